@@ -1,0 +1,79 @@
+/**
+ * The model of intended policy: plain data, no Docker. Everything that runs
+ * (lab, probes, counters) consumes these types; nothing here knows how.
+ */
+
+export const PROTOCOLS = ["tcp", "udp", "http"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const FAMILIES = ["ipv4", "ipv6"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** What a probe observed. `error` means the probe itself could not run or be understood. */
+export const VERDICTS = ["open", "refused", "unreachable", "dropped", "error"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What a scenario may expect: an observed verdict, or `blocked` (refused, unreachable or dropped). */
+export const EXPECTED_VERDICTS = ["open", "refused", "unreachable", "dropped", "blocked"] as const;
+export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
+
+export const BACKENDS = ["nft", "legacy"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** A listener a host runs: `tcp/8080`, `udp/5353`, `http/3000`. */
+export interface ListenerSpec {
+  readonly protocol: Protocol;
+  readonly port: number;
+}
+
+export interface HostSpec {
+  readonly name: string;
+  /** Firewall hosts get NET_ADMIN and the ICMP/IPv6 tuning; rules may be applied only to them. */
+  readonly firewall: boolean;
+  readonly backend: Backend;
+  readonly listen: readonly ListenerSpec[];
+}
+
+/** Where a probe goes: another lab host, the prober's own loopback, or a literal address. */
+export type ProbeTarget =
+  | { readonly kind: "host"; readonly host: string }
+  | { readonly kind: "localhost" }
+  | { readonly kind: "address"; readonly address: string };
+
+/** One probe job: from a host, to a target, with one protocol and family. */
+export interface ProbeSpec {
+  readonly from: string;
+  readonly to: ProbeTarget;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly family: Family;
+  /** Seconds; whole seconds because OpenBSD nc -w accepts nothing else. */
+  readonly timeoutSeconds: number;
+}
+
+export function isBlocked(verdict: Verdict): boolean {
+  return verdict === "refused" || verdict === "unreachable" || verdict === "dropped";
+}
+
+/** Does an observed verdict satisfy an expected one? `error` never satisfies anything. */
+export function verdictMatches(expected: ExpectedVerdict, actual: Verdict): boolean {
+  if (actual === "error") return false;
+  if (expected === "blocked") return isBlocked(actual);
+  return expected === actual;
+}
+
+export function targetLabel(to: ProbeTarget): string {
+  switch (to.kind) {
+    case "host":
+      return to.host;
+    case "localhost":
+      return "localhost";
+    case "address":
+      return to.address;
+  }
+}
+
+/** `remote -> server:8080/tcp ipv4`, the way reports name a probe. */
+export function describeProbe(p: Pick<ProbeSpec, "from" | "to" | "port" | "protocol" | "family">): string {
+  return `${p.from} -> ${targetLabel(p.to)}:${p.port}/${p.protocol} ${p.family}`;
+}

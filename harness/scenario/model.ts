@@ -1,0 +1,91 @@
+/**
+ * A validated, normalised scenario: what the runner executes. Produced from YAML
+ * by `loadScenario`, or from TypeScript by `defineScenario`; both go through the
+ * same zod schema, so both give the same errors.
+ */
+import type { ExpectedVerdict, Family, HostSpec, ProbeTarget, Protocol } from "../model/types.ts";
+
+/** Where a piece of a scenario was written; reports and errors point here. */
+export interface SourceLocation {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+export interface Expectation {
+  readonly from: string;
+  readonly to: ProbeTarget;
+  readonly port: number;
+  readonly protocol: Protocol;
+  /** One expectation line may cover both families; the runner makes one probe per family. */
+  readonly families: readonly Family[];
+  readonly expected: ExpectedVerdict;
+  /** The expectation as written (compact form) or rendered from the object form. */
+  readonly text: string;
+  readonly location: SourceLocation;
+}
+
+export type RuleSource =
+  /** A shell script run inside the host with `sh -e` (the guides' command lines). */
+  | { readonly kind: "script"; readonly path: string; readonly content: string }
+  /** iptables-restore / ip6tables-restore input, checked with `--test`, then applied atomically. */
+  | { readonly kind: "restore"; readonly family: Family; readonly path: string; readonly content: string }
+  /** Commands as argument arrays (never through a shell). */
+  | { readonly kind: "commands"; readonly commands: readonly (readonly string[])[] };
+
+export interface ApplyStep {
+  readonly kind: "apply";
+  readonly host: string;
+  readonly sources: readonly RuleSource[];
+  readonly location: SourceLocation;
+}
+
+export interface ExpectStep {
+  readonly kind: "expect";
+  readonly expectations: readonly Expectation[];
+  readonly location: SourceLocation;
+}
+
+export type RuleSelector =
+  | { readonly kind: "text"; readonly rule: string }
+  | { readonly kind: "position"; readonly table: string; readonly chain: string; readonly position: number }
+  | { readonly kind: "comment"; readonly comment: string };
+
+export type ComparisonOp = ">=" | "<=" | "==" | ">" | "<" | "!=";
+export interface Comparison {
+  readonly op: ComparisonOp;
+  readonly value: number;
+  /** As written, e.g. ">= 1". */
+  readonly text: string;
+}
+
+export interface CounterCheck {
+  readonly host: string;
+  readonly families: readonly Family[];
+  readonly selector: RuleSelector;
+  /** Compared with the packets the rule counted since the previous counters step (or since the last apply). */
+  readonly packets?: Comparison;
+  readonly bytes?: Comparison;
+  readonly location: SourceLocation;
+}
+
+export interface CountersStep {
+  readonly kind: "counters";
+  readonly checks: readonly CounterCheck[];
+  readonly location: SourceLocation;
+}
+
+export type Step = ApplyStep | ExpectStep | CountersStep;
+
+export interface Scenario {
+  /** Absolute path of the scenario file ("<inline>" for TypeScript scenarios without one). */
+  readonly file: string;
+  readonly name: string;
+  readonly description: string;
+  readonly hosts: readonly HostSpec[];
+  readonly steps: readonly Step[];
+  /** Probe timeout in whole seconds (OpenBSD nc -w takes whole seconds). */
+  readonly timeoutSeconds: number;
+}
