@@ -1,0 +1,69 @@
+/**
+ * Address plan: every lab network gets an IPv4 /24 inside 198.18.0.0/16 (the
+ * benchmarking range; 198.19.0.0/16 is left to the engine's own pools) and an
+ * IPv6 /64 inside 2001:db8::/32 (documentation range). A slot number picks both,
+ * so two labs with different slots never overlap.
+ */
+
+export const SLOT_COUNT = 256 * 64;
+
+export interface SubnetPlan {
+  readonly slot: number;
+  readonly ipv4Subnet: string;
+  readonly ipv4Gateway: string;
+  readonly ipv6Subnet: string;
+  readonly ipv6Gateway: string;
+}
+
+export function subnetForSlot(slot: number): SubnetPlan {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
+    throw new RangeError(`subnet slot ${slot} is outside 0..${SLOT_COUNT - 1}`);
+  }
+  // 198.18.<third>.0/24 gives 256 IPv4 subnets; the upper bits go into the IPv6 prefix only,
+  // so IPv4 slots repeat every 256: callers pick slots in 0..255 for dual-stack uniqueness.
+  const third = slot % 256;
+  const hextet = slot.toString(16);
+  return {
+    slot,
+    ipv4Subnet: `198.18.${third}.0/24`,
+    ipv4Gateway: `198.18.${third}.1`,
+    ipv6Subnet: `2001:db8:f5:${hextet}::/64`,
+    ipv6Gateway: `2001:db8:f5:${hextet}::1`,
+  };
+}
+
+/** A random slot, avoiding those known to be taken. */
+export function pickSlot(taken: ReadonlySet<number>, random: () => number = Math.random): number {
+  const free: number[] = [];
+  for (let s = 0; s < 256; s++) if (!taken.has(s)) free.push(s);
+  if (free.length === 0) throw new RangeError("all 256 lab subnets in 198.18.0.0/16 are in use");
+  return free[Math.floor(random() * free.length)]!;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(address: string): boolean {
+  return IPV4.test(address);
+}
+
+/** Within 198.18.0.0/15? */
+export function inBenchmarkRange(address: string): boolean {
+  if (!isIPv4(address)) return false;
+  const [a, b] = address.split(".").map(Number);
+  return a === 198 && (b === 18 || b === 19);
+}
+
+/** Within 2001:db8::/32? (addresses as Docker prints them: lower case, compressed) */
+export function inDocumentationRange(address: string): boolean {
+  return /^2001:db8(:|$)/i.test(address) || /^2001:0db8(:|$)/i.test(address);
+}
+
+/** May a probe target this literal address? Only lab ranges and loopback. */
+export function allowedTarget(address: string): boolean {
+  return inBenchmarkRange(address) || inDocumentationRange(address) || address === "::1" || /^127\./.test(address);
+}
+
+/** `[2001:db8::2]` for URLs and socat, bare for IPv4. */
+export function bracketed(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
+}

@@ -1,0 +1,34 @@
+/** Exec results are data; commands are argument arrays, quoted only for people to paste. */
+
+export interface ExecResult {
+  readonly command: readonly string[];
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export interface ExecOptions {
+  /** Data written to the command's stdin. */
+  readonly stdin?: string;
+}
+
+/** Something commands can run in: a started lab host. */
+export interface CommandTarget {
+  readonly name: string;
+  /** The Docker container name, for repro commands. */
+  readonly containerName: string;
+  exec(command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./\-\[\]]+$/;
+
+/** POSIX-shell quoting, for display only (commands never go through a shell on the machine). */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (a !== "" && SAFE.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(" ");
+}
+
+/** `docker exec <container> <argv>` as a person can paste it. */
+export function reproCommand(containerName: string, argv: readonly string[]): string {
+  return `docker exec ${shellQuote([containerName])} ${shellQuote(argv)}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * Every container and network fwspec creates carries these labels. A sweep at
+ * start removes what a run whose process is gone left behind; `fwspec cleanup`
+ * removes everything; a LabRegistry disposes live labs on SIGINT/SIGTERM.
+ */
+import { randomBytes } from "node:crypto";
+import type Dockerode from "dockerode";
+
+export const LABEL_PRODUCT = "fwspec";
+export const LABEL_RUN = "fwspec.run";
+export const LABEL_PID = "fwspec.pid";
+export const LABEL_LAB = "fwspec.lab";
+
+export function newRunId(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export function resourceLabels(runId: string, lab: string, pid: number = process.pid): Record<string, string> {
+  return { [LABEL_PRODUCT]: "lab", [LABEL_RUN]: runId, [LABEL_PID]: String(pid), [LABEL_LAB]: lab };
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface RemovedResources {
+  readonly containers: readonly string[];
+  readonly networks: readonly string[];
+}
+
+type Filter = (labels: Record<string, string>) => boolean;
+
+async function removeMatching(docker: Dockerode, filter: Filter): Promise<RemovedResources> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_PRODUCT}=lab`] } });
+  const removedContainers: string[] = [];
+  await Promise.all(
+    containers
+      .filter((c) => filter(c.Labels))
+      .map(async (c) => {
+        try {
+          await docker.getContainer(c.Id).remove({ force: true, v: true });
+          removedContainers.push((c.Names[0] ?? c.Id).replace(/^\//, ""));
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        }
+      }),
+  );
+  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_PRODUCT}=lab`] } });
+  const removedNetworks: string[] = [];
+  for (const n of networks.filter((n) => filter(n.Labels ?? {}))) {
+    try {
+      await docker.getNetwork(n.Id).remove();
+      removedNetworks.push(n.Name);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+  return { containers: removedContainers.sort(), networks: removedNetworks.sort() };
+}
+
+/** Removes resources whose owning process is gone (a SIGKILLed run). */
+export function sweepOrphans(docker: Dockerode): Promise<RemovedResources> {
+  return removeMatching(docker, (labels) => !processAlive(Number(labels[LABEL_PID])));
+}
+
+/** Removes every resource of one run. */
+export function removeRun(docker: Dockerode, runId: string): Promise<RemovedResources> {
+  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId);
+}
+
+/** Removes every fwspec resource on this engine (`fwspec cleanup`). */
+export function removeAll(docker: Dockerode): Promise<RemovedResources> {
+  return removeMatching(docker, () => true);
+}
+
+/**
+ * Live labs of this process. On SIGINT/SIGTERM they are disposed before exit,
+ * so Ctrl-C leaves nothing running. Create one per process entry point.
+ */
+export class LabRegistry {
+  readonly #live = new Set<AsyncDisposable>();
+  #installed = false;
+  #exiting = false;
+
+  add(resource: AsyncDisposable): void {
+    this.#live.add(resource);
+  }
+  delete(resource: AsyncDisposable): void {
+    this.#live.delete(resource);
+  }
+  get size(): number {
+    return this.#live.size;
+  }
+
+  async disposeAll(): Promise<void> {
+    const all = [...this.#live];
+    this.#live.clear();
+    await Promise.allSettled(all.map((r) => r[Symbol.asyncDispose]()));
+  }
+
+  /** Dispose live labs on SIGINT/SIGTERM, then exit with 128+signal. */
+  installSignalHandlers(onSignal: (signal: NodeJS.Signals) => void = () => {}): void {
+    if (this.#installed) return;
+    this.#installed = true;
+    const handler = (signal: NodeJS.Signals) => {
+      if (this.#exiting) return;
+      this.#exiting = true;
+      onSignal(signal);
+      void this.disposeAll().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    };
+    process.once("SIGINT", handler);
+    process.once("SIGTERM", handler);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The command a probe runs inside the source host, as an argument array:
+ * TCP with OpenBSD nc, UDP with a nonce echoed back through socat, HTTP with
+ * curl. Every command is wrapped in coreutils `timeout` so a hung tool becomes
+ * an `error`, never a verdict.
+ */
+import { randomBytes } from "node:crypto";
+import type { Protocol } from "../model/types.ts";
+import { bracketed } from "../lab/addresses.ts";
+
+export interface ProbeCommand {
+  readonly argv: readonly string[];
+  /** UDP: the random payload that must come back for `open`. */
+  readonly nonce?: string;
+}
+
+/** Seconds `timeout` allows beyond the probe's own timeout before it kills the tool. */
+export const HANG_GRACE_SECONDS = 5;
+
+export function newNonce(): string {
+  return `fwspec-${randomBytes(8).toString("hex")}`;
+}
+
+export function probeCommand(protocol: Protocol, address: string, port: number, timeoutSeconds: number, nonce: string = newNonce()): ProbeCommand {
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new RangeError(`probe timeout must be whole seconds >= 1, got ${timeoutSeconds}`);
+  const guard = ["timeout", "-k", "1", String(timeoutSeconds + HANG_GRACE_SECONDS)];
+  const t = String(timeoutSeconds);
+  switch (protocol) {
+    case "tcp":
+      return { argv: [...guard, "nc", "-zv", "-w", t, address, String(port)] };
+    case "udp":
+      // socat sends the nonce and stops as soon as that many bytes came back
+      // (readbytes), or after the timeout when nothing did. The shell runs inside
+      // the lab host; every value reaches it as a positional argument.
+      return {
+        nonce,
+        argv: [
+          ...guard,
+          "sh", "-c", 'printf %s "$1" | exec socat -t "$2" -T "$2" - "$3"', "udp-probe",
+          nonce, t, `UDP:${bracketed(address)}:${port},readbytes=${nonce.length}`,
+        ],
+      };
+    case "http":
+      return {
+        argv: [
+          ...guard,
+          "curl", "-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}",
+          "--connect-timeout", t, "--max-time", String(timeoutSeconds + 2),
+          `http://${bracketed(address)}:${port}/`,
+        ],
+      };
+  }
+}

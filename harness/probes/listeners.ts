@@ -1,0 +1,54 @@
+/**
+ * Positive control: every declared listener answers on its host's own loopback,
+ * on IPv4 and IPv6, before any probe runs. Readiness is polled with bounded
+ * p-retry and every try is kept; a listener that never answers is a LabError
+ * (an error of the scenario), never a "blocked" verdict.
+ */
+import pLimit from "p-limit";
+import pRetry from "p-retry";
+import { LabError } from "../errors.ts";
+import type { StartedHost, StartedLab } from "../lab/lab.ts";
+import type { ListenerSpec } from "../model/types.ts";
+import { silentProgress, type Progress } from "../progress.ts";
+import { BOTH_FAMILIES, type ProbeResult, runProbeFrom } from "./probe.ts";
+
+export interface ListenerProof {
+  readonly host: string;
+  readonly listener: ListenerSpec;
+  /** Every try, the last one open. */
+  readonly tries: readonly ProbeResult[];
+}
+
+export async function proveListener(host: StartedHost, listener: ListenerSpec): Promise<ListenerProof[]> {
+  return Promise.all(
+    BOTH_FAMILIES.map(async (family) => {
+      const tries: ProbeResult[] = [];
+      const spec = { from: host.name, to: { kind: "localhost" } as const, port: listener.port, protocol: listener.protocol, family, timeoutSeconds: 1 };
+      try {
+        await pRetry(
+          async () => {
+            const r = await runProbeFrom(host, host.loopback(family), spec);
+            tries.push(r);
+            if (r.verdict !== "open") throw new LabError(`${r.verdict}: ${r.reason}`);
+          },
+          { retries: 25, minTimeout: 40, maxTimeout: 400, factor: 1.5, maxRetryTime: 10_000 },
+        );
+      } catch {
+        const last = tries.at(-1);
+        throw new LabError(
+          `listener ${listener.protocol}/${listener.port} on ${host.name} did not answer on ${host.loopback(family)} after ${tries.length} tries (last: ${last?.verdict}: ${last?.reason})`,
+          { hint: `reproduce with: ${last?.evidence.command ?? "(no probe ran)"}` },
+        );
+      }
+      return { host: host.name, listener, tries };
+    }),
+  );
+}
+
+/** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
+export async function proveListeners(lab: StartedLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
+  const limit = pLimit(8);
+  const jobs = [...lab.hosts.values()].flatMap((h) => h.spec.listen.map((l) => limit(() => proveListener(h, l))));
+  if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
+  return (await Promise.all(jobs)).flat();
+}
