@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { type MachineFacts, planSetup } from "./setup.ts";
+import { resolveEndpoint } from "./engine.ts";
+
+const bare: MachineFacts = {
+  engineReachable: false,
+  engineUrl: "unix:///var/run/docker.sock",
+  customDockerHost: false,
+  isRoot: true,
+  osIds: ["debian"],
+  haveDockerd: false,
+  haveMmdebstrap: false,
+};
+
+describe("planSetup", () => {
+  it.each<[string, Partial<MachineFacts>, string[] | RegExp]>([
+    ["bare Debian as root: install, start, build", {}, ["install:docker.io,mmdebstrap", "start-dockerd", "build-images"]],
+    ["dockerd installed but not running", { haveDockerd: true, haveMmdebstrap: true }, ["start-dockerd", "build-images"]],
+    ["Ubuntu counts as Debian-like", { osIds: ["ubuntu", "debian"], haveDockerd: true, haveMmdebstrap: true }, ["start-dockerd", "build-images"]],
+    ["engine running: only images", { engineReachable: true, haveDockerd: true, haveMmdebstrap: true }, ["build-images"]],
+    ["engine running, no mmdebstrap, root", { engineReachable: true, haveDockerd: true }, ["install:mmdebstrap", "build-images"]],
+    ["engine running as a normal user: never installs", { engineReachable: true, isRoot: false }, ["build-images"]],
+    ["normal user without engine: says what to install", { isRoot: false }, /apt-get install -y docker\.io mmdebstrap/],
+    ["non-Debian root without engine", { osIds: ["fedora"] }, /not Debian or Ubuntu/],
+    ["DOCKER_HOST that does not answer: never starts a local daemon", { customDockerHost: true, engineUrl: "tcp://198.18.0.9:2375" }, /DOCKER_HOST/],
+  ])("%s", (_name, facts, expected) => {
+    const plan = planSetup({ ...bare, ...facts });
+    if (expected instanceof RegExp) {
+      expect(plan.ok).toBe(false);
+      if (!plan.ok) expect(`${plan.problem} ${plan.hint}`).toMatch(expected);
+    } else {
+      expect(plan.ok).toBe(true);
+      if (plan.ok) expect(plan.actions.map((a) => (a.kind === "install" ? `install:${a.packages.join(",")}` : a.kind))).toEqual(expected);
+    }
+  });
+});
+
+describe("resolveEndpoint", () => {
+  it.each([
+    [{}, "unix:///var/run/docker.sock"],
+    [{ DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, "unix:///run/user/1000/docker.sock"],
+    [{ DOCKER_HOST: "tcp://198.18.0.9:2375" }, "tcp://198.18.0.9:2375"],
+  ])("%j → %s", (env, url) => {
+    expect(resolveEndpoint(env).url).toBe(url);
+  });
+  it("rejects an address it cannot use", () => {
+    expect(() => resolveEndpoint({ DOCKER_HOST: "ssh://somewhere" })).toThrow(/not a unix:\/\/ or tcp:\/\//);
+  });
+});

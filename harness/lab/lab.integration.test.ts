@@ -1,0 +1,183 @@
+/**
+ * The lab with real containers and real packets: rules applied inside a
+ * firewall host, probes from its loopback and from a peer, observed verdicts.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CommandError } from "../errors.ts";
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+import { proveListeners } from "../probes/listeners.ts";
+import { type ProbeResult, runProbe } from "../probes/probe.ts";
+import { applyRules, type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
+import { readCounters } from "../rules/counters.ts";
+import { counterDeltas } from "../rules/delta.ts";
+import { findRules } from "../rules/match.ts";
+import type { RuleSource } from "../scenario/model.ts";
+import { firewallHost, listeners, peer, startTestLab } from "../testing/lab.ts";
+import type { StartedLab } from "./lab.ts";
+
+let lab: StartedLab;
+let baseline: LoadedRuleset;
+
+beforeAll(async () => {
+  lab = await startTestLab("lab-it", [
+    firewallHost("server", listeners("tcp/8080", "tcp/8081", "udp/5353", "http/3000")),
+    peer("remote"),
+  ]);
+  await proveListeners(lab);
+  baseline = await readLoaded(lab.host("server"));
+});
+
+afterAll(async () => {
+  await lab?.[Symbol.asyncDispose]();
+});
+
+beforeEach(async () => {
+  await resetRules(lab.host("server"), baseline);
+});
+
+const cmds = (...lines: string[]): RuleSource => ({ kind: "commands", commands: lines.map((l) => l.split(" ")) });
+
+function probe(from: "server" | "remote", port: number, family: Family, protocol: Protocol = "tcp"): Promise<ProbeResult> {
+  const to = from === "server" ? ({ kind: "localhost" } as const) : ({ kind: "host", host: "server" } as const);
+  return runProbe(lab, { from, to, port, protocol, family, timeoutSeconds: 2 });
+}
+
+function verdictOf(r: ProbeResult): Verdict {
+  // On failure vitest shows the evidence too.
+  expect(r.evidence.command).toMatch(/^docker exec /);
+  return r.verdict;
+}
+
+describe("localhost-only port 8080", () => {
+  it.each(["ipv4", "ipv6"] as const)("is open on the server's loopback and dropped from a peer (%s)", async (family) => {
+    const server = lab.host("server");
+    await applyRules(server, [
+      cmds(
+        "iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT",
+        "iptables -A INPUT -p tcp --dport 8080 -j DROP",
+        "ip6tables -A INPUT -p tcp --dport 8080 -s ::1 -j ACCEPT",
+        "ip6tables -A INPUT -p tcp --dport 8080 -j DROP",
+      ),
+    ]);
+    expect(verdictOf(await probe("server", 8080, family))).toBe("open");
+    const remote = await probe("remote", 8080, family);
+    expect(remote.verdict, remote.evidence.stderr).toBe("dropped");
+    expect(verdictOf(await probe("remote", 8081, family))).toBe("open");
+  });
+
+  it("IPv4-only rules leave the port open over IPv6", async () => {
+    await applyRules(lab.host("server"), [cmds("iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 8080 -j DROP")]);
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("dropped");
+    expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe("open");
+  });
+});
+
+describe("REJECT flavours", () => {
+  it.each([
+    ["default REJECT", "iptables -A INPUT -p tcp --dport 8080 -j REJECT", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT", "refused"],
+    ["tcp-reset", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "refused"],
+    ["admin-prohibited", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-admin-prohibited", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-adm-prohibited", "unreachable"],
+    ["host-unreachable", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-host-unreachable", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-addr-unreachable", "unreachable"],
+  ] as const)("%s gives %s from a peer on IPv4 and IPv6", async (_name, v4, v6, expected) => {
+    await applyRules(lab.host("server"), [cmds(v4, v6)]);
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe(expected);
+    expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe(expected);
+  });
+
+  it("twenty quick probes in a row at a REJECT port are all refused (no ICMP rate limiting)", async () => {
+    await applyRules(lab.host("server"), [cmds("iptables -A INPUT -p tcp --dport 8080 -j REJECT")]);
+    const verdicts: Verdict[] = [];
+    for (let i = 0; i < 20; i++) verdicts.push((await probe("remote", 8080, "ipv4")).verdict);
+    expect(verdicts).toEqual(Array(20).fill("refused"));
+  });
+
+  it("a closed port is refused, and so is a REJECT rule: only the counters tell them apart", async () => {
+    expect(verdictOf(await probe("remote", 9, "ipv4"))).toBe("refused");
+  });
+});
+
+describe("UDP", () => {
+  it("is open when the nonce comes back and dropped when a rule eats it", async () => {
+    expect(verdictOf(await probe("remote", 5353, "ipv4", "udp"))).toBe("open");
+    expect(verdictOf(await probe("remote", 5353, "ipv6", "udp"))).toBe("open");
+    await applyRules(lab.host("server"), [cmds("iptables -A INPUT -p udp --dport 5353 -j DROP")]);
+    expect(verdictOf(await probe("remote", 5353, "ipv4", "udp"))).toBe("dropped");
+    expect(verdictOf(await probe("remote", 5353, "ipv6", "udp"))).toBe("open");
+  });
+});
+
+describe("HTTP", () => {
+  it("answers 200 over curl and is refused by REJECT", async () => {
+    expect(verdictOf(await probe("remote", 3000, "ipv6", "http"))).toBe("open");
+    await applyRules(lab.host("server"), [cmds("iptables -A INPUT -p tcp --dport 3000 -j REJECT")]);
+    expect(verdictOf(await probe("remote", 3000, "ipv4", "http"))).toBe("refused");
+  });
+});
+
+describe("counters", () => {
+  it("a DROP rule's counter grows with a peer's probe and not with a loopback probe", async () => {
+    const server = lab.host("server");
+    await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 8080 -j DROP")]);
+    const selector = { kind: "text", rule: "-A INPUT -p tcp --dport 8080 -j DROP" } as const;
+    const before = await readCounters(server);
+    expect(findRules(before.ipv4, selector)).toHaveLength(1);
+
+    expect(verdictOf(await probe("server", 8080, "ipv4"))).toBe("open");
+    const afterLoopback = await readCounters(server);
+    const dropAfterLoopback = counterDeltas(before.ipv4, afterLoopback.ipv4).find((d) => d.rule.target === "DROP");
+    expect(dropAfterLoopback?.packets).toBe(0);
+
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("dropped");
+    const afterPeer = await readCounters(server);
+    const dropAfterPeer = counterDeltas(afterLoopback.ipv4, afterPeer.ipv4).find((d) => d.rule.target === "DROP");
+    expect(dropAfterPeer?.packets).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("apply", () => {
+  it("a rule with a syntax error fails the apply with iptables' message and keeps nothing", async () => {
+    const server = lab.host("server");
+    const error = await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8080 -j ACCEPT", "iptables -A INPUT -p tcp --dport eighty -j DROP")]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandError);
+    const failure = (error as CommandError).failure;
+    expect(failure.command.join(" ")).toBe("iptables -A INPUT -p tcp --dport eighty -j DROP");
+    expect(failure.exitCode).not.toBe(0);
+    expect(failure.stderr).toMatch(/eighty/);
+    expect((await readLoaded(server)).digest).toBe(baseline.digest);
+  });
+
+  it("a script that fails half-way is rolled back", async () => {
+    const server = lab.host("server");
+    const script: RuleSource = { kind: "script", path: "half.sh", content: "iptables -A INPUT -p tcp --dport 8080 -j DROP\nfalse\niptables -A INPUT -j DROP\n" };
+    await expect(applyRules(server, [script])).rejects.toBeInstanceOf(CommandError);
+    expect((await readLoaded(server)).digest).toBe(baseline.digest);
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("open");
+  });
+
+  it("restore files are checked with --test, loaded atomically, and recorded", async () => {
+    const server = lab.host("server");
+    const bad: RuleSource = { kind: "restore", family: "ipv4", path: "bad.v4", content: "*filter\n-A INPUT -p tcp --dport 8080 -j NOPE\nCOMMIT\n" };
+    await expect(applyRules(server, [bad])).rejects.toBeInstanceOf(CommandError);
+    const good: RuleSource = { kind: "restore", family: "ipv6", path: "good.v6", content: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n" };
+    const applied = await applyRules(server, [good]);
+    expect(applied.loaded.ipv6).toMatch(/-A INPUT -p tcp -m tcp --dport 8080 -j DROP/);
+    expect(applied.loaded.digest).not.toBe(baseline.digest);
+    expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe("dropped");
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("open");
+  });
+
+  it("refuses a host that is not a firewall host", async () => {
+    await expect(applyRules(lab.host("remote"), [cmds("iptables -A INPUT -j DROP")])).rejects.toThrow(/not a firewall host/);
+  });
+});
+
+describe("errors are never verdicts", () => {
+  it("a probe whose tool is missing gives error, not blocked", async () => {
+    const lonely = await startTestLab("no-nc", [firewallHost("server", listeners("tcp/8080")), peer("remote")]);
+    await using _ = lonely;
+    await lonely.host("remote").run(["rm", "-f", "/usr/bin/nc", "/bin/nc", "/usr/bin/nc.openbsd", "/bin/nc.openbsd"], "removing nc");
+    const r = await runProbe(lonely, { from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 1 });
+    expect(r.verdict).toBe("error");
+    expect(r.reason).toMatch(/could not run/);
+  });
+});
