@@ -1,0 +1,210 @@
+/**
+ * A scenario as a vitest suite: one test per apply step, per expectation and
+ * family, and per counter check, in the scenario's order. The lab starts in
+ * beforeAll and is disposed in afterAll (and on SIGINT/SIGTERM).
+ */
+import { afterAll, beforeAll, describe, inject, test, type TestContext } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import { imageExists, labImageTag } from "../env/images.ts";
+import { EnvironmentError } from "../errors.ts";
+import { LabRegistry, newRunId } from "../lab/resources.ts";
+import { type Family, FAMILIES, targetLabel } from "../model/types.ts";
+import { loadScenarioSync } from "../scenario/load.ts";
+import type { CounterCheck, Expectation, Scenario, Step } from "../scenario/model.ts";
+import { describeSelector } from "../rules/match.ts";
+import type { ExpectationRecord, FwspecRecord } from "./meta.ts";
+import { type CounterOutcome, type ExpectationOutcome, errorMessage, ScenarioSession } from "./session.ts";
+
+class ScenarioFailure extends Error {
+  override name = "ScenarioFailure";
+}
+
+function envFamilies(): readonly Family[] | undefined {
+  const v = process.env["FWSPEC_FAMILY"];
+  if (!v || v === "both") return v === "both" ? FAMILIES : undefined;
+  return FAMILIES.filter((f) => f === v);
+}
+
+function envTimeout(): number | undefined {
+  const v = Number(process.env["FWSPEC_TIMEOUT"]);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+function runIdFromContext(): string {
+  try {
+    return inject("fwspecRunId") ?? process.env["FWSPEC_RUN_ID"] ?? newRunId();
+  } catch {
+    return process.env["FWSPEC_RUN_ID"] ?? newRunId();
+  }
+}
+
+export function expectationTitle(e: Expectation, family: Family): string {
+  return `${e.text} [${family}]`;
+}
+
+export function expectationRecord(scenario: Scenario, o: ExpectationOutcome): ExpectationRecord {
+  const e = o.expectation;
+  return {
+    kind: "expectation",
+    file: scenario.file,
+    scenario: scenario.name,
+    text: e.text,
+    line: e.location.line,
+    from: e.from,
+    to: targetLabel(e.to),
+    port: e.port,
+    protocol: e.protocol,
+    family: o.family,
+    expected: e.expected,
+    actual: o.probe.verdict,
+    status: o.status,
+    reason: o.probe.reason,
+    ...(o.explanation ? { explanation: o.explanation } : {}),
+    address: o.probe.address,
+    evidence: {
+      command: o.probe.evidence.command,
+      exitCode: o.probe.evidence.exitCode,
+      stdout: o.probe.evidence.stdout,
+      stderr: o.probe.evidence.stderr,
+      durationMs: o.probe.evidence.durationMs,
+    },
+    decidedBy: o.decidedBy.map((d) => `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`),
+  };
+}
+
+export function formatExpectationFailure(r: ExpectationRecord): string {
+  const out = (r.evidence.stderr.trim() || r.evidence.stdout.trim()).split("\n").slice(0, 6).join("\n            ");
+  return [
+    `expected ${r.expected}, observed ${r.actual} (${r.reason})`,
+    ...(r.explanation ? [`  meaning: ${r.explanation}`] : []),
+    `  probe:   ${r.from} -> ${r.to} (${r.address}) port ${r.port}/${r.protocol} ${r.family}`,
+    `  repro:   ${r.evidence.command}`,
+    `  output:  ${out || "(none)"}`,
+    `  exit:    ${r.evidence.exitCode ?? "did not run"} after ${r.evidence.durationMs} ms`,
+    `  counted: ${r.decidedBy.length > 0 ? r.decidedBy.join("\n           ") : "no firewall rule counted this probe"}`,
+  ].join("\n");
+}
+
+function stepTitle(step: Step, index: number): string {
+  switch (step.kind) {
+    case "apply":
+      return `step ${index + 1}: apply ${step.sources.map((s) => (s.kind === "commands" ? `${s.commands.length} command(s)` : s.path.split("/").at(-1))).join(", ")} on ${step.host}`;
+    case "expect":
+      return `step ${index + 1}: expect`;
+    case "counters":
+      return `step ${index + 1}: counters`;
+  }
+}
+
+function counterTitle(c: CounterCheck, family: Family): string {
+  const cmp = [c.packets ? `packets ${c.packets.text}` : "", c.bytes ? `bytes ${c.bytes.text}` : ""].filter(Boolean).join(", ");
+  return `${c.host} ${describeSelector(c.selector)}: ${cmp} [${family}]`;
+}
+
+export function defineScenarioSuite(file: string): void {
+  let scenario: Scenario;
+  try {
+    scenario = loadScenarioSync(file);
+  } catch (error) {
+    describe(file, () => {
+      test("scenario is valid", () => {
+        throw new ScenarioFailure(errorMessage(error));
+      });
+    });
+    return;
+  }
+  const registry = new LabRegistry();
+  registry.installSignalHandlers();
+  const families = envFamilies();
+  let session: ScenarioSession | undefined;
+  let broken: string | undefined;
+
+  const record = (ctx: TestContext, r: FwspecRecord) => {
+    ctx.task.meta.fwspec = r;
+  };
+  const guard = (ctx: TestContext, line: number, title: string) => {
+    if (broken === undefined) return;
+    record(ctx, { kind: "step", file: scenario.file, scenario: scenario.name, line, title, status: "error", message: `not run: ${broken}` });
+    throw new ScenarioFailure(`not run: ${broken}`);
+  };
+
+  describe(scenario.name, () => {
+    beforeAll(async () => {
+      try {
+        const docker = await connectEngine();
+        const image = labImageTag();
+        if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup`" });
+        session = new ScenarioSession(scenario, {
+          docker,
+          image,
+          runId: runIdFromContext(),
+          registry,
+          ...(families ? { families } : {}),
+          ...(envTimeout() ? { timeoutSeconds: envTimeout()! } : {}),
+        });
+        await session.start();
+      } catch (error) {
+        broken = `the lab did not start: ${errorMessage(error)}`;
+      }
+    }, 180_000);
+
+    afterAll(async () => {
+      await session?.[Symbol.asyncDispose]();
+    }, 60_000);
+
+    scenario.steps.forEach((step, index) => {
+      const title = stepTitle(step, index);
+      if (step.kind === "apply") {
+        test(title, async (ctx) => {
+          guard(ctx, step.location.line, title);
+          try {
+            const applied = await session!.apply(step);
+            record(ctx, {
+              kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title, status: "passed",
+              message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`,
+              evidence: applied.loaded,
+            });
+          } catch (error) {
+            broken = `step ${index + 1} (apply, line ${step.location.line}) failed`;
+            const message = errorMessage(error);
+            record(ctx, { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title, status: "error", message });
+            throw new ScenarioFailure(message);
+          }
+        });
+      } else if (step.kind === "expect") {
+        describe(title, () => {
+          for (const e of step.expectations) {
+            for (const family of families ?? e.families) {
+              test(expectationTitle(e, family), async (ctx) => {
+                guard(ctx, e.location.line, e.text);
+                const outcome = await session!.probe(e, family);
+                const r = expectationRecord(scenario, outcome);
+                record(ctx, r);
+                if (r.status !== "passed") throw new ScenarioFailure(formatExpectationFailure(r));
+              });
+            }
+          }
+        });
+      } else {
+        describe(title, () => {
+          // One reading for the whole step: every check sees the same deltas.
+          let outcomes: Promise<CounterOutcome[]> | undefined;
+          for (const c of step.checks) {
+            for (const family of c.families) {
+              test(counterTitle(c, family), async (ctx) => {
+                guard(ctx, c.location.line, counterTitle(c, family));
+                outcomes ??= session!.counters(step.checks);
+                const o = (await outcomes).find((x) => x.check === c && x.family === family);
+                record(ctx, {
+                  kind: "counter", file: scenario.file, scenario: scenario.name, line: c.location.line, host: c.host, family,
+                  selector: describeSelector(c.selector), status: o!.status, message: o!.message, packets: o!.packets, bytes: o!.bytes,
+                });
+                if (o!.status !== "passed") throw new ScenarioFailure(o!.message);
+              });
+            }
+          }
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,304 @@
+/**
+ * The compact one-line expectation grammar:
+ *
+ *     FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT
+ *
+ *     remote -> server:8080 dropped
+ *     remote -> server:8080/tcp6 dropped       (suffix 4 or 6 pins the family)
+ *     server -> localhost:3000/http open
+ *     remote -> 198.18.0.9:80 blocked          (literal IPv4: family ipv4)
+ *     remote -> [2001:db8::9]:80 blocked       (literal IPv6, in brackets: family ipv6)
+ *
+ * Pure syntax: whether FROM and TARGET name declared hosts, and whether the port
+ * is a declared listener, is checked by the loader. Errors carry the offset of
+ * the offending part so the loader can point at the exact column.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
+import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
+import { didYouMean, listWords } from "./suggest.ts";
+
+export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
+
+/** The grammar with its words, for hints. */
+export const EXPECTATION_GRAMMAR_HELP =
+  `write \`${EXPECTATION_GRAMMAR}\`, e.g. \`remote -> server:8080/tcp6 dropped\`; ` +
+  "TARGET is a host, `localhost`, an IPv4 address or an [IPv6] address in brackets; " +
+  `PROTOCOL is ${listWords(PROTOCOLS)} (default tcp), a suffix 4 or 6 pins the family; ` +
+  `VERDICT is ${listWords(EXPECTED_VERDICTS)}`;
+
+/** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
+export const EXPECTATION_PATTERN =
+  "^\\s*[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?\\s+(open|refused|unreachable|dropped|blocked)\\s*$";
+
+/** Where a part was written: offsets into the line, end exclusive. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type CompactTarget =
+  | { readonly kind: "host"; readonly host: string }
+  | { readonly kind: "localhost" }
+  | { readonly kind: "address"; readonly address: string; readonly family: Family };
+
+export interface CompactExpectation {
+  readonly from: string;
+  readonly to: CompactTarget;
+  readonly port: number;
+  /** As written; undefined when the line has no `/PROTOCOL` (the loader defaults it to tcp). */
+  readonly protocol: Protocol | undefined;
+  /** Pinned by a `4`/`6` suffix or by a literal address; undefined means the scenario's default. */
+  readonly family: Family | undefined;
+  readonly verdict: ExpectedVerdict;
+  readonly spans: {
+    readonly from: Span;
+    readonly to: Span;
+    readonly port: Span;
+    readonly protocol: Span | undefined;
+    readonly verdict: Span;
+  };
+}
+
+export interface ExpectationSyntaxError {
+  readonly message: string;
+  /** Offset into the line of the part that is wrong. */
+  readonly offset: number;
+  readonly hint: string;
+}
+
+export type ExpectationParse =
+  | { readonly ok: true; readonly value: CompactExpectation }
+  | { readonly ok: false; readonly error: ExpectationSyntaxError };
+
+/** Host-like words; the loader checks them against the declared hosts. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const UNSAFE = /[;$`'"\n\r\0\\]/;
+
+class Fail {
+  readonly error: ExpectationSyntaxError;
+  constructor(message: string, offset: number, hint: string = EXPECTATION_GRAMMAR_HELP) {
+    this.error = { message, offset, hint };
+  }
+}
+
+interface Token {
+  readonly text: string;
+  readonly start: number;
+}
+
+function tokens(text: string, from: number): Token[] {
+  const out: Token[] = [];
+  for (const m of text.slice(from).matchAll(/\S+/g)) out.push({ text: m[0], start: from + m.index });
+  return out;
+}
+
+function familyOfSuffix(digit: string): Family {
+  return digit === "4" ? "ipv4" : "ipv6";
+}
+
+function parseTarget(word: string, start: number): CompactTarget {
+  if (word === "localhost") return { kind: "localhost" };
+  if (isIPv4(word)) return { kind: "address", address: word, family: "ipv4" };
+  if (/^[0-9.]+$/.test(word)) {
+    throw new Fail(`\`${word}\` is not a valid IPv4 address`, start, "write four numbers 0..255 separated by dots, e.g. `198.18.0.9:80`");
+  }
+  if (isIPv6(word)) {
+    throw new Fail(`IPv6 address \`${word}\` needs brackets`, start, `write \`[${word}]:PORT\`, e.g. \`remote -> [2001:db8::9]:80 dropped\``);
+  }
+  if (!NAME.test(word)) {
+    throw new Fail(`\`${word}\` is not a host name or address`, start, "TARGET is a host name, `localhost`, an IPv4 address or an [IPv6] address in brackets");
+  }
+  return { kind: "host", host: word };
+}
+
+function parse(text: string): CompactExpectation {
+  const unsafe = UNSAFE.exec(text);
+  if (unsafe) {
+    const shown = unsafe[0] === "\n" || unsafe[0] === "\r" ? "a line break" : unsafe[0] === "\0" ? "a NUL byte" : `\`${unsafe[0]}\``;
+    throw new Fail(`an expectation may not contain ${shown}`, unsafe.index, `an expectation is plain words; ${EXPECTATION_GRAMMAR_HELP}`);
+  }
+  if (text.trim() === "") throw new Fail("empty expectation", 0);
+
+  // FROM ->
+  const arrow = text.indexOf("->");
+  if (arrow < 0) {
+    const lookalike = /=>|→|-+>|<-/.exec(text);
+    const first = tokens(text, 0)[0];
+    const offset = lookalike ? lookalike.index : first ? first.start + first.text.length : 0;
+    throw new Fail(
+      lookalike ? `\`${lookalike[0]}\` is not the arrow \`->\`` : "missing `->` between the source host and the target",
+      offset,
+    );
+  }
+  const fromTokens = tokens(text.slice(0, arrow), 0);
+  const fromToken = fromTokens[0];
+  if (fromToken === undefined) throw new Fail("missing the source host before `->`", arrow);
+  if (fromTokens.length > 1) {
+    const second = fromTokens[1] as Token;
+    throw new Fail(`expected one host name before \`->\`, found \`${second.text}\` as well`, second.start);
+  }
+  if (isIPv4(fromToken.text) || isIPv6(fromToken.text) || fromToken.text.startsWith("[")) {
+    throw new Fail(`the source \`${fromToken.text}\` must be a lab host, not an address`, fromToken.start, "a probe starts from one of the scenario's hosts; write its name before `->`");
+  }
+  if (fromToken.text === "localhost") {
+    throw new Fail("the source must be a lab host, not `localhost`", fromToken.start, "name the host the probe starts from; `localhost` is only a target (the source's own loopback)");
+  }
+  if (!NAME.test(fromToken.text)) throw new Fail(`\`${fromToken.text}\` is not a host name`, fromToken.start);
+
+  // TARGET:PORT[/PROTO] VERDICT
+  const rest = tokens(text, arrow + 2);
+  if (rest.length > 0 && rest[0]?.text.startsWith(">")) {
+    throw new Fail("`->>` is not the arrow `->`", arrow);
+  }
+  const endpoint = rest[0];
+  if (endpoint === undefined) throw new Fail("missing the target after `->`", text.trimEnd().length);
+  const second = text.indexOf("->", arrow + 2);
+  if (second >= 0) throw new Fail("only one `->` per expectation", second, "write one expectation per line");
+
+  let target: CompactTarget;
+  let targetEnd: number; // offset in endpoint of the ':' before the port
+  const e = endpoint.text;
+  if (e.startsWith("[")) {
+    const close = e.indexOf("]");
+    if (close < 0) throw new Fail("missing `]` after the IPv6 address", endpoint.start + e.length, "write IPv6 addresses in brackets: `[2001:db8::9]:80`");
+    const address = e.slice(1, close);
+    if (!isIPv6(address)) {
+      throw new Fail(`\`${address}\` is not a valid IPv6 address`, endpoint.start + 1, "write an IPv6 address in brackets, e.g. `[2001:db8::9]:80`");
+    }
+    target = { kind: "address", address, family: "ipv6" };
+    if (e[close + 1] !== ":") throw new Fail(`missing \`:PORT\` after \`[${address}]\``, endpoint.start + close + 1, "write TARGET:PORT, e.g. `[2001:db8::9]:80`");
+    targetEnd = close + 1;
+  } else {
+    const slash = e.indexOf("/");
+    const hostAndPort = slash < 0 ? e : e.slice(0, slash);
+    const colon = hostAndPort.lastIndexOf(":");
+    if (colon < 0) {
+      throw new Fail(`missing \`:PORT\` after \`${hostAndPort}\``, endpoint.start + hostAndPort.length, `write TARGET:PORT, e.g. \`${hostAndPort || "server"}:8080\``);
+    }
+    const word = hostAndPort.slice(0, colon);
+    if (isIPv6(hostAndPort)) {
+      throw new Fail(`IPv6 address \`${hostAndPort}\` needs brackets and a port`, endpoint.start, `write \`[${hostAndPort}]:PORT\`, e.g. \`[2001:db8::9]:80\``);
+    }
+    if (word.includes(":")) {
+      if (isIPv6(word)) {
+        throw new Fail(`IPv6 address \`${word}\` needs brackets`, endpoint.start, `write \`[${word}]:${hostAndPort.slice(colon + 1) || "PORT"}\``);
+      }
+      throw new Fail(`\`${hostAndPort}\` has more than one \`:\``, endpoint.start + word.indexOf(":"), "write TARGET:PORT with one port, e.g. `server:8080`; IPv6 addresses go in brackets: `[2001:db8::9]:80`");
+    }
+    if (word === "") throw new Fail("missing the target before `:`", endpoint.start);
+    target = parseTarget(word, endpoint.start);
+    targetEnd = colon;
+  }
+
+  const afterColon = e.slice(targetEnd + 1);
+  const slash = afterColon.indexOf("/");
+  const portText = slash < 0 ? afterColon : afterColon.slice(0, slash);
+  const portStart = endpoint.start + targetEnd + 1;
+  if (portText === "") throw new Fail("missing the port after `:`", portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
+  const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new Fail(`port \`${portText}\` is not a number from 1 to 65535`, portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
+  }
+
+  let protocol: Protocol | undefined;
+  let family: Family | undefined = target.kind === "address" ? target.family : undefined;
+  let protocolSpan: Span | undefined;
+  if (slash >= 0) {
+    const protoText = afterColon.slice(slash + 1);
+    const protoStart = portStart + slash + 1;
+    protocolSpan = { start: protoStart, end: protoStart + protoText.length };
+    if (protoText === "") throw new Fail("missing the protocol after `/`", protoStart, `write ${listWords(PROTOCOLS)}, optionally with 4 or 6, e.g. \`server:8080/tcp6\``);
+    const m = /^([A-Za-z]*)(.*)$/.exec(protoText) as RegExpExecArray;
+    const base = m[1] as string;
+    const suffix = m[2] as string;
+    if (!(PROTOCOLS as readonly string[]).includes(base)) {
+      const suggestion = didYouMean(base, PROTOCOLS);
+      throw new Fail(`unknown protocol \`${protoText}\``, protoStart, `${suggestion ? `${suggestion} ` : ""}protocols are ${listWords(PROTOCOLS)}, optionally with 4 or 6 (e.g. \`tcp6\`)`);
+    }
+    if (suffix !== "" && suffix !== "4" && suffix !== "6") {
+      throw new Fail(`unknown family suffix \`${suffix}\` in \`${protoText}\``, protoStart + base.length, `the suffix is 4 (IPv4) or 6 (IPv6), e.g. \`${base}6\`, or none for the scenario's default family`);
+    }
+    protocol = base as Protocol;
+    if (suffix !== "") {
+      const pinned = familyOfSuffix(suffix);
+      if (target.kind === "address" && pinned !== target.family) {
+        throw new Fail(
+          `\`/${protoText}\` asks for ${pinned === "ipv4" ? "IPv4" : "IPv6"} but \`${target.address}\` is an ${target.family === "ipv4" ? "IPv4" : "IPv6"} address`,
+          protoStart + base.length,
+          `drop the suffix (a literal address already fixes the family): \`/${base}\``,
+        );
+      }
+      family = pinned;
+    }
+  }
+
+  const verdictToken = rest[1];
+  if (verdictToken === undefined) {
+    throw new Fail(`missing the verdict after \`${e}\``, endpoint.start + e.length, `end the line with ${listWords(EXPECTED_VERDICTS)}`);
+  }
+  if (!(EXPECTED_VERDICTS as readonly string[]).includes(verdictToken.text)) {
+    const w = verdictToken.text;
+    if (/^(ipv?[46]|v[46]|inet6?)$/i.test(w)) {
+      throw new Fail(`\`${w}\` is not a verdict`, verdictToken.start, `pin the family with a protocol suffix instead, e.g. \`${e.includes("/") ? e : `${e}/tcp6`}\`; then the verdict`);
+    }
+    if ((PROTOCOLS as readonly string[]).includes(w.replace(/[46]$/, ""))) {
+      throw new Fail(`\`${w}\` is not a verdict`, verdictToken.start, `write the protocol after the port: \`${e.split("/")[0]}/${w}\`, then the verdict`);
+    }
+    const suggestion = didYouMean(w, EXPECTED_VERDICTS);
+    throw new Fail(`unknown verdict \`${w}\``, verdictToken.start, `${suggestion ? `${suggestion} ` : ""}verdicts are ${listWords(EXPECTED_VERDICTS)}`);
+  }
+  const extra = rest[2];
+  if (extra !== undefined) {
+    throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line; ${EXPECTATION_GRAMMAR_HELP}`);
+  }
+
+  return {
+    from: fromToken.text,
+    to: target,
+    port,
+    protocol,
+    family,
+    verdict: verdictToken.text as ExpectedVerdict,
+    spans: {
+      from: { start: fromToken.start, end: fromToken.start + fromToken.text.length },
+      to: { start: endpoint.start, end: endpoint.start + targetEnd },
+      port: { start: portStart, end: portStart + portText.length },
+      protocol: protocolSpan,
+      verdict: { start: verdictToken.start, end: verdictToken.start + verdictToken.text.length },
+    },
+  };
+}
+
+/** Parses one compact expectation line. Never throws. */
+export function parseExpectation(text: string): ExpectationParse {
+  try {
+    return { ok: true, value: parse(text) };
+  } catch (error) {
+    if (error instanceof Fail) return { ok: false, error: error.error };
+    throw error;
+  }
+}
+
+export interface RenderableExpectation {
+  readonly from: string;
+  readonly to: ProbeTarget;
+  readonly port: number;
+  readonly protocol: Protocol;
+  /** A family the line pins (rendered as the 4/6 suffix); undefined for the scenario default. */
+  readonly family?: Family | undefined;
+  readonly verdict: ExpectedVerdict;
+}
+
+/**
+ * The compact form of an expectation: `remote -> server:8080/tcp6 dropped`.
+ * The protocol is written when it is not tcp or when a family is pinned; a
+ * literal address already fixes the family, so it never gets a suffix.
+ */
+export function renderExpectation(e: RenderableExpectation): string {
+  const target =
+    e.to.kind === "host" ? e.to.host : e.to.kind === "localhost" ? "localhost" : e.to.address.includes(":") ? `[${e.to.address}]` : e.to.address;
+  const pinned = e.family !== undefined && e.to.kind !== "address" ? (e.family === "ipv4" ? "4" : "6") : "";
+  const suffix = pinned !== "" || e.protocol !== "tcp" ? `/${e.protocol}${pinned}` : "";
+  return `${e.from} -> ${target}:${e.port}${suffix} ${e.verdict}`;
+}
