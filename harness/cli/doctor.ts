@@ -1,0 +1,66 @@
+/**
+ * `fwspec doctor`: what this machine can do, each problem with its fix.
+ * Kernel features are tried for real inside a throw-away lab host.
+ */
+import { connectEngine, probeEngine } from "../env/engine.ts";
+import { imageExists, labImageTag } from "../env/images.ts";
+import { Lab } from "../lab/lab.ts";
+import { newRunId } from "../lab/resources.ts";
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+const KERNEL_CHECKS: readonly { name: string; argv: string[]; fix: string }[] = [
+  { name: "iptables (nf_tables backend)", argv: ["iptables-nft", "-L", "INPUT", "-n"], fix: "the kernel needs nf_tables (CONFIG_NF_TABLES) and the nft_compat module" },
+  { name: "ip6tables", argv: ["ip6tables-nft", "-L", "INPUT", "-n"], fix: "the kernel needs IPv6 netfilter (CONFIG_IP6_NF_IPTABLES); load ip6_tables" },
+  { name: "iptables legacy backend", argv: ["iptables-legacy", "-L", "INPUT", "-n"], fix: "load the ip_tables module (modprobe ip_tables) or use backend: nft" },
+  { name: "ip6tables legacy backend", argv: ["ip6tables-legacy", "-L", "INPUT", "-n"], fix: "load the ip6_tables module (modprobe ip6_tables) or use backend: nft" },
+  { name: "conntrack", argv: ["conntrack", "-L"], fix: "the kernel needs nf_conntrack with netlink (CONFIG_NF_CONNTRACK_NETLINK)" },
+  { name: "REJECT target", argv: ["sh", "-c", "iptables -A OUTPUT -d 198.18.255.254 -j REJECT && iptables -D OUTPUT -d 198.18.255.254 -j REJECT"], fix: "load xt_REJECT / nft_reject" },
+  { name: "multiport and conntrack matches", argv: ["sh", "-c", "iptables -A INPUT -p tcp -m multiport --dports 1,2 -m conntrack --ctstate NEW -j ACCEPT && iptables -F INPUT"], fix: "load xt_multiport and xt_conntrack" },
+];
+
+export async function runDoctor(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const engine = await probeEngine();
+  checks.push({
+    name: "Docker engine",
+    ok: engine.reachable,
+    detail: engine.reachable ? `${engine.endpoint.url} (Docker ${engine.version}, API ${engine.apiVersion})` : `${engine.endpoint.url}: ${engine.problem}`,
+    fix: "run `fwspec setup` (as root on Debian/Ubuntu it installs docker.io and starts dockerd)",
+  });
+  if (!engine.reachable) return checks;
+  const docker = await connectEngine();
+  const image = labImageTag();
+  const haveImage = await imageExists(docker, image);
+  checks.push({ name: "lab image", ok: haveImage, detail: image, fix: "run `fwspec setup` to build it" });
+  if (!haveImage) return checks;
+  try {
+    await using lab = await new Lab({
+      name: "doctor",
+      docker,
+      image,
+      runId: newRunId(),
+      hosts: [{ name: "probe", firewall: true, backend: "nft", listen: [] }],
+    }).start();
+    const host = lab.host("probe");
+    checks.push({ name: "IPv6 on lab networks", ok: host.addresses.ipv6 !== "", detail: `${host.addresses.ipv4} and ${host.addresses.ipv6}` });
+    for (const k of KERNEL_CHECKS) {
+      const r = await host.exec(k.argv);
+      checks.push({ name: k.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? "works" : (r.stderr.trim().split("\n")[0] ?? `exit ${r.exitCode}`), fix: k.fix });
+    }
+  } catch (error) {
+    checks.push({ name: "lab host start", ok: false, detail: (error as Error).message, fix: "see `fwspec setup`; the engine must allow NET_ADMIN and IPv6 networks" });
+  }
+  return checks;
+}
+
+export function renderChecks(checks: readonly Check[]): string {
+  return `${checks
+    .map((c) => `${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n    fix: ${c.fix}` : ""}`)
+    .join("\n")}\n`;
+}

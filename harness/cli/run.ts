@@ -1,0 +1,77 @@
+/**
+ * `fwspec run`: validate every scenario (exit 2 before any container starts),
+ * make sure the engine and image are there (exit 3), then run the scenarios as
+ * vitest test files and report (exit 0 all held, 1 otherwise).
+ */
+import { relative, resolve } from "node:path";
+import { startVitest } from "vitest/node";
+import { connectEngine } from "../env/engine.ts";
+import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
+import { EXIT, type ExitCode } from "../errors.ts";
+import { newRunId, removeRun } from "../lab/resources.ts";
+import type { Family } from "../model/types.ts";
+import type { Progress } from "../progress.ts";
+import { FwspecReporter } from "../report/reporter.ts";
+import { scenarioPlugin } from "../runner/vitest-plugin.ts";
+import { validateFiles } from "./validate.ts";
+
+export interface RunOptions {
+  readonly json?: string;
+  readonly junit?: string;
+  readonly filter?: string;
+  readonly family?: Family | "both";
+  readonly timeout?: number;
+  readonly shard?: string;
+}
+
+export async function runScenarios(paths: readonly string[], options: RunOptions, progress: Progress): Promise<ExitCode> {
+  const { files, scenarios } = validateFiles(paths);
+  progress.step(`${files.length} scenario file(s) valid`);
+  const docker = await connectEngine();
+  await ensureLabImage(docker, progress);
+
+  const runId = newRunId();
+  process.env["FWSPEC_RUN_ID"] = runId;
+  if (options.family) process.env["FWSPEC_FAMILY"] = options.family;
+  if (options.timeout) process.env["FWSPEC_TIMEOUT"] = String(options.timeout);
+
+  const headers = new Map(scenarios.map((s) => [s.file, { file: s.file, name: s.name, description: s.description }]));
+  const reporter = new FwspecReporter({ headers, ...(options.json ? { jsonFile: resolve(options.json) } : {}) });
+  const cwd = process.cwd();
+  let vitestFailed = false;
+  const cleanup = () => removeRun(docker, runId).catch(() => undefined);
+  try {
+    const vitest = await startVitest(
+      "test",
+      [],
+      {
+        config: false,
+        root: cwd,
+        run: true,
+        watch: false,
+        include: files.map((f) => relative(cwd, f)),
+        globalSetup: [resolve(PROJECT_ROOT, "harness/testing/global-setup.ts")],
+        reporters: [
+          reporter,
+          ["default", { summary: false }],
+          ...(options.junit ? [["junit", { outputFile: resolve(options.junit) }] as ["junit", { outputFile: string }]] : []),
+        ],
+        ...(options.filter ? { testNamePattern: options.filter } : {}),
+        ...(options.shard ? { shard: options.shard } : {}),
+        testTimeout: 120_000,
+        hookTimeout: 180_000,
+        maxWorkers: 2,
+        passWithNoTests: false,
+      },
+      { plugins: [scenarioPlugin()] },
+    );
+    await vitest?.close();
+    vitestFailed = process.exitCode !== undefined && process.exitCode !== 0;
+  } finally {
+    await cleanup();
+  }
+  const report = reporter.report;
+  if (!report) return EXIT.failed;
+  const allPassed = report.scenarios.length > 0 && report.scenarios.every((s) => s.status === "passed");
+  return allPassed && !vitestFailed ? EXIT.ok : EXIT.failed;
+}

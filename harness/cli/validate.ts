@@ -1,0 +1,30 @@
+/** `fwspec validate`: every scenario checked without Docker; all diagnostics printed, exit 2 on any. */
+import { InputError } from "../errors.ts";
+import { loadScenarioSync, ScenarioError, formatDiagnostic } from "../scenario/load.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { expandScenarioPaths } from "./files.ts";
+
+export interface Validated {
+  readonly files: readonly string[];
+  readonly scenarios: readonly Scenario[];
+}
+
+/** Throws one InputError listing every diagnostic of every file. */
+export function validateFiles(paths: readonly string[]): Validated {
+  const files = expandScenarioPaths(paths);
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(loadScenarioSync(file));
+    } catch (error) {
+      if (error instanceof ScenarioError) problems.push(...error.diagnostics.map(formatDiagnostic));
+      else if (error instanceof InputError) problems.push(error.report());
+      else throw error;
+    }
+  }
+  if (problems.length > 0) {
+    throw new InputError(`${problems.length} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
+  }
+  return { files, scenarios };
+}

@@ -1,0 +1,156 @@
+/**
+ * The input format of scenarios (YAML files and `defineScenario`), as a zod
+ * schema: shapes, types, enums and ranges, with strict objects (an unknown key
+ * is an error). Rules that need words of their own (host-name syntax, listener
+ * and comparison syntax, the compact expectation grammar, references between
+ * hosts and steps, fixture files) are checked by the loader, which turns every
+ * problem into a positioned diagnostic; the JSON Schema for editors carries
+ * them as patterns where a pattern can say it.
+ */
+import { z } from "zod";
+import { BACKENDS, EXPECTED_VERDICTS } from "../model/types.ts";
+import { EXPECTATION_PATTERN } from "./expectation.ts";
+
+export const HOST_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+export const HOST_NAME_PATTERN = "^(?!localhost$)[a-z][a-z0-9-]{0,30}$";
+export const LISTENER_PATTERN = "^(tcp|udp|http)/[0-9]{1,5}$";
+export const COMPARISON_PATTERN = "^\\s*(>=|<=|==|!=|>|<)?\\s*[0-9]+\\s*$";
+export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
+export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
+/** `tcp`, `tcp4`, `tcp6`, ... : a protocol, optionally pinning the family. */
+export const PROTOCOL_CHOICES = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "http", "http4", "http6"] as const;
+/** Scenario files and the fixture files they name may be at most this large. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+const familyChoice = z.enum(FAMILY_CHOICES);
+
+const hostSchema = z
+  .strictObject({
+    firewall: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Firewall hosts get NET_ADMIN; rules may be applied and counted only on them." }),
+    backend: z
+      .enum(BACKENDS)
+      .optional()
+      .meta({ description: "iptables backend of a firewall host (default nft); only allowed on firewall hosts.", default: "nft" }),
+    listen: z
+      .array(z.string().meta({ pattern: LISTENER_PATTERN, description: "PROTOCOL/PORT: tcp/8080, udp/5353, http/3000." }))
+      .default([])
+      .meta({ description: "Listeners the host runs (each proven up on loopback before probes run)." }),
+  })
+  .nullable()
+  .meta({ description: "A lab host; `{}` (or nothing) for a plain host with defaults." });
+
+const pathString = z.string().meta({ description: "A file path, relative to the scenario file; it must stay inside the project." });
+
+const applyObjectSchema = z
+  .strictObject({
+    host: z.string().optional().meta({ description: "The firewall host to apply to (default: the only firewall host)." }),
+    script: pathString.optional().meta({ description: "A shell script run on the host with `sh -e`." }),
+    restore: z
+      .strictObject({
+        ipv4: pathString.optional().meta({ description: "iptables-restore input." }),
+        ipv6: pathString.optional().meta({ description: "ip6tables-restore input." }),
+      })
+      .optional()
+      .meta({ description: "iptables-restore / ip6tables-restore files, applied atomically.", minProperties: 1 }),
+    commands: z
+      .array(
+        z.union([
+          z.string().meta({ description: "A command line, split into words like a shell does but run without one (no operators or expansions)." }),
+          z.array(z.string()).min(1).meta({ description: "A command as an argument array." }),
+        ]),
+      )
+      .min(1)
+      .optional()
+      .meta({ description: "Commands run in order, never through a shell." }),
+  })
+  .meta({ oneOf: [{ required: ["script"] }, { required: ["restore"] }, { required: ["commands"] }] });
+
+const applySchema = z
+  .union([z.string().meta({ description: "A script path, applied to the only firewall host." }), applyObjectSchema])
+  .meta({ description: "Apply rules to a firewall host." });
+
+const expectObjectSchema = z.strictObject({
+  from: z.string().meta({ description: "The host the probe starts from." }),
+  to: z.string().meta({ description: "A host, `localhost` (the source's own loopback), or a literal IPv4/IPv6 address." }),
+  port: z.number().int().min(1).max(65535),
+  protocol: z
+    .enum(PROTOCOL_CHOICES)
+    .optional()
+    .meta({ description: "tcp (default), udp or http; a 4/6 suffix pins the family.", default: "tcp" }),
+  family: familyChoice.optional().meta({ description: "Default: the scenario's family, or the literal address's." }),
+  verdict: z.enum(EXPECTED_VERDICTS).meta({ description: "`blocked` accepts refused, unreachable or dropped." }),
+});
+
+const expectItemSchema = z.union([
+  z.string().meta({ pattern: EXPECTATION_PATTERN, description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT, e.g. `remote -> server:8080/tcp6 dropped`." }),
+  expectObjectSchema,
+]);
+
+const comparisonSchema = z
+  .union([
+    z.string().meta({ pattern: COMPARISON_PATTERN }),
+    z.number().int().min(0),
+  ])
+  .meta({ description: "`>= 1`, `== 0`, `> 0`, `< 5`, `!= 0`, `<= 3`, or a bare number (==)." });
+
+const counterCheckSchema = z
+  .strictObject({
+    rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`." }),
+    chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain." }),
+    position: z.number().int().min(1).optional().meta({ description: "1-based rule position in `chain`." }),
+    table: z.enum(TABLES).optional().meta({ description: "Table of `chain` (default filter).", default: "filter" }),
+    comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment`." }),
+    host: z.string().optional().meta({ description: "Firewall host (default: the only firewall host)." }),
+    family: familyChoice.optional().meta({ description: "Which rule set (default ipv4).", default: "ipv4" }),
+    packets: comparisonSchema.optional(),
+    bytes: comparisonSchema.optional(),
+  })
+  .meta({
+    oneOf: [{ required: ["rule"] }, { required: ["chain"] }, { required: ["comment"] }],
+    anyOf: [{ required: ["packets"] }, { required: ["bytes"] }],
+  });
+
+const stepSchema = z
+  .strictObject({
+    apply: applySchema.optional(),
+    expect: z.array(expectItemSchema).min(1).optional().meta({ description: "Expectations, each proven by probes." }),
+    counters: z
+      .array(counterCheckSchema)
+      .min(1)
+      .optional()
+      .meta({ description: "Rule counters compared since the previous counters step (or the last apply)." }),
+  })
+  .meta({ description: "One of `apply`, `expect` or `counters`.", minProperties: 1, maxProperties: 1 });
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().min(1).meta({ description: "A one-line title." }),
+    description: z.string().min(1).meta({ description: "Why: what this scenario proves." }),
+    family: familyChoice.default("both").meta({ description: "Default family of expectations." }),
+    timeout: z.number().int().min(1).max(30).default(2).meta({ description: "Probe timeout in whole seconds." }),
+    hosts: z
+      .record(z.string(), hostSchema)
+      .meta({ description: "The lab hosts by name.", minProperties: 1, propertyNames: { pattern: HOST_NAME_PATTERN } }),
+    steps: z.array(stepSchema).min(1).meta({ description: "Run in order." }),
+  })
+  .meta({ title: "fwspec scenario", description: "An executable firewall specification." });
+
+export const schemas = {
+  scenario: scenarioSchema,
+  host: hostSchema,
+  step: stepSchema,
+  apply: applySchema,
+  expectItem: expectItemSchema,
+  counterCheck: counterCheckSchema,
+  comparison: comparisonSchema,
+} as const;
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type HostInput = z.input<typeof hostSchema>;
+export type StepInput = z.input<typeof stepSchema>;
+export type ApplyInput = z.input<typeof applySchema>;
+export type ExpectItemInput = z.input<typeof expectItemSchema>;
+export type CounterCheckInput = z.input<typeof counterCheckSchema>;
