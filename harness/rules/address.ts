@@ -91,7 +91,7 @@ export function formatIPv6(words: readonly number[]): string {
   return out;
 }
 
-/** Words of a mask with `prefix` leading one bits, `bits` wide, in `width`-bit words. */
+/** A mask of `prefix` leading one bits as `count` words of `width` bits. */
 function prefixMask(prefix: number, count: number, width: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {

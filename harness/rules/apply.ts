@@ -9,12 +9,12 @@ import { CommandError, LabError } from "../errors.ts";
 import type { StartedHost } from "../lab/lab.ts";
 import type { Family } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
-import { rulesetDigest } from "./saved.ts";
+import { effectiveDigest, resetInput } from "./reset.ts";
 
 export interface LoadedRuleset {
   readonly ipv4: string;
   readonly ipv6: string;
-  /** sha256 of both rulesets without counters and comments. */
+  /** sha256 of what both rulesets do (no counters, comments or empty ACCEPT tables). */
   readonly digest: string;
 }
 
@@ -33,7 +33,7 @@ export async function readLoaded(host: StartedHost): Promise<LoadedRuleset> {
   const [ipv4, ipv6] = await Promise.all(
     (["ipv4", "ipv6"] as const).map(async (f) => (await host.run([SAVE[f]], `reading the ${f} ruleset`)).stdout),
   );
-  return { ipv4: ipv4!, ipv6: ipv6!, digest: rulesetDigest(`${ipv4}\n${ipv6}`) };
+  return { ipv4: ipv4!, ipv6: ipv6!, digest: effectiveDigest(ipv4!, ipv6!) };
 }
 
 let sequence = 0;
@@ -89,7 +89,7 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
   try {
     for (const source of sources) await applyOne(host, source);
   } catch (error) {
-    await rollback(host, before);
+    await restoreRulesets(host, before);
     if (error instanceof CommandError) {
       throw new CommandError(`${error.message}; no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint });
     }
@@ -104,12 +104,13 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
   };
 }
 
-/** Puts back the rulesets read before a failed apply. */
-async function rollback(host: StartedHost, before: LoadedRuleset): Promise<void> {
+/** Puts back earlier rulesets atomically per family: their tables as they were, every other table emptied. */
+async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset): Promise<void> {
+  const now = await readLoaded(host);
   for (const family of ["ipv4", "ipv6"] as const) {
-    const target = stagingPath(host, "rollback");
-    await host.copyFile(before[family], target);
-    await host.run([RESTORE[family], target], `rolling back ${family} rules`);
+    const target = stagingPath(host, "restore");
+    await host.copyFile(resetInput(wanted[family], now[family]), target);
+    await host.run([RESTORE[family], target], `restoring ${family} rules`);
   }
 }
 
@@ -127,7 +128,7 @@ export async function flushConntrack(host: StartedHost): Promise<void> {
  * zero. Verified by reading the rules back.
  */
 export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<void> {
-  await rollback(host, baseline);
+  await restoreRulesets(host, baseline);
   await flushConntrack(host);
   const now = await readLoaded(host);
   if (now.digest !== baseline.digest) {

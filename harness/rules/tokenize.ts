@@ -41,7 +41,7 @@ export function tokenizeRule(text: string): string[] {
       break;
     } else if (c === "'") {
       const close = text.indexOf("'", i + 1);
-      if (close < 0) throw new RuleSyntaxError(`unterminated single quote in rule: ${text.trim()}`);
+      if (close < 0) throw new RuleSyntaxError("unterminated single quote");
       buf += text.slice(i + 1, close);
       inWord = true;
       i = close + 1;
@@ -65,7 +65,7 @@ export function tokenizeRule(text: string): string[] {
         buf += d;
         i++;
       }
-      if (!closed) throw new RuleSyntaxError(`unterminated double quote in rule: ${text.trim()}`);
+      if (!closed) throw new RuleSyntaxError("unterminated double quote");
     } else if (c === "\\") {
       if (i + 1 >= n) {
         buf += c;

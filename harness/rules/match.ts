@@ -1,0 +1,392 @@
+/**
+ * Finding saved rules the way a person names them: by the rule's text (as in a
+ * guide: `iptables -A INPUT -p tcp --dport 22 -j ACCEPT`), by table/chain/position,
+ * or by comment.
+ *
+ * A rule's text is compared with the saved form through a canonical key:
+ *  - the text may start with `sudo`, `iptables`/`ip6tables` (also a path, `-nft`,
+ *    `-legacy`); a command naming the other family never matches;
+ *  - `-t/--table` (default filter); one chain verb: `-A`, `-I CHAIN [n]`, `-C`,
+ *    `-D`, `-R CHAIN n` or the long forms (the number is ignored). Without a chain
+ *    verb the text matches the rule in any chain of its table (normalizeRule gives
+ *    chain null). `-D CHAIN n` (delete by number) names no rule and is rejected;
+ *  - the remaining options form an order-independent multiset of groups (an option
+ *    with its arguments; `!` belongs to the following group, also when written
+ *    the deprecated way after the option);
+ *  - per option: long names to short (--protocol -p, --source/--src -s,
+ *    --destination/--dst -d, --in-interface -i, --out-interface -o, --jump -j,
+ *    --goto -g, --match -m, --fragment -f, --destination-port --dport,
+ *    --source-port --sport, --destination-ports --dports, --source-ports --sports);
+ *    `-m tcp|udp|icmp|icmp6|ipv6-icmp|sctp|...` dropped (iptables adds them);
+ *    protocol names lowercased and numbers named (`6` = `tcp`), `-p all` dropped;
+ *    addresses in saved form (address.ts), `0.0.0.0/0` and `::/0` dropped;
+ *    ports numeric (`ssh` = `22`) and ranges filled (`:1024` = `0:1024`);
+ *    multiport lists and --state/--ctstate/--ctstatus lists as sets;
+ *    --tcp-flags as flag sets, `--syn` = `--tcp-flags FIN,SYN,RST,ACK SYN`;
+ *    ICMP type names as numbers (`echo-request` = `8`, `port-unreachable` = `3/3`);
+ *    --reject-with resolved through iptables' own name/alias/prefix table, and
+ *    `-j REJECT` without it given the family's default; --log-level names as
+ *    numbers, the default level 4 dropped;
+ *    values otherwise compared exactly (comments unquoted, case kept).
+ *  - `-4`, `-6`, `-w [s]`, `-W n`, `-v`, `-c p b` are dropped.
+ * Not handled: getopt abbreviations (`--dest`), joined short options (`-ptcp`),
+ * comma lists in -s/-d (iptables makes one rule per address; such text matches none).
+ */
+import type { Family } from "../model/types.ts";
+import type { RuleSelector } from "../scenario/model.ts";
+import { isAnyAddress, normalizeAddress } from "./address.ts";
+import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { RuleSyntaxError, splitGroups, tokenizeRule } from "./tokenize.ts";
+import type { OptionGroup } from "./tokenize.ts";
+
+export { RuleSyntaxError, tokenizeRule } from "./tokenize.ts";
+export type { RuleSelector } from "../scenario/model.ts";
+
+export interface NormalizedRule {
+  readonly table: string;
+  /** null when the text has no chain verb: it then matches in any chain of `table`. */
+  readonly chain: string | null;
+  /** The option groups in canonical form, sorted, joined by spaces. */
+  readonly key: string;
+  /** The family the text's command names (`iptables` ipv4, `ip6tables` ipv6); null when it names none. */
+  readonly commandFamily: Family | null;
+}
+
+const COMMAND = /^(?:.*\/)?(ip6?)tables(?:-nft|-legacy)?$/;
+
+const LONG_TO_SHORT = new Map<string, string>([
+  ["--protocol", "-p"], ["--source", "-s"], ["--src", "-s"], ["--destination", "-d"], ["--dst", "-d"],
+  ["--in-interface", "-i"], ["--out-interface", "-o"], ["--jump", "-j"], ["--goto", "-g"],
+  ["--match", "-m"], ["--fragment", "-f"], ["--table", "-t"],
+  ["--destination-port", "--dport"], ["--source-port", "--sport"],
+  ["--destination-ports", "--dports"], ["--source-ports", "--sports"],
+  ["--append", "-A"], ["--insert", "-I"], ["--check", "-C"], ["--delete", "-D"], ["--replace", "-R"],
+  ["--ipv4", "-4"], ["--ipv6", "-6"], ["--wait", "-w"], ["--wait-interval", "-W"], ["--verbose", "-v"],
+  ["--set-counters", "-c"],
+  ["--new-chain", "-N"], ["--delete-chain", "-X"], ["--policy", "-P"], ["--flush", "-F"], ["--zero", "-Z"],
+  ["--list", "-L"], ["--list-rules", "-S"], ["--rename-chain", "-E"], ["--help", "-h"],
+]);
+
+const RULE_VERBS = new Set(["-A", "-I", "-C", "-D", "-R"]);
+const OTHER_COMMANDS = new Set(["-N", "-X", "-P", "-F", "-Z", "-L", "-S", "-E", "-h"]);
+const IGNORED = new Set(["-4", "-6", "-w", "-W", "-v", "-c"]);
+
+/** Matches iptables loads by itself for `-p PROTO`; the saved form shows them, people often do not. */
+const IMPLICIT_MATCHES = new Set(["tcp", "udp", "icmp", "icmp6", "icmpv6", "ipv6-icmp", "sctp", "dccp", "udplite", "mh", "ipv6-mh"]);
+
+const PROTOCOL_NAMES = new Map<string, string>([
+  ["0", "all"], ["1", "icmp"], ["2", "igmp"], ["4", "ipencap"], ["6", "tcp"], ["17", "udp"], ["33", "dccp"],
+  ["41", "ipv6"], ["47", "gre"], ["50", "esp"], ["51", "ah"], ["58", "ipv6-icmp"], ["132", "sctp"],
+  ["135", "ipv6-mh"], ["136", "udplite"],
+  ["icmpv6", "ipv6-icmp"], ["icmp6", "ipv6-icmp"], ["mh", "ipv6-mh"],
+]);
+
+const SERVICES = new Map<string, number>([
+  ["ftp-data", 20], ["ftp", 21], ["ssh", 22], ["telnet", 23], ["smtp", 25], ["domain", 53],
+  ["bootps", 67], ["bootpc", 68], ["tftp", 69], ["http", 80], ["www", 80], ["pop3", 110],
+  ["ntp", 123], ["imap", 143], ["imap2", 143], ["snmp", 161], ["ldap", 389], ["https", 443],
+  ["submissions", 465], ["syslog", 514], ["submission", 587], ["ldaps", 636], ["imaps", 993],
+  ["pop3s", 995], ["mysql", 3306], ["ms-wbt-server", 3389], ["postgresql", 5432], ["mdns", 5353],
+  ["http-alt", 8080],
+]);
+
+const TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG"] as const;
+
+/** iptables' REJECT tables: [name (what iptables-save prints), alias], in iptables' order. */
+const REJECT_TYPES: Record<Family, readonly (readonly [string, string])[]> = {
+  ipv4: [
+    ["icmp-net-unreachable", "net-unreach"],
+    ["icmp-host-unreachable", "host-unreach"],
+    ["icmp-proto-unreachable", "proto-unreach"],
+    ["icmp-port-unreachable", "port-unreach"],
+    ["icmp-net-prohibited", "net-prohib"],
+    ["icmp-host-prohibited", "host-prohib"],
+    ["tcp-reset", "tcp-rst"],
+    ["icmp-admin-prohibited", "admin-prohib"],
+  ],
+  ipv6: [
+    ["icmp6-no-route", "no-route"],
+    ["icmp6-adm-prohibited", "adm-prohibited"],
+    ["icmp6-addr-unreachable", "addr-unreach"],
+    ["icmp6-port-unreachable", "port-unreach"],
+    ["tcp-reset", "tcp-reset"],
+    ["icmp6-policy-fail", "policy-fail"],
+    ["icmp6-reject-route", "reject-route"],
+  ],
+};
+const REJECT_DEFAULT: Record<Family, string> = { ipv4: "icmp-port-unreachable", ipv6: "icmp6-port-unreachable" };
+
+/** ICMP type names as iptables-save prints them: type, or type/code. */
+const ICMP_TYPES: Record<Family, ReadonlyMap<string, string>> = {
+  ipv4: new Map([
+    ["echo-reply", "0"], ["pong", "0"], ["destination-unreachable", "3"],
+    ["network-unreachable", "3/0"], ["host-unreachable", "3/1"], ["protocol-unreachable", "3/2"],
+    ["port-unreachable", "3/3"], ["fragmentation-needed", "3/4"], ["source-route-failed", "3/5"],
+    ["network-unknown", "3/6"], ["host-unknown", "3/7"], ["network-prohibited", "3/9"],
+    ["host-prohibited", "3/10"], ["tos-network-unreachable", "3/11"], ["tos-host-unreachable", "3/12"],
+    ["communication-prohibited", "3/13"], ["host-precedence-violation", "3/14"], ["precedence-cutoff", "3/15"],
+    ["source-quench", "4"], ["redirect", "5"], ["network-redirect", "5/0"], ["host-redirect", "5/1"],
+    ["tos-network-redirect", "5/2"], ["tos-host-redirect", "5/3"], ["echo-request", "8"], ["ping", "8"],
+    ["router-advertisement", "9"], ["router-solicitation", "10"], ["time-exceeded", "11"],
+    ["ttl-exceeded", "11"], ["ttl-zero-during-transit", "11/0"], ["ttl-zero-during-reassembly", "11/1"],
+    ["parameter-problem", "12"], ["ip-header-bad", "12/0"], ["required-option-missing", "12/1"],
+    ["timestamp-request", "13"], ["timestamp-reply", "14"], ["address-mask-request", "17"],
+    ["address-mask-reply", "18"],
+  ]),
+  ipv6: new Map([
+    ["destination-unreachable", "1"], ["no-route", "1/0"], ["communication-prohibited", "1/1"],
+    ["beyond-scope", "1/2"], ["address-unreachable", "1/3"], ["port-unreachable", "1/4"],
+    ["failed-policy", "1/5"], ["reject-route", "1/6"], ["packet-too-big", "2"], ["time-exceeded", "3"],
+    ["ttl-exceeded", "3"], ["ttl-zero-during-transit", "3/0"], ["ttl-zero-during-reassembly", "3/1"],
+    ["parameter-problem", "4"], ["bad-header", "4/0"], ["unknown-header-type", "4/1"], ["unknown-option", "4/2"],
+    ["echo-request", "128"], ["ping", "128"], ["echo-reply", "129"], ["pong", "129"],
+    ["mld-listener-query", "130"], ["mld-listener-report", "131"], ["mld-listener-done", "132"],
+    ["router-solicitation", "133"], ["router-advertisement", "134"], ["neighbour-solicitation", "135"],
+    ["neighbor-solicitation", "135"], ["neighbour-advertisement", "136"], ["neighbor-advertisement", "136"],
+    ["redirect", "137"],
+  ]),
+};
+
+const LOG_LEVELS = new Map<string, number>([
+  ["emerg", 0], ["alert", 1], ["crit", 2], ["error", 3], ["err", 3], ["warning", 4], ["warn", 4],
+  ["notice", 5], ["info", 6], ["debug", 7],
+]);
+const LOG_DEFAULT_LEVEL = 4;
+
+function normalizePort(port: string): string {
+  const one = (p: string): string => {
+    const name = p.toLowerCase();
+    const known = SERVICES.get(name);
+    if (known !== undefined) return String(known);
+    return /^\d+$/.test(p) ? String(Number(p)) : name;
+  };
+  const colon = port.indexOf(":");
+  if (colon < 0) return one(port);
+  const lo = port.slice(0, colon) === "" ? "0" : one(port.slice(0, colon));
+  const hi = port.slice(colon + 1) === "" ? "65535" : one(port.slice(colon + 1));
+  return lo === hi ? lo : `${lo}:${hi}`;
+}
+
+function sortedSet(values: readonly string[]): string {
+  return [...new Set(values)].sort().join(",");
+}
+
+function flagSet(value: string): string {
+  const bits = new Set<string>();
+  for (const raw of value.toUpperCase().split(",")) {
+    if (raw === "ALL") for (const f of TCP_FLAGS) bits.add(f);
+    else if (raw === "NONE") continue;
+    else if ((TCP_FLAGS as readonly string[]).includes(raw)) bits.add(raw);
+    else return value;
+  }
+  const out = TCP_FLAGS.filter((f) => bits.has(f));
+  return out.length === 0 ? "NONE" : out.join(",");
+}
+
+function normalizeIcmpType(value: string, family: Family): string {
+  const v = value.toLowerCase();
+  const named = ICMP_TYPES[family].get(v);
+  if (named !== undefined) return named;
+  const m = /^(\d+)(?:\/(\d+))?$/.exec(v);
+  if (m) return m[2] === undefined ? String(Number(m[1])) : `${Number(m[1])}/${Number(m[2])}`;
+  return v;
+}
+
+/** As iptables reads --reject-with: the first name or alias the value is a case-insensitive prefix of. */
+export function resolveRejectType(value: string, family: Family): string {
+  const v = value.toLowerCase();
+  if (v === "") return v;
+  for (const [name, alias] of REJECT_TYPES[family]) if (name.startsWith(v) || alias.startsWith(v)) return name;
+  return v;
+}
+
+function group(negated: boolean, name: string, args: readonly string[]): OptionGroup {
+  return { negated, name, args };
+}
+
+/** One group in canonical form; null when it is dropped. */
+function normalizeGroup(g: OptionGroup, family: Family): OptionGroup | null {
+  const name = LONG_TO_SHORT.get(g.name) ?? g.name;
+  const arg = g.args[0];
+  switch (name) {
+    case "-m":
+      if (arg !== undefined && !g.negated && IMPLICIT_MATCHES.has(arg.toLowerCase())) return null;
+      return group(g.negated, name, g.args);
+    case "-p": {
+      if (arg === undefined) return group(g.negated, name, g.args);
+      const lower = arg.toLowerCase();
+      const proto = PROTOCOL_NAMES.get(lower) ?? lower;
+      if (proto === "all" && !g.negated) return null;
+      return group(g.negated, name, [proto]);
+    }
+    case "-s":
+    case "-d": {
+      if (arg === undefined) return group(g.negated, name, g.args);
+      const address = normalizeAddress(arg, family);
+      if (isAnyAddress(address) && !g.negated) return null;
+      return group(g.negated, name, [address]);
+    }
+    case "--dport":
+    case "--sport":
+      return group(g.negated, name, g.args.map(normalizePort));
+    case "--dports":
+    case "--sports":
+    case "--ports":
+      return group(g.negated, name, g.args.map((a) => sortedSet(a.split(",").map(normalizePort))));
+    case "--state":
+    case "--ctstate":
+    case "--ctstatus":
+      return group(g.negated, name, g.args.map((a) => sortedSet(a.toUpperCase().split(","))));
+    case "--tcp-flags":
+      return group(g.negated, name, g.args.map(flagSet));
+    case "--syn":
+      return group(g.negated, "--tcp-flags", ["FIN,SYN,RST,ACK", "SYN"]);
+    case "--icmp-type":
+    case "--icmpv6-type":
+      return group(g.negated, name, g.args.map((a) => normalizeIcmpType(a, family)));
+    case "--reject-with":
+      return group(g.negated, name, g.args.map((a) => resolveRejectType(a, family)));
+    case "--log-level": {
+      if (arg === undefined) return group(g.negated, name, g.args);
+      const level = LOG_LEVELS.get(arg.toLowerCase()) ?? (/^\d+$/.test(arg) ? Number(arg) : null);
+      if (level === null) return group(g.negated, name, g.args);
+      if (level === LOG_DEFAULT_LEVEL && !g.negated) return null;
+      return group(g.negated, name, [String(level)]);
+    }
+    default:
+      return group(g.negated, name, g.args);
+  }
+}
+
+const PLAIN_WORD = /^[A-Za-z0-9_\-./:,+=@%]+$/;
+
+function renderGroup(g: OptionGroup): string {
+  const words = [g.name, ...g.args].map((w) => (PLAIN_WORD.test(w) ? w : JSON.stringify(w)));
+  return `${g.negated ? "! " : ""}${words.join(" ")}`;
+}
+
+function syntaxError(text: string, message: string): RuleSyntaxError {
+  return new RuleSyntaxError(`rule "${text.trim()}": ${message}`, {
+    hint: "write the rule as iptables takes it, e.g. `-A INPUT -p tcp --dport 22 -j ACCEPT`",
+  });
+}
+
+/**
+ * The canonical, comparable form of a rule's text. Throws RuleSyntaxError (an
+ * InputError) when the text is not a rule.
+ */
+export function normalizeRule(text: string, family: Family): NormalizedRule {
+  let tokens: string[];
+  let groups: OptionGroup[];
+  let commandFamily: Family | null = null;
+  try {
+    tokens = tokenizeRule(text);
+    if (tokens[0] === "sudo") tokens = tokens.slice(1);
+    const command = tokens[0] === undefined ? null : COMMAND.exec(tokens[0]);
+    if (command) {
+      commandFamily = command[1] === "ip6" ? "ipv6" : "ipv4";
+      tokens = tokens.slice(1);
+    }
+    groups = splitGroups(tokens);
+  } catch (error) {
+    if (error instanceof RuleSyntaxError) throw syntaxError(text, error.message);
+    throw error;
+  }
+  if (groups.length === 0) throw syntaxError(text, "no rule given");
+
+  let table: string | null = null;
+  let chain: string | null = null;
+  let verb: string | null = null;
+  let verbNumber: string | undefined;
+  const kept: OptionGroup[] = [];
+  for (const g of groups) {
+    const name = LONG_TO_SHORT.get(g.name) ?? g.name;
+    if (name === "-t") {
+      if (table !== null) throw syntaxError(text, "more than one table (-t) given");
+      if (g.negated) throw syntaxError(text, "-t cannot be negated");
+      table = g.args[0] as string;
+    } else if (RULE_VERBS.has(name)) {
+      if (verb !== null) throw syntaxError(text, `more than one command (${verb} and ${name})`);
+      if (g.negated) throw syntaxError(text, `${name} cannot be negated`);
+      verb = name;
+      const [c, n, ...rest] = g.args;
+      if (c === undefined) throw syntaxError(text, `${name} needs a chain`);
+      if (rest.length > 0 || (n !== undefined && !/^\d+$/.test(n))) throw syntaxError(text, `unexpected word after ${name} ${c}: "${n}"`);
+      if (name === "-R" && n === undefined) throw syntaxError(text, "-R needs a chain and a rule number");
+      if (n !== undefined && (name === "-A" || name === "-C")) throw syntaxError(text, `${name} takes no rule number`);
+      chain = c;
+      verbNumber = n;
+    } else if (OTHER_COMMANDS.has(name)) {
+      throw syntaxError(text, `${g.name} is not a rule command (use -A, -I, -C, -D or the rule alone)`);
+    } else if (!IGNORED.has(name)) {
+      const n = normalizeGroup(g, family);
+      if (n) kept.push(n);
+    }
+  }
+  if (verb === "-D" && verbNumber !== undefined) {
+    if (kept.length > 0) throw syntaxError(text, "-D takes either a rule number or a rule, not both");
+    throw new RuleSyntaxError(`rule "${text.trim()}": deletes by number and names no rule`, {
+      hint: "select the rule by position (table, chain, position) instead",
+    });
+  }
+  if (kept.length === 0) throw syntaxError(text, "no match or target given");
+
+  const target = kept.find((g) => (g.name === "-j" || g.name === "-g") && !g.negated);
+  if (target?.args[0] === "REJECT" && !kept.some((g) => g.name === "--reject-with")) {
+    kept.push(group(false, "--reject-with", [REJECT_DEFAULT[family]]));
+  }
+  const key = kept.map(renderGroup).sort().join(" ");
+  return { table: table ?? "filter", chain, key, commandFamily };
+}
+
+const savedCache = new WeakMap<SavedRule, NormalizedRule>();
+
+function normalizeSaved(saved: SavedRule): NormalizedRule {
+  let n = savedCache.get(saved);
+  if (!n) {
+    const parsed = normalizeRule(saved.text, saved.family);
+    n = { ...parsed, table: saved.table, chain: saved.chain };
+    savedCache.set(saved, n);
+  }
+  return n;
+}
+
+function matchesNormalized(person: NormalizedRule, saved: SavedRule): boolean {
+  if (person.commandFamily !== null && person.commandFamily !== saved.family) return false;
+  if (person.table !== saved.table) return false;
+  if (person.chain !== null && person.chain !== saved.chain) return false;
+  return person.key === normalizeSaved(saved).key;
+}
+
+/** Does a person's text name this saved rule? Throws RuleSyntaxError when the text is not a rule. */
+export function ruleMatchesText(personText: string, saved: SavedRule): boolean {
+  return matchesNormalized(normalizeRule(personText, saved.family), saved);
+}
+
+/** All rules the selector names, in ruleset order (none, one, or several identical rules). */
+export function findRules(ruleset: SavedRuleset, selector: RuleSelector): SavedRule[] {
+  switch (selector.kind) {
+    case "text": {
+      const person = normalizeRule(selector.rule, ruleset.family);
+      return ruleset.rules.filter((r) => matchesNormalized(person, r));
+    }
+    case "position":
+      return ruleset.rules.filter(
+        (r) => r.table === selector.table && r.chain === selector.chain && r.position === selector.position,
+      );
+    case "comment":
+      return ruleset.rules.filter((r) => r.comment === selector.comment);
+  }
+}
+
+/** How reports name a selector. */
+export function describeSelector(selector: RuleSelector): string {
+  switch (selector.kind) {
+    case "text":
+      return `rule "${selector.rule.trim()}"`;
+    case "position":
+      return `rule ${selector.position} of chain ${selector.chain} in table ${selector.table}`;
+    case "comment":
+      return `rule with comment ${JSON.stringify(selector.comment)}`;
+  }
+}

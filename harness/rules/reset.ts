@@ -1,0 +1,69 @@
+/**
+ * A host's "clean" ruleset: the one it booted with (Docker's DNS rules in nat),
+ * every other table empty with ACCEPT policies. Pure text work, so it can be
+ * tested without a kernel.
+ */
+import { canonicalSave } from "./saved.ts";
+import { createHash } from "node:crypto";
+
+const BUILTIN_CHAINS: Readonly<Record<string, readonly string[]>> = {
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  raw: ["PREROUTING", "OUTPUT"],
+  security: ["INPUT", "FORWARD", "OUTPUT"],
+};
+
+/** Table name → its block (from `*table` to `COMMIT`), from canonical save text. */
+export function tableBlocks(saveText: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  let current: string[] | undefined;
+  let name = "";
+  for (const line of canonicalSave(saveText).split("\n")) {
+    if (line.startsWith("*")) {
+      name = line.slice(1).trim();
+      current = [line];
+    } else if (current) {
+      current.push(line);
+      if (line.trim() === "COMMIT") {
+        blocks.set(name, current.join("\n"));
+        current = undefined;
+      }
+    }
+  }
+  return blocks;
+}
+
+export function emptyTable(table: string): string {
+  const chains = BUILTIN_CHAINS[table] ?? [];
+  return [`*${table}`, ...chains.map((c) => `:${c} ACCEPT [0:0]`), "COMMIT"].join("\n");
+}
+
+/** A table with only built-in chains, ACCEPT policies and no rules is the same as no table. */
+function isEmptyTable(block: string): boolean {
+  return block.split("\n").every((l) => l.startsWith("*") || l === "COMMIT" || /^:\S+ ACCEPT\b/.test(l)) &&
+    block.split("\n").filter((l) => l.startsWith(":")).every((l) => {
+      const table = block.split("\n")[0]!.slice(1);
+      return (BUILTIN_CHAINS[table] ?? []).includes(l.slice(1).split(" ")[0]!);
+    });
+}
+
+/** Restore input that puts every table present now (or in the baseline) back to the baseline. */
+export function resetInput(baselineSave: string, currentSave: string): string {
+  const baseline = tableBlocks(baselineSave);
+  const tables = new Set([...baseline.keys(), ...tableBlocks(currentSave).keys()]);
+  return `${[...tables].map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
+}
+
+/** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */
+export function effectiveRuleset(saveText: string): string {
+  return [...tableBlocks(saveText).entries()]
+    .filter(([, block]) => !isEmptyTable(block))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, block]) => block)
+    .join("\n");
+}
+
+export function effectiveDigest(...saveTexts: string[]): string {
+  return createHash("sha256").update(saveTexts.map(effectiveRuleset).join("\n--\n")).digest("hex");
+}
