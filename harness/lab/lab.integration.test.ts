@@ -74,11 +74,11 @@ describe("localhost-only port 8080", () => {
 
 describe("REJECT flavours", () => {
   it.each([
-    ["default REJECT", "iptables -A INPUT -p tcp --dport 8080 -j REJECT", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT", "refused"],
-    ["tcp-reset", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "refused"],
-    ["admin-prohibited", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-admin-prohibited", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-adm-prohibited", "unreachable"],
-    ["host-unreachable", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-host-unreachable", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-addr-unreachable", "unreachable"],
-  ] as const)("%s: a peer's probe on IPv4 and IPv6 is %3$s", async (_name, v4, v6, expected) => {
+    ["default REJECT → refused", "iptables -A INPUT -p tcp --dport 8080 -j REJECT", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT", "refused"],
+    ["tcp-reset → refused", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset", "refused"],
+    ["admin-prohibited → unreachable", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-admin-prohibited", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-adm-prohibited", "unreachable"],
+    ["host-unreachable → unreachable", "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-host-unreachable", "ip6tables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp6-addr-unreachable", "unreachable"],
+  ] as const)("%s: a peer's probe on IPv4 and IPv6 gives the named verdict", async (_name, v4, v6, expected) => {
     await applyRules(lab.host("server"), [cmds(v4, v6)]);
     expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe(expected);
     expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe(expected);

@@ -177,12 +177,12 @@ function parse(text: string): CompactExpectation {
       throw new Fail(`missing \`:PORT\` after \`${hostAndPort}\``, endpoint.start + hostAndPort.length, `write TARGET:PORT, e.g. \`${hostAndPort || "server"}:8080\``);
     }
     const word = hostAndPort.slice(0, colon);
-    if (isIPv6(hostAndPort)) {
-      throw new Fail(`IPv6 address \`${hostAndPort}\` needs brackets and a port`, endpoint.start, `write \`[${hostAndPort}]:PORT\`, e.g. \`[2001:db8::9]:80\``);
-    }
     if (word.includes(":")) {
       if (isIPv6(word)) {
         throw new Fail(`IPv6 address \`${word}\` needs brackets`, endpoint.start, `write \`[${word}]:${hostAndPort.slice(colon + 1) || "PORT"}\``);
+      }
+      if (isIPv6(hostAndPort)) {
+        throw new Fail(`IPv6 address \`${hostAndPort}\` needs brackets and a port`, endpoint.start, `write \`[${hostAndPort}]:PORT\`, e.g. \`[2001:db8::9]:80\``);
       }
       throw new Fail(`\`${hostAndPort}\` has more than one \`:\``, endpoint.start + word.indexOf(":"), "write TARGET:PORT with one port, e.g. `server:8080`; IPv6 addresses go in brackets: `[2001:db8::9]:80`");
     }
