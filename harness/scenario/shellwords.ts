@@ -85,7 +85,7 @@ export function splitCommand(text: string): SplitResult {
     if (op !== undefined) return fail(`shell operator ${op} in a command`, i);
     if (c === "$") {
       const what = text[i + 1] === "(" ? "`$(` (command substitution)" : text[i + 1] === "{" ? "`${` (parameter expansion)" : "`$` (variable expansion)";
-      return fail(`shell expansion ${what} in a command`, i, `nothing is expanded; write values literally, or ${SCRIPT_HINT}`);
+      return fail(`shell expansion ${what} in a command`, i, "commands run without a shell, so nothing is expanded: write the value literally, or put shell syntax in a script file (`apply: { host: ..., script: rules.sh }`)");
     }
     if (c === "`") return fail("shell command substitution (backtick) in a command", i);
     if (c === "#" && !inWord) return fail("`#` would start a shell comment here", i, "quote it ('#...') if it is an argument, or remove the comment");
