@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 /**
  * Console report: per scenario a truth table of expected vs observed (rows:
  * source host; columns: target:port/protocol/family), wrong cells marked, then
@@ -36,8 +37,8 @@ function indent(text: string, by = "      "): string {
 }
 
 export function renderScenario(s: ScenarioReport): string {
-  const head = `${MARK[s.status === "passed" ? "passed" : s.status === "failed" ? "failed" : "error"]} ${s.name}  (${s.file})`;
-  const lines = [head, indent(s.description, "  "), renderMatrix(s.expectations)];
+  const head = `${MARK[s.status]} ${s.name}  (${relative(process.cwd(), s.file) || s.file})`;
+  const lines = [head, indent(s.description.trim(), "  "), renderMatrix(s.expectations)];
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${st.title} (line ${st.line}): ${st.message}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);

@@ -115,7 +115,8 @@ function parseTarget(word: string, start: number): CompactTarget {
 function parse(text: string): CompactExpectation {
   const unsafe = UNSAFE.exec(text);
   if (unsafe) {
-    const shown = unsafe[0] === "\n" || unsafe[0] === "\r" ? "a line break" : unsafe[0] === "\0" ? "a NUL byte" : `\`${unsafe[0]}\``;
+    const c = unsafe[0];
+    const shown = c === "\n" || c === "\r" ? "a line break" : c === "\0" ? "a NUL byte" : c === "`" ? "a backtick" : `\`${c}\``;
     throw new Fail(`an expectation may not contain ${shown}`, unsafe.index, `an expectation is plain words; ${EXPECTATION_GRAMMAR_HELP}`);
   }
   if (text.trim() === "") throw new Fail("empty expectation", 0);

@@ -8,7 +8,8 @@
 
 export type SplitResult =
   | { readonly ok: true; readonly argv: string[] }
-  | { readonly ok: false; readonly message: string; readonly offset: number; readonly hint: string };
+  /** `offset`: where in the line the problem is; undefined for the whole line. */
+  | { readonly ok: false; readonly message: string; readonly offset: number | undefined; readonly hint: string };
 
 const SCRIPT_HINT = "commands run without a shell; put shell syntax in a script file (`apply: { host: ..., script: rules.sh }`)";
 
@@ -22,7 +23,7 @@ const OPERATORS: Record<string, string> = {
   ")": "`)` (subshell)",
 };
 
-function fail(message: string, offset: number, hint: string = SCRIPT_HINT): SplitResult {
+function fail(message: string, offset: number | undefined, hint: string = SCRIPT_HINT): SplitResult {
   return { ok: false, message, offset, hint };
 }
 
@@ -98,6 +99,6 @@ export function splitCommand(text: string): SplitResult {
     i++;
   }
   if (inWord) argv.push(word);
-  if (argv.length === 0) return fail("empty command", 0, "write a command such as `iptables -A INPUT -p tcp --dport 8080 -j DROP`, or remove the item");
+  if (argv.length === 0) return fail("empty command", undefined, "write a command such as `iptables -A INPUT -p tcp --dport 8080 -j DROP`, or remove the item");
   return { ok: true, argv };
 }

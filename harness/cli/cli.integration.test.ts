@@ -1,0 +1,47 @@
+/**
+ * The fwspec command end to end: real scenarios, real containers, exit codes,
+ * and reports that parse.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+import type { RunReport } from "../report/model.ts";
+
+const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
+const fwspec = (...args: string[]) => execa(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, reject: false, all: true });
+
+describe("fwspec run", () => {
+  it("passes the shipped localhost-only scenario and writes JSON and JUnit that parse", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
+    const r = await fwspec("run", "scenarios/localhost-only.yaml", "--json", join(dir, "r.json"), "--junit", join(dir, "r.xml"));
+    expect(r.exitCode, r.all).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
+    expect(report.scenarios).toHaveLength(1);
+    const s = report.scenarios[0]!;
+    expect(s.status).toBe("passed");
+    expect(s.expectations.length).toBeGreaterThanOrEqual(10);
+    for (const e of s.expectations) {
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["from", "to", "port", "protocol", "family", "expected", "actual", "status", "evidence"]));
+      expect(Object.keys(e.evidence)).toEqual(expect.arrayContaining(["command", "exitCode", "stderr", "durationMs"]));
+    }
+    expect(report.summary.failed).toBe(0);
+    const xml = readFileSync(join(dir, "r.xml"), "utf8");
+    expect(xml).toMatch(/^<\?xml/);
+    expect(xml).toMatch(/<testsuites[^>]*tests="\d+"/);
+    expect(r.stdout).toMatch(/from \\ to/);
+  });
+
+  it("exits 1 on the failing example with expected vs observed and a repro command", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
+    const r = await fwspec("run", "examples/failing", "--json", join(dir, "r.json"));
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toMatch(/expected dropped, observed open/);
+    expect(r.stdout).toMatch(/repro: +docker exec fwspec-\S+ timeout -k 1 \d+ nc -zv -w \d+ 198\.18\.\d+\.\d+ 8080/);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
+    expect(report.scenarios[0]!.status).toBe("failed");
+    expect(report.summary.failed).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, test } from "vitest";
+import { parseExpectation, renderExpectation } from "./expectation.ts";
+import type { CompactExpectation } from "./expectation.ts";
+import type { RenderableExpectation } from "./expectation.ts";
+
+function ok(text: string): CompactExpectation {
+  const r = parseExpectation(text);
+  if (!r.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${r.error.message}`);
+  return r.value;
+}
+
+describe("parseExpectation: valid lines", () => {
+  const cases: Array<[string, Partial<CompactExpectation>]> = [
+    ["remote -> server:8080 dropped", { from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: undefined, family: undefined, verdict: "dropped" }],
+    ["server -> localhost:8080 open", { from: "server", to: { kind: "localhost" }, port: 8080, verdict: "open" }],
+    ["remote -> server:8080/tcp6 dropped", { protocol: "tcp", family: "ipv6" }],
+    ["remote -> server:3000/http open", { protocol: "http", family: undefined }],
+    ["remote -> server:5353/udp4 blocked", { protocol: "udp", family: "ipv4", verdict: "blocked" }],
+    ["remote -> server:5353/udp refused", { protocol: "udp", verdict: "refused" }],
+    ["remote -> server:1 unreachable", { port: 1, verdict: "unreachable" }],
+    ["remote -> server:65535 open", { port: 65535 }],
+    ["remote -> 198.18.0.9:80 dropped", { to: { kind: "address", address: "198.18.0.9", family: "ipv4" }, family: "ipv4" }],
+    ["remote -> 198.18.0.9:80/tcp4 dropped", { family: "ipv4", protocol: "tcp" }],
+    ["remote -> [2001:db8::9]:80 dropped", { to: { kind: "address", address: "2001:db8::9", family: "ipv6" }, family: "ipv6" }],
+    ["remote -> [::1]:80/http6 open", { to: { kind: "address", address: "::1", family: "ipv6" }, protocol: "http", family: "ipv6" }],
+    ["remote->server:8080 open", { from: "remote", to: { kind: "host", host: "server" } }],
+    ["  remote   ->   server:8080    open  ", { from: "remote", port: 8080, verdict: "open" }],
+    ["web-1 -> db-2:5432 blocked", { from: "web-1", to: { kind: "host", host: "db-2" } }],
+  ];
+  test.each(cases)("%s", (text, want) => {
+    expect(ok(text)).toMatchObject(want);
+  });
+
+  test("spans point at each part", () => {
+    const text = "remote -> server:8080/tcp6 dropped";
+    const v = ok(text);
+    expect(text.slice(v.spans.from.start, v.spans.from.end)).toBe("remote");
+    expect(text.slice(v.spans.to.start, v.spans.to.end)).toBe("server");
+    expect(text.slice(v.spans.port.start, v.spans.port.end)).toBe("8080");
+    expect(v.spans.protocol && text.slice(v.spans.protocol.start, v.spans.protocol.end)).toBe("tcp6");
+    expect(text.slice(v.spans.verdict.start, v.spans.verdict.end)).toBe("dropped");
+  });
+});
+
+describe("parseExpectation: invalid lines name the wrong part", () => {
+  // [line, offset of the wrong part, message fragment, hint fragment]
+  const cases: Array<[string, number, string | RegExp, string | RegExp]> = [
+    ["", 0, "empty expectation", "FROM -> TARGET:PORT"],
+    ["remote server:8080 open", 6, "missing `->`", "FROM -> TARGET:PORT"],
+    ["remote => server:8080 open", 7, "`=>` is not the arrow", "FROM -> TARGET:PORT"],
+    ["remote → server:8080 open", 7, "`→` is not the arrow", "FROM -> TARGET:PORT"],
+    ["-> server:8080 open", 0, "missing the source host", "FROM -> TARGET:PORT"],
+    ["a b -> server:8080 open", 2, "expected one host name before `->`", "FROM"],
+    ["localhost -> server:8080 open", 0, "not `localhost`", "name the host the probe starts from"],
+    ["198.18.0.1 -> server:8080 open", 0, "must be a lab host, not an address", "scenario's hosts"],
+    ["remote ->", 9, "missing the target", "FROM -> TARGET:PORT"],
+    ["remote -> server open", 16, "missing `:PORT` after `server`", "server:8080"],
+    ["remote -> server: open", 17, "missing the port", "1 to 65535"],
+    ["remote -> server:0 open", 17, "port `0` is not a number from 1 to 65535", "1 to 65535"],
+    ["remote -> server:65536 open", 17, "port `65536`", "1 to 65535"],
+    ["remote -> server:http open", 17, "port `http`", "1 to 65535"],
+    ["remote -> server:8080/ open", 22, "missing the protocol", "tcp"],
+    ["remote -> server:8080/tpc open", 22, "unknown protocol `tpc`", "did you mean `tcp`?"],
+    ["remote -> server:8080/sctp open", 22, "unknown protocol `sctp`", "protocols are"],
+    ["remote -> server:8080/tcp5 open", 25, "unknown family suffix `5`", "4 (IPv4) or 6 (IPv6)"],
+    ["remote -> server:8080 droped", 22, "unknown verdict `droped`", "did you mean `dropped`?"],
+    ["remote -> server:8080 Open", 22, "unknown verdict `Open`", "did you mean `open`?"],
+    ["remote -> server:8080 closed", 22, "unknown verdict `closed`", "verdicts are"],
+    ["remote -> server:8080 ipv6", 22, "`ipv6` is not a verdict", "/tcp6"],
+    ["remote -> server:8080 tcp open", 22, "`tcp` is not a verdict", "server:8080/tcp"],
+    ["remote -> server:8080", 21, "missing the verdict", "open"],
+    ["remote -> server:8080 open now", 27, "unexpected `now` after the verdict", "verdict ends the line"],
+    ["remote -> 2001:db8::9:80 open", 10, "IPv6 address `2001:db8::9` needs brackets", "[2001:db8::9]:80"],
+    ["remote -> [2001:db8::9:80 open", 25, "missing `]`", "brackets"],
+    ["remote -> [2001:db8::zz]:80 open", 11, "`2001:db8::zz` is not a valid IPv6 address", "brackets"],
+    ["remote -> [2001:db8::9] open", 23, "missing `:PORT` after `[2001:db8::9]`", "TARGET:PORT"],
+    ["remote -> 198.18.0.300:80 open", 10, "`198.18.0.300` is not a valid IPv4 address", "0..255"],
+    ["remote -> 198.18.0.9:80/tcp6 open", 27, "asks for IPv6 but `198.18.0.9` is an IPv4 address", "/tcp"],
+    ["remote -> [2001:db8::9]:80/udp4 open", 30, "asks for IPv4", "/udp"],
+    ["remote -> server:80:90 open", 16, "more than one `:`", "TARGET:PORT"],
+    ["remote -> server:8080 -> x open", 22, "only one `->`", "one expectation per line"],
+    ["remote -> ser$ver:8080 open", 13, "may not contain `$`", "plain words"],
+    ["remote -> server:8080; rm -rf / open", 21, "may not contain `;`", "plain words"],
+    ["remote -> `id`:8080 open", 10, "may not contain a backtick", "plain words"],
+    ["remote -> 'server':8080 open", 10, "may not contain `'`", "plain words"],
+    ["remote -> server:8080\nopen", 21, "a line break", "plain words"],
+    ["remote -> ser*ver:8080 open", 10, "`ser*ver` is not a host name or address", "TARGET is"],
+  ];
+  test.each(cases)("%j", (text, offset, message, hint) => {
+    const r = parseExpectation(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toMatch(message);
+    expect(r.error.hint).toMatch(hint);
+    expect(r.error.offset).toBe(offset);
+  });
+});
+
+describe("renderExpectation", () => {
+  const cases: Array<[RenderableExpectation, string]> = [
+    [{ from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", verdict: "dropped" }, "remote -> server:8080 dropped"],
+    [{ from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv6", verdict: "dropped" }, "remote -> server:8080/tcp6 dropped"],
+    [{ from: "remote", to: { kind: "host", host: "server" }, port: 3000, protocol: "http", verdict: "open" }, "remote -> server:3000/http open"],
+    [{ from: "remote", to: { kind: "host", host: "server" }, port: 53, protocol: "udp", family: "ipv4", verdict: "blocked" }, "remote -> server:53/udp4 blocked"],
+    [{ from: "server", to: { kind: "localhost" }, port: 8080, protocol: "tcp", verdict: "open" }, "server -> localhost:8080 open"],
+    [{ from: "remote", to: { kind: "address", address: "198.18.0.9" }, port: 80, protocol: "tcp", family: "ipv4", verdict: "dropped" }, "remote -> 198.18.0.9:80 dropped"],
+    [{ from: "remote", to: { kind: "address", address: "2001:db8::9" }, port: 80, protocol: "udp", verdict: "refused" }, "remote -> [2001:db8::9]:80/udp refused"],
+  ];
+  test.each(cases)("%s", (e, text) => {
+    expect(renderExpectation(e)).toBe(text);
+  });
+
+  test.each(cases)("round trip: %s", (e, text) => {
+    const v = ok(text);
+    expect(v.from).toBe(e.from);
+    expect(v.port).toBe(e.port);
+    expect(v.protocol ?? "tcp").toBe(e.protocol);
+    expect(v.verdict).toBe(e.verdict);
+  });
+});

@@ -1,0 +1,1063 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { EXIT, InputError } from "../errors.ts";
+import { defineScenario, formatDiagnostic, loadScenario, loadScenarioSync, parseScenarioText, ScenarioError } from "./load.ts";
+import type { Diagnostic } from "./load.ts";
+import type { ApplyStep, CountersStep, ExpectStep, Scenario } from "./model.ts";
+
+const DIR = path.join(import.meta.dirname, "testdata");
+/** Scenario texts are parsed as if they were this file: fixtures resolve against testdata/. */
+const FILE = path.join(DIR, "case.yaml");
+
+/** Marks where the diagnostic must point; removed before parsing. */
+const MARK = "‸";
+
+function marked(src: string): { text: string; line: number; column: number } {
+  const i = src.indexOf(MARK);
+  if (i < 0) throw new Error(`no ${MARK} in case:\n${src}`);
+  const before = src.slice(0, i);
+  return { text: src.replace(MARK, ""), line: before.split("\n").length, column: i - (before.lastIndexOf("\n") + 1) + 1 };
+}
+
+function diagnosticsOf(fn: () => unknown): Diagnostic[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    const e = error as ScenarioError;
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.exitCode).toBe(EXIT.badInput);
+    expect(e.message).toBe(e.diagnostics.map(formatDiagnostic).join("\n"));
+    return e.diagnostics;
+  }
+  throw new Error("expected a ScenarioError, the scenario was accepted");
+}
+
+function parse(text: string, file = FILE): Scenario {
+  return parseScenarioText(text, file);
+}
+
+const HEAD = `name: T
+description: D
+hosts:
+  server: { firewall: true, listen: [tcp/8080, http/3000, udp/5353] }
+  remote: {}
+`;
+
+interface Malformed {
+  readonly title: string;
+  /** The scenario, with ‸ where the diagnostic must point. */
+  readonly yaml: string;
+  readonly message: string | RegExp;
+  readonly hint: string | RegExp;
+}
+
+const MALFORMED: readonly Malformed[] = [
+  // --- keys and types
+  {
+    title: "misspelt top-level key",
+    yaml: `name: T\n‸descrption: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "unknown key `descrption` at the top level",
+    hint: /did you mean `description`\?.*allowed keys at the top level: name, description, family, timeout, hosts, steps/,
+  },
+  {
+    title: "misspelt host key",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { ‸firewal: true }\nsteps: [{ expect: [server -> localhost:1 open] }]\n`,
+    message: "unknown key `firewal` in `hosts.server`",
+    hint: /did you mean `firewall`\?.*firewall, backend, listen/,
+  },
+  {
+    title: "misspelt key in an expectation object",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 8080, ‸verdit: open }\n`,
+    message: "unknown key `verdit` in `steps[0].expect[0]`",
+    hint: "did you mean `verdict`?",
+  },
+  {
+    title: "misspelt key in a counter check",
+    yaml: `${HEAD}steps:\n  - counters:\n      - rule: -A INPUT -j DROP\n        ‸packet: 1\n`,
+    message: "unknown key `packet` in `steps[0].counters[0]`",
+    hint: "did you mean `packets`?",
+  },
+  {
+    title: "a step at the top level",
+    yaml: `${HEAD}steps: [{ apply: fixtures/rules.sh }]\n‸expect: [remote -> server:8080 open]\n`,
+    message: "unknown key `expect` at the top level",
+    hint: "put it under `steps:`",
+  },
+  {
+    title: "timeout as text",
+    yaml: `${HEAD}timeout: ‸2s\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: '`timeout` must be a number, got the text "2s"',
+    hint: "whole seconds from 1 to 30",
+  },
+  {
+    title: "timeout out of range",
+    yaml: `${HEAD}timeout: ‸60\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`timeout` must be at most 30, got the number 60",
+    hint: "whole seconds from 1 to 30",
+  },
+  {
+    title: "port as quoted text in an expectation object",
+    yaml: `${HEAD}steps:\n  - expect: [{ from: remote, to: server, port: ‸"8080", verdict: open }]\n`,
+    message: '`steps[0].expect[0].port` must be a number, got the text "8080"',
+    hint: "write the number without quotes: 8080",
+  },
+  {
+    title: "firewall as quoted text",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: ‸"yes" }\nsteps: [{ expect: [server -> localhost:1 open] }]\n`,
+    message: '`hosts.server.firewall` must be `true` or `false`, got the text "yes"',
+    hint: "without quotes",
+  },
+  {
+    title: "empty name",
+    yaml: `name: ‸""\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` must not be empty",
+    hint: "one-line title",
+  },
+  {
+    title: "blank description",
+    yaml: `name: T\ndescription: ‸"   "\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`description` is blank",
+    hint: "saying why",
+  },
+  {
+    title: "missing description",
+    yaml: `# a comment line first\n‸name: T\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "missing required key `description` at the top level",
+    hint: "add `description:",
+  },
+  {
+    title: "missing hosts",
+    yaml: `‸name: T\ndescription: D\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "missing required key `hosts` at the top level",
+    hint: "add `hosts:`",
+  },
+  {
+    title: "missing steps",
+    yaml: `‸name: T\ndescription: D\nhosts: { server: { firewall: true } }\n`,
+    message: "missing required key `steps` at the top level",
+    hint: "add `steps:`",
+  },
+  {
+    title: "no steps",
+    yaml: `${HEAD}steps: ‸[]\n`,
+    message: "`steps` needs at least 1 item",
+    hint: "- apply: ...",
+  },
+  {
+    title: "no hosts",
+    yaml: `name: T\ndescription: D\nhosts: ‸{}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`hosts` needs at least one host",
+    hint: "server: { firewall: true",
+  },
+  {
+    title: "missing key in an expectation object",
+    yaml: `${HEAD}steps:\n  - expect: [‸{ from: remote, to: server, verdict: open }]\n`,
+    message: "missing required key `port` in `steps[0].expect[0]`",
+    hint: "add `port: <1..65535>`",
+  },
+  {
+    title: "IPv6 address unquoted in an expectation object",
+    yaml: `${HEAD}steps:\n  - expect: [{ from: remote, to: ‸[2001:db8::9], port: 80, verdict: dropped }]\n`,
+    message: "`steps[0].expect[0].to` must be text, got a list",
+    hint: "quote the value",
+  },
+  {
+    title: "apply is a number",
+    yaml: `${HEAD}steps:\n  - apply: ‸5\n`,
+    message: "`steps[0].apply` must be text or a mapping, got the number 5",
+    hint: "apply: path/to/rules.sh",
+  },
+  {
+    title: "expect is a single line, not a list",
+    yaml: `${HEAD}steps:\n  - expect: ‸remote -> server:8080 open\n`,
+    message: '`steps[0].expect` must be a list, got the text "remote -> server:8080 open"',
+    hint: "(a list, even of one item)",
+  },
+  {
+    title: "two kinds in one step (a missing dash)",
+    yaml: `${HEAD}steps:\n  - apply: fixtures/rules.sh\n    ‸expect: [remote -> server:8080 open]\n`,
+    message: "one step holds one of `apply`, `expect` or `counters`, this one has `apply` and `expect`",
+    hint: "put `- ` before `expect:`",
+  },
+  {
+    title: "empty step",
+    yaml: `${HEAD}steps:\n  - ‸{}\n`,
+    message: "empty step",
+    hint: "- apply: ...",
+  },
+  {
+    title: "null step",
+    yaml: `${HEAD}steps:\n  ‸-\n  - apply: fixtures/rules.sh\n`,
+    message: "`steps[0]` must be a mapping, got nothing (null)",
+    hint: "a step is a mapping with one key",
+  },
+  {
+    title: "bad family word",
+    yaml: `${HEAD}family: ‸ipv5\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`family` must be `ipv4`, `ipv6` or `both`, got the text \"ipv5\"",
+    hint: "did you mean `ipv4`?",
+  },
+  // --- hosts
+  {
+    title: "host name with capitals and underscore",
+    yaml: `name: T\ndescription: D\nhosts:\n  ‸Web_1: { firewall: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid host name `Web_1`",
+    hint: "e.g. `web-1`",
+  },
+  {
+    title: "host name starting with a digit",
+    yaml: `name: T\ndescription: D\nhosts:\n  ‸1server: { firewall: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid host name `1server`",
+    hint: "a host name is a lowercase letter",
+  },
+  {
+    title: "host name with a shell character",
+    yaml: `name: T\ndescription: D\nhosts:\n  ‸"a;b": { firewall: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "host name `a;b` contains `;`",
+    hint: "lowercase letters, digits or dashes",
+  },
+  {
+    title: "localhost as a host name",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  ‸localhost: {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`localhost` cannot be a host name",
+    hint: "own loopback",
+  },
+  {
+    title: "duplicate host (YAML duplicate key)",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  remote: {}\n  ‸remote: {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "duplicate key `remote`",
+    hint: "each key may appear once",
+  },
+  {
+    title: "listener with a colon",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [‸tcp:8080] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid listener `tcp:8080`",
+    hint: "did you mean `tcp/8080`?",
+  },
+  {
+    title: "listener without a protocol",
+    yaml: `name: T\ndescription: D\nhosts:\n  server:\n    firewall: true\n    listen:\n      - tcp/80\n      - ‸"8080"\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid listener `8080`",
+    hint: "say the protocol: `tcp/8080`",
+  },
+  {
+    title: "listener with a misspelt protocol",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [‸tpc/80] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid listener `tpc/80`",
+    hint: "did you mean `tcp/80`?",
+  },
+  {
+    title: "listener port out of range",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [tcp/80, ‸udp/70000] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "port 70000 of listener `udp/70000` is not from 1 to 65535",
+    hint: "from 1 to 65535",
+  },
+  {
+    title: "listener port 0",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [‸tcp/0] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "port 0 of listener `tcp/0` is not from 1 to 65535",
+    hint: "from 1 to 65535",
+  },
+  {
+    title: "duplicate listener",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [tcp/80, udp/80, ‸tcp/80] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "duplicate listener `tcp/80` on `server`",
+    hint: "remove the repeated listener",
+  },
+  {
+    title: "tcp and http on the same port",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [http/80, ‸tcp/80] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`tcp/80` and `http/80` both listen on TCP port 80 of `server`",
+    hint: "keep one of them",
+  },
+  {
+    title: "backend on a plain host",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  remote: { ‸backend: legacy }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`backend` is set on `remote`, which is not a firewall host",
+    hint: "add `firewall: true` to `remote`, or remove `backend`",
+  },
+  {
+    title: "misspelt backend",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, backend: ‸legasy }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`hosts.server.backend` must be `nft` or `legacy`, got the text \"legasy\"",
+    hint: "did you mean `legacy`?",
+  },
+  {
+    title: "host is a bare word",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: ‸firewall\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: '`hosts.server` must be a mapping, got the text "firewall"',
+    hint: "`server: { firewall: true }`",
+  },
+  // --- apply
+  {
+    title: "apply to a host that is not a firewall",
+    yaml: `${HEAD}steps:\n  - apply: { host: ‸remote, script: fixtures/rules.sh }\n`,
+    message: "host `remote` is not a firewall host",
+    hint: "firewall hosts (`server`)",
+  },
+  {
+    title: "apply to an unknown host",
+    yaml: `${HEAD}steps:\n  - apply: { host: ‸servr, script: fixtures/rules.sh }\n`,
+    message: "unknown host `servr`",
+    hint: "did you mean `server`?",
+  },
+  {
+    title: "string apply with two firewall hosts",
+    yaml: `name: T\ndescription: D\nhosts:\n  a: { firewall: true }\n  b: { firewall: true }\nsteps:\n  - apply: ‸fixtures/rules.sh\n`,
+    message: "several firewall hosts (`a` and `b`): say which one",
+    hint: "`apply: { host: a, script: fixtures/rules.sh }`",
+  },
+  {
+    title: "string apply with no firewall host",
+    yaml: `name: T\ndescription: D\nhosts:\n  a: {}\nsteps:\n  - apply: ‸fixtures/rules.sh\n`,
+    message: "there is no firewall host",
+    hint: "`firewall: true`",
+  },
+  {
+    title: "script file missing (with a near name)",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, script: ‸fixtures/rules.shh }\n`,
+    message: /^file not found: `fixtures\/rules.shh` \(looked for .*testdata\/fixtures\/rules.shh\)$/,
+    hint: "did you mean `fixtures/rules.sh`?",
+  },
+  {
+    title: "script is a directory",
+    yaml: `${HEAD}steps:\n  - apply: ‸fixtures/adir\n`,
+    message: "`fixtures/adir` is a directory, not a regular file",
+    hint: "name a script or rules file",
+  },
+  {
+    title: "script is empty",
+    yaml: `${HEAD}steps:\n  - apply: ‸fixtures/empty.sh\n`,
+    message: "`fixtures/empty.sh` is empty",
+    hint: "write the rules into the file",
+  },
+  {
+    title: "script is binary",
+    yaml: `${HEAD}steps:\n  - apply: ‸fixtures/binary.sh\n`,
+    message: "`fixtures/binary.sh` is a binary file (it contains NUL bytes)",
+    hint: "name a text file",
+  },
+  {
+    title: "script path escaping the project",
+    yaml: `${HEAD}steps:\n  - apply: ‸../../../../etc/shadow\n`,
+    message: "`../../../../etc/shadow` is outside the project",
+    hint: "fixture files must be inside the project",
+  },
+  {
+    title: "script path with shell characters",
+    yaml: `${HEAD}steps:\n  - apply: ‸"fixtures/rules.sh; rm -rf /"\n`,
+    message: "file path `fixtures/rules.sh; rm -rf /` contains `;`",
+    hint: "without quotes or shell syntax",
+  },
+  {
+    title: "restore file missing",
+    yaml: `${HEAD}steps:\n  - apply:\n      host: server\n      restore:\n        ipv4: fixtures/rules.v4\n        ipv6: ‸fixtures/missing.v6\n`,
+    message: "file not found: `fixtures/missing.v6`",
+    hint: "relative to the scenario file's directory",
+  },
+  {
+    title: "restore without files",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, restore: ‸{} }\n`,
+    message: "`restore` names no file",
+    hint: "ipv4: path/to/rules.v4",
+  },
+  {
+    title: "apply with two sources",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, script: fixtures/rules.sh, ‸restore: { ipv4: fixtures/rules.v4 } }\n`,
+    message: "one `apply` step takes one of `script`, `restore` or `commands`, this one has `script` and `restore`",
+    hint: "split them into two apply steps",
+  },
+  {
+    title: "apply without a source",
+    yaml: `${HEAD}steps:\n  - apply: ‸{ host: server }\n`,
+    message: "`apply` needs one of `script`, `restore` or `commands`",
+    hint: "script: ../fixtures/rules.sh",
+  },
+  {
+    title: "command with `;`",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, commands: ["iptables -F‸; iptables -X"] }\n`,
+    message: "shell operator `;` (command separator) in a command",
+    hint: "put shell syntax in a script file",
+  },
+  {
+    title: "command with `&&`",
+    yaml: `${HEAD}steps:\n  - apply:\n      host: server\n      commands:\n        - iptables -F ‸&& iptables -X\n`,
+    message: "shell operator `&` (background / `&&`) in a command",
+    hint: "script file",
+  },
+  {
+    title: "command with a pipe",
+    yaml: `${HEAD}steps:\n  - apply:\n      commands:\n        - iptables -S ‸| grep DROP\n`,
+    message: "shell operator `|` (pipe) in a command",
+    hint: "script file",
+  },
+  {
+    title: "command with a redirection",
+    yaml: `${HEAD}steps:\n  - apply:\n      commands:\n        - iptables-save ‸> /tmp/x\n`,
+    message: "shell operator `>` (redirection) in a command",
+    hint: "script file",
+  },
+  {
+    title: "command with $( )",
+    yaml: `${HEAD}steps:\n  - apply:\n      commands:\n        - iptables -A INPUT -s ‸$(hostname -i) -j DROP\n`,
+    message: "shell expansion `$(` (command substitution) in a command",
+    hint: "nothing is expanded",
+  },
+  {
+    title: "command with a variable",
+    yaml: `${HEAD}steps:\n  - apply:\n      commands:\n        - 'iptables -A INPUT -s ‸$PEER -j DROP'\n`,
+    message: "shell expansion `$` (variable expansion) in a command",
+    hint: "nothing is expanded",
+  },
+  {
+    title: "command with backticks",
+    yaml: `${HEAD}steps:\n  - apply:\n      commands:\n        - 'iptables -A INPUT -s ‸\`hostname -i\` -j DROP'\n`,
+    message: "shell command substitution (backtick) in a command",
+    hint: "script file",
+  },
+  {
+    title: "empty command",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, commands: [‸"  "] }\n`,
+    message: "empty command",
+    hint: "iptables -A INPUT",
+  },
+  {
+    title: "empty argument list",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, commands: [‸[]] }\n`,
+    message: "`steps[0].apply.commands[0]` needs at least 1 item",
+    hint: "argument list starting with the program",
+  },
+  // --- expectations
+  {
+    title: "expectation without an arrow",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote‸ server:8080 open\n`,
+    message: "missing `->` between the source host and the target (in `remote server:8080 open`)",
+    hint: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT",
+  },
+  {
+    title: "expectation with a bad port",
+    yaml: `${HEAD}steps:\n  - expect:\n      - "remote -> server:‸80800 open"\n`,
+    message: "port `80800` is not a number from 1 to 65535",
+    hint: "from 1 to 65535",
+  },
+  {
+    title: "unknown source host",
+    yaml: `${HEAD}steps:\n  - expect:\n      - ‸remot -> server:8080 dropped\n`,
+    message: "unknown host `remot`",
+    hint: "did you mean `remote`? hosts are `server` and `remote`",
+  },
+  {
+    title: "unknown target host",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> ‸sever:8080 dropped\n`,
+    message: "unknown host `sever`",
+    hint: "did you mean `server`?",
+  },
+  {
+    title: "misspelt verdict",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> server:8080 ‸blokced\n`,
+    message: "unknown verdict `blokced`",
+    hint: "did you mean `blocked`?",
+  },
+  {
+    title: "misspelt protocol",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> server:8080/‸tpc open\n`,
+    message: "unknown protocol `tpc`",
+    hint: "did you mean `tcp`?",
+  },
+  {
+    title: "port without a listener",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> server:‸9090 open\n`,
+    message: "`server` does not listen on tcp/9090",
+    hint: "server listens on tcp/8080, http/3000, udp/5353",
+  },
+  {
+    title: "udp probe to a tcp listener",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> server:‸8080/udp blocked\n`,
+    message: "`server` does not listen on udp/8080",
+    hint: "listen: [udp/8080]",
+  },
+  {
+    title: "http probe to a tcp listener",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> server:‸8080/http open\n`,
+    message: "`server` does not listen on http/8080",
+    hint: "an http probe needs an `http/8080` listener",
+  },
+  {
+    title: "localhost probes the source's own listeners",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> localhost:‸8080 open\n`,
+    message: "`remote` (localhost is the probing host's own loopback) does not listen on tcp/8080",
+    hint: "remote declares no listeners",
+  },
+  {
+    title: "IPv4 literal with an IPv6 suffix",
+    yaml: `${HEAD}steps:\n  - expect:\n      - remote -> 198.18.0.9:80/tcp‸6 dropped\n`,
+    message: "`/tcp6` asks for IPv6 but `198.18.0.9` is an IPv4 address",
+    hint: "drop the suffix",
+  },
+  {
+    title: "expectation read as a mapping",
+    yaml: `${HEAD}steps:\n  - expect:\n      - ‸remote -> server:8080: open\n`,
+    message: "this expectation was read as a mapping because of a `: ` in it",
+    hint: "quote the whole line",
+  },
+  {
+    title: "object: family conflicting with the protocol suffix",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 8080, protocol: tcp6, family: ‸ipv4, verdict: dropped }\n`,
+    message: "`family: ipv4` conflicts with `protocol: tcp6`",
+    hint: "drop the suffix or the `family` key",
+  },
+  {
+    title: "object: IPv4 literal with family ipv6",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: 198.18.0.9, port: 80, family: ‸ipv6, verdict: dropped }\n`,
+    message: "`family: ipv6` conflicts with the IPv4 address `198.18.0.9`",
+    hint: "remove `family`",
+  },
+  {
+    title: "object: IPv6 literal with an IPv4 suffix",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: "2001:db8::9", port: 80, protocol: ‸udp4, verdict: dropped }\n`,
+    message: "`protocol: udp4` asks for IPv4 but `2001:db8::9` is an IPv6 address",
+    hint: "`protocol: udp`",
+  },
+  {
+    title: "object: bad verdict word",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 8080, verdict: ‸droped }\n`,
+    message: "`steps[0].expect[0].verdict` must be `open`, `refused`, `unreachable`, `dropped` or `blocked`",
+    hint: "did you mean `dropped`?",
+  },
+  {
+    title: "object: bad protocol",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 8080, protocol: ‸icmp, verdict: dropped }\n`,
+    message: "`steps[0].expect[0].protocol` must be",
+    hint: "write one of `tcp`",
+  },
+  {
+    title: "object: port in `to`",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: ‸"server:8080", port: 8080, verdict: dropped }\n`,
+    message: "`to` is a host, `localhost` or an address",
+    hint: "write the port in `port:`",
+  },
+  {
+    title: "object: unknown source",
+    yaml: `${HEAD}steps:\n  - expect:\n      - { from: ‸remtoe, to: server, port: 8080, verdict: dropped }\n`,
+    message: "unknown host `remtoe`",
+    hint: "did you mean `remote`?",
+  },
+  // --- counters
+  {
+    title: "counter check without packets or bytes",
+    yaml: `${HEAD}steps:\n  - counters:\n      - ‸rule: -A INPUT -p tcp --dport 8080 -j DROP\n`,
+    message: "a counter check needs `packets` or `bytes` (or both)",
+    hint: 'packets: ">= 1"',
+  },
+  {
+    title: "bad comparison",
+    yaml: `${HEAD}steps:\n  - counters:\n      - rule: -A INPUT -j DROP\n        packets: ‸"=> 1"\n`,
+    message: "invalid comparison `=> 1`",
+    hint: "did you mean `>=`?",
+  },
+  {
+    title: "comparison in words",
+    yaml: `${HEAD}steps:\n  - counters:\n      - rule: -A INPUT -j DROP\n        bytes: ‸at least 1\n`,
+    message: "invalid comparison `at least 1`",
+    hint: "write an operator (>=, <=, ==, !=, >, <) and a whole number",
+  },
+  {
+    title: "counter check on an unknown host",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { host: ‸srever, rule: -A INPUT -j DROP, packets: 1 }\n`,
+    message: "unknown host `srever`",
+    hint: "did you mean `server`?",
+  },
+  {
+    title: "counter check on a plain host",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { host: ‸remote, rule: -A INPUT -j DROP, packets: 1 }\n`,
+    message: "host `remote` is not a firewall host",
+    hint: "set `firewall: true` on `remote`",
+  },
+  {
+    title: "counter position 0",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { chain: INPUT, position: ‸0, packets: 1 }\n`,
+    message: "`steps[0].counters[0].position` must be at least 1, got the number 0",
+    hint: "a rule position from 1",
+  },
+  {
+    title: "counter chain without position",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { ‸chain: INPUT, packets: 1 }\n`,
+    message: "`chain` needs a `position`",
+    hint: "{ chain: INPUT, position: 1 }",
+  },
+  {
+    title: "counter with two selectors",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { rule: -A INPUT -j DROP, ‸comment: x, packets: 1 }\n`,
+    message: "a counter check selects one rule one way; this one has both `rule` and `comment`",
+    hint: "select the rule by",
+  },
+  {
+    title: "counter without a selector",
+    yaml: `${HEAD}steps:\n  - counters:\n      - ‸{ packets: 1 }\n`,
+    message: "a counter check needs a rule selector",
+    hint: "`rule:",
+  },
+  {
+    title: "counter rule written as a command",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { rule: ‸iptables -A INPUT -j DROP, packets: 1 }\n`,
+    message: "`rule` must be written as `iptables -S` prints it",
+    hint: "without `iptables`",
+  },
+  {
+    title: "counter table without a chain selector",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { rule: -A INPUT -j DROP, ‸table: nat, packets: 1 }\n`,
+    message: "`table` applies to `chain`/`position` selectors only",
+    hint: "by `chain` and `position`",
+  },
+  // --- names
+  {
+    title: "scenario name with $(",
+    yaml: `name: ‸Drop $(id)\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` contains `$(`",
+    hint: "plain text on one line",
+  },
+  {
+    title: "scenario name with a line break",
+    yaml: `name: ‸"two\\nlines"\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` contains a line break",
+    hint: "plain text on one line",
+  },
+  // --- the file itself
+  {
+    title: "top-level list",
+    yaml: `‸- name: T\n- description: D\n`,
+    message: "the top level is a list; a scenario is a mapping",
+    hint: "without a leading `- `",
+  },
+  {
+    title: "top-level scalar",
+    yaml: `‸just some words\n`,
+    message: 'the top level is the text "just some words"; a scenario is a mapping',
+    hint: "at the top level",
+  },
+  {
+    title: "unclosed quote (YAML's own position)",
+    yaml: `name: "T\ndescription: D\n‸`,
+    message: /^YAML syntax error: Missing closing "quote/,
+    hint: "is not closed",
+  },
+  {
+    title: "tab indentation (YAML's own position)",
+    yaml: `name: T\nhosts:\n‸\tserver: {}\n`,
+    message: /^YAML syntax error: Tabs are not allowed as indentation/,
+    hint: "indent with spaces",
+  },
+  {
+    title: "bad indentation (YAML's own position)",
+    yaml: `name: ‸T\n  description: D\n`,
+    message: /^YAML syntax error/,
+    hint: "indentation",
+  },
+  {
+    title: "two documents",
+    yaml: `name: T\n‸---\nname: U\n`,
+    message: /^YAML syntax error: Source contains multiple documents/,
+    hint: "one YAML document",
+  },
+  {
+    title: "empty file",
+    yaml: `‸`,
+    message: "the scenario file is empty",
+    hint: "start with `name:`",
+  },
+  {
+    title: "only comments",
+    yaml: `‸# yaml-language-server: $schema=../schema/scenario.schema.json\n# nothing else\n`,
+    message: "the scenario file has no content (only comments)",
+    hint: "start with `name:`",
+  },
+  {
+    title: "binary file",
+    yaml: `name: T\ndescription: ‸\u0000\u0001\n`,
+    message: "the scenario file is binary (it contains NUL bytes)",
+    hint: "YAML text file",
+  },
+];
+
+describe("malformed scenarios: a diagnostic with line, column and hint", () => {
+  test("there are at least 20 distinct cases", () => {
+    expect(new Set(MALFORMED.map((c) => c.title)).size).toBe(MALFORMED.length);
+    expect(MALFORMED.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test.each(MALFORMED.map((c) => [c.title, c] as const))("%s", (_title, c) => {
+    const { text, line, column } = marked(c.yaml);
+    const diagnostics = diagnosticsOf(() => parse(text));
+    const found = diagnostics.find((d) => (typeof c.message === "string" ? d.message.includes(c.message) : c.message.test(d.message)));
+    expect(found, `no diagnostic matches ${String(c.message)}; got:\n${diagnostics.map(formatDiagnostic).join("\n")}`).toBeDefined();
+    const d = found as Diagnostic;
+    expect({ line: d.line, column: d.column }, formatDiagnostic(d)).toEqual({ line, column });
+    expect(d.file).toBe(FILE);
+    expect(d.hint, formatDiagnostic(d)).toBeDefined();
+    if (typeof c.hint === "string") expect(d.hint).toContain(c.hint);
+    else expect(d.hint).toMatch(c.hint);
+  });
+
+  test("every diagnostic of every case names a position and has a hint", () => {
+    for (const c of MALFORMED) {
+      for (const d of diagnosticsOf(() => parse(marked(c.yaml).text))) {
+        expect(d.line, c.title).toBeGreaterThanOrEqual(1);
+        expect(d.column, c.title).toBeGreaterThanOrEqual(1);
+        expect(d.hint, `${c.title}: ${d.message}`).toBeTruthy();
+      }
+    }
+  });
+
+  test("a file larger than 1 MiB", () => {
+    const text = `name: T\ndescription: "${"x".repeat(1024 * 1024)}"\n`;
+    const [d, ...rest] = diagnosticsOf(() => parse(text));
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ line: 1, column: 1, message: expect.stringContaining("larger than 1 MiB") });
+    expect(d?.hint).toBeTruthy();
+  });
+});
+
+describe("all problems of a file are reported, in order", () => {
+  test("one diagnostic per problem, sorted by position", () => {
+    const text = [
+      "name: T", // 1
+      "description: D", // 2
+      "timeout: 0", // 3
+      "hosts:", // 4
+      "  server: { firewall: true, listen: [tcp/8080, tcp:9] }", // 5
+      "  remote: { backend: nft }", // 6
+      "steps:", // 7
+      "  - apply: { host: remote, script: fixtures/nope.sh }", // 8
+      "  - expect:", // 9
+      "      - remote -> server:8080 opne", // 10
+      "      - remote -> servr:8080 open", // 11
+      "      - remote -> server:8080 open", // 12
+      "  - counters:", // 13
+      "      - { rule: -A INPUT -j DROP, packets: '~1' }", // 14
+      "",
+    ].join("\n");
+    const ds = diagnosticsOf(() => parse(text));
+    expect(ds.map((d) => `${d.line}:${d.column} ${d.message.split(" (")[0]}`)).toEqual([
+      "3:10 `timeout` must be at least 1, got the number 0",
+      "5:48 invalid listener `tcp:9`",
+      "6:13 `backend` is set on `remote`, which is not a firewall host",
+      "8:20 host `remote` is not a firewall host",
+      "8:36 file not found: `fixtures/nope.sh`",
+      "10:31 unknown verdict `opne`",
+      "11:19 unknown host `servr`",
+      "14:44 invalid comparison `~1`",
+    ]);
+  });
+
+  test("a misspelt required key is reported once, as the unknown key", () => {
+    const ds = diagnosticsOf(() => parse("name: T\ndescripton: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n"));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]?.message).toBe("unknown key `descripton` at the top level");
+  });
+
+  test("duplicate keys are reported and validation goes on", () => {
+    const ds = diagnosticsOf(() => parse(`${HEAD}steps:\n  - expect:\n      - remote -> server:8080 open\n      - remote -> server:1 open\nname: U\n`));
+    expect(ds.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["9:26 `server` does not listen on tcp/1", "10:1 duplicate key `name`"]);
+  });
+
+  test("formatDiagnostic", () => {
+    expect(formatDiagnostic({ file: "scenarios/x.yaml", line: 12, column: 9, message: "unknown host `remot`", hint: "did you mean `remote`?" })).toBe(
+      "scenarios/x.yaml:12:9: unknown host `remot`\n  hint: did you mean `remote`?",
+    );
+    expect(formatDiagnostic({ file: "x.yaml", line: 1, column: 1, message: "m" })).toBe("x.yaml:1:1: m");
+  });
+
+  test("the diagnostic names the file as given", () => {
+    const ds = diagnosticsOf(() => parseScenarioText("name: [", "scenarios/x.yaml"));
+    expect(ds[0]?.file).toBe("scenarios/x.yaml");
+  });
+});
+
+describe("valid scenarios normalise", () => {
+  const full = path.join(DIR, "full.yaml");
+
+  test("the full example", async () => {
+    const s = await loadScenario(full);
+    expect(s.file).toBe(full);
+    expect(s.name).toBe("Only localhost reaches the dev server");
+    expect(s.description).toBe("Port 8080 answers on loopback and nowhere else, on IPv4 and IPv6.");
+    expect(s.timeoutSeconds).toBe(3);
+    expect(s.hosts).toEqual([
+      {
+        name: "server",
+        firewall: true,
+        backend: "legacy",
+        listen: [
+          { protocol: "tcp", port: 8080 },
+          { protocol: "tcp", port: 8081 },
+          { protocol: "udp", port: 5353 },
+          { protocol: "http", port: 3000 },
+        ],
+      },
+      { name: "remote", firewall: false, backend: "nft", listen: [] },
+    ]);
+    expect(s.steps.map((x) => [x.kind, x.location.line, x.location.column])).toEqual([
+      ["apply", 10, 5],
+      ["apply", 11, 5],
+      ["apply", 12, 5],
+      ["apply", 13, 5],
+      ["expect", 14, 5],
+      ["counters", 25, 5],
+    ]);
+    const [a1, a2, a3, a4] = s.steps as ApplyStep[];
+    const script = path.join(DIR, "fixtures/rules.sh");
+    expect(a1).toMatchObject({ host: "server", sources: [{ kind: "script", path: script, content: "iptables -A INPUT -p tcp --dport 8080 -j DROP\n" }] });
+    expect(a2?.sources).toEqual(a1?.sources);
+    expect(a3?.sources.map((x) => (x.kind === "restore" ? [x.family, x.path, x.content.startsWith("*filter")] : x.kind))).toEqual([
+      ["ipv4", path.join(DIR, "fixtures/rules.v4"), true],
+      ["ipv6", path.join(DIR, "fixtures/rules.v6"), true],
+    ]);
+    expect(a4?.sources).toEqual([
+      {
+        kind: "commands",
+        commands: [
+          ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"],
+          ["ip6tables", "-A", "INPUT", "-j", "DROP"],
+        ],
+      },
+    ]);
+    const ex = (s.steps[4] as ExpectStep).expectations;
+    expect(ex.map((e) => [e.text, e.from, e.to, e.port, e.protocol, e.families, e.expected, e.location.line, e.location.column])).toEqual([
+      ["server -> localhost:8080 open", "server", { kind: "localhost" }, 8080, "tcp", ["ipv4", "ipv6"], "open", 15, 9],
+      ["remote -> server:8080 dropped", "remote", { kind: "host", host: "server" }, 8080, "tcp", ["ipv4", "ipv6"], "dropped", 16, 9],
+      ["remote -> server:8081 open", "remote", { kind: "host", host: "server" }, 8081, "tcp", ["ipv4", "ipv6"], "open", 17, 9],
+      ["remote -> server:8080/tcp6 dropped", "remote", { kind: "host", host: "server" }, 8080, "tcp", ["ipv6"], "dropped", 18, 9],
+      ["remote -> server:3000/http open", "remote", { kind: "host", host: "server" }, 3000, "http", ["ipv4", "ipv6"], "open", 19, 9],
+      ["remote -> server:3000 open", "remote", { kind: "host", host: "server" }, 3000, "tcp", ["ipv4", "ipv6"], "open", 20, 9],
+      ["remote -> server:5353/udp4 blocked", "remote", { kind: "host", host: "server" }, 5353, "udp", ["ipv4"], "blocked", 21, 9],
+      ["remote -> 198.18.0.9:80 dropped", "remote", { kind: "address", address: "198.18.0.9" }, 80, "tcp", ["ipv4"], "dropped", 22, 9],
+      ["remote -> [2001:db8::9]:80 dropped", "remote", { kind: "address", address: "2001:db8::9" }, 80, "tcp", ["ipv6"], "dropped", 23, 9],
+      ["remote -> server:8080/tcp6 dropped", "remote", { kind: "host", host: "server" }, 8080, "tcp", ["ipv6"], "dropped", 24, 9],
+    ]);
+    expect(ex.every((e) => e.location.file === full)).toBe(true);
+    const checks = (s.steps[5] as CountersStep).checks;
+    expect(checks).toEqual([
+      {
+        host: "server",
+        families: ["ipv4"],
+        selector: { kind: "text", rule: "-A INPUT -p tcp --dport 8080 -j DROP" },
+        packets: { op: ">=", value: 1, text: ">= 1" },
+        bytes: { op: ">", value: 0, text: "> 0" },
+        location: { file: full, line: 26, column: 9 },
+      },
+      {
+        host: "server",
+        families: ["ipv4"],
+        selector: { kind: "position", table: "filter", chain: "INPUT", position: 2 },
+        packets: { op: "==", value: 0, text: "0" },
+        location: { file: full, line: 31, column: 9 },
+      },
+      {
+        host: "server",
+        families: ["ipv4", "ipv6"],
+        selector: { kind: "comment", comment: "my comment" },
+        bytes: { op: "!=", value: 0, text: "!= 0" },
+        location: { file: full, line: 32, column: 9 },
+      },
+    ]);
+  });
+
+  test("loadScenarioSync gives the same scenario", async () => {
+    expect(loadScenarioSync(full)).toEqual(await loadScenario(full));
+  });
+
+  test("the shipped scenarios and examples are valid", () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    for (const f of ["scenarios/localhost-only.yaml", "examples/failing/drop-behind-accept.yaml"]) {
+      const s = loadScenarioSync(path.join(root, f));
+      expect(s.steps.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("defaults: family both, timeout 2, plain hosts, nft backend", () => {
+    const s = parse(`name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [tcp/80] }\n  remote:\nsteps:\n  - expect: [remote -> server:80 open]\n`);
+    expect(s.timeoutSeconds).toBe(2);
+    expect(s.hosts).toEqual([
+      { name: "server", firewall: true, backend: "nft", listen: [{ protocol: "tcp", port: 80 }] },
+      { name: "remote", firewall: false, backend: "nft", listen: [] },
+    ]);
+    expect((s.steps[0] as ExpectStep).expectations[0]?.families).toEqual(["ipv4", "ipv6"]);
+  });
+
+  test("the scenario's family is the default of every expectation without a suffix", () => {
+    const s = parse(`${HEAD}family: ipv6\nsteps:\n  - expect:\n      - remote -> server:8080 open\n      - remote -> server:8080/tcp4 open\n      - remote -> 198.18.0.9:80 open\n      - { from: remote, to: server, port: 8080, verdict: open }\n      - { from: remote, to: server, port: 8080, family: both, verdict: open }\n`);
+    const ex = (s.steps[0] as ExpectStep).expectations;
+    expect(ex.map((e) => [e.text, e.families])).toEqual([
+      ["remote -> server:8080 open", ["ipv6"]],
+      ["remote -> server:8080/tcp4 open", ["ipv4"]],
+      ["remote -> 198.18.0.9:80 open", ["ipv4"]],
+      ["remote -> server:8080 open", ["ipv6"]],
+      ["remote -> server:8080 open", ["ipv4", "ipv6"]],
+    ]);
+  });
+
+  test("object expectations render to the compact form", () => {
+    const s = parse(
+      `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 3000, protocol: http6, verdict: open }\n      - { from: server, to: localhost, port: 5353, protocol: udp, verdict: refused }\n      - { from: remote, to: "[2001:db8::9]", port: 80, verdict: blocked }\n      - { from: remote, to: "2001:db8::9", port: 80, family: ipv6, verdict: blocked }\n`,
+    );
+    const ex = (s.steps[0] as ExpectStep).expectations;
+    expect(ex.map((e) => [e.text, e.protocol, e.families, e.to])).toEqual([
+      ["remote -> server:3000/http6 open", "http", ["ipv6"], { kind: "host", host: "server" }],
+      ["server -> localhost:5353/udp refused", "udp", ["ipv4", "ipv6"], { kind: "localhost" }],
+      ["remote -> [2001:db8::9]:80 blocked", "tcp", ["ipv6"], { kind: "address", address: "2001:db8::9" }],
+      ["remote -> [2001:db8::9]:80 blocked", "tcp", ["ipv6"], { kind: "address", address: "2001:db8::9" }],
+    ]);
+  });
+
+  test("quoted commands split like a shell, without one", () => {
+    const s = parse(
+      `${HEAD}steps:\n  - apply:\n      commands:\n        - iptables -A INPUT -m comment --comment 'drop $all; really' -j DROP\n        - iptables -A INPUT -m comment --comment "a \\"b\\"" -j DROP\n        - iptables -A INPUT ! -s 127.0.0.1 -j DROP\n`,
+    );
+    const src = (s.steps[0] as ApplyStep).sources[0];
+    expect(src).toEqual({
+      kind: "commands",
+      commands: [
+        ["iptables", "-A", "INPUT", "-m", "comment", "--comment", "drop $all; really", "-j", "DROP"],
+        ["iptables", "-A", "INPUT", "-m", "comment", "--comment", 'a "b"', "-j", "DROP"],
+        ["iptables", "-A", "INPUT", "!", "-s", "127.0.0.1", "-j", "DROP"],
+      ],
+    });
+  });
+
+  test("a scenario may start with the yaml-language-server comment", () => {
+    const s = parse(`# yaml-language-server: $schema=../../../schema/scenario.schema.json\n${HEAD}steps: [{ apply: fixtures/rules.sh }]\n`);
+    expect(s.steps[0]?.location).toEqual({ file: FILE, line: 7, column: 9 });
+  });
+
+  test("YAML anchors and aliases are read", () => {
+    const s = parse(`${HEAD}steps:\n  - counters:\n      - &c { rule: -A INPUT -j DROP, packets: 1 }\n      - *c\n`);
+    expect((s.steps[0] as CountersStep).checks).toHaveLength(2);
+  });
+});
+
+describe("defineScenario (TypeScript)", () => {
+  test("valid input gives the same scenario as YAML", () => {
+    const yaml = parse(`${HEAD}steps:\n  - apply: fixtures/rules.sh\n  - expect: [remote -> server:8080 dropped]\n`);
+    const ts = defineScenario(
+      {
+        name: "T",
+        description: "D",
+        hosts: { server: { firewall: true, listen: ["tcp/8080", "http/3000", "udp/5353"] }, remote: {} },
+        steps: [{ apply: "fixtures/rules.sh" }, { expect: ["remote -> server:8080 dropped"] }],
+      },
+      { file: FILE },
+    );
+    const strip = (s: Scenario): unknown => JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === "location" ? undefined : v)));
+    expect(strip(ts)).toEqual(strip(yaml));
+    expect(ts.steps[0]?.location).toEqual({ file: FILE, line: 1, column: 1 });
+  });
+
+  test("errors point at the file's line 1 column 1 and name the path", () => {
+    const ds = diagnosticsOf(() =>
+      defineScenario(
+        {
+          name: "T",
+          description: "D",
+          hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+          steps: [{ expect: ["remote -> servr:8080 open", { from: "remote", to: "server", port: 9, verdict: "open" }] }],
+        },
+        { file: "scenarios/x.ts" },
+      ),
+    );
+    expect(ds.map(formatDiagnostic)).toEqual([
+      "scenarios/x.ts:1:1: steps[0].expect[0]: unknown host `servr`\n  hint: did you mean `server`? hosts are `server` and `remote`",
+      expect.stringMatching(/^scenarios\/x\.ts:1:1: steps\[0\]\.expect\[1\]\.port: `server` does not listen on tcp\/9\n {2}hint: /),
+    ]);
+  });
+
+  test("without a file: <inline>, paths relative to baseDir", () => {
+    const s = defineScenario(
+      { name: "T", description: "D", hosts: { server: { firewall: true } }, steps: [{ apply: "fixtures/rules.sh" }] },
+      { baseDir: DIR },
+    );
+    expect(s.file).toBe("<inline>");
+    expect(s.steps[0]).toMatchObject({ sources: [{ path: path.join(DIR, "fixtures/rules.sh") }] });
+  });
+
+  test("type errors from plain JavaScript are diagnostics too", () => {
+    const ds = diagnosticsOf(() => defineScenario({ name: 1, hosts: [] } as never, { file: "x.ts" }));
+    expect(ds.map((d) => d.message)).toEqual([
+      "name: `name` must be text, got the number 1",
+      "missing required key `description` at the top level",
+      "hosts: `hosts` must be a mapping, got a list",
+      "missing required key `steps` at the top level",
+    ]);
+  });
+});
+
+describe("files on disk", () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-scenario-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // A project of its own: package.json marks the root.
+  const project = path.join(tmp, "project");
+  mkdirSync(path.join(project, "scenarios"), { recursive: true });
+  mkdirSync(path.join(project, "fixtures"), { recursive: true });
+  writeFileSync(path.join(project, "package.json"), "{}\n");
+  writeFileSync(path.join(project, "fixtures", "ok.sh"), "iptables -F\n");
+  writeFileSync(path.join(project, "fixtures", "huge.sh"), Buffer.alloc(1024 * 1024 + 1, "#"));
+  writeFileSync(path.join(tmp, "outside.sh"), "iptables -F\n");
+  symlinkSync(path.join(tmp, "outside.sh"), path.join(project, "fixtures", "link.sh"));
+  const head = "name: T\ndescription: D\nhosts: { server: { firewall: true } }\nsteps:\n";
+
+  function write(name: string, text: string | Buffer): string {
+    const f = path.join(project, "scenarios", name);
+    writeFileSync(f, text);
+    return f;
+  }
+
+  test("fixtures resolve relative to the scenario file", async () => {
+    const s = await loadScenario(write("ok.yaml", `${head}  - apply: ../fixtures/ok.sh\n`));
+    expect(s.steps[0]).toMatchObject({ sources: [{ kind: "script", path: path.join(project, "fixtures", "ok.sh"), content: "iptables -F\n" }] });
+  });
+
+  test("the project root is the nearest directory with package.json", () => {
+    const f = write("escape.yaml", `${head}  - apply: ../../outside.sh\n`);
+    const ds = diagnosticsOf(() => loadScenarioSync(f));
+    expect(ds).toMatchObject([{ line: 5, column: 12, message: "`../../outside.sh` is outside the project" }]);
+    expect(ds[0]?.hint).toContain(project);
+  });
+
+  test("a symbolic link leading out of the project", () => {
+    const f = write("link.yaml", `${head}  - apply: ../fixtures/link.sh\n`);
+    const ds = diagnosticsOf(() => loadScenarioSync(f));
+    expect(ds[0]?.message).toMatch(/^`..\/fixtures\/link.sh` leads outside the project/);
+  });
+
+  test("a fixture larger than 1 MiB", () => {
+    const f = write("huge.yaml", `${head}  - apply: ../fixtures/huge.sh\n`);
+    expect(diagnosticsOf(() => loadScenarioSync(f))).toMatchObject([{ line: 5, column: 12, message: "`../fixtures/huge.sh` is larger than 1 MiB (1048577 bytes)" }]);
+  });
+
+  test("a missing scenario file", async () => {
+    const f = path.join(project, "scenarios", "nope.yaml");
+    await expect(loadScenario(f)).rejects.toThrow(ScenarioError);
+    expect(diagnosticsOf(() => loadScenarioSync(f))).toMatchObject([{ file: f, line: 1, column: 1, message: "scenario file not found" }]);
+  });
+
+  test("a scenario path that is a directory", () => {
+    expect(diagnosticsOf(() => loadScenarioSync(path.join(project, "scenarios")))[0]?.message).toBe("the scenario path is a directory, not a file");
+  });
+
+  test("a binary scenario file", async () => {
+    const f = write("bin.yaml", Buffer.from("name: T\n\u0000\u0001\u0002"));
+    await expect(loadScenario(f)).rejects.toMatchObject({ diagnostics: [{ line: 2, column: 1, message: "the scenario file is binary (it contains NUL bytes)" }] });
+  });
+
+  test("a scenario file larger than 1 MiB is not read", () => {
+    const f = write("big.yaml", Buffer.alloc(1024 * 1024 + 1, "#"));
+    expect(diagnosticsOf(() => loadScenarioSync(f))[0]?.message).toBe("the scenario file is larger than 1 MiB (1048577 bytes)");
+  });
+
+  test("a scenario file that is not UTF-8", () => {
+    const f = write("latin1.yaml", Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xe9, 0x0a]));
+    expect(diagnosticsOf(() => loadScenarioSync(f))[0]?.message).toBe("the scenario file is not UTF-8 text");
+  });
+});

@@ -1,0 +1,1335 @@
+/**
+ * Scenario loading: YAML text (or a TypeScript object) in, a validated,
+ * normalised `Scenario` out, or a `ScenarioError` listing every problem of the
+ * file at once, each with file, line, column, what was expected, and a hint.
+ *
+ * Two passes over the same value: the zod schema (shapes, types, enums,
+ * ranges, unknown keys), then the checks that need words of their own or the
+ * whole scenario (names, listeners, the compact expectation grammar, host
+ * references, fixture files). The second pass checks every part that the
+ * first pass accepted, so one bad item does not hide the problems of the rest.
+ */
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { isIPv4, isIPv6 } from "node:net";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { InputError } from "../errors.ts";
+import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
+import type { ExpectedVerdict, Family, HostSpec, ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
+import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
+import { formatPath, InlineLocator, positionInText, YamlLocator } from "./locate.ts";
+import type { Locator, Path, PathSegment } from "./locate.ts";
+import type {
+  ApplyStep,
+  Comparison,
+  ComparisonOp,
+  CounterCheck,
+  CountersStep,
+  Expectation,
+  ExpectStep,
+  RuleSelector,
+  RuleSource,
+  Scenario,
+  SourceLocation,
+  Step,
+} from "./model.ts";
+import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, TABLES } from "./schema.ts";
+import type { ScenarioInput } from "./schema.ts";
+import { splitCommand } from "./shellwords.ts";
+import { closest, didYouMean, listWords } from "./suggest.ts";
+
+// ---------------------------------------------------------------------------
+// Diagnostics
+
+export interface Diagnostic {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` */
+export function formatDiagnostic(d: Diagnostic): string {
+  const head = `${d.file}:${d.line}:${d.column}: ${d.message}`;
+  return d.hint ? `${head}\n  hint: ${d.hint}` : head;
+}
+
+/** An invalid scenario (exit code 2): every problem found in the file. */
+export class ScenarioError extends InputError {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join("\n"));
+    this.diagnostics = [...diagnostics];
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Problems: diagnostics before they have a position
+
+interface Problem {
+  readonly path: Path;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  /** Point at the key of the last path segment rather than at its value. */
+  readonly atKey?: boolean;
+  /** Offset inside the string value at `path`. */
+  readonly offset?: number;
+}
+
+const FAMILIES_BOTH: readonly Family[] = ["ipv4", "ipv6"];
+type FamilyChoice = (typeof FAMILY_CHOICES)[number];
+
+function familiesOf(choice: FamilyChoice): readonly Family[] {
+  return choice === "both" ? FAMILIES_BOTH : [choice];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function valueAt(root: unknown, p: Path): unknown {
+  let v = root;
+  for (const s of p) {
+    if (Array.isArray(v) && typeof s === "number") v = v[s];
+    else if (isRecord(v)) v = Object.hasOwn(v, String(s)) ? v[String(s)] : undefined;
+    else return undefined;
+  }
+  return v;
+}
+
+function truncate(s: string, max = 40): string {
+  const one = s.replace(/\n/g, "\\n");
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return v === "" ? "empty text" : `the text "${truncate(v)}"`;
+  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "boolean") return `\`${v}\``;
+  return typeof v;
+}
+
+const EXPECTED_WORDS: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "`true` or `false`",
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  null: "nothing",
+};
+
+function expectedWord(expected: string): string {
+  return EXPECTED_WORDS[expected] ?? expected;
+}
+
+/** What to write when a required key is missing. */
+const MISSING_HINTS: Record<string, string> = {
+  name: "add `name: <a one-line title>`",
+  description: "add `description: <why: what this scenario proves>`",
+  hosts: "add `hosts:` with at least one host, e.g. `server: { firewall: true, listen: [tcp/8080] }`",
+  steps: "add `steps:` with at least one `- apply: ...` or `- expect: ...` item",
+  from: "add `from: <host>`: the host the probe starts from",
+  to: "add `to: <host, localhost or address>`",
+  port: "add `port: <1..65535>`",
+  verdict: `add \`verdict: <${EXPECTED_VERDICTS.join(" | ")}>\``,
+};
+
+/** What a value of this key looks like, for type errors. */
+const SHAPE_HINTS: Record<string, string> = {
+  name: "write a one-line title, e.g. `name: Only localhost reaches the dev server`",
+  description: "write a sentence saying why, e.g. `description: Port 8080 answers on loopback only`",
+  hosts: "write a mapping of host names, e.g. `hosts: { server: { firewall: true }, remote: {} }`",
+  steps: "write a list of steps, each item `- apply: ...`, `- expect: ...` or `- counters: ...`",
+  firewall: "write `firewall: true` or `firewall: false` (without quotes)",
+  listen: "write a list, e.g. `listen: [tcp/8080, udp/5353, http/3000]`",
+  timeout: "write whole seconds from 1 to 30, e.g. `timeout: 2`",
+  port: "write a port number from 1 to 65535 without quotes, e.g. `port: 8080`",
+  position: "write a rule position from 1, e.g. `position: 1`",
+  apply: "write `apply: path/to/rules.sh`, or `apply: { host: server, script: path/to/rules.sh }`",
+  expect: `write a list of expectations, each item \`- FROM -> TARGET:PORT VERDICT\`, e.g. \`- remote -> server:8080 dropped\``,
+  counters: "write a list of checks, e.g. `- { rule: -A INPUT -p tcp --dport 8080 -j DROP, packets: \">= 1\" }`",
+  commands: "write a list of commands, e.g. `commands: [\"iptables -A INPUT -j DROP\"]`",
+  restore: "write `restore: { ipv4: path/to/rules.v4, ipv6: path/to/rules.v6 }`",
+  packets: "write a comparison such as `\">= 1\"`, `\"== 0\"` or a bare number",
+  bytes: "write a comparison such as `\"> 0\"`, `\"== 0\"` or a bare number",
+};
+
+/** What one item of this list looks like. */
+const ITEM_HINTS: Record<string, string> = {
+  listen: "write PROTOCOL/PORT, e.g. `tcp/8080`, `udp/5353` or `http/3000`",
+  steps: "a step is a mapping with one key: `- apply: ...`, `- expect: ...` or `- counters: ...`",
+  expect: EXPECTATION_GRAMMAR_HELP,
+  counters: "a counter check is a mapping, e.g. `- { rule: -A INPUT -p tcp --dport 8080 -j DROP, packets: \">= 1\" }`",
+  commands: "a command is a line (`iptables -A INPUT -j DROP`) or an argument list starting with the program (`[iptables, -A, INPUT, -j, DROP]`)",
+};
+
+/** The hint for a value at this path: about the item when the path ends in a list index. */
+function hintFor(p: Path): string | undefined {
+  const k = lastKey(p);
+  if (k === undefined) return undefined;
+  const last = p[p.length - 1];
+  if (typeof last === "number") return p[p.length - 2] === k ? ITEM_HINTS[k] : undefined;
+  return SHAPE_HINTS[k];
+}
+
+const COMPARISON_HELP = "write an operator (>=, <=, ==, !=, >, <) and a whole number, e.g. `\">= 1\"` (quote it: YAML reads a leading `>` as a block scalar); a bare number means ==";
+
+// ---------------------------------------------------------------------------
+// Walking the zod schema (for "allowed keys" hints)
+
+interface LooseSchema {
+  readonly _zod: { readonly def: { readonly type: string } & Record<string, unknown> };
+}
+
+function unwrapSchema(s: LooseSchema): LooseSchema {
+  let cur = s;
+  for (let i = 0; i < 20; i++) {
+    const def = cur._zod.def;
+    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type)) {
+      cur = def["innerType"] as LooseSchema;
+    } else if (def.type === "pipe") {
+      cur = def["in"] as LooseSchema;
+    } else break;
+  }
+  return cur;
+}
+
+function pickOption(s: LooseSchema, kind: "object" | "array"): LooseSchema {
+  const u = unwrapSchema(s);
+  if (u._zod.def.type !== "union") return u;
+  for (const o of u._zod.def["options"] as LooseSchema[]) {
+    const t = unwrapSchema(o)._zod.def.type;
+    if (t === kind || (kind === "object" && t === "record")) return unwrapSchema(o);
+  }
+  return u;
+}
+
+function schemaAt(root: LooseSchema, p: Path): LooseSchema | undefined {
+  let s: LooseSchema | undefined = root;
+  for (const seg of p) {
+    if (!s) return undefined;
+    const u = pickOption(s, typeof seg === "number" ? "array" : "object");
+    const def = u._zod.def;
+    if (def.type === "object") s = (def["shape"] as Record<string, LooseSchema>)[String(seg)];
+    else if (def.type === "array") s = def["element"] as LooseSchema;
+    else if (def.type === "record") s = def["valueType"] as LooseSchema;
+    else return undefined;
+  }
+  return s ? pickOption(s, "object") : undefined;
+}
+
+function allowedKeys(p: Path): string[] {
+  const s = schemaAt(schemas.scenario as unknown as LooseSchema, p);
+  if (!s || s._zod.def.type !== "object") return [];
+  return Object.keys(s._zod.def["shape"] as Record<string, unknown>);
+}
+
+// ---------------------------------------------------------------------------
+// zod issues to problems
+
+type Issue = z.core.$ZodIssue;
+
+function lastKey(p: Path): string | undefined {
+  for (let i = p.length - 1; i >= 0; i--) if (typeof p[i] === "string") return p[i] as string;
+  return undefined;
+}
+
+function where(p: Path): string {
+  return p.length === 0 ? "at the top level" : `in \`${formatPath(p)}\``;
+}
+
+function named(p: Path): string {
+  return p.length === 0 ? "the scenario" : `\`${formatPath(p)}\``;
+}
+
+function typeHint(p: Path, expected: readonly string[], value: unknown): string | undefined {
+  if (expected.includes("string") && Array.isArray(value)) {
+    return "in YAML `[...]` starts a list; quote the value if it is text (e.g. an IPv6 address: `\"2001:db8::9\"`)";
+  }
+  if (expected.includes("string") && isRecord(value)) {
+    return "in YAML `key: value` inside a value starts a mapping; quote the whole value";
+  }
+  if ((expected.includes("number") || expected.includes("int")) && typeof value === "string" && /^\s*[0-9]+\s*$/.test(value)) {
+    return `write the number without quotes: ${value.trim()}`;
+  }
+  if (expected.includes("int") && typeof value === "number") return `write a whole number, e.g. ${Math.max(1, Math.round(value))}`;
+  if (expected.includes("boolean") && typeof value === "string" && /^(true|false|yes|no|on|off)$/i.test(value)) {
+    return "write `true` or `false` without quotes";
+  }
+  if (expected.includes("array") && typeof value === "string") {
+    const h = hintFor(p);
+    return h ? `${h} (a list, even of one item)` : "write a list: items on their own lines starting with `- `, or `[a, b]`";
+  }
+  if (p[0] === "hosts" && p.length === 2) return `write a mapping, e.g. \`${String(p[1])}: { firewall: true }\`, or \`{}\` for defaults`;
+  return hintFor(p);
+}
+
+function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): void {
+  const p: Path = [...base, ...issue.path.map((s): PathSegment => (typeof s === "number" ? s : String(s)))];
+  const value = valueAt(raw, p);
+  const key = lastKey(p);
+  switch (issue.code) {
+    case "invalid_union": {
+      const branches = issue.errors;
+      const typeOnly = (b: readonly Issue[]): boolean => b.length === 1 && b[0]?.code === "invalid_type" && b[0].path.length === 0;
+      const relevant = branches.filter((b) => !typeOnly(b));
+      if (relevant.length >= 1) {
+        for (const i of relevant[0] ?? []) issueProblems(i, p, raw, out);
+        return;
+      }
+      const expected = branches.flatMap((b) => (b[0]?.code === "invalid_type" ? [b[0].expected as string] : []));
+      const words = [...new Set(expected.map(expectedWord))];
+      out.push({
+        path: p,
+        message: `${named(p)} must be ${words.join(" or ")}, got ${describeValue(value)}`,
+        hint: typeHint(p, expected, value),
+      });
+      return;
+    }
+    case "invalid_type": {
+      if (value === undefined && issue.expected !== "undefined") {
+        const parent = p.slice(0, -1);
+        const missing = String(p[p.length - 1]);
+        // A misspelt key is reported once, as an unknown key with "did you mean".
+        const siblings = valueAt(raw, parent);
+        if (isRecord(siblings)) {
+          const allowed = allowedKeys(parent);
+          if (Object.keys(siblings).some((k) => !allowed.includes(k) && closest(k, allowed) === missing)) return;
+        }
+        out.push({
+          path: parent,
+          message: `missing required key \`${String(p[p.length - 1])}\` ${where(parent)}`,
+          hint: (key !== undefined ? MISSING_HINTS[key] : undefined) ?? `add \`${String(p[p.length - 1])}:\``,
+        });
+        return;
+      }
+      out.push({
+        path: p,
+        message: `${named(p)} must be ${expectedWord(issue.expected)}, got ${describeValue(value)}`,
+        hint: typeHint(p, [issue.expected], value),
+      });
+      return;
+    }
+    case "unrecognized_keys": {
+      const allowed = allowedKeys(p);
+      for (const k of issue.keys) {
+        const suggestion = didYouMean(k, allowed);
+        let hint = `${suggestion ? `${suggestion} ` : ""}allowed keys ${where(p)}: ${allowed.join(", ")}`;
+        if (p.length === 0 && ["apply", "expect", "counters"].includes(k)) hint = `\`${k}\` is a step: put it under \`steps:\` as a list item (\`- ${k}: ...\`)`;
+        if (p.length === 0 && allowedKeys(["hosts", "x"]).includes(k)) hint = `\`${k}\` belongs to a host: put it under \`hosts: { <name>: { ${k}: ... } }\``;
+        out.push({ path: [...p, k], atKey: true, message: `unknown key \`${k}\` ${where(p)}`, hint });
+      }
+      return;
+    }
+    case "invalid_value": {
+      const values = issue.values.map(String);
+      const suggestion = typeof value === "string" ? didYouMean(value, values) : undefined;
+      out.push({
+        path: p,
+        message: `${named(p)} must be ${listWords(values)}, got ${describeValue(value)}`,
+        hint: suggestion ?? `write one of ${listWords(values)}`,
+      });
+      return;
+    }
+    case "too_small": {
+      const min = Number(issue.minimum);
+      if (issue.origin === "string") {
+        out.push({ path: p, message: `${named(p)} must not be empty`, hint: hintFor(p) ?? "write some text" });
+      } else if (issue.origin === "array") {
+        out.push({
+          path: p,
+          message: `${named(p)} needs at least ${min} item${min === 1 ? "" : "s"}`,
+          hint: hintFor(p) ?? "add an item, or remove the key",
+        });
+      } else {
+        out.push({
+          path: p,
+          message: `${named(p)} must be at least ${min}, got ${describeValue(value)}`,
+          hint: hintFor(p) ?? `write a number from ${min}`,
+        });
+      }
+      return;
+    }
+    case "too_big": {
+      out.push({
+        path: p,
+        message: `${named(p)} must be at most ${Number(issue.maximum)}, got ${describeValue(value)}`,
+        hint: hintFor(p) ?? `write a number up to ${Number(issue.maximum)}`,
+      });
+      return;
+    }
+    default:
+      out.push({ path: p, message: `${named(p)}: ${issue.message}`, hint: hintFor(p) });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+/** The nearest ancestor directory of `dir` (itself included) holding package.json, else `dir`. */
+export function findProjectRoot(dir: string): string {
+  let cur = path.resolve(dir);
+  for (;;) {
+    if (statSync(path.join(cur, "package.json"), { throwIfNoEntry: false })?.isFile()) return cur;
+    const up = path.dirname(cur);
+    if (up === cur) return path.resolve(dir);
+    cur = up;
+  }
+}
+
+function inside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** Characters a name, port or path may never contain (they never reach a shell; still, refuse them clearly). */
+const UNSAFE = /[;`'"\n\r\0]|\$\(/;
+
+function unsafeWhat(s: string): string | undefined {
+  const m = UNSAFE.exec(s);
+  if (!m) return undefined;
+  if (m[0] === "\n" || m[0] === "\r") return "a line break";
+  if (m[0] === "\0") return "a NUL byte";
+  if (m[0] === "`") return "a backtick";
+  return `\`${m[0]}\``;
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isSymbolicLink()) return "a symbolic link";
+  if (st.isFIFO()) return "a named pipe";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+interface FixtureFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+// ---------------------------------------------------------------------------
+// The checks
+
+interface HostInfo {
+  readonly name: string;
+  readonly firewall: boolean;
+  /** Undefined when the listeners could not all be read (then no listener checks, to avoid follow-on errors). */
+  readonly listeners: readonly ListenerSpec[] | undefined;
+  readonly spec: HostSpec | undefined;
+}
+
+interface CheckContext {
+  /** Absolute scenario file, or "<inline>". */
+  readonly file: string;
+  readonly baseDir: string;
+  readonly projectRoot: string;
+  readonly locator: Locator;
+}
+
+const FIREWALL_TABLES = TABLES as readonly string[];
+const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,28}$/;
+const LISTENER = /^(tcp|udp|http)\/([0-9]{1,5})$/;
+const COMPARISON = /^\s*(>=|<=|==|!=|>|<)?\s*([0-9]+)\s*$/;
+
+class Checker {
+  readonly problems: Problem[] = [];
+  readonly ctx: CheckContext;
+  readonly hosts = new Map<string, HostInfo>();
+  /** Hosts written in the scenario, valid or not (for "unknown host" checks). */
+  hostNames: string[] = [];
+  /** False when `hosts` itself is unusable: then references to hosts are not checked (no follow-on errors). */
+  hostsKnown = false;
+  defaultFamilies: readonly Family[] = FAMILIES_BOTH;
+  readonly #files = new Map<string, FixtureFile | undefined>();
+
+  constructor(ctx: CheckContext) {
+    this.ctx = ctx;
+  }
+
+  problem(p: Path, message: string, hint?: string, extra: { atKey?: boolean; offset?: number } = {}): void {
+    this.problems.push({ path: p, message, hint, ...extra });
+  }
+
+  location(p: Path): SourceLocation {
+    return { file: this.ctx.file, ...this.ctx.locator.locate(p) };
+  }
+
+  get firewallHosts(): string[] {
+    return [...this.hosts.values()].filter((h) => h.firewall).map((h) => h.name);
+  }
+
+  // -- names -----------------------------------------------------------------
+
+  checkText(p: Path, value: unknown, what: string): void {
+    if (typeof value !== "string" || value === "") return; // zod reported it
+    if (value.trim() === "") this.problem(p, `${what} is blank`, SHAPE_HINTS[String(lastKey(p))]);
+  }
+
+  checkHostName(name: string, p: Path): void {
+    if (name === "localhost") {
+      this.problem(p, "`localhost` cannot be a host name", "`localhost` means the probing host's own loopback in expectations; name the host something else, e.g. `server`", { atKey: true });
+      return;
+    }
+    if (HOST_NAME.test(name)) return;
+    const unsafe = unsafeWhat(name);
+    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31);
+    this.problem(
+      p,
+      unsafe ? `host name \`${truncate(name)}\` contains ${unsafe}` : `invalid host name \`${truncate(name)}\``,
+      `a host name is a lowercase letter, then up to 30 lowercase letters, digits or dashes${fixed && HOST_NAME.test(fixed) && fixed !== "localhost" ? `, e.g. \`${fixed}\`` : ""}`,
+      { atKey: true },
+    );
+  }
+
+  /** An existing host; reports unknown names with a suggestion. */
+  knownHost(name: string, p: Path, offset?: number, extraCandidates: readonly string[] = []): boolean {
+    if (this.hostNames.includes(name)) return true;
+    if (!this.hostsKnown) return false;
+    const suggestion = didYouMean(name, [...this.hostNames, ...extraCandidates]);
+    this.problem(
+      p,
+      `unknown host \`${truncate(name)}\``,
+      `${suggestion ? `${suggestion} ` : ""}hosts are ${listWords(this.hostNames, "and") || "(none declared)"}`,
+      offset === undefined ? {} : { offset },
+    );
+    return false;
+  }
+
+  /** The firewall host a step applies to or counts on (explicit or the only one). */
+  firewallHost(explicit: string | undefined, hostPath: Path, stepPath: Path, example: string): string | undefined {
+    const firewalls = this.firewallHosts;
+    if (explicit !== undefined) {
+      if (!this.knownHost(explicit, hostPath)) return undefined;
+      const info = this.hosts.get(explicit);
+      if (info && !info.firewall) {
+        this.problem(
+          hostPath,
+          `host \`${explicit}\` is not a firewall host`,
+          firewalls.length > 0
+            ? `rules are applied and counted only on firewall hosts (${listWords(firewalls, "and")}); or set \`firewall: true\` on \`${explicit}\``
+            : `set \`firewall: true\` on host \`${explicit}\``,
+        );
+        return undefined;
+      }
+      return info ? explicit : undefined;
+    }
+    if (firewalls.length === 1) return firewalls[0];
+    if (!this.hostsKnown) return undefined;
+    if (firewalls.length === 0) {
+      // Hosts that failed validation may be meant as firewalls: stay quiet unless every host is valid.
+      if (this.hostsKnown && [...this.hosts.values()].every((h) => h.spec !== undefined)) {
+        this.problem(stepPath, "there is no firewall host", `mark the host that runs the rules with \`firewall: true\`, e.g. \`hosts: { server: { firewall: true } }\``);
+      }
+      return undefined;
+    }
+    this.problem(stepPath, `several firewall hosts (${listWords(firewalls, "and")}): say which one`, `name the host: ${example.replace("HOST", firewalls[0] ?? "server")}`);
+    return undefined;
+  }
+
+  // -- files -------------------------------------------------------------------
+
+  fixture(written: string, p: Path): FixtureFile | undefined {
+    if (written.trim() === "") {
+      this.problem(p, "empty file path", "write a path relative to the scenario file, e.g. `../fixtures/rules.sh`");
+      return undefined;
+    }
+    const unsafe = unsafeWhat(written);
+    if (unsafe) {
+      this.problem(p, `file path \`${truncate(written)}\` contains ${unsafe}`, "write a plain path relative to the scenario file, without quotes or shell syntax");
+      return undefined;
+    }
+    const abs = path.resolve(this.ctx.baseDir, written);
+    if (this.#files.has(abs)) return this.#files.get(abs);
+    const file = this.#readFixture(written, abs, p);
+    this.#files.set(abs, file);
+    return file;
+  }
+
+  #readFixture(written: string, abs: string, p: Path): FixtureFile | undefined {
+    const root = this.ctx.projectRoot;
+    const escapeHint = `fixture files must be inside the project (${root}); keep them under e.g. fixtures/ and write the path relative to the scenario file`;
+    if (!inside(root, abs)) {
+      this.problem(p, `\`${written}\` is outside the project`, escapeHint);
+      return undefined;
+    }
+    let st: Stats | undefined;
+    try {
+      st = statSync(abs, { throwIfNoEntry: false });
+    } catch (error) {
+      this.problem(p, `cannot read \`${written}\`: ${(error as Error).message}`, "check the path and its permissions");
+      return undefined;
+    }
+    if (st === undefined) {
+      let hint = `paths are relative to the scenario file's directory (${this.ctx.baseDir})`;
+      try {
+        const dir = path.dirname(abs);
+        const siblings = readdirSync(dir);
+        const near = closest(path.basename(abs), siblings);
+        if (near !== undefined) hint = `did you mean \`${path.join(path.dirname(written), near)}\`? ${hint}`;
+      } catch {
+        // no directory either; the generic hint stands
+      }
+      this.problem(p, `file not found: \`${written}\` (looked for ${abs})`, hint);
+      return undefined;
+    }
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch (error) {
+      this.problem(p, `cannot resolve \`${written}\`: ${(error as Error).message}`, "check the path and its symbolic links");
+      return undefined;
+    }
+    let realRoot = root;
+    try {
+      realRoot = realpathSync(root);
+    } catch {
+      // keep the root as given
+    }
+    if (!inside(realRoot, real)) {
+      this.problem(p, `\`${written}\` leads outside the project (to ${real})`, escapeHint);
+      return undefined;
+    }
+    if (!st.isFile()) {
+      this.problem(p, `\`${written}\` is ${kindOf(st)}, not a regular file`, "name a script or rules file");
+      return undefined;
+    }
+    if (st.size === 0) {
+      this.problem(p, `\`${written}\` is empty`, "write the rules into the file, or remove this step");
+      return undefined;
+    }
+    if (st.size > MAX_FILE_BYTES) {
+      this.problem(p, `\`${written}\` is larger than 1 MiB (${st.size} bytes)`, "fixture files are scripts or rule sets; is this the right file?");
+      return undefined;
+    }
+    let buffer: Buffer;
+    try {
+      buffer = readFileSync(abs);
+    } catch (error) {
+      this.problem(p, `cannot read \`${written}\`: ${(error as Error).message}`, "check the file's permissions");
+      return undefined;
+    }
+    if (buffer.includes(0)) {
+      this.problem(p, `\`${written}\` is a binary file (it contains NUL bytes)`, "name a text file: a shell script or iptables-restore rules");
+      return undefined;
+    }
+    let content: string;
+    try {
+      content = new TextDecoder("utf-8", { fatal: true }).decode(buffer);
+    } catch {
+      this.problem(p, `\`${written}\` is not UTF-8 text`, "save the file as UTF-8");
+      return undefined;
+    }
+    return { path: abs, content };
+  }
+
+  // -- hosts ---------------------------------------------------------------------
+
+  checkHosts(raw: unknown): void {
+    if (!isRecord(raw)) return;
+    const entries = Object.entries(raw);
+    this.hostNames = entries.map(([name]) => name);
+    this.hostsKnown = entries.length > 0;
+    if (entries.length === 0) {
+      this.problem(["hosts"], "`hosts` needs at least one host", SHAPE_HINTS["hosts"]);
+      return;
+    }
+    for (const [name, value] of entries) {
+      const p: Path = ["hosts", name];
+      this.checkHostName(name, p);
+      // Each field on its own, so one bad field does not hide the problems of the others.
+      const host = isRecord(value) ? value : {};
+      const firewall = host["firewall"] === true;
+      const misspeltFirewall = Object.keys(host).some((k) => k !== "firewall" && closest(k, ["firewall"]) === "firewall");
+      if (host["backend"] !== undefined && (host["firewall"] === undefined || host["firewall"] === false) && !misspeltFirewall) {
+        this.problem([...p, "backend"], `\`backend\` is set on \`${name}\`, which is not a firewall host`, `the backend is the firewall's iptables flavour: add \`firewall: true\` to \`${name}\`, or remove \`backend\``, { atKey: true });
+      }
+      const listen = host["listen"] ?? [];
+      const listeners = Array.isArray(listen) ? this.checkListeners(name, listen) : undefined;
+      const parsed = schemas.host.safeParse(value);
+      const spec: HostSpec | undefined =
+        parsed.success && listeners && HOST_NAME.test(name)
+          ? { name, firewall, backend: parsed.data?.backend ?? "nft", listen: listeners }
+          : undefined;
+      this.hosts.set(name, { name, firewall, listeners, spec });
+    }
+  }
+
+  checkListeners(host: string, listen: readonly unknown[]): ListenerSpec[] | undefined {
+    const out: ListenerSpec[] = [];
+    let ok = true;
+    const seen = new Map<string, string>(); // "tcp/8080" (http counts as tcp) -> as written
+    listen.forEach((text, i) => {
+      const p: Path = ["hosts", host, "listen", i];
+      if (typeof text !== "string") {
+        ok = false; // zod reported it
+        return;
+      }
+      const l = this.parseListener(text, p);
+      if (!l) {
+        ok = false;
+        return;
+      }
+      const transport = `${l.protocol === "udp" ? "udp" : "tcp"}/${l.port}`;
+      const before = seen.get(transport);
+      if (before !== undefined) {
+        this.problem(
+          p,
+          before === text ? `duplicate listener \`${text}\` on \`${host}\`` : `\`${text}\` and \`${before}\` both listen on TCP port ${l.port} of \`${host}\``,
+          before === text ? "remove the repeated listener" : "an http listener already answers TCP; keep one of them (tcp and http probes both reach an http listener)",
+        );
+        ok = false;
+        return;
+      }
+      seen.set(transport, text);
+      out.push(l);
+    });
+    return ok ? out : undefined;
+  }
+
+  parseListener(text: string, p: Path): ListenerSpec | undefined {
+    const m = LISTENER.exec(text);
+    if (m) {
+      const port = Number(m[2]);
+      if (port >= 1 && port <= 65535) return { protocol: m[1] as Protocol, port };
+      this.problem(p, `port ${m[2]} of listener \`${text}\` is not from 1 to 65535`, "write PROTOCOL/PORT with a port from 1 to 65535, e.g. `tcp/8080`");
+      return undefined;
+    }
+    const unsafe = unsafeWhat(text);
+    let hint = `write PROTOCOL/PORT with PROTOCOL ${listWords(PROTOCOLS)}, e.g. \`tcp/8080\`, \`udp/5353\`, \`http/3000\``;
+    const parts = /^([A-Za-z0-9]*)\s*[/:]\s*([0-9]+)$/.exec(text);
+    if (/^[0-9]+$/.test(text)) hint = `say the protocol: \`tcp/${text}\`, \`udp/${text}\` or \`http/${text}\``;
+    else if (parts) {
+      const proto = (parts[1] ?? "").toLowerCase();
+      const word = (PROTOCOLS as readonly string[]).includes(proto) ? proto : closest(proto, PROTOCOLS);
+      if (word !== undefined) hint = `did you mean \`${word}/${parts[2]}\`? ${hint}`;
+    }
+    this.problem(p, unsafe ? `listener \`${truncate(text)}\` contains ${unsafe}` : `invalid listener \`${truncate(text)}\``, hint);
+    return undefined;
+  }
+
+  // -- steps -----------------------------------------------------------------------
+
+  checkSteps(raw: unknown): Step[] | undefined {
+    if (!Array.isArray(raw)) return undefined;
+    const steps: Step[] = [];
+    let complete = true;
+    raw.forEach((item: unknown, i) => {
+      const step = this.checkStep(item, ["steps", i]);
+      if (step) steps.push(step);
+      else complete = false;
+    });
+    return complete ? steps : undefined;
+  }
+
+  checkStep(item: unknown, p: Path): Step | undefined {
+    if (!isRecord(item)) return undefined; // zod reported it
+    const kinds = (["apply", "expect", "counters"] as const).filter((k) => Object.hasOwn(item, k));
+    const unknown = Object.keys(item).filter((k) => !["apply", "expect", "counters"].includes(k));
+    if (kinds.length === 0) {
+      if (unknown.length === 0) this.problem(p, "empty step", "a step is `- apply: ...`, `- expect: ...` or `- counters: ...`");
+      return undefined;
+    }
+    if (kinds.length > 1) {
+      const second = kinds[1] as string;
+      this.problem([...p, second], `one step holds one of \`apply\`, \`expect\` or \`counters\`, this one has \`${kinds[0]}\` and \`${second}\``, `start a new step: put \`- \` before \`${second}:\``, { atKey: true });
+      return undefined;
+    }
+    if (unknown.length > 0) return undefined; // zod reported them
+    const kind = kinds[0] as "apply" | "expect" | "counters";
+    const value = item[kind];
+    const location = this.location(p);
+    if (kind === "apply") return this.checkApply(value, [...p, "apply"], location);
+    if (!Array.isArray(value) || value.length === 0) return undefined;
+    if (kind === "expect") {
+      const expectations: Expectation[] = [];
+      let ok = true;
+      value.forEach((e: unknown, j) => {
+        const x = this.checkExpectation(e, [...p, "expect", j]);
+        if (x) expectations.push(x);
+        else ok = false;
+      });
+      const step: ExpectStep = { kind: "expect", expectations, location };
+      return ok ? step : undefined;
+    }
+    const checks: CounterCheck[] = [];
+    let ok = true;
+    value.forEach((c: unknown, j) => {
+      const x = this.checkCounter(c, [...p, "counters", j]);
+      if (x) checks.push(x);
+      else ok = false;
+    });
+    const step: CountersStep = { kind: "counters", checks, location };
+    return ok ? step : undefined;
+  }
+
+  // -- apply -----------------------------------------------------------------------
+
+  /** Reads each field of an apply step on its own (wrong types were reported by zod; they only make the step invalid). */
+  checkApply(apply: unknown, p: Path, location: SourceLocation): ApplyStep | undefined {
+    if (typeof apply === "string") {
+      const host = this.firewallHost(undefined, p, p, `\`apply: { host: HOST, script: ${apply} }\``);
+      const file = this.fixture(apply, p);
+      if (!host || !file) return undefined;
+      return { kind: "apply", host, sources: [{ kind: "script", path: file.path, content: file.content }], location };
+    }
+    if (!isRecord(apply)) return undefined;
+    const given = (["script", "restore", "commands"] as const).filter((k) => apply[k] !== undefined);
+    const unknownKeys = Object.keys(apply).filter((k) => !["host", "script", "restore", "commands"].includes(k));
+    let ok = schemas.apply.safeParse(apply).success;
+    if (given.length === 0) {
+      if (unknownKeys.length === 0) {
+        this.problem(p, "`apply` needs one of `script`, `restore` or `commands`", "e.g. `apply: { host: server, script: ../fixtures/rules.sh }`");
+      }
+      ok = false;
+    } else if (given.length > 1) {
+      const second = given[1] as string;
+      this.problem([...p, second], `one \`apply\` step takes one of \`script\`, \`restore\` or \`commands\`, this one has \`${given[0]}\` and \`${second}\``, "split them into two apply steps (they run in order)", { atKey: true });
+      ok = false;
+    }
+    const explicit = apply["host"];
+    const host = explicit === undefined || typeof explicit === "string" ? this.firewallHost(explicit, [...p, "host"], p, "`apply: { host: HOST, ... }`") : undefined;
+    const sources: RuleSource[] = [];
+    const script = apply["script"];
+    if (typeof script === "string") {
+      const file = this.fixture(script, [...p, "script"]);
+      if (file) sources.push({ kind: "script", path: file.path, content: file.content });
+      else ok = false;
+    }
+    const restore = apply["restore"];
+    if (isRecord(restore)) {
+      if (restore["ipv4"] === undefined && restore["ipv6"] === undefined && Object.keys(restore).length === 0) {
+        this.problem([...p, "restore"], "`restore` names no file", SHAPE_HINTS["restore"]);
+        ok = false;
+      }
+      for (const family of ["ipv4", "ipv6"] as const) {
+        const written = restore[family];
+        if (typeof written !== "string") continue;
+        const file = this.fixture(written, [...p, "restore", family]);
+        if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
+        else ok = false;
+      }
+    }
+    const list = apply["commands"];
+    if (Array.isArray(list)) {
+      const commands: string[][] = [];
+      list.forEach((c: unknown, i) => {
+        const cp: Path = [...p, "commands", i];
+        if (typeof c === "string") {
+          const split = splitCommand(c);
+          if (!split.ok) {
+            this.problem(cp, split.message, split.hint, split.offset === undefined ? {} : { offset: split.offset });
+            ok = false;
+            return;
+          }
+          commands.push(split.argv);
+          return;
+        }
+        if (!Array.isArray(c) || c.length === 0 || !c.every((a) => typeof a === "string")) {
+          ok = false; // zod reported it
+          return;
+        }
+        const argv = c as string[];
+        const bad = argv.findIndex((a) => /[\0\n\r]/.test(a));
+        if (bad >= 0) {
+          this.problem([...cp, bad], "a command argument may not contain line breaks or NUL bytes", "one argument per list item, each on one line");
+          ok = false;
+          return;
+        }
+        if ((argv[0] ?? "").trim() === "") {
+          this.problem([...cp, 0], "empty command name", "the first item is the program, e.g. `[iptables, -A, INPUT, -j, DROP]`");
+          ok = false;
+          return;
+        }
+        commands.push([...argv]);
+      });
+      sources.push({ kind: "commands", commands });
+    }
+    if (!ok || !host) return undefined;
+    return { kind: "apply", host, sources, location };
+  }
+
+  // -- expectations ------------------------------------------------------------------
+
+  /** Checks that the target host listens where the probe goes; false (and a problem) if not. */
+  checkListener(from: string, to: ProbeTarget, port: number, protocol: Protocol, p: Path, offset: number | undefined): boolean {
+    if (to.kind === "address") return true;
+    const name = to.kind === "localhost" ? from : to.host;
+    const info = this.hosts.get(name);
+    if (!info?.listeners) return true; // unknown or invalid host: reported elsewhere
+    const matches = (l: ListenerSpec): boolean =>
+      l.port === port && (l.protocol === protocol || (protocol === "tcp" && l.protocol === "http"));
+    if (info.listeners.some(matches)) return true;
+    const declared = info.listeners.map((l) => `${l.protocol}/${l.port}`);
+    const target = to.kind === "localhost" ? `\`${name}\` (localhost is the probing host's own loopback)` : `\`${name}\``;
+    let hint = `declare it: \`hosts: { ${name}: { listen: [${protocol}/${port}] } }\`; ${declared.length > 0 ? `${name} listens on ${declared.join(", ")}` : `${name} declares no listeners`}`;
+    if (protocol === "http" && info.listeners.some((l) => l.port === port && l.protocol === "tcp")) {
+      hint = `an http probe needs an \`http/${port}\` listener (\`tcp/${port}\` answers TCP, not HTTP); declare \`http/${port}\` instead, or probe \`/tcp\``;
+    }
+    this.problem(p, `${target} does not listen on ${protocol}/${port}`, `${hint}. Every probed port needs a listener, so that "blocked" can only mean the firewall`, offset === undefined ? {} : { offset });
+    return false;
+  }
+
+  checkExpectation(item: unknown, p: Path): Expectation | undefined {
+    if (isRecord(item)) {
+      const keys = Object.keys(item);
+      if (keys.length === 1 && (keys[0] as string).includes("->")) {
+        // `- remote -> server:8080: open` is a YAML mapping.
+        this.problem(p, "this expectation was read as a mapping because of a `: ` in it", `remove the \`:\` before the verdict, or quote the whole line; ${EXPECTATION_GRAMMAR_HELP}`);
+        return undefined;
+      }
+    }
+    const parsed = schemas.expectItem.safeParse(item);
+    if (!parsed.success) return undefined;
+    const location = this.location(p);
+    const e = parsed.data;
+    if (typeof e === "string") {
+      const r = parseExpectation(e);
+      if (!r.ok) {
+        this.problem(p, `${r.error.message} (in \`${truncate(e.trim(), 80)}\`)`, r.error.hint, { offset: r.error.offset });
+        return undefined;
+      }
+      const x = r.value;
+      let ok = this.knownHost(x.from, p, x.spans.from.start);
+      let to: ProbeTarget;
+      if (x.to.kind === "host") {
+        if (!this.knownHost(x.to.host, p, x.spans.to.start, ["localhost"])) ok = false;
+        to = { kind: "host", host: x.to.host };
+      } else if (x.to.kind === "localhost") {
+        to = { kind: "localhost" };
+      } else {
+        to = { kind: "address", address: x.to.address };
+      }
+      const protocol = x.protocol ?? "tcp";
+      if (ok && !this.checkListener(x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
+      if (!ok) return undefined;
+      return {
+        from: x.from,
+        to,
+        port: x.port,
+        protocol,
+        families: x.family ? [x.family] : this.defaultFamilies,
+        expected: x.verdict,
+        text: e.trim(),
+        location,
+      };
+    }
+    // Object form.
+    let ok = true;
+    if (e.from === "localhost" || isIPv4(e.from) || isIPv6(e.from.replace(/^\[|\]$/g, ""))) {
+      this.problem([...p, "from"], `the source \`${e.from}\` must be a lab host`, "a probe starts from one of the scenario's hosts; `localhost` and addresses are only targets");
+      ok = false;
+    } else if (!this.knownHost(e.from, [...p, "from"])) ok = false;
+    let to: ProbeTarget;
+    let literal: Family | undefined;
+    const bare = e.to.replace(/^\[(.*)\]$/, "$1");
+    if (e.to === "localhost") to = { kind: "localhost" };
+    else if (isIPv4(e.to)) {
+      to = { kind: "address", address: e.to };
+      literal = "ipv4";
+    } else if (isIPv6(bare)) {
+      to = { kind: "address", address: bare };
+      literal = "ipv6";
+    } else {
+      to = { kind: "host", host: e.to };
+      if (/[:/]/.test(e.to)) {
+        this.problem([...p, "to"], `\`to\` is a host, \`localhost\` or an address, got \`${truncate(e.to)}\``, "write the port in `port:` and the protocol in `protocol:`");
+        ok = false;
+      } else if (!this.knownHost(e.to, [...p, "to"], undefined, ["localhost"])) ok = false;
+    }
+    const proto = e.protocol ?? "tcp";
+    const protocol = proto.replace(/[46]$/, "") as Protocol;
+    const suffix: Family | undefined = proto.endsWith("4") ? "ipv4" : proto.endsWith("6") ? "ipv6" : undefined;
+    let families: readonly Family[] = this.defaultFamilies;
+    let pinned: Family | undefined;
+    if (e.family !== undefined) {
+      families = familiesOf(e.family);
+      pinned = e.family === "both" ? undefined : e.family;
+    }
+    if (suffix !== undefined) {
+      if (e.family !== undefined && e.family !== suffix) {
+        this.problem([...p, "family"], `\`family: ${e.family}\` conflicts with \`protocol: ${proto}\``, `the suffix of \`${proto}\` already pins ${suffix}; drop the suffix or the \`family\` key`);
+        ok = false;
+      }
+      families = [suffix];
+      pinned = suffix;
+    }
+    if (literal !== undefined) {
+      if (e.family !== undefined && e.family !== literal) {
+        this.problem([...p, "family"], `\`family: ${e.family}\` conflicts with the ${literal === "ipv4" ? "IPv4" : "IPv6"} address \`${e.to}\``, "a literal address fixes the family; remove `family`");
+        ok = false;
+      } else if (suffix !== undefined && suffix !== literal) {
+        this.problem([...p, "protocol"], `\`protocol: ${proto}\` asks for ${suffix === "ipv4" ? "IPv4" : "IPv6"} but \`${e.to}\` is an ${literal === "ipv4" ? "IPv4" : "IPv6"} address`, `write \`protocol: ${protocol}\`: a literal address fixes the family`);
+        ok = false;
+      }
+      families = [literal];
+      pinned = undefined;
+    }
+    if (ok && !this.checkListener(e.from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
+    if (!ok) return undefined;
+    const expected: ExpectedVerdict = e.verdict;
+    return {
+      from: e.from,
+      to,
+      port: e.port,
+      protocol,
+      families,
+      expected,
+      text: renderExpectation({ from: e.from, to, port: e.port, protocol, family: pinned, verdict: expected }),
+      location,
+    };
+  }
+
+  // -- counters --------------------------------------------------------------------
+
+  comparison(value: string | number, p: Path): Comparison | undefined {
+    if (typeof value === "number") return { op: "==", value, text: String(value) };
+    const m = COMPARISON.exec(value);
+    if (m) {
+      const n = Number(m[2]);
+      if (Number.isSafeInteger(n)) return { op: (m[1] ?? "==") as ComparisonOp, value: n, text: value.trim() };
+      this.problem(p, `\`${truncate(value)}\`: the number is too large`, COMPARISON_HELP);
+      return undefined;
+    }
+    let hint = COMPARISON_HELP;
+    const op = /^\s*(=>|=<|=|<>|≥|≤)\s*[0-9]+\s*$/.exec(value)?.[1];
+    const fixes: Record<string, string> = { "=>": ">=", "=<": "<=", "=": "==", "<>": "!=", "≥": ">=", "≤": "<=" };
+    if (op !== undefined) hint = `did you mean \`${fixes[op]}\`? ${COMPARISON_HELP}`;
+    else if (/-\s*[0-9]/.test(value)) hint = `counts are never negative; ${COMPARISON_HELP}`;
+    this.problem(p, `invalid comparison \`${truncate(value)}\``, hint);
+    return undefined;
+  }
+
+  checkCounter(item: unknown, p: Path): CounterCheck | undefined {
+    const parsed = schemas.counterCheck.safeParse(item);
+    if (!parsed.success) return undefined;
+    const c = parsed.data;
+    let ok = true;
+    const selectors = [c.rule !== undefined ? "rule" : undefined, c.chain !== undefined || c.position !== undefined ? "chain" : undefined, c.comment !== undefined ? "comment" : undefined].filter(
+      (s): s is string => s !== undefined,
+    );
+    let selector: RuleSelector | undefined;
+    const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:`";
+    if (selectors.length === 0) {
+      this.problem(p, "a counter check needs a rule selector", selectorHint);
+      ok = false;
+    } else if (selectors.length > 1) {
+      this.problem([...p, selectors[1] === "chain" ? (c.chain !== undefined ? "chain" : "position") : (selectors[1] as string)], `a counter check selects one rule one way; this one has both \`${selectors[0]}\` and \`${selectors[1]}\``, selectorHint, { atKey: true });
+      ok = false;
+    } else if (c.rule !== undefined) {
+      const rule = c.rule.trim();
+      if (/[\0\n\r]/.test(rule)) {
+        this.problem([...p, "rule"], "a rule may not contain line breaks or NUL bytes", "write the rule on one line");
+        ok = false;
+      } else if (!/^-A\s+\S+/.test(rule)) {
+        this.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`)");
+        ok = false;
+      } else selector = { kind: "text", rule };
+      if (c.table !== undefined) {
+        this.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "select the rule by `chain` and `position` to name its table, or by `comment`", { atKey: true });
+        ok = false;
+      }
+    } else if (c.comment !== undefined) {
+      if (c.comment.trim() === "" || /[\0\n\r"]/.test(c.comment) || c.comment.length > 256) {
+        this.problem([...p, "comment"], `invalid rule comment \`${truncate(c.comment)}\``, "a comment selector is the text of `-m comment --comment`: one line, up to 256 characters, without double quotes");
+        ok = false;
+      } else selector = { kind: "comment", comment: c.comment };
+      if (c.table !== undefined) {
+        this.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "remove `table`; a comment selector finds the rule in any table", { atKey: true });
+        ok = false;
+      }
+    } else {
+      if (c.chain === undefined) {
+        this.problem([...p, "position"], "`position` needs a `chain`", "e.g. `{ chain: INPUT, position: 1 }`", { atKey: true });
+        ok = false;
+      } else if (c.position === undefined) {
+        this.problem([...p, "chain"], "`chain` needs a `position`", `e.g. \`{ chain: ${c.chain}, position: 1 }\``, { atKey: true });
+        ok = false;
+      } else if (!CHAIN.test(c.chain)) {
+        const unsafe = unsafeWhat(c.chain);
+        this.problem([...p, "chain"], unsafe ? `chain name contains ${unsafe}` : `invalid chain name \`${truncate(c.chain)}\``, "a chain name is up to 29 letters, digits, `_`, `.` or `-`, e.g. `INPUT`, `DOCKER-USER`");
+        ok = false;
+      } else {
+        selector = { kind: "position", table: c.table ?? "filter", chain: c.chain, position: c.position };
+      }
+    }
+    if (c.table !== undefined && !FIREWALL_TABLES.includes(c.table)) ok = false;
+    const host = this.firewallHost(c.host, [...p, "host"], p, "`- { host: HOST, rule: ..., packets: ... }`");
+    if (!host) ok = false;
+    if (c.packets === undefined && c.bytes === undefined) {
+      this.problem(p, "a counter check needs `packets` or `bytes` (or both)", "e.g. `packets: \">= 1\"`");
+      ok = false;
+    }
+    const packets = c.packets === undefined ? undefined : this.comparison(c.packets, [...p, "packets"]);
+    const bytes = c.bytes === undefined ? undefined : this.comparison(c.bytes, [...p, "bytes"]);
+    if ((c.packets !== undefined && !packets) || (c.bytes !== undefined && !bytes)) ok = false;
+    if (!ok || !selector || !host) return undefined;
+    return {
+      host,
+      families: familiesOf(c.family ?? "ipv4"),
+      selector,
+      ...(packets ? { packets } : {}),
+      ...(bytes ? { bytes } : {}),
+      location: this.location(p),
+    };
+  }
+
+  // -- the whole scenario ----------------------------------------------------------
+
+  run(raw: unknown): Scenario | undefined {
+    if (!isRecord(raw)) {
+      this.problem([], `a scenario must be a mapping, got ${describeValue(raw)}`, "write `name`, `description`, `hosts` and `steps` at the top level");
+      return undefined;
+    }
+    const parsed = schemas.scenario.safeParse(raw);
+    // Expectations YAML read as mappings get one clear problem (from checkExpectation), not zod's.
+    const suppressed: Path[] = [];
+    if (Array.isArray(raw["steps"])) {
+      raw["steps"].forEach((s: unknown, i) => {
+        const list = isRecord(s) ? s["expect"] : undefined;
+        if (Array.isArray(list)) {
+          list.forEach((e: unknown, j) => {
+            if (isRecord(e) && Object.keys(e).length === 1 && (Object.keys(e)[0] as string).includes("->")) suppressed.push(["steps", i, "expect", j]);
+          });
+        }
+      });
+    }
+    if (!parsed.success) {
+      const zodProblems: Problem[] = [];
+      for (const issue of parsed.error.issues) issueProblems(issue, [], raw, zodProblems);
+      const under = (p: Path, prefix: Path): boolean => prefix.every((s, i) => p[i] === s);
+      this.problems.push(...zodProblems.filter((q) => !suppressed.some((s) => under(q.path, s))));
+    }
+    this.checkText(["name"], raw["name"], "`name`");
+    if (typeof raw["name"] === "string") {
+      const unsafe = unsafeWhat(raw["name"]);
+      if (unsafe) this.problem(["name"], `\`name\` contains ${unsafe}`, "write the name as plain text on one line, without quotes, `;`, `$(` or backticks");
+    }
+    this.checkText(["description"], raw["description"], "`description`");
+    const family = raw["family"];
+    if (typeof family === "string" && (FAMILY_CHOICES as readonly string[]).includes(family)) this.defaultFamilies = familiesOf(family as FamilyChoice);
+    this.checkHosts(raw["hosts"]);
+    const steps = this.checkSteps(raw["steps"]);
+    if (this.problems.length > 0 || !parsed.success || !steps) return undefined;
+    const hosts = [...this.hosts.values()].map((h) => h.spec);
+    if (hosts.some((h) => h === undefined)) return undefined;
+    return {
+      file: this.ctx.file,
+      name: parsed.data.name,
+      description: parsed.data.description,
+      hosts: hosts as HostSpec[],
+      steps,
+      timeoutSeconds: parsed.data.timeout,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+function toDiagnostics(problems: readonly Problem[], file: string, locator: Locator, inline: boolean): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const q of problems) {
+    const pos = locator.locate(q.path, { ...(q.atKey ? { atKey: true } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) });
+    const message = inline && q.path.length > 0 ? `${formatPath(q.path)}: ${q.message}` : q.message;
+    const d: Diagnostic = { file, line: pos.line, column: pos.column, message, ...(q.hint ? { hint: q.hint } : {}) };
+    const k = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+const YAML_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs",
+  BAD_INDENT: "check the indentation: nested keys and `- ` items go deeper than their parent, siblings line up",
+  MISSING_CHAR: "a quote or bracket opened here is not closed",
+  BLOCK_AS_IMPLICIT_KEY: "check the indentation: a line indented under `key: value` continues nothing",
+  MULTILINE_IMPLICIT_KEY: "a key and its `:` must be on one line; check the indentation of the next line",
+  MULTIPLE_DOCS: "a scenario file holds one YAML document: remove `---`, or split the file",
+  UNEXPECTED_TOKEN: "check quoting here: quote values that contain `: `, `#`, `[`, `{`, or start with `>`, `|`, `*`, `&`, `!`",
+  BAD_ALIAS: "an alias `*name` must name an anchor `&name` defined before it",
+  BAD_DIRECTIVE: "remove the `%` directive",
+  TAG_RESOLVE_FAILED: "remove the `!tag`; scenarios use plain YAML",
+};
+
+function fileDiagnostic(file: string, message: string, hint: string, line = 1, column = 1): ScenarioError {
+  return new ScenarioError([{ file, line, column, message, hint }]);
+}
+
+interface SourceOptions {
+  /** As shown in diagnostics (the path the user gave). */
+  readonly display: string;
+  readonly file: string;
+  readonly projectRoot: string;
+}
+
+function parseSource(text: string, o: SourceOptions): Scenario {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FILE_BYTES) {
+    throw fileDiagnostic(o.display, `the scenario file is larger than 1 MiB (${bytes} bytes)`, "a scenario is a short YAML file; is this the right file?");
+  }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const pos = positionInText(text, nul);
+    throw fileDiagnostic(o.display, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", pos.line, pos.column);
+  }
+  if (text.trim() === "") {
+    throw fileDiagnostic(o.display, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const locator = new YamlLocator(doc, text, lineCounter);
+  const syntax: Diagnostic[] = [];
+  let fatal = false;
+  for (const e of doc.errors) {
+    const pos = locator.position(e.pos[0]);
+    if (e.code === "DUPLICATE_KEY") {
+      const key = locator.keyAt(e.pos[0]);
+      syntax.push({
+        file: o.display,
+        ...pos,
+        message: key === undefined ? "duplicate key" : `duplicate key \`${key}\``,
+        hint: "each key may appear once in a mapping; merge the two entries or rename one",
+      });
+      continue;
+    }
+    fatal = true;
+    if (syntax.some((d) => d.line === pos.line && d.column === pos.column)) continue; // one error per place
+    syntax.push({ file: o.display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
+  }
+  if (fatal) throw new ScenarioError(syntax);
+  const contents = doc.contents;
+  if (contents === null) {
+    throw fileDiagnostic(o.display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw fileDiagnostic(o.display, `cannot read the YAML: ${(error as Error).message}`, "avoid deeply nested aliases (`*name`)");
+  }
+  if (Array.isArray(raw)) {
+    throw new ScenarioError([
+      ...syntax,
+      { file: o.display, ...locator.locate([]), message: "the top level is a list; a scenario is a mapping", hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level, without a leading `- `" },
+    ]);
+  }
+  if (!isRecord(raw)) {
+    throw new ScenarioError([
+      ...syntax,
+      { file: o.display, ...locator.locate([]), message: `the top level is ${describeValue(raw)}; a scenario is a mapping`, hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level" },
+    ]);
+  }
+  const checker = new Checker({ file: o.file, baseDir: path.dirname(o.file), projectRoot: o.projectRoot, locator });
+  const scenario = checker.run(raw);
+  const diagnostics = [...syntax, ...toDiagnostics(checker.problems, o.display, locator, false)].sort((a, b) => a.line - b.line || a.column - b.column);
+  if (diagnostics.length > 0 || !scenario) {
+    if (diagnostics.length === 0) throw fileDiagnostic(o.display, "invalid scenario", "(no details: please report this)");
+    throw new ScenarioError(diagnostics);
+  }
+  return scenario;
+}
+
+/**
+ * Parses scenario YAML. `file` names it in diagnostics and anchors relative
+ * paths (fixture files are read synchronously); the project root is the nearest
+ * ancestor of its directory with a package.json unless given.
+ */
+export function parseScenarioText(text: string, file: string, opts: { projectRoot?: string } = {}): Scenario {
+  const abs = path.resolve(file);
+  return parseSource(text, { display: file, file: abs, projectRoot: path.resolve(opts.projectRoot ?? findProjectRoot(path.dirname(abs))) });
+}
+
+/** Checks a scenario file's metadata and bytes; the text, or a ScenarioError. */
+function scenarioText(file: string, abs: string, st: Stats | Error, read: () => Buffer | Error): string {
+  if (st instanceof Error) {
+    const code = (st as NodeJS.ErrnoException).code;
+    throw fileDiagnostic(
+      file,
+      code === "ENOENT" ? "scenario file not found" : `cannot read the scenario file: ${st.message}`,
+      code === "ENOENT" ? `looked for ${abs}` : "check the path and its permissions",
+    );
+  }
+  if (!st.isFile()) throw fileDiagnostic(file, `the scenario path is ${kindOf(st)}, not a file`, "name a .yaml scenario file");
+  if (st.size > MAX_FILE_BYTES) {
+    throw fileDiagnostic(file, `the scenario file is larger than 1 MiB (${st.size} bytes)`, "a scenario is a short YAML file; is this the right file?");
+  }
+  const buffer = read();
+  if (buffer instanceof Error) throw fileDiagnostic(file, `cannot read the scenario file: ${buffer.message}`, "check the file's permissions");
+  const nul = buffer.indexOf(0);
+  if (nul >= 0) {
+    const before = buffer.subarray(0, nul).toString("utf8");
+    const pos = positionInText(before, before.length);
+    throw fileDiagnostic(file, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", pos.line, pos.column);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buffer);
+  } catch {
+    throw fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8");
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Reads, parses and validates a scenario file, and reads the fixture files it names. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  const abs = path.resolve(file);
+  const st = await stat(abs).catch(asError);
+  const buffer = st instanceof Error || !st.isFile() || st.size > MAX_FILE_BYTES ? new Error("not read") : await readFile(abs).catch(asError);
+  return parseScenarioText(scenarioText(file, abs, st, () => buffer), file);
+}
+
+/** `loadScenario`, synchronously (for vitest collection and `fwspec validate`). */
+export function loadScenarioSync(file: string): Scenario {
+  const abs = path.resolve(file);
+  let st: Stats | Error;
+  try {
+    st = statSync(abs);
+  } catch (error) {
+    st = asError(error);
+  }
+  const text = scenarioText(file, abs, st, () => {
+    try {
+      return readFileSync(abs);
+    } catch (error) {
+      return asError(error);
+    }
+  });
+  return parseScenarioText(text, file);
+}
+
+/**
+ * A scenario written in TypeScript: the same validation as YAML files.
+ * Diagnostics point at `file` line 1 column 1 and name the path inside the
+ * object (`steps[1].expect[0]: ...`). Relative fixture paths resolve against
+ * `baseDir` (default: the directory of `file`, else the working directory).
+ */
+export function defineScenario(input: ScenarioInput, opts: { file?: string; baseDir?: string } = {}): Scenario {
+  const file = opts.file === undefined ? "<inline>" : path.resolve(opts.file);
+  const display = opts.file ?? "<inline>";
+  const baseDir = path.resolve(opts.baseDir ?? (opts.file === undefined ? process.cwd() : path.dirname(file)));
+  const locator = new InlineLocator();
+  const checker = new Checker({ file, baseDir, projectRoot: findProjectRoot(baseDir), locator });
+  const scenario = checker.run(input as unknown);
+  const diagnostics = toDiagnostics(checker.problems, display, locator, true);
+  if (diagnostics.length > 0) throw new ScenarioError(diagnostics);
+  if (!scenario) throw new ScenarioError([{ file: display, line: 1, column: 1, message: "invalid scenario", hint: "(no details: please report this)" }]);
+  return scenario;
+}
