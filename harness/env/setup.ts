@@ -5,7 +5,8 @@
  * host iptables rules); then builds the images. Decisions are a pure function
  * of observed facts so they can be unit-tested.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import pRetry from "p-retry";
@@ -121,17 +122,14 @@ async function installPackages(packages: readonly string[], progress: Progress):
 async function startDockerd(progress: Progress): Promise<void> {
   progress.step(`starting dockerd with ${join(DOCKER_DIR, "daemon.json")} (log: ${DOCKERD_LOG})`);
   mkdirSync("/var/log/fwspec", { recursive: true });
-  const child = execa("dockerd", ["--config-file", join(DOCKER_DIR, "daemon.json")], {
-    detached: true,
-    stdin: "ignore",
-    stdout: { file: DOCKERD_LOG, append: true },
-    stderr: { file: DOCKERD_LOG, append: true },
-    reject: false,
-    cleanup: false,
-  });
-  child.unref();
+  // A daemon: its own session, output to a log file, not waited for by this process.
+  const log = openSync(DOCKERD_LOG, "a");
+  const child = spawn("dockerd", ["--config-file", join(DOCKER_DIR, "daemon.json")], { detached: true, stdio: ["ignore", log, log] });
+  closeSync(log);
   let exited = false;
-  void child.then(() => (exited = true));
+  child.once("exit", () => (exited = true));
+  child.once("error", () => (exited = true));
+  child.unref();
   await pRetry(
     async () => {
       if (exited) throw new EnvironmentError(`dockerd exited at start; see ${DOCKERD_LOG}`);
