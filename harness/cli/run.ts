@@ -8,6 +8,7 @@ import { startVitest } from "vitest/node";
 import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
 import { EXIT, type ExitCode } from "../errors.ts";
+import { compareSnapshots, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { newRunId, removeRun } from "../lab/resources.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
@@ -30,6 +31,7 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   const docker = await connectEngine();
   await ensureLabImage(docker, progress);
 
+  const hostBefore = await snapshotHostFirewall();
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
   if (options.family) process.env["FWSPEC_FAMILY"] = options.family;
@@ -69,6 +71,11 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
     vitestFailed = process.exitCode !== undefined && process.exitCode !== 0;
   } finally {
     await cleanup();
+  }
+  const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
+  if (changed.length > 0) {
+    process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${changed.join(", ")}).\nfwspec applies rules only inside lab containers; something else on this machine changed it, or an engine outside fwspec's control did. The run fails.\n`);
+    return EXIT.failed;
   }
   const report = reporter.report;
   if (!report) return EXIT.failed;

@@ -9,7 +9,7 @@ import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
 import { CommandError, LabError } from "../errors.ts";
-import type { Family, HostSpec } from "../model/types.ts";
+import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { type CommandTarget, type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
@@ -33,6 +33,8 @@ export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<host>. */
   readonly name: string;
   readonly hosts: readonly HostSpec[];
+  /** Network names; hosts list theirs in HostSpec.networks. Default: one network, DEFAULT_NETWORK. */
+  readonly networks?: readonly string[];
   readonly docker: Dockerode;
   /** The lab image tag (from ensureLabImage). */
   readonly image: string;
@@ -45,8 +47,13 @@ export interface LabOptions {
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
+export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
+  "net.ipv4.ip_forward": "1",
+  "net.ipv6.conf.all.forwarding": "1",
+};
+
 class LabHostContainer extends GenericContainer {
-  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>) {
+  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, needsNetAdmin: boolean) {
     super(image);
     this.withName(containerName)
       .withHostname(spec.name)
@@ -59,8 +66,9 @@ class LabHostContainer extends GenericContainer {
       })
       .withWaitStrategy(Wait.forLogMessage(READY_LOG))
       .withStartupTimeout(30_000);
-    if (spec.firewall) this.withAddedCapabilities("NET_ADMIN");
-    this.hostConfig.Sysctls = { ...HOST_SYSCTLS };
+    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes.
+    if (spec.firewall || needsNetAdmin) this.withAddedCapabilities("NET_ADMIN");
+    this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
     this.hostConfig.Init = true;
     this.hostConfig.Privileged = false;
   }
@@ -71,21 +79,52 @@ export interface HostAddresses {
   readonly ipv6: string;
 }
 
+/** Addresses of a host on each of its networks, in the host's network order. */
+export type NetworkAddresses = ReadonlyMap<string, HostAddresses>;
+
 /** A running lab host. Commands are argument arrays run with docker exec. */
 export class StartedHost implements CommandTarget {
   readonly spec: HostSpec;
   readonly containerName: string;
-  readonly addresses: HostAddresses;
+  /** Per network; re-read after a reboot. */
+  #networkAddresses: NetworkAddresses;
   readonly #container: StartedTestContainer;
   readonly #docker: Dockerode;
   #isolationChecked = false;
 
-  constructor(spec: HostSpec, container: StartedTestContainer, addresses: HostAddresses, docker: Dockerode) {
+  constructor(spec: HostSpec, container: StartedTestContainer, addresses: NetworkAddresses, docker: Dockerode) {
     this.spec = spec;
     this.#container = container;
     this.containerName = container.getName().replace(/^\//, "");
-    this.addresses = addresses;
+    this.#networkAddresses = addresses;
     this.#docker = docker;
+  }
+
+  /** Addresses on the host's first (home) network. */
+  get addresses(): HostAddresses {
+    return [...this.#networkAddresses.values()][0]!;
+  }
+
+  get networkAddresses(): NetworkAddresses {
+    return this.#networkAddresses;
+  }
+
+  /** The network names this host is attached to (lab-level names). */
+  get networks(): string[] {
+    return [...this.#networkAddresses.keys()];
+  }
+
+  addressOn(network: string, family: Family): string | undefined {
+    const a = this.#networkAddresses.get(network);
+    return a ? (family === "ipv4" ? a.ipv4 : a.ipv6) : undefined;
+  }
+
+  /** Restarts the container as a reboot: fresh network namespace, boot script runs again. */
+  async restart(addressesOf: (info: Dockerode.ContainerInspectInfo) => NetworkAddresses): Promise<void> {
+    await this.#container.restart({ timeout: 0 });
+    const info = await this.#docker.getContainer(this.id).inspect();
+    this.#networkAddresses = addressesOf(info);
+    this.#isolationChecked = false;
   }
 
   get name(): string {
@@ -156,7 +195,10 @@ export class StartedHost implements CommandTarget {
 }
 
 export interface LabNetwork {
+  /** The scenario's name for it (lan, dmz). */
   readonly name: string;
+  /** Docker's name for it. */
+  readonly dockerName: string;
   readonly id: string;
   readonly plan: SubnetPlan;
 }
@@ -164,20 +206,46 @@ export interface LabNetwork {
 export class StartedLab implements AsyncDisposable {
   readonly name: string;
   readonly runId: string;
-  readonly network: LabNetwork;
+  readonly networks: ReadonlyMap<string, LabNetwork>;
   readonly hosts: ReadonlyMap<string, StartedHost>;
   readonly #docker: Dockerode;
   readonly #registry: LabRegistry | undefined;
+  readonly #progress: Progress;
   #disposed = false;
 
-  constructor(name: string, runId: string, network: LabNetwork, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, registry?: LabRegistry) {
+  constructor(name: string, runId: string, networks: ReadonlyMap<string, LabNetwork>, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, progress: Progress, registry?: LabRegistry) {
     this.name = name;
     this.runId = runId;
-    this.network = network;
+    this.networks = networks;
     this.hosts = hosts;
     this.#docker = docker;
+    this.#progress = progress;
     this.#registry = registry;
     registry?.add(this);
+  }
+
+  /** The first network (the only one in a single-network lab). */
+  get network(): LabNetwork {
+    return [...this.networks.values()][0]!;
+  }
+
+  /**
+   * The address `to` is reached at from `from`: on a network they share, else
+   * on the target's home network (through a router).
+   */
+  addressFor(from: StartedHost, to: StartedHost, family: Family): string {
+    const shared = to.networks.find((n) => from.networks.includes(n));
+    const a = to.addressOn(shared ?? to.networks[0]!, family);
+    if (!a) throw new LabError(`${to.name} has no ${family} address`);
+    return a;
+  }
+
+  /** Reboots a host: container restart, then routes, IPv6 settling and warm-up again. */
+  async reboot(name: string): Promise<void> {
+    const host = this.host(name);
+    this.#progress.info(`rebooting ${name}`);
+    await host.restart((info) => addressesOf(info, this.networks, name));
+    await prepareHosts(this, this.#progress, [host]);
   }
 
   host(name: string): StartedHost {
@@ -190,25 +258,27 @@ export class StartedLab implements AsyncDisposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#registry?.delete(this);
-    await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), this.network.id);
+    await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
   }
 }
 
-async function destroy(docker: Dockerode, containerIds: readonly string[], networkId: string | undefined): Promise<void> {
+async function destroy(docker: Dockerode, containerIds: readonly string[], networkIds: readonly string[]): Promise<void> {
   await Promise.allSettled(containerIds.map((id) => docker.getContainer(id).remove({ force: true, v: true })));
-  if (networkId) {
-    await pRetry(
-      async () => {
-        try {
-          await docker.getNetwork(networkId).remove();
-        } catch (error) {
-          if ((error as { statusCode?: number }).statusCode === 404) return;
-          throw error;
-        }
-      },
-      { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
-    ).catch(() => undefined);
-  }
+  await Promise.all(
+    networkIds.map((networkId) =>
+      pRetry(
+        async () => {
+          try {
+            await docker.getNetwork(networkId).remove();
+          } catch (error) {
+            if ((error as { statusCode?: number }).statusCode === 404) return;
+            throw error;
+          }
+        },
+        { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
+      ).catch(() => undefined),
+    ),
+  );
 }
 
 async function takenSlots(docker: Dockerode): Promise<Set<number>> {
@@ -222,12 +292,12 @@ async function takenSlots(docker: Dockerode): Promise<Set<number>> {
   return taken;
 }
 
-async function createNetwork(docker: Dockerode, name: string, labels: Record<string, string>): Promise<LabNetwork> {
+async function createNetwork(docker: Dockerode, name: string, dockerName: string, labels: Record<string, string>): Promise<LabNetwork> {
   return pRetry(
     async () => {
       const plan = subnetForSlot(pickSlot(await takenSlots(docker)));
       const network = await docker.createNetwork({
-        Name: name,
+        Name: dockerName,
         Driver: "bridge",
         // No gateway route out of the lab: probes can reach lab addresses and nothing else.
         Internal: true,
@@ -242,7 +312,7 @@ async function createNetwork(docker: Dockerode, name: string, labels: Record<str
           ],
         },
       });
-      return { name, id: network.id, plan };
+      return { name, dockerName, id: network.id, plan };
     },
     {
       retries: 8,
@@ -260,6 +330,19 @@ function networkAddresses(info: Dockerode.ContainerInspectInfo, network: string,
     throw new LabError(`${host} has no IPv4 and IPv6 address on ${network}`, { hint: "the engine must support IPv6 networks (EnableIPv6)" });
   }
   return { ipv4: settings.IPAddress, ipv6: settings.GlobalIPv6Address };
+}
+
+function hostNetworks(spec: HostSpec, all: readonly string[]): readonly string[] {
+  return spec.networks && spec.networks.length > 0 ? spec.networks : [all[0]!];
+}
+
+function addressesOf(info: Dockerode.ContainerInspectInfo, networks: ReadonlyMap<string, LabNetwork>, host: string): NetworkAddresses {
+  const map = new Map<string, HostAddresses>();
+  const attached = Object.keys(info.NetworkSettings.Networks);
+  for (const [name, net] of networks) {
+    if (attached.includes(net.dockerName)) map.set(name, networkAddresses(info, net.dockerName, host));
+  }
+  return map;
 }
 
 export class Lab {
@@ -282,39 +365,44 @@ export class Lab {
     const progress = this.#options.progress ?? silentProgress;
     const runId = this.#options.runId ?? newRunId();
     const labels = resourceLabels(runId, name);
+    const networkNames = this.#options.networks && this.#options.networks.length > 0 ? this.#options.networks : [DEFAULT_NETWORK];
+    const routed = networkNames.length > 1;
     if (!(await imageAvailable(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
     await sweepOrphans(docker);
 
     const prefix = `fwspec-${runId}-${name}`;
-    progress.step(`lab ${name}: starting ${hosts.length} host(s)`);
-    let network: LabNetwork | undefined;
+    progress.step(`lab ${name}: starting ${hosts.length} host(s) on ${networkNames.length} network(s)`);
+    const networks = new Map<string, LabNetwork>();
     const started: StartedTestContainer[] = [];
     try {
-      network = await createNetwork(docker, prefix, labels);
-      const net = network;
+      for (const n of networkNames) {
+        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels));
+      }
       const containers = await Promise.all(
         hosts.map(async (spec) => {
-          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, net.name, labels).start();
+          const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
+          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, routed).start();
           started.push(c);
+          for (const other of others) await docker.getNetwork(other.id).connect({ Container: c.getId() });
           return [spec, c] as const;
         }),
       );
       const map = new Map<string, StartedHost>();
       for (const [spec, c] of containers) {
         const info = await docker.getContainer(c.getId()).inspect();
-        map.set(spec.name, new StartedHost(spec, c, networkAddresses(info, net.name, spec.name), docker));
+        map.set(spec.name, new StartedHost(spec, c, addressesOf(info, networks, spec.name), docker));
       }
-      const lab = new StartedLab(name, runId, net, map, docker, this.#options.registry);
+      const lab = new StartedLab(name, runId, networks, map, docker, progress, this.#options.registry);
       try {
-        await prepareHosts(lab, progress);
+        await prepareHosts(lab, progress, [...map.values()]);
       } catch (error) {
         await lab[Symbol.asyncDispose]();
         throw error;
       }
-      progress.info(`lab ${name}: ready on ${net.plan.ipv4Subnet} and ${net.plan.ipv6Subnet}`);
+      progress.info(`lab ${name}: ready on ${[...networks.values()].map((n) => `${n.plan.ipv4Subnet} and ${n.plan.ipv6Subnet}`).join(", ")}`);
       return lab;
     } catch (error) {
-      await destroy(docker, started.map((c) => c.getId()), network?.id);
+      await destroy(docker, started.map((c) => c.getId()), [...networks.values()].map((n) => n.id));
       await removeRun(docker, runId).catch(() => undefined);
       if (error instanceof LabError || error instanceof CommandError) throw error;
       throw new LabError(`lab ${name} could not start: ${(error as Error).message}`, { cause: error });
@@ -331,12 +419,16 @@ async function imageAvailable(docker: Dockerode, name: string): Promise<boolean>
   }
 }
 
-/** IPv6 addresses settled, one warm-up packet per peer (ARP/ND), listeners proven up. */
-async function prepareHosts(lab: StartedLab, progress: Progress): Promise<void> {
+/**
+ * Routes through routers (routed labs), IPv6 addresses settled, one warm-up
+ * packet per peer and family (ARP/ND). Run at start and after a reboot.
+ */
+async function prepareHosts(lab: StartedLab, progress: Progress, which: readonly StartedHost[]): Promise<void> {
   const hosts = [...lab.hosts.values()];
   const limit = pLimit(8);
+  await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(
-    hosts.map((h) =>
+    which.map((h) =>
       limit(() =>
         pRetry(
           async () => {
@@ -349,13 +441,26 @@ async function prepareHosts(lab: StartedLab, progress: Progress): Promise<void> 
     ),
   );
   progress.info("warming up neighbours (one ping per peer and family)");
+  // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await Promise.all(
     hosts.map((h) => {
-      const peers = hosts.filter((p) => p !== h).flatMap((p) => [p.addresses.ipv4, p.addresses.ipv6]);
+      const peers = hosts.filter((p) => p !== h).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);
       if (peers.length === 0) return Promise.resolve();
-      return limit(() =>
-        h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]),
-      );
+      return limit(() => h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]));
     }),
   );
+}
+
+/** In a routed lab: a route to every network the host is not on, via a router on one of its networks. */
+async function addRoutes(lab: StartedLab, host: StartedHost): Promise<void> {
+  if (lab.networks.size < 2 || host.spec.router) return;
+  const routers = [...lab.hosts.values()].filter((h) => h.spec.router);
+  for (const [name, net] of lab.networks) {
+    if (host.networks.includes(name)) continue;
+    const via = routers.find((r) => r.networks.includes(name) && r.networks.some((n) => host.networks.includes(n)));
+    if (!via) continue; // unreachable by design; probes will say so
+    const shared = via.networks.find((n) => host.networks.includes(n))!;
+    await host.run(["ip", "route", "replace", net.plan.ipv4Subnet, "via", via.addressOn(shared, "ipv4")!], `route to ${name} via ${via.name}`);
+    await host.run(["ip", "-6", "route", "replace", net.plan.ipv6Subnet, "via", via.addressOn(shared, "ipv6")!], `IPv6 route to ${name} via ${via.name}`);
+  }
 }

@@ -28,11 +28,21 @@ export interface ListenerSpec {
 
 export interface HostSpec {
   readonly name: string;
-  /** Firewall hosts get NET_ADMIN and the ICMP/IPv6 tuning; rules may be applied only to them. */
+  /** Firewall hosts get NET_ADMIN; rules may be applied only to them. */
   readonly firewall: boolean;
   readonly backend: Backend;
   readonly listen: readonly ListenerSpec[];
+  /**
+   * Lab networks the host is attached to, in order (its first one is its "home").
+   * Optional: absent means the lab's single default network.
+   */
+  readonly networks?: readonly string[];
+  /** Forwards packets between its networks (ip_forward on); implies firewall. Optional, default false. */
+  readonly router?: boolean;
 }
+
+/** The lab's default network when a scenario declares none. */
+export const DEFAULT_NETWORK = "lan";
 
 /** Where a probe goes: another lab host, the prober's own loopback, or a literal address. */
 export type ProbeTarget =

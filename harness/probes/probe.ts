@@ -36,7 +36,7 @@ export function resolveTarget(lab: StartedLab, spec: ProbeSpec): string {
     case "localhost":
       return from.loopback(spec.family);
     case "host":
-      return lab.host(spec.to.host).address(spec.family);
+      return lab.addressFor(from, lab.host(spec.to.host), spec.family);
     case "address": {
       const a = spec.to.address;
       if (!allowedTarget(a)) throw new LabError(`probe target ${a} is outside the lab ranges (198.18.0.0/15, 2001:db8::/32, loopback)`);

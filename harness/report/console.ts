@@ -42,6 +42,9 @@ export function renderScenario(s: ScenarioReport): string {
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${st.title} (line ${st.line}): ${st.message}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
+  for (const p of s.parity) {
+    lines.push(`  ⚠ parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}\n      repro:   ${p.command}`);
+  }
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {
     lines.push(
       `  ${MARK[e.status]} line ${e.line}: ${e.text} [${e.family}]: expected ${e.expected}, observed ${e.actual} (${e.reason})`,

@@ -22,6 +22,23 @@ export interface ExpectationReport {
   readonly evidence: { readonly command: string; readonly exitCode: number | null; readonly stderr: string; readonly stdout: string; readonly durationMs: number };
 }
 
+/** An IPv4/IPv6 parity finding: a single-family expectation whose other family behaves differently. */
+export interface ParityFinding {
+  readonly text: string;
+  readonly line: number;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly family: string;
+  readonly verdict: string;
+  readonly otherFamily: string;
+  readonly otherVerdict: string;
+  readonly command: string;
+  /** "warning" by default; "failure" with `parity: fail`. */
+  readonly severity: "warning" | "failure";
+}
+
 export interface ScenarioReport {
   readonly file: string;
   readonly name: string;
@@ -32,6 +49,7 @@ export interface ScenarioReport {
   readonly steps: readonly Omit<StepRecord, "kind" | "file" | "scenario">[];
   /** Failures outside any expectation (invalid file, crashed suite). */
   readonly errors: readonly string[];
+  readonly parity: readonly ParityFinding[];
 }
 
 export interface RunReport {
@@ -40,8 +58,27 @@ export interface RunReport {
 }
 
 export function expectationReport(r: ExpectationRecord): ExpectationReport {
-  const { kind: _k, file: _f, scenario: _s, ...rest } = r;
+  const { kind: _k, file: _f, scenario: _s, parity: _p, ...rest } = r;
   return rest;
+}
+
+export function parityFindings(records: readonly ExpectationRecord[]): ParityFinding[] {
+  return records
+    .filter((r) => r.parity?.differs)
+    .map((r) => ({
+      text: r.text,
+      line: r.line,
+      from: r.from,
+      to: r.to,
+      port: r.port,
+      protocol: r.protocol,
+      family: r.family,
+      verdict: r.actual,
+      otherFamily: r.parity!.family,
+      otherVerdict: r.parity!.verdict,
+      command: r.parity!.command,
+      severity: r.status === "failed" && r.explanation?.startsWith("IPv4/IPv6 parity") ? "failure" : "warning",
+    }));
 }
 
 export function scenarioStatus(cells: readonly { status: CellStatus }[], errors: readonly string[]): ScenarioStatus {

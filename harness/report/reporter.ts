@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 import type { CounterRecord, ExpectationRecord, ScenarioHeader, StepRecord } from "../runner/meta.ts";
 import { renderRun } from "./console.ts";
-import { expectationReport, type RunReport, type ScenarioReport, scenarioStatus, summarize } from "./model.ts";
+import { expectationReport, parityFindings, type RunReport, type ScenarioReport, scenarioStatus, summarize } from "./model.ts";
 
 function strip<T extends { kind: unknown; file: unknown; scenario: unknown }>(r: T): Omit<T, "kind" | "file" | "scenario"> {
   const { kind: _k, file: _f, scenario: _s, ...rest } = r;
@@ -39,6 +39,7 @@ export function scenarioReportOf(module: TestModule, headers: ReadonlyMap<string
     counters: counters.map(strip),
     steps: steps.map(strip),
     errors,
+    parity: parityFindings(expectations),
   };
 }
 

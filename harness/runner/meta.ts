@@ -31,6 +31,10 @@ export interface ExpectationRecord {
   };
   /** Rules whose counters moved during the probe: "ipv4 filter INPUT #2 -A INPUT … -j DROP (+1 packets)". */
   readonly decidedBy: readonly string[];
+  /** Single-family expectations: the other family's verdict (a finding when it differs). */
+  readonly parity?: { readonly family: Family; readonly verdict: Verdict; readonly reason: string; readonly command: string; readonly differs: boolean };
+  /** The held connection this expectation checks. */
+  readonly held?: string;
 }
 
 export interface CounterRecord {

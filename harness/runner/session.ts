@@ -8,15 +8,48 @@ import { FwspecError, LabError } from "../errors.ts";
 import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
 import type { Family } from "../model/types.ts";
-import { type ListenerProof, proveListeners } from "../probes/listeners.ts";
-import { type ProbeResult, runProbe } from "../probes/probe.ts";
+import { type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
+import { type ProbeResult, resolveTarget, runProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
 import { type CounterReading, readCounters } from "../rules/counters.ts";
 import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
-import type { ApplyStep, CounterCheck, Expectation, Scenario } from "../scenario/model.ts";
+import type { ApplyStep, CounterCheck, Expectation, HoldStep, RunStep, Scenario } from "../scenario/model.ts";
 import { type CellStatus, compare, explainMismatch, judgeVerdict } from "./evaluate.ts";
+import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
+import type { ExecResult } from "../lab/exec.ts";
+
+/** The other family's observation for a single-family expectation. */
+export interface ParityObservation {
+  readonly family: Family;
+  readonly verdict: ProbeResult["verdict"];
+  readonly reason: string;
+  readonly command: string;
+  /** True when the two families gave different verdicts. */
+  readonly differs: boolean;
+}
+
+export interface RunOutcome {
+  readonly step: RunStep;
+  readonly result: ExecResult;
+  readonly command: string;
+  readonly status: CellStatus;
+  readonly problems: readonly string[];
+}
+
+/** Pure: does a command's result satisfy a run step? Returns what is wrong. */
+export function judgeRun(step: RunStep, result: Pick<ExecResult, "exitCode" | "stdout" | "stderr">): string[] {
+  const problems: string[] = [];
+  const text = `${result.stdout}${result.stderr}`;
+  if (step.exit === "nonzero" ? result.exitCode === 0 : result.exitCode !== step.exit) {
+    problems.push(`exit status ${result.exitCode}, expected ${step.exit === "nonzero" ? "non-zero" : step.exit}`);
+  }
+  for (const c of step.contains) if (!text.includes(c)) problems.push(`output does not contain ${JSON.stringify(c)}`);
+  for (const c of step.excludes) if (text.includes(c)) problems.push(`output contains ${JSON.stringify(c)}`);
+  for (const m of step.matches) if (!new RegExp(m, "m").test(text)) problems.push(`output does not match /${m}/m`);
+  return problems;
+}
 
 export interface ExpectationOutcome {
   readonly expectation: Expectation;
@@ -26,6 +59,8 @@ export interface ExpectationOutcome {
   readonly explanation?: string;
   /** Rules whose counters moved during this probe (firewall hosts only). */
   readonly decidedBy: readonly RuleDelta[];
+  /** Single-family expectations: what the other family did. */
+  readonly parity?: ParityObservation;
 }
 
 export interface CounterOutcome {
@@ -64,6 +99,7 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #baseline = new Map<string, CounterReading>();
   readonly applied: AppliedRules[] = [];
   listenerProofs: ListenerProof[] = [];
+  readonly #held = new Map<string, HeldConnection>();
 
   constructor(scenario: Scenario, options: SessionOptions) {
     this.scenario = scenario;
@@ -88,6 +124,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#lab = await new Lab({
       name: labNameFor(this.scenario),
       hosts: this.scenario.hosts,
+      ...(this.scenario.networks ? { networks: this.scenario.networks } : {}),
       docker: o.docker,
       image: o.image,
       ...(o.runId ? { runId: o.runId } : {}),
@@ -107,14 +144,46 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   async apply(step: ApplyStep): Promise<AppliedRules> {
-    const applied = await applyRules(this.lab.host(step.host), step.sources);
+    // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
+    const applied = await applyRules(this.lab.host(step.host), step.sources, { flushConntrack: this.#held.size === 0 });
     this.applied.push(applied);
     await this.#rebaseline([step.host]);
     return applied;
   }
 
+  /** A command on a host, judged against the step's exit status and patterns. */
+  async run(step: RunStep): Promise<RunOutcome> {
+    const host = this.lab.host(step.host);
+    const result = await host.exec(step.command);
+    const problems = judgeRun(step, result);
+    return { step, result, command: host.repro(step.command), status: problems.length === 0 ? "passed" : "failed", problems };
+  }
+
+  /** Reboots a host; its listeners must come back, and its counters start from zero. */
+  async reboot(host: string): Promise<void> {
+    for (const [name, held] of this.#held) if (held.from.name === host) this.#held.delete(name);
+    await this.lab.reboot(host);
+    const h = this.lab.host(host);
+    this.listenerProofs.push(...(await Promise.all(h.spec.listen.map((l) => proveListener(h, l)))).flat());
+    if (h.spec.firewall) await this.#rebaseline([host]);
+  }
+
+  /** Opens a connection and proves it passes data before anything else happens. */
+  async hold(step: HoldStep): Promise<HeldConnection> {
+    const from = this.lab.host(step.from);
+    const address = resolveTarget(this.lab, { from: step.from, to: step.to, port: step.port, protocol: step.protocol, family: step.family, timeoutSeconds: 1 });
+    const held = await openHeld(step.name, from, address, step.port, step.protocol);
+    const first = await checkHeld(held, this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds);
+    if (first.verdict !== "open") {
+      throw new LabError(`held connection ${step.name} does not pass data right after opening: ${first.reason}`, { hint: `reproduce with: ${first.evidence.command}` });
+    }
+    this.#held.set(step.name, held);
+    return held;
+  }
+
   /** One probe for one expectation and family; never retried. */
   async probe(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
+    if (expectation.held !== undefined) return this.#probeHeld(expectation, family);
     const fw = this.#firewallHosts();
     const before = new Map<string, CounterReading>();
     await Promise.all(fw.map(async (h) => before.set(h, await readCounters(this.lab.host(h)))));
@@ -132,15 +201,42 @@ export class ScenarioSession implements AsyncDisposable {
       const prev = before.get(h)!;
       decidedBy.push(...counterDeltas(prev[family], after[family]).filter((d) => d.packets > 0));
     }
-    const status = judgeVerdict(expectation.expected, result.verdict);
+    const parity = this.familiesOf(expectation).length === 1 && expectation.to.kind !== "address"
+      ? await this.#parity(expectation, family, result)
+      : undefined;
+    let status = judgeVerdict(expectation.expected, result.verdict);
+    let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, result.verdict);
+    if (status === "passed" && parity?.differs && this.scenario.parity === "fail") {
+      status = "failed";
+      explanation = `IPv4/IPv6 parity: ${family} is ${result.verdict} but ${parity.family} is ${parity.verdict} (parity: fail)`;
+    }
     return {
       expectation,
       family,
       probe: result,
       status,
       decidedBy,
-      ...(status === "passed" ? {} : { explanation: explainMismatch(expectation.expected, result.verdict) }),
+      ...(explanation ? { explanation } : {}),
+      ...(parity ? { parity } : {}),
     };
+  }
+
+  /** The other family of a single-family expectation, probed the same way. */
+  async #parity(expectation: Expectation, family: Family, result: ProbeResult): Promise<ParityObservation> {
+    const other: Family = family === "ipv4" ? "ipv6" : "ipv4";
+    const r = await runProbe(this.lab, { ...result.spec, family: other });
+    return { family: other, verdict: r.verdict, reason: r.reason, command: r.evidence.command, differs: r.verdict !== result.verdict };
+  }
+
+  async #probeHeld(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
+    const held = this.#held.get(expectation.held!);
+    const spec = { from: expectation.from, to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds: this.scenario.timeoutSeconds };
+    const check = held
+      ? await checkHeld(held, this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds)
+      : { verdict: "error" as const, reason: `no held connection named ${expectation.held} is open (was its host rebooted?)`, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
+    const probe: ProbeResult = { spec, address: held?.address ?? "", verdict: check.verdict, reason: check.reason, evidence: check.evidence };
+    const status = judgeVerdict(expectation.expected, check.verdict);
+    return { expectation, family, probe, status, decidedBy: [], ...(status === "passed" ? {} : { explanation: explainMismatch(expectation.expected, check.verdict) }) };
   }
 
   /** Evaluates one counter check against the deltas since the previous counters step (or apply). */

@@ -69,7 +69,14 @@ export function expectationRecord(scenario: Scenario, o: ExpectationOutcome): Ex
       durationMs: o.probe.evidence.durationMs,
     },
     decidedBy: o.decidedBy.map((d) => `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`),
+    ...(o.parity ? { parity: o.parity } : {}),
+    ...(e.held ? { held: e.held } : {}),
   };
+}
+
+export function parityWarning(r: ExpectationRecord): string | undefined {
+  if (!r.parity?.differs) return undefined;
+  return `parity: ${r.text} [${r.family}] is ${r.actual}, but over ${r.parity.family} the same probe is ${r.parity.verdict} (${r.parity.reason}); repro: ${r.parity.command}`;
 }
 
 export function formatExpectationFailure(r: ExpectationRecord): string {
@@ -87,6 +94,12 @@ export function formatExpectationFailure(r: ExpectationRecord): string {
 
 function stepTitle(step: Step, index: number): string {
   switch (step.kind) {
+    case "run":
+      return `step ${index + 1}: run \`${step.command.join(" ")}\` on ${step.host} (exit ${step.exit})`;
+    case "reboot":
+      return `step ${index + 1}: reboot ${step.host}`;
+    case "hold":
+      return `step ${index + 1}: hold ${step.name}: ${step.from} -> ${targetLabel(step.to)}:${step.port}/${step.protocol} ${step.family}`;
     case "apply":
       return `step ${index + 1}: apply ${step.sources.map((s) => (s.kind === "commands" ? `${s.commands.length} command(s)` : s.path.split("/").at(-1))).join(", ")} on ${step.host}`;
     case "expect":
@@ -154,20 +167,33 @@ export function defineScenarioSuite(file: string): void {
 
     scenario.steps.forEach((step, index) => {
       const title = stepTitle(step, index);
-      if (step.kind === "apply") {
+      if (step.kind === "apply" || step.kind === "run" || step.kind === "reboot" || step.kind === "hold") {
         test(title, async (ctx) => {
           guard(ctx, step.location.line, title);
+          const base = { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title } as const;
           try {
-            const applied = await session!.apply(step);
-            record(ctx, {
-              kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title, status: "passed",
-              message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`,
-              evidence: applied.loaded,
-            });
+            if (step.kind === "apply") {
+              const applied = await session!.apply(step);
+              record(ctx, { ...base, status: "passed", message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: applied.loaded });
+            } else if (step.kind === "run") {
+              const o = await session!.run(step);
+              const out = `${o.result.stdout}${o.result.stderr}`.trim();
+              const message = `${o.command} → exit ${o.result.exitCode}${out ? `\n${out}` : ""}`;
+              record(ctx, { ...base, status: o.status, message: o.problems.length > 0 ? `${o.problems.join("; ")}\n${message}` : message });
+              if (o.status !== "passed") throw new ScenarioFailure(`${o.problems.join("; ")}\n  repro:  ${o.command}\n  output: ${out || "(none)"}`);
+            } else if (step.kind === "reboot") {
+              await session!.reboot(step.host);
+              record(ctx, { ...base, status: "passed", message: `${step.host} rebooted; listeners answer again` });
+            } else {
+              const held = await session!.hold(step);
+              record(ctx, { ...base, status: "passed", message: `holding ${held.protocol} ${held.address}:${held.port} from ${held.from.name}` });
+            }
           } catch (error) {
-            broken = `step ${index + 1} (apply, line ${step.location.line}) failed`;
+            if (error instanceof ScenarioFailure) throw error;
+            // A step that could not be carried out makes the rest of the scenario meaningless.
+            broken = `step ${index + 1} (${step.kind}, line ${step.location.line}) failed`;
             const message = errorMessage(error);
-            record(ctx, { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title, status: "error", message });
+            record(ctx, { ...base, status: "error", message });
             throw new ScenarioFailure(message);
           }
         });
@@ -180,12 +206,14 @@ export function defineScenarioSuite(file: string): void {
                 const outcome = await session!.probe(e, family);
                 const r = expectationRecord(scenario, outcome);
                 record(ctx, r);
+                const warning = parityWarning(r);
+                if (warning && r.status === "passed") console.warn(`fwspec ${warning}`);
                 if (r.status !== "passed") throw new ScenarioFailure(formatExpectationFailure(r));
               });
             }
           }
         });
-      } else {
+      } else if (step.kind === "counters") {
         describe(title, () => {
           // One reading for the whole step: every check sees the same deltas.
           let outcomes: Promise<CounterOutcome[]> | undefined;

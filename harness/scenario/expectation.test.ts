@@ -1,11 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { parseExpectation, renderExpectation } from "./expectation.ts";
-import type { CompactExpectation } from "./expectation.ts";
+import { EXPECTATION_PATTERN, parseExpectation, renderExpectation } from "./expectation.ts";
+import type { CompactExpectation, CompactHeld } from "./expectation.ts";
 import type { RenderableExpectation } from "./expectation.ts";
 
 function ok(text: string): CompactExpectation {
   const r = parseExpectation(text);
   if (!r.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${r.error.message}`);
+  if (r.value.kind !== "probe") throw new Error(`expected ${JSON.stringify(text)} to be a probe line, got a ${r.value.kind} line`);
   return r.value;
 }
 
@@ -93,6 +94,65 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
     expect(r.error.message).toMatch(message);
     expect(r.error.hint).toMatch(hint);
     expect(r.error.offset).toBe(offset);
+  });
+});
+
+describe("parseExpectation: held NAME VERDICT", () => {
+  const valid: Array<[string, Partial<CompactHeld>]> = [
+    ["held session open", { kind: "held", name: "session", verdict: "open" }],
+    ["held session dropped", { name: "session", verdict: "dropped" }],
+    ["held s-1 blocked", { name: "s-1", verdict: "blocked" }],
+    ["  held   web   refused  ", { name: "web", verdict: "refused" }],
+    ["held a unreachable", { name: "a", verdict: "unreachable" }],
+  ];
+  test.each(valid)("%j", (text, want) => {
+    const r = parseExpectation(text);
+    expect(r.ok && r.value).toMatchObject(want);
+  });
+
+  test("spans point at the name and the verdict", () => {
+    const text = "held session dropped";
+    const r = parseExpectation(text);
+    if (!r.ok || r.value.kind !== "held") throw new Error("expected a held line");
+    expect(text.slice(r.value.spans.name.start, r.value.spans.name.end)).toBe("session");
+    expect(text.slice(r.value.spans.verdict.start, r.value.spans.verdict.end)).toBe("dropped");
+  });
+
+  test("a line with `->` is a probe line, even from a host named `held`", () => {
+    const r = parseExpectation("held -> server:8080 open");
+    expect(r.ok && r.value).toMatchObject({ kind: "probe", from: "held", port: 8080 });
+  });
+
+  // [line, offset of the wrong part, message fragment, hint fragment]
+  const invalid: Array<[string, number, string | RegExp, string | RegExp]> = [
+    ["held", 4, "missing the hold's name after `held`", "held NAME VERDICT"],
+    ["held session", 12, "missing the verdict after `held session`", "end the line with `open`"],
+    ["held session opne", 13, "unknown verdict `opne`", "did you mean `open`?"],
+    ["held session closed", 13, "unknown verdict `closed`", "verdicts are"],
+    ["held Session open", 5, "`Session` is not a hold name", "lowercase letter"],
+    ["held 1st open", 5, "`1st` is not a hold name", "held NAME VERDICT"],
+    ["held session open now", 18, "unexpected `now` after the verdict", "the verdict ends the line"],
+    ["held session; open", 12, "may not contain `;`", "plain words"],
+    ["hold session open", 0, "`hold` is not `held`", "did you mean `held session open`?"],
+    ["Held session open", 0, "`Held` is not `held`", "did you mean `held session open`?"],
+  ];
+  test.each(invalid)("%j", (text, offset, message, hint) => {
+    const r = parseExpectation(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toMatch(message);
+    expect(r.error.hint).toMatch(hint);
+    expect(r.error.offset).toBe(offset);
+  });
+});
+
+describe("EXPECTATION_PATTERN (JSON Schema)", () => {
+  const re = new RegExp(EXPECTATION_PATTERN);
+  test.each(["remote -> server:8080 dropped", "remote -> [2001:db8::9]:80/udp6 blocked", "held session open", "  held s-1 dropped "])("accepts %j", (line) => {
+    expect(re.test(line)).toBe(true);
+  });
+  test.each(["held session", "held Session open", "held session opne", "remote server:8080 open"])("rejects %j", (line) => {
+    expect(re.test(line)).toBe(false);
   });
 });
 

@@ -9,14 +9,21 @@
  *     remote -> 198.18.0.9:80 blocked          (literal IPv4: family ipv4)
  *     remote -> [2001:db8::9]:80 blocked       (literal IPv6, in brackets: family ipv6)
  *
- * Pure syntax: whether FROM and TARGET name declared hosts, and whether the port
- * is a declared listener, is checked by the loader. Errors carry the offset of
+ * and, for a connection held open by an earlier `hold` step:
+ *
+ *     held NAME VERDICT
+ *
+ *     held session open                        (the held connection still passes data)
+ *     held session dropped
+ *
+ * Pure syntax: whether FROM and TARGET name declared hosts, whether the port
+ * is a declared listener, and whether NAME is an earlier hold, is checked by the loader. Errors carry the offset of
  * the offending part so the loader can point at the exact column.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
-import { didYouMean, listWords } from "./suggest.ts";
+import { closest, didYouMean, listWords } from "./suggest.ts";
 
 export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
 
@@ -27,9 +34,16 @@ export const EXPECTATION_GRAMMAR_HELP =
   `PROTOCOL is ${listWords(PROTOCOLS)} (default tcp), a suffix 4 or 6 pins the family; ` +
   `VERDICT is ${listWords(EXPECTED_VERDICTS)}`;
 
+export const HELD_GRAMMAR = "held NAME VERDICT";
+
+/** The held form with its words, for hints. */
+export const HELD_GRAMMAR_HELP =
+  `write \`${HELD_GRAMMAR}\`, e.g. \`held session dropped\`: NAME is the \`name\` of an earlier \`hold\` step; ` +
+  `VERDICT is ${listWords(EXPECTED_VERDICTS)} (\`open\`: the held connection still passes data)`;
+
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  "^\\s*[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?\\s+(open|refused|unreachable|dropped|blocked)\\s*$";
+  "^\\s*(held\\s+[a-z][a-z0-9-]{0,30}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)\\s*$";
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
@@ -42,7 +56,9 @@ export type CompactTarget =
   | { readonly kind: "localhost" }
   | { readonly kind: "address"; readonly address: string; readonly family: Family };
 
+/** A probe line: `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT`. */
 export interface CompactExpectation {
+  readonly kind: "probe";
   readonly from: string;
   readonly to: CompactTarget;
   readonly port: number;
@@ -60,6 +76,18 @@ export interface CompactExpectation {
   };
 }
 
+/** A held-connection line: `held NAME VERDICT`. */
+export interface CompactHeld {
+  readonly kind: "held";
+  /** The hold's name, as written (the loader checks it names an earlier hold). */
+  readonly name: string;
+  readonly verdict: ExpectedVerdict;
+  readonly spans: {
+    readonly name: Span;
+    readonly verdict: Span;
+  };
+}
+
 export interface ExpectationSyntaxError {
   readonly message: string;
   /** Offset into the line of the part that is wrong. */
@@ -68,11 +96,13 @@ export interface ExpectationSyntaxError {
 }
 
 export type ExpectationParse =
-  | { readonly ok: true; readonly value: CompactExpectation }
+  | { readonly ok: true; readonly value: CompactExpectation | CompactHeld }
   | { readonly ok: false; readonly error: ExpectationSyntaxError };
 
 /** Host-like words; the loader checks them against the declared hosts. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Hold names follow the host-name syntax. */
+const HOLD_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const UNSAFE = /[;$`'"\n\r\0\\]/;
 
 class Fail {
@@ -112,7 +142,40 @@ function parseTarget(word: string, start: number): CompactTarget {
   return { kind: "host", host: word };
 }
 
-function parse(text: string): CompactExpectation {
+/** Words that are no verdict get a targeted hint. */
+function checkVerdict(token: Token, help: string): ExpectedVerdict {
+  const w = token.text;
+  if ((EXPECTED_VERDICTS as readonly string[]).includes(w)) return w as ExpectedVerdict;
+  const suggestion = didYouMean(w, EXPECTED_VERDICTS);
+  throw new Fail(`unknown verdict \`${w}\``, token.start, `${suggestion ? `${suggestion} ` : ""}verdicts are ${listWords(EXPECTED_VERDICTS)}${help === "" ? "" : `; ${help}`}`);
+}
+
+/** `held NAME VERDICT` (the line's first word is `held` and it has no `->`). */
+function parseHeld(text: string): CompactHeld {
+  const words = tokens(text, 0);
+  const held = words[0] as Token;
+  const name = words[1];
+  if (name === undefined) throw new Fail("missing the hold's name after `held`", held.start + held.text.length, HELD_GRAMMAR_HELP);
+  if (!HOLD_NAME.test(name.text)) {
+    throw new Fail(`\`${name.text}\` is not a hold name`, name.start, `a hold name is a lowercase letter, then up to 30 lowercase letters, digits or dashes; ${HELD_GRAMMAR_HELP}`);
+  }
+  const verdict = words[2];
+  if (verdict === undefined) throw new Fail(`missing the verdict after \`held ${name.text}\``, name.start + name.text.length, `end the line with ${listWords(EXPECTED_VERDICTS)}`);
+  const expected = checkVerdict(verdict, "");
+  const extra = words[3];
+  if (extra !== undefined) throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line; ${HELD_GRAMMAR_HELP}`);
+  return {
+    kind: "held",
+    name: name.text,
+    verdict: expected,
+    spans: {
+      name: { start: name.start, end: name.start + name.text.length },
+      verdict: { start: verdict.start, end: verdict.start + verdict.text.length },
+    },
+  };
+}
+
+function parse(text: string): CompactExpectation | CompactHeld {
   const unsafe = UNSAFE.exec(text);
   if (unsafe) {
     const c = unsafe[0];
@@ -120,13 +183,20 @@ function parse(text: string): CompactExpectation {
     throw new Fail(`an expectation may not contain ${shown}`, unsafe.index, `an expectation is plain words; ${EXPECTATION_GRAMMAR_HELP}`);
   }
   if (text.trim() === "") throw new Fail("empty expectation", 0);
+  if (tokens(text, 0)[0]?.text === "held" && !text.includes("->")) return parseHeld(text);
 
   // FROM ->
   const arrow = text.indexOf("->");
   if (arrow < 0) {
     const lookalike = /=>|→|-+>|<-/.exec(text);
-    const first = tokens(text, 0)[0];
+    const words = tokens(text, 0);
+    const first = words[0];
     const offset = lookalike ? lookalike.index : first ? first.start + first.text.length : 0;
+    // `hold session open`, `Held session open`: meant as a held-connection line.
+    const heldLike = !lookalike && first !== undefined && words.length === 3 && (first.text.toLowerCase() === "held" || closest(first.text, ["held"]) !== undefined);
+    if (heldLike) {
+      throw new Fail(`\`${first.text}\` is not \`held\`, and the line has no \`->\``, first.start, `did you mean \`held ${words.slice(1).map((w) => w.text).join(" ")}\`? a held-connection line is \`${HELD_GRAMMAR}\`, a probe line \`${EXPECTATION_GRAMMAR}\``);
+    }
     throw new Fail(
       lookalike ? `\`${lookalike[0]}\` is not the arrow \`->\`` : "missing `->` between the source host and the target",
       offset,
@@ -246,8 +316,7 @@ function parse(text: string): CompactExpectation {
     if ((PROTOCOLS as readonly string[]).includes(w.replace(/[46]$/, ""))) {
       throw new Fail(`\`${w}\` is not a verdict`, verdictToken.start, `write the protocol after the port: \`${e.split("/")[0]}/${w}\`, then the verdict`);
     }
-    const suggestion = didYouMean(w, EXPECTED_VERDICTS);
-    throw new Fail(`unknown verdict \`${w}\``, verdictToken.start, `${suggestion ? `${suggestion} ` : ""}verdicts are ${listWords(EXPECTED_VERDICTS)}`);
+    checkVerdict(verdictToken, "");
   }
   const extra = rest[2];
   if (extra !== undefined) {
@@ -255,6 +324,7 @@ function parse(text: string): CompactExpectation {
   }
 
   return {
+    kind: "probe",
     from: fromToken.text,
     to: target,
     port,
@@ -271,7 +341,7 @@ function parse(text: string): CompactExpectation {
   };
 }
 
-/** Parses one compact expectation line. Never throws. */
+/** Parses one compact expectation line (a probe line or a `held` line). Never throws. */
 export function parseExpectation(text: string): ExpectationParse {
   try {
     return { ok: true, value: parse(text) };

@@ -14,4 +14,10 @@ test("the JSON Schema is strict and carries the format's patterns", () => {
   expect(text).toContain("^(?!localhost$)[a-z][a-z0-9-]{0,30}$");
   expect(text).toContain("(tcp|udp|http)/[0-9]{1,5}");
   expect(text).toContain("open|refused|unreachable|dropped|blocked");
+  expect(text).toContain("held\\\\s+");
+  const properties = schema["properties"] as Record<string, unknown>;
+  expect(Object.keys(properties)).toEqual(expect.arrayContaining(["networks", "parity"]));
+  const step = JSON.stringify((properties["steps"] as Record<string, unknown>)["items"]);
+  for (const kind of ["\"run\"", "\"reboot\"", "\"hold\"", "\"router\""]) expect(text).toContain(kind);
+  expect(step).toContain("nonzero");
 });

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { EXIT, InputError } from "../errors.ts";
 import { defineScenario, formatDiagnostic, loadScenario, loadScenarioSync, parseScenarioText, ScenarioError } from "./load.ts";
 import type { Diagnostic } from "./load.ts";
-import type { ApplyStep, CountersStep, ExpectStep, Scenario } from "./model.ts";
+import type { ApplyStep, CountersStep, ExpectStep, HoldStep, RunStep, Scenario } from "./model.ts";
 
 const DIR = path.join(import.meta.dirname, "testdata");
 /** Scenario texts are parsed as if they were this file: fixtures resolve against testdata/. */
@@ -60,7 +60,7 @@ const MALFORMED: readonly Malformed[] = [
     title: "misspelt top-level key",
     yaml: `name: T\n‸descrption: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "unknown key `descrption` at the top level",
-    hint: /did you mean `description`\?.*allowed keys at the top level: name, description, family, timeout, hosts, steps/,
+    hint: /did you mean `description`\?.*allowed keys at the top level: name, description, family, timeout, parity, networks, hosts, steps/,
   },
   {
     title: "misspelt host key",
@@ -179,7 +179,7 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "two kinds in one step (a missing dash)",
     yaml: `${HEAD}steps:\n  - apply: fixtures/rules.sh\n    ‸expect: [remote -> server:8080 open]\n`,
-    message: "one step holds one of `apply`, `expect` or `counters`, this one has `apply` and `expect`",
+    message: "one step holds one of `apply`, `expect`, `counters`, `run`, `reboot` or `hold`, this one has `apply` and `expect`",
     hint: "put `- ` before `expect:`",
   },
   {
@@ -614,16 +614,379 @@ const MALFORMED: readonly Malformed[] = [
   },
   // --- names
   {
-    title: "scenario name with $(",
-    yaml: `name: ‸Drop $(id)\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
-    message: "`name` contains `$(`",
-    hint: "plain text on one line",
-  },
-  {
     title: "scenario name with a line break",
     yaml: `name: ‸"two\\nlines"\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "`name` contains a line break",
-    hint: "plain text on one line",
+    hint: "write the name on one line",
+  },
+  {
+    title: "scenario name with a carriage return",
+    yaml: `name: ‸"one\\rtwo"\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` contains a line break",
+    hint: "say more in `description`",
+  },
+  // --- networks (scenario level)
+  {
+    title: "network name with capitals",
+    yaml: `${HEAD}networks: [lan, ‸DMZ]\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "invalid network name `DMZ`",
+    hint: "e.g. `dmz`",
+  },
+  {
+    title: "network name with a shell character",
+    yaml: `${HEAD}networks: [lan, ‸"d;mz"]\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "network name `d;mz` contains `;`",
+    hint: "a network name is a lowercase letter",
+  },
+  {
+    title: "duplicate network",
+    yaml: `${HEAD}networks: [lan, dmz, ‸lan]\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "duplicate network `lan`",
+    hint: "each network is declared once",
+  },
+  {
+    title: "networks as one word, not a list",
+    yaml: `${HEAD}networks: ‸lan\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: '`networks` must be a list, got the text "lan"',
+    hint: "`networks: [lan, dmz]` (a list, even of one item)",
+  },
+  {
+    title: "empty networks list",
+    yaml: `${HEAD}networks: ‸[]\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`networks` needs at least 1 item",
+    hint: "networks: [lan, dmz]",
+  },
+  // --- networks (host level)
+  {
+    title: "host networks without scenario networks",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, ‸networks: [lan] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`networks` is set on `server`, but the scenario declares no networks",
+    hint: "declare them at the top level first, e.g. `networks: [lan, dmz]`",
+  },
+  {
+    title: "host on an undeclared network",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  server: { firewall: true, networks: [lan, ‸dmx] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "unknown network `dmx`",
+    hint: "did you mean `dmz`? the scenario declares `lan` and `dmz`",
+  },
+  {
+    title: "host on the same network twice",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  server: { firewall: true, networks: [lan, ‸lan] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "duplicate network `lan` on `server`",
+    hint: "remove the repeated name",
+  },
+  {
+    title: "host networks as a number",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  server: { firewall: true, networks: ‸5 }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`hosts.server.networks` must be a list, got the number 5",
+    hint: "networks: [lan, dmz]",
+  },
+  // --- routers
+  {
+    title: "router that is not a firewall host",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  server: { firewall: true }\n  gw: { ‸router: true, networks: [lan, dmz] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`router` is set on `gw`, which is not a firewall host",
+    hint: "routers need NET_ADMIN for FORWARD rules; add `firewall: true` to `gw`",
+  },
+  {
+    title: "router on one network",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  gw: { firewall: true, router: true, networks: ‸[lan] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "router `gw` is on one network (`lan`); a router needs at least two",
+    hint: "`networks: [lan, dmz]`",
+  },
+  {
+    title: "router on the default network only",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  gw: { firewall: true, ‸router: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "router `gw` is on one network (`lan`); a router needs at least two",
+    hint: "attach it to the networks it routes between",
+  },
+  {
+    title: "router without scenario networks",
+    yaml: `name: T\ndescription: D\nhosts:\n  gw: { firewall: true, ‸router: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "router `gw` needs at least two networks, but the scenario declares none",
+    hint: "declare them at the top level, e.g. `networks: [lan, dmz]`",
+  },
+  {
+    title: "router as quoted text",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  gw: { firewall: true, router: ‸"yes", networks: [lan, dmz] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: '`hosts.gw.router` must be `true` or `false`, got the text "yes"',
+    hint: "without quotes",
+  },
+  // --- reachability between networks
+  {
+    title: "probe between networks without a router",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  client: { networks: [lan] }\n  server: { firewall: true, networks: [dmz], listen: [tcp/8080] }\nsteps:\n  - expect:\n      - client -> ‸server:8080 open\n`,
+    message: "server is not reachable from client: no shared network and no router between lan and dmz",
+    hint: "`hosts: { gw: { firewall: true, router: true, networks: [lan, dmz] } }`",
+  },
+  {
+    title: "object probe to a host behind a router on other networks",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz, wan]\nhosts:\n  client: { networks: [lan] }\n  gw: { firewall: true, router: true, networks: [lan, wan] }\n  server: { networks: [dmz], listen: [tcp/8080] }\nsteps:\n  - expect:\n      - { from: client, to: ‸server, port: 8080, verdict: open }\n`,
+    message: "server is not reachable from client: no shared network and no router between lan and dmz",
+    hint: "or attach `server` to lan as well",
+  },
+  {
+    title: "hold between networks without a router",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  client: { networks: [lan] }\n  server: { firewall: true, networks: [dmz], listen: [tcp/8080] }\nsteps:\n  - hold: { name: s, from: client, to: ‸server, port: 8080 }\n`,
+    message: "server is not reachable from client: no shared network and no router between lan and dmz",
+    hint: "router: true",
+  },
+  // --- parity
+  {
+    title: "misspelt parity",
+    yaml: `${HEAD}parity: ‸fial\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: '`parity` must be `warn` or `fail`, got the text "fial"',
+    hint: "did you mean `fail`?",
+  },
+  {
+    title: "parity as a boolean",
+    yaml: `${HEAD}parity: ‸true\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`parity` must be `warn` or `fail`, got `true`",
+    hint: "write one of `warn` or `fail`",
+  },
+  {
+    title: "parity under a host",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, ‸parity: fail }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "unknown key `parity` in `hosts.server`",
+    hint: "allowed keys in `hosts.server`: firewall, backend, listen, networks, router",
+  },
+  // --- run
+  {
+    title: "run command with a pipe",
+    yaml: `${HEAD}steps:\n  - run: "iptables -S ‸| grep DROP"\n`,
+    message: "shell operator `|` (pipe) in a command",
+    hint: "script file",
+  },
+  {
+    title: "run command with a variable",
+    yaml: `${HEAD}steps:\n  - run: { host: remote, command: 'echo ‸$HOME' }\n`,
+    message: "shell expansion `$` (variable expansion) in a command",
+    hint: "nothing is expanded",
+  },
+  {
+    title: "run on an unknown host",
+    yaml: `${HEAD}steps:\n  - run: { host: ‸servr, command: iptables -S }\n`,
+    message: "unknown host `servr`",
+    hint: "did you mean `server`?",
+  },
+  {
+    title: "run string form with two firewall hosts",
+    yaml: `name: T\ndescription: D\nhosts:\n  a: { firewall: true }\n  b: { firewall: true }\nsteps:\n  - run: ‸iptables -S\n`,
+    message: "several firewall hosts (`a` and `b`): say which one",
+    hint: "`run: { host: a, command: iptables -S }`",
+  },
+  {
+    title: "run string form without a firewall host",
+    yaml: `name: T\ndescription: D\nhosts:\n  a: {}\nsteps:\n  - run: ‸iptables -S\n`,
+    message: "there is no firewall host",
+    hint: "name the host to run on",
+  },
+  {
+    title: "run exit out of range",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, exit: ‸256 }\n`,
+    message: "`steps[0].run.exit` must be a whole number from 0 to 255 or `nonzero`, got the number 256",
+    hint: "`nonzero` for any failure",
+  },
+  {
+    title: "run exit as a word",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, exit: ‸fail }\n`,
+    message: '`steps[0].run.exit` must be a whole number from 0 to 255 or `nonzero`, got the text "fail"',
+    hint: "a whole number from 0 to 255",
+  },
+  {
+    title: "run exit as a quoted number",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, exit: ‸"1" }\n`,
+    message: "`steps[0].run.exit` must be a whole number from 0 to 255 or `nonzero`",
+    hint: "write the number without quotes: 1",
+  },
+  {
+    title: "run with an invalid regular expression",
+    yaml: `${HEAD}steps:\n  - run:\n      host: server\n      command: iptables -S\n      matches: [ok, ‸"(-j DROP"]\n`,
+    message: "invalid regular expression `(-j DROP`: Unterminated group",
+    hint: "escape special characters",
+  },
+  {
+    title: "run without a command",
+    yaml: `${HEAD}steps:\n  - run: ‸{ host: server, contains: x }\n`,
+    message: "missing required key `command` in `steps[0].run`",
+    hint: "add `command:",
+  },
+  {
+    title: "run with a misspelt key",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, ‸contain: DROP }\n`,
+    message: "unknown key `contain` in `steps[0].run`",
+    hint: /did you mean `contains`\?.*host, command, exit, contains, excludes, matches/,
+  },
+  {
+    title: "run with an empty contains",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, contains: ‸"" }\n`,
+    message: "`steps[0].run.contains` must not be empty",
+    hint: "texts the output must contain",
+  },
+  {
+    title: "run with the same text in contains and excludes",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: iptables -S, contains: DROP, excludes: [ACCEPT, ‸DROP] }\n`,
+    message: "`DROP` is in both `contains` and `excludes`",
+    hint: "remove one of them",
+  },
+  {
+    title: "run with an empty argument list",
+    yaml: `${HEAD}steps:\n  - run: { host: server, command: ‸[] }\n`,
+    message: "`steps[0].run.command` needs at least 1 item",
+    hint: "command: [iptables, -S, INPUT]",
+  },
+  // --- reboot
+  {
+    title: "reboot an unknown host",
+    yaml: `${HEAD}steps:\n  - reboot: ‸sever\n`,
+    message: "unknown host `sever`",
+    hint: "did you mean `server`?",
+  },
+  {
+    title: "reboot a list of hosts",
+    yaml: `${HEAD}steps:\n  - reboot: ‸[server, remote]\n`,
+    message: "`steps[0].reboot` must be text, got a list",
+    hint: "one host per step",
+  },
+  {
+    title: "reboot localhost",
+    yaml: `${HEAD}steps:\n  - reboot: ‸localhost\n`,
+    message: "`localhost` is not a host to reboot",
+    hint: "name a lab host: `server` or `remote`",
+  },
+  {
+    title: "reboot with nothing",
+    yaml: `${HEAD}steps:\n  - ‸reboot:\n`,
+    message: "`steps[0].reboot` must be text, got nothing (null)",
+    hint: "reboot: server",
+  },
+  // --- hold
+  {
+    title: "hold without a port",
+    yaml: `${HEAD}steps:\n  - hold: ‸{ name: s, from: remote, to: server }\n`,
+    message: "missing required key `port` in `steps[0].hold`",
+    hint: "a tcp/ or udp/ listener of the `to` host",
+  },
+  {
+    title: "hold without a name",
+    yaml: `${HEAD}steps:\n  - hold: ‸{ from: remote, to: server, port: 8080 }\n`,
+    message: "missing required key `name` in `steps[0].hold`",
+    hint: "e.g. `name: session`",
+  },
+  {
+    title: "hold to localhost",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: server, to: ‸localhost, port: 8080 }\n`,
+    message: "a hold goes to a lab host, not `localhost`",
+    hint: "name a lab host",
+  },
+  {
+    title: "hold to an address",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: ‸198.18.0.9, port: 8080 }\n`,
+    message: "a hold goes to a lab host, not an address (`198.18.0.9`)",
+    hint: "not supported (yet)",
+  },
+  {
+    title: "hold from an unknown host",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: ‸remot, to: server, port: 8080 }\n`,
+    message: "unknown host `remot`",
+    hint: "did you mean `remote`?",
+  },
+  {
+    title: "hold over http",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: 3000, protocol: ‸http }\n`,
+    message: '`steps[0].hold.protocol` must be `tcp` or `udp`, got the text "http"',
+    hint: "write one of `tcp` or `udp`",
+  },
+  {
+    title: "hold with family both",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: 8080, family: ‸both }\n`,
+    message: '`steps[0].hold.family` must be `ipv4` or `ipv6`, got the text "both"',
+    hint: "write one of `ipv4` or `ipv6`",
+  },
+  {
+    title: "hold to a port without a listener",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: ‸9999 }\n`,
+    message: "`server` does not listen on tcp/9999",
+    hint: "listen: [tcp/9999]",
+  },
+  {
+    title: "udp hold to a tcp listener",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: ‸8080, protocol: udp }\n`,
+    message: "`server` does not listen on udp/8080",
+    hint: "server listens on tcp/8080, http/3000, udp/5353",
+  },
+  {
+    title: "invalid hold name",
+    yaml: `${HEAD}steps:\n  - hold: { name: ‸Session_1, from: remote, to: server, port: 8080 }\n`,
+    message: "invalid hold name `Session_1`",
+    hint: "e.g. `session-1`",
+  },
+  {
+    title: "duplicate hold name",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: 8080 }\n  - hold: { name: ‸s, from: remote, to: server, port: 5353, protocol: udp }\n`,
+    message: "duplicate hold name `s`",
+    hint: "the hold at line 7 is named `s` already",
+  },
+  {
+    title: "hold with a misspelt key",
+    yaml: `${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, ‸prot: 8080 }\n`,
+    message: "unknown key `prot` in `steps[0].hold`",
+    hint: /did you mean `port`\?.*name, from, to, port, protocol, family/,
+  },
+  // --- held
+  {
+    title: "held: unknown hold name",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - held ‸sesion open\n`,
+    message: "unknown hold `sesion`",
+    hint: "did you mean `session`? holds declared before this step: `session`",
+  },
+  {
+    title: "held: no hold at all",
+    yaml: `${HEAD}steps:\n  - expect:\n      - held ‸session open\n`,
+    message: "unknown hold `session`",
+    hint: "no `hold` step comes before this one",
+  },
+  {
+    title: "held before its hold",
+    yaml: `${HEAD}steps:\n  - expect:\n      - held ‸session open\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n`,
+    message: "hold `session` is declared in a later step (line 9)",
+    hint: "move the `hold` step before this one",
+  },
+  {
+    title: "held: misspelt verdict",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - held session ‸opne\n`,
+    message: "unknown verdict `opne`",
+    hint: "did you mean `open`?",
+  },
+  {
+    title: "held: missing verdict",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - held session‸\n`,
+    message: "missing the verdict after `held session`",
+    hint: "end the line with `open`",
+  },
+  {
+    title: "held: `hold` instead of `held`",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - ‸hold session open\n`,
+    message: "`hold` is not `held`, and the line has no `->`",
+    hint: "did you mean `held session open`?",
+  },
+  {
+    title: "held object: unknown hold name",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - { held: ‸sesion, verdict: open }\n`,
+    message: "unknown hold `sesion`",
+    hint: "did you mean `session`?",
+  },
+  {
+    title: "held object: bad verdict",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - { held: session, verdict: ‸opne }\n`,
+    message: "`steps[1].expect[0].verdict` must be `open`, `refused`, `unreachable`, `dropped` or `blocked`",
+    hint: "did you mean `open`?",
+  },
+  {
+    title: "held object: a probe key as well",
+    yaml: `${HEAD}steps:\n  - hold: { name: session, from: remote, to: server, port: 8080 }\n  - expect:\n      - { held: session, verdict: open, ‸port: 8080 }\n`,
+    message: "unknown key `port` in `steps[1].expect[0]`",
+    hint: "allowed keys in `steps[1].expect[0]`: held, verdict",
   },
   // --- the file itself
   {
@@ -871,9 +1234,13 @@ describe("valid scenarios normalise", () => {
 
   test("the shipped scenarios and examples are valid", () => {
     const root = path.resolve(import.meta.dirname, "../..");
-    for (const f of ["scenarios/localhost-only.yaml", "examples/failing/drop-behind-accept.yaml"]) {
-      const s = loadScenarioSync(path.join(root, f));
-      expect(s.steps.length).toBeGreaterThan(0);
+    const files = ["scenarios", "examples"].flatMap((dir) =>
+      (readdirSync(path.join(root, dir), { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(root, dir, f)),
+    );
+    expect(files.length).toBeGreaterThan(1);
+    for (const f of files) {
+      const s = loadScenarioSync(f);
+      expect(s.steps.length, f).toBeGreaterThan(0);
     }
   });
 
@@ -935,6 +1302,224 @@ describe("valid scenarios normalise", () => {
   test("YAML anchors and aliases are read", () => {
     const s = parse(`${HEAD}steps:\n  - counters:\n      - &c { rule: -A INPUT -j DROP, packets: 1 }\n      - *c\n`);
     expect((s.steps[0] as CountersStep).checks).toHaveLength(2);
+  });
+});
+
+describe("networks, routers, parity, run, reboot, hold and held normalise", () => {
+  const ROUTED = `name: T
+description: D
+networks: [lan, dmz]
+parity: fail
+hosts:
+  client: {}
+  gw: { firewall: true, router: true, networks: [lan, dmz], listen: [tcp/22] }
+  server: { firewall: true, networks: [dmz], listen: [tcp/8080, udp/5353] }
+steps:
+  - hold: { name: session, from: client, to: server, port: 8080 }
+  - expect:
+      - client -> server:8080 open
+      - { from: client, to: server, port: 5353, protocol: udp, verdict: blocked }
+      - client -> gw:22 open
+      - server -> gw:22 open
+      - held session open
+`;
+
+  test("networks: declared list, hosts default to the first, routers join them", () => {
+    const s = parse(ROUTED);
+    expect(s.networks).toEqual(["lan", "dmz"]);
+    expect(s.parity).toBe("fail");
+    expect(s.hosts).toEqual([
+      { name: "client", firewall: false, backend: "nft", listen: [], networks: ["lan"] },
+      { name: "gw", firewall: true, backend: "nft", listen: [{ protocol: "tcp", port: 22 }], networks: ["lan", "dmz"], router: true },
+      {
+        name: "server",
+        firewall: true,
+        backend: "nft",
+        listen: [
+          { protocol: "tcp", port: 8080 },
+          { protocol: "udp", port: 5353 },
+        ],
+        networks: ["dmz"],
+      },
+    ]);
+    expect(s.steps.map((x) => x.kind)).toEqual(["hold", "expect"]);
+    expect((s.steps[1] as ExpectStep).expectations.map((e) => e.text)).toEqual([
+      "client -> server:8080 open",
+      "client -> server:5353/udp blocked",
+      "client -> gw:22 open",
+      "server -> gw:22 open",
+      "held session open",
+    ]);
+  });
+
+  test("without networks: one default network, nothing set on hosts; parity defaults to warn", () => {
+    const s = parse(`${HEAD}steps:\n  - expect: [remote -> server:8080 open]\n`);
+    expect(s.networks).toBeUndefined();
+    expect(s.parity).toBe("warn");
+    expect(s.hosts.every((h) => h.networks === undefined && h.router === undefined)).toBe(true);
+    expect(s).not.toHaveProperty("networks");
+  });
+
+  test("a host may sit on several networks and reach hosts on each without a router", () => {
+    const s = parse(
+      `name: T\ndescription: D\nnetworks: [a, b]\nhosts:\n  x: { networks: [a] }\n  y: { networks: [b, a], listen: [tcp/1] }\n  z: { networks: [b] }\nsteps:\n  - expect: [x -> y:1 open, z -> y:1 open, y -> localhost:1 open, x -> 198.18.0.9:1 dropped]\n`,
+    );
+    expect(s.hosts.map((h) => h.networks)).toEqual([["a"], ["b", "a"], ["b"]]);
+  });
+
+  test("run: the string form on the only firewall host, the object form with every field", () => {
+    const s = parse(
+      `${HEAD}steps:\n  - run: iptables -C INPUT -p tcp --dport 8080 -j DROP\n  - run:\n      host: remote\n      command: [sh, -c, "exit 3"]\n      exit: 3\n  - run: { host: server, command: "iptables -S INPUT", exit: nonzero, contains: "-P INPUT ACCEPT", excludes: [ACCEPT all, "-j LOG"], matches: "^-A INPUT .*-j DROP$" }\n  - run: { command: iptables --version, matches: [nf_tables, '\\(legacy\\)|\\(nf_tables\\)'] }\n`,
+    );
+    const [r1, r2, r3, r4] = s.steps as RunStep[];
+    expect(r1).toEqual({
+      kind: "run",
+      host: "server",
+      command: ["iptables", "-C", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"],
+      exit: 0,
+      contains: [],
+      excludes: [],
+      matches: [],
+      location: { file: FILE, line: 7, column: 5 },
+    });
+    expect(r2).toMatchObject({ host: "remote", command: ["sh", "-c", "exit 3"], exit: 3, contains: [], location: { line: 8 } });
+    expect(r3).toMatchObject({
+      host: "server",
+      command: ["iptables", "-S", "INPUT"],
+      exit: "nonzero",
+      contains: ["-P INPUT ACCEPT"],
+      excludes: ["ACCEPT all", "-j LOG"],
+      matches: ["^-A INPUT .*-j DROP$"],
+    });
+    expect(r4).toMatchObject({ host: "server", command: ["iptables", "--version"], exit: 0, matches: ["nf_tables", "\\(legacy\\)|\\(nf_tables\\)"] });
+  });
+
+  test("reboot: any host", () => {
+    const s = parse(`${HEAD}steps:\n  - reboot: server\n  - reboot: remote\n`);
+    expect(s.steps).toEqual([
+      { kind: "reboot", host: "server", location: { file: FILE, line: 7, column: 5 } },
+      { kind: "reboot", host: "remote", location: { file: FILE, line: 8, column: 5 } },
+    ]);
+  });
+
+  test("hold: defaults tcp and ipv4 (whatever the scenario's family); held copies the hold", () => {
+    const s = parse(
+      `${HEAD}family: ipv6\nsteps:\n  - hold: { name: web, from: remote, to: server, port: 3000 }\n  - hold: { name: dns, from: remote, to: server, port: 5353, protocol: udp, family: ipv6 }\n  - apply: fixtures/rules.sh\n  - expect:\n      - held web open\n      - { held: dns, verdict: dropped }\n      - held   web   blocked\n`,
+    );
+    const [web, dns] = s.steps as HoldStep[];
+    expect(web).toEqual({
+      kind: "hold",
+      name: "web",
+      from: "remote",
+      to: { kind: "host", host: "server" },
+      port: 3000,
+      protocol: "tcp",
+      family: "ipv4",
+      location: { file: FILE, line: 8, column: 5 },
+    });
+    expect(dns).toMatchObject({ name: "dns", port: 5353, protocol: "udp", family: "ipv6" });
+    const ex = (s.steps[3] as ExpectStep).expectations;
+    expect(ex).toEqual([
+      {
+        held: "web",
+        from: "remote",
+        to: { kind: "host", host: "server" },
+        port: 3000,
+        protocol: "tcp",
+        families: ["ipv4"],
+        expected: "open",
+        text: "held web open",
+        location: { file: FILE, line: 12, column: 9 },
+      },
+      {
+        held: "dns",
+        from: "remote",
+        to: { kind: "host", host: "server" },
+        port: 5353,
+        protocol: "udp",
+        families: ["ipv6"],
+        expected: "dropped",
+        text: "held dns dropped",
+        location: { file: FILE, line: 13, column: 9 },
+      },
+      expect.objectContaining({ held: "web", expected: "blocked", text: "held   web   blocked" }),
+    ]);
+  });
+
+  test("a host named `held` still probes with the arrow grammar", () => {
+    const s = parse(`name: T\ndescription: D\nhosts:\n  held: {}\n  server: { listen: [tcp/1] }\nsteps:\n  - expect: [held -> server:1 open]\n`);
+    expect((s.steps[0] as ExpectStep).expectations[0]).toMatchObject({ from: "held", text: "held -> server:1 open" });
+    expect((s.steps[0] as ExpectStep).expectations[0]).not.toHaveProperty("held");
+  });
+
+  test("a held line on an invalid hold reports the hold only", () => {
+    const ds = diagnosticsOf(() => parse(`${HEAD}steps:\n  - hold: { name: s, from: remote, to: server, port: 9 }\n  - expect: [held s open]\n`));
+    expect(ds.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["7:54 `server` does not listen on tcp/9"]);
+  });
+
+  test("an undeclared network on a host does not also make probes unreachable", () => {
+    const ds = diagnosticsOf(() =>
+      parse(`name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  c: {}\n  s: { networks: [dzm], listen: [tcp/1] }\nsteps:\n  - expect: [c -> s:1 open]\n`),
+    );
+    expect(ds.map((d) => d.message)).toEqual(["unknown network `dzm`"]);
+  });
+
+  test("name and description may contain quotes, `;` and `$(`: they never reach a shell", () => {
+    const s = parse(
+      `name: 'The "DROP" rule; it''s \`first\` $(really)'\ndescription: "It's \\"quoted\\"; and\\nmulti-line"\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    );
+    expect(s.name).toBe("The \"DROP\" rule; it's `first` $(really)");
+    expect(s.description).toBe("It's \"quoted\"; and\nmulti-line");
+  });
+
+  test("defineScenario takes the new keys and gives the same scenario as YAML", () => {
+    const yaml = parse(ROUTED);
+    const ts = defineScenario(
+      {
+        name: "T",
+        description: "D",
+        networks: ["lan", "dmz"],
+        parity: "fail",
+        hosts: {
+          client: {},
+          gw: { firewall: true, router: true, networks: ["lan", "dmz"], listen: ["tcp/22"] },
+          server: { firewall: true, networks: ["dmz"], listen: ["tcp/8080", "udp/5353"] },
+        },
+        steps: [
+          { hold: { name: "session", from: "client", to: "server", port: 8080 } },
+          {
+            expect: [
+              "client -> server:8080 open",
+              { from: "client", to: "server", port: 5353, protocol: "udp", verdict: "blocked" },
+              "client -> gw:22 open",
+              "server -> gw:22 open",
+              "held session open",
+            ],
+          },
+        ],
+      },
+      { file: FILE },
+    );
+    const strip = (s: Scenario): unknown => JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === "location" ? undefined : v)));
+    expect(strip(ts)).toEqual(strip(yaml));
+  });
+
+  test("defineScenario: a run step and a held expectation, with path-named errors", () => {
+    const ds = diagnosticsOf(() =>
+      defineScenario(
+        {
+          name: "T",
+          description: "D",
+          hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+          steps: [{ run: { command: "iptables -S", exit: "nonzero", matches: "[" } }, { expect: [{ held: "nope", verdict: "open" }] }],
+        },
+        { file: "scenarios/x.ts" },
+      ),
+    );
+    expect(ds.map((d) => d.message)).toEqual([
+      "steps[0].run.matches: invalid regular expression `[`: Unterminated character class",
+      "steps[1].expect[0].held: unknown hold `nope`",
+    ]);
   });
 });
 

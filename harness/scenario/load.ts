@@ -17,9 +17,9 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../errors.ts";
-import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
+import { DEFAULT_NETWORK, EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, HostSpec, ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
-import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
+import { EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
 import { formatPath, InlineLocator, positionInText, YamlLocator } from "./locate.ts";
 import type { Locator, Path, PathSegment } from "./locate.ts";
 import type {
@@ -30,13 +30,16 @@ import type {
   CountersStep,
   Expectation,
   ExpectStep,
+  HoldStep,
+  RebootStep,
   RuleSelector,
   RuleSource,
+  RunStep,
   Scenario,
   SourceLocation,
   Step,
 } from "./model.ts";
-import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, TABLES } from "./schema.ts";
+import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
 import type { ScenarioInput } from "./schema.ts";
 import { splitCommand } from "./shellwords.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
@@ -140,18 +143,42 @@ const MISSING_HINTS: Record<string, string> = {
   description: "add `description: <why: what this scenario proves>`",
   hosts: "add `hosts:` with at least one host, e.g. `server: { firewall: true, listen: [tcp/8080] }`",
   steps: "add `steps:` with at least one `- apply: ...` or `- expect: ...` item",
+  command: "add `command: <a command line or an argument list>`, e.g. `command: iptables -S INPUT`",
+  held: "add `held: <the name of an earlier hold step>`",
   from: "add `from: <host>`: the host the probe starts from",
   to: "add `to: <host, localhost or address>`",
   port: "add `port: <1..65535>`",
   verdict: `add \`verdict: <${EXPECTED_VERDICTS.join(" | ")}>\``,
 };
 
+/** Missing keys of a `hold` step, where `name`, `from` and `to` mean something else than elsewhere. */
+const HOLD_MISSING_HINTS: Record<string, string> = {
+  name: "add `name: <a name for later `held NAME VERDICT` expectations>`, e.g. `name: session`",
+  from: "add `from: <host>`: the host that opens the connection",
+  to: "add `to: <host>`: the lab host it connects to",
+  port: "add `port: <1..65535>`: a tcp/ or udp/ listener of the `to` host",
+};
+
+/** Shapes of the keys of a `hold` step. */
+const HOLD_SHAPE_HINTS: Record<string, string> = {
+  name: "write a name like a host name, e.g. `name: session`",
+  from: "write the name of the host that opens the connection, e.g. `from: remote`",
+  to: "write the name of the lab host it connects to, e.g. `to: server`",
+};
+
+const STEPS_HELP = "`- apply: ...`, `- expect: ...`, `- counters: ...`, `- run: ...`, `- reboot: ...` or `- hold: ...`";
+
+function missingHint(parent: Path, key: string): string | undefined {
+  if (lastKey(parent) === "hold" && parent[parent.length - 1] === "hold") return HOLD_MISSING_HINTS[key] ?? MISSING_HINTS[key];
+  return MISSING_HINTS[key];
+}
+
 /** What a value of this key looks like, for type errors. */
 const SHAPE_HINTS: Record<string, string> = {
   name: "write a one-line title, e.g. `name: Only localhost reaches the dev server`",
   description: "write a sentence saying why, e.g. `description: Port 8080 answers on loopback only`",
   hosts: "write a mapping of host names, e.g. `hosts: { server: { firewall: true }, remote: {} }`",
-  steps: "write a list of steps, each item `- apply: ...`, `- expect: ...` or `- counters: ...`",
+  steps: `write a list of steps, each item ${STEPS_HELP}`,
   firewall: "write `firewall: true` or `firewall: false` (without quotes)",
   listen: "write a list, e.g. `listen: [tcp/8080, udp/5353, http/3000]`",
   timeout: "write whole seconds from 1 to 30, e.g. `timeout: 2`",
@@ -164,15 +191,31 @@ const SHAPE_HINTS: Record<string, string> = {
   restore: "write `restore: { ipv4: path/to/rules.v4, ipv6: path/to/rules.v6 }`",
   packets: "write a comparison such as `\">= 1\"`, `\"== 0\"` or a bare number",
   bytes: "write a comparison such as `\"> 0\"`, `\"== 0\"` or a bare number",
+  networks: "write a list of network names, e.g. `networks: [lan, dmz]`",
+  router: "write `router: true` or `router: false` (without quotes)",
+  parity: "write `parity: warn` (a difference between the IPv4 and IPv6 verdicts is a warning) or `parity: fail`",
+  run: "write `run: iptables -S INPUT`, or `run: { host: server, command: iptables -S INPUT, contains: \"-P INPUT ACCEPT\" }`",
+  reboot: "write the name of the host to reboot, e.g. `reboot: server` (one host per step)",
+  hold: "write `hold: { name: session, from: remote, to: server, port: 8080 }`",
+  command: "write a command line, e.g. `command: iptables -S INPUT`, or an argument list, e.g. `command: [iptables, -S, INPUT]`",
+  exit: "write the expected exit status: a whole number from 0 to 255 (default 0), or `nonzero` for any failure",
+  contains: "write a text or a list of texts the output must contain, e.g. `contains: \"-j DROP\"`",
+  excludes: "write a text or a list of texts the output must not contain, e.g. `excludes: \"-j ACCEPT\"`",
+  matches: "write a regular expression or a list of them, e.g. `matches: \"^-A INPUT .*-j DROP$\"`",
 };
 
 /** What one item of this list looks like. */
 const ITEM_HINTS: Record<string, string> = {
   listen: "write PROTOCOL/PORT, e.g. `tcp/8080`, `udp/5353` or `http/3000`",
-  steps: "a step is a mapping with one key: `- apply: ...`, `- expect: ...` or `- counters: ...`",
-  expect: EXPECTATION_GRAMMAR_HELP,
+  steps: `a step is a mapping with one key: ${STEPS_HELP}`,
+  expect: `${EXPECTATION_GRAMMAR_HELP}; or ${HELD_GRAMMAR_HELP}`,
   counters: "a counter check is a mapping, e.g. `- { rule: -A INPUT -p tcp --dport 8080 -j DROP, packets: \">= 1\" }`",
   commands: "a command is a line (`iptables -A INPUT -j DROP`) or an argument list starting with the program (`[iptables, -A, INPUT, -j, DROP]`)",
+  command: "one argument per item, starting with the program, e.g. `[iptables, -S, INPUT]`",
+  networks: "a network name is a lowercase letter, then up to 30 lowercase letters, digits or dashes, e.g. `dmz`",
+  contains: "each item is a non-empty text the output must contain",
+  excludes: "each item is a non-empty text the output must not contain",
+  matches: "each item is a JavaScript regular expression, e.g. `\"^-P INPUT DROP$\"`",
 };
 
 /** The hint for a value at this path: about the item when the path ends in a list index. */
@@ -181,6 +224,7 @@ function hintFor(p: Path): string | undefined {
   if (k === undefined) return undefined;
   const last = p[p.length - 1];
   if (typeof last === "number") return p[p.length - 2] === k ? ITEM_HINTS[k] : undefined;
+  if (p[p.length - 2] === "hold") return HOLD_SHAPE_HINTS[k] ?? SHAPE_HINTS[k];
   return SHAPE_HINTS[k];
 }
 
@@ -206,17 +250,36 @@ function unwrapSchema(s: LooseSchema): LooseSchema {
   return cur;
 }
 
-function pickOption(s: LooseSchema, kind: "object" | "array"): LooseSchema {
+/**
+ * The option of a union that a value of this kind is checked against; among
+ * several object options, the one sharing most keys with `value` (if given).
+ */
+function pickOption(s: LooseSchema, kind: "object" | "array", value?: unknown): LooseSchema {
   const u = unwrapSchema(s);
   if (u._zod.def.type !== "union") return u;
-  for (const o of u._zod.def["options"] as LooseSchema[]) {
-    const t = unwrapSchema(o)._zod.def.type;
-    if (t === kind || (kind === "object" && t === "record")) return unwrapSchema(o);
+  const options = (u._zod.def["options"] as LooseSchema[]).map(unwrapSchema).filter((o) => {
+    const t = o._zod.def.type;
+    return t === kind || (kind === "object" && t === "record");
+  });
+  let best = options[0];
+  if (kind === "object" && isRecord(value)) {
+    const keys = Object.keys(value);
+    let bestScore = -Infinity;
+    for (const o of options) {
+      const shape = o._zod.def.type === "object" ? (o._zod.def["shape"] as Record<string, LooseSchema>) : {};
+      // Keys it knows, less required keys the value lacks.
+      const required = Object.entries(shape).filter(([, v]) => !["optional", "default"].includes(v._zod.def.type)).map(([k]) => k);
+      const score = keys.filter((k) => Object.hasOwn(shape, k)).length - required.filter((k) => !keys.includes(k)).length;
+      if (score > bestScore) {
+        best = o;
+        bestScore = score;
+      }
+    }
   }
-  return u;
+  return best ?? u;
 }
 
-function schemaAt(root: LooseSchema, p: Path): LooseSchema | undefined {
+function schemaAt(root: LooseSchema, p: Path, value?: unknown): LooseSchema | undefined {
   let s: LooseSchema | undefined = root;
   for (const seg of p) {
     if (!s) return undefined;
@@ -227,11 +290,12 @@ function schemaAt(root: LooseSchema, p: Path): LooseSchema | undefined {
     else if (def.type === "record") s = def["valueType"] as LooseSchema;
     else return undefined;
   }
-  return s ? pickOption(s, "object") : undefined;
+  return s ? pickOption(s, "object", value) : undefined;
 }
 
-function allowedKeys(p: Path): string[] {
-  const s = schemaAt(schemas.scenario as unknown as LooseSchema, p);
+/** The keys allowed in the mapping at `p` (`value`: the mapping, to choose among a union's object options). */
+function allowedKeys(p: Path, value?: unknown): string[] {
+  const s = schemaAt(schemas.scenario as unknown as LooseSchema, p, value);
   if (!s || s._zod.def.type !== "object") return [];
   return Object.keys(s._zod.def["shape"] as Record<string, unknown>);
 }
@@ -255,6 +319,7 @@ function named(p: Path): string {
 }
 
 function typeHint(p: Path, expected: readonly string[], value: unknown): string | undefined {
+  if (lastKey(p) === "reboot" && p[p.length - 1] === "reboot") return SHAPE_HINTS["reboot"];
   if (expected.includes("string") && Array.isArray(value)) {
     return "in YAML `[...]` starts a list; quote the value if it is text (e.g. an IPv6 address: `\"2001:db8::9\"`)";
   }
@@ -276,17 +341,50 @@ function typeHint(p: Path, expected: readonly string[], value: unknown): string 
   return hintFor(p);
 }
 
+/** A required key is missing at `p`: one problem at its parent (none if a misspelt key stands for it). */
+function missingKey(p: Path, raw: unknown, out: Problem[]): void {
+  const parent = p.slice(0, -1);
+  const missing = String(p[p.length - 1]);
+  // A misspelt key is reported once, as an unknown key with "did you mean".
+  const siblings = valueAt(raw, parent);
+  if (isRecord(siblings)) {
+    const allowed = allowedKeys(parent, siblings);
+    if (Object.keys(siblings).some((k) => !allowed.includes(k) && closest(k, allowed) === missing)) return;
+  }
+  out.push({
+    path: parent,
+    message: `missing required key \`${missing}\` ${where(parent)}`,
+    hint: missingHint(parent, missing) ?? `add \`${missing}:\``,
+  });
+}
+
 function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): void {
   const p: Path = [...base, ...issue.path.map((s): PathSegment => (typeof s === "number" ? s : String(s)))];
   const value = valueAt(raw, p);
   const key = lastKey(p);
+  if (key === "exit" && p[p.length - 1] === "exit" && value !== undefined) {
+    // `run.exit` is a number or a word: one message for either (zod reports whichever branch came closer).
+    out.push({
+      path: p,
+      message: `${named(p)} must be a whole number from 0 to 255 or \`nonzero\`, got ${describeValue(value)}`,
+      hint: typeof value === "string" && /^\s*[0-9]+\s*$/.test(value) ? `write the number without quotes: ${value.trim()}` : SHAPE_HINTS["exit"],
+    });
+    return;
+  }
   switch (issue.code) {
     case "invalid_union": {
+      if (value === undefined && isRecord(valueAt(raw, p.slice(0, -1))) && typeof p[p.length - 1] === "string") {
+        missingKey(p, raw, out);
+        return;
+      }
       const branches = issue.errors;
       const typeOnly = (b: readonly Issue[]): boolean => b.length === 1 && b[0]?.code === "invalid_type" && b[0].path.length === 0;
       const relevant = branches.filter((b) => !typeOnly(b));
       if (relevant.length >= 1) {
-        for (const i of relevant[0] ?? []) issueProblems(i, p, raw, out);
+        // The branch the value is nearest to: the fewest problems (each unknown key counts).
+        const weight = (b: readonly Issue[]): number => b.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 1), 0);
+        const nearest = relevant.reduce((a, b) => (weight(b) < weight(a) ? b : a));
+        for (const i of nearest) issueProblems(i, p, raw, out);
         return;
       }
       const expected = branches.flatMap((b) => (b[0]?.code === "invalid_type" ? [b[0].expected as string] : []));
@@ -300,19 +398,7 @@ function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): 
     }
     case "invalid_type": {
       if (value === undefined && issue.expected !== "undefined") {
-        const parent = p.slice(0, -1);
-        const missing = String(p[p.length - 1]);
-        // A misspelt key is reported once, as an unknown key with "did you mean".
-        const siblings = valueAt(raw, parent);
-        if (isRecord(siblings)) {
-          const allowed = allowedKeys(parent);
-          if (Object.keys(siblings).some((k) => !allowed.includes(k) && closest(k, allowed) === missing)) return;
-        }
-        out.push({
-          path: parent,
-          message: `missing required key \`${String(p[p.length - 1])}\` ${where(parent)}`,
-          hint: (key !== undefined ? MISSING_HINTS[key] : undefined) ?? `add \`${String(p[p.length - 1])}:\``,
-        });
+        missingKey(p, raw, out);
         return;
       }
       out.push({
@@ -323,11 +409,11 @@ function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): 
       return;
     }
     case "unrecognized_keys": {
-      const allowed = allowedKeys(p);
+      const allowed = allowedKeys(p, value);
       for (const k of issue.keys) {
         const suggestion = didYouMean(k, allowed);
         let hint = `${suggestion ? `${suggestion} ` : ""}allowed keys ${where(p)}: ${allowed.join(", ")}`;
-        if (p.length === 0 && ["apply", "expect", "counters"].includes(k)) hint = `\`${k}\` is a step: put it under \`steps:\` as a list item (\`- ${k}: ...\`)`;
+        if (p.length === 0 && (STEP_KINDS as readonly string[]).includes(k)) hint = `\`${k}\` is a step: put it under \`steps:\` as a list item (\`- ${k}: ...\`)`;
         if (p.length === 0 && allowedKeys(["hosts", "x"]).includes(k)) hint = `\`${k}\` belongs to a host: put it under \`hosts: { <name>: { ${k}: ... } }\``;
         out.push({ path: [...p, k], atKey: true, message: `unknown key \`${k}\` ${where(p)}`, hint });
       }
@@ -396,9 +482,11 @@ function inside(root: string, file: string): boolean {
 
 /** Characters a name, port or path may never contain (they never reach a shell; still, refuse them clearly). */
 const UNSAFE = /[;`'"\n\r\0]|\$\(/;
+/** The scenario's `name` and `description` are shown, never run: anything goes, except line breaks in the one-line `name`. */
+const UNSAFE_TITLE = /[\n\r\0]/;
 
-function unsafeWhat(s: string): string | undefined {
-  const m = UNSAFE.exec(s);
+function unsafeWhat(s: string, unsafe: RegExp = UNSAFE): string | undefined {
+  const m = unsafe.exec(s);
   if (!m) return undefined;
   if (m[0] === "\n" || m[0] === "\r") return "a line break";
   if (m[0] === "\0") return "a NUL byte";
@@ -428,7 +516,44 @@ interface HostInfo {
   readonly firewall: boolean;
   /** Undefined when the listeners could not all be read (then no listener checks, to avoid follow-on errors). */
   readonly listeners: readonly ListenerSpec[] | undefined;
+  /**
+   * The networks the host is on (DEFAULT_NETWORK when the scenario declares none);
+   * undefined when they could not be read (then no reachability checks).
+   */
+  readonly networks: readonly string[] | undefined;
+  /** `router: true` as written (even on an invalid host, to avoid follow-on errors). */
+  readonly router: boolean;
   readonly spec: HostSpec | undefined;
+}
+
+/** A `hold` step seen so far: where its name is, and the step if it is valid. */
+interface HoldInfo {
+  readonly path: Path;
+  readonly step: HoldStep | undefined;
+}
+
+const NAME_RULE = "a lowercase letter, then up to 30 lowercase letters, digits or dashes";
+
+/** The message and hint for a name that breaks the host-name syntax (hosts, networks, holds). */
+function badName(name: string, what: string): { message: string; hint: string } {
+  const unsafe = unsafeWhat(name);
+  const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31);
+  return {
+    message: unsafe ? `${what} \`${truncate(name)}\` contains ${unsafe}` : `invalid ${what} \`${truncate(name)}\``,
+    hint: `a ${what} is ${NAME_RULE}${fixed && HOST_NAME.test(fixed) && fixed !== "localhost" ? `, e.g. \`${fixed}\`` : ""}`,
+  };
+}
+
+/** A string or a list of strings (wrong types were reported by zod), as a list with each item's path. */
+function textList(value: unknown, p: Path): { text: string; path: Path }[] {
+  if (typeof value === "string") return [{ text: value, path: p }];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v: unknown, i) => (typeof v === "string" ? [{ text: v, path: [...p, i] }] : []));
+}
+
+/** Is this text a literal address (bare, or IPv6 in brackets)? */
+function isAddress(text: string): boolean {
+  return isIPv4(text) || isIPv6(text.replace(/^\[(.*)\]$/, "$1"));
 }
 
 interface CheckContext {
@@ -453,6 +578,14 @@ class Checker {
   /** False when `hosts` itself is unusable: then references to hosts are not checked (no follow-on errors). */
   hostsKnown = false;
   defaultFamilies: readonly Family[] = FAMILIES_BOTH;
+  /** Does the scenario declare `networks`? */
+  networksDeclared = false;
+  /** The declared networks as written, valid or not; undefined when unusable (or not declared). */
+  networkNames: string[] | undefined;
+  /** Holds of the steps checked so far, by name (valid or not). */
+  readonly holds = new Map<string, HoldInfo>();
+  /** Every hold name of the scenario, with the path of its first `name` (for "declared in a later step"). */
+  readonly allHolds = new Map<string, Path>();
   readonly #files = new Map<string, FixtureFile | undefined>();
 
   constructor(ctx: CheckContext) {
@@ -484,14 +617,8 @@ class Checker {
       return;
     }
     if (HOST_NAME.test(name)) return;
-    const unsafe = unsafeWhat(name);
-    const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31);
-    this.problem(
-      p,
-      unsafe ? `host name \`${truncate(name)}\` contains ${unsafe}` : `invalid host name \`${truncate(name)}\``,
-      `a host name is a lowercase letter, then up to 30 lowercase letters, digits or dashes${fixed && HOST_NAME.test(fixed) && fixed !== "localhost" ? `, e.g. \`${fixed}\`` : ""}`,
-      { atKey: true },
-    );
+    const bad = badName(name, "host name");
+    this.problem(p, bad.message, bad.hint, { atKey: true });
   }
 
   /** An existing host; reports unknown names with a suggestion. */
@@ -509,7 +636,7 @@ class Checker {
   }
 
   /** The firewall host a step applies to or counts on (explicit or the only one). */
-  firewallHost(explicit: string | undefined, hostPath: Path, stepPath: Path, example: string): string | undefined {
+  firewallHost(explicit: string | undefined, hostPath: Path, stepPath: Path, example: string, noneHint?: string): string | undefined {
     const firewalls = this.firewallHosts;
     if (explicit !== undefined) {
       if (!this.knownHost(explicit, hostPath)) return undefined;
@@ -531,7 +658,7 @@ class Checker {
     if (firewalls.length === 0) {
       // Hosts that failed validation may be meant as firewalls: stay quiet unless every host is valid.
       if (this.hostsKnown && [...this.hosts.values()].every((h) => h.spec !== undefined)) {
-        this.problem(stepPath, "there is no firewall host", `mark the host that runs the rules with \`firewall: true\`, e.g. \`hosts: { server: { firewall: true } }\``);
+        this.problem(stepPath, "there is no firewall host", noneHint ?? `mark the host that runs the rules with \`firewall: true\`, e.g. \`hosts: { server: { firewall: true } }\``);
       }
       return undefined;
     }
@@ -658,13 +785,128 @@ class Checker {
       }
       const listen = host["listen"] ?? [];
       const listeners = Array.isArray(listen) ? this.checkListeners(name, listen) : undefined;
+      const networks = this.checkHostNetworks(name, host["networks"]);
+      const router = host["router"] === true;
+      if (router) this.checkRouter(name, host, networks, misspeltFirewall);
       const parsed = schemas.host.safeParse(value);
       const spec: HostSpec | undefined =
-        parsed.success && listeners && HOST_NAME.test(name)
-          ? { name, firewall, backend: parsed.data?.backend ?? "nft", listen: listeners }
+        parsed.success && listeners && networks && HOST_NAME.test(name)
+          ? {
+              name,
+              firewall,
+              backend: parsed.data?.backend ?? "nft",
+              listen: listeners,
+              ...(this.networksDeclared ? { networks } : {}),
+              ...(router ? { router: true } : {}),
+            }
           : undefined;
-      this.hosts.set(name, { name, firewall, listeners, spec });
+      this.hosts.set(name, { name, firewall, listeners, networks, router, spec });
     }
+  }
+
+  // -- networks ----------------------------------------------------------------------
+
+  /** The scenario's `networks`: names with the host-name syntax, each once. */
+  checkNetworks(raw: unknown): void {
+    if (raw === undefined) return;
+    this.networksDeclared = true;
+    if (!Array.isArray(raw) || raw.length === 0) return; // zod reported it
+    const names: string[] = [];
+    raw.forEach((n: unknown, i) => {
+      if (typeof n !== "string") return; // zod reported it
+      const p: Path = ["networks", i];
+      if (!HOST_NAME.test(n)) {
+        const bad = badName(n, "network name");
+        this.problem(p, bad.message, bad.hint);
+      } else if (names.includes(n)) {
+        this.problem(p, `duplicate network \`${n}\``, "each network is declared once; remove the repeated name");
+      }
+      names.push(n);
+    });
+    this.networkNames = names;
+  }
+
+  /** A host's networks: declared ones, each once; the first declared network by default. */
+  checkHostNetworks(host: string, raw: unknown): readonly string[] | undefined {
+    const p: Path = ["hosts", host, "networks"];
+    if (!this.networksDeclared) {
+      if (raw === undefined) return [DEFAULT_NETWORK];
+      this.problem(
+        p,
+        `\`networks\` is set on \`${host}\`, but the scenario declares no networks`,
+        `declare them at the top level first, e.g. \`networks: [lan, dmz]\`; or remove \`networks\` from \`${host}\` (without declared networks every host is on one network)`,
+        { atKey: true },
+      );
+      return undefined;
+    }
+    const declared = this.networkNames;
+    if (raw === undefined) return declared?.[0] === undefined ? undefined : [declared[0]];
+    if (!Array.isArray(raw) || raw.length === 0 || !raw.every((n) => typeof n === "string")) return undefined; // zod reported it
+    if (declared === undefined) return undefined; // the scenario's own list is unusable (reported)
+    let ok = true;
+    raw.forEach((n: string, i) => {
+      if (!declared.includes(n)) {
+        const suggestion = didYouMean(n, declared);
+        this.problem([...p, i], `unknown network \`${truncate(n)}\``, `${suggestion ? `${suggestion} ` : ""}the scenario declares ${listWords(declared, "and")}; add \`${truncate(n)}\` to the top-level \`networks\` to declare it`);
+        ok = false;
+      } else if (raw.indexOf(n) !== i) {
+        this.problem([...p, i], `duplicate network \`${n}\` on \`${host}\``, "remove the repeated name");
+        ok = false;
+      }
+    });
+    return ok ? (raw as string[]) : undefined;
+  }
+
+  /** A router is a firewall host (NET_ADMIN for FORWARD rules) on at least two networks. */
+  checkRouter(name: string, host: Record<string, unknown>, networks: readonly string[] | undefined, misspeltFirewall: boolean): void {
+    const p: Path = ["hosts", name];
+    if ((host["firewall"] === undefined || host["firewall"] === false) && !misspeltFirewall) {
+      this.problem([...p, "router"], `\`router\` is set on \`${name}\`, which is not a firewall host`, `routers need NET_ADMIN for FORWARD rules; add \`firewall: true\` to \`${name}\``, { atKey: true });
+    }
+    if (!this.networksDeclared) {
+      this.problem(
+        [...p, "router"],
+        `router \`${name}\` needs at least two networks, but the scenario declares none`,
+        `declare them at the top level, e.g. \`networks: [lan, dmz]\`, and attach \`${name}\` to both: \`networks: [lan, dmz]\``,
+        { atKey: true },
+      );
+      return;
+    }
+    if (networks === undefined || networks.length >= 2) return;
+    const [only] = networks;
+    const other = this.networkNames?.find((n) => n !== only);
+    this.problem(
+      host["networks"] === undefined ? [...p, "router"] : [...p, "networks"],
+      `router \`${name}\` is on one network (\`${only}\`); a router needs at least two`,
+      other === undefined
+        ? `declare a second network at the top level (e.g. \`networks: [${only}, dmz]\`) and attach \`${name}\` to both`
+        : `attach it to the networks it routes between, e.g. \`networks: [${only}, ${other}]\``,
+      host["networks"] === undefined ? { atKey: true } : {},
+    );
+  }
+
+  /**
+   * Can \`from\` reach the target? On a shared network, or through one router on
+   * a network of each. Localhost and literal addresses are not checked.
+   */
+  checkReachable(from: string, to: ProbeTarget, p: Path, offset: number | undefined): boolean {
+    if (!this.networksDeclared || to.kind !== "host") return true;
+    const a = this.hosts.get(from)?.networks;
+    const b = this.hosts.get(to.host)?.networks;
+    if (!a || !b) return true; // reported elsewhere
+    if (a.some((n) => b.includes(n))) return true;
+    const routers = [...this.hosts.values()].filter((h) => h.router && h.networks);
+    if (routers.some((r) => r.networks?.some((n) => a.includes(n)) && r.networks.some((n) => b.includes(n)))) return true;
+    const side = (host: string, nets: readonly string[]): string => (nets.length === 1 ? String(nets[0]) : `${host}'s networks (${nets.join(", ")})`);
+    const na = String(a[0]);
+    const nb = String(b[0]);
+    this.problem(
+      p,
+      `${to.host} is not reachable from ${from}: no shared network and no router between ${side(from, a)} and ${side(to.host, b)}`,
+      `add a router on both networks, e.g. \`hosts: { gw: { firewall: true, router: true, networks: [${na}, ${nb}] } }\`; or attach \`${to.host}\` to ${na} as well (\`networks: [${[...b, na].join(", ")}]\`)`,
+      offset === undefined ? {} : { offset },
+    );
+    return false;
   }
 
   checkListeners(host: string, listen: readonly unknown[]): ListenerSpec[] | undefined {
@@ -724,6 +966,11 @@ class Checker {
 
   checkSteps(raw: unknown): Step[] | undefined {
     if (!Array.isArray(raw)) return undefined;
+    raw.forEach((item: unknown, i) => {
+      const hold = isRecord(item) ? item["hold"] : undefined;
+      const name = isRecord(hold) ? hold["name"] : undefined;
+      if (typeof name === "string" && !this.allHolds.has(name)) this.allHolds.set(name, ["steps", i, "hold", "name"]);
+    });
     const steps: Step[] = [];
     let complete = true;
     raw.forEach((item: unknown, i) => {
@@ -736,22 +983,35 @@ class Checker {
 
   checkStep(item: unknown, p: Path): Step | undefined {
     if (!isRecord(item)) return undefined; // zod reported it
-    const kinds = (["apply", "expect", "counters"] as const).filter((k) => Object.hasOwn(item, k));
-    const unknown = Object.keys(item).filter((k) => !["apply", "expect", "counters"].includes(k));
+    const kinds = STEP_KINDS.filter((k) => Object.hasOwn(item, k));
+    const unknown = Object.keys(item).filter((k) => !(STEP_KINDS as readonly string[]).includes(k));
     if (kinds.length === 0) {
-      if (unknown.length === 0) this.problem(p, "empty step", "a step is `- apply: ...`, `- expect: ...` or `- counters: ...`");
+      if (unknown.length === 0) this.problem(p, "empty step", `a step is ${STEPS_HELP}`);
       return undefined;
     }
     if (kinds.length > 1) {
       const second = kinds[1] as string;
-      this.problem([...p, second], `one step holds one of \`apply\`, \`expect\` or \`counters\`, this one has \`${kinds[0]}\` and \`${second}\``, `start a new step: put \`- \` before \`${second}:\``, { atKey: true });
+      this.problem(
+        [...p, second],
+        `one step holds one of ${listWords(STEP_KINDS)}, this one has \`${kinds[0]}\` and \`${second}\``,
+        `start a new step: put \`- \` before \`${second}:\``,
+        { atKey: true },
+      );
+      // A hold in a step that is not one is still a hold: later `held` lines need not complain.
+      if (kinds.includes("hold")) this.checkHold(item["hold"], [...p, "hold"], this.location(p));
       return undefined;
     }
-    if (unknown.length > 0) return undefined; // zod reported them
-    const kind = kinds[0] as "apply" | "expect" | "counters";
+    if (unknown.length > 0) {
+      if (kinds[0] === "hold") this.checkHold(item["hold"], [...p, "hold"], this.location(p));
+      return undefined; // zod reported them
+    }
+    const kind = kinds[0] as (typeof STEP_KINDS)[number];
     const value = item[kind];
     const location = this.location(p);
     if (kind === "apply") return this.checkApply(value, [...p, "apply"], location);
+    if (kind === "run") return this.checkRun(value, [...p, "run"], location);
+    if (kind === "reboot") return this.checkReboot(value, [...p, "reboot"], location);
+    if (kind === "hold") return this.checkHold(value, [...p, "hold"], location);
     if (!Array.isArray(value) || value.length === 0) return undefined;
     if (kind === "expect") {
       const expectations: Expectation[] = [];
@@ -826,39 +1086,186 @@ class Checker {
     if (Array.isArray(list)) {
       const commands: string[][] = [];
       list.forEach((c: unknown, i) => {
-        const cp: Path = [...p, "commands", i];
-        if (typeof c === "string") {
-          const split = splitCommand(c);
-          if (!split.ok) {
-            this.problem(cp, split.message, split.hint, split.offset === undefined ? {} : { offset: split.offset });
-            ok = false;
-            return;
-          }
-          commands.push(split.argv);
-          return;
-        }
-        if (!Array.isArray(c) || c.length === 0 || !c.every((a) => typeof a === "string")) {
-          ok = false; // zod reported it
-          return;
-        }
-        const argv = c as string[];
-        const bad = argv.findIndex((a) => /[\0\n\r]/.test(a));
-        if (bad >= 0) {
-          this.problem([...cp, bad], "a command argument may not contain line breaks or NUL bytes", "one argument per list item, each on one line");
-          ok = false;
-          return;
-        }
-        if ((argv[0] ?? "").trim() === "") {
-          this.problem([...cp, 0], "empty command name", "the first item is the program, e.g. `[iptables, -A, INPUT, -j, DROP]`");
-          ok = false;
-          return;
-        }
-        commands.push([...argv]);
+        const argv = this.command(c, [...p, "commands", i]);
+        if (argv) commands.push(argv);
+        else ok = false;
       });
       sources.push({ kind: "commands", commands });
     }
     if (!ok || !host) return undefined;
     return { kind: "apply", host, sources, location };
+  }
+
+  /** A command line (split like a shell, without one) or an argument array; undefined (reported) if unusable. */
+  command(c: unknown, cp: Path): string[] | undefined {
+    if (typeof c === "string") {
+      const split = splitCommand(c);
+      if (!split.ok) {
+        this.problem(cp, split.message, split.hint, split.offset === undefined ? {} : { offset: split.offset });
+        return undefined;
+      }
+      return split.argv;
+    }
+    if (!Array.isArray(c) || c.length === 0 || !c.every((a) => typeof a === "string")) return undefined; // zod reported it
+    const argv = c as string[];
+    const bad = argv.findIndex((a) => /[\0\n\r]/.test(a));
+    if (bad >= 0) {
+      this.problem([...cp, bad], "a command argument may not contain line breaks or NUL bytes", "one argument per list item, each on one line");
+      return undefined;
+    }
+    if ((argv[0] ?? "").trim() === "") {
+      this.problem([...cp, 0], "empty command name", "the first item is the program, e.g. `[iptables, -A, INPUT, -j, DROP]`");
+      return undefined;
+    }
+    return [...argv];
+  }
+
+  // -- run, reboot, hold ----------------------------------------------------------------
+
+  /** `run: COMMAND` (on the only firewall host, exit 0) or `run: { host, command, exit, contains, excludes, matches }`. */
+  checkRun(run: unknown, p: Path, location: SourceLocation): RunStep | undefined {
+    const noneHint = "name the host to run on: `run: { host: HOST, command: ... }` (any host), or mark a host `firewall: true`";
+    if (typeof run === "string") {
+      const host = this.firewallHost(undefined, p, p, `\`run: { host: HOST, command: ${truncate(run, 60)} }\``, noneHint);
+      const command = this.command(run, p);
+      if (!host || !command) return undefined;
+      return { kind: "run", host, command, exit: 0, contains: [], excludes: [], matches: [], location };
+    }
+    if (!isRecord(run)) return undefined; // zod reported it
+    const parsed = schemas.run.safeParse(run);
+    let ok = parsed.success;
+    const explicit = run["host"];
+    let host: string | undefined;
+    if (explicit === undefined) host = this.firewallHost(undefined, [...p, "host"], p, "`run: { host: HOST, command: ... }`", noneHint);
+    else if (typeof explicit === "string") {
+      if (explicit === "localhost") {
+        this.problem([...p, "host"], "`localhost` is not a host to run on", `name a lab host: ${listWords(this.hostNames)}`);
+      } else if (this.knownHost(explicit, [...p, "host"])) host = explicit;
+    }
+    const command = run["command"] === undefined ? undefined : this.command(run["command"], [...p, "command"]);
+    if (!command) ok = false;
+    const contains = textList(run["contains"], [...p, "contains"]);
+    const excludes = textList(run["excludes"], [...p, "excludes"]);
+    const matches = textList(run["matches"], [...p, "matches"]);
+    for (const x of excludes) {
+      if (x.text !== "" && contains.some((c) => c.text === x.text)) {
+        this.problem(x.path, `\`${truncate(x.text)}\` is in both \`contains\` and \`excludes\``, "the output cannot both contain and not contain a text; remove one of them");
+        ok = false;
+      }
+    }
+    for (const m of matches) {
+      if (m.text === "") continue; // zod reported it
+      try {
+        new RegExp(m.text, "m");
+      } catch (error) {
+        const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+        this.problem(
+          m.path,
+          `invalid regular expression \`${truncate(m.text)}\`: ${reason}`,
+          "`matches` takes JavaScript regular expressions (multiline): escape special characters with a backslash (`\\(`, `\\[`, `\\.`), or use `contains` for plain text",
+        );
+        ok = false;
+      }
+    }
+    if (!ok || !host || !command || !parsed.success || typeof parsed.data === "string") return undefined;
+    return {
+      kind: "run",
+      host,
+      command,
+      exit: parsed.data.exit,
+      contains: contains.map((x) => x.text),
+      excludes: excludes.map((x) => x.text),
+      matches: matches.map((x) => x.text),
+      location,
+    };
+  }
+
+  /** `reboot: HOST`, any lab host. */
+  checkReboot(reboot: unknown, p: Path, location: SourceLocation): RebootStep | undefined {
+    if (typeof reboot !== "string") return undefined; // zod reported it
+    if (reboot === "localhost") {
+      this.problem(p, "`localhost` is not a host to reboot", `name a lab host: ${listWords(this.hostNames)}`);
+      return undefined;
+    }
+    if (!this.knownHost(reboot, p)) return undefined;
+    return { kind: "reboot", host: reboot, location };
+  }
+
+  /** `hold: { name, from, to, port, protocol, family }`: a named connection to a listener of a lab host. */
+  checkHold(hold: unknown, p: Path, location: SourceLocation): HoldStep | undefined {
+    if (!isRecord(hold)) return undefined; // zod reported it
+    const parsed = schemas.hold.safeParse(hold);
+    let ok = parsed.success;
+    const name = hold["name"];
+    const namePath: Path = [...p, "name"];
+    if (typeof name === "string") {
+      const before = this.holds.get(name);
+      if (!HOST_NAME.test(name)) {
+        const bad = badName(name, "hold name");
+        this.problem(namePath, bad.message, bad.hint);
+        ok = false;
+      } else if (before) {
+        this.problem(namePath, `duplicate hold name \`${name}\``, `the hold at line ${this.location(before.path).line} is named \`${name}\` already; give each hold its own name`);
+        ok = false;
+      }
+    }
+    const from = hold["from"];
+    if (typeof from === "string") {
+      if (from === "localhost" || isAddress(from)) {
+        this.problem([...p, "from"], `the source \`${truncate(from)}\` must be a lab host`, "a hold starts from one of the scenario's hosts; write its name, e.g. `from: remote`");
+        ok = false;
+      } else if (!this.knownHost(from, [...p, "from"])) ok = false;
+    }
+    const to = hold["to"];
+    if (typeof to === "string") {
+      if (to === "localhost") {
+        this.problem([...p, "to"], "a hold goes to a lab host, not `localhost`", "holds to the source's own loopback are not supported (yet); name a lab host, e.g. `to: server`");
+        ok = false;
+      } else if (isAddress(to)) {
+        this.problem([...p, "to"], `a hold goes to a lab host, not an address (\`${truncate(to)}\`)`, "holds to literal addresses are not supported (yet); name a lab host, e.g. `to: server`");
+        ok = false;
+      } else if (/[:/]/.test(to)) {
+        this.problem([...p, "to"], `\`to\` is a host name, got \`${truncate(to)}\``, "write the port in `port:` and the protocol in `protocol:`");
+        ok = false;
+      } else if (!this.knownHost(to, [...p, "to"])) ok = false;
+    }
+    let step: HoldStep | undefined;
+    if (ok && parsed.success && typeof name === "string") {
+      const h = parsed.data;
+      const target: ProbeTarget = { kind: "host", host: h.to };
+      if (this.checkListener(h.from, target, h.port, h.protocol, [...p, "port"], undefined) && this.checkReachable(h.from, target, [...p, "to"], undefined)) {
+        step = { kind: "hold", name: h.name, from: h.from, to: target, port: h.port, protocol: h.protocol, family: h.family, location };
+      }
+    }
+    if (typeof name === "string" && !this.holds.has(name)) this.holds.set(name, { path: namePath, step });
+    return step;
+  }
+
+  /** An expectation about a held connection: the hold must come in an earlier step. */
+  heldExpectation(name: string, expected: ExpectedVerdict, p: Path, offset: number | undefined, text: string, location: SourceLocation): Expectation | undefined {
+    const hold = this.holds.get(name);
+    const at = offset === undefined ? {} : { offset };
+    if (!hold) {
+      const later = this.allHolds.get(name);
+      if (later) {
+        this.problem(p, `hold \`${name}\` is declared in a later step (line ${this.location(later).line})`, "a `held` expectation checks a connection opened by an earlier `hold` step: move the `hold` step before this one", at);
+        return undefined;
+      }
+      const known = [...this.holds.keys()];
+      const suggestion = didYouMean(name, known);
+      this.problem(
+        p,
+        `unknown hold \`${truncate(name)}\``,
+        suggestion
+          ? `${suggestion} holds declared before this step: ${listWords(known, "and")}`
+          : `${known.length > 0 ? `holds declared before this step: ${listWords(known, "and")}` : "no `hold` step comes before this one"}; a held connection is opened by an earlier step, e.g. \`- hold: { name: ${HOST_NAME.test(name) ? name : "session"}, from: HOST, to: HOST, port: PORT }\``,
+        at,
+      );
+      return undefined;
+    }
+    const h = hold.step;
+    if (!h) return undefined; // the hold itself is invalid (reported)
+    return { held: name, from: h.from, to: h.to, port: h.port, protocol: h.protocol, families: [h.family], expected, text, location };
   }
 
   // -- expectations ------------------------------------------------------------------
@@ -901,6 +1308,7 @@ class Checker {
         this.problem(p, `${r.error.message} (in \`${truncate(e.trim(), 80)}\`)`, r.error.hint, { offset: r.error.offset });
         return undefined;
       }
+      if (r.value.kind === "held") return this.heldExpectation(r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);
       const x = r.value;
       let ok = this.knownHost(x.from, p, x.spans.from.start);
       let to: ProbeTarget;
@@ -914,6 +1322,7 @@ class Checker {
       }
       const protocol = x.protocol ?? "tcp";
       if (ok && !this.checkListener(x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
+      if (ok && !this.checkReachable(x.from, to, p, x.spans.to.start)) ok = false;
       if (!ok) return undefined;
       return {
         from: x.from,
@@ -926,6 +1335,7 @@ class Checker {
         location,
       };
     }
+    if ("held" in e) return this.heldExpectation(e.held, e.verdict, [...p, "held"], undefined, `held ${e.held} ${e.verdict}`, location);
     // Object form.
     let ok = true;
     if (e.from === "localhost" || isIPv4(e.from) || isIPv6(e.from.replace(/^\[|\]$/g, ""))) {
@@ -978,6 +1388,7 @@ class Checker {
       pinned = undefined;
     }
     if (ok && !this.checkListener(e.from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
+    if (ok && !this.checkReachable(e.from, to, [...p, "to"], undefined)) ok = false;
     if (!ok) return undefined;
     const expected: ExpectedVerdict = e.verdict;
     return {
@@ -1114,12 +1525,13 @@ class Checker {
     }
     this.checkText(["name"], raw["name"], "`name`");
     if (typeof raw["name"] === "string") {
-      const unsafe = unsafeWhat(raw["name"]);
-      if (unsafe) this.problem(["name"], `\`name\` contains ${unsafe}`, "write the name as plain text on one line, without quotes, `;`, `$(` or backticks");
+      const unsafe = unsafeWhat(raw["name"], UNSAFE_TITLE);
+      if (unsafe) this.problem(["name"], `\`name\` contains ${unsafe}`, "write the name on one line; say more in `description`");
     }
     this.checkText(["description"], raw["description"], "`description`");
     const family = raw["family"];
     if (typeof family === "string" && (FAMILY_CHOICES as readonly string[]).includes(family)) this.defaultFamilies = familiesOf(family as FamilyChoice);
+    this.checkNetworks(raw["networks"]);
     this.checkHosts(raw["hosts"]);
     const steps = this.checkSteps(raw["steps"]);
     if (this.problems.length > 0 || !parsed.success || !steps) return undefined;
@@ -1132,6 +1544,8 @@ class Checker {
       hosts: hosts as HostSpec[],
       steps,
       timeoutSeconds: parsed.data.timeout,
+      ...(parsed.data.networks ? { networks: [...parsed.data.networks] } : {}),
+      parity: parsed.data.parity,
     };
   }
 }

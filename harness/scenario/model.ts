@@ -15,6 +15,13 @@ export interface SourceLocation {
 }
 
 export interface Expectation {
+  /**
+   * Set when the expectation is about a connection held open by an earlier
+   * `hold` step: from/to/port/protocol/families are copied from that hold, and
+   * the verdict says whether the held connection still passes data
+   * (`open`) or not (`dropped`, `refused`, `blocked`...).
+   */
+  readonly held?: string;
   readonly from: string;
   readonly to: ProbeTarget;
   readonly port: number;
@@ -77,7 +84,43 @@ export interface CountersStep {
   readonly location: SourceLocation;
 }
 
-export type Step = ApplyStep | ExpectStep | CountersStep;
+/** A command on a host with the expected exit status and output patterns (`iptables -C`, `-S`, `--version`). */
+export interface RunStep {
+  readonly kind: "run";
+  readonly host: string;
+  /** Argument array (a string in YAML is split shell-like, without a shell). */
+  readonly command: readonly string[];
+  /** Expected exit status: a number, or "nonzero" for any failure. */
+  readonly exit: number | "nonzero";
+  /** Substrings stdout+stderr must contain. */
+  readonly contains: readonly string[];
+  /** Substrings stdout+stderr must not contain. */
+  readonly excludes: readonly string[];
+  /** Regular expression sources (multiline flag) stdout+stderr must match. */
+  readonly matches: readonly string[];
+  readonly location: SourceLocation;
+}
+
+/** The host goes through a reboot: fresh network namespace, runtime rules gone, boot-time restores run. */
+export interface RebootStep {
+  readonly kind: "reboot";
+  readonly host: string;
+  readonly location: SourceLocation;
+}
+
+/** Opens a connection (TCP) or flow (UDP) from a peer and holds it for later `held` expectations. */
+export interface HoldStep {
+  readonly kind: "hold";
+  readonly name: string;
+  readonly from: string;
+  readonly to: ProbeTarget;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+  readonly family: Family;
+  readonly location: SourceLocation;
+}
+
+export type Step = ApplyStep | ExpectStep | CountersStep | RunStep | RebootStep | HoldStep;
 
 export interface Scenario {
   /** Absolute path of the scenario file ("<inline>" for TypeScript scenarios without one). */
@@ -88,4 +131,14 @@ export interface Scenario {
   readonly steps: readonly Step[];
   /** Probe timeout in whole seconds (OpenBSD nc -w takes whole seconds). */
   readonly timeoutSeconds: number;
+  /**
+   * Declared lab networks (optional; absent means one network, DEFAULT_NETWORK).
+   * Several networks plus a `router: true` host make a routed topology.
+   */
+  readonly networks?: readonly string[];
+  /**
+   * IPv4/IPv6 parity: when an expectation checks one family only, the other is
+   * probed too; a difference is a warning ("warn", the default) or a failure ("fail").
+   */
+  readonly parity?: "warn" | "fail";
 }

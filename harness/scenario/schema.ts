@@ -13,12 +13,21 @@ import { EXPECTATION_PATTERN } from "./expectation.ts";
 
 export const HOST_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 export const HOST_NAME_PATTERN = "^(?!localhost$)[a-z][a-z0-9-]{0,30}$";
+/** Network and hold names follow the host-name syntax. */
+export const NAME_PATTERN = "^[a-z][a-z0-9-]{0,30}$";
 export const LISTENER_PATTERN = "^(tcp|udp|http)/[0-9]{1,5}$";
 export const COMPARISON_PATTERN = "^\\s*(>=|<=|==|!=|>|<)?\\s*[0-9]+\\s*$";
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
 export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
 /** `tcp`, `tcp4`, `tcp6`, ... : a protocol, optionally pinning the family. */
 export const PROTOCOL_CHOICES = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "http", "http4", "http6"] as const;
+/** What a difference between the IPv4 and IPv6 verdicts of one expectation is. */
+export const PARITY_CHOICES = ["warn", "fail"] as const;
+/** Protocols a `hold` step can hold open. */
+export const HOLD_PROTOCOLS = ["tcp", "udp"] as const;
+export const HOLD_FAMILIES = ["ipv4", "ipv6"] as const;
+/** The step kinds; a step holds exactly one. */
+export const STEP_KINDS = ["apply", "expect", "counters", "run", "reboot", "hold"] as const;
 /** Scenario files and the fixture files they name may be at most this large. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -38,6 +47,18 @@ const hostSchema = z
       .array(z.string().meta({ pattern: LISTENER_PATTERN, description: "PROTOCOL/PORT: tcp/8080, udp/5353, http/3000." }))
       .default([])
       .meta({ description: "Listeners the host runs (each proven up on loopback before probes run)." }),
+    networks: z
+      .array(z.string().meta({ pattern: NAME_PATTERN }))
+      .min(1)
+      .optional()
+      .meta({
+        description: "Networks the host is attached to, each declared in the scenario's `networks` (default: the first declared one); only allowed when the scenario declares networks.",
+        uniqueItems: true,
+      }),
+    router: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Forwards packets between its networks (needs `firewall: true` and at least two networks)." }),
   })
   .nullable()
   .meta({ description: "A lab host; `{}` (or nothing) for a plain host with defaults." });
@@ -84,9 +105,18 @@ const expectObjectSchema = z.strictObject({
   verdict: z.enum(EXPECTED_VERDICTS).meta({ description: "`blocked` accepts refused, unreachable or dropped." }),
 });
 
+const heldObjectSchema = z.strictObject({
+  held: z.string().meta({ pattern: NAME_PATTERN, description: "The name of a connection held by an earlier `hold` step." }),
+  verdict: z.enum(EXPECTED_VERDICTS).meta({ description: "`open`: the held connection still passes data; `blocked` accepts refused, unreachable or dropped." }),
+});
+
 const expectItemSchema = z.union([
-  z.string().meta({ pattern: EXPECTATION_PATTERN, description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT, e.g. `remote -> server:8080/tcp6 dropped`." }),
+  z.string().meta({
+    pattern: EXPECTATION_PATTERN,
+    description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT, e.g. `remote -> server:8080/tcp6 dropped`; or held NAME VERDICT, e.g. `held session dropped`.",
+  }),
   expectObjectSchema,
+  heldObjectSchema,
 ]);
 
 const comparisonSchema = z
@@ -113,6 +143,41 @@ const counterCheckSchema = z
     anyOf: [{ required: ["packets"] }, { required: ["bytes"] }],
   });
 
+const commandSchema = z.union([
+  z.string().meta({ description: "A command line, split into words like a shell does but run without one (no operators or expansions)." }),
+  z.array(z.string()).min(1).meta({ description: "A command as an argument array." }),
+]);
+
+const patternsSchema = (what: string) =>
+  z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().meta({ description: what });
+
+const runObjectSchema = z.strictObject({
+  host: z.string().optional().meta({ description: "The host to run on, any lab host (default: the only firewall host)." }),
+  command: commandSchema.meta({ description: "The command: a line (split like a shell, run without one) or an argument array." }),
+  exit: z
+    .union([z.number().int().min(0).max(255), z.literal("nonzero")])
+    .default(0)
+    .meta({ description: "Expected exit status: 0..255, or `nonzero` for any failure." }),
+  contains: patternsSchema("Text (or texts) stdout+stderr must contain."),
+  excludes: patternsSchema("Text (or texts) stdout+stderr must not contain."),
+  matches: patternsSchema("JavaScript regular expression(s), multiline, stdout+stderr must match."),
+});
+
+const runSchema = z
+  .union([z.string().meta({ description: "A command line, run on the only firewall host; it must exit 0." }), runObjectSchema])
+  .meta({ description: "Run a command on a host and check its exit status and output." });
+
+const holdSchema = z
+  .strictObject({
+    name: z.string().meta({ pattern: NAME_PATTERN, description: "Names the held connection for later `held NAME VERDICT` expectations; unique in the scenario." }),
+    from: z.string().meta({ description: "The host that opens the connection." }),
+    to: z.string().meta({ pattern: HOST_NAME_PATTERN, description: "The host it connects to (a lab host; not `localhost` or an address)." }),
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(HOLD_PROTOCOLS).default("tcp").meta({ description: "tcp (a connection) or udp (a flow)." }),
+    family: z.enum(HOLD_FAMILIES).default("ipv4").meta({ description: "The address family of the connection." }),
+  })
+  .meta({ description: "Open a connection and hold it for later `held` expectations." });
+
 const stepSchema = z
   .strictObject({
     apply: applySchema.optional(),
@@ -122,8 +187,11 @@ const stepSchema = z
       .min(1)
       .optional()
       .meta({ description: "Rule counters compared since the previous counters step (or the last apply)." }),
+    run: runSchema.optional(),
+    reboot: z.string().optional().meta({ pattern: HOST_NAME_PATTERN, description: "A host that goes through a reboot (runtime rules gone, boot-time restores run)." }),
+    hold: holdSchema.optional(),
   })
-  .meta({ description: "One of `apply`, `expect` or `counters`.", minProperties: 1, maxProperties: 1 });
+  .meta({ description: "One of `apply`, `expect`, `counters`, `run`, `reboot` or `hold`.", minProperties: 1, maxProperties: 1 });
 
 export const scenarioSchema = z
   .strictObject({
@@ -131,6 +199,15 @@ export const scenarioSchema = z
     description: z.string().min(1).meta({ description: "Why: what this scenario proves." }),
     family: familyChoice.default("both").meta({ description: "Default family of expectations." }),
     timeout: z.number().int().min(1).max(30).default(2).meta({ description: "Probe timeout in whole seconds." }),
+    parity: z
+      .enum(PARITY_CHOICES)
+      .default("warn")
+      .meta({ description: "When an expectation checks one family, the other is probed too; a different verdict is a warning (`warn`) or a failure (`fail`)." }),
+    networks: z
+      .array(z.string().meta({ pattern: NAME_PATTERN }))
+      .min(1)
+      .optional()
+      .meta({ description: "Lab networks (default: one network). Hosts choose theirs with `networks`; a `router: true` host joins two.", uniqueItems: true }),
     hosts: z
       .record(z.string(), hostSchema)
       .meta({ description: "The lab hosts by name.", minProperties: 1, propertyNames: { pattern: HOST_NAME_PATTERN } }),
@@ -146,6 +223,8 @@ export const schemas = {
   expectItem: expectItemSchema,
   counterCheck: counterCheckSchema,
   comparison: comparisonSchema,
+  run: runSchema,
+  hold: holdSchema,
 } as const;
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -154,3 +233,5 @@ export type StepInput = z.input<typeof stepSchema>;
 export type ApplyInput = z.input<typeof applySchema>;
 export type ExpectItemInput = z.input<typeof expectItemSchema>;
 export type CounterCheckInput = z.input<typeof counterCheckSchema>;
+export type RunInput = z.input<typeof runSchema>;
+export type HoldInput = z.input<typeof holdSchema>;
