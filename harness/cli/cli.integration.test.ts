@@ -16,7 +16,7 @@ const fwspec = (...args: string[]) => execa(process.execPath, [CLI, ...args], { 
 describe("fwspec run", () => {
   it("passes the shipped localhost-only scenario and writes JSON and JUnit that parse", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
-    const r = await fwspec("run", "scenarios/localhost-only.yaml", "--json", join(dir, "r.json"), "--junit", join(dir, "r.xml"));
+    const r = await fwspec("run", "scenarios/restrict-localhost/02-localhost-only-both-families.yaml", "--json", join(dir, "r.json"), "--junit", join(dir, "r.xml"));
     expect(r.exitCode, r.all).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
     expect(report.scenarios).toHaveLength(1);

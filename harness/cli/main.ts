@@ -5,10 +5,11 @@ import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
-import { removeAll } from "../lab/resources.ts";
+import { removeAll, removeRun, type RemovedResources } from "../lab/resources.ts";
 import { FAMILIES } from "../model/types.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
-import { runScenarios } from "./run.ts";
+import { runScenarios, runScenariosWithReport } from "./run.ts";
+import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "./validate.ts";
 
 function fail(error: unknown): never {
@@ -69,6 +70,30 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("stability")
+    .description("run the scenarios N times and count verdicts that changed between runs (target: 0)")
+    .argument("[paths...]", "scenario files, directories or globs", [])
+    .option("--runs <n>", "how many runs", "20")
+    .action(async (paths: string[], opts: { runs: string }) => {
+      const runs = Number(opts.runs);
+      if (!Number.isInteger(runs) || runs < 2 || runs > 1000) throw new InputError(`--runs must be a whole number from 2 to 1000, not \`${opts.runs}\``);
+      const progress = consoleProgress();
+      const maps: Map<string, string>[] = [];
+      const started = Date.now();
+      for (let i = 1; i <= runs; i++) {
+        const { code, report } = await runScenariosWithReport(paths, { quiet: true }, { step: () => {}, info: () => {} });
+        if (!report) throw new FwspecError(`run ${i} produced no report (exit ${code})`);
+        maps.push(verdictMap(report));
+        const changes = changedVerdicts(maps).filter((c) => c.run === i);
+        progress.step(`run ${i}/${runs}: ${report.scenarios.length} scenarios, ${maps[i - 1]!.size} verdicts, ${report.summary.failed} failed, ${report.summary.errors} errors, ${changes.length} changed since run 1`);
+      }
+      const changes = changedVerdicts(maps);
+      for (const c of changes) process.stdout.write(`changed in run ${c.run}: ${c.cell}: ${c.first} → ${c.now}\n`);
+      process.stdout.write(`${runs} runs, ${maps[0]?.size ?? 0} verdicts per run, ${changes.length} changed verdicts, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      process.exitCode = changes.length === 0 ? EXIT.ok : EXIT.failed;
+    });
+
+  program
     .command("validate")
     .description("check scenario files without Docker: every problem with file:line:column and a hint")
     .argument("[paths...]", "scenario files, directories or globs", [])
@@ -88,15 +113,35 @@ export function buildProgram(): Command {
 
   program
     .command("cleanup")
-    .description("remove every fwspec container and network on this engine, and say what was removed")
-    .action(async () => {
+    .description("remove every fwspec container and network on this engine (or one run's), and say what was removed")
+    .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
+    .action(async (opts: { run?: string }) => {
       const docker = await connectEngine();
-      const removed = await removeAll(docker);
+      let removed: RemovedResources;
+      if (opts.run) {
+        if (!/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
+        const containers: string[] = [];
+        const networks: string[] = [];
+        let quiet = 0;
+        const deadline = Date.now() + 30_000;
+        while (quiet < 4 && Date.now() < deadline) {
+          const r = await removeRun(docker, opts.run);
+          containers.push(...r.containers);
+          networks.push(...r.networks);
+          quiet = r.containers.length + r.networks.length === 0 ? quiet + 1 : 0;
+          await new Promise((res) => setTimeout(res, 250));
+        }
+        removed = { containers, networks };
+      } else {
+        removed = await removeAll(docker);
+      }
       const lines = [
         ...removed.containers.map((c) => `removed container ${c}`),
         ...removed.networks.map((n) => `removed network ${n}`),
       ];
-      process.stdout.write(lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n");
+      const text = lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
+      if (opts.run) process.stderr.write(text.replace(/^/gm, "fwspec cleanup: "));
+      else process.stdout.write(text);
     });
 
   return program;

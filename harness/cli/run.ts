@@ -4,6 +4,8 @@
  * vitest test files and report (exit 0 all held, 1 otherwise).
  */
 import { relative, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { execaSync } from "execa";
 import { startVitest } from "vitest/node";
 import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
@@ -13,6 +15,7 @@ import { newRunId, removeRun } from "../lab/resources.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { FwspecReporter } from "../report/reporter.ts";
+import type { RunReport } from "../report/model.ts";
 import { scenarioPlugin } from "../runner/vitest-plugin.ts";
 import { validateFiles } from "./validate.ts";
 
@@ -23,9 +26,20 @@ export interface RunOptions {
   readonly family?: Family | "both";
   readonly timeout?: number;
   readonly shard?: string;
+  /** No console report (stability runs print their own summary). */
+  readonly quiet?: boolean;
+}
+
+export interface RunOutcome {
+  readonly code: ExitCode;
+  readonly report: RunReport | undefined;
 }
 
 export async function runScenarios(paths: readonly string[], options: RunOptions, progress: Progress): Promise<ExitCode> {
+  return (await runScenariosWithReport(paths, options, progress)).code;
+}
+
+export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
   const { files, scenarios } = validateFiles(paths);
   progress.step(`${files.length} scenario file(s) valid`);
   const docker = await connectEngine();
@@ -34,11 +48,33 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   const hostBefore = await snapshotHostFirewall();
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
+  process.env["FWSPEC_OWNER_PID"] = String(process.pid);
+  // Ctrl-C or a CI timeout: vitest exits this process within a millisecond of the
+  // signal, so the cleanup runs in a detached `fwspec cleanup --run` that outlives it.
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    process.exitCode = signal === "SIGINT" ? 130 : 143;
+    process.stderr.write(`\nfwspec: ${signal}: stopping workers; removing this run's containers and networks (fwspec cleanup --run ${runId})\n`);
+    execaSync("pkill", ["-TERM", "-P", String(process.pid)], { reject: false });
+    const cleaner = spawn(process.execPath, [resolve(PROJECT_ROOT, "harness/cli/main.ts"), "cleanup", "--run", runId], {
+      detached: true,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    cleaner.unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   if (options.family) process.env["FWSPEC_FAMILY"] = options.family;
   if (options.timeout) process.env["FWSPEC_TIMEOUT"] = String(options.timeout);
 
   const headers = new Map(scenarios.map((s) => [s.file, { file: s.file, name: s.name, description: s.description }]));
-  const reporter = new FwspecReporter({ headers, ...(options.json ? { jsonFile: resolve(options.json) } : {}) });
+  const reporter = new FwspecReporter({
+    headers,
+    ...(options.json ? { jsonFile: resolve(options.json) } : {}),
+    ...(options.quiet ? { print: () => {} } : {}),
+  });
   const cwd = process.cwd();
   let vitestFailed = false;
   const cleanup = () => removeRun(docker, runId).catch(() => undefined);
@@ -55,7 +91,7 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
         globalSetup: [resolve(PROJECT_ROOT, "harness/testing/global-setup.ts")],
         reporters: [
           reporter,
-          ["default", { summary: false }],
+          ...(options.quiet ? [] : [["default", { summary: false }] as ["default", { summary: boolean }]]),
           ...(options.junit ? [["junit", { outputFile: resolve(options.junit) }] as ["junit", { outputFile: string }]] : []),
         ],
         ...(options.filter ? { testNamePattern: options.filter } : {}),
@@ -75,10 +111,10 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
   if (changed.length > 0) {
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${changed.join(", ")}).\nfwspec applies rules only inside lab containers; something else on this machine changed it, or an engine outside fwspec's control did. The run fails.\n`);
-    return EXIT.failed;
+    return { code: EXIT.failed, report: reporter.report };
   }
   const report = reporter.report;
-  if (!report) return EXIT.failed;
+  if (!report) return { code: EXIT.failed, report };
   const allPassed = report.scenarios.length > 0 && report.scenarios.every((s) => s.status === "passed");
-  return allPassed && !vitestFailed ? EXIT.ok : EXIT.failed;
+  return { code: allPassed && !vitestFailed ? EXIT.ok : EXIT.failed, report };
 }

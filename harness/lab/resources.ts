@@ -15,7 +15,17 @@ export function newRunId(): string {
   return randomBytes(4).toString("hex");
 }
 
-export function resourceLabels(runId: string, lab: string, pid: number = process.pid): Record<string, string> {
+/**
+ * The process that owns a run's resources: the fwspec or vitest main process
+ * (exported to workers as FWSPEC_OWNER_PID), so that a SIGKILLed run is swept
+ * even if one of its workers outlives it.
+ */
+export function ownerPid(env: NodeJS.ProcessEnv = process.env): number {
+  const pid = Number(env["FWSPEC_OWNER_PID"]);
+  return Number.isInteger(pid) && pid > 0 ? pid : process.pid;
+}
+
+export function resourceLabels(runId: string, lab: string, pid: number = ownerPid()): Record<string, string> {
   return { [LABEL_PRODUCT]: "lab", [LABEL_RUN]: runId, [LABEL_PID]: String(pid), [LABEL_LAB]: lab };
 }
 

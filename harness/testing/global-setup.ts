@@ -23,7 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup` (npm test does it for you)" });
   }
   await sweepOrphans(docker);
-  const runId = newRunId();
+  // Workers label what they create with this process's pid (see ownerPid).
+  process.env["FWSPEC_OWNER_PID"] ??= String(process.pid);
+  const runId = process.env["FWSPEC_RUN_ID"] ?? newRunId();
   project.provide("fwspecImage", image);
   project.provide("fwspecRunId", runId);
   return async () => {
