@@ -205,7 +205,7 @@ export class ScenarioSession implements AsyncDisposable {
       ? await this.#parity(expectation, family, result)
       : undefined;
     let status = judgeVerdict(expectation.expected, result.verdict);
-    let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, result.verdict);
+    let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, result.verdict, decidedBy.map((d) => d.rule));
     if (status === "passed" && parity?.differs && this.scenario.parity === "fail") {
       status = "failed";
       explanation = `IPv4/IPv6 parity: ${family} is ${result.verdict} but ${parity.family} is ${parity.verdict} (parity: fail)`;
