@@ -281,7 +281,7 @@ async function destroy(docker: Dockerode, containerIds: readonly string[], netwo
   );
 }
 
-async function takenSlots(docker: Dockerode): Promise<Set<number>> {
+export async function takenSlots(docker: Dockerode): Promise<Set<number>> {
   const taken = new Set<number>();
   for (const n of await docker.listNetworks()) {
     for (const c of n.IPAM?.Config ?? []) {

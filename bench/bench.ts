@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: the hand-written way versus fwspec, in one process tree on
+ * this machine, with figures printed (no assertions; timing is not a test).
+ *
+ * (a) By hand, as a user's shell script would: for each of six seed policies a
+ *     fresh network and two fresh containers, listeners, the rules, then each
+ *     check as a sequential `docker exec … nc -z -w 2`, then removal. 18 IPv4 checks.
+ * (b) fwspec running the same six policies as scenarios (bench/scenarios/) with
+ *     IPv4 and IPv6, counter checks and exact verdicts.
+ *
+ * Options: --cold also removes the lab image first and counts its rebuild.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { connectEngine } from "../harness/env/engine.ts";
+import { ensureLabImage, PROJECT_ROOT } from "../harness/env/images.ts";
+import { subnetForSlot, pickSlot } from "../harness/lab/addresses.ts";
+import { takenSlots } from "../harness/lab/lab.ts";
+import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
+import { runScenariosWithReport } from "../harness/cli/run.ts";
+import { silentProgress } from "../harness/progress.ts";
+import { FwspecError } from "../harness/errors.ts";
+
+interface HandCheck {
+  readonly from: "client" | "server";
+  readonly port: number;
+}
+
+interface HandPolicy {
+  readonly name: string;
+  readonly listen: string;
+  readonly rules: string;
+  readonly checks: readonly HandCheck[];
+}
+
+const fixture = (name: string) => readFileSync(join(PROJECT_ROOT, "fixtures", name), "utf8");
+
+const POLICIES: readonly HandPolicy[] = [
+  { name: "localhost-only 8080", listen: "tcp/8080 tcp/8081", rules: fixture("localhost-only.sh"), checks: [{ from: "client", port: 8080 }, { from: "client", port: 8081 }, { from: "server", port: 8080 }] },
+  { name: "multiport 8080,8081", listen: "tcp/8080 tcp/8081 tcp/3000", rules: fixture("multiport.sh"), checks: [{ from: "client", port: 8080 }, { from: "client", port: 8081 }, { from: "client", port: 3000 }] },
+  { name: "REJECT icmp-port-unreachable", listen: "tcp/8080 tcp/8081", rules: "iptables -A INPUT -p tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable\n", checks: [{ from: "client", port: 8080 }, { from: "client", port: 8081 }, { from: "server", port: 8080 }] },
+  { name: "flush + ESTABLISHED + -i lo + drop 3000", listen: "tcp/3000 tcp/8081", rules: fixture("flush-established-lo-drop-3000.sh"), checks: [{ from: "server", port: 3000 }, { from: "client", port: 3000 }, { from: "client", port: 8081 }] },
+  { name: "NODE_PROTECT chain", listen: "tcp/8080 tcp/8081", rules: fixture("node-protect.sh"), checks: [{ from: "server", port: 8080 }, { from: "client", port: 8080 }, { from: "client", port: 8081 }] },
+  { name: "-I INPUT 1 DROP before ACCEPT", listen: "tcp/8080 tcp/8081", rules: "iptables -A INPUT -p tcp -j ACCEPT\niptables -I INPUT 1 -p tcp --dport 8080 -j DROP\n", checks: [{ from: "client", port: 8080 }, { from: "client", port: 8081 }, { from: "server", port: 8081 }] },
+];
+
+const docker = (...args: string[]) => execa("docker", args, { reject: false });
+
+function stats(values: readonly number[]): { median: number; p95: number; n: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { median: at(0.5), p95: at(0.95), n: s.length };
+}
+
+async function handWritten(image: string, runId: string): Promise<{ wallMs: number; checks: number; latencies: Map<string, number[]> }> {
+  const engine = await connectEngine();
+  const labels = Object.entries(resourceLabels(runId, "bench-hand")).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+  const latencies = new Map<string, number[]>();
+  let checks = 0;
+  const started = performance.now();
+  for (const [i, p] of POLICIES.entries()) {
+    const plan = subnetForSlot(pickSlot(await takenSlots(engine)));
+    const net = `fwspec-${runId}-hand-${i}`;
+    await docker("network", "create", "--internal", "--subnet", plan.ipv4Subnet, ...labels, net);
+    const server = `${net}-server`;
+    const client = `${net}-client`;
+    await docker("run", "-d", "--name", server, "--network", net, "--cap-add", "NET_ADMIN", "--init", "--sysctl", "net.ipv4.icmp_ratelimit=0", "-e", `FWSPEC_LISTEN=${p.listen}`, ...labels, image);
+    await docker("run", "-d", "--name", client, "--network", net, "--init", ...labels, image);
+    // A script waits for its listeners before it can test anything.
+    for (const spec of p.listen.split(" ")) {
+      const port = spec.split("/")[1]!;
+      for (let t = 0; t < 50 && (await docker("exec", server, "nc", "-z", "127.0.0.1", port)).exitCode !== 0; t++) await new Promise((r) => setTimeout(r, 100));
+    }
+    await docker("exec", server, "sh", "-e", "-c", p.rules);
+    const ip = (await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", server)).stdout.trim();
+    for (const c of p.checks) {
+      const t0 = performance.now();
+      const r = await docker("exec", c.from === "client" ? client : server, "nc", "-z", "-w", "2", c.from === "client" ? ip : "127.0.0.1", String(c.port));
+      const ms = performance.now() - t0;
+      const kind = r.exitCode === 0 ? "open" : ms >= 1900 ? "dropped" : "refused";
+      latencies.set(kind, [...(latencies.get(kind) ?? []), ms]);
+      checks++;
+    }
+    await docker("rm", "-f", server, client);
+    await docker("network", "rm", net);
+  }
+  return { wallMs: performance.now() - started, checks, latencies };
+}
+
+async function main(): Promise<void> {
+  const cold = process.argv.includes("--cold");
+  const engine = await connectEngine();
+  const runId = newRunId();
+  process.env["FWSPEC_RUN_ID"] = runId;
+  let imageMs = 0;
+  if (cold) {
+    const { labImageTag } = await import("../harness/env/images.ts");
+    await engine.getImage(labImageTag()).remove({ force: true }).catch(() => undefined);
+  }
+  const t0 = performance.now();
+  const image = await ensureLabImage(engine, silentProgress);
+  imageMs = performance.now() - t0;
+
+  try {
+    process.stdout.write(`fwspec bench (${cold ? "cold: lab image rebuilt" : "warm: images cached"}) on ${(await import("node:os")).cpus().length} cores\n\n`);
+    process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
+    const hand = await handWritten(image, runId);
+    process.stdout.write(`    ${hand.checks} checks (IPv4 only) in ${(hand.wallMs / 1000).toFixed(1)} s, ${(hand.checks / (hand.wallMs / 1000)).toFixed(2)} checks/s\n`);
+    for (const [k, v] of hand.latencies) {
+      const s = stats(v);
+      process.stdout.write(`    ${k.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+    }
+
+    process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
+    const t1 = performance.now();
+    const { report } = await runScenariosWithReport([join(PROJECT_ROOT, "bench/scenarios")], { quiet: true }, silentProgress);
+    const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
+    if (!report) throw new FwspecError("fwspec produced no report");
+    const expectations = report.scenarios.flatMap((s) => s.expectations);
+    const counters = report.scenarios.flatMap((s) => s.counters);
+    const checks = expectations.length + counters.length;
+    const failed = report.summary.failed + report.summary.errors;
+    process.stdout.write(`    ${expectations.length} probes + ${counters.length} counter checks = ${checks} checks in ${(fwMs / 1000).toFixed(1)} s${cold ? ` (image ${(imageMs / 1000).toFixed(1)} s included)` : ""}, ${(expectations.length / (fwMs / 1000)).toFixed(2)} probes/s; ${failed} failed\n`);
+    for (const verdict of ["open", "refused", "dropped", "unreachable"]) {
+      const v = expectations.filter((e) => e.actual === verdict).map((e) => e.evidence.durationMs);
+      if (v.length === 0) continue;
+      const s = stats(v);
+      process.stdout.write(`    ${verdict.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+    }
+    const ratio = hand.wallMs / fwMs;
+    process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 10x with >= 2x the checks)\n`);
+  } finally {
+    await removeRun(engine, runId).catch(() => undefined);
+  }
+}
+
+await main();
