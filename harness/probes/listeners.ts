@@ -52,3 +52,27 @@ export async function proveListeners(lab: StartedLab, progress: Progress = silen
   if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
   return (await Promise.all(jobs)).flat();
 }
+
+/**
+ * After a reboot the restored rules may block even loopback, so a listener's
+ * return is proven from its socket (`ss`), not by a probe through the firewall.
+ */
+export async function awaitListening(host: StartedHost, listener: ListenerSpec): Promise<number> {
+  const argv = ["ss", "-H", listener.protocol === "udp" ? "-lun" : "-ltn", "sport", "=", `:${listener.port}`];
+  let tries = 0;
+  try {
+    await pRetry(
+      async () => {
+        tries++;
+        const r = await host.exec(argv);
+        if (r.exitCode !== 0 || r.stdout.trim() === "") throw new LabError(`no ${listener.protocol} socket listening on ${listener.port}`);
+      },
+      { retries: 40, minTimeout: 50, maxTimeout: 300, factor: 1.5, maxRetryTime: 10_000 },
+    );
+  } catch {
+    throw new LabError(`listener ${listener.protocol}/${listener.port} on ${host.name} did not come back after the reboot (${tries} tries)`, {
+      hint: `reproduce with: ${host.repro(argv)}`,
+    });
+  }
+  return tries;
+}

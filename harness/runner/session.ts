@@ -8,7 +8,7 @@ import { FwspecError, LabError } from "../errors.ts";
 import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
 import type { Family } from "../model/types.ts";
-import { type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
+import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { type ProbeResult, resolveTarget, runProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
@@ -164,7 +164,8 @@ export class ScenarioSession implements AsyncDisposable {
     for (const [name, held] of this.#held) if (held.from.name === host) this.#held.delete(name);
     await this.lab.reboot(host);
     const h = this.lab.host(host);
-    this.listenerProofs.push(...(await Promise.all(h.spec.listen.map((l) => proveListener(h, l)))).flat());
+    // Restored rules may block loopback too: prove the sockets, not reachability.
+    await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
     if (h.spec.firewall) await this.#rebaseline([host]);
   }
 
