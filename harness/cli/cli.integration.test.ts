@@ -2,7 +2,7 @@
  * The fwspec command end to end: real scenarios, real containers, exit codes,
  * and reports that parse.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -43,5 +43,23 @@ describe("fwspec run", () => {
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
     expect(report.scenarios[0]!.status).toBe("failed");
     expect(report.summary.failed).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a rules file that fails inside the container errors its scenario; the others still run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
+    writeFileSync(join(dir, "package.json"), "{}\n");
+    mkdirSync(join(dir, "scenarios"));
+    writeFileSync(join(dir, "broken.rules.v4"), "*filter\n-A INPUT -p tcp --dport 8080 -j NOSUCHTARGET\nCOMMIT\n");
+    const hosts = "hosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\n";
+    writeFileSync(join(dir, "scenarios", "a-broken.yaml"), `name: broken restore file\ndescription: iptables-restore --test rejects it\nfamily: ipv4\n${hosts}steps:\n  - apply: { host: server, restore: { ipv4: ../broken.rules.v4 } }\n  - expect:\n      - remote -> server:8080 dropped\n`);
+    writeFileSync(join(dir, "scenarios", "b-good.yaml"), `name: good\ndescription: still runs\nfamily: ipv4\n${hosts}steps:\n  - expect:\n      - remote -> server:8080 open\n`);
+    const r = await execa(process.execPath, [CLI, "run", "scenarios", "--json", "r.json"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
+    const byName = new Map(report.scenarios.map((s) => [s.name, s]));
+    expect(byName.get("broken restore file")?.status).toBe("error");
+    expect(JSON.stringify(byName.get("broken restore file"))).toMatch(/iptables-restore --test/);
+    expect(byName.get("good")?.status).toBe("passed");
+    expect(r.stdout).toMatch(/not run: step 1 \(apply, line \d+\) failed/);
   });
 });
