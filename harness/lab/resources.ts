@@ -46,6 +46,12 @@ export interface RemovedResources {
 
 type Filter = (labels: Record<string, string>) => boolean;
 
+/** 404 (gone) and 409 (removal already in progress, by a concurrent sweep) mean someone else is done with it. */
+function alreadyGoing(error: unknown): boolean {
+  const code = (error as { statusCode?: number }).statusCode;
+  return code === 404 || code === 409;
+}
+
 async function removeMatching(docker: Dockerode, filter: Filter): Promise<RemovedResources> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_PRODUCT}=lab`] } });
   const removedContainers: string[] = [];
@@ -57,7 +63,7 @@ async function removeMatching(docker: Dockerode, filter: Filter): Promise<Remove
           await docker.getContainer(c.Id).remove({ force: true, v: true });
           removedContainers.push((c.Names[0] ?? c.Id).replace(/^\//, ""));
         } catch (error) {
-          if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+          if (!alreadyGoing(error)) throw error;
         }
       }),
   );
@@ -68,15 +74,23 @@ async function removeMatching(docker: Dockerode, filter: Filter): Promise<Remove
       await docker.getNetwork(n.Id).remove();
       removedNetworks.push(n.Name);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      if (!alreadyGoing(error)) throw error;
     }
   }
   return { containers: removedContainers.sort(), networks: removedNetworks.sort() };
 }
 
-/** Removes resources whose owning process is gone (a SIGKILLed run). */
-export function sweepOrphans(docker: Dockerode): Promise<RemovedResources> {
-  return removeMatching(docker, (labels) => !processAlive(Number(labels[LABEL_PID])));
+/**
+ * Removes resources whose owning process is gone (a SIGKILLed run). Best
+ * effort: concurrent runs sweep at the same time, and a sweep never fails a
+ * lab start (what it could not remove, the next sweep or `fwspec cleanup` will).
+ */
+export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources> {
+  try {
+    return await removeMatching(docker, (labels) => !processAlive(Number(labels[LABEL_PID])));
+  } catch {
+    return { containers: [], networks: [] };
+  }
 }
 
 /** Removes every resource of one run. */

@@ -5,6 +5,12 @@ import { parseSave, type SavedRuleset } from "./saved.ts";
 
 export type CounterReading = Readonly<Record<Family, SavedRuleset>>;
 
+/** One family's rules with counters (half the work of readCounters). */
+export async function readFamilyCounters(host: StartedHost, family: Family): Promise<SavedRuleset> {
+  const r = await host.run([family === "ipv4" ? "iptables-save" : "ip6tables-save", "-c"], `reading ${family} counters`);
+  return parseSave(r.stdout, family);
+}
+
 export async function readCounters(host: StartedHost): Promise<CounterReading> {
   const [ipv4, ipv6] = await Promise.all([
     host.run(["iptables-save", "-c"], "reading IPv4 counters"),

@@ -12,7 +12,8 @@ import { awaitListening, type ListenerProof, proveListeners } from "../probes/li
 import { type ProbeResult, resolveTarget, runProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
-import { type CounterReading, readCounters } from "../rules/counters.ts";
+import { type CounterReading, readCounters, readFamilyCounters } from "../rules/counters.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
 import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
 import type { ApplyStep, CounterCheck, Expectation, HoldStep, RunStep, Scenario } from "../scenario/model.ts";
@@ -139,6 +140,13 @@ export class ScenarioSession implements AsyncDisposable {
     await Promise.all(hosts.map(async (h) => this.#baseline.set(h, await readCounters(this.lab.host(h)))));
   }
 
+  #hostsOnPath(e: Expectation): string[] {
+    // A literal address may be any host's: then every firewall host is on the path.
+    if (e.to.kind === "address") return this.#firewallHosts();
+    const names = new Set([e.from, ...(e.to.kind === "host" ? [e.to.host] : [])]);
+    return this.scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || h.router === true)).map((h) => h.name);
+  }
+
   #firewallHosts(): string[] {
     return this.scenario.hosts.filter((h) => h.firewall).map((h) => h.name);
   }
@@ -185,9 +193,12 @@ export class ScenarioSession implements AsyncDisposable {
   /** One probe for one expectation and family; never retried. */
   async probe(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
     if (expectation.held !== undefined) return this.#probeHeld(expectation, family);
-    const fw = this.#firewallHosts();
-    const before = new Map<string, CounterReading>();
-    await Promise.all(fw.map(async (h) => before.set(h, await readCounters(this.lab.host(h)))));
+    // Only hosts the packet can cross have rules that can count it: the prober
+    // (OUTPUT), the target (INPUT) and the routers (FORWARD).
+    const fw = this.#hostsOnPath(expectation);
+    const read = (h: string) => readFamilyCounters(this.lab.host(h), family);
+    const before = new Map<string, SavedRuleset>();
+    await Promise.all(fw.map(async (h) => before.set(h, await read(h))));
     const result = await runProbe(this.lab, {
       from: expectation.from,
       to: expectation.to,
@@ -197,11 +208,8 @@ export class ScenarioSession implements AsyncDisposable {
       timeoutSeconds: this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds,
     });
     const decidedBy: RuleDelta[] = [];
-    for (const h of fw) {
-      const after = await readCounters(this.lab.host(h));
-      const prev = before.get(h)!;
-      decidedBy.push(...counterDeltas(prev[family], after[family]).filter((d) => d.packets > 0));
-    }
+    const after = await Promise.all(fw.map(async (h) => [h, await read(h)] as const));
+    for (const [h, reading] of after) decidedBy.push(...counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
     const parity = this.familiesOf(expectation).length === 1 && expectation.to.kind !== "address"
       ? await this.#parity(expectation, family, result)
       : undefined;
