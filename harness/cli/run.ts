@@ -106,6 +106,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     await vitest?.close();
     vitestFailed = process.exitCode !== undefined && process.exitCode !== 0;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await cleanup();
   }
   const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
