@@ -5,6 +5,7 @@
  * rules are restored to what they were before, and the error names the command,
  * its exit code and stderr. Afterwards the loaded ruleset is recorded as evidence.
  */
+import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
 import type { StartedHost } from "../lab/lab.ts";
 import type { Family } from "../model/types.ts";
@@ -36,10 +37,9 @@ export async function readLoaded(host: StartedHost): Promise<LoadedRuleset> {
   return { ipv4: ipv4!, ipv6: ipv6!, digest: effectiveDigest(ipv4!, ipv6!) };
 }
 
-let sequence = 0;
+/** A fresh file name inside the host for staged rules (kept there as evidence). */
 function stagingPath(host: StartedHost, suffix: string): string {
-  sequence += 1;
-  return `/tmp/fwspec/${host.name}-${process.pid}-${sequence}.${suffix}`;
+  return `/tmp/fwspec/${host.name}-${randomBytes(4).toString("hex")}.${suffix}`;
 }
 
 function describeSource(source: RuleSource): string {
