@@ -86,6 +86,11 @@ export function buildProgram(): Command {
         maps.push(verdictMap(report));
         const changes = changedVerdicts(maps).filter((c) => c.run === i);
         progress.step(`run ${i}/${runs}: ${report.scenarios.length} scenarios, ${maps[i - 1]!.size} verdicts, ${report.summary.failed} failed, ${report.summary.errors} errors, ${changes.length} changed since run 1`);
+        // Say why, so a flake can be chased rather than just counted.
+        for (const sc of report.scenarios.filter((x) => x.status !== "passed")) {
+          const why = [...sc.errors, ...sc.steps.filter((x) => x.status !== "passed").map((x) => x.message), ...sc.expectations.filter((x) => x.status !== "passed").map((x) => `${x.text} [${x.family}]: ${x.actual} (${x.reason})`)];
+          progress.info(`${sc.status}: ${sc.file}: ${why[0] ?? "no detail"}`);
+        }
       }
       const changes = changedVerdicts(maps);
       for (const c of changes) process.stdout.write(`changed in run ${c.run}: ${c.cell}: ${c.first} → ${c.now}\n`);
