@@ -135,10 +135,6 @@ export class StartedHost implements CommandTarget {
     return this.#container.getId();
   }
 
-  address(family: Family): string {
-    return family === "ipv4" ? this.addresses.ipv4 : this.addresses.ipv6;
-  }
-
   loopback(family: Family): string {
     return family === "ipv4" ? "127.0.0.1" : "::1";
   }

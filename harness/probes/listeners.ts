@@ -10,7 +10,8 @@ import { LabError } from "../errors.ts";
 import type { StartedHost, StartedLab } from "../lab/lab.ts";
 import type { ListenerSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { BOTH_FAMILIES, type ProbeResult, runProbeFrom } from "./probe.ts";
+import { FAMILIES } from "../model/types.ts";
+import { type ProbeResult, runProbeFrom } from "./probe.ts";
 
 export interface ListenerProof {
   readonly host: string;
@@ -21,7 +22,7 @@ export interface ListenerProof {
 
 export async function proveListener(host: StartedHost, listener: ListenerSpec): Promise<ListenerProof[]> {
   return Promise.all(
-    BOTH_FAMILIES.map(async (family) => {
+    FAMILIES.map(async (family) => {
       const tries: ProbeResult[] = [];
       const spec = { from: host.name, to: { kind: "localhost" } as const, port: listener.port, protocol: listener.protocol, family, timeoutSeconds: 1 };
       try {

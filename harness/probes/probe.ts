@@ -91,4 +91,3 @@ export function probeSummary(r: ProbeResult): string {
   return `${describeProbe(r.spec)} → ${r.verdict} (${r.reason})`;
 }
 
-export const BOTH_FAMILIES: readonly Family[] = ["ipv4", "ipv6"];

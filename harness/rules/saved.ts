@@ -3,7 +3,6 @@
  * counters) into tables, chains and rules with their counters; and the
  * canonical form and digest used to compare whole rulesets.
  */
-import { createHash } from "node:crypto";
 import { FwspecError } from "../errors.ts";
 import type { FwspecErrorOptions } from "../errors.ts";
 import type { Family } from "../model/types.ts";
@@ -163,7 +162,3 @@ export function canonicalSave(text: string): string {
   return out.length === 0 ? "" : `${out.join("\n")}\n`;
 }
 
-/** sha256 (hex) of canonicalSave(text). */
-export function rulesetDigest(text: string): string {
-  return createHash("sha256").update(canonicalSave(text)).digest("hex");
-}
