@@ -1,7 +1,7 @@
 /**
  * Reading `iptables-save -c` / `ip6tables-save -c` output (with or without
  * counters) into tables, chains and rules with their counters; and the
- * canonical form and digest used to compare whole rulesets.
+ * canonical form used to compare whole rulesets (see reset.ts for the digest).
  */
 import { FwspecError } from "../errors.ts";
 import type { FwspecErrorOptions } from "../errors.ts";
