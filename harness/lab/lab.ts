@@ -7,16 +7,18 @@ import { readlinkSync } from "node:fs";
 import type Dockerode from "dockerode";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
-import { GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
+import { GenericContainer, getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
 import { CommandError, LabError } from "../errors.ts";
 import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
+import { AgentPool } from "./agent.ts";
 import { type CommandTarget, type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
 import { LabRegistry, newRunId, removeRun, resourceLabels, sweepOrphans } from "./resources.ts";
 
 export const RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
-const READY_LOG = "fwspec-boot: ready";
+/** fwspec-boot creates it once rules are restored and listeners started. */
+export const READY_FILE = "/run/fwspec-ready";
 
 /** Kernel settings of every lab host (per network namespace, so harmless to the machine). */
 export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
@@ -64,7 +66,6 @@ class LabHostContainer extends GenericContainer {
         FWSPEC_LISTEN: spec.listen.map((l) => `${l.protocol}/${l.port}`).join(" "),
         FWSPEC_BACKEND: spec.backend,
       })
-      .withWaitStrategy(Wait.forLogMessage(READY_LOG))
       .withStartupTimeout(30_000);
     // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes.
     if (spec.firewall || needsNetAdmin) this.withAddedCapabilities("NET_ADMIN");
@@ -90,6 +91,8 @@ export class StartedHost implements CommandTarget {
   #networkAddresses: NetworkAddresses;
   readonly #container: StartedTestContainer;
   readonly #docker: Dockerode;
+  /** Commands go through fwspec-agent processes in the container (one exec each, reused). */
+  readonly agents: AgentPool;
   #isolationChecked = false;
 
   constructor(spec: HostSpec, container: StartedTestContainer, addresses: NetworkAddresses, docker: Dockerode) {
@@ -98,6 +101,7 @@ export class StartedHost implements CommandTarget {
     this.containerName = container.getName().replace(/^\//, "");
     this.#networkAddresses = addresses;
     this.#docker = docker;
+    this.agents = new AgentPool(docker, () => this.id, spec.name);
   }
 
   /** Addresses on the host's first (home) network. */
@@ -121,6 +125,9 @@ export class StartedHost implements CommandTarget {
 
   /** Restarts the container as a reboot: fresh network namespace, boot script runs again. */
   async restart(addressesOf: (info: Dockerode.ContainerInspectInfo) => NetworkAddresses): Promise<void> {
+    // The new boot writes the ready file again; an old one must not look like it.
+    await this.exec(["rm", "-f", READY_FILE]).catch(() => undefined);
+    this.agents.reset();
     await this.#container.restart({ timeout: 0 });
     const info = await this.#docker.getContainer(this.id).inspect();
     this.#networkAddresses = addressesOf(info);
@@ -140,10 +147,10 @@ export class StartedHost implements CommandTarget {
   }
 
   /** Runs a command; a failure to run it at all (container gone) throws LabError. A non-zero exit is data. */
-  async exec(command: readonly string[], _options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     try {
-      const r = await this.#container.exec([...command]);
+      const r = await this.agents.run(command, options.stdin);
       return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started) };
     } catch (error) {
       throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
@@ -254,6 +261,7 @@ export class StartedLab implements AsyncDisposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#registry?.delete(this);
+    for (const h of this.hosts.values()) h.agents.reset();
     await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
   }
 }
@@ -365,6 +373,9 @@ export class Lab {
     const routed = networkNames.length > 1;
     if (!(await imageAvailable(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
     await sweepOrphans(docker);
+    // testcontainers looks its reaper up once per process under a file lock polled
+    // every 500 ms: done first, so parallel host starts do not queue on that lock.
+    await getReaper(await getContainerRuntimeClient());
 
     const prefix = `fwspec-${runId}-${name}`;
     progress.step(`lab ${name}: starting ${hosts.length} host(s) on ${networkNames.length} network(s)`);
@@ -422,6 +433,7 @@ async function imageAvailable(docker: Dockerode, name: string): Promise<boolean>
 async function prepareHosts(lab: StartedLab, progress: Progress, which: readonly StartedHost[]): Promise<void> {
   const hosts = [...lab.hosts.values()];
   const limit = pLimit(8);
+  await Promise.all(which.map((h) => limit(() => awaitBoot(h))));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(
     which.map((h) =>
@@ -444,6 +456,20 @@ async function prepareHosts(lab: StartedLab, progress: Progress, which: readonly
       if (peers.length === 0) return Promise.resolve();
       return limit(() => h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]));
     }),
+  );
+}
+
+/** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
+async function awaitBoot(host: StartedHost): Promise<void> {
+  await host.agents.warm();
+  let tries = 0;
+  await pRetry(
+    async () => {
+      tries++;
+      const r = await host.exec(["test", "-e", READY_FILE]);
+      if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker logs ${host.containerName}` });
+    },
+    { retries: 60, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
   );
 }
 
