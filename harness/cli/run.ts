@@ -1,22 +1,23 @@
 /**
  * `fwspec run`: validate every scenario (exit 2 before any container starts),
- * make sure the engine and image are there (exit 3), then run the scenarios as
- * vitest test files and report (exit 0 all held, 1 otherwise).
+ * make sure the engine and image are there (exit 3), then run the scenarios on
+ * shared labs and report (exit 0 all held, 1 otherwise).
  */
-import { relative, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { spawn } from "node:child_process";
-import { execaSync } from "execa";
-import { startVitest } from "vitest/node";
 import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
-import { EXIT, type ExitCode } from "../errors.ts";
+import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { compareSnapshots, snapshotHostFirewall } from "../env/host-firewall.ts";
-import { newRunId, removeRun } from "../lab/resources.ts";
-import type { Family } from "../model/types.ts";
+import { LabRegistry, newRunId, removeRun } from "../lab/resources.ts";
+import { type Family, FAMILIES } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
-import { FwspecReporter } from "../report/reporter.ts";
-import type { RunReport } from "../report/model.ts";
-import { scenarioPlugin } from "../runner/vitest-plugin.ts";
+import { renderRun } from "../report/console.ts";
+import { renderJunit } from "../report/junit.ts";
+import { type RunReport, type ScenarioReport, summarize } from "../report/model.ts";
+import { writeJsonReport } from "../report/reporter.ts";
+import { runScenarioSet } from "../runner/direct.ts";
 import { validateFiles } from "./validate.ts";
 
 export interface RunOptions {
@@ -28,6 +29,10 @@ export interface RunOptions {
   readonly shard?: string;
   /** No console report (stability runs print their own summary). */
   readonly quiet?: boolean;
+  /** Labs running at the same time. */
+  readonly labs?: number;
+  /** End probes early on DROP/REJECT counter evidence (default true). */
+  readonly decideEarly?: boolean;
 }
 
 export interface RunOutcome {
@@ -39,84 +44,85 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   return (await runScenariosWithReport(paths, options, progress)).code;
 }
 
+/** Keeps shard `index` of `count` (1-based), by position in the sorted file list. */
+export function shardOf<T>(items: readonly T[], shard: string): T[] {
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard must be index/count with 1 <= index <= count, not \`${shard}\``);
+  return items.filter((_, i) => i % count === index - 1);
+}
+
+export function filterPattern(filter: string): RegExp {
+  try {
+    return new RegExp(filter);
+  } catch (error) {
+    throw new InputError(`--filter \`${filter}\` is not a regular expression: ${(error as Error).message}`);
+  }
+}
+
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
-  const { files, scenarios } = validateFiles(paths);
-  progress.step(`${files.length} scenario file(s) valid`);
+  const validated = validateFiles(paths);
+  const filter = options.filter ? filterPattern(options.filter) : undefined;
+  const scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : [...validated.scenarios];
+  progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   const docker = await connectEngine();
-  await ensureLabImage(docker, progress);
+  const image = await ensureLabImage(docker, progress);
 
   const hostBefore = await snapshotHostFirewall();
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
   process.env["FWSPEC_OWNER_PID"] = String(process.pid);
-  // Ctrl-C or a CI timeout: vitest exits this process within a millisecond of the
-  // signal, so the cleanup runs in a detached `fwspec cleanup --run` that outlives it.
-  let interrupted = false;
+  const registry = new LabRegistry();
+  // Ctrl-C or a CI timeout: a detached `fwspec cleanup --run` removes this run's
+  // containers and networks even if this process is killed before it finishes.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    process.exitCode = signal === "SIGINT" ? 130 : 143;
-    process.stderr.write(`\nfwspec: ${signal}: stopping workers; removing this run's containers and networks (fwspec cleanup --run ${runId})\n`);
-    execaSync("pkill", ["-TERM", "-P", String(process.pid)], { reject: false });
+    process.stderr.write(`\nfwspec: ${signal}: removing this run's containers and networks (fwspec cleanup --run ${runId})\n`);
     const cleaner = spawn(process.execPath, [resolve(PROJECT_ROOT, "harness/cli/main.ts"), "cleanup", "--run", runId], {
       detached: true,
       stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, FWSPEC_OWNER_PID: "" },
     });
     cleaner.unref();
+    process.exit(signal === "SIGINT" ? 130 : 143);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  if (options.family) process.env["FWSPEC_FAMILY"] = options.family;
-  if (options.timeout) process.env["FWSPEC_TIMEOUT"] = String(options.timeout);
 
-  const headers = new Map(scenarios.map((s) => [s.file, { file: s.file, name: s.name, description: s.description }]));
-  const reporter = new FwspecReporter({
-    headers,
-    ...(options.json ? { jsonFile: resolve(options.json) } : {}),
-    ...(options.quiet ? { print: () => {} } : {}),
-  });
-  const cwd = process.cwd();
-  let vitestFailed = false;
-  const cleanup = () => removeRun(docker, runId).catch(() => undefined);
+  const families = options.family === undefined ? undefined : options.family === "both" ? FAMILIES : FAMILIES.filter((f) => f === options.family);
+  let reports: ScenarioReport[];
   try {
-    const vitest = await startVitest(
-      "test",
-      [],
-      {
-        config: false,
-        root: cwd,
-        run: true,
-        watch: false,
-        include: files.map((f) => relative(cwd, f)),
-        globalSetup: [resolve(PROJECT_ROOT, "harness/testing/global-setup.ts")],
-        reporters: [
-          reporter,
-          ...(options.quiet ? [] : [["default", { summary: false }] as ["default", { summary: boolean }]]),
-          ...(options.junit ? [["junit", { outputFile: resolve(options.junit) }] as ["junit", { outputFile: string }]] : []),
-        ],
-        ...(options.filter ? { testNamePattern: options.filter } : {}),
-        ...(options.shard ? { shard: options.shard } : {}),
-        testTimeout: 120_000,
-        hookTimeout: 180_000,
-        maxWorkers: 2,
-        passWithNoTests: false,
-      },
-      { plugins: [scenarioPlugin()] },
-    );
-    await vitest?.close();
-    vitestFailed = process.exitCode !== undefined && process.exitCode !== 0;
+    reports = await runScenarioSet(scenarios, {
+      docker,
+      image,
+      runId,
+      registry,
+      progress,
+      ...(families ? { families } : {}),
+      ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
+      ...(filter ? { filter } : {}),
+      ...(options.labs ? { labs: options.labs } : {}),
+      ...(options.decideEarly === false ? { decideEarly: false } : {}),
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await cleanup();
+    await removeRun(docker, runId).catch(() => undefined);
   }
+  const report: RunReport = { scenarios: reports, summary: summarize(reports) };
+  if (!options.quiet) process.stdout.write(renderRun(report));
+  if (options.json) writeJsonReport(resolve(options.json), report);
+  if (options.junit) writeFileSync(resolve(options.junit), renderJunit(report));
+
   const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
   if (changed.length > 0) {
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${changed.join(", ")}).\nfwspec applies rules only inside lab containers; something else on this machine changed it, or an engine outside fwspec's control did. The run fails.\n`);
-    return { code: EXIT.failed, report: reporter.report };
+    return { code: EXIT.failed, report };
   }
-  const report = reporter.report;
-  if (!report) return { code: EXIT.failed, report };
-  const allPassed = report.scenarios.length > 0 && report.scenarios.every((s) => s.status === "passed");
-  return { code: allPassed && !vitestFailed ? EXIT.ok : EXIT.failed, report };
+  if (reports.length === 0) {
+    process.stderr.write(`fwspec: no scenario${filter ? ` has a check matching ${filter}` : " to run"}\n`);
+    return { code: EXIT.failed, report };
+  }
+  const allPassed = reports.every((s) => s.status === "passed");
+  return { code: allPassed ? EXIT.ok : EXIT.failed, report };
 }

@@ -6,9 +6,10 @@
 import { LabError } from "../errors.ts";
 import type { StartedHost, StartedLab } from "../lab/lab.ts";
 import { allowedTarget, isIPv4 } from "../lab/addresses.ts";
-import { type Family, type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
+import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
+import { randomBytes } from "node:crypto";
 import { classify } from "./classify.ts";
-import { probeCommand } from "./command.ts";
+import { type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
   /** `docker exec <container> nc -zv -w 2 198.18.4.3 8080` */
@@ -18,6 +19,8 @@ export interface ProbeEvidence {
   readonly stdout: string;
   readonly stderr: string;
   readonly durationMs: number;
+  /** Set when the probe was ended before its timeout because a rule was seen consuming its packet. */
+  readonly stoppedEarly?: string;
 }
 
 export interface ProbeResult {
@@ -85,6 +88,84 @@ export async function runProbe(lab: StartedLab, spec: ProbeSpec): Promise<ProbeR
     };
   }
   return runProbeFrom(lab.host(spec.from), address, spec);
+}
+
+/** fwspec-probe's own exit statuses (docker/fwspec-probe). */
+const PENDING = 199;
+const STOPPED = 198;
+
+/** A probe still waiting for an answer after its grace period (the tool runs on in the host). */
+export interface PendingProbe {
+  readonly spec: ProbeSpec;
+  readonly address: string;
+  /** The tool's command as a person can paste it, and as run. */
+  readonly command: string;
+  readonly argv: readonly string[];
+  /** Ends the tool if it still has no answer (`stopped`, with what it printed); otherwise its result. */
+  stop(): Promise<{ readonly stopped: true; readonly stderr: string; readonly durationMs: number } | ProbeResult>;
+  /** Lets the tool run to its own timeout. */
+  wait(): Promise<ProbeResult>;
+}
+
+export type StartedProbe = { readonly ended: ProbeResult } | { readonly pending: PendingProbe };
+
+function resultOf(spec: ProbeSpec, address: string, command: ProbeCommand, repro: string, r: { exitCode: number; stdout: string; stderr: string }, durationMs: number): ProbeResult {
+  const c = classify(spec.protocol, r, spec.timeoutSeconds, command.nonce);
+  return { spec, address, verdict: c.verdict, reason: c.reason, evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs } };
+}
+
+function failed(spec: ProbeSpec, address: string, argv: readonly string[], repro: string, error: unknown): ProbeResult {
+  // The probe could not run (container gone, engine error): that is an error, never "blocked".
+  const message = (error as Error).message;
+  return { spec, address, verdict: "error", reason: message, evidence: { command: repro, argv, exitCode: null, stdout: "", stderr: message, durationMs: 0 } };
+}
+
+/**
+ * Starts a probe through fwspec-probe: if the tool answers within graceMs this
+ * is its result; otherwise the probe is pending and the caller decides, from
+ * evidence, whether to stop it or wait for it. The evidence command is the
+ * tool's own command (what a person would paste), not the wrapper.
+ */
+export async function startProbe(from: StartedHost, address: string, spec: ProbeSpec, graceMs: number): Promise<StartedProbe> {
+  const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
+  const repro = from.repro(command.argv);
+  const id = randomBytes(6).toString("hex");
+  const startedAt = performance.now();
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  let first;
+  try {
+    first = await from.exec(["fwspec-probe", "start", id, String(Math.round(graceMs)), ...command.argv]);
+  } catch (error) {
+    return { ended: failed(spec, address, command.argv, repro, error) };
+  }
+  if (!(first.exitCode === PENDING && first.stdout.trim() === "fwspec-probe: pending")) {
+    return { ended: resultOf(spec, address, command, repro, first, elapsed()) };
+  }
+  const tcp = spec.protocol === "tcp" || spec.protocol === "http";
+  return {
+    pending: {
+      spec,
+      address,
+      command: repro,
+      argv: command.argv,
+      async stop() {
+        try {
+          const r = await from.exec(["fwspec-probe", "stop", id, ...(tcp ? ["tcp", address, String(spec.port)] : [])]);
+          if (r.exitCode === STOPPED && r.stdout.trim() === "fwspec-probe: stopped") return { stopped: true, stderr: r.stderr, durationMs: elapsed() };
+          return resultOf(spec, address, command, repro, r, elapsed());
+        } catch (error) {
+          return failed(spec, address, command.argv, repro, error);
+        }
+      },
+      async wait() {
+        try {
+          return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id]), elapsed());
+        } catch (error) {
+          return failed(spec, address, command.argv, repro, error);
+        }
+      },
+    },
+  };
 }
 
 export function probeSummary(r: ProbeResult): string {

@@ -1,6 +1,6 @@
 /** The report of a run, as written to --json: field names are part of the CLI's contract. */
 import type { CellStatus } from "../runner/evaluate.ts";
-import type { CounterRecord, ExpectationRecord, StepRecord } from "../runner/meta.ts";
+import type { CounterRecord, ExpectationRecord, FwspecRecord, ScenarioHeader, StepRecord } from "../runner/meta.ts";
 
 export type ScenarioStatus = "passed" | "failed" | "error";
 
@@ -19,7 +19,7 @@ export interface ExpectationReport {
   readonly explanation?: string;
   readonly address: string;
   readonly decidedBy: readonly string[];
-  readonly evidence: { readonly command: string; readonly exitCode: number | null; readonly stderr: string; readonly stdout: string; readonly durationMs: number };
+  readonly evidence: { readonly command: string; readonly exitCode: number | null; readonly stderr: string; readonly stdout: string; readonly durationMs: number; readonly stoppedEarly?: string };
 }
 
 /** An IPv4/IPv6 parity finding: a single-family expectation whose other family behaves differently. */
@@ -101,4 +101,27 @@ export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summ
     errors += s.errors.length;
   }
   return { passed, failed, errors };
+}
+
+function strip<T extends { kind: unknown; file: unknown; scenario: unknown }>(r: T): Omit<T, "kind" | "file" | "scenario"> {
+  const { kind: _k, file: _f, scenario: _s, ...rest } = r;
+  return rest;
+}
+
+/** A scenario's report from the records its run left (and errors outside any cell). */
+export function scenarioReport(header: ScenarioHeader, records: readonly FwspecRecord[], errors: readonly string[]): ScenarioReport {
+  const expectations = records.filter((r): r is ExpectationRecord => r.kind === "expectation");
+  const counters = records.filter((r): r is CounterRecord => r.kind === "counter");
+  const steps = records.filter((r): r is StepRecord => r.kind === "step");
+  return {
+    file: header.file,
+    name: header.name,
+    description: header.description,
+    status: scenarioStatus(records, errors),
+    expectations: expectations.map(expectationReport),
+    counters: counters.map(strip),
+    steps: steps.map(strip),
+    errors: [...errors],
+    parity: parityFindings(expectations),
+  };
 }

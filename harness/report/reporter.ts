@@ -3,44 +3,27 @@
  * in `task.meta` into a RunReport, prints the truth tables, and writes --json.
  */
 import { writeFileSync } from "node:fs";
-import type { Reporter, TestModule } from "vitest/node";
-import type { CounterRecord, ExpectationRecord, ScenarioHeader, StepRecord } from "../runner/meta.ts";
-import { renderRun } from "./console.ts";
-import { expectationReport, parityFindings, type RunReport, type ScenarioReport, scenarioStatus, summarize } from "./model.ts";
 
-function strip<T extends { kind: unknown; file: unknown; scenario: unknown }>(r: T): Omit<T, "kind" | "file" | "scenario"> {
-  const { kind: _k, file: _f, scenario: _s, ...rest } = r;
-  return rest;
+export function writeJsonReport(file: string, report: RunReport): void {
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }
+import type { Reporter, TestModule } from "vitest/node";
+import type { FwspecRecord, ScenarioHeader } from "../runner/meta.ts";
+import { renderRun } from "./console.ts";
+import { type RunReport, type ScenarioReport, scenarioReport, summarize } from "./model.ts";
 
 export function scenarioReportOf(module: TestModule, headers: ReadonlyMap<string, ScenarioHeader> = new Map()): ScenarioReport {
   const header = headers.get(module.moduleId);
-  const expectations: ExpectationRecord[] = [];
-  const counters: CounterRecord[] = [];
-  const steps: StepRecord[] = [];
+  const records: FwspecRecord[] = [];
   const errors: string[] = [];
   for (const test of module.children.allTests()) {
     const meta = test.meta().fwspec;
     const result = test.result();
-    if (meta?.kind === "expectation") expectations.push(meta);
-    else if (meta?.kind === "counter") counters.push(meta);
-    else if (meta?.kind === "step") steps.push(meta);
+    if (meta) records.push(meta);
     else if (result.state === "failed") errors.push(`${test.fullName}: ${result.errors?.map((e) => e.message).join("; ") ?? "failed"}`);
   }
   for (const e of module.errors()) errors.push(e.message);
-  const name = header?.name ?? module.moduleId.split("/").at(-1) ?? module.moduleId;
-  const cells = [...expectations, ...counters, ...steps];
-  return {
-    file: header?.file ?? module.moduleId,
-    name,
-    description: header?.description ?? "",
-    status: scenarioStatus(cells, errors),
-    expectations: expectations.map(expectationReport),
-    counters: counters.map(strip),
-    steps: steps.map(strip),
-    errors,
-    parity: parityFindings(expectations),
-  };
+  return scenarioReport(header ?? { file: module.moduleId, name: module.moduleId.split("/").at(-1) ?? module.moduleId, description: "" }, records, errors);
 }
 
 export interface FwspecReporterOptions {
@@ -65,6 +48,6 @@ export class FwspecReporter implements Reporter {
     }
     this.report = { scenarios, summary: summarize(scenarios) };
     (this.#options.print ?? ((t) => process.stdout.write(t)))(renderRun(this.report));
-    if (this.#options.jsonFile) writeFileSync(this.#options.jsonFile, `${JSON.stringify(this.report, null, 2)}\n`);
+    if (this.#options.jsonFile) writeJsonReport(this.#options.jsonFile, this.report);
   }
 }

@@ -28,6 +28,8 @@ export interface ExpectationRecord {
     readonly stdout: string;
     readonly stderr: string;
     readonly durationMs: number;
+    /** Why the probe was ended before its timeout, when it was. */
+    readonly stoppedEarly?: string;
   };
   /** Rules whose counters moved during the probe: "ipv4 filter INPUT #2 -A INPUT … -j DROP (+1 packets)". */
   readonly decidedBy: readonly string[];

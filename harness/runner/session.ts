@@ -7,18 +7,20 @@ import type Dockerode from "dockerode";
 import { FwspecError, LabError } from "../errors.ts";
 import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
-import type { Family } from "../model/types.ts";
+import type { Family, ProbeSpec, Protocol } from "../model/types.ts";
 import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
-import { type ProbeResult, resolveTarget, runProbe } from "../probes/probe.ts";
+import { type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
 import { type CounterReading, readCounters, readFamilyCounters } from "../rules/counters.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
+import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ApplyStep, CounterCheck, Expectation, HoldStep, RunStep, Scenario } from "../scenario/model.ts";
 import { type CellStatus, compare, explainMismatch, judgeVerdict } from "./evaluate.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
+import type { SharedLab } from "./shared-lab.ts";
 import type { ExecResult } from "../lab/exec.ts";
 
 /** The other family's observation for a single-family expectation. */
@@ -74,6 +76,14 @@ export interface CounterOutcome {
   readonly rule: string | null;
 }
 
+/** How long a probe waits for an answer before the counters are consulted (ms). TCP answers come from the kernel; UDP echoes from a process. */
+export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 50, http: 50, udp: 300 };
+
+interface Observation {
+  readonly result: ProbeResult;
+  readonly decidedBy: readonly RuleDelta[];
+}
+
 export interface SessionOptions {
   readonly docker: Dockerode;
   readonly image: string;
@@ -84,6 +94,10 @@ export interface SessionOptions {
   readonly families?: readonly Family[];
   /** Override the scenario's probe timeout. */
   readonly timeoutSeconds?: number;
+  /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
+  readonly decideEarly?: boolean;
+  /** A lab shared with other scenarios of the same topology: reset before use, not disposed by this session. */
+  readonly sharedLab?: SharedLab;
 }
 
 export function labNameFor(scenario: Scenario): string {
@@ -122,6 +136,13 @@ export class ScenarioSession implements AsyncDisposable {
 
   async start(): Promise<void> {
     const o = this.#options;
+    if (o.sharedLab) {
+      await o.sharedLab.prepare();
+      this.#lab = o.sharedLab.lab;
+      this.listenerProofs = [...o.sharedLab.proofs];
+      await this.#rebaseline();
+      return;
+    }
     this.#lab = await new Lab({
       name: labNameFor(this.scenario),
       hosts: this.scenario.hosts,
@@ -190,31 +211,58 @@ export class ScenarioSession implements AsyncDisposable {
     return held;
   }
 
-  /** One probe for one expectation and family; never retried. */
+  /** One probe for one expectation and family (and its parity probe); never retried. */
   async probe(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
-    if (expectation.held !== undefined) return this.#probeHeld(expectation, family);
-    // Only hosts the packet can cross have rules that can count it: the prober
-    // (OUTPUT), the target (INPUT) and the routers (FORWARD).
-    const fw = this.#hostsOnPath(expectation);
-    const read = (h: string) => readFamilyCounters(this.lab.host(h), family);
-    const before = new Map<string, SavedRuleset>();
-    await Promise.all(fw.map(async (h) => before.set(h, await read(h))));
-    const result = await runProbe(this.lab, {
+    return (await this.probeAll([{ expectation, family }]))[0]!;
+  }
+
+  /**
+   * Probes for many expectations. Probes of one family run one after another
+   * (so a counter that moves belongs to the probe in flight); the two families
+   * run side by side. Parity probes run in the other family's lane.
+   */
+  async probeAll(items: readonly { readonly expectation: Expectation; readonly family: Family }[]): Promise<ExpectationOutcome[]> {
+    const lanes = new Map<Family, (() => Promise<void>)[]>();
+    const enqueue = (family: Family, job: () => Promise<void>) => lanes.set(family, [...(lanes.get(family) ?? []), job]);
+    const main = new Map<number, Observation>();
+    const parity = new Map<number, Observation>();
+    const held = new Map<number, ExpectationOutcome>();
+    items.forEach(({ expectation, family }, i) => {
+      if (expectation.held !== undefined) {
+        enqueue(family, async () => void held.set(i, await this.#probeHeld(expectation, family)));
+        return;
+      }
+      const spec = this.#specOf(expectation, family);
+      enqueue(family, async () => void main.set(i, await this.#observe(spec, this.#hostsOnPath(expectation))));
+      if (this.familiesOf(expectation).length === 1 && expectation.to.kind !== "address") {
+        const other: Family = family === "ipv4" ? "ipv6" : "ipv4";
+        enqueue(other, async () => void parity.set(i, await this.#observe({ ...spec, family: other }, this.#hostsOnPath(expectation))));
+      }
+    });
+    await Promise.all([...lanes.values()].map(async (jobs) => {
+      for (const job of jobs) await job();
+    }));
+    return items.map(({ expectation, family }, i) => held.get(i) ?? this.#judge(expectation, family, main.get(i)!, parity.get(i)));
+  }
+
+  #specOf(expectation: Expectation, family: Family): ProbeSpec {
+    return {
       from: expectation.from,
       to: expectation.to,
       port: expectation.port,
       protocol: expectation.protocol,
       family,
       timeoutSeconds: this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds,
-    });
-    const decidedBy: RuleDelta[] = [];
-    const after = await Promise.all(fw.map(async (h) => [h, await read(h)] as const));
-    for (const [h, reading] of after) decidedBy.push(...counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
-    const parity = this.familiesOf(expectation).length === 1 && expectation.to.kind !== "address"
-      ? await this.#parity(expectation, family, result)
+    };
+  }
+
+  #judge(expectation: Expectation, family: Family, observed: Observation, other: Observation | undefined): ExpectationOutcome {
+    const result = observed.result;
+    const parity: ParityObservation | undefined = other
+      ? { family: other.result.spec.family, verdict: other.result.verdict, reason: other.result.reason, command: other.result.evidence.command, differs: other.result.verdict !== result.verdict }
       : undefined;
     let status = judgeVerdict(expectation.expected, result.verdict);
-    let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, result.verdict, decidedBy.map((d) => d.rule));
+    let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, result.verdict, observed.decidedBy.map((d) => d.rule));
     if (status === "passed" && parity?.differs && this.scenario.parity === "fail") {
       status = "failed";
       explanation = `IPv4/IPv6 parity: ${family} is ${result.verdict} but ${parity.family} is ${parity.verdict} (parity: fail)`;
@@ -224,17 +272,71 @@ export class ScenarioSession implements AsyncDisposable {
       family,
       probe: result,
       status,
-      decidedBy,
+      decidedBy: observed.decidedBy,
       ...(explanation ? { explanation } : {}),
       ...(parity ? { parity } : {}),
     };
   }
 
-  /** The other family of a single-family expectation, probed the same way. */
-  async #parity(expectation: Expectation, family: Family, result: ProbeResult): Promise<ParityObservation> {
-    const other: Family = family === "ipv4" ? "ipv6" : "ipv4";
-    const r = await runProbe(this.lab, { ...result.spec, family: other });
-    return { family: other, verdict: r.verdict, reason: r.reason, command: r.evidence.command, differs: r.verdict !== result.verdict };
+  /**
+   * Runs one probe and keeps the counters of the firewall hosts on its path
+   * before and after. Only hosts the packet can cross have rules that can
+   * count it: the prober (OUTPUT), the target (INPUT) and routers (FORWARD).
+   * With no answer after a short grace, a DROP (or, for TCP, REJECT) rule on
+   * the path that counted a packet since the probe began decides the verdict
+   * and the tool is stopped; otherwise the tool runs to its own timeout.
+   */
+  async #observe(spec: ProbeSpec, watch: readonly string[]): Promise<Observation> {
+    let address: string;
+    try {
+      address = resolveTarget(this.lab, spec);
+    } catch {
+      return { result: await runProbe(this.lab, spec), decidedBy: [] };
+    }
+    const from = this.lab.host(spec.from);
+    const readAll = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(this.lab.host(h), spec.family)] as const)));
+    const before = await readAll();
+    let result: ProbeResult;
+    let after: Map<string, SavedRuleset>;
+    if (this.#options.decideEarly === false || watch.length === 0) {
+      result = await runProbeFrom(from, address, spec);
+      after = await readAll();
+    } else {
+      const started = await startProbe(from, address, spec, GRACE_MS[spec.protocol]);
+      if ("ended" in started) {
+        result = started.ended;
+        after = await readAll();
+      } else {
+        const pending = started.pending;
+        const mid = await readAll();
+        const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
+        const early = earlyVerdict(counts, spec.protocol);
+        const ended = early ? await pending.stop() : await pending.wait();
+        if ("stopped" in ended) {
+          result = {
+            spec,
+            address,
+            verdict: early!.verdict,
+            reason: `no answer after ${ended.durationMs} ms while ${early!.rules.join(" and ")} counted the packet`,
+            evidence: {
+              command: pending.command,
+              argv: pending.argv,
+              exitCode: null,
+              stdout: "",
+              stderr: ended.stderr,
+              durationMs: ended.durationMs,
+              stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early!.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
+            },
+          };
+          after = mid;
+        } else {
+          result = ended;
+          after = await readAll();
+        }
+      }
+    }
+    const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
+    return { result, decidedBy };
   }
 
   async #probeHeld(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
@@ -288,7 +390,7 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.#lab?.[Symbol.asyncDispose]();
+    if (!this.#options.sharedLab) await this.#lab?.[Symbol.asyncDispose]();
   }
 }
 

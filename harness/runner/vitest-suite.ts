@@ -8,12 +8,12 @@ import { connectEngine } from "../env/engine.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { EnvironmentError } from "../errors.ts";
 import { LabRegistry, newRunId } from "../lab/resources.ts";
-import { type Family, FAMILIES, targetLabel } from "../model/types.ts";
+import { type Family, FAMILIES } from "../model/types.ts";
 import { loadScenarioSync } from "../scenario/load.ts";
-import type { CounterCheck, Expectation, Scenario, Step } from "../scenario/model.ts";
-import { describeSelector } from "../rules/match.ts";
-import type { ExpectationRecord, FwspecRecord } from "./meta.ts";
-import { type CounterOutcome, type ExpectationOutcome, errorMessage, ScenarioSession } from "./session.ts";
+import type { Scenario } from "../scenario/model.ts";
+import type { FwspecRecord } from "./meta.ts";
+import { counterRecord, counterTitle, expectationRecord, expectationTitle, formatExpectationFailure, parityWarning, stepTitle } from "./records.ts";
+import { type CounterOutcome, errorMessage, ScenarioSession } from "./session.ts";
 
 class ScenarioFailure extends Error {
   override name = "ScenarioFailure";
@@ -36,82 +36,6 @@ function runIdFromContext(): string {
   } catch {
     return process.env["FWSPEC_RUN_ID"] ?? newRunId();
   }
-}
-
-export function expectationTitle(e: Expectation, family: Family): string {
-  return `${e.text} [${family}]`;
-}
-
-export function expectationRecord(scenario: Scenario, o: ExpectationOutcome): ExpectationRecord {
-  const e = o.expectation;
-  return {
-    kind: "expectation",
-    file: scenario.file,
-    scenario: scenario.name,
-    text: e.text,
-    line: e.location.line,
-    from: e.from,
-    to: targetLabel(e.to),
-    port: e.port,
-    protocol: e.protocol,
-    family: o.family,
-    expected: e.expected,
-    actual: o.probe.verdict,
-    status: o.status,
-    reason: o.probe.reason,
-    ...(o.explanation ? { explanation: o.explanation } : {}),
-    address: o.probe.address,
-    evidence: {
-      command: o.probe.evidence.command,
-      exitCode: o.probe.evidence.exitCode,
-      stdout: o.probe.evidence.stdout,
-      stderr: o.probe.evidence.stderr,
-      durationMs: o.probe.evidence.durationMs,
-    },
-    decidedBy: o.decidedBy.map((d) => `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`),
-    ...(o.parity ? { parity: o.parity } : {}),
-    ...(e.held ? { held: e.held } : {}),
-  };
-}
-
-export function parityWarning(r: ExpectationRecord): string | undefined {
-  if (!r.parity?.differs) return undefined;
-  return `parity: ${r.text} [${r.family}] is ${r.actual}, but over ${r.parity.family} the same probe is ${r.parity.verdict} (${r.parity.reason}); repro: ${r.parity.command}`;
-}
-
-export function formatExpectationFailure(r: ExpectationRecord): string {
-  const out = (r.evidence.stderr.trim() || r.evidence.stdout.trim()).split("\n").slice(0, 6).join("\n            ");
-  return [
-    `expected ${r.expected}, observed ${r.actual} (${r.reason})`,
-    ...(r.explanation ? [`  meaning: ${r.explanation}`] : []),
-    `  probe:   ${r.from} -> ${r.to} (${r.address}) port ${r.port}/${r.protocol} ${r.family}`,
-    `  repro:   ${r.evidence.command}`,
-    `  output:  ${out || "(none)"}`,
-    `  exit:    ${r.evidence.exitCode ?? "did not run"} after ${r.evidence.durationMs} ms`,
-    `  counted: ${r.decidedBy.length > 0 ? r.decidedBy.join("\n           ") : "no firewall rule counted this probe"}`,
-  ].join("\n");
-}
-
-function stepTitle(step: Step, index: number): string {
-  switch (step.kind) {
-    case "run":
-      return `step ${index + 1}: run \`${step.command.join(" ")}\` on ${step.host} (exit ${step.exit})`;
-    case "reboot":
-      return `step ${index + 1}: reboot ${step.host}`;
-    case "hold":
-      return `step ${index + 1}: hold ${step.name}: ${step.from} -> ${targetLabel(step.to)}:${step.port}/${step.protocol} ${step.family}`;
-    case "apply":
-      return `step ${index + 1}: apply ${step.sources.map((s) => (s.kind === "commands" ? `${s.commands.length} command(s)` : s.path.split("/").at(-1))).join(", ")} on ${step.host}`;
-    case "expect":
-      return `step ${index + 1}: expect`;
-    case "counters":
-      return `step ${index + 1}: counters`;
-  }
-}
-
-function counterTitle(c: CounterCheck, family: Family): string {
-  const cmp = [c.packets ? `packets ${c.packets.text}` : "", c.bytes ? `bytes ${c.bytes.text}` : ""].filter(Boolean).join(", ");
-  return `${c.host} ${describeSelector(c.selector)}: ${cmp} [${family}]`;
 }
 
 export function defineScenarioSuite(file: string): void {
@@ -223,10 +147,7 @@ export function defineScenarioSuite(file: string): void {
                 guard(ctx, c.location.line, counterTitle(c, family));
                 outcomes ??= session!.counters(step.checks);
                 const o = (await outcomes).find((x) => x.check === c && x.family === family);
-                record(ctx, {
-                  kind: "counter", file: scenario.file, scenario: scenario.name, line: c.location.line, host: c.host, family,
-                  selector: describeSelector(c.selector), status: o!.status, message: o!.message, packets: o!.packets, bytes: o!.bytes,
-                });
+                record(ctx, counterRecord(scenario, o!));
                 if (o!.status !== "passed") throw new ScenarioFailure(o!.message);
               });
             }

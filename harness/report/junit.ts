@@ -1,0 +1,71 @@
+/**
+ * JUnit XML for CI test views: one testsuite per scenario file, one testcase per
+ * expectation (per family), counter check and step; a failed cell carries the
+ * expected-vs-observed text and the repro command; parity findings go to
+ * system-out.
+ */
+import type { RunReport, ScenarioReport } from "./model.ts";
+
+const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+
+/** XML text and attribute escaping; characters XML 1.0 forbids are dropped. */
+export function xmlEscape(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+interface Case {
+  readonly name: string;
+  readonly seconds: number;
+  readonly status: "passed" | "failed" | "error";
+  readonly message: string;
+  readonly detail: string;
+}
+
+function casesOf(s: ScenarioReport): Case[] {
+  const cases: Case[] = [];
+  for (const st of s.steps) cases.push({ name: st.title, seconds: 0, status: st.status, message: st.message.split("\n")[0] ?? "", detail: st.message });
+  for (const e of s.expectations) {
+    const detail = [
+      `expected ${e.expected}, observed ${e.actual} (${e.reason})`,
+      ...(e.explanation ? [`meaning: ${e.explanation}`] : []),
+      `probe: ${e.from} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`,
+      `repro: ${e.evidence.command}`,
+      `counted: ${e.decidedBy.join("; ") || "no firewall rule counted this probe"}`,
+    ].join("\n");
+    cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: `expected ${e.expected}, observed ${e.actual}`, detail });
+  }
+  for (const c of s.counters) cases.push({ name: `line ${c.line}: ${c.host} ${c.selector} [${c.family}]`, seconds: 0, status: c.status, message: c.message, detail: c.message });
+  for (const [i, error] of s.errors.entries()) cases.push({ name: `scenario error ${i + 1}`, seconds: 0, status: "error", message: error.split("\n")[0] ?? "", detail: error });
+  return cases;
+}
+
+export function renderJunit(report: RunReport): string {
+  const suites = report.scenarios.map((s) => {
+    const cases = casesOf(s);
+    const failures = cases.filter((c) => c.status === "failed").length;
+    const errors = cases.filter((c) => c.status === "error").length;
+    const time = cases.reduce((t, c) => t + c.seconds, 0);
+    const body = cases.map((c) => {
+      const open = `    <testcase classname="${xmlEscape(s.file)}" name="${xmlEscape(c.name)}" time="${c.seconds.toFixed(3)}"`;
+      if (c.status === "passed") return `${open}/>`;
+      const tag = c.status === "failed" ? "failure" : "error";
+      return `${open}>\n      <${tag} message="${xmlEscape(c.message)}">${xmlEscape(c.detail)}</${tag}>\n    </testcase>`;
+    });
+    const out = s.parity.map((p) => `parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}; repro: ${p.command}`);
+    return [
+      `  <testsuite name="${xmlEscape(`${s.name} (${s.file})`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
+      ...body,
+      ...(out.length > 0 ? [`    <system-out>${xmlEscape(out.join("\n"))}</system-out>`] : []),
+      "  </testsuite>",
+    ].join("\n");
+  });
+  const all = report.scenarios.flatMap(casesOf);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="fwspec" tests="${all.length}" failures="${all.filter((c) => c.status === "failed").length}" errors="${all.filter((c) => c.status === "error").length}">`,
+    ...suites,
+    "</testsuites>",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,105 @@
+/**
+ * Decisive counts: which DROP or REJECT rules (or DROP chain policies) counted
+ * packets between two readings, and what a REJECT's answer means to the prober.
+ * Pure; the session uses it to end a probe early when a packet is seen consumed.
+ */
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+import type { SavedRuleset } from "./saved.ts";
+import { tokenizeRule } from "./tokenize.ts";
+
+export interface DecisiveCount {
+  readonly family: Family;
+  readonly table: string;
+  readonly chain: string;
+  /** Rule position in its chain; null for the chain's policy. */
+  readonly position: number | null;
+  readonly kind: "DROP" | "REJECT";
+  /** The rule text, or `policy DROP` for a chain policy. */
+  readonly text: string;
+  readonly packets: number;
+}
+
+/** DROP/REJECT rules and DROP policies whose packet counters went up (rules paired by table, chain, position, text). */
+export function decisiveCounts(before: SavedRuleset, after: SavedRuleset): DecisiveCount[] {
+  if (before.family !== after.family) return [];
+  const out: DecisiveCount[] = [];
+  const earlier = new Map(before.rules.map((r) => [`${r.table}\0${r.chain}\0${r.position}\0${r.text}`, r]));
+  for (const rule of after.rules) {
+    if (rule.target !== "DROP" && rule.target !== "REJECT") continue;
+    const old = earlier.get(`${rule.table}\0${rule.chain}\0${rule.position}\0${rule.text}`);
+    // A rule that is new, moved or was zeroed cannot be attributed to one probe.
+    if (!old || rule.packets < old.packets) continue;
+    const packets = rule.packets - old.packets;
+    if (packets > 0) out.push({ family: after.family, table: rule.table, chain: rule.chain, position: rule.position, kind: rule.target, text: rule.text, packets });
+  }
+  const chains = new Map(before.chains.map((c) => [`${c.table}\0${c.chain}`, c]));
+  for (const chain of after.chains) {
+    if (chain.policy !== "DROP") continue;
+    const old = chains.get(`${chain.table}\0${chain.chain}`);
+    if (!old || old.policy !== "DROP" || chain.packets < old.packets) continue;
+    const packets = chain.packets - old.packets;
+    if (packets > 0) out.push({ family: after.family, table: chain.table, chain: chain.chain, position: null, kind: "DROP", text: "policy DROP", packets });
+  }
+  return out;
+}
+
+/** What a TCP prober's connect() reports for each REJECT answer (the errno classify.ts reads). */
+const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
+  "tcp-reset": "refused",
+  "icmp-port-unreachable": "refused",
+  "icmp6-port-unreachable": "refused",
+  "port-unreach": "refused",
+  "icmp-net-unreachable": "unreachable",
+  "icmp-host-unreachable": "unreachable",
+  "icmp-net-prohibited": "unreachable",
+  "icmp-host-prohibited": "unreachable",
+  "icmp-admin-prohibited": "unreachable",
+  "icmp6-no-route": "unreachable",
+  "no-route": "unreachable",
+  "icmp6-adm-prohibited": "unreachable",
+  "adm-prohibited": "unreachable",
+  "icmp6-addr-unreachable": "unreachable",
+  "addr-unreach": "unreachable",
+};
+
+/**
+ * The verdict a TCP probe gets from a REJECT rule, from its --reject-with
+ * (default: port unreachable). Undefined when the rule is not a REJECT or its
+ * answer is not one classify.ts knows (then the probe is waited out).
+ */
+export function rejectVerdict(ruleText: string): Verdict | undefined {
+  let tokens: string[];
+  try {
+    tokens = tokenizeRule(ruleText);
+  } catch {
+    return undefined;
+  }
+  const j = tokens.findIndex((t) => t === "-j" || t === "--jump");
+  if (j < 0 || tokens[j + 1] !== "REJECT") return undefined;
+  const w = tokens.indexOf("--reject-with", j);
+  if (w < 0) return "refused";
+  return REJECT_VERDICTS[tokens[w + 1] ?? ""];
+}
+
+export interface EarlyVerdict {
+  readonly verdict: Verdict;
+  /** The rules that decided, for the reason line: "server: ipv4 filter INPUT #2 -A INPUT … -j DROP (+1)". */
+  readonly rules: readonly string[];
+}
+
+/**
+ * The verdict a probe without an answer gets from what consumed its packet:
+ * `dropped` when only DROP rules or policies counted; for TCP, the REJECT's
+ * answer when only REJECT rules counted and they agree. Anything else (nothing
+ * counted, DROP and REJECT both, an unknown REJECT answer) is undecided: the
+ * probe is then waited out.
+ */
+export function earlyVerdict(counts: readonly (DecisiveCount & { readonly host: string })[], protocol: Protocol): EarlyVerdict | undefined {
+  if (counts.length === 0) return undefined;
+  const rules = counts.map((c) => `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.position === null ? "policy DROP" : `#${c.position} ${c.text}`} (+${c.packets})`);
+  if (counts.every((c) => c.kind === "DROP")) return { verdict: "dropped", rules };
+  if (protocol === "udp" || !counts.every((c) => c.kind === "REJECT")) return undefined;
+  const verdicts = new Set(counts.map((c) => rejectVerdict(c.text)));
+  const [verdict] = verdicts;
+  return verdicts.size === 1 && verdict !== undefined ? { verdict, rules } : undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * Lab reuse: scenarios with the same hosts, listeners and networks run one
+ * after another on one started lab. Before each later scenario every firewall
+ * host is reset to the ruleset it booted with (both families restored
+ * atomically, conntrack flushed, counters zero) and the reset is verified by
+ * reading the rules back; the listeners are checked again. Only scenarios made
+ * of apply, expect and counters steps share a lab: `run`, `reboot` and `hold`
+ * can change a host in ways a rules reset does not undo.
+ */
+import type Dockerode from "dockerode";
+import { Lab, type StartedLab } from "../lab/lab.ts";
+import type { LabRegistry } from "../lab/resources.ts";
+import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
+import { silentProgress, type Progress } from "../progress.ts";
+import { type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
+import type { Scenario } from "../scenario/model.ts";
+
+/** Scenarios whose labs are interchangeable have the same key. */
+export function topologyKey(scenario: Scenario): string {
+  return JSON.stringify({
+    networks: scenario.networks ?? [],
+    hosts: scenario.hosts.map((h) => ({
+      name: h.name,
+      firewall: h.firewall,
+      backend: h.backend,
+      router: h.router ?? false,
+      networks: h.networks ?? [],
+      listen: h.listen.map((l) => `${l.protocol}/${l.port}`).sort(),
+    })),
+  });
+}
+
+/** Can this scenario run on a lab another scenario used (after a rules reset)? */
+export function shareable(scenario: Scenario): boolean {
+  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters");
+}
+
+/**
+ * Scenarios grouped for labs, in file order: a group of shareable scenarios
+ * with one topology runs on one lab; every other scenario gets its own.
+ * Large groups are split so up to `labs` labs can run side by side.
+ */
+export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario[][] {
+  const groups = new Map<string, Scenario[]>();
+  const alone: Scenario[][] = [];
+  for (const s of scenarios) {
+    if (!shareable(s)) {
+      alone.push([s]);
+      continue;
+    }
+    const key = topologyKey(s);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const plans: Scenario[][] = [];
+  const spare = Math.max(1, labs - groups.size - alone.length + 1);
+  for (const group of groups.values()) {
+    const parts = Math.min(group.length, Math.max(1, spare));
+    for (let i = 0; i < parts; i++) plans.push(group.filter((_, j) => j % parts === i));
+  }
+  return [...plans, ...alone];
+}
+
+export interface SharedLabOptions {
+  readonly docker: Dockerode;
+  readonly image: string;
+  readonly runId: string;
+  readonly registry?: LabRegistry;
+  readonly progress?: Progress;
+}
+
+export class SharedLab implements AsyncDisposable {
+  readonly lab: StartedLab;
+  readonly proofs: readonly ListenerProof[];
+  readonly #baselines: ReadonlyMap<string, LoadedRuleset>;
+  #uses = 0;
+
+  private constructor(lab: StartedLab, proofs: readonly ListenerProof[], baselines: ReadonlyMap<string, LoadedRuleset>) {
+    this.lab = lab;
+    this.proofs = proofs;
+    this.#baselines = baselines;
+  }
+
+  /** Starts the lab for `scenario`'s topology, proves its listeners and records each firewall host's boot ruleset. */
+  static async start(scenario: Scenario, name: string, options: SharedLabOptions): Promise<SharedLab> {
+    const progress = options.progress ?? silentProgress;
+    const lab = await new Lab({
+      name,
+      hosts: scenario.hosts,
+      ...(scenario.networks ? { networks: scenario.networks } : {}),
+      docker: options.docker,
+      image: options.image,
+      runId: options.runId,
+      ...(options.registry ? { registry: options.registry } : {}),
+      progress,
+    }).start();
+    try {
+      const proofs = await proveListeners(lab, progress);
+      const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
+      const baselines = new Map(await Promise.all(firewalls.map(async (h) => [h.name, await readLoaded(h)] as const)));
+      return new SharedLab(lab, proofs, baselines);
+    } catch (error) {
+      await lab[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  /** Makes the lab as it was after boot for the next scenario (nothing to do for the first). */
+  async prepare(): Promise<void> {
+    if (this.#uses++ === 0) return;
+    await Promise.all(
+      [...this.lab.hosts.values()].map(async (h) => {
+        const baseline = this.#baselines.get(h.name);
+        if (baseline) await resetRules(h, baseline);
+        await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
+      }),
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.lab[Symbol.asyncDispose]();
+  }
+}
