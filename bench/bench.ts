@@ -90,6 +90,8 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
 
 async function main(): Promise<void> {
   const cold = process.argv.includes("--cold");
+  const labsAt = process.argv.indexOf("--labs");
+  const labs = labsAt > 0 ? Number(process.argv[labsAt + 1]) : undefined;
   const engine = await connectEngine();
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
 
     process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
     const t1 = performance.now();
-    const { report } = await runScenariosWithReport([join(PROJECT_ROOT, "bench/scenarios")], { quiet: true }, silentProgress);
+    const { report } = await runScenariosWithReport([join(PROJECT_ROOT, "bench/scenarios")], { quiet: true, ...(labs ? { labs } : {}) }, silentProgress);
     const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
     if (!report) throw new FwspecError("fwspec produced no report");
     const expectations = report.scenarios.flatMap((s) => s.expectations);

@@ -42,7 +42,7 @@ describe("interrupted runs", () => {
     child.kill("SIGINT");
     const result = await child;
     expect(result.exitCode).toBe(130);
-    expect(result.stderr).toMatch(/SIGINT: stopping workers; removing this run's containers/);
+    expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
     // The detached cleaner finishes within seconds; poll (bounded) until it has.
     await pRetry(
       async () => {

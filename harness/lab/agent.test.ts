@@ -1,35 +1,44 @@
 import { describe, expect, test } from "vitest";
-import { encodeRequest, parseReply } from "./agent.ts";
+import { encodeRequest, takeReply } from "./agent.ts";
 
-const b64 = (s: string) => Buffer.from(s).toString("base64");
+const bytes = (s: string) => Buffer.from(s, "utf8");
 
-describe("agent framing", () => {
+describe("agent requests", () => {
   test.each([
-    { argv: ["true"], stdin: "", line: `7.${b64("true\0")}.\n` },
-    { argv: ["sh", "-c", 'echo "$1"; exit 3', "x", "a b;c|d"], stdin: "", line: `7.${b64('sh\0-c\0echo "$1"; exit 3\0x\0a b;c|d\0')}.\n` },
-    { argv: ["cat"], stdin: "line 1\nline 2", line: `7.${b64("cat\0")}.${b64("line 1\nline 2")}\n` },
-    { argv: ["echo", ""], stdin: "", line: `7.${b64("echo\0\0")}.\n` },
-    { argv: ["printf", "%s", "ü→"], stdin: "", line: `7.${b64("printf\0%s\0ü→\0")}.\n` },
-  ])("encodes $argv as NUL-terminated words", ({ argv, stdin, line }) => {
-    expect(encodeRequest(7, argv, stdin)).toBe(line);
+    { argv: ["true"], stdin: "", wire: "7 0 4\ntrue" },
+    { argv: ["sh", "-c", 'echo "$1"; exit 3', "x", "a b;c|d"], stdin: "", wire: '7 0 2 2 17 1 7\nsh-cecho "$1"; exit 3xa b;c|d' },
+    { argv: ["cat"], stdin: "line 1\nline 2", wire: "7 13 3\ncatline 1\nline 2" },
+    { argv: ["echo", ""], stdin: "", wire: "7 0 4 0\necho" },
+    { argv: ["printf", "%s", "ü→\n"], stdin: "", wire: "7 0 6 2 6\nprintf%sü→\n" },
+  ])("$argv is sent as counted bytes", ({ argv, stdin, wire }) => {
+    expect(encodeRequest(7, argv, stdin).toString("utf8")).toBe(wire);
   });
 
   test.each([
-    { argv: [], message: /needs a command/ },
-    { argv: ["echo", "a\0b"], message: /cannot contain NUL/ },
-  ])("refuses $argv", ({ argv, message }) => {
-    expect(() => encodeRequest(1, argv)).toThrow(message);
+    { argv: [], stdin: "", message: /needs a command/ },
+    { argv: ["echo", "a\0b"], stdin: "", message: /cannot contain NUL/ },
+    { argv: ["cat"], stdin: "a\0b", message: /stdin .* cannot contain NUL/ },
+  ])("refuses $argv / $stdin", ({ argv, stdin, message }) => {
+    expect(() => encodeRequest(1, argv, stdin)).toThrow(message);
+  });
+});
+
+describe("agent replies", () => {
+  test.each([
+    { wire: "3 0 4 0\nout\n", reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "" }, rest: "" },
+    { wire: "12 127 0 14\nnc: not found\nNEXT", reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n" }, rest: "NEXT" },
+    { wire: "1 1 3 2\nü ab", reply: { id: 1, exitCode: 1, stdout: "ü ", stderr: "ab" }, rest: "" },
+  ])("takes $wire", ({ wire, reply, rest }) => {
+    const taken = takeReply(bytes(wire));
+    expect(taken?.reply).toEqual(reply);
+    expect(taken?.rest.toString("utf8")).toBe(rest);
   });
 
-  test.each([
-    { line: `3.0.${b64("out\n")}.`, reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "" } },
-    { line: `12.127..${b64("nc: not found\n")}\n`, reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n" } },
-    { line: `1.1.${b64("a")}.${b64("b")}`, reply: { id: 1, exitCode: 1, stdout: "a", stderr: "b" } },
-    { line: "1.0.", reply: undefined },
-    { line: "hello", reply: undefined },
-    { line: "1.x.a.b", reply: undefined },
-    { line: "1.0.a b.", reply: undefined },
-  ])("parses $line", ({ line, reply }) => {
-    expect(parseReply(line)).toEqual(reply);
+  test.each(["", "3 0 4 0", "3 0 4 0\nou"])("waits for the rest of %j", (wire) => {
+    expect(takeReply(bytes(wire))).toBeUndefined();
+  });
+
+  test.each(["hello\n", "1 x 0 0\n", "1 0 0\n"])("refuses %j", (wire) => {
+    expect(() => takeReply(bytes(wire))).toThrow(/not an agent reply/);
   });
 });

@@ -21,23 +21,39 @@ export interface AgentReply {
   readonly stderr: string;
 }
 
-const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
-const unb64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
-
-/** `<id>.<argv: words NUL-terminated, base64>.<stdin base64>\n` */
-export function encodeRequest(id: number, argv: readonly string[], stdin = ""): string {
+/** `<id> <stdin bytes> <arg bytes>…\n` followed by the arguments' bytes and stdin's. */
+export function encodeRequest(id: number, argv: readonly string[], stdin = ""): Buffer {
   if (argv.length === 0) throw new RangeError("an agent request needs a command");
-  for (const word of argv) {
+  const words = argv.map((word) => {
     if (word.includes("\0")) throw new RangeError(`a command word cannot contain NUL: ${JSON.stringify(word)}`);
-  }
-  return `${id}.${b64(argv.map((w) => `${w}\0`).join(""))}.${b64(stdin)}\n`;
+    return Buffer.from(word, "utf8");
+  });
+  const input = Buffer.from(stdin, "utf8");
+  if (input.includes(0)) throw new RangeError("stdin for an agent command cannot contain NUL");
+  return Buffer.concat([Buffer.from(`${id} ${input.length} ${words.map((w) => w.length).join(" ")}\n`), ...words, input]);
 }
 
-/** Parses `<id>.<exit>.<stdout base64>.<stderr base64>`; undefined when the line is not a reply. */
-export function parseReply(line: string): AgentReply | undefined {
-  const m = /^(\d+)\.(\d+)\.([A-Za-z0-9+/=]*)\.([A-Za-z0-9+/=]*)$/.exec(line.trimEnd());
-  if (!m) return undefined;
-  return { id: Number(m[1]), exitCode: Number(m[2]), stdout: unb64(m[3]!), stderr: unb64(m[4]!) };
+/**
+ * Takes one reply off the front of `buffer`: `<id> <exit> <stdout bytes> <stderr bytes>\n`
+ * then the bytes. Returns undefined while the reply is incomplete; throws on a
+ * header that is not a reply.
+ */
+export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } | undefined {
+  const nl = buffer.indexOf(0x0a);
+  if (nl < 0) {
+    if (buffer.length > 200) throw new RangeError(`not an agent reply: ${JSON.stringify(buffer.subarray(0, 80).toString("utf8"))}`);
+    return undefined;
+  }
+  const header = buffer.subarray(0, nl).toString("utf8");
+  const m = /^(\d+) (\d+) (\d+) (\d+)$/.exec(header);
+  if (!m) throw new RangeError(`not an agent reply: ${JSON.stringify(header.slice(0, 80))}`);
+  const outLen = Number(m[3]);
+  const errLen = Number(m[4]);
+  const end = nl + 1 + outLen + errLen;
+  if (buffer.length < end) return undefined;
+  const stdout = buffer.subarray(nl + 1, nl + 1 + outLen).toString("utf8");
+  const stderr = buffer.subarray(nl + 1 + outLen, end).toString("utf8");
+  return { reply: { id: Number(m[1]), exitCode: Number(m[2]), stdout, stderr }, rest: buffer.subarray(end) };
 }
 
 interface Pending {
@@ -51,7 +67,7 @@ export class Agent {
   readonly #host: string;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
-  #buffer = "";
+  #buffer: Buffer = Buffer.alloc(0);
   #closed: Error | undefined;
   #stderr = "";
 
@@ -61,8 +77,7 @@ export class Agent {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     docker.modem.demuxStream(stream, stdout, stderr);
-    stdout.setEncoding("utf8");
-    stdout.on("data", (chunk: string) => this.#onData(chunk));
+    stdout.on("data", (chunk: Buffer) => this.#onData(chunk));
     stderr.on("data", (chunk: Buffer) => {
       this.#stderr = `${this.#stderr}${chunk.toString("utf8")}`.slice(-2000);
     });
@@ -98,20 +113,21 @@ export class Agent {
     this.#stream.destroy();
   }
 
-  #onData(chunk: string): void {
-    this.#buffer += chunk;
-    let nl: number;
-    while ((nl = this.#buffer.indexOf("\n")) >= 0) {
-      const line = this.#buffer.slice(0, nl);
-      this.#buffer = this.#buffer.slice(nl + 1);
-      const reply = parseReply(line);
-      if (!reply) {
-        this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${JSON.stringify(line.slice(0, 200))}`));
+  #onData(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    for (;;) {
+      let taken;
+      try {
+        taken = takeReply(this.#buffer);
+      } catch (error) {
+        this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
         return;
       }
-      const pending = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      pending?.resolve(reply);
+      if (!taken) return;
+      this.#buffer = taken.rest;
+      const pending = this.#pending.get(taken.reply.id);
+      this.#pending.delete(taken.reply.id);
+      pending?.resolve(taken.reply);
     }
   }
 
@@ -150,10 +166,10 @@ export class AgentPool {
     }
   }
 
-  /** Starts one agent ahead of time (lab start), so the first command does not pay for it. */
-  async warm(): Promise<void> {
-    if (this.#all.size > 0) return;
-    this.#release(await this.#start());
+  /** Starts agents ahead of time (lab start), so the first commands do not pay for them. */
+  async warm(count = 1): Promise<void> {
+    const missing = Math.min(this.#max, count) - this.#all.size - this.#starting;
+    await Promise.all(Array.from({ length: Math.max(0, missing) }, async () => this.#release(await this.#start())));
   }
 
   /** Drops every agent (the container restarted, or the lab is going away). */

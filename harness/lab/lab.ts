@@ -158,8 +158,8 @@ export class StartedHost implements CommandTarget {
   }
 
   /** Runs a command that must succeed; otherwise a CommandError with its output. */
-  async run(command: readonly string[], what: string): Promise<ExecResult> {
-    const r = await this.exec(command);
+  async run(command: readonly string[], what: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.exec(command, options);
     if (r.exitCode !== 0) {
       throw new CommandError(`${what} failed on ${this.name}`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
     }
@@ -170,8 +170,9 @@ export class StartedHost implements CommandTarget {
     return reproCommand(this.containerName, command);
   }
 
+  /** Writes a file inside the host (mode 0755), through the command channel. */
   async copyFile(content: string, target: string): Promise<void> {
-    await this.#container.copyContentToContainer([{ content, target, mode: 0o755 }]);
+    await this.run(["sh", "-c", 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"', "fwspec-write", target], `writing ${target}`, { stdin: content });
   }
 
   /**
@@ -371,11 +372,8 @@ export class Lab {
     const labels = resourceLabels(runId, name);
     const networkNames = this.#options.networks && this.#options.networks.length > 0 ? this.#options.networks : [DEFAULT_NETWORK];
     const routed = networkNames.length > 1;
-    if (!(await imageAvailable(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
     await sweepOrphans(docker);
-    // testcontainers looks its reaper up once per process under a file lock polled
-    // every 500 ms: done first, so parallel host starts do not queue on that lock.
-    await getReaper(await getContainerRuntimeClient());
+    await prepareContainerRuntime(docker);
 
     const prefix = `fwspec-${runId}-${name}`;
     progress.step(`lab ${name}: starting ${hosts.length} host(s) on ${networkNames.length} network(s)`);
@@ -415,6 +413,17 @@ export class Lab {
       throw new LabError(`lab ${name} could not start: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/**
+ * testcontainers looks its reaper up once per process under a file lock polled
+ * every 500 ms; done before parallel starts, they do not queue on that lock.
+ * Call it once before starting labs side by side.
+ */
+export async function prepareContainerRuntime(docker: Dockerode): Promise<void> {
+  // No registry to pull Ryuk from: without its image, fwspec cleans up itself (labels, sweeps).
+  if (!(await imageAvailable(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
+  await getReaper(await getContainerRuntimeClient());
 }
 
 async function imageAvailable(docker: Dockerode, name: string): Promise<boolean> {
@@ -461,7 +470,8 @@ async function prepareHosts(lab: StartedLab, progress: Progress, which: readonly
 
 /** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
 async function awaitBoot(host: StartedHost): Promise<void> {
-  await host.agents.warm();
+  // Two channels: probes of the two families run side by side.
+  await host.agents.warm(2);
   let tries = 0;
   await pRetry(
     async () => {

@@ -48,8 +48,11 @@ export async function proveListener(host: StartedHost, listener: ListenerSpec): 
 
 /** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
 export async function proveListeners(lab: StartedLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
-  const limit = pLimit(8);
-  const jobs = [...lab.hosts.values()].flatMap((h) => h.spec.listen.map((l) => limit(() => proveListener(h, l))));
+  // One listener at a time per host (its two families side by side): the host's warm command channels suffice.
+  const jobs = [...lab.hosts.values()].flatMap((h) => {
+    const limit = pLimit(1);
+    return h.spec.listen.map((l) => limit(() => proveListener(h, l)));
+  });
   if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
   return (await Promise.all(jobs)).flat();
 }
@@ -76,4 +79,27 @@ export async function awaitListening(host: StartedHost, listener: ListenerSpec):
     });
   }
   return tries;
+}
+
+/** Local ports with a listening socket, from one `ss -H -ltun` (tcp/http share TCP sockets). */
+export function listeningPorts(ssOutput: string): { readonly tcp: ReadonlySet<number>; readonly udp: ReadonlySet<number> } {
+  const tcp = new Set<number>();
+  const udp = new Set<number>();
+  for (const line of ssOutput.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    const port = Number(/:(\d+)$/.exec(f[4] ?? "")?.[1]);
+    if (!Number.isInteger(port)) continue;
+    if (f[0] === "tcp") tcp.add(port);
+    else if (f[0] === "udp") udp.add(port);
+  }
+  return { tcp, udp };
+}
+
+/** Every listener of a host still has its socket: one command when they do, awaitListening for any that does not. */
+export async function awaitListeners(host: StartedHost): Promise<void> {
+  if (host.spec.listen.length === 0) return;
+  const r = await host.exec(["ss", "-H", "-ltun"]);
+  const open = listeningPorts(r.exitCode === 0 ? r.stdout : "");
+  const missing = host.spec.listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
+  await Promise.all(missing.map((l) => awaitListening(host, l)));
 }

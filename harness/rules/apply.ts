@@ -107,11 +107,11 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
 /** Puts back earlier rulesets atomically per family: their tables as they were, every other table emptied. */
 async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset): Promise<void> {
   const now = await readLoaded(host);
-  for (const family of ["ipv4", "ipv6"] as const) {
-    const target = stagingPath(host, "restore");
-    await host.copyFile(resetInput(wanted[family], now[family]), target);
-    await host.run([RESTORE[family], target], `restoring ${family} rules`);
-  }
+  await Promise.all(
+    (["ipv4", "ipv6"] as const).map((family) =>
+      host.run([RESTORE[family]], `restoring ${family} rules`, { stdin: resetInput(wanted[family], now[family]) }),
+    ),
+  );
 }
 
 export async function flushConntrack(host: StartedHost): Promise<void> {
@@ -129,8 +129,7 @@ export async function flushConntrack(host: StartedHost): Promise<void> {
  */
 export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<void> {
   await restoreRulesets(host, baseline);
-  await flushConntrack(host);
-  const now = await readLoaded(host);
+  const [, now] = await Promise.all([flushConntrack(host), readLoaded(host)]);
   if (now.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${now.digest} ≠ ${baseline.digest})`);
   }

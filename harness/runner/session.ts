@@ -77,7 +77,7 @@ export interface CounterOutcome {
 }
 
 /** How long a probe waits for an answer before the counters are consulted (ms). TCP answers come from the kernel; UDP echoes from a process. */
-export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 50, http: 50, udp: 300 };
+export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 25, http: 25, udp: 300 };
 
 interface Observation {
   readonly result: ProbeResult;
@@ -115,6 +115,8 @@ export class ScenarioSession implements AsyncDisposable {
   readonly applied: AppliedRules[] = [];
   listenerProofs: ListenerProof[] = [];
   readonly #held = new Map<string, HeldConnection>();
+  /** Per family, the latest counter reading of each watched host during probeAll. */
+  readonly #laneReadings = new Map<Family, Map<string, SavedRuleset>>();
 
   constructor(scenario: Scenario, options: SessionOptions) {
     this.scenario = scenario;
@@ -242,6 +244,7 @@ export class ScenarioSession implements AsyncDisposable {
     await Promise.all([...lanes.values()].map(async (jobs) => {
       for (const job of jobs) await job();
     }));
+    this.#laneReadings.clear();
     return items.map(({ expectation, family }, i) => held.get(i) ?? this.#judge(expectation, family, main.get(i)!, parity.get(i)));
   }
 
@@ -294,8 +297,15 @@ export class ScenarioSession implements AsyncDisposable {
       return { result: await runProbe(this.lab, spec), decidedBy: [] };
     }
     const from = this.lab.host(spec.from);
-    const readAll = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(this.lab.host(h), spec.family)] as const)));
-    const before = await readAll();
+    // Within a lane the last probe's after-reading is this probe's before-reading.
+    const cache = this.#laneReadings.get(spec.family) ?? new Map<string, SavedRuleset>();
+    this.#laneReadings.set(spec.family, cache);
+    const readAll = async () => {
+      const m = new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(this.lab.host(h), spec.family)] as const)));
+      for (const [h, r] of m) cache.set(h, r);
+      return m;
+    };
+    const before = watch.every((h) => cache.has(h)) ? new Map(watch.map((h) => [h, cache.get(h)!] as const)) : await readAll();
     let result: ProbeResult;
     let after: Map<string, SavedRuleset>;
     if (this.#options.decideEarly === false || watch.length === 0) {

@@ -10,7 +10,7 @@
 import type Dockerode from "dockerode";
 import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
-import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
+import { awaitListeners, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -111,7 +111,7 @@ export class SharedLab implements AsyncDisposable {
       [...this.lab.hosts.values()].map(async (h) => {
         const baseline = this.#baselines.get(h.name);
         if (baseline) await resetRules(h, baseline);
-        await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
+        await awaitListeners(h);
       }),
     );
   }

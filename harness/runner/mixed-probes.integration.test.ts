@@ -1,0 +1,99 @@
+/**
+ * The dedicated check behind early verdicts: more than 1 000 probes to open,
+ * refused, REJECTed and DROPped ports, TCP and UDP, IPv4 and IPv6, in a
+ * shuffled order (seeded, printed), through the same probeAll the runner uses.
+ * Every verdict must be the port's; a dropped TCP probe must have been decided
+ * early by its DROP rule (else this test would not be testing the fast path).
+ */
+import { describe, expect, inject, it } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import type { Family, Verdict } from "../model/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import type { ApplyStep, ExpectStep } from "../scenario/model.ts";
+import { ScenarioSession } from "./session.ts";
+
+const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readonly weight: number }[] = [
+  { text: "client -> server:8080 open", verdict: "open", weight: 6 },
+  { text: "client -> server:8081 dropped", verdict: "dropped", weight: 6 },
+  { text: "client -> server:8082 refused", verdict: "refused", weight: 3 }, // REJECT tcp-reset
+  { text: "client -> server:8083 refused", verdict: "refused", weight: 3 }, // REJECT port-unreachable (IPv6: decided from the rule)
+  { text: "client -> server:9 refused", verdict: "refused", weight: 3 }, // nothing listens
+  { text: "server -> localhost:8081 open", verdict: "open", weight: 2 }, // the DROP is for peers only
+  { text: "client -> server:5353/udp open", verdict: "open", weight: 1 },
+  { text: "client -> server:5354/udp dropped", verdict: "dropped", weight: 1 },
+  { text: "client -> server:5355/udp refused", verdict: "refused", weight: 1 },
+];
+const TOTAL = 1040;
+
+/** mulberry32: a small seeded PRNG, so a failing order can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("early verdicts", () => {
+  it(`classify ${TOTAL} probes in mixed order with none wrong`, async () => {
+    const scenario = defineScenario({
+      name: "mixed probes",
+      description: "open, refused, REJECTed and DROPped ports in one lab",
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081", "tcp/8082", "tcp/8083", "udp/5353", "udp/5354"] }, client: {} },
+      steps: [
+        {
+          apply: {
+            host: "server",
+            commands: [
+              "iptables -A INPUT -i lo -j ACCEPT",
+              "iptables -A INPUT -p tcp --dport 8081 -j DROP",
+              "iptables -A INPUT -p tcp --dport 8082 -j REJECT --reject-with tcp-reset",
+              "iptables -A INPUT -p tcp --dport 8083 -j REJECT",
+              "iptables -A INPUT -p udp --dport 5354 -j DROP",
+              "ip6tables -A INPUT -i lo -j ACCEPT",
+              "ip6tables -A INPUT -p tcp --dport 8081 -j DROP",
+              "ip6tables -A INPUT -p tcp --dport 8082 -j REJECT --reject-with tcp-reset",
+              "ip6tables -A INPUT -p tcp --dport 8083 -j REJECT",
+              "ip6tables -A INPUT -p udp --dport 5354 -j DROP",
+            ],
+          },
+        },
+        { expect: PORTS.map((p) => p.text) },
+      ],
+    });
+    const seed = Number(process.env["FWSPEC_MIXED_SEED"] ?? Date.now() % 100_000);
+    const random = prng(seed);
+    const expectations = (scenario.steps[1] as ExpectStep).expectations;
+    const pool = PORTS.flatMap((p, i) => Array.from({ length: p.weight }, () => i));
+    const items = Array.from({ length: TOTAL }, () => {
+      const i = pool[Math.floor(random() * pool.length)]!;
+      const family: Family = random() < 0.5 ? "ipv4" : "ipv6";
+      return { expectation: expectations[i]!, family, expected: PORTS[i]!.verdict };
+    });
+
+    await using session = new ScenarioSession(scenario, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId") });
+    await session.start();
+    await session.apply(scenario.steps[0] as ApplyStep);
+    const outcomes = await session.probeAll(items);
+
+    const wrong = outcomes
+      .map((o, i) => ({ o, expected: items[i]!.expected }))
+      .filter(({ o, expected }) => o.probe.verdict !== expected)
+      .map(({ o, expected }) => `${o.expectation.text} [${o.family}]: ${o.probe.verdict} (${o.probe.reason}), expected ${expected}; ${o.probe.evidence.command}`);
+    const table = new Map<string, number>();
+    for (const o of outcomes) {
+      const key = `${o.probe.verdict}${o.probe.evidence.stoppedEarly ? " (early)" : ""}`;
+      table.set(key, (table.get(key) ?? 0) + 1);
+    }
+    console.log(`seed ${seed} (FWSPEC_MIXED_SEED=${seed} replays this order): ${[...table].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    expect(outcomes).toHaveLength(TOTAL);
+    expect(wrong, `seed ${seed}`).toEqual([]);
+    const tcpDropped = outcomes.filter((o) => o.probe.verdict === "dropped" && o.expectation.protocol === "tcp");
+    expect(tcpDropped.length).toBeGreaterThan(100);
+    expect(tcpDropped.filter((o) => !o.probe.evidence.stoppedEarly)).toEqual([]);
+    expect(new Set(outcomes.map((o) => o.probe.verdict))).toEqual(new Set(["open", "refused", "dropped"]));
+  }, 600_000);
+});
