@@ -48,8 +48,12 @@ export function buildProgram(): Command {
     .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
+    .option("--labs <n>", "labs running at the same time (default: one per two cores)")
+    .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean }) => {
+      const labs = opts.labs === undefined ? undefined : Number(opts.labs);
+      if (labs !== undefined && (!Number.isInteger(labs) || labs < 1 || labs > 16)) throw new InputError(`--labs must be a whole number from 1 to 16, not \`${opts.labs}\``);
       if (opts.family !== undefined && opts.family !== "both" && !(FAMILIES as readonly string[]).includes(opts.family)) {
         throw new InputError(`--family must be ipv4, ipv6 or both, not \`${opts.family}\``);
       }
@@ -65,6 +69,8 @@ export function buildProgram(): Command {
         ...(opts.family ? { family: opts.family as "ipv4" | "ipv6" | "both" } : {}),
         ...(timeout ? { timeout } : {}),
         ...(opts.shard ? { shard: opts.shard } : {}),
+        ...(labs ? { labs } : {}),
+        ...(opts.early === false ? { decideEarly: false } : {}),
       }, consoleProgress());
       process.exitCode = code;
     });
