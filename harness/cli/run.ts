@@ -10,7 +10,7 @@ import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { compareSnapshots, snapshotHostFirewall } from "../env/host-firewall.ts";
-import { LabRegistry, newRunId, removeRun } from "../lab/resources.ts";
+import { newRunId, removeRun } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { renderRun } from "../report/console.ts";
@@ -73,7 +73,6 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
   process.env["FWSPEC_OWNER_PID"] = String(process.pid);
-  const registry = new LabRegistry();
   // Ctrl-C or a CI timeout: a detached `fwspec cleanup --run` removes this run's
   // containers and networks even if this process is killed before it finishes.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -96,7 +95,6 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       docker,
       image,
       runId,
-      registry,
       progress,
       ...(families ? { families } : {}),
       ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
