@@ -14,7 +14,7 @@ import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { AgentPool } from "./agent.ts";
 import { type CommandTarget, type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
-import { LabRegistry, newRunId, removeRun, resourceLabels, sweepOrphans } from "./resources.ts";
+import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 
 export const RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
 /** fwspec-boot creates it once rules are restored and listeners started. */
@@ -408,7 +408,7 @@ export class Lab {
       return lab;
     } catch (error) {
       await destroy(docker, started.map((c) => c.getId()), [...networks.values()].map((n) => n.id));
-      await removeRun(docker, runId).catch(() => undefined);
+      await removeLab(docker, runId, name).catch(() => undefined);
       if (error instanceof LabError || error instanceof CommandError) throw error;
       throw new LabError(`lab ${name} could not start: ${(error as Error).message}`, { cause: error });
     }

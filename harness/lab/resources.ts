@@ -98,6 +98,11 @@ export function removeRun(docker: Dockerode, runId: string): Promise<RemovedReso
   return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId);
 }
 
+/** Removes the resources of one lab of a run (a lab that failed to start; other labs of the run go on). */
+export function removeLab(docker: Dockerode, runId: string, lab: string): Promise<RemovedResources> {
+  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && labels[LABEL_LAB] === lab);
+}
+
 /** Removes every fwspec resource on this engine (`fwspec cleanup`). */
 export function removeAll(docker: Dockerode): Promise<RemovedResources> {
   return removeMatching(docker, () => true);

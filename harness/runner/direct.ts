@@ -64,8 +64,12 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
   };
 
+  // Lab names are unique within the run (two files may share a base name).
+  let labs = 0;
+  const labName = (s: Scenario) => `${labNameFor(s)}-${++labs}`;
+
   const runOne = async (scenario: Scenario, sharedLab?: SharedLab) => {
-    const session = new ScenarioSession(scenario, { ...sessionOptions, ...(sharedLab ? { sharedLab } : {}) });
+    const session = new ScenarioSession(scenario, { ...sessionOptions, ...(sharedLab ? { sharedLab } : { labName: labName(scenario) }) });
     try {
       await session.start();
     } catch (error) {
@@ -92,7 +96,7 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     while (queue.length > 0) {
       let lab: SharedLab;
       try {
-        lab = await SharedLab.start(queue[0]!, labNameFor(queue[0]!), { ...sessionOptions, progress });
+        lab = await SharedLab.start(queue[0]!, labName(queue[0]!), { ...sessionOptions, progress });
       } catch (error) {
         for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
         return;
@@ -111,10 +115,10 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
 
   if (selected.length > 0) await prepareContainerRuntime(options.docker);
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
-  const labs = Math.max(1, options.labs ?? Math.floor(availableParallelism() / 2));
-  const plans = planLabs(selected, labs);
-  progress.step(`running ${selected.length} scenario(s) on ${plans.length} lab(s), up to ${labs} at a time`);
-  const limit = pLimit(labs);
+  const parallel = Math.max(1, options.labs ?? Math.floor(availableParallelism() / 2));
+  const plans = planLabs(selected, parallel);
+  progress.step(`running ${selected.length} scenario(s) on ${plans.length} lab(s), up to ${parallel} at a time`);
+  const limit = pLimit(parallel);
   await Promise.all(plans.map((group) => limit(() => runGroup(group))));
   return selected.map((s) => reports.get(s)!);
 }

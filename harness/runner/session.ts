@@ -96,6 +96,8 @@ export interface SessionOptions {
   readonly timeoutSeconds?: number;
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
   readonly decideEarly?: boolean;
+  /** The lab's name (unique within the run); default from the scenario's file name. */
+  readonly labName?: string;
   /** A lab shared with other scenarios of the same topology: reset before use, not disposed by this session. */
   readonly sharedLab?: SharedLab;
 }
@@ -146,7 +148,7 @@ export class ScenarioSession implements AsyncDisposable {
       return;
     }
     this.#lab = await new Lab({
-      name: labNameFor(this.scenario),
+      name: o.labName ?? labNameFor(this.scenario),
       hosts: this.scenario.hosts,
       ...(this.scenario.networks ? { networks: this.scenario.networks } : {}),
       docker: o.docker,
@@ -322,12 +324,12 @@ export class ScenarioSession implements AsyncDisposable {
         const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
         const early = earlyVerdict(counts, spec.protocol);
         const ended = early ? await pending.stop() : await pending.wait();
-        if ("stopped" in ended) {
+        if (early && "stopped" in ended) {
           result = {
             spec,
             address,
-            verdict: early!.verdict,
-            reason: `no answer after ${ended.durationMs} ms while ${early!.rules.join(" and ")} counted the packet`,
+            verdict: early.verdict,
+            reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet`,
             evidence: {
               command: pending.command,
               argv: pending.argv,
@@ -335,13 +337,16 @@ export class ScenarioSession implements AsyncDisposable {
               stdout: "",
               stderr: ended.stderr,
               durationMs: ended.durationMs,
-              stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early!.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
+              stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
             },
           };
           after = mid;
-        } else {
+        } else if ("verdict" in ended) {
+          // No evidence (waited for the tool), or an answer came before it could be stopped.
           result = ended;
           after = await readAll();
+        } else {
+          throw new LabError("fwspec-probe stopped a probe nobody asked to stop");
         }
       }
     }
