@@ -11,7 +11,7 @@ import { describe, expect, inject, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import type { Family, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import type { ApplyStep, ExpectStep } from "../scenario/model.ts";
+import type { ApplyStep, ExpectStep, Scenario } from "../scenario/model.ts";
 import { ScenarioSession } from "./session.ts";
 
 const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readonly weight: number }[] = [
@@ -101,4 +101,38 @@ describe("early verdicts", () => {
     expect(waited.length).toBeLessThanOrEqual(tcpDropped.length / 10);
     expect(new Set(outcomes.map((o) => o.probe.verdict))).toEqual(new Set(["open", "refused", "dropped"]));
   }, 600_000);
+});
+
+/** IPv6 TCP REJECT answers reach the prober as soft errors: the early verdict comes from --reject-with. */
+const REJECTS = ["icmp6-port-unreachable", "tcp-reset", "icmp6-adm-prohibited", "icmp6-no-route", "icmp6-addr-unreachable"] as const;
+
+describe("early REJECT verdicts over IPv6", () => {
+  it("equal what the probe tool reports when it is waited out, for every --reject-with", async () => {
+    const ports = REJECTS.map((_, i) => 8090 + i);
+    const scenario = defineScenario({
+      name: "reject types",
+      description: "one REJECT type per port, IPv6",
+      hosts: { server: { firewall: true, listen: ports.map((p) => `tcp/${p}`) }, client: {} },
+      steps: [
+        { apply: { host: "server", commands: REJECTS.map((r, i) => `ip6tables -A INPUT -p tcp --dport ${ports[i]} -j REJECT --reject-with ${r}`) } },
+        { expect: ports.map((p) => `client -> server:${p}/tcp6 blocked`) },
+      ],
+    });
+    const observe = async (s: Scenario, decideEarly: boolean) => {
+      await using session = new ScenarioSession(s, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), decideEarly, labName: decideEarly ? "reject-early" : "reject-waited" });
+      await session.start();
+      await session.apply(s.steps[0] as ApplyStep);
+      return await session.probeAll((s.steps[1] as ExpectStep).expectations.map((expectation) => ({ expectation, family: "ipv6" as const })));
+    };
+    const [early, waited] = await Promise.all([observe(scenario, true), observe(scenario, false)]);
+    const table = REJECTS.map((r, i) => ({ reject: r, early: early[i]!.probe.verdict, waited: waited[i]!.probe.verdict }));
+    console.log(table.map((t) => `${t.reject}: early ${t.early}, waited out ${t.waited}`).join("; "));
+    for (const t of table) expect(t.early, t.reject).toBe(t.waited);
+    expect(new Set(table.map((t) => t.waited))).toEqual(new Set(["refused", "unreachable"]));
+    // The ICMPv6 answers are the ones decided early; tcp-reset is an RST and answers at once.
+    for (const [i, r] of REJECTS.entries()) {
+      if (r !== "tcp-reset") expect(early[i]!.probe.evidence.stoppedEarly, r).toBeDefined();
+      expect(waited[i]!.probe.evidence.stoppedEarly, r).toBeUndefined();
+    }
+  }, 120_000);
 });
