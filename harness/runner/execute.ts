@@ -6,8 +6,8 @@
  * naming that step, never as a verdict.
  */
 import type { Family } from "../model/types.ts";
-import type { Scenario } from "../scenario/model.ts";
-import type { FwspecRecord } from "./meta.ts";
+import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
+import type { FwspecRecord, StepRecord } from "./meta.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, stepTitle } from "./records.ts";
 import { errorMessage, type ScenarioSession } from "./session.ts";
 
@@ -67,31 +67,45 @@ export async function executeScenario(session: ScenarioSession, options: Execute
       for (const { c, family } of wanted) records.push(counterRecord(scenario, outcomes.find((o) => o.check === c && o.family === family)!));
       continue;
     }
-    const base = { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title } as const;
     if (broken !== undefined) {
       notRun(step.location.line, title);
       continue;
     }
     try {
-      if (step.kind === "apply") {
-        const applied = await session.apply(step);
-        records.push({ ...base, status: "passed", message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: applied.loaded });
-      } else if (step.kind === "run") {
-        const o = await session.run(step);
-        const out = `${o.result.stdout}${o.result.stderr}`.trim();
-        const message = `${o.command} → exit ${o.result.exitCode}${out ? `\n${out}` : ""}`;
-        records.push({ ...base, status: o.status, message: o.problems.length > 0 ? `${o.problems.join("; ")}\n${message}` : message });
-      } else if (step.kind === "reboot") {
-        await session.reboot(step.host);
-        records.push({ ...base, status: "passed", message: `${step.host} rebooted; listeners answer again` });
-      } else {
-        const held = await session.hold(step);
-        records.push({ ...base, status: "passed", message: `holding ${held.protocol} ${held.address}:${held.port} from ${held.from.name}` });
-      }
+      records.push(await performStep(session, step, title));
     } catch (error) {
       broken = `step ${index + 1} (${step.kind}, line ${step.location.line}) failed`;
-      records.push({ ...base, status: "error", message: errorMessage(error) });
+      records.push({ kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title, status: "error", message: errorMessage(error) });
     }
   }
   return records;
+}
+
+/**
+ * Carries out an apply, run, reboot or hold step and says how it went (a `run`
+ * step whose command answers wrongly is `failed`). Throws when the step cannot
+ * be carried out at all.
+ */
+export async function performStep(session: ScenarioSession, step: ApplyStep | RunStep | RebootStep | HoldStep, title: string): Promise<StepRecord> {
+  const scenario = session.scenario;
+  const base = { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title } as const;
+  switch (step.kind) {
+    case "apply": {
+      const applied = await session.apply(step);
+      return { ...base, status: "passed", message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: applied.loaded };
+    }
+    case "run": {
+      const o = await session.run(step);
+      const out = `${o.result.stdout}${o.result.stderr}`.trim();
+      const message = `${o.command} → exit ${o.result.exitCode}${out ? `\n${out}` : ""}`;
+      return { ...base, status: o.status, message: o.problems.length > 0 ? `${o.problems.join("; ")}\n${message}` : message };
+    }
+    case "reboot":
+      await session.reboot(step.host);
+      return { ...base, status: "passed", message: `${step.host} rebooted; listeners answer again` };
+    case "hold": {
+      const held = await session.hold(step);
+      return { ...base, status: "passed", message: `holding ${held.protocol} ${held.address}:${held.port} from ${held.from.name}` };
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { type Family, FAMILIES } from "../model/types.ts";
 import { loadScenarioSync } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/model.ts";
 import type { FwspecRecord } from "./meta.ts";
+import { performStep } from "./execute.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, formatExpectationFailure, parityWarning, stepTitle } from "./records.ts";
 import { type CounterOutcome, errorMessage, ScenarioSession } from "./session.ts";
 
@@ -96,22 +97,9 @@ export function defineScenarioSuite(file: string): void {
           guard(ctx, step.location.line, title);
           const base = { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title } as const;
           try {
-            if (step.kind === "apply") {
-              const applied = await session!.apply(step);
-              record(ctx, { ...base, status: "passed", message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: applied.loaded });
-            } else if (step.kind === "run") {
-              const o = await session!.run(step);
-              const out = `${o.result.stdout}${o.result.stderr}`.trim();
-              const message = `${o.command} → exit ${o.result.exitCode}${out ? `\n${out}` : ""}`;
-              record(ctx, { ...base, status: o.status, message: o.problems.length > 0 ? `${o.problems.join("; ")}\n${message}` : message });
-              if (o.status !== "passed") throw new ScenarioFailure(`${o.problems.join("; ")}\n  repro:  ${o.command}\n  output: ${out || "(none)"}`);
-            } else if (step.kind === "reboot") {
-              await session!.reboot(step.host);
-              record(ctx, { ...base, status: "passed", message: `${step.host} rebooted; listeners answer again` });
-            } else {
-              const held = await session!.hold(step);
-              record(ctx, { ...base, status: "passed", message: `holding ${held.protocol} ${held.address}:${held.port} from ${held.from.name}` });
-            }
+            const r = await performStep(session!, step, title);
+            record(ctx, r);
+            if (r.status !== "passed") throw new ScenarioFailure(r.message);
           } catch (error) {
             if (error instanceof ScenarioFailure) throw error;
             // A step that could not be carried out makes the rest of the scenario meaningless.
