@@ -51,7 +51,8 @@ beforeAll(async () => {
 afterAll(async () => {
   const docker = await connectEngine();
   // Other test files run labs concurrently; none may be named after these files (lab "bad").
-  const mine = (await docker.listContainers({ all: true, filters: { label: ["fwspec.lab=bad"] } })).length;
+  const all = await docker.listContainers({ all: true, filters: { label: ["fwspec.lab"] } });
+  const mine = all.filter((c) => /^bad(-[0-9a-f]{4})?$/.test(c.Labels["fwspec.lab"] ?? "")).length;
   expect(mine).toBe(0);
 });
 

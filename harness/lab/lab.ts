@@ -3,6 +3,7 @@
  * IPv6 in 2001:db8::/32). The only module that knows Docker. Configured `Lab`
  * → `StartedLab` (AsyncDisposable: `await using lab = await new Lab(…).start()`).
  */
+import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import type Dockerode from "dockerode";
 import pLimit from "p-limit";
@@ -32,7 +33,7 @@ export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
 };
 
 export interface LabOptions {
-  /** Short name, part of container names: fwspec-<run>-<lab>-<host>. */
+  /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
   readonly name: string;
   readonly hosts: readonly HostSpec[];
   /** Network names; hosts list theirs in HostSpec.networks. Default: one network, DEFAULT_NETWORK. */
@@ -369,13 +370,16 @@ export class Lab {
     const { docker, image, hosts, name } = this.#options;
     const progress = this.#options.progress ?? silentProgress;
     const runId = this.#options.runId ?? newRunId();
-    const labels = resourceLabels(runId, name);
+    // Labs of one run may share a name (parallel test workers, files with one base
+    // name): a short random part keeps their containers, networks and labels apart.
+    const instance = `${name}-${randomBytes(2).toString("hex")}`;
+    const labels = resourceLabels(runId, instance);
     const networkNames = this.#options.networks && this.#options.networks.length > 0 ? this.#options.networks : [DEFAULT_NETWORK];
     const routed = networkNames.length > 1;
     await sweepOrphans(docker);
     await prepareContainerRuntime(docker);
 
-    const prefix = `fwspec-${runId}-${name}`;
+    const prefix = `fwspec-${runId}-${instance}`;
     progress.step(`lab ${name}: starting ${hosts.length} host(s) on ${networkNames.length} network(s)`);
     const networks = new Map<string, LabNetwork>();
     const started: StartedTestContainer[] = [];
@@ -408,7 +412,7 @@ export class Lab {
       return lab;
     } catch (error) {
       await destroy(docker, started.map((c) => c.getId()), [...networks.values()].map((n) => n.id));
-      await removeLab(docker, runId, name).catch(() => undefined);
+      await removeLab(docker, runId, instance).catch(() => undefined);
       if (error instanceof LabError || error instanceof CommandError) throw error;
       throw new LabError(`lab ${name} could not start: ${(error as Error).message}`, { cause: error });
     }

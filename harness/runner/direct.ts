@@ -64,12 +64,8 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
   };
 
-  // Lab names are unique within the run (two files may share a base name).
-  let labs = 0;
-  const labName = (s: Scenario) => `${labNameFor(s)}-${++labs}`;
-
   const runOne = async (scenario: Scenario, sharedLab?: SharedLab) => {
-    const session = new ScenarioSession(scenario, { ...sessionOptions, ...(sharedLab ? { sharedLab } : { labName: labName(scenario) }) });
+    const session = new ScenarioSession(scenario, { ...sessionOptions, ...(sharedLab ? { sharedLab } : {}) });
     try {
       await session.start();
     } catch (error) {
@@ -96,7 +92,7 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     while (queue.length > 0) {
       let lab: SharedLab;
       try {
-        lab = await SharedLab.start(queue[0]!, labName(queue[0]!), { ...sessionOptions, progress });
+        lab = await SharedLab.start(queue[0]!, labNameFor(queue[0]!), { ...sessionOptions, progress });
       } catch (error) {
         for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
         return;

@@ -119,7 +119,7 @@ describe("early REJECT verdicts over IPv6", () => {
       ],
     });
     const observe = async (s: Scenario, decideEarly: boolean) => {
-      await using session = new ScenarioSession(s, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), decideEarly, labName: decideEarly ? "reject-early" : "reject-waited" });
+      await using session = new ScenarioSession(s, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), decideEarly });
       await session.start();
       await session.apply(s.steps[0] as ApplyStep);
       return await session.probeAll((s.steps[1] as ExpectStep).expectations.map((expectation) => ({ expectation, family: "ipv6" as const })));

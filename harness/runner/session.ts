@@ -96,8 +96,6 @@ export interface SessionOptions {
   readonly timeoutSeconds?: number;
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
   readonly decideEarly?: boolean;
-  /** The lab's name (unique within the run); default from the scenario's file name. */
-  readonly labName?: string;
   /** A lab shared with other scenarios of the same topology: reset before use, not disposed by this session. */
   readonly sharedLab?: SharedLab;
 }
@@ -148,7 +146,7 @@ export class ScenarioSession implements AsyncDisposable {
       return;
     }
     this.#lab = await new Lab({
-      name: o.labName ?? labNameFor(this.scenario),
+      name: labNameFor(this.scenario),
       hosts: this.scenario.hosts,
       ...(this.scenario.networks ? { networks: this.scenario.networks } : {}),
       docker: o.docker,
