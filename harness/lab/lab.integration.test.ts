@@ -8,7 +8,7 @@ import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { proveListeners } from "../probes/listeners.ts";
 import { type ProbeResult, runProbe } from "../probes/probe.ts";
 import { applyRules, type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
-import { readCounters } from "../rules/counters.ts";
+import { readCounters } from "../rules/read.ts";
 import { counterDeltas } from "../rules/delta.ts";
 import { findRules } from "../rules/match.ts";
 import type { RuleSource } from "../scenario/model.ts";
@@ -159,7 +159,8 @@ describe("apply", () => {
     const bad: RuleSource = { kind: "restore", family: "ipv4", path: "bad.v4", content: "*filter\n-A INPUT -p tcp --dport 8080 -j NOPE\nCOMMIT\n" };
     await expect(applyRules(server, [bad])).rejects.toBeInstanceOf(CommandError);
     const good: RuleSource = { kind: "restore", family: "ipv6", path: "good.v6", content: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n" };
-    const applied = await applyRules(server, [good]);
+    const { applied, counters } = await applyRules(server, [good]);
+    expect(counters.ipv6.rules.find((r) => r.text.includes("--dport 8080 -j DROP"))?.packets).toBe(0);
     expect(applied.loaded.ipv6).toMatch(/-A INPUT -p tcp -m tcp --dport 8080 -j DROP/);
     expect(applied.loaded.digest).not.toBe(baseline.digest);
     expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe("dropped");
@@ -168,6 +169,38 @@ describe("apply", () => {
 
   it("refuses a host that is not a firewall host", async () => {
     await expect(applyRules(lab.host("remote"), [cmds("iptables -A INPUT -j DROP")])).rejects.toThrow(/not a firewall host/);
+  });
+
+  it("a staged command's failure is told apart from a failure to stage it", async () => {
+    const server = lab.host("server");
+    await expect(server.runStaged("true\n", "/proc/fwspec-nope/x.sh", ["sh", "-e", "/proc/fwspec-nope/x.sh"], "rules script x.sh")).rejects.toThrow(/writing \/proc\/fwspec-nope\/x.sh failed/);
+    const failing = await server.runStaged("echo half >&2\nexit 197\n", "/tmp/fwspec/exit197.sh", ["sh", "-e", "/tmp/fwspec/exit197.sh"], "rules script exit197.sh").catch((e: unknown) => e);
+    expect(failing).toBeInstanceOf(CommandError);
+    expect((failing as CommandError).message).toMatch(/rules script exit197.sh failed/);
+    expect((failing as CommandError).failure.command).toEqual(["sh", "-e", "/tmp/fwspec/exit197.sh"]);
+  });
+});
+
+describe("reset to the boot ruleset", () => {
+  it("puts back every table a scenario changed (filter, a flushed nat, a new mangle rule) and verifies it", async () => {
+    const server = lab.host("server");
+    await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -t nat -F", "ip6tables -t mangle -A PREROUTING -j MARK --set-mark 1")]);
+    expect((await readLoaded(server)).digest).not.toBe(baseline.digest);
+    const after = await resetRules(server, baseline);
+    expect(after.loaded.digest).toBe(baseline.digest);
+    expect(after.loaded.ipv4).toMatch(/-A OUTPUT -d 127\.0\.0\.11\/32 -j DOCKER_OUTPUT/);
+    expect(after.loaded.ipv6).not.toMatch(/MARK/);
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("open");
+  });
+
+  it("returns the counters as of the reset", async () => {
+    const server = lab.host("server");
+    await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8081 -j ACCEPT")]);
+    expect(verdictOf(await probe("remote", 8081, "ipv4"))).toBe("open");
+    const after = await resetRules(server, baseline);
+    const now = await readCounters(server);
+    expect(counterDeltas(after.counters.ipv4, now.ipv4).filter((d) => d.packets > 0)).toEqual([]);
+    expect(after.counters.ipv4.rules.some((r) => r.text.includes("8081"))).toBe(false);
   });
 });
 

@@ -48,7 +48,14 @@ export interface LabOptions {
   readonly progress?: Progress;
 }
 
+/** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
+const TRACE = process.env["FWSPEC_TRACE"] === "1";
+
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** Shell text (no scenario text in it): stdin to the file "$1", mode 0755. */
+const WRITE_STAGED = 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"';
+const STAGE_FAILED = "fwspec-stage: cannot write";
 
 export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv4.ip_forward": "1",
@@ -152,6 +159,7 @@ export class StartedHost implements CommandTarget {
     const started = performance.now();
     try {
       const r = await this.agents.run(command, options.stdin);
+      if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}\n`);
       return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started) };
     } catch (error) {
       throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
@@ -173,7 +181,23 @@ export class StartedHost implements CommandTarget {
 
   /** Writes a file inside the host (mode 0755), through the command channel. */
   async copyFile(content: string, target: string): Promise<void> {
-    await this.run(["sh", "-c", 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"', "fwspec-write", target], `writing ${target}`, { stdin: content });
+    await this.run(["sh", "-c", WRITE_STAGED, "fwspec-write", target], `writing ${target}`, { stdin: content });
+  }
+
+  /**
+   * Writes `content` to `target` (as copyFile) and runs `command` right after,
+   * in one round trip; a failure to write is told apart from the command's own.
+   */
+  async runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
+    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }; shift; exec "$@"`;
+    const r = await this.exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
+    if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {
+      throw new CommandError(`writing ${target} failed on ${this.name}`, { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    }
+    if (r.exitCode !== 0) {
+      throw new CommandError(`${what} failed on ${this.name}`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    }
+    return { ...r, command };
   }
 
   /**

@@ -8,16 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
 import type { StartedHost } from "../lab/lab.ts";
-import type { Family } from "../model/types.ts";
+import { FAMILIES } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
-import { effectiveDigest, resetInput } from "./reset.ts";
+import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readRules, RESTORE, SAVE } from "./read.ts";
+import { changedTablesInput, resetInput } from "./reset.ts";
 
-export interface LoadedRuleset {
-  readonly ipv4: string;
-  readonly ipv6: string;
-  /** sha256 of what both rulesets do (no counters, comments or empty ACCEPT tables). */
-  readonly digest: string;
-}
+export type { LoadedRuleset } from "./read.ts";
 
 export interface AppliedRules {
   readonly host: string;
@@ -27,14 +23,8 @@ export interface AppliedRules {
   readonly durationMs: number;
 }
 
-const SAVE: Record<Family, string> = { ipv4: "iptables-save", ipv6: "ip6tables-save" };
-const RESTORE: Record<Family, string> = { ipv4: "iptables-restore", ipv6: "ip6tables-restore" };
-
 export async function readLoaded(host: StartedHost): Promise<LoadedRuleset> {
-  const [ipv4, ipv6] = await Promise.all(
-    (["ipv4", "ipv6"] as const).map(async (f) => (await host.run([SAVE[f]], `reading the ${f} ruleset`)).stdout),
-  );
-  return { ipv4: ipv4!, ipv6: ipv6!, digest: effectiveDigest(ipv4!, ipv6!) };
+  return (await readRules(host)).loaded;
 }
 
 /** A fresh file name inside the host for staged rules (kept there as evidence). */
@@ -57,14 +47,12 @@ async function applyOne(host: StartedHost, source: RuleSource): Promise<void> {
   switch (source.kind) {
     case "script": {
       const target = stagingPath(host, "sh");
-      await host.copyFile(source.content, target);
-      await host.run(["sh", "-e", target], `rules script ${source.path}`);
+      await host.runStaged(source.content, target, ["sh", "-e", target], `rules script ${source.path}`);
       return;
     }
     case "restore": {
       const target = stagingPath(host, `rules.${source.family === "ipv4" ? "v4" : "v6"}`);
-      await host.copyFile(source.content, target);
-      await host.run([RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`);
+      await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`);
       await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`);
       return;
     }
@@ -79,7 +67,13 @@ export interface ApplyOptions {
   readonly flushConntrack?: boolean;
 }
 
-export async function applyRules(host: StartedHost, sources: readonly RuleSource[], options: ApplyOptions = {}): Promise<AppliedRules> {
+/** The apply's evidence, and the counters read with it (the baseline for counter checks and probes that follow). */
+export interface ApplyOutcome {
+  readonly applied: AppliedRules;
+  readonly counters: CounterReading;
+}
+
+export async function applyRules(host: StartedHost, sources: readonly RuleSource[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
   if (!host.spec.firewall) {
     throw new LabError(`${host.name} is not a firewall host; rules are applied only to hosts declared with firewall: true`);
   }
@@ -95,23 +89,18 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
     }
     throw error;
   }
-  if (options.flushConntrack ?? true) await flushConntrack(host);
+  // The flush and the read are independent (no traffic in between): side by side.
+  const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
   return {
-    host: host.name,
-    sources: sources.map(describeSource),
-    loaded: await readLoaded(host),
-    durationMs: Math.round(performance.now() - started),
+    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started) },
+    counters: after.counters,
   };
 }
 
 /** Puts back earlier rulesets atomically per family: their tables as they were, every other table emptied. */
 async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset): Promise<void> {
   const now = await readLoaded(host);
-  await Promise.all(
-    (["ipv4", "ipv6"] as const).map((family) =>
-      host.run([RESTORE[family]], `restoring ${family} rules`, { stdin: resetInput(wanted[family], now[family]) }),
-    ),
-  );
+  await Promise.all(FAMILIES.map((family) => host.run([RESTORE[family]], `restoring ${family} rules`, { stdin: resetInput(wanted[family], now[family]) })));
 }
 
 export async function flushConntrack(host: StartedHost): Promise<void> {
@@ -124,13 +113,26 @@ export async function flushConntrack(host: StartedHost): Promise<void> {
 
 /**
  * Resets a host to a known ruleset (normally the one captured right after the
- * host booted): both families restored atomically, conntrack flushed, counters
- * zero. Verified by reading the rules back.
+ * host booted): per family, the tables that differ from it are restored
+ * atomically (one iptables-restore, read back in the same command), conntrack
+ * is flushed, and the result is verified against the baseline's digest.
+ * Returns the reading after the reset: counters from here on are the next
+ * scenario's.
  */
-export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<void> {
-  await restoreRulesets(host, baseline);
-  const [, now] = await Promise.all([flushConntrack(host), readLoaded(host)]);
-  if (now.digest !== baseline.digest) {
-    throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${now.digest} ≠ ${baseline.digest})`);
+export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<HostRules> {
+  const now = await Promise.all(FAMILIES.map(async (f) => (await host.run([SAVE[f], "-c"], `reading the ${f} rules`)).stdout));
+  const [, ...after] = await Promise.all([
+    flushConntrack(host),
+    ...FAMILIES.map(async (family, i) => {
+      const input = changedTablesInput(baseline[family], now[i]!);
+      if (input === "") return now[i]!;
+      const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
+      return r.stdout;
+    }),
+  ]);
+  const rules = hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
+  if (rules.loaded.digest !== baseline.digest) {
+    throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);
   }
+  return rules;
 }

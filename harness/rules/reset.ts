@@ -52,7 +52,28 @@ function isEmptyTable(block: string): boolean {
 export function resetInput(baselineSave: string, currentSave: string): string {
   const baseline = tableBlocks(baselineSave);
   const tables = new Set([...baseline.keys(), ...tableBlocks(currentSave).keys()]);
-  return `${[...tables].map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
+  return tablesInput(baseline, [...tables]);
+}
+
+function tablesInput(baseline: ReadonlyMap<string, string>, tables: readonly string[]): string {
+  return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
+}
+
+/**
+ * Restore input for only the tables whose rules differ from the baseline
+ * (counters and comments aside; an empty ACCEPT table is no table); "" when
+ * none does. Restoring a table costs more than its size suggests (nat with
+ * Docker's DNS rules: tens of ms), so tables nobody changed are left alone.
+ */
+export function changedTablesInput(baselineSave: string, currentSave: string): string {
+  const baseline = tableBlocks(baselineSave);
+  const current = tableBlocks(currentSave);
+  const effective = (blocks: ReadonlyMap<string, string>, t: string) => {
+    const block = blocks.get(t);
+    return block === undefined || isEmptyTable(block) ? "" : block;
+  };
+  const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => effective(baseline, t) !== effective(current, t));
+  return tablesInput(baseline, tables);
 }
 
 /** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */

@@ -162,3 +162,8 @@ export function canonicalSave(text: string): string {
   return out.length === 0 ? "" : `${out.join("\n")}\n`;
 }
 
+
+/** `iptables-save -c` text as `iptables-save` prints it: rule counters dropped, everything else kept. */
+export function withoutRuleCounters(text: string): string {
+  return text.split("\n").map((line) => line.replace(RULE_COUNTERS_PREFIX, "")).join("\n");
+}

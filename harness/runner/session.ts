@@ -7,12 +7,12 @@ import type Dockerode from "dockerode";
 import { FwspecError, LabError } from "../errors.ts";
 import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
-import type { Family, ProbeSpec, Protocol } from "../model/types.ts";
+import { FAMILIES, type Family, type ProbeSpec, type Protocol } from "../model/types.ts";
 import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
-import { type CounterReading, readCounters, readFamilyCounters } from "../rules/counters.ts";
+import { type CounterReading, readCounters, readFamilyCounters } from "../rules/read.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
@@ -115,8 +115,13 @@ export class ScenarioSession implements AsyncDisposable {
   readonly applied: AppliedRules[] = [];
   listenerProofs: ListenerProof[] = [];
   readonly #held = new Map<string, HeldConnection>();
-  /** Per family, the latest counter reading of each watched host during probeAll. */
-  readonly #laneReadings = new Map<Family, Map<string, SavedRuleset>>();
+  /**
+   * Per family, the latest counter reading of each firewall host, while it is
+   * still current: nothing but this session's probes has sent a packet since.
+   * A probe's before-reading is the previous probe's after-reading (or the
+   * apply's); run, reboot and hold steps and held-connection checks drop it.
+   */
+  readonly #latest = new Map<Family, Map<string, SavedRuleset>>();
 
   constructor(scenario: Scenario, options: SessionOptions) {
     this.scenario = scenario;
@@ -139,10 +144,10 @@ export class ScenarioSession implements AsyncDisposable {
   async start(): Promise<void> {
     const o = this.#options;
     if (o.sharedLab) {
-      await o.sharedLab.prepare();
+      const readings = await o.sharedLab.prepare();
       this.#lab = o.sharedLab.lab;
       this.listenerProofs = [...o.sharedLab.proofs];
-      await this.#rebaseline();
+      for (const [h, reading] of readings) this.#setBaseline(h, reading);
       return;
     }
     this.#lab = await new Lab({
@@ -160,7 +165,27 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   async #rebaseline(hosts: readonly string[] = this.#firewallHosts()): Promise<void> {
-    await Promise.all(hosts.map(async (h) => this.#baseline.set(h, await readCounters(this.lab.host(h)))));
+    await Promise.all(hosts.map(async (h) => this.#setBaseline(h, await readCounters(this.lab.host(h)))));
+  }
+
+  /** A fresh reading: the next counters step measures from it, and so does the next probe. */
+  #setBaseline(host: string, reading: CounterReading): void {
+    this.#baseline.set(host, reading);
+    this.#remember(host, reading);
+  }
+
+  #remember(host: string, reading: CounterReading): void {
+    for (const family of FAMILIES) {
+      const lane = this.#latest.get(family) ?? new Map<string, SavedRuleset>();
+      lane.set(host, reading[family]);
+      this.#latest.set(family, lane);
+    }
+  }
+
+  /** Something other than a probe may have sent packets: the next probe reads counters afresh. */
+  #forgetReadings(family?: Family): void {
+    if (family) this.#latest.delete(family);
+    else this.#latest.clear();
   }
 
   #hostsOnPath(e: Expectation): string[] {
@@ -176,15 +201,17 @@ export class ScenarioSession implements AsyncDisposable {
 
   async apply(step: ApplyStep): Promise<AppliedRules> {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
-    const applied = await applyRules(this.lab.host(step.host), step.sources, { flushConntrack: this.#held.size === 0 });
+    this.#forgetReadings();
+    const { applied, counters } = await applyRules(this.lab.host(step.host), step.sources, { flushConntrack: this.#held.size === 0 });
     this.applied.push(applied);
-    await this.#rebaseline([step.host]);
+    this.#setBaseline(step.host, counters);
     return applied;
   }
 
   /** A command on a host, judged against the step's exit status and patterns. */
   async run(step: RunStep): Promise<RunOutcome> {
     const host = this.lab.host(step.host);
+    this.#forgetReadings();
     const result = await host.exec(step.command);
     const problems = judgeRun(step, result);
     return { step, result, command: host.repro(step.command), status: problems.length === 0 ? "passed" : "failed", problems };
@@ -193,6 +220,7 @@ export class ScenarioSession implements AsyncDisposable {
   /** Reboots a host; its listeners must come back, and its counters start from zero. */
   async reboot(host: string): Promise<void> {
     for (const [name, held] of this.#held) if (held.from.name === host) this.#held.delete(name);
+    this.#forgetReadings();
     await this.lab.reboot(host);
     const h = this.lab.host(host);
     // Restored rules may block loopback too: prove the sockets, not reachability.
@@ -204,6 +232,7 @@ export class ScenarioSession implements AsyncDisposable {
   async hold(step: HoldStep): Promise<HeldConnection> {
     const from = this.lab.host(step.from);
     const address = resolveTarget(this.lab, { from: step.from, to: step.to, port: step.port, protocol: step.protocol, family: step.family, timeoutSeconds: 1 });
+    this.#forgetReadings();
     const held = await openHeld(step.name, from, address, step.port, step.protocol);
     const first = await checkHeld(held, this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds);
     if (first.verdict !== "open") {
@@ -231,7 +260,11 @@ export class ScenarioSession implements AsyncDisposable {
     const held = new Map<number, ExpectationOutcome>();
     items.forEach(({ expectation, family }, i) => {
       if (expectation.held !== undefined) {
-        enqueue(family, async () => void held.set(i, await this.#probeHeld(expectation, family)));
+        enqueue(family, async () => {
+          held.set(i, await this.#probeHeld(expectation, family));
+          // Its data crossed the firewall too: the next probe of this family reads counters afresh.
+          this.#forgetReadings(family);
+        });
         return;
       }
       const spec = this.#specOf(expectation, family);
@@ -244,7 +277,6 @@ export class ScenarioSession implements AsyncDisposable {
     await Promise.all([...lanes.values()].map(async (jobs) => {
       for (const job of jobs) await job();
     }));
-    this.#laneReadings.clear();
     return items.map(({ expectation, family }, i) => held.get(i) ?? this.#judge(expectation, family, main.get(i)!, parity.get(i)));
   }
 
@@ -298,8 +330,8 @@ export class ScenarioSession implements AsyncDisposable {
     }
     const from = this.lab.host(spec.from);
     // Within a lane the last probe's after-reading is this probe's before-reading.
-    const cache = this.#laneReadings.get(spec.family) ?? new Map<string, SavedRuleset>();
-    this.#laneReadings.set(spec.family, cache);
+    const cache = this.#latest.get(spec.family) ?? new Map<string, SavedRuleset>();
+    this.#latest.set(spec.family, cache);
     const readAll = async () => {
       const m = new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(this.lab.host(h), spec.family)] as const)));
       for (const [h, r] of m) cache.set(h, r);
@@ -398,7 +430,7 @@ export class ScenarioSession implements AsyncDisposable {
         });
       }
     }
-    for (const [h, reading] of now) this.#baseline.set(h, reading);
+    for (const [h, reading] of now) this.#setBaseline(h, reading);
     return outcomes;
   }
 

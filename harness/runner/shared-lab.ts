@@ -12,7 +12,8 @@ import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
 import { awaitListeners, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
+import { resetRules } from "../rules/apply.ts";
+import { type CounterReading, type HostRules, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 
 /** Scenarios whose labs are interchangeable have the same key. */
@@ -71,13 +72,14 @@ export interface SharedLabOptions {
 export class SharedLab implements AsyncDisposable {
   readonly lab: StartedLab;
   readonly proofs: readonly ListenerProof[];
-  readonly #baselines: ReadonlyMap<string, LoadedRuleset>;
+  /** Each firewall host's rules as booted (the reset target) and its counters when first read. */
+  readonly #booted: ReadonlyMap<string, HostRules>;
   #uses = 0;
 
-  private constructor(lab: StartedLab, proofs: readonly ListenerProof[], baselines: ReadonlyMap<string, LoadedRuleset>) {
+  private constructor(lab: StartedLab, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>) {
     this.lab = lab;
     this.proofs = proofs;
-    this.#baselines = baselines;
+    this.#booted = booted;
   }
 
   /** Starts the lab for `scenario`'s topology, proves its listeners and records each firewall host's boot ruleset. */
@@ -96,24 +98,32 @@ export class SharedLab implements AsyncDisposable {
     try {
       const proofs = await proveListeners(lab, progress);
       const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
-      const baselines = new Map(await Promise.all(firewalls.map(async (h) => [h.name, await readLoaded(h)] as const)));
-      return new SharedLab(lab, proofs, baselines);
+      const booted = new Map(await Promise.all(firewalls.map(async (h) => [h.name, await readRules(h)] as const)));
+      return new SharedLab(lab, proofs, booted);
     } catch (error) {
       await lab[Symbol.asyncDispose]();
       throw error;
     }
   }
 
-  /** Makes the lab as it was after boot for the next scenario (nothing to do for the first). */
-  async prepare(): Promise<void> {
-    if (this.#uses++ === 0) return;
+  /**
+   * Makes the lab as it was after boot for the next scenario (nothing to do
+   * for the first). Returns each firewall host's counters as of now: the
+   * scenario's counter checks and first probes measure from them.
+   */
+  async prepare(): Promise<Map<string, CounterReading>> {
+    if (this.#uses++ === 0) return new Map([...this.#booted].map(([h, rules]) => [h, rules.counters]));
+    const readings = new Map<string, CounterReading>();
     await Promise.all(
-      [...this.lab.hosts.values()].map(async (h) => {
-        const baseline = this.#baselines.get(h.name);
-        if (baseline) await resetRules(h, baseline);
-        await awaitListeners(h);
+      [...this.lab.hosts.values()].flatMap((h) => {
+        const booted = this.#booted.get(h.name);
+        return [
+          awaitListeners(h),
+          ...(booted ? [resetRules(h, booted.loaded).then((after) => void readings.set(h.name, after.counters))] : []),
+        ];
       }),
     );
+    return readings;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
