@@ -204,6 +204,32 @@ describe("reset to the boot ruleset", () => {
   });
 });
 
+describe("the command channel (fwspec-agent)", () => {
+  it("passes argv words as they are and returns output byte for byte", async () => {
+    const remote = lab.host("remote");
+    const words = ["two words", "", "quote ' and \" and $HOME", "new\nline", "ünïcödé", "*"];
+    const r = await remote.exec(["printf", "[%s]\\n", ...words]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(words.map((w) => `[${w}]\n`).join(""));
+  });
+
+  it("keeps trailing newlines, stdin, stderr and the exit status apart", async () => {
+    const r = await lab.host("remote").exec(["sh", "-c", 'cat; printf "\\n\\n"; echo oops >&2; exit 7'], { stdin: "in\n\n" });
+    expect(r).toMatchObject({ exitCode: 7, stdout: "in\n\n\n\n", stderr: "oops\n" });
+    const empty = await lab.host("remote").exec(["true"]);
+    expect(empty).toMatchObject({ exitCode: 0, stdout: "", stderr: "" });
+  });
+
+  it("carries large outputs and concurrent commands without mixing them up", async () => {
+    const remote = lab.host("remote");
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => remote.exec(["sh", "-c", 'head -c "$1" /dev/zero | tr "\\0" "$2"', "gen", String(50_000 + i), String.fromCharCode(97 + i)])));
+    results.forEach((r, i) => {
+      expect(r.stdout.length).toBe(50_000 + i);
+      expect(new Set(r.stdout)).toEqual(new Set([String.fromCharCode(97 + i)]));
+    });
+  });
+});
+
 describe("errors are never verdicts", () => {
   it("a probe whose tool is missing gives error, not blocked", async () => {
     const lonely = await startTestLab("no-nc", [firewallHost("server", listeners("tcp/8080")), peer("remote")]);
