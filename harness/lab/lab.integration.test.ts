@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CommandError } from "../errors.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { proveListeners } from "../probes/listeners.ts";
-import { type ProbeResult, runProbe } from "../probes/probe.ts";
+import { type ProbeResult, runProbe, startProbe } from "../probes/probe.ts";
 import { applyRules, type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
 import { readCounters } from "../rules/read.ts";
 import { counterDeltas } from "../rules/delta.ts";
@@ -201,6 +201,40 @@ describe("reset to the boot ruleset", () => {
     const now = await readCounters(server);
     expect(counterDeltas(after.counters.ipv4, now.ipv4).filter((d) => d.packets > 0)).toEqual([]);
     expect(after.counters.ipv4.rules.some((r) => r.text.includes("8081"))).toBe(false);
+  });
+});
+
+describe("a probe stopped early (fwspec-probe stop)", () => {
+  const spec = (port: number, family: Family, protocol: Protocol = "tcp") => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds: 2 }) as const;
+  const tools = async () => (await lab.host("remote").exec(["sh", "-c", "ps -eo args= | grep -E '^(timeout|nc|socat) ' || true"])).stdout.trim();
+
+  it.each([
+    ["tcp", 8080, "ipv4"],
+    ["tcp", 8080, "ipv6"],
+    ["udp", 5353, "ipv4"],
+  ] as const)("leaves no tool running behind it (%s %s %s): a stray retransmission would count in the next probe's window", async (protocol, port, family) => {
+    await applyRules(lab.host("server"), [cmds(`${family === "ipv4" ? "iptables" : "ip6tables"} -A INPUT -p ${protocol} --dport ${port} -j DROP`)]);
+    const remote = lab.host("remote");
+    const address = lab.addressFor(remote, lab.host("server"), family);
+    const started = await startProbe(remote, address, spec(port, family, protocol), 20);
+    expect("pending" in started).toBe(true);
+    if (!("pending" in started)) return;
+    expect(await tools()).not.toBe("");
+    const stopped = await started.pending.stop();
+    expect("stopped" in stopped).toBe(true);
+    expect(await tools()).toBe("");
+  });
+
+  it("waited out, reports the answer that came later (the retransmitted SYN after the DROP is gone)", async () => {
+    const remote = lab.host("remote");
+    const address = lab.addressFor(remote, lab.host("server"), "ipv4");
+    await applyRules(lab.host("server"), [cmds("iptables -A INPUT -p tcp --dport 8080 -j DROP")]);
+    const started = await startProbe(remote, address, spec(8080, "ipv4"), 20);
+    if (!("pending" in started)) throw new Error("expected a pending probe");
+    // The rule goes while the tool waits: its retransmitted SYN a second later is answered.
+    await resetRules(lab.host("server"), baseline);
+    const answered = await started.pending.wait();
+    expect(answered.verdict).toBe("open");
   });
 });
 

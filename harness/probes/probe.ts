@@ -103,8 +103,12 @@ export interface PendingProbe {
   readonly argv: readonly string[];
   /** Ends the tool if it still has no answer (`stopped`, with what it printed); otherwise its result. */
   stop(): Promise<{ readonly stopped: true; readonly stderr: string; readonly durationMs: number } | ProbeResult>;
+  /** Its result if the tool ends within `ms`; undefined while it runs on. */
+  poll(ms: number): Promise<ProbeResult | undefined>;
   /** Lets the tool run to its own timeout. */
   wait(): Promise<ProbeResult>;
+  /** Milliseconds since the probe started. */
+  elapsed(): number;
 }
 
 export type StartedProbe = { readonly ended: ProbeResult } | { readonly pending: PendingProbe };
@@ -132,6 +136,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
   const id = randomBytes(6).toString("hex");
   const startedAt = performance.now();
   const elapsed = () => Math.round(performance.now() - startedAt);
+  const tcp = spec.protocol === "tcp" || spec.protocol === "http";
   let first;
   try {
     first = await from.exec(["fwspec-probe", "start", id, String(Math.round(graceMs)), ...command.argv]);
@@ -141,7 +146,6 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
   if (!(first.exitCode === PENDING && first.stdout.trim() === "fwspec-probe: pending")) {
     return { ended: resultOf(spec, address, command, repro, first, elapsed()) };
   }
-  const tcp = spec.protocol === "tcp" || spec.protocol === "http";
   return {
     pending: {
       spec,
@@ -157,6 +161,16 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
           return failed(spec, address, command.argv, repro, error);
         }
       },
+      async poll(ms: number) {
+        try {
+          const r = await from.exec(["fwspec-probe", "wait", id, String(Math.max(0, Math.round(ms)))]);
+          if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") return undefined;
+          return resultOf(spec, address, command, repro, r, elapsed());
+        } catch (error) {
+          return failed(spec, address, command.argv, repro, error);
+        }
+      },
+      elapsed,
       async wait() {
         try {
           return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id]), elapsed());

@@ -97,8 +97,10 @@ describe("early verdicts", () => {
     const tcpDropped = outcomes.filter((o) => o.probe.verdict === "dropped" && o.expectation.protocol === "tcp");
     expect(tcpDropped.length).toBeGreaterThan(100);
     const waited = tcpDropped.filter((o) => !o.probe.evidence.stoppedEarly);
-    if (waited.length > 0) console.log(`${waited.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.probe.reason} after ${o.probe.evidence.durationMs} ms`).join("; ")}`);
-    expect(waited.length).toBeLessThanOrEqual(tcpDropped.length / 10);
+    if (waited.length > 0) console.log(`${waited.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.expectation.text} [${o.family}]: ${o.probe.reason} after ${o.probe.evidence.durationMs} ms, counted by ${o.decidedBy.map((d) => `${d.rule.text} +${d.packets}`).join(", ") || "no rule"}`).join("; ")}`);
+    // Waiting out a drop means no evidence was attributable: stray packets from another probe (a tool not
+    // really stopped) or a start slower than the evidence window. Both were real bugs once; a few per cent is the budget.
+    expect(waited.length).toBeLessThanOrEqual(tcpDropped.length / 50);
     expect(new Set(outcomes.map((o) => o.probe.verdict))).toEqual(new Set(["open", "refused", "dropped"]));
   }, 600_000);
 });

@@ -9,7 +9,7 @@ import { Lab, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
 import { FAMILIES, type Family, type ProbeSpec, type Protocol } from "../model/types.ts";
 import { awaitListening, type ListenerProof, proveListeners } from "../probes/listeners.ts";
-import { type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "../probes/probe.ts";
+import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "../probes/probe.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { type AppliedRules, applyRules } from "../rules/apply.ts";
 import { type CounterReading, readCounters, readFamilyCounters } from "../rules/read.ts";
@@ -76,8 +76,18 @@ export interface CounterOutcome {
   readonly rule: string | null;
 }
 
-/** How long a probe waits for an answer before the counters are consulted (ms). TCP answers come from the kernel; UDP echoes from a process. */
-export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 25, http: 25, udp: 300 };
+/**
+ * How long a probe waits for an answer before the counters are consulted (ms).
+ * TCP answers come from the kernel within a millisecond of the SYN; UDP echoes
+ * come from a process. A slow start is covered by reading again (below).
+ */
+export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 12, http: 12, udp: 300 };
+
+/** Until when (ms after the start) counters are read again while a pending probe has no evidence. */
+export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
+
+/** Between two counter readings, how long to wait for the tool to end (ms). */
+const POLL_MS = 10;
 
 interface Observation {
   readonly result: ProbeResult;
@@ -349,39 +359,57 @@ export class ScenarioSession implements AsyncDisposable {
         result = started.ended;
         after = await readAll();
       } else {
-        const pending = started.pending;
-        const mid = await readAll();
-        const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
-        const early = earlyVerdict(counts, spec.protocol);
-        const ended = early ? await pending.stop() : await pending.wait();
-        if (early && "stopped" in ended) {
-          result = {
-            spec,
-            address,
-            verdict: early.verdict,
-            reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet`,
-            evidence: {
-              command: pending.command,
-              argv: pending.argv,
-              exitCode: null,
-              stdout: "",
-              stderr: ended.stderr,
-              durationMs: ended.durationMs,
-              stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
-            },
-          };
-          after = mid;
-        } else if ("verdict" in ended) {
-          // No evidence (waited for the tool), or an answer came before it could be stopped.
-          result = ended;
-          after = await readAll();
-        } else {
-          throw new LabError("fwspec-probe stopped a probe nobody asked to stop");
-        }
+        ({ result, after } = await this.#decide(started.pending, before, watch, readAll));
       }
     }
     const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
     return { result, decidedBy };
+  }
+
+  /**
+   * A pending probe: counters are read until a DROP (or, for TCP, REJECT) rule
+   * on the path is seen counting since the probe began, the tool ends, or the
+   * evidence window closes; then the tool runs to its own timeout.
+   */
+  async #decide(
+    pending: PendingProbe,
+    before: ReadonlyMap<string, SavedRuleset>,
+    watch: readonly string[],
+    readAll: () => Promise<Map<string, SavedRuleset>>,
+  ): Promise<{ result: ProbeResult; after: Map<string, SavedRuleset> }> {
+    const spec = pending.spec;
+    for (;;) {
+      const mid = await readAll();
+      const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
+      const early = earlyVerdict(counts, spec.protocol);
+      if (early) {
+        const ended = await pending.stop();
+        if (!("stopped" in ended)) return { result: ended, after: await readAll() }; // an answer came first
+        const result: ProbeResult = {
+          spec,
+          address: pending.address,
+          verdict: early.verdict,
+          reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet`,
+          evidence: {
+            command: pending.command,
+            argv: pending.argv,
+            exitCode: null,
+            stdout: "",
+            stderr: ended.stderr,
+            durationMs: ended.durationMs,
+            stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
+          },
+        };
+        return { result, after: mid };
+      }
+      if (pending.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
+        // No evidence: the tool's own timeout decides.
+        const result = await pending.wait();
+        return { result, after: await readAll() };
+      }
+      const ended = await pending.poll(POLL_MS);
+      if (ended) return { result: ended, after: await readAll() };
+    }
   }
 
   async #probeHeld(expectation: Expectation, family: Family): Promise<ExpectationOutcome> {
