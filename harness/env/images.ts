@@ -154,27 +154,5 @@ export async function ensureLabImage(docker: Dockerode, progress: Progress): Pro
       hint: "check that containers can reach the machine's apt mirror (docker build uses the host network)",
     });
   }
-  await removeStaleLabImages(docker, tag, progress);
   return tag;
-}
-
-/** Tags of earlier lab images (an older docker/ tree), never the current one or another repository's. */
-export function staleLabTags(repoTags: readonly string[], current: string): string[] {
-  return repoTags.filter((t) => t.startsWith(`${LAB_REPOSITORY}:`) && t !== current);
-}
-
-/** Best effort: an image a container still uses (another checkout's run) stays. */
-async function removeStaleLabImages(docker: Dockerode, current: string, progress: Progress): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [LAB_REPOSITORY] } }).catch(() => []);
-  const stale = staleLabTags(images.flatMap((i) => i.RepoTags ?? []), current);
-  let removed = 0;
-  for (const t of stale) {
-    try {
-      await docker.getImage(t).remove();
-      removed++;
-    } catch {
-      // in use, or already gone
-    }
-  }
-  if (removed > 0) progress.info(`removed ${removed} lab image(s) of an earlier docker/ tree`);
 }
