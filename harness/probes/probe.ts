@@ -93,6 +93,7 @@ export async function runProbe(lab: StartedLab, spec: ProbeSpec): Promise<ProbeR
 /** fwspec-probe's own exit statuses (docker/fwspec-probe). */
 const PENDING = 199;
 const STOPPED = 198;
+const UNSTOPPABLE = 195;
 
 /** A probe still waiting for an answer after its grace period (the tool runs on in the host). */
 export interface PendingProbe {
@@ -146,6 +147,8 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
   if (!(first.exitCode === PENDING && first.stdout.trim() === "fwspec-probe: pending")) {
     return { ended: resultOf(spec, address, command, repro, first, elapsed()) };
   }
+  // A probe whose answer can no longer be read must not run on into later probes' windows.
+  const abandon = () => from.exec(["fwspec-probe", "stop", id]).then(() => undefined, () => undefined);
   return {
     pending: {
       spec,
@@ -156,8 +159,10 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
         try {
           const r = await from.exec(["fwspec-probe", "stop", id, ...(tcp ? ["tcp", address, String(spec.port)] : [])]);
           if (r.exitCode === STOPPED && r.stdout.trim() === "fwspec-probe: stopped") return { stopped: true, stderr: r.stderr, durationMs: elapsed() };
+          if (r.exitCode === UNSTOPPABLE) return failed(spec, address, command.argv, repro, new LabError(r.stderr.trim()));
           return resultOf(spec, address, command, repro, r, elapsed());
         } catch (error) {
+          await abandon();
           return failed(spec, address, command.argv, repro, error);
         }
       },
@@ -167,6 +172,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
           if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") return undefined;
           return resultOf(spec, address, command, repro, r, elapsed());
         } catch (error) {
+          await abandon();
           return failed(spec, address, command.argv, repro, error);
         }
       },
@@ -175,6 +181,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
         try {
           return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id]), elapsed());
         } catch (error) {
+          await abandon();
           return failed(spec, address, command.argv, repro, error);
         }
       },

@@ -6,7 +6,7 @@
  * naming that step, never as a verdict.
  */
 import type { Family } from "../model/types.ts";
-import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
+import { type ApplyStep, type HoldStep, probeFamilies, type RebootStep, type RunStep, type Scenario } from "../scenario/model.ts";
 import type { FwspecRecord, StepRecord } from "./meta.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, stepTitle } from "./records.ts";
 import { errorMessage, type ScenarioSession } from "./session.ts";
@@ -23,7 +23,7 @@ export function selectedChecks(scenario: Scenario, options: ExecuteOptions): num
   let n = 0;
   for (const step of scenario.steps) {
     if (step.kind === "expect") {
-      for (const e of step.expectations) for (const f of options.families ?? e.families) if (keeps(options, scenario, expectationTitle(e, f))) n++;
+      for (const e of step.expectations) for (const f of probeFamilies(e, options.families)) if (keeps(options, scenario, expectationTitle(e, f))) n++;
     } else if (step.kind === "counters") {
       for (const c of step.checks) for (const f of c.families) if (keeps(options, scenario, counterTitle(c, f))) n++;
     }
@@ -46,7 +46,7 @@ export async function executeScenario(session: ScenarioSession, options: Execute
     const title = stepTitle(step, index);
     if (step.kind === "expect") {
       const items = step.expectations.flatMap((expectation) =>
-        (options.families ?? expectation.families).filter((f) => keeps(options, scenario, expectationTitle(expectation, f))).map((family) => ({ expectation, family })),
+        probeFamilies(expectation, options.families).filter((f) => keeps(options, scenario, expectationTitle(expectation, f))).map((family) => ({ expectation, family })),
       );
       if (broken !== undefined) {
         for (const { expectation } of items) notRun(expectation.location.line, expectation.text);

@@ -90,13 +90,20 @@ describe("hold step and held expectations", () => {
     await s.apply(scenario.steps[2] as never);
     const [held, fresh] = expectations(scenario, 3);
     expect((await s.probe(held!, "ipv4")).probe.verdict).toBe("open");
-    expect((await s.probe(fresh!, "ipv4")).probe.verdict).toBe("dropped");
+    const before = await s.probe(fresh!, "ipv4");
+    expect(before.probe.verdict).toBe("dropped");
+    expect(before.probe.evidence.stoppedEarly).toBeDefined();
     // Without the conntrack entry the same held connection is dropped: the check can fail.
     await s.lab.host("server").run(["conntrack", "-F"], "flush");
     await s.lab.host("server").run(["iptables", "-D", "INPUT", "1"], "delete the ESTABLISHED rule");
     const after = await s.probe(held!, "ipv4");
     expect(after.probe.verdict).toBe("dropped");
     expect(after.status).toBe("failed");
+    // Its unanswered data is retransmitted and counted by the same DROP rule for minutes:
+    // IPv4 probes are no longer decided from counters, they run to their timeout.
+    const later = await s.probe(fresh!, "ipv4");
+    expect(later.probe.verdict).toBe("dropped");
+    expect(later.probe.evidence.stoppedEarly).toBeUndefined();
   });
 });
 

@@ -17,7 +17,7 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
 import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
-import type { ApplyStep, CounterCheck, Expectation, HoldStep, RunStep, Scenario } from "../scenario/model.ts";
+import { type ApplyStep, type CounterCheck, type Expectation, type HoldStep, probeFamilies, type RunStep, type Scenario } from "../scenario/model.ts";
 import { type CellStatus, compare, explainMismatch, judgeVerdict } from "./evaluate.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
 import type { SharedLab } from "./shared-lab.ts";
@@ -132,6 +132,8 @@ export class ScenarioSession implements AsyncDisposable {
    * apply's); run, reboot and hold steps and held-connection checks drop it.
    */
   readonly #latest = new Map<Family, Map<string, SavedRuleset>>();
+  /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
+  readonly #unattributable = new Set<Family>();
 
   constructor(scenario: Scenario, options: SessionOptions) {
     this.scenario = scenario;
@@ -148,7 +150,7 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   familiesOf(expectation: Expectation): readonly Family[] {
-    return this.#options.families ?? expectation.families;
+    return probeFamilies(expectation, this.#options.families);
   }
 
   async start(): Promise<void> {
@@ -271,9 +273,13 @@ export class ScenarioSession implements AsyncDisposable {
     items.forEach(({ expectation, family }, i) => {
       if (expectation.held !== undefined) {
         enqueue(family, async () => {
-          held.set(i, await this.#probeHeld(expectation, family));
+          const outcome = await this.#probeHeld(expectation, family);
+          held.set(i, outcome);
           // Its data crossed the firewall too: the next probe of this family reads counters afresh.
           this.#forgetReadings(family);
+          // Data that got no answer is retransmitted for minutes, counted by whatever
+          // dropped it: from now on nothing in this family can be attributed early.
+          if (outcome.probe.verdict !== "open") this.#unattributable.add(family);
         });
         return;
       }
@@ -350,7 +356,7 @@ export class ScenarioSession implements AsyncDisposable {
     const before = watch.every((h) => cache.has(h)) ? new Map(watch.map((h) => [h, cache.get(h)!] as const)) : await readAll();
     let result: ProbeResult;
     let after: Map<string, SavedRuleset>;
-    if (this.#options.decideEarly === false || watch.length === 0) {
+    if (this.#options.decideEarly === false || watch.length === 0 || this.#unattributable.has(spec.family)) {
       result = await runProbeFrom(from, address, spec);
       after = await readAll();
     } else {
@@ -400,7 +406,9 @@ export class ScenarioSession implements AsyncDisposable {
             stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
           },
         };
-        return { result, after: mid };
+        // One watched host: nothing of this probe can count after `mid`. Several (a
+        // firewall on each end, routers): a return-path packet may still be on its way.
+        return { result, after: watch.length > 1 ? await readAll() : mid };
       }
       if (pending.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
         // No evidence: the tool's own timeout decides.

@@ -1,8 +1,8 @@
 /**
  * Lab reuse: scenarios with the same hosts, listeners and networks run one
  * after another on one started lab. Before each later scenario every firewall
- * host is reset to the ruleset it booted with (both families restored
- * atomically, conntrack flushed, counters zero) and the reset is verified by
+ * host is reset to the ruleset it booted with (per family, the tables that
+ * differ restored atomically; conntrack flushed) and the reset is verified by
  * reading the rules back; the listeners are checked again. Only scenarios made
  * of apply, expect and counters steps share a lab: `run`, `reboot` and `hold`
  * can change a host in ways a rules reset does not undo.

@@ -10,7 +10,7 @@ import { EnvironmentError } from "../errors.ts";
 import { LabRegistry, newRunId } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
 import { loadScenarioSync } from "../scenario/load.ts";
-import type { Scenario } from "../scenario/model.ts";
+import { probeFamilies, type Scenario } from "../scenario/model.ts";
 import type { FwspecRecord } from "./meta.ts";
 import { performStep } from "./execute.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, formatExpectationFailure, parityWarning, stepTitle } from "./records.ts";
@@ -112,7 +112,7 @@ export function defineScenarioSuite(file: string): void {
       } else if (step.kind === "expect") {
         describe(title, () => {
           for (const e of step.expectations) {
-            for (const family of families ?? e.families) {
+            for (const family of probeFamilies(e, families)) {
               test(expectationTitle(e, family), async (ctx) => {
                 guard(ctx, e.location.line, e.text);
                 const outcome = await session!.probe(e, family);

@@ -34,6 +34,14 @@ export interface Expectation {
   readonly location: SourceLocation;
 }
 
+/**
+ * The families an expectation is probed in: the override (`--family`) if
+ * given, except for a held connection, which exists in one family only.
+ */
+export function probeFamilies(expectation: Expectation, override?: readonly Family[]): readonly Family[] {
+  return expectation.held === undefined && override ? override : expectation.families;
+}
+
 export type RuleSource =
   /** A shell script run inside the host with `sh -e` (the guides' command lines). */
   | { readonly kind: "script"; readonly path: string; readonly content: string }
