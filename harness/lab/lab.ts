@@ -9,6 +9,7 @@ import type Dockerode from "dockerode";
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { GenericContainer, getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
+import { imageExists } from "../env/images.ts";
 import { CommandError, LabError } from "../errors.ts";
 import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -450,17 +451,8 @@ export class Lab {
  */
 export async function prepareContainerRuntime(docker: Dockerode): Promise<void> {
   // No registry to pull Ryuk from: without its image, fwspec cleans up itself (labels, sweeps).
-  if (!(await imageAvailable(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
+  if (!(await imageExists(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
   await getReaper(await getContainerRuntimeClient());
-}
-
-async function imageAvailable(docker: Dockerode, name: string): Promise<boolean> {
-  try {
-    await docker.getImage(name).inspect();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -54,23 +54,9 @@ export async function runProbeFrom(from: StartedHost, address: string, spec: Pro
   const repro = from.repro(command.argv);
   try {
     const r = await from.exec(command.argv);
-    const c = classify(spec.protocol, r, spec.timeoutSeconds, command.nonce);
-    return {
-      spec,
-      address,
-      verdict: c.verdict,
-      reason: c.reason,
-      evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs },
-    };
+    return resultOf(spec, address, command, repro, r, r.durationMs);
   } catch (error) {
-    // The probe could not run (container gone, engine error): that is an error, never "blocked".
-    return {
-      spec,
-      address,
-      verdict: "error",
-      reason: (error as Error).message,
-      evidence: { command: repro, argv: command.argv, exitCode: null, stdout: "", stderr: (error as Error).message, durationMs: 0 },
-    };
+    return failed(spec, address, command.argv, repro, error);
   }
 }
 
@@ -79,13 +65,7 @@ export async function runProbe(lab: StartedLab, spec: ProbeSpec): Promise<ProbeR
   try {
     address = resolveTarget(lab, spec);
   } catch (error) {
-    return {
-      spec,
-      address: "",
-      verdict: "error",
-      reason: (error as Error).message,
-      evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: (error as Error).message, durationMs: 0 },
-    };
+    return failed(spec, "", [], "", error);
   }
   return runProbeFrom(lab.host(spec.from), address, spec);
 }

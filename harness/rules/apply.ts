@@ -10,8 +10,8 @@ import { CommandError, LabError } from "../errors.ts";
 import type { StartedHost } from "../lab/lab.ts";
 import { FAMILIES } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
-import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readRules, RESTORE, SAVE } from "./read.ts";
-import { changedTablesInput, resetInput } from "./reset.ts";
+import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readFamilySave, readRules, RESTORE, SAVE } from "./read.ts";
+import { changedTablesInput } from "./reset.ts";
 
 export type { LoadedRuleset } from "./read.ts";
 
@@ -97,10 +97,23 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
   };
 }
 
-/** Puts back earlier rulesets atomically per family: their tables as they were, every other table emptied. */
-async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset): Promise<void> {
-  const now = await readLoaded(host);
-  await Promise.all(FAMILIES.map((family) => host.run([RESTORE[family]], `restoring ${family} rules`, { stdin: resetInput(wanted[family], now[family]) })));
+/**
+ * Puts back earlier rulesets: per family, the tables that differ from `wanted`
+ * are restored atomically (one iptables-restore, read back in the same
+ * command); tables that do not differ are left alone. Returns the reading after.
+ */
+async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset, flush?: () => Promise<void>): Promise<HostRules> {
+  const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
+  const [, ...after] = await Promise.all([
+    flush?.(),
+    ...FAMILIES.map(async (family, i) => {
+      const input = changedTablesInput(wanted[family], now[i]!);
+      if (input === "") return now[i]!;
+      const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
+      return r.stdout;
+    }),
+  ]);
+  return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
 }
 
 export async function flushConntrack(host: StartedHost): Promise<void> {
@@ -120,17 +133,7 @@ export async function flushConntrack(host: StartedHost): Promise<void> {
  * scenario's.
  */
 export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<HostRules> {
-  const now = await Promise.all(FAMILIES.map(async (f) => (await host.run([SAVE[f], "-c"], `reading the ${f} rules`)).stdout));
-  const [, ...after] = await Promise.all([
-    flushConntrack(host),
-    ...FAMILIES.map(async (family, i) => {
-      const input = changedTablesInput(baseline[family], now[i]!);
-      if (input === "") return now[i]!;
-      const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
-      return r.stdout;
-    }),
-  ]);
-  const rules = hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
+  const rules = await restoreRulesets(host, baseline, () => flushConntrack(host));
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);
   }

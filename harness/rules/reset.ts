@@ -48,17 +48,6 @@ function isEmptyTable(block: string): boolean {
     });
 }
 
-/** Restore input that puts every table present now (or in the baseline) back to the baseline. */
-export function resetInput(baselineSave: string, currentSave: string): string {
-  const baseline = tableBlocks(baselineSave);
-  const tables = new Set([...baseline.keys(), ...tableBlocks(currentSave).keys()]);
-  return tablesInput(baseline, [...tables]);
-}
-
-function tablesInput(baseline: ReadonlyMap<string, string>, tables: readonly string[]): string {
-  return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
-}
-
 /**
  * Restore input for only the tables whose rules differ from the baseline
  * (counters and comments aside; an empty ACCEPT table is no table); "" when
@@ -73,7 +62,7 @@ export function changedTablesInput(baselineSave: string, currentSave: string): s
     return block === undefined || isEmptyTable(block) ? "" : block;
   };
   const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => effective(baseline, t) !== effective(current, t));
-  return tablesInput(baseline, tables);
+  return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
 }
 
 /** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */
