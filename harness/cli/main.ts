@@ -45,7 +45,7 @@ export function buildProgram(): Command {
     .option("--json <file>", "write the JSON report to <file>")
     .option("--junit <file>", "write a JUnit XML report to <file>")
     .option("-t, --filter <pattern>", "run only checks whose name matches <pattern> (a regular expression)")
-    .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both")
+    .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both (a held connection keeps its own)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
     .option("--labs <n>", "labs running at the same time (default: one per two cores)")
