@@ -15,6 +15,7 @@ import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { AgentPool } from "./agent.ts";
+import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import { type CommandTarget, type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 
@@ -335,6 +336,8 @@ async function createNetwork(docker: Dockerode, name: string, dockerName: string
         EnableIPv6: true,
         CheckDuplicate: true,
         Labels: labels,
+        // The host bridge gets no IPv4 address; isolateNetwork does the rest (lab hosts cannot reach the machine).
+        Options: { ...ISOLATION_NETWORK_OPTIONS },
         IPAM: {
           Driver: "default",
           Config: [
@@ -343,6 +346,12 @@ async function createNetwork(docker: Dockerode, name: string, dockerName: string
           ],
         },
       });
+      try {
+        isolateNetwork(docker, network.id);
+      } catch (error) {
+        await network.remove().catch(() => undefined);
+        throw error;
+      }
       return { name, dockerName, id: network.id, plan };
     },
     {
@@ -350,7 +359,7 @@ async function createNetwork(docker: Dockerode, name: string, dockerName: string
       minTimeout: 50,
       maxRetryTime: 15_000,
       // Another lab took the same subnet between our look and our create.
-      shouldRetry: ({ error }) => /overlap|already|in use/i.test(error.message),
+      shouldRetry: ({ error }) => !(error instanceof LabError) && /overlap|already|in use/i.test(error.message),
     },
   );
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import Dockerode from "dockerode";
+import { bridgeName, engineIsLocal, planIsolation } from "./isolation.ts";
+
+const ID = "0123456789abcdef0123456789abcdef";
+
+describe("planIsolation", () => {
+  it("names Docker's bridge by the first 12 characters of the network id", () => {
+    expect(bridgeName(ID)).toBe("br-0123456789ab");
+  });
+  it("sets only options of that bridge, IPv6 off first", () => {
+    const plan = planIsolation(ID, true);
+    expect(plan).toEqual({
+      kind: "apply",
+      bridge: "br-0123456789ab",
+      settings: [
+        { path: "/proc/sys/net/ipv6/conf/br-0123456789ab/disable_ipv6", value: "1" },
+        { path: "/proc/sys/net/ipv4/conf/br-0123456789ab/rp_filter", value: "1" },
+        { path: "/proc/sys/net/ipv4/conf/br-0123456789ab/arp_ignore", value: "8" },
+        { path: "/proc/sys/net/ipv4/conf/br-0123456789ab/forwarding", value: "0" },
+      ],
+    });
+  });
+  it("with an engine elsewhere, says what it cannot do", () => {
+    const plan = planIsolation(ID, false);
+    expect(plan.kind).toBe("cannot");
+    if (plan.kind === "cannot") expect(plan.warning).toMatch(/WARNING.*not on this machine.*br-0123456789ab.*connect to the engine's machine/);
+  });
+});
+
+describe("engineIsLocal", () => {
+  it.each([
+    [{ socketPath: "/var/run/docker.sock" }, true],
+    [{ host: "127.0.0.1", port: 2375 }, true],
+    [{ host: "198.18.0.9", port: 2375 }, false],
+  ])("%j → %s", (options, local) => {
+    expect(engineIsLocal(new Dockerode(options))).toBe(local);
+  });
+});
