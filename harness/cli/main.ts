@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `fwspec` command. Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 environment. */
+/** The `fwspec` command. Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 environment, 4 fwspec's own failure. */
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
@@ -17,8 +17,10 @@ function fail(error: unknown): never {
     process.stderr.write(`fwspec: ${error.report()}\n`);
     process.exit(error.exitCode);
   }
-  process.stderr.write(`fwspec: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(EXIT.failed);
+  // fwspec's own failure: one line and a hint, no stack trace (exit 4, distinct from a check's 1).
+  const message = String((error as Error)?.message ?? error).split("\n")[0] ?? "";
+  process.stderr.write(`fwspec: internal error: ${message}\n  hint: this is a fwspec problem, not a verdict; run again, and report it with the command line if it persists\n`);
+  process.exit(EXIT.internal);
 }
 
 export function buildProgram(): Command {
@@ -50,7 +52,7 @@ export function buildProgram(): Command {
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
     .option("--labs <n>", "labs running at the same time (default: one per two cores)")
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
-    .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed).")
+    .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
     .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean }) => {
       const labs = opts.labs === undefined ? undefined : Number(opts.labs);
       if (labs !== undefined && (!Number.isInteger(labs) || labs < 1 || labs > 16)) throw new InputError(`--labs must be a whole number from 1 to 16, not \`${opts.labs}\``);

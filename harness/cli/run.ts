@@ -18,6 +18,7 @@ import { renderJunit } from "../report/junit.ts";
 import { type RunReport, type ScenarioReport, summarize } from "../report/model.ts";
 import { writeJsonReport } from "../report/reporter.ts";
 import { runScenarioSet } from "../runner/direct.ts";
+import { writeReportFile } from "./report-files.ts";
 import { validateFiles } from "./validate.ts";
 
 export interface RunOptions {
@@ -109,8 +110,12 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   }
   const report: RunReport = { scenarios: reports, summary: summarize(reports) };
   if (!options.quiet) process.stdout.write(renderRun(report));
-  if (options.json) writeJsonReport(resolve(options.json), report);
-  if (options.junit) writeFileSync(resolve(options.junit), renderJunit(report));
+  // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
+  const unwritten = [
+    options.json ? writeReportFile("JSON", options.json, (path) => writeJsonReport(path, report)) : undefined,
+    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report))) : undefined,
+  ].filter((e) => e !== undefined);
+  for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
 
   const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
   if (changed.length > 0) {
@@ -122,5 +127,5 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     return { code: EXIT.failed, report };
   }
   const allPassed = reports.every((s) => s.status === "passed");
-  return { code: allPassed ? EXIT.ok : EXIT.failed, report };
+  return { code: !allPassed ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
 }
