@@ -2,6 +2,7 @@
  * Errors carry context for reports: a short message, the exit code class, and
  * (where a command failed) the command, its exit code and stderr.
  */
+import { oneLine, safeText } from "./report/text.ts";
 
 /** Exit codes of the fwspec CLI. */
 export const EXIT = {
@@ -9,8 +10,6 @@ export const EXIT = {
   failed: 1,
   badInput: 2,
   environment: 3,
-  /** fwspec's own failure after the checks ran (a report could not be written); 1 wins when a check failed. */
-  internal: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -30,7 +29,7 @@ export class FwspecError extends Error {
   }
   /** One paragraph for a console report. */
   report(): string {
-    return this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message;
+    return safeText(this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message);
   }
 }
 
@@ -64,12 +63,12 @@ export class CommandError extends FwspecError {
   override report(): string {
     const f = this.failure;
     const out = (f.stderr.trim() || f.stdout.trim()).split("\n").slice(-8).join("\n    ");
-    return [
+    return safeText([
       this.message,
-      `  on ${f.where}: ${f.command.join(" ")}`,
+      `  on ${f.where}: ${oneLine(f.command.join(" "))}`,
       `  exit code ${f.exitCode}${out ? `:\n    ${out}` : ""}`,
       ...(this.hint ? [`  hint: ${this.hint}`] : []),
-    ].join("\n");
+    ].join("\n"));
   }
 }
 

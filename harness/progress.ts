@@ -1,4 +1,6 @@
 /** Progress lines for long work (image builds, lab start, probes), on stderr so stdout stays for reports. */
+import { safeText } from "./report/text.ts";
+
 export interface Progress {
   /** A new phase of work. */
   step(message: string): void;
@@ -10,8 +12,8 @@ export function consoleProgress(stream: NodeJS.WritableStream = process.stderr, 
   const started = Date.now();
   const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   return {
-    step: (m) => void stream.write(`${prefix} ${stamp()} ${m}\n`),
-    info: (m) => void stream.write(`${prefix} ${stamp()}   ${m}\n`),
+    step: (m) => void stream.write(`${prefix} ${stamp()} ${safeText(m)}\n`),
+    info: (m) => void stream.write(`${prefix} ${stamp()}   ${safeText(m)}\n`),
   };
 }
 

@@ -58,10 +58,8 @@ export function inDocumentationRange(address: string): boolean {
   return /^2001:db8(:|$)/i.test(address) || /^2001:0db8(:|$)/i.test(address);
 }
 
-/** May a probe target this literal address? Only lab ranges and loopback. */
-export function allowedTarget(address: string): boolean {
-  return inBenchmarkRange(address) || inDocumentationRange(address) || address === "::1" || /^127\./.test(address);
-}
+/** May a probe target this literal address? One definition, shared with `fwspec validate`. */
+export { allowedTarget } from "../model/targets.ts";
 
 /** `[2001:db8::2]` for URLs and socat, bare for IPv4. */
 export function bracketed(address: string): string {

@@ -5,7 +5,8 @@
  */
 import { LabError } from "../errors.ts";
 import type { StartedHost, StartedLab } from "../lab/lab.ts";
-import { allowedTarget, isIPv4 } from "../lab/addresses.ts";
+import { isIPv4 } from "../lab/addresses.ts";
+import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
 import { randomBytes } from "node:crypto";
 import { classify } from "./classify.ts";
@@ -42,7 +43,8 @@ export function resolveTarget(lab: StartedLab, spec: ProbeSpec): string {
       return lab.addressFor(from, lab.host(spec.to.host), spec.family);
     case "address": {
       const a = spec.to.address;
-      if (!allowedTarget(a)) throw new LabError(`probe target ${a} is outside the lab ranges (198.18.0.0/15, 2001:db8::/32, loopback)`);
+      const refused = targetRefusal(a);
+      if (refused) throw new LabError(`probe target ${a} is ${refused.reason}`, { hint: TARGET_HINT });
       if ((spec.family === "ipv4") !== isIPv4(a)) throw new LabError(`probe target ${a} is not an ${spec.family} address`);
       return a;
     }

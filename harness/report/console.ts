@@ -5,6 +5,7 @@ import { relative } from "node:path";
  * every failure with its evidence.
  */
 import type { ExpectationReport, RunReport, ScenarioReport } from "./model.ts";
+import { oneLine, safeText } from "./text.ts";
 
 const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
 
@@ -37,25 +38,26 @@ function indent(text: string, by = "      "): string {
 }
 
 export function renderScenario(s: ScenarioReport): string {
-  const head = `${MARK[s.status]} ${s.name}  (${relative(process.cwd(), s.file) || s.file})`;
+  const head = `${MARK[s.status]} ${oneLine(s.name)}  (${oneLine(relative(process.cwd(), s.file) || s.file)})`;
   const lines = [head, indent(s.description.trim(), "  "), renderMatrix(s.expectations)];
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
-  for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${st.title} (line ${st.line}): ${st.message}`);
+  for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
   for (const p of s.parity) {
-    lines.push(`  ⚠ parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}\n      repro:   ${p.command}`);
+    lines.push(`  ⚠ parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}\n      repro:   ${oneLine(p.command)}`);
   }
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {
     lines.push(
-      `  ${MARK[e.status]} line ${e.line}: ${e.text} [${e.family}]: expected ${e.expected}, observed ${e.actual} (${e.reason})`,
+      `  ${MARK[e.status]} line ${e.line}: ${oneLine(e.text)} [${e.family}]: expected ${e.expected}, observed ${e.actual} (${e.reason})`,
       ...(e.explanation ? [`      meaning: ${e.explanation}`] : []),
-      `      repro:   ${e.evidence.command}`,
+      `      repro:   ${oneLine(e.evidence.command)}`,
       `      output:  ${(e.evidence.stderr.trim() || e.evidence.stdout.trim() || "(none)").split("\n").slice(0, 4).join("\n               ")}`,
       `      exit:    ${e.evidence.exitCode ?? "did not run"} after ${e.evidence.durationMs} ms`,
       `      counted: ${e.decidedBy.length > 0 ? e.decidedBy.join("\n               ") : "no firewall rule counted this probe"}`,
     );
   }
-  return lines.filter((l) => l !== "").join("\n");
+  // Scenario text and probe output reach a terminal or CI log: no control characters, no CI command lines.
+  return safeText(lines.filter((l) => l !== "").join("\n"));
 }
 
 export function renderRun(report: RunReport): string {

@@ -6,7 +6,8 @@ describe("xmlEscape", () => {
   test.each([
     ["a & b", "a &amp; b"],
     ["<x y=\"1\">'", "&lt;x y=&quot;1&quot;&gt;&apos;"],
-    ["bell\u0007 and nul\u0000 gone, tab\tand newline\n kept", "bell and nul gone, tab\tand newline\n kept"],
+    ["bell\u0007 and nul\u0000 escaped, tab\tand newline\n kept", "bell\\x07 and nul\\x00 escaped, tab\tand newline\n kept"],
+    ["\u001b[31m lone \ud800 \ufffe", "\\x1b[31m lone \\ud800 \\ufffe"],
     ["plain", "plain"],
   ])("%j", (input, out) => expect(xmlEscape(input)).toBe(out));
 });

@@ -5,13 +5,13 @@
  * system-out.
  */
 import type { RunReport, ScenarioReport } from "./model.ts";
+import { xmlSafe } from "./text.ts";
 
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 
-/** XML text and attribute escaping; characters XML 1.0 forbids are dropped. */
+/** XML text and attribute escaping; characters XML 1.0 forbids (and C1 controls, lone surrogates) become visible escapes such as `\x1b`. */
 export function xmlEscape(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return xmlSafe(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 interface Case {

@@ -17,6 +17,8 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../errors.ts";
+import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
+import { oneLine } from "../report/text.ts";
 import { DEFAULT_NETWORK, EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, HostSpec, ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
 import { EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
@@ -59,8 +61,8 @@ export interface Diagnostic {
 
 /** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` */
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${d.file}:${d.line}:${d.column}: ${d.message}`;
-  return d.hint ? `${head}\n  hint: ${d.hint}` : head;
+  const head = `${oneLine(d.file)}:${d.line}:${d.column}: ${oneLine(d.message)}`;
+  return d.hint ? `${head}\n  hint: ${oneLine(d.hint)}` : head;
 }
 
 /** An invalid scenario (exit code 2): every problem found in the file. */
@@ -1270,6 +1272,13 @@ class Checker {
 
   // -- expectations ------------------------------------------------------------------
 
+  /** A literal target must be in the lab ranges or loopback (targets.ts, also checked at probe time). */
+  safeTarget(address: string, p: Path, offset: number | undefined): boolean {
+    const refused = targetRefusal(address);
+    if (refused) this.problem(p, `the target \`${truncate(address)}\` is ${refused.reason}`, TARGET_HINT, offset === undefined ? {} : { offset });
+    return refused === undefined;
+  }
+
   /** Checks that the target host listens where the probe goes; false (and a problem) if not. */
   checkListener(from: string, to: ProbeTarget, port: number, protocol: Protocol, p: Path, offset: number | undefined): boolean {
     if (to.kind === "address") return true;
@@ -1319,6 +1328,7 @@ class Checker {
         to = { kind: "localhost" };
       } else {
         to = { kind: "address", address: x.to.address };
+        if (!this.safeTarget(x.to.address, p, x.spans.to.start)) ok = false;
       }
       const protocol = x.protocol ?? "tcp";
       if (ok && !this.checkListener(x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
@@ -1346,7 +1356,10 @@ class Checker {
     let literal: Family | undefined;
     const bare = e.to.replace(/^\[(.*)\]$/, "$1");
     if (e.to === "localhost") to = { kind: "localhost" };
-    else if (isIPv4(e.to)) {
+    else if (isAddress(e.to) && !this.safeTarget(bare, [...p, "to"], undefined)) {
+      to = { kind: "address", address: bare };
+      ok = false;
+    } else if (isIPv4(e.to)) {
       to = { kind: "address", address: e.to };
       literal = "ipv4";
     } else if (isIPv6(bare)) {

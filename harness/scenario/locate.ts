@@ -94,8 +94,8 @@ export class YamlLocator implements Locator {
 
   locate(path: Path, options: LocateOptions = {}): Position {
     const walked = this.#walk(path);
-    if (options.atKey && walked.complete && walked.key) return this.position(this.#offsetOf(walked.key, false));
-    const node = walked.node;
+    const atKey = options.atKey && walked.complete && walked.key;
+    const node = atKey ? walked.key : walked.node;
     if (options.offset !== undefined && walked.complete && isScalar(node) && typeof node.value === "string" && node.range) {
       const value = node.value;
       const start = node.range[0];
@@ -105,7 +105,7 @@ export class YamlLocator implements Locator {
         return this.position(start + 1 + options.offset);
       }
     }
-    return this.position(this.#offsetOf(node, walked.inSeq));
+    return this.position(this.#offsetOf(node, atKey ? false : walked.inSeq));
   }
 
   /** The text of the key written at `offset` (for yaml's duplicate-key errors, which give only an offset). */

@@ -1,0 +1,49 @@
+/**
+ * Neutralising scenario-provided text (names, descriptions, commands, probe
+ * output, diagnostics) before it reaches a terminal or a CI log: control
+ * characters (C0, DEL, C1) and bidi overrides become visible escapes (`\x1b`,
+ * `\u202e`), and no line can start a CI command (`::error ...`, `##vso[...]`).
+ */
+
+// C0 except tab and newline, DEL, C1, bidi embeddings/overrides/isolates, lone surrogates.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function escapeChar(c: string): string {
+  const n = c.charCodeAt(0);
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16).padStart(4, "0")}`;
+}
+
+/** A line a CI runner would read as a command: GitHub `::name ...::`, Azure `##vso[` / `##[`. */
+const CI_COMMAND = /^\s*(::|##(vso)?\[)/;
+
+/** Multi-line text: controls escaped (tabs and newlines kept; CR is `\x0d`), CI command lines prefixed with `| `. */
+export function safeText(text: string): string {
+  return text
+    .replace(CONTROL, escapeChar)
+    .split("\n")
+    .map((line) => (CI_COMMAND.test(line) ? `| ${line}` : line))
+    .join("\n");
+}
+
+/** A single-line field (a name, a title, a command): like safeText, and line breaks and tabs escaped too. */
+export function oneLine(text: string): string {
+  return safeText(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t"));
+}
+
+/** Characters XML 1.0 forbids (and C1 controls), as the same visible escapes: JUnit stays valid for any input. */
+export function xmlSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, escapeChar);
+}
+
+/** Does `text` hold a raw control character or bidi override (what safeText escapes)? */
+export function hasRawControl(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text);
+}
+
+/** Does any line of `text` start a CI command? */
+export function hasCiCommandLine(text: string): boolean {
+  return text.split("\n").some((line) => CI_COMMAND.test(line));
+}
