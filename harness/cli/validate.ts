@@ -2,6 +2,7 @@
 import { InputError } from "../errors.ts";
 import { loadScenarioSync, ScenarioError, formatDiagnostic } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/model.ts";
+import { type Interfaces, machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
 import { expandScenarioPaths } from "./files.ts";
 
 export interface Validated {
@@ -9,8 +10,8 @@ export interface Validated {
   readonly scenarios: readonly Scenario[];
 }
 
-/** Throws one InputError listing every diagnostic of every file. */
-export function validateFiles(paths: readonly string[]): Validated {
+/** Throws one InputError listing every diagnostic of every file (and literal targets that are this machine's addresses). */
+export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces()): Validated {
   const files = expandScenarioPaths(paths);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
@@ -23,6 +24,7 @@ export function validateFiles(paths: readonly string[]): Validated {
       else throw error;
     }
   }
+  problems.push(...machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
   if (problems.length > 0) {
     throw new InputError(`${problems.length} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
   }

@@ -9,9 +9,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server } from "node:net";
-import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
+import { machineInterfaces } from "../scenario/machine-targets.ts";
 import { firewallHost, peer, startTestLab } from "../testing/lab.ts";
 import { inBenchmarkRange, inDocumentationRange } from "./addresses.ts";
 import { bridgeName } from "./isolation.ts";
@@ -81,7 +81,7 @@ describe("lab hosts cannot reach the machine", () => {
     const bridge = bridgeName(lab.network.id);
     const macOf = (dev: string) => readFileSync(`/sys/class/net/${dev}/address`, "utf8").trim();
     const mac = macOf(bridge);
-    const interfaces = networkInterfaces();
+    const interfaces = machineInterfaces();
     // Address -> the MAC a lab host would send it to: the bridge's, or (link-local of a bridge port) the port's.
     const targets = new Map<string, string>();
     for (const a of [...gateways, linkLocalOf(mac), "198.19.255.1"]) targets.set(a, mac);
