@@ -23,6 +23,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
+import { nonAsciiNote } from "./lookalike.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
 export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
@@ -137,6 +138,8 @@ function parseTarget(word: string, start: number): CompactTarget {
     throw new Fail(`IPv6 address \`${word}\` needs brackets`, start, `write \`[${word}]:PORT\`, e.g. \`remote -> [2001:db8::9]:80 dropped\``);
   }
   if (!NAME.test(word)) {
+    const foreign = nonAsciiNote(word);
+    if (foreign) throw new Fail(`\`${word}\` is not a host name: ${foreign.note}`, start + foreign.index, "host names are ASCII: retype the character");
     throw new Fail(`\`${word}\` is not a host name or address`, start, "TARGET is a host name, `localhost`, an IPv4 address or an [IPv6] address in brackets");
   }
   return { kind: "host", host: word };
@@ -215,7 +218,11 @@ function parse(text: string): CompactExpectation | CompactHeld {
   if (fromToken.text === "localhost") {
     throw new Fail("the source must be a lab host, not `localhost`", fromToken.start, "name the host the probe starts from; `localhost` is only a target (the source's own loopback)");
   }
-  if (!NAME.test(fromToken.text)) throw new Fail(`\`${fromToken.text}\` is not a host name`, fromToken.start);
+  if (!NAME.test(fromToken.text)) {
+    const foreign = nonAsciiNote(fromToken.text);
+    if (foreign) throw new Fail(`\`${fromToken.text}\` is not a host name: ${foreign.note}`, fromToken.start + foreign.index, "host names are ASCII: retype the character");
+    throw new Fail(`\`${fromToken.text}\` is not a host name`, fromToken.start);
+  }
 
   // TARGET:PORT[/PROTO] VERDICT
   const rest = tokens(text, arrow + 2);

@@ -43,6 +43,8 @@ import type {
 } from "./model.ts";
 import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
 import type { ScenarioInput } from "./schema.ts";
+import { isStackOverflow, loneCarriageReturn, MAX_DEPTH, MAX_NETWORKS, TOO_DEEP_HINT, tooDeep } from "./limits.ts";
+import { foldLookalikes, nonAsciiNote } from "./lookalike.ts";
 import { splitCommand } from "./shellwords.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
@@ -433,7 +435,9 @@ function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): 
     }
     case "too_small": {
       const min = Number(issue.minimum);
-      if (issue.origin === "string") {
+      if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+        out.push({ path: p, message: `${named(p)} is far out of range (${value})`, hint: hintFor(p) ?? "write a small whole number" });
+      } else if (issue.origin === "string") {
         out.push({ path: p, message: `${named(p)} must not be empty`, hint: hintFor(p) ?? "write some text" });
       } else if (issue.origin === "array") {
         out.push({
@@ -451,6 +455,11 @@ function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): 
       return;
     }
     case "too_big": {
+      if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+        // zod's own integer bound (2^53 - 1) is no range anyone wrote: one message, whatever bound tripped.
+        out.push({ path: p, message: `${named(p)} is far out of range (${value})`, hint: hintFor(p) ?? "write a small whole number" });
+        return;
+      }
       out.push({
         path: p,
         message: `${named(p)} must be at most ${Number(issue.maximum)}, got ${describeValue(value)}`,
@@ -537,11 +546,13 @@ interface HoldInfo {
 const NAME_RULE = "a lowercase letter, then up to 30 lowercase letters, digits or dashes";
 
 /** The message and hint for a name that breaks the host-name syntax (hosts, networks, holds). */
-function badName(name: string, what: string): { message: string; hint: string } {
+function badName(name: string, what: string): { message: string; hint: string; offset?: number } {
   const unsafe = unsafeWhat(name);
-  const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31);
+  const fixed = foldLookalikes(name).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 31);
+  const foreign = unsafe ? undefined : nonAsciiNote(name);
   return {
-    message: unsafe ? `${what} \`${truncate(name)}\` contains ${unsafe}` : `invalid ${what} \`${truncate(name)}\``,
+    ...(foreign ? { offset: foreign.index } : {}),
+    message: unsafe ? `${what} \`${truncate(name)}\` contains ${unsafe}` : `invalid ${what} \`${truncate(name)}\`${foreign ? `: ${foreign.note}` : ""}`,
     hint: `a ${what} is ${NAME_RULE}${fixed && HOST_NAME.test(fixed) && fixed !== "localhost" ? `, e.g. \`${fixed}\`` : ""}`,
   };
 }
@@ -620,7 +631,7 @@ class Checker {
     }
     if (HOST_NAME.test(name)) return;
     const bad = badName(name, "host name");
-    this.problem(p, bad.message, bad.hint, { atKey: true });
+    this.problem(p, bad.message, bad.hint, { atKey: true, ...(bad.offset === undefined ? {} : { offset: bad.offset }) });
   }
 
   /** An existing host; reports unknown names with a suggestion. */
@@ -628,9 +639,10 @@ class Checker {
     if (this.hostNames.includes(name)) return true;
     if (!this.hostsKnown) return false;
     const suggestion = didYouMean(name, [...this.hostNames, ...extraCandidates]);
+    const foreign = nonAsciiNote(name);
     this.problem(
       p,
-      `unknown host \`${truncate(name)}\``,
+      `unknown host \`${truncate(name)}\`${foreign ? `: ${foreign.note}` : ""}`,
       `${suggestion ? `${suggestion} ` : ""}hosts are ${listWords(this.hostNames, "and") || "(none declared)"}`,
       offset === undefined ? {} : { offset },
     );
@@ -813,13 +825,17 @@ class Checker {
     if (raw === undefined) return;
     this.networksDeclared = true;
     if (!Array.isArray(raw) || raw.length === 0) return; // zod reported it
+    if (raw.length > MAX_NETWORKS) {
+      this.problem(["networks"], `${raw.length} networks declared; a lab can have at most ${MAX_NETWORKS}`, `the lab address plan holds ${MAX_NETWORKS} IPv4 /24 subnets in 198.18.0.0/16; split the scenario`, { atKey: true });
+      return;
+    }
     const names: string[] = [];
     raw.forEach((n: unknown, i) => {
       if (typeof n !== "string") return; // zod reported it
       const p: Path = ["networks", i];
       if (!HOST_NAME.test(n)) {
         const bad = badName(n, "network name");
-        this.problem(p, bad.message, bad.hint);
+        this.problem(p, bad.message, bad.hint, bad.offset === undefined ? {} : { offset: bad.offset });
       } else if (names.includes(n)) {
         this.problem(p, `duplicate network \`${n}\``, "each network is declared once; remove the repeated name");
       }
@@ -1204,7 +1220,7 @@ class Checker {
       const before = this.holds.get(name);
       if (!HOST_NAME.test(name)) {
         const bad = badName(name, "hold name");
-        this.problem(namePath, bad.message, bad.hint);
+        this.problem(namePath, bad.message, bad.hint, bad.offset === undefined ? {} : { offset: bad.offset });
         ok = false;
       } else if (before) {
         this.problem(namePath, `duplicate hold name \`${name}\``, `the hold at line ${this.location(before.path).line} is named \`${name}\` already; give each hold its own name`);
@@ -1618,13 +1634,22 @@ function parseSource(text: string, o: SourceOptions): Scenario {
   if (text.trim() === "") {
     throw fileDiagnostic(o.display, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
   }
+  const cr = loneCarriageReturn(text);
+  if (cr) throw fileDiagnostic(o.display, cr.message, cr.hint, 1, positionInText(text, cr.offset).column);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    if (isStackOverflow(error)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels`, TOO_DEEP_HINT);
+    throw error;
+  }
   const locator = new YamlLocator(doc, text, lineCounter);
   const syntax: Diagnostic[] = [];
   let fatal = false;
   for (const e of doc.errors) {
     const pos = locator.position(e.pos[0]);
+    if (isStackOverflow(e)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels`, TOO_DEEP_HINT, pos.line, pos.column);
     if (e.code === "DUPLICATE_KEY") {
       const key = locator.keyAt(e.pos[0]);
       syntax.push({
@@ -1640,6 +1665,8 @@ function parseSource(text: string, o: SourceOptions): Scenario {
     syntax.push({ file: o.display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
   }
   if (fatal) throw new ScenarioError(syntax);
+  const deep = tooDeep(doc);
+  if (deep) throw new ScenarioError([{ file: o.display, ...locator.position(deep.offset), message: deep.message, hint: deep.hint }]);
   const contents = doc.contents;
   if (contents === null) {
     throw fileDiagnostic(o.display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
@@ -1648,6 +1675,7 @@ function parseSource(text: string, o: SourceOptions): Scenario {
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
+    if (isStackOverflow(error)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels (through aliases)`, TOO_DEEP_HINT);
     throw fileDiagnostic(o.display, `cannot read the YAML: ${(error as Error).message}`, "avoid deeply nested aliases (`*name`)");
   }
   if (Array.isArray(raw)) {
