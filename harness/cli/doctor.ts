@@ -3,6 +3,7 @@
  * Kernel features are tried for real inside a throw-away lab host.
  */
 import { connectEngine, probeEngine } from "../env/engine.ts";
+import { FIREWALL_PARTS, PART_COMMANDS, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { Lab } from "../lab/lab.ts";
 import { newRunId } from "../lab/resources.ts";
@@ -24,8 +25,22 @@ const KERNEL_CHECKS: readonly { name: string; argv: string[]; fix: string }[] = 
   { name: "multiport and conntrack matches", argv: ["sh", "-c", "iptables -A INPUT -p tcp -m multiport --dports 1,2 -m conntrack --ctstate NEW -j ACCEPT && iptables -F INPUT"], fix: "load xt_multiport and xt_conntrack" },
 ];
 
+/** Can `fwspec run` compare the machine's own firewall before and after? One check per part. */
+async function hostFirewallChecks(): Promise<Check[]> {
+  const snapshot = await snapshotHostFirewall();
+  return FIREWALL_PARTS.map((part) => {
+    const r = snapshot[part];
+    return {
+      name: `machine's own ${part} rules compared by fwspec run`,
+      ok: r.ok,
+      detail: r.ok ? `read with ${PART_COMMANDS[part].join(" ")}` : `NOT compared: ${r.reason}`,
+      fix: "run `fwspec setup` as root (on Debian/Ubuntu it installs nftables), or apt-get install nftables iptables; run fwspec as root",
+    };
+  });
+}
+
 export async function runDoctor(): Promise<Check[]> {
-  const checks: Check[] = [];
+  const checks: Check[] = [...(await hostFirewallChecks())];
   const engine = await probeEngine();
   checks.push({
     name: "Docker engine",

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
-import { compareSnapshots, snapshotHostFirewall } from "../env/host-firewall.ts";
+import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { newRunId, removeRun } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
@@ -117,7 +117,11 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
 
-  const changed = compareSnapshots(hostBefore, await snapshotHostFirewall());
+  const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
+  const { changed } = hostCheck;
+  // A part that could not be read (nft not installed, not root) is said out loud, never compared with itself.
+  const notCompared = uncheckedWarning(hostCheck);
+  if (notCompared) process.stderr.write(notCompared);
   if (changed.length > 0) {
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${changed.join(", ")}).\nfwspec applies rules only inside lab containers; something else on this machine changed it, or an engine outside fwspec's control did. The run fails.\n`);
     return { code: EXIT.failed, report };

@@ -1,15 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { compareSnapshots, stripNftCounters } from "./host-firewall.ts";
+import { compareSnapshots, type HostFirewallSnapshot, type PartReading, stripNftCounters, uncheckedWarning } from "./host-firewall.ts";
+
+const text = (t: string): PartReading => ({ ok: true, text: t });
+const missing = (tool: string): PartReading => ({ ok: false, reason: `${tool} is not installed` });
+const snap = (iptables: PartReading, ip6tables: PartReading, nft: PartReading): HostFirewallSnapshot => ({ iptables, ip6tables, nft });
 
 describe("host firewall snapshots", () => {
   it("ignores nft counters", () => {
     expect(stripNftCounters("tcp dport 22 counter packets 12 bytes 720 accept")).toBe(stripNftCounters("tcp dport 22 counter packets 0 bytes 0 accept"));
   });
-  it.each([
-    [{ iptables: "a", ip6tables: "b", nft: "c" }, { iptables: "a", ip6tables: "b", nft: "c" }, []],
-    [{ iptables: "a", ip6tables: "b", nft: "c" }, { iptables: "a2", ip6tables: "b", nft: "c" }, ["iptables"]],
-    [{ iptables: "a", ip6tables: "b", nft: "c" }, { iptables: "a", ip6tables: "b2", nft: "c2" }, ["ip6tables", "nft"]],
-  ])("compares %j with %j", (a, b, diff) => {
-    expect(compareSnapshots(a, b)).toEqual(diff);
+  it.each<[string, HostFirewallSnapshot, HostFirewallSnapshot, string[], string[]]>([
+    ["same", snap(text("a"), text("b"), text("c")), snap(text("a"), text("b"), text("c")), [], []],
+    ["iptables changed", snap(text("a"), text("b"), text("c")), snap(text("a2"), text("b"), text("c")), ["iptables"], []],
+    ["two changed", snap(text("a"), text("b"), text("c")), snap(text("a"), text("b2"), text("c2")), ["ip6tables", "nft"], []],
+    ["nft missing both times: not compared, not 'unchanged'", snap(text("a"), text("b"), missing("nft")), snap(text("a"), text("b"), missing("nft")), [], ["nft: nft is not installed"]],
+    ["unreadable after: not compared", snap(text("a"), text("b"), text("c")), snap(text("a"), missing("ip6tables-save"), text("c")), [], ["ip6tables: ip6tables-save is not installed"]],
+  ])("%s", (_name, before, after, changed, unchecked) => {
+    const c = compareSnapshots(before, after);
+    expect(c.changed).toEqual(changed);
+    expect(c.unchecked.map((u) => `${u.part}: ${u.reason}`)).toEqual(unchecked);
+  });
+  it("warns naming the missing tool and what was not compared", () => {
+    const nft = snap(text("a"), text("b"), missing("nft"));
+    expect(uncheckedWarning(compareSnapshots(nft, nft))).toMatch(/WARNING.*NOT compared.*nft rules \(nft is not installed\).*fwspec setup/);
+    const all = snap(text("a"), text("b"), text("c"));
+    expect(uncheckedWarning(compareSnapshots(all, all))).toBeUndefined();
   });
 });

@@ -10,17 +10,22 @@ const bare: MachineFacts = {
   osIds: ["debian"],
   haveDockerd: false,
   haveMmdebstrap: false,
+  haveNft: false,
 };
 
 describe("planSetup", () => {
   it.each<[string, Partial<MachineFacts>, string[] | RegExp]>([
-    ["bare Debian as root: install, start, build", {}, ["install:docker.io,mmdebstrap", "start-dockerd", "build-images"]],
-    ["dockerd installed but not running", { haveDockerd: true, haveMmdebstrap: true }, ["start-dockerd", "build-images"]],
-    ["Ubuntu counts as Debian-like", { osIds: ["ubuntu", "debian"], haveDockerd: true, haveMmdebstrap: true }, ["start-dockerd", "build-images"]],
-    ["engine running: only images", { engineReachable: true, haveDockerd: true, haveMmdebstrap: true }, ["build-images"]],
-    ["engine running, no mmdebstrap, root", { engineReachable: true, haveDockerd: true }, ["install:mmdebstrap", "build-images"]],
+    ["bare Debian as root: install, start, build", {}, ["install:docker.io,mmdebstrap,nftables", "start-dockerd", "build-images"]],
+    ["dockerd installed but not running", { haveDockerd: true, haveMmdebstrap: true, haveNft: true }, ["start-dockerd", "build-images"]],
+    ["dockerd installed, no nft: nftables alongside", { haveDockerd: true, haveMmdebstrap: true }, ["install:nftables", "start-dockerd", "build-images"]],
+    ["Ubuntu counts as Debian-like", { osIds: ["ubuntu", "debian"], haveDockerd: true, haveMmdebstrap: true, haveNft: true }, ["start-dockerd", "build-images"]],
+    ["engine running: only images", { engineReachable: true, haveDockerd: true, haveMmdebstrap: true, haveNft: true }, ["build-images"]],
+    ["engine running, no mmdebstrap, root", { engineReachable: true, haveDockerd: true, haveNft: true }, ["install:mmdebstrap", "build-images"]],
+    ["engine running, no nft, root: installs nftables", { engineReachable: true, haveDockerd: true, haveMmdebstrap: true }, ["install:nftables", "build-images"]],
+    ["engine running, neither, root", { engineReachable: true, haveDockerd: true }, ["install:mmdebstrap,nftables", "build-images"]],
+    ["engine running, no nft, not Debian: never installs", { engineReachable: true, haveDockerd: true, haveMmdebstrap: true, osIds: ["fedora"] }, ["build-images"]],
     ["engine running as a normal user: never installs", { engineReachable: true, isRoot: false }, ["build-images"]],
-    ["normal user without engine: says what to install", { isRoot: false }, /apt-get install -y docker\.io mmdebstrap/],
+    ["normal user without engine: says what to install", { isRoot: false }, /apt-get install -y docker\.io mmdebstrap nftables/],
     ["non-Debian root without engine", { osIds: ["fedora"] }, /not Debian or Ubuntu/],
     ["DOCKER_HOST that does not answer: never starts a local daemon", { customDockerHost: true, engineUrl: "tcp://198.18.0.9:2375" }, /DOCKER_HOST/],
   ])("%s", (_name, facts, expected) => {

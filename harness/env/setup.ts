@@ -2,7 +2,8 @@
  * `fwspec setup`: make this machine able to run labs. Finds an engine; if none
  * answers and we are root on Debian/Ubuntu, installs Debian's docker.io and
  * starts dockerd with docker/daemon.json (bridge and pools in 198.18.0.0/15, no
- * host iptables rules); then builds the images. Decisions are a pure function
+ * host iptables rules), plus nftables so runs can compare the machine's own nft
+ * ruleset before and after; then builds the images. Decisions are a pure function
  * of observed facts so they can be unit-tested.
  */
 import { spawn } from "node:child_process";
@@ -25,6 +26,8 @@ export interface MachineFacts {
   readonly osIds: readonly string[];
   readonly haveDockerd: boolean;
   readonly haveMmdebstrap: boolean;
+  /** `nft` on PATH: without it `fwspec run` cannot compare the machine's own nft ruleset before and after. */
+  readonly haveNft: boolean;
 }
 
 export type SetupAction =
@@ -50,13 +53,13 @@ export function planSetup(facts: MachineFacts): SetupPlan {
       };
     }
     const debianLike = facts.osIds.some((id) => DEBIAN_LIKE.has(id));
-    const missing = [...(facts.haveDockerd ? [] : ["docker.io"]), ...(facts.haveMmdebstrap ? [] : ["mmdebstrap"])];
+    const missing = [...(facts.haveDockerd ? [] : ["docker.io"]), ...(facts.haveMmdebstrap ? [] : ["mmdebstrap"]), ...(facts.haveNft ? [] : ["nftables"])];
     if (!facts.isRoot) {
       return {
         ok: false,
         problem: `no Docker engine answers at ${facts.engineUrl} and fwspec setup is not running as root`,
         hint: debianLike
-          ? `as root run: apt-get install -y ${["docker.io", "mmdebstrap"].join(" ")} && dockerd --config-file ${join(DOCKER_DIR, "daemon.json")} &  (or run fwspec setup as root); then add yourself to the docker group`
+          ? `as root run: apt-get install -y ${["docker.io", "mmdebstrap", "nftables"].join(" ")} && dockerd --config-file ${join(DOCKER_DIR, "daemon.json")} &  (or run fwspec setup as root); then add yourself to the docker group`
           : "install Docker Engine for your distribution, start it, and make sure your user can reach its socket",
       };
     }
@@ -69,9 +72,11 @@ export function planSetup(facts: MachineFacts): SetupPlan {
     }
     if (missing.length > 0) actions.push({ kind: "install", packages: missing });
     actions.push({ kind: "start-dockerd" });
-  } else if (!facts.haveMmdebstrap && facts.isRoot && facts.osIds.some((id) => DEBIAN_LIKE.has(id))) {
-    // Needed only if no base image is local and none can be pulled; cheap to have.
-    actions.push({ kind: "install", packages: ["mmdebstrap"] });
+  } else if (facts.isRoot && facts.osIds.some((id) => DEBIAN_LIKE.has(id))) {
+    // mmdebstrap: needed only if no base image is local and none can be pulled; cheap to have.
+    // nftables: the host check of `fwspec run` reads the machine's nft ruleset with it.
+    const missing = [...(facts.haveMmdebstrap ? [] : ["mmdebstrap"]), ...(facts.haveNft ? [] : ["nftables"])];
+    if (missing.length > 0) actions.push({ kind: "install", packages: missing });
   }
   actions.push({ kind: "build-images" });
   return { ok: true, actions };
@@ -101,6 +106,7 @@ export async function gatherFacts(env: NodeJS.ProcessEnv = process.env): Promise
     osIds,
     haveDockerd: await onPath("dockerd"),
     haveMmdebstrap: await onPath("mmdebstrap"),
+    haveNft: await onPath("nft"),
   };
 }
 
