@@ -17,6 +17,7 @@ import { type ExecuteOptions, executeScenario, selectedChecks } from "./execute.
 import type { FwspecRecord } from "./meta.ts";
 import { errorMessage, labNameFor, ScenarioSession } from "./session.ts";
 import { planLabs, shareable, SharedLab } from "./shared-lab.ts";
+import { LabNotReusableError } from "../rules/host-reset.ts";
 
 export interface DirectRunOptions {
   readonly docker: Dockerode;
@@ -64,12 +65,14 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
   };
 
-  const runOne = async (scenario: Scenario, sharedLab?: SharedLab) => {
+  /** true: ran; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
+  const runOne = async (scenario: Scenario, sharedLab?: SharedLab): Promise<boolean | LabNotReusableError> => {
     const session = new ScenarioSession(scenario, { ...sessionOptions, ...(sharedLab ? { sharedLab } : {}) });
     try {
       await session.start();
     } catch (error) {
       await session[Symbol.asyncDispose]().catch(() => undefined);
+      if (sharedLab && error instanceof LabNotReusableError) return error;
       done(scenario, [], [`the lab did not start: ${errorMessage(error)}`]);
       return false;
     }
@@ -100,8 +103,14 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
       try {
         while (queue.length > 0) {
           const scenario = queue.shift()!;
-          // A failed reset leaves the lab in doubt: the rest get a fresh one.
-          if (!(await runOne(scenario, lab))) break;
+          const ran = await runOne(scenario, lab);
+          // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
+          if (ran instanceof LabNotReusableError) {
+            progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
+            queue.unshift(scenario);
+            break;
+          }
+          if (!ran) break;
         }
       } finally {
         await lab[Symbol.asyncDispose]();

@@ -3,16 +3,22 @@
  * after another on one started lab. Before each later scenario every firewall
  * host is reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed) and the reset is verified by
- * reading the rules back; the listeners are checked again. Only scenarios made
+ * reading the rules back; so is the rest of its network state (host-reset.ts:
+ * nft tables, legacy tables, addresses, routes, sysctls). A host that cannot
+ * be brought back exactly makes the lab not reusable (LabNotReusableError):
+ * the runner gives the next scenario a fresh lab. The listeners are checked
+ * again. Only scenarios made
  * of apply, expect and counters steps share a lab: `run`, `reboot` and `hold`
  * can change a host in ways a rules reset does not undo.
  */
 import type Dockerode from "dockerode";
-import { Lab, type StartedLab } from "../lab/lab.ts";
+import { Lab, type StartedHost, type StartedLab } from "../lab/lab.ts";
 import type { LabRegistry } from "../lab/resources.ts";
 import { awaitListeners, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { resetRules } from "../rules/apply.ts";
+import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
+import type { HostState } from "../rules/host-state.ts";
 import { type CounterReading, type HostRules, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 
@@ -74,12 +80,15 @@ export class SharedLab implements AsyncDisposable {
   readonly proofs: readonly ListenerProof[];
   /** Each firewall host's rules as booted (the reset target) and its counters when first read. */
   readonly #booted: ReadonlyMap<string, HostRules>;
+  /** Each firewall host's whole network state as booted. */
+  readonly #bootState: ReadonlyMap<string, HostState>;
   #uses = 0;
 
-  private constructor(lab: StartedLab, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>) {
+  private constructor(lab: StartedLab, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>, bootState: ReadonlyMap<string, HostState>) {
     this.lab = lab;
     this.proofs = proofs;
     this.#booted = booted;
+    this.#bootState = bootState;
   }
 
   /** Starts the lab for `scenario`'s topology, proves its listeners and records each firewall host's boot ruleset. */
@@ -98,8 +107,8 @@ export class SharedLab implements AsyncDisposable {
     try {
       const proofs = await proveListeners(lab, progress);
       const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
-      const booted = new Map(await Promise.all(firewalls.map(async (h) => [h.name, await readRules(h)] as const)));
-      return new SharedLab(lab, proofs, booted);
+      const readings = await Promise.all(firewalls.map(async (h) => [h.name, await Promise.all([readRules(h), readHostState(h)])] as const));
+      return new SharedLab(lab, proofs, new Map(readings.map(([h, [rules]]) => [h, rules])), new Map(readings.map(([h, [, state]]) => [h, state])));
     } catch (error) {
       await lab[Symbol.asyncDispose]();
       throw error;
@@ -109,7 +118,8 @@ export class SharedLab implements AsyncDisposable {
   /**
    * Makes the lab as it was after boot for the next scenario (nothing to do
    * for the first). Returns each firewall host's counters as of now: the
-   * scenario's counter checks and first probes measure from them.
+   * scenario's counter checks and first probes measure from them. Throws
+   * LabNotReusableError when a host is not as it booted after the reset.
    */
   async prepare(): Promise<Map<string, CounterReading>> {
     if (this.#uses++ === 0) return new Map([...this.#booted].map(([h, rules]) => [h, rules.counters]));
@@ -119,11 +129,23 @@ export class SharedLab implements AsyncDisposable {
         const booted = this.#booted.get(h.name);
         return [
           awaitListeners(h),
-          ...(booted ? [resetRules(h, booted.loaded).then((after) => void readings.set(h.name, after.counters))] : []),
+          ...(booted ? [this.#reset(h, booted).then((after) => void readings.set(h.name, after.counters))] : []),
         ];
       }),
     );
     return readings;
+  }
+
+  /** The rules reset and, side by side, a reading of the rest; then the rest is restored and verified. */
+  async #reset(host: StartedHost, booted: HostRules): Promise<HostRules> {
+    try {
+      const [after, now] = await Promise.all([resetRules(host, booted.loaded), readHostState(host)]);
+      await restoreHostState(host, this.#bootState.get(host.name)!, now);
+      return after;
+    } catch (error) {
+      if (error instanceof LabNotReusableError) throw error;
+      throw new LabNotReusableError(`${host.name}: the reset failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,59 @@
+/**
+ * Reads a host's whole network state (host-state.ts) in one in-container
+ * command, and brings it back to its boot reading: nft tables that did not
+ * exist at boot deleted, legacy tables restored, sysctls written back, then
+ * read again and compared by digest. What is not restored (addresses,
+ * routes, routing rules, a changed boot table) makes the host not reusable.
+ */
+import { LabError } from "../errors.ts";
+import type { StartedHost } from "../lab/lab.ts";
+import { type HostState, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
+
+/** A shared lab's host cannot be brought back to its boot state exactly: the next scenario needs a fresh lab. */
+export class LabNotReusableError extends LabError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, hint: "the next scenario runs on a fresh lab; nothing to do unless this happens for every scenario" });
+  }
+}
+
+export async function readHostState(host: StartedHost): Promise<HostState> {
+  return parseHostState((await host.run(["sh", "-ec", READ_STATE], `reading ${host.name}'s network state`)).stdout);
+}
+
+/**
+ * Deletes the given nft tables ($1, nft commands), loads legacy restore input
+ * ($2, $3), writes sysctls (pairs after $3), then reads the state again.
+ */
+const FIX_THEN_READ = [
+  'if [ -n "$1" ]; then nft "$1"; fi',
+  'if [ -n "$2" ]; then printf "%s" "$2" | iptables-legacy-restore; fi',
+  'if [ -n "$3" ]; then printf "%s" "$3" | ip6tables-legacy-restore; fi',
+  "shift 3",
+  'while [ $# -gt 1 ]; do printf "%s\\n" "$2" >"/proc/sys/net/$1"; shift 2; done',
+  READ_STATE,
+].join("\n");
+
+/**
+ * Brings `host` back to `boot`, given a reading `now` taken while its
+ * iptables tables were being restored (call after that restore is over).
+ * Throws LabNotReusableError when the host cannot be made as it booted.
+ */
+export async function restoreHostState(host: StartedHost, boot: HostState, now: HostState): Promise<void> {
+  const backend = host.spec.backend;
+  const plan = planStateReset(boot, now, backend);
+  if (plan.unrestorable.length > 0) throw new LabNotReusableError(`${host.name}: ${plan.unrestorable.join("; ")}`);
+  if (!plan.needed) {
+    if (stateDigest(now, backend, false) === stateDigest(boot, backend, false)) return;
+    throw new LabNotReusableError(`${host.name}: its network state differs from boot (${stateDifferences(boot, now, backend).join(", ")})`);
+  }
+  const args = [plan.deleteTables.map((t) => `delete table ${t}`).join("; "), plan.legacy.ipv4, plan.legacy.ipv6, ...plan.sysctls.flat()];
+  let after: HostState;
+  try {
+    after = parseHostState((await host.run(["sh", "-ec", FIX_THEN_READ, "fwspec-reset", ...args], `restoring ${host.name}'s network state`)).stdout);
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: restoring its network state failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (stateDigest(after, backend) !== stateDigest(boot, backend)) {
+    throw new LabNotReusableError(`${host.name}: its network state still differs from boot after the reset (${stateDifferences(boot, after, backend).join(", ")})`);
+  }
+}

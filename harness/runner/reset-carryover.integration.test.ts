@@ -1,0 +1,96 @@
+/**
+ * Lab reuse must never carry one scenario's changes into the next: scenarios
+ * run through the real runner (as `fwspec run` does) on one shared lab, the
+ * first changing native nftables, iptables-legacy, iptables-nft and nft sets, the
+ * next expecting a clean host; a change the reset does not undo (an added
+ * address) gives the next scenario a fresh lab instead of a wrong verdict.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import type { Progress } from "../progress.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { runScenarioSet } from "./direct.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "fwspec-carryover-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, lines: string[]): string {
+  writeFileSync(path.join(dir, name), `${lines.join("\n")}\n`);
+  return name;
+}
+
+const hosts = {
+  server: { firewall: true, listen: ["tcp/8080"] },
+  leg: { firewall: true, backend: "legacy", listen: ["tcp/8080"] },
+  remote: {},
+};
+
+function scenario(name: string, steps: unknown[]) {
+  return defineScenario({ name, description: `reset carry-over: ${name}`, hosts, steps } as never, { baseDir: dir });
+}
+
+const dirty = script("dirty.sh", [
+  // (a) a native nft table with a drop rule for 8080, (c) through an nft set
+  "nft add table inet t",
+  "nft add set inet t ports '{ type inet_service; }'",
+  "nft add element inet t ports '{ 8080 }'",
+  "nft add chain inet t in '{ type filter hook input priority 0; }'",
+  "nft add rule inet t in tcp dport @ports drop",
+  // (b) iptables-legacy / ip6tables-legacy drops on an nft-backend host
+  "iptables-legacy -A INPUT -p tcp --dport 8080 -j DROP",
+  "ip6tables-legacy -A INPUT -p tcp --dport 8080 -j DROP",
+]);
+const dirtyLegacy = script("dirty-legacy.sh", [
+  // on a legacy-backend host: a native table and iptables-nft rules
+  "nft add table ip t",
+  "nft add chain ip t in '{ type filter hook input priority 0; }'",
+  "nft add rule ip t in tcp dport 8080 drop",
+  "iptables-nft -A INPUT -p tcp --dport 8080 -j DROP",
+  "ip6tables-nft -A INPUT -p tcp --dport 8080 -j DROP",
+]);
+const address = script("address.sh", ["ip addr add 2001:db8:ffff::77/128 dev lo"]);
+
+const clean = (name: string) => scenario(name, [{ expect: ["remote -> server:8080 open", "remote -> leg:8080 open"] }]);
+
+async function run(scenarios: ReturnType<typeof scenario>[], lines: string[]) {
+  const progress: Progress = { step: (m) => void lines.push(m), info: (m) => void lines.push(m) };
+  return runScenarioSet(scenarios, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), progress, labs: 1 });
+}
+
+describe("shared-lab reset", () => {
+  it("undoes native nftables, legacy tables, iptables-nft tables and nft sets: the next scenario sees a clean host", async () => {
+    const lines: string[] = [];
+    const reports = await run(
+      [
+        scenario("dirty", [
+          { apply: { host: "server", script: dirty } },
+          { apply: { host: "leg", script: dirtyLegacy } },
+          { expect: ["remote -> server:8080 dropped", "remote -> leg:8080 dropped"] },
+        ]),
+        clean("clean after dirty"),
+      ],
+      lines,
+    );
+    const cells = (i: number) => reports[i]!.expectations.map((c) => `${c.text} ${c.family} ${c.status}`);
+    expect(reports[0]!.status, JSON.stringify(reports[0]!.steps)).toBe("passed");
+    expect(cells(0)).toHaveLength(4);
+    expect(cells(1).every((c) => c.endsWith("passed")), cells(1).join("\n")).toBe(true);
+    expect(cells(1)).toHaveLength(4);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
+    expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+  });
+
+  it("a change it does not undo (an added address) gives the next scenario a fresh lab, and the run goes on", async () => {
+    const lines: string[] = [];
+    const reports = await run(
+      [scenario("address", [{ apply: { host: "server", script: address } }, { expect: ["remote -> server:8080 open"] }]), clean("clean after address")],
+      lines,
+    );
+    expect(reports.map((r) => r.status)).toEqual(["passed", "passed"]);
+    expect(reports[1]!.expectations).toHaveLength(4);
+    expect(lines.find((l) => l.includes("fresh lab"))).toMatch(/server.*address/);
+  });
+});
