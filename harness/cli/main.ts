@@ -5,7 +5,7 @@ import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
-import { removeAll, removeRun, type RemovedResources } from "../lab/resources.ts";
+import { removeAll, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 import { FAMILIES } from "../model/types.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
@@ -133,18 +133,7 @@ export function buildProgram(): Command {
       let removed: RemovedResources;
       if (opts.run) {
         if (!/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
-        const containers: string[] = [];
-        const networks: string[] = [];
-        let quiet = 0;
-        const deadline = Date.now() + 30_000;
-        while (quiet < 4 && Date.now() < deadline) {
-          const r = await removeRun(docker, opts.run);
-          containers.push(...r.containers);
-          networks.push(...r.networks);
-          quiet = r.containers.length + r.networks.length === 0 ? quiet + 1 : 0;
-          await new Promise((res) => setTimeout(res, 250));
-        }
-        removed = { containers, networks };
+        removed = await removeRunUntilQuiet(docker, opts.run, 4);
       } else {
         removed = await removeAll(docker);
       }

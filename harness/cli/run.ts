@@ -5,12 +5,11 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { spawn } from "node:child_process";
 import { connectEngine } from "../env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
-import { newRunId, removeRun } from "../lab/resources.ts";
+import { newRunId, removeRun, removeRunUntilQuiet } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { renderRun } from "../report/console.ts";
@@ -18,6 +17,7 @@ import { renderJunit } from "../report/junit.ts";
 import { type RunReport, type ScenarioReport, summarize } from "../report/model.ts";
 import { writeJsonReport } from "../report/reporter.ts";
 import { runScenarioSet } from "../runner/direct.ts";
+import { interrupted, onInterrupt } from "./interrupt.ts";
 import { writeReportFile } from "./report-files.ts";
 import { validateFiles } from "./validate.ts";
 
@@ -74,20 +74,12 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const runId = newRunId();
   process.env["FWSPEC_RUN_ID"] = runId;
   process.env["FWSPEC_OWNER_PID"] = String(process.pid);
-  // Ctrl-C or a CI timeout: a detached `fwspec cleanup --run` removes this run's
-  // containers and networks even if this process is killed before it finishes.
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\nfwspec: ${signal}: removing this run's containers and networks (fwspec cleanup --run ${runId})\n`);
-    const cleaner = spawn(process.execPath, [resolve(PROJECT_ROOT, "harness/cli/main.ts"), "cleanup", "--run", runId], {
-      detached: true,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, FWSPEC_OWNER_PID: "" },
-    });
-    cleaner.unref();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove this
+  // run's containers and networks (again, until none appear), then exit 128+n.
+  const release = onInterrupt(async (reason) => {
+    process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
+    await removeRunUntilQuiet(docker, runId);
+  });
 
   const families = options.family === undefined ? undefined : options.family === "both" ? FAMILIES : FAMILIES.filter((f) => f === options.family);
   let reports: ScenarioReport[];
@@ -104,10 +96,11 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(options.decideEarly === false ? { decideEarly: false } : {}),
     });
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     await removeRun(docker, runId).catch(() => undefined);
+    release();
   }
+  // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.
+  if (interrupted()) await new Promise<never>(() => {});
   const report: RunReport = { scenarios: reports, summary: summarize(reports) };
   if (!options.quiet) process.stdout.write(renderRun(report));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.

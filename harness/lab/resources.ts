@@ -1,10 +1,11 @@
 /**
  * Every container and network fwspec creates carries these labels. A sweep at
  * start removes what a run whose process is gone left behind; `fwspec cleanup`
- * removes everything; a LabRegistry disposes live labs on SIGINT/SIGTERM.
+ * removes everything; a LabRegistry disposes live labs when interrupted.
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
+import { onInterrupt } from "../cli/interrupt.ts";
 
 export const LABEL_PRODUCT = "fwspec";
 export const LABEL_RUN = "fwspec.run";
@@ -98,6 +99,25 @@ export function removeRun(docker: Dockerode, runId: string): Promise<RemovedReso
   return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId);
 }
 
+/**
+ * Removes one run's resources again and again until `quietRounds` rounds in a
+ * row find none (a lab start still in flight may create more), at most 30 s.
+ */
+export async function removeRunUntilQuiet(docker: Dockerode, runId: string, quietRounds = 2): Promise<RemovedResources> {
+  const containers: string[] = [];
+  const networks: string[] = [];
+  let quiet = 0;
+  const deadline = Date.now() + 30_000;
+  while (quiet < quietRounds && Date.now() < deadline) {
+    const r = await removeRun(docker, runId);
+    containers.push(...r.containers);
+    networks.push(...r.networks);
+    quiet = r.containers.length + r.networks.length === 0 ? quiet + 1 : 0;
+    if (quiet < quietRounds) await new Promise((res) => setTimeout(res, 200));
+  }
+  return { containers, networks };
+}
+
 /** Removes the resources of one lab of a run (a lab that failed to start; other labs of the run go on). */
 export function removeLab(docker: Dockerode, runId: string, lab: string): Promise<RemovedResources> {
   return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && labels[LABEL_LAB] === lab);
@@ -109,13 +129,13 @@ export function removeAll(docker: Dockerode): Promise<RemovedResources> {
 }
 
 /**
- * Live labs of this process. On SIGINT/SIGTERM they are disposed before exit,
- * so Ctrl-C leaves nothing running. Create one per process entry point.
+ * Live labs of this process (vitest workers). When fwspec is interrupted (see
+ * harness/cli/interrupt.ts, the one stopping strategy) they are disposed before
+ * exit, so Ctrl-C leaves nothing running. Create one per process entry point.
  */
 export class LabRegistry {
   readonly #live = new Set<AsyncDisposable>();
   #installed = false;
-  #exiting = false;
 
   add(resource: AsyncDisposable): void {
     this.#live.add(resource);
@@ -133,17 +153,13 @@ export class LabRegistry {
     await Promise.allSettled(all.map((r) => r[Symbol.asyncDispose]()));
   }
 
-  /** Dispose live labs on SIGINT/SIGTERM, then exit with 128+signal. */
-  installSignalHandlers(onSignal: (signal: NodeJS.Signals) => void = () => {}): void {
+  /** Dispose live labs when interrupted (SIGINT/SIGTERM/SIGHUP or parent gone), then exit with 128+signal. */
+  installSignalHandlers(onSignal: (reason: string) => void = () => {}): void {
     if (this.#installed) return;
     this.#installed = true;
-    const handler = (signal: NodeJS.Signals) => {
-      if (this.#exiting) return;
-      this.#exiting = true;
-      onSignal(signal);
-      void this.disposeAll().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-    };
-    process.once("SIGINT", handler);
-    process.once("SIGTERM", handler);
+    onInterrupt(async (reason) => {
+      onSignal(reason);
+      await this.disposeAll();
+    });
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * fwspec's one way of stopping early. SIGINT, SIGTERM, SIGHUP, or the process
+ * that started fwspec going away, all do the same: run every registered
+ * cleanup once (bounded), then exit 128+signal.
+ *
+ * Why the parent watch: CI cancels a job by signalling the command it started,
+ * e.g. `npx fwspec run`. npm forwards SIGINT/SIGTERM only to its direct child,
+ * the `<script-shell> -c` it runs the bin with. The project's .npmrc makes that
+ * shell bash, which execs the command, so npm's child is fwspec itself and the
+ * signal arrives here. Where the shell is still in between (dash: it dies of
+ * SIGTERM but holds SIGINT until its child exits), or the launcher is killed
+ * outright (SIGKILL), the launcher disappears and fwspec is re-parented: we
+ * poll process.ppid (one getppid() per poll) and stop as on SIGTERM, so a run
+ * never outlives the command that started it.
+ */
+
+type Cleanup = (reason: string) => Promise<unknown>;
+
+const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const PARENT_POLL_MS = 250;
+/** Cleanup gets this long; then fwspec exits anyway (the next run's sweep takes what is left). */
+const CLEANUP_BUDGET_MS = 20_000;
+
+const cleanups = new Set<Cleanup>();
+let watcher: NodeJS.Timeout | undefined;
+let stopping = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  stop(signal, SIGNALS[signal as keyof typeof SIGNALS] ?? 143);
+}
+
+function stop(reason: string, code: number): void {
+  if (stopping) {
+    process.stderr.write(`fwspec: ${reason}: still removing this run's containers and networks\n`);
+    return;
+  }
+  stopping = true;
+  clearInterval(watcher);
+  const all = [...cleanups];
+  const budget = new Promise((resolve) => setTimeout(resolve, CLEANUP_BUDGET_MS).unref());
+  void Promise.race([Promise.allSettled(all.map((c) => c(reason))), budget]).finally(() => process.exit(code));
+}
+
+function install(): void {
+  for (const signal of Object.keys(SIGNALS)) process.on(signal, onSignal);
+  const parent = process.ppid;
+  watcher = setInterval(() => {
+    if (process.ppid !== parent) stop(`the process that started fwspec (pid ${parent}) is gone`, SIGNALS.SIGTERM);
+  }, PARENT_POLL_MS);
+  watcher.unref();
+}
+
+function uninstall(): void {
+  for (const signal of Object.keys(SIGNALS)) process.off(signal, onSignal);
+  clearInterval(watcher);
+  watcher = undefined;
+}
+
+/** True once fwspec is stopping: callers print no results (they would be the cleanup's doing). */
+export function interrupted(): boolean {
+  return stopping;
+}
+
+/**
+ * Runs `cleanup` if fwspec is interrupted while it is registered; returns the
+ * function that unregisters it. Signal handlers and the parent watch exist
+ * only while something is registered.
+ */
+export function onInterrupt(cleanup: Cleanup): () => void {
+  if (cleanups.size === 0) install();
+  cleanups.add(cleanup);
+  return () => {
+    cleanups.delete(cleanup);
+    if (cleanups.size === 0 && !stopping) uninstall();
+  };
+}
