@@ -5,8 +5,8 @@ import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
-import { removeAll, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 import { FAMILIES } from "../model/types.ts";
+import { runCleanup } from "./cleanup.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
@@ -126,24 +126,12 @@ export function buildProgram(): Command {
 
   program
     .command("cleanup")
-    .description("remove every fwspec container and network on this engine (or one run's), and say what was removed")
+    .description("remove fwspec containers and networks whose run is gone (a live run's, even in another PID namespace, stay), and say what was removed")
     .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
-    .action(async (opts: { run?: string }) => {
-      const docker = await connectEngine();
-      let removed: RemovedResources;
-      if (opts.run) {
-        if (!/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
-        removed = await removeRunUntilQuiet(docker, opts.run, 4);
-      } else {
-        removed = await removeAll(docker);
-      }
-      const lines = [
-        ...removed.containers.map((c) => `removed container ${c}`),
-        ...removed.networks.map((n) => `removed network ${n}`),
-      ];
-      const text = lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
-      if (opts.run) process.stderr.write(text.replace(/^/gm, "fwspec cleanup: "));
-      else process.stdout.write(text);
+    .option("--all", "every fwspec container and network on this engine, also those of live runs")
+    .option("--dry-run", "only list what would be removed (the orphans)")
+    .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean }) => {
+      process.stdout.write(await runCleanup(await connectEngine(), opts));
     });
 
   return program;

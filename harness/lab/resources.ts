@@ -1,11 +1,13 @@
 /**
  * Every container and network fwspec creates carries these labels. A sweep at
- * start removes what a run whose process is gone left behind; `fwspec cleanup`
+ * each lab start removes what a run whose owner is gone left behind (owner
+ * rules: ownership.ts); `fwspec cleanup` does the same on demand, `--all`
  * removes everything; a LabRegistry disposes live labs when interrupted.
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import { onInterrupt } from "../cli/interrupt.ts";
+import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 
 export const LABEL_PRODUCT = "fwspec";
 export const LABEL_RUN = "fwspec.run";
@@ -26,18 +28,10 @@ export function ownerPid(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(pid) && pid > 0 ? pid : process.pid;
 }
 
+/** Labels of a lab's resources. `fwspec.pid` is informative (the pid in the owner's namespace); sweeps judge by `fwspec.owner`. */
 export function resourceLabels(runId: string, lab: string, pid: number = ownerPid()): Record<string, string> {
-  return { [LABEL_PRODUCT]: "lab", [LABEL_RUN]: runId, [LABEL_PID]: String(pid), [LABEL_LAB]: lab };
-}
-
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  const owner = ownerLabel(pid);
+  return { [LABEL_PRODUCT]: "lab", [LABEL_RUN]: runId, [LABEL_PID]: String(pid), ...(owner ? { [LABEL_OWNER]: owner } : {}), [LABEL_LAB]: lab };
 }
 
 export interface RemovedResources {
@@ -53,42 +47,94 @@ function alreadyGoing(error: unknown): boolean {
   return code === 404 || code === 409;
 }
 
-async function removeMatching(docker: Dockerode, filter: Filter): Promise<RemovedResources> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_PRODUCT}=lab`] } });
-  const removedContainers: string[] = [];
+interface Listed {
+  readonly Id: string;
+  readonly Names?: string[];
+  readonly Name?: string;
+}
+
+async function removeContainers(docker: Dockerode, containers: readonly Listed[]): Promise<string[]> {
+  const removed: string[] = [];
   await Promise.all(
-    containers
-      .filter((c) => filter(c.Labels))
-      .map(async (c) => {
-        try {
-          await docker.getContainer(c.Id).remove({ force: true, v: true });
-          removedContainers.push((c.Names[0] ?? c.Id).replace(/^\//, ""));
-        } catch (error) {
-          if (!alreadyGoing(error)) throw error;
-        }
-      }),
+    containers.map(async (c) => {
+      try {
+        await docker.getContainer(c.Id).remove({ force: true, v: true });
+        removed.push((c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+      } catch (error) {
+        if (!alreadyGoing(error)) throw error;
+      }
+    }),
   );
-  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_PRODUCT}=lab`] } });
-  const removedNetworks: string[] = [];
-  for (const n of networks.filter((n) => filter(n.Labels ?? {}))) {
+  return removed.sort();
+}
+
+async function removeNetworks(docker: Dockerode, networks: readonly Listed[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const n of networks) {
     try {
       await docker.getNetwork(n.Id).remove();
-      removedNetworks.push(n.Name);
+      removed.push(n.Name ?? n.Id);
     } catch (error) {
       if (!alreadyGoing(error)) throw error;
     }
   }
-  return { containers: removedContainers.sort(), networks: removedNetworks.sort() };
+  return removed.sort();
+}
+
+const LAB_FILTER = { label: [`${LABEL_PRODUCT}=lab`] };
+
+async function removeMatching(docker: Dockerode, filter: Filter): Promise<RemovedResources> {
+  const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => filter(c.Labels));
+  const removedContainers = await removeContainers(docker, containers);
+  const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => filter(n.Labels ?? {}));
+  return { containers: removedContainers, networks: await removeNetworks(docker, networks) };
+}
+
+/** Command channels (fwspec-agent execs) still running in a container: they end when their owner's connection does. */
+async function runningChannels(docker: Dockerode, id: string): Promise<{ channels: number; ageMs: number }> {
+  const info = await docker.getContainer(id).inspect();
+  const execs = await Promise.all((info.ExecIDs ?? []).map((e) => docker.getExec(e).inspect().then((x) => x.Running, () => false)));
+  const since = Math.max(Date.parse(info.Created), Date.parse(info.State.StartedAt) || 0);
+  return { channels: execs.filter(Boolean).length, ageMs: Date.now() - since };
+}
+
+/** Resources whose owner is gone (same PID namespace), or unseen and unattended (see ownership.ts). */
+export async function findOrphans(docker: Dockerode): Promise<{ containers: Listed[]; networks: Listed[] }> {
+  const place = currentPlace();
+  const labKey = (labels: Record<string, string>) => `${labels[LABEL_RUN]}/${labels[LABEL_LAB]}`;
+  const containers = await docker.listContainers({ all: true, filters: LAB_FILTER });
+  const orphaned = await Promise.all(
+    containers.map(async (c) => {
+      const state = ownerState(c.Labels[LABEL_OWNER], place);
+      if (state !== "unseen") return state === "gone";
+      const seen = await runningChannels(docker, c.Id).catch(() => undefined);
+      return seen !== undefined && !attended(seen.ageMs, seen.channels);
+    }),
+  );
+  const keptLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
+  const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => {
+    const labels = n.Labels ?? {};
+    const state = ownerState(labels[LABEL_OWNER], place);
+    if (state !== "unseen") return state === "gone";
+    return !keptLabs.has(labKey(labels)) && !attended(Date.now() - Date.parse(n.Created), 0);
+  });
+  return { containers: containers.filter((_, i) => orphaned[i]), networks };
+}
+
+/** Removes what findOrphans lists (containers first, then their networks). */
+export async function removeOrphans(docker: Dockerode): Promise<RemovedResources> {
+  const { containers, networks } = await findOrphans(docker);
+  return { containers: await removeContainers(docker, containers), networks: await removeNetworks(docker, networks) };
 }
 
 /**
- * Removes resources whose owning process is gone (a SIGKILLed run). Best
- * effort: concurrent runs sweep at the same time, and a sweep never fails a
- * lab start (what it could not remove, the next sweep or `fwspec cleanup` will).
+ * Removes resources whose owner is gone (a SIGKILLed run). Best effort:
+ * concurrent runs sweep at the same time, and a sweep never fails a lab start
+ * (what it could not remove, the next sweep or `fwspec cleanup` will).
  */
 export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources> {
   try {
-    return await removeMatching(docker, (labels) => !processAlive(Number(labels[LABEL_PID])));
+    return await removeOrphans(docker);
   } catch {
     return { containers: [], networks: [] };
   }
@@ -123,7 +169,7 @@ export function removeLab(docker: Dockerode, runId: string, lab: string): Promis
   return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && labels[LABEL_LAB] === lab);
 }
 
-/** Removes every fwspec resource on this engine (`fwspec cleanup`). */
+/** Removes every fwspec resource on this engine (`fwspec cleanup --all`). */
 export function removeAll(docker: Dockerode): Promise<RemovedResources> {
   return removeMatching(docker, () => true);
 }
