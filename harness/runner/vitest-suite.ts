@@ -9,7 +9,8 @@ import { imageExists, labImageTag } from "../env/images.ts";
 import { EnvironmentError } from "../errors.ts";
 import { LabRegistry, newRunId } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
-import { loadScenarioSync } from "../scenario/load.ts";
+import { loadScenarioSync, ScenarioError } from "../scenario/load.ts";
+import { machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
 import { probeFamilies, type Scenario } from "../scenario/model.ts";
 import type { FwspecRecord } from "./meta.ts";
 import { performStep } from "./execute.ts";
@@ -43,6 +44,9 @@ export function defineScenarioSuite(file: string): void {
   let scenario: Scenario;
   try {
     scenario = loadScenarioSync(file);
+    // As in `fwspec run`: no probe at one of this machine's own addresses.
+    const machine = machineAddressTargets([scenario], machineInterfaces());
+    if (machine.length > 0) throw new ScenarioError(machine);
   } catch (error) {
     describe(file, () => {
       test("scenario is valid", () => {
