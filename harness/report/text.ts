@@ -47,3 +47,16 @@ export function hasRawControl(text: string): boolean {
 export function hasCiCommandLine(text: string): boolean {
   return text.split("\n").some((line) => CI_COMMAND.test(line));
 }
+
+/**
+ * The first thing in scenario prose (`name`, `description`) that would act on a terminal or CI log:
+ * a control character or bidi override (tab and newline are fine), or a line a CI runner reads as a command.
+ */
+export function terminalHazard(text: string): { index: number; what: string } | undefined {
+  // eslint-disable-next-line no-control-regex
+  const c = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/.exec(text);
+  if (c) return { index: c.index, what: `the control character \`${escapeChar(c[0])}\`` };
+  const line = /^[ \t]*(::|##(vso)?\[)/m.exec(text);
+  if (line) return { index: line.index, what: `a line starting with \`${line[1]}\`, which CI runners read as a command` };
+  return undefined;
+}

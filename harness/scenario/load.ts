@@ -18,7 +18,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "../errors.ts";
 import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
-import { oneLine } from "../report/text.ts";
+import { oneLine, terminalHazard } from "../report/text.ts";
 import { DEFAULT_NETWORK, EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, HostSpec, ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
 import { EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
@@ -121,7 +121,7 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return v === "" ? "empty text" : `the text "${truncate(v)}"`;
-  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "number") return Number.isFinite(v) ? `the number ${v}` : `\`${v}\`, which is not a finite number`;
   if (typeof v === "boolean") return `\`${v}\``;
   return typeof v;
 }
@@ -619,9 +619,12 @@ class Checker {
 
   // -- names -----------------------------------------------------------------
 
+  /** Prose shown in reports: not blank, nothing that acts on a terminal or CI log. */
   checkText(p: Path, value: unknown, what: string): void {
     if (typeof value !== "string" || value === "") return; // zod reported it
-    if (value.trim() === "") this.problem(p, `${what} is blank`, SHAPE_HINTS[String(lastKey(p))]);
+    const hazard = terminalHazard(value);
+    if (hazard) this.problem(p, `${what} contains ${hazard.what}`, "write plain text: reports print it to terminals and CI logs", { offset: hazard.index });
+    else if (value.trim() === "") this.problem(p, `${what} is blank`, SHAPE_HINTS[String(lastKey(p))]);
   }
 
   checkHostName(name: string, p: Path): void {
@@ -1552,11 +1555,9 @@ class Checker {
       const under = (p: Path, prefix: Path): boolean => prefix.every((s, i) => p[i] === s);
       this.problems.push(...zodProblems.filter((q) => !suppressed.some((s) => under(q.path, s))));
     }
-    this.checkText(["name"], raw["name"], "`name`");
-    if (typeof raw["name"] === "string") {
-      const unsafe = unsafeWhat(raw["name"], UNSAFE_TITLE);
-      if (unsafe) this.problem(["name"], `\`name\` contains ${unsafe}`, "write the name on one line; say more in `description`");
-    }
+    const titleBreak = typeof raw["name"] === "string" ? unsafeWhat(raw["name"], UNSAFE_TITLE) : undefined;
+    if (titleBreak) this.problem(["name"], `\`name\` contains ${titleBreak}`, "write the name on one line; say more in `description`");
+    else this.checkText(["name"], raw["name"], "`name`");
     this.checkText(["description"], raw["description"], "`description`");
     const family = raw["family"];
     if (typeof family === "string" && (FAMILY_CHOICES as readonly string[]).includes(family)) this.defaultFamilies = familiesOf(family as FamilyChoice);
