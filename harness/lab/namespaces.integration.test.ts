@@ -4,13 +4,19 @@
  * overlapping lab starts. Each lab start sweeps orphans; neither run may take
  * the other's live labs for orphans. Their fwspec processes have different
  * pids (the first namespace spends three pids first), as real runners' do.
+ * And a run SIGKILLed in another namespace is left alone while young, and is
+ * an orphan once its command channels ended and the grace has passed.
  */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import pRetry from "p-retry";
 import { describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { PROJECT_ROOT } from "../env/images.ts";
+import { FOREIGN_GRACE_MS } from "./ownership.ts";
+import { findOrphans, removeRun } from "./resources.ts";
 
 const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
 // Three scenarios with their own labs each (run steps, different hosts): three lab starts, three sweeps per run.
@@ -42,5 +48,64 @@ describe("runs in different PID namespaces on one engine", () => {
     const [a, b] = await Promise.all([first, second]);
     expect(a.exitCode, a.all).toBe(0);
     expect(b.exitCode, b.all).toBe(0);
+  });
+});
+
+/** Processes whose command line mentions `token`. */
+function processesWith(token: string): number[] {
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, "utf8").includes(token);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe("a SIGKILLed run in another PID namespace", () => {
+  it("is kept while young, and is an orphan once its command channels ended and the grace passed", async () => {
+    const docker = await connectEngine();
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-ns-"));
+    const token = `nskill-${Math.random().toString(16).slice(2, 10)}`;
+    const file = join(dir, `${token}.yaml`);
+    copyFileSync(join(PROJECT_ROOT, "scenarios/block-port/14-counters-grow.yaml"), file);
+    const run = execa("unshare", ["--pid", "--fork", "--mount-proc", "sh", "-c", '/bin/true; "$@"', "sh", process.execPath, CLI, "run", file, "--no-early", "--timeout", "30"], { cwd: PROJECT_ROOT, reject: false });
+    const names = (list: { Names?: string[]; Name?: string }[]) => list.map((r) => (r.Names?.[0] ?? r.Name ?? "").replace(/^\//, "")).filter((n) => n.includes(token));
+    let runId = "";
+    try {
+      runId = await pRetry(
+        async () => {
+          const mine = (await docker.listContainers({ filters: { label: ["fwspec=lab"] } })).filter((c) => c.Names.some((n) => n.includes(token)));
+          if (mine.length < 2) throw new Error("lab not up yet");
+          return mine[0]!.Labels["fwspec.run"]!;
+        },
+        { retries: 120, minTimeout: 250, maxTimeout: 500, maxRetryTime: 90_000 },
+      );
+      // SIGKILL the whole namespace (its init is the `sh`): nothing of the run can clean up.
+      for (const pid of processesWith(token)) process.kill(pid, "SIGKILL");
+      await run;
+      // Young: kept, as a lab in the middle of starting must be.
+      const young = await findOrphans(docker);
+      expect(names(young.containers)).toEqual([]);
+      expect(names(young.networks)).toEqual([]);
+      // Once the owner's fwspec-agents have seen their stdin close, only the grace keeps it.
+      const later = () => Date.now() + FOREIGN_GRACE_MS + 1000;
+      const orphans = await pRetry(
+        async () => {
+          const o = await findOrphans(docker, later());
+          if (names(o.containers).length < 2) throw new Error("command channels still running");
+          return o;
+        },
+        { retries: 60, minTimeout: 500, maxTimeout: 1000, maxRetryTime: 60_000 },
+      );
+      expect(names(orphans.containers)).toHaveLength(2);
+      expect(names(orphans.networks)).toHaveLength(1);
+    } finally {
+      for (const pid of processesWith(token)) process.kill(pid, "SIGKILL");
+      if (runId) await removeRun(docker, runId);
+    }
   });
 });

@@ -91,15 +91,15 @@ async function removeMatching(docker: Dockerode, filter: Filter): Promise<Remove
 }
 
 /** Command channels (fwspec-agent execs) still running in a container: they end when their owner's connection does. */
-async function runningChannels(docker: Dockerode, id: string): Promise<{ channels: number; ageMs: number }> {
+async function runningChannels(docker: Dockerode, id: string, now: number): Promise<{ channels: number; ageMs: number }> {
   const info = await docker.getContainer(id).inspect();
   const execs = await Promise.all((info.ExecIDs ?? []).map((e) => docker.getExec(e).inspect().then((x) => x.Running, () => false)));
   const since = Math.max(Date.parse(info.Created), Date.parse(info.State.StartedAt) || 0);
-  return { channels: execs.filter(Boolean).length, ageMs: Date.now() - since };
+  return { channels: execs.filter(Boolean).length, ageMs: now - since };
 }
 
-/** Resources whose owner is gone (same PID namespace), or unseen and unattended (see ownership.ts). */
-export async function findOrphans(docker: Dockerode): Promise<{ containers: Listed[]; networks: Listed[] }> {
+/** Resources whose owner is gone (same PID namespace), or unseen and unattended at `now` (see ownership.ts). */
+export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<{ containers: Listed[]; networks: Listed[] }> {
   const place = currentPlace();
   const labKey = (labels: Record<string, string>) => `${labels[LABEL_RUN]}/${labels[LABEL_LAB]}`;
   const containers = await docker.listContainers({ all: true, filters: LAB_FILTER });
@@ -107,7 +107,7 @@ export async function findOrphans(docker: Dockerode): Promise<{ containers: List
     containers.map(async (c) => {
       const state = ownerState(c.Labels[LABEL_OWNER], place);
       if (state !== "unseen") return state === "gone";
-      const seen = await runningChannels(docker, c.Id).catch(() => undefined);
+      const seen = await runningChannels(docker, c.Id, now).catch(() => undefined);
       return seen !== undefined && !attended(seen.ageMs, seen.channels);
     }),
   );
@@ -116,7 +116,7 @@ export async function findOrphans(docker: Dockerode): Promise<{ containers: List
     const labels = n.Labels ?? {};
     const state = ownerState(labels[LABEL_OWNER], place);
     if (state !== "unseen") return state === "gone";
-    return !keptLabs.has(labKey(labels)) && !attended(Date.now() - Date.parse(n.Created), 0);
+    return !keptLabs.has(labKey(labels)) && !attended(now - Date.parse(n.Created), 0);
   });
   return { containers: containers.filter((_, i) => orphaned[i]), networks };
 }
