@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { LabError } from "../errors.ts";
 import Dockerode from "dockerode";
-import { bridgeName, engineIsLocal, planIsolation } from "./isolation.ts";
+import { bridgeName, engineIsLocal, isolateNetwork, planIsolation } from "./isolation.ts";
 
 const ID = "0123456789abcdef0123456789abcdef";
 
@@ -35,5 +36,22 @@ describe("engineIsLocal", () => {
     [{ host: "198.18.0.9", port: 2375 }, false],
   ])("%j → %s", (options, local) => {
     expect(engineIsLocal(new Dockerode(options))).toBe(local);
+  });
+});
+
+describe("isolateNetwork", () => {
+  it("refuses (LabError with a hint) when the bridge is not on this machine", () => {
+    const local = new Dockerode({ socketPath: "/var/run/docker.sock" });
+    expect(() => isolateNetwork(local, "fffffffffffe0000")).toThrow(LabError);
+    expect(() => isolateNetwork(local, "fffffffffffe0000")).toThrow(/br-fffffffffffe is not visible on this machine/);
+  });
+  it("with a remote engine, warns on stderr instead", () => {
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      isolateNetwork(new Dockerode({ host: "198.18.0.9", port: 2375 }), "fffffffffffe0000");
+      expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/WARNING: the Docker engine is not on this machine/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

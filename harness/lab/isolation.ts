@@ -67,15 +67,15 @@ export function engineIsLocal(docker: Dockerode): boolean {
   return typeof modem?.host === "string" && ["localhost", "127.0.0.1", "::1"].includes(modem.host);
 }
 
-const warned = new Set<string>();
+let warned = false;
 
 /** Applies the plan; a setting that cannot be written or does not read back is a LabError (the lab must not start). */
 export function isolateNetwork(docker: Dockerode, networkId: string): void {
   const plan = planIsolation(networkId, engineIsLocal(docker));
   if (plan.kind === "cannot") {
-    // Once per process and engine: loud, but not once per network.
-    if (!warned.has(plan.kind)) process.stderr.write(`${plan.warning}\n`);
-    warned.add(plan.kind);
+    // Once per process: loud, but not once per network.
+    if (!warned) process.stderr.write(`${plan.warning}\n`);
+    warned = true;
     return;
   }
   const hint =
