@@ -9,6 +9,7 @@ import { imageExists, labImageTag } from "../env/images.ts";
 import { EnvironmentError } from "../errors.ts";
 import { LabRegistry, newRunId } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
+import { oneLine, safeText } from "../report/text.ts";
 import { loadScenarioSync, ScenarioError } from "../scenario/load.ts";
 import { machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
 import { probeFamilies, type Scenario } from "../scenario/model.ts";
@@ -17,8 +18,12 @@ import { performStep } from "./execute.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, formatExpectationFailure, parityWarning, stepTitle } from "./records.ts";
 import { type CounterOutcome, errorMessage, ScenarioSession } from "./session.ts";
 
+/** Its message (probe output, scenario text) reaches the terminal and CI log: neutralised. */
 class ScenarioFailure extends Error {
   override name = "ScenarioFailure";
+  constructor(message: string) {
+    super(safeText(message));
+  }
 }
 
 function envFamilies(): readonly Family[] | undefined {
@@ -70,7 +75,7 @@ export function defineScenarioSuite(file: string): void {
     throw new ScenarioFailure(`not run: ${broken}`);
   };
 
-  describe(scenario.name, () => {
+  describe(oneLine(scenario.name), () => {
     beforeAll(async () => {
       try {
         const docker = await connectEngine();
@@ -95,7 +100,7 @@ export function defineScenarioSuite(file: string): void {
     }, 60_000);
 
     scenario.steps.forEach((step, index) => {
-      const title = stepTitle(step, index);
+      const title = oneLine(stepTitle(step, index));
       if (step.kind === "apply" || step.kind === "run" || step.kind === "reboot" || step.kind === "hold") {
         test(title, async (ctx) => {
           guard(ctx, step.location.line, title);
