@@ -4,7 +4,7 @@
  * real scenario (so deep input gets one positioned message, not a stack
  * overflow), and no more networks than the lab address plan holds.
  */
-import { isAlias, isCollection, isPair, type Document, type Node } from "yaml";
+import { type Document, isAlias, isCollection, isPair, type LineCounter, type Node, parseDocument } from "yaml";
 import { subnetForSlot, SLOT_COUNT } from "../lab/addresses.ts";
 
 /** A real scenario nests about 8 levels (steps → step → expect → item ...). */
@@ -54,3 +54,24 @@ export function tooDeep(doc: Document): TextProblem | undefined {
 
 /** How many networks one lab can have: the distinct IPv4 subnets of the address plan (addresses.ts). */
 export const MAX_NETWORKS = new Set(Array.from({ length: SLOT_COUNT }, (_, slot) => subnetForSlot(slot).ipv4Subnet)).size;
+
+/**
+ * The YAML document of a scenario text, or the one problem that stops it being read: CR-only line
+ * endings, or nesting deeper than MAX_DEPTH (also when the parser itself runs out of stack).
+ */
+export function readYaml(text: string, lineCounter: LineCounter): { doc: Document } | { problem: TextProblem } {
+  const cr = loneCarriageReturn(text);
+  if (cr) return { problem: cr };
+  const deepAt = (offset: number): { problem: TextProblem } => ({ problem: { offset, message: `the YAML nests deeper than ${MAX_DEPTH} levels`, hint: TOO_DEEP_HINT } });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    if (isStackOverflow(error)) return deepAt(0);
+    throw error;
+  }
+  const overflow = doc.errors.find(isStackOverflow);
+  if (overflow) return deepAt(overflow.pos[0]);
+  const deep = tooDeep(doc);
+  return deep ? { problem: deep } : { doc };
+}

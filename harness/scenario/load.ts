@@ -43,7 +43,7 @@ import type {
 } from "./model.ts";
 import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
 import type { ScenarioInput } from "./schema.ts";
-import { isStackOverflow, loneCarriageReturn, MAX_DEPTH, MAX_NETWORKS, TOO_DEEP_HINT, tooDeep } from "./limits.ts";
+import { isStackOverflow, MAX_DEPTH, MAX_NETWORKS, readYaml, TOO_DEEP_HINT } from "./limits.ts";
 import { foldLookalikes, nonAsciiNote } from "./lookalike.ts";
 import { splitCommand } from "./shellwords.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
@@ -1635,22 +1635,18 @@ function parseSource(text: string, o: SourceOptions): Scenario {
   if (text.trim() === "") {
     throw fileDiagnostic(o.display, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
   }
-  const cr = loneCarriageReturn(text);
-  if (cr) throw fileDiagnostic(o.display, cr.message, cr.hint, 1, positionInText(text, cr.offset).column);
   const lineCounter = new LineCounter();
-  let doc: ReturnType<typeof parseDocument>;
-  try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  } catch (error) {
-    if (isStackOverflow(error)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels`, TOO_DEEP_HINT);
-    throw error;
+  const read = readYaml(text, lineCounter);
+  if ("problem" in read) {
+    const pos = positionInText(text, read.problem.offset);
+    throw fileDiagnostic(o.display, read.problem.message, read.problem.hint, pos.line, pos.column);
   }
+  const doc = read.doc;
   const locator = new YamlLocator(doc, text, lineCounter);
   const syntax: Diagnostic[] = [];
   let fatal = false;
   for (const e of doc.errors) {
     const pos = locator.position(e.pos[0]);
-    if (isStackOverflow(e)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels`, TOO_DEEP_HINT, pos.line, pos.column);
     if (e.code === "DUPLICATE_KEY") {
       const key = locator.keyAt(e.pos[0]);
       syntax.push({
@@ -1666,8 +1662,6 @@ function parseSource(text: string, o: SourceOptions): Scenario {
     syntax.push({ file: o.display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
   }
   if (fatal) throw new ScenarioError(syntax);
-  const deep = tooDeep(doc);
-  if (deep) throw new ScenarioError([{ file: o.display, ...locator.position(deep.offset), message: deep.message, hint: deep.hint }]);
   const contents = doc.contents;
   if (contents === null) {
     throw fileDiagnostic(o.display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
