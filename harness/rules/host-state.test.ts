@@ -51,11 +51,9 @@ function output(p: Parts = {}): string {
     p.legacy4 ?? "",
     `${M}legacy6`,
     p.legacy6 ?? "",
-    `${M}addr`,
+    `${M}ip`,
     JSON.stringify(p.addr ?? [lo, eth0(false)]),
-    `${M}route`,
     JSON.stringify(p.route ?? baseRoutes),
-    `${M}rule4`,
     JSON.stringify(rules),
     `${M}rule6`,
     JSON.stringify(rules),
@@ -69,7 +67,8 @@ const boot = reading();
 
 describe("READ_STATE", () => {
   it("prints every part after its marker, legacy tables only when the modules hold one", () => {
-    for (const part of ["nft", "legacy4", "legacy6", "addr", "route", "rule4", "rule6", "sysctl"]) expect(READ_STATE).toContain(`${M}${part}'`);
+    for (const part of ["nft", "legacy4", "legacy6", "ip", "rule6", "sysctl"]) expect(READ_STATE).toContain(`${M}${part}'`);
+    expect(READ_STATE).toContain("if [ -w /proc/sys/net/ipv4/ip_forward ]; then");
     expect(READ_STATE).toContain("if read -r _ </proc/net/ip_tables_names; then iptables-legacy-save; fi");
     expect(READ_STATE).toContain("nft -j list ruleset");
   });
@@ -89,7 +88,8 @@ describe("parseHostState", () => {
 
   it.each([
     ["a missing part", output().replace(`${M}rule6\n`, ""), /lacks its rule6 part/],
-    ["a part that is not JSON", output().replace(`${M}addr\n`, `${M}addr\nnot json\n`), /addr part is not JSON/],
+    ["a part that is not JSON", output().replace(`${M}rule6\n`, `${M}rule6\nnot json\n`), /rule6 part is not JSON/],
+    ["an ip part without its three lists", output().replace(`${M}ip\n`, `${M}ip\n[]\n`), /ip part has 4 line\(s\), not 3/],
   ])("rejects %s", (_, text, message) => {
     expect(() => parseHostState(text)).toThrow(message);
   });

@@ -25,19 +25,21 @@ export const SYSCTL_GLOBS: readonly string[] = [
 ];
 
 /**
- * The reading: `sh -c READ_STATE` prints each part after a marker line.
- * Legacy tables are read only when the legacy modules hold a table in this
- * network namespace (/proc/net/ip*_tables_names is not empty).
+ * The reading: `sh -c READ_STATE` prints each part after a marker line, in as
+ * few processes as it can (a reset reads it every time): one nft, one
+ * `ip -batch` (addresses, routes of every table, IPv4 rules: one JSON list a
+ * line), one `ip -6 rule`. Legacy tables are read only when the legacy
+ * modules hold a table in this network namespace (/proc/net/ip*_tables_names
+ * not empty); sysctls only when /proc/sys/net is writable (Docker mounts it
+ * read-only, so no script can change them and there is nothing to read).
  */
 export const READ_STATE = [
   `echo '${MARK}nft'; nft -j list ruleset`,
   `echo '${MARK}legacy4'; if read -r _ </proc/net/ip_tables_names; then iptables-legacy-save; fi`,
   `echo '${MARK}legacy6'; if read -r _ </proc/net/ip6_tables_names; then ip6tables-legacy-save; fi`,
-  `echo '${MARK}addr'; ip -j addr`,
-  `echo '${MARK}route'; ip -j route show table all`,
-  `echo '${MARK}rule4'; ip -4 -j rule`,
+  `echo '${MARK}ip'; printf 'addr\nroute show table all\nrule\n' | ip -j -batch -`,
   `echo '${MARK}rule6'; ip -6 -j rule`,
-  `echo '${MARK}sysctl'; cd /proc/sys/net && grep -s . ${SYSCTL_GLOBS.join(" ")} || :`,
+  `echo '${MARK}sysctl'; if [ -w /proc/sys/net/ipv4/ip_forward ]; then cd /proc/sys/net && { grep -s . ${SYSCTL_GLOBS.join(" ")} || :; }; fi`,
 ].join("\n");
 
 export interface HostState {
@@ -115,10 +117,13 @@ export function parseHostState(output: string): HostState {
     } else if (name !== undefined) lines.push(line);
   }
   if (name !== undefined) parts.set(name, lines.join("\n"));
-  const missing = ["nft", "legacy4", "legacy6", "addr", "route", "rule4", "rule6", "sysctl"].filter((p) => !parts.has(p));
+  const missing = ["nft", "legacy4", "legacy6", "ip", "rule6", "sysctl"].filter((p) => !parts.has(p));
   if (missing.length > 0) throw new SyntaxError(`the host state reading lacks its ${missing.join(", ")} part(s)`);
   const nftDoc = json(parts.get("nft")!, "nft") as { nftables?: NftObject[] };
   const nft = canonicalNft((nftDoc.nftables ?? []).filter((o) => kind(o) !== "metainfo").map((o) => normalise(o) as NftObject));
+  const ip = parts.get("ip")!.split("\n").filter((l) => l.trim() !== "");
+  if (ip.length !== 3) throw new SyntaxError(`the host state's ip part has ${ip.length} line(s), not 3 (addresses, routes, rules)`);
+  const [addr, route, rule4] = ip as [string, string, string];
   const sysctl = new Map<string, string>();
   for (const line of parts.get("sysctl")!.split("\n")) {
     const at = line.indexOf(":");
@@ -127,9 +132,9 @@ export function parseHostState(output: string): HostState {
   return {
     nft,
     legacy: { ipv4: parts.get("legacy4")!.trim(), ipv6: parts.get("legacy6")!.trim() },
-    addr: normalise(json(parts.get("addr")!, "addr")),
-    route: withoutLinkLocalRoutes(normalise(json(parts.get("route")!, "route"))),
-    rules: { ipv4: json(parts.get("rule4")!, "rule4"), ipv6: json(parts.get("rule6")!, "rule6") },
+    addr: normalise(json(addr, "addr")),
+    route: withoutLinkLocalRoutes(normalise(json(route, "route"))),
+    rules: { ipv4: json(rule4, "rule4"), ipv6: json(parts.get("rule6")!, "rule6") },
     sysctl,
   };
 }

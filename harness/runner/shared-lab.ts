@@ -19,6 +19,7 @@ import { silentProgress, type Progress } from "../progress.ts";
 import { resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import type { HostState } from "../rules/host-state.ts";
+import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 
@@ -82,7 +83,8 @@ export class SharedLab implements AsyncDisposable {
   readonly #booted: ReadonlyMap<string, HostRules>;
   /** Each firewall host's whole network state as booted. */
   readonly #bootState: ReadonlyMap<string, HostState>;
-  #uses = 0;
+  /** The scenario that ran last: what it applied decides how much the reset reads. */
+  #previous: Scenario | undefined;
 
   private constructor(lab: StartedLab, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>, bootState: ReadonlyMap<string, HostState>) {
     this.lab = lab;
@@ -116,29 +118,36 @@ export class SharedLab implements AsyncDisposable {
   }
 
   /**
-   * Makes the lab as it was after boot for the next scenario (nothing to do
-   * for the first). Returns each firewall host's counters as of now: the
+   * Makes the lab as it was after boot for `scenario` (nothing to do for the
+   * first). Returns each firewall host's counters as of now: the
    * scenario's counter checks and first probes measure from them. Throws
    * LabNotReusableError when a host is not as it booted after the reset.
    */
-  async prepare(): Promise<Map<string, CounterReading>> {
-    if (this.#uses++ === 0) return new Map([...this.#booted].map(([h, rules]) => [h, rules.counters]));
+  async prepare(scenario: Scenario): Promise<Map<string, CounterReading>> {
+    const previous = this.#previous;
+    this.#previous = scenario;
+    if (previous === undefined) return new Map([...this.#booted].map(([h, rules]) => [h, rules.counters]));
     const readings = new Map<string, CounterReading>();
     await Promise.all(
       [...this.lab.hosts.values()].flatMap((h) => {
         const booted = this.#booted.get(h.name);
         return [
           awaitListeners(h),
-          ...(booted ? [this.#reset(h, booted).then((after) => void readings.set(h.name, after.counters))] : []),
+          ...(booted ? [this.#reset(h, booted, previous).then((after) => void readings.set(h.name, after.counters))] : []),
         ];
       }),
     );
     return readings;
   }
 
-  /** The rules reset and, side by side, a reading of the rest; then the rest is restored and verified. */
-  async #reset(host: StartedHost, booted: HostRules): Promise<HostRules> {
+  /**
+   * The rules reset and, side by side, a reading of the rest; then the rest is
+   * restored and verified. When the previous scenario applied only iptables /
+   * ip6tables to this host, the rules reset covers all it can have changed.
+   */
+  async #reset(host: StartedHost, booted: HostRules, previous: Scenario): Promise<HostRules> {
     try {
+      if (!touchesMoreThanIptables(previous, host.name)) return await resetRules(host, booted.loaded);
       const [after, now] = await Promise.all([resetRules(host, booted.loaded), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       return after;
