@@ -156,7 +156,7 @@ export class ScenarioSession implements AsyncDisposable {
   async start(): Promise<void> {
     const o = this.#options;
     if (o.sharedLab) {
-      const readings = await o.sharedLab.prepare();
+      const readings = await o.sharedLab.prepare(this.scenario);
       this.#lab = o.sharedLab.lab;
       this.listenerProofs = [...o.sharedLab.proofs];
       for (const [h, reading] of readings) this.#setBaseline(h, reading);
