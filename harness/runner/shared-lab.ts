@@ -107,10 +107,14 @@ export class SharedLab implements AsyncDisposable {
       progress,
     }).start();
     try {
-      const proofs = await proveListeners(lab, progress);
       const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
-      const readings = await Promise.all(firewalls.map(async (h) => [h.name, await Promise.all([readRules(h), readHostState(h)])] as const));
-      return new SharedLab(lab, proofs, new Map(readings.map(([h, [rules]]) => [h, rules])), new Map(readings.map(([h, [, state]]) => [h, state])));
+      // The state reading changes nothing and needs no listener: side by side with their proof.
+      const [states, proofs] = await Promise.all([
+        Promise.all(firewalls.map(async (h) => [h.name, await readHostState(h)] as const)),
+        proveListeners(lab, progress),
+      ]);
+      const booted = await Promise.all(firewalls.map(async (h) => [h.name, await readRules(h)] as const));
+      return new SharedLab(lab, proofs, new Map(booted), new Map(states));
     } catch (error) {
       await lab[Symbol.asyncDispose]();
       throw error;
