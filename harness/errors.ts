@@ -10,6 +10,8 @@ export const EXIT = {
   failed: 1,
   badInput: 2,
   environment: 3,
+  /** fwspec's own failure after the checks ran (a report could not be written); 1 wins when a check failed. */
+  internal: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
+import { safeText } from "../report/text.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
 import { FAMILIES } from "../model/types.ts";
@@ -19,7 +20,7 @@ function fail(error: unknown): never {
   }
   // fwspec's own failure: one line and a hint, no stack trace (exit 4, distinct from a check's 1).
   const message = String((error as Error)?.message ?? error).split("\n")[0] ?? "";
-  process.stderr.write(`fwspec: internal error: ${message}\n  hint: this is a fwspec problem, not a verdict; run again, and report it with the command line if it persists\n`);
+  process.stderr.write(`fwspec: internal error: ${safeText(message)}\n  hint: this is a fwspec problem, not a verdict; run again, and report it with the command line if it persists\n`);
   process.exit(EXIT.internal);
 }
 
