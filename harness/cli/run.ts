@@ -17,7 +17,7 @@ import { renderJunit } from "../report/junit.ts";
 import { type RunReport, type ScenarioReport, summarize } from "../report/model.ts";
 import { writeJsonReport } from "../report/reporter.ts";
 import { runScenarioSet } from "../runner/direct.ts";
-import { interrupted, onInterrupt } from "./interrupt.ts";
+import { interrupted, onInterrupt } from "../interrupt.ts";
 import { writeReportFile } from "./report-files.ts";
 import { validateFiles } from "./validate.ts";
 

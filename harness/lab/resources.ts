@@ -6,7 +6,6 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { onInterrupt } from "../cli/interrupt.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 
 export const LABEL_PRODUCT = "fwspec";
@@ -175,13 +174,12 @@ export function removeAll(docker: Dockerode): Promise<RemovedResources> {
 }
 
 /**
- * Live labs of this process (vitest workers). When fwspec is interrupted (see
- * harness/cli/interrupt.ts, the one stopping strategy) they are disposed before
- * exit, so Ctrl-C leaves nothing running. Create one per process entry point.
+ * Live labs of this process (vitest workers). The entry point hands
+ * `disposeAll` to harness/interrupt.ts (the one stopping strategy), so Ctrl-C
+ * leaves nothing running. Create one per process entry point.
  */
 export class LabRegistry {
   readonly #live = new Set<AsyncDisposable>();
-  #installed = false;
 
   add(resource: AsyncDisposable): void {
     this.#live.add(resource);
@@ -197,15 +195,5 @@ export class LabRegistry {
     const all = [...this.#live];
     this.#live.clear();
     await Promise.allSettled(all.map((r) => r[Symbol.asyncDispose]()));
-  }
-
-  /** Dispose live labs when interrupted (SIGINT/SIGTERM/SIGHUP or parent gone), then exit with 128+signal. */
-  installSignalHandlers(onSignal: (reason: string) => void = () => {}): void {
-    if (this.#installed) return;
-    this.#installed = true;
-    onInterrupt(async (reason) => {
-      onSignal(reason);
-      await this.disposeAll();
-    });
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, inject, test, type TestContext } from "v
 import { connectEngine } from "../env/engine.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { EnvironmentError } from "../errors.ts";
+import { onInterrupt } from "../interrupt.ts";
 import { LabRegistry, newRunId } from "../lab/resources.ts";
 import { type Family, FAMILIES } from "../model/types.ts";
 import { oneLine, safeText } from "../report/text.ts";
@@ -61,7 +62,7 @@ export function defineScenarioSuite(file: string): void {
     return;
   }
   const registry = new LabRegistry();
-  registry.installSignalHandlers();
+  onInterrupt(() => registry.disposeAll());
   const families = envFamilies();
   let session: ScenarioSession | undefined;
   let broken: string | undefined;

@@ -1,7 +1,9 @@
 /**
  * fwspec's one way of stopping early. SIGINT, SIGTERM, SIGHUP, or the process
  * that started fwspec going away, all do the same: run every registered
- * cleanup once (bounded), then exit 128+signal.
+ * cleanup once (bounded), then exit 128+signal. Used by the process entry
+ * points (harness/cli/run.ts, each vitest scenario worker); the one place
+ * outside cli/ that ends the process, because a stop is the process's own.
  *
  * Why the parent watch: CI cancels a job by signalling the command it started,
  * e.g. `npx fwspec run`. npm forwards SIGINT/SIGTERM only to its direct child,
