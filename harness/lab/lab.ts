@@ -11,6 +11,7 @@ import pRetry from "p-retry";
 import { GenericContainer, getContainerRuntimeClient, getReaper, type StartedTestContainer } from "testcontainers";
 import { imageExists } from "../env/images.ts";
 import { CommandError, LabError } from "../errors.ts";
+import { HOST_NAME as NAME } from "../model/names.ts";
 import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
@@ -52,8 +53,6 @@ export interface LabOptions {
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
 const TRACE = process.env["FWSPEC_TRACE"] === "1";
-
-const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 /** Shell text (no scenario text in it): stdin to the file "$1", mode 0755. */
 const WRITE_STAGED = 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"';

@@ -21,6 +21,7 @@
  * the offending part so the loader can point at the exact column.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { HOST_NAME, NAME_BODY } from "../model/names.ts";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
 import { nonAsciiNote } from "./lookalike.ts";
@@ -44,7 +45,7 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  "^\\s*(held\\s+[a-z][a-z0-9-]{0,30}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)\\s*$";
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)\\s*$`;
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
@@ -102,8 +103,6 @@ export type ExpectationParse =
 
 /** Host-like words; the loader checks them against the declared hosts. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-/** Hold names follow the host-name syntax. */
-const HOLD_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const UNSAFE = /[;$`'"\n\r\0\\]/;
 
 class Fail {
@@ -159,7 +158,7 @@ function parseHeld(text: string): CompactHeld {
   const held = words[0] as Token;
   const name = words[1];
   if (name === undefined) throw new Fail("missing the hold's name after `held`", held.start + held.text.length, HELD_GRAMMAR_HELP);
-  if (!HOLD_NAME.test(name.text)) {
+  if (!HOST_NAME.test(name.text)) {
     throw new Fail(`\`${name.text}\` is not a hold name`, name.start, `a hold name is a lowercase letter, then up to 30 lowercase letters, digits or dashes; ${HELD_GRAMMAR_HELP}`);
   }
   const verdict = words[2];

@@ -41,7 +41,8 @@ import type {
   SourceLocation,
   Step,
 } from "./model.ts";
-import { FAMILY_CHOICES, HOST_NAME, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
+import { COMPARISON, HOST_NAME, LISTENER, NAME_RULE } from "../model/names.ts";
+import { FAMILY_CHOICES, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
 import type { ScenarioInput } from "./schema.ts";
 import { isStackOverflow, MAX_DEPTH, MAX_NETWORKS, readYaml, TOO_DEEP_HINT } from "./limits.ts";
 import { foldLookalikes, nonAsciiNote } from "./lookalike.ts";
@@ -543,8 +544,6 @@ interface HoldInfo {
   readonly step: HoldStep | undefined;
 }
 
-const NAME_RULE = "a lowercase letter, then up to 30 lowercase letters, digits or dashes";
-
 /** The message and hint for a name that breaks the host-name syntax (hosts, networks, holds). */
 function badName(name: string, what: string): { message: string; hint: string; offset?: number } {
   const unsafe = unsafeWhat(name);
@@ -579,8 +578,6 @@ interface CheckContext {
 
 const FIREWALL_TABLES = TABLES as readonly string[];
 const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,28}$/;
-const LISTENER = /^(tcp|udp|http)\/([0-9]{1,5})$/;
-const COMPARISON = /^\s*(>=|<=|==|!=|>|<)?\s*([0-9]+)\s*$/;
 
 class Checker {
   readonly problems: Problem[] = [];
@@ -965,9 +962,10 @@ class Checker {
   parseListener(text: string, p: Path): ListenerSpec | undefined {
     const m = LISTENER.exec(text);
     if (m) {
-      const port = Number(m[2]);
+      const digits = text.slice(String(m[1]).length + 1);
+      const port = Number(digits);
       if (port >= 1 && port <= 65535) return { protocol: m[1] as Protocol, port };
-      this.problem(p, `port ${m[2]} of listener \`${text}\` is not from 1 to 65535`, "write PROTOCOL/PORT with a port from 1 to 65535, e.g. `tcp/8080`");
+      this.problem(p, `port ${digits} of listener \`${text}\` is not from 1 to 65535`, "write PROTOCOL/PORT with a port from 1 to 65535, e.g. `tcp/8080`");
       return undefined;
     }
     const unsafe = unsafeWhat(text);
@@ -1441,7 +1439,7 @@ class Checker {
     if (typeof value === "number") return { op: "==", value, text: String(value) };
     const m = COMPARISON.exec(value);
     if (m) {
-      const n = Number(m[2]);
+      const n = Number(value.replace(/[^0-9]/g, ""));
       if (Number.isSafeInteger(n)) return { op: (m[1] ?? "==") as ComparisonOp, value: n, text: value.trim() };
       this.problem(p, `\`${truncate(value)}\`: the number is too large`, COMPARISON_HELP);
       return undefined;

@@ -9,14 +9,9 @@
  */
 import { z } from "zod";
 import { BACKENDS, EXPECTED_VERDICTS } from "../model/types.ts";
+import { COMPARISON_PATTERN, HOST_NAME_PATTERN, LISTENER_PATTERN, NAME_PATTERN } from "../model/names.ts";
 import { EXPECTATION_PATTERN } from "./expectation.ts";
 
-export const HOST_NAME = /^[a-z][a-z0-9-]{0,30}$/;
-export const HOST_NAME_PATTERN = "^(?!localhost$)[a-z][a-z0-9-]{0,30}$";
-/** Network and hold names follow the host-name syntax. */
-export const NAME_PATTERN = "^[a-z][a-z0-9-]{0,30}$";
-export const LISTENER_PATTERN = "^(tcp|udp|http)/[0-9]{1,5}$";
-export const COMPARISON_PATTERN = "^\\s*(>=|<=|==|!=|>|<)?\\s*[0-9]+\\s*$";
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
 export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
 /** `tcp`, `tcp4`, `tcp6`, ... : a protocol, optionally pinning the family. */
