@@ -41,6 +41,7 @@ interface Parts {
   addr?: unknown[];
   route?: unknown[];
   sysctl?: string[];
+  alternatives?: string;
 }
 
 function output(p: Parts = {}): string {
@@ -57,6 +58,8 @@ function output(p: Parts = {}): string {
     JSON.stringify(rules),
     `${M}rule6`,
     JSON.stringify(rules),
+    `${M}alternatives`,
+    p.alternatives ?? "/usr/sbin/iptables-nft\n/usr/sbin/iptables-nft-save",
     `${M}sysctl`,
     ...(p.sysctl ?? SYSCTL),
     "",
@@ -67,7 +70,7 @@ const boot = reading();
 
 describe("READ_STATE", () => {
   it("prints every part after its marker, legacy tables only when the modules hold one", () => {
-    for (const part of ["nft", "legacy4", "legacy6", "ip", "rule6", "sysctl"]) expect(READ_STATE).toContain(`${M}${part}'`);
+    for (const part of ["nft", "legacy4", "legacy6", "ip", "rule6", "alternatives", "sysctl"]) expect(READ_STATE).toContain(`${M}${part}'`);
     expect(READ_STATE).toContain("if [ -w /proc/sys/net/ipv4/ip_forward ]; then");
     expect(READ_STATE).toContain("if read -r _ </proc/net/ip_tables_names; then iptables-legacy-save; fi");
     expect(READ_STATE).toContain("nft -j list ruleset");
@@ -108,6 +111,7 @@ describe("stateDigest", () => {
     ["a legacy rule on a legacy host (iptables-save's part)", { legacy4: LEGACY_DROP }, "legacy", true, true],
     ["an empty legacy table", { legacy6: LEGACY_EMPTY }, "nft", true, true],
     ["an added route", { route: [...baseRoutes, { dst: "198.19.0.0/16", dev: "eth0" }] }, "nft", true, false],
+    ["switched alternatives", { alternatives: "/usr/sbin/iptables-legacy" }, "nft", true, false],
     ["a changed sysctl", { sysctl: SYSCTL.map((l) => l.replace("all/rp_filter:0", "all/rp_filter:2")) }, "nft", true, false],
   ])("%s", (_, parts, backend, owned, same) => {
     expect(stateDigest(reading(parts), backend, owned) === stateDigest(boot, backend, owned)).toBe(same);
@@ -163,6 +167,7 @@ describe("planStateReset", () => {
     ["an added address", { addr: [lo, eth0(false), { ifindex: 40, ifname: "dummy0", flags: [], addr_info: [] }] }, /^links or addresses changed \(added .*dummy0/],
     ["an added route", { route: [...baseRoutes, { dst: "198.19.0.0/16", dev: "eth0" }] }, /^routes changed \(added .*198\.19\.0\.0\/16/],
     ["a sysctl that appeared", { sysctl: [...SYSCTL, "ipv4/conf/dummy0/forwarding:0"] }, /^sysctls appeared or vanished \(ipv4\/conf\/dummy0\/forwarding\)/],
+    ["switched iptables alternatives", { alternatives: "/usr/sbin/iptables-legacy\n/usr/sbin/iptables-nft-save" }, /^the iptables alternatives \(backend\) changed$/],
     ["a native table that existed at boot and changed", { nft: [...natTable.slice(0, 3)] }, /^nftables table ip nat changed/],
   ])("cannot restore %s", (_, parts, reason) => {
     const backend = parts.nft ? "legacy" : "nft";

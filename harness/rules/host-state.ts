@@ -24,11 +24,14 @@ export const SYSCTL_GLOBS: readonly string[] = [
   ...["nf_conntrack_tcp_loose", "nf_conntrack_tcp_be_liberal", "nf_conntrack_checksum", "nf_conntrack_acct", "nf_conntrack_helper", "nf_conntrack_log_invalid"].map((k) => `netfilter/${k}`),
 ];
 
+/** Which iptables binaries `iptables` & co. are (the host's backend): a script could switch them. */
+const ALTERNATIVES = ["iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"];
+
 /**
  * The reading: `sh -c READ_STATE` prints each part after a marker line, in as
  * few processes as it can (a reset reads it every time): one nft, one
  * `ip -batch` (addresses, routes of every table, IPv4 rules: one JSON list a
- * line), one `ip -6 rule`. Legacy tables are read only when the legacy
+ * line), one `ip -6 rule`, one readlink of the iptables alternatives. Legacy tables are read only when the legacy
  * modules hold a table in this network namespace (/proc/net/ip*_tables_names
  * not empty); sysctls only when /proc/sys/net is writable (Docker mounts it
  * read-only, so no script can change them and there is nothing to read).
@@ -39,6 +42,7 @@ export const READ_STATE = [
   `echo '${MARK}legacy6'; if read -r _ </proc/net/ip6_tables_names; then ip6tables-legacy-save; fi`,
   `echo '${MARK}ip'; printf 'addr\nroute show table all\nrule\n' | ip -j -batch -`,
   `echo '${MARK}rule6'; ip -6 -j rule`,
+  `echo '${MARK}alternatives'; cd /etc/alternatives && readlink ${ALTERNATIVES.join(" ")}`,
   `echo '${MARK}sysctl'; if [ -w /proc/sys/net/ipv4/ip_forward ]; then cd /proc/sys/net && { grep -s . ${SYSCTL_GLOBS.join(" ")} || :; }; fi`,
 ].join("\n");
 
@@ -50,6 +54,8 @@ export interface HostState {
   readonly addr: unknown;
   readonly route: unknown;
   readonly rules: unknown;
+  /** Where /etc/alternatives/iptables & co. point. */
+  readonly alternatives: string;
   /** Path under /proc/sys/net → value. */
   readonly sysctl: ReadonlyMap<string, string>;
 }
@@ -117,7 +123,7 @@ export function parseHostState(output: string): HostState {
     } else if (name !== undefined) lines.push(line);
   }
   if (name !== undefined) parts.set(name, lines.join("\n"));
-  const missing = ["nft", "legacy4", "legacy6", "ip", "rule6", "sysctl"].filter((p) => !parts.has(p));
+  const missing = ["nft", "legacy4", "legacy6", "ip", "rule6", "alternatives", "sysctl"].filter((p) => !parts.has(p));
   if (missing.length > 0) throw new SyntaxError(`the host state reading lacks its ${missing.join(", ")} part(s)`);
   const nftDoc = json(parts.get("nft")!, "nft") as { nftables?: NftObject[] };
   const nft = canonicalNft((nftDoc.nftables ?? []).filter((o) => kind(o) !== "metainfo").map((o) => normalise(o) as NftObject));
@@ -135,6 +141,7 @@ export function parseHostState(output: string): HostState {
     addr: normalise(json(addr, "addr")),
     route: withoutLinkLocalRoutes(normalise(json(route, "route"))),
     rules: { ipv4: json(rule4, "rule4"), ipv6: json(parts.get("rule6")!, "rule6") },
+    alternatives: parts.get("alternatives")!.trim(),
     sysctl,
   };
 }
@@ -209,7 +216,7 @@ function differingTables(a: readonly NftObject[], b: readonly NftObject[]): Set<
 export function stateDigest(state: HostState, backend: Backend, owned = true): string {
   const nft = effectiveNft(state.nft, backend).filter((o) => owned || !iptablesOwned(tableOf(o), backend));
   const legacy = backend === "legacy" ? "" : `${effectiveRuleset(state.legacy.ipv4)}\n--\n${effectiveRuleset(state.legacy.ipv6)}`;
-  const doc = { nft, legacy, addr: state.addr, route: state.route, rules: state.rules, sysctl: [...state.sysctl].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  const doc = { nft, legacy, addr: state.addr, route: state.route, rules: state.rules, alternatives: state.alternatives, sysctl: [...state.sysctl].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
   return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 }
 
@@ -249,6 +256,7 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
   if (!same(boot.addr, now.addr)) unrestorable.push(`links or addresses changed${listDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) unrestorable.push(`routes changed${listDelta(boot.route, now.route)}`);
   if (!same(boot.rules, now.rules)) unrestorable.push("routing rules changed");
+  if (boot.alternatives !== now.alternatives) unrestorable.push("the iptables alternatives (backend) changed");
   const added = [...now.sysctl.keys()].filter((p) => !boot.sysctl.has(p));
   const gone = [...boot.sysctl.keys()].filter((p) => !now.sysctl.has(p));
   if (added.length + gone.length > 0) unrestorable.push(`sysctls appeared or vanished (${[...added, ...gone].slice(0, 3).join(", ")})`);
@@ -279,6 +287,7 @@ export function stateDifferences(boot: HostState, now: HostState, backend: Backe
   if (!same(boot.addr, now.addr)) out.push(`links or addresses${listDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) out.push(`routes${listDelta(boot.route, now.route)}`);
   if (!same(boot.rules, now.rules)) out.push("routing rules");
+  if (boot.alternatives !== now.alternatives) out.push("iptables alternatives");
   for (const p of new Set([...boot.sysctl.keys(), ...now.sysctl.keys()])) if (boot.sysctl.get(p) !== now.sysctl.get(p)) out.push(`sysctl ${p}`);
   return out;
 }
