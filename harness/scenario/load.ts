@@ -9,21 +9,21 @@
  * references, fixture files). The second pass checks every part that the
  * first pass accepted, so one bad item does not hide the problems of the rest.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import type { Stats } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import path from "node:path";
-import { LineCounter, parseDocument } from "yaml";
-import type { z } from "zod";
-import { InputError } from "../errors.ts";
 import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
-import { oneLine, terminalHazard } from "../report/text.ts";
-import { DEFAULT_NETWORK, EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
+import { terminalHazard } from "../report/text.ts";
+import { DEFAULT_NETWORK, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, HostSpec, ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
-import { EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
-import { formatPath, InlineLocator, positionInText, YamlLocator } from "./locate.ts";
-import type { Locator, Path, PathSegment } from "./locate.ts";
+import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
+import { fileDiagnostic, ScenarioError, toDiagnostics } from "./diagnostics.ts";
+import type { Diagnostic, Problem } from "./diagnostics.ts";
+import { FixtureFiles } from "./fixtures.ts";
+import type { FixtureFile } from "./fixtures.ts";
+import { COMPARISON_HELP, SHAPE_HINTS, STEPS_HELP } from "./hints.ts";
+import { InlineLocator } from "./locate.ts";
+import type { Locator, Path } from "./locate.ts";
 import type {
   ApplyStep,
   Comparison,
@@ -42,483 +42,21 @@ import type {
   Step,
 } from "./model.ts";
 import { COMPARISON, HOST_NAME, LISTENER, NAME_RULE } from "../model/names.ts";
-import { FAMILY_CHOICES, MAX_FILE_BYTES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
+import { FAMILY_CHOICES, schemas, STEP_KINDS, TABLES } from "./schema.ts";
 import type { ScenarioInput } from "./schema.ts";
-import { isStackOverflow, MAX_DEPTH, MAX_NETWORKS, readYaml, TOO_DEEP_HINT } from "./limits.ts";
+import { MAX_NETWORKS } from "./limits.ts";
 import { foldLookalikes, nonAsciiNote } from "./lookalike.ts";
+import { parseYaml } from "./parse.ts";
+import { readTextFile, readTextFileSync, textFailure } from "./read-file.ts";
+import type { ReadFailure, ReadResult } from "./read-file.ts";
 import { splitCommand } from "./shellwords.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
+import { describeValue, FAMILIES_BOTH, familiesOf, isAddress, isRecord, lastKey, textList, truncate, UNSAFE_TITLE, unsafeWhat } from "./values.ts";
+import type { FamilyChoice } from "./values.ts";
+import { issueProblems } from "./zod-issues.ts";
 
-// ---------------------------------------------------------------------------
-// Diagnostics
-
-export interface Diagnostic {
-  readonly file: string;
-  /** 1-based. */
-  readonly line: number;
-  /** 1-based. */
-  readonly column: number;
-  readonly message: string;
-  readonly hint?: string;
-}
-
-/** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` */
-export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${oneLine(d.file)}:${d.line}:${d.column}: ${oneLine(d.message)}`;
-  return d.hint ? `${head}\n  hint: ${oneLine(d.hint)}` : head;
-}
-
-/** An invalid scenario (exit code 2): every problem found in the file. */
-export class ScenarioError extends InputError {
-  readonly diagnostics: Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join("\n"));
-    this.diagnostics = [...diagnostics];
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Problems: diagnostics before they have a position
-
-interface Problem {
-  readonly path: Path;
-  readonly message: string;
-  readonly hint?: string | undefined;
-  /** Point at the key of the last path segment rather than at its value. */
-  readonly atKey?: boolean;
-  /** Offset inside the string value at `path`. */
-  readonly offset?: number;
-}
-
-const FAMILIES_BOTH: readonly Family[] = ["ipv4", "ipv6"];
-type FamilyChoice = (typeof FAMILY_CHOICES)[number];
-
-function familiesOf(choice: FamilyChoice): readonly Family[] {
-  return choice === "both" ? FAMILIES_BOTH : [choice];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function valueAt(root: unknown, p: Path): unknown {
-  let v = root;
-  for (const s of p) {
-    if (Array.isArray(v) && typeof s === "number") v = v[s];
-    else if (isRecord(v)) v = Object.hasOwn(v, String(s)) ? v[String(s)] : undefined;
-    else return undefined;
-  }
-  return v;
-}
-
-function truncate(s: string, max = 40): string {
-  const one = s.replace(/\n/g, "\\n");
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
-}
-
-function describeValue(v: unknown): string {
-  if (v === undefined) return "nothing";
-  if (v === null) return "nothing (null)";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return v === "" ? "empty text" : `the text "${truncate(v)}"`;
-  if (typeof v === "number") return Number.isFinite(v) ? `the number ${v}` : `\`${v}\`, which is not a finite number`;
-  if (typeof v === "boolean") return `\`${v}\``;
-  return typeof v;
-}
-
-const EXPECTED_WORDS: Record<string, string> = {
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  boolean: "`true` or `false`",
-  object: "a mapping",
-  record: "a mapping",
-  array: "a list",
-  null: "nothing",
-};
-
-function expectedWord(expected: string): string {
-  return EXPECTED_WORDS[expected] ?? expected;
-}
-
-/** What to write when a required key is missing. */
-const MISSING_HINTS: Record<string, string> = {
-  name: "add `name: <a one-line title>`",
-  description: "add `description: <why: what this scenario proves>`",
-  hosts: "add `hosts:` with at least one host, e.g. `server: { firewall: true, listen: [tcp/8080] }`",
-  steps: "add `steps:` with at least one `- apply: ...` or `- expect: ...` item",
-  command: "add `command: <a command line or an argument list>`, e.g. `command: iptables -S INPUT`",
-  held: "add `held: <the name of an earlier hold step>`",
-  from: "add `from: <host>`: the host the probe starts from",
-  to: "add `to: <host, localhost or address>`",
-  port: "add `port: <1..65535>`",
-  verdict: `add \`verdict: <${EXPECTED_VERDICTS.join(" | ")}>\``,
-};
-
-/** Missing keys of a `hold` step, where `name`, `from` and `to` mean something else than elsewhere. */
-const HOLD_MISSING_HINTS: Record<string, string> = {
-  name: "add `name: <a name for later `held NAME VERDICT` expectations>`, e.g. `name: session`",
-  from: "add `from: <host>`: the host that opens the connection",
-  to: "add `to: <host>`: the lab host it connects to",
-  port: "add `port: <1..65535>`: a tcp/ or udp/ listener of the `to` host",
-};
-
-/** Shapes of the keys of a `hold` step. */
-const HOLD_SHAPE_HINTS: Record<string, string> = {
-  name: "write a name like a host name, e.g. `name: session`",
-  from: "write the name of the host that opens the connection, e.g. `from: remote`",
-  to: "write the name of the lab host it connects to, e.g. `to: server`",
-};
-
-const STEPS_HELP = "`- apply: ...`, `- expect: ...`, `- counters: ...`, `- run: ...`, `- reboot: ...` or `- hold: ...`";
-
-function missingHint(parent: Path, key: string): string | undefined {
-  if (lastKey(parent) === "hold" && parent[parent.length - 1] === "hold") return HOLD_MISSING_HINTS[key] ?? MISSING_HINTS[key];
-  return MISSING_HINTS[key];
-}
-
-/** What a value of this key looks like, for type errors. */
-const SHAPE_HINTS: Record<string, string> = {
-  name: "write a one-line title, e.g. `name: Only localhost reaches the dev server`",
-  description: "write a sentence saying why, e.g. `description: Port 8080 answers on loopback only`",
-  hosts: "write a mapping of host names, e.g. `hosts: { server: { firewall: true }, remote: {} }`",
-  steps: `write a list of steps, each item ${STEPS_HELP}`,
-  firewall: "write `firewall: true` or `firewall: false` (without quotes)",
-  listen: "write a list, e.g. `listen: [tcp/8080, udp/5353, http/3000]`",
-  timeout: "write whole seconds from 1 to 30, e.g. `timeout: 2`",
-  port: "write a port number from 1 to 65535 without quotes, e.g. `port: 8080`",
-  position: "write a rule position from 1, e.g. `position: 1`",
-  apply: "write `apply: path/to/rules.sh`, or `apply: { host: server, script: path/to/rules.sh }`",
-  expect: `write a list of expectations, each item \`- FROM -> TARGET:PORT VERDICT\`, e.g. \`- remote -> server:8080 dropped\``,
-  counters: "write a list of checks, e.g. `- { rule: -A INPUT -p tcp --dport 8080 -j DROP, packets: \">= 1\" }`",
-  commands: "write a list of commands, e.g. `commands: [\"iptables -A INPUT -j DROP\"]`",
-  restore: "write `restore: { ipv4: path/to/rules.v4, ipv6: path/to/rules.v6 }`",
-  packets: "write a comparison such as `\">= 1\"`, `\"== 0\"` or a bare number",
-  bytes: "write a comparison such as `\"> 0\"`, `\"== 0\"` or a bare number",
-  networks: "write a list of network names, e.g. `networks: [lan, dmz]`",
-  router: "write `router: true` or `router: false` (without quotes)",
-  parity: "write `parity: warn` (a difference between the IPv4 and IPv6 verdicts is a warning) or `parity: fail`",
-  run: "write `run: iptables -S INPUT`, or `run: { host: server, command: iptables -S INPUT, contains: \"-P INPUT ACCEPT\" }`",
-  reboot: "write the name of the host to reboot, e.g. `reboot: server` (one host per step)",
-  hold: "write `hold: { name: session, from: remote, to: server, port: 8080 }`",
-  command: "write a command line, e.g. `command: iptables -S INPUT`, or an argument list, e.g. `command: [iptables, -S, INPUT]`",
-  exit: "write the expected exit status: a whole number from 0 to 255 (default 0), or `nonzero` for any failure",
-  contains: "write a text or a list of texts the output must contain, e.g. `contains: \"-j DROP\"`",
-  excludes: "write a text or a list of texts the output must not contain, e.g. `excludes: \"-j ACCEPT\"`",
-  matches: "write a regular expression or a list of them, e.g. `matches: \"^-A INPUT .*-j DROP$\"`",
-};
-
-/** What one item of this list looks like. */
-const ITEM_HINTS: Record<string, string> = {
-  listen: "write PROTOCOL/PORT, e.g. `tcp/8080`, `udp/5353` or `http/3000`",
-  steps: `a step is a mapping with one key: ${STEPS_HELP}`,
-  expect: `${EXPECTATION_GRAMMAR_HELP}; or ${HELD_GRAMMAR_HELP}`,
-  counters: "a counter check is a mapping, e.g. `- { rule: -A INPUT -p tcp --dport 8080 -j DROP, packets: \">= 1\" }`",
-  commands: "a command is a line (`iptables -A INPUT -j DROP`) or an argument list starting with the program (`[iptables, -A, INPUT, -j, DROP]`)",
-  command: "one argument per item, starting with the program, e.g. `[iptables, -S, INPUT]`",
-  networks: "a network name is a lowercase letter, then up to 30 lowercase letters, digits or dashes, e.g. `dmz`",
-  contains: "each item is a non-empty text the output must contain",
-  excludes: "each item is a non-empty text the output must not contain",
-  matches: "each item is a JavaScript regular expression, e.g. `\"^-P INPUT DROP$\"`",
-};
-
-/** The hint for a value at this path: about the item when the path ends in a list index. */
-function hintFor(p: Path): string | undefined {
-  const k = lastKey(p);
-  if (k === undefined) return undefined;
-  const last = p[p.length - 1];
-  if (typeof last === "number") return p[p.length - 2] === k ? ITEM_HINTS[k] : undefined;
-  if (p[p.length - 2] === "hold") return HOLD_SHAPE_HINTS[k] ?? SHAPE_HINTS[k];
-  return SHAPE_HINTS[k];
-}
-
-const COMPARISON_HELP = "write an operator (>=, <=, ==, !=, >, <) and a whole number, e.g. `\">= 1\"` (quote it: YAML reads a leading `>` as a block scalar); a bare number means ==";
-
-// ---------------------------------------------------------------------------
-// Walking the zod schema (for "allowed keys" hints)
-
-interface LooseSchema {
-  readonly _zod: { readonly def: { readonly type: string } & Record<string, unknown> };
-}
-
-function unwrapSchema(s: LooseSchema): LooseSchema {
-  let cur = s;
-  for (let i = 0; i < 20; i++) {
-    const def = cur._zod.def;
-    if (["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"].includes(def.type)) {
-      cur = def["innerType"] as LooseSchema;
-    } else if (def.type === "pipe") {
-      cur = def["in"] as LooseSchema;
-    } else break;
-  }
-  return cur;
-}
-
-/**
- * The option of a union that a value of this kind is checked against; among
- * several object options, the one sharing most keys with `value` (if given).
- */
-function pickOption(s: LooseSchema, kind: "object" | "array", value?: unknown): LooseSchema {
-  const u = unwrapSchema(s);
-  if (u._zod.def.type !== "union") return u;
-  const options = (u._zod.def["options"] as LooseSchema[]).map(unwrapSchema).filter((o) => {
-    const t = o._zod.def.type;
-    return t === kind || (kind === "object" && t === "record");
-  });
-  let best = options[0];
-  if (kind === "object" && isRecord(value)) {
-    const keys = Object.keys(value);
-    let bestScore = -Infinity;
-    for (const o of options) {
-      const shape = o._zod.def.type === "object" ? (o._zod.def["shape"] as Record<string, LooseSchema>) : {};
-      // Keys it knows, less required keys the value lacks.
-      const required = Object.entries(shape).filter(([, v]) => !["optional", "default"].includes(v._zod.def.type)).map(([k]) => k);
-      const score = keys.filter((k) => Object.hasOwn(shape, k)).length - required.filter((k) => !keys.includes(k)).length;
-      if (score > bestScore) {
-        best = o;
-        bestScore = score;
-      }
-    }
-  }
-  return best ?? u;
-}
-
-function schemaAt(root: LooseSchema, p: Path, value?: unknown): LooseSchema | undefined {
-  let s: LooseSchema | undefined = root;
-  for (const seg of p) {
-    if (!s) return undefined;
-    const u = pickOption(s, typeof seg === "number" ? "array" : "object");
-    const def = u._zod.def;
-    if (def.type === "object") s = (def["shape"] as Record<string, LooseSchema>)[String(seg)];
-    else if (def.type === "array") s = def["element"] as LooseSchema;
-    else if (def.type === "record") s = def["valueType"] as LooseSchema;
-    else return undefined;
-  }
-  return s ? pickOption(s, "object", value) : undefined;
-}
-
-/** The keys allowed in the mapping at `p` (`value`: the mapping, to choose among a union's object options). */
-function allowedKeys(p: Path, value?: unknown): string[] {
-  const s = schemaAt(schemas.scenario as unknown as LooseSchema, p, value);
-  if (!s || s._zod.def.type !== "object") return [];
-  return Object.keys(s._zod.def["shape"] as Record<string, unknown>);
-}
-
-// ---------------------------------------------------------------------------
-// zod issues to problems
-
-type Issue = z.core.$ZodIssue;
-
-function lastKey(p: Path): string | undefined {
-  for (let i = p.length - 1; i >= 0; i--) if (typeof p[i] === "string") return p[i] as string;
-  return undefined;
-}
-
-function where(p: Path): string {
-  return p.length === 0 ? "at the top level" : `in \`${formatPath(p)}\``;
-}
-
-function named(p: Path): string {
-  return p.length === 0 ? "the scenario" : `\`${formatPath(p)}\``;
-}
-
-function typeHint(p: Path, expected: readonly string[], value: unknown): string | undefined {
-  if (lastKey(p) === "reboot" && p[p.length - 1] === "reboot") return SHAPE_HINTS["reboot"];
-  if (expected.includes("string") && Array.isArray(value)) {
-    return "in YAML `[...]` starts a list; quote the value if it is text (e.g. an IPv6 address: `\"2001:db8::9\"`)";
-  }
-  if (expected.includes("string") && isRecord(value)) {
-    return "in YAML `key: value` inside a value starts a mapping; quote the whole value";
-  }
-  if ((expected.includes("number") || expected.includes("int")) && typeof value === "string" && /^\s*[0-9]+\s*$/.test(value)) {
-    return `write the number without quotes: ${value.trim()}`;
-  }
-  if (expected.includes("int") && typeof value === "number") return `write a whole number, e.g. ${Math.max(1, Math.round(value))}`;
-  if (expected.includes("boolean") && typeof value === "string" && /^(true|false|yes|no|on|off)$/i.test(value)) {
-    return "write `true` or `false` without quotes";
-  }
-  if (expected.includes("array") && typeof value === "string") {
-    const h = hintFor(p);
-    return h ? `${h} (a list, even of one item)` : "write a list: items on their own lines starting with `- `, or `[a, b]`";
-  }
-  if (p[0] === "hosts" && p.length === 2) return `write a mapping, e.g. \`${String(p[1])}: { firewall: true }\`, or \`{}\` for defaults`;
-  return hintFor(p);
-}
-
-/** A required key is missing at `p`: one problem at its parent (none if a misspelt key stands for it). */
-function missingKey(p: Path, raw: unknown, out: Problem[]): void {
-  const parent = p.slice(0, -1);
-  const missing = String(p[p.length - 1]);
-  // A misspelt key is reported once, as an unknown key with "did you mean".
-  const siblings = valueAt(raw, parent);
-  if (isRecord(siblings)) {
-    const allowed = allowedKeys(parent, siblings);
-    if (Object.keys(siblings).some((k) => !allowed.includes(k) && closest(k, allowed) === missing)) return;
-  }
-  out.push({
-    path: parent,
-    message: `missing required key \`${missing}\` ${where(parent)}`,
-    hint: missingHint(parent, missing) ?? `add \`${missing}:\``,
-  });
-}
-
-function issueProblems(issue: Issue, base: Path, raw: unknown, out: Problem[]): void {
-  const p: Path = [...base, ...issue.path.map((s): PathSegment => (typeof s === "number" ? s : String(s)))];
-  const value = valueAt(raw, p);
-  const key = lastKey(p);
-  if (key === "exit" && p[p.length - 1] === "exit" && value !== undefined) {
-    // `run.exit` is a number or a word: one message for either (zod reports whichever branch came closer).
-    out.push({
-      path: p,
-      message: `${named(p)} must be a whole number from 0 to 255 or \`nonzero\`, got ${describeValue(value)}`,
-      hint: typeof value === "string" && /^\s*[0-9]+\s*$/.test(value) ? `write the number without quotes: ${value.trim()}` : SHAPE_HINTS["exit"],
-    });
-    return;
-  }
-  switch (issue.code) {
-    case "invalid_union": {
-      if (value === undefined && isRecord(valueAt(raw, p.slice(0, -1))) && typeof p[p.length - 1] === "string") {
-        missingKey(p, raw, out);
-        return;
-      }
-      const branches = issue.errors;
-      const typeOnly = (b: readonly Issue[]): boolean => b.length === 1 && b[0]?.code === "invalid_type" && b[0].path.length === 0;
-      const relevant = branches.filter((b) => !typeOnly(b));
-      if (relevant.length >= 1) {
-        // The branch the value is nearest to: the fewest problems (each unknown key counts).
-        const weight = (b: readonly Issue[]): number => b.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 1), 0);
-        const nearest = relevant.reduce((a, b) => (weight(b) < weight(a) ? b : a));
-        for (const i of nearest) issueProblems(i, p, raw, out);
-        return;
-      }
-      const expected = branches.flatMap((b) => (b[0]?.code === "invalid_type" ? [b[0].expected as string] : []));
-      const words = [...new Set(expected.map(expectedWord))];
-      out.push({
-        path: p,
-        message: `${named(p)} must be ${words.join(" or ")}, got ${describeValue(value)}`,
-        hint: typeHint(p, expected, value),
-      });
-      return;
-    }
-    case "invalid_type": {
-      if (value === undefined && issue.expected !== "undefined") {
-        missingKey(p, raw, out);
-        return;
-      }
-      out.push({
-        path: p,
-        message: `${named(p)} must be ${expectedWord(issue.expected)}, got ${describeValue(value)}`,
-        hint: typeHint(p, [issue.expected], value),
-      });
-      return;
-    }
-    case "unrecognized_keys": {
-      const allowed = allowedKeys(p, value);
-      for (const k of issue.keys) {
-        const suggestion = didYouMean(k, allowed);
-        let hint = `${suggestion ? `${suggestion} ` : ""}allowed keys ${where(p)}: ${allowed.join(", ")}`;
-        if (p.length === 0 && (STEP_KINDS as readonly string[]).includes(k)) hint = `\`${k}\` is a step: put it under \`steps:\` as a list item (\`- ${k}: ...\`)`;
-        if (p.length === 0 && allowedKeys(["hosts", "x"]).includes(k)) hint = `\`${k}\` belongs to a host: put it under \`hosts: { <name>: { ${k}: ... } }\``;
-        out.push({ path: [...p, k], atKey: true, message: `unknown key \`${k}\` ${where(p)}`, hint });
-      }
-      return;
-    }
-    case "invalid_value": {
-      const values = issue.values.map(String);
-      const suggestion = typeof value === "string" ? didYouMean(value, values) : undefined;
-      out.push({
-        path: p,
-        message: `${named(p)} must be ${listWords(values)}, got ${describeValue(value)}`,
-        hint: suggestion ?? `write one of ${listWords(values)}`,
-      });
-      return;
-    }
-    case "too_small": {
-      const min = Number(issue.minimum);
-      if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-        out.push({ path: p, message: `${named(p)} is far out of range (${value})`, hint: hintFor(p) ?? "write a small whole number" });
-      } else if (issue.origin === "string") {
-        out.push({ path: p, message: `${named(p)} must not be empty`, hint: hintFor(p) ?? "write some text" });
-      } else if (issue.origin === "array") {
-        out.push({
-          path: p,
-          message: `${named(p)} needs at least ${min} item${min === 1 ? "" : "s"}`,
-          hint: hintFor(p) ?? "add an item, or remove the key",
-        });
-      } else {
-        out.push({
-          path: p,
-          message: `${named(p)} must be at least ${min}, got ${describeValue(value)}`,
-          hint: hintFor(p) ?? `write a number from ${min}`,
-        });
-      }
-      return;
-    }
-    case "too_big": {
-      if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
-        // zod's own integer bound (2^53 - 1) is no range anyone wrote: one message, whatever bound tripped.
-        out.push({ path: p, message: `${named(p)} is far out of range (${value})`, hint: hintFor(p) ?? "write a small whole number" });
-        return;
-      }
-      out.push({
-        path: p,
-        message: `${named(p)} must be at most ${Number(issue.maximum)}, got ${describeValue(value)}`,
-        hint: hintFor(p) ?? `write a number up to ${Number(issue.maximum)}`,
-      });
-      return;
-    }
-    default:
-      out.push({ path: p, message: `${named(p)}: ${issue.message}`, hint: hintFor(p) });
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Files
-
-/** The nearest ancestor directory of `dir` (itself included) holding package.json, else `dir`. */
-export function findProjectRoot(dir: string): string {
-  let cur = path.resolve(dir);
-  for (;;) {
-    if (statSync(path.join(cur, "package.json"), { throwIfNoEntry: false })?.isFile()) return cur;
-    const up = path.dirname(cur);
-    if (up === cur) return path.resolve(dir);
-    cur = up;
-  }
-}
-
-function inside(root: string, file: string): boolean {
-  const rel = path.relative(root, file);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
-
-/** Characters a name, port or path may never contain (they never reach a shell; still, refuse them clearly). */
-const UNSAFE = /[;`'"\n\r\0]|\$\(/;
-/** The scenario's `name` and `description` are shown, never run: anything goes, except line breaks in the one-line `name`. */
-const UNSAFE_TITLE = /[\n\r\0]/;
-
-function unsafeWhat(s: string, unsafe: RegExp = UNSAFE): string | undefined {
-  const m = unsafe.exec(s);
-  if (!m) return undefined;
-  if (m[0] === "\n" || m[0] === "\r") return "a line break";
-  if (m[0] === "\0") return "a NUL byte";
-  if (m[0] === "`") return "a backtick";
-  return `\`${m[0]}\``;
-}
-
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isSymbolicLink()) return "a symbolic link";
-  if (st.isFIFO()) return "a named pipe";
-  if (st.isSocket()) return "a socket";
-  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
-  return "not a regular file";
-}
-
-interface FixtureFile {
-  readonly path: string;
-  readonly content: string;
-}
+export { formatDiagnostic, ScenarioError } from "./diagnostics.ts";
+export type { Diagnostic } from "./diagnostics.ts";
 
 // ---------------------------------------------------------------------------
 // The checks
@@ -556,18 +94,6 @@ function badName(name: string, what: string): { message: string; hint: string; o
   };
 }
 
-/** A string or a list of strings (wrong types were reported by zod), as a list with each item's path. */
-function textList(value: unknown, p: Path): { text: string; path: Path }[] {
-  if (typeof value === "string") return [{ text: value, path: p }];
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((v: unknown, i) => (typeof v === "string" ? [{ text: v, path: [...p, i] }] : []));
-}
-
-/** Is this text a literal address (bare, or IPv6 in brackets)? */
-function isAddress(text: string): boolean {
-  return isIPv4(text) || isIPv6(text.replace(/^\[(.*)\]$/, "$1"));
-}
-
 interface CheckContext {
   /** Absolute scenario file, or "<inline>". */
   readonly file: string;
@@ -596,10 +122,11 @@ class Checker {
   readonly holds = new Map<string, HoldInfo>();
   /** Every hold name of the scenario, with the path of its first `name` (for "declared in a later step"). */
   readonly allHolds = new Map<string, Path>();
-  readonly #files = new Map<string, FixtureFile | undefined>();
+  readonly #fixtures: FixtureFiles;
 
   constructor(ctx: CheckContext) {
     this.ctx = ctx;
+    this.#fixtures = new FixtureFiles(ctx, (p, message, hint, place) => this.problem(p, message, hint, place));
   }
 
   problem(p: Path, message: string, hint?: string, extra: { atKey?: boolean; offset?: number } = {}): void {
@@ -680,100 +207,8 @@ class Checker {
     return undefined;
   }
 
-  // -- files -------------------------------------------------------------------
-
   fixture(written: string, p: Path): FixtureFile | undefined {
-    if (written.trim() === "") {
-      this.problem(p, "empty file path", "write a path relative to the scenario file, e.g. `../fixtures/rules.sh`");
-      return undefined;
-    }
-    const unsafe = unsafeWhat(written);
-    if (unsafe) {
-      this.problem(p, `file path \`${truncate(written)}\` contains ${unsafe}`, "write a plain path relative to the scenario file, without quotes or shell syntax");
-      return undefined;
-    }
-    const abs = path.resolve(this.ctx.baseDir, written);
-    if (this.#files.has(abs)) return this.#files.get(abs);
-    const file = this.#readFixture(written, abs, p);
-    this.#files.set(abs, file);
-    return file;
-  }
-
-  #readFixture(written: string, abs: string, p: Path): FixtureFile | undefined {
-    const root = this.ctx.projectRoot;
-    const escapeHint = `fixture files must be inside the project (${root}); keep them under e.g. fixtures/ and write the path relative to the scenario file`;
-    if (!inside(root, abs)) {
-      this.problem(p, `\`${written}\` is outside the project`, escapeHint);
-      return undefined;
-    }
-    let st: Stats | undefined;
-    try {
-      st = statSync(abs, { throwIfNoEntry: false });
-    } catch (error) {
-      this.problem(p, `cannot read \`${written}\`: ${(error as Error).message}`, "check the path and its permissions");
-      return undefined;
-    }
-    if (st === undefined) {
-      let hint = `paths are relative to the scenario file's directory (${this.ctx.baseDir})`;
-      try {
-        const dir = path.dirname(abs);
-        const siblings = readdirSync(dir);
-        const near = closest(path.basename(abs), siblings);
-        if (near !== undefined) hint = `did you mean \`${path.join(path.dirname(written), near)}\`? ${hint}`;
-      } catch {
-        // no directory either; the generic hint stands
-      }
-      this.problem(p, `file not found: \`${written}\` (looked for ${abs})`, hint);
-      return undefined;
-    }
-    let real: string;
-    try {
-      real = realpathSync(abs);
-    } catch (error) {
-      this.problem(p, `cannot resolve \`${written}\`: ${(error as Error).message}`, "check the path and its symbolic links");
-      return undefined;
-    }
-    let realRoot = root;
-    try {
-      realRoot = realpathSync(root);
-    } catch {
-      // keep the root as given
-    }
-    if (!inside(realRoot, real)) {
-      this.problem(p, `\`${written}\` leads outside the project (to ${real})`, escapeHint);
-      return undefined;
-    }
-    if (!st.isFile()) {
-      this.problem(p, `\`${written}\` is ${kindOf(st)}, not a regular file`, "name a script or rules file");
-      return undefined;
-    }
-    if (st.size === 0) {
-      this.problem(p, `\`${written}\` is empty`, "write the rules into the file, or remove this step");
-      return undefined;
-    }
-    if (st.size > MAX_FILE_BYTES) {
-      this.problem(p, `\`${written}\` is larger than 1 MiB (${st.size} bytes)`, "fixture files are scripts or rule sets; is this the right file?");
-      return undefined;
-    }
-    let buffer: Buffer;
-    try {
-      buffer = readFileSync(abs);
-    } catch (error) {
-      this.problem(p, `cannot read \`${written}\`: ${(error as Error).message}`, "check the file's permissions");
-      return undefined;
-    }
-    if (buffer.includes(0)) {
-      this.problem(p, `\`${written}\` is a binary file (it contains NUL bytes)`, "name a text file: a shell script or iptables-restore rules");
-      return undefined;
-    }
-    let content: string;
-    try {
-      content = new TextDecoder("utf-8", { fatal: true }).decode(buffer);
-    } catch {
-      this.problem(p, `\`${written}\` is not UTF-8 text`, "save the file as UTF-8");
-      return undefined;
-    }
-    return { path: abs, content };
+    return this.#fixtures.read(written, p);
   }
 
   // -- hosts ---------------------------------------------------------------------
@@ -1581,116 +1016,47 @@ class Checker {
 // ---------------------------------------------------------------------------
 // Entry points
 
-function toDiagnostics(problems: readonly Problem[], file: string, locator: Locator, inline: boolean): Diagnostic[] {
-  const seen = new Set<string>();
-  const out: Diagnostic[] = [];
-  for (const q of problems) {
-    const pos = locator.locate(q.path, { ...(q.atKey ? { atKey: true } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) });
-    const message = inline && q.path.length > 0 ? `${formatPath(q.path)}: ${q.message}` : q.message;
-    const d: Diagnostic = { file, line: pos.line, column: pos.column, message, ...(q.hint ? { hint: q.hint } : {}) };
-    const k = `${d.line}:${d.column}:${d.message}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push(d);
+/** The nearest ancestor directory of `dir` (itself included) holding package.json, else `dir`. */
+export function findProjectRoot(dir: string): string {
+  let cur = path.resolve(dir);
+  for (;;) {
+    if (statSync(path.join(cur, "package.json"), { throwIfNoEntry: false })?.isFile()) return cur;
+    const up = path.dirname(cur);
+    if (up === cur) return path.resolve(dir);
+    cur = up;
   }
-  return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-const YAML_HINTS: Record<string, string> = {
-  TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs",
-  BAD_INDENT: "check the indentation: nested keys and `- ` items go deeper than their parent, siblings line up",
-  MISSING_CHAR: "a quote or bracket opened here is not closed",
-  BLOCK_AS_IMPLICIT_KEY: "check the indentation: a line indented under `key: value` continues nothing",
-  MULTILINE_IMPLICIT_KEY: "a key and its `:` must be on one line; check the indentation of the next line",
-  MULTIPLE_DOCS: "a scenario file holds one YAML document: remove `---`, or split the file",
-  UNEXPECTED_TOKEN: "check quoting here: quote values that contain `: `, `#`, `[`, `{`, or start with `>`, `|`, `*`, `&`, `!`",
-  BAD_ALIAS: "an alias `*name` must name an anchor `&name` defined before it",
-  BAD_DIRECTIVE: "remove the `%` directive",
-  TAG_RESOLVE_FAILED: "remove the `!tag`; scenarios use plain YAML",
-};
-
-function fileDiagnostic(file: string, message: string, hint: string, line = 1, column = 1): ScenarioError {
-  return new ScenarioError([{ file, line, column, message, hint }]);
+/** A scenario file (or text) that cannot be read as scenario text, in words. */
+function unreadable(file: string, abs: string, f: ReadFailure): ScenarioError {
+  switch (f.kind) {
+    case "missing":
+      if ((f.error as NodeJS.ErrnoException).code === "ENOENT") return fileDiagnostic(file, "scenario file not found", `looked for ${abs}`);
+      return fileDiagnostic(file, `cannot read the scenario file: ${f.error.message}`, "check the path and its permissions");
+    case "unreadable":
+      return fileDiagnostic(file, `cannot read the scenario file: ${f.error.message}`, f.stage === "stat" ? "check the path and its permissions" : "check the file's permissions");
+    case "not-file":
+      return fileDiagnostic(file, `the scenario path is ${f.what}, not a file`, "name a .yaml scenario file");
+    case "empty":
+      return fileDiagnostic(file, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
+    case "too-large":
+      return fileDiagnostic(file, `the scenario file is larger than 1 MiB (${f.size} bytes)`, "a scenario is a short YAML file; is this the right file?");
+    case "binary":
+      return fileDiagnostic(file, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", f.line, f.column);
+    case "not-utf8":
+      return fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8");
+    default:
+      // Path-safety failures: a scenario file is read without a root.
+      return fileDiagnostic(file, `cannot read the scenario file (${f.kind})`, "check the path");
+  }
 }
 
-interface SourceOptions {
-  /** As shown in diagnostics (the path the user gave). */
-  readonly display: string;
-  readonly file: string;
-  readonly projectRoot: string;
-}
-
-function parseSource(text: string, o: SourceOptions): Scenario {
-  const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_FILE_BYTES) {
-    throw fileDiagnostic(o.display, `the scenario file is larger than 1 MiB (${bytes} bytes)`, "a scenario is a short YAML file; is this the right file?");
-  }
-  const nul = text.indexOf("\0");
-  if (nul >= 0) {
-    const pos = positionInText(text, nul);
-    throw fileDiagnostic(o.display, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", pos.line, pos.column);
-  }
-  if (text.trim() === "") {
-    throw fileDiagnostic(o.display, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
-  }
-  const lineCounter = new LineCounter();
-  const read = readYaml(text, lineCounter);
-  if ("problem" in read) {
-    const pos = positionInText(text, read.problem.offset);
-    throw fileDiagnostic(o.display, read.problem.message, read.problem.hint, pos.line, pos.column);
-  }
-  const doc = read.doc;
-  const locator = new YamlLocator(doc, text, lineCounter);
-  const syntax: Diagnostic[] = [];
-  let fatal = false;
-  for (const e of doc.errors) {
-    const pos = locator.position(e.pos[0]);
-    if (e.code === "DUPLICATE_KEY") {
-      const key = locator.keyAt(e.pos[0]);
-      syntax.push({
-        file: o.display,
-        ...pos,
-        message: key === undefined ? "duplicate key" : `duplicate key \`${key}\``,
-        hint: "each key may appear once in a mapping; merge the two entries or rename one",
-      });
-      continue;
-    }
-    fatal = true;
-    if (syntax.some((d) => d.line === pos.line && d.column === pos.column)) continue; // one error per place
-    syntax.push({ file: o.display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
-  }
-  if (fatal) throw new ScenarioError(syntax);
-  const contents = doc.contents;
-  if (contents === null) {
-    throw fileDiagnostic(o.display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    if (isStackOverflow(error)) throw fileDiagnostic(o.display, `the YAML nests deeper than ${MAX_DEPTH} levels (through aliases)`, TOO_DEEP_HINT);
-    throw fileDiagnostic(o.display, `cannot read the YAML: ${(error as Error).message}`, "avoid deeply nested aliases (`*name`)");
-  }
-  if (Array.isArray(raw)) {
-    throw new ScenarioError([
-      ...syntax,
-      { file: o.display, ...locator.locate([]), message: "the top level is a list; a scenario is a mapping", hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level, without a leading `- `" },
-    ]);
-  }
-  if (!isRecord(raw)) {
-    throw new ScenarioError([
-      ...syntax,
-      { file: o.display, ...locator.locate([]), message: `the top level is ${describeValue(raw)}; a scenario is a mapping`, hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level" },
-    ]);
-  }
-  const checker = new Checker({ file: o.file, baseDir: path.dirname(o.file), projectRoot: o.projectRoot, locator });
-  const scenario = checker.run(raw);
-  const diagnostics = [...syntax, ...toDiagnostics(checker.problems, o.display, locator, false)].sort((a, b) => a.line - b.line || a.column - b.column);
-  if (diagnostics.length > 0 || !scenario) {
-    if (diagnostics.length === 0) throw fileDiagnostic(o.display, "invalid scenario", "(no details: please report this)");
-    throw new ScenarioError(diagnostics);
-  }
-  return scenario;
+/** The diagnostics of a check, or the scenario. */
+function verdict(result: { scenario: Scenario | undefined; problems: readonly Problem[] }, display: string, locator: Locator, inline: boolean, before: readonly Diagnostic[] = []): Scenario {
+  const diagnostics = [...before, ...toDiagnostics(result.problems, display, locator, inline)].sort((a, b) => a.line - b.line || a.column - b.column);
+  if (diagnostics.length > 0) throw new ScenarioError(diagnostics);
+  if (!result.scenario) throw fileDiagnostic(display, "invalid scenario", "(no details: please report this)");
+  return result.scenario;
 }
 
 /**
@@ -1700,67 +1066,28 @@ function parseSource(text: string, o: SourceOptions): Scenario {
  */
 export function parseScenarioText(text: string, file: string, opts: { projectRoot?: string } = {}): Scenario {
   const abs = path.resolve(file);
-  return parseSource(text, { display: file, file: abs, projectRoot: path.resolve(opts.projectRoot ?? findProjectRoot(path.dirname(abs))) });
+  const failure = textFailure(text);
+  if (failure) throw unreadable(file, abs, failure);
+  const { raw, locator, syntax } = parseYaml(text, file);
+  const projectRoot = path.resolve(opts.projectRoot ?? findProjectRoot(path.dirname(abs)));
+  const checker = new Checker({ file: abs, baseDir: path.dirname(abs), projectRoot, locator });
+  const scenario = checker.run(raw);
+  return verdict({ scenario, problems: checker.problems }, file, locator, false, syntax);
 }
 
-/** Checks a scenario file's metadata and bytes; the text, or a ScenarioError. */
-function scenarioText(file: string, abs: string, st: Stats | Error, read: () => Buffer | Error): string {
-  if (st instanceof Error) {
-    const code = (st as NodeJS.ErrnoException).code;
-    throw fileDiagnostic(
-      file,
-      code === "ENOENT" ? "scenario file not found" : `cannot read the scenario file: ${st.message}`,
-      code === "ENOENT" ? `looked for ${abs}` : "check the path and its permissions",
-    );
-  }
-  if (!st.isFile()) throw fileDiagnostic(file, `the scenario path is ${kindOf(st)}, not a file`, "name a .yaml scenario file");
-  if (st.size > MAX_FILE_BYTES) {
-    throw fileDiagnostic(file, `the scenario file is larger than 1 MiB (${st.size} bytes)`, "a scenario is a short YAML file; is this the right file?");
-  }
-  const buffer = read();
-  if (buffer instanceof Error) throw fileDiagnostic(file, `cannot read the scenario file: ${buffer.message}`, "check the file's permissions");
-  const nul = buffer.indexOf(0);
-  if (nul >= 0) {
-    const before = buffer.subarray(0, nul).toString("utf8");
-    const pos = positionInText(before, before.length);
-    throw fileDiagnostic(file, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", pos.line, pos.column);
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(buffer);
-  } catch {
-    throw fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8");
-  }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+function fromFile(file: string, read: ReadResult): Scenario {
+  if (!read.ok) throw unreadable(file, path.resolve(file), read.failure);
+  return parseScenarioText(read.text, file);
 }
 
 /** Reads, parses and validates a scenario file, and reads the fixture files it names. */
 export async function loadScenario(file: string): Promise<Scenario> {
-  const abs = path.resolve(file);
-  const st = await stat(abs).catch(asError);
-  const buffer = st instanceof Error || !st.isFile() || st.size > MAX_FILE_BYTES ? new Error("not read") : await readFile(abs).catch(asError);
-  return parseScenarioText(scenarioText(file, abs, st, () => buffer), file);
+  return fromFile(file, await readTextFile(path.resolve(file)));
 }
 
 /** `loadScenario`, synchronously (for vitest collection and `fwspec validate`). */
 export function loadScenarioSync(file: string): Scenario {
-  const abs = path.resolve(file);
-  let st: Stats | Error;
-  try {
-    st = statSync(abs);
-  } catch (error) {
-    st = asError(error);
-  }
-  const text = scenarioText(file, abs, st, () => {
-    try {
-      return readFileSync(abs);
-    } catch (error) {
-      return asError(error);
-    }
-  });
-  return parseScenarioText(text, file);
+  return fromFile(file, readTextFileSync(path.resolve(file)));
 }
 
 /**
@@ -1776,8 +1103,5 @@ export function defineScenario(input: ScenarioInput, opts: { file?: string; base
   const locator = new InlineLocator();
   const checker = new Checker({ file, baseDir, projectRoot: findProjectRoot(baseDir), locator });
   const scenario = checker.run(input as unknown);
-  const diagnostics = toDiagnostics(checker.problems, display, locator, true);
-  if (diagnostics.length > 0) throw new ScenarioError(diagnostics);
-  if (!scenario) throw new ScenarioError([{ file: display, line: 1, column: 1, message: "invalid scenario", hint: "(no details: please report this)" }]);
-  return scenario;
+  return verdict({ scenario, problems: checker.problems }, display, locator, true);
 }

@@ -1,0 +1,80 @@
+/**
+ * Diagnostics of scenario files: a problem found by a check (a path into the
+ * scenario, a message and a hint), and the positioned diagnostic it becomes
+ * (file, line, column), collected into one ScenarioError per file.
+ */
+import { InputError } from "../errors.ts";
+import { oneLine } from "../report/text.ts";
+import { formatPath } from "./locate.ts";
+import type { Locator, Path } from "./locate.ts";
+
+export interface Diagnostic {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` */
+export function formatDiagnostic(d: Diagnostic): string {
+  const head = `${oneLine(d.file)}:${d.line}:${d.column}: ${oneLine(d.message)}`;
+  return d.hint ? `${head}\n  hint: ${oneLine(d.hint)}` : head;
+}
+
+/** An invalid scenario (exit code 2): every problem found in the file. */
+export class ScenarioError extends InputError {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join("\n"));
+    this.diagnostics = [...diagnostics];
+  }
+}
+
+/** A ScenarioError with one diagnostic (about the file as a whole: line 1, column 1 unless given). */
+export function fileDiagnostic(file: string, message: string, hint: string, line = 1, column = 1): ScenarioError {
+  return new ScenarioError([{ file, line, column, message, hint }]);
+}
+
+/** A diagnostic before it has a position. */
+export interface Problem {
+  readonly path: Path;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  /** Point at the key of the last path segment rather than at its value. */
+  readonly atKey?: boolean;
+  /** Offset inside the string value at `path`. */
+  readonly offset?: number;
+}
+
+/** Where a problem points besides its path. */
+export interface ProblemPlace {
+  readonly atKey?: boolean;
+  readonly offset?: number;
+}
+
+/** How checks report: a path, a message, a hint. */
+export type Report = (p: Path, message: string, hint?: string, place?: ProblemPlace) => void;
+
+/** `{ offset }`, or nothing when there is none (optional keys stay absent). */
+export function at(offset: number | undefined): ProblemPlace {
+  return offset === undefined ? {} : { offset };
+}
+
+/** Positions, once each (line, column and message), sorted by position. */
+export function toDiagnostics(problems: readonly Problem[], file: string, locator: Locator, inline: boolean): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const q of problems) {
+    const pos = locator.locate(q.path, { ...(q.atKey ? { atKey: true } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) });
+    const message = inline && q.path.length > 0 ? `${formatPath(q.path)}: ${q.message}` : q.message;
+    const d: Diagnostic = { file, line: pos.line, column: pos.column, message, ...(q.hint ? { hint: q.hint } : {}) };
+    const k = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out.sort((a, b) => a.line - b.line || a.column - b.column);
+}

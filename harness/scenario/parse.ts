@@ -1,0 +1,90 @@
+/**
+ * Scenario YAML to a raw value: the YAML parser's errors (and duplicate keys)
+ * as positioned diagnostics with hints, the limits of limits.ts, and a top
+ * level that must be a mapping; with the locator that turns paths in the value
+ * back into lines and columns.
+ */
+import { LineCounter } from "yaml";
+import { fileDiagnostic, ScenarioError } from "./diagnostics.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { isStackOverflow, MAX_DEPTH, readYaml, TOO_DEEP_HINT } from "./limits.ts";
+import { positionInText, YamlLocator } from "./locate.ts";
+import { describeValue, isRecord } from "./values.ts";
+
+const YAML_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: "indent with spaces; YAML does not allow tabs",
+  BAD_INDENT: "check the indentation: nested keys and `- ` items go deeper than their parent, siblings line up",
+  MISSING_CHAR: "a quote or bracket opened here is not closed",
+  BLOCK_AS_IMPLICIT_KEY: "check the indentation: a line indented under `key: value` continues nothing",
+  MULTILINE_IMPLICIT_KEY: "a key and its `:` must be on one line; check the indentation of the next line",
+  MULTIPLE_DOCS: "a scenario file holds one YAML document: remove `---`, or split the file",
+  UNEXPECTED_TOKEN: "check quoting here: quote values that contain `: `, `#`, `[`, `{`, or start with `>`, `|`, `*`, `&`, `!`",
+  BAD_ALIAS: "an alias `*name` must name an anchor `&name` defined before it",
+  BAD_DIRECTIVE: "remove the `%` directive",
+  TAG_RESOLVE_FAILED: "remove the `!tag`; scenarios use plain YAML",
+};
+
+export interface ParsedYaml {
+  readonly raw: Record<string, unknown>;
+  readonly locator: YamlLocator;
+  /** Problems that did not stop the parse (duplicate keys). */
+  readonly syntax: readonly Diagnostic[];
+}
+
+/** Parses scenario text (already checked for size and NUL bytes); `display` names it in diagnostics. */
+export function parseYaml(text: string, display: string): ParsedYaml {
+  if (text.trim() === "") {
+    throw fileDiagnostic(display, "the scenario file is empty", "start with `name:`, `description:`, `hosts:` and `steps:`");
+  }
+  const lineCounter = new LineCounter();
+  const read = readYaml(text, lineCounter);
+  if ("problem" in read) {
+    const pos = positionInText(text, read.problem.offset);
+    throw fileDiagnostic(display, read.problem.message, read.problem.hint, pos.line, pos.column);
+  }
+  const doc = read.doc;
+  const locator = new YamlLocator(doc, text, lineCounter);
+  const syntax: Diagnostic[] = [];
+  let fatal = false;
+  for (const e of doc.errors) {
+    const pos = locator.position(e.pos[0]);
+    if (e.code === "DUPLICATE_KEY") {
+      const key = locator.keyAt(e.pos[0]);
+      syntax.push({
+        file: display,
+        ...pos,
+        message: key === undefined ? "duplicate key" : `duplicate key \`${key}\``,
+        hint: "each key may appear once in a mapping; merge the two entries or rename one",
+      });
+      continue;
+    }
+    fatal = true;
+    if (syntax.some((d) => d.line === pos.line && d.column === pos.column)) continue; // one error per place
+    syntax.push({ file: display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
+  }
+  if (fatal) throw new ScenarioError(syntax);
+  const contents = doc.contents;
+  if (contents === null) {
+    throw fileDiagnostic(display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (isStackOverflow(error)) throw fileDiagnostic(display, `the YAML nests deeper than ${MAX_DEPTH} levels (through aliases)`, TOO_DEEP_HINT);
+    throw fileDiagnostic(display, `cannot read the YAML: ${(error as Error).message}`, "avoid deeply nested aliases (`*name`)");
+  }
+  if (Array.isArray(raw)) {
+    throw new ScenarioError([
+      ...syntax,
+      { file: display, ...locator.locate([]), message: "the top level is a list; a scenario is a mapping", hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level, without a leading `- `" },
+    ]);
+  }
+  if (!isRecord(raw)) {
+    throw new ScenarioError([
+      ...syntax,
+      { file: display, ...locator.locate([]), message: `the top level is ${describeValue(raw)}; a scenario is a mapping`, hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level" },
+    ]);
+  }
+  return { raw, locator, syntax };
+}
