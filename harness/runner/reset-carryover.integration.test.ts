@@ -52,6 +52,7 @@ const dirtyLegacy = script("dirty-legacy.sh", [
   "ip6tables-nft -A INPUT -p tcp --dport 8080 -j DROP",
 ]);
 const address = script("address.sh", ["ip addr add 2001:db8:ffff::77/128 dev lo"]);
+const alternatives = script("alternatives.sh", ["update-alternatives --quiet --set iptables /usr/sbin/iptables-legacy"]);
 
 const clean = (name: string) => scenario(name, [{ expect: ["remote -> server:8080 open", "remote -> leg:8080 open"] }]);
 
@@ -83,14 +84,23 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
   });
 
-  it("a change it does not undo (an added address) gives the next scenario a fresh lab, and the run goes on", async () => {
+  it("a change it does not undo (an added address, a switched backend) gives the next scenario a fresh lab, and the run goes on", async () => {
     const lines: string[] = [];
     const reports = await run(
-      [scenario("address", [{ apply: { host: "server", script: address } }, { expect: ["remote -> server:8080 open"] }]), clean("clean after address")],
+      [
+        scenario("address", [{ apply: { host: "server", script: address } }, { expect: ["remote -> server:8080 open"] }]),
+        clean("clean after address"),
+        scenario("alternatives", [{ apply: { host: "server", script: alternatives } }, { expect: ["remote -> server:8080 open"] }]),
+        clean("clean after alternatives"),
+      ],
       lines,
     );
-    expect(reports.map((r) => r.status)).toEqual(["passed", "passed"]);
+    expect(reports.map((r) => r.status), JSON.stringify(reports[0]!.errors)).toEqual(["passed", "passed", "passed", "passed"]);
     expect(reports[1]!.expectations).toHaveLength(4);
-    expect(lines.find((l) => l.includes("fresh lab"))).toMatch(/server.*address/);
+    expect(reports[3]!.expectations).toHaveLength(4);
+    const fresh = lines.filter((l) => l.includes("fresh lab"));
+    expect(fresh).toHaveLength(2);
+    expect(fresh[0]).toMatch(/clean after address.*server: links or addresses changed/);
+    expect(fresh[1]).toMatch(/clean after alternatives.*server: the iptables alternatives \(backend\) changed/);
   });
 });
