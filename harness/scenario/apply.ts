@@ -1,0 +1,93 @@
+/**
+ * `apply` steps: the rules a firewall host gets, from a script, an
+ * iptables-restore file per family, or a list of commands; and the command
+ * syntax `apply` and `run` share (a line split like a shell, or an argument list).
+ */
+import type { CheckBase, CheckContext } from "./context.ts";
+import { firewallHost } from "./context.ts";
+import { at } from "./diagnostics.ts";
+import { SHAPE_HINTS } from "./hints.ts";
+import type { Path } from "./locate.ts";
+import type { ApplyStep, RuleSource, SourceLocation } from "./model.ts";
+import { schemas } from "./schema.ts";
+import { splitCommand } from "./shellwords.ts";
+import { allChecked, isRecord } from "./values.ts";
+
+/** Reads each field of an apply step on its own (wrong types were reported by zod; they only make the step invalid). */
+export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location: SourceLocation): ApplyStep | undefined {
+  if (typeof apply === "string") {
+    const host = firewallHost(ctx, undefined, p, p, `\`apply: { host: HOST, script: ${apply} }\``);
+    const file = ctx.fixtures.read(apply, p);
+    if (!host || !file) return undefined;
+    return { kind: "apply", host, sources: [{ kind: "script", path: file.path, content: file.content }], location };
+  }
+  if (!isRecord(apply)) return undefined;
+  const given = (["script", "restore", "commands"] as const).filter((k) => apply[k] !== undefined);
+  const unknownKeys = Object.keys(apply).filter((k) => !["host", "script", "restore", "commands"].includes(k));
+  let ok = schemas.apply.safeParse(apply).success;
+  if (given.length === 0) {
+    if (unknownKeys.length === 0) {
+      ctx.problem(p, "`apply` needs one of `script`, `restore` or `commands`", "e.g. `apply: { host: server, script: ../fixtures/rules.sh }`");
+    }
+    ok = false;
+  } else if (given.length > 1) {
+    const second = given[1] as string;
+    ctx.problem([...p, second], `one \`apply\` step takes one of \`script\`, \`restore\` or \`commands\`, this one has \`${given[0]}\` and \`${second}\``, "split them into two apply steps (they run in order)", { atKey: true });
+    ok = false;
+  }
+  const explicit = apply["host"];
+  const host = explicit === undefined || typeof explicit === "string" ? firewallHost(ctx, explicit, [...p, "host"], p, "`apply: { host: HOST, ... }`") : undefined;
+  const sources: RuleSource[] = [];
+  const script = apply["script"];
+  if (typeof script === "string") {
+    const file = ctx.fixtures.read(script, [...p, "script"]);
+    if (file) sources.push({ kind: "script", path: file.path, content: file.content });
+    else ok = false;
+  }
+  const restore = apply["restore"];
+  if (isRecord(restore)) {
+    if (restore["ipv4"] === undefined && restore["ipv6"] === undefined && Object.keys(restore).length === 0) {
+      ctx.problem([...p, "restore"], "`restore` names no file", SHAPE_HINTS["restore"]);
+      ok = false;
+    }
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const written = restore[family];
+      if (typeof written !== "string") continue;
+      const file = ctx.fixtures.read(written, [...p, "restore", family]);
+      if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
+      else ok = false;
+    }
+  }
+  const list = apply["commands"];
+  if (Array.isArray(list)) {
+    const commands = allChecked(list, (c, i) => checkCommand(ctx, c, [...p, "commands", i]));
+    if (commands) sources.push({ kind: "commands", commands });
+    else ok = false;
+  }
+  if (!ok || !host) return undefined;
+  return { kind: "apply", host, sources, location };
+}
+
+/** A command line (split like a shell, without one) or an argument array; undefined (reported) if unusable. */
+export function checkCommand(ctx: CheckBase, c: unknown, cp: Path): string[] | undefined {
+  if (typeof c === "string") {
+    const split = splitCommand(c);
+    if (!split.ok) {
+      ctx.problem(cp, split.message, split.hint, at(split.offset));
+      return undefined;
+    }
+    return split.argv;
+  }
+  if (!Array.isArray(c) || c.length === 0 || !c.every((a) => typeof a === "string")) return undefined; // zod reported it
+  const argv = c as string[];
+  const bad = argv.findIndex((a) => /[\0\n\r]/.test(a));
+  if (bad >= 0) {
+    ctx.problem([...cp, bad], "a command argument may not contain line breaks or NUL bytes", "one argument per list item, each on one line");
+    return undefined;
+  }
+  if ((argv[0] ?? "").trim() === "") {
+    ctx.problem([...cp, 0], "empty command name", "the first item is the program, e.g. `[iptables, -A, INPUT, -j, DROP]`");
+    return undefined;
+  }
+  return [...argv];
+}

@@ -1,0 +1,109 @@
+/**
+ * `counters` items: one rule (by its text, its chain and position, or its
+ * comment) on a firewall host, and comparisons of its packet and byte counts.
+ */
+import { COMPARISON } from "../model/names.ts";
+import type { CheckBase, CheckContext } from "./context.ts";
+import { firewallHost, locationOf } from "./context.ts";
+import { COMPARISON_HELP } from "./hints.ts";
+import type { Path } from "./locate.ts";
+import type { Comparison, ComparisonOp, CounterCheck, RuleSelector } from "./model.ts";
+import { schemas, TABLES } from "./schema.ts";
+import { familiesOf, truncate, unsafeWhat } from "./values.ts";
+
+const FIREWALL_TABLES = TABLES as readonly string[];
+const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,28}$/;
+
+/** `">= 1"`, `"== 0"` or a bare number (==). */
+function comparison(ctx: CheckBase, value: string | number, p: Path): Comparison | undefined {
+  if (typeof value === "number") return { op: "==", value, text: String(value) };
+  const m = COMPARISON.exec(value);
+  if (m) {
+    const n = Number(value.replace(/[^0-9]/g, ""));
+    if (Number.isSafeInteger(n)) return { op: (m[1] ?? "==") as ComparisonOp, value: n, text: value.trim() };
+    ctx.problem(p, `\`${truncate(value)}\`: the number is too large`, COMPARISON_HELP);
+    return undefined;
+  }
+  let hint = COMPARISON_HELP;
+  const op = /^\s*(=>|=<|=|<>|≥|≤)\s*[0-9]+\s*$/.exec(value)?.[1];
+  const fixes: Record<string, string> = { "=>": ">=", "=<": "<=", "=": "==", "<>": "!=", "≥": ">=", "≤": "<=" };
+  if (op !== undefined) hint = `did you mean \`${fixes[op]}\`? ${COMPARISON_HELP}`;
+  else if (/-\s*[0-9]/.test(value)) hint = `counts are never negative; ${COMPARISON_HELP}`;
+  ctx.problem(p, `invalid comparison \`${truncate(value)}\``, hint);
+  return undefined;
+}
+
+/** One `counters` item: a rule selector, a firewall host, and `packets` and/or `bytes`. */
+export function checkCounter(ctx: CheckContext, item: unknown, p: Path): CounterCheck | undefined {
+  const parsed = schemas.counterCheck.safeParse(item);
+  if (!parsed.success) return undefined;
+  const c = parsed.data;
+  let ok = true;
+  const selectors = [c.rule !== undefined ? "rule" : undefined, c.chain !== undefined || c.position !== undefined ? "chain" : undefined, c.comment !== undefined ? "comment" : undefined].filter(
+    (s): s is string => s !== undefined,
+  );
+  let selector: RuleSelector | undefined;
+  const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:`";
+  if (selectors.length === 0) {
+    ctx.problem(p, "a counter check needs a rule selector", selectorHint);
+    ok = false;
+  } else if (selectors.length > 1) {
+    ctx.problem([...p, selectors[1] === "chain" ? (c.chain !== undefined ? "chain" : "position") : (selectors[1] as string)], `a counter check selects one rule one way; this one has both \`${selectors[0]}\` and \`${selectors[1]}\``, selectorHint, { atKey: true });
+    ok = false;
+  } else if (c.rule !== undefined) {
+    const rule = c.rule.trim();
+    if (/[\0\n\r]/.test(rule)) {
+      ctx.problem([...p, "rule"], "a rule may not contain line breaks or NUL bytes", "write the rule on one line");
+      ok = false;
+    } else if (!/^-A\s+\S+/.test(rule)) {
+      ctx.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`)");
+      ok = false;
+    } else selector = { kind: "text", rule };
+    if (c.table !== undefined) {
+      ctx.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "select the rule by `chain` and `position` to name its table, or by `comment`", { atKey: true });
+      ok = false;
+    }
+  } else if (c.comment !== undefined) {
+    if (c.comment.trim() === "" || /[\0\n\r"]/.test(c.comment) || c.comment.length > 256) {
+      ctx.problem([...p, "comment"], `invalid rule comment \`${truncate(c.comment)}\``, "a comment selector is the text of `-m comment --comment`: one line, up to 256 characters, without double quotes");
+      ok = false;
+    } else selector = { kind: "comment", comment: c.comment };
+    if (c.table !== undefined) {
+      ctx.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "remove `table`; a comment selector finds the rule in any table", { atKey: true });
+      ok = false;
+    }
+  } else {
+    if (c.chain === undefined) {
+      ctx.problem([...p, "position"], "`position` needs a `chain`", "e.g. `{ chain: INPUT, position: 1 }`", { atKey: true });
+      ok = false;
+    } else if (c.position === undefined) {
+      ctx.problem([...p, "chain"], "`chain` needs a `position`", `e.g. \`{ chain: ${c.chain}, position: 1 }\``, { atKey: true });
+      ok = false;
+    } else if (!CHAIN.test(c.chain)) {
+      const unsafe = unsafeWhat(c.chain);
+      ctx.problem([...p, "chain"], unsafe ? `chain name contains ${unsafe}` : `invalid chain name \`${truncate(c.chain)}\``, "a chain name is up to 29 letters, digits, `_`, `.` or `-`, e.g. `INPUT`, `DOCKER-USER`");
+      ok = false;
+    } else {
+      selector = { kind: "position", table: c.table ?? "filter", chain: c.chain, position: c.position };
+    }
+  }
+  if (c.table !== undefined && !FIREWALL_TABLES.includes(c.table)) ok = false;
+  const host = firewallHost(ctx, c.host, [...p, "host"], p, "`- { host: HOST, rule: ..., packets: ... }`");
+  if (!host) ok = false;
+  if (c.packets === undefined && c.bytes === undefined) {
+    ctx.problem(p, "a counter check needs `packets` or `bytes` (or both)", "e.g. `packets: \">= 1\"`");
+    ok = false;
+  }
+  const packets = c.packets === undefined ? undefined : comparison(ctx, c.packets, [...p, "packets"]);
+  const bytes = c.bytes === undefined ? undefined : comparison(ctx, c.bytes, [...p, "bytes"]);
+  if ((c.packets !== undefined && !packets) || (c.bytes !== undefined && !bytes)) ok = false;
+  if (!ok || !selector || !host) return undefined;
+  return {
+    host,
+    families: familiesOf(c.family ?? "ipv4"),
+    selector,
+    ...(packets ? { packets } : {}),
+    ...(bytes ? { bytes } : {}),
+    location: locationOf(ctx, p),
+  };
+}
