@@ -13,7 +13,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { checkScenario } from "./check.ts";
-import type { CheckPlace } from "./check.ts";
+import type { CheckPlace, CheckResult } from "./check.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { fileDiagnostic, ScenarioError, toDiagnostics } from "./diagnostics.ts";
 import { InlineLocator } from "./locate.ts";
@@ -56,13 +56,13 @@ function unreadable(file: string, abs: string, f: ReadFailure): ScenarioError {
     case "not-utf8":
       return fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8");
     default:
-      // Path-safety failures: a scenario file is read without a root.
+      // Path-safety failures (outside a root): a scenario file is read without one, so never here.
       return fileDiagnostic(file, `cannot read the scenario file (${f.kind})`, "check the path");
   }
 }
 
 /** The diagnostics of a check, or the scenario. */
-function verdict(result: ReturnType<typeof checkScenario>, display: string, locator: CheckPlace["locator"], inline: boolean, before: readonly Diagnostic[] = []): Scenario {
+function verdict(result: CheckResult, display: string, locator: CheckPlace["locator"], inline: boolean, before: readonly Diagnostic[] = []): Scenario {
   const diagnostics = [...before, ...toDiagnostics(result.problems, display, locator, inline)].sort((a, b) => a.line - b.line || a.column - b.column);
   if (diagnostics.length > 0) throw new ScenarioError(diagnostics);
   if (!result.scenario) throw fileDiagnostic(display, "invalid scenario", "(no details: please report this)");

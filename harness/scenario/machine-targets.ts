@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { BlockList } from "node:net";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
 import type { Scenario, SourceLocation } from "./model.ts";
-import type { Diagnostic } from "./load.ts";
+import type { Diagnostic } from "./diagnostics.ts";
 import type { ProbeTarget } from "../model/types.ts";
 
 export type Interfaces = Readonly<Record<string, readonly NetworkInterfaceInfo[] | undefined>>;
