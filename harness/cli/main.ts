@@ -7,6 +7,7 @@ import { safeText } from "../report/text.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
 import { FAMILIES } from "../model/types.ts";
+import { DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout } from "../lab/limits.ts";
 import { runCleanup } from "./cleanup.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
@@ -52,9 +53,10 @@ export function buildProgram(): Command {
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
     .option("--labs <n>", "labs running at the same time (default: one per two cores)")
+    .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string }) => {
       const labs = opts.labs === undefined ? undefined : Number(opts.labs);
       if (labs !== undefined && (!Number.isInteger(labs) || labs < 1 || labs > 16)) throw new InputError(`--labs must be a whole number from 1 to 16, not \`${opts.labs}\``);
       if (opts.family !== undefined && opts.family !== "both" && !(FAMILIES as readonly string[]).includes(opts.family)) {
@@ -64,6 +66,7 @@ export function buildProgram(): Command {
       if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 30)) {
         throw new InputError(`--timeout must be a whole number of seconds from 1 to 30, not \`${opts.timeout}\``, { hint: "OpenBSD nc -w accepts whole seconds only" });
       }
+      const commandTimeout = opts.commandTimeout === undefined ? undefined : parseCommandTimeout(opts.commandTimeout);
       if (opts.shard !== undefined && !/^\d+\/\d+$/.test(opts.shard)) throw new InputError(`--shard must look like 1/3, not \`${opts.shard}\``);
       const code = await runScenarios(paths, {
         ...(opts.json ? { json: opts.json } : {}),
@@ -74,6 +77,7 @@ export function buildProgram(): Command {
         ...(opts.shard ? { shard: opts.shard } : {}),
         ...(labs ? { labs } : {}),
         ...(opts.early === false ? { decideEarly: false } : {}),
+        ...(commandTimeout ? { commandTimeout } : {}),
       }, consoleProgress());
       process.exitCode = code;
     });

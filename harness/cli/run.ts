@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean;
+  /** Limit for one in-container command in seconds (`--command-timeout`). */
+  readonly commandTimeout?: number;
 }
 
 export interface RunOutcome {
@@ -94,6 +96,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(filter ? { filter } : {}),
       ...(options.labs ? { labs: options.labs } : {}),
       ...(options.decideEarly === false ? { decideEarly: false } : {}),
+      ...(options.commandTimeout ? { commandTimeoutSeconds: options.commandTimeout } : {}),
     });
   } finally {
     await removeRun(docker, runId).catch(() => undefined);

@@ -5,13 +5,17 @@ const bytes = (s: string) => Buffer.from(s, "utf8");
 
 describe("agent requests", () => {
   test.each([
-    { argv: ["true"], stdin: "", wire: "7 0 4\ntrue" },
-    { argv: ["sh", "-c", 'echo "$1"; exit 3', "x", "a b;c|d"], stdin: "", wire: '7 0 2 2 17 1 7\nsh-cecho "$1"; exit 3xa b;c|d' },
-    { argv: ["cat"], stdin: "line 1\nline 2", wire: "7 13 3\ncatline 1\nline 2" },
-    { argv: ["echo", ""], stdin: "", wire: "7 0 4 0\necho" },
-    { argv: ["printf", "%s", "ü→\n"], stdin: "", wire: "7 0 6 2 6\nprintf%sü→\n" },
-  ])("$argv is sent as counted bytes", ({ argv, stdin, wire }) => {
-    expect(encodeRequest(7, argv, stdin).toString("utf8")).toBe(wire);
+    { argv: ["true"], stdin: "", limit: 60, wire: "7 60 0 4\ntrue" },
+    { argv: ["sh", "-c", 'echo "$1"; exit 3', "x", "a b;c|d"], stdin: "", limit: 2, wire: '7 2 0 2 2 17 1 7\nsh-cecho "$1"; exit 3xa b;c|d' },
+    { argv: ["cat"], stdin: "line 1\nline 2", limit: 60, wire: "7 60 13 3\ncatline 1\nline 2" },
+    { argv: ["echo", ""], stdin: "", limit: 0, wire: "7 0 0 4 0\necho" },
+    { argv: ["printf", "%s", "ü→\n"], stdin: "", limit: 3600, wire: "7 3600 0 6 2 6\nprintf%sü→\n" },
+  ])("$argv with limit $limit is sent as counted bytes", ({ argv, stdin, limit, wire }) => {
+    expect(encodeRequest(7, argv, stdin, limit).toString("utf8")).toBe(wire);
+  });
+
+  test.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("refuses the time limit %s", (limit) => {
+    expect(() => encodeRequest(1, ["true"], "", limit)).toThrow(/time limit/);
   });
 
   test.each([
@@ -25,20 +29,24 @@ describe("agent requests", () => {
 
 describe("agent replies", () => {
   test.each([
-    { wire: "3 0 4 0\nout\n", reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "" }, rest: "" },
-    { wire: "12 127 0 14\nnc: not found\nNEXT", reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n" }, rest: "NEXT" },
-    { wire: "1 1 3 2\nü ab", reply: { id: 1, exitCode: 1, stdout: "ü ", stderr: "ab" }, rest: "" },
+    { wire: "3 0 4 0 0\nout\n", reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "", timedOut: false }, rest: "" },
+    { wire: "12 127 0 14 0\nnc: not found\nNEXT", reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n", timedOut: false }, rest: "NEXT" },
+    { wire: "1 1 3 2 0\nü ab", reply: { id: 1, exitCode: 1, stdout: "ü ", stderr: "ab", timedOut: false }, rest: "" },
+    { wire: "5 124 5 0 1\nstart", reply: { id: 5, exitCode: 124, stdout: "start", stderr: "", timedOut: true }, rest: "" },
+    { wire: "6 137 0 0 1\n", reply: { id: 6, exitCode: 137, stdout: "", stderr: "", timedOut: true }, rest: "" },
+    // A command that exits 124 by itself before its limit did not time out.
+    { wire: "7 124 0 0 0\n", reply: { id: 7, exitCode: 124, stdout: "", stderr: "", timedOut: false }, rest: "" },
   ])("takes $wire", ({ wire, reply, rest }) => {
     const taken = takeReply(bytes(wire));
     expect(taken?.reply).toEqual(reply);
     expect(taken?.rest.toString("utf8")).toBe(rest);
   });
 
-  test.each(["", "3 0 4 0", "3 0 4 0\nou"])("waits for the rest of %j", (wire) => {
+  test.each(["", "3 0 4 0 0", "3 0 4 0 0\nou"])("waits for the rest of %j", (wire) => {
     expect(takeReply(bytes(wire))).toBeUndefined();
   });
 
-  test.each(["hello\n", "1 x 0 0\n", "1 0 0\n"])("refuses %j", (wire) => {
+  test.each(["hello\n", "1 x 0 0 0\n", "1 0 0\n", "1 0 0 0\n", "1 0 0 0 2\n"])("refuses %j", (wire) => {
     expect(() => takeReply(bytes(wire))).toThrow(/not an agent reply/);
   });
 });

@@ -19,22 +19,29 @@ export interface AgentReply {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The command ran into its time limit and was killed (with its process group). */
+  readonly timedOut: boolean;
 }
 
-/** `<id> <stdin bytes> <arg bytes>…\n` followed by the arguments' bytes and stdin's. */
-export function encodeRequest(id: number, argv: readonly string[], stdin = ""): Buffer {
+/**
+ * `<id> <limit s> <stdin bytes> <arg bytes>…\n` followed by the arguments' bytes
+ * and stdin's. A limit above 0 runs the command under `timeout -k 1 <limit>`
+ * in the host; 0 runs it directly (bounded only by the harness's guard timer).
+ */
+export function encodeRequest(id: number, argv: readonly string[], stdin = "", limitSeconds = 0): Buffer {
   if (argv.length === 0) throw new RangeError("an agent request needs a command");
+  if (!Number.isInteger(limitSeconds) || limitSeconds < 0) throw new RangeError(`an agent request's time limit must be a whole number of seconds, not ${limitSeconds}`);
   const words = argv.map((word) => {
     if (word.includes("\0")) throw new RangeError(`a command word cannot contain NUL: ${JSON.stringify(word)}`);
     return Buffer.from(word, "utf8");
   });
   const input = Buffer.from(stdin, "utf8");
   if (input.includes(0)) throw new RangeError("stdin for an agent command cannot contain NUL");
-  return Buffer.concat([Buffer.from(`${id} ${input.length} ${words.map((w) => w.length).join(" ")}\n`), ...words, input]);
+  return Buffer.concat([Buffer.from(`${id} ${limitSeconds} ${input.length} ${words.map((w) => w.length).join(" ")}\n`), ...words, input]);
 }
 
 /**
- * Takes one reply off the front of `buffer`: `<id> <exit> <stdout bytes> <stderr bytes>\n`
+ * Takes one reply off the front of `buffer`: `<id> <exit> <stdout bytes> <stderr bytes> <timed out 0|1>\n`
  * then the bytes. Returns undefined while the reply is incomplete; throws on a
  * header that is not a reply.
  */
@@ -45,7 +52,7 @@ export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } |
     return undefined;
   }
   const header = buffer.subarray(0, nl).toString("utf8");
-  const m = /^(\d+) (\d+) (\d+) (\d+)$/.exec(header);
+  const m = /^(\d+) (\d+) (\d+) (\d+) ([01])$/.exec(header);
   if (!m) throw new RangeError(`not an agent reply: ${JSON.stringify(header.slice(0, 80))}`);
   const outLen = Number(m[3]);
   const errLen = Number(m[4]);
@@ -53,7 +60,14 @@ export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } |
   if (buffer.length < end) return undefined;
   const stdout = buffer.subarray(nl + 1, nl + 1 + outLen).toString("utf8");
   const stderr = buffer.subarray(nl + 1 + outLen, end).toString("utf8");
-  return { reply: { id: Number(m[1]), exitCode: Number(m[2]), stdout, stderr }, rest: buffer.subarray(end) };
+  return { reply: { id: Number(m[1]), exitCode: Number(m[2]), stdout, stderr, timedOut: m[5] === "1" }, rest: buffer.subarray(end) };
+}
+
+export interface AgentLimits {
+  /** Passed to the agent: the command's own limit in the host (0: none). */
+  readonly limitSeconds: number;
+  /** The harness's own limit on the reply (beyond the command's, for a stuck agent). */
+  readonly guardMs: number;
 }
 
 interface Pending {
@@ -97,18 +111,30 @@ export class Agent {
     return this.#closed !== undefined;
   }
 
-  run(argv: readonly string[], stdin = ""): Promise<AgentReply> {
+  /**
+   * Runs one command. If no reply comes within `guardMs` (the agent itself is
+   * stuck), this channel is closed for good and the command fails with LabError.
+   */
+  run(argv: readonly string[], stdin: string, limits: AgentLimits): Promise<AgentReply> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
-    const line = encodeRequest(id, argv, stdin);
+    const line = encodeRequest(id, argv, stdin, limits.limitSeconds);
     return new Promise<AgentReply>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      const guard = setTimeout(() => {
+        this.close(new LabError(`no answer from the command channel to ${this.#host} within ${Math.round(limits.guardMs / 1000)} s; the channel was dropped`));
+      }, limits.guardMs);
+      guard.unref();
+      const done = <T>(settle: (value: T) => void) => (value: T) => {
+        clearTimeout(guard);
+        settle(value);
+      };
+      this.#pending.set(id, { resolve: done(resolve), reject: done(reject) });
       this.#stream.write(line);
     });
   }
 
-  close(): void {
-    this.#close(new LabError(`the command channel to ${this.#host} was closed`));
+  close(reason = new LabError(`the command channel to ${this.#host} was closed`)): void {
+    this.#close(reason);
     this.#stream.end();
     this.#stream.destroy();
   }
@@ -157,10 +183,10 @@ export class AgentPool {
     this.#max = max;
   }
 
-  async run(argv: readonly string[], stdin = ""): Promise<AgentReply> {
+  async run(argv: readonly string[], stdin: string, limits: AgentLimits): Promise<AgentReply> {
     const agent = await this.#acquire();
     try {
-      return await agent.run(argv, stdin);
+      return await agent.run(argv, stdin, limits);
     } finally {
       this.#release(agent);
     }

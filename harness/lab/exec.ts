@@ -11,6 +11,13 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Data written to the command's stdin. */
   readonly stdin?: string;
+  /** This command's time limit in seconds (default: the host's command timeout). */
+  readonly timeoutSeconds?: number;
+  /**
+   * fwspec's own short hot-path command (probe control, counter reads): no
+   * `timeout` process in the host; the harness's guard timer still bounds it.
+   */
+  readonly light?: boolean;
 }
 
 /** Something commands can run in: a started lab host. */

@@ -15,9 +15,10 @@ import { HOST_NAME as NAME } from "../model/names.ts";
 import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
-import { AgentPool } from "./agent.ts";
+import { AgentPool, type AgentReply } from "./agent.ts";
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import { type CommandTarget, type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
+import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, timedOutError } from "./limits.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 
 export const RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
@@ -49,6 +50,8 @@ export interface LabOptions {
   /** Live labs are registered here so a signal handler can dispose them. */
   readonly registry?: LabRegistry;
   readonly progress?: Progress;
+  /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
+  readonly commandTimeoutSeconds?: number;
 }
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
@@ -102,10 +105,13 @@ export class StartedHost implements CommandTarget {
   readonly #docker: Dockerode;
   /** Commands go through fwspec-agent processes in the container (one exec each, reused). */
   readonly agents: AgentPool;
+  /** Every command's limit unless it names its own (see limits.ts). */
+  readonly commandTimeoutSeconds: number;
   #isolationChecked = false;
 
-  constructor(spec: HostSpec, container: StartedTestContainer, addresses: NetworkAddresses, docker: Dockerode) {
+  constructor(spec: HostSpec, container: StartedTestContainer, addresses: NetworkAddresses, docker: Dockerode, commandTimeoutSeconds = DEFAULT_COMMAND_TIMEOUT_SECONDS) {
     this.spec = spec;
+    this.commandTimeoutSeconds = commandTimeoutSeconds;
     this.#container = container;
     this.containerName = container.getName().replace(/^\//, "");
     this.#networkAddresses = addresses;
@@ -155,13 +161,23 @@ export class StartedHost implements CommandTarget {
     return family === "ipv4" ? "127.0.0.1" : "::1";
   }
 
-  /** Runs a command; a failure to run it at all (container gone) throws LabError. A non-zero exit is data. */
+  /**
+   * Runs a command; a failure to run it at all (container gone) throws LabError,
+   * one that runs into its time limit a CommandError. A non-zero exit is data.
+   */
   async exec(command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const { timedOut, limitSeconds, ...r } = await this.#exec(command, options);
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
+    return r;
+  }
+
+  async #exec(command: readonly string[], options: ExecOptions): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
     const started = performance.now();
+    const limits = commandLimits(this.commandTimeoutSeconds, options);
     try {
-      const r = await this.agents.run(command, options.stdin);
-      if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}\n`);
-      return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started) };
+      const r = await this.agents.run(command, options.stdin ?? "", limits);
+      if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
+      return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };
     } catch (error) {
       throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
     }
@@ -191,7 +207,8 @@ export class StartedHost implements CommandTarget {
    */
   async runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
     const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }; shift; exec "$@"`;
-    const r = await this.exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
+    const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
     if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {
       throw new CommandError(`writing ${target} failed on ${this.name}`, { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
     }
@@ -432,7 +449,7 @@ export class Lab {
       const map = new Map<string, StartedHost>();
       for (const [spec, c] of containers) {
         const info = await docker.getContainer(c.getId()).inspect();
-        map.set(spec.name, new StartedHost(spec, c, addressesOf(info, networks, spec.name), docker));
+        map.set(spec.name, new StartedHost(spec, c, addressesOf(info, networks, spec.name), docker, this.#options.commandTimeoutSeconds));
       }
       const lab = new StartedLab(name, runId, networks, map, docker, progress, this.#options.registry);
       try {

@@ -55,7 +55,7 @@ export async function runProbeFrom(from: StartedHost, address: string, spec: Pro
   const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
   const repro = from.repro(command.argv);
   try {
-    const r = await from.exec(command.argv);
+    const r = await from.exec(command.argv, { light: true, timeoutSeconds: toolLimit(spec) });
     return resultOf(spec, address, command, repro, r, r.durationMs);
   } catch (error) {
     return failed(spec, address, command.argv, repro, error);
@@ -70,6 +70,11 @@ export async function runProbe(lab: StartedLab, spec: ProbeSpec): Promise<ProbeR
     return failed(spec, "", [], "", error);
   }
   return runProbeFrom(lab.host(spec.from), address, spec);
+}
+
+/** The probe tool ends by its own timeout; the harness gives up on it a little later (see limits.ts). */
+function toolLimit(spec: ProbeSpec): number {
+  return spec.timeoutSeconds + 5;
 }
 
 /** fwspec-probe's own exit statuses (docker/fwspec-probe). */
@@ -122,7 +127,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
   const tcp = spec.protocol === "tcp" || spec.protocol === "http";
   let first;
   try {
-    first = await from.exec(["fwspec-probe", "start", id, String(Math.round(graceMs)), ...command.argv]);
+    first = await from.exec(["fwspec-probe", "start", id, String(Math.round(graceMs)), ...command.argv], { light: true });
   } catch (error) {
     return { ended: failed(spec, address, command.argv, repro, error) };
   }
@@ -130,7 +135,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
     return { ended: resultOf(spec, address, command, repro, first, elapsed()) };
   }
   // A probe whose answer can no longer be read must not run on into later probes' windows.
-  const abandon = () => from.exec(["fwspec-probe", "stop", id]).then(() => undefined, () => undefined);
+  const abandon = () => from.exec(["fwspec-probe", "stop", id], { light: true }).then(() => undefined, () => undefined);
   return {
     pending: {
       spec,
@@ -139,7 +144,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
       argv: command.argv,
       async stop() {
         try {
-          const r = await from.exec(["fwspec-probe", "stop", id, ...(tcp ? ["tcp", address, String(spec.port)] : [])]);
+          const r = await from.exec(["fwspec-probe", "stop", id, ...(tcp ? ["tcp", address, String(spec.port)] : [])], { light: true });
           if (r.exitCode === STOPPED && r.stdout.trim() === "fwspec-probe: stopped") return { stopped: true, stderr: r.stderr, durationMs: elapsed() };
           if (r.exitCode === UNSTOPPABLE) return failed(spec, address, command.argv, repro, new LabError(r.stderr.trim()));
           return resultOf(spec, address, command, repro, r, elapsed());
@@ -150,7 +155,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
       },
       async poll(ms: number) {
         try {
-          const r = await from.exec(["fwspec-probe", "wait", id, String(Math.max(0, Math.round(ms)))]);
+          const r = await from.exec(["fwspec-probe", "wait", id, String(Math.max(0, Math.round(ms)))], { light: true });
           if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") return undefined;
           return resultOf(spec, address, command, repro, r, elapsed());
         } catch (error) {
@@ -161,7 +166,7 @@ export async function startProbe(from: StartedHost, address: string, spec: Probe
       elapsed,
       async wait() {
         try {
-          return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id]), elapsed());
+          return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id], { light: true, timeoutSeconds: toolLimit(spec) }), elapsed());
         } catch (error) {
           await abandon();
           return failed(spec, address, command.argv, repro, error);

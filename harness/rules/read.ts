@@ -38,7 +38,7 @@ export function hostRulesFrom(saved: Readonly<Record<Family, string>>): HostRule
 
 /** One family's rules with counters. */
 export async function readFamilySave(host: StartedHost, family: Family): Promise<string> {
-  return (await host.run([SAVE[family], "-c"], `reading the ${family} rules and counters`)).stdout;
+  return (await host.run([SAVE[family], "-c"], `reading the ${family} rules and counters`, { light: true })).stdout;
 }
 
 export async function readFamilyCounters(host: StartedHost, family: Family): Promise<SavedRuleset> {

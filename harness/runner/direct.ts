@@ -32,6 +32,8 @@ export interface DirectRunOptions {
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean;
+  /** Limit for one in-container command in seconds (default 60). */
+  readonly commandTimeoutSeconds?: number;
 }
 
 function header(s: Scenario) {
@@ -63,6 +65,7 @@ export async function runScenarioSet(scenarios: readonly Scenario[], options: Di
     ...(options.families ? { families: options.families } : {}),
     ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
+    ...(options.commandTimeoutSeconds ? { commandTimeoutSeconds: options.commandTimeoutSeconds } : {}),
   };
 
   /** true: ran; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */

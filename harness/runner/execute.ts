@@ -9,6 +9,7 @@ import type { Family } from "../model/types.ts";
 import { type ApplyStep, type HoldStep, probeFamilies, type RebootStep, type RunStep, type Scenario } from "../scenario/model.ts";
 import type { FwspecRecord, StepRecord } from "./meta.ts";
 import { counterRecord, counterTitle, expectationRecord, expectationTitle, stepTitle } from "./records.ts";
+import { boundedTest } from "./safe-regex.ts";
 import { errorMessage, type ScenarioSession } from "./session.ts";
 
 export interface ExecuteOptions {
@@ -32,7 +33,7 @@ export function selectedChecks(scenario: Scenario, options: ExecuteOptions): num
 }
 
 function keeps(options: ExecuteOptions, scenario: Scenario, title: string): boolean {
-  return !options.filter || options.filter.test(`${scenario.name} ${title}`);
+  return !options.filter || boundedTest(options.filter.source, options.filter.flags, `${scenario.name} ${title}`);
 }
 
 export async function executeScenario(session: ScenarioSession, options: ExecuteOptions = {}): Promise<FwspecRecord[]> {

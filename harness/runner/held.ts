@@ -56,7 +56,7 @@ export async function checkHeld(held: HeldConnection, timeoutSeconds: number): P
   const argv = ["sh", "-c", CHECK_SCRIPT, "held-check", held.dir, newNonce(), String(timeoutSeconds * 10)];
   const command = held.from.repro(argv);
   try {
-    const r = await held.from.exec(argv);
+    const r = await held.from.exec(argv, { timeoutSeconds: timeoutSeconds + 10 });
     const evidence = { command, argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs };
     if (r.exitCode === 0) return { verdict: "open", reason: "the held connection echoed a fresh nonce", evidence };
     if (r.exitCode === 4) return { verdict: "dropped", reason: `the held connection passed no data within ${timeoutSeconds} s`, evidence };

@@ -20,6 +20,7 @@ import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import { type ApplyStep, type CounterCheck, type Expectation, type HoldStep, probeFamilies, type RunStep, type Scenario } from "../scenario/model.ts";
 import { type CellStatus, compare, explainMismatch, judgeVerdict } from "./evaluate.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
+import { boundedTest } from "./safe-regex.ts";
 import type { SharedLab } from "./shared-lab.ts";
 import type { ExecResult } from "../lab/exec.ts";
 
@@ -50,7 +51,7 @@ export function judgeRun(step: RunStep, result: Pick<ExecResult, "exitCode" | "s
   }
   for (const c of step.contains) if (!text.includes(c)) problems.push(`output does not contain ${JSON.stringify(c)}`);
   for (const c of step.excludes) if (text.includes(c)) problems.push(`output contains ${JSON.stringify(c)}`);
-  for (const m of step.matches) if (!new RegExp(m, "m").test(text)) problems.push(`output does not match /${m}/m`);
+  for (const m of step.matches) if (!boundedTest(m, "m", text)) problems.push(`output does not match /${m}/m`);
   return problems;
 }
 
@@ -106,6 +107,8 @@ export interface SessionOptions {
   readonly timeoutSeconds?: number;
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
   readonly decideEarly?: boolean;
+  /** Limit for one in-container command in seconds (`fwspec run --command-timeout`). */
+  readonly commandTimeoutSeconds?: number;
   /** A lab shared with other scenarios of the same topology: reset before use, not disposed by this session. */
   readonly sharedLab?: SharedLab;
 }
@@ -170,6 +173,7 @@ export class ScenarioSession implements AsyncDisposable {
       image: o.image,
       ...(o.runId ? { runId: o.runId } : {}),
       ...(o.registry ? { registry: o.registry } : {}),
+      ...(o.commandTimeoutSeconds ? { commandTimeoutSeconds: o.commandTimeoutSeconds } : {}),
       progress: this.progress,
     }).start();
     this.listenerProofs = await proveListeners(this.#lab, this.progress);

@@ -74,6 +74,7 @@ export interface SharedLabOptions {
   readonly runId: string;
   readonly registry?: LabRegistry;
   readonly progress?: Progress;
+  readonly commandTimeoutSeconds?: number;
 }
 
 export class SharedLab implements AsyncDisposable {
@@ -104,6 +105,7 @@ export class SharedLab implements AsyncDisposable {
       image: options.image,
       runId: options.runId,
       ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.commandTimeoutSeconds ? { commandTimeoutSeconds: options.commandTimeoutSeconds } : {}),
       progress,
     }).start();
     try {

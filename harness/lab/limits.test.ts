@@ -1,0 +1,37 @@
+import { describe, expect, test } from "vitest";
+import { CommandError, InputError } from "../errors.ts";
+import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout, timedOutError } from "./limits.ts";
+
+describe("command limits", () => {
+  test.each([
+    { host: 60, options: {}, limits: { limitSeconds: 60, guardMs: 70_000 } },
+    { host: 2, options: {}, limits: { limitSeconds: 2, guardMs: 12_000 } },
+    { host: 2, options: { timeoutSeconds: 35 }, limits: { limitSeconds: 35, guardMs: 45_000 } },
+    { host: 60, options: { light: true }, limits: { limitSeconds: 0, guardMs: 70_000 } },
+    { host: 2, options: { light: true, timeoutSeconds: 8 }, limits: { limitSeconds: 0, guardMs: 18_000 } },
+  ])("host $host, $options", ({ host, options, limits }) => {
+    expect(commandLimits(host, options)).toEqual(limits);
+  });
+
+  test("a timed-out command names itself, the host, the limit and the option", () => {
+    const e = timedOutError("fw", ["sh", "-e", "/tmp/fwspec/fw-1.sh"], 2, { exitCode: 124, stdout: "started\n", stderr: "" });
+    expect(e).toBeInstanceOf(CommandError);
+    expect(e.message).toBe("`sh -e /tmp/fwspec/fw-1.sh` did not finish within 2 s on fw; it was killed with everything it started");
+    expect(e.report()).toMatch(/on fw: sh -e \/tmp\/fwspec\/fw-1\.sh[\s\S]*started[\s\S]*hint: .*--command-timeout <seconds>/);
+  });
+});
+
+describe("--command-timeout", () => {
+  test.each([["1", 1], ["60", 60], [" 300 ", 300], ["86400", 86_400]])("%j is %d s", (text, n) => {
+    expect(parseCommandTimeout(text)).toBe(n);
+  });
+
+  test.each(["0", "-5", "1.5", "", "ten", "1e3", "0x10", "86401", "99999999999999999999"])("refuses %j", (text) => {
+    expect(() => parseCommandTimeout(text)).toThrow(InputError);
+    expect(() => parseCommandTimeout(text)).toThrow(/--command-timeout must be a whole number of seconds from 1 to 86400/);
+  });
+
+  test("the default is generous but bounded", () => {
+    expect(DEFAULT_COMMAND_TIMEOUT_SECONDS).toBe(60);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Every in-container command is bounded: an apply script or a `run` step that
+ * hangs is killed (with the processes it started) after the command timeout,
+ * its step is an error naming the command, the host, the limit and the option,
+ * and the run goes on.
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, inject, it } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import { defineScenario } from "../scenario/load.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { runScenarioSet } from "./direct.ts";
+import { executeScenario } from "./execute.ts";
+import type { StepRecord } from "./meta.ts";
+import { ScenarioSession } from "./session.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const LIMIT = 2;
+
+const hangingApply = defineScenario(
+  {
+    name: "hanging apply script",
+    description: "the apply script waits for a sleep that never ends",
+    hosts: { fw: { firewall: true, listen: ["tcp/8080"] }, client: {} },
+    steps: [{ apply: { host: "fw", script: "testdata/hangs.sh" } }, { expect: ["client -> fw:8080 open"] }],
+  },
+  { baseDir: HERE },
+);
+
+const hangingRun = defineScenario({
+  name: "hanging run step",
+  description: "a run step's command never ends",
+  hosts: { fw: { firewall: true } },
+  steps: [{ run: { host: "fw", command: ["sh", "-c", "echo started; sleep 3600; echo never"] } }, { run: { host: "fw", command: "true" } }],
+});
+
+const fine = defineScenario({
+  name: "after the hangs",
+  description: "a scenario after the hanging ones runs as usual",
+  hosts: { fw: { firewall: true } },
+  steps: [{ run: { host: "fw", command: "iptables -S INPUT", contains: "-P INPUT ACCEPT" } }],
+});
+
+/** Processes in the host still running `sleep 3600` (zombies waiting to be reaped do not count). */
+async function sleepers(session: ScenarioSession): Promise<string[]> {
+  const r = await session.lab.host("fw").exec(["ps", "-eo", "stat=,args="]);
+  return r.stdout.split("\n").filter((l) => l.includes("sleep 3600") && !/^\s*Z/.test(l));
+}
+
+async function runWithLimit(scenario: Scenario) {
+  await using session = new ScenarioSession(scenario, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), commandTimeoutSeconds: LIMIT });
+  await session.start();
+  const records = (await executeScenario(session)) as StepRecord[];
+  return { records, left: await sleepers(session) };
+}
+
+describe("command timeout", () => {
+  it("kills a hanging apply script and everything it started; the step is an error naming it", async () => {
+    const { records, left } = await runWithLimit(hangingApply);
+    expect(records[0]!.status).toBe("error");
+    expect(records[0]!.message).toMatch(/`sh -e \/tmp\/fwspec\/fw-[0-9a-f]+\.sh` did not finish within 2 s on fw/);
+    expect(records[0]!.message).toMatch(/waiting for something that never comes/);
+    expect(records[0]!.message).toMatch(/--command-timeout <seconds>/);
+    expect(records.slice(1).map((r) => r.status)).toEqual(["error", "error"]);
+    expect(records[1]!.message).toMatch(/^not run: step 1 \(apply/);
+    expect(left).toEqual([]);
+  });
+
+  it("kills a hanging run step command; the step is an error naming it", async () => {
+    const { records, left } = await runWithLimit(hangingRun);
+    expect(records[0]!.status).toBe("error");
+    expect(records[0]!.message).toMatch(/^`sh -c echo started; sleep 3600; echo never` did not finish within 2 s on fw/);
+    expect(records[0]!.message).toMatch(/--command-timeout <seconds>/);
+    expect(records[1]!.message).toMatch(/^not run: step 1 \(run/);
+    expect(left).toEqual([]);
+  });
+
+  it("lets the run go on to the next scenario and end", async () => {
+    const reports = await runScenarioSet([hangingApply, hangingRun, fine], {
+      docker: await connectEngine(),
+      image: inject("fwspecImage"),
+      runId: inject("fwspecRunId"),
+      commandTimeoutSeconds: LIMIT,
+    });
+    expect(reports.map((r) => [r.name, r.status])).toEqual([
+      ["hanging apply script", "error"],
+      ["hanging run step", "error"],
+      ["after the hangs", "passed"],
+    ]);
+  });
+});
