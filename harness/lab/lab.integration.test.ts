@@ -206,7 +206,8 @@ describe("reset to the boot ruleset", () => {
 
 describe("a probe stopped early (fwspec-probe stop)", () => {
   const spec = (port: number, family: Family, protocol: Protocol = "tcp") => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds: 2 }) as const;
-  const tools = async () => (await lab.host("remote").exec(["sh", "-c", "ps -eo args= | grep -E '^(timeout|nc|socat) ' || true"])).stdout.trim();
+  // light: this check itself must not run under a `timeout` process (it would see itself).
+  const tools = async () => (await lab.host("remote").exec(["sh", "-c", "ps -eo args= | grep -E '^(timeout|nc|socat) ' || true"], { light: true })).stdout.trim();
 
   it.each([
     ["tcp", 8080, "ipv4"],
