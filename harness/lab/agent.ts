@@ -121,7 +121,7 @@ export class Agent {
     const line = encodeRequest(id, argv, stdin, limits.limitSeconds);
     return new Promise<AgentReply>((resolve, reject) => {
       const guard = setTimeout(() => {
-        this.close(new LabError(`no answer from the command channel to ${this.#host} within ${Math.round(limits.guardMs / 1000)} s; the channel was dropped`));
+        this.close(new LabError(`no answer from the command channel to ${this.#host} within ${limits.guardMs / 1000} s; the channel was dropped`));
       }, limits.guardMs);
       guard.unref();
       const done = <T>(settle: (value: T) => void) => (value: T) => {
