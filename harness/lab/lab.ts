@@ -233,7 +233,7 @@ export class StartedHost implements CommandTarget {
     } catch {
       own = undefined; // not Linux, or no /proc: the engine is elsewhere, its namespaces are not ours
     }
-    const theirs = (await this.run(["readlink", "/proc/1/ns/net"], "reading the network namespace")).stdout.trim();
+    const theirs = (await this.run(["readlink", "/proc/1/ns/net"], "reading the network namespace", { light: true })).stdout.trim();
     if (own !== undefined && theirs === own) {
       throw new LabError(`${this.name} shares this machine's network namespace (${own}); fwspec refuses to apply rules there`);
     }
@@ -494,7 +494,7 @@ async function prepareHosts(lab: StartedLab, progress: Progress, which: readonly
       limit(() =>
         pRetry(
           async () => {
-            const r = await h.exec(["ip", "-6", "-o", "addr", "show", "scope", "global", "tentative"]);
+            const r = await h.exec(["ip", "-6", "-o", "addr", "show", "scope", "global", "tentative"], { light: true });
             if (r.exitCode !== 0 || r.stdout.trim() !== "") throw new LabError(`${h.name}: IPv6 address still tentative`);
           },
           { retries: 20, minTimeout: 50, maxTimeout: 200, maxRetryTime: 10_000 },
@@ -521,7 +521,7 @@ async function awaitBoot(host: StartedHost): Promise<void> {
   await pRetry(
     async () => {
       tries++;
-      const r = await host.exec(["test", "-e", READY_FILE]);
+      const r = await host.exec(["test", "-e", READY_FILE], { light: true });
       if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker logs ${host.containerName}` });
     },
     { retries: 60, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
