@@ -1,0 +1,74 @@
+/**
+ * What the layers above the lab see of it: hosts that run commands, a lab that
+ * maps names to hosts and addresses, and a provider that starts labs. Pure
+ * types — the Docker implementation (lab.ts and friends) and the in-memory
+ * fake used by runner unit tests both implement them; nothing above lab/
+ * needs to know which.
+ */
+import type { Family, HostSpec } from "../model/types.ts";
+import type { Progress } from "../progress.ts";
+import type { CommandTarget, ExecOptions, ExecResult } from "./exec.ts";
+
+export interface HostAddresses {
+  readonly ipv4: string;
+  readonly ipv6: string;
+}
+
+/** Addresses of a host on each of its networks, in the host's network order. */
+export type NetworkAddresses = ReadonlyMap<string, HostAddresses>;
+
+/** A running lab host: commands as argument arrays, results as data. */
+export interface LabHost extends CommandTarget {
+  readonly spec: HostSpec;
+  /** Addresses on the host's first (home) network. */
+  readonly addresses: HostAddresses;
+  /** The lab-level network names this host is attached to. */
+  readonly networks: readonly string[];
+  addressOn(network: string, family: Family): string | undefined;
+  loopback(family: Family): string;
+  /** Runs a command that must succeed; otherwise a CommandError with its output. */
+  run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Writes `content` to `target` in the host and runs `command` right after. */
+  runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult>;
+  /** Writes a file inside the host (mode 0755). */
+  copyFile(content: string, target: string): Promise<void>;
+  /** The command as a person can paste it to run it in this host. */
+  repro(command: readonly string[]): string;
+  /** Refuses (throws) when the host shares the machine's network namespace, runs privileged or on the host network. */
+  assertIsolated(): Promise<void>;
+}
+
+/** A lab network as the layers above see it. */
+export interface LabNetworkInfo {
+  /** The scenario's name for it (lan, dmz). */
+  readonly name: string;
+  readonly ipv4Subnet: string;
+  readonly ipv6Subnet: string;
+}
+
+/** A started lab: disposing it removes everything it started. */
+export interface RunningLab extends AsyncDisposable {
+  readonly name: string;
+  readonly hosts: ReadonlyMap<string, LabHost>;
+  readonly networks: ReadonlyMap<string, LabNetworkInfo>;
+  host(name: string): LabHost;
+  /** The address `to` is reached at from `from`: on a network they share, else on the target's home network. */
+  addressFor(from: LabHost, to: LabHost, family: Family): string;
+  /** Restarts a host as a reboot (fresh network namespace, boot script again), then waits until it is ready. */
+  reboot(name: string): Promise<void>;
+}
+
+/** What a lab is made of: everything a provider needs to start one. */
+export interface LabSpec {
+  /** Short name, part of resource names. */
+  readonly name: string;
+  readonly hosts: readonly HostSpec[];
+  /** Network names; hosts list theirs in HostSpec.networks. Default: one network. */
+  readonly networks?: readonly string[];
+  readonly progress?: Progress;
+}
+
+/** Starts labs. The runner is given one; it never sees Docker. */
+export interface LabProvider {
+  start(spec: LabSpec): Promise<RunningLab>;
+}
