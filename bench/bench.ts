@@ -16,7 +16,7 @@ import { execa } from "execa";
 import { connectEngine } from "../harness/env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../harness/env/images.ts";
 import { subnetForSlot, pickSlot } from "../harness/lab/addresses.ts";
-import { takenSlots } from "../harness/lab/lab.ts";
+import { takenSlots } from "../harness/lab/network.ts";
 import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
 import { runScenariosWithReport } from "../harness/cli/run.ts";
 import { silentProgress } from "../harness/progress.ts";

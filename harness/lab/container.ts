@@ -1,0 +1,66 @@
+/**
+ * One lab host's container (testcontainers): the lab image with the host's
+ * name, environment for the boot script, capabilities and kernel settings;
+ * the process-wide container runtime preparation; removing containers.
+ */
+import type Dockerode from "dockerode";
+import { GenericContainer, getContainerRuntimeClient, getReaper } from "testcontainers";
+import { imageExists } from "../env/images.ts";
+import type { HostSpec } from "../model/types.ts";
+
+export const RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
+/** fwspec-boot creates it once rules are restored and listeners started. */
+export const READY_FILE = "/run/fwspec-ready";
+
+/** Kernel settings of every lab host (per network namespace, so harmless to the machine). */
+export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
+  // Without these, REJECT answers turn into timeouts after a few probes.
+  "net.ipv4.icmp_ratelimit": "0",
+  "net.ipv6.icmp.ratelimit": "0",
+  // New IPv6 addresses usable at once (no tentative DAD state).
+  "net.ipv6.conf.all.accept_dad": "0",
+  "net.ipv6.conf.default.accept_dad": "0",
+  "net.ipv6.conf.all.disable_ipv6": "0",
+};
+
+export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
+  "net.ipv4.ip_forward": "1",
+  "net.ipv6.conf.all.forwarding": "1",
+};
+
+export class LabHostContainer extends GenericContainer {
+  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, needsNetAdmin: boolean) {
+    super(image);
+    this.withName(containerName)
+      .withHostname(spec.name)
+      .withNetworkMode(network)
+      .withLabels(labels)
+      .withEnvironment({
+        FWSPEC_HOST: spec.name,
+        FWSPEC_LISTEN: spec.listen.map((l) => `${l.protocol}/${l.port}`).join(" "),
+        FWSPEC_BACKEND: spec.backend,
+      })
+      .withStartupTimeout(30_000);
+    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes.
+    if (spec.firewall || needsNetAdmin) this.withAddedCapabilities("NET_ADMIN");
+    this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
+    this.hostConfig.Init = true;
+    this.hostConfig.Privileged = false;
+  }
+}
+
+/**
+ * testcontainers looks its reaper up once per process under a file lock polled
+ * every 500 ms; done before parallel starts, they do not queue on that lock.
+ * Call it once before starting labs side by side.
+ */
+export async function prepareContainerRuntime(docker: Dockerode): Promise<void> {
+  // No registry to pull Ryuk from: without its image, fwspec cleans up itself (labels, sweeps).
+  if (!(await imageExists(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
+  await getReaper(await getContainerRuntimeClient());
+}
+
+/** Removes containers with their volumes; failures are left to the sweeps. */
+export async function removeContainers(docker: Dockerode, containerIds: readonly string[]): Promise<void> {
+  await Promise.allSettled(containerIds.map((id) => docker.getContainer(id).remove({ force: true, v: true })));
+}

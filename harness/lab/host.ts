@@ -1,0 +1,190 @@
+/**
+ * A started lab host (implements LabHost): commands as argument arrays through
+ * the host's fwspec-agent pool, with time limits; staged files; repro text;
+ * the isolation check; and the container restart a reboot is made of.
+ */
+import { readlinkSync } from "node:fs";
+import type Dockerode from "dockerode";
+import type { StartedTestContainer } from "testcontainers";
+import { CommandError, LabError } from "../errors.ts";
+import type { Family, HostSpec } from "../model/types.ts";
+import { AgentPool, type AgentReply } from "./agent.ts";
+import { READY_FILE } from "./container.ts";
+import { type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
+import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, timedOutError } from "./limits.ts";
+import { addressesOf, type LabNetwork } from "./network.ts";
+import type { HostAddresses, LabHost, NetworkAddresses } from "./types.ts";
+
+/** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
+const TRACE = process.env["FWSPEC_TRACE"] === "1";
+
+/** Shell text (no scenario text in it): stdin to the file "$1", mode 0755. */
+const WRITE_STAGED = 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"';
+const STAGE_FAILED = "fwspec-stage: cannot write";
+
+export interface HostParts {
+  readonly spec: HostSpec;
+  readonly container: StartedTestContainer;
+  readonly docker: Dockerode;
+  /** The lab's networks: the host's addresses are read from them (again after a restart). */
+  readonly labNetworks: ReadonlyMap<string, LabNetwork>;
+  /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
+  readonly commandTimeoutSeconds?: number | undefined;
+}
+
+/** A running lab host. Commands are argument arrays run through fwspec-agent (docker exec). */
+export class StartedHost implements LabHost {
+  readonly spec: HostSpec;
+  readonly containerName: string;
+  /** Per network; re-read after a reboot. */
+  #networkAddresses: NetworkAddresses;
+  readonly #container: StartedTestContainer;
+  readonly #docker: Dockerode;
+  readonly #labNetworks: ReadonlyMap<string, LabNetwork>;
+  /** Commands go through fwspec-agent processes in the container (one exec each, reused). */
+  readonly agents: AgentPool;
+  /** Every command's limit unless it names its own (see limits.ts). */
+  readonly commandTimeoutSeconds: number;
+  #isolationChecked = false;
+
+  /** The host of a started container, with its addresses as the engine reports them. */
+  static async attach(parts: HostParts): Promise<StartedHost> {
+    const info = await parts.docker.getContainer(parts.container.getId()).inspect();
+    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name));
+  }
+
+  constructor(parts: HostParts, addresses: NetworkAddresses) {
+    this.spec = parts.spec;
+    this.commandTimeoutSeconds = parts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+    this.#container = parts.container;
+    this.containerName = parts.container.getName().replace(/^\//, "");
+    this.#networkAddresses = addresses;
+    this.#docker = parts.docker;
+    this.#labNetworks = parts.labNetworks;
+    this.agents = new AgentPool(parts.docker, () => this.id, parts.spec.name);
+  }
+
+  /** Addresses on the host's first (home) network. */
+  get addresses(): HostAddresses {
+    return [...this.#networkAddresses.values()][0]!;
+  }
+
+  get networkAddresses(): NetworkAddresses {
+    return this.#networkAddresses;
+  }
+
+  /** The network names this host is attached to (lab-level names). */
+  get networks(): string[] {
+    return [...this.#networkAddresses.keys()];
+  }
+
+  addressOn(network: string, family: Family): string | undefined {
+    const a = this.#networkAddresses.get(network);
+    return a ? (family === "ipv4" ? a.ipv4 : a.ipv6) : undefined;
+  }
+
+  /**
+   * Restarts the container as a reboot: fresh network namespace, boot script
+   * runs again; addresses are read again. The lab then prepares the host (prepare.ts).
+   */
+  async restart(): Promise<void> {
+    // The new boot writes the ready file again; an old one must not look like it.
+    await this.exec(["rm", "-f", READY_FILE]).catch(() => undefined);
+    this.agents.reset();
+    await this.#container.restart({ timeout: 0 });
+    const info = await this.#docker.getContainer(this.id).inspect();
+    this.#networkAddresses = addressesOf(info, this.#labNetworks, this.name);
+    this.#isolationChecked = false;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get id(): string {
+    return this.#container.getId();
+  }
+
+  loopback(family: Family): string {
+    return family === "ipv4" ? "127.0.0.1" : "::1";
+  }
+
+  /**
+   * Runs a command; a failure to run it at all (container gone) throws LabError,
+   * one that runs into its time limit a CommandError. A non-zero exit is data.
+   */
+  async exec(command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const { timedOut, limitSeconds, ...r } = await this.#exec(command, options);
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
+    return r;
+  }
+
+  async #exec(command: readonly string[], options: ExecOptions): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
+    const started = performance.now();
+    const limits = commandLimits(this.commandTimeoutSeconds, options);
+    try {
+      const r = await this.agents.run(command, options.stdin ?? "", limits);
+      if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
+      return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };
+    } catch (error) {
+      throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Runs a command that must succeed; otherwise a CommandError with its output. */
+  async run(command: readonly string[], what: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.exec(command, options);
+    if (r.exitCode !== 0) {
+      throw new CommandError(`${what} failed on ${this.name}`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    }
+    return r;
+  }
+
+  repro(command: readonly string[]): string {
+    return reproCommand(this.containerName, command);
+  }
+
+  /** Writes a file inside the host (mode 0755), through the command channel. */
+  async copyFile(content: string, target: string): Promise<void> {
+    await this.run(["sh", "-c", WRITE_STAGED, "fwspec-write", target], `writing ${target}`, { stdin: content });
+  }
+
+  /**
+   * Writes `content` to `target` (as copyFile) and runs `command` right after,
+   * in one round trip; a failure to write is told apart from the command's own.
+   */
+  async runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
+    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }; shift; exec "$@"`;
+    const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
+    if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {
+      throw new CommandError(`writing ${target} failed on ${this.name}`, { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    }
+    if (r.exitCode !== 0) {
+      throw new CommandError(`${what} failed on ${this.name}`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    }
+    return { ...r, command };
+  }
+
+  /**
+   * Refuses to touch a host that shares the machine's network namespace, runs
+   * privileged, or uses host networking. Checked once per host start.
+   */
+  async assertIsolated(): Promise<void> {
+    if (this.#isolationChecked) return;
+    const info = await this.#docker.getContainer(this.id).inspect();
+    if (info.HostConfig.Privileged) throw new LabError(`${this.name} runs privileged; fwspec refuses to apply rules there`);
+    if (info.HostConfig.NetworkMode === "host") throw new LabError(`${this.name} uses host networking; fwspec refuses to apply rules there`);
+    let own: string | undefined;
+    try {
+      own = readlinkSync("/proc/self/ns/net");
+    } catch {
+      own = undefined; // not Linux, or no /proc: the engine is elsewhere, its namespaces are not ours
+    }
+    const theirs = (await this.run(["readlink", "/proc/1/ns/net"], "reading the network namespace", { light: true })).stdout.trim();
+    if (own !== undefined && theirs === own) {
+      throw new LabError(`${this.name} shares this machine's network namespace (${own}); fwspec refuses to apply rules there`);
+    }
+    this.#isolationChecked = true;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Lab networks on the Docker engine: each is an internal IPv4+IPv6 bridge on a
+ * free slot of the address plan (addresses.ts), kept away from the machine by
+ * isolation.ts. Also: which addresses a container has on the lab's networks
+ * (from its inspect data), and removing networks when a lab goes.
+ */
+import type Dockerode from "dockerode";
+import pRetry from "p-retry";
+import { LabError } from "../errors.ts";
+import type { HostSpec } from "../model/types.ts";
+import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
+import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
+import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
+
+/** A lab network: what the layers above see (name, subnets) plus Docker's name and id. */
+export interface LabNetwork extends LabNetworkInfo {
+  /** Docker's name for it. */
+  readonly dockerName: string;
+  readonly id: string;
+  readonly plan: SubnetPlan;
+}
+
+/** The slots (198.18.<slot>.0/24) any network on the engine already uses. */
+export async function takenSlots(docker: Dockerode): Promise<Set<number>> {
+  const taken = new Set<number>();
+  for (const n of await docker.listNetworks()) {
+    for (const c of n.IPAM?.Config ?? []) {
+      const m = /^198\.18\.(\d+)\.0\/24$/.exec(c.Subnet ?? "");
+      if (m) taken.add(Number(m[1]));
+    }
+  }
+  return taken;
+}
+
+/** Creates and isolates one network on a free slot; retried when another lab takes the slot first. */
+export async function createNetwork(docker: Dockerode, name: string, dockerName: string, labels: Record<string, string>): Promise<LabNetwork> {
+  return pRetry(
+    async () => {
+      const plan = subnetForSlot(pickSlot(await takenSlots(docker)));
+      const network = await docker.createNetwork({
+        Name: dockerName,
+        Driver: "bridge",
+        // No gateway route out of the lab: probes can reach lab addresses and nothing else.
+        Internal: true,
+        EnableIPv6: true,
+        CheckDuplicate: true,
+        Labels: labels,
+        // The host bridge gets no IPv4 address; isolateNetwork does the rest (lab hosts cannot reach the machine).
+        Options: { ...ISOLATION_NETWORK_OPTIONS },
+        IPAM: {
+          Driver: "default",
+          Config: [
+            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway },
+            { Subnet: plan.ipv6Subnet, Gateway: plan.ipv6Gateway },
+          ],
+        },
+      });
+      try {
+        isolateNetwork(docker, network.id);
+      } catch (error) {
+        await network.remove().catch(() => undefined);
+        throw error;
+      }
+      return { name, dockerName, id: network.id, plan, ipv4Subnet: plan.ipv4Subnet, ipv6Subnet: plan.ipv6Subnet };
+    },
+    {
+      retries: 8,
+      minTimeout: 50,
+      maxRetryTime: 15_000,
+      // Another lab took the same subnet between our look and our create.
+      shouldRetry: ({ error }) => !(error instanceof LabError) && /overlap|already|in use/i.test(error.message),
+    },
+  );
+}
+
+/** Removes networks (their containers must be gone); one already gone is fine, failures are retried then left to the sweeps. */
+export async function removeNetworks(docker: Dockerode, networkIds: readonly string[]): Promise<void> {
+  await Promise.all(
+    networkIds.map((networkId) =>
+      pRetry(
+        async () => {
+          try {
+            await docker.getNetwork(networkId).remove();
+          } catch (error) {
+            if ((error as { statusCode?: number }).statusCode === 404) return;
+            throw error;
+          }
+        },
+        { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
+      ).catch(() => undefined),
+    ),
+  );
+}
+
+/** The lab-level networks a host is attached to: its own list, else the first network. */
+export function hostNetworks(spec: HostSpec, all: readonly string[]): readonly string[] {
+  return spec.networks && spec.networks.length > 0 ? spec.networks : [all[0]!];
+}
+
+function networkAddresses(info: Dockerode.ContainerInspectInfo, network: string, host: string): HostAddresses {
+  const settings = info.NetworkSettings.Networks[network];
+  if (!settings?.IPAddress || !settings.GlobalIPv6Address) {
+    throw new LabError(`${host} has no IPv4 and IPv6 address on ${network}`, { hint: "the engine must support IPv6 networks (EnableIPv6)" });
+  }
+  return { ipv4: settings.IPAddress, ipv6: settings.GlobalIPv6Address };
+}
+
+/** A container's addresses on each lab network it is attached to, in the lab's network order. */
+export function addressesOf(info: Dockerode.ContainerInspectInfo, networks: ReadonlyMap<string, LabNetwork>, host: string): NetworkAddresses {
+  const map = new Map<string, HostAddresses>();
+  const attached = Object.keys(info.NetworkSettings.Networks);
+  for (const [name, net] of networks) {
+    if (attached.includes(net.dockerName)) map.set(name, networkAddresses(info, net.dockerName, host));
+  }
+  return map;
+}

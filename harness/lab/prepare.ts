@@ -1,0 +1,75 @@
+/**
+ * Making started (or rebooted) hosts ready for probes: the boot script done,
+ * routes through routers in routed labs, IPv6 addresses settled, one warm-up
+ * packet per peer and family (ARP/ND). Run at lab start and after a reboot.
+ */
+import pLimit from "p-limit";
+import pRetry from "p-retry";
+import { LabError } from "../errors.ts";
+import type { Progress } from "../progress.ts";
+import { READY_FILE } from "./container.ts";
+import type { StartedHost } from "./host.ts";
+import type { RunningLab } from "./types.ts";
+
+/** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
+export interface PreparingLab extends Pick<RunningLab, "networks" | "addressFor"> {
+  readonly hosts: ReadonlyMap<string, StartedHost>;
+}
+
+/** Prepares `which` (all hosts at start, the rebooted one after a reboot); every host warms up again. */
+export async function prepareHosts(lab: PreparingLab, progress: Progress, which: readonly StartedHost[]): Promise<void> {
+  const hosts = [...lab.hosts.values()];
+  const limit = pLimit(8);
+  await Promise.all(which.map((h) => limit(() => awaitBoot(h))));
+  await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
+  await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
+  progress.info("warming up neighbours (one ping per peer and family)");
+  // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
+  await Promise.all(
+    hosts.map((h) => {
+      const peers = hosts.filter((p) => p !== h).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);
+      if (peers.length === 0) return Promise.resolve();
+      return limit(() => h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]));
+    }),
+  );
+}
+
+/** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
+async function awaitBoot(host: StartedHost): Promise<void> {
+  // Two channels: probes of the two families run side by side.
+  await host.agents.warm(2);
+  let tries = 0;
+  await pRetry(
+    async () => {
+      tries++;
+      const r = await host.exec(["test", "-e", READY_FILE], { light: true });
+      if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker logs ${host.containerName}` });
+    },
+    { retries: 60, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
+  );
+}
+
+/** No global IPv6 address still tentative (bounded wait). */
+async function awaitIPv6(host: StartedHost): Promise<void> {
+  await pRetry(
+    async () => {
+      const r = await host.exec(["ip", "-6", "-o", "addr", "show", "scope", "global", "tentative"], { light: true });
+      if (r.exitCode !== 0 || r.stdout.trim() !== "") throw new LabError(`${host.name}: IPv6 address still tentative`);
+    },
+    { retries: 20, minTimeout: 50, maxTimeout: 200, maxRetryTime: 10_000 },
+  );
+}
+
+/** In a routed lab: a route to every network the host is not on, via a router on one of its networks. */
+async function addRoutes(lab: PreparingLab, host: StartedHost): Promise<void> {
+  if (lab.networks.size < 2 || host.spec.router) return;
+  const routers = [...lab.hosts.values()].filter((h) => h.spec.router);
+  for (const [name, net] of lab.networks) {
+    if (host.networks.includes(name)) continue;
+    const via = routers.find((r) => r.networks.includes(name) && r.networks.some((n) => host.networks.includes(n)));
+    if (!via) continue; // unreachable by design; probes will say so
+    const shared = via.networks.find((n) => host.networks.includes(n))!;
+    await host.run(["ip", "route", "replace", net.ipv4Subnet, "via", via.addressOn(shared, "ipv4")!], `route to ${name} via ${via.name}`);
+    await host.run(["ip", "-6", "route", "replace", net.ipv6Subnet, "via", via.addressOn(shared, "ipv6")!], `IPv6 route to ${name} via ${via.name}`);
+  }
+}
