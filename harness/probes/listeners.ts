@@ -7,7 +7,7 @@
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
-import type { StartedHost, StartedLab } from "../lab/lab.ts";
+import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { ListenerSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { FAMILIES } from "../model/types.ts";
@@ -20,7 +20,7 @@ export interface ListenerProof {
   readonly tries: readonly ProbeResult[];
 }
 
-export async function proveListener(host: StartedHost, listener: ListenerSpec): Promise<ListenerProof[]> {
+export async function proveListener(host: LabHost, listener: ListenerSpec): Promise<ListenerProof[]> {
   return Promise.all(
     FAMILIES.map(async (family) => {
       const tries: ProbeResult[] = [];
@@ -47,7 +47,7 @@ export async function proveListener(host: StartedHost, listener: ListenerSpec): 
 }
 
 /** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
-export async function proveListeners(lab: StartedLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
+export async function proveListeners(lab: RunningLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
   // One listener at a time per host (its two families side by side): the host's warm command channels suffice.
   const jobs = [...lab.hosts.values()].flatMap((h) => {
     const limit = pLimit(1);
@@ -61,7 +61,7 @@ export async function proveListeners(lab: StartedLab, progress: Progress = silen
  * After a reboot the restored rules may block even loopback, so a listener's
  * return is proven from its socket (`ss`), not by a probe through the firewall.
  */
-export async function awaitListening(host: StartedHost, listener: ListenerSpec): Promise<number> {
+export async function awaitListening(host: LabHost, listener: ListenerSpec): Promise<number> {
   const argv = ["ss", "-H", listener.protocol === "udp" ? "-lun" : "-ltn", "sport", "=", `:${listener.port}`];
   let tries = 0;
   try {
@@ -96,7 +96,7 @@ export function listeningPorts(ssOutput: string): { readonly tcp: ReadonlySet<nu
 }
 
 /** Every listener of a host still has its socket: one command when they do, awaitListening for any that does not. */
-export async function awaitListeners(host: StartedHost): Promise<void> {
+export async function awaitListeners(host: LabHost): Promise<void> {
   if (host.spec.listen.length === 0) return;
   const r = await host.exec(["ss", "-H", "-ltun"]);
   const open = listeningPorts(r.exitCode === 0 ? r.stdout : "");

@@ -4,7 +4,7 @@
  * and duration. A probe is run once; it is never retried towards an answer.
  */
 import { LabError } from "../errors.ts";
-import type { StartedHost, StartedLab } from "../lab/lab.ts";
+import type { LabHost, RunningLab } from "../lab/types.ts";
 import { isIPv4 } from "../lab/addresses.ts";
 import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
@@ -34,7 +34,7 @@ export interface ProbeResult {
 }
 
 /** The address a probe goes to, in the given lab. */
-export function resolveTarget(lab: StartedLab, spec: ProbeSpec): string {
+export function resolveTarget(lab: RunningLab, spec: ProbeSpec): string {
   const from = lab.host(spec.from);
   switch (spec.to.kind) {
     case "localhost":
@@ -51,7 +51,7 @@ export function resolveTarget(lab: StartedLab, spec: ProbeSpec): string {
   }
 }
 
-export async function runProbeFrom(from: StartedHost, address: string, spec: ProbeSpec): Promise<ProbeResult> {
+export async function runProbeFrom(from: LabHost, address: string, spec: ProbeSpec): Promise<ProbeResult> {
   const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
   const repro = from.repro(command.argv);
   try {
@@ -62,7 +62,7 @@ export async function runProbeFrom(from: StartedHost, address: string, spec: Pro
   }
 }
 
-export async function runProbe(lab: StartedLab, spec: ProbeSpec): Promise<ProbeResult> {
+export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
   let address: string;
   try {
     address = resolveTarget(lab, spec);
@@ -118,7 +118,7 @@ function failed(spec: ProbeSpec, address: string, argv: readonly string[], repro
  * evidence, whether to stop it or wait for it. The evidence command is the
  * tool's own command (what a person would paste), not the wrapper.
  */
-export async function startProbe(from: StartedHost, address: string, spec: ProbeSpec, graceMs: number): Promise<StartedProbe> {
+export async function startProbe(from: LabHost, address: string, spec: ProbeSpec, graceMs: number): Promise<StartedProbe> {
   const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
   const repro = from.repro(command.argv);
   const id = randomBytes(6).toString("hex");

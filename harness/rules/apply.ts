@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
-import type { StartedHost } from "../lab/lab.ts";
+import type { LabHost } from "../lab/types.ts";
 import { FAMILIES } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readFamilySave, readRules, RESTORE, SAVE } from "./read.ts";
@@ -23,12 +23,12 @@ export interface AppliedRules {
   readonly durationMs: number;
 }
 
-export async function readLoaded(host: StartedHost): Promise<LoadedRuleset> {
+export async function readLoaded(host: LabHost): Promise<LoadedRuleset> {
   return (await readRules(host)).loaded;
 }
 
 /** A fresh file name inside the host for staged rules (kept there as evidence). */
-function stagingPath(host: StartedHost, suffix: string): string {
+function stagingPath(host: LabHost, suffix: string): string {
   return `/tmp/fwspec/${host.name}-${randomBytes(4).toString("hex")}.${suffix}`;
 }
 
@@ -43,7 +43,7 @@ function describeSource(source: RuleSource): string {
   }
 }
 
-async function applyOne(host: StartedHost, source: RuleSource): Promise<void> {
+async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
   switch (source.kind) {
     case "script": {
       const target = stagingPath(host, "sh");
@@ -73,7 +73,7 @@ export interface ApplyOutcome {
   readonly counters: CounterReading;
 }
 
-export async function applyRules(host: StartedHost, sources: readonly RuleSource[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
+export async function applyRules(host: LabHost, sources: readonly RuleSource[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
   if (!host.spec.firewall) {
     throw new LabError(`${host.name} is not a firewall host; rules are applied only to hosts declared with firewall: true`);
   }
@@ -102,7 +102,7 @@ export async function applyRules(host: StartedHost, sources: readonly RuleSource
  * are restored atomically (one iptables-restore, read back in the same
  * command); tables that do not differ are left alone. Returns the reading after.
  */
-async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset, flush?: () => Promise<void>): Promise<HostRules> {
+async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, flush?: () => Promise<void>): Promise<HostRules> {
   const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
   const [, ...after] = await Promise.all([
     flush?.(),
@@ -116,7 +116,7 @@ async function restoreRulesets(host: StartedHost, wanted: LoadedRuleset, flush?:
   return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
 }
 
-export async function flushConntrack(host: StartedHost): Promise<void> {
+export async function flushConntrack(host: LabHost): Promise<void> {
   // conntrack -F exits 1 with "0 flow entries" on some versions when empty; only a missing tool is an error.
   const r = await host.exec(["conntrack", "-F"]);
   if (r.exitCode !== 0 && !/flow entries have been deleted|0 flow entries/.test(r.stderr)) {
@@ -132,7 +132,7 @@ export async function flushConntrack(host: StartedHost): Promise<void> {
  * Returns the reading after the reset: counters from here on are the next
  * scenario's.
  */
-export async function resetRules(host: StartedHost, baseline: LoadedRuleset): Promise<HostRules> {
+export async function resetRules(host: LabHost, baseline: LoadedRuleset): Promise<HostRules> {
   const rules = await restoreRulesets(host, baseline, () => flushConntrack(host));
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);

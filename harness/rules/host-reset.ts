@@ -6,7 +6,7 @@
  * routes, routing rules, a changed boot table) makes the host not reusable.
  */
 import { LabError } from "../errors.ts";
-import type { StartedHost } from "../lab/lab.ts";
+import type { LabHost } from "../lab/types.ts";
 import { type HostState, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
 
 /** A shared lab's host cannot be brought back to its boot state exactly: the next scenario needs a fresh lab. */
@@ -16,7 +16,7 @@ export class LabNotReusableError extends LabError {
   }
 }
 
-export async function readHostState(host: StartedHost): Promise<HostState> {
+export async function readHostState(host: LabHost): Promise<HostState> {
   return parseHostState((await host.run(["sh", "-ec", READ_STATE], `reading ${host.name}'s network state`)).stdout);
 }
 
@@ -38,7 +38,7 @@ const FIX_THEN_READ = [
  * iptables tables were being restored (call after that restore is over).
  * Throws LabNotReusableError when the host cannot be made as it booted.
  */
-export async function restoreHostState(host: StartedHost, boot: HostState, now: HostState): Promise<void> {
+export async function restoreHostState(host: LabHost, boot: HostState, now: HostState): Promise<void> {
   const backend = host.spec.backend;
   const plan = planStateReset(boot, now, backend);
   if (plan.unrestorable.length > 0) throw new LabNotReusableError(`${host.name}: ${plan.unrestorable.join("; ")}`);

@@ -3,7 +3,7 @@
  * `ip6tables-save -c`, side by side) and gives both views of that one reading:
  * the loaded ruleset (evidence and digest) and every rule's counters.
  */
-import type { StartedHost } from "../lab/lab.ts";
+import type { LabHost } from "../lab/types.ts";
 import { FAMILIES, type Family } from "../model/types.ts";
 import { effectiveDigest } from "./reset.ts";
 import { parseSave, type SavedRuleset, withoutRuleCounters } from "./saved.ts";
@@ -37,19 +37,19 @@ export function hostRulesFrom(saved: Readonly<Record<Family, string>>): HostRule
 }
 
 /** One family's rules with counters. */
-export async function readFamilySave(host: StartedHost, family: Family): Promise<string> {
+export async function readFamilySave(host: LabHost, family: Family): Promise<string> {
   return (await host.run([SAVE[family], "-c"], `reading the ${family} rules and counters`, { light: true })).stdout;
 }
 
-export async function readFamilyCounters(host: StartedHost, family: Family): Promise<SavedRuleset> {
+export async function readFamilyCounters(host: LabHost, family: Family): Promise<SavedRuleset> {
   return parseSave(await readFamilySave(host, family), family);
 }
 
-export async function readRules(host: StartedHost): Promise<HostRules> {
+export async function readRules(host: LabHost): Promise<HostRules> {
   const [ipv4, ipv6] = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
   return hostRulesFrom({ ipv4: ipv4!, ipv6: ipv6! });
 }
 
-export async function readCounters(host: StartedHost): Promise<CounterReading> {
+export async function readCounters(host: LabHost): Promise<CounterReading> {
   return (await readRules(host)).counters;
 }

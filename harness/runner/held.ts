@@ -5,7 +5,7 @@
  * Every check sends a fresh nonce and waits for its echo.
  */
 import { LabError } from "../errors.ts";
-import type { StartedHost } from "../lab/lab.ts";
+import type { LabHost } from "../lab/types.ts";
 import { bracketed } from "../lab/addresses.ts";
 import type { Verdict } from "../model/types.ts";
 import { newNonce } from "../probes/command.ts";
@@ -13,7 +13,7 @@ import type { ProbeEvidence } from "../probes/probe.ts";
 
 export interface HeldConnection {
   readonly name: string;
-  readonly from: StartedHost;
+  readonly from: LabHost;
   readonly address: string;
   readonly port: number;
   readonly protocol: "tcp" | "udp";
@@ -39,7 +39,7 @@ done
 echo "no echo"; cat "$d/err" >&2; exit 4
 `;
 
-export async function openHeld(name: string, from: StartedHost, address: string, port: number, protocol: "tcp" | "udp"): Promise<HeldConnection> {
+export async function openHeld(name: string, from: LabHost, address: string, port: number, protocol: "tcp" | "udp"): Promise<HeldConnection> {
   const dir = `/tmp/fwspec/held/${name}`;
   const target = `${protocol.toUpperCase()}:${bracketed(address)}:${port}`;
   await from.run(["sh", "-c", OPEN_SCRIPT, "hold", dir, target], `opening held connection ${name}`);
