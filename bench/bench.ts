@@ -18,9 +18,8 @@ import { ensureLabImage, PROJECT_ROOT } from "../harness/env/images.ts";
 import { subnetForSlot, pickSlot } from "../harness/lab/addresses.ts";
 import { takenSlots } from "../harness/lab/network.ts";
 import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
-import { runScenariosWithReport } from "../harness/cli/run.ts";
+import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
-import { FwspecError } from "../harness/errors.ts";
 
 interface HandCheck {
   readonly from: "client" | "server";
@@ -94,7 +93,6 @@ async function main(): Promise<void> {
   const labs = labsAt > 0 ? Number(process.argv[labsAt + 1]) : undefined;
   const engine = await connectEngine();
   const runId = newRunId();
-  process.env["FWSPEC_RUN_ID"] = runId;
   let imageMs = 0;
   if (cold) {
     const { labImageTag } = await import("../harness/env/images.ts");
@@ -116,9 +114,8 @@ async function main(): Promise<void> {
 
     process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
     const t1 = performance.now();
-    const { report } = await runScenariosWithReport([join(PROJECT_ROOT, "bench/scenarios")], { quiet: true, ...(labs ? { labs } : {}) }, silentProgress);
+    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, ...(labs ? { labs } : {}) });
     const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
-    if (!report) throw new FwspecError("fwspec produced no report");
     const expectations = report.scenarios.flatMap((s) => s.expectations);
     const counters = report.scenarios.flatMap((s) => s.counters);
     const checks = expectations.length + counters.length;

@@ -76,3 +76,8 @@ export class CommandError extends FwspecError {
 
 /** The lab could not be built or used (container gone, network exhausted, listener never came up). */
 export class LabError extends FwspecError {}
+
+/** An error as one paragraph for a report: a FwspecError's report (with its hint), otherwise its message. */
+export function errorMessage(error: unknown): string {
+  return error instanceof FwspecError ? error.report() : (error as Error)?.message ?? String(error);
+}

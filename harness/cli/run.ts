@@ -1,25 +1,21 @@
 /**
- * `fwspec run`: validate every scenario (exit 2 before any container starts),
- * make sure the engine and image are there (exit 3), then run the scenarios on
- * shared labs and report (exit 0 all held, 1 otherwise).
+ * `fwspec run`: the run itself is api.ts's (validate every scenario — exit 2
+ * before any container starts —, engine and image — exit 3 —, the scenarios
+ * on shared labs); here the console, JSON and JUnit reports are written, the
+ * machine's own firewall is compared before and after, and the exit code is
+ * chosen (0 all held, 1 otherwise, 4 a report file not written).
  */
 import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { connectEngine } from "../env/engine.ts";
-import { ensureLabImage, PROJECT_ROOT } from "../env/images.ts";
-import { EXIT, type ExitCode, InputError } from "../errors.ts";
+import { run } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
-import { newRunId, removeRun, removeRunUntilQuiet } from "../lab/resources.ts";
-import { type Family, FAMILIES } from "../model/types.ts";
+import { EXIT, type ExitCode } from "../errors.ts";
+import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { renderRun } from "../report/console.ts";
+import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
-import { type RunReport, type ScenarioReport, summarize } from "../report/model.ts";
-import { writeJsonReport } from "../report/reporter.ts";
-import { runScenarioSet } from "../runner/direct.ts";
-import { interrupted, onInterrupt } from "../interrupt.ts";
+import type { RunReport } from "../report/model.ts";
 import { writeReportFile } from "./report-files.ts";
-import { validateFiles } from "./validate.ts";
 
 export interface RunOptions {
   readonly json?: string;
@@ -47,68 +43,23 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   return (await runScenariosWithReport(paths, options, progress)).code;
 }
 
-/** Keeps shard `index` of `count` (1-based), by position in the sorted file list. */
-export function shardOf<T>(items: readonly T[], shard: string): T[] {
-  const m = /^(\d+)\/(\d+)$/.exec(shard);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard must be index/count with 1 <= index <= count, not \`${shard}\``);
-  return items.filter((_, i) => i % count === index - 1);
-}
-
-export function filterPattern(filter: string): RegExp {
-  try {
-    return new RegExp(filter);
-  } catch (error) {
-    throw new InputError(`--filter \`${filter}\` is not a regular expression: ${(error as Error).message}`);
-  }
-}
-
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
-  const validated = validateFiles(paths);
-  const filter = options.filter ? filterPattern(options.filter) : undefined;
-  const scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : [...validated.scenarios];
-  progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
-  const docker = await connectEngine();
-  const image = await ensureLabImage(docker, progress);
-
   const hostBefore = await snapshotHostFirewall();
-  const runId = newRunId();
-  process.env["FWSPEC_RUN_ID"] = runId;
-  process.env["FWSPEC_OWNER_PID"] = String(process.pid);
-  // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove this
-  // run's containers and networks (again, until none appear), then exit 128+n.
-  const release = onInterrupt(async (reason) => {
-    process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
-    await removeRunUntilQuiet(docker, runId);
+  const report = await run({ paths }, {
+    progress,
+    ...(options.family ? { family: options.family } : {}),
+    ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.labs ? { labs: options.labs } : {}),
+    ...(options.decideEarly === false ? { decideEarly: false } : {}),
+    ...(options.commandTimeout ? { commandTimeoutSeconds: options.commandTimeout } : {}),
   });
-
-  const families = options.family === undefined ? undefined : options.family === "both" ? FAMILIES : FAMILIES.filter((f) => f === options.family);
-  let reports: ScenarioReport[];
-  try {
-    reports = await runScenarioSet(scenarios, {
-      docker,
-      image,
-      runId,
-      progress,
-      ...(families ? { families } : {}),
-      ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
-      ...(filter ? { filter } : {}),
-      ...(options.labs ? { labs: options.labs } : {}),
-      ...(options.decideEarly === false ? { decideEarly: false } : {}),
-      ...(options.commandTimeout ? { commandTimeoutSeconds: options.commandTimeout } : {}),
-    });
-  } finally {
-    await removeRun(docker, runId).catch(() => undefined);
-    release();
-  }
-  // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.
-  if (interrupted()) await new Promise<never>(() => {});
-  const report: RunReport = { scenarios: reports, summary: summarize(reports) };
+  const reports = report.scenarios;
   if (!options.quiet) process.stdout.write(renderRun(report));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
-    options.json ? writeReportFile("JSON", options.json, (path) => writeJsonReport(path, report)) : undefined,
+    options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
     options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report))) : undefined,
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
@@ -123,7 +74,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     return { code: EXIT.failed, report };
   }
   if (reports.length === 0) {
-    process.stderr.write(`fwspec: no scenario${filter ? ` has a check matching ${filter}` : " to run"}\n`);
+    process.stderr.write(`fwspec: no scenario${options.filter ? ` has a check matching ${new RegExp(options.filter)}` : " to run"}\n`);
     return { code: EXIT.failed, report };
   }
   const allPassed = reports.every((s) => s.status === "passed");

@@ -1,23 +1,25 @@
-import { relative } from "node:path";
 /**
- * Console report: per scenario a truth table of expected vs observed (rows:
- * source host; columns: target:port/protocol/family), wrong cells marked, then
- * every failure with its evidence.
+ * Console report (renders only): per scenario a truth table of expected vs
+ * observed (rows: source host; columns: target:port/protocol/family), wrong
+ * cells marked, then every failure with its evidence (failure.ts).
  */
-import type { ExpectationReport, RunReport, ScenarioReport } from "./model.ts";
+import { relative } from "node:path";
+import type { ExpectationResult } from "../model/results.ts";
+import { expectationFailure, parityLine } from "./failure.ts";
+import type { RunReport, ScenarioReport } from "./model.ts";
 import { oneLine, safeText } from "./text.ts";
 
 const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
 
-function column(e: ExpectationReport): string {
+function column(e: ExpectationResult): string {
   return `${e.to}:${e.port}/${e.protocol} ${e.family === "ipv4" ? "v4" : "v6"}`;
 }
 
-function cell(e: ExpectationReport): string {
+function cell(e: ExpectationResult): string {
   return e.status === "passed" ? `${MARK.passed} ${e.actual}` : `${MARK[e.status]} ${e.actual}≠${e.expected}`;
 }
 
-export function renderMatrix(expectations: readonly ExpectationReport[]): string {
+export function renderMatrix(expectations: readonly ExpectationResult[]): string {
   if (expectations.length === 0) return "";
   const rows = [...new Set(expectations.map((e) => e.from))];
   const cols = [...new Set(expectations.map(column))];
@@ -43,18 +45,9 @@ export function renderScenario(s: ScenarioReport): string {
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
-  for (const p of s.parity) {
-    lines.push(`  ⚠ parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}\n      repro:   ${oneLine(p.command)}`);
-  }
+  for (const p of s.parity) lines.push(`  ⚠ ${parityLine(p)}\n      repro:   ${oneLine(p.command)}`);
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {
-    lines.push(
-      `  ${MARK[e.status]} line ${e.line}: ${oneLine(e.text)} [${e.family}]: expected ${e.expected}, observed ${e.actual} (${e.reason})`,
-      ...(e.explanation ? [`      meaning: ${e.explanation}`] : []),
-      `      repro:   ${oneLine(e.evidence.command)}`,
-      `      output:  ${(e.evidence.stderr.trim() || e.evidence.stdout.trim() || "(none)").split("\n").slice(0, 4).join("\n               ")}`,
-      `      exit:    ${e.evidence.exitCode ?? "did not run"} after ${e.evidence.durationMs} ms`,
-      `      counted: ${e.decidedBy.length > 0 ? e.decidedBy.join("\n               ") : "no firewall rule counted this probe"}`,
-    );
+    lines.push(`  ${MARK[e.status]} line ${e.line}: ${oneLine(e.text)} [${e.family}]: ${expectationFailure(e, "      ")}`);
   }
   // Scenario text and probe output reach a terminal or CI log: no control characters, no CI command lines.
   return safeText(lines.filter((l) => l !== "").join("\n"));

@@ -1,9 +1,10 @@
 /**
- * JUnit XML for CI test views: one testsuite per scenario file, one testcase per
- * expectation (per family), counter check and step; a failed cell carries the
- * expected-vs-observed text and the repro command; parity findings go to
- * system-out.
+ * JUnit XML for CI test views (renders only): one testsuite per scenario file,
+ * one testcase per step, expectation (per family) and counter check; a failed
+ * cell carries the failure text (failure.ts) with the repro command; parity
+ * findings go to system-out.
  */
+import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { xmlSafe } from "./text.ts";
 
@@ -26,14 +27,7 @@ function casesOf(s: ScenarioReport): Case[] {
   const cases: Case[] = [];
   for (const st of s.steps) cases.push({ name: st.title, seconds: 0, status: st.status, message: st.message.split("\n")[0] ?? "", detail: st.message });
   for (const e of s.expectations) {
-    const detail = [
-      `expected ${e.expected}, observed ${e.actual} (${e.reason})`,
-      ...(e.explanation ? [`meaning: ${e.explanation}`] : []),
-      `probe: ${e.from} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`,
-      `repro: ${e.evidence.command}`,
-      `counted: ${e.decidedBy.join("; ") || "no firewall rule counted this probe"}`,
-    ].join("\n");
-    cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: `expected ${e.expected}, observed ${e.actual}`, detail });
+    cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: expectationMismatch(e), detail: expectationFailure(e, "") });
   }
   for (const c of s.counters) cases.push({ name: `line ${c.line}: ${c.host} ${c.selector} [${c.family}]`, seconds: 0, status: c.status, message: c.message, detail: c.message });
   for (const [i, error] of s.errors.entries()) cases.push({ name: `scenario error ${i + 1}`, seconds: 0, status: "error", message: error.split("\n")[0] ?? "", detail: error });
@@ -52,7 +46,7 @@ export function renderJunit(report: RunReport): string {
       const tag = c.status === "failed" ? "failure" : "error";
       return `${open}>\n      <${tag} message="${xmlEscape(c.message)}">${xmlEscape(c.detail)}</${tag}>\n    </testcase>`;
     });
-    const out = s.parity.map((p) => `parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}; repro: ${p.command}`);
+    const out = s.parity.map((p) => `${parityLine(p)}; repro: ${p.command}`);
     return [
       `  <testsuite name="${xmlEscape(`${s.name} (${s.file})`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
       ...body,

@@ -6,14 +6,15 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, inject, it } from "vitest";
-import { connectEngine } from "../env/engine.ts";
+import { describe, expect, it } from "vitest";
+import type { StepResult } from "../model/results.ts";
+import { planScenario } from "../plan/plan.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/model.ts";
-import { runScenarioSet } from "./direct.ts";
-import { executeScenario } from "./execute.ts";
-import type { StepRecord } from "./meta.ts";
-import { ScenarioSession } from "./session.ts";
+import { openSession, testLabProvider } from "../testing/session.ts";
+import { runScenarioSet } from "./run-set.ts";
+import type { ScenarioSession } from "./session.ts";
+import { runScenario } from "./steps.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LIMIT = 2;
@@ -49,9 +50,8 @@ async function sleepers(session: ScenarioSession): Promise<string[]> {
 }
 
 async function runWithLimit(scenario: Scenario) {
-  await using session = new ScenarioSession(scenario, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), commandTimeoutSeconds: LIMIT });
-  await session.start();
-  const records = (await executeScenario(session)) as StepRecord[];
+  await using session = await openSession(scenario, { commandTimeoutSeconds: LIMIT });
+  const records = (await runScenario(planScenario(scenario), session)) as StepResult[];
   return { records, left: await sleepers(session) };
 }
 
@@ -77,12 +77,7 @@ describe("command timeout", () => {
   });
 
   it("lets the run go on to the next scenario and end", async () => {
-    const reports = await runScenarioSet([hangingApply, hangingRun, fine], {
-      docker: await connectEngine(),
-      image: inject("fwspecImage"),
-      runId: inject("fwspecRunId"),
-      commandTimeoutSeconds: LIMIT,
-    });
+    const reports = await runScenarioSet([hangingApply, hangingRun, fine].map((s) => planScenario(s)), { provider: await testLabProvider(LIMIT), labs: 1 });
     expect(reports.map((r) => [r.name, r.status])).toEqual([
       ["hanging apply script", "error"],
       ["hanging run step", "error"],

@@ -7,12 +7,11 @@
  * fast path). A probe whose packet was not yet counted when its grace ended
  * (a slow start under load) is waited out: same verdict, 2 s later.
  */
-import { describe, expect, inject, it } from "vitest";
-import { connectEngine } from "../env/engine.ts";
+import { describe, expect, it } from "vitest";
 import type { Family, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { ApplyStep, ExpectStep, Scenario } from "../scenario/model.ts";
-import { ScenarioSession } from "./session.ts";
+import { openSession, probeEach } from "../testing/session.ts";
 
 const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readonly weight: number }[] = [
   { text: "client -> server:8080 open", verdict: "open", weight: 6 },
@@ -77,31 +76,30 @@ describe("early verdicts", () => {
       return { expectation: expectations[i]!, family, expected: PORTS[i]!.verdict };
     });
 
-    await using session = new ScenarioSession(scenario, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId") });
-    await session.start();
-    await session.apply(scenario.steps[0] as ApplyStep);
-    const outcomes = await session.probeAll(items);
+    await using session = await openSession(scenario);
+    await session.apply(scenario.steps[0] as ApplyStep, "apply");
+    const outcomes = await probeEach(session, items);
 
     const wrong = outcomes
       .map((o, i) => ({ o, expected: items[i]!.expected }))
-      .filter(({ o, expected }) => o.probe.verdict !== expected)
-      .map(({ o, expected }) => `${o.expectation.text} [${o.family}]: ${o.probe.verdict} (${o.probe.reason}), expected ${expected}; ${o.probe.evidence.command}`);
+      .filter(({ o, expected }) => o.actual !== expected)
+      .map(({ o, expected }) => `${o.text} [${o.family}]: ${o.actual} (${o.reason}), expected ${expected}; ${o.evidence.command}`);
     const table = new Map<string, number>();
     for (const o of outcomes) {
-      const key = `${o.probe.verdict}${o.probe.evidence.stoppedEarly ? " (early)" : ""}`;
+      const key = `${o.actual}${o.evidence.stoppedEarly ? " (early)" : ""}`;
       table.set(key, (table.get(key) ?? 0) + 1);
     }
     console.log(`seed ${seed} (FWSPEC_MIXED_SEED=${seed} replays this order): ${[...table].map(([k, n]) => `${k} ${n}`).join(", ")}`);
     expect(outcomes).toHaveLength(TOTAL);
     expect(wrong, `seed ${seed}`).toEqual([]);
-    const tcpDropped = outcomes.filter((o) => o.probe.verdict === "dropped" && o.expectation.protocol === "tcp");
+    const tcpDropped = outcomes.filter((o) => o.actual === "dropped" && o.protocol === "tcp");
     expect(tcpDropped.length).toBeGreaterThan(100);
-    const waited = tcpDropped.filter((o) => !o.probe.evidence.stoppedEarly);
-    if (waited.length > 0) console.log(`${waited.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.expectation.text} [${o.family}]: ${o.probe.reason} after ${o.probe.evidence.durationMs} ms, counted by ${o.decidedBy.map((d) => `${d.rule.text} +${d.packets}`).join(", ") || "no rule"}`).join("; ")}`);
+    const waited = tcpDropped.filter((o) => !o.evidence.stoppedEarly);
+    if (waited.length > 0) console.log(`${waited.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.text} [${o.family}]: ${o.reason} after ${o.evidence.durationMs} ms, counted by ${o.decidedBy.join(", ") || "no rule"}`).join("; ")}`);
     // Waiting out a drop means no evidence was attributable: stray packets from another probe (a tool not
     // really stopped) or a start slower than the evidence window. Both were real bugs once; a few per cent is the budget.
     expect(waited.length).toBeLessThanOrEqual(tcpDropped.length / 50);
-    expect(new Set(outcomes.map((o) => o.probe.verdict))).toEqual(new Set(["open", "refused", "dropped"]));
+    expect(new Set(outcomes.map((o) => o.actual))).toEqual(new Set(["open", "refused", "dropped"]));
   }, 600_000);
 });
 
@@ -121,20 +119,19 @@ describe("early REJECT verdicts over IPv6", () => {
       ],
     });
     const observe = async (s: Scenario, decideEarly: boolean) => {
-      await using session = new ScenarioSession(s, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), decideEarly });
-      await session.start();
-      await session.apply(s.steps[0] as ApplyStep);
-      return await session.probeAll((s.steps[1] as ExpectStep).expectations.map((expectation) => ({ expectation, family: "ipv6" as const })));
+      await using session = await openSession(s, { decideEarly });
+      await session.apply(s.steps[0] as ApplyStep, "apply");
+      return await probeEach(session, (s.steps[1] as ExpectStep).expectations.map((expectation) => ({ expectation, family: "ipv6" as const })));
     };
     const [early, waited] = await Promise.all([observe(scenario, true), observe(scenario, false)]);
-    const table = REJECTS.map((r, i) => ({ reject: r, early: early[i]!.probe.verdict, waited: waited[i]!.probe.verdict }));
+    const table = REJECTS.map((r, i) => ({ reject: r, early: early[i]!.actual, waited: waited[i]!.actual }));
     console.log(table.map((t) => `${t.reject}: early ${t.early}, waited out ${t.waited}`).join("; "));
     for (const t of table) expect(t.early, t.reject).toBe(t.waited);
     expect(new Set(table.map((t) => t.waited))).toEqual(new Set(["refused", "unreachable"]));
     // The ICMPv6 answers are the ones decided early; tcp-reset is an RST and answers at once.
     for (const [i, r] of REJECTS.entries()) {
-      if (r !== "tcp-reset") expect(early[i]!.probe.evidence.stoppedEarly, r).toBeDefined();
-      expect(waited[i]!.probe.evidence.stoppedEarly, r).toBeUndefined();
+      if (r !== "tcp-reset") expect(early[i]!.evidence.stoppedEarly, r).toBeDefined();
+      expect(waited[i]!.evidence.stoppedEarly, r).toBeUndefined();
     }
   }, 120_000);
 });

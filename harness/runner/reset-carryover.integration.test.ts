@@ -8,11 +8,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { connectEngine } from "../env/engine.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Progress } from "../progress.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { runScenarioSet } from "./direct.ts";
+import { runScenarioSet } from "./run-set.ts";
+import { planScenario } from "../plan/plan.ts";
+import { testLabProvider } from "../testing/session.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fwspec-carryover-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,7 +59,7 @@ const clean = (name: string) => scenario(name, [{ expect: ["remote -> server:808
 
 async function run(scenarios: ReturnType<typeof scenario>[], lines: string[]) {
   const progress: Progress = { step: (m) => void lines.push(m), info: (m) => void lines.push(m) };
-  return runScenarioSet(scenarios, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), progress, labs: 1 });
+  return runScenarioSet(scenarios.map((s) => planScenario(s)), { provider: await testLabProvider(), progress, labs: 1 });
 }
 
 describe("shared-lab reset", () => {

@@ -3,18 +3,10 @@
  * (defineScenario: the same validation as YAML). Each test can fail: the
  * negative cases assert what a broken policy looks like.
  */
-import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
-import { connectEngine } from "../env/engine.ts";
 import { defineScenario } from "../scenario/load.ts";
-import type { ExpectStep, HoldStep, RunStep, Scenario } from "../scenario/model.ts";
-import { ScenarioSession } from "./session.ts";
-
-async function session(scenario: Scenario): Promise<ScenarioSession> {
-  const s = new ScenarioSession(scenario, { docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId") });
-  await s.start();
-  return s;
-}
+import type { ExpectStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
+import { openSession as session, probeOne } from "../testing/session.ts";
 
 const expectations = (scenario: Scenario, index: number) => (scenario.steps[index] as ExpectStep).expectations;
 
@@ -33,15 +25,15 @@ describe("run step", () => {
       ],
     });
     await using s = await session(scenario);
-    await s.apply(scenario.steps[0] as never);
-    expect((await s.run(scenario.steps[1] as RunStep)).status).toBe("passed");
-    const absent = await s.run(scenario.steps[2] as RunStep);
+    await s.apply(scenario.steps[0] as never, "apply");
+    expect((await s.run(scenario.steps[1] as RunStep, "run")).status).toBe("passed");
+    const absent = await s.run(scenario.steps[2] as RunStep, "run");
     expect(absent.status).toBe("failed");
-    expect(absent.problems.join()).toMatch(/exit status 1, expected 0/);
-    const missing = await s.run(scenario.steps[3] as RunStep);
+    expect(absent.message).toMatch(/exit status 1, expected 0/);
+    const missing = await s.run(scenario.steps[3] as RunStep, "run");
     expect(missing.status).toBe("failed");
-    expect(missing.problems.join()).toMatch(/does not contain "--dport 9999"/);
-    expect((await s.run(scenario.steps[4] as RunStep)).status).toBe("passed");
+    expect(missing.message).toMatch(/does not contain "--dport 9999"/);
+    expect((await s.run(scenario.steps[4] as RunStep, "run")).status).toBe("passed");
   });
 });
 
@@ -59,14 +51,14 @@ describe("reboot step", () => {
       ],
     });
     await using s = await session(scenario);
-    await s.apply(scenario.steps[0] as never);
-    await s.apply(scenario.steps[1] as never);
+    await s.apply(scenario.steps[0] as never, "apply");
+    await s.apply(scenario.steps[1] as never, "apply");
     const [plain, saved] = expectations(scenario, 2);
-    expect((await s.probe(plain!, "ipv4")).probe.verdict).toBe("dropped");
-    await s.reboot("plain");
-    await s.reboot("saved");
-    expect((await s.probe(plain!, "ipv4")).probe.verdict).toBe("open");
-    expect((await s.probe(saved!, "ipv4")).probe.verdict).toBe("dropped");
+    expect((await probeOne(s, plain!, "ipv4")).actual).toBe("dropped");
+    await s.reboot({ kind: "reboot", host: "plain", location: scenario.steps[0]!.location } satisfies RebootStep, "reboot");
+    await s.reboot({ kind: "reboot", host: "saved", location: scenario.steps[0]!.location } satisfies RebootStep, "reboot");
+    expect((await probeOne(s, plain!, "ipv4")).actual).toBe("open");
+    expect((await probeOne(s, saved!, "ipv4")).actual).toBe("dropped");
   });
 });
 
@@ -85,25 +77,25 @@ describe("hold step and held expectations", () => {
       ],
     });
     await using s = await session(scenario);
-    await s.apply(scenario.steps[0] as never);
-    await s.hold(scenario.steps[1] as HoldStep);
-    await s.apply(scenario.steps[2] as never);
+    await s.apply(scenario.steps[0] as never, "apply");
+    await s.hold(scenario.steps[1] as HoldStep, "hold");
+    await s.apply(scenario.steps[2] as never, "apply");
     const [held, fresh] = expectations(scenario, 3);
-    expect((await s.probe(held!, "ipv4")).probe.verdict).toBe("open");
-    const before = await s.probe(fresh!, "ipv4");
-    expect(before.probe.verdict).toBe("dropped");
-    expect(before.probe.evidence.stoppedEarly).toBeDefined();
+    expect((await probeOne(s, held!, "ipv4")).actual).toBe("open");
+    const before = await probeOne(s, fresh!, "ipv4");
+    expect(before.actual).toBe("dropped");
+    expect(before.evidence.stoppedEarly).toBeDefined();
     // Without the conntrack entry the same held connection is dropped: the check can fail.
     await s.lab.host("server").run(["conntrack", "-F"], "flush");
     await s.lab.host("server").run(["iptables", "-D", "INPUT", "1"], "delete the ESTABLISHED rule");
-    const after = await s.probe(held!, "ipv4");
-    expect(after.probe.verdict).toBe("dropped");
+    const after = await probeOne(s, held!, "ipv4");
+    expect(after.actual).toBe("dropped");
     expect(after.status).toBe("failed");
     // Its unanswered data is retransmitted and counted by the same DROP rule for minutes:
     // IPv4 probes are no longer decided from counters, they run to their timeout.
-    const later = await s.probe(fresh!, "ipv4");
-    expect(later.probe.verdict).toBe("dropped");
-    expect(later.probe.evidence.stoppedEarly).toBeUndefined();
+    const later = await probeOne(s, fresh!, "ipv4");
+    expect(later.actual).toBe("dropped");
+    expect(later.evidence.stoppedEarly).toBeUndefined();
   });
 });
 
@@ -123,13 +115,13 @@ describe("routed topology", () => {
     });
     await using s = await session(scenario);
     const [e] = expectations(scenario, 0);
-    const before = await s.probe(e!, "ipv4");
-    expect(before.probe.verdict).toBe("open");
+    const before = await probeOne(s, e!, "ipv4");
+    expect(before.actual).toBe("open");
     expect(before.decidedBy).toEqual([]); // no rules yet
     await s.lab.host("router").run(["iptables", "-A", "FORWARD", "-p", "tcp", "--dport", "8080", "-j", "DROP"], "forward drop");
-    const after = await s.probe(e!, "ipv4");
-    expect(after.probe.verdict).toBe("dropped");
-    expect(after.decidedBy.map((d) => d.rule.text)).toContain("-A FORWARD -p tcp -m tcp --dport 8080 -j DROP");
+    const after = await probeOne(s, e!, "ipv4");
+    expect(after.actual).toBe("dropped");
+    expect(after.decidedBy.join("\n")).toContain("-A FORWARD -p tcp -m tcp --dport 8080 -j DROP");
     // Without forwarding the router is no route at all.
     const client = s.lab.host("client");
     expect(s.lab.addressFor(client, s.lab.host("backend"), "ipv4")).toBe(s.lab.host("backend").addressOn("dmz", "ipv4"));

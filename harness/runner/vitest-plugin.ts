@@ -1,9 +1,11 @@
 /**
  * Makes scenario files vitest test files, the way Gherkin plugins make
  * `.feature` files tests: a YAML scenario is transformed into a module that
- * declares one suite for the scenario and one test per step item.
+ * declares one suite for the scenario (vitest-suite.ts) with the plugin's
+ * options written into it — no environment variables in between.
  */
 import type { Plugin } from "vite";
+import type { SuiteOptions } from "./vitest-suite.ts";
 
 const SUITE_MODULE = new URL("./vitest-suite.ts", import.meta.url).pathname;
 
@@ -11,7 +13,7 @@ export function isScenarioFile(id: string): boolean {
   return /\.ya?ml$/.test(id.split("?")[0] ?? "");
 }
 
-export function scenarioPlugin(): Plugin {
+export function scenarioPlugin(options: SuiteOptions = {}): Plugin {
   return {
     name: "fwspec-scenarios",
     enforce: "pre",
@@ -19,7 +21,7 @@ export function scenarioPlugin(): Plugin {
       if (!isScenarioFile(id)) return null;
       const file = id.split("?")[0]!;
       return {
-        code: `import { defineScenarioSuite } from ${JSON.stringify(SUITE_MODULE)};\ndefineScenarioSuite(${JSON.stringify(file)});\n`,
+        code: `import { defineScenarioSuite } from ${JSON.stringify(SUITE_MODULE)};\ndefineScenarioSuite(${JSON.stringify(file)}, ${JSON.stringify(options)});\n`,
         map: null,
       };
     },

@@ -1,23 +1,40 @@
 /**
- * A scenario as a vitest suite: one test per apply step, per expectation and
- * family, and per counter check, in the scenario's order. The lab starts in
- * beforeAll and is disposed in afterAll (and on SIGINT/SIGTERM).
+ * A scenario as a vitest suite: one test per apply/run/reboot/hold step, per
+ * expectation and family, and per counter check, in the scenario's order.
+ * The tests read their results from the one step loop (steps.ts) running the
+ * scenario's plan on a lab from api.ts's Docker labs, started in beforeAll
+ * and disposed in afterAll (and on SIGINT/SIGTERM).
  */
-import { afterAll, beforeAll, describe, inject, test, type TestContext } from "vitest";
-import { connectEngine } from "../env/engine.ts";
-import { imageExists, labImageTag } from "../env/images.ts";
-import { EnvironmentError } from "../errors.ts";
-import { onInterrupt } from "../interrupt.ts";
-import { LabRegistry, newRunId } from "../lab/resources.ts";
-import { type Family, FAMILIES } from "../model/types.ts";
+import { afterAll, beforeAll, describe, inject, test } from "vitest";
+import { type DockerLabs, familiesOf, openDockerLabs } from "../api.ts";
+import { errorMessage } from "../errors.ts";
+import type { CheckResult } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import { planScenario, type PlannedStep } from "../plan/plan.ts";
+import { expectationFailure, parityLine } from "../report/failure.ts";
+import { parityFindings } from "../report/build.ts";
 import { oneLine, safeText } from "../report/text.ts";
 import { loadScenarioSync, ScenarioError } from "../scenario/load.ts";
 import { machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
-import { probeFamilies, type Scenario } from "../scenario/model.ts";
-import type { FwspecRecord } from "./meta.ts";
-import { performStep } from "./execute.ts";
-import { counterRecord, counterTitle, expectationRecord, expectationTitle, formatExpectationFailure, parityWarning, stepTitle } from "./records.ts";
-import { type CounterOutcome, errorMessage, ScenarioSession } from "./session.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { ownLab } from "./lease.ts";
+import { ScenarioSession } from "./session.ts";
+import { notRunResults, runSteps, type StepOutcome } from "./steps.ts";
+
+declare module "vitest" {
+  interface TaskMeta {
+    /** The check's result, as every report has it. */
+    fwspec?: CheckResult;
+  }
+}
+
+/** What the vitest plugin passes to every scenario suite (vitest.config.ts: scenarioPlugin(options)). */
+export interface SuiteOptions {
+  /** Probe this family for every expectation (a held connection keeps its own). */
+  readonly family?: Family | "both";
+  /** Probe timeout in whole seconds (overrides the scenarios). */
+  readonly timeoutSeconds?: number;
+}
 
 /** Its message (probe output, scenario text) reaches the terminal and CI log: neutralised. */
 class ScenarioFailure extends Error {
@@ -27,26 +44,45 @@ class ScenarioFailure extends Error {
   }
 }
 
-function envFamilies(): readonly Family[] | undefined {
-  const v = process.env["FWSPEC_FAMILY"];
-  if (!v || v === "both") return v === "both" ? FAMILIES : undefined;
-  return FAMILIES.filter((f) => f === v);
+function failureText(r: CheckResult): string {
+  return r.kind === "expectation" ? expectationFailure(r) : r.message;
 }
 
-function envTimeout(): number | undefined {
-  const v = Number(process.env["FWSPEC_TIMEOUT"]);
-  return Number.isInteger(v) && v > 0 ? v : undefined;
-}
+/** The step loop's results, one planned step at a time, as the tests (in order) ask for them. */
+class StepResults {
+  readonly #outcomes = new Map<number, readonly CheckResult[]>();
+  #steps: AsyncGenerator<StepOutcome> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #stopped: string | undefined;
 
-function runIdFromContext(): string {
-  try {
-    return inject("fwspecRunId") ?? process.env["FWSPEC_RUN_ID"] ?? newRunId();
-  } catch {
-    return process.env["FWSPEC_RUN_ID"] ?? newRunId();
+  start(steps: AsyncGenerator<StepOutcome>): void {
+    this.#steps = steps;
+  }
+
+  /** The results of planned step `index` (running the loop up to it). */
+  of(planned: PlannedStep): Promise<readonly CheckResult[]> {
+    const next = this.#queue.then(() => this.#advance(planned));
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #advance(planned: PlannedStep): Promise<readonly CheckResult[]> {
+    while (!this.#outcomes.has(planned.index)) {
+      if (this.#stopped !== undefined || !this.#steps) return notRunResults(planned, this.#stopped ?? "the lab did not start");
+      try {
+        const next = await this.#steps.next();
+        if (next.done) return notRunResults(planned, "the scenario ended before this step");
+        this.#outcomes.set(next.value.planned.index, next.value.results);
+      } catch (error) {
+        this.#stopped = `step ${planned.index + 1} could not be run`;
+        throw new ScenarioFailure(errorMessage(error));
+      }
+    }
+    return this.#outcomes.get(planned.index)!;
   }
 }
 
-export function defineScenarioSuite(file: string): void {
+export function defineScenarioSuite(file: string, options: SuiteOptions = {}): void {
   let scenario: Scenario;
   try {
     scenario = loadScenarioSync(file);
@@ -61,97 +97,43 @@ export function defineScenarioSuite(file: string): void {
     });
     return;
   }
-  const registry = new LabRegistry();
-  onInterrupt(() => registry.disposeAll());
-  const families = envFamilies();
+  const plan = planScenario(scenario, { families: familiesOf(options.family), timeoutSeconds: options.timeoutSeconds });
+  const results = new StepResults();
+  let labs: DockerLabs | undefined;
   let session: ScenarioSession | undefined;
-  let broken: string | undefined;
 
-  const record = (ctx: TestContext, r: FwspecRecord) => {
-    ctx.task.meta.fwspec = r;
-  };
-  const guard = (ctx: TestContext, line: number, title: string) => {
-    if (broken === undefined) return;
-    record(ctx, { kind: "step", file: scenario.file, scenario: scenario.name, line, title, status: "error", message: `not run: ${broken}` });
-    throw new ScenarioFailure(`not run: ${broken}`);
-  };
+  const check = (title: string, planned: PlannedStep, item: number) =>
+    test(title, async (ctx) => {
+      const r = (await results.of(planned))[item]!;
+      ctx.task.meta.fwspec = r;
+      if (r.kind === "expectation" && r.status === "passed") {
+        const finding = parityFindings([r])[0];
+        if (finding) console.warn(`fwspec ${safeText(`${parityLine(finding)}; repro: ${finding.command}`)}`);
+      }
+      if (r.status !== "passed") throw new ScenarioFailure(failureText(r));
+    });
 
   describe(oneLine(scenario.name), () => {
     beforeAll(async () => {
       try {
-        const docker = await connectEngine();
-        const image = labImageTag();
-        if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup`" });
-        session = new ScenarioSession(scenario, {
-          docker,
-          image,
-          runId: runIdFromContext(),
-          registry,
-          ...(families ? { families } : {}),
-          ...(envTimeout() ? { timeoutSeconds: envTimeout()! } : {}),
-        });
-        await session.start();
+        labs = await openDockerLabs({ runId: inject("fwspecRunId"), cleanup: "labs" });
+        session = new ScenarioSession(scenario, await ownLab(labs.provider, scenario), { timeoutSeconds: plan.timeoutSeconds });
+        results.start(runSteps(plan, session));
       } catch (error) {
-        broken = `the lab did not start: ${errorMessage(error)}`;
+        results.start(runSteps(plan, { broken: `the lab did not start: ${errorMessage(error)}` }));
       }
     }, 180_000);
 
     afterAll(async () => {
       await session?.[Symbol.asyncDispose]();
+      await labs?.[Symbol.asyncDispose]();
     }, 60_000);
 
-    scenario.steps.forEach((step, index) => {
-      const title = oneLine(stepTitle(step, index));
-      if (step.kind === "apply" || step.kind === "run" || step.kind === "reboot" || step.kind === "hold") {
-        test(title, async (ctx) => {
-          guard(ctx, step.location.line, title);
-          const base = { kind: "step", file: scenario.file, scenario: scenario.name, line: step.location.line, title } as const;
-          try {
-            const r = await performStep(session!, step, title);
-            record(ctx, r);
-            if (r.status !== "passed") throw new ScenarioFailure(r.message);
-          } catch (error) {
-            if (error instanceof ScenarioFailure) throw error;
-            // A step that could not be carried out makes the rest of the scenario meaningless.
-            broken = `step ${index + 1} (${step.kind}, line ${step.location.line}) failed`;
-            const message = errorMessage(error);
-            record(ctx, { ...base, status: "error", message });
-            throw new ScenarioFailure(message);
-          }
-        });
-      } else if (step.kind === "expect") {
-        describe(title, () => {
-          for (const e of step.expectations) {
-            for (const family of probeFamilies(e, families)) {
-              test(expectationTitle(e, family), async (ctx) => {
-                guard(ctx, e.location.line, e.text);
-                const outcome = await session!.probe(e, family);
-                const r = expectationRecord(scenario, outcome);
-                record(ctx, r);
-                const warning = parityWarning(r);
-                if (warning && r.status === "passed") console.warn(`fwspec ${warning}`);
-                if (r.status !== "passed") throw new ScenarioFailure(formatExpectationFailure(r));
-              });
-            }
-          }
-        });
-      } else if (step.kind === "counters") {
-        describe(title, () => {
-          // One reading for the whole step: every check sees the same deltas.
-          let outcomes: Promise<CounterOutcome[]> | undefined;
-          for (const c of step.checks) {
-            for (const family of c.families) {
-              test(counterTitle(c, family), async (ctx) => {
-                guard(ctx, c.location.line, counterTitle(c, family));
-                outcomes ??= session!.counters(step.checks);
-                const o = (await outcomes).find((x) => x.check === c && x.family === family);
-                record(ctx, counterRecord(scenario, o!));
-                if (o!.status !== "passed") throw new ScenarioFailure(o!.message);
-              });
-            }
-          }
-        });
-      }
-    });
+    for (const planned of plan.steps) {
+      const title = oneLine(planned.title);
+      if (planned.kind === "action") check(title, planned, 0);
+      else if (planned.kind === "expect") describe(title, () => planned.probes.forEach((p, i) => check(p.title, planned, i)));
+      else describe(title, () => planned.checks.forEach((c, i) => check(c.title, planned, i)));
+    }
   });
 }

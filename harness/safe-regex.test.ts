@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { InputError } from "../errors.ts";
+import { InputError } from "./errors.ts";
 import { boundedTest } from "./safe-regex.ts";
 
 describe("bounded regular expressions", () => {

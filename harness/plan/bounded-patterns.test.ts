@@ -3,8 +3,8 @@ import { describe, expect, test } from "vitest";
 import { InputError } from "../errors.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { RunStep } from "../scenario/model.ts";
-import { selectedChecks } from "./execute.ts";
-import { judgeRun } from "./session.ts";
+import { judgeRun } from "../judge/run.ts";
+import { planScenario } from "../plan/plan.ts";
 
 // 2^28 backtracking steps: seconds of CPU with a plain RegExp, cut off at 250 ms here.
 const EVIL = "^(a+)+$";
@@ -48,10 +48,10 @@ describe("--filter", () => {
     { filter: /ipv6/, n: 1 },
     { filter: /refused/, n: 0 },
   ])("$filter keeps $n checks", ({ filter, n }) => {
-    expect(selectedChecks(scenario, { filter })).toBe(n);
+    expect(planScenario(scenario, { filter }).selected).toBe(n);
   });
 
   test("a catastrophic filter is an input error, not a hang", () => {
-    expect(() => selectedChecks(scenario, { filter: new RegExp(EVIL) })).toThrow(InputError);
+    expect(() => planScenario(scenario, { filter: new RegExp(EVIL) })).toThrow(InputError);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Comparison } from "../scenario/model.ts";
-import { compare, explainMismatch, judgeVerdict } from "./evaluate.ts";
+import { compare, explainMismatch, judgeVerdict } from "./verdict.ts";
 
 describe("judgeVerdict", () => {
   it.each([

@@ -1,8 +1,10 @@
-/** Pure judgement: expected vs observed, and counter comparisons. */
+/**
+ * Pure judgement of one observation: expected vs observed verdict, counter
+ * comparisons, and the sentence that says what a mismatch means.
+ */
+import type { CellStatus } from "../model/results.ts";
 import { type ExpectedVerdict, type Verdict, verdictMatches } from "../model/types.ts";
 import type { Comparison } from "../scenario/model.ts";
-
-export type CellStatus = "passed" | "failed" | "error";
 
 /** An `error` verdict is an error of the run, never a pass or an ordinary failure. */
 export function judgeVerdict(expected: ExpectedVerdict, actual: Verdict): CellStatus {

@@ -6,7 +6,7 @@
  * `timeout` interrupts it; a timeout is an InputError naming the pattern.
  */
 import { createContext, Script } from "node:vm";
-import { InputError } from "../errors.ts";
+import { InputError } from "./errors.ts";
 
 /** How long one match may take (a normal one takes microseconds). */
 export const MATCH_TIMEOUT_MS = 250;

@@ -1,0 +1,167 @@
+/**
+ * fwspec's Node API: `run(paths | scenarios, options) → RunReport`, used by
+ * `fwspec run` (cli/run.ts), the benchmark and anything else that runs
+ * scenarios from code; `openDockerLabs` gives the CLI and the vitest suite
+ * the Docker labs (engine, image, run id, cleanup on interrupt). Options are
+ * validated here (zod) with messages naming the option. Nothing here exits
+ * the process or writes process.env.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { validateFiles } from "./cli/validate.ts";
+import { connectEngine } from "./env/engine.ts";
+import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
+import { EnvironmentError, InputError } from "./errors.ts";
+import { interrupted, onInterrupt } from "./interrupt.ts";
+import { parseCommandTimeout } from "./lab/limits.ts";
+import { DockerLabProvider } from "./lab/provider.ts";
+import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/resources.ts";
+import type { LabProvider } from "./lab/types.ts";
+import { FAMILIES, type Family } from "./model/types.ts";
+import { silentProgress, type Progress } from "./progress.ts";
+import { runReport } from "./report/build.ts";
+import type { RunReport } from "./report/model.ts";
+import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
+import type { Scenario } from "./scenario/model.ts";
+
+export type { RunReport } from "./report/model.ts";
+
+const RUN_OPTIONS = z.strictObject({
+  family: z.enum(["ipv4", "ipv6", "both"], { error: "family must be ipv4, ipv6 or both" }).optional(),
+  timeoutSeconds: z.number({ error: "timeoutSeconds must be a number" }).int("timeoutSeconds must be a whole number of seconds (OpenBSD nc -w accepts whole seconds only)").min(1, "timeoutSeconds must be from 1 to 30").max(30, "timeoutSeconds must be from 1 to 30").optional(),
+  filter: z.union([z.string(), z.instanceof(RegExp)], { error: "filter must be a regular expression or its source text" }).optional(),
+  shard: z.string().regex(/^\d+\/\d+$/, "shard must look like 1/3 (index/count)").optional(),
+  labs: z.number().int("labs must be a whole number from 1 to 16").min(1, "labs must be a whole number from 1 to 16").max(16, "labs must be a whole number from 1 to 16").optional(),
+  decideEarly: z.boolean({ error: "decideEarly must be true or false" }).optional(),
+  commandTimeoutSeconds: z.number({ error: "commandTimeoutSeconds must be a number" }).optional(),
+  progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "progress must have step() and info()").optional(),
+  provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "provider must be a LabProvider (a start(spec) method)").optional(),
+});
+
+export interface RunOptions {
+  /** Probe this family for every expectation (a held connection keeps its own). */
+  readonly family?: Family | "both";
+  /** Probe timeout in whole seconds (overrides the scenarios). */
+  readonly timeoutSeconds?: number;
+  /** Only checks whose `<scenario name> <check title>` matches run (steps always run). */
+  readonly filter?: string | RegExp;
+  /** One shard of the scenarios, `index/count`. */
+  readonly shard?: string;
+  /** Labs running at the same time (default: one per two cores). */
+  readonly labs?: number;
+  /** End probes early on DROP/REJECT counter evidence (default true). */
+  readonly decideEarly?: boolean;
+  /** Limit for one in-container command in seconds. */
+  readonly commandTimeoutSeconds?: number;
+  readonly progress?: Progress;
+  /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
+  readonly provider?: LabProvider;
+}
+
+export type RunInput = { readonly paths: readonly string[] } | { readonly scenarios: readonly Scenario[] };
+
+/** The options checked: an InputError naming each wrong one. */
+export function checkRunOptions(options: RunOptions): RunOptions {
+  const parsed = RUN_OPTIONS.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.code === "unrecognized_keys" ? `unknown option(s): ${i.keys.join(", ")}` : i.message));
+    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "see RunOptions in harness/api.ts" });
+  }
+  // One home for the command limit's range (lab/limits.ts).
+  if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));
+  return options;
+}
+
+/** Keeps shard `index` of `count` (1-based), by position in the sorted file list. */
+export function shardOf<T>(items: readonly T[], shard: string): T[] {
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard must be index/count with 1 <= index <= count, not \`${shard}\``);
+  return items.filter((_, i) => i % count === index - 1);
+}
+
+export function filterPattern(filter: string | RegExp): RegExp {
+  if (filter instanceof RegExp) return filter;
+  try {
+    return new RegExp(filter);
+  } catch (error) {
+    throw new InputError(`--filter \`${filter}\` is not a regular expression: ${(error as Error).message}`);
+  }
+}
+
+export function familiesOf(family: Family | "both" | undefined): readonly Family[] | undefined {
+  return family === undefined ? undefined : family === "both" ? FAMILIES : FAMILIES.filter((f) => f === family);
+}
+
+/** Docker labs for one run: a provider, its run id, and what removes everything it started. */
+export interface DockerLabs extends AsyncDisposable {
+  readonly provider: DockerLabProvider;
+  readonly runId: string;
+}
+
+export interface DockerLabsOptions {
+  readonly progress?: Progress | undefined;
+  readonly commandTimeoutSeconds?: number | undefined;
+  /** Build the lab image when missing (fwspec run); otherwise a missing image is an EnvironmentError (vitest: `fwspec setup` builds it). */
+  readonly build?: boolean;
+  /** The run id to label resources with (vitest: one for the whole test run). */
+  readonly runId?: string | undefined;
+  /**
+   * On an interrupt: "run" removes every resource of the run id until quiet
+   * (fwspec run), "labs" disposes this process's live labs (a vitest worker).
+   */
+  readonly cleanup: "run" | "labs";
+}
+
+export async function openDockerLabs(options: DockerLabsOptions): Promise<DockerLabs> {
+  const progress = options.progress ?? silentProgress;
+  const docker = await connectEngine();
+  let image = labImageTag();
+  if (options.build) image = await ensureLabImage(docker, progress);
+  else if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup`" });
+  const runId = options.runId ?? newRunId();
+  const registry = new LabRegistry();
+  const provider = new DockerLabProvider({ docker, image, runId, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
+  // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove what this run started, then exit 128+n.
+  const release = onInterrupt(async (reason) => {
+    if (options.cleanup === "labs") return registry.disposeAll();
+    process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
+    return removeRunUntilQuiet(docker, runId);
+  });
+  return {
+    provider,
+    runId,
+    async [Symbol.asyncDispose]() {
+      if (options.cleanup === "run") await removeRun(docker, runId).catch(() => undefined);
+      release();
+    },
+  };
+}
+
+/** Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts. */
+export async function run(input: RunInput, options: RunOptions = {}): Promise<RunReport> {
+  checkRunOptions(options);
+  const progress = options.progress ?? silentProgress;
+  const filter = options.filter === undefined ? undefined : filterPattern(options.filter);
+  let scenarios: readonly Scenario[];
+  if ("paths" in input) {
+    const validated = validateFiles(input.paths);
+    scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
+    progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
+  } else {
+    scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
+  }
+  const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
+  // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
+  const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
+  const set = { progress, labs, decideEarly: options.decideEarly };
+  if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
+  const reports = await (async () => {
+    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run" });
+    return runScenarioSet(plans, { ...set, provider: docker.provider });
+  })();
+  // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.
+  if (interrupted()) await new Promise<never>(() => {});
+  return runReport(reports);
+}

@@ -1,0 +1,68 @@
+/**
+ * Pure: an expectation's result from what was observed — the verdict judged
+ * against the expected one, the mismatch explained, the rules that counted the
+ * probe named, and IPv4/IPv6 parity (the other family's observation; a
+ * difference fails the check when the scenario says `parity: fail`).
+ */
+import type { ExpectationResult, ParityObservation } from "../model/results.ts";
+import { type Family, targetLabel } from "../model/types.ts";
+import type { Observation } from "../probes/observe.ts";
+import type { ProbeResult } from "../probes/probe.ts";
+import type { RuleDelta } from "../rules/delta.ts";
+import type { Expectation } from "../scenario/model.ts";
+import { explainMismatch, judgeVerdict } from "./verdict.ts";
+
+function describeDelta(d: RuleDelta): string {
+  return `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`;
+}
+
+function parityOf(observed: ProbeResult, other: ProbeResult): ParityObservation {
+  return { family: other.spec.family, verdict: other.verdict, reason: other.reason, command: other.evidence.command, differs: other.verdict !== observed.verdict };
+}
+
+/** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
+export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn"): ExpectationResult {
+  const probe = observed.result;
+  const parity = other ? parityOf(probe, other.result) : undefined;
+  let status = judgeVerdict(expectation.expected, probe.verdict);
+  let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, observed.decidedBy.map((d) => d.rule));
+  if (status === "passed" && parity?.differs && parityMode === "fail") {
+    status = "failed";
+    explanation = `${PARITY_FAILURE} ${family} is ${probe.verdict} but ${parity.family} is ${parity.verdict} (parity: fail)`;
+  }
+  return {
+    kind: "expectation",
+    text: expectation.text,
+    line: expectation.location.line,
+    from: expectation.from,
+    to: targetLabel(expectation.to),
+    port: expectation.port,
+    protocol: expectation.protocol,
+    family,
+    expected: expectation.expected,
+    actual: probe.verdict,
+    status,
+    reason: probe.reason,
+    ...(explanation ? { explanation } : {}),
+    address: probe.address,
+    evidence: {
+      command: probe.evidence.command,
+      exitCode: probe.evidence.exitCode,
+      stdout: probe.evidence.stdout,
+      stderr: probe.evidence.stderr,
+      durationMs: probe.evidence.durationMs,
+      ...(probe.evidence.stoppedEarly ? { stoppedEarly: probe.evidence.stoppedEarly } : {}),
+    },
+    decidedBy: observed.decidedBy.map(describeDelta),
+    ...(parity ? { parity } : {}),
+    ...(expectation.held ? { held: expectation.held } : {}),
+  };
+}
+
+/** How a parity failure's explanation begins (the report tells a parity failure from a warning by it). */
+export const PARITY_FAILURE = "IPv4/IPv6 parity:";
+
+/** Is this result failed by `parity: fail` (rather than by its own verdict)? */
+export function failedByParity(r: ExpectationResult): boolean {
+  return r.status === "failed" && (r.explanation?.startsWith(PARITY_FAILURE) ?? false);
+}

@@ -1,0 +1,95 @@
+/**
+ * The result of each check, one record per kind, used unchanged from the
+ * runner to every report: an expectation probed in one family, a counter
+ * check in one family, and a step (apply, run, reboot, hold; a `run` step is
+ * a check too). `kind` tells them apart; the JSON report leaves it out (its
+ * sections say the kind).
+ */
+import type { ExpectedVerdict, Family, Protocol, Verdict } from "./types.ts";
+
+/** How one check went: `error` is an error of the run, never a verdict. */
+export type CellStatus = "passed" | "failed" | "error";
+
+/** What a probe left behind: a command a person can paste, its exit status, output and duration. */
+export interface ResultEvidence {
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  /** Why the probe was ended before its timeout, when it was. */
+  readonly stoppedEarly?: string;
+}
+
+/** A single-family expectation's other family: what the same probe observed there. */
+export interface ParityObservation {
+  readonly family: Family;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly command: string;
+  /** True when the two families gave different verdicts. */
+  readonly differs: boolean;
+}
+
+export interface ExpectationResult {
+  readonly kind: "expectation";
+  readonly text: string;
+  readonly line: number;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly family: Family;
+  readonly expected: ExpectedVerdict;
+  readonly actual: Verdict;
+  readonly status: CellStatus;
+  readonly reason: string;
+  /** What a mismatch means, naming the rule that decided when one counted the probe. */
+  readonly explanation?: string;
+  /** The address actually probed. */
+  readonly address: string;
+  readonly evidence: ResultEvidence;
+  /** Rules whose counters moved during the probe: "ipv4 filter INPUT #2 -A INPUT … -j DROP (+1 packets)". */
+  readonly decidedBy: readonly string[];
+  /** Single-family expectations: the other family's observation (a finding when it differs). */
+  readonly parity?: ParityObservation;
+  /** The held connection this expectation checks. */
+  readonly held?: string;
+}
+
+export interface CounterResult {
+  readonly kind: "counter";
+  readonly line: number;
+  readonly host: string;
+  readonly family: Family;
+  readonly selector: string;
+  readonly status: CellStatus;
+  readonly message: string;
+  readonly packets: number | null;
+  readonly bytes: number | null;
+}
+
+export type StepKind = "apply" | "expect" | "counters" | "run" | "reboot" | "hold";
+
+export interface StepResult {
+  readonly kind: "step";
+  /** The scenario step this is (`expect` and `counters` appear only as "not run" records of a step whose lab broke). */
+  readonly step: StepKind;
+  readonly line: number;
+  readonly title: string;
+  readonly status: CellStatus;
+  readonly message: string;
+  /** For apply steps: the loaded rulesets and their digest. */
+  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string };
+}
+
+export type CheckResult = ExpectationResult | CounterResult | StepResult;
+
+/**
+ * Is this result a check? Expectations and counter checks are, and so is a
+ * `run` step (its exit status and output are judged) and the "not run" record
+ * of an expectation or counter check; apply, reboot and hold steps are actions.
+ */
+export function isCheck(r: CheckResult): boolean {
+  return r.kind !== "step" || r.step === "run" || r.step === "expect" || r.step === "counters";
+}

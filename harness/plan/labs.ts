@@ -1,0 +1,59 @@
+/**
+ * Which scenarios share a lab (pure): scenarios with the same hosts,
+ * listeners and networks, made only of apply, expect and counters steps, run
+ * one after another on one lab (reset in between, runner/shared-lab.ts);
+ * every other scenario gets its own. Also the lab's short name.
+ */
+import type { Scenario } from "../scenario/model.ts";
+
+/** Scenarios whose labs are interchangeable have the same key. */
+export function topologyKey(scenario: Scenario): string {
+  return JSON.stringify({
+    networks: scenario.networks ?? [],
+    hosts: scenario.hosts.map((h) => ({
+      name: h.name,
+      firewall: h.firewall,
+      backend: h.backend,
+      router: h.router ?? false,
+      networks: h.networks ?? [],
+      listen: h.listen.map((l) => `${l.protocol}/${l.port}`).sort(),
+    })),
+  });
+}
+
+/** Can this scenario run on a lab another scenario used (after a rules reset)? `run`, `reboot` and `hold` can change a host in ways a reset does not undo. */
+export function shareable(scenario: Scenario): boolean {
+  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters");
+}
+
+/**
+ * Scenarios grouped for labs, in file order: a group of shareable scenarios
+ * with one topology runs on one lab; every other scenario gets its own.
+ * Large groups are split so up to `labs` labs can run side by side.
+ */
+export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario[][] {
+  const groups = new Map<string, Scenario[]>();
+  const alone: Scenario[][] = [];
+  for (const s of scenarios) {
+    if (!shareable(s)) {
+      alone.push([s]);
+      continue;
+    }
+    const key = topologyKey(s);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const plans: Scenario[][] = [];
+  const spare = Math.max(1, labs - groups.size - alone.length + 1);
+  for (const group of groups.values()) {
+    const parts = Math.min(group.length, Math.max(1, spare));
+    for (let i = 0; i < parts; i++) plans.push(group.filter((_, j) => j % parts === i));
+  }
+  return [...plans, ...alone];
+}
+
+/** A lab's short name from its scenario's file name (part of container and network names). */
+export function labNameFor(scenario: Scenario): string {
+  const base = scenario.file.split("/").at(-1)?.replace(/\.(ya?ml|ts)$/, "") ?? "scenario";
+  const slug = base.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 24).replace(/-+$/, "");
+  return slug || "scenario";
+}

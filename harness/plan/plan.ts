@@ -1,0 +1,130 @@
+/**
+ * A scenario and run options made into jobs, per step (pure; both drivers —
+ * `fwspec run` and the vitest suite — run the same plan): the families each
+ * expectation is probed in, what a `--filter` keeps, the firewall hosts whose
+ * counters can see each probe, the parity probe of a single-family
+ * expectation, and the lane (family) each probe job runs in.
+ */
+import { FAMILIES, type Family, type ProbeSpec } from "../model/types.ts";
+import { boundedTest } from "../safe-regex.ts";
+import { type ApplyStep, type CounterCheck, type CountersStep, type Expectation, type ExpectStep, type HoldStep, probeFamilies, type RebootStep, type RunStep, type Scenario } from "../scenario/model.ts";
+import { counterTitle, expectationTitle, stepTitle } from "./titles.ts";
+
+export interface PlanOptions {
+  /** Override every expectation's families (`fwspec run --family`); a held connection keeps its own. */
+  readonly families?: readonly Family[] | undefined;
+  /** Only expectations and counter checks whose `<scenario name> <check title>` matches run (steps always run). */
+  readonly filter?: RegExp | undefined;
+  /** Override the scenario's probe timeout. */
+  readonly timeoutSeconds?: number | undefined;
+}
+
+/** One expectation in one family. */
+export interface PlannedProbe {
+  readonly expectation: Expectation;
+  readonly family: Family;
+  readonly title: string;
+  readonly spec: ProbeSpec;
+  /** Firewall hosts a packet of this probe can cross (their counters are read around it). */
+  readonly watch: readonly string[];
+  /** The other family, probed too when the expectation checks one family of a host (IPv4/IPv6 parity). */
+  readonly parity?: Family;
+}
+
+export interface PlannedCounter {
+  readonly check: CounterCheck;
+  readonly family: Family;
+  readonly title: string;
+}
+
+/** A probe job in a family's lane: the expectation's own probe, its parity probe, or a held connection's check. */
+export interface LaneJob {
+  /** Index into the step's probes. */
+  readonly probe: number;
+  readonly role: "main" | "parity" | "held";
+}
+
+export type PlannedStep =
+  | { readonly kind: "expect"; readonly index: number; readonly title: string; readonly step: ExpectStep; readonly probes: readonly PlannedProbe[] }
+  | { readonly kind: "counters"; readonly index: number; readonly title: string; readonly step: CountersStep; readonly checks: readonly PlannedCounter[] }
+  | { readonly kind: "action"; readonly index: number; readonly title: string; readonly step: ApplyStep | RunStep | RebootStep | HoldStep };
+
+export interface ScenarioPlan {
+  readonly scenario: Scenario;
+  readonly steps: readonly PlannedStep[];
+  /** Expectation and counter checks the filter keeps (all without one). */
+  readonly selected: number;
+  /** The probe timeout in seconds (the override, else the scenario's). */
+  readonly timeoutSeconds: number;
+}
+
+function firewallHosts(scenario: Scenario): string[] {
+  return scenario.hosts.filter((h) => h.firewall).map((h) => h.name);
+}
+
+/** Firewall hosts on a probe's path: the prober (OUTPUT), the target (INPUT) and routers (FORWARD); any host for a literal address. */
+export function hostsOnPath(scenario: Scenario, e: Expectation): string[] {
+  if (e.to.kind === "address") return firewallHosts(scenario);
+  const names = new Set([e.from, ...(e.to.kind === "host" ? [e.to.host] : [])]);
+  return scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || h.router === true)).map((h) => h.name);
+}
+
+function otherFamily(family: Family): Family {
+  return FAMILIES.find((f) => f !== family)!;
+}
+
+/** One expectation in one family, as planned (its families as `--family` overrides them). */
+export function plannedProbe(scenario: Scenario, expectation: Expectation, family: Family, options: PlanOptions = {}): PlannedProbe {
+  const timeoutSeconds = options.timeoutSeconds ?? scenario.timeoutSeconds;
+  const single = probeFamilies(expectation, options.families).length === 1;
+  return {
+    expectation,
+    family,
+    title: expectationTitle(expectation, family),
+    spec: { from: expectation.from, to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
+    watch: expectation.held === undefined ? hostsOnPath(scenario, expectation) : [],
+    ...(expectation.held === undefined && single && expectation.to.kind !== "address" ? { parity: otherFamily(family) } : {}),
+  };
+}
+
+export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
+  const keeps = (title: string) => !options.filter || boundedTest(options.filter.source, options.filter.flags, `${scenario.name} ${title}`);
+  const timeoutSeconds = options.timeoutSeconds ?? scenario.timeoutSeconds;
+  let selected = 0;
+  const steps = scenario.steps.map((step, index): PlannedStep => {
+    const title = stepTitle(step, index);
+    switch (step.kind) {
+      case "expect": {
+        const probes = step.expectations.flatMap((expectation) =>
+          probeFamilies(expectation, options.families).filter((f) => keeps(expectationTitle(expectation, f))).map((family) => plannedProbe(scenario, expectation, family, options)),
+        );
+        selected += probes.length;
+        return { kind: "expect", index, title, step, probes };
+      }
+      case "counters": {
+        const checks = step.checks.flatMap((check) => check.families.map((family) => ({ check, family, title: counterTitle(check, family) })).filter((c) => keeps(c.title)));
+        selected += checks.length;
+        return { kind: "counters", index, title, step, checks };
+      }
+      default:
+        return { kind: "action", index, title, step };
+    }
+  });
+  return { scenario, steps, selected, timeoutSeconds };
+}
+
+/**
+ * Each family's jobs, in order. Probes of one family run one after another
+ * (so a counter that moves belongs to the probe in flight); the two families
+ * run side by side; a parity probe runs in the other family's lane.
+ */
+export function lanes(probes: readonly PlannedProbe[]): Map<Family, LaneJob[]> {
+  const out = new Map<Family, LaneJob[]>();
+  const add = (family: Family, job: LaneJob) => out.set(family, [...(out.get(family) ?? []), job]);
+  probes.forEach((p, probe) => {
+    if (p.expectation.held !== undefined) return add(p.family, { probe, role: "held" });
+    add(p.family, { probe, role: "main" });
+    if (p.parity) add(p.parity, { probe, role: "parity" });
+  });
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * The early-verdict observation loop: one probe with the counters of the
+ * firewall hosts on its path read before and after. Only hosts the packet can
+ * cross have rules that can count it: the prober (OUTPUT), the target (INPUT)
+ * and routers (FORWARD). With no answer after a short grace, a DROP (or, for
+ * TCP, REJECT) rule on the path that counted a packet since the probe began
+ * decides the verdict and the tool is stopped; otherwise the tool runs to its
+ * own timeout.
+ */
+import type { RunningLab } from "../lab/types.ts";
+import type { ProbeSpec, Protocol } from "../model/types.ts";
+import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
+import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
+import { readFamilyCounters } from "../rules/read.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
+import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+
+/**
+ * How long a probe waits for an answer before the counters are consulted (ms).
+ * TCP answers come from the kernel within a millisecond of the SYN; UDP echoes
+ * come from a process. A slow start is covered by reading again (below).
+ */
+export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 12, http: 12, udp: 300 };
+
+/** Until when (ms after the start) counters are read again while a pending probe has no evidence. */
+export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
+
+/** Between two counter readings, how long to wait for the tool to end (ms). */
+const POLL_MS = 10;
+
+/** A probe's result and the rules whose counters moved while it ran (firewall hosts on its path). */
+export interface Observation {
+  readonly result: ProbeResult;
+  readonly decidedBy: readonly RuleDelta[];
+}
+
+export interface ObserveOptions {
+  /** Firewall hosts whose counters can see this probe. */
+  readonly watch: readonly string[];
+  /**
+   * The family's latest reading of each host, while still current (nothing but
+   * this family's probes sent a packet since): used as the before-reading, and
+   * updated with every reading taken here.
+   */
+  readonly latest: Map<string, SavedRuleset>;
+  /** Decide from counters (false: every probe runs to its own timeout). */
+  readonly early: boolean;
+}
+
+export async function observe(lab: RunningLab, spec: ProbeSpec, options: ObserveOptions): Promise<Observation> {
+  const { watch, latest } = options;
+  let address: string;
+  try {
+    address = resolveTarget(lab, spec);
+  } catch {
+    return { result: await runProbe(lab, spec), decidedBy: [] };
+  }
+  const from = lab.host(spec.from);
+  const readAll = async () => {
+    const m = new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), spec.family)] as const)));
+    for (const [h, r] of m) latest.set(h, r);
+    return m;
+  };
+  // Within a lane the last probe's after-reading is this probe's before-reading.
+  const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await readAll();
+  let result: ProbeResult;
+  let after: Map<string, SavedRuleset>;
+  if (!options.early || watch.length === 0) {
+    result = await runProbeFrom(from, address, spec);
+    after = await readAll();
+  } else {
+    const started = await startProbe(from, address, spec, GRACE_MS[spec.protocol]);
+    if ("ended" in started) {
+      result = started.ended;
+      after = await readAll();
+    } else {
+      ({ result, after } = await decide(started.pending, before, watch, readAll));
+    }
+  }
+  const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
+  return { result, decidedBy };
+}
+
+/**
+ * A pending probe: counters are read until a DROP (or, for TCP, REJECT) rule
+ * on the path is seen counting since the probe began, the tool ends, or the
+ * evidence window closes; then the tool runs to its own timeout.
+ */
+async function decide(
+  pending: PendingProbe,
+  before: ReadonlyMap<string, SavedRuleset>,
+  watch: readonly string[],
+  readAll: () => Promise<Map<string, SavedRuleset>>,
+): Promise<{ result: ProbeResult; after: Map<string, SavedRuleset> }> {
+  const spec = pending.spec;
+  for (;;) {
+    const mid = await readAll();
+    const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
+    const early = earlyVerdict(counts, spec.protocol);
+    if (early) {
+      const ended = await pending.stop();
+      if (!("stopped" in ended)) return { result: ended, after: await readAll() }; // an answer came first
+      const result: ProbeResult = {
+        spec,
+        address: pending.address,
+        verdict: early.verdict,
+        reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet`,
+        evidence: {
+          command: pending.command,
+          argv: pending.argv,
+          exitCode: null,
+          stdout: "",
+          stderr: ended.stderr,
+          durationMs: ended.durationMs,
+          stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
+        },
+      };
+      // One watched host: nothing of this probe can count after `mid`. Several (a
+      // firewall on each end, routers): a return-path packet may still be on its way.
+      return { result, after: watch.length > 1 ? await readAll() : mid };
+    }
+    if (pending.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
+      // No evidence: the tool's own timeout decides.
+      const result = await pending.wait();
+      return { result, after: await readAll() };
+    }
+    const ended = await pending.poll(POLL_MS);
+    if (ended) return { result: ended, after: await readAll() };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The one builder from check results to reports: a scenario's report from the
+ * results its run left (and errors outside any check), its status, its parity
+ * findings, and the run's summary.
+ */
+import { type CellStatus, type CheckResult, type CounterResult, type ExpectationResult, isCheck, type StepResult } from "../model/results.ts";
+import { failedByParity } from "../judge/expectation.ts";
+import type { ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
+
+export function parityFindings(results: readonly ExpectationResult[]): ParityFinding[] {
+  return results.flatMap((r) =>
+    r.parity?.differs
+      ? [{
+          text: r.text, line: r.line, from: r.from, to: r.to, port: r.port, protocol: r.protocol, family: r.family,
+          verdict: r.actual, otherFamily: r.parity.family, otherVerdict: r.parity.verdict, command: r.parity.command,
+          severity: failedByParity(r) ? "failure" : "warning",
+        } as const]
+      : [],
+  );
+}
+
+export function scenarioStatus(cells: readonly { readonly status: CellStatus }[], errors: readonly string[]): ScenarioStatus {
+  if (errors.length > 0 || cells.some((c) => c.status === "error")) return "error";
+  if (cells.some((c) => c.status === "failed")) return "failed";
+  return "passed";
+}
+
+/** A scenario's report from the results its run left (and errors outside any check). */
+export function scenarioReport(header: ScenarioHeader, results: readonly CheckResult[], errors: readonly string[]): ScenarioReport {
+  const expectations = results.filter((r): r is ExpectationResult => r.kind === "expectation");
+  return {
+    file: header.file,
+    name: header.name,
+    description: header.description,
+    status: scenarioStatus(results, errors),
+    expectations,
+    counters: results.filter((r): r is CounterResult => r.kind === "counter"),
+    steps: results.filter((r): r is StepResult => r.kind === "step"),
+    errors: [...errors],
+    parity: parityFindings(expectations),
+  };
+}
+
+/** Every check result of a scenario report, in the order expectations, counters, steps. */
+export function resultsOf(s: ScenarioReport): CheckResult[] {
+  return [...s.expectations, ...s.counters, ...s.steps];
+}
+
+/** How many checks of a scenario report held, of how many (a `run` step is a check; apply, reboot and hold are not). */
+export function checksHeld(s: ScenarioReport): { readonly held: number; readonly of: number } {
+  const checks = resultsOf(s).filter(isCheck);
+  return { held: checks.filter((c) => c.status === "passed").length, of: checks.length };
+}
+
+export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summary"] {
+  let passed = 0;
+  let failed = 0;
+  let errors = 0;
+  for (const s of scenarios) {
+    for (const c of resultsOf(s)) {
+      if (c.status === "passed") {
+        if (isCheck(c)) passed++;
+      } else if (c.status === "failed") failed++;
+      else errors++;
+    }
+    errors += s.errors.length;
+  }
+  return { passed, failed, errors };
+}
+
+export function runReport(scenarios: readonly ScenarioReport[]): RunReport {
+  return { scenarios, summary: summarize(scenarios) };
+}

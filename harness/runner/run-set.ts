@@ -1,0 +1,110 @@
+/**
+ * The runner behind `fwspec run` (through api.ts): scenarios grouped onto
+ * shared labs (plan/labs.ts, shared-lab.ts), labs run side by side up to a
+ * limit, each scenario's plan run by the step loop (steps.ts) on labs from the
+ * LabProvider it is given, one report per scenario. No test framework in
+ * between: a lab start costs about half a second, a scenario on a started lab
+ * tenths.
+ */
+import pLimit from "p-limit";
+import { errorMessage } from "../errors.ts";
+import type { LabProvider } from "../lab/types.ts";
+import type { CheckResult } from "../model/results.ts";
+import { labNameFor, planLabs, shareable } from "../plan/labs.ts";
+import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
+import { silentProgress, type Progress } from "../progress.ts";
+import { checksHeld, scenarioReport } from "../report/build.ts";
+import type { ScenarioReport } from "../report/model.ts";
+import { LabNotReusableError } from "../rules/host-reset.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { type LabLease, ownLab } from "./lease.ts";
+import { ScenarioSession } from "./session.ts";
+import { SharedLab } from "./shared-lab.ts";
+import { runScenario } from "./steps.ts";
+
+export interface RunSetOptions extends PlanOptions {
+  readonly provider: LabProvider;
+  readonly progress?: Progress | undefined;
+  /** Labs running at the same time. */
+  readonly labs: number;
+  /** End probes early on DROP/REJECT counter evidence (default true). */
+  readonly decideEarly?: boolean | undefined;
+}
+
+/** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
+export function selectedPlans(scenarios: readonly Scenario[], options: PlanOptions): ScenarioPlan[] {
+  return scenarios.map((s) => planScenario(s, options)).filter((p) => !options.filter || p.selected > 0);
+}
+
+/** Runs the planned scenarios and returns their reports in the given order. */
+export async function runScenarioSet(plans: readonly ScenarioPlan[], options: RunSetOptions): Promise<ScenarioReport[]> {
+  const progress = options.progress ?? silentProgress;
+  const reports = new Map<Scenario, ScenarioReport>();
+  const planOf = new Map(plans.map((p) => [p.scenario, p]));
+  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[]) => {
+    const report = scenarioReport(s, results, errors);
+    reports.set(s, report);
+    const { held, of } = checksHeld(report);
+    const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
+    progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
+  };
+
+  /** true: ran; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
+  const runOne = async (scenario: Scenario, sharedLab?: SharedLab): Promise<boolean | LabNotReusableError> => {
+    let lease: LabLease;
+    try {
+      lease = sharedLab ? await sharedLab.lease(scenario) : await ownLab(options.provider, scenario, progress);
+    } catch (error) {
+      if (sharedLab && error instanceof LabNotReusableError) return error;
+      done(scenario, [], [`the lab did not start: ${errorMessage(error)}`]);
+      return false;
+    }
+    const plan = planOf.get(scenario)!;
+    await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
+    try {
+      done(scenario, await runScenario(plan, session), []);
+    } catch (error) {
+      done(scenario, [], [errorMessage(error)]);
+    }
+    return true;
+  };
+
+  const runGroup = async (group: readonly Scenario[]) => {
+    if (group.length === 1 && !shareable(group[0]!)) {
+      await runOne(group[0]!);
+      return;
+    }
+    const queue = [...group];
+    while (queue.length > 0) {
+      let lab: SharedLab;
+      try {
+        lab = await SharedLab.start(options.provider, queue[0]!, labNameFor(queue[0]!), progress);
+      } catch (error) {
+        for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
+        return;
+      }
+      try {
+        while (queue.length > 0) {
+          const scenario = queue.shift()!;
+          const ran = await runOne(scenario, lab);
+          // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
+          if (ran instanceof LabNotReusableError) {
+            progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
+            queue.unshift(scenario);
+            break;
+          }
+          if (!ran) break;
+        }
+      } finally {
+        await lab[Symbol.asyncDispose]();
+      }
+    }
+  };
+
+  const parallel = Math.max(1, options.labs);
+  const groups = planLabs(plans.map((p) => p.scenario), parallel);
+  progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time`);
+  const limit = pLimit(parallel);
+  await Promise.all(groups.map((group) => limit(() => runGroup(group))));
+  return plans.map((p) => reports.get(p.scenario)!);
+}
