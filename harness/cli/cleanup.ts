@@ -5,9 +5,9 @@
  * another PID namespace, keeps its labs; `--all` removes every one, `--run ID`
  * one run's, `--dry-run` only lists the orphans (the CI leak check uses it).
  */
-import type Dockerode from "dockerode";
+import type { Engine } from "../env/engine.ts";
 import { InputError } from "../errors.ts";
-import { findOrphans, removeAll, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
+import { countLabContainers, findOrphans, removeAll, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 
 export interface CleanupOptions {
   readonly run?: string;
@@ -18,7 +18,7 @@ export interface CleanupOptions {
 const nameOf = (r: { Id: string; Names?: string[]; Name?: string }) => (r.Names?.[0] ?? r.Name ?? r.Id).replace(/^\//, "");
 
 /** What to print, one line per resource. */
-export async function runCleanup(docker: Dockerode, opts: CleanupOptions): Promise<string> {
+export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<string> {
   if ([opts.run !== undefined, opts.all, opts.dryRun].filter(Boolean).length > 1) throw new InputError("use one of --run, --all and --dry-run");
   if (opts.dryRun) {
     const orphans = await findOrphans(docker);
@@ -34,8 +34,8 @@ export async function runCleanup(docker: Dockerode, opts: CleanupOptions): Promi
   }
   const lines = [...removed.containers.map((c) => `removed container ${c}`), ...removed.networks.map((n) => `removed network ${n}`)];
   if (!opts.all && opts.run === undefined) {
-    const live = await docker.listContainers({ all: true, filters: { label: ["fwspec=lab"] } });
-    if (live.length > 0) lines.push(`kept ${live.length} container(s) of live runs (--all removes them too)`);
+    const live = await countLabContainers(docker);
+    if (live > 0) lines.push(`kept ${live} container(s) of live runs (--all removes them too)`);
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
 }

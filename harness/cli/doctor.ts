@@ -5,8 +5,7 @@
 import { connectEngine, probeEngine } from "../env/engine.ts";
 import { FIREWALL_PARTS, PART_COMMANDS, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
-import { Lab } from "../lab/lab.ts";
-import { newRunId } from "../lab/resources.ts";
+import { DockerLabProvider } from "../lab/provider.ts";
 
 export interface Check {
   readonly name: string;
@@ -55,13 +54,10 @@ export async function runDoctor(): Promise<Check[]> {
   checks.push({ name: "lab image", ok: haveImage, detail: image, fix: "run `fwspec setup` to build it" });
   if (!haveImage) return checks;
   try {
-    await using lab = await new Lab({
+    await using lab = await new DockerLabProvider({ docker, image }).start({
       name: "doctor",
-      docker,
-      image,
-      runId: newRunId(),
       hosts: [{ name: "probe", firewall: true, backend: "nft", listen: [] }],
-    }).start();
+    });
     const host = lab.host("probe");
     checks.push({ name: "IPv6 on lab networks", ok: host.addresses.ipv6 !== "", detail: `${host.addresses.ipv4} and ${host.addresses.ipv6}` });
     for (const k of KERNEL_CHECKS) {

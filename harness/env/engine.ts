@@ -9,6 +9,9 @@ import { EnvironmentError } from "../errors.ts";
 
 export const DEFAULT_SOCKET = "/var/run/docker.sock";
 
+/** The engine client as code outside lab/ and env/ holds it: only handed on to them, never called. */
+export type Engine = Dockerode;
+
 export interface EngineEndpoint {
   /** As a person would write it: unix:///var/run/docker.sock, tcp://host:2375. */
   readonly url: string;
@@ -69,7 +72,7 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
 }
 
 /** A client for a running engine, or an EnvironmentError that names `fwspec setup`. */
-export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Dockerode> {
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
   const status = await probeEngine(env);
   if (!status.reachable) {
     throw new EnvironmentError(`no Docker engine answers at ${status.endpoint.url} (${status.problem ?? "no answer"})`, {

@@ -120,6 +120,11 @@ export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<
   return { containers: containers.filter((_, i) => orphaned[i]), networks };
 }
 
+/** How many fwspec lab containers exist on the engine (any run, live or not). */
+export async function countLabContainers(docker: Dockerode): Promise<number> {
+  return (await docker.listContainers({ all: true, filters: LAB_FILTER })).length;
+}
+
 /** Removes what findOrphans lists (containers first, then their networks). */
 export async function removeOrphans(docker: Dockerode): Promise<RemovedResources> {
   const { containers, networks } = await findOrphans(docker);

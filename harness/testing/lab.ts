@@ -1,7 +1,8 @@
 /** Helpers for integration tests: a lab started with the test run's image and run id. */
 import { inject } from "vitest";
 import { connectEngine } from "../env/engine.ts";
-import { Lab, type StartedLab } from "../lab/lab.ts";
+import type { StartedLab } from "../lab/lab.ts";
+import { DockerLabProvider } from "../lab/provider.ts";
 import type { HostSpec, ListenerSpec } from "../model/types.ts";
 
 export function listeners(...specs: string[]): ListenerSpec[] {
@@ -21,5 +22,5 @@ export function peer(name: string, listen: ListenerSpec[] = []): HostSpec {
 
 export async function startTestLab(name: string, hosts: HostSpec[]): Promise<StartedLab> {
   const docker = await connectEngine();
-  return new Lab({ name, hosts, docker, image: inject("fwspecImage"), runId: inject("fwspecRunId") }).start();
+  return new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId") }).start({ name, hosts });
 }
