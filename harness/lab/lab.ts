@@ -19,10 +19,6 @@ import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import type { LabHost, RunningLab } from "./types.ts";
 
-// Importers from before the split (the runner moves to types.ts and provider.ts).
-export { prepareContainerRuntime } from "./container.ts";
-export type { StartedHost } from "./host.ts";
-
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
   readonly name: string;
