@@ -1,0 +1,112 @@
+/**
+ * Whole scenarios through the real runner (api.run → plan → session → step
+ * loop → probes → judge → report) against an in-memory lab: apply, expect,
+ * counters, run steps, a parity difference (warning and `parity: fail`), an
+ * error verdict, and a broken step. No Docker.
+ */
+import { describe, expect, test } from "vitest";
+import { run } from "../api.ts";
+import { renderJson } from "../report/json.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+
+const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081", "tcp/8082"] }, remote: {} };
+const DROP_8080 = "-A INPUT -p tcp --dport 8080 -j DROP";
+
+const full = defineScenario({
+  name: "full",
+  description: "apply, expect, counters, run",
+  hosts,
+  steps: [
+    { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport 8082 -j REJECT", "ip6tables -A INPUT -p tcp --dport 8082 -j REJECT"] } },
+    { counters: [{ host: "server", rule: DROP_8080, packets: "== 0" }] },
+    { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open", "remote -> server:8082 refused", "server -> localhost:8080 open"] },
+    { counters: [{ host: "server", rule: DROP_8080, packets: "== 1", bytes: ">= 40" }] },
+    { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 8080 -j DROP", exit: 0 } },
+    { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 9090 -j DROP", exit: "nonzero", contains: "Bad rule" } },
+    { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 9090 -j DROP", exit: 0 } },
+  ],
+});
+
+const parity = (mode: "warn" | "fail") => defineScenario({
+  name: `parity ${mode}`,
+  description: "a rule for IPv4 only",
+  family: "ipv4",
+  parity: mode,
+  hosts,
+  steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped"] }],
+});
+
+const broken = defineScenario({
+  name: "broken",
+  description: "an apply that fails stops the scenario",
+  hosts,
+  steps: [{ apply: { host: "server", commands: ["nft add table inet x"] } }, { expect: ["remote -> server:8080 open"] }, { run: { host: "server", command: "true" } }],
+});
+
+describe("the runner on a fake lab", () => {
+  test("apply, expect, counters and run steps give every check its result; run steps count as checks", async () => {
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [full] }, { provider, labs: 1 });
+    const s = report.scenarios[0]!;
+    expect(s.expectations.map((e) => `${e.text} [${e.family}] ${e.actual} ${e.status}`)).toEqual([
+      "remote -> server:8080 dropped [ipv4] dropped passed",
+      "remote -> server:8080 dropped [ipv6] dropped passed",
+      "remote -> server:8081 open [ipv4] open passed",
+      "remote -> server:8081 open [ipv6] open passed",
+      "remote -> server:8082 refused [ipv4] refused passed",
+      "remote -> server:8082 refused [ipv6] refused passed",
+      "server -> localhost:8080 open [ipv4] open passed",
+      "server -> localhost:8080 open [ipv6] open passed",
+    ]);
+    // Decided early from the DROP rule's counter, and named.
+    expect(s.expectations[0]!.evidence.stoppedEarly).toMatch(/a DROP rule counted its packet/);
+    expect(s.expectations[0]!.decidedBy).toEqual(["ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)"]);
+    expect(s.counters.map((c) => `${c.family} ${c.status} ${c.packets}`)).toEqual(["ipv4 passed 0", "ipv4 passed 1"]);
+    expect(s.steps.map((st) => `${st.step} ${st.status}`)).toEqual(["apply passed", "run passed", "run passed", "run failed"]);
+    expect(s.steps[3]!.message).toMatch(/^exit status 1, expected 0/);
+    expect(s.status).toBe("failed");
+    // 8 expectations + 2 counter checks + 2 run steps held; the apply is not a check.
+    expect(report.summary).toEqual({ passed: 12, failed: 1, errors: 0 });
+    expect(provider.started.every((lab) => lab.disposed)).toBe(true);
+  });
+
+  test("a single-family expectation whose other family differs: a parity warning, or a failure with parity: fail", async () => {
+    const report = await run({ scenarios: [parity("warn"), parity("fail")] }, { provider: new FakeLabProvider(), labs: 1 });
+    const [warn, fail] = report.scenarios;
+    expect(warn!.status).toBe("passed");
+    expect(warn!.parity).toEqual([expect.objectContaining({ family: "ipv4", verdict: "dropped", otherFamily: "ipv6", otherVerdict: "open", severity: "warning" })]);
+    expect(fail!.status).toBe("failed");
+    expect(fail!.expectations[0]!.explanation).toMatch(/^IPv4\/IPv6 parity: ipv4 is dropped but ipv6 is open/);
+    expect(fail!.parity[0]!.severity).toBe("failure");
+    // The JSON report keeps its fields: the parity observation is a finding, not an expectation field.
+    const json = JSON.parse(renderJson(report));
+    expect(Object.keys(json.scenarios[1].expectations[0])).not.toContain("parity");
+    expect(Object.keys(json.scenarios[1].expectations[0])).not.toContain("kind");
+  });
+
+  test("a probe that cannot run is an error verdict, never a block", async () => {
+    const report = await run({ scenarios: [parity("warn")] }, { provider: new FakeLabProvider({ failing: ["remote"] }), labs: 1 });
+    const e = report.scenarios[0]!.expectations[0]!;
+    expect([e.actual, e.status]).toEqual(["error", "error"]);
+    expect(e.reason).toMatch(/the container of remote is gone/);
+    expect(report.scenarios[0]!.status).toBe("error");
+  });
+
+  test("a step that cannot be carried out makes every later check a 'not run' error naming it", async () => {
+    const report = await run({ scenarios: [broken] }, { provider: new FakeLabProvider(), labs: 1 });
+    const s = report.scenarios[0]!;
+    expect(s.steps.map((st) => `${st.step} ${st.status} ${st.message.split("\n")[0]}`)).toEqual([
+      "apply error rule command failed; no rule of this apply step was kept (rolled back)",
+      "expect error not run: step 1 (apply, line 1) failed",
+      "expect error not run: step 1 (apply, line 1) failed",
+      "run error not run: step 1 (apply, line 1) failed",
+    ]);
+    expect(report.summary).toEqual({ passed: 0, failed: 0, errors: 4 });
+  });
+
+  test("run options are checked with messages naming the option", async () => {
+    await expect(run({ scenarios: [full] }, { labs: 0 } as never)).rejects.toThrow(/labs must be a whole number from 1 to 16/);
+    await expect(run({ scenarios: [full] }, { famly: "ipv4" } as never)).rejects.toThrow(/unknown option\(s\): famly/);
+  });
+});

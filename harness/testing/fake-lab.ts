@@ -1,0 +1,199 @@
+/**
+ * An in-memory lab for runner unit tests: a LabProvider whose hosts answer
+ * exec() from a small model of iptables (-A/-I/-C, iptables-save -c with
+ * counters), conntrack, nc and fwspec-probe (start/wait/stop, see
+ * docker/fwspec-probe). TCP only; one network; a DROP rule counts the probe
+ * and leaves it pending, so the runner decides it early from counters as it
+ * does with real containers. No Docker, no processes, milliseconds per scenario.
+ */
+import { CommandError, LabError } from "../errors.ts";
+import type { ExecOptions, ExecResult } from "../lab/exec.ts";
+import { shellQuote } from "../lab/exec.ts";
+import type { HostAddresses, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
+import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
+
+interface FakeRule {
+  readonly text: string;
+  readonly port: number | undefined;
+  readonly target: string;
+  packets: number;
+  bytes: number;
+}
+
+export interface FakeLabOptions {
+  /** Hosts whose probe tools fail to run (the engine lost them): their probes are `error`. */
+  readonly failing?: readonly string[];
+}
+
+/** A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules. */
+const HOST_STATE = ["nft", "{}", "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", ""]
+  .map((part, i) => (i % 2 === 0 ? `@@fwspec-state ${part}` : part)).join("\n");
+
+const ok = (command: readonly string[], stdout = "", stderr = "", exitCode = 0): ExecResult => ({ command, exitCode, stdout, stderr, durationMs: 1 });
+
+class FakeHost implements LabHost {
+  readonly spec: HostSpec;
+  readonly name: string;
+  readonly containerName: string;
+  readonly addresses: HostAddresses;
+  readonly networks = ["lan"];
+  readonly rules: Record<Family, FakeRule[]> = { ipv4: [], ipv6: [] };
+  readonly #lab: FakeLab;
+  readonly #pending = new Map<string, readonly string[]>();
+
+  constructor(spec: HostSpec, index: number, lab: FakeLab) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.containerName = `fake-${spec.name}`;
+    this.addresses = { ipv4: `198.18.0.${index + 2}`, ipv6: `2001:db8::${index + 2}` };
+    this.#lab = lab;
+  }
+
+  addressOn(_network: string, family: Family): string {
+    return this.addresses[family];
+  }
+  loopback(family: Family): string {
+    return family === "ipv4" ? "127.0.0.1" : "::1";
+  }
+  repro(command: readonly string[]): string {
+    return `fake-exec ${this.name} ${shellQuote(command)}`;
+  }
+  async assertIsolated(): Promise<void> {}
+  async copyFile(): Promise<void> {}
+  async runStaged(_content: string, _target: string, command: readonly string[], what: string): Promise<ExecResult> {
+    return this.run(command, what);
+  }
+  async run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult> {
+    const r = await this.exec(command, options);
+    if (r.exitCode !== 0) throw new CommandError(`${what} failed`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
+    return r;
+  }
+
+  async exec(command: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    const [tool, ...args] = command;
+    if (tool === "sh" && command.includes("fwspec-reset")) return this.#restore(command, command.includes("iptables-restore") ? "ipv4" : "ipv6", options?.stdin ?? "");
+    if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
+    if (tool === "ss") return ok(command, this.spec.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
+    if (tool === "iptables" || tool === "ip6tables") return this.#iptables(command, tool === "iptables" ? "ipv4" : "ipv6", args);
+    if (tool === "iptables-save" || tool === "ip6tables-save") return ok(command, this.#save(tool === "iptables-save" ? "ipv4" : "ipv6"));
+    if (tool === "conntrack") return ok(command);
+    if (tool === "fwspec-probe") return this.#probeTool(command, args);
+    if (tool === "timeout") return this.#nc(command, command.slice(command.indexOf("nc")), false);
+    return ok(command, "", `${tool}: not found`, 127);
+  }
+
+  #iptables(command: readonly string[], family: Family, args: readonly string[]): ExecResult {
+    const [op, chain, ...rest] = args;
+    const spec = rest[0] === "1" && op === "-I" ? rest.slice(1) : rest;
+    const text = `-A ${chain} ${spec.join(" ").replace("-p tcp --dport", "-p tcp -m tcp --dport")}`;
+    const port = Number(spec[spec.indexOf("--dport") + 1]) || undefined;
+    const target = spec[spec.indexOf("-j") + 1] ?? "";
+    if (op === "-C") return this.rules[family].some((r) => r.text === text) ? ok(command) : ok(command, "", `${command[0]}: Bad rule (does a matching rule exist in that chain?).`, 1);
+    const rule = { text, port, target, packets: 0, bytes: 0 };
+    if (op === "-I") this.rules[family].unshift(rule);
+    else this.rules[family].push(rule);
+    return ok(command);
+  }
+
+  /** iptables-restore of a filter table (the shared-lab reset), then iptables-save -c. */
+  #restore(command: readonly string[], family: Family, input: string): ExecResult {
+    if (input.includes("*filter")) this.rules[family].length = 0;
+    for (const line of input.split("\n").filter((l) => l.startsWith("-A "))) this.#iptables(command, family, line.split(" "));
+    return ok(command, this.#save(family));
+  }
+
+  #save(family: Family): string {
+    const rules = this.rules[family].map((r) => `[${r.packets}:${r.bytes}] ${r.text}`);
+    return ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...rules, "COMMIT", ""].join("\n");
+  }
+
+  /** The verdict of a TCP connection to this host's `port` over `family`, counted by the rule that decides it. */
+  receive(family: Family, port: number, fromSelf: boolean): "open" | "refused" | "dropped" {
+    for (const rule of fromSelf ? [] : this.rules[family]) {
+      if (rule.port !== undefined && rule.port !== port) continue;
+      rule.packets += 1;
+      rule.bytes += 60;
+      if (rule.target === "DROP") return "dropped";
+      if (rule.target === "REJECT") return "refused";
+      if (rule.target === "ACCEPT") break;
+    }
+    return this.spec.listen.some((l) => l.port === port) ? "open" : "refused";
+  }
+
+  #nc(command: readonly string[], nc: readonly string[], pending: boolean): ExecResult {
+    if (this.#lab.failing.has(this.name)) throw new LabError(`the container of ${this.name} is gone`);
+    const address = nc.at(-2)!;
+    const port = Number(nc.at(-1));
+    const family: Family = address.includes(":") ? "ipv6" : "ipv4";
+    const self = address === this.loopback(family) || address === this.addresses[family];
+    const target = self ? this : this.#lab.byAddress(address);
+    const verdict = target ? target.receive(family, port, self) : "dropped";
+    if (verdict === "open") return ok(command, "", `Connection to ${address} ${port} port [tcp/*] succeeded!`);
+    if (verdict === "refused") return ok(command, "", `nc: connect to ${address} port ${port} (tcp) failed: Connection refused`, 1);
+    if (pending) return ok(command, "fwspec-probe: pending\n", "", 199);
+    return ok(command, "", `nc: connect to ${address} port ${port} (tcp) timed out: Operation now in progress`, 1);
+  }
+
+  #probeTool(command: readonly string[], args: readonly string[]): ExecResult {
+    const [op, id, ...rest] = args;
+    if (op === "start") {
+      const argv = rest.slice(1);
+      const r = this.#nc(command, argv.slice(argv.indexOf("nc")), true);
+      if (r.exitCode === 199) this.#pending.set(id!, argv);
+      return r;
+    }
+    const argv = this.#pending.get(id!);
+    if (!argv) return ok(command, "", `fwspec-probe: no probe ${id}`, 196);
+    if (op === "wait" && rest.length > 0) return ok(command, "fwspec-probe: pending\n", "", 199);
+    this.#pending.delete(id!);
+    if (op === "stop") return ok(command, "fwspec-probe: stopped\n", "", 198);
+    const address = argv.at(-2)!;
+    return ok(command, "", `nc: connect to ${address} port ${argv.at(-1)} (tcp) timed out: Operation now in progress`, 1);
+  }
+}
+
+class FakeLab implements RunningLab {
+  readonly name: string;
+  readonly hosts: ReadonlyMap<string, FakeHost>;
+  readonly networks: ReadonlyMap<string, LabNetworkInfo> = new Map([["lan", { name: "lan", ipv4Subnet: "198.18.0.0/24", ipv6Subnet: "2001:db8::/64" }]]);
+  readonly failing: ReadonlySet<string>;
+  disposed = false;
+
+  constructor(spec: LabSpec, options: FakeLabOptions) {
+    this.name = spec.name;
+    this.failing = new Set(options.failing ?? []);
+    this.hosts = new Map(spec.hosts.map((h, i) => [h.name, new FakeHost(h, i, this)]));
+  }
+  host(name: string): FakeHost {
+    const h = this.hosts.get(name);
+    if (!h) throw new LabError(`no host ${name} in lab ${this.name}`);
+    return h;
+  }
+  byAddress(address: string): FakeHost | undefined {
+    return [...this.hosts.values()].find((h) => FAMILIES.some((f) => h.addresses[f] === address));
+  }
+  addressFor(_from: LabHost, to: LabHost, family: Family): string {
+    return to.addresses[family];
+  }
+  async reboot(name: string): Promise<void> {
+    const h = this.host(name);
+    for (const f of FAMILIES) h.rules[f].length = 0;
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposed = true;
+  }
+}
+
+/** A LabProvider of in-memory labs; `started` keeps every lab it made (to look at after a run). */
+export class FakeLabProvider implements LabProvider {
+  readonly started: FakeLab[] = [];
+  readonly #options: FakeLabOptions;
+  constructor(options: FakeLabOptions = {}) {
+    this.#options = options;
+  }
+  async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = new FakeLab(spec, this.#options);
+    this.started.push(lab);
+    return lab;
+  }
+}
