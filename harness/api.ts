@@ -159,7 +159,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run" });
-    return runScenarioSet(plans, { ...set, provider: docker.provider });
+    return await runScenarioSet(plans, { ...set, provider: docker.provider });
   })();
   // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.
   if (interrupted()) await new Promise<never>(() => {});
