@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { validateFiles } from "./cli/validate.ts";
+import { validateFiles } from "./scenario/validate-files.ts";
 import { connectEngine } from "./env/engine.ts";
 import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
 import { EnvironmentError, InputError } from "./errors.ts";
@@ -26,17 +26,31 @@ import type { Scenario } from "./scenario/model.ts";
 
 export type { RunReport } from "./report/model.ts";
 
+const WHOLE = "a whole number";
 const RUN_OPTIONS = z.strictObject({
-  family: z.enum(["ipv4", "ipv6", "both"], { error: "family must be ipv4, ipv6 or both" }).optional(),
-  timeoutSeconds: z.number({ error: "timeoutSeconds must be a number" }).int("timeoutSeconds must be a whole number of seconds (OpenBSD nc -w accepts whole seconds only)").min(1, "timeoutSeconds must be from 1 to 30").max(30, "timeoutSeconds must be from 1 to 30").optional(),
-  filter: z.union([z.string(), z.instanceof(RegExp)], { error: "filter must be a regular expression or its source text" }).optional(),
-  shard: z.string().regex(/^\d+\/\d+$/, "shard must look like 1/3 (index/count)").optional(),
-  labs: z.number().int("labs must be a whole number from 1 to 16").min(1, "labs must be a whole number from 1 to 16").max(16, "labs must be a whole number from 1 to 16").optional(),
-  decideEarly: z.boolean({ error: "decideEarly must be true or false" }).optional(),
-  commandTimeoutSeconds: z.number({ error: "commandTimeoutSeconds must be a number" }).optional(),
-  progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "progress must have step() and info()").optional(),
-  provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "provider must be a LabProvider (a start(spec) method)").optional(),
+  family: z.enum(["ipv4", "ipv6", "both"], { error: "must be ipv4, ipv6 or both" }).optional(),
+  timeoutSeconds: z.number({ error: "must be a number" }).int(`must be ${WHOLE} of seconds (OpenBSD nc -w accepts whole seconds only)`).min(1, "must be from 1 to 30").max(30, "must be from 1 to 30").optional(),
+  filter: z.union([z.string(), z.instanceof(RegExp)], { error: "must be a regular expression or its source text" }).optional(),
+  shard: z.string({ error: "must look like 1/3 (index/count)" }).regex(/^\d+\/\d+$/, "must look like 1/3 (index/count)").optional(),
+  labs: z.number({ error: `must be ${WHOLE} from 1 to 16` }).int(`must be ${WHOLE} from 1 to 16`).min(1, `must be ${WHOLE} from 1 to 16`).max(16, `must be ${WHOLE} from 1 to 16`).optional(),
+  decideEarly: z.boolean({ error: "must be true or false" }).optional(),
+  commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
+  progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
+  provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
 });
+
+/** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
+const FLAGS: Readonly<Record<string, string>> = {
+  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout",
+};
+
+function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown option(s): ${issue.keys.join(", ")}`;
+  const key = String(issue.path[0] ?? "");
+  const value = (options as Record<string, unknown>)[key];
+  const shown = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? `, not \`${String(value)}\`` : "";
+  return `${key}${FLAGS[key] ? ` (${FLAGS[key]})` : ""} ${issue.message}${shown}`;
+}
 
 export interface RunOptions {
   /** Probe this family for every expectation (a held connection keeps its own). */
@@ -64,8 +78,8 @@ export type RunInput = { readonly paths: readonly string[] } | { readonly scenar
 export function checkRunOptions(options: RunOptions): RunOptions {
   const parsed = RUN_OPTIONS.safeParse(options);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.code === "unrecognized_keys" ? `unknown option(s): ${i.keys.join(", ")}` : i.message));
-    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "see RunOptions in harness/api.ts" });
+    const problems = parsed.error.issues.map((i) => optionProblem(options, i));
+    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "`fwspec run --help` lists the flags; RunOptions in harness/api.ts the API's options" });
   }
   // One home for the command limit's range (lab/limits.ts).
   if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));
@@ -107,6 +121,8 @@ export interface DockerLabsOptions {
   readonly build?: boolean;
   /** The run id to label resources with (vitest: one for the whole test run). */
   readonly runId?: string | undefined;
+  /** The process that owns the labs' resources (a vitest worker: the main process). */
+  readonly ownerPid?: number | undefined;
   /**
    * On an interrupt: "run" removes every resource of the run id until quiet
    * (fwspec run), "labs" disposes this process's live labs (a vitest worker).
@@ -122,7 +138,7 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   else if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup`" });
   const runId = options.runId ?? newRunId();
   const registry = new LabRegistry();
-  const provider = new DockerLabProvider({ docker, image, runId, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
+  const provider = new DockerLabProvider({ docker, image, runId, ownerPid: options.ownerPid, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
   // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove what this run started, then exit 128+n.
   const release = onInterrupt(async (reason) => {
     if (options.cleanup === "labs") return registry.disposeAll();

@@ -12,7 +12,7 @@ import { runCleanup } from "./cleanup.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
-import { validateFiles } from "./validate.ts";
+import { validateFiles } from "../scenario/validate-files.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -23,6 +23,12 @@ function fail(error: unknown): never {
   const message = String((error as Error)?.message ?? error).split("\n")[0] ?? "";
   process.stderr.write(`fwspec: internal error: ${safeText(message)}\n  hint: this is a fwspec problem, not a verdict; run again, and report it with the command line if it persists\n`);
   process.exit(EXIT.internal);
+}
+
+/** A numeric flag's text as a number (whole numbers only); its range is the API's to check. */
+function flagNumber(flag: string, text: string): number {
+  if (!/^[0-9]+$/.test(text.trim())) throw new InputError(`${flag} must be a whole number, not \`${text}\``);
+  return Number(text.trim());
 }
 
 export function buildProgram(): Command {
@@ -57,25 +63,18 @@ export function buildProgram(): Command {
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
     .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string }) => {
-      const labs = opts.labs === undefined ? undefined : Number(opts.labs);
-      if (labs !== undefined && (!Number.isInteger(labs) || labs < 1 || labs > 16)) throw new InputError(`--labs must be a whole number from 1 to 16, not \`${opts.labs}\``);
-      if (opts.family !== undefined && opts.family !== "both" && !(FAMILIES as readonly string[]).includes(opts.family)) {
-        throw new InputError(`--family must be ipv4, ipv6 or both, not \`${opts.family}\``);
-      }
-      const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
-      if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 30)) {
-        throw new InputError(`--timeout must be a whole number of seconds from 1 to 30, not \`${opts.timeout}\``, { hint: "OpenBSD nc -w accepts whole seconds only" });
-      }
+      // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
+      const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
+      const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
       const commandTimeout = opts.commandTimeout === undefined ? undefined : parseCommandTimeout(opts.commandTimeout);
-      if (opts.shard !== undefined && !/^\d+\/\d+$/.test(opts.shard)) throw new InputError(`--shard must look like 1/3, not \`${opts.shard}\``);
       const code = await runScenarios(paths, {
         ...(opts.json ? { json: opts.json } : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
         ...(opts.filter ? { filter: opts.filter } : {}),
-        ...(opts.family ? { family: opts.family as "ipv4" | "ipv6" | "both" } : {}),
-        ...(timeout ? { timeout } : {}),
-        ...(opts.shard ? { shard: opts.shard } : {}),
-        ...(labs ? { labs } : {}),
+        ...(opts.family !== undefined ? { family: opts.family as "ipv4" | "ipv6" | "both" } : {}),
+        ...(timeout !== undefined ? { timeout } : {}),
+        ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+        ...(labs !== undefined ? { labs } : {}),
         ...(opts.early === false ? { decideEarly: false } : {}),
         ...(commandTimeout ? { commandTimeout } : {}),
       }, consoleProgress());

@@ -47,13 +47,13 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const hostBefore = await snapshotHostFirewall();
   const report = await run({ paths }, {
     progress,
-    ...(options.family ? { family: options.family } : {}),
-    ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
-    ...(options.filter ? { filter: options.filter } : {}),
-    ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.labs ? { labs: options.labs } : {}),
+    ...(options.family !== undefined ? { family: options.family } : {}),
+    ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.shard !== undefined ? { shard: options.shard } : {}),
+    ...(options.labs !== undefined ? { labs: options.labs } : {}),
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
-    ...(options.commandTimeout ? { commandTimeoutSeconds: options.commandTimeout } : {}),
+    ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
   });
   const reports = report.scenarios;
   if (!options.quiet) process.stdout.write(renderRun(report));

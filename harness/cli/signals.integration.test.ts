@@ -26,7 +26,7 @@ async function networksOf(pid: number): Promise<string[]> {
 }
 
 async function startAndWaitForLab(): Promise<{ child: ResultPromise }> {
-  const child = execa(process.execPath, [CLI, "run", SCENARIO], { cwd: PROJECT_ROOT, reject: false, env: { FWSPEC_OWNER_PID: "" } });
+  const child = execa(process.execPath, [CLI, "run", SCENARIO], { cwd: PROJECT_ROOT, reject: false });
   await pRetry(
     async () => {
       if ((await containersOf(child.pid!)).length < 2) throw new Error("lab not up yet");

@@ -30,6 +30,8 @@ export interface LabOptions {
   readonly image: string;
   /** Groups every resource of this process's run; defaults to a fresh id. */
   readonly runId?: string;
+  /** The process that owns the lab's resources (default: this one). */
+  readonly ownerPid?: number;
   /** Live labs are registered here so a signal handler can dispose them. */
   readonly registry?: LabRegistry;
   readonly progress?: Progress;
@@ -124,7 +126,7 @@ export class Lab {
     // Labs of one run may share a name (parallel test workers, files with one base
     // name): a short random part keeps their containers, networks and labels apart.
     const instance = `${name}-${randomBytes(2).toString("hex")}`;
-    const labels = resourceLabels(runId, instance);
+    const labels = resourceLabels(runId, instance, this.#options.ownerPid);
     const networkNames = this.#options.networks && this.#options.networks.length > 0 ? this.#options.networks : [DEFAULT_NETWORK];
     const routed = networkNames.length > 1;
     await sweepOrphans(docker);

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe("DockerLabProvider", () => {
   it("starts labs from LabSpecs side by side; disposed, they leave nothing of their run", async () => {
-    const labs: LabProvider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId });
+    const labs: LabProvider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
     const [plain, routed] = await Promise.all([
       labs.start({ name: "prov-plain", hosts: [firewallHost("server", listeners("tcp/8080")), peer("client")] }),
       labs.start({

@@ -17,6 +17,8 @@ export interface DockerLabProviderOptions {
   readonly image: string;
   /** Groups every resource of this provider's labs; defaults to a fresh id. */
   readonly runId?: string | undefined;
+  /** The process that owns the labs' resources (vitest workers: the main process); default this one. */
+  readonly ownerPid?: number | undefined;
   /** Live labs are registered here so a signal handler can dispose them. */
   readonly registry?: LabRegistry | undefined;
   /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
@@ -46,7 +48,7 @@ export class DockerLabProvider implements LabProvider {
 
   async start(spec: LabSpec): Promise<StartedLab> {
     await this.#prepareRuntime();
-    const { docker, image, registry, commandTimeoutSeconds } = this.#options;
+    const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
     const progress = spec.progress ?? this.#options.progress;
     return new Lab({
       name: spec.name,
@@ -55,6 +57,7 @@ export class DockerLabProvider implements LabProvider {
       docker,
       image,
       runId: this.runId,
+      ...(ownerPid ? { ownerPid } : {}),
       ...(registry ? { registry } : {}),
       ...(progress ? { progress } : {}),
       ...(commandTimeoutSeconds ? { commandTimeoutSeconds } : {}),

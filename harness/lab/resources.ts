@@ -18,17 +18,12 @@ export function newRunId(): string {
 }
 
 /**
- * The process that owns a run's resources: the fwspec or vitest main process
- * (exported to workers as FWSPEC_OWNER_PID), so that a SIGKILLed run is swept
- * even if one of its workers outlives it.
+ * Labels of a lab's resources. `pid` is the owning process: this one, or the
+ * vitest main process for its workers (so a SIGKILLed run is swept even if a
+ * worker outlives it). `fwspec.pid` is informative (the pid in the owner's
+ * namespace); sweeps judge by `fwspec.owner`.
  */
-export function ownerPid(env: NodeJS.ProcessEnv = process.env): number {
-  const pid = Number(env["FWSPEC_OWNER_PID"]);
-  return Number.isInteger(pid) && pid > 0 ? pid : process.pid;
-}
-
-/** Labels of a lab's resources. `fwspec.pid` is informative (the pid in the owner's namespace); sweeps judge by `fwspec.owner`. */
-export function resourceLabels(runId: string, lab: string, pid: number = ownerPid()): Record<string, string> {
+export function resourceLabels(runId: string, lab: string, pid: number = process.pid): Record<string, string> {
   const owner = ownerLabel(pid);
   return { [LABEL_PRODUCT]: "lab", [LABEL_RUN]: runId, [LABEL_PID]: String(pid), ...(owner ? { [LABEL_OWNER]: owner } : {}), [LABEL_LAB]: lab };
 }

@@ -106,7 +106,7 @@ describe("the runner on a fake lab", () => {
   });
 
   test("run options are checked with messages naming the option", async () => {
-    await expect(run({ scenarios: [full] }, { labs: 0 } as never)).rejects.toThrow(/labs must be a whole number from 1 to 16/);
+    await expect(run({ scenarios: [full] }, { labs: 0 } as never)).rejects.toThrow(/labs \(--labs\) must be a whole number from 1 to 16, not `0`/);
     await expect(run({ scenarios: [full] }, { famly: "ipv4" } as never)).rejects.toThrow(/unknown option\(s\): famly/);
   });
 });

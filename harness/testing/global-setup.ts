@@ -13,6 +13,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     fwspecImage: string;
     fwspecRunId: string;
+    /** The vitest main process: workers label what they create with it. */
+    fwspecOwnerPid: number;
   }
 }
 
@@ -23,11 +25,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup` (npm test does it for you)" });
   }
   await sweepOrphans(docker);
-  // Workers label what they create with this process's pid (see ownerPid).
-  process.env["FWSPEC_OWNER_PID"] ??= String(process.pid);
-  const runId = process.env["FWSPEC_RUN_ID"] ?? newRunId();
+  const runId = newRunId();
   project.provide("fwspecImage", image);
   project.provide("fwspecRunId", runId);
+  project.provide("fwspecOwnerPid", process.pid);
   return async () => {
     const removed = await removeRun(docker, runId);
     if (removed.containers.length + removed.networks.length > 0) {

@@ -22,5 +22,5 @@ export function peer(name: string, listen: ListenerSpec[] = []): HostSpec {
 
 export async function startTestLab(name: string, hosts: HostSpec[]): Promise<StartedLab> {
   const docker = await connectEngine();
-  return new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId") }).start({ name, hosts });
+  return new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") }).start({ name, hosts });
 }

@@ -10,7 +10,7 @@ import { ScenarioSession, type SessionOptions } from "../runner/session.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 
 export async function testLabProvider(commandTimeoutSeconds?: number): Promise<DockerLabProvider> {
-  return new DockerLabProvider({ docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), commandTimeoutSeconds });
+  return new DockerLabProvider({ docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid"), commandTimeoutSeconds });
 }
 
 /** A session on a lab of its own; dispose it (await using) to remove the lab. */

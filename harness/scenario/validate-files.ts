@@ -1,8 +1,8 @@
-/** `fwspec validate`: every scenario checked without Docker; all diagnostics printed, exit 2 on any. */
+/** Scenario files named on a command line, each validated without Docker (`fwspec validate`, and the first step of every run): all diagnostics together, an InputError (exit 2) on any. */
 import { InputError } from "../errors.ts";
-import { loadScenarioSync, ScenarioError, formatDiagnostic } from "../scenario/load.ts";
-import type { Scenario } from "../scenario/model.ts";
-import { type Interfaces, machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
+import { loadScenarioSync, ScenarioError, formatDiagnostic } from "./load.ts";
+import type { Scenario } from "./model.ts";
+import { type Interfaces, machineAddressTargets, machineInterfaces } from "./machine-targets.ts";
 import { expandScenarioPaths } from "./files.ts";
 
 export interface Validated {

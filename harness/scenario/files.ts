@@ -1,4 +1,4 @@
-/** Turns `fwspec run` arguments (files, directories, globs) into scenario files. */
+/** Scenario paths from a command line (files, directories, globs) → scenario files; default scenarios/. */
 import { existsSync, globSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
-import { validateFiles } from "./validate.ts";
+import { validateFiles } from "./validate-files.ts";
 
 const SCENARIO = `name: probes docker0
 description: a literal target that is the machine's own address
