@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for safe-regex.ts. */
 import { describe, expect, test } from "vitest";
 import { InputError } from "./errors.ts";
 import { boundedTest } from "./safe-regex.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for stability.ts. */
 import { describe, expect, it } from "vitest";
 import { changedVerdicts } from "./stability.ts";
 

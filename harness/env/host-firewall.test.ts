@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for host-firewall.ts. */
 import { describe, expect, it } from "vitest";
 import { compareSnapshots, type HostFirewallSnapshot, type PartReading, stripNftCounters, uncheckedWarning } from "./host-firewall.ts";
 

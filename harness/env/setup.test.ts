@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for setup.ts. */
 import { describe, expect, it } from "vitest";
 import { type MachineFacts, planSetup } from "./setup.ts";
 import { resolveEndpoint } from "./engine.ts";

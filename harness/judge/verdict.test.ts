@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for verdict.ts. */
 import { describe, expect, it } from "vitest";
 import type { Comparison } from "../scenario/model.ts";
 import { compare, explainMismatch, judgeVerdict } from "./verdict.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for addresses.ts. */
 import { describe, expect, it } from "vitest";
 import { allowedTarget, bracketed, inBenchmarkRange, inDocumentationRange, pickSlot, subnetForSlot } from "./addresses.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for agent.ts. */
 import { describe, expect, test } from "vitest";
 import { encodeRequest, takeReply } from "./agent.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for isolation.ts. */
 import { describe, expect, it, vi } from "vitest";
 import { LabError } from "../errors.ts";
 import Dockerode from "dockerode";

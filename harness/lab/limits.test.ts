@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for limits.ts. */
 import { describe, expect, test } from "vitest";
 import { CommandError, InputError } from "../errors.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout, timedOutError } from "./limits.ts";

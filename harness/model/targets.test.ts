@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for targets.ts. */
 import { describe, expect, test } from "vitest";
 import { allowedTarget, ipv6Groups, targetRefusal } from "./targets.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for classify.ts. */
 import { describe, expect, it } from "vitest";
 import { classifyHttp, classifyTcp, classifyUdp } from "./classify.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for command.ts. */
 import { describe, expect, it } from "vitest";
 import { probeCommand } from "./command.ts";
 

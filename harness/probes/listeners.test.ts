@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for listeners.ts. */
 import { describe, expect, test } from "vitest";
 import { listeningPorts } from "./listeners.ts";
 

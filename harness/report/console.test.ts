@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for console.ts. */
 import { describe, expect, test } from "vitest";
 import { renderRun } from "./console.ts";
 import type { RunReport } from "./model.ts";

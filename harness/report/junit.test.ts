@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for junit.ts. */
 import { describe, expect, test } from "vitest";
 import { renderJunit, xmlEscape } from "./junit.ts";
 import type { RunReport } from "./model.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for text.ts. */
 import { describe, expect, test } from "vitest";
 import { hasCiCommandLine, hasRawControl, oneLine, safeText, xmlSafe } from "./text.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for address.ts. */
 import { describe, expect, it } from "vitest";
 import type { Family } from "../model/types.ts";
 import { formatIPv6, isAnyAddress, normalizeAddress, parseIPv6 } from "./address.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for decisive.ts. */
 import { describe, expect, test } from "vitest";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, rejectVerdict } from "./decisive.ts";
 import { parseSave } from "./saved.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for delta.ts. */
 import { describe, expect, it } from "vitest";
 import { FwspecError } from "../errors.ts";
 import { counterDeltas } from "./delta.ts";

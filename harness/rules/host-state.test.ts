@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for host-state.ts. */
 import { describe, expect, it } from "vitest";
 import { type HostState, listDelta, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
 

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for match.ts. */
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
 import type { Family } from "../model/types.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for reset-scope.ts. */
 import { describe, expect, it } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import type { RuleSource } from "../scenario/model.ts";

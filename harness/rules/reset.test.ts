@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for reset.ts. */
 import { describe, expect, it } from "vitest";
 import { canonicalSave } from "./saved.ts";
 import { changedTablesInput, effectiveDigest, effectiveRuleset, emptyTable } from "./reset.ts";

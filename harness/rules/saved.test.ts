@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for saved.ts. */
 import { describe, expect, it } from "vitest";
 import { FwspecError } from "../errors.ts";
 import { canonicalSave, parseSave, SaveFormatError } from "./saved.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for tokenize.ts. */
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
 import { RuleSyntaxError, splitGroups, tokenizeRule } from "./tokenize.ts";

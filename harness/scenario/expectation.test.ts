@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for expectation.ts. */
 import { describe, expect, test } from "vitest";
 import { EXPECTATION_PATTERN, parseExpectation, renderExpectation } from "./expectation.ts";
 import type { CompactExpectation, CompactHeld } from "./expectation.ts";

@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for hostile-text.ts. */
 import { describe, expect, test } from "vitest";
 import { CommandError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";

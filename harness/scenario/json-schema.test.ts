@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for json-schema.ts. */
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { SCHEMA_FILE, scenarioJsonSchema } from "./json-schema.ts";

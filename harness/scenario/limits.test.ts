@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for limits.ts. */
 import { parseDocument } from "yaml";
 import { describe, expect, test } from "vitest";
 import { loneCarriageReturn, MAX_DEPTH, MAX_NETWORKS, tooDeep } from "./limits.ts";

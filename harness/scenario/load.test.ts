@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for load.ts. */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

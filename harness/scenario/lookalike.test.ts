@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for lookalike.ts. */
 import { describe, expect, test } from "vitest";
 import { firstNonAscii, foldLookalikes, nonAsciiNote } from "./lookalike.ts";
 

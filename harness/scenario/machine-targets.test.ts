@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for machine-targets.ts. */
 import type { NetworkInterfaceInfo } from "node:os";
 import { describe, expect, it } from "vitest";
 import type { Expectation, Scenario, Step } from "./model.ts";

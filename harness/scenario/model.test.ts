@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for model.ts. */
 import { describe, expect, it } from "vitest";
 import { type Expectation, probeFamilies } from "./model.ts";
 

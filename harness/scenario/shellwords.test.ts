@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for shellwords.ts. */
 import { describe, expect, test } from "vitest";
 import { splitCommand } from "./shellwords.ts";
 

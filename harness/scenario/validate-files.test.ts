@@ -1,3 +1,4 @@
+/** Unit tests (table-driven, no Docker) for validate-files.ts. */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import type { NetworkInterfaceInfo } from "node:os";
 import { tmpdir } from "node:os";
