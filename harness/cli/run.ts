@@ -60,7 +60,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
-    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report))) : undefined,
+    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: process.cwd() }))) : undefined,
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
 

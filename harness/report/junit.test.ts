@@ -43,3 +43,39 @@ describe("renderJunit", () => {
     expect(xml).toContain('name="line 7: remote -&gt; server:8080 dropped [ipv4]" time="0.052"/>');
   });
 });
+
+describe("JUnit names are relative and stable", () => {
+  // The same scenario run in two checkouts on two machines: other paths, timings, addresses, container names.
+  function run(root: string, ms: number, address: string, container: string): RunReport {
+    return {
+      summary: { passed: 0, failed: 1, errors: 1 },
+      scenarios: [{
+        file: `${root}/scenarios/block-port/a.yaml`, name: "Block port", description: "", status: "failed", errors: [`lab ${container} did not start`],
+        steps: [{ kind: "step", step: "run", line: 4, title: "step 2: run `nc -z x 1` on server (exit 0)", status: "failed", message: `exit 1 after ${ms} ms` }],
+        counters: [{ kind: "counter", line: 9, host: "server", family: "ipv4", selector: "INPUT -p tcp --dport 22 -j DROP", status: "passed", message: "1 packet", packets: 1, bytes: 60 }],
+        parity: [],
+        expectations: [
+          { kind: "expectation", from: "remote", to: "server", port: 22, protocol: "tcp", family: "ipv4", expected: "dropped", actual: "open", status: "failed", text: "remote -> server:22 dropped", line: 7, reason: "connected", address, decidedBy: [], evidence: { command: `docker exec ${container} nc -z ${address} 22`, exitCode: 0, stdout: "", stderr: "", durationMs: ms } },
+        ],
+      }],
+    };
+  }
+  const names = (xml: string) => [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((m) => `${m[1]} | ${m[2]}`);
+  const suites = (xml: string) => [...xml.matchAll(/<testsuite name="([^"]*)"/g)].map((m) => m[1]);
+  const a = renderJunit(run("/home/runner/work/infra/infra", 52, "198.18.0.2", "fwspec-1a2b-remote"), { baseDir: "/home/runner/work/infra/infra" });
+  const b = renderJunit(run("/builds/ops/infra", 2013, "198.18.4.66", "fwspec-9f8e-remote"), { baseDir: "/builds/ops/infra" });
+
+  test("classname is the scenario file relative to the base folder", () => {
+    expect(names(a).every((n) => n.startsWith("scenarios/block-port/a.yaml | "))).toBe(true);
+    expect(suites(a)).toEqual(["Block port (scenarios/block-port/a.yaml)"]);
+  });
+
+  test.each([
+    ["classname and case names", names],
+    ["suite names", suites],
+  ] as const)("%s are the same in every checkout and run (no paths, ids, timings or addresses)", (_what, pick) => {
+    expect(pick(a)).toEqual(pick(b));
+    expect(pick(a).length).toBeGreaterThan(0);
+    expect(pick(a).join("\n")).not.toMatch(/\/home|\/builds|198\.18|fwspec-|\bms\b/);
+  });
+});

@@ -2,10 +2,14 @@
  * JUnit XML for CI test views (renders only): one testsuite per scenario file,
  * one testcase per step, expectation (per family) and counter check; a failed
  * cell carries the failure text (failure.ts) with the repro command; parity
- * findings go to system-out.
+ * findings go to system-out. Names are stable: `classname` is the scenario
+ * file relative to `baseDir` (the CLI passes the folder fwspec was run from),
+ * and case names carry the step, line and family, never ids, timings or
+ * addresses (those stay in `time` and the failure text).
  */
 import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
+import { displayPath } from "./paths.ts";
 import { xmlSafe } from "./text.ts";
 
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
@@ -34,21 +38,27 @@ function casesOf(s: ScenarioReport): Case[] {
   return cases;
 }
 
-export function renderJunit(report: RunReport): string {
+export interface JunitOptions {
+  /** Scenario files are named relative to this folder (absolute paths when not given). */
+  readonly baseDir?: string;
+}
+
+export function renderJunit(report: RunReport, options: JunitOptions = {}): string {
   const suites = report.scenarios.map((s) => {
+    const file = displayPath(s.file, options.baseDir);
     const cases = casesOf(s);
     const failures = cases.filter((c) => c.status === "failed").length;
     const errors = cases.filter((c) => c.status === "error").length;
     const time = cases.reduce((t, c) => t + c.seconds, 0);
     const body = cases.map((c) => {
-      const open = `    <testcase classname="${xmlEscape(s.file)}" name="${xmlEscape(c.name)}" time="${c.seconds.toFixed(3)}"`;
+      const open = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(c.name)}" time="${c.seconds.toFixed(3)}"`;
       if (c.status === "passed") return `${open}/>`;
       const tag = c.status === "failed" ? "failure" : "error";
       return `${open}>\n      <${tag} message="${xmlEscape(c.message)}">${xmlEscape(c.detail)}</${tag}>\n    </testcase>`;
     });
     const out = s.parity.map((p) => `${parityLine(p)}; repro: ${p.command}`);
     return [
-      `  <testsuite name="${xmlEscape(`${s.name} (${s.file})`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
+      `  <testsuite name="${xmlEscape(`${s.name} (${file})`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
       ...body,
       ...(out.length > 0 ? [`    <system-out>${xmlEscape(out.join("\n"))}</system-out>`] : []),
       "  </testsuite>",
