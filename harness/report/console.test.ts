@@ -3,6 +3,8 @@ import { describe, expect, test } from "vitest";
 import { renderRun } from "./console.ts";
 import type { RunReport } from "./model.ts";
 import { hasCiCommandLine, hasRawControl } from "./text.ts";
+import { textWidth } from "./wrap.ts";
+import { wideReport } from "../testing/wide-report.ts";
 
 const HOSTILE = [
   "\u001b[2J\u001b[31mcleared\u001b[0m",
@@ -40,5 +42,37 @@ describe("the console report neutralises scenario text and probe output", () => 
   test("a name stays on its line, its newline shown as \\n", () => {
     const out = renderRun(report("ok\n::error file=x::injected"));
     expect(out.split("\n")[0]).toContain("ok\\n::error file=x::injected");
+  });
+});
+
+describe("the console report fits the terminal width", () => {
+  // 3 sources × 6 targets × 4 ports × 2 families: the old single table ran ~1 000 columns wide.
+  const wide = wideReport(3, 6);
+  const scenario = wide.scenarios[0]!;
+  const commands = new Set([...scenario.expectations.map((e) => e.evidence.command), ...scenario.parity.map((p) => p.command)]);
+
+  test.each([80, 120, 40])("width %i: no line wider, except a repro command or one unbreakable word on a line of its own", (width) => {
+    const out = renderRun(wide, { width, baseDir: "/work/repo" });
+    const unbreakable = (l: string) => commands.has(l.trim()) || /^\S+$/.test(l.trim().replace(/^\| /, ""));
+    const tooWide = out.split("\n").filter((l) => textWidth(l) > width && !unbreakable(l));
+    expect(tooWide).toEqual([]);
+  });
+
+  test.each([80, 120])("width %i: every failed check keeps its line number, verdicts and a whole repro command", (width) => {
+    const out = renderRun(wide, { width, baseDir: "/work/repo" });
+    const lines = out.split("\n").map((l) => l.trim());
+    for (const e of scenario.expectations.filter((x) => x.status === "failed")) {
+      expect(out).toContain(`line ${e.line}: ${e.text} [${e.family}]: expected ${e.expected}, observed ${e.actual}`.slice(0, 20));
+      expect(out).toMatch(new RegExp(`line ${e.line}: ${e.text} \\[${e.family}\\]:\\s+expected\\s+${e.expected},\\s+observed\\s+${e.actual}`));
+      expect(lines).toContain(e.evidence.command);
+    }
+    expect(out).toContain("(scenarios/segmentation/many-services.yaml)");
+  });
+
+  test("a report that fits is laid out as before: one table, sources as rows", () => {
+    const small = wideReport(1, 1);
+    const out = renderRun(small, { width: 300 });
+    expect(out.split("\n").filter((l) => l.startsWith("  from \\ to"))).toHaveLength(1);
+    expect(out).toMatch(/^ {2}client-0 +✓ open +✓ refused +✓ dropped +✗ open≠unreachable/m);
   });
 });
