@@ -1,0 +1,116 @@
+/** Unit tests (table-driven, no Docker) for github.ts: annotations and the job summary, with hostile scenario text. */
+import { describe, expect, test } from "vitest";
+import type { ExpectationResult } from "../model/results.ts";
+import { escapeData, escapeProperty, mdText, renderAnnotations, renderSummary } from "./github.ts";
+import type { RunReport } from "./model.ts";
+import { hasRawControl } from "./text.ts";
+
+describe("escaping as GitHub's toolkit does", () => {
+  test.each([
+    ["plain", "plain", "plain"],
+    ["100% sure", "100%25 sure", "100%25 sure"],
+    ["a\nb\r\nc", "a%0Ab%0D%0Ac", "a%0Ab%0D%0Ac"],
+    ["file=x,line=1::y", "file=x,line=1::y", "file=x%2Cline=1%3A%3Ay"],
+    ["%0A literal", "%250A literal", "%250A literal"],
+  ])("%j", (input, data, property) => {
+    expect(escapeData(input)).toBe(data);
+    expect(escapeProperty(input)).toBe(property);
+  });
+});
+
+const HOSTILE = [
+  "::error file=x::injected",
+  "ok\n::error file=x::injected",
+  "cr\r::warning::x",
+  "100% and %0A and %25",
+  "comma, colon: and = sign",
+  "\u001b[2J\u001b[31mcleared",
+  "pipe | and `tick` and <b>html</b> and [link](x)",
+  "##[error]azure and ##vso[task.complete]",
+];
+
+function expectation(over: Partial<ExpectationResult>): ExpectationResult {
+  return {
+    kind: "expectation", from: "remote", to: "server", port: 8080, protocol: "tcp", family: "ipv4", expected: "dropped", actual: "dropped", status: "passed",
+    text: "remote -> server:8080 dropped", line: 7, reason: "no answer", address: "198.18.0.2", decidedBy: [],
+    evidence: { command: "docker exec fwspec-ab-remote nc -z 198.18.0.2 8080", exitCode: 1, stdout: "", stderr: "", durationMs: 5 }, ...over,
+  };
+}
+
+function report(text: string): RunReport {
+  return {
+    summary: { passed: 1, failed: 3, errors: 1 },
+    scenarios: [{
+      file: `/ws/repo/scenarios/${text.replace(/\//g, "_")}.yaml`, name: text, description: text, status: "failed", errors: [`lab broke: ${text}`],
+      steps: [{ kind: "step", step: "run", line: 4, title: `step 2: run \`${text}\` on server (exit 0)`, status: "failed", message: `exit 1\n${text}` }],
+      counters: [{ kind: "counter", line: 9, host: "server", family: "ipv6", selector: text, status: "failed", message: `0 packets, ${text}`, packets: 0, bytes: 0 }],
+      parity: [{ text, line: 12, from: "remote", to: "server", port: 22, protocol: "tcp", family: "ipv4", verdict: "open", otherFamily: "ipv6", otherVerdict: "dropped", severity: "warning", command: `docker exec x ${text}` }],
+      expectations: [
+        expectation({}),
+        expectation({ family: "ipv6", actual: "open", status: "failed", text, line: 8, reason: text, address: "2001:db8::2", evidence: { command: `docker exec fwspec-ab-remote ${text}`, exitCode: 0, stdout: text, stderr: "", durationMs: 9 } }),
+      ],
+    }],
+  };
+}
+
+/** The annotation's parts, as GitHub's runner reads them. */
+function parse(line: string): { kind: string; props: Record<string, string>; message: string } {
+  const m = /^::(error|warning) ([^:]*)::(.*)$/.exec(line);
+  expect(m, line).not.toBeNull();
+  const unescape = (s: string) => s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%25/g, "%");
+  const props = Object.fromEntries(m![2]!.split(",").map((p) => { const i = p.indexOf("="); return [p.slice(0, i), unescape(p.slice(i + 1))]; }));
+  return { kind: m![1]!, props, message: unescape(m![3]!) };
+}
+
+describe("annotations", () => {
+  test.each(HOSTILE)("%j: one well-formed command per finding, nothing else", (text) => {
+    const out = renderAnnotations(report(text), { baseDir: "/ws/repo" });
+    const lines = out.trimEnd().split("\n");
+    // scenario error, failed expectation, failed step, failed counter, parity warning.
+    expect(lines).toHaveLength(5);
+    const parsed = lines.map(parse);
+    expect(parsed.map((p) => p.kind)).toEqual(["error", "error", "error", "error", "warning"]);
+    expect(hasRawControl(out.replace(/\n/g, ""))).toBe(false);
+    for (const p of parsed) {
+      expect(p.props["file"]).toBe(`scenarios/${text.replace(/\//g, "_")}.yaml`.replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\u001b/g, "\\x1b"));
+      expect(p.props["title"]).not.toMatch(/[\r\n]/);
+      // Decoded, no line of the message starts a workflow command.
+      expect(p.message.split(/\r?\n|\r/).some((l) => /^\s*(::|##(vso)?\[)/.test(l))).toBe(false);
+    }
+    expect(parsed.map((p) => p.props["line"])).toEqual([undefined, "4", "8", "9", "12"]);
+  });
+
+  test("a failed expectation says expected vs observed in the title and the repro command in the message", () => {
+    const e = renderAnnotations(report("remote -> server:8080 dropped"), { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse).find((a) => a.props["line"] === "8");
+    expect(e!.props["title"]).toBe("fwspec: remote -> server:8080 dropped [ipv6]: expected dropped, observed open");
+    expect(e!.message).toContain("repro:   docker exec fwspec-ab-remote remote -> server:8080 dropped");
+  });
+
+  test("an all-pass run has no annotations", () => {
+    const r = report("x");
+    const clean: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, status: "passed", errors: [], steps: [], counters: [], parity: [], expectations: [expectation({})] }] };
+    expect(renderAnnotations(clean)).toBe("");
+  });
+});
+
+describe("job summary", () => {
+  test.each(HOSTILE)("%j: one table row per check, failures first, repro commands in code blocks", (text) => {
+    const md = renderSummary(report(text), { baseDir: "/ws/repo" });
+    const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| line") && !l.startsWith("| ---"));
+    expect(rows).toHaveLength(5);
+    // Five cells per row: scenario text never adds a column.
+    for (const r of rows) expect(r.replace(/\\\|/g, "").split("|")).toHaveLength(7);
+    expect(rows.map((r) => r.split("|").at(-2)!.trim())).toEqual(["⚠️ error", "❌ failed", "❌ failed", "❌ failed", "✅ passed"]);
+    expect(md).toMatch(/```sh\n {2}docker exec fwspec-ab-remote /);
+    // Outside code blocks (shown verbatim), no scenario text is read as HTML.
+    expect(md.replace(/```sh\n[^\n]*\n\s*```/g, "")).not.toMatch(/<b>|<\/b>/);
+    expect(hasRawControl(md)).toBe(false);
+  });
+
+  test.each([
+    ["a | b", "a \\| b"],
+    ["<script>", "&lt;script&gt;"],
+    ["*bold* _em_ `code`", "\\*bold\\* \\_em\\_ \\`code\\`"],
+    ["two\nlines", "two\\\\nlines"],
+  ])("mdText(%j)", (input, out) => expect(mdText(input)).toBe(out));
+});

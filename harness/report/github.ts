@@ -1,0 +1,125 @@
+/**
+ * GitHub Actions output (renders only): workflow-command annotations
+ * (`::error file=…,line=…,title=…::message` for each failed check and
+ * scenario error, `::warning …` for each parity warning) and a Markdown job
+ * summary (per scenario a table of checks, failures first, then each
+ * failure's repro command). Scenario text is neutralised (text.ts) and
+ * escaped as GitHub's toolkit does, so an annotation is always one line and
+ * no scenario text can start a workflow command.
+ */
+import { checksHeld, resultsOf } from "./build.ts";
+import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import type { RunReport, ScenarioReport } from "./model.ts";
+import { displayPath } from "./paths.ts";
+import { oneLine, safeText } from "./text.ts";
+import type { CheckResult } from "../model/results.ts";
+
+export interface GithubOptions {
+  /** Annotation and summary paths are relative to this folder: the workspace (the repository's checkout). */
+  readonly baseDir?: string;
+}
+
+/** A workflow command's message, escaped as GitHub's toolkit does: `%`, CR and LF. */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** A workflow command's property value: like escapeData, and `:` and `,` too. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+function annotation(kind: "error" | "warning", props: { file: string; line?: number; title: string }, message: string): string {
+  const p = [`file=${escapeProperty(oneLine(props.file))}`, ...(props.line !== undefined ? [`line=${props.line}`] : []), `title=${escapeProperty(oneLine(props.title))}`];
+  // Neutralised first (controls visible, CI command lines prefixed), then escaped: the command stays one line.
+  return `::${kind} ${p.join(",")}::${escapeData(safeText(message))}`;
+}
+
+interface Row {
+  readonly line?: number;
+  readonly check: string;
+  readonly expected: string;
+  readonly observed: string;
+  readonly status: "passed" | "failed" | "error";
+  readonly message: string;
+  readonly repro?: string;
+}
+
+function rowOf(r: CheckResult): Row {
+  switch (r.kind) {
+    case "expectation":
+      return { line: r.line, check: `${r.text} [${r.family}]`, expected: r.expected, observed: r.actual, status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command };
+    case "counter":
+      return { line: r.line, check: `counter ${r.host} ${r.selector} [${r.family}]`, expected: "", observed: r.packets === null ? "" : `${r.packets} packets`, status: r.status, message: r.message };
+    case "step":
+      return { line: r.line, check: r.title, expected: "", observed: r.status === "passed" ? "" : r.message.split("\n")[0] ?? "", status: r.status, message: r.message };
+  }
+}
+
+function rowsOf(s: ScenarioReport): Row[] {
+  const rows = resultsOf(s).map(rowOf);
+  const errors = s.errors.map((e): Row => ({ check: "scenario error", expected: "", observed: e.split("\n")[0] ?? "", status: "error", message: e }));
+  const rank = { error: 0, failed: 1, passed: 2 } as const;
+  // Failures first; otherwise in file order.
+  return [...errors, ...rows].sort((a, b) => rank[a.status] - rank[b.status] || (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** One workflow command per failed check, scenario error and parity warning, one per line. */
+export function renderAnnotations(report: RunReport, options: GithubOptions = {}): string {
+  const lines: string[] = [];
+  for (const s of report.scenarios) {
+    const file = displayPath(s.file, options.baseDir);
+    for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
+      const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
+      lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
+    }
+    // A parity failure already fails its expectation (annotated above); warnings are annotated here.
+    for (const p of s.parity.filter((x) => x.severity === "warning")) {
+      lines.push(annotation("warning", { file, line: p.line, title: `fwspec: IPv4/IPv6 parity: ${p.text}` }, `${parityLine(p)}\nrepro: ${p.command}`));
+    }
+  }
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/** Markdown-safe table cell or inline text: one line, controls escaped, HTML and Markdown punctuation neutral. */
+export function mdText(text: string): string {
+  return oneLine(text)
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]|#~!])/g, "\\$1");
+}
+
+/** A fenced code block holding `text` (a fence longer than any backtick run in it). */
+function codeBlock(text: string): string {
+  const fence = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return `${fence}sh\n${safeText(text)}\n${fence}`;
+}
+
+const MARK = { passed: "✅", failed: "❌", error: "⚠️" } as const;
+
+function scenarioSummary(s: ScenarioReport, options: GithubOptions): string {
+  const file = displayPath(s.file, options.baseDir);
+  const { held, of } = checksHeld(s);
+  const rows = rowsOf(s);
+  const table = [
+    "| line | check | expected | observed | status |",
+    "| ---: | --- | --- | --- | --- |",
+    ...rows.map((r) => `| ${r.line ?? ""} | ${mdText(r.check)} | ${mdText(r.expected)} | ${mdText(r.observed)} | ${MARK[r.status]} ${r.status} |`),
+  ].join("\n");
+  const failures = rows.filter((r) => r.status !== "passed" && r.repro !== undefined)
+    .map((r) => `- line ${r.line}: ${mdText(r.check)}: ${mdText(r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`)}. Repro:\n\n${codeBlock(r.repro!).replace(/^/gm, "  ")}`);
+  const parity = s.parity.map((p) => `- ${mdText(parityLine(p))}. Repro:\n\n${codeBlock(p.command).replace(/^/gm, "  ")}`);
+  const head = `### ${MARK[s.status]} ${mdText(s.name)} (${mdText(file)}): ${held} of ${of} checks held`;
+  const body = [table, ...(failures.length > 0 ? [`**Failures**\n\n${failures.join("\n")}`] : []), ...(parity.length > 0 ? [`**IPv4/IPv6 parity**\n\n${parity.join("\n")}`] : [])].join("\n\n");
+  // A passed scenario's table is folded away; a failed one is open.
+  return s.status === "passed" ? `${head}\n\n<details><summary>checks</summary>\n\n${body}\n\n</details>\n` : `${head}\n\n${body}\n`;
+}
+
+/** The job summary (Markdown) for $GITHUB_STEP_SUMMARY. */
+export function renderSummary(report: RunReport, options: GithubOptions = {}): string {
+  const failed = report.scenarios.filter((s) => s.status !== "passed").length;
+  const { passed, failed: f, errors } = report.summary;
+  const head = `## fwspec: ${failed === 0 ? "every scenario held" : `${failed} of ${report.scenarios.length} scenario(s) failed`} (checks: ${passed} passed, ${f} failed, ${errors} errors)`;
+  // Failed scenarios first.
+  const ordered = [...report.scenarios].sort((a, b) => Number(a.status === "passed") - Number(b.status === "passed"));
+  return `${[head, ...ordered.map((s) => scenarioSummary(s, options))].join("\n\n")}\n`;
+}
