@@ -6,13 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
+import { PACKAGE_ROOT } from "./package-root.ts";
 
-export const PROJECT_ROOT = resolve(import.meta.dirname, "../..");
+/** The fwspec package's own root (docker/ lives there), from harness/ or dist/harness/ alike. */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 export const DOCKER_DIR = join(PROJECT_ROOT, "docker");
 export const LAB_REPOSITORY = "fwspec-lab";
 export const UPSTREAM_BASE = "debian:bookworm-slim";

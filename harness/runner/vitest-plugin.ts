@@ -4,10 +4,12 @@
  * declares one suite for the scenario (vitest-suite.ts) with the plugin's
  * options written into it — no environment variables in between.
  */
+import path from "node:path";
 import type { Plugin } from "vite";
 import type { SuiteOptions } from "./vitest-suite.ts";
 
-const SUITE_MODULE = new URL("./vitest-suite.ts", import.meta.url).pathname;
+// Beside this module with its own extension: .ts in a checkout, .js in the built package.
+const SUITE_MODULE = new URL(`./vitest-suite${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).pathname;
 
 export function isScenarioFile(id: string): boolean {
   return /\.ya?ml$/.test(id.split("?")[0] ?? "");

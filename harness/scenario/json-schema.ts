@@ -8,9 +8,11 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { PACKAGE_ROOT } from "../env/package-root.ts";
 import { scenarioSchema } from "./schema.ts";
 
-export const SCHEMA_FILE = path.resolve(import.meta.dirname, "../../schema/scenario.schema.json");
+/** In the fwspec package (a checkout or the installed package alike). */
+export const SCHEMA_FILE = path.join(PACKAGE_ROOT, "schema/scenario.schema.json");
 
 /** The JSON Schema text, as committed. */
 export function scenarioJsonSchema(): string {
