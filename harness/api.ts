@@ -34,6 +34,7 @@ const RUN_OPTIONS = z.strictObject({
   shard: z.string({ error: "must look like 1/3 (index/count)" }).regex(/^\d+\/\d+$/, "must look like 1/3 (index/count)").optional(),
   labs: z.number({ error: `must be ${WHOLE} from 1 to 16` }).int(`must be ${WHOLE} from 1 to 16`).min(1, `must be ${WHOLE} from 1 to 16`).max(16, `must be ${WHOLE} from 1 to 16`).optional(),
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
+  keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
@@ -41,7 +42,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout",
+  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -67,6 +68,12 @@ export interface RunOptions {
   readonly decideEarly?: boolean;
   /** Limit for one in-container command in seconds. */
   readonly commandTimeoutSeconds?: number;
+  /**
+   * Leave labs running after the run: "all" every scenario's, "failed" those
+   * of scenarios that failed or errored (each report's `kept` says how to step
+   * in). A kept lab is not lent to later scenarios. An interrupt removes them.
+   */
+  readonly keep?: "all" | "failed";
   readonly progress?: Progress;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
@@ -149,7 +156,8 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
     provider,
     runId,
     async [Symbol.asyncDispose]() {
-      if (options.cleanup === "run") await removeRun(docker, runId).catch(() => undefined);
+      // Labs the run kept stay (an interrupt, above, removes them too).
+      if (options.cleanup === "run") await removeRun(docker, runId, { spareKept: true }).catch(() => undefined);
       release();
     },
   };
@@ -171,7 +179,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
   const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, decideEarly: options.decideEarly };
+  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run" });

@@ -2,40 +2,81 @@
  * `fwspec cleanup`: removes fwspec containers and networks and says what it
  * removed. By default only orphans (owner gone; ownership rules in
  * harness/lab/ownership.ts), so a live run on the same engine, in this or
- * another PID namespace, keeps its labs; `--all` removes every one, `--run ID`
- * one run's, `--dry-run` only lists the orphans (the CI leak check uses it).
+ * another PID namespace, keeps its labs, and so does a lab kept by
+ * `fwspec run --keep` until its limit (harness/lab/kept.ts); `--kept` removes
+ * the kept labs (and nothing else), `--all` every one, `--run ID` one run's,
+ * `--dry-run` only lists the orphans and the kept labs (the CI leak check uses
+ * it and counts both: CI never keeps a lab).
  */
 import type { Engine } from "../env/engine.ts";
 import { InputError } from "../errors.ts";
-import { countLabContainers, findOrphans, removeAll, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
+import { LABEL_KEPT_AT, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
+import { countLabContainers, findKept, findOrphans, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 
 export interface CleanupOptions {
   readonly run?: string;
   readonly all?: boolean;
   readonly dryRun?: boolean;
+  readonly kept?: boolean;
 }
 
 const nameOf = (r: { Id: string; Names?: string[]; Name?: string }) => (r.Names?.[0] ?? r.Name ?? r.Id).replace(/^\//, "");
 
+function removedLines(removed: RemovedResources): string[] {
+  return [
+    ...removed.containers.map((c) => `removed container ${c}`),
+    ...removed.networks.map((n) => `removed network ${n}`),
+    ...(removed.markers ?? []).map((m) => `removed kept-lab marker volume ${m}`),
+  ];
+}
+
+/** One line per kept lab: what it is, since and until when, how to remove it. */
+async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[]> {
+  const kept = await findKept(docker);
+  if (dryRunOfKept) {
+    return [...kept.containers.map((c) => `would remove container ${nameOf(c)}`), ...kept.networks.map((n) => `would remove network ${nameOf(n)}`), ...kept.markers.map((m) => `would remove kept-lab marker volume ${m.name}`)];
+  }
+  return kept.markers.map((m) => {
+    const containers = kept.containers.filter((c) => labKey(c.Labels) === m.key).length;
+    return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
+  });
+}
+
 /** What to print, one line per resource. */
 export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<string> {
-  if ([opts.run !== undefined, opts.all, opts.dryRun].filter(Boolean).length > 1) throw new InputError("use one of --run, --all and --dry-run");
+  if ([opts.run !== undefined, opts.all, opts.kept].filter(Boolean).length > 1 || (opts.dryRun && (opts.run !== undefined || opts.all))) {
+    throw new InputError("use one of --run, --all, --kept and --dry-run (--dry-run may go with --kept)");
+  }
   if (opts.dryRun) {
+    if (opts.kept) {
+      const lines = await keptLines(docker, true);
+      return lines.length > 0 ? `${lines.join("\n")}\n` : "no kept labs\n";
+    }
     const orphans = await findOrphans(docker);
-    const lines = [...orphans.containers.map((c) => `would remove container ${nameOf(c)}`), ...orphans.networks.map((n) => `would remove network ${nameOf(n)}`)];
+    const lines = [
+      ...orphans.containers.map((c) => `would remove container ${nameOf(c)}`),
+      ...orphans.networks.map((n) => `would remove network ${nameOf(n)}`),
+      ...orphans.markers.map((m) => `would remove kept-lab marker volume ${m.name}`),
+      ...(await keptLines(docker, false)),
+    ];
     return lines.length > 0 ? `${lines.join("\n")}\n` : "no orphans\n";
   }
   let removed: RemovedResources;
   if (opts.run !== undefined) {
     if (!/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
     removed = await removeRunUntilQuiet(docker, opts.run, 4);
+  } else if (opts.kept) {
+    removed = await removeKept(docker);
   } else {
     removed = opts.all ? await removeAll(docker) : await removeOrphans(docker);
   }
-  const lines = [...removed.containers.map((c) => `removed container ${c}`), ...removed.networks.map((n) => `removed network ${n}`)];
-  if (!opts.all && opts.run === undefined) {
-    const live = await countLabContainers(docker);
+  const lines = removedLines(removed);
+  if (!opts.all && opts.run === undefined && !opts.kept) {
+    const kept = await keptLines(docker, false);
+    const keptContainers = (await findKept(docker)).containers.length;
+    const live = (await countLabContainers(docker)) - keptContainers;
     if (live > 0) lines.push(`kept ${live} container(s) of live runs (--all removes them too)`);
+    lines.push(...kept);
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
 }

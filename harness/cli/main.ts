@@ -25,6 +25,12 @@ function fail(error: unknown): never {
   process.exit(EXIT.internal);
 }
 
+/** `--keep` or `--keep-on-failure` as the API's keep option (not both). */
+function keepMode(opts: { keep?: boolean; keepOnFailure?: boolean }): "all" | "failed" | undefined {
+  if (opts.keep && opts.keepOnFailure) throw new InputError("use one of --keep and --keep-on-failure", { hint: "--keep keeps every lab, --keep-on-failure those of failed scenarios" });
+  return opts.keep ? "all" : opts.keepOnFailure ? "failed" : undefined;
+}
+
 /** A numeric flag's text as a number (whole numbers only); its range is the API's to check. */
 function flagNumber(flag: string, text: string): number {
   if (!/^[0-9]+$/.test(text.trim())) throw new InputError(`${flag} must be a whole number, not \`${text}\``);
@@ -61,12 +67,15 @@ export function buildProgram(): Command {
     .option("--labs <n>", "labs running at the same time (default: one per two cores)")
     .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
+    .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
+    .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
     .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
       const commandTimeout = opts.commandTimeout === undefined ? undefined : parseCommandTimeout(opts.commandTimeout);
+      const keep = keepMode(opts as { keep?: boolean; keepOnFailure?: boolean });
       const code = await runScenarios(paths, {
         ...(opts.json ? { json: opts.json } : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
@@ -76,6 +85,7 @@ export function buildProgram(): Command {
         ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
         ...(labs !== undefined ? { labs } : {}),
         ...(opts.early === false ? { decideEarly: false } : {}),
+        ...(keep ? { keep } : {}),
         ...(commandTimeout ? { commandTimeout } : {}),
       }, consoleProgress());
       process.exitCode = code;
@@ -133,8 +143,9 @@ export function buildProgram(): Command {
     .description("remove fwspec containers and networks whose run is gone (a live run's, even in another PID namespace, stay), and say what was removed")
     .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
     .option("--all", "every fwspec container and network on this engine, also those of live runs")
-    .option("--dry-run", "only list what would be removed (the orphans)")
-    .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean }) => {
+    .option("--kept", "only the labs `fwspec run --keep` / `--keep-on-failure` left running (other runs spare them for 24 hours)")
+    .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs) and the kept labs")
+    .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean; kept?: boolean }) => {
       process.stdout.write(await runCleanup(await connectEngine(), opts));
     });
 

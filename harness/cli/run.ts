@@ -14,6 +14,7 @@ import type { Progress } from "../progress.ts";
 import { renderRun } from "../report/console.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
+import { renderKept } from "../report/kept.ts";
 import type { RunReport } from "../report/model.ts";
 import { writeReportFile } from "./report-files.ts";
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly shard?: string;
   /** No console report (stability runs print their own summary). */
   readonly quiet?: boolean;
+  /** Leave labs running (`--keep`: "all", `--keep-on-failure`: "failed"). */
+  readonly keep?: "all" | "failed";
   /** Labs running at the same time. */
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
@@ -53,10 +56,12 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.shard !== undefined ? { shard: options.shard } : {}),
     ...(options.labs !== undefined ? { labs: options.labs } : {}),
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
+    ...(options.keep !== undefined ? { keep: options.keep } : {}),
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
   });
   const reports = report.scenarios;
   if (!options.quiet) process.stdout.write(renderRun(report));
+  process.stdout.write(renderKept(report));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,

@@ -39,3 +39,8 @@ export function shellQuote(argv: readonly string[]): string {
 export function reproCommand(containerName: string, argv: readonly string[]): string {
   return `docker exec ${shellQuote([containerName])} ${shellQuote(argv)}`;
 }
+
+/** `docker exec -it <container> bash`: a shell in a kept lab host. */
+export function shellCommand(containerName: string): string {
+  return `docker exec -it ${shellQuote([containerName])} bash`;
+}

@@ -14,10 +14,12 @@ import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { LabHostContainer, prepareContainerRuntime, removeContainers } from "./container.ts";
 import { StartedHost } from "./host.ts";
+import { shellCommand } from "./exec.ts";
+import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
-import type { LabHost, RunningLab } from "./types.ts";
+import type { KeptLab, LabHost, RunningLab } from "./types.ts";
 
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
@@ -42,16 +44,20 @@ export interface LabOptions {
 export class StartedLab implements RunningLab {
   readonly name: string;
   readonly runId: string;
+  /** The lab's `fwspec.lab` label: its name and a random part. */
+  readonly instance: string;
   readonly networks: ReadonlyMap<string, LabNetwork>;
   readonly hosts: ReadonlyMap<string, StartedHost>;
   readonly #docker: Dockerode;
   readonly #registry: LabRegistry | undefined;
   readonly #progress: Progress;
   #disposed = false;
+  #kept = false;
 
-  constructor(name: string, runId: string, networks: ReadonlyMap<string, LabNetwork>, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, progress: Progress, registry?: LabRegistry) {
+  constructor(name: string, runId: string, instance: string, networks: ReadonlyMap<string, LabNetwork>, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, progress: Progress, registry?: LabRegistry) {
     this.name = name;
     this.runId = runId;
+    this.instance = instance;
     this.networks = networks;
     this.hosts = hosts;
     this.#docker = docker;
@@ -90,11 +96,21 @@ export class StartedLab implements RunningLab {
     return host;
   }
 
+  /** Marks the lab kept with a marker volume (kept.ts); disposing it then closes only fwspec's command channels. */
+  async keep(): Promise<KeptLab> {
+    const labels = await markKept(this.#docker, this.runId, this.instance);
+    this.#kept = true;
+    const hosts = [...this.hosts.values()].map((h) => ({ name: h.name, shell: shellCommand(h.containerName) }));
+    return { lab: this.instance, until: labels[LABEL_KEPT_UNTIL]!, hosts };
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#registry?.delete(this);
     for (const h of this.hosts.values()) h.agents.reset();
+    // Kept: an interrupt removes it by its run id (api.ts); `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
+    if (this.#kept) return;
     await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
   }
 }
@@ -153,7 +169,7 @@ export class Lab {
       for (const [spec, container] of containers) {
         map.set(spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds }));
       }
-      const lab = new StartedLab(name, runId, networks, map, docker, progress, this.#options.registry);
+      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry);
       try {
         await prepareHosts(lab, progress, [...map.values()]);
       } catch (error) {

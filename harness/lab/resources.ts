@@ -3,9 +3,13 @@
  * each lab start removes what a run whose owner is gone left behind (owner
  * rules: ownership.ts); `fwspec cleanup` does the same on demand, `--all`
  * removes everything; a LabRegistry disposes live labs when interrupted.
+ * Kept labs (kept.ts) are spared by sweeps until their marker expires; the
+ * end of their own run spares them too; an interrupt, `--all` and `--kept`
+ * remove them with their markers.
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
+import { type KeptMarker, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 
 export const LABEL_PRODUCT = "fwspec";
@@ -31,6 +35,8 @@ export function resourceLabels(runId: string, lab: string, pid: number = process
 export interface RemovedResources {
   readonly containers: readonly string[];
   readonly networks: readonly string[];
+  /** Kept-lab markers (Docker volumes, kept.ts). */
+  readonly markers?: readonly string[];
 }
 
 type Filter = (labels: Record<string, string>) => boolean;
@@ -81,7 +87,10 @@ async function removeMatching(docker: Dockerode, filter: Filter): Promise<Remove
   const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => filter(c.Labels));
   const removedContainers = await removeContainers(docker, containers);
   const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => filter(n.Labels ?? {}));
-  return { containers: removedContainers, networks: await removeNetworks(docker, networks) };
+  const removedNetworks = await removeNetworks(docker, networks);
+  // Markers last: a lab is never left without its marker while its resources remain.
+  const markers = (await listMarkers(docker)).filter((m) => filter(m.labels));
+  return { containers: removedContainers, networks: removedNetworks, markers: await removeMarkers(docker, markers) };
 }
 
 /** Command channels (fwspec-agent execs) still running in a container: they end when their owner's connection does. */
@@ -92,10 +101,13 @@ async function runningChannels(docker: Dockerode, id: string, now: number): Prom
   return { channels: execs.filter(Boolean).length, ageMs: now - since };
 }
 
-/** Resources whose owner is gone (same PID namespace), or unseen and unattended at `now` (see ownership.ts). */
-export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<{ containers: Listed[]; networks: Listed[] }> {
+/**
+ * Resources whose owner is gone (same PID namespace), or unseen and unattended
+ * at `now` (see ownership.ts), except those of a kept lab (kept.ts); and the
+ * kept-lab markers that go with them.
+ */
+export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<{ containers: Listed[]; networks: Listed[]; markers: KeptMarker[] }> {
   const place = currentPlace();
-  const labKey = (labels: Record<string, string>) => `${labels[LABEL_RUN]}/${labels[LABEL_LAB]}`;
   const containers = await docker.listContainers({ all: true, filters: LAB_FILTER });
   const orphaned = await Promise.all(
     containers.map(async (c) => {
@@ -105,14 +117,17 @@ export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<
       return seen !== undefined && !attended(seen.ageMs, seen.channels);
     }),
   );
-  const keptLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
-  const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => {
+  const liveLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
+  const allNetworks = await docker.listNetworks({ filters: LAB_FILTER });
+  const networks = allNetworks.filter((n) => {
     const labels = n.Labels ?? {};
     const state = ownerState(labels[LABEL_OWNER], place);
     if (state !== "unseen") return state === "gone";
-    return !keptLabs.has(labKey(labels)) && !attended(now - Date.parse(n.Created), 0);
+    return !liveLabs.has(labKey(labels)) && !attended(now - Date.parse(n.Created), 0);
   });
-  return { containers: containers.filter((_, i) => orphaned[i]), networks };
+  // Read after the owners: a lab is marked before its owner exits, so an owner seen gone had its marker already.
+  const markers = await listMarkers(docker, now);
+  return sweepWithKept({ containers: containers.filter((_, i) => orphaned[i]), networks }, { containers, networks: allNetworks }, markers);
 }
 
 /** How many fwspec lab containers exist on the engine (any run, live or not). */
@@ -120,10 +135,25 @@ export async function countLabContainers(docker: Dockerode): Promise<number> {
   return (await docker.listContainers({ all: true, filters: LAB_FILTER })).length;
 }
 
-/** Removes what findOrphans lists (containers first, then their networks). */
+/** Removes what findOrphans lists (containers first, then their networks, then markers). */
 export async function removeOrphans(docker: Dockerode): Promise<RemovedResources> {
-  const { containers, networks } = await findOrphans(docker);
-  return { containers: await removeContainers(docker, containers), networks: await removeNetworks(docker, networks) };
+  const { containers, networks, markers } = await findOrphans(docker);
+  return { containers: await removeContainers(docker, containers), networks: await removeNetworks(docker, networks), markers: await removeMarkers(docker, markers) };
+}
+
+/** Kept labs (unexpired markers) with their containers and networks. */
+export async function findKept(docker: Dockerode, now = Date.now()): Promise<{ markers: KeptMarker[]; containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }> {
+  const markers = (await listMarkers(docker, now)).filter((m) => m.state === "kept");
+  const keys = new Set(markers.map((m) => m.key));
+  const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => keys.has(labKey(c.Labels)));
+  const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => keys.has(labKey(n.Labels ?? {})));
+  return { markers, containers, networks };
+}
+
+/** Removes every kept lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else. */
+export async function removeKept(docker: Dockerode): Promise<RemovedResources> {
+  const keys = new Set((await listMarkers(docker)).map((m) => m.key));
+  return removeMatching(docker, (labels) => keys.has(labKey(labels)));
 }
 
 /**
@@ -139,9 +169,10 @@ export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources>
   }
 }
 
-/** Removes every resource of one run. */
-export function removeRun(docker: Dockerode, runId: string): Promise<RemovedResources> {
-  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId);
+/** Removes every resource of one run; with `spareKept` (the run's own end), not its kept labs. */
+export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean } = {}): Promise<RemovedResources> {
+  const kept = options.spareKept ? new Set((await listMarkers(docker)).map((m) => m.key)) : new Set<string>();
+  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && !kept.has(labKey(labels)));
 }
 
 /**

@@ -46,7 +46,16 @@ export interface LabNetworkInfo {
   readonly ipv6Subnet: string;
 }
 
-/** A started lab: disposing it removes everything it started. */
+/** A lab left running after its run (`fwspec run --keep`): what a person needs to step into it. */
+export interface KeptLab {
+  readonly lab: string;
+  /** When later runs' sweeps (and plain `fwspec cleanup`) may remove it, ISO 8601; `fwspec cleanup --kept` removes it sooner. */
+  readonly until: string;
+  /** Each host and the command that opens a shell in it. */
+  readonly hosts: readonly { readonly name: string; readonly shell: string }[];
+}
+
+/** A started lab: disposing it removes everything it started, unless it was kept. */
 export interface RunningLab extends AsyncDisposable {
   readonly name: string;
   readonly hosts: ReadonlyMap<string, LabHost>;
@@ -56,6 +65,8 @@ export interface RunningLab extends AsyncDisposable {
   addressFor(from: LabHost, to: LabHost, family: Family): string;
   /** Restarts a host as a reboot (fresh network namespace, boot script again), then waits until it is ready. */
   reboot(name: string): Promise<void>;
+  /** Marks the lab kept: disposing it then only lets go of it (its hosts keep running); an interrupt still removes it. */
+  keep(): Promise<KeptLab>;
 }
 
 /** What a lab is made of: everything a provider needs to start one. */

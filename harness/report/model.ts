@@ -4,6 +4,7 @@
  * summary over all. Built by build.ts; rendered by console.ts, json.ts and
  * junit.ts.
  */
+import type { KeptLab } from "../lab/types.ts";
 import type { CellStatus, CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
 
 export type ScenarioStatus = CellStatus;
@@ -40,6 +41,8 @@ export interface ScenarioReport extends ScenarioHeader {
   /** Failures outside any check (the lab did not start, the run crashed). */
   readonly errors: readonly string[];
   readonly parity: readonly ParityFinding[];
+  /** Its lab, left running by `fwspec run --keep` / `--keep-on-failure`. */
+  readonly kept?: KeptLab;
 }
 
 export interface RunReport {

@@ -15,6 +15,7 @@ import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
 import type { ScenarioReport } from "../report/model.ts";
+import { type KeepMode, keepLab, keepsLab } from "./keep.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { type LabLease, ownLab } from "./lease.ts";
@@ -29,6 +30,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly labs: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean | undefined;
+  /** Leave labs running: every one, or those of scenarios that failed or errored (keep.ts). */
+  readonly keep?: KeepMode | undefined;
 }
 
 /** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
@@ -41,16 +44,17 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const progress = options.progress ?? silentProgress;
   const reports = new Map<Scenario, ScenarioReport>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
-  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[]) => {
+  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[]): ScenarioReport => {
     const report = scenarioReport(s, results, errors);
     reports.set(s, report);
     const { held, of } = checksHeld(report);
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
     progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
+    return report;
   };
 
-  /** true: ran; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
-  const runOne = async (scenario: Scenario, sharedLab?: SharedLab): Promise<boolean | LabNotReusableError> => {
+  /** true: ran; "kept": ran, and its lab is kept; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
+  const runOne = async (scenario: Scenario, sharedLab?: SharedLab): Promise<boolean | "kept" | LabNotReusableError> => {
     let lease: LabLease;
     try {
       lease = sharedLab ? await sharedLab.lease(scenario) : await ownLab(options.provider, scenario, progress);
@@ -61,12 +65,17 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     }
     const plan = planOf.get(scenario)!;
     await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
+    let report: ScenarioReport;
     try {
-      done(scenario, await runScenario(plan, session), []);
+      report = done(scenario, await runScenario(plan, session), []);
     } catch (error) {
-      done(scenario, [], [errorMessage(error)]);
+      report = done(scenario, [], [errorMessage(error)]);
     }
-    return true;
+    // Kept before the session releases the lease: a kept lab's disposal leaves it running.
+    const kept = keepsLab(options.keep, report.status) ? await keepLab(lease.lab, scenario.name, progress) : undefined;
+    if (!kept) return true;
+    reports.set(scenario, { ...report, kept });
+    return "kept";
   };
 
   const runGroup = async (group: readonly Scenario[]) => {
@@ -94,6 +103,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
             break;
           }
           if (!ran) break;
+          // Kept with this scenario's state: the rest get a fresh lab.
+          if (ran === "kept") break;
         }
       } finally {
         await lab[Symbol.asyncDispose]();

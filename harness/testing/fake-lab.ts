@@ -9,7 +9,7 @@
 import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
 import { shellQuote } from "../lab/exec.ts";
-import type { HostAddresses, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
+import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
 import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
 
 interface FakeRule {
@@ -158,6 +158,8 @@ class FakeLab implements RunningLab {
   readonly networks: ReadonlyMap<string, LabNetworkInfo> = new Map([["lan", { name: "lan", ipv4Subnet: "198.18.0.0/24", ipv6Subnet: "2001:db8::/64" }]]);
   readonly failing: ReadonlySet<string>;
   disposed = false;
+  /** Set by keep(): disposing then lets the lab run on (`disposed` stays false). */
+  kept = false;
 
   constructor(spec: LabSpec, options: FakeLabOptions) {
     this.name = spec.name;
@@ -179,8 +181,12 @@ class FakeLab implements RunningLab {
     const h = this.host(name);
     for (const f of FAMILIES) h.rules[f].length = 0;
   }
+  async keep(): Promise<KeptLab> {
+    this.kept = true;
+    return { lab: this.name, until: new Date(0).toISOString(), hosts: [...this.hosts.values()].map((h) => ({ name: h.name, shell: `fake-shell ${h.name}` })) };
+  }
   async [Symbol.asyncDispose](): Promise<void> {
-    this.disposed = true;
+    if (!this.kept) this.disposed = true;
   }
 }
 

@@ -1,0 +1,35 @@
+/**
+ * What `fwspec run --keep` / `--keep-on-failure` prints after the report
+ * (renders only): per kept lab, a shell line for each host and the repro
+ * command of each failed or errored expectation (the other family's probe for
+ * a parity failure), which give the reported verdict again while the lab runs;
+ * and how to remove the labs.
+ */
+import { failedByParity } from "../judge/expectation.ts";
+import type { RunReport, ScenarioReport } from "./model.ts";
+import { oneLine } from "./text.ts";
+
+function repros(s: ScenarioReport): string[] {
+  return s.expectations
+    .filter((e) => e.status !== "passed" && e.evidence.command !== "")
+    .map((e) => {
+      const other = e.parity !== undefined && failedByParity(e);
+      const what = other ? `${e.parity!.family}: observed ${e.parity!.verdict}` : `${e.family}: observed ${e.actual}`;
+      return `    # ${oneLine(e.text)} (${what})\n    ${other ? e.parity!.command : e.evidence.command}`;
+    });
+}
+
+export function renderKept(report: RunReport): string {
+  const kept = report.scenarios.filter((s) => s.kept);
+  if (kept.length === 0) return "";
+  const blocks = kept.map((s) => {
+    const k = s.kept!;
+    const found = repros(s);
+    return [
+      `kept lab ${k.lab} of ${oneLine(s.name)} (${s.status}), until ${k.until}:`,
+      ...k.hosts.map((h) => `  ${h.name}: ${h.shell}`),
+      ...(found.length > 0 ? ["  repro (run on the kept lab, it gives the reported verdict again):", ...found] : []),
+    ].join("\n");
+  });
+  return `\n${blocks.join("\n\n")}\n\nremove kept labs with: fwspec cleanup --kept (later runs leave them alone until the time shown)\n`;
+}

@@ -1,0 +1,69 @@
+/**
+ * `keep` through the real runner on the in-memory lab: which labs stay, and a
+ * kept shared lab holds exactly its own scenario's rules (later scenarios get
+ * a fresh lab). No Docker.
+ */
+import { describe, expect, test } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+
+const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8082"] }, remote: {} };
+const failing = defineScenario({
+  name: "failing",
+  description: "expects 8080 open behind a DROP",
+  family: "ipv4",
+  hosts,
+  steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }],
+});
+const passing = defineScenario({
+  name: "passing",
+  description: "8082 refused by a REJECT",
+  family: "ipv4",
+  hosts,
+  steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8082 -j REJECT"] } }, { expect: ["remote -> server:8082 refused"] }],
+});
+
+const rulesOf = (provider: FakeLabProvider) => provider.started.map((lab) => lab.host("server").rules.ipv4.map((r) => r.text));
+
+describe("keeping labs", () => {
+  test("without keep, both scenarios share one lab and it is removed", async () => {
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [failing, passing] }, { provider, labs: 1 });
+    expect(report.scenarios.map((s) => s.status)).toEqual(["failed", "passed"]);
+    expect(provider.started).toHaveLength(1);
+    expect(provider.started.map((l) => [l.kept, l.disposed])).toEqual([[false, true]]);
+    expect(report.scenarios.map((s) => s.kept)).toEqual([undefined, undefined]);
+  });
+
+  test("keep 'failed': the failed scenario's shared lab stays with its rules only; the next scenario gets a fresh lab, removed", async () => {
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [failing, passing] }, { provider, labs: 1, keep: "failed" });
+    expect(report.scenarios.map((s) => s.status)).toEqual(["failed", "passed"]);
+    expect(provider.started.map((l) => [l.kept, l.disposed])).toEqual([[true, false], [false, true]]);
+    expect(rulesOf(provider)[0]).toEqual(["-A INPUT -p tcp -m tcp --dport 8080 -j DROP"]);
+    expect(report.scenarios[0]!.kept?.hosts).toEqual([{ name: "server", shell: "fake-shell server" }, { name: "remote", shell: "fake-shell remote" }]);
+    expect(report.scenarios[1]!.kept).toBeUndefined();
+  });
+
+  test("keep 'failed' with the passing scenario first: it shares nothing it keeps; the failing one's lab stays", async () => {
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [passing, failing] }, { provider, labs: 1, keep: "failed" });
+    expect(report.scenarios.map((s) => s.kept !== undefined)).toEqual([false, true]);
+    // One shared lab: reset after the passing scenario, then the failing one's rules; kept as such.
+    expect(provider.started.map((l) => l.kept)).toEqual([true]);
+    expect(rulesOf(provider)[0]).toEqual(["-A INPUT -p tcp -m tcp --dport 8080 -j DROP"]);
+  });
+
+  test("keep 'all': every scenario keeps a lab of its own", async () => {
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [failing, passing] }, { provider, labs: 1, keep: "all" });
+    expect(provider.started.map((l) => [l.kept, l.disposed])).toEqual([[true, false], [true, false]]);
+    expect(rulesOf(provider)).toEqual([["-A INPUT -p tcp -m tcp --dport 8080 -j DROP"], ["-A INPUT -p tcp -m tcp --dport 8082 -j REJECT"]]);
+    expect(report.scenarios.every((s) => s.kept !== undefined)).toBe(true);
+  });
+
+  test("the keep option is checked with the other run options", async () => {
+    await expect(run({ scenarios: [failing] }, { provider: new FakeLabProvider(), keep: "failing" } as never)).rejects.toThrow(/keep \(--keep \/ --keep-on-failure\) must be all or failed, not `failing`/);
+  });
+});
