@@ -36,13 +36,14 @@ const RUN_OPTIONS = z.strictObject({
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
+  root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
 });
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure",
+  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -74,6 +75,8 @@ export interface RunOptions {
    * in). A kept lab is not lent to later scenarios. An interrupt removes them.
    */
   readonly keep?: "all" | "failed";
+  /** The project root scenario files may point inside (default: the rule in scenario/root.ts); paths input only. */
+  readonly root?: string;
   readonly progress?: Progress;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
@@ -170,7 +173,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const filter = options.filter === undefined ? undefined : filterPattern(options.filter);
   let scenarios: readonly Scenario[];
   if ("paths" in input) {
-    const validated = validateFiles(input.paths);
+    const validated = validateFiles(input.paths, undefined, { root: options.root });
     scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
     progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   } else {

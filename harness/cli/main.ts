@@ -37,6 +37,8 @@ function flagNumber(flag: string, text: string): number {
   return Number(text.trim());
 }
 
+const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";
+
 export function buildProgram(): Command {
   const program = new Command("fwspec")
     .description("Executable specifications for Linux firewalls, proven with real packets in containers.")
@@ -69,8 +71,9 @@ export function buildProgram(): Command {
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
+    .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
@@ -87,6 +90,7 @@ export function buildProgram(): Command {
         ...(opts.early === false ? { decideEarly: false } : {}),
         ...(keep ? { keep } : {}),
         ...(commandTimeout ? { commandTimeout } : {}),
+        ...(opts.root !== undefined ? { root: opts.root } : {}),
       }, consoleProgress());
       process.exitCode = code;
     });
@@ -124,8 +128,9 @@ export function buildProgram(): Command {
     .command("validate")
     .description("check scenario files without Docker: every problem with file:line:column and a hint")
     .argument("[paths...]", "scenario files, directories or globs", [])
-    .action((paths: string[]) => {
-      const { files } = validateFiles(paths);
+    .option("--root <dir>", ROOT_HELP)
+    .action((paths: string[], opts: { root?: string }) => {
+      const { files } = validateFiles(paths, undefined, { root: opts.root });
       process.stdout.write(`${files.length} scenario file(s) valid\n`);
     });
 

@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly decideEarly?: boolean;
   /** Limit for one in-container command in seconds (`--command-timeout`). */
   readonly commandTimeout?: number;
+  /** The project root (`--root`): scenario files may point anywhere inside it. */
+  readonly root?: string;
 }
 
 export interface RunOutcome {
@@ -58,6 +60,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
     ...(options.keep !== undefined ? { keep: options.keep } : {}),
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
+    ...(options.root !== undefined ? { root: options.root } : {}),
   });
   const reports = report.scenarios;
   if (!options.quiet) process.stdout.write(renderRun(report));

@@ -12,6 +12,7 @@ import type { Problem, Report } from "./diagnostics.ts";
 import { SHAPE_HINTS } from "./hints.ts";
 import type { Locator, Path } from "./locate.ts";
 import type { Scenario } from "./model.ts";
+import type { ProjectRoot } from "./root.ts";
 import { schemas } from "./schema.ts";
 import { checkSteps } from "./steps.ts";
 import { describeValue, isRecord, lastKey, UNSAFE_TITLE, unsafeWhat } from "./values.ts";
@@ -22,7 +23,7 @@ export interface CheckPlace {
   /** Absolute scenario file, or "<inline>". */
   readonly file: string;
   readonly baseDir: string;
-  readonly projectRoot: string;
+  readonly projectRoot: ProjectRoot;
   readonly locator: Locator;
 }
 

@@ -12,6 +12,7 @@ import { checkTopology } from "./hosts.ts";
 import type { Locator, Path } from "./locate.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import type { SourceLocation } from "./model.ts";
+import type { ProjectRoot } from "./root.ts";
 import { FAMILY_CHOICES } from "./schema.ts";
 import { didYouMean, listWords } from "./suggest.ts";
 import { FAMILIES_BOTH, familiesOf, isRecord, truncate } from "./values.ts";
@@ -22,7 +23,7 @@ export interface CheckBase {
   /** Absolute scenario file, or "<inline>". */
   readonly file: string;
   readonly baseDir: string;
-  readonly projectRoot: string;
+  readonly projectRoot: ProjectRoot;
   readonly locator: Locator;
   readonly problem: Report;
 }

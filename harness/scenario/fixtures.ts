@@ -9,6 +9,8 @@ import type { Report } from "./diagnostics.ts";
 import type { Path } from "./locate.ts";
 import { readTextFileSync } from "./read-file.ts";
 import type { ReadFailure } from "./read-file.ts";
+import { CHANGE_ROOT_HINT, describeRoot } from "./root.ts";
+import type { ProjectRoot } from "./root.ts";
 import { closest } from "./suggest.ts";
 import { truncate, unsafeWhat } from "./values.ts";
 
@@ -21,18 +23,19 @@ export interface FixtureFile {
 export interface FixtureRoots {
   /** The scenario file's directory: fixture paths are relative to it. */
   readonly baseDir: string;
-  /** Fixture files must be inside it. */
-  readonly projectRoot: string;
+  /** Fixture files must be inside it (root.ts chose it). */
+  readonly projectRoot: ProjectRoot;
 }
 
 /** The message and hint for a fixture that cannot be used. */
 function fixtureProblem(written: string, abs: string, f: ReadFailure, roots: FixtureRoots): { message: string; hint: string } {
-  const escapeHint = `fixture files must be inside the project (${roots.projectRoot}); keep them under e.g. fixtures/ and write the path relative to the scenario file`;
+  const root = describeRoot(roots.projectRoot);
+  const escapeHint = `fixture files must be inside the project root; write the path relative to the scenario file; ${CHANGE_ROOT_HINT}`;
   switch (f.kind) {
     case "outside":
-      return { message: `\`${written}\` is outside the project`, hint: escapeHint };
+      return { message: `\`${written}\` is outside the project root, ${root}`, hint: escapeHint };
     case "leads-outside":
-      return { message: `\`${written}\` leads outside the project (to ${f.real})`, hint: escapeHint };
+      return { message: `\`${written}\` leads outside the project root (to ${f.real}), ${root}`, hint: `symbolic links may not lead out of the project root; ${CHANGE_ROOT_HINT}` };
     case "missing":
       return { message: `file not found: \`${written}\` (looked for ${abs})`, hint: missingHint(written, abs, roots.baseDir) };
     case "unreadable":
@@ -88,7 +91,7 @@ export class FixtureFiles {
     }
     const abs = path.resolve(this.#roots.baseDir, written);
     if (this.#files.has(abs)) return this.#files.get(abs);
-    const read = readTextFileSync(abs, { root: this.#roots.projectRoot });
+    const read = readTextFileSync(abs, { root: this.#roots.projectRoot.dir });
     let file: FixtureFile | undefined;
     if (read.ok) file = { path: read.path, content: read.text };
     else {

@@ -1607,8 +1607,8 @@ describe("files on disk", () => {
   test("the project root is the nearest directory with package.json", () => {
     const f = write("escape.yaml", `${head}  - apply: ../../outside.sh\n`);
     const ds = diagnosticsOf(() => loadScenarioSync(f));
-    expect(ds).toMatchObject([{ line: 5, column: 12, message: "`../../outside.sh` is outside the project" }]);
-    expect(ds[0]?.hint).toContain(project);
+    expect(ds).toMatchObject([{ line: 5, column: 12, message: `\`../../outside.sh\` is outside the project root, ${project}, the nearest directory with package.json` }]);
+    expect(ds[0]?.hint).toContain("--root");
   });
 
   test("a symbolic link leading out of the project", () => {

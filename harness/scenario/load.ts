@@ -21,20 +21,27 @@ import type { Scenario } from "./model.ts";
 import { parseYaml } from "./parse.ts";
 import { readTextFile, readTextFileSync, textFailure } from "./read-file.ts";
 import type { ReadFailure, ReadResult } from "./read-file.ts";
+import { chooseProjectRoot } from "./root.ts";
+import type { Exists, ProjectRoot } from "./root.ts";
 import type { ScenarioInput } from "./schema.ts";
 
 export { formatDiagnostic, ScenarioError } from "./diagnostics.ts";
 export type { Diagnostic } from "./diagnostics.ts";
 
-/** The nearest ancestor directory of `dir` (itself included) holding package.json, else `dir`. */
-export function findProjectRoot(dir: string): string {
-  let cur = path.resolve(dir);
-  for (;;) {
-    if (statSync(path.join(cur, "package.json"), { throwIfNoEntry: false })?.isFile()) return cur;
-    const up = path.dirname(cur);
-    if (up === cur) return path.resolve(dir);
-    cur = up;
-  }
+/** What is at `abs` on disk, for the root rule. */
+const onDisk: Exists = (abs) => {
+  const st = statSync(abs, { throwIfNoEntry: false });
+  return st === undefined ? undefined : st.isDirectory() ? "dir" : "file";
+};
+
+/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. */
+export function findProjectRoot(dir: string, root?: string): ProjectRoot {
+  return chooseProjectRoot(dir, onDisk, root, process.cwd());
+}
+
+/** Where a scenario's files may be: `root` overrides the rule (root.ts). */
+export interface LoadOptions {
+  readonly root?: string | undefined;
 }
 
 /** A scenario file (or text) that cannot be read as scenario text, in words. */
@@ -71,32 +78,32 @@ function verdict(result: CheckResult, display: string, locator: CheckPlace["loca
 
 /**
  * Parses scenario YAML. `file` names it in diagnostics and anchors relative
- * paths (fixture files are read synchronously); the project root is the nearest
- * ancestor of its directory with a package.json unless given.
+ * paths (fixture files are read synchronously); fixture files must be inside
+ * the project root (root.ts), or `opts.root` when given.
  */
-export function parseScenarioText(text: string, file: string, opts: { projectRoot?: string } = {}): Scenario {
+export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): Scenario {
   const abs = path.resolve(file);
   const failure = textFailure(text);
   if (failure) throw unreadable(file, abs, failure);
   const { raw, locator, syntax } = parseYaml(text, file);
-  const projectRoot = path.resolve(opts.projectRoot ?? findProjectRoot(path.dirname(abs)));
+  const projectRoot = findProjectRoot(path.dirname(abs), opts.root);
   const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator });
   return verdict(result, file, locator, false, syntax);
 }
 
-function fromFile(file: string, read: ReadResult): Scenario {
+function fromFile(file: string, read: ReadResult, opts: LoadOptions): Scenario {
   if (!read.ok) throw unreadable(file, path.resolve(file), read.failure);
-  return parseScenarioText(read.text, file);
+  return parseScenarioText(read.text, file, opts);
 }
 
 /** Reads, parses and validates a scenario file, and reads the fixture files it names. */
-export async function loadScenario(file: string): Promise<Scenario> {
-  return fromFile(file, await readTextFile(path.resolve(file)));
+export async function loadScenario(file: string, opts: LoadOptions = {}): Promise<Scenario> {
+  return fromFile(file, await readTextFile(path.resolve(file)), opts);
 }
 
 /** `loadScenario`, synchronously (for vitest collection and `fwspec validate`). */
-export function loadScenarioSync(file: string): Scenario {
-  return fromFile(file, readTextFileSync(path.resolve(file)));
+export function loadScenarioSync(file: string, opts: LoadOptions = {}): Scenario {
+  return fromFile(file, readTextFileSync(path.resolve(file)), opts);
 }
 
 /**
@@ -105,10 +112,10 @@ export function loadScenarioSync(file: string): Scenario {
  * object (`steps[1].expect[0]: ...`). Relative fixture paths resolve against
  * `baseDir` (default: the directory of `file`, else the working directory).
  */
-export function defineScenario(input: ScenarioInput, opts: { file?: string; baseDir?: string } = {}): Scenario {
+export function defineScenario(input: ScenarioInput, opts: { file?: string; baseDir?: string; root?: string } = {}): Scenario {
   const file = opts.file === undefined ? "<inline>" : path.resolve(opts.file);
   const display = opts.file ?? "<inline>";
   const baseDir = path.resolve(opts.baseDir ?? (opts.file === undefined ? process.cwd() : path.dirname(file)));
   const locator = new InlineLocator();
-  return verdict(checkScenario(input as unknown, { file, baseDir, projectRoot: findProjectRoot(baseDir), locator }), display, locator, true);
+  return verdict(checkScenario(input as unknown, { file, baseDir, projectRoot: findProjectRoot(baseDir, opts.root), locator }), display, locator, true);
 }

@@ -1,6 +1,7 @@
 /** Scenario files named on a command line, each validated without Docker (`fwspec validate`, and the first step of every run): all diagnostics together, an InputError (exit 2) on any. */
 import { InputError } from "../errors.ts";
-import { loadScenarioSync, ScenarioError, formatDiagnostic } from "./load.ts";
+import { findProjectRoot, loadScenarioSync, ScenarioError, formatDiagnostic } from "./load.ts";
+import type { LoadOptions } from "./load.ts";
 import type { Scenario } from "./model.ts";
 import { type Interfaces, machineAddressTargets, machineInterfaces } from "./machine-targets.ts";
 import { expandScenarioPaths } from "./files.ts";
@@ -11,13 +12,15 @@ export interface Validated {
 }
 
 /** Throws one InputError listing every diagnostic of every file (and literal targets that are this machine's addresses). */
-export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces()): Validated {
+export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: LoadOptions = {}): Validated {
   const files = expandScenarioPaths(paths);
+  // A --root that is no directory: one message, not one per file.
+  if (opts.root !== undefined) findProjectRoot(process.cwd(), opts.root);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
   for (const file of files) {
     try {
-      scenarios.push(loadScenarioSync(file));
+      scenarios.push(loadScenarioSync(file, opts));
     } catch (error) {
       if (error instanceof ScenarioError) problems.push(...error.diagnostics.map(formatDiagnostic));
       else if (error instanceof InputError) problems.push(error.report());
