@@ -153,7 +153,8 @@ const LOG_LEVELS = new Map<string, number>([
 ]);
 const LOG_DEFAULT_LEVEL = 4;
 
-function normalizePort(port: string): string {
+/** A port or range as iptables-save prints it: service names numeric, open ends filled (`:1024` = `0:1024`). */
+export function normalizePort(port: string): string {
   const one = (p: string): string => {
     const name = p.toLowerCase();
     const known = SERVICES.get(name);

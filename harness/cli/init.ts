@@ -1,0 +1,131 @@
+/**
+ * `fwspec init`: the effects around the pure parts in harness/init/. Without
+ * `--from`, writes the working example (init/starter.ts). With `--from
+ * rules.v4 [--v6 rules.v6]`, reads the ruleset (rules/saved.ts), proposes a
+ * scenario (init/ports.ts, init/propose.ts), runs the draft once through the
+ * API to observe the verdicts, and writes the scenario with them as its
+ * expectations. Existing files are never overwritten without `--force`;
+ * nothing is written when anything fails.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { run } from "../api.ts";
+import { FwspecError, InputError } from "../errors.ts";
+import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
+import { draftScenario, observations, observedScenario } from "../init/propose.ts";
+import type { Proposal } from "../init/propose.ts";
+import { CONFIG_FILE, planWrites, schemaPath, starterFiles, supportFiles } from "../init/starter.ts";
+import type { FilePlan, PlannedFile } from "../init/starter.ts";
+import type { Family } from "../model/types.ts";
+import { silentProgress } from "../progress.ts";
+import type { Progress } from "../progress.ts";
+import { parseSave, SaveFormatError } from "../rules/saved.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
+import { parseScenarioText } from "../scenario/load.ts";
+import { readTextFileSync } from "../scenario/read-file.ts";
+import { CONFIG_NAMES } from "../scenario/root.ts";
+
+export interface InitOptions {
+  /** iptables-save / iptables-restore file for IPv4. */
+  readonly from?: string | undefined;
+  /** The same for IPv6 (with `from`). */
+  readonly v6?: string | undefined;
+  readonly force?: boolean | undefined;
+  /** The directory to write into (default: the working directory). */
+  readonly cwd?: string | undefined;
+  readonly progress?: Progress | undefined;
+  /** Today, for the review marks. */
+  readonly now?: Date | undefined;
+}
+
+/** The scenario `--from` writes. */
+export const FROM_SCENARIO = "scenarios/firewall.yaml";
+
+/** Does the planned file exist in `cwd`? Any fwspec.config.* counts as the config file. */
+function existsIn(cwd: string): (rel: string) => boolean {
+  return (rel) => (rel === CONFIG_FILE ? CONFIG_NAMES.some((n) => existsSync(path.join(cwd, n))) : existsSync(path.join(cwd, rel)));
+}
+
+function plan(files: readonly PlannedFile[], cwd: string, force: boolean): FilePlan {
+  const p = planWrites(files, existsIn(cwd), force);
+  if (p.conflicts.length > 0 && !force) {
+    throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: "move them away, or pass --force to overwrite them" });
+  }
+  return p;
+}
+
+function write(p: FilePlan, cwd: string, force: boolean): string {
+  for (const f of p.write) {
+    const abs = path.join(cwd, f.path);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    // "wx": a file that appeared since the plan is not overwritten either.
+    writeFileSync(abs, f.text, { flag: force ? "w" : "wx" });
+  }
+  return [...p.write.map((f) => `wrote ${f.path}`), ...p.kept.map((k) => `kept ${k} (it exists)`)].join("\n");
+}
+
+/** A rules file, inside `cwd` (the written scenario names it relative to itself), read and parsed. */
+function readRules(file: string, family: Family, flag: string, cwd: string): { rel: string; ruleset: SavedRuleset } {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+    throw new InputError(`${flag} ${file} is outside ${cwd}`, { hint: "copy the rules file into the repository (e.g. firewall/rules.v4) and run fwspec init there" });
+  }
+  const read = readTextFileSync(abs, { root: cwd });
+  if (!read.ok) {
+    const f = read.failure;
+    const why = f.kind === "missing" ? "not found" : f.kind === "leads-outside" ? `leads outside ${cwd} (to ${f.real})` : f.kind.replace("-", " ");
+    throw new InputError(`${flag} ${file}: ${why}`, { hint: "name an iptables-save / iptables-restore file, e.g. /etc/iptables/rules.v4 copied into the repository" });
+  }
+  try {
+    return { rel, ruleset: parseSave(read.text, family) };
+  } catch (error) {
+    if (error instanceof SaveFormatError) throw new InputError(`${flag} ${file}: ${error.message}`, { hint: "the file must be iptables-restore input, as iptables-save writes it" });
+    throw error;
+  }
+}
+
+function today(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** `fwspec init` without --from: the example. Returns what was done, in lines. */
+export function initExample(opts: InitOptions = {}): string {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const p = plan(starterFiles(), cwd, opts.force === true);
+  return `${write(p, cwd, opts.force === true)}\nnext: npx fwspec validate && npx fwspec run`;
+}
+
+/** `fwspec init --from`: observe the rules in a lab, then write the scenario. Returns what was done, in lines. */
+export async function initFrom(opts: InitOptions & { readonly from: string }): Promise<string> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const force = opts.force === true;
+  const progress = opts.progress ?? silentProgress;
+  const v4 = readRules(opts.from, "ipv4", "--from", cwd);
+  const v6 = opts.v6 === undefined ? undefined : readRules(opts.v6, "ipv6", "--v6", cwd);
+  const rulesets = [v4.ruleset, ...(v6 ? [v6.ruleset] : [])];
+  const { ports, omitted } = namedPorts(rulesets);
+  const scenarioDir = path.posix.dirname(FROM_SCENARIO);
+  const proposal: Proposal = {
+    scenarioDir, v4: v4.rel, v6: v6?.rel, ports, omitted, unnamed: unnamedTcpPort(rulesets), date: today(opts.now ?? new Date()), schema: schemaPath(scenarioDir),
+  };
+  const placeholder: PlannedFile = { path: FROM_SCENARIO, text: "", ifExists: "conflict" };
+  plan([placeholder, ...supportFiles()], cwd, force);
+
+  // The written fwspec.config.json makes cwd the root; the draft is checked with that root already.
+  const abs = path.join(cwd, FROM_SCENARIO);
+  const draft = parseScenarioText(draftScenario(proposal), abs, { root: cwd });
+  progress.step(`observing ${ports.length + 1} listener(s) on server from remote, IPv4 and IPv6`);
+  if (omitted.length > 0) progress.info(`at most ${ports.length} named ports get a listener; left out: ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}`);
+  const report = await run({ scenarios: [draft] }, { progress });
+  const scenario = report.scenarios[0];
+  if (scenario === undefined || scenario.status === "error") {
+    const why = [...(scenario?.errors ?? []), ...(scenario?.steps ?? []).filter((s) => s.status !== "passed").map((s) => s.message)][0] ?? "no report";
+    throw new FwspecError(`the rules could not be observed in a lab: ${why}; nothing was written`, { hint: "check that the files load with iptables-restore (and ip6tables-restore); `fwspec doctor` checks the lab" });
+  }
+  const text = observedScenario(proposal, observations(report));
+  parseScenarioText(text, abs, { root: cwd }); // what is written must validate
+  const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force);
+  const left = omitted.length > 0 ? `\nleft out (more than ${ports.length} ports): ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}` : "";
+  return `${write(p, cwd, force)}${left}\nreview each expectation in ${FROM_SCENARIO} (marked \`# observed\`), then: npx fwspec run`;
+}
