@@ -118,7 +118,7 @@ function observedLines(p: Proposal, x: NamedPort, seen: Observed | undefined): s
   if (!bad4 && !bad6 && v4!.verdict === v6!.verdict) return [`      - ${target(x)} ${v4!.verdict}  ${mark}${why}`];
   return [
     bad4 ?? `      - ${target(x, "ipv4")} ${v4!.verdict}  ${mark}${why}`,
-    bad6 ?? `      - ${target(x, "ipv6")} ${v6!.verdict}  ${mark}${why}${bad4 ? "" : " IPv6 differs from IPv4"}`,
+    bad6 ?? `      - ${target(x, "ipv6")} ${v6!.verdict}  ${mark}${why}${bad4 ? "" : " (IPv6 differs from IPv4)"}`,
   ];
 }
 
