@@ -38,13 +38,13 @@ describe("sweepWithKept", () => {
   const orphans = { containers: [keptC, orphanC], networks: [keptN, orphanN] };
 
   it.each([
-    ["no markers: every orphan goes", [], [orphanC, keptC], [], []],
-    ["a kept lab stays, other orphans go", [marker("aaaaaaaa", "k-0001", "kept")], [orphanC], [], []],
-    ["an expired kept lab goes with its marker", [marker("aaaaaaaa", "k-0001", "expired")], [orphanC, keptC], ["fwspec-aaaaaaaa-k-0001-kept"], []],
-    ["a young marker whose lab is gone stays (its lab may be mid-marking)", [marker("dddddddd", "g-0004", "kept")], [orphanC, keptC], [], []],
-    ["an old marker whose lab is gone goes", [marker("dddddddd", "g-0004", "kept", DANGLING_MARKER_GRACE_MS + 1)], [orphanC, keptC], ["fwspec-dddddddd-g-0004-kept"], []],
-    ["an old marker of a kept lab with resources stays", [marker("aaaaaaaa", "k-0001", "kept", DANGLING_MARKER_GRACE_MS + 1)], [orphanC], [], []],
-    ["an expired marker of a live lab stays (its lab is not going)", [marker("cccccccc", "l-0003", "expired")], [orphanC, keptC], [], []],
+    ["no markers: every orphan goes", [], [orphanC, keptC], []],
+    ["a kept lab stays, other orphans go", [marker("aaaaaaaa", "k-0001", "kept")], [orphanC], []],
+    ["an expired kept lab goes with its marker", [marker("aaaaaaaa", "k-0001", "expired")], [orphanC, keptC], ["fwspec-aaaaaaaa-k-0001-kept"]],
+    ["a young marker whose lab is gone stays (its lab may be mid-marking)", [marker("dddddddd", "g-0004", "kept")], [orphanC, keptC], []],
+    ["an old marker whose lab is gone goes", [marker("dddddddd", "g-0004", "kept", DANGLING_MARKER_GRACE_MS + 1)], [orphanC, keptC], ["fwspec-dddddddd-g-0004-kept"]],
+    ["an old marker of a kept lab with resources stays", [marker("aaaaaaaa", "k-0001", "kept", DANGLING_MARKER_GRACE_MS + 1)], [orphanC], []],
+    ["an expired marker of a live lab stays (its lab is not going)", [marker("cccccccc", "l-0003", "expired")], [orphanC, keptC], []],
   ] as const)("%s", (_name, markers, containers, removedMarkers) => {
     const r = sweepWithKept(orphans, all, [...markers]);
     expect(new Set(r.containers)).toEqual(new Set(containers));
