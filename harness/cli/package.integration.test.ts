@@ -1,0 +1,230 @@
+/**
+ * Tests fwspec as an installed package: packs it once (npm pack, which builds
+ * dist/ through prepack, in a copy of this checkout), installs the tarball into
+ * a fresh git repository with its own firewall/rules.v4 and rules.v6 and its
+ * scenarios in tests/firewall/, and there runs `npx fwspec validate`,
+ * `npx fwspec run` (exit 0; exit 1 naming file and line for a wrong
+ * expectation) and that repository's own vitest on a test file importing
+ * `defineScenario` from "fwspec" plus a YAML scenario through "fwspec/vitest",
+ * on this checkout's Node 24 and on Node 22. The package's folder must not
+ * change, and `npm pack --dry-run` must list no test files.
+ */
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labImageTag, PROJECT_ROOT } from "../env/images.ts";
+
+const MINUTES = 60_000;
+/** What `npm run build` needs, and what the package ships. */
+const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "bin", "docker", "schema", "harness"];
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const NPM_QUIET = ["--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
+
+const work = mkdtempSync(join(tmpdir(), "fwspec-package-"));
+const repo = join(work, "infra");
+let tarball = "";
+let packed: string[] = [];
+
+/** A clean environment whose node (and so npm, npx and fwspec's launcher) is the one in `nodeDir`. */
+function envWith(nodeDir: string): Record<string, string> {
+  const env: Record<string, string> = { PATH: `${nodeDir}${delimiter}${SYSTEM_PATH}`, HOME: process.env["HOME"] ?? "/root", LANG: "C.UTF-8", NO_COLOR: "1" };
+  if (process.env["DOCKER_HOST"]) env["DOCKER_HOST"] = process.env["DOCKER_HOST"];
+  return env;
+}
+
+const sh = (nodeDir: string, cwd: string, cmd: string, args: readonly string[]) =>
+  execa(cmd, args, { cwd, env: envWith(nodeDir), extendEnv: false, reject: false, all: true, stdin: "ignore" });
+
+async function must(nodeDir: string, cwd: string, cmd: string, args: readonly string[]): Promise<string> {
+  const r = await sh(nodeDir, cwd, cmd, args);
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${r.exitCode}:\n${r.all}`);
+  return r.stdout;
+}
+
+/** This checkout's Node 24 (the `node` devDependency): where the test itself runs. */
+const NODE24 = dirname(process.execPath);
+
+/** Node 22, from the npm package `node@22` in a folder reused between runs. */
+async function node22(): Promise<string> {
+  const prefix = join(tmpdir(), "fwspec-test-node22");
+  const bin = join(prefix, "node_modules", ".bin");
+  if (!existsSync(join(bin, "node"))) await must(NODE24, tmpdir(), "npm", ["install", "--prefix", prefix, "node@22", ...NPM_QUIET]);
+  return bin;
+}
+
+/** Every file under `dir` with its content hash: what "the package did not write into its folder" compares. */
+function tree(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = join(prefix, e.name);
+    if (e.isDirectory()) return tree(dir, rel);
+    return [`${rel} ${e.isFile() ? createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex") : "link"}`];
+  }).sort();
+}
+
+const RULES_V4 = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 8081 -j DROP
+COMMIT
+`;
+
+/** Line 10 is the expectation the failing copy gets wrong. */
+const WEB_YAML = `# yaml-language-server: $schema=../../node_modules/fwspec/schema/scenario.schema.json
+name: web keeps 8081 closed
+description: the repository's own rules files on a web host
+hosts:
+  web: { firewall: true, listen: [tcp/8080, tcp/8081] }
+  client: {}
+steps:
+  - apply: { host: web, restore: { ipv4: ../../firewall/rules.v4, ipv6: ../../firewall/rules.v6 } }
+  - expect:
+      - client -> web:8080 open
+      - client -> web:8081 dropped
+`;
+
+const WEB_TEST = `import { expect, test } from "vitest";
+import { defineScenario, run } from "fwspec";
+
+const scenario = defineScenario(
+  {
+    name: "web from TypeScript",
+    description: "the same rules file, as a TypeScript scenario",
+    family: "ipv4",
+    hosts: { web: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, client: {} },
+    steps: [
+      { apply: { host: "web", restore: { ipv4: "../../firewall/rules.v4" } } },
+      { expect: ["client -> web:8080 open", "client -> web:8081 dropped"] },
+    ],
+  },
+  { baseDir: import.meta.dirname },
+);
+
+test("the web host's rules hold", async () => {
+  const report = await run({ scenarios: [scenario] });
+  expect(report.scenarios.map((s) => s.status)).toEqual(["passed"]);
+}, 120_000);
+`;
+
+const VITEST_CONFIG = `import { defineConfig } from "vitest/config";
+import { scenarioPlugin } from "fwspec/vitest";
+
+export default defineConfig({
+  plugins: [scenarioPlugin()],
+  test: {
+    include: ["tests/firewall/**/*.test.ts", "tests/firewall/**/*.yaml"],
+    globalSetup: ["fwspec/vitest-setup"],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
+`;
+
+function writeRepo(): void {
+  const files: Record<string, string> = {
+    "package.json": `${JSON.stringify({ name: "infra", private: true, type: "module" }, null, 2)}\n`,
+    "firewall/rules.v4": RULES_V4,
+    "firewall/rules.v6": RULES_V4,
+    "tests/firewall/web.yaml": WEB_YAML,
+    "tests/firewall/web.test.ts": WEB_TEST,
+    "tests/wrong/web.yaml": WEB_YAML.replace("client -> web:8080 open", "client -> web:8080 dropped"),
+    "vitest.config.ts": VITEST_CONFIG,
+  };
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo, file)), { recursive: true });
+    writeFileSync(join(repo, file), text);
+  }
+}
+
+let packageBefore: string[] = [];
+let node22Dir = "";
+
+beforeAll(async () => {
+  // Build and pack once, in a copy: the checkout gets no dist/ and concurrent runs do not share one.
+  const src = join(work, "src");
+  for (const name of SOURCES) cpSync(join(PROJECT_ROOT, name), join(src, name), { recursive: true });
+  symlinkSync(join(PROJECT_ROOT, "node_modules"), join(src, "node_modules"));
+  const out = join(work, "pack");
+  mkdirSync(out);
+  const [result] = JSON.parse(await must(NODE24, src, "npm", ["pack", "--pack-destination", out, "--json", "--loglevel=error"])) as [{ filename: string }];
+  tarball = join(out, result.filename);
+  const [dry] = JSON.parse(await must(NODE24, src, "npm", ["pack", "--dry-run", "--json", "--ignore-scripts", "--loglevel=error"])) as [{ files: { path: string }[] }];
+  packed = dry.files.map((f) => f.path);
+
+  mkdirSync(repo);
+  writeRepo();
+  await must(NODE24, repo, "git", ["init", "-q"]);
+  const vitestVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/vitest/package.json"), "utf8")) as { version: string }).version;
+  await must(NODE24, repo, "npm", ["install", "-D", tarball, `vitest@${vitestVersion}`, ...NPM_QUIET]);
+  packageBefore = tree(join(repo, "node_modules/fwspec"));
+  node22Dir = await node22();
+}, 15 * MINUTES);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the packed fwspec", () => {
+  it("npm pack --dry-run lists the build, the launcher, docker/ and schema/, and no tests, bench, CI scripts or sources", () => {
+    expect(packed.filter((p) => /\.test\.|testdata|^bench\/|^\.ci\/|^fixtures\/|^scenarios\/|^examples\/|^harness\/|\.ts$/.test(p) && !p.endsWith(".d.ts"))).toEqual([]);
+    for (const file of ["bin/fwspec", "dist/harness/index.js", "dist/harness/index.d.ts", "dist/harness/cli/bin.js", "dist/harness/runner/vitest-plugin.js", "dist/harness/testing/global-setup.js", "docker/Dockerfile", "schema/scenario.schema.json"]) {
+      expect(packed).toContain(file);
+    }
+    const manifest = JSON.parse(readFileSync(join(repo, "node_modules/fwspec/package.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest["private"]).toBeUndefined();
+    expect(Object.keys(manifest["dependencies"] as object)).not.toContain("node");
+  });
+
+  it("installs in a fresh repository without the `node` package and finds docker/ (the same lab image tag as this checkout)", () => {
+    expect(existsSync(join(repo, "node_modules/node"))).toBe(false);
+    expect(existsSync(join(repo, "node_modules/fwspec/docker/Dockerfile"))).toBe(true);
+    expect(labImageTag(join(repo, "node_modules/fwspec/docker"))).toBe(labImageTag());
+  });
+});
+
+describe.each([
+  ["Node 24", () => NODE24],
+  ["Node 22", () => node22Dir],
+])("in the repository, on %s", (_name, nodeDir) => {
+  it("node is the one asked for", async () => {
+    expect(await must(nodeDir(), repo, "node", ["--version"])).toMatch(_name === "Node 24" ? /^v24\./ : /^v22\./);
+  });
+
+  it("npx fwspec validate: the scenarios in tests/firewall, their rules two folders up", async () => {
+    const r = await sh(nodeDir(), repo, "npx", ["fwspec", "validate", "tests/firewall"]);
+    expect(r.all).toContain("1 scenario file(s) valid");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("npx fwspec run: exit 0, on the checkout's lab image", async () => {
+    const r = await sh(nodeDir(), repo, "npx", ["fwspec", "run", "tests/firewall"]);
+    expect(r.all).toContain(`lab image ${labImageTag()} is up to date`);
+    expect(r.all).toMatch(/1 passed, 0 failed/);
+    expect(r.exitCode, r.all).toBe(0);
+  }, 4 * MINUTES);
+
+  it("the repository's own vitest: defineScenario from fwspec, and a YAML scenario through fwspec/vitest", async () => {
+    const r = await sh(nodeDir(), repo, "npx", ["vitest", "run"]);
+    expect(r.all).toMatch(/Test Files\s+2 passed/);
+    expect(r.exitCode, r.all).toBe(0);
+  }, 6 * MINUTES);
+});
+
+describe("a wrong expectation, on Node 22", () => {
+  it("npx fwspec run exits 1 and names the file and the line", async () => {
+    const r = await sh(node22Dir, repo, "npx", ["fwspec", "run", "tests/wrong/web.yaml"]);
+    expect(r.stdout).toContain(join("tests", "wrong", "web.yaml"));
+    expect(r.stdout).toMatch(/line 10: client -> web:8080 dropped \[ipv4\]: expected dropped, observed\s+open/);
+    expect(r.exitCode, r.all).toBe(1);
+  }, 4 * MINUTES);
+});
+
+describe("after every run", () => {
+  it("the installed package's folder is unchanged (fwspec writes nothing into itself)", () => {
+    const after = tree(join(repo, "node_modules/fwspec"));
+    expect(after.filter((l) => !packageBefore.includes(l))).toEqual([]);
+    expect(after).toEqual(packageBefore);
+  });
+});
