@@ -11,12 +11,12 @@ import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env
 import { EXIT, type ExitCode } from "../errors.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
-import { renderRun } from "../report/console.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { renderKept } from "../report/kept.ts";
 import type { RunReport } from "../report/model.ts";
 import { writeReportFile } from "./report-files.ts";
+import { type OutputOptions, outputOptions, writeOutputs } from "./reporters.ts";
 
 export interface RunOptions {
   readonly json?: string;
@@ -37,6 +37,8 @@ export interface RunOptions {
   readonly commandTimeout?: number;
   /** The project root (`--root`): scenario files may point anywhere inside it. */
   readonly root?: string;
+  /** Which reports go where (`--reporter`, the terminal's width); default: the console report at 100 columns. */
+  readonly output?: OutputOptions;
 }
 
 export interface RunOutcome {
@@ -63,12 +65,14 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.root !== undefined ? { root: options.root } : {}),
   });
   const reports = report.scenarios;
-  if (!options.quiet) process.stdout.write(renderRun(report));
+  const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
+  const summaryProblem = options.quiet ? undefined : writeOutputs(report, output, (text) => process.stdout.write(text));
   process.stdout.write(renderKept(report));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
-    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: process.cwd() }))) : undefined,
+    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: output.baseDir }))) : undefined,
+    summaryProblem,
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
 
