@@ -74,9 +74,9 @@ export function buildProgram(): Command {
     .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
     .option("--root <dir>", ROOT_HELP)
-    .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter: string[] }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[] }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
@@ -95,7 +95,7 @@ export function buildProgram(): Command {
         ...(commandTimeout ? { commandTimeout } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         // The environment and the terminal are read here, once; reports get them as options.
-        output: outputOptions(opts.reporter, { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
+        output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
       }, consoleProgress());
       process.exitCode = code;
     });
