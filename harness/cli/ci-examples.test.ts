@@ -1,4 +1,4 @@
-/** Unit tests (no Docker) for examples/ci/: the workflows parse as YAML, and every fwspec command and flag they run exists in the CLI. */
+/** Unit tests (no Docker) for docs/ci/: the workflows parse as YAML, and every fwspec command and flag they run exists in the CLI. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { buildProgram } from "./main.ts";
 
-const DIR = join(PROJECT_ROOT, "examples", "ci");
+const DIR = join(PROJECT_ROOT, "docs", "ci");
 
 /** The shell lines a workflow runs: GitHub `run:` steps, GitLab `script:` entries. */
 function commandsOf(file: string, doc: Record<string, unknown>): string[] {
@@ -29,7 +29,7 @@ function flagsOf(cmd: Command): Set<string> {
   return new Set(cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)));
 }
 
-describe.each([["github-actions.yml"], ["gitlab-ci.yml"]])("examples/ci/%s", (file) => {
+describe.each([["github-actions.yml"], ["gitlab-ci.yml"]])("docs/ci/%s", (file) => {
   const text = readFileSync(join(DIR, file), "utf8");
   const doc = parse(text, { prettyErrors: true }) as Record<string, unknown>;
   const calls = commandsOf(file, doc).map(fwspecCall).filter((c) => c !== undefined);

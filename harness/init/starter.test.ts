@@ -30,8 +30,8 @@ describe("the example", () => {
     expect(wf.jobs.fwspec["runs-on"]).toMatch(/^ubuntu-/);
     expect(wf.jobs.fwspec.steps.flatMap((s) => (s.run ? [s.run] : []))).toEqual([
       "npm ci",
-      'sudo env "PATH=$PATH" npx fwspec setup',
-      'sudo env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml',
+      'sudo -E env "PATH=$PATH" npx fwspec setup',
+      'sudo -E env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml',
     ]);
   });
 });

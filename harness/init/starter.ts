@@ -43,8 +43,8 @@ jobs:
         with:
           node-version: 24
       - run: npm ci
-      - run: sudo env "PATH=$PATH" npx fwspec setup
-      - run: sudo env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml
+      - run: sudo -E env "PATH=$PATH" npx fwspec setup
+      - run: sudo -E env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml
 `;
 
 /** What every init writes beside its scenario (kept when they exist). */

@@ -1236,8 +1236,7 @@ describe("valid scenarios normalise", () => {
   test("the shipped scenarios and examples are valid", () => {
     const root = path.resolve(import.meta.dirname, "../..");
     const files = ["scenarios", "examples"].flatMap((dir) =>
-      // examples/ci/ holds CI workflow files, not scenarios.
-      (readdirSync(path.join(root, dir), { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith("ci/")).map((f) => path.join(root, dir, f)),
+      (readdirSync(path.join(root, dir), { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(root, dir, f)),
     );
     expect(files.length).toBeGreaterThan(1);
     for (const f of files) {
