@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { validateFiles } from "../scenario/validate-files.ts";
-import { planWrites, schemaPath, starterFiles, WORKFLOW_FILE } from "./starter.ts";
+import { NPMRC_FILE, planWrites, schemaPath, starterFiles, WORKFLOW_FILE } from "./starter.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-starter-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,6 +33,12 @@ describe("the example", () => {
       'sudo -E env "PATH=$PATH" npx fwspec setup',
       'sudo -E env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml',
     ]);
+  });
+
+  test("an .npmrc whose script shell (bash) execs fwspec, so a CI cancel reaches it; an existing one is kept", () => {
+    const npmrc = starterFiles().find((f) => f.path === NPMRC_FILE)!;
+    expect(npmrc.text).toMatch(/^script-shell=\/bin\/bash$/m);
+    expect(npmrc.ifExists).toBe("keep");
   });
 });
 

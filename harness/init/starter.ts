@@ -2,7 +2,8 @@
  * The files `fwspec init` writes (pure: paths and texts, nothing written
  * here): the working example for an empty repository (a scenario, its rules
  * files), and what every init writes beside a scenario: a fwspec.config.json
- * that marks the project root, and a GitHub Actions workflow.
+ * that marks the project root, a GitHub Actions workflow, and an .npmrc whose
+ * script shell lets a cancel reach fwspec.
  */
 import path from "node:path";
 
@@ -24,6 +25,16 @@ export function schemaPath(scenarioDir: string): string {
 
 export const CONFIG_FILE = "fwspec.config.json";
 export const WORKFLOW_FILE = ".github/workflows/fwspec.yml";
+export const NPMRC_FILE = ".npmrc";
+
+/**
+ * npm runs `npx fwspec …` as `<script-shell> -c …`; with dash that shell stays
+ * between npm and fwspec and holds SIGINT, so cancelling a CI job would wait
+ * for the run. bash execs the command: npm's signals reach fwspec.
+ */
+const NPMRC_TEXT = `# fwspec: npm's script shell execs the command, so cancelling \`npx fwspec run\` reaches fwspec at once.
+script-shell=/bin/bash
+`;
 
 /** The config file: empty for now; it marks the project root (scenario/root.ts). */
 const CONFIG_TEXT = "{}\n";
@@ -52,6 +63,7 @@ export function supportFiles(): PlannedFile[] {
   return [
     { path: CONFIG_FILE, text: CONFIG_TEXT, ifExists: "keep" },
     { path: WORKFLOW_FILE, text: WORKFLOW_TEXT, ifExists: "keep" },
+    { path: NPMRC_FILE, text: NPMRC_TEXT, ifExists: "keep" },
   ];
 }
 
