@@ -144,7 +144,7 @@ export function buildProgram(): Command {
     .description("write a starting point: a working example scenario, rules files, fwspec.config.json and a CI workflow; with --from, a scenario for your ruleset with the verdicts observed in a lab")
     .option("--from <rules.v4>", "an iptables-save / iptables-restore file: propose a scenario for it and observe its verdicts in a lab")
     .option("--v6 <rules.v6>", "the IPv6 rules (ip6tables-save format), with --from")
-    .option("--force", "overwrite files init would write that exist (never the config file or the workflow)")
+    .option("--force", "overwrite files init would write that exist (never the config file, the workflow or .npmrc)")
     .action(async (opts: { from?: string; v6?: string; force?: boolean }) => {
       if (opts.v6 !== undefined && opts.from === undefined) throw new InputError("--v6 needs --from (the IPv4 rules)", { hint: "fwspec init --from firewall/rules.v4 --v6 firewall/rules.v6" });
       const done = opts.from === undefined ? initExample(opts) : await initFrom({ ...opts, from: opts.from, progress: consoleProgress() });

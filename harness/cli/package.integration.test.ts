@@ -1,8 +1,9 @@
 /**
  * Tests fwspec as an installed package: packs it once (npm pack, which builds
- * dist/ through prepack, in a copy of this checkout), installs the tarball into
+ * dist/ through the prepare script, in a copy of this checkout), installs the tarball into
  * a fresh git repository with its own firewall/rules.v4 and rules.v6 and its
  * scenarios in tests/firewall/, and there runs `npx fwspec validate`,
+ * `npx fwspec init --from firewall/rules.v4` (its output passes `run`),
  * `npx fwspec run` (exit 0; exit 1 naming file and line for a wrong
  * expectation) and that repository's own vitest on a test file importing
  * `defineScenario` from "fwspec" plus a YAML scenario through "fwspec/vitest",
@@ -219,6 +220,17 @@ describe("a wrong expectation, on Node 22", () => {
     expect(r.stdout).toMatch(/line 10: client -> web:8080 dropped \[ipv4\]: expected dropped, observed\s+open/);
     expect(r.exitCode, r.all).toBe(1);
   }, 4 * MINUTES);
+});
+
+describe("fwspec init --from, on Node 24", () => {
+  it("reads firewall/rules.v4 and rules.v6, writes observed expectations, and what it wrote passes npx fwspec run", async () => {
+    const init = await sh(NODE24, repo, "npx", ["fwspec", "init", "--from", "firewall/rules.v4", "--v6", "firewall/rules.v6"]);
+    expect(init.exitCode, init.all).toBe(0);
+    const written = readFileSync(join(repo, "scenarios", "firewall.yaml"), "utf8");
+    expect(written).toMatch(/review: is this what you intend\?/);
+    const r = await sh(NODE24, repo, "npx", ["fwspec", "run", "scenarios/firewall.yaml"]);
+    expect(r.exitCode, r.all).toBe(0);
+  }, 6 * MINUTES);
 });
 
 describe("after every run", () => {
