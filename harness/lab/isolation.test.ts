@@ -1,8 +1,10 @@
 /** Unit tests (table-driven, no Docker) for isolation.ts. */
+import type { NetworkInterfaceInfo } from "node:os";
+import type { Interfaces } from "../env/interfaces.ts";
 import { describe, expect, it, vi } from "vitest";
 import { LabError } from "../errors.ts";
 import Dockerode from "dockerode";
-import { bridgeName, engineIsLocal, isolateNetwork, planIsolation } from "./isolation.ts";
+import { bridgeAddressProblem, bridgeName, engineIsLocal, isolateNetwork, planIsolation } from "./isolation.ts";
 
 const ID = "0123456789abcdef0123456789abcdef";
 
@@ -54,5 +56,21 @@ describe("isolateNetwork", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe("bridgeAddressProblem", () => {
+  const v4 = { address: "198.18.7.1", family: "IPv4" } as NetworkInterfaceInfo;
+  const ll = { address: "fe80::1", family: "IPv6" } as NetworkInterfaceInfo;
+  it.each<[string, Interfaces, RegExp | undefined]>([
+    ["no entry for the bridge", {}, undefined],
+    ["an entry without addresses", { "br-aaaaaaaaaaaa": [] }, undefined],
+    ["another interface's addresses", { eth0: [v4] }, undefined],
+    ["an IPv4 address left (inhibit_ipv4 ignored)", { "br-aaaaaaaaaaaa": [v4] }, /still has the address\(es\) 198\.18\.7\.1/],
+    ["an IPv6 link-local left", { "br-aaaaaaaaaaaa": [ll] }, /fe80::1/],
+  ])("%s", (_what, interfaces, expected) => {
+    const problem = bridgeAddressProblem("br-aaaaaaaaaaaa", interfaces);
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(expected);
   });
 });

@@ -9,10 +9,14 @@
  *   arp_ignore=8     the machine never answers ARP on it
  *   forwarding=0     nothing received there is forwarded, even if ip_forward is turned on
  * Containers still talk to each other (the bridge switches frames; it needs no address).
- * `planIsolation` is pure; `isolateNetwork` writes the settings under /proc/sys.
+ * Then the bridge is read back: an engine that ignored inhibit_ipv4 (the bridge
+ * got 198.18.x.1, so a route back exists and rp_filter would pass) stops the
+ * lab. `planIsolation` and `bridgeAddressProblem` are pure; `isolateNetwork`
+ * writes the settings under /proc/sys and reads the bridge's addresses.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type Dockerode from "dockerode";
+import { type Interfaces, machineInterfaces } from "../env/interfaces.ts";
 import { LabError } from "../errors.ts";
 
 /** Network options for createNetwork: the bridge gets no IPv4 address. */
@@ -67,11 +71,18 @@ export function engineIsLocal(docker: Dockerode): boolean {
   return typeof modem?.host === "string" && ["localhost", "127.0.0.1", "::1"].includes(modem.host);
 }
 
+/** Pure: why the bridge still having addresses makes the lab unsafe, or undefined when it has none. */
+export function bridgeAddressProblem(bridge: string, interfaces: Interfaces): string | undefined {
+  const left = (interfaces[bridge] ?? []).map((a) => a.address);
+  return left.length === 0 ? undefined : `the lab network's bridge ${bridge} still has the address(es) ${left.join(", ")} after fwspec's settings; lab hosts could reach this machine through it`;
+}
+
 let warned = false;
 
 /** Applies the plan; a setting that cannot be written or does not read back is a LabError (the lab must not start). */
 export function isolateNetwork(docker: Dockerode, networkId: string): void {
-  const plan = planIsolation(networkId, engineIsLocal(docker));
+  // Visible here means local, whatever the engine's address looks like (tcp:// to this machine's own address).
+  const plan = planIsolation(networkId, existsSync(`/sys/class/net/${bridgeName(networkId)}`) || engineIsLocal(docker));
   if (plan.kind === "cannot") {
     // Once per process: loud, but not once per network.
     if (!warned) process.stderr.write(`${plan.warning}\n`);
@@ -94,4 +105,6 @@ export function isolateNetwork(docker: Dockerode, networkId: string): void {
     }
     if (read !== s.value) throw new LabError(`${s.path} reads ${read} after writing ${s.value}; fwspec cannot keep lab hosts away from the machine`, { hint });
   }
+  const problem = bridgeAddressProblem(plan.bridge, machineInterfaces());
+  if (problem) throw new LabError(problem, { hint: "the engine must honour com.docker.network.bridge.inhibit_ipv4 (Docker 20.10 and later do)" });
 }

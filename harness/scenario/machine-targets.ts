@@ -2,38 +2,14 @@
  * Literal probe targets that are addresses of this machine (e.g. docker0's
  * 198.19.255.1, inside the lab range): refused before any lab starts, since a
  * lab probe must never be aimed at the machine itself. `machineAddressTargets`
- * is pure (the interfaces are an argument); `machineInterfaces` reads them.
+ * is pure (the interfaces are an argument, read by env/interfaces.ts).
  */
-import { execFileSync } from "node:child_process";
 import { BlockList } from "node:net";
-import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
+import type { Interfaces } from "../env/interfaces.ts";
 import type { Scenario, SourceLocation } from "./model.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+export { type Interfaces, machineInterfaces } from "../env/interfaces.ts";
 import type { ProbeTarget } from "../model/types.ts";
-
-export type Interfaces = Readonly<Record<string, readonly NetworkInterfaceInfo[] | undefined>>;
-
-/**
- * This machine's addresses by interface: os.networkInterfaces() leaves out
- * interfaces without carrier (docker0 with no container on it), so `ip -j addr`
- * is added when it runs.
- */
-export function machineInterfaces(): Interfaces {
-  const all: Record<string, NetworkInterfaceInfo[]> = {};
-  for (const [name, list] of Object.entries(networkInterfaces())) all[name] = [...(list ?? [])];
-  try {
-    const out = execFileSync("ip", ["-j", "addr", "show"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
-    for (const link of JSON.parse(out) as { ifname?: string; addr_info?: { family?: string; local?: string }[] }[]) {
-      for (const a of link.addr_info ?? []) {
-        if (!link.ifname || !a.local || (a.family !== "inet" && a.family !== "inet6")) continue;
-        (all[link.ifname] ??= []).push({ address: a.local, family: a.family === "inet" ? "IPv4" : "IPv6" } as NetworkInterfaceInfo);
-      }
-    }
-  } catch {
-    // No iproute2 (not Linux): networkInterfaces() is what there is.
-  }
-  return all;
-}
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
