@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { validateFiles } from "./scenario/validate-files.ts";
+import { refuseMachineTargets, validateFiles } from "./scenario/validate-files.ts";
 import { connectEngine } from "./env/engine.ts";
 import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
 import { EnvironmentError, InputError } from "./errors.ts";
@@ -177,6 +177,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
     progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   } else {
+    refuseMachineTargets(input.scenarios);
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });

@@ -28,8 +28,17 @@ export function validateFiles(paths: readonly string[], interfaces: Interfaces =
     }
   }
   problems.push(...machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
+  refuseProblems(problems);
+  return { files, scenarios };
+}
+
+/** Scenarios made in code (defineScenario) get the check files get: no literal target may be this machine's own address. */
+export function refuseMachineTargets(scenarios: readonly Scenario[], interfaces: Interfaces = machineInterfaces()): void {
+  refuseProblems(machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
+}
+
+function refuseProblems(problems: readonly string[]): void {
   if (problems.length > 0) {
     throw new InputError(`${problems.length} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
   }
-  return { files, scenarios };
 }
