@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { run } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
-import { EXIT, type ExitCode } from "../errors.ts";
+import { EXIT, type ExitCode, FwspecError } from "../errors.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { renderJson } from "../report/json.ts";
@@ -50,6 +50,17 @@ export async function runScenarios(paths: readonly string[], options: RunOptions
   return (await runScenariosWithReport(paths, options, progress)).code;
 }
 
+/** A renderer that throws is fwspec's own failure after the checks ran: reported, never a reason to skip the host check or change a verdict's code. */
+function guarded(what: string, render: () => FwspecError | undefined | void): FwspecError | undefined {
+  try {
+    return render() ?? undefined;
+  } catch (error) {
+    return new FwspecError(`could not write the ${what}: ${String((error as Error)?.message ?? error).split("\n")[0]}`, {
+      hint: "a fwspec problem, not a verdict: the exit code still says whether every check held; report it with the command line",
+    });
+  }
+}
+
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
   const hostBefore = await snapshotHostFirewall();
   const report = await run({ paths }, {
@@ -66,13 +77,14 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   });
   const reports = report.scenarios;
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
-  const summaryProblem = options.quiet ? undefined : writeOutputs(report, output, (text) => process.stdout.write(text));
-  process.stdout.write(renderKept(report));
+  const summaryProblem = options.quiet ? undefined : guarded("console and CI reports", () => writeOutputs(report, output, (text) => process.stdout.write(text)));
+  const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report)));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
     options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: output.baseDir }))) : undefined,
     summaryProblem,
+    keptProblem,
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
 

@@ -156,7 +156,8 @@ export class Lab {
       for (const n of networkNames) {
         networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels));
       }
-      const containers = await Promise.all(
+      // Every start settles before a failure is handled, so a sibling still starting is never left behind.
+      const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
           const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, routed).start();
@@ -165,6 +166,9 @@ export class Lab {
           return [spec, c] as const;
         }),
       );
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>();
       for (const [spec, container] of containers) {
         map.set(spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds }));

@@ -5,11 +5,13 @@
  * options written into it — no environment variables in between.
  */
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Plugin } from "vite";
 import type { SuiteOptions } from "./vitest-suite.ts";
 
 // Beside this module with its own extension: .ts in a checkout, .js in the built package.
-const SUITE_MODULE = new URL(`./vitest-suite${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).pathname;
+// A file path, not a URL path: a folder with a space or a non-ASCII letter must not come out percent-encoded.
+const SUITE_MODULE = fileURLToPath(new URL(`./vitest-suite${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export function isScenarioFile(id: string): boolean {
   return /\.ya?ml$/.test(id.split("?")[0] ?? "");
