@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 
     process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
     const t1 = performance.now();
-    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, ...(labs ? { labs } : {}) });
+    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, handleInterrupts: true, ...(labs ? { labs } : {}) });
     const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
     const expectations = report.scenarios.flatMap((s) => s.expectations);
     const counters = report.scenarios.flatMap((s) => s.counters);

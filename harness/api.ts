@@ -3,8 +3,9 @@
  * `fwspec run` (cli/run.ts), the benchmark and anything else that runs
  * scenarios from code; `openDockerLabs` gives the CLI and the vitest suite
  * the Docker labs (engine, image, run id, cleanup on interrupt). Options are
- * validated here (zod) with messages naming the option. Nothing here exits
- * the process or writes process.env.
+ * validated here (zod) with messages naming the option. Nothing here writes
+ * process.env; the process is ended only when the caller asks for fwspec's
+ * interrupt handling (`handleInterrupts`, as the CLI and vitest workers do).
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
@@ -34,6 +35,7 @@ const RUN_OPTIONS = z.strictObject({
   shard: z.string({ error: "must look like 1/3 (index/count)" }).regex(/^\d+\/\d+$/, "must look like 1/3 (index/count)").optional(),
   labs: z.number({ error: `must be ${WHOLE} from 1 to 16` }).int(`must be ${WHOLE} from 1 to 16`).min(1, `must be ${WHOLE} from 1 to 16`).max(16, `must be ${WHOLE} from 1 to 16`).optional(),
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
+  handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
@@ -78,6 +80,8 @@ export interface RunOptions {
   /** The project root scenario files may point inside (default: the rule in scenario/root.ts); paths input only. */
   readonly root?: string;
   readonly progress?: Progress;
+  /** Clean up and exit 128+n on SIGINT/SIGTERM/SIGHUP or when the launcher goes away (fwspec's CLI does); default: leave signals to the caller. */
+  readonly handleInterrupts?: boolean;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
 }
@@ -134,10 +138,17 @@ export interface DockerLabsOptions {
   /** The process that owns the labs' resources (a vitest worker: the main process). */
   readonly ownerPid?: number | undefined;
   /**
-   * On an interrupt: "run" removes every resource of the run id until quiet
-   * (fwspec run), "labs" disposes this process's live labs (a vitest worker).
+   * What the run removes: "run" every resource of the run id at the end, and
+   * on an interrupt until quiet (fwspec run); "labs" this process's live labs
+   * on an interrupt (a vitest worker).
    */
   readonly cleanup: "run" | "labs";
+  /**
+   * Take over SIGINT/SIGTERM/SIGHUP and the parent watch (harness/interrupt.ts:
+   * clean up, then exit 128+n). For fwspec's own entry points (the CLI, vitest
+   * workers); a program using the API keeps its own signal handling (default).
+   */
+  readonly handleInterrupts?: boolean;
 }
 
 export async function openDockerLabs(options: DockerLabsOptions): Promise<DockerLabs> {
@@ -150,11 +161,13 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   const registry = new LabRegistry();
   const provider = new DockerLabProvider({ docker, image, runId, ownerPid: options.ownerPid, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
   // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove what this run started, then exit 128+n.
-  const release = onInterrupt(async (reason) => {
-    if (options.cleanup === "labs") return registry.disposeAll();
-    process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
-    return removeRunUntilQuiet(docker, runId);
-  });
+  const release = options.handleInterrupts
+    ? onInterrupt(async (reason) => {
+        if (options.cleanup === "labs") return registry.disposeAll();
+        process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
+        return removeRunUntilQuiet(docker, runId);
+      })
+    : () => {};
   return {
     provider,
     runId,
@@ -186,7 +199,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
-    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run" });
+    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   })();
   // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.

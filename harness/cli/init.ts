@@ -117,7 +117,7 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const draft = parseScenarioText(draftScenario(proposal), abs, { root: cwd });
   progress.step(`observing ${ports.length + 1} listener(s) on server from remote, IPv4 and IPv6`);
   if (omitted.length > 0) progress.info(`at most ${ports.length} named ports get a listener; left out: ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}`);
-  const report = await run({ scenarios: [draft] }, { progress });
+  const report = await run({ scenarios: [draft] }, { progress, handleInterrupts: true });
   const scenario = report.scenarios[0];
   if (scenario === undefined || scenario.status === "error") {
     const why = [...(scenario?.errors ?? []), ...(scenario?.steps ?? []).filter((s) => s.status !== "passed").map((s) => s.message)][0] ?? "no report";

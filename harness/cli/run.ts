@@ -65,6 +65,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const hostBefore = await snapshotHostFirewall();
   const report = await run({ paths }, {
     progress,
+    handleInterrupts: true,
     ...(options.family !== undefined ? { family: options.family } : {}),
     ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),

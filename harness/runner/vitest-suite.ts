@@ -116,7 +116,7 @@ export function defineScenarioSuite(file: string, options: SuiteOptions = {}): v
   describe(oneLine(scenario.name), () => {
     beforeAll(async () => {
       try {
-        labs = await openDockerLabs({ runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid"), cleanup: "labs" });
+        labs = await openDockerLabs({ runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid"), cleanup: "labs", handleInterrupts: true });
         session = new ScenarioSession(scenario, await ownLab(labs.provider, scenario), { timeoutSeconds: plan.timeoutSeconds });
         results.start(runSteps(plan, session));
       } catch (error) {
