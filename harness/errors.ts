@@ -2,7 +2,7 @@
  * Errors carry context for reports: a short message, the exit code class, and
  * (where a command failed) the command, its exit code and stderr.
  */
-import { oneLine, safeText } from "./report/text.ts";
+import { oneLine, safeText } from "./text.ts";
 
 /** Exit codes of the fwspec CLI. */
 export const EXIT = {

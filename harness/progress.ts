@@ -1,5 +1,5 @@
 /** Progress lines for long work (image builds, lab start, probes), on stderr so stdout stays for reports. */
-import { safeText } from "./report/text.ts";
+import { safeText } from "./text.ts";
 
 export interface Progress {
   /** A new phase of work. */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { execa } from "execa";
 import pLimit from "p-limit";
 import { describe, expect, test } from "vitest";
-import { hasCiCommandLine, hasRawControl } from "../report/text.ts";
+import { hasCiCommandLine, hasRawControl } from "../text.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const DIR = "harness/scenario/testdata/hostile";

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
-import { safeText } from "../report/text.ts";
+import { safeText } from "../text.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
 import { FAMILIES } from "../model/types.ts";

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { renderRun } from "./console.ts";
 import type { RunReport } from "./model.ts";
-import { hasCiCommandLine, hasRawControl } from "./text.ts";
+import { hasCiCommandLine, hasRawControl } from "../text.ts";
 import { textWidth } from "./wrap.ts";
 import { wideReport } from "../testing/wide-report.ts";
 

@@ -8,7 +8,7 @@ import { expectationFailure, parityLine } from "./failure.ts";
 import { renderMatrix } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
-import { oneLine, safeText } from "./text.ts";
+import { oneLine, safeText } from "../text.ts";
 import { DEFAULT_WIDTH, fitText } from "./wrap.ts";
 
 const MARK = { passed: "✓", failed: "✗", error: "!" } as const;

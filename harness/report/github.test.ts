@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
 import { escapeData, escapeProperty, mdText, renderAnnotations, renderSummary } from "./github.ts";
 import type { RunReport } from "./model.ts";
-import { hasRawControl } from "./text.ts";
+import { hasRawControl } from "../text.ts";
 
 describe("escaping as GitHub's toolkit does", () => {
   test.each([

@@ -11,7 +11,7 @@ import { checksHeld, resultsOf } from "./build.ts";
 import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
-import { oneLine, safeText } from "./text.ts";
+import { oneLine, safeText } from "../text.ts";
 import type { CheckResult } from "../model/results.ts";
 
 export interface GithubOptions {

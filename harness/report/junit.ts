@@ -10,7 +10,7 @@
 import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
-import { xmlSafe } from "./text.ts";
+import { xmlSafe } from "../text.ts";
 
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 

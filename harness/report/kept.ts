@@ -7,7 +7,7 @@
  */
 import { failedByParity } from "../judge/expectation.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
-import { oneLine } from "./text.ts";
+import { oneLine } from "../text.ts";
 
 function repros(s: ScenarioReport): string[] {
   return s.expectations

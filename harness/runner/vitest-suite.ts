@@ -13,7 +13,7 @@ import type { Family } from "../model/types.ts";
 import { planScenario, type PlannedStep } from "../plan/plan.ts";
 import { expectationFailure, parityLine } from "../report/failure.ts";
 import { parityFindings } from "../report/build.ts";
-import { oneLine, safeText } from "../report/text.ts";
+import { oneLine, safeText } from "../text.ts";
 import { loadScenarioSync, ScenarioError } from "../scenario/load.ts";
 import { machineAddressTargets, machineInterfaces } from "../scenario/machine-targets.ts";
 import type { Scenario } from "../scenario/model.ts";

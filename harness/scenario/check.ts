@@ -5,7 +5,7 @@
  * when nothing was found, and every problem found either way.
  */
 import type { HostSpec } from "../model/types.ts";
-import { terminalHazard } from "../report/text.ts";
+import { terminalHazard } from "../text.ts";
 import { buildContext } from "./context.ts";
 import type { CheckBase } from "./context.ts";
 import type { Problem, Report } from "./diagnostics.ts";

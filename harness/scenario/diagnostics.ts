@@ -4,7 +4,7 @@
  * (file, line, column), collected into one ScenarioError per file.
  */
 import { InputError } from "../errors.ts";
-import { oneLine } from "../report/text.ts";
+import { oneLine } from "../text.ts";
 import { formatPath } from "./locate.ts";
 import type { Locator, Path } from "./locate.ts";
 

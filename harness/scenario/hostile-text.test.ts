@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { CommandError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
-import { hasCiCommandLine, hasRawControl } from "../report/text.ts";
+import { hasCiCommandLine, hasRawControl } from "../text.ts";
 import { formatDiagnostic, parseScenarioText, ScenarioError } from "./load.ts";
 import path from "node:path";
 

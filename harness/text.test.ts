@@ -1,6 +1,6 @@
-/** Unit tests (table-driven, no Docker) for text.ts. */
+/** Unit tests (table-driven, no Docker) for text.ts: escapes, CI command lines, XML safety, and the checks that share its one control-character class. */
 import { describe, expect, test } from "vitest";
-import { hasCiCommandLine, hasRawControl, oneLine, safeText, xmlSafe } from "./text.ts";
+import { hasCiCommandLine, hasRawControl, oneLine, safeText, terminalHazard, xmlSafe } from "./text.ts";
 
 describe("safeText", () => {
   test.each([
@@ -48,5 +48,13 @@ describe("xmlSafe", () => {
     ["keep\ttab\nand newline", "keep\ttab\nand newline"],
   ])("%j", (input, output) => {
     expect(xmlSafe(input)).toBe(output);
+  });
+});
+
+describe("one control-character class for escaping and checking", () => {
+  test.each([["\u2028"], ["\u2029"], ["\ud800"], ["\udc00"], ["\x1b"], ["\u202e"], ["\x9b"]])("%j is escaped by safeText and seen by hasRawControl and terminalHazard", (c) => {
+    expect(safeText(`a${c}b`)).not.toContain(c);
+    expect(hasRawControl(`a${c}b`)).toBe(true);
+    expect(terminalHazard(`a${c}b`)?.index).toBe(1);
   });
 });

@@ -7,7 +7,9 @@
 
 // C0 except tab and newline, DEL, C1, bidi embeddings/overrides/isolates, lone surrogates.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const CONTROL_SOURCE = "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+/** The one definition of what safeText escapes; the checks below use it too. */
+const CONTROL = new RegExp(CONTROL_SOURCE, "g");
 
 function escapeChar(c: string): string {
   const n = c.charCodeAt(0);
@@ -39,8 +41,7 @@ export function xmlSafe(text: string): string {
 
 /** Does `text` hold a raw control character or bidi override (what safeText escapes)? */
 export function hasRawControl(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text);
+  return new RegExp(CONTROL_SOURCE).test(text);
 }
 
 /** Does any line of `text` start a CI command? */
@@ -53,8 +54,7 @@ export function hasCiCommandLine(text: string): boolean {
  * a control character or bidi override (tab and newline are fine), or a line a CI runner reads as a command.
  */
 export function terminalHazard(text: string): { index: number; what: string } | undefined {
-  // eslint-disable-next-line no-control-regex
-  const c = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/.exec(text);
+  const c = new RegExp(CONTROL_SOURCE).exec(text);
   if (c) return { index: c.index, what: `the control character \`${escapeChar(c[0])}\`` };
   const line = /^[ \t]*(::|##(vso)?\[)/m.exec(text);
   if (line) return { index: line.index, what: `a line starting with \`${line[1]}\`, which CI runners read as a command` };
