@@ -7,7 +7,7 @@
  */
 import { failedByParity } from "../judge/expectation.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
-import { oneLine } from "../text.ts";
+import { oneLine, safeText } from "../text.ts";
 
 function repros(s: ScenarioReport): string[] {
   return s.expectations
@@ -15,7 +15,7 @@ function repros(s: ScenarioReport): string[] {
     .map((e) => {
       const other = e.parity !== undefined && failedByParity(e);
       const what = other ? `${e.parity!.family}: observed ${e.parity!.verdict}` : `${e.family}: observed ${e.actual}`;
-      return `    # ${oneLine(e.text)} (${what})\n    ${other ? e.parity!.command : e.evidence.command}`;
+      return `    # ${oneLine(e.text)} (${what})\n    ${safeText(other ? e.parity!.command : e.evidence.command)}`;
     });
 }
 

@@ -37,7 +37,8 @@ function asError(error: unknown): Error {
 
 function inside(root: string, file: string): boolean {
   const rel = path.relative(root, file);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  // `..foo` is a name inside the root; only `..` itself or `../…` leaves it.
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** What a path that is not a regular file is, in words. */

@@ -1,0 +1,22 @@
+/** Unit tests (no Docker) for read-file.ts: what counts as inside the project root. */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { readTextFileSync } from "./read-file.ts";
+
+describe("readTextFileSync with a root", () => {
+  const root = mkdtempSync(join(tmpdir(), "fwspec-read-"));
+  mkdirSync(join(root, "project"));
+  writeFileSync(join(root, "project", "..rules.v4"), "*filter\nCOMMIT\n");
+  writeFileSync(join(root, "outside.v4"), "*filter\nCOMMIT\n");
+
+  test.each([
+    ["a file whose name starts with `..` is inside", join(root, "project", "..rules.v4"), true],
+    ["the folder above the root is outside", join(root, "outside.v4"), false],
+  ])("%s", (_what, file, ok) => {
+    const r = readTextFileSync(file, { root: join(root, "project") });
+    expect(r.ok).toBe(ok);
+    if (!r.ok) expect(r.failure.kind).toBe("outside");
+  });
+});
