@@ -1,9 +1,9 @@
 /** The harness's own guard on an agent that never answers (a fake channel: nothing comes back). */
 import { PassThrough } from "node:stream";
 import type Dockerode from "dockerode";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 import { LabError } from "../errors.ts";
-import { Agent } from "./agent.ts";
+import { Agent, AgentPool } from "./agent.ts";
 
 function silentDocker(): { docker: Dockerode; written: Buffer[] } {
   const written: Buffer[] = [];
@@ -25,4 +25,30 @@ test("a command whose agent never answers fails with LabError after the guard, a
   expect(Buffer.concat(written).toString("utf8")).toBe("1 2 0 5 4\nsleep3600");
   expect(agent.closed).toBe(true);
   await expect(agent.run(["true"], "", { limitSeconds: 0, guardMs: 30 })).rejects.toBeInstanceOf(LabError);
+});
+
+test("an agent that finishes starting after a reset is closed, never pooled (no stray channel keeps the lab 'attended')", async () => {
+  let open: (() => void) | undefined;
+  const streams: PassThrough[] = [];
+  const docker = {
+    getContainer: () => ({
+      exec: async () => ({
+        start: async () => {
+          await new Promise<void>((resolve) => (open = resolve));
+          const stream = new PassThrough();
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    }),
+    modem: { demuxStream: () => undefined },
+  } as unknown as Dockerode;
+  const pool = new AgentPool(docker, () => "c0ffee", "fw");
+  const warming = pool.warm(1);
+  await vi.waitFor(() => expect(open).toBeDefined());
+  pool.reset();
+  open!();
+  await expect(warming).rejects.toThrow("the command channel to fw was reset while it started");
+  expect(streams).toHaveLength(1);
+  expect(streams[0]!.destroyed || streams[0]!.writableEnded).toBe(true);
 });

@@ -174,6 +174,8 @@ export class AgentPool {
   readonly #all = new Set<Agent>();
   #idle: Agent[] = [];
   #starting = 0;
+  /** Bumped by reset(): an agent whose start began before it is closed on arrival, never pooled. */
+  #generation = 0;
   readonly #waiters: (() => void)[] = [];
 
   constructor(docker: Dockerode, containerId: () => string, host: string, max = 6) {
@@ -200,6 +202,7 @@ export class AgentPool {
 
   /** Drops every agent (the container restarted, or the lab is going away). */
   reset(): void {
+    this.#generation++;
     for (const a of this.#all) a.close();
     this.#all.clear();
     this.#idle = [];
@@ -207,8 +210,15 @@ export class AgentPool {
 
   async #start(): Promise<Agent> {
     this.#starting++;
+    const generation = this.#generation;
     try {
       const agent = await Agent.start(this.#docker, this.#containerId(), this.#host);
+      // A reset while it started (reboot, dispose): its channel must not stay open, or
+      // another PID namespace's sweep would count the lab as attended.
+      if (generation !== this.#generation) {
+        agent.close();
+        throw new Error(`the command channel to ${this.#host} was reset while it started`);
+      }
       this.#all.add(agent);
       return agent;
     } finally {
