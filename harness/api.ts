@@ -21,6 +21,7 @@ import { FAMILIES, type Family } from "./model/types.ts";
 import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
+import { checkRuleSyntax } from "./runner/rule-syntax.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
 
@@ -166,6 +167,12 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   };
 }
 
+/** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested. */
+export async function checkRules(scenarios: readonly Scenario[], progress?: Progress): Promise<number> {
+  await using docker = await openDockerLabs({ progress, build: true, cleanup: "run" });
+  return await checkRuleSyntax(scenarios, docker.provider, progress);
+}
+
 /** Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts. */
 export async function run(input: RunInput, options: RunOptions = {}): Promise<RunReport> {
   checkRunOptions(options);
@@ -186,6 +193,8 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run" });
+    // Every rules file and command tested in one throw-away host first: a bad line is exit 2 before any scenario lab starts.
+    await checkRuleSyntax(scenarios, docker.provider, progress);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   })();
   // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.

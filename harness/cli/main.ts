@@ -15,6 +15,7 @@ import { runScenarios, runScenariosWithReport } from "./run.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
+import { checkRules } from "../api.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -134,9 +135,11 @@ export function buildProgram(): Command {
     .description("check scenario files without Docker: every problem with file:line:column and a hint")
     .argument("[paths...]", "scenario files, directories or globs", [])
     .option("--root <dir>", ROOT_HELP)
-    .action((paths: string[], opts: { root?: string }) => {
-      const { files } = validateFiles(paths, undefined, { root: opts.root });
+    .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
+    .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
+      const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root });
       process.stdout.write(`${files.length} scenario file(s) valid\n`);
+      if (opts.rules) process.stdout.write(`${await checkRules(scenarios, consoleProgress())} rules file(s) and command list(s) accepted\n`);
     });
 
   program
