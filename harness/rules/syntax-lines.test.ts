@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, toolMessage } from "./syntax-lines.ts";
+import type { Backend } from "../model/types.ts";
+import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
+import { backendTool, blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage } from "./syntax-lines.ts";
 
 describe("restoreErrorLine", () => {
   it.each([
@@ -72,5 +74,33 @@ describe("scriptCommands", () => {
     ["an unclosed quote", "iptables -A INPUT -m comment --comment 'x -j DROP\n"],
   ])("is not checked when it has %s", (_what, script) => {
     expect(scriptCommands(script)).toBeUndefined();
+  });
+});
+
+describe("syntaxJobs", () => {
+  const at = (line: number) => ({ file: "/s.yaml", line, column: 1 });
+  const apply = (...sources: RuleSource[]): Step => ({ kind: "apply", host: "fw", sources, location: at(3) });
+  const scenario = (backend: Backend, ...steps: Step[]): Scenario => ({
+    file: "/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts: [{ name: "fw", firewall: true, backend, listen: [] }], steps,
+  });
+  const v4 = { kind: "restore", family: "ipv4", path: "/r.v4", content: "*filter\nCOMMIT\n" } as const;
+  const cmds = (...commands: string[][]): RuleSource => ({ kind: "commands", commands, locations: commands.map((_, i) => at(10 + i)) });
+  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
+
+  it.each([
+    ["a scenario starts from empty tables, in step order, with its host's backend", [scenario("legacy", apply(v4), apply(cmds(["iptables", "-N", "X"], ["ip6tables", "-F"])))], ["reset", "legacy ipv4 /r.v4", "legacy ipv4@10,ipv6@11"]],
+    ["each scenario and each reboot empties the tables", [scenario("nft", apply(v4), { kind: "reboot", host: "fw", location: at(4) }, apply(v4)), scenario("nft")], ["reset", "nft ipv4 /r.v4", "reset", "nft ipv4 /r.v4", "reset"]],
+    ["a command list with another program is not checked, nor are the later commands", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "nft ipv4 /r.v4"]],
+    ["a plain iptables script is checked with its own line numbers", [scenario("nft", apply({ kind: "script", path: "/r.sh", content: "set -e\niptables -F\n" }))], ["reset", "nft ipv4@2"]],
+    ["a commands source without locations falls back to the step's line", [scenario("nft", apply({ kind: "commands", commands: [["iptables", "-F"]] }))], ["reset", "nft ipv4@3"]],
+  ])("%s", (_what, scenarios, jobs) => {
+    expect(shape(scenarios)).toEqual(jobs);
+  });
+
+  it.each([
+    ["ipv4", "nft", false, "iptables-nft"],
+    ["ipv6", "legacy", true, "ip6tables-legacy-restore"],
+  ] as const)("backendTool(%s, %s, %s) = %s", (family, backend, restore, tool) => {
+    expect(backendTool(family, backend, restore)).toBe(tool);
   });
 });
