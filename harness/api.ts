@@ -22,6 +22,7 @@ import { FAMILIES, type Family } from "./model/types.ts";
 import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
+import { checkRuleSyntax } from "./runner/rule-syntax.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
 
@@ -36,6 +37,7 @@ const RUN_OPTIONS = z.strictObject({
   labs: z.number({ error: `must be ${WHOLE} from 1 to 16` }).int(`must be ${WHOLE} from 1 to 16`).min(1, `must be ${WHOLE} from 1 to 16`).max(16, `must be ${WHOLE} from 1 to 16`).optional(),
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
   handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
+  checkRules: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
@@ -45,7 +47,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
+  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -82,6 +84,8 @@ export interface RunOptions {
   readonly progress?: Progress;
   /** Clean up and exit 128+n on SIGINT/SIGTERM/SIGHUP or when the launcher goes away (fwspec's CLI does); default: leave signals to the caller. */
   readonly handleInterrupts?: boolean;
+  /** Test every rules file and iptables command in a throw-away lab host before any scenario lab starts (`--check-rules`). */
+  readonly checkRules?: boolean;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
 }
@@ -179,6 +183,12 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   };
 }
 
+/** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested. */
+export async function checkRules(scenarios: readonly Scenario[], progress?: Progress): Promise<number> {
+  await using docker = await openDockerLabs({ progress, build: true, cleanup: "run" });
+  return await checkRuleSyntax(scenarios, docker.provider, progress);
+}
+
 /** Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts. */
 export async function run(input: RunInput, options: RunOptions = {}): Promise<RunReport> {
   checkRunOptions(options);
@@ -200,6 +210,9 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
+    // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
+    // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s.
+    if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   })();
   // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.

@@ -15,6 +15,7 @@ import { runScenarios, runScenariosWithReport } from "./run.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
+import { checkRules } from "../api.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -71,12 +72,13 @@ export function buildProgram(): Command {
     .option("--labs <n>", "labs running at the same time (default: one per two cores)")
     .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
+    .option("--check-rules", "first test every rules file and iptables/ip6tables command in a throw-away lab host (iptables-restore --test): every bad line named, exit 2 before any scenario lab starts (about 1.5 s)")
     .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[] }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
@@ -93,6 +95,7 @@ export function buildProgram(): Command {
         ...(opts.early === false ? { decideEarly: false } : {}),
         ...(keep ? { keep } : {}),
         ...(commandTimeout ? { commandTimeout } : {}),
+        ...(opts.checkRules ? { checkRules: true } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         // The environment and the terminal are read here, once; reports get them as options.
         output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
@@ -134,9 +137,11 @@ export function buildProgram(): Command {
     .description("check scenario files without Docker: every problem with file:line:column and a hint")
     .argument("[paths...]", "scenario files, directories or globs", [])
     .option("--root <dir>", ROOT_HELP)
-    .action((paths: string[], opts: { root?: string }) => {
-      const { files } = validateFiles(paths, undefined, { root: opts.root });
+    .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
+    .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
+      const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root });
       process.stdout.write(`${files.length} scenario file(s) valid\n`);
+      if (opts.rules) process.stdout.write(`${await checkRules(scenarios, consoleProgress())} rules file(s) and command list(s) accepted\n`);
     });
 
   program

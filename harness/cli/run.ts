@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly decideEarly?: boolean;
   /** Limit for one in-container command in seconds (`--command-timeout`). */
   readonly commandTimeout?: number;
+  /** Test every rules file and command in a throw-away lab host before any scenario lab (`--check-rules`). */
+  readonly checkRules?: boolean;
   /** The project root (`--root`): scenario files may point anywhere inside it. */
   readonly root?: string;
   /** Which reports go where (`--reporter`, the terminal's width); default: the console report at 100 columns. */
@@ -74,6 +76,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
     ...(options.keep !== undefined ? { keep: options.keep } : {}),
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
+    ...(options.checkRules ? { checkRules: true } : {}),
     ...(options.root !== undefined ? { root: options.root } : {}),
   });
   const reports = report.scenarios;

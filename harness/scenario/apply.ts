@@ -4,7 +4,7 @@
  * syntax `apply` and `run` share (a line split like a shell, or an argument list).
  */
 import type { CheckBase, CheckContext } from "./context.ts";
-import { firewallHost } from "./context.ts";
+import { firewallHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { SHAPE_HINTS } from "./hints.ts";
 import type { Path } from "./locate.ts";
@@ -61,7 +61,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   const list = apply["commands"];
   if (Array.isArray(list)) {
     const commands = allChecked(list, (c, i) => checkCommand(ctx, c, [...p, "commands", i]));
-    if (commands) sources.push({ kind: "commands", commands });
+    if (commands) sources.push({ kind: "commands", commands, locations: commands.map((_, i) => locationOf(ctx, [...p, "commands", i])) });
     else ok = false;
   }
   if (!ok || !host) return undefined;

@@ -1186,6 +1186,7 @@ describe("valid scenarios normalise", () => {
           ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"],
           ["ip6tables", "-A", "INPUT", "-j", "DROP"],
         ],
+        locations: [expect.objectContaining({ line: 13, column: 39 }), expect.objectContaining({ line: 13, column: 88 })],
       },
     ]);
     const ex = (s.steps[4] as ExpectStep).expectations;
@@ -1292,6 +1293,7 @@ describe("valid scenarios normalise", () => {
         ["iptables", "-A", "INPUT", "-m", "comment", "--comment", 'a "b"', "-j", "DROP"],
         ["iptables", "-A", "INPUT", "!", "-s", "127.0.0.1", "-j", "DROP"],
       ],
+      locations: [9, 10, 11].map((line) => ({ file: FILE, line, column: 11 })),
     });
   });
 

@@ -48,7 +48,12 @@ export type RuleSource =
   /** iptables-restore / ip6tables-restore input, checked with `--test`, then applied atomically. */
   | { readonly kind: "restore"; readonly family: Family; readonly path: string; readonly content: string }
   /** Commands as argument arrays (never through a shell). */
-  | { readonly kind: "commands"; readonly commands: readonly (readonly string[])[] };
+  | {
+    readonly kind: "commands";
+    readonly commands: readonly (readonly string[])[];
+    /** Where each command was written (YAML scenarios); absent: the apply step's location stands for all. */
+    readonly locations?: readonly SourceLocation[];
+  };
 
 export interface ApplyStep {
   readonly kind: "apply";

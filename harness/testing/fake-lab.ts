@@ -74,7 +74,12 @@ class FakeHost implements LabHost {
     if (tool === "sh" && command.includes("fwspec-reset")) return this.#restore(command, command.includes("iptables-restore") ? "ipv4" : "ipv6", options?.stdin ?? "");
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
     if (tool === "ss") return ok(command, this.spec.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
-    if (tool === "iptables" || tool === "ip6tables") return this.#iptables(command, tool === "iptables" ? "ipv4" : "ipv6", args);
+    if (tool === "sh" && command[2]?.startsWith("for tool in")) return ok(command);
+    const backendTool = /^(ip6?tables)-(?:nft|legacy)(-restore)?$/.exec(tool ?? "");
+    if (backendTool?.[2]) return this.#restoreTool(command, backendTool[1] === "iptables" ? "ipv4" : "ipv6", options?.stdin ?? "");
+    const unknown = args.find((a) => a.startsWith("--no-such-"));
+    if (unknown) return ok(command, "", `${tool} v0 (fake): unknown option "${unknown}"\nTry \`${tool} -h' for more information.\n`, 2);
+    if (tool === "iptables" || tool === "ip6tables" || backendTool) return this.#iptables(command, (backendTool?.[1] ?? tool) === "iptables" ? "ipv4" : "ipv6", args);
     if (tool === "iptables-save" || tool === "ip6tables-save") return ok(command, this.#save(tool === "iptables-save" ? "ipv4" : "ipv6"));
     if (tool === "conntrack") return ok(command);
     if (tool === "fwspec-probe") return this.#probeTool(command, args);
@@ -93,6 +98,13 @@ class FakeHost implements LabHost {
     if (op === "-I") this.rules[family].unshift(rule);
     else this.rules[family].push(rule);
     return ok(command);
+  }
+
+  /** `ip[6]tables-<backend>-restore [--test]` (the rule syntax check): an option `--no-such-…` is unknown, reported with its line. */
+  #restoreTool(command: readonly string[], family: Family, input: string): ExecResult {
+    const bad = input.split("\n").findIndex((l) => l.split(" ").some((w) => w.startsWith("--no-such-")));
+    if (bad >= 0) return ok(command, "", `${command[0]} v0 (fake): unknown option\nError occurred at line: ${bad + 1}\nTry \`${command[0]} -h' for more information.\n`, 2);
+    return command.includes("--test") ? ok(command) : this.#restore(command, family, input);
   }
 
   /** iptables-restore of a filter table (the shared-lab reset), then iptables-save -c. */

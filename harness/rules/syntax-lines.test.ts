@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import type { Backend } from "../model/types.ts";
+import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
+import { backendTool, blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage } from "./syntax-lines.ts";
+
+describe("restoreErrorLine", () => {
+  it.each([
+    ['iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"\nError occurred at line: 6\nTry `iptables-restore -h\' for more information.', 6],
+    ["iptables-restore: line 12 failed\n", 12],
+    ["ip6tables-restore v1.8.9 (legacy): Couldn't load target `X'\n\nError occurred at line: 3\n", 3],
+    ["something else entirely", undefined],
+    ["", undefined],
+  ])("%j → %s", (stderr, line) => {
+    expect(restoreErrorLine(stderr)).toBe(line);
+  });
+});
+
+describe("toolMessage", () => {
+  it.each([
+    ['iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"\nError occurred at line: 6\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.\n', 'iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"'],
+    ["iptables: a\n\nb\n", "iptables: a; b"],
+    ["iptables-restore: line 4 failed\n", "rejected (no message)"],
+  ])("%j", (stderr, message) => {
+    expect(toolMessage(stderr)).toBe(message);
+  });
+});
+
+describe("rule lines", () => {
+  it.each([
+    ["-A INPUT -j DROP", true],
+    ["  -I INPUT 1 -j ACCEPT", true],
+    ["COMMIT", false],
+    ["*filter", false],
+    [":INPUT ACCEPT [0:0]", false],
+    ["# -A comment", false],
+    [undefined, false],
+  ])("%j → %s", (line, rule) => {
+    expect(isRuleLine(line)).toBe(rule);
+  });
+
+  it("blanking keeps the other lines' numbers", () => {
+    expect(blankLine("a\nb\nc\n", 2)).toBe("a\n\nc\n");
+    expect(blankLine("a\nb", 9)).toBe("a\nb");
+  });
+});
+
+describe("commandFamily", () => {
+  it.each([
+    [["iptables", "-A", "INPUT"], "ipv4"],
+    [["ip6tables", "-A", "INPUT"], "ipv6"],
+    [["ip", "route"], undefined],
+    [["iptables-restore"], undefined],
+    [[], undefined],
+  ])("%j → %s", (argv, family) => {
+    expect(commandFamily(argv)).toBe(family);
+  });
+});
+
+describe("scriptCommands", () => {
+  it("numbers the iptables lines of a plain script, skipping comments, blanks and set -e", () => {
+    const script = "#!/bin/sh\nset -eu\n\n# ssh\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\nip6tables -A INPUT -m comment --comment 'web in' -j DROP\n";
+    expect(scriptCommands(script)).toEqual([
+      { line: 5, argv: ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"], family: "ipv4" },
+      { line: 6, argv: ["ip6tables", "-A", "INPUT", "-m", "comment", "--comment", "web in", "-j", "DROP"], family: "ipv6" },
+    ]);
+  });
+
+  it.each([
+    ["another program", "iptables -F\nsysctl -w net.ipv4.ip_forward=1\n"],
+    ["a variable", "iptables -A INPUT -s $ADMIN -j ACCEPT\n"],
+    ["a pipe", "iptables-save | grep x\n"],
+    ["a loop", "for p in 22 80; do iptables -A INPUT --dport $p -j ACCEPT; done\n"],
+    ["a continuation", "iptables -A INPUT \\\n  -j DROP\n"],
+    ["an unclosed quote", "iptables -A INPUT -m comment --comment 'x -j DROP\n"],
+  ])("is not checked when it has %s", (_what, script) => {
+    expect(scriptCommands(script)).toBeUndefined();
+  });
+});
+
+describe("syntaxJobs", () => {
+  const at = (line: number) => ({ file: "/s.yaml", line, column: 1 });
+  const apply = (...sources: RuleSource[]): Step => ({ kind: "apply", host: "fw", sources, location: at(3) });
+  const scenario = (backend: Backend, ...steps: Step[]): Scenario => ({
+    file: "/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts: [{ name: "fw", firewall: true, backend, listen: [] }], steps,
+  });
+  const v4 = { kind: "restore", family: "ipv4", path: "/r.v4", content: "*filter\nCOMMIT\n" } as const;
+  const cmds = (...commands: string[][]): RuleSource => ({ kind: "commands", commands, locations: commands.map((_, i) => at(10 + i)) });
+  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
+
+  it.each([
+    ["a scenario starts from empty tables, in step order, with its host's backend", [scenario("legacy", apply(v4), apply(cmds(["iptables", "-N", "X"], ["ip6tables", "-F"])))], ["reset", "legacy ipv4 /r.v4", "legacy ipv4@10,ipv6@11"]],
+    ["each scenario and each reboot empties the tables", [scenario("nft", apply(v4), { kind: "reboot", host: "fw", location: at(4) }, apply(v4)), scenario("nft")], ["reset", "nft ipv4 /r.v4", "reset", "nft ipv4 /r.v4", "reset"]],
+    ["a command list with another program is not checked, nor are the later commands", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "nft ipv4 /r.v4"]],
+    ["a plain iptables script is checked with its own line numbers", [scenario("nft", apply({ kind: "script", path: "/r.sh", content: "set -e\niptables -F\n" }))], ["reset", "nft ipv4@2"]],
+    ["a commands source without locations falls back to the step's line", [scenario("nft", apply({ kind: "commands", commands: [["iptables", "-F"]] }))], ["reset", "nft ipv4@3"]],
+  ])("%s", (_what, scenarios, jobs) => {
+    expect(shape(scenarios)).toEqual(jobs);
+  });
+
+  it.each([
+    ["ipv4", "nft", false, "iptables-nft"],
+    ["ipv6", "legacy", true, "ip6tables-legacy-restore"],
+  ] as const)("backendTool(%s, %s, %s) = %s", (family, backend, restore, tool) => {
+    expect(backendTool(family, backend, restore)).toBe(tool);
+  });
+});

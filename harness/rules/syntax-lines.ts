@@ -1,0 +1,166 @@
+/**
+ * The pure half of the rule syntax check (runner/rule-syntax.ts runs the
+ * tools): which lines of a scenario's rules get tested, and how the tools'
+ * answers map back to file lines.
+ *
+ * - restore files: `iptables-restore --test` stops at the first error and says
+ *   `Error occurred at line: N` (or `line N failed`); N is a line of the input
+ *   as given. The runner blanks that line (an empty line keeps every other
+ *   line's number, so N is always the file's own line) and tests again, until
+ *   the file passes, the error names a line that is not a rule line (then the
+ *   rest of the file cannot be tested line by line), or MAX_ERRORS_PER_FILE.
+ * - commands, and scripts made of nothing but iptables/ip6tables lines: each
+ *   command runs on its own in the throw-away host, in the scenario's step
+ *   order (so every bad one is seen), and only a usage error (exit 2: unknown
+ *   option, bad address, no such match/target/chain) counts as bad syntax;
+ *   exit 1 is about the ruleset's state (no such rule to delete, chain
+ *   exists, index too big) and is left to the run itself.
+ *   A script with anything else in it (shell syntax, other programs) is not
+ *   checked: its iptables lines may depend on what the rest does.
+ */
+import type { Backend, Family } from "../model/types.ts";
+import type { RuleSource, Scenario, SourceLocation } from "../scenario/model.ts";
+import { splitCommand } from "../scenario/shellwords.ts";
+
+/** Bad lines reported per file (and test runs per file) at most. */
+export const MAX_ERRORS_PER_FILE = 20;
+
+/** The input line (1-based) a restore tool's stderr names, if any. */
+export function restoreErrorLine(stderr: string): number | undefined {
+  const m = /Error occurred at line: (\d+)/.exec(stderr) ?? /\bline (\d+) failed/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The tool's own words: without the help pointer, the line report and blank lines, on one line. */
+export function toolMessage(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim())
+    .filter((l) => l !== "" && !/^Try `/.test(l) && !/^Error occurred at line: \d+$/.test(l) && !/^\S+-restore: line \d+ failed$/.test(l));
+  return lines.join("; ") || "rejected (no message)";
+}
+
+/** A rule line of restore input (`-A`, `-I`, `-N` …): a line that can be blanked and tested again. */
+export function isRuleLine(line: string | undefined): boolean {
+  return line !== undefined && /^\s*-/.test(line);
+}
+
+/** `content` with line `n` (1-based) made empty: every other line keeps its number. */
+export function blankLine(content: string, n: number): string {
+  const lines = content.split("\n");
+  if (n >= 1 && n <= lines.length) lines[n - 1] = "";
+  return lines.join("\n");
+}
+
+/** The text of line `n` (1-based). */
+export function lineAt(content: string, n: number): string | undefined {
+  return content.split("\n")[n - 1];
+}
+
+const TOOL_FAMILY: Readonly<Record<string, Family>> = { iptables: "ipv4", ip6tables: "ipv6" };
+
+/** The family of an iptables/ip6tables command; undefined for any other program. */
+export function commandFamily(argv: readonly string[]): Family | undefined {
+  return TOOL_FAMILY[argv[0] ?? ""];
+}
+
+export interface NumberedCommand {
+  /** 1-based line in its file. */
+  readonly line: number;
+  readonly argv: readonly string[];
+  readonly family: Family;
+}
+
+/** Lines a script may have around its rules without changing what they mean. */
+const NEUTRAL = /^(#.*|set(\s+[-+][a-z]+)*)?$/;
+
+/**
+ * A script's iptables/ip6tables commands with their lines, when every other
+ * line is empty, a comment or `set -e`-like; undefined when the script is
+ * anything more (then it is not checked line by line).
+ */
+export function scriptCommands(content: string): NumberedCommand[] | undefined {
+  const commands: NumberedCommand[] = [];
+  const lines = content.split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const text = raw.trim();
+    if (NEUTRAL.test(text)) continue;
+    if (/[$`;&|<>\\(){}*?]/.test(text)) return undefined;
+    const split = splitCommand(text);
+    if (!split.ok) return undefined;
+    const family = commandFamily(split.argv);
+    if (!family) return undefined;
+    commands.push({ line: i + 1, argv: split.argv, family });
+  }
+  return commands;
+}
+
+/** A restore file to test with `<family tool>-<backend>-restore --test`, then load (later commands may use its chains). */
+export interface RestoreJob {
+  readonly kind: "restore";
+  readonly backend: Backend;
+  readonly family: Family;
+  readonly file: string;
+  readonly content: string;
+}
+
+/** iptables/ip6tables commands to run one by one, in order, each with where it was written. */
+export interface CommandsJob {
+  readonly kind: "commands";
+  readonly backend: Backend;
+  readonly commands: readonly (NumberedCommand & { readonly file: string })[];
+}
+
+/** Empty tables: a scenario's start, or a reboot. */
+export interface ResetJob {
+  readonly kind: "reset";
+}
+
+export type SyntaxJob = RestoreJob | CommandsJob | ResetJob;
+
+/**
+ * What to run in the check host, in order: per scenario, its rules in step
+ * order on tables emptied at its start and at each reboot, so a command sees
+ * the chains earlier steps made. After a source that cannot be checked (a
+ * script with shell syntax or other programs, a command list with other
+ * programs) the scenario's later commands are not checked either (they may
+ * rely on what it did); its restore files still are (they stand alone).
+ */
+export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
+  const jobs: SyntaxJob[] = [];
+  for (const scenario of scenarios) {
+    jobs.push({ kind: "reset" });
+    let opaque = false;
+    for (const step of scenario.steps) {
+      if (step.kind === "reboot") {
+        jobs.push({ kind: "reset" });
+        opaque = false;
+      }
+      if (step.kind !== "apply") continue;
+      const backend = scenario.hosts.find((h) => h.name === step.host)?.backend ?? "nft";
+      for (const source of step.sources) {
+        if (source.kind === "restore") {
+          jobs.push({ kind: "restore", backend, family: source.family, file: source.path, content: source.content });
+          continue;
+        }
+        const commands = source.kind === "script" ? scriptCommands(source.content)?.map((c) => ({ ...c, file: source.path })) : listedCommands(source, step.location);
+        if (commands === undefined) opaque = true;
+        else if (!opaque && commands.length > 0) jobs.push({ kind: "commands", backend, commands });
+      }
+    }
+  }
+  return jobs;
+}
+
+/** An apply step's command list, when every command is iptables/ip6tables. */
+function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallback: SourceLocation): CommandsJob["commands"] | undefined {
+  const families = source.commands.map(commandFamily);
+  if (families.some((f) => f === undefined)) return undefined;
+  return source.commands.map((argv, i) => {
+    const where = source.locations?.[i] ?? fallback;
+    return { line: where.line, argv, family: families[i]!, file: where.file };
+  });
+}
+
+/** The backend's own binary for a family's tool: `iptables-legacy`, `ip6tables-nft-restore` … */
+export function backendTool(family: Family, backend: Backend, restore: boolean): string {
+  return `${family === "ipv4" ? "iptables" : "ip6tables"}-${backend}${restore ? "-restore" : ""}`;
+}

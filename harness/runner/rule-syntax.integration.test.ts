@@ -1,0 +1,74 @@
+/**
+ * The rule syntax check through the real command: a scenario whose rules.v4
+ * has two bad lines, whose rules.v6 has one and whose command list has one
+ * exits 2 naming all four file:line positions, and no container but the one
+ * throw-away check host was created (it is removed too); a valid scenario
+ * passes the check and runs.
+ */
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { LABEL_LAB, LABEL_RUN } from "../lab/resources.ts";
+
+const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
+const DATA = "harness/runner/testdata/rule-syntax";
+const fwspec = (args: string[]) => execa(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, reject: false, all: true });
+
+interface CreateEvent {
+  readonly Actor: { readonly Attributes: Readonly<Record<string, string>> };
+}
+
+/** Every fwspec lab container created between `since` and `until` (unix seconds), by any process. */
+async function labContainersCreated(since: number, until: number): Promise<CreateEvent[]> {
+  const docker = await connectEngine();
+  const stream = (await docker.getEvents({ since, until, filters: { type: ["container"], event: ["create"], label: ["fwspec=lab"] } })) as NodeJS.ReadableStream;
+  let text = "";
+  for await (const chunk of stream) text += String(chunk);
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as CreateEvent);
+}
+
+describe("fwspec run --check-rules checks rule syntax before any lab starts", () => {
+  it("names every bad line of both families and of the commands, exits 2, and starts no scenario lab", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const r = await fwspec(["run", "--check-rules", `${DATA}/bad.yaml`]);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toContain(`${DATA}/rules.v4:6: ipv4: `);
+    expect(r.stderr).toContain('unknown option "--dprot"');
+    expect(r.stderr).toContain(`${DATA}/rules.v4:8: ipv4: `);
+    expect(r.stderr).toContain("198.18.7.999");
+    expect(r.stderr).toContain(`${DATA}/rules.v6:6: ipv6: `);
+    expect(r.stderr).toContain("nosuchmatch");
+    expect(r.stderr).toContain(`${DATA}/bad.yaml:13: ipv4: `);
+    expect(r.stderr).toContain('unknown option "--bogus"');
+    expect(r.stderr).toMatch(/4 rule line\(s\) rejected/);
+    // This run's containers (by run id, other tests run labs at the same time): the check host only, and gone now.
+    const events = await labContainersCreated(since, until);
+    const check = events.filter((e) => /^rulecheck/.test(e.Actor.Attributes[LABEL_LAB] ?? ""));
+    const runIds = new Set(check.map((e) => e.Actor.Attributes[LABEL_RUN]));
+    const ours = events.filter((e) => runIds.has(e.Actor.Attributes[LABEL_RUN]));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.map((e) => e.Actor.Attributes[LABEL_LAB])).toEqual(ours.map(() => expect.stringMatching(/^rulecheck/)));
+    const docker = await connectEngine();
+    const left = await docker.listContainers({ all: true, filters: { label: [...runIds].map((id) => `${LABEL_RUN}=${id}`) } });
+    expect(left).toEqual([]);
+  });
+
+  it("passes valid rules files and commands (a chain one command makes, the next uses) and runs the scenario", async () => {
+    const r = await fwspec(["run", "--check-rules", `${DATA}/good.yaml`]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.all).toMatch(/rule syntax: 3 rules file\(s\) and command list\(s\) accepted/);
+  });
+
+  it("fwspec validate --rules reports the same lines; plain validate stays Docker-free and accepts the file", async () => {
+    const plain = await fwspec(["validate", `${DATA}/bad.yaml`]);
+    expect(plain.exitCode, plain.all).toBe(0);
+    const rules = await fwspec(["validate", "--rules", `${DATA}/bad.yaml`]);
+    expect(rules.exitCode, rules.all).toBe(2);
+    expect(rules.stderr).toContain(`${DATA}/rules.v4:6: ipv4: `);
+    expect(rules.stderr).toContain(`${DATA}/rules.v4:8: ipv4: `);
+    expect(rules.stderr).toContain(`${DATA}/rules.v6:6: ipv6: `);
+  });
+});

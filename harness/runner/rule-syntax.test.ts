@@ -1,0 +1,60 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../errors.ts";
+import type { ApplyStep, RuleSource, Scenario } from "../scenario/model.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { checkRuleSyntax, formatSyntaxProblem, RuleSyntaxError } from "./rule-syntax.ts";
+
+const at = (line: number) => ({ file: "/p/s.yaml", line, column: 9 });
+const apply = (sources: RuleSource[], line = 5): ApplyStep => ({ kind: "apply", host: "server", sources, location: at(line) });
+const scenario = (steps: ApplyStep[]): Scenario => ({
+  file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2,
+  hosts: [{ name: "server", firewall: true, backend: "nft", listen: [] }],
+  steps,
+});
+const V4 = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --no-such-a 1 -j DROP\n-A INPUT -j ACCEPT\n-A INPUT --no-such-b -j DROP\nCOMMIT\n";
+
+async function problems(scenarios: Scenario[], provider = new FakeLabProvider()): Promise<string[]> {
+  try {
+    await checkRuleSyntax(scenarios, provider);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(RuleSyntaxError);
+    expect(error).toBeInstanceOf(InputError);
+    return (error as RuleSyntaxError).problems.map((p) => formatSyntaxProblem(p, "/p"));
+  }
+}
+
+describe("checkRuleSyntax on the fake lab", () => {
+  it("names every bad line of a restore file (blanking each and testing again) and every bad command, per family", async () => {
+    const bad = scenario([
+      apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: V4 }, { kind: "restore", family: "ipv6", path: "/p/rules.v6", content: "*filter\n-A INPUT --no-such-c\nCOMMIT\n" }]),
+      apply([{ kind: "commands", commands: [["iptables", "-N", "WEB"], ["ip6tables", "-A", "INPUT", "--no-such-d"]], locations: [at(8), at(9)] }], 7),
+    ]);
+    expect(await problems([bad])).toEqual([
+      "rules.v4:3: ipv4: iptables-nft-restore v0 (fake): unknown option",
+      "rules.v4:5: ipv4: iptables-nft-restore v0 (fake): unknown option",
+      "rules.v6:2: ipv6: ip6tables-nft-restore v0 (fake): unknown option",
+      's.yaml:9: ipv6: ip6tables-nft v0 (fake): unknown option "--no-such-d"',
+    ]);
+  });
+
+  it("passes valid rules in one lab host, removed afterwards", async () => {
+    const provider = new FakeLabProvider();
+    const good = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j DROP\nCOMMIT\n" }])]);
+    await expect(checkRuleSyntax([good, good], provider)).resolves.toBe(2);
+    expect(provider.started.map((l) => [l.name, [...l.hosts.keys()], l.disposed])).toEqual([["rulecheck", ["rulecheck"], true]]);
+  });
+
+  it("starts no lab when nothing can be tested (no rules, or a script with shell syntax)", async () => {
+    const provider = new FakeLabProvider();
+    const shell = scenario([apply([{ kind: "script", path: "/p/r.sh", content: "for p in 1 2; do iptables -A INPUT --dport $p -j DROP; done\n" }])]);
+    await expect(checkRuleSyntax([scenario([]), shell], provider)).resolves.toBe(0);
+    expect(provider.started).toEqual([]);
+  });
+
+  it("shows paths outside the working directory in full", () => {
+    expect(formatSyntaxProblem({ file: "/elsewhere/r.v4", line: 2, family: "ipv4", message: "x" }, "/p")).toBe("/elsewhere/r.v4:2: ipv4: x");
+    expect(formatSyntaxProblem({ file: path.join("/p", "r.v6"), line: undefined, family: "ipv6", message: "y" }, "/p")).toBe("r.v6: ipv6: y");
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The rule syntax check that `fwspec run` does first and `fwspec validate
+ * --rules` does alone: every rules file and iptables/ip6tables command of the
+ * scenarios is tested in ONE throw-away lab host (a one-host lab from the
+ * given LabProvider: the lab image, NET_ADMIN, its own network namespace on an
+ * internal network, labelled like every lab, removed afterwards), with the
+ * backend of the host the rules are for. Every bad line is reported as
+ * file:line with the tool's message, per family; InputError (exit 2) before
+ * any scenario lab starts. Which lines and how tool output maps back to file
+ * lines: rules/syntax-lines.ts.
+ */
+import path from "node:path";
+import { InputError } from "../errors.ts";
+import type { LabHost, LabProvider } from "../lab/types.ts";
+import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
+import type { Progress } from "../progress.ts";
+import { oneLine } from "../report/text.ts";
+import {
+  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
+} from "../rules/syntax-lines.ts";
+import type { Scenario } from "../scenario/model.ts";
+
+export interface SyntaxProblem {
+  readonly file: string;
+  /** Undefined when the tool named no line. */
+  readonly line: number | undefined;
+  readonly family: Family;
+  readonly message: string;
+}
+
+/** The one host of the throw-away lab. */
+const CHECKER = "rulecheck";
+
+/** Restore input that empties every table a commands job may touch (user chains too). */
+const EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n*raw\nCOMMIT\n";
+
+/** Tests a restore file, one bad line at a time, then loads what passes (later commands may use its chains). */
+async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProblem[]> {
+  const problems: SyntaxProblem[] = [];
+  const tool = backendTool(job.family, job.backend, true);
+  let input = job.content;
+  for (let round = 0; ; round++) {
+    if (round === MAX_ERRORS_PER_FILE) {
+      problems.push({ file: job.file, line: undefined, family: job.family, message: `stopped after ${MAX_ERRORS_PER_FILE} bad lines` });
+      return problems;
+    }
+    const r = await host.exec([tool, "--test"], { stdin: input });
+    if (r.exitCode === 0) break;
+    const line = restoreErrorLine(r.stderr);
+    problems.push({ file: job.file, line, family: job.family, message: toolMessage(r.stderr) });
+    // Blanking keeps line numbers; a failure on a non-rule line (a table's COMMIT) ends what can be told line by line.
+    if (line === undefined || !isRuleLine(lineAt(input, line))) return problems;
+    input = blankLine(input, line);
+  }
+  await host.exec([tool], { stdin: input });
+  return problems;
+}
+
+/** Exit 2 is iptables' PARAMETER_PROBLEM (the command line itself); exit 1 a state the run will judge. */
+const USAGE_ERROR = 2;
+
+async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProblem[]> {
+  const problems: SyntaxProblem[] = [];
+  for (const c of job.commands) {
+    const r = await host.exec([backendTool(c.family, job.backend, false), ...c.argv.slice(1)]);
+    if (r.exitCode === USAGE_ERROR) problems.push({ file: c.file, line: c.line, family: c.family, message: toolMessage(r.stderr) });
+  }
+  return problems;
+}
+
+/** One command empties every backend's tables of both families (fwspec's own constant input, no scenario text). */
+const EMPTY_ALL = [
+  "sh", "-c", 'for tool in "$@"; do printf %s "$0" | "$tool" || exit 1; done', EMPTY_TABLES,
+  ...BACKENDS.flatMap((backend) => FAMILIES.map((family) => backendTool(family, backend, true))),
+];
+
+async function emptyTables(host: LabHost): Promise<void> {
+  await host.run(EMPTY_ALL, "emptying the tables of the rule check host");
+}
+
+/** Runs the jobs in one throw-away lab host; every bad line, in job order, each once. */
+export async function findSyntaxProblems(jobs: readonly SyntaxJob[], provider: LabProvider, progress?: Progress): Promise<SyntaxProblem[]> {
+  if (!jobs.some((j) => j.kind !== "reset")) return [];
+  await using lab = await provider.start({ name: "rulecheck", hosts: [{ name: CHECKER, firewall: true, backend: "nft", listen: [] }], ...(progress ? { progress } : {}) });
+  const host = lab.host(CHECKER);
+  await host.assertIsolated();
+  const problems = new Map<string, SyntaxProblem>();
+  for (const job of jobs) {
+    const found = job.kind === "reset" ? (await emptyTables(host), []) : job.kind === "restore" ? await testRestore(host, job) : await testCommands(host, job);
+    for (const p of found) problems.set(JSON.stringify([p.file, p.line, p.family, p.message]), p);
+  }
+  return [...problems.values()];
+}
+
+function shown(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** `fixtures/rules.v4:6: ipv4: iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"` */
+export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): string {
+  return `${oneLine(shown(p.file, cwd))}${p.line === undefined ? "" : `:${p.line}`}: ${p.family}: ${oneLine(p.message)}`;
+}
+
+/** Bad rule lines: exit 2, each line named. */
+export class RuleSyntaxError extends InputError {
+  readonly problems: readonly SyntaxProblem[];
+  constructor(problems: readonly SyntaxProblem[]) {
+    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test or iptables/ip6tables (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
+      hint: "fix each line named above; `fwspec validate --rules` checks them again without running any scenario",
+    });
+    this.problems = problems;
+  }
+}
+
+/** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. Returns how many files and command lists it tested. */
+export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress): Promise<number> {
+  const jobs = syntaxJobs(scenarios).filter((j, i, all) => j.kind !== "reset" || all[i + 1]?.kind !== "reset");
+  const problems = await findSyntaxProblems(jobs, provider, progress);
+  if (problems.length > 0) throw new RuleSyntaxError(problems);
+  const tested = jobs.filter((j) => j.kind !== "reset").length;
+  progress?.step(`rule syntax: ${tested} rules file(s) and command list(s) accepted`);
+  return tested;
+}
