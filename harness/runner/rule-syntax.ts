@@ -14,7 +14,7 @@ import { InputError } from "../errors.ts";
 import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
-import { oneLine } from "../report/text.ts";
+import { oneLine } from "../text.ts";
 import {
   backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
 } from "../rules/syntax-lines.ts";
