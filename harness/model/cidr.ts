@@ -83,3 +83,14 @@ export const DECLARABLE: Record<Family, Cidr> = { ipv4: must("198.18.0.0/16", "i
 export const RESERVED: Record<Family, readonly Cidr[]> = { ipv4: [must("198.19.0.0/16", "ipv4")], ipv6: [must("2001:db8:f5::/48", "ipv6")] };
 /** Prefix lengths a declared subnet may have: room for a gateway and a few hosts. */
 export const PREFIX_RANGE: Record<Family, readonly [number, number]> = { ipv4: [16, 29], ipv6: [48, 120] };
+
+/** An address of the family as text (IPv6 written in full hextets, which every tool accepts). */
+export function addressText(value: bigint, family: Family): string {
+  if (family === "ipv4") return [24n, 16n, 8n, 0n].map((s) => (value >> s) & 255n).join(".");
+  return [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((value >> s) & 0xffffn).toString(16)).join(":");
+}
+
+/** The gateway (lab bridge) of a declared subnet: the first address after the network address. */
+export function gatewayOf(c: Cidr): string {
+  return addressText(bounds(c).first + 1n, c.family);
+}

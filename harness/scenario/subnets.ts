@@ -32,10 +32,6 @@ const EXAMPLE: Record<Family, { subnet: string; address: string }> = {
 };
 const LABEL: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
 
-/** The gateway fwspec gives a declared subnet: its first address after the network address. */
-export function gatewayOf(c: Cidr): bigint {
-  return bounds(c).first + 1n;
-}
 
 /** The network names a scenario has: the declared ones, or the default one. */
 function networkNames(ctx: Topology): readonly string[] {
@@ -94,7 +90,7 @@ function checkAddress(ctx: CheckBase, p: Path, net: string, family: Family, text
     return false;
   }
   const { first, last } = bounds(subnet);
-  if (value === gatewayOf(subnet) || value === first || (family === "ipv4" && value === last)) {
+  if (value === first + 1n || value === first || (family === "ipv4" && value === last)) {
     const what = value === first ? "network address" : value === last ? "broadcast address" : "gateway (the lab bridge)";
     ctx.problem(p, `${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address, the first address after it (the gateway) and the IPv4 broadcast address`);
     return false;
