@@ -76,3 +76,21 @@ describe("declared subnets and addresses", () => {
     expect(problem(scenario(top, hosts)).message).toMatch(message);
   });
 });
+
+describe("lab-address placeholders are checked when the scenario is validated", () => {
+  const hosts = "  a: {}\n  b: { firewall: true, listen: [tcp/8080] }\n";
+  test.each([
+    ["a rules file: the step's field, with the file's line", "  - apply: { restore: { ipv4: ‸placeholders-unknown.v4 } }\n", /^placeholders-unknown\.v4:3: `\{\{ nobody\.ipv4 \}\}`: no host or network `nobody`/],
+    ["a command line", "  - apply: { commands: [\"iptables -A INPUT -s ‸{{ a.lan.ipv5 }} -j DROP\"] }\n", /is not a lab address/],
+    ["a host on another network", "  - apply: { commands: [[iptables, -s, \"‸{{ a.dmz.ipv4 }}\"]] }\n", /host `a` is not on network `dmz`/],
+  ])("%s", (_name, step, message) => {
+    const text = `name: n\ndescription: d\nhosts:\n${hosts}steps:\n${step}  - expect: [a -> b:8080 open]\n`;
+    expect(problem(text).message).toMatch(message);
+  });
+
+  test("known names pass", () => {
+    const text = `name: n\ndescription: d\nhosts:\n${hosts}steps:\n  - apply: { commands: ["iptables -A INPUT -s {{ a.ipv4 }} -d {{ lan.ipv4 }} -j DROP"] }\n  - expect: [a -> b:8080 open]\n`;
+    const s = parseScenarioText(text, FILE);
+    expect(s.steps[0]).toMatchObject({ sources: [{ kind: "commands", commands: [["iptables", "-A", "INPUT", "-s", "{{a.ipv4}}", "-d", "{{lan.ipv4}}", "-j", "DROP"]] }] });
+  });
+});
