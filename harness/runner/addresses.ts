@@ -23,16 +23,26 @@ function valuesOf(lab: RunningLab): Values {
   };
 }
 
-/** The sources with every lab-address placeholder replaced. */
-export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab): RuleSource[] {
+/** Replaces placeholders in one text. */
+function putter(lab: RunningLab): (text: string) => string {
   const names = namesOf(lab);
   const values = valuesOf(lab);
-  const put = (text: string): string => {
+  return (text: string): string => {
     try {
       return substitute(text, names, values);
     } catch (error) {
       throw new LabError(`lab address: ${(error as Error).message}`, { hint: "the scenario check should have caught this; please report it" });
     }
   };
+}
+
+/** A `run` step's command with every lab-address placeholder replaced. */
+export function commandWithLabAddresses(command: readonly string[], lab: RunningLab): string[] {
+  return command.map(putter(lab));
+}
+
+/** The sources with every lab-address placeholder replaced. */
+export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab): RuleSource[] {
+  const put = putter(lab);
   return sources.map((s) => (s.kind === "commands" ? { ...s, commands: s.commands.map((c) => c.map(put)) } : { ...s, content: put(s.content) }));
 }

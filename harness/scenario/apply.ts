@@ -64,16 +64,19 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   }
   const list = apply["commands"];
   if (Array.isArray(list)) {
-    const commands = allChecked(list, (c, i) => {
-      // `{{ admin.ipv4 }}` is one word of a command line (placeholders.ts).
-      const argv = checkCommand(ctx, typeof c === "string" ? tightPlaceholders(c) : c, [...p, "commands", i]);
-      return argv && checkCommandPlaceholders(ctx, c, argv, [...p, "commands", i]) ? argv : undefined;
-    });
+    const commands = allChecked(list, (c, i) => checkLabCommand(ctx, c, [...p, "commands", i]));
     if (commands) sources.push({ kind: "commands", commands });
     else ok = false;
   }
   if (!ok || !host) return undefined;
   return { kind: "apply", host, sources, location };
+}
+
+/** A command of a lab host (apply, run): `checkCommand`, and its lab-address placeholders (placeholders.ts) known. */
+export function checkLabCommand(ctx: CheckContext, c: unknown, cp: Path): string[] | undefined {
+  // `{{ admin.ipv4 }}` is one word of a command line.
+  const argv = checkCommand(ctx, typeof c === "string" ? tightPlaceholders(c) : c, cp);
+  return argv && checkCommandPlaceholders(ctx, c, argv, cp) ? argv : undefined;
 }
 
 /** A command line (split like a shell, without one) or an argument array; undefined (reported) if unusable. */

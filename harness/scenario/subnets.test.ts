@@ -82,6 +82,7 @@ describe("lab-address placeholders are checked when the scenario is validated", 
   test.each([
     ["a rules file: the step's field, with the file's line", "  - apply: { restore: { ipv4: ‸placeholders-unknown.v4 } }\n", /^placeholders-unknown\.v4:3: `\{\{ nobody\.ipv4 \}\}`: no host or network `nobody`/],
     ["a command line", "  - apply: { commands: [\"iptables -A INPUT -s ‸{{ a.lan.ipv5 }} -j DROP\"] }\n", /is not a lab address/],
+    ["a run step's command", "  - run: { host: b, command: \"iptables -C INPUT -s ‸{{ c.ipv4 }} -j DROP\" }\n", /no host or network `c`/],
     ["a host on another network", "  - apply: { commands: [[iptables, -s, \"‸{{ a.dmz.ipv4 }}\"]] }\n", /host `a` is not on network `dmz`/],
   ])("%s", (_name, step, message) => {
     const text = `name: n\ndescription: d\nhosts:\n${hosts}steps:\n${step}  - expect: [a -> b:8080 open]\n`;
