@@ -29,8 +29,10 @@ export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
 };
 
 export class LabHostContainer extends GenericContainer {
-  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, needsNetAdmin: boolean) {
+  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, needsNetAdmin: boolean, endpoint?: object) {
     super(image);
+    // Fixed addresses on the home network (declared.ts endpointConfig).
+    if (endpoint) this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: endpoint } };
     this.withName(containerName)
       .withHostname(spec.name)
       .withNetworkMode(network)

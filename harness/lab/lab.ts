@@ -10,13 +10,14 @@ import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { CommandError, LabError } from "../errors.ts";
 import { HOST_NAME as NAME } from "../model/names.ts";
-import { DEFAULT_NETWORK, type Family, type HostSpec } from "../model/types.ts";
+import { DEFAULT_NETWORK, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { LabHostContainer, prepareContainerRuntime, removeContainers } from "./container.ts";
 import { StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
+import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets } from "./declared.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import type { KeptLab, LabHost, RunningLab } from "./types.ts";
@@ -27,6 +28,8 @@ export interface LabOptions {
   readonly hosts: readonly HostSpec[];
   /** Network names; hosts list theirs in HostSpec.networks. Default: one network, DEFAULT_NETWORK. */
   readonly networks?: readonly string[];
+  /** Declared subnets by network name (others automatic); hosts' fixed addresses are in HostSpec.addresses. */
+  readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
   readonly docker: Dockerode;
   /** The lab image tag (from ensureLabImage). */
   readonly image: string;
@@ -153,16 +156,21 @@ export class Lab {
     const networks = new Map<string, LabNetwork>();
     const started: StartedTestContainer[] = [];
     try {
+      const declared = declaredCidrs(this.#options.subnets);
+      checkDeclaredFree(name, declared, await engineSubnets(docker));
       for (const n of networkNames) {
-        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels));
+        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], declared));
       }
       // Every start settles before a failure is handled, so a sibling still starting is never left behind.
       const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
-          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, routed).start();
+          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, routed, endpointConfig(spec.addresses?.[home!.name])).start();
           started.push(c);
-          for (const other of others) await docker.getNetwork(other.id).connect({ Container: c.getId() });
+          for (const other of others) {
+            const endpoint = endpointConfig(spec.addresses?.[other.name]);
+            await docker.getNetwork(other.id).connect({ Container: c.getId(), ...(endpoint ? { EndpointConfig: endpoint } : {}) });
+          }
           return [spec, c] as const;
         }),
       );

@@ -7,7 +7,9 @@
 import type Dockerode from "dockerode";
 import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
-import type { HostSpec } from "../model/types.ts";
+import { type Cidr, overlaps, parseCidr } from "../model/cidr.ts";
+import type { FamilyAddresses, HostSpec } from "../model/types.ts";
+import { engineSubnets, withDeclared } from "./declared.ts";
 import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
@@ -20,23 +22,23 @@ export interface LabNetwork extends LabNetworkInfo {
   readonly plan: SubnetPlan;
 }
 
-/** The slots (198.18.<slot>.0/24) any network on the engine already uses. */
-export async function takenSlots(docker: Dockerode): Promise<Set<number>> {
+/** The slots (198.18.<slot>.0/24) that overlap a network on the engine or a subnet to avoid (a lab's declared ones). */
+export async function takenSlots(docker: Dockerode, avoid: readonly Cidr[] = []): Promise<Set<number>> {
   const taken = new Set<number>();
-  for (const n of await docker.listNetworks()) {
-    for (const c of n.IPAM?.Config ?? []) {
-      const m = /^198\.18\.(\d+)\.0\/24$/.exec(c.Subnet ?? "");
-      if (m) taken.add(Number(m[1]));
-    }
+  const used = [...(await engineSubnets(docker)).map((e) => e.cidr), ...avoid].filter((c) => c.family === "ipv4");
+  for (let slot = 0; slot < 256; slot++) {
+    const mine = parseCidr(subnetForSlot(slot).ipv4Subnet, "ipv4")!;
+    if (used.some((c) => overlaps(c, mine))) taken.add(slot);
   }
   return taken;
 }
 
 /** Creates and isolates one network on a free slot; retried when another lab takes the slot first. */
-export async function createNetwork(docker: Dockerode, name: string, dockerName: string, labels: Record<string, string>): Promise<LabNetwork> {
+export async function createNetwork(docker: Dockerode, name: string, dockerName: string, labels: Record<string, string>, declared?: FamilyAddresses, avoid: readonly Cidr[] = []): Promise<LabNetwork> {
   return pRetry(
     async () => {
-      const plan = subnetForSlot(pickSlot(await takenSlots(docker)));
+      // Declared families replace the automatic ones; automatic ones never overlap any declared subnet of the lab.
+      const plan = withDeclared(subnetForSlot(pickSlot(await takenSlots(docker, avoid))), declared);
       const network = await docker.createNetwork({
         Name: dockerName,
         Driver: "bridge",

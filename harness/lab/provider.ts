@@ -54,6 +54,7 @@ export class DockerLabProvider implements LabProvider {
       name: spec.name,
       hosts: spec.hosts,
       ...(spec.networks ? { networks: spec.networks } : {}),
+      ...(spec.subnets ? { subnets: spec.subnets } : {}),
       docker,
       image,
       runId: this.runId,

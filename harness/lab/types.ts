@@ -5,7 +5,7 @@
  * fake used by runner unit tests both implement them; nothing above lab/
  * needs to know which.
  */
-import type { Family, HostSpec } from "../model/types.ts";
+import type { Family, FamilyAddresses, HostSpec } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import type { CommandTarget, ExecOptions, ExecResult } from "./exec.ts";
 
@@ -76,6 +76,8 @@ export interface LabSpec {
   readonly hosts: readonly HostSpec[];
   /** Network names; hosts list theirs in HostSpec.networks. Default: one network. */
   readonly networks?: readonly string[];
+  /** Declared subnets by network name (CIDR); others are automatic. */
+  readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
   readonly progress?: Progress;
 }
 

@@ -39,6 +39,14 @@ export interface HostSpec {
   readonly networks?: readonly string[];
   /** Forwards packets between its networks (ip_forward on); implies firewall. Optional, default false. */
   readonly router?: boolean;
+  /** Fixed addresses by network name (each inside that network's declared subnet); absent ones are automatic. */
+  readonly addresses?: Readonly<Record<string, FamilyAddresses>>;
+}
+
+/** An IPv4 and/or IPv6 value (an address, or a subnet in CIDR form); an absent family is automatic. */
+export interface FamilyAddresses {
+  readonly ipv4?: string;
+  readonly ipv6?: string;
 }
 
 /** The lab's default network when a scenario declares none. */

@@ -10,6 +10,7 @@ import type { Scenario } from "../scenario/model.ts";
 export function topologyKey(scenario: Scenario): string {
   return JSON.stringify({
     networks: scenario.networks ?? [],
+    subnets: scenario.subnets ?? {},
     hosts: scenario.hosts.map((h) => ({
       name: h.name,
       firewall: h.firewall,
@@ -17,6 +18,7 @@ export function topologyKey(scenario: Scenario): string {
       router: h.router ?? false,
       networks: h.networks ?? [],
       listen: h.listen.map((l) => `${l.protocol}/${l.port}`).sort(),
+      addresses: h.addresses ?? {},
     })),
   });
 }
@@ -45,7 +47,8 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
   const plans: Scenario[][] = [];
   const spare = Math.max(1, labs - groups.size - alone.length + 1);
   for (const group of groups.values()) {
-    const parts = Math.min(group.length, Math.max(1, spare));
+    // Declared subnets exist once on the engine: such a group runs on one lab.
+    const parts = group[0]?.subnets ? 1 : Math.min(group.length, Math.max(1, spare));
     for (let i = 0; i < parts; i++) plans.push(group.filter((_, j) => j % parts === i));
   }
   return [...plans, ...alone];

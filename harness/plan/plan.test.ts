@@ -72,6 +72,16 @@ describe("lab planning", () => {
     expect(planLabs(list, labs).map((g) => g.map((s) => s.name))).toEqual(groups);
   });
 
+  test("declared subnets and addresses are part of the topology; such a group is never split across labs", () => {
+    const fixed = (name: string, address: string) =>
+      defineScenario(
+        { name, description: "d", subnets: { lan: { ipv4: "198.18.7.0/24" } }, hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: { addresses: { lan: { ipv4: address } } } }, steps: [{ expect: ["remote -> server:8080 open"] }] },
+        { file: `/x/${name}.yaml` },
+      );
+    const list = [fixed("a", "198.18.7.10"), fixed("b", "198.18.7.10"), fixed("c", "198.18.7.11"), plain("d")];
+    expect(planLabs(list, 4).map((g) => g.map((s) => s.name))).toEqual([["a", "b"], ["c"], ["d"]]);
+  });
+
   test("a lab's name comes from its file name", () => {
     expect(labNameFor(plain("01-Localhost Only"))).toBe("localhost-only");
     expect(labNameFor(scenario)).toBe("inline");

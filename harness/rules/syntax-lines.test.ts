@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+/** Unit tests (table-driven, no Docker) for syntax-lines.ts. */
+import { describe, expect, it, test } from "vitest";
 import type { Backend } from "../model/types.ts";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
-import { backendTool, blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage } from "./syntax-lines.ts";
+import { backendTool, blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage, withStandIns } from "./syntax-lines.ts";
 
 describe("restoreErrorLine", () => {
   it.each([
@@ -102,5 +103,16 @@ describe("syntaxJobs", () => {
     ["ipv6", "legacy", true, "ip6tables-legacy-restore"],
   ] as const)("backendTool(%s, %s, %s) = %s", (family, backend, restore, tool) => {
     expect(backendTool(family, backend, restore)).toBe(tool);
+  });
+});
+
+describe("withStandIns", () => {
+  test.each([
+    ["-A INPUT -s {{ inside.ipv4 }}/25 -j ACCEPT", "-A INPUT -s 198.18.0.1/25 -j ACCEPT"],
+    ["-A INPUT -s {{lan.ipv6}} -j DROP", "-A INPUT -s 2001:db8::1 -j DROP"],
+    ["-A INPUT -d {{ db.dmz.ipv4 }} -j ACCEPT", "-A INPUT -d 198.18.0.1 -j ACCEPT"],
+    ["no placeholder {{ here }}", "no placeholder {{ here }}"],
+  ])("%s", (text, expected) => {
+    expect(withStandIns(text)).toBe(expected);
   });
 });

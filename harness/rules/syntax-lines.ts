@@ -124,6 +124,15 @@ export type SyntaxJob = RestoreJob | CommandsJob | ResetJob;
  * programs) the scenario's later commands are not checked either (they may
  * rely on what it did); its restore files still are (they stand alone).
  */
+/**
+ * Lab-address placeholders (`{{ db.ipv4 }}`, `{{ lan.ipv6 }}`) have no value
+ * before a lab exists: each is tested as a plain address of its family, which
+ * is valid wherever an address or a subnet may stand (`-s X`, `-s X/25`).
+ */
+export function withStandIns(text: string): string {
+  return text.replace(/\{\{\s*[^{}]*?\.(ipv4|ipv6)\s*\}\}/g, (_m, fam: string) => (fam === "ipv4" ? "198.18.0.1" : "2001:db8::1"));
+}
+
 export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
   const jobs: SyntaxJob[] = [];
   for (const scenario of scenarios) {
@@ -138,10 +147,10 @@ export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
       const backend = scenario.hosts.find((h) => h.name === step.host)?.backend ?? "nft";
       for (const source of step.sources) {
         if (source.kind === "restore") {
-          jobs.push({ kind: "restore", backend, family: source.family, file: source.path, content: source.content });
+          jobs.push({ kind: "restore", backend, family: source.family, file: source.path, content: withStandIns(source.content) });
           continue;
         }
-        const commands = source.kind === "script" ? scriptCommands(source.content)?.map((c) => ({ ...c, file: source.path })) : listedCommands(source, step.location);
+        const commands = source.kind === "script" ? scriptCommands(withStandIns(source.content))?.map((c) => ({ ...c, file: source.path })) : listedCommands(source, step.location);
         if (commands === undefined) opaque = true;
         else if (!opaque && commands.length > 0) jobs.push({ kind: "commands", backend, commands });
       }
@@ -156,7 +165,7 @@ function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallb
   if (families.some((f) => f === undefined)) return undefined;
   return source.commands.map((argv, i) => {
     const where = source.locations?.[i] ?? fallback;
-    return { line: where.line, argv, family: families[i]!, file: where.file };
+    return { line: where.line, argv: argv.map(withStandIns), family: families[i]!, file: where.file };
   });
 }
 

@@ -22,7 +22,7 @@ export interface LabLease {
 
 /** Starts a lab for `scenario` alone, proves its listeners and reads its firewall hosts' counters. */
 export async function ownLab(provider: LabProvider, scenario: Scenario, progress: Progress = silentProgress): Promise<LabLease> {
-  const lab = await provider.start({ name: labNameFor(scenario), hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), progress });
+  const lab = await provider.start({ name: labNameFor(scenario), hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
   try {
     const proofs = await proveListeners(lab, progress);
     const firewalls = scenario.hosts.filter((h) => h.firewall);

@@ -17,6 +17,7 @@ import { type Observation, observe } from "../probes/observe.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
+import { commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
@@ -55,7 +56,7 @@ export class ScenarioSession implements AsyncDisposable {
   async apply(step: ApplyStep, title: string): Promise<StepResult> {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
-    const { applied, counters } = await applyRules(this.lab.host(step.host), step.sources, { flushConntrack: this.#held.size === 0 });
+    const { applied, counters } = await applyRules(this.lab.host(step.host), withLabAddresses(step.sources, this.lab), { flushConntrack: this.#held.size === 0 });
     this.#ledger.setBaseline(step.host, counters);
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
@@ -67,7 +68,8 @@ export class ScenarioSession implements AsyncDisposable {
   async run(step: RunStep, title: string): Promise<StepResult> {
     const host = this.lab.host(step.host);
     this.#ledger.forget();
-    return runResult(step, title, host.repro(step.command), await host.exec(step.command));
+    const command = commandWithLabAddresses(step.command, this.lab);
+    return runResult(step, title, host.repro(command), await host.exec(command));
   }
 
   /** Reboots a host; its listeners must come back, and its counters start from zero. */

@@ -39,7 +39,7 @@ export class SharedLab implements AsyncDisposable {
 
   /** Starts the lab for `scenario`'s topology, proves its listeners and records each firewall host's boot ruleset. */
   static async start(provider: LabProvider, scenario: Scenario, name: string, progress: Progress = silentProgress): Promise<SharedLab> {
-    const lab = await provider.start({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), progress });
+    const lab = await provider.start({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
     try {
       const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
       // The state reading changes nothing and needs no listener: side by side with their proof.

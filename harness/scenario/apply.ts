@@ -7,6 +7,8 @@ import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { SHAPE_HINTS } from "./hints.ts";
+import { checkCommandPlaceholders, checkFilePlaceholders } from "./placeholder-check.ts";
+import { tightPlaceholders } from "./placeholders.ts";
 import type { Path } from "./locate.ts";
 import type { ApplyStep, RuleSource, SourceLocation } from "./model.ts";
 import { schemas } from "./schema.ts";
@@ -41,6 +43,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   const script = apply["script"];
   if (typeof script === "string") {
     const file = ctx.fixtures.read(script, [...p, "script"]);
+    if (file && !checkFilePlaceholders(ctx, file.content, script, [...p, "script"])) ok = false;
     if (file) sources.push({ kind: "script", path: file.path, content: file.content });
     else ok = false;
   }
@@ -54,18 +57,26 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
       const written = restore[family];
       if (typeof written !== "string") continue;
       const file = ctx.fixtures.read(written, [...p, "restore", family]);
+      if (file && !checkFilePlaceholders(ctx, file.content, written, [...p, "restore", family])) ok = false;
       if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
       else ok = false;
     }
   }
   const list = apply["commands"];
   if (Array.isArray(list)) {
-    const commands = allChecked(list, (c, i) => checkCommand(ctx, c, [...p, "commands", i]));
+    const commands = allChecked(list, (c, i) => checkLabCommand(ctx, c, [...p, "commands", i]));
     if (commands) sources.push({ kind: "commands", commands, locations: commands.map((_, i) => locationOf(ctx, [...p, "commands", i])) });
     else ok = false;
   }
   if (!ok || !host) return undefined;
   return { kind: "apply", host, sources, location };
+}
+
+/** A command of a lab host (apply, run): `checkCommand`, and its lab-address placeholders (placeholders.ts) known. */
+export function checkLabCommand(ctx: CheckContext, c: unknown, cp: Path): string[] | undefined {
+  // `{{ admin.ipv4 }}` is one word of a command line.
+  const argv = checkCommand(ctx, typeof c === "string" ? tightPlaceholders(c) : c, cp);
+  return argv && checkCommandPlaceholders(ctx, c, argv, cp) ? argv : undefined;
 }
 
 /** A command line (split like a shell, without one) or an argument array; undefined (reported) if unusable. */

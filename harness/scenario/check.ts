@@ -15,6 +15,7 @@ import type { Scenario } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
 import { schemas } from "./schema.ts";
 import { checkSteps } from "./steps.ts";
+import { checkAddressPlan, type MachineRoute } from "./subnets.ts";
 import { describeValue, isRecord, lastKey, UNSAFE_TITLE, unsafeWhat } from "./values.ts";
 import { issueProblems } from "./zod-issues.ts";
 
@@ -25,6 +26,8 @@ export interface CheckPlace {
   readonly baseDir: string;
   readonly projectRoot: ProjectRoot;
   readonly locator: Locator;
+  /** The machine's routes: declared subnets must not overlap them (none given: not checked). */
+  readonly machineRoutes?: readonly MachineRoute[] | undefined;
 }
 
 export interface CheckResult {
@@ -81,6 +84,7 @@ export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
   checkText(problem, ["description"], raw["description"], "`description`");
   const base: CheckBase = { ...place, problem };
   const ctx = buildContext(base, raw);
+  const plan = checkAddressPlan(ctx, raw["subnets"], raw["hosts"], place.machineRoutes);
   const steps = checkSteps(ctx, raw["steps"]);
   if (problems.length > 0 || !parsed.success || !steps) return { scenario: undefined, problems };
   const hosts = [...ctx.hosts.values()].map((h) => h.spec);
@@ -91,10 +95,11 @@ export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
       file: place.file,
       name: parsed.data.name,
       description: parsed.data.description,
-      hosts: hosts as HostSpec[],
+      hosts: (hosts as HostSpec[]).map((h) => (plan.addresses.has(h.name) ? { ...h, addresses: plan.addresses.get(h.name)! } : h)),
       steps,
       timeoutSeconds: parsed.data.timeout,
       ...(parsed.data.networks ? { networks: [...parsed.data.networks] } : {}),
+      ...(Object.keys(plan.subnets).length > 0 ? { subnets: plan.subnets } : {}),
       parity: parsed.data.parity,
     },
   };

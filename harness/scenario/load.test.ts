@@ -61,7 +61,7 @@ const MALFORMED: readonly Malformed[] = [
     title: "misspelt top-level key",
     yaml: `name: T\n‸descrption: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "unknown key `descrption` at the top level",
-    hint: /did you mean `description`\?.*allowed keys at the top level: name, description, family, timeout, parity, networks, hosts, steps/,
+    hint: /did you mean `description`\?.*allowed keys at the top level: name, description, family, timeout, parity, networks, subnets, hosts, steps/,
   },
   {
     title: "misspelt host key",

@@ -14,6 +14,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { checkScenario } from "./check.ts";
 import type { CheckPlace, CheckResult } from "./check.ts";
+import type { MachineRoute } from "./subnets.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { fileDiagnostic, ScenarioError, toDiagnostics } from "./diagnostics.ts";
 import { InlineLocator } from "./locate.ts";
@@ -42,6 +43,8 @@ export function findProjectRoot(dir: string, root?: string): ProjectRoot {
 /** Where a scenario's files may be: `root` overrides the rule (root.ts). */
 export interface LoadOptions {
   readonly root?: string | undefined;
+  /** The machine's routes (env/routes.ts): declared subnets must not overlap them. */
+  readonly machineRoutes?: readonly MachineRoute[] | undefined;
 }
 
 /** A scenario file (or text) that cannot be read as scenario text, in words. */
@@ -87,7 +90,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   if (failure) throw unreadable(file, abs, failure);
   const { raw, locator, syntax } = parseYaml(text, file);
   const projectRoot = findProjectRoot(path.dirname(abs), opts.root);
-  const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator });
+  const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator, machineRoutes: opts.machineRoutes });
   return verdict(result, file, locator, false, syntax);
 }
 

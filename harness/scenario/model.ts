@@ -3,7 +3,7 @@
  * by `loadScenario`, or from TypeScript by `defineScenario`; both go through the
  * same zod schema, so both give the same errors.
  */
-import type { ExpectedVerdict, Family, HostSpec, ProbeTarget, Protocol } from "../model/types.ts";
+import type { ExpectedVerdict, Family, FamilyAddresses, HostSpec, ProbeTarget, Protocol } from "../model/types.ts";
 
 /** Where a piece of a scenario was written; reports and errors point here. */
 export interface SourceLocation {
@@ -149,6 +149,8 @@ export interface Scenario {
    * Several networks plus a `router: true` host make a routed topology.
    */
   readonly networks?: readonly string[];
+  /** Declared subnets by network name (CIDR); networks or families not named get automatic subnets. */
+  readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
   /**
    * IPv4/IPv6 parity: when an expectation checks one family only, the other is
    * probed too; a difference is a warning ("warn", the default) or a failure ("fail").

@@ -2,7 +2,7 @@
  * `run` steps: a command on a lab host, with the exit status and the output
  * texts or regular expressions it must (not) contain.
  */
-import { checkCommand } from "./apply.ts";
+import { checkLabCommand } from "./apply.ts";
 import type { CheckContext } from "./context.ts";
 import { firewallHost, knownHost } from "./context.ts";
 import type { Path } from "./locate.ts";
@@ -16,7 +16,7 @@ export function checkRun(ctx: CheckContext, run: unknown, p: Path, location: Sou
   const noneHint = "name the host to run on: `run: { host: HOST, command: ... }` (any host), or mark a host `firewall: true`";
   if (typeof run === "string") {
     const host = firewallHost(ctx, undefined, p, p, `\`run: { host: HOST, command: ${truncate(run, 60)} }\``, noneHint);
-    const command = checkCommand(ctx, run, p);
+    const command = checkLabCommand(ctx, run, p);
     if (!host || !command) return undefined;
     return { kind: "run", host, command, exit: 0, contains: [], excludes: [], matches: [], location };
   }
@@ -31,7 +31,7 @@ export function checkRun(ctx: CheckContext, run: unknown, p: Path, location: Sou
       ctx.problem([...p, "host"], "`localhost` is not a host to run on", `name a lab host: ${listWords(ctx.hostNames)}`);
     } else if (knownHost(ctx, explicit, [...p, "host"])) host = explicit;
   }
-  const command = run["command"] === undefined ? undefined : checkCommand(ctx, run["command"], [...p, "command"]);
+  const command = run["command"] === undefined ? undefined : checkLabCommand(ctx, run["command"], [...p, "command"]);
   if (!command) ok = false;
   const contains = textList(run["contains"], [...p, "contains"]);
   const excludes = textList(run["excludes"], [...p, "excludes"]);

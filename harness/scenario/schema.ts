@@ -28,6 +28,16 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 const familyChoice = z.enum(FAMILY_CHOICES);
 
+/** `{ ipv4?, ipv6? }`: a host's addresses on one network, or a network's subnets. */
+function familyAddresses(what: string, v4: string, v6: string) {
+  return z
+    .strictObject({
+      ipv4: z.string().optional().meta({ description: `IPv4 ${what}, e.g. ${v4}.` }),
+      ipv6: z.string().optional().meta({ description: `IPv6 ${what}, e.g. ${v6}.` }),
+    })
+    .meta({ description: `An IPv4 and/or IPv6 ${what}.` });
+}
+
 const hostSchema = z
   .strictObject({
     firewall: z
@@ -54,6 +64,10 @@ const hostSchema = z
       .boolean()
       .default(false)
       .meta({ description: "Forwards packets between its networks (needs `firewall: true` and at least two networks)." }),
+    addresses: z
+      .record(z.string(), familyAddresses("address", "198.18.7.10", "2001:db8:7::10"))
+      .optional()
+      .meta({ description: "Fixed addresses by network, each inside that network's declared subnet (`subnets`); others are automatic." }),
   })
   .nullable()
   .meta({ description: "A lab host; `{}` (or nothing) for a plain host with defaults." });
@@ -203,6 +217,10 @@ export const scenarioSchema = z
       .min(1)
       .optional()
       .meta({ description: "Lab networks (default: one network). Hosts choose theirs with `networks`; a `router: true` host joins two.", uniqueItems: true }),
+    subnets: z
+      .record(z.string(), familyAddresses("subnet", "198.18.7.0/24", "2001:db8:7::/64"))
+      .optional()
+      .meta({ description: "Declared subnets by network (inside 198.18.0.0/16 and 2001:db8::/32); networks and families not named get automatic ones." }),
     hosts: z
       .record(z.string(), hostSchema)
       .meta({ description: "The lab hosts by name.", minProperties: 1, propertyNames: { pattern: HOST_NAME_PATTERN } }),

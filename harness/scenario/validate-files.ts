@@ -5,6 +5,7 @@ import type { LoadOptions } from "./load.ts";
 import type { Scenario } from "./model.ts";
 import { type Interfaces, machineAddressTargets, machineInterfaces } from "./machine-targets.ts";
 import { expandScenarioPaths } from "./files.ts";
+import { readMachineRoutes } from "../env/routes.ts";
 
 export interface Validated {
   readonly files: readonly string[];
@@ -18,9 +19,11 @@ export function validateFiles(paths: readonly string[], interfaces: Interfaces =
   if (opts.root !== undefined) findProjectRoot(process.cwd(), opts.root);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
+  // Declared subnets must not overlap the machine's routes (read once, before any lab starts).
+  const load: LoadOptions = { machineRoutes: readMachineRoutes(), ...opts };
   for (const file of files) {
     try {
-      scenarios.push(loadScenarioSync(file, opts));
+      scenarios.push(loadScenarioSync(file, load));
     } catch (error) {
       if (error instanceof ScenarioError) problems.push(...error.diagnostics.map(formatDiagnostic));
       else if (error instanceof InputError) problems.push(error.report());

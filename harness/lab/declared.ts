@@ -1,0 +1,64 @@
+/**
+ * Declared subnets on the Docker engine: the subnet plan of a network whose
+ * scenario declares its IPv4 and/or IPv6 subnet (the other family stays
+ * automatic), the automatic slots a lab must avoid, and a clear error when a
+ * declared subnet is already used by another network on the engine (a running lab).
+ */
+import type Dockerode from "dockerode";
+import { LabError } from "../errors.ts";
+import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
+import { FAMILIES, type FamilyAddresses } from "../model/types.ts";
+import type { SubnetPlan } from "./addresses.ts";
+
+/** The declared subnets of a lab, parsed (the scenario checks made sure they parse). */
+export function declaredCidrs(subnets: Readonly<Record<string, FamilyAddresses>> | undefined): Cidr[] {
+  const out: Cidr[] = [];
+  for (const fams of Object.values(subnets ?? {})) {
+    for (const f of FAMILIES) {
+      const c = fams[f] === undefined ? null : parseCidr(fams[f], f);
+      if (c) out.push(c);
+    }
+  }
+  return out;
+}
+
+/** An automatic plan with the declared families put in (gateway: the subnet's first address). */
+export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undefined): SubnetPlan {
+  const v4 = declared?.ipv4 === undefined ? null : parseCidr(declared.ipv4, "ipv4");
+  const v6 = declared?.ipv6 === undefined ? null : parseCidr(declared.ipv6, "ipv6");
+  return {
+    ...plan,
+    ...(v4 ? { ipv4Subnet: v4.text, ipv4Gateway: gatewayOf(v4) } : {}),
+    ...(v6 ? { ipv6Subnet: v6.text, ipv6Gateway: gatewayOf(v6) } : {}),
+  };
+}
+
+/** The subnets every network on the engine uses, with the network's name. */
+export async function engineSubnets(docker: Dockerode): Promise<{ network: string; cidr: Cidr }[]> {
+  const out: { network: string; cidr: Cidr }[] = [];
+  for (const n of await docker.listNetworks()) {
+    for (const c of n.IPAM?.Config ?? []) {
+      const cidr = parseCidr(c.Subnet ?? "", "ipv4") ?? parseCidr(c.Subnet ?? "", "ipv6");
+      if (cidr) out.push({ network: n.Name, cidr });
+    }
+  }
+  return out;
+}
+
+/** Throws a LabError when a declared subnet overlaps a network already on the engine. */
+export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine: readonly { network: string; cidr: Cidr }[]): void {
+  for (const d of declared) {
+    const clash = engine.find((e) => overlaps(e.cidr, d));
+    if (clash) {
+      throw new LabError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, already on the container engine`, {
+        hint: "another lab (perhaps another fwspec run) uses that subnet: wait for it to finish, or declare another subnet",
+      });
+    }
+  }
+}
+
+/** Docker's endpoint settings for a host's fixed addresses on one network (none: automatic). */
+export function endpointConfig(fixed: FamilyAddresses | undefined): { IPAMConfig: { IPv4Address?: string; IPv6Address?: string } } | undefined {
+  if (fixed?.ipv4 === undefined && fixed?.ipv6 === undefined) return undefined;
+  return { IPAMConfig: { ...(fixed.ipv4 !== undefined ? { IPv4Address: fixed.ipv4 } : {}), ...(fixed.ipv6 !== undefined ? { IPv6Address: fixed.ipv6 } : {}) } };
+}

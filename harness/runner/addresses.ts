@@ -1,0 +1,48 @@
+/**
+ * Puts the running lab's real addresses into an apply step's rules files and
+ * commands (`{{ db.ipv4 }}`, `{{ db.lan.ipv6 }}`, `{{ lan.ipv4 }}`; the syntax is
+ * scenario/placeholders.ts). The substituted text is what is applied and what
+ * the step's evidence shows.
+ */
+import { LabError } from "../errors.ts";
+import type { RunningLab } from "../lab/types.ts";
+import type { RuleSource } from "../scenario/model.ts";
+import { type Names, substitute, type Values } from "../scenario/placeholders.ts";
+
+function namesOf(lab: RunningLab): Names {
+  return { hosts: new Map([...lab.hosts].map(([name, h]) => [name, h.networks])), networks: [...lab.networks.keys()] };
+}
+
+function valuesOf(lab: RunningLab): Values {
+  return {
+    address: (host, network, family) => lab.hosts.get(host)?.addressOn(network, family),
+    subnet: (network, family) => {
+      const n = lab.networks.get(network);
+      return n === undefined ? undefined : family === "ipv4" ? n.ipv4Subnet : n.ipv6Subnet;
+    },
+  };
+}
+
+/** Replaces placeholders in one text. */
+function putter(lab: RunningLab): (text: string) => string {
+  const names = namesOf(lab);
+  const values = valuesOf(lab);
+  return (text: string): string => {
+    try {
+      return substitute(text, names, values);
+    } catch (error) {
+      throw new LabError(`lab address: ${(error as Error).message}`, { hint: "the scenario check should have caught this; please report it" });
+    }
+  };
+}
+
+/** A `run` step's command with every lab-address placeholder replaced. */
+export function commandWithLabAddresses(command: readonly string[], lab: RunningLab): string[] {
+  return command.map(putter(lab));
+}
+
+/** The sources with every lab-address placeholder replaced. */
+export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab): RuleSource[] {
+  const put = putter(lab);
+  return sources.map((s) => (s.kind === "commands" ? { ...s, commands: s.commands.map((c) => c.map(put)) } : { ...s, content: put(s.content) }));
+}

@@ -1,0 +1,38 @@
+/** Unit tests for placeholders.ts: finding, checking and substituting lab addresses. */
+import { describe, expect, test } from "vitest";
+import { placeholderProblems, substitute, tightPlaceholders, type Names, type Values } from "./placeholders.ts";
+
+const names: Names = { hosts: new Map([["db", ["lan", "dmz"]], ["web", ["dmz"]]]), networks: ["lan", "dmz"] };
+const values: Values = {
+  address: (host, network, family) => `${host}-${network}-${family}`,
+  subnet: (network, family) => `${network}/${family}`,
+};
+
+describe("placeholders", () => {
+  test.each([
+    ["-s {{ db.ipv4 }} -j ACCEPT", "-s db-lan-ipv4 -j ACCEPT"],
+    ["-s {{db.dmz.ipv6}}", "-s db-dmz-ipv6"],
+    ["-s {{ lan.ipv4 }} -d {{  web.ipv4  }}", "-s lan/ipv4 -d web-dmz-ipv4"],
+    ["no placeholders { } {{", "no placeholders { } {{"],
+  ])("%s → %s", (text, want) => {
+    expect(placeholderProblems(text, names)).toEqual([]);
+    expect(substitute(text, names, values)).toBe(want);
+  });
+
+  test("a placeholder stays one word of a command line", () => {
+    expect(tightPlaceholders("iptables -s {{ db.ipv4 }} -j ACCEPT")).toBe("iptables -s {{db.ipv4}} -j ACCEPT");
+  });
+
+  test.each([
+    ["a\n-s {{ dbx.ipv4 }}", 2, /no host or network `dbx`/],
+    ["{{ web.lan.ipv4 }}", 1, /host `web` is not on network `lan`/],
+    ["x\ny\n{{ db.ipv5 }}", 3, /is not a lab address/],
+    ["{{ lan.dmz.ipv4 }}", 1, /no host or network `lan`/],
+  ])("%s: line %d", (text, line, message) => {
+    const p = placeholderProblems(text, names);
+    expect(p).toHaveLength(1);
+    expect(p[0]!.line).toBe(line);
+    expect(p[0]!.message).toMatch(message);
+    expect(() => substitute(text, names, values)).toThrow(message);
+  });
+});

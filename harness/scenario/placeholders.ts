@@ -1,0 +1,92 @@
+/**
+ * Lab addresses in rules files and commands (pure): `{{ host.ipv4 }}` (the
+ * host's address on its home network), `{{ host.network.ipv6 }}` (on that
+ * network), `{{ network.ipv4 }}` (the network's subnet, CIDR). Names are
+ * checked when the scenario is validated (`placeholderProblems`); the real
+ * addresses are put in after the lab starts (`substitute`, runner/addresses.ts),
+ * and the substituted text is what is applied. A name that is both a host and
+ * a network means the host.
+ */
+import type { Family } from "../model/types.ts";
+
+/** `{{ a.ipv4 }}` or `{{ a.b.ipv6 }}`, spaces optional inside the braces. */
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const REFERENCE = /^([a-z][a-z0-9-]*)(?:\.([a-z][a-z0-9-]*))?\.(ipv4|ipv6)$/;
+
+export interface Placeholder {
+  /** The whole `{{ … }}` text. */
+  readonly text: string;
+  /** Offset of `{{` in the text. */
+  readonly offset: number;
+  /** The reference inside, trimmed: `db.lan.ipv4`. */
+  readonly reference: string;
+}
+
+/** What names exist in a lab: hosts with their networks (first: home), and networks. */
+export interface Names {
+  readonly hosts: ReadonlyMap<string, readonly string[]>;
+  readonly networks: readonly string[];
+}
+
+/** `{{ a.ipv4 }}` → `{{a.ipv4}}`: a placeholder stays one word when a command line is split. */
+export function tightPlaceholders(line: string): string {
+  return line.replace(PLACEHOLDER, (_whole: string, reference: string) => `{{${reference}}}`);
+}
+
+export function placeholdersIn(text: string): Placeholder[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => ({ text: m[0], offset: m.index, reference: m[1]! }));
+}
+
+/** What a reference means, or why it means nothing. */
+export type Meaning =
+  | { readonly ok: true; readonly kind: "host"; readonly host: string; readonly network: string; readonly family: Family }
+  | { readonly ok: true; readonly kind: "subnet"; readonly network: string; readonly family: Family }
+  | { readonly ok: false; readonly message: string; readonly hint: string };
+
+const FORMS = "`{{ HOST.ipv4 }}` (home network), `{{ HOST.NETWORK.ipv6 }}` or `{{ NETWORK.ipv4 }}` (the subnet)";
+
+export function resolve(reference: string, names: Names): Meaning {
+  const m = REFERENCE.exec(reference);
+  if (!m) return { ok: false, message: `\`{{ ${reference} }}\` is not a lab address`, hint: `write ${FORMS}` };
+  const [, first, second, fam] = m;
+  const family = fam as Family;
+  const hostNets = names.hosts.get(first!);
+  if (hostNets) {
+    const network = second ?? hostNets[0];
+    if (network === undefined || !hostNets.includes(network)) {
+      return { ok: false, message: `\`{{ ${reference} }}\`: host \`${first}\` is not on network \`${second}\``, hint: `\`${first}\` is on ${hostNets.join(", ")}` };
+    }
+    return { ok: true, kind: "host", host: first!, network, family };
+  }
+  if (second === undefined && names.networks.includes(first!)) return { ok: true, kind: "subnet", network: first!, family };
+  const known = [...names.hosts.keys(), ...names.networks].join(", ");
+  return { ok: false, message: `\`{{ ${reference} }}\`: no host or network \`${first}\``, hint: `lab names are ${known}; write ${FORMS}` };
+}
+
+/** Every unknown reference in a text, with its line (1-based) and offset. */
+export function placeholderProblems(text: string, names: Names): { line: number; offset: number; message: string; hint: string }[] {
+  const out: { line: number; offset: number; message: string; hint: string }[] = [];
+  for (const p of placeholdersIn(text)) {
+    const meaning = resolve(p.reference, names);
+    if (!meaning.ok) out.push({ line: text.slice(0, p.offset).split("\n").length, offset: p.offset, message: meaning.message, hint: meaning.hint });
+  }
+  return out;
+}
+
+/** The lab's values: a host's address on a network, a network's subnet. */
+export interface Values {
+  address(host: string, network: string, family: Family): string | undefined;
+  subnet(network: string, family: Family): string | undefined;
+}
+
+/** The text with every placeholder replaced; throws on one that has no value (validation makes that rare). */
+export function substitute(text: string, names: Names, values: Values): string {
+  return text.replace(PLACEHOLDER, (whole: string, reference: string) => {
+    const m = resolve(reference.trim(), names);
+    if (!m.ok) throw new RangeError(`${m.message} (${m.hint})`);
+    const v = m.kind === "host" ? values.address(m.host, m.network, m.family) : values.subnet(m.network, m.family);
+    if (v === undefined) throw new RangeError(`\`${whole}\` has no value in this lab`);
+    return v;
+  });
+}
+

@@ -1,0 +1,173 @@
+/**
+ * The address plan of a scenario: top-level `subnets` (a network's declared
+ * IPv4 and/or IPv6 subnet) and each host's `addresses` (its fixed address on a
+ * network, inside that network's declared subnet). Pure checks with positions:
+ * subnets stay in the declarable ranges, clear of the engine's pools, of each
+ * other and of the machine's routes (given by the caller); addresses are
+ * inside their subnet, not its network, broadcast or gateway address, and used once.
+ */
+import { addressValue, bounds, type Cidr, DECLARABLE, isAligned, overlaps, parseCidr, PREFIX_RANGE, RESERVED, within } from "../model/cidr.ts";
+import { DEFAULT_NETWORK, FAMILIES, type Family, type FamilyAddresses } from "../model/types.ts";
+import type { CheckBase, Topology } from "./context.ts";
+import type { Path } from "./locate.ts";
+import { didYouMean, listWords } from "./suggest.ts";
+import { isRecord, truncate } from "./values.ts";
+
+/** A route of the machine (from harness/env/routes.ts), e.g. `198.18.7.0/24 dev eth1`. */
+export interface MachineRoute {
+  readonly cidr: Cidr;
+  readonly description: string;
+}
+
+export interface AddressPlan {
+  /** Declared subnets by network (only networks with at least one valid declared family). */
+  readonly subnets: Record<string, FamilyAddresses>;
+  /** Declared host addresses by host, then network. */
+  readonly addresses: Map<string, Record<string, FamilyAddresses>>;
+}
+
+const EXAMPLE: Record<Family, { subnet: string; address: string }> = {
+  ipv4: { subnet: "198.18.7.0/24", address: "198.18.7.10" },
+  ipv6: { subnet: "2001:db8:7::/64", address: "2001:db8:7::10" },
+};
+const LABEL: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
+
+/** The network names a scenario has: the declared ones, or the default one. */
+function networkNames(ctx: Topology): readonly string[] {
+  return ctx.networksDeclared ? (ctx.networkNames ?? []) : [DEFAULT_NETWORK];
+}
+
+/** Checks `subnets` and every host's `addresses`; reports each problem at its position. */
+export function checkAddressPlan(ctx: CheckBase & Topology, rawSubnets: unknown, rawHosts: unknown, routes: readonly MachineRoute[] = []): AddressPlan {
+  const cidrs = checkSubnets(ctx, rawSubnets, routes);
+  // A subnet written but invalid is reported once, not again at each address in it.
+  const written = (net: string, family: Family): boolean => isRecord(rawSubnets) && isRecord(rawSubnets[net]) && rawSubnets[net][family] !== undefined;
+  const subnets: Record<string, FamilyAddresses> = {};
+  for (const [net, fams] of cidrs) subnets[net] = Object.fromEntries([...fams].map(([f, c]) => [f, c.text]));
+  const addresses = new Map<string, Record<string, FamilyAddresses>>();
+  if (!isRecord(rawHosts)) return { subnets, addresses };
+  const used = new Map<string, string>(); // `net family value` -> host
+  for (const [host, value] of Object.entries(rawHosts)) {
+    const raw = isRecord(value) ? value["addresses"] : undefined;
+    if (!isRecord(raw)) continue; // absent, or zod reported it
+    const mine: Record<string, FamilyAddresses> = {};
+    const onNetworks = ctx.hosts.get(host)?.networks;
+    for (const [net, fams] of Object.entries(raw)) {
+      const p: Path = ["hosts", host, "addresses", net];
+      if (onNetworks && !onNetworks.includes(net)) {
+        const suggestion = didYouMean(net, onNetworks);
+        ctx.problem(p, `\`${host}\` is not on network \`${truncate(net)}\``, `${suggestion ? `${suggestion} ` : ""}\`${host}\` is on ${listWords(onNetworks, "and")}; give addresses only on those`, { atKey: true });
+        continue;
+      }
+      if (!isRecord(fams)) continue; // zod reported it
+      const entry: { ipv4?: string; ipv6?: string } = {};
+      for (const family of FAMILIES) {
+        const text = fams[family];
+        if (typeof text !== "string" || (!cidrs.get(net)?.has(family) && written(net, family))) continue;
+        const ok = checkAddress(ctx, [...p, family], net, family, text, cidrs.get(net)?.get(family), used, host);
+        if (ok) entry[family] = text;
+      }
+      if (entry.ipv4 !== undefined || entry.ipv6 !== undefined) mine[net] = entry;
+    }
+    if (Object.keys(mine).length > 0) addresses.set(host, mine);
+  }
+  return { subnets, addresses };
+}
+
+function checkAddress(ctx: CheckBase, p: Path, net: string, family: Family, text: string, subnet: Cidr | undefined, used: Map<string, string>, host: string): boolean {
+  const value = addressValue(text, family);
+  if (value === null) {
+    ctx.problem(p, `\`${truncate(text)}\` is not an ${LABEL[family]} address`, `write one address without a prefix length, e.g. \`${family}: ${EXAMPLE[family].address}\``);
+    return false;
+  }
+  if (!subnet) {
+    ctx.problem(p, `a fixed ${LABEL[family]} address on \`${net}\` needs a declared ${LABEL[family]} subnet for \`${net}\``, `declare it at the top level, e.g. \`subnets: { ${net}: { ${family}: ${EXAMPLE[family].subnet} } }\``);
+    return false;
+  }
+  if (!within({ family, base: value, prefix: family === "ipv4" ? 32 : 128, text }, subnet)) {
+    ctx.problem(p, `${text} is outside \`${net}\`'s subnet ${subnet.text}`, `pick an address inside ${subnet.text}, or widen the subnet`);
+    return false;
+  }
+  const { first, last } = bounds(subnet);
+  if (value === first + 1n || value === first || (family === "ipv4" && value === last)) {
+    const what = value === first ? "network address" : value === last ? "broadcast address" : "gateway (the lab bridge)";
+    ctx.problem(p, `${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address, the first address after it (the gateway) and the IPv4 broadcast address`);
+    return false;
+  }
+  const key = `${net} ${family} ${value}`;
+  const other = used.get(key);
+  if (other !== undefined) {
+    ctx.problem(p, `${text} on \`${net}\` is already \`${other}\`'s address`, "give each host its own address");
+    return false;
+  }
+  used.set(key, host);
+  return true;
+}
+
+/** The declared subnets that passed every check, by network and family. */
+function checkSubnets(ctx: CheckBase & Topology, raw: unknown, routes: readonly MachineRoute[]): Map<string, Map<Family, Cidr>> {
+  const out = new Map<string, Map<Family, Cidr>>();
+  if (!isRecord(raw)) return out; // absent, or zod reported it
+  const names = networkNames(ctx);
+  const seen: { net: string; cidr: Cidr }[] = [];
+  for (const [net, fams] of Object.entries(raw)) {
+    const p: Path = ["subnets", net];
+    if (ctx.networkNames !== undefined || !ctx.networksDeclared) {
+      if (!names.includes(net)) {
+        const suggestion = didYouMean(net, names);
+        const hint = ctx.networksDeclared ? `the scenario declares ${listWords(names, "and")}` : `without \`networks\` the lab has one network, \`${DEFAULT_NETWORK}\``;
+        ctx.problem(p, `unknown network \`${truncate(net)}\``, `${suggestion ? `${suggestion} ` : ""}${hint}`, { atKey: true });
+        continue;
+      }
+    }
+    if (!isRecord(fams)) continue;
+    for (const family of FAMILIES) {
+      const text = fams[family];
+      if (typeof text !== "string") continue;
+      const cidr = checkSubnet(ctx, [...p, family], family, text, seen, routes);
+      if (!cidr) continue;
+      seen.push({ net, cidr });
+      out.set(net, (out.get(net) ?? new Map<Family, Cidr>()).set(family, cidr));
+    }
+  }
+  return out;
+}
+
+function checkSubnet(ctx: CheckBase, p: Path, family: Family, text: string, seen: readonly { net: string; cidr: Cidr }[], routes: readonly MachineRoute[]): Cidr | undefined {
+  const cidr = parseCidr(text, family);
+  const range = DECLARABLE[family];
+  const [min, max] = PREFIX_RANGE[family];
+  if (!cidr) {
+    ctx.problem(p, `\`${truncate(text)}\` is not an ${LABEL[family]} subnet`, `write an address and a prefix length, e.g. \`${family}: ${EXAMPLE[family].subnet}\``);
+    return undefined;
+  }
+  if (cidr.prefix < min || cidr.prefix > max) {
+    ctx.problem(p, `${text}: a declared ${LABEL[family]} subnet is a /${min} to a /${max}`, `e.g. \`${family}: ${EXAMPLE[family].subnet}\``);
+    return undefined;
+  }
+  if (!isAligned(cidr)) {
+    ctx.problem(p, `${text} has host bits set`, `write the subnet's network address with its prefix length (the address with every bit after the first ${cidr.prefix} zero)`);
+    return undefined;
+  }
+  const reserved = RESERVED[family].find((r) => overlaps(r, cidr));
+  if (!within(cidr, range) || reserved) {
+    ctx.problem(
+      p,
+      reserved ? `${text} is inside ${reserved.text}, which fwspec keeps for ${family === "ipv4" ? "the container engine's own networks" : "automatic lab subnets"}` : `${text} is outside ${range.text}`,
+      `lab subnets are ${DECLARABLE.ipv4.text} (IPv4) and ${DECLARABLE.ipv6.text} outside ${RESERVED.ipv6[0]!.text} (IPv6), e.g. \`${family}: ${EXAMPLE[family].subnet}\``,
+    );
+    return undefined;
+  }
+  const clash = seen.find((s) => overlaps(s.cidr, cidr));
+  if (clash) {
+    ctx.problem(p, `${text} overlaps \`${clash.net}\`'s subnet ${clash.cidr.text}`, "give each network a subnet of its own");
+    return undefined;
+  }
+  const route = routes.find((r) => overlaps(r.cidr, cidr));
+  if (route) {
+    ctx.problem(p, `${text} overlaps a route of this machine (${route.description})`, "a lab subnet must not shadow an address the machine already reaches; pick another subnet, or stop what uses that one (a running lab?)");
+    return undefined;
+  }
+  return cidr;
+}
