@@ -1,12 +1,11 @@
 /**
  * Declared subnets with real containers: hosts get their fixed addresses, and
- * a second lab declaring an overlapping subnet while the first runs is refused
- * with a clear LabError (nothing of it left behind).
+ * a second lab declaring an overlapping subnet while the first runs waits
+ * (bounded, and says so) and starts once the first is gone.
  */
 import type Dockerode from "dockerode";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inject } from "vitest";
-import { LabError } from "../errors.ts";
 import { connectEngine } from "../env/engine.ts";
 import { firewallHost, listeners, peer } from "../testing/lab.ts";
 import { DockerLabProvider } from "./provider.ts";
@@ -24,7 +23,7 @@ afterAll(async () => {
 });
 
 describe("declared subnets", () => {
-  it("fixed addresses are the hosts' addresses; an overlapping declared subnet of a second lab is refused", async () => {
+  it("fixed addresses are the hosts' addresses; a second lab with an overlapping declared subnet waits for the first", async () => {
     const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
     const subnets = { lan: { ipv4: "198.18.231.0/24", ipv6: "2001:db8:e7::/64" } };
     const client = { ...peer("client"), addresses: { lan: { ipv4: "198.18.231.77", ipv6: "2001:db8:e7::77" } } };
@@ -33,10 +32,14 @@ describe("declared subnets", () => {
     expect(lab.host("client").addressOn("lan", "ipv4")).toBe("198.18.231.77");
     expect(lab.host("client").addressOn("lan", "ipv6")).toBe("2001:db8:e7::77");
     expect(lab.host("server").addressOn("lan", "ipv4")).toMatch(/^198\.18\.231\.\d+$/);
-    const second = labs.start({ name: "declared-again", hosts: [peer("a")], subnets: { lan: { ipv4: "198.18.231.128/25" } } });
-    await expect(second).rejects.toThrow(LabError);
-    await expect(second).rejects.toThrow(/declared subnet 198\.18\.231\.128\/25 overlaps 198\.18\.231\.0\/24/);
-    const networks = await docker.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
-    expect(networks).toHaveLength(1);
+    // A second lab declaring an overlapping subnet waits (bounded) while the first holds it, then starts.
+    const said: string[] = [];
+    const progress = { step: () => {}, info: (m: string) => void said.push(m) };
+    const second = labs.start({ name: "declared-again", hosts: [peer("a")], subnets: { lan: { ipv4: "198.18.231.128/25" } }, progress });
+    await vi.waitFor(() => expect(said.join("\n")).toMatch(/declared subnet is in use by another lab; waiting/), { timeout: 20_000 });
+    expect(await docker.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } })).toHaveLength(1);
+    await lab[Symbol.asyncDispose]();
+    await using again = await second;
+    expect(again.networks.get("lan")).toMatchObject({ ipv4Subnet: "198.18.231.128/25" });
   });
 });

@@ -6,6 +6,7 @@
  * gets labs through DockerLabProvider (provider.ts) and never sees Docker.
  */
 import { randomBytes } from "node:crypto";
+import pRetry from "p-retry";
 import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { CommandError, LabError } from "../errors.ts";
@@ -157,7 +158,19 @@ export class Lab {
     const started: StartedTestContainer[] = [];
     try {
       const declared = declaredCidrs(this.#options.subnets);
-      checkDeclaredFree(name, declared, await engineSubnets(docker));
+      // Another lab holding a declared subnet (a scenario with the same plan in a parallel worker) ends in
+      // seconds: wait for it, bounded, and say so; anything still there after that is the error it was.
+      if (declared.length > 0) {
+        await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker)), {
+          retries: 60,
+          minTimeout: 500,
+          maxTimeout: 2000,
+          maxRetryTime: 120_000,
+          onFailedAttempt: ({ attemptNumber }) => {
+            if (attemptNumber === 1) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
+          },
+        });
+      }
       for (const n of networkNames) {
         networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], declared));
       }
