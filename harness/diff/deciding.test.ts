@@ -1,0 +1,45 @@
+import { describe, expect, test } from "vitest";
+import { judgeExpectation } from "../judge/expectation.ts";
+import type { Verdict } from "../model/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import type { ExpectStep } from "../scenario/model.ts";
+import { decidingRule, parseCounted } from "./deciding.ts";
+
+const ACCEPT_ALL = "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (+1 packets)";
+const DROP_8080 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)";
+const ESTABLISHED = "ipv6 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT (+2 packets)";
+const LO = "ipv6 filter INPUT #2 -A INPUT -i lo -j ACCEPT (+1 packets)";
+const OUT = "ipv6 filter OUTPUT #1 -A OUTPUT -j ACCEPT (+3 packets)";
+const REJECT = "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8082 -j REJECT --reject-with icmp-port-unreachable (+1 packets)";
+const JUMP = "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j NODE_PROTECT (+2 packets)";
+const IN_CHAIN = "ipv4 filter NODE_PROTECT #2 -A NODE_PROTECT -j DROP (+1 packets)";
+
+describe("the deciding rule of a probe", () => {
+  test.each<[string, Verdict, string[], string | undefined]>([
+    ["open by a broad ACCEPT", "open", [ACCEPT_ALL], "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT"],
+    ["dropped by the DROP (the ACCEPT did not count)", "dropped", [DROP_8080], "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP"],
+    ["open: the ACCEPT, not the DROP behind it", "open", [ACCEPT_ALL, DROP_8080], "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT"],
+    ["open: -i lo rather than ESTABLISHED (later packets) or OUTPUT", "open", [ESTABLISHED, LO, OUT], "ipv6 filter INPUT #2 -A INPUT -i lo -j ACCEPT"],
+    ["open: ESTABLISHED before OUTPUT when nothing else", "open", [OUT, ESTABLISHED], "ipv6 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"],
+    ["refused by a REJECT", "refused", [REJECT], "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8082 -j REJECT --reject-with icmp-port-unreachable"],
+    ["dropped inside a user chain (the jump is no verdict)", "dropped", [JUMP, IN_CHAIN], "ipv4 filter NODE_PROTECT #2 -A NODE_PROTECT -j DROP"],
+    ["open with nothing counted: policy", "open", [], undefined],
+    ["refused with only an ACCEPT counted: nothing listens", "refused", [ACCEPT_ALL], undefined],
+    ["error: no rule", "error", [DROP_8080], undefined],
+    ["a line of another shape is ignored", "dropped", ["something else"], undefined],
+  ])("%s", (_, verdict, lines, rule) => {
+    expect(decidingRule(verdict, lines)).toBe(rule);
+  });
+
+  test("reads back exactly what the judge writes (a format change fails here)", () => {
+    const s = defineScenario({ name: "n", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ expect: ["remote -> server:8080 dropped"] }] });
+    const e = (s.steps[0] as ExpectStep).expectations[0]!;
+    const rule = { family: "ipv4", table: "filter", chain: "INPUT", position: 3, packets: 9, bytes: 9, text: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", target: "DROP", comment: null } as const;
+    const r = judgeExpectation(e, "ipv4", {
+      result: { spec: { from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, address: "198.18.0.2", verdict: "dropped", reason: "x", evidence: { command: "c", argv: [], exitCode: 1, stdout: "", stderr: "", durationMs: 1 } },
+      decidedBy: [{ rule, packets: 1, bytes: 60 }],
+    });
+    expect(parseCounted(r.decidedBy[0]!)).toEqual({ family: "ipv4", table: "filter", chain: "INPUT", position: 3, text: rule.text, target: "DROP" });
+    expect(decidingRule("dropped", r.decidedBy)).toBe("ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP");
+  });
+});

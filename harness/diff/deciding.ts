@@ -1,0 +1,56 @@
+/**
+ * The rule that decided a probe, from the rules whose counters moved while it
+ * ran (an expectation result's `decidedBy`, judge/expectation.ts writes them
+ * as `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT (+1 packets)`). Pure.
+ * The rule whose target gives the verdict: ACCEPT for `open`, DROP for
+ * `dropped`, REJECT for `refused`/`unreachable`; among several, one in an
+ * incoming chain (INPUT, FORWARD, a user chain) before OUTPUT, and a rule
+ * matching the connection's later packets (`--ctstate ESTABLISHED`) last.
+ */
+import type { Verdict } from "../model/types.ts";
+
+export interface CountedRule {
+  readonly family: string;
+  readonly table: string;
+  readonly chain: string;
+  readonly position: number;
+  /** `-A INPUT -p tcp -j ACCEPT`. */
+  readonly text: string;
+  readonly target: string | undefined;
+}
+
+const LINE = /^(ipv4|ipv6) (\S+) (\S+) #(\d+) (.*) \(\+\d+ packets\)$/;
+
+/** One `decidedBy` line read back; undefined for a line of another shape. */
+export function parseCounted(line: string): CountedRule | undefined {
+  const m = LINE.exec(line);
+  if (!m) return undefined;
+  const text = m[5]!;
+  const target = /(?:^| )-[jg] (\S+)/.exec(text)?.[1];
+  return { family: m[1]!, table: m[2]!, chain: m[3]!, position: Number(m[4]), text, target };
+}
+
+const TARGETS: Readonly<Partial<Record<Verdict, readonly string[]>>> = {
+  open: ["ACCEPT"],
+  dropped: ["DROP"],
+  refused: ["REJECT"],
+  unreachable: ["REJECT"],
+};
+
+const OUTGOING = new Set(["OUTPUT", "POSTROUTING"]);
+const LATER_PACKETS = /--(?:ct)?state (?:\S*,)?(?:ESTABLISHED|RELATED)/;
+
+/** `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`: the rule as diff and record name it. */
+export function ruleName(r: CountedRule): string {
+  return `${r.family} ${r.table} ${r.chain} #${r.position} ${r.text}`;
+}
+
+/** The rule that decided `verdict`, from the probe's `decidedBy` lines; undefined when none fits (a policy, nothing listening). */
+export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): string | undefined {
+  const targets = TARGETS[verdict];
+  if (!targets) return undefined;
+  const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target));
+  const rank = (r: CountedRule) => (LATER_PACKETS.test(r.text) ? 1 : 0) + (OUTGOING.has(r.chain) ? 2 : 0);
+  const best = [...candidates].sort((x, y) => rank(x) - rank(y))[0];
+  return best === undefined ? undefined : ruleName(best);
+}

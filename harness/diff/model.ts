@@ -1,0 +1,98 @@
+/**
+ * The result of `fwspec diff` as plain data (no rendering, no Docker): the
+ * flows of a scenario's flow matrix whose verdict differs between two
+ * rulesets, each with the rule that decided it on each side, and the flows
+ * that could not be compared because a probe failed on either side. Built by
+ * diff/compare.ts; rendered by diff/render.ts (console, JSON) and by any
+ * other report (HTML) from this type alone.
+ */
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+
+/** One flow of the matrix in one family: `outside -> db:5432/tcp6`. */
+export interface Flow {
+  readonly from: string;
+  /** A host name or `localhost` (the prober's own loopback). */
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly family: Family;
+}
+
+/** What one side observed for a flow. */
+export interface FlowSide {
+  readonly verdict: Verdict;
+  /** The rule that decided it (`ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`); absent when no terminal rule counted the probe (a chain policy, or nothing listening). */
+  readonly rule?: string;
+  /** The probe's own reason (what the tool said). */
+  readonly reason: string;
+}
+
+/** A flow whose verdict differs between the sides (`dropped → open`). */
+export interface FlowChange {
+  readonly flow: Flow;
+  /** `outside -> db:5432/tcp6`. */
+  readonly key: string;
+  readonly a: FlowSide;
+  readonly b: FlowSide;
+  /** Accepted by an `--allow` entry or allow file (then it does not fail the gate). */
+  readonly allowed: boolean;
+}
+
+/** A flow whose probe gave `error` on at least one side: never reported as a change. */
+export interface FlowError {
+  readonly flow: Flow;
+  readonly key: string;
+  readonly a: FlowSide;
+  readonly b: FlowSide;
+}
+
+/** A name for each side: a rules file, or a git revision. */
+export interface DiffSide {
+  readonly label: string;
+}
+
+export interface DiffResult {
+  readonly scenario: { readonly file: string; readonly name: string };
+  readonly a: DiffSide;
+  readonly b: DiffSide;
+  /** Flows compared (in both families: one per family). */
+  readonly compared: number;
+  readonly changes: readonly FlowChange[];
+  readonly errors: readonly FlowError[];
+  /** Scenario steps that did not pass on a side (an apply that failed): the matrix of that side means nothing. */
+  readonly problems: readonly string[];
+  /** Allow entries that matched no change (stale entries are worth removing). */
+  readonly unusedAllows: readonly string[];
+}
+
+/** `outside -> db:5432/tcp6`: the flow in the expectation syntax, family pinned. */
+export function flowKey(f: Flow): string {
+  return `${f.from} -> ${f.to}:${f.port}/${f.protocol}${f.family === "ipv4" ? "4" : "6"}`;
+}
+
+/** How a diff ends: changes not allowed fail the gate; errors and problems make the comparison unsound. */
+export function diffStatus(d: DiffResult): "same" | "allowed" | "changed" | "error" {
+  if (d.problems.length > 0 || d.errors.length > 0) return "error";
+  if (d.changes.some((c) => !c.allowed)) return "changed";
+  return d.changes.length > 0 ? "allowed" : "same";
+}
+
+/** A group of changes: one source host, one family. */
+export interface ChangeGroup {
+  readonly from: string;
+  readonly family: Family;
+  readonly changes: readonly FlowChange[];
+}
+
+/** Changes grouped by source host, then family (IPv4 first), in the order the hosts first appear. */
+export function groupChanges(changes: readonly FlowChange[]): ChangeGroup[] {
+  const groups = new Map<string, { from: string; family: Family; changes: FlowChange[] }>();
+  for (const c of changes) {
+    const k = `${c.flow.from}\0${c.flow.family}`;
+    const g = groups.get(k) ?? { from: c.flow.from, family: c.flow.family, changes: [] };
+    g.changes.push(c);
+    groups.set(k, g);
+  }
+  const hosts = [...new Set(changes.map((c) => c.flow.from))];
+  return [...groups.values()].sort((x, y) => hosts.indexOf(x.from) - hosts.indexOf(y.from) || x.family.localeCompare(y.family));
+}
