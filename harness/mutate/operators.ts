@@ -1,0 +1,211 @@
+/**
+ * Mutation operators (pure): each takes the rule lines a scenario applies
+ * (rule-lines.ts) and proposes one-change mutants — delete a rule, ACCEPT↔DROP,
+ * DROP↔REJECT, the REJECT type, another port, `-I`→`-A`, the ip6tables twin
+ * gone, `-s 127.0.0.1`→`-i lo`, two adjacent rules swapped. A mutant is a list
+ * of line edits; mutants.ts turns it into a scenario in memory.
+ *
+ * Extension point (nft rulesets, other sources): add a line reader in
+ * rule-lines.ts for the source kind and an operator here; every operator gets
+ * the lines of every source and picks the ones it understands.
+ */
+import type { Family } from "../model/types.ts";
+import { addsRule, type RuleLine } from "./rule-lines.ts";
+
+export const OPERATOR_NAMES = ["delete", "accept-drop", "drop-reject", "reject-type", "port", "insert-append", "drop-v6", "loopback-iface", "swap"] as const;
+export type OperatorName = (typeof OPERATOR_NAMES)[number];
+
+/** One line's new words (`null`: the line is gone); swap edits carry the other line's program. */
+export interface LineEdit {
+  readonly line: RuleLine;
+  readonly replacement: { readonly program: string | undefined; readonly words: readonly string[] } | null;
+}
+
+export interface Proposal {
+  readonly operator: OperatorName;
+  readonly edits: readonly LineEdit[];
+  /** Rules whose not counting any probed packet in the original run makes the mutant equivalent (empty: no such argument). */
+  readonly equivalentIfUnmatched: readonly RuleLine[];
+  /** A short tag when one line gives several mutants of one operator (`8081`). */
+  readonly tag?: string;
+}
+
+export interface Operator {
+  readonly name: OperatorName;
+  /** What it does, for `--help` and the README. */
+  readonly summary: string;
+  readonly propose: (lines: readonly RuleLine[]) => Proposal[];
+}
+
+const TARGET_FLAGS = new Set(["-j", "--jump"]);
+
+function targetIndex(words: readonly string[]): number {
+  const i = words.findIndex((w) => TARGET_FLAGS.has(w));
+  return i >= 0 && i + 1 < words.length ? i + 1 : -1;
+}
+
+function valueIndex(words: readonly string[], flags: readonly string[]): number {
+  const i = words.findIndex((w) => flags.includes(w));
+  return i >= 0 && i + 1 < words.length ? i + 1 : -1;
+}
+
+function replaced(words: readonly string[], index: number, value: string): string[] {
+  return words.map((w, i) => (i === index ? value : w));
+}
+
+function hasTcp(words: readonly string[]): boolean {
+  const i = valueIndex(words, ["-p", "--protocol"]);
+  return i >= 0 && (words[i] === "tcp" || words[i] === "6");
+}
+
+const PORT_UNREACHABLE: Readonly<Record<Family, string>> = { ipv4: "icmp-port-unreachable", ipv6: "icmp6-port-unreachable" };
+
+/** A per-line operator: new words for a rule line, or nothing. */
+function perLine(name: OperatorName, summary: string, change: (line: RuleLine) => readonly { words: string[]; tag?: string }[], provable: boolean): Operator {
+  return {
+    name,
+    summary,
+    propose: (lines) => lines.filter(addsRule).flatMap((line) =>
+      change(line).map((c) => ({
+        operator: name,
+        edits: [{ line, replacement: { program: line.program, words: c.words } }],
+        equivalentIfUnmatched: provable ? [line] : [],
+        ...(c.tag ? { tag: c.tag } : {}),
+      }))),
+  };
+}
+
+function swapTarget(from: Readonly<Record<string, string>>) {
+  return (line: RuleLine) => {
+    const t = targetIndex(line.words);
+    const to = t >= 0 ? from[line.words[t]!] : undefined;
+    if (to === undefined) return [];
+    let words = replaced(line.words, t, to);
+    // REJECT options go with REJECT.
+    const rw = words.indexOf("--reject-with");
+    if (to !== "REJECT" && rw >= 0) words = words.filter((_, i) => i !== rw && i !== rw + 1);
+    return [{ words }];
+  };
+}
+
+function rejectType(line: RuleLine): { words: string[] }[] {
+  const t = targetIndex(line.words);
+  if (t < 0 || line.words[t] !== "REJECT") return [];
+  const rw = valueIndex(line.words, ["--reject-with"]);
+  const current = rw >= 0 ? line.words[rw]! : PORT_UNREACHABLE[line.family];
+  const isReset = /^tcp-reset$/.test(current);
+  if (isReset) return [{ words: replaced(line.words, rw, PORT_UNREACHABLE[line.family]) }];
+  // tcp-reset is only valid for -p tcp rules.
+  if (!hasTcp(line.words)) return [];
+  return [{ words: rw >= 0 ? replaced(line.words, rw, "tcp-reset") : [...line.words, "--reject-with", "tcp-reset"] }];
+}
+
+const PORT_FLAGS = new Set(["--dport", "--destination-port", "--sport", "--source-port", "--dports", "--destination-ports", "--sports", "--source-ports"]);
+
+/** Another port for each numeric port a rule names (one mutant per port, lists too): the next one not already in the list. */
+function otherPort(line: RuleLine): { words: string[]; tag: string }[] {
+  const out: { words: string[]; tag: string }[] = [];
+  line.words.forEach((w, i) => {
+    if (!PORT_FLAGS.has(w) || line.words[i + 1] === undefined) return;
+    const items = line.words[i + 1]!.split(",");
+    items.forEach((item, k) => {
+      if (!/^\d+$/.test(item)) return;
+      const taken = new Set(items);
+      let next = Number(item);
+      do next = next >= 65535 ? next - 1 : next + 1; while (taken.has(String(next)));
+      const list = items.map((x, j) => (j === k ? String(next) : x)).join(",");
+      out.push({ words: replaced(line.words, i + 1, list), tag: `${w} ${item}→${next}` });
+    });
+  });
+  return out;
+}
+
+function insertToAppend(line: RuleLine): { words: string[] }[] {
+  const i = line.words.findIndex((w) => w === "-I" || w === "--insert");
+  if (i < 0) return [];
+  const hasPosition = /^\d+$/.test(line.words[i + 2] ?? "");
+  return [{ words: line.words.flatMap((w, j) => (j === i ? ["-A"] : hasPosition && j === i + 2 ? [] : [w])) }];
+}
+
+const LOOPBACK: Readonly<Record<Family, RegExp>> = { ipv4: /^127\.0\.0\.1(\/32)?$/, ipv6: /^::1(\/128)?$/ };
+const SOURCE_FLAGS = new Set(["-s", "--source", "--src"]);
+
+function loopbackToInterface(line: RuleLine): { words: string[] }[] {
+  const i = line.words.findIndex((w, j) => SOURCE_FLAGS.has(w) && LOOPBACK[line.family].test(line.words[j + 1] ?? "") && line.words[j - 1] !== "!");
+  if (i < 0 || line.words.some((w) => w === "-i" || w === "--in-interface")) return [];
+  return [{ words: line.words.flatMap((w, j) => (j === i ? ["-i"] : j === i + 1 ? ["lo"] : [w])) }];
+}
+
+/** Two rule lines next to each other in one source (no other line of their family between), same family, table, chain and verb. */
+function adjacentPairs(lines: readonly RuleLine[]): [RuleLine, RuleLine][] {
+  const pairs: [RuleLine, RuleLine][] = [];
+  const previous = new Map<string, RuleLine>();
+  for (const line of lines) {
+    const key = `${line.step}/${line.source}/${line.family}`;
+    const prev = previous.get(key);
+    previous.set(key, line);
+    if (!prev || !addsRule(prev) || !addsRule(line)) continue;
+    if (prev.table !== line.table || prev.chain !== line.chain || prev.verb !== line.verb) continue;
+    // -I at different positions is not a plain swap.
+    if (line.verb === "-I" && positionOf(prev) !== positionOf(line)) continue;
+    pairs.push([prev, line]);
+  }
+  return pairs;
+}
+
+function positionOf(line: RuleLine): string {
+  const i = line.words.findIndex((w) => w === "-I" || w === "--insert");
+  const p = line.words[i + 2] ?? "";
+  return /^\d+$/.test(p) ? p : "1";
+}
+
+/** The rule that decides first after the lines are applied: for `-A` the first line, for `-I` at one position the second. */
+function firstInChain(a: RuleLine, b: RuleLine): RuleLine {
+  return a.verb === "-I" ? b : a;
+}
+
+export const OPERATORS: readonly Operator[] = [
+  {
+    name: "delete",
+    summary: "delete one rule (-A/-I line)",
+    propose: (lines) => lines.filter(addsRule).map((line) => ({ operator: "delete", edits: [{ line, replacement: null }], equivalentIfUnmatched: [line] })),
+  },
+  perLine("accept-drop", "ACCEPT ↔ DROP", swapTarget({ ACCEPT: "DROP", DROP: "ACCEPT" }), true),
+  perLine("drop-reject", "DROP ↔ REJECT (REJECT's --reject-with removed)", swapTarget({ DROP: "REJECT", REJECT: "DROP" }), true),
+  perLine("reject-type", "REJECT --reject-with tcp-reset ↔ icmp(6)-port-unreachable (the default)", rejectType, true),
+  perLine("port", "another port in --dport/--sport/--dports/--sports (the next one not in the list)", otherPort, false),
+  perLine("insert-append", "-I CHAIN [n] → -A CHAIN", insertToAppend, true),
+  {
+    name: "drop-v6",
+    summary: "the ip6tables twin gone: every IPv6 rule of an apply step that also has IPv4 rules",
+    propose: (lines) => {
+      const steps = [...new Set(lines.map((l) => l.step))];
+      return steps.flatMap((step) => {
+        const rules = lines.filter((l) => l.step === step && addsRule(l));
+        const v6 = rules.filter((l) => l.family === "ipv6");
+        if (v6.length === 0 || !rules.some((l) => l.family === "ipv4")) return [];
+        return [{ operator: "drop-v6" as const, edits: v6.map((line) => ({ line, replacement: null })), equivalentIfUnmatched: v6 }];
+      });
+    },
+  },
+  perLine("loopback-iface", "-s 127.0.0.1 (or ::1) → -i lo", loopbackToInterface, false),
+  {
+    name: "swap",
+    summary: "swap two adjacent rules of one chain",
+    propose: (lines) => adjacentPairs(lines).map(([a, b]) => ({
+      operator: "swap",
+      edits: [
+        { line: a, replacement: { program: b.program, words: b.words } },
+        { line: b, replacement: { program: a.program, words: a.words } },
+      ],
+      // Only packets both rules match can change fate; if the one deciding first never matched a probe, none did.
+      equivalentIfUnmatched: [firstInChain(a, b)],
+    })),
+  },
+];
+
+/** The operators named (all when none are). */
+export function selectOperators(names: readonly string[] | undefined): readonly Operator[] {
+  if (!names || names.length === 0) return OPERATORS;
+  return OPERATORS.filter((o) => names.includes(o.name));
+}
