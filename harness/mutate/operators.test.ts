@@ -26,6 +26,14 @@ const commands = (...lines: string[]): RuleSource => ({ kind: "commands", comman
 const script = (...lines: string[]): RuleSource => ({ kind: "script", path: "/p/rules.sh", content: `${lines.join("\n")}\n` });
 const restore = (family: "ipv4" | "ipv6", ...rules: string[]): RuleSource => ({ kind: "restore", family, path: `/p/rules.${family === "ipv4" ? "v4" : "v6"}`, content: `*filter\n:INPUT ACCEPT [0:0]\n${rules.join("\n")}\nCOMMIT\n` });
 
+/** The sources of the scenario's one apply step. */
+function sourcesOf(s: Scenario): readonly RuleSource[] {
+  const step = s.steps[0];
+  if (step?.kind !== "apply") throw new Error("no apply step");
+  return step.sources;
+}
+const contentOf = (s: Scenario, i = 0): string => (sourcesOf(s)[i] as { content: string }).content;
+
 /** The mutants of one operator as `id: change; change`. */
 function changes(op: string, ...sources: RuleSource[]): string[] {
   return mutantsOf(scenarioWith(...sources), selectOperators([op])).map((m) => `${m.id}: ${m.changes.map((c) => describeChange(c, "/p")).join("; ")}`);
@@ -79,7 +87,7 @@ describe("operators on iptables commands", () => {
   test("the mutant scenario's command list has the change and nothing else; a deleted command is left out with its location", () => {
     const original = scenarioWith(cmds);
     const [del] = mutantsOf(original, selectOperators(["delete"]));
-    const src = (del!.scenario.steps[0] as { sources: RuleSource[] }).sources[0] as Extract<RuleSource, { kind: "commands" }>;
+    const src = sourcesOf(del!.scenario)[0] as Extract<RuleSource, { kind: "commands" }>;
     expect(src.commands.map((c) => c.join(" "))).toEqual([
       "iptables -A INPUT -p tcp --dport 8080 -j DROP",
       "ip6tables -I INPUT 1 -p tcp --dport 8080 -j REJECT --reject-with tcp-reset",
@@ -87,7 +95,7 @@ describe("operators on iptables commands", () => {
     ]);
     expect(src.locations?.map((l) => l.line)).toEqual([11, 12, 13]);
     // The original is untouched.
-    expect(((original.steps[0] as { sources: RuleSource[] }).sources[0] as { commands: string[][] }).commands).toHaveLength(4);
+    expect((sourcesOf(original)[0] as Extract<RuleSource, { kind: "commands" }>).commands).toHaveLength(4);
     expect(del!.scenario.name).toBe("s [mutant delete@s.yaml:10]");
   });
 
@@ -134,7 +142,7 @@ describe("operators on scripts: iptables/ip6tables lines change, other lines sta
   test("drop-v6 removes every ip6tables rule line; the content keeps its other lines and line numbers", () => {
     const [m] = mutantsOf(scenarioWith(sh), selectOperators(["drop-v6"]));
     expect(m!.changes.map((c) => `${c.line} ${c.after}`)).toEqual(["4 null", "5 null"]);
-    const content = ((m!.scenario.steps[0] as { sources: RuleSource[] }).sources[0] as { content: string }).content.split("\n");
+    const content = contentOf(m!.scenario).split("\n");
     expect(content[3]).toBe("");
     expect(content[4]).toBe("");
     expect(content[5]).toBe("iptables-save > /etc/iptables.rules");
@@ -144,7 +152,7 @@ describe("operators on scripts: iptables/ip6tables lines change, other lines sta
 
   test("swap exchanges the two lines in the script", () => {
     const [m] = mutantsOf(scenarioWith(sh), selectOperators(["swap"]));
-    const content = ((m!.scenario.steps[0] as { sources: RuleSource[] }).sources[0] as { content: string }).content.split("\n");
+    const content = contentOf(m!.scenario).split("\n");
     expect(content.slice(1, 3)).toEqual(["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT"]);
     expect(changes("swap", sh)).toHaveLength(2);
   });
@@ -185,7 +193,7 @@ describe("operators on restore files", () => {
 
   test("a deleted restore line becomes empty, so iptables-restore still reads the file and other lines keep their numbers", () => {
     const [m] = mutantsOf(scenarioWith(v4, v6), selectOperators(["delete"]));
-    const content = ((m!.scenario.steps[0] as { sources: RuleSource[] }).sources[0] as { content: string }).content;
+    const content = contentOf(m!.scenario);
     expect(content).toBe("*filter\n:INPUT ACCEPT [0:0]\n\n[3:180] -A INPUT -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n");
   });
 });
