@@ -16,14 +16,15 @@ function describeDelta(d: RuleDelta): string {
   return `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`;
 }
 
-function parityOf(observed: ProbeResult, other: ProbeResult): ParityObservation {
-  return { family: other.spec.family, verdict: other.verdict, reason: other.reason, command: other.evidence.command, differs: other.verdict !== observed.verdict };
+function parityOf(observed: ProbeResult, otherObservation: Observation): ParityObservation {
+  const other = otherObservation.result;
+  return { family: other.spec.family, verdict: other.verdict, reason: other.reason, command: other.evidence.command, differs: other.verdict !== observed.verdict, decidedBy: otherObservation.decidedBy.map(describeDelta) };
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
 export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn"): ExpectationResult {
   const probe = observed.result;
-  const parity = other ? parityOf(probe, other.result) : undefined;
+  const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, observed.decidedBy.map((d) => d.rule));
   if (status === "passed" && parity?.differs && parityMode === "fail") {

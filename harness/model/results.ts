@@ -29,6 +29,8 @@ export interface ParityObservation {
   readonly command: string;
   /** True when the two families gave different verdicts. */
   readonly differs: boolean;
+  /** Rules whose counters moved during the other family's probe (as ExpectationResult.decidedBy). */
+  readonly decidedBy?: readonly string[];
 }
 
 export interface ExpectationResult {

@@ -27,6 +27,8 @@ export interface Mutant {
   /** The rule lines changed (as in the original). */
   readonly lines: readonly RuleLine[];
   readonly equivalentIfUnmatched: readonly RuleLine[];
+  /** Why no verdict can change, known from the rules alone (operators.ts). */
+  readonly staticEquivalence?: string;
   /** The mutant scenario: the original with the changed apply sources. */
   readonly scenario: Scenario;
 }
@@ -83,6 +85,7 @@ export function mutantsOf(scenario: Scenario, operators: readonly Operator[] = O
       changes: p.edits.map(changeOf),
       lines: p.edits.map((e) => e.line),
       equivalentIfUnmatched: p.equivalentIfUnmatched,
+      ...(p.staticEquivalence ? { staticEquivalence: p.staticEquivalence } : {}),
       scenario: mutatedScenario(scenario, p.edits, `${scenario.name} [mutant ${id}]`),
     };
   }));

@@ -28,6 +28,8 @@ export interface Proposal {
   readonly equivalentIfUnmatched: readonly RuleLine[];
   /** A short tag when one line gives several mutants of one operator (`8081`). */
   readonly tag?: string;
+  /** Why the change cannot alter any verdict, known from the rules alone (the run may still kill it through counters). */
+  readonly staticEquivalence?: string;
 }
 
 export interface Operator {
@@ -164,6 +166,38 @@ function firstInChain(a: RuleLine, b: RuleLine): RuleLine {
   return a.verb === "-I" ? b : a;
 }
 
+/** Is the line's chain empty when it runs: no earlier line of the host, family and table names the chain (or flushes), and no reboot or restore came before? */
+function emptyChainAt(lines: readonly RuleLine[], line: RuleLine): boolean {
+  return !lines.some((l) => l !== line && l.host === line.host && l.family === line.family && l.table === line.table
+    && (l.step < line.step || (l.step === line.step && (l.source < line.source || (l.source === line.source && l.index < line.index))))
+    && (l.chain === line.chain || l.chain === undefined || l.kind === "restore"))
+    && line.kind !== "restore" && !line.afterReboot;
+}
+
+function destinationPorts(line: RuleLine): string | undefined {
+  const i = valueIndex(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
+  return i >= 0 ? line.words[i] : undefined;
+}
+
+/** Why swapping two rules cannot change a verdict: the same decision either way, or no packet matches both. */
+function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
+  const decision = (l: RuleLine) => {
+    const t = targetIndex(l.words);
+    const rw = valueIndex(l.words, ["--reject-with"]);
+    return t < 0 ? undefined : `${l.words[t]}${rw >= 0 ? ` ${l.words[rw]}` : ""}`;
+  };
+  const da = decision(a);
+  if (da !== undefined && ["ACCEPT", "DROP", "REJECT"].includes(da.split(" ")[0]!) && da === decision(b)) {
+    return `both rules decide ${da}: whichever matches first, a packet's fate is the same`;
+  }
+  const pa = destinationPorts(a);
+  const pb = destinationPorts(b);
+  if (pa && pb && /^\d+(,\d+)*$/.test(pa) && /^\d+(,\d+)*$/.test(pb) && !pa.split(",").some((p) => pb.split(",").includes(p))) {
+    return `the rules match different destination ports (${pa} and ${pb}): no packet matches both`;
+  }
+  return undefined;
+}
+
 export const OPERATORS: readonly Operator[] = [
   {
     name: "delete",
@@ -174,7 +208,19 @@ export const OPERATORS: readonly Operator[] = [
   perLine("drop-reject", "DROP ↔ REJECT (REJECT's --reject-with removed)", swapTarget({ DROP: "REJECT", REJECT: "DROP" }), true),
   perLine("reject-type", "REJECT --reject-with tcp-reset ↔ icmp(6)-port-unreachable (the default)", rejectType, true),
   perLine("port", "another port in --dport/--sport/--dports/--sports (the next one not in the list)", otherPort, false),
-  perLine("insert-append", "-I CHAIN [n] → -A CHAIN", insertToAppend, true),
+  {
+    name: "insert-append",
+    summary: "-I CHAIN [n] → -A CHAIN",
+    propose: (lines) => lines.filter(addsRule).flatMap((line) => insertToAppend(line).map(({ words }) => {
+      const empty = emptyChainAt(lines, line);
+      return {
+        operator: "insert-append" as const,
+        edits: [{ line, replacement: { program: line.program, words } }],
+        equivalentIfUnmatched: [line],
+        ...(empty ? { staticEquivalence: `${line.chain} has no rule when this line runs (no earlier line of the scenario touches it on ${line.host}): -I and -A put the rule in the same place` } : {}),
+      };
+    })),
+  },
   {
     name: "drop-v6",
     summary: "the ip6tables twin gone: every IPv6 rule of an apply step that also has IPv4 rules",
@@ -200,6 +246,7 @@ export const OPERATORS: readonly Operator[] = [
       ],
       // Only packets both rules match can change fate; if the one deciding first never matched a probe, none did.
       equivalentIfUnmatched: [firstInChain(a, b)],
+      ...(swapCannotMatter(a, b) ? { staticEquivalence: swapCannotMatter(a, b) } : {}),
     })),
   },
 ];

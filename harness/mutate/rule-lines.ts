@@ -40,6 +40,8 @@ export interface RuleLine {
   readonly line: number;
   /** Restore lines: a `[p:b] ` counters prefix to keep. */
   readonly prefix: string;
+  /** The host was rebooted (saved rules may have come back) or had an opaque script line before this line. */
+  readonly afterReboot: boolean;
 }
 
 const VERBS: Readonly<Record<string, "-A" | "-I">> = { "-A": "-A", "--append": "-A", "-I": "-I", "--insert": "-I" };
@@ -76,7 +78,7 @@ export function lineArgv(line: Pick<RuleLine, "program">, words: readonly string
   return [line.program ?? "iptables", ...words];
 }
 
-type Where = Pick<RuleLine, "step" | "source" | "host" | "kind">;
+type Where = Pick<RuleLine, "step" | "source" | "host" | "kind" | "afterReboot">;
 
 function commandLines(where: Where, source: Extract<RuleSource, { kind: "commands" }>, step: ApplyStep): RuleLine[] {
   return source.commands.flatMap((argv, index) => {
@@ -139,8 +141,9 @@ function restoreLines(where: Where, family: Family, path: string, content: strin
 export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
   return scenario.steps.flatMap((step, stepIndex) => {
     if (step.kind !== "apply") return [];
+    const afterReboot = scenario.steps.slice(0, stepIndex).some((s) => s.kind === "reboot" && s.host === step.host);
     return step.sources.flatMap((source, sourceIndex) => {
-      const where: Where = { step: stepIndex, source: sourceIndex, host: step.host, kind: source.kind };
+      const where: Where = { step: stepIndex, source: sourceIndex, host: step.host, kind: source.kind, afterReboot };
       switch (source.kind) {
         case "commands":
           return commandLines(where, source, step);

@@ -1,0 +1,120 @@
+/**
+ * A mutant's outcome from its run and the original's (pure):
+ * - killed: some check failed (the first failed check is named);
+ * - error: no check failed but the run errored (not killed; listed apart);
+ * - equivalent: every check held, and the change provably cannot alter a
+ *   verdict: from the rules alone (two swapped rules decide the same, or match
+ *   different ports; `-I 1` into an empty chain is `-A`), or because it cannot alter a
+ *   probed flow: the rules it touches counted no probed packet (main or parity
+ *   probe) in the original run and the change only matters for packets they
+ *   match (delete, target and REJECT-type swaps, `-I`→`-A`, the ip6tables twin
+ *   gone, a swap whose first-deciding rule never matched). Not claimed when
+ *   packets outside probes could have reached the rule (held connections in the
+ *   family, `run` steps that may send traffic);
+ * - survived: every check held; with a suggested check (suggest.ts).
+ * Score = killed / (killed + survived); errors and equivalents are outside it.
+ */
+import type { CheckResult } from "../model/results.ts";
+import { normalizeRule } from "../rules/match.ts";
+import type { ScenarioReport } from "../report/model.ts";
+import type { Scenario } from "../scenario/model.ts";
+import type { Mutant } from "./mutants.ts";
+import { renderLine, type RuleLine } from "./rule-lines.ts";
+import { suggestCheck } from "./suggest.ts";
+
+export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
+
+export interface MutantOutcome {
+  readonly id: string;
+  readonly operator: string;
+  readonly status: MutantStatus;
+  readonly changes: Mutant["changes"];
+  /** killed: the check that failed; error: what errored; equivalent: why; survived: the suggested check. */
+  readonly detail: string;
+}
+
+/** The first failed check, in words. */
+function failedCheck(results: readonly CheckResult[]): string | undefined {
+  for (const r of results) {
+    if (r.status !== "failed") continue;
+    if (r.kind === "expectation") return `\`${r.text}\` [${r.family}] (line ${r.line}): ${r.actual}, expected ${r.expected}${r.explanation?.startsWith("IPv4/IPv6 parity") ? " (parity)" : ""}`;
+    if (r.kind === "counter") return `counter check (line ${r.line}) ${r.selector} [${r.family}]: ${r.message}`;
+    return `${r.step} step (line ${r.line}) ${r.title}: ${r.message.split("\n")[0]}`;
+  }
+  return undefined;
+}
+
+function resultsOf(report: ScenarioReport): CheckResult[] {
+  return [...report.steps, ...report.expectations, ...report.counters];
+}
+
+function firstError(report: ScenarioReport): string {
+  const cell = resultsOf(report).find((r) => r.status === "error");
+  const text = report.errors[0] ?? (cell ? (cell.kind === "expectation" ? `\`${cell.text}\` [${cell.family}]: ${cell.reason}` : cell.kind === "counter" ? cell.message : cell.message) : "error");
+  return text.split("\n")[0]!;
+}
+
+const DECIDED = /^(ipv4|ipv6) (\S+) (\S+) #\d+ (.*) \(\+\d+ packets\)$/;
+
+/** `family table chain key` of each rule that counted a probe (main or parity) in the run. */
+export function countedRules(report: ScenarioReport): Set<string> {
+  const keys = new Set<string>();
+  for (const e of report.expectations) {
+    for (const d of [...e.decidedBy, ...(e.parity?.decidedBy ?? [])]) {
+      const m = DECIDED.exec(d);
+      if (!m) continue;
+      const key = ruleKey(m[1] as "ipv4" | "ipv6", `-t ${m[2]} ${m[4]}`);
+      if (key) keys.add(key);
+    }
+  }
+  return keys;
+}
+
+/** A rule's identity for comparing a written rule with a saved one; `text` names its table. */
+function ruleKey(family: "ipv4" | "ipv6", text: string): string | undefined {
+  try {
+    const n = normalizeRule(text, family);
+    return `${family} ${n.table} ${n.chain} ${n.key}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function lineKey(line: RuleLine): string | undefined {
+  const words = line.words.some((w) => w === "-t" || w === "--table") ? line.words : ["-t", line.table, ...line.words];
+  return ruleKey(line.family, renderLine({ kind: "restore", program: undefined, prefix: "" }, words));
+}
+
+/** Programs a `run` step may use without sending packets a rule could count. */
+const QUIET_PROGRAMS = new Set(["iptables", "ip6tables", "iptables-save", "ip6tables-save", "cat", "nft", "ss", "ip", "true"]);
+
+/** Why the mutant cannot change a probed flow, or undefined. */
+export function equivalence(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>): string | undefined {
+  if (mutant.staticEquivalence) return mutant.staticEquivalence;
+  if (mutant.equivalentIfUnmatched.length === 0) return undefined;
+  const families = new Set(mutant.equivalentIfUnmatched.map((l) => l.family));
+  const held = scenario.steps.some((s) => s.kind === "expect" && s.expectations.some((e) => e.held !== undefined && e.families.some((f) => families.has(f))));
+  const noisy = scenario.steps.some((s) => s.kind === "run" && !QUIET_PROGRAMS.has(s.command[0] ?? ""));
+  if (held || noisy) return undefined;
+  const keys = mutant.equivalentIfUnmatched.map(lineKey);
+  if (keys.some((k) => k === undefined || counted.has(k))) return undefined;
+  const rules = mutant.equivalentIfUnmatched.map((l) => `\`${l.text.trim()}\``).join(", ");
+  return `${rules} counted no probed packet in the original run (main or parity probe), and this change only matters for packets it matches`;
+}
+
+export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>): MutantOutcome {
+  const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
+  const killedBy = failedCheck(resultsOf(report));
+  if (killedBy) return { ...base, status: "killed", detail: killedBy };
+  if (report.status === "error") return { ...base, status: "error", detail: firstError(report) };
+  const why = equivalence(mutant, scenario, counted);
+  if (why) return { ...base, status: "equivalent", detail: why };
+  return { ...base, status: "survived", detail: suggestCheck(mutant, scenario) };
+}
+
+/** killed / (killed + survived) in percent; undefined when there is nothing to score. */
+export function mutationScore(outcomes: readonly { status: MutantStatus }[]): number | undefined {
+  const killed = outcomes.filter((o) => o.status === "killed").length;
+  const survived = outcomes.filter((o) => o.status === "survived").length;
+  return killed + survived === 0 ? undefined : (100 * killed) / (killed + survived);
+}

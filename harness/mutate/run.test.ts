@@ -1,0 +1,62 @@
+/**
+ * `fwspec mutate`'s runner on the in-memory lab (testing/fake-lab.ts), through
+ * the real api.run: a weak scenario's mutants are killed (the failed check
+ * named), survive (with a suggestion), are equivalent (with the reason), or
+ * error; the score counts killed / (killed + survived); one shared lab serves
+ * the original and all its mutants; a scenario whose original fails is not
+ * mutated.
+ */
+import { describe, expect, test } from "vitest";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { mutateScenarios } from "./run.ts";
+
+const weak = defineScenario({
+  name: "weak",
+  description: "8080 blocked on both families, checked on IPv4 only; 8082 blocked, never probed",
+  family: "ipv4",
+  hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
+  steps: [
+    { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport 8082 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } },
+    { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] },
+  ],
+});
+
+describe("mutateScenarios on a fake lab", () => {
+  test("each mutant is killed, survives with a suggestion, or is equivalent with a reason; one lab for all", async () => {
+    const provider = new FakeLabProvider();
+    const lines: string[] = [];
+    const report = await mutateScenarios([weak], { provider, onScenario: (s) => lines.push(`${s.name}: ${s.mutants.length}`) });
+    const byId = Object.fromEntries(report.scenarios[0]!.mutants.map((m) => [m.id, `${m.status}: ${m.detail}`]));
+    expect(byId).toEqual({
+      "delete@<inline>:1": expect.stringMatching(/^killed: `remote -> server:8080 dropped` \[ipv4\] \(line \d+\): open, expected dropped$/),
+      "delete@<inline>:1#2": expect.stringMatching(/^equivalent: `iptables -A INPUT -p tcp --dport 8082 -j DROP` counted no probed packet/),
+      "delete@<inline>:1#3": "survived: make `remote -> server:8080 dropped` (line 1) both families (`family: both`, or no 4/6 suffix), or add it for ipv6",
+      "accept-drop@<inline>:1": expect.stringMatching(/^killed: `remote -> server:8080 dropped` \[ipv4\]/),
+      "accept-drop@<inline>:1#2": expect.stringMatching(/^equivalent: /),
+      "accept-drop@<inline>:1#3": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
+      "drop-reject@<inline>:1": expect.stringMatching(/^killed: `remote -> server:8080 dropped` \[ipv4\] \(line \d+\): refused, expected dropped$/),
+      "drop-reject@<inline>:1#2": expect.stringMatching(/^equivalent: /),
+      "drop-reject@<inline>:1#3": expect.stringMatching(/^survived: make/),
+      "port@<inline>:1 --dport 8080→8081": expect.stringMatching(/^killed: `remote -> server:8080 dropped`/),
+      "port@<inline>:1 --dport 8082→8083": "survived: add a check on port 8083: `remote -> server:8083 open` (with `listen: [tcp/8083]` on server)",
+      "port@<inline>:1 --dport 8080→8081#2": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
+      "drop-v6@<inline>:1": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
+      "swap@<inline>:1": "equivalent: both rules decide DROP: whichever matches first, a packet's fate is the same",
+    });
+    expect(report.counts).toEqual({ killed: 4, survived: 6, equivalent: 4, error: 0 });
+    expect(report.score).toBeCloseTo(40);
+    expect(lines).toEqual(["weak: 14"]);
+    // The original and its 14 mutants on one shared lab.
+    expect(provider.started).toHaveLength(1);
+    expect(report.stopped).toBe(false);
+  });
+
+  test("a scenario whose original fails is not mutated, and says why", async () => {
+    const failing = defineScenario({ ...{ name: "failing", description: "a wrong expectation", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} } },
+      steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }] });
+    const report = await mutateScenarios([failing], { provider: new FakeLabProvider() });
+    expect(report.scenarios[0]!.skipped).toMatch(/^the original scenario does not pass \(failed: `remote -> server:8080 open` \[ipv4\]: dropped\); fix it before mutating$/);
+    expect(report.score).toBeUndefined();
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * `fwspec mutate` behind the CLI: per scenario, the original and its mutants
+ * (mutants.ts) go through api.ts's `run` together — the one step loop, shared
+ * labs where `fwspec run` would share them, so a mutant costs what a scenario
+ * run on a warm lab costs — and each mutant is classified (classify.ts). A
+ * scenario whose original does not pass is not mutated (its verdicts would
+ * mean nothing). Scenarios run one after another, so a stop between two
+ * leaves complete results for every scenario reported.
+ */
+import { run, type RunInput } from "../api.ts";
+import { interrupted } from "../interrupt.ts";
+import type { LabProvider } from "../lab/types.ts";
+import { silentProgress, type Progress } from "../progress.ts";
+import type { ScenarioReport } from "../report/model.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
+import { classifyMutant, countedRules, mutationScore, type MutantOutcome } from "./classify.ts";
+import { mutantsOf } from "./mutants.ts";
+import { selectOperators } from "./operators.ts";
+
+export interface ScenarioMutation {
+  readonly file: string;
+  readonly name: string;
+  /** Why the scenario was not mutated (its original did not pass, or it applies no rules). */
+  readonly skipped?: string;
+  readonly mutants: readonly MutantOutcome[];
+  readonly durationMs: number;
+}
+
+export interface MutationReport {
+  readonly scenarios: readonly ScenarioMutation[];
+  readonly counts: Readonly<Record<MutantOutcome["status"], number>>;
+  /** killed / (killed + survived), percent; undefined when nothing was scored. */
+  readonly score: number | undefined;
+  readonly durationMs: number;
+  /** Stopped (Ctrl-C) before every scenario ran. */
+  readonly stopped: boolean;
+}
+
+export interface MutateOptions {
+  /** Operator names (operators.ts); all when absent. */
+  readonly operators?: readonly string[];
+  /** Labs at the same time for one scenario's mutants (default 1). */
+  readonly jobs?: number;
+  readonly provider: LabProvider;
+  readonly progress?: Progress;
+  /** Called after each scenario (the CLI prints one line). */
+  readonly onScenario?: (s: ScenarioMutation) => void;
+  /** End probes early on counter evidence (default true). */
+  readonly decideEarly?: boolean;
+  readonly root?: string;
+}
+
+/** The scenarios of the input, validated (paths) or checked (objects), as `fwspec run` takes them. */
+export function mutationScenarios(input: RunInput, root?: string): readonly Scenario[] {
+  if ("paths" in input) return validateFiles(input.paths, undefined, { root }).scenarios;
+  refuseMachineTargets(input.scenarios);
+  return input.scenarios;
+}
+
+function notPassing(report: ScenarioReport | undefined): string {
+  if (!report) return "the original did not run";
+  const bad = [...report.errors, ...report.expectations.filter((e) => e.status !== "passed").map((e) => `\`${e.text}\` [${e.family}]: ${e.actual}`), ...report.steps.filter((s) => s.status !== "passed").map((s) => s.message), ...report.counters.filter((c) => c.status !== "passed").map((c) => c.message)];
+  return `the original scenario does not pass (${report.status}: ${(bad[0] ?? "").split("\n")[0]}); fix it before mutating`;
+}
+
+export function summarize(scenarios: readonly ScenarioMutation[], durationMs: number, stopped: boolean): MutationReport {
+  const all = scenarios.flatMap((s) => s.mutants);
+  const counts = { killed: 0, survived: 0, equivalent: 0, error: 0 };
+  for (const m of all) counts[m.status]++;
+  return { scenarios, counts, score: mutationScore(all), durationMs, stopped };
+}
+
+/** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
+export async function mutateScenarios(scenarios: readonly Scenario[], options: MutateOptions): Promise<MutationReport> {
+  const started = performance.now();
+  const operators = selectOperators(options.operators);
+  const done: ScenarioMutation[] = [];
+  for (const scenario of scenarios) {
+    if (interrupted()) break;
+    const t0 = performance.now();
+    const mutants = mutantsOf(scenario, operators);
+    const finish = (s: Omit<ScenarioMutation, "durationMs" | "file" | "name">) => {
+      const result = { file: scenario.file, name: scenario.name, ...s, durationMs: Math.round(performance.now() - t0) };
+      done.push(result);
+      options.onScenario?.(result);
+    };
+    if (mutants.length === 0) {
+      finish({ skipped: "no iptables/ip6tables rule to mutate", mutants: [] });
+      continue;
+    }
+    const report = await run({ scenarios: [scenario, ...mutants.map((m) => m.scenario)] }, {
+      provider: options.provider,
+      labs: options.jobs ?? 1,
+      progress: options.progress ?? silentProgress,
+      ...(options.decideEarly === false ? { decideEarly: false } : {}),
+    });
+    if (interrupted()) break;
+    const [original, ...rest] = report.scenarios;
+    if (original?.status !== "passed") {
+      finish({ skipped: notPassing(original), mutants: [] });
+      continue;
+    }
+    const counted = countedRules(original);
+    finish({ mutants: mutants.map((m, i) => classifyMutant(m, rest[i]!, scenario, counted)) });
+  }
+  return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length);
+}

@@ -1,0 +1,115 @@
+/**
+ * A check that would catch a surviving mutant (pure), derived from the
+ * mutant's rule and the scenario's expectations. First rule that applies wins:
+ *
+ * | the gap                                                          | suggestion                                    |
+ * |------------------------------------------------------------------|-----------------------------------------------|
+ * | REJECT type changed                                              | `refused:rst` / `refused:icmp` on that check  |
+ * | `-s 127.0.0.1` became `-i lo`                                    | probe the host's own address from itself      |
+ * | checks on the port exist, none in the rule's family              | make that expectation both families           |
+ * | checks on the port exist only after a reboot of the host         | check it before the reboot too                |
+ * | another port                                                     | a check on the new port                       |
+ * | anything else                                                    | a check on the rule's port with its verdict   |
+ */
+import type { Family } from "../model/types.ts";
+import type { Expectation, Scenario } from "../scenario/model.ts";
+import type { Mutant } from "./mutants.ts";
+import type { RuleLine } from "./rule-lines.ts";
+
+function valueOf(words: readonly string[], flags: readonly string[]): string | undefined {
+  const i = words.findIndex((w) => flags.includes(w));
+  return i >= 0 ? words[i + 1] : undefined;
+}
+
+/** The first numeric destination port a rule names. */
+export function rulePort(line: RuleLine): number | undefined {
+  const v = valueOf(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
+  const first = v?.split(",")[0]?.split(":")[0];
+  return first && /^\d+$/.test(first) ? Number(first) : undefined;
+}
+
+function ruleProtocol(line: RuleLine): string | undefined {
+  return valueOf(line.words, ["-p", "--protocol"]);
+}
+
+/** What a probe the rule decides observes. */
+function verdictOf(line: RuleLine, strict = false): string {
+  const target = valueOf(line.words, ["-j", "--jump"]);
+  if (target === "DROP") return "dropped";
+  if (target === "REJECT") return strict ? `refused:${/tcp-reset/.test(line.words.join(" ")) ? "rst" : "icmp"}` : "refused";
+  return "open";
+}
+
+function isLoopbackRule(line: RuleLine): boolean {
+  return line.words.some((w, i) => (w === "-i" && line.words[i + 1] === "lo") || ((w === "-s" || w === "--source") && /^(127\.0\.0\.1|::1)(\/\d+)?$/.test(line.words[i + 1] ?? "")));
+}
+
+interface Placed {
+  readonly expectation: Expectation;
+  readonly step: number;
+}
+
+function expectationsOf(scenario: Scenario): Placed[] {
+  return scenario.steps.flatMap((s, step) => (s.kind === "expect" ? s.expectations.map((expectation) => ({ expectation, step })) : []));
+}
+
+/** Does the expectation probe `host` (from a peer, or from itself to localhost) on `port`? */
+function probes(e: Expectation, host: string, port: number | undefined): boolean {
+  const onHost = (e.to.kind === "host" && e.to.host === host) || (e.to.kind === "localhost" && e.from === host);
+  return onHost && (port === undefined || e.port === port);
+}
+
+function suffix(protocol: string | undefined, family: Family, scenarioFamilies: readonly Family[] | undefined): string {
+  const proto = protocol === "udp" ? "udp" : "tcp";
+  const pinned = scenarioFamilies && scenarioFamilies.length === 1 && scenarioFamilies[0] !== family;
+  return pinned ? `/${proto}${family === "ipv4" ? "4" : "6"}` : proto === "udp" ? "/udp" : "";
+}
+
+function peerOf(scenario: Scenario, host: string): string {
+  return scenario.hosts.find((h) => h.name !== host && !h.firewall)?.name ?? scenario.hosts.find((h) => h.name !== host)?.name ?? "client";
+}
+
+/** One line of advice: what to add or change so this mutant fails a check. */
+export function suggestCheck(mutant: Mutant, scenario: Scenario): string {
+  const line = mutant.lines[0]!;
+  const host = line.host;
+  const all = expectationsOf(scenario);
+  const families = all[0]?.expectation.families;
+  const port = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
+  const proto = ruleProtocol(line);
+  const tail = (family: Family) => suffix(proto, family, families);
+
+  if (mutant.operator === "reject-type") {
+    const refused = all.find((p) => probes(p.expectation, host, port) && p.expectation.expected === "refused");
+    const kind = verdictOf(line, true);
+    return refused
+      ? `make \`${refused.expectation.text}\` (line ${refused.expectation.location.line}) say which refusal: \`… ${kind}\``
+      : `add \`${peerOf(scenario, host)} -> ${host}:${port}${tail(line.family)} ${kind}\``;
+  }
+  if (mutant.operator === "loopback-iface") {
+    const peer = all.find((p) => p.expectation.to.kind === "host" && p.expectation.to.host === host && p.expectation.from !== host && p.expectation.port === port);
+    return `add \`${host} -> ${host}:${port}${tail(line.family)} ${peer?.expectation.expected ?? "blocked"}\` (the host's own non-loopback address arrives on lo too, from a non-loopback source)`;
+  }
+  const reboots = scenario.steps.map((s, i) => ({ s, i })).filter(({ s, i }) => s.kind === "reboot" && s.host === host && i > line.step);
+  const windowEnd = reboots[0]?.i ?? scenario.steps.length;
+  const onPort = all.filter((p) => probes(p.expectation, host, isLoopbackRule(line) ? port : rulePort(line)));
+  const inWindow = onPort.filter((p) => p.step > line.step && p.step < windowEnd);
+  const otherFamily = inWindow.find((p) => !p.expectation.families.includes(line.family)) ?? onPort.find((p) => !p.expectation.families.includes(line.family));
+  if (onPort.length > 0 && onPort.every((p) => !p.expectation.families.includes(line.family)) && otherFamily) {
+    return `make \`${otherFamily.expectation.text}\` (line ${otherFamily.expectation.location.line}) both families (\`family: both\`, or no 4/6 suffix), or add it for ${line.family}`;
+  }
+  if (inWindow.length === 0 && onPort.length > 0 && reboots[0]) {
+    const later = onPort[0]!.expectation;
+    return `check \`${later.text}\` before \`reboot: ${host}\` (line ${scenario.steps[reboots[0].i]!.location.line}) too: after the reboot the runtime rules are gone anyway`;
+  }
+  if (mutant.operator === "port") {
+    const after = mutant.changes[0]?.after ?? "";
+    const moved = /(?:--dports?|--destination-ports?|--sports?|--source-ports?) (\S+)/.exec(after)?.[1]?.split(",").find((p) => !line.words.join(" ").includes(p));
+    const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
+    return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
+  }
+  const from = isLoopbackRule(line) ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
+  const verdict = verdictOf(line);
+  const what = mutant.operator === "swap" || mutant.operator === "insert-append" ? "a probe the reordered rules both match: " : "";
+  return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\``;
+}
