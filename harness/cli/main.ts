@@ -12,6 +12,8 @@ import { runCleanup } from "./cleanup.ts";
 import { initExample, initFrom } from "./init.ts";
 import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
+import { runMutate } from "./mutate.ts";
+import { OPERATORS } from "../mutate/operators.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
@@ -101,6 +103,22 @@ export function buildProgram(): Command {
         output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
       }, consoleProgress());
       process.exitCode = code;
+    });
+
+  program
+    .command("mutate")
+    .description("mutation testing of the scenarios: change one rule at a time (in the lab only), rerun, and report which changes no check notices, with a check that would")
+    .argument("[paths...]", "scenario files, directories or globs (default scenarios/)", [])
+    .option("--min-score <percent>", "exit 1 when the mutation score (killed / (killed + survived)) is below this")
+    .option("--json <file>", "write the mutation report as JSON")
+    .option("--operators <names>", `only these operators, comma-separated: ${OPERATORS.map((o) => o.name).join(", ")}`)
+    .option("--jobs <n>", "labs at the same time for one scenario's mutants (default 1)")
+    .option("--killed", "also list every killed mutant with the check that killed it")
+    .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
+    .option("--root <dir>", ROOT_HELP)
+    .addHelpText("after", `\nOperators:\n${OPERATORS.map((o) => `  ${o.name.padEnd(15)} ${o.summary}`).join("\n")}\n\nExit codes: 0 done (and the score reached --min-score), 1 below --min-score or an original\nscenario does not pass, 2 bad input, 3 environment problem.`)
+    .action(async (paths: string[], opts: { minScore?: string; json?: string; operators?: string; jobs?: string; root?: string; early: boolean; killed?: boolean }) => {
+      process.exitCode = await runMutate(paths, opts);
     });
 
   program

@@ -73,9 +73,11 @@ export function mutantsOf(scenario: Scenario, operators: readonly Operator[] = O
   const lines = scenarioRuleLines(scenario);
   const seen = new Map<string, number>();
   const dir = path.dirname(scenario.file);
+  // Ids name the file as seen from the scenario (a fixture elsewhere by its base name).
   return operators.flatMap((op) => op.propose(lines).map((p) => {
     const first = p.edits[0]!.line;
-    const base = `${op.name}@${path.relative(dir, first.file) || path.basename(first.file)}:${first.line}${p.tag ? ` ${p.tag}` : ""}`;
+    const rel = path.relative(dir, first.file);
+    const base = `${op.name}@${rel === "" || rel.startsWith("..") ? path.basename(first.file) : rel}:${first.line}${p.tag ? ` ${p.tag}` : ""}`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     const id = n === 1 ? base : `${base}#${n}`;

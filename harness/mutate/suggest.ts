@@ -59,10 +59,9 @@ function probes(e: Expectation, host: string, port: number | undefined): boolean
   return onHost && (port === undefined || e.port === port);
 }
 
-function suffix(protocol: string | undefined, family: Family, scenarioFamilies: readonly Family[] | undefined): string {
-  const proto = protocol === "udp" ? "udp" : "tcp";
-  const pinned = scenarioFamilies && scenarioFamilies.length === 1 && scenarioFamilies[0] !== family;
-  return pinned ? `/${proto}${family === "ipv4" ? "4" : "6"}` : proto === "udp" ? "/udp" : "";
+/** `/tcp4`, `/udp6`: a suggested check names the family of the rule it is about. */
+function suffix(protocol: string | undefined, family: Family): string {
+  return `/${protocol === "udp" ? "udp" : "tcp"}${family === "ipv4" ? "4" : "6"}`;
 }
 
 function peerOf(scenario: Scenario, host: string): string {
@@ -74,10 +73,9 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario): string {
   const line = mutant.lines[0]!;
   const host = line.host;
   const all = expectationsOf(scenario);
-  const families = all[0]?.expectation.families;
   const port = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
   const proto = ruleProtocol(line);
-  const tail = (family: Family) => suffix(proto, family, families);
+  const tail = (family: Family) => suffix(proto, family);
 
   if (mutant.operator === "reject-type") {
     const refused = all.find((p) => probes(p.expectation, host, port) && p.expectation.expected === "refused");

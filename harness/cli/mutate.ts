@@ -1,0 +1,96 @@
+/**
+ * `fwspec mutate`: validates the scenarios (exit 2 before any container),
+ * opens Docker labs once (exit 3 without an engine), mutates each scenario's
+ * rules and runs the mutants (harness/mutate/run.ts) with one progress line per
+ * scenario, prints the survivors, equivalents and errors and the score, writes
+ * `--json`, compares the machine's own firewall before and after, and chooses
+ * the exit code: 1 when the score is below `--min-score`, an original
+ * scenario does not pass, or the machine's firewall changed. Ctrl-C prints
+ * what was done so far, then the run's resources are removed (exit 130).
+ */
+import { writeFileSync } from "node:fs";
+import { openDockerLabs } from "../api.ts";
+import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
+import { EXIT, type ExitCode, InputError } from "../errors.ts";
+import { onInterrupt } from "../interrupt.ts";
+import { consoleProgress } from "../progress.ts";
+import { OPERATOR_NAMES } from "../mutate/operators.ts";
+import { renderMutationConsole, renderMutationJson, scenarioLine, summaryLine } from "../mutate/render.ts";
+import { mutateScenarios, mutationScenarios, type ScenarioMutation, summarize } from "../mutate/run.ts";
+import { writeReportFile } from "./report-files.ts";
+
+export interface MutateCliOptions {
+  readonly minScore?: string;
+  readonly json?: string;
+  readonly operators?: string;
+  readonly jobs?: string;
+  readonly root?: string;
+  readonly early?: boolean;
+  readonly killed?: boolean;
+}
+
+/** The flags checked: an InputError naming the wrong one. */
+export function parseMutateFlags(opts: MutateCliOptions): { minScore: number | undefined; operators: string[] | undefined; jobs: number } {
+  const minScore = opts.minScore === undefined ? undefined : Number(opts.minScore);
+  if (minScore !== undefined && (!/^\d+(\.\d+)?$/.test(opts.minScore!.trim()) || minScore > 100)) {
+    throw new InputError(`--min-score must be a number from 0 to 100 (percent), not \`${opts.minScore}\``);
+  }
+  const operators = opts.operators?.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  const unknown = operators?.filter((o) => !(OPERATOR_NAMES as readonly string[]).includes(o)) ?? [];
+  if (unknown.length > 0 || operators?.length === 0) {
+    throw new InputError(`--operators: unknown operator(s) ${unknown.map((o) => `\`${o}\``).join(", ") || "(none given)"}`, { hint: `operators: ${OPERATOR_NAMES.join(", ")}` });
+  }
+  const jobs = opts.jobs === undefined ? 1 : Number(opts.jobs);
+  if (!/^\d+$/.test(String(opts.jobs ?? "1").trim()) || jobs < 1 || jobs > 16) throw new InputError(`--jobs must be a whole number from 1 to 16, not \`${opts.jobs}\``);
+  return { minScore, operators, jobs };
+}
+
+export async function runMutate(paths: readonly string[], opts: MutateCliOptions): Promise<ExitCode> {
+  const flags = parseMutateFlags(opts);
+  const scenarios = mutationScenarios({ paths }, opts.root);
+  const progress = consoleProgress();
+  progress.step(`${scenarios.length} scenario file(s) valid; mutating their rules`);
+  const hostBefore = await snapshotHostFirewall();
+  const started = performance.now();
+  const done: ScenarioMutation[] = [];
+  // Ctrl-C: what was done so far, then the cleanup (api.ts) removes the run's labs and exits.
+  const release = onInterrupt(async () => {
+    process.stdout.write(renderMutationConsole(summarize(done, Math.round(performance.now() - started), true)));
+  });
+  let report;
+  try {
+    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: true });
+    report = await mutateScenarios(scenarios, {
+      provider: docker.provider,
+      jobs: flags.jobs,
+      ...(flags.operators ? { operators: flags.operators } : {}),
+      ...(opts.early === false ? { decideEarly: false } : {}),
+      onScenario: (s) => {
+        done.push(s);
+        progress.info(scenarioLine(s));
+      },
+    });
+  } finally {
+    release();
+  }
+  process.stdout.write(renderMutationConsole(report, { killed: opts.killed === true }));
+  const unwritten = opts.json ? writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderMutationJson(report))) : undefined;
+  if (unwritten) process.stderr.write(`fwspec: ${unwritten.report()}\n`);
+  const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
+  const notCompared = uncheckedWarning(hostCheck);
+  if (notCompared) process.stderr.write(notCompared);
+  if (hostCheck.changed.length > 0) {
+    process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${hostCheck.changed.join(", ")}). The run fails.\n`);
+    return EXIT.failed;
+  }
+  const skipped = report.scenarios.filter((s) => s.skipped && s.mutants.length === 0 && !/no iptables/.test(s.skipped));
+  if (skipped.length > 0) {
+    process.stderr.write(`fwspec: ${skipped.length} scenario(s) not mutated because the original does not pass\n`);
+    return EXIT.failed;
+  }
+  if (flags.minScore !== undefined && (report.score ?? 100) < flags.minScore) {
+    process.stderr.write(`fwspec: ${summaryLine(report).split(" (")[0]} is below --min-score ${flags.minScore}\n`);
+    return EXIT.failed;
+  }
+  return unwritten ? EXIT.internal : EXIT.ok;
+}

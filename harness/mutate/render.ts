@@ -1,0 +1,71 @@
+/**
+ * Renders a MutationReport (run.ts): the console text (per scenario its
+ * survivors with the exact change and a suggested check, equivalents with the
+ * reason, errors; killed mutants counted, and named with what killed them when
+ * asked) and the JSON report. Scenario text goes through safeText.
+ */
+import path from "node:path";
+import { safeText } from "../text.ts";
+import type { MutantOutcome } from "./classify.ts";
+import { describeChange } from "./mutants.ts";
+import type { MutationReport, ScenarioMutation } from "./run.ts";
+
+/** `killed 15, survived 1, equivalent 2, errors 0`. */
+export function countsLine(mutants: readonly MutantOutcome[]): string {
+  const n = (s: MutantOutcome["status"]) => mutants.filter((m) => m.status === s).length;
+  return `${mutants.length} mutants: ${n("killed")} killed, ${n("survived")} survived, ${n("equivalent")} equivalent, ${n("error")} errors`;
+}
+
+/** The one progress line of a scenario. */
+export function scenarioLine(s: ScenarioMutation, cwd = process.cwd()): string {
+  const file = path.relative(cwd, s.file) || s.file;
+  if (s.skipped) return `- ${file}: not mutated: ${s.skipped}`;
+  const mark = s.mutants.some((m) => m.status === "survived") ? "✗" : "✓";
+  return `${mark} ${file}: ${countsLine(s.mutants)} (${(s.durationMs / 1000).toFixed(1)} s)`;
+}
+
+function formatScore(score: number | undefined): string {
+  return score === undefined ? "n/a" : `${(Math.floor(score * 10) / 10).toFixed(1)} %`;
+}
+
+export function summaryLine(r: MutationReport): string {
+  const scored = r.counts.killed + r.counts.survived;
+  return `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${r.counts.equivalent} equivalent and ${r.counts.error} errors not scored), ${r.scenarios.length} scenarios, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s${r.stopped ? " — STOPPED before every scenario ran" : ""}`;
+}
+
+const HEADINGS: readonly [MutantOutcome["status"], string, string][] = [
+  ["survived", "survived", "suggested check"],
+  ["equivalent", "equivalent", "why"],
+  ["error", "error (not scored)", "what errored"],
+  ["killed", "killed", "by"],
+];
+
+export function renderMutationConsole(r: MutationReport, options: { killed?: boolean; cwd?: string } = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  const out: string[] = [];
+  for (const s of r.scenarios) {
+    const shown = s.mutants.filter((m) => m.status !== "killed" || options.killed);
+    if (shown.length === 0 && !s.skipped) continue;
+    out.push("", scenarioLine(s, cwd));
+    for (const [status, title, label] of HEADINGS) {
+      for (const m of shown.filter((x) => x.status === status)) {
+        out.push(`  ${title}: ${m.id}`);
+        for (const c of m.changes) out.push(`    change: ${describeChange(c, cwd)}`);
+        out.push(`    ${label}: ${m.detail}`);
+      }
+    }
+  }
+  out.push("", summaryLine(r), "");
+  return safeText(out.join("\n"));
+}
+
+export function renderMutationJson(r: MutationReport): string {
+  return `${JSON.stringify({
+    score: r.score === undefined ? null : Math.round(r.score * 100) / 100,
+    scoreFormula: "killed / (killed + survived); equivalent and error mutants are not scored",
+    counts: r.counts,
+    durationMs: r.durationMs,
+    stopped: r.stopped,
+    scenarios: r.scenarios,
+  }, null, 2)}\n`;
+}
