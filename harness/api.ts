@@ -38,6 +38,7 @@ const RUN_OPTIONS = z.strictObject({
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
   handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
   checkRules: z.boolean({ error: "must be true or false" }).optional(),
+  coverage: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
@@ -47,7 +48,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
+  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -86,6 +87,8 @@ export interface RunOptions {
   readonly handleInterrupts?: boolean;
   /** Test every rules file and iptables command in a throw-away lab host before any scenario lab starts (`--check-rules`). */
   readonly checkRules?: boolean;
+  /** Give the report rule coverage: per firewall host and ruleset, the checks each rule took packets of, rules never exercised, shadowed rules (report/coverage.ts). */
+  readonly coverage?: boolean;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
 }
@@ -206,7 +209,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
   const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep };
+  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });

@@ -42,6 +42,13 @@ function flagNumber(flag: string, text: string): number {
   return Number(text.trim());
 }
 
+/** A percentage flag: a number from 0 to 100 (decimals allowed). */
+function percentFlag(flag: string, text: string): number {
+  const n = Number(text.trim());
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text.trim()) || n > 100) throw new InputError(`${flag} must be a percentage from 0 to 100, not \`${text}\``, { hint: `e.g. ${flag} 90` });
+  return n;
+}
+
 const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";
 
 export function buildProgram(): Command {
@@ -75,17 +82,20 @@ export function buildProgram(): Command {
     .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .option("--check-rules", "first test every rules file and iptables/ip6tables command in a throw-away lab host (iptables-restore --test): every bad line named, exit 2 before any scenario lab starts (about 1.5 s)")
+    .option("--coverage", "rule coverage: list every rule of every firewall host with the checks that took its packets, rules never matched and shadowed rules (also in --json)")
+    .option("--coverage-min <percent>", "fail the run (exit 1) when fewer than <percent> of the rules were exercised (implies --coverage)")
     .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
       const commandTimeout = opts.commandTimeout === undefined ? undefined : parseCommandTimeout(opts.commandTimeout);
       const keep = keepMode(opts as { keep?: boolean; keepOnFailure?: boolean });
+      const coverageMin = opts.coverageMin === undefined ? undefined : percentFlag("--coverage-min", opts.coverageMin);
       const code = await runScenarios(paths, {
         ...(opts.json ? { json: opts.json } : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
@@ -98,6 +108,8 @@ export function buildProgram(): Command {
         ...(keep ? { keep } : {}),
         ...(commandTimeout ? { commandTimeout } : {}),
         ...(opts.checkRules ? { checkRules: true } : {}),
+        ...(opts.coverage ? { coverage: true } : {}),
+        ...(coverageMin !== undefined ? { coverageMin } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         // The environment and the terminal are read here, once; reports get them as options.
         output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),

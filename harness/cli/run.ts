@@ -11,6 +11,8 @@ import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env
 import { EXIT, type ExitCode, FwspecError } from "../errors.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
+import { coverageShortfall } from "../report/coverage.ts";
+import { renderCoverage } from "../report/coverage-text.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { renderKept } from "../report/kept.ts";
@@ -39,6 +41,10 @@ export interface RunOptions {
   readonly checkRules?: boolean;
   /** The project root (`--root`): scenario files may point anywhere inside it. */
   readonly root?: string;
+  /** Rule coverage: computed, printed after the console report and put in the JSON report (`--coverage`). */
+  readonly coverage?: boolean;
+  /** Fail the run (exit 1) when rule coverage is below this percentage (`--coverage-min`; implies coverage). */
+  readonly coverageMin?: number;
   /** Which reports go where (`--reporter`, the terminal's width); default: the console report at 100 columns. */
   readonly output?: OutputOptions;
 }
@@ -78,16 +84,21 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
     ...(options.checkRules ? { checkRules: true } : {}),
     ...(options.root !== undefined ? { root: options.root } : {}),
+    ...(options.coverage || options.coverageMin !== undefined ? { coverage: true } : {}),
   });
   const reports = report.scenarios;
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
   const summaryProblem = options.quiet ? undefined : guarded("console and CI reports", () => writeOutputs(report, output, (text) => process.stdout.write(text)));
+  const coverageProblem = options.quiet || !(options.coverage || options.coverageMin !== undefined)
+    ? undefined
+    : guarded("rule coverage", () => void process.stdout.write(renderCoverage(report, { width: output.width, baseDir: output.baseDir })));
   const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report)));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
     options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: output.baseDir }))) : undefined,
     summaryProblem,
+    coverageProblem,
     keptProblem,
   ].filter((e) => e !== undefined);
   for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
@@ -106,5 +117,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     return { code: EXIT.failed, report };
   }
   const allPassed = reports.every((s) => s.status === "passed");
-  return { code: !allPassed ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
+  // `--coverage-min`: too little of the rules exercised fails the run like a failed check.
+  const shortfall = options.coverageMin !== undefined && report.coverage ? coverageShortfall(report.coverage, options.coverageMin) : undefined;
+  if (shortfall) process.stderr.write(`fwspec: ${shortfall}\n  hint: add expectations whose probes reach the rules listed as never matched, or remove rules nothing needs (shadowed ones first)\n`);
+  return { code: !allPassed || shortfall ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
 }

@@ -4,9 +4,9 @@
  * probe named, and IPv4/IPv6 parity (the other family's observation; a
  * difference fails the check when the scenario says `parity: fail`).
  */
-import type { ExpectationResult, ParityObservation } from "../model/results.ts";
+import type { ExpectationResult, ParityObservation, RuleHit } from "../model/results.ts";
 import { type Family, targetLabel } from "../model/types.ts";
-import type { Observation } from "../probes/observe.ts";
+import type { HostRuleDelta, Observation } from "../probes/observe.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import type { RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
@@ -16,9 +16,16 @@ function describeDelta(d: RuleDelta): string {
   return `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`;
 }
 
-function parityOf(observed: ProbeResult, otherObservation: Observation): ParityObservation {
-  const other = otherObservation.result;
-  return { family: other.spec.family, verdict: other.verdict, reason: other.reason, command: other.evidence.command, differs: other.verdict !== observed.verdict, decidedBy: otherObservation.decidedBy.map(describeDelta) };
+function hitOf(d: HostRuleDelta): RuleHit {
+  return { host: d.host, family: d.rule.family, table: d.rule.table, chain: d.rule.chain, position: d.rule.position, text: d.rule.text, packets: d.packets };
+}
+
+function parityOf(observed: ProbeResult, other: Observation): ParityObservation {
+  const o = other.result;
+  return {
+    family: o.spec.family, verdict: o.verdict, reason: o.reason, command: o.evidence.command, differs: o.verdict !== observed.verdict, decidedBy: other.decidedBy.map(describeDelta),
+    ...(other.decidedBy.length > 0 ? { counted: other.decidedBy.map(hitOf) } : {}),
+  };
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
@@ -55,6 +62,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
       ...(probe.evidence.stoppedEarly ? { stoppedEarly: probe.evidence.stoppedEarly } : {}),
     },
     decidedBy: observed.decidedBy.map(describeDelta),
+    ...(observed.decidedBy.length > 0 ? { counted: observed.decidedBy.map(hitOf) } : {}),
     ...(parity ? { parity } : {}),
     ...(expectation.held ? { held: expectation.held } : {}),
   };

@@ -21,6 +21,19 @@ export interface ResultEvidence {
   readonly stoppedEarly?: string;
 }
 
+/** A rule whose counters moved while a probe ran: on which firewall host, where in its ruleset, by how much. */
+export interface RuleHit {
+  readonly host: string;
+  readonly family: Family;
+  readonly table: string;
+  readonly chain: string;
+  /** 1-based within its chain. */
+  readonly position: number;
+  /** The rule as saved: `-A INPUT -p tcp -m tcp --dport 8080 -j DROP`. */
+  readonly text: string;
+  readonly packets: number;
+}
+
 /** A single-family expectation's other family: what the same probe observed there. */
 export interface ParityObservation {
   readonly family: Family;
@@ -31,6 +44,8 @@ export interface ParityObservation {
   readonly differs: boolean;
   /** Rules whose counters moved during the other family's probe (as ExpectationResult.decidedBy). */
   readonly decidedBy?: readonly string[];
+  /** Rules whose counters moved during the other family's probe. */
+  readonly counted?: readonly RuleHit[];
 }
 
 export interface ExpectationResult {
@@ -53,6 +68,8 @@ export interface ExpectationResult {
   readonly evidence: ResultEvidence;
   /** Rules whose counters moved during the probe: "ipv4 filter INPUT #2 -A INPUT … -j DROP (+1 packets)". */
   readonly decidedBy: readonly string[];
+  /** The same rules as records, with the firewall host each is on (what rule coverage is built from). */
+  readonly counted?: readonly RuleHit[];
   /** Single-family expectations: the other family's observation (a finding when it differs). */
   readonly parity?: ParityObservation;
   /** The held connection this expectation checks. */
@@ -81,8 +98,8 @@ export interface StepResult {
   readonly title: string;
   readonly status: CellStatus;
   readonly message: string;
-  /** For apply steps: the loaded rulesets and their digest. */
-  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string };
+  /** For apply (and reboot) steps: the loaded rulesets, their digest, and the host they are loaded on. */
+  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string };
 }
 
 export type CheckResult = ExpectationResult | CounterResult | StepResult;

@@ -28,10 +28,13 @@ export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250
 /** Between two counter readings, how long to wait for the tool to end (ms). */
 const POLL_MS = 10;
 
+/** A rule delta and the firewall host it was read on. */
+export type HostRuleDelta = RuleDelta & { readonly host: string };
+
 /** A probe's result and the rules whose counters moved while it ran (firewall hosts on its path). */
 export interface Observation {
   readonly result: ProbeResult;
-  readonly decidedBy: readonly RuleDelta[];
+  readonly decidedBy: readonly HostRuleDelta[];
 }
 
 export interface ObserveOptions {
@@ -77,7 +80,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
       ({ result, after } = await decide(started.pending, before, watch, readAll));
     }
   }
-  const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0));
+  const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h })));
   return { result, decidedBy };
 }
 

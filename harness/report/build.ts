@@ -5,6 +5,7 @@
  */
 import { type CellStatus, type CheckResult, type CounterResult, type ExpectationResult, isCheck, type StepResult } from "../model/results.ts";
 import { failedByParity } from "../judge/expectation.ts";
+import { runCoverage } from "./coverage.ts";
 import type { ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
 
 export function parityFindings(results: readonly ExpectationResult[]): ParityFinding[] {
@@ -69,5 +70,6 @@ export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summ
 }
 
 export function runReport(scenarios: readonly ScenarioReport[]): RunReport {
-  return { scenarios, summary: summarize(scenarios) };
+  const coverage = scenarios.some((s) => s.coverage) ? runCoverage(scenarios) : undefined;
+  return { scenarios, summary: summarize(scenarios), ...(coverage ? { coverage } : {}) };
 }

@@ -6,6 +6,7 @@
  */
 import type { KeptLab } from "../lab/types.ts";
 import type { CellStatus, CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
+import type { RunCoverage, ScenarioCoverage } from "./coverage.ts";
 
 export type ScenarioStatus = CellStatus;
 
@@ -43,10 +44,14 @@ export interface ScenarioReport extends ScenarioHeader {
   readonly parity: readonly ParityFinding[];
   /** Its lab, left running by `fwspec run --keep` / `--keep-on-failure`. */
   readonly kept?: KeptLab;
+  /** Rule coverage (coverage.ts), when the run was asked for it. */
+  readonly coverage?: ScenarioCoverage;
 }
 
 export interface RunReport {
   readonly scenarios: readonly ScenarioReport[];
   /** Checks (expectations, counter checks, `run` steps) passed and failed; errors also count failed actions and scenario errors. */
   readonly summary: { readonly passed: number; readonly failed: number; readonly errors: number };
+  /** Rule coverage over every scenario, when the run was asked for it. */
+  readonly coverage?: RunCoverage;
 }

@@ -14,6 +14,7 @@ import { labNameFor, planLabs, shareable } from "../plan/labs.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
+import { scenarioCoverage } from "../report/coverage.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import { type KeepMode, keepLab, keepsLab } from "./keep.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
@@ -32,6 +33,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly decideEarly?: boolean | undefined;
   /** Leave labs running: every one, or those of scenarios that failed or errored (keep.ts). */
   readonly keep?: KeepMode | undefined;
+  /** Give each scenario report its rule coverage (report/coverage.ts). */
+  readonly coverage?: boolean | undefined;
 }
 
 /** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
@@ -44,8 +47,10 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const progress = options.progress ?? silentProgress;
   const reports = new Map<Scenario, ScenarioReport>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
-  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[]): ScenarioReport => {
-    const report = scenarioReport(s, results, errors);
+  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"]): ScenarioReport => {
+    const plain = scenarioReport(s, results, errors);
+    // Coverage needs the results in the order they ran and the rules each firewall host started with.
+    const report = options.coverage ? { ...plain, coverage: scenarioCoverage(results, atStart ?? new Map()) } : plain;
     reports.set(s, report);
     const { held, of } = checksHeld(report);
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
@@ -67,7 +72,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
     let report: ScenarioReport;
     try {
-      report = done(scenario, await runScenario(plan, session), []);
+      report = done(scenario, await runScenario(plan, session), [], lease.readings);
     } catch (error) {
       report = done(scenario, [], [errorMessage(error)]);
     }

@@ -18,7 +18,7 @@ import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
 import { commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
-import { type CounterReading, readCounters } from "../rules/read.ts";
+import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
 import type { LabLease } from "./lease.ts";
@@ -60,7 +60,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#ledger.setBaseline(step.host, counters);
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
-      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: applied.loaded,
+      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: { ...applied.loaded, host: step.host },
     };
   }
 
@@ -80,8 +80,12 @@ export class ScenarioSession implements AsyncDisposable {
     const h = this.lab.host(step.host);
     // Restored rules may block loopback too: prove the sockets, not reachability.
     await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
-    if (h.spec.firewall) this.#ledger.setBaseline(step.host, await readCounters(h));
-    return { kind: "step", step: "reboot", line: step.location.line, title, status: "passed", message: `${step.host} rebooted; listeners answer again` };
+    const rules = h.spec.firewall ? await readRules(h) : undefined;
+    if (rules) this.#ledger.setBaseline(step.host, rules.counters);
+    return {
+      kind: "step", step: "reboot", line: step.location.line, title, status: "passed", message: `${step.host} rebooted; listeners answer again`,
+      ...(rules ? { evidence: { ...rules.loaded, host: step.host } } : {}),
+    };
   }
 
   /** Opens a connection and proves it passes data before anything else happens. */

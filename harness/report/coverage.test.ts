@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import type { CheckResult, ExpectationResult, RuleHit, StepResult } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import type { CounterReading } from "../rules/read.ts";
+import { parseSave } from "../rules/saved.ts";
+import { coverageShortfall, runCoverage, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
+
+const save = (tables: Record<string, string[]>) =>
+  Object.entries(tables).map(([t, lines]) => `*${t}\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n${lines.join("\n")}\nCOMMIT\n`).join("");
+
+const DNS = "-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT";
+const boot = (host = "server", v4: string[] = [DNS]): Map<string, CounterReading> =>
+  new Map([[host, { ipv4: parseSave(save({ nat: v4 }), "ipv4"), ipv6: parseSave("", "ipv6") }]]);
+
+function apply(line: number, v4: Record<string, string[]>, v6: Record<string, string[]> = {}, host = "server"): StepResult {
+  return { kind: "step", step: "apply", line, title: "apply", status: "passed", message: "", evidence: { ipv4: save({ nat: [DNS], ...v4 }), ipv6: save(v6), digest: "", host } };
+}
+
+function hit(text: string, position: number, o: Partial<RuleHit> = {}): RuleHit {
+  return { host: "server", family: "ipv4", table: "filter", chain: /^-A (\S+)/.exec(text)![1]!, position, text, packets: 1, ...o };
+}
+
+function probe(line: number, text: string, counted: RuleHit[], o: Partial<ExpectationResult> & { family?: Family } = {}): ExpectationResult {
+  const m = /^(\S+) -> (\S+):(\d+)/.exec(text)!;
+  return {
+    kind: "expectation", text, line, from: m[1]!, to: m[2]!, port: Number(m[3]), protocol: "tcp", family: "ipv4", expected: "open", actual: "open", status: "passed", reason: "",
+    address: m[2] === "localhost" ? "127.0.0.1" : "198.18.0.2", evidence: { command: "", exitCode: 0, stdout: "", stderr: "", durationMs: 1 }, decidedBy: [], counted, ...o,
+  };
+}
+
+const ACCEPT_TCP = "-A INPUT -p tcp -j ACCEPT";
+const DROP_8080 = "-A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+
+const summary = (c: ScenarioCoverage) => c.rulesets.flatMap((rs) => rs.rules.map((r) => `${rs.loadedBy} ${r.family} ${r.chain} #${r.position} ${r.status} ${r.packets}${r.shadowedBy ? ` by ${r.shadowedBy.rules.join(",")} on line ${r.shadowedBy.check.line}` : ""}`));
+
+describe("scenarioCoverage", () => {
+  const cases: [string, CheckResult[], string[]][] = [
+    [
+      "a DROP appended after a broader ACCEPT is shadowed; inserted first, it is exercised",
+      [
+        apply(14, { filter: [ACCEPT_TCP, DROP_8080] }),
+        probe(20, "client -> server:8080 open", [hit(ACCEPT_TCP, 1, { packets: 3 })]),
+        apply(30, { filter: [DROP_8080, ACCEPT_TCP] }),
+        probe(40, "client -> server:8080 dropped", [hit(DROP_8080, 1)]),
+        probe(41, "client -> server:8081 open", [hit(ACCEPT_TCP, 2, { packets: 2 })]),
+      ],
+      [
+        "apply (line 14) ipv4 INPUT #1 exercised 3",
+        "apply (line 14) ipv4 INPUT #2 shadowed 0 by ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT on line 20",
+        "apply (line 30) ipv4 INPUT #1 exercised 1",
+        "apply (line 30) ipv4 INPUT #2 exercised 2",
+      ],
+    ],
+    [
+      "a rule whose traffic never came is unexercised, not shadowed",
+      [apply(5, { filter: [ACCEPT_TCP, "-A INPUT -p tcp -m tcp --dport 9090 -j DROP"] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 unexercised 0"],
+    ],
+    [
+      "the target's OUTPUT sees only answers: a DROP there behind an ACCEPT is not claimed shadowed",
+      [apply(5, { filter: ["-A OUTPUT -p tcp -j ACCEPT", "-A OUTPUT -p tcp -m tcp --dport 8080 -j DROP"] }), probe(9, "client -> server:8080 open", [hit("-A OUTPUT -p tcp -j ACCEPT", 1)])],
+      ["apply (line 5) ipv4 OUTPUT #1 exercised 1", "apply (line 5) ipv4 OUTPUT #2 unexercised 0"],
+    ],
+    [
+      "the prober's OUTPUT sees the first packet: shadowed there",
+      [apply(5, { filter: ["-A OUTPUT -p tcp -j ACCEPT", "-A OUTPUT -p tcp -m tcp --dport 8080 -j DROP"] }), probe(9, "server -> client:8080 open", [hit("-A OUTPUT -p tcp -j ACCEPT", 1)])],
+      ["apply (line 5) ipv4 OUTPUT #1 exercised 1", "apply (line 5) ipv4 OUTPUT #2 shadowed 0 by ipv4 filter OUTPUT #1 -A OUTPUT -p tcp -j ACCEPT on line 9"],
+    ],
+    [
+      "a rule in a user chain reached from INPUT: shadowed by an earlier rule of that chain",
+      [
+        apply(5, { filter: [":PROTECT - [0:0]", "-A INPUT -j PROTECT", "-A PROTECT -i lo -j ACCEPT", "-A PROTECT -p tcp -m tcp --dport 8080 -j DROP"] }),
+        probe(9, "server -> localhost:8080 open", [hit("-A INPUT -j PROTECT", 1), hit("-A PROTECT -i lo -j ACCEPT", 1, { chain: "PROTECT", packets: 2 })]),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 PROTECT #1 exercised 2", "apply (line 5) ipv4 PROTECT #2 shadowed 0 by ipv4 filter PROTECT #1 -A PROTECT -i lo -j ACCEPT on line 9"],
+    ],
+    [
+      "a rule with options fwspec does not model is never claimed shadowed",
+      [apply(5, { filter: [ACCEPT_TCP, "-A INPUT -p tcp -m recent --update --seconds 60 -j DROP"] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 unexercised 0"],
+    ],
+    [
+      "the parity probe's packets count, per family; the lab's own rules (at start) and fwspec's tables are not counted",
+      [
+        apply(5, { filter: [DROP_8080], fwspec_trace: ["-A INPUT -j ACCEPT"] }, { filter: ["-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT"] }),
+        probe(9, "client -> server:8080 dropped", [hit(DROP_8080, 1)], { parity: { family: "ipv6", verdict: "open", reason: "", command: "", differs: true, counted: [hit("-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT", 1, { family: "ipv6" })] } }),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv6 INPUT #1 exercised 1"],
+    ],
+    [
+      "a rule a run step moved is still the same rule; one a run step added is listed too",
+      [apply(5, { filter: [ACCEPT_TCP] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 2), hit("-A INPUT -p udp -j ACCEPT", 1)])],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #1 exercised 1"],
+    ],
+    [
+      "rules that were there before any apply (a run step added them) belong to the start",
+      [probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])],
+      ["as the lab started ipv4 INPUT #1 exercised 1"],
+    ],
+  ];
+  it.each(cases)("%s", (_title, results, want) => {
+    expect(summary(scenarioCoverage(results, boot()))).toEqual(want);
+  });
+
+  it("names each check that took a rule's packets, with the family and whether it was the parity probe", () => {
+    const c = scenarioCoverage([
+      apply(5, { filter: [ACCEPT_TCP] }, { filter: [ACCEPT_TCP] }),
+      probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1, { packets: 3 })], { family: "ipv4", parity: { family: "ipv6", verdict: "open", reason: "", command: "", differs: false, counted: [hit("-A INPUT -p tcp -j ACCEPT", 1, { family: "ipv6" })] } }),
+      probe(10, "client -> server:8081 open", [hit(ACCEPT_TCP, 1)]),
+    ], boot());
+    expect(c.rulesets[0]!.rules[0]!.checks).toEqual([
+      { line: 9, text: "client -> server:8080 open", family: "ipv4", parity: false, packets: 3 },
+      { line: 10, text: "client -> server:8081 open", family: "ipv4", parity: false, packets: 1 },
+    ]);
+    expect(c.rulesets[0]!.rules[1]!.checks).toEqual([{ line: 9, text: "client -> server:8080 open", family: "ipv6", parity: true, packets: 1 }]);
+    expect([c.rules, c.exercised, c.shadowed, c.unexercised]).toEqual([2, 2, 0, 0]);
+  });
+});
+
+describe("run coverage and --coverage-min", () => {
+  const of = (rules: number, exercised: number, shadowed = 0) => ({ coverage: { rulesets: [{ host: "h", loadedBy: "", line: 1, rules: [
+    ...Array.from({ length: exercised }, () => ({ status: "exercised" })),
+    ...Array.from({ length: shadowed }, () => ({ status: "shadowed" })),
+    ...Array.from({ length: rules - exercised - shadowed }, () => ({ status: "unexercised" })),
+  ] }] } as unknown as ScenarioCoverage });
+  const cases: [string, ReturnType<typeof of>[], number, string | undefined][] = [
+    ["9 of 10 meets 90", [of(10, 9)], 90, undefined],
+    ["8 of 9 is 88.8% and below 90", [of(4, 4), of(5, 4, 1)], 90, "rule coverage 88.8% (8 of 9 rules exercised; 1 shadowed, 0 never matched) is below --coverage-min 90"],
+    ["2 of 3 below 67", [of(3, 2)], 67, "rule coverage 66.6% (2 of 3 rules exercised; 0 shadowed, 1 never matched) is below --coverage-min 67"],
+    ["no rules at all cannot meet a minimum", [], 1, "rule coverage: no rule was counted (no firewall host had rules loaded by the scenarios), so --coverage-min 1 cannot be met"],
+    ["0 is always met when a rule was counted", [of(3, 0)], 0, undefined],
+  ];
+  it.each(cases)("%s", (_t, scenarios, min, want) => {
+    expect(coverageShortfall(runCoverage(scenarios), min)).toBe(want);
+  });
+});

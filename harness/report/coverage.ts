@@ -1,0 +1,265 @@
+/**
+ * Rule coverage (pure): which rules of each firewall host took the packets
+ * of which checks, which took none, and which took none because an earlier
+ * rule of their chain took traffic they match (shadowed, observed). Built
+ * from a scenario's check results in the order they ran and the rules its
+ * firewall hosts had when the scenario started. The definition (what is
+ * counted) is in README *Rule coverage*; in short:
+ *
+ * - A ruleset is what an apply step (or a reboot) left loaded on a host, per
+ *   family, as iptables-save / ip6tables-save print it; each is listed on
+ *   its own (a rule loaded by two apply steps is counted twice). Before any
+ *   apply, a host has the ruleset it started with.
+ * - Counted: every rule (`-A` line) of such a ruleset, except rules the host
+ *   already had when the scenario started (the lab's own, e.g. the container
+ *   engine's DNS rules in the nat table) and rules in tables or chains named
+ *   `fwspec…` (fwspec's own). Chain policies are not rules and not counted.
+ * - Exercised: the rule's packet counter moved during a probe (an
+ *   expectation's, or its parity probe in the other family) while that
+ *   ruleset was loaded. `run` steps, held connections and counter checks send
+ *   or read packets that are not attributed to a check.
+ * - Shadowed: never exercised, and during some probe an earlier rule of the
+ *   same chain counted the probe while this rule matches the probe's first
+ *   packet and the chain sees that packet on that host (rules/packet-match.ts
+ *   decides "matches" conservatively: options it does not model never match).
+ */
+import type { CheckResult, ExpectationResult, RuleHit } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import { FAMILIES } from "../model/types.ts";
+import { matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
+import type { CounterReading } from "../rules/read.ts";
+import { parseSave, type SavedRule } from "../rules/saved.ts";
+
+/** A check whose packets a rule took: an expectation's probe, or its parity probe in the other family. */
+export interface CoverageCheck {
+  readonly line: number;
+  readonly text: string;
+  readonly family: Family;
+  /** The other family's probe of a single-family expectation. */
+  readonly parity: boolean;
+  readonly packets: number;
+}
+
+export type RuleCoverageStatus = "exercised" | "unexercised" | "shadowed";
+
+export interface CoveredRule {
+  readonly family: Family;
+  readonly table: string;
+  readonly chain: string;
+  readonly position: number;
+  readonly text: string;
+  readonly status: RuleCoverageStatus;
+  readonly packets: number;
+  readonly checks: readonly CoverageCheck[];
+  /** Shadowed: the earlier rules that took its traffic, and the probe that showed it. */
+  readonly shadowedBy?: { readonly rules: readonly string[]; readonly check: CoverageCheck };
+}
+
+export interface RulesetCoverage {
+  readonly host: string;
+  /** What loaded it: `apply (line 14)`, `reboot (line 30)`, `as the lab started`. */
+  readonly loadedBy: string;
+  readonly line: number | null;
+  /** The counted rules, per family in ruleset order. */
+  readonly rules: readonly CoveredRule[];
+}
+
+export interface CoverageCounts {
+  /** Rules counted (see the definition above). */
+  readonly rules: number;
+  readonly exercised: number;
+  readonly shadowed: number;
+  /** Counted rules no check exercised (shadowed ones included). */
+  readonly unexercised: number;
+}
+
+export interface ScenarioCoverage extends CoverageCounts {
+  readonly rulesets: readonly RulesetCoverage[];
+}
+
+export interface RunCoverage extends CoverageCounts {
+  /** exercised / rules × 100; null when no rule was counted. */
+  readonly percent: number | null;
+}
+
+interface Tally {
+  packets: number;
+  readonly checks: CoverageCheck[];
+}
+
+interface Epoch {
+  readonly host: string;
+  readonly loadedBy: string;
+  readonly line: number | null;
+  readonly rules: SavedRule[];
+  readonly tally: Map<SavedRule, Tally>;
+  /** Each probe while loaded: its packet and the rules it counted here. */
+  readonly probes: { readonly check: CoverageCheck; readonly packet: ProbePacket | undefined; readonly from: string; readonly target: string | undefined; readonly hits: Map<SavedRule, number> }[];
+}
+
+const BUILTIN = new Set(["INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"]);
+const LOOPBACK: Readonly<Record<Family, string>> = { ipv4: "127.0.0.1", ipv6: "::1" };
+
+const ruleKey = (r: { family: string; table: string; chain: string; text: string }) => `${r.family}\0${r.table}\0${r.chain}\0${r.text}`;
+
+function isFwspecOwn(r: SavedRule): boolean {
+  return r.table.startsWith("fwspec") || r.chain.startsWith("fwspec");
+}
+
+function parsedRules(evidence: { ipv4: string; ipv6: string }): SavedRule[] {
+  return FAMILIES.flatMap((f) => {
+    try {
+      return parseSave(evidence[f], f).rules;
+    } catch {
+      return [];
+    }
+  });
+}
+
+function looksLikeAddress(label: string): boolean {
+  return /^[0-9.]+$/.test(label) || label.includes(":");
+}
+
+/** The probe's first packet in `family`, and the host it targets (undefined when it names an address). */
+function probeOf(e: ExpectationResult, family: Family, parity: boolean): { packet: ProbePacket | undefined; target: string | undefined } {
+  const target = e.to === "localhost" ? e.from : looksLikeAddress(e.to) ? undefined : e.to;
+  const loopback = target === e.from;
+  const destination = e.to === "localhost" ? LOOPBACK[family] : parity ? undefined : e.address || undefined;
+  const protocol = e.protocol === "udp" ? "udp" : "tcp";
+  return { packet: { family, protocol, dport: e.port, destination, source: loopback ? destination : undefined, loopback }, target };
+}
+
+/** Builtin chains that reach `chain` (itself when builtin), through jumps and gotos of the same table. */
+function rootsOf(rules: readonly SavedRule[], family: Family, table: string, chain: string, seen = new Set<string>()): string[] {
+  if (BUILTIN.has(chain)) return [chain];
+  if (seen.has(chain)) return [];
+  seen.add(chain);
+  const callers = rules.filter((r) => r.family === family && r.table === table && r.target === chain);
+  return [...new Set(callers.flatMap((r) => rootsOf(rules, family, table, r.chain, seen)))];
+}
+
+/** Does `chain` on `host` see the probe's first packet (not only its answers)? */
+function seesFirstPacket(epoch: Epoch, rule: SavedRule, from: string, target: string | undefined): boolean {
+  const roots = rootsOf(epoch.rules, rule.family, rule.table, rule.chain);
+  const host = epoch.host;
+  const sees = (c: string) =>
+    target === from && host === from ? c !== "FORWARD"
+      : host === from ? c === "OUTPUT" || c === "POSTROUTING"
+        : target === undefined ? false
+          : host === target ? c === "INPUT" || c === "PREROUTING"
+            : c === "FORWARD" || c === "PREROUTING" || c === "POSTROUTING";
+  return roots.length > 0 && roots.every(sees);
+}
+
+function describeRule(r: SavedRule): string {
+  return `${r.family} ${r.table} ${r.chain} #${r.position} ${r.text}`;
+}
+
+/** The rule of the epoch a hit is on: same place and text, else the same text (a run step moved it), else a rule loaded since. */
+function ruleOf(epoch: Epoch, hit: RuleHit): SavedRule {
+  const same = (r: SavedRule) => r.family === hit.family && r.table === hit.table && r.chain === hit.chain && r.text === hit.text;
+  const found = epoch.rules.find((r) => same(r) && r.position === hit.position) ?? epoch.rules.find(same);
+  if (found) return found;
+  const added: SavedRule = { family: hit.family, table: hit.table, chain: hit.chain, position: hit.position, text: hit.text, packets: 0, bytes: 0, target: /-[jg] (\S+)/.exec(hit.text)?.[1] ?? null, comment: null };
+  epoch.rules.push(added);
+  return added;
+}
+
+function shadowOf(epoch: Epoch, rule: SavedRule): CoveredRule["shadowedBy"] {
+  for (const p of epoch.probes) {
+    if (!p.packet || p.packet.family !== rule.family) continue;
+    if (!seesFirstPacket(epoch, rule, p.from, p.target) || matchesPacket(rule.text, p.packet) !== "match") continue;
+    const earlier = [...p.hits.keys()].filter((e) => e.family === rule.family && e.table === rule.table && e.chain === rule.chain && e.position < rule.position && matchesPacket(e.text, p.packet!) !== "no");
+    if (earlier.length > 0) return { rules: earlier.map(describeRule), check: p.check };
+  }
+  return undefined;
+}
+
+function counts(rules: readonly CoveredRule[]): CoverageCounts {
+  const exercised = rules.filter((r) => r.status === "exercised").length;
+  return { rules: rules.length, exercised, shadowed: rules.filter((r) => r.status === "shadowed").length, unexercised: rules.length - exercised };
+}
+
+/**
+ * A scenario's rule coverage from its check results in the order they ran and
+ * each firewall host's rules when it started (also the rules never counted).
+ */
+export function scenarioCoverage(results: readonly CheckResult[], atStart: ReadonlyMap<string, CounterReading>): ScenarioCoverage {
+  const lab = new Set([...atStart.values()].flatMap((reading) => FAMILIES.flatMap((f) => reading[f].rules.map(ruleKey))));
+  const epochs: Epoch[] = [];
+  const current = new Map<string, Epoch>();
+  const begin = (host: string, loadedBy: string, line: number | null, rules: SavedRule[]) => {
+    const epoch: Epoch = { host, loadedBy, line, rules, tally: new Map(), probes: [] };
+    epochs.push(epoch);
+    current.set(host, epoch);
+  };
+  for (const [host, reading] of atStart) begin(host, "as the lab started", null, FAMILIES.flatMap((f) => reading[f].rules));
+
+  const record = (e: ExpectationResult, family: Family, parity: boolean, hits: readonly RuleHit[]) => {
+    const check: CoverageCheck = { line: e.line, text: e.text, family, parity, packets: 0 };
+    const { packet, target } = probeOf(e, family, parity);
+    const byEpoch = new Map<Epoch, Map<SavedRule, number>>();
+    for (const hit of hits) {
+      const epoch = current.get(hit.host);
+      if (!epoch) continue;
+      const rule = ruleOf(epoch, hit);
+      const here = byEpoch.get(epoch) ?? new Map<SavedRule, number>();
+      byEpoch.set(epoch, here);
+      here.set(rule, (here.get(rule) ?? 0) + hit.packets);
+    }
+    for (const epoch of new Set(current.values())) {
+      const hitsHere = byEpoch.get(epoch) ?? new Map<SavedRule, number>();
+      epoch.probes.push({ check, packet, from: e.from, target, hits: hitsHere });
+      for (const [rule, packets] of hitsHere) {
+        const t = epoch.tally.get(rule) ?? { packets: 0, checks: [] };
+        epoch.tally.set(rule, t);
+        t.packets += packets;
+        t.checks.push({ ...check, packets });
+      }
+    }
+  };
+
+  for (const r of results) {
+    if (r.kind === "step" && r.evidence && r.evidence.host !== undefined && (r.step === "apply" || r.step === "reboot")) {
+      begin(r.evidence.host, `${r.step} (line ${r.line})`, r.line, parsedRules(r.evidence));
+    } else if (r.kind === "expectation") {
+      record(r, r.family, false, r.counted ?? []);
+      if (r.parity) record(r, r.parity.family, true, r.parity.counted ?? []);
+    }
+  }
+
+  const rulesets = epochs.map((epoch): RulesetCoverage => {
+    const rules = epoch.rules
+      .filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r))
+      .sort((a, b) => FAMILIES.indexOf(a.family) - FAMILIES.indexOf(b.family))
+      .map((r): CoveredRule => {
+        const t = epoch.tally.get(r);
+        const base = { family: r.family, table: r.table, chain: r.chain, position: r.position, text: r.text, packets: t?.packets ?? 0, checks: t?.checks ?? [] };
+        if (t && t.packets > 0) return { ...base, status: "exercised" };
+        const shadowedBy = shadowOf(epoch, r);
+        return shadowedBy ? { ...base, status: "shadowed", shadowedBy } : { ...base, status: "unexercised" };
+      });
+    return { host: epoch.host, loadedBy: epoch.loadedBy, line: epoch.line, rules };
+  }).filter((r) => r.rules.length > 0);
+  return { rulesets, ...counts(rulesets.flatMap((r) => r.rules)) };
+}
+
+/** The run's coverage over every scenario that has one. */
+export function runCoverage(scenarios: readonly { readonly coverage?: ScenarioCoverage }[]): RunCoverage {
+  const all = scenarios.flatMap((s) => (s.coverage ? s.coverage.rulesets.flatMap((r) => r.rules) : []));
+  const c = counts(all);
+  return { ...c, percent: c.rules === 0 ? null : (100 * c.exercised) / c.rules };
+}
+
+/** `--coverage-min`: why the run falls short, or undefined when it does not. */
+export function coverageShortfall(c: RunCoverage, min: number): string | undefined {
+  if (c.percent === null) return `rule coverage: no rule was counted (no firewall host had rules loaded by the scenarios), so --coverage-min ${min} cannot be met`;
+  if (c.percent + 1e-9 >= min) return undefined;
+  return `rule coverage ${formatPercent(c.percent)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched) is below --coverage-min ${min}`;
+}
+
+/** `83.3%` (one decimal; whole numbers without). */
+export function formatPercent(p: number): string {
+  const rounded = Math.floor(p * 10) / 10;
+  return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)}%`;
+}

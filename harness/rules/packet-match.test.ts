@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { matchesPacket, type PacketMatch, type ProbePacket } from "./packet-match.ts";
+
+const remote8080: ProbePacket = { family: "ipv4", protocol: "tcp", dport: 8080, destination: "198.18.0.2", loopback: false };
+const local8080: ProbePacket = { family: "ipv4", protocol: "tcp", dport: 8080, destination: "127.0.0.1", source: "127.0.0.1", loopback: true };
+const udp53v6: ProbePacket = { family: "ipv6", protocol: "udp", dport: 53, destination: "2001:db8:f5:1::3", loopback: false };
+
+describe("matchesPacket", () => {
+  const cases: [string, ProbePacket, PacketMatch][] = [
+    ["-A INPUT -p tcp -j ACCEPT", remote8080, "match"],
+    ["-A INPUT -p tcp -m tcp --dport 8080 -j DROP", remote8080, "match"],
+    ["-A INPUT -p tcp -m tcp --dport 8081 -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m tcp ! --dport 8080 -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m tcp --dport 8000:8100 -j DROP", remote8080, "match"],
+    ["-A INPUT -p udp -m udp --dport 8080 -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m multiport --dports 22,80,8080 -j DROP", remote8080, "match"],
+    ["-A INPUT -p tcp -m multiport --dports 22,80 -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m multiport --dports http-alt -j DROP", remote8080, "match"],
+    ["-A INPUT -j DROP", remote8080, "match"],
+    ["-A INPUT -p 6 -j DROP", remote8080, "match"],
+    ["-A INPUT -i lo -j ACCEPT", remote8080, "no"],
+    ["-A INPUT -i lo -j ACCEPT", local8080, "match"],
+    ["-A INPUT ! -i lo -p tcp --dport 8080 -j DROP", local8080, "no"],
+    ["-A INPUT ! -i lo -p tcp --dport 8080 -j DROP", remote8080, "match"],
+    ["-A INPUT -i eth0 -j DROP", remote8080, "unknown"],
+    ["-A INPUT -i eth0 -j DROP", local8080, "no"],
+    ["-A INPUT -i eth+ -j DROP", local8080, "no"],
+    ["-A INPUT -s 127.0.0.1/32 -p tcp --dport 8080 -j ACCEPT", local8080, "match"],
+    ["-A INPUT -s 127.0.0.1/32 -p tcp --dport 8080 -j ACCEPT", remote8080, "unknown"],
+    ["-A INPUT -s 198.18.7.0/25 -p tcp --dport 8081 -j ACCEPT", remote8080, "no"],
+    ["-A INPUT -d 198.18.0.0/16 -p tcp -j ACCEPT", remote8080, "match"],
+    ["-A INPUT -d 198.19.0.0/16 -p tcp -j ACCEPT", remote8080, "no"],
+    ["-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", remote8080, "no"],
+    ["-A INPUT -m state --state NEW -p tcp -j ACCEPT", remote8080, "match"],
+    ["-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP", remote8080, "match"],
+    ["-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp --syn -j DROP", remote8080, "match"],
+    ["-A INPUT -f -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m comment --comment \"web, ok\" -m tcp --dport 8080 -j ACCEPT", remote8080, "match"],
+    ["-A INPUT -p tcp -m recent --update --seconds 60 -j DROP", remote8080, "unknown"],
+    ["-A INPUT -p tcp -m recent --update --dport 1 -j DROP", remote8080, "no"],
+    ["-A INPUT -p tcp -m tcp --sport 1024:65535 -j ACCEPT", remote8080, "unknown"],
+    ["-A INPUT -p udp -m udp --dport 53 -j REJECT --reject-with icmp6-port-unreachable", udp53v6, "match"],
+    ["-A INPUT -d 2001:db8:f5:1::/64 -p udp -j DROP", udp53v6, "match"],
+    ["-A INPUT -p tcp -j LOG --log-prefix \"--dport 1 \"", remote8080, "match"],
+    ["not a rule '", remote8080, "unknown"],
+  ];
+  it.each(cases)("%s → %s", (rule, packet, want) => {
+    expect(matchesPacket(rule, packet)).toBe(want);
+  });
+});

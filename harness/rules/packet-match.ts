@@ -1,0 +1,147 @@
+/**
+ * Would a saved rule match a probe's first packet? (pure) A conservative
+ * three-valued answer used to find shadowed rules: "match" only when every
+ * match option of the rule is understood and holds for the packet (a TCP SYN
+ * or a UDP datagram opening a new flow), "no" when any understood option
+ * fails, otherwise "unknown" (an option not modelled, a source address or
+ * port fwspec does not know, an interface other than loopback).
+ */
+import { parseCidr, contains } from "../model/cidr.ts";
+import type { Family } from "../model/types.ts";
+import { normalizePort } from "./match.ts";
+import { type OptionGroup, splitGroups, tokenizeRule } from "./tokenize.ts";
+
+export type PacketMatch = "match" | "no" | "unknown";
+
+/** The first packet of a probe as a firewall host on its path sees it. */
+export interface ProbePacket {
+  readonly family: Family;
+  readonly protocol: "tcp" | "udp";
+  readonly dport: number;
+  /** The address probed, when known. */
+  readonly destination?: string | undefined;
+  /** The probe's source address, when known (loopback probes: the loopback address). */
+  readonly source?: string | undefined;
+  /** The probe goes over the loopback interface (the prober probes itself). */
+  readonly loopback: boolean;
+}
+
+const PROTOCOLS: Readonly<Record<string, string>> = { "6": "tcp", "17": "udp", "0": "all" };
+/** Match modules whose options are modelled below (or that only name a protocol's options). */
+const KNOWN_MODULES = new Set(["tcp", "udp", "multiport", "state", "conntrack", "comment"]);
+const TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG"];
+
+function flagSet(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const f of text.toUpperCase().split(",")) {
+    if (f === "ALL") TCP_FLAGS.forEach((x) => out.add(x));
+    else if (f !== "NONE") out.add(f);
+  }
+  return out;
+}
+
+function inPortSpec(spec: string, port: number): boolean | undefined {
+  const n = normalizePort(spec);
+  const m = /^(\d+)(?::(\d+))?$/.exec(n);
+  if (!m) return undefined;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  return port >= lo && port <= hi;
+}
+
+function inPortList(list: string, port: number): boolean | undefined {
+  let any = false;
+  for (const part of list.split(",")) {
+    const r = inPortSpec(part, port);
+    if (r === undefined) return undefined;
+    any ||= r;
+  }
+  return any;
+}
+
+function inAddress(value: string, address: string | undefined, family: Family): boolean | undefined {
+  if (address === undefined) return undefined;
+  const cidr = parseCidr(value.includes("/") ? value : `${value}/${family === "ipv4" ? 32 : 128}`, family);
+  return cidr ? contains(cidr, address) : undefined;
+}
+
+/** One option's answer for the packet: true/false, or undefined when not known. */
+function holds(g: OptionGroup, p: ProbePacket): boolean | undefined {
+  const arg = g.args[0] ?? "";
+  switch (g.name) {
+    case "-p":
+    case "--protocol": {
+      const proto = PROTOCOLS[arg.toLowerCase()] ?? arg.toLowerCase();
+      return proto === "all" || proto === p.protocol;
+    }
+    case "-s":
+    case "--source":
+    case "--src":
+      return inAddress(arg, p.source, p.family);
+    case "-d":
+    case "--destination":
+    case "--dst":
+      return inAddress(arg, p.destination, p.family);
+    case "-i":
+    case "--in-interface":
+    case "-o":
+    case "--out-interface": {
+      const pattern = arg.endsWith("+") ? arg.slice(0, -1) : undefined;
+      const isLo = pattern === undefined ? arg === "lo" : "lo".startsWith(pattern);
+      // Over loopback the interface is `lo`; otherwise it is not, but which one is not known.
+      if (p.loopback) return isLo;
+      return isLo && pattern === undefined ? false : undefined;
+    }
+    case "--dport":
+    case "--destination-port":
+      return inPortSpec(arg, p.dport);
+    case "--dports":
+    case "--destination-ports":
+      return inPortList(arg, p.dport);
+    case "--ports":
+      // Source or destination: a hit on the destination port decides, the source port is not known.
+      return inPortList(arg, p.dport) === true ? true : undefined;
+    case "--state":
+    case "--ctstate":
+      return arg.toUpperCase().split(",").includes("NEW");
+    case "--syn":
+      return p.protocol === "tcp";
+    case "--tcp-flags": {
+      // The first packet is a SYN: flags within the mask must equal the comparison set.
+      const mask = flagSet(arg);
+      const compare = flagSet(g.args[1] ?? "");
+      const seen = new Set<string>([...mask].filter((f) => f === "SYN"));
+      return seen.size === compare.size && [...compare].every((f) => seen.has(f));
+    }
+    case "-f":
+    case "--fragment":
+      return false;
+    case "--comment":
+      return true;
+    case "-m":
+    case "--match":
+      return KNOWN_MODULES.has(arg.toLowerCase()) ? true : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Would `ruleText` (as iptables-save prints it) match the probe's first packet? */
+export function matchesPacket(ruleText: string, packet: ProbePacket): PacketMatch {
+  let groups: OptionGroup[];
+  try {
+    groups = splitGroups(tokenizeRule(ruleText));
+  } catch {
+    return "unknown";
+  }
+  let unknown = false;
+  for (const g of groups) {
+    if (g.name === "-A" || g.name === "--append") continue;
+    // The target and its options decide what happens, not whether the rule matches.
+    if (g.name === "-j" || g.name === "--jump" || g.name === "-g" || g.name === "--goto") break;
+    const h = holds(g, packet);
+    if (h === undefined) unknown = true;
+    else if (h === g.negated) return "no";
+  }
+  return unknown ? "unknown" : "match";
+}
