@@ -17,7 +17,7 @@ function describeDelta(d: RuleDelta): string {
 }
 
 function hitOf(d: HostRuleDelta): RuleHit {
-  return { host: d.host, family: d.rule.family, table: d.rule.table, chain: d.rule.chain, position: d.rule.position, text: d.rule.text, packets: d.packets };
+  return { host: d.host ?? "", family: d.rule.family, table: d.rule.table, chain: d.rule.chain, position: d.rule.position, text: d.rule.text, packets: d.packets };
 }
 
 function parityOf(observed: ProbeResult, other: Observation): ParityObservation {

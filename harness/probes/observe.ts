@@ -28,8 +28,8 @@ export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250
 /** Between two counter readings, how long to wait for the tool to end (ms). */
 const POLL_MS = 10;
 
-/** A rule delta and the firewall host it was read on. */
-export type HostRuleDelta = RuleDelta & { readonly host: string };
+/** A rule delta and the firewall host it was read on (observe() always names it; hand-made observations may not). */
+export type HostRuleDelta = RuleDelta & { readonly host?: string };
 
 /** A probe's result and the rules whose counters moved while it ran (firewall hosts on its path). */
 export interface Observation {
