@@ -1,0 +1,54 @@
+/**
+ * `fwspec diff` reports (render only): the console text — the changed flows
+ * grouped by source host and family, `client -> server:8080/tcp4: open →
+ * dropped` with the deciding rule of each side, then flows not compared
+ * (probe errors) and problems — and the JSON document (the DiffResult plus
+ * its status). Scenario text is neutralised for terminals (text.ts).
+ */
+import { safeText } from "../text.ts";
+import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
+
+function rule(side: FlowSide): string {
+  return side.rule ?? "no rule counted the probe (a chain policy, or nothing listening)";
+}
+
+function familyName(f: string): string {
+  return f === "ipv4" ? "IPv4" : "IPv6";
+}
+
+const VERDICT_LINE: Record<ReturnType<typeof diffStatus>, string> = {
+  same: "no flow changed",
+  allowed: "every change is allowed",
+  changed: "changes not allowed: the gate fails",
+  error: "not every flow could be compared: the gate fails",
+};
+
+export function renderDiff(d: DiffResult): string {
+  const status = diffStatus(d);
+  const allowed = d.changes.filter((c) => c.allowed).length;
+  const lines = [
+    `fwspec diff: ${d.scenario.name} (${d.scenario.file})`,
+    `  a: ${d.a.label}`,
+    `  b: ${d.b.label}`,
+    `${d.changes.length} of ${d.compared} flow(s) changed${allowed > 0 ? ` (${allowed} allowed)` : ""}${d.errors.length > 0 ? `, ${d.errors.length} not compared (probe error)` : ""}`,
+  ];
+  for (const g of groupChanges(d.changes)) {
+    lines.push("", `${g.from}, ${familyName(g.family)}:`);
+    for (const c of g.changes) {
+      lines.push(`  ${c.allowed ? "✓" : "✗"} ${c.key}: ${c.a.verdict} → ${c.b.verdict}${c.allowed ? " (allowed)" : ""}`);
+      lines.push(`      a: ${rule(c.a)}`, `      b: ${rule(c.b)}`);
+    }
+  }
+  if (d.errors.length > 0) {
+    lines.push("", "not compared (the probe failed on a side, so a change cannot be told from a flaky probe):");
+    for (const e of d.errors) lines.push(`  ! ${e.key}: a ${e.a.verdict}, b ${e.b.verdict}: ${(e.a.verdict === "error" ? e.a : e.b).reason.replace(/\s+/g, " ")}`);
+  }
+  for (const p of d.problems) lines.push(`  ! ${p}`);
+  for (const u of d.unusedAllows) lines.push(`  note: allow entry matched no change: ${u}`);
+  lines.push("", VERDICT_LINE[status]);
+  return `${safeText(lines.join("\n"))}\n`;
+}
+
+export function renderDiffJson(d: DiffResult): string {
+  return `${JSON.stringify({ status: diffStatus(d), ...d }, null, 2)}\n`;
+}
