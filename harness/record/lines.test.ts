@@ -1,0 +1,31 @@
+import { describe, expect, test } from "vitest";
+import { flowKey } from "../diff/model.ts";
+import type { ObservedFlow } from "../diff/observed.ts";
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+import { recordedLines } from "./lines.ts";
+
+const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+const OTHER6 = "ipv6 filter INPUT #1 -A INPUT -j DROP";
+
+function o(to: string, port: number, family: Family, verdict: Verdict, rule?: string, protocol: Protocol = "tcp"): ObservedFlow {
+  const flow = { from: to === "localhost" ? "server" : "remote", to, port, protocol, family };
+  return { flow, key: flowKey(flow), side: { verdict, ...(rule ? { rule } : {}), reason: "no answer\nafter 2 s" } };
+}
+
+const both = (to: string, port: number, v4: Verdict, v6: Verdict, r4?: string, r6?: string, protocol?: Protocol) => [o(to, port, "ipv4", v4, r4, protocol), o(to, port, "ipv6", v6, r6, protocol)];
+
+describe("the recorded expectation lines", () => {
+  test.each<[string, ObservedFlow[], Family[], string[]]>([
+    ["families agree, default both: one line, the rule without its family", both("server", 8080, "dropped", "dropped", DROP4, DROP6), ["ipv4", "ipv6"], ["remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP"]],
+    ["families agree on different rules: both named", both("server", 8080, "dropped", "dropped", DROP4, OTHER6), ["ipv4", "ipv6"], ["remote -> server:8080 dropped  # ipv4: filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP; ipv6: filter INPUT #1 -A INPUT -j DROP"]],
+    ["families differ: one pinned line each", both("server", 8080, "dropped", "open", DROP4), ["ipv4", "ipv6"], ["remote -> server:8080/tcp4 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP", "remote -> server:8080/tcp6 open  # no rule counted it (a chain policy, or nothing listening)"]],
+    ["default ipv4: pinned lines even when they agree", both("localhost", 8080, "open", "open"), ["ipv4"], ["server -> localhost:8080/tcp4 open  # no rule counted it (a chain policy, or nothing listening)", "server -> localhost:8080/tcp6 open  # no rule counted it (a chain policy, or nothing listening)"]],
+    ["udp and http keep their protocol", [...both("server", 5353, "open", "open", undefined, undefined, "udp"), ...both("server", 3000, "refused", "refused", undefined, undefined, "http")], ["ipv4", "ipv6"], ["remote -> server:5353/udp open  # no rule counted it (a chain policy, or nothing listening)", "remote -> server:3000/http refused  # no rule counted it (a chain policy, or nothing listening)"]],
+    ["an error is never an expectation: a comment, the other family pinned", both("server", 8080, "error", "dropped", undefined, DROP6), ["ipv4", "ipv6"], ["# not recorded: remote -> server:8080/tcp4: the probe failed (no answer after 2 s)", "remote -> server:8080/tcp6 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP"]],
+  ])("%s", (_, observed, defaults, lines) => {
+    const r = recordedLines(observed, defaults);
+    expect(r.lines.map((l) => (l.expectation ? `${l.expectation}  # ${l.comment}` : `# ${l.comment}`))).toEqual(lines);
+    expect(r.failed.map((f) => f.key)).toEqual(observed.filter((x) => x.side.verdict === "error").map((x) => x.key));
+  });
+});

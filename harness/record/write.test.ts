@@ -1,0 +1,74 @@
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { parseScenarioText } from "../scenario/load.ts";
+import type { RecordedLine } from "./lines.ts";
+import { defaultFamilies, RECORDED_MARK, recordedScenario } from "./write.ts";
+
+const FILE = path.join(PROJECT_ROOT, "scenarios/restrict-localhost/x.yaml");
+const LINES: RecordedLine[] = [
+  { expectation: "remote -> server:8080 dropped", comment: "filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP" },
+  { comment: "not recorded: remote -> server:8081/tcp6: the probe failed (gone)" },
+  { expectation: "remote -> server:8081/tcp4 open", comment: "no rule counted it (a chain policy, or nothing listening)" },
+];
+const STEP = [
+  `  # ${RECORDED_MARK}`,
+  "  - expect:",
+  "      - remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+  "      # not recorded: remote -> server:8081/tcp6: the probe failed (gone)",
+  "      - remote -> server:8081/tcp4 open  # no rule counted it (a chain policy, or nothing listening)",
+].join("\n");
+
+const HEAD = [
+  "# yaml-language-server: $schema=../../schema/scenario.schema.json",
+  "name: n   # a comment that stays",
+  "description: >",
+  "  A folded description that is long enough to be folded again by a serializer that rewrites",
+  "  the whole document, which record must never do.",
+  "hosts:",
+  "  server: { firewall: true, listen: [tcp/8080, tcp/8081] }",
+  "  remote: {}",
+  "steps:",
+].join("\n");
+
+describe("the recorded scenario text", () => {
+  test.each<[string, string[], string[]]>([
+    [
+      "the expect step after the last apply is replaced; comments, other steps and formatting stay",
+      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", "  - expect:", "      - remote -> server:8080 dropped", "      - remote -> server:8081 open     # hand-written", "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
+      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", STEP, "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
+    ],
+    [
+      "expect steps before a later apply stay (they check an earlier state); only the trailing one is replaced",
+      ["  - apply: ../../fixtures/localhost-only-ipv4.sh", "  - expect:", "      - remote -> server:8080/tcp4 dropped", "  - apply: ../../fixtures/localhost-only.sh", "  - expect:", "      - remote -> server:8080 open", "  - expect:", "      - remote -> server:8081 open", ""],
+      ["  - apply: ../../fixtures/localhost-only-ipv4.sh", "  - expect:", "      - remote -> server:8080/tcp4 dropped", "  - apply: ../../fixtures/localhost-only.sh", STEP, ""],
+    ],
+    [
+      "no expect step yet: added after the last set-up step, at the end of a file without a final newline",
+      ["  - apply: ../../fixtures/localhost-only.sh"],
+      ["  - apply: ../../fixtures/localhost-only.sh", STEP, ""],
+    ],
+    [
+      "no expect step after a run step: added before the trailing counters",
+      ["  - apply: ../../fixtures/localhost-only.sh", "  - run: { host: server, command: \"true\" }", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 0\"", ""],
+      ["  - apply: ../../fixtures/localhost-only.sh", "  - run: { host: server, command: \"true\" }", STEP, "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 0\"", ""],
+    ],
+  ])("%s", (_, steps, recorded) => {
+    const out = recordedScenario(`${HEAD}\n${steps.join("\n")}`, FILE, FILE, LINES);
+    expect(out).toBe(`${HEAD}\n${recorded.join("\n")}`);
+    expect(parseScenarioText(out, FILE).steps.filter((s) => s.kind === "expect").at(-1)).toMatchObject({ expectations: [{ text: "remote -> server:8080 dropped", families: ["ipv4", "ipv6"] }, { text: "remote -> server:8081/tcp4 open", families: ["ipv4"] }] });
+  });
+
+  test("a new file in another folder: apply paths and the $schema line point at the same files from there", () => {
+    const text = `${HEAD}\n  - apply: ../../fixtures/localhost-only.sh\n  - apply: { host: server, script: "../../fixtures/multiport.sh" }\n  - expect:\n      - remote -> server:8080 open\n`;
+    const out = path.join(PROJECT_ROOT, "scenarios/recorded/deeper/new.yaml");
+    const written = recordedScenario(text, FILE, out, LINES);
+    expect(written.split("\n")[0]).toBe("# yaml-language-server: $schema=../../../schema/scenario.schema.json");
+    expect(written).toContain("  - apply: ../../../fixtures/localhost-only.sh\n  - apply: { host: server, script: ../../../fixtures/multiport.sh }\n");
+    expect(parseScenarioText(written, out).steps[0]).toMatchObject({ kind: "apply", sources: [{ path: path.join(PROJECT_ROOT, "fixtures/localhost-only.sh") }] });
+  });
+
+  test.each<[string, string[]]>([["", ["ipv4", "ipv6"]], ["family: ipv4\n", ["ipv4"]], ["family: ipv6\n", ["ipv6"]], ["family: both\n", ["ipv4", "ipv6"]]])("the default families of `%s`", (line, families) => {
+    expect(defaultFamilies(`name: n\n${line}steps: []\n`)).toEqual(families);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The scenario text `fwspec record` writes (pure): the scenario as it was
+ * written — comments, formatting and every other step kept byte for byte —
+ * with the expect steps after its last set-up step (apply, run, reboot, hold)
+ * replaced by one recorded expect step. The yaml library's Document API finds
+ * the steps and their source ranges; only those ranges are rewritten. For a
+ * new file in another folder, the paths the scenario names (apply scripts,
+ * restore files, the `$schema` line) are rewritten relative to it.
+ */
+import path from "node:path";
+import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from "yaml";
+import { InputError } from "../errors.ts";
+import type { Family } from "../model/types.ts";
+import type { RecordedLine } from "./lines.ts";
+
+const SETUP = new Set(["apply", "run", "reboot", "hold"]);
+
+/** The header comment of the recorded step. */
+export const RECORDED_MARK = "recorded by fwspec record: the verdicts observed with these rules, each with the rule that decided it; review before committing";
+
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** The step's kind: its one key. */
+function kindOf(item: unknown): string | undefined {
+  if (!isMap(item)) return undefined;
+  const key = item.items[0]?.key;
+  return isScalar(key) ? String(key.value) : undefined;
+}
+
+/** Where the item's `- ` line begins, including comment lines right above it. */
+function itemStart(text: string, item: Node): number {
+  let start = lineStart(text, item.range![0]);
+  for (;;) {
+    const prev = lineStart(text, start - 1);
+    if (start === 0 || !/^\s*#/.test(text.slice(prev, start))) return start;
+    start = prev;
+  }
+}
+
+/** The scenario's default families, from its `family` key. */
+export function defaultFamilies(text: string): readonly Family[] {
+  const family = parseDocument(text).get("family");
+  return family === "ipv4" ? ["ipv4"] : family === "ipv6" ? ["ipv6"] : ["ipv4", "ipv6"];
+}
+
+function plain(value: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(value) && !/^[-.]?$/.test(value) ? value : JSON.stringify(value);
+}
+
+function stepText(lines: readonly RecordedLine[], indent: string): string {
+  const inner = `${indent}    `;
+  const items = lines.map((l) => (l.expectation === undefined ? `${inner}# ${l.comment}` : `${inner}- ${l.expectation}  # ${l.comment}`));
+  return [`${indent}# ${RECORDED_MARK}`, `${indent}- expect:`, ...items].join("\n") + "\n";
+}
+
+/** Edits that point the scenario's relative paths at the same files from `toDir`. */
+function pathEdits(text: string, steps: readonly unknown[], fromDir: string, toDir: string): Edit[] {
+  const edits: Edit[] = [];
+  const move = (node: unknown) => {
+    if (!isScalar(node) || typeof node.value !== "string" || path.isAbsolute(node.value)) return;
+    const moved = path.relative(toDir, path.resolve(fromDir, node.value)).split(path.sep).join("/");
+    edits.push({ start: node.range![0], end: node.range![1], text: plain(moved) });
+  };
+  for (const item of steps) {
+    if (kindOf(item) !== "apply") continue;
+    const apply = (item as YAMLMap).items[0]!.value;
+    if (isScalar(apply)) move(apply);
+    if (!isMap(apply)) continue;
+    move(apply.get("script", true));
+    const restore = apply.get("restore", true);
+    if (isMap(restore)) for (const f of ["ipv4", "ipv6"]) move(restore.get(f, true));
+  }
+  const schema = /^(#\s*yaml-language-server:\s*\$schema=)(\S+)/.exec(text);
+  if (schema && !/^[a-z]+:\/\//.test(schema[2]!) && !path.isAbsolute(schema[2]!)) {
+    const moved = path.relative(toDir, path.resolve(fromDir, schema[2]!)).split(path.sep).join("/");
+    edits.push({ start: schema[1]!.length, end: schema[0].length, text: moved });
+  }
+  return edits;
+}
+
+/**
+ * The scenario text with the recorded expect step. `file` is where the text
+ * was read; `out` where it will be written (the same file for an update).
+ */
+export function recordedScenario(text: string, file: string, out: string, lines: readonly RecordedLine[]): string {
+  const doc = parseDocument(text);
+  const steps = doc.get("steps", true);
+  if (!isSeq(steps) || steps.items.length === 0 || doc.errors.length > 0) {
+    throw new InputError(`${file}: no steps to record after`, { hint: "`fwspec validate` it first: record needs a valid scenario" });
+  }
+  const items = steps.items as Node[];
+  const lastSetup = items.map(kindOf).findLastIndex((k) => k !== undefined && SETUP.has(k));
+  const replaced = items.map((item, i) => ({ item, i })).filter(({ item, i }) => i > lastSetup && kindOf(item) === "expect");
+  const edits: Edit[] = [];
+  for (const { item, i } of replaced) {
+    const next = items[i + 1];
+    edits.push({ start: itemStart(text, item), end: next ? itemStart(text, next) : steps.range![1], text: "" });
+  }
+  // The recorded step goes where the first replaced one was, or right after the last set-up step.
+  const anchor = replaced[0] ? itemStart(text, replaced[0].item) : items[lastSetup + 1] ? itemStart(text, items[lastSetup + 1]!) : steps.range![1];
+  const first = items[0]!;
+  const indent = text.slice(lineStart(text, first.range![0]), first.range![0]).replace(/-\s*$/, "");
+  const atEnd = anchor === steps.range![1] && anchor > 0 && text[anchor - 1] !== "\n" ? "\n" : "";
+  edits.push({ start: anchor, end: anchor, text: `${atEnd}${stepText(lines, indent)}` });
+  const fromDir = path.dirname(path.resolve(file));
+  const toDir = path.dirname(path.resolve(out));
+  if (fromDir !== toDir) edits.push(...pathEdits(text, items, fromDir, toDir));
+  // From the end backwards, so earlier offsets stay valid; at one offset the removal goes first, then the insert.
+  edits.sort((a, b) => b.start - a.start || (a.end === a.start ? 1 : -1));
+  let out2 = text;
+  for (const e of edits) out2 = out2.slice(0, e.start) + e.text + out2.slice(e.end);
+  return out2;
+}
