@@ -1,0 +1,88 @@
+/**
+ * The record and diff API through the real runner (api.run → plan → step
+ * loop → probes → judge) on the in-memory lab: no Docker.
+ */
+import { describe, expect, test } from "vitest";
+import { InputError } from "../errors.ts";
+import { defineScenario } from "../scenario/load.ts";
+import type { ScenarioInput } from "../scenario/schema.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { parseAllow } from "./allow.ts";
+import { diffStatus } from "./model.ts";
+import { diffScenarios, recordMatrix } from "./run.ts";
+
+const hosts: ScenarioInput["hosts"] = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, client: {} };
+const both = (rule: string) => [`iptables ${rule}`, `ip6tables ${rule}`];
+const rules = (name: string, commands: string[], h: ScenarioInput["hosts"] = hosts) =>
+  defineScenario({ name, description: "d", hosts: h, steps: [{ apply: { host: "server", commands } }, { expect: ["client -> server:8081 open"] }] });
+
+// The seed guide "How to block a port with iptables": a DROP appended behind a broader ACCEPT, and the same DROP inserted at line 1.
+const appended = rules("appended", [...both("-A INPUT -p tcp -j ACCEPT"), ...both("-A INPUT -p tcp --dport 8080 -j DROP")]);
+const inserted = rules("inserted", [...both("-A INPUT -p tcp -j ACCEPT"), ...both("-I INPUT 1 -p tcp --dport 8080 -j DROP")]);
+
+describe("record and diff on the fake lab", () => {
+  test("record: every flow of the matrix in both families, with its verdict and deciding rule", async () => {
+    const o = await recordMatrix(inserted, { provider: new FakeLabProvider(), labs: 1 });
+    expect(o.problems).toEqual([]);
+    expect(o.flows.map((f) => `${f.key} ${f.side.verdict} ${f.side.rule ?? "-"}`)).toEqual([
+      "server -> localhost:8080/tcp4 open -", "server -> localhost:8080/tcp6 open -",
+      "server -> server:8080/tcp4 open -", "server -> server:8080/tcp6 open -",
+      "server -> localhost:8081/tcp4 open -", "server -> localhost:8081/tcp6 open -",
+      "server -> server:8081/tcp4 open -", "server -> server:8081/tcp6 open -",
+      "client -> server:8080/tcp4 dropped ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      "client -> server:8080/tcp6 dropped ipv6 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      "client -> server:8081/tcp4 open ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT",
+      "client -> server:8081/tcp6 open ipv6 filter INPUT #2 -A INPUT -p tcp -j ACCEPT",
+    ]);
+  });
+
+  test("diff: only the flows that changed, both families, the responsible rule on each side; one lab, reset in between", async () => {
+    const provider = new FakeLabProvider();
+    const d = await diffScenarios(appended, inserted, { provider, labs: 1, labels: { a: "appended", b: "inserted" } });
+    expect(d.changes.map((c) => `${c.key}: ${c.a.verdict} → ${c.b.verdict} | ${c.a.rule} | ${c.b.rule}`)).toEqual([
+      "client -> server:8080/tcp4: open → dropped | ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT | ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      "client -> server:8080/tcp6: open → dropped | ipv6 filter INPUT #1 -A INPUT -p tcp -j ACCEPT | ipv6 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+    ]);
+    expect(d.compared).toBe(12);
+    expect([diffStatus(d), d.a.label, d.b.label]).toEqual(["changed", "appended", "inserted"]);
+    expect(provider.started).toHaveLength(1);
+    expect(provider.started.every((lab) => lab.disposed)).toBe(true);
+  });
+
+  test("independent of order: b against a gives the same flows, reversed", async () => {
+    const d = await diffScenarios(inserted, appended, { provider: new FakeLabProvider(), labs: 1 });
+    expect(d.changes.map((c) => `${c.key}: ${c.a.verdict} → ${c.b.verdict}`)).toEqual(["client -> server:8080/tcp4: dropped → open", "client -> server:8080/tcp6: dropped → open"]);
+  });
+
+  test("allowed changes pass the gate", async () => {
+    const d = await diffScenarios(appended, inserted, { provider: new FakeLabProvider(), labs: 1, allow: [parseAllow("client -> server:8080 open->dropped")] });
+    expect(diffStatus(d)).toBe("allowed");
+  });
+
+  test("a side whose probes fail: errors, never changes", async () => {
+    const d = await diffScenarios(appended, inserted, { provider: new FakeLabProvider({ failing: ["client"] }), labs: 1 });
+    expect(d.changes).toEqual([]);
+    expect(d.errors.map((e) => e.key)).toEqual(["client -> server:8080/tcp4", "client -> server:8080/tcp6", "client -> server:8081/tcp4", "client -> server:8081/tcp6"]);
+    expect(diffStatus(d)).toBe("error");
+  });
+
+  test("a side whose rules do not apply: a problem, not a diff", async () => {
+    const d = await diffScenarios(appended, rules("broken", ["nft add table inet x"]), { provider: new FakeLabProvider(), labs: 1 });
+    expect(d.changes).toEqual([]);
+    expect(d.problems[0]).toMatch(/^b: step 1: apply 1 command\(s\) on server \(line 1\): /);
+    expect(diffStatus(d)).toBe("error");
+  });
+
+  test("different topologies are bad input, before any lab", async () => {
+    const provider = new FakeLabProvider();
+    const other = rules("other", both("-A INPUT -j ACCEPT"), { server: { firewall: true, listen: ["tcp/8081"] }, client: {} });
+    await expect(diffScenarios(appended, other, { provider })).rejects.toThrow(InputError);
+    expect(provider.started).toHaveLength(0);
+  });
+
+  test("a matrix over the limit is bad input, before any lab", async () => {
+    const provider = new FakeLabProvider();
+    await expect(recordMatrix(appended, { provider, maxProbes: 4 })).rejects.toThrow(/more than the limit of 4/);
+    expect(provider.started).toHaveLength(0);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The Node API of `fwspec record` and `fwspec diff`: a scenario's flow matrix
+ * (matrix.ts) probed through `run()` (api.ts) — the same plan, step loop,
+ * probes and judge as `fwspec run` — and read back as observations; for a
+ * diff, both rulesets' matrices in one run on equal labs (the same topology:
+ * one lab reset and verified in between, or two labs), compared.
+ */
+import { run, type RunOptions } from "../api.ts";
+import { InputError } from "../errors.ts";
+import { topologyKey } from "../plan/labs.ts";
+import { silentProgress, type Progress } from "../progress.ts";
+import type { Scenario } from "../scenario/model.ts";
+import type { AllowEntry } from "./allow.ts";
+import { compareObservations } from "./compare.ts";
+import { flowMatrix, matrixScenario } from "./matrix.ts";
+import type { DiffResult } from "./model.ts";
+import { matrixObservation, type MatrixObservation } from "./observed.ts";
+
+export interface MatrixOptions extends Omit<RunOptions, "filter" | "shard" | "keep"> {
+  /** Probes (flows × families) a matrix may have (default matrix.ts's MAX_MATRIX_PROBES). */
+  readonly maxProbes?: number | undefined;
+}
+
+/** The run's progress without its per-scenario "checks held" lines: a matrix expects nothing. */
+function matrixProgress(p: Progress | undefined): Progress {
+  const to = p ?? silentProgress;
+  return { step: (m) => to.step(m), info: (m) => (/ checks held \(/.test(m) ? undefined : to.info(m)) };
+}
+
+/** Probes the flow matrix of each scenario (after its set-up steps); one observation per scenario, in order. */
+export async function observeMatrices(scenarios: readonly Scenario[], options: MatrixOptions = {}): Promise<MatrixObservation[]> {
+  const { maxProbes, ...runOptions } = options;
+  // Every matrix is built (and bounded) before any lab starts.
+  const matrices = scenarios.map((s) => matrixScenario(s, flowMatrix(s, maxProbes)));
+  const report = await run({ scenarios: matrices }, { ...runOptions, progress: matrixProgress(options.progress) });
+  return report.scenarios.map(matrixObservation);
+}
+
+/** `fwspec record`: what the scenario's rules do to every flow of its topology. */
+export async function recordMatrix(scenario: Scenario, options: MatrixOptions = {}): Promise<MatrixObservation> {
+  return (await observeMatrices([scenario], options))[0]!;
+}
+
+export interface DiffOptions extends MatrixOptions {
+  /** Names of the sides in reports (default "a" and "b"). */
+  readonly labels?: { readonly a: string; readonly b: string };
+  /** Changes these accept (allow.ts). */
+  readonly allow?: readonly AllowEntry[];
+}
+
+/**
+ * `fwspec diff`: the flow matrix of two scenarios that differ only in their
+ * rules (the same topology, else an InputError), compared.
+ */
+export async function diffScenarios(a: Scenario, b: Scenario, options: DiffOptions = {}): Promise<DiffResult> {
+  if (topologyKey(a) !== topologyKey(b)) {
+    throw new InputError(`the two sides of the diff have different topologies (${a.name}, ${b.name})`, { hint: "a diff compares rules on equal labs: the same hosts, listeners and networks on both sides" });
+  }
+  const { labels, allow, ...matrix } = options;
+  // Distinct objects with their own names, so the runner keeps them apart; one topology, so they share a lab (reset in between) or get equal ones.
+  const [oa, ob] = await observeMatrices([{ ...a, name: `${a.name} [a]` }, { ...b, name: `${b.name} [b]` }], matrix);
+  return compareObservations({
+    scenario: { file: b.file, name: b.name },
+    a: { label: labels?.a ?? "a", observed: oa! },
+    b: { label: labels?.b ?? "b", observed: ob! },
+    allow: allow ?? [],
+  });
+}
