@@ -1,0 +1,57 @@
+/**
+ * The rules files of a scenario (apply scripts and restore files) and the
+ * same scenario with other contents for them: how `fwspec diff` builds each
+ * side. `--rules-a FILE` replaces the scenario's one rules file, `--rules-a
+ * NAMED=FILE` the file the scenario names NAMED (a path from the working
+ * directory); any other file stays as it is. Pure but for reading the
+ * replacement files (read-file.ts, the one file reader).
+ */
+import path from "node:path";
+import { InputError } from "../errors.ts";
+import type { RuleSource, Scenario } from "../scenario/model.ts";
+import { readTextFileSync } from "../scenario/read-file.ts";
+
+/** The absolute paths of the files the scenario's apply steps read, each once, in step order. */
+export function ruleFilesOf(scenario: Scenario): string[] {
+  const files = scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources : [])).flatMap((src) => (src.kind === "commands" ? [] : [src.path]));
+  return [...new Set(files)];
+}
+
+/** The scenario with the given contents (by absolute path) for its rules files. */
+export function withRuleFiles(scenario: Scenario, contents: ReadonlyMap<string, string>): Scenario {
+  const swap = (src: RuleSource): RuleSource => (src.kind !== "commands" && contents.has(src.path) ? { ...src, content: contents.get(src.path)! } : src);
+  return { ...scenario, steps: scenario.steps.map((s) => (s.kind === "apply" ? { ...s, sources: s.sources.map(swap) } : s)) };
+}
+
+/** What a `--rules-a`/`--rules-b` value replaces, and with which file (both absolute). */
+export function replacementsOf(scenario: Scenario, specs: readonly string[], flag: string, cwd: string): Map<string, string> {
+  const files = ruleFilesOf(scenario);
+  const out = new Map<string, string>();
+  const listed = files.map((f) => path.relative(cwd, f)).join(", ") || "none";
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const named = eq > 0 ? path.resolve(cwd, spec.slice(0, eq)) : undefined;
+    const file = path.resolve(cwd, eq > 0 ? spec.slice(eq + 1) : spec);
+    if (named === undefined) {
+      if (files.length !== 1) {
+        throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
+      }
+      out.set(files[0]!, file);
+    } else {
+      if (!files.includes(named)) throw new InputError(`${flag} ${spec}: the scenario reads no file ${path.relative(cwd, named)} (it reads ${listed})`, { hint: "name a script or restore file one of its apply steps reads" });
+      out.set(named, file);
+    }
+  }
+  return out;
+}
+
+/** The replacement files read: contents by the path they replace. */
+export function readReplacements(replacements: ReadonlyMap<string, string>, flag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [target, file] of replacements) {
+    const read = readTextFileSync(file);
+    if (!read.ok) throw new InputError(`${flag}: cannot use ${file} (${read.failure.kind.replace("-", " ")})`, { hint: "name a readable rules file: a shell script or iptables-restore input, as the scenario's apply step expects" });
+    out.set(target, read.text);
+  }
+  return out;
+}
