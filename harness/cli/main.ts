@@ -14,6 +14,8 @@ import { renderChecks, runDoctor } from "./doctor.ts";
 import { runScenarios, runScenariosWithReport } from "./run.ts";
 import { runMutate } from "./mutate.ts";
 import { OPERATORS } from "../mutate/operators.ts";
+import { recordCommand } from "./record.ts";
+import { diffCommand } from "./diff.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
@@ -115,6 +117,48 @@ export function buildProgram(): Command {
         output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
       }, consoleProgress());
       process.exitCode = code;
+    });
+
+  const repeat = (v: string, all: string[] | undefined) => [...(all ?? []), v];
+  program
+    .command("record")
+    .description("probe the scenario's flow matrix (every host to every listener, the firewall host's own loopback and address, IPv4 and IPv6) with its rules, and write the observed verdicts as its expectations, each with the rule that decided it")
+    .argument("<scenario>", "one scenario file")
+    .option("--out <file>", "write a new scenario file (the scenario with the recorded expectations)")
+    .option("--update", "replace the scenario's expect step after its last set-up step, keeping comments and every other step")
+    .option("--force", "overwrite the --out file if it exists")
+    .option("--max-probes <n>", "refuse a matrix of more probes (flows x families) than this (default 400)")
+    .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenario)")
+    .option("--root <dir>", ROOT_HELP)
+    .addHelpText("after", "\nExit codes: 0 recorded, 1 a probe failed (that flow is not recorded) or the matrix could not run (nothing written),\n2 bad input, 3 environment problem.")
+    .action(async (file: string, opts: { out?: string; update?: boolean; force?: boolean; maxProbes?: string; timeout?: string; root?: string }) => {
+      process.exitCode = await recordCommand(file, {
+        out: opts.out, update: opts.update, force: opts.force, root: opts.root,
+        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
+        timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
+      }, consoleProgress(), (text) => process.stdout.write(text));
+    });
+
+  program
+    .command("diff")
+    .description("probe the scenario's flow matrix with two rulesets on equal labs and report only the flows that changed, with the rule that decided each side; a gate for CI")
+    .argument("<scenario>", "one scenario file (its topology; its rules files are side b unless --rules-b)")
+    .option("--base <rev>", "side a: the scenario's rules files as committed at this git revision (e.g. main, HEAD~1)")
+    .option("--rules-a <file>", "side a: this file instead of the scenario's rules file (NAMED=FILE when it reads several); repeatable", repeat)
+    .option("--rules-b <file>", "side b: this file instead of the scenario's rules file (NAMED=FILE when it reads several); repeatable", repeat)
+    .option("--allow <change>", "accept a change: \"FROM -> TARGET:PORT[/PROTOCOL[4|6]] OLD->NEW\" (no 4/6: both families; blocked and * match several verdicts); repeatable", repeat)
+    .option("--allow-file <file>", "accepted changes, one a line (# comments)")
+    .option("--json <file>", "write the diff as JSON to <file>")
+    .option("--max-probes <n>", "refuse a matrix of more probes (flows x families) than this (default 400)")
+    .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenario)")
+    .option("--root <dir>", ROOT_HELP)
+    .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 the JSON report could not be written.")
+    .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; maxProbes?: string; timeout?: string; root?: string }) => {
+      process.exitCode = await diffCommand(file, {
+        ...opts,
+        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
+        timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
+      }, consoleProgress(), (text) => process.stdout.write(text));
     });
 
   program

@@ -1,0 +1,92 @@
+/**
+ * `fwspec diff <scenario> (--base REV | --rules-a FILE | --rules-b FILE …)`:
+ * the scenario's flow matrix with two rulesets on equal labs, and only the
+ * flows that changed (diff/run.ts, diff/render.ts). Side a: the rules files
+ * at git revision REV (`--base`), or `--rules-a` files; side b: `--rules-b`
+ * files, or the files as they are. A gate: exit 0 when nothing changed or
+ * every change is allowed (`--allow`, `--allow-file`), 1 when a change is
+ * not allowed or a flow could not be compared, 2 bad input, 4 when the JSON
+ * report could not be written (and nothing else failed).
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { type AllowEntry, parseAllow, parseAllowFile } from "../diff/allow.ts";
+import { filesAtRevision } from "../diff/git-rev.ts";
+import { diffStatus } from "../diff/model.ts";
+import { renderDiff, renderDiffJson } from "../diff/render.ts";
+import { readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
+import { diffScenarios } from "../diff/run.ts";
+import { EXIT, type ExitCode, InputError } from "../errors.ts";
+import type { Progress } from "../progress.ts";
+import { readTextFileSync } from "../scenario/read-file.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { oneScenario } from "./one-scenario.ts";
+import { writeReportFile } from "./report-files.ts";
+
+export interface DiffCliOptions {
+  readonly base?: string | undefined;
+  readonly rulesA?: readonly string[] | undefined;
+  readonly rulesB?: readonly string[] | undefined;
+  readonly allow?: readonly string[] | undefined;
+  readonly allowFile?: string | undefined;
+  readonly json?: string | undefined;
+  readonly maxProbes?: number | undefined;
+  readonly timeout?: number | undefined;
+  readonly root?: string | undefined;
+}
+
+interface Side {
+  readonly scenario: Scenario;
+  readonly label: string;
+}
+
+function rel(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
+  const files = ruleFilesOf(scenario);
+  if (opts.base !== undefined) {
+    if ((opts.rulesA ?? []).length > 0) throw new InputError("--base and --rules-a both name side a; use one", { hint: "--base REV: the rules files as committed at REV; --rules-a FILE: other files" });
+    if (files.length === 0) throw new InputError(`--base ${opts.base}: the scenario reads no rules file (its rules are inline commands)`, { hint: "--base compares the rules files the scenario's apply steps read (script, restore) as committed at REV" });
+    return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files)), label: `${files.map(rel).join(", ")} at ${opts.base}` };
+  }
+  return side(scenario, opts.rulesA ?? [], "--rules-a");
+}
+
+function side(scenario: Scenario, specs: readonly string[], flag: string): Side {
+  const replacements = replacementsOf(scenario, specs, flag, process.cwd());
+  const contents = readReplacements(replacements, flag);
+  const files = ruleFilesOf(scenario);
+  const label = files.length === 0 && replacements.size === 0 ? "the scenario's rules" : files.map((f) => (replacements.has(f) ? rel(replacements.get(f)!) : rel(f))).join(", ");
+  return { scenario: withRuleFiles(scenario, contents), label };
+}
+
+function allowEntries(opts: DiffCliOptions): AllowEntry[] {
+  const entries = (opts.allow ?? []).map((a) => parseAllow(a));
+  if (opts.allowFile === undefined) return entries;
+  const read = readTextFileSync(path.resolve(opts.allowFile));
+  if (!read.ok) throw new InputError(`--allow-file ${opts.allowFile}: cannot read it (${read.failure.kind.replace("-", " ")})`, { hint: "one allow entry a line, e.g. `client -> server:8080/tcp4 open->dropped`" });
+  return [...entries, ...parseAllowFile(read.text, opts.allowFile)];
+}
+
+export async function diffCommand(file: string, opts: DiffCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
+  if (opts.base === undefined && (opts.rulesA ?? []).length === 0 && (opts.rulesB ?? []).length === 0) {
+    throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: "fwspec diff scenarios/web.yaml --base main   (the scenario's rules files as committed on main, against the working tree)" });
+  }
+  const allow = allowEntries(opts);
+  const { scenario } = oneScenario(file, "diff", opts.root);
+  const a = await sideA(scenario, opts);
+  const b = side(scenario, opts.rulesB ?? [], "--rules-b");
+  const result = await diffScenarios(a.scenario, b.scenario, {
+    progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
+    ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
+    ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
+  });
+  print(renderDiff(result));
+  const unwritten = opts.json === undefined ? undefined : writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderDiffJson(result)));
+  if (unwritten) process.stderr.write(`fwspec: ${unwritten.report()}\n`);
+  const status = diffStatus(result);
+  if (status === "changed" || status === "error") return EXIT.failed;
+  return unwritten ? EXIT.internal : EXIT.ok;
+}

@@ -1,0 +1,64 @@
+/**
+ * `fwspec record <scenario> (--out FILE | --update)`: the scenario's topology
+ * and rules in a lab, its flow matrix probed (diff/run.ts), and the observed
+ * verdicts written as its expectations (record/lines.ts, record/write.ts) —
+ * a new scenario file, or the scenario itself with its trailing expect step
+ * replaced. Nothing is written when the matrix could not run; a flow whose
+ * probe failed is never written as an expectation and makes the exit 1.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { recordMatrix } from "../diff/run.ts";
+import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
+import type { Progress } from "../progress.ts";
+import { recordedLines } from "../record/lines.ts";
+import { defaultFamilies, recordedScenario } from "../record/write.ts";
+import { parseScenarioText } from "../scenario/load.ts";
+import { oneScenario } from "./one-scenario.ts";
+
+export interface RecordCliOptions {
+  readonly out?: string | undefined;
+  readonly update?: boolean | undefined;
+  readonly force?: boolean | undefined;
+  readonly maxProbes?: number | undefined;
+  readonly timeout?: number | undefined;
+  readonly root?: string | undefined;
+}
+
+function target(file: string, opts: RecordCliOptions): string {
+  if ((opts.out === undefined) === (opts.update !== true)) {
+    throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: "fwspec record scenarios/web.yaml --out scenarios/web.recorded.yaml" });
+  }
+  if (opts.update) return file;
+  const out = path.resolve(opts.out!);
+  if (out === file) throw new InputError(`--out ${opts.out} is the scenario itself`, { hint: "use --update to replace its expectations" });
+  if (existsSync(out) && !opts.force) throw new InputError(`--out ${opts.out} exists; nothing was written`, { hint: "choose another file, or pass --force to overwrite it" });
+  return out;
+}
+
+export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
+  const one = oneScenario(file, "record", opts.root);
+  const out = target(one.file, opts);
+  const observed = await recordMatrix(one.scenario, {
+    progress, handleInterrupts: true,
+    ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
+    ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
+  });
+  if (observed.problems.length > 0) {
+    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.join("\n  ")}`, { hint: "the scenario's set-up steps must pass: try `fwspec run` on it" });
+  }
+  const { lines, failed } = recordedLines(observed.flows, defaultFamilies(one.text));
+  const text = recordedScenario(one.text, one.file, out, lines);
+  parseScenarioText(text, out, { root: opts.root }); // what is written must validate
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, text);
+  const written = lines.filter((l) => l.expectation !== undefined).length;
+  print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${path.relative(process.cwd(), out) || out}\n`);
+  for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);
+  if (failed.length > 0) {
+    print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);
+    return EXIT.failed;
+  }
+  print("review each expectation (the comment names the rule that decided it), then: fwspec run\n");
+  return EXIT.ok;
+}
