@@ -54,3 +54,17 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
   const best = [...candidates].sort((x, y) => rank(x) - rank(y))[0];
   return best === undefined ? undefined : ruleName(best);
 }
+
+/** What it means that no terminal rule counted a probe with this verdict. */
+export function noRuleReason(verdict: Verdict): string {
+  switch (verdict) {
+    case "open":
+      return "no rule counted it: the chain policy let it through";
+    case "dropped":
+      return "no rule counted it: a chain policy DROP, or the answer was lost";
+    case "refused":
+      return "no rule counted it: nothing listens, or the host's stack refused it";
+    default:
+      return "no rule counted it";
+  }
+}

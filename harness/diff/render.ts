@@ -6,10 +6,11 @@
  * its status). Scenario text is neutralised for terminals (text.ts).
  */
 import { safeText } from "../text.ts";
+import { noRuleReason } from "./deciding.ts";
 import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
 
 function rule(side: FlowSide): string {
-  return side.rule ?? "no rule counted the probe (a chain policy, or nothing listening)";
+  return side.rule ?? noRuleReason(side.verdict);
 }
 
 function familyName(f: string): string {

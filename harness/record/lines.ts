@@ -9,6 +9,7 @@
 import type { Family, ProbeTarget } from "../model/types.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
+import { noRuleReason } from "../diff/deciding.ts";
 
 /** One item of the recorded expect step: an expectation with its comment, or a comment alone. */
 export interface RecordedLine {
@@ -33,7 +34,7 @@ function withoutFamily(rule: string): string {
 
 function ruleComment(sides: readonly ObservedFlow[]): string {
   const rules = sides.map((s) => s.side.rule);
-  if (rules.every((r) => r === undefined)) return "no rule counted it (a chain policy, or nothing listening)";
+  if (rules.every((r) => r === undefined)) return noRuleReason(sides[0]!.side.verdict);
   const bare = rules.map((r) => (r === undefined ? "no rule" : withoutFamily(r)));
   if (bare.every((r) => r === bare[0])) return bare[0]!;
   return sides.map((s, i) => `${s.flow.family}: ${bare[i]}`).join("; ");
