@@ -43,8 +43,8 @@ export class LabHostContainer extends GenericContainer {
         FWSPEC_BACKEND: spec.backend,
       })
       .withStartupTimeout(30_000);
-    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes.
-    if (spec.firewall || needsNetAdmin) this.withAddedCapabilities("NET_ADMIN");
+    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes; so does a host whose interfaces are renamed.
+    if (spec.firewall || needsNetAdmin || spec.interfaces !== undefined) this.withAddedCapabilities("NET_ADMIN");
     this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
     this.hostConfig.Init = true;
     this.hostConfig.Privileged = false;

@@ -12,7 +12,7 @@ import { AgentPool, type AgentReply } from "./agent.ts";
 import { READY_FILE } from "./container.ts";
 import { type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, timedOutError } from "./limits.ts";
-import { addressesOf, type LabNetwork } from "./network.ts";
+import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses } from "./types.ts";
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
@@ -38,6 +38,10 @@ export class StartedHost implements LabHost {
   readonly containerName: string;
   /** Per network; re-read after a reboot. */
   #networkAddresses: NetworkAddresses;
+  /** MAC address per network (from the engine; re-read after a reboot): how interfaces are found in the host. */
+  #macs: ReadonlyMap<string, string>;
+  /** Interface name per network, as set up by interfaces.ts (after start and after each reboot). */
+  #interfaces: ReadonlyMap<string, string> = new Map();
   readonly #container: StartedTestContainer;
   readonly #docker: Dockerode;
   readonly #labNetworks: ReadonlyMap<string, LabNetwork>;
@@ -50,10 +54,11 @@ export class StartedHost implements LabHost {
   /** The host of a started container, with its addresses as the engine reports them. */
   static async attach(parts: HostParts): Promise<StartedHost> {
     const info = await parts.docker.getContainer(parts.container.getId()).inspect();
-    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name));
+    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name), macsOf(info, parts.labNetworks));
   }
 
-  constructor(parts: HostParts, addresses: NetworkAddresses) {
+  constructor(parts: HostParts, addresses: NetworkAddresses, macs: ReadonlyMap<string, string> = new Map()) {
+    this.#macs = macs;
     this.spec = parts.spec;
     this.commandTimeoutSeconds = parts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
     this.#container = parts.container;
@@ -78,6 +83,19 @@ export class StartedHost implements LabHost {
     return [...this.#networkAddresses.keys()];
   }
 
+  get macs(): ReadonlyMap<string, string> {
+    return this.#macs;
+  }
+
+  interfaceOn(network: string): string | undefined {
+    return this.#interfaces.get(network);
+  }
+
+  /** Records the interface names found (or given) by interfaces.ts. */
+  setInterfaces(names: ReadonlyMap<string, string>): void {
+    this.#interfaces = names;
+  }
+
   addressOn(network: string, family: Family): string | undefined {
     const a = this.#networkAddresses.get(network);
     return a ? (family === "ipv4" ? a.ipv4 : a.ipv6) : undefined;
@@ -94,6 +112,8 @@ export class StartedHost implements LabHost {
     await this.#container.restart({ timeout: 0 });
     const info = await this.#docker.getContainer(this.id).inspect();
     this.#networkAddresses = addressesOf(info, this.#labNetworks, this.name);
+    this.#macs = macsOf(info, this.#labNetworks);
+    this.#interfaces = new Map();
     this.#isolationChecked = false;
   }
 

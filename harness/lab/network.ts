@@ -116,3 +116,13 @@ export function addressesOf(info: Dockerode.ContainerInspectInfo, networks: Read
   }
   return map;
 }
+
+/** A container's MAC address on each lab network it is attached to: how its interfaces are found inside it. */
+export function macsOf(info: Dockerode.ContainerInspectInfo, networks: ReadonlyMap<string, LabNetwork>): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, net] of networks) {
+    const mac = info.NetworkSettings.Networks[net.dockerName]?.MacAddress;
+    if (mac) map.set(name, mac.toLowerCase());
+  }
+  return map;
+}

@@ -1,7 +1,8 @@
 /**
  * Making started (or rebooted) hosts ready for probes: the boot script done,
- * routes through routers in routed labs, IPv6 addresses settled, one warm-up
- * packet per peer and family (ARP/ND). Run at lab start and after a reboot.
+ * interfaces named as the scenario says (interfaces.ts), routes through
+ * routers in routed labs, IPv6 addresses settled, one warm-up packet per peer
+ * and family (ARP/ND). Run at lab start and after a reboot.
  */
 import pLimit from "p-limit";
 import pRetry from "p-retry";
@@ -9,6 +10,7 @@ import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
 import type { StartedHost } from "./host.ts";
+import { nameInterfaces } from "./interfaces.ts";
 import type { RunningLab } from "./types.ts";
 
 /** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
@@ -21,6 +23,8 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   const hosts = [...lab.hosts.values()];
   const limit = pLimit(8);
   await Promise.all(which.map((h) => limit(() => awaitBoot(h))));
+  // Before routes: a link renamed the slow way (down and up) loses its routes.
+  await Promise.all(which.map((h) => limit(() => nameInterfaces(h))));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
   progress.info("warming up neighbours (one ping per peer and family)");

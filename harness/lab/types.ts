@@ -25,6 +25,8 @@ export interface LabHost extends CommandTarget {
   /** The lab-level network names this host is attached to. */
   readonly networks: readonly string[];
   addressOn(network: string, family: Family): string | undefined;
+  /** The host's interface name on a network (`wan`, `eth0`); undefined before the lab set it up. */
+  interfaceOn(network: string): string | undefined;
   loopback(family: Family): string;
   /** Runs a command that must succeed; otherwise a CommandError with its output. */
   run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult>;

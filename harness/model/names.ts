@@ -22,3 +22,14 @@ export const LISTENER = new RegExp(LISTENER_PATTERN);
 /** An operator (group 1, default ==) and a whole number. */
 export const COMPARISON_PATTERN = "^\\s*(>=|<=|==|!=|>|<)?\\s*[0-9]+\\s*$";
 export const COMPARISON = new RegExp(COMPARISON_PATTERN);
+
+/**
+ * An interface name as a lab host may give one (`wan`, `ens18`, `eth1`, `br-lan.10`): 1 to 15 ASCII
+ * letters, digits, `_`, `-` or `.` (Linux: IFNAMSIZ 16 with the terminating NUL), starting with a letter or digit.
+ */
+export const INTERFACE_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$";
+export const INTERFACE_NAME = new RegExp(INTERFACE_NAME_PATTERN);
+/** Interface names Linux or fwspec keep for themselves. */
+export const RESERVED_INTERFACE_NAMES = ["lo", "all", "default"] as const;
+/** fwspec's own temporary names while it renames interfaces (names with this start are refused). */
+export const INTERFACE_TEMP_PREFIX = "fwspec-";

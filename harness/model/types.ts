@@ -41,6 +41,8 @@ export interface HostSpec {
   readonly router?: boolean;
   /** Fixed addresses by network name (each inside that network's declared subnet); absent ones are automatic. */
   readonly addresses?: Readonly<Record<string, FamilyAddresses>>;
+  /** Interface names by network name (`wan`, `ens18`); networks not named keep the engine's (`eth0`, `eth1`, …). */
+  readonly interfaces?: Readonly<Record<string, string>>;
 }
 
 /** An IPv4 and/or IPv6 value (an address, or a subnet in CIDR form); an absent family is automatic. */

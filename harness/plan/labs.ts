@@ -19,6 +19,7 @@ export function topologyKey(scenario: Scenario): string {
       networks: h.networks ?? [],
       listen: h.listen.map((l) => `${l.protocol}/${l.port}`).sort(),
       addresses: h.addresses ?? {},
+      interfaces: h.interfaces ?? {},
     })),
   });
 }

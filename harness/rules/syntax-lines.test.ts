@@ -112,6 +112,7 @@ describe("withStandIns", () => {
     ["-A INPUT -s {{lan.ipv6}} -j DROP", "-A INPUT -s 2001:db8::1 -j DROP"],
     ["-A INPUT -d {{ db.dmz.ipv4 }} -j ACCEPT", "-A INPUT -d 198.18.0.1 -j ACCEPT"],
     ["no placeholder {{ here }}", "no placeholder {{ here }}"],
+    ["-A INPUT -i {{ gw.wan.interface }} -j DROP", "-A INPUT -i eth0 -j DROP"],
   ])("%s", (text, expected) => {
     expect(withStandIns(text)).toBe(expected);
   });

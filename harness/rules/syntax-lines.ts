@@ -127,10 +127,11 @@ export type SyntaxJob = RestoreJob | CommandsJob | ResetJob;
 /**
  * Lab-address placeholders (`{{ db.ipv4 }}`, `{{ lan.ipv6 }}`) have no value
  * before a lab exists: each is tested as a plain address of its family, which
- * is valid wherever an address or a subnet may stand (`-s X`, `-s X/25`).
+ * is valid wherever an address or a subnet may stand (`-s X`, `-s X/25`); an
+ * interface name (`{{ gw.wan.interface }}`) as `eth0`.
  */
 export function withStandIns(text: string): string {
-  return text.replace(/\{\{\s*[^{}]*?\.(ipv4|ipv6)\s*\}\}/g, (_m, fam: string) => (fam === "ipv4" ? "198.18.0.1" : "2001:db8::1"));
+  return text.replace(/\{\{\s*[^{}]*?\.(ipv4|ipv6|interface)\s*\}\}/g, (_m, what: string) => (what === "ipv4" ? "198.18.0.1" : what === "ipv6" ? "2001:db8::1" : "eth0"));
 }
 
 export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {

@@ -1,8 +1,8 @@
 /**
  * Puts the running lab's real addresses into an apply step's rules files and
- * commands (`{{ db.ipv4 }}`, `{{ db.lan.ipv6 }}`, `{{ lan.ipv4 }}`; the syntax is
- * scenario/placeholders.ts). The substituted text is what is applied and what
- * the step's evidence shows.
+ * commands (`{{ db.ipv4 }}`, `{{ db.lan.ipv6 }}`, `{{ lan.ipv4 }}`,
+ * `{{ gw.wan.interface }}`; the syntax is scenario/placeholders.ts). The
+ * substituted text is what is applied and what the step's evidence shows.
  */
 import { LabError } from "../errors.ts";
 import type { RunningLab } from "../lab/types.ts";
@@ -20,6 +20,7 @@ function valuesOf(lab: RunningLab): Values {
       const n = lab.networks.get(network);
       return n === undefined ? undefined : family === "ipv4" ? n.ipv4Subnet : n.ipv6Subnet;
     },
+    interface: (host, network) => lab.hosts.get(host)?.interfaceOn(network),
   };
 }
 

@@ -10,6 +10,7 @@ import type { HostSpec, ProbeTarget } from "../model/types.ts";
 import type { CheckBase, HostInfo, Topology } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { SHAPE_HINTS } from "./hints.ts";
+import { checkInterfaces } from "./interfaces.ts";
 import { checkListeners } from "./listeners.ts";
 import type { Path } from "./locate.ts";
 import { MAX_NETWORKS } from "./limits.ts";
@@ -75,9 +76,10 @@ function checkHosts(ctx: CheckBase, raw: unknown, nets: Networks): Pick<Topology
     const networks = checkHostNetworks(ctx, nets, name, host["networks"]);
     const router = host["router"] === true;
     if (router) checkRouter(ctx, nets, name, host, networks, misspeltFirewall);
+    const interfaces = checkInterfaces(ctx, name, host["interfaces"], networks);
     const parsed = schemas.host.safeParse(value);
     const spec: HostSpec | undefined =
-      parsed.success && listeners && networks && HOST_NAME.test(name)
+      parsed.success && listeners && networks && interfaces !== null && HOST_NAME.test(name)
         ? {
             name,
             firewall,
@@ -85,6 +87,7 @@ function checkHosts(ctx: CheckBase, raw: unknown, nets: Networks): Pick<Topology
             listen: listeners,
             ...(nets.networksDeclared ? { networks } : {}),
             ...(router ? { router: true } : {}),
+            ...(interfaces && Object.keys(interfaces).length > 0 ? { interfaces } : {}),
           }
         : undefined;
     hosts.set(name, { name, firewall, listeners, networks, router, spec });

@@ -6,6 +6,7 @@ const names: Names = { hosts: new Map([["db", ["lan", "dmz"]], ["web", ["dmz"]]]
 const values: Values = {
   address: (host, network, family) => `${host}-${network}-${family}`,
   subnet: (network, family) => `${network}/${family}`,
+  interface: (host, network) => `${host}-${network}-if`,
 };
 
 describe("placeholders", () => {
@@ -14,6 +15,7 @@ describe("placeholders", () => {
     ["-s {{db.dmz.ipv6}}", "-s db-dmz-ipv6"],
     ["-s {{ lan.ipv4 }} -d {{  web.ipv4  }}", "-s lan/ipv4 -d web-dmz-ipv4"],
     ["no placeholders { } {{", "no placeholders { } {{"],
+    ["-i {{ db.dmz.interface }} -o {{db.interface}}", "-i db-dmz-if -o db-lan-if"],
   ])("%s → %s", (text, want) => {
     expect(placeholderProblems(text, names)).toEqual([]);
     expect(substitute(text, names, values)).toBe(want);
@@ -28,6 +30,8 @@ describe("placeholders", () => {
     ["{{ web.lan.ipv4 }}", 1, /host `web` is not on network `lan`/],
     ["x\ny\n{{ db.ipv5 }}", 3, /is not a lab address/],
     ["{{ lan.dmz.ipv4 }}", 1, /no host or network `lan`/],
+    ["{{ lan.interface }}", 1, /a network has an interface on each of its hosts/],
+    ["{{ web.lan.interface }}", 1, /host `web` is not on network `lan`/],
   ])("%s: line %d", (text, line, message) => {
     const p = placeholderProblems(text, names);
     expect(p).toHaveLength(1);

@@ -1,7 +1,8 @@
 /**
  * Lab addresses in rules files and commands (pure): `{{ host.ipv4 }}` (the
  * host's address on its home network), `{{ host.network.ipv6 }}` (on that
- * network), `{{ network.ipv4 }}` (the network's subnet, CIDR). Names are
+ * network), `{{ network.ipv4 }}` (the network's subnet, CIDR), `{{ host.interface }}`
+ * / `{{ host.network.interface }}` (the host's interface name there). Names are
  * checked when the scenario is validated (`placeholderProblems`); the real
  * addresses are put in after the lab starts (`substitute`, runner/addresses.ts),
  * and the substituted text is what is applied. A name that is both a host and
@@ -11,7 +12,7 @@ import type { Family } from "../model/types.ts";
 
 /** `{{ a.ipv4 }}` or `{{ a.b.ipv6 }}`, spaces optional inside the braces. */
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const REFERENCE = /^([a-z][a-z0-9-]*)(?:\.([a-z][a-z0-9-]*))?\.(ipv4|ipv6)$/;
+const REFERENCE = /^([a-z][a-z0-9-]*)(?:\.([a-z][a-z0-9-]*))?\.(ipv4|ipv6|interface)$/;
 
 export interface Placeholder {
   /** The whole `{{ … }}` text. */
@@ -41,24 +42,29 @@ export function placeholdersIn(text: string): Placeholder[] {
 export type Meaning =
   | { readonly ok: true; readonly kind: "host"; readonly host: string; readonly network: string; readonly family: Family }
   | { readonly ok: true; readonly kind: "subnet"; readonly network: string; readonly family: Family }
+  | { readonly ok: true; readonly kind: "interface"; readonly host: string; readonly network: string }
   | { readonly ok: false; readonly message: string; readonly hint: string };
 
-const FORMS = "`{{ HOST.ipv4 }}` (home network), `{{ HOST.NETWORK.ipv6 }}` or `{{ NETWORK.ipv4 }}` (the subnet)";
+const FORMS = "`{{ HOST.ipv4 }}` (home network), `{{ HOST.NETWORK.ipv6 }}`, `{{ NETWORK.ipv4 }}` (the subnet) or `{{ HOST.NETWORK.interface }}`";
 
 export function resolve(reference: string, names: Names): Meaning {
   const m = REFERENCE.exec(reference);
   if (!m) return { ok: false, message: `\`{{ ${reference} }}\` is not a lab address`, hint: `write ${FORMS}` };
-  const [, first, second, fam] = m;
-  const family = fam as Family;
+  const [, first, second, what] = m;
+  const family = what as Family;
   const hostNets = names.hosts.get(first!);
   if (hostNets) {
     const network = second ?? hostNets[0];
     if (network === undefined || !hostNets.includes(network)) {
       return { ok: false, message: `\`{{ ${reference} }}\`: host \`${first}\` is not on network \`${second}\``, hint: `\`${first}\` is on ${hostNets.join(", ")}` };
     }
+    if (what === "interface") return { ok: true, kind: "interface", host: first!, network };
     return { ok: true, kind: "host", host: first!, network, family };
   }
-  if (second === undefined && names.networks.includes(first!)) return { ok: true, kind: "subnet", network: first!, family };
+  if (second === undefined && names.networks.includes(first!)) {
+    if (what === "interface") return { ok: false, message: `\`{{ ${reference} }}\`: a network has an interface on each of its hosts`, hint: `name the host: \`{{ HOST.${first}.interface }}\`` };
+    return { ok: true, kind: "subnet", network: first!, family };
+  }
   const known = [...names.hosts.keys(), ...names.networks].join(", ");
   return { ok: false, message: `\`{{ ${reference} }}\`: no host or network \`${first}\``, hint: `lab names are ${known}; write ${FORMS}` };
 }
@@ -73,10 +79,11 @@ export function placeholderProblems(text: string, names: Names): { line: number;
   return out;
 }
 
-/** The lab's values: a host's address on a network, a network's subnet. */
+/** The lab's values: a host's address on a network, a network's subnet, a host's interface name. */
 export interface Values {
   address(host: string, network: string, family: Family): string | undefined;
   subnet(network: string, family: Family): string | undefined;
+  interface(host: string, network: string): string | undefined;
 }
 
 /** The text with every placeholder replaced; throws on one that has no value (validation makes that rare). */
@@ -84,7 +91,7 @@ export function substitute(text: string, names: Names, values: Values): string {
   return text.replace(PLACEHOLDER, (whole: string, reference: string) => {
     const m = resolve(reference.trim(), names);
     if (!m.ok) throw new RangeError(`${m.message} (${m.hint})`);
-    const v = m.kind === "host" ? values.address(m.host, m.network, m.family) : values.subnet(m.network, m.family);
+    const v = m.kind === "host" ? values.address(m.host, m.network, m.family) : m.kind === "interface" ? values.interface(m.host, m.network) : values.subnet(m.network, m.family);
     if (v === undefined) throw new RangeError(`\`${whole}\` has no value in this lab`);
     return v;
   });

@@ -9,8 +9,9 @@
  */
 import { z } from "zod";
 import { BACKENDS, EXPECTED_VERDICTS } from "../model/types.ts";
-import { COMPARISON_PATTERN, HOST_NAME_PATTERN, LISTENER_PATTERN, NAME_PATTERN } from "../model/names.ts";
+import { COMPARISON_PATTERN, HOST_NAME_PATTERN, INTERFACE_NAME_PATTERN, LISTENER_PATTERN, NAME_PATTERN } from "../model/names.ts";
 import { EXPECTATION_PATTERN } from "./expectation.ts";
+
 
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
 export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
@@ -68,6 +69,10 @@ const hostSchema = z
       .record(z.string(), familyAddresses("address", "198.18.7.10", "2001:db8:7::10"))
       .optional()
       .meta({ description: "Fixed addresses by network, each inside that network's declared subnet (`subnets`); others are automatic." }),
+    interfaces: z
+      .record(z.string(), z.string().meta({ pattern: INTERFACE_NAME_PATTERN, description: "An interface name, e.g. wan, lan, ens18, eth1 (at most 15 characters)." }))
+      .optional()
+      .meta({ description: "Interface names by network (`{ outside: wan, inside: lan }`); networks not named keep the engine's names (eth0, eth1, …)." }),
   })
   .nullable()
   .meta({ description: "A lab host; `{}` (or nothing) for a plain host with defaults." });

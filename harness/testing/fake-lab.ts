@@ -52,6 +52,9 @@ class FakeHost implements LabHost {
   addressOn(_network: string, family: Family): string {
     return this.addresses[family];
   }
+  interfaceOn(network: string): string | undefined {
+    return this.spec.interfaces?.[network] ?? (network === "lan" ? "eth0" : undefined);
+  }
   loopback(family: Family): string {
     return family === "ipv4" ? "127.0.0.1" : "::1";
   }

@@ -1,0 +1,146 @@
+/**
+ * Interface names in lab hosts. The engine (Docker 20.10) names a container's
+ * interfaces eth0, eth1, … and cannot be told otherwise, so after a host starts
+ * (and after each reboot) fwspec finds each lab network's interface by its MAC
+ * address and renames the ones the scenario names (`wan`, `ens18`), keeping
+ * their addresses, routes and neighbours. Where the kernel renames a link that
+ * is up (this machine's does), nothing else changes; where it refuses (EBUSY,
+ * older kernels), the links are taken down, renamed and brought up, and the
+ * IPv6 addresses and gateway routes Linux drops with a down link are put back
+ * (neighbours are learnt again by the lab's warm-up). The plan is pure.
+ */
+import { LabError } from "../errors.ts";
+import { INTERFACE_TEMP_PREFIX } from "../model/names.ts";
+import type { StartedHost } from "./host.ts";
+
+/** One rename: the link called `from` is to be called `to`. */
+export type Rename = readonly [from: string, to: string];
+
+export interface RenamePlan {
+  /** In order; empty when every link already has its name. */
+  readonly steps: readonly Rename[];
+  /** Each network's interface name once the steps ran. */
+  readonly names: ReadonlyMap<string, string>;
+}
+
+/**
+ * The renames that give each network's link its wanted name (pure). A link
+ * whose engine name another network wants moves to the lowest free `ethN`;
+ * when a new name is still some link's current name, every rename goes
+ * through a temporary `fwspec-N` first. `others` are the host's links on no
+ * lab network (lo, tunl0): a wanted name among them is a LabError.
+ */
+export function renamePlan(current: ReadonlyMap<string, string>, wanted: Readonly<Record<string, string>>, others: readonly string[] = []): RenamePlan {
+  for (const [net, name] of Object.entries(wanted)) {
+    if (!current.has(net)) throw new LabError(`no interface on network ${net} to name ${name}`);
+    if (others.includes(name)) throw new LabError(`cannot name the interface on ${net} \`${name}\`: the host already has a link of that name`, { hint: "pick another interface name" });
+  }
+  const names = new Map<string, string>();
+  for (const [net, name] of current) names.set(net, wanted[net] ?? name);
+  const claimed = new Set(Object.values(wanted));
+  const taken = new Set([...current.values(), ...names.values(), ...others]);
+  for (const [net, name] of current) {
+    if (wanted[net] !== undefined || !claimed.has(name)) continue;
+    let k = 0;
+    while (taken.has(`eth${k}`)) k++;
+    names.set(net, `eth${k}`);
+    taken.add(`eth${k}`);
+  }
+  const moving = [...current].filter(([net, name]) => names.get(net) !== name);
+  const clash = moving.some(([net]) => [...current].some(([other, name]) => other !== net && name === names.get(net)));
+  const steps: Rename[] = clash
+    ? [...moving.map(([, name], i): Rename => [name, `${INTERFACE_TEMP_PREFIX}${i}`]), ...moving.map(([net], i): Rename => [`${INTERFACE_TEMP_PREFIX}${i}`, names.get(net)!])]
+    : moving.map(([net, name]): Rename => [name, names.get(net)!]);
+  return { steps, names };
+}
+
+interface IpLink {
+  readonly ifname: string;
+  readonly address?: string;
+}
+interface IpAddr extends IpLink {
+  readonly addr_info?: readonly { readonly family: string; readonly local: string; readonly prefixlen: number; readonly scope: string }[];
+}
+interface IpRoute {
+  readonly dst: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly protocol?: string;
+  readonly metric?: number;
+}
+
+async function json<T>(host: StartedHost, command: readonly string[]): Promise<T> {
+  const r = await host.run(command, `reading ${command.slice(1).join(" ")}`, { light: true });
+  return JSON.parse(r.stdout || "[]") as T;
+}
+
+/** Each lab network's current interface name (by MAC), and the names of the host's other links. */
+async function currentNames(host: StartedHost): Promise<{ current: Map<string, string>; others: string[] }> {
+  const links = await json<IpLink[]>(host, ["ip", "-j", "link", "show"]);
+  const current = new Map<string, string>();
+  for (const [net, mac] of host.macs) {
+    const link = links.find((l) => l.address?.toLowerCase() === mac);
+    if (!link) throw new LabError(`${host.name}: no interface with MAC ${mac} (network ${net})`, { hint: `see \`ip link\` in ${host.containerName}` });
+    current.set(net, link.ifname);
+  }
+  const mine = new Set(current.values());
+  return { current, others: links.map((l) => l.ifname).filter((n) => !mine.has(n)) };
+}
+
+function batch(lines: readonly string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Finds (and, where the scenario names them, sets) the host's interface
+ * names and records them on the host. `live: false` forces the down/rename/up
+ * way (tests prove it keeps what it must on a kernel that renames live).
+ */
+export async function nameInterfaces(host: StartedHost, options: { readonly live?: boolean } = {}): Promise<void> {
+  const { current, others } = await currentNames(host);
+  const plan = renamePlan(current, host.spec.interfaces ?? {}, others);
+  if (plan.steps.length > 0) {
+    const live = options.live === false ? undefined : await host.exec(["ip", "-batch", "-"], { stdin: batch(plan.steps.map(([a, b]) => `link set dev ${a} name ${b}`)), light: true });
+    if (live === undefined || live.exitCode !== 0) {
+      if (live && !/busy/i.test(live.stderr)) {
+        throw new LabError(`${host.name}: renaming interfaces failed: ${live.stderr.trim()}`, { hint: "the host needs NET_ADMIN; see `ip link` in the host" });
+      }
+      await renameDown(host);
+    }
+  }
+  host.setInterfaces(plan.names);
+}
+
+/** The rename with links down (again from the links as they are now), then what a down link loses put back. */
+async function renameDown(host: StartedHost): Promise<void> {
+  const { current, others } = await currentNames(host);
+  const plan = renamePlan(current, host.spec.interfaces ?? {}, others);
+  const [addrs, routes4, routes6] = await Promise.all([
+    json<IpAddr[]>(host, ["ip", "-j", "addr", "show"]),
+    json<IpRoute[]>(host, ["ip", "-j", "-4", "route", "show", "table", "main"]),
+    json<IpRoute[]>(host, ["ip", "-j", "-6", "route", "show", "table", "main"]),
+  ]);
+  const renamed = new Map<string, string>(); // old name -> final name
+  for (const [net, name] of current) if (plan.names.get(net) !== name) renamed.set(name, plan.names.get(net)!);
+  const down = [...renamed.keys()].map((n) => `link set dev ${n} down`);
+  const up = [...renamed.values()].map((n) => `link set dev ${n} up`);
+  await host.run(["ip", "-batch", "-"], `renaming interfaces of ${host.name}`, { stdin: batch([...down, ...plan.steps.map(([a, b]) => `link set dev ${a} name ${b}`), ...up]), light: true });
+  const now = await json<IpAddr[]>(host, ["ip", "-j", "addr", "show"]);
+  const has = (dev: string, local: string) => now.some((l) => l.ifname === dev && l.addr_info?.some((a) => a.local === local));
+  const restore: string[] = [];
+  for (const link of addrs) {
+    const dev = renamed.get(link.ifname);
+    if (dev === undefined) continue;
+    for (const a of link.addr_info ?? []) {
+      if (a.family === "inet6" && a.scope === "global" && !has(dev, a.local)) restore.push(`addr replace ${a.local}/${a.prefixlen} dev ${dev} nodad`);
+    }
+  }
+  for (const [routes, any] of [[routes4, "0.0.0.0/0"], [routes6, "::/0"]] as const) {
+    for (const r of routes) {
+      const dev = r.dev === undefined ? undefined : renamed.get(r.dev);
+      if (dev === undefined || r.gateway === undefined || r.protocol === "kernel") continue;
+      restore.push(`route replace ${r.dst === "default" ? any : r.dst} via ${r.gateway} dev ${dev}${r.metric === undefined ? "" : ` metric ${r.metric}`}`);
+    }
+  }
+  if (restore.length > 0) await host.run(["ip", "-batch", "-"], `restoring addresses and routes of ${host.name}'s renamed interfaces`, { stdin: batch(restore), light: true });
+}
