@@ -61,13 +61,15 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
       if (!safeTarget(ctx, x.to.address, p, x.spans.to.start)) ok = false;
     }
     const protocol = x.protocol ?? "tcp";
-    if (ok && !checkListener(ctx, x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
+    // A sweep needs no listeners: its except ports are judged by what the firewall admits (probes/sweep/).
+    if (ok && !x.sweep && !checkListener(ctx, x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
     if (ok && !checkReachable(ctx, x.from, to, p, x.spans.to.start)) ok = false;
     if (!ok) return undefined;
     return {
       from: x.from,
       to,
       port: x.port,
+      ...(x.sweep ? { sweep: { first: x.sweep.first, last: x.sweep.last, except: x.sweep.except } } : {}),
       protocol,
       families: x.family ? [x.family] : ctx.defaultFamilies,
       expected: x.verdict,

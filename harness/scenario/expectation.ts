@@ -25,16 +25,20 @@ import { HOST_NAME, NAME_BODY } from "../model/names.ts";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
 import { nonAsciiNote } from "./lookalike.ts";
+import { isRangeText, parseExcept, parseRange } from "./port-range.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
 export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
+
+/** A sweep: every port of a range, the `except` ports admitted. */
+export const SWEEP_GRAMMAR = "FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT [except PORT,PORT,...]";
 
 /** The grammar with its words, for hints. */
 export const EXPECTATION_GRAMMAR_HELP =
   `write \`${EXPECTATION_GRAMMAR}\`, e.g. \`remote -> server:8080/tcp6 dropped\`; ` +
   "TARGET is a host, `localhost`, an IPv4 address or an [IPv6] address in brackets; " +
   `PROTOCOL is ${listWords(PROTOCOLS)} (default tcp), a suffix 4 or 6 pins the family; ` +
-  `VERDICT is ${listWords(EXPECTED_VERDICTS)}`;
+  `VERDICT is ${listWords(EXPECTED_VERDICTS)}; a sweep is \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\``;
 
 export const HELD_GRAMMAR = "held NAME VERDICT";
 
@@ -45,7 +49,7 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)\\s*$`;
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?\\s*$`;
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
@@ -58,12 +62,24 @@ export type CompactTarget =
   | { readonly kind: "localhost" }
   | { readonly kind: "address"; readonly address: string; readonly family: Family };
 
-/** A probe line: `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT`. */
+/** The range of a sweep line and its exceptions (sorted). */
+export interface CompactSweep {
+  readonly first: number;
+  readonly last: number;
+  readonly except: readonly number[];
+  /** Where `except` was written, when it was. */
+  readonly exceptSpan: Span | undefined;
+}
+
+/** A probe line: `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT`, or a sweep line (`PORT` a range, `except` …). */
 export interface CompactExpectation {
   readonly kind: "probe";
   readonly from: string;
   readonly to: CompactTarget;
+  /** The port; for a sweep, the range's first port. */
   readonly port: number;
+  /** Set for a sweep line (`1-1024 blocked except 22,80`). */
+  readonly sweep?: CompactSweep;
   /** As written; undefined when the line has no `/PROTOCOL` (the loader defaults it to tcp). */
   readonly protocol: Protocol | undefined;
   /** Pinned by a `4`/`6` suffix or by a literal address; undefined means the scenario's default. */
@@ -273,7 +289,13 @@ function parse(text: string): CompactExpectation | CompactHeld {
   const portText = slash < 0 ? afterColon : afterColon.slice(0, slash);
   const portStart = endpoint.start + targetEnd + 1;
   if (portText === "") throw new Fail("missing the port after `:`", portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
-  const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+  let range: { readonly first: number; readonly last: number } | undefined;
+  if (isRangeText(portText)) {
+    const r = parseRange(portText);
+    if ("message" in r) throw new Fail(r.message, portStart + r.offset, r.hint);
+    range = r;
+  }
+  const port = range ? range.first : /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 1 && port <= 65535)) {
     throw new Fail(`port \`${portText}\` is not a number from 1 to 65535`, portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
   }
@@ -324,9 +346,27 @@ function parse(text: string): CompactExpectation | CompactHeld {
     }
     checkVerdict(verdictToken, "");
   }
-  const extra = rest[2];
+  let sweep: CompactSweep | undefined;
+  let extra = rest[2];
+  if (extra?.text === "except") {
+    if (!range) throw new Fail("`except` needs a port range", extra.start, `write a range before the verdict: \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\``);
+    const list = rest[3];
+    if (list === undefined) throw new Fail("missing the ports after `except`", extra.start + extra.text.length, "write `except` and the ports the firewall admits, e.g. `except 22,80,443`");
+    const ports = parseExcept(list.text, range.first, range.last);
+    if ("message" in ports) throw new Fail(ports.message, list.start + ports.offset, ports.hint);
+    sweep = { ...range, except: ports, exceptSpan: { start: extra.start, end: list.start + list.text.length } };
+    extra = rest[4];
+  } else if (range) {
+    sweep = { ...range, except: [], exceptSpan: undefined };
+  }
+  if (sweep && protocol === "http") {
+    throw new Fail("a sweep probes tcp or udp, not http", (protocolSpan as Span).start, "write `/tcp` or `/udp` (with 4 or 6 to pin the family), or probe HTTP ports one by one");
+  }
+  if (sweep && verdictToken.text === "open") {
+    throw new Fail("a sweep cannot expect `open`", verdictToken.start, "a sweep says what the firewall blocks: write `blocked`, `dropped`, `refused` or `unreachable`, and list the ports it admits after `except` (`1-1024 blocked except 22,80`); prove open ports with their own lines");
+  }
   if (extra !== undefined) {
-    throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line; ${EXPECTATION_GRAMMAR_HELP}`);
+    throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line${range ? " (or its `except` list)" : ""}; ${range ? `a sweep is \`${SWEEP_GRAMMAR}\`` : EXPECTATION_GRAMMAR_HELP}`);
   }
 
   return {
@@ -334,6 +374,7 @@ function parse(text: string): CompactExpectation | CompactHeld {
     from: fromToken.text,
     to: target,
     port,
+    ...(sweep ? { sweep } : {}),
     protocol,
     family,
     verdict: verdictToken.text as ExpectedVerdict,

@@ -24,7 +24,14 @@ export interface Expectation {
   readonly held?: string;
   readonly from: string;
   readonly to: ProbeTarget;
+  /** The port; for a sweep, the range's first port. */
   readonly port: number;
+  /**
+   * Set for a sweep (`1-1024 blocked except 22,80`): every port of first..last
+   * probed in one batch (probes/sweep/), the `except` ports expected admitted
+   * by the firewall. No listener is required on swept ports.
+   */
+  readonly sweep?: PortSweep;
   readonly protocol: Protocol;
   /** One expectation line may cover both families; the runner makes one probe per family. */
   readonly families: readonly Family[];
@@ -32,6 +39,13 @@ export interface Expectation {
   /** The expectation as written (compact form) or rendered from the object form. */
   readonly text: string;
   readonly location: SourceLocation;
+}
+
+/** A sweep's ports: first..last, and the exceptions (sorted, inside the range). */
+export interface PortSweep {
+  readonly first: number;
+  readonly last: number;
+  readonly except: readonly number[];
 }
 
 /**
