@@ -12,7 +12,7 @@ import type { RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { explainMismatch, judgeVerdict } from "./verdict.ts";
 
-function describeDelta(d: RuleDelta): string {
+export function describeDelta(d: RuleDelta): string {
   return `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`;
 }
 

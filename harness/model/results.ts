@@ -5,6 +5,7 @@
  * a check too). `kind` tells them apart; the JSON report leaves it out (its
  * sections say the kind).
  */
+import type { SweepResult } from "./sweep.ts";
 import type { ExpectedVerdict, Family, Protocol, Verdict } from "./types.ts";
 
 /** How one check went: `error` is an error of the run, never a verdict. */
@@ -74,6 +75,8 @@ export interface ExpectationResult {
   readonly parity?: ParityObservation;
   /** The held connection this expectation checks. */
   readonly held?: string;
+  /** A sweep (`1-1024 blocked except 22,80`): one check for the whole range, per-port findings for the ports that broke it. */
+  readonly sweep?: SweepResult;
 }
 
 export interface CounterResult {

@@ -83,7 +83,8 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
     title: expectationTitle(expectation, family),
     spec: { from: expectation.from, to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
     watch: expectation.held === undefined ? hostsOnPath(scenario, expectation) : [],
-    ...(expectation.held === undefined && single && expectation.to.kind !== "address" ? { parity: otherFamily(family) } : {}),
+    // A sweep is no parity probe's business: it states one family's range (write it for both families).
+    ...(expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" ? { parity: otherFamily(family) } : {}),
   };
 }
 

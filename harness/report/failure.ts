@@ -5,6 +5,7 @@
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
 import type { ExpectationResult } from "../model/results.ts";
+import type { SweepResult } from "../model/sweep.ts";
 import type { ParityFinding } from "./model.ts";
 
 const OUTPUT_LINES = 6;
@@ -12,6 +13,7 @@ const OUTPUT_LINES = 6;
 /** `expected dropped, observed open (reason)` and labelled detail lines, each indented by `indent`. */
 export function expectationFailure(e: ExpectationResult, indent = "  "): string {
   const label = (name: string, text: string) => `${indent}${`${name}:`.padEnd(9)}${text.split("\n").join(`\n${indent}${" ".repeat(9)}`)}`;
+  if (e.sweep) return sweepFailure(e, e.sweep, label);
   const output = (e.evidence.stderr.trim() || e.evidence.stdout.trim()).split("\n").slice(0, OUTPUT_LINES).join("\n");
   return [
     `expected ${e.expected}, observed ${e.actual} (${e.reason})`,
@@ -24,8 +26,29 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
   ].join("\n");
 }
 
+/** A sweep: its summary, what the breaks mean, then each broken port with its evidence and a repro command. */
+function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string, text: string) => string): string {
+  const lines = [
+    `expected ${e.expected} on ${s.ports}, observed ${s.summary}`,
+    ...(e.explanation ? [label("meaning", e.explanation)] : []),
+    label("sweep", `${e.from} -> ${e.to} (${e.address}) ports ${s.ports}/${e.protocol} ${e.family}, ${e.evidence.durationMs} ms; ${s.notes.join("; ")}`),
+    label("repro", s.command),
+  ];
+  for (const b of s.broken) {
+    lines.push(label(`port ${b.port}`, [
+      `${b.status === "error" ? "cannot decide" : "broke"}: expected ${b.expected}, observed ${b.observed} (answer ${b.answer || "none"})`,
+      `evidence: ${b.evidence}`,
+      ...(b.rules.length > 0 ? [`rules: ${b.rules.join("; ")}`] : []),
+      ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, `repro: ${b.single.command}`] : []),
+      `repro: ${b.repro}`,
+    ].join("\n")));
+  }
+  return lines.join("\n");
+}
+
 /** The short form: `expected dropped, observed open`. */
 export function expectationMismatch(e: ExpectationResult): string {
+  if (e.sweep) return `expected ${e.expected} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
   return `expected ${e.expected}, observed ${e.actual}`;
 }
 

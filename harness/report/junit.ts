@@ -25,13 +25,15 @@ interface Case {
   readonly status: "passed" | "failed" | "error";
   readonly message: string;
   readonly detail: string;
+  /** A passed sweep's summary, as the test case's output. */
+  readonly out?: string;
 }
 
 function casesOf(s: ScenarioReport): Case[] {
   const cases: Case[] = [];
   for (const st of s.steps) cases.push({ name: st.title, seconds: 0, status: st.status, message: st.message.split("\n")[0] ?? "", detail: st.message });
   for (const e of s.expectations) {
-    cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: expectationMismatch(e), detail: expectationFailure(e, "") });
+    cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: expectationMismatch(e), detail: expectationFailure(e, ""), ...(e.sweep ? { out: e.sweep.summary } : {}) });
   }
   for (const c of s.counters) cases.push({ name: `line ${c.line}: ${c.host} ${c.selector} [${c.family}]`, seconds: 0, status: c.status, message: c.message, detail: c.message });
   for (const [i, error] of s.errors.entries()) cases.push({ name: `scenario error ${i + 1}`, seconds: 0, status: "error", message: error.split("\n")[0] ?? "", detail: error });
@@ -52,7 +54,7 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
     const time = cases.reduce((t, c) => t + c.seconds, 0);
     const body = cases.map((c) => {
       const open = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(c.name)}" time="${c.seconds.toFixed(3)}"`;
-      if (c.status === "passed") return `${open}/>`;
+      if (c.status === "passed") return c.out === undefined ? `${open}/>` : `${open}>\n      <system-out>${xmlEscape(c.out)}</system-out>\n    </testcase>`;
       const tag = c.status === "failed" ? "failure" : "error";
       return `${open}>\n      <${tag} message="${xmlEscape(c.message)}">${xmlEscape(c.detail)}</${tag}>\n    </testcase>`;
     });

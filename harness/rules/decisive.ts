@@ -17,6 +17,8 @@ export interface DecisiveCount {
   /** The rule text, or `policy DROP` for a chain policy. */
   readonly text: string;
   readonly packets: number;
+  /** Bytes counted in the same interval (set by decisiveCounts; sweeps check packet sizes with it). */
+  readonly bytes?: number;
 }
 
 /** DROP/REJECT rules and DROP policies whose packet counters went up (rules paired by table, chain, position, text). */
@@ -30,7 +32,7 @@ export function decisiveCounts(before: SavedRuleset, after: SavedRuleset): Decis
     // A rule that is new, moved or was zeroed cannot be attributed to one probe.
     if (!old || rule.packets < old.packets) continue;
     const packets = rule.packets - old.packets;
-    if (packets > 0) out.push({ family: after.family, table: rule.table, chain: rule.chain, position: rule.position, kind: rule.target, text: rule.text, packets });
+    if (packets > 0) out.push({ family: after.family, table: rule.table, chain: rule.chain, position: rule.position, kind: rule.target, text: rule.text, packets, bytes: rule.bytes - old.bytes });
   }
   const chains = new Map(before.chains.map((c) => [`${c.table}\0${c.chain}`, c]));
   for (const chain of after.chains) {
@@ -38,7 +40,7 @@ export function decisiveCounts(before: SavedRuleset, after: SavedRuleset): Decis
     const old = chains.get(`${chain.table}\0${chain.chain}`);
     if (!old || old.policy !== "DROP" || chain.packets < old.packets) continue;
     const packets = chain.packets - old.packets;
-    if (packets > 0) out.push({ family: after.family, table: chain.table, chain: chain.chain, position: null, kind: "DROP", text: "policy DROP", packets });
+    if (packets > 0) out.push({ family: after.family, table: chain.table, chain: chain.chain, position: null, kind: "DROP", text: "policy DROP", packets, bytes: chain.bytes - old.bytes });
   }
   return out;
 }

@@ -23,6 +23,7 @@ import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scen
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
+import { sweepExpectation } from "./sweep.ts";
 
 export interface SessionOptions {
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
@@ -106,14 +107,26 @@ export class ScenarioSession implements AsyncDisposable {
   async probe(probes: readonly PlannedProbe[]): Promise<ExpectationResult[]> {
     const main = new Map<number, Observation>();
     const parity = new Map<number, Observation>();
+    const swept = new Map<number, ExpectationResult>();
     await Promise.all([...lanes(probes)].map(async ([family, jobs]) => {
       for (const job of jobs) {
         const p = probes[job.probe]!;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p));
+        else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family));
         else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
       }
     }));
-    return probes.map((p, i) => judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity));
+    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity));
+  }
+
+  /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */
+  async #sweep(p: PlannedProbe, family: Family): Promise<ExpectationResult> {
+    const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
+    try {
+      return await sweepExpectation(this.lab, p, family, early);
+    } finally {
+      this.#ledger.forget(family);
+    }
   }
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {

@@ -1,0 +1,42 @@
+/** Unit tests (table-driven, no Docker) for judge/sweep.ts: what each port of a sweep must be, and the summary. */
+import { describe, expect, test } from "vitest";
+import type { PortFinding, PortOutcome } from "../model/sweep.ts";
+import type { ExpectedVerdict } from "../model/types.ts";
+import { portStatus, sweepSummary } from "./sweep.ts";
+
+const sweep = { first: 1, last: 1024, except: [22, 443] };
+const listens = (port: number) => port === 22;
+const finding = (port: number, outcome: PortOutcome): PortFinding => ({ port, outcome, verdict: outcome === "admitted" || outcome === "undetermined" ? "refused" : outcome === "open" ? "open" : outcome === "error" ? "error" : outcome, answer: "", evidence: "", rules: [] });
+
+describe("portStatus", () => {
+  const cases: Array<[ExpectedVerdict, number, PortOutcome, string]> = [
+    ["blocked", 23, "dropped", "passed"],
+    ["blocked", 23, "refused", "passed"],
+    ["blocked", 23, "unreachable", "passed"],
+    ["blocked", 23, "admitted", "failed"], // the firewall let it through: not blocked, though the wire says refused
+    ["blocked", 23, "open", "failed"],
+    ["blocked", 23, "undetermined", "error"], // cannot tell REJECT from the kernel
+    ["blocked", 23, "error", "error"],
+    ["dropped", 23, "refused", "failed"],
+    ["dropped", 23, "undetermined", "failed"], // refused either way
+    ["refused", 23, "refused", "passed"],
+    ["refused", 23, "admitted", "failed"],
+    ["refused", 23, "undetermined", "error"],
+    ["unreachable", 23, "unreachable", "passed"],
+    ["blocked", 22, "open", "passed"], // except port with a listener: must be open
+    ["blocked", 22, "admitted", "failed"],
+    ["blocked", 443, "admitted", "passed"], // except port without a listener: admitted, nothing listening
+    ["blocked", 443, "open", "passed"],
+    ["blocked", 443, "refused", "failed"],
+    ["blocked", 443, "dropped", "failed"],
+    ["blocked", 443, "undetermined", "error"],
+  ];
+  test.each(cases)("%s, port %i %s: %s", (expected, port, outcome, status) => {
+    expect(portStatus(sweep, expected, finding(port, outcome), listens)).toBe(status);
+  });
+});
+
+test("sweepSummary: few ports named, many counted", () => {
+  const findings = [...Array.from({ length: 5 }, (_, i) => finding(100 + i, "dropped")), finding(22, "open"), finding(80, "open"), finding(443, "admitted")];
+  expect(sweepSummary("1-1024/tcp ipv4", findings)).toBe("1-1024/tcp ipv4: 5 dropped, 22 open, 80 open, 443 admitted (nothing listening)");
+});

@@ -1,0 +1,106 @@
+/**
+ * Pure: a sweep's result from its per-port findings. Semantics of
+ * `FROM -> TARGET:FIRST-LAST VERDICT except P,…`:
+ *  - every port of the range that is not an exception must have VERDICT as
+ *    the firewall's doing: `blocked` = refused, unreachable or dropped by a
+ *    rule; `refused` = REJECTed with an RST or port unreachable; `dropped`,
+ *    `unreachable` as for single probes. A port the firewall admitted where
+ *    nothing listens (the kernel's RST) is NOT blocked;
+ *  - every exception must be admitted by the firewall: `open` when the
+ *    target declares a listener on it, else open or admitted (nothing
+ *    listening);
+ *  - a port whose answer the evidence cannot attribute (REJECT or kernel:
+ *    cannot tell) fails nothing and passes nothing: it is an error.
+ * One check for the range; the ports that broke it, each with its evidence.
+ */
+import type { ExpectationResult } from "../model/results.ts";
+import { OUTCOME_LABEL, type PortFinding, type PortOutcome, type SweepBreak } from "../model/sweep.ts";
+import { type Family, targetLabel, type Verdict } from "../model/types.ts";
+import type { SweepObservation } from "../probes/sweep/sweep.ts";
+import type { Expectation, PortSweep } from "../scenario/model.ts";
+import { renderSweepPorts } from "../scenario/port-range.ts";
+
+/** Breaks kept in a result (the count of the rest is said). */
+export const MAX_BREAKS = 50;
+
+export type PortStatus = "passed" | "failed" | "error";
+
+/** What a port of the sweep should be, as reports name it. */
+export function expectedAt(sweep: PortSweep, expected: Expectation["expected"], port: number, listens: (port: number) => boolean): string {
+  if (!sweep.except.includes(port)) return expected;
+  return listens(port) ? "open" : "admitted (open or nothing listening)";
+}
+
+const BLOCKING: ReadonlySet<PortOutcome> = new Set(["refused", "unreachable", "dropped"]);
+
+export function portStatus(sweep: PortSweep, expected: Expectation["expected"], f: PortFinding, listens: (port: number) => boolean): PortStatus {
+  if (f.outcome === "error") return "error";
+  if (sweep.except.includes(f.port)) {
+    if (f.outcome === "open" || (f.outcome === "admitted" && !listens(f.port))) return "passed";
+    return f.outcome === "undetermined" ? "error" : "failed";
+  }
+  const ok = expected === "blocked" ? BLOCKING.has(f.outcome) : f.outcome === expected;
+  if (ok) return "passed";
+  // Cannot tell REJECT from the kernel: it decides `blocked` and `refused`, so neither pass nor fail.
+  return f.outcome === "undetermined" && (expected === "blocked" || expected === "refused") ? "error" : "failed";
+}
+
+/** `1-1024/tcp ipv4: 1021 dropped, 22 open, 80 open, 443 admitted (nothing listening)`. */
+export function sweepSummary(head: string, findings: readonly PortFinding[]): string {
+  const by = new Map<PortOutcome, number[]>();
+  for (const f of findings) by.set(f.outcome, [...(by.get(f.outcome) ?? []), f.port]);
+  const parts = [...by].sort((a, b) => b[1].length - a[1].length || a[1][0]! - b[1][0]!).flatMap(([outcome, ports]) =>
+    ports.length <= 3 ? ports.map((p) => `${p} ${OUTCOME_LABEL[outcome]}`) : [`${ports.length} ${OUTCOME_LABEL[outcome]}`]);
+  return `${head}: ${parts.join(", ")}`;
+}
+
+export function judgeSweep(e: Expectation, family: Family, facts: SweepObservation, listens: (port: number) => boolean, repro: (port: number) => string): ExpectationResult {
+  const sweep = e.sweep!;
+  const findings = [...facts.findings.values()].sort((a, b) => a.port - b.port);
+  const statuses = findings.map((f) => portStatus(sweep, e.expected, f, listens));
+  const breaks: SweepBreak[] = findings.flatMap((f, i) => {
+    const status = statuses[i]!;
+    if (status === "passed") return [];
+    return [{ port: f.port, status, expected: expectedAt(sweep, e.expected, f.port, listens), observed: OUTCOME_LABEL[f.outcome], answer: f.answer, evidence: f.evidence, rules: f.rules, repro: repro(f.port) }];
+  });
+  const status = breaks.some((b) => b.status === "failed") ? "failed" : breaks.length > 0 ? "error" : "passed";
+  const counts: Partial<Record<PortOutcome, number>> = {};
+  for (const f of findings) counts[f.outcome] = (counts[f.outcome] ?? 0) + 1;
+  const ports = renderSweepPorts(sweep.first, sweep.last, sweep.except);
+  const summary = sweepSummary(`${sweep.first}-${sweep.last}/${e.protocol} ${family}`, findings);
+  const firstBreak = breaks[0] ? findings.find((f) => f.port === breaks[0]!.port) : undefined;
+  const actual: Verdict = firstBreak ? firstBreak.verdict : majority(findings.filter((f) => !sweep.except.includes(f.port)));
+  const shown = breaks.slice(0, 3).map((b) => `${b.port} ${b.observed} (expected ${b.expected})`).join(", ");
+  return {
+    kind: "expectation",
+    text: e.text,
+    line: e.location.line,
+    from: e.from,
+    to: targetLabel(e.to),
+    port: sweep.first,
+    protocol: e.protocol,
+    family,
+    expected: e.expected,
+    actual,
+    status,
+    reason: summary,
+    ...(breaks.length > 0 ? { explanation: `${breaks.length} of ${findings.length} port(s) broke the sweep: ${shown}${breaks.length > 3 ? ", …" : ""}` } : {}),
+    address: facts.address,
+    evidence: { command: facts.command, exitCode: 0, stdout: "", stderr: "", durationMs: facts.durationMs },
+    decidedBy: [],
+    sweep: {
+      ports,
+      summary,
+      counts,
+      broken: breaks.slice(0, MAX_BREAKS),
+      notes: [...facts.notes, ...(breaks.length > MAX_BREAKS ? [`${breaks.length - MAX_BREAKS} more port(s) broke the sweep; only the first ${MAX_BREAKS} are listed`] : [])],
+      command: facts.command,
+    },
+  };
+}
+
+function majority(findings: readonly PortFinding[]): Verdict {
+  const n = new Map<Verdict, number>();
+  for (const f of findings) n.set(f.verdict, (n.get(f.verdict) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "error";
+}

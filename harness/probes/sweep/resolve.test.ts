@@ -1,0 +1,105 @@
+/** Unit tests (table-driven, no Docker) for resolve.ts and answers.ts: deciding swept ports from counters. */
+import { describe, expect, test } from "vitest";
+import { answerClass, wireVerdict } from "./answers.ts";
+import { confirms, decideAnswered, decideSilent, type HostCount, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
+
+const policy = (packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: null, kind: "DROP", text: "policy DROP", packets, bytes });
+const rule = (position: number, text: string, kind: "DROP" | "REJECT", packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position, kind, text, packets, bytes });
+const RESET = "-A INPUT -p tcp -m tcp --dport 113 -j REJECT --reject-with tcp-reset";
+const UNREACH = "-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with icmp-port-unreachable";
+const DROP23 = "-A INPUT -p tcp -m tcp --dport 23 -j DROP";
+
+describe("answers read as single probes read them", () => {
+  test.each([
+    ["syn-ack", "tcp", "open", "open"],
+    ["reset", "tcp", "refused-or-admitted", "refused"],
+    ["port-unreach", "tcp", "refused", "refused"],
+    ["port-unreach", "udp", "refused-or-admitted", "refused"],
+    ["admin-prohibited", "tcp", "unreachable", "unreachable"],
+    ["host-prohibited", "tcp", "unreachable", "unreachable"],
+    ["no-route", "tcp", "unreachable", "unreachable"],
+    ["no-response", "tcp", "silent", "dropped"],
+    ["perm-denied", "tcp", "eperm", "dropped"],
+    ["udp-response", "udp", "open", "open"],
+    ["time-exceeded", "tcp", "unknown", "error"],
+  ] as const)("%s over %s", (reason, protocol, cls, verdict) => {
+    expect(answerClass(reason, protocol)).toBe(cls);
+    expect(wireVerdict(answerClass(reason, protocol))).toBe(verdict);
+  });
+});
+
+describe("decideSilent", () => {
+  test("one probe-sized packet per silent port: dropped, attributed to the one rule", () => {
+    const d = decideSilent([1, 2, 3], [policy(3)], "tcp", "ipv4");
+    expect(d.kind === "decided" && d.attributed && [...d.ports.values()].map((x) => x.outcome)).toEqual(["dropped", "dropped", "dropped"]);
+  });
+  test.each([
+    ["too few packets (a SYN-ACK came late)", [policy(2)]],
+    ["too many (a stray packet)", [policy(4, 4 * 44)]],
+    ["the right number, wrong sizes (a neighbour solicitation instead of a SYN)", [policy(3, 2 * 44 + 72)]],
+    ["nothing counted", []],
+  ])("%s: split", (_what, counts) => {
+    expect(decideSilent([1, 2, 3], counts, "tcp", "ipv4").kind).toBe("split");
+  });
+  test("several DROP rules: dropped but not attributed", () => {
+    const d = decideSilent([1, 2, 23], [policy(2), rule(5, DROP23, "DROP", 1)], "tcp", "ipv4");
+    expect(d.kind === "decided" && d.attributed).toBe(false);
+  });
+});
+
+describe("decideAnswered", () => {
+  const ports = [
+    { port: 25, answer: "port-unreach", cls: "refused" as const },
+    { port: 113, answer: "reset", cls: "refused-or-admitted" as const },
+    { port: 443, answer: "reset", cls: "refused-or-admitted" as const },
+  ];
+  test("REJECTs counted per answer: the RST no REJECT sent is the kernel's (admitted)", () => {
+    const d = decideAnswered(ports.filter((p) => p.port !== 113), [rule(4, UNREACH, "REJECT", 1)], [], "tcp", "ipv4");
+    expect(Object.fromEntries([...d.decided].map(([p, x]) => [p, x.outcome]))).toEqual({ 25: "refused", 443: "admitted" });
+    expect(d.undecided).toEqual([]);
+  });
+  test("a tcp-reset REJECT that counted fewer RSTs than came: those ports are undecided, the others decided", () => {
+    const d = decideAnswered(ports, [rule(4, UNREACH, "REJECT", 1), rule(5, RESET, "REJECT", 1)], [], "tcp", "ipv4");
+    expect([...d.decided.keys()]).toEqual([25]);
+    expect(d.undecided.map((u) => u.ports)).toEqual([[113, 443]]);
+  });
+  test("each RST counted by a tcp-reset REJECT: refused", () => {
+    const d = decideAnswered(ports.slice(1, 2), [rule(5, RESET, "REJECT", 1)], [], "tcp", "ipv4");
+    expect(d.decided.get(113)).toMatchObject({ outcome: "refused", rules: [expect.stringContaining("#5")] });
+  });
+  test("rules iptables-save cannot show, and no REJECT counted: cannot tell", () => {
+    const d = decideAnswered(ports.slice(2), [], ["server: nft table inet native"], "tcp", "ipv4");
+    expect(d.decided.get(443)).toMatchObject({ outcome: "undetermined", evidence: expect.stringMatching(/cannot tell.*native/) });
+  });
+  test("a REJECT count that is not probe-sized (the prober's RST to an open port) decides nothing", () => {
+    const d = decideAnswered(ports.slice(2), [rule(5, RESET, "REJECT", 1, 40)], [], "tcp", "ipv4");
+    expect(d.decided.size).toBe(0);
+    expect(d.undecided.length).toBe(1);
+  });
+});
+
+describe("rulePorts and the port hypothesis", () => {
+  test.each([
+    ["-A INPUT -p tcp -m tcp --dport 23 -j DROP", [23]],
+    ["-A INPUT -p tcp -m tcp --dport 20:22 -j DROP", [20, 21, 22]],
+    ["-A INPUT -p tcp -m multiport --dports 23,135:137 -j DROP", [23, 135, 136, 137]],
+    ["-A INPUT -p tcp -m tcp ! --dport 23 -j DROP", undefined],
+    ["-A INPUT -p tcp -j DROP", undefined],
+  ])("%s", (text, ports) => {
+    const got = rulePorts(text);
+    expect(got === undefined ? undefined : [...got]).toEqual(ports);
+  });
+  test("rejectAnswer: what a REJECT sends", () => {
+    expect([RESET, UNREACH, "-A INPUT -j REJECT"].map((t) => rejectAnswer(t, "ipv4"))).toEqual(["reset", "port-unreach", "port-unreach"]);
+    expect(rejectAnswer("-A INPUT -j REJECT --reject-with icmp6-adm-prohibited", "ipv6")).toBe("admin-prohibited");
+  });
+  test("a DROP rule with a port match takes its ports, the policy the rest — if one more batch confirms it", () => {
+    const h = portHypothesis([21, 22, 23, 24], [policy(3), rule(5, DROP23, "DROP", 1)]);
+    expect(h && [...h.byRule]).toEqual([[expect.stringContaining("#5"), [23]]]);
+    expect(h?.residual).toMatch(/policy DROP/);
+    expect(confirms(h!, [rule(5, DROP23, "DROP", 1)])).toBe(true);
+    expect(confirms(h!, [policy(1)])).toBe(false);
+    // Counts that do not fit the port matches: no hypothesis.
+    expect(portHypothesis([21, 22, 23, 24], [policy(2), rule(5, DROP23, "DROP", 2)])).toBeUndefined();
+  });
+});

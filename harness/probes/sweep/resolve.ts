@@ -1,0 +1,216 @@
+/**
+ * Deciding a batch of swept ports from the counters read around it (pure).
+ * A batch sends exactly one packet per port (nmap --max-retries 0), so:
+ *  - silent ports are `dropped` when the DROP rules and DROP policies on the
+ *    path counted exactly one probe-sized packet per silent port (packets and,
+ *    for TCP, bytes); otherwise the batch is split or waited out;
+ *  - answered ports (RST, ICMP) are REJECTed when REJECT rules counted one
+ *    packet per answered port; an RST (UDP: port unreachable) is `admitted`
+ *    (the kernel answered, nothing listens) when REJECT rules counted exactly
+ *    the answers only a REJECT sends and iptables-save shows every rule on the
+ *    path; with rules it cannot show and no REJECT counted, `undetermined`.
+ * Anything else is "split": the caller probes halves of the batch again.
+ */
+import type { Family } from "../../model/types.ts";
+import type { PortOutcome } from "../../model/sweep.ts";
+import type { DecisiveCount } from "../../rules/decisive.ts";
+import { tokenizeRule } from "../../rules/tokenize.ts";
+import { type AnswerClass, SYN_BYTES } from "./answers.ts";
+import type { SweepProtocol } from "./nmap.ts";
+
+export type HostCount = DecisiveCount & { readonly host: string };
+
+/** `server: ipv4 filter INPUT policy DROP`, `server: ipv4 filter INPUT #5 -A INPUT … -j REJECT` (without the count). */
+export function ruleName(c: HostCount): string {
+  return `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.position === null ? "policy DROP" : `#${c.position} ${c.text}`}`;
+}
+
+function distinct(counts: readonly HostCount[]): string[] {
+  return [...new Set(counts.map(ruleName))];
+}
+
+function listed(counts: readonly HostCount[]): string {
+  const by = new Map<string, number>();
+  for (const c of counts) by.set(ruleName(c), (by.get(ruleName(c)) ?? 0) + c.packets);
+  return [...by].map(([r, n]) => `${r} (+${n})`).join("; ");
+}
+
+const sum = (counts: readonly HostCount[], key: "packets" | "bytes") => counts.reduce((n, c) => n + (c[key] ?? 0), 0);
+
+export interface Decided {
+  readonly outcome: PortOutcome;
+  readonly evidence: string;
+  readonly rules: readonly string[];
+}
+
+/** A decision for every port of the batch; `attributed` false when several rules counted, so which one took which port is open. */
+export type SilentDecision =
+  | { readonly kind: "decided"; readonly ports: ReadonlyMap<number, Decided>; readonly attributed: boolean }
+  | { readonly kind: "split"; readonly why: string };
+
+/** Silent ports of one batch against the DROP counts of that batch. */
+export function decideSilent(ports: readonly number[], counts: readonly HostCount[], protocol: SweepProtocol, family: Family): SilentDecision {
+  const drops = counts.filter((c) => c.kind === "DROP");
+  const packets = sum(drops, "packets");
+  const bytes = sum(drops, "bytes");
+  const sized = protocol === "udp" || bytes === packets * SYN_BYTES[family];
+  if (packets !== ports.length || !sized) {
+    return { kind: "split", why: `DROP rules counted ${packets} packet(s) of ${bytes} bytes for ${ports.length} silent port(s)` };
+  }
+  const rules = distinct(drops);
+  const evidence = `no answer; DROP rules and policies on the path counted ${packets} probe-sized packet(s) (${bytes} bytes) for the ${ports.length} silent port(s) of its batch: ${listed(drops)}`;
+  return { kind: "decided", ports: new Map(ports.map((p) => [p, { outcome: "dropped", evidence, rules }])), attributed: rules.length <= 1 };
+}
+
+/** The answer (nmap's reason) a REJECT rule sends, from its --reject-with; undefined when not known. */
+export function rejectAnswer(ruleText: string, family: Family): string | undefined {
+  let tokens: string[];
+  try {
+    tokens = tokenizeRule(ruleText);
+  } catch {
+    return undefined;
+  }
+  const w = tokens.indexOf("--reject-with");
+  const type = w < 0 ? (family === "ipv4" ? "icmp-port-unreachable" : "icmp6-port-unreachable") : tokens[w + 1] ?? "";
+  return REJECT_ANSWERS[type];
+}
+
+const REJECT_ANSWERS: Readonly<Record<string, string>> = {
+  "tcp-reset": "reset",
+  "icmp-port-unreachable": "port-unreach",
+  "icmp6-port-unreachable": "port-unreach",
+  "icmp-admin-prohibited": "admin-prohibited",
+  "icmp6-adm-prohibited": "admin-prohibited",
+  "icmp-host-prohibited": "host-prohibited",
+  "icmp-net-prohibited": "net-prohibited",
+  "icmp-host-unreachable": "host-unreach",
+  "icmp-net-unreachable": "net-unreach",
+  "icmp6-no-route": "no-route",
+};
+
+export interface AnsweredDecision {
+  readonly decided: ReadonlyMap<number, Decided>;
+  /** Ports of an answer whose counts do not add up: probe them again in smaller batches. */
+  readonly undecided: readonly { readonly ports: readonly number[]; readonly why: string }[];
+  /** Decided ports of an answer several rules sent: smaller batches would tell which rule took which. */
+  readonly unattributed: readonly (readonly number[])[];
+}
+
+/**
+ * Answered ports (RST, ICMP) of one batch against its REJECT counts, answer
+ * by answer: a REJECT's --reject-with says which answer it sends, so for
+ * each answer the REJECT rules sending it must have counted one packet per
+ * port with that answer; an RST (UDP: port unreachable) that no such rule
+ * counted came from the kernel — admitted, nothing listening — provided
+ * iptables-save shows every rule on the path (`hidden` empty; else: cannot tell).
+ */
+export function decideAnswered(
+  ports: readonly { readonly port: number; readonly answer: string; readonly cls: AnswerClass }[],
+  counts: readonly HostCount[],
+  hidden: readonly string[],
+  protocol: SweepProtocol,
+  family: Family,
+): AnsweredDecision {
+  const rejects = counts.filter((c) => c.kind === "REJECT");
+  const r = sum(rejects, "packets");
+  const decided = new Map<number, Decided>();
+  const undecided: { ports: number[]; why: string }[] = [];
+  const unattributed: number[][] = [];
+  const all = ports.map((p) => p.port);
+  // Only probe packets may be in the count (not, say, the prober's RST to an open port that a REJECT caught).
+  if (protocol === "tcp" && sum(rejects, "bytes") !== r * SYN_BYTES[family]) {
+    return { decided, undecided: [{ ports: all, why: `REJECT rules counted ${r} packet(s) of ${sum(rejects, "bytes")} bytes, not all probe-sized` }], unattributed };
+  }
+  const answers = new Set(ports.map((p) => p.answer));
+  const stray = rejects.filter((c) => !answers.has(rejectAnswer(c.text, family) ?? "?"));
+  if (stray.length > 0) return { decided, undecided: [{ ports: all, why: `REJECT rules whose answer no port got counted packets: ${listed(stray)}` }], unattributed };
+  const wire = (cls: AnswerClass): PortOutcome => (cls === "unreachable" ? "unreachable" : "refused");
+  for (const answer of answers) {
+    const group = ports.filter((p) => p.answer === answer);
+    const by = rejects.filter((c) => rejectAnswer(c.text, family) === answer);
+    const n = sum(by, "packets");
+    const rules = distinct(by);
+    const either = group[0]!.cls === "refused-or-admitted";
+    if (n === group.length) {
+      const evidence = `REJECT rules sending ${answer} counted ${n} packet(s) for the ${n} port(s) of its batch that got ${answer}: ${listed(by)}`;
+      for (const p of group) decided.set(p.port, { outcome: wire(p.cls), evidence, rules });
+      if (rules.length > 1 && group.length > 1) unattributed.push(group.map((p) => p.port));
+    } else if (n === 0 && either && hidden.length === 0) {
+      const evidence = `${answer} with no REJECT rule counting it, and iptables-save shows every rule on the path: the target's kernel answered — the firewall admitted it and nothing listens`;
+      for (const p of group) decided.set(p.port, { outcome: "admitted", evidence, rules: [] });
+    } else if (n === 0 && hidden.length > 0) {
+      for (const p of group) {
+        decided.set(p.port, either
+          ? { outcome: "undetermined", evidence: `cannot tell: no rule iptables-save shows counted it, and the path has rules it cannot show (${hidden.join("; ")}): a REJECT there or the kernel (nothing listening) sent the ${answer}`, rules: [] }
+          : { outcome: wire(p.cls), evidence: `${answer}, an answer only a REJECT (or a router) sends; no rule iptables-save shows counted it (${hidden.join("; ")})`, rules: [] });
+      }
+    } else {
+      undecided.push({ ports: group.map((p) => p.port), why: `REJECT rules sending ${answer} counted ${n} packet(s) for ${group.length} port(s) that got it` });
+    }
+  }
+  return { decided, undecided, unattributed };
+}
+
+/** The destination ports a rule can match (`--dport`, `--dports`), or undefined when it is not limited to a known set. */
+export function rulePorts(text: string): ReadonlySet<number> | undefined {
+  let tokens: string[];
+  try {
+    tokens = tokenizeRule(text);
+  } catch {
+    return undefined;
+  }
+  const i = tokens.findIndex((t) => t === "--dport" || t === "--destination-port" || t === "--dports" || t === "--destination-ports");
+  if (i < 0 || tokens[i - 1] === "!" || tokens[i + 1] === "!") return undefined;
+  const out = new Set<number>();
+  for (const part of (tokens[i + 1] ?? "").split(",")) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) out.add(p);
+  }
+  return out;
+}
+
+/**
+ * Which DROP rule took which silent port, guessed from the rules' port
+ * matches and to be confirmed by one more batch (confirms): each rule with a
+ * port match must have counted exactly its ports of the group, and the one
+ * rule without (a policy, a catch-all) the rest. Undefined when that does
+ * not fit the counts (then smaller batches decide).
+ */
+export function portHypothesis(group: readonly number[], counts: readonly HostCount[]): { readonly byRule: ReadonlyMap<string, readonly number[]>; readonly residual: string | undefined } | undefined {
+  const drops = counts.filter((c) => c.kind === "DROP");
+  const byRule = new Map<string, number[]>();
+  let residual: string | undefined;
+  let covered = 0;
+  for (const name of distinct(drops)) {
+    const counted = sum(drops.filter((c) => ruleName(c) === name), "packets");
+    const c = drops.find((d) => ruleName(d) === name)!;
+    const ports = c.position === null ? undefined : rulePorts(c.text);
+    if (ports === undefined) {
+      if (residual !== undefined) return undefined;
+      residual = name;
+      continue;
+    }
+    const mine = group.filter((p) => ports.has(p));
+    if (mine.length !== counted) return undefined;
+    byRule.set(name, mine);
+    covered += mine.length;
+  }
+  const rest = residual === undefined ? 0 : sum(drops.filter((c) => ruleName(c) === residual), "packets");
+  return covered + rest === group.length && new Set([...byRule.values()].flat()).size === covered ? { byRule, residual } : undefined;
+}
+
+/** Did the confirming batch (only the hypothesis' port-matched ports) count exactly as guessed? */
+export function confirms(h: { readonly byRule: ReadonlyMap<string, readonly number[]> }, counts: readonly HostCount[]): boolean {
+  const decisive = counts.filter((c) => c.kind === "DROP" || c.kind === "REJECT");
+  const seen = distinct(decisive);
+  return seen.every((n) => h.byRule.has(n)) && [...h.byRule].every(([n, ports]) => sum(decisive.filter((c) => ruleName(c) === n), "packets") === ports.length);
+}
+
+/** A single answered port that no batch could decide: the most the evidence says about it. */
+export function lastResort(port: number, cls: AnswerClass, counts: readonly HostCount[], why: string): Decided {
+  const rejects = counts.filter((c) => c.kind === "REJECT");
+  const rules = distinct(rejects);
+  if (cls === "refused-or-admitted") return { outcome: "undetermined", evidence: `cannot tell whether a REJECT or the kernel (nothing listening) answered: ${why}`, rules };
+  return { outcome: cls === "unreachable" ? "unreachable" : "refused", evidence: `an answer only a REJECT (or a router) sends; ${rules.length > 1 ? "one of these rules sent it" : "counted"}: ${listed(rejects) || "no rule iptables-save shows"} (${why})`, rules };
+}

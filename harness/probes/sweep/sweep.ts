@@ -1,0 +1,208 @@
+/**
+ * A sweep: every port of a range probed in one batch from one peer (nmap, one
+ * packet per port), with the counters of the firewall hosts on the path read
+ * before and after each batch. Each port's outcome is decided from evidence
+ * (resolve.ts); a batch whose counters do not add up is probed again in
+ * halves (at most MAX_BATCHES batches per sweep), and silent ports still
+ * without counter evidence are probed once more with the single probes'
+ * timeout (no answer within T s: `dropped`, as a single probe says). Nothing
+ * here changes a ruleset: it runs nmap and reads counters.
+ */
+import type { LabHost, RunningLab } from "../../lab/types.ts";
+import type { PortFinding } from "../../model/sweep.ts";
+import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
+import { decisiveCounts } from "../../rules/decisive.ts";
+import { readFamilyCounters } from "../../rules/read.ts";
+import type { SavedRuleset } from "../../rules/saved.ts";
+import { resolveTarget } from "../probe.ts";
+import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
+import { nmapArgv, parseNmapXml, type ScanTiming, scanLimitSeconds, type SweepProtocol } from "./nmap.ts";
+import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
+
+/** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
+export const MAX_BATCHES = 24;
+
+export interface SweepSpec {
+  readonly from: string;
+  readonly to: ProbeTarget;
+  readonly ports: readonly number[];
+  readonly protocol: SweepProtocol;
+  readonly family: Family;
+  readonly timeoutSeconds: number;
+}
+
+export interface SweepOptions {
+  /** Firewall hosts whose counters can see the sweep's packets. */
+  readonly watch: readonly string[];
+  /** Decide silent ports from counters (false: every silent port waits out the timeout, as --no-early). */
+  readonly early: boolean;
+}
+
+export interface SweepObservation {
+  readonly address: string;
+  readonly findings: ReadonlyMap<number, PortFinding>;
+  /** The first batch as a command to paste. */
+  readonly command: string;
+  readonly durationMs: number;
+  readonly notes: readonly string[];
+}
+
+interface Batch {
+  readonly answers: ReadonlyMap<number, string>;
+  readonly counts: readonly HostCount[];
+  readonly command: string;
+}
+
+const NFT_OWN = /^table (ip|ip6) (filter|nat|mangle|raw|security)$/;
+
+/** Rules on a host that its iptables-save cannot show (native nft tables, the other backend's tables). */
+export async function hiddenRules(host: LabHost, backend: Backend): Promise<string[]> {
+  const r = await host.run(["sh", "-c", "nft list tables 2>/dev/null; echo @@; cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true"], "listing the host's netfilter tables", { light: true });
+  const [nft = "", legacy = ""] = r.stdout.split("@@\n");
+  const tables = nft.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const foreign = backend === "nft" ? tables.filter((t) => !NFT_OWN.test(t)) : tables;
+  const out = foreign.map((t) => `${host.spec.name}: nft ${t.replace(/^table /, "table ")}`);
+  if (backend === "nft" && legacy.trim() !== "") out.push(`${host.spec.name}: legacy iptables tables ${legacy.trim().split("\n").join(",")}`);
+  return out;
+}
+
+export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepOptions): Promise<SweepObservation> {
+  const started = performance.now();
+  const from = lab.host(spec.from);
+  const address = resolveTarget(lab, { ...spec, port: spec.ports[0]!, timeoutSeconds: spec.timeoutSeconds });
+  const hidden = (await Promise.all(options.watch.map((h) => hiddenRules(lab.host(h), lab.host(h).spec.backend)))).flat();
+  const findings = new Map<number, PortFinding>();
+  const classes = new Map<number, AnswerClass>();
+  const answers = new Map<number, string>();
+  const notes: string[] = [];
+  let batches = 0;
+  const waitOut: number[] = [];
+
+  const read = async () => new Map<string, SavedRuleset>(await Promise.all(options.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), spec.family)] as const)));
+  const scan = async (ports: readonly number[], timing: ScanTiming): Promise<Batch> => {
+    batches++;
+    const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing);
+    const limit = scanLimitSeconds(ports.length, timing);
+    const before = await read();
+    const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
+    const after = await read();
+    const counts = options.watch.flatMap((h) => decisiveCounts(before.get(h)!, after.get(h)!).map((c) => ({ ...c, host: h })));
+    return { answers: parseNmapXml(r.stdout, spec.protocol, ports), counts, command: from.repro(argv) };
+  };
+  const set = (port: number, d: { outcome: PortFinding["outcome"]; evidence: string; rules: readonly string[] }) => {
+    const answer = answers.get(port) ?? "";
+    findings.set(port, { port, outcome: d.outcome, verdict: d.outcome === "undetermined" || d.outcome === "admitted" ? "refused" : d.outcome === "error" ? "error" : wireVerdict(classes.get(port)!), answer, evidence: d.evidence, rules: d.rules });
+  };
+  const apply = (decided: ReadonlyMap<number, Decided>) => {
+    for (const [port, d] of decided) set(port, d);
+  };
+  /** Probes `ports` again as a batch of their own; ports whose answer changed are waited out. */
+  const again = async (ports: readonly number[]): Promise<{ same: number[]; counts: readonly HostCount[] }> => {
+    const b = await scan(ports, { kind: "quick" });
+    const same: number[] = [];
+    for (const p of ports) {
+      const reason = b.answers.get(p)!;
+      if (answerClass(reason, spec.protocol) === classes.get(p)) same.push(p);
+      else {
+        notes.push(`port ${p} answered ${answers.get(p)} in one batch and ${reason} in another: waited out`);
+        waitOut.push(p);
+      }
+    }
+    return { same, counts: b.counts };
+  };
+  const halves = (ports: readonly number[]) => [ports.slice(0, Math.ceil(ports.length / 2)), ports.slice(Math.ceil(ports.length / 2))];
+
+  const canSplit = (ports: readonly unknown[]) => ports.length > 1 && batches + 2 <= MAX_BATCHES + 1;
+
+  const settleSilent = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
+    if (ports.length === 0) return;
+    const d = decideSilent(ports, counts, spec.protocol, spec.family);
+    if (d.kind === "decided" && (d.attributed || !canSplit(ports))) return apply(d.ports);
+    if (d.kind === "decided" && batches < MAX_BATCHES + 1) {
+      // Several DROP rules: guess from their port matches which took which, and confirm with one batch of the matched ports.
+      const h = portHypothesis(ports, counts);
+      const matched = h ? [...h.byRule.values()].flat() : [];
+      if (h && matched.length > 0) {
+        const b = await again(matched);
+        if (b.same.length === matched.length && confirms(h, b.counts)) {
+          const evidence = (rule: string, n: number) => `no answer; ${rule} counted ${n} probe-sized packet(s) for the ${n} silent port(s) it matches, in a batch of their own (and all silent ports were counted by DROP rules: ${d.ports.get(ports[0]!)!.evidence.replace(/^no answer; /, "")})`;
+          for (const [rule, mine] of h.byRule) for (const p of mine) set(p, { outcome: "dropped", evidence: evidence(rule, mine.length), rules: [rule] });
+          const rest = ports.filter((p) => !matched.includes(p));
+          for (const p of rest) set(p, { ...d.ports.get(p)!, rules: h.residual ? [h.residual] : [] });
+          return;
+        }
+        if (b.same.length < matched.length) return settleSilent(ports.filter((p) => !waitOut.includes(p)), counts);
+      }
+    }
+    if (d.kind === "split" && !canSplit(ports)) {
+      waitOut.push(...ports);
+      return;
+    }
+    if (!canSplit(ports)) return apply((d as { ports: ReadonlyMap<number, Decided> }).ports);
+    for (const half of halves(ports)) {
+      const b = await again(half);
+      await settleSilent(b.same, b.counts);
+    }
+  };
+
+  const settleAnswered = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
+    if (ports.length === 0) return;
+    const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden, spec.protocol, spec.family);
+    apply(d.decided);
+    for (const u of d.undecided) {
+      if (!canSplit(u.ports)) {
+        for (const p of u.ports) set(p, lastResort(p, classes.get(p)!, counts, u.ports.length > 1 ? `the batch budget (${MAX_BATCHES}) ran out; ${u.why}` : u.why));
+        continue;
+      }
+      for (const half of halves(u.ports)) {
+        const b = await again(half);
+        await settleAnswered(b.same, b.counts);
+      }
+    }
+    for (const group of d.unattributed) {
+      if (!canSplit(group)) continue; // decided, with "one of" these rules
+      for (const half of halves(group)) {
+        const b = await again(half);
+        await settleAnswered(b.same, b.counts);
+      }
+    }
+  };
+
+  /** Sorts a batch's ports by answer, records the ones decided by the answer alone, settles the rest. */
+  const settle = async (batch: Batch, ports: readonly number[], timedOut: number | undefined): Promise<void> => {
+    const silent: number[] = [];
+    const answered: number[] = [];
+    for (const p of ports) {
+      const reason = batch.answers.get(p)!;
+      const cls = answerClass(reason, spec.protocol);
+      answers.set(p, reason);
+      classes.set(p, cls);
+      if (cls === "open") set(p, { outcome: "open", evidence: reason === "syn-ack" ? "SYN-ACK: something listens and the firewall let the SYN in" : "a UDP reply came back", rules: [] });
+      else if (cls === "eperm") set(p, { outcome: "dropped", evidence: "the sender's own OUTPUT rules refused the packet (EPERM)", rules: [...new Set(batch.counts.filter((c) => c.kind === "DROP").map(ruleName))] });
+      else if (cls === "unknown") set(p, { outcome: "error", evidence: `nmap's answer \`${reason}\` is not one fwspec reads`, rules: [] });
+      else if (cls === "silent") silent.push(p);
+      else answered.push(p);
+    }
+    if (timedOut !== undefined) {
+      const drops = batch.counts.filter((c) => c.kind === "DROP");
+      const counted = [...new Set(drops.map(ruleName))];
+      for (const p of silent) set(p, { outcome: "dropped", evidence: `no answer within ${timedOut} s${counted.length > 0 ? "; DROP rules counted packets meanwhile" : ""}`, rules: counted });
+    } else await settleSilent(silent, batch.counts);
+    await settleAnswered(answered, batch.counts);
+  };
+
+  const first = await scan(spec.ports, options.early ? { kind: "quick" } : { kind: "timeout", seconds: spec.timeoutSeconds });
+  await settle(first, spec.ports, options.early ? undefined : spec.timeoutSeconds);
+  if (waitOut.length > 0) {
+    const ports = [...new Set(waitOut)].sort((a, b) => a - b);
+    notes.push(`${ports.length} port(s) without counter evidence probed again with the ${spec.timeoutSeconds} s timeout`);
+    for (const p of ports) findings.delete(p);
+    const last = await scan(ports, { kind: "timeout", seconds: spec.timeoutSeconds });
+    waitOut.length = 0;
+    await settle(last, ports, spec.timeoutSeconds);
+    // A port whose answer changes yet again is not decided by any batch.
+    for (const p of waitOut) if (!findings.has(p)) set(p, { outcome: "error", evidence: `answered differently in each batch (last: ${answers.get(p)})`, rules: [] });
+  }
+  notes.unshift(`${batches} batch(es) of nmap`);
+  return { address, findings, command: first.command, durationMs: Math.round(performance.now() - started), notes };
+}

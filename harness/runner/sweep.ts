@@ -1,0 +1,58 @@
+/**
+ * A sweep expectation in one family on a lab: the batch sweep
+ * (probes/sweep/), judged (judge/sweep.ts), and the first MAX_SINGLE ports
+ * that broke it probed once more as single probes — their verdict, reason,
+ * command and counted rules go into the report, and a single probe that
+ * disagrees with the sweep's reading of the same port makes that port an
+ * error, never a pass.
+ */
+import { describeDelta } from "../judge/expectation.ts";
+import { judgeSweep } from "../judge/sweep.ts";
+import type { RunningLab } from "../lab/types.ts";
+import type { ExpectationResult } from "../model/results.ts";
+import type { SweepBreak } from "../model/sweep.ts";
+import type { Family } from "../model/types.ts";
+import type { PlannedProbe } from "../plan/plan.ts";
+import { observe } from "../probes/observe.ts";
+import { nmapArgv } from "../probes/sweep/nmap.ts";
+import { runSweep } from "../probes/sweep/sweep.ts";
+import { errorMessage } from "../errors.ts";
+
+/** Broken ports probed again one by one. */
+export const MAX_SINGLE = 8;
+
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean): Promise<ExpectationResult> {
+  const e = p.expectation;
+  const sweep = e.sweep!;
+  const protocol = e.protocol === "udp" ? "udp" : "tcp";
+  const ports = Array.from({ length: sweep.last - sweep.first + 1 }, (_, i) => sweep.first + i);
+  const target = e.to.kind === "host" ? lab.host(e.to.host) : undefined;
+  const listens = (port: number) => target?.spec.listen.some((l) => l.port === port && (l.protocol === "udp") === (protocol === "udp")) ?? false;
+  const from = lab.host(e.from);
+  let facts;
+  try {
+    facts = await runSweep(lab, { from: e.from, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds }, { watch: p.watch, early });
+  } catch (error) {
+    const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
+    facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };
+  }
+  const repro = (port: number) => from.repro(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }));
+  const judged = judgeSweep(e, family, facts, listens, repro);
+  if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
+  const broken: SweepBreak[] = [];
+  for (const [i, b] of judged.sweep.broken.entries()) {
+    if (i >= MAX_SINGLE || b.answer === "") {
+      broken.push(b);
+      continue;
+    }
+    const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, latest: new Map(), early });
+    const single = { verdict: o.result.verdict, reason: o.result.reason, command: o.result.evidence.command, counted: o.decidedBy.map(describeDelta) };
+    const finding = facts.findings.get(b.port)!;
+    const agrees = single.verdict === finding.verdict;
+    broken.push({ ...b, single, ...(agrees ? {} : { status: "error" as const, evidence: `${b.evidence}; but a single probe of the port says ${single.verdict} (${single.reason}): the sweep and the single probe disagree` }) });
+  }
+  const status = broken.some((b) => b.status === "failed") ? "failed" : "error";
+  const notes = judged.sweep.broken.length > MAX_SINGLE ? [...judged.sweep.notes, `the first ${MAX_SINGLE} broken ports were probed again one by one`] : judged.sweep.notes;
+  return { ...judged, status, sweep: { ...judged.sweep, broken, notes } };
+}
+
