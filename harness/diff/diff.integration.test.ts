@@ -1,0 +1,89 @@
+/**
+ * `fwspec diff` end to end, real containers: the seed guide's "append the
+ * DROP after a broader ACCEPT" against "insert it at line 1" (two files), and
+ * the same change as two git revisions of one rules file in a temporary
+ * repository. Only the changed flows are reported, on both families, with
+ * the deciding rule of each side; the exit status is the gate.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+
+const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const both = (rule: string) => `iptables ${rule}\nip6tables ${rule}\n`;
+const APPENDED = `${both("-A INPUT -p tcp -j ACCEPT")}${both("-A INPUT -p tcp --dport 8080 -j DROP")}`;
+const INSERTED = `${both("-A INPUT -p tcp -j ACCEPT")}${both("-I INPUT 1 -p tcp --dport 8080 -j DROP")}`;
+const SCENARIO = "name: block 8080\ndescription: the seed guide's port block\nhosts:\n  server: { firewall: true, listen: [tcp/8080, tcp/8081] }\n  client: {}\nsteps:\n  - apply: rules.sh\n";
+
+// Every flow to 8080 crosses server's INPUT chain: the peer's, and the server's own over loopback and its address.
+const CHANGED = ["client -> server:8080", "server -> localhost:8080", "server -> server:8080"].flatMap((f) => [`${f}/tcp4`, `${f}/tcp6`]).sort();
+
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-diff-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "scenario.yaml"), SCENARIO);
+  return dir;
+}
+
+interface Json {
+  status: string;
+  compared: number;
+  a: { label: string };
+  b: { label: string };
+  changes: { key: string; a: { verdict: string; rule?: string }; b: { verdict: string; rule?: string }; allowed: boolean }[];
+  errors: unknown[];
+}
+
+function checkChanges(d: Json): void {
+  expect(d.errors).toEqual([]);
+  expect(d.compared).toBe(12);
+  expect(d.changes.map((c) => c.key).sort()).toEqual(CHANGED);
+  for (const c of d.changes) {
+    const family = c.key.endsWith("4") ? "ipv4" : "ipv6";
+    expect([c.a.verdict, c.a.rule, c.b.verdict, c.b.rule], c.key).toEqual([
+      "open", `${family} filter INPUT #1 -A INPUT -p tcp -j ACCEPT`,
+      "dropped", `${family} filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP`,
+    ]);
+  }
+}
+
+describe("fwspec diff", () => {
+  it("two rules files: exactly the flows the DROP's position changes, both families, each side's rule; exit 1", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "rules.sh"), APPENDED);
+    writeFileSync(join(dir, "appended.sh"), APPENDED);
+    writeFileSync(join(dir, "inserted.sh"), INSERTED);
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-a", "appended.sh", "--rules-b", "inserted.sh", "--json", "d.json"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
+    checkChanges(d);
+    expect([d.status, d.a.label, d.b.label]).toEqual(["changed", "appended.sh", "inserted.sh"]);
+    expect(r.stdout).toContain("client, IPv4:\n  ✗ client -> server:8080/tcp4: open → dropped\n      a: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT\n      b: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP\n");
+    expect(r.stdout).not.toContain(":8081");
+  });
+
+  it("two git revisions of the rules file (--base HEAD~1): the same flows; accepted by an allow file, exit 0", async () => {
+    const dir = project();
+    const git = (...args: string[]) => execa("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args]);
+    await git("init", "-q", "-b", "main");
+    writeFileSync(join(dir, "rules.sh"), APPENDED);
+    await git("add", "rules.sh", "scenario.yaml");
+    await git("commit", "-qm", "block 8080 (appended)");
+    writeFileSync(join(dir, "rules.sh"), INSERTED);
+    await git("commit", "-qam", "block 8080 first");
+    writeFileSync(join(dir, "allow.txt"), "# reviewed: 8080 closes everywhere\nclient -> server:8080 open->dropped\nserver -> localhost:8080 open->blocked\nserver -> server:8080 *->dropped\n");
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--base", "HEAD~1", "--allow-file", "allow.txt", "--json", "d.json"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
+    checkChanges(d);
+    expect(d.changes.every((c) => c.allowed)).toBe(true);
+    expect([d.status, d.a.label, d.b.label]).toEqual(["allowed", "rules.sh at HEAD~1", "rules.sh"]);
+    expect(r.stdout).toMatch(/6 of 12 flow\(s\) changed \(6 allowed\)/);
+  });
+});
