@@ -2,7 +2,8 @@
  * The `fwspec` package's main entry (`import … from "fwspec"`): the Node API
  * (run, openDockerLabs, option checks), scenarios from TypeScript
  * (defineScenario) or files (loadScenario), their types, and the error
- * classes with their exit codes. The CLI is `fwspec/cli`, the vitest plugin
+ * classes with their exit codes; `fwspec record` and `fwspec diff` from code
+ * (recordMatrix, diffScenarios and the DiffResult they give). The CLI is `fwspec/cli`, the vitest plugin
  * `fwspec/vitest`.
  */
 export * from "./api.ts";
@@ -14,3 +15,10 @@ export { CommandError, EnvironmentError, EXIT, FwspecError, InputError, LabError
 export type { ExitCode } from "./errors.ts";
 export type { Progress } from "./progress.ts";
 export type { LabProvider } from "./lab/types.ts";
+export { diffScenarios, observeMatrices, recordMatrix } from "./diff/run.ts";
+export type { DiffOptions, MatrixOptions } from "./diff/run.ts";
+export { diffStatus, flowKey, groupChanges } from "./diff/model.ts";
+export type { ChangeGroup, DiffResult, DiffSide, Flow, FlowChange, FlowError, FlowSide } from "./diff/model.ts";
+export { parseAllow, parseAllowFile } from "./diff/allow.ts";
+export type { AllowEntry } from "./diff/allow.ts";
+export { withRuleFiles } from "./diff/rule-files.ts";

@@ -1,0 +1,60 @@
+/**
+ * `fwspec record` and `fwspec diff` refuse bad input with an InputError
+ * (exit 2) before any lab starts: no Docker is touched by these cases.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { EXIT, InputError } from "../errors.ts";
+import { silentProgress } from "../progress.ts";
+import { type DiffCliOptions, diffCommand } from "./diff.ts";
+import { type RecordCliOptions, recordCommand } from "./record.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "fwspec-record-diff-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(path.join(dir, "fwspec.config.json"), "{}\n");
+writeFileSync(path.join(dir, "rules.sh"), "iptables -A INPUT -j ACCEPT\n");
+writeFileSync(path.join(dir, "other.sh"), "iptables -A INPUT -j DROP\n");
+writeFileSync(path.join(dir, "exists.yaml"), "x\n");
+const HEAD = "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\nsteps:\n";
+writeFileSync(path.join(dir, "s.yaml"), `${HEAD}  - apply: rules.sh\n`);
+writeFileSync(path.join(dir, "inline.yaml"), `${HEAD}  - apply: { host: server, commands: ["iptables -A INPUT -j DROP"] }\n`);
+writeFileSync(path.join(dir, "bad.yaml"), `${HEAD}  - expect: [remote -> nowhere:1 open]\n`);
+const S = path.join(dir, "s.yaml");
+const print = () => {};
+
+describe("fwspec record: bad input, nothing started", () => {
+  test.each<[string, string, RecordCliOptions, RegExp]>([
+    ["neither --out nor --update", S, {}, /say where to record: --out FILE .* or --update/],
+    ["both --out and --update", S, { out: path.join(dir, "n.yaml"), update: true }, /say where to record/],
+    ["--out is the scenario itself", S, { out: S }, /is the scenario itself/],
+    ["--out exists without --force", S, { out: path.join(dir, "exists.yaml") }, /exists; nothing was written/],
+    ["an invalid scenario", path.join(dir, "bad.yaml"), { update: true }, /nowhere/],
+    ["a matrix over the limit", S, { update: true, maxProbes: 2 }, /more than the limit of 2/],
+  ])("%s", async (_, file, opts, message) => {
+    const run = recordCommand(file, opts, silentProgress, print);
+    await expect(run).rejects.toThrow(InputError);
+    await expect(recordCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
+  });
+});
+
+describe("fwspec diff: bad input, nothing started", () => {
+  test.each<[string, string, DiffCliOptions, RegExp]>([
+    ["no second ruleset", S, {}, /needs two rulesets/],
+    ["--base and --rules-a together", S, { base: "main", rulesA: [path.join(dir, "other.sh")] }, /--base and --rules-a both name side a/],
+    ["--base with a scenario of inline commands only", path.join(dir, "inline.yaml"), { base: "main" }, /reads no rules file/],
+    ["--rules-a for a scenario of inline commands only", path.join(dir, "inline.yaml"), { rulesA: [path.join(dir, "other.sh")] }, /reads 0 rules files/],
+    ["a revision that could be an option", S, { base: "--output=/tmp/x" }, /is not a git revision/],
+    ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
+    ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
+    ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],
+  ])("%s", async (_, file, opts, message) => {
+    await expect(diffCommand(file, opts, silentProgress, print)).rejects.toThrow(InputError);
+    await expect(diffCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
+  });
+
+  test("InputError is exit 2", () => {
+    expect(new InputError("x").exitCode).toBe(EXIT.badInput);
+  });
+});
