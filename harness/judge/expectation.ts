@@ -11,6 +11,7 @@ import type { ProbeResult } from "../probes/probe.ts";
 import type { RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { explainMismatch, judgeVerdict } from "./verdict.ts";
+import { REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 
 export function describeDelta(d: RuleDelta): string {
   return `${d.rule.family} ${d.rule.table} ${d.rule.chain} #${d.rule.position} ${d.rule.text} (+${d.packets} packets)`;
@@ -34,6 +35,12 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, observed.decidedBy.map((d) => d.rule));
+  // `refused:rst` / `refused:icmp`: the refusal must also have come back that way.
+  const wanted = expectation.refusal ? REFUSAL_OF_KIND[expectation.refusal] : undefined;
+  if (status === "passed" && wanted && probe.refusal !== wanted) {
+    status = "failed";
+    explanation = `refused with ${probe.refusal ?? "an answer whose kind was not seen"}, but \`refused:${expectation.refusal}\` wants ${wanted}`;
+  }
   if (status === "passed" && parity?.differs && parityMode === "fail") {
     status = "failed";
     explanation = `${PARITY_FAILURE} ${family} is ${probe.verdict} but ${parity.family} is ${parity.verdict} (parity: fail)`;
@@ -51,6 +58,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
     actual: probe.verdict,
     status,
     reason: probe.reason,
+    ...(probe.refusal ? { refusal: probe.refusal } : {}),
     ...(explanation ? { explanation } : {}),
     address: probe.address,
     evidence: {

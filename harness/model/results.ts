@@ -6,7 +6,7 @@
  * sections say the kind).
  */
 import type { SweepResult } from "./sweep.ts";
-import type { ExpectedVerdict, Family, Protocol, Verdict } from "./types.ts";
+import type { ExpectedVerdict, Family, Protocol, Refusal, Verdict } from "./types.ts";
 
 /** How one check went: `error` is an error of the run, never a verdict. */
 export type CellStatus = "passed" | "failed" | "error";
@@ -62,6 +62,8 @@ export interface ExpectationResult {
   readonly actual: Verdict;
   readonly status: CellStatus;
   readonly reason: string;
+  /** A refused probe: how it was refused on the wire (`tcp-reset`, `icmp-port-unreachable`). */
+  readonly refusal?: Refusal;
   /** What a mismatch means, naming the rule that decided when one counted the probe. */
   readonly explanation?: string;
   /** The address actually probed. */

@@ -13,6 +13,9 @@ export type Family = (typeof FAMILIES)[number];
 export const VERDICTS = ["open", "refused", "unreachable", "dropped", "error"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** How a refused probe was refused on the wire: a TCP reset, or an ICMP/ICMPv6 port unreachable. */
+export type Refusal = "tcp-reset" | "icmp-port-unreachable";
+
 /** What a scenario may expect: an observed verdict, or `blocked` (refused, unreachable or dropped). */
 export const EXPECTED_VERDICTS = ["open", "refused", "unreachable", "dropped", "blocked"] as const;
 export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];

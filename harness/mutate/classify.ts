@@ -37,7 +37,8 @@ export interface MutantOutcome {
 function failedCheck(results: readonly CheckResult[]): string | undefined {
   for (const r of results) {
     if (r.status !== "failed") continue;
-    if (r.kind === "expectation") return `\`${r.text}\` [${r.family}] (line ${r.line}): ${r.actual}, expected ${r.expected}${r.explanation?.startsWith("IPv4/IPv6 parity") ? " (parity)" : ""}`;
+    // Same verdict but failed: a strict refusal or `parity: fail`; the explanation says how.
+    if (r.kind === "expectation") return `\`${r.text}\` [${r.family}] (line ${r.line}): ${r.actual === r.expected && r.explanation ? r.explanation : `${r.actual}, expected ${r.expected}`}`;
     if (r.kind === "counter") return `counter check (line ${r.line}) ${r.selector} [${r.family}]: ${r.message}`;
     return `${r.step} step (line ${r.line}) ${r.title}: ${r.message.split("\n")[0]}`;
   }

@@ -107,7 +107,8 @@ async function decide(
         spec,
         address: pending.address,
         verdict: early.verdict,
-        reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet`,
+        reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
+        ...(early.refusal ? { refusal: early.refusal } : {}),
         evidence: {
           command: pending.command,
           argv: pending.argv,

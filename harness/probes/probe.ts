@@ -10,6 +10,8 @@ import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
 import { randomBytes } from "node:crypto";
 import { classify } from "./classify.ts";
+import type { Refusal } from "../model/types.ts";
+import { refusalOf, withRefusal } from "./refusal.ts";
 import { type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -31,6 +33,8 @@ export interface ProbeResult {
   readonly verdict: Verdict;
   readonly reason: string;
   readonly evidence: ProbeEvidence;
+  /** A refused probe: a TCP reset or an ICMP port unreachable came back (refusal.ts). */
+  readonly refusal?: Refusal;
 }
 
 /** The address a probe goes to, in the given lab. */
@@ -55,8 +59,12 @@ export async function runProbeFrom(from: LabHost, address: string, spec: ProbeSp
   const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
   const repro = from.repro(command.argv);
   try {
-    const r = await from.exec(command.argv, { light: true, timeoutSeconds: toolLimit(spec) });
-    return resultOf(spec, address, command, repro, r, r.durationMs);
+    // Through fwspec-probe (a grace longer than the tool's limit: it runs to its end), which notes ICMP errors received.
+    const id = randomBytes(6).toString("hex");
+    const t0 = performance.now();
+    let r = await from.exec(["fwspec-probe", "start", id, String(toolLimit(spec) * 1000), ...command.argv], { light: true, timeoutSeconds: toolLimit(spec) });
+    if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") r = await from.exec(["fwspec-probe", "wait", id], { light: true, timeoutSeconds: toolLimit(spec) });
+    return resultOf(spec, address, command, repro, r, Math.round(performance.now() - t0));
   } catch (error) {
     return failed(spec, address, command.argv, repro, error);
   }
@@ -103,7 +111,8 @@ export type StartedProbe = { readonly ended: ProbeResult } | { readonly pending:
 
 function resultOf(spec: ProbeSpec, address: string, command: ProbeCommand, repro: string, r: { exitCode: number; stdout: string; stderr: string }, durationMs: number): ProbeResult {
   const c = classify(spec.protocol, r, spec.timeoutSeconds, command.nonce);
-  return { spec, address, verdict: c.verdict, reason: c.reason, evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs } };
+  const refusal = refusalOf(c.verdict, spec.protocol, spec.family, r.stderr);
+  return { spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal), ...(refusal ? { refusal } : {}), evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs } };
 }
 
 function failed(spec: ProbeSpec, address: string, argv: readonly string[], repro: string, error: unknown): ProbeResult {

@@ -123,6 +123,16 @@ describe("earlyVerdict", () => {
     expect(earlyVerdict(counts, protocol)?.verdict).toBe(verdict);
   });
 
+  test.each([
+    ["a REJECT with icmp6-port-unreachable", [reject], "icmp-port-unreachable"],
+    ["a REJECT with the default answer", [{ ...reject, text: "-A INPUT -p tcp -j REJECT" }], "icmp-port-unreachable"],
+    ["a REJECT with tcp-reset", [{ ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with tcp-reset" }], "tcp-reset"],
+    ["REJECTs that refuse two ways", [reject, { ...reject, host: "router", text: "-A INPUT -p tcp -j REJECT --reject-with tcp-reset" }], undefined],
+    ["a REJECT that answers unreachable", [rejectHost], undefined],
+  ] as const)("the refusal kind of %s", (_name, counts, refusal) => {
+    expect(earlyVerdict(counts, "tcp")?.refusal).toBe(refusal);
+  });
+
   test("names the rules that decided", () => {
     expect(earlyVerdict([drop, policy], "tcp")?.rules).toEqual([
       "server: ipv4 filter INPUT #2 -A INPUT -p tcp -j DROP (+1)",

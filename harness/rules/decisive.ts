@@ -6,6 +6,7 @@
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import type { SavedRuleset } from "./saved.ts";
 import { tokenizeRule } from "./tokenize.ts";
+import type { Refusal } from "../model/types.ts";
 
 export interface DecisiveCount {
   readonly family: Family;
@@ -69,6 +70,24 @@ const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
  * (default: port unreachable). Undefined when the rule is not a REJECT or its
  * answer is not one classify.ts knows (then the probe is waited out).
  */
+/** The refusal a REJECT rule sends, from its --reject-with (default: port unreachable). */
+export function refusalOfRule(tokens: readonly string[]): Refusal | undefined {
+  const j = tokens.findIndex((t) => t === "-j" || t === "--jump");
+  if (j < 0 || tokens[j + 1] !== "REJECT") return undefined;
+  const w = tokens.indexOf("--reject-with", j);
+  const type = w < 0 ? "icmp-port-unreachable" : tokens[w + 1] ?? "";
+  if (type === "tcp-reset") return "tcp-reset";
+  return /^(icmp6?-)?port-unreach(able)?$/.test(type) ? "icmp-port-unreachable" : undefined;
+}
+
+function refusalOfText(ruleText: string): Refusal | undefined {
+  try {
+    return refusalOfRule(tokenizeRule(ruleText));
+  } catch {
+    return undefined;
+  }
+}
+
 export function rejectVerdict(ruleText: string): Verdict | undefined {
   let tokens: string[];
   try {
@@ -85,6 +104,8 @@ export function rejectVerdict(ruleText: string): Verdict | undefined {
 
 export interface EarlyVerdict {
   readonly verdict: Verdict;
+  /** A REJECT's verdict: how it answers (tcp-reset or ICMP port unreachable), when the rules agree. */
+  readonly refusal?: Refusal;
   /** The rules that decided, for the reason line: "server: ipv4 filter INPUT #2 -A INPUT … -j DROP (+1)". */
   readonly rules: readonly string[];
 }
@@ -103,5 +124,8 @@ export function earlyVerdict(counts: readonly (DecisiveCount & { readonly host: 
   if (protocol === "udp" || !counts.every((c) => c.kind === "REJECT")) return undefined;
   const verdicts = new Set(counts.map((c) => rejectVerdict(c.text)));
   const [verdict] = verdicts;
-  return verdicts.size === 1 && verdict !== undefined ? { verdict, rules } : undefined;
+  if (verdicts.size !== 1 || verdict === undefined) return undefined;
+  const refusals = new Set(counts.map((c) => refusalOfText(c.text)));
+  const [refusal] = refusals;
+  return { verdict, rules, ...(verdict === "refused" && refusals.size === 1 && refusal ? { refusal } : {}) };
 }

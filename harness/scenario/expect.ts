@@ -73,6 +73,7 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
       protocol,
       families: x.family ? [x.family] : ctx.defaultFamilies,
       expected: x.verdict,
+      ...(x.refusal ? { refusal: x.refusal } : {}),
       text: e.trim(),
       location,
     };

@@ -28,6 +28,8 @@ describe("parseExpectation: valid lines", () => {
     ["remote->server:8080 open", { from: "remote", to: { kind: "host", host: "server" } }],
     ["  remote   ->   server:8080    open  ", { from: "remote", port: 8080, verdict: "open" }],
     ["web-1 -> db-2:5432 blocked", { from: "web-1", to: { kind: "host", host: "db-2" } }],
+    ["remote -> server:8080 refused:rst", { verdict: "refused", refusal: "rst" }],
+    ["remote -> server:8080/tcp6 refused:icmp", { verdict: "refused", refusal: "icmp", family: "ipv6" }],
   ];
   test.each(cases)("%s", (text, want) => {
     expect(ok(text)).toMatchObject(want);
@@ -87,6 +89,8 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
     ["remote -> 'server':8080 open", 10, "may not contain `'`", "plain words"],
     ["remote -> server:8080\nopen", 21, "a line break", "plain words"],
     ["remote -> ser*ver:8080 open", 10, "`ser*ver` is not a host name or address", "TARGET is"],
+    ["remote -> server:8080 refused:reset", 30, "unknown refusal `reset` in `refused:reset`", "`refused:rst` or `refused:icmp`"],
+    ["remote -> server:8080 dropped:rst", 22, "unknown verdict `dropped:rst`", "verdicts are"],
   ];
   test.each(cases)("%j", (text, offset, message, hint) => {
     const r = parseExpectation(text);
@@ -149,7 +153,7 @@ describe("parseExpectation: held NAME VERDICT", () => {
 
 describe("EXPECTATION_PATTERN (JSON Schema)", () => {
   const re = new RegExp(EXPECTATION_PATTERN);
-  test.each(["remote -> server:8080 dropped", "remote -> [2001:db8::9]:80/udp6 blocked", "held session open", "  held s-1 dropped "])("accepts %j", (line) => {
+  test.each(["remote -> server:8080 refused:rst", "remote -> server:8080 dropped", "remote -> [2001:db8::9]:80/udp6 blocked", "held session open", "  held s-1 dropped "])("accepts %j", (line) => {
     expect(re.test(line)).toBe(true);
   });
   test.each(["held session", "held Session open", "held session opne", "remote server:8080 open"])("rejects %j", (line) => {

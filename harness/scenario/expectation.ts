@@ -8,6 +8,7 @@
  *     server -> localhost:3000/http open
  *     remote -> 198.18.0.9:80 blocked          (literal IPv4: family ipv4)
  *     remote -> [2001:db8::9]:80 blocked       (literal IPv6, in brackets: family ipv6)
+ *     remote -> server:8080 refused:rst        (refused by a TCP reset; refused:icmp: by an ICMP port unreachable)
  *
  * and, for a connection held open by an earlier `hold` step:
  *
@@ -26,6 +27,7 @@ import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import { isRangeText, parseExcept, parseRange } from "./port-range.ts";
+import { type RefusalKind, REFUSAL_KINDS, splitRefusal } from "./refusal.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
 export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
@@ -49,7 +51,7 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?\\s*$`;
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?\\s*$`;
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
@@ -85,6 +87,8 @@ export interface CompactExpectation {
   /** Pinned by a `4`/`6` suffix or by a literal address; undefined means the scenario's default. */
   readonly family: Family | undefined;
   readonly verdict: ExpectedVerdict;
+  /** `refused:rst` / `refused:icmp`: how the refusal must come back (refusal.ts). */
+  readonly refusal?: RefusalKind;
   readonly spans: {
     readonly from: Span;
     readonly to: Span;
@@ -336,7 +340,11 @@ function parse(text: string): CompactExpectation | CompactHeld {
   if (verdictToken === undefined) {
     throw new Fail(`missing the verdict after \`${e}\``, endpoint.start + e.length, `end the line with ${listWords(EXPECTED_VERDICTS)}`);
   }
-  if (!(EXPECTED_VERDICTS as readonly string[]).includes(verdictToken.text)) {
+  const strict = splitRefusal(verdictToken.text);
+  if (strict.unknownKind !== undefined) {
+    throw new Fail(`unknown refusal \`${strict.unknownKind}\` in \`${verdictToken.text}\``, verdictToken.start + "refused:".length, `write \`refused\`, or ${listWords(REFUSAL_KINDS.map((k) => `refused:${k}`))} (a TCP reset, an ICMP port unreachable)`);
+  }
+  if (strict.kind === undefined && !(EXPECTED_VERDICTS as readonly string[]).includes(verdictToken.text)) {
     const w = verdictToken.text;
     if (/^(ipv?[46]|v[46]|inet6?)$/i.test(w)) {
       throw new Fail(`\`${w}\` is not a verdict`, verdictToken.start, `pin the family with a protocol suffix instead, e.g. \`${e.includes("/") ? e : `${e}/tcp6`}\`; then the verdict`);
@@ -377,7 +385,8 @@ function parse(text: string): CompactExpectation | CompactHeld {
     ...(sweep ? { sweep } : {}),
     protocol,
     family,
-    verdict: verdictToken.text as ExpectedVerdict,
+    verdict: strict.verdict as ExpectedVerdict,
+    ...(strict.kind ? { refusal: strict.kind } : {}),
     spans: {
       from: { start: fromToken.start, end: fromToken.start + fromToken.text.length },
       to: { start: endpoint.start, end: endpoint.start + targetEnd },

@@ -4,6 +4,7 @@
  * same zod schema, so both give the same errors.
  */
 import type { ExpectedVerdict, Family, FamilyAddresses, HostSpec, ProbeTarget, Protocol } from "../model/types.ts";
+import type { RefusalKind } from "./refusal.ts";
 
 /** Where a piece of a scenario was written; reports and errors point here. */
 export interface SourceLocation {
@@ -36,6 +37,8 @@ export interface Expectation {
   /** One expectation line may cover both families; the runner makes one probe per family. */
   readonly families: readonly Family[];
   readonly expected: ExpectedVerdict;
+  /** `refused:rst` / `refused:icmp`: the refusal must come back this way (scenario/refusal.ts). */
+  readonly refusal?: RefusalKind;
   /** The expectation as written (compact form) or rendered from the object form. */
   readonly text: string;
   readonly location: SourceLocation;

@@ -1,0 +1,27 @@
+/** How a refused probe was refused, from fwspec-probe's note of ICMP errors received (table-driven). */
+import { describe, expect, test } from "vitest";
+import { refusalOf, withRefusal } from "./refusal.ts";
+
+const NOTE = (v4: number, v6: number) => `nc: connect to x port 1 (tcp) failed: Connection refused\nfwspec-probe: icmp destination unreachable received: ipv4 +${v4}, ipv6 +${v6}\n`;
+const REFUSED = "nc: connect to x port 1 (tcp) failed: Connection refused\n";
+
+describe("refusalOf", () => {
+  test.each([
+    ["TCP, no ICMP arrived: a reset", "refused", "tcp", "ipv4", REFUSED, "tcp-reset"],
+    ["TCP, an ICMP port unreachable arrived", "refused", "tcp", "ipv4", NOTE(1, 0), "icmp-port-unreachable"],
+    ["TCP over IPv6, ICMPv6 arrived", "refused", "tcp", "ipv6", NOTE(0, 1), "icmp-port-unreachable"],
+    ["TCP over IPv6, only an IPv4 ICMP (another probe's family): a reset", "refused", "tcp", "ipv6", NOTE(2, 0), "tcp-reset"],
+    ["HTTP, ICMP arrived", "refused", "http", "ipv4", NOTE(1, 0), "icmp-port-unreachable"],
+    ["UDP is always ICMP", "refused", "udp", "ipv4", REFUSED, "icmp-port-unreachable"],
+    ["not refused: none", "dropped", "tcp", "ipv4", NOTE(1, 0), undefined],
+    ["open: none", "open", "tcp", "ipv4", "", undefined],
+  ] as const)("%s", (_name, verdict, protocol, family, stderr, want) => {
+    expect(refusalOf(verdict, protocol, family, stderr)).toBe(want);
+  });
+
+  test("the reason names the kind", () => {
+    expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "tcp-reset")).toBe("Connection refused (tcp-reset: a TCP RST came back)");
+    expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "icmp-port-unreachable")).toBe("Connection refused (icmp port-unreachable: an ICMP port unreachable came back)");
+    expect(withRefusal("no answer", undefined)).toBe("no answer");
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * How a refused probe was refused, from what fwspec-probe saw (pure): it notes
+ * on stderr the ICMP/ICMPv6 destination-unreachable messages the prober's
+ * network namespace received while the tool ran (docker/fwspec-probe). A
+ * refusal with one in the probe's family was an ICMP port unreachable; a TCP
+ * refusal without one was a TCP reset; a UDP refusal is always ICMP.
+ */
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+import type { Refusal } from "../model/types.ts";
+
+const NOTE = /fwspec-probe: icmp destination unreachable received: ipv4 \+(\d+), ipv6 \+(\d+)/;
+
+/** The refusal kind of a probe's output; undefined unless the verdict is `refused`. */
+export function refusalOf(verdict: Verdict, protocol: Protocol, family: Family, stderr: string): Refusal | undefined {
+  if (verdict !== "refused") return undefined;
+  const m = NOTE.exec(stderr);
+  const icmp = Number(m?.[family === "ipv4" ? 1 : 2] ?? 0);
+  return icmp > 0 || protocol === "udp" ? "icmp-port-unreachable" : "tcp-reset";
+}
+
+/** `Connection refused (tcp-reset)`: the reason with the refusal kind. */
+export function withRefusal(reason: string, refusal: Refusal | undefined): string {
+  if (!refusal) return reason;
+  return reason.replace(/ \(TCP RST or ICMP port unreachable\)$/, "") + ` (${refusal === "tcp-reset" ? "tcp-reset: a TCP RST came back" : "icmp port-unreachable: an ICMP port unreachable came back"})`;
+}
