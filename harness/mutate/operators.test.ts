@@ -197,3 +197,25 @@ describe("operators on restore files", () => {
     expect(content).toBe("*filter\n:INPUT ACCEPT [0:0]\n\n[3:180] -A INPUT -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n");
   });
 });
+
+describe("equivalence known from the rules alone", () => {
+  const staticOf = (op: string, ...lines: string[]) => mutantsOf(scenarioWith(commands(...lines)), selectOperators([op])).map((m) => m.staticEquivalence !== undefined);
+  test.each([
+    ["-I 1 into an empty chain", ["iptables -I INPUT 1 -p tcp --dport 1 -j DROP"], [true]],
+    ["-I 1 after an -A: not at the end", ["iptables -A INPUT -j ACCEPT", "iptables -I INPUT 1 -p tcp --dport 1 -j DROP"], [false]],
+    ["-I 2 after one rule: at the end", ["iptables -A INPUT -j ACCEPT", "iptables -I INPUT 2 -p tcp --dport 1 -j DROP"], [true]],
+    ["-I 1 after -A and -D: empty again", ["iptables -A INPUT -p tcp --dport 1 -j DROP", "iptables -D INPUT -p tcp --dport 1 -j DROP", "iptables -I INPUT 1 -p tcp --dport 1 -j DROP"], [true]],
+    ["-I 1 after -F", ["iptables -A INPUT -j ACCEPT", "iptables -F INPUT", "iptables -I INPUT 1 -j DROP"], [true]],
+    ["another family's rules do not count", ["ip6tables -A INPUT -j ACCEPT", "iptables -I INPUT 1 -j DROP"], [true]],
+  ])("insert-append: %s", (_name, lines, want) => {
+    expect(staticOf("insert-append", ...lines)).toEqual(want);
+  });
+  test.each([
+    ["same target", ["iptables -A INPUT -p tcp --dport 1 -j DROP", "iptables -A INPUT -p tcp --dport 1 -s 198.18.0.9 -j DROP"], [true]],
+    ["different ports", ["iptables -A INPUT -p tcp --dport 1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 2 -j DROP"], [true]],
+    ["overlapping, different targets", ["iptables -A INPUT -p tcp --dport 1 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 1 -j DROP"], [false]],
+    ["REJECTs answering differently", ["iptables -A INPUT -p tcp -j REJECT --reject-with tcp-reset", "iptables -A INPUT -p tcp -j REJECT"], [false]],
+  ])("swap: %s", (_name, lines, want) => {
+    expect(staticOf("swap", ...lines)).toEqual(want);
+  });
+});

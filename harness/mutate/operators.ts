@@ -10,6 +10,7 @@
  * the lines of every source and picks the ones it understands.
  */
 import type { Family } from "../model/types.ts";
+import { insertIsAppend } from "./chain-length.ts";
 import { addsRule, type RuleLine } from "./rule-lines.ts";
 
 export const OPERATOR_NAMES = ["delete", "accept-drop", "drop-reject", "reject-type", "port", "insert-append", "drop-v6", "loopback-iface", "swap"] as const;
@@ -166,14 +167,6 @@ function firstInChain(a: RuleLine, b: RuleLine): RuleLine {
   return a.verb === "-I" ? b : a;
 }
 
-/** Is the line's chain empty when it runs: no earlier line of the host, family and table names the chain (or flushes), and no reboot or restore came before? */
-function emptyChainAt(lines: readonly RuleLine[], line: RuleLine): boolean {
-  return !lines.some((l) => l !== line && l.host === line.host && l.family === line.family && l.table === line.table
-    && (l.step < line.step || (l.step === line.step && (l.source < line.source || (l.source === line.source && l.index < line.index))))
-    && (l.chain === line.chain || l.chain === undefined || l.kind === "restore"))
-    && line.kind !== "restore" && !line.afterReboot;
-}
-
 function destinationPorts(line: RuleLine): string | undefined {
   const i = valueIndex(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
   return i >= 0 ? line.words[i] : undefined;
@@ -212,12 +205,12 @@ export const OPERATORS: readonly Operator[] = [
     name: "insert-append",
     summary: "-I CHAIN [n] → -A CHAIN",
     propose: (lines) => lines.filter(addsRule).flatMap((line) => insertToAppend(line).map(({ words }) => {
-      const empty = emptyChainAt(lines, line);
+      const atEnd = insertIsAppend(lines, line);
       return {
         operator: "insert-append" as const,
         edits: [{ line, replacement: { program: line.program, words } }],
         equivalentIfUnmatched: [line],
-        ...(empty ? { staticEquivalence: `${line.chain} has no rule when this line runs (no earlier line of the scenario touches it on ${line.host}): -I and -A put the rule in the same place` } : {}),
+        ...(atEnd ? { staticEquivalence: `the insert is at the end of ${line.chain} anyway (the lines before it leave ${line.chain} on ${line.host} with no rule after that position): -I and -A put the rule in the same place` } : {}),
       };
     })),
   },
