@@ -1,0 +1,64 @@
+/**
+ * `fwspec mutate` on a real lab: a known-weak scenario (a localhost-only rule
+ * pair and a tcp-reset REJECT, checked only from loopback and a peer, with
+ * plain `refused`) gets its two survivors reported — `-s 127.0.0.1`→`-i lo`
+ * and tcp-reset→icmp-port-unreachable — each with a suggested check; the
+ * scenario with the suggestions applied, mechanically, kills both.
+ */
+import { expect, inject, test } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import { DockerLabProvider } from "../lab/provider.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { mutateScenarios } from "./run.ts";
+
+const RULES = [
+  "iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT",
+  "iptables -A INPUT -p tcp --dport 8080 -j DROP",
+  "iptables -A INPUT -p tcp --dport 8081 -j REJECT --reject-with tcp-reset",
+];
+
+const weakChecks = ["server -> localhost:8080 open", "remote -> server:8080 dropped", "remote -> server:8081 refused"];
+
+const scenarioWith = (checks: readonly string[]) => defineScenario({
+  name: "weak localhost-only",
+  description: "a known-weak scenario",
+  family: "ipv4",
+  hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
+  steps: [{ apply: { host: "server", commands: RULES } }, { expect: [...checks] }],
+});
+
+/** The suggestion applied as a person would: `add \`X\`` appends X; `make \`X\` … \`… V\`` gives X the verdict V. */
+function applySuggestion(checks: readonly string[], suggestion: string): string[] {
+  const add = /^add `([^`]+)`/.exec(suggestion);
+  if (add) return [...checks, add[1]!];
+  const make = /^make `([^`]+)` .*`… (\S+)`$/.exec(suggestion);
+  if (make) return checks.map((c) => (c === make[1] ? c.replace(/\S+$/, make[2]!) : c));
+  throw new Error(`cannot apply: ${suggestion}`);
+}
+
+test("a weak scenario's survivors come with suggestions that, once added, kill them", async () => {
+  const docker = await connectEngine();
+  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const operators = ["loopback-iface", "reject-type"];
+
+  const weak = await mutateScenarios([scenarioWith(weakChecks)], { provider, operators });
+  const survivors = weak.scenarios[0]!.mutants;
+  expect(survivors.map((m) => `${m.operator} ${m.status}: ${m.changes.map((c) => `${c.before} → ${c.after}`).join("")}`)).toEqual([
+    "reject-type survived: iptables -A INPUT -p tcp --dport 8081 -j REJECT --reject-with tcp-reset → iptables -A INPUT -p tcp --dport 8081 -j REJECT --reject-with icmp-port-unreachable",
+    "loopback-iface survived: iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT → iptables -A INPUT -p tcp --dport 8080 -i lo -j ACCEPT",
+  ]);
+  expect(survivors.map((m) => m.detail)).toEqual([
+    "make `remote -> server:8081 refused` (line 1) say which refusal: `… refused:rst`",
+    "add `server -> server:8080/tcp4 dropped` (the host's own non-loopback address arrives on lo too, from a non-loopback source)",
+  ]);
+  expect(weak.score).toBe(0);
+
+  const strong = survivors.reduce((checks, m) => applySuggestion(checks, m.detail), weakChecks);
+  expect(strong).toEqual(["server -> localhost:8080 open", "remote -> server:8080 dropped", "remote -> server:8081 refused:rst", "server -> server:8080/tcp4 dropped"]);
+  const after = await mutateScenarios([scenarioWith(strong)], { provider, operators });
+  expect(after.scenarios[0]!.mutants.map((m) => `${m.operator} ${m.status}: ${m.detail}`)).toEqual([
+    "reject-type killed: `remote -> server:8081 refused:rst` [ipv4] (line 1): refused with icmp-port-unreachable, but `refused:rst` wants tcp-reset",
+    "loopback-iface killed: `server -> server:8080/tcp4 dropped` [ipv4] (line 1): open, expected dropped",
+  ]);
+  expect(after.score).toBe(100);
+}, 240_000);
