@@ -1,9 +1,11 @@
 /**
  * Applies rules inside a lab host: a shell script (`sh -e`), iptables-restore /
  * ip6tables-restore input (checked with --test first, then loaded atomically),
- * or commands as argument arrays. All or nothing: on any failure the host's
- * rules are restored to what they were before, and the error names the command,
- * its exit code and stderr. Afterwards the loaded ruleset is recorded as evidence.
+ * an nftables ruleset file (nft-apply.ts), or commands as argument arrays. All
+ * or nothing: on any failure the host's rules (iptables tables, and native nft
+ * tables when the apply may have touched them) are restored to what they were
+ * before, and the error names the command, its exit code and stderr.
+ * Afterwards the loaded ruleset is recorded as evidence.
  */
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
@@ -11,7 +13,11 @@ import type { LabHost } from "../lab/types.ts";
 import { FAMILIES } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readFamilySave, readRules, RESTORE, SAVE } from "./read.ts";
+import { loadNftFile, nativeTables, rollbackNative, snapshotNative } from "./nft-apply.ts";
+import { flushesRuleset } from "./nft-file.ts";
+import { markNative } from "./nft-read.ts";
 import { changedTablesInput } from "./reset.ts";
+import { iptablesOnly } from "./reset-scope.ts";
 
 export type { LoadedRuleset } from "./read.ts";
 
@@ -21,6 +27,8 @@ export interface AppliedRules {
   /** What the kernel holds after the apply (iptables-save / ip6tables-save). */
   readonly loaded: LoadedRuleset;
   readonly durationMs: number;
+  /** What the apply did beyond its rules that a reader should know (e.g. `flush ruleset` deleting Docker's DNS rules). */
+  readonly notes?: readonly string[];
 }
 
 export async function readLoaded(host: LabHost): Promise<LoadedRuleset> {
@@ -38,6 +46,8 @@ function describeSource(source: RuleSource): string {
       return `script ${source.path}`;
     case "restore":
       return `${RESTORE[source.family]} ${source.path}`;
+    case "nft":
+      return `nft -f ${source.path}`;
     case "commands":
       return `${source.commands.length} command(s)`;
   }
@@ -56,10 +66,25 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
       await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`);
       return;
     }
+    case "nft":
+      await loadNftFile(host, source, stagingPath(host, "nft"));
+      return;
     case "commands":
       for (const command of source.commands) await host.run(command, "rule command");
       return;
   }
+}
+
+/** Docker's embedded DNS answers a container at 127.0.0.11 through nat rules in its own namespace. */
+const DOCKER_DNS = "127.0.0.11";
+
+function applyNotes(sources: readonly RuleSource[], loaded: LoadedRuleset, host: LabHost): string[] {
+  const flushing = sources.filter((s): s is Extract<RuleSource, { kind: "nft" }> => s.kind === "nft" && flushesRuleset(s.content));
+  if (flushing.length === 0 || `${loaded.ipv4}\n${loaded.nft ?? ""}`.includes(DOCKER_DNS)) return [];
+  return [
+    `\`flush ruleset\` in ${flushing.map((s) => s.path).join(", ")} also deleted Docker's DNS rules (nat to ${DOCKER_DNS}) in ${host.name}: names do not resolve inside it until the reset ` +
+      "(fwspec probes by address, so verdicts are unaffected)",
+  ];
 }
 
 export interface ApplyOptions {
@@ -79,20 +104,25 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   }
   await host.assertIsolated();
   const started = performance.now();
-  const before = await readLoaded(host);
+  // Anything but iptables input may touch native nft tables: those are kept to be put back, and read from now on.
+  const native = !sources.every(iptablesOnly);
+  const [before, nftBefore] = await Promise.all([readLoaded(host), native ? snapshotNative(host) : undefined]);
   try {
     for (const source of sources) await applyOne(host, source);
   } catch (error) {
     await restoreRulesets(host, before);
+    if (nftBefore) await rollbackNative(host, nftBefore);
     if (error instanceof CommandError) {
       throw new CommandError(`${error.message}; no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint });
     }
     throw error;
   }
+  if (native) markNative(host, (await nativeTables(host)).length > 0);
   // The flush and the read are independent (no traffic in between): side by side.
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
+  const notes = applyNotes(sources, after.loaded, host);
   return {
-    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started) },
+    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}) },
     counters: after.counters,
   };
 }
@@ -133,6 +163,8 @@ export async function flushConntrack(host: LabHost): Promise<void> {
  * scenario's.
  */
 export async function resetRules(host: LabHost, baseline: LoadedRuleset): Promise<HostRules> {
+  // Native tables are deleted by the state reset (host-reset.ts); the baseline is iptables' view.
+  markNative(host, false);
   const rules = await restoreRulesets(host, baseline, () => flushConntrack(host));
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);

@@ -89,6 +89,7 @@ function refusalOfText(ruleText: string): Refusal | undefined {
 }
 
 export function rejectVerdict(ruleText: string): Verdict | undefined {
+  if (!/^\s*-A\s/.test(ruleText)) return nftRejectVerdict(ruleText);
   let tokens: string[];
   try {
     tokens = tokenizeRule(ruleText);
@@ -100,6 +101,27 @@ export function rejectVerdict(ruleText: string): Verdict | undefined {
   const w = tokens.indexOf("--reject-with", j);
   if (w < 0) return "refused";
   return REJECT_VERDICTS[tokens[w + 1] ?? ""];
+}
+
+/** nft's reject types (`reject with icmpx admin-prohibited`, `with tcp reset`, bare `reject`: port unreachable) as the prober sees them. */
+const NFT_REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
+  "tcp reset": "refused",
+  "port-unreachable": "refused",
+  "net-unreachable": "unreachable",
+  "host-unreachable": "unreachable",
+  "net-prohibited": "unreachable",
+  "host-prohibited": "unreachable",
+  "admin-prohibited": "unreachable",
+  "no-route": "unreachable",
+  "addr-unreachable": "unreachable",
+};
+
+/** The verdict a TCP probe gets from a native nft rule's `reject` as `nft list ruleset` prints it. */
+export function nftRejectVerdict(ruleText: string): Verdict | undefined {
+  const m = /(?:^|\s)reject(?:\s+with\s+(tcp\s+reset|(?:icmpx|icmpv6|icmp)\s+(?:type\s+)?(\S+)))?(?:\s|$)/.exec(ruleText.replace(/\s+# handle \d+\s*$/, ""));
+  if (!m) return undefined;
+  if (m[1] === undefined) return "refused";
+  return NFT_REJECT_VERDICTS[m[2] ?? m[1].replace(/\s+/, " ")];
 }
 
 export interface EarlyVerdict {

@@ -108,6 +108,9 @@ describe("stateDigest", () => {
     ["an iptables-nft table with a rule, nft backend, owned counted", { nft: [...natTable, ...filterDrop] }, "nft", true, false],
     ["an iptables-nft table with a rule on a legacy host", { nft: [...natTable, ...filterDrop] }, "legacy", false, false],
     ["an empty iptables-nft table (what a restore leaves)", { nft: [...natTable, ...emptyFilter("ip6")] }, "nft", true, true],
+    // iptables-nft-restore of nat (after `flush ruleset` deleted it) creates every built-in chain; Docker's boot table had two.
+    ["nat restored with empty PREROUTING and INPUT base chains", { nft: [...natTable, ...["PREROUTING", "INPUT"].map((name) => ({ chain: { family: "ip", table: "nat", name, handle: 8, type: "nat", hook: name.toLowerCase(), prio: -100, policy: "accept" } }))] }, "nft", true, true],
+    ["nat with an extra base chain that drops", { nft: [...natTable, { chain: { family: "ip", table: "nat", name: "INPUT", handle: 8, type: "nat", hook: "input", prio: 100, policy: "drop" } }] }, "nft", true, false],
     ["a legacy rule on an nft host", { legacy4: LEGACY_DROP }, "nft", true, false],
     ["a legacy rule on a legacy host (iptables-save's part)", { legacy4: LEGACY_DROP }, "legacy", true, true],
     ["an empty legacy table", { legacy6: LEGACY_EMPTY }, "nft", true, true],

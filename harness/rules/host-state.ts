@@ -190,9 +190,21 @@ export function emptyOwnedTables(objects: readonly NftObject[], backend: Backend
   return new Set([...seen].filter((t) => !full.has(t)));
 }
 
+/**
+ * Without empty iptables-owned tables, and without empty built-in base chains
+ * (upper-case, ACCEPT policy, no rules) of iptables-owned tables: iptables-nft
+ * creates those only when a rule needs them, a restore creates them all, and
+ * iptables-save shows them either way.
+ */
 function effectiveNft(objects: readonly NftObject[], backend: Backend): NftObject[] {
   const empty = emptyOwnedTables(objects, backend);
-  return objects.filter((o) => !empty.has(tableOf(o)));
+  const used = new Set(objects.filter((o) => kind(o) === "rule").map((o) => `${tableOf(o)}\u0000${String(body(o)["chain"])}`));
+  const idle = (o: NftObject) => {
+    const b = body(o);
+    const name = String(b["name"]);
+    return kind(o) === "chain" && iptablesOwned(tableOf(o), backend) && b["hook"] !== undefined && b["policy"] === "accept" && name === name.toUpperCase() && !used.has(`${tableOf(o)}\u0000${name}`);
+  };
+  return objects.filter((o) => !empty.has(tableOf(o)) && !idle(o));
 }
 
 /** Tables whose nft objects differ between two readings (`family name`). */

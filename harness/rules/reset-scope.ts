@@ -28,6 +28,8 @@ export function iptablesOnly(source: RuleSource): boolean {
   switch (source.kind) {
     case "restore":
       return true;
+    case "nft":
+      return false;
     case "commands":
       return source.commands.every(iptablesCommand);
     case "script":

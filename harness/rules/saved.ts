@@ -32,12 +32,27 @@ export interface SavedRule {
   readonly target: string | null;
   /** Value of `--comment`, unquoted; the first one if a rule has several. */
   readonly comment: string | null;
+  /** Native nftables rules only (table is then `family name`, e.g. `inet fw`): the rule's handle. */
+  readonly handle?: number;
+  /** Native nftables rules only: false when the rule has no counter statement (its counts are always 0). */
+  readonly counts?: boolean;
+}
+
+/** A named nftables counter (`counter name x`), read with the rules. */
+export interface SavedNamedCounter {
+  /** `family name` of its table. */
+  readonly table: string;
+  readonly name: string;
+  readonly packets: number;
+  readonly bytes: number;
 }
 
 export interface SavedRuleset {
   readonly family: Family;
   readonly chains: SavedChain[];
   readonly rules: SavedRule[];
+  /** Named nftables counters of native tables that see this family's packets (absent: the host has no native nft rules). */
+  readonly counters?: SavedNamedCounter[];
 }
 
 /** iptables-save output that cannot be read; names the 1-based line. */

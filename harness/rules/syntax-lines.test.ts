@@ -86,7 +86,7 @@ describe("syntaxJobs", () => {
   });
   const v4 = { kind: "restore", family: "ipv4", path: "/r.v4", content: "*filter\nCOMMIT\n" } as const;
   const cmds = (...commands: string[][]): RuleSource => ({ kind: "commands", commands, locations: commands.map((_, i) => at(10 + i)) });
-  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
+  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : j.kind === "nft" ? `nft ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
 
   it.each([
     ["a scenario starts from empty tables, in step order, with its host's backend", [scenario("legacy", apply(v4), apply(cmds(["iptables", "-N", "X"], ["ip6tables", "-F"])))], ["reset", "legacy ipv4 /r.v4", "legacy ipv4@10,ipv6@11"]],
@@ -94,6 +94,7 @@ describe("syntaxJobs", () => {
     ["a command list with another program is not checked, nor are the later commands", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "nft ipv4 /r.v4"]],
     ["a plain iptables script is checked with its own line numbers", [scenario("nft", apply({ kind: "script", path: "/r.sh", content: "set -e\niptables -F\n" }))], ["reset", "nft ipv4@2"]],
     ["a commands source without locations falls back to the step's line", [scenario("nft", apply({ kind: "commands", commands: [["iptables", "-F"]] }))], ["reset", "nft ipv4@3"]],
+    ["an nft ruleset file is checked in step order, and later commands still are", [scenario("legacy", apply({ kind: "nft", path: "/r.nft", content: "flush ruleset\n" }), apply(cmds(["iptables", "-F"])))], ["reset", "nft /r.nft", "legacy ipv4@10"]],
   ])("%s", (_what, scenarios, jobs) => {
     expect(shape(scenarios)).toEqual(jobs);
   });
@@ -104,6 +105,13 @@ describe("syntaxJobs", () => {
   ] as const)("backendTool(%s, %s, %s) = %s", (family, backend, restore, tool) => {
     expect(backendTool(family, backend, restore)).toBe(tool);
   });
+});
+
+test("an nft file's lab-address placeholders are tested as addresses of their family", () => {
+  const s: Scenario = { file: "/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts: [{ name: "fw", firewall: true, backend: "nft", listen: [] }], steps: [
+    { kind: "apply", host: "fw", sources: [{ kind: "nft", path: "/r.nft", content: "ip saddr {{ admin.ipv4 }} accept\nip6 saddr {{ lan.ipv6 }} accept\n" }], location: { file: "/s.yaml", line: 3, column: 1 } },
+  ] };
+  expect(syntaxJobs([s])[1]).toEqual({ kind: "nft", file: "/r.nft", content: "ip saddr 198.18.0.1 accept\nip6 saddr 2001:db8::1 accept\n" });
 });
 
 describe("withStandIns", () => {

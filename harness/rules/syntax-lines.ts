@@ -109,12 +109,19 @@ export interface CommandsJob {
   readonly commands: readonly (NumberedCommand & { readonly file: string })[];
 }
 
+/** An nftables ruleset file to check with `nft -c -f`, then load (later files may add to its tables). */
+export interface NftJob {
+  readonly kind: "nft";
+  readonly file: string;
+  readonly content: string;
+}
+
 /** Empty tables: a scenario's start, or a reboot. */
 export interface ResetJob {
   readonly kind: "reset";
 }
 
-export type SyntaxJob = RestoreJob | CommandsJob | ResetJob;
+export type SyntaxJob = RestoreJob | CommandsJob | NftJob | ResetJob;
 
 /**
  * What to run in the check host, in order: per scenario, its rules in step
@@ -149,6 +156,10 @@ export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
       for (const source of step.sources) {
         if (source.kind === "restore") {
           jobs.push({ kind: "restore", backend, family: source.family, file: source.path, content: withStandIns(source.content) });
+          continue;
+        }
+        if (source.kind === "nft") {
+          jobs.push({ kind: "nft", file: source.path, content: withStandIns(source.content) });
           continue;
         }
         const commands = source.kind === "script" ? scriptCommands(withStandIns(source.content))?.map((c) => ({ ...c, file: source.path })) : listedCommands(source, step.location);

@@ -15,8 +15,9 @@ import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
+import { nftProblems } from "../rules/nft-file.ts";
 import {
-  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
+  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
 } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
 
@@ -24,7 +25,8 @@ export interface SyntaxProblem {
   readonly file: string;
   /** Undefined when the tool named no line. */
   readonly line: number | undefined;
-  readonly family: Family;
+  /** The family whose tool rejected it, or `nft` for an nftables file. */
+  readonly family: Family | "nft";
   readonly message: string;
 }
 
@@ -68,6 +70,14 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
   return problems;
 }
 
+/** `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to its tables). */
+async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
+  const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
+  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, line: p.line, family: "nft" as const, message: p.message }));
+  await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
+  return [];
+}
+
 /** One command empties every backend's tables of both families (fwspec's own constant input, no scenario text). */
 const EMPTY_ALL = [
   "sh", "-c", 'for tool in "$@"; do printf %s "$0" | "$tool" || exit 1; done', EMPTY_TABLES,
@@ -75,6 +85,7 @@ const EMPTY_ALL = [
 ];
 
 async function emptyTables(host: LabHost): Promise<void> {
+  await host.run(["nft", "flush", "ruleset"], "emptying the nftables ruleset of the rule check host");
   await host.run(EMPTY_ALL, "emptying the tables of the rule check host");
 }
 
@@ -86,7 +97,7 @@ export async function findSyntaxProblems(jobs: readonly SyntaxJob[], provider: L
   await host.assertIsolated();
   const problems = new Map<string, SyntaxProblem>();
   for (const job of jobs) {
-    const found = job.kind === "reset" ? (await emptyTables(host), []) : job.kind === "restore" ? await testRestore(host, job) : await testCommands(host, job);
+    const found = job.kind === "reset" ? (await emptyTables(host), []) : job.kind === "restore" ? await testRestore(host, job) : job.kind === "nft" ? await testNft(host, job) : await testCommands(host, job);
     for (const p of found) problems.set(JSON.stringify([p.file, p.line, p.family, p.message]), p);
   }
   return [...problems.values()];
@@ -106,7 +117,7 @@ export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): stri
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
   constructor(problems: readonly SyntaxProblem[]) {
-    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test or iptables/ip6tables (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
+    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test, iptables/ip6tables or nft -c (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
       hint: "fix each line named above; `fwspec validate --rules` checks them again without running any scenario",
     });
     this.problems = problems;

@@ -11,12 +11,13 @@ import { runResult } from "../judge/run.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
+import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
 import { type Observation, observe } from "../probes/observe.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
+import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
@@ -61,7 +62,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#ledger.setBaseline(step.host, counters);
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
-      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})`, evidence: { ...applied.loaded, host: step.host },
+      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})${(applied.notes ?? []).map((n) => `; note: ${n}`).join("")}`, evidence: { ...applied.loaded, host: step.host },
     };
   }
 
@@ -108,14 +109,26 @@ export class ScenarioSession implements AsyncDisposable {
     const main = new Map<number, Observation>();
     const parity = new Map<number, Observation>();
     const swept = new Map<number, ExpectationResult>();
-    await Promise.all([...lanes(probes)].map(async ([family, jobs]) => {
+    const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
       for (const job of jobs) {
         const p = probes[job.probe]!;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p));
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family));
         else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
       }
-    }));
+    };
+    // An nft `inet` rule counts both families' packets: then the lanes run one after the other, each reading afresh.
+    const shared = [...this.lab.hosts.keys()].some((h) => {
+      const reading = this.#ledger.baseline(h);
+      return reading !== undefined && countsBothFamilies(reading.ipv4);
+    });
+    if (!shared) await Promise.all([...lanes(probes)].map(lane));
+    else {
+      for (const entry of lanes(probes)) {
+        this.#ledger.forget(entry[0]);
+        await lane(entry);
+      }
+    }
     return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity));
   }
 

@@ -1,6 +1,6 @@
 /**
  * `apply` steps: the rules a firewall host gets, from a script, an
- * iptables-restore file per family, or a list of commands; and the command
+ * iptables-restore file per family, an nftables ruleset file, or a list of commands; and the command
  * syntax `apply` and `run` share (a line split like a shell, or an argument list).
  */
 import type { CheckBase, CheckContext } from "./context.ts";
@@ -24,17 +24,17 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
     return { kind: "apply", host, sources: [{ kind: "script", path: file.path, content: file.content }], location };
   }
   if (!isRecord(apply)) return undefined;
-  const given = (["script", "restore", "commands"] as const).filter((k) => apply[k] !== undefined);
-  const unknownKeys = Object.keys(apply).filter((k) => !["host", "script", "restore", "commands"].includes(k));
+  const given = (["script", "restore", "nft", "commands"] as const).filter((k) => apply[k] !== undefined);
+  const unknownKeys = Object.keys(apply).filter((k) => !["host", "script", "restore", "nft", "commands"].includes(k));
   let ok = schemas.apply.safeParse(apply).success;
   if (given.length === 0) {
     if (unknownKeys.length === 0) {
-      ctx.problem(p, "`apply` needs one of `script`, `restore` or `commands`", "e.g. `apply: { host: server, script: ../fixtures/rules.sh }`");
+      ctx.problem(p, "`apply` needs one of `script`, `restore`, `nft` or `commands`", "e.g. `apply: { host: server, script: ../fixtures/rules.sh }`");
     }
     ok = false;
   } else if (given.length > 1) {
     const second = given[1] as string;
-    ctx.problem([...p, second], `one \`apply\` step takes one of \`script\`, \`restore\` or \`commands\`, this one has \`${given[0]}\` and \`${second}\``, "split them into two apply steps (they run in order)", { atKey: true });
+    ctx.problem([...p, second], `one \`apply\` step takes one of \`script\`, \`restore\`, \`nft\` or \`commands\`, this one has \`${given[0]}\` and \`${second}\``, "split them into two apply steps (they run in order)", { atKey: true });
     ok = false;
   }
   const explicit = apply["host"];
@@ -61,6 +61,13 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
       if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
       else ok = false;
     }
+  }
+  const nft = apply["nft"];
+  if (typeof nft === "string") {
+    const file = ctx.fixtures.read(nft, [...p, "nft"]);
+    if (file && !checkFilePlaceholders(ctx, file.content, nft, [...p, "nft"])) ok = false;
+    if (file) sources.push({ kind: "nft", path: file.path, content: file.content });
+    else ok = false;
   }
   const list = apply["commands"];
   if (Array.isArray(list)) {

@@ -1,5 +1,5 @@
 /** Unit tests (table-driven, no Docker) for load.ts. */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -368,13 +368,19 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "apply with two sources",
     yaml: `${HEAD}steps:\n  - apply: { host: server, script: fixtures/rules.sh, ‸restore: { ipv4: fixtures/rules.v4 } }\n`,
-    message: "one `apply` step takes one of `script`, `restore` or `commands`, this one has `script` and `restore`",
+    message: "one `apply` step takes one of `script`, `restore`, `nft` or `commands`, this one has `script` and `restore`",
+    hint: "split them into two apply steps",
+  },
+  {
+    title: "apply with an nft file and commands",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, nft: fixtures/rules.nft, ‸commands: [nft list ruleset] }\n`,
+    message: "one `apply` step takes one of `script`, `restore`, `nft` or `commands`, this one has `nft` and `commands`",
     hint: "split them into two apply steps",
   },
   {
     title: "apply without a source",
     yaml: `${HEAD}steps:\n  - apply: ‸{ host: server }\n`,
-    message: "`apply` needs one of `script`, `restore` or `commands`",
+    message: "`apply` needs one of `script`, `restore`, `nft` or `commands`",
     hint: "script: ../fixtures/rules.sh",
   },
   {
@@ -1142,6 +1148,12 @@ describe("all problems of a file are reported, in order", () => {
 
 describe("valid scenarios normalise", () => {
   const full = path.join(DIR, "full.yaml");
+
+  test("an nft ruleset file is one source of kind nft, read as written", () => {
+    const s = parseScenarioText(`${HEAD}steps:\n  - apply: { host: server, nft: fixtures/rules.nft }\n`, path.join(DIR, "nft.yaml"));
+    const nft = path.join(DIR, "fixtures/rules.nft");
+    expect((s.steps[0] as ApplyStep).sources).toEqual([{ kind: "nft", path: nft, content: readFileSync(nft, "utf8") }]);
+  });
 
   test("the full example", async () => {
     const s = await loadScenario(full);

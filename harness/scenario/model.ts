@@ -64,6 +64,8 @@ export type RuleSource =
   | { readonly kind: "script"; readonly path: string; readonly content: string }
   /** iptables-restore / ip6tables-restore input, checked with `--test`, then applied atomically. */
   | { readonly kind: "restore"; readonly family: Family; readonly path: string; readonly content: string }
+  /** An nftables ruleset file (`nft -f` input), checked with `nft -c -f`, then applied as one transaction. */
+  | { readonly kind: "nft"; readonly path: string; readonly content: string }
   /** Commands as argument arrays (never through a shell). */
   | {
     readonly kind: "commands";

@@ -90,6 +90,7 @@ const applyObjectSchema = z
       })
       .optional()
       .meta({ description: "iptables-restore / ip6tables-restore files, applied atomically.", minProperties: 1 }),
+    nft: pathString.optional().meta({ description: "An nftables ruleset file (`nft -f` input), checked with `nft -c -f`, then applied as one transaction." }),
     commands: z
       .array(
         z.union([
@@ -101,7 +102,7 @@ const applyObjectSchema = z
       .optional()
       .meta({ description: "Commands run in order, never through a shell." }),
   })
-  .meta({ oneOf: [{ required: ["script"] }, { required: ["restore"] }, { required: ["commands"] }] });
+  .meta({ oneOf: [{ required: ["script"] }, { required: ["restore"] }, { required: ["nft"] }, { required: ["commands"] }] });
 
 const applySchema = z
   .union([z.string().meta({ description: "A script path, applied to the only firewall host." }), applyObjectSchema])

@@ -1,0 +1,50 @@
+/**
+ * Loading nftables input into a lab host: a ruleset file is checked with
+ * `nft -c -f` (errors name the file's lines), then loaded with `nft -f`, one
+ * transaction. Native tables (those iptables does not manage on the host's
+ * backend) are snapshotted before an apply that may touch them and put back
+ * in one transaction when the apply fails (rules/apply.ts rolls back
+ * iptables' tables itself).
+ */
+import { CommandError } from "../errors.ts";
+import type { LabHost } from "../lab/types.ts";
+import { iptablesOwned } from "./host-state.ts";
+import { parseNftJson } from "./nft-json.ts";
+import { formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf } from "./nft-file.ts";
+
+/** An nft ruleset file nft rejected: every problem with the file's line. */
+export class NftRulesetError extends CommandError {}
+
+export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string }, target: string): Promise<void> {
+  try {
+    await host.runStaged(source.content, target, ["nft", "-c", "-f", target], `checking ${source.path} with nft -c -f`);
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    const problems = nftProblems(error.failure.stderr, target);
+    throw new NftRulesetError(`nft -c rejected ${source.path}:\n${formatNftProblems(problems, source.path)}`, error.failure, {
+      cause: error,
+      hint: "fix the line(s) named above; `fwspec validate --rules` checks nft files without running a scenario",
+    });
+  }
+  await host.run(["nft", "-f", target], `loading ${source.path} with nft -f`);
+}
+
+const keepNative = (host: LabHost) => (table: string) => !iptablesOwned(table, host.spec.backend);
+
+/** The native tables as nft prints them (with their counters), to be put back on failure. */
+export async function snapshotNative(host: LabHost): Promise<Map<string, string>> {
+  const listed = await host.run(["nft", "list", "ruleset"], "reading the nftables ruleset before the apply", { light: true });
+  const keep = keepNative(host);
+  return new Map([...tableBlocksOf(listed.stdout)].filter(([t]) => keep(t)));
+}
+
+/** Deletes the native tables present now and loads the snapshot's, in one `nft -f` transaction. */
+export async function rollbackNative(host: LabHost, before: ReadonlyMap<string, string>): Promise<void> {
+  const input = nativeRollbackInput(before, await nativeTables(host));
+  if (input !== "") await host.run(["nft", "-f", "-"], "putting back the nftables tables of before the apply", { stdin: input });
+}
+
+/** Native tables present now (`family name`). */
+export async function nativeTables(host: LabHost): Promise<readonly string[]> {
+  return parseNftJson((await host.run(["nft", "-j", "list", "ruleset"], "reading the nftables tables", { light: true })).stdout, keepNative(host)).tables;
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { iptablesOwned } from "./host-state.ts";
+import { NftJsonError, parseNftJson, ruleCount, tableFamilies, targetOf } from "./nft-json.ts";
+
+const json = readFileSync(path.join(import.meta.dirname, "testdata", "nft-ruleset.json"), "utf8");
+/** The fixture with a rule's counter, and the named counter, moved on. */
+function counted(changes: Record<number, number>, named = 0): string {
+  const doc = JSON.parse(json) as { nftables: Record<string, Record<string, unknown>>[] };
+  for (const item of doc.nftables) {
+    const rule = item["rule"] as { handle: number; table: string; expr: Record<string, unknown>[] } | undefined;
+    if (rule && rule.table === "fw" && changes[rule.handle] !== undefined) {
+      for (const e of rule.expr) if (e["counter"] && typeof e["counter"] === "object") e["counter"] = { packets: changes[rule.handle], bytes: 60 * changes[rule.handle]! };
+    }
+    const c = item["counter"] as { packets: number; bytes: number } | undefined;
+    if (c) Object.assign(c, { packets: named, bytes: named * 60 });
+  }
+  return JSON.stringify(doc);
+}
+
+describe("parseNftJson", () => {
+  const reading = parseNftJson(json);
+  const rule = (table: string, handle: number) => reading.rules.find((r) => r.table === table && r.handle === handle)!;
+
+  test.each([
+    // table, handle, chain, position, verdict/target, comment, counter, named counter, reject
+    ["inet fw", 5, "input", 1, "ACCEPT", null, null, null, null],
+    ["inet fw", 7, "input", 3, "ACCEPT", null, null, "ssh_hits", null],
+    ["inet fw", 8, "input", 4, "DROP", "block 8080", { packets: 0, bytes: 0 }, null, null],
+    ["inet fw", 10, "input", 5, "zone_public", null, { packets: 0, bytes: 0 }, null, null],
+    ["inet fw", 11, "input", 6, "REJECT", null, null, null, "icmpx admin-prohibited"],
+    ["inet fw", 12, "zone_public", 1, "REJECT", null, { packets: 0, bytes: 0 }, null, "tcp reset"],
+    ["inet fw", 13, "zone_public", 2, null, null, { packets: 0, bytes: 0 }, null, null],
+    ["ip nat", 3, "OUTPUT", 1, "DOCKER_OUTPUT", null, { packets: 0, bytes: 0 }, null, null],
+    ["ip6 only6", 2, "input", 1, "DROP", null, { packets: 0, bytes: 0 }, null, null],
+  ] as const)("%s handle %i: chain %s #%i, target %s", (table, handle, chain, position, target, comment, counter, named, reject) => {
+    const r = rule(table, handle);
+    expect({ chain: r.chain, position: r.position, target: targetOf(r), comment: r.comment, counter: r.counter, named: r.namedCounter, reject: r.reject }).toEqual({ chain, position, target, comment, counter, named, reject });
+  });
+
+  test("tables, base chains with policies, named counters", () => {
+    expect(reading.tables).toEqual(["ip nat", "inet fw", "ip6 only6"]);
+    expect(reading.chains.filter((c) => c.policy !== null).map((c) => `${c.table} ${c.chain} ${c.hook} ${c.policy}`)).toEqual(["ip nat OUTPUT output accept", "inet fw input input drop", "ip6 only6 input input accept"]);
+    expect(reading.counters).toEqual([{ table: "inet fw", name: "ssh_hits", handle: 3, packets: 0, bytes: 0 }]);
+  });
+
+  test("counter values and named counters are read from JSON", () => {
+    const moved = parseNftJson(counted({ 8: 3, 12: 1 }, 2));
+    const r = (h: number) => moved.rules.find((x) => x.table === "inet fw" && x.handle === h)!;
+    expect(r(8).counter).toEqual({ packets: 3, bytes: 180 });
+    expect(r(12).counter).toEqual({ packets: 1, bytes: 60 });
+    expect(ruleCount(r(7), moved.counters)).toEqual({ packets: 2, bytes: 120 }); // through its named counter
+    expect(ruleCount(r(5), moved.counters)).toBeNull(); // no counter statement
+    expect(r(8).key).toBe(rule("inet fw", 8).key); // counting does not change what the rule is
+  });
+
+  test("tables iptables-nft manages can be left out (nft backend), not on a legacy host", () => {
+    expect(parseNftJson(json, (t) => !iptablesOwned(t, "nft")).tables).toEqual(["inet fw", "ip6 only6"]);
+    expect(parseNftJson(json, (t) => !iptablesOwned(t, "legacy")).tables).toEqual(["ip nat", "inet fw", "ip6 only6"]);
+  });
+
+  test.each([
+    ["ip nat", ["ipv4"]],
+    ["ip6 only6", ["ipv6"]],
+    ["inet fw", ["ipv4", "ipv6"]],
+    ["bridge b", []],
+    ["netdev n", []],
+  ] as const)("table %s sees %j", (table, families) => expect(tableFamilies(table)).toEqual(families));
+
+  test.each([
+    ["", []],
+    ['{"nftables": []}', []],
+  ])("empty input %j", (text, tables) => expect(parseNftJson(text).tables).toEqual(tables));
+
+  test.each(["not json", '{"foo": 1}', "[1]"])("refuses %j", (text) => expect(() => parseNftJson(text)).toThrow(NftJsonError));
+});

@@ -1,0 +1,64 @@
+/**
+ * The printed form of native nft rules (what `nft list ruleset` shows a
+ * person), from `nft -a list ruleset`, keyed by table and handle so it pairs
+ * with the JSON reading (nft-json.ts). Only the text is taken from here; the
+ * counter values in it are removed (`counter packets 3 bytes 180` → `counter`)
+ * so a rule's text does not change as it counts. Also: comparing a person's
+ * rule text with a printed rule. Pure.
+ */
+
+/** `table\0handle` → the rule as printed, without its handle comment and counter values. */
+export type NftTexts = ReadonlyMap<string, string>;
+
+export function textKey(table: string, handle: number): string {
+  return `${table}\u0000${handle}`;
+}
+
+const TABLE_OPEN = /^table\s+(\S+)\s+(\S+)\s*\{/;
+const HANDLE = /\s+# handle (\d+)\s*$/;
+
+/** A printed rule without what changes by itself: counter values, quota usage, and surplus spaces. */
+export function stableRuleText(text: string): string {
+  return text
+    .replace(/\bcounter packets \d+ bytes \d+/g, "counter")
+    .replace(/\s+used \d+ [a-z]*bytes\b/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Parses `nft -a list ruleset`: every rule line (one ending in `# handle N` that opens no block). */
+export function parseNftListing(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let table: string | undefined;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const t = TABLE_OPEN.exec(line);
+    if (t && !raw.startsWith("\t")) {
+      table = `${t[1]} ${t[2]}`;
+      continue;
+    }
+    const h = HANDLE.exec(line);
+    if (!h || table === undefined) continue;
+    const body = line.slice(0, h.index).trim();
+    if (body.endsWith("{")) continue; // a chain, set, map or counter block, not a rule
+    out.set(textKey(table, Number(h[1])), stableRuleText(body));
+  }
+  return out;
+}
+
+/**
+ * A person's rule text compared with a printed rule: spaces, counter values
+ * and a bare `counter` aside (`tcp dport 22 accept` names `tcp dport 22
+ * counter packets 0 bytes 0 accept`), and quotes around simple words as nft
+ * prints them optional (`iif lo` = `iif "lo"`).
+ */
+export function nftTextMatches(person: string, printed: string): boolean {
+  const canonical = (s: string) =>
+    stableRuleText(s)
+      .replace(/\s+# handle \d+$/, "")
+      .replace(/"([A-Za-z0-9_.:-]+)"/g, "$1")
+      .replace(/(^| )counter(?= |$)(?! name)/g, "$1")
+      .replace(/\s+/g, " ")
+      .trim();
+  return canonical(person) === canonical(printed);
+}
