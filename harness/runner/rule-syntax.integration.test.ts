@@ -71,4 +71,11 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(rules.stderr).toContain(`${DATA}/rules.v4:8: ipv4: `);
     expect(rules.stderr).toContain(`${DATA}/rules.v6:6: ipv6: `);
   });
+
+  it("checks nft ruleset files with nft -c and names the file's line", async () => {
+    const rules = await fwspec(["validate", "--rules", `${DATA}/nft-bad.yaml`]);
+    expect(rules.exitCode, rules.all).toBe(2);
+    expect(rules.stderr).toContain(`${DATA}/bad.nft:5: nft: syntax error, unexpected newline`);
+    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
+  });
 });
