@@ -151,6 +151,8 @@ export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
           return scriptLines(where, source.path, source.content);
         case "restore":
           return restoreLines(where, source.family, source.path, source.content);
+        case "nft":
+          return []; // nft rulesets are not iptables lines: not mutated (yet)
       }
     });
   });
