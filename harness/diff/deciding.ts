@@ -4,8 +4,9 @@
  * as `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT (+1 packets)`). Pure.
  * The rule whose target gives the verdict: ACCEPT for `open`, DROP for
  * `dropped`, REJECT for `refused`/`unreachable`; among several, one in an
- * incoming chain (INPUT, FORWARD, a user chain) before OUTPUT, and a rule
- * matching the connection's later packets (`--ctstate ESTABLISHED`) last.
+ * incoming chain (INPUT, FORWARD, a user chain) before OUTPUT; a rule only
+ * for the connection's later packets (`--ctstate ESTABLISHED,RELATED`)
+ * never (the first packet went by another rule, or the chain's policy).
  */
 import type { Verdict } from "../model/types.ts";
 
@@ -38,7 +39,12 @@ const TARGETS: Readonly<Partial<Record<Verdict, readonly string[]>>> = {
 };
 
 const OUTGOING = new Set(["OUTPUT", "POSTROUTING"]);
-const LATER_PACKETS = /--(?:ct)?state (?:\S*,)?(?:ESTABLISHED|RELATED)/;
+
+/** A rule for a connection's later packets only (`--ctstate ESTABLISHED,RELATED`): a probe's first packet never matches it. */
+function laterPacketsOnly(text: string): boolean {
+  const m = /(!\s+)?--(?:ct)?state (\S+)/.exec(text);
+  return m !== null && m[1] === undefined && m[2]!.split(",").every((s) => s === "ESTABLISHED" || s === "RELATED");
+}
 
 /** `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`: the rule as diff and record name it. */
 export function ruleName(r: CountedRule): string {
@@ -49,9 +55,9 @@ export function ruleName(r: CountedRule): string {
 export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): string | undefined {
   const targets = TARGETS[verdict];
   if (!targets) return undefined;
-  const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target));
-  const rank = (r: CountedRule) => (LATER_PACKETS.test(r.text) ? 1 : 0) + (OUTGOING.has(r.chain) ? 2 : 0);
-  const best = [...candidates].sort((x, y) => rank(x) - rank(y))[0];
+  // A rule that counted only the connection's later packets did not decide: the first packet went by another rule, or the policy.
+  const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text));
+  const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain) ? 1 : 0) - (OUTGOING.has(y.chain) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
 }
 
