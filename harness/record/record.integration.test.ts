@@ -3,7 +3,8 @@
  * policy (scenario 02 and its rules file, copied into a project of their
  * own) it writes a scenario that `fwspec run` passes unchanged; after one
  * rule is added to the rules file, that scenario fails on exactly the flows
- * the rule changed.
+ * the rule changed; `record --update` then takes the change in and the
+ * scenario passes again.
  */
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,5 +51,15 @@ describe("fwspec record", () => {
       "server -> localhost:8081 open [ipv4]: refused",
       "server -> server:8081 open [ipv4]: refused",
     ]);
+
+    // Adopting the change: record --update rewrites only the recorded step (the counters step stays), and the scenario passes again.
+    const update = await fwspec("record", "recorded.yaml", "--update");
+    expect(update.exitCode, update.all).toBe(0);
+    const updated = readFileSync(join(dir, "recorded.yaml"), "utf8");
+    expect(updated).toContain("      - remote -> server:8081/tcp4 refused  # filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset\n      - remote -> server:8081/tcp6 open  # no rule counted it: the chain policy let it through\n");
+    expect(updated.split("  - counters:")[1]).toBe(recorded.split("  - counters:")[1]);
+    expect(updated.match(/# recorded by fwspec record/g)).toHaveLength(1);
+    const again = await fwspec("run", "recorded.yaml");
+    expect(again.exitCode, again.all).toBe(0);
   });
 });
