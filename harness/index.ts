@@ -1,6 +1,7 @@
 /**
  * The `fwspec` package's main entry (`import … from "fwspec"`): the Node API
- * (run, openDockerLabs, option checks), scenarios from TypeScript
+ * (run, openDockerLabs, option checks), the HTML report of a RunReport
+ * (renderHtml) and the rule coverage check (coverageShortfall), scenarios from TypeScript
  * (defineScenario) or files (loadScenario), their types, and the error
  * classes with their exit codes; `fwspec record` and `fwspec diff` from code
  * (recordMatrix, diffScenarios and the DiffResult they give). The CLI is `fwspec/cli`, the vitest plugin
@@ -22,3 +23,7 @@ export type { ChangeGroup, DiffResult, DiffSide, Flow, FlowChange, FlowError, Fl
 export { parseAllow, parseAllowFile } from "./diff/allow.ts";
 export type { AllowEntry } from "./diff/allow.ts";
 export { withRuleFiles } from "./diff/rule-files.ts";
+export { renderHtml } from "./report/html.ts";
+export type { HtmlOptions } from "./report/html.ts";
+export { coverageShortfall } from "./report/coverage.ts";
+export type { CoveredRule, RulesetCoverage, RunCoverage, ScenarioCoverage } from "./report/coverage.ts";

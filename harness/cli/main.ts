@@ -76,6 +76,7 @@ export function buildProgram(): Command {
     .argument("[paths...]", "scenario files, directories or globs", [])
     .option("--json <file>", "write the JSON report to <file>")
     .option("--junit <file>", "write a JUnit XML report to <file>")
+    .option("--html <file>", "write a self-contained HTML report to <file> (reachability matrices, failures with evidence, parity, rule coverage; opens from a CI artefact without a server)")
     .option("-t, --filter <pattern>", "run only checks whose name matches <pattern> (a regular expression)")
     .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both (a held connection keeps its own)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
@@ -91,7 +92,7 @@ export function buildProgram(): Command {
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; html?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
@@ -101,6 +102,7 @@ export function buildProgram(): Command {
       const code = await runScenarios(paths, {
         ...(opts.json ? { json: opts.json } : {}),
         ...(opts.junit ? { junit: opts.junit } : {}),
+        ...(opts.html ? { html: opts.html } : {}),
         ...(opts.filter ? { filter: opts.filter } : {}),
         ...(opts.family !== undefined ? { family: opts.family as "ipv4" | "ipv6" | "both" } : {}),
         ...(timeout !== undefined ? { timeout } : {}),

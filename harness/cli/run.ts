@@ -13,6 +13,7 @@ import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { coverageShortfall } from "../report/coverage.ts";
 import { renderCoverage } from "../report/coverage-text.ts";
+import { renderHtml } from "../report/html.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { renderKept } from "../report/kept.ts";
@@ -45,6 +46,8 @@ export interface RunOptions {
   readonly coverage?: boolean;
   /** Fail the run (exit 1) when rule coverage is below this percentage (`--coverage-min`; implies coverage). */
   readonly coverageMin?: number;
+  /** Write the self-contained HTML report here (`--html`; it shows rule coverage, so coverage is computed). */
+  readonly html?: string;
   /** Which reports go where (`--reporter`, the terminal's width); default: the console report at 100 columns. */
   readonly output?: OutputOptions;
 }
@@ -84,7 +87,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
     ...(options.checkRules ? { checkRules: true } : {}),
     ...(options.root !== undefined ? { root: options.root } : {}),
-    ...(options.coverage || options.coverageMin !== undefined ? { coverage: true } : {}),
+    ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
   });
   const reports = report.scenarios;
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
@@ -97,6 +100,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
     options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: output.baseDir }))) : undefined,
+    options.html ? writeReportFile("HTML", options.html, (path) => writeFileSync(path, renderHtml(report, { baseDir: output.baseDir }))) : undefined,
     summaryProblem,
     coverageProblem,
     keptProblem,

@@ -1,0 +1,186 @@
+/**
+ * The HTML report (renders only: a pure function of a RunReport, and of diff
+ * results when given): one self-contained file — inline style and script
+ * allowed by hash in a Content-Security-Policy that forbids every network
+ * request — that opens from a CI artefact without a server. Per scenario,
+ * failures first: the failures with their evidence and repro command, the
+ * reachability matrix (source host × target:port/protocol, each cell one line
+ * per probe: family, mark, observed verdict and the expected one when they
+ * differ, coloured by verdict; opened, the probe's evidence), IPv4/IPv6
+ * parity findings, counter checks and rule coverage; then the diff view.
+ * Scenario text is untrusted: neutralised (text.ts), then HTML-escaped.
+ */
+import { createHash } from "node:crypto";
+import { diffStatus, type DiffResult, groupChanges } from "../diff/model.ts";
+import type { ExpectationResult } from "../model/results.ts";
+import { oneLine, safeText } from "../text.ts";
+import { checksHeld } from "./build.ts";
+import { checkLabel, coverageLine } from "./coverage-text.ts";
+import type { CoveredRule, ScenarioCoverage } from "./coverage.ts";
+import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import { SCRIPT, STYLE } from "./html-assets.ts";
+import { targetColumn } from "./matrix.ts";
+import type { RunReport, ScenarioReport } from "./model.ts";
+import { displayPath } from "./paths.ts";
+
+export interface HtmlOptions {
+  /** Scenario files are named relative to this folder (as given when not set). */
+  readonly baseDir?: string;
+  /** `fwspec diff` results to show in the diff view. */
+  readonly diffs?: readonly DiffResult[];
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** HTML text or attribute value from untrusted multi-line text: controls made visible (text.ts), then escaped. */
+export function htmlText(text: string): string {
+  return safeText(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** Like htmlText for a one-line field (line breaks shown as `\n`). */
+export function htmlLine(text: string): string {
+  return oneLine(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
+const STATUS_LABEL = { passed: "passed", failed: "FAILED", error: "ERROR" } as const;
+const RANK = { error: 0, failed: 1, passed: 2 } as const;
+
+const hash = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+function statusBadge(status: keyof typeof MARK): string {
+  return `<span class="status ${status}">${MARK[status]} ${STATUS_LABEL[status]}</span>`;
+}
+
+function pre(text: string, cls = ""): string {
+  return `<pre${cls ? ` class="${cls}"` : ""}><code>${htmlText(text)}</code></pre>`;
+}
+
+function entryLabel(e: ExpectationResult): string {
+  const fam = e.family === "ipv4" ? "v4" : "v6";
+  const verdict = e.expected === e.actual ? htmlLine(e.actual) : `${htmlLine(e.actual)} <span class="expected">(expected ${htmlLine(e.expected)})</span>`;
+  return `<span class="mark">${MARK[e.status]}</span> <span class="fam">${fam}</span> <span class="verdict">${verdict}</span>`;
+}
+
+function evidence(e: ExpectationResult): string {
+  const counted = e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no firewall rule counted this probe";
+  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${pre(e.evidence.command, "repro")}<div>counted:</div>${pre(counted)}</div>`;
+}
+
+function cellEntry(e: ExpectationResult): string {
+  const data = `data-from="${htmlLine(e.from)}" data-target="${htmlLine(targetColumn(e))}" data-family="${e.family}" data-expected="${htmlLine(e.expected)}" data-actual="${htmlLine(e.actual)}" data-status="${e.status}"`;
+  const parity = e.parity ? `<span class="parity v-${htmlLine(e.parity.verdict)}">${e.parity.family === "ipv4" ? "v4" : "v6"} (parity probe): ${htmlLine(e.parity.verdict)}${e.parity.differs ? " — differs" : ""}</span>` : "";
+  return `<details class="entry v-${htmlLine(e.actual)} st-${e.status}" ${data}><summary>${entryLabel(e)}${parity}</summary>${evidence(e)}</details>`;
+}
+
+function matrix(expectations: readonly ExpectationResult[]): string {
+  if (expectations.length === 0) return "<p>No reachability checks.</p>";
+  const columnOf = (e: ExpectationResult) => `${e.to}:${e.port}/${e.protocol}`;
+  const sources = [...new Set(expectations.map((e) => e.from))];
+  const columns = [...new Set(expectations.map(columnOf))];
+  const head = `<tr><th scope="col">from \\ to</th>${columns.map((c) => `<th scope="col">${htmlLine(c)}</th>`).join("")}</tr>`;
+  const rows = sources.map((from) => {
+    const cells = columns.map((c) => {
+      const here = expectations.filter((e) => e.from === from && columnOf(e) === c);
+      return here.length === 0 ? `<td class="cell empty">·</td>` : `<td class="cell">${here.map(cellEntry).join("")}</td>`;
+    });
+    return `<tr><th scope="row">${htmlLine(from)}</th>${cells.join("")}</tr>`;
+  });
+  const legend = `<div class="legend" aria-label="verdict colours">${["open", "refused", "unreachable", "dropped", "error"].map((v) => `<span class="v-${v}">${v}</span>`).join("")}<span>✓ as expected</span><span>✗ not as expected</span><span>! error</span></div>`;
+  return `${legend}<div class="scroll"><table class="matrix">${head}${rows.join("")}</table></div>`;
+}
+
+function failures(s: ScenarioReport): string {
+  const items: string[] = [];
+  for (const e of s.errors) items.push(`<details class="failure" open><summary>scenario error</summary>${pre(e)}</details>`);
+  for (const st of s.steps.filter((x) => x.status !== "passed")) items.push(`<details class="failure" open><summary>${MARK[st.status]} line ${st.line}: ${htmlLine(st.title)}</summary>${pre(st.message)}</details>`);
+  for (const e of s.expectations.filter((x) => x.status !== "passed")) {
+    items.push(`<details class="failure expectation" open data-line="${e.line}"><summary>${MARK[e.status]} line ${e.line}: ${htmlLine(e.text)} [${e.family}]: ${htmlLine(expectationMismatch(e))}</summary>` +
+      `${pre(expectationFailure(e, ""))}<div>repro:</div>${pre(e.evidence.command, "repro")}</details>`);
+  }
+  for (const c of s.counters.filter((x) => x.status !== "passed")) items.push(`<details class="failure" open><summary>${MARK[c.status]} line ${c.line}: counter ${htmlLine(c.host)} ${htmlLine(c.selector)} [${c.family}]</summary>${pre(c.message)}</details>`);
+  return items.length === 0 ? "" : `<h3>Failures</h3>${items.join("")}`;
+}
+
+function parity(s: ScenarioReport): string {
+  if (s.parity.length === 0) return "";
+  const items = s.parity.map((p) => `<li class="parity-${p.severity}">${htmlLine(parityLine(p))}${pre(p.command, "repro")}</li>`);
+  return `<h3>IPv4/IPv6 parity</h3><ul>${items.join("")}</ul>`;
+}
+
+function counters(s: ScenarioReport): string {
+  if (s.counters.length === 0) return "";
+  const rows = s.counters.map((c) => `<tr class="st-${c.status}"><td>${MARK[c.status]} ${c.status}</td><td>${c.line}</td><td>${htmlLine(c.host)} [${c.family}]</td><td>${htmlLine(c.selector)}</td><td>${htmlText(c.message)}</td></tr>`);
+  return `<h3>Counter checks</h3><div class="scroll"><table><tr><th>status</th><th>line</th><th>host</th><th>rule</th><th>result</th></tr>${rows.join("")}</table></div>`;
+}
+
+const RULE_STATE = { exercised: "✓ exercised", shadowed: "✗ shadowed", unexercised: "· never matched" } as const;
+
+function ruleRow(r: CoveredRule): string {
+  const detail = r.status === "exercised" ? r.checks.map((c) => `${htmlLine(checkLabel(c))} +${c.packets}`).join("<br>")
+    : r.status === "shadowed" ? `behind ${r.shadowedBy!.rules.map(htmlLine).join("; ")}<br>seen on ${htmlLine(checkLabel(r.shadowedBy!.check))}` : "no check's packets";
+  return `<tr class="rule-${r.status}" data-state="${r.status}"><td class="state">${RULE_STATE[r.status]}</td><td>${r.family} ${htmlLine(r.table)} ${htmlLine(r.chain)} #${r.position}</td><td><code>${htmlLine(r.text)}</code></td><td>${detail}</td></tr>`;
+}
+
+function coverage(c: ScenarioCoverage | undefined): string {
+  if (!c) return "";
+  if (c.rulesets.length === 0) return "<h3>Rule coverage</h3><p>No rule was loaded by this scenario.</p>";
+  const sets = c.rulesets.map((rs) => `<h4>${htmlLine(rs.host)}: rules loaded by ${htmlLine(rs.loadedBy)}</h4><div class="scroll"><table class="coverage"><tr><th>state</th><th>where</th><th>rule</th><th>checks that took its packets</th></tr>${rs.rules.map(ruleRow).join("")}</table></div>`);
+  return `<h3>Rule coverage: ${c.exercised} of ${c.rules} rules exercised${c.shadowed > 0 ? `, ${c.shadowed} shadowed` : ""}</h3>${sets.join("")}`;
+}
+
+function scenario(s: ScenarioReport, index: number, options: HtmlOptions): string {
+  const { held, of } = checksHeld(s);
+  const desc = s.description.trim() === "" ? "" : `<p class="desc">${htmlText(s.description.trim())}</p>`;
+  return `<section class="scenario" id="scenario-${index + 1}" data-status="${s.status}"><header>${statusBadge(s.status)}<h2>${htmlLine(s.name)}</h2>` +
+    `<span class="file">${htmlLine(displayPath(s.file, options.baseDir))}</span><span>${held} of ${of} checks held</span></header>${desc}` +
+    `${failures(s)}<h3>Reachability: expected vs observed</h3>${matrix(s.expectations)}${parity(s)}${counters(s)}${coverage(s.coverage)}</section>`;
+}
+
+function diffView(d: DiffResult, index: number): string {
+  const status = diffStatus(d);
+  const side = (v: { verdict: string; rule?: string }) => `${htmlLine(v.verdict)}${v.rule ? `<br><code>${htmlLine(v.rule)}</code>` : ""}`;
+  const groups = groupChanges(d.changes).map((g) => `<h4>${htmlLine(g.from)}, ${g.family}</h4><div class="scroll"><table class="changes"><tr><th>flow</th><th>${htmlLine(d.a.label)}</th><th>${htmlLine(d.b.label)}</th><th>gate</th></tr>` +
+    g.changes.map((c) => `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(c.a)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(c.b)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`).join("") + "</table></div>");
+  const errors = d.errors.map((e) => `<li>${htmlLine(e.key)}: ${htmlLine(e.a.verdict)} / ${htmlLine(e.b.verdict)} — ${htmlLine(e.a.verdict === "error" ? e.a.reason : e.b.reason)}</li>`);
+  const problems = d.problems.map((p) => `<li>${htmlText(p)}</li>`);
+  return `<section class="scenario diff" id="diff-${index + 1}" data-status="${status}"><header><span class="status ${status === "same" || status === "allowed" ? "passed" : status}">${htmlLine(status)}</span>` +
+    `<h2>${htmlLine(d.scenario.name)}: ${htmlLine(d.a.label)} → ${htmlLine(d.b.label)}</h2><span class="file">${htmlLine(d.scenario.file)}</span>` +
+    `<span>${d.changes.length} of ${d.compared} flows changed</span></header>${groups.join("") || "<p>No flow changed.</p>"}` +
+    `${errors.length > 0 ? `<h3>Not compared (a probe gave error)</h3><ul>${errors.join("")}</ul>` : ""}` +
+    `${problems.length > 0 ? `<h3>Problems</h3><ul>${problems.join("")}</ul>` : ""}` +
+    `${d.unusedAllows.length > 0 ? `<h3>Allow entries that matched no change</h3><ul>${d.unusedAllows.map((a) => `<li>${htmlLine(a)}</li>`).join("")}</ul>` : ""}</section>`;
+}
+
+/** The whole report as one HTML document. */
+export function renderHtml(report: RunReport, options: HtmlOptions = {}): string {
+  const counts = { passed: 0, failed: 0, error: 0 };
+  for (const s of report.scenarios) counts[s.status]++;
+  // Failed and errored scenarios first; otherwise in run order.
+  const ordered = report.scenarios.map((s, i) => ({ s, i })).sort((a, b) => RANK[a.s.status] - RANK[b.s.status] || a.i - b.i);
+  const diffs = options.diffs ?? [];
+  const { passed, failed, errors } = report.summary;
+  const summary = [
+    `<span><strong>${report.scenarios.length}</strong> scenario(s): ${counts.passed} passed, ${counts.failed} failed, ${counts.error} error</span>`,
+    `<span>checks: <strong>${passed}</strong> passed, <strong>${failed}</strong> failed, <strong>${errors}</strong> errors</span>`,
+    ...(report.coverage ? [`<span class="coverage-total">${htmlLine(coverageLine(report.coverage))}</span>`] : []),
+    ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
+  ];
+  const verdict = counts.failed + counts.error > 0 ? "failed" : "passed";
+  const csp = `default-src 'none'; style-src ${hash(STYLE)}; script-src ${hash(SCRIPT)}; img-src 'none'; base-uri 'none'; form-action 'none'`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fwspec report: ${verdict}</title>
+<style>${STYLE}</style></head>
+<body><main>
+<h1>fwspec report: ${statusBadge(verdict)}</h1>
+<div class="summary">${summary.join("")}</div>
+<div class="tools"><button type="button" data-details="open">open all evidence</button> <button type="button" data-details="close">close all</button></div>
+${ordered.map(({ s, i }) => scenario(s, i, options)).join("\n")}
+${diffs.length > 0 ? `<h2 class="diffs">Diff: flows that changed between two rulesets</h2>${diffs.map(diffView).join("\n")}` : ""}
+</main><script>${SCRIPT}</script></body></html>
+`;
+}
