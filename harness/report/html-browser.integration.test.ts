@@ -1,0 +1,138 @@
+/**
+ * The HTML report and rule coverage end to end: `fwspec run --coverage --html`
+ * on the failing example and the shipped drop-behind-accept scenario (real
+ * containers), then the report opened from file:// in a real headless
+ * browser (Debian's chromium driven by playwright-core): the matrix cells,
+ * the failure with its repro command, evidence opening, the script running
+ * under the page's CSP, no request leaving the page, no console error, a
+ * narrow screen; and a report of hostile scenario text showing it as text.
+ * The page and a screenshot are kept in reports/ (CI artefacts).
+ *
+ * Chromium as root needs --no-sandbox (its sandbox refuses to run as root);
+ * fine for a test browser that only opens fwspec's own local files.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { execa } from "execa";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+import type { RunReport } from "./model.ts";
+import { renderHtml } from "./html.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
+const ARTEFACTS = join(PROJECT_ROOT, "reports");
+const dir = mkdtempSync(join(tmpdir(), "fwspec-html-"));
+const HOSTILE = `<script>window.pwned = 1</script><img src="http://198.18.0.1/x.png" onerror="window.pwned = 2">"quoted" 'single' \u202eevil`;
+
+let browser: Browser;
+let run: { exitCode: number | undefined; all: string };
+
+/** Opens `file` in a fresh page that records every request (and lets only the file itself through), console errors and dialogs. */
+async function open(file: string, width = 1280): Promise<{ page: Page; requests: string[]; problems: string[] }> {
+  const url = pathToFileURL(file).href;
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const requests: string[] = [];
+  const problems: string[] = [];
+  context.on("request", (r) => requests.push(r.url()));
+  await context.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort()));
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  await page.goto(url);
+  return { page, requests, problems };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+  const r = await execa(process.execPath, [CLI, "run", "examples/failing", "scenarios/block-port/11-drop-behind-accept.yaml", "--coverage", "--html", join(dir, "report.html")], { cwd: PROJECT_ROOT, reject: false, all: true });
+  run = { exitCode: r.exitCode, all: r.all ?? "" };
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("fwspec run --coverage --html", () => {
+  it("lists every rule with the checks that took its packets and finds the DROP behind the broader ACCEPT shadowed", () => {
+    expect(run.exitCode, run.all).toBe(1);
+    // One line per rule and its detail, whatever the console width wrapped.
+    const coverage = run.all.slice(run.all.indexOf("rule coverage per firewall host")).replace(/\n {8,}/g, " ");
+    // examples/failing: the DROP after `-s 198.18.0.0/15 -j ACCEPT`; scenario 11: the DROP after `-p tcp -j ACCEPT` (first apply).
+    expect(coverage).toMatch(/✓ ipv4 filter INPUT #1 -A INPUT -s 198\.18\.0\.0\/15 -j ACCEPT took: line 20: remote -> server:8081 open \[ipv4\] \+\d+; line 21: remote -> server:8080 dropped \[ipv4\] \+\d+\n/);
+    expect(coverage).toMatch(/✗ shadowed: ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP behind: ipv4 filter INPUT #1 -A INPUT -s 198\.18\.0\.0\/15 -j ACCEPT seen on: line 21: remote -> server:8080 dropped \[ipv4\]\n/);
+    expect(coverage).toMatch(/server, rules loaded by apply \(line 15\):\n\s+✓ ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT took: line 21: client -> server:8080 open \[ipv4\] \+\d+\n\s+✗ shadowed: ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP behind: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT/);
+    expect(coverage).toMatch(/server, rules loaded by apply \(line 25\):\n\s+✓ ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP took: line 35: client -> server:8080 dropped \[ipv4\] \+1\n\s+✓ ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT took: line 36: client -> server:8081 open \[ipv4\] \+\d+\n/);
+    expect(coverage).toMatch(/\nrule coverage: 66\.6% \(4 of 6 rules exercised; 2 shadowed, 0 never matched\)/);
+  });
+
+  it("fails a passing run below --coverage-min with a clear message, and passes it at or below the coverage", async () => {
+    const low = await execa(process.execPath, [CLI, "run", "scenarios/block-port/11-drop-behind-accept.yaml", "--coverage-min", "90"], { cwd: PROJECT_ROOT, reject: false, all: true });
+    expect(low.exitCode, low.all).toBe(1);
+    expect(low.stderr).toMatch(/fwspec: rule coverage 75% \(3 of 4 rules exercised; 1 shadowed, 0 never matched\) is below --coverage-min 90\n {2}hint: /);
+    const ok = await execa(process.execPath, [CLI, "run", "scenarios/block-port/11-drop-behind-accept.yaml", "--coverage-min", "75"], { cwd: PROJECT_ROOT, reject: false, all: true });
+    expect(ok.exitCode, ok.all).toBe(0);
+  });
+
+  it("opens from file:// in a real browser: failures first, the matrix, evidence on opening a cell, no request, no console error", async () => {
+    const { page, requests, problems } = await open(join(dir, "report.html"));
+    // Failed scenario first, its failure with the repro command before the matrix.
+    const first = page.locator("section.scenario").first();
+    expect(await first.getAttribute("data-status")).toBe("failed");
+    expect(await first.locator("h2").textContent()).toBe("A DROP rule behind a broader ACCEPT changes nothing");
+    const failure = first.locator("details.failure.expectation").first();
+    expect(await failure.locator("summary").textContent()).toBe("✗ line 21: remote -> server:8080 dropped [ipv4]: expected dropped, observed open");
+    expect(await failure.locator("pre.repro").textContent()).toMatch(/^docker exec fwspec-\S+-remote timeout -k 1 \d+ nc -zv -w 2 198\.18\.\d+\.\d+ 8080$/);
+    expect(await failure.isVisible()).toBe(true);
+    // The matrix: the failing cell says observed and expected in words, and shows its evidence when opened.
+    const cell = first.locator('details.entry[data-from="remote"][data-target="server:8080/tcp v4"]');
+    expect(await cell.getAttribute("data-status")).toBe("failed");
+    expect(await cell.locator("summary").innerText()).toMatch(/^✗ v4 open \(expected dropped\)/);
+    expect(await cell.locator(".evidence").isVisible()).toBe(false);
+    await cell.locator("summary").click();
+    expect(await cell.locator(".evidence").isVisible()).toBe(true);
+    expect(await cell.locator(".evidence pre.repro").textContent()).toMatch(/nc -zv -w 2 198\.18\./);
+    expect(await cell.locator(".evidence").innerText()).toMatch(/-A INPUT -s 198\.18\.0\.0\/15 -j ACCEPT \(\+\d+ packets\)/);
+    const passedCell = first.locator('details.entry[data-from="remote"][data-target="server:8081/tcp v4"]');
+    expect(await passedCell.locator("summary").innerText()).toMatch(/^✓ v4 open/);
+    // The second scenario's matrix: both steps of 8080 (open, then dropped) in one cell.
+    const second = page.locator("section.scenario").nth(1);
+    expect(await second.locator('details.entry[data-target="server:8080/tcp v4"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-actual")))).toEqual(["open", "dropped"]);
+    expect(await page.locator("tr.rule-shadowed").count()).toBe(2);
+    // The inline script runs under the page's CSP: "open all evidence" opens every box.
+    await page.getByRole("button", { name: "open all evidence" }).click();
+    expect(await page.locator("details:not([open])").count()).toBe(0);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(join(dir, "report.html")).href]);
+    mkdirSync(ARTEFACTS, { recursive: true });
+    copyFileSync(join(dir, "report.html"), join(ARTEFACTS, "fwspec-report.html"));
+    await page.screenshot({ path: join(ARTEFACTS, "fwspec-report.png"), fullPage: true });
+    // A narrow screen: nothing wider than the viewport but the tables, which scroll in their own box.
+    const narrow = await open(join(dir, "report.html"), 360);
+    expect(await narrow.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
+    expect(narrow.problems).toEqual([]);
+  });
+
+  it("shows hostile scenario text as text: no script runs, no element is injected, nothing is requested", async () => {
+    const e = { kind: "expectation", text: HOSTILE, line: 3, from: HOSTILE, to: HOSTILE, port: 8080, protocol: "tcp", family: "ipv4", expected: "dropped", actual: "open", status: "failed", reason: HOSTILE, address: "198.18.0.2",
+      evidence: { command: HOSTILE, exitCode: 0, stdout: HOSTILE, stderr: HOSTILE, durationMs: 1 }, decidedBy: [HOSTILE] } as const;
+    const report: RunReport = { summary: { passed: 0, failed: 1, errors: 0 }, scenarios: [{ file: HOSTILE, name: HOSTILE, description: HOSTILE, status: "failed", expectations: [e], counters: [], steps: [], errors: [HOSTILE], parity: [] }] };
+    const file = join(dir, "hostile.html");
+    writeFileSync(file, renderHtml(report));
+    const { page, requests, problems } = await open(file);
+    await page.getByRole("button", { name: "open all evidence" }).click();
+    expect(await page.locator("h2").first().textContent()).toBe(`<script>window.pwned = 1</script><img src="http://198.18.0.1/x.png" onerror="window.pwned = 2">"quoted" 'single' \\u202eevil`);
+    expect(await page.evaluate("window.pwned")).toBeUndefined();
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.locator("script").count()).toBe(1);
+    expect(await page.evaluate('document.body.innerText.includes("\\u202e")')).toBe(false);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    expect(readFileSync(file, "utf8")).not.toContain("<img");
+  });
+});
