@@ -1,7 +1,7 @@
 /**
  * Pure: an expectation's result from what was observed — the verdict judged
  * against the expected one, the mismatch explained, the rules that counted the
- * probe named, and IPv4/IPv6 parity (the other family's observation; a
+ * probe named, who answered and which source it saw (answer.ts), and IPv4/IPv6 parity (the other family's observation; a
  * difference fails the check when the scenario says `parity: fail`).
  */
 import type { ExpectationResult, ParityObservation, RuleHit } from "../model/results.ts";
@@ -10,6 +10,7 @@ import type { HostRuleDelta, Observation } from "../probes/observe.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import type { RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
+import { type AddressBook, judgeAnswer } from "./answer.ts";
 import { explainMismatch, judgeVerdict } from "./verdict.ts";
 import { REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 
@@ -30,7 +31,7 @@ function parityOf(observed: ProbeResult, other: Observation): ParityObservation 
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
-export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn"): ExpectationResult {
+export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn", book: AddressBook = new Map()): ExpectationResult {
   const probe = observed.result;
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
@@ -40,6 +41,12 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
   if (status === "passed" && wanted && probe.refusal !== wanted) {
     status = "failed";
     explanation = `refused with ${probe.refusal ?? "an answer whose kind was not seen"}, but \`refused:${expectation.refusal}\` wants ${wanted}`;
+  }
+  // The verdict held: who answered and which source it saw must hold too.
+  const answer = judgeAnswer(expectation, family, probe, book);
+  if (status === "passed" && answer.problem) {
+    status = "failed";
+    explanation = answer.problem;
   }
   if (status === "passed" && parity?.differs && parityMode === "fail") {
     status = "failed";
@@ -73,6 +80,8 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
     ...(observed.decidedBy.length > 0 ? { counted: observed.decidedBy.map(hitOf) } : {}),
     ...(parity ? { parity } : {}),
     ...(expectation.held ? { held: expectation.held } : {}),
+    ...(answer.answer ? { answer: answer.answer } : {}),
+    ...(answer.problem && probe.verdict === "open" ? { answerMismatch: answer.problem } : {}),
   };
 }
 

@@ -79,6 +79,10 @@ export interface ExpectationResult {
   readonly held?: string;
   /** A sweep (`1-1024 blocked except 22,80`): one check for the whole range, per-port findings for the ports that broke it. */
   readonly sweep?: SweepResult;
+  /** An open probe whose listener told who it is: "backend:8080 saw 198.18.1.2:40312 (router)". */
+  readonly answer?: string;
+  /** The verdict was open, but who answered or the source it saw is not what `answered-by` / `seen-from` say. */
+  readonly answerMismatch?: string;
 }
 
 export interface CounterResult {

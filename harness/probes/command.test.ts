@@ -3,17 +3,18 @@ import { describe, expect, it } from "vitest";
 import { probeCommand } from "./command.ts";
 
 describe("probeCommand", () => {
-  it("TCP uses nc -zv with whole-second -w, guarded by timeout", () => {
-    expect(probeCommand("tcp", "198.18.0.2", 8080, 2).argv).toEqual(["timeout", "-k", "1", "7", "nc", "-zv", "-w", "2", "198.18.0.2", "8080"]);
+  it("TCP uses nc -v -N (reads the listener's identity line) with whole-second -w, guarded by timeout", () => {
+    expect(probeCommand("tcp", "198.18.0.2", 8080, 2).argv).toEqual(["timeout", "-k", "1", "7", "nc", "-v", "-N", "-w", "2", "198.18.0.2", "8080"]);
   });
   it("UDP carries the nonce as an argument and brackets IPv6", () => {
     const c = probeCommand("udp", "2001:db8::2", 5353, 1, "fwspec-abc");
     expect(c.nonce).toBe("fwspec-abc");
     expect(c.argv).toContain("fwspec-abc");
-    expect(c.argv.at(-1)).toBe("UDP:[2001:db8::2]:5353,readbytes=10");
+    // the echo, a newline, the identity line padded to 128 bytes, a newline
+    expect(c.argv.at(-1)).toBe("UDP:[2001:db8::2]:5353,readbytes=140");
   });
-  it("HTTP uses curl with a bracketed IPv6 URL", () => {
-    expect(probeCommand("http", "2001:db8::2", 3000, 2).argv.at(-1)).toBe("http://[2001:db8::2]:3000/");
+  it("HTTP uses curl with a bracketed IPv6 URL, asking the listener's identity CGI", () => {
+    expect(probeCommand("http", "2001:db8::2", 3000, 2).argv.at(-1)).toBe("http://[2001:db8::2]:3000/cgi-bin/fwspec");
   });
   it.each([0, 1.5, -1])("rejects timeout %s (nc -w takes whole seconds)", (t) => {
     expect(() => probeCommand("tcp", "198.18.0.2", 80, t)).toThrow(/whole seconds/);

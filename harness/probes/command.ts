@@ -1,12 +1,15 @@
 /**
  * The command a probe runs inside the source host, as an argument array:
  * TCP with OpenBSD nc, UDP with a nonce echoed back through socat, HTTP with
- * curl. Every command is wrapped in coreutils `timeout` so a hung tool becomes
+ * curl. Each reads the listener's identity line too (answer.ts): nc keeps the
+ * connection until the listener has sent it (-N: stdin's end closes our side),
+ * socat reads the nonce plus the padded line, curl asks the listener's CGI. Every command is wrapped in coreutils `timeout` so a hung tool becomes
  * an `error`, never a verdict.
  */
 import { randomBytes } from "node:crypto";
 import type { Protocol } from "../model/types.ts";
 import { bracketed } from "../lab/addresses.ts";
+import { UDP_IDENTITY_BYTES } from "./answer.ts";
 
 export interface ProbeCommand {
   readonly argv: readonly string[];
@@ -27,17 +30,17 @@ export function probeCommand(protocol: Protocol, address: string, port: number, 
   const t = String(timeoutSeconds);
   switch (protocol) {
     case "tcp":
-      return { argv: [...guard, "nc", "-zv", "-w", t, address, String(port)] };
+      return { argv: [...guard, "nc", "-v", "-N", "-w", t, address, String(port)] };
     case "udp":
-      // socat sends the nonce and stops as soon as that many bytes came back
-      // (readbytes), or after the timeout when nothing did. The shell runs inside
+      // socat sends the nonce and stops as soon as the echo, a newline and the
+      // padded identity line came back (readbytes), or after the timeout when nothing did. The shell runs inside
       // the lab host; every value reaches it as a positional argument.
       return {
         nonce,
         argv: [
           ...guard,
           "sh", "-c", 'printf %s "$1" | exec socat -t "$2" -T "$2" - "$3"', "udp-probe",
-          nonce, t, `UDP:${bracketed(address)}:${port},readbytes=${nonce.length}`,
+          nonce, t, `UDP:${bracketed(address)}:${port},readbytes=${nonce.length + 1 + UDP_IDENTITY_BYTES + 1}`,
         ],
       };
     case "http":
@@ -46,7 +49,7 @@ export function probeCommand(protocol: Protocol, address: string, port: number, 
           ...guard,
           "curl", "-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}",
           "--connect-timeout", t, "--max-time", String(timeoutSeconds + 2),
-          `http://${bracketed(address)}:${port}/`,
+          `http://${bracketed(address)}:${port}/cgi-bin/fwspec`,
         ],
       };
   }

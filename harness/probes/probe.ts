@@ -9,13 +9,14 @@ import { isIPv4 } from "../lab/addresses.ts";
 import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
 import { randomBytes } from "node:crypto";
+import { type Answer, parseAnswer } from "./answer.ts";
 import { classify } from "./classify.ts";
 import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
 import { type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
-  /** `docker exec <container> nc -zv -w 2 198.18.4.3 8080` */
+  /** `docker exec <container> nc -v -N -w 2 198.18.4.3 8080` */
   readonly command: string;
   readonly argv: readonly string[];
   readonly exitCode: number | null;
@@ -35,6 +36,8 @@ export interface ProbeResult {
   readonly evidence: ProbeEvidence;
   /** A refused probe: a TCP reset or an ICMP port unreachable came back (refusal.ts). */
   readonly refusal?: Refusal;
+  /** An open probe: the listener's identity line (who answered, the source it saw), when it sent one. */
+  readonly answer?: Answer;
 }
 
 /** The address a probe goes to, in the given lab. */
@@ -112,7 +115,12 @@ export type StartedProbe = { readonly ended: ProbeResult } | { readonly pending:
 function resultOf(spec: ProbeSpec, address: string, command: ProbeCommand, repro: string, r: { exitCode: number; stdout: string; stderr: string }, durationMs: number): ProbeResult {
   const c = classify(spec.protocol, r, spec.timeoutSeconds, command.nonce);
   const refusal = refusalOf(c.verdict, spec.protocol, spec.family, r.stderr);
-  return { spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal), ...(refusal ? { refusal } : {}), evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs } };
+  const answer = c.verdict === "open" ? parseAnswer(spec.protocol, r) : undefined;
+  return {
+    spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal), ...(refusal ? { refusal } : {}),
+    evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs },
+    ...(answer ? { answer } : {}),
+  };
 }
 
 function failed(spec: ProbeSpec, address: string, argv: readonly string[], repro: string, error: unknown): ProbeResult {

@@ -16,9 +16,10 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
   if (e.sweep) return sweepFailure(e, e.sweep, label);
   const output = (e.evidence.stderr.trim() || e.evidence.stdout.trim()).split("\n").slice(0, OUTPUT_LINES).join("\n");
   return [
-    `expected ${e.expected}, observed ${e.actual} (${e.reason})`,
-    ...(e.explanation ? [label("meaning", e.explanation)] : []),
+    `${expectationMismatch(e)} (${e.reason})`,
+    ...(e.explanation && e.explanation !== e.answerMismatch ? [label("meaning", e.explanation)] : []),
     label("probe", `${e.from} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`),
+    ...(e.answer ? [label("answered", e.answer)] : []),
     label("repro", e.evidence.command),
     label("output", output || "(none)"),
     e.evidence.stoppedEarly ? label("ended", e.evidence.stoppedEarly) : label("exit", `${e.evidence.exitCode ?? "did not run"} after ${e.evidence.durationMs} ms`),
@@ -49,7 +50,15 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
 /** The short form: `expected dropped, observed open`. */
 export function expectationMismatch(e: ExpectationResult): string {
   if (e.sweep) return `expected ${e.expected} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
+  // An open probe answered by the wrong listener, or seen from the wrong source: say which part failed.
+  if (e.answerMismatch) return `expected ${e.expected}${expectedClauses(e.text)}, observed ${e.actual}: ${e.answerMismatch}`;
   return `expected ${e.expected}, observed ${e.actual}`;
+}
+
+/** ` answered-by backend:8080 seen-from router`, as the expectation line says it. */
+function expectedClauses(text: string): string {
+  const m = /\s(answered-by\s.*|seen-from\s.*)$/.exec(text);
+  return m ? ` ${m[1]!.trim()}` : "";
 }
 
 /** `parity warning: line 7: a -> b:80 open is open over ipv4 but dropped over ipv6`. */

@@ -3,8 +3,11 @@
  * commands (`{{ db.ipv4 }}`, `{{ db.lan.ipv6 }}`, `{{ lan.ipv4 }}`,
  * `{{ gw.wan.interface }}`; the syntax is scenario/placeholders.ts). The
  * substituted text is what is applied and what the step's evidence shows.
+ * Also the lab's address book: which host an address belongs to.
  */
 import { LabError } from "../errors.ts";
+import type { AddressBook } from "../judge/answer.ts";
+import type { Family } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { type Names, substitute, type Values } from "../scenario/placeholders.ts";
@@ -46,4 +49,9 @@ export function commandWithLabAddresses(command: readonly string[], lab: Running
 export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab): RuleSource[] {
   const put = putter(lab);
   return sources.map((s) => (s.kind === "commands" ? { ...s, commands: s.commands.map((c) => c.map(put)) } : { ...s, content: put(s.content) }));
+}
+
+/** Every host's addresses in one family, on each of its networks: whose source a listener saw (judge/answer.ts). */
+export function addressBook(lab: RunningLab, family: Family): AddressBook {
+  return new Map([...lab.hosts].map(([name, h]) => [name, h.networks.flatMap((n) => h.addressOn(n, family) ?? [])]));
 }

@@ -18,7 +18,7 @@ import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
-import { commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
+import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
@@ -129,7 +129,8 @@ export class ScenarioSession implements AsyncDisposable {
         await lane(entry);
       }
     }
-    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity));
+    const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
+    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity, books[p.family]));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */

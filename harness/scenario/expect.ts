@@ -11,6 +11,8 @@ import type { CheckContext } from "./context.ts";
 import { knownHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
+import { checkAnswerClauses, type WrittenClauses } from "./answer-check.ts";
+import { isClauseError, parseAnswerClauses } from "./answer-clauses.ts";
 import { heldExpectation } from "./hold.ts";
 import type { HoldsSoFar } from "./hold.ts";
 import { checkReachable } from "./hosts.ts";
@@ -62,10 +64,14 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     }
     const protocol = x.protocol ?? "tcp";
     // A sweep needs no listeners: its except ports are judged by what the firewall admits (probes/sweep/).
-    if (ok && !x.sweep && !checkListener(ctx, x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
+    // With `answered-by`, the answering listener is the one that must exist (checked with the clauses).
+    if (ok && !x.sweep && !x.answeredBy && !checkListener(ctx, x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
     if (ok && !checkReachable(ctx, x.from, to, p, x.spans.to.start)) ok = false;
-    if (!ok) return undefined;
+    const offsets = { answeredBy: x.spans.answeredBy?.host.start, answeredByPort: x.spans.answeredBy?.port?.start, seenFrom: x.spans.seenFrom?.start };
+    const clauses = checkAnswerClauses(ctx, { answeredBy: x.answeredBy, seenFrom: x.seenFrom, offsets }, { from: x.from, to, port: x.port, protocol }, p);
+    if (!ok || !clauses) return undefined;
     return {
+      ...clauses,
       from: x.from,
       to,
       port: x.port,
@@ -133,18 +139,34 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     families = [literal];
     pinned = undefined;
   }
-  if (ok && !checkListener(ctx, e.from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
+  const written = objectClauses(ctx, e, p);
+  if (written === undefined) ok = false;
+  if (ok && !written?.answeredBy && !checkListener(ctx, e.from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
   if (ok && !checkReachable(ctx, e.from, to, [...p, "to"], undefined)) ok = false;
-  if (!ok) return undefined;
+  const clauses = written && checkAnswerClauses(ctx, written, { from: e.from, to, port: e.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });
+  if (!ok || !clauses) return undefined;
   const expected: ExpectedVerdict = e.verdict;
   return {
+    ...clauses,
     from: e.from,
     to,
     port: e.port,
     protocol,
     families,
     expected,
-    text: renderExpectation({ from: e.from, to, port: e.port, protocol, family: pinned, verdict: expected }),
+    text: renderExpectation({ from: e.from, to, port: e.port, protocol, family: pinned, verdict: expected, answeredBy: written.answeredBy, seenFrom: written.seenFrom }),
     location,
   };
+}
+
+/** The object form's `answeredBy` / `seenFrom`, read with the compact grammar's clause parser; undefined (reported) if invalid. */
+function objectClauses(ctx: CheckContext, e: { readonly verdict: string; readonly answeredBy?: string | undefined; readonly seenFrom?: string | undefined }, p: Path): WrittenClauses | undefined {
+  const words = [
+    ...(e.answeredBy !== undefined ? [{ text: "answered-by", start: 0 }, { text: e.answeredBy, start: 0 }] : []),
+    ...(e.seenFrom !== undefined ? [{ text: "seen-from", start: 0 }, { text: e.seenFrom, start: 0 }] : []),
+  ];
+  const r = parseAnswerClauses(words, e.verdict === "open", e.verdict);
+  if (!isClauseError(r)) return r;
+  ctx.problem([...p, e.answeredBy !== undefined ? "answeredBy" : "seenFrom"], r.message, r.hint);
+  return undefined;
 }

@@ -9,6 +9,8 @@
  *     remote -> 198.18.0.9:80 blocked          (literal IPv4: family ipv4)
  *     remote -> [2001:db8::9]:80 blocked       (literal IPv6, in brackets: family ipv6)
  *     remote -> server:8080 refused:rst        (refused by a TCP reset; refused:icmp: by an ICMP port unreachable)
+ *     client -> router:80 open answered-by backend:8080 seen-from router
+ *                                              (who answered, which source it saw: answer-clauses.ts)
  *
  * and, for a connection held open by an earlier `hold` step:
  *
@@ -25,12 +27,13 @@ import { isIPv4, isIPv6 } from "node:net";
 import { HOST_NAME, NAME_BODY } from "../model/names.ts";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
+import { ANSWER_GRAMMAR, ANSWER_GRAMMAR_HELP, isClauseError, parseAnswerClauses, renderAnswerClauses } from "./answer-clauses.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import { isRangeText, parseExcept, parseRange } from "./port-range.ts";
 import { type RefusalKind, REFUSAL_KINDS, splitRefusal } from "./refusal.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
-export const EXPECTATION_GRAMMAR = "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT";
+export const EXPECTATION_GRAMMAR = `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT ${ANSWER_GRAMMAR}`;
 
 /** A sweep: every port of a range, the `except` ports admitted. */
 export const SWEEP_GRAMMAR = "FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT [except PORT,PORT,...]";
@@ -40,7 +43,7 @@ export const EXPECTATION_GRAMMAR_HELP =
   `write \`${EXPECTATION_GRAMMAR}\`, e.g. \`remote -> server:8080/tcp6 dropped\`; ` +
   "TARGET is a host, `localhost`, an IPv4 address or an [IPv6] address in brackets; " +
   `PROTOCOL is ${listWords(PROTOCOLS)} (default tcp), a suffix 4 or 6 pins the family; ` +
-  `VERDICT is ${listWords(EXPECTED_VERDICTS)}; a sweep is \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\``;
+  `VERDICT is ${listWords(EXPECTED_VERDICTS)}; a sweep is \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\`; ${ANSWER_GRAMMAR_HELP}`;
 
 export const HELD_GRAMMAR = "held NAME VERDICT";
 
@@ -51,7 +54,7 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?\\s*$`;
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?(\\s+(answered-by\\s+[A-Za-z0-9][A-Za-z0-9_.-]*(:[0-9]{1,5})?|seen-from\\s+[A-Za-z0-9][A-Za-z0-9_.-]*)){0,2}\\s*$`;
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
@@ -89,12 +92,18 @@ export interface CompactExpectation {
   readonly verdict: ExpectedVerdict;
   /** `refused:rst` / `refused:icmp`: how the refusal must come back (refusal.ts). */
   readonly refusal?: RefusalKind;
+  /** `answered-by HOST[:PORT]` (after `open`): the listener that must answer; no port means the probed one. */
+  readonly answeredBy?: { readonly host: string; readonly port: number | undefined };
+  /** `seen-from HOST` (after `open`): the host whose address the server must see as the source. */
+  readonly seenFrom?: string;
   readonly spans: {
     readonly from: Span;
     readonly to: Span;
     readonly port: Span;
     readonly protocol: Span | undefined;
     readonly verdict: Span;
+    readonly answeredBy?: { readonly host: Span; readonly port: Span | undefined };
+    readonly seenFrom?: Span;
   };
 }
 
@@ -355,7 +364,8 @@ function parse(text: string): CompactExpectation | CompactHeld {
     checkVerdict(verdictToken, "");
   }
   let sweep: CompactSweep | undefined;
-  let extra = rest[2];
+  let next = 2;
+  let extra = rest[next];
   if (extra?.text === "except") {
     if (!range) throw new Fail("`except` needs a port range", extra.start, `write a range before the verdict: \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\``);
     const list = rest[3];
@@ -363,7 +373,8 @@ function parse(text: string): CompactExpectation | CompactHeld {
     const ports = parseExcept(list.text, range.first, range.last);
     if ("message" in ports) throw new Fail(ports.message, list.start + ports.offset, ports.hint);
     sweep = { ...range, except: ports, exceptSpan: { start: extra.start, end: list.start + list.text.length } };
-    extra = rest[4];
+    next = 4;
+    extra = rest[next];
   } else if (range) {
     sweep = { ...range, except: [], exceptSpan: undefined };
   }
@@ -373,9 +384,12 @@ function parse(text: string): CompactExpectation | CompactHeld {
   if (sweep && verdictToken.text === "open") {
     throw new Fail("a sweep cannot expect `open`", verdictToken.start, "a sweep says what the firewall blocks: write `blocked`, `dropped`, `refused` or `unreachable`, and list the ports it admits after `except` (`1-1024 blocked except 22,80`); prove open ports with their own lines");
   }
-  if (extra !== undefined) {
-    throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line${range ? " (or its `except` list)" : ""}; ${range ? `a sweep is \`${SWEEP_GRAMMAR}\`` : EXPECTATION_GRAMMAR_HELP}`);
+  if (extra !== undefined && range) {
+    throw new Fail(`unexpected \`${extra.text}\` after the verdict`, extra.start, `the verdict ends the line (or its \`except\` list); a sweep is \`${SWEEP_GRAMMAR}\``);
   }
+  // Anything else after the verdict: `answered-by` / `seen-from` (answer-clauses.ts).
+  const clauses = parseAnswerClauses(rest.slice(next), verdictToken.text === "open", verdictToken.text);
+  if (isClauseError(clauses)) throw new Fail(clauses.message, clauses.offset, clauses.hint);
 
   return {
     kind: "probe",
@@ -393,7 +407,10 @@ function parse(text: string): CompactExpectation | CompactHeld {
       port: { start: portStart, end: portStart + portText.length },
       protocol: protocolSpan,
       verdict: { start: verdictToken.start, end: verdictToken.start + verdictToken.text.length },
+      ...clauses.spans,
     },
+    ...(clauses.answeredBy ? { answeredBy: clauses.answeredBy } : {}),
+    ...(clauses.seenFrom !== undefined ? { seenFrom: clauses.seenFrom } : {}),
   };
 }
 
@@ -415,6 +432,8 @@ export interface RenderableExpectation {
   /** A family the line pins (rendered as the 4/6 suffix); undefined for the scenario default. */
   readonly family?: Family | undefined;
   readonly verdict: ExpectedVerdict;
+  readonly answeredBy?: { readonly host: string; readonly port?: number | undefined } | undefined;
+  readonly seenFrom?: string | undefined;
 }
 
 /**
@@ -427,5 +446,5 @@ export function renderExpectation(e: RenderableExpectation): string {
     e.to.kind === "host" ? e.to.host : e.to.kind === "localhost" ? "localhost" : e.to.address.includes(":") ? `[${e.to.address}]` : e.to.address;
   const pinned = e.family !== undefined && e.to.kind !== "address" ? (e.family === "ipv4" ? "4" : "6") : "";
   const suffix = pinned !== "" || e.protocol !== "tcp" ? `/${e.protocol}${pinned}` : "";
-  return `${e.from} -> ${target}:${e.port}${suffix} ${e.verdict}`;
+  return `${e.from} -> ${target}:${e.port}${suffix} ${e.verdict}${renderAnswerClauses(e)}`;
 }

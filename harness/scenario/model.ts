@@ -39,6 +39,10 @@ export interface Expectation {
   readonly expected: ExpectedVerdict;
   /** `refused:rst` / `refused:icmp`: the refusal must come back this way (scenario/refusal.ts). */
   readonly refusal?: RefusalKind;
+  /** `answered-by HOST[:PORT]`: the listener that must answer (port: the probed one unless written). */
+  readonly answeredBy?: { readonly host: string; readonly port: number };
+  /** `seen-from HOST`: the host one of whose addresses the answering listener must see as the source. */
+  readonly seenFrom?: string;
   /** The expectation as written (compact form) or rendered from the object form. */
   readonly text: string;
   readonly location: SourceLocation;

@@ -118,6 +118,8 @@ const expectObjectSchema = z.strictObject({
     .meta({ description: "tcp (default), udp or http; a 4/6 suffix pins the family.", default: "tcp" }),
   family: familyChoice.optional().meta({ description: "Default: the scenario's family, or the literal address's." }),
   verdict: z.enum(EXPECTED_VERDICTS).meta({ description: "`blocked` accepts refused, unreachable or dropped." }),
+  answeredBy: z.string().optional().meta({ description: "With `open`: HOST[:PORT], the listener that must answer (default port: the probed one), e.g. `backend:8080` behind a DNAT." }),
+  seenFrom: z.string().optional().meta({ description: "With `open`: the host whose address the answering listener must see as the source, e.g. `router` behind a MASQUERADE." }),
 });
 
 const heldObjectSchema = z.strictObject({
@@ -128,7 +130,7 @@ const heldObjectSchema = z.strictObject({
 const expectItemSchema = z.union([
   z.string().meta({
     pattern: EXPECTATION_PATTERN,
-    description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT, e.g. `remote -> server:8080/tcp6 dropped`; or held NAME VERDICT, e.g. `held session dropped`.",
+    description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT [answered-by HOST[:PORT]] [seen-from HOST], e.g. `remote -> server:8080/tcp6 dropped`, `client -> router:80 open answered-by backend:8080 seen-from router`; or held NAME VERDICT, e.g. `held session dropped`.",
   }),
   expectObjectSchema,
   heldObjectSchema,
@@ -143,10 +145,10 @@ const comparisonSchema = z
 
 const counterCheckSchema = z
   .strictObject({
-    rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`." }),
+    rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`; another table's rule with `-t nat -A PREROUTING …` (or `table: nat`)." }),
     chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain." }),
     position: z.number().int().min(1).optional().meta({ description: "1-based rule position in `chain`." }),
-    table: z.enum(TABLES).optional().meta({ description: "Table of `chain` (default filter).", default: "filter" }),
+    table: z.enum(TABLES).optional().meta({ description: "Table of `chain` or `rule` (default filter).", default: "filter" }),
     comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment`." }),
     host: z.string().optional().meta({ description: "Firewall host (default: the only firewall host)." }),
     family: familyChoice.optional().meta({ description: "Which rule set (default ipv4).", default: "ipv4" }),

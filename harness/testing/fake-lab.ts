@@ -146,7 +146,9 @@ class FakeHost implements LabHost {
     const self = address === this.loopback(family) || address === this.addresses[family];
     const target = self ? this : this.#lab.byAddress(address);
     const verdict = target ? target.receive(family, port, self) : "dropped";
-    if (verdict === "open") return ok(command, "", `Connection to ${address} ${port} port [tcp/*] succeeded!`);
+    // The listener's identity line (docker/fwspec-answer): who answered and the source it saw.
+    const seen = address === this.loopback(family) ? address : this.addresses[family];
+    if (verdict === "open") return ok(command, `fwspec ${target!.name} ${port} ${seen} 40000\n`, `Connection to ${address} ${port} port [tcp/*] succeeded!`);
     if (verdict === "refused") return ok(command, "", `nc: connect to ${address} port ${port} (tcp) failed: Connection refused`, 1);
     if (pending) return ok(command, "fwspec-probe: pending\n", "", 199);
     return ok(command, "", `nc: connect to ${address} port ${port} (tcp) timed out: Operation now in progress`, 1);

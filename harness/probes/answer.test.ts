@@ -1,0 +1,96 @@
+/** Unit tests (table-driven, no Docker) for answer.ts: the listener's identity line in probe output. */
+import { describe, expect, it } from "vitest";
+import { classify } from "./classify.ts";
+import { describeAnswer, normaliseAddress, parseAnswer, sameAddress, UDP_IDENTITY_BYTES } from "./answer.ts";
+
+const NONCE = "fwspec-0123456789abcdef";
+const padded = (line: string) => `${line.padEnd(UDP_IDENTITY_BYTES)}\n`;
+
+describe("parseAnswer", () => {
+  it.each([
+    {
+      name: "TCP, IPv4 peer of a dual-stack socket (socat's expanded mapped form)",
+      protocol: "tcp" as const,
+      out: { stdout: "fwspec backend 8080 0000:0000:0000:0000:0000:ffff:c612:0102 40312\n", stderr: "Connection to 198.18.0.3 80 port [tcp/http] succeeded!\n" },
+      want: { host: "backend", port: 8080, peer: "198.18.1.2", peerPort: 40312 },
+    },
+    {
+      name: "TCP, IPv6 peer (expanded)",
+      protocol: "tcp" as const,
+      out: { stdout: "fwspec router 8080 2001:0db8:00f5:0001:0000:0000:0000:0002 5555\n", stderr: "" },
+      want: { host: "router", port: 8080, peer: "2001:db8:f5:1::2", peerPort: 5555 },
+    },
+    {
+      name: "TCP, data echoed after the line does not matter",
+      protocol: "tcp" as const,
+      out: { stdout: "fwspec web 80 [::ffff:198.18.0.9] 1\nhello\n", stderr: "" },
+      want: { host: "web", port: 80, peer: "198.18.0.9", peerPort: 1 },
+    },
+    {
+      name: "UDP: the echoed nonce, then the padded line",
+      protocol: "udp" as const,
+      out: { stdout: `${NONCE}\n${padded("fwspec dns 5353 2001:0db8:0000:0000:0000:0000:0000:0009 33333")}`, stderr: "" },
+      want: { host: "dns", port: 5353, peer: "2001:db8::9", peerPort: 33333 },
+    },
+    {
+      name: "HTTP: the X-Fwspec header curl -v printed on stderr",
+      protocol: "http" as const,
+      out: { stdout: "200", stderr: "* Connected to 198.18.0.3\n< HTTP/1.1 200 OK\r\n< Content-Type: text/plain\r\n< X-Fwspec: fwspec backend 3000 [::ffff:198.18.0.2] 51662\r\n<\r\n" },
+      want: { host: "backend", port: 3000, peer: "198.18.0.2", peerPort: 51662 },
+    },
+    {
+      name: "HTTP: loopback IPv6",
+      protocol: "http" as const,
+      out: { stdout: "200", stderr: "< X-Fwspec: fwspec web 3000 [::1] 4000\n" },
+      want: { host: "web", port: 3000, peer: "::1", peerPort: 4000 },
+    },
+  ])("$name", ({ protocol, out, want }) => {
+    expect(parseAnswer(protocol, out)).toEqual(want);
+  });
+
+  it.each([
+    { name: "nc -z style: no line", protocol: "tcp" as const, out: { stdout: "", stderr: "Connection to x succeeded!" } },
+    { name: "UDP: bare echo from another server", protocol: "udp" as const, out: { stdout: NONCE, stderr: "" } },
+    { name: "HTTP: the line in the body only is not the header", protocol: "http" as const, out: { stdout: "fwspec a 80 198.18.0.2 1", stderr: "< HTTP/1.1 404 Not Found\n" } },
+    { name: "not an address", protocol: "tcp" as const, out: { stdout: "fwspec a 80 somewhere 1\n", stderr: "" } },
+    { name: "port out of range", protocol: "tcp" as const, out: { stdout: "fwspec a 80 198.18.0.2 70000\n", stderr: "" } },
+    { name: "missing peer port (socat gave none)", protocol: "tcp" as const, out: { stdout: "fwspec a 80 198.18.0.2 ?\n", stderr: "" } },
+    { name: "a line that merely mentions fwspec", protocol: "tcp" as const, out: { stdout: "hello fwspec a 80 198.18.0.2 1\n", stderr: "" } },
+  ])("no answer: $name", ({ protocol, out }) => {
+    expect(parseAnswer(protocol, out)).toBeUndefined();
+  });
+});
+
+describe("identity lines do not change verdicts", () => {
+  it.each([
+    { protocol: "tcp" as const, out: { exitCode: 0, stdout: "fwspec b 8080 198.18.0.2 1\n", stderr: "Connection to 198.18.0.3 80 port [tcp/http] succeeded!\n" }, verdict: "open" },
+    { protocol: "udp" as const, out: { exitCode: 0, stdout: `${NONCE}\n${padded("fwspec b 53 198.18.0.2 1")}`, stderr: "" }, verdict: "open" },
+    { protocol: "http" as const, out: { exitCode: 0, stdout: "200", stderr: "< X-Fwspec: fwspec b 80 198.18.0.2 1\n" }, verdict: "open" },
+  ])("$protocol", ({ protocol, out, verdict }) => {
+    expect(classify(protocol, out, 2, NONCE).verdict).toBe(verdict);
+  });
+});
+
+describe("normaliseAddress / sameAddress", () => {
+  it.each([
+    ["198.18.0.2", "198.18.0.2"],
+    ["[::ffff:198.18.0.2]", "198.18.0.2"],
+    ["::ffff:c612:2", "198.18.0.2"],
+    ["0000:0000:0000:0000:0000:0000:0000:0001", "::1"],
+    ["2001:DB8::A", "2001:db8::a"],
+    ["[2001:db8::1]", "2001:db8::1"],
+    ["router", undefined],
+    ["", undefined],
+  ])("%s → %s", (text, want) => {
+    expect(normaliseAddress(text)).toBe(want);
+  });
+  it("compares any spelling", () => {
+    expect(sameAddress("2001:0db8:0000:0000:0000:0000:0000:0002", "2001:db8::2")).toBe(true);
+    expect(sameAddress("::ffff:198.18.0.2", "198.18.0.2")).toBe(true);
+    expect(sameAddress("198.18.0.2", "198.18.0.3")).toBe(false);
+    expect(sameAddress("x", "x")).toBe(false);
+  });
+  it("describes an answer", () => {
+    expect(describeAnswer({ host: "backend", port: 8080, peer: "2001:db8::2", peerPort: 1 })).toBe("backend:8080 saw [2001:db8::2]:1");
+  });
+});
