@@ -1,6 +1,7 @@
 /**
  * `counters` items: one rule (by its text, its chain and position, or its
  * comment) on a firewall host, and comparisons of its packet and byte counts.
+ * A rule's text names its table with `-t nat` (or `table: nat`); default filter.
  */
 import { COMPARISON } from "../model/names.ts";
 import type { CheckBase, CheckContext } from "./context.ts";
@@ -13,6 +14,8 @@ import { familiesOf, truncate, unsafeWhat } from "./values.ts";
 
 const FIREWALL_TABLES = TABLES as readonly string[];
 const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,28}$/;
+/** A rule as `iptables -S` prints it, optionally preceded by its table (`-t nat -A PREROUTING …`); group 1: that table. */
+const RULE_TEXT = /^(?:(?:-t|--table)(?:\s+|=)(\S+)\s+)?-A\s+\S+/;
 
 /** `">= 1"`, `"== 0"` or a bare number (==). */
 function comparison(ctx: CheckBase, value: string | number, p: Path): Comparison | undefined {
@@ -55,13 +58,16 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
     if (/[\0\n\r]/.test(rule)) {
       ctx.problem([...p, "rule"], "a rule may not contain line breaks or NUL bytes", "write the rule on one line");
       ok = false;
-    } else if (!/^-A\s+\S+/.test(rule)) {
-      ctx.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`)");
+    } else if (!RULE_TEXT.test(rule)) {
+      ctx.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`); a rule of another table: `-t nat -A PREROUTING …` or `table: nat`");
       ok = false;
-    } else selector = { kind: "text", rule };
-    if (c.table !== undefined) {
-      ctx.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "select the rule by `chain` and `position` to name its table, or by `comment`", { atKey: true });
-      ok = false;
+    } else {
+      // A table other than filter: `-t nat` in the text, or `table: nat` beside it (the matcher reads `-t`).
+      const own = RULE_TEXT.exec(rule)?.[1];
+      if (c.table !== undefined && own !== undefined) {
+        ctx.problem([...p, "table"], `\`table: ${c.table}\` and the rule's own \`-t ${own}\``, "name the table once: in the rule (`-t nat -A …`) or with `table:`", { atKey: true });
+        ok = false;
+      } else selector = { kind: "text", rule: c.table !== undefined ? `-t ${c.table} ${rule}` : rule };
     }
   } else if (c.comment !== undefined) {
     if (c.comment.trim() === "" || /[\0\n\r"]/.test(c.comment) || c.comment.length > 256) {

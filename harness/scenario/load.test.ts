@@ -614,10 +614,10 @@ const MALFORMED: readonly Malformed[] = [
     hint: "without `iptables`",
   },
   {
-    title: "counter table without a chain selector",
-    yaml: `${HEAD}steps:\n  - counters:\n      - { rule: -A INPUT -j DROP, ‸table: nat, packets: 1 }\n`,
-    message: "`table` applies to `chain`/`position` selectors only",
-    hint: "by `chain` and `position`",
+    title: "counter table given twice (beside the rule and in it)",
+    yaml: `${HEAD}steps:\n  - counters:\n      - { rule: -t nat -A PREROUTING -j DROP, ‸table: nat, packets: 1 }\n`,
+    message: "`table: nat` and the rule's own `-t nat`",
+    hint: "name the table once",
   },
   // --- names
   {

@@ -1,0 +1,62 @@
+/** Unit tests (table-driven, no Docker): counter checks select rules of any table (nat: DNAT, MASQUERADE, REDIRECT). */
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { findRules } from "../rules/match.ts";
+import { parseSave } from "../rules/saved.ts";
+import { parseScenarioText, ScenarioError } from "./load.ts";
+import type { CountersStep } from "./model.ts";
+
+const FILE = path.join(import.meta.dirname, "testdata", "case.yaml");
+const scenario = (check: string) => `name: T
+description: D
+hosts:
+  router: { firewall: true, listen: [tcp/8080] }
+steps:
+  - counters:
+      - ${check}
+`;
+
+const SAVE = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+[3:180] -A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080
+[2:120] -A POSTROUTING -d 198.18.2.0/24 -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+[1:60] -A INPUT -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080
+COMMIT
+`;
+
+describe("counter checks on nat-table rules", () => {
+  test.each([
+    { name: "-t nat in the rule text", check: '{ host: router, rule: "-t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080", packets: ">= 1" }', chain: "PREROUTING", packets: 3 },
+    { name: "--table nat in the rule text", check: '{ host: router, rule: "--table nat -A POSTROUTING -d 198.18.2.0/24 -j MASQUERADE", packets: ">= 1" }', chain: "POSTROUTING", packets: 2 },
+    { name: "table: nat beside the rule", check: '{ host: router, table: nat, rule: "-A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080", packets: ">= 1" }', chain: "PREROUTING", packets: 3 },
+    { name: "no table: filter (the same text in filter is another rule)", check: '{ host: router, rule: "-A INPUT -p tcp --dport 80 -j REDIRECT --to-ports 8080", packets: ">= 1" }', chain: "INPUT", packets: 1 },
+  ])("$name", ({ check, chain, packets }) => {
+    const s = parseScenarioText(scenario(check), FILE);
+    const selector = (s.steps[0] as CountersStep).checks[0]!.selector;
+    const found = findRules(parseSave(SAVE, "ipv4"), selector);
+    expect(found.map((r) => [r.chain, r.packets])).toEqual([[chain, packets]]);
+  });
+
+  test.each([
+    { check: '{ host: router, table: nat, rule: "-t nat -A PREROUTING -j MASQUERADE", packets: 1 }', message: "`table: nat` and the rule's own `-t nat`" },
+    { check: '{ host: router, table: nat, rule: "-t mangle -A PREROUTING -j MARK --set-mark 1", packets: 1 }', message: "the rule's own `-t mangle`" },
+    { check: '{ host: router, rule: "-t nat PREROUTING -j MASQUERADE", packets: 1 }', message: "starting with `-A CHAIN`" },
+  ])("refused: $message", ({ check, message }) => {
+    try {
+      parseScenarioText(scenario(check), FILE);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ScenarioError);
+      expect((error as ScenarioError).diagnostics.map((d) => d.message).join("\n")).toContain(message);
+      return;
+    }
+    throw new Error("accepted");
+  });
+});
