@@ -102,12 +102,14 @@ function json(text: string, part: string): unknown {
 
 /**
  * The kernel adds a link-local address's local route only once duplicate
- * address detection is over, which may be after the boot reading: those
- * routes follow from the addresses (compared themselves) and are left out.
+ * address detection is over, which may be after the boot reading, and on a
+ * forwarding host (a router) the subnet-router anycast routes of its prefixes
+ * (`anycast fe80::`) likewise: those routes follow from the addresses and the
+ * forwarding setting (compared themselves) and are left out.
  */
 function withoutLinkLocalRoutes(routes: unknown): unknown {
   if (!Array.isArray(routes)) return routes;
-  return routes.filter((r: Record<string, unknown>) => !(r["type"] === "local" && r["protocol"] === "kernel" && /^fe80:/i.test(String(r["dst"]))));
+  return routes.filter((r: Record<string, unknown>) => !(r["protocol"] === "kernel" && ((r["type"] === "local" && /^fe80:/i.test(String(r["dst"]))) || r["type"] === "anycast")));
 }
 
 /** Parses READ_STATE's output. */
