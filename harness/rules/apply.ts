@@ -132,17 +132,16 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
  * are restored atomically (one iptables-restore, read back in the same
  * command); tables that do not differ are left alone. Returns the reading after.
  */
-async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, flush?: () => Promise<void>): Promise<HostRules> {
+async function restoreRulesets(host: LabHost, wanted: LoadedRuleset): Promise<HostRules> {
   const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
-  const [, ...after] = await Promise.all([
-    flush?.(),
-    ...FAMILIES.map(async (family, i) => {
+  const after = await Promise.all(
+    FAMILIES.map(async (family, i) => {
       const input = changedTablesInput(wanted[family], now[i]!);
       if (input === "") return now[i]!;
       const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
       return r.stdout;
     }),
-  ]);
+  );
   return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
 }
 
@@ -157,17 +156,22 @@ export async function flushConntrack(host: LabHost): Promise<void> {
 /**
  * Resets a host to a known ruleset (normally the one captured right after the
  * host booted): per family, the tables that differ from it are restored
- * atomically (one iptables-restore, read back in the same command), conntrack
- * is flushed, and the result is verified against the baseline's digest.
+ * atomically (one iptables-restore, read back in the same command), the
+ * result is verified against the baseline's digest, and then conntrack is
+ * flushed (unless the caller flushes after restoring more).
  * Returns the reading after the reset: counters from here on are the next
  * scenario's.
  */
-export async function resetRules(host: LabHost, baseline: LoadedRuleset): Promise<HostRules> {
+export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean } = {}): Promise<HostRules> {
   // Native tables are deleted by the state reset (host-reset.ts); the baseline is iptables' view.
   markNative(host, false);
-  const rules = await restoreRulesets(host, baseline, () => flushConntrack(host));
+  const rules = await restoreRulesets(host, baseline);
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);
   }
+  // Only once the old rules are gone: a packet between a flush and the restore
+  // would be tracked under the old rules, its NAT mapping included, and the
+  // entry would outlive them as long as its flow goes on.
+  if (options.flushConntrack ?? true) await flushConntrack(host);
   return rules;
 }

@@ -2,7 +2,8 @@
  * Lab sharing: scenarios with the same hosts, listeners and networks run one
  * after another on one started lab. Before each later scenario every firewall
  * host is reset to the ruleset it booted with (per family, the tables that
- * differ restored atomically; conntrack flushed) and the reset is verified by
+ * differ restored atomically; conntrack flushed once the old rules are gone,
+ * so no NAT mapping outlives them) and the reset is verified by
  * reading the rules back; so is the rest of its network state (host-reset.ts:
  * nft tables, legacy tables, addresses, routes, sysctls). A host that cannot
  * be brought back exactly makes the lab not reusable (LabNotReusableError):
@@ -12,7 +13,7 @@
 import type { LabHost, LabProvider, RunningLab } from "../lab/types.ts";
 import { awaitListeners, type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { resetRules } from "../rules/apply.ts";
+import { flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import type { HostState } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
@@ -86,8 +87,10 @@ export class SharedLab implements AsyncDisposable {
   async #reset(host: LabHost, booted: HostRules, previous: Scenario): Promise<HostRules> {
     try {
       if (!touchesMoreThanIptables(previous, host.name)) return await resetRules(host, booted.loaded);
-      const [after, now] = await Promise.all([resetRules(host, booted.loaded), readHostState(host)]);
+      const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
+      // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
+      await flushConntrack(host);
       return after;
     } catch (error) {
       if (error instanceof LabNotReusableError) throw error;
