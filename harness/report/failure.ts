@@ -19,7 +19,7 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
     `${expectationMismatch(e)} (${e.reason})`,
     ...(e.explanation && e.explanation !== e.answerMismatch ? [label("meaning", e.explanation)] : []),
     label("probe", `${e.from} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`),
-    ...(e.answer ? [label("answered", e.answer)] : []),
+    ...(e.answer ? [label("answer", e.answer)] : []),
     label("repro", e.evidence.command),
     label("output", output || "(none)"),
     e.evidence.stoppedEarly ? label("ended", e.evidence.stoppedEarly) : label("exit", `${e.evidence.exitCode ?? "did not run"} after ${e.evidence.durationMs} ms`),

@@ -25,9 +25,10 @@ export function targetColumn(e: ExpectationResult): string {
   return `${e.to}:${ports}/${e.protocol} ${e.family === "ipv4" ? "v4" : "v6"}`;
 }
 
-function cellText(e: ExpectationResult): string {
+export function cellText(e: ExpectationResult): string {
   // A sweep's cell: its verdict and how many ports broke it (the failure text lists them).
   if (e.sweep) return e.status === "passed" ? `${MARK.passed} ${e.expected} (${e.sweep.ports.split(" ")[0]})` : `${MARK[e.status]} ${e.sweep.broken.length} port(s)≠${e.expected}`;
+  if (e.status !== "passed" && e.answerMismatch) return `${MARK[e.status]} ${e.actual}, answer≠`;
   return e.status === "passed" ? `${MARK.passed} ${e.actual}` : `${MARK[e.status]} ${e.actual}≠${e.expected}`;
 }
 
