@@ -14,7 +14,7 @@ import type { SweepBreak } from "../model/sweep.ts";
 import type { Family } from "../model/types.ts";
 import type { PlannedProbe } from "../plan/plan.ts";
 import { observe } from "../probes/observe.ts";
-import { nmapArgv } from "../probes/sweep/nmap.ts";
+import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
 
@@ -36,7 +36,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };
   }
-  const repro = (port: number) => from.repro(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }));
+  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds })));
   const judged = judgeSweep(e, family, facts, listens, repro);
   if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
   const broken: SweepBreak[] = [];

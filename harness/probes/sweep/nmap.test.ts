@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for nmap.ts: port lists, the command line, and reading nmap's XML. */
 import { describe, expect, test } from "vitest";
-import { expandPorts, NmapOutputError, nmapArgv, parseNmapXml, portList } from "./nmap.ts";
+import { expandPorts, NmapOutputError, nmapArgv, parseNmapXml, portList, readableArgv } from "./nmap.ts";
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE nmaprun>
@@ -54,6 +54,9 @@ describe("nmapArgv", () => {
     expect(timed).toContain("-sU");
     expect(timed).not.toContain("-6");
     expect(timed.join(" ")).toContain("--initial-rtt-timeout 2s --min-rtt-timeout 2s --max-rtt-timeout 2s");
+    // What a person pastes prints nmap's own table, not XML.
+    expect(readableArgv(timed).join(" ")).not.toContain("-oX");
+    expect(readableArgv(timed).slice(-3)).toEqual(["-p", "53", "198.18.0.2"]);
   });
 });
 

@@ -64,6 +64,12 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
 }
 
 /** nmap's output could not be read as a complete scan: the sweep is an error, never a verdict. */
+/** The command as a person would paste it: nmap's own readable output instead of XML on stdout. */
+export function readableArgv(argv: readonly string[]): string[] {
+  const i = argv.indexOf("-oX");
+  return i < 0 ? [...argv] : [...argv.slice(0, i), ...argv.slice(i + 2)];
+}
+
 export class NmapOutputError extends FwspecError {
   constructor(message: string) {
     super(`nmap output: ${message}`, { hint: "run the sweep's repro command in the lab (fwspec run --keep) and read nmap's own output" });

@@ -16,7 +16,7 @@ import { readFamilyCounters } from "../../rules/read.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
-import { nmapArgv, parseNmapXml, type ScanTiming, scanLimitSeconds, type SweepProtocol } from "./nmap.ts";
+import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol } from "./nmap.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
@@ -87,7 +87,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
     const after = await read();
     const counts = options.watch.flatMap((h) => decisiveCounts(before.get(h)!, after.get(h)!).map((c) => ({ ...c, host: h })));
-    return { answers: parseNmapXml(r.stdout, spec.protocol, ports), counts, command: from.repro(argv) };
+    return { answers: parseNmapXml(r.stdout, spec.protocol, ports), counts, command: from.repro(readableArgv(argv)) };
   };
   const set = (port: number, d: { outcome: PortFinding["outcome"]; evidence: string; rules: readonly string[] }) => {
     const answer = answers.get(port) ?? "";
