@@ -8,7 +8,12 @@
  * (b) fwspec running the same six policies as scenarios (bench/scenarios/) with
  *     IPv4 and IPv6, counter checks and exact verdicts.
  *
- * Options: --cold also removes the lab image first and counts its rebuild.
+ * (c) Port sweeps (bench/sweep.ts): 1-1024 TCP on both families against a
+ *     default-DROP policy, fwspec versus an `nc -z -w 1` loop (sampled and
+ *     extrapolated unless --hand-full), and the whole range 1-65535.
+ *
+ * Options: --cold also removes the lab image first and counts its rebuild;
+ * --sweep runs only (c); --hand-full runs (c)'s hand loop over every port.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +25,7 @@ import { takenSlots } from "../harness/lab/network.ts";
 import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
 import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
+import { benchSweeps } from "./sweep.ts";
 
 interface HandCheck {
   readonly from: "client" | "server";
@@ -103,7 +109,13 @@ async function main(): Promise<void> {
   imageMs = performance.now() - t0;
 
   try {
-    process.stdout.write(`fwspec bench (${cold ? "cold: lab image rebuilt" : "warm: images cached"}) on ${(await import("node:os")).cpus().length} cores\n\n`);
+    const os = await import("node:os");
+    process.stdout.write(`fwspec bench (${cold ? "cold: lab image rebuilt" : "warm: images cached"}) on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), kernel ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+    process.stdout.write(`reproduce: npm run bench${process.argv.slice(2).length > 0 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\n\n`);
+    if (process.argv.includes("--sweep")) {
+      await benchSweeps({ handFull: process.argv.includes("--hand-full") });
+      return;
+    }
     process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
     const hand = await handWritten(image, runId);
     process.stdout.write(`    ${hand.checks} checks (IPv4 only) in ${(hand.wallMs / 1000).toFixed(1)} s, ${(hand.checks / (hand.wallMs / 1000)).toFixed(2)} checks/s\n`);
@@ -128,7 +140,8 @@ async function main(): Promise<void> {
       process.stdout.write(`    ${verdict.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
     }
     const ratio = hand.wallMs / fwMs;
-    process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 10x with >= 2x the checks)\n`);
+    process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 10x with >= 2x the checks)\n\n`);
+    await benchSweeps({ handFull: process.argv.includes("--hand-full") });
   } finally {
     await removeRun(engine, runId).catch(() => undefined);
   }

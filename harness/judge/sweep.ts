@@ -48,7 +48,11 @@ export function portStatus(sweep: PortSweep, expected: Expectation["expected"], 
 /** `1-1024/tcp ipv4: 1021 dropped, 22 open, 80 open, 443 admitted (nothing listening)`. */
 export function sweepSummary(head: string, findings: readonly PortFinding[]): string {
   const by = new Map<PortOutcome, number[]>();
-  for (const f of findings) by.set(f.outcome, [...(by.get(f.outcome) ?? []), f.port]);
+  for (const f of findings) {
+    const ports = by.get(f.outcome);
+    if (ports) ports.push(f.port);
+    else by.set(f.outcome, [f.port]);
+  }
   const parts = [...by].sort((a, b) => b[1].length - a[1].length || a[1][0]! - b[1][0]!).flatMap(([outcome, ports]) =>
     ports.length <= 3 ? ports.map((p) => `${p} ${OUTCOME_LABEL[outcome]}`) : [`${ports.length} ${OUTCOME_LABEL[outcome]}`]);
   return `${head}: ${parts.join(", ")}`;

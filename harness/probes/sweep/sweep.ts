@@ -127,15 +127,19 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
         if (b.same.length === matched.length && confirms(h, b.counts)) {
           const evidence = (rule: string, n: number) => `no answer; ${rule} counted ${n} probe-sized packet(s) for the ${n} silent port(s) it matches, in a batch of their own (and all silent ports were counted by DROP rules: ${d.ports.get(ports[0]!)!.evidence.replace(/^no answer; /, "")})`;
           for (const [rule, mine] of h.byRule) for (const p of mine) set(p, { outcome: "dropped", evidence: evidence(rule, mine.length), rules: [rule] });
-          const rest = ports.filter((p) => !matched.includes(p));
+          const taken = new Set(matched);
+          const rest = ports.filter((p) => !taken.has(p));
           for (const p of rest) set(p, { ...d.ports.get(p)!, rules: h.residual ? [h.residual] : [] });
           return;
         }
-        if (b.same.length < matched.length) return settleSilent(ports.filter((p) => !waitOut.includes(p)), counts);
+        if (b.same.length < matched.length) {
+          const changed = new Set(waitOut);
+          return settleSilent(ports.filter((p) => !changed.has(p)), counts);
+        }
       }
     }
     if (d.kind === "split" && !canSplit(ports)) {
-      waitOut.push(...ports);
+      for (const p of ports) waitOut.push(p);
       return;
     }
     if (!canSplit(ports)) return apply((d as { ports: ReadonlyMap<number, Decided> }).ports);
