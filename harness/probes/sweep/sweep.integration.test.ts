@@ -35,19 +35,23 @@ function rules(family: Family): string[] {
     `${c} -A INPUT -p tcp --dport 8084 -j REJECT --reject-with ${v4 ? "icmp-admin-prohibited" : "icmp6-adm-prohibited"}`,
     `${c} -A INPUT -p tcp --dport 8085 -j REJECT --reject-with ${v4 ? "icmp-host-prohibited" : "icmp6-no-route"}`,
     `${c} -A INPUT -p tcp --dport 8086 -j DROP`,
+    `${c} -A INPUT -p udp -m multiport --dports 5353,5356 -j ACCEPT`,
+    `${c} -A INPUT -p udp --dport 5354 -j DROP`,
+    `${c} -A INPUT -p udp --dport 5355 -j REJECT`,
     `${c} -P INPUT DROP`,
   ];
 }
 
 /** What each port is, by construction. */
-const OUTCOMES: Readonly<Record<number, string>> = { 8080: "open", 8081: "admitted", 8082: "refused", 8083: "refused", 8084: "unreachable", 8085: "unreachable", 8087: "open" };
+const OUTCOMES: Readonly<Record<number, string>> = { 8080: "open", 8081: "admitted", 8082: "refused", 8083: "refused", 8084: "unreachable", 8085: "unreachable", 8087: "open", 5353: "open", 5355: "refused", 5356: "admitted" };
+const UDP = Array.from({ length: 11 }, (_, i) => 5350 + i);
 
 describe("sweeps", () => {
   it("classify every port of a mixed range as single probes do, on both families", async () => {
     const scenario = defineScenario({
       name: "sweep vs single probes",
       description: "a default-DROP host with open, admitted, REJECTed and DROPped ports",
-      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8087"] }, client: {} },
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8087", "udp/5353"] }, client: {} },
       steps: [
         { apply: { host: "server", commands: [...rules("ipv4"), ...rules("ipv6")] } },
         { expect: [`client -> server:${FIRST}-${LAST} blocked except 8080,8081,8087`, `client -> server:${FIRST}-${LAST} dropped except 8080`] },
@@ -59,19 +63,20 @@ describe("sweeps", () => {
     const digest = (await readRules(server)).loaded.digest;
     const ports = Array.from({ length: LAST - FIRST + 1 }, (_, i) => FIRST + i);
 
-    for (const family of ["ipv4", "ipv6"] as const) {
-      const spec = { from: "client", to: { kind: "host" as const, host: "server" }, ports, protocol: "tcp" as const, family, timeoutSeconds: 2 };
+    for (const [family, protocol, swept] of [["ipv4", "tcp", ports], ["ipv6", "tcp", ports], ["ipv4", "udp", UDP], ["ipv6", "udp", UDP]] as const) {
+      const spec = { from: "client", to: { kind: "host" as const, host: "server" }, ports: swept, protocol, family, timeoutSeconds: 2 };
       const sweep = await runSweep(session.lab, spec, { watch: ["server"], early: true });
       const wrong: string[] = [];
-      for (const port of ports) {
-        const single = await observe(session.lab, { from: "client", to: spec.to, port, protocol: "tcp", family, timeoutSeconds: 2 }, { watch: ["server"], latest: new Map(), early: true });
+      for (const port of swept) {
+        const single = await observe(session.lab, { from: "client", to: spec.to, port, protocol, family, timeoutSeconds: 2 }, { watch: ["server"], latest: new Map(), early: true });
         const f = sweep.findings.get(port);
         if (f?.verdict !== single.result.verdict) wrong.push(`${family} ${port}: sweep ${f?.verdict} (${f?.answer}: ${f?.evidence}), single ${single.result.verdict} (${single.result.reason})`);
         const outcome = OUTCOMES[port] ?? "dropped";
         if (f?.outcome !== outcome) wrong.push(`${family} ${port}: outcome ${f?.outcome}, expected ${outcome} (${f?.evidence})`);
       }
-      console.log(`${family}: ${sweep.durationMs} ms; ${sweep.notes.join("; ")}`);
+      console.log(`${protocol} ${family}: ${sweep.durationMs} ms; ${sweep.notes.join("; ")}`);
       expect(wrong).toEqual([]);
+      if (protocol === "udp") continue;
       // The deciding rule, per port: the explicit DROP for 8086, the policy for the rest; the REJECT for 8082.
       expect(sweep.findings.get(8086)!.rules).toEqual([expect.stringMatching(/#9 .*--dport 8086 -j DROP/)]);
       expect(sweep.findings.get(8090)!.rules).toEqual([expect.stringMatching(/policy DROP/)]);
