@@ -23,6 +23,11 @@ writeFileSync(path.join(dir, "inline.yaml"), `${HEAD}  - apply: { host: server, 
 writeFileSync(path.join(dir, "bad.yaml"), `${HEAD}  - expect: [remote -> nowhere:1 open]\n`);
 const S = path.join(dir, "s.yaml");
 const print = () => {};
+/** Progress that keeps what it was told: a lab start says so (the image check, "running 1 scenario(s)"). */
+function recorder() {
+  const said: string[] = [];
+  return { said, progress: { step: (m: string) => void said.push(m), info: (m: string) => void said.push(m) } };
+}
 
 describe("fwspec record: bad input, nothing started", () => {
   test.each<[string, string, RecordCliOptions, RegExp]>([
@@ -32,10 +37,12 @@ describe("fwspec record: bad input, nothing started", () => {
     ["--out exists without --force", S, { out: path.join(dir, "exists.yaml") }, /exists; nothing was written/],
     ["an invalid scenario", path.join(dir, "bad.yaml"), { update: true }, /nowhere/],
     ["a matrix over the limit", S, { update: true, maxProbes: 2 }, /more than the limit of 2/],
+    ["--out outside the project root (its rules path would lead out)", S, { out: path.join(tmpdir(), "fwspec-elsewhere", "x.yaml") }, /outside the project root/],
   ])("%s", async (_, file, opts, message) => {
-    const run = recordCommand(file, opts, silentProgress, print);
-    await expect(run).rejects.toThrow(InputError);
+    const { said, progress } = recorder();
+    await expect(recordCommand(file, opts, progress, print)).rejects.toThrow(InputError);
     await expect(recordCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
+    expect(said).toEqual([]);
   });
 });
 
@@ -50,8 +57,10 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
     ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],
   ])("%s", async (_, file, opts, message) => {
-    await expect(diffCommand(file, opts, silentProgress, print)).rejects.toThrow(InputError);
+    const { said, progress } = recorder();
+    await expect(diffCommand(file, opts, progress, print)).rejects.toThrow(InputError);
     await expect(diffCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
+    expect(said).toEqual([]);
   });
 
   test("InputError is exit 2", () => {

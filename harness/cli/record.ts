@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { flowMatrix, flowTitle } from "../diff/matrix.ts";
 import { recordMatrix } from "../diff/run.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
@@ -36,9 +37,16 @@ function target(file: string, opts: RecordCliOptions): string {
   return out;
 }
 
+/** The file as it would be written, checked before any lab starts (e.g. an --out whose paths would lead out of the project root): a ScenarioError, exit 2. */
+function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: RecordCliOptions): void {
+  const first = flowMatrix(one.scenario, opts.maxProbes)[0]!;
+  parseScenarioText(recordedScenario(one.text, one.file, out, [{ expectation: `${flowTitle(first)} open`, comment: "" }]), out, { root: opts.root });
+}
+
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
   const one = oneScenario(file, "record", opts.root);
   const out = target(one.file, opts);
+  checkTarget(one, out, opts);
   const observed = await recordMatrix(one.scenario, {
     progress, handleInterrupts: true,
     ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
