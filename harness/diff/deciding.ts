@@ -20,14 +20,15 @@ export interface CountedRule {
   readonly target: string | undefined;
 }
 
-const LINE = /^(ipv4|ipv6) (\S+) (\S+) #(\d+) (.*) \(\+\d+ packets\)$/;
+const LINE = /^(ipv4|ipv6) (.+?) (\S+) #(\d+) (.*) \(\+\d+ packets\)$/;
 
 /** One `decidedBy` line read back; undefined for a line of another shape. */
 export function parseCounted(line: string): CountedRule | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
   const text = m[5]!;
-  const target = /(?:^| )-[jg] (\S+)/.exec(text)?.[1];
+  // iptables: `-j X`; nft (the rule as `nft -a list ruleset` prints it): its verdict statement.
+  const target = /(?:^| )-[jg] (\S+)/.exec(text)?.[1] ?? /(?:^| )(accept|drop|reject)(?: with \S+ \S+)?(?: # handle \d+)?$/.exec(text)?.[1]?.toUpperCase();
   return { family: m[1]!, table: m[2]!, chain: m[3]!, position: Number(m[4]), text, target };
 }
 
@@ -57,7 +58,7 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
   if (!targets) return undefined;
   // A rule that counted only the connection's later packets did not decide: the first packet went by another rule, or the policy.
   const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text));
-  const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain) ? 1 : 0) - (OUTGOING.has(y.chain) ? 1 : 0))[0];
+  const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain.toUpperCase()) ? 1 : 0) - (OUTGOING.has(y.chain.toUpperCase()) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
 }
 
