@@ -108,7 +108,7 @@ export interface StepResult {
   readonly status: CellStatus;
   readonly message: string;
   /** For apply (and reboot) steps: the loaded rulesets, their digest, and the host they are loaded on. */
-  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string };
+  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string; readonly nft?: string };
 }
 
 export type CheckResult = ExpectationResult | CounterResult | StepResult;

@@ -17,7 +17,7 @@ function apply(line: number, v4: Record<string, string[]>, v6: Record<string, st
 }
 
 function hit(text: string, position: number, o: Partial<RuleHit> = {}): RuleHit {
-  return { host: "server", family: "ipv4", table: "filter", chain: /^-A (\S+)/.exec(text)![1]!, position, text, packets: 1, ...o };
+  return { host: "server", family: "ipv4", table: "filter", chain: /^-A (\S+)/.exec(text)?.[1] ?? "", position, text, packets: 1, ...o };
 }
 
 function probe(line: number, text: string, counted: RuleHit[], o: Partial<ExpectationResult> & { family?: Family } = {}): ExpectationResult {
@@ -98,6 +98,13 @@ describe("scenarioCoverage", () => {
       ["as the lab started ipv4 INPUT #1 exercised 1"],
     ],
   ];
+  it("native nft rules: listed per family their table sees, matched to hits whatever their handle; rules without a counter are not counted", () => {
+    const nft = 'table inet fw {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tiif "lo" accept\n\t\ttcp dport 8080 counter drop\n\t}\n}';
+    const step: StepResult = { ...apply(5, {}), evidence: { ...apply(5, {}).evidence!, nft } };
+    const c = scenarioCoverage([step, probe(9, "client -> server:8080 dropped", [hit("tcp dport 8080 counter drop # handle 3", 2, { table: "inet fw", chain: "input" })])], boot());
+    expect(summary(c)).toEqual(["apply (line 5) ipv4 input #2 exercised 1", "apply (line 5) ipv6 input #2 unexercised 0"]);
+  });
+
   it.each(cases)("%s", (_title, results, want) => {
     expect(summary(scenarioCoverage(results, boot()))).toEqual(want);
   });

@@ -7,13 +7,16 @@
  * counted) is in README *Rule coverage*; in short:
  *
  * - A ruleset is what an apply step (or a reboot) left loaded on a host, per
- *   family, as iptables-save / ip6tables-save print it; each is listed on
- *   its own (a rule loaded by two apply steps is counted twice). Before any
- *   apply, a host has the ruleset it started with.
+ *   family, as iptables-save / ip6tables-save print it, and its native
+ *   nftables tables (a rule of an `inet` table once per family); each is
+ *   listed on its own (a rule loaded by two apply steps is counted twice).
+ *   Before any apply, a host has the ruleset it started with.
  * - Counted: every rule (`-A` line) of such a ruleset, except rules the host
  *   already had when the scenario started (the lab's own, e.g. the container
  *   engine's DNS rules in the nat table) and rules in tables or chains named
- *   `fwspec…` (fwspec's own). Chain policies are not rules and not counted.
+ *   `fwspec…` (fwspec's own), and native nft rules without a counter
+ *   statement (nothing can show them taking a packet). Chain policies are
+ *   not rules and not counted.
  * - Exercised: the rule's packet counter moved during a probe (an
  *   expectation's, or its parity probe in the other family) while that
  *   ruleset was loaded. `run` steps, held connections and counter checks send
@@ -21,13 +24,15 @@
  * - Shadowed: never exercised, and during some probe an earlier rule of the
  *   same chain counted the probe while this rule matches the probe's first
  *   packet and the chain sees that packet on that host (rules/packet-match.ts
- *   decides "matches" conservatively: options it does not model never match).
+ *   decides "matches" conservatively: options it does not model never match;
+ *   native nft rules are never judged shadowed).
  */
 import type { CheckResult, ExpectationResult, RuleHit } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { FAMILIES } from "../model/types.ts";
 import { matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
+import { nftEvidenceRules } from "../rules/nft-evidence.ts";
 import { parseSave, type SavedRule } from "../rules/saved.ts";
 
 /** A check whose packets a rule took: an expectation's probe, or its parity probe in the other family. */
@@ -100,21 +105,27 @@ interface Epoch {
 const BUILTIN = new Set(["INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"]);
 const LOOPBACK: Readonly<Record<Family, string>> = { ipv4: "127.0.0.1", ipv6: "::1" };
 
-const ruleKey = (r: { family: string; table: string; chain: string; text: string }) => `${r.family}\0${r.table}\0${r.chain}\0${r.text}`;
+/** A rule's text without the handle a native nft rule's hit carries (`… drop # handle 8`). */
+const withoutHandle = (text: string) => text.replace(/ # handle \d+$/, "");
 
+const ruleKey = (r: { family: string; table: string; chain: string; text: string }) => `${r.family}\0${r.table}\0${r.chain}\0${withoutHandle(r.text)}`;
+
+/** A rule in a table or chain fwspec itself creates (`fwspec…`; an nft table is `family name`). */
 function isFwspecOwn(r: SavedRule): boolean {
-  return r.table.startsWith("fwspec") || r.chain.startsWith("fwspec");
+  return (r.table.split(" ").at(-1) ?? "").startsWith("fwspec") || r.chain.startsWith("fwspec");
 }
 
-function parsedRules(evidence: { ipv4: string; ipv6: string }): SavedRule[] {
-  return FAMILIES.flatMap((f) => {
+function parsedRules(evidence: { ipv4: string; ipv6: string; nft?: string }): SavedRule[] {
+  const iptables = FAMILIES.flatMap((f) => {
     try {
       return parseSave(evidence[f], f).rules;
     } catch {
       return [];
     }
   });
+  return [...iptables, ...(evidence.nft ? nftEvidenceRules(evidence.nft) : [])];
 }
+
 
 function looksLikeAddress(label: string): boolean {
   return /^[0-9.]+$/.test(label) || label.includes(":");
@@ -157,10 +168,11 @@ function describeRule(r: SavedRule): string {
 
 /** The rule of the epoch a hit is on: same place and text, else the same text (a run step moved it), else a rule loaded since. */
 function ruleOf(epoch: Epoch, hit: RuleHit): SavedRule {
-  const same = (r: SavedRule) => r.family === hit.family && r.table === hit.table && r.chain === hit.chain && r.text === hit.text;
+  const text = withoutHandle(hit.text);
+  const same = (r: SavedRule) => r.family === hit.family && r.table === hit.table && r.chain === hit.chain && r.text === text;
   const found = epoch.rules.find((r) => same(r) && r.position === hit.position) ?? epoch.rules.find(same);
   if (found) return found;
-  const added: SavedRule = { family: hit.family, table: hit.table, chain: hit.chain, position: hit.position, text: hit.text, packets: 0, bytes: 0, target: /-[jg] (\S+)/.exec(hit.text)?.[1] ?? null, comment: null };
+  const added: SavedRule = { family: hit.family, table: hit.table, chain: hit.chain, position: hit.position, text, packets: 0, bytes: 0, target: /-[jg] (\S+)/.exec(hit.text)?.[1] ?? null, comment: null };
   epoch.rules.push(added);
   return added;
 }
@@ -230,7 +242,7 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
 
   const rulesets = epochs.map((epoch): RulesetCoverage => {
     const rules = epoch.rules
-      .filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r))
+      .filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r) && r.counts !== false)
       .sort((a, b) => FAMILIES.indexOf(a.family) - FAMILIES.indexOf(b.family))
       .map((r): CoveredRule => {
         const t = epoch.tally.get(r);
