@@ -16,6 +16,7 @@ import { diffStatus } from "../diff/model.ts";
 import { renderDiff, renderDiffJson } from "../diff/render.ts";
 import { readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
 import { diffScenarios } from "../diff/run.ts";
+import { renderDiffHtml } from "../report/html.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
@@ -30,6 +31,8 @@ export interface DiffCliOptions {
   readonly allow?: readonly string[] | undefined;
   readonly allowFile?: string | undefined;
   readonly json?: string | undefined;
+  /** Write the diff view as a self-contained HTML page (report/html.ts). */
+  readonly html?: string | undefined;
   readonly maxProbes?: number | undefined;
   readonly timeout?: number | undefined;
   readonly root?: string | undefined;
@@ -85,8 +88,9 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   });
   print(renderDiff(result));
   const unwritten = opts.json === undefined ? undefined : writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderDiffJson(result)));
-  if (unwritten) process.stderr.write(`fwspec: ${unwritten.report()}\n`);
+  const unwrittenHtml = opts.html === undefined ? undefined : writeReportFile("HTML", opts.html, (p) => writeFileSync(p, renderDiffHtml([result], { baseDir: process.cwd() })));
+  for (const e of [unwritten, unwrittenHtml]) if (e) process.stderr.write(`fwspec: ${e.report()}\n`);
   const status = diffStatus(result);
   if (status === "changed" || status === "error") return EXIT.failed;
-  return unwritten ? EXIT.internal : EXIT.ok;
+  return unwritten || unwrittenHtml ? EXIT.internal : EXIT.ok;
 }

@@ -151,11 +151,12 @@ export function buildProgram(): Command {
     .option("--allow <change>", "accept a change: \"FROM -> TARGET:PORT[/PROTOCOL[4|6]] OLD->NEW\" (no 4/6: both families; blocked and * match several verdicts); repeatable", repeat)
     .option("--allow-file <file>", "accepted changes, one a line (# comments)")
     .option("--json <file>", "write the diff as JSON to <file>")
+    .option("--html <file>", "write the diff as a self-contained HTML page to <file> (opens from a CI artefact without a server)")
     .option("--max-probes <n>", "refuse a matrix of more probes (flows x families) than this (default 400)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenario)")
     .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 the JSON report could not be written.")
-    .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; maxProbes?: string; timeout?: string; root?: string }) => {
+    .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; html?: string; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await diffCommand(file, {
         ...opts,
         maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),

@@ -11,7 +11,7 @@
  * Chromium as root needs --no-sandbox (its sandbox refuses to run as root);
  * fine for a test browser that only opens fwspec's own local files.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -54,8 +54,10 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
 }, 300_000);
 
+const projects: string[] = [dir];
 afterAll(async () => {
   await browser?.close();
+  for (const d of projects) rmSync(d, { recursive: true, force: true });
 });
 
 describe("fwspec run --coverage --html", () => {
@@ -116,6 +118,28 @@ describe("fwspec run --coverage --html", () => {
     const narrow = await open(join(dir, "report.html"), 360);
     expect(await narrow.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
     expect(narrow.problems).toEqual([]);
+  });
+
+  it("fwspec diff --html: the diff view opens too, the changed flows grouped by source host and family with each side's rule", async () => {
+    const project = mkdtempSync(join(tmpdir(), "fwspec-html-diff-"));
+    projects.push(project);
+    const both = (rule: string) => `iptables ${rule}\nip6tables ${rule}\n`;
+    writeFileSync(join(project, "scenario.yaml"), "name: block 8080\ndescription: the seed guide's port block\nhosts:\n  server: { firewall: true, listen: [tcp/8080, tcp/8081] }\n  client: {}\nsteps:\n  - apply: rules.sh\n");
+    writeFileSync(join(project, "rules.sh"), `${both("-A INPUT -p tcp -j ACCEPT")}${both("-A INPUT -p tcp --dport 8080 -j DROP")}`);
+    writeFileSync(join(project, "inserted.sh"), `${both("-A INPUT -p tcp -j ACCEPT")}${both("-I INPUT 1 -p tcp --dport 8080 -j DROP")}`);
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-b", "inserted.sh", "--html", "diff.html"], { cwd: project, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    const { page, requests, problems } = await open(join(project, "diff.html"));
+    expect(await page.locator("h1").innerText()).toBe("fwspec report: ✗ FAILED");
+    expect(await page.locator("section.diff h2").innerText()).toBe("block 8080: rules.sh → inserted.sh");
+    expect((await page.locator("section.diff h4").allInnerTexts()).sort()).toEqual(["client, ipv4", "client, ipv6", "server, ipv4", "server, ipv6"]);
+    const row = page.locator("section.diff tr.changed", { hasText: "client -> server:8080/tcp4" });
+    expect((await row.locator("td").allInnerTexts()).map((t) => t.replace(/\s+/g, " "))).toEqual([
+      "client -> server:8080/tcp4", "open ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT", "dropped ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP", "✗ not allowed",
+    ]);
+    expect(await page.locator("section.diff tr.changed").count()).toBe(6);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(join(project, "diff.html")).href]);
   });
 
   it("shows hostile scenario text as text: no script runs, no element is injected, nothing is requested", async () => {

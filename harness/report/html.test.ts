@@ -4,7 +4,7 @@ import type { DiffResult } from "../diff/model.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import { hasRawControl } from "../text.ts";
 import { SCRIPT, STYLE } from "./html-assets.ts";
-import { htmlLine, htmlText, renderHtml } from "./html.ts";
+import { htmlLine, htmlText, renderDiffHtml, renderHtml } from "./html.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { wideReport } from "../testing/wide-report.ts";
 
@@ -117,7 +117,9 @@ describe("renderHtml", () => {
       scenario: { file: "s.yaml", name: "guide" }, a: { label: "append.v4" }, b: { label: "insert.v4" }, compared: 8, errors: [], problems: [], unusedAllows: ["<stale> -> x:1 open->dropped"],
       changes: [{ flow: { from: "client", to: "server", port: 8080, protocol: "tcp", family: "ipv4" }, key: "client -> server:8080/tcp4", a: { verdict: "open", rule: "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT", reason: "" }, b: { verdict: "dropped", rule: "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP", reason: "" }, allowed: false }],
     };
-    const out = renderHtml(report([]), { diffs: [d] });
+    const out = renderDiffHtml([d]);
+    expect(out).toContain("fwspec report: <span class=\"status failed\">✗ FAILED</span>");
+    expect(out).not.toContain("scenario(s)");
     expect(out).toContain("<h2>guide: append.v4 → insert.v4</h2>");
     expect(out).toContain("<h4>client, ipv4</h4>");
     expect(out).toContain('<tr class="changed"><td>client -&gt; server:8080/tcp4</td><td class="v-open">open<br><code>ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT</code></td><td class="v-dropped">dropped<br><code>ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP</code></td><td>✗ not allowed</td></tr>');

@@ -152,6 +152,11 @@ function diffView(d: DiffResult, index: number): string {
     `${d.unusedAllows.length > 0 ? `<h3>Allow entries that matched no change</h3><ul>${d.unusedAllows.map((a) => `<li>${htmlLine(a)}</li>`).join("")}</ul>` : ""}</section>`;
 }
 
+/** A report of `fwspec diff` alone: the diff view, no scenario run. */
+export function renderDiffHtml(diffs: readonly DiffResult[], options: Omit<HtmlOptions, "diffs"> = {}): string {
+  return renderHtml({ scenarios: [], summary: { passed: 0, failed: 0, errors: 0 } }, { ...options, diffs });
+}
+
 /** The whole report as one HTML document. */
 export function renderHtml(report: RunReport, options: HtmlOptions = {}): string {
   const counts = { passed: 0, failed: 0, error: 0 };
@@ -160,13 +165,18 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   const ordered = report.scenarios.map((s, i) => ({ s, i })).sort((a, b) => RANK[a.s.status] - RANK[b.s.status] || a.i - b.i);
   const diffs = options.diffs ?? [];
   const { passed, failed, errors } = report.summary;
+  const runs = report.scenarios.length > 0 || diffs.length === 0;
   const summary = [
-    `<span><strong>${report.scenarios.length}</strong> scenario(s): ${counts.passed} passed, ${counts.failed} failed, ${counts.error} error</span>`,
-    `<span>checks: <strong>${passed}</strong> passed, <strong>${failed}</strong> failed, <strong>${errors}</strong> errors</span>`,
+    ...(runs ? [
+      `<span><strong>${report.scenarios.length}</strong> scenario(s): ${counts.passed} passed, ${counts.failed} failed, ${counts.error} error</span>`,
+      `<span>checks: <strong>${passed}</strong> passed, <strong>${failed}</strong> failed, <strong>${errors}</strong> errors</span>`,
+    ] : []),
     ...(report.coverage ? [`<span class="coverage-total">${htmlLine(coverageLine(report.coverage))}</span>`] : []),
     ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
   ];
-  const verdict = counts.failed + counts.error > 0 ? "failed" : "passed";
+  // A diff fails its gate with a change not allowed, or a flow it could not compare.
+  const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
+  const verdict = counts.failed + counts.error > 0 || diffFailed ? "failed" : "passed";
   const csp = `default-src 'none'; style-src ${hash(STYLE)}; script-src ${hash(SCRIPT)}; img-src 'none'; base-uri 'none'; form-action 'none'`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
