@@ -8,10 +8,11 @@ import type { ExpectationResult, ParityObservation, RuleHit } from "../model/res
 import { type Family, targetLabel } from "../model/types.ts";
 import type { HostRuleDelta, Observation } from "../probes/observe.ts";
 import type { ProbeResult } from "../probes/probe.ts";
-import type { RuleDelta } from "../rules/delta.ts";
+import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { type AddressBook, judgeAnswer } from "./answer.ts";
-import { explainMismatch, judgeVerdict } from "./verdict.ts";
+import { type Evidence, explainMismatch, stoppedLine } from "./explain.ts";
+import { judgeVerdict } from "./verdict.ts";
 import { REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 
 export function describeDelta(d: RuleDelta): string {
@@ -30,12 +31,18 @@ function parityOf(observed: ProbeResult, other: Observation): ParityObservation 
   };
 }
 
+function describePolicy(p: PolicyDelta): string {
+  return `${p.family} ${p.table} ${p.chain} policy ${p.policy} (+${p.packets} packets)`;
+}
+
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
 export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn", book: AddressBook = new Map()): ExpectationResult {
   const probe = observed.result;
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
-  let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, observed.decidedBy.map((d) => d.rule));
+  const evidence: Evidence = { watched: observed.watched ?? observed.decidedBy.length > 0, ...(observed.decision ? { decision: observed.decision } : {}) };
+  let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);
+  const stopped = probe.evidence.stoppedEarly ? (stoppedLine(probe.evidence.durationMs, probe.verdict, evidence, expectation.protocol) ?? probe.evidence.stoppedEarly) : undefined;
   // `refused:rst` / `refused:icmp`: the refusal must also have come back that way.
   const wanted = expectation.refusal ? REFUSAL_OF_KIND[expectation.refusal] : undefined;
   if (status === "passed" && wanted && probe.refusal !== wanted) {
@@ -74,10 +81,11 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
       stdout: probe.evidence.stdout,
       stderr: probe.evidence.stderr,
       durationMs: probe.evidence.durationMs,
-      ...(probe.evidence.stoppedEarly ? { stoppedEarly: probe.evidence.stoppedEarly } : {}),
+      ...(stopped ? { stoppedEarly: stopped } : {}),
     },
-    decidedBy: observed.decidedBy.map(describeDelta),
+    decidedBy: [...observed.decidedBy.map(describeDelta), ...(observed.policies ?? []).map(describePolicy)],
     ...(observed.decidedBy.length > 0 ? { counted: observed.decidedBy.map(hitOf) } : {}),
+    ...(observed.decision ? { decision: observed.decision } : {}),
     ...(parity ? { parity } : {}),
     ...(expectation.held ? { held: expectation.held } : {}),
     ...(answer.answer ? { answer: answer.answer } : {}),

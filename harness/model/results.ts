@@ -49,6 +49,26 @@ export interface ParityObservation {
   readonly counted?: readonly RuleHit[];
 }
 
+/** The rule (or chain policy) that took a probe's first packet on the host that decided it, and how it was found. */
+export interface Decision {
+  readonly host: string;
+  readonly family: Family;
+  readonly table: string;
+  /** Chains from the hook's chain to the rule's chain: ["INPUT", "ufw-before-input", "ufw-user-input"]. */
+  readonly path: readonly string[];
+  /** The rule as iptables-save (or `nft list`) prints it; `policy DROP` for a chain policy. */
+  readonly rule: string;
+  readonly action: "accept" | "drop" | "reject";
+  /** True when no rule took the packet and the chain's policy did. */
+  readonly policy: boolean;
+  /** True when the probe's first packet passed and this rule took the first answer on its way back. */
+  readonly answer?: boolean;
+  /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */
+  readonly source: "trace" | "counters";
+  /** The nftables rule handle, when a trace named it. */
+  readonly handle?: number;
+}
+
 export interface ExpectationResult {
   readonly kind: "expectation";
   readonly text: string;
@@ -73,6 +93,8 @@ export interface ExpectationResult {
   readonly decidedBy: readonly string[];
   /** The same rules as records, with the firewall host each is on (what rule coverage is built from). */
   readonly counted?: readonly RuleHit[];
+  /** The rule that took the probe's first packet (the one that decided), when the evidence names one. */
+  readonly decision?: Decision;
   /** Single-family expectations: the other family's observation (a finding when it differs). */
   readonly parity?: ParityObservation;
   /** The held connection this expectation checks. */

@@ -10,7 +10,9 @@
 import type { RunningLab } from "../lab/types.ts";
 import type { ProbeSpec, Protocol } from "../model/types.ts";
 import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
-import { counterDeltas, type RuleDelta } from "../rules/delta.ts";
+import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
+import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import type { Decision } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
@@ -35,6 +37,12 @@ export type HostRuleDelta = RuleDelta & { readonly host?: string };
 export interface Observation {
   readonly result: ProbeResult;
   readonly decidedBy: readonly HostRuleDelta[];
+  /** Chain policies that counted packets while it ran. */
+  readonly policies?: readonly PolicyDelta[];
+  /** The rule that took its first packet (first-packet.ts), when the evidence names one. */
+  readonly decision?: Decision;
+  /** Whether any firewall host on its path was watched (false: nothing could count it). */
+  readonly watched?: boolean;
 }
 
 export interface ObserveOptions {
@@ -81,7 +89,9 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
     }
   }
   const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h })));
-  return { result, decidedBy };
+  const policies = [...after].flatMap(([h, reading]) => policyDeltas(before.get(h)!, reading));
+  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after));
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(decision ? { decision } : {}) };
 }
 
 /**

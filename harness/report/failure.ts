@@ -1,10 +1,10 @@
 /**
  * The one failure formatter: what a failed expectation says (expected vs
  * observed, what it means, the probe, the repro command, its output, how it
- * ended, the rules that counted it) and how a parity finding reads. The
+ * ended, the rule that decided, the rules that counted it) and how a parity finding reads. The
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
-import type { ExpectationResult } from "../model/results.ts";
+import type { Decision, ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import type { ParityFinding } from "./model.ts";
 
@@ -22,8 +22,9 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
     ...(e.answer ? [label("answer", e.answer)] : []),
     label("repro", e.evidence.command),
     label("output", output || "(none)"),
-    e.evidence.stoppedEarly ? label("ended", e.evidence.stoppedEarly) : label("exit", `${e.evidence.exitCode ?? "did not run"} after ${e.evidence.durationMs} ms`),
-    label("counted", e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no firewall rule counted this probe"),
+    endedLine(e, label),
+    ...(e.decision ? [label("decided", decidedLine(e.decision))] : []),
+    label("counted", e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no rule or policy on its path counted it"),
   ].join("\n");
 }
 
@@ -45,6 +46,20 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
     ].join("\n")));
   }
   return lines.join("\n");
+}
+
+function endedLine(e: ExpectationResult, label: (name: string, text: string) => string): string {
+  if (e.evidence.stoppedEarly) return label("ended", e.evidence.stoppedEarly);
+  if (e.evidence.exitCode !== null) return label("exit", `${e.evidence.exitCode} after ${e.evidence.durationMs} ms`);
+  return label("ended", e.evidence.durationMs > 0 ? `no exit status after ${e.evidence.durationMs} ms` : "the probe tool did not run");
+}
+
+/** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */
+export function decidedLine(d: Decision): string {
+  const what = d.answer ? "took the answer on its way back" : "took its first packet";
+  const how = d.source === "trace" ? "nftables trace" : "counters";
+  const where = d.policy ? `${d.path[0]} ${d.rule}` : `${d.path.join(" → ")}: ${d.rule}`;
+  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""} (${what}; ${how})`;
 }
 
 /** The short form: `expected dropped, observed open`. */

@@ -39,3 +39,37 @@ export function counterDeltas(before: SavedRuleset, after: SavedRuleset): RuleDe
     return { rule, packets: rule.packets - old.packets, bytes: rule.bytes - old.bytes };
   });
 }
+
+/** What a built-in chain's policy counted between two readings (packets that fell off the chain's end). */
+export interface PolicyDelta {
+  readonly family: SavedRuleset["family"];
+  readonly table: string;
+  readonly chain: string;
+  readonly policy: string;
+  readonly packets: number;
+}
+
+/** Policies whose packet counter went up, paired by table and chain (a changed policy or zeroed counter is left out). */
+export function policyDeltas(before: SavedRuleset, after: SavedRuleset): PolicyDelta[] {
+  if (before.family !== after.family) return [];
+  const earlier = new Map(before.chains.map((c) => [`${c.table}\u0000${c.chain}`, c]));
+  return after.chains.flatMap((c) => {
+    const old = earlier.get(`${c.table}\u0000${c.chain}`);
+    if (c.policy === null || !old || old.policy !== c.policy || c.packets <= old.packets) return [];
+    return [{ family: after.family, table: c.table, chain: c.chain, policy: c.policy, packets: c.packets - old.packets }];
+  });
+}
+
+/**
+ * Packets each rule of `after` counted since `before`, for attributing packets
+ * to one probe: a rule that is new, moved or was zeroed counts nothing (its
+ * packets cannot be told apart from earlier ones).
+ */
+export function attributablePackets(before: SavedRuleset, after: SavedRuleset): (rule: SavedRule) => number {
+  const earlier = new Map<string, SavedRule>();
+  for (const r of before.rules) earlier.set(pairKey(r), r);
+  return (rule) => {
+    const old = earlier.get(pairKey(rule));
+    return !old || rule.packets < old.packets ? 0 : rule.packets - old.packets;
+  };
+}

@@ -60,7 +60,8 @@ describe("the runner on a fake lab", () => {
       "server -> localhost:8080 open [ipv6] open passed",
     ]);
     // Decided early from the DROP rule's counter, and named.
-    expect(s.expectations[0]!.evidence.stoppedEarly).toMatch(/a DROP rule counted its packet/);
+    expect(s.expectations[0]!.evidence.stoppedEarly).toMatch(/^stopped after \d+ ms: a DROP rule took its SYN/);
+    expect(s.expectations[0]!.decision).toMatchObject({ host: "server", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", action: "drop", source: "counters" });
     expect(s.expectations[0]!.decidedBy).toEqual(["ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)"]);
     expect(s.counters.map((c) => `${c.family} ${c.status} ${c.packets}`)).toEqual(["ipv4 passed 0", "ipv4 passed 1"]);
     expect(s.steps.map((st) => `${st.step} ${st.status}`)).toEqual(["apply passed", "run passed", "run passed", "run failed"]);

@@ -1,0 +1,137 @@
+/**
+ * Unit tests (table-driven, no Docker) for explain.ts, through the real judge
+ * and failure text: every (expected, observed) pair of verdicts × every kind of
+ * evidence gets words that never contradict the evidence lines.
+ */
+import { describe, expect, test } from "vitest";
+import type { Decision } from "../model/results.ts";
+import { EXPECTED_VERDICTS, type ExpectedVerdict, type Protocol, VERDICTS, type Verdict } from "../model/types.ts";
+import type { Observation } from "../probes/observe.ts";
+import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
+import { expectationFailure } from "../report/failure.ts";
+import type { Expectation } from "../scenario/model.ts";
+import { judgeExpectation } from "./expectation.ts";
+
+const EST = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+const MULTIPORT = "-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT";
+const DROP = "-A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+const LOG = "-A ufw-after-logging-input -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"[UFW BLOCK] \"";
+const REJECT_PORT = "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable";
+const REJECT_HOST = "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-host-prohibited";
+const UFW_REJECT = "-A ufw-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset";
+
+const decision = (d: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: DROP, action: "drop", policy: false, source: "counters", ...d });
+const rule = (chain: string, position: number, text: string, packets: number): RuleDelta => {
+  const target = /-j (\S+)/.exec(text)?.[1] ?? null;
+  return { rule: { family: "ipv4", table: "filter", chain, position, packets, bytes: packets * 60, text, target, comment: null }, packets, bytes: packets * 60 };
+};
+const policy = (chain: string, p: string, packets = 1): PolicyDelta => ({ family: "ipv4", table: "filter", chain, policy: p, packets });
+
+interface Kind {
+  readonly decision?: Decision;
+  readonly rules: readonly RuleDelta[];
+  readonly policies: readonly PolicyDelta[];
+  readonly watched: boolean;
+}
+
+/** Every kind of evidence a probe can leave, as the judge receives it. */
+const KINDS: Readonly<Record<string, Kind>> = {
+  "a DROP rule": { decision: decision({}), rules: [rule("INPUT", 2, DROP, 1)], policies: [], watched: true },
+  "the DROP policy, a LOG rule counted": { decision: decision({ rule: "policy DROP", policy: true }), rules: [rule("ufw-after-logging-input", 1, LOG, 1)], policies: [policy("INPUT", "DROP")], watched: true },
+  "a REJECT port-unreachable": { decision: decision({ rule: REJECT_PORT, action: "reject" }), rules: [rule("INPUT", 1, REJECT_PORT, 1)], policies: [], watched: true },
+  "a REJECT host-prohibited": { decision: decision({ rule: REJECT_HOST, action: "reject" }), rules: [rule("INPUT", 1, REJECT_HOST, 1)], policies: [], watched: true },
+  "ufw's REJECT tcp-reset, three chains deep": { decision: decision({ rule: UFW_REJECT, action: "reject", path: ["INPUT", "ufw-before-input", "ufw-user-input"] }), rules: [rule("ufw-user-input", 4, UFW_REJECT, 1)], policies: [], watched: true },
+  "a NEW ACCEPT (+1) behind ESTABLISHED (+3)": { decision: decision({ rule: MULTIPORT, action: "accept" }), rules: [rule("INPUT", 1, EST, 3), rule("INPUT", 2, MULTIPORT, 1)], policies: [], watched: true },
+  "the ACCEPT policy": { decision: decision({ rule: "policy ACCEPT", action: "accept", policy: true }), rules: [], policies: [policy("INPUT", "ACCEPT", 4)], watched: true },
+  "the prober's INPUT policy DROP took the answer": { decision: decision({ host: "client", rule: "policy DROP", policy: true, answer: true }), rules: [], policies: [policy("OUTPUT", "ACCEPT"), policy("INPUT", "DROP")], watched: true },
+  "only ESTABLISHED counted": { rules: [rule("INPUT", 1, EST, 3)], policies: [], watched: true },
+  "nothing counted": { rules: [], policies: [], watched: true },
+  "no firewall host on the path": { rules: [], policies: [], watched: false },
+};
+
+const expectation = (expected: ExpectedVerdict, protocol: Protocol): Expectation => ({
+  from: "client", to: { kind: "host", host: "server" }, port: 8080, protocol, families: ["ipv4"], expected,
+  text: `client -> server:8080 ${expected}`, location: { file: "s.yaml", line: 7, column: 1 },
+} as unknown as Expectation);
+
+function observation(actual: Verdict, kind: Kind, stopped: boolean): Observation {
+  return {
+    result: {
+      spec: { from: "client", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 },
+      address: "198.18.0.2", verdict: actual, reason: "r",
+      evidence: { command: "nc -zv -w 2 198.18.0.2 8080", argv: [], exitCode: stopped ? null : 1, stdout: "", stderr: "", durationMs: 97, ...(stopped ? { stoppedEarly: "stopped after 97 ms, before its 2 s timeout" } : {}) },
+    },
+    decidedBy: kind.rules, policies: kind.policies, watched: kind.watched,
+    ...(kind.decision ? { decision: kind.decision } : {}),
+  };
+}
+
+/** Claims in the words that the evidence lines would contradict; empty when consistent. */
+function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
+  const out: string[] = [];
+  const counted = kind.rules.map((r) => r.rule.text).concat(kind.policies.map((p) => `${p.chain} policy ${p.policy}`));
+  const d = kind.decision;
+  if (counted.length > 0 && /\bno (DROP |REJECT |ACCEPT |firewall )?rules?( or policy)?( on its path)? counted/i.test(text)) out.push("says nothing counted, but rules counted");
+  if (/did not run/.test(text)) out.push("says the probe did not run");
+  if (d && !text.includes(d.rule)) out.push(`does not name the deciding rule ${d.rule}`);
+  if (/\ba DROP rule\b/.test(text) && !(d?.action === "drop" && !d.policy)) out.push("names a DROP rule that did not decide");
+  if (/\ba REJECT rule\b/.test(text) && d?.action !== "reject") out.push("names a REJECT rule that did not decide");
+  for (const m of text.matchAll(/\b(\w+) policy (DROP|ACCEPT)/g)) if (!counted.includes(`${m[1]} policy ${m[2]}`)) out.push(`names ${m[0]}, which counted nothing`);
+  if (/no firewall host is on its path/.test(text) && (kind.watched || counted.length > 0)) out.push("says no firewall host is on the path");
+  if (/nothing listens/.test(text) && actual !== "refused") out.push("says nothing listens without a refusal");
+  if (/let (its SYN|its datagram|it) through|was let through/.test(text) && d?.action !== "accept") out.push("says a rule let it through");
+  if (d?.answer && /took its (SYN|datagram)/.test(text)) out.push("says the first packet was taken, but the answer was");
+  return out;
+}
+
+describe("every (expected, observed) pair × evidence kind: words never contradict the evidence", () => {
+  const cases = EXPECTED_VERDICTS.flatMap((expected) => VERDICTS.flatMap((actual) => Object.keys(KINDS).flatMap((kind) =>
+    [false, true].filter((stopped) => !stopped || actual !== "open").map((stopped) => ({ expected, actual, kind, stopped })))));
+  test.each(cases)("expected $expected, observed $actual, $kind, stopped: $stopped", ({ expected, actual, kind, stopped }) => {
+    const k = KINDS[kind]!;
+    const r = judgeExpectation(expectation(expected, "tcp"), "ipv4", observation(actual, k, stopped));
+    if (r.status === "passed") {
+      expect(r.explanation).toBeUndefined();
+      return;
+    }
+    expect(r.explanation, "a meaning line for every mismatch").toBeTruthy();
+    if (actual !== "error") expect(r.explanation).toMatch(new RegExp(`^(blocked \\(${actual}\\)|${actual}, not ${expected}|reachable)`));
+    const text = expectationFailure(r);
+    expect(contradictions(text, k, actual)).toEqual([]);
+  });
+});
+
+describe("the measured cases of issue 15", () => {
+  const failure = (expected: ExpectedVerdict, actual: Verdict, kind: string, stopped = false) => {
+    const r = judgeExpectation(expectation(expected, "tcp"), "ipv4", observation(actual, KINDS[kind]!, stopped));
+    return { r, text: expectationFailure(r) };
+  };
+  test("a SYN accepted by a multiport NEW rule is blamed on it, not on ESTABLISHED", () => {
+    const { r } = failure("dropped", "open", "a NEW ACCEPT (+1) behind ESTABLISHED (+3)");
+    expect(r.explanation).toContain(MULTIPORT);
+    expect(r.explanation).not.toContain("ESTABLISHED");
+  });
+  test("expected refused, observed unreachable: the counted REJECT icmp-host-prohibited explains it", () => {
+    const { r } = failure("refused", "unreachable", "a REJECT host-prohibited");
+    expect(r.explanation).toBe("unreachable, not refused: refused needs a reset or port unreachable (--reject-with tcp-reset or icmp-port-unreachable). "
+      + `A REJECT rule answered its SYN with icmp-host-prohibited, which the client reports as unreachable: server INPUT: ${REJECT_HOST}`);
+  });
+  test("a policy drop never reads 'no DROP rule counted the probe'", () => {
+    const { r, text } = failure("refused", "dropped", "the DROP policy, a LOG rule counted", true);
+    expect(r.explanation).toBe("dropped, not refused: refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable). "
+      + "No rule took its SYN, so the INPUT policy DROP on server discarded it");
+    expect(text).toContain("ended:   stopped after 97 ms: the INPUT policy DROP on server took its SYN and no answer had come");
+    expect(text).toContain("counted: ipv4 filter ufw-after-logging-input #1");
+    expect(text).toContain("ipv4 filter INPUT policy DROP (+1 packets)");
+    expect(text).not.toMatch(/no (DROP|firewall) rule counted/);
+  });
+  test("a stopped probe says what took its SYN, never 'did not run'", () => {
+    const { text } = failure("open", "dropped", "a DROP rule", true);
+    expect(text).toContain("ended:   stopped after 97 ms: a DROP rule took its SYN and no answer had come");
+    expect(text).toContain(`decided: server ipv4 filter INPUT: ${DROP} (took its first packet; counters)`);
+  });
+  test("the path through ufw's chains", () => {
+    const { text } = failure("open", "refused", "ufw's REJECT tcp-reset, three chains deep");
+    expect(text).toContain(`server INPUT → ufw-before-input → ufw-user-input: ${UFW_REJECT}`);
+  });
+});

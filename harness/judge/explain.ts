@@ -1,0 +1,129 @@
+/**
+ * The words of a report, from the evidence only: one sentence per verdict
+ * cause (a rule, a policy, no listener, no route), a meaning for every
+ * mismatch (expected, observed), and the line for a probe stopped early. Every
+ * sentence names the deciding rule when there is one and never claims that
+ * nothing counted when something did. Pure; table-tested in explain.test.ts.
+ */
+import type { Decision } from "../model/results.ts";
+import type { ExpectedVerdict, Protocol, Verdict } from "../model/types.ts";
+import { rejectVerdict } from "../rules/decisive.ts";
+import { tokenizeRule } from "../rules/tokenize.ts";
+
+/** What the explanation may rely on: the deciding rule, and whether a firewall host was on the path at all. */
+export interface Evidence {
+  readonly decision?: Decision;
+  /** False when no firewall host is on the probe's path (nothing could count it). */
+  readonly watched: boolean;
+}
+
+/** `server INPUT → ufw-before-input → ufw-user-input: -A ufw-user-input … -j REJECT`, or `the INPUT policy DROP on server`. */
+export function whereDecided(d: Decision): string {
+  if (d.policy) return `the ${d.path[0]} policy ${d.rule.replace(/^policy /, "")} on ${d.host}`;
+  return `${d.host} ${d.path.join(" → ")}: ${d.rule}`;
+}
+
+/** The first-packet word of a protocol. */
+function firstPacket(protocol: Protocol): string {
+  return protocol === "udp" ? "its datagram" : "its SYN";
+}
+
+/** What a REJECT rule answers (`--reject-with`, the family's default when absent). */
+export function rejectAnswer(d: Decision): string {
+  try {
+    const tokens = tokenizeRule(d.rule);
+    const i = tokens.indexOf("--reject-with");
+    if (i >= 0 && tokens[i + 1]) return tokens[i + 1]!;
+  } catch {
+    // fall through to the default
+  }
+  return d.family === "ipv6" ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+}
+
+function took(d: Decision, protocol: Protocol): string {
+  return d.answer ? "the answer" : firstPacket(protocol);
+}
+
+/** One sentence: why the probe got the verdict it got, from the evidence. */
+export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
+  const d = ev.decision;
+  const nothing = ev.watched ? "no rule able to take its first packet counted it" : "no firewall host is on its path";
+  if (actual === "error") return "the probe itself failed, so nothing was observed";
+  if (d?.action === "drop") {
+    if (actual === "dropped") {
+      if (d.policy) return `no rule took ${took(d, protocol)}, so ${whereDecided(d)} discarded it`;
+      return `a DROP rule took ${took(d, protocol)}: ${whereDecided(d)}`;
+    }
+    return `${actual}, although ${d.policy ? whereDecided(d) : `a DROP rule (${whereDecided(d)})`} counted one of its packets`;
+  }
+  if (d?.action === "reject") {
+    const answer = rejectAnswer(d);
+    if (actual === "refused" || actual === "unreachable") {
+      const reads = rejectVerdict(d.rule) === "unreachable" && actual === "unreachable" ? `, which the client reports as unreachable` : "";
+      return `a REJECT rule answered ${took(d, protocol)} with ${answer}${reads}: ${whereDecided(d)}`;
+    }
+    return `${actual}, although a REJECT rule (${whereDecided(d)}) counted one of its packets`;
+  }
+  if (d?.action === "accept") {
+    const passed = d.policy ? `no rule took ${firstPacket(protocol)} and ${whereDecided(d)} let it through` : `${firstPacket(protocol)} was let through by ${whereDecided(d)}`;
+    switch (actual) {
+      case "open":
+        return `the listener answered: ${passed}`;
+      case "refused":
+        return `nothing listens on the port (the host answered with a reset or port unreachable): ${passed}`;
+      case "unreachable":
+        return `no route: an ICMP unreachable or prohibited error came from the network, not from a rule (${passed})`;
+      case "dropped":
+        return `no answer came back, and the answer was lost on its way back or the service never answered; ${passed}`;
+    }
+  }
+  switch (actual) {
+    case "open":
+      return `the listener answered; ${nothing}`;
+    case "refused":
+      return `nothing listens on the port (the host answered with a reset or port unreachable); ${nothing}`;
+    case "unreachable":
+      return `no route: an ICMP unreachable or prohibited error came from the network; ${nothing}`;
+    case "dropped":
+      return `no answer came back; ${nothing}`;
+  }
+}
+
+/** What a difference between two verdicts means, independent of the evidence. */
+function contrast(expected: ExpectedVerdict, actual: Verdict): string {
+  if (expected === "open") return `blocked (${actual}) although it should be reachable`;
+  if (actual === "open") return "reachable, so the block does not hold (check rule order, the family and the chain)";
+  const needs: Readonly<Record<string, string>> = {
+    "dropped/refused": "a DROP stays silent; a REJECT or a closed port answers",
+    "dropped/unreachable": "a DROP stays silent; an ICMP error came back",
+    "refused/dropped": "refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable)",
+    "refused/unreachable": "refused needs a reset or port unreachable (--reject-with tcp-reset or icmp-port-unreachable)",
+    "unreachable/dropped": "unreachable needs an ICMP error (--reject-with icmp-host-prohibited, icmp-admin-prohibited or similar)",
+    "unreachable/refused": "unreachable needs --reject-with icmp-host-prohibited, icmp-admin-prohibited or similar",
+  };
+  const why = needs[`${expected}/${actual}`];
+  return why ? `${actual}, not ${expected}: ${why}` : `${actual}, not ${expected}`;
+}
+
+function sentence(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** The meaning line of a failed expectation: what the difference means, then why, naming the deciding rule. */
+export function explainMismatch(expected: ExpectedVerdict, actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
+  if (actual === "error") return verdictCause(actual, ev, protocol);
+  return `${contrast(expected, actual)}. ${sentence(verdictCause(actual, ev, protocol))}`;
+}
+
+/** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
+export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
+  const d = ev.decision;
+  if (!d || d.answer) return undefined;
+  if (d.action === "drop" && verdict === "dropped") {
+    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : "a DROP rule"} took ${firstPacket(protocol)} and no answer had come`;
+  }
+  if (d.action === "reject" && verdict !== "dropped") {
+    return `stopped after ${ms} ms: a REJECT rule answered ${firstPacket(protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
+  }
+  return undefined;
+}

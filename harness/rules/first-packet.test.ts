@@ -1,0 +1,160 @@
+/** Unit tests (table-driven, no Docker) for first-packet.ts: the rule that took a probe's first packet, never the busiest. */
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { canTakeFirstPacket, firstPacketDecision, type Hop } from "./first-packet.ts";
+import { parseSave } from "./saved.ts";
+
+describe("canTakeFirstPacket", () => {
+  test.each([
+    ["-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", false],
+    ["-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", false],
+    ["-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", false],
+    ["-A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT", false],
+    ["-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", false],
+    ["-A INPUT -m conntrack ! --ctstate NEW,INVALID,UNTRACKED,SNAT,DNAT -j ACCEPT", false],
+    ["-A INPUT -p tcp ! --syn -j ACCEPT", false],
+    ["-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -j ACCEPT", false],
+    ["-A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT", true],
+    ["-A INPUT -m conntrack --ctstate INVALID -j DROP", true],
+    ["-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT", true],
+    ["-A INPUT -m conntrack --ctstate DNAT -j ACCEPT", true],
+    ["-A INPUT -m conntrack ! --ctstate ESTABLISHED -j DROP", true],
+    ["-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT", true],
+    ["-A INPUT -p tcp -m tcp --syn -j ACCEPT", true],
+    ["-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT", true],
+    ["-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT", true],
+    ["-A INPUT -j DROP", true],
+    ["-A INPUT -m comment --comment \"--ctstate ESTABLISHED\" -j DROP", true],
+    ["-A INPUT -m conntrack --ctstate ESTABLISHED -m conntrack --ctstate NEW -j ACCEPT", false],
+  ] as const)("%s -> %s", (rule, can) => {
+    expect(canTakeFirstPacket(rule)).toBe(can);
+  });
+
+  test.each([
+    ["-A ufw6-before-input -p ipv6-icmp -m icmp6 --icmpv6-type 136 -m hl --hl-eq 255 -j ACCEPT", "tcp", false],
+    ["-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT", "udp", false],
+    ["-A INPUT -p udp -m udp --dport 53 -j ACCEPT", "tcp", false],
+    ["-A INPUT -p udp -m udp --dport 53 -j ACCEPT", "udp", true],
+    ["-A INPUT -p 6 -j ACCEPT", "tcp", true],
+    ["-A INPUT ! -p tcp -j DROP", "tcp", false],
+    ["-A INPUT ! -p tcp -j DROP", "udp", true],
+    ["-A INPUT -p all -j ACCEPT", "tcp", true],
+    ["-A INPUT -i lo -j ACCEPT", "udp", true],
+  ] as const)("%s, a %s probe -> %s", (rule, protocol, can) => {
+    expect(canTakeFirstPacket(rule, protocol)).toBe(can);
+  });
+});
+
+const save = (table: string) => parseSave(`*filter\n${table}\nCOMMIT\n`, "ipv4");
+
+/** The multiport case measured in issue 15: the SYN (+1) on the NEW rule, the rest of the handshake (+3) on ESTABLISHED. */
+const MULTIPORT_BEFORE = `:INPUT DROP [0:0]
+[0:0] -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+[0:0] -A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT`;
+const MULTIPORT_AFTER = `:INPUT DROP [0:0]
+[3:156] -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+[1:60] -A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT`;
+
+/** A ufw-generated ruleset (fixtures/ufw: ufw-init's own output) with counters put on the rules a probe moved. */
+function ufw(counted: Readonly<Record<string, number>>, policy = 0): string {
+  const text = readFileSync(new URL("../../fixtures/ufw/rules.v4", import.meta.url), "utf8");
+  return text
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith(":INPUT ")) return `:INPUT DROP [${policy}:${policy * 60}]`;
+      if (!line.startsWith("-A ")) return line;
+      const n = counted[line] ?? 0;
+      return `[${n}:${n * 60}] ${line}`;
+    })
+    .join("\n");
+}
+const EST = "-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+const LIMIT_ACCEPT = "-A ufw-user-limit-accept -j ACCEPT";
+const JUMPS = ["-A INPUT -j ufw-before-logging-input", "-A INPUT -j ufw-before-input", "-A ufw-before-input -j ufw-not-local", "-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN", "-A ufw-before-input -j ufw-user-input"];
+const at = (rules: readonly string[], n: number) => Object.fromEntries(rules.map((r) => [r, n]));
+
+describe("firstPacketDecision", () => {
+  const cases: { name: string; before: string; after: string; hooks?: Hop["hooks"]; rule: string | undefined; path?: string[]; action?: string }[] = [
+    {
+      name: "multiport NEW (+1) decides, not ESTABLISHED (+3)",
+      before: MULTIPORT_BEFORE, after: MULTIPORT_AFTER,
+      rule: "-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT", path: ["INPUT"], action: "accept",
+    },
+    {
+      name: "ufw limit: ufw-user-limit-accept (+1) decides, not ufw-before-input ESTABLISHED (+3)",
+      before: ufw({}), after: ufw({ ...at(JUMPS, 1), [EST]: 3, "-A ufw-user-input -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW -m recent --set --name DEFAULT --mask 255.255.255.255 --rsource": 1, "-A ufw-user-input -p tcp -m tcp --dport 8080 -j ufw-user-limit-accept": 1, [LIMIT_ACCEPT]: 1 }),
+      rule: LIMIT_ACCEPT, path: ["INPUT", "ufw-before-input", "ufw-user-input", "ufw-user-limit-accept"], action: "accept",
+    },
+    {
+      name: "ufw reject: the REJECT in ufw-user-input, with its path",
+      before: ufw({}), after: ufw({ ...at(JUMPS, 1), "-A ufw-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset": 1 }),
+      rule: "-A ufw-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset", path: ["INPUT", "ufw-before-input", "ufw-user-input"], action: "reject",
+    },
+    {
+      name: "ufw default deny: a LOG rule counted, the INPUT policy DROP decided",
+      before: ufw({}), after: ufw({ ...at(JUMPS, 1), "-A INPUT -j ufw-after-input": 1, "-A INPUT -j ufw-after-logging-input": 1, "-A ufw-after-logging-input -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"[UFW BLOCK] \"": 1, "-A INPUT -j ufw-reject-input": 1, "-A INPUT -j ufw-track-input": 1 }, 1),
+      rule: "policy DROP", path: ["INPUT"], action: "drop",
+    },
+    {
+      name: "a DROP counted only by retransmits still decides (it is the first able rule)",
+      before: ":INPUT ACCEPT [0:0]\n[0:0] -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      after: ":INPUT ACCEPT [0:0]\n[3:180] -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", action: "drop",
+    },
+    {
+      name: "the ACCEPT policy when no rule took it",
+      before: ":INPUT ACCEPT [0:0]\n[0:0] -A INPUT -p tcp -m tcp --dport 22 -j DROP",
+      after: ":INPUT ACCEPT [4:240]\n[0:0] -A INPUT -p tcp -m tcp --dport 22 -j DROP",
+      rule: "policy ACCEPT", action: "accept",
+    },
+    {
+      name: "only ESTABLISHED counted: nothing that can take a first packet did",
+      before: ":INPUT ACCEPT [0:0]\n[0:0] -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT",
+      after: ":INPUT ACCEPT [0:0]\n[3:156] -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT",
+      rule: undefined,
+    },
+    {
+      name: "the earlier of two able rules in walk order decides",
+      before: ":INPUT ACCEPT [0:0]\n:GUARD - [0:0]\n[0:0] -A INPUT -j GUARD\n[0:0] -A INPUT -j ACCEPT\n[0:0] -A GUARD -p tcp -m tcp --dport 8080 -j ACCEPT",
+      after: ":INPUT ACCEPT [0:0]\n:GUARD - [0:0]\n[6:360] -A INPUT -j GUARD\n[2:120] -A INPUT -j ACCEPT\n[4:240] -A GUARD -p tcp -m tcp --dport 8080 -j ACCEPT",
+      rule: "-A GUARD -p tcp -m tcp --dport 8080 -j ACCEPT", path: ["INPUT", "GUARD"], action: "accept",
+    },
+    {
+      name: "a prober's OUTPUT DROP (hook OUTPUT)",
+      before: ":OUTPUT ACCEPT [0:0]\n[0:0] -A OUTPUT -p tcp -m tcp --dport 8080 -j DROP",
+      after: ":OUTPUT ACCEPT [0:0]\n[1:60] -A OUTPUT -p tcp -m tcp --dport 8080 -j DROP",
+      hooks: ["OUTPUT"], rule: "-A OUTPUT -p tcp -m tcp --dport 8080 -j DROP", action: "drop",
+    },
+    {
+      name: "a rule added between the readings is not attributed",
+      before: ":INPUT ACCEPT [0:0]",
+      after: ":INPUT ACCEPT [0:0]\n[1:60] -A INPUT -j DROP",
+      rule: undefined,
+    },
+  ];
+  test.each(cases)("$name", ({ before, after, hooks, rule, path, action }) => {
+    const before4 = before.includes("*filter") ? parseSave(before, "ipv4") : save(before);
+    const after4 = after.includes("*filter") ? parseSave(after, "ipv4") : save(after);
+    const d = firstPacketDecision([{ host: "server", hooks: hooks ?? ["INPUT"], before: before4, after: after4 }]);
+    expect(d?.rule).toBe(rule);
+    if (path) expect(d?.path).toEqual(path);
+    if (action) expect(d).toMatchObject({ action, host: "server", family: "ipv4", table: "filter", source: "counters" });
+  });
+
+  test("an ICMPv6 neighbour advertisement ACCEPT that counted during a TCP probe does not decide", () => {
+    const nd = "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT";
+    const tcp = "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT";
+    const before = parseSave(`*filter\n:INPUT DROP [0:0]\n[0:0] ${nd}\n[0:0] ${tcp}\nCOMMIT\n`, "ipv6");
+    const after = parseSave(`*filter\n:INPUT DROP [0:0]\n[1:72] ${nd}\n[1:80] ${tcp}\nCOMMIT\n`, "ipv6");
+    expect(firstPacketDecision([{ host: "server", protocol: "tcp", hooks: ["INPUT"], before, after }])?.rule).toBe(tcp);
+  });
+
+  test("a DROP on the target decides over the prober's ACCEPT; the prober's INPUT DROP of the answer decides when both accepted", () => {
+    const accepts = { before: save(":OUTPUT ACCEPT [0:0]\n:INPUT DROP [0:0]"), after: save(":OUTPUT ACCEPT [1:60]\n:INPUT DROP [1:60]") };
+    const target = { before: save(":INPUT ACCEPT [0:0]\n[0:0] -A INPUT -j DROP"), after: save(":INPUT ACCEPT [0:0]\n[1:60] -A INPUT -j DROP") };
+    expect(firstPacketDecision([{ host: "client", hooks: ["OUTPUT"], ...accepts }, { host: "server", hooks: ["INPUT"], ...target }])).toMatchObject({ host: "server", action: "drop", policy: false });
+    const open = { before: save(":INPUT ACCEPT [0:0]"), after: save(":INPUT ACCEPT [1:60]") };
+    expect(firstPacketDecision([{ host: "client", hooks: ["OUTPUT"], replyHooks: ["INPUT"], ...accepts }, { host: "server", hooks: ["INPUT"], ...open }])).toMatchObject({ host: "client", action: "drop", policy: true, path: ["INPUT"] });
+    expect(firstPacketDecision([{ host: "client", hooks: ["OUTPUT"], ...accepts }, { host: "server", hooks: ["INPUT"], ...open }])).toMatchObject({ host: "server", action: "accept", rule: "policy ACCEPT" });
+  });
+});

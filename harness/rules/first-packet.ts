@@ -1,0 +1,217 @@
+/**
+ * The rule that took a connection's first packet, from two counter readings
+ * (the legacy backend's only evidence, and the fallback when no trace is
+ * available). Never the busiest rule: the rule that decides is the first one,
+ * in the order a packet walks the chains (jumps followed), whose counter moved
+ * and that can match a first packet at all. Which rules cannot is read from
+ * the rule text (table below): a conntrack/state match allowing only
+ * ESTABLISHED/RELATED, `! --syn`, `--tcp-flags` that exclude a bare SYN.
+ * Pure.
+ */
+import type { Decision } from "../model/results.ts";
+import { attributablePackets, policyDeltas } from "./delta.ts";
+import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { splitGroups, tokenizeRule } from "./tokenize.ts";
+import type { OptionGroup } from "./tokenize.ts";
+
+/** The netfilter hooks a probe's packets are decided at on one host. */
+export type Hook = "OUTPUT" | "FORWARD" | "INPUT";
+
+/** Conntrack states a connection's first packet can be in (NEW; INVALID or UNTRACKED when conntrack says so; SNAT/DNAT once NAT set them up). */
+const FIRST_STATES = new Set(["NEW", "INVALID", "UNTRACKED", "SNAT", "DNAT"]);
+const ALL_STATES = ["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT"];
+const TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG"];
+
+function flags(value: string): Set<string> {
+  const out = new Set<string>();
+  for (const f of value.toUpperCase().split(",")) {
+    if (f === "ALL") TCP_FLAGS.forEach((x) => out.add(x));
+    else if (f !== "NONE") out.add(f);
+  }
+  return out;
+}
+
+/** Can this option group match a connection's first packet (a TCP SYN, or a UDP datagram)? */
+const FIRST_PACKET_TESTS: Readonly<Record<string, (g: OptionGroup) => boolean>> = {
+  "--ctstate": (g) => statesAllowFirst(g),
+  "--state": (g) => statesAllowFirst(g),
+  // `--syn` matches a SYN; `! --syn` matches everything else.
+  "--syn": (g) => !g.negated,
+  "--tcp-flags": (g) => {
+    const [mask = "", comp = ""] = g.args;
+    const m = flags(mask);
+    const want = flags(comp);
+    const seen = new Set<string>([...m].filter((f) => f === "SYN"));
+    const matches = seen.size === want.size && [...want].every((f) => seen.has(f));
+    return g.negated ? !matches : matches;
+  },
+};
+
+function statesAllowFirst(g: OptionGroup): boolean {
+  const listed = new Set((g.args[0] ?? "").toUpperCase().split(","));
+  const matched = g.negated ? ALL_STATES.filter((s) => !listed.has(s)) : [...listed];
+  return matched.some((s) => FIRST_STATES.has(s));
+}
+
+/** Protocol names and numbers as `-p` takes them, for the two protocols a probe's first packet can have. */
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = { tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp" };
+
+function protocolAllows(g: OptionGroup, protocol: "tcp" | "udp"): boolean {
+  const named = (g.args[0] ?? "").toLowerCase();
+  if (named === "all" || named === "0") return !g.negated;
+  const same = (PROTOCOL_NAMES[named] ?? named) === protocol;
+  return g.negated ? !same : same;
+}
+
+/**
+ * False when the rule's own text says it cannot match a connection's first
+ * packet: it matches only ESTABLISHED/RELATED packets, only non-SYN TCP
+ * segments, or (given the probe's protocol) another protocol, such as ICMPv6
+ * neighbour discovery. True otherwise, also for text that cannot be read.
+ * Ports are not compared: NAT may have rewritten them before the filter sees the packet.
+ */
+export function canTakeFirstPacket(ruleText: string, protocol?: "tcp" | "udp"): boolean {
+  let groups: OptionGroup[];
+  try {
+    groups = splitGroups(tokenizeRule(ruleText));
+  } catch {
+    return true;
+  }
+  return groups.every((g) => {
+    if (protocol && (g.name === "-p" || g.name === "--protocol")) return protocolAllows(g, protocol);
+    return FIRST_PACKET_TESTS[g.name]?.(g) ?? true;
+  });
+}
+
+/** The tables and chains a packet walks at each hook, in order (the nat table never drops or accepts for good). */
+const ROOTS: Readonly<Record<Hook, readonly (readonly [string, string])[]>> = {
+  OUTPUT: [["raw", "OUTPUT"], ["mangle", "OUTPUT"], ["filter", "OUTPUT"]],
+  FORWARD: [["raw", "PREROUTING"], ["mangle", "PREROUTING"], ["mangle", "FORWARD"], ["filter", "FORWARD"]],
+  INPUT: [["raw", "PREROUTING"], ["mangle", "PREROUTING"], ["mangle", "INPUT"], ["filter", "INPUT"]],
+};
+
+const ACTIONS: Readonly<Record<string, Decision["action"]>> = { ACCEPT: "accept", DROP: "drop", REJECT: "reject" };
+
+/** One firewall host on a probe's path: the hooks its first packet passes there, and two readings of one family. */
+export interface Hop {
+  readonly host: string;
+  /** The probe's transport protocol: rules for another protocol cannot take its first packet. */
+  readonly protocol?: "tcp" | "udp";
+  readonly hooks: readonly Hook[];
+  /** The hooks the answer passes on this host (prober INPUT, target OUTPUT): only a DROP or REJECT there decides. */
+  readonly replyHooks?: readonly Hook[];
+  readonly before: SavedRuleset;
+  readonly after: SavedRuleset;
+}
+
+interface Walked {
+  readonly rule: SavedRule;
+  readonly path: readonly string[];
+}
+
+/** Every rule a packet can meet from a built-in chain, in order, with the chains that led to it (jumps and gotos followed once). */
+export function walk(ruleset: SavedRuleset, table: string, chain: string): Walked[] {
+  const byChain = new Map<string, SavedRule[]>();
+  for (const r of ruleset.rules) {
+    if (r.table !== table) continue;
+    const list = byChain.get(r.chain) ?? [];
+    list.push(r);
+    byChain.set(r.chain, list);
+  }
+  const userChains = new Set(ruleset.chains.filter((c) => c.table === table && c.policy === null).map((c) => c.chain));
+  const out: Walked[] = [];
+  const visit = (name: string, path: readonly string[]) => {
+    for (const rule of byChain.get(name) ?? []) {
+      out.push({ rule, path });
+      if (rule.target !== null && userChains.has(rule.target) && !path.includes(rule.target)) visit(rule.target, [...path, rule.target]);
+    }
+  };
+  visit(chain, [chain]);
+  return out;
+}
+
+/** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
+function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply = false): Decision | undefined {
+  const policies = policyDeltas(hop.before, hop.after);
+  let accepted: Decision | undefined;
+  for (const [table, chain] of ROOTS[hook]) {
+    const final = table === "filter";
+    const found = walk(hop.after, table, chain).find(({ rule }) => {
+      const action = rule.target === null ? undefined : ACTIONS[rule.target];
+      if (!action || ((!final || reply) && action === "accept")) return false;
+      return delta(rule) > 0 && (reply || canTakeFirstPacket(rule.text, hop.protocol));
+    });
+    const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
+    if (found) {
+      const d: Decision = { ...base, path: found.path, rule: found.rule.text, action: ACTIONS[found.rule.target!]!, policy: false };
+      if (d.action !== "accept") return d;
+      accepted = d;
+      continue;
+    }
+    const policy = policies.find((p) => p.table === table && p.chain === chain);
+    if (policy && (policy.policy === "DROP" || (final && !reply && policy.policy === "ACCEPT"))) {
+      const d: Decision = { ...base, path: [chain], rule: `policy ${policy.policy}`, action: ACTIONS[policy.policy]!, policy: true };
+      if (d.action !== "accept") return d;
+      accepted = d;
+    }
+  }
+  return accepted;
+}
+
+/**
+ * The rule that decided a probe's first packet along its path (hops in path
+ * order: prober, routers, target): the first hop and hook where a DROP or
+ * REJECT rule (or a DROP policy) took it; then, on the way back, a DROP or
+ * REJECT that took the answer; otherwise the last ACCEPT seen; undefined when
+ * nothing on the path counted it.
+ */
+export function firstPacketDecision(hops: readonly Hop[]): Decision | undefined {
+  let accepted: Decision | undefined;
+  for (const hop of hops) {
+    if (hop.before.family !== hop.after.family) continue;
+    const delta = attributablePackets(hop.before, hop.after);
+    for (const hook of hop.hooks) {
+      const d = decideHook(hop, hook, delta);
+      if (d && d.action !== "accept") return d;
+      accepted = d ?? accepted;
+    }
+  }
+  for (const hop of [...hops].reverse()) {
+    if (hop.before.family !== hop.after.family) continue;
+    const delta = attributablePackets(hop.before, hop.after);
+    for (const hook of hop.replyHooks ?? []) {
+      const d = decideHook(hop, hook, delta, true);
+      if (d) return { ...d, answer: true };
+    }
+  }
+  return accepted;
+}
+
+/** Where a probe's packets go: who sends, and which host it is addressed to (undefined: a literal address). */
+export interface ProbePath {
+  readonly from: string;
+  readonly protocol: "tcp" | "udp" | "http";
+  readonly to: { readonly kind: "localhost" } | { readonly kind: "host"; readonly host: string } | { readonly kind: "address" };
+}
+
+/**
+ * The watched hosts as hops in path order (prober, routers, target) with the
+ * hooks the probe's first packet and its first answer pass on each.
+ */
+export function hopsOnPath(path: ProbePath, watch: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>): Hop[] {
+  const target = path.to.kind === "localhost" ? path.from : path.to.kind === "host" ? path.to.host : undefined;
+  const rank = (h: string) => (h === path.from ? 0 : h === target ? 2 : 1);
+  return [...watch].filter((h) => before.has(h) && after.has(h)).sort((a, b) => rank(a) - rank(b)).map((host) => {
+    const hooks: Hook[] = [];
+    const replyHooks: Hook[] = [];
+    if (host === path.from) hooks.push("OUTPUT");
+    if (host === target) {
+      hooks.push("INPUT");
+      replyHooks.push("OUTPUT");
+    }
+    if (host === path.from) replyHooks.push("INPUT");
+    if (host !== path.from && host !== target) hooks.push(...(target === undefined ? (["INPUT", "FORWARD"] as const) : (["FORWARD"] as const)));
+    const protocol = path.protocol === "udp" ? "udp" : "tcp";
+    return { host, protocol, hooks, replyHooks, before: before.get(host)!, after: after.get(host)! };
+  });
+}
