@@ -14,6 +14,7 @@ import { compare } from "./verdict.ts";
 /** `before` is the host's reading at the previous counters step (or apply); without one the rule's totals count. */
 export function judgeCounter(check: CounterCheck, family: Family, before: SavedRuleset | undefined, after: SavedRuleset): CounterResult {
   const base = { kind: "counter", line: check.location.line, host: check.host, family, selector: describeSelector(check.selector) } as const;
+  if (check.selector.kind === "named-counter") return judgeNamedCounter(check, family, before, after, base);
   const matches = findRules(after, check.selector);
   if (matches.length !== 1) {
     return {
@@ -25,16 +26,44 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     };
   }
   const rule = matches[0]!;
+  if (rule.counts === false) {
+    return { ...base, status: "error", message: `${rule.text} has no counter statement: nftables counts only rules with \`counter\` (add it to the rule)`, packets: null, bytes: null };
+  }
   const delta = before ? counterDeltas(before, after).find((d) => d.rule.table === rule.table && d.rule.chain === rule.chain && d.rule.position === rule.position) : undefined;
   const packets = delta?.packets ?? rule.packets;
   const bytes = delta?.bytes ?? rule.bytes;
+  return compared(check, base, rule.text, packets, bytes);
+}
+
+type Base = Pick<CounterResult, "kind" | "line" | "host" | "family" | "selector">;
+
+function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number): CounterResult {
   const failures: string[] = [];
   if (check.packets && !compare(check.packets, packets)) failures.push(`packets ${packets}, expected ${check.packets.text}`);
   if (check.bytes && !compare(check.bytes, bytes)) failures.push(`bytes ${bytes}, expected ${check.bytes.text}`);
   return {
     ...base,
     status: failures.length === 0 ? "passed" : "failed",
-    message: failures.length === 0 ? `${rule.text}: +${packets} packets, +${bytes} bytes` : `${rule.text}: ${failures.join("; ")}`,
+    message: failures.length === 0 ? `${what}: +${packets} packets, +${bytes} bytes` : `${what}: ${failures.join("; ")}`,
     packets, bytes,
-  };
+  } as CounterResult;
+}
+
+/** A named nftables counter: what it counted between the two readings (from zero when it is new or was reset). */
+function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRuleset | undefined, after: SavedRuleset, base: Base): CounterResult {
+  const selector = check.selector as Extract<CounterCheck["selector"], { kind: "named-counter" }>;
+  const pick = (r: SavedRuleset | undefined) => (r?.counters ?? []).filter((c) => c.name === selector.name && (selector.table === undefined || c.table === selector.table));
+  const now = pick(after);
+  if (now.length !== 1) {
+    return {
+      ...base, status: "error", packets: null, bytes: null,
+      message: now.length === 0
+        ? `no nft counter ${selector.name} on ${check.host} sees ${family} packets${selector.table === undefined ? "" : ` in table ${selector.table}`}`
+        : `${now.length} nft counters named ${selector.name} on ${check.host} (tables ${now.map((c) => c.table).join(", ")}); name the table`,
+    } as CounterResult;
+  }
+  const counter = now[0]!;
+  const old = pick(before).find((c) => c.table === counter.table);
+  const fresh = !old || counter.packets < old.packets || counter.bytes < old.bytes;
+  return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes));
 }

@@ -35,6 +35,7 @@
 import type { Family } from "../model/types.ts";
 import type { RuleSelector } from "../scenario/model.ts";
 import { isAnyAddress, normalizeAddress } from "./address.ts";
+import { nftTextMatches } from "./nft-listing.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { RuleSyntaxError, splitGroups, tokenizeRule } from "./tokenize.ts";
 import type { OptionGroup } from "./tokenize.ts";
@@ -377,6 +378,12 @@ export function findRules(ruleset: SavedRuleset, selector: RuleSelector): SavedR
       );
     case "comment":
       return ruleset.rules.filter((r) => r.comment === selector.comment);
+    case "nft-text":
+      return ruleset.rules.filter((r) => r.handle !== undefined && r.table === selector.table && r.chain === selector.chain && nftTextMatches(selector.rule, r.text));
+    case "handle":
+      return ruleset.rules.filter((r) => r.table === selector.table && r.handle === selector.handle && (selector.chain === undefined || r.chain === selector.chain));
+    case "named-counter":
+      return []; // a named counter is not a rule (judge/counters.ts reads it from the ruleset's counters)
   }
 }
 
@@ -389,5 +396,11 @@ export function describeSelector(selector: RuleSelector): string {
       return `rule ${selector.position} of chain ${selector.chain} in table ${selector.table}`;
     case "comment":
       return `rule with comment ${JSON.stringify(selector.comment)}`;
+    case "nft-text":
+      return `nft rule "${selector.rule}" in chain ${selector.chain} of table ${selector.table}`;
+    case "handle":
+      return `nft rule with handle ${selector.handle} in ${selector.chain === undefined ? "" : `chain ${selector.chain} of `}table ${selector.table}`;
+    case "named-counter":
+      return `nft counter ${selector.name}${selector.table === undefined ? "" : ` in table ${selector.table}`}`;
   }
 }

@@ -1,23 +1,11 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { iptablesOwned } from "./host-state.ts";
+import { NFT_JSON, nftJsonWith } from "../testing/nft-fixture.ts";
 import { NftJsonError, parseNftJson, ruleCount, tableFamilies, targetOf } from "./nft-json.ts";
 
-const json = readFileSync(path.join(import.meta.dirname, "testdata", "nft-ruleset.json"), "utf8");
-/** The fixture with a rule's counter, and the named counter, moved on. */
-function counted(changes: Record<number, number>, named = 0): string {
-  const doc = JSON.parse(json) as { nftables: Record<string, Record<string, unknown>>[] };
-  for (const item of doc.nftables) {
-    const rule = item["rule"] as { handle: number; table: string; expr: Record<string, unknown>[] } | undefined;
-    if (rule && rule.table === "fw" && changes[rule.handle] !== undefined) {
-      for (const e of rule.expr) if (e["counter"] && typeof e["counter"] === "object") e["counter"] = { packets: changes[rule.handle], bytes: 60 * changes[rule.handle]! };
-    }
-    const c = item["counter"] as { packets: number; bytes: number } | undefined;
-    if (c) Object.assign(c, { packets: named, bytes: named * 60 });
-  }
-  return JSON.stringify(doc);
-}
+const json = NFT_JSON;
+/** The fixture with rules of table fw counted (by handle), and the named counter moved on. */
+const counted = (changes: Record<number, number>, named = 0) => nftJsonWith(Object.fromEntries(Object.entries(changes).map(([h, n]) => [`fw ${h}`, n])), named);
 
 describe("parseNftJson", () => {
   const reading = parseNftJson(json);

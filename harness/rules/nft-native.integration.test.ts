@@ -65,6 +65,15 @@ describe("native nftables", () => {
         scenario("native", [
           { apply: { host: "server", nft: ruleset } },
           { expect: ["remote -> server:8080 open", "remote -> server:8081 dropped", "remote -> server:8082 refused", "remote -> server:8083/tcp4 dropped"] },
+          {
+            counters: [
+              // an inet rule counts both families' probes: one SYN each, 60 + 80 bytes (stopped early, nothing retransmitted)
+              { host: "server", comment: "block 8081", packets: 2 },
+              { host: "server", table: "inet fw", handle: 9, packets: 2 },
+              { host: "server", table: "inet fw", chain: "input", rule: "tcp dport 8082 counter reject with tcp reset", packets: ">= 2" },
+              { host: "server", counter: "allowed_hits", packets: 2, family: "both" },
+            ],
+          },
         ]),
         scenario("clean after native", [{ expect: ["remote -> server:8081 open", "remote -> server:8083 open"] }]),
         scenario("legacy host flushed", [{ apply: { host: "leg", nft: ruleset } }, { expect: ["remote -> leg:8080 open"] }]),
@@ -91,6 +100,13 @@ describe("native nftables", () => {
     // The chain policy drop has no counter in nftables: waited out, not decided early.
     const policy = native!.expectations.filter((e) => e.text.includes(":8083"));
     expect(policy.map((e) => `${e.family} ${e.actual} ${e.evidence.stoppedEarly ?? "waited"}`)).toEqual(["ipv4 dropped waited"]);
+    expect(native!.counters.map((c) => `${c.family} ${c.status} ${c.message}`)).toEqual([
+      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes',
+      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes',
+      expect.stringMatching(/^ipv4 passed tcp dport 8082 counter reject with tcp reset # handle 10: \+\d+ packets/),
+      expect.stringMatching(/^ipv4 passed counter allowed_hits in table inet fw: \+2 packets/),
+      expect.stringMatching(/^ipv6 passed counter allowed_hits in table inet fw: \+2 packets/),
+    ]);
     expect(cells(1).every((c) => c.endsWith("open passed")), cells(1).join("\n")).toBe(true);
     expect(clean!.expectations).toHaveLength(4);
     expect(legacy!.status, JSON.stringify(legacy!.steps)).toBe("passed");

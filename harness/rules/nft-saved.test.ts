@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { NFT_JSON, NFT_LISTING, nftJsonWith } from "../testing/nft-fixture.ts";
 import { decisiveCounts, earlyVerdict, nftRejectVerdict, rejectVerdict } from "./decisive.ts";
 import { counterDeltas } from "./delta.ts";
 import { iptablesOwned } from "./host-state.ts";
@@ -9,23 +8,10 @@ import { parseNftListing } from "./nft-listing.ts";
 import { countsBothFamilies, nftSavedPart, withNft } from "./nft-saved.ts";
 import { parseSave } from "./saved.ts";
 
-const dir = path.join(import.meta.dirname, "testdata");
-const json = readFileSync(path.join(dir, "nft-ruleset.json"), "utf8");
-const texts = parseNftListing(readFileSync(path.join(dir, "nft-ruleset.txt"), "utf8"));
+const json = NFT_JSON;
+const texts = parseNftListing(NFT_LISTING);
 const keep = (t: string) => !iptablesOwned(t, "nft");
-
-/** The fixture with rule counters (by handle, table fw or only6) and the named counter moved on. */
-function moved(changes: Record<string, number>, named = 0) {
-  const doc = JSON.parse(json) as { nftables: Record<string, Record<string, unknown>>[] };
-  for (const item of doc.nftables) {
-    const rule = item["rule"] as { handle: number; table: string; expr: Record<string, unknown>[] } | undefined;
-    const n = rule ? changes[`${rule.table} ${rule.handle}`] : undefined;
-    if (rule && n !== undefined) for (const e of rule.expr) if (e["counter"] && typeof e["counter"] === "object") e["counter"] = { packets: n, bytes: 60 * n };
-    const c = item["counter"] as { packets: number; bytes: number } | undefined;
-    if (c) Object.assign(c, { packets: named, bytes: named * 60 });
-  }
-  return parseNftJson(JSON.stringify(doc), keep);
-}
+const moved = (changes: Record<string, number>, named = 0) => parseNftJson(nftJsonWith(changes, named), keep);
 
 const empty = (family: "ipv4" | "ipv6") => parseSave("", family);
 

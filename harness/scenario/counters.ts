@@ -8,6 +8,7 @@ import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
 import { COMPARISON_HELP } from "./hints.ts";
 import type { Path } from "./locate.ts";
+import { nftSelector, selectsNft } from "./nft-counters.ts";
 import type { Comparison, ComparisonOp, CounterCheck, RuleSelector } from "./model.ts";
 import { schemas, TABLES } from "./schema.ts";
 import { familiesOf, truncate, unsafeWhat } from "./values.ts";
@@ -46,8 +47,11 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
     (s): s is string => s !== undefined,
   );
   let selector: RuleSelector | undefined;
-  const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:`";
-  if (selectors.length === 0) {
+  const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:` (nftables: see the `table: inet fw` forms)";
+  if (selectsNft(c)) {
+    selector = nftSelector(ctx, c, p);
+    if (!selector) ok = false;
+  } else if (selectors.length === 0) {
     ctx.problem(p, "a counter check needs a rule selector", selectorHint);
     ok = false;
   } else if (selectors.length > 1) {
@@ -59,7 +63,7 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
       ctx.problem([...p, "rule"], "a rule may not contain line breaks or NUL bytes", "write the rule on one line");
       ok = false;
     } else if (!RULE_TEXT.test(rule)) {
-      ctx.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`); a rule of another table: `-t nat -A PREROUTING …` or `table: nat`");
+      ctx.problem([...p, "rule"], `\`rule\` must be written as \`iptables -S\` prints it, starting with \`-A CHAIN\`, got \`${truncate(rule)}\``, "e.g. `rule: -A INPUT -p tcp --dport 8080 -j DROP` (without `iptables`); a rule of another table: `-t nat -A PREROUTING …` or `table: nat`; for an nftables rule add its `table: inet fw` and `chain: input`");
       ok = false;
     } else {
       // A table other than filter: `-t nat` in the text, or `table: nat` beside it (the matcher reads `-t`).
@@ -93,7 +97,7 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
       selector = { kind: "position", table: c.table ?? "filter", chain: c.chain, position: c.position };
     }
   }
-  if (c.table !== undefined && !FIREWALL_TABLES.includes(c.table)) ok = false;
+  if (c.table !== undefined && !FIREWALL_TABLES.includes(c.table) && !selectsNft(c)) ok = false;
   const host = firewallHost(ctx, c.host, [...p, "host"], p, "`- { host: HOST, rule: ..., packets: ... }`");
   if (!host) ok = false;
   if (c.packets === undefined && c.bytes === undefined) {

@@ -94,7 +94,13 @@ export interface ExpectStep {
 export type RuleSelector =
   | { readonly kind: "text"; readonly rule: string }
   | { readonly kind: "position"; readonly table: string; readonly chain: string; readonly position: number }
-  | { readonly kind: "comment"; readonly comment: string };
+  | { readonly kind: "comment"; readonly comment: string }
+  /** A native nftables rule by its text as `nft list ruleset` prints it, in a table (`inet fw`) and chain. */
+  | { readonly kind: "nft-text"; readonly table: string; readonly chain: string; readonly rule: string }
+  /** A native nftables rule by its handle in a table (and chain, if given). */
+  | { readonly kind: "handle"; readonly table: string; readonly handle: number; readonly chain?: string }
+  /** A named nftables counter (not a rule), in a table if given. */
+  | { readonly kind: "named-counter"; readonly name: string; readonly table?: string };
 
 export type ComparisonOp = ">=" | "<=" | "==" | ">" | "<" | "!=";
 export interface Comparison {

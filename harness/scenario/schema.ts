@@ -14,6 +14,8 @@ import { EXPECTATION_PATTERN } from "./expectation.ts";
 
 
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
+/** An nftables table as `FAMILY NAME` (`inet fw`, `ip6 filter`). */
+export const NFT_TABLE = /^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
 /** `tcp`, `tcp4`, `tcp6`, ... : a protocol, optionally pinning the family. */
 export const PROTOCOL_CHOICES = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "http", "http4", "http6"] as const;
@@ -145,18 +147,22 @@ const comparisonSchema = z
 
 const counterCheckSchema = z
   .strictObject({
-    rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`; another table's rule with `-t nat -A PREROUTING …` (or `table: nat`)." }),
-    chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain." }),
+    rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`; another table's rule with `-t nat -A PREROUTING …` (or `table: nat`); or, with an nftables `table` and `chain`, as `nft list ruleset` prints it, e.g. `tcp dport 8080 counter drop`." }),
+    chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain; with an nft `rule` or `handle`: its chain." }),
     position: z.number().int().min(1).optional().meta({ description: "1-based rule position in `chain`." }),
-    table: z.enum(TABLES).optional().meta({ description: "Table of `chain` or `rule` (default filter).", default: "filter" }),
-    comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment`." }),
+    table: z
+      .union([z.enum(TABLES), z.string().regex(NFT_TABLE)])
+      .optional()
+      .meta({ description: "Table of `chain` or `rule` (default filter), or an nftables table as `FAMILY NAME`, e.g. `inet fw`.", default: "filter" }),
+    handle: z.number().int().min(1).optional().meta({ description: "The nftables rule with this handle (`nft -a list ruleset`) in the nft `table`." }),
+    counter: z.string().optional().meta({ description: "A named nftables counter (`counter NAME { }`), in the nft `table` if given." }),
+    comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment` (iptables) or `comment \"...\"` (nftables)." }),
     host: z.string().optional().meta({ description: "Firewall host (default: the only firewall host)." }),
     family: familyChoice.optional().meta({ description: "Which rule set (default ipv4).", default: "ipv4" }),
     packets: comparisonSchema.optional(),
     bytes: comparisonSchema.optional(),
   })
   .meta({
-    oneOf: [{ required: ["rule"] }, { required: ["chain"] }, { required: ["comment"] }],
     anyOf: [{ required: ["packets"] }, { required: ["bytes"] }],
   });
 

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "vitest";
+import { iptablesOwned } from "../rules/host-state.ts";
+import { parseNftJson } from "../rules/nft-json.ts";
+import { parseNftListing } from "../rules/nft-listing.ts";
+import { withNft } from "../rules/nft-saved.ts";
+import { parseSave } from "../rules/saved.ts";
+import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
+import { NFT_LISTING, nftJsonWith } from "../testing/nft-fixture.ts";
+import { judgeCounter } from "./counters.ts";
+
+const texts = parseNftListing(NFT_LISTING);
+
+/** An IPv4 reading of the fixture with rule counters (by `table handle`) and the named counter moved on. */
+const reading = (changes: Record<string, number>, named = 0) => withNft(parseSave("", "ipv4"), parseNftJson(nftJsonWith(changes, named), (t) => !iptablesOwned(t, "nft")), texts);
+
+const check = (selector: RuleSelector, packets: string): CounterCheck => ({
+  host: "server", families: ["ipv4"], selector, packets: { op: packets.split(" ")[0] as ">=", value: Number(packets.split(" ")[1]), text: packets }, location: { file: "/s.yaml", line: 9, column: 7 },
+});
+
+describe("counter checks on native nft rules", () => {
+  const before = reading({ "fw 8": 2 }, 1);
+  const after = reading({ "fw 8": 5, "fw 12": 1 }, 4);
+  test.each<[string, RuleSelector, string, string, string]>([
+    ["by handle", { kind: "handle", table: "inet fw", handle: 8 }, "== 3", "passed", 'tcp dport 8080 counter drop comment "block 8080" # handle 8: +3 packets, +180 bytes'],
+    ["by handle and chain", { kind: "handle", table: "inet fw", handle: 12, chain: "zone_public" }, "== 1", "passed", "tcp dport 8081 counter reject with tcp reset # handle 12: +1 packets, +60 bytes"],
+    ["by handle in the wrong chain", { kind: "handle", table: "inet fw", handle: 12, chain: "input" }, "== 1", "error", "no ipv4 rule on server matches nft rule with handle 12 in chain input of table inet fw"],
+    ["by text as nft prints it", { kind: "nft-text", table: "inet fw", chain: "input", rule: 'tcp dport 8080 counter drop comment "block 8080"' }, ">= 3", "passed", 'tcp dport 8080 counter drop comment "block 8080" # handle 8: +3 packets, +180 bytes'],
+    ["by text with counter values", { kind: "nft-text", table: "inet fw", chain: "input", rule: 'tcp dport 8080 counter packets 7 bytes 420 drop comment "block 8080"' }, "== 3", "passed", 'tcp dport 8080 counter drop comment "block 8080" # handle 8: +3 packets, +180 bytes'],
+    ["by comment", { kind: "comment", comment: "block 8080" }, "== 3", "passed", 'tcp dport 8080 counter drop comment "block 8080" # handle 8: +3 packets, +180 bytes'],
+    ["by chain and position", { kind: "position", table: "inet fw", chain: "zone_public", position: 1 }, "== 0", "failed", "tcp dport 8081 counter reject with tcp reset # handle 12: packets 1, expected == 0"],
+    ["a rule counting through its named counter", { kind: "handle", table: "inet fw", handle: 7 }, "== 3", "passed", 'tcp dport @allowed_tcp counter name "ssh_hits" accept # handle 7: +3 packets, +180 bytes'],
+    ["the named counter itself", { kind: "named-counter", name: "ssh_hits" }, "== 3", "passed", "counter ssh_hits in table inet fw: +3 packets, +180 bytes"],
+    ["the named counter in its table", { kind: "named-counter", name: "ssh_hits", table: "inet fw" }, ">= 4", "failed", "counter ssh_hits in table inet fw: packets 3, expected >= 4"],
+    ["a named counter that is not there", { kind: "named-counter", name: "nope" }, "== 0", "error", "no nft counter nope on server sees ipv4 packets"],
+    ["a rule without a counter statement", { kind: "handle", table: "inet fw", handle: 5 }, "== 0", "error", "ct state established,related accept # handle 5 has no counter statement: nftables counts only rules with `counter` (add it to the rule)"],
+    ["text that is not the rule", { kind: "nft-text", table: "inet fw", chain: "input", rule: "tcp dport 8080 accept" }, "== 0", "error", 'no ipv4 rule on server matches nft rule "tcp dport 8080 accept" in chain input of table inet fw'],
+  ])("%s", (_what, selector, packets, status, message) => {
+    const r = judgeCounter(check(selector, packets), "ipv4", before, after);
+    expect([r.status, r.message]).toEqual([status, message]);
+  });
+
+  test("a named counter read for the first time counts from zero", () => {
+    expect(judgeCounter(check({ kind: "named-counter", name: "ssh_hits" }, "== 4"), "ipv4", undefined, after).status).toBe("passed");
+    expect(judgeCounter(check({ kind: "named-counter", name: "ssh_hits" }, "== 4"), "ipv4", reading({}, 9), after).status).toBe("passed"); // reset in between
+  });
+});

@@ -1,0 +1,55 @@
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { ScenarioError } from "./diagnostics.ts";
+import { parseScenarioText } from "./load.ts";
+import type { CountersStep } from "./model.ts";
+
+const HEAD = `name: T
+description: D
+hosts:
+  server: { firewall: true, listen: [tcp/8080] }
+  remote: {}
+steps:
+  - counters:
+      - `;
+const file = path.join(import.meta.dirname, "testdata", "nft-counters.yaml");
+const parse = (item: string) => parseScenarioText(`${HEAD}${item}\n`, file);
+
+describe("nft counter selectors", () => {
+  test.each([
+    ["{ table: inet fw, handle: 8, packets: 1 }", { kind: "handle", table: "inet fw", handle: 8 }],
+    ["{ table: inet fw, chain: input, handle: 8, packets: 1 }", { kind: "handle", table: "inet fw", handle: 8, chain: "input" }],
+    ['{ table: inet fw, chain: input, rule: "tcp dport 8080 counter drop", packets: ">= 1" }', { kind: "nft-text", table: "inet fw", chain: "input", rule: "tcp dport 8080 counter drop" }],
+    ["{ table: ip6 only6, chain: input, position: 1, packets: 0 }", { kind: "position", table: "ip6 only6", chain: "input", position: 1 }],
+    ["{ counter: ssh_hits, packets: 2 }", { kind: "named-counter", name: "ssh_hits" }],
+    ["{ counter: ssh_hits, table: inet fw, bytes: \">= 60\" }", { kind: "named-counter", name: "ssh_hits", table: "inet fw" }],
+    ['{ comment: "block 8080", packets: 1 }', { kind: "comment", comment: "block 8080" }],
+    ["{ rule: -A INPUT -j DROP, packets: 1 }", { kind: "text", rule: "-A INPUT -j DROP" }],
+    ["{ table: nat, chain: OUTPUT, position: 1, packets: 0 }", { kind: "position", table: "nat", chain: "OUTPUT", position: 1 }],
+  ])("%s", (item, selector) => {
+    expect((parse(item).steps[0] as CountersStep).checks[0]!.selector).toEqual(selector);
+  });
+
+  test.each([
+    ["{ handle: 8, packets: 1 }", "needs its table"],
+    ["{ table: inet fw, rule: tcp dport 8080 drop, packets: 1 }", "needs its `chain`"],
+    ["{ table: inet fw, handle: 8, rule: tcp dport 8080 drop, chain: input, packets: 1 }", "both `handle` and `rule`"],
+    ["{ counter: ssh_hits, handle: 3, table: inet fw, packets: 1 }", "both `handle` and `counter`"],
+    ["{ counter: \"bad name\", packets: 1 }", "invalid nft counter name"],
+    ["{ counter: c, chain: input, packets: 1 }", "belongs to a table, not a chain"],
+    ["{ table: inet fw, comment: x, packets: 1 }", "`table` applies to"],
+    ["{ table: inet fw, position: 1, packets: 1 }", "`position` needs a `chain`"],
+    ["{ table: \"inet fw; drop\", chain: input, position: 1, packets: 1 }", "table"],
+    ["{ rule: tcp dport 8080 drop, packets: 1 }", "for an nftables rule add its `table: inet fw`"],
+  ])("%s is refused: %s", (item, message) => {
+    let error: unknown;
+    try {
+      parse(item);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const text = (error as ScenarioError).diagnostics.map((d) => `${d.message} ${d.hint ?? ""}`).join("\n");
+    expect(text).toContain(message);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The nftables selectors of a `counters` item: a native rule by handle
+ * (`{ table: inet fw, handle: 8 }`), by its text as `nft list ruleset` prints
+ * it (`{ table: inet fw, chain: input, rule: "tcp dport 8080 counter drop" }`),
+ * by chain and position in an nft table, and a named counter
+ * (`{ counter: ssh_hits }`). (Comments select nft rules as iptables ones.)
+ */
+import type { CheckBase } from "./context.ts";
+import type { Path } from "./locate.ts";
+import type { RuleSelector } from "./model.ts";
+import { NFT_TABLE } from "./schema.ts";
+import { truncate } from "./values.ts";
+
+/** The counter item's selector keys as zod read them. */
+export interface NftSelectorInput {
+  readonly rule?: string | undefined;
+  readonly chain?: string | undefined;
+  readonly position?: number | undefined;
+  readonly table?: string | undefined;
+  readonly handle?: number | undefined;
+  readonly counter?: string | undefined;
+  readonly comment?: string | undefined;
+}
+
+/** Does this item select an nftables rule or counter (then nftSelector reads it)? */
+export function selectsNft(c: NftSelectorInput): boolean {
+  return c.handle !== undefined || c.counter !== undefined || (c.table !== undefined && NFT_TABLE.test(c.table));
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const HINT = "select an nft rule by `{ table: inet fw, handle: 8 }`, by `{ table: inet fw, chain: input, rule: <as nft list ruleset prints it> }`, by `{ table: inet fw, chain: input, position: 1 }` or by `comment:`; a named counter by `{ counter: NAME }`";
+
+/** The selector, or undefined after reporting why there is none. */
+export function nftSelector(ctx: CheckBase, c: NftSelectorInput, p: Path): RuleSelector | undefined {
+  const table = c.table;
+  const given = (["rule", "handle", "counter", "comment", "position"] as const).filter((k) => c[k] !== undefined);
+  if (given.length > 1 && !(given.length === 2 && given.includes("rule") && given.includes("handle"))) {
+    ctx.problem([...p, given[1]!], `a counter check selects one rule one way; this one has both \`${given[0]}\` and \`${given[1]}\``, HINT, { atKey: true });
+    return undefined;
+  }
+  if (c.chain !== undefined && !NAME.test(c.chain)) {
+    ctx.problem([...p, "chain"], `invalid nft chain name \`${truncate(c.chain)}\``, "an nft chain name is letters, digits, `_`, `.` or `-`, e.g. `input`");
+    return undefined;
+  }
+  if (c.counter !== undefined) {
+    if (!NAME.test(c.counter)) {
+      ctx.problem([...p, "counter"], `invalid nft counter name \`${truncate(c.counter)}\``, "the name of a `counter NAME { }` object, e.g. `ssh_hits`");
+      return undefined;
+    }
+    if (c.chain !== undefined) {
+      ctx.problem([...p, "chain"], "a named counter belongs to a table, not a chain", "remove `chain`", { atKey: true });
+      return undefined;
+    }
+    return { kind: "named-counter", name: c.counter, ...(table !== undefined ? { table } : {}) };
+  }
+  if (table === undefined || !NFT_TABLE.test(table)) {
+    ctx.problem([...p, "handle"], "an nft rule's handle needs its table (`FAMILY NAME`, e.g. `inet fw`): handles are per table", HINT, { atKey: true });
+    return undefined;
+  }
+  if (c.handle !== undefined) {
+    if (c.rule !== undefined) {
+      ctx.problem([...p, "rule"], "a counter check selects one rule one way; this one has both `handle` and `rule`", HINT, { atKey: true });
+      return undefined;
+    }
+    return { kind: "handle", table, handle: c.handle, ...(c.chain !== undefined ? { chain: c.chain } : {}) };
+  }
+  if (c.rule !== undefined) {
+    const rule = c.rule.trim();
+    if (/[\0\n\r]/.test(rule) || rule === "") {
+      ctx.problem([...p, "rule"], "an nft rule is one non-empty line", "write the rule as `nft list ruleset` prints it, on one line");
+      return undefined;
+    }
+    if (c.chain === undefined) {
+      ctx.problem([...p, "rule"], "an nft rule's text needs its `chain`", `e.g. \`{ table: ${table}, chain: input, rule: ${truncate(rule)} }\``, { atKey: true });
+      return undefined;
+    }
+    return { kind: "nft-text", table, chain: c.chain, rule };
+  }
+  if (c.position !== undefined) {
+    if (c.chain === undefined) {
+      ctx.problem([...p, "position"], "`position` needs a `chain`", `e.g. \`{ table: ${table}, chain: input, position: 1 }\``, { atKey: true });
+      return undefined;
+    }
+    return { kind: "position", table, chain: c.chain, position: c.position };
+  }
+  if (c.comment !== undefined) {
+    ctx.problem([...p, "table"], "`table` applies to `chain`/`position`, `rule` and `handle` selectors only", "remove `table`; a comment selector finds the rule in any table", { atKey: true });
+    return undefined;
+  }
+  ctx.problem(p, "a counter check needs a rule selector", HINT);
+  return undefined;
+}
