@@ -43,8 +43,10 @@ export class LabHostContainer extends GenericContainer {
         FWSPEC_BACKEND: spec.backend,
       })
       .withStartupTimeout(30_000);
-    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes; so does a host whose interfaces are renamed.
-    if (spec.firewall || needsNetAdmin || spec.interfaces !== undefined) this.withAddedCapabilities("NET_ADMIN");
+    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes; so does a host
+    // whose interfaces are renamed or that holds extra addresses (interfaces.ts).
+    const extra = Object.values(spec.addresses ?? {}).some((a) => a.extra !== undefined);
+    if (spec.firewall || needsNetAdmin || spec.interfaces !== undefined || extra) this.withAddedCapabilities("NET_ADMIN");
     this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
     this.hostConfig.Init = true;
     this.hostConfig.Privileged = false;

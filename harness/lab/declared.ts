@@ -7,7 +7,7 @@
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
 import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
-import { FAMILIES, type FamilyAddresses } from "../model/types.ts";
+import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
 
 /** The declared subnets of a lab, parsed (the scenario checks made sure they parse). */
@@ -61,4 +61,19 @@ export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine
 export function endpointConfig(fixed: FamilyAddresses | undefined): { IPAMConfig: { IPv4Address?: string; IPv6Address?: string } } | undefined {
   if (fixed?.ipv4 === undefined && fixed?.ipv6 === undefined) return undefined;
   return { IPAMConfig: { ...(fixed.ipv4 !== undefined ? { IPv4Address: fixed.ipv4 } : {}), ...(fixed.ipv6 !== undefined ? { IPv6Address: fixed.ipv6 } : {}) } };
+}
+
+/**
+ * The extra addresses hosts hold on a network, keyed for the network's IPAM
+ * `AuxiliaryAddresses` by family: reserved there, the engine never gives one
+ * of them to another host as its automatic address.
+ */
+export function reservedAddresses(hosts: readonly HostSpec[], network: string): { ipv4: Record<string, string>; ipv6: Record<string, string> } {
+  const out: { ipv4: Record<string, string>; ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} };
+  for (const h of hosts) {
+    (h.addresses?.[network]?.extra ?? []).forEach((a, i) => {
+      out[a.includes(":") ? "ipv6" : "ipv4"][`fwspec-${h.name}-${i}`] = a;
+    });
+  }
+  return out;
 }

@@ -8,10 +8,15 @@
  * older kernels), the links are taken down, renamed and brought up, and the
  * IPv6 addresses and gateway routes Linux drops with a down link are put back
  * (neighbours are learnt again by the lab's warm-up). The plan is pure.
+ * Then each extra address a host holds is added to its network's interface
+ * with the network's prefix length; IPv6 ones without duplicate address
+ * detection (never tentative) and deprecated (preferred_lft 0), so that,
+ * like IPv4 secondaries, they are used only by a probe bound to them.
  */
 import { LabError } from "../errors.ts";
 import { INTERFACE_TEMP_PREFIX } from "../model/names.ts";
 import type { StartedHost } from "./host.ts";
+import type { LabNetworkInfo } from "./types.ts";
 
 /** One rename: the link called `from` is to be called `to`. */
 export type Rename = readonly [from: string, to: string];
@@ -143,4 +148,26 @@ async function renameDown(host: StartedHost): Promise<void> {
     }
   }
   if (restore.length > 0) await host.run(["ip", "-batch", "-"], `restoring addresses and routes of ${host.name}'s renamed interfaces`, { stdin: batch(restore), light: true });
+}
+
+/** `addr replace` lines for the host's extra addresses (pure): each on its network's interface, with that network's prefix length. */
+export function extraAddressLines(host: Pick<StartedHost, "spec" | "interfaceOn">, networks: ReadonlyMap<string, LabNetworkInfo>): string[] {
+  const lines: string[] = [];
+  for (const [net, fams] of Object.entries(host.spec.addresses ?? {})) {
+    const dev = host.interfaceOn(net);
+    const info = networks.get(net);
+    if (!fams.extra || dev === undefined || info === undefined) continue;
+    for (const a of fams.extra) {
+      const v6 = a.includes(":");
+      const prefix = (v6 ? info.ipv6Subnet : info.ipv4Subnet).split("/")[1];
+      lines.push(`addr replace ${a}/${prefix} dev ${dev}${v6 ? " nodad preferred_lft 0" : ""}`);
+    }
+  }
+  return lines;
+}
+
+/** Adds the host's extra addresses (after its interfaces are named). */
+export async function addExtraAddresses(host: StartedHost, networks: ReadonlyMap<string, LabNetworkInfo>): Promise<void> {
+  const lines = extraAddressLines(host, networks);
+  if (lines.length > 0) await host.run(["ip", "-batch", "-"], `adding the extra addresses of ${host.name}`, { stdin: batch(lines), light: true });
 }

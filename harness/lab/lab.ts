@@ -18,7 +18,7 @@ import { StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
-import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets } from "./declared.ts";
+import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses } from "./declared.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import type { KeptLab, LabHost, RunningLab } from "./types.ts";
@@ -172,7 +172,7 @@ export class Lab {
         });
       }
       for (const n of networkNames) {
-        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], declared));
+        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], declared, reservedAddresses(hosts, n)));
       }
       // Every start settles before a failure is handled, so a sibling still starting is never left behind.
       const settled = await Promise.allSettled(

@@ -34,7 +34,15 @@ export async function takenSlots(docker: Dockerode, avoid: readonly Cidr[] = [])
 }
 
 /** Creates and isolates one network on a free slot; retried when another lab takes the slot first. */
-export async function createNetwork(docker: Dockerode, name: string, dockerName: string, labels: Record<string, string>, declared?: FamilyAddresses, avoid: readonly Cidr[] = []): Promise<LabNetwork> {
+export async function createNetwork(
+  docker: Dockerode,
+  name: string,
+  dockerName: string,
+  labels: Record<string, string>,
+  declared?: FamilyAddresses,
+  avoid: readonly Cidr[] = [],
+  reserved: { readonly ipv4: Record<string, string>; readonly ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} },
+): Promise<LabNetwork> {
   return pRetry(
     async () => {
       // Declared families replace the automatic ones; automatic ones never overlap any declared subnet of the lab.
@@ -52,8 +60,9 @@ export async function createNetwork(docker: Dockerode, name: string, dockerName:
         IPAM: {
           Driver: "default",
           Config: [
-            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway },
-            { Subnet: plan.ipv6Subnet, Gateway: plan.ipv6Gateway },
+            // Hosts' extra addresses (added in the hosts later) are reserved: never a host's automatic address.
+            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway, ...(Object.keys(reserved.ipv4).length > 0 ? { AuxiliaryAddresses: reserved.ipv4 } : {}) },
+            { Subnet: plan.ipv6Subnet, Gateway: plan.ipv6Gateway, ...(Object.keys(reserved.ipv6).length > 0 ? { AuxiliaryAddresses: reserved.ipv6 } : {}) },
           ],
         },
       });

@@ -1,6 +1,6 @@
 /**
  * Making started (or rebooted) hosts ready for probes: the boot script done,
- * interfaces named as the scenario says (interfaces.ts), routes through
+ * interfaces named and extra addresses added (interfaces.ts), routes through
  * routers in routed labs, IPv6 addresses settled, one warm-up packet per peer
  * and family (ARP/ND). Run at lab start and after a reboot.
  */
@@ -10,7 +10,7 @@ import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
 import type { StartedHost } from "./host.ts";
-import { nameInterfaces } from "./interfaces.ts";
+import { addExtraAddresses, nameInterfaces } from "./interfaces.ts";
 import type { RunningLab } from "./types.ts";
 
 /** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
@@ -24,7 +24,10 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   const limit = pLimit(8);
   await Promise.all(which.map((h) => limit(() => awaitBoot(h))));
   // Before routes: a link renamed the slow way (down and up) loses its routes.
-  await Promise.all(which.map((h) => limit(() => nameInterfaces(h))));
+  await Promise.all(which.map((h) => limit(async () => {
+    await nameInterfaces(h);
+    await addExtraAddresses(h, lab.networks);
+  })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
   progress.info("warming up neighbours (one ping per peer and family)");

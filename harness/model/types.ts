@@ -43,7 +43,7 @@ export interface HostSpec {
   /** Forwards packets between its networks (ip_forward on); implies firewall. Optional, default false. */
   readonly router?: boolean;
   /** Fixed addresses by network name (each inside that network's declared subnet); absent ones are automatic. */
-  readonly addresses?: Readonly<Record<string, FamilyAddresses>>;
+  readonly addresses?: Readonly<Record<string, HostNetworkAddresses>>;
   /** Interface names by network name (`wan`, `ens18`); networks not named keep the engine's (`eth0`, `eth1`, …). */
   readonly interfaces?: Readonly<Record<string, string>>;
 }
@@ -52,6 +52,12 @@ export interface HostSpec {
 export interface FamilyAddresses {
   readonly ipv4?: string;
   readonly ipv6?: string;
+}
+
+/** A host's addresses on one network: its fixed address per family, and extra addresses (either family) it also holds there. */
+export interface HostNetworkAddresses extends FamilyAddresses {
+  /** Added after start; a probe may leave from one (`scanner@198.18.7.99 -> …`). Never chosen as a default source. */
+  readonly extra?: readonly string[];
 }
 
 /** The lab's default network when a scenario declares none. */
@@ -66,6 +72,8 @@ export type ProbeTarget =
 /** One probe job: from a host, to a target, with one protocol and family. */
 export interface ProbeSpec {
   readonly from: string;
+  /** The address the probe leaves from (one of the host's declared addresses, of the probe's family); absent: the kernel's choice. */
+  readonly source?: string | undefined;
   readonly to: ProbeTarget;
   readonly port: number;
   readonly protocol: Protocol;
@@ -96,7 +104,12 @@ export function targetLabel(to: ProbeTarget): string {
   }
 }
 
+/** `scanner` or `scanner@198.18.7.99` / `scanner@[2001:db8:7::99]`: a probe's source as written. */
+export function sourceLabel(from: string, source: string | undefined): string {
+  return source === undefined ? from : `${from}@${source.includes(":") ? `[${source}]` : source}`;
+}
+
 /** `remote -> server:8080/tcp ipv4`, the way reports name a probe. */
-export function describeProbe(p: Pick<ProbeSpec, "from" | "to" | "port" | "protocol" | "family">): string {
-  return `${p.from} -> ${targetLabel(p.to)}:${p.port}/${p.protocol} ${p.family}`;
+export function describeProbe(p: Pick<ProbeSpec, "from" | "source" | "to" | "port" | "protocol" | "family">): string {
+  return `${sourceLabel(p.from, p.source)} -> ${targetLabel(p.to)}:${p.port}/${p.protocol} ${p.family}`;
 }

@@ -81,10 +81,11 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
     expectation,
     family,
     title: expectationTitle(expectation, family),
-    spec: { from: expectation.from, to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
+    spec: { from: expectation.from, ...(expectation.source !== undefined ? { source: expectation.source } : {}), to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
     watch: expectation.held === undefined ? hostsOnPath(scenario, expectation) : [],
     // A sweep is no parity probe's business: it states one family's range (write it for both families).
-    ...(expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" ? { parity: otherFamily(family) } : {}),
+    // A literal target or a source address has one family: there is no other-family twin to compare with.
+    ...(expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" && expectation.source === undefined ? { parity: otherFamily(family) } : {}),
   };
 }
 

@@ -24,13 +24,17 @@ export function newNonce(): string {
   return `fwspec-${randomBytes(8).toString("hex")}`;
 }
 
-export function probeCommand(protocol: Protocol, address: string, port: number, timeoutSeconds: number, nonce: string = newNonce()): ProbeCommand {
+/**
+ * `source`: the address the probe leaves from (bound with `nc -s`, `curl
+ * --interface`, socat's `bind=`); absent, the kernel chooses.
+ */
+export function probeCommand(protocol: Protocol, address: string, port: number, timeoutSeconds: number, nonce: string = newNonce(), source?: string): ProbeCommand {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new RangeError(`probe timeout must be whole seconds >= 1, got ${timeoutSeconds}`);
   const guard = ["timeout", "-k", "1", String(timeoutSeconds + HANG_GRACE_SECONDS)];
   const t = String(timeoutSeconds);
   switch (protocol) {
     case "tcp":
-      return { argv: [...guard, "nc", "-v", "-N", "-w", t, address, String(port)] };
+      return { argv: [...guard, "nc", "-v", "-N", "-w", t, ...(source === undefined ? [] : ["-s", source]), address, String(port)] };
     case "udp":
       // socat sends the nonce and stops as soon as the echo, a newline and the
       // padded identity line came back (readbytes), or after the timeout when nothing did. The shell runs inside
@@ -40,7 +44,7 @@ export function probeCommand(protocol: Protocol, address: string, port: number, 
         argv: [
           ...guard,
           "sh", "-c", 'printf %s "$1" | exec socat -t "$2" -T "$2" - "$3"', "udp-probe",
-          nonce, t, `UDP:${bracketed(address)}:${port},readbytes=${nonce.length + 1 + UDP_IDENTITY_BYTES + 1}`,
+          nonce, t, `UDP:${bracketed(address)}:${port},readbytes=${nonce.length + 1 + UDP_IDENTITY_BYTES + 1}${source === undefined ? "" : `,bind=${bracketed(source)}`}`,
         ],
       };
     case "http":
@@ -49,6 +53,7 @@ export function probeCommand(protocol: Protocol, address: string, port: number, 
           ...guard,
           "curl", "-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}",
           "--connect-timeout", t, "--max-time", String(timeoutSeconds + 2),
+          ...(source === undefined ? [] : ["--interface", source]),
           `http://${bracketed(address)}:${port}/cgi-bin/fwspec`,
         ],
       };

@@ -6,6 +6,7 @@
 import { LabError } from "../errors.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import { isIPv4 } from "../lab/addresses.ts";
+import { findDeclared } from "../model/host-addresses.ts";
 import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
 import { randomBytes } from "node:crypto";
@@ -13,7 +14,7 @@ import { type Answer, parseAnswer } from "./answer.ts";
 import { classify } from "./classify.ts";
 import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
-import { type ProbeCommand, probeCommand } from "./command.ts";
+import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
   /** `docker exec <container> nc -v -N -w 2 198.18.4.3 8080` */
@@ -43,11 +44,17 @@ export interface ProbeResult {
 /** The address a probe goes to, in the given lab. */
 export function resolveTarget(lab: RunningLab, spec: ProbeSpec): string {
   const from = lab.host(spec.from);
+  if (spec.source !== undefined && isIPv4(spec.source) !== (spec.family === "ipv4")) throw new LabError(`probe source ${spec.source} is not an ${spec.family} address`);
   switch (spec.to.kind) {
     case "localhost":
       return from.loopback(spec.family);
-    case "host":
-      return lab.addressFor(from, lab.host(spec.to.host), spec.family);
+    case "host": {
+      const to = lab.host(spec.to.host);
+      // Leaving from an address on one network: the target's address on that network, when it has one.
+      const net = spec.source === undefined ? undefined : findDeclared(from.spec.addresses, spec.source, spec.family)?.network;
+      const there = net === undefined ? undefined : to.addressOn(net, spec.family);
+      return there ?? lab.addressFor(from, to, spec.family);
+    }
     case "address": {
       const a = spec.to.address;
       const refused = targetRefusal(a);
@@ -59,7 +66,7 @@ export function resolveTarget(lab: RunningLab, spec: ProbeSpec): string {
 }
 
 export async function runProbeFrom(from: LabHost, address: string, spec: ProbeSpec): Promise<ProbeResult> {
-  const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
+  const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds, newNonce(), spec.source);
   const repro = from.repro(command.argv);
   try {
     // Through fwspec-probe (a grace longer than the tool's limit: it runs to its end), which notes ICMP errors received.
@@ -136,7 +143,7 @@ function failed(spec: ProbeSpec, address: string, argv: readonly string[], repro
  * tool's own command (what a person would paste), not the wrapper.
  */
 export async function startProbe(from: LabHost, address: string, spec: ProbeSpec, graceMs: number): Promise<StartedProbe> {
-  const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds);
+  const command = probeCommand(spec.protocol, address, spec.port, spec.timeoutSeconds, newNonce(), spec.source);
   const repro = from.repro(command.argv);
   const id = randomBytes(6).toString("hex");
   const startedAt = performance.now();

@@ -85,7 +85,7 @@ export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
   const base: CheckBase = { ...place, problem };
   const ctx = buildContext(base, raw);
   const plan = checkAddressPlan(ctx, raw["subnets"], raw["hosts"], place.machineRoutes);
-  const steps = checkSteps(ctx, raw["steps"]);
+  const steps = checkSteps({ ...ctx, addressPlan: plan }, raw["steps"]);
   if (problems.length > 0 || !parsed.success || !steps) return { scenario: undefined, problems };
   const hosts = [...ctx.hosts.values()].map((h) => h.spec);
   if (hosts.some((h) => h === undefined)) return { scenario: undefined, problems };

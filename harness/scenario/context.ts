@@ -13,6 +13,7 @@ import type { Locator, Path } from "./locate.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import type { SourceLocation } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
+import type { AddressPlan } from "./subnets.ts";
 import { FAMILY_CHOICES } from "./schema.ts";
 import { didYouMean, listWords } from "./suggest.ts";
 import { FAMILIES_BOTH, familiesOf, isRecord, truncate } from "./values.ts";
@@ -62,6 +63,8 @@ export interface CheckContext extends CheckBase, Topology {
   readonly defaultFamilies: readonly Family[];
   /** Every hold name of the scenario, with the path of its first `name` (for "declared in a later step"). */
   readonly allHolds: ReadonlyMap<string, Path>;
+  /** The declared subnets and host addresses that passed their checks (sources of probes are looked up here). */
+  readonly addressPlan?: AddressPlan;
 }
 
 /** Checks the topology sections (reporting their problems) and gathers what the steps need. */

@@ -20,6 +20,8 @@ import { checkListener } from "./listeners.ts";
 import type { Path } from "./locate.ts";
 import type { Expectation } from "./model.ts";
 import { schemas } from "./schema.ts";
+import { parseFrom } from "./source-syntax.ts";
+import { checkSource } from "./sources.ts";
 import { familiesOf, isAddress, isRecord, truncate } from "./values.ts";
 
 /** A literal target must be in the lab ranges or loopback (targets.ts, also checked at probe time). */
@@ -52,6 +54,7 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     if (r.value.kind === "held") return heldExpectation(ctx, holds, r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);
     const x = r.value;
     let ok = knownHost(ctx, x.from, p, x.spans.from.start);
+    if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
     let to: ProbeTarget;
     if (x.to.kind === "host") {
       if (!knownHost(ctx, x.to.host, p, x.spans.to.start, ["localhost"])) ok = false;
@@ -73,6 +76,7 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     return {
       ...clauses,
       from: x.from,
+      ...(x.source ? { source: x.source.address } : {}),
       to,
       port: x.port,
       ...(x.sweep ? { sweep: { first: x.sweep.first, last: x.sweep.last, except: x.sweep.except } } : {}),
@@ -87,10 +91,17 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   if ("held" in e) return heldExpectation(ctx, holds, e.held, e.verdict, [...p, "held"], undefined, `held ${e.held} ${e.verdict}`, location);
   // Object form.
   let ok = true;
+  const fromWord = parseFrom(e.from);
+  const from = fromWord.ok ? fromWord.host : e.from;
+  const source = fromWord.ok ? fromWord.source : undefined;
   if (e.from === "localhost" || isIPv4(e.from) || isIPv6(e.from.replace(/^\[|\]$/g, ""))) {
     ctx.problem([...p, "from"], `the source \`${e.from}\` must be a lab host`, "a probe starts from one of the scenario's hosts; `localhost` and addresses are only targets");
     ok = false;
-  } else if (!knownHost(ctx, e.from, [...p, "from"])) ok = false;
+  } else if (!fromWord.ok) {
+    ctx.problem([...p, "from"], fromWord.error.message, fromWord.error.hint ?? "write a host, or HOST@ADDRESS to leave from one of its addresses", { offset: fromWord.error.offset });
+    ok = false;
+  } else if (!knownHost(ctx, from, [...p, "from"])) ok = false;
+  else if (source && !checkSource(ctx, from, source, [...p, "from"], from.length + 1)) ok = false;
   let to: ProbeTarget;
   let literal: Family | undefined;
   const bare = e.to.replace(/^\[(.*)\]$/, "$1");
@@ -128,6 +139,21 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     families = [suffix];
     pinned = suffix;
   }
+  if (source !== undefined) {
+    const label = (f: Family) => (f === "ipv4" ? "IPv4" : "IPv6");
+    if (literal !== undefined && literal !== source.family) {
+      ctx.problem([...p, "to"], `the source \`${source.address}\` is an ${label(source.family)} address but \`${e.to}\` is ${label(literal)}`, "a probe has one family: leave from an address of the target's family, or probe a target of the source's");
+      ok = false;
+    } else if (e.family !== undefined && e.family !== source.family) {
+      ctx.problem([...p, "family"], `\`family: ${e.family}\` conflicts with the ${label(source.family)} source address \`${source.address}\``, "a source address fixes the family; remove `family`");
+      ok = false;
+    } else if (suffix !== undefined && suffix !== source.family) {
+      ctx.problem([...p, "protocol"], `\`protocol: ${proto}\` asks for ${label(suffix)} but the source \`${source.address}\` is an ${label(source.family)} address`, `write \`protocol: ${protocol}\`: the source address fixes the family`);
+      ok = false;
+    }
+    families = [source.family];
+    pinned = undefined;
+  }
   if (literal !== undefined) {
     if (e.family !== undefined && e.family !== literal) {
       ctx.problem([...p, "family"], `\`family: ${e.family}\` conflicts with the ${literal === "ipv4" ? "IPv4" : "IPv6"} address \`${e.to}\``, "a literal address fixes the family; remove `family`");
@@ -141,20 +167,21 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   }
   const written = objectClauses(ctx, e, p);
   if (written === undefined) ok = false;
-  if (ok && !written?.answeredBy && !checkListener(ctx, e.from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
-  if (ok && !checkReachable(ctx, e.from, to, [...p, "to"], undefined)) ok = false;
-  const clauses = written && checkAnswerClauses(ctx, written, { from: e.from, to, port: e.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });
+  if (ok && !written?.answeredBy && !checkListener(ctx, from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
+  if (ok && !checkReachable(ctx, from, to, [...p, "to"], undefined)) ok = false;
+  const clauses = written && checkAnswerClauses(ctx, written, { from, to, port: e.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });
   if (!ok || !clauses) return undefined;
   const expected: ExpectedVerdict = e.verdict;
   return {
     ...clauses,
-    from: e.from,
+    from,
+    ...(source ? { source: source.address } : {}),
     to,
     port: e.port,
     protocol,
     families,
     expected,
-    text: renderExpectation({ from: e.from, to, port: e.port, protocol, family: pinned, verdict: expected, answeredBy: written.answeredBy, seenFrom: written.seenFrom }),
+    text: renderExpectation({ from, source: source?.address, to, port: e.port, protocol, family: pinned, verdict: expected, answeredBy: written.answeredBy, seenFrom: written.seenFrom }),
     location,
   };
 }

@@ -11,6 +11,16 @@ function ok(text: string): CompactExpectation {
   return r.value;
 }
 
+/** The line is refused with that message and hint, pointing at `offset`. */
+function refused(text: string, offset: number, message: string | RegExp, hint: string | RegExp): void {
+  const r = parseExpectation(text);
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.error.message).toMatch(message);
+  expect(r.error.hint).toMatch(hint);
+  expect(r.error.offset).toBe(offset);
+}
+
 describe("parseExpectation: valid lines", () => {
   const cases: Array<[string, Partial<CompactExpectation>]> = [
     ["remote -> server:8080 dropped", { from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: undefined, family: undefined, verdict: "dropped" }],
@@ -92,14 +102,7 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
     ["remote -> server:8080 refused:reset", 30, "unknown refusal `reset` in `refused:reset`", "`refused:rst` or `refused:icmp`"],
     ["remote -> server:8080 dropped:rst", 22, "unknown verdict `dropped:rst`", "verdicts are"],
   ];
-  test.each(cases)("%j", (text, offset, message, hint) => {
-    const r = parseExpectation(text);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error.message).toMatch(message);
-    expect(r.error.hint).toMatch(hint);
-    expect(r.error.offset).toBe(offset);
-  });
+  test.each(cases)("%j", refused);
 });
 
 describe("parseExpectation: held NAME VERDICT", () => {
@@ -141,14 +144,7 @@ describe("parseExpectation: held NAME VERDICT", () => {
     ["hold session open", 0, "`hold` is not `held`", "did you mean `held session open`?"],
     ["Held session open", 0, "`Held` is not `held`", "did you mean `held session open`?"],
   ];
-  test.each(invalid)("%j", (text, offset, message, hint) => {
-    const r = parseExpectation(text);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error.message).toMatch(message);
-    expect(r.error.hint).toMatch(hint);
-    expect(r.error.offset).toBe(offset);
-  });
+  test.each(invalid)("%j", refused);
 });
 
 describe("EXPECTATION_PATTERN (JSON Schema)", () => {
@@ -181,5 +177,62 @@ describe("renderExpectation", () => {
     expect(v.port).toBe(e.port);
     expect(v.protocol ?? "tcp").toBe(e.protocol);
     expect(v.verdict).toBe(e.verdict);
+  });
+});
+
+describe("parseExpectation: FROM@ADDRESS (the probe's source address)", () => {
+  const valid: Array<[string, Partial<CompactExpectation>]> = [
+    ["scanner@198.18.99.7 -> server:22 dropped", { from: "scanner", source: { address: "198.18.99.7", family: "ipv4" }, family: "ipv4", to: { kind: "host", host: "server" } }],
+    ["scanner@[2001:db8:7::99] -> server:22 dropped", { from: "scanner", source: { address: "2001:db8:7::99", family: "ipv6" }, family: "ipv6" }],
+    ["scanner@198.18.99.7 -> server:53/udp4 open", { protocol: "udp", family: "ipv4" }],
+    ["scanner@[2001:db8:7::99] -> server:80/http6 open", { protocol: "http", family: "ipv6" }],
+    ["scanner@198.18.99.7 -> 198.18.99.2:22 open", { to: { kind: "address", address: "198.18.99.2", family: "ipv4" }, family: "ipv4" }],
+    ["scanner@[2001:db8:7::99] -> [2001:db8:7::2]:22 open", { family: "ipv6" }],
+    ["scanner -> server:22 open", { from: "scanner", source: undefined, family: undefined }],
+  ];
+  test.each(valid)("%s", (text, want) => {
+    expect(ok(text)).toMatchObject(want);
+  });
+
+  test("spans: the host without @, the address with its brackets", () => {
+    const text = "scanner@[2001:db8:7::99] -> server:22 dropped";
+    const v = ok(text);
+    expect(text.slice(v.spans.from.start, v.spans.from.end)).toBe("scanner");
+    expect(v.spans.source && text.slice(v.spans.source.start, v.spans.source.end)).toBe("[2001:db8:7::99]");
+  });
+
+  // [line, offset of the wrong part, message fragment, hint fragment]
+  const invalid: Array<[string, number, string | RegExp, string | RegExp]> = [
+    ["scanner@ -> server:22 open", 8, "missing the source address after `scanner@`", "HOST@IPV4 or HOST@[IPV6]"],
+    ["@198.18.99.7 -> server:22 open", 0, "missing the source host before `@`", "HOST@ADDRESS"],
+    ["scanner@2001:db8:7::99 -> server:22 open", 8, "IPv6 source address `2001:db8:7::99` needs brackets", "scanner@[2001:db8:7::99]"],
+    ["scanner@[2001:db8:7::99 -> server:22 open", 23, "missing `]` after the IPv6 source address", "brackets"],
+    ["scanner@[2001:db8:7::zz] -> server:22 open", 9, "`2001:db8:7::zz` is not a valid IPv6 address", "HOST@IPV4"],
+    ["scanner@[2001:db8:7::99]:5 -> server:22 open", 24, "unexpected `:5` after the source address", "ends at `]`"],
+    ["scanner@198.18.99.300 -> server:22 open", 8, "`198.18.99.300` is not a valid IPv4 address", "HOST@IPV4"],
+    ["scanner@198.18.99.0/24 -> server:22 open", 19, "has a prefix length or port", "scanner@198.18.99.0"],
+    ["scanner@office -> server:22 open", 8, "`office` after `@` is not an address", "an address the host holds"],
+    ["scan*ner@198.18.99.7 -> server:22 open", 0, "`scan*ner` is not a host name", "FROM"],
+    ["198.18.99.7@scanner -> server:22 open", 0, "must be a lab host, not an address", "HOST@ADDRESS"],
+    ["localhost@198.18.99.7 -> server:22 open", 0, "not `localhost`", "name the host"],
+    ["scanner@198.18.99.7 -> server:22/tcp6 open", 36, "`/tcp6` asks for IPv6 but the source `198.18.99.7` is an IPv4 address", "already fixes the family"],
+    ["scanner@[2001:db8:7::99] -> server:53/udp4 open", 41, "`/udp4` asks for IPv4 but the source `2001:db8:7::99` is an IPv6 address", "`/udp`"],
+    ["scanner@198.18.99.7 -> [2001:db8:7::2]:22 open", 23, "the source `198.18.99.7` is an IPv4 address but the target `2001:db8:7::2` is IPv6", "one family"],
+    ["scanner@[2001:db8:7::99] -> 198.18.99.2:22 open", 28, "is an IPv6 address but the target `198.18.99.2` is IPv4", "one family"],
+  ];
+  test.each(invalid)("%j", refused);
+
+  const re = new RegExp(EXPECTATION_PATTERN);
+  test.each(["scanner@198.18.99.7 -> server:22 dropped", "scanner@[2001:db8:7::99] -> server:22/http open"])("the JSON Schema pattern accepts %j", (line) => {
+    expect(re.test(line)).toBe(true);
+  });
+
+  const rendered: Array<[RenderableExpectation, string]> = [
+    [{ from: "scanner", source: "198.18.99.7", to: { kind: "host", host: "server" }, port: 22, protocol: "tcp", family: "ipv4", verdict: "dropped" }, "scanner@198.18.99.7 -> server:22 dropped"],
+    [{ from: "scanner", source: "2001:db8:7::99", to: { kind: "host", host: "server" }, port: 53, protocol: "udp", family: "ipv6", verdict: "open" }, "scanner@[2001:db8:7::99] -> server:53/udp open"],
+  ];
+  test.each(rendered)("renders and reads back %s", (e, text) => {
+    expect(renderExpectation(e)).toBe(text);
+    expect(ok(text)).toMatchObject({ from: e.from, source: { address: e.source }, port: e.port });
   });
 });

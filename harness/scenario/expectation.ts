@@ -11,6 +11,8 @@
  *     remote -> server:8080 refused:rst        (refused by a TCP reset; refused:icmp: by an ICMP port unreachable)
  *     client -> router:80 open answered-by backend:8080 seen-from router
  *                                              (who answered, which source it saw: answer-clauses.ts)
+ *     scanner@198.18.7.99 -> server:22 dropped (the probe leaves from that address: family ipv4)
+ *     scanner@[2001:db8:7::99] -> server:22 dropped
  *
  * and, for a connection held open by an earlier `hold` step:
  *
@@ -26,11 +28,13 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { HOST_NAME, NAME_BODY } from "../model/names.ts";
 import { EXPECTED_VERDICTS, PROTOCOLS } from "../model/types.ts";
+import { sourceLabel } from "../model/types.ts";
 import type { ExpectedVerdict, Family, ProbeTarget, Protocol } from "../model/types.ts";
 import { ANSWER_GRAMMAR, ANSWER_GRAMMAR_HELP, isClauseError, parseAnswerClauses, renderAnswerClauses } from "./answer-clauses.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import { isRangeText, parseExcept, parseRange } from "./port-range.ts";
 import { type RefusalKind, REFUSAL_KINDS, splitRefusal } from "./refusal.ts";
+import { type CompactSource, parseFromWord } from "./source-syntax.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
 
 export const EXPECTATION_GRAMMAR = `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT ${ANSWER_GRAMMAR}`;
@@ -42,6 +46,7 @@ export const SWEEP_GRAMMAR = "FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT 
 export const EXPECTATION_GRAMMAR_HELP =
   `write \`${EXPECTATION_GRAMMAR}\`, e.g. \`remote -> server:8080/tcp6 dropped\`; ` +
   "TARGET is a host, `localhost`, an IPv4 address or an [IPv6] address in brackets; " +
+  "FROM is a host, or HOST@ADDRESS (`scanner@198.18.7.99`, `scanner@[2001:db8:7::99]`) to leave from one of its declared addresses; " +
   `PROTOCOL is ${listWords(PROTOCOLS)} (default tcp), a suffix 4 or 6 pins the family; ` +
   `VERDICT is ${listWords(EXPECTED_VERDICTS)}; a sweep is \`${SWEEP_GRAMMAR}\`, e.g. \`outside -> server:1-1024 blocked except 22,80,443\`; ${ANSWER_GRAMMAR_HELP}`;
 
@@ -54,13 +59,15 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?(\\s+(answered-by\\s+[A-Za-z0-9][A-Za-z0-9_.-]*(:[0-9]{1,5})?|seen-from\\s+[A-Za-z0-9][A-Za-z0-9_.-]*)){0,2}\\s*$`;
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*(@([0-9.]+|\\[[0-9A-Fa-f:.]+\\]))?\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?(\\s+(answered-by\\s+[A-Za-z0-9][A-Za-z0-9_.-]*(:[0-9]{1,5})?|seen-from\\s+[A-Za-z0-9][A-Za-z0-9_.-]*)){0,2}\\s*$`;
 
 /** Where a part was written: offsets into the line, end exclusive. */
 export interface Span {
   readonly start: number;
   readonly end: number;
 }
+
+export type { CompactSource } from "./source-syntax.ts";
 
 export type CompactTarget =
   | { readonly kind: "host"; readonly host: string }
@@ -76,10 +83,12 @@ export interface CompactSweep {
   readonly exceptSpan: Span | undefined;
 }
 
-/** A probe line: `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT`, or a sweep line (`PORT` a range, `except` …). */
+/** A probe line: `FROM[@ADDRESS] -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT` (`@ADDRESS`: source-syntax.ts), or a sweep line (`PORT` a range, `except` …). */
 export interface CompactExpectation {
   readonly kind: "probe";
   readonly from: string;
+  /** `@ADDRESS` after the host, if written (the loader checks it is one of the host's addresses). */
+  readonly source: CompactSource | undefined;
   readonly to: CompactTarget;
   /** The port; for a sweep, the range's first port. */
   readonly port: number;
@@ -87,7 +96,7 @@ export interface CompactExpectation {
   readonly sweep?: CompactSweep;
   /** As written; undefined when the line has no `/PROTOCOL` (the loader defaults it to tcp). */
   readonly protocol: Protocol | undefined;
-  /** Pinned by a `4`/`6` suffix or by a literal address; undefined means the scenario's default. */
+  /** Pinned by a `4`/`6` suffix, a literal address or a source address; undefined means the scenario's default. */
   readonly family: Family | undefined;
   readonly verdict: ExpectedVerdict;
   /** `refused:rst` / `refused:icmp`: how the refusal must come back (refusal.ts). */
@@ -97,7 +106,10 @@ export interface CompactExpectation {
   /** `seen-from HOST` (after `open`): the host whose address the server must see as the source. */
   readonly seenFrom?: string;
   readonly spans: {
+    /** The host name (without `@ADDRESS`). */
     readonly from: Span;
+    /** The address after `@`, brackets included. */
+    readonly source: Span | undefined;
     readonly to: Span;
     readonly port: Span;
     readonly protocol: Span | undefined;
@@ -206,6 +218,8 @@ function parseHeld(text: string): CompactHeld {
   };
 }
 
+const LABEL: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
 function parse(text: string): CompactExpectation | CompactHeld {
   const unsafe = UNSAFE.exec(text);
   if (unsafe) {
@@ -240,17 +254,9 @@ function parse(text: string): CompactExpectation | CompactHeld {
     const second = fromTokens[1] as Token;
     throw new Fail(`expected one host name before \`->\`, found \`${second.text}\` as well`, second.start);
   }
-  if (isIPv4(fromToken.text) || isIPv6(fromToken.text) || fromToken.text.startsWith("[")) {
-    throw new Fail(`the source \`${fromToken.text}\` must be a lab host, not an address`, fromToken.start, "a probe starts from one of the scenario's hosts; write its name before `->`");
-  }
-  if (fromToken.text === "localhost") {
-    throw new Fail("the source must be a lab host, not `localhost`", fromToken.start, "name the host the probe starts from; `localhost` is only a target (the source's own loopback)");
-  }
-  if (!NAME.test(fromToken.text)) {
-    const foreign = nonAsciiNote(fromToken.text);
-    if (foreign) throw new Fail(`\`${fromToken.text}\` is not a host name: ${foreign.note}`, fromToken.start + foreign.index, "host names are ASCII: retype the character");
-    throw new Fail(`\`${fromToken.text}\` is not a host name`, fromToken.start);
-  }
+  const parsedFrom = parseFromWord(fromToken.text, fromToken.start);
+  if (!parsedFrom.ok) throw new Fail(parsedFrom.error.message, parsedFrom.error.offset, parsedFrom.error.hint ?? EXPECTATION_GRAMMAR_HELP);
+  const from = parsedFrom.value;
 
   // TARGET:PORT[/PROTO] VERDICT
   const rest = tokens(text, arrow + 2);
@@ -313,8 +319,16 @@ function parse(text: string): CompactExpectation | CompactHeld {
     throw new Fail(`port \`${portText}\` is not a number from 1 to 65535`, portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
   }
 
+  const source = from.source;
+  if (source && target.kind === "address" && target.family !== source.family) {
+    throw new Fail(
+      `the source \`${source.address}\` is an ${LABEL[source.family]} address but the target \`${target.address}\` is ${LABEL[target.family]}`,
+      endpoint.start,
+      "a probe has one family: leave from an address of the target's family, or probe a target of the source's",
+    );
+  }
   let protocol: Protocol | undefined;
-  let family: Family | undefined = target.kind === "address" ? target.family : undefined;
+  let family: Family | undefined = target.kind === "address" ? target.family : source?.family;
   let protocolSpan: Span | undefined;
   if (slash >= 0) {
     const protoText = afterColon.slice(slash + 1);
@@ -334,6 +348,13 @@ function parse(text: string): CompactExpectation | CompactHeld {
     protocol = base as Protocol;
     if (suffix !== "") {
       const pinned = familyOfSuffix(suffix);
+      if (source && pinned !== source.family) {
+        throw new Fail(
+          `\`/${protoText}\` asks for ${LABEL[pinned]} but the source \`${source.address}\` is an ${LABEL[source.family]} address`,
+          protoStart + base.length,
+          `drop the suffix (the source address already fixes the family): \`/${base}\``,
+        );
+      }
       if (target.kind === "address" && pinned !== target.family) {
         throw new Fail(
           `\`/${protoText}\` asks for ${pinned === "ipv4" ? "IPv4" : "IPv6"} but \`${target.address}\` is an ${target.family === "ipv4" ? "IPv4" : "IPv6"} address`,
@@ -393,7 +414,8 @@ function parse(text: string): CompactExpectation | CompactHeld {
 
   return {
     kind: "probe",
-    from: fromToken.text,
+    from: from.host,
+    source,
     to: target,
     port,
     ...(sweep ? { sweep } : {}),
@@ -402,7 +424,8 @@ function parse(text: string): CompactExpectation | CompactHeld {
     verdict: strict.verdict as ExpectedVerdict,
     ...(strict.kind ? { refusal: strict.kind } : {}),
     spans: {
-      from: { start: fromToken.start, end: fromToken.start + fromToken.text.length },
+      from: from.hostSpan,
+      source: from.sourceSpan,
       to: { start: endpoint.start, end: endpoint.start + targetEnd },
       port: { start: portStart, end: portStart + portText.length },
       protocol: protocolSpan,
@@ -426,6 +449,8 @@ export function parseExpectation(text: string): ExpectationParse {
 
 export interface RenderableExpectation {
   readonly from: string;
+  /** The address the probe leaves from (it fixes the family: no suffix then). */
+  readonly source?: string | undefined;
   readonly to: ProbeTarget;
   readonly port: number;
   readonly protocol: Protocol;
@@ -439,12 +464,12 @@ export interface RenderableExpectation {
 /**
  * The compact form of an expectation: `remote -> server:8080/tcp6 dropped`.
  * The protocol is written when it is not tcp or when a family is pinned; a
- * literal address already fixes the family, so it never gets a suffix.
+ * literal address or a source address already fixes the family, so then it never gets a suffix.
  */
 export function renderExpectation(e: RenderableExpectation): string {
   const target =
     e.to.kind === "host" ? e.to.host : e.to.kind === "localhost" ? "localhost" : e.to.address.includes(":") ? `[${e.to.address}]` : e.to.address;
-  const pinned = e.family !== undefined && e.to.kind !== "address" ? (e.family === "ipv4" ? "4" : "6") : "";
+  const pinned = e.family !== undefined && e.to.kind !== "address" && e.source === undefined ? (e.family === "ipv4" ? "4" : "6") : "";
   const suffix = pinned !== "" || e.protocol !== "tcp" ? `/${e.protocol}${pinned}` : "";
-  return `${e.from} -> ${target}:${e.port}${suffix} ${e.verdict}${renderAnswerClauses(e)}`;
+  return `${sourceLabel(e.from, e.source)} -> ${target}:${e.port}${suffix} ${e.verdict}${renderAnswerClauses(e)}`;
 }

@@ -2,10 +2,10 @@
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { interfaceNameProblem } from "./interfaces.ts";
-import { parseScenarioText, ScenarioError } from "./load.ts";
+import { onlyProblemAtMark } from "../testing/positioned.ts";
+import { parseScenarioText } from "./load.ts";
 
 const FILE = path.join(import.meta.dirname, "testdata", "case.yaml");
-const MARK = "‸";
 
 describe("interfaceNameProblem", () => {
   test.each(["wan", "lan", "ens18", "eth1", "eth0", "enp0s31f6", "br-lan.10", "wg_0", "a", "abcdefghijklmno", "0uplink"])("%s is a valid name", (name) => {
@@ -38,22 +38,7 @@ function scenario(hosts: string, top = ""): string {
   return `name: n\ndescription: d\n${top}hosts:\n${hosts}steps:\n  - expect: [peer -> gw:22 open]\n`;
 }
 
-/** The one diagnostic of `text` (with MARK where it must point). */
-function problem(text: string): string {
-  const i = text.indexOf(MARK);
-  const before = text.slice(0, i);
-  const want = { line: before.split("\n").length, column: i - (before.lastIndexOf("\n") + 1) + 1 };
-  try {
-    parseScenarioText(text.replace(MARK, ""), FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenarioError);
-    const d = (error as ScenarioError).diagnostics;
-    expect(d.map((x) => x.message)).toHaveLength(1);
-    expect({ line: d[0]!.line, column: d[0]!.column }).toEqual(want);
-    return d[0]!.message;
-  }
-  throw new Error("accepted");
-}
+const problem = (text: string): string => onlyProblemAtMark(text, FILE);
 
 const ROUTED = "networks: [outside, inside]\n";
 const PEER = "  peer: { networks: [outside] }\n";

@@ -24,6 +24,8 @@ export interface Expectation {
    */
   readonly held?: string;
   readonly from: string;
+  /** The address the probe leaves from (`scanner@198.18.7.99`): one of the host's declared addresses; it fixes the family. */
+  readonly source?: string;
   readonly to: ProbeTarget;
   /** The port; for a sweep, the range's first port. */
   readonly port: number;
@@ -57,9 +59,12 @@ export interface PortSweep {
 
 /**
  * The families an expectation is probed in: the override (`--family`) if
- * given, except for a held connection, which exists in one family only.
+ * given, except for a held connection, which exists in one family only, and a
+ * source address, which has one (the override may only leave it out).
  */
 export function probeFamilies(expectation: Expectation, override?: readonly Family[]): readonly Family[] {
+  // A source address has one family: an override can only leave that family out.
+  if (expectation.source !== undefined && override) return expectation.families.filter((f) => override.includes(f));
   return expectation.held === undefined && override ? override : expectation.families;
 }
 

@@ -68,9 +68,18 @@ const hostSchema = z
       .default(false)
       .meta({ description: "Forwards packets between its networks (needs `firewall: true` and at least two networks)." }),
     addresses: z
-      .record(z.string(), familyAddresses("address", "198.18.7.10", "2001:db8:7::10"))
+      .record(
+        z.string(),
+        familyAddresses("address", "198.18.7.10", "2001:db8:7::10").extend({
+          extra: z
+            .array(z.string())
+            .min(1)
+            .optional()
+            .meta({ description: "Extra addresses the host also holds on this network (IPv4 or IPv6, inside the declared subnet), e.g. [198.18.7.99, \"2001:db8:7::99\"]; a probe may leave from one: `host@198.18.7.99 -> …`." }),
+        }),
+      )
       .optional()
-      .meta({ description: "Fixed addresses by network, each inside that network's declared subnet (`subnets`); others are automatic." }),
+      .meta({ description: "Fixed and extra addresses by network, each inside that network's declared subnet (`subnets`); others are automatic." }),
     interfaces: z
       .record(z.string(), z.string().meta({ pattern: INTERFACE_NAME_PATTERN, description: "An interface name, e.g. wan, lan, ens18, eth1 (at most 15 characters)." }))
       .optional()
@@ -111,7 +120,7 @@ const applySchema = z
   .meta({ description: "Apply rules to a firewall host." });
 
 const expectObjectSchema = z.strictObject({
-  from: z.string().meta({ description: "The host the probe starts from." }),
+  from: z.string().meta({ description: "The host the probe starts from; HOST@ADDRESS (`scanner@198.18.7.99`, `scanner@[2001:db8:7::99]`) leaves from one of its declared addresses." }),
   to: z.string().meta({ description: "A host, `localhost` (the source's own loopback), or a literal IPv4/IPv6 address." }),
   port: z.number().int().min(1).max(65535),
   protocol: z

@@ -1,14 +1,16 @@
 /**
  * The address plan of a scenario: top-level `subnets` (a network's declared
  * IPv4 and/or IPv6 subnet) and each host's `addresses` (its fixed address on a
- * network, inside that network's declared subnet). Pure checks with positions:
+ * network, inside that network's declared subnet, and extra addresses there).
+ * Pure checks with positions:
  * subnets stay in the declarable ranges, clear of the engine's pools, of each
  * other and of the machine's routes (given by the caller); addresses are
  * inside their subnet, not its network, broadcast or gateway address, and used once.
  */
 import { addressValue, bounds, type Cidr, DECLARABLE, isAligned, overlaps, parseCidr, PREFIX_RANGE, RESERVED, within } from "../model/cidr.ts";
-import { DEFAULT_NETWORK, FAMILIES, type Family, type FamilyAddresses } from "../model/types.ts";
+import { DEFAULT_NETWORK, FAMILIES, type Family, type FamilyAddresses, type HostNetworkAddresses } from "../model/types.ts";
 import type { CheckBase, Topology } from "./context.ts";
+import { checkExtras } from "./extra-addresses.ts";
 import type { Path } from "./locate.ts";
 import { didYouMean, listWords } from "./suggest.ts";
 import { isRecord, truncate } from "./values.ts";
@@ -22,8 +24,8 @@ export interface MachineRoute {
 export interface AddressPlan {
   /** Declared subnets by network (only networks with at least one valid declared family). */
   readonly subnets: Record<string, FamilyAddresses>;
-  /** Declared host addresses by host, then network. */
-  readonly addresses: Map<string, Record<string, FamilyAddresses>>;
+  /** Declared host addresses (fixed and extra) by host, then network. */
+  readonly addresses: Map<string, Record<string, HostNetworkAddresses>>;
 }
 
 const EXAMPLE: Record<Family, { subnet: string; address: string }> = {
@@ -45,13 +47,13 @@ export function checkAddressPlan(ctx: CheckBase & Topology, rawSubnets: unknown,
   const written = (net: string, family: Family): boolean => isRecord(rawSubnets) && isRecord(rawSubnets[net]) && rawSubnets[net][family] !== undefined;
   const subnets: Record<string, FamilyAddresses> = {};
   for (const [net, fams] of cidrs) subnets[net] = Object.fromEntries([...fams].map(([f, c]) => [f, c.text]));
-  const addresses = new Map<string, Record<string, FamilyAddresses>>();
+  const addresses = new Map<string, Record<string, HostNetworkAddresses>>();
   if (!isRecord(rawHosts)) return { subnets, addresses };
   const used = new Map<string, string>(); // `net family value` -> host
   for (const [host, value] of Object.entries(rawHosts)) {
     const raw = isRecord(value) ? value["addresses"] : undefined;
     if (!isRecord(raw)) continue; // absent, or zod reported it
-    const mine: Record<string, FamilyAddresses> = {};
+    const mine: Record<string, HostNetworkAddresses> = {};
     const onNetworks = ctx.hosts.get(host)?.networks;
     for (const [net, fams] of Object.entries(raw)) {
       const p: Path = ["hosts", host, "addresses", net];
@@ -61,14 +63,17 @@ export function checkAddressPlan(ctx: CheckBase & Topology, rawSubnets: unknown,
         continue;
       }
       if (!isRecord(fams)) continue; // zod reported it
-      const entry: { ipv4?: string; ipv6?: string } = {};
+      const entry: { ipv4?: string; ipv6?: string; extra?: string[] } = {};
+      const usable = (family: Family) => cidrs.get(net)?.has(family) || !written(net, family);
       for (const family of FAMILIES) {
         const text = fams[family];
-        if (typeof text !== "string" || (!cidrs.get(net)?.has(family) && written(net, family))) continue;
+        if (typeof text !== "string" || !usable(family)) continue;
         const ok = checkAddress(ctx, [...p, family], net, family, text, cidrs.get(net)?.get(family), used, host);
         if (ok) entry[family] = text;
       }
-      if (entry.ipv4 !== undefined || entry.ipv6 !== undefined) mine[net] = entry;
+      const extra = checkExtras(ctx, [...p, "extra"], fams["extra"], (family, q, text) => usable(family) && checkAddress(ctx, q, net, family, text, cidrs.get(net)?.get(family), used, host));
+      if (extra.length > 0) entry.extra = extra;
+      if (entry.ipv4 !== undefined || entry.ipv6 !== undefined || entry.extra !== undefined) mine[net] = entry;
     }
     if (Object.keys(mine).length > 0) addresses.set(host, mine);
   }
