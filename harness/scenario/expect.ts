@@ -54,7 +54,10 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     if (r.value.kind === "held") return heldExpectation(ctx, holds, r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);
     const x = r.value;
     let ok = knownHost(ctx, x.from, p, x.spans.from.start);
-    if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
+    if (ok && x.source && x.sweep) {
+      ctx.problem(p, "a sweep cannot choose its source address yet", `sweep from \`${x.from}\`'s own address (write \`${x.from} -> …\`), or probe the ports one by one from \`${x.from}@…\``, at(x.spans.source?.start));
+      ok = false;
+    } else if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
     let to: ProbeTarget;
     if (x.to.kind === "host") {
       if (!knownHost(ctx, x.to.host, p, x.spans.to.start, ["localhost"])) ok = false;

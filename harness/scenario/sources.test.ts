@@ -57,6 +57,7 @@ describe("probe sources", () => {
     ["a protocol suffix that conflicts (object form)", "{ from: scanner@198.18.7.99, to: server, port: 53, protocol: ‸udp6, verdict: dropped }", SCANNER, SUBNETS, /asks for IPv6 but the source `198\.18\.7\.99` is an IPv4 address/],
     ["a literal target of the other family (object form)", '{ from: scanner@198.18.7.99, to: ‸"2001:db8:7::2", port: 22, verdict: dropped }', SCANNER, SUBNETS, /source `198\.18\.7\.99` is an IPv4 address but `2001:db8:7::2` is IPv6/],
     ["a suffix that conflicts (compact)", "scanner@198.18.7.99 -> server:22/tcp‸6 dropped", SCANNER, SUBNETS, /asks for IPv6 but the source/],
+    ["a sweep", "scanner@‸198.18.7.99 -> server:1-1024 blocked except 22", SCANNER, SUBNETS, /a sweep cannot choose its source address yet/],
   ])("%s", (_what, line, scanner, top, message) => {
     expect(problem(scenario(line, scanner, top))).toMatch(message);
   });
