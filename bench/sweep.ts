@@ -69,7 +69,7 @@ async function handWay(full: boolean, out: (line: string) => void): Promise<Hand
     const overhead = measuredMs - inLoop;
     const answering = ANSWERING.reduce((a, p) => a + (byPort.get(p) ?? 0), 0);
     const totalMs = overhead + answering + perDropped * (LAST - FIRST + 1 - ANSWERING.length);
-    results.push({ family, measuredMs, ports: ports.length, totalMs, note: `EXTRAPOLATED from a sample of ${ports.length} ports (the ${ANSWERING.length} that answer and every ${STRIDE}th): ${dropped.length} dropped ports took ${perDropped.toFixed(0)} ms each on average, times ${LAST - FIRST + 1 - ANSWERING.length} dropped ports, plus the ${answering} ms of the answering ports and ${overhead.toFixed(0)} ms of docker exec` });
+    results.push({ family, measuredMs, ports: ports.length, totalMs, note: `EXTRAPOLATED from a sample of ${ports.length} ports (the ${ANSWERING.length} that answer and every ${STRIDE}nd): ${dropped.length} dropped ports took ${perDropped.toFixed(0)} ms each on average, times ${LAST - FIRST + 1 - ANSWERING.length} dropped ports, plus the ${answering} ms of the answering ports and ${overhead.toFixed(0)} ms of docker exec` });
     out(`    ${family}: loop over ${ports.length} sampled ports took ${(measuredMs / 1000).toFixed(1)} s`);
   }
   return results;
