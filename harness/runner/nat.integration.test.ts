@@ -145,3 +145,24 @@ describe("NAT state and the shared-lab reset", () => {
     expect(await whoAnswers("after the reset")).toBe("router");
   });
 });
+
+describe("Docker's embedded DNS and the nat table", () => {
+  it("a scenario that flushes nat breaks name resolution in the host; the reset puts Docker's DNS rules back (it never flushes nat)", async () => {
+    const flush = scenario("flush nat", [{ apply: { host: "router", commands: ["iptables -t nat -F"] } }]);
+    const next = scenario("next", [{ expect: ["client -> router:80 open answered-by router"] }]);
+    await using shared = await SharedLab.start(await testLabProvider(), flush, "nat-dns");
+    const router = shared.lab.host("router");
+    // The backend's container name, which Docker's embedded DNS (127.0.0.11, DNAT rules in nat) resolves.
+    const name = /docker exec (\S+) /.exec(shared.lab.host("backend").repro(["true"]))![1]!;
+    const resolves = async () => (await router.exec(["timeout", "3", "getent", "hosts", name])).exitCode === 0;
+    expect(await resolves(), "resolves at boot").toBe(true);
+    {
+      await using s = new ScenarioSession(flush, await shared.lease(flush));
+      await s.apply(flush.steps[0] as ApplyStep, "apply");
+      expect(await resolves(), "resolves after iptables -t nat -F").toBe(false);
+    }
+    await shared.lease(next);
+    expect((await router.run(["iptables", "-t", "nat", "-S"], "reading nat")).stdout).toContain("DOCKER_OUTPUT");
+    expect(await resolves(), "resolves after the reset").toBe(true);
+  });
+});
