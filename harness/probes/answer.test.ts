@@ -94,3 +94,13 @@ describe("normaliseAddress / sameAddress", () => {
     expect(describeAnswer({ host: "backend", port: 8080, peer: "2001:db8::2", peerPort: 1 })).toBe("backend:8080 saw [2001:db8::2]:1");
   });
 });
+
+describe("the UDP reply size the prober waits for", () => {
+  it("is what docker/fwspec-answer sends: the datagram, a newline, the line padded to UDP_IDENTITY_BYTES, a newline", async () => {
+    const { readFileSync } = await import("node:fs");
+    const script = readFileSync(new URL("../../docker/fwspec-answer", import.meta.url), "utf8");
+    const pad = /printf '%s\\n%-(\d+)\.(\d+)s\\n'/.exec(script);
+    expect(pad, "the udp printf of fwspec-answer").not.toBeNull();
+    expect([Number(pad![1]), Number(pad![2])]).toEqual([UDP_IDENTITY_BYTES, UDP_IDENTITY_BYTES]);
+  });
+});

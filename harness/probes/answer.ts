@@ -21,7 +21,7 @@ export interface Answer {
 }
 
 /** UDP: the identity line follows the echoed datagram and a newline, padded to this many bytes plus a newline. */
-export const UDP_IDENTITY_BYTES = 128;
+export const UDP_IDENTITY_BYTES = 127;
 
 const LINE = /^fwspec ([A-Za-z0-9][A-Za-z0-9_.-]*) (\d{1,5}) (\S+) (\d{1,5}) *$/m;
 const HTTP_HEADER = /^< X-Fwspec: (fwspec [^\r\n]*?)\r?$/im;

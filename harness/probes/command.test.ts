@@ -10,8 +10,8 @@ describe("probeCommand", () => {
     const c = probeCommand("udp", "2001:db8::2", 5353, 1, "fwspec-abc");
     expect(c.nonce).toBe("fwspec-abc");
     expect(c.argv).toContain("fwspec-abc");
-    // the echo, a newline, the identity line padded to 128 bytes, a newline
-    expect(c.argv.at(-1)).toBe("UDP:[2001:db8::2]:5353,readbytes=140");
+    // the echo, a newline, the identity line padded to 127 bytes, a newline
+    expect(c.argv.at(-1)).toBe("UDP:[2001:db8::2]:5353,readbytes=139");
   });
   it("HTTP uses curl with a bracketed IPv6 URL, asking the listener's identity CGI", () => {
     expect(probeCommand("http", "2001:db8::2", 3000, 2).argv.at(-1)).toBe("http://[2001:db8::2]:3000/cgi-bin/fwspec");

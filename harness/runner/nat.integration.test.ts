@@ -93,6 +93,10 @@ describe("NAT on a router (iptables -t nat, both families)", () => {
       expect.stringMatching(/^backend saw the source \S+ \(router\), not client's ipv4 address/),
       expect.stringMatching(/^backend saw the source \S+ \(router\), not client's ipv6 address/),
     ]);
+    // A UDP probe reads exactly the echo and the padded identity line: socat ends on that count, not on its timeout.
+    const udp = nat!.expectations.filter((r) => r.protocol === "udp" && r.actual === "open");
+    expect(udp.length).toBeGreaterThan(0);
+    for (const r of udp) expect(r.evidence.stdout.length, r.evidence.command).toBe(Number(/readbytes=(\d+)/.exec(r.evidence.command)![1]));
     // every open probe names who answered
     expect(nat!.expectations.every((r) => r.actual !== "open" || /^\S+:\d+ saw \S+ \(\w+\)$/.test(r.answer ?? "")), cells(nat!.expectations).join("\n")).toBe(true);
     expect(redirect!.status, cells(redirect!.expectations).join("\n") + JSON.stringify(redirect!.counters)).toBe("passed");
