@@ -64,6 +64,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
     text: expectation.text,
     line: expectation.location.line,
     from: expectation.from,
+    ...(expectation.source !== undefined ? { source: expectation.source } : {}),
     to: targetLabel(expectation.to),
     port: expectation.port,
     protocol: expectation.protocol,

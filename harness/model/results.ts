@@ -74,6 +74,8 @@ export interface ExpectationResult {
   readonly text: string;
   readonly line: number;
   readonly from: string;
+  /** The address the probe left from (`admin@198.18.31.200`), when the expectation chose one. */
+  readonly source?: string;
   readonly to: string;
   readonly port: number;
   readonly protocol: Protocol;

@@ -6,6 +6,7 @@
  */
 import type { Decision, ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
+import { sourceLabel } from "../model/types.ts";
 import type { ParityFinding } from "./model.ts";
 
 const OUTPUT_LINES = 6;
@@ -18,7 +19,7 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
   return [
     `${expectationMismatch(e)} (${e.reason})`,
     ...(e.explanation && e.explanation !== e.answerMismatch ? [label("meaning", e.explanation)] : []),
-    label("probe", `${e.from} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`),
+    label("probe", `${sourceLabel(e.from, e.source)} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`),
     ...(e.answer ? [label("answer", e.answer)] : []),
     label("repro", e.evidence.command),
     label("output", output || "(none)"),

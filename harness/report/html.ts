@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, groupChanges } from "../diff/model.ts";
 import type { ExpectationResult } from "../model/results.ts";
+import { sourceLabel } from "../model/types.ts";
 import { oneLine, safeText } from "../text.ts";
 import { checksHeld } from "./build.ts";
 import { checkLabel, coverageLine } from "./coverage-text.ts";
@@ -76,12 +77,13 @@ function cellEntry(e: ExpectationResult): string {
 function matrix(expectations: readonly ExpectationResult[]): string {
   if (expectations.length === 0) return "<p>No reachability checks.</p>";
   const columnOf = (e: ExpectationResult) => `${e.to}:${e.port}/${e.protocol}`;
-  const sources = [...new Set(expectations.map((e) => e.from))];
+  const rowOf = (e: ExpectationResult) => sourceLabel(e.from, e.source);
+  const sources = [...new Set(expectations.map(rowOf))];
   const columns = [...new Set(expectations.map(columnOf))];
   const head = `<tr><th scope="col">from \\ to</th>${columns.map((c) => `<th scope="col">${htmlLine(c)}</th>`).join("")}</tr>`;
   const rows = sources.map((from) => {
     const cells = columns.map((c) => {
-      const here = expectations.filter((e) => e.from === from && columnOf(e) === c);
+      const here = expectations.filter((e) => rowOf(e) === from && columnOf(e) === c);
       return here.length === 0 ? `<td class="cell empty">·</td>` : `<td class="cell">${here.map(cellEntry).join("")}</td>`;
     });
     return `<tr><th scope="row">${htmlLine(from)}</th>${cells.join("")}</tr>`;

@@ -40,4 +40,13 @@ describe("matrixBlocks", () => {
     const out = renderMatrix(es, 20);
     for (const e of es) expect(out.replace(/\n\s+/g, " ")).toContain(`${e.from} -> ${targetColumn(e)}:`);
   });
+
+  test("a probe that chose its source address has a row of its own", () => {
+    const [e] = wideReport(1, 1).scenarios[0]!.expectations;
+    const es = [e!, { ...e!, source: "198.18.31.200", actual: "dropped" as const, expected: "dropped" as const }, { ...e!, source: "2001:db8:31::99" }];
+    const [block] = matrixBlocks(es, 300)!;
+    const sources = block!.corner.startsWith("from") ? block!.rows.map((r) => r.label) : block!.columns;
+    expect(sources).toEqual([e!.from, `${e!.from}@198.18.31.200`, `${e!.from}@[2001:db8:31::99]`]);
+    expect(renderMatrix(es, 300)).toContain("✓ dropped");
+  });
 });

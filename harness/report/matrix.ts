@@ -7,6 +7,7 @@
  * verdict is shown in every layout.
  */
 import type { ExpectationResult } from "../model/results.ts";
+import { sourceLabel } from "../model/types.ts";
 import { fitLine, textWidth } from "./wrap.ts";
 
 const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
@@ -40,10 +41,12 @@ interface Grid {
 }
 
 function grids(expectations: readonly ExpectationResult[]): [Grid, Grid] {
-  const sources = [...new Set(expectations.map((e) => e.from))];
+  // A probe that chose its source address (`admin@198.18.31.200`) has a row of its own.
+  const rowOf = (e: ExpectationResult) => sourceLabel(e.from, e.source);
+  const sources = [...new Set(expectations.map(rowOf))];
   const targets = [...new Set(expectations.map(targetColumn))];
   const cell = (from: string, target: string) => {
-    const cells = expectations.filter((e) => e.from === from && targetColumn(e) === target);
+    const cells = expectations.filter((e) => rowOf(e) === from && targetColumn(e) === target);
     // The same probe may be asserted in several steps; show each in order.
     return cells.length === 0 ? "·" : cells.map(cellText).join(" → ");
   };
