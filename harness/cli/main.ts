@@ -16,6 +16,7 @@ import { runMutate } from "./mutate.ts";
 import { OPERATORS } from "../mutate/operators.ts";
 import { recordCommand } from "./record.ts";
 import { diffCommand } from "./diff.ts";
+import { withMachineFirewallCheck } from "./machine-check.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
@@ -134,11 +135,11 @@ export function buildProgram(): Command {
     .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", "\nExit codes: 0 recorded, 1 a probe failed (that flow is not recorded) or the matrix could not run (nothing written),\n2 bad input, 3 environment problem.")
     .action(async (file: string, opts: { out?: string; update?: boolean; force?: boolean; maxProbes?: string; timeout?: string; root?: string }) => {
-      process.exitCode = await recordCommand(file, {
+      process.exitCode = await withMachineFirewallCheck("record", () => recordCommand(file, {
         out: opts.out, update: opts.update, force: opts.force, root: opts.root,
         maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
-      }, consoleProgress(), (text) => process.stdout.write(text));
+      }, consoleProgress(), (text) => process.stdout.write(text)));
     });
 
   program
@@ -157,11 +158,11 @@ export function buildProgram(): Command {
     .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 the JSON report could not be written.")
     .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; html?: string; maxProbes?: string; timeout?: string; root?: string }) => {
-      process.exitCode = await diffCommand(file, {
+      process.exitCode = await withMachineFirewallCheck("diff", () => diffCommand(file, {
         ...opts,
         maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
-      }, consoleProgress(), (text) => process.stdout.write(text));
+      }, consoleProgress(), (text) => process.stdout.write(text)));
     });
 
   program
