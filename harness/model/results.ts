@@ -67,6 +67,10 @@ export interface Decision {
   readonly source: "trace" | "counters";
   /** The nftables rule handle, when a trace named it. */
   readonly handle?: number;
+  /** NAT rules the traced packet passed (`dnat to 198.18.1.3:8080`), as nft prints them. */
+  readonly rewrites?: readonly string[];
+  /** The traced packet's steps on this host: `ip filter INPUT rule … # handle 4 (verdict jump GUARD)`. */
+  readonly steps?: readonly string[];
 }
 
 export interface ExpectationResult {

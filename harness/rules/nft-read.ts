@@ -10,6 +10,7 @@ import type { LabHost } from "../lab/types.ts";
 import { iptablesOwned } from "./host-state.ts";
 import { type NftReading, parseNftJson } from "./nft-json.ts";
 import { parseNftListing, textKey } from "./nft-listing.ts";
+import { isTraceTable } from "./trace.ts";
 
 export interface NativeNft {
   readonly reading: NftReading;
@@ -45,7 +46,7 @@ export function nativeListing(text: string, keep: (table: string) => boolean): s
 }
 
 export async function readNative(host: LabHost): Promise<NativeNft> {
-  const keep = (table: string) => !iptablesOwned(table, host.spec.backend);
+  const keep = (table: string) => !iptablesOwned(table, host.spec.backend) && !isTraceTable(table);
   const json = await host.run(["nft", "-j", "list", "ruleset"], "reading the nftables rules and counters", { light: true });
   const reading = parseNftJson(json.stdout, keep);
   const keys = reading.rules.map((r) => `${textKey(r.table, r.handle)}\u0000${r.key}`).join("\n");

@@ -14,6 +14,7 @@ import type { Family } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
 import { type Observation, observe } from "../probes/observe.ts";
+import { armTraces, type StepTraces, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
@@ -31,6 +32,8 @@ export interface SessionOptions {
   readonly decideEarly?: boolean | undefined;
   /** The probe timeout in seconds (default: the scenario's). */
   readonly timeoutSeconds?: number | undefined;
+  /** Trace each expect step's probes on nft-based hosts (default true; false: counters only). */
+  readonly trace?: boolean | undefined;
 }
 
 export class ScenarioSession implements AsyncDisposable {
@@ -122,15 +125,22 @@ export class ScenarioSession implements AsyncDisposable {
       const reading = this.#ledger.baseline(h);
       return reading !== undefined && countsBothFamilies(reading.ipv4);
     });
-    if (!shared) await Promise.all([...lanes(probes)].map(lane));
-    else {
-      for (const entry of lanes(probes)) {
-        this.#ledger.forget(entry[0]);
-        await lane(entry);
+    const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probes));
+    let traces: StepTraces | undefined;
+    try {
+      if (!shared) await Promise.all([...lanes(probes)].map(lane));
+      else {
+        for (const entry of lanes(probes)) {
+          this.#ledger.forget(entry[0]);
+          await lane(entry);
+        }
       }
+    } finally {
+      traces = await armed.collect();
     }
+    const traced = (o: Observation | undefined) => (o ? withTraceDecision(o, traces) : o);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, main.get(i)!, parity.get(i), this.scenario.parity, books[p.family]));
+    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i))!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */

@@ -1,0 +1,181 @@
+/**
+ * nftables tracing of one expect step on its nft-based firewall hosts
+ * (iptables-nft and native nft; legacy hosts keep the counters): before the
+ * step's first probe, each host gets fwspec's trace table (rules/trace.ts) and
+ * one `nft -a monitor` process; after the step's last probe, the monitor's
+ * output is read in the same command that ends the monitor and deletes the
+ * table, so no ruleset reading, reset or evidence of the step's surroundings
+ * ever sees it. Per probe this costs nothing; per step and host two commands.
+ */
+import type { LabHost, RunningLab } from "../lab/types.ts";
+import type { Decision } from "../model/results.ts";
+import type { Family, ProbeSpec } from "../model/types.ts";
+import { parseSave } from "../rules/saved.ts";
+import { chainHandles, parseTrace, TRACE_TABLE, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { resolveTarget } from "./probe.ts";
+
+const LOG = "/tmp/fwspec-trace.log";
+const PID = "/tmp/fwspec-trace.pid";
+const SECTION = "@@fwspec-trace@@";
+
+/**
+ * Loads the trace table from stdin, starts the monitor, and waits (bounded)
+ * until the monitor prints a marker chain's creation: from then on it misses
+ * no trace event. The monitor ends by itself after 10 minutes at most.
+ */
+const ARM = `nft -f - || exit 3
+rm -f ${LOG}
+setsid stdbuf -oL timeout 600 nft -a monitor > ${LOG} 2>&1 < /dev/null &
+echo $! > ${PID}
+i=0
+while [ $i -lt 200 ]; do
+  nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
+  grep -q "chain inet ${TRACE_TABLE} ready" ${LOG} 2>/dev/null && exit 0
+  i=$((i+1)); sleep 0.005
+done
+exit 4`;
+
+/**
+ * Flushes the monitor with a marker, then prints its output and — only when
+ * iptables-nft tables (ip, ip6) show in it — the handles and the
+ * iptables-save readings that name those rules; removes everything.
+ */
+const COLLECT = `nft add chain inet ${TRACE_TABLE} done 2>/dev/null
+i=0
+while [ $i -lt 200 ] && ! grep -q "chain inet ${TRACE_TABLE} done" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
+kill $(cat ${PID} 2>/dev/null) 2>/dev/null
+cat ${LOG} 2>/dev/null
+echo '${SECTION}'
+grep -Eq '^trace id [^ ]* ip6? ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
+echo '${SECTION}'
+grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
+echo '${SECTION}'
+grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
+nft delete table inet ${TRACE_TABLE} 2>/dev/null
+rm -f ${LOG} ${PID}
+exit 0`;
+
+/** A probe of the step as tracing needs it: where it goes, and which firewall hosts it crosses. */
+export interface TracedSpec {
+  readonly spec: ProbeSpec;
+  readonly watch: readonly string[];
+}
+
+function keyOf(family: Family, address: string, protocol: string, port: number): string {
+  return `${family} ${address} ${protocol} ${port}`;
+}
+
+/** A step's traces: the decision for a probe (by family and destination), once collected. */
+export interface StepTraces {
+  decisionFor(spec: ProbeSpec, address: string): Decision | undefined;
+}
+
+const NONE: StepTraces = { decisionFor: () => undefined };
+
+export interface ArmedTraces {
+  /** Ends the monitors, removes the trace tables, and reads the decisions (never throws). */
+  collect(): Promise<StepTraces>;
+}
+
+/** Hosts an nft trace can see: firewall hosts whose iptables is the nft backend (native nft hosts are). */
+function traceable(host: LabHost): boolean {
+  return host.spec.firewall && host.spec.backend === "nft";
+}
+
+/**
+ * Arms tracing on the step's nft-based firewall hosts. A host that cannot be
+ * armed (no nft, the monitor did not start) is left without a trace: its
+ * probes keep the counters' decision. Never throws.
+ */
+export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]): Promise<ArmedTraces> {
+  const perHost = new Map<string, { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string }[] }>();
+  const keys = new Map<string, number>();
+  for (const p of probes) {
+    let address: string;
+    try {
+      address = resolveTarget(lab, p.spec);
+    } catch {
+      continue;
+    }
+    const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
+    const key = keyOf(p.spec.family, address, protocol, p.spec.port);
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+    for (const h of p.watch) {
+      if (!traceable(lab.host(h))) continue;
+      const entry = perHost.get(h) ?? { matches: [], probes: [] };
+      entry.matches.push({ family: p.spec.family, daddr: address, protocol, port: p.spec.port });
+      entry.probes.push({ spec: p.spec, address });
+      perHost.set(h, entry);
+    }
+  }
+  const armed = new Map<string, { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string }[] }>();
+  await Promise.all([...perHost].map(async ([h, entry]) => {
+    try {
+      const r = await lab.host(h).exec(["sh", "-c", ARM], { light: true, stdin: traceScript(entry.matches) });
+      if (r.exitCode === 0) armed.set(h, entry);
+      else await lab.host(h).exec(["sh", "-c", COLLECT], { light: true });
+    } catch {
+      // no trace on this host: the counters decide
+    }
+  }));
+  if (armed.size === 0) return { collect: async () => NONE };
+  return {
+    async collect() {
+      const decisions = new Map<string, Decision[]>();
+      await Promise.all([...armed].map(async ([h, entry]) => {
+        let out: string;
+        try {
+          out = (await lab.host(h).exec(["sh", "-c", COLLECT], { light: true })).stdout;
+        } catch {
+          return;
+        }
+        const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
+        const events = parseTrace(log);
+        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
+        for (const p of entry.probes) {
+          const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
+          const key = keyOf(p.spec.family, p.address, protocol, p.spec.port);
+          if (keys.get(key) !== 1) continue; // two probes to one destination in a step: which trace is whose is not known
+          const d = traceDecision(events, { family: p.spec.family, daddr: p.address, protocol, port: p.spec.port }, ctx);
+          if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
+        }
+      }));
+      return {
+        decisionFor(spec, address) {
+          const found = decisions.get(keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port));
+          if (!found || found.length === 0) return undefined;
+          return orderAlongPath(found, spec);
+        },
+      };
+    },
+  };
+}
+
+function safeParse(text: string, family: Family) {
+  try {
+    return parseSave(text, family);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Of the hosts' decisions, the path's: the first drop or reject in path order (prober, routers, target), else the target's accept. */
+function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
+  const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
+  const rank = (d: Decision) => (d.host === spec.from ? 0 : d.host === target ? 2 : 1);
+  const ordered = [...found].sort((a, b) => rank(a) - rank(b));
+  return ordered.find((d) => d.action !== "accept") ?? ordered[ordered.length - 1]!;
+}
+
+/** An observation with the trace's decision when its host was traced (the counters' otherwise). */
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces): T {
+  const traced = traces.decisionFor(observation.result.spec, observation.result.address);
+  return traced ? { ...observation, decision: traced } : observation;
+}
+
+/** The probes of a step to trace: each expectation in its family, and its parity probe in the other. */
+export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonly watch: readonly string[]; readonly parity?: Family; readonly expectation: { readonly held?: string; readonly sweep?: unknown } }[]): TracedSpec[] {
+  return probes
+    .filter((p) => p.expectation.held === undefined && p.expectation.sweep === undefined)
+    .flatMap((p) => [{ spec: p.spec, watch: p.watch }, ...(p.parity ? [{ spec: { ...p.spec, family: p.parity }, watch: p.watch }] : [])]);
+}

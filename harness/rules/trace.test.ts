@@ -1,0 +1,92 @@
+/** Unit tests (no Docker) for trace.ts, on real `nft -a monitor` output captured in lab hosts (testdata/trace-*.txt). */
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { parseSave } from "./saved.ts";
+import { chainHandles, isTraceTable, parseTrace, traceDecision, traceScript } from "./trace.ts";
+
+const read = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
+const ufwSaved = parseSave(read("../../fixtures/ufw/rules.v4"), "ipv4");
+/** ufw's chains as `nft -a list ruleset` numbers them in that host (handle order = rule order). */
+const ufwHandles = chainHandles(`table ip filter { # handle 2
+	chain INPUT { # handle 1
+		type filter hook input priority filter; policy drop;
+		counter packets 0 bytes 0 jump ufw-before-logging-input # handle 36
+		counter packets 0 bytes 0 jump ufw-before-input # handle 37
+	}
+	chain ufw-user-limit-accept { # handle 30
+		counter packets 0 bytes 0 accept # handle 106
+	}
+	chain ufw-before-input { # handle 12
+		iifname "lo" counter packets 0 bytes 0 accept # handle 69
+		ct state related,established counter packets 0 bytes 0 accept # handle 70
+	}
+}
+table inet fwspec_trace { # handle 9
+	chain pre { # handle 1
+		type filter hook prerouting priority -400; policy accept;
+		ip daddr 198.18.172.4 tcp dport 8080 meta nftrace set 1 # handle 3
+	}
+}`);
+const ctx = { host: "server", handles: ufwHandles, saved: { ipv4: ufwSaved } };
+
+describe("traceDecision", () => {
+  const ufw = parseTrace(read("testdata/trace-ufw.txt"));
+  test("ufw limit: the SYN's trace ends in ufw-user-limit-accept, named by its iptables-save line; the FIN reusing its trace id is not mixed in", () => {
+    expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 8080 }, ctx)).toMatchObject({
+      host: "server", family: "ipv4", table: "filter", source: "trace", action: "accept", policy: false, handle: 106,
+      rule: "-A ufw-user-limit-accept -j ACCEPT", path: ["INPUT", "ufw-before-input", "ufw-user-input", "ufw-user-limit-accept"],
+    });
+  });
+  test("ufw default deny: the INPUT policy drop, which iptables-nft keeps no counter for", () => {
+    expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 8085 }, ctx)).toMatchObject({
+      table: "filter", rule: "policy DROP", path: ["INPUT"], policy: true, action: "drop", source: "trace",
+    });
+  });
+  test("no trace of the probe: no decision", () => {
+    expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
+    expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();
+  });
+  test("native nft: the rule as nft prints it (counter values left out), its table, the jump path and handle", () => {
+    const native = parseTrace(read("testdata/trace-native.txt"));
+    expect(traceDecision(native, { family: "ipv4", daddr: "198.18.172.2", protocol: "tcp", port: 8080 }, { host: "fw", handles: new Map(), saved: {} })).toMatchObject({
+      table: "inet filter", rule: "ip saddr 198.18.0.0/15 counter accept", path: ["input", "services"], handle: 9, action: "accept",
+    });
+  });
+  test("a reject is a reject, NAT rules are rewrites, and fwspec's own table never decides", () => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 1 inet fwspec_trace pre policy accept",
+      "trace id 1 ip nat PREROUTING packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 1 ip nat PREROUTING rule tcp dport 80 counter packets 0 bytes 0 dnat to 198.18.1.3:8080 # handle 4 (verdict accept)",
+      "trace id 1 inet fw forward packet: iif \"eth0\" oif \"eth1\" ip saddr 198.18.0.5 ip daddr 198.18.1.3 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 1 inet fw forward rule tcp dport 8080 reject with icmp host-prohibited # handle 7 (verdict drop)",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: new Map(), saved: {} })).toMatchObject({
+      table: "inet fw", path: ["forward"], rule: "tcp dport 8080 reject with icmp host-prohibited", action: "reject", rewrites: ["tcp dport 80 counter dnat to 198.18.1.3:8080"],
+    });
+  });
+});
+
+describe("the trace table", () => {
+  test("marks only the probes' destination, protocol and port, before every other chain, once per match", () => {
+    const script = traceScript([
+      { family: "ipv4", daddr: "198.18.0.2", protocol: "tcp", port: 8080 },
+      { family: "ipv6", daddr: "2001:db8::2", protocol: "udp", port: 53 },
+      { family: "ipv4", daddr: "198.18.0.2", protocol: "tcp", port: 8080 },
+    ]);
+    expect(script).toContain("add chain inet fwspec_trace pre { type filter hook prerouting priority -400; policy accept; }");
+    expect(script).toContain("add rule inet fwspec_trace out meta nfproto ipv4 ip daddr 198.18.0.2 meta l4proto tcp th dport 8080 meta nftrace set 1");
+    expect(script).toContain("add rule inet fwspec_trace pre meta nfproto ipv6 ip6 daddr 2001:db8::2 meta l4proto udp th dport 53 meta nftrace set 1");
+    expect(script.match(/nftrace/g)).toHaveLength(4);
+    expect(script).toMatch(/^flush chain inet fwspec_trace pre$/m);
+  });
+  test("is recognised (and only it)", () => {
+    expect(isTraceTable("inet fwspec_trace")).toBe(true);
+    expect(isTraceTable("ip fwspec_trace")).toBe(false);
+    expect(isTraceTable("inet filter")).toBe(false);
+  });
+  test("chainHandles lists each chain's rule handles in order, not its sets or the chain's own handle", () => {
+    expect(ufwHandles.get("ip filter")?.get("INPUT")).toEqual([36, 37]);
+    expect(ufwHandles.get("ip filter")?.get("ufw-before-input")).toEqual([69, 70]);
+  });
+});

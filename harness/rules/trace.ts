@@ -1,0 +1,255 @@
+/**
+ * nftables tracing, the pure part: the table fwspec adds to a host to mark a
+ * step's probe packets (`table inet fwspec_trace`, hooked before everything
+ * else, `meta nftrace set 1` only for the probes' destination, protocol and
+ * port), reading `nft -a monitor` output (trace lines, as nft 1.0.6 prints
+ * them: it has no JSON for traces), and the rule that decided a probe's first
+ * packet from its trace: table, chain, handle, rule text, the path of jumps,
+ * NAT rewrites. iptables-nft rules are named by their iptables-save line
+ * (handle order within a chain = rule order).
+ */
+import type { Decision } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import { stableRuleText } from "./nft-listing.ts";
+import type { SavedRuleset } from "./saved.ts";
+
+export const TRACE_TABLE = "fwspec_trace";
+
+/** Is `family name` fwspec's own trace table (never part of the ruleset under test)? */
+export function isTraceTable(table: string): boolean {
+  return table === `inet ${TRACE_TABLE}`;
+}
+
+/** One probe's packets to mark: destination, protocol and port in one family. */
+export interface TraceMatch {
+  readonly family: Family;
+  readonly daddr: string;
+  readonly protocol: "tcp" | "udp";
+  readonly port: number;
+}
+
+/** The `nft -f` input that (re)creates the trace table with one marking rule per match, at prerouting and output, before any other chain. */
+export function traceScript(matches: readonly TraceMatch[]): string {
+  const lines = [
+    `add table inet ${TRACE_TABLE}`,
+    `add chain inet ${TRACE_TABLE} pre { type filter hook prerouting priority -400; policy accept; }`,
+    `add chain inet ${TRACE_TABLE} out { type filter hook output priority -400; policy accept; }`,
+    `flush chain inet ${TRACE_TABLE} pre`,
+    `flush chain inet ${TRACE_TABLE} out`,
+  ];
+  const seen = new Set<string>();
+  for (const m of matches) {
+    const rule = `meta nfproto ${m.family} ${m.family === "ipv4" ? "ip" : "ip6"} daddr ${m.daddr} meta l4proto ${m.protocol} th dport ${m.port} meta nftrace set 1`;
+    if (seen.has(rule)) continue;
+    seen.add(rule);
+    for (const chain of ["pre", "out"]) lines.push(`add rule inet ${TRACE_TABLE} ${chain} ${rule}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export interface TracePacket {
+  readonly saddr?: string;
+  readonly daddr?: string;
+  readonly sport?: number;
+  readonly dport?: number;
+  readonly protocol?: string;
+  readonly syn: boolean;
+}
+
+export interface TraceEvent {
+  /** The trace id with the packet's number under it: nft reuses trace ids (they hash the packet's buffer), so each packet entering fwspec's table starts a new one. */
+  readonly id: string;
+  /** `ip filter`, `inet fw`. */
+  readonly table: string;
+  readonly chain: string;
+  readonly kind: "packet" | "rule" | "policy" | "verdict";
+  /** The rule as printed (counter values removed), or the packet's fields, or the policy/verdict word. */
+  readonly text: string;
+  readonly handle?: number;
+  /** `accept`, `drop`, `continue`, `jump`, `goto`, `return`. */
+  readonly verdict?: string;
+  /** The chain of a jump or goto. */
+  readonly target?: string;
+  readonly packet?: TracePacket;
+}
+
+const LINE = /^trace id (\S+) (\S+ \S+) (\S+) (packet: |rule |policy |verdict )(.*)$/;
+const HANDLE_VERDICT = /^(.*?)(?:\s+# handle (\d+))?\s+\(verdict (\S+)(?: (\S+))?\)\s*$/;
+
+function packetOf(text: string): TracePacket {
+  const word = (re: RegExp) => re.exec(text)?.[1];
+  const num = (re: RegExp) => {
+    const v = word(re);
+    return v === undefined ? undefined : Number(v);
+  };
+  const protocol = word(/\b(tcp|udp) dport \d+/);
+  return {
+    saddr: word(/\bip6? saddr (\S+)/),
+    daddr: word(/\bip6? daddr (\S+)/),
+    sport: num(/\b(?:tcp|udp) sport (\d+)/),
+    dport: num(/\b(?:tcp|udp) dport (\d+)/),
+    ...(protocol ? { protocol } : {}),
+    syn: /\btcp flags == syn\b/.test(text),
+  };
+}
+
+/** The trace lines of `nft -a monitor` output, in order; other lines (ruleset events) are skipped. */
+export function parseTrace(text: string): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  const packets = new Map<string, number>();
+  for (const raw of text.split("\n")) {
+    const m = LINE.exec(raw.trim());
+    if (!m) continue;
+    const [, traceId, table, chain, kindWord, rest] = m as unknown as [string, string, string, string, string, string];
+    if (kindWord === "packet: " && isTraceTable(table)) packets.set(traceId, (packets.get(traceId) ?? 0) + 1);
+    const base = { id: `${traceId}#${packets.get(traceId) ?? 0}`, table, chain };
+    if (kindWord === "packet: ") out.push({ ...base, kind: "packet", text: rest.trim(), packet: packetOf(rest) });
+    else if (kindWord === "policy ") out.push({ ...base, kind: "policy", text: rest.trim(), verdict: rest.trim() });
+    else if (kindWord === "verdict ") out.push({ ...base, kind: "verdict", text: rest.trim(), verdict: rest.trim().split(/\s+/)[0]! });
+    else {
+      const v = HANDLE_VERDICT.exec(rest);
+      if (!v) continue;
+      out.push({
+        ...base, kind: "rule", text: stableRuleText(v[1]!),
+        ...(v[2] ? { handle: Number(v[2]) } : {}),
+        verdict: v[3]!,
+        ...(v[4] ? { target: v[4] } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** `table` → chain → rule handles in order, from `nft -a list ruleset`. */
+export function chainHandles(listing: string): Map<string, Map<string, number[]>> {
+  const out = new Map<string, Map<string, number[]>>();
+  let table: Map<string, number[]> | undefined;
+  let chain: number[] | undefined;
+  for (const raw of listing.split("\n")) {
+    const line = raw.trim();
+    const t = /^table (\S+ \S+) \{/.exec(line);
+    if (t) {
+      table = new Map();
+      out.set(t[1]!, table);
+      chain = undefined;
+      continue;
+    }
+    const c = /^chain (\S+) \{/.exec(line);
+    if (c && table) {
+      chain = [];
+      table.set(c[1]!, chain);
+      continue;
+    }
+    if (line.startsWith("}")) {
+      chain = undefined;
+      continue;
+    }
+    const h = /# handle (\d+)$/.exec(line);
+    if (h && chain && !line.endsWith("{")) chain.push(Number(h[1]));
+  }
+  return out;
+}
+
+/** What the collector knows of one host when the step ends: its rules by handle, and its iptables-save readings. */
+export interface TraceContext {
+  readonly host: string;
+  readonly handles: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
+  readonly saved: Partial<Readonly<Record<Family, SavedRuleset>>>;
+}
+
+const NAT = /\b(dnat|snat|masquerade|redirect)\b/;
+const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
+
+/** `filter` for an iptables-nft table (as counters name it), `inet fw` for a native one. */
+function tableName(table: string): string {
+  const [family, name] = table.split(" ") as [string, string];
+  return (family === "ip" || family === "ip6") && IPTABLES_TABLES.has(name) ? name : table;
+}
+
+/** An accept that only ends a table nothing is filtered in (NAT, raw, mangle, the routing hooks) does not decide. */
+function acceptDecides(table: string, chain: string): boolean {
+  const name = table.split(" ")[1] ?? "";
+  return !["nat", "raw", "mangle"].includes(name) && !/^(pre|post)routing$/i.test(chain);
+}
+
+/** The iptables-save line of an iptables-nft rule (by its handle's place in the chain), or the rule as nft prints it. */
+function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: string } {
+  const [family, name] = e.table.split(" ") as [string, string];
+  const fam: Family | undefined = family === "ip" ? "ipv4" : family === "ip6" ? "ipv6" : undefined;
+  const saved = fam ? ctx.saved[fam] : undefined;
+  if (saved && IPTABLES_TABLES.has(name) && e.handle !== undefined) {
+    const position = (ctx.handles.get(e.table)?.get(e.chain) ?? []).indexOf(e.handle) + 1;
+    const rule = saved.rules.find((r) => r.table === name && r.chain === e.chain && r.position === position);
+    if (rule) return { rule: rule.text, table: name };
+  }
+  return { rule: e.text, table: tableName(e.table) };
+}
+
+/** The probe whose first packet is wanted, as its trace shows it. */
+export interface TracedProbe {
+  readonly family: Family;
+  readonly daddr: string;
+  readonly protocol: "tcp" | "udp";
+  readonly port: number;
+}
+
+function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
+  return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && (probe.protocol === "udp" || p.syn);
+}
+
+/**
+ * The rule that decided a probe's first packet on one host, from its trace:
+ * the first packet is the first traced SYN (or datagram) to the probe's
+ * destination; every trace id of that packet (a loopback packet gets one per
+ * hook) is walked in order. A drop (or reject) decides at once; otherwise the
+ * last accept (a rule's, or a base chain's policy) is the decision. Rules in
+ * fwspec's own table are never named; NAT rules are rewrites, not decisions.
+ */
+export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe, ctx: TraceContext): Decision | undefined {
+  const first = events.find((e) => e.kind === "packet" && matches(e.packet, probe));
+  if (!first) return undefined;
+  const sport = first.packet!.sport;
+  const ids = [...new Set(events.filter((e) => e.kind === "packet" && matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
+  const rewrites: string[] = [];
+  const steps: string[] = [];
+  let accepted: Decision | undefined;
+  for (const id of ids) {
+    const path = new Map<string, string[]>();
+    for (const e of events) {
+      if (e.id !== id || isTraceTable(e.table)) continue;
+      if (e.kind === "packet") {
+        steps.push(`${e.table} ${e.chain} packet: ${e.text}`);
+        path.set(e.table, [e.chain]);
+        continue;
+      }
+      const stack = path.get(e.table);
+      if (stack?.includes(e.chain)) path.set(e.table, stack.slice(0, stack.indexOf(e.chain) + 1)); // back in a calling chain
+      steps.push(`${e.table} ${e.chain} ${e.kind === "rule" ? `${e.text}${e.handle !== undefined ? ` # handle ${e.handle}` : ""} (verdict ${e.verdict}${e.target ? ` ${e.target}` : ""})` : `${e.kind} ${e.text}`}`);
+      const chains = path.get(e.table) ?? [e.chain];
+      if (e.kind === "rule" && (e.verdict === "jump" || e.verdict === "goto") && e.target) {
+        path.set(e.table, e.verdict === "jump" ? [...chains, e.target] : [...chains.slice(0, -1), e.target]);
+        continue;
+      }
+      if (e.kind === "verdict" && e.verdict === "return") {
+        path.set(e.table, chains.slice(0, -1));
+        continue;
+      }
+      if (e.kind === "rule" && NAT.test(e.text)) {
+        rewrites.push(e.text);
+        continue;
+      }
+      const verdict = e.verdict;
+      if (verdict !== "drop" && (verdict !== "accept" || !acceptDecides(e.table, chains[0] ?? e.chain))) continue;
+      const policy = e.kind === "policy";
+      const named = policy ? { rule: `policy ${verdict.toUpperCase()}`, table: tableName(e.table) } : ruleName(e, ctx);
+      const action = verdict === "accept" ? "accept" : !policy && /\breject\b/.test(e.text) ? "reject" : "drop";
+      const decision: Decision = {
+        host: ctx.host, family: probe.family, table: named.table, path: policy ? [e.chain] : chains.includes(e.chain) ? chains.slice(0, chains.indexOf(e.chain) + 1) : [...chains, e.chain],
+        rule: named.rule, action, policy, source: "trace", ...(e.handle !== undefined ? { handle: e.handle } : {}),
+      };
+      if (action !== "accept") return { ...decision, ...(rewrites.length > 0 ? { rewrites } : {}), steps };
+      accepted = decision;
+    }
+  }
+  return accepted ? { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), steps } : undefined;
+}
