@@ -13,7 +13,7 @@ export type SweepProtocol = "tcp" | "udp";
 
 /** How long nmap waits for each port's answer. */
 export type ScanTiming =
-  /** Quick: nmap's adaptive timeout (at most 250 ms); a port without an answer still needs counter evidence. */
+  /** Quick: nmap's adaptive timeout (at most 250 ms, UDP 500 ms); a port without an answer still needs counter evidence. */
   | { readonly kind: "quick" }
   /** The single probes' timeout semantics: T seconds for every port. */
   | { readonly kind: "timeout"; readonly seconds: number };
@@ -54,7 +54,9 @@ export function scanLimitSeconds(count: number, timing: ScanTiming): number {
 
 /** The nmap argument array (without the `timeout` guard). */
 export function nmapArgv(protocol: SweepProtocol, family: Family, address: string, ports: readonly number[], timing: ScanTiming): string[] {
-  const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : ["250ms", "100ms", "250ms"];
+  // UDP replies come from a process, not the kernel: a quick UDP batch waits a little longer (as single probes' 300 ms grace).
+  const quick = protocol === "udp" ? ["500ms", "300ms", "500ms"] : ["250ms", "100ms", "250ms"];
+  const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : quick;
   return [
     "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
