@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
 import { expectationFailure, expectationMismatch } from "./failure.ts";
+import { renderHtml } from "./html.ts";
 import { cellText } from "./matrix.ts";
 
 const base: ExpectationResult = {
@@ -30,5 +31,13 @@ describe("answers in reports", () => {
     [{ ...base, expected: "dropped", status: "failed" } as ExpectationResult, "✗ open≠dropped"],
   ])("truth-table cell %#", (e, cell) => {
     expect(cellText(e)).toBe(cell);
+  });
+});
+
+describe("answers in the HTML report", () => {
+  it("the evidence of a cell names who answered and why the answer failed, as text", () => {
+    const html = renderHtml({ scenarios: [{ file: "/repo/s.yaml", name: "nat", description: "d", status: "failed", expectations: [{ ...wrong, answer: "router:80 saw 198.18.1.2:40000 (<client>)" }], counters: [], steps: [], errors: [], parity: [] }], summary: { passed: 0, failed: 1, errors: 0 } }, { baseDir: "/repo" });
+    expect(html).toContain("<div>answer: router:80 saw 198.18.1.2:40000 (&lt;client&gt;)</div>");
+    expect(html).toContain("<div>answered by router:80, not backend:8080</div>");
   });
 });

@@ -65,7 +65,9 @@ function entryLabel(e: ExpectationResult): string {
 
 function evidence(e: ExpectationResult): string {
   const counted = e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no firewall rule counted this probe";
-  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${pre(e.evidence.command, "repro")}<div>counted:</div>${pre(counted)}</div>`;
+  // Who answered and which source it saw (the listener's identity line), and why that failed `answered-by` / `seen-from`.
+  const answer = `${e.answer ? `<div>answer: ${htmlLine(e.answer)}</div>` : ""}${e.answerMismatch ? `<div>${htmlLine(e.answerMismatch)}</div>` : ""}`;
+  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${answer}${pre(e.evidence.command, "repro")}<div>counted:</div>${pre(counted)}</div>`;
 }
 
 function cellEntry(e: ExpectationResult): string {
