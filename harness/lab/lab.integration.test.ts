@@ -205,7 +205,7 @@ describe("reset to the boot ruleset", () => {
 });
 
 describe("a probe stopped early (fwspec-probe stop)", () => {
-  const spec = (port: number, family: Family, protocol: Protocol = "tcp") => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds: 2 }) as const;
+  const spec = (port: number, family: Family, protocol: Protocol = "tcp", timeoutSeconds = 2) => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds }) as const;
   // light: this check itself must not run under a `timeout` process (it would see itself).
   const tools = async () => (await lab.host("remote").exec(["sh", "-c", "ps -eo args= | grep -E '^(timeout|nc|socat) ' || true"], { light: true })).stdout.trim();
 
@@ -217,7 +217,9 @@ describe("a probe stopped early (fwspec-probe stop)", () => {
     await applyRules(lab.host("server"), [cmds(`${family === "ipv4" ? "iptables" : "ip6tables"} -A INPUT -p ${protocol} --dport ${port} -j DROP`)]);
     const remote = lab.host("remote");
     const address = lab.addressFor(remote, lab.host("server"), family);
-    const started = await startProbe(remote, address, spec(port, family, protocol), 20);
+    // A long timeout: the tool must still be running when `ps` looks, however loaded the machine is
+    // (with 2 s, a UDP probe had ended by itself once at load 15); stop() ends it long before.
+    const started = await startProbe(remote, address, spec(port, family, protocol, 30), 20);
     expect("pending" in started).toBe(true);
     if (!("pending" in started)) return;
     expect(await tools()).not.toBe("");
