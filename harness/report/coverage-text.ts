@@ -30,7 +30,7 @@ function ruleLines(r: CoveredRule): string[] {
     case "shadowed":
       return [`      ✗ shadowed: ${where}`, `          behind: ${r.shadowedBy!.rules.join("; ")}`, `          seen on: ${checkLabel(r.shadowedBy!.check)}`];
     case "unexercised":
-      return [`      · never matched: ${where}`];
+      return [`      · never matched: ${where}`, ...(r.takenEarlier ? [`          its probe went to: ${r.takenEarlier.rules.join("; ")}`, `          seen on: ${checkLabel(r.takenEarlier.check)}`] : [])];
   }
 }
 

@@ -31,7 +31,7 @@ function probe(line: number, text: string, counted: RuleHit[], o: Partial<Expect
 const ACCEPT_TCP = "-A INPUT -p tcp -j ACCEPT";
 const DROP_8080 = "-A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 
-const summary = (c: ScenarioCoverage) => c.rulesets.flatMap((rs) => rs.rules.map((r) => `${rs.loadedBy} ${r.family} ${r.chain} #${r.position} ${r.status} ${r.packets}${r.shadowedBy ? ` by ${r.shadowedBy.rules.join(",")} on line ${r.shadowedBy.check.line}` : ""}`));
+const summary = (c: ScenarioCoverage) => c.rulesets.flatMap((rs) => rs.rules.map((r) => `${rs.loadedBy} ${r.family} ${r.chain} #${r.position} ${r.status} ${r.packets}${r.shadowedBy ? ` by ${r.shadowedBy.rules.join(",")} on line ${r.shadowedBy.check.line}` : ""}${r.takenEarlier ? ` went to ${r.takenEarlier.rules.join(",")} on line ${r.takenEarlier.check.line}` : ""}`));
 
 describe("scenarioCoverage", () => {
   const cases: [string, CheckResult[], string[]][] = [
@@ -69,10 +69,19 @@ describe("scenarioCoverage", () => {
     [
       "a rule in a user chain reached from INPUT: shadowed by an earlier rule of that chain",
       [
-        apply(5, { filter: [":PROTECT - [0:0]", "-A INPUT -j PROTECT", "-A PROTECT -i lo -j ACCEPT", "-A PROTECT -p tcp -m tcp --dport 8080 -j DROP"] }),
-        probe(9, "server -> localhost:8080 open", [hit("-A INPUT -j PROTECT", 1), hit("-A PROTECT -i lo -j ACCEPT", 1, { chain: "PROTECT", packets: 2 })]),
+        apply(5, { filter: [":PROTECT - [0:0]", "-A INPUT -j PROTECT", "-A PROTECT -p tcp -j ACCEPT", "-A PROTECT -p tcp -m tcp --dport 8080 -j DROP"] }),
+        probe(9, "server -> localhost:8080 open", [hit("-A INPUT -j PROTECT", 1), hit("-A PROTECT -p tcp -j ACCEPT", 1, { chain: "PROTECT", packets: 2 })]),
       ],
-      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 PROTECT #1 exercised 2", "apply (line 5) ipv4 PROTECT #2 shadowed 0 by ipv4 filter PROTECT #1 -A PROTECT -i lo -j ACCEPT on line 9"],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 PROTECT #1 exercised 2", "apply (line 5) ipv4 PROTECT #2 shadowed 0 by ipv4 filter PROTECT #1 -A PROTECT -p tcp -j ACCEPT on line 9"],
+    ],
+    [
+      "an earlier rule that took the probe but does not cover the rule (a source range, -i lo, a rate limit): never matched, partly shadowed, named",
+      [
+        apply(5, { filter: ["-A INPUT -s 198.18.0.0/15 -j ACCEPT", "-A INPUT -i lo -j ACCEPT", DROP_8080] }),
+        probe(9, "client -> server:8080 dropped", [hit("-A INPUT -s 198.18.0.0/15 -j ACCEPT", 1)]),
+        probe(10, "server -> localhost:8080 dropped", [hit("-A INPUT -i lo -j ACCEPT", 2)]),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 exercised 1", "apply (line 5) ipv4 INPUT #3 unexercised 0 went to ipv4 filter INPUT #1 -A INPUT -s 198.18.0.0/15 -j ACCEPT on line 9"],
     ],
     [
       "a rule with options fwspec does not model is never claimed shadowed",

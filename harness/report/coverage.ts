@@ -22,15 +22,18 @@
  *   ruleset was loaded. `run` steps, held connections and counter checks send
  *   or read packets that are not attributed to a check.
  * - Shadowed: never exercised, and during some probe an earlier rule of the
- *   same chain counted the probe while this rule matches the probe's first
- *   packet and the chain sees that packet on that host (rules/packet-match.ts
- *   decides "matches" conservatively: options it does not model never match;
- *   native nft rules are never judged shadowed).
+ *   same chain that covers it (takes every packet it matches) counted the
+ *   probe, while this rule matches the probe's first packet and the chain
+ *   sees that packet on that host (rules/packet-match.ts decides "matches"
+ *   and "covers" conservatively: options it does not model never match;
+ *   native nft rules are never judged shadowed). When the earlier rule that
+ *   took the probe does not cover it, the rule is never matched and that
+ *   rule is named (`takenEarlier`: partly shadowed).
  */
 import type { CheckResult, ExpectationResult, RuleHit } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { FAMILIES } from "../model/types.ts";
-import { matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
+import { covers, matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { nftEvidenceRules } from "../rules/nft-evidence.ts";
 import { parseSave, type SavedRule } from "../rules/saved.ts";
@@ -58,6 +61,8 @@ export interface CoveredRule {
   readonly checks: readonly CoverageCheck[];
   /** Shadowed: the earlier rules that took its traffic, and the probe that showed it. */
   readonly shadowedBy?: { readonly rules: readonly string[]; readonly check: CoverageCheck };
+  /** Never matched, and a probe it matches was taken by an earlier rule that does not cover it (partly shadowed). */
+  readonly takenEarlier?: { readonly rules: readonly string[]; readonly check: CoverageCheck };
 }
 
 export interface RulesetCoverage {
@@ -177,14 +182,18 @@ function ruleOf(epoch: Epoch, hit: RuleHit): SavedRule {
   return added;
 }
 
-function shadowOf(epoch: Epoch, rule: SavedRule): CoveredRule["shadowedBy"] {
+/** The earliest evidence that a never-matched rule's traffic went to earlier rules: covering ones (shadowed) first. */
+function earlierOf(epoch: Epoch, rule: SavedRule): { shadowed: boolean; rules: string[]; check: CoverageCheck } | undefined {
+  let partly: { shadowed: boolean; rules: string[]; check: CoverageCheck } | undefined;
   for (const p of epoch.probes) {
     if (!p.packet || p.packet.family !== rule.family) continue;
     if (!seesFirstPacket(epoch, rule, p.from, p.target) || matchesPacket(rule.text, p.packet) !== "match") continue;
     const earlier = [...p.hits.keys()].filter((e) => e.family === rule.family && e.table === rule.table && e.chain === rule.chain && e.position < rule.position && matchesPacket(e.text, p.packet!) !== "no");
-    if (earlier.length > 0) return { rules: earlier.map(describeRule), check: p.check };
+    const covering = earlier.filter((e) => covers(e.text, rule.text));
+    if (covering.length > 0) return { shadowed: true, rules: covering.map(describeRule), check: p.check };
+    if (earlier.length > 0) partly ??= { shadowed: false, rules: earlier.map(describeRule), check: p.check };
   }
-  return undefined;
+  return partly;
 }
 
 function counts(rules: readonly CoveredRule[]): CoverageCounts {
@@ -248,8 +257,10 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
         const t = epoch.tally.get(r);
         const base = { family: r.family, table: r.table, chain: r.chain, position: r.position, text: r.text, packets: t?.packets ?? 0, checks: t?.checks ?? [] };
         if (t && t.packets > 0) return { ...base, status: "exercised" };
-        const shadowedBy = shadowOf(epoch, r);
-        return shadowedBy ? { ...base, status: "shadowed", shadowedBy } : { ...base, status: "unexercised" };
+        const earlier = earlierOf(epoch, r);
+        if (!earlier) return { ...base, status: "unexercised" };
+        const { shadowed, ...by } = earlier;
+        return shadowed ? { ...base, status: "shadowed", shadowedBy: by } : { ...base, status: "unexercised", takenEarlier: by };
       });
     return { host: epoch.host, loadedBy: epoch.loadedBy, line: epoch.line, rules };
   }).filter((r) => r.rules.length > 0);

@@ -122,7 +122,8 @@ const RULE_STATE = { exercised: "✓ exercised", shadowed: "✗ shadowed", unexe
 
 function ruleRow(r: CoveredRule): string {
   const detail = r.status === "exercised" ? r.checks.map((c) => `${htmlLine(checkLabel(c))} +${c.packets}`).join("<br>")
-    : r.status === "shadowed" ? `behind ${r.shadowedBy!.rules.map(htmlLine).join("; ")}<br>seen on ${htmlLine(checkLabel(r.shadowedBy!.check))}` : "no check's packets";
+    : r.status === "shadowed" ? `behind ${r.shadowedBy!.rules.map(htmlLine).join("; ")}<br>seen on ${htmlLine(checkLabel(r.shadowedBy!.check))}`
+      : r.takenEarlier ? `no check's packets; its probe went to ${r.takenEarlier.rules.map(htmlLine).join("; ")}<br>seen on ${htmlLine(checkLabel(r.takenEarlier.check))}` : "no check's packets";
   return `<tr class="rule-${r.status}" data-state="${r.status}"><td class="state">${RULE_STATE[r.status]}</td><td>${r.family} ${htmlLine(r.table)} ${htmlLine(r.chain)} #${r.position}</td><td><code>${htmlLine(r.text)}</code></td><td>${detail}</td></tr>`;
 }
 

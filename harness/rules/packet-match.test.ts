@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesPacket, type PacketMatch, type ProbePacket } from "./packet-match.ts";
+import { covers, matchesPacket, type PacketMatch, type ProbePacket } from "./packet-match.ts";
 
 const remote8080: ProbePacket = { family: "ipv4", protocol: "tcp", dport: 8080, destination: "198.18.0.2", loopback: false };
 const local8080: ProbePacket = { family: "ipv4", protocol: "tcp", dport: 8080, destination: "127.0.0.1", source: "127.0.0.1", loopback: true };
@@ -47,5 +47,23 @@ describe("matchesPacket", () => {
   ];
   it.each(cases)("%s → %s", (rule, packet, want) => {
     expect(matchesPacket(rule, packet)).toBe(want);
+  });
+});
+
+describe("covers", () => {
+  const cases: [string, string, boolean][] = [
+    ["-A INPUT -p tcp -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", true],
+    ["-A INPUT -j ACCEPT", "-A INPUT -p udp -j DROP", true],
+    ["-A INPUT -p tcp -m tcp --dport 8080 -j DROP", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", true],
+    ["-A INPUT -p tcp -m comment --comment \"web\" -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 80 -j DROP", true],
+    ["-A INPUT -s 198.18.0.0/15 -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", false],
+    ["-A WEB -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -m limit --limit 50/sec -j ACCEPT", "-A WEB -j DROP", false],
+    ["-A INPUT -p tcp -m tcp --dport 8000:9000 -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", false],
+    ["-A INPUT -i lo -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", false],
+    ["-A INPUT ! -i lo -j ACCEPT", "-A INPUT -p tcp -j DROP", false],
+    ["not a rule '", "-A INPUT -j DROP", false],
+  ];
+  it.each(cases)("%s covers %s: %s", (earlier, later, want) => {
+    expect(covers(earlier, later)).toBe(want);
   });
 });

@@ -4,7 +4,8 @@
  * match option of the rule is understood and holds for the packet (a TCP SYN
  * or a UDP datagram opening a new flow), "no" when any understood option
  * fails, otherwise "unknown" (an option not modelled, a source address or
- * port fwspec does not know, an interface other than loopback).
+ * port fwspec does not know, an interface other than loopback). And whether
+ * an earlier rule covers a later one (takes every packet it would match).
  */
 import { parseCidr, contains } from "../model/cidr.ts";
 import type { Family } from "../model/types.ts";
@@ -144,4 +145,36 @@ export function matchesPacket(ruleText: string, packet: ProbePacket): PacketMatc
     else if (h === g.negated) return "no";
   }
   return unknown ? "unknown" : "match";
+}
+
+/** Match options that restrict nothing: implicit protocol modules, comments. */
+const NEUTRAL = /^(-m (tcp|udp|icmp|icmp6|ipv6-icmp|sctp|comment)|--comment .*)$/;
+
+function conditions(ruleText: string): Set<string> | undefined {
+  let groups: OptionGroup[];
+  try {
+    groups = splitGroups(tokenizeRule(ruleText));
+  } catch {
+    return undefined;
+  }
+  const out = new Set<string>();
+  for (const g of groups) {
+    if (g.name === "-A" || g.name === "--append") continue;
+    if (g.name === "-j" || g.name === "--jump" || g.name === "-g" || g.name === "--goto") break;
+    const text = `${g.negated ? "! " : ""}${[g.name, ...g.args].join(" ")}`;
+    if (!NEUTRAL.test(text) || g.negated) out.add(text);
+  }
+  return out;
+}
+
+/**
+ * Does `earlier` take every packet `later` would match (both as
+ * iptables-save prints them)? Conservatively: when each of its conditions is
+ * also one of `later`'s (so `-p tcp` covers `-p tcp --dport 8080`; a rate
+ * limit, another address or a port range does not count as covering).
+ */
+export function covers(earlier: string, later: string): boolean {
+  const e = conditions(earlier);
+  const l = conditions(later);
+  return e !== undefined && l !== undefined && [...e].every((c) => l.has(c));
 }
