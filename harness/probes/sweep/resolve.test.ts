@@ -1,6 +1,7 @@
 /** Unit tests (table-driven, no Docker) for resolve.ts and answers.ts: deciding swept ports from counters. */
 import { describe, expect, test } from "vitest";
 import { answerClass, wireVerdict } from "./answers.ts";
+import { foreignTables } from "./sweep.ts";
 import { confirms, decideAnswered, decideSilent, type HostCount, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
 
 const policy = (packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: null, kind: "DROP", text: "policy DROP", packets, bytes });
@@ -101,5 +102,18 @@ describe("rulePorts and the port hypothesis", () => {
     expect(confirms(h!, [policy(1)])).toBe(false);
     // Counts that do not fit the port matches: no hypothesis.
     expect(portHypothesis([21, 22, 23, 24], [policy(2), rule(5, DROP23, "DROP", 2)])).toBeUndefined();
+  });
+});
+
+describe("foreignTables: rules iptables-save cannot show", () => {
+  test.each([
+    ["nft", "table ip filter\ntable ip6 filter\ntable ip nat\n", "", []],
+    ["nft", "table ip filter\ntable inet fwspec_trace\n", "", []], // fwspec's trace table only marks packets
+    ["nft", "table ip filter\ntable inet native\n", "", ["server: nft table inet native"]],
+    ["nft", "table ip filter\n", "filter\n", ["server: legacy iptables tables filter"]],
+    ["legacy", "", "filter\nnat\n", []],
+    ["legacy", "table ip filter\n", "filter\n", ["server: nft table ip filter"]],
+  ] as const)("%s: %j %j", (backend, nft, legacy, hidden) => {
+    expect(foreignTables("server", backend, nft, legacy)).toEqual(hidden);
   });
 });

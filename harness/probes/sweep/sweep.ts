@@ -13,6 +13,7 @@ import type { PortFinding } from "../../model/sweep.ts";
 import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
+import { isTraceTable } from "../../rules/trace.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
@@ -55,15 +56,25 @@ interface Batch {
 
 const NFT_OWN = /^table (ip|ip6) (filter|nat|mangle|raw|security)$/;
 
-/** Rules on a host that its iptables-save cannot show (native nft tables, the other backend's tables). */
+/**
+ * From `nft list tables` and the legacy table names: the tables whose rules
+ * the host's iptables-save cannot show (native nft tables, the other
+ * backend's tables). fwspec's own trace table only marks packets (nftrace)
+ * and never decides one, so it does not count.
+ */
+export function foreignTables(host: string, backend: Backend, nftTables: string, legacyNames: string): string[] {
+  const tables = nftTables.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !isTraceTable(l.replace(/^table /, "")));
+  const foreign = backend === "nft" ? tables.filter((t) => !NFT_OWN.test(t)) : tables;
+  const out = foreign.map((t) => `${host}: nft ${t}`);
+  if (backend === "nft" && legacyNames.trim() !== "") out.push(`${host}: legacy iptables tables ${legacyNames.trim().split("\n").join(",")}`);
+  return out;
+}
+
+/** Rules on a host that its iptables-save cannot show. */
 export async function hiddenRules(host: LabHost, backend: Backend): Promise<string[]> {
   const r = await host.run(["sh", "-c", "nft list tables 2>/dev/null; echo @@; cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true"], "listing the host's netfilter tables", { light: true });
   const [nft = "", legacy = ""] = r.stdout.split("@@\n");
-  const tables = nft.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  const foreign = backend === "nft" ? tables.filter((t) => !NFT_OWN.test(t)) : tables;
-  const out = foreign.map((t) => `${host.spec.name}: nft ${t.replace(/^table /, "table ")}`);
-  if (backend === "nft" && legacy.trim() !== "") out.push(`${host.spec.name}: legacy iptables tables ${legacy.trim().split("\n").join(",")}`);
-  return out;
+  return foreignTables(host.spec.name, backend, nft, legacy);
 }
 
 export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepOptions): Promise<SweepObservation> {
