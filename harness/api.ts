@@ -39,6 +39,7 @@ const RUN_OPTIONS = z.strictObject({
   handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
   checkRules: z.boolean({ error: "must be true or false" }).optional(),
   coverage: z.boolean({ error: "must be true or false" }).optional(),
+  freshLabs: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
@@ -91,6 +92,8 @@ export interface RunOptions {
   readonly coverage?: boolean;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
+  /** One fresh lab per scenario, started and removed in line, no sharing (the baseline of `npm run bench -- --suite`). */
+  readonly freshLabs?: boolean;
 }
 
 export type RunInput = { readonly paths: readonly string[] } | { readonly scenarios: readonly Scenario[] };
@@ -209,7 +212,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
   const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage };
+  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });

@@ -6,7 +6,6 @@
  * between: a lab start costs about half a second, a scenario on a started lab
  * tenths.
  */
-import pLimit from "p-limit";
 import { errorMessage } from "../errors.ts";
 import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
@@ -19,6 +18,7 @@ import type { ScenarioReport } from "../report/model.ts";
 import { type KeepMode, keepLab, keepsLab } from "./keep.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import type { Scenario } from "../scenario/model.ts";
+import { pipeline, Removals } from "./lab-pipeline.ts";
 import { type LabLease, ownLab } from "./lease.ts";
 import { ScenarioSession } from "./session.ts";
 import { SharedLab } from "./shared-lab.ts";
@@ -35,7 +35,12 @@ export interface RunSetOptions extends PlanOptions {
   readonly keep?: KeepMode | undefined;
   /** Give each scenario report its rule coverage (report/coverage.ts). */
   readonly coverage?: boolean | undefined;
+  /** One fresh lab per scenario, started when its turn comes and removed before the next (no sharing, nothing ahead or in the background): the baseline `npm run bench -- --suite` compares with. */
+  readonly freshLabs?: boolean | undefined;
 }
+
+/** A group's first lab: a shared one, or (a scenario alone) its own lease. */
+type FirstLab = { readonly shared: SharedLab } | { readonly own: LabLease };
 
 /** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
 export function selectedPlans(scenarios: readonly Scenario[], options: PlanOptions): ScenarioPlan[] {
@@ -59,12 +64,12 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   };
 
   /** true: ran; "kept": ran, and its lab is kept; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
-  const runOne = async (scenario: Scenario, sharedLab?: SharedLab): Promise<boolean | "kept" | LabNotReusableError> => {
+  const runOne = async (scenario: Scenario, sharedLab: SharedLab | Promise<LabLease>): Promise<boolean | "kept" | LabNotReusableError> => {
     let lease: LabLease;
     try {
-      lease = sharedLab ? await sharedLab.lease(scenario) : await ownLab(options.provider, scenario, progress);
+      lease = sharedLab instanceof SharedLab ? await sharedLab.lease(scenario) : await sharedLab;
     } catch (error) {
-      if (sharedLab && error instanceof LabNotReusableError) return error;
+      if (sharedLab instanceof SharedLab && error instanceof LabNotReusableError) return error;
       done(scenario, [], [`the lab did not start: ${errorMessage(error)}`]);
       return false;
     }
@@ -83,16 +88,32 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     return "kept";
   };
 
-  const runGroup = async (group: readonly Scenario[]) => {
-    if (group.length === 1 && !shareable(group[0]!)) {
-      await runOne(group[0]!);
+  const removals = new Removals();
+  const fresh = options.freshLabs === true;
+  /** An own lab's lease whose release removes the lab in the background (in line for fresh labs). */
+  const ownLease = async (scenario: Scenario): Promise<LabLease> => {
+    const lease = await ownLab(options.provider, scenario, progress);
+    return fresh ? lease : { ...lease, release: async () => removals.add(lease.lab) };
+  };
+  const alone = (group: readonly Scenario[]) => fresh || (group.length === 1 && !shareable(group[0]!));
+  const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> =>
+    alone(group) ? { own: await ownLease(group[0]!) } : { shared: await SharedLab.start(options.provider, group[0]!, labNameFor(group[0]!), progress) };
+  const dispose = async (lab: SharedLab) => (fresh ? await lab[Symbol.asyncDispose]() : removals.add(lab));
+
+  const runGroup = async (group: readonly Scenario[], first: Promise<FirstLab>) => {
+    if (alone(group)) {
+      await runOne(group[0]!, first.then((f) => ("own" in f ? f.own : Promise.reject(new Error("no own lab")))));
       return;
     }
     const queue = [...group];
+    let next: Promise<FirstLab> | undefined = first;
     while (queue.length > 0) {
       let lab: SharedLab;
       try {
-        lab = await SharedLab.start(options.provider, queue[0]!, labNameFor(queue[0]!), progress);
+        const started = await (next ?? startFirst(queue));
+        next = undefined;
+        if (!("shared" in started)) throw new Error("no shared lab");
+        lab = started.shared;
       } catch (error) {
         for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
         return;
@@ -112,15 +133,23 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
           if (ran === "kept") break;
         }
       } finally {
-        await lab[Symbol.asyncDispose]();
+        await dispose(lab);
       }
     }
   };
 
   const parallel = Math.max(1, options.labs);
-  const groups = planLabs(plans.map((p) => p.scenario), parallel);
-  progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time`);
-  const limit = pLimit(parallel);
-  await Promise.all(groups.map((group) => limit(() => runGroup(group))));
+  const groups = fresh ? plans.map((p) => [p.scenario]) : planLabs(plans.map((p) => p.scenario), parallel);
+  progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
+  try {
+    await pipeline(groups, parallel, removals, {
+      start: startFirst,
+      run: runGroup,
+      // Declared subnets exist once on the engine: no earlier lab may still hold them. Fresh labs: nothing ahead.
+      startsAlone: (group) => fresh || group.some((s) => s.subnets !== undefined),
+    });
+  } finally {
+    await removals.settle();
+  }
   return plans.map((p) => reports.get(p.scenario)!);
 }

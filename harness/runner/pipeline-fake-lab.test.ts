@@ -1,0 +1,102 @@
+/**
+ * Lab start and removal off the critical path (lab-pipeline.ts) through the
+ * real runner on in-memory labs: the next lab starts while the previous
+ * scenario runs and the previous lab is removed in the background; a lab
+ * with declared subnets starts only after every earlier removal; a lab that
+ * fails to start ahead is reported as before; every lab is removed before
+ * run() returns; `freshLabs` gives each scenario its own lab in line, with
+ * the same verdicts. No Docker.
+ */
+import { describe, expect, test } from "vitest";
+import { run } from "../api.ts";
+import type { LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+
+const tick = (n: number) => new Promise<void>((resolve) => setTimeout(resolve, n));
+
+/** Records when each lab's start is asked for and when its removal ends; starts and removals take a few ticks. */
+class RecordingProvider implements LabProvider {
+  readonly events: string[] = [];
+  readonly labs: RunningLab[] = [];
+  readonly removed = new Set<string>();
+  readonly #inner = new FakeLabProvider();
+  readonly #failing: string | undefined;
+  constructor(failing?: string) {
+    this.#failing = failing;
+  }
+  async start(spec: LabSpec): Promise<RunningLab> {
+    this.events.push(`start ${spec.name}`);
+    await tick(5);
+    if (spec.name === this.#failing) throw new Error(`engine said no to ${spec.name}`);
+    const lab = await this.#inner.start(spec);
+    const dispose = lab[Symbol.asyncDispose].bind(lab);
+    Object.defineProperty(lab, Symbol.asyncDispose, {
+      value: async () => {
+        await tick(20);
+        await dispose();
+        this.removed.add(spec.name);
+        this.events.push(`removed ${spec.name}`);
+      },
+    });
+    this.labs.push(lab);
+    return lab;
+  }
+}
+
+const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} };
+/** A `run` step: the scenario cannot share a lab, so each one starts its own. */
+const alone = (name: string, extra: object = {}) =>
+  defineScenario(
+    {
+      name,
+      description: "own lab",
+      hosts,
+      ...extra,
+      steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] }, { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 8080 -j DROP", exit: 0 } }],
+    },
+    { file: `${name}.yaml` },
+  );
+
+const verdicts = (report: Awaited<ReturnType<typeof run>>) => report.scenarios.map((s) => `${s.name}: ${s.status} ${s.expectations.map((e) => `${e.text}/${e.family}=${e.actual}`).join(" ")}`);
+
+describe("lab starts and removals off the critical path", () => {
+  test("the next lab starts while the previous scenario runs, the previous is removed in the background, and all are removed before run returns", async () => {
+    const provider = new RecordingProvider();
+    const report = await run({ scenarios: [alone("a"), alone("b"), alone("c")] }, { provider, labs: 1 });
+    const at = (e: string) => provider.events.indexOf(e);
+    expect(at("start b")).toBeGreaterThanOrEqual(0);
+    // Started ahead: b's lab was asked for before a's lab was gone (in line, a is removed first).
+    expect(at("start b")).toBeLessThan(at("removed a"));
+    expect(at("start c")).toBeLessThan(at("removed b"));
+    expect(provider.removed).toEqual(new Set(["a", "b", "c"]));
+    expect(report.summary).toEqual({ passed: 15, failed: 0, errors: 0 });
+  });
+
+  test("freshLabs: one lab per scenario, each removed before the next starts, with the same verdicts", async () => {
+    const pooled = await run({ scenarios: [alone("a"), alone("b")] }, { provider: new RecordingProvider(), labs: 1 });
+    const provider = new RecordingProvider();
+    const fresh = await run({ scenarios: [alone("a"), alone("b")] }, { provider, labs: 1, freshLabs: true });
+    expect(provider.events).toEqual(["start a", "removed a", "start b", "removed b"]);
+    expect(verdicts(fresh)).toEqual(verdicts(pooled));
+  });
+
+  test("a lab with declared subnets starts only after every earlier lab is removed", async () => {
+    const provider = new RecordingProvider();
+    const declared = alone("d", { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } });
+    await run({ scenarios: [alone("a"), declared, alone("c")] }, { provider, labs: 1 });
+    const at = (e: string) => provider.events.indexOf(e);
+    expect(at("start d")).toBeGreaterThan(at("removed a"));
+    // Nothing starts ahead of it either.
+    expect(at("start c")).toBeGreaterThan(at("start d"));
+    expect(provider.removed).toEqual(new Set(["a", "d", "c"]));
+  });
+
+  test("a lab that fails to start ahead is that scenario's error; the others run and every started lab is removed", async () => {
+    const provider = new RecordingProvider("b");
+    const report = await run({ scenarios: [alone("a"), alone("b"), alone("c")] }, { provider, labs: 1 });
+    expect(report.scenarios.map((s) => s.status)).toEqual(["passed", "error", "passed"]);
+    expect(report.scenarios[1]!.errors.join("\n")).toMatch(/the lab did not start: engine said no to b/);
+    expect(provider.removed).toEqual(new Set(["a", "c"]));
+  });
+});
