@@ -1,11 +1,12 @@
 /**
  * Reads a host's whole network state (host-state.ts) in one in-container
  * command, and brings it back to its boot reading: nft tables that did not
- * exist at boot deleted, legacy tables restored, sysctls written back, then
+ * exist at boot deleted, boot nft tables that changed loaded again, legacy tables restored, sysctls written back, then
  * read again and compared by digest. What is not restored (addresses,
- * routes, routing rules, a changed boot table) makes the host not reusable.
+ * routes, routing rules) makes the host not reusable.
  */
-import { LabError } from "../errors.ts";
+import { CommandError, LabError } from "../errors.ts";
+import { oneLine } from "../text.ts";
 import type { LabHost } from "../lab/types.ts";
 import { type HostState, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
 
@@ -21,11 +22,12 @@ export async function readHostState(host: LabHost): Promise<HostState> {
 }
 
 /**
- * Deletes the given nft tables ($1, nft commands), loads legacy restore input
- * ($2, $3), writes sysctls (pairs after $3), then reads the state again.
+ * Deletes new nft tables and loads changed boot tables again ($1, `nft -j -f`
+ * input, one transaction), loads legacy restore input ($2, $3), writes
+ * sysctls (pairs after $3), then reads the state again.
  */
 const FIX_THEN_READ = [
-  'if [ -n "$1" ]; then nft "$1"; fi',
+  'if [ -n "$1" ]; then printf "%s" "$1" | nft -j -f /dev/stdin; fi',
   'if [ -n "$2" ]; then printf "%s" "$2" | iptables-legacy-restore; fi',
   'if [ -n "$3" ]; then printf "%s" "$3" | ip6tables-legacy-restore; fi',
   "shift 3",
@@ -46,12 +48,13 @@ export async function restoreHostState(host: LabHost, boot: HostState, now: Host
     if (stateDigest(now, backend, false) === stateDigest(boot, backend, false)) return;
     throw new LabNotReusableError(`${host.name}: its network state differs from boot (${stateDifferences(boot, now, backend).join(", ")})`);
   }
-  const args = [plan.deleteTables.map((t) => `delete table ${t}`).join("; "), plan.legacy.ipv4, plan.legacy.ipv6, ...plan.sysctls.flat()];
+  const args = [plan.nftInput, plan.legacy.ipv4, plan.legacy.ipv6, ...plan.sysctls.flat()];
   let after: HostState;
   try {
     after = parseHostState((await host.run(["sh", "-ec", FIX_THEN_READ, "fwspec-reset", ...args], `restoring ${host.name}'s network state`)).stdout);
   } catch (error) {
-    throw new LabNotReusableError(`${host.name}: restoring its network state failed: ${(error as Error).message}`, { cause: error });
+    const said = error instanceof CommandError ? `: ${oneLine(error.failure.stderr.trim().split("\n").slice(0, 2).join(" "))}` : "";
+    throw new LabNotReusableError(`${host.name}: restoring its network state failed: ${(error as Error).message}${said}`, { cause: error });
   }
   if (stateDigest(after, backend) !== stateDigest(boot, backend)) {
     throw new LabNotReusableError(`${host.name}: its network state still differs from boot after the reset (${stateDifferences(boot, after, backend).join(", ")})`);

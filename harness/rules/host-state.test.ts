@@ -128,7 +128,7 @@ describe("planStateReset", () => {
   const plan = (parts: Parts, backend: "nft" | "legacy" = "nft") => planStateReset(boot, reading(parts), backend);
 
   it("has nothing to do for a host as booted", () => {
-    expect(plan({})).toEqual({ deleteTables: [], legacy: { ipv4: "", ipv6: "" }, sysctls: [], unrestorable: [], needed: false });
+    expect(plan({})).toEqual({ deleteTables: [], restoreTables: [], nftInput: "", legacy: { ipv4: "", ipv6: "" }, sysctls: [], unrestorable: [], needed: false });
   });
 
   it.each<[string, Parts, "nft" | "legacy", string[]]>([
@@ -154,7 +154,37 @@ describe("planStateReset", () => {
     expect(plan({ nft: foreign })).toMatchObject({ deleteTables: [], needed: true });
     const lowerBase = [...natTable, { chain: { family: "ip", table: "nat", name: "input", type: "nat", hook: "input", prio: 0, policy: "accept" } }];
     expect(plan({ nft: lowerBase }).needed).toBe(true);
-    expect(plan({ nft: lowerBase }, "legacy").unrestorable).toEqual(["nftables table ip nat changed"]);
+    expect(plan({ nft: lowerBase }, "legacy")).toMatchObject({ restoreTables: ["ip nat"], unrestorable: [], needed: true });
+  });
+
+  it.each<[string, unknown[], string[]]>([
+    // `flush ruleset` on a legacy host deletes Docker's DNS rules, which live in nft table ip nat there
+    ["a boot table that vanished is loaded again from its boot reading", [], []],
+    ["a boot table that changed is deleted and loaded again", [...natTable.slice(0, 3)], ["ip nat"]],
+    ["... also beside a new native table, deleted in the same transaction", [...natTable.slice(0, 3), ...nativeTable], ["inet t", "ip nat"]],
+  ])("%s (legacy host)", (_, nft, deleted) => {
+    const p = plan({ nft }, "legacy");
+    expect(p).toMatchObject({ restoreTables: ["ip nat"], unrestorable: [], needed: true });
+    const input = JSON.parse(p.nftInput) as { nftables: { delete?: { table: { family: string; name: string } }; add?: unknown }[] };
+    expect(input.nftables.filter((c) => c.delete).map((c) => `${c.delete!.table.family} ${c.delete!.table.name}`)).toEqual(deleted);
+    // the boot objects, as nft -j -f adds them: no handles or counter values, an anonymous counter as null
+    expect(input.nftables.filter((c) => c.add).map((c) => c.add)).toEqual([
+      { table: { family: "ip", name: "nat" } },
+      { chain: { family: "ip", table: "nat", name: "DOCKER_OUTPUT" } },
+      { chain: { family: "ip", table: "nat", name: "OUTPUT", type: "nat", hook: "output", prio: -100, policy: "accept" } },
+      { rule: { family: "ip", table: "nat", chain: "OUTPUT", expr: [{ counter: null }, { jump: { target: "DOCKER_OUTPUT" } }] } },
+    ]);
+  });
+
+  it("cannot load back a boot table holding iptables-nft's xtables expressions (Docker's DNS rules on a legacy host)", () => {
+    const xt = { rule: { family: "ip", table: "nat", chain: "OUTPUT", handle: 5, expr: [{ xt: { type: "match", name: "tcp" } }, { counter: { packets: 0, bytes: 0 } }] } };
+    const bootXt = reading({ nft: [...natTable, xt] });
+    expect(planStateReset(bootXt, reading({ nft: [] }), "legacy")).toMatchObject({ restoreTables: [], unrestorable: ["nftables table ip nat changed (iptables-nft rules, which nft cannot load back)"] });
+  });
+
+  it("deletes new native tables with nft -j -f input too", () => {
+    const input = JSON.parse(plan({ nft: [...natTable, ...nativeTable] }).nftInput) as { nftables: unknown[] };
+    expect(input.nftables).toEqual([{ delete: { table: { family: "inet", name: "t" } } }]);
   });
 
   it("writes changed sysctls back, `all` first and then every interface it spread to", () => {
@@ -174,7 +204,6 @@ describe("planStateReset", () => {
     ["an added route", { route: [...baseRoutes, { dst: "198.19.0.0/16", dev: "eth0" }] }, /^routes changed \(added .*198\.19\.0\.0\/16/],
     ["a sysctl that appeared", { sysctl: [...SYSCTL, "ipv4/conf/dummy0/forwarding:0"] }, /^sysctls appeared or vanished \(ipv4\/conf\/dummy0\/forwarding\)/],
     ["switched iptables alternatives", { alternatives: "/usr/sbin/iptables-legacy\n/usr/sbin/iptables-nft-save" }, /^the iptables alternatives \(backend\) changed$/],
-    ["a native table that existed at boot and changed", { nft: [...natTable.slice(0, 3)] }, /^nftables table ip nat changed/],
   ])("cannot restore %s", (_, parts, reason) => {
     const backend = parts.nft ? "legacy" : "nft";
     expect(plan(parts, backend).unrestorable[0]).toMatch(reason);

@@ -237,6 +237,10 @@ export function stateDigest(state: HostState, backend: Backend, owned = true): s
 export interface StatePlan {
   /** nft tables (`family name`) to delete: they did not exist at boot. */
   readonly deleteTables: readonly string[];
+  /** nft tables that existed at boot and changed or vanished (`flush ruleset`): loaded again from the boot reading. */
+  readonly restoreTables: readonly string[];
+  /** `nft -j -f` input doing both in one transaction ("" when nothing is to be done). */
+  readonly nftInput: string;
   /** iptables-legacy-restore / ip6tables-legacy-restore input ("" when nothing differs). */
   readonly legacy: { readonly ipv4: string; readonly ipv6: string };
   /** [path under /proc/sys/net, boot value], in the order to write them. */
@@ -257,13 +261,36 @@ function sysctlWrites(boot: ReadonlyMap<string, string>, now: ReadonlyMap<string
   return [...new Set([...differ, ...spread])].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)).map((p) => [p, boot.get(p)!] as const);
 }
 
+/** A normalised object as `nft -j -f` adds it: an anonymous counter (its values normalised away) is `null`. */
+function loadable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(loadable);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "counter" && v !== null && typeof v === "object" && Object.keys(v).length === 0 ? null : loadable(v)]));
+}
+
+/** `nft -j -f` input: delete `remove` (present now), then add the boot objects of `restore`, in the boot reading's order. */
+function nftInput(remove: readonly string[], restore: readonly string[], boot: readonly NftObject[]): string {
+  if (remove.length === 0 && restore.length === 0) return "";
+  const table = (t: string) => ({ family: t.split(" ")[0], name: t.split(" ").slice(1).join(" ") });
+  const commands = [
+    ...remove.map((t) => ({ delete: { table: table(t) } })),
+    ...boot.filter((o) => restore.includes(tableOf(o))).map((o) => ({ add: loadable(o) })),
+  ];
+  return JSON.stringify({ nftables: commands });
+}
+
 /** What brings `now` back to `boot`, or why it cannot be. Pure. */
 export function planStateReset(boot: HostState, now: HostState, backend: Backend): StatePlan {
   const unrestorable: string[] = [];
   const bootTables = new Set(boot.nft.map(tableOf));
+  const nowTables = new Set(now.nft.map(tableOf));
   const differing = [...differingTables(boot.nft, now.nft)].filter((t) => !iptablesOwned(t, backend));
   const deleteTables = differing.filter((t) => !bootTables.has(t)).sort();
-  for (const t of differing.filter((t) => bootTables.has(t))) unrestorable.push(`nftables table ${t} changed`);
+  // iptables-nft's rules hold xtables compat expressions nft cannot load (Docker's DNS rules on a legacy host).
+  const compat = new Set(boot.nft.filter((o) => JSON.stringify(o).includes('{"xt":')).map(tableOf));
+  const restoreTables = differing.filter((t) => bootTables.has(t) && !compat.has(t)).sort();
+  for (const t of differing.filter((t) => compat.has(t))) unrestorable.push(`nftables table ${t} changed (iptables-nft rules, which nft cannot load back)`);
+  const nft = nftInput([...deleteTables, ...restoreTables.filter((t) => nowTables.has(t))], restoreTables, boot.nft);
   const legacy =
     backend === "legacy" ? { ipv4: "", ipv6: "" } : { ipv4: changedTablesInput(boot.legacy.ipv4, now.legacy.ipv4), ipv6: changedTablesInput(boot.legacy.ipv6, now.legacy.ipv6) };
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -276,8 +303,8 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
   if (added.length + gone.length > 0) unrestorable.push(`sysctls appeared or vanished (${[...added, ...gone].slice(0, 3).join(", ")})`);
   const sysctls = sysctlWrites(boot.sysctl, now.sysctl);
   const foreign = foreignInOwned(now.nft, backend);
-  const needed = deleteTables.length > 0 || legacy.ipv4 !== "" || legacy.ipv6 !== "" || sysctls.length > 0 || foreign;
-  return { deleteTables, legacy, sysctls, unrestorable, needed };
+  const needed = nft !== "" || legacy.ipv4 !== "" || legacy.ipv6 !== "" || sysctls.length > 0 || foreign;
+  return { deleteTables, restoreTables, nftInput: nft, legacy, sysctls, unrestorable, needed };
 }
 
 /** ` (added …, removed …)`: the entries of two JSON lists that are not in both, for a message. */

@@ -114,9 +114,11 @@ describe("native nftables", () => {
     // After `flush ruleset` on an nft-backend host the reset restores Docker's nat table: the lab is reused.
     const fresh = lines.filter((l) => l.includes("fresh lab"));
     expect(fresh.filter((l) => l.includes("clean after native")), lines.join("\n")).toEqual([]);
-    // On a legacy-backend host Docker's DNS rules live in an nft table iptables-legacy does not restore: that host is
-    // not reused, and the progress line says why.
-    expect(fresh.filter((l) => l.includes("clean after legacy flush")), lines.join("\n")).toEqual([expect.stringMatching(/leg: nftables table ip nat changed/)]);
+    // On a legacy-backend host Docker's DNS rules live in nft table ip nat as iptables-nft rules (xtables compat
+    // expressions nft cannot load back): that host is not reused, and the progress line says why.
+    expect(fresh.filter((l) => l.includes("clean after legacy flush")), lines.join("\n")).toEqual([
+      expect.stringMatching(/leg: nftables table ip nat changed \(iptables-nft rules, which nft cannot load back\)/),
+    ]);
   });
 
   it("rolls back a failing apply, native tables included, and names a bad file's line", async () => {
