@@ -65,6 +65,13 @@ function keyOf(family: Family, address: string, protocol: string, port: number):
   return `${family} ${address} ${protocol} ${port}`;
 }
 
+/** The addresses a probe's packets leave from: its declared source, else its host's addresses and loopback. */
+function sourcesOf(lab: RunningLab, spec: ProbeSpec): string[] {
+  if (spec.source !== undefined) return [spec.source];
+  const from = lab.host(spec.from);
+  return [...new Set([...from.networks.flatMap((n) => from.addressOn(n, spec.family) ?? []), from.loopback(spec.family)])];
+}
+
 /** A step's traces: the decision for a probe (by family and destination), once collected. */
 export interface StepTraces {
   decisionFor(spec: ProbeSpec, address: string): Decision | undefined;
@@ -89,21 +96,34 @@ function traceable(host: LabHost): boolean {
  */
 export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]): Promise<ArmedTraces> {
   const perHost = new Map<string, { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string }[] }>();
-  const keys = new Map<string, number>();
-  for (const p of probes) {
-    let address: string;
+  const resolved = probes.flatMap((p) => {
     try {
-      address = resolveTarget(lab, p.spec);
+      return [{ ...p, address: resolveTarget(lab, p.spec) }];
     } catch {
-      continue;
+      return [];
     }
+  });
+  // Probes to one destination in a step are told apart by their sources (only then: a SNAT before a host would hide them from its trace).
+  const shared = new Map<string, number>();
+  for (const p of resolved) {
+    const key = keyOf(p.spec.family, p.address, p.spec.protocol === "udp" ? "udp" : "tcp", p.spec.port);
+    shared.set(key, (shared.get(key) ?? 0) + 1);
+  }
+  const saddrsOf = (spec: ProbeSpec, address: string): string[] | undefined =>
+    (shared.get(keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port)) ?? 0) > 1 ? sourcesOf(lab, spec) : undefined;
+  const fullKey = (spec: ProbeSpec, address: string): string =>
+    `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port)} from ${saddrsOf(spec, address)?.join(",") ?? "any"}`;
+  const keys = new Map<string, number>();
+  for (const p of resolved) {
+    const { address } = p;
     const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-    const key = keyOf(p.spec.family, address, protocol, p.spec.port);
+    const key = fullKey(p.spec, address);
     keys.set(key, (keys.get(key) ?? 0) + 1);
+    const saddrs = saddrsOf(p.spec, address);
     for (const h of p.watch) {
       if (!traceable(lab.host(h))) continue;
       const entry = perHost.get(h) ?? { matches: [], probes: [] };
-      entry.matches.push({ family: p.spec.family, daddr: address, protocol, port: p.spec.port });
+      entry.matches.push({ family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol, port: p.spec.port });
       entry.probes.push({ spec: p.spec, address });
       perHost.set(h, entry);
     }
@@ -134,15 +154,16 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
         for (const p of entry.probes) {
           const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-          const key = keyOf(p.spec.family, p.address, protocol, p.spec.port);
-          if (keys.get(key) !== 1) continue; // two probes to one destination in a step: which trace is whose is not known
-          const d = traceDecision(events, { family: p.spec.family, daddr: p.address, protocol, port: p.spec.port }, ctx);
+          const key = fullKey(p.spec, p.address);
+          if (keys.get(key) !== 1) continue; // two probes to one destination from the same sources in a step: which trace is whose is not known
+          const saddrs = saddrsOf(p.spec, p.address);
+          const d = traceDecision(events, { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port: p.spec.port }, ctx);
           if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
         }
       }));
       return {
         decisionFor(spec, address) {
-          const found = decisions.get(keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port));
+          const found = decisions.get(fullKey(spec, address));
           if (!found || found.length === 0) return undefined;
           return orderAlongPath(found, spec);
         },

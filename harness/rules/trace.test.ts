@@ -52,6 +52,18 @@ describe("traceDecision", () => {
       table: "inet filter", rule: "ip saddr 198.18.0.0/15 counter accept", path: ["input", "services"], handle: 9, action: "accept",
     });
   });
+  test("two probes to one destination: each probe's first packet is the first from its own sources", () => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 1 ip filter INPUT rule tcp dport 8080 counter packets 0 bytes 0 drop # handle 4 (verdict drop)",
+      "trace id 2 inet fwspec_trace out packet: ip saddr 198.18.0.4 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40001 tcp dport 8080 tcp flags == syn",
+      "trace id 2 ip filter INPUT rule iifname \"lo\" counter packets 0 bytes 0 accept # handle 3 (verdict accept)",
+    ].join("\n");
+    const probe = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 } as const;
+    const c = { host: "server", handles: new Map(), saved: {} };
+    expect(traceDecision(parseTrace(lines), { ...probe, saddrs: ["198.18.0.5"] }, c)).toMatchObject({ action: "drop", handle: 4 });
+    expect(traceDecision(parseTrace(lines), { ...probe, saddrs: ["198.18.0.4", "127.0.0.1"] }, c)).toMatchObject({ action: "accept", handle: 3 });
+  });
   test("a reject is a reject, NAT rules are rewrites, and fwspec's own table never decides", () => {
     const lines = [
       "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 80 tcp flags == syn",
@@ -68,6 +80,15 @@ describe("traceDecision", () => {
 });
 
 describe("the trace table", () => {
+  test("with the probe's sources: each probe to one destination gets its own marking rule (saddr + daddr + proto + dport)", () => {
+    const script = traceScript([
+      { family: "ipv4", daddr: "198.18.0.2", protocol: "tcp", port: 8080, saddrs: ["198.18.0.5"] },
+      { family: "ipv4", daddr: "198.18.0.2", protocol: "tcp", port: 8080, saddrs: ["198.18.0.2", "127.0.0.1"] },
+    ]);
+    expect(script).toContain("add rule inet fwspec_trace pre meta nfproto ipv4 ip saddr { 198.18.0.5 } ip daddr 198.18.0.2 meta l4proto tcp th dport 8080 meta nftrace set 1");
+    expect(script).toContain("add rule inet fwspec_trace out meta nfproto ipv4 ip saddr { 198.18.0.2, 127.0.0.1 } ip daddr 198.18.0.2 meta l4proto tcp th dport 8080 meta nftrace set 1");
+    expect(script.match(/nftrace/g)).toHaveLength(4);
+  });
   test("marks only the probes' destination, protocol and port, before every other chain, once per match", () => {
     const script = traceScript([
       { family: "ipv4", daddr: "198.18.0.2", protocol: "tcp", port: 8080 },

@@ -20,9 +20,10 @@ export function isTraceTable(table: string): boolean {
   return table === `inet ${TRACE_TABLE}`;
 }
 
-/** One probe's packets to mark: destination, protocol and port in one family. */
+/** One probe's packets to mark: destination, protocol and port in one family (and, when given, only from these sources: the prober's addresses). */
 export interface TraceMatch {
   readonly family: Family;
+  readonly saddrs?: readonly string[];
   readonly daddr: string;
   readonly protocol: "tcp" | "udp";
   readonly port: number;
@@ -39,7 +40,9 @@ export function traceScript(matches: readonly TraceMatch[]): string {
   ];
   const seen = new Set<string>();
   for (const m of matches) {
-    const rule = `meta nfproto ${m.family} ${m.family === "ipv4" ? "ip" : "ip6"} daddr ${m.daddr} meta l4proto ${m.protocol} th dport ${m.port} meta nftrace set 1`;
+    const ip = m.family === "ipv4" ? "ip" : "ip6";
+    const from = m.saddrs && m.saddrs.length > 0 ? `${ip} saddr { ${m.saddrs.join(", ")} } ` : "";
+    const rule = `meta nfproto ${m.family} ${from}${ip} daddr ${m.daddr} meta l4proto ${m.protocol} th dport ${m.port} meta nftrace set 1`;
     if (seen.has(rule)) continue;
     seen.add(rule);
     for (const chain of ["pre", "out"]) lines.push(`add rule inet ${TRACE_TABLE} ${chain} ${rule}`);
@@ -188,12 +191,15 @@ function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: stri
 /** The probe whose first packet is wanted, as its trace shows it. */
 export interface TracedProbe {
   readonly family: Family;
+  /** The prober's addresses: only its packets are its own (two probes to one destination in a step). */
+  readonly saddrs?: readonly string[];
   readonly daddr: string;
   readonly protocol: "tcp" | "udp";
   readonly port: number;
 }
 
 function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
+  if (p !== undefined && probe.saddrs && (p.saddr === undefined || !probe.saddrs.includes(p.saddr))) return false;
   return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && (probe.protocol === "udp" || p.syn);
 }
 

@@ -34,6 +34,8 @@ const scenario = defineScenario({
       expect: [
         ...["nftbox", "legacybox"].flatMap((b) => [`client -> ${b}:8080 open`, `client -> ${b}:8081 refused`, `client -> ${b}:8084 dropped`, `client -> ${b}:8085 dropped`]),
         "client -> nativebox:8080 open", "client -> nativebox:8081 refused", "client -> nativebox:8082 dropped", "client -> nativebox:8085 open",
+        // A second probe to client -> nftbox:8080's destination: told apart by its source.
+        "nftbox -> nftbox:8080 open",
       ],
     },
   ],
@@ -56,6 +58,7 @@ describe("nftables trace names the deciding rule", () => {
       // iptables-nft: the trace, mapped back to iptables-save lines.
       expect(at("client -> nftbox:8080 open").decision, where).toMatchObject({ source: "trace", host: "nftbox", table: "filter", rule: `-A ${u}-user-limit-accept -j ACCEPT`, path: ["INPUT", `${u}-before-input`, `${u}-user-input`, `${u}-user-limit-accept`], action: "accept" });
       expect(at("client -> nftbox:8080 open").decision?.handle, where).toBeGreaterThan(0);
+      expect(at("nftbox -> nftbox:8080 open").decision, where).toMatchObject({ source: "trace", host: "nftbox", table: "filter", rule: `-A ${u}-before-input -i lo -j ACCEPT`, action: "accept" });
       expect(at("client -> nftbox:8081 refused").decision, where).toMatchObject({ source: "trace", rule: `-A ${u}-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset`, path: ["INPUT", `${u}-before-input`, `${u}-user-input`], action: "reject" });
       expect(at("client -> nftbox:8084 dropped").decision, where).toMatchObject({ source: "trace", rule: `-A ${u}-user-input -p tcp -m tcp --dport 8084 -j DROP`, action: "drop" });
       // A policy drop: iptables-nft keeps no policy counter, the trace sees it.
