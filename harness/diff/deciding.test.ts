@@ -1,9 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { judgeExpectation } from "../judge/expectation.ts";
+import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { ExpectStep } from "../scenario/model.ts";
-import { decidingRule, parseCounted } from "./deciding.ts";
+import { decidingRule, parseCounted, resultDecidingRule } from "./deciding.ts";
 
 const ACCEPT_ALL = "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (+1 packets)";
 const DROP_8080 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)";
@@ -47,5 +48,19 @@ describe("the deciding rule of a probe", () => {
     });
     expect(parseCounted(r.decidedBy[0]!)).toEqual({ family: "ipv4", table: "filter", chain: "INPUT", position: 3, text: rule.text, target: "DROP" });
     expect(decidingRule("dropped", r.decidedBy)).toBe("ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP");
+  });
+});
+
+describe("the deciding rule of a result with a decision (trace or counters)", () => {
+  const d = { host: "server", family: "ipv4", table: "filter", path: ["INPUT", "ufw-user-input"], rule: "-A ufw-user-input -p tcp -m tcp --dport 8084 -j DROP", action: "drop", policy: false, source: "trace", handle: 12 } as const;
+  test.each<[string, Verdict, Decision | undefined, string[], string | undefined]>([
+    ["the decision's rule, before the counters' guess", "dropped", d, [DROP_8080], "ipv4 filter ufw-user-input -A ufw-user-input -p tcp -m tcp --dport 8084 -j DROP"],
+    ["the decision's rule with its position when its counter moved too", "dropped", { ...d, path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }, [ACCEPT_ALL, DROP_8080], "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP"],
+    ["a policy drop the counters cannot see", "dropped", { ...d, rule: "policy DROP", path: ["INPUT"], policy: true }, [], "ipv4 filter INPUT policy DROP"],
+    ["a native nft rule names its table", "refused", { ...d, table: "inet filter", path: ["input"], rule: "tcp dport 8081 counter reject with tcp reset", action: "reject" }, [], "ipv4 inet filter input tcp dport 8081 counter reject with tcp reset"],
+    ["a decision that does not give the verdict (accepted, then refused): the counters' way", "refused", { ...d, action: "accept" }, [REJECT], "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8082 -j REJECT --reject-with icmp-port-unreachable"],
+    ["no decision: the counters' way", "open", undefined, [ACCEPT_ALL], "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT"],
+  ])("%s", (_, actual, decision, decidedBy, rule) => {
+    expect(resultDecidingRule({ actual, decidedBy, ...(decision ? { decision } : {}) })).toBe(rule);
   });
 });

@@ -8,6 +8,7 @@
  * for the connection's later packets (`--ctstate ESTABLISHED,RELATED`)
  * never (the first packet went by another rule, or the chain's policy).
  */
+import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
 
 export interface CountedRule {
@@ -60,6 +61,25 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
   const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text));
   const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain.toUpperCase()) ? 1 : 0) - (OUTGOING.has(y.chain.toUpperCase()) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
+}
+
+const ACTIONS: Readonly<Partial<Record<Verdict, Decision["action"]>>> = { open: "accept", dropped: "drop", refused: "reject", unreachable: "reject" };
+
+/**
+ * The deciding rule of a result: its `decision` (the trace's, or the
+ * counters' first rule on the path) when that decision gives the verdict,
+ * named as its counter line names it (`ipv4 filter INPUT #2 -A INPUT … -j
+ * DROP`), else without a position (`ipv4 inet fw input policy DROP`); otherwise the guess from `decidedBy`.
+ */
+export function resultDecidingRule(e: { readonly actual: Verdict; readonly decidedBy: readonly string[]; readonly decision?: Decision }): string | undefined {
+  const d = e.decision;
+  if (d && ACTIONS[e.actual] === d.action) {
+    const chain = d.path[d.path.length - 1] ?? "";
+    // Named as the counters name it (with its position) when its counter moved too.
+    const counted = e.decidedBy.map(parseCounted).find((r) => r !== undefined && r.family === d.family && r.table === d.table && r.chain === chain && r.text === d.rule);
+    return counted ? ruleName(counted) : `${d.family} ${d.table} ${chain} ${d.rule}`;
+  }
+  return decidingRule(e.actual, e.decidedBy);
 }
 
 /** What it means that no terminal rule counted a probe with this verdict. */

@@ -6,7 +6,7 @@
  */
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import { decidingRule } from "./deciding.ts";
+import { resultDecidingRule } from "./deciding.ts";
 import { type Flow, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
@@ -23,7 +23,7 @@ export interface MatrixObservation {
 
 export function observedFlow(e: ExpectationResult): ObservedFlow {
   const flow: Flow = { from: e.from, to: e.to, port: e.port, protocol: e.protocol, family: e.family };
-  const rule = decidingRule(e.actual, e.decidedBy);
+  const rule = resultDecidingRule(e);
   return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), reason: e.reason } };
 }
 
