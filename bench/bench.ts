@@ -12,8 +12,13 @@
  *     default-DROP policy, fwspec versus an `nc -z -w 1` loop (sampled and
  *     extrapolated unless --hand-full), and the whole range 1-65535.
  *
+ * (b) and (d) (bench/suite.ts): the shipped scenarios as `fwspec run` runs
+ *     them versus one fresh lab per scenario (same verdicts compared); and
+ *     probes per second for a 500-flow matrix, p50/p95 per verdict.
+ *
  * Options: --cold also removes the lab image first and counts its rebuild;
- * --sweep runs only (c); --hand-full runs (c)'s hand loop over every port.
+ * --sweep runs only (c); --hand-full runs (c)'s hand loop over every port;
+ * --suite runs only the suite comparison (b); --matrix runs only (d).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +30,7 @@ import { takenSlots } from "../harness/lab/network.ts";
 import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
 import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
+import { benchMatrix, benchSuite } from "./suite.ts";
 import { benchSweeps } from "./sweep.ts";
 
 interface HandCheck {
@@ -116,6 +122,13 @@ async function main(): Promise<void> {
       await benchSweeps({ handFull: process.argv.includes("--hand-full") });
       return;
     }
+    const suite = process.argv.includes("--suite");
+    const matrix = process.argv.includes("--matrix");
+    if (suite || matrix) {
+      if (suite) await benchSuite();
+      if (matrix) await benchMatrix();
+      return;
+    }
     process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
     const hand = await handWritten(image, runId);
     process.stdout.write(`    ${hand.checks} checks (IPv4 only) in ${(hand.wallMs / 1000).toFixed(1)} s, ${(hand.checks / (hand.wallMs / 1000)).toFixed(2)} checks/s\n`);
@@ -142,6 +155,8 @@ async function main(): Promise<void> {
     const ratio = hand.wallMs / fwMs;
     process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 10x with >= 2x the checks)\n\n`);
     await benchSweeps({ handFull: process.argv.includes("--hand-full") });
+    await benchSuite();
+    await benchMatrix();
   } finally {
     await removeRun(engine, runId).catch(() => undefined);
   }

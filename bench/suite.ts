@@ -1,0 +1,131 @@
+/**
+ * Bench (b) and (d) for `npm run bench` (bench.ts prints the machine first):
+ *
+ * (b) the shipped scenario suite as `fwspec run scenarios` runs it (shared
+ *     labs, next lab started ahead, removal in the background) against the
+ *     same suite with one fresh lab per scenario started and removed in line
+ *     (`freshLabs`); wall times, labs started, seconds spent starting and
+ *     removing labs, and the verdicts of both compared check by check.
+ * (d) a 500-flow matrix (harness/diff/matrix.ts, the shape `fwspec diff`
+ *     probes) on a nine-host lab, both families: probes per second over the
+ *     probing alone (lab start and removal measured and left out) and p50/p95
+ *     latency per verdict.
+ */
+import { join } from "node:path";
+import { openDockerLabs, run } from "../harness/api.ts";
+import { matrixFlows, matrixScenario } from "../harness/diff/matrix.ts";
+import { PROJECT_ROOT } from "../harness/env/images.ts";
+import type { LabProvider, LabSpec, RunningLab } from "../harness/lab/types.ts";
+import { silentProgress } from "../harness/progress.ts";
+import type { RunReport } from "../harness/report/model.ts";
+import { defineScenario } from "../harness/scenario/load.ts";
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A provider that counts labs and the milliseconds spent starting and removing them. */
+class TimedProvider implements LabProvider {
+  labs = 0;
+  startMs = 0;
+  removeMs = 0;
+  readonly #inner: LabProvider;
+  constructor(inner: LabProvider) {
+    this.#inner = inner;
+  }
+  async start(spec: LabSpec): Promise<RunningLab> {
+    const t0 = performance.now();
+    const lab = await this.#inner.start(spec);
+    this.startMs += performance.now() - t0;
+    this.labs++;
+    const dispose = lab[Symbol.asyncDispose].bind(lab);
+    Object.defineProperty(lab, Symbol.asyncDispose, {
+      value: async () => {
+        const t1 = performance.now();
+        try {
+          await dispose();
+        } finally {
+          this.removeMs += performance.now() - t1;
+        }
+      },
+    });
+    return lab;
+  }
+}
+
+async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean }): Promise<{ report: RunReport; ms: number; provider: TimedProvider }> {
+  await using docker = await openDockerLabs({ progress: silentProgress, build: true, cleanup: "run", handleInterrupts: true });
+  const provider = new TimedProvider(docker.provider);
+  const t0 = performance.now();
+  const report = await run(input, { provider, progress: silentProgress, ...options });
+  return { report, ms: performance.now() - t0, provider };
+}
+
+/** Every check's verdict, one line each: what (b) compares. */
+function verdicts(report: RunReport): string[] {
+  return report.scenarios.flatMap((s) => [
+    `${s.name}: ${s.status}`,
+    ...s.expectations.map((e) => `${s.name} | ${e.text} [${e.family}] ${e.actual} ${e.status}`),
+    ...s.counters.map((c, i) => `${s.name} | counter ${i} [${c.family}] ${c.status}`),
+    ...s.steps.map((st, i) => `${s.name} | step ${i} ${st.step} ${st.status}`),
+  ]);
+}
+
+const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export async function benchSuite(): Promise<void> {
+  out("(b) the shipped scenarios (scenarios/): fwspec run vs one fresh lab per scenario, started and removed in line");
+  const input = { paths: [join(PROJECT_ROOT, "scenarios")] };
+  const pooled = await timedRun(input, {});
+  const fresh = await timedRun(input, { freshLabs: true });
+  for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
+    const { passed, failed, errors } = r.report.summary;
+    out(`    ${name.padEnd(10)} ${r.report.scenarios.length} scenarios in ${s1(r.ms).padStart(7)}: ${String(r.provider.labs).padStart(2)} labs, ${s1(r.provider.startMs)} starting and ${s1(r.provider.removeMs)} removing them (summed; overlapping the probing when run); checks ${passed} passed, ${failed} failed, ${errors} errors`);
+  }
+  const a = verdicts(pooled.report);
+  const b = verdicts(fresh.report);
+  const differ = a.filter((line, i) => line !== b[i]).length + Math.abs(a.length - b.length);
+  out(`    verdicts compared check by check: ${a.length} lines, ${differ === 0 ? "all the same" : `${differ} differ`}`);
+  out(`    ratio (fresh labs / fwspec run wall time): ${(fresh.ms / pooled.ms).toFixed(2)}x (target: >= 3x, same verdicts)\n`);
+}
+
+/** 50 listeners on a firewall host and eight peers: 100 flows from the host itself, 50 from each peer, 500 in all. */
+function matrixBase() {
+  const listen = [...Array.from({ length: 40 }, (_, i) => `tcp/${8000 + i}`), ...Array.from({ length: 10 }, (_, i) => `udp/${9000 + i}`)];
+  const peers = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`peer${i + 1}`, {}]));
+  const rules = (cmd: string) => [
+    `${cmd} -A INPUT -p tcp --dport 8010:8019 -j DROP`,
+    `${cmd} -A INPUT -p tcp --dport 8020:8029 -j REJECT`,
+    `${cmd} -A INPUT -p udp --dport 9005:9009 -j DROP`,
+  ];
+  return defineScenario(
+    {
+      name: "bench matrix: 500 flows",
+      description: "a firewall host with 40 TCP and 10 UDP listeners, some dropped, some rejected; eight peers",
+      hosts: { server: { firewall: true, listen }, ...peers },
+      steps: [{ apply: { host: "server", commands: [...rules("iptables"), ...rules("ip6tables")] } }, { expect: ["peer1 -> server:8000 open"] }],
+    },
+    { file: join(PROJECT_ROOT, "bench/matrix.yaml") },
+  );
+}
+
+function stats(values: readonly number[]): { p50: number; p95: number; n: number } {
+  const s = [...values].sort((x, y) => x - y);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), n: s.length };
+}
+
+export async function benchMatrix(): Promise<void> {
+  const base = matrixBase();
+  const flows = matrixFlows(base);
+  out(`(d) a ${flows.length}-flow matrix (the shape fwspec diff probes), both families: ${base.hosts.length} hosts, 40 TCP and 10 UDP listeners, DROP, REJECT and open ports`);
+  const { report, ms, provider } = await timedRun({ scenarios: [matrixScenario(base, flows)] }, {});
+  const probes = report.scenarios.flatMap((s) => s.expectations);
+  const probingMs = ms - provider.startMs - provider.removeMs;
+  out(`    ${probes.length} probes in ${s1(ms)} (lab start ${s1(provider.startMs)}, removal ${s1(provider.removeMs)}): ${(probes.length / (probingMs / 1000)).toFixed(1)} probes/s over the probing, ${(probes.length / (ms / 1000)).toFixed(1)} probes/s over the whole run`);
+  for (const verdict of ["open", "refused", "unreachable", "dropped", "error"]) {
+    const v = probes.filter((e) => e.actual === verdict).map((e) => e.evidence.durationMs);
+    if (v.length === 0) continue;
+    const s = stats(v);
+    out(`    ${verdict.padEnd(11)} n=${String(s.n).padStart(4)}  p50 ${s.p50.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms`);
+  }
+  out("");
+}
