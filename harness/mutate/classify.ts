@@ -20,7 +20,7 @@ import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { renderLine, type RuleLine } from "./rule-lines.ts";
-import { transientIpv4Tracking } from "./lab-equivalence.ts";
+import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
 import { suggestCheck } from "./suggest.ts";
 
 export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
@@ -109,7 +109,7 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   const killedBy = failedCheck(resultsOf(report));
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
   if (report.status === "error") return { ...base, status: "error", detail: firstError(report) };
-  const why = equivalence(mutant, scenario, counted) ?? transientIpv4Tracking(mutant, scenario);
+  const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
   if (why) return { ...base, status: "equivalent", detail: why };
   return { ...base, status: "survived", detail: suggestCheck(mutant, scenario) };
 }

@@ -1,7 +1,7 @@
 /** Deleting an IPv4 conntrack rule that is flushed before any probe is equivalent in the lab; not for IPv6, not when probed first. */
 import { describe, expect, test } from "vitest";
 import type { Scenario, Step } from "../scenario/model.ts";
-import { transientIpv4Tracking } from "./lab-equivalence.ts";
+import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
 import { mutantsOf } from "./mutants.ts";
 import { selectOperators } from "./operators.ts";
 
@@ -21,5 +21,26 @@ describe("transientIpv4Tracking", () => {
     ["not a conntrack rule", scenario(apply("iptables -A INPUT -p tcp -j ACCEPT"), apply("iptables -F INPUT"), expectStep), [false]],
   ])("%s", (_name, s, want) => {
     expect(reasons(s)).toEqual(want);
+  });
+});
+
+describe("removedBeforeLooked", () => {
+  // Scenario 15's last apply: the 8081 rule is inserted above the 8080 one, and `-D INPUT 1` removes it again.
+  const s = scenario(
+    apply("iptables -A INPUT -p tcp --dport 22 -j ACCEPT", "iptables -D INPUT -p tcp --dport 22 -j ACCEPT"),
+    apply("iptables -I INPUT 1 -p tcp --dport 8080 -j DROP", "iptables -I INPUT 1 -p tcp --dport 8081 -j DROP", "iptables -D INPUT 1"),
+    expectStep,
+  );
+  const outcome = (op: string) => mutantsOf(s, selectOperators([op])).map((m) => `${m.changes[0]!.before}: ${removedBeforeLooked(m, s) ?? "-"}`);
+  test("a rule removed by position before anything looks: changes in place are equivalent", () => {
+    expect(outcome("port")).toEqual([
+      "iptables -A INPUT -p tcp --dport 22 -j ACCEPT: -",
+      "iptables -I INPUT 1 -p tcp --dport 8080 -j DROP: -",
+      "iptables -I INPUT 1 -p tcp --dport 8081 -j DROP: the rule is removed (iptables -D INPUT 1, s.yaml:1) before any step looks at server; a change that keeps its place cannot be seen",
+    ]);
+  });
+  test("deleting or moving it changes what `-D INPUT 1` removes: not claimed", () => {
+    expect(outcome("delete").every((o) => o.endsWith(": -"))).toBe(true);
+    expect(outcome("insert-append").every((o) => o.endsWith(": -"))).toBe(true);
   });
 });
