@@ -111,7 +111,8 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   if (report.status === "error") return { ...base, status: "error", detail: firstError(report) };
   const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
   if (why) return { ...base, status: "equivalent", detail: why };
-  return { ...base, status: "survived", detail: suggestCheck(mutant, scenario) };
+  const key = lineKey(mutant.lines[0]!);
+  return { ...base, status: "survived", detail: suggestCheck(mutant, scenario, key !== undefined && counted.has(key)) };
 }
 
 /** killed / (killed + survived) in percent; undefined when there is nothing to score. */

@@ -8,6 +8,7 @@
  * | `-s 127.0.0.1` became `-i lo`                                    | probe the host's own address from itself      |
  * | checks on the port exist, none in the rule's family              | make that expectation both families           |
  * | checks on the port exist only after a reboot of the host         | check it before the reboot too                |
+ * | a deleted rule counted probes, a later rule decides them alike   | a counters check on the rule                  |
  * | another port                                                     | a check on the new port                       |
  * | anything else                                                    | a check on the rule's port with its verdict   |
  */
@@ -68,8 +69,17 @@ function peerOf(scenario: Scenario, host: string): string {
   return scenario.hosts.find((h) => h.name !== host && !h.firewall)?.name ?? scenario.hosts.find((h) => h.name !== host)?.name ?? "client";
 }
 
-/** One line of advice: what to add or change so this mutant fails a check. */
-export function suggestCheck(mutant: Mutant, scenario: Scenario): string {
+/** The rule as a counters check names it: the words after the program, without `-t filter`. */
+function counterRule(line: RuleLine): string {
+  return line.words.join(" ").replace(/^-t filter /, "").replace(/^-I (\S+)( \d+)?/, "-A $1");
+}
+
+/**
+ * One line of advice: what to add or change so this mutant fails a check.
+ * `counted`: the deleted rule counted probed packets in the original run (a
+ * later rule or the policy decides them the same way without it).
+ */
+export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false): string {
   const line = mutant.lines[0]!;
   const host = line.host;
   const all = expectationsOf(scenario);
@@ -99,6 +109,9 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario): string {
   if (inWindow.length === 0 && onPort.length > 0 && reboots[0]) {
     const later = onPort[0]!.expectation;
     return `check \`${later.text}\` before \`reboot: ${host}\` (line ${scenario.steps[reboots[0].i]!.location.line}) too: after the reboot the runtime rules are gone anyway`;
+  }
+  if (mutant.operator === "delete" && counted) {
+    return `the rule counted probed packets, but without it a later rule or the policy gives the same verdicts: check that it is the one deciding, e.g. \`counters: [{ host: ${line.host}, rule: "${counterRule(line)}", family: ${line.family}, packets: ">= 1" }]\``;
   }
   if (mutant.operator === "port") {
     const after = mutant.changes[0]?.after ?? "";
