@@ -22,13 +22,14 @@ export function subnetForSlot(slot: number): SubnetPlan {
   // 198.18.<third>.0/24 gives 256 IPv4 subnets; the upper bits go into the IPv6 prefix only,
   // so IPv4 slots repeat every 256: callers pick slots in 0..255 for dual-stack uniqueness.
   const third = slot % 256;
-  const hextet = slot.toString(16);
+  // Canonical text (RFC 5952), as the kernel and the engine print it: slot 0 is 2001:db8:f5::/64.
+  const prefix = slot === 0 ? "2001:db8:f5:" : `2001:db8:f5:${slot.toString(16)}:`;
   return {
     slot,
     ipv4Subnet: `198.18.${third}.0/24`,
     ipv4Gateway: `198.18.${third}.1`,
-    ipv6Subnet: `2001:db8:f5:${hextet}::/64`,
-    ipv6Gateway: `2001:db8:f5:${hextet}::1`,
+    ipv6Subnet: `${prefix}:/64`,
+    ipv6Gateway: `${prefix}:1`,
   };
 }
 
