@@ -1,8 +1,8 @@
 /**
  * `fwspec init` end to end (real containers): in an empty repository its
  * example passes `fwspec validate` and `fwspec run`; `init --from rules.v4
- * --v6 rules.v6` observes the rules in a lab and writes a scenario that
- * passes `fwspec run`; a second init refuses to overwrite it.
+ * --v6 rules.v6` observes the rules in a lab with record's flow matrix and
+ * writes record's lines in a scenario that passes `fwspec run`; a second init refuses to overwrite it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,10 +69,13 @@ describe("fwspec init", () => {
     expect(init.exitCode, init.all).toBe(0);
     const file = join(dir, "scenarios", "firewall.yaml");
     const text = readFileSync(file, "utf8");
-    // What the rules do, as observed: 22 open in both families, 3306 reset over IPv4, IPv6 only admitting 22.
-    expect(text).toMatch(/- remote -> server:22 open {2}# observed \d{4}-\d\d-\d\d, review: is this what you intend\?\n/);
-    expect(text).toMatch(/- remote -> server:3306\/tcp4 refused {2}# observed/);
-    expect(text).toMatch(/- remote -> server:443\/tcp6 dropped {2}# observed/);
+    // What the rules do, as observed, in the lines fwspec record writes: 22 open in both families, 3306 reset over IPv4, IPv6 only admitting 22.
+    expect(text).toMatch(/ {2}# observed \d{4}-\d\d-\d\d by fwspec init, each with the rule that decided it; review: is this what you intend\?\n {2}- expect:\n/);
+    expect(text).toMatch(/- remote -> server:22 open {2}# filter INPUT #3 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n/);
+    expect(text).toMatch(/- remote -> server:3306\/tcp4 refused {2}# filter INPUT #5 -A INPUT -p tcp -m tcp --dport 3306 -j REJECT --reject-with tcp-reset\n/);
+    expect(text).toMatch(/- remote -> server:443\/tcp6 dropped {2}# /);
+    // The server's own loopback, as record probes it: -i lo admits every port.
+    expect(text).toMatch(/- server -> localhost:3306 open {2}# filter INPUT #1 -A INPUT -i lo -j ACCEPT\n/);
     const run = await fwspec(dir, "run");
     expect(run.exitCode, run.all).toBe(0);
     const again = await fwspec(dir, "init", "--from", "firewall/rules.v4");

@@ -2,17 +2,17 @@
  * `fwspec init`: the effects around the pure parts in harness/init/. Without
  * `--from`, writes the working example (init/starter.ts). With `--from
  * rules.v4 [--v6 rules.v6]`, reads the ruleset (rules/saved.ts), proposes a
- * scenario (init/ports.ts, init/propose.ts), runs the draft once through the
- * API to observe the verdicts, and writes the scenario with them as its
- * expectations. Existing files are never overwritten without `--force`;
+ * scenario (init/ports.ts, init/propose.ts), probes its flow matrix with
+ * `fwspec record`'s recordMatrix, and writes the scenario with the lines
+ * record writes as its expectations. Existing files are never overwritten without `--force`;
  * nothing is written when anything fails.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { run } from "../api.ts";
+import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
 import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
-import { draftScenario, observations, observedScenario } from "../init/propose.ts";
+import { draftScenario, observedScenario } from "../init/propose.ts";
 import type { Proposal } from "../init/propose.ts";
 import { CONFIG_FILE, planWrites, schemaPath, starterFiles, supportFiles } from "../init/starter.ts";
 import type { FilePlan, PlannedFile } from "../init/starter.ts";
@@ -114,18 +114,18 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
 
   // The written fwspec.config.json makes cwd the root; the draft is checked with that root already.
   const abs = path.join(cwd, FROM_SCENARIO);
-  const draft = parseScenarioText(draftScenario(proposal), abs, { root: cwd });
-  progress.step(`observing ${ports.length + 1} listener(s) on server from remote, IPv4 and IPv6`);
+  const draftText = draftScenario(proposal);
+  const draft = parseScenarioText(draftText, abs, { root: cwd });
+  progress.step(`observing ${ports.length + 1} listener(s) on server from remote and from server itself, IPv4 and IPv6 (the flow matrix fwspec record probes)`);
   if (omitted.length > 0) progress.info(`at most ${ports.length} named ports get a listener; left out: ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}`);
-  const report = await run({ scenarios: [draft] }, { progress, handleInterrupts: true });
-  const scenario = report.scenarios[0];
-  if (scenario === undefined || scenario.status === "error") {
-    const why = [...(scenario?.errors ?? []), ...(scenario?.steps ?? []).filter((s) => s.status !== "passed").map((s) => s.message)][0] ?? "no report";
-    throw new FwspecError(`the rules could not be observed in a lab: ${why}; nothing was written`, { hint: "check that the files load with iptables-restore (and ip6tables-restore); `fwspec doctor` checks the lab" });
+  const observed = await recordMatrix(draft, { progress, handleInterrupts: true });
+  if (observed.problems.length > 0) {
+    throw new FwspecError(`the rules could not be observed in a lab: ${observed.problems[0]}; nothing was written`, { hint: "check that the files load with iptables-restore (and ip6tables-restore); `fwspec doctor` checks the lab" });
   }
-  const text = observedScenario(proposal, observations(report));
+  const { text, failed } = observedScenario(proposal, draftText, abs, observed);
   parseScenarioText(text, abs, { root: cwd }); // what is written must validate
   const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force);
   const left = omitted.length > 0 ? `\nleft out (more than ${ports.length} ports): ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}` : "";
-  return `${write(p, cwd, force)}${left}\nreview each expectation in ${FROM_SCENARIO} (marked \`# observed\`), then: npx fwspec run`;
+  const notRecorded = failed.map((f) => `\nnot recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}`).join("");
+  return `${write(p, cwd, force)}${left}${notRecorded}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: npx fwspec run`;
 }

@@ -1,12 +1,16 @@
-/** Unit tests (temporary directory for the rules files, no Docker) for propose.ts: the draft and the observed scenario texts, and that both load. */
+/** Unit tests (temporary directory for the rules files, no Docker) for propose.ts: the draft and the observed scenario texts, that both load, and that init writes exactly the lines record writes for the same observed matrix. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import type { RunReport } from "../report/model.ts";
+import { flowKey } from "../diff/model.ts";
+import type { MatrixObservation, ObservedFlow } from "../diff/observed.ts";
+import type { Family, Protocol, Verdict } from "../model/types.ts";
+import { recordedLines } from "../record/lines.ts";
+import { defaultFamilies, recordedItem, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import type { ExpectStep } from "../scenario/model.ts";
-import { draftScenario, observations, observedScenario } from "./propose.ts";
+import { draftScenario, initMark, observedScenario } from "./propose.ts";
 import type { Proposal } from "./propose.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-propose-"));
@@ -28,14 +32,14 @@ const PROPOSAL: Proposal = {
 
 const load = (text: string) => parseScenarioText(text, path.join(tmp, "scenarios", "firewall.yaml"), { root: tmp });
 
-/** A report with one observation per [key, family, verdict]. */
-function report(seen: readonly [string, "ipv4" | "ipv6", string][]): RunReport {
-  const expectations = seen.map(([k, family, actual]) => {
-    const [protocol, port] = k.split("/");
-    return { from: "remote", to: "server", port: Number(port), protocol, family, actual, reason: actual === "error" ? "nc: cannot\nrun" : "observed" };
-  });
-  return { scenarios: [{ expectations }] } as unknown as RunReport;
+/** One observed flow of the matrix. */
+function o(from: string, to: string, port: number, family: Family, verdict: Verdict, rule?: string, protocol: Protocol = "tcp"): ObservedFlow {
+  const flow = { from, to, port, protocol, family };
+  return { flow, key: flowKey(flow), side: { verdict, ...(rule ? { rule } : {}), reason: verdict === "error" ? "nc: cannot\nrun" : "observed" } };
 }
+const both = (from: string, to: string, port: number, v4: Verdict, v6: Verdict, r4?: string, r6?: string, protocol?: Protocol) => [o(from, to, port, "ipv4", v4, r4, protocol), o(from, to, port, "ipv6", v6, r6, protocol)];
+const ACCEPT22 = (f: string) => `${f} filter INPUT #3 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT`;
+const REJECT = "ipv4 filter INPUT #5 -A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with tcp-reset";
 
 /** The lines of the expect step (the last step). */
 function expectLines(text: string): string[] {
@@ -76,35 +80,37 @@ describe("the draft", () => {
   });
 });
 
-describe("the observed scenario", () => {
-  const seen = observations(report([
-    ["tcp/22", "ipv4", "open"], ["tcp/22", "ipv6", "open"],
-    ["tcp/443", "ipv4", "open"], ["tcp/443", "ipv6", "dropped"],
-    ["udp/53", "ipv4", "error"], ["udp/53", "ipv6", "dropped"],
-    ["tcp/8080", "ipv4", "refused"], ["tcp/8080", "ipv6", "refused"],
-  ]));
-  const text = observedScenario(PROPOSAL, seen);
-  const mark = "# observed 2026-12-02, review: is this what you intend?";
-
-  test("one line when both families agree, two pinned lines when they differ, a comment for a probe that failed; each marked for review", () => {
-    expect(expectLines(text)).toEqual([
-      `      - remote -> server:22 open  ${mark}`,
-      `      - remote -> server:443/tcp4 open  ${mark}`,
-      `      - remote -> server:443/tcp6 dropped  ${mark} (IPv6 differs from IPv4)`,
-      "      # remote -> server:53/udp4: the probe failed (nc: cannot run); write the verdict you intend",
-      `      - remote -> server:53/udp6 dropped  ${mark}`,
-      `      - remote -> server:8080 refused  ${mark} (no rule names this port)`,
-    ]);
+describe("the observed scenario: the lines fwspec record writes for the same observation", () => {
+  const file = path.join(tmp, "scenarios", "firewall.yaml");
+  const draft = draftScenario(PROPOSAL);
+  test.each<[string, ObservedFlow[]]>([
+    ["families agree (one line), differ (pinned lines), loopback and own address", [
+      ...both("server", "localhost", 22, "open", "open"), ...both("server", "server", 22, "open", "open"),
+      ...both("remote", "server", 22, "open", "open", ACCEPT22("ipv4"), ACCEPT22("ipv6")),
+      ...both("remote", "server", 443, "open", "dropped"),
+      ...both("remote", "server", 8080, "refused", "dropped", REJECT),
+    ]],
+    ["udp keeps its protocol; a probe that failed is a comment, never an expectation", [
+      ...both("remote", "server", 53, "error", "dropped", undefined, undefined, "udp"),
+      ...both("remote", "server", 22, "open", "open", ACCEPT22("ipv4"), ACCEPT22("ipv4")),
+    ]],
+  ])("%s", (_, flows) => {
+    const observed: MatrixObservation = { flows, problems: [] };
+    const init = observedScenario(PROPOSAL, draft, file, observed);
+    const record = recordedLines(flows, defaultFamilies(draft));
+    expect(expectLines(init.text)).toEqual(record.lines.map((l) => `      ${recordedItem(l)}`));
+    expect(init.failed).toEqual(record.failed);
+    // It is the scenario record would write for the draft, under init's own review mark.
+    expect(init.text).toBe(recordedScenario(draft, file, file, record.lines, initMark(PROPOSAL.date)));
+    expect(init.text).toContain("  # observed 2026-12-02 by fwspec init, each with the rule that decided it; review: is this what you intend?\n  - expect:\n");
+    const step = load(init.text).steps.find((x) => x.kind === "expect") as ExpectStep;
+    expect(step.expectations).toHaveLength(record.lines.filter((l) => l.expectation !== undefined).length);
   });
 
-  test("loads, with exactly the observed verdicts", () => {
-    const step = load(text).steps.find((x) => x.kind === "expect") as ExpectStep;
-    expect(step.expectations.map((e) => `${e.port} ${e.expected}`)).toEqual(["22 open", "443 open", "443 dropped", "53 dropped", "8080 refused"]);
-  });
-
-  test("nothing observed: every line says so, and one expectation remains to edit so the file loads", () => {
-    const t = observedScenario(PROPOSAL, new Map());
-    expect(t).toContain("# remote -> server:22/tcp4: not observed; write the verdict you intend");
+  test("nothing observed: every probe a comment, and one expectation remains to edit so the file loads", () => {
+    const observed: MatrixObservation = { flows: both("remote", "server", 22, "error", "error"), problems: [] };
+    const t = observedScenario(PROPOSAL, draft, file, observed).text;
+    expect(t).toContain("# not recorded: remote -> server:22/tcp4: the probe failed (nc: cannot run)");
     expect(t).toContain("      - remote -> server:22 blocked  # no verdict was observed: write the one you intend");
     load(t);
   });

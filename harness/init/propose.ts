@@ -2,12 +2,13 @@
  * The scenario `fwspec init --from` proposes, as YAML text (pure): a firewall
  * host `server` with the rules files restored and a listener on every port
  * they name (plus one port they do not), a peer `remote`; first as a draft
- * whose expectations only make the probes run, then with the verdicts the
- * draft's run observed, each line marked for review.
+ * whose expectations are placeholders, then with the verdicts record's flow
+ * matrix observed, written by record's own functions (the same lines
+ * `fwspec record` writes), under a review mark.
  */
-import type { ExpectationResult } from "../model/results.ts";
-import type { Family, Verdict } from "../model/types.ts";
-import type { RunReport } from "../report/model.ts";
+import type { MatrixObservation, ObservedFlow } from "../diff/observed.ts";
+import { recordedLines } from "../record/lines.ts";
+import { defaultFamilies, recordedScenario } from "../record/write.ts";
 import type { NamedPort } from "./ports.ts";
 
 export interface Proposal {
@@ -26,9 +27,6 @@ export interface Proposal {
   /** The `$schema` path for editors, relative to the scenario's directory. */
   readonly schema: string;
 }
-
-/** The verdicts of one listener, by family; `error` carries the probe's reason. */
-export type Observed = Partial<Record<Family, { readonly verdict: Verdict; readonly reason: string }>>;
 
 /** `tcp/22`: the key of a listener, and its `listen` entry. */
 export function listenerKey(protocol: string, port: number): string {
@@ -83,49 +81,34 @@ function head(p: Proposal): string {
   ].join("\n");
 }
 
-function target(x: NamedPort, family?: Family): string {
-  const suffix = family === undefined ? (x.protocol === "tcp" ? "" : `/${x.protocol}`) : `/${x.protocol}${family === "ipv4" ? "4" : "6"}`;
-  return `remote -> server:${x.port}${suffix}`;
+function target(x: NamedPort): string {
+  return `remote -> server:${x.port}${x.protocol === "tcp" ? "" : `/${x.protocol}`}`;
 }
 
-/** The draft: one expectation per listener (both families), there only to make the probes run; the verdict written is not judged. */
+/**
+ * The draft: the proposal with one placeholder expectation per listener, so
+ * it loads as a scenario. `fwspec init` observes it with record's flow matrix
+ * (every listener from remote, and from server over its loopback and its own
+ * address, both families), which leaves its expect step out.
+ */
 export function draftScenario(p: Proposal): string {
   return `${head(p)}\n${listeners(p).map((x) => `      - ${target(x)} open`).join("\n")}\n`;
 }
 
-/** The verdicts a run of the draft observed, by listener key. */
-export function observations(report: RunReport): Map<string, Observed> {
-  const out = new Map<string, Observed>();
-  const results: readonly ExpectationResult[] = report.scenarios.flatMap((s) => s.expectations);
-  for (const e of results) {
-    if (e.from !== "remote" || e.to !== "server" || e.held !== undefined) continue;
-    const k = listenerKey(e.protocol, e.port);
-    out.set(k, { ...out.get(k), [e.family]: { verdict: e.actual, reason: e.reason } });
-  }
-  return out;
+/** The header comment of init's expect step. */
+export function initMark(date: string): string {
+  return `observed ${date} by fwspec init, each with the rule that decided it; review: is this what you intend?`;
 }
 
-/** The expectation lines of one listener from what was observed. */
-function observedLines(p: Proposal, x: NamedPort, seen: Observed | undefined): string[] {
-  const mark = `# observed ${p.date}, review: is this what you intend?`;
-  const why = x.port === p.unnamed && x.protocol === "tcp" ? " (no rule names this port)" : "";
-  const v4 = seen?.ipv4;
-  const v6 = seen?.ipv6;
-  const failed = (f: Family, o: { verdict: Verdict; reason: string } | undefined): string | undefined =>
-    o === undefined ? `      # ${target(x, f)}: not observed; write the verdict you intend` : o.verdict === "error" ? `      # ${target(x, f)}: the probe failed (${o.reason.replace(/\s+/g, " ")}); write the verdict you intend` : undefined;
-  const bad4 = failed("ipv4", v4);
-  const bad6 = failed("ipv6", v6);
-  if (!bad4 && !bad6 && v4!.verdict === v6!.verdict) return [`      - ${target(x)} ${v4!.verdict}  ${mark}${why}`];
-  return [
-    bad4 ?? `      - ${target(x, "ipv4")} ${v4!.verdict}  ${mark}${why}`,
-    bad6 ?? `      - ${target(x, "ipv6")} ${v6!.verdict}  ${mark}${why}${bad4 ? "" : " (IPv6 differs from IPv4)"}`,
-  ];
-}
-
-/** The proposed scenario with the observed verdicts as its expectations. */
-export function observedScenario(p: Proposal, seen: ReadonlyMap<string, Observed>): string {
-  const lines = listeners(p).flatMap((x) => observedLines(p, x, seen.get(listenerKey(x.protocol, x.port))));
+/**
+ * The scenario init writes: the draft with the lines `fwspec record` writes
+ * for the same observation (record/lines.ts, record/write.ts), under init's
+ * review mark. `file` is where it will be written. Flows whose probe failed
+ * are comments there, and returned in `failed`.
+ */
+export function observedScenario(p: Proposal, draft: string, file: string, observed: MatrixObservation): { text: string; failed: readonly ObservedFlow[] } {
+  const { lines, failed } = recordedLines(observed.flows, defaultFamilies(draft));
   // An expect step needs one expectation; when no probe gave a verdict, the first listener stays as a line to edit.
-  if (!lines.some((l) => l.trimStart().startsWith("- "))) lines.push(`      - ${target(listeners(p)[0]!)} blocked  # no verdict was observed: write the one you intend`);
-  return `${head(p)}\n${lines.join("\n")}\n`;
+  const some = lines.some((l) => l.expectation !== undefined) ? lines : [...lines, { expectation: `${target(listeners(p)[0]!)} blocked`, comment: "no verdict was observed: write the one you intend" }];
+  return { text: recordedScenario(draft, file, file, some, initMark(p.date)), failed };
 }

@@ -55,10 +55,14 @@ function plain(value: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(value) && !/^[-.]?$/.test(value) ? value : JSON.stringify(value);
 }
 
-function stepText(lines: readonly RecordedLine[], indent: string): string {
-  const inner = `${indent}    `;
-  const items = lines.map((l) => (l.expectation === undefined ? `${inner}# ${l.comment}` : `${inner}- ${l.expectation}  # ${l.comment}`));
-  return [`${indent}# ${RECORDED_MARK}`, `${indent}- expect:`, ...items].join("\n") + "\n";
+/** One item of the recorded step as written: `- EXPECTATION  # COMMENT`, or `# COMMENT` alone. */
+export function recordedItem(l: RecordedLine): string {
+  return l.expectation === undefined ? `# ${l.comment}` : `- ${l.expectation}  # ${l.comment}`;
+}
+
+function stepText(lines: readonly RecordedLine[], indent: string, mark: string): string {
+  const items = lines.map((l) => `${indent}    ${recordedItem(l)}`);
+  return [`${indent}# ${mark}`, `${indent}- expect:`, ...items].join("\n") + "\n";
 }
 
 /** Edits that point the scenario's relative paths at the same files from `toDir`. */
@@ -88,9 +92,10 @@ function pathEdits(text: string, steps: readonly unknown[], fromDir: string, toD
 
 /**
  * The scenario text with the recorded expect step. `file` is where the text
- * was read; `out` where it will be written (the same file for an update).
+ * was read; `out` where it will be written (the same file for an update);
+ * `mark` the step's header comment (`fwspec init` says it observed them).
  */
-export function recordedScenario(text: string, file: string, out: string, lines: readonly RecordedLine[]): string {
+export function recordedScenario(text: string, file: string, out: string, lines: readonly RecordedLine[], mark: string = RECORDED_MARK): string {
   const doc = parseDocument(text);
   const steps = doc.get("steps", true);
   if (!isSeq(steps) || steps.items.length === 0 || doc.errors.length > 0) {
@@ -109,7 +114,7 @@ export function recordedScenario(text: string, file: string, out: string, lines:
   const first = items[0]!;
   const indent = text.slice(lineStart(text, first.range![0]), first.range![0]).replace(/-\s*$/, "");
   const atEnd = anchor === steps.range![1] && anchor > 0 && text[anchor - 1] !== "\n" ? "\n" : "";
-  edits.push({ start: anchor, end: anchor, text: `${atEnd}${stepText(lines, indent)}` });
+  edits.push({ start: anchor, end: anchor, text: `${atEnd}${stepText(lines, indent, mark)}` });
   const fromDir = path.dirname(path.resolve(file));
   const toDir = path.dirname(path.resolve(out));
   if (fromDir !== toDir) edits.push(...pathEdits(text, items, fromDir, toDir));
