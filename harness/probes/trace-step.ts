@@ -2,10 +2,11 @@
  * nftables tracing of one expect step on its nft-based firewall hosts
  * (iptables-nft and native nft; legacy hosts keep the counters): before the
  * step's first probe, each host gets fwspec's trace table (rules/trace.ts) and
- * one `nft -a monitor` process; after the step's last probe, the monitor's
- * output is read in the same command that ends the monitor and deletes the
- * table, so no ruleset reading, reset or evidence of the step's surroundings
- * ever sees it. Per probe this costs nothing; per step and host two commands.
+ * an `nft -a monitor` process (started once, reused by the lab's later steps);
+ * after the step's last probe, the monitor's output is read in the same
+ * command that deletes the table, so no ruleset reading, reset or evidence of
+ * the step's surroundings ever sees it. Per probe this costs nothing; per step
+ * and host two commands.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
@@ -17,16 +18,26 @@ import { resolveTarget } from "./probe.ts";
 const LOG = "/tmp/fwspec-trace.log";
 const PID = "/tmp/fwspec-trace.pid";
 const SECTION = "@@fwspec-trace@@";
+/** A running monitor is reused for this long after its start (it ends by itself at 600 s). */
+const MONITOR_REUSE_S = 500;
 
 /**
- * Loads the trace table from stdin, starts the monitor, and waits (bounded)
- * until the monitor prints a marker chain's creation: from then on it misses
- * no trace event. The monitor ends by itself after 10 minutes at most.
+ * Loads the trace table from stdin. One `nft -a monitor` per host serves every
+ * step of a lab: if it runs (started here less than MONITOR_REUSE_S ago), its
+ * log is emptied and nothing else is done; otherwise it is started and this
+ * waits (bounded) until it prints a marker chain's creation: from then on it
+ * misses no trace event. A monitor ends by itself after 10 minutes at most
+ * (a kept lab, a reboot: the next step starts another).
  */
 const ARM = `nft -f - || exit 3
+if read -r pid since < ${PID} 2>/dev/null && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
+  : > ${LOG}
+  exit 0
+fi
+[ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
 rm -f ${LOG}
-setsid stdbuf -oL timeout 600 nft -a monitor > ${LOG} 2>&1 < /dev/null &
-echo $! > ${PID}
+setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
+echo "$! $(date +%s)" > ${PID}
 i=0
 while [ $i -lt 200 ]; do
   nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
@@ -38,12 +49,12 @@ exit 4`;
 /**
  * Flushes the monitor with a marker, then prints its output and — only when
  * iptables-nft tables (ip, ip6) show in it — the handles and the
- * iptables-save readings that name those rules; removes everything.
+ * iptables-save readings that name those rules; removes the trace table (the
+ * monitor runs on for the next step; its log is emptied when that step arms).
  */
 const COLLECT = `nft add chain inet ${TRACE_TABLE} done 2>/dev/null
 i=0
 while [ $i -lt 200 ] && ! grep -q "chain inet ${TRACE_TABLE} done" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
-kill $(cat ${PID} 2>/dev/null) 2>/dev/null
 cat ${LOG} 2>/dev/null
 echo '${SECTION}'
 grep -Eq '^trace id [^ ]* ip6? ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
@@ -52,6 +63,11 @@ grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
 nft delete table inet ${TRACE_TABLE} 2>/dev/null
+exit 0`;
+
+/** A host that could not be armed: its monitor is ended and the table removed. */
+const DISARM = `nft delete table inet ${TRACE_TABLE} 2>/dev/null
+read -r pid since < ${PID} 2>/dev/null && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
 rm -f ${LOG} ${PID}
 exit 0`;
 
@@ -133,7 +149,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     try {
       const r = await lab.host(h).exec(["sh", "-c", ARM], { light: true, stdin: traceScript(entry.matches) });
       if (r.exitCode === 0) armed.set(h, entry);
-      else await lab.host(h).exec(["sh", "-c", COLLECT], { light: true });
+      else await lab.host(h).exec(["sh", "-c", DISARM], { light: true });
     } catch {
       // no trace on this host: the counters decide
     }

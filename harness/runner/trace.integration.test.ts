@@ -5,7 +5,8 @@
  * trace (table, path, handle; iptables-nft rules by their iptables-save
  * line), including a policy drop that counters cannot see on nft; a legacy
  * host keeps the counters. The trace table is gone after the step and never
- * in the loaded-rules evidence. Prints what tracing costs per step.
+ * in the loaded-rules evidence; one monitor serves both steps. Prints what
+ * tracing costs per step.
  */
 import { describe, expect, it } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
@@ -46,6 +47,7 @@ describe("nftables trace names the deciding rule", () => {
     await using s = await openSession(scenario);
     for (const i of [0, 1, 2]) await s.apply(scenario.steps[i] as ApplyStep, "apply");
     const step = scenario.steps[3] as ExpectStep;
+    const monitors: string[] = [];
     for (const family of ["ipv4", "ipv6"] as const) {
       const planned = step.expectations.map((e) => plannedProbe(scenario, e, family));
       const started = performance.now();
@@ -82,6 +84,10 @@ describe("nftables trace names the deciding rule", () => {
       for (const h of ["nftbox", "nativebox"]) {
         expect((await s.lab.host(h).exec(["nft", "list", "tables"])).stdout, h).not.toContain("fwspec_trace");
       }
+      // One monitor per host serves every step: still running after this step, the same one after the next.
+      const monitor = (await s.lab.host("nftbox").exec(["sh", "-c", 'read -r pid since < /tmp/fwspec-trace.pid && grep -q monitor /proc/$pid/cmdline && echo "$pid"'])).stdout.trim();
+      expect(monitor, `${where}: the monitor runs on after the step`).toMatch(/^\d+$/);
+      monitors.push(monitor);
       // What tracing adds to a step: arming the traced hosts before it, collecting after it (no command per probe).
       const t0 = performance.now();
       const armed = await armTraces(s.lab, tracedSpecs(planned));
@@ -89,5 +95,6 @@ describe("nftables trace names the deciding rule", () => {
       await armed.collect();
       console.log(`trace cost (${family}): step of ${planned.length} probes ${traced} ms; arming 2 hosts ${Math.round(t1 - t0)} ms, collecting ${Math.round(performance.now() - t1)} ms`);
     }
+    expect(monitors[1], "the second step reused the first step's monitor").toBe(monitors[0]);
   });
 });
