@@ -16,7 +16,7 @@ import { onInterrupt } from "../interrupt.ts";
 import { consoleProgress } from "../progress.ts";
 import { OPERATOR_NAMES } from "../mutate/operators.ts";
 import { renderMutationConsole, renderMutationJson, scenarioLine, summaryLine } from "../mutate/render.ts";
-import { mutateScenarios, mutationScenarios, type ScenarioMutation, summarize } from "../mutate/run.ts";
+import { mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, type ScenarioMutation, summarize } from "../mutate/run.ts";
 import { writeReportFile } from "./report-files.ts";
 
 export interface MutateCliOptions {
@@ -83,7 +83,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${hostCheck.changed.join(", ")}). The run fails.\n`);
     return EXIT.failed;
   }
-  const skipped = report.scenarios.filter((s) => s.skipped && s.mutants.length === 0 && !/no iptables/.test(s.skipped));
+  const skipped = report.scenarios.filter((s) => s.skipped && s.mutants.length === 0 && s.skipped !== NOTHING_TO_MUTATE);
   if (skipped.length > 0) {
     process.stderr.write(`fwspec: ${skipped.length} scenario(s) not mutated because the original does not pass\n`);
     return EXIT.failed;

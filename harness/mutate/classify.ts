@@ -21,6 +21,7 @@ import type { Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { renderLine, type RuleLine } from "./rule-lines.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
+import { isNftLine, nftRuleKey } from "./nft-lines.ts";
 import { suggestCheck } from "./suggest.ts";
 
 export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
@@ -53,16 +54,25 @@ function resultsOf(report: ScenarioReport): CheckResult[] {
 function firstError(report: ScenarioReport): string {
   const cell = resultsOf(report).find((r) => r.status === "error");
   const text = report.errors[0] ?? (cell ? (cell.kind === "expectation" ? `\`${cell.text}\` [${cell.family}]: ${cell.reason}` : cell.kind === "counter" ? cell.message : cell.message) : "error");
-  return text.split("\n")[0]!;
+  // `nft -c rejected FILE:` is followed by the line and nft's reason: a mutant that is no valid ruleset says why.
+  const [first, second] = text.split("\n");
+  return first!.endsWith(":") && second ? `${first} ${second.trim()}` : first!;
 }
 
 const DECIDED = /^(ipv4|ipv6) (\S+) (\S+) #\d+ (.*) \(\+\d+ packets\)$/;
+/** A native nft rule: its table is `family name`. */
+const NFT_DECIDED = /^(?:ipv4|ipv6) (\S+ \S+) (\S+) #(\d+) .* \(\+\d+ packets\)$/;
 
-/** `family table chain key` of each rule that counted a probe (main or parity) in the run. */
+/** `family table chain key` of each rule that counted a probe (main or parity) in the run (nft rules: `nft table chain #position`). */
 export function countedRules(report: ScenarioReport): Set<string> {
   const keys = new Set<string>();
   for (const e of report.expectations) {
     for (const d of [...e.decidedBy, ...(e.parity?.decidedBy ?? [])]) {
+      const n = NFT_DECIDED.exec(d);
+      if (n) {
+        keys.add(`nft ${n[1]} ${n[2]} #${n[3]}`);
+        continue;
+      }
       const m = DECIDED.exec(d);
       if (!m) continue;
       const key = ruleKey(m[1] as "ipv4" | "ipv6", `-t ${m[2]} ${m[4]}`);
@@ -83,6 +93,7 @@ function ruleKey(family: "ipv4" | "ipv6", text: string): string | undefined {
 }
 
 function lineKey(line: RuleLine): string | undefined {
+  if (isNftLine(line)) return nftRuleKey(line);
   const words = line.words.some((w) => w === "-t" || w === "--table") ? line.words : ["-t", line.table, ...line.words];
   return ruleKey(line.family, renderLine({ kind: "restore", program: undefined, prefix: "" }, words));
 }
@@ -108,7 +119,10 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
   const killedBy = failedCheck(resultsOf(report));
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
-  if (report.status === "error") return { ...base, status: "error", detail: firstError(report) };
+  if (report.status === "error") {
+    const error = firstError(report);
+    return { ...base, status: "error", detail: /^nft -c rejected /.test(error) ? `the mutant is no valid ruleset (not counted as killed): ${error}` : error };
+  }
   const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
   if (why) return { ...base, status: "equivalent", detail: why };
   const key = lineKey(mutant.lines[0]!);

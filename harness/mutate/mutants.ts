@@ -35,7 +35,7 @@ export interface Mutant {
 
 function changeOf(edit: LineEdit): Change {
   const { line, replacement } = edit;
-  return { file: line.file, line: line.line, before: line.text.trim(), after: replacement === null ? null : renderLine({ ...line, program: replacement.program }, replacement.words) };
+  return { file: line.file, line: line.line, before: line.text.trim(), after: replacement === null ? null : renderLine({ ...line, program: replacement.program }, replacement.words).trim() };
 }
 
 function editedSource(source: RuleSource, edits: readonly LineEdit[]): RuleSource {

@@ -5,15 +5,20 @@
  * gone, `-s 127.0.0.1`→`-i lo`, two adjacent rules swapped. A mutant is a list
  * of line edits; mutants.ts turns it into a scenario in memory.
  *
- * Extension point (nft rulesets, other sources): add a line reader in
- * rule-lines.ts for the source kind and an operator here; every operator gets
- * the lines of every source and picks the ones it understands.
+ * Native nftables rulesets: nft-operators.ts proposes each operator's nft
+ * mutants (and three of nft's own: move-end, set-element, policy); each
+ * operator here returns the iptables proposals followed by the nft ones.
+ *
+ * Extension point (other sources): add a line reader in rule-lines.ts for the
+ * source kind and proposals here; every operator gets the lines of every
+ * source and picks the ones it understands.
  */
 import type { Family } from "../model/types.ts";
 import { insertIsAppend } from "./chain-length.ts";
+import { NFT_PROPOSALS } from "./nft-operators.ts";
 import { addsRule, type RuleLine } from "./rule-lines.ts";
 
-export const OPERATOR_NAMES = ["delete", "accept-drop", "drop-reject", "reject-type", "port", "insert-append", "drop-v6", "loopback-iface", "swap"] as const;
+export const OPERATOR_NAMES = ["delete", "accept-drop", "drop-reject", "reject-type", "port", "insert-append", "move-end", "drop-v6", "loopback-iface", "swap", "set-element", "policy"] as const;
 export type OperatorName = (typeof OPERATOR_NAMES)[number];
 
 /** One line's new words (`null`: the line is gone); swap edits carry the other line's program. */
@@ -191,16 +196,16 @@ function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
   return undefined;
 }
 
-export const OPERATORS: readonly Operator[] = [
+const IPTABLES_OPERATORS: readonly Operator[] = [
   {
     name: "delete",
-    summary: "delete one rule (-A/-I line)",
+    summary: "delete one rule (-A/-I line; an nft rule line)",
     propose: (lines) => lines.filter(addsRule).map((line) => ({ operator: "delete", edits: [{ line, replacement: null }], equivalentIfUnmatched: [line] })),
   },
-  perLine("accept-drop", "ACCEPT ↔ DROP", swapTarget({ ACCEPT: "DROP", DROP: "ACCEPT" }), true),
-  perLine("drop-reject", "DROP ↔ REJECT (REJECT's --reject-with removed)", swapTarget({ DROP: "REJECT", REJECT: "DROP" }), true),
-  perLine("reject-type", "REJECT --reject-with tcp-reset ↔ icmp(6)-port-unreachable (the default)", rejectType, true),
-  perLine("port", "another port in --dport/--sport/--dports/--sports (the next one not in the list)", otherPort, false),
+  perLine("accept-drop", "ACCEPT ↔ DROP (nft: accept ↔ drop)", swapTarget({ ACCEPT: "DROP", DROP: "ACCEPT" }), true),
+  perLine("drop-reject", "DROP ↔ REJECT (REJECT's --reject-with removed; nft: drop ↔ reject, its `with …` removed)", swapTarget({ DROP: "REJECT", REJECT: "DROP" }), true),
+  perLine("reject-type", "REJECT --reject-with tcp-reset ↔ icmp(6)-port-unreachable (the default); nft: reject with tcp reset ↔ with icmp/icmpv6/icmpx type port-unreachable", rejectType, true),
+  perLine("port", "another port in --dport/--sport/--dports/--sports, nft dport/sport and their inline sets (the next one not in the list)", otherPort, false),
   {
     name: "insert-append",
     summary: "-I CHAIN [n] → -A CHAIN",
@@ -216,7 +221,7 @@ export const OPERATORS: readonly Operator[] = [
   },
   {
     name: "drop-v6",
-    summary: "the ip6tables twin gone: every IPv6 rule of an apply step that also has IPv4 rules",
+    summary: "the ip6tables twin gone: every IPv6 rule of an apply step that also has IPv4 rules (nft: every IPv6-only rule of a ruleset that also has IPv4-only rules)",
     propose: (lines) => {
       const steps = [...new Set(lines.map((l) => l.step))];
       return steps.flatMap((step) => {
@@ -227,10 +232,10 @@ export const OPERATORS: readonly Operator[] = [
       });
     },
   },
-  perLine("loopback-iface", "-s 127.0.0.1 (or ::1) → -i lo", loopbackToInterface, false),
+  perLine("loopback-iface", "-s 127.0.0.1 (or ::1) → -i lo; nft: ip saddr 127.0.0.1 (ip6 saddr ::1) → iifname \"lo\"", loopbackToInterface, false),
   {
     name: "swap",
-    summary: "swap two adjacent rules of one chain",
+    summary: "swap two adjacent rules of one chain (nft too)",
     propose: (lines) => adjacentPairs(lines).map(([a, b]) => ({
       operator: "swap",
       edits: [
@@ -243,6 +248,19 @@ export const OPERATORS: readonly Operator[] = [
     })),
   },
 ];
+
+/** Operators only nftables rulesets have. */
+const NFT_ONLY: readonly Pick<Operator, "name" | "summary">[] = [
+  { name: "move-end", summary: "nft: move a rule to the end of its chain (its line emptied, `; rule` after the chain's last rule)" },
+  { name: "set-element", summary: "nft: remove one element of a set (a named set's `elements = { … }` line, or an inline set in a rule)" },
+  { name: "policy", summary: "nft: a filter base chain's policy accept ↔ drop" },
+];
+
+/** Every operator, in OPERATOR_NAMES order: iptables proposals, then nft ones. */
+export const OPERATORS: readonly Operator[] = OPERATOR_NAMES.map((name) => {
+  const ipt = IPTABLES_OPERATORS.find((o) => o.name === name) ?? { ...NFT_ONLY.find((o) => o.name === name)!, propose: () => [] };
+  return { name, summary: ipt.summary, propose: (lines) => [...ipt.propose(lines), ...NFT_PROPOSALS[name](lines)] };
+});
 
 /** The operators named (all when none are). */
 export function selectOperators(names: readonly string[] | undefined): readonly Operator[] {

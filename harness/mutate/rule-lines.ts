@@ -12,6 +12,7 @@ import type { ApplyStep, RuleSource, Scenario } from "../scenario/model.ts";
 import { splitCommand } from "../scenario/shellwords.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
 import { commandFamily } from "../rules/syntax-lines.ts";
+import { nftFileLines, withoutSharedPositions } from "./nft-lines.ts";
 
 export type SourceKind = RuleSource["kind"];
 
@@ -61,8 +62,9 @@ export function ruleShape(words: readonly string[], table = "filter"): { table: 
   return { table, verb, chain };
 }
 
-/** A word as a shell (scripts) or iptables-restore (restore files) reads it back. */
+/** A word as a shell (scripts) or iptables-restore (restore files) reads it back; nft words are kept as written. */
 function quoted(word: string, kind: SourceKind): string {
+  if (kind === "nft") return word;
   if (word !== "" && /^[A-Za-z0-9_.,:/=+@%{}[\]!-]+$/.test(word)) return word;
   return kind === "restore" ? `"${word.replace(/(["\\])/g, "\\$1")}"` : `'${word.replaceAll("'", `'\\''`)}'`;
 }
@@ -137,9 +139,9 @@ function restoreLines(where: Where, family: Family, path: string, content: strin
   return out;
 }
 
-/** Every iptables/ip6tables line of the scenario's apply steps, in step, source and line order. */
+/** Every iptables/ip6tables line and nft rule, policy and set line of the scenario's apply steps, in step, source and line order. */
 export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
-  return scenario.steps.flatMap((step, stepIndex) => {
+  return withoutSharedPositions(scenario.steps.flatMap((step, stepIndex) => {
     if (step.kind !== "apply") return [];
     const afterReboot = scenario.steps.slice(0, stepIndex).some((s) => s.kind === "reboot" && s.host === step.host);
     return step.sources.flatMap((source, sourceIndex) => {
@@ -152,10 +154,10 @@ export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
         case "restore":
           return restoreLines(where, source.family, source.path, source.content);
         case "nft":
-          return []; // nft rulesets are not iptables lines: not mutated (yet)
+          return nftFileLines(where, source.path, source.content);
       }
     });
-  });
+  }));
 }
 
 /** Lines that add a rule. */

@@ -18,6 +18,9 @@ import { classifyMutant, countedRules, mutationScore, type MutantOutcome } from 
 import { mutantsOf } from "./mutants.ts";
 import { selectOperators } from "./operators.ts";
 
+/** Why a scenario that applies no rules is not mutated (not a failure). */
+export const NOTHING_TO_MUTATE = "no rule to mutate (no iptables/ip6tables rule and no nft ruleset line)";
+
 export interface ScenarioMutation {
   readonly file: string;
   readonly name: string;
@@ -86,7 +89,7 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
       options.onScenario?.(result);
     };
     if (mutants.length === 0) {
-      finish({ skipped: "no iptables/ip6tables rule to mutate", mutants: [] });
+      finish({ skipped: NOTHING_TO_MUTATE, mutants: [] });
       continue;
     }
     const report = await run({ scenarios: [scenario, ...mutants.map((m) => m.scenario)] }, {

@@ -16,6 +16,7 @@ import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import type { RuleLine } from "./rule-lines.ts";
+import { isNftLine, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
 
 function valueOf(words: readonly string[], flags: readonly string[]): string | undefined {
   const i = words.findIndex((w) => flags.includes(w));
@@ -24,24 +25,43 @@ function valueOf(words: readonly string[], flags: readonly string[]): string | u
 
 /** The first numeric destination port a rule names. */
 export function rulePort(line: RuleLine): number | undefined {
+  if (isNftLine(line)) {
+    const v = valueOf(line.words, ["dport"]);
+    const first = v === "{" ? line.words[line.words.indexOf("dport") + 2]?.replace(/,$/, "") : v;
+    return first && /^\d+$/.test(first) ? Number(first) : undefined;
+  }
   const v = valueOf(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
   const first = v?.split(",")[0]?.split(":")[0];
   return first && /^\d+$/.test(first) ? Number(first) : undefined;
 }
 
 function ruleProtocol(line: RuleLine): string | undefined {
+  if (isNftLine(line)) return line.words.find((w, i) => (w === "tcp" || w === "udp") && ["dport", "sport"].includes(line.words[i + 1] ?? ""));
   return valueOf(line.words, ["-p", "--protocol"]);
 }
 
 /** What a probe the rule decides observes. */
 function verdictOf(line: RuleLine, strict = false): string {
+  if (isNftLine(line)) return nftVerdictOf(line, strict);
   const target = valueOf(line.words, ["-j", "--jump"]);
   if (target === "DROP") return "dropped";
   if (target === "REJECT") return strict ? `refused:${/tcp-reset/.test(line.words.join(" ")) ? "rst" : "icmp"}` : "refused";
   return "open";
 }
 
+/** What a probe an nft rule decides observes: a reset or port-unreachable is `refused`, another ICMP error `unreachable`. */
+function nftVerdictOf(line: NftRuleLine, strict: boolean): string {
+  const v = verdictIndex(line.words);
+  if (line.words[v] === "drop") return "dropped";
+  if (line.words[v] !== "reject") return "open";
+  const [s, e] = rejectArgs(line.words, v);
+  const args = line.words.slice(s, e).join(" ");
+  if (args === "with tcp reset") return strict ? "refused:rst" : "refused";
+  return args === "" || /port-unreachable$/.test(args) ? (strict ? "refused:icmp" : "refused") : "unreachable";
+}
+
 function isLoopbackRule(line: RuleLine): boolean {
+  if (isNftLine(line)) return line.words.some((w, i) => (["iifname", "iif"].includes(w) && /^"?lo"?$/.test(line.words[i + 1] ?? "")) || (w === "saddr" && /^(127\.0\.0\.1|::1)(\/\d+)?$/.test(line.words[i + 1] ?? "")));
   return line.words.some((w, i) => (w === "-i" && line.words[i + 1] === "lo") || ((w === "-s" || w === "--source") && /^(127\.0\.0\.1|::1)(\/\d+)?$/.test(line.words[i + 1] ?? "")));
 }
 
@@ -72,6 +92,13 @@ function peerOf(scenario: Scenario, host: string): string {
 /** The rule as a counters check names it: the words after the program, without `-t filter`. */
 function counterRule(line: RuleLine): string {
   return line.words.join(" ").replace(/^-t filter /, "").replace(/^-I (\S+)( \d+)?/, "-A $1");
+}
+
+/** An nft rule as a counters check names it: by its comment, else by table, chain and position (a handle is known only once loaded). */
+function nftCounterSelector(line: NftRuleLine): string {
+  const i = line.words.indexOf("comment");
+  const comment = i >= 0 ? line.words[i + 1] : undefined;
+  return comment ? `comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
 }
 
 /**
@@ -111,11 +138,13 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
     return `check \`${later.text}\` before \`reboot: ${host}\` (line ${scenario.steps[reboots[0].i]!.location.line}) too: after the reboot the runtime rules are gone anyway`;
   }
   if (mutant.operator === "delete" && counted) {
-    return `the rule counted probed packets, but without it a later rule or the policy gives the same verdicts: check that it is the one deciding, e.g. \`counters: [{ host: ${line.host}, rule: "${counterRule(line)}", family: ${line.family}, packets: ">= 1" }]\``;
+    return `the rule counted probed packets, but without it a later rule or the policy gives the same verdicts: check that it is the one deciding, e.g. \`counters: [{ host: ${line.host}, ${isNftLine(line) ? nftCounterSelector(line) : `rule: "${counterRule(line)}", family: ${line.family}`}, packets: ">= 1" }]\``;
   }
   if (mutant.operator === "port") {
     const after = mutant.changes[0]?.after ?? "";
-    const moved = /(?:--dports?|--destination-ports?|--sports?|--source-ports?) (\S+)/.exec(after)?.[1]?.split(",").find((p) => !line.words.join(" ").includes(p));
+    const moved = isNftLine(line)
+      ? /→(\d+)(?:#\d+)?$/.exec(mutant.id)?.[1]
+      : /(?:--dports?|--destination-ports?|--sports?|--source-ports?) (\S+)/.exec(after)?.[1]?.split(",").find((p) => !line.words.join(" ").includes(p));
     const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
     return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
   }

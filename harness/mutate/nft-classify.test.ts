@@ -1,0 +1,59 @@
+/**
+ * Classifying nft mutants (pure): a mutant nft rejects with `nft -c` is an
+ * error naming nft's reason, never killed; a rule whose counter counted no
+ * probed packet (matched by table, chain and position in the decidedBy lines)
+ * makes a delete equivalent; one that counted a probe does not.
+ */
+import { describe, expect, test } from "vitest";
+import type { ExpectationResult, StepResult } from "../model/results.ts";
+import type { ScenarioReport } from "../report/model.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { classifyMutant, countedRules } from "./classify.ts";
+import { mutantsOf } from "./mutants.ts";
+import { selectOperators } from "./operators.ts";
+
+const content = [
+  "table inet filter {",
+  "\tchain input {",
+  "\t\ttype filter hook input priority filter; policy accept;",
+  '\t\tip saddr 127.0.0.1 tcp dport 8080 counter accept comment "lo4"',
+  "\t\ttcp dport 8080 counter drop",
+  "\t}",
+  "}",
+].join("\n");
+
+const scenario: Scenario = {
+  file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2,
+  hosts: [{ name: "server", firewall: true, backend: "nft", listen: [] }],
+  steps: [
+    { kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/fw.nft", content }], location: { file: "/p/s.yaml", line: 3, column: 1 } },
+    { kind: "expect", expectations: [], location: { file: "/p/s.yaml", line: 4, column: 1 } },
+  ],
+};
+
+function report(status: ScenarioReport["status"], decidedBy: string[], steps: StepResult[] = []): ScenarioReport {
+  const e = { kind: "expectation", text: "remote -> server:8080 dropped", line: 5, family: "ipv4", status: "passed", decidedBy } as unknown as ExpectationResult;
+  return { file: "/p/s.yaml", name: "s", description: "", status, expectations: [e], counters: [], steps, errors: [], parity: [] };
+}
+
+const deletes = mutantsOf(scenario, selectOperators(["delete"]));
+
+describe("nft mutants classified", () => {
+  test("the decidedBy line of an nft rule names it by table, chain and position", () => {
+    expect([...countedRules(report("passed", ["ipv4 inet filter input #2 tcp dport 8080 counter drop # handle 3 (+1 packets)", "ipv4 filter INPUT policy ACCEPT (+1 packets)"]))]).toEqual(["nft inet filter input #2"]);
+  });
+
+  test("a delete of a rule that counted no probed packet is equivalent; of one that did, survived", () => {
+    const original = report("passed", ["ipv4 inet filter input #2 tcp dport 8080 counter drop # handle 3 (+1 packets)"]);
+    const counted = countedRules(original);
+    const outcome = deletes.map((m) => classifyMutant(m, report("passed", []), scenario, counted));
+    expect(outcome.map((o) => `${o.id} ${o.status}`)).toEqual(["delete@fw.nft:4 equivalent", "delete@fw.nft:5 survived"]);
+    expect(outcome[0]!.detail).toMatch(/^`ip saddr 127.0.0.1 tcp dport 8080 counter accept comment "lo4"` counted no probed packet/);
+  });
+
+  test("a mutant nft -c rejects is an error with nft's reason, not killed", () => {
+    const apply: StepResult = { kind: "step", step: "apply", line: 3, title: "apply", status: "error", message: "nft -c rejected /p/fw.nft:\n/p/fw.nft:5: syntax error, unexpected newline\nmore" };
+    const outcome = classifyMutant(deletes[0]!, report("error", [], [apply]), scenario, new Set());
+    expect(`${outcome.status}: ${outcome.detail}`).toBe("error: the mutant is no valid ruleset (not counted as killed): nft -c rejected /p/fw.nft: /p/fw.nft:5: syntax error, unexpected newline");
+  });
+});

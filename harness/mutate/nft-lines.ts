@@ -1,0 +1,210 @@
+/**
+ * The lines of a native nftables ruleset file, for mutation (pure): every
+ * rule inside a `chain NAME { … }` block of a `table FAMILY NAME { … }`, every
+ * base chain's `policy` declaration, every single-line `elements = { … }` of a
+ * named set, and top-level `add rule|insert rule FAMILY TABLE CHAIN …`
+ * commands. Each becomes a RuleLine (kind "nft") whose words are the line's
+ * tokens (quoted strings kept whole, a trailing `#` comment left out) and whose
+ * prefix is the indentation (or the `add rule …` head), so a mutant rewrites
+ * exactly one line and every other line keeps its number.
+ */
+import type { Family } from "../model/types.ts";
+import type { RuleLine } from "./rule-lines.ts";
+
+/** What an nft line declares. */
+export type NftRole = "rule" | "policy" | "elements";
+
+export interface NftLineInfo {
+  readonly role: NftRole;
+  /** The table's family: ip, ip6, inet, arp, bridge, netdev. */
+  readonly tableFamily: string;
+  /** The chain's type (`filter`, `nat`, `route`) for base chains; undefined for regular chains and sets. */
+  readonly chainType: string | undefined;
+  /** The base chain's hook (`input`, `prerouting`, …); undefined for regular chains and sets. */
+  readonly hook?: string;
+  /** Rules: the families whose packets the rule can match (ip → ipv4, ip6 → ipv6, `ip saddr` in inet → ipv4). */
+  readonly families: readonly Family[];
+  /** Rules: 1-based among the chain's rules in this file; undefined when the table is also written by another source. */
+  readonly position: number | undefined;
+  /** Rules: does the rule count packets (a `counter` statement)? */
+  readonly counts: boolean;
+  /** Sets: the set's name. */
+  readonly set?: string;
+}
+
+/** A RuleLine of an nft source carries its nft facts. */
+export type NftRuleLine = RuleLine & { readonly nft: NftLineInfo };
+
+export function isNftLine(line: RuleLine): line is NftRuleLine {
+  return (line as Partial<NftRuleLine>).nft !== undefined;
+}
+
+/** Words of an nft line: whitespace-separated, `"…"` kept whole, a `#` comment outside quotes ends the line. */
+export function nftTokens(text: string): string[] {
+  const out: string[] = [];
+  let word = "";
+  let quoted = false;
+  for (const ch of text) {
+    if (quoted) {
+      word += ch;
+      if (ch === '"') quoted = false;
+    } else if (ch === '"') {
+      word += ch;
+      quoted = true;
+    } else if (ch === "#" && word === "") break;
+    else if (/\s/.test(ch)) {
+      if (word !== "") out.push(word);
+      word = "";
+    } else word += ch;
+  }
+  if (word !== "") out.push(word);
+  return out;
+}
+
+const FAMILY_OF_TABLE: Readonly<Record<string, readonly Family[]>> = { ip: ["ipv4"], ip6: ["ipv6"] };
+
+/** Families a rule's words restrict it to, within a table of `tableFamily`. */
+export function ruleFamilies(words: readonly string[], tableFamily: string): readonly Family[] {
+  const fixed = FAMILY_OF_TABLE[tableFamily];
+  if (fixed) return fixed;
+  const has = (w: string) => words.includes(w);
+  const nfproto = words.findIndex((w, i) => w === "nfproto" && words[i - 1] === "meta");
+  const proto = nfproto >= 0 ? words[nfproto + 1] : undefined;
+  if (proto === "ipv4" || (has("ip") && !has("ip6"))) return ["ipv4"];
+  if (proto === "ipv6" || (has("ip6") && !has("ip"))) return ["ipv6"];
+  return ["ipv4", "ipv6"];
+}
+
+type Where = Pick<RuleLine, "step" | "source" | "host" | "kind" | "afterReboot">;
+
+interface Block {
+  readonly kind: "table" | "chain" | "set" | "other";
+  readonly name: string;
+}
+
+/** Every mutable line of an nft file, in line order. */
+export function nftFileLines(where: Where, file: string, content: string): NftRuleLine[] {
+  const out: NftRuleLine[] = [];
+  const stack: Block[] = [];
+  let table: { family: string; name: string } | undefined;
+  let chainType: string | undefined;
+  let hook: string | undefined;
+  const positions = new Map<string, number>();
+  const base = (index: number, raw: string) => ({ ...where, index, program: undefined, text: raw, file, line: index + 1, verb: undefined });
+  const rule = (index: number, raw: string, family: string, tableName: string, chain: string, words: string[], prefix: string, type: string | undefined, hookName: string | undefined) => {
+    const key = `${family} ${tableName} ${chain}`;
+    const position = (positions.get(key) ?? 0) + 1;
+    positions.set(key, position);
+    const families = ruleFamilies(words, family);
+    out.push({
+      ...base(index, raw), family: families[0]!, table: `${family} ${tableName}`, chain, words, prefix,
+      nft: { role: "rule", tableFamily: family, chainType: type, ...(hookName ? { hook: hookName } : {}), families, position, counts: words.includes("counter") },
+    });
+  };
+  for (const [index, raw] of content.split("\n").entries()) {
+    const words = nftTokens(raw);
+    if (words.length === 0) continue;
+    const indent = /^\s*/.exec(raw)![0];
+    const top = stack.at(-1);
+    if (words.length === 1 && words[0] === "}") {
+      const closed = stack.pop();
+      if (closed?.kind === "table") table = undefined;
+      if (closed?.kind === "chain") chainType = hook = undefined;
+      continue;
+    }
+    if (words.at(-1) === "{" && words.length >= 2) {
+      // A block opens: `table inet x {`, `chain input {`, `set s {`, `counter c {`, …
+      if (words[0] === "table" && words.length === 4) {
+        table = { family: words[1]!, name: words[2]! };
+        stack.push({ kind: "table", name: words[2]! });
+      } else if (top?.kind === "table" && words[0] === "chain" && words.length === 3) stack.push({ kind: "chain", name: words[1]! });
+      else if (top?.kind === "table" && words[0] === "set" && words.length === 3) stack.push({ kind: "set", name: words[1]! });
+      else stack.push({ kind: "other", name: words[0]! });
+      continue;
+    }
+    if (words.includes("{") && words.includes("}") && ["table", "chain", "set", "map", "counter", "quota", "flowtable"].includes(words[0]!)) continue; // a one-line block
+    if (top?.kind === "chain" && table) {
+      if (words[0] === "type") {
+        chainType = words[1];
+        hook = words[2] === "hook" ? words[3] : undefined;
+        if (words.includes("policy")) out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
+        continue;
+      }
+      if (words[0] === "comment") continue; // the chain's own comment
+      if (words[0] === "policy") {
+        out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
+        continue;
+      }
+      if (words.includes(";") || words.some((w) => !w.startsWith('"') && w.includes(";"))) continue; // several statements on one line: left alone
+      rule(index, raw, table.family, table.name, top.name, words, indent, chainType, hook);
+      continue;
+    }
+    if (top?.kind === "set" && table && words[0] === "elements" && words[1] === "=" && words[2] === "{" && words.at(-1) === "}") {
+      out.push({
+        ...base(index, raw), family: "ipv4", table: `${table.family} ${table.name}`, chain: undefined, words, prefix: indent,
+        nft: { role: "elements", tableFamily: table.family, chainType: undefined, families: FAMILY_OF_TABLE[table.family] ?? ["ipv4", "ipv6"], position: undefined, counts: false, set: top.name },
+      });
+      continue;
+    }
+    if (stack.length === 0 && (words[0] === "add" || words[0] === "insert") && words[1] === "rule" && words.length > 5 && !words.some((w) => w.includes(";"))) {
+      const [, , family, tableName, chain] = words as [string, string, string, string, string];
+      const head = /^\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+/.exec(raw)![0];
+      rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined);
+    }
+  }
+  return out;
+}
+
+function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {
+  return {
+    ...base, family: "ipv4", table: `${table.family} ${table.name}`, chain, words, prefix: indent,
+    nft: { role: "policy", tableFamily: table.family, chainType, ...(hook ? { hook } : {}), families: FAMILY_OF_TABLE[table.family] ?? ["ipv4", "ipv6"], position: undefined, counts: false },
+  };
+}
+
+/**
+ * Rule positions hold only when one source writes a table: where two nft
+ * sources of a host name the same table, their rules get no position.
+ */
+export function withoutSharedPositions(lines: readonly RuleLine[]): RuleLine[] {
+  const sources = new Map<string, Set<string>>();
+  for (const l of lines) {
+    if (!isNftLine(l)) continue;
+    const key = `${l.host} ${l.table}`;
+    sources.set(key, (sources.get(key) ?? new Set()).add(`${l.step}/${l.source}`));
+  }
+  return lines.map((l) => (isNftLine(l) && l.nft.position !== undefined && sources.get(`${l.host} ${l.table}`)!.size > 1 ? { ...l, nft: { ...l.nft, position: undefined } } : l));
+}
+
+/** A counting nft rule's identity as a `decidedBy` line names it (`inet filter input #3`); undefined when it cannot be known. */
+export function nftRuleKey(line: NftRuleLine): string | undefined {
+  if (line.nft.role !== "rule" || !line.nft.counts || line.nft.position === undefined) return undefined;
+  return `nft ${line.table} ${line.chain} #${line.nft.position}`;
+}
+
+/** The verdict word of a rule (`accept`, `drop`, `reject`, `jump`, `goto`, `return`), its index, or -1. */
+export function verdictIndex(words: readonly string[]): number {
+  for (let i = words.length - 1; i >= 0; i--) {
+    if (["accept", "drop", "reject", "jump", "goto", "return", "queue", "continue"].includes(words[i]!)) return i;
+  }
+  return -1;
+}
+
+/** The reject statement's arguments (`with tcp reset`, `with icmpx type admin-prohibited`): [start, end) of the words after `reject`. */
+export function rejectArgs(words: readonly string[], at: number): [number, number] {
+  let i = at + 1;
+  if (words[i] !== "with") return [i, i];
+  i++;
+  if (words[i] === "tcp") return [at + 1, Math.min(words.length, i + 2)];
+  if (["icmp", "icmpv6", "icmpx"].includes(words[i] ?? "")) {
+    i++;
+    if (words[i] === "type") i++;
+    return [at + 1, Math.min(words.length, i + 1)];
+  }
+  return [at + 1, i];
+}
+
+/** Does the rule match TCP only (`tcp dport`, `meta l4proto tcp`, `ip protocol tcp`)? */
+export function matchesTcp(words: readonly string[]): boolean {
+  return words.some((w, i) => (w === "tcp" && ["dport", "sport", "flags"].includes(words[i + 1] ?? "")) || (["l4proto", "protocol", "nexthdr"].includes(w) && words[i + 1] === "tcp"));
+}
