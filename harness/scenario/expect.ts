@@ -11,8 +11,8 @@ import type { CheckContext } from "./context.ts";
 import { knownHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
-import { checkAnswerClauses, type WrittenClauses } from "./answer-check.ts";
-import { isClauseError, parseAnswerClauses } from "./answer-clauses.ts";
+import { checkAnswerClauses } from "./answer-check.ts";
+import { objectTail, SWEEP_SOURCE } from "./expectation-object.ts";
 import { heldExpectation } from "./hold.ts";
 import type { HoldsSoFar } from "./hold.ts";
 import { checkReachable } from "./hosts.ts";
@@ -55,7 +55,7 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     const x = r.value;
     let ok = knownHost(ctx, x.from, p, x.spans.from.start);
     if (ok && x.source && x.sweep) {
-      ctx.problem(p, "a sweep cannot choose its source address yet", `sweep from \`${x.from}\`'s own address (write \`${x.from} -> …\`), or probe the ports one by one from \`${x.from}@…\``, at(x.spans.source?.start));
+      ctx.problem(p, SWEEP_SOURCE.message, SWEEP_SOURCE.hint(x.from), at(x.spans.source?.start));
       ok = false;
     } else if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
     let to: ProbeTarget;
@@ -168,35 +168,30 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     families = [literal];
     pinned = undefined;
   }
-  const written = objectClauses(ctx, e, p);
-  if (written === undefined) ok = false;
-  if (ok && !written?.answeredBy && !checkListener(ctx, from, to, e.port, protocol, [...p, "port"], undefined)) ok = false;
+  // Port (or range), verdict (or refusal kind), `except` and answer clauses, by the one-line grammar's parsers.
+  const tail = objectTail(ctx, e, p);
+  if (tail === undefined) ok = false;
+  if (ok && tail?.sweep && source) {
+    ctx.problem([...p, "from"], SWEEP_SOURCE.message, SWEEP_SOURCE.hint(from), { offset: from.length + 1 });
+    ok = false;
+  }
+  if (ok && !tail?.sweep && !tail?.clauses.answeredBy && !checkListener(ctx, from, to, tail!.port, protocol, [...p, "port"], undefined)) ok = false;
   if (ok && !checkReachable(ctx, from, to, [...p, "to"], undefined)) ok = false;
-  const clauses = written && checkAnswerClauses(ctx, written, { from, to, port: e.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });
-  if (!ok || !clauses) return undefined;
-  const expected: ExpectedVerdict = e.verdict;
+  const clauses = tail && checkAnswerClauses(ctx, tail.clauses, { from, to, port: tail.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });
+  if (!ok || !clauses || !tail) return undefined;
+  const expected: ExpectedVerdict = tail.verdict;
   return {
     ...clauses,
     from,
     ...(source ? { source: source.address } : {}),
     to,
-    port: e.port,
+    port: tail.port,
+    ...(tail.sweep ? { sweep: tail.sweep } : {}),
     protocol,
     families,
     expected,
-    text: renderExpectation({ from, source: source?.address, to, port: e.port, protocol, family: pinned, verdict: expected, answeredBy: written.answeredBy, seenFrom: written.seenFrom }),
+    ...(tail.refusal ? { refusal: tail.refusal } : {}),
+    text: renderExpectation({ from, source: source?.address, to, port: tail.port, sweep: tail.sweep, protocol, family: pinned, verdict: expected, refusal: tail.refusal, ...tail.clauses }),
     location,
   };
-}
-
-/** The object form's `answeredBy` / `seenFrom`, read with the compact grammar's clause parser; undefined (reported) if invalid. */
-function objectClauses(ctx: CheckContext, e: { readonly verdict: string; readonly answeredBy?: string | undefined; readonly seenFrom?: string | undefined }, p: Path): WrittenClauses | undefined {
-  const words = [
-    ...(e.answeredBy !== undefined ? [{ text: "answered-by", start: 0 }, { text: e.answeredBy, start: 0 }] : []),
-    ...(e.seenFrom !== undefined ? [{ text: "seen-from", start: 0 }, { text: e.seenFrom, start: 0 }] : []),
-  ];
-  const r = parseAnswerClauses(words, e.verdict === "open", e.verdict);
-  if (!isClauseError(r)) return r;
-  ctx.problem([...p, e.answeredBy !== undefined ? "answeredBy" : "seenFrom"], r.message, r.hint);
-  return undefined;
 }

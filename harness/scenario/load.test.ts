@@ -102,7 +102,7 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "port as quoted text in an expectation object",
     yaml: `${HEAD}steps:\n  - expect: [{ from: remote, to: server, port: ‸"8080", verdict: open }]\n`,
-    message: '`steps[0].expect[0].port` must be a number, got the text "8080"',
+    message: '`steps[0].expect[0].port` must be a number or a port range FIRST-LAST, got the text "8080"',
     hint: "write the number without quotes: 8080",
   },
   {
@@ -531,8 +531,8 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "object: bad verdict word",
     yaml: `${HEAD}steps:\n  - expect:\n      - { from: remote, to: server, port: 8080, verdict: ‸droped }\n`,
-    message: "`steps[0].expect[0].verdict` must be `open`, `refused`, `unreachable`, `dropped` or `blocked`",
-    hint: "did you mean `dropped`?",
+    message: "unknown verdict `droped`",
+    hint: "did you mean `dropped`? verdicts are `open`, `refused`, `unreachable`, `dropped` or `blocked`",
   },
   {
     title: "object: bad protocol",

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { BACKENDS, EXPECTED_VERDICTS } from "../model/types.ts";
 import { COMPARISON_PATTERN, HOST_NAME_PATTERN, INTERFACE_NAME_PATTERN, LISTENER_PATTERN, NAME_PATTERN } from "../model/names.ts";
 import { EXPECTATION_PATTERN } from "./expectation.ts";
+import { REFUSAL_KINDS } from "./refusal.ts";
 
 
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
@@ -122,13 +123,19 @@ const applySchema = z
 const expectObjectSchema = z.strictObject({
   from: z.string().meta({ description: "The host the probe starts from; HOST@ADDRESS (`scanner@198.18.7.99`, `scanner@[2001:db8:7::99]`) leaves from one of its declared addresses." }),
   to: z.string().meta({ description: "A host, `localhost` (the source's own loopback), or a literal IPv4/IPv6 address." }),
-  port: z.number().int().min(1).max(65535),
+  port: z.union([
+    z.number().int().min(1).max(65535),
+    // Any text reaches the one-line grammar's range parser (port-range.ts), which gives its messages.
+    z.string().meta({ pattern: "^[0-9]{1,5}-[0-9]{1,5}$", description: "A range FIRST-LAST: a sweep of every port in it, e.g. `1-1024` (with `except`)." }),
+  ]),
+  except: z.array(z.number().int().meta({ minimum: 1, maximum: 65535 })).min(1).optional().meta({ description: "With a port range: the ports the firewall must admit, e.g. `[22, 80, 443]` (a sweep's `except`)." }),
   protocol: z
     .enum(PROTOCOL_CHOICES)
     .optional()
     .meta({ description: "tcp (default), udp or http; a 4/6 suffix pins the family.", default: "tcp" }),
   family: familyChoice.optional().meta({ description: "Default: the scenario's family, or the literal address's." }),
-  verdict: z.enum(EXPECTED_VERDICTS).meta({ description: "`blocked` accepts refused, unreachable or dropped." }),
+  // Any text reaches the one-line grammar's verdict parser (expectation-verdict.ts), which gives its messages.
+  verdict: z.string().meta({ enum: [...EXPECTED_VERDICTS, ...REFUSAL_KINDS.map((k) => `refused:${k}`)], description: "`blocked` accepts refused, unreachable or dropped; `refused:rst` / `refused:icmp`: refused by a TCP reset / an ICMP port unreachable." }),
   answeredBy: z.string().optional().meta({ description: "With `open`: HOST[:PORT], the listener that must answer (default port: the probed one), e.g. `backend:8080` behind a DNAT." }),
   seenFrom: z.string().optional().meta({ description: "With `open`: the host whose address the answering listener must see as the source, e.g. `router` behind a MASQUERADE." }),
 });
@@ -141,7 +148,7 @@ const heldObjectSchema = z.strictObject({
 const expectItemSchema = z.union([
   z.string().meta({
     pattern: EXPECTATION_PATTERN,
-    description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT [answered-by HOST[:PORT]] [seen-from HOST], e.g. `remote -> server:8080/tcp6 dropped`, `client -> router:80 open answered-by backend:8080 seen-from router`; or held NAME VERDICT, e.g. `held session dropped`.",
+    description: "FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT [answered-by HOST[:PORT]] [seen-from HOST], e.g. `remote -> server:8080/tcp6 dropped`, `client -> router:80 open answered-by backend:8080 seen-from router`, `remote -> server:8080 refused:rst`; a sweep FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT [except PORT,PORT,...], e.g. `outside -> server:1-1024 blocked except 22,80,443`; or held NAME VERDICT, e.g. `held session dropped`.",
   }),
   expectObjectSchema,
   heldObjectSchema,
