@@ -1,0 +1,55 @@
+/**
+ * Issue 15: every verdict on an nft-based host's path names the rule (or
+ * policy, or the absence of any filter chain) that decided it, from the
+ * trace, and no decision contradicts its verdict. A representative subset of
+ * the shipped scenarios (a router before and after its rules, DNAT and
+ * MASQUERADE, held sessions kept and cut, sweeps) run as `fwspec run` runs
+ * them; bench/undecided.ts measures the whole shipped run the same way.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../api.ts";
+import { PROJECT_ROOT } from "../env/images.ts";
+import type { ExpectationResult } from "../model/results.ts";
+import { decidedLine } from "../report/failure.ts";
+import { undecidedVerdicts } from "../report/undecided.ts";
+import { validateFiles } from "../scenario/validate-files.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+const SUBSET = [
+  "scenarios/block-port/19-forward-on-router.yaml",
+  "scenarios/nat/30-port-forward-dnat-masquerade.yaml",
+  "scenarios/restrict-localhost/05-flush-established-loopback.yaml",
+  "scenarios/restrict-localhost/05b-untracked-ipv6-session-is-cut.yaml",
+  "scenarios/block-port/20-sweep-default-drop.yaml",
+].map((p) => join(PROJECT_ROOT, p));
+
+describe("the deciding rule of every verdict on nft-based hosts", () => {
+  it("names one for each verdict of the subset, and none contradicts its verdict", async () => {
+    const { scenarios } = validateFiles(SUBSET);
+    const report = await run({ scenarios }, { provider: await testLabProvider() });
+    const undecided = undecidedVerdicts(report.scenarios, scenarios).map((u) => `${u.file.replace(`${PROJECT_ROOT}/`, "")}:${u.line} ${u.family} ${u.text}: ${u.problem}`);
+    expect(undecided).toEqual([]);
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+
+    const all = report.scenarios.flatMap((s) => s.expectations.map((e) => [`${s.file.split("/").pop()} ${e.text} ${e.family}`, e] as const));
+    const at = (key: string): ExpectationResult => all.find(([k]) => k === key)![1];
+    // A router with no filter rule yet: no filter chain decided, and the report says so.
+    const before = at("19-forward-on-router.yaml client -> backend:8080 open ipv4").decision!;
+    expect(before).toMatchObject({ host: "router", unfiltered: true, action: "accept", source: "trace" });
+    expect(decidedLine(before)).toContain("no filter chain");
+    // DNAT and MASQUERADE: no filter rule, the rewrites named by their iptables-save lines.
+    const nat = at("30-port-forward-dnat-masquerade.yaml client -> router:80 open answered-by backend:8080 seen-from router ipv4").decision!;
+    expect(nat).toMatchObject({ host: "router", unfiltered: true, action: "accept" });
+    expect(nat.rewrites?.join("\n")).toMatch(/nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 .*-j DNAT --to-destination/);
+    expect(nat.rewrites?.join("\n")).toMatch(/nat POSTROUTING: -A POSTROUTING .*-j MASQUERADE/);
+    // A held session: its data packet's rule, never a probe's to the same port.
+    const held = at("05-flush-established-loopback.yaml held session4 open ipv4").decision!;
+    expect(held).toMatchObject({ action: "accept", source: "trace" });
+    expect(held.rule).toMatch(/ESTABLISHED/);
+    // A sweep names each port's deciding rule.
+    const sweep = at("20-sweep-default-drop.yaml outside -> server:1-1024 blocked except 22,80,443 ipv4").sweep!;
+    expect(sweep.attribution).toBe("trace");
+    expect(sweep.decided?.reduce((n, d) => n + d.count, 0)).toBe(1024);
+  });
+});
