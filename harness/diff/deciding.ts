@@ -74,6 +74,7 @@ const ACTIONS: Readonly<Partial<Record<Verdict, Decision["action"]>>> = { open: 
 export function resultDecidingRule(e: { readonly actual: Verdict; readonly decidedBy: readonly string[]; readonly decision?: Decision }): string | undefined {
   const d = e.decision;
   if (d && ACTIONS[e.actual] === d.action) {
+    if (d.unfiltered) return `${d.family} ${d.rule}`;
     const chain = d.path[d.path.length - 1] ?? "";
     // Named as the counters name it (with its position) when its counter moved too.
     const counted = e.decidedBy.map(parseCounted).find((r) => r !== undefined && r.family === d.family && r.table === d.table && r.chain === chain && r.text === d.rule);

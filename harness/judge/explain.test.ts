@@ -18,6 +18,8 @@ const DROP = "-A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const LOG = "-A ufw-after-logging-input -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"[UFW BLOCK] \"";
 const REJECT_PORT = "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable";
 const REJECT_HOST = "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-host-prohibited";
+const DNAT = "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:8080 [handle 4]";
+const MASQ = "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5]";
 const UFW_REJECT = "-A ufw-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset";
 
 const decision = (d: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: DROP, action: "drop", policy: false, source: "counters", ...d });
@@ -44,6 +46,11 @@ const KINDS: Readonly<Record<string, Kind>> = {
   "a NEW ACCEPT (+1) behind ESTABLISHED (+3)": { decision: decision({ rule: MULTIPORT, action: "accept" }), rules: [rule("INPUT", 1, EST, 3), rule("INPUT", 2, MULTIPORT, 1)], policies: [], watched: true },
   "the ACCEPT policy": { decision: decision({ rule: "policy ACCEPT", action: "accept", policy: true }), rules: [], policies: [policy("INPUT", "ACCEPT", 4)], watched: true },
   "the prober's INPUT policy DROP took the answer": { decision: decision({ host: "client", rule: "policy DROP", policy: true, answer: true }), rules: [], policies: [policy("OUTPUT", "ACCEPT"), policy("INPUT", "DROP")], watched: true },
+  "no filter chain, DNAT and MASQUERADE rewrote it (trace)": {
+    decision: decision({ host: "router", unfiltered: true, table: "none", rule: "no filter chain", path: ["nat PREROUTING", "nat POSTROUTING"], action: "accept", source: "trace", rewrites: [DNAT, MASQ] }), rules: [], policies: [], watched: true,
+  },
+  "no filter chain, no ruleset at all (trace)": { decision: decision({ unfiltered: true, table: "none", rule: "no filter chain", path: [], action: "accept", source: "trace" }), rules: [], policies: [], watched: true },
+  "a held session's data, accepted as ESTABLISHED (trace)": { decision: decision({ rule: EST, action: "accept", source: "trace", handle: 4 }), rules: [], policies: [], watched: true },
   "only ESTABLISHED counted": { rules: [rule("INPUT", 1, EST, 3)], policies: [], watched: true },
   "nothing counted": { rules: [], policies: [], watched: true },
   "no firewall host on the path": { rules: [], policies: [], watched: false },
@@ -81,6 +88,8 @@ function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
   if (/nothing listens/.test(text) && actual !== "refused") out.push("says nothing listens without a refusal");
   if (/let (its SYN|its datagram|it) through|was let through/.test(text) && d?.action !== "accept") out.push("says a rule let it through");
   if (d?.answer && /took its (SYN|datagram)/.test(text)) out.push("says the first packet was taken, but the answer was");
+  for (const r of d?.rewrites ?? []) if (!text.includes(r)) out.push(`does not name the rewrite ${r}`);
+  if (d?.unfiltered && /\bpolicy (DROP|ACCEPT)\b|\ban? (DROP|REJECT|ACCEPT) rule\b|let through by/.test(text)) out.push("names a rule or policy although no filter chain decided");
   return out;
 }
 

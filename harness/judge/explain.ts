@@ -17,10 +17,20 @@ export interface Evidence {
   readonly watched: boolean;
 }
 
-/** `server INPUT → ufw-before-input → ufw-user-input: -A ufw-user-input … -j REJECT`, or `the INPUT policy DROP on server`. */
+/** `server INPUT → ufw-before-input → ufw-user-input: -A ufw-user-input … -j REJECT`, `the INPUT policy DROP on server`, or `no filter chain on router (…)`; then the NAT rules that rewrote the packet. */
 export function whereDecided(d: Decision): string {
+  return `${decidedAt(d)}${rewritten(d)}`;
+}
+
+function decidedAt(d: Decision): string {
+  if (d.unfiltered) return `${d.rule} on ${d.host} (it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"})`;
   if (d.policy) return `the ${d.path[0]} policy ${d.rule.replace(/^policy /, "")} on ${d.host}`;
   return `${d.host} ${d.path.join(" → ")}: ${d.rule}`;
+}
+
+/** `; rewritten by nat PREROUTING: -A PREROUTING … -j DNAT …` (nothing without NAT rules). */
+export function rewritten(d: Decision): string {
+  return d.rewrites && d.rewrites.length > 0 ? `; rewritten by ${d.rewrites.join(" and by ")}` : "";
 }
 
 /** The first-packet word of a protocol. */
@@ -65,7 +75,9 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     return `${actual}, although a REJECT rule (${whereDecided(d)}) counted one of its packets`;
   }
   if (d?.action === "accept") {
-    const passed = d.policy ? `no rule took ${firstPacket(protocol)} and ${whereDecided(d)} let it through` : `${firstPacket(protocol)} was let through by ${whereDecided(d)}`;
+    const passed = d.unfiltered
+      ? `nothing filtered ${firstPacket(protocol)}: ${decidedAt(d)}, and netfilter accepts what no chain drops${rewritten(d)}`
+      : d.policy ? `no rule took ${firstPacket(protocol)} and ${whereDecided(d)} let it through` : `${firstPacket(protocol)} was let through by ${whereDecided(d)}`;
     switch (actual) {
       case "open":
         return `the listener answered: ${passed}`;

@@ -61,13 +61,20 @@ export interface Decision {
   readonly action: "accept" | "drop" | "reject";
   /** True when no rule took the packet and the chain's policy did. */
   readonly policy: boolean;
+  /**
+   * True when the traced packet met no filter chain that decides (only NAT,
+   * raw or mangle chains, or none at all): netfilter accepts what no chain
+   * drops. Then `rule` is `no filter chain`, `table` is `none` and `path`
+   * lists the chains it passed (`nat PREROUTING`).
+   */
+  readonly unfiltered?: boolean;
   /** True when the probe's first packet passed and this rule took the first answer on its way back. */
   readonly answer?: boolean;
   /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */
   readonly source: "trace" | "counters";
   /** The nftables rule handle, when a trace named it. */
   readonly handle?: number;
-  /** NAT rules the traced packet passed (`dnat to 198.18.1.3:8080`), as nft prints them. */
+  /** NAT rules that rewrote the traced packet: `nat PREROUTING: -A PREROUTING … -j DNAT --to-destination 198.18.1.3:8080 [handle 4]` (iptables-nft rules by their iptables-save line, native ones as nft prints them). */
   readonly rewrites?: readonly string[];
   /** The traced packet's steps on this host: `ip filter INPUT rule … # handle 4 (verdict jump GUARD)`. */
   readonly steps?: readonly string[];

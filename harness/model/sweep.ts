@@ -62,4 +62,17 @@ export interface SweepResult {
   readonly notes: readonly string[];
   /** The whole sweep as one nmap command to paste. */
   readonly command: string;
+  /** What decided the ports, grouped by deciding rule (an nftables trace of the sweep's packets), in port order. */
+  readonly decided?: readonly SweepDecided[];
+  /** `trace`: every port's first packet traced; `counters`: the range was too large to trace (or no trace came), each port's rules are the counters'. */
+  readonly attribution?: "trace" | "counters";
+}
+
+/** Ports one rule (or policy, or no filter chain) decided, as the trace named it. */
+export interface SweepDecided {
+  /** `22,80,443` or `1-21,23-79`. */
+  readonly ports: string;
+  readonly count: number;
+  /** The decision as the report's `decided:` line words it. */
+  readonly decided: string;
 }

@@ -35,10 +35,10 @@ describe("planScenario", () => {
     ]);
   });
 
-  test("a held expectation keeps its family, runs in its lane as a held check, and watches no counters", () => {
+  test("a held expectation keeps its family, runs in its lane as a held check, and names the firewall hosts on its path (traced, not counted)", () => {
     const held = planScenario(scenario, { families: ["ipv6"] }).steps[2]!;
     if (held.kind !== "expect") throw new Error("not an expect step");
-    expect(held.probes.map((p) => [p.family, p.parity ?? "-", p.watch.length])).toEqual([["ipv4", "-", 0]]);
+    expect(held.probes.map((p) => [p.family, p.parity ?? "-", p.watch.join(",")])).toEqual([["ipv4", "-", "server"]]);
     expect([...lanes(held.probes)]).toEqual([["ipv4", [{ probe: 0, role: "held" }]]]);
   });
 

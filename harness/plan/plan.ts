@@ -25,7 +25,7 @@ export interface PlannedProbe {
   readonly family: Family;
   readonly title: string;
   readonly spec: ProbeSpec;
-  /** Firewall hosts a packet of this probe can cross (their counters are read around it). */
+  /** Firewall hosts a packet of this probe can cross (their counters are read around it; a held check's are traced only). */
   readonly watch: readonly string[];
   /** The other family, probed too when the expectation checks one family of a host (IPv4/IPv6 parity). */
   readonly parity?: Family;
@@ -82,7 +82,7 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
     family,
     title: expectationTitle(expectation, family),
     spec: { from: expectation.from, ...(expectation.source !== undefined ? { source: expectation.source } : {}), to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
-    watch: expectation.held === undefined ? hostsOnPath(scenario, expectation) : [],
+    watch: hostsOnPath(scenario, expectation),
     // A sweep is no parity probe's business: it states one family's range (write it for both families).
     // A literal target or a source address has one family: there is no other-family twin to compare with.
     ...(expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" && expectation.source === undefined ? { parity: otherFamily(family) } : {}),

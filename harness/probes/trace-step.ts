@@ -75,10 +75,14 @@ exit 0`;
 export interface TracedSpec {
   readonly spec: ProbeSpec;
   readonly watch: readonly string[];
+  /** A held connection's check: its first packet is data of an established connection (told apart from a probe's SYN to the same place). */
+  readonly established?: boolean;
+  /** The address a held connection was opened to (a probe's is resolved from its spec). */
+  readonly address?: string;
 }
 
-function keyOf(family: Family, address: string, protocol: string, port: number): string {
-  return `${family} ${address} ${protocol} ${port}`;
+function keyOf(family: Family, address: string, protocol: string, port: number, established = false): string {
+  return `${family} ${address} ${protocol} ${port}${established ? " held" : ""}`;
 }
 
 /** The addresses a probe's packets leave from: its declared source, else its host's addresses and loopback. */
@@ -90,7 +94,7 @@ function sourcesOf(lab: RunningLab, spec: ProbeSpec): string[] {
 
 /** A step's traces: the decision for a probe (by family and destination), once collected. */
 export interface StepTraces {
-  decisionFor(spec: ProbeSpec, address: string): Decision | undefined;
+  decisionFor(spec: ProbeSpec, address: string, established?: boolean): Decision | undefined;
 }
 
 const NONE: StepTraces = { decisionFor: () => undefined };
@@ -111,40 +115,44 @@ function traceable(host: LabHost): boolean {
  * probes keep the counters' decision. Never throws.
  */
 export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]): Promise<ArmedTraces> {
-  const perHost = new Map<string, { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string }[] }>();
+  type Entry = { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string; established: boolean }[] };
+  const perHost = new Map<string, Entry>();
   const resolved = probes.flatMap((p) => {
     try {
-      return [{ ...p, address: resolveTarget(lab, p.spec) }];
+      return [{ ...p, address: p.address ?? resolveTarget(lab, p.spec) }];
     } catch {
       return [];
     }
   });
   // Probes to one destination in a step are told apart by their sources (only then: a SNAT before a host would hide them from its trace).
+  // A held check and a probe to one destination are told apart by the first packet (data or SYN), so they share the source filter.
   const shared = new Map<string, number>();
   for (const p of resolved) {
+    if (p.established) continue;
     const key = keyOf(p.spec.family, p.address, p.spec.protocol === "udp" ? "udp" : "tcp", p.spec.port);
     shared.set(key, (shared.get(key) ?? 0) + 1);
   }
   const saddrsOf = (spec: ProbeSpec, address: string): string[] | undefined =>
     (shared.get(keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port)) ?? 0) > 1 ? sourcesOf(lab, spec) : undefined;
-  const fullKey = (spec: ProbeSpec, address: string): string =>
-    `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port)} from ${saddrsOf(spec, address)?.join(",") ?? "any"}`;
+  const fullKey = (spec: ProbeSpec, address: string, established = false): string =>
+    `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port, established)} from ${saddrsOf(spec, address)?.join(",") ?? "any"}`;
   const keys = new Map<string, number>();
   for (const p of resolved) {
     const { address } = p;
+    const established = p.established === true;
     const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-    const key = fullKey(p.spec, address);
+    const key = fullKey(p.spec, address, established);
     keys.set(key, (keys.get(key) ?? 0) + 1);
     const saddrs = saddrsOf(p.spec, address);
     for (const h of p.watch) {
       if (!traceable(lab.host(h))) continue;
       const entry = perHost.get(h) ?? { matches: [], probes: [] };
       entry.matches.push({ family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol, port: p.spec.port });
-      entry.probes.push({ spec: p.spec, address });
+      entry.probes.push({ spec: p.spec, address, established });
       perHost.set(h, entry);
     }
   }
-  const armed = new Map<string, { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string }[] }>();
+  const armed = new Map<string, Entry>();
   await Promise.all([...perHost].map(async ([h, entry]) => {
     try {
       const r = await lab.host(h).exec(["sh", "-c", ARM], { light: true, stdin: traceScript(entry.matches) });
@@ -170,16 +178,16 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
         for (const p of entry.probes) {
           const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-          const key = fullKey(p.spec, p.address);
+          const key = fullKey(p.spec, p.address, p.established);
           if (keys.get(key) !== 1) continue; // two probes to one destination from the same sources in a step: which trace is whose is not known
           const saddrs = saddrsOf(p.spec, p.address);
-          const d = traceDecision(events, { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port: p.spec.port }, ctx);
+          const d = traceDecision(events, { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port: p.spec.port, ...(p.established ? { established: true } : {}) }, ctx);
           if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
         }
       }));
       return {
-        decisionFor(spec, address) {
-          const found = decisions.get(fullKey(spec, address));
+        decisionFor(spec, address, established = false) {
+          const found = decisions.get(fullKey(spec, address, established));
           if (!found || found.length === 0) return undefined;
           return orderAlongPath(found, spec);
         },
@@ -204,15 +212,24 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
   return ordered.find((d) => d.action !== "accept") ?? ordered[ordered.length - 1]!;
 }
 
-/** An observation with the trace's decision when its host was traced (the counters' otherwise). */
-export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces): T {
-  const traced = traces.decisionFor(observation.result.spec, observation.result.address);
+/** An observation with the trace's decision when its host was traced (the counters' otherwise); `established`: a held connection's check. */
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, established = false): T {
+  const traced = traces.decisionFor(observation.result.spec, observation.result.address, established);
   return traced ? { ...observation, decision: traced } : observation;
 }
 
-/** The probes of a step to trace: each expectation in its family, and its parity probe in the other. */
-export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonly watch: readonly string[]; readonly parity?: Family; readonly expectation: { readonly held?: string; readonly sweep?: unknown } }[]): TracedSpec[] {
-  return probes
-    .filter((p) => p.expectation.held === undefined && p.expectation.sweep === undefined)
-    .flatMap((p) => [{ spec: p.spec, watch: p.watch }, ...(p.parity ? [{ spec: { ...p.spec, family: p.parity }, watch: p.watch }] : [])]);
+/**
+ * The probes of a step to trace: each expectation in its family, and its
+ * parity probe in the other; a held connection's check (its data packet, to
+ * the address the connection was opened to: `heldAddress`). Sweeps trace
+ * their own packets (runner/sweep.ts).
+ */
+export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonly watch: readonly string[]; readonly parity?: Family; readonly expectation: { readonly held?: string; readonly sweep?: unknown } }[], heldAddress: (name: string) => string | undefined = () => undefined): TracedSpec[] {
+  return probes.filter((p) => p.expectation.sweep === undefined).flatMap((p): TracedSpec[] => {
+    if (p.expectation.held !== undefined) {
+      const address = heldAddress(p.expectation.held);
+      return address === undefined ? [] : [{ spec: p.spec, watch: p.watch, established: true, address }];
+    }
+    return [{ spec: p.spec, watch: p.watch }, ...(p.parity ? [{ spec: { ...p.spec, family: p.parity }, watch: p.watch }] : [])];
+  });
 }

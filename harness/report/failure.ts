@@ -7,6 +7,7 @@
 import type { Decision, ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
+import { rewritten } from "../judge/explain.ts";
 import type { ParityFinding } from "./model.ts";
 
 const OUTPUT_LINES = 6;
@@ -59,8 +60,9 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
 export function decidedLine(d: Decision): string {
   const what = d.answer ? "took the answer on its way back" : "took its first packet";
   const how = d.source === "trace" ? "nftables trace" : "counters";
+  if (d.unfiltered) return `${d.host} ${d.family} ${d.rule}: it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"}, so nothing filtered it${rewritten(d)} (${what}; ${how})`;
   const where = d.policy ? `${d.path[0]} ${d.rule}` : `${d.path.join(" → ")}: ${d.rule}`;
-  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""} (${what}; ${how})`;
+  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${rewritten(d)} (${what}; ${how})`;
 }
 
 /** The short form: `expected dropped, observed open`. */

@@ -74,8 +74,63 @@ describe("traceDecision", () => {
       "trace id 1 inet fw forward rule tcp dport 8080 reject with icmp host-prohibited # handle 7 (verdict drop)",
     ].join("\n");
     expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: new Map(), saved: {} })).toMatchObject({
-      table: "inet fw", path: ["forward"], rule: "tcp dport 8080 reject with icmp host-prohibited", action: "reject", rewrites: ["tcp dport 80 counter dnat to 198.18.1.3:8080"],
+      table: "inet fw", path: ["forward"], rule: "tcp dport 8080 reject with icmp host-prohibited", action: "reject", rewrites: ["nat PREROUTING: tcp dport 80 counter dnat to 198.18.1.3:8080 [handle 4]"],
     });
+  });
+  const natSaved = parseSave([
+    "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+    "-A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment \"forward http\" -j DNAT --to-destination 198.18.1.3:8080",
+    "-A POSTROUTING -o eth1 -j MASQUERADE", "COMMIT", "",
+  ].join("\n"), "ipv4");
+  const natHandles = chainHandles(`table ip nat { # handle 3
+	chain PREROUTING { # handle 1
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 80 counter packets 0 bytes 0 dnat to 198.18.1.3:8080 # handle 4
+	}
+	chain POSTROUTING { # handle 2
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "eth1" counter packets 0 bytes 0 masquerade # handle 5
+	}
+}`);
+  test("a router with only NAT rules: no filter chain decided, the packet's chains and its DNAT and MASQUERADE named by their iptables-save lines", () => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 1 inet fwspec_trace pre rule meta nfproto ipv4 ip daddr 198.18.0.4 meta l4proto tcp th dport 80 meta nftrace set 1 # handle 3 (verdict continue)",
+      "trace id 1 inet fwspec_trace pre policy accept",
+      "trace id 1 ip nat PREROUTING packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 1 ip nat PREROUTING rule tcp dport 80 counter packets 0 bytes 0 dnat to 198.18.1.3:8080 # handle 4 (verdict accept)",
+      "trace id 1 ip nat POSTROUTING packet: oif \"eth1\" ip saddr 198.18.0.5 ip daddr 198.18.1.3 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 1 ip nat POSTROUTING rule oifname \"eth1\" counter packets 0 bytes 0 masquerade # handle 5 (verdict accept)",
+    ].join("\n");
+    const d = traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: natHandles, saved: { ipv4: natSaved } });
+    expect(d).toMatchObject({
+      host: "router", unfiltered: true, action: "accept", policy: false, table: "none", rule: "no filter chain", path: ["nat PREROUTING", "nat POSTROUTING"], source: "trace",
+      rewrites: [
+        "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment \"forward http\" -j DNAT --to-destination 198.18.1.3:8080 [handle 4]",
+        "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5]",
+      ],
+    });
+  });
+  test("no ruleset at all: the packet met only fwspec's table, so no filter chain decided and no chain of the ruleset is named", () => {
+    const lines = [
+      "trace id 7 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 7 inet fwspec_trace pre policy accept",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv6", daddr: "2001:db8::4", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({
+      unfiltered: true, action: "accept", path: [], rule: "no filter chain",
+    });
+  });
+  test("a held connection's check: its first data segment decides, not a probe's SYN to the same port", () => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 3000 tcp flags == syn",
+      "trace id 1 ip filter INPUT rule tcp dport 3000 counter packets 0 bytes 0 drop # handle 6 (verdict drop)",
+      "trace id 2 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 39000 tcp dport 3000 tcp flags == 0x18",
+      "trace id 2 ip filter INPUT rule ct state established,related counter packets 0 bytes 0 accept # handle 4 (verdict accept)",
+    ].join("\n");
+    const probe = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 3000 } as const;
+    const c = { host: "server", handles: new Map(), saved: {} };
+    expect(traceDecision(parseTrace(lines), { ...probe, established: true }, c)).toMatchObject({ action: "accept", handle: 4 });
+    expect(traceDecision(parseTrace(lines), probe, c)).toMatchObject({ action: "drop", handle: 6 });
   });
 });
 

@@ -188,6 +188,15 @@ function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: stri
   return { rule: e.text, table: tableName(e.table) };
 }
 
+/** `nat PREROUTING: -A PREROUTING … -j DNAT … [handle 4]`: a NAT rule the packet passed, named like a deciding rule. */
+function rewriteName(e: TraceEvent, ctx: TraceContext): string {
+  const named = ruleName(e, ctx);
+  return `${named.table} ${e.chain}: ${named.rule}${e.handle !== undefined ? ` [handle ${e.handle}]` : ""}`;
+}
+
+/** What no filter chain decided: the packet passed only chains that never decide (`nat PREROUTING`), so netfilter accepted it. */
+export const NO_FILTER_CHAIN = "no filter chain";
+
 /** The probe whose first packet is wanted, as its trace shows it. */
 export interface TracedProbe {
   readonly family: Family;
@@ -196,11 +205,14 @@ export interface TracedProbe {
   readonly daddr: string;
   readonly protocol: "tcp" | "udp";
   readonly port: number;
+  /** A held connection's check: its first packet is a data segment of an established connection, not a SYN. */
+  readonly established?: boolean;
 }
 
 function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
   if (p !== undefined && probe.saddrs && (p.saddr === undefined || !probe.saddrs.includes(p.saddr))) return false;
-  return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && (probe.protocol === "udp" || p.syn);
+  const first = probe.protocol === "udp" || (probe.established ? !p?.syn : p?.syn);
+  return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && first === true;
 }
 
 /**
@@ -218,6 +230,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const ids = [...new Set(events.filter((e) => e.kind === "packet" && matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
   const rewrites: string[] = [];
   const steps: string[] = [];
+  const passed: string[] = [];
   let accepted: Decision | undefined;
   for (const id of ids) {
     const path = new Map<string, string[]>();
@@ -226,6 +239,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       if (e.kind === "packet") {
         steps.push(`${e.table} ${e.chain} packet: ${e.text}`);
         path.set(e.table, [e.chain]);
+        const chain = `${tableName(e.table)} ${e.chain}`;
+        if (!passed.includes(chain)) passed.push(chain);
         continue;
       }
       const stack = path.get(e.table);
@@ -241,7 +256,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         continue;
       }
       if (e.kind === "rule" && NAT.test(e.text)) {
-        rewrites.push(e.text);
+        const named = rewriteName(e, ctx);
+        if (!rewrites.includes(named)) rewrites.push(named);
         continue;
       }
       const verdict = e.verdict;
@@ -257,5 +273,10 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       accepted = decision;
     }
   }
-  return accepted ? { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), steps } : undefined;
+  if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), steps };
+  // Traced, and nothing that filters decided: no filter chain at the hooks it passed (NAT only, or an empty ruleset).
+  return {
+    host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace",
+    ...(rewrites.length > 0 ? { rewrites } : {}), steps,
+  };
 }

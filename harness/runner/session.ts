@@ -125,7 +125,7 @@ export class ScenarioSession implements AsyncDisposable {
       const reading = this.#ledger.baseline(h);
       return reading !== undefined && countsBothFamilies(reading.ipv4);
     });
-    const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probes));
+    const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probes, (name) => this.#held.get(name)?.address));
     let traces: StepTraces | undefined;
     try {
       if (!shared) await Promise.all([...lanes(probes)].map(lane));
@@ -138,9 +138,9 @@ export class ScenarioSession implements AsyncDisposable {
     } finally {
       traces = await armed.collect();
     }
-    const traced = (o: Observation | undefined) => (o ? withTraceDecision(o, traces) : o);
+    const traced = (o: Observation | undefined, held = false) => (o ? withTraceDecision(o, traces, held) : o);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i))!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
+    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), p.expectation.held !== undefined)!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */
