@@ -111,6 +111,24 @@ describe("traceDecision", () => {
       ],
     });
   });
+  test("iptables-nft DNAT and MASQUERADE print no rule line (xt targets): named from the rewrite the next hook's packet shows and the saved nat rules", () => {
+    // As a router on this kernel printed them (nft 1.0.6): PREROUTING ends without its policy, POSTROUTING too.
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 1 inet fwspec_trace pre policy accept",
+      "trace id 1 ip nat PREROUTING packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip ttl 64 tcp sport 40000 tcp dport 80 tcp flags == syn tcp window 64240",
+      "trace id 1 ip nat POSTROUTING packet: iif \"eth0\" oif \"eth1\" ip saddr 198.18.0.5 ip daddr 198.18.1.3 ip ttl 63 tcp sport 40000 tcp dport 8080 tcp flags == syn tcp window 64240",
+    ].join("\n");
+    const d = traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: natHandles, saved: { ipv4: natSaved } });
+    expect(d).toMatchObject({ unfiltered: true, action: "accept", path: ["nat PREROUTING", "nat POSTROUTING"] });
+    expect(d?.rewrites).toEqual([
+      "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment \"forward http\" -j DNAT --to-destination 198.18.1.3:8080 (not in the trace: the packet left the chain by a rule, not by its policy, its destination now 198.18.1.3 port 8080)",
+      "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE (not in the trace: the packet left the chain by a rule, not by its policy)",
+    ]);
+    // Without the saved rules, the rewrite is still said, the rule plainly not named.
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: new Map(), saved: {} })?.rewrites?.[0])
+      .toBe("nat PREROUTING: a rule the trace does not show (not in the trace: the packet left the chain by a rule, not by its policy, its destination now 198.18.1.3 port 8080)");
+  });
   test("no ruleset at all: the packet met only fwspec's table, so no filter chain decided and no chain of the ruleset is named", () => {
     const lines = [
       "trace id 7 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8080 tcp flags == syn",

@@ -12,6 +12,7 @@ import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { stableRuleText } from "./nft-listing.ts";
 import type { SavedRuleset } from "./saved.ts";
+import { silentRewrites } from "./trace-nat.ts";
 
 export const TRACE_TABLE = "fwspec_trace";
 
@@ -197,6 +198,24 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
 /** What no filter chain decided: the packet passed only chains that never decide (`nat PREROUTING`), so netfilter accepted it. */
 export const NO_FILTER_CHAIN = "no filter chain";
 
+const INDEX = new WeakMap<readonly TraceEvent[], { readonly packets: readonly TraceEvent[]; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
+
+/** A trace's packet events and its events by id, computed once per trace (a sweep asks for a thousand ports). */
+function indexed(events: readonly TraceEvent[]) {
+  let found = INDEX.get(events);
+  if (!found) {
+    const byId = new Map<string, TraceEvent[]>();
+    for (const e of events) {
+      const list = byId.get(e.id);
+      if (list) list.push(e);
+      else byId.set(e.id, [e]);
+    }
+    found = { packets: events.filter((e) => e.kind === "packet"), byId };
+    INDEX.set(events, found);
+  }
+  return found;
+}
+
 /** The probe whose first packet is wanted, as its trace shows it. */
 export interface TracedProbe {
   readonly family: Family;
@@ -224,18 +243,20 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
  * fwspec's own table are never named; NAT rules are rewrites, not decisions.
  */
 export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe, ctx: TraceContext): Decision | undefined {
-  const first = events.find((e) => e.kind === "packet" && matches(e.packet, probe));
+  const index = indexed(events);
+  const first = index.packets.find((e) => matches(e.packet, probe));
   if (!first) return undefined;
   const sport = first.packet!.sport;
-  const ids = [...new Set(events.filter((e) => e.kind === "packet" && matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
+  const ids = [...new Set(index.packets.filter((e) => matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
   const rewrites: string[] = [];
   const steps: string[] = [];
   const passed: string[] = [];
   let accepted: Decision | undefined;
   for (const id of ids) {
     const path = new Map<string, string[]>();
-    for (const e of events) {
-      if (e.id !== id || isTraceTable(e.table)) continue;
+    const own = (index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
+    for (const r of silentRewrites(own, probe.family, probe.protocol, ctx.saved[probe.family])) if (!rewrites.includes(r)) rewrites.push(r);
+    for (const e of own) {
       if (e.kind === "packet") {
         steps.push(`${e.table} ${e.chain} packet: ${e.text}`);
         path.set(e.table, [e.chain]);
