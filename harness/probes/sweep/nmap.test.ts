@@ -46,7 +46,7 @@ describe("nmapArgv", () => {
   test("one packet per port, no discovery, no DNS, reasons, XML on stdout; the family and timing as asked", () => {
     const quick = nmapArgv("tcp", "ipv6", "2001:db8::2", [1, 2, 3], { kind: "quick" });
     expect(quick.slice(0, 4)).toEqual(["nmap", "-6", "-sS", "-Pn"]);
-    for (const flag of ["-n", "--reason", "--max-retries", "--min-rate"]) expect(quick).toContain(flag);
+    for (const flag of ["-n", "--reason", "--max-retries", "--min-rate", "--disable-arp-ping"]) expect(quick).toContain(flag);
     expect(quick.join(" ")).toContain("-oX - ");
     expect(quick.join(" ")).toContain("--max-retries 0");
     expect(quick.slice(-3)).toEqual(["-p", "1-3", "2001:db8::2"]);

@@ -57,8 +57,10 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
   // UDP replies come from a process, not the kernel: a quick UDP batch waits a little longer (as single probes' 300 ms grace).
   const quick = protocol === "udp" ? ["500ms", "300ms", "500ms"] : ["250ms", "100ms", "250ms"];
   const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : quick;
+  // --disable-arp-ping: no ARP / neighbour-discovery ping of its own (-Pn still does one on a local segment): nmap uses
+  // the kernel's neighbour entry, as single probes do, so a ruleset dropping ICMPv6 does not make the host look down.
   return [
-    "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "-n", "--reason", "-oX", "-",
+    "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "--disable-arp-ping", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
     "--initial-rtt-timeout", wait[0]!, "--min-rtt-timeout", wait[1]!, "--max-rtt-timeout", wait[2]!,
     "-p", portList(ports), address,

@@ -107,5 +107,15 @@ describe("sweeps", () => {
     const outcome = (p: number) => hidden.findings.get(p)?.outcome;
     expect([8080, 8081, 8082, 8090, 8091].map(outcome), [...hidden.findings.values()].map((f) => `${f.port} ${f.outcome}: ${f.evidence}`).join("\n")).toEqual(["open", "undetermined", "refused", "undetermined", "dropped"]);
     expect(hidden.findings.get(8090)!.evidence).toMatch(/cannot tell.*native/);
+
+    // ICMPv6 dropped (neighbour discovery too, a real misconfiguration): the peers' kernels still hold each
+    // other's neighbour entries from the warm-up, so single probes get through; the sweep must see the same,
+    // not take the host for down because nmap's own neighbour-discovery ping got no answer.
+    await server.run(["ip6tables", "-I", "INPUT", "1", "-p", "ipv6-icmp", "-j", "DROP"], "dropping ICMPv6");
+    const to = { kind: "host" as const, host: "server" };
+    const noNd = await runSweep(session.lab, { from: "client", to, ports: [8080, 8086], protocol: "tcp", family: "ipv6", timeoutSeconds: 2 }, { watch: ["server"], early: true });
+    const single = await observe(session.lab, { from: "client", to, port: 8080, protocol: "tcp", family: "ipv6", timeoutSeconds: 2 }, { watch: ["server"], latest: new Map(), early: true });
+    expect(single.result.verdict).toBe("open");
+    expect([8080, 8086].map((p) => noNd.findings.get(p)?.verdict)).toEqual(["open", "dropped"]);
   }, 240_000);
 });
