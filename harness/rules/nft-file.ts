@@ -75,3 +75,43 @@ export function nativeRollbackInput(before: ReadonlyMap<string, string>, now: re
 export function flushesRuleset(content: string): boolean {
   return content.split("\n").some((l) => /^\s*flush\s+ruleset\s*(;|#|$)/.test(l));
 }
+
+/** An xtables compat expression in nft input: a line of an iptables-nft table as `nft list` prints it. */
+export interface XtablesLine {
+  /** 1-based line in the file. */
+  readonly line: number;
+  /** `xt match recent`, `xt target LOG` (quotes as nft printed them dropped). */
+  readonly expression: string;
+}
+
+const XT = /(?:^|\s)xt\s+(match|target|watcher)\s+"?([A-Za-z0-9_.-]+)"?/;
+
+/**
+ * Lines with xtables compat expressions (`xt match recent`): `nft list
+ * ruleset` prints iptables-nft rules it cannot translate that way (ufw's
+ * `-m recent`, `-m icmp6`), and `nft -f` cannot load them back. Comments,
+ * rule comments and log prefixes are no expressions.
+ */
+export function xtablesCompatLines(content: string): XtablesLine[] {
+  const found: XtablesLine[] = [];
+  content.split("\n").forEach((raw, i) => {
+    const code = raw.replace(/\b(comment|prefix)\s+"[^"]*"/g, "$1").replace(/#.*$/, "");
+    const m = XT.exec(code);
+    if (m) found.push({ line: i + 1, expression: `xt ${m[1]} ${m[2]}` });
+  });
+  return found;
+}
+
+/** The load-time problem for nft input with xtables compat expressions: every line named (the first 5 shown), and what to apply instead. */
+export function xtablesProblem(path: string, found: readonly XtablesLine[]): { message: string; hint: string } {
+  const shown = found.slice(0, 5).map((x) => `${path}:${x.line}: ${x.expression}`);
+  const more = found.length > shown.length ? `, and ${found.length - shown.length} more` : "";
+  return {
+    message:
+      `${path} cannot be loaded with nft -f: ${found.length} line(s) hold xtables compat expressions, which \`nft list ruleset\` prints for ` +
+      `iptables-nft rules it cannot translate and nft cannot read back (${shown.join("; ")}${more})`,
+    hint:
+      "this is the listing of iptables rules on the nft backend (ufw, or any tool writing iptables rules): apply what that tool restores, " +
+      "the iptables-save / ip6tables-save output, with `restore: { ipv4: rules.v4, ipv6: rules.v6 }` (iptables-restore on the nft backend)",
+  };
+}

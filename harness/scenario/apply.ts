@@ -11,6 +11,7 @@ import { checkCommandPlaceholders, checkFilePlaceholders } from "./placeholder-c
 import { tightPlaceholders } from "./placeholders.ts";
 import type { Path } from "./locate.ts";
 import type { ApplyStep, RuleSource, SourceLocation } from "./model.ts";
+import { xtablesCompatLines, xtablesProblem } from "../rules/nft-file.ts";
 import { schemas } from "./schema.ts";
 import { splitCommand } from "./shellwords.ts";
 import { allChecked, isRecord } from "./values.ts";
@@ -66,6 +67,12 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof nft === "string") {
     const file = ctx.fixtures.read(nft, [...p, "nft"]);
     if (file && !checkFilePlaceholders(ctx, file.content, nft, [...p, "nft"])) ok = false;
+    const xt = file ? xtablesCompatLines(file.content) : [];
+    if (xt.length > 0) {
+      const { message, hint } = xtablesProblem(nft, xt);
+      ctx.problem([...p, "nft"], message, hint);
+      ok = false;
+    }
     if (file) sources.push({ kind: "nft", path: file.path, content: file.content });
     else ok = false;
   }
