@@ -31,12 +31,12 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    facts = await runSweep(lab, { from: e.from, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds }, { watch: p.watch, early });
+    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds }, { watch: p.watch, early });
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };
   }
-  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds })));
+  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source)));
   const judged = judgeSweep(e, family, facts, listens, repro);
   if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
   const broken: SweepBreak[] = [];

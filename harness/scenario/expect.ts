@@ -12,7 +12,7 @@ import { knownHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
 import { checkAnswerClauses } from "./answer-check.ts";
-import { objectTail, SWEEP_SOURCE } from "./expectation-object.ts";
+import { objectTail } from "./expectation-object.ts";
 import { heldExpectation } from "./hold.ts";
 import type { HoldsSoFar } from "./hold.ts";
 import { checkReachable } from "./hosts.ts";
@@ -54,10 +54,7 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
     if (r.value.kind === "held") return heldExpectation(ctx, holds, r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);
     const x = r.value;
     let ok = knownHost(ctx, x.from, p, x.spans.from.start);
-    if (ok && x.source && x.sweep) {
-      ctx.problem(p, SWEEP_SOURCE.message, SWEEP_SOURCE.hint(x.from), at(x.spans.source?.start));
-      ok = false;
-    } else if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
+    if (ok && x.source && !checkSource(ctx, x.from, x.source, p, x.spans.source?.start)) ok = false;
     let to: ProbeTarget;
     if (x.to.kind === "host") {
       if (!knownHost(ctx, x.to.host, p, x.spans.to.start, ["localhost"])) ok = false;
@@ -171,10 +168,6 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   // Port (or range), verdict (or refusal kind), `except` and answer clauses, by the one-line grammar's parsers.
   const tail = objectTail(ctx, e, p);
   if (tail === undefined) ok = false;
-  if (ok && tail?.sweep && source) {
-    ctx.problem([...p, "from"], SWEEP_SOURCE.message, SWEEP_SOURCE.hint(from), { offset: from.length + 1 });
-    ok = false;
-  }
   if (ok && !tail?.sweep && !tail?.clauses.answeredBy && !checkListener(ctx, from, to, tail!.port, protocol, [...p, "port"], undefined)) ok = false;
   if (ok && !checkReachable(ctx, from, to, [...p, "to"], undefined)) ok = false;
   const clauses = tail && checkAnswerClauses(ctx, tail.clauses, { from, to, port: tail.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });

@@ -37,12 +37,6 @@ export interface ObjectTail {
   readonly clauses: WrittenClauses;
 }
 
-/** A sweep with a chosen source address, in either form. */
-export const SWEEP_SOURCE = {
-  message: "a sweep cannot choose its source address yet",
-  hint: (from: string) => `sweep from \`${from}\`'s own address (write \`${from} -> …\`), or probe the ports one by one from \`${from}@…\``,
-};
-
 // Where each key's words sit in the synthetic line given to the tail parser: an offset tells the key.
 const AT = { verdict: 1e5, except: 2e5, answeredBy: 3e5, seenFrom: 4e5, protocol: 5e5 } as const;
 const EXCEPT_LIST = AT.except + "except ".length;

@@ -48,6 +48,10 @@ export function checkHold(ctx: CheckContext, holds: HoldsSoFar, hold: unknown, p
     if (from === "localhost" || isAddress(from)) {
       ctx.problem([...p, "from"], `the source \`${truncate(from)}\` must be a lab host`, "a hold starts from one of the scenario's hosts; write its name, e.g. `from: remote`");
       ok = false;
+    } else if (from.includes("@")) {
+      const host = from.slice(0, from.indexOf("@"));
+      ctx.problem([...p, "from"], "a hold cannot choose its source address yet", `hold from \`${truncate(host)}\`'s own address (\`from: ${truncate(host)}\`); probes and sweeps can leave from \`${truncate(host)}@…\``, at(from.indexOf("@") + 1));
+      ok = false;
     } else if (!knownHost(ctx, from, [...p, "from"])) ok = false;
   }
   const to = hold["to"];

@@ -36,6 +36,8 @@ describe("probe sources", () => {
     ["another spelling of an extra address", "scanner@[2001:db8:7:0::99] -> server:22 dropped", "2001:db8:7:0::99", ["ipv6"]],
     ["the object form", "{ from: scanner@198.18.7.99, to: server, port: 22, verdict: dropped }", "198.18.7.99", ["ipv4"]],
     ["the object form, IPv6", '{ from: "scanner@[2001:db8:7::99]", to: server, port: 53, protocol: udp, verdict: dropped }', "2001:db8:7::99", ["ipv6"]],
+    ["a sweep", "scanner@198.18.7.99 -> server:1-1024 blocked except 22", "198.18.7.99", ["ipv4"]],
+    ["a sweep, IPv6, object form", '{ from: "scanner@[2001:db8:7::99]", to: server, port: 1-1024, except: [22], verdict: blocked }', "2001:db8:7::99", ["ipv6"]],
   ])("%s", (_what, line, source, families) => {
     const e = firstExpectation(scenario(line));
     expect(e).toMatchObject({ from: "scanner", source, families });
@@ -57,9 +59,16 @@ describe("probe sources", () => {
     ["a protocol suffix that conflicts (object form)", "{ from: scanner@198.18.7.99, to: server, port: 53, protocol: ‸udp6, verdict: dropped }", SCANNER, SUBNETS, /asks for IPv6 but the source `198\.18\.7\.99` is an IPv4 address/],
     ["a literal target of the other family (object form)", '{ from: scanner@198.18.7.99, to: ‸"2001:db8:7::2", port: 22, verdict: dropped }', SCANNER, SUBNETS, /source `198\.18\.7\.99` is an IPv4 address but `2001:db8:7::2` is IPv6/],
     ["a suffix that conflicts (compact)", "scanner@198.18.7.99 -> server:22/tcp‸6 dropped", SCANNER, SUBNETS, /asks for IPv6 but the source/],
-    ["a sweep", "scanner@‸198.18.7.99 -> server:1-1024 blocked except 22", SCANNER, SUBNETS, /a sweep cannot choose its source address yet/],
+    ["a sweep from an address the host does not hold", "scanner@‸198.18.7.98 -> server:1-1024 blocked except 22", SCANNER, SUBNETS, /198\.18\.7\.98 is not an address of `scanner`/],
   ])("%s", (_what, line, scanner, top, message) => {
     expect(problem(scenario(line, scanner, top))).toMatch(message);
+  });
+});
+
+describe("a hold from a chosen source", () => {
+  test("is refused with its own message at the address, not as an unknown host", () => {
+    const text = `name: n\ndescription: d\n${SUBNETS}hosts:\n  server: { firewall: true, listen: [tcp/22] }\n${SCANNER}steps:\n  - hold: { name: s, from: scanner@‸198.18.7.99, to: server, port: 22 }\n  - expect: [held s open]\n`;
+    expect(problem(text)).toMatch(/a hold cannot choose its source address yet\n.*hold from `scanner`'s own address/);
   });
 });
 

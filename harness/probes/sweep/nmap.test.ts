@@ -58,6 +58,12 @@ describe("nmapArgv", () => {
     expect(readableArgv(timed).join(" ")).not.toContain("-oX");
     expect(readableArgv(timed).slice(-3)).toEqual(["-p", "53", "198.18.0.2"]);
   });
+
+  test("a chosen source: nmap writes it into every packet (-S) and sends on its interface (-e); without one, neither", () => {
+    const from = nmapArgv("tcp", "ipv4", "198.18.33.10", [20, 21], { kind: "quick" }, { address: "198.18.33.200", interface: "lan0" });
+    expect(from.join(" ")).toContain(" -S 198.18.33.200 -e lan0 -p 20-21 198.18.33.10");
+    expect(nmapArgv("tcp", "ipv4", "198.18.33.10", [20], { kind: "quick" })).not.toContain("-S");
+  });
 });
 
 describe("parseNmapXml", () => {

@@ -52,8 +52,19 @@ export function scanLimitSeconds(count: number, timing: ScanTiming): number {
   return 15 + Math.ceil(count / MIN_RATE) * 2 + (timing.kind === "timeout" ? timing.seconds : 1);
 }
 
-/** The nmap argument array (without the `timeout` guard). */
-export function nmapArgv(protocol: SweepProtocol, family: Family, address: string, ports: readonly number[], timing: ScanTiming): string[] {
+/** A chosen source: one of the prober's own addresses, and the interface it is on. */
+export interface SweepSource {
+  readonly address: string;
+  readonly interface: string;
+}
+
+/**
+ * The nmap argument array (without the `timeout` guard). With a source, nmap
+ * writes it into every raw packet (`-S`) and sends on its interface (`-e`):
+ * the address is the prober's own, so the answers come back to the prober,
+ * where nmap reads them as always.
+ */
+export function nmapArgv(protocol: SweepProtocol, family: Family, address: string, ports: readonly number[], timing: ScanTiming, source?: SweepSource): string[] {
   // UDP replies come from a process, not the kernel: a quick UDP batch waits a little longer (as single probes' 300 ms grace).
   const quick = protocol === "udp" ? ["500ms", "300ms", "500ms"] : ["250ms", "100ms", "250ms"];
   const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : quick;
@@ -63,6 +74,7 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
     "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "--disable-arp-ping", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
     "--initial-rtt-timeout", wait[0]!, "--min-rtt-timeout", wait[1]!, "--max-rtt-timeout", wait[2]!,
+    ...(source === undefined ? [] : ["-S", source.address, "-e", source.interface]),
     "-p", portList(ports), address,
   ];
 }

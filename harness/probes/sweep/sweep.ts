@@ -8,7 +8,9 @@
  * timeout (no answer within T s: `dropped`, as a single probe says). Nothing
  * here changes a ruleset: it runs nmap and reads counters.
  */
+import { LabError } from "../../errors.ts";
 import type { LabHost, RunningLab } from "../../lab/types.ts";
+import { findDeclared } from "../../model/host-addresses.ts";
 import type { PortFinding } from "../../model/sweep.ts";
 import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
@@ -17,7 +19,7 @@ import { isTraceTable } from "../../rules/trace.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
-import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol } from "./nmap.ts";
+import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
@@ -25,6 +27,8 @@ export const MAX_BATCHES = 24;
 
 export interface SweepSpec {
   readonly from: string;
+  /** The address the sweep leaves from (one of `from`'s declared addresses), if chosen. */
+  readonly source?: string | undefined;
   readonly to: ProbeTarget;
   readonly ports: readonly number[];
   readonly protocol: SweepProtocol;
@@ -41,6 +45,8 @@ export interface SweepOptions {
 
 export interface SweepObservation {
   readonly address: string;
+  /** The chosen source, as nmap was told it. */
+  readonly source?: SweepSource | undefined;
   readonly findings: ReadonlyMap<number, PortFinding>;
   /** The first batch as a command to paste. */
   readonly command: string;
@@ -77,10 +83,20 @@ export async function hiddenRules(host: LabHost, backend: Backend): Promise<stri
   return foreignTables(host.spec.name, backend, nft, legacy);
 }
 
+/** The chosen source and the prober's interface on its network; undefined when none was chosen. */
+export function sweepSource(from: LabHost, spec: Pick<SweepSpec, "source" | "family">): SweepSource | undefined {
+  if (spec.source === undefined) return undefined;
+  const network = findDeclared(from.spec.addresses, spec.source, spec.family)?.network;
+  const iface = network === undefined ? undefined : from.interfaceOn(network);
+  if (iface === undefined) throw new LabError(`the sweep's source ${spec.source} is not an ${spec.family} address of ${from.spec.name} on a network it joined`);
+  return { address: spec.source, interface: iface };
+}
+
 export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepOptions): Promise<SweepObservation> {
   const started = performance.now();
   const from = lab.host(spec.from);
   const address = resolveTarget(lab, { ...spec, port: spec.ports[0]!, timeoutSeconds: spec.timeoutSeconds });
+  const source = sweepSource(from, spec);
   const hidden = (await Promise.all(options.watch.map((h) => hiddenRules(lab.host(h), lab.host(h).spec.backend)))).flat();
   const findings = new Map<number, PortFinding>();
   const classes = new Map<number, AnswerClass>();
@@ -92,7 +108,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const read = async () => new Map<string, SavedRuleset>(await Promise.all(options.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), spec.family)] as const)));
   const scan = async (ports: readonly number[], timing: ScanTiming): Promise<Batch> => {
     batches++;
-    const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing);
+    const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing, source);
     const limit = scanLimitSeconds(ports.length, timing);
     const before = await read();
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
@@ -219,5 +235,5 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     for (const p of waitOut) if (!findings.has(p)) set(p, { outcome: "error", evidence: `answered differently in each batch (last: ${answers.get(p)})`, rules: [] });
   }
   notes.unshift(`${batches} batch(es) of nmap`);
-  return { address, findings, command: first.command, durationMs: Math.round(performance.now() - started), notes };
+  return { address, ...(source ? { source } : {}), findings, command: first.command, durationMs: Math.round(performance.now() - started), notes };
 }
