@@ -5,23 +5,29 @@
  * scenario, prints the survivors, equivalents and errors and the score, writes
  * `--json`, compares the machine's own firewall before and after, and chooses
  * the exit code: 1 when the score is below `--min-score`, an original
- * scenario does not pass, or the machine's firewall changed. Ctrl-C prints
- * what was done so far, then the run's resources are removed (exit 130).
+ * scenario does not pass, or the machine's firewall changed. `--html` writes
+ * the mutation view (report/mutation-html.ts). Ctrl-C (SIGINT, SIGTERM, the
+ * launcher gone): the scenarios finished so far and a score labelled PARTIAL
+ * are printed (and written to --json/--html), the run's containers and
+ * networks are removed, and fwspec exits 128+signal (interrupt.ts); nothing
+ * after the stop is printed or scored.
  */
 import { writeFileSync } from "node:fs";
 import { openDockerLabs } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
-import { onInterrupt } from "../interrupt.ts";
+import { interrupted, onInterrupt } from "../interrupt.ts";
 import { consoleProgress } from "../progress.ts";
 import { OPERATOR_NAMES } from "../mutate/operators.ts";
 import { renderMutationConsole, renderMutationJson, scenarioLine, summaryLine } from "../mutate/render.ts";
-import { mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, type ScenarioMutation, summarize } from "../mutate/run.ts";
+import { type MutationReport, mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, type ScenarioMutation, summarize } from "../mutate/run.ts";
+import { renderMutationHtml } from "../report/mutation-html.ts";
 import { writeReportFile } from "./report-files.ts";
 
 export interface MutateCliOptions {
   readonly minScore?: string;
   readonly json?: string;
+  readonly html?: string;
   readonly operators?: string;
   readonly jobs?: string;
   readonly root?: string;
@@ -53,9 +59,11 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
   const hostBefore = await snapshotHostFirewall();
   const started = performance.now();
   const done: ScenarioMutation[] = [];
-  // Ctrl-C: what was done so far, then the cleanup (api.ts) removes the run's labs and exits.
+  // Ctrl-C: what finished so far, labelled partial, while the cleanup (api.ts) removes the run's labs; then the exit (130).
   const release = onInterrupt(async () => {
-    process.stdout.write(renderMutationConsole(summarize(done, Math.round(performance.now() - started), true)));
+    const partial = summarize(done, Math.round(performance.now() - started), true, scenarios.length);
+    process.stdout.write(renderMutationConsole(partial));
+    for (const problem of writeReports(partial, opts)) process.stderr.write(`fwspec: ${problem.report()}\n`);
   });
   let report;
   try {
@@ -73,9 +81,11 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
   } finally {
     release();
   }
+  // Stopped: the handler printed what finished; results after the stop mean nothing. The exit comes when the labs are gone.
+  if (interrupted()) await new Promise<never>(() => {});
   process.stdout.write(renderMutationConsole(report, { killed: opts.killed === true }));
-  const unwritten = opts.json ? writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderMutationJson(report))) : undefined;
-  if (unwritten) process.stderr.write(`fwspec: ${unwritten.report()}\n`);
+  const unwritten = writeReports(report, opts);
+  for (const problem of unwritten) process.stderr.write(`fwspec: ${problem.report()}\n`);
   const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
   const notCompared = uncheckedWarning(hostCheck);
   if (notCompared) process.stderr.write(notCompared);
@@ -92,5 +102,12 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
     process.stderr.write(`fwspec: ${summaryLine(report).split(" (")[0]} is below --min-score ${flags.minScore}\n`);
     return EXIT.failed;
   }
-  return unwritten ? EXIT.internal : EXIT.ok;
+  return unwritten.length > 0 ? EXIT.internal : EXIT.ok;
+}
+
+/** --json and --html, each written or its problem returned. */
+function writeReports(report: MutationReport, opts: MutateCliOptions) {
+  const json = opts.json ? writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderMutationJson(report))) : undefined;
+  const html = opts.html ? writeReportFile("HTML", opts.html, (p) => writeFileSync(p, renderMutationHtml(report, { baseDir: process.cwd() }))) : undefined;
+  return [json, html].filter((p) => p !== undefined);
 }

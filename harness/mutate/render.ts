@@ -28,9 +28,12 @@ function formatScore(score: number | undefined): string {
   return score === undefined ? "n/a" : `${(Math.floor(score * 10) / 10).toFixed(1)} %`;
 }
 
+/** The score line; a stopped run's says PARTIAL and how many of the scenarios finished. */
 export function summaryLine(r: MutationReport): string {
   const scored = r.counts.killed + r.counts.survived;
-  return `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${r.counts.equivalent} equivalent and ${r.counts.error} errors not scored), ${r.scenarios.length} scenarios, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s${r.stopped ? " — STOPPED before every scenario ran" : ""}`;
+  const scenarios = r.stopped ? `${r.scenarios.length} of ${r.total} scenarios` : `${r.scenarios.length} scenarios`;
+  const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${r.counts.equivalent} equivalent and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
+  return r.stopped ? `PARTIAL ${line} — STOPPED: only the scenarios listed finished; the one being mutated and those after it are not in the score` : line;
 }
 
 const HEADINGS: readonly [MutantOutcome["status"], string, string][] = [
@@ -45,7 +48,8 @@ export function renderMutationConsole(r: MutationReport, options: { killed?: boo
   const out: string[] = [];
   for (const s of r.scenarios) {
     const shown = s.mutants.filter((m) => m.status !== "killed" || options.killed);
-    if (shown.length === 0 && !s.skipped) continue;
+    // A stopped run lists every finished scenario: what the partial score is made of.
+    if (shown.length === 0 && !s.skipped && !r.stopped) continue;
     out.push("", scenarioLine(s, cwd));
     for (const [status, title, label] of HEADINGS) {
       for (const m of shown.filter((x) => x.status === status)) {
@@ -66,6 +70,7 @@ export function renderMutationJson(r: MutationReport): string {
     counts: r.counts,
     durationMs: r.durationMs,
     stopped: r.stopped,
+    scenariosAskedFor: r.total,
     scenarios: r.scenarios,
   }, null, 2)}\n`;
 }

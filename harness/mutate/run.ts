@@ -36,8 +36,10 @@ export interface MutationReport {
   /** killed / (killed + survived), percent; undefined when nothing was scored. */
   readonly score: number | undefined;
   readonly durationMs: number;
-  /** Stopped (Ctrl-C) before every scenario ran. */
+  /** Stopped (Ctrl-C) before every scenario ran: the score is partial. */
   readonly stopped: boolean;
+  /** Scenarios asked for (`scenarios` holds those finished). */
+  readonly total: number;
 }
 
 export interface MutateOptions {
@@ -67,11 +69,11 @@ function notPassing(report: ScenarioReport | undefined): string {
   return `the original scenario does not pass (${report.status}: ${(bad[0] ?? "").split("\n")[0]}); fix it before mutating`;
 }
 
-export function summarize(scenarios: readonly ScenarioMutation[], durationMs: number, stopped: boolean): MutationReport {
+export function summarize(scenarios: readonly ScenarioMutation[], durationMs: number, stopped: boolean, total = scenarios.length): MutationReport {
   const all = scenarios.flatMap((s) => s.mutants);
   const counts = { killed: 0, survived: 0, equivalent: 0, error: 0 };
   for (const m of all) counts[m.status]++;
-  return { scenarios, counts, score: mutationScore(all), durationMs, stopped };
+  return { scenarios, counts, score: mutationScore(all), durationMs, stopped, total };
 }
 
 /** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
@@ -107,5 +109,5 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const counted = countedRules(original);
     finish({ mutants: mutants.map((m, i) => classifyMutant(m, rest[i]!, scenario, counted)) });
   }
-  return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length);
+  return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length, scenarios.length);
 }

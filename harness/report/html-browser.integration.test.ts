@@ -7,51 +7,32 @@
  * under the page's CSP, no request leaving the page, no console error, a
  * narrow screen; and a report of hostile scenario text showing it as text.
  * The page and a screenshot are kept in reports/ (CI artefacts).
- *
- * Chromium as root needs --no-sandbox (its sandbox refuses to run as root);
- * fine for a test browser that only opens fwspec's own local files.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { execa } from "execa";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
+import { HOSTILE, launchReportBrowser, openReportPage } from "../testing/report-page.ts";
 import type { RunReport } from "./model.ts";
 import { renderHtml } from "./html.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
 const ARTEFACTS = join(PROJECT_ROOT, "reports");
 const dir = mkdtempSync(join(tmpdir(), "fwspec-html-"));
-const HOSTILE = `<script>window.pwned = 1</script><img src="http://198.18.0.1/x.png" onerror="window.pwned = 2">"quoted" 'single' \u202eevil`;
 
 let browser: Browser;
 let run: { exitCode: number | undefined; all: string };
 
-/** Opens `file` in a fresh page that records every request (and lets only the file itself through), console errors and dialogs. */
-async function open(file: string, width = 1280): Promise<{ page: Page; requests: string[]; problems: string[] }> {
-  const url = pathToFileURL(file).href;
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const requests: string[] = [];
-  const problems: string[] = [];
-  context.on("request", (r) => requests.push(r.url()));
-  await context.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort()));
-  const page = await context.newPage();
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  await page.goto(url);
-  return { page, requests, problems };
-}
+const open = (file: string, width?: number) => openReportPage(browser, file, width);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
   const r = await execa(process.execPath, [CLI, "run", "examples/failing", "scenarios/block-port/11-drop-behind-accept.yaml", "--coverage", "--html", join(dir, "report.html")], { cwd: PROJECT_ROOT, reject: false, all: true });
   run = { exitCode: r.exitCode, all: r.all ?? "" };
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  browser = await launchReportBrowser();
 }, 300_000);
 
 const projects: string[] = [dir];

@@ -49,11 +49,11 @@ const RANK = { error: 0, failed: 1, passed: 2 } as const;
 
 const hash = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
-function statusBadge(status: keyof typeof MARK): string {
+export function statusBadge(status: keyof typeof MARK): string {
   return `<span class="status ${status}">${MARK[status]} ${STATUS_LABEL[status]}</span>`;
 }
 
-function pre(text: string, cls = ""): string {
+export function pre(text: string, cls = ""): string {
   return `<pre${cls ? ` class="${cls}"` : ""}><code>${htmlText(text)}</code></pre>`;
 }
 
@@ -182,20 +182,29 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   // A diff fails its gate with a change not allowed, or a flow it could not compare.
   const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
   const verdict = counts.failed + counts.error > 0 || diffFailed ? "failed" : "passed";
+  return htmlPage(`fwspec report: ${verdict}`, `fwspec report: ${statusBadge(verdict)}`, `<div class="summary">${summary.join("")}</div>
+<div class="tools"><button type="button" data-details="open">open all evidence</button> <button type="button" data-details="close">close all</button></div>
+${ordered.map(({ s, i }) => scenario(s, i, options)).join("\n")}
+${diffs.length > 0 ? `<h2 class="diffs">Diff: flows that changed between two rulesets</h2>${diffs.map(diffView).join("\n")}` : ""}`);
+}
+
+/**
+ * The self-contained page around `body` (trusted HTML, its text escaped by the
+ * caller): inline style and script allowed by hash, no request of any kind.
+ * Also the page of `fwspec mutate --html` (mutation-html.ts).
+ */
+export function htmlPage(title: string, heading: string, body: string): string {
   const csp = `default-src 'none'; style-src ${hash(STYLE)}; script-src ${hash(SCRIPT)}; img-src 'none'; base-uri 'none'; form-action 'none'`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>fwspec report: ${verdict}</title>
+<title>${title}</title>
 <style>${STYLE}</style></head>
 <body><main>
-<h1>fwspec report: ${statusBadge(verdict)}</h1>
-<div class="summary">${summary.join("")}</div>
-<div class="tools"><button type="button" data-details="open">open all evidence</button> <button type="button" data-details="close">close all</button></div>
-${ordered.map(({ s, i }) => scenario(s, i, options)).join("\n")}
-${diffs.length > 0 ? `<h2 class="diffs">Diff: flows that changed between two rulesets</h2>${diffs.map(diffView).join("\n")}` : ""}
+<h1>${heading}</h1>
+${body}
 </main><script>${SCRIPT}</script></body></html>
 `;
 }
