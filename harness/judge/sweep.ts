@@ -13,8 +13,10 @@
  *    cannot tell) fails nothing and passes nothing: it is an error.
  * One check for the range; the ports that broke it, each with its evidence.
  */
-import type { ExpectationResult } from "../model/results.ts";
-import { OUTCOME_LABEL, type PortFinding, type PortOutcome, type SweepBreak } from "../model/sweep.ts";
+import type { Decision, ExpectationResult } from "../model/results.ts";
+import { OUTCOME_LABEL, type PortFinding, type PortOutcome, type SweepBreak, type SweepDecided } from "../model/sweep.ts";
+import { portList } from "../probes/sweep/nmap.ts";
+import { decidedLine } from "../report/failure.ts";
 import { type Family, targetLabel, type Verdict } from "../model/types.ts";
 import type { SweepObservation } from "../probes/sweep/sweep.ts";
 import type { Expectation, PortSweep } from "../scenario/model.ts";
@@ -101,6 +103,19 @@ export function judgeSweep(e: Expectation, family: Family, facts: SweepObservati
       command: facts.command,
     },
   };
+}
+
+/** Ports grouped by the decision that took their first packet (most ports first), and each port's decision as the report words it. */
+export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups: SweepDecided[]; byPort: Map<number, string> } {
+  const byPort = new Map<number, string>();
+  const ports = new Map<string, number[]>();
+  for (const [port, d] of [...decisions].sort((a, b) => a[0] - b[0])) {
+    const line = decidedLine(d);
+    byPort.set(port, line);
+    ports.set(line, [...(ports.get(line) ?? []), port]);
+  }
+  const groups = [...ports].map(([decided, list]) => ({ ports: portList(list), count: list.length, decided })).sort((a, b) => b.count - a.count);
+  return { groups, byPort };
 }
 
 function majority(findings: readonly PortFinding[]): Verdict {

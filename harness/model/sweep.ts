@@ -46,6 +46,8 @@ export interface SweepBreak {
   readonly rules: readonly string[];
   /** A command a person can paste: nmap on this one port. */
   readonly repro: string;
+  /** The rule that took this port's first packet, from the sweep's trace (as the report's `decided:` line words it). */
+  readonly decided?: string;
   /** The same port probed once more as a single probe (bounded: the first few breaks): its verdict, reason and command. */
   readonly single?: { readonly verdict: Verdict; readonly reason: string; readonly command: string; readonly counted: readonly string[] };
 }

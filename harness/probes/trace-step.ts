@@ -12,7 +12,7 @@ import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave } from "../rules/saved.ts";
-import { chainHandles, parseTrace, TRACE_TABLE, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { chainHandles, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
 import { resolveTarget } from "./probe.ts";
 
 const LOG = "/tmp/fwspec-trace.log";
@@ -75,14 +75,25 @@ exit 0`;
 export interface TracedSpec {
   readonly spec: ProbeSpec;
   readonly watch: readonly string[];
-  /** A held connection's check: its first packet is data of an established connection (told apart from a probe's SYN to the same place). */
-  readonly established?: boolean;
-  /** The address a held connection was opened to (a probe's is resolved from its spec). */
+  /**
+   * `probe` (default): its first packet is a SYN or datagram; `held`: a held
+   * connection's check, whose first packet is data of an established
+   * connection; `sweep`: a sweep of `spec.port`..`lastPort`, whose packets
+   * leave from `sport`. Each is told apart from the others to the same place.
+   */
+  readonly role?: TraceRole;
+  /** A sweep's source port (rules/trace.ts sweepSourcePort). */
+  readonly sport?: number;
+  /** The address a held connection was opened to, a sweep's target (a probe's is resolved from its spec). */
   readonly address?: string;
+  /** A sweep's last port. */
+  readonly lastPort?: number;
 }
 
-function keyOf(family: Family, address: string, protocol: string, port: number, established = false): string {
-  return `${family} ${address} ${protocol} ${port}${established ? " held" : ""}`;
+export type TraceRole = "probe" | "held" | "sweep";
+
+function keyOf(family: Family, address: string, protocol: string, port: number, role: TraceRole = "probe", sport?: number): string {
+  return `${family} ${address} ${protocol} ${port}${role === "probe" ? "" : ` ${role}`}${sport !== undefined ? ` from port ${sport}` : ""}`;
 }
 
 /** The addresses a probe's packets leave from: its declared source, else its host's addresses and loopback. */
@@ -94,7 +105,7 @@ function sourcesOf(lab: RunningLab, spec: ProbeSpec): string[] {
 
 /** A step's traces: the decision for a probe (by family and destination), once collected. */
 export interface StepTraces {
-  decisionFor(spec: ProbeSpec, address: string, established?: boolean): Decision | undefined;
+  decisionFor(spec: ProbeSpec, address: string, role?: TraceRole, sport?: number): Decision | undefined;
 }
 
 const NONE: StepTraces = { decisionFor: () => undefined };
@@ -105,7 +116,7 @@ export interface ArmedTraces {
 }
 
 /** Hosts an nft trace can see: firewall hosts whose iptables is the nft backend (native nft hosts are). */
-function traceable(host: LabHost): boolean {
+export function traceable(host: LabHost): boolean {
   return host.spec.firewall && host.spec.backend === "nft";
 }
 
@@ -115,7 +126,7 @@ function traceable(host: LabHost): boolean {
  * probes keep the counters' decision. Never throws.
  */
 export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]): Promise<ArmedTraces> {
-  type Entry = { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string; established: boolean }[] };
+  type Entry = { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string; role: TraceRole; lastPort?: number; sport?: number }[] };
   const perHost = new Map<string, Entry>();
   const resolved = probes.flatMap((p) => {
     try {
@@ -128,27 +139,30 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
   // A held check and a probe to one destination are told apart by the first packet (data or SYN), so they share the source filter.
   const shared = new Map<string, number>();
   for (const p of resolved) {
-    if (p.established) continue;
+    if ((p.role ?? "probe") !== "probe") continue;
     const key = keyOf(p.spec.family, p.address, p.spec.protocol === "udp" ? "udp" : "tcp", p.spec.port);
     shared.set(key, (shared.get(key) ?? 0) + 1);
   }
   const saddrsOf = (spec: ProbeSpec, address: string): string[] | undefined =>
     (shared.get(keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port)) ?? 0) > 1 ? sourcesOf(lab, spec) : undefined;
-  const fullKey = (spec: ProbeSpec, address: string, established = false): string =>
-    `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port, established)} from ${saddrsOf(spec, address)?.join(",") ?? "any"}`;
+  const fullKey = (spec: ProbeSpec, address: string, role: TraceRole = "probe", sport?: number): string =>
+    `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port, role, sport)} from ${role === "probe" ? saddrsOf(spec, address)?.join(",") ?? "any" : "any"}`;
   const keys = new Map<string, number>();
   for (const p of resolved) {
     const { address } = p;
-    const established = p.established === true;
+    const role = p.role ?? "probe";
     const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-    const key = fullKey(p.spec, address, established);
-    keys.set(key, (keys.get(key) ?? 0) + 1);
-    const saddrs = saddrsOf(p.spec, address);
+    const last = role === "sweep" ? p.lastPort ?? p.spec.port : p.spec.port;
+    for (let port = p.spec.port; port <= last; port++) {
+      const key = fullKey({ ...p.spec, port }, address, role, p.sport);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+    }
+    const saddrs = role === "probe" ? saddrsOf(p.spec, address) : undefined;
     for (const h of p.watch) {
       if (!traceable(lab.host(h))) continue;
       const entry = perHost.get(h) ?? { matches: [], probes: [] };
-      entry.matches.push({ family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol, port: p.spec.port });
-      entry.probes.push({ spec: p.spec, address, established });
+      entry.matches.push({ family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol, port: p.spec.port, ...(role === "sweep" ? { lastPort: last, sport: p.sport ?? SWEEP_SOURCE_PORT } : {}) });
+      entry.probes.push({ spec: p.spec, address, role, ...(role === "sweep" ? { lastPort: last, sport: p.sport ?? SWEEP_SOURCE_PORT } : {}) });
       perHost.set(h, entry);
     }
   }
@@ -178,16 +192,21 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
         for (const p of entry.probes) {
           const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
-          const key = fullKey(p.spec, p.address, p.established);
-          if (keys.get(key) !== 1) continue; // two probes to one destination from the same sources in a step: which trace is whose is not known
-          const saddrs = saddrsOf(p.spec, p.address);
-          const d = traceDecision(events, { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port: p.spec.port, ...(p.established ? { established: true } : {}) }, ctx);
-          if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
+          for (let port = p.spec.port; port <= (p.lastPort ?? p.spec.port); port++) {
+            const key = fullKey({ ...p.spec, port }, p.address, p.role, p.sport);
+            if (keys.get(key) !== 1) continue; // two probes to one destination from the same sources in a step: which trace is whose is not known
+            const saddrs = p.role === "probe" ? saddrsOf(p.spec, p.address) : undefined;
+            const d = traceDecision(events, {
+              family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port,
+              ...(p.role === "held" ? { established: true } : {}), ...(p.role === "sweep" ? { sport: p.sport ?? SWEEP_SOURCE_PORT } : {}),
+            }, ctx);
+            if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
+          }
         }
       }));
       return {
-        decisionFor(spec, address, established = false) {
-          const found = decisions.get(fullKey(spec, address, established));
+        decisionFor(spec, address, role = "probe", sport) {
+          const found = decisions.get(fullKey(spec, address, role, role === "sweep" ? sport ?? SWEEP_SOURCE_PORT : undefined));
           if (!found || found.length === 0) return undefined;
           return orderAlongPath(found, spec);
         },
@@ -212,23 +231,28 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
   return ordered.find((d) => d.action !== "accept") ?? ordered[ordered.length - 1]!;
 }
 
-/** An observation with the trace's decision when its host was traced (the counters' otherwise); `established`: a held connection's check. */
-export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, established = false): T {
-  const traced = traces.decisionFor(observation.result.spec, observation.result.address, established);
+/** An observation with the trace's decision when its host was traced (the counters' otherwise); `held`: a held connection's check. */
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, held = false): T {
+  const traced = traces.decisionFor(observation.result.spec, observation.result.address, held ? "held" : "probe");
   return traced ? { ...observation, decision: traced } : observation;
 }
+
+/** Sweeps of at most this many ports are traced, port by port; larger ones keep the counters' attribution. */
+export const MAX_TRACED_SWEEP = 4096;
 
 /**
  * The probes of a step to trace: each expectation in its family, and its
  * parity probe in the other; a held connection's check (its data packet, to
- * the address the connection was opened to: `heldAddress`). Sweeps trace
- * their own packets (runner/sweep.ts).
+ * the address the connection was opened to: `heldAddress`); a sweep's ports
+ * (at most MAX_TRACED_SWEEP).
  */
-export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonly watch: readonly string[]; readonly parity?: Family; readonly expectation: { readonly held?: string; readonly sweep?: unknown } }[], heldAddress: (name: string) => string | undefined = () => undefined): TracedSpec[] {
-  return probes.filter((p) => p.expectation.sweep === undefined).flatMap((p): TracedSpec[] => {
+export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonly watch: readonly string[]; readonly parity?: Family; readonly expectation: { readonly held?: string; readonly sweep?: { readonly first: number; readonly last: number } } }[], heldAddress: (name: string) => string | undefined = () => undefined): TracedSpec[] {
+  return probes.flatMap((p, i): TracedSpec[] => {
+    const sweep = p.expectation.sweep;
+    if (sweep !== undefined) return sweep.last - sweep.first + 1 <= MAX_TRACED_SWEEP ? [{ spec: { ...p.spec, port: sweep.first }, watch: p.watch, role: "sweep", lastPort: sweep.last, sport: sweepSourcePort(i) }] : [];
     if (p.expectation.held !== undefined) {
       const address = heldAddress(p.expectation.held);
-      return address === undefined ? [] : [{ spec: p.spec, watch: p.watch, established: true, address }];
+      return address === undefined ? [] : [{ spec: p.spec, watch: p.watch, role: "held", address }];
     }
     return [{ spec: p.spec, watch: p.watch }, ...(p.parity ? [{ spec: { ...p.spec, family: p.parity }, watch: p.watch }] : [])];
   });

@@ -37,11 +37,13 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
     ...(e.explanation ? [label("meaning", e.explanation)] : []),
     label("sweep", `${e.from} -> ${e.to} (${e.address}) ports ${s.ports}/${e.protocol} ${e.family}, ${e.evidence.durationMs} ms; ${s.notes.join("; ")}`),
     label("repro", s.command),
+    ...(s.decided && s.decided.length > 0 ? [label("decided", s.decided.map((d) => `${d.count === 1 ? "port" : "ports"} ${d.ports}: ${d.decided}`).join("\n"))] : []),
   ];
   for (const b of s.broken) {
     lines.push(label(`port ${b.port}`, [
       `${b.status === "error" ? "cannot decide" : "broke"}: expected ${b.expected}, observed ${b.observed} (answer ${b.answer || "none"})`,
       `evidence: ${b.evidence}`,
+      ...(b.decided ? [`decided: ${b.decided}`] : []),
       ...(b.rules.length > 0 ? [`rules: ${b.rules.join("; ")}`] : []),
       ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, `repro: ${b.single.command}`] : []),
       `repro: ${b.repro}`,

@@ -10,6 +10,7 @@
  */
 import type { ExpectationResult } from "../model/results.ts";
 import { hostsOnPath } from "../plan/plan.ts";
+import { MAX_TRACED_SWEEP } from "../probes/trace-step.ts";
 import type { Scenario } from "../scenario/model.ts";
 
 export interface UndecidedVerdict {
@@ -23,9 +24,12 @@ export interface UndecidedVerdict {
   readonly problem: "names no deciding rule" | "its deciding rule contradicts the verdict";
 }
 
-/** Does the result name what decided it (a sweep: every port, or the counters' attribution said so)? */
+/** Does the result name what decided it (a sweep: every port from its trace, or a range too large to trace said so)? */
 export function namesDecision(e: ExpectationResult): boolean {
-  if (e.sweep) return (e.sweep.decided?.length ?? 0) > 0 || e.sweep.attribution === "counters";
+  if (e.sweep) {
+    const ports = Object.values(e.sweep.counts).reduce((n, c) => n + (c ?? 0), 0);
+    return e.sweep.attribution === "trace" || (e.sweep.attribution === "counters" && ports > MAX_TRACED_SWEEP);
+  }
   return e.decision !== undefined;
 }
 

@@ -16,6 +16,24 @@ import { silentRewrites } from "./trace-nat.ts";
 
 export const TRACE_TABLE = "fwspec_trace";
 
+/**
+ * The source ports sweeps' packets leave from (nmap -g; below Linux's
+ * ephemeral range, so never a single probe's): the sweep at index i of a step
+ * uses SWEEP_SOURCE_PORT + i (modulo SWEEP_SOURCE_PORTS), so a step's trace
+ * tells each sweep's packets from the others' and from single probes'.
+ */
+export const SWEEP_SOURCE_PORT = 30909;
+export const SWEEP_SOURCE_PORTS = 1000;
+
+/** The source port of the step's probe at `index` when it is a sweep. */
+export function sweepSourcePort(index: number): number {
+  return SWEEP_SOURCE_PORT + (index % SWEEP_SOURCE_PORTS);
+}
+
+function isSweepPort(port: number | undefined): boolean {
+  return port !== undefined && port >= SWEEP_SOURCE_PORT && port < SWEEP_SOURCE_PORT + SWEEP_SOURCE_PORTS;
+}
+
 /** Is `family name` fwspec's own trace table (never part of the ruleset under test)? */
 export function isTraceTable(table: string): boolean {
   return table === `inet ${TRACE_TABLE}`;
@@ -28,6 +46,10 @@ export interface TraceMatch {
   readonly daddr: string;
   readonly protocol: "tcp" | "udp";
   readonly port: number;
+  /** A sweep: every port from `port` to this one. */
+  readonly lastPort?: number;
+  /** Only packets from this source port (a sweep's). */
+  readonly sport?: number;
 }
 
 /** The `nft -f` input that (re)creates the trace table with one marking rule per match, at prerouting and output, before any other chain. */
@@ -43,7 +65,9 @@ export function traceScript(matches: readonly TraceMatch[]): string {
   for (const m of matches) {
     const ip = m.family === "ipv4" ? "ip" : "ip6";
     const from = m.saddrs && m.saddrs.length > 0 ? `${ip} saddr { ${m.saddrs.join(", ")} } ` : "";
-    const rule = `meta nfproto ${m.family} ${from}${ip} daddr ${m.daddr} meta l4proto ${m.protocol} th dport ${m.port} meta nftrace set 1`;
+    const sport = m.sport !== undefined ? `th sport ${m.sport} ` : "";
+    const dport = m.lastPort !== undefined && m.lastPort !== m.port ? `${m.port}-${m.lastPort}` : String(m.port);
+    const rule = `meta nfproto ${m.family} ${from}${ip} daddr ${m.daddr} meta l4proto ${m.protocol} ${sport}th dport ${dport} meta nftrace set 1`;
     if (seen.has(rule)) continue;
     seen.add(rule);
     for (const chain of ["pre", "out"]) lines.push(`add rule inet ${TRACE_TABLE} ${chain} ${rule}`);
@@ -226,11 +250,14 @@ export interface TracedProbe {
   readonly port: number;
   /** A held connection's check: its first packet is a data segment of an established connection, not a SYN. */
   readonly established?: boolean;
+  /** A sweep's port: only packets from the sweep's source port (sweepSourcePort); other probes never take sweeps' packets. */
+  readonly sport?: number;
 }
 
 function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
   if (p !== undefined && probe.saddrs && (p.saddr === undefined || !probe.saddrs.includes(p.saddr))) return false;
   const first = probe.protocol === "udp" || (probe.established ? !p?.syn : p?.syn);
+  if (p !== undefined && (probe.sport !== undefined ? p.sport !== probe.sport : isSweepPort(p.sport))) return false;
   return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && first === true;
 }
 

@@ -19,13 +19,14 @@ import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
+import { sweepSourcePort } from "../rules/trace.ts";
 import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
-import { sweepExpectation } from "./sweep.ts";
+import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
 
 export interface SessionOptions {
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
@@ -116,7 +117,7 @@ export class ScenarioSession implements AsyncDisposable {
       for (const job of jobs) {
         const p = probes[job.probe]!;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p));
-        else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family));
+        else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
         else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
       }
     };
@@ -140,14 +141,14 @@ export class ScenarioSession implements AsyncDisposable {
     }
     const traced = (o: Observation | undefined, held = false) => (o ? withTraceDecision(o, traces, held) : o);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    return probes.map((p, i) => swept.get(i) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), p.expectation.held !== undefined)!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
+    return probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), p.expectation.held !== undefined)!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */
-  async #sweep(p: PlannedProbe, family: Family): Promise<ExpectationResult> {
+  async #sweep(p: PlannedProbe, family: Family, sourcePort: number): Promise<ExpectationResult> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
     try {
-      return await sweepExpectation(this.lab, p, family, early);
+      return await sweepExpectation(this.lab, p, family, early, sourcePort);
     } finally {
       this.#ledger.forget(family);
     }

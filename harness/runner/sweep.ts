@@ -4,10 +4,11 @@
  * that broke it probed once more as single probes — their verdict, reason,
  * command and counted rules go into the report, and a single probe that
  * disagrees with the sweep's reading of the same port makes that port an
- * error, never a pass.
+ * error, never a pass. On nft-based hosts each port's deciding rule comes
+ * from the step's trace (withSweepDecisions).
  */
 import { describeDelta } from "../judge/expectation.ts";
-import { judgeSweep } from "../judge/sweep.ts";
+import { judgeSweep, sweepDecided } from "../judge/sweep.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepBreak } from "../model/sweep.ts";
@@ -17,11 +18,13 @@ import { observe } from "../probes/observe.ts";
 import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
+import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
+import type { Decision } from "../model/results.ts";
 
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
 
-export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean): Promise<ExpectationResult> {
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number): Promise<ExpectationResult> {
   const e = p.expectation;
   const sweep = e.sweep!;
   const protocol = e.protocol === "udp" ? "udp" : "tcp";
@@ -31,12 +34,12 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds }, { watch: p.watch, early });
+    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early });
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };
   }
-  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source)));
+  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source, sourcePort)));
   const judged = judgeSweep(e, family, facts, listens, repro);
   if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
   const broken: SweepBreak[] = [];
@@ -56,3 +59,38 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   return { ...judged, status, sweep: { ...judged.sweep, broken, notes } };
 }
 
+
+/**
+ * A sweep's result with each port's deciding rule from the step's trace
+ * (ranges of at most MAX_TRACED_SWEEP ports): grouped by rule, and on each
+ * broken port. A larger range, or ports the trace did not see, keep the
+ * counters' attribution, and the notes say so.
+ */
+export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number): ExpectationResult {
+  const s = r.sweep;
+  const range = p.expectation.sweep;
+  if (!s || !range || r.address === "") return r;
+  if (!p.watch.some((h) => traceable(lab.host(h)))) return { ...r, sweep: { ...s, attribution: "counters" } };
+  const count = range.last - range.first + 1;
+  if (count > MAX_TRACED_SWEEP) {
+    return { ...r, sweep: { ...s, attribution: "counters", notes: [...s.notes, `${count} ports are more than the ${MAX_TRACED_SWEEP} a sweep traces: each port's rules are the counters' around its batch`] } };
+  }
+  const decisions = new Map<number, Decision>();
+  for (let port = range.first; port <= range.last; port++) {
+    const d = traces.decisionFor({ ...p.spec, family: r.family, port }, r.address, "sweep", sourcePort);
+    if (d) decisions.set(port, d);
+  }
+  const missing = count - decisions.size;
+  const decided = sweepDecided(decisions);
+  const broken = s.broken.map((b) => {
+    const d = decided.byPort.get(b.port);
+    return d ? { ...b, decided: d } : b;
+  });
+  return {
+    ...r,
+    sweep: {
+      ...s, broken, decided: decided.groups, attribution: missing === 0 ? "trace" : "counters",
+      notes: missing === 0 ? [...s.notes, `each port's deciding rule from an nftables trace of the sweep's packets`] : [...s.notes, `${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`],
+    },
+  };
+}

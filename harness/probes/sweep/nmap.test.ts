@@ -1,5 +1,6 @@
 /** Unit tests (table-driven, no Docker) for nmap.ts: port lists, the command line, and reading nmap's XML. */
 import { describe, expect, test } from "vitest";
+import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 import { expandPorts, NmapOutputError, nmapArgv, parseNmapXml, portList, readableArgv } from "./nmap.ts";
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>
@@ -50,6 +51,8 @@ describe("nmapArgv", () => {
     expect(quick.join(" ")).toContain("-oX - ");
     expect(quick.join(" ")).toContain("--max-retries 0");
     expect(quick.slice(-3)).toEqual(["-p", "1-3", "2001:db8::2"]);
+    // One source port, so the step's trace tells the sweep's packets from single probes'.
+    expect(quick.slice(quick.indexOf("-g"), quick.indexOf("-g") + 2)).toEqual(["-g", String(SWEEP_SOURCE_PORT)]);
     const timed = nmapArgv("udp", "ipv4", "198.18.0.2", [53], { kind: "timeout", seconds: 2 });
     expect(timed).toContain("-sU");
     expect(timed).not.toContain("-6");

@@ -1,6 +1,6 @@
 /**
  * The sweep's scanner: the nmap command line (raw SYN or UDP scan, no host
- * discovery, no DNS, one packet per port, reasons on, XML on stdout) and a
+ * discovery, no DNS, one packet per port, from one source port, reasons on, XML on stdout) and a
  * strict reader of its XML output into one answer per port — nmap's reason
  * (`syn-ack`, `reset`, `port-unreach`, `admin-prohibited`, `no-response`, …),
  * from `<port>` elements and from the port lists of collapsed `<extraports>`.
@@ -8,6 +8,7 @@
  */
 import { FwspecError } from "../../errors.ts";
 import type { Family } from "../../model/types.ts";
+import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 
 export type SweepProtocol = "tcp" | "udp";
 
@@ -64,7 +65,7 @@ export interface SweepSource {
  * the address is the prober's own, so the answers come back to the prober,
  * where nmap reads them as always.
  */
-export function nmapArgv(protocol: SweepProtocol, family: Family, address: string, ports: readonly number[], timing: ScanTiming, source?: SweepSource): string[] {
+export function nmapArgv(protocol: SweepProtocol, family: Family, address: string, ports: readonly number[], timing: ScanTiming, source?: SweepSource, sourcePort: number = SWEEP_SOURCE_PORT): string[] {
   // UDP replies come from a process, not the kernel: a quick UDP batch waits a little longer (as single probes' 300 ms grace).
   const quick = protocol === "udp" ? ["500ms", "300ms", "500ms"] : ["250ms", "100ms", "250ms"];
   const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : quick;
@@ -73,6 +74,8 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
   return [
     "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "--disable-arp-ping", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
+    // One known source port: the step's trace tells the sweep's packets from single probes' to the same ports.
+    "-g", String(sourcePort),
     "--initial-rtt-timeout", wait[0]!, "--min-rtt-timeout", wait[1]!, "--max-rtt-timeout", wait[2]!,
     ...(source === undefined ? [] : ["-S", source.address, "-e", source.interface]),
     "-p", portList(ports), address,

@@ -34,6 +34,8 @@ export interface SweepSpec {
   readonly protocol: SweepProtocol;
   readonly family: Family;
   readonly timeoutSeconds: number;
+  /** nmap's source port (rules/trace.ts sweepSourcePort): the step's trace finds the sweep's packets by it. */
+  readonly sourcePort?: number;
 }
 
 export interface SweepOptions {
@@ -108,7 +110,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const read = async () => new Map<string, SavedRuleset>(await Promise.all(options.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), spec.family)] as const)));
   const scan = async (ports: readonly number[], timing: ScanTiming): Promise<Batch> => {
     batches++;
-    const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing, source);
+    const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing, source, spec.sourcePort);
     const limit = scanLimitSeconds(ports.length, timing);
     const before = await read();
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
