@@ -8,6 +8,7 @@
 import type { Decision } from "../model/results.ts";
 import type { ExpectedVerdict, Protocol, Verdict } from "../model/types.ts";
 import { rejectVerdict } from "../rules/decisive.ts";
+import { nftRejectAnswer } from "../rules/nft-listing.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
 
 /** What the explanation may rely on: the deciding rule, and whether a firewall host was on the path at all. */
@@ -38,8 +39,12 @@ function firstPacket(protocol: Protocol): string {
   return protocol === "udp" ? "its datagram" : "its SYN";
 }
 
-/** What a REJECT rule answers (`--reject-with`, the family's default when absent). */
+/** What a REJECT rule answers (`--reject-with`, the family's default when absent; a native nft rule's `reject with …` in nft's words). */
 export function rejectAnswer(d: Decision): string {
+  if (!/^\s*-A\s/.test(d.rule)) {
+    const nft = nftRejectAnswer(d.rule, d.family);
+    if (nft !== undefined) return nft;
+  }
   try {
     const tokens = tokenizeRule(d.rule);
     const i = tokens.indexOf("--reject-with");

@@ -62,3 +62,19 @@ export function nftTextMatches(person: string, printed: string): boolean {
       .trim();
   return canonical(person) === canonical(printed);
 }
+
+/**
+ * What a native nft rule's `reject` answers, in nft's words, from the rule as
+ * `nft list ruleset` prints it: `icmpx admin-prohibited`, `tcp reset`,
+ * `icmp host-prohibited` (`type` left out); a bare `reject` answers port
+ * unreachable in the packet's family. Undefined when the rule rejects nothing
+ * (its comment aside).
+ */
+export function nftRejectAnswer(printed: string, family: "ipv4" | "ipv6"): string | undefined {
+  const code = printed.replace(/\s+# handle \d+\s*$/, "").replace(/\bcomment\s+"[^"]*"/g, "comment");
+  const m = /(?:^|\s)reject(?:\s+with\s+(?:(tcp\s+reset)|(icmpx|icmpv6|icmp)\s+(?:type\s+)?(\S+)))?(?:\s|$)/.exec(code);
+  if (!m) return undefined;
+  if (m[1] !== undefined) return "tcp reset";
+  if (m[2] !== undefined) return `${m[2]} ${m[3]}`;
+  return family === "ipv6" ? "icmpv6 port-unreachable" : "icmp port-unreachable";
+}
