@@ -5,6 +5,7 @@
  */
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import type { SavedRuleset } from "./saved.ts";
+import { nftRejectAnswer } from "./nft-listing.ts";
 import { tokenizeRule } from "./tokenize.ts";
 import type { Refusal } from "../model/types.ts";
 
@@ -105,7 +106,6 @@ export function rejectVerdict(ruleText: string): Verdict | undefined {
 
 /** nft's reject types (`reject with icmpx admin-prohibited`, `with tcp reset`, bare `reject`: port unreachable) as the prober sees them. */
 const NFT_REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
-  "tcp reset": "refused",
   "port-unreachable": "refused",
   "net-unreachable": "unreachable",
   "host-unreachable": "unreachable",
@@ -118,10 +118,9 @@ const NFT_REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
 
 /** The verdict a TCP probe gets from a native nft rule's `reject` as `nft list ruleset` prints it. */
 export function nftRejectVerdict(ruleText: string): Verdict | undefined {
-  const m = /(?:^|\s)reject(?:\s+with\s+(tcp\s+reset|(?:icmpx|icmpv6|icmp)\s+(?:type\s+)?(\S+)))?(?:\s|$)/.exec(ruleText.replace(/\s+# handle \d+\s*$/, ""));
-  if (!m) return undefined;
-  if (m[1] === undefined) return "refused";
-  return NFT_REJECT_VERDICTS[m[2] ?? m[1].replace(/\s+/, " ")];
+  const answer = nftRejectAnswer(ruleText, "ipv4");
+  if (answer === undefined) return undefined;
+  return answer === "tcp reset" ? "refused" : NFT_REJECT_VERDICTS[answer.split(" ")[1] ?? ""];
 }
 
 export interface EarlyVerdict {
