@@ -117,12 +117,12 @@ export function equivalence(mutant: Mutant, scenario: Scenario, counted: Readonl
 
 export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>): MutantOutcome {
   const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
+  // A mutant nft refuses to load tests nothing, whatever failed after it.
+  const error = report.status === "error" ? firstError(report) : undefined;
+  if (error !== undefined && /^nft -c rejected /.test(error)) return { ...base, status: "error", detail: `the mutant is no valid ruleset (not counted as killed): ${error}` };
   const killedBy = failedCheck(resultsOf(report));
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
-  if (report.status === "error") {
-    const error = firstError(report);
-    return { ...base, status: "error", detail: /^nft -c rejected /.test(error) ? `the mutant is no valid ruleset (not counted as killed): ${error}` : error };
-  }
+  if (error !== undefined) return { ...base, status: "error", detail: error };
   const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
   if (why) return { ...base, status: "equivalent", detail: why };
   const key = lineKey(mutant.lines[0]!);

@@ -35,6 +35,13 @@ export interface NftLineInfo {
 /** A RuleLine of an nft source carries its nft facts. */
 export type NftRuleLine = RuleLine & { readonly nft: NftLineInfo };
 
+/** `{` minus `}` outside quoted strings. */
+function braceDelta(words: readonly string[]): number {
+  let d = 0;
+  for (const w of words) if (!w.startsWith('"')) for (const ch of w) d += ch === "{" ? 1 : ch === "}" ? -1 : 0;
+  return d;
+}
+
 export function isNftLine(line: RuleLine): line is NftRuleLine {
   return (line as Partial<NftRuleLine>).nft !== undefined;
 }
@@ -101,11 +108,22 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       nft: { role: "rule", tableFamily: family, chainType: type, ...(hookName ? { hook: hookName } : {}), families, position, counts: words.includes("counter") },
     });
   };
+  // Open braces of a statement written over several lines (`tcp dport {` … `} accept`): its lines are left alone.
+  let pending = 0;
   for (const [index, raw] of content.split("\n").entries()) {
     const words = nftTokens(raw);
     if (words.length === 0) continue;
     const indent = /^\s*/.exec(raw)![0];
     const top = stack.at(-1);
+    if (pending > 0) {
+      pending += braceDelta(words);
+      continue;
+    }
+    const opensStatement = top !== undefined && top.kind !== "table" && braceDelta(words) > 0;
+    if (opensStatement) {
+      pending = braceDelta(words);
+      continue;
+    }
     if (words.length === 1 && words[0] === "}") {
       const closed = stack.pop();
       if (closed?.kind === "table") table = undefined;

@@ -2,16 +2,22 @@
  * Every nft mutant of the shipped nftables scenarios (scenarios/nftables,
  * scenarios/nat/32) is a ruleset nft accepts: each mutant file is checked with
  * `nft -c -f` on a real lab host (lab addresses put in for the placeholders),
- * so a mutant run tests the change, not a syntax error.
+ * so a mutant run tests the change, not a syntax error. And a mutant nft does
+ * refuse ends as an error naming nft's reason, never as killed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { CommandError } from "../errors.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
-import { openSession } from "../testing/session.ts";
+import { openSession, testLabProvider } from "../testing/session.ts";
 import { mutantsOf } from "./mutants.ts";
+import { run } from "../api.ts";
+import { classifyMutant, countedRules } from "./classify.ts";
+import type { Operator } from "./operators.ts";
 
 /** Lab-range stand-ins for the router scenario's placeholders (nft -c needs well-formed addresses, not live ones). */
 function withAddresses(text: string): string {
@@ -40,4 +46,30 @@ test("every nft mutant of the shipped nftables scenarios passes nft -c", async (
     }
   }
   expect(rejected).toEqual([]);
+}, 300_000);
+
+test("a mutant nft -c refuses is an error with nft's reason, not killed (the real apply path in a lab)", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "fwspec-nft-mutant-"));
+  try {
+    writeFileSync(path.join(dir, "fw.nft"), "table inet t {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 8081 counter drop\n\t}\n}\n");
+    const scenario = defineScenario({
+      name: "one drop rule", description: "its mutant is not a ruleset",
+      hosts: { server: { firewall: true, listen: ["tcp/8081"] }, remote: {} },
+      steps: [{ apply: { host: "server", nft: "fw.nft" } }, { expect: ["remote -> server:8081 dropped"] }],
+    }, { baseDir: dir });
+    // No shipped operator writes an invalid ruleset (the test above): this one misspells the verdict, as a faulty operator would.
+    const faulty: Operator = {
+      name: "accept-drop", summary: "a faulty operator",
+      propose: (lines) => lines.filter((l) => l.chain === "input" && l.words.includes("drop")).map((line) => ({
+        operator: "accept-drop" as const, edits: [{ line, replacement: { program: undefined, words: line.words.map((w) => (w === "drop" ? "dorp" : w)) } }], equivalentIfUnmatched: [],
+      })),
+    };
+    const [mutant] = mutantsOf(scenario, [faulty]);
+    const report = await run({ scenarios: [scenario, mutant!.scenario] }, { provider: await testLabProvider(), labs: 1 });
+    expect(report.scenarios[0]!.status).toBe("passed");
+    const outcome = classifyMutant(mutant!, report.scenarios[1]!, scenario, countedRules(report.scenarios[0]!));
+    expect(`${outcome.id} ${outcome.status}: ${outcome.detail}`).toMatch(/^accept-drop@fw\.nft:4 error: the mutant is no valid ruleset \(not counted as killed\): nft -c rejected \S*fw\.nft: \S*fw\.nft:4: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 300_000);

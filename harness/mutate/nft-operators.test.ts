@@ -89,6 +89,28 @@ describe("reading an nft file", () => {
   });
 });
 
+test("a statement over several lines is left alone, and the lines after it are still read in their chain", () => {
+  const multi = inline("multi.nft",
+    "table inet t {",
+    "\tset s {",
+    "\t\ttype inet_service",
+    "\t\telements = { 22,",
+    "\t\t\t80 }",
+    "\t}",
+    "\tchain input {",
+    "\t\ttype filter hook input priority filter; policy accept;",
+    "\t\ttcp dport {",
+    "\t\t\t22, 80",
+    "\t\t} accept",
+    "\t\ttcp dport 8080 drop",
+    "\t}",
+    "}",
+  );
+  expect(changes("delete", multi)).toEqual(["delete@multi.nft:12 | multi.nft:12: tcp dport 8080 drop → (deleted)"]);
+  expect(changes("set-element", multi)).toEqual([]);
+  expect(changes("policy", multi)).toEqual(["policy@multi.nft:8 | multi.nft:8: type filter hook input priority filter; policy accept; → type filter hook input priority filter; policy drop;"]);
+});
+
 describe("operators on nft rulesets", () => {
   test.each([
     ["delete", localhostOnly, [
