@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { ExpectedVerdict } from "../model/types.ts";
-import { portStatus, sweepSummary } from "./sweep.ts";
+import { judgeSweep, portStatus, sweepSummary } from "./sweep.ts";
 
 const sweep = { first: 1, last: 1024, except: [22, 443] };
 const listens = (port: number) => port === 22;
@@ -39,4 +39,16 @@ describe("portStatus", () => {
 test("sweepSummary: few ports named, many counted", () => {
   const findings = [...Array.from({ length: 5 }, (_, i) => finding(100 + i, "dropped")), finding(22, "open"), finding(80, "open"), finding(443, "admitted")];
   expect(sweepSummary("1-1024/tcp ipv4", findings)).toBe("1-1024/tcp ipv4: 5 dropped, 22 open, 80 open, 443 admitted (nothing listening)");
+});
+
+describe("judgeSweep: what coverage and reports read off the result", () => {
+  const e = { from: "client", source: "198.18.33.200", to: { kind: "host" as const, host: "server" }, port: 20, sweep: { first: 20, last: 22, except: [] }, protocol: "tcp" as const, families: ["ipv4" as const], expected: "dropped" as const, text: "client@198.18.33.200 -> server:20-22 dropped", location: { file: "f", line: 9, column: 7 } };
+  const counted = [{ host: "server", family: "ipv4" as const, table: "filter", chain: "INPUT", position: 4, text: "-A INPUT -p tcp -j DROP", packets: 3 }];
+  const facts = { address: "198.18.33.10", findings: new Map([20, 21, 22].map((p) => [p, finding(p, "dropped")])), command: "nmap …", durationMs: 5, notes: [], counted };
+  test("the rules the sweep counted (its DROP and REJECT rules) and the source it left from", () => {
+    const r = judgeSweep(e, "ipv4", facts, () => false, () => "");
+    expect(r.status).toBe("passed");
+    expect(r.counted).toEqual(counted);
+    expect(r.source).toBe("198.18.33.200");
+  });
 });

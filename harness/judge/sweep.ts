@@ -82,6 +82,7 @@ export function judgeSweep(e: Expectation, family: Family, facts: SweepObservati
     text: e.text,
     line: e.location.line,
     from: e.from,
+    ...(e.source !== undefined ? { source: e.source } : {}),
     to: targetLabel(e.to),
     port: sweep.first,
     protocol: e.protocol,
@@ -94,6 +95,8 @@ export function judgeSweep(e: Expectation, family: Family, facts: SweepObservati
     address: facts.address,
     evidence: { command: facts.command, exitCode: 0, stdout: "", stderr: "", durationMs: facts.durationMs },
     decidedBy: [],
+    // Its DROP and REJECT rules, as counted around its batches: what rule coverage attributes to the sweep.
+    ...(facts.counted && facts.counted.length > 0 ? { counted: facts.counted } : {}),
     sweep: {
       ports,
       summary,

@@ -2,8 +2,9 @@
  * The console's rule coverage section (renders only): per scenario, per
  * firewall host and loaded ruleset, every counted rule with its status — ✓
  * and the checks that took its packets, `shadowed` and the earlier rule that
- * took its traffic (with the probe that showed it), `never matched` — then
- * the run's percentage. Scenario text is neutralised (text.ts) and lines are
+ * took its traffic (with the probe that showed it), `never matched` — and
+ * the checks and steps whose packets are not attributed; then the run's
+ * percentage. Scenario text is neutralised (text.ts) and lines are
  * fitted to the width.
  */
 import { type CoverageCheck, type CoveredRule, formatPercent } from "./coverage.ts";
@@ -37,7 +38,9 @@ function ruleLines(r: CoveredRule): string[] {
 /** Summary line: `rule coverage: 83.3% (10 of 12 rules exercised; 1 shadowed, 1 never matched)`. */
 export function coverageLine(c: NonNullable<RunReport["coverage"]>): string {
   if (c.percent === null) return "rule coverage: no rule counted (no firewall host had rules loaded by the scenarios)";
-  return `rule coverage: ${formatPercent(c.percent)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched)`;
+  const n = c.unattributed ?? 0;
+  const unattributed = n === 0 ? "" : `; ${n} ${n === 1 ? "check or step whose packets are" : "checks or steps whose packets are"} not attributed, listed per scenario`;
+  return `rule coverage: ${formatPercent(c.percent)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched${unattributed})`;
 }
 
 export function renderCoverage(report: RunReport, options: CoverageTextOptions = {}): string {
@@ -49,6 +52,11 @@ export function renderCoverage(report: RunReport, options: CoverageTextOptions =
     for (const rs of s.coverage.rulesets) {
       lines.push(`    ${oneLine(rs.host)}, rules loaded by ${rs.loadedBy}:`);
       for (const r of rs.rules) lines.push(...ruleLines(r));
+    }
+    const unattributed = s.coverage.unattributed ?? [];
+    if (unattributed.length > 0) {
+      lines.push('    not attributed (rules only these reach read "never matched"):');
+      for (const u of unattributed) lines.push(`      line ${u.line}: ${oneLine(u.text)}: ${u.why}`);
     }
   }
   lines.push(coverageLine(report.coverage));

@@ -4,6 +4,8 @@ import type { Family } from "../model/types.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { parseSave } from "../rules/saved.ts";
 import { coverageShortfall, runCoverage, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
+import { coverageLine, renderCoverage } from "./coverage-text.ts";
+import type { RunReport } from "./model.ts";
 
 const save = (tables: Record<string, string[]>) =>
   Object.entries(tables).map(([t, lines]) => `*${t}\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n${lines.join("\n")}\nCOMMIT\n`).join("");
@@ -148,5 +150,52 @@ describe("run coverage and --coverage-min", () => {
   ];
   it.each(cases)("%s", (_t, scenarios, min, want) => {
     expect(coverageShortfall(runCoverage(scenarios), min)).toBe(want);
+  });
+});
+
+describe("packets coverage cannot attribute are said, never claimed", () => {
+  const DROP_ALL = "-A INPUT -p tcp -j DROP";
+  const sweep = (line: number, text: string, counted: RuleHit[] | undefined) =>
+    probe(line, text, counted ?? [], { expected: "blocked", actual: "dropped", sweep: { ports: "1-1024", summary: "", counts: {}, broken: [], notes: [], command: "" }, ...(counted ? {} : { counted: undefined }) });
+  const run = (line: number, title: string): StepResult => ({ kind: "step", step: "run", line, title, status: "passed", message: "" });
+  const hold = (line: number, title: string): StepResult => ({ kind: "step", step: "hold", line, title, status: "passed", message: "" });
+
+  it("a sweep's counted DROP/REJECT rules are exercised by the sweep; its ACCEPT rules are said to be unattributed", () => {
+    const c = scenarioCoverage([apply(5, { filter: ["-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", DROP_ALL] }), sweep(9, "outside -> server:1-1024 blocked except 22", [hit(DROP_ALL, 2, { packets: 1023 })])], boot());
+    expect(summary(c)).toEqual(["apply (line 5) ipv4 INPUT #1 unexercised 0", "apply (line 5) ipv4 INPUT #2 exercised 1023"]);
+    expect(c.unattributed).toEqual([{ line: 9, text: "outside -> server:1-1024 blocked except 22 [ipv4]", why: "a sweep: only the DROP and REJECT rules it counted are attributed, not the rules that admitted its ports" }]);
+  });
+
+  it("run steps, holds and held checks are listed: their packets count for no rule", () => {
+    const held = probe(12, "remote -> server:8080 open", [], { held: "s", text: "held s dropped", expected: "dropped", actual: "dropped" });
+    const c = scenarioCoverage([apply(5, { filter: [ACCEPT_TCP] }), run(7, "run on client: curl …"), hold(8, "hold s"), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)]), held], boot());
+    expect(c.unattributed!.map((u) => `${u.line} ${u.text}: ${u.why}`)).toEqual([
+      "7 run on client: curl …: a run step: its packets are not attributed to any rule",
+      "8 hold s: a held connection: its packets are not attributed to any rule",
+      "12 held s dropped [ipv4]: a held connection that no longer passes data: its retransmits may be counted during later probes of ipv4 (their ✓ may include them)",
+    ]);
+    expect(runCoverage([{ coverage: c }]).unattributed).toBe(3);
+  });
+
+  it("nothing unattributed: an empty list", () => {
+    const c = scenarioCoverage([apply(5, { filter: [ACCEPT_TCP] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])], boot());
+    expect(c.unattributed).toEqual([]);
+  });
+});
+
+describe("the coverage text says what it did not attribute", () => {
+  const hold = (line: number, title: string): StepResult => ({ kind: "step", step: "hold", line, title, status: "passed", message: "" });
+  const coverage = scenarioCoverage([apply(5, { filter: [ACCEPT_TCP] }), hold(8, "hold s"), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])], boot());
+  const report = { scenarios: [{ name: "s", file: "/x/s.yaml", coverage }], coverage: runCoverage([{ coverage }]) } as unknown as RunReport;
+
+  it("per scenario, each check or step whose packets count for no rule; on the summary line, how many", () => {
+    const text = renderCoverage(report, { width: 200, baseDir: "/x" });
+    expect(text).toContain("    not attributed (rules only these reach read \"never matched\"):\n      line 8: hold s: a held connection: its packets are not attributed to any rule\n");
+    expect(coverageLine(report.coverage!)).toBe("rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched; 1 check or step whose packets are not attributed, listed per scenario)");
+  });
+
+  it("nothing unattributed: the summary line as before", () => {
+    const c = scenarioCoverage([apply(5, { filter: [ACCEPT_TCP] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])], boot());
+    expect(coverageLine(runCoverage([{ coverage: c }]))).toBe("rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched)");
   });
 });

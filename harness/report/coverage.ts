@@ -18,9 +18,13 @@
  *   statement (nothing can show them taking a packet). Chain policies are
  *   not rules and not counted.
  * - Exercised: the rule's packet counter moved during a probe (an
- *   expectation's, or its parity probe in the other family) while that
- *   ruleset was loaded. `run` steps, held connections and counter checks send
- *   or read packets that are not attributed to a check.
+ *   expectation's, or its parity probe in the other family) or a sweep (the
+ *   DROP and REJECT rules it counted) while that ruleset was loaded. `run`
+ *   steps, held connections and the rules that admitted a sweep's ports send
+ *   packets that are not attributed to a check: each such check or step is
+ *   listed in `unattributed`, so a rule only they reach reads "never
+ *   matched" with the reason beside it, and the figure never counts a rule
+ *   it has no probe's evidence for.
  * - Shadowed: never exercised, and during some probe an earlier rule of the
  *   same chain that covers it (takes every packet it matches) counted the
  *   probe, while this rule matches the probe's first packet and the chain
@@ -83,13 +87,38 @@ export interface CoverageCounts {
   readonly unexercised: number;
 }
 
+/** A check or step whose packets (some or all) are attributed to no rule. */
+export interface UnattributedCheck {
+  readonly line: number;
+  readonly text: string;
+  readonly why: string;
+}
+
 export interface ScenarioCoverage extends CoverageCounts {
   readonly rulesets: readonly RulesetCoverage[];
+  /** Checks and steps whose packets are not (all) attributed, in the order they ran (always set by scenarioCoverage). */
+  readonly unattributed?: readonly UnattributedCheck[];
 }
 
 export interface RunCoverage extends CoverageCounts {
   /** exercised / rules × 100; null when no rule was counted. */
   readonly percent: number | null;
+  /** Checks and steps of the run whose packets are not (all) attributed (always set by runCoverage). */
+  readonly unattributed?: number;
+}
+
+/** Why a result's packets are not attributed; undefined when they are. */
+function unattributedOf(r: CheckResult): UnattributedCheck | undefined {
+  if (r.kind === "step" && (r.step === "run" || r.step === "hold")) {
+    return { line: r.line, text: r.title, why: `a ${r.step === "run" ? "run step" : "held connection"}: its packets are not attributed to any rule` };
+  }
+  if (r.kind !== "expectation") return undefined;
+  const text = `${r.text} [${r.family}]`;
+  if (r.sweep) return { line: r.line, text, why: "a sweep: only the DROP and REJECT rules it counted are attributed, not the rules that admitted its ports" };
+  if (r.held !== undefined && r.actual !== "open") {
+    return { line: r.line, text, why: `a held connection that no longer passes data: its retransmits may be counted during later probes of ${r.family} (their ✓ may include them)` };
+  }
+  return undefined;
 }
 
 interface Tally {
@@ -240,7 +269,10 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     }
   };
 
+  const unattributed: UnattributedCheck[] = [];
   for (const r of results) {
+    const u = unattributedOf(r);
+    if (u) unattributed.push(u);
     if (r.kind === "step" && r.evidence && r.evidence.host !== undefined && (r.step === "apply" || r.step === "reboot")) {
       begin(r.evidence.host, `${r.step} (line ${r.line})`, r.line, parsedRules(r.evidence));
     } else if (r.kind === "expectation") {
@@ -264,14 +296,15 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
       });
     return { host: epoch.host, loadedBy: epoch.loadedBy, line: epoch.line, rules };
   }).filter((r) => r.rules.length > 0);
-  return { rulesets, ...counts(rulesets.flatMap((r) => r.rules)) };
+  return { rulesets, unattributed, ...counts(rulesets.flatMap((r) => r.rules)) };
 }
 
 /** The run's coverage over every scenario that has one. */
 export function runCoverage(scenarios: readonly { readonly coverage?: ScenarioCoverage }[]): RunCoverage {
   const all = scenarios.flatMap((s) => (s.coverage ? s.coverage.rulesets.flatMap((r) => r.rules) : []));
   const c = counts(all);
-  return { ...c, percent: c.rules === 0 ? null : (100 * c.exercised) / c.rules };
+  const unattributed = scenarios.reduce((n, s) => n + (s.coverage?.unattributed?.length ?? 0), 0);
+  return { ...c, percent: c.rules === 0 ? null : (100 * c.exercised) / c.rules, unattributed };
 }
 
 /** `--coverage-min`: why the run falls short, or undefined when it does not. */

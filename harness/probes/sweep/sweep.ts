@@ -11,6 +11,7 @@
 import { LabError } from "../../errors.ts";
 import type { LabHost, RunningLab } from "../../lab/types.ts";
 import { findDeclared } from "../../model/host-addresses.ts";
+import type { RuleHit } from "../../model/results.ts";
 import type { PortFinding } from "../../model/sweep.ts";
 import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
@@ -49,6 +50,8 @@ export interface SweepObservation {
   readonly address: string;
   /** The chosen source, as nmap was told it. */
   readonly source?: SweepSource | undefined;
+  /** The DROP and REJECT rules (not policies) whose counters the sweep's batches moved, summed. */
+  readonly counted?: readonly RuleHit[];
   readonly findings: ReadonlyMap<number, PortFinding>;
   /** The first batch as a command to paste. */
   readonly command: string;
@@ -106,6 +109,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const notes: string[] = [];
   let batches = 0;
   const waitOut: number[] = [];
+  const counted = new Map<string, RuleHit>();
 
   const read = async () => new Map<string, SavedRuleset>(await Promise.all(options.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), spec.family)] as const)));
   const scan = async (ports: readonly number[], timing: ScanTiming): Promise<Batch> => {
@@ -116,6 +120,12 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
     const after = await read();
     const counts = options.watch.flatMap((h) => decisiveCounts(before.get(h)!, after.get(h)!).map((c) => ({ ...c, host: h })));
+    for (const c of counts) {
+      if (c.position === null) continue;
+      const k = `${c.host}\0${c.family}\0${c.table}\0${c.chain}\0${c.position}\0${c.text}`;
+      const hit = counted.get(k);
+      counted.set(k, { host: c.host, family: c.family, table: c.table, chain: c.chain, position: c.position, text: c.text, packets: (hit?.packets ?? 0) + c.packets });
+    }
     return { answers: parseNmapXml(r.stdout, spec.protocol, ports), counts, command: from.repro(readableArgv(argv)) };
   };
   const set = (port: number, d: { outcome: PortFinding["outcome"]; evidence: string; rules: readonly string[] }) => {
@@ -237,5 +247,5 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     for (const p of waitOut) if (!findings.has(p)) set(p, { outcome: "error", evidence: `answered differently in each batch (last: ${answers.get(p)})`, rules: [] });
   }
   notes.unshift(`${batches} batch(es) of nmap`);
-  return { address, ...(source ? { source } : {}), findings, command: first.command, durationMs: Math.round(performance.now() - started), notes };
+  return { address, ...(source ? { source } : {}), counted: [...counted.values()], findings, command: first.command, durationMs: Math.round(performance.now() - started), notes };
 }
