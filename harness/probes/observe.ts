@@ -9,7 +9,7 @@
  */
 import type { RunningLab } from "../lab/types.ts";
 import type { ProbeSpec, Protocol } from "../model/types.ts";
-import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
+import { decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 import type { Decision } from "../model/results.ts";
@@ -28,7 +28,7 @@ export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 12, http: 12,
 export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
 
 /** Between two counter readings, how long to wait for the tool to end (ms). */
-const POLL_MS = 10;
+export const POLL_MS = 10;
 
 /** A rule delta and the firewall host it was read on (observe() always names it; hand-made observations may not). */
 export type HostRuleDelta = RuleDelta & { readonly host?: string };
@@ -113,22 +113,7 @@ async function decide(
     if (early) {
       const ended = await pending.stop();
       if (!("stopped" in ended)) return { result: ended, after: await readAll() }; // an answer came first
-      const result: ProbeResult = {
-        spec,
-        address: pending.address,
-        verdict: early.verdict,
-        reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} counted the packet${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
-        ...(early.refusal ? { refusal: early.refusal } : {}),
-        evidence: {
-          command: pending.command,
-          argv: pending.argv,
-          exitCode: null,
-          stdout: "",
-          stderr: ended.stderr,
-          durationMs: ended.durationMs,
-          stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule counted its packet and no answer had come`,
-        },
-      };
+      const result = stoppedEarly(pending, ended, early, "counted the packet", "counted its packet");
       // One watched host: nothing of this probe can count after `mid`. Several (a
       // firewall on each end, routers): a return-path packet may still be on its way.
       return { result, after: watch.length > 1 ? await readAll() : mid };
@@ -141,4 +126,25 @@ async function decide(
     const ended = await pending.poll(POLL_MS);
     if (ended) return { result: ended, after: await readAll() };
   }
+}
+
+/** A probe stopped on evidence (`seen`: what the evidence did, in the reason and in the evidence's stoppedEarly words). */
+export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: string; readonly durationMs: number }, early: EarlyVerdict, seen: string, seenIts: string): ProbeResult {
+  const spec = pending.spec;
+  return {
+    spec,
+    address: pending.address,
+    verdict: early.verdict,
+    reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} ${seen}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
+    ...(early.refusal ? { refusal: early.refusal } : {}),
+    evidence: {
+      command: pending.command,
+      argv: pending.argv,
+      exitCode: null,
+      stdout: "",
+      stderr: ended.stderr,
+      durationMs: ended.durationMs,
+      stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule ${seenIts} and no answer had come`,
+    },
+  };
 }

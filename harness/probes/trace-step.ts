@@ -12,7 +12,7 @@ import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave } from "../rules/saved.ts";
-import { chainHandles, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { chainHandles, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
 import { resolveTarget } from "./probe.ts";
 
 const LOG = "/tmp/fwspec-trace.log";
@@ -113,6 +113,12 @@ const NONE: StepTraces = { decisionFor: () => undefined };
 export interface ArmedTraces {
   /** Ends the monitors, removes the trace tables, and reads the decisions (never throws). */
   collect(): Promise<StepTraces>;
+  /** Does the trace attribute this probe's packets on every host in `watch` (each armed, the probe's match unique in the step)? */
+  attributes(spec: ProbeSpec, watch: readonly string[]): boolean;
+  /** The probe as its trace shows it (undefined: no target address). */
+  match(spec: ProbeSpec): TracedProbe | undefined;
+  /** The trace events so far on these armed hosts (mid-step; a host that cannot be read is left out). */
+  read(hosts: readonly string[]): Promise<Map<string, TraceEvent[]>>;
 }
 
 /** Hosts an nft trace can see: firewall hosts whose iptables is the nft backend (native nft hosts are). */
@@ -176,8 +182,35 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
       // no trace on this host: the counters decide
     }
   }));
-  if (armed.size === 0) return { collect: async () => NONE };
+  const match = (spec: ProbeSpec): TracedProbe | undefined => {
+    let address: string;
+    try {
+      address = resolveTarget(lab, spec);
+    } catch {
+      return undefined;
+    }
+    const saddrs = saddrsOf(spec, address);
+    return { family: spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol: spec.protocol === "udp" ? "udp" : "tcp", port: spec.port };
+  };
+  const attributes = (spec: ProbeSpec, watch: readonly string[]): boolean => {
+    if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
+    const m = match(spec);
+    return m !== undefined && keys.get(fullKey(spec, m.daddr)) === 1;
+  };
+  const read = async (hosts: readonly string[]): Promise<Map<string, TraceEvent[]>> =>
+    new Map((await Promise.all(hosts.filter((h) => armed.has(h)).map(async (h) => {
+      try {
+        const r = await lab.host(h).exec(["cat", LOG], { light: true });
+        return r.exitCode === 0 ? [[h, parseTrace(r.stdout)] as const] : [];
+      } catch {
+        return [];
+      }
+    }))).flat());
+  if (armed.size === 0) return { collect: async () => NONE, attributes, match, read };
   return {
+    attributes,
+    match,
+    read,
     async collect() {
       const decisions = new Map<string, Decision[]>();
       await Promise.all([...armed].map(async ([h, entry]) => {

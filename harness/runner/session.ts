@@ -27,6 +27,8 @@ import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
+import { batchCandidate, laneBatches, mayRunSideBySide } from "./batches.ts";
+import { type BatchReadings, runBatch, withBatchCounters } from "./lane-batch.ts";
 
 export interface SessionOptions {
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
@@ -35,6 +37,8 @@ export interface SessionOptions {
   readonly timeoutSeconds?: number | undefined;
   /** Trace each expect step's probes on nft-based hosts (default true; false: counters only). */
   readonly trace?: boolean | undefined;
+  /** Run a lane's probes side by side where the trace attributes their packets (default true; runner/batches.ts). */
+  readonly parallel?: boolean | undefined;
 }
 
 export class ScenarioSession implements AsyncDisposable {
@@ -113,8 +117,20 @@ export class ScenarioSession implements AsyncDisposable {
     const main = new Map<number, Observation>();
     const parity = new Map<number, Observation>();
     const swept = new Map<number, ExpectationResult>();
+    const batched = new Map<string, BatchReadings>();
     const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
-      for (const job of jobs) {
+      const sideBySide = (job: LaneJob) => this.#options.parallel !== false && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
+      for (const batch of laneBatches(jobs, sideBySide)) {
+        if (batch.length > 1) {
+          const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
+          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch })), family, this.#ledger.lane(family), armed, early);
+          done.forEach(({ observation, readings }, k) => {
+            (batch[k]!.role === "main" ? main : parity).set(batch[k]!.probe, observation);
+            batched.set(`${batch[k]!.role} ${batch[k]!.probe}`, readings);
+          });
+          continue;
+        }
+        const job = batch[0]!;
         const p = probes[job.probe]!;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p));
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
@@ -139,9 +155,13 @@ export class ScenarioSession implements AsyncDisposable {
     } finally {
       traces = await armed.collect();
     }
-    const traced = (o: Observation | undefined, held = false) => (o ? withTraceDecision(o, traces, held) : o);
+    const traced = (o: Observation | undefined, key: string, held = false) => {
+      if (!o) return o;
+      const readings = batched.get(key);
+      return readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held);
+    };
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    return probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), p.expectation.held !== undefined)!, traced(parity.get(i)), this.scenario.parity, books[p.family]));
+    return probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */

@@ -1,0 +1,67 @@
+/**
+ * Probes of one family lane run side by side (the batches of
+ * runner/batches.ts): each starts with its grace, as observe.ts starts one; a
+ * probe still without an answer is decided from the step's nftables trace
+ * (probes/trace-early.ts), which names whose packet a DROP or REJECT rule
+ * took — counters cannot while several probes run. With no such evidence in
+ * the evidence window the probe runs to its own timeout. The deciding rule is
+ * the trace's, set when the step's trace is collected.
+ */
+import type { RunningLab } from "../lab/types.ts";
+import type { ProbeSpec } from "../model/types.ts";
+import { EVIDENCE_WINDOW_MS, GRACE_MS, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
+import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { traceEarlyVerdict } from "./trace-early.ts";
+import type { ArmedTraces } from "./trace-step.ts";
+
+export interface BatchProbe {
+  readonly spec: ProbeSpec;
+  /** Firewall hosts whose rules can see its packets (each traced: batches.ts). */
+  readonly watch: readonly string[];
+}
+
+/** Runs `probes` at once; observations in their order (decidedBy empty: the session fills it from the trace's decision). */
+export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[], traces: ArmedTraces, early: boolean): Promise<Observation[]> {
+  const results = new Array<ProbeResult | undefined>(probes.length);
+  const pending = new Map<number, PendingProbe>();
+  await Promise.all(probes.map(async ({ spec, watch }, i) => {
+    let address: string;
+    try {
+      address = resolveTarget(lab, spec);
+    } catch {
+      results[i] = await runProbe(lab, spec);
+      return;
+    }
+    if (!early || watch.length === 0) {
+      results[i] = await runProbeFrom(lab.host(spec.from), address, spec);
+      return;
+    }
+    const started = await startProbe(lab.host(spec.from), address, spec, GRACE_MS[spec.protocol]);
+    if ("ended" in started) results[i] = started.ended;
+    else pending.set(i, started.pending);
+  }));
+  while (pending.size > 0) {
+    const hosts = [...new Set([...pending.keys()].flatMap((i) => probes[i]!.watch))];
+    const events = await traces.read(hosts);
+    await Promise.all([...pending].map(async ([i, p]) => {
+      const { spec, watch } = probes[i]!;
+      const match = traces.match(spec);
+      const seen = new Map(watch.flatMap((h) => (events.has(h) ? [[h, events.get(h)!] as const] : [])));
+      const verdict = match ? traceEarlyVerdict(seen, match, spec.protocol) : undefined;
+      let result: ProbeResult | undefined;
+      if (verdict) {
+        const ended = await p.stop();
+        result = "stopped" in ended ? stoppedEarly(p, ended, verdict, "took its first packet", "took its first packet (its trace)") : ended;
+      } else if (p.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
+        result = await p.wait(); // no evidence: the tool's own timeout decides
+      } else {
+        result = await p.poll(POLL_MS);
+      }
+      if (result) {
+        results[i] = result;
+        pending.delete(i);
+      }
+    }));
+  }
+  return probes.map(({ watch }, i) => ({ result: results[i]!, decidedBy: [], policies: [], watched: watch.length > 0 }));
+}

@@ -1,0 +1,41 @@
+/**
+ * Early verdicts from the nftables trace (pure): while probes run side by
+ * side, counters cannot tell whose packet a DROP or REJECT rule counted; the
+ * trace can (rules/trace.ts matches a packet to its probe by destination,
+ * protocol, port and, when shared, source). A probe without an answer whose
+ * first packet the trace shows dropped (or, for TCP, rejected) on a watched
+ * host is decided as the counters would decide it (rules/decisive.ts
+ * earlyVerdict): the trace is the evidence, never the time waited.
+ */
+import type { Protocol, Refusal } from "../model/types.ts";
+import { type DecisiveCount, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
+import { type TracedProbe, type TraceEvent, traceDecision } from "../rules/trace.ts";
+
+/** The refusal an nft `reject` sends, as nft prints it (bare `reject` is port unreachable). */
+export function nftRefusal(ruleText: string): Refusal | undefined {
+  const m = /(?:^|\s)reject(?:\s+with\s+(tcp\s+reset|(?:icmpx|icmpv6|icmp)\s+(?:type\s+)?\S+))?(?:\s|$)/.exec(ruleText);
+  if (!m) return undefined;
+  if (m[1] === undefined || /port-unreachable$/.test(m[1])) return "icmp-port-unreachable";
+  return /^tcp\s+reset$/.test(m[1]) ? "tcp-reset" : undefined;
+}
+
+/**
+ * The early verdict for one probe from its hosts' trace events so far
+ * (events may end mid-packet: only a drop or reject, which ends a packet's
+ * walk, counts), or undefined while the trace shows none.
+ */
+export function traceEarlyVerdict(events: ReadonlyMap<string, readonly TraceEvent[]>, probe: TracedProbe, protocol: Protocol): EarlyVerdict | undefined {
+  const counts: (DecisiveCount & { readonly host: string })[] = [];
+  let refusal: Refusal | undefined;
+  for (const [host, list] of events) {
+    const d = traceDecision(list, probe, { host, handles: new Map(), saved: {} });
+    if (!d || d.action === "accept") continue;
+    const kind = d.action === "reject" ? "REJECT" : "DROP";
+    counts.push({ host, family: probe.family, table: d.table, chain: d.path.at(-1) ?? "", position: d.policy ? null : 0, kind, text: d.rule, packets: 1 });
+    if (kind === "REJECT") refusal = nftRefusal(d.rule);
+  }
+  const early = earlyVerdict(counts, protocol);
+  if (!early) return undefined;
+  const rules = counts.map((c) => `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.text} (its trace)`);
+  return { ...early, rules, ...(early.verdict === "refused" && refusal && !early.refusal ? { refusal } : {}) };
+}

@@ -1,0 +1,49 @@
+/**
+ * One batch of side-by-side probes in a family lane (runner/batches.ts says
+ * which): counters are read once around the whole batch (the lane's latest
+ * reading before it, a fresh one after it, which the lane's next probe reads
+ * from), the probes run through probes/observe-batch.ts, and once the step's
+ * trace names each probe's deciding rule, that rule's (or policy's) counter
+ * movement over the batch is the probe's `decidedBy` — the only counter
+ * evidence a probe among several can claim.
+ */
+import type { RunningLab } from "../lab/types.ts";
+import type { Decision } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import { type BatchProbe, observeBatch } from "../probes/observe-batch.ts";
+import type { Observation } from "../probes/observe.ts";
+import type { ArmedTraces } from "../probes/trace-step.ts";
+import { counterDeltas, policyDeltas } from "../rules/delta.ts";
+import { readFamilyCounters } from "../rules/read.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
+
+export interface BatchReadings {
+  readonly before: ReadonlyMap<string, SavedRuleset>;
+  readonly after: ReadonlyMap<string, SavedRuleset>;
+}
+
+/** Runs the batch; each observation comes with the batch's readings (for withBatchCounters once the trace is collected). */
+export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean): Promise<{ observation: Observation; readings: BatchReadings }[]> {
+  const watch = [...new Set(probes.flatMap((p) => p.watch))];
+  const read = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
+  const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await read();
+  const observations = await observeBatch(lab, probes, traces, early);
+  const after = await read();
+  for (const [h, r] of after) latest.set(h, r);
+  return observations.map((observation) => ({ observation, readings: { before, after } }));
+}
+
+/** The deciding rule's (or policy's) counter movement over the batch, on the host the trace named. */
+export function withBatchCounters(o: Observation, readings: BatchReadings): Observation {
+  const d: Decision | undefined = o.decision;
+  if (!d || d.source !== "trace") return o;
+  const before = readings.before.get(d.host);
+  const after = readings.after.get(d.host);
+  if (!before || !after || after.family !== d.family) return o;
+  const chain = d.path.at(-1);
+  const decidedBy = d.policy
+    ? []
+    : counterDeltas(before, after).filter((x) => x.packets > 0 && x.rule.table === d.table && x.rule.chain === chain && x.rule.text === d.rule).map((x) => ({ ...x, host: d.host }));
+  const policies = d.policy ? policyDeltas(before, after).filter((p) => p.table === d.table && p.chain === d.path[0]) : [];
+  return { ...o, decidedBy, policies };
+}
