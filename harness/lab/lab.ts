@@ -190,10 +190,8 @@ export class Lab {
       const failed = settled.find((r) => r.status === "rejected");
       if (failed) throw failed.reason;
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-      const map = new Map<string, StartedHost>();
-      for (const [spec, container] of containers) {
-        map.set(spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds }));
-      }
+      const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
+        [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds })] as const)));
       const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry);
       try {
         await prepareHosts(lab, progress, [...map.values()]);

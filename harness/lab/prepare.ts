@@ -43,8 +43,9 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
 
 /** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
 async function awaitBoot(host: StartedHost): Promise<void> {
-  // Two channels: probes of the two families run side by side.
-  await host.agents.warm(2);
+  // Three channels, started while the host boots: probes of the two families run side by side, and within a
+  // family those the trace attributes (runner/batches.ts).
+  await host.agents.warm(3);
   let tries = 0;
   await pRetry(
     async () => {

@@ -48,9 +48,9 @@ export async function proveListener(host: LabHost, listener: ListenerSpec): Prom
 
 /** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
 export async function proveListeners(lab: RunningLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
-  // One listener at a time per host (its two families side by side): the host's warm command channels suffice.
+  // Up to two listeners at a time per host, each with its two families side by side (lab start warms three command channels per host; more start as needed).
   const jobs = [...lab.hosts.values()].flatMap((h) => {
-    const limit = pLimit(1);
+    const limit = pLimit(2);
     return h.spec.listen.map((l) => limit(() => proveListener(h, l)));
   });
   if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);

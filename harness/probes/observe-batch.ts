@@ -14,6 +14,15 @@ import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeF
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
 
+/**
+ * How long a pending probe's trace is read for evidence (ms). The trace comes
+ * through the monitor process, later than counters under load; reading longer
+ * costs only reads, and a probe with no evidence by then runs to its timeout.
+ */
+export function traceWindowMs(spec: ProbeSpec): number {
+  return Math.max(EVIDENCE_WINDOW_MS[spec.protocol], Math.min(1500, spec.timeoutSeconds * 1000 - 250));
+}
+
 export interface BatchProbe {
   readonly spec: ProbeSpec;
   /** Firewall hosts whose rules can see its packets (each traced: batches.ts). */
@@ -52,7 +61,7 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       if (verdict) {
         const ended = await p.stop();
         result = "stopped" in ended ? stoppedEarly(p, ended, verdict, "took its first packet", "took its first packet (its trace)") : ended;
-      } else if (p.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
+      } else if (p.elapsed() >= traceWindowMs(spec)) {
         result = await p.wait(); // no evidence: the tool's own timeout decides
       } else {
         result = await p.poll(POLL_MS);

@@ -4,7 +4,8 @@
  * shuffled order (seeded, printed), through the same probeAll the runner uses.
  * Every verdict must be the port's; nearly every dropped TCP probe must have
  * been decided early by its DROP rule (else this test would not be testing the
- * fast path). A probe whose packet was not yet counted when its grace ended
+ * fast path). Half the probes run one after another (counters decide), half
+ * side by side in steps where the trace attributes each packet to its probe. A probe whose packet was not yet counted when its grace ended
  * (a slow start under load) is waited out: same verdict, 2 s later.
  */
 import { describe, expect, it } from "vitest";
@@ -78,27 +79,45 @@ describe("early verdicts", () => {
 
     await using session = await openSession(scenario);
     await session.apply(scenario.steps[0] as ApplyStep, "apply");
-    const outcomes = await probeEach(session, items);
+    // The first half in one step: every port probed many times, so the trace cannot tell the probes apart and
+    // they run one after another, decided from counters. The second half in steps where each port and family
+    // is probed once: the trace attributes every packet and a lane's probes run side by side (runner/batches.ts).
+    const half = TOTAL / 2;
+    const steps: (typeof items)[] = [items.slice(0, half)];
+    for (const item of items.slice(half)) {
+      const last = steps.length > 1 ? steps.at(-1)! : undefined;
+      if (last && !last.some((o) => o.expectation === item.expectation && o.family === item.family)) last.push(item);
+      else steps.push([item]);
+    }
+    const outcomes = [];
+    for (const step of steps) outcomes.push(...(await probeEach(session, step)));
 
     const wrong = outcomes
       .map((o, i) => ({ o, expected: items[i]!.expected }))
       .filter(({ o, expected }) => o.actual !== expected)
       .map(({ o, expected }) => `${o.text} [${o.family}]: ${o.actual} (${o.reason}), expected ${expected}; ${o.evidence.command}`);
     const table = new Map<string, number>();
-    for (const o of outcomes) {
-      const key = `${o.actual}${o.evidence.stoppedEarly ? " (early)" : ""}`;
+    for (const [i, o] of outcomes.entries()) {
+      const key = `${i < half ? "one by one" : "side by side"}: ${o.actual}${o.evidence.stoppedEarly ? " (early)" : ""}`;
       table.set(key, (table.get(key) ?? 0) + 1);
     }
     console.log(`seed ${seed} (FWSPEC_MIXED_SEED=${seed} replays this order): ${[...table].map(([k, n]) => `${k} ${n}`).join(", ")}`);
     expect(outcomes).toHaveLength(TOTAL);
     expect(wrong, `seed ${seed}`).toEqual([]);
     const tcpDropped = outcomes.filter((o) => o.actual === "dropped" && o.protocol === "tcp");
-    expect(tcpDropped.length).toBeGreaterThan(100);
-    const waited = tcpDropped.filter((o) => !o.evidence.stoppedEarly);
-    if (waited.length > 0) console.log(`${waited.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.text} [${o.family}]: ${o.reason} after ${o.evidence.durationMs} ms, counted by ${o.decidedBy.join(", ") || "no rule"}`).join("; ")}`);
+    for (const [mode, part] of [["one by one", outcomes.slice(0, half)], ["side by side", outcomes.slice(half)]] as const) {
+      const dropped = part.filter((o) => o.actual === "dropped" && o.protocol === "tcp");
+      expect(dropped.length, mode).toBeGreaterThan(50);
+      const waited = dropped.filter((o) => !o.evidence.stoppedEarly);
+      if (waited.length > 0) console.log(`${mode}: ${waited.length} of ${dropped.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.text} [${o.family}]: ${o.reason} after ${o.evidence.durationMs} ms, counted by ${o.decidedBy.join(", ") || "no rule"}`).join("; ")}`);
+    }
     // Waiting out a drop means no evidence was attributable: stray packets from another probe (a tool not
     // really stopped) or a start slower than the evidence window. Both were real bugs once; a few per cent is the budget.
-    expect(waited.length).toBeLessThanOrEqual(tcpDropped.length / 50);
+    expect(tcpDropped.filter((o) => !o.evidence.stoppedEarly).length).toBeLessThanOrEqual(tcpDropped.length / 50);
+    // Side by side, every drop and reject decided early was decided by its own trace (never a counter another probe moved).
+    const early = outcomes.slice(half).filter((o) => o.evidence.stoppedEarly);
+    expect(early.length).toBeGreaterThan(50);
+    for (const o of early) expect(o.reason, o.text).toContain("(its trace)");
     expect(new Set(outcomes.map((o) => o.actual))).toEqual(new Set(["open", "refused", "dropped"]));
   }, 600_000);
 });
@@ -118,15 +137,17 @@ describe("early REJECT verdicts over IPv6", () => {
         { expect: ports.map((p) => `client -> server:${p}/tcp6 blocked`) },
       ],
     });
-    const observe = async (s: Scenario, decideEarly: boolean) => {
-      await using session = await openSession(s, { decideEarly });
+    // One after another: the counters' path (side by side, the trace decides; compared below).
+    const observe = async (s: Scenario, decideEarly: boolean, parallel = false) => {
+      await using session = await openSession(s, { decideEarly, parallel });
       await session.apply(s.steps[0] as ApplyStep, "apply");
       return await probeEach(session, (s.steps[1] as ExpectStep).expectations.map((expectation) => ({ expectation, family: "ipv6" as const })));
     };
-    const [early, waited] = await Promise.all([observe(scenario, true), observe(scenario, false)]);
-    const table = REJECTS.map((r, i) => ({ reject: r, early: early[i]!.actual, waited: waited[i]!.actual }));
-    console.log(table.map((t) => `${t.reject}: early ${t.early}, waited out ${t.waited}`).join("; "));
+    const [early, waited, traced] = await Promise.all([observe(scenario, true), observe(scenario, false), observe(scenario, true, true)]);
+    const table = REJECTS.map((r, i) => ({ reject: r, early: early[i]!.actual, waited: waited[i]!.actual, traced: traced[i]!.actual }));
+    console.log(table.map((t) => `${t.reject}: early ${t.early}, waited out ${t.waited}, side by side ${t.traced}`).join("; "));
     for (const t of table) expect(t.early, t.reject).toBe(t.waited);
+    for (const t of table) expect(t.traced, t.reject).toBe(t.waited);
     expect(new Set(table.map((t) => t.waited))).toEqual(new Set(["refused", "unreachable"]));
     // The ICMPv6 answers are the ones decided early; tcp-reset is an RST and answers at once.
     for (const [i, r] of REJECTS.entries()) {

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "vitest";
+import type { ProbeSpec } from "../model/types.ts";
+import { type BatchCandidate, batchCandidate, laneBatches, mayRunSideBySide } from "./batches.ts";
+
+const base: BatchCandidate = { role: "main", expectation: {}, from: "client", target: "server", watch: ["server"], traced: true };
+
+describe("mayRunSideBySide", () => {
+  test.each<[string, Partial<BatchCandidate>, boolean]>([
+    ["a probe the trace attributes on its only watched host", {}, true],
+    ["the parity probe likewise", { role: "parity" }, true],
+    ["nothing can see it (no firewall host on its path)", { watch: [], traced: false }, true],
+    ["the trace does not attribute it (counters would have to)", { traced: false }, false],
+    ["a held connection's check", { role: "held", expectation: { held: "ssh" } }, false],
+    ["a sweep", { expectation: { sweep: { first: 1, last: 1024 } } }, false],
+    ["answered-by (NAT)", { expectation: { answeredBy: { host: "web" } } }, false],
+    ["seen-from (NAT)", { expectation: { seenFrom: "router" } }, false],
+    ["a router on its path", { watch: ["router", "server"] }, false],
+    ["both ends watched and traced", { watch: ["client", "server"] }, true],
+    ["a loopback probe on its own host", { from: "server", target: "server", watch: ["server"] }, true],
+    ["a literal address target with a watched host that is not its source", { target: undefined }, false],
+  ])("%s", (_, change, expected) => {
+    expect(mayRunSideBySide({ ...base, ...change })).toBe(expected);
+  });
+});
+
+describe("laneBatches", () => {
+  const run = (jobs: string) => laneBatches([...jobs], (j) => j === j.toUpperCase()).map((b) => b.join(""));
+  test.each<[string, string[]]>([
+    ["", []],
+    ["abc", ["a", "b", "c"]],
+    ["ABC", ["ABC"]],
+    ["ABcD", ["AB", "c", "D"]],
+    ["aBCdEF", ["a", "BC", "d", "EF"]],
+    ["A", ["A"]],
+  ])("%j -> %j (upper case: may run side by side; order kept)", (jobs, expected) => {
+    expect(run(jobs)).toEqual(expected);
+  });
+});
+
+describe("batchCandidate", () => {
+  const spec = (to: ProbeSpec["to"]): ProbeSpec => ({ from: "client", to, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 });
+  test.each<[string, ProbeSpec["to"], string | undefined]>([
+    ["a lab host", { kind: "host", host: "server" }, "server"],
+    ["its own loopback", { kind: "localhost" }, "client"],
+    ["a literal address", { kind: "address", address: "198.18.0.9" }, undefined],
+  ])("the target of a probe to %s", (_, to, target) => {
+    const seen: ProbeSpec[] = [];
+    const c = batchCandidate({ expectation: {}, spec: spec(to), watch: ["server"] }, "parity", "ipv6", { attributes: (s) => (seen.push(s), true) });
+    expect(c.target).toBe(target);
+    expect(c.traced).toBe(true);
+    // The lane's family is the one the trace is asked about (a parity probe runs in the other family).
+    expect(seen.map((s) => s.family)).toEqual(["ipv6"]);
+  });
+  test("a held job is never asked about", () => {
+    const c = batchCandidate({ expectation: { held: "h" }, spec: spec({ kind: "host", host: "server" }), watch: ["server"] }, "held", "ipv4", { attributes: () => { throw new Error("asked"); } });
+    expect(c.traced).toBe(false);
+  });
+});
