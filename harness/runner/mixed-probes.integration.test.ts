@@ -114,10 +114,10 @@ describe("early verdicts", () => {
     // Waiting out a drop means no evidence was attributable: stray packets from another probe (a tool not
     // really stopped) or a start slower than the evidence window. Both were real bugs once; a few per cent is the budget.
     expect(tcpDropped.filter((o) => !o.evidence.stoppedEarly).length).toBeLessThanOrEqual(tcpDropped.length / 50);
-    // Side by side, every drop and reject decided early was decided by its own trace (never a counter another probe moved).
-    const early = outcomes.slice(half).filter((o) => o.evidence.stoppedEarly);
-    expect(early.length).toBeGreaterThan(50);
-    for (const o of early) expect(o.reason, o.text).toContain("(its trace)");
+    // Side by side, drops and rejects were decided early by their own trace (a lane's lone probe in a step still runs on counters).
+    const byTrace = outcomes.slice(half).filter((o) => o.evidence.stoppedEarly && o.reason.includes("(its trace)"));
+    expect(byTrace.length).toBeGreaterThan(50);
+    expect(outcomes.slice(0, half).filter((o) => o.reason.includes("(its trace)"))).toEqual([]);
     expect(new Set(outcomes.map((o) => o.actual))).toEqual(new Set(["open", "refused", "dropped"]));
   }, 600_000);
 });
