@@ -74,7 +74,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       return false;
     }
     const plan = planOf.get(scenario)!;
-    await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
+    // Coverage credits every rule a probe's packets counted: only probes run one at a time have that evidence.
+    await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.coverage !== true });
     let report: ScenarioReport;
     try {
       report = done(scenario, await runScenario(plan, session), [], lease.readings);
