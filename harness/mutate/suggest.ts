@@ -10,12 +10,14 @@
  * | checks on the port exist only after a reboot of the host         | check it before the reboot too                |
  * | a deleted rule counted probes, a later rule decides them alike   | a counters check on the rule                  |
  * | another port                                                     | a check on the new port                       |
+ * | nft: a chain policy changed                                      | a probe to a port no rule names               |
+ * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
  */
 import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
-import type { RuleLine } from "./rule-lines.ts";
+import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
 
 function valueOf(words: readonly string[], flags: readonly string[]): string | undefined {
@@ -101,6 +103,35 @@ function nftCounterSelector(line: NftRuleLine): string {
   return comment ? `comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
 }
 
+/** A TCP port none of the host's nft rules names and nothing listens on (from 9999 down). */
+function unnamedPort(scenario: Scenario, host: string): number {
+  const named = new Set(scenarioRuleLines(scenario).filter((l) => l.host === host).flatMap((l) => l.words.flatMap((w) => w.split(/[,{}:-]/))));
+  const listening = new Set(scenario.hosts.find((h) => h.name === host)?.listen.map((l) => String(l.port)) ?? []);
+  let port = 9999;
+  while (named.has(String(port)) || listening.has(String(port))) port--;
+  return port;
+}
+
+/** A base chain's policy changed and nothing noticed: no probe reached the policy; probe a port no rule decides. */
+function policySuggestion(line: NftRuleLine, scenario: Scenario): string {
+  const policy = line.words[line.words.indexOf("policy") + 1]?.replace(/;$/, "");
+  const port = unnamedPort(scenario, line.host);
+  const probe = `${peerOf(scenario, line.host)} -> ${line.host}:${port}${suffix("tcp", line.family)}`;
+  return policy === "drop"
+    ? `add \`${probe} dropped\` (a port no rule names: the ${line.chain} policy decides it)`
+    : `add \`${probe} refused\` (a port no rule names and nothing listens on: the ${line.chain} policy lets it through and the host refuses it)`;
+}
+
+/** One element of a set removed: a check on that element's port with the verdict of the rule that uses the set. */
+function setElementSuggestion(line: NftRuleLine, mutant: Mutant, scenario: Scenario): string | undefined {
+  const element = /\s-(\S+?)(?:#\d+)?$/.exec(mutant.id)?.[1];
+  const rule = line.nft.role === "rule" ? line : scenarioRuleLines(scenario).filter(isNftLine).find((l) => l.host === line.host && l.table === line.table && l.nft.role === "rule" && l.words.some((w) => w === `@${line.nft.set}`));
+  if (!element || !/^\d+$/.test(element) || !rule || !rule.words.includes("dport")) return undefined;
+  const verdict = verdictOf(rule);
+  const listens = scenario.hosts.find((h) => h.name === line.host)?.listen.some((l) => String(l.port) === element);
+  return `add \`${peerOf(scenario, line.host)} -> ${line.host}:${element}${suffix(ruleProtocol(rule), rule.family)} ${verdict}\` (the set's element ${element})${verdict === "open" && !listens ? ` with \`listen: [${ruleProtocol(rule) ?? "tcp"}/${element}]\` on ${line.host}` : ""}`;
+}
+
 /**
  * One line of advice: what to add or change so this mutant fails a check.
  * `counted`: the deleted rule counted probed packets in the original run (a
@@ -148,8 +179,13 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
     const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
     return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
   }
+  if (isNftLine(line) && mutant.operator === "policy") return policySuggestion(line, scenario);
+  if (isNftLine(line) && mutant.operator === "set-element") {
+    const advice = setElementSuggestion(line, mutant, scenario);
+    if (advice) return advice;
+  }
   const from = isLoopbackRule(line) ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
   const verdict = verdictOf(line);
-  const what = mutant.operator === "swap" || mutant.operator === "insert-append" ? "a probe the reordered rules both match: " : "";
+  const what = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "a probe the reordered rules both match: " : "";
   return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\``;
 }
