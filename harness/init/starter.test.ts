@@ -25,13 +25,13 @@ describe("the example", () => {
     expect(scenario.text.split("\n")[0]).toBe("# yaml-language-server: $schema=../node_modules/fwspec/schema/scenario.schema.json");
   });
 
-  test("the workflow: a Linux runner, npm ci, fwspec setup, fwspec run with JUnit", () => {
+  test("the workflow: a Linux runner, npm ci, fwspec setup, fwspec run with its report files (the CI recipes test checks they are kept)", () => {
     const wf = parse(starterFiles().find((f) => f.path === WORKFLOW_FILE)!.text) as { jobs: { fwspec: { "runs-on": string; steps: { run?: string }[] } } };
     expect(wf.jobs.fwspec["runs-on"]).toMatch(/^ubuntu-/);
     expect(wf.jobs.fwspec.steps.flatMap((s) => (s.run ? [s.run] : []))).toEqual([
       "npm ci",
       'sudo -E env "PATH=$PATH" npx fwspec setup',
-      'sudo -E env "PATH=$PATH" npx fwspec run --junit fwspec-junit.xml',
+      'sudo -E env "PATH=$PATH" npx fwspec run --junit reports/fwspec-junit.xml --json reports/fwspec.json --html reports/fwspec.html',
     ]);
   });
 
