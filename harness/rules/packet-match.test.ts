@@ -62,6 +62,12 @@ describe("covers", () => {
     ["-A INPUT -i lo -j ACCEPT", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", false],
     ["-A INPUT ! -i lo -j ACCEPT", "-A INPUT -p tcp -j DROP", false],
     ["not a rule '", "-A INPUT -j DROP", false],
+    // ufw's generated rules (fixtures/generated/ufw.rules.v4): a jump to a chain that returns takes no packet for good.
+    ["-A OUTPUT -j ufw-before-output", "-A OUTPUT -j ufw-after-output", false],
+    ["-A ufw-user-input -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name DEFAULT --mask 255.255.255.255 --rsource", "-A ufw-user-input -p tcp -m tcp --dport 22 -j ufw-user-limit-accept", false],
+    ["-A INPUT -j LOG", "-A INPUT -j DROP", false],
+    ["-A INPUT -j RETURN", "-A INPUT -j DROP", true],
+    ["-A INPUT -g ZONE", "-A INPUT -j DROP", true],
   ];
   it.each(cases)("%s covers %s: %s", (earlier, later, want) => {
     expect(covers(earlier, later)).toBe(want);

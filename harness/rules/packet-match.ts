@@ -167,13 +167,20 @@ function conditions(ruleText: string): Set<string> | undefined {
   return out;
 }
 
+/** Targets after which a packet never reaches the chain's next rule (with `-g`, any chain). */
+const TAKING = new Set(["ACCEPT", "DROP", "REJECT", "RETURN"]);
+
 /**
  * Does `earlier` take every packet `later` would match (both as
- * iptables-save prints them)? Conservatively: when each of its conditions is
- * also one of `later`'s (so `-p tcp` covers `-p tcp --dport 8080`; a rate
- * limit, another address or a port range does not count as covering).
+ * iptables-save prints them)? Conservatively: when it ends the packet's walk
+ * of the chain (ACCEPT, DROP, REJECT, RETURN, or a `-g` goto; a `-j` jump to a
+ * chain that may return, LOG or no target takes nothing for good) and each of
+ * its conditions is also one of `later`'s (so `-p tcp` covers `-p tcp --dport
+ * 8080`; a rate limit, another address or a port range does not count as covering).
  */
 export function covers(earlier: string, later: string): boolean {
+  const target = /(?:^|\s)-([jg])\s+(\S+)/.exec(earlier);
+  if (!target || (target[1] === "j" && !TAKING.has(target[2]!))) return false;
   const e = conditions(earlier);
   const l = conditions(later);
   return e !== undefined && l !== undefined && [...e].every((c) => l.has(c));
