@@ -1,0 +1,63 @@
+/** Unit tests (no Docker) for withSweepDecisions: each swept port's deciding rule from the step's trace, grouped; large ranges and untraced ports keep the counters and say so. */
+import { describe, expect, test } from "vitest";
+import type { RunningLab } from "../lab/types.ts";
+import type { Decision, ExpectationResult } from "../model/results.ts";
+import type { PlannedProbe } from "../plan/plan.ts";
+import type { StepTraces } from "../probes/trace-step.ts";
+import { expectationFailure } from "../report/failure.ts";
+import { withSweepDecisions } from "./sweep.ts";
+
+const DROP: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "trace" };
+const SSH: Decision = { ...DROP, rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept", policy: false, handle: 7 };
+const lab = (backend: "nft" | "legacy") => ({ host: () => ({ spec: { firewall: true, backend } }) }) as unknown as RunningLab;
+const planned = (first: number, last: number) => ({
+  expectation: { sweep: { first, last, except: [22] } }, family: "ipv4", watch: ["server"],
+  spec: { from: "outside", to: { kind: "host", host: "server" }, port: first, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 },
+}) as unknown as PlannedProbe;
+const result = (first: number, last: number, broken: number[] = []): ExpectationResult => ({
+  kind: "expectation", text: `outside -> server:${first}-${last} dropped except 22`, line: 9, from: "outside", to: "server", port: first, protocol: "tcp", family: "ipv4",
+  expected: "dropped", actual: "dropped", status: broken.length > 0 ? "failed" : "passed", reason: "r", address: "198.18.0.2", decidedBy: [],
+  evidence: { command: "nmap", exitCode: 0, stdout: "", stderr: "", durationMs: 9 },
+  sweep: {
+    ports: `${first}-${last} except 22`, summary: "s", counts: { dropped: last - first + 1 }, notes: ["1 batch(es) of nmap"], command: "nmap",
+    broken: broken.map((port) => ({ port, status: "failed" as const, expected: "dropped", observed: "open", answer: "syn-ack", evidence: "SYN-ACK", rules: [], repro: "nmap" })),
+  },
+});
+const traces = (seen: (port: number) => Decision | undefined, sport: number[] = []): StepTraces => ({
+  decisionFor: (spec, _address, role, from) => {
+    sport.push(from ?? -1);
+    return role === "sweep" ? seen(spec.port) : undefined;
+  },
+});
+
+describe("withSweepDecisions", () => {
+  test("every port traced: grouped by rule (most ports first), on each broken port, in the failure text", () => {
+    const from: number[] = [];
+    const r = withSweepDecisions(result(20, 30, [22]), planned(20, 30), traces((p) => (p === 22 ? SSH : DROP), from), lab("nft"), 30911);
+    expect(from.every((p) => p === 30911)).toBe(true);
+    expect(r.sweep?.attribution).toBe("trace");
+    expect(r.sweep?.decided).toEqual([
+      { ports: "20-21,23-30", count: 10, decided: "server ipv4 filter INPUT policy DROP (took its first packet; nftables trace)" },
+      { ports: "22", count: 1, decided: "server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT [handle 7] (took its first packet; nftables trace)" },
+    ]);
+    expect(r.sweep?.broken[0]?.decided).toContain("--dport 22 -j ACCEPT");
+    const text = expectationFailure(r, "");
+    expect(text).toContain("decided: ports 20-21,23-30: server ipv4 filter INPUT policy DROP");
+    expect(text).toContain("decided: server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
+  });
+  test("ports the trace did not see: the counters' rules, and the notes say how many", () => {
+    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p < 25 ? DROP : undefined)), lab("nft"), 30909);
+    expect(r.sweep?.attribution).toBe("counters");
+    expect(r.sweep?.notes).toContain("6 of 11 port(s) left no trace: their rules are the counters' around their batch");
+  });
+  test("more than 4096 ports: not traced, and said so", () => {
+    const asked: number[] = [];
+    const r = withSweepDecisions(result(1, 65535), planned(1, 65535), traces(() => DROP, asked), lab("nft"), 30909);
+    expect(asked).toEqual([]);
+    expect(r.sweep?.attribution).toBe("counters");
+    expect(r.sweep?.notes.at(-1)).toBe("65535 ports are more than the 4096 a sweep traces: each port's rules are the counters' around its batch");
+  });
+  test("a legacy host: counters", () => {
+    expect(withSweepDecisions(result(20, 30), planned(20, 30), traces(() => DROP), lab("legacy"), 30909).sweep?.attribution).toBe("counters");
+  });
+});
