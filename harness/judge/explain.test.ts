@@ -50,7 +50,8 @@ const KINDS: Readonly<Record<string, Kind>> = {
     decision: decision({ host: "router", unfiltered: true, table: "none", rule: "no filter chain", path: ["nat PREROUTING", "nat POSTROUTING"], action: "accept", source: "trace", rewrites: [DNAT, MASQ] }), rules: [], policies: [], watched: true,
   },
   "no filter chain, no ruleset at all (trace)": { decision: decision({ unfiltered: true, table: "none", rule: "no filter chain", path: [], action: "accept", source: "trace" }), rules: [], policies: [], watched: true },
-  "a held session's data, accepted as ESTABLISHED (trace)": { decision: decision({ rule: EST, action: "accept", source: "trace", handle: 4 }), rules: [], policies: [], watched: true },
+  "a held session's data, accepted as ESTABLISHED (trace)": { decision: decision({ rule: EST, action: "accept", source: "trace", handle: 4, held: true }), rules: [], policies: [], watched: true },
+  "a held session's data, dropped by a DROP rule (trace)": { decision: decision({ source: "trace", handle: 6, held: true }), rules: [], policies: [], watched: true },
   "only ESTABLISHED counted": { rules: [rule("INPUT", 1, EST, 3)], policies: [], watched: true },
   "nothing counted": { rules: [], policies: [], watched: true },
   "no firewall host on the path": { rules: [], policies: [], watched: false },
@@ -88,6 +89,7 @@ function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
   if (/nothing listens/.test(text) && actual !== "refused") out.push("says nothing listens without a refusal");
   if (/let (its SYN|its datagram|it) through|was let through/.test(text) && d?.action !== "accept") out.push("says a rule let it through");
   if (d?.answer && /took its (SYN|datagram)/.test(text)) out.push("says the first packet was taken, but the answer was");
+  if (d?.held && /\b(its SYN|its datagram|first packet)\b/.test(text)) out.push("speaks of a first packet, but a held connection's data decided");
   for (const r of d?.rewrites ?? []) if (!text.includes(r)) out.push(`does not name the rewrite ${r}`);
   if (d?.unfiltered && /\bpolicy (DROP|ACCEPT)\b|\ban? (DROP|REJECT|ACCEPT) rule\b|let through by/.test(text)) out.push("names a rule or policy although no filter chain decided");
   return out;

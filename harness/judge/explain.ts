@@ -56,7 +56,12 @@ export function rejectAnswer(d: Decision): string {
 }
 
 function took(d: Decision, protocol: Protocol): string {
-  return d.answer ? "the answer" : firstPacket(protocol);
+  return d.answer ? "the answer" : packetOf(d, protocol);
+}
+
+/** The packet a decision is about: a held connection's data, or a probe's first packet. */
+function packetOf(d: Decision, protocol: Protocol): string {
+  return d.held ? "its data (a held connection's)" : firstPacket(protocol);
 }
 
 /** One sentence: why the probe got the verdict it got, from the evidence. */
@@ -81,8 +86,8 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
   }
   if (d?.action === "accept") {
     const passed = d.unfiltered
-      ? `nothing filtered ${firstPacket(protocol)}: ${decidedAt(d)}, and netfilter accepts what no chain drops${rewritten(d)}`
-      : d.policy ? `no rule took ${firstPacket(protocol)} and ${whereDecided(d)} let it through` : `${firstPacket(protocol)} was let through by ${whereDecided(d)}`;
+      ? `nothing filtered ${packetOf(d, protocol)}: ${decidedAt(d)}, and netfilter accepts what no chain drops${rewritten(d)}`
+      : d.policy ? `no rule took ${packetOf(d, protocol)} and ${whereDecided(d)} let it through` : `${packetOf(d, protocol)} was let through by ${whereDecided(d)}`;
     switch (actual) {
       case "open":
         return `the listener answered: ${passed}`;
@@ -137,10 +142,10 @@ export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol
   const d = ev.decision;
   if (!d || d.answer) return undefined;
   if (d.action === "drop" && verdict === "dropped") {
-    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : "a DROP rule"} took ${firstPacket(protocol)} and no answer had come`;
+    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : "a DROP rule"} took ${packetOf(d, protocol)} and no answer had come`;
   }
   if (d.action === "reject" && verdict !== "dropped") {
-    return `stopped after ${ms} ms: a REJECT rule answered ${firstPacket(protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
+    return `stopped after ${ms} ms: a REJECT rule answered ${packetOf(d, protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
   }
   return undefined;
 }

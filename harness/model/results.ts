@@ -68,6 +68,8 @@ export interface Decision {
    * lists the chains it passed (`nat PREROUTING`).
    */
   readonly unfiltered?: boolean;
+  /** True when the packet decided is a held connection's data segment (traced), not a probe's first packet. */
+  readonly held?: boolean;
   /** True when the probe's first packet passed and this rule took the first answer on its way back. */
   readonly answer?: boolean;
   /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */

@@ -147,7 +147,7 @@ describe("traceDecision", () => {
     ].join("\n");
     const probe = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 3000 } as const;
     const c = { host: "server", handles: new Map(), saved: {} };
-    expect(traceDecision(parseTrace(lines), { ...probe, established: true }, c)).toMatchObject({ action: "accept", handle: 4 });
+    expect(traceDecision(parseTrace(lines), { ...probe, established: true }, c)).toMatchObject({ action: "accept", handle: 4, held: true });
     expect(traceDecision(parseTrace(lines), probe, c)).toMatchObject({ action: "drop", handle: 6 });
   });
 });

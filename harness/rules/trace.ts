@@ -317,14 +317,14 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         host: ctx.host, family: probe.family, table: named.table, path: policy ? [e.chain] : chains.includes(e.chain) ? chains.slice(0, chains.indexOf(e.chain) + 1) : [...chains, e.chain],
         rule: named.rule, action, policy, source: "trace", ...(e.handle !== undefined ? { handle: e.handle } : {}),
       };
-      if (action !== "accept") return { ...decision, ...(rewrites.length > 0 ? { rewrites } : {}), steps };
+      if (action !== "accept") return { ...decision, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
       accepted = decision;
     }
   }
-  if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), steps };
+  if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
   // Traced, and nothing that filters decided: no filter chain at the hooks it passed (NAT only, or an empty ruleset).
   return {
-    host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace",
+    host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace", ...(probe.established ? { held: true } : {}),
     ...(rewrites.length > 0 ? { rewrites } : {}), steps,
   };
 }
