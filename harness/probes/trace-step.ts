@@ -223,17 +223,21 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
         const events = parseTrace(log);
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
+        const done = new Set<string>();
         for (const p of entry.probes) {
           const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
           for (let port = p.spec.port; port <= (p.lastPort ?? p.spec.port); port++) {
             const key = fullKey({ ...p.spec, port }, p.address, p.role, p.sport);
-            if (keys.get(key) !== 1) continue; // two probes to one destination from the same sources in a step: which trace is whose is not known
+            if (done.has(key)) continue;
+            done.add(key);
             const saddrs = p.role === "probe" ? saddrsOf(p.spec, p.address) : undefined;
-            const d = traceDecision(events, {
-              family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port,
-              ...(p.role === "held" ? { established: true } : {}), ...(p.role === "sweep" ? { sport: p.sport ?? SWEEP_SOURCE_PORT } : {}),
-            }, ctx);
-            if (d) decisions.set(key, [...(decisions.get(key) ?? []), d]);
+            const traced = { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port,
+              ...(p.role === "held" ? { established: true } : {}), ...(p.role === "sweep" ? { sport: p.sport ?? SWEEP_SOURCE_PORT } : {}) } as const;
+            // Identical probes in one step (a parity probe and another expectation's): which trace is whose is not known, so they are
+            // named only when every one of their connections was decided alike.
+            const all = Array.from({ length: keys.get(key) ?? 1 }, (_, nth) => traceDecision(events, { ...traced, nth }, ctx));
+            const d = all[0];
+            if (d && all.every((x) => x !== undefined && sameDecision(x, d))) decisions.set(key, [...(decisions.get(key) ?? []), d]);
           }
         }
       }));
@@ -246,6 +250,11 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
       };
     },
   };
+}
+
+/** Two decisions that say the same: the same host, rule (or policy, or no filter chain), handle and action. */
+function sameDecision(a: Decision, b: Decision): boolean {
+  return a.host === b.host && a.table === b.table && a.rule === b.rule && a.handle === b.handle && a.action === b.action && a.path.join() === b.path.join() && (a.rewrites ?? []).join() === (b.rewrites ?? []).join();
 }
 
 function safeParse(text: string, family: Family) {

@@ -138,6 +138,20 @@ describe("traceDecision", () => {
       unfiltered: true, action: "accept", path: [], rule: "no filter chain",
     });
   });
+  test("identical probes in one step: the n-th connection by source port, in trace order; none beyond those traced", () => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 1 ip6 filter INPUT policy accept",
+      "trace id 2 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 3 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 41000 tcp dport 8080 tcp flags == syn",
+      "trace id 3 ip6 filter INPUT rule tcp dport 8080 counter packets 0 bytes 0 drop # handle 9 (verdict drop)",
+    ].join("\n");
+    const probe = { family: "ipv6", daddr: "2001:db8::4", protocol: "tcp", port: 8080 } as const;
+    const c = { host: "server", handles: new Map(), saved: {} };
+    expect(traceDecision(parseTrace(lines), probe, c)).toMatchObject({ action: "accept", policy: true });
+    expect(traceDecision(parseTrace(lines), { ...probe, nth: 1 }, c)).toMatchObject({ action: "drop", handle: 9 });
+    expect(traceDecision(parseTrace(lines), { ...probe, nth: 2 }, c)).toBeUndefined();
+  });
   test("a held connection's check: its first data segment decides, not a probe's SYN to the same port", () => {
     const lines = [
       "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 3000 tcp flags == syn",

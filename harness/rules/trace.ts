@@ -250,6 +250,8 @@ export interface TracedProbe {
   readonly port: number;
   /** A held connection's check: its first packet is a data segment of an established connection, not a SYN. */
   readonly established?: boolean;
+  /** The n-th connection (by source port, in trace order) of identical probes in one step; default the first. */
+  readonly nth?: number;
   /** A sweep's port: only packets from the sweep's source port (sweepSourcePort); other probes never take sweeps' packets. */
   readonly sport?: number;
 }
@@ -271,9 +273,9 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
  */
 export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe, ctx: TraceContext): Decision | undefined {
   const index = indexed(events);
-  const first = index.packets.find((e) => matches(e.packet, probe));
-  if (!first) return undefined;
-  const sport = first.packet!.sport;
+  const sports = [...new Set(index.packets.filter((e) => matches(e.packet, probe)).map((e) => e.packet!.sport))];
+  if (sports.length <= (probe.nth ?? 0)) return undefined;
+  const sport = sports[probe.nth ?? 0];
   const ids = [...new Set(index.packets.filter((e) => matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
   const rewrites: string[] = [];
   const steps: string[] = [];

@@ -3,7 +3,8 @@
  * policy, or the absence of any filter chain) that decided it, from the
  * trace, and no decision contradicts its verdict. A representative subset of
  * the shipped scenarios (a router before and after its rules, DNAT and
- * MASQUERADE, held sessions kept and cut, sweeps) run as `fwspec run` runs
+ * MASQUERADE, held sessions kept and cut, sweeps, identical probes in one
+ * step) run as `fwspec run` runs
  * them; bench/undecided.ts measures the whole shipped run the same way.
  */
 import { join } from "node:path";
@@ -22,6 +23,7 @@ const SUBSET = [
   "scenarios/restrict-localhost/05-flush-established-loopback.yaml",
   "scenarios/restrict-localhost/05b-untracked-ipv6-session-is-cut.yaml",
   "scenarios/block-port/20-sweep-default-drop.yaml",
+  "scenarios/restrict-localhost/01-localhost-only-ipv4.yaml",
 ].map((p) => join(PROJECT_ROOT, p));
 
 describe("the deciding rule of every verdict on nft-based hosts", () => {
@@ -47,6 +49,8 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
     const held = at("05-flush-established-loopback.yaml held session4 open ipv4").decision!;
     expect(held).toMatchObject({ action: "accept", source: "trace" });
     expect(held.rule).toMatch(/ESTABLISHED/);
+    // Two identical probes in a step (the tcp6 expectation and the tcp4 one's IPv6 parity probe), both decided alike: named.
+    expect(at("01-localhost-only-ipv4.yaml remote -> server:8080/tcp6 open ipv6").decision).toMatchObject({ unfiltered: true, rule: "no filter chain", host: "server" });
     // A sweep names each port's deciding rule, from the trace of its own packets (single probes to the same ports in the step keep theirs).
     for (const family of ["ipv4", "ipv6"]) {
       const sweep = at(`20-sweep-default-drop.yaml outside -> server:1-1024 blocked except 22,80,443 ${family}`).sweep!;
@@ -54,7 +58,7 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
       expect(sweep.decided?.reduce((n, d) => n + d.count, 0), family).toBe(1024);
       expect(sweep.decided?.[0]?.decided, family).toMatch(/^server ipv[46] filter INPUT policy DROP \(took its first packet; nftables trace\)$/);
       expect(sweep.decided?.find((d) => d.ports === "113")?.decided, family).toMatch(/REJECT --reject-with tcp-reset/);
-      expect(at(`20-sweep-default-drop.yaml outside -> server:113 refused ${family}`).decision, family).toMatchObject({ action: "reject", source: "trace" });
+      expect(at(`20-sweep-default-drop.yaml outside -> server:113 refused:rst ${family}`).decision, family).toMatchObject({ action: "reject", source: "trace" });
     }
   });
 });
