@@ -72,7 +72,7 @@ const FAMILY_OF_TABLE: Readonly<Record<string, readonly Family[]>> = { ip: ["ipv
 
 /** Families a rule's words restrict it to, within a table of `tableFamily`. */
 export function ruleFamilies(words: readonly string[], tableFamily: string): readonly Family[] {
-  const fixed = FAMILY_OF_TABLE[tableFamily];
+  const fixed = Object.hasOwn(FAMILY_OF_TABLE, tableFamily) ? FAMILY_OF_TABLE[tableFamily] : undefined;
   if (fixed) return fixed;
   const has = (w: string) => words.includes(w);
   const nfproto = words.findIndex((w, i) => w === "nfproto" && words[i - 1] === "meta");
@@ -160,7 +160,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     if (top?.kind === "set" && table && words[0] === "elements" && words[1] === "=" && words[2] === "{" && words.at(-1) === "}") {
       out.push({
         ...base(index, raw), family: "ipv4", table: `${table.family} ${table.name}`, chain: undefined, words, prefix: indent,
-        nft: { role: "elements", tableFamily: table.family, chainType: undefined, families: FAMILY_OF_TABLE[table.family] ?? ["ipv4", "ipv6"], position: undefined, counts: false, set: top.name },
+        nft: { role: "elements", tableFamily: table.family, chainType: undefined, families: ruleFamilies([], table.family), position: undefined, counts: false, set: top.name },
       });
       continue;
     }
@@ -176,7 +176,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
 function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {
   return {
     ...base, family: "ipv4", table: `${table.family} ${table.name}`, chain, words, prefix: indent,
-    nft: { role: "policy", tableFamily: table.family, chainType, ...(hook ? { hook } : {}), families: FAMILY_OF_TABLE[table.family] ?? ["ipv4", "ipv6"], position: undefined, counts: false },
+    nft: { role: "policy", tableFamily: table.family, chainType, ...(hook ? { hook } : {}), families: ruleFamilies([], table.family), position: undefined, counts: false },
   };
 }
 

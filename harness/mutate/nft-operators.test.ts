@@ -176,6 +176,11 @@ describe("operators on nft rulesets", () => {
     for (const op of ["accept-drop", "drop-reject", "reject-type", "loopback-iface", "policy"]) expect(changes(op, router)).toEqual([]);
   });
 
+  test("user-chosen names that are also JavaScript object keys are plain words", () => {
+    const odd = inline("odd.nft", "table inet constructor {", "chain toString {", "type filter hook input priority 0; policy accept;", "jump constructor", "ip saddr 127.0.0.1 accept", "}", "chain constructor {", "}", "}");
+    expect(changes("loopback-iface", odd)).toEqual([`loopback-iface@odd.nft:5 | odd.nft:5: ip saddr 127.0.0.1 accept → iifname "lo" accept`]);
+  });
+
   test("a reject is given tcp reset only when the rule matches TCP", () => {
     expect(changes("reject-type", firewalld)).toEqual([]);
     expect(changes("reject-type", inline("r.nft", "table inet t {", "chain c {", "meta l4proto tcp reject with icmpx type admin-prohibited", "}", "}"))).toEqual([

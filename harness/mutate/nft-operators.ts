@@ -35,7 +35,7 @@ function perRule(operator: OperatorName, change: (l: NftRuleLine) => Change[], p
 
 function acceptDrop(l: NftRuleLine): Change[] {
   const v = verdictIndex(l.words);
-  const to = ({ accept: "drop", drop: "accept" } as Record<string, string>)[l.words[v] ?? ""];
+  const to = l.words[v] === "accept" ? "drop" : l.words[v] === "drop" ? "accept" : undefined;
   if (!to || !verdictChain(l)) return [];
   return [{ words: l.words.map((w, i) => (i === v ? to : w)) }];
 }
@@ -59,7 +59,7 @@ function rejectType(l: NftRuleLine): Change[] {
   if (v < 0 || l.words[v] !== "reject") return [];
   const [s, e] = rejectArgs(l.words, v);
   const args = l.words.slice(s, e).join(" ");
-  const to = args === "with tcp reset" ? PORT_UNREACHABLE[l.nft.tableFamily] ?? ["with", "icmpx", "type", "port-unreachable"] : matchesTcp(l.words) ? ["with", "tcp", "reset"] : undefined;
+  const to = args === "with tcp reset" ? (Object.hasOwn(PORT_UNREACHABLE, l.nft.tableFamily) ? PORT_UNREACHABLE[l.nft.tableFamily]! : ["with", "icmpx", "type", "port-unreachable"]) : matchesTcp(l.words) ? ["with", "tcp", "reset"] : undefined;
   if (!to) return [];
   return [{ words: [...l.words.slice(0, s), ...to, ...l.words.slice(e)] }];
 }
@@ -105,11 +105,11 @@ function otherPort(l: NftRuleLine): Change[] {
   return out;
 }
 
-const LOOPBACK: Readonly<Record<string, RegExp>> = { ip: /^127\.0\.0\.1(\/32)?$/, ip6: /^::1(\/128)?$/ };
+const LOOPBACK = new Map([["ip", /^127\.0\.0\.1(\/32)?$/], ["ip6", /^::1(\/128)?$/]]);
 
 function loopbackToInterface(l: NftRuleLine): Change[] {
   if (l.words.some((w) => w === "iifname" || w === "iif")) return [];
-  const i = l.words.findIndex((w, j) => LOOPBACK[w]?.test(l.words[j + 2] ?? "") === true && l.words[j + 1] === "saddr");
+  const i = l.words.findIndex((w, j) => LOOPBACK.get(w)?.test(l.words[j + 2] ?? "") === true && l.words[j + 1] === "saddr");
   if (i < 0) return [];
   return [{ words: [...l.words.slice(0, i), "iifname", '"lo"', ...l.words.slice(i + 3)] }];
 }
