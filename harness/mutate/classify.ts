@@ -1,6 +1,7 @@
 /**
  * A mutant's outcome from its run and the original's (pure):
- * - killed: some check failed (the first failed check is named);
+ * - killed: some check failed (the first failed check is named), or a counter
+ *   check names a rule the mutant no longer has;
  * - error: no check failed but the run errored (not killed; listed apart);
  * - equivalent: every check held, and the change provably cannot alter a
  *   verdict: from the rules alone (two swapped rules decide the same, or match
@@ -14,7 +15,7 @@
  * - survived: every check held; with a suggested check (suggest.ts).
  * Score = killed / (killed + survived); errors and equivalents are outside it.
  */
-import type { CheckResult } from "../model/results.ts";
+import type { CheckResult, CounterResult } from "../model/results.ts";
 import { normalizeRule } from "../rules/match.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -115,12 +116,25 @@ export function equivalence(mutant: Mutant, scenario: Scenario, counted: Readonl
   return `${rules} counted no probed packet in the original run (main or parity probe), and this change only matters for packets it matches`;
 }
 
+/**
+ * A counter check that held on the original (which passed) but names no rule, or several, in the mutant: the
+ * mutation deleted or changed its rule, so the check cannot hold — a kill, not an error. Only when nothing but
+ * such checks errored (a failed apply leaves every counter check unresolved for another reason).
+ */
+function lostCounterRule(report: ScenarioReport): string | undefined {
+  const errored = resultsOf(report).filter((r) => r.status === "error");
+  if (errored.length === 0 || errored.some((r) => r.kind !== "counter" || r.packets !== null)) return undefined;
+  if (report.errors.some((e) => !errored.some((r) => r.kind === "counter" && r.message === e))) return undefined;
+  const c = errored[0] as CounterResult;
+  return `counter check (line ${c.line}) ${c.selector} [${c.family}]: the mutant has no such rule (${c.message})`;
+}
+
 export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>): MutantOutcome {
   const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
   // A mutant nft refuses to load tests nothing, whatever failed after it.
   const error = report.status === "error" ? firstError(report) : undefined;
   if (error !== undefined && /^nft -c rejected /.test(error)) return { ...base, status: "error", detail: `the mutant is no valid ruleset (not counted as killed): ${error}` };
-  const killedBy = failedCheck(resultsOf(report));
+  const killedBy = failedCheck(resultsOf(report)) ?? lostCounterRule(report);
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
   if (error !== undefined) return { ...base, status: "error", detail: error };
   const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);

@@ -53,14 +53,22 @@ describe("mutateScenarios on a fake lab", () => {
   });
 
   test("a deleted rule that decided probes, with a later rule deciding them alike, gets a counters check suggested", async () => {
-    const shadowed = defineScenario({
+    const input = {
       name: "shadowed", description: "a port DROP in front of a broader DROP", family: "ipv4",
       hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
       steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp -j DROP"] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 dropped"] }],
-    });
+    };
+    const shadowed = defineScenario(input);
     const report = await mutateScenarios([shadowed], { provider: new FakeLabProvider(), operators: ["delete"] });
     expect(report.scenarios[0]!.mutants.map((m) => `${m.status}: ${m.detail}`)).toEqual([
       "survived: the rule counted probed packets, but without it a later rule or the policy gives the same verdicts: check that it is the one deciding, e.g. `counters: [{ host: server, rule: \"-A INPUT -p tcp --dport 8080 -j DROP\", family: ipv4, packets: \">= 1\" }]`",
+      "killed: `remote -> server:8081 dropped` [ipv4] (line 1): open, expected dropped",
+    ]);
+    // The suggested check, added, kills that mutant: the rule it names is gone, so the check cannot hold (not an error).
+    const checked = defineScenario({ ...input, steps: [...input.steps, { counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8080 -j DROP", family: "ipv4", packets: ">= 1" }] }] });
+    const fixed = await mutateScenarios([checked], { provider: new FakeLabProvider(), operators: ["delete"] });
+    expect(fixed.scenarios[0]!.mutants.map((m) => `${m.status}: ${m.detail}`)).toEqual([
+      expect.stringMatching(/^killed: counter check \(line \d+\) rule "-A INPUT -p tcp --dport 8080 -j DROP" \[ipv4\]: the mutant has no such rule \(no ipv4 rule on server matches/),
       "killed: `remote -> server:8081 dropped` [ipv4] (line 1): open, expected dropped",
     ]);
   });
