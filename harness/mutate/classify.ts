@@ -11,14 +11,14 @@
  *   match (delete, target and REJECT-type swaps, `-I`→`-A`, the ip6tables twin
  *   gone, a swap whose first-deciding rule never matched). Not claimed when
  *   packets outside probes could have reached the rule (held connections in the
- *   family, `run` steps that may send traffic);
+ *   family that the rule could match, `run` steps that may send traffic);
  * - survived: every check held; with a suggested check (suggest.ts).
  * Score = killed / (killed + survived); errors and equivalents are outside it.
  */
 import type { CheckResult, CounterResult } from "../model/results.ts";
 import { normalizeRule } from "../rules/match.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import type { Scenario } from "../scenario/model.ts";
+import type { HoldStep, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { renderLine, type RuleLine } from "./rule-lines.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
@@ -102,12 +102,28 @@ function lineKey(line: RuleLine): string | undefined {
 /** Programs a `run` step may use without sending packets a rule could count. */
 const QUIET_PROGRAMS = new Set(["iptables", "ip6tables", "iptables-save", "ip6tables-save", "cat", "nft", "ss", "ip", "true"]);
 
+/**
+ * Could a held connection's packets (no probe's, so not in `counted`) match the rule? No when the rule names
+ * another protocol (`-p icmp` and a TCP hold), or `-i lo` while the hold comes from a peer; else assume yes.
+ */
+function heldMayMatch(line: RuleLine, hold: HoldStep): boolean {
+  const flag = (names: readonly string[]) => {
+    const i = line.words.findIndex((w) => names.includes(w));
+    return i < 0 || line.words[i - 1] === "!" || line.words[i + 1] === "!" ? undefined : line.words[i + 1];
+  };
+  const protocol = flag(["-p", "--protocol"]);
+  if (protocol !== undefined && /^[a-z][a-z0-9-]*$/.test(protocol) && protocol !== "all" && protocol !== hold.protocol) return false;
+  if (flag(["-i", "--in-interface"]) === "lo" && hold.to.kind !== "localhost") return false;
+  return true;
+}
+
 /** Why the mutant cannot change a probed flow, or undefined. */
 export function equivalence(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>): string | undefined {
   if (mutant.staticEquivalence) return mutant.staticEquivalence;
   if (mutant.equivalentIfUnmatched.length === 0) return undefined;
   const families = new Set(mutant.equivalentIfUnmatched.map((l) => l.family));
-  const held = scenario.steps.some((s) => s.kind === "expect" && s.expectations.some((e) => e.held !== undefined && e.families.some((f) => families.has(f))));
+  const holds = scenario.steps.filter((s): s is HoldStep => s.kind === "hold" && families.has(s.family));
+  const held = mutant.equivalentIfUnmatched.some((l) => holds.some((h) => heldMayMatch(l, h)));
   const noisy = scenario.steps.some((s) => s.kind === "run" && !QUIET_PROGRAMS.has(s.command[0] ?? ""));
   if (held || noisy) return undefined;
   const keys = mutant.equivalentIfUnmatched.map(lineKey);

@@ -54,7 +54,7 @@ describe("mutateScenarios on a fake lab", () => {
 
   test("a deleted rule that decided probes, with a later rule deciding them alike, gets a counters check suggested", async () => {
     const input = {
-      name: "shadowed", description: "a port DROP in front of a broader DROP", family: "ipv4",
+      name: "shadowed", description: "a port DROP in front of a broader DROP", family: "ipv4" as const,
       hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
       steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp -j DROP"] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 dropped"] }],
     };
