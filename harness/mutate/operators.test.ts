@@ -215,6 +215,13 @@ describe("equivalence known from the rules alone", () => {
     ["different ports", ["iptables -A INPUT -p tcp --dport 1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 2 -j DROP"], [true]],
     ["overlapping, different targets", ["iptables -A INPUT -p tcp --dport 1 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 1 -j DROP"], [false]],
     ["REJECTs answering differently", ["iptables -A INPUT -p tcp -j REJECT --reject-with tcp-reset", "iptables -A INPUT -p tcp -j REJECT"], [false]],
+    ["different protocols", ["ip6tables -A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT", "ip6tables -A INPUT -i ens18 -p tcp -m multiport --dports 80,443 -j WEB"], [true]],
+    ["one protocol negated", ["iptables -A INPUT ! -p icmp -j ACCEPT", "iptables -A INPUT -p tcp -j DROP"], [false]],
+    ["different input interfaces", ["iptables -A INPUT -i ens18 -p tcp -m multiport --dports 80,443 -j WEB", "iptables -A INPUT -i ens19 -j MGMT"], [true]],
+    ["an interface wildcard", ["iptables -A INPUT -i ens+ -j ACCEPT", "iptables -A INPUT -i ens19 -j DROP"], [false]],
+    ["disjoint conntrack states", ["iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "iptables -A INPUT -m conntrack --ctstate INVALID -j DROP"], [true]],
+    ["DNAT goes with ESTABLISHED", ["iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT", "iptables -A FORWARD -m conntrack --ctstate ESTABLISHED -j DROP"], [false]],
+    ["overlapping conntrack states", ["iptables -A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT", "iptables -A INPUT -m state --state ESTABLISHED -j DROP"], [false]],
   ])("swap: %s", (_name, lines, want) => {
     expect(staticOf("swap", ...lines)).toEqual(want);
   });

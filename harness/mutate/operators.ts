@@ -193,6 +193,29 @@ function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
   if (pa && pb && /^\d+(,\d+)*$/.test(pa) && /^\d+(,\d+)*$/.test(pb) && !pa.split(",").some((p) => pb.split(",").includes(p))) {
     return `the rules match different destination ports (${pa} and ${pb}): no packet matches both`;
   }
+  return disjointMatch(a, b);
+}
+
+/** A plain (not negated) match value: `-p tcp`, `-i ens18`, `--ctstate NEW,ESTABLISHED`. */
+function plainValue(line: RuleLine, flags: readonly string[]): string | undefined {
+  const i = line.words.findIndex((w) => flags.includes(w));
+  return i < 0 || line.words[i - 1] === "!" || line.words[i + 1] === "!" ? undefined : line.words[i + 1];
+}
+
+/** No packet matches both rules: other protocols, other input interfaces (no wildcard), or disjoint conntrack states. */
+function disjointMatch(a: RuleLine, b: RuleLine): string | undefined {
+  const protocol = (l: RuleLine) => plainValue(l, ["-p", "--protocol"])?.toLowerCase();
+  const [qa, qb] = [protocol(a), protocol(b)];
+  if (qa && qb && /^[a-z][a-z0-9-]*$/.test(qa) && /^[a-z][a-z0-9-]*$/.test(qb) && qa !== "all" && qb !== "all" && qa !== qb) {
+    return `the rules match different protocols (${qa} and ${qb}): no packet matches both`;
+  }
+  const iface = (l: RuleLine) => plainValue(l, ["-i", "--in-interface"]);
+  const [ia, ib] = [iface(a), iface(b)];
+  if (ia && ib && !ia.endsWith("+") && !ib.endsWith("+") && ia !== ib) return `the rules match different input interfaces (${ia} and ${ib}): no packet arrives on both`;
+  const states = (l: RuleLine) => plainValue(l, ["--ctstate", "--state"])?.split(",");
+  const [sa, sb] = [states(a), states(b)];
+  const exclusive = (x: string) => ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"].includes(x); // DNAT/SNAT go with the others
+  if (sa && sb && [...sa, ...sb].every(exclusive) && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
   return undefined;
 }
 
