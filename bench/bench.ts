@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const suite = process.argv.includes("--suite");
     const matrix = process.argv.includes("--matrix");
     if (suite || matrix) {
-      if (suite) await benchSuite();
+      if (suite) await benchSuite({ labs });
       if (matrix) await benchMatrix();
       return;
     }

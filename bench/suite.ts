@@ -18,7 +18,9 @@ import { PROJECT_ROOT } from "../harness/env/images.ts";
 import type { LabProvider, LabSpec, RunningLab } from "../harness/lab/types.ts";
 import { silentProgress } from "../harness/progress.ts";
 import type { RunReport } from "../harness/report/model.ts";
+import type { ScenarioTiming } from "../harness/runner/profile.ts";
 import { defineScenario } from "../harness/scenario/load.ts";
+import { printProfile } from "./suite-profile.ts";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -51,12 +53,14 @@ class TimedProvider implements LabProvider {
   }
 }
 
-async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean }): Promise<{ report: RunReport; ms: number; provider: TimedProvider }> {
+async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean; labs?: number | undefined }): Promise<{ report: RunReport; ms: number; provider: TimedProvider; timings: ScenarioTiming[] }> {
   await using docker = await openDockerLabs({ progress: silentProgress, build: true, cleanup: "run", handleInterrupts: true });
   const provider = new TimedProvider(docker.provider);
+  const timings: ScenarioTiming[] = [];
   const t0 = performance.now();
-  const report = await run(input, { provider, progress: silentProgress, ...options });
-  return { report, ms: performance.now() - t0, provider };
+  const { labs, ...rest } = options;
+  const report = await run(input, { provider, progress: silentProgress, timing: (t) => void timings.push(t), ...rest, ...(labs ? { labs } : {}) });
+  return { report, ms: performance.now() - t0, provider, timings };
 }
 
 /** Every check's verdict, one line each: what (b) compares. */
@@ -71,10 +75,10 @@ function verdicts(report: RunReport): string[] {
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function benchSuite(): Promise<void> {
-  out("(b) the shipped scenarios (scenarios/): fwspec run vs one fresh lab per scenario, started and removed in line");
+export async function benchSuite(options: { readonly labs?: number | undefined } = {}): Promise<void> {
+  out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""} vs one fresh lab per scenario, started and removed in line`);
   const input = { paths: [join(PROJECT_ROOT, "scenarios")] };
-  const pooled = await timedRun(input, {});
+  const pooled = await timedRun(input, { labs: options.labs });
   const fresh = await timedRun(input, { freshLabs: true });
   for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
     const { passed, failed, errors } = r.report.summary;
@@ -84,7 +88,9 @@ export async function benchSuite(): Promise<void> {
   const b = verdicts(fresh.report);
   const differ = a.filter((line, i) => line !== b[i]).length + Math.abs(a.length - b.length);
   out(`    verdicts compared check by check: ${a.length} lines, ${differ === 0 ? "all the same" : `${differ} differ`}`);
-  out(`    ratio (fresh labs / fwspec run wall time): ${(fresh.ms / pooled.ms).toFixed(2)}x (target: >= 3x, same verdicts)\n`);
+  out(`    ratio (fresh labs / fwspec run wall time): ${(fresh.ms / pooled.ms).toFixed(2)}x (target: >= 3x, same verdicts)`);
+  printProfile(out, pooled, fresh);
+  out("");
 }
 
 /** 50 listeners on a firewall host and eight peers: 100 flows from the host itself, 50 from each peer, 500 in all. */

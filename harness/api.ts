@@ -23,6 +23,7 @@ import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
 import { checkRuleSyntax } from "./runner/rule-syntax.ts";
+import type { TimingSink } from "./runner/profile.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
 
@@ -45,6 +46,7 @@ const RUN_OPTIONS = z.strictObject({
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
+  timing: z.custom<TimingSink>((v) => typeof v === "function", "must be a function").optional(),
 });
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
@@ -94,6 +96,8 @@ export interface RunOptions {
   readonly provider?: LabProvider;
   /** One fresh lab per scenario, started and removed in line, no sharing (the baseline of `npm run bench -- --suite`). */
   readonly freshLabs?: boolean;
+  /** Told each scenario's timing (lab start waited for, shared-lab handoff, steps, in-line removal) when it is done: the bench's profile. */
+  readonly timing?: TimingSink;
 }
 
 export type RunInput = { readonly paths: readonly string[] } | { readonly scenarios: readonly Scenario[] };
@@ -212,7 +216,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
   const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs };
+  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, timing: options.timing };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });

@@ -22,7 +22,8 @@ import { pipeline, Removals } from "./lab-pipeline.ts";
 import { type LabLease, ownLab } from "./lease.ts";
 import { ScenarioSession } from "./session.ts";
 import { SharedLab } from "./shared-lab.ts";
-import { runScenario } from "./steps.ts";
+import { runSteps } from "./steps.ts";
+import { since, type TimingSink } from "./profile.ts";
 
 export interface RunSetOptions extends PlanOptions {
   readonly provider: LabProvider;
@@ -37,6 +38,20 @@ export interface RunSetOptions extends PlanOptions {
   readonly coverage?: boolean | undefined;
   /** One fresh lab per scenario, started when its turn comes and removed before the next (no sharing, nothing ahead or in the background): the baseline `npm run bench -- --suite` compares with. */
   readonly freshLabs?: boolean | undefined;
+  /** Told each scenario's timing when it is done (profile.ts; the bench). */
+  readonly timing?: TimingSink | undefined;
+}
+
+/** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`. */
+async function timedSteps(plan: ScenarioPlan, session: ScenarioSession, steps: { kind: string; ms: number }[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  let t = performance.now();
+  for await (const outcome of runSteps(plan, session)) {
+    results.push(...outcome.results);
+    steps.push({ kind: outcome.planned.kind === "action" ? outcome.planned.step.kind : outcome.planned.kind, ms: since(t) });
+    t = performance.now();
+  }
+  return results;
 }
 
 /** A group's first lab: a shared one, or (a scenario alone) its own lease. */
@@ -64,8 +79,9 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   };
 
   /** true: ran; "kept": ran, and its lab is kept; false: the lab did not start; a LabNotReusableError: not run, the shared lab cannot be reused. */
-  const runOne = async (scenario: Scenario, sharedLab: SharedLab | Promise<LabLease>): Promise<boolean | "kept" | LabNotReusableError> => {
+  const runOne = async (scenario: Scenario, sharedLab: SharedLab | Promise<LabLease>, startMs = 0): Promise<boolean | "kept" | LabNotReusableError> => {
     let lease: LabLease;
+    const t0 = performance.now();
     try {
       lease = sharedLab instanceof SharedLab ? await sharedLab.lease(scenario) : await sharedLab;
     } catch (error) {
@@ -73,20 +89,33 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       done(scenario, [], [`the lab did not start: ${errorMessage(error)}`]);
       return false;
     }
-    const plan = planOf.get(scenario)!;
-    // Coverage credits every rule a probe's packets counted: only probes run one at a time have that evidence.
-    await using session = new ScenarioSession(scenario, lease, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.coverage !== true });
-    let report: ScenarioReport;
-    try {
-      report = done(scenario, await runScenario(plan, session), [], lease.readings);
-    } catch (error) {
-      report = done(scenario, [], [errorMessage(error)]);
-    }
-    // Kept before the session releases the lease: a kept lab's disposal leaves it running.
-    const kept = keepsLab(options.keep, report.status) ? await keepLab(lease.lab, scenario.name, progress) : undefined;
-    if (!kept) return true;
-    reports.set(scenario, { ...report, kept });
-    return "kept";
+    const leaseMs = since(t0);
+    const steps: { kind: string; ms: number }[] = [];
+    let removeMs = 0;
+    const timed: LabLease = { ...lease, release: async () => {
+      const t1 = performance.now();
+      await lease.release();
+      removeMs = since(t1);
+    } };
+    const ran = await (async () => {
+      const plan = planOf.get(scenario)!;
+      // Coverage credits every rule a probe's packets counted: only probes run one at a time have that evidence.
+      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.coverage !== true });
+      let report: ScenarioReport;
+      try {
+        report = done(scenario, await timedSteps(plan, session, steps), [], lease.readings);
+      } catch (error) {
+        report = done(scenario, [], [errorMessage(error)]);
+      }
+      // Kept before the session releases the lease: a kept lab's disposal leaves it running.
+      const kept = keepsLab(options.keep, report.status) ? await keepLab(lease.lab, scenario.name, progress) : undefined;
+      if (!kept) return true;
+      reports.set(scenario, { ...report, kept });
+      return "kept" as const;
+    })();
+    const shared = sharedLab instanceof SharedLab;
+    options.timing?.({ scenario, startMs: shared ? startMs : startMs + leaseMs, resetMs: shared ? leaseMs : 0, steps, removeMs });
+    return ran;
   };
 
   const removals = new Removals();
@@ -110,8 +139,11 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     let next: Promise<FirstLab> | undefined = first;
     while (queue.length > 0) {
       let lab: SharedLab;
+      const t0 = performance.now();
+      let startMs = 0;
       try {
         const started = await (next ?? startFirst(queue));
+        startMs = since(t0);
         next = undefined;
         if (!("shared" in started)) throw new Error("no shared lab");
         lab = started.shared;
@@ -122,7 +154,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       try {
         while (queue.length > 0) {
           const scenario = queue.shift()!;
-          const ran = await runOne(scenario, lab);
+          const ran = await runOne(scenario, lab, startMs);
+          startMs = 0;
           // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
           if (ran instanceof LabNotReusableError) {
             progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
