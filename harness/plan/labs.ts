@@ -1,12 +1,15 @@
 /**
- * Which scenarios share a lab (pure): scenarios with the same hosts,
- * listeners and networks, made only of apply, expect and counters steps, run
- * one after another on one lab (reset in between, runner/shared-lab.ts);
- * every other scenario gets its own. Also the lab's short name.
+ * Which scenarios share a lab (pure): scenarios of one lab shape (shape.ts:
+ * networks, subnets and hosts, not their names or listeners), made only of
+ * apply, expect and counters steps, run one after another on one lab (reset
+ * in between, names cast and listeners set, runner/shared-lab.ts); a scenario
+ * with run, reboot or hold steps may be the last on such a lab (it is removed
+ * after it); every other scenario gets its own. Also the lab's short name.
  */
 import type { Scenario } from "../scenario/model.ts";
+import { shapeKey } from "./shape.ts";
 
-/** Scenarios whose labs are interchangeable have the same key. */
+/** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
   return JSON.stringify({
     networks: scenario.networks ?? [],
@@ -30,29 +33,37 @@ export function shareable(scenario: Scenario): boolean {
 }
 
 /**
- * Scenarios grouped for labs, in file order: a group of shareable scenarios
- * with one topology runs on one lab; every other scenario gets its own.
- * Large groups are split so up to `labs` labs can run side by side.
+ * Scenarios grouped for labs, in file order: the shareable scenarios of one
+ * shape run on one lab, then (at most) one scenario of that shape that is not
+ * shareable, as the lab's last; every other scenario gets its own. Large
+ * groups are split so up to `labs` labs can run side by side.
  */
 export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario[][] {
   const groups = new Map<string, Scenario[]>();
-  const alone: Scenario[][] = [];
+  const alone: Scenario[] = [];
   for (const s of scenarios) {
     if (!shareable(s)) {
-      alone.push([s]);
+      alone.push(s);
       continue;
     }
-    const key = topologyKey(s);
+    const key = shapeKey(s);
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const plans: Scenario[][] = [];
+  const plans: { readonly key: string; readonly scenarios: Scenario[]; last?: Scenario }[] = [];
   const spare = Math.max(1, labs - groups.size - alone.length + 1);
-  for (const group of groups.values()) {
+  for (const [key, group] of groups) {
     // Declared subnets exist once on the engine: such a group runs on one lab.
     const parts = group[0]?.subnets ? 1 : Math.min(group.length, Math.max(1, spare));
-    for (let i = 0; i < parts; i++) plans.push(group.filter((_, j) => j % parts === i));
+    for (let i = 0; i < parts; i++) plans.push({ key, scenarios: group.filter((_, j) => j % parts === i) });
   }
-  return [...plans, ...alone];
+  const own: Scenario[][] = [];
+  for (const s of alone) {
+    const key = shapeKey(s);
+    const plan = plans.find((p) => p.key === key && p.last === undefined);
+    if (plan) plan.last = s;
+    else own.push([s]);
+  }
+  return [...plans.map((p) => (p.last ? [...p.scenarios, p.last] : p.scenarios)), ...own];
 }
 
 /** A lab's short name from its scenario's file name (part of container and network names). */

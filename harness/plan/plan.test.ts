@@ -64,11 +64,33 @@ describe("lab planning", () => {
     expect(shareable(scenario)).toBe(false);
   });
 
+  /** A scenario of hosts `server` (firewall) and `remote`, renamed and with listeners as given; `run: true` adds a run step (not shareable). */
+  const shaped = (name: string, o: { server?: string; remote?: string; listen?: string[]; backend?: "nft" | "legacy"; subnet?: string; run?: boolean } = {}) => {
+    const server = o.server ?? "server";
+    const remote = o.remote ?? "remote";
+    return defineScenario(
+      {
+        name,
+        description: "d",
+        ...(o.subnet ? { subnets: { lan: { ipv4: o.subnet } } } : {}),
+        // Written peer first: slots are canonical, not in the order written.
+        hosts: { [remote]: {}, [server]: { firewall: true, listen: o.listen ?? ["tcp/8080"], ...(o.backend ? { backend: o.backend } : {}) } },
+        steps: [{ expect: [`${remote} -> ${server}:${(o.listen?.[0] ?? "tcp/8080").replace(/^(\w+)\/(\d+)$/, "$2/$1").replace("/tcp", "")} open`] }, ...(o.run ? [{ run: { host: server, command: "true" } }] : [])],
+      },
+      { file: `/x/${name}.yaml` },
+    );
+  };
   test.each([
-    { labs: 1, groups: [["a", "b", "d"], ["c"], ["plan"]] },
-    { labs: 4, groups: [["a", "d"], ["b"], ["c"], ["plan"]] },
-  ])("with $labs lab(s) at a time: $groups", ({ labs, groups }) => {
-    const list = [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")];
+    { case: "other host names, same shape: one lab", list: [shaped("a"), shaped("b", { server: "web", remote: "client" })], labs: 1, groups: [["a", "b"]] },
+    { case: "other listeners, same shape: one lab", list: [shaped("a"), shaped("b", { listen: ["udp/53", "http/3000"] })], labs: 1, groups: [["a", "b"]] },
+    { case: "another backend: another lab", list: [shaped("a"), shaped("b", { backend: "legacy" })], labs: 1, groups: [["a"], ["b"]] },
+    { case: "other declared subnets: other labs", list: [shaped("a", { subnet: "198.18.7.0/24" }), shaped("b", { subnet: "198.18.8.0/24" }), shaped("c", { subnet: "198.18.7.0/24", server: "gw" })], labs: 1, groups: [["a", "c"], ["b"]] },
+    { case: "a run step: last on a lab of its shape, after every shareable one", list: [shaped("r", { run: true }), shaped("a"), shaped("b", { server: "web" })], labs: 1, groups: [["a", "b", "r"]] },
+    { case: "one not-shareable scenario per lab; the next gets its own", list: [shaped("a"), shaped("r1", { run: true }), shaped("r2", { run: true, remote: "peer" })], labs: 1, groups: [["a", "r1"], ["r2"]] },
+    { case: "not shareable and no lab of its shape: its own", list: [shaped("a"), shaped("r", { run: true, backend: "legacy" })], labs: 1, groups: [["a"], ["r"]] },
+    { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r1"], ["b", "r2"]] },
+    { case: "the older cases: listeners and a held connection", list: [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")], labs: 1, groups: [["a", "b", "c", "d", "plan"]] },
+  ])("$case", ({ list, labs, groups }) => {
     expect(planLabs(list, labs).map((g) => g.map((s) => s.name))).toEqual(groups);
   });
 

@@ -1,45 +1,60 @@
 /**
- * Lab sharing: scenarios with the same hosts, listeners and networks run one
- * after another on one started lab. Before each later scenario every firewall
+ * Lab sharing: scenarios of one lab shape (plan/shape.ts: the same networks,
+ * subnets and hosts, whatever their names and listeners) run one after
+ * another on one started lab. Before each later scenario every firewall
  * host is reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
  * so no NAT mapping outlives them) and the reset is verified by
  * reading the rules back; so is the rest of its network state (host-reset.ts:
- * nft tables, legacy tables, addresses, routes, sysctls). A host that cannot
- * be brought back exactly makes the lab not reusable (LabNotReusableError):
- * the runner gives the next scenario a fresh lab. The listeners are checked
- * again. Which scenarios share a lab is planned in plan/labs.ts.
+ * nft tables, legacy tables, addresses, routes, sysctls). Then each host gets
+ * the scenario's listeners, answering under the scenario's host name
+ * (listeners.ts: the previous ones ended and checked closed, the new ones
+ * proven on loopback), or, unchanged, is checked to still listen. The scenario
+ * sees the lab under its own host names (cast-lab.ts). A host that cannot be
+ * brought back exactly makes the lab not reusable (LabNotReusableError): the
+ * runner gives the next scenario a fresh lab. Which scenarios share a lab is
+ * planned in plan/labs.ts.
  */
+import { errorMessage } from "../errors.ts";
 import type { LabHost, LabProvider, RunningLab } from "../lab/types.ts";
-import { awaitListeners, type ListenerProof, proveListeners } from "../probes/listeners.ts";
+import { castOf, type Shaped } from "../plan/shape.ts";
+import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import type { HostState } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
-import { type CounterReading, type HostRules, readRules } from "../rules/read.ts";
+import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
+import { CastLab } from "./cast-lab.ts";
 import type { LabLease } from "./lease.ts";
+import { type ListenerSet, sameListeners, setListeners } from "./listeners.ts";
 
 export class SharedLab implements AsyncDisposable {
+  /** The lab under the names of the scenario it was started for. */
   readonly lab: RunningLab;
-  readonly proofs: readonly ListenerProof[];
-  /** Each firewall host's rules as booted (the reset target) and its counters when first read. */
+  /** What the lab was started as: the shape later scenarios are cast onto. */
+  readonly #shape: Shaped;
+  /** Each firewall host's rules as booted (the reset target) and its counters when first read (by lab host name). */
   readonly #booted: ReadonlyMap<string, HostRules>;
   /** Each firewall host's whole network state as booted. */
   readonly #bootState: ReadonlyMap<string, HostState>;
-  /** The scenario that ran last: what it applied decides how much the reset reads. */
-  #previous: Scenario | undefined;
+  /** Each lab host's listeners now, and their proofs (by lab host name). */
+  readonly #listening = new Map<string, { set: ListenerSet; proofs: readonly ListenerProof[] }>();
+  /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
+  #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
 
-  private constructor(lab: RunningLab, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>, bootState: ReadonlyMap<string, HostState>) {
+  private constructor(lab: RunningLab, shape: Shaped, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>, bootState: ReadonlyMap<string, HostState>) {
     this.lab = lab;
-    this.proofs = proofs;
+    this.#shape = shape;
     this.#booted = booted;
     this.#bootState = bootState;
+    for (const h of lab.hosts.values()) this.#listening.set(h.name, { set: { name: h.name, listen: h.spec.listen }, proofs: proofs.filter((p) => p.host === h.name) });
   }
 
-  /** Starts the lab for `scenario`'s topology, proves its listeners and records each firewall host's boot ruleset. */
+  /** Starts the lab for `scenario`'s shape (with its names and listeners), proves its listeners and records each firewall host's boot ruleset. */
   static async start(provider: LabProvider, scenario: Scenario, name: string, progress: Progress = silentProgress): Promise<SharedLab> {
+    const shape: Shaped = { hosts: scenario.hosts, networks: scenario.networks, subnets: scenario.subnets };
     const lab = await provider.start({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
     try {
       const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
@@ -49,7 +64,7 @@ export class SharedLab implements AsyncDisposable {
         proveListeners(lab, progress),
       ]);
       const booted = await Promise.all(firewalls.map(async (h) => [h.name, await readRules(h)] as const));
-      return new SharedLab(lab, proofs, new Map(booted), new Map(states));
+      return new SharedLab(lab, shape, proofs, new Map(booted), new Map(states));
     } catch (error) {
       await lab[Symbol.asyncDispose]();
       throw error;
@@ -58,35 +73,61 @@ export class SharedLab implements AsyncDisposable {
 
   /**
    * Makes the lab as it was after boot for `scenario` (nothing to do for the
-   * first). Returns each firewall host's counters as of now: the
-   * scenario's counter checks and first probes measure from them. Throws
-   * LabNotReusableError when a host is not as it booted after the reset.
+   * first), with the scenario's listeners. Returns the lab under the
+   * scenario's names, its listener proofs and each firewall host's counters as
+   * of now (by scenario host name): the scenario's counter checks and first
+   * probes measure from them. Throws LabNotReusableError when a host is not as
+   * it booted after the reset, or its listeners cannot be handed over.
    */
-  async prepare(scenario: Scenario): Promise<Map<string, CounterReading>> {
+  async prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading> }> {
+    const cast = castOf(this.#shape, scenario);
+    const lab = new CastLab(this.lab, scenario.hosts, cast);
     const previous = this.#previous;
-    this.#previous = scenario;
-    if (previous === undefined) return new Map([...this.#booted].map(([h, rules]) => [h, rules.counters]));
+    this.#previous = { scenario, cast };
     const readings = new Map<string, CounterReading>();
+    const proofs: ListenerProof[] = [];
+    const firstRun = previous === undefined;
     await Promise.all(
-      [...this.lab.hosts.values()].flatMap((h) => {
-        const booted = this.#booted.get(h.name);
-        return [
-          awaitListeners(h),
-          ...(booted ? [this.#reset(h, booted, previous).then((after) => void readings.set(h.name, after.counters))] : []),
-        ];
+      [...lab.hosts.values()].map(async (h) => {
+        const booted = this.#booted.get(h.base.name);
+        let after = booted?.counters;
+        if (booted && !firstRun) after = (await this.#reset(h.base, booted, previous.scenario, nameIn(previous.cast, h.base.name))).counters;
+        const listening = this.#listening.get(h.base.name)!;
+        const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
+        if (sameListeners(listening.set, wanted)) {
+          if (!firstRun) await awaitListeners(h);
+          proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
+        } else {
+          const proven = await this.#handOver(h, listening.set, wanted);
+          this.#listening.set(h.base.name, { set: wanted, proofs: proven });
+          proofs.push(...proven);
+          // The proofs' loopback packets may have been counted by the boot ruleset: read past them.
+          if (booted) after = await readCounters(h.base);
+        }
+        if (after) readings.set(h.name, after);
       }),
     );
-    return readings;
+    return { lab, proofs, readings };
+  }
+
+  /** The host's listeners ended and `wanted` started and proven (on the scenario's host, under its name). */
+  async #handOver(host: LabHost, before: ListenerSet, wanted: ListenerSet): Promise<ListenerProof[]> {
+    try {
+      await setListeners(host, before, wanted);
+      return (await Promise.all(wanted.listen.map((l) => proveListener(host, l)))).flat();
+    } catch (error) {
+      throw new LabNotReusableError(`${wanted.name}: its listeners could not be set: ${errorMessage(error)}`, { cause: error });
+    }
   }
 
   /**
    * The rules reset and, side by side, a reading of the rest; then the rest is
    * restored and verified. When the previous scenario applied only iptables /
-   * ip6tables to this host, the rules reset covers all it can have changed.
+   * ip6tables to this host (named `previousName` there), the rules reset covers all it can have changed.
    */
-  async #reset(host: LabHost, booted: HostRules, previous: Scenario): Promise<HostRules> {
+  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string): Promise<HostRules> {
     try {
-      if (!touchesMoreThanIptables(previous, host.name)) return await resetRules(host, booted.loaded);
+      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
       const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
@@ -100,11 +141,17 @@ export class SharedLab implements AsyncDisposable {
 
   /** The lab for `scenario`, made as it booted (see prepare); released, it stays up for the next. */
   async lease(scenario: Scenario): Promise<LabLease> {
-    const readings = await this.prepare(scenario);
-    return { lab: this.lab, proofs: this.proofs, readings, release: async () => {} };
+    const { lab, proofs, readings } = await this.prepare(scenario);
+    return { lab, proofs, readings, release: async () => {} };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.lab[Symbol.asyncDispose]();
   }
+}
+
+/** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */
+function nameIn(cast: ReadonlyMap<string, string>, labName: string): string {
+  for (const [name, host] of cast) if (host === labName) return name;
+  return labName;
 }

@@ -40,11 +40,14 @@ class FakeHost implements LabHost {
   readonly rules: Record<Family, FakeRule[]> = { ipv4: [], ipv6: [] };
   readonly #lab: FakeLab;
   readonly #pending = new Map<string, readonly string[]>();
+  /** What its listeners are and the name they answer with (docker/fwspec-listen set changes both). */
+  listening: { name: string; listen: readonly { readonly protocol: string; readonly port: number }[] };
 
   constructor(spec: HostSpec, index: number, lab: FakeLab) {
     this.spec = spec;
     this.name = spec.name;
     this.containerName = `fake-${spec.name}`;
+    this.listening = { name: spec.name, listen: spec.listen };
     this.addresses = { ipv4: `198.18.0.${index + 2}`, ipv6: `2001:db8::${index + 2}` };
     this.#lab = lab;
   }
@@ -76,7 +79,11 @@ class FakeHost implements LabHost {
     const [tool, ...args] = command;
     if (tool === "sh" && command.includes("fwspec-reset")) return this.#restore(command, command.includes("iptables-restore") ? "ipv4" : "ipv6", options?.stdin ?? "");
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
-    if (tool === "ss") return ok(command, this.spec.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
+    if (tool === "ss") return ok(command, this.listening.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
+    if (tool === "fwspec-listen" && args[0] === "set") {
+      this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
+      return ok(command);
+    }
     if (tool === "sh" && command[2]?.startsWith("for tool in")) return ok(command);
     const backendTool = /^(ip6?tables)-(?:nft|legacy)(-restore)?$/.exec(tool ?? "");
     if (backendTool?.[2]) return this.#restoreTool(command, backendTool[1] === "iptables" ? "ipv4" : "ipv6", options?.stdin ?? "");
@@ -135,7 +142,7 @@ class FakeHost implements LabHost {
       if (rule.target === "REJECT") return "refused";
       if (rule.target === "ACCEPT") break;
     }
-    return this.spec.listen.some((l) => l.port === port) ? "open" : "refused";
+    return this.listening.listen.some((l) => l.port === port) ? "open" : "refused";
   }
 
   #nc(command: readonly string[], nc: readonly string[], pending: boolean): ExecResult {
@@ -148,7 +155,7 @@ class FakeHost implements LabHost {
     const verdict = target ? target.receive(family, port, self) : "dropped";
     // The listener's identity line (docker/fwspec-answer): who answered and the source it saw.
     const seen = address === this.loopback(family) ? address : this.addresses[family];
-    if (verdict === "open") return ok(command, `fwspec ${target!.name} ${port} ${seen} 40000\n`, `Connection to ${address} ${port} port [tcp/*] succeeded!`);
+    if (verdict === "open") return ok(command, `fwspec ${target!.listening.name} ${port} ${seen} 40000\n`, `Connection to ${address} ${port} port [tcp/*] succeeded!`);
     if (verdict === "refused") return ok(command, "", `nc: connect to ${address} port ${port} (tcp) failed: Connection refused`, 1);
     if (pending) return ok(command, "fwspec-probe: pending\n", "", 199);
     return ok(command, "", `nc: connect to ${address} port ${port} (tcp) timed out: Operation now in progress`, 1);

@@ -1,0 +1,47 @@
+/** Lab shapes (pure): what makes two scenarios' labs interchangeable, and which lab host plays which scenario host. */
+import { describe, expect, test } from "vitest";
+import type { HostSpec } from "../model/types.ts";
+import { castOf, shapeKey, slots } from "./shape.ts";
+
+const host = (name: string, o: Partial<HostSpec> = {}): HostSpec => ({ name, firewall: false, backend: "nft", listen: [], ...o });
+const fw = (name: string, o: Partial<HostSpec> = {}) => host(name, { firewall: true, ...o });
+const tcp = (port: number) => ({ protocol: "tcp" as const, port });
+
+describe("shapeKey", () => {
+  test.each([
+    { case: "host names", a: [fw("server"), host("remote")], b: [fw("web"), host("client")], same: true },
+    { case: "listeners", a: [fw("server", { listen: [tcp(8080)] }), host("remote")], b: [fw("server", { listen: [tcp(22), tcp(443)] }), host("remote", { listen: [tcp(9)] })], same: true },
+    { case: "the order hosts are written in", a: [fw("server"), host("remote")], b: [host("remote"), fw("server")], same: true },
+    { case: "a firewall host more", a: [fw("server"), host("remote")], b: [fw("server"), fw("remote")], same: false },
+    { case: "a host more", a: [fw("server"), host("remote")], b: [fw("server"), host("remote"), host("other")], same: false },
+    { case: "the backend", a: [fw("server")], b: [fw("server", { backend: "legacy" })], same: false },
+    { case: "a router", a: [fw("gw", { networks: ["lan", "dmz"] })], b: [fw("gw", { networks: ["lan", "dmz"], router: true })], same: false },
+    { case: "a fixed address", a: [fw("server", { addresses: { lan: { ipv4: "198.18.7.2" } } })], b: [fw("server", { addresses: { lan: { ipv4: "198.18.7.3" } } })], same: false },
+    { case: "interface names", a: [fw("server", { interfaces: { lan: "ens18" } })], b: [fw("server")], same: false },
+  ])("$case: same shape $same", ({ a, b, same }) => {
+    expect(shapeKey({ hosts: a }) === shapeKey({ hosts: b })).toBe(same);
+  });
+
+  test.each([
+    { case: "declared subnets", a: { subnets: { lan: { ipv4: "198.18.7.0/24" } } }, b: { subnets: { lan: { ipv4: "198.18.8.0/24" } } } },
+    { case: "network names", a: { networks: ["lan", "dmz"] }, b: { networks: ["lan", "wan"] } },
+  ])("$case make another shape", ({ a, b }) => {
+    expect(shapeKey({ hosts: [fw("server")], ...a })).not.toBe(shapeKey({ hosts: [fw("server")], ...b }));
+  });
+});
+
+describe("castOf", () => {
+  test.each([
+    { case: "renamed", lab: [fw("server"), host("remote")], scenario: [fw("web"), host("client")], cast: { web: "server", client: "remote" } },
+    { case: "written in another order", lab: [fw("server"), host("remote")], scenario: [host("client"), fw("web")], cast: { web: "server", client: "remote" } },
+    { case: "hosts of one shape keep their written order", lab: [fw("a"), fw("b"), host("c")], scenario: [host("z"), fw("y"), fw("x")], cast: { y: "a", x: "b", z: "c" } },
+    { case: "a routed lab", lab: [host("client", { networks: ["lan"] }), fw("router", { router: true, networks: ["lan", "dmz"] }), host("backend", { networks: ["dmz"] })], scenario: [host("pc", { networks: ["lan"] }), host("db", { networks: ["dmz"] }), fw("gw", { router: true, networks: ["lan", "dmz"] })], cast: { pc: "client", gw: "router", db: "backend" } },
+  ])("$case", ({ lab, scenario, cast }) => {
+    expect(Object.fromEntries(castOf({ hosts: lab }, { hosts: scenario }))).toEqual(cast);
+    expect(slots({ hosts: scenario }).map((h) => h.name).sort()).toEqual(scenario.map((h) => h.name).sort());
+  });
+
+  test("a scenario of another shape is refused", () => {
+    expect(() => castOf({ hosts: [fw("server")] }, { hosts: [host("server")] })).toThrow(/another shape/);
+  });
+});
