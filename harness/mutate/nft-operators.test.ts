@@ -111,6 +111,17 @@ test("a statement over several lines is left alone, and the lines after it are s
   expect(changes("policy", multi)).toEqual(["policy@multi.nft:8 | multi.nft:8: type filter hook input priority filter; policy accept; → type filter hook input priority filter; policy drop;"]);
 });
 
+test("a delete or policy change no packet can notice is known from the rules: an unconditional rule right after, or at the chain's end", () => {
+  const reasons = (op: string) => mutantsOf(scenarioWith(firewalld), selectOperators([op])).filter((m) => m.staticEquivalence).map((m) => `${m.id}: ${m.staticEquivalence}`);
+  expect(reasons("delete")).toEqual([
+    "delete@firewalld-style.nft:26: the next rule, `goto filter_IN_public`, takes every packet that reaches it and decides the same (`goto filter_IN_public`)",
+  ]);
+  expect(reasons("policy")).toEqual([
+    "policy@firewalld-style.nft:17: the chain's last rule, `counter name public_rejects reject with icmpx admin-prohibited`, takes every packet that reaches it: the policy is never used",
+  ]);
+  expect(mutantsOf(scenarioWith(localhostOnly), selectOperators(["policy", "delete"])).filter((m) => m.staticEquivalence)).toEqual([]);
+});
+
 describe("operators on nft rulesets", () => {
   test.each([
     ["delete", localhostOnly, [
@@ -214,6 +225,10 @@ describe("operators on nft rulesets", () => {
       "swap@nftables.conf:8: the rules match different destination ports (8081 and 53): no packet matches both",
       "swap@nftables.conf:15: both rules decide `accept`: whichever matches first, a packet's fate is the same",
       "swap@nftables.conf:16: the rules match different destination ports (22,80 and 8081): no packet matches both",
+    ]);
+    expect(reasons("swap", firewalld).filter((r) => !r.endsWith(": -"))).toEqual([
+      "swap@firewalld-style.nft:26: both rules decide `goto filter_IN_public`: whichever matches first, a packet's fate is the same",
+      "swap@firewalld-style.nft:31: both rules decide `accept`: whichever matches first, a packet's fate is the same",
     ]);
     expect(reasons("move-end", router).map((r) => r.split(": ")[0] + (r.endsWith("-") ? " -" : " static"))).toEqual([
       "move-end@router-nat.nft:15 static", "move-end@router-nat.nft:16 static", "move-end@router-nat.nft:17 static", "move-end@router-nat.nft:22 static",

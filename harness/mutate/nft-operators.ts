@@ -147,9 +147,34 @@ function chains(lines: readonly RuleLine[]): NftRuleLine[][] {
 /** `accept`, `drop`, `reject with …`: what a rule does with the packets it matches; undefined for jumps and rules without a verdict. */
 function decision(l: RuleLine): string | undefined {
   const v = verdictIndex(l.words);
-  if (v < 0 || !["accept", "drop", "reject"].includes(l.words[v]!)) return undefined;
+  if (v < 0) return undefined;
+  if (l.words[v] === "jump" || l.words[v] === "goto") return l.words[v + 1] === undefined ? undefined : `${l.words[v]} ${l.words[v + 1]}`;
+  if (!["accept", "drop", "reject"].includes(l.words[v]!)) return undefined;
   const [s, e] = rejectArgs(l.words, v);
   return [l.words[v], ...l.words.slice(s, e)].join(" ");
+}
+
+/** Statements that match nothing (a counter, a log line) and take the next word as their argument. */
+const NO_MATCH = new Set(["counter", "log"]);
+const WITH_ARGUMENT = new Set(["name", "prefix", "level", "packets", "bytes"]);
+
+/** The rule takes every packet that reaches it: no match before its verdict (only counters and log statements). */
+function unconditional(l: RuleLine): boolean {
+  const v = verdictIndex(l.words);
+  if (v < 0 || decision(l) === undefined) return false;
+  for (let i = 0; i < v; i++) {
+    if (WITH_ARGUMENT.has(l.words[i]!)) i++;
+    else if (!NO_MATCH.has(l.words[i]!)) return false;
+  }
+  return true;
+}
+
+/** Why deleting `l` changes no verdict: the rule right after it in its chain takes every packet and decides the same. */
+function deleteCannotMatter(chain: readonly NftRuleLine[], l: NftRuleLine): string | undefined {
+  const next = chain[chain.indexOf(l) + 1];
+  // `add/insert rule` commands: the file's order need not be the chain's.
+  if (!next || /\S/.test(l.prefix + next.prefix) || !unconditional(next) || decision(next) !== decision(l)) return undefined;
+  return `the next rule, \`${next.text.trim()}\`, takes every packet that reaches it and decides the same (\`${decision(l)}\`)`;
 }
 
 function destinationPorts(l: RuleLine): string[] | undefined {
@@ -215,13 +240,18 @@ function policyProposals(lines: readonly RuleLine[]): Proposal[] {
     const m = /^(accept|drop)(;?)$/.exec(l.words[i + 1] ?? "");
     if (!m) return [];
     const to = `${m[1] === "accept" ? "drop" : "accept"}${m[2]}`;
-    return [{ operator: "policy" as const, edits: [edit(l, l.words.map((w, j) => (j === i + 1 ? to : w)))], equivalentIfUnmatched: [] }];
+    const last = chains(lines).find((c) => c[0]!.step === l.step && c[0]!.source === l.source && c[0]!.table === l.table && c[0]!.chain === l.chain)?.at(-1);
+    const why = last && !/\S/.test(last.prefix) && unconditional(last) ? `the chain's last rule, \`${last.text.trim()}\`, takes every packet that reaches it: the policy is never used` : undefined;
+    return [{ operator: "policy" as const, edits: [edit(l, l.words.map((w, j) => (j === i + 1 ? to : w)))], equivalentIfUnmatched: [], ...(why ? { staticEquivalence: why } : {}) }];
   });
 }
 
 /** The nft proposals of each operator (operators without an nft meaning propose none). */
 export const NFT_PROPOSALS: Readonly<Record<OperatorName, (lines: readonly RuleLine[]) => Proposal[]>> = {
-  "delete": (lines) => rulesOf(lines).map((l) => ({ operator: "delete", edits: [edit(l, null)], equivalentIfUnmatched: [l] })),
+  "delete": (lines) => chains(lines).flatMap((chain) => chain.map((l) => {
+    const why = deleteCannotMatter(chain, l);
+    return { operator: "delete" as const, edits: [edit(l, null)], equivalentIfUnmatched: [l], ...(why ? { staticEquivalence: why } : {}) };
+  })),
   "accept-drop": (lines) => perRule("accept-drop", acceptDrop, true, lines),
   "drop-reject": (lines) => perRule("drop-reject", dropReject, true, lines),
   "reject-type": (lines) => perRule("reject-type", rejectType, true, lines),
