@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { ProbeSpec } from "../model/types.ts";
 import { type BatchCandidate, batchCandidate, laneBatches, mayRunSideBySide } from "./batches.ts";
 
-const base: BatchCandidate = { role: "main", expectation: {}, from: "client", target: "server", watch: ["server"], traced: true };
+const base: BatchCandidate = { role: "main", expectation: { expected: "open" }, from: "client", target: "server", watch: ["server"], traced: true };
 
 describe("mayRunSideBySide", () => {
   test.each<[string, Partial<BatchCandidate>, boolean]>([
@@ -10,10 +10,13 @@ describe("mayRunSideBySide", () => {
     ["the parity probe likewise", { role: "parity" }, true],
     ["nothing can see it (no firewall host on its path)", { watch: [], traced: false }, true],
     ["the trace does not attribute it (counters would have to)", { traced: false }, false],
-    ["a held connection's check", { role: "held", expectation: { held: "ssh" } }, false],
-    ["a sweep", { expectation: { sweep: { first: 1, last: 1024 } } }, false],
-    ["answered-by (NAT)", { expectation: { answeredBy: { host: "web" } } }, false],
-    ["seen-from (NAT)", { expectation: { seenFrom: "router" } }, false],
+    ["a held connection's check", { role: "held", expectation: { expected: "open", held: "ssh" } }, false],
+    ["a sweep", { expectation: { expected: "open", sweep: { first: 1, last: 1024 } } }, false],
+    ["answered-by (NAT)", { expectation: { expected: "open", answeredBy: { host: "web" } } }, false],
+    ["seen-from (NAT)", { expectation: { expected: "open", seenFrom: "router" } }, false],
+    ["expected dropped (counters decide it early)", { expectation: { expected: "dropped" } }, false],
+    ["expected refused", { expectation: { expected: "refused" } }, false],
+    ["expected blocked", { expectation: { expected: "blocked" } }, false],
     ["a router on its path", { watch: ["router", "server"] }, false],
     ["both ends watched and traced", { watch: ["client", "server"] }, true],
     ["a loopback probe on its own host", { from: "server", target: "server", watch: ["server"] }, true],
@@ -24,16 +27,24 @@ describe("mayRunSideBySide", () => {
 });
 
 describe("laneBatches", () => {
-  const run = (jobs: string) => laneBatches([...jobs], (j) => j === j.toUpperCase()).map((b) => b.join(""));
+  // Upper case: may run side by side; `|`: a barrier (a held check or a sweep) that runs alone where it stands.
+  const run = (jobs: string) => laneBatches([...jobs], (j) => j !== "|" && j === j.toUpperCase(), (j) => j === "|").map((b) => b.join(""));
   test.each<[string, string[]]>([
     ["", []],
     ["abc", ["a", "b", "c"]],
     ["ABC", ["ABC"]],
-    ["ABcD", ["AB", "c", "D"]],
-    ["aBCdEF", ["a", "BC", "d", "EF"]],
+    ["ABcD", ["ABD", "c"]],
+    ["aBCdEF", ["BCEF", "a", "d"]],
     ["A", ["A"]],
-  ])("%j -> %j (upper case: may run side by side; order kept)", (jobs, expected) => {
+    ["aB|Cd", ["B", "a", "|", "C", "d"]],
+    ["|AB|", ["|", "AB", "|"]],
+    ["ab|", ["a", "b", "|"]],
+  ])("%j -> %j", (jobs, expected) => {
     expect(run(jobs)).toEqual(expected);
+  });
+  test("every job exactly once", () => {
+    const jobs = [..."aBcD|eFgH|"];
+    expect(run(jobs.join("")).join("").split("").sort()).toEqual([...jobs].sort());
   });
 });
 

@@ -1,17 +1,21 @@
 /**
- * Which probes of a family lane may run side by side (pure): a probe whose
- * packets the nftables trace attributes to it alone (every firewall host it
- * crosses is traced, and no other probe of the step has its destination,
- * protocol, port and sources), or that no firewall host can see at all.
- * Everything else — held connections, sweeps, answered-by/seen-from checks,
- * probes through routers, probes only counters can attribute — runs alone, in
- * lane order, as before. Consecutive side-by-side probes form one batch.
+ * Which probes of a family lane may run side by side (pure): a probe expected
+ * to be answered (`open`: it ends by itself), whose packets the nftables trace
+ * attributes to it alone (every firewall host it crosses is traced, and no
+ * other probe of the step has its destination, protocol, port and sources),
+ * or that no firewall host can see at all. A probe expected to be blocked runs
+ * alone: its early verdict comes from counters, which read the kernel at once
+ * (the trace comes through the monitor process, later on a loaded machine).
+ * Held connections, sweeps, answered-by/seen-from checks, probes through
+ * routers, probes only counters can attribute also run alone. Within the part
+ * of a lane between two held checks or sweeps, the side-by-side probes run
+ * first, as one batch, then the others one by one in lane order.
  */
 import type { Family, ProbeSpec } from "../model/types.ts";
 
 export interface BatchCandidate {
   readonly role: "main" | "parity" | "held";
-  readonly expectation: { readonly held?: string | undefined; readonly sweep?: unknown; readonly answeredBy?: unknown; readonly seenFrom?: unknown };
+  readonly expectation: { readonly expected?: string; readonly held?: string | undefined; readonly sweep?: unknown; readonly answeredBy?: unknown; readonly seenFrom?: unknown };
   /** The probe's source host and, when it targets a lab host (or its own loopback), that host. */
   readonly from: string;
   readonly target: string | undefined;
@@ -24,28 +28,35 @@ export interface BatchCandidate {
 /** May this probe run side by side with others of its lane? */
 export function mayRunSideBySide(c: BatchCandidate): boolean {
   if (c.role === "held" || c.expectation.held !== undefined || c.expectation.sweep !== undefined) return false;
+  if (c.expectation.expected !== "open") return false;
   // NAT and forwarding: the trace on a router or behind a rewrite may not show the packet as the probe sent it.
   if (c.expectation.answeredBy !== undefined || c.expectation.seenFrom !== undefined) return false;
   if (c.watch.some((h) => h !== c.from && h !== c.target)) return false;
   return c.watch.length === 0 || c.traced;
 }
 
-/** The lane's jobs in order, in batches: each run of consecutive side-by-side jobs is one batch, every other job a batch of its own. */
-export function laneBatches<T>(jobs: readonly T[], sideBySide: (job: T) => boolean): T[][] {
+/**
+ * The lane's jobs in batches: the lane is cut at each `barrier` job (a held
+ * check, a sweep: it runs alone, where it stands); in each part the jobs that
+ * may run side by side form one batch, run first, and every other job follows
+ * alone, in order.
+ */
+export function laneBatches<T>(jobs: readonly T[], sideBySide: (job: T) => boolean, barrier: (job: T) => boolean = () => false): T[][] {
   const out: T[][] = [];
-  let open: T[] | undefined;
+  let part: T[] = [];
+  const flush = () => {
+    const together = part.filter(sideBySide);
+    if (together.length > 0) out.push(together);
+    for (const job of part) if (!together.includes(job)) out.push([job]);
+    part = [];
+  };
   for (const job of jobs) {
-    if (!sideBySide(job)) {
-      open = undefined;
+    if (barrier(job)) {
+      flush();
       out.push([job]);
-      continue;
-    }
-    if (!open) {
-      open = [];
-      out.push(open);
-    }
-    open.push(job);
+    } else part.push(job);
   }
+  flush();
   return out;
 }
 

@@ -120,7 +120,8 @@ export class ScenarioSession implements AsyncDisposable {
     const batched = new Map<string, BatchReadings>();
     const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
       const sideBySide = (job: LaneJob) => this.#options.parallel !== false && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
-      for (const batch of laneBatches(jobs, sideBySide)) {
+      const barrier = (job: LaneJob) => job.role === "held" || probes[job.probe]!.expectation.sweep !== undefined;
+      for (const batch of laneBatches(jobs, sideBySide, barrier)) {
         if (batch.length > 1) {
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
           const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch })), family, this.#ledger.lane(family), armed, early);
