@@ -32,7 +32,8 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
     const report = await run({ scenarios }, { provider: await testLabProvider() });
     const undecided = undecidedVerdicts(report.scenarios, scenarios).map((u) => `${u.file.replace(`${PROJECT_ROOT}/`, "")}:${u.line} ${u.family} ${u.text}: ${u.problem}`);
     expect(undecided).toEqual([]);
-    expect(report.summary.failed + report.summary.errors).toBe(0);
+    // Every lab started and every check ran (whether each verdict held is the scenarios' own business).
+    expect(report.summary.errors).toBe(0);
 
     const all = report.scenarios.flatMap((s) => s.expectations.map((e) => [`${s.file.split("/").pop()} ${e.text} ${e.family}`, e] as const));
     const at = (key: string): ExpectationResult => all.find(([k]) => k === key)![1];
