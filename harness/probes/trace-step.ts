@@ -23,21 +23,27 @@ const MONITOR_REUSE_S = 500;
 
 /**
  * Loads the trace table from stdin. One `nft -a monitor` per host serves every
- * step of a lab: if it runs (started here less than MONITOR_REUSE_S ago), its
- * log is emptied and nothing else is done; otherwise it is started and this
+ * step of a lab: if it runs (started here less than MONITOR_REUSE_S ago, on
+ * the ruleset the host has now), its log is emptied and nothing else is done;
+ * otherwise it is started and this
  * waits (bounded) until it prints a marker chain's creation: from then on it
  * misses no trace event. A monitor ends by itself after 10 minutes at most
- * (a kept lab, a reboot: the next step starts another).
+ * (a kept lab, a reboot: the next step starts another). A monitor names a
+ * traced rule from the ruleset it read when it started: after the ruleset
+ * changed (an apply, a reset between scenarios, a run step) its names would
+ * be stale (a DROP read as the old ruleset's ACCEPT at that handle), so a
+ * changed ruleset (its stateless listing's checksum) starts a new monitor.
  */
-const ARM = `nft -f - || exit 3
-if read -r pid since < ${PID} 2>/dev/null && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
+const ARM = `sum=$(nft -s list ruleset 2>/dev/null | cksum | tr -d ' ')
+nft -f - || exit 3
+if read -r pid since was < ${PID} 2>/dev/null && [ "$was" = "$sum" ] && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
   : > ${LOG}
   exit 0
 fi
 [ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
-echo "$! $(date +%s)" > ${PID}
+echo "$! $(date +%s) $sum" > ${PID}
 i=0
 while [ $i -lt 200 ]; do
   nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null

@@ -5,7 +5,8 @@
  * trace (table, path, handle; iptables-nft rules by their iptables-save
  * line), including a policy drop that counters cannot see on nft; a legacy
  * host keeps the counters. The trace table is gone after the step and never
- * in the loaded-rules evidence; one monitor serves both steps. Prints what
+ * in the loaded-rules evidence; one monitor serves both steps, and a changed
+ * ruleset gets a new one (a monitor names rules as they were at its start). Prints what
  * tracing costs per step.
  */
 import { describe, expect, it } from "vitest";
@@ -96,5 +97,15 @@ describe("nftables trace names the deciding rule", () => {
       console.log(`trace cost (${family}): step of ${planned.length} probes ${traced} ms; arming 2 hosts ${Math.round(t1 - t0)} ms, collecting ${Math.round(performance.now() - t1)} ms`);
     }
     expect(monitors[1], "the second step reused the first step's monitor").toBe(monitors[0]);
+
+    // The ruleset changes (as an apply, a run step or the reset between two scenarios on one lab do): a monitor
+    // names rules from the ruleset it read at its start, so the next step must not reuse it — the old one named
+    // this DROP "no filter chain" or the old ruleset's ACCEPT at that handle.
+    await s.lab.host("nftbox").exec(["iptables", "-I", "INPUT", "1", "-p", "tcp", "--dport", "8080", "-j", "DROP"]);
+    const [after] = await s.probe([plannedProbe(scenario, (scenario.steps[3] as ExpectStep).expectations[0]!, "ipv4")]);
+    expect(after!.actual).toBe("dropped");
+    expect(after!.decision).toMatchObject({ source: "trace", host: "nftbox", table: "filter", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", path: ["INPUT"], action: "drop" });
+    const restarted = (await s.lab.host("nftbox").exec(["sh", "-c", 'read -r pid since sum < /tmp/fwspec-trace.pid && grep -q monitor /proc/$pid/cmdline && echo "$pid"'])).stdout.trim();
+    expect(restarted, "a changed ruleset starts a new monitor").not.toBe(monitors[0]);
   });
 });
