@@ -80,7 +80,7 @@ describe("early verdicts", () => {
       return { expectation: expectations[i]!, family, expected: PORTS[i]!.verdict };
     });
 
-    await using session = await openSession(scenario);
+    await using session = await openSession(scenario, { parallel: true });
     await session.apply(scenario.steps[0] as ApplyStep, "apply");
     // The first half in one step: every port probed many times, so the trace cannot tell the probes apart and
     // they run one after another, decided from counters. The second half written as expected open (each

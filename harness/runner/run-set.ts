@@ -99,8 +99,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     } };
     const ran = await (async () => {
       const plan = planOf.get(scenario)!;
-      // Coverage credits every rule a probe's packets counted: only probes run one at a time have that evidence.
-      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.coverage !== true });
+      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
       let report: ScenarioReport;
       try {
         report = done(scenario, await timedSteps(plan, session, steps), [], lease.readings);

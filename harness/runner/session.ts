@@ -37,7 +37,7 @@ export interface SessionOptions {
   readonly timeoutSeconds?: number | undefined;
   /** Trace each expect step's probes on nft-based hosts (default true; false: counters only). */
   readonly trace?: boolean | undefined;
-  /** Run a lane's probes side by side where the trace attributes their packets (default true; runner/batches.ts). */
+  /** Run a lane's expected-open probes side by side where the trace attributes their packets (runner/batches.ts). Default false: on the loaded 2-core machine it measured slower (more processes at once), not faster. */
   readonly parallel?: boolean | undefined;
 }
 
@@ -119,7 +119,7 @@ export class ScenarioSession implements AsyncDisposable {
     const swept = new Map<number, ExpectationResult>();
     const batched = new Map<string, BatchReadings>();
     const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
-      const sideBySide = (job: LaneJob) => this.#options.parallel !== false && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
+      const sideBySide = (job: LaneJob) => this.#options.parallel === true && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
       const barrier = (job: LaneJob) => job.role === "held" || probes[job.probe]!.expectation.sweep !== undefined;
       for (const batch of laneBatches(jobs, sideBySide, barrier)) {
         if (batch.length > 1) {
