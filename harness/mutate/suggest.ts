@@ -141,7 +141,9 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
   const line = mutant.lines[0]!;
   const host = line.host;
   const all = expectationsOf(scenario);
-  const port = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
+  const named = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
+  // A rule that names no port and a host that listens on none: any port the rule matches, e.g. one no rule names.
+  const port = named ?? unnamedPort(scenario, host);
   const proto = ruleProtocol(line);
   const tail = (family: Family) => suffix(proto, family);
 
@@ -172,10 +174,12 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
     return `the rule counted probed packets, but without it a later rule or the policy gives the same verdicts: check that it is the one deciding, e.g. \`counters: [{ host: ${line.host}, ${isNftLine(line) ? nftCounterSelector(line) : `rule: "${counterRule(line)}", family: ${line.family}`}, packets: ">= 1" }]\``;
   }
   if (mutant.operator === "port") {
-    const after = mutant.changes[0]?.after ?? "";
-    const moved = isNftLine(line)
-      ? /→(\d+)(?:#\d+)?$/.exec(mutant.id)?.[1]
-      : /(?:--dports?|--destination-ports?|--sports?|--source-ports?) (\S+)/.exec(after)?.[1]?.split(",").find((p) => !line.words.join(" ").includes(p));
+    // The id's tag names the flag and the change: `--dport 546→547`, `sport 547→548`.
+    const [, flag, was, moved] = /\s(\S+) (\d+)→(\d+)(?:#\d+)?$/.exec(mutant.id) ?? [];
+    if (!moved) return `add a check on the port this mutant changed (${mutant.id}) with the rule's verdict \`${verdictOf(line)}\``;
+    if (/^(--)?s(ource-)?ports?$/.test(flag!)) {
+      return `no probe can catch it: the rule's source port ${was} became ${moved}, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port ${was}, or accept it as a known gap`;
+    }
     const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
     return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
   }
@@ -187,5 +191,14 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
   const from = isLoopbackRule(line) ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
   const verdict = verdictOf(line);
   const what = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "a probe the reordered rules both match: " : "";
-  return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\``;
+  const notes = [
+    ...(named === undefined && verdict === "open" ? [`with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host}`] : []),
+    ...(sourcePort(line) ? [`the rule also matches only source port ${sourcePort(line)}, which a probe cannot choose`] : []),
+  ];
+  return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\`${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+}
+
+/** The first source port a rule names (`--sport 547`, `udp sport 547`). */
+function sourcePort(line: RuleLine): string | undefined {
+  return valueOf(line.words, isNftLine(line) ? ["sport"] : ["--sport", "--source-port", "--sports", "--source-ports"]);
 }
