@@ -234,4 +234,11 @@ describe("operators on nft rulesets", () => {
       "move-end@router-nat.nft:15 static", "move-end@router-nat.nft:16 static", "move-end@router-nat.nft:17 static", "move-end@router-nat.nft:22 static",
     ]);
   });
+
+  test("also known: two gotos to one chain (neither returns), disjoint conntrack states", () => {
+    const reasons = mutantsOf(scenarioWith(firewalld), selectOperators(["swap"])).map((m) => `${m.id}: ${m.staticEquivalence ?? "-"}`);
+    expect(reasons).toContain("swap@firewalld-style.nft:18: the rules match disjoint conntrack states (established,related and invalid): a packet is in one state only");
+    expect(reasons).toContain("swap@firewalld-style.nft:26: both rules `goto filter_IN_public`, which never returns: whichever matches first, a packet goes the same way");
+    expect(reasons).toContain("swap@firewalld-style.nft:19: -"); // invalid drop vs iifname lo accept: overlapping, different verdicts
+  });
 });

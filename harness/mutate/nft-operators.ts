@@ -194,7 +194,27 @@ export function orderCannotMatter(a: RuleLine, b: RuleLine): string | undefined 
   const pa = destinationPorts(a);
   const pb = destinationPorts(b);
   if (pa && pb && !pa.some((p) => pb.includes(p))) return `the rules match different destination ports (${pa.join(",")} and ${pb.join(",")}): no packet matches both`;
+  const ga = gotoTarget(a);
+  if (ga !== undefined && ga === gotoTarget(b)) return `both rules \`goto ${ga}\`, which never returns: whichever matches first, a packet goes the same way`;
+  const sa = ctStates(a);
+  const sb = ctStates(b);
+  if (sa && sb && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
   return undefined;
+}
+
+/** The chain of a rule's `goto` verdict. */
+function gotoTarget(l: RuleLine): string | undefined {
+  const v = verdictIndex(l.words);
+  return v >= 0 && l.words[v] === "goto" ? l.words[v + 1] : undefined;
+}
+
+/** `ct state established` / `ct state { established, related }`, when every state is one a packet has alone (not dnat/snat). */
+function ctStates(l: RuleLine): string[] | undefined {
+  const i = l.words.findIndex((w, j) => w === "ct" && l.words[j + 1] === "state");
+  const v = i < 0 ? undefined : l.words[i + 2];
+  if (v === undefined || v === "!=") return undefined;
+  const states = v === "{" ? setItems(l.words, i + 2)?.[0] : [v];
+  return states?.every((x) => ["new", "established", "related", "invalid", "untracked"].includes(x)) ? states : undefined;
 }
 
 function swapProposals(lines: readonly RuleLine[]): Proposal[] {
