@@ -133,7 +133,7 @@ describe("operators on nft rulesets", () => {
       "accept-drop@block-8080.nft:11 | block-8080.nft:11: tcp dport 8080 counter drop → tcp dport 8080 counter accept",
     ]],
     ["drop-reject", firewalld, [
-      "drop-reject@firewalld-style.nft:19 | firewalld-style.nft:19: ct state invalid drop → ct state invalid reject",
+      "drop-reject@firewalld-style.nft:19 | firewalld-style.nft:19: ct state invalid counter drop → ct state invalid counter reject",
       "drop-reject@firewalld-style.nft:22 | firewalld-style.nft:22: counter name public_rejects reject with icmpx admin-prohibited → counter name public_rejects drop",
     ]],
     ["reject-type", debian, [
