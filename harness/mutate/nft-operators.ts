@@ -194,18 +194,10 @@ export function orderCannotMatter(a: RuleLine, b: RuleLine): string | undefined 
   const pa = destinationPorts(a);
   const pb = destinationPorts(b);
   if (pa && pb && !pa.some((p) => pb.includes(p))) return `the rules match different destination ports (${pa.join(",")} and ${pb.join(",")}): no packet matches both`;
-  const ga = gotoTarget(a);
-  if (ga !== undefined && ga === gotoTarget(b)) return `both rules \`goto ${ga}\`, which never returns: whichever matches first, a packet goes the same way`;
   const sa = ctStates(a);
   const sb = ctStates(b);
   if (sa && sb && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
   return undefined;
-}
-
-/** The chain of a rule's `goto` verdict. */
-function gotoTarget(l: RuleLine): string | undefined {
-  const v = verdictIndex(l.words);
-  return v >= 0 && l.words[v] === "goto" ? l.words[v + 1] : undefined;
 }
 
 /** `ct state established` / `ct state { established, related }`, when every state is one a packet has alone (not dnat/snat). */
