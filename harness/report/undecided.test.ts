@@ -23,6 +23,11 @@ describe("undecidedVerdicts", () => {
     ["an nft host's verdict with a decision", result("client -> nftbox:8080 open", { decision: ACCEPT }), []],
     ["an nft host's verdict without one", result("client -> nftbox:8080 open"), ["names no deciding rule"]],
     ["an open verdict whose decision is a drop", result("client -> nftbox:8080 open", { decision: { ...ACCEPT, action: "drop" } }), ["its deciding rule contradicts the verdict"]],
+    // A monitor that named rules from a stale ruleset called a DROP "no filter chain" or the old ruleset's ACCEPT.
+    ["a dropped verdict whose first packet a policy ACCEPT took", result("client -> nftbox:8080 open", { actual: "dropped", status: "failed", decision: ACCEPT }), ["its deciding rule contradicts the verdict"]],
+    ["a dropped verdict no filter chain decided", result("client -> nftbox:8080 open", { actual: "dropped", status: "failed", decision: { ...ACCEPT, rule: "no filter chain", unfiltered: true } }), ["its deciding rule contradicts the verdict"]],
+    ["a dropped verdict decided by a DROP", result("client -> nftbox:8080 open", { actual: "dropped", status: "failed", decision: { ...ACCEPT, rule: "-A INPUT -j DROP", action: "drop", policy: false } }), []],
+    ["a refused verdict after an ACCEPT (the stack answered)", result("client -> nftbox:8080 open", { actual: "refused", status: "failed", decision: ACCEPT }), []],
     ["an error is no verdict", result("client -> nftbox:8080 open", { actual: "error" }), []],
     ["a legacy host: exempt", result("client -> legacybox:8080 open"), []],
     ["no firewall host on the path", result("client -> other:8080 open"), []],

@@ -33,9 +33,19 @@ export function namesDecision(e: ExpectationResult): boolean {
   return e.decision !== undefined;
 }
 
-/** A decision that cannot have given the verdict: an open verdict whose first packet a DROP or REJECT took. */
+/**
+ * A decision that cannot have given the verdict: an open verdict whose first
+ * packet a DROP or REJECT took, or a dropped one whose first packet was let
+ * through (a filter ACCEPT, a policy ACCEPT, no filter chain) with no rule
+ * named for its lost answer. (A refused verdict after an ACCEPT is the host's
+ * stack answering: no contradiction.)
+ */
 export function contradicts(e: ExpectationResult): boolean {
-  return e.actual === "open" && e.decision !== undefined && e.decision.action !== "accept";
+  const d = e.decision;
+  if (d === undefined) return false;
+  if (e.actual === "open") return d.action !== "accept";
+  if (e.actual === "dropped") return d.action === "accept" && d.answer !== true;
+  return false;
 }
 
 /** The nft-based firewall hosts a scenario's expectation (at `line`, with `text`) crosses; undefined when the line is not found. */
