@@ -7,7 +7,7 @@
  * percentage. Scenario text is neutralised (text.ts) and lines are
  * fitted to the width.
  */
-import { type CoverageCheck, type CoveredRule, formatPercent } from "./coverage.ts";
+import { type CoverageCheck, type CoveredRule, formatPercent, noRuleReason } from "./coverage.ts";
 import type { RunReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
@@ -37,9 +37,11 @@ function ruleLines(r: CoveredRule): string[] {
 
 /** Summary line: `rule coverage: 83.3% (10 of 12 rules exercised; 1 shadowed, 1 never matched)`. */
 export function coverageLine(c: NonNullable<RunReport["coverage"]>): string {
-  if (c.percent === null) return "rule coverage: no rule counted (no firewall host had rules loaded by the scenarios)";
+  if (c.percent === null) return `rule coverage: no rule counted (${noRuleReason(c)})`;
   const n = c.unattributed ?? 0;
-  const unattributed = n === 0 ? "" : `; ${n} ${n === 1 ? "check or step whose packets are" : "checks or steps whose packets are"} not attributed, listed per scenario`;
+  const u = c.unmeasurable ?? 0;
+  const unattributed = (n === 0 ? "" : `; ${n} ${n === 1 ? "check or step whose packets are" : "checks or steps whose packets are"} not attributed, listed per scenario`)
+    + (u === 0 ? "" : `; ${u} native nft ${u === 1 ? "rule" : "rules"} not measurable: no counter and no trace named ${u === 1 ? "it" : "them"} deciding`);
   return `rule coverage: ${formatPercent(c.percent)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched${unattributed})`;
 }
 

@@ -40,6 +40,7 @@ import { FAMILIES } from "../model/types.ts";
 import { covers, matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { nftEvidenceRules } from "../rules/nft-evidence.ts";
+import { stableRuleText } from "../rules/nft-listing.ts";
 import { parseSave, type SavedRule } from "../rules/saved.ts";
 
 /** A check whose packets a rule took: an expectation's probe, or its parity probe in the other family. */
@@ -96,6 +97,8 @@ export interface UnattributedCheck {
 
 export interface ScenarioCoverage extends CoverageCounts {
   readonly rulesets: readonly RulesetCoverage[];
+  /** Native nft rules without a counter that no trace named deciding: not counted, nothing can show them taking a packet. */
+  readonly unmeasurable?: number;
   /** Checks and steps whose packets are not (all) attributed, in the order they ran (always set by scenarioCoverage). */
   readonly unattributed?: readonly UnattributedCheck[];
 }
@@ -105,6 +108,8 @@ export interface RunCoverage extends CoverageCounts {
   readonly percent: number | null;
   /** Checks and steps of the run whose packets are not (all) attributed (always set by runCoverage). */
   readonly unattributed?: number;
+  /** Native nft rules of the run without a counter that no trace named deciding (always set by runCoverage). */
+  readonly unmeasurable?: number;
 }
 
 /** Why a result's packets are not attributed; undefined when they are. */
@@ -257,6 +262,8 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
       byEpoch.set(epoch, here);
       here.set(rule, (here.get(rule) ?? 0) + hit.packets);
     }
+    const traced = parity ? undefined : tracedRule(e, current);
+    if (traced && !byEpoch.get(traced.epoch)?.has(traced.rule)) byEpoch.set(traced.epoch, new Map([...(byEpoch.get(traced.epoch) ?? []), [traced.rule, 1]]));
     for (const epoch of new Set(current.values())) {
       const hitsHere = byEpoch.get(epoch) ?? new Map<SavedRule, number>();
       epoch.probes.push({ check, packet, from: e.from, target, hits: hitsHere });
@@ -281,9 +288,12 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     }
   }
 
+  let unmeasurable = 0;
   const rulesets = epochs.map((epoch): RulesetCoverage => {
-    const rules = epoch.rules
-      .filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r) && r.counts !== false)
+    const own = epoch.rules.filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r));
+    unmeasurable += own.filter((r) => r.counts === false && !epoch.tally.has(r)).length;
+    const rules = own
+      .filter((r) => r.counts !== false || epoch.tally.has(r))
       .sort((a, b) => FAMILIES.indexOf(a.family) - FAMILIES.indexOf(b.family))
       .map((r): CoveredRule => {
         const t = epoch.tally.get(r);
@@ -296,7 +306,7 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
       });
     return { host: epoch.host, loadedBy: epoch.loadedBy, line: epoch.line, rules };
   }).filter((r) => r.rules.length > 0);
-  return { rulesets, unattributed, ...counts(rulesets.flatMap((r) => r.rules)) };
+  return { rulesets, unattributed, unmeasurable, ...counts(rulesets.flatMap((r) => r.rules)) };
 }
 
 /** The run's coverage over every scenario that has one. */
@@ -304,14 +314,35 @@ export function runCoverage(scenarios: readonly { readonly coverage?: ScenarioCo
   const all = scenarios.flatMap((s) => (s.coverage ? s.coverage.rulesets.flatMap((r) => r.rules) : []));
   const c = counts(all);
   const unattributed = scenarios.reduce((n, s) => n + (s.coverage?.unattributed?.length ?? 0), 0);
-  return { ...c, percent: c.rules === 0 ? null : (100 * c.exercised) / c.rules, unattributed };
+  const unmeasurable = scenarios.reduce((n, s) => n + (s.coverage?.unmeasurable ?? 0), 0);
+  return { ...c, percent: c.rules === 0 ? null : (100 * c.exercised) / c.rules, unattributed, unmeasurable };
 }
 
 /** `--coverage-min`: why the run falls short, or undefined when it does not. */
 export function coverageShortfall(c: RunCoverage, min: number): string | undefined {
-  if (c.percent === null) return `rule coverage: no rule was counted (no firewall host had rules loaded by the scenarios), so --coverage-min ${min} cannot be met`;
+  if (c.percent === null) return `rule coverage: no rule was counted (${noRuleReason(c)}), so --coverage-min ${min} cannot be met`;
   if (c.percent + 1e-9 >= min) return undefined;
   return `rule coverage ${formatPercent(c.percent)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched) is below --coverage-min ${min}`;
+}
+
+/** Why no rule was counted: no rules loaded, or only native nft rules without a counter that no trace named. */
+export function noRuleReason(c: RunCoverage): string {
+  const n = c.unmeasurable ?? 0;
+  return n === 0 ? "no firewall host had rules loaded by the scenarios" : `${n} native nft ${n === 1 ? "rule has" : "rules have"} no counter and no trace named ${n === 1 ? "it" : "them"} deciding: not measurable`;
+}
+
+/**
+ * The rule an nftables trace named as deciding an expectation's probe, when it
+ * is a native nft rule without a counter (its counter can never show it):
+ * same host, family, table, chain (the path's last) and text.
+ */
+function tracedRule(e: ExpectationResult, current: ReadonlyMap<string, Epoch>): { epoch: Epoch; rule: SavedRule } | undefined {
+  const d = e.decision;
+  if (!d || d.source !== "trace" || d.policy || d.unfiltered) return undefined;
+  const epoch = current.get(d.host);
+  const text = stableRuleText(withoutHandle(d.rule));
+  const rule = epoch?.rules.find((r) => r.counts === false && r.family === d.family && r.table === d.table && r.chain === d.path.at(-1) && r.text === text);
+  return epoch && rule ? { epoch, rule } : undefined;
 }
 
 /** `83.3%` (one decimal; whole numbers without). */
