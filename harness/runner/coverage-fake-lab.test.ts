@@ -34,7 +34,7 @@ describe("rule coverage on a fake lab", () => {
       "server apply (line 1): ipv4 #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP: shadowed ",
     ]);
     expect(c.rulesets[0]!.rules[1]!.shadowedBy!.rules).toEqual(["ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT"]);
-    expect(report.coverage).toEqual({ rules: 5, exercised: 3, shadowed: 2, unexercised: 2, percent: 60, unattributed: 0 });
+    expect(report.coverage).toEqual({ rules: 5, exercised: 3, shadowed: 2, unexercised: 2, percent: 60, unattributed: 0, unmeasurable: 0 });
   });
 
   test("without the option the report has no coverage", async () => {
