@@ -179,6 +179,8 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
     ? onInterrupt(async (reason) => {
         if (options.cleanup === "labs") return registry.disposeAll();
         process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
+        // Lab starts under way finish their creates on the engine even when nobody waits: let them settle, then remove.
+        await provider.close();
         return removeRunUntilQuiet(docker, runId);
       })
     : () => {};

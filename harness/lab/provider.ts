@@ -5,6 +5,7 @@
  * starts each LabSpec as a `Lab` (lab.ts).
  */
 import type Dockerode from "dockerode";
+import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { prepareContainerRuntime } from "./container.ts";
 import { Lab, type StartedLab } from "./lab.ts";
@@ -31,6 +32,9 @@ export class DockerLabProvider implements LabProvider {
   readonly runId: string;
   readonly #options: DockerLabProviderOptions;
   #runtime: Promise<void> | undefined;
+  /** Lab starts under way: an interrupt waits for them, since the engine finishes a create it was sent even after we stop waiting. */
+  readonly #starting = new Set<Promise<unknown>>();
+  #closed = false;
 
   constructor(options: DockerLabProviderOptions) {
     this.#options = options;
@@ -46,7 +50,25 @@ export class DockerLabProvider implements LabProvider {
     return this.#runtime;
   }
 
-  async start(spec: LabSpec): Promise<StartedLab> {
+  /**
+   * Refuses further starts and waits (at most `boundMs`) for those under way
+   * to settle, so a removal after it sees every container they created.
+   */
+  async close(boundMs = 10_000): Promise<void> {
+    this.#closed = true;
+    const bound = new Promise((resolve) => setTimeout(resolve, boundMs).unref());
+    await Promise.race([Promise.allSettled([...this.#starting]), bound]);
+  }
+
+  start(spec: LabSpec): Promise<StartedLab> {
+    if (this.#closed) return Promise.reject(new EnvironmentError(`lab ${spec.name} not started: fwspec is stopping`, { hint: "nothing to do: the run was interrupted" }));
+    const started = this.#start(spec);
+    this.#starting.add(started);
+    void started.catch(() => undefined).finally(() => this.#starting.delete(started));
+    return started;
+  }
+
+  async #start(spec: LabSpec): Promise<StartedLab> {
     await this.#prepareRuntime();
     const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
     const progress = spec.progress ?? this.#options.progress;
