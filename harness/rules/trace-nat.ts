@@ -1,8 +1,8 @@
 /**
- * NAT rules a trace does not print (pure). An iptables-nft DNAT, SNAT,
- * MASQUERADE or REDIRECT is an xtables target: nft 1.0.6 traces print no
- * rule line for it, the packet just leaves the nat chain without reaching
- * its policy. What it did shows in the packet itself (the next hook's packet
+ * NAT rules a trace does not print (pure). When a trace shows no rule line
+ * for an iptables-nft DNAT, SNAT, MASQUERADE or REDIRECT (seen with a
+ * monitor whose cached ruleset was stale: the packet just left the nat chain
+ * without reaching its policy), what it did shows in the packet itself (the next hook's packet
  * line carries the new destination); which rule did it is read from the
  * saved nat rules of that chain: those with a NAT target that can match the
  * packet and agree with the rewrite seen. Named when one is left, listed when
