@@ -138,6 +138,15 @@ describe("traceDecision", () => {
       unfiltered: true, action: "accept", path: [], rule: "no filter chain",
     });
   });
+  test("a packet seen entering a filter chain with no rule or policy line after it: an incomplete trace, no decision (never 'no filter chain')", () => {
+    // Seen on scenarios/addresses/21: a probe stopped early by its DROP's counter, the trace read before the rule line arrived.
+    const lines = [
+      "trace id 9 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.7.200 ip daddr 198.18.7.2 tcp sport 34508 tcp dport 8080 tcp flags == syn",
+      "trace id 9 inet fwspec_trace pre policy accept",
+      "trace id 9 ip filter INPUT packet: iif \"eth0\" ip saddr 198.18.7.200 ip daddr 198.18.7.2 tcp sport 34508 tcp dport 8080 tcp flags == syn",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.7.2", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toBeUndefined();
+  });
   test("identical probes in one step: the n-th connection by source port, in trace order; none beyond those traced", () => {
     const lines = [
       "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8080 tcp flags == syn",

@@ -281,6 +281,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const steps: string[] = [];
   const passed: string[] = [];
   let accepted: Decision | undefined;
+  let filterEntered = false;
   for (const id of ids) {
     const path = new Map<string, string[]>();
     const own = (index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
@@ -291,6 +292,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         path.set(e.table, [e.chain]);
         const chain = `${tableName(e.table)} ${e.chain}`;
         if (!passed.includes(chain)) passed.push(chain);
+        if (acceptDecides(e.table, e.chain)) filterEntered = true;
         continue;
       }
       const stack = path.get(e.table);
@@ -324,6 +326,9 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
     }
   }
   if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
+  // The packet entered a filtering chain and the trace shows no rule or policy taking it there: the trace is incomplete
+  // (read before its verdict line arrived), not "unfiltered" — no decision from it (the counters decide).
+  if (filterEntered) return undefined;
   // Traced, and nothing that filters decided: no filter chain at the hooks it passed (NAT only, or an empty ruleset).
   return {
     host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace", ...(probe.established ? { held: true } : {}),
