@@ -32,9 +32,9 @@ const MONITOR_REUSE_S = 500;
  * traced rule from the ruleset it read when it started: after the ruleset
  * changed (an apply, a reset between scenarios, a run step) its names would
  * be stale (a DROP read as the old ruleset's ACCEPT at that handle), so a
- * changed ruleset (its stateless listing's checksum) starts a new monitor.
+ * changed ruleset (the checksum of its stateless listing with handles) starts a new monitor.
  */
-const ARM = `sum=$(nft -s list ruleset 2>/dev/null | cksum | tr -d ' ')
+const ARM = `sum=$(nft -a -s list ruleset 2>/dev/null | cksum | tr -d ' ')
 nft -f - || exit 3
 if read -r pid since was < ${PID} 2>/dev/null && [ "$was" = "$sum" ] && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
   : > ${LOG}

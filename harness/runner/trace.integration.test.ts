@@ -107,5 +107,11 @@ describe("nftables trace names the deciding rule", () => {
     expect(after!.decision).toMatchObject({ source: "trace", host: "nftbox", table: "filter", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", path: ["INPUT"], action: "drop" });
     const restarted = (await s.lab.host("nftbox").exec(["sh", "-c", 'read -r pid since sum < /tmp/fwspec-trace.pid && grep -q monitor /proc/$pid/cmdline && echo "$pid"'])).stdout.trim();
     expect(restarted, "a changed ruleset starts a new monitor").not.toBe(monitors[0]);
+    // The same rules again with new handles (a reset and the same apply, as two scenarios with one ruleset on one lab):
+    // the stateless listing is identical, the handles are not — the old monitor would name nothing (seen on addresses/21).
+    await s.lab.host("nftbox").exec(["iptables", "-D", "INPUT", "1"]);
+    await s.lab.host("nftbox").exec(["iptables", "-I", "INPUT", "1", "-p", "tcp", "--dport", "8080", "-j", "DROP"]);
+    const [again] = await s.probe([plannedProbe(scenario, (scenario.steps[3] as ExpectStep).expectations[0]!, "ipv4")]);
+    expect(again!.decision).toMatchObject({ source: "trace", host: "nftbox", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", action: "drop" });
   });
 });
