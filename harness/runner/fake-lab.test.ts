@@ -94,6 +94,16 @@ describe("the runner on a fake lab", () => {
     expect(report.scenarios[0]!.status).toBe("error");
   });
 
+  test("a sweep that cannot run is an error on every port, and its repro command still names the target's address", async () => {
+    const sweep = defineScenario({ name: "sweep", description: "no scanner", family: "ipv4", hosts, steps: [{ expect: ["remote -> server:8080-8082 blocked except 8081"] }] });
+    const report = await run({ scenarios: [sweep] }, { provider: new FakeLabProvider(), labs: 1 });
+    const e = report.scenarios[0]!.expectations[0]!;
+    expect([e.actual, e.status]).toEqual(["error", "error"]);
+    const repro = e.sweep?.broken[0]?.repro ?? "";
+    expect(repro).toMatch(/nmap/);
+    // The fake lab gives the first host (server) 198.18.0.2; before the fix the target was ''.
+    expect(repro).toMatch(/ 198\.18\.0\.2$/);
+  });
   test("a step that cannot be carried out makes every later check a 'not run' error naming it", async () => {
     const report = await run({ scenarios: [broken] }, { provider: new FakeLabProvider(), labs: 1 });
     const s = report.scenarios[0]!;

@@ -15,6 +15,7 @@ import type { SweepBreak } from "../model/sweep.ts";
 import type { Family } from "../model/types.ts";
 import type { PlannedProbe } from "../plan/plan.ts";
 import { observe } from "../probes/observe.ts";
+import { resolveTarget } from "../probes/probe.ts";
 import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
@@ -39,7 +40,9 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };
   }
-  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, facts.address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source, sourcePort)));
+  // A sweep that could not run still names its target in the repro command (the address it would have swept).
+  const address = facts.address !== "" ? facts.address : targetOrEmpty(lab, { ...p.spec, family });
+  const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source, sourcePort)));
   const judged = judgeSweep(e, family, facts, listens, repro);
   if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
   const broken: SweepBreak[] = [];
@@ -59,6 +62,13 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   return { ...judged, status, sweep: { ...judged.sweep, broken, notes } };
 }
 
+function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
+  try {
+    return resolveTarget(lab, spec);
+  } catch {
+    return "";
+  }
+}
 
 /**
  * A sweep's result with each port's deciding rule from the step's trace
