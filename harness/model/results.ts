@@ -120,6 +120,18 @@ export interface ExpectationResult {
   readonly answer?: string;
   /** The verdict was open, but who answered or the source it saw is not what `answered-by` / `seen-from` say. */
   readonly answerMismatch?: string;
+  /** The expect step's nftables traces (the same for each of its expectations): per traced host, the rules named. */
+  readonly traced?: readonly TracedHost[];
+}
+
+/**
+ * One nft-based host's trace over one expect step: the rules any traced packet matched (`nft inet filter input #3`),
+ * and whether every probe of the step crossing the host was marked and its whole trace read.
+ */
+export interface TracedHost {
+  readonly host: string;
+  readonly complete: boolean;
+  readonly rules: readonly string[];
 }
 
 export interface CounterResult {

@@ -22,7 +22,7 @@ import type { HoldStep, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { renderLine, type RuleLine } from "./rule-lines.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
-import { isNftLine, nftRuleKey } from "./nft-lines.ts";
+import { isNftLine, matchesProbeDirectionOnly, nftRuleKey, type NftRuleLine } from "./nft-lines.ts";
 import { suggestCheck } from "./suggest.ts";
 
 export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
@@ -83,6 +83,38 @@ export function countedRules(report: ScenarioReport): Set<string> {
   return keys;
 }
 
+/** Per nft-based host, the rules any step's trace named, and whether every step's trace there was complete. */
+export interface TracedRules {
+  readonly complete: boolean;
+  readonly keys: ReadonlySet<string>;
+}
+
+/** The run's traces per host (ExpectationResult.traced, one record per expect step), joined: complete only if every step's was. */
+export function tracedRules(report: ScenarioReport): Map<string, TracedRules> {
+  const out = new Map<string, { complete: boolean; keys: Set<string> }>();
+  for (const e of report.expectations) {
+    for (const t of e.traced ?? []) {
+      const host = out.get(t.host) ?? { complete: true, keys: new Set<string>() };
+      host.complete &&= t.complete;
+      for (const k of t.rules) host.keys.add(k);
+      out.set(t.host, host);
+    }
+  }
+  return out;
+}
+
+/**
+ * A counter-less nft rule no trace named, on a host where every probe that crossed it was traced and read whole:
+ * it matched no probe's packet towards its target; and it can match no other packet of a probe (an answer, an ICMP
+ * error, neighbour discovery: nothing of that is traced) when it names only TCP or UDP ports below any probe's
+ * source port (nft-lines.ts matchesProbeDirectionOnly).
+ */
+function tracedNone(line: NftRuleLine, traced: ReadonlyMap<string, TracedRules>): boolean {
+  if (line.nft.role !== "rule" || line.nft.position === undefined || !matchesProbeDirectionOnly(line.words)) return false;
+  const host = traced.get(line.host);
+  return host !== undefined && host.complete && !host.keys.has(`nft ${line.table} ${line.chain} #${line.nft.position}`);
+}
+
 /** A rule's identity for comparing a written rule with a saved one; `text` names its table. */
 function ruleKey(family: "ipv4" | "ipv6", text: string): string | undefined {
   try {
@@ -117,8 +149,8 @@ function heldMayMatch(line: RuleLine, hold: HoldStep): boolean {
   return true;
 }
 
-/** Why the mutant cannot change a probed flow, or undefined. */
-export function equivalence(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>): string | undefined {
+/** Why the mutant cannot change a probed flow, or undefined. `traced`: the original run's traces (tracedRules). */
+export function equivalence(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): string | undefined {
   if (mutant.staticEquivalence) return mutant.staticEquivalence;
   if (mutant.equivalentIfUnmatched.length === 0) return undefined;
   const families = new Set(mutant.equivalentIfUnmatched.map((l) => l.family));
@@ -126,10 +158,17 @@ export function equivalence(mutant: Mutant, scenario: Scenario, counted: Readonl
   const held = mutant.equivalentIfUnmatched.some((l) => holds.some((h) => heldMayMatch(l, h)));
   const noisy = scenario.steps.some((s) => s.kind === "run" && !QUIET_PROGRAMS.has(s.command[0] ?? ""));
   if (held || noisy) return undefined;
-  const keys = mutant.equivalentIfUnmatched.map(lineKey);
-  if (keys.some((k) => k === undefined || counted.has(k))) return undefined;
+  const unmatched = (l: RuleLine): "counted" | "traced" | undefined => {
+    const k = lineKey(l);
+    if (k !== undefined) return counted.has(k) ? undefined : "counted";
+    return isNftLine(l) && !l.nft.counts && tracedNone(l, traced) ? "traced" : undefined;
+  };
+  const how = mutant.equivalentIfUnmatched.map(unmatched);
+  if (how.some((h) => h === undefined)) return undefined;
   const rules = mutant.equivalentIfUnmatched.map((l) => `\`${l.text.trim()}\``).join(", ");
-  return `${rules} counted no probed packet in the original run (main or parity probe), and this change only matters for packets it matches`;
+  if (how.every((h) => h === "counted")) return `${rules} counted no probed packet in the original run (main or parity probe), and this change only matters for packets it matches`;
+  const hosts = [...new Set(mutant.equivalentIfUnmatched.map((l) => l.host))].join(", ");
+  return `${rules} ${how.length === 1 ? "has" : "have"} no counter and no trace named ${how.length === 1 ? "it" : "them"}: traced no probed packet in the original run (every probe crossing ${hosts} traced there; ${how.length === 1 ? "it matches" : "they match"} only TCP/UDP to ports below any probe's source port, so no answer), and this change only matters for packets ${how.length === 1 ? "it matches" : "they match"}`;
 }
 
 /**
@@ -145,7 +184,7 @@ function lostCounterRule(report: ScenarioReport): string | undefined {
   return `counter check (line ${c.line}) ${c.selector} [${c.family}]: the mutant has no such rule (${c.message})`;
 }
 
-export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>): MutantOutcome {
+export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): MutantOutcome {
   const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
   // A mutant nft refuses to load tests nothing, whatever failed after it.
   const error = report.status === "error" ? firstError(report) : undefined;
@@ -153,7 +192,7 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   const killedBy = failedCheck(resultsOf(report)) ?? lostCounterRule(report);
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
   if (error !== undefined) return { ...base, status: "error", detail: error };
-  const why = equivalence(mutant, scenario, counted) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
+  const why = equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
   if (why) return { ...base, status: "equivalent", detail: why };
   const key = lineKey(mutant.lines[0]!);
   return { ...base, status: "survived", detail: suggestCheck(mutant, scenario, key !== undefined && counted.has(key)) };

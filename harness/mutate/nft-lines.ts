@@ -97,6 +97,8 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   let chainType: string | undefined;
   let hook: string | undefined;
   const positions = new Map<string, number>();
+  // Chains with a rule left alone (over several lines, several on one line): their rules' positions are not known.
+  const unpositioned = new Set<string>();
   const base = (index: number, raw: string) => ({ ...where, index, program: undefined, text: raw, file, line: index + 1, verb: undefined });
   const rule = (index: number, raw: string, family: string, tableName: string, chain: string, words: string[], prefix: string, type: string | undefined, hookName: string | undefined) => {
     const key = `${family} ${tableName} ${chain}`;
@@ -122,6 +124,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     const opensStatement = top !== undefined && top.kind !== "table" && braceDelta(words) > 0;
     if (opensStatement) {
       pending = braceDelta(words);
+      if (top.kind === "chain" && table) unpositioned.add(`${table.family} ${table.name} ${top.name}`);
       continue;
     }
     if (words.length === 1 && words[0] === "}") {
@@ -153,7 +156,10 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
         out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
         continue;
       }
-      if (words.includes(";") || words.some((w) => !w.startsWith('"') && w.includes(";"))) continue; // several statements on one line: left alone
+      if (words.includes(";") || words.some((w) => !w.startsWith('"') && w.includes(";"))) {
+        unpositioned.add(`${table.family} ${table.name} ${top.name}`);
+        continue; // several statements on one line: left alone
+      }
       rule(index, raw, table.family, table.name, top.name, words, indent, chainType, hook);
       continue;
     }
@@ -170,7 +176,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined);
     }
   }
-  return out;
+  return out.map((l) => (l.nft.role === "rule" && unpositioned.has(`${l.table} ${l.chain}`) ? { ...l, nft: { ...l.nft, position: undefined } } : l));
 }
 
 function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {
@@ -225,4 +231,39 @@ export function rejectArgs(words: readonly string[], at: number): [number, numbe
 /** Does the rule match TCP only (`tcp dport`, `meta l4proto tcp`, `ip protocol tcp`)? */
 export function matchesTcp(words: readonly string[]): boolean {
   return words.some((w, i) => (w === "tcp" && ["dport", "sport", "flags"].includes(words[i + 1] ?? "")) || (["l4proto", "protocol", "nexthdr"].includes(w) && words[i + 1] === "tcp"));
+}
+
+/** The lowest source port a probe's packets leave from: sweeps' (rules/trace.ts SWEEP_SOURCE_PORT), below Linux's ephemeral range (32768–60999). */
+const LOWEST_PROBE_SOURCE_PORT = 30909;
+
+/** `22`, `1-1024`, `{ 22, 80-81 }` from `at`: the ports, or undefined (a named set, a negation, a service name). */
+function portValues(words: readonly string[], at: number): number[][] | undefined {
+  const one = (w: string): number[] | undefined => {
+    const m = /^(\d+)(?:-(\d+))?,?$/.exec(w);
+    return m ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+  };
+  if (words[at] !== "{") {
+    const v = one(words[at] ?? "");
+    return v ? [v] : undefined;
+  }
+  const out: number[][] = [];
+  for (let i = at + 1; i < words.length && words[i] !== "}"; i++) {
+    const v = one(words[i]!);
+    if (!v) return undefined;
+    out.push(v);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Can the rule match only a probe's own packets towards its target, never an answer to a probe (whose destination
+ * port is the prober's source port, at least LOWEST_PROBE_SOURCE_PORT), an ICMP error or neighbour discovery? Yes
+ * when it names `tcp dport` or `udp dport` (so TCP or UDP only) with every port below that.
+ */
+export function matchesProbeDirectionOnly(words: readonly string[]): boolean {
+  return words.some((w, i) => {
+    if ((w !== "tcp" && w !== "udp") || words[i + 1] !== "dport") return false;
+    const ports = portValues(words, i + 2);
+    return ports !== undefined && ports.every(([, last]) => last! < LOWEST_PROBE_SOURCE_PORT);
+  });
 }

@@ -14,7 +14,7 @@ import { silentProgress, type Progress } from "../progress.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
-import { classifyMutant, countedRules, mutationScore, type MutantOutcome } from "./classify.ts";
+import { classifyMutant, countedRules, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
 import { mutantsOf } from "./mutants.ts";
 import { selectOperators } from "./operators.ts";
 
@@ -107,7 +107,8 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
       continue;
     }
     const counted = countedRules(original);
-    finish({ mutants: mutants.map((m, i) => classifyMutant(m, rest[i]!, scenario, counted)) });
+    const traced = tracedRules(original);
+    finish({ mutants: mutants.map((m, i) => classifyMutant(m, rest[i]!, scenario, counted, traced)) });
   }
   return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length, scenarios.length);
 }

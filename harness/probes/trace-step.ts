@@ -9,10 +9,11 @@
  * and host two commands.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
-import type { Decision } from "../model/results.ts";
+import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave } from "../rules/saved.ts";
 import { chainHandles, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 
 const LOG = "/tmp/fwspec-trace.log";
@@ -63,7 +64,7 @@ i=0
 while [ $i -lt 200 ] && ! grep -q "chain inet ${TRACE_TABLE} done" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
 cat ${LOG} 2>/dev/null
 echo '${SECTION}'
-grep -Eq '^trace id [^ ]* ip6? ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
+grep -q '^trace id ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
@@ -112,9 +113,14 @@ function sourcesOf(lab: RunningLab, spec: ProbeSpec): string[] {
 /** A step's traces: the decision for a probe (by family and destination), once collected. */
 export interface StepTraces {
   decisionFor(spec: ProbeSpec, address: string, role?: TraceRole, sport?: number): Decision | undefined;
+  /**
+   * Per traceable host some probe of the step crosses: the rules its trace named. Complete only when every such
+   * probe was marked there (armed, its target resolved) and the reading was complete (rules/trace-named.ts).
+   */
+  readonly named: ReadonlyMap<string, NamedRules>;
 }
 
-const NONE: StepTraces = { decisionFor: () => undefined };
+const UNREAD: NamedRules = { keys: new Set(), complete: false };
 
 export interface ArmedTraces {
   /** Ends the monitors, removes the trace tables, and reads the decisions (never throws). */
@@ -140,10 +146,13 @@ export function traceable(host: LabHost): boolean {
 export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]): Promise<ArmedTraces> {
   type Entry = { matches: TraceMatch[]; probes: { spec: ProbeSpec; address: string; role: TraceRole; lastPort?: number; sport?: number }[] };
   const perHost = new Map<string, Entry>();
+  // Hosts a probe crosses that its trace cannot mark (no target address): their reading is incomplete.
+  const unmarked = new Set<string>();
   const resolved = probes.flatMap((p) => {
     try {
       return [{ ...p, address: p.address ?? resolveTarget(lab, p.spec) }];
     } catch {
+      for (const h of p.watch) unmarked.add(h);
       return [];
     }
   });
@@ -212,23 +221,30 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         return [];
       }
     }))).flat());
-  if (armed.size === 0) return { collect: async () => NONE, attributes, match, read };
+  // Every traceable host a probe crosses starts unread; a host armed, collected and fully read is complete.
+  const unread = () => new Map<string, NamedRules>([...perHost.keys(), ...[...unmarked].filter((h) => traceable(lab.host(h)))].map((h) => [h, UNREAD]));
+  if (armed.size === 0) return { collect: async () => ({ decisionFor: () => undefined, named: unread() }), attributes, match, read };
   return {
     attributes,
     match,
     read,
     async collect() {
       const decisions = new Map<string, Decision[]>();
+      const named = unread();
       await Promise.all([...armed].map(async ([h, entry]) => {
         let out: string;
         try {
-          out = (await lab.host(h).exec(["sh", "-c", COLLECT], { light: true })).stdout;
+          const r = await lab.host(h).exec(["sh", "-c", COLLECT], { light: true });
+          if (r.exitCode !== 0) return;
+          out = r.stdout;
         } catch {
           return;
         }
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
         const events = parseTrace(log);
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
+        const read = namedRules(log, events, ctx.handles);
+        named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);
         const done = new Set<string>();
         for (const p of entry.probes) {
           const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
@@ -248,6 +264,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         }
       }));
       return {
+        named,
         decisionFor(spec, address, role = "probe", sport) {
           const found = decisions.get(fullKey(spec, address, role, role === "sweep" ? sport ?? SWEEP_SOURCE_PORT : undefined));
           if (!found || found.length === 0) return undefined;
@@ -304,4 +321,20 @@ export function tracedSpecs(probes: readonly { readonly spec: ProbeSpec; readonl
     }
     return [{ spec: p.spec, watch: p.watch }, ...(p.parity ? [{ spec: { ...p.spec, family: p.parity }, watch: p.watch }] : [])];
   });
+}
+
+/**
+ * The step's trace per nft-based host its probes cross (ExpectationResult.traced): a host some probe crossed
+ * unmarked (not traced at all: `marked` false, e.g. a sweep too large) is incomplete, whatever else it read.
+ */
+export function tracedHosts<P extends { readonly watch: readonly string[] }>(lab: RunningLab, probes: readonly P[], named: ReadonlyMap<string, NamedRules>, marked: (p: P) => boolean): TracedHost[] {
+  const hosts = new Map<string, NamedRules>();
+  for (const p of probes) {
+    for (const h of p.watch) {
+      if (!traceable(lab.host(h))) continue;
+      const read = named.get(h) ?? UNREAD;
+      hosts.set(h, marked(p) ? hosts.get(h) ?? read : UNREAD);
+    }
+  }
+  return [...hosts].map(([host, r]) => ({ host, complete: r.complete, rules: [...r.keys].sort() }));
 }

@@ -11,7 +11,7 @@ const INTERNAL = new Set(["kind", "step"]);
 export function renderJson(report: RunReport): string {
   const scenarios = report.scenarios.map((s) => ({
     ...s,
-    expectations: s.expectations.map(({ parity: _p, ...e }) => e),
+    expectations: s.expectations.map(({ parity: _p, traced: _t, ...e }) => e),
   }));
   return `${JSON.stringify({ scenarios, summary: report.summary }, (key, value: unknown) => (INTERNAL.has(key) ? undefined : value), 2)}\n`;
 }

@@ -14,7 +14,7 @@ import type { Family } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
 import { type Observation, observe } from "../probes/observe.ts";
-import { armTraces, type StepTraces, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
+import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
@@ -162,7 +162,9 @@ export class ScenarioSession implements AsyncDisposable {
       return readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held);
     };
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    return probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const results = probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
+    return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */

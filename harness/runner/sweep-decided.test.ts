@@ -28,6 +28,7 @@ const traces = (seen: (port: number) => Decision | undefined, sport: number[] = 
     sport.push(from ?? -1);
     return role === "sweep" ? seen(spec.port) : undefined;
   },
+  named: new Map(),
 });
 
 describe("withSweepDecisions", () => {
