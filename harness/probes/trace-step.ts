@@ -54,9 +54,10 @@ done
 exit 4`;
 
 /**
- * Flushes the monitor with a marker, then prints its output and — only when
- * iptables-nft tables (ip, ip6) show in it — the handles and the
- * iptables-save readings that name those rules; removes the trace table (the
+ * Flushes the monitor with a marker, then prints its output, the ruleset with
+ * handles when anything was traced (every named rule's place in its chain:
+ * rules/trace-named.ts) and — only when iptables-nft tables (ip, ip6) show in
+ * it — the iptables-save readings that name those rules; removes the trace table (the
  * monitor runs on for the next step; its log is emptied when that step arms).
  */
 const COLLECT = `nft add chain inet ${TRACE_TABLE} done 2>/dev/null
