@@ -18,7 +18,8 @@
  *
  * Options: --cold also removes the lab image first and counts its rebuild;
  * --sweep runs only (c); --hand-full runs (c)'s hand loop over every port;
- * --suite runs only the suite comparison (b); --matrix runs only (d).
+ * --suite runs only the suite comparison (b) (with --labs N and --parallel-probes
+ * for fwspec run's side); --matrix runs only (d).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     const suite = process.argv.includes("--suite");
     const matrix = process.argv.includes("--matrix");
     if (suite || matrix) {
-      if (suite) await benchSuite({ labs });
+      if (suite) await benchSuite({ labs, parallelProbes: process.argv.includes("--parallel-probes") });
       if (matrix) await benchMatrix();
       return;
     }

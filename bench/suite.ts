@@ -53,7 +53,7 @@ class TimedProvider implements LabProvider {
   }
 }
 
-async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean; labs?: number | undefined }): Promise<{ report: RunReport; ms: number; provider: TimedProvider; timings: ScenarioTiming[] }> {
+async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean; labs?: number | undefined; parallelProbes?: boolean }): Promise<{ report: RunReport; ms: number; provider: TimedProvider; timings: ScenarioTiming[] }> {
   await using docker = await openDockerLabs({ progress: silentProgress, build: true, cleanup: "run", handleInterrupts: true });
   const provider = new TimedProvider(docker.provider);
   const timings: ScenarioTiming[] = [];
@@ -75,10 +75,10 @@ function verdicts(report: RunReport): string[] {
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function benchSuite(options: { readonly labs?: number | undefined } = {}): Promise<void> {
-  out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""} vs one fresh lab per scenario, started and removed in line`);
+export async function benchSuite(options: { readonly labs?: number | undefined; readonly parallelProbes?: boolean } = {}): Promise<void> {
+  out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""}${options.parallelProbes ? " with side-by-side probes" : ""} vs one fresh lab per scenario, started and removed in line`);
   const input = { paths: [join(PROJECT_ROOT, "scenarios")] };
-  const pooled = await timedRun(input, { labs: options.labs });
+  const pooled = await timedRun(input, { labs: options.labs, parallelProbes: options.parallelProbes === true });
   const fresh = await timedRun(input, { freshLabs: true });
   for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
     const { passed, failed, errors } = r.report.summary;

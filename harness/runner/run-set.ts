@@ -38,6 +38,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly coverage?: boolean | undefined;
   /** One fresh lab per scenario, started when its turn comes and removed before the next (no sharing, nothing ahead or in the background): the baseline `npm run bench -- --suite` compares with. */
   readonly freshLabs?: boolean | undefined;
+  /** Side-by-side probes (SessionOptions.parallel). */
+  readonly parallelProbes?: boolean | undefined;
   /** Told each scenario's timing when it is done (profile.ts; the bench). */
   readonly timing?: TimingSink | undefined;
 }
@@ -99,7 +101,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     } };
     const ran = await (async () => {
       const plan = planOf.get(scenario)!;
-      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds });
+      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.parallelProbes });
       let report: ScenarioReport;
       try {
         report = done(scenario, await timedSteps(plan, session, steps), [], lease.readings);
