@@ -222,19 +222,31 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
 /** What no filter chain decided: the packet passed only chains that never decide (`nat PREROUTING`), so netfilter accepted it. */
 export const NO_FILTER_CHAIN = "no filter chain";
 
-const INDEX = new WeakMap<readonly TraceEvent[], { readonly packets: readonly TraceEvent[]; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
+const INDEX = new WeakMap<readonly TraceEvent[], { readonly byDestination: ReadonlyMap<string, readonly TraceEvent[]>; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
 
-/** A trace's packet events and its events by id, computed once per trace (a sweep asks for a thousand ports). */
+/** What a probe's packets and only they share: destination address, protocol and port (matches() compares these too). */
+const destinationKey = (daddr: string | undefined, protocol: string | undefined, port: number | undefined) => `${daddr} ${protocol} ${port}`;
+
+/**
+ * A trace's packet events by destination and its events by id, in trace
+ * order, computed once per trace (a sweep asks for a thousand ports: each
+ * looks only at its own destination's packets, not at every packet).
+ */
 function indexed(events: readonly TraceEvent[]) {
   let found = INDEX.get(events);
   if (!found) {
-    const byId = new Map<string, TraceEvent[]>();
-    for (const e of events) {
-      const list = byId.get(e.id);
+    const push = (map: Map<string, TraceEvent[]>, key: string, e: TraceEvent) => {
+      const list = map.get(key);
       if (list) list.push(e);
-      else byId.set(e.id, [e]);
+      else map.set(key, [e]);
+    };
+    const byId = new Map<string, TraceEvent[]>();
+    const byDestination = new Map<string, TraceEvent[]>();
+    for (const e of events) {
+      push(byId, e.id, e);
+      if (e.kind === "packet" && e.packet) push(byDestination, destinationKey(e.packet.daddr, e.packet.protocol, e.packet.dport), e);
     }
-    found = { packets: events.filter((e) => e.kind === "packet"), byId };
+    found = { byDestination, byId };
     INDEX.set(events, found);
   }
   return found;
@@ -273,10 +285,11 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
  */
 export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe, ctx: TraceContext): Decision | undefined {
   const index = indexed(events);
-  const sports = [...new Set(index.packets.filter((e) => matches(e.packet, probe)).map((e) => e.packet!.sport))];
+  const mine = (index.byDestination.get(destinationKey(probe.daddr, probe.protocol, probe.port)) ?? []).filter((e) => matches(e.packet, probe));
+  const sports = [...new Set(mine.map((e) => e.packet!.sport))];
   if (sports.length <= (probe.nth ?? 0)) return undefined;
   const sport = sports[probe.nth ?? 0];
-  const ids = [...new Set(index.packets.filter((e) => matches(e.packet, probe) && e.packet!.sport === sport).map((e) => e.id))];
+  const ids = [...new Set(mine.filter((e) => e.packet!.sport === sport).map((e) => e.id))];
   const rewrites: string[] = [];
   const steps: string[] = [];
   const passed: string[] = [];
