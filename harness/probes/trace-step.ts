@@ -126,10 +126,10 @@ const UNREAD: NamedRules = { keys: new Set(), complete: false };
 export interface ArmedTraces {
   /** Ends the monitors, removes the trace tables, and reads the decisions (never throws). */
   collect(): Promise<StepTraces>;
-  /** Does the trace attribute this probe's packets on every host in `watch` (each armed, the probe's match unique in the step)? */
-  attributes(spec: ProbeSpec, watch: readonly string[]): boolean;
-  /** The probe as its trace shows it (undefined: no target address). */
-  match(spec: ProbeSpec): TracedProbe | undefined;
+  /** Does the trace attribute this probe's packets (a held connection's data: `held`, the address it was opened to) on every host in `watch` (each armed, the match unique in the step)? */
+  attributes(spec: ProbeSpec, watch: readonly string[], held?: string): boolean;
+  /** The probe (or, given `held`, the held connection's data) as its trace shows it (undefined: no target address). */
+  match(spec: ProbeSpec, held?: string): TracedProbe | undefined;
   /** The trace events so far on these armed hosts (mid-step; a host that cannot be read is left out). */
   read(hosts: readonly string[]): Promise<Map<string, TraceEvent[]>>;
 }
@@ -198,7 +198,8 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
       // no trace on this host: the counters decide
     }
   }));
-  const match = (spec: ProbeSpec): TracedProbe | undefined => {
+  const match = (spec: ProbeSpec, held?: string): TracedProbe | undefined => {
+    if (held !== undefined) return { family: spec.family, daddr: held, protocol: spec.protocol === "udp" ? "udp" : "tcp", port: spec.port, established: true };
     let address: string;
     try {
       address = resolveTarget(lab, spec);
@@ -208,8 +209,9 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     const saddrs = saddrsOf(spec, address);
     return { family: spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol: spec.protocol === "udp" ? "udp" : "tcp", port: spec.port };
   };
-  const attributes = (spec: ProbeSpec, watch: readonly string[]): boolean => {
+  const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string): boolean => {
     if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
+    if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1;
     const m = match(spec);
     return m !== undefined && keys.get(fullKey(spec, m.daddr)) === 1;
   };
@@ -242,6 +244,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
           return;
         }
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
+
         const events = parseTrace(log);
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
         const read = namedRules(log, events, ctx.handles);

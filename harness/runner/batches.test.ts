@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { ProbeSpec } from "../model/types.ts";
-import { type BatchCandidate, batchCandidate, laneBatches, mayRunSideBySide } from "./batches.ts";
+import { type BatchCandidate, batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 
 const base: BatchCandidate = { role: "main", expectation: { expected: "open" }, from: "client", target: "server", watch: ["server"], traced: true };
 
@@ -23,6 +23,23 @@ describe("mayRunSideBySide", () => {
     ["a literal address target with a watched host that is not its source", { target: undefined }, false],
   ])("%s", (_, change, expected) => {
     expect(mayRunSideBySide({ ...base, ...change })).toBe(expected);
+  });
+});
+
+describe("mayDecideByTrace (a family whose counters cannot attribute)", () => {
+  test.each<[string, Partial<BatchCandidate>, boolean]>([
+    ["expected dropped, the trace attributes it", { expectation: { expected: "dropped" } }, true],
+    ["expected refused, likewise", { expectation: { expected: "refused" } }, true],
+    ["expected open, likewise", {}, true],
+    ["the parity probe", { role: "parity", expectation: { expected: "dropped" } }, true],
+    ["the trace does not attribute it", { expectation: { expected: "dropped" }, traced: false }, false],
+    ["nothing can see it: no evidence to wait for", { expectation: { expected: "dropped" }, watch: [], traced: false }, false],
+    ["a held connection's check", { role: "held", expectation: { expected: "dropped", held: "ssh" } }, false],
+    ["a sweep", { expectation: { expected: "dropped", sweep: { first: 1, last: 2 } } }, false],
+    ["answered-by (NAT)", { expectation: { expected: "open", answeredBy: { host: "web" } } }, false],
+    ["a router on its path", { expectation: { expected: "dropped" }, watch: ["router", "server"] }, false],
+  ])("%s", (_, change, expected) => {
+    expect(mayDecideByTrace({ ...base, ...change })).toBe(expected);
   });
 });
 

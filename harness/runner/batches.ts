@@ -27,12 +27,25 @@ export interface BatchCandidate {
 
 /** May this probe run side by side with others of its lane? */
 export function mayRunSideBySide(c: BatchCandidate): boolean {
-  if (c.role === "held" || c.expectation.held !== undefined || c.expectation.sweep !== undefined) return false;
   if (c.expectation.expected !== "open") return false;
-  // NAT and forwarding: the trace on a router or behind a rewrite may not show the packet as the probe sent it.
+  return c.watch.length === 0 ? plainProbe(c) : mayDecideByTrace(c);
+}
+
+/** A probe's own packets, neither a held check nor a sweep, nor routed or rewritten (NAT, forwarding: the trace on a router or behind a rewrite may not show the packet as the probe sent it). */
+function plainProbe(c: BatchCandidate): boolean {
+  if (c.role === "held" || c.expectation.held !== undefined || c.expectation.sweep !== undefined) return false;
   if (c.expectation.answeredBy !== undefined || c.expectation.seenFrom !== undefined) return false;
-  if (c.watch.some((h) => h !== c.from && h !== c.target)) return false;
-  return c.watch.length === 0 || c.traced;
+  return !c.watch.some((h) => h !== c.from && h !== c.target);
+}
+
+/**
+ * May this probe be decided early from the step's trace alone, whatever it
+ * expects (probes/trace-early.ts)? Used where counters cannot attribute (a
+ * held connection retransmits in its family): a plain probe whose packets the
+ * trace attributes on every watched host.
+ */
+export function mayDecideByTrace(c: BatchCandidate): boolean {
+  return plainProbe(c) && c.watch.length > 0 && c.traced;
 }
 
 /**

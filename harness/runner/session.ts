@@ -23,11 +23,14 @@ import { sweepSourcePort } from "../rules/trace.ts";
 import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
-import { checkHeld, type HeldConnection, openHeld } from "./held.ts";
+import { checkHeld, type HeldConnection, type HeldEvidence, openHeld } from "./held.ts";
+import { traceEarlyVerdict } from "../probes/trace-early.ts";
+import { traceWindowMs } from "../probes/observe-batch.ts";
+import type { ArmedTraces } from "../probes/trace-step.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
-import { batchCandidate, laneBatches, mayRunSideBySide } from "./batches.ts";
+import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters } from "./lane-batch.ts";
 
 export interface SessionOptions {
@@ -133,8 +136,14 @@ export class ScenarioSession implements AsyncDisposable {
         }
         const job = batch[0]!;
         const p = probes[job.probe]!;
-        if (job.role === "held") main.set(job.probe, await this.#checkHeld(p));
+        if (job.role === "held") main.set(job.probe, await this.#checkHeld(p, armed));
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
+        else if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, armed))) {
+          // Counters cannot attribute in this family (a held connection retransmits): the trace can.
+          const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch }], family, this.#ledger.lane(family), armed, true);
+          (job.role === "main" ? main : parity).set(job.probe, done!.observation);
+          batched.set(`${job.role} ${job.probe}`, done!.readings);
+        }
         else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
       }
     };
@@ -177,16 +186,33 @@ export class ScenarioSession implements AsyncDisposable {
     }
   }
 
+  /** Early verdicts in this family from the trace only: counters cannot attribute there, and early verdicts are on. */
+  #byTrace(family: Family): boolean {
+    return this.#options.decideEarly !== false && this.#unattributable.has(family);
+  }
+
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
     return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early });
   }
 
-  async #checkHeld(p: PlannedProbe): Promise<Observation> {
+  /**
+   * The step's trace as evidence for a held check (runner/held.ts): while it
+   * attributes the held connection's data on every watched host, a DROP rule
+   * it shows taking that data ends the check's wait.
+   */
+  #heldEvidence(p: PlannedProbe, held: HeldConnection, armed: ArmedTraces): HeldEvidence | undefined {
+    const spec = p.spec; // as tracedSpecs gives it to the trace
+    if (this.#options.decideEarly === false || !armed.attributes(spec, p.watch, held.address)) return undefined;
+    const match = armed.match(spec, held.address)!;
+    return { windowMs: traceWindowMs({ ...spec, timeoutSeconds: this.#timeoutSeconds }), read: async () => traceEarlyVerdict(await armed.read(p.watch), match, spec.protocol) };
+  }
+
+  async #checkHeld(p: PlannedProbe, armed: ArmedTraces): Promise<Observation> {
     const name = p.expectation.held!;
     const held = this.#held.get(name);
     const check = held
-      ? await checkHeld(held, this.#timeoutSeconds)
+      ? await checkHeld(held, this.#timeoutSeconds, this.#heldEvidence(p, held, armed))
       : { verdict: "error" as const, reason: `no held connection named ${name} is open (was its host rebooted?)`, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
     // Its data crossed the firewall too: the next probe of this family reads counters afresh.
     this.#ledger.forget(p.family);
