@@ -24,10 +24,15 @@ export interface HeldConnection {
   readonly dir: string;
 }
 
+/**
+ * `tail -s 0.02`: without inotify (none in the lab containers) `tail -f`
+ * looks at its file once a second, so each check's nonce waited up to 1 s
+ * before it was sent (a hold step took about 1 s; now about 0.1 s).
+ */
 const OPEN_SCRIPT = `
 set -e
 d="$1"; mkdir -p "$d"; : > "$d/in"; : > "$d/out"; : > "$d/err"; rm -f "$d/exit"
-setsid sh -c 'tail -f "$1/in" | socat - "$2" > "$1/out" 2> "$1/err"; echo $? > "$1/exit"' held "$d" "$2" </dev/null >/dev/null 2>&1 &
+setsid sh -c 'tail -s 0.02 -f "$1/in" | socat - "$2" > "$1/out" 2> "$1/err"; echo $? > "$1/exit"' held "$d" "$2" </dev/null >/dev/null 2>&1 &
 `;
 
 /**
@@ -36,14 +41,14 @@ setsid sh -c 'tail -f "$1/in" | socat - "$2" > "$1/out" 2> "$1/err"; echo $? > "
  * echo or a close seen first still wins.
  */
 const CHECK_SCRIPT = `
-d="$1"; nonce="$2"; tenths="$3"
+d="$1"; nonce="$2"; ticks="$3"
 printf '%s' "$nonce" >> "$d/in"
 i=0
-while [ "$i" -lt "$tenths" ]; do
+while [ "$i" -lt "$ticks" ]; do
   if grep -q "$nonce" "$d/out"; then echo "echoed"; exit 0; fi
   if [ -f "$d/exit" ]; then echo "closed with status $(cat "$d/exit")"; cat "$d/err" >&2; exit 3; fi
   if [ -f "$d/stop-$nonce" ]; then echo "stopped"; exit 5; fi
-  sleep 0.1; i=$((i + 1))
+  sleep 0.05; i=$((i + 1))
 done
 echo "no echo"; cat "$d/err" >&2; exit 4
 `;
@@ -103,7 +108,7 @@ async function watchEvidence(held: HeldConnection, nonce: string, running: Promi
 
 export async function checkHeld(held: HeldConnection, timeoutSeconds: number, early?: HeldEvidence): Promise<HeldCheck> {
   const nonce = newNonce();
-  const argv = ["sh", "-c", CHECK_SCRIPT, "held-check", held.dir, nonce, String(timeoutSeconds * 10)];
+  const argv = ["sh", "-c", CHECK_SCRIPT, "held-check", held.dir, nonce, String(timeoutSeconds * 20)];
   const command = held.from.repro(argv);
   try {
     const running = held.from.exec(argv, { timeoutSeconds: timeoutSeconds + 10 });
