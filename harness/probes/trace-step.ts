@@ -12,7 +12,8 @@ import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave } from "../rules/saved.ts";
-import { chainHandles, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { type NftTexts, parseNftListing } from "../rules/nft-listing.ts";
+import { chainHandles, namedFromListing, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 
@@ -24,27 +25,25 @@ const MONITOR_REUSE_S = 500;
 
 /**
  * Loads the trace table from stdin. One `nft -a monitor` per host serves every
- * step of a lab: if it runs (started here less than MONITOR_REUSE_S ago, on
- * the ruleset the host has now), its log is emptied and nothing else is done;
- * otherwise it is started and this
- * waits (bounded) until it prints a marker chain's creation: from then on it
- * misses no trace event. A monitor ends by itself after 10 minutes at most
- * (a kept lab, a reboot: the next step starts another). A monitor names a
- * traced rule from the ruleset it read when it started: after the ruleset
- * changed (an apply, a reset between scenarios, a run step) its names would
- * be stale (a DROP read as the old ruleset's ACCEPT at that handle), so a
- * changed ruleset (the checksum of its stateless listing with handles) starts a new monitor.
+ * step of a lab, whatever happened to the ruleset in between: if it runs
+ * (started here less than MONITOR_REUSE_S ago), its log is emptied and
+ * nothing else is done; otherwise it is started and this waits (bounded) until
+ * it prints a marker chain's creation: from then on it misses no trace event.
+ * A monitor ends by itself after 10 minutes at most (a kept lab, a reboot: the
+ * next step starts another). The rule text a monitor prints comes from its
+ * start (it never caches later rules or chains), so rules are named from the
+ * listing COLLECT reads (rules/trace.ts namedFromListing), by table and
+ * handle, which the kernel reports with each trace event.
  */
-const ARM = `sum=$(nft -a -s list ruleset 2>/dev/null | cksum | tr -d ' ')
-nft -f - || exit 3
-if read -r pid since was < ${PID} 2>/dev/null && [ "$was" = "$sum" ] && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
+const ARM = `nft -f - || exit 3
+if read -r pid since < ${PID} 2>/dev/null && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
   : > ${LOG}
   exit 0
 fi
 [ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
-echo "$! $(date +%s) $sum" > ${PID}
+echo "$! $(date +%s)" > ${PID}
 i=0
 while [ $i -lt 200 ]; do
   nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
@@ -54,11 +53,12 @@ done
 exit 4`;
 
 /**
- * Flushes the monitor with a marker, then prints its output, the ruleset with
- * handles when anything was traced (every named rule's place in its chain:
- * rules/trace-named.ts) and — only when iptables-nft tables (ip, ip6) show in
- * it — the iptables-save readings that name those rules; removes the trace table (the
- * monitor runs on for the next step; its log is emptied when that step arms).
+ * Flushes the monitor with a marker, then prints its output and — when it
+ * traced any packet — the ruleset with handles (every rule is named from it,
+ * and its place in its chain: rules/trace-named.ts)
+ * and, only when iptables-nft tables (ip, ip6) show in it, the iptables-save
+ * readings that name those rules; removes the trace table (the monitor runs on
+ * for the next step; its log is emptied when that step arms).
  */
 const COLLECT = `nft add chain inet ${TRACE_TABLE} done 2>/dev/null
 i=0
@@ -71,6 +71,12 @@ grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
 nft delete table inet ${TRACE_TABLE} 2>/dev/null
+exit 0`;
+
+/** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
+const READ = `cat ${LOG} 2>/dev/null
+echo '${SECTION}'
+[ "$1" = list ] && nft -a list ruleset 2>/dev/null
 exit 0`;
 
 /** A host that could not be armed: its monitor is ended and the table removed. */
@@ -215,11 +221,16 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     const m = match(spec);
     return m !== undefined && keys.get(fullKey(spec, m.daddr)) === 1;
   };
+  // The ruleset does not change within a step: one listing per host names the rules of every mid-step read.
+  const listed = new Map<string, NftTexts>();
   const read = async (hosts: readonly string[]): Promise<Map<string, TraceEvent[]>> =>
     new Map((await Promise.all(hosts.filter((h) => armed.has(h)).map(async (h) => {
       try {
-        const r = await lab.host(h).exec(["cat", LOG], { light: true });
-        return r.exitCode === 0 ? [[h, parseTrace(r.stdout)] as const] : [];
+        const r = await lab.host(h).exec(["sh", "-c", READ, "fwspec-trace-read", listed.has(h) ? "log" : "list"], { light: true });
+        if (r.exitCode !== 0) return [];
+        const [log = "", listing = ""] = r.stdout.split(`${SECTION}\n`);
+        if (!listed.has(h)) listed.set(h, parseNftListing(listing));
+        return [[h, namedFromListing(parseTrace(log), listed.get(h)!)] as const];
       } catch {
         return [];
       }
@@ -244,8 +255,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
           return;
         }
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
-
-        const events = parseTrace(log);
+        const events = namedFromListing(parseTrace(log), parseNftListing(listing));
         const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
         const read = namedRules(log, events, ctx.handles);
         named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseSave } from "./saved.ts";
-import { chainHandles, isTraceTable, parseTrace, traceDecision, traceScript } from "./trace.ts";
+import { parseNftListing } from "./nft-listing.ts";
+import { chainHandles, isTraceTable, namedFromListing, parseTrace, traceDecision, traceScript } from "./trace.ts";
 
 const read = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
 const ufwSaved = parseSave(read("../../fixtures/ufw/rules.v4"), "ipv4");
@@ -205,5 +206,52 @@ describe("the trace table", () => {
   test("chainHandles lists each chain's rule handles in order, not its sets or the chain's own handle", () => {
     expect(ufwHandles.get("ip filter")?.get("INPUT")).toEqual([36, 37]);
     expect(ufwHandles.get("ip filter")?.get("ufw-before-input")).toEqual([69, 70]);
+  });
+});
+
+describe("a monitor that started before the rules (one monitor per lab boot)", () => {
+  // nft 1.0.6 in a lab host: the monitor started before OUTPUT, NEWCHAIN and their rules existed (it never caches later rules or chains).
+  const lines = [
+    'trace id 6e92f288 inet fwspec_trace out packet: oif "lo" ip saddr 127.0.0.1 ip daddr 127.0.0.1 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 25202 ip protocol tcp ip length 60 tcp sport 39584 tcp dport 8080 tcp flags == syn tcp window 65495',
+    "trace id 6e92f288 inet fwspec_trace out rule tcp dport 8080 meta nftrace set 1 # handle 3 (verdict continue)",
+    "trace id 6e92f288 inet fwspec_trace out policy accept",
+    'trace id 6e92f288 ip filter OUTPUT packet: oif "lo" ip saddr 127.0.0.1 ip daddr 127.0.0.1 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 25202 ip length 60 tcp sport 39584 tcp dport 8080 tcp flags == syn tcp window 65495',
+    "trace id 6e92f288 ip filter OUTPUT unknown rule handle 7 (verdict jump NEWCHAIN)",
+    "trace id 6e92f288 ip filter NEWCHAIN unknown rule handle 5 (verdict drop)",
+  ].join("\n");
+  const listing = `table ip filter { # handle 1
+	chain NEWCHAIN { # handle 4
+		tcp dport 8080 counter packets 1 bytes 60 reject # handle 5
+	}
+	chain OUTPUT { # handle 6
+		type filter hook output priority filter; policy accept;
+		tcp dport 8080 counter packets 1 bytes 60 jump NEWCHAIN # handle 7
+	}
+}`;
+  const probe = { family: "ipv4", daddr: "127.0.0.1", protocol: "tcp", port: 8080 } as const;
+  const c = { host: "server", handles: chainHandles(listing), saved: {} };
+  test("`unknown rule handle N` lines are read: handle, verdict and jump target, no text", () => {
+    expect(parseTrace(lines).filter((e) => e.kind === "rule" && e.unnamed)).toMatchObject([
+      { table: "ip filter", chain: "OUTPUT", handle: 7, verdict: "jump", target: "NEWCHAIN", text: "" },
+      { table: "ip filter", chain: "NEWCHAIN", handle: 5, verdict: "drop", text: "" },
+    ]);
+  });
+  test("unnamed, they decide nothing (the counters decide)", () => {
+    expect(traceDecision(parseTrace(lines), probe, c)).toBeUndefined();
+  });
+  test("named from the listing read after them: the rule, its action (a reject) and the jump path", () => {
+    expect(traceDecision(namedFromListing(parseTrace(lines), parseNftListing(listing)), probe, c)).toMatchObject({
+      table: "filter", rule: "tcp dport 8080 counter reject", action: "reject", handle: 5, path: ["OUTPUT", "NEWCHAIN"], source: "trace",
+    });
+  });
+  test("a stale text the monitor printed (a table re-created since, a handle reused) is replaced by the listing's", () => {
+    const stale = "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8080 tcp flags == syn\n" +
+      "trace id 1 inet filter input rule tcp dport 8080 counter packets 9 bytes 540 accept # handle 4 (verdict drop)";
+    const now = "table inet filter { # handle 7\n\tchain input { # handle 1\n\t\ttcp dport 8080 counter packets 1 bytes 60 drop # handle 4\n\t}\n}";
+    const p = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 } as const;
+    const ctx2 = { host: "fw", handles: new Map(), saved: {} };
+    expect(traceDecision(namedFromListing(parseTrace(stale), parseNftListing(now)), p, ctx2)).toMatchObject({ table: "inet filter", rule: "tcp dport 8080 counter drop", action: "drop", handle: 4 });
+    // A handle the listing lacks (the rule deleted before the collect): unnamed, no decision.
+    expect(traceDecision(namedFromListing(parseTrace(stale), parseNftListing("table inet filter { # handle 7\n}")), p, ctx2)).toBeUndefined();
   });
 });

@@ -7,10 +7,18 @@
  * packet from its trace: table, chain, handle, rule text, the path of jumps,
  * NAT rewrites. iptables-nft rules are named by their iptables-save line
  * (handle order within a chain = rule order).
+ *
+ * A rule is named from the listing read when the step's trace is collected
+ * (namedFromListing), never from the text the monitor printed: a monitor
+ * prints rules from the cache it read at its start and never updates it for
+ * rules or chains (nft 1.0.6 src/monitor.c), so a rule added later is
+ * `unknown rule handle N` and a table re-created since has stale text at a
+ * reused handle. The trace's table, chain, handle and verdict come from the
+ * kernel and are always current.
  */
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { stableRuleText } from "./nft-listing.ts";
+import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
 import type { SavedRuleset } from "./saved.ts";
 import { silentRewrites } from "./trace-nat.ts";
 
@@ -99,9 +107,12 @@ export interface TraceEvent {
   /** The chain of a jump or goto. */
   readonly target?: string;
   readonly packet?: TracePacket;
+  /** A rule event whose text is not known (the monitor's cache lacked it and no listing names its handle): no decision can name it. */
+  readonly unnamed?: boolean;
 }
 
-const LINE = /^trace id (\S+) (\S+ \S+) (\S+) (packet: |rule |policy |verdict )(.*)$/;
+const LINE = /^trace id (\S+) (\S+ \S+) (\S+) (packet: |rule |policy |verdict |unknown rule handle )(.*)$/;
+const UNKNOWN_RULE = /^(\d+)\s+\(verdict (\S+)(?: (\S+))?\)\s*$/;
 const HANDLE_VERDICT = /^(.*?)(?:\s+# handle (\d+))?\s+\(verdict (\S+)(?: (\S+))?\)\s*$/;
 
 function packetOf(text: string): TracePacket {
@@ -134,7 +145,12 @@ export function parseTrace(text: string): TraceEvent[] {
     if (kindWord === "packet: ") out.push({ ...base, kind: "packet", text: rest.trim(), packet: packetOf(rest) });
     else if (kindWord === "policy ") out.push({ ...base, kind: "policy", text: rest.trim(), verdict: rest.trim() });
     else if (kindWord === "verdict ") out.push({ ...base, kind: "verdict", text: rest.trim(), verdict: rest.trim().split(/\s+/)[0]! });
-    else {
+    else if (kindWord === "unknown rule handle ") {
+      // A rule the monitor's cache lacks (added after it started): its handle and verdict, no text.
+      const u = UNKNOWN_RULE.exec(rest);
+      if (!u) continue;
+      out.push({ ...base, kind: "rule", text: "", handle: Number(u[1]), verdict: u[2]!, ...(u[3] ? { target: u[3] } : {}), unnamed: true });
+    } else {
       const v = HANDLE_VERDICT.exec(rest);
       if (!v) continue;
       out.push({
@@ -146,6 +162,22 @@ export function parseTrace(text: string): TraceEvent[] {
     }
   }
   return out;
+}
+
+/**
+ * The trace's rule events named from `nft -a list ruleset` read after them
+ * (nft-listing.ts parseNftListing), by table and handle: whatever text the
+ * monitor printed (from its possibly stale cache) is replaced; a rule whose
+ * handle the listing lacks is left unnamed. fwspec's own table keeps its lines.
+ */
+export function namedFromListing(events: readonly TraceEvent[], texts: NftTexts): TraceEvent[] {
+  return events.map((e) => {
+    if (e.kind !== "rule" || isTraceTable(e.table)) return e;
+    const text = e.handle === undefined ? undefined : texts.get(textKey(e.table, e.handle));
+    if (text === undefined) return { ...e, text: "", unnamed: true };
+    const { unnamed: _, ...known } = e;
+    return { ...known, text };
+  });
 }
 
 /** `table` → chain → rule handles in order, from `nft -a list ruleset`. */
@@ -308,6 +340,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         if (acceptDecides(e.table, e.chain)) filterEntered = true;
         continue;
       }
+      // A rule the trace cannot name (not in the listing read after it): nothing from this trace is evidence.
+      if (e.kind === "rule" && e.unnamed) return undefined;
       const stack = path.get(e.table);
       if (stack?.includes(e.chain)) path.set(e.table, stack.slice(0, stack.indexOf(e.chain) + 1)); // back in a calling chain
       steps.push(`${e.table} ${e.chain} ${e.kind === "rule" ? `${e.text}${e.handle !== undefined ? ` # handle ${e.handle}` : ""} (verdict ${e.verdict}${e.target ? ` ${e.target}` : ""})` : `${e.kind} ${e.text}`}`);

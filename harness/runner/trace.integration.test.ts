@@ -5,9 +5,10 @@
  * trace (table, path, handle; iptables-nft rules by their iptables-save
  * line), including a policy drop that counters cannot see on nft; a legacy
  * host keeps the counters. The trace table is gone after the step and never
- * in the loaded-rules evidence; one monitor serves both steps, and a changed
- * ruleset gets a new one (a monitor names rules as they were at its start). Prints what
- * tracing costs per step.
+ * in the loaded-rules evidence; one monitor serves every step, also after the
+ * ruleset changed (rules added after its start, a table re-created): rules are
+ * named from the listing read when the step is collected, never from the
+ * monitor's cache. Prints what tracing costs per step.
  */
 import { describe, expect, it } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
@@ -98,20 +99,30 @@ describe("nftables trace names the deciding rule", () => {
     }
     expect(monitors[1], "the second step reused the first step's monitor").toBe(monitors[0]);
 
-    // The ruleset changes (as an apply, a run step or the reset between two scenarios on one lab do): a monitor
-    // names rules from the ruleset it read at its start, so the next step must not reuse it — the old one named
-    // this DROP "no filter chain" or the old ruleset's ACCEPT at that handle.
+    // The ruleset changes (as an apply, a run step or the reset between two scenarios on one lab do): the monitor
+    // knows only the rules of its start (it prints `unknown rule handle N` for later ones), so the rules are named
+    // from the listing read when the step is collected, and the same monitor serves on.
+    const monitorOf = async (h: string) => (await s.lab.host(h).exec(["sh", "-c", 'read -r pid since < /tmp/fwspec-trace.pid && grep -q monitor /proc/$pid/cmdline && echo "$pid"'])).stdout.trim();
     await s.lab.host("nftbox").exec(["iptables", "-I", "INPUT", "1", "-p", "tcp", "--dport", "8080", "-j", "DROP"]);
-    const [after] = await s.probe([plannedProbe(scenario, (scenario.steps[3] as ExpectStep).expectations[0]!, "ipv4")]);
+    const first = (scenario.steps[3] as ExpectStep).expectations[0]!;
+    const [after] = await s.probe([plannedProbe(scenario, first, "ipv4")]);
     expect(after!.actual).toBe("dropped");
     expect(after!.decision).toMatchObject({ source: "trace", host: "nftbox", table: "filter", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", path: ["INPUT"], action: "drop" });
-    const restarted = (await s.lab.host("nftbox").exec(["sh", "-c", 'read -r pid since sum < /tmp/fwspec-trace.pid && grep -q monitor /proc/$pid/cmdline && echo "$pid"'])).stdout.trim();
-    expect(restarted, "a changed ruleset starts a new monitor").not.toBe(monitors[0]);
-    // The same rules again with new handles (a reset and the same apply, as two scenarios with one ruleset on one lab):
-    // the stateless listing is identical, the handles are not — the old monitor would name nothing (seen on addresses/21).
+    expect(await monitorOf("nftbox"), "a changed ruleset keeps the monitor").toBe(monitors[0]);
+    // The same rules again with new handles (a reset and the same apply, as two scenarios with one ruleset on one lab).
     await s.lab.host("nftbox").exec(["iptables", "-D", "INPUT", "1"]);
     await s.lab.host("nftbox").exec(["iptables", "-I", "INPUT", "1", "-p", "tcp", "--dport", "8080", "-j", "DROP"]);
-    const [again] = await s.probe([plannedProbe(scenario, (scenario.steps[3] as ExpectStep).expectations[0]!, "ipv4")]);
+    const [again] = await s.probe([plannedProbe(scenario, first, "ipv4")]);
     expect(again!.decision).toMatchObject({ source: "trace", host: "nftbox", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", action: "drop" });
+    // Native: the table re-created with 8081 dropped instead of rejected; the monitor's start knew the reject.
+    const nativeMonitor = await monitorOf("nativebox");
+    expect(nativeMonitor).toMatch(/^\d+$/);
+    const replaced = "delete table inet filter\ntable inet filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n  tcp dport 8081 counter drop\n }\n}\n";
+    expect((await s.lab.host("nativebox").exec(["nft", "-f", "-"], { stdin: replaced })).exitCode).toBe(0);
+    const to8081 = (scenario.steps[3] as ExpectStep).expectations.find((e) => e.text === "client -> nativebox:8081 refused")!;
+    const [native] = await s.probe([plannedProbe(scenario, to8081, "ipv4")]);
+    expect(native!.actual).toBe("dropped");
+    expect(native!.decision).toMatchObject({ source: "trace", host: "nativebox", table: "inet filter", rule: "tcp dport 8081 counter drop", path: ["input"], action: "drop" });
+    expect(await monitorOf("nativebox"), "a re-created table keeps the monitor").toBe(nativeMonitor);
   });
 });
