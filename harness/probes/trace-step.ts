@@ -53,16 +53,17 @@ done
 exit 4`;
 
 /**
- * Flushes the monitor with a marker, then prints its output and — when it
- * traced any packet — the ruleset with handles (every rule is named from it,
- * and its place in its chain: rules/trace-named.ts)
- * and, only when iptables-nft tables (ip, ip6) show in it, the iptables-save
- * readings that name those rules; removes the trace table (the monitor runs on
- * for the next step; its log is emptied when that step arms).
+ * Removes the trace table; its removal, printed by the monitor after every
+ * trace event before it, is the marker that the monitor's output is complete.
+ * Then prints that output and — when it traced any packet — the ruleset with
+ * handles (every rule is named from it, and its place in its chain:
+ * rules/trace-named.ts) and, only when iptables-nft tables
+ * (ip, ip6) show in it, the iptables-save readings that name those rules (the
+ * monitor runs on for the next step; its log is emptied when that step arms).
  */
-const COLLECT = `nft add chain inet ${TRACE_TABLE} done 2>/dev/null
-i=0
-while [ $i -lt 200 ] && ! grep -q "chain inet ${TRACE_TABLE} done" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
+const COLLECT = `i=0
+nft delete table inet ${TRACE_TABLE} 2>/dev/null || i=200
+while [ $i -lt 200 ] && ! grep -q "^delete table inet ${TRACE_TABLE}" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
 cat ${LOG} 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
@@ -70,7 +71,6 @@ echo '${SECTION}'
 grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
-nft delete table inet ${TRACE_TABLE} 2>/dev/null
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
