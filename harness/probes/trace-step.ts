@@ -11,7 +11,7 @@
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
-import { parseSave } from "../rules/saved.ts";
+import { parseSave, type SavedRuleset } from "../rules/saved.ts";
 import { type NftTexts, parseNftListing } from "../rules/nft-listing.ts";
 import { chainHandles, namedFromListing, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
@@ -58,8 +58,10 @@ exit 4`;
  * Then prints that output and — when it traced any packet — the ruleset with
  * handles (every rule is named from it, and its place in its chain:
  * rules/trace-named.ts) and, only when iptables-nft tables
- * (ip, ip6) show in it, the iptables-save readings that name those rules (the
- * monitor runs on for the next step; its log is emptied when that step arms).
+ * (ip, ip6) show in it and the caller has no reading of this step's ruleset
+ * ("$1" = read for IPv4, "$2" for IPv6), the iptables-save readings that name
+ * those rules (the monitor runs on for the next step; its log is emptied when
+ * that step arms).
  */
 const COLLECT = `i=0
 nft delete table inet ${TRACE_TABLE} 2>/dev/null || i=200
@@ -68,9 +70,9 @@ cat ${LOG} 2>/dev/null
 echo '${SECTION}'
 grep -q '^trace id ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
 echo '${SECTION}'
-grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
+[ "$1" = read ] && grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
-grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
+[ "$2" = read ] && grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
@@ -130,8 +132,12 @@ export interface StepTraces {
 const UNREAD: NamedRules = { keys: new Set(), complete: false };
 
 export interface ArmedTraces {
-  /** Ends the monitors, removes the trace tables, and reads the decisions (never throws). */
-  collect(): Promise<StepTraces>;
+  /**
+   * Removes the trace tables and reads the decisions (never throws); `known`:
+   * a host's iptables-save reading of the step's ruleset the caller already
+   * has (the lane's latest counters), which then names its iptables-nft rules.
+   */
+  collect(known?: (host: string, family: Family) => SavedRuleset | undefined): Promise<StepTraces>;
   /** Does the trace attribute this probe's packets (a held connection's data: `held`, the address it was opened to) on every host in `watch` (each armed, the match unique in the step)? */
   attributes(spec: ProbeSpec, watch: readonly string[], held?: string): boolean;
   /** The probe (or, given `held`, the held connection's data) as its trace shows it (undefined: no target address). */
@@ -242,13 +248,14 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     attributes,
     match,
     read,
-    async collect() {
+    async collect(known = () => undefined) {
       const decisions = new Map<string, Decision[]>();
       const named = unread();
       await Promise.all([...armed].map(async ([h, entry]) => {
+        const had = { ipv4: known(h, "ipv4"), ipv6: known(h, "ipv6") };
         let out: string;
         try {
-          const r = await lab.host(h).exec(["sh", "-c", COLLECT], { light: true });
+          const r = await lab.host(h).exec(["sh", "-c", COLLECT, "fwspec-collect", had.ipv4 ? "known" : "read", had.ipv6 ? "known" : "read"], { light: true });
           if (r.exitCode !== 0) return;
           out = r.stdout;
         } catch {
@@ -256,7 +263,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         }
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
         const events = namedFromListing(parseTrace(log), parseNftListing(listing));
-        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: safeParse(v4, "ipv4"), ipv6: safeParse(v6, "ipv6") } };
+        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") } };
         const read = namedRules(log, events, ctx.handles);
         named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);
         const done = new Set<string>();

@@ -163,7 +163,8 @@ export class ScenarioSession implements AsyncDisposable {
         }
       }
     } finally {
-      traces = await armed.collect();
+      // The lanes' latest readings are of this step's ruleset: they name its iptables-nft rules (no iptables-save in the collect).
+      traces = await armed.collect((h, family) => this.#ledger.lane(family).get(h));
     }
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
