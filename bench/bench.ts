@@ -17,9 +17,10 @@
  *     probes per second for a 500-flow matrix, p50/p95 per verdict.
  *
  * Options: --cold also removes the lab image first and counts its rebuild;
- * --sweep runs only (c); --hand-full runs (c)'s hand loop over every port;
- * --suite runs only the suite comparison (b) (with --labs N and --parallel-probes
- * for fwspec run's side); --matrix runs only (d).
+ * --seed runs only (a) and (b) with their ratio; --sweep runs only (c);
+ * --hand-full runs (c)'s hand loop over every port; --suite runs only the
+ * suite comparison (b) (with --labs N and --parallel-probes for fwspec run's
+ * side); --matrix runs only (d); --help prints these.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,7 @@ import { takenSlots } from "../harness/lab/network.ts";
 import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
 import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
+import type { ScenarioTiming } from "../harness/runner/profile.ts";
 import { benchMatrix, benchSuite } from "./suite.ts";
 import { benchSweeps } from "./sweep.ts";
 
@@ -100,7 +102,33 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
   return { wallMs: performance.now() - started, checks, latencies };
 }
 
+const HELP = `usage: npm run bench -- [--cold] [--seed | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
+  (no option)  all parts: the six seed policies by hand and as fwspec scenarios, sweeps, suite, matrix
+  --seed       only the six seed policies: by hand versus fwspec, and their ratio
+  --cold       remove the lab image first and count its rebuild
+  --sweep      only the port sweeps; --hand-full runs the hand loop over every port
+  --suite      only the shipped scenarios, shared labs versus a fresh lab each (--labs N labs at a time;
+               --parallel-probes: side-by-side probes on fwspec run's side)
+  --matrix     only the 500-flow matrix
+`;
+
+/** Bench (b)'s time by phase, summed over its scenarios (runner/profile.ts): lab start waited for, shared-lab handoffs, steps by kind, the rest. */
+function seedProfile(timings: readonly ScenarioTiming[], wallMs: number): string {
+  const parts = new Map<string, number>([["lab start", 0], ["handoff (reset, listeners)", 0]]);
+  for (const t of timings) {
+    parts.set("lab start", parts.get("lab start")! + t.startMs);
+    parts.set("handoff (reset, listeners)", parts.get("handoff (reset, listeners)")! + t.resetMs);
+    for (const step of t.steps) parts.set(step.kind, (parts.get(step.kind) ?? 0) + step.ms);
+  }
+  const known = [...parts.values()].reduce((a, b) => a + b, 0);
+  return [...parts, ["the rest (parsing, lab removal)", wallMs - known] as const].map(([k, ms]) => `${k} ${(ms / 1000).toFixed(2)} s`).join(", ");
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    process.stdout.write(HELP);
+    return;
+  }
   const cold = process.argv.includes("--cold");
   const labsAt = process.argv.indexOf("--labs");
   const labs = labsAt > 0 ? Number(process.argv[labsAt + 1]) : undefined;
@@ -140,7 +168,8 @@ async function main(): Promise<void> {
 
     process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
     const t1 = performance.now();
-    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, handleInterrupts: true, ...(labs ? { labs } : {}) });
+    const timings: ScenarioTiming[] = [];
+    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, handleInterrupts: true, timing: (t) => timings.push(t), ...(labs ? { labs } : {}) });
     const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
     const expectations = report.scenarios.flatMap((s) => s.expectations);
     const counters = report.scenarios.flatMap((s) => s.counters);
@@ -153,8 +182,12 @@ async function main(): Promise<void> {
       const s = stats(v);
       process.stdout.write(`    ${verdict.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
     }
+    const waited = expectations.filter((e) => e.actual === "dropped" && !e.evidence.stoppedEarly).length;
+    if (waited > 0) process.stdout.write(`    ${waited} dropped probe(s) ran to their timeout (no counter or trace evidence within the evidence window)\n`);
+    process.stdout.write(`    where it went: ${seedProfile(timings, fwMs)}\n`);
     const ratio = hand.wallMs / fwMs;
     process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
+    if (process.argv.includes("--seed")) return;
     await benchSweeps({ handFull: process.argv.includes("--hand-full") });
     await benchSuite();
     await benchMatrix();
