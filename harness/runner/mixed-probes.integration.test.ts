@@ -6,12 +6,16 @@
  * been decided early by its DROP rule (else this test would not be testing the
  * fast path). Half the probes run one after another (counters decide), half
  * side by side in steps where the trace attributes each packet to its probe. A probe whose packet was not yet counted when its grace ended
- * (a slow start under load) is waited out: same verdict, 2 s later.
+ * (a slow start under load) is waited out: same verdict, 2 s later. Sweeps
+ * of mixed ranges (TCP 8079-8083: admitted, open, dropped, refused twice; UDP
+ * 5353-5355) are mixed in at random places in both halves: each port must
+ * come out as its single probes do.
  */
 import { describe, expect, it } from "vitest";
+import type { ExpectationResult } from "../model/results.ts";
 import type { Family, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import type { ApplyStep, ExpectStep, Scenario } from "../scenario/model.ts";
+import type { ApplyStep, Expectation, ExpectStep, Scenario } from "../scenario/model.ts";
 import { openSession, probeEach } from "../testing/session.ts";
 
 const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readonly weight: number }[] = [
@@ -25,6 +29,16 @@ const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readon
   { text: "client -> server:5355/udp refused", verdict: "refused", weight: 1 }, // REJECT port-unreachable
 ];
 const TOTAL = 1040;
+/** Sweeps mixed in, with every port's outcome (8079: nothing listens and no rule, so admitted). */
+const SWEEPS: readonly { readonly text: string; readonly counts: Readonly<Record<string, number>> }[] = [
+  { text: "client -> server:8079-8083 blocked except 8079,8080", counts: { admitted: 1, open: 1, dropped: 1, refused: 2 } },
+  { text: "client -> server:5353-5355/udp blocked except 5353", counts: { open: 1, dropped: 1, refused: 1 } },
+];
+const SWEEP_SHARE = 0.04;
+
+function sortedCounts(counts: Readonly<Record<string, number | undefined>>): [string, number][] {
+  return Object.entries(counts).filter((e): e is [string, number] => (e[1] ?? 0) > 0).sort(([a], [b]) => a.localeCompare(b));
+}
 
 /** mulberry32: a small seeded PRNG, so a failing order can be replayed. */
 function prng(seed: number): () => number {
@@ -67,6 +81,7 @@ describe("early verdicts", () => {
         { expect: PORTS.map((p) => p.text) },
         // The same probes written as expected open: a probe expected answered may run side by side with others.
         { expect: PORTS.map((p) => p.text.replace(/ (open|dropped|refused)$/, " open")) },
+        { expect: SWEEPS.map((w) => w.text) },
       ],
     });
     const seed = Number(process.env["FWSPEC_MIXED_SEED"] ?? Date.now() % 100_000);
@@ -79,6 +94,13 @@ describe("early verdicts", () => {
       const family: Family = random() < 0.5 ? "ipv4" : "ipv6";
       return { expectation: expectations[i]!, family, expected: PORTS[i]!.verdict };
     });
+    // Sweeps at random places of both halves (after item `at`), checked port by port apart from the probes.
+    const sweepAt = new Map<number, { expectation: Expectation; family: Family; counts: Readonly<Record<string, number>>; text: string }>();
+    for (let at = 0; at < TOTAL; at++) {
+      if (random() >= SWEEP_SHARE) continue;
+      const w = Math.floor(random() * SWEEPS.length);
+      sweepAt.set(at, { expectation: (scenario.steps[3] as ExpectStep).expectations[w]!, family: random() < 0.5 ? "ipv4" : "ipv6", counts: SWEEPS[w]!.counts, text: SWEEPS[w]!.text });
+    }
 
     await using session = await openSession(scenario, { parallel: true });
     await session.apply(scenario.steps[0] as ApplyStep, "apply");
@@ -88,15 +110,23 @@ describe("early verdicts", () => {
     // trace attributes every packet, a lane's probes run side by side (runner/batches.ts), and a probe without
     // an answer is decided from its own trace.
     const half = TOTAL / 2;
-    const steps: (typeof items)[] = [items.slice(0, half)];
-    for (const original of items.slice(half)) {
+    type Item = { expectation: Expectation; family: Family };
+    const withSweep = (item: Item, at: number): Item[] => (sweepAt.has(at) ? [item, sweepAt.get(at)!] : [item]);
+    const steps: Item[][] = [items.slice(0, half).flatMap(withSweep)];
+    for (const [k, original] of items.slice(half).entries()) {
       const item = { ...original, expectation: answered[expectations.indexOf(original.expectation)]! };
       const last = steps.length > 1 ? steps.at(-1)! : undefined;
-      if (last && !last.some((o) => o.expectation === item.expectation && o.family === item.family)) last.push(item);
-      else steps.push([item]);
+      if (last && !last.some((o) => o.expectation === item.expectation && o.family === item.family)) last.push(...withSweep(item, half + k));
+      else steps.push(withSweep(item, half + k));
     }
-    const outcomes = [];
-    for (const step of steps) outcomes.push(...(await probeEach(session, step)));
+    const all: ExpectationResult[] = [];
+    for (const step of steps) all.push(...(await probeEach(session, step)));
+    const outcomes = all.filter((o) => o.sweep === undefined);
+    const sweeps = all.filter((o) => o.sweep !== undefined);
+    const wrongSweeps = sweeps
+      .map((o, i) => ({ o, expected: [...sweepAt.values()][i]!.counts }))
+      .filter(({ o, expected }) => o.status !== "passed" || JSON.stringify(sortedCounts(o.sweep!.counts)) !== JSON.stringify(sortedCounts(expected)))
+      .map(({ o, expected }) => `${o.text} [${o.family}]: ${o.status}, ${o.sweep!.summary} (expected ${JSON.stringify(expected)}); ${o.sweep!.command}`);
 
     const wrong = outcomes
       .map((o, i) => ({ o, expected: items[i]!.expected }))
@@ -108,14 +138,19 @@ describe("early verdicts", () => {
       table.set(key, (table.get(key) ?? 0) + 1);
     }
     console.log(`seed ${seed} (FWSPEC_MIXED_SEED=${seed} replays this order): ${[...table].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(`seed ${seed}: ${sweeps.length} sweeps mixed in, ${sweeps.length - wrongSweeps.length} with every port as its single probes say`);
     expect(outcomes).toHaveLength(TOTAL);
+    expect(sweeps).toHaveLength(sweepAt.size);
+    expect(sweeps.length).toBeGreaterThan(10);
     expect(wrong, `seed ${seed}`).toEqual([]);
+    expect(wrongSweeps, `seed ${seed}`).toEqual([]);
     const tcpDropped = outcomes.filter((o) => o.actual === "dropped" && o.protocol === "tcp");
     for (const [mode, part] of [["one by one", outcomes.slice(0, half)], ["side by side", outcomes.slice(half)]] as const) {
       const dropped = part.filter((o) => o.actual === "dropped" && o.protocol === "tcp");
       expect(dropped.length, mode).toBeGreaterThan(50);
       const waited = dropped.filter((o) => !o.evidence.stoppedEarly);
-      if (waited.length > 0) console.log(`${mode}: ${waited.length} of ${dropped.length} dropped TCP probe(s) waited out: ${waited.slice(0, 3).map((o) => `${o.text} [${o.family}]: ${o.reason} after ${o.evidence.durationMs} ms, counted by ${o.decidedBy.join(", ") || "no rule"}`).join("; ")}`);
+      const afterSweep = waited.filter((o) => all[all.indexOf(o) - 1]?.sweep !== undefined).length;
+      if (waited.length > 0) console.log(`${mode}: ${waited.length} of ${dropped.length} dropped TCP probe(s) waited out (${afterSweep} right after a sweep): ${waited.slice(0, 3).map((o) => `${o.text} [${o.family}]: ${o.reason} after ${o.evidence.durationMs} ms, counted by ${o.decidedBy.join(", ") || "no rule"}`).join("; ")}`);
     }
     // Waiting out a drop means no evidence was attributable: stray packets from another probe (a tool not
     // really stopped) or a start slower than the evidence window. Both were real bugs once; a few per cent is the budget.
