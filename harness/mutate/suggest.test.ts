@@ -46,3 +46,20 @@ describe("suggestions for iptables survivors", () => {
     expect(got).toBe(want);
   });
 });
+
+describe("a suggestion the scenario already has", () => {
+  const check = { from: "remote", to: { kind: "host", host: "server" }, port: 9999, protocol: "tcp", families: ["ipv4", "ipv6"], expected: "dropped", text: "remote -> server:9999 dropped", location: { file: "/p/s.yaml", line: 9, column: 9 } };
+  const withCheck: Scenario = { ...fw, steps: [...fw.steps, { kind: "expect", expectations: [check], location: { file: "/p/s.yaml", line: 8, column: 1 } } as never] };
+  test.each([
+    // The check held with the mutant, so repeating it would not catch it: say so instead.
+    ["accept-drop", "accept-drop@rules.v6:5", withCheck, "the scenario already checks `remote -> server:9999 dropped` (line 9) and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap"],
+    ["swap", "swap@rules.v6:5", withCheck, "the scenario already checks `remote -> server:9999 dropped` (line 9) and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap"],
+    // A check in the other family only, or with another verdict, is not the same check.
+    ["accept-drop", "accept-drop@rules.v6:5", { ...withCheck, steps: [...fw.steps, { kind: "expect", expectations: [{ ...check, families: ["ipv4"] }], location: check.location } as never] }, "make `remote -> server:9999 dropped` (line 9) both families (`family: both`, or no 4/6 suffix), or add it for ipv6"],
+    ["drop-reject", "drop-reject@rules.v6:6", withCheck, "add `remote -> server:9999/tcp6 refused`"],
+  ])("%s: %s", (op, id, scenario, want) => {
+    const m = mutantsOf(scenario, selectOperators([op])).find((x) => x.id === id);
+    expect(m).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});

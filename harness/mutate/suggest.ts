@@ -13,6 +13,10 @@
  * | nft: a chain policy changed                                      | a probe to a port no rule names               |
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
+ *
+ * A suggested check the scenario already has (it held with the mutant) is
+ * replaced by saying so: the change shows only to traffic fwspec's TCP/UDP
+ * probes do not send.
  */
 import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
@@ -138,6 +142,28 @@ function setElementSuggestion(line: NftRuleLine, mutant: Mutant, scenario: Scena
  * later rule or the policy decides them the same way without it).
  */
 export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false): string {
+  const advice = adviceFor(mutant, scenario, counted);
+  const existing = alreadyChecked(advice, scenario);
+  if (!existing) return advice;
+  const e = existing.expectation;
+  return `the scenario already checks \`${e.text}\` (line ${e.location.line}) and it held with this change: no TCP/UDP probe from ${e.from} tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a \`run\` step that sends such traffic, or accept it as a known gap`;
+}
+
+/**
+ * The suggestion's check (`add \`from -> host:port/tcp4 verdict\``) when the scenario already has it: same
+ * source host, target, port, protocol, family and verdict. Suggesting it again would mislead.
+ */
+function alreadyChecked(advice: string, scenario: Scenario): Placed | undefined {
+  const m = /^add (?:a probe the reordered rules both match: )?`(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)`/.exec(advice);
+  if (!m) return undefined;
+  const [, from, to, port, protocol, v, verdict] = m;
+  const family: Family = v === "4" ? "ipv4" : "ipv6";
+  return expectationsOf(scenario).find(({ expectation: e }) => e.sweep === undefined && e.held === undefined && e.from === from
+    && (to === "localhost" ? e.to.kind === "localhost" : e.to.kind === "host" && e.to.host === to)
+    && e.port === Number(port) && e.protocol === protocol && e.families.includes(family) && e.expected === verdict);
+}
+
+function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string {
   const line = mutant.lines[0]!;
   const host = line.host;
   const all = expectationsOf(scenario);
