@@ -5,7 +5,8 @@
  * - error: no check failed but the run errored (not killed; listed apart);
  * - equivalent: every check held, and the change provably cannot alter a
  *   verdict: from the rules alone (two swapped rules decide the same, or match
- *   different ports; `-I 1` into an empty chain is `-A`), or because it cannot alter a
+ *   different ports; `-I 1` into an empty chain is `-A`; an nft `jump` to chains
+ *   with no rule that acts, nft-noop.ts), or because it cannot alter a
  *   probed flow: the rules it touches counted no probed packet (main or parity
  *   probe) in the original run and the change only matters for packets they
  *   match (delete, target and REJECT-type swaps, `-I`→`-A`, the ip6tables twin

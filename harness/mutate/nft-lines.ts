@@ -10,6 +10,7 @@
  */
 import type { Family } from "../model/types.ts";
 import type { RuleLine } from "./rule-lines.ts";
+import { type ChainFacts, noopChains, noopJumpTarget } from "./nft-noop.ts";
 
 /** What an nft line declares. */
 export type NftRole = "rule" | "policy" | "elements";
@@ -30,6 +31,10 @@ export interface NftLineInfo {
   readonly counts: boolean;
   /** Sets: the set's name. */
   readonly set?: string;
+  /** Rules of exactly `jump C` where C is a no-op chain of the file (nft-noop.ts): C. */
+  readonly noopJump?: string;
+  /** Rules of a no-op chain (nft-noop.ts): deleting or reordering them leaves it one. */
+  readonly noopChain?: true;
 }
 
 /** A RuleLine of an nft source carries its nft facts. */
@@ -99,6 +104,11 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   const positions = new Map<string, number>();
   // Chains with a rule left alone (over several lines, several on one line): their rules' positions are not known.
   const unpositioned = new Set<string>();
+  // For no-op chains: chains declared in a block (base or not), lines inside each block and rules read from them.
+  const declared = new Map<string, boolean>();
+  const chainLines = new Map<string, number>();
+  const blockRules = new Map<string, number>();
+  let opaque = false; // a top-level statement that may write chains (`include`, `add chain`, …)
   const base = (index: number, raw: string) => ({ ...where, index, program: undefined, text: raw, file, line: index + 1, verb: undefined });
   const rule = (index: number, raw: string, family: string, tableName: string, chain: string, words: string[], prefix: string, type: string | undefined, hookName: string | undefined) => {
     const key = `${family} ${tableName} ${chain}`;
@@ -117,6 +127,8 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     if (words.length === 0) continue;
     const indent = /^\s*/.exec(raw)![0];
     const top = stack.at(-1);
+    const chainKey = top?.kind === "chain" && table ? `${table.family} ${table.name} ${top.name}` : undefined;
+    if (chainKey && !(words.length === 1 && words[0] === "}" && pending === 0) && !["type", "policy", "comment"].includes(words[0]!)) chainLines.set(chainKey, (chainLines.get(chainKey) ?? 0) + 1);
     if (pending > 0) {
       pending += braceDelta(words);
       continue;
@@ -138,16 +150,28 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       if (words[0] === "table" && words.length === 4) {
         table = { family: words[1]!, name: words[2]! };
         stack.push({ kind: "table", name: words[2]! });
-      } else if (top?.kind === "table" && words[0] === "chain" && words.length === 3) stack.push({ kind: "chain", name: words[1]! });
+      } else if (top?.kind === "table" && words[0] === "chain" && words.length === 3) {
+        stack.push({ kind: "chain", name: words[1]! });
+        if (table) declared.set(`${table.family} ${table.name} ${words[1]}`, declared.get(`${table.family} ${table.name} ${words[1]}`) ?? false);
+      }
       else if (top?.kind === "table" && words[0] === "set" && words.length === 3) stack.push({ kind: "set", name: words[1]! });
-      else stack.push({ kind: "other", name: words[0]! });
+      else {
+        opaque ||= stack.length === 0;
+        stack.push({ kind: "other", name: words[0]! });
+      }
       continue;
     }
-    if (words.includes("{") && words.includes("}") && ["table", "chain", "set", "map", "counter", "quota", "flowtable"].includes(words[0]!)) continue; // a one-line block
+    if (words.includes("{") && words.includes("}") && ["table", "chain", "set", "map", "counter", "quota", "flowtable"].includes(words[0]!)) {
+      // a one-line block; a chain's is not read, so neither is the chain
+      if (words[0] === "chain" && top?.kind === "table" && table) chainLines.set(`${table.family} ${table.name} ${words[1]}`, Infinity);
+      opaque ||= stack.length === 0;
+      continue;
+    }
     if (top?.kind === "chain" && table) {
       if (words[0] === "type") {
         chainType = words[1];
         hook = words[2] === "hook" ? words[3] : undefined;
+        declared.set(`${table.family} ${table.name} ${top.name}`, true);
         if (words.includes("policy")) out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
         continue;
       }
@@ -161,6 +185,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
         continue; // several statements on one line: left alone
       }
       rule(index, raw, table.family, table.name, top.name, words, indent, chainType, hook);
+      blockRules.set(chainKey!, (blockRules.get(chainKey!) ?? 0) + 1);
       continue;
     }
     if (top?.kind === "set" && table && words[0] === "elements" && words[1] === "=" && words[2] === "{" && words.at(-1) === "}") {
@@ -174,9 +199,29 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       const [, , family, tableName, chain] = words as [string, string, string, string, string];
       const head = /^\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+/.exec(raw)![0];
       rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined);
-    }
+    } else if (stack.length === 0 && !(words[0] === "flush" && words[1] === "ruleset") && words[0] !== "define") opaque = true;
   }
-  return out.map((l) => (l.nft.role === "rule" && unpositioned.has(`${l.table} ${l.chain}`) ? { ...l, nft: { ...l.nft, position: undefined } } : l));
+  const noop = opaque ? new Map<string, Set<string>>() : noopChainsByTable(out, declared, (key) => (chainLines.get(key) ?? 0) === (blockRules.get(key) ?? 0) && !unpositioned.has(key));
+  return out.map((l) => {
+    if (l.nft.role !== "rule") return l;
+    const chains = noop.get(l.table) ?? new Set();
+    const target = noopJumpTarget(l.words, chains);
+    const inNoop = chains.has(l.chain!);
+    const nft = { ...l.nft, ...(unpositioned.has(`${l.table} ${l.chain}`) ? { position: undefined } : {}), ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}) };
+    return nft.position === l.nft.position && !target && !inNoop ? l : { ...l, nft };
+  });
+}
+
+/** Per `family table`, the no-op chains declared in the file (nft-noop.ts); `whole`: every line of the chain was read as a rule. */
+function noopChainsByTable(lines: readonly NftRuleLine[], declared: ReadonlyMap<string, boolean>, whole: (key: string) => boolean): Map<string, Set<string>> {
+  const tables = new Map<string, Map<string, ChainFacts>>();
+  for (const [key, base] of declared) {
+    const [family, name, chain] = key.split(" ") as [string, string, string];
+    const rules = lines.filter((l) => l.nft.role === "rule" && l.table === `${family} ${name}` && l.chain === chain).map((l) => l.words);
+    const table = tables.get(`${family} ${name}`) ?? new Map<string, ChainFacts>();
+    tables.set(`${family} ${name}`, table.set(chain, { base, whole: whole(key), rules }));
+  }
+  return new Map([...tables].map(([table, chains]) => [table, noopChains(chains)]));
 }
 
 function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {

@@ -7,11 +7,14 @@
  * the end of its chain, remove one element of a set, a base chain's policy
  * accept↔drop. Verdict changes are proposed only in filter chains on the
  * input/forward/output hooks or regular chains (where nft accepts `reject`).
- * operators.ts joins each to the iptables operator of the same name.
+ * operators.ts joins each to the iptables operator of the same name. Deleting,
+ * swapping or moving a `jump` to a chain with no rule that acts, or a rule of
+ * such a chain, is equivalent from the rules alone (nft-noop.ts).
  */
 import type { LineEdit, OperatorName, Proposal } from "./operators.ts";
 import { isNftLine, matchesTcp, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
 import type { RuleLine } from "./rule-lines.ts";
+import { noopReason } from "./nft-noop.ts";
 
 type Change = { words: string[]; tag?: string };
 
@@ -188,6 +191,8 @@ function destinationPorts(l: RuleLine): string[] | undefined {
 
 /** Why exchanging the order of two rules cannot change a verdict, or undefined. */
 export function orderCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
+  const noop = noopReason(a) ?? noopReason(b);
+  if (noop) return noop;
   if (isNftLine(a) && isNftLine(b) && !a.nft.families.some((f) => b.nft.families.includes(f))) return `the rules match different families (${a.nft.families.join(",")} and ${b.nft.families.join(",")}): no packet matches both`;
   const da = decision(a);
   if (da !== undefined && da === decision(b)) return `both rules decide \`${da}\`: whichever matches first, a packet's fate is the same`;
@@ -261,7 +266,7 @@ function policyProposals(lines: readonly RuleLine[]): Proposal[] {
 /** The nft proposals of each operator (operators without an nft meaning propose none). */
 export const NFT_PROPOSALS: Readonly<Record<OperatorName, (lines: readonly RuleLine[]) => Proposal[]>> = {
   "delete": (lines) => chains(lines).flatMap((chain) => chain.map((l) => {
-    const why = deleteCannotMatter(chain, l);
+    const why = deleteCannotMatter(chain, l) ?? noopReason(l);
     return { operator: "delete" as const, edits: [edit(l, null)], equivalentIfUnmatched: [l], ...(why ? { staticEquivalence: why } : {}) };
   })),
   "accept-drop": (lines) => perRule("accept-drop", acceptDrop, true, lines),

@@ -13,6 +13,7 @@ import { splitCommand } from "../scenario/shellwords.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
 import { commandFamily } from "../rules/syntax-lines.ts";
 import { nftFileLines, withoutSharedPositions } from "./nft-lines.ts";
+import { withoutUnknownNoops } from "./nft-noop.ts";
 
 export type SourceKind = RuleSource["kind"];
 
@@ -141,7 +142,7 @@ function restoreLines(where: Where, family: Family, path: string, content: strin
 
 /** Every iptables/ip6tables line and nft rule, policy and set line of the scenario's apply steps, in step, source and line order. */
 export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
-  return withoutSharedPositions(scenario.steps.flatMap((step, stepIndex) => {
+  return withoutUnknownNoops(withoutSharedPositions(scenario.steps.flatMap((step, stepIndex) => {
     if (step.kind !== "apply") return [];
     const afterReboot = scenario.steps.slice(0, stepIndex).some((s) => s.kind === "reboot" && s.host === step.host);
     return step.sources.flatMap((source, sourceIndex) => {
@@ -157,7 +158,7 @@ export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
           return nftFileLines(where, source.path, source.content);
       }
     });
-  }));
+  })), scenario);
 }
 
 /** Lines that add a rule. */
