@@ -116,8 +116,14 @@ describe("mutants of no-op rules are equivalent from the rules alone", () => {
   test.each<[string, Step]>([
     ["a run step (it may run nft)", { kind: "run", host: "server", command: ["nft", "add", "rule", "inet", "t", "empty_pre", "drop"], exit: 0, contains: [], excludes: [], matches: [], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step],
     ["a second apply source (it may fill a chain)", { kind: "apply", host: "server", sources: [{ kind: "commands", commands: [["nft", "add", "rule", "inet", "t", "empty_pre", "drop"]] }], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step],
+    ["a run step of `ip … exec` (it runs anything)", { kind: "run", host: "server", command: ["ip", "vrf", "exec", "x", "nft", "flush", "ruleset"], exit: 0, contains: [], excludes: [], matches: [], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step],
   ])("none after %s on the host", (_, step) => {
     expect(claimed(scenarioWith(`${FILE.join("\n")}\n`, [step]))).toEqual([]);
+  });
+
+  test("kept after a run step that writes no rule (`ip -6 neigh flush all`) or one on another host", () => {
+    const run = (host: string, command: string[]): Step => ({ kind: "run", host, command, exit: 0, contains: [], excludes: [], matches: [], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step);
+    expect(claimed(scenarioWith(`${FILE.join("\n")}\n`, [run("server", ["ip", "-6", "neigh", "flush", "all"]), run("remote", ["sh", "-c", "nft flush ruleset"])])).length).toBe(15);
   });
 });
 

@@ -53,16 +53,23 @@ export function noopReason(line: RuleLine): string | undefined {
   return undefined;
 }
 
+/** Programs a `run` step may use without writing a firewall rule (`ip … exec` runs anything: not one). */
+const RULELESS_PROGRAMS = new Set(["ip", "ping", "ping6", "ss", "cat", "true", "sleep", "conntrack", "sysctl"]);
+
+function mayWriteRules(command: readonly string[]): boolean {
+  return !RULELESS_PROGRAMS.has(command[0] ?? "") || command.includes("exec");
+}
+
 /**
  * No-op claims hold only for what one file wrote: a host with another apply source (which may add rules to the
- * chain), a `run` step (which may run nft) or a reboot keeps none.
+ * chain), a `run` step that may write rules (nft, a shell, …) or a reboot keeps none.
  */
 export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenario): RuleLine[] {
   const unsure = new Set<string>();
   const sources = new Map<string, number>();
   for (const s of scenario.steps) {
     if (s.kind === "apply") sources.set(s.host, (sources.get(s.host) ?? 0) + s.sources.length);
-    if (s.kind === "run" || s.kind === "reboot") unsure.add(s.host);
+    if ((s.kind === "run" && mayWriteRules(s.command)) || s.kind === "reboot") unsure.add(s.host);
   }
   for (const [host, n] of sources) if (n > 1) unsure.add(host);
   return lines.map((l) => {
