@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { execa } from "execa";
+import { execa, execaSync } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labImageTag, PROJECT_ROOT } from "../env/images.ts";
 
@@ -29,19 +29,30 @@ const repo = join(work, "infra");
 let tarball = "";
 let packed: string[] = [];
 
+/**
+ * The machine's way to the package registry, which a clean environment keeps: proxies, extra CAs (a
+ * TLS-intercepting proxy), and npm's global config. npm reads its global config from its prefix, which
+ * follows the node first on PATH: with another node first, the machine's global npmrc (and a `cafile`
+ * in it) would be skipped, and every registry request fail with SELF_SIGNED_CERT_IN_CHAIN.
+ */
+const NETWORK_ENV = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+const machineNpmrc = process.env["npm_config_globalconfig"] ?? execaSync("npm", ["config", "get", "globalconfig"], { reject: false }).stdout.trim();
+
 /** A clean environment whose node (and so npm, npx and fwspec's launcher) is the one in `nodeDir`. */
 function envWith(nodeDir: string): Record<string, string> {
   const env: Record<string, string> = { PATH: `${nodeDir}${delimiter}${SYSTEM_PATH}`, HOME: process.env["HOME"] ?? "/root", LANG: "C.UTF-8", NO_COLOR: "1" };
-  if (process.env["DOCKER_HOST"]) env["DOCKER_HOST"] = process.env["DOCKER_HOST"];
+  for (const name of ["DOCKER_HOST", ...NETWORK_ENV]) if (process.env[name]) env[name] = process.env[name];
+  if (machineNpmrc !== "" && existsSync(machineNpmrc)) env["npm_config_globalconfig"] = machineNpmrc;
   return env;
 }
 
 const sh = (nodeDir: string, cwd: string, cmd: string, args: readonly string[]) =>
-  execa(cmd, args, { cwd, env: envWith(nodeDir), extendEnv: false, reject: false, all: true, stdin: "ignore" });
+  // Bounded: an unreachable registry makes npm retry for many minutes; fail with its output instead.
+  execa(cmd, args, { cwd, env: envWith(nodeDir), extendEnv: false, reject: false, all: true, stdin: "ignore", timeout: 5 * MINUTES });
 
 async function must(nodeDir: string, cwd: string, cmd: string, args: readonly string[]): Promise<string> {
   const r = await sh(nodeDir, cwd, cmd, args);
-  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${r.exitCode}:\n${r.all}`);
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) ${r.timedOut ? "timed out after 5 minutes" : `exited ${r.exitCode}`}:\n${r.all}`);
   return r.stdout;
 }
 
