@@ -5,8 +5,8 @@
  * it ends), and the next group's first lab starts while the previous group's
  * scenarios run (Pipeline: at most `parallel` groups run, one more may be
  * starting its lab). A group whose lab declares its own subnets starts only
- * once every earlier lab of this run is removed: its subnets exist once on
- * the engine.
+ * once every earlier lab of this run is removed and no other such group runs:
+ * its subnets exist once on the engine.
  */
 import pLimit from "p-limit";
 
@@ -44,7 +44,7 @@ export class Removals {
  * Runs `groups` in order: for each, `start` (its first lab) then `run` with
  * that start (run handles a start that failed). Up to `parallel` groups run at once; one more group may be
  * starting ahead. `startsAlone` groups start only under a run slot, after
- * every pending removal. Every group's promise is settled before this
+ * every pending removal, one at a time. Every group's promise is settled before this
  * returns; the first failure is thrown then.
  */
 export async function pipeline<G, L>(
@@ -55,6 +55,8 @@ export async function pipeline<G, L>(
 ): Promise<void> {
   const starting = pLimit(parallel + 1);
   const running = pLimit(parallel);
+  /** `startsAlone` groups one at a time: a second lab of the same declared subnets cannot exist while the first runs (Docker: "Pool overlaps"). */
+  const alone = pLimit(1);
   /** Settles once the last `startsAlone` group that entered has started its lab: no later lab starts ahead of it (it could take its subnets). */
   let gate: Promise<unknown> = Promise.resolve();
   const one = (group: G) =>
@@ -63,12 +65,15 @@ export async function pipeline<G, L>(
         let opened!: () => void;
         gate = new Promise<void>((resolve) => (opened = resolve));
         try {
-          await running(async () => {
-            await removals.idle();
-            const first = steps.start(group);
-            void first.then(opened, opened);
-            await steps.run(group, first);
-          });
+          // The group's run ends with its labs handed to `removals`: the next alone group waits for that removal too.
+          await alone(async () =>
+            await running(async () => {
+              await removals.idle();
+              const first = steps.start(group);
+              void first.then(opened, opened);
+              await steps.run(group, first);
+            }),
+          );
         } finally {
           opened();
         }

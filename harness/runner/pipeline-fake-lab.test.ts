@@ -92,6 +92,16 @@ describe("lab starts and removals off the critical path", () => {
     expect(provider.removed).toEqual(new Set(["a", "d", "c"]));
   });
 
+  test("two labs with declared subnets never exist at once, even with two labs side by side (mutate --jobs 2 on a declared-subnet scenario)", async () => {
+    const provider = new RecordingProvider();
+    const subnets = { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } };
+    const report = await run({ scenarios: [alone("d1", subnets), alone("d2", subnets), alone("d3", subnets)] }, { provider, labs: 2 });
+    const at = (e: string) => provider.events.indexOf(e);
+    expect(at("start d2")).toBeGreaterThan(at("removed d1"));
+    expect(at("start d3")).toBeGreaterThan(at("removed d2"));
+    expect(report.scenarios.map((s) => s.status)).toEqual(["passed", "passed", "passed"]);
+  });
+
   test("a lab that fails to start ahead is that scenario's error; the others run and every started lab is removed", async () => {
     const provider = new RecordingProvider("b");
     const report = await run({ scenarios: [alone("a"), alone("b"), alone("c")] }, { provider, labs: 1 });
