@@ -33,6 +33,7 @@ export interface MutateCliOptions {
   readonly root?: string;
   readonly early?: boolean;
   readonly killed?: boolean;
+  readonly runEquivalent?: boolean;
 }
 
 /** The flags checked: an InputError naming the wrong one. */
@@ -73,6 +74,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
       jobs: flags.jobs,
       ...(flags.operators ? { operators: flags.operators } : {}),
       ...(opts.early === false ? { decideEarly: false } : {}),
+      ...(opts.runEquivalent === true ? { runEquivalent: true } : {}),
       onScenario: (s) => {
         done.push(s);
         progress.info(scenarioLine(s));

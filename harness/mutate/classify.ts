@@ -35,6 +35,8 @@ export interface MutantOutcome {
   readonly changes: Mutant["changes"];
   /** killed: the check that failed; error: what errored; equivalent: why; survived: the suggested check. */
   readonly detail: string;
+  /** false: proven equivalent from the rules and the original run, so not run (run.ts). */
+  readonly ran?: false;
 }
 
 /** The first failed check, in words. */
@@ -185,6 +187,11 @@ function lostCounterRule(report: ScenarioReport): string | undefined {
   return `counter check (line ${c.line}) ${c.selector} [${c.family}]: the mutant has no such rule (${c.message})`;
 }
 
+/** Why the mutant is equivalent, known from the rules, the scenario and the original run alone (no need to run it), or undefined. */
+export function equivalentBeforeRun(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): string | undefined {
+  return equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
+}
+
 export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): MutantOutcome {
   const base = { id: mutant.id, operator: mutant.operator, changes: mutant.changes };
   // A mutant nft refuses to load tests nothing, whatever failed after it.
@@ -193,7 +200,7 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   const killedBy = failedCheck(resultsOf(report)) ?? lostCounterRule(report);
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
   if (error !== undefined) return { ...base, status: "error", detail: error };
-  const why = equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
+  const why = equivalentBeforeRun(mutant, scenario, counted, traced);
   if (why) return { ...base, status: "equivalent", detail: why };
   const key = lineKey(mutant.lines[0]!);
   return { ...base, status: "survived", detail: suggestCheck(mutant, scenario, key !== undefined && counted.has(key)) };

@@ -32,7 +32,9 @@ function formatScore(score: number | undefined): string {
 export function summaryLine(r: MutationReport): string {
   const scored = r.counts.killed + r.counts.survived;
   const scenarios = r.stopped ? `${r.scenarios.length} of ${r.total} scenarios` : `${r.scenarios.length} scenarios`;
-  const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${r.counts.equivalent} equivalent and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
+  const notRun = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.ran === false).length, 0);
+  const equivalent = notRun > 0 ? `${r.counts.equivalent} equivalent (${notRun} proven before running, not run)` : `${r.counts.equivalent} equivalent`;
+  const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${equivalent} and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
   return r.stopped ? `PARTIAL ${line} — STOPPED: only the scenarios listed finished; the one being mutated and those after it are not in the score` : line;
 }
 
@@ -55,7 +57,7 @@ export function renderMutationConsole(r: MutationReport, options: { killed?: boo
       for (const m of shown.filter((x) => x.status === status)) {
         out.push(`  ${title}: ${m.id}`);
         for (const c of m.changes) out.push(`    change: ${describeChange(c, cwd)}`);
-        out.push(`    ${label}: ${m.detail}`);
+        out.push(`    ${label}: ${m.detail}${m.ran === false ? " (not run)" : ""}`);
       }
     }
   }

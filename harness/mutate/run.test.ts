@@ -2,9 +2,10 @@
  * `fwspec mutate`'s runner on the in-memory lab (testing/fake-lab.ts), through
  * the real api.run: a weak scenario's mutants are killed (the failed check
  * named), survive (with a suggestion), are equivalent (with the reason), or
- * error; the score counts killed / (killed + survived); one shared lab serves
- * the original and all its mutants; a scenario whose original fails is not
- * mutated.
+ * error; the score counts killed / (killed + survived); the original runs
+ * first, then one shared lab serves all its mutants except those proven
+ * equivalent before running; a scenario whose original fails is not mutated
+ * and none of its mutants runs.
  */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
@@ -23,7 +24,7 @@ const weak = defineScenario({
 });
 
 describe("mutateScenarios on a fake lab", () => {
-  test("each mutant is killed, survives with a suggestion, or is equivalent with a reason; one lab for all", async () => {
+  test("each mutant is killed, survives with a suggestion, or is equivalent with a reason; the original's lab, then one lab for the mutants", async () => {
     const provider = new FakeLabProvider();
     const lines: string[] = [];
     const report = await mutateScenarios([weak], { provider, onScenario: (s) => lines.push(`${s.name}: ${s.mutants.length}`) });
@@ -47,9 +48,20 @@ describe("mutateScenarios on a fake lab", () => {
     expect(report.counts).toEqual({ killed: 4, survived: 6, equivalent: 4, error: 0 });
     expect(report.score).toBeCloseTo(40);
     expect(lines).toEqual(["weak: 14"]);
-    // The original and its 14 mutants on one shared lab.
-    expect(provider.started).toHaveLength(1);
+    // The original on its lab, then the mutants not proven equivalent on one shared lab.
+    expect(provider.started).toHaveLength(2);
     expect(report.stopped).toBe(false);
+    // The three equivalents known from the original run's counters were not run; the swap's (rules alone) neither.
+    const notRun = report.scenarios[0]!.mutants.filter((m) => m.ran === false).map((m) => m.id);
+    expect(notRun).toEqual(["delete@<inline>:1#2", "accept-drop@<inline>:1#2", "drop-reject@<inline>:1#2", "swap@<inline>:1"]);
+  });
+
+  test("runEquivalent runs every mutant: the same outcomes, none left unrun", async () => {
+    const quick = await mutateScenarios([weak], { provider: new FakeLabProvider() });
+    const all = await mutateScenarios([weak], { provider: new FakeLabProvider(), runEquivalent: true });
+    const outcomes = (r: typeof quick) => r.scenarios[0]!.mutants.map((m) => `${m.id} ${m.status}: ${m.detail}`);
+    expect(outcomes(all)).toEqual(outcomes(quick));
+    expect(all.scenarios[0]!.mutants.filter((m) => m.ran === false)).toEqual([]);
   });
 
   test("a deleted rule that decided probes, with a later rule deciding them alike, gets a counters check suggested", async () => {
@@ -76,7 +88,10 @@ describe("mutateScenarios on a fake lab", () => {
   test("a scenario whose original fails is not mutated, and says why", async () => {
     const failing = defineScenario({ ...{ name: "failing", description: "a wrong expectation", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} } },
       steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }] });
-    const report = await mutateScenarios([failing], { provider: new FakeLabProvider() });
+    const ran: string[] = [];
+    const report = await mutateScenarios([failing], { provider: new FakeLabProvider(), progress: { step: () => {}, info: (line) => ran.push(line) } });
+    // Only the original ran: no mutant did.
+    expect(ran.filter((l) => /checks held/.test(l))).toEqual(["✗ failing: 1/2 checks held (1/1 scenarios)"]);
     expect(report.scenarios[0]!.skipped).toMatch(/^the original scenario does not pass \(failed: `remote -> server:8080 open` \[ipv4\]: dropped\); fix it before mutating$/);
     expect(report.score).toBeUndefined();
   });

@@ -1,11 +1,16 @@
 /**
- * `fwspec mutate` behind the CLI: per scenario, the original and its mutants
- * (mutants.ts) go through api.ts's `run` together — the one step loop, shared
+ * `fwspec mutate` behind the CLI: per scenario, the original runs first
+ * through api.ts's `run`; a scenario whose original does not pass is not
+ * mutated (its verdicts would mean nothing) and no mutant runs. Then its
+ * mutants (mutants.ts) go through `run` together — the one step loop, shared
  * labs where `fwspec run` would share them, so a mutant costs what a scenario
- * run on a warm lab costs — and each mutant is classified (classify.ts). A
- * scenario whose original does not pass is not mutated (its verdicts would
- * mean nothing). Scenarios run one after another, so a stop between two
- * leaves complete results for every scenario reported.
+ * run on a warm lab costs — and each is classified (classify.ts). A mutant
+ * already proven equivalent by the rules and the original run
+ * (classify.ts `equivalentBeforeRun`) is not run, as mutation tools leave
+ * out mutants no test covers; `runEquivalent` runs them too, and then a check
+ * that fails on one is a kill as for any other (the claim was wrong).
+ * Scenarios run one after another, so a stop between two leaves complete
+ * results for every scenario reported.
  */
 import { run, type RunInput } from "../api.ts";
 import { interrupted } from "../interrupt.ts";
@@ -14,7 +19,7 @@ import { silentProgress, type Progress } from "../progress.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
-import { classifyMutant, countedRules, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
+import { classifyMutant, countedRules, equivalentBeforeRun, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
 import { mutantsOf } from "./mutants.ts";
 import { selectOperators } from "./operators.ts";
 
@@ -53,6 +58,8 @@ export interface MutateOptions {
   readonly onScenario?: (s: ScenarioMutation) => void;
   /** End probes early on counter evidence (default true). */
   readonly decideEarly?: boolean;
+  /** Run the mutants already proven equivalent before running too (default false: they are reported, not run). */
+  readonly runEquivalent?: boolean;
   readonly root?: string;
 }
 
@@ -94,21 +101,31 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
       finish({ skipped: NOTHING_TO_MUTATE, mutants: [] });
       continue;
     }
-    const report = await run({ scenarios: [scenario, ...mutants.map((m) => m.scenario)] }, {
+    const runOptions = {
       provider: options.provider,
-      labs: options.jobs ?? 1,
       progress: options.progress ?? silentProgress,
       ...(options.decideEarly === false ? { decideEarly: false } : {}),
-    });
+    };
+    const [original] = (await run({ scenarios: [scenario] }, { ...runOptions, labs: 1 })).scenarios;
     if (interrupted()) break;
-    const [original, ...rest] = report.scenarios;
     if (original?.status !== "passed") {
       finish({ skipped: notPassing(original), mutants: [] });
       continue;
     }
     const counted = countedRules(original);
     const traced = tracedRules(original);
-    finish({ mutants: mutants.map((m, i) => classifyMutant(m, rest[i]!, scenario, counted, traced)) });
+    const known = mutants.map((m) => (options.runEquivalent ? undefined : equivalentBeforeRun(m, scenario, counted, traced)));
+    const toRun = mutants.filter((_, i) => known[i] === undefined);
+    const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1 })).scenarios;
+    if (interrupted()) break;
+    const byMutant = new Map(toRun.map((m, i) => [m, reports[i]!]));
+    finish({
+      mutants: mutants.map((m, i) => {
+        const why = known[i];
+        if (why !== undefined) return { id: m.id, operator: m.operator, status: "equivalent" as const, changes: m.changes, detail: why, ran: false };
+        return classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
+      }),
+    });
   }
   return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length, scenarios.length);
 }
