@@ -23,7 +23,8 @@ import type { HoldStep, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { renderLine, type RuleLine } from "./rule-lines.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
-import { isNftLine, matchesProbeDirectionOnly, nftRuleKey, type NftRuleLine } from "./nft-lines.ts";
+import { isNftLine, matchesProbeDirectionOnly, matchesTcp, matchesUdp, nftRuleKey, type NftRuleLine } from "./nft-lines.ts";
+import { sendsNoPackets, sendsOnlyIcmpEcho } from "./run-programs.ts";
 import { suggestCheck } from "./suggest.ts";
 
 export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
@@ -134,18 +135,24 @@ function lineKey(line: RuleLine): string | undefined {
   return ruleKey(line.family, renderLine({ kind: "restore", program: undefined, prefix: "" }, words));
 }
 
-/** Programs a `run` step may use without sending packets a rule could count. */
-const QUIET_PROGRAMS = new Set(["iptables", "ip6tables", "iptables-save", "ip6tables-save", "cat", "nft", "ss", "ip", "true"]);
+/** A plain (not negated) option value of an iptables rule: `-p tcp`, `-i lo`. */
+function plainFlag(words: readonly string[], names: readonly string[]): string | undefined {
+  const i = words.findIndex((w) => names.includes(w));
+  return i < 0 || words[i - 1] === "!" || words[i + 1] === "!" ? undefined : words[i + 1];
+}
+
+/** The rule matches only TCP or only UDP packets (`-p tcp`, nft `tcp dport …`): never an ICMP packet. */
+export function tcpOrUdpOnly(line: RuleLine): boolean {
+  if (isNftLine(line)) return matchesTcp(line.words) || matchesUdp(line.words);
+  return ["tcp", "udp", "6", "17"].includes(plainFlag(line.words, ["-p", "--protocol"])?.toLowerCase() ?? "");
+}
 
 /**
  * Could a held connection's packets (no probe's, so not in `counted`) match the rule? No when the rule names
  * another protocol (`-p icmp` and a TCP hold), or `-i lo` while the hold comes from a peer; else assume yes.
  */
 function heldMayMatch(line: RuleLine, hold: HoldStep): boolean {
-  const flag = (names: readonly string[]) => {
-    const i = line.words.findIndex((w) => names.includes(w));
-    return i < 0 || line.words[i - 1] === "!" || line.words[i + 1] === "!" ? undefined : line.words[i + 1];
-  };
+  const flag = (names: readonly string[]) => plainFlag(line.words, names);
   const protocol = flag(["-p", "--protocol"]);
   if (protocol !== undefined && /^[a-z][a-z0-9-]*$/.test(protocol) && protocol !== "all" && protocol !== hold.protocol) return false;
   if (flag(["-i", "--in-interface"]) === "lo" && hold.to.kind !== "localhost") return false;
@@ -159,7 +166,8 @@ export function equivalence(mutant: Mutant, scenario: Scenario, counted: Readonl
   const families = new Set(mutant.equivalentIfUnmatched.map((l) => l.family));
   const holds = scenario.steps.filter((s): s is HoldStep => s.kind === "hold" && families.has(s.family));
   const held = mutant.equivalentIfUnmatched.some((l) => holds.some((h) => heldMayMatch(l, h)));
-  const noisy = scenario.steps.some((s) => s.kind === "run" && !QUIET_PROGRAMS.has(s.command[0] ?? ""));
+  // A run step may send packets the rules count; a ping only ICMP, which a TCP- or UDP-only rule cannot match.
+  const noisy = scenario.steps.some((s) => s.kind === "run" && !sendsNoPackets(s.command) && !(sendsOnlyIcmpEcho(s.command) && mutant.equivalentIfUnmatched.every(tcpOrUdpOnly)));
   if (held || noisy) return undefined;
   const unmatched = (l: RuleLine): "counted" | "traced" | undefined => {
     const k = lineKey(l);

@@ -31,10 +31,6 @@ export interface NftLineInfo {
   readonly counts: boolean;
   /** Sets: the set's name. */
   readonly set?: string;
-  /** Rules of exactly `jump C` where C is a no-op chain of the file (nft-noop.ts): C. */
-  readonly noopJump?: string;
-  /** Rules of a no-op chain (nft-noop.ts): deleting or reordering them leaves it one. */
-  readonly noopChain?: true;
 }
 
 /** A RuleLine of an nft source carries its nft facts. */
@@ -207,8 +203,8 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     const chains = noop.get(l.table) ?? new Set();
     const target = noopJumpTarget(l.words, chains);
     const inNoop = chains.has(l.chain!);
-    const nft = { ...l.nft, ...(unpositioned.has(`${l.table} ${l.chain}`) ? { position: undefined } : {}), ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}) };
-    return nft.position === l.nft.position && !target && !inNoop ? l : { ...l, nft };
+    const nft = unpositioned.has(`${l.table} ${l.chain}`) ? { ...l.nft, position: undefined } : l.nft;
+    return nft === l.nft && !target && !inNoop ? l : { ...l, nft, ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}) };
   });
 }
 
@@ -275,7 +271,16 @@ export function rejectArgs(words: readonly string[], at: number): [number, numbe
 
 /** Does the rule match TCP only (`tcp dport`, `meta l4proto tcp`, `ip protocol tcp`)? */
 export function matchesTcp(words: readonly string[]): boolean {
-  return words.some((w, i) => (w === "tcp" && ["dport", "sport", "flags"].includes(words[i + 1] ?? "")) || (["l4proto", "protocol", "nexthdr"].includes(w) && words[i + 1] === "tcp"));
+  return matchesOnly(words, "tcp", ["dport", "sport", "flags"]);
+}
+
+/** Does the rule match UDP only (`udp dport`, `meta l4proto udp`, `ip protocol udp`)? */
+export function matchesUdp(words: readonly string[]): boolean {
+  return matchesOnly(words, "udp", ["dport", "sport"]);
+}
+
+function matchesOnly(words: readonly string[], protocol: string, fields: readonly string[]): boolean {
+  return words.some((w, i) => (w === protocol && fields.includes(words[i + 1] ?? "")) || (["l4proto", "protocol", "nexthdr"].includes(w) && words[i + 1] === protocol));
 }
 
 /** The lowest source port a probe's packets leave from: sweeps' (rules/trace.ts SWEEP_SOURCE_PORT), below Linux's ephemeral range (32768–60999). */

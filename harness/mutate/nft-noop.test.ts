@@ -69,8 +69,8 @@ const FILE = [
 /** `line: jump→C` / `line: in chain` of each marked rule. */
 function marks(content: string): string[] {
   return nftFileLines(where, "/p/r.nft", content).flatMap((l) => [
-    ...(l.nft.noopJump ? [`${l.line}: jump→${l.nft.noopJump}`] : []),
-    ...(l.nft.noopChain ? [`${l.line}: in ${l.chain}`] : []),
+    ...(l.noopJump ? [`${l.line}: jump→${l.noopJump}`] : []),
+    ...(l.noopChain ? [`${l.line}: in ${l.chain}`] : []),
   ]);
 }
 

@@ -9,11 +9,8 @@
  * does nothing either. Rules with a match, a counter, a log or any other
  * statement are not read: the chain holding one is no no-op. A chain is known
  * only when every line of it was read as a rule, it was declared in the file
- * and nothing else may write to it (withoutUnknownNoops); a cycle is no no-op.
+ * and nothing else may write to it (noop-claims.ts); a cycle is no no-op.
  */
-import type { Scenario } from "../scenario/model.ts";
-import type { NftRuleLine } from "./nft-lines.ts";
-import type { RuleLine } from "./rule-lines.ts";
 
 /** What a file says of one chain of a table. */
 export interface ChainFacts {
@@ -43,39 +40,4 @@ export function noopChains(chains: ReadonlyMap<string, ChainFacts>): Set<string>
 /** The chain a rule of exactly `jump C` names, when C is a no-op chain. */
 export function noopJumpTarget(words: readonly string[], noop: ReadonlySet<string>): string | undefined {
   return words.length === 2 && words[0] === "jump" && noop.has(words[1]!) ? words[1] : undefined;
-}
-
-/** Why deleting the rule, or moving it anywhere in its chain, cannot change a verdict, or undefined. */
-export function noopReason(line: RuleLine): string | undefined {
-  const nft = (line as Partial<NftRuleLine>).nft;
-  if (nft?.noopJump !== undefined) return `\`jump ${nft.noopJump}\` leads only to chains with no rule that acts: a no-op wherever it stands`;
-  if (nft?.noopChain) return `\`${line.chain}\` has no rule that acts (only jumps or gotos to chains with none): without this rule, or with its rules in another order, it still does nothing`;
-  return undefined;
-}
-
-/** Programs a `run` step may use without writing a firewall rule (`ip … exec` runs anything: not one). */
-const RULELESS_PROGRAMS = new Set(["ip", "ping", "ping6", "ss", "cat", "true", "sleep", "conntrack", "sysctl"]);
-
-function mayWriteRules(command: readonly string[]): boolean {
-  return !RULELESS_PROGRAMS.has(command[0] ?? "") || command.includes("exec");
-}
-
-/**
- * No-op claims hold only for what one file wrote: a host with another apply source (which may add rules to the
- * chain), a `run` step that may write rules (nft, a shell, …) or a reboot keeps none.
- */
-export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenario): RuleLine[] {
-  const unsure = new Set<string>();
-  const sources = new Map<string, number>();
-  for (const s of scenario.steps) {
-    if (s.kind === "apply") sources.set(s.host, (sources.get(s.host) ?? 0) + s.sources.length);
-    if ((s.kind === "run" && mayWriteRules(s.command)) || s.kind === "reboot") unsure.add(s.host);
-  }
-  for (const [host, n] of sources) if (n > 1) unsure.add(host);
-  return lines.map((l) => {
-    const info = (l as Partial<NftRuleLine>).nft;
-    if ((info?.noopJump === undefined && !info?.noopChain) || !unsure.has(l.host)) return l;
-    const { noopJump: _, noopChain: __, ...nft } = info;
-    return { ...l, nft };
-  });
 }

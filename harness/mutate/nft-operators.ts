@@ -14,7 +14,7 @@
 import type { LineEdit, OperatorName, Proposal } from "./operators.ts";
 import { isNftLine, matchesTcp, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
 import type { RuleLine } from "./rule-lines.ts";
-import { noopReason } from "./nft-noop.ts";
+import { noopReason } from "./noop-claims.ts";
 
 type Change = { words: string[]; tag?: string };
 

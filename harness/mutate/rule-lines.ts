@@ -13,7 +13,7 @@ import { splitCommand } from "../scenario/shellwords.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
 import { commandFamily } from "../rules/syntax-lines.ts";
 import { nftFileLines, withoutSharedPositions } from "./nft-lines.ts";
-import { withoutUnknownNoops } from "./nft-noop.ts";
+import { withoutUnknownNoops } from "./noop-claims.ts";
 
 export type SourceKind = RuleSource["kind"];
 
@@ -44,6 +44,10 @@ export interface RuleLine {
   readonly prefix: string;
   /** The host was rebooted (saved rules may have come back) or had an opaque script line before this line. */
   readonly afterReboot: boolean;
+  /** A rule of exactly a jump to a chain with no rule that acts (nft-noop.ts, ipt-noop.ts): that chain. */
+  readonly noopJump?: string;
+  /** A rule of an nft chain with no rule that acts (nft-noop.ts): deleting or reordering it leaves that chain one. */
+  readonly noopChain?: true;
 }
 
 const VERBS: Readonly<Record<string, "-A" | "-I">> = { "-A": "-A", "--append": "-A", "-I": "-I", "--insert": "-I" };

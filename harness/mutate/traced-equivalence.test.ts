@@ -4,7 +4,7 @@
  * traced and read whole in every step, the rule matches only TCP/UDP to ports
  * below any probe's source port (no answer, ICMP error or neighbour discovery
  * can match it), its position in the chain is known, no held connection could
- * send it packets, and the operator only matters for packets it matches (a
+ * send it packets, no run step could (a ping sends ICMP only), and the operator only matters for packets it matches (a
  * changed port can make it match: never). On the old code every row but the
  * survivors was `survived`.
  */
@@ -33,6 +33,7 @@ function report(steps: (readonly TracedHost[] | undefined)[]): ScenarioReport {
 }
 
 const named = (complete: boolean, ...rules: string[]): TracedHost[] => [{ host: "server", complete, rules: ["nft inet fw input #1", ...rules] }];
+const run = (command: string[]): Step => ({ kind: "run", host: "remote", command, exit: 0, contains: [], excludes: [], matches: [], location: at }) as Step;
 const hold: Step = { kind: "hold", name: "s", from: "remote", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", location: at } as never;
 
 describe("counter-less nft rules: traced no probed packet", () => {
@@ -51,6 +52,9 @@ describe("counter-less nft rules: traced no probed packet", () => {
     ["a named set", "delete", "tcp dport @allowed accept", [named(true)], [], [], "survived"],
     ["port: a changed port can make it match", "port", "tcp dport 22 accept", [named(true)], [], [], "survived"],
     ["a held connection", "delete", "tcp dport 22 accept", [named(true)], [hold], [], "survived"],
+    ["a ping run step (ICMP only)", "delete", "tcp dport 22 accept", [named(true)], [run(["ping", "-c", "1", "198.18.0.2"])], [], "equivalent"],
+    ["a ping run step, a UDP rule", "delete", "udp dport 53 accept", [named(true)], [run(["ping", "-c", "1", "198.18.0.2"])], [], "equivalent"],
+    ["a curl run step", "delete", "tcp dport 22 accept", [named(true)], [run(["curl", "http://198.18.0.2/"])], [], "survived"],
     ["position unknown (a rule over several lines before it)", "delete", "tcp dport 22 accept", [named(true)], [], ["\t\ttcp dport {", "\t\t\t9000 } accept"], "survived"],
   ])("%s: %s `%s` → %s", (_what, op, rule, traces, extra, before, want) => {
     const s = scenario(rule, extra, before);

@@ -1,0 +1,59 @@
+/**
+ * The no-op claims of rule lines (pure): a rule that only jumps to a chain
+ * with no rule that acts (nft: nft-noop.ts; iptables: an empty user chain,
+ * ipt-noop.ts), or a rule of such an nft chain, can be deleted, swapped with a
+ * neighbour or moved without changing a verdict (the operators give the
+ * reason, noopReason). The claims are read from one source's text, so they
+ * hold only when nothing else may write to the chains: not on a host that is
+ * rebooted, that runs a step that may write rules (run-programs.ts), or that
+ * has another apply source that may write the same tables (any other source,
+ * except that a restore file of one family cannot touch the other family's
+ * iptables tables).
+ */
+import type { Family } from "../model/types.ts";
+import type { Scenario } from "../scenario/model.ts";
+import type { RuleLine } from "./rule-lines.ts";
+import { writesNoRules } from "./run-programs.ts";
+
+/** Why deleting the rule, or moving it anywhere in its chain, cannot change a verdict, or undefined. */
+export function noopReason(line: RuleLine): string | undefined {
+  if (line.noopJump !== undefined) {
+    return line.kind === "nft"
+      ? `\`jump ${line.noopJump}\` leads only to chains with no rule that acts: a no-op wherever it stands`
+      : `\`-j ${line.noopJump}\` leads to a chain with no rule (created empty by this ${line.kind === "commands" ? "command list" : line.kind === "script" ? "script" : "file"}, written by nothing else): a no-op wherever it stands`;
+  }
+  if (line.noopChain) return `\`${line.chain}\` has no rule that acts (only jumps or gotos to chains with none): without this rule, or with its rules in another order, it still does nothing`;
+  return undefined;
+}
+
+interface Source {
+  readonly step: number;
+  readonly source: number;
+  /** A restore file's family: it writes only that family's iptables tables. */
+  readonly restoreFamily: Family | undefined;
+}
+
+/** May `other` write the chains `line` jumps to or stands in? */
+function mayWrite(other: Source, line: RuleLine): boolean {
+  if (other.step === line.step && other.source === line.source) return false;
+  return line.kind === "nft" || other.restoreFamily === undefined || other.restoreFamily === line.family;
+}
+
+/** The lines with the no-op claims that cannot be known from their own source taken away. */
+export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenario): RuleLine[] {
+  const unsure = new Set<string>();
+  const sources = new Map<string, Source[]>();
+  for (const [step, s] of scenario.steps.entries()) {
+    if (s.kind === "apply") {
+      const mine = s.sources.map((src, source) => ({ step, source, restoreFamily: src.kind === "restore" ? src.family : undefined }));
+      sources.set(s.host, [...(sources.get(s.host) ?? []), ...mine]);
+    }
+    if ((s.kind === "run" && !writesNoRules(s.command)) || s.kind === "reboot") unsure.add(s.host);
+  }
+  return lines.map((l) => {
+    if (l.noopJump === undefined && !l.noopChain) return l;
+    if (!unsure.has(l.host) && !(sources.get(l.host) ?? []).some((o) => mayWrite(o, l))) return l;
+    const { noopJump: _, noopChain: __, ...rest } = l;
+    return rest;
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * What a scenario's `run` step may do, from its program (pure): the two
+ * hand-kept lists mutation's equivalence arguments rest on.
+ * - sendsNoPackets: it sends no packet a rule could count (classify.ts: a
+ *   rule that counted no probed packet counted none at all);
+ * - writesNoRules: it writes no firewall rule (no-op chain claims,
+ *   noop-claims.ts: a chain the file left empty stays empty);
+ * - sendsOnlyIcmpEcho: `ping`/`ping6` to an address (no name to resolve, so
+ *   no DNS query): only ICMP echo requests, their answers and errors, and
+ *   neighbour discovery leave or reach the host, so a rule that matches TCP or
+ *   UDP only cannot count them.
+ * A program that runs another program is neither: `ip … exec` (`ip netns
+ * exec`, `ip vrf exec`), and every wrapper (`nsenter`, `sh -c`, `bash -c`,
+ * `env`, `timeout`, …), which no list names.
+ */
+
+/** Programs that send no packet a rule could count. */
+const QUIET_PROGRAMS = new Set(["iptables", "ip6tables", "iptables-save", "ip6tables-save", "cat", "nft", "ss", "ip", "true"]);
+
+/** Programs that write no firewall rule. */
+const RULELESS_PROGRAMS = new Set(["ip", "ping", "ping6", "ss", "cat", "true", "sleep", "conntrack", "sysctl"]);
+
+/** `ip netns exec NS cmd`, `ip vrf exec VRF cmd`: another program runs (ip is the only listed program that can). */
+function runsAnother(command: readonly string[]): boolean {
+  return command[0] === "ip" && command.includes("exec");
+}
+
+export function sendsNoPackets(command: readonly string[]): boolean {
+  return QUIET_PROGRAMS.has(command[0] ?? "") && !runsAnother(command);
+}
+
+export function writesNoRules(command: readonly string[]): boolean {
+  return RULELESS_PROGRAMS.has(command[0] ?? "") && !runsAnother(command);
+}
+
+/** iputils ping's options that take a value (the value is no target). */
+const PING_VALUE_OPTIONS = new Set(["-c", "-W", "-w", "-i", "-s", "-t", "-I", "-l", "-p", "-Q", "-M", "-m", "-S", "-F", "-T", "-e"]);
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/;
+const ADDRESS_PLACEHOLDER = /^\{\{\s*[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)?\.ipv[46]\s*\}\}$/;
+
+/** `ping`/`ping6` whose every target is an address (literal or `{{ host.ipv4 }}`): it resolves no name. */
+export function sendsOnlyIcmpEcho(command: readonly string[]): boolean {
+  if (command[0] !== "ping" && command[0] !== "ping6") return false;
+  const targets: string[] = [];
+  for (let i = 1; i < command.length; i++) {
+    const w = command[i]!;
+    if (PING_VALUE_OPTIONS.has(w)) i++;
+    else if (!w.startsWith("-")) targets.push(w);
+  }
+  return targets.length > 0 && targets.every((t) => IPV4.test(t) || IPV6.test(t) || ADDRESS_PLACEHOLDER.test(t));
+}
