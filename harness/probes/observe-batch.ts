@@ -8,8 +8,8 @@
  * the trace's, set when the step's trace is collected.
  */
 import type { RunningLab } from "../lab/types.ts";
-import type { ProbeSpec } from "../model/types.ts";
-import { EVIDENCE_WINDOW_MS, GRACE_MS, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
+import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
+import { EVIDENCE_WINDOW_MS, graceMs, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
@@ -27,13 +27,15 @@ export interface BatchProbe {
   readonly spec: ProbeSpec;
   /** Firewall hosts whose rules can see its packets (each traced: batches.ts). */
   readonly watch: readonly string[];
+  /** What its expectation says (observe.ts graceMs). */
+  readonly expected?: ExpectedVerdict | undefined;
 }
 
 /** Runs `probes` at once; observations in their order (decidedBy empty: the session fills it from the trace's decision). */
 export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[], traces: ArmedTraces, early: boolean): Promise<Observation[]> {
   const results = new Array<ProbeResult | undefined>(probes.length);
   const pending = new Map<number, PendingProbe>();
-  await Promise.all(probes.map(async ({ spec, watch }, i) => {
+  await Promise.all(probes.map(async ({ spec, watch, expected }, i) => {
     let address: string;
     try {
       address = resolveTarget(lab, spec);
@@ -45,7 +47,7 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       results[i] = await runProbeFrom(lab.host(spec.from), address, spec);
       return;
     }
-    const started = await startProbe(lab.host(spec.from), address, spec, GRACE_MS[spec.protocol]);
+    const started = await startProbe(lab.host(spec.from), address, spec, graceMs(spec.protocol, expected));
     if ("ended" in started) results[i] = started.ended;
     else pending.set(i, started.pending);
   }));

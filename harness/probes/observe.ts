@@ -8,7 +8,7 @@
  * own timeout.
  */
 import type { RunningLab } from "../lab/types.ts";
-import type { ProbeSpec, Protocol } from "../model/types.ts";
+import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
@@ -23,6 +23,21 @@ import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeF
  * come from a process. A slow start is covered by reading again (below).
  */
 export const GRACE_MS: Readonly<Record<Protocol, number>> = { tcp: 12, http: 12, udp: 300 };
+
+/**
+ * The grace of a probe expected to be answered (open, refused): on a loaded
+ * machine the answer often comes after GRACE_MS, and every wait past the grace
+ * costs a counter reading and a poll (two more commands). The tool's answer
+ * ends the grace at once, so an answered probe costs one command; one that
+ * gets no answer is decided from counters afterwards as any other, so only a
+ * failing expectation pays the longer wait. Never a verdict by time.
+ */
+export const ANSWERED_GRACE_MS = 100;
+
+/** How long a probe waits for its answer before counters are consulted: longer when an answer is expected. */
+export function graceMs(protocol: Protocol, expected?: ExpectedVerdict): number {
+  return expected === "open" || expected === "refused" ? Math.max(GRACE_MS[protocol], ANSWERED_GRACE_MS) : GRACE_MS[protocol];
+}
 
 /** Until when (ms after the start) counters are read again while a pending probe has no evidence. */
 export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
@@ -56,6 +71,8 @@ export interface ObserveOptions {
   readonly latest: Map<string, SavedRuleset>;
   /** Decide from counters (false: every probe runs to its own timeout). */
   readonly early: boolean;
+  /** What the expectation says (graceMs): only how long the first wait is. */
+  readonly expected?: ExpectedVerdict | undefined;
 }
 
 export async function observe(lab: RunningLab, spec: ProbeSpec, options: ObserveOptions): Promise<Observation> {
@@ -80,7 +97,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
     result = await runProbeFrom(from, address, spec);
     after = await readAll();
   } else {
-    const started = await startProbe(from, address, spec, GRACE_MS[spec.protocol]);
+    const started = await startProbe(from, address, spec, graceMs(spec.protocol, options.expected));
     if ("ended" in started) {
       result = started.ended;
       after = await readAll();

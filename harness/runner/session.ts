@@ -127,7 +127,7 @@ export class ScenarioSession implements AsyncDisposable {
       for (const batch of laneBatches(jobs, sideBySide, barrier)) {
         if (batch.length > 1) {
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch })), family, this.#ledger.lane(family), armed, early);
+          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: probes[j.probe]!.expectation.expected })), family, this.#ledger.lane(family), armed, early);
           done.forEach(({ observation, readings }, k) => {
             (batch[k]!.role === "main" ? main : parity).set(batch[k]!.probe, observation);
             batched.set(`${batch[k]!.role} ${batch[k]!.probe}`, readings);
@@ -140,7 +140,7 @@ export class ScenarioSession implements AsyncDisposable {
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
         else if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, armed))) {
           // Counters cannot attribute in this family (a held connection retransmits): the trace can.
-          const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch }], family, this.#ledger.lane(family), armed, true);
+          const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: p.expectation.expected }], family, this.#ledger.lane(family), armed, true);
           (job.role === "main" ? main : parity).set(job.probe, done!.observation);
           batched.set(`${job.role} ${job.probe}`, done!.readings);
         }
@@ -194,7 +194,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early });
+    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: p.expectation.expected });
   }
 
   /**
