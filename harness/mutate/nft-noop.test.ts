@@ -6,16 +6,13 @@
  * mutant that was killed gets the equivalence, and the survivors it explains
  * are counted.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { PROJECT_ROOT } from "../env/images.ts";
-import { loadScenarioSync } from "../scenario/load.ts";
 import type { Scenario, Step } from "../scenario/model.ts";
 import { mutantsOf } from "./mutants.ts";
 import { nftFileLines } from "./nft-lines.ts";
 import { type ChainFacts, noopChains } from "./nft-noop.ts";
-import { OPERATORS, selectOperators } from "./operators.ts";
+import { selectOperators } from "./operators.ts";
+import { recordedRun } from "./testdata/recorded-run.ts";
 
 const chain = (rules: string[], base = false, whole = true): ChainFacts => ({ base, whole, rules: rules.map((r) => r.split(" ")) });
 
@@ -128,25 +125,21 @@ describe("mutants of no-op rules are equivalent from the rules alone", () => {
 });
 
 describe("scenario nftables/43 (firewalld 1.3.3's ruleset) against a real mutation run", () => {
-  const outcomes = readFileSync(path.join(import.meta.dirname, "testdata/mut-43-outcomes.txt"), "utf8").split("\n")
-    .filter((l) => l !== "" && !l.startsWith("#")).map((l) => ({ status: l.slice(0, l.indexOf(" ")), id: l.slice(l.indexOf(" ") + 1) }));
-  const scenario = loadScenarioSync(path.join(PROJECT_ROOT, "scenarios/nftables/43-firewalld-generated.yaml"));
-  const byId = new Map(mutantsOf(scenario, OPERATORS).map((m) => [m.id, m]));
-  const noop = (id: string) => /no-op wherever|still does nothing/.test(byId.get(id)?.staticEquivalence ?? "");
+  const run = recordedRun("mut-43-outcomes.txt", "scenarios/nftables/43-firewalld-generated.yaml");
+  const NOOP = /no-op wherever|still does nothing/;
 
   test("the run's mutants are today's", () => {
-    expect(outcomes.length).toBe(294);
-    expect(outcomes.filter((o) => !byId.has(o.id))).toEqual([]);
+    expect(run.outcomes.length).toBe(294);
+    expect(run.outcomes.filter((o) => !run.byId.has(o.id))).toEqual([]);
   });
 
   test("no killed mutant is claimed a no-op (that would be unsound)", () => {
-    const killed = outcomes.filter((o) => o.status === "killed");
-    expect(killed.length).toBe(26);
-    expect(killed.filter((o) => noop(o.id)).map((o) => o.id)).toEqual([]);
+    expect(run.outcomes.filter((o) => o.status === "killed").length).toBe(26);
+    expect(run.claimed("killed", NOOP).map((o) => o.id)).toEqual([]);
   });
 
   test("151 of the 246 survivors are no-op mutants: 59 deletes, 47 swaps, 45 moves to the end", () => {
-    const claimedSurvivors = outcomes.filter((o) => o.status === "survived" && noop(o.id));
+    const claimedSurvivors = run.claimed("survived", NOOP);
     const by = (op: string) => claimedSurvivors.filter((o) => o.id.startsWith(`${op}@`)).length;
     expect([claimedSurvivors.length, by("delete"), by("swap"), by("move-end")]).toEqual([151, 59, 47, 45]);
   });

@@ -9,6 +9,9 @@
  * mutants (and three of nft's own: move-end, set-element, policy); each
  * operator here returns the iptables proposals followed by the nft ones.
  *
+ * Deleting, swapping or `-I`→`-A` of a jump to an empty chain the same source
+ * creates is equivalent from the rules alone (ipt-noop.ts).
+ *
  * Extension point (other sources): add a line reader in rule-lines.ts for the
  * source kind and proposals here; every operator gets the lines of every
  * source and picks the ones it understands.
@@ -16,6 +19,7 @@
 import type { Family } from "../model/types.ts";
 import { insertIsAppend } from "./chain-length.ts";
 import { NFT_PROPOSALS } from "./nft-operators.ts";
+import { noopReason } from "./noop-claims.ts";
 import { addsRule, type RuleLine } from "./rule-lines.ts";
 
 export const OPERATOR_NAMES = ["delete", "accept-drop", "drop-reject", "reject-type", "port", "insert-append", "move-end", "drop-v6", "loopback-iface", "swap", "set-element", "policy"] as const;
@@ -179,6 +183,8 @@ function destinationPorts(line: RuleLine): string | undefined {
 
 /** Why swapping two rules cannot change a verdict: the same decision either way, or no packet matches both. */
 function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
+  const noop = noopReason(a) ?? noopReason(b);
+  if (noop) return noop;
   const decision = (l: RuleLine) => {
     const t = targetIndex(l.words);
     const rw = valueIndex(l.words, ["--reject-with"]);
@@ -223,7 +229,10 @@ const IPTABLES_OPERATORS: readonly Operator[] = [
   {
     name: "delete",
     summary: "delete one rule (-A/-I line; an nft rule line)",
-    propose: (lines) => lines.filter(addsRule).map((line) => ({ operator: "delete", edits: [{ line, replacement: null }], equivalentIfUnmatched: [line] })),
+    propose: (lines) => lines.filter(addsRule).map((line) => {
+      const why = noopReason(line);
+      return { operator: "delete" as const, edits: [{ line, replacement: null }], equivalentIfUnmatched: [line], ...(why ? { staticEquivalence: why } : {}) };
+    }),
   },
   perLine("accept-drop", "ACCEPT ↔ DROP (nft: accept ↔ drop)", swapTarget({ ACCEPT: "DROP", DROP: "ACCEPT" }), true),
   perLine("drop-reject", "DROP ↔ REJECT (REJECT's --reject-with removed; nft: drop ↔ reject, its `with …` removed)", swapTarget({ DROP: "REJECT", REJECT: "DROP" }), true),
@@ -233,13 +242,10 @@ const IPTABLES_OPERATORS: readonly Operator[] = [
     name: "insert-append",
     summary: "-I CHAIN [n] → -A CHAIN",
     propose: (lines) => lines.filter(addsRule).flatMap((line) => insertToAppend(line).map(({ words }) => {
-      const atEnd = insertIsAppend(lines, line);
-      return {
-        operator: "insert-append" as const,
-        edits: [{ line, replacement: { program: line.program, words } }],
-        equivalentIfUnmatched: [line],
-        ...(atEnd ? { staticEquivalence: `the insert is at the end of ${line.chain} anyway (the lines before it leave ${line.chain} on ${line.host} with no rule after that position): -I and -A put the rule in the same place` } : {}),
-      };
+      const why = insertIsAppend(lines, line)
+        ? `the insert is at the end of ${line.chain} anyway (the lines before it leave ${line.chain} on ${line.host} with no rule after that position): -I and -A put the rule in the same place`
+        : noopReason(line);
+      return { operator: "insert-append" as const, edits: [{ line, replacement: { program: line.program, words } }], equivalentIfUnmatched: [line], ...(why ? { staticEquivalence: why } : {}) };
     })),
   },
   {

@@ -14,6 +14,7 @@ import { tokenizeRule } from "../rules/tokenize.ts";
 import { commandFamily } from "../rules/syntax-lines.ts";
 import { nftFileLines, withoutSharedPositions } from "./nft-lines.ts";
 import { withoutUnknownNoops } from "./noop-claims.ts";
+import { commandEmptyChains, restoreEmptyChains, withNoopJumps } from "./ipt-noop.ts";
 
 export type SourceKind = RuleSource["kind"];
 
@@ -152,12 +153,18 @@ export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
     return step.sources.flatMap((source, sourceIndex) => {
       const where: Where = { step: stepIndex, source: sourceIndex, host: step.host, kind: source.kind, afterReboot };
       switch (source.kind) {
-        case "commands":
-          return commandLines(where, source, step);
-        case "script":
-          return scriptLines(where, source.path, source.content);
-        case "restore":
-          return restoreLines(where, source.family, source.path, source.content);
+        case "commands": {
+          const lines = commandLines(where, source, step);
+          return withNoopJumps(lines, commandEmptyChains(lines, { commands: source.commands.length }));
+        }
+        case "script": {
+          const lines = scriptLines(where, source.path, source.content);
+          return withNoopJumps(lines, commandEmptyChains(lines, { content: source.content }));
+        }
+        case "restore": {
+          const lines = restoreLines(where, source.family, source.path, source.content);
+          return withNoopJumps(lines, restoreEmptyChains(source.family, source.content, lines));
+        }
         case "nft":
           return nftFileLines(where, source.path, source.content);
       }
