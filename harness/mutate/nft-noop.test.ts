@@ -11,6 +11,7 @@ import type { Scenario, Step } from "../scenario/model.ts";
 import { mutantsOf } from "./mutants.ts";
 import { nftFileLines } from "./nft-lines.ts";
 import { type ChainFacts, noopChains } from "./nft-noop.ts";
+import { nftTablesOnly } from "./noop-claims.ts";
 import { selectOperators } from "./operators.ts";
 import { recordedRun } from "./testdata/recorded-run.ts";
 
@@ -31,6 +32,19 @@ describe("no-op chains of a table", () => {
   ];
   test.each(cases)("%s", (_, chains, expected) => {
     expect([...noopChains(new Map(Object.entries(chains)))].sort()).toEqual(expected);
+  });
+});
+
+describe("the tables an nft file can write", () => {
+  test.each<[string, string, string[] | undefined]>([
+    ["table blocks, with and without a family, defines and comments", "# x\ndefine P = { 1, 2 }\ntable inet a {\n\tchain c {\n\t\ttcp dport $P accept comment \"}\"\n\t}\n}\ntable b {\n}\n", ["inet a", "ip b"]],
+    ["a one-line table block", "table ip6 x { chain c { type filter hook input priority 0; } }\n", ["ip6 x"]],
+    ["a top-level command", "table ip a {\n}\ndelete table inet t\n", undefined],
+    ["an include inside a table", "table ip a {\n\tinclude \"b.nft\"\n}\n", undefined],
+    ["unbalanced braces", "table ip a {\n", undefined],
+  ])("%s", (_, content, expected) => {
+    const tables = nftTablesOnly(content);
+    expect(tables === undefined ? undefined : [...tables]).toEqual(expected);
   });
 });
 
@@ -116,6 +130,17 @@ describe("mutants of no-op rules are equivalent from the rules alone", () => {
     ["a run step of `ip … exec` (it runs anything)", { kind: "run", host: "server", command: ["ip", "vrf", "exec", "x", "nft", "flush", "ruleset"], exit: 0, contains: [], excludes: [], matches: [], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step],
   ])("none after %s on the host", (_, step) => {
     expect(claimed(scenarioWith(`${FILE.join("\n")}\n`, [step]))).toEqual([]);
+  });
+
+  const applyNft = (content: string): Step => ({ kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/nat.nft", content }], location: { file: "/p/s.yaml", line: 5, column: 1 } } as Step);
+  test.each<[string, string, number]>([
+    ["another table only: kept", "table ip nat43 {\n\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\ttcp dport 8888 dnat to {{ server.ipv4 }}:8080\n\t}\n}\n", 15],
+    ["the same table (`table inet t`): none", "table inet t {\n\tchain empty_pre {\n\t\tdrop\n\t}\n}\n", 0],
+    ["`add rule` at the top level: none", "table ip nat43 {\n}\nadd rule inet t empty_pre drop\n", 0],
+    ["`flush ruleset`: none", "flush ruleset\ntable ip nat43 {\n}\n", 0],
+    ["an `include`: none", "table ip nat43 {\n\tinclude \"x.nft\"\n}\n", 0],
+  ])("a second apply of an nft file, %s", (_, content, count) => {
+    expect(claimed(scenarioWith(`${FILE.join("\n")}\n`, [applyNft(content)])).length).toBe(count);
   });
 
   test("kept after a run step that writes no rule (`ip -6 neigh flush all`) or one on another host", () => {
