@@ -34,7 +34,7 @@ function changeCell(m: MutantOutcome, options: MutationHtmlOptions): string {
 function row(m: MutantOutcome, options: MutationHtmlOptions): string {
   const o = OUTCOME[m.status];
   return `<tr class="mutant m-${m.status}" data-status="${m.status}" data-operator="${htmlLine(m.operator)}"><td class="state">${o.mark} ${o.label}</td>` +
-    `<td><code class="id">${htmlLine(m.id)}</code></td><td>${changeCell(m, options)}</td><td><span class="label">${o.detail}:</span> <span class="detail">${htmlText(m.detail)}</span></td></tr>`;
+    `<td><code class="id">${htmlLine(m.id)}</code></td><td>${changeCell(m, options)}</td><td><span class="label">${o.detail}:</span> <span class="detail">${htmlText(m.detail)}${m.ran === false ? " (not run)" : ""}</span></td></tr>`;
 }
 
 function table(mutants: readonly MutantOutcome[], options: MutationHtmlOptions): string {
