@@ -42,6 +42,7 @@ const RUN_OPTIONS = z.strictObject({
   coverage: z.boolean({ error: "must be true or false" }).optional(),
   freshLabs: z.boolean({ error: "must be true or false" }).optional(),
   parallelProbes: z.boolean({ error: "must be true or false" }).optional(),
+  stopAtFirstFailure: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
@@ -99,6 +100,8 @@ export interface RunOptions {
   readonly freshLabs?: boolean;
   /** Run a lane's expected-open probes side by side where the trace attributes their packets (SessionOptions.parallel; default false; `npm run bench -- --suite --parallel-probes`). */
   readonly parallelProbes?: boolean;
+  /** Each scenario stops after the first step with a failed check; its later steps do not run and are not in its report (`fwspec mutate`: one failed check kills a mutant). */
+  readonly stopAtFirstFailure?: boolean;
   /** Told each scenario's timing (lab start waited for, shared-lab handoff, steps, in-line removal) when it is done: the bench's profile. */
   readonly timing?: TimingSink;
 }
@@ -221,7 +224,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // Measured on 2 cores: one lab at a time beats two (container starts and probes compete for CPU).
   const labs = options.labs ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, timing: options.timing };
+  const set = { progress, labs, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });

@@ -4,7 +4,8 @@
  * mutated (its verdicts would mean nothing) and no mutant runs. Then its
  * mutants (mutants.ts) go through `run` together — the one step loop, shared
  * labs where `fwspec run` would share them, so a mutant costs what a scenario
- * run on a warm lab costs — and each is classified (classify.ts). A mutant
+ * run on a warm lab costs, and each stops at its first failed check — and
+ * each is classified (classify.ts). A mutant
  * already proven equivalent by the rules and the original run
  * (classify.ts `equivalentBeforeRun`) is not run, as mutation tools leave
  * out mutants no test covers; `runEquivalent` runs them too, and then a check
@@ -116,7 +117,8 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const traced = tracedRules(original);
     const known = mutants.map((m) => (options.runEquivalent ? undefined : equivalentBeforeRun(m, scenario, counted, traced)));
     const toRun = mutants.filter((_, i) => known[i] === undefined);
-    const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1 })).scenarios;
+    // One failed check kills a mutant: its later steps need not run.
+    const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1, stopAtFirstFailure: true })).scenarios;
     if (interrupted()) break;
     const byMutant = new Map(toRun.map((m, i) => [m, reports[i]!]));
     finish({

@@ -120,4 +120,19 @@ describe("the runner on a fake lab", () => {
     await expect(run({ scenarios: [full] }, { labs: 0 } as never)).rejects.toThrow(/labs \(--labs\) must be a whole number from 1 to 16, not `0`/);
     await expect(run({ scenarios: [full] }, { famly: "ipv4" } as never)).rejects.toThrow(/unknown option\(s\): famly/);
   });
+
+  test("stopAtFirstFailure: the scenario stops after the first step with a failed check; without it every step runs", async () => {
+    const twoSteps = defineScenario({
+      name: "two steps",
+      description: "the first expect step fails",
+      family: "ipv4",
+      hosts,
+      steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }, { expect: ["remote -> server:8081 open"] }],
+    });
+    const checks = (r: Awaited<ReturnType<typeof run>>) => r.scenarios[0]!.expectations.map((e) => `${e.text}: ${e.status}`);
+    expect(checks(await run({ scenarios: [twoSteps] }, { provider: new FakeLabProvider(), labs: 1 }))).toEqual(["remote -> server:8080 open: failed", "remote -> server:8081 open: passed"]);
+    const stopped = await run({ scenarios: [twoSteps] }, { provider: new FakeLabProvider(), labs: 1, stopAtFirstFailure: true });
+    expect(checks(stopped)).toEqual(["remote -> server:8080 open: failed"]);
+    expect(stopped.scenarios[0]!.status).toBe("failed");
+  });
 });

@@ -40,18 +40,21 @@ export interface RunSetOptions extends PlanOptions {
   readonly freshLabs?: boolean | undefined;
   /** Side-by-side probes (SessionOptions.parallel). */
   readonly parallelProbes?: boolean | undefined;
+  /** A scenario's steps stop after the first step with a failed check (RunOptions.stopAtFirstFailure). */
+  readonly stopAtFirstFailure?: boolean | undefined;
   /** Told each scenario's timing when it is done (profile.ts; the bench). */
   readonly timing?: TimingSink | undefined;
 }
 
-/** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`. */
-async function timedSteps(plan: ScenarioPlan, session: ScenarioSession, steps: { kind: string; ms: number }[]): Promise<CheckResult[]> {
+/** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`; with `stopAtFirstFailure`, up to the first step with a failed check. */
+async function timedSteps(plan: ScenarioPlan, session: ScenarioSession, steps: { kind: string; ms: number }[], stopAtFirstFailure = false): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   let t = performance.now();
   for await (const outcome of runSteps(plan, session)) {
     results.push(...outcome.results);
     steps.push({ kind: outcome.planned.kind === "action" ? outcome.planned.step.kind : outcome.planned.kind, ms: since(t) });
     t = performance.now();
+    if (stopAtFirstFailure && outcome.results.some((r) => r.status === "failed")) break;
   }
   return results;
 }
@@ -104,7 +107,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.parallelProbes });
       let report: ScenarioReport;
       try {
-        report = done(scenario, await timedSteps(plan, session, steps), [], lease.readings);
+        report = done(scenario, await timedSteps(plan, session, steps, options.stopAtFirstFailure === true), [], lease.readings);
       } catch (error) {
         report = done(scenario, [], [errorMessage(error)]);
       }
