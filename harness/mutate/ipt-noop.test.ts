@@ -168,4 +168,11 @@ describe("scenario nftables/44 (ufw 0.36.2's iptables-save files) against a real
     const by = (op: string) => claimedSurvivors.filter((o) => o.id.startsWith(`${op}@`)).length;
     expect([claimedSurvivors.length, by("delete"), by("swap")]).toEqual([19, 8, 11]);
   });
+
+  test("no killed mutant gets any static equivalence; one more survivor does (two RETURNs swapped)", () => {
+    expect(run.claimed("killed", /./).map((o) => o.id)).toEqual([]);
+    expect(run.claimed("survived", /./).filter((o) => !NOOP.test(run.byId.get(o.id)!.staticEquivalence!)).map((o) => `${o.id}: ${run.byId.get(o.id)!.staticEquivalence}`)).toEqual([
+      "swap@ufw.rules.v4:90: both rules decide RETURN: whichever matches first, a packet's fate is the same",
+    ]);
+  });
 });

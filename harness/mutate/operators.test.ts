@@ -214,6 +214,8 @@ describe("equivalence known from the rules alone", () => {
     ["same target", ["iptables -A INPUT -p tcp --dport 1 -j DROP", "iptables -A INPUT -p tcp --dport 1 -s 198.18.0.9 -j DROP"], [true]],
     ["different ports", ["iptables -A INPUT -p tcp --dport 1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 2 -j DROP"], [true]],
     ["overlapping, different targets", ["iptables -A INPUT -p tcp --dport 1 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 1 -j DROP"], [false]],
+    ["both RETURN (ufw-not-local)", ["iptables -A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN", "iptables -A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN"], [true]],
+    ["RETURN and a jump", ["iptables -A X -m addrtype --dst-type LOCAL -j RETURN", "iptables -A X -m addrtype --dst-type LOCAL -j Y"], [false]],
     ["REJECTs answering differently", ["iptables -A INPUT -p tcp -j REJECT --reject-with tcp-reset", "iptables -A INPUT -p tcp -j REJECT"], [false]],
     ["different protocols", ["ip6tables -A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT", "ip6tables -A INPUT -i ens18 -p tcp -m multiport --dports 80,443 -j WEB"], [true]],
     ["one protocol negated", ["iptables -A INPUT ! -p icmp -j ACCEPT", "iptables -A INPUT -p tcp -j DROP"], [false]],

@@ -191,7 +191,7 @@ function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
     return t < 0 ? undefined : `${l.words[t]}${rw >= 0 ? ` ${l.words[rw]}` : ""}`;
   };
   const da = decision(a);
-  if (da !== undefined && ["ACCEPT", "DROP", "REJECT"].includes(da.split(" ")[0]!) && da === decision(b)) {
+  if (da !== undefined && ["ACCEPT", "DROP", "REJECT", "RETURN"].includes(da.split(" ")[0]!) && da === decision(b)) {
     return `both rules decide ${da}: whichever matches first, a packet's fate is the same`;
   }
   const pa = destinationPorts(a);
