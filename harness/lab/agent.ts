@@ -11,6 +11,7 @@
 import { PassThrough, type Duplex } from "node:stream";
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
+import type { HostSpec } from "../model/types.ts";
 
 export const AGENT_PATH = "/usr/local/sbin/fwspec-agent";
 
@@ -163,6 +164,21 @@ export class Agent {
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
   }
+}
+
+/** Listeners of one host proven at a time right after a lab start (probes/listeners.ts), each with both families side by side. */
+export const LISTENERS_AT_ONCE = 2;
+
+/**
+ * Command channels a host starts with: three (probes of the two families run
+ * side by side, and within a family those the trace attributes:
+ * runner/batches.ts); a host with listeners as many as their proof runs at
+ * once right after the start (probes/listeners.ts: both families of
+ * LISTENERS_AT_ONCE listeners, and a firewall host's state reading beside
+ * them), so none of those waits for a channel to start.
+ */
+export function channelsAtStart(spec: Pick<HostSpec, "listen" | "firewall">): number {
+  return Math.max(3, 2 * Math.min(LISTENERS_AT_ONCE, spec.listen.length) + (spec.firewall ? 1 : 0));
 }
 
 /** Agents of one host: an idle one per command, another started when all are busy. */

@@ -9,6 +9,7 @@ import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
+import { channelsAtStart } from "./agent.ts";
 import type { StartedHost } from "./host.ts";
 import { addExtraAddresses, nameInterfaces } from "./interfaces.ts";
 import type { RunningLab } from "./types.ts";
@@ -43,9 +44,8 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
 
 /** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
 async function awaitBoot(host: StartedHost): Promise<void> {
-  // Three channels, started while the host boots: probes of the two families run side by side, and within a
-  // family those the trace attributes (runner/batches.ts).
-  await host.agents.warm(3);
+  // Started while the host boots, so no first command waits for a channel's docker exec (agent.ts).
+  await host.agents.warm(channelsAtStart(host.spec));
   let tries = 0;
   await pRetry(
     async () => {

@@ -7,6 +7,7 @@
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
+import { LISTENERS_AT_ONCE } from "../lab/agent.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { ListenerSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -48,9 +49,9 @@ export async function proveListener(host: LabHost, listener: ListenerSpec): Prom
 
 /** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
 export async function proveListeners(lab: RunningLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
-  // Up to two listeners at a time per host, each with its two families side by side (lab start warms three command channels per host; more start as needed).
+  // Up to LISTENERS_AT_ONCE listeners at a time per host, each with its two families side by side (lab start warms as many command channels: lab/prepare.ts).
   const jobs = [...lab.hosts.values()].flatMap((h) => {
-    const limit = pLimit(2);
+    const limit = pLimit(LISTENERS_AT_ONCE);
     return h.spec.listen.map((l) => limit(() => proveListener(h, l)));
   });
   if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
