@@ -91,11 +91,18 @@ export class SharedLab implements AsyncDisposable {
       [...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
         let after = booted?.counters;
-        if (booted && !firstRun) after = (await this.#reset(h.base, booted, previous.scenario, nameIn(previous.cast, h.base.name))).counters;
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
-        if (sameListeners(listening.set, wanted)) {
-          if (!firstRun) await awaitListeners(h);
+        const same = sameListeners(listening.set, wanted);
+        // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
+        const [reset, listened] = await Promise.allSettled([
+          booted && !firstRun ? this.#reset(h.base, booted, previous.scenario, nameIn(previous.cast, h.base.name)) : undefined,
+          same && !firstRun ? awaitListeners(h) : undefined,
+        ]);
+        if (reset.status === "rejected") throw reset.reason;
+        if (listened.status === "rejected") throw listened.reason;
+        if (reset.value) after = reset.value.counters;
+        if (same) {
           proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
         } else {
           const proven = await this.#handOver(h, listening.set, wanted);

@@ -1,0 +1,55 @@
+/**
+ * A shared lab's handoff (shared-lab.ts): a host whose listeners stay the same
+ * has its sockets checked (`ss`) side by side with its rules reset, not after
+ * it (no rule touches a socket). No Docker: the in-memory lab records when each command starts and
+ * ends, and the rules restore is held back a little.
+ */
+import { describe, expect, test } from "vitest";
+import { run } from "../api.ts";
+import type { LabSpec, RunningLab } from "../lab/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+
+/** Records `start <argv0>` / `end <argv0>` per command; the reset's restore takes 20 ms. */
+class TimelineProvider extends FakeLabProvider {
+  readonly events: string[] = [];
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    for (const host of lab.hosts.values()) {
+      const exec = host.exec.bind(host);
+      host.exec = async (command, options) => {
+        const restore = command.includes("fwspec-reset");
+        const name = restore ? "reset" : command.slice(0, 2).join(" ");
+        this.events.push(`start ${name}`);
+        if (restore) await new Promise((resolve) => setTimeout(resolve, 20));
+        const r = await exec(command, options);
+        this.events.push(`end ${name}`);
+        return r;
+      };
+    }
+    return lab;
+  }
+}
+
+const scenario = (name: string) =>
+  defineScenario({
+    name,
+    description: "a rule, then one probe",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+    steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped"] }],
+  });
+
+describe("a shared lab's handoff", () => {
+  test("checks unchanged listeners while the rules are reset", async () => {
+    const provider = new TimelineProvider();
+    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    const resetEnd = provider.events.indexOf("end reset");
+    const ss = provider.events.indexOf("start ss -H");
+    expect(resetEnd).toBeGreaterThan(0);
+    expect(ss).toBeGreaterThan(0);
+    expect(ss).toBeLessThan(resetEnd);
+  });
+});
