@@ -10,20 +10,17 @@ import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { ANSWERED_GRACE_MS, GRACE_MS, graceMs } from "../probes/observe.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
 /** A fake lab provider that records each `fwspec-probe start` as `<host> <target> <port> <grace>`. */
 class RecordingProvider extends FakeLabProvider {
   readonly starts: string[] = [];
   override async start(spec: LabSpec): Promise<RunningLab> {
     const lab = await super.start(spec);
-    for (const host of lab.hosts.values()) {
-      const exec = host.exec.bind(host);
-      host.exec = async (command, options) => {
-        if (command[0] === "fwspec-probe" && command[1] === "start") this.starts.push(`${host.name} ${command.at(-2)} ${command.at(-1)} ${command[3]}`);
-        return exec(command, options);
-      };
-    }
+    aroundExec(lab, async (host, command, exec) => {
+      if (command[0] === "fwspec-probe" && command[1] === "start") this.starts.push(`${host.name} ${command.at(-2)} ${command.at(-1)} ${command[3]}`);
+      return exec();
+    });
     return lab;
   }
 }

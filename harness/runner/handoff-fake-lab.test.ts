@@ -8,25 +8,22 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
 /** Records `start <argv0>` / `end <argv0>` per command; the reset's restore takes 20 ms. */
 class TimelineProvider extends FakeLabProvider {
   readonly events: string[] = [];
   override async start(spec: LabSpec): Promise<RunningLab> {
     const lab = await super.start(spec);
-    for (const host of lab.hosts.values()) {
-      const exec = host.exec.bind(host);
-      host.exec = async (command, options) => {
-        const restore = command.includes("fwspec-reset");
-        const name = restore ? "reset" : command.slice(0, 2).join(" ");
-        this.events.push(`start ${name}`);
-        if (restore) await new Promise((resolve) => setTimeout(resolve, 20));
-        const r = await exec(command, options);
-        this.events.push(`end ${name}`);
-        return r;
-      };
-    }
+    aroundExec(lab, async (_host, command, exec) => {
+      const restore = command.includes("fwspec-reset");
+      const name = restore ? "reset" : command.slice(0, 2).join(" ");
+      this.events.push(`start ${name}`);
+      if (restore) await new Promise((resolve) => setTimeout(resolve, 20));
+      const r = await exec();
+      this.events.push(`end ${name}`);
+      return r;
+    });
     return lab;
   }
 }
