@@ -1,13 +1,15 @@
 /**
  * Declared subnets with real containers: hosts get their fixed addresses, and
  * a second lab declaring an overlapping subnet while the first runs waits
- * (bounded, and says so) and starts once the first is gone.
+ * (bounded, and says so) and starts once the first is gone; a lab's automatic
+ * networks stay off the subnets other labs of its run declare (clearOf).
  */
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inject } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { firewallHost, listeners, peer } from "../testing/lab.ts";
+import { takenSlots } from "./network.ts";
 import { DockerLabProvider } from "./provider.ts";
 import { LABEL_RUN, newRunId, removeRun } from "./resources.ts";
 
@@ -41,5 +43,15 @@ describe("declared subnets", () => {
     await lab[Symbol.asyncDispose]();
     await using again = await second;
     expect(again.networks.get("lan")).toMatchObject({ ipv4Subnet: "198.18.231.128/25" });
+  });
+
+  it("automatic networks stay off the subnets other labs of the run declare", async () => {
+    const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
+    // Every /24 slot but one free one is declared elsewhere in the run: the automatic network can only take that one.
+    const taken = await takenSlots(docker);
+    const free = [...Array(256).keys()].filter((slot) => !taken.has(slot)).at(-1)!;
+    const clearOf = [...Array(256).keys()].filter((slot) => slot !== free).map((slot) => ({ lan: { ipv4: `198.18.${slot}.0/24` } }));
+    await using lab = await labs.start({ name: "clear-of", hosts: [peer("a")], clearOf });
+    expect(lab.networks.get("lan")?.ipv4Subnet).toBe(`198.18.${free}.0/24`);
   });
 });

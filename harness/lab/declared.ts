@@ -7,20 +7,10 @@
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
 import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
+
+export { declaredCidrs } from "../model/cidr.ts";
 import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
-
-/** The declared subnets of a lab, parsed (the scenario checks made sure they parse). */
-export function declaredCidrs(subnets: Readonly<Record<string, FamilyAddresses>> | undefined): Cidr[] {
-  const out: Cidr[] = [];
-  for (const fams of Object.values(subnets ?? {})) {
-    for (const f of FAMILIES) {
-      const c = fams[f] === undefined ? null : parseCidr(fams[f], f);
-      if (c) out.push(c);
-    }
-  }
-  return out;
-}
 
 /** An automatic plan with the declared families put in (gateway: the subnet's first address). */
 export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undefined): SubnetPlan {

@@ -5,7 +5,7 @@
  * addresses) and by the lab (automatic subnets never collide with declared ones).
  */
 import { parseIPv4, parseIPv6 } from "../rules/address.ts";
-import type { Family } from "./types.ts";
+import { FAMILIES, type Family, type FamilyAddresses } from "./types.ts";
 
 export interface Cidr {
   readonly family: Family;
@@ -93,4 +93,16 @@ export function addressText(value: bigint, family: Family): string {
 /** The gateway (lab bridge) of a declared subnet: the first address after the network address. */
 export function gatewayOf(c: Cidr): string {
   return addressText(bounds(c).first + 1n, c.family);
+}
+
+/** Declared subnets (by network name), parsed (the scenario checks made sure they parse). */
+export function declaredCidrs(subnets: Readonly<Record<string, FamilyAddresses>> | undefined): Cidr[] {
+  const out: Cidr[] = [];
+  for (const fams of Object.values(subnets ?? {})) {
+    for (const f of FAMILIES) {
+      const c = fams[f] === undefined ? null : parseCidr(fams[f], f);
+      if (c) out.push(c);
+    }
+  }
+  return out;
 }

@@ -6,6 +6,7 @@
  * with run, reboot or hold steps may be the last on such a lab (it is removed
  * after it); every other scenario gets its own. Also the lab's short name.
  */
+import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { shapeKey } from "./shape.ts";
 
@@ -64,6 +65,18 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
     else own.push([s]);
   }
   return [...plans.map((p) => (p.last ? [...p.scenarios, p.last] : p.scenarios)), ...own];
+}
+
+/**
+ * Does a scenario of `group` declare a subnet that overlaps one a scenario of
+ * another group declares? Such a group's lab cannot exist while the other's
+ * does (a subnet exists once on the engine); every other lab's automatic
+ * networks stay off the run's declared subnets (LabSpec.clearOf).
+ */
+export function declaresClash(group: readonly Scenario[], groups: readonly (readonly Scenario[])[]): boolean {
+  const mine = group.flatMap((s) => declaredCidrs(s.subnets));
+  if (mine.length === 0) return false;
+  return groups.some((other) => other !== group && other.some((s) => declaredCidrs(s.subnets).some((c) => mine.some((m) => overlaps(m, c)))));
 }
 
 /** A lab's short name from its scenario's file name (part of container and network names). */

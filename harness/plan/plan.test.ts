@@ -1,7 +1,7 @@
 /** The plan (pure): families, filter, parity probes, held connections, lanes, and which scenarios share a lab. */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { labNameFor, planLabs, shareable } from "./labs.ts";
+import { declaresClash, labNameFor, planLabs, shareable } from "./labs.ts";
 import { lanes, planScenario } from "./plan.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/3000"] }, remote: {} };
@@ -102,6 +102,15 @@ describe("lab planning", () => {
       );
     const list = [fixed("a", "198.18.7.10"), fixed("b", "198.18.7.10"), fixed("c", "198.18.7.11"), plain("d")];
     expect(planLabs(list, 4).map((g) => g.map((s) => s.name))).toEqual([["a", "b"], ["c"], ["d"]]);
+  });
+
+  test.each([
+    { case: "no declared subnet: no clash", subnets: [undefined, "198.18.7.0/24"], clashes: [false, false] },
+    { case: "other subnets: no clash", subnets: ["198.18.7.0/24", "198.18.8.0/24", undefined], clashes: [false, false, false] },
+    { case: "overlapping subnets of two groups clash", subnets: ["198.18.7.0/24", "198.18.7.128/25", "198.18.9.0/24"], clashes: [true, true, false] },
+  ])("declared subnets that clash between groups: $case", ({ subnets, clashes }) => {
+    const groups = subnets.map((subnet, i) => [shaped(`g${i}`, subnet ? { subnet } : {})]);
+    expect(groups.map((g) => declaresClash(g, groups))).toEqual(clashes);
   });
 
   test("a lab's name comes from its file name", () => {

@@ -2,7 +2,8 @@
  * Lab start and removal off the critical path (lab-pipeline.ts) through the
  * real runner on in-memory labs: the next lab starts while the previous
  * scenario runs and the previous lab is removed in the background; a lab
- * with declared subnets starts only after every earlier removal; a lab that
+ * whose declared subnets overlap another's starts only after every earlier
+ * removal (automatic networks stay off declared subnets); a lab that
  * fails to start ahead is reported as before; every lab is removed before
  * run() returns; `freshLabs` gives each scenario its own lab in line, with
  * the same verdicts. No Docker.
@@ -20,6 +21,7 @@ class RecordingProvider implements LabProvider {
   readonly events: string[] = [];
   readonly labs: RunningLab[] = [];
   readonly removed = new Set<string>();
+  readonly specs: LabSpec[] = [];
   readonly #inner = new FakeLabProvider();
   readonly #failing: string | undefined;
   constructor(failing?: string) {
@@ -27,6 +29,7 @@ class RecordingProvider implements LabProvider {
   }
   async start(spec: LabSpec): Promise<RunningLab> {
     this.events.push(`start ${spec.name}`);
+    this.specs.push(spec);
     await tick(5);
     if (spec.name === this.#failing) throw new Error(`engine said no to ${spec.name}`);
     const lab = await this.#inner.start(spec);
@@ -81,15 +84,24 @@ describe("lab starts and removals off the critical path", () => {
     expect(verdicts(fresh)).toEqual(verdicts(pooled));
   });
 
-  test("a lab with declared subnets starts only after every earlier lab is removed", async () => {
+  test("a lab with declared subnets starts ahead like any other: every lab's automatic networks stay off the run's declared subnets; one whose declared subnet overlaps another's starts only after every earlier lab is removed", async () => {
     const provider = new RecordingProvider();
-    const declared = alone("d", { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } });
-    await run({ scenarios: [alone("a"), declared, alone("c")] }, { provider, labs: 1 });
-    const at = (e: string) => provider.events.indexOf(e);
+    const d = alone("d", { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } });
+    const e = alone("e", { subnets: { lan: { ipv4: "198.18.7.0/25" } } });
+    const f = alone("f", { subnets: { lan: { ipv4: "198.18.9.0/24" } } });
+    await run({ scenarios: [alone("a"), d, alone("c"), e, f] }, { provider, labs: 1 });
+    const at = (ev: string) => provider.events.indexOf(ev);
+    // e's declared subnet overlaps d's: both wait for every earlier removal.
     expect(at("start d")).toBeGreaterThan(at("removed a"));
-    // Nothing starts ahead of it either.
-    expect(at("start c")).toBeGreaterThan(at("start d"));
-    expect(provider.removed).toEqual(new Set(["a", "d", "c"]));
+    expect(at("start e")).toBeGreaterThan(at("removed d"));
+    expect(at("start e")).toBeGreaterThan(at("removed c"));
+    // f's subnet clashes with none: it starts while e runs, before e's lab is gone.
+    expect(at("start f")).toBeLessThan(at("removed e"));
+    expect(provider.removed).toEqual(new Set(["a", "d", "c", "e", "f"]));
+    // Every lab, with declared subnets or not, was told the run's declared subnets.
+    expect(provider.specs.map((spec) => `${spec.name} ${JSON.stringify(spec.clearOf)}`)).toEqual(
+      ["a", "d", "c", "e", "f"].map((name) => `${name} ${JSON.stringify([d.subnets, e.subnets, f.subnets])}`),
+    );
   });
 
   test("two labs with declared subnets never exist at once, even with two labs side by side (mutate --jobs 2 on a declared-subnet scenario)", async () => {

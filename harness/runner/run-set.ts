@@ -9,7 +9,7 @@
 import { errorMessage } from "../errors.ts";
 import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
-import { labNameFor, planLabs, shareable } from "../plan/labs.ts";
+import { declaresClash, labNameFor, planLabs, shareable } from "../plan/labs.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
@@ -124,14 +124,17 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
 
   const removals = new Removals();
   const fresh = options.freshLabs === true;
+  // Automatic networks stay off every subnet a scenario of the run declares: a lab with declared subnets need not wait for the others.
+  const declared = plans.flatMap((p) => (p.scenario.subnets ? [p.scenario.subnets] : []));
+  const provider: LabProvider = { start: (spec) => options.provider.start(declared.length > 0 ? { ...spec, clearOf: declared } : spec) };
   /** An own lab's lease whose release removes the lab in the background (in line for fresh labs). */
   const ownLease = async (scenario: Scenario): Promise<LabLease> => {
-    const lease = await ownLab(options.provider, scenario, progress);
+    const lease = await ownLab(provider, scenario, progress);
     return fresh ? lease : { ...lease, release: async () => removals.add(lease.lab) };
   };
   const alone = (group: readonly Scenario[]) => fresh || (group.length === 1 && !shareable(group[0]!));
   const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> =>
-    alone(group) ? { own: await ownLease(group[0]!) } : { shared: await SharedLab.start(options.provider, group[0]!, labNameFor(group[0]!), progress) };
+    alone(group) ? { own: await ownLease(group[0]!) } : { shared: await SharedLab.start(provider, group[0]!, labNameFor(group[0]!), progress) };
   const dispose = async (lab: SharedLab) => (fresh ? await lab[Symbol.asyncDispose]() : removals.add(lab));
 
   const runGroup = async (group: readonly Scenario[], first: Promise<FirstLab>) => {
@@ -183,8 +186,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     await pipeline(groups, parallel, removals, {
       start: startFirst,
       run: runGroup,
-      // Declared subnets exist once on the engine: no earlier lab may still hold them. Fresh labs: nothing ahead.
-      startsAlone: (group) => fresh || group.some((s) => s.subnets !== undefined),
+      // Declared subnets exist once on the engine: a lab whose declared subnets another group's lab declares too waits until no earlier lab holds them. Fresh labs: nothing ahead.
+      startsAlone: (group) => fresh || declaresClash(group, groups),
     });
   } finally {
     await removals.settle();
