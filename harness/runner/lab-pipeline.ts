@@ -65,9 +65,11 @@ export async function pipeline<G, L>(
         let opened!: () => void;
         gate = new Promise<void>((resolve) => (opened = resolve));
         try {
-          // The group's run ends with its labs handed to `removals`: the next alone group waits for that removal too.
-          await alone(async () =>
-            await running(async () => {
+          // Queued for a run slot at once, like every group: run slots are taken in group order (queued later, behind a later
+          // group that waits for this one's gate, it would never get one). Then one alone group at a time; the group's run ends
+          // with its labs handed to `removals`: the next alone group waits for that removal too.
+          await running(async () =>
+            await alone(async () => {
               await removals.idle();
               const first = steps.start(group);
               void first.then(opened, opened);

@@ -104,6 +104,14 @@ describe("lab starts and removals off the critical path", () => {
     );
   });
 
+  test("a group that starts alone, then one that does not: both run (the second used to take the only run slot and wait for the first's start: run never returned)", async () => {
+    const provider = new RecordingProvider();
+    const subnets = { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } };
+    const report = await run({ scenarios: [alone("d1", subnets), alone("a"), alone("d2", subnets), alone("b")] }, { provider, labs: 1 });
+    expect(report.scenarios.map((s) => s.status)).toEqual(["passed", "passed", "passed", "passed"]);
+    expect(provider.removed).toEqual(new Set(["d1", "a", "d2", "b"]));
+  });
+
   test("two labs with declared subnets never exist at once, even with two labs side by side (mutate --jobs 2 on a declared-subnet scenario)", async () => {
     const provider = new RecordingProvider();
     const subnets = { subnets: { lan: { ipv4: "198.18.7.0/24", ipv6: "2001:db8:7::/64" } } };
