@@ -10,6 +10,7 @@
  */
 import type { Family } from "../model/types.ts";
 import type { RuleLine } from "./rule-lines.ts";
+import { unreachedRules } from "./nft-dead.ts";
 import { type ChainFacts, noopChains, noopJumpTarget } from "./nft-noop.ts";
 
 /** What an nft line declares. */
@@ -197,19 +198,22 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined);
     } else if (stack.length === 0 && !(words[0] === "flush" && words[1] === "ruleset") && words[0] !== "define") opaque = true;
   }
-  const noop = opaque ? new Map<string, Set<string>>() : noopChainsByTable(out, declared, (key) => (chainLines.get(key) ?? 0) === (blockRules.get(key) ?? 0) && !unpositioned.has(key));
+  const facts = opaque ? new Map<string, Map<string, ChainFacts>>() : chainFactsByTable(out, declared, (key) => (chainLines.get(key) ?? 0) === (blockRules.get(key) ?? 0) && !unpositioned.has(key));
+  const noop = new Map([...facts].map(([table, chains]) => [table, noopChains(chains)]));
+  const unreached = unreachedRules(out, facts);
   return out.map((l) => {
     if (l.nft.role !== "rule") return l;
     const chains = noop.get(l.table) ?? new Set();
     const target = noopJumpTarget(l.words, chains);
     const inNoop = chains.has(l.chain!);
+    const behind = unreached.get(l)?.text.trim();
     const nft = unpositioned.has(`${l.table} ${l.chain}`) ? { ...l.nft, position: undefined } : l.nft;
-    return nft === l.nft && !target && !inNoop ? l : { ...l, nft, ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}) };
+    return nft === l.nft && !target && !inNoop && !behind ? l : { ...l, nft, ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}), ...(behind ? { unreachedBehind: behind } : {}) };
   });
 }
 
-/** Per `family table`, the no-op chains declared in the file (nft-noop.ts); `whole`: every line of the chain was read as a rule. */
-function noopChainsByTable(lines: readonly NftRuleLine[], declared: ReadonlyMap<string, boolean>, whole: (key: string) => boolean): Map<string, Set<string>> {
+/** Per `family table`, the chains declared in the file and their rules; `whole`: every line of the chain was read as a rule. */
+function chainFactsByTable(lines: readonly NftRuleLine[], declared: ReadonlyMap<string, boolean>, whole: (key: string) => boolean): Map<string, Map<string, ChainFacts>> {
   const tables = new Map<string, Map<string, ChainFacts>>();
   for (const [key, base] of declared) {
     const [family, name, chain] = key.split(" ") as [string, string, string];
@@ -217,7 +221,7 @@ function noopChainsByTable(lines: readonly NftRuleLine[], declared: ReadonlyMap<
     const table = tables.get(`${family} ${name}`) ?? new Map<string, ChainFacts>();
     tables.set(`${family} ${name}`, table.set(chain, { base, whole: whole(key), rules }));
   }
-  return new Map([...tables].map(([table, chains]) => [table, noopChains(chains)]));
+  return tables;
 }
 
 function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {

@@ -10,7 +10,8 @@
  * operator here returns the iptables proposals followed by the nft ones.
  *
  * Deleting, swapping or `-I`→`-A` of a jump to an empty chain the same source
- * creates is equivalent from the rules alone (ipt-noop.ts).
+ * creates is equivalent from the rules alone (ipt-noop.ts), and so is any nft
+ * mutant that edits only rules no packet reaches (nft-dead.ts).
  *
  * Extension point (other sources): add a line reader in rule-lines.ts for the
  * source kind and proposals here; every operator gets the lines of every
@@ -18,6 +19,7 @@
  */
 import type { Family } from "../model/types.ts";
 import { insertIsAppend } from "./chain-length.ts";
+import { unreachedReason } from "./nft-dead.ts";
 import { NFT_PROPOSALS } from "./nft-operators.ts";
 import { noopReason } from "./noop-claims.ts";
 import { addsRule, type RuleLine } from "./rule-lines.ts";
@@ -285,10 +287,16 @@ const NFT_ONLY: readonly Pick<Operator, "name" | "summary">[] = [
   { name: "policy", summary: "nft: a filter base chain's policy accept ↔ drop" },
 ];
 
+/** An nft proposal that edits only rules no packet reaches (nft-dead.ts) is equivalent from the rules alone. */
+function withUnreachedClaim(p: Proposal): Proposal {
+  const why = p.staticEquivalence === undefined ? unreachedReason(p.edits.map((e) => e.line)) : undefined;
+  return why ? { ...p, staticEquivalence: why } : p;
+}
+
 /** Every operator, in OPERATOR_NAMES order: iptables proposals, then nft ones. */
 export const OPERATORS: readonly Operator[] = OPERATOR_NAMES.map((name) => {
   const ipt = IPTABLES_OPERATORS.find((o) => o.name === name) ?? { ...NFT_ONLY.find((o) => o.name === name)!, propose: () => [] };
-  return { name, summary: ipt.summary, propose: (lines) => [...ipt.propose(lines), ...NFT_PROPOSALS[name](lines)] };
+  return { name, summary: ipt.summary, propose: (lines) => [...ipt.propose(lines), ...NFT_PROPOSALS[name](lines).map(withUnreachedClaim)] };
 });
 
 /** The operators named (all when none are). */

@@ -49,6 +49,8 @@ export interface RuleLine {
   readonly noopJump?: string;
   /** A rule of an nft chain with no rule that acts (nft-noop.ts): deleting or reordering it leaves that chain one. */
   readonly noopChain?: true;
+  /** An nft rule behind one that ends every packet's walk through its chain (nft-dead.ts): that rule's text. */
+  readonly unreachedBehind?: string;
 }
 
 const VERBS: Readonly<Record<string, "-A" | "-I">> = { "-A": "-A", "--append": "-A", "-I": "-I", "--insert": "-I" };
