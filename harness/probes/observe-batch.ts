@@ -29,6 +29,8 @@ export interface BatchProbe {
   readonly watch: readonly string[];
   /** What its expectation says (observe.ts graceMs). */
   readonly expected?: ExpectedVerdict | undefined;
+  /** Identical probes of the step started so far, this one the last (trace-early.ts: decided only when all were alike); default 1. */
+  readonly alike?: number | undefined;
 }
 
 /** Runs `probes` at once; observations in their order (decidedBy empty: the session fills it from the trace's decision). */
@@ -55,10 +57,10 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
     const hosts = [...new Set([...pending.keys()].flatMap((i) => probes[i]!.watch))];
     const events = await traces.read(hosts);
     await Promise.all([...pending].map(async ([i, p]) => {
-      const { spec, watch } = probes[i]!;
+      const { spec, watch, alike } = probes[i]!;
       const match = traces.match(spec);
       const seen = new Map(watch.flatMap((h) => (events.has(h) ? [[h, events.get(h)!] as const] : [])));
-      const verdict = match ? traceEarlyVerdict(seen, match, spec.protocol) : undefined;
+      const verdict = match ? traceEarlyVerdict(seen, match, spec.protocol, alike) : undefined;
       let result: ProbeResult | undefined;
       if (verdict) {
         const ended = await p.stop();

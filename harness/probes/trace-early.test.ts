@@ -42,6 +42,24 @@ describe("traceEarlyVerdict", () => {
   });
 });
 
+describe("traceEarlyVerdict for identical probes of a step (the tcp6 expectation and the tcp4 one's IPv6 parity probe)", () => {
+  /** A SYN from source port `sport` to 198.18.24.3:3000, its walk ending in `verdict`. */
+  const conn = (id: string, sport: number, verdict: "drop" | "accept") => [
+    ...marked(id, 3000).map((l) => l.replace("sport 57270", `sport ${sport}`)),
+    verdict === "drop" ? `trace id ${id} ip filter INPUT rule tcp dport 3000 counter packets 0 bytes 0 drop # handle 4 (verdict drop)` : `trace id ${id} ip filter INPUT rule iifname "lo" counter packets 0 bytes 0 accept # handle 3 (verdict accept)`,
+  ];
+  test.each<[string, string[][], number, string | undefined]>([
+    ["the first of them: its one connection decides", [conn("d1", 40001, "drop")], 1, "dropped"],
+    ["the second started, only one connection in the trace: not yet (it may be the first's)", [conn("d1", 40001, "drop")], 2, undefined],
+    ["the second started, two connections, both dropped by one rule: dropped", [conn("d1", 40001, "drop"), conn("d2", 40002, "drop")], 2, "dropped"],
+    ["two connections decided differently: which is whose is unknown, no verdict", [conn("d1", 40001, "accept"), conn("d2", 40002, "drop")], 2, undefined],
+    ["the third started, two connections: not yet", [conn("d1", 40001, "drop"), conn("d2", 40002, "drop")], 3, undefined],
+  ])("%s", (_, conns, alike, verdict) => {
+    const events = new Map([["server", parseTrace(conns.flat().join("\n"))]]);
+    expect(traceEarlyVerdict(events, v4(3000), "tcp", alike)?.verdict).toBe(verdict);
+  });
+});
+
 describe("nftRefusal", () => {
   test.each<[string, string | undefined]>([
     ["tcp dport 8081 counter reject", "icmp-port-unreachable"],

@@ -138,8 +138,11 @@ export interface ArmedTraces {
    * has (the lane's latest counters), which then names its iptables-nft rules.
    */
   collect(known?: (host: string, family: Family) => SavedRuleset | undefined): Promise<StepTraces>;
-  /** Does the trace attribute this probe's packets (a held connection's data: `held`, the address it was opened to) on every host in `watch` (each armed, the match unique in the step)? */
-  attributes(spec: ProbeSpec, watch: readonly string[], held?: string): boolean;
+  /**
+   * Does the trace attribute this probe's packets (a held connection's data: `held`, the address it was opened to) on every host in `watch` (each armed, the match unique in the step)?
+   * `identical`: identical probes of the step are allowed (decided only when all their connections were alike: trace-early.ts).
+   */
+  attributes(spec: ProbeSpec, watch: readonly string[], held?: string, identical?: boolean): boolean;
   /** The probe (or, given `held`, the held connection's data) as its trace shows it (undefined: no target address). */
   match(spec: ProbeSpec, held?: string): TracedProbe | undefined;
   /** The trace events so far on these armed hosts (mid-step; a host that cannot be read is left out). */
@@ -221,11 +224,12 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     const saddrs = saddrsOf(spec, address);
     return { family: spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol: spec.protocol === "udp" ? "udp" : "tcp", port: spec.port };
   };
-  const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string): boolean => {
+  const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string, identical = false): boolean => {
     if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
     if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1;
     const m = match(spec);
-    return m !== undefined && keys.get(fullKey(spec, m.daddr)) === 1;
+    const n = m === undefined ? 0 : keys.get(fullKey(spec, m.daddr)) ?? 0;
+    return identical ? n >= 1 : n === 1;
   };
   // The ruleset does not change within a step: one listing per host names the rules of every mid-step read.
   const listed = new Map<string, NftTexts>();

@@ -57,6 +57,9 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
     expect(held.rule).toMatch(/ESTABLISHED/);
     // Two identical probes in a step (the tcp6 expectation and the tcp4 one's IPv6 parity probe), both decided alike: named.
     expect(at("01-localhost-only-ipv4.yaml remote -> server:8080/tcp6 open ipv6").decision).toMatchObject({ unfiltered: true, rule: "no filter chain", host: "server" });
+    // After a held IPv6 session was cut (its retransmits keep counters from attributing in IPv6), the tcp6 probe (identical to
+    // the tcp4 one's IPv6 parity probe) is decided early from the trace, not by its timeout.
+    expect(at("05b-untracked-ipv6-session-is-cut.yaml remote -> server:3000/tcp6 dropped ipv6").evidence.stoppedEarly).toMatch(/a DROP rule took its/);
     // A sweep names each port's deciding rule, from the trace of its own packets (single probes to the same ports in the step keep theirs).
     for (const family of ["ipv4", "ipv6"]) {
       const sweep = at(`20-sweep-default-drop.yaml outside -> server:1-1024 blocked except 22,80,443 ${family}`).sweep!;

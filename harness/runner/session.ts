@@ -10,7 +10,7 @@ import { judgeExpectation } from "../judge/expectation.ts";
 import { runResult } from "../judge/run.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
-import type { Family } from "../model/types.ts";
+import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
 import { type Observation, observe } from "../probes/observe.ts";
@@ -122,10 +122,18 @@ export class ScenarioSession implements AsyncDisposable {
     const swept = new Map<number, ExpectationResult>();
     const batched = new Map<string, BatchReadings>();
     const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
+      // Identical probes (same trace match) started so far in this lane: all of one key are of this family, so of this lane.
+      const started = new Map<string, number>();
+      const start = (p: PlannedProbe) => {
+        const key = JSON.stringify(armed.match({ ...p.spec, family }) ?? null);
+        started.set(key, (started.get(key) ?? 0) + 1);
+        return started.get(key)!;
+      };
       const sideBySide = (job: LaneJob) => this.#options.parallel === true && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
       const barrier = (job: LaneJob) => job.role === "held" || probes[job.probe]!.expectation.sweep !== undefined;
       for (const batch of laneBatches(jobs, sideBySide, barrier)) {
         if (batch.length > 1) {
+          for (const j of batch) start(probes[j.probe]!);
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
           const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: probes[j.probe]!.expectation.expected })), family, this.#ledger.lane(family), armed, early);
           done.forEach(({ observation, readings }, k) => {
@@ -138,13 +146,16 @@ export class ScenarioSession implements AsyncDisposable {
         const p = probes[job.probe]!;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p, armed));
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
-        else if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, armed))) {
-          // Counters cannot attribute in this family (a held connection retransmits): the trace can.
-          const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: p.expectation.expected }], family, this.#ledger.lane(family), armed, true);
-          (job.role === "main" ? main : parity).set(job.probe, done!.observation);
-          batched.set(`${job.role} ${job.probe}`, done!.readings);
+        else {
+          const alike = start(p);
+          // Counters cannot attribute in this family (a held connection retransmits): the trace can (identical probes only when all were alike).
+          const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
+          if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, identical))) {
+            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: p.expectation.expected, alike }], family, this.#ledger.lane(family), armed, true);
+            (job.role === "main" ? main : parity).set(job.probe, done!.observation);
+            batched.set(`${job.role} ${job.probe}`, done!.readings);
+          } else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
         }
-        else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
       }
     };
     // An nft `inet` rule counts both families' packets: then the lanes run one after the other, each reading afresh.
