@@ -17,12 +17,14 @@
  *     probes per second for a 500-flow matrix, p50/p95 per verdict.
  *
  * Options: --cold also removes the lab image first and counts its rebuild;
- * --seed runs only (a) and (b) with their ratio; --sweep runs only (c);
+ * --seed runs only (a) and (b) with their ratio (--runs N: N alternating
+ * pairs and the median ratio; --parallel-probes on fwspec's side); --sweep runs only (c);
  * --hand-full runs (c)'s hand loop over every port; --suite runs only the
  * suite comparison (b) (with --labs N and --parallel-probes for fwspec run's
  * side); --matrix runs only (d); --help prints these.
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { connectEngine } from "../harness/env/engine.ts";
@@ -102,9 +104,11 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
   return { wallMs: performance.now() - started, checks, latencies };
 }
 
-const HELP = `usage: npm run bench -- [--cold] [--seed | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
+const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
   (no option)  all parts: the six seed policies by hand and as fwspec scenarios, sweeps, suite, matrix
   --seed       only the six seed policies: by hand versus fwspec, and their ratio
+               (--runs N: N alternating pairs and the median ratio, for a loaded machine;
+               --parallel-probes: side-by-side probes on fwspec's side)
   --cold       remove the lab image first and count its rebuild
   --sweep      only the port sweeps; --hand-full runs the hand loop over every port
   --suite      only the shipped scenarios, shared labs versus a fresh lab each (--labs N labs at a time;
@@ -122,6 +126,41 @@ function seedProfile(timings: readonly ScenarioTiming[], wallMs: number): string
   }
   const known = [...parts.values()].reduce((a, b) => a + b, 0);
   return [...parts, ["the rest (parsing, lab removal)", wallMs - known] as const].map(([k, ms]) => `${k} ${(ms / 1000).toFixed(2)} s`).join(", ");
+}
+
+/** One pair: the six seed policies by hand (a), then as fwspec scenarios (b), with their ratio printed; the two wall times. */
+async function seedPair(image: string, runId: string, options: { readonly cold: boolean; readonly imageMs: number; readonly labs: number | undefined; readonly parallelProbes: boolean }): Promise<{ hand: number; fw: number }> {
+  const { cold, imageMs, labs, parallelProbes } = options;
+  process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
+  const hand = await handWritten(image, runId);
+  process.stdout.write(`    ${hand.checks} checks (IPv4 only) in ${(hand.wallMs / 1000).toFixed(1)} s, ${(hand.checks / (hand.wallMs / 1000)).toFixed(2)} checks/s\n`);
+  for (const [k, v] of hand.latencies) {
+    const s = stats(v);
+    process.stdout.write(`    ${k.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+  }
+
+  process.stdout.write(`\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts${parallelProbes ? " (side-by-side probes)" : ""}\n`);
+  const t1 = performance.now();
+  const timings: ScenarioTiming[] = [];
+  const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, handleInterrupts: true, timing: (t) => timings.push(t), ...(labs ? { labs } : {}), ...(parallelProbes ? { parallelProbes } : {}) });
+  const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
+  const expectations = report.scenarios.flatMap((s) => s.expectations);
+  const counters = report.scenarios.flatMap((s) => s.counters);
+  const checks = expectations.length + counters.length;
+  const failed = report.summary.failed + report.summary.errors;
+  process.stdout.write(`    ${expectations.length} probes + ${counters.length} counter checks = ${checks} checks in ${(fwMs / 1000).toFixed(1)} s${cold ? ` (image ${(imageMs / 1000).toFixed(1)} s included)` : ""}, ${(expectations.length / (fwMs / 1000)).toFixed(2)} probes/s; ${failed} failed\n`);
+  for (const verdict of ["open", "refused", "dropped", "unreachable"]) {
+    const v = expectations.filter((e) => e.actual === verdict).map((e) => e.evidence.durationMs);
+    if (v.length === 0) continue;
+    const s = stats(v);
+    process.stdout.write(`    ${verdict.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+  }
+  const waited = expectations.filter((e) => e.actual === "dropped" && !e.evidence.stoppedEarly).length;
+  if (waited > 0) process.stdout.write(`    ${waited} dropped probe(s) ran to their timeout (no counter or trace evidence within the evidence window)\n`);
+  process.stdout.write(`    where it went: ${seedProfile(timings, fwMs)}\n`);
+  const ratio = hand.wallMs / fwMs;
+  process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
+  return { hand: hand.wallMs, fw: fwMs };
 }
 
 async function main(): Promise<void> {
@@ -144,7 +183,6 @@ async function main(): Promise<void> {
   imageMs = performance.now() - t0;
 
   try {
-    const os = await import("node:os");
     process.stdout.write(`fwspec bench (${cold ? "cold: lab image rebuilt" : "warm: images cached"}) on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), kernel ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
     process.stdout.write(`reproduce: npm run bench${process.argv.slice(2).length > 0 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\n\n`);
     if (process.argv.includes("--sweep")) {
@@ -158,35 +196,20 @@ async function main(): Promise<void> {
       if (matrix) await benchMatrix();
       return;
     }
-    process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
-    const hand = await handWritten(image, runId);
-    process.stdout.write(`    ${hand.checks} checks (IPv4 only) in ${(hand.wallMs / 1000).toFixed(1)} s, ${(hand.checks / (hand.wallMs / 1000)).toFixed(2)} checks/s\n`);
-    for (const [k, v] of hand.latencies) {
-      const s = stats(v);
-      process.stdout.write(`    ${k.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+    const runsAt = process.argv.indexOf("--runs");
+    const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 1;
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number from 1, not ${process.argv[runsAt + 1]}`);
+    const parallelProbes = process.argv.includes("--parallel-probes");
+    const pairs: { hand: number; fw: number }[] = [];
+    for (let i = 1; i <= runs; i++) {
+      if (runs > 1) process.stdout.write(`--- pair ${i} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)})\n`);
+      pairs.push(await seedPair(image, runId, { cold, imageMs, labs, parallelProbes }));
     }
-
-    process.stdout.write("\n(b) fwspec: the same policies as scenarios, IPv4 and IPv6, counters, exact verdicts\n");
-    const t1 = performance.now();
-    const timings: ScenarioTiming[] = [];
-    const report = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { progress: silentProgress, handleInterrupts: true, timing: (t) => timings.push(t), ...(labs ? { labs } : {}) });
-    const fwMs = performance.now() - t1 + (cold ? imageMs : 0);
-    const expectations = report.scenarios.flatMap((s) => s.expectations);
-    const counters = report.scenarios.flatMap((s) => s.counters);
-    const checks = expectations.length + counters.length;
-    const failed = report.summary.failed + report.summary.errors;
-    process.stdout.write(`    ${expectations.length} probes + ${counters.length} counter checks = ${checks} checks in ${(fwMs / 1000).toFixed(1)} s${cold ? ` (image ${(imageMs / 1000).toFixed(1)} s included)` : ""}, ${(expectations.length / (fwMs / 1000)).toFixed(2)} probes/s; ${failed} failed\n`);
-    for (const verdict of ["open", "refused", "dropped", "unreachable"]) {
-      const v = expectations.filter((e) => e.actual === verdict).map((e) => e.evidence.durationMs);
-      if (v.length === 0) continue;
-      const s = stats(v);
-      process.stdout.write(`    ${verdict.padEnd(8)} n=${String(s.n).padStart(3)}  median ${s.median.toFixed(0).padStart(5)} ms  p95 ${s.p95.toFixed(0).padStart(5)} ms\n`);
+    if (runs > 1) {
+      const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
+      const ratios = pairs.map((p) => p.hand / p.fw);
+      process.stdout.write(`${runs} alternating pairs: by hand median ${(median(pairs.map((p) => p.hand)) / 1000).toFixed(1)} s, fwspec median ${(median(pairs.map((p) => p.fw)) / 1000).toFixed(2)} s (min ${(Math.min(...pairs.map((p) => p.fw)) / 1000).toFixed(2)} s), ratio per pair ${ratios.map((r) => r.toFixed(2)).join(" ")}, median ${median(ratios).toFixed(2)}x; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n\n`);
     }
-    const waited = expectations.filter((e) => e.actual === "dropped" && !e.evidence.stoppedEarly).length;
-    if (waited > 0) process.stdout.write(`    ${waited} dropped probe(s) ran to their timeout (no counter or trace evidence within the evidence window)\n`);
-    process.stdout.write(`    where it went: ${seedProfile(timings, fwMs)}\n`);
-    const ratio = hand.wallMs / fwMs;
-    process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
     if (process.argv.includes("--seed")) return;
     await benchSweeps({ handFull: process.argv.includes("--hand-full") });
     await benchSuite();
