@@ -17,13 +17,14 @@
  * Score = killed / (killed + survived); errors and equivalents are outside it.
  */
 import type { CheckResult, CounterResult } from "../model/results.ts";
-import { normalizeRule } from "../rules/match.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import type { HoldStep, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
-import { renderLine, type RuleLine } from "./rule-lines.ts";
+import type { RuleLine } from "./rule-lines.ts";
+import { lineKey, ruleKey } from "./rule-keys.ts";
+import { rulesObserved } from "./observed-rules.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
-import { isNftLine, matchesProbeDirectionOnly, matchesTcp, matchesUdp, nftRuleKey, type NftRuleLine } from "./nft-lines.ts";
+import { isNftLine, matchesProbeDirectionOnly, matchesTcp, matchesUdp, type NftRuleLine } from "./nft-lines.ts";
 import { sendsNoPackets, sendsOnlyIcmpEcho } from "./run-programs.ts";
 import { suggestCheck } from "./suggest.ts";
 
@@ -119,22 +120,6 @@ function tracedNone(line: NftRuleLine, traced: ReadonlyMap<string, TracedRules>)
   return host !== undefined && host.complete && !host.keys.has(`nft ${line.table} ${line.chain} #${line.nft.position}`);
 }
 
-/** A rule's identity for comparing a written rule with a saved one; `text` names its table. */
-function ruleKey(family: "ipv4" | "ipv6", text: string): string | undefined {
-  try {
-    const n = normalizeRule(text, family);
-    return `${family} ${n.table} ${n.chain} ${n.key}`;
-  } catch {
-    return undefined;
-  }
-}
-
-function lineKey(line: RuleLine): string | undefined {
-  if (isNftLine(line)) return nftRuleKey(line);
-  const words = line.words.some((w) => w === "-t" || w === "--table") ? line.words : ["-t", line.table, ...line.words];
-  return ruleKey(line.family, renderLine({ kind: "restore", program: undefined, prefix: "" }, words));
-}
-
 /** A plain (not negated) option value of an iptables rule: `-p tcp`, `-i lo`. */
 function plainFlag(words: readonly string[], names: readonly string[]): string | undefined {
   const i = words.findIndex((w) => names.includes(w));
@@ -197,6 +182,8 @@ function lostCounterRule(report: ScenarioReport): string | undefined {
 
 /** Why the mutant is equivalent, known from the rules, the scenario and the original run alone (no need to run it), or undefined. */
 export function equivalentBeforeRun(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): string | undefined {
+  // No packet's fate changes, but a check that reads the changed rules themselves could still fail: run it.
+  if (rulesObserved(mutant, scenario)) return undefined;
   return equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
 }
 

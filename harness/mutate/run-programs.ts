@@ -9,6 +9,8 @@
  *   no DNS query): only ICMP echo requests, their answers and errors, and
  *   neighbour discovery leave or reach the host, so a rule that matches TCP or
  *   UDP only cannot count them.
+ * - readsNoRules: it cannot list or check firewall rules (observed-rules.ts:
+ *   a mutant whose rule text a step could read is run, not claimed).
  * A program that runs another program is neither: `ip … exec` (`ip netns
  * exec`, `ip vrf exec`), and every wrapper (`nsenter`, `sh -c`, `bash -c`,
  * `env`, `timeout`, …), which no list names.
@@ -19,6 +21,9 @@ const QUIET_PROGRAMS = new Set(["iptables", "ip6tables", "iptables-save", "ip6ta
 
 /** Programs that write no firewall rule. */
 const RULELESS_PROGRAMS = new Set(["ip", "ping", "ping6", "ss", "cat", "true", "sleep", "conntrack", "sysctl"]);
+
+/** Programs that read no firewall rule: they send or show traffic, addresses, sockets, conntrack entries. */
+const RULE_BLIND_PROGRAMS = new Set(["ip", "ping", "ping6", "ss", "true", "sleep", "conntrack", "sysctl", "nc", "curl", "nmap"]);
 
 /** `ip netns exec NS cmd`, `ip vrf exec VRF cmd`: another program runs (ip is the only listed program that can). */
 function runsAnother(command: readonly string[]): boolean {
@@ -31,6 +36,10 @@ export function sendsNoPackets(command: readonly string[]): boolean {
 
 export function writesNoRules(command: readonly string[]): boolean {
   return RULELESS_PROGRAMS.has(command[0] ?? "") && !runsAnother(command);
+}
+
+export function readsNoRules(command: readonly string[]): boolean {
+  return RULE_BLIND_PROGRAMS.has(command[0] ?? "") && !runsAnother(command);
 }
 
 /** iputils ping's options that take a value (the value is no target). */

@@ -95,4 +95,25 @@ describe("mutateScenarios on a fake lab", () => {
     expect(report.scenarios[0]!.skipped).toMatch(/^the original scenario does not pass \(failed: `remote -> server:8080 open` \[ipv4\]: dropped\); fix it before mutating$/);
     expect(report.score).toBeUndefined();
   });
+
+  test("a mutant whose changed rule a counters check or a rule-reading run step sees is run, not claimed: the check kills it", async () => {
+    const input = {
+      name: "watched", description: "8082's DROP counted no probe, but checks read it", family: "ipv4" as const,
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
+      steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport 8082 -j DROP"] } },
+        { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] },
+      ],
+    };
+    const outcome = async (extra: object[]) => {
+      const report = await mutateScenarios([defineScenario({ ...input, steps: [...input.steps, ...extra] })], { provider: new FakeLabProvider(), operators: ["delete"] });
+      const m = report.scenarios[0]!.mutants.find((x) => x.id === "delete@<inline>:1#2")!;
+      return `${m.status}${m.ran === false ? " (not run)" : ""}: ${m.detail}`;
+    };
+    expect(await outcome([])).toMatch(/^equivalent \(not run\): `iptables -A INPUT -p tcp --dport 8082 -j DROP` counted no probed packet/);
+    expect(await outcome([{ counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8082 -j DROP", family: "ipv4", packets: 0 }] }])).toMatch(/^killed: counter check \(line \d+\) rule "-A INPUT -p tcp --dport 8082 -j DROP" \[ipv4\]: the mutant has no such rule/);
+    expect(await outcome([{ run: { host: "server", command: "iptables -C INPUT -p tcp --dport 8082 -j DROP", exit: 0 } }])).toMatch(/^killed: run step/);
+    // A counters check on another rule, and a run step that reads no rules, leave the claim standing.
+    expect(await outcome([{ counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8080 -j DROP", family: "ipv4", packets: 1 }] }, { run: { host: "server", command: "ss -tln", exit: 0 } }])).toMatch(/^equivalent \(not run\)/);
+  });
 });
