@@ -9,8 +9,8 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario, Step } from "../scenario/model.ts";
 import { mutantsOf } from "./mutants.ts";
-import { endingChains, endsEveryWalk } from "./nft-dead.ts";
-import type { ChainFacts } from "./nft-noop.ts";
+import { chainVerdicts, endingChains, endsEveryWalk } from "./nft-dead.ts";
+import { type ChainFacts, noopChains } from "./nft-noop.ts";
 import { nftFileLines } from "./nft-lines.ts";
 import { OPERATORS } from "./operators.ts";
 import { recordedRun } from "./testdata/recorded-run.ts";
@@ -65,6 +65,22 @@ describe("chains every packet entering them ends in", () => {
     ["a cycle of gotos", { a: chain(["goto b"]), b: chain(["goto a"]) }, []],
   ])("%s", (_, chains, expected) => {
     expect([...endingChains(new Map(Object.entries(chains)), "inet")].sort()).toEqual(expected);
+  });
+});
+
+describe("chains that give every packet one verdict", () => {
+  test.each<[string, Record<string, ChainFacts>, Record<string, string>]>([
+    ["firewalld's forward zone: jumps to empty chains, then the reject", { fwd: chain(["jump pre", "jump allow", "reject with icmpx admin-prohibited"]), pre: chain([]), allow: chain([]) }, { fwd: "reject with icmpx admin-prohibited" }],
+    ["through a dispatch chain's goto", { zones: chain(["goto fwd"]), fwd: chain(["drop"]) }, { fwd: "drop", zones: "drop" }],
+    ["a rule that acts before it: none", { fwd: chain(["tcp dport 22 accept", "drop"]) }, {}],
+    ["a jump to a chain that acts first: none", { fwd: chain(["jump allow", "drop"]), allow: chain(["tcp dport 22 accept"]) }, {}],
+    ["a goto to an empty chain first (the walk returns to the caller): none", { fwd: chain(["goto pre", "drop"]), pre: chain([]) }, {}],
+    ["a counter on the verdict (a counters check tells it apart): none", { fwd: chain(["counter drop"]) }, {}],
+    ["a base chain: none", { b: chain(["drop"], true) }, {}],
+    ["a reject nft adds a protocol match to: none", { fwd: chain(["reject with tcp reset"]) }, {}],
+  ])("%s", (_, chains, expected) => {
+    const map = new Map(Object.entries(chains));
+    expect(Object.fromEntries(chainVerdicts(map, noopChains(map), "inet"))).toEqual(expected);
   });
 });
 
@@ -137,6 +153,39 @@ describe("unreached rules of a file, and their mutants", () => {
   });
 });
 
+describe("a jump to a chain that gives every packet one verdict decides as that verdict", () => {
+  const FORWARD = [
+    "table inet t {",
+    "\tchain forward {",
+    "\t\ttype filter hook forward priority 0; policy accept;",
+    "\t\tct state established accept",
+    "\t\tjump zones",
+    "\t\treject with icmpx admin-prohibited",
+    "\t}",
+    "\tchain zones {",
+    "\t\tgoto fwd_public",
+    "\t}",
+    "\tchain fwd_public {",
+    "\t\tjump fwd_allow",
+    "\t\treject with icmpx admin-prohibited",
+    "\t}",
+    "\tchain fwd_allow {",
+    "\t}",
+    "}",
+  ];
+  const same = (lines: string[]) => mutantsOf(scenarioWith(`${lines.join("\n")}\n`), OPERATORS)
+    .filter((m) => /decides the same|both rules decide/.test(m.staticEquivalence ?? "")).map((m) => m.id);
+
+  test("deleted, swapped with or moved behind the same reject: equivalent", () => {
+    expect(same(FORWARD)).toEqual(["delete@r.nft:5", "move-end@r.nft:5", "swap@r.nft:5"]);
+  });
+
+  test("not when the zone lets something through, nor for a reject of another kind", () => {
+    expect(same(FORWARD.map((l) => (l === "\t}" ? l : l === "\tchain fwd_allow {" ? "\tchain fwd_allow {\n\t\ttcp dport 22 accept" : l)))).toEqual([]);
+    expect(same(FORWARD.map((l, i) => (i === 5 ? "\t\treject" : l)))).toEqual([]);
+  });
+});
+
 describe("scenario nftables/43 (firewalld 1.3.3's ruleset) against a real mutation run", () => {
   const run = recordedRun("mut-43-outcomes.txt", "scenarios/nftables/43-firewalld-generated.yaml");
   const UNREACHED = /no packet reaches/;
@@ -144,5 +193,14 @@ describe("scenario nftables/43 (firewalld 1.3.3's ruleset) against a real mutati
   test("no killed mutant is claimed unreached (that would be unsound); 4 survivors are: the rejects behind the zone jumps of INPUT and FORWARD", () => {
     expect(run.claimed("killed", UNREACHED).map((o) => o.id)).toEqual([]);
     expect(run.claimed("survived", UNREACHED).map((o) => o.id).sort()).toEqual(["delete@firewalld.nft:80", "delete@firewalld.nft:91", "drop-reject@firewalld.nft:80", "drop-reject@firewalld.nft:91"]);
+  });
+
+  test("no killed mutant is claimed by a rule's decision (a jump to a one-verdict chain included); the jump to FORWARD's zones is, 3 survivors", () => {
+    const DECIDES = /decides the same|both rules decide/;
+    expect(run.claimed("killed", DECIDES).map((o) => o.id)).toEqual([]);
+    const jump = (id: string) => run.byId.get(id)?.staticEquivalence ?? "";
+    expect(["delete@firewalld.nft:90", "move-end@firewalld.nft:90", "swap@firewalld.nft:90"].map((id) => [id, DECIDES.test(jump(id)), run.outcomes.find((o) => o.id === id)?.status])).toEqual([
+      ["delete@firewalld.nft:90", true, "survived"], ["move-end@firewalld.nft:90", true, "survived"], ["swap@firewalld.nft:90", true, "survived"],
+    ]);
   });
 });

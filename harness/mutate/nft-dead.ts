@@ -18,7 +18,7 @@
  * may put a rule anywhere), and the claims are dropped where another source
  * may write the table (noop-claims.ts).
  */
-import type { ChainFacts } from "./nft-noop.ts";
+import { type ChainFacts, noopJumpTarget } from "./nft-noop.ts";
 import type { NftRuleLine } from "./nft-lines.ts";
 import type { RuleLine } from "./rule-lines.ts";
 
@@ -85,4 +85,37 @@ export function unreachedReason(lines: readonly RuleLine[]): string | undefined 
   if (lines.length === 0 || lines.some((l) => l.unreachedBehind === undefined)) return undefined;
   const behind = [...new Set(lines.map((l) => l.unreachedBehind!))];
   return `no packet reaches ${lines.length === 1 ? "this rule" : "these rules"}: ${behind.map((t) => `\`${t}\``).join(", ")} before ${lines.length === 1 ? "it" : "them"} in the chain ends every packet's walk through it (an unconditional verdict, or a jump to a chain every packet ends in), and the change keeps ${lines.length === 1 ? "it" : "them"} behind that rule`;
+}
+
+/**
+ * Per chain of one table, the one verdict every packet entering it gets, when there is one: its rules up to the
+ * first that acts are jumps to no-op chains (nft-noop.ts), and that one is exactly `accept`, `drop`, a
+ * plain reject (as endsEveryWalk), or exactly `jump C`/`goto C` to a chain with such a verdict. Then an exact
+ * `jump`/`goto` to the chain decides as that verdict would (firewalld's forward zone: empty chains, then
+ * `reject with icmpx admin-prohibited`).
+ */
+export function chainVerdicts(chains: ReadonlyMap<string, ChainFacts>, noop: ReadonlySet<string>, tableFamily: string): Map<string, string> {
+  const known = new Map<string, string | null>();
+  const verdict = (name: string): string | undefined => {
+    const seen = known.get(name);
+    if (seen !== undefined) return seen ?? undefined;
+    known.set(name, null); // a cycle back here has no verdict
+    const c = chains.get(name);
+    let found: string | undefined;
+    if (c !== undefined && !c.base && c.whole) {
+      for (const w of c.rules.map(withoutComment)) {
+        // (a goto to a no-op chain is no such rule: it leaves this chain for the caller, with no verdict)
+        if (noopJumpTarget(w, noop) !== undefined) continue;
+        if (w.length === 2 && (w[0] === "jump" || w[0] === "goto")) found = verdict(w[1]!);
+        else if (w[0] !== "counter" && endsEveryWalk(w, tableFamily, () => false)) found = w.join(" ");
+        break;
+      }
+    }
+    known.set(name, found ?? null);
+    return found;
+  };
+  return new Map([...chains.keys()].flatMap((name) => {
+    const v = verdict(name);
+    return v === undefined ? [] : [[name, v] as [string, string]];
+  }));
 }

@@ -149,6 +149,7 @@ function chains(lines: readonly RuleLine[]): NftRuleLine[][] {
 
 /** `accept`, `drop`, `reject with …`: what a rule does with the packets it matches; undefined for jumps and rules without a verdict. */
 function decision(l: RuleLine): string | undefined {
+  if (l.jumpVerdict !== undefined) return l.jumpVerdict; // a jump to a chain that gives every packet one verdict (nft-dead.ts)
   const v = verdictIndex(l.words);
   if (v < 0) return undefined;
   if (l.words[v] === "jump" || l.words[v] === "goto") return l.words[v + 1] === undefined ? undefined : `${l.words[v]} ${l.words[v + 1]}`;

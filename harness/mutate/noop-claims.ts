@@ -84,9 +84,9 @@ export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenar
     if ((s.kind === "run" && !writesNoRules(s.command)) || s.kind === "reboot") unsure.add(s.host);
   }
   return lines.map((l) => {
-    if (l.noopJump === undefined && !l.noopChain && l.unreachedBehind === undefined) return l;
+    if (l.noopJump === undefined && !l.noopChain && l.unreachedBehind === undefined && l.jumpVerdict === undefined) return l;
     if (!unsure.has(l.host) && !(sources.get(l.host) ?? []).some((o) => mayWrite(o, l))) return l;
-    const { noopJump: _, noopChain: __, unreachedBehind: ___, ...rest } = l;
+    const { noopJump: _, noopChain: __, unreachedBehind: ___, jumpVerdict: ____, ...rest } = l;
     return rest;
   });
 }

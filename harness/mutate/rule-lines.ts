@@ -51,6 +51,8 @@ export interface RuleLine {
   readonly noopChain?: true;
   /** An nft rule behind one that ends every packet's walk through its chain (nft-dead.ts): that rule's text. */
   readonly unreachedBehind?: string;
+  /** An nft rule of exactly `jump C`/`goto C` where every packet entering C gets one verdict (nft-dead.ts): that verdict. */
+  readonly jumpVerdict?: string;
 }
 
 const VERBS: Readonly<Record<string, "-A" | "-I">> = { "-A": "-A", "--append": "-A", "-I": "-I", "--insert": "-I" };
