@@ -180,11 +180,16 @@ function lostCounterRule(report: ScenarioReport): string | undefined {
   return `counter check (line ${c.line}) ${c.selector} [${c.family}]: the mutant has no such rule (${c.message})`;
 }
 
-/** Why the mutant is equivalent, known from the rules, the scenario and the original run alone (no need to run it), or undefined. */
+/** Why no packet's fate can differ in the mutant, known from the rules, the scenario and the original run, or undefined. */
+function equivalentReason(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules>): string | undefined {
+  return equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
+}
+
+/** The reason when the mutant need not run at all: no packet's fate differs and no check reads its changed rules; or undefined. */
 export function equivalentBeforeRun(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): string | undefined {
   // No packet's fate changes, but a check that reads the changed rules themselves could still fail: run it.
   if (rulesObserved(mutant, scenario)) return undefined;
-  return equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
+  return equivalentReason(mutant, scenario, counted, traced);
 }
 
 export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules> = new Map()): MutantOutcome {
@@ -195,7 +200,8 @@ export function classifyMutant(mutant: Mutant, report: ScenarioReport, scenario:
   const killedBy = failedCheck(resultsOf(report)) ?? lostCounterRule(report);
   if (killedBy) return { ...base, status: "killed", detail: killedBy };
   if (error !== undefined) return { ...base, status: "error", detail: error };
-  const why = equivalentBeforeRun(mutant, scenario, counted, traced);
+  // It ran and every check held (those reading its rules too): the packet argument alone makes it equivalent.
+  const why = equivalentReason(mutant, scenario, counted, traced);
   if (why) return { ...base, status: "equivalent", detail: why };
   const key = lineKey(mutant.lines[0]!);
   return { ...base, status: "survived", detail: suggestCheck(mutant, scenario, key !== undefined && counted.has(key)) };

@@ -116,4 +116,18 @@ describe("mutateScenarios on a fake lab", () => {
     // A counters check on another rule, and a run step that reads no rules, leave the claim standing.
     expect(await outcome([{ counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8080 -j DROP", family: "ipv4", packets: 1 }] }, { run: { host: "server", command: "ss -tln", exit: 0 } }])).toMatch(/^equivalent \(not run\)/);
   });
+
+  test("a mutant run because a check reads its rules, which every check still passes, keeps its equivalence reason", async () => {
+    const scenario = defineScenario({
+      name: "insert", description: "-I 1 into an empty chain, checked with iptables -C", family: "ipv4",
+      hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+      steps: [
+        { apply: { host: "server", commands: ["iptables -I INPUT 1 -p tcp --dport 8080 -j DROP"] } },
+        { expect: ["remote -> server:8080 dropped"] },
+        { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 8080 -j DROP", exit: 0 } },
+      ],
+    });
+    const report = await mutateScenarios([scenario], { provider: new FakeLabProvider(), operators: ["insert-append"] });
+    expect(report.scenarios[0]!.mutants.map((m) => `${m.status}${m.ran === false ? " (not run)" : ""}: ${m.detail}`)).toEqual([expect.stringMatching(/^equivalent: /)]);
+  });
 });
