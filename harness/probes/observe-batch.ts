@@ -9,18 +9,18 @@
  */
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
-import { evidenceWindowMs, graceMs, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
+import { EVIDENCE_WINDOW_MS, graceMs, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
 
 /**
- * How long a pending probe's trace is read for evidence (ms): as long as
- * counters are (observe.ts evidenceWindowMs; the trace comes through the
- * monitor process, later than counters under load).
+ * How long a pending probe's trace is read for evidence (ms). The trace comes
+ * through the monitor process, later than counters under load; reading longer
+ * costs only reads, and a probe with no evidence by then runs to its timeout.
  */
 export function traceWindowMs(spec: ProbeSpec): number {
-  return evidenceWindowMs(spec);
+  return Math.max(EVIDENCE_WINDOW_MS[spec.protocol], Math.min(1500, spec.timeoutSeconds * 1000 - 250));
 }
 
 export interface BatchProbe {

@@ -39,26 +39,11 @@ export function graceMs(protocol: Protocol, expected?: ExpectedVerdict): number 
   return expected === "open" || expected === "refused" ? Math.max(GRACE_MS[protocol], ANSWERED_GRACE_MS) : GRACE_MS[protocol];
 }
 
-/** Counters are read every POLL_MS this long (ms after the start) while a pending probe has no evidence; then less often (evidenceWindowMs). */
+/** Until when (ms after the start) counters are read again while a pending probe has no evidence. */
 export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
-
-/**
- * Until when (ms after the start) a pending probe's evidence is looked for:
- * up to 1.5 s, and 250 ms before the tool's own timeout. On a loaded machine
- * the tool may send its first packet only after EVIDENCE_WINDOW_MS, and a DROP
- * rule that counts it then is still this probe's (nothing else of its family
- * runs in its lane). Reading longer costs only readings, every SLOW_POLL_MS
- * after EVIDENCE_WINDOW_MS; a probe with no evidence by then runs to its
- * timeout. The same window serves the trace (observe-batch.ts).
- */
-export function evidenceWindowMs(spec: Pick<ProbeSpec, "protocol" | "timeoutSeconds">): number {
-  return Math.max(EVIDENCE_WINDOW_MS[spec.protocol], Math.min(1500, spec.timeoutSeconds * 1000 - 250));
-}
 
 /** Between two counter readings, how long to wait for the tool to end (ms). */
 export const POLL_MS = 10;
-/** The same after EVIDENCE_WINDOW_MS. */
-export const SLOW_POLL_MS = 50;
 
 /** A rule delta and the firewall host it was read on (observe() always names it; hand-made observations may not). */
 export type HostRuleDelta = RuleDelta & { readonly host?: string };
@@ -150,13 +135,12 @@ async function decide(
       // firewall on each end, routers): a return-path packet may still be on its way.
       return { result, after: watch.length > 1 ? await readAll() : mid };
     }
-    const elapsed = pending.elapsed();
-    if (elapsed >= evidenceWindowMs(spec)) {
+    if (pending.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
       // No evidence: the tool's own timeout decides.
       const result = await pending.wait();
       return { result, after: await readAll() };
     }
-    const ended = await pending.poll(elapsed < EVIDENCE_WINDOW_MS[spec.protocol] ? POLL_MS : SLOW_POLL_MS);
+    const ended = await pending.poll(POLL_MS);
     if (ended) return { result: ended, after: await readAll() };
   }
 }
