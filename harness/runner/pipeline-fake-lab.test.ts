@@ -12,7 +12,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
 const tick = (n: number) => new Promise<void>((resolve) => setTimeout(resolve, n));
 
@@ -82,6 +82,40 @@ describe("lab starts and removals off the critical path", () => {
     const fresh = await run({ scenarios: [alone("a"), alone("b")] }, { provider, labs: 1, freshLabs: true });
     expect(provider.events).toEqual(["start a", "removed a", "start b", "removed b"]);
     expect(verdicts(fresh)).toEqual(verdicts(pooled));
+  });
+
+  test("by default two labs run side by side: a scenario whose commands wait for another scenario's apply still ends", async () => {
+    let ran!: () => void;
+    const bRan = new Promise<void>((resolve) => (ran = resolve));
+    class Holding extends RecordingProvider {
+      override async start(spec: LabSpec): Promise<RunningLab> {
+        const lab = await super.start(spec);
+        aroundExec(lab, async (_host, command, exec) => {
+          if (spec.name === "a") await bRan;
+          // b's own rules, applied once its scenario runs (its lab's listener proof may run ahead of a's end).
+          else if (command[0] === "iptables" && command[1] === "-A") ran();
+          return await exec();
+        });
+        return lab;
+      }
+    }
+    const other = alone("b", { hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {}, third: {} } });
+    const report = await run({ scenarios: [alone("a"), other] }, { provider: new Holding() });
+    expect(report.scenarios.map((s) => s.status)).toEqual(["passed", "passed"]);
+  });
+
+  test("by default the scenarios of one lab shape stay on one lab ; --labs 2 splits them; fresh labs stay in line", async () => {
+    /** Shareable (no run step): scenarios of one shape share a lab. */
+    const shared = (name: string) => defineScenario({ name, description: "shared", hosts, steps: [{ expect: ["remote -> server:8080 open"] }] }, { file: `${name}.yaml` });
+    const byDefault = new RecordingProvider();
+    await run({ scenarios: [shared("s1"), shared("s2")] }, { provider: byDefault });
+    expect(byDefault.specs.map((spec) => spec.name)).toEqual(["s1"]);
+    const split = new RecordingProvider();
+    await run({ scenarios: [shared("s1"), shared("s2")] }, { provider: split, labs: 2 });
+    expect(split.specs.map((spec) => spec.name).sort()).toEqual(["s1", "s2"]);
+    const fresh = new RecordingProvider();
+    await run({ scenarios: [alone("a"), alone("b"), alone("c")] }, { provider: fresh, freshLabs: true });
+    expect(fresh.events).toEqual(["start a", "removed a", "start b", "removed b", "start c", "removed c"]);
   });
 
   test("a lab with declared subnets starts ahead like any other: every lab's automatic networks stay off the run's declared subnets; one whose declared subnet overlaps another's starts only after every earlier lab is removed", async () => {

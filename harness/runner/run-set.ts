@@ -30,6 +30,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly progress?: Progress | undefined;
   /** Labs running at the same time. */
   readonly labs: number;
+  /** Split a group of one lab shape across labs so `labs` run side by side (default true; false: one lab per shape group, each split costs a lab start). */
+  readonly splitGroups?: boolean | undefined;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean | undefined;
   /** Leave labs running: every one, or those of scenarios that failed or errored (keep.ts). */
@@ -180,7 +182,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   };
 
   const parallel = Math.max(1, options.labs);
-  const groups = fresh ? plans.map((p) => [p.scenario]) : planLabs(plans.map((p) => p.scenario), parallel);
+  const groups = fresh ? plans.map((p) => [p.scenario]) : planLabs(plans.map((p) => p.scenario), options.splitGroups === false ? 1 : parallel);
   progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
     await pipeline(groups, parallel, removals, {
