@@ -39,6 +39,10 @@ export interface MutantOutcome {
   readonly detail: string;
   /** false: proven equivalent from the rules and the original run, so not run (run.ts). */
   readonly ran?: false;
+  /** Proven equivalent before running, run anyway (`--run-equivalent`), and not killed: the proof held. */
+  readonly checkedClaim?: true;
+  /** Proven equivalent before running, run anyway, and killed: the proof was wrong (a bug in fwspec). */
+  readonly contradicts?: true;
 }
 
 /** The first failed check, in words. */

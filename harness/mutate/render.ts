@@ -33,7 +33,9 @@ export function summaryLine(r: MutationReport): string {
   const scored = r.counts.killed + r.counts.survived;
   const scenarios = r.stopped ? `${r.scenarios.length} of ${r.total} scenarios` : `${r.scenarios.length} scenarios`;
   const notRun = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.ran === false).length, 0);
-  const equivalent = notRun > 0 ? `${r.counts.equivalent} equivalent (${notRun} proven before running, not run)` : `${r.counts.equivalent} equivalent`;
+  const checked = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.checkedClaim || m.contradicts).length, 0);
+  const contradicted = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.contradicts).length, 0);
+  const equivalent = notRun > 0 ? `${r.counts.equivalent} equivalent (${notRun} proven before running, not run)` : checked > 0 ? `${r.counts.equivalent} equivalent (${checked} proven before running and run anyway: ${contradicted} of those killed)` : `${r.counts.equivalent} equivalent`;
   const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${equivalent} and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
   return r.stopped ? `PARTIAL ${line} — STOPPED: only the scenarios listed finished; the one being mutated and those after it are not in the score` : line;
 }

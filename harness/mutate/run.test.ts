@@ -10,7 +10,8 @@
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
-import { mutateScenarios } from "./run.ts";
+import { summaryLine } from "./render.ts";
+import { checkedAgainst, mutateScenarios } from "./run.ts";
 
 const weak = defineScenario({
   name: "weak",
@@ -62,6 +63,16 @@ describe("mutateScenarios on a fake lab", () => {
     const outcomes = (r: typeof quick) => r.scenarios[0]!.mutants.map((m) => `${m.id} ${m.status}: ${m.detail}`);
     expect(outcomes(all)).toEqual(outcomes(quick));
     expect(all.scenarios[0]!.mutants.filter((m) => m.ran === false)).toEqual([]);
+    // The four claims were checked by running, and none was killed.
+    expect(all.scenarios[0]!.mutants.filter((m) => m.checkedClaim).map((m) => m.id)).toEqual(["delete@<inline>:1#2", "accept-drop@<inline>:1#2", "drop-reject@<inline>:1#2", "swap@<inline>:1"]);
+    expect(summaryLine(all)).toMatch(/4 equivalent \(4 proven before running and run anyway: 0 of those killed\)/);
+  });
+
+  test("checkedAgainst: a kill of a mutant proven equivalent says the proof was wrong; anything else marks the proof checked", () => {
+    const base = { id: "delete@x:1", operator: "delete", changes: [] };
+    expect(checkedAgainst({ ...base, status: "killed", detail: "`a -> b:1 open` failed" }, "it counted nothing")).toEqual({ ...base, status: "killed", detail: "`a -> b:1 open` failed — CONTRADICTS the equivalence fwspec proved before running (it counted nothing); please report it", contradicts: true });
+    expect(checkedAgainst({ ...base, status: "equivalent", detail: "why" }, "it counted nothing")).toEqual({ ...base, status: "equivalent", detail: "why", checkedClaim: true });
+    expect(checkedAgainst({ ...base, status: "survived", detail: "add" }, undefined)).toEqual({ ...base, status: "survived", detail: "add" });
   });
 
   test("a deleted rule that decided probes, with a later rule deciding them alike, gets a counters check suggested", async () => {

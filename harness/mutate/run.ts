@@ -84,6 +84,13 @@ export function summarize(scenarios: readonly ScenarioMutation[], durationMs: nu
   return { scenarios, counts, score: mutationScore(all), durationMs, stopped, total };
 }
 
+/** A mutant run although proven equivalent before running (`runEquivalent`): a kill contradicts the proof and says so; otherwise the proof held. */
+export function checkedAgainst(outcome: MutantOutcome, claim: string | undefined): MutantOutcome {
+  if (claim === undefined) return outcome;
+  if (outcome.status !== "killed") return { ...outcome, checkedClaim: true };
+  return { ...outcome, detail: `${outcome.detail} — CONTRADICTS the equivalence fwspec proved before running (${claim}); please report it`, contradicts: true };
+}
+
 /** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
 export async function mutateScenarios(scenarios: readonly Scenario[], options: MutateOptions): Promise<MutationReport> {
   const started = performance.now();
@@ -115,7 +122,8 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     }
     const counted = countedRules(original);
     const traced = tracedRules(original);
-    const known = mutants.map((m) => (options.runEquivalent ? undefined : equivalentBeforeRun(m, scenario, counted, traced)));
+    const proven = mutants.map((m) => equivalentBeforeRun(m, scenario, counted, traced));
+    const known = options.runEquivalent ? mutants.map(() => undefined) : proven;
     const toRun = mutants.filter((_, i) => known[i] === undefined);
     // One failed check kills a mutant: its later steps need not run.
     const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1, stopAtFirstFailure: true })).scenarios;
@@ -125,7 +133,7 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
       mutants: mutants.map((m, i) => {
         const why = known[i];
         if (why !== undefined) return { id: m.id, operator: m.operator, status: "equivalent" as const, changes: m.changes, detail: why, ran: false };
-        return classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
+        return checkedAgainst(classifyMutant(m, byMutant.get(m)!, scenario, counted, traced), proven[i]);
       }),
     });
   }
