@@ -1,14 +1,17 @@
 /**
  * Which scenarios share a lab (pure): scenarios of one lab shape (shape.ts:
  * networks, subnets and hosts, not their names or listeners), made only of
- * apply, expect and counters steps, run one after another on one lab (reset
- * in between, names cast and listeners set, runner/shared-lab.ts); a scenario
- * with run, reboot or hold steps may be the last on such a lab (it is removed
- * after it); every other scenario gets its own. Also the lab's short name.
+ * apply, expect and counters steps and run steps that leave no state
+ * (stateless-run.ts), run one after another on one lab (reset in between,
+ * names cast and listeners set, runner/shared-lab.ts); a scenario with other
+ * run steps, reboot or hold steps may be the last on such a lab (it is
+ * removed after it); every other scenario gets its own. Also the lab's short
+ * name.
  */
 import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { shapeKey } from "./shape.ts";
+import { leavesNoState } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -28,9 +31,13 @@ export function topologyKey(scenario: Scenario): string {
   });
 }
 
-/** Can this scenario run on a lab another scenario used (after a rules reset)? `run`, `reboot` and `hold` can change a host in ways a reset does not undo. */
+/**
+ * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot`, `hold` and most `run` steps
+ * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
+ * (stateless-run.ts) cannot.
+ */
 export function shareable(scenario: Scenario): boolean {
-  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters");
+  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || (s.kind === "run" && leavesNoState(s.command)));
 }
 
 /**

@@ -59,9 +59,14 @@ describe("planScenario", () => {
 });
 
 describe("lab planning", () => {
-  test("only apply/expect/counters scenarios share a lab", () => {
+  test("only apply/expect/counters scenarios, and run steps that leave no state, share a lab", () => {
     expect(shareable(plain("a"))).toBe(true);
     expect(shareable(scenario)).toBe(false);
+    const withRun = (command: string) => defineScenario({ name: "r", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ expect: ["remote -> server:8080 open"] }, { run: { host: "server", command } }] });
+    expect(shareable(withRun("ip -6 neigh flush all"))).toBe(true);
+    expect(shareable(withRun("iptables -S INPUT"))).toBe(true);
+    expect(shareable(withRun("iptables -L INPUT -n -v -x"))).toBe(false);
+    expect(shareable(withRun("ip -6 addr add 2001:db8:1::7/128 dev eth0"))).toBe(false);
   });
 
   /** A scenario of hosts `server` (firewall) and `remote`, renamed and with listeners as given; `run: true` adds a run step (not shareable). */
@@ -75,7 +80,7 @@ describe("lab planning", () => {
         ...(o.subnet ? { subnets: { lan: { ipv4: o.subnet } } } : {}),
         // Written peer first: slots are canonical, not in the order written.
         hosts: { [remote]: {}, [server]: { firewall: true, listen: o.listen ?? ["tcp/8080"], ...(o.backend ? { backend: o.backend } : {}) } },
-        steps: [{ expect: [`${remote} -> ${server}:${(o.listen?.[0] ?? "tcp/8080").replace(/^(\w+)\/(\d+)$/, "$2/$1").replace("/tcp", "")} open`] }, ...(o.run ? [{ run: { host: server, command: "true" } }] : [])],
+        steps: [{ expect: [`${remote} -> ${server}:${(o.listen?.[0] ?? "tcp/8080").replace(/^(\w+)\/(\d+)$/, "$2/$1").replace("/tcp", "")} open`] }, ...(o.run ? [{ run: { host: server, command: "conntrack -F" } }] : [])],
       },
       { file: `/x/${name}.yaml` },
     );

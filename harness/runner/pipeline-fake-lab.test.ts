@@ -48,7 +48,7 @@ class RecordingProvider implements LabProvider {
 }
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} };
-/** A `run` step: the scenario cannot share a lab, so each one starts its own. */
+/** A `run` step that changes the host (conntrack -F; not one stateless-run.ts knows): the scenario cannot share a lab, so each one starts its own. */
 const alone = (name: string, extra: object = {}) =>
   defineScenario(
     {
@@ -56,7 +56,7 @@ const alone = (name: string, extra: object = {}) =>
       description: "own lab",
       hosts,
       ...extra,
-      steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] }, { run: { host: "server", command: "iptables -C INPUT -p tcp --dport 8080 -j DROP", exit: 0 } }],
+      steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] }, { run: { host: "server", command: "conntrack -F" } }],
     },
     { file: `${name}.yaml` },
   );
