@@ -11,7 +11,7 @@ import type { CheckBase } from "./context.ts";
 import type { Problem, Report } from "./diagnostics.ts";
 import { SHAPE_HINTS } from "./hints.ts";
 import type { Locator, Path } from "./locate.ts";
-import type { Scenario } from "./model.ts";
+import type { DeclaredEquivalence, Scenario } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
 import { schemas } from "./schema.ts";
 import { checkSteps } from "./steps.ts";
@@ -60,6 +60,26 @@ function mappingExpectations(raw: Record<string, unknown>): Path[] {
   return suppressed;
 }
 
+/** `mutate.equivalent`: each reason real text, each mutant declared once; the declarations with their lines. */
+function declaredEquivalent(problem: Report, raw: Record<string, unknown>, locator: CheckPlace["locator"]): DeclaredEquivalence[] {
+  const list = isRecord(raw["mutate"]) ? raw["mutate"]["equivalent"] : undefined;
+  if (!Array.isArray(list)) return [];
+  const out: DeclaredEquivalence[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((item: unknown, i) => {
+    if (!isRecord(item) || typeof item["mutant"] !== "string" || typeof item["because"] !== "string") return; // zod reported it
+    const at: Path = ["mutate", "equivalent", i];
+    checkText(problem, [...at, "mutant"], item["mutant"], "`mutant`");
+    checkText(problem, [...at, "because"], item["because"], "`because`");
+    const line = locator.locate([...at, "mutant"]).line;
+    const first = seen.get(item["mutant"]);
+    if (first !== undefined) problem([...at, "mutant"], `mutant \`${item["mutant"]}\` is declared equivalent twice (first on line ${first})`, "declare each mutant once, with one reason");
+    else seen.set(item["mutant"], line);
+    out.push({ mutant: item["mutant"], because: item["because"].trim(), line });
+  });
+  return out;
+}
+
 /** Every check of a scenario value, in the order its problems are reported. */
 export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
   const problems: Problem[] = [];
@@ -82,6 +102,7 @@ export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
   if (titleBreak) problem(["name"], `\`name\` contains ${titleBreak}`, "write the name on one line; say more in `description`");
   else checkText(problem, ["name"], raw["name"], "`name`");
   checkText(problem, ["description"], raw["description"], "`description`");
+  const declared = declaredEquivalent(problem, raw, place.locator);
   const base: CheckBase = { ...place, problem };
   const ctx = buildContext(base, raw);
   const plan = checkAddressPlan(ctx, raw["subnets"], raw["hosts"], place.machineRoutes);
@@ -101,6 +122,7 @@ export function checkScenario(raw: unknown, place: CheckPlace): CheckResult {
       ...(parsed.data.networks ? { networks: [...parsed.data.networks] } : {}),
       ...(Object.keys(plan.subnets).length > 0 ? { subnets: plan.subnets } : {}),
       parity: parsed.data.parity,
+      ...(declared.length > 0 ? { declaredEquivalent: declared } : {}),
     },
   };
 }

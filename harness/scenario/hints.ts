@@ -87,6 +87,10 @@ export const SHAPE_HINTS: Record<string, string> = {
   contains: "write a text or a list of texts the output must contain, e.g. `contains: \"-j DROP\"`",
   excludes: "write a text or a list of texts the output must not contain, e.g. `excludes: \"-j ACCEPT\"`",
   matches: "write a regular expression or a list of them, e.g. `matches: \"^-A INPUT .*-j DROP$\"`",
+  mutate: "write `mutate: { equivalent: [{ mutant: \"delete@rules.nft:12\", because: \"the rule after it decides alike\" }] }`",
+  equivalent: "write a list, e.g. `- { mutant: \"delete@rules.nft:12\", because: \"line 13 rejects the same packets alike\" }`",
+  mutant: "write the mutant's id exactly as `fwspec mutate` prints it, e.g. `mutant: \"delete@rules.nft:12\"`",
+  because: "write why no packet's fate can differ, naming the rule lines that make it so",
 };
 
 /** What one item of this list looks like. */

@@ -169,6 +169,15 @@ export interface HoldStep {
 
 export type Step = ApplyStep | ExpectStep | CountersStep | RunStep | RebootStep | HoldStep;
 
+/** A mutant the scenario declares equivalent (`mutate.equivalent`): `fwspec mutate` reports it, not run; `--run-equivalent` audits it. */
+export interface DeclaredEquivalence {
+  /** The id exactly as `fwspec mutate` prints it. */
+  readonly mutant: string;
+  readonly because: string;
+  /** Where it is written in the scenario file (1 for TypeScript scenarios). */
+  readonly line: number;
+}
+
 export interface Scenario {
   /** Absolute path of the scenario file ("<inline>" for TypeScript scenarios without one). */
   readonly file: string;
@@ -190,4 +199,6 @@ export interface Scenario {
    * probed too; a difference is a warning ("warn", the default) or a failure ("fail").
    */
   readonly parity?: "warn" | "fail";
+  /** Equivalent mutants the author declares (`mutate.equivalent`); only `fwspec mutate` reads them. */
+  readonly declaredEquivalent?: readonly DeclaredEquivalence[];
 }

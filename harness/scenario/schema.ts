@@ -232,6 +232,19 @@ const stepSchema = z
   })
   .meta({ description: "One of `apply`, `expect`, `counters`, `run`, `reboot` or `hold`.", minProperties: 1, maxProperties: 1 });
 
+const declaredEquivalentSchema = z
+  .strictObject({
+    mutant: z.string().min(1).meta({ description: "The mutant's id exactly as `fwspec mutate` prints it, e.g. `delete@firewalld.nft:139`." }),
+    because: z.string().min(1).meta({ description: "Why no packet's fate can differ: name the rule lines that make it so." }),
+  })
+  .meta({ description: "A mutant the author declares equivalent (`fwspec mutate` reports it, not run; `--run-equivalent` audits it)." });
+
+const mutateSchema = z
+  .strictObject({
+    equivalent: z.array(declaredEquivalentSchema).min(1).optional().meta({ description: "Mutants that hold equivalent only because of this ruleset, each with its reason." }),
+  })
+  .meta({ description: "For `fwspec mutate` only (`fwspec run` ignores it)." });
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().min(1).meta({ description: "A one-line title." }),
@@ -255,6 +268,7 @@ export const scenarioSchema = z
       .record(z.string(), hostSchema)
       .meta({ description: "The lab hosts by name.", minProperties: 1, propertyNames: { pattern: HOST_NAME_PATTERN } }),
     steps: z.array(stepSchema).min(1).meta({ description: "Run in order." }),
+    mutate: mutateSchema.optional(),
   })
   .meta({ title: "fwspec scenario", description: "An executable firewall specification." });
 
@@ -268,6 +282,7 @@ export const schemas = {
   comparison: comparisonSchema,
   run: runSchema,
   hold: holdSchema,
+  mutate: mutateSchema,
 } as const;
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
