@@ -175,11 +175,13 @@ export function buildProgram(): Command {
     .option("--operators <names>", `only these operators, comma-separated: ${OPERATORS.map((o) => o.name).join(", ")}`)
     .option("--jobs <n>", "labs at the same time for one scenario's mutants (default 1)")
     .option("--killed", "also list every killed mutant with the check that killed it")
-    .option("--run-equivalent", "also run the mutants proven equivalent from the rules and the original run (by default they are reported, not run); a kill of one is flagged as contradicting the proof")
+    .option("--run-equivalent", "also run the mutants proven equivalent from the rules and the original run, and those the scenario declares equivalent (`mutate.equivalent`); by default they are reported, not run. A kill of one is flagged as contradicting the proof or the declaration")
+    .option("--mutant <ids...>", "run only the mutants with these ids, exactly as `fwspec mutate` prints them (quote an id with a space); an unknown id is bad input")
+    .option("--only <ids...>", "the same as --mutant")
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", `\nOperators:\n${OPERATORS.map((o) => `  ${o.name.padEnd(15)} ${o.summary}`).join("\n")}\n\nExit codes: 0 done (and the score reached --min-score), 1 below --min-score or an original\nscenario does not pass, 2 bad input, 3 environment problem, 130 stopped by Ctrl-C (what finished is printed\nwith a PARTIAL score; the run's containers and networks are removed).`)
-    .action(async (paths: string[], opts: { minScore?: string; json?: string; html?: string; operators?: string; jobs?: string; root?: string; early: boolean; killed?: boolean; runEquivalent?: boolean }) => {
+    .action(async (paths: string[], opts: { minScore?: string; json?: string; html?: string; operators?: string; jobs?: string; root?: string; early: boolean; killed?: boolean; runEquivalent?: boolean; mutant?: string[]; only?: string[] }) => {
       process.exitCode = await runMutate(paths, opts);
     });
 

@@ -18,9 +18,9 @@ import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { interrupted, onInterrupt } from "../interrupt.ts";
 import { consoleProgress } from "../progress.ts";
-import { OPERATOR_NAMES } from "../mutate/operators.ts";
+import { OPERATOR_NAMES, selectOperators } from "../mutate/operators.ts";
 import { renderMutationConsole, renderMutationJson, scenarioLine, summaryLine } from "../mutate/render.ts";
-import { type MutationReport, mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, type ScenarioMutation, summarize } from "../mutate/run.ts";
+import { type MutationReport, mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, plannedMutants, type ScenarioMutation, summarize } from "../mutate/run.ts";
 import { renderMutationHtml } from "../report/mutation-html.ts";
 import { writeReportFile } from "./report-files.ts";
 
@@ -34,6 +34,9 @@ export interface MutateCliOptions {
   readonly early?: boolean;
   readonly killed?: boolean;
   readonly runEquivalent?: boolean;
+  /** `--mutant` / `--only`: only the mutants with these ids. */
+  readonly mutant?: readonly string[];
+  readonly only?: readonly string[];
 }
 
 /** The flags checked: an InputError naming the wrong one. */
@@ -55,14 +58,17 @@ export function parseMutateFlags(opts: MutateCliOptions): { minScore: number | u
 export async function runMutate(paths: readonly string[], opts: MutateCliOptions): Promise<ExitCode> {
   const flags = parseMutateFlags(opts);
   const scenarios = mutationScenarios({ paths }, opts.root);
+  const only = opts.mutant || opts.only ? [...(opts.mutant ?? []), ...(opts.only ?? [])] : undefined;
+  // Declared equivalents and --mutant ids checked before any container (exit 2).
+  const planned = plannedMutants(scenarios, selectOperators(flags.operators), only).length;
   const progress = consoleProgress();
-  progress.step(`${scenarios.length} scenario file(s) valid; mutating their rules`);
+  progress.step(`${scenarios.length} scenario file(s) valid; mutating their rules${only ? ` (${only.length} mutant id(s) asked for, in ${planned} scenario(s))` : ""}`);
   const hostBefore = await snapshotHostFirewall();
   const started = performance.now();
   const done: ScenarioMutation[] = [];
   // Ctrl-C: what finished so far, labelled partial, while the cleanup (api.ts) removes the run's labs; then the exit (130).
   const release = onInterrupt(async () => {
-    const partial = summarize(done, Math.round(performance.now() - started), true, scenarios.length);
+    const partial = summarize(done, Math.round(performance.now() - started), true, planned);
     process.stdout.write(renderMutationConsole(partial));
     for (const problem of writeReports(partial, opts)) process.stderr.write(`fwspec: ${problem.report()}\n`);
   });
@@ -75,6 +81,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
       ...(flags.operators ? { operators: flags.operators } : {}),
       ...(opts.early === false ? { decideEarly: false } : {}),
       ...(opts.runEquivalent === true ? { runEquivalent: true } : {}),
+      ...(only ? { only } : {}),
       onScenario: (s) => {
         done.push(s);
         progress.info(scenarioLine(s));

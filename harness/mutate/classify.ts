@@ -41,8 +41,10 @@ export interface MutantOutcome {
   readonly ran?: false;
   /** Proven equivalent before running, run anyway (`--run-equivalent`), and not killed: the proof held. */
   readonly checkedClaim?: true;
-  /** Proven equivalent before running, run anyway, and killed: the proof was wrong (a bug in fwspec). */
+  /** Proven equivalent before running, run anyway, and killed: the proof was wrong (a bug in fwspec); with `declared`, the scenario's declaration was wrong. */
   readonly contradicts?: true;
+  /** The scenario declares it equivalent (`mutate.equivalent`, declared.ts): `ran: false` unless run anyway. */
+  readonly declared?: true;
 }
 
 /** The first failed check, in words. */

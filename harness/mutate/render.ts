@@ -28,14 +28,28 @@ function formatScore(score: number | undefined): string {
   return score === undefined ? "n/a" : `${(Math.floor(score * 10) / 10).toFixed(1)} %`;
 }
 
+/**
+ * How the equivalents were known: ` (P proven before running, D declared by the scenario, not run)`, or, run anyway
+ * (`--run-equivalent`), how many of each were checked and how many of those were killed (each kill contradicts).
+ */
+export function equivalentNote(mutants: readonly MutantOutcome[]): string {
+  const n = (f: (m: MutantOutcome) => boolean | undefined) => mutants.filter((m) => f(m)).length;
+  const proven = n((m) => m.ran === false && !m.declared);
+  const declared = n((m) => m.ran === false && m.declared);
+  if (proven + declared > 0) return declared > 0 ? ` (${proven} proven before running, ${declared} declared by the scenario, not run)` : ` (${proven} proven before running, not run)`;
+  const audits = [
+    [n((m) => (m.checkedClaim || m.contradicts) && !m.declared), n((m) => m.contradicts && !m.declared), "proven before running"],
+    [n((m) => (m.checkedClaim || m.contradicts) && m.declared), n((m) => m.contradicts && m.declared), "declared by the scenario"],
+  ] as const;
+  const parts = audits.filter(([checked]) => checked > 0).map(([checked, killed, what]) => `${checked} ${what} and run anyway: ${killed} of those killed`);
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
+}
+
 /** The score line; a stopped run's says PARTIAL and how many of the scenarios finished. */
 export function summaryLine(r: MutationReport): string {
   const scored = r.counts.killed + r.counts.survived;
   const scenarios = r.stopped ? `${r.scenarios.length} of ${r.total} scenarios` : `${r.scenarios.length} scenarios`;
-  const notRun = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.ran === false).length, 0);
-  const checked = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.checkedClaim || m.contradicts).length, 0);
-  const contradicted = r.scenarios.reduce((a, s) => a + s.mutants.filter((m) => m.contradicts).length, 0);
-  const equivalent = notRun > 0 ? `${r.counts.equivalent} equivalent (${notRun} proven before running, not run)` : checked > 0 ? `${r.counts.equivalent} equivalent (${checked} proven before running and run anyway: ${contradicted} of those killed)` : `${r.counts.equivalent} equivalent`;
+  const equivalent = `${r.counts.equivalent} equivalent${equivalentNote(r.scenarios.flatMap((s) => s.mutants))}`;
   const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${equivalent} and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
   return r.stopped ? `PARTIAL ${line} — STOPPED: only the scenarios listed finished; the one being mutated and those after it are not in the score` : line;
 }

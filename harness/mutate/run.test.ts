@@ -12,17 +12,9 @@ import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
 import { summaryLine } from "./render.ts";
 import { checkedAgainst, mutateScenarios } from "./run.ts";
+import { WEAK } from "./testdata/weak.ts";
 
-const weak = defineScenario({
-  name: "weak",
-  description: "8080 blocked on both families, checked on IPv4 only; 8082 blocked, never probed",
-  family: "ipv4",
-  hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
-  steps: [
-    { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport 8082 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } },
-    { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] },
-  ],
-});
+const weak = defineScenario(WEAK);
 
 describe("mutateScenarios on a fake lab", () => {
   test("each mutant is killed, survives with a suggestion, or is equivalent with a reason; the original's lab, then one lab for the mutants", async () => {

@@ -21,8 +21,10 @@ import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
 import { classifyMutant, countedRules, equivalentBeforeRun, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
-import { mutantsOf } from "./mutants.ts";
-import { selectOperators } from "./operators.ts";
+import { auditedDeclaration, declarationOf, declaredOutcome, unknownDeclarations, unknownIdHint, unknownSelected } from "./declared.ts";
+import { type Mutant, mutantsOf } from "./mutants.ts";
+import { type Operator, OPERATORS, selectOperators } from "./operators.ts";
+import { InputError } from "../errors.ts";
 
 /** Why a scenario that applies no rules is not mutated (not a failure). */
 export const NOTHING_TO_MUTATE = "no rule to mutate (no iptables/ip6tables rule and no nft ruleset line)";
@@ -61,7 +63,31 @@ export interface MutateOptions {
   readonly decideEarly?: boolean;
   /** Run the mutants already proven equivalent before running too (default false: they are reported, not run). */
   readonly runEquivalent?: boolean;
+  /** Run only the mutants with these ids (`--mutant`); scenarios with none of them are left out. */
+  readonly only?: readonly string[];
   readonly root?: string;
+}
+
+/**
+ * Each scenario with the mutants to run, after the input checks (pure, before any lab): every declared
+ * equivalent must name a mutant the scenario has by any operator, and every `only` id one of some scenario's by
+ * the selected operators — else an InputError (exit 2) with the nearest ids.
+ */
+export function plannedMutants(scenarios: readonly Scenario[], operators: readonly Operator[], only?: readonly string[]): { scenario: Scenario; mutants: Mutant[] }[] {
+  for (const s of scenarios) {
+    if (!s.declaredEquivalent) continue;
+    const bad = unknownDeclarations(s, mutantsOf(s, OPERATORS).map((m) => m.id));
+    if (bad) throw bad;
+  }
+  const all = scenarios.map((scenario) => ({ scenario, mutants: mutantsOf(scenario, operators) }));
+  if (only === undefined) return all;
+  const unknown = unknownSelected(only, all.map((p) => p.mutants));
+  if (unknown.length > 0) {
+    const ids = all.flatMap((p) => p.mutants.map((m) => m.id));
+    throw new InputError(`--mutant: no mutant has the id ${unknown.map((id) => `\`${id}\``).join(", ")}`, { hint: unknownIdHint(unknown[0]!, ids) });
+  }
+  const wanted = new Set(only);
+  return all.map((p) => ({ ...p, mutants: p.mutants.filter((m) => wanted.has(m.id)) })).filter((p) => p.mutants.length > 0);
 }
 
 /** The scenarios of the input, validated (paths) or checked (objects), as `fwspec run` takes them. */
@@ -94,12 +120,11 @@ export function checkedAgainst(outcome: MutantOutcome, claim: string | undefined
 /** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
 export async function mutateScenarios(scenarios: readonly Scenario[], options: MutateOptions): Promise<MutationReport> {
   const started = performance.now();
-  const operators = selectOperators(options.operators);
+  const plan = plannedMutants(scenarios, selectOperators(options.operators), options.only);
   const done: ScenarioMutation[] = [];
-  for (const scenario of scenarios) {
+  for (const { scenario, mutants } of plan) {
     if (interrupted()) break;
     const t0 = performance.now();
-    const mutants = mutantsOf(scenario, operators);
     const finish = (s: Omit<ScenarioMutation, "durationMs" | "file" | "name">) => {
       const result = { file: scenario.file, name: scenario.name, ...s, durationMs: Math.round(performance.now() - t0) };
       done.push(result);
@@ -123,19 +148,23 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const counted = countedRules(original);
     const traced = tracedRules(original);
     const proven = mutants.map((m) => equivalentBeforeRun(m, scenario, counted, traced));
-    const known = options.runEquivalent ? mutants.map(() => undefined) : proven;
-    const toRun = mutants.filter((_, i) => known[i] === undefined);
+    // A proof wins over a declaration of the same mutant; either keeps it from running unless runEquivalent.
+    const declared = mutants.map((m, i) => (proven[i] === undefined ? declarationOf(m, scenario) : undefined));
+    const skip = mutants.map((_, i) => !options.runEquivalent && (proven[i] !== undefined || declared[i] !== undefined));
+    const toRun = mutants.filter((_, i) => !skip[i]);
     // One failed check kills a mutant: its later steps need not run.
     const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1, stopAtFirstFailure: true })).scenarios;
     if (interrupted()) break;
     const byMutant = new Map(toRun.map((m, i) => [m, reports[i]!]));
     finish({
-      mutants: mutants.map((m, i) => {
-        const why = known[i];
-        if (why !== undefined) return { id: m.id, operator: m.operator, status: "equivalent" as const, changes: m.changes, detail: why, ran: false };
-        return checkedAgainst(classifyMutant(m, byMutant.get(m)!, scenario, counted, traced), proven[i]);
+      mutants: mutants.map((m, i): MutantOutcome => {
+        const why = proven[i];
+        const d = declared[i];
+        if (skip[i]) return d ? declaredOutcome(m, d) : { id: m.id, operator: m.operator, status: "equivalent" as const, changes: m.changes, detail: why!, ran: false };
+        const outcome = classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
+        return d ? auditedDeclaration(outcome, d) : checkedAgainst(outcome, why);
       }),
     });
   }
-  return summarize(done, Math.round(performance.now() - started), done.length < scenarios.length, scenarios.length);
+  return summarize(done, Math.round(performance.now() - started), done.length < plan.length, plan.length);
 }

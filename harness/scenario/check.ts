@@ -71,11 +71,11 @@ function declaredEquivalent(problem: Report, raw: Record<string, unknown>, locat
     const at: Path = ["mutate", "equivalent", i];
     checkText(problem, [...at, "mutant"], item["mutant"], "`mutant`");
     checkText(problem, [...at, "because"], item["because"], "`because`");
-    const line = locator.locate([...at, "mutant"]).line;
+    const { line, column } = locator.locate([...at, "mutant"]);
     const first = seen.get(item["mutant"]);
     if (first !== undefined) problem([...at, "mutant"], `mutant \`${item["mutant"]}\` is declared equivalent twice (first on line ${first})`, "declare each mutant once, with one reason");
     else seen.set(item["mutant"], line);
-    out.push({ mutant: item["mutant"], because: item["because"].trim(), line });
+    out.push({ mutant: item["mutant"], because: item["because"].trim(), line, column });
   });
   return out;
 }

@@ -13,8 +13,8 @@ describe("mutate.equivalent", () => {
     const plain = parseScenarioText(HEAD, FILE);
     const s = parseScenarioText(`${HEAD}mutate:\n  equivalent:\n    - mutant: "delete@fixtures/rules.sh:3"\n      because: "  line 4 drops the same packets  "\n    - { mutant: "swap@fixtures/rules.sh:3", because: both drop }\n`, FILE);
     expect(s.declaredEquivalent).toEqual([
-      { mutant: "delete@fixtures/rules.sh:3", because: "line 4 drops the same packets", line: 11 },
-      { mutant: "swap@fixtures/rules.sh:3", because: "both drop", line: 13 },
+      { mutant: "delete@fixtures/rules.sh:3", because: "line 4 drops the same packets", line: 11, column: 15 },
+      { mutant: "swap@fixtures/rules.sh:3", because: "both drop", line: 13, column: 17 },
     ]);
     expect(plain.declaredEquivalent).toBeUndefined();
     const { declaredEquivalent: _, ...rest } = s;

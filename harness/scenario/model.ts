@@ -174,8 +174,9 @@ export interface DeclaredEquivalence {
   /** The id exactly as `fwspec mutate` prints it. */
   readonly mutant: string;
   readonly because: string;
-  /** Where it is written in the scenario file (1 for TypeScript scenarios). */
+  /** Where its `mutant` is written in the scenario file (1:1 for TypeScript scenarios). */
   readonly line: number;
+  readonly column: number;
 }
 
 export interface Scenario {

@@ -1,0 +1,103 @@
+/**
+ * Declared equivalent mutants (declared.ts, run.ts, render.ts), table-driven on the in-memory lab: a declared
+ * mutant is reported equivalent with the author's reason and not run; run anyway, a kill contradicts the
+ * declaration; an id that names no mutant is bad input with the nearest ids; `--mutant` runs only the named ones.
+ */
+import path from "node:path";
+import { execa } from "execa";
+import { describe, expect, test } from "vitest";
+import { InputError } from "../errors.ts";
+import { ScenarioError } from "../scenario/diagnostics.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+import type { MutantOutcome } from "./classify.ts";
+import { auditedDeclaration, nearestIds } from "./declared.ts";
+import { equivalentNote, summaryLine } from "./render.ts";
+import { mutateScenarios, plannedMutants } from "./run.ts";
+import { OPERATORS } from "./operators.ts";
+import { WEAK } from "./testdata/weak.ts";
+
+const INPUT = WEAK;
+const declaring = (equivalent: { mutant: string; because: string }[]) => defineScenario({ ...INPUT, mutate: { equivalent } });
+const SURVIVOR = "delete@<inline>:1#3"; // the ip6tables twin: survives on the old code
+const KILLED = "delete@<inline>:1"; // 8080's DROP: killed
+
+const statusOf = (outcomes: readonly MutantOutcome[], id: string) => {
+  const m = outcomes.find((o) => o.id === id)!;
+  return `${m.status}${m.ran === false ? " (not run)" : ""}${m.contradicts ? " CONTRADICTS" : ""}: ${m.detail}`;
+};
+
+describe("declared equivalent mutants", () => {
+  test("a declared survivor is equivalent with the author's reason, not run, and counted apart", async () => {
+    const report = await mutateScenarios([declaring([{ mutant: SURVIVOR, because: "IPv6 is not in scope here" }])], { provider: new FakeLabProvider(), operators: ["delete"] });
+    const mutants = report.scenarios[0]!.mutants;
+    expect(statusOf(mutants, SURVIVOR)).toBe("equivalent (not run): declared by the scenario (line 1): IPv6 is not in scope here");
+    expect(report.counts).toEqual({ killed: 1, survived: 0, equivalent: 2, error: 0 });
+    expect(summaryLine(report)).toMatch(/\(1 killed of 1 scored; 2 equivalent \(1 proven before running, 1 declared by the scenario, not run\) and 0 errors not scored\)/);
+  });
+
+  test.each([
+    { title: "a declaration that holds", id: SURVIVOR, want: "equivalent: declared by the scenario (line 1): no", note: "1 declared by the scenario and run anyway: 0 of those killed" },
+    { title: "a declaration that is wrong", id: KILLED, want: "killed CONTRADICTS: `remote -> server:8080 dropped` [ipv4] (line 1): open, expected dropped — CONTRADICTS the equivalence the scenario declares (line 1): the declaration is wrong; remove it", note: "1 declared by the scenario and run anyway: 1 of those killed" },
+  ])("--run-equivalent audits $title", async ({ id, want, note }) => {
+    const report = await mutateScenarios([declaring([{ mutant: id, because: "no" }])], { provider: new FakeLabProvider(), operators: ["delete"], runEquivalent: true });
+    expect(statusOf(report.scenarios[0]!.mutants, id)).toBe(want);
+    expect(summaryLine(report)).toContain(`(1 proven before running and run anyway: 0 of those killed; ${note})`);
+  });
+
+  test("an id that names no mutant (by any operator) is bad input at its line, with the nearest ids; --operators does not rot a declaration", () => {
+    const operators = OPERATORS.filter((o) => o.name === "delete");
+    expect(() => plannedMutants([declaring([{ mutant: "swap@<inline>:1", because: "both drop" }])], operators)).not.toThrow();
+    let error: unknown;
+    try {
+      plannedMutants([declaring([{ mutant: "delete@<inline>:2", because: "x" }])], operators);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    expect((error as ScenarioError).message).toBe("<inline>:1:1: mutate.equivalent declares mutant `delete@<inline>:2`, but fwspec generates no mutant with that id (did the rules change?)\n  hint: did you mean `delete@<inline>:1`? nearest ids: `delete@<inline>:1`, `delete@<inline>:1#2`, `delete@<inline>:1#3` (`fwspec mutate` prints every id)");
+  });
+
+  test("--mutant runs only the named mutants; an unknown id is bad input with the nearest ids", async () => {
+    const provider = new FakeLabProvider();
+    const report = await mutateScenarios([defineScenario(INPUT)], { provider, only: [SURVIVOR, "swap@<inline>:1"] });
+    expect(report.scenarios[0]!.mutants.map((m) => `${m.id} ${m.status}`)).toEqual([`${SURVIVOR} survived`, "swap@<inline>:1 equivalent"]);
+    expect(report.stopped).toBe(false);
+    expect(() => plannedMutants([defineScenario(INPUT)], OPERATORS, ["delete@<inline>:9"])).toThrow(InputError);
+    expect(() => plannedMutants([defineScenario(INPUT)], OPERATORS, ["delete@<inline>:9"])).toThrow(/^--mutant: no mutant has the id `delete@<inline>:9`$/);
+  });
+
+  test.each([
+    { outcome: "killed", want: { status: "killed", contradicts: true, declared: true } },
+    { outcome: "survived", want: { status: "equivalent", detail: "declared by the scenario (line 7): r", checkedClaim: true, declared: true } },
+    { outcome: "equivalent", want: { status: "equivalent", detail: "declared by the scenario (line 7): r", checkedClaim: true, declared: true } },
+    { outcome: "error", want: { status: "error", detail: "d", declared: true } },
+  ] as const)("auditedDeclaration of a $outcome run", ({ outcome, want }) => {
+    const o = auditedDeclaration({ id: "x", operator: "delete", status: outcome, changes: [], detail: "d" }, { mutant: "x", because: "r", line: 7, column: 9 });
+    expect(o).toMatchObject(want);
+  });
+
+  const base = { id: "x", operator: "delete", changes: [], detail: "d" } as const;
+  test.each([
+    { mutants: [], want: "" },
+    { mutants: [{ ...base, status: "equivalent", ran: false }], want: " (1 proven before running, not run)" },
+    { mutants: [{ ...base, status: "equivalent", ran: false, declared: true }], want: " (0 proven before running, 1 declared by the scenario, not run)" },
+    { mutants: [{ ...base, status: "equivalent", checkedClaim: true }, { ...base, status: "killed", contradicts: true }], want: " (2 proven before running and run anyway: 1 of those killed)" },
+    { mutants: [{ ...base, status: "killed", contradicts: true, declared: true }], want: " (1 declared by the scenario and run anyway: 1 of those killed)" },
+  ] as const)("equivalentNote $want", ({ mutants, want }) => {
+    expect(equivalentNote(mutants as readonly MutantOutcome[])).toBe(want);
+  });
+
+  test("nearestIds: closest first, ties in order", () => {
+    expect(nearestIds("delete@f.nft:139", ["swap@f.nft:139", "delete@f.nft:13", "delete@f.nft:138", "delete@f.nft:9"], 2)).toEqual(["delete@f.nft:13", "delete@f.nft:138"]);
+  });
+
+  test("the command: a declaration that names no mutant exits 2 before any container, naming file, line, id and the nearest ids", async () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const r = await execa(process.execPath, [path.join(root, "harness/cli/main.ts"), "mutate", "harness/mutate/testdata/declared-rot.yaml"], { cwd: root, reject: false, all: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.all).toContain("harness/mutate/testdata/declared-rot.yaml:17:15: mutate.equivalent declares mutant `delete@declared-rot.yaml:12`");
+    expect(r.all).toContain("did you mean `delete@declared-rot.yaml:10`? nearest ids: `delete@declared-rot.yaml:10`, `delete@declared-rot.yaml:11`");
+    expect(r.all).not.toContain("declared-rot.yaml:15:15");
+  });
+});
