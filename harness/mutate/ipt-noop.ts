@@ -77,19 +77,34 @@ class Tables {
     else if (!HARMLESS.has(line.words[at!]!)) facts.opaque = true;
   }
 
-  /** `family table chain` of each empty chain. */
-  empty(): Set<string> {
+  /** `family table chain` of each user chain created once in a table nothing else was done to: its rules are the source's lines. */
+  known(): Set<string> {
     const out = new Set<string>();
     for (const [key, f] of this.facts) {
       if (f.opaque) continue;
-      for (const [chain, n] of f.created) if (n === 1 && !f.filled.has(chain)) out.add(`${key} ${chain}`);
+      for (const [chain, n] of f.created) if (n === 1) out.add(`${key} ${chain}`);
     }
     return out;
   }
+
+  /** The known chains the source adds no rule to. */
+  empty(): Set<string> {
+    return new Set([...this.known()].filter((key) => !this.facts.get(key.slice(0, key.lastIndexOf(" ")))!.filled.has(key.slice(key.lastIndexOf(" ") + 1))));
+  }
 }
 
-/** Empty user chains of a restore file (`lines`: its lines as rule-lines.ts read them). */
-export function restoreEmptyChains(family: Family, content: string, lines: readonly RuleLine[]): Set<string> {
+/** A source's user chains: the ones whose every rule it shows (`known`), and those of them it leaves empty. */
+export interface UserChains {
+  readonly known: ReadonlySet<string>;
+  readonly empty: ReadonlySet<string>;
+}
+
+function userChains(tables: Tables): UserChains {
+  return { known: tables.known(), empty: tables.empty() };
+}
+
+/** The user chains of a restore file (`lines`: its lines as rule-lines.ts read them). */
+export function restoreUserChains(family: Family, content: string, lines: readonly RuleLine[]): UserChains {
   const tables = new Tables();
   const byIndex = new Map(lines.map((l) => [l.index, l]));
   let facts: TableFacts | undefined;
@@ -112,27 +127,27 @@ export function restoreEmptyChains(family: Family, content: string, lines: reado
       else tables.note(facts, line);
     }
   }
-  return tables.empty();
+  return userChains(tables);
 }
 
 /**
- * Empty user chains a script or command list creates. `commands`: how many
+ * The user chains a script or command list creates. `commands`: how many
  * commands the list has (undefined for a script: `content` then); a command or
  * script line that is not an iptables/ip6tables line makes every table unknown.
  */
-export function commandEmptyChains(lines: readonly RuleLine[], source: { commands: number } | { content: string }): Set<string> {
+export function commandUserChains(lines: readonly RuleLine[], source: { commands: number } | { content: string }): UserChains {
   const read = new Set(lines.map((l) => l.index));
   const others = "commands" in source
     ? Array.from({ length: source.commands }, (_, i) => i).some((i) => !read.has(i))
     : source.content.split("\n").some((raw, i) => !read.has(i) && !NEUTRAL.test(raw.trim()));
-  if (others) return new Set();
   const tables = new Tables();
+  if (others) return userChains(tables);
   for (const l of lines) tables.note(tables.of(`${l.family} ${l.table}`), l);
-  return tables.empty();
+  return userChains(tables);
 }
 
-/** The chain a rule of exactly `-A|-I CHAIN [n] -j C` jumps to (`-t`, `-m comment --comment` aside), or undefined. */
-export function plainJumpTarget(words: readonly string[]): string | undefined {
+/** The words of an `-A|-I CHAIN [n] …` rule after its chain (and position), `-t` and `-m comment --comment` left out; undefined for other lines. */
+export function ruleBody(words: readonly string[]): string[] | undefined {
   const rest: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
@@ -141,7 +156,13 @@ export function plainJumpTarget(words: readonly string[]): string | undefined {
     else rest.push(w);
   }
   const at = ["-A", "--append"].includes(rest[0] ?? "") ? 2 : ["-I", "--insert"].includes(rest[0] ?? "") ? (/^\d+$/.test(rest[2] ?? "") ? 3 : 2) : -1;
-  return at > 0 && rest.length === at + 2 && (rest[at] === "-j" || rest[at] === "--jump") ? rest[at + 1] : undefined;
+  return at > 0 && rest.length >= at ? rest.slice(at) : undefined;
+}
+
+/** The chain a rule of exactly `-A|-I CHAIN [n] -j C` jumps to (`-t`, `-m comment --comment` aside), or undefined. */
+export function plainJumpTarget(words: readonly string[]): string | undefined {
+  const body = ruleBody(words);
+  return body?.length === 2 && (body[0] === "-j" || body[0] === "--jump") ? body[1] : undefined;
 }
 
 /** The lines with `noopJump` set on each plain jump to one of the source's empty chains. */

@@ -29,6 +29,8 @@ export interface Mutant {
   readonly equivalentIfUnmatched: readonly RuleLine[];
   /** Why no verdict can change, known from the rules alone (operators.ts). */
   readonly staticEquivalence?: string;
+  /** Unchanged rules the static equivalence rests on (operators.ts): observed-rules.ts treats them as changed. */
+  readonly reads?: readonly RuleLine[];
   /** The mutant scenario: the original with the changed apply sources. */
   readonly scenario: Scenario;
 }
@@ -88,6 +90,7 @@ export function mutantsOf(scenario: Scenario, operators: readonly Operator[] = O
       lines: p.edits.map((e) => e.line),
       equivalentIfUnmatched: p.equivalentIfUnmatched,
       ...(p.staticEquivalence ? { staticEquivalence: p.staticEquivalence } : {}),
+      ...(p.reads ? { reads: p.reads } : {}),
       scenario: mutatedScenario(scenario, p.edits, `${scenario.name} [mutant ${id}]`),
     };
   }));

@@ -10,7 +10,7 @@
  */
 import type { Family } from "../model/types.ts";
 import type { RuleLine } from "./rule-lines.ts";
-import { chainVerdicts, unreachedRules } from "./nft-dead.ts";
+import { chainVerdicts, endingChains, unreachedRules } from "./nft-dead.ts";
 import { type ChainFacts, noopChains, noopJumpTarget } from "./nft-noop.ts";
 
 /** What an nft line declares. */
@@ -202,6 +202,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   const noop = new Map([...facts].map(([table, chains]) => [table, noopChains(chains)]));
   const unreached = unreachedRules(out, facts);
   const verdicts = new Map([...facts].map(([table, chains]) => [table, chainVerdicts(chains, noop.get(table) ?? new Set(), table.split(" ")[0]!)]));
+  const ending = new Map([...facts].map(([table, chains]) => [table, endingChains(chains, table.split(" ")[0]!)]));
   return out.map((l) => {
     if (l.nft.role !== "rule") return l;
     const chains = noop.get(l.table) ?? new Set();
@@ -209,8 +210,10 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     const inNoop = chains.has(l.chain!);
     const behind = unreached.get(l)?.text.trim();
     const acts = l.words.length === 2 && (l.words[0] === "jump" || l.words[0] === "goto") ? verdicts.get(l.table)?.get(l.words[1]!) : undefined;
+    const v = verdictIndex(l.words);
+    const ends = l.words[v] === "jump" && ending.get(l.table)?.has(l.words[v + 1] ?? "") ? l.words[v + 1] : undefined;
     const nft = unpositioned.has(`${l.table} ${l.chain}`) ? { ...l.nft, position: undefined } : l.nft;
-    const marks = { ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}), ...(behind ? { unreachedBehind: behind } : {}), ...(acts ? { jumpVerdict: acts } : {}) };
+    const marks = { ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}), ...(behind ? { unreachedBehind: behind } : {}), ...(acts ? { jumpVerdict: acts } : {}), ...(ends ? { endingJump: ends } : {}) };
     return nft === l.nft && Object.keys(marks).length === 0 ? l : { ...l, nft, ...marks };
   });
 }

@@ -152,7 +152,10 @@ function decision(l: RuleLine): string | undefined {
   if (l.jumpVerdict !== undefined) return l.jumpVerdict; // a jump to a chain that gives every packet one verdict (nft-dead.ts)
   const v = verdictIndex(l.words);
   if (v < 0) return undefined;
-  if (l.words[v] === "jump" || l.words[v] === "goto") return l.words[v + 1] === undefined ? undefined : `${l.words[v]} ${l.words[v + 1]}`;
+  // A goto never comes back to its chain: two gotos to one chain decide alike. A jump decides only into a chain every
+  // packet ends in (nft-dead.ts): from one that returns or falls off its end, the walk goes on after the jumping rule.
+  if (l.words[v] === "goto") return l.words[v + 1] === undefined ? undefined : `goto ${l.words[v + 1]}`;
+  if (l.words[v] === "jump") return l.endingJump === undefined ? undefined : `jump ${l.endingJump}`;
   if (!["accept", "drop", "reject"].includes(l.words[v]!)) return undefined;
   const [s, e] = rejectArgs(l.words, v);
   return [l.words[v], ...l.words.slice(s, e)].join(" ");
@@ -215,11 +218,18 @@ function ctStates(l: RuleLine): string[] | undefined {
   return states?.every((x) => ["new", "established", "related", "invalid", "untracked"].includes(x)) ? states : undefined;
 }
 
+/** The rules of the ending chain both rules jump to, from their source: what a `jump` swap claim rests on (observed-rules.ts). */
+function jumpTargetRules(lines: readonly RuleLine[], a: RuleLine, b: RuleLine): { reads?: readonly RuleLine[] } {
+  if (a.endingJump === undefined || a.endingJump !== b.endingJump || a.jumpVerdict !== undefined) return {};
+  const reads = rulesOf(lines).filter((l) => l.step === a.step && l.source === a.source && l.table === a.table && l.chain === a.endingJump);
+  return reads.length > 0 ? { reads } : {};
+}
+
 function swapProposals(lines: readonly RuleLine[]): Proposal[] {
   return chains(lines).flatMap((chain) => chain.slice(1).map((b, i) => {
     const a = chain[i]!;
     const why = orderCannotMatter(a, b);
-    return { operator: "swap" as const, edits: [edit(a, b.words), edit(b, a.words)], equivalentIfUnmatched: [a], ...(why ? { staticEquivalence: why } : {}) };
+    return { operator: "swap" as const, edits: [edit(a, b.words), edit(b, a.words)], equivalentIfUnmatched: [a], ...(why ? { staticEquivalence: why, ...jumpTargetRules(lines, a, b) } : {}) };
   }));
 }
 
@@ -259,7 +269,8 @@ function policyProposals(lines: readonly RuleLine[]): Proposal[] {
     if (!m) return [];
     const to = `${m[1] === "accept" ? "drop" : "accept"}${m[2]}`;
     const last = chains(lines).find((c) => c[0]!.step === l.step && c[0]!.source === l.source && c[0]!.table === l.table && c[0]!.chain === l.chain)?.at(-1);
-    const why = last && !/\S/.test(last.prefix) && unconditional(last) ? `the chain's last rule, \`${last.text.trim()}\`, takes every packet that reaches it: the policy is never used` : undefined;
+    // A goto from a base chain to a chain that falls off its end comes back to this policy (a jump only decides into an ending chain).
+    const why = last && !/\S/.test(last.prefix) && unconditional(last) && (last.words[verdictIndex(last.words)] !== "goto" || last.jumpVerdict !== undefined) ? `the chain's last rule, \`${last.text.trim()}\`, takes every packet that reaches it: the policy is never used` : undefined;
     return [{ operator: "policy" as const, edits: [edit(l, l.words.map((w, j) => (j === i + 1 ? to : w)))], equivalentIfUnmatched: [], ...(why ? { staticEquivalence: why } : {}) }];
   });
 }

@@ -70,7 +70,7 @@ function mayWrite(other: Source, line: RuleLine): boolean {
   return other.restoreFamily === undefined || other.restoreFamily === line.family;
 }
 
-/** The lines with the no-op and unreached-rule claims (nft-dead.ts) that cannot be known from their own source taken away. */
+/** The lines with the no-op, unreached-rule (nft-dead.ts) and ending-chain (ipt-ending.ts) claims that cannot be known from their own source taken away. */
 export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenario): RuleLine[] {
   const unsure = new Set<string>();
   const sources = new Map<string, Source[]>();
@@ -84,9 +84,9 @@ export function withoutUnknownNoops(lines: readonly RuleLine[], scenario: Scenar
     if ((s.kind === "run" && !writesNoRules(s.command)) || s.kind === "reboot") unsure.add(s.host);
   }
   return lines.map((l) => {
-    if (l.noopJump === undefined && !l.noopChain && l.unreachedBehind === undefined && l.jumpVerdict === undefined) return l;
+    if (l.noopJump === undefined && !l.noopChain && l.unreachedBehind === undefined && l.jumpVerdict === undefined && l.endingJump === undefined) return l;
     if (!unsure.has(l.host) && !(sources.get(l.host) ?? []).some((o) => mayWrite(o, l))) return l;
-    const { noopJump: _, noopChain: __, unreachedBehind: ___, jumpVerdict: ____, ...rest } = l;
+    const { noopJump: _, noopChain: __, unreachedBehind: ___, jumpVerdict: ____, endingJump: _____, ...rest } = l;
     return rest;
   });
 }

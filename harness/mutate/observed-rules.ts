@@ -28,12 +28,15 @@ function selects(check: CounterCheck, line: RuleLine, after: string | null): boo
 
 /** What in the scenario reads the mutant's changed rules, or undefined. */
 export function rulesObserved(mutant: Mutant, scenario: Scenario): string | undefined {
-  const hosts = new Set(mutant.lines.map((l) => l.host));
+  // The rules a static equivalence rests on (a jump target's) are read as if changed: a check that counts them has the run decide.
+  const read = [...mutant.lines, ...(mutant.reads ?? [])];
+  const changes = mutant.changes.map((c) => c.after);
+  const hosts = new Set(read.map((l) => l.host));
   for (const step of scenario.steps) {
     if (step.kind === "run" && hosts.has(step.host) && !readsNoRules(step.command)) return `the run step on line ${step.location.line} (${step.command[0]}) may read the rules`;
     if (step.kind !== "counters") continue;
     for (const check of step.checks) {
-      if (mutant.lines.some((l, i) => selects(check, l, mutant.changes[i]?.after ?? null))) return `the counters check on line ${check.location.line} may select a changed rule`;
+      if (read.some((l, i) => selects(check, l, changes[i] ?? null))) return `the counters check on line ${check.location.line} may select a changed rule`;
     }
   }
   return undefined;

@@ -11,7 +11,10 @@
  *
  * Deleting, swapping or `-I`→`-A` of a jump to an empty chain the same source
  * creates is equivalent from the rules alone (ipt-noop.ts), and so is any nft
- * mutant that edits only rules no packet reaches (nft-dead.ts).
+ * mutant that edits only rules no packet reaches (nft-dead.ts). Two swapped
+ * rules that both `-j` to a chain every packet ends in (ipt-ending.ts), or both
+ * `-g` to one chain, decide alike; the target chain's rules go with the
+ * mutant (`reads`), so a counters check on them has it run (observed-rules.ts).
  *
  * Extension point (other sources): add a line reader in rule-lines.ts for the
  * source kind and proposals here; every operator gets the lines of every
@@ -42,6 +45,8 @@ export interface Proposal {
   readonly tag?: string;
   /** Why the change cannot alter any verdict, known from the rules alone (the run may still kill it through counters). */
   readonly staticEquivalence?: string;
+  /** Unchanged rules the static equivalence rests on (a jump target's): a counters check selecting one has the mutant run, not claimed before (observed-rules.ts). */
+  readonly reads?: readonly RuleLine[];
 }
 
 export interface Operator {
@@ -201,7 +206,24 @@ function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
   if (pa && pb && /^\d+(,\d+)*$/.test(pa) && /^\d+(,\d+)*$/.test(pb) && !pa.split(",").some((p) => pb.split(",").includes(p))) {
     return `the rules match different destination ports (${pa} and ${pb}): no packet matches both`;
   }
-  return disjointMatch(a, b);
+  return disjointMatch(a, b) ?? sameChainTarget(a, b);
+}
+
+/** Both rules send a packet to one chain it never comes back from to either rule: `-j` to a chain every packet ends in (ipt-ending.ts), or `-g`. */
+function sameChainTarget(a: RuleLine, b: RuleLine): string | undefined {
+  if (a.endingJump !== undefined && a.endingJump === b.endingJump) {
+    return `both rules jump to ${a.endingJump}, a chain every packet entering ends in (a verdict on every path: no RETURN, nothing falls off its end): whichever matches first, a packet's fate is the same`;
+  }
+  const ga = plainValue(a, ["-g", "--goto"]);
+  if (ga === undefined || ga !== plainValue(b, ["-g", "--goto"])) return undefined;
+  return `both rules go to ${ga} (-g: wherever ${ga} leaves a packet, it goes on after the chain that called theirs, not after either rule): whichever matches first, a packet's fate is the same`;
+}
+
+/** The rules of the chain `line` jumps to (its ending chain), from its own source: what the swap claim rests on. */
+function targetRules(lines: readonly RuleLine[], line: RuleLine): { reads?: readonly RuleLine[] } {
+  if (line.endingJump === undefined) return {};
+  const reads = lines.filter((l) => l.step === line.step && l.source === line.source && l.family === line.family && l.table === line.table && l.chain === line.endingJump && addsRule(l));
+  return reads.length > 0 ? { reads } : {};
 }
 
 /** A plain (not negated) match value: `-p tcp`, `-i ens18`, `--ctstate NEW,ESTABLISHED`. */
@@ -275,7 +297,7 @@ const IPTABLES_OPERATORS: readonly Operator[] = [
       ],
       // Only packets both rules match can change fate; if the one deciding first never matched a probe, none did.
       equivalentIfUnmatched: [firstInChain(a, b)],
-      ...(swapCannotMatter(a, b) ? { staticEquivalence: swapCannotMatter(a, b) } : {}),
+      ...(swapCannotMatter(a, b) ? { staticEquivalence: swapCannotMatter(a, b), ...targetRules(lines, a) } : {}),
     })),
   },
 ];

@@ -14,7 +14,8 @@ import { tokenizeRule } from "../rules/tokenize.ts";
 import { commandFamily } from "../rules/syntax-lines.ts";
 import { nftFileLines, withoutSharedPositions } from "./nft-lines.ts";
 import { withoutUnknownNoops } from "./noop-claims.ts";
-import { commandEmptyChains, restoreEmptyChains, withNoopJumps } from "./ipt-noop.ts";
+import { commandUserChains, restoreUserChains, type UserChains, withNoopJumps } from "./ipt-noop.ts";
+import { withEndingJumps } from "./ipt-ending.ts";
 
 export type SourceKind = RuleSource["kind"];
 
@@ -53,6 +54,8 @@ export interface RuleLine {
   readonly unreachedBehind?: string;
   /** An nft rule of exactly `jump C`/`goto C` where every packet entering C gets one verdict (nft-dead.ts): that verdict. */
   readonly jumpVerdict?: string;
+  /** A rule jumping (`-j C`, nft `jump C`) to a chain of its source every packet entering ends in (ipt-ending.ts, nft-dead.ts): C. */
+  readonly endingJump?: string;
 }
 
 const VERBS: Readonly<Record<string, "-A" | "-I">> = { "-A": "-A", "--append": "-A", "-I": "-I", "--insert": "-I" };
@@ -149,6 +152,11 @@ function restoreLines(where: Where, family: Family, path: string, content: strin
   return out;
 }
 
+/** An iptables source's lines with its jumps to empty chains (ipt-noop.ts) and to chains every packet ends in (ipt-ending.ts) marked. */
+function withChainMarks(lines: readonly RuleLine[], chains: UserChains): RuleLine[] {
+  return withEndingJumps(withNoopJumps(lines, chains.empty), chains.known);
+}
+
 /** Every iptables/ip6tables line and nft rule, policy and set line of the scenario's apply steps, in step, source and line order. */
 export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
   return withoutUnknownNoops(withoutSharedPositions(scenario.steps.flatMap((step, stepIndex) => {
@@ -159,15 +167,15 @@ export function scenarioRuleLines(scenario: Scenario): RuleLine[] {
       switch (source.kind) {
         case "commands": {
           const lines = commandLines(where, source, step);
-          return withNoopJumps(lines, commandEmptyChains(lines, { commands: source.commands.length }));
+          return withChainMarks(lines, commandUserChains(lines, { commands: source.commands.length }));
         }
         case "script": {
           const lines = scriptLines(where, source.path, source.content);
-          return withNoopJumps(lines, commandEmptyChains(lines, { content: source.content }));
+          return withChainMarks(lines, commandUserChains(lines, { content: source.content }));
         }
         case "restore": {
           const lines = restoreLines(where, source.family, source.path, source.content);
-          return withNoopJumps(lines, restoreEmptyChains(source.family, source.content, lines));
+          return withChainMarks(lines, restoreUserChains(source.family, source.content, lines));
         }
         case "nft":
           return nftFileLines(where, source.path, source.content);
