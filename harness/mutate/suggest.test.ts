@@ -28,7 +28,8 @@ const fw: Scenario = {
 
 describe("suggestions for iptables survivors", () => {
   test.each([
-    ["port", "port@rules.v6:3 --dport 546→547", "add a check on port 547: `remote -> server:547/udp6 open` (with `listen: [udp/547]` on server)"],
+    // The rule matches only source port 547 (DHCPv6 replies): no probe, to 546 or 547, can match it.
+    ["port", "port@rules.v6:3 --dport 546→547", "no probe can catch it: the rule matches only source port 547 (before and after its destination port 546 became 547), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:3 --sport 547→548", "no probe can catch it: the rule's source port 547 became 548, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:4 --dports 443→444", "add a check on port 444: `remote -> server:444/tcp6 open` (with `listen: [tcp/444]` on server)"],
     ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (the rule also matches only source port 547, which a probe cannot choose)"],
@@ -61,5 +62,25 @@ describe("a suggestion the scenario already has", () => {
     const m = mutantsOf(scenario, selectOperators([op])).find((x) => x.id === id);
     expect(m).toBeDefined();
     expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});
+
+describe("another destination port on a rule that matches a fixed source port", () => {
+  const v4 = (rule: string): Scenario => ({
+    ...fw, steps: [{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: `*filter\n${rule}\nCOMMIT\n` }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  });
+  test.each([
+    // ufw's DHCP reply rule (fixtures/generated/ufw.rules.v4:79): probes come from ephemeral ports, never from 67.
+    ["-A ufw-before-input -p udp -m udp --sport 67 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "no probe can catch it: the rule matches only source port 67 (before and after its destination port 68 became 69), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 67, or accept it as a known gap"],
+    ["-A INPUT -p udp -m multiport --sports 67,68 -m udp --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "no probe can catch it: the rule matches only source port 67,68 (before and after its destination port 68 became 69), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 67,68, or accept it as a known gap"],
+    // Every source port but 67, or a range of them: a probe can match it.
+    ["-A INPUT -p udp -m udp ! --sport 67 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 69: `remote -> server:69/udp4 open` (with `listen: [udp/69]` on server)"],
+    ["-A INPUT -p udp -m udp --sport 1024:65535 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 69: `remote -> server:69/udp4 open` (with `listen: [udp/69]` on server)"],
+  ])("%s: %s", (rule, id, want) => {
+    const s = v4(rule);
+    const all = mutantsOf(s, selectOperators(["port"]));
+    const m = all.find((x) => x.id === id);
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, s)).toBe(want);
   });
 });

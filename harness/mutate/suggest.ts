@@ -9,6 +9,8 @@
  * | checks on the port exist, none in the rule's family              | make that expectation both families           |
  * | checks on the port exist only after a reboot of the host         | check it before the reboot too                |
  * | a deleted rule counted probes, a later rule decides them alike   | a counters check on the rule                  |
+ * | another source port, or destination port of a rule with a fixed  | in words: a probe cannot choose its source    |
+ * |   source port (DHCP replies: `--sport 67 --dport 68`)            |   port                                        |
  * | another port                                                     | a check on the new port                       |
  * | nft: a chain policy changed                                      | a probe to a port no rule names               |
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
@@ -206,6 +208,10 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     if (/^(--)?s(ource-)?ports?$/.test(flag!)) {
       return `no probe can catch it: the rule's source port ${was} became ${moved}, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port ${was}, or accept it as a known gap`;
     }
+    const only = fixedSourcePort(line);
+    if (only !== undefined) {
+      return `no probe can catch it: the rule matches only source port ${only} (before and after its destination port ${was} became ${moved}), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port ${only}, or accept it as a known gap`;
+    }
     const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
     return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
   }
@@ -222,6 +228,14 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     ...(sourcePort(line) ? [`the rule also matches only source port ${sourcePort(line)}, which a probe cannot choose`] : []),
   ];
   return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\`${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+}
+
+/** The source ports a rule matches when they are fixed numbers (`--sport 67`, `--sports 67,68`, `udp sport 547`; not negated, no range): no probe sends from them. */
+function fixedSourcePort(line: RuleLine): string | undefined {
+  const flags = isNftLine(line) ? ["sport"] : ["--sport", "--source-port", "--sports", "--source-ports"];
+  const i = line.words.findIndex((w) => flags.includes(w));
+  const v = i < 0 ? undefined : line.words[i + 1];
+  return v !== undefined && line.words[i - 1] !== "!" && /^\d+(,\d+)*$/.test(v) ? v : undefined;
 }
 
 /** The first source port a rule names (`--sport 547`, `udp sport 547`). */
