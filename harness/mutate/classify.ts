@@ -127,7 +127,7 @@ function tracedNone(line: NftRuleLine, traced: ReadonlyMap<string, TracedRules>)
 }
 
 /** A plain (not negated) option value of an iptables rule: `-p tcp`, `-i lo`. */
-function plainFlag(words: readonly string[], names: readonly string[]): string | undefined {
+export function plainFlag(words: readonly string[], names: readonly string[]): string | undefined {
   const i = words.findIndex((w) => names.includes(w));
   return i < 0 || words[i - 1] === "!" || words[i + 1] === "!" ? undefined : words[i + 1];
 }

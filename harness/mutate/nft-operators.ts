@@ -68,13 +68,13 @@ function rejectType(l: NftRuleLine): Change[] {
 }
 
 /** The items of `{ a, b }` starting at words[open]; [items, index of `}`]. */
-function setItems(words: readonly string[], open: number): [string[], number] | undefined {
+export function setItems(words: readonly string[], open: number): [string[], number] | undefined {
   const close = words.indexOf("}", open);
   if (words[open] !== "{" || close < 0) return undefined;
   return [words.slice(open + 1, close).join(" ").split(",").map((x) => x.trim()).filter((x) => x !== ""), close];
 }
 
-function setWords(items: readonly string[]): string[] {
+export function setWords(items: readonly string[]): string[] {
   return ["{", ...items.map((x, i) => (i < items.length - 1 ? `${x},` : x))];
 }
 

@@ -11,6 +11,9 @@
  *   UDP only cannot count them.
  * - readsNoRules: it cannot list or check firewall rules (observed-rules.ts:
  *   a mutant whose rule text a step could read is run, not claimed).
+ * - pingTargets, scanTargets: the addresses a ping, or an nmap with only plain
+ *   scan options, sends to from the host's own address (reach.ts: traffic
+ *   between lab addresses only).
  * A program that runs another program is neither: `ip … exec` (`ip netns
  * exec`, `ip vrf exec`), and every wrapper (`nsenter`, `sh -c`, `bash -c`,
  * `env`, `timeout`, …), which no list names.
@@ -48,14 +51,42 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/;
 const ADDRESS_PLACEHOLDER = /^\{\{\s*[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)?\.ipv[46]\s*\}\}$/;
 
-/** `ping`/`ping6` whose every target is an address (literal or `{{ host.ipv4 }}`): it resolves no name. */
-export function sendsOnlyIcmpEcho(command: readonly string[]): boolean {
-  if (command[0] !== "ping" && command[0] !== "ping6") return false;
+/** The targets of a `ping`/`ping6` whose every target is an address (literal or `{{ host.ipv4 }}`: it resolves no name); else undefined. */
+export function pingTargets(command: readonly string[]): string[] | undefined {
+  if (command[0] !== "ping" && command[0] !== "ping6") return undefined;
   const targets: string[] = [];
   for (let i = 1; i < command.length; i++) {
     const w = command[i]!;
     if (PING_VALUE_OPTIONS.has(w)) i++;
     else if (!w.startsWith("-")) targets.push(w);
   }
-  return targets.length > 0 && targets.every((t) => IPV4.test(t) || IPV6.test(t) || ADDRESS_PLACEHOLDER.test(t));
+  return targets.length > 0 && targets.every((t) => IPV4.test(t) || IPV6.test(t) || isAddressPlaceholder(t)) ? targets : undefined;
+}
+
+/** `{{ server.ipv4 }}`, `{{ server.inside.ipv6 }}`: a lab host's address. */
+export function isAddressPlaceholder(word: string): boolean {
+  return ADDRESS_PLACEHOLDER.test(word);
+}
+
+/** nmap options that only shape a plain scan from the host's own address (no spoofing, decoys, scripts or raw payloads); those with a value. */
+const NMAP_SCAN_OPTIONS = new Set(["-n", "-Pn", "-6", "-sS", "-sT", "-sU", "-sX", "-sF", "-sN", "-sA", "-v", "--reason", "--open", "-T0", "-T1", "-T2", "-T3", "-T4", "-T5"]);
+const NMAP_VALUE_OPTIONS = new Set(["-p", "--max-retries", "--host-timeout", "--max-rtt-timeout", "--initial-rtt-timeout", "--scan-delay"]);
+
+/** The targets of an nmap run with only plain scan options (NMAP_SCAN_OPTIONS) at addresses (literal or placeholder); else undefined. */
+export function scanTargets(command: readonly string[]): string[] | undefined {
+  if (command[0] !== "nmap") return undefined;
+  const targets: string[] = [];
+  for (let i = 1; i < command.length; i++) {
+    const w = command[i]!;
+    if (NMAP_VALUE_OPTIONS.has(w)) i++;
+    else if (w.startsWith("-")) {
+      if (!NMAP_SCAN_OPTIONS.has(w)) return undefined;
+    } else targets.push(w);
+  }
+  return targets.length > 0 && targets.every((t) => IPV4.test(t) || IPV6.test(t) || isAddressPlaceholder(t)) ? targets : undefined;
+}
+
+/** `ping`/`ping6` whose every target is an address (literal or `{{ host.ipv4 }}`): it resolves no name. */
+export function sendsOnlyIcmpEcho(command: readonly string[]): boolean {
+  return pingTargets(command) !== undefined;
 }

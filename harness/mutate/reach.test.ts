@@ -1,0 +1,149 @@
+/**
+ * Mutants beyond the lab's reach (pure): which changed rules can match only
+ * packets no lab carries (addresses outside the lab ranges, link-local or
+ * multicast TCP/UDP, router advertisements, redirects without a router, type 0
+ * routing headers, `lo` in a forward hook), per operator, and when the claim
+ * is withheld (a counters check or a run step that could see it, a router
+ * for redirects, reachable addresses, router solicitations).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import type { HostSpec } from "../model/types.ts";
+import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
+import { mutantsOf } from "./mutants.ts";
+import { selectOperators } from "./operators.ts";
+import { beyondReach, reachClaims } from "./reach.ts";
+
+const at = { file: "/p/s.yaml", line: 3, column: 1 };
+const server: HostSpec = { name: "server", firewall: true, backend: "nft", listen: [] };
+
+function scenario(source: RuleSource, more: readonly Step[] = [], hosts: readonly HostSpec[] = [server]): Scenario {
+  return { file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts, steps: [{ kind: "apply", host: "server", sources: [source], location: at }, ...more] };
+}
+
+const nft = (rules: readonly string[], hook = "input"): RuleSource => ({
+  kind: "nft", path: "/p/fw.nft",
+  content: ["table inet filter {", "\tchain c {", `\t\ttype filter hook ${hook} priority filter; policy accept;`, ...rules.map((r) => `\t\t${r}`), "\t}", "}"].join("\n"),
+});
+const restore6 = (rules: readonly string[]): RuleSource => ({ kind: "restore", family: "ipv6", path: "/p/rules.v6", content: ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ...rules, "COMMIT"].join("\n") });
+const restore4 = (rules: readonly string[]): RuleSource => ({ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: ["*filter", ":INPUT ACCEPT [0:0]", ...rules, "COMMIT"].join("\n") });
+
+/** The reason (or undefined) for the mutant with this id. */
+function reach(s: Scenario, operator: string, id: string): string | undefined {
+  const m = mutantsOf(s, selectOperators([operator])).find((x) => x.id === id);
+  if (!m) throw new Error(`no mutant ${id}: ${mutantsOf(s, selectOperators([operator])).map((x) => x.id).join(", ")}`);
+  return beyondReach(m, s);
+}
+
+const SIX_TO_FOUR = "ip6 daddr { ::/96, ::ffff:0.0.0.0/96, 2002::/24, 2002:a00::/24 } reject with icmpv6 addr-unreachable";
+
+describe("a changed rule that matches only packets the lab never carries", () => {
+  test.each([
+    // [what, source, operator, mutant id, reason contains (undefined: not beyond reach)]
+    ["a destination set with ::/96 (it holds ::1) in an input hook", nft(["tcp dport 22 accept", SIX_TO_FOUR]), "delete", "delete@fw.nft:5", undefined],
+    ["in a forward hook (no loopback packet is forwarded): delete", nft(["tcp dport 22 accept", SIX_TO_FOUR], "forward"), "delete", "delete@fw.nft:5", "IPv6 destinations in ::/96, ::ffff:0.0.0.0/96, 2002::/24, 2002:a00::/24: no lab packet has such a destination"],
+    ["the same: drop-reject", nft([SIX_TO_FOUR], "forward"), "drop-reject", "drop-reject@fw.nft:4", "no loopback packet reaches the rule"],
+    ["the same: move-end", nft([SIX_TO_FOUR, "tcp dport 22 accept"], "forward"), "move-end", "move-end@fw.nft:4", "2002::/24"],
+    ["the same: swapped with a reachable neighbour", nft(["tcp dport 22 accept", SIX_TO_FOUR], "forward"), "swap", "swap@fw.nft:4", "order matters only for packets both match"],
+    ["in an output hook behind `oifname \"lo\" accept`", nft(['oifname "lo" accept', SIX_TO_FOUR, "tcp dport 22 accept"], "output"), "delete", "delete@fw.nft:5", "2002::/24"],
+    ["the same, swapped with the next rule", nft(['oifname "lo" accept', SIX_TO_FOUR, "tcp dport 22 accept"], "output"), "swap", "swap@fw.nft:5", "2002::/24"],
+    ["the same, swapped with the lo accept (then ::1 meets it first)", nft(['oifname "lo" accept', SIX_TO_FOUR], "output"), "swap", "swap@fw.nft:4", undefined],
+    ["in an output hook before `oifname \"lo\" accept`", nft([SIX_TO_FOUR, 'oifname "lo" accept'], "output"), "delete", "delete@fw.nft:4", undefined],
+    ["a set element outside the lab removed (input hook)", nft([SIX_TO_FOUR]), "set-element", "set-element@fw.nft:4 -2002::/24", "the removed element's rule matches only IPv6 destinations in 2002::/24"],
+    ["::/96 removed (it holds ::1)", nft([SIX_TO_FOUR]), "set-element", "set-element@fw.nft:4 -::/96", undefined],
+    ["a destination set that holds a lab subnet", nft(["ip6 daddr { 2002::/24, 2001:db8:7::/64 } drop"]), "delete", "delete@fw.nft:4", undefined],
+    ["its lab element removed", nft(["ip6 daddr { 2002::/24, 2001:db8:7::/64 } drop"]), "set-element", "set-element@fw.nft:4 -2001:db8:7::/64", undefined],
+    ["a negated destination set", nft(["ip6 daddr != { 2002::/24 } drop"]), "delete", "delete@fw.nft:4", undefined],
+    ["a named set", nft(["ip saddr @admins drop"]), "delete", "delete@fw.nft:4", undefined],
+    ["::/96 as destination in a forward hook: `::` is a source only", nft(["ip6 daddr ::/96 drop"], "forward"), "delete", "delete@fw.nft:4", "IPv6 destinations in ::/96"],
+    ["`::` as a source: DAD neighbour solicitations", nft(["ip6 saddr ::/96 drop"], "forward"), "delete", "delete@fw.nft:4", undefined],
+    ["UDP to link-local", nft(["ip6 daddr fe80::/64 udp dport 546 accept"]), "accept-drop", "accept-drop@fw.nft:4", "TCP/UDP packets with IPv6 destinations in fe80::/64"],
+    ["UDP to link-local: another port", nft(["ip6 daddr fe80::/64 udp dport 546 accept"]), "port", "port@fw.nft:4 dport 546→547", "fe80::/64"],
+    ["link-local without TCP/UDP: neighbour discovery", nft(["ip6 daddr fe80::/64 accept"]), "delete", "delete@fw.nft:4", undefined],
+    ["link-local sources of ICMPv6: MLD", restore6(["-A INPUT -s fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 130 -j ACCEPT"]), "delete", "delete@rules.v6:4", undefined],
+    ["UDP link-local to link-local (ufw's DHCPv6)", restore6(["-A INPUT -s fe80::/10 -d fe80::/10 -p udp -m udp --sport 547 --dport 546 -j ACCEPT"]), "port", "port@rules.v6:4 --dport 546→547", "IPv6 sources in fe80::/10"],
+    ["UDP to IPv4 multicast (mDNS)", restore4(["-A INPUT -d 224.0.0.251/32 -p udp -m udp --dport 5353 -j ACCEPT"]), "port", "port@rules.v4:3 --dport 5353→5354", "IPv4 destinations in 224.0.0.251/32"],
+    ["UDP to IPv6 multicast (SSDP)", restore6(["-A INPUT -d ff02::f/128 -p udp -m udp --dport 1900 -j ACCEPT"]), "delete", "delete@rules.v6:4", "ff02::f/128"],
+    ["IPv4 multicast without TCP/UDP: IGMP", restore4(["-A INPUT -d 224.0.0.251/32 -j ACCEPT"]), "delete", "delete@rules.v4:3", undefined],
+    ["a negated destination", restore4(["-A INPUT ! -d 224.0.0.251/32 -p udp -j ACCEPT"]), "delete", "delete@rules.v4:3", undefined],
+    ["a lab destination", restore4(["-A INPUT -d 198.18.4.0/24 -p udp -j ACCEPT"]), "delete", "delete@rules.v4:3", undefined],
+    ["loopback", restore4(["-A INPUT -s 127.0.0.1 -p tcp -j ACCEPT"]), "delete", "delete@rules.v4:3", undefined],
+    ["a swap with the mDNS rule (ufw-not-local)", restore4(["-A INPUT -j DROP", "-A INPUT -d 224.0.0.251/32 -p udp -m udp --dport 5353 -j ACCEPT"]), "swap", "swap@rules.v4:3", "224.0.0.251/32"],
+    ["router advertisements accepted (nft)", nft(["icmpv6 type nd-router-advert accept"]), "accept-drop", "accept-drop@fw.nft:4", "router advertisements (134)"],
+    ["router advertisements (ip6tables)", restore6(["-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 134 -m hl --hl-eq 255 -j ACCEPT"]), "delete", "delete@rules.v6:4", "router advertisements (134)"],
+    ["router advertisement removed from an ND set", nft(["icmpv6 type { nd-router-advert, nd-neighbor-solicit } accept"], "prerouting"), "set-element", "set-element@fw.nft:4 -nd-router-advert", "router advertisements"],
+    ["neighbour solicitation removed from it", nft(["icmpv6 type { nd-router-advert, nd-neighbor-solicit } accept"], "prerouting"), "set-element", "set-element@fw.nft:4 -nd-neighbor-solicit", undefined],
+    ["redirects, no router in the scenario", nft(["icmpv6 type nd-redirect accept"]), "delete", "delete@fw.nft:4", "redirects (137)"],
+    ["router solicitations: sent again and again while a scenario runs", restore6(["-A OUTPUT -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT"]), "delete", "delete@rules.v6:4", undefined],
+    ["a type 0 routing header (ip6tables)", restore6(["-A INPUT -m rt --rt-type 0 -j DROP"]), "accept-drop", "accept-drop@rules.v6:4", "type 0 routing header"],
+    ["a swap with it (ufw's `-i lo` first)", restore6(["-A INPUT -i lo -j ACCEPT", "-A INPUT -m rt --rt-type 0 -j DROP"]), "swap", "swap@rules.v6:4", "type 0 routing header"],
+    ["a type 0 routing header (nft)", nft(["rt type 0 drop"]), "delete", "delete@fw.nft:4", "type 0 routing header"],
+    ["`iifname lo` in a forward hook", nft(['iifname "lo" accept', "ct state invalid drop"], "forward"), "move-end", "move-end@fw.nft:4", "arrived on lo"],
+    ["`iifname lo` in an input hook", nft(['iifname "lo" accept'], "input"), "delete", "delete@fw.nft:4", undefined],
+    ["`-i lo` in FORWARD", restore6(["-A FORWARD -i lo -j ACCEPT"]), "delete", "delete@rules.v6:4", "arrived on lo"],
+    ["a policy never", nft(["tcp dport 22 accept"]), "policy", "policy@fw.nft:3", undefined],
+  ] as const)("%s", (_what, source, operator, id, reason) => {
+    const why = reach(scenario(source), operator, id);
+    if (reason === undefined) expect(why).toBeUndefined();
+    else expect(why).toContain(reason);
+  });
+});
+
+describe("the claim is withheld when the scenario could see the rule or send other traffic", () => {
+  const rules = nft([SIX_TO_FOUR], "forward");
+  const run = (command: string[]): Step => ({ kind: "run", host: "server", command, exit: 0, contains: [], notContains: [], location: { ...at, line: 9 } }) as unknown as Step;
+  const counters = (rule: string): Step => ({ kind: "counters", checks: [{ host: "server", families: ["ipv6"], selector: { kind: "text", rule }, packets: { op: ">=", value: 1 }, location: { ...at, line: 8 } }], location: { ...at, line: 8 } }) as unknown as Step;
+  test.each([
+    ["a run step that lists the rules", [run(["nft", "list", "ruleset"])], undefined],
+    ["a counters check on the host (any nft selector sees the rule)", [counters("ip6 daddr")], undefined],
+    ["a run step of an unknown program (it may send anything)", [run(["nc", "-u", "2002::1", "9"])], undefined],
+    ["a ping to a lab host", [run(["ping", "-c", "1", "{{ remote.ipv6 }}"])], "2002::/24"],
+    ["a ping to a lab literal", [run(["ping", "-c", "1", "2001:db8:1::2"])], "2002::/24"],
+    ["a ping beyond the lab ranges", [run(["ping", "-c", "1", "2002::1"])], undefined],
+    ["a quiet program on another host", [run(["ip", "-6", "route"])], "2002::/24"],
+    ["a plain nmap scan of a lab address (43's XMAS probe)", [run(["nmap", "-6", "-n", "-Pn", "-sX", "-p", "23", "--max-retries", "1", "2001:db8:43::2"])], "2002::/24"],
+    ["an nmap scan with a script (it may send anything, to anywhere)", [run(["nmap", "-6", "--script", "broadcast-dhcp6-discover", "2001:db8:43::2"])], undefined],
+    ["an nmap scan with a spoofed source", [run(["nmap", "-6", "-S", "2002::1", "2001:db8:43::2"])], undefined],
+  ] as const)("%s", (_what, steps, reason) => {
+    const s = scenario(rules, steps as unknown as Step[]);
+    const why = reach(s, "delete", "delete@fw.nft:4");
+    if (reason === undefined) expect(why).toBeUndefined();
+    else expect(why).toContain(reason);
+  });
+
+  test("redirects are claimed only where no host of the scenario routes", () => {
+    const s = scenario(nft(["icmpv6 type nd-redirect accept"]), [], [{ ...server, router: true }]);
+    expect(reach(s, "delete", "delete@fw.nft:4")).toBeUndefined();
+    expect(reach(scenario(nft(["icmpv6 type nd-redirect accept"])), "delete", "delete@fw.nft:4")).toContain("137");
+  });
+});
+
+describe("the shipped generated rulesets (issue 17's survivors)", () => {
+  const fixtures = path.join(import.meta.dirname, "../../fixtures/generated");
+  const firewalld = scenario({ kind: "nft", path: path.join(fixtures, "firewalld.nft"), content: readFileSync(path.join(fixtures, "firewalld.nft"), "utf8") });
+  const ufw = scenario({ kind: "restore", family: "ipv6", path: path.join(fixtures, "ufw.rules.v6"), content: readFileSync(path.join(fixtures, "ufw.rules.v6"), "utf8") });
+  const all = (s: Scenario) => {
+    const claim = reachClaims(s);
+    return mutantsOf(s).filter((m) => claim(m) !== undefined).map((m) => m.id);
+  };
+
+  test("firewalld.nft: the 6to4/mapped reject rules, UDP to link-local, `lo` in FORWARD, router advertisements and redirects", () => {
+    const ids = all(firewalld);
+    for (const id of ["delete@firewalld.nft:89", "drop-reject@firewalld.nft:98", "move-end@firewalld.nft:89", "swap@firewalld.nft:89", "swap@firewalld.nft:98", "set-element@firewalld.nft:98 -2002::/24", "delete@firewalld.nft:153", "accept-drop@firewalld.nft:87", "swap@firewalld.nft:87", "set-element@firewalld.nft:69 -nd-router-advert", "delete@firewalld.nft:282", "accept-drop@firewalld.nft:283"]) expect(ids).toContain(id);
+    expect(ids).not.toContain("set-element@firewalld.nft:69 -nd-neighbor-solicit");
+    // 97 `oifname "lo" accept` swapped with 98: ::1 then meets the reject (s6 killed it).
+    expect(ids).not.toContain("swap@firewalld.nft:97");
+    // ::/96 holds ::1, but every ::1 packet in filter_OUTPUT was accepted by 97 already.
+    expect(ids).toContain("set-element@firewalld.nft:98 -::/96");
+    expect(ids.some((id) => id.startsWith("policy@"))).toBe(false);
+  });
+
+  test("ufw.rules.v6: multicast and link-local UDP, routing header type 0 swaps; router solicitations stay reachable", () => {
+    const ids = all(ufw);
+    for (const id of ["port@ufw.rules.v6:102 --dport 546→547", "port@ufw.rules.v6:103 --dport 5353→5354", "port@ufw.rules.v6:104 --dport 1900→1901", "swap@ufw.rules.v6:72", "swap@ufw.rules.v6:106"]) expect(ids).toContain(id);
+    expect(ids).not.toContain("delete@ufw.rules.v6:115");
+    expect(ids).not.toContain("accept-drop@ufw.rules.v6:115");
+    expect(ids).not.toContain("delete@ufw.rules.v6:113"); // echo requests (128)
+  });
+});
