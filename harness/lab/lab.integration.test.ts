@@ -228,6 +228,21 @@ describe("a probe stopped early (fwspec-probe stop)", () => {
     expect(await tools()).toBe("");
   });
 
+  it("ends its grace when the ICMPv6 error came: the kernel retries a SYN refused by ICMPv6, so the tool would wait on", async () => {
+    const remote = lab.host("remote");
+    const address = lab.addressFor(remote, lab.host("server"), "ipv6");
+    await applyRules(lab.host("server"), [cmds("ip6tables -A INPUT -p tcp --dport 8080 -j REJECT")]);
+    // A grace far past the tool's 2 s: without the ICMP check the tool's own timeout ends it
+    // within the grace (exit 1, "timed out"); with it, the probe is pending, and stopped it says
+    // the ICMPv6 error came.
+    const started = await startProbe(remote, address, spec(8080, "ipv6"), 15_000);
+    expect("pending" in started).toBe(true);
+    if (!("pending" in started)) return;
+    const stopped = await started.pending.stop();
+    expect(stopped).toMatchObject({ stopped: true });
+    expect("stderr" in stopped ? stopped.stderr : "").toMatch(/icmp destination unreachable received: ipv4 \+\d+, ipv6 \+[1-9]/);
+  });
+
   it("waited out, reports the answer that came later (the retransmitted SYN after the DROP is gone)", async () => {
     const remote = lab.host("remote");
     const address = lab.addressFor(remote, lab.host("server"), "ipv4");

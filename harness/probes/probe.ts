@@ -151,7 +151,7 @@ export async function startProbe(from: LabHost, address: string, spec: ProbeSpec
   const tcp = spec.protocol === "tcp" || spec.protocol === "http";
   let first;
   try {
-    first = await from.exec(["fwspec-probe", "start", id, String(Math.round(graceMs)), ...command.argv], { light: true });
+    first = await from.exec(["fwspec-probe", "start", id, `${Math.round(graceMs)},${spec.family === "ipv4" ? 4 : 6}`, ...command.argv], { light: true });
   } catch (error) {
     return { ended: failed(spec, address, command.argv, repro, error) };
   }
