@@ -82,13 +82,13 @@ function setupSteps(steps: readonly Step[]): Step[] {
 
 /**
  * The scenario that probes `flows` in both families after the scenario's own
- * set-up steps. The expected verdict is a placeholder: only what was observed
- * is used.
+ * set-up steps. The expected verdict is a placeholder (`observeOnly`): only
+ * what was observed is used.
  */
 export function matrixScenario(scenario: Scenario, flows: readonly MatrixFlow[], name: string = scenario.name): Scenario {
   const setup = setupSteps(scenario.steps);
   const location = { file: scenario.file, line: scenario.steps.at(-1)?.location.line ?? 1, column: 1 };
-  const expectations: Expectation[] = flows.map((f) => ({ ...f, families: FAMILIES, expected: "open", text: flowTitle(f), location }));
+  const expectations: Expectation[] = flows.map((f) => ({ ...f, families: FAMILIES, expected: "open", observeOnly: true, text: flowTitle(f), location }));
   const expect: ExpectStep = { kind: "expect", expectations, location };
   return { ...scenario, name, steps: [...setup, expect] };
 }

@@ -15,7 +15,7 @@ import type { Family, ProbeSpec } from "../model/types.ts";
 
 export interface BatchCandidate {
   readonly role: "main" | "parity" | "held";
-  readonly expectation: { readonly expected?: string; readonly held?: string | undefined; readonly sweep?: unknown; readonly answeredBy?: unknown; readonly seenFrom?: unknown };
+  readonly expectation: { readonly expected?: string; readonly held?: string | undefined; readonly sweep?: unknown; readonly answeredBy?: unknown; readonly seenFrom?: unknown; readonly observeOnly?: true };
   /** The probe's source host and, when it targets a lab host (or its own loopback), that host. */
   readonly from: string;
   readonly target: string | undefined;
@@ -27,7 +27,7 @@ export interface BatchCandidate {
 
 /** May this probe run side by side with others of its lane? */
 export function mayRunSideBySide(c: BatchCandidate): boolean {
-  if (c.expectation.expected !== "open") return false;
+  if (c.expectation.expected !== "open" || c.expectation.observeOnly) return false;
   return c.watch.length === 0 ? plainProbe(c) : mayDecideByTrace(c);
 }
 

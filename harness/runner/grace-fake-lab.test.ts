@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
+import { flowMatrix, matrixScenario } from "../diff/matrix.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { ANSWERED_GRACE_MS, GRACE_MS, graceMs } from "../probes/observe.ts";
 import { defineScenario } from "../scenario/load.ts";
@@ -57,7 +58,19 @@ describe("a probe's grace follows its expectation", () => {
     expect(report.summary.failed + report.summary.errors).toBe(0);
     // The IPv4 probes and their IPv6 parity probes alike.
     const fromRemote = provider.starts.filter((s) => s.startsWith("remote ")).map((s) => s.split(" ").slice(2).join(" ")).sort();
-    expect(fromRemote).toEqual([`8080 ${GRACE_MS.tcp}`, `8080 ${GRACE_MS.tcp}`, `8081 ${ANSWERED_GRACE_MS}`, `8081 ${ANSWERED_GRACE_MS}`, `8082 ${ANSWERED_GRACE_MS}`, `8082 ${ANSWERED_GRACE_MS}`]);
+    // `<grace>,<4|6>`: an ICMP error of the probe's family ends the grace (docker/fwspec-probe).
+    expect(fromRemote).toEqual([`8080 ${GRACE_MS.tcp},4`, `8080 ${GRACE_MS.tcp},6`, `8081 ${ANSWERED_GRACE_MS},4`, `8081 ${ANSWERED_GRACE_MS},6`, `8082 ${ANSWERED_GRACE_MS},4`, `8082 ${ANSWERED_GRACE_MS},6`]);
+  });
+
+  test("a diff/record flow matrix expects nothing: every probe starts with the short grace (its `open` is a placeholder)", async () => {
+    const provider = new RecordingProvider();
+    const base = scenario(["remote -> server:8081 open"]);
+    await run({ scenarios: [matrixScenario(base, flowMatrix(base))] }, { provider, labs: 1 });
+    // Those with a family are the probes decided early; a probe no firewall host watches runs to its end (grace = its limit).
+    const early = provider.starts.map((s) => s.split(" ").at(-1)!).filter((g) => g.includes(","));
+    const graces = new Set(early.map((g) => g.split(",")[0]));
+    expect(early.length).toBeGreaterThan(3);
+    expect([...graces]).toEqual([String(GRACE_MS.tcp)]);
   });
 
   test("an expectation that fails is still caught: a dropped probe expected open is dropped, decided from counters", async () => {

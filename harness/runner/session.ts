@@ -22,7 +22,7 @@ import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
 import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
-import type { ApplyStep, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
+import type { ApplyStep, Expectation, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, type HeldEvidence, openHeld } from "./held.ts";
 import { traceEarlyVerdict } from "../probes/trace-early.ts";
 import { traceWindowMs } from "../probes/observe-batch.ts";
@@ -32,6 +32,11 @@ import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters } from "./lane-batch.ts";
+
+/** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
+function expectedOf(e: Expectation): Expectation["expected"] | undefined {
+  return e.observeOnly ? undefined : e.expected;
+}
 
 export interface SessionOptions {
   /** End a probe without an answer as soon as a DROP/REJECT rule is seen counting it (default true). */
@@ -135,7 +140,7 @@ export class ScenarioSession implements AsyncDisposable {
         if (batch.length > 1) {
           for (const j of batch) start(probes[j.probe]!);
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: probes[j.probe]!.expectation.expected })), family, this.#ledger.lane(family), armed, early);
+          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: expectedOf(probes[j.probe]!.expectation) })), family, this.#ledger.lane(family), armed, early);
           done.forEach(({ observation, readings }, k) => {
             (batch[k]!.role === "main" ? main : parity).set(batch[k]!.probe, observation);
             batched.set(`${batch[k]!.role} ${batch[k]!.probe}`, readings);
@@ -151,7 +156,7 @@ export class ScenarioSession implements AsyncDisposable {
           // Counters cannot attribute in this family (a held connection retransmits): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
           if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, identical))) {
-            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: p.expectation.expected, alike }], family, this.#ledger.lane(family), armed, true);
+            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
             (job.role === "main" ? main : parity).set(job.probe, done!.observation);
             batched.set(`${job.role} ${job.probe}`, done!.readings);
           } else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
@@ -205,7 +210,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: p.expectation.expected });
+    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: expectedOf(p.expectation) });
   }
 
   /**

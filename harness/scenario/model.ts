@@ -48,6 +48,12 @@ export interface Expectation {
   /** The expectation as written (compact form) or rendered from the object form. */
   readonly text: string;
   readonly location: SourceLocation;
+  /**
+   * The expected verdict is a placeholder (`fwspec diff`/`record` flow
+   * matrices): only the observation counts, so the probe starts as one with no
+   * expectation (probes/observe.ts graceMs), not as one expecting an answer.
+   */
+  readonly observeOnly?: true;
 }
 
 /** A sweep's ports: first..last, and the exceptions (sorted, inside the range). */
