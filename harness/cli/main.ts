@@ -175,7 +175,7 @@ export function buildProgram(): Command {
     .option("--operators <names>", `only these operators, comma-separated: ${OPERATORS.map((o) => o.name).join(", ")}`)
     .option("--jobs <n>", "labs at the same time for one scenario's mutants (default 1)")
     .option("--killed", "also list every killed mutant with the check that killed it")
-    .option("--run-equivalent", "also run the mutants proven equivalent from the rules and the original run, and those the scenario declares equivalent (`mutate.equivalent`); by default they are reported, not run. A kill of one is flagged as contradicting the proof or the declaration")
+    .option("--run-equivalent", "also run the mutants proven equivalent from the rules and the original run, those beyond the lab's reach, and those the scenario declares equivalent (`mutate.equivalent`); by default they are reported, not run. A kill of one is flagged as contradicting the proof or the declaration")
     .option("--mutant <ids...>", "run only the mutants with these ids, exactly as `fwspec mutate` prints them (quote an id with a space); an unknown id is bad input")
     .option("--only <ids...>", "the same as --mutant")
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")

@@ -13,8 +13,9 @@
  *   gone, a swap whose first-deciding rule never matched). Not claimed when
  *   packets outside probes could have reached the rule (held connections in the
  *   family that the rule could match, `run` steps that may send traffic);
- * - survived: every check held; with a suggested check (suggest.ts).
- * Score = killed / (killed + survived); errors and equivalents are outside it.
+ * - survived: every check held; with a suggested check (suggest.ts);
+ * - unreachable (decided in run.ts, reach.ts): beyond the lab's reach.
+ * Score = killed / (killed + survived); errors, equivalents and unreachable ones are outside it.
  */
 import type { CheckResult, CounterResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
@@ -28,16 +29,17 @@ import { isNftLine, matchesProbeDirectionOnly, matchesTcp, matchesUdp, type NftR
 import { sendsNoPackets, sendsOnlyIcmpEcho } from "./run-programs.ts";
 import { suggestCheck } from "./suggest.ts";
 
-export type MutantStatus = "killed" | "survived" | "equivalent" | "error";
+/** `unreachable`: beyond the lab's reach (reach.ts): the changed rule matches only packets no lab carries; not run, not scored. */
+export type MutantStatus = "killed" | "survived" | "equivalent" | "unreachable" | "error";
 
 export interface MutantOutcome {
   readonly id: string;
   readonly operator: string;
   readonly status: MutantStatus;
   readonly changes: Mutant["changes"];
-  /** killed: the check that failed; error: what errored; equivalent: why; survived: the suggested check. */
+  /** killed: the check that failed; error: what errored; equivalent, unreachable: why; survived: the suggested check. */
   readonly detail: string;
-  /** false: proven equivalent from the rules and the original run, so not run (run.ts). */
+  /** false: proven equivalent from the rules and the original run, or beyond the lab's reach, so not run (run.ts). */
   readonly ran?: false;
   /** Proven equivalent before running, run anyway (`--run-equivalent`), and not killed: the proof held. */
   readonly checkedClaim?: true;
@@ -45,6 +47,8 @@ export interface MutantOutcome {
   readonly contradicts?: true;
   /** The scenario declares it equivalent (`mutate.equivalent`, declared.ts): `ran: false` unless run anyway. */
   readonly declared?: true;
+  /** fwspec claimed it beyond the lab's reach (reach.ts): `unreachable` and not run, or run anyway and checked (a kill contradicts). */
+  readonly reach?: true;
 }
 
 /** The first failed check, in words. */

@@ -32,7 +32,7 @@ describe("declared equivalent mutants", () => {
     const report = await mutateScenarios([declaring([{ mutant: SURVIVOR, because: "IPv6 is not in scope here" }])], { provider: new FakeLabProvider(), operators: ["delete"] });
     const mutants = report.scenarios[0]!.mutants;
     expect(statusOf(mutants, SURVIVOR)).toBe("equivalent (not run): declared by the scenario (line 1): IPv6 is not in scope here");
-    expect(report.counts).toEqual({ killed: 1, survived: 0, equivalent: 2, error: 0 });
+    expect(report.counts).toEqual({ killed: 1, survived: 0, equivalent: 2, unreachable: 0, error: 0 });
     expect(summaryLine(report)).toMatch(/\(1 killed of 1 scored; 2 equivalent \(1 proven before running, 1 declared by the scenario, not run\) and 0 errors not scored\)/);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Renders a MutationReport (run.ts): the console text (per scenario its
- * survivors with the exact change and a suggested check, equivalents with the
- * reason, errors; killed mutants counted, and named with what killed them when
+ * survivors with the exact change and a suggested check, equivalents and
+ * mutants beyond the lab's reach with the reason, errors; killed mutants counted, and named with what killed them when
  * asked) and the JSON report. Scenario text goes through safeText.
  */
 import path from "node:path";
@@ -13,7 +13,8 @@ import type { MutationReport, ScenarioMutation } from "./run.ts";
 /** `killed 15, survived 1, equivalent 2, errors 0`. */
 export function countsLine(mutants: readonly MutantOutcome[]): string {
   const n = (s: MutantOutcome["status"]) => mutants.filter((m) => m.status === s).length;
-  return `${mutants.length} mutants: ${n("killed")} killed, ${n("survived")} survived, ${n("equivalent")} equivalent, ${n("error")} errors`;
+  const unreachable = n("unreachable") > 0 ? `, ${n("unreachable")} beyond the lab's reach` : "";
+  return `${mutants.length} mutants: ${n("killed")} killed, ${n("survived")} survived, ${n("equivalent")} equivalent${unreachable}, ${n("error")} errors`;
 }
 
 /** The one progress line of a scenario. */
@@ -33,7 +34,7 @@ function formatScore(score: number | undefined): string {
  * (`--run-equivalent`), how many of each were checked and how many of those were killed (each kill contradicts).
  */
 export function equivalentNote(mutants: readonly MutantOutcome[]): string {
-  const n = (f: (m: MutantOutcome) => boolean | undefined) => mutants.filter((m) => f(m)).length;
+  const n = (f: (m: MutantOutcome) => boolean | undefined) => mutants.filter((m) => !m.reach && f(m)).length;
   const proven = n((m) => m.ran === false && !m.declared);
   const declared = n((m) => m.ran === false && m.declared);
   if (proven + declared > 0) return declared > 0 ? ` (${proven} proven before running, ${declared} declared by the scenario, not run)` : ` (${proven} proven before running, not run)`;
@@ -45,18 +46,29 @@ export function equivalentNote(mutants: readonly MutantOutcome[]): string {
   return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }
 
+/** ` and U beyond the lab's reach (not run)`, or, run anyway, how many were and how many of those were killed; "" when none. */
+export function unreachableNote(r: MutationReport): string {
+  const claimed = r.scenarios.flatMap((s) => s.mutants).filter((m) => m.reach);
+  if (claimed.length === 0) return "";
+  const unreachable = `${r.counts.unreachable} beyond the lab's reach`;
+  const notRun = claimed.filter((m) => m.ran === false).length;
+  if (notRun > 0) return `, ${unreachable} (not run)`;
+  return `, ${unreachable} (${claimed.length} claimed before running and run anyway: ${claimed.filter((m) => m.contradicts).length} of those killed)`;
+}
+
 /** The score line; a stopped run's says PARTIAL and how many of the scenarios finished. */
 export function summaryLine(r: MutationReport): string {
   const scored = r.counts.killed + r.counts.survived;
   const scenarios = r.stopped ? `${r.scenarios.length} of ${r.total} scenarios` : `${r.scenarios.length} scenarios`;
   const equivalent = `${r.counts.equivalent} equivalent${equivalentNote(r.scenarios.flatMap((s) => s.mutants))}`;
-  const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${equivalent} and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
+  const line = `mutation score ${formatScore(r.score)} (${r.counts.killed} killed of ${scored} scored; ${equivalent}${unreachableNote(r)} and ${r.counts.error} errors not scored), ${scenarios}, ${r.scenarios.reduce((a, s) => a + s.mutants.length, 0)} mutants in ${(r.durationMs / 1000).toFixed(0)} s`;
   return r.stopped ? `PARTIAL ${line} — STOPPED: only the scenarios listed finished; the one being mutated and those after it are not in the score` : line;
 }
 
 const HEADINGS: readonly [MutantOutcome["status"], string, string][] = [
   ["survived", "survived", "suggested check"],
   ["equivalent", "equivalent", "why"],
+  ["unreachable", "beyond the lab's reach", "why"],
   ["error", "error (not scored)", "what errored"],
   ["killed", "killed", "by"],
 ];
@@ -84,7 +96,7 @@ export function renderMutationConsole(r: MutationReport, options: { killed?: boo
 export function renderMutationJson(r: MutationReport): string {
   return `${JSON.stringify({
     score: r.score === undefined ? null : Math.round(r.score * 100) / 100,
-    scoreFormula: "killed / (killed + survived); equivalent and error mutants are not scored",
+    scoreFormula: "killed / (killed + survived); equivalent, unreachable (beyond the lab's reach) and error mutants are not scored",
     counts: r.counts,
     durationMs: r.durationMs,
     stopped: r.stopped,

@@ -10,7 +10,7 @@
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
-import { summaryLine } from "./render.ts";
+import { renderMutationConsole, renderMutationJson, summaryLine } from "./render.ts";
 import { checkedAgainst, mutateScenarios } from "./run.ts";
 import { WEAK } from "./testdata/weak.ts";
 
@@ -38,7 +38,7 @@ describe("mutateScenarios on a fake lab", () => {
       "drop-v6@<inline>:1": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
       "swap@<inline>:1": "equivalent: both rules decide DROP: whichever matches first, a packet's fate is the same",
     });
-    expect(report.counts).toEqual({ killed: 4, survived: 6, equivalent: 4, error: 0 });
+    expect(report.counts).toEqual({ killed: 4, survived: 6, equivalent: 4, unreachable: 0, error: 0 });
     expect(report.score).toBeCloseTo(40);
     expect(lines).toEqual(["weak: 14"]);
     // The original on its lab, then the mutants not proven equivalent on one shared lab.
@@ -65,6 +65,43 @@ describe("mutateScenarios on a fake lab", () => {
     expect(checkedAgainst({ ...base, status: "killed", detail: "`a -> b:1 open` failed" }, "it counted nothing")).toEqual({ ...base, status: "killed", detail: "`a -> b:1 open` failed — CONTRADICTS the equivalence fwspec proved before running (it counted nothing); please report it", contradicts: true });
     expect(checkedAgainst({ ...base, status: "equivalent", detail: "why" }, "it counted nothing")).toEqual({ ...base, status: "equivalent", detail: "why", checkedClaim: true });
     expect(checkedAgainst({ ...base, status: "survived", detail: "add" }, undefined)).toEqual({ ...base, status: "survived", detail: "add" });
+  });
+
+  const beyond = defineScenario({
+    name: "beyond", description: "a rule for a range no lab address is in; a ping keeps the counted-nothing argument from it", family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+    steps: [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -d 203.0.113.0/24 -j ACCEPT"] } },
+      // The fake lab has no ping (exit 127); what matters is that a ping may send ICMP the rule could count.
+      { run: { host: "remote", command: "ping -c 1 {{ server.ipv4 }}", exit: "nonzero" } },
+      { expect: ["remote -> server:8080 dropped"] },
+    ],
+  });
+
+  test("a mutant beyond the lab's reach is reported apart with its reason, not run and not scored", async () => {
+    const report = await mutateScenarios([beyond], { provider: new FakeLabProvider(), operators: ["delete"] });
+    const [killed, unreachable] = report.scenarios[0]!.mutants;
+    expect(unreachable).toMatchObject({ id: "delete@<inline>:1#2", status: "unreachable", ran: false, reach: true });
+    expect(unreachable!.detail).toBe("its rule matches only IPv4 destinations in 203.0.113.0/24: no lab packet has such a destination (lab traffic: 198.18.0.0/15, 2001:db8::/32, loopback, and the kernel's own neighbour discovery, MLD and IGMP)");
+    expect(killed!.status).toBe("killed");
+    expect(report.counts).toEqual({ killed: 1, survived: 0, equivalent: 0, unreachable: 1, error: 0 });
+    expect(report.score).toBe(100);
+    expect(summaryLine(report)).toMatch(/^mutation score 100\.0 % \(1 killed of 1 scored; 0 equivalent, 1 beyond the lab's reach \(not run\) and 0 errors not scored\)/);
+    const text = renderMutationConsole(report, { cwd: "/" });
+    expect(text).toContain("2 mutants: 1 killed, 0 survived, 0 equivalent, 1 beyond the lab's reach, 0 errors");
+    expect(text).toContain("  beyond the lab's reach: delete@<inline>:1#2\n");
+    expect(text).toContain("    why: its rule matches only IPv4 destinations in 203.0.113.0/24: ");
+    expect(JSON.parse(renderMutationJson(report)).counts.unreachable).toBe(1);
+  });
+
+  test("runEquivalent runs it too: a kill would contradict the claim; held, it stays beyond reach", async () => {
+    const report = await mutateScenarios([beyond], { provider: new FakeLabProvider(), operators: ["delete"], runEquivalent: true });
+    expect(report.scenarios[0]!.mutants[1]).toMatchObject({ status: "unreachable", checkedClaim: true, reach: true });
+    expect(report.scenarios[0]!.mutants[1]!.ran).toBeUndefined();
+    expect(summaryLine(report)).toContain("(1 killed of 1 scored; 0 equivalent, 1 beyond the lab's reach (1 claimed before running and run anyway: 0 of those killed) and 0 errors");
+    const base = { id: "delete@x:1", operator: "delete", changes: [] };
+    expect(checkedAgainst({ ...base, status: "killed", detail: "`a -> b:1 open` failed" }, "its rule matches only X", true)).toEqual({ ...base, status: "killed", detail: "`a -> b:1 open` failed — CONTRADICTS fwspec's claim that it is beyond the lab's reach (its rule matches only X); please report it", contradicts: true, reach: true });
+    expect(checkedAgainst({ ...base, status: "error", detail: "boom" }, "its rule matches only X", true)).toEqual({ ...base, status: "error", detail: "boom", checkedClaim: true, reach: true });
   });
 
   test("a deleted rule that decided probes, with a later rule deciding them alike, gets a counters check suggested", async () => {

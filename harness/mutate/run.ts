@@ -8,8 +8,10 @@
  * each is classified (classify.ts). A mutant
  * already proven equivalent by the rules and the original run
  * (classify.ts `equivalentBeforeRun`) is not run, as mutation tools leave
- * out mutants no test covers; `runEquivalent` runs them too, and then a check
- * that fails on one is a kill as for any other (the claim was wrong).
+ * out mutants no test covers, and so is one beyond the lab's reach (reach.ts:
+ * its changed rule matches only packets no lab carries; `unreachable`, not
+ * scored); `runEquivalent` runs them too, and then a check that fails on one
+ * is a kill as for any other (the claim was wrong).
  * Scenarios run one after another, so a stop between two leaves complete
  * results for every scenario reported.
  */
@@ -23,6 +25,7 @@ import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.
 import { classifyMutant, countedRules, equivalentBeforeRun, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
 import { auditedDeclaration, declarationOf, declaredOutcome, unknownDeclarations, unknownIdHint, unknownSelected } from "./declared.ts";
 import { type Mutant, mutantsOf } from "./mutants.ts";
+import { reachClaims } from "./reach.ts";
 import { type Operator, OPERATORS, selectOperators } from "./operators.ts";
 import { InputError } from "../errors.ts";
 
@@ -105,16 +108,25 @@ function notPassing(report: ScenarioReport | undefined): string {
 
 export function summarize(scenarios: readonly ScenarioMutation[], durationMs: number, stopped: boolean, total = scenarios.length): MutationReport {
   const all = scenarios.flatMap((s) => s.mutants);
-  const counts = { killed: 0, survived: 0, equivalent: 0, error: 0 };
+  const counts = { killed: 0, survived: 0, equivalent: 0, unreachable: 0, error: 0 };
   for (const m of all) counts[m.status]++;
   return { scenarios, counts, score: mutationScore(all), durationMs, stopped, total };
 }
 
-/** A mutant run although proven equivalent before running (`runEquivalent`): a kill contradicts the proof and says so; otherwise the proof held. */
-export function checkedAgainst(outcome: MutantOutcome, claim: string | undefined): MutantOutcome {
+/**
+ * A mutant run although proven equivalent before running (`runEquivalent`): a kill contradicts the proof and says so;
+ * otherwise the proof held. `reach`: the claim was that it is beyond the lab's reach (reach.ts); held, it stays
+ * `unreachable` (an error stays an error).
+ */
+export function checkedAgainst(outcome: MutantOutcome, claim: string | undefined, reach = false): MutantOutcome {
   if (claim === undefined) return outcome;
-  if (outcome.status !== "killed") return { ...outcome, checkedClaim: true };
-  return { ...outcome, detail: `${outcome.detail} — CONTRADICTS the equivalence fwspec proved before running (${claim}); please report it`, contradicts: true };
+  const mark = reach ? { reach: true as const } : {};
+  if (outcome.status !== "killed") {
+    if (!reach || outcome.status === "error") return { ...outcome, ...mark, checkedClaim: true };
+    return { ...outcome, status: "unreachable", detail: claim, reach: true, checkedClaim: true };
+  }
+  const proof = reach ? "fwspec's claim that it is beyond the lab's reach" : "the equivalence fwspec proved before running";
+  return { ...outcome, ...mark, detail: `${outcome.detail} — CONTRADICTS ${proof} (${claim}); please report it`, contradicts: true };
 }
 
 /** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
@@ -148,9 +160,12 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const counted = countedRules(original);
     const traced = tracedRules(original);
     const proven = mutants.map((m) => equivalentBeforeRun(m, scenario, counted, traced));
+    // Beyond the lab's reach (reach.ts) when not proven equivalent: decided from the rule text.
+    const claimReach = reachClaims(scenario);
+    const reach = mutants.map((m, i) => (proven[i] === undefined ? claimReach(m) : undefined));
     // A proof wins over a declaration of the same mutant; either keeps it from running unless runEquivalent.
-    const declared = mutants.map((m, i) => (proven[i] === undefined ? declarationOf(m, scenario) : undefined));
-    const skip = mutants.map((_, i) => !options.runEquivalent && (proven[i] !== undefined || declared[i] !== undefined));
+    const declared = mutants.map((m, i) => (proven[i] === undefined && reach[i] === undefined ? declarationOf(m, scenario) : undefined));
+    const skip = mutants.map((_, i) => !options.runEquivalent && (proven[i] !== undefined || reach[i] !== undefined || declared[i] !== undefined));
     const toRun = mutants.filter((_, i) => !skip[i]);
     // One failed check kills a mutant: its later steps need not run.
     const reports = toRun.length === 0 ? [] : (await run({ scenarios: toRun.map((m) => m.scenario) }, { ...runOptions, labs: options.jobs ?? 1, stopAtFirstFailure: true })).scenarios;
@@ -160,9 +175,13 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
       mutants: mutants.map((m, i): MutantOutcome => {
         const why = proven[i];
         const d = declared[i];
-        if (skip[i]) return d ? declaredOutcome(m, d) : { id: m.id, operator: m.operator, status: "equivalent" as const, changes: m.changes, detail: why!, ran: false };
+        const r = reach[i];
+        if (skip[i]) {
+          if (d) return declaredOutcome(m, d);
+          return r ? { id: m.id, operator: m.operator, status: "unreachable", changes: m.changes, detail: r, ran: false, reach: true } : { id: m.id, operator: m.operator, status: "equivalent", changes: m.changes, detail: why!, ran: false };
+        }
         const outcome = classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
-        return d ? auditedDeclaration(outcome, d) : checkedAgainst(outcome, why);
+        return d ? auditedDeclaration(outcome, d) : r ? checkedAgainst(outcome, r, true) : checkedAgainst(outcome, why);
       }),
     });
   }

@@ -21,6 +21,7 @@ const weak = scenario("weak", [
   mutant("killed", "delete@fw.nft:11", "tcp dport 8080 counter drop", null, "`remote -> server:8080 dropped` [ipv4] (line 3): open, expected dropped"),
   mutant("survived", "loopback-iface@fw.nft:11", `ip saddr 127.0.0.1 tcp dport 8080 accept`, `iifname "lo" tcp dport 8080 accept`, "add `server -> server:8080/tcp4 dropped`"),
   mutant("equivalent", "swap@fw.nft:11", "a", "b", "both rules decide `accept`"),
+  mutant("unreachable", "delete@fw.nft:12", "ip6 daddr 2002::/24 drop", null, "its rule matches only IPv6 destinations in 2002::/24"),
 ]);
 
 describe("renderMutationHtml", () => {
@@ -35,7 +36,8 @@ describe("renderMutationHtml", () => {
 
   it("lists survivors first with file:line, the rule before and after, and the suggestion; killed mutants folded", () => {
     const rows = [...html.matchAll(/<tr class="mutant m-(\w+)"/g)].map((m) => m[1]);
-    expect(rows).toEqual(["survived", "equivalent", "killed"]);
+    expect(rows).toEqual(["survived", "equivalent", "unreachable", "killed"]);
+    expect(html).toContain(`<td class="state">∅ beyond the lab's reach (not scored)</td>`);
     expect(html).toContain(`<span class="where">fixtures/nftables/fw.nft:11</span> <code class="before">ip saddr 127.0.0.1 tcp dport 8080 accept</code> → <code class="after">iifname &quot;lo&quot; tcp dport 8080 accept</code>`);
     expect(html).toContain("<span class=\"label\">suggested check:</span> <span class=\"detail\">add `server -&gt; server:8080/tcp4 dropped`</span>");
     expect(html).toContain(`<details class="killed"><summary>1 killed mutant(s): the check that killed each</summary>`);

@@ -4,7 +4,8 @@
  * style and script allowed by hash, no request of any kind): the score —
  * labelled PARTIAL when the run was stopped — then per scenario its survivors
  * with the exact change (file:line, the rule before and after) and the
- * suggested check, equivalents with the reason, errors with what errored, and
+ * suggested check, equivalents and mutants beyond the lab's reach with the
+ * reason, errors with what errored, and
  * the killed mutants with the check that killed them (folded). Rule and
  * scenario text is untrusted: neutralised and escaped (htmlText, htmlLine).
  */
@@ -22,6 +23,7 @@ export interface MutationHtmlOptions {
 const OUTCOME: Readonly<Record<MutantOutcome["status"], { mark: string; label: string; detail: string }>> = {
   survived: { mark: "✗", label: "survived", detail: "suggested check" },
   equivalent: { mark: "=", label: "equivalent", detail: "why" },
+  unreachable: { mark: "∅", label: "beyond the lab's reach (not scored)", detail: "why" },
   error: { mark: "!", label: "error (not scored)", detail: "what errored" },
   killed: { mark: "✓", label: "killed", detail: "by" },
 };
@@ -46,7 +48,7 @@ function section(s: ScenarioMutation, index: number, options: MutationHtmlOption
   const status = s.skipped ? "skipped" : survivors ? "survived" : "held";
   const badge = s.skipped ? `<span class="status error">– not mutated</span>` : survivors ? `<span class="status failed">✗ survivors</span>` : `<span class="status passed">✓ every mutant killed or equivalent</span>`;
   const open = s.mutants.filter((m) => m.status !== "killed");
-  const order: MutantOutcome["status"][] = ["survived", "equivalent", "error"];
+  const order: MutantOutcome["status"][] = ["survived", "equivalent", "unreachable", "error"];
   const sorted = order.flatMap((st) => open.filter((m) => m.status === st));
   const killed = s.mutants.filter((m) => m.status === "killed");
   return `<section class="scenario mutation" id="mutation-${index + 1}" data-status="${status}"><header>${badge}<h2>${htmlLine(s.name)}</h2>` +
