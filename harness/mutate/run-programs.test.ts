@@ -42,7 +42,10 @@ describe("run step programs", () => {
     ["ping -c 1 server", false, true, false],
     ["ping -c 1", false, true, false],
     ["curl -s http://198.18.0.2/", false, false, false],
-    ["nmap -n -Pn -sX -p 23 198.18.43.2", false, false, false],
+    ["nmap -n -Pn -sX -p 23 198.18.43.2", false, true, false],
+    ["nmap -n -Pn -sX -p 23 --max-retries 1 127.0.0.1", false, true, false],
+    ["nmap -n -Pn --script firewall-bypass -p 23 198.18.43.2", false, false, false],
+    ["nmap -n -Pn -sX -p 23 server", false, false, false],
     ["conntrack -F", false, true, false],
   ])("%s: quiet %s, ruleless %s, ICMP echo only %s", (command, quiet, ruleless, echo) => {
     const c = argv(command);

@@ -4,7 +4,9 @@
  * - sendsNoPackets: it sends no packet a rule could count (classify.ts: a
  *   rule that counted no probed packet counted none at all);
  * - writesNoRules: it writes no firewall rule (no-op chain claims,
- *   noop-claims.ts: a chain the file left empty stays empty);
+ *   noop-claims.ts: a chain the file left empty stays empty); an nmap with
+ *   only plain scan options (scanTargets: no scripts) sends probes and reads
+ *   answers, nothing else;
  * - sendsOnlyIcmpEcho: `ping`/`ping6` to an address (no name to resolve, so
  *   no DNS query): only ICMP echo requests, their answers and errors, and
  *   neighbour discovery leave or reach the host, so a rule that matches TCP or
@@ -38,7 +40,7 @@ export function sendsNoPackets(command: readonly string[]): boolean {
 }
 
 export function writesNoRules(command: readonly string[]): boolean {
-  return RULELESS_PROGRAMS.has(command[0] ?? "") && !runsAnother(command);
+  return (RULELESS_PROGRAMS.has(command[0] ?? "") && !runsAnother(command)) || scanTargets(command) !== undefined;
 }
 
 export function readsNoRules(command: readonly string[]): boolean {
