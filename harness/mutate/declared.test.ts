@@ -36,6 +36,12 @@ describe("declared equivalent mutants", () => {
     expect(summaryLine(report)).toMatch(/\(1 killed of 1 scored; 2 equivalent \(1 proven before running, 1 declared by the scenario, not run\) and 0 errors not scored\)/);
   });
 
+  test.each([false, true])("a declaration of a mutant fwspec proves equivalent itself says it can go (runEquivalent %s)", async (runEquivalent) => {
+    const proven = "delete@<inline>:1#2"; // 8082's DROP counted no probe
+    const report = await mutateScenarios([declaring([{ mutant: proven, because: "8082 is never probed" }])], { provider: new FakeLabProvider(), operators: ["delete"], runEquivalent });
+    expect(statusOf(report.scenarios[0]!.mutants, proven)).toMatch(/^equivalent.*: `iptables -A INPUT -p tcp --dport 8082 -j DROP` counted no probed packet .* \(the scenario also declares it, line 1: fwspec proves it, so the declaration can go\)$/);
+  });
+
   test.each([
     { title: "a declaration that holds", id: SURVIVOR, want: "equivalent: declared by the scenario (line 1): no", note: "1 declared by the scenario and run anyway: 0 of those killed" },
     { title: "a declaration that is wrong", id: KILLED, want: "killed CONTRADICTS: `remote -> server:8080 dropped` [ipv4] (line 1): open, expected dropped — CONTRADICTS the equivalence the scenario declares (line 1): the declaration is wrong; remove it", note: "1 declared by the scenario and run anyway: 1 of those killed" },

@@ -165,6 +165,11 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const reach = mutants.map((m, i) => (proven[i] === undefined ? claimReach(m) : undefined));
     // A proof wins over a declaration of the same mutant; either keeps it from running unless runEquivalent.
     const declared = mutants.map((m, i) => (proven[i] === undefined && reach[i] === undefined ? declarationOf(m, scenario) : undefined));
+    // A declaration fwspec now proves is said to be unneeded, so it can go.
+    const alsoDeclared = (m: Mutant) => {
+      const d = declarationOf(m, scenario);
+      return d ? ` (the scenario also declares it, line ${d.line}: fwspec proves it, so the declaration can go)` : "";
+    };
     const skip = mutants.map((_, i) => !options.runEquivalent && (proven[i] !== undefined || reach[i] !== undefined || declared[i] !== undefined));
     const toRun = mutants.filter((_, i) => !skip[i]);
     // One failed check kills a mutant: its later steps need not run.
@@ -178,10 +183,13 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
         const r = reach[i];
         if (skip[i]) {
           if (d) return declaredOutcome(m, d);
-          return r ? { id: m.id, operator: m.operator, status: "unreachable", changes: m.changes, detail: r, ran: false, reach: true } : { id: m.id, operator: m.operator, status: "equivalent", changes: m.changes, detail: why!, ran: false };
+          return r ? { id: m.id, operator: m.operator, status: "unreachable", changes: m.changes, detail: r, ran: false, reach: true } : { id: m.id, operator: m.operator, status: "equivalent", changes: m.changes, detail: `${why!}${alsoDeclared(m)}`, ran: false };
         }
         const outcome = classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
-        return d ? auditedDeclaration(outcome, d) : r ? checkedAgainst(outcome, r, true) : checkedAgainst(outcome, why);
+        if (d) return auditedDeclaration(outcome, d);
+        if (r) return checkedAgainst(outcome, r, true);
+        const checked = checkedAgainst(outcome, why);
+        return why !== undefined && checked.status === "equivalent" ? { ...checked, detail: `${checked.detail}${alsoDeclared(m)}` } : checked;
       }),
     });
   }
