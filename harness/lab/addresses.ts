@@ -1,11 +1,17 @@
 /**
- * Address plan: every lab network gets an IPv4 /24 inside 198.18.0.0/16 (the
- * benchmarking range; 198.19.0.0/16 is left to the engine's own pools) and an
- * IPv6 /64 inside 2001:db8::/32 (documentation range). A slot number picks both,
- * so two labs with different slots never overlap.
+ * Address plan: every automatic lab network gets an IPv4 /24 inside
+ * 198.19.128.0/17 (the upper half of the benchmarking range's second /16;
+ * the engine's own pools and bridge keep 198.19.0.0/17 and 198.19.255.0/24)
+ * and an IPv6 /64 inside 2001:db8:f5::/48 (documentation range). Scenarios
+ * declare their subnets in 198.18.0.0/16 and outside 2001:db8:f5::/48
+ * (model/cidr.ts DECLARABLE, RESERVED), so an automatic network of any run,
+ * test or project on the engine never takes a subnet a scenario declares.
+ * A slot number picks both, so two labs with different slots never overlap.
  */
 
-export const SLOT_COUNT = 256 * 64;
+/** Automatic slots: 198.19.128.0/24 … 198.19.254.0/24. */
+export const SLOT_COUNT = 127;
+const FIRST_THIRD_OCTET = 128;
 
 export interface SubnetPlan {
   readonly slot: number;
@@ -19,15 +25,13 @@ export function subnetForSlot(slot: number): SubnetPlan {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
     throw new RangeError(`subnet slot ${slot} is outside 0..${SLOT_COUNT - 1}`);
   }
-  // 198.18.<third>.0/24 gives 256 IPv4 subnets; the upper bits go into the IPv6 prefix only,
-  // so IPv4 slots repeat every 256: callers pick slots in 0..255 for dual-stack uniqueness.
-  const third = slot % 256;
+  const third = FIRST_THIRD_OCTET + slot;
   // Canonical text (RFC 5952), as the kernel and the engine print it: slot 0 is 2001:db8:f5::/64.
   const prefix = slot === 0 ? "2001:db8:f5:" : `2001:db8:f5:${slot.toString(16)}:`;
   return {
     slot,
-    ipv4Subnet: `198.18.${third}.0/24`,
-    ipv4Gateway: `198.18.${third}.1`,
+    ipv4Subnet: `198.19.${third}.0/24`,
+    ipv4Gateway: `198.19.${third}.1`,
     ipv6Subnet: `${prefix}:/64`,
     ipv6Gateway: `${prefix}:1`,
   };
@@ -36,8 +40,8 @@ export function subnetForSlot(slot: number): SubnetPlan {
 /** A random slot, avoiding those known to be taken. */
 export function pickSlot(taken: ReadonlySet<number>, random: () => number = Math.random): number {
   const free: number[] = [];
-  for (let s = 0; s < 256; s++) if (!taken.has(s)) free.push(s);
-  if (free.length === 0) throw new RangeError("all 256 lab subnets in 198.18.0.0/16 are in use");
+  for (let s = 0; s < SLOT_COUNT; s++) if (!taken.has(s)) free.push(s);
+  if (free.length === 0) throw new RangeError(`all ${SLOT_COUNT} automatic lab subnets in 198.19.128.0/17 are in use`);
   return free[Math.floor(random() * free.length)]!;
 }
 

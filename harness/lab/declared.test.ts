@@ -9,7 +9,7 @@ describe("declared subnets in the lab", () => {
   test("declared families replace the automatic ones; the gateway is the first address", () => {
     const plan = withDeclared(subnetForSlot(3), { ipv4: "198.18.7.0/24" });
     expect(plan).toMatchObject({ ipv4Subnet: "198.18.7.0/24", ipv4Gateway: "198.18.7.1", ipv6Subnet: "2001:db8:f5:3::/64" });
-    expect(withDeclared(subnetForSlot(3), { ipv6: "2001:db8:7::/64" })).toMatchObject({ ipv4Subnet: "198.18.3.0/24", ipv6Subnet: "2001:db8:7::/64", ipv6Gateway: "2001:db8:7:0:0:0:0:1" });
+    expect(withDeclared(subnetForSlot(3), { ipv6: "2001:db8:7::/64" })).toMatchObject({ ipv4Subnet: "198.19.131.0/24", ipv6Subnet: "2001:db8:7::/64", ipv6Gateway: "2001:db8:7:0:0:0:0:1" });
   });
 
   test("endpoint settings only for fixed addresses", () => {

@@ -31,8 +31,6 @@ export interface LabOptions {
   readonly networks?: readonly string[];
   /** Declared subnets by network name (others automatic); hosts' fixed addresses are in HostSpec.addresses. */
   readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
-  /** Subnets other labs of the run declare (LabSpec.clearOf): automatic networks avoid them too. */
-  readonly clearOf?: readonly Readonly<Record<string, FamilyAddresses>>[];
   readonly docker: Dockerode;
   /** The lab image tag (from ensureLabImage). */
   readonly image: string;
@@ -173,7 +171,7 @@ export class Lab {
           },
         });
       }
-      const avoid = [...declared, ...(this.#options.clearOf ?? []).flatMap(declaredCidrs)];
+      const avoid = declared;
       for (const n of networkNames) {
         networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], avoid, reservedAddresses(hosts, n)));
       }

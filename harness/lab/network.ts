@@ -10,7 +10,7 @@ import { LabError } from "../errors.ts";
 import { type Cidr, overlaps, parseCidr } from "../model/cidr.ts";
 import type { FamilyAddresses, HostSpec } from "../model/types.ts";
 import { engineSubnets, withDeclared } from "./declared.ts";
-import { pickSlot, type SubnetPlan, subnetForSlot } from "./addresses.ts";
+import { pickSlot, SLOT_COUNT, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
 
@@ -22,11 +22,11 @@ export interface LabNetwork extends LabNetworkInfo {
   readonly plan: SubnetPlan;
 }
 
-/** The slots (198.18.<slot>.0/24) that overlap a network on the engine or a subnet to avoid (a lab's declared ones). */
+/** The slots (addresses.ts) that overlap a network on the engine or a subnet to avoid (a lab's declared ones). */
 export async function takenSlots(docker: Dockerode, avoid: readonly Cidr[] = []): Promise<Set<number>> {
   const taken = new Set<number>();
   const used = [...(await engineSubnets(docker)).map((e) => e.cidr), ...avoid].filter((c) => c.family === "ipv4");
-  for (let slot = 0; slot < 256; slot++) {
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const mine = parseCidr(subnetForSlot(slot).ipv4Subnet, "ipv4")!;
     if (used.some((c) => overlaps(c, mine))) taken.add(slot);
   }

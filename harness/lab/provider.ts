@@ -77,7 +77,6 @@ export class DockerLabProvider implements LabProvider {
       hosts: spec.hosts,
       ...(spec.networks ? { networks: spec.networks } : {}),
       ...(spec.subnets ? { subnets: spec.subnets } : {}),
-      ...(spec.clearOf ? { clearOf: spec.clearOf } : {}),
       docker,
       image,
       runId: this.runId,

@@ -80,8 +80,6 @@ export interface LabSpec {
   readonly networks?: readonly string[];
   /** Declared subnets by network name (CIDR); others are automatic. */
   readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
-  /** Subnets other labs of the run declare: this lab's automatic networks stay off them, so those labs need not wait for it. */
-  readonly clearOf?: readonly Readonly<Record<string, FamilyAddresses>>[];
   readonly progress?: Progress;
 }
 

@@ -79,7 +79,7 @@ const must = (text: string, family: Family): Cidr => parseCidr(text, family)!;
 
 /** Where declared subnets may go: the benchmarking range's lower half and the documentation range. */
 export const DECLARABLE: Record<Family, Cidr> = { ipv4: must("198.18.0.0/16", "ipv4"), ipv6: must("2001:db8::/32", "ipv6") };
-/** Kept for the engine (198.19.0.0/16: its pools and bridge) and for automatic lab subnets (2001:db8:f5::/48). */
+/** Kept for the engine (198.19.0.0/17 and 198.19.255.0/24: its pools and bridge) and for automatic lab subnets (198.19.128.0/17, 2001:db8:f5::/48; lab/addresses.ts). */
 export const RESERVED: Record<Family, readonly Cidr[]> = { ipv4: [must("198.19.0.0/16", "ipv4")], ipv6: [must("2001:db8:f5::/48", "ipv6")] };
 /** Prefix lengths a declared subnet may have: room for a gateway and a few hosts. */
 export const PREFIX_RANGE: Record<Family, readonly [number, number]> = { ipv4: [16, 29], ipv6: [48, 120] };

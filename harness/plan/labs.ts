@@ -77,8 +77,8 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
 /**
  * Does a scenario of `group` declare a subnet that overlaps one a scenario of
  * another group declares? Such a group's lab cannot exist while the other's
- * does (a subnet exists once on the engine); every other lab's automatic
- * networks stay off the run's declared subnets (LabSpec.clearOf).
+ * does (a subnet exists once on the engine); automatic networks never take a
+ * declared subnet (lab/addresses.ts).
  */
 export function declaresClash(group: readonly Scenario[], groups: readonly (readonly Scenario[])[]): boolean {
   const mine = group.flatMap((s) => declaredCidrs(s.subnets));

@@ -73,7 +73,7 @@ describe("fwspec run --coverage --html", () => {
     expect(await first.locator("h2").textContent()).toBe("A DROP rule behind a broader ACCEPT changes nothing");
     const failure = first.locator("details.failure.expectation").first();
     expect(await failure.locator("summary").textContent()).toBe("✗ line 21: remote -> server:8080 dropped [ipv4]: expected dropped, observed open");
-    expect(await failure.locator("pre.repro").textContent()).toMatch(/^docker exec fwspec-\S+-remote timeout -k 1 \d+ nc [-a-zA-Z0-9 ]* 198\.18\.\d+\.\d+ 8080$/);
+    expect(await failure.locator("pre.repro").textContent()).toMatch(/^docker exec fwspec-\S+-remote timeout -k 1 \d+ nc [-a-zA-Z0-9 ]* 198\.1[89]\.\d+\.\d+ 8080$/);
     expect(await failure.isVisible()).toBe(true);
     // The matrix: the failing cell says observed and expected in words, and shows its evidence when opened.
     const cell = first.locator('details.entry[data-from="remote"][data-target="server:8080/tcp v4"]');
@@ -82,7 +82,7 @@ describe("fwspec run --coverage --html", () => {
     expect(await cell.locator(".evidence").isVisible()).toBe(false);
     await cell.locator("summary").click();
     expect(await cell.locator(".evidence").isVisible()).toBe(true);
-    expect(await cell.locator(".evidence pre.repro").textContent()).toMatch(/ nc [-a-zA-Z0-9 ]* 198\.18\.\d+\.\d+ 8080$/);
+    expect(await cell.locator(".evidence pre.repro").textContent()).toMatch(/ nc [-a-zA-Z0-9 ]* 198\.1[89]\.\d+\.\d+ 8080$/);
     expect(await cell.locator(".evidence").innerText()).toMatch(/-A INPUT -s 198\.18\.0\.0\/15 -j ACCEPT \(\+\d+ packets\)/);
     const passedCell = first.locator('details.entry[data-from="remote"][data-target="server:8081/tcp v4"]');
     expect(await passedCell.locator("summary").innerText()).toMatch(/^✓ v4 open/);

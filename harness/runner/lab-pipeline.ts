@@ -4,8 +4,8 @@
  * (Removals: every removal is awaited before the run returns, whatever way
  * it ends), and the next group's first lab starts while the previous group's
  * scenarios run (Pipeline: at most `parallel` groups run, one more may be
- * starting its lab). Every lab keeps its automatic networks off the subnets
- * the run's scenarios declare (LabSpec.clearOf), so a lab with declared
+ * starting its lab). Automatic networks have a range of their own that no
+ * scenario may declare in (lab/addresses.ts), so a lab with declared
  * subnets starts ahead like any other; only a group whose declared subnets
  * overlap another group's (plan/labs.ts declaresClash: a subnet exists once on
  * the engine) starts alone: after every earlier lab of this run is removed,

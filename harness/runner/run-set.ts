@@ -126,9 +126,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
 
   const removals = new Removals();
   const fresh = options.freshLabs === true;
-  // Automatic networks stay off every subnet a scenario of the run declares: a lab with declared subnets need not wait for the others.
-  const declared = plans.flatMap((p) => (p.scenario.subnets ? [p.scenario.subnets] : []));
-  const provider: LabProvider = { start: (spec) => options.provider.start(declared.length > 0 ? { ...spec, clearOf: declared } : spec) };
+  // Automatic networks never take a declared subnet (lab/addresses.ts: a range of their own), so a lab with declared subnets need not wait for the others.
+  const provider: LabProvider = options.provider;
   /** An own lab's lease whose release removes the lab in the background (in line for fresh labs). */
   const ownLease = async (scenario: Scenario): Promise<LabLease> => {
     const lease = await ownLab(provider, scenario, progress);

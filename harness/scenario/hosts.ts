@@ -101,7 +101,7 @@ function checkNetworks(ctx: CheckBase, raw: unknown): Networks {
   const unusable: Networks = { networksDeclared: true, networkNames: undefined };
   if (!Array.isArray(raw) || raw.length === 0) return unusable; // zod reported it
   if (raw.length > MAX_NETWORKS) {
-    ctx.problem(["networks"], `${raw.length} networks declared; a lab can have at most ${MAX_NETWORKS}`, `the lab address plan holds ${MAX_NETWORKS} IPv4 /24 subnets in 198.18.0.0/16; split the scenario`, { atKey: true });
+    ctx.problem(["networks"], `${raw.length} networks declared; a lab can have at most ${MAX_NETWORKS}`, `the lab address plan holds ${MAX_NETWORKS} automatic IPv4 /24 subnets (198.19.128.0/17); split the scenario`, { atKey: true });
     return unusable;
   }
   const names: string[] = [];
