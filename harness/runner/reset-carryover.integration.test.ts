@@ -3,7 +3,8 @@
  * run through the real runner (as `fwspec run` does) on one shared lab, the
  * first changing native nftables, iptables-legacy, iptables-nft and nft sets, the
  * next expecting a clean host; a change the reset does not undo (an added
- * address) gives the next scenario a fresh lab instead of a wrong verdict.
+ * address) gives the next scenario a fresh lab instead of a wrong verdict;
+ * a handshake the first broke resends nothing into the next.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,8 +30,8 @@ const hosts = {
   remote: {},
 };
 
-function scenario(name: string, steps: unknown[]) {
-  return defineScenario({ name, description: `reset carry-over: ${name}`, hosts, steps } as never, { baseDir: dir });
+function scenario(name: string, steps: unknown[], family?: "ipv4") {
+  return defineScenario({ name, description: `reset carry-over: ${name}`, hosts, ...(family ? { family } : {}), steps } as never, { baseDir: dir });
 }
 
 const dirty = script("dirty.sh", [
@@ -83,6 +84,28 @@ describe("shared-lab reset", () => {
     expect(cells(1)).toHaveLength(4);
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
     expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+  });
+
+  it("ends the previous scenario's half-open connections: the server's SYN-ACK retransmissions (and the peer's RSTs) do not reach the next scenario's rules", async () => {
+    const lines: string[] = [];
+    // The server's SYN-ACK dropped on the way out: its request socket stays in SYN-RECV and resends
+    // it after 1, 3, 7… s, long after the rule is gone; the peer, its probe stopped, answers with a RST.
+    const broken = scenario("half-open", [
+      { apply: { host: "server", commands: ["iptables -A OUTPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK -j DROP"] } },
+      { expect: ["remote -> server:8080 dropped"] },
+    ], "ipv4");
+    const next = scenario("after half-open", [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --tcp-flags RST RST", "iptables -A OUTPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK"] } },
+      { run: { host: "server", command: "sleep 3.5" } },
+      { counters: [{ host: "server", rule: "-A INPUT -p tcp --tcp-flags RST RST", packets: "== 0" }, { host: "server", rule: "-A OUTPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK", packets: "== 0" }] },
+    ], "ipv4");
+    const reports = await run([broken, next], lines);
+    expect(reports[0]!.status, JSON.stringify(reports[0]!.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`))).toBe("passed");
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
+    expect(reports[1]!.counters.map((c) => `${c.selector} ${c.status}${c.status === "passed" ? "" : `: ${c.message}`}`)).toEqual([
+      'rule "-A INPUT -p tcp --tcp-flags RST RST" passed',
+      'rule "-A OUTPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK" passed',
+    ]);
   });
 
   it("a change it does not undo (an added address, a switched backend) gives the next scenario a fresh lab, and the run goes on", async () => {

@@ -2,6 +2,10 @@
  * Lab sharing: scenarios of one lab shape (plan/shape.ts: the same networks,
  * subnets and hosts, whatever their names and listeners) run one after
  * another on one started lab. Before each later scenario every firewall
+ * host's TCP connections are ended (every socket not listening, on every
+ * host: a handshake the previous scenario's rules broke leaves the server in
+ * SYN-RECV, resending its SYN-ACK for a minute, and the peer's RSTs would
+ * count in the next scenario's rules), then every firewall
  * host is reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
  * so no NAT mapping outlives them) and the reset is verified by
@@ -87,6 +91,8 @@ export class SharedLab implements AsyncDisposable {
     const readings = new Map<string, CounterReading>();
     const proofs: ListenerProof[] = [];
     const firstRun = previous === undefined;
+    // Before any rules change: a retransmission between the reset and this would be tracked anew.
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => endConnections(h)));
     await Promise.all(
       [...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
@@ -154,6 +160,15 @@ export class SharedLab implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.lab[Symbol.asyncDispose]();
+  }
+}
+
+/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV). */
+async function endConnections(host: LabHost): Promise<void> {
+  try {
+    await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections");
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -92,6 +92,8 @@ class FakeHost implements LabHost {
     if (tool === "iptables" || tool === "ip6tables" || backendTool) return this.#iptables(command, (backendTool?.[1] ?? tool) === "iptables" ? "ipv4" : "ipv6", args);
     if (tool === "iptables-save" || tool === "ip6tables-save") return ok(command, this.#save(tool === "iptables-save" ? "ipv4" : "ipv6"));
     if (tool === "conntrack") return ok(command);
+    // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
+    if (tool === "ss" && args[0] === "-K") return ok(command);
     // No native nftables tables in the fake: listing them gives none, flushing the ruleset succeeds (other nft commands: not found).
     if (tool === "nft" && args.includes("list")) return ok(command, args[0] === "-j" ? '{"nftables": []}' : "");
     if (tool === "nft" && args.join(" ") === "flush ruleset") return ok(command);
