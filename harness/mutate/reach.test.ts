@@ -112,6 +112,16 @@ describe("the claim is withheld when the scenario could see the rule or send oth
     else expect(why).toContain(reason);
   });
 
+  test("a mutant run because a check reads its rule, with every check held: the packet argument alone decides", () => {
+    const s = scenario(rules, [counters("ip6 daddr")]);
+    const m = mutantsOf(s, selectOperators(["delete"])).find((x) => x.id === "delete@fw.nft:4")!;
+    expect(reachClaims(s)(m)).toBeUndefined();
+    expect(reachClaims(s, true)(m)).toContain("2002::/24");
+    // A run step that may send anything still withholds it.
+    const noisy = scenario(rules, [counters("ip6 daddr"), run(["nc", "2002::1", "9"])]);
+    expect(reachClaims(noisy, true)(mutantsOf(noisy, selectOperators(["delete"])).find((x) => x.id === "delete@fw.nft:4")!)).toBeUndefined();
+  });
+
   test("redirects are claimed only where no host of the scenario routes", () => {
     const s = scenario(nft(["icmpv6 type nd-redirect accept"]), [], [{ ...server, router: true }]);
     expect(reach(s, "delete", "delete@fw.nft:4")).toBeUndefined();

@@ -232,15 +232,19 @@ function sendsOtherTraffic(command: readonly string[]): boolean {
   return targets === undefined || !targets.every((t) => isAddressPlaceholder(t) || allowedTarget(t));
 }
 
-/** For one scenario: why a mutant of it is beyond the lab's reach (not run, not scored), or undefined. */
-export function reachClaims(scenario: Scenario): (mutant: Mutant) => string | undefined {
+/**
+ * For one scenario: why a mutant of it is beyond the lab's reach (not run, not scored), or undefined. `ran`: the
+ * mutant ran and every check held, those that read its rules too, so the packet argument alone decides (as for
+ * equivalents, classify.ts).
+ */
+export function reachClaims(scenario: Scenario, ran = false): (mutant: Mutant) => string | undefined {
   const lines = scenarioRuleLines(scenario);
   const routers = scenario.hosts.some((h) => h.router === true);
   const noisy = scenario.steps.some((s) => s.kind === "run" && sendsOtherTraffic(s.command));
   return (mutant) => {
     if (noisy) return undefined;
     const why = changeBeyondReach(mutant, lines, routers);
-    return why === undefined || rulesObserved(mutant, scenario) ? undefined : why;
+    return why === undefined || (!ran && rulesObserved(mutant, scenario)) ? undefined : why;
   };
 }
 

@@ -46,14 +46,22 @@ export function equivalentNote(mutants: readonly MutantOutcome[]): string {
   return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }
 
-/** ` and U beyond the lab's reach (not run)`, or, run anyway, how many were and how many of those were killed; "" when none. */
+/**
+ * `, U beyond the lab's reach (not run)`; or how many were not run, claimed and run anyway (`--run-equivalent`: how
+ * many of those were killed) and run because a check reads the rule (every check held); "" when there is none.
+ */
 export function unreachableNote(r: MutationReport): string {
-  const claimed = r.scenarios.flatMap((s) => s.mutants).filter((m) => m.reach);
-  if (claimed.length === 0) return "";
-  const unreachable = `${r.counts.unreachable} beyond the lab's reach`;
-  const notRun = claimed.filter((m) => m.ran === false).length;
-  if (notRun > 0) return `, ${unreachable} (not run)`;
-  return `, ${unreachable} (${claimed.length} claimed before running and run anyway: ${claimed.filter((m) => m.contradicts).length} of those killed)`;
+  const mutants = r.scenarios.flatMap((s) => s.mutants);
+  const audited = mutants.filter((m) => m.reach && (m.checkedClaim || m.contradicts));
+  if (r.counts.unreachable === 0 && audited.length === 0) return "";
+  const notRun = mutants.filter((m) => m.status === "unreachable" && m.ran === false).length;
+  const afterRun = mutants.filter((m) => m.status === "unreachable" && !m.reach).length;
+  const parts = [
+    ...(notRun > 0 ? [notRun === r.counts.unreachable ? "not run" : `${notRun} not run`] : []),
+    ...(audited.length > 0 ? [`${audited.length} claimed before running and run anyway: ${audited.filter((m) => m.contradicts).length} of those killed`] : []),
+    ...(afterRun > 0 ? [`${afterRun} run since a check reads the rule, every check held`] : []),
+  ];
+  return `, ${r.counts.unreachable} beyond the lab's reach (${parts.join("; ")})`;
 }
 
 /** The score line; a stopped run's says PARTIAL and how many of the scenarios finished. */

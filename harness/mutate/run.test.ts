@@ -11,7 +11,7 @@ import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
 import { renderMutationConsole, renderMutationJson, summaryLine } from "./render.ts";
-import { checkedAgainst, mutateScenarios } from "./run.ts";
+import { checkedAgainst, mutateScenarios, summarize, survivedBeyondReach } from "./run.ts";
 import { WEAK } from "./testdata/weak.ts";
 
 const weak = defineScenario(WEAK);
@@ -101,6 +101,11 @@ describe("mutateScenarios on a fake lab", () => {
     expect(summaryLine(report)).toContain("(1 killed of 1 scored; 0 equivalent, 1 beyond the lab's reach (1 claimed before running and run anyway: 0 of those killed) and 0 errors");
     const base = { id: "delete@x:1", operator: "delete", changes: [] };
     expect(checkedAgainst({ ...base, status: "killed", detail: "`a -> b:1 open` failed" }, "its rule matches only X", true)).toEqual({ ...base, status: "killed", detail: "`a -> b:1 open` failed — CONTRADICTS fwspec's claim that it is beyond the lab's reach (its rule matches only X); please report it", contradicts: true, reach: true });
+    const after = survivedBeyondReach({ ...base, status: "survived", detail: "add" }, {} as never, () => "its rule matches only X");
+    expect(after).toEqual({ ...base, status: "unreachable", detail: "its rule matches only X" });
+    expect(summaryLine(summarize([{ file: "/s.yaml", name: "s", mutants: [after], durationMs: 1 }], 1, false))).toContain("0 equivalent, 1 beyond the lab's reach (1 run since a check reads the rule, every check held) and 0 errors");
+    expect(survivedBeyondReach({ ...base, status: "killed", detail: "by" }, {} as never, () => "its rule matches only X")).toEqual({ ...base, status: "killed", detail: "by" });
+    expect(survivedBeyondReach({ ...base, status: "survived", detail: "add" }, {} as never, () => undefined)).toEqual({ ...base, status: "survived", detail: "add" });
     expect(checkedAgainst({ ...base, status: "error", detail: "boom" }, "its rule matches only X", true)).toEqual({ ...base, status: "error", detail: "boom", checkedClaim: true, reach: true });
   });
 

@@ -129,6 +129,12 @@ export function checkedAgainst(outcome: MutantOutcome, claim: string | undefined
   return { ...outcome, ...mark, detail: `${outcome.detail} — CONTRADICTS ${proof} (${claim}); please report it`, contradicts: true };
 }
 
+/** A survivor that ran because a check could read its rule, and every check held: beyond reach by the packet argument alone. */
+export function survivedBeyondReach(outcome: MutantOutcome, mutant: Mutant, reach: (m: Mutant) => string | undefined): MutantOutcome {
+  const why = outcome.status === "survived" ? reach(mutant) : undefined;
+  return why === undefined ? outcome : { ...outcome, status: "unreachable", detail: why };
+}
+
 /** Mutates each scenario's rules and runs the mutants; returns what was done (all of it unless interrupted). */
 export async function mutateScenarios(scenarios: readonly Scenario[], options: MutateOptions): Promise<MutationReport> {
   const started = performance.now();
@@ -162,6 +168,7 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
     const proven = mutants.map((m) => equivalentBeforeRun(m, scenario, counted, traced));
     // Beyond the lab's reach (reach.ts) when not proven equivalent: decided from the rule text.
     const claimReach = reachClaims(scenario);
+    const reachAfterRun = reachClaims(scenario, true);
     const reach = mutants.map((m, i) => (proven[i] === undefined ? claimReach(m) : undefined));
     // A proof wins over a declaration of the same mutant; either keeps it from running unless runEquivalent.
     const declared = mutants.map((m, i) => (proven[i] === undefined && reach[i] === undefined ? declarationOf(m, scenario) : undefined));
@@ -185,7 +192,7 @@ export async function mutateScenarios(scenarios: readonly Scenario[], options: M
           if (d) return declaredOutcome(m, d);
           return r ? { id: m.id, operator: m.operator, status: "unreachable", changes: m.changes, detail: r, ran: false, reach: true } : { id: m.id, operator: m.operator, status: "equivalent", changes: m.changes, detail: `${why!}${alsoDeclared(m)}`, ran: false };
         }
-        const outcome = classifyMutant(m, byMutant.get(m)!, scenario, counted, traced);
+        const outcome = survivedBeyondReach(classifyMutant(m, byMutant.get(m)!, scenario, counted, traced), m, reachAfterRun);
         if (d) return auditedDeclaration(outcome, d);
         if (r) return checkedAgainst(outcome, r, true);
         const checked = checkedAgainst(outcome, why);
