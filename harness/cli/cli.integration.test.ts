@@ -39,7 +39,7 @@ describe("fwspec run", () => {
     const r = await fwspec("run", "examples/failing", "--json", join(dir, "r.json"));
     expect(r.exitCode, r.all).toBe(1);
     expect(r.stdout).toMatch(/expected dropped, observed open/);
-    expect(r.stdout).toMatch(/repro:\s+docker exec fwspec-\S+ timeout -k 1 \d+ nc -v -N -w \d+ 198\.18\.\d+\.\d+ 8080/);
+    expect(r.stdout).toMatch(/repro:\s+docker exec fwspec-\S+ timeout -k 1 \d+ nc -v -N -w \d+ 198\.1[89]\.\d+\.\d+ 8080/);
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
     expect(report.scenarios[0]!.status).toBe("failed");
     expect(report.summary.failed).toBeGreaterThanOrEqual(1);
