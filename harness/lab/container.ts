@@ -29,7 +29,7 @@ export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
 };
 
 export class LabHostContainer extends GenericContainer {
-  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, needsNetAdmin: boolean, endpoint?: object) {
+  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, endpoint?: object) {
     super(image);
     // Fixed addresses on the home network (declared.ts endpointConfig).
     if (endpoint) this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: endpoint } };
@@ -43,10 +43,11 @@ export class LabHostContainer extends GenericContainer {
         FWSPEC_BACKEND: spec.backend,
       })
       .withStartupTimeout(30_000);
-    // Firewall hosts need NET_ADMIN for rules; in routed labs every host needs it for its routes; so does a host
-    // whose interfaces are renamed or that holds extra addresses (interfaces.ts).
-    const extra = Object.values(spec.addresses ?? {}).some((a) => a.extra !== undefined);
-    if (spec.firewall || needsNetAdmin || spec.interfaces !== undefined || extra) this.withAddedCapabilities("NET_ADMIN");
+    // Every host gets NET_ADMIN: firewall hosts for rules, routed labs for routes, renamed interfaces and extra
+    // addresses (interfaces.ts) for `ip`, and a lab lent to the next scenario ends every host's TCP connections
+    // with `ss -K` (SOCK_DESTROY needs it; runner/shared-lab.ts). Rules are still applied only to firewall hosts
+    // (the scenario says so); isolation.integration.test.ts proves the machine unreachable from such a host.
+    this.withAddedCapabilities("NET_ADMIN");
     this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
     this.hostConfig.Init = true;
     this.hostConfig.Privileged = false;

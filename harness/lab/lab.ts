@@ -148,7 +148,6 @@ export class Lab {
     const instance = `${name}-${randomBytes(2).toString("hex")}`;
     const labels = resourceLabels(runId, instance, this.#options.ownerPid);
     const networkNames = this.#options.networks && this.#options.networks.length > 0 ? this.#options.networks : [DEFAULT_NETWORK];
-    const routed = networkNames.length > 1;
     await sweepOrphans(docker);
     await prepareContainerRuntime(docker);
 
@@ -179,7 +178,7 @@ export class Lab {
       const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
-          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, routed, endpointConfig(spec.addresses?.[home!.name])).start();
+          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, endpointConfig(spec.addresses?.[home!.name])).start();
           started.push(c);
           for (const other of others) {
             const endpoint = endpointConfig(spec.addresses?.[other.name]);

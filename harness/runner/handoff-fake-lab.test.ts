@@ -50,3 +50,27 @@ describe("a shared lab's handoff", () => {
     expect(ss).toBeLessThan(resetEnd);
   });
 });
+
+/** `ss -K` on the non-firewall host answers as the kernel does without NET_ADMIN: exit 0, nothing ended. */
+class NoSockDestroyProvider extends FakeLabProvider {
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    aroundExec(lab, async (host, command, exec) =>
+      command[0] === "ss" && command[1] === "-K" && !host.spec.firewall
+        ? { command, exitCode: 0, stdout: "", stderr: "SOCK_DESTROY answers: Operation not permitted\n", durationMs: 1 }
+        : exec(),
+    );
+    return lab;
+  }
+}
+
+describe("ending the previous scenario's connections", () => {
+  test("a host where ss -K ended nothing (exit 0, SOCK_DESTROY refused) does not pass the handoff", async () => {
+    const provider = new NoSockDestroyProvider();
+    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
+    const second = report.scenarios.find((s) => s.name === "second")!;
+    // The lab is not reused as it is: the second scenario gets a fresh lab of its own, and passes there.
+    expect(provider.started).toHaveLength(2);
+    expect(second.status).toBe("passed");
+  });
+});

@@ -165,11 +165,14 @@ export class SharedLab implements AsyncDisposable {
 
 /** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV). */
 async function endConnections(host: LabHost): Promise<void> {
+  let stderr: string;
   try {
-    await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections");
+    ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
   } catch (error) {
     throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
   }
+  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
+  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
 }
 
 /** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */
