@@ -92,7 +92,7 @@ export class SharedLab implements AsyncDisposable {
     const proofs: ListenerProof[] = [];
     const firstRun = previous === undefined;
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => endConnections(h)));
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
     await Promise.all(
       [...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
@@ -163,8 +163,8 @@ export class SharedLab implements AsyncDisposable {
   }
 }
 
-/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV). */
-async function endConnections(host: LabHost): Promise<void> {
+/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV), then empties its neighbour caches. */
+async function forgetPreviousScenario(host: LabHost): Promise<void> {
   let stderr: string;
   try {
     ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
@@ -173,6 +173,14 @@ async function endConnections(host: LabHost): Promise<void> {
   }
   // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
   if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
+  // The neighbour caches (ARP, IPv6 ND) go too, as a fresh lab has none: a host that learned its peer's address in
+  // the previous scenario would reach it now without a neighbour solicitation, which the next rules may drop
+  // (mutate 44: deleting ufw's ICMPv6 NS accept survived on a warm lab only). Permanent entries stay.
+  try {
+    await host.run(["ip", "neigh", "flush", "all"], "forgetting the previous scenario's neighbours");
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 /** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */

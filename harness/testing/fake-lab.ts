@@ -94,6 +94,7 @@ class FakeHost implements LabHost {
     if (tool === "conntrack") return ok(command);
     // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
     if (tool === "ss" && args[0] === "-K") return ok(command);
+    if (tool === "ip" && args.join(" ") === "neigh flush all") return ok(command);
     // No native nftables tables in the fake: listing them gives none, flushing the ruleset succeeds (other nft commands: not found).
     if (tool === "nft" && args.includes("list")) return ok(command, args[0] === "-j" ? '{"nftables": []}' : "");
     if (tool === "nft" && args.join(" ") === "flush ruleset") return ok(command);
