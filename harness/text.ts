@@ -60,3 +60,8 @@ export function terminalHazard(text: string): { index: number; what: string } | 
   if (line) return { index: line.index, what: `a line starting with \`${line[1]}\`, which CI runners read as a command` };
   return undefined;
 }
+
+/** The text with each run of whitespace made one space, trimmed: a rule as written, compared whatever its indentation. */
+export function spacedOnce(text: string): string {
+  return text.trim().split(/\s+/).join(" ");
+}

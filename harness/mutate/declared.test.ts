@@ -18,7 +18,7 @@ import { OPERATORS } from "./operators.ts";
 import { WEAK } from "./testdata/weak.ts";
 
 const INPUT = WEAK;
-const declaring = (equivalent: { mutant: string; because: string }[]) => defineScenario({ ...INPUT, mutate: { equivalent } });
+const declaring = (equivalent: { mutant: string; because: string; rule?: string }[]) => defineScenario({ ...INPUT, mutate: { equivalent } });
 const SURVIVOR = "delete@<inline>:1#3"; // the ip6tables twin: survives on the old code
 const KILLED = "delete@<inline>:1"; // 8080's DROP: killed
 
@@ -64,6 +64,28 @@ describe("declared equivalent mutants", () => {
     expect((error as ScenarioError).message).toBe("<inline>:1:1: mutate.equivalent declares mutant `delete@<inline>:2`, but fwspec generates no mutant with that id (did the rules change?)\n  hint: did you mean `delete@<inline>:1`? nearest ids: `delete@<inline>:1`, `delete@<inline>:1#2`, `delete@<inline>:1#3` (`fwspec mutate` prints every id)");
   });
 
+  test.each([
+    { title: "the rule the id names", rule: "iptables -A INPUT -p tcp --dport 8080 -j DROP", error: undefined },
+    { title: "the rule the id names, spaced otherwise", rule: "  iptables -A INPUT  -p tcp\t--dport 8080 -j DROP ", error: undefined },
+    {
+      title: "another rule (the id re-targeted)",
+      rule: "iptables -A INPUT -p tcp --dport 8082 -j DROP",
+      error:
+        "<inline>:1:1: mutate.equivalent declares mutant `delete@<inline>:1` for the rule `iptables -A INPUT -p tcp --dport 8082 -j DROP`, but that mutant changes `iptables -A INPUT -p tcp --dport 8080 -j DROP` (did the rules file change?)\n  hint: the declared rule is now changed by `delete@<inline>:1#2`; check the reason still holds, then make `mutant` the id that changes the declared rule, or `rule` the rule the id now changes (`fwspec mutate` prints every id)",
+    },
+    {
+      title: "a rule no mutant by that operator changes",
+      rule: "iptables -A INPUT -p tcp --dport 9999 -j DROP",
+      error:
+        "<inline>:1:1: mutate.equivalent declares mutant `delete@<inline>:1` for the rule `iptables -A INPUT -p tcp --dport 9999 -j DROP`, but that mutant changes `iptables -A INPUT -p tcp --dport 8080 -j DROP` (did the rules file change?)\n  hint: check the reason still holds, then make `mutant` the id that changes the declared rule, or `rule` the rule the id now changes (`fwspec mutate` prints every id)",
+    },
+  ])("a declaration's `rule`: $title", ({ rule, error }) => {
+    const plan = () => plannedMutants([declaring([{ mutant: KILLED, because: "x", rule }])], OPERATORS);
+    if (error === undefined) expect(plan).not.toThrow();
+    else expect(plan).toThrow(ScenarioError);
+    if (error !== undefined) expect(plan).toThrow(error);
+  });
+
   test("--mutant runs only the named mutants; an unknown id is bad input with the nearest ids", async () => {
     const provider = new FakeLabProvider();
     const report = await mutateScenarios([defineScenario(INPUT)], { provider, only: [SURVIVOR, "swap@<inline>:1"] });
@@ -98,12 +120,30 @@ describe("declared equivalent mutants", () => {
     expect(nearestIds("delete@f.nft:139", ["swap@f.nft:139", "delete@f.nft:13", "delete@f.nft:138", "delete@f.nft:9"], 2)).toEqual(["delete@f.nft:13", "delete@f.nft:138"]);
   });
 
-  test("the command: a declaration that names no mutant exits 2 before any container, naming file, line, id and the nearest ids", async () => {
+  test.each([
+    {
+      title: "names no mutant",
+      file: "declared-rot.yaml",
+      says: [
+        "harness/mutate/testdata/declared-rot.yaml:17:15: mutate.equivalent declares mutant `delete@declared-rot.yaml:12`",
+        "did you mean `delete@declared-rot.yaml:10`? nearest ids: `delete@declared-rot.yaml:10`, `delete@declared-rot.yaml:11`",
+      ],
+      not: "declared-rot.yaml:15:15",
+    },
+    {
+      title: "names a mutant of another rule than its `rule`",
+      file: "declared-retarget.yaml",
+      says: [
+        "harness/mutate/testdata/declared-retarget.yaml:15:15: mutate.equivalent declares mutant `delete@declared-retarget.yaml:10` for the rule `iptables -A INPUT -p tcp --dport 8081 -j DROP`, but that mutant changes `iptables -A INPUT -p tcp --dport 8080 -j ACCEPT`",
+        "hint: the declared rule is now changed by `delete@declared-retarget.yaml:11`;",
+      ],
+      not: "docker",
+    },
+  ])("the command: a declaration that $title exits 2 before any container, naming file, line, id and the way out", async ({ file, says, not }) => {
     const root = path.resolve(import.meta.dirname, "../..");
-    const r = await execa(process.execPath, [path.join(root, "harness/cli/main.ts"), "mutate", "harness/mutate/testdata/declared-rot.yaml"], { cwd: root, reject: false, all: true });
+    const r = await execa(process.execPath, [path.join(root, "harness/cli/main.ts"), "mutate", `harness/mutate/testdata/${file}`], { cwd: root, reject: false, all: true });
     expect(r.exitCode).toBe(2);
-    expect(r.all).toContain("harness/mutate/testdata/declared-rot.yaml:17:15: mutate.equivalent declares mutant `delete@declared-rot.yaml:12`");
-    expect(r.all).toContain("did you mean `delete@declared-rot.yaml:10`? nearest ids: `delete@declared-rot.yaml:10`, `delete@declared-rot.yaml:11`");
-    expect(r.all).not.toContain("declared-rot.yaml:15:15");
+    for (const text of says) expect(r.all).toContain(text);
+    expect(r.all).not.toContain(not);
   });
 });

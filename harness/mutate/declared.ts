@@ -2,7 +2,8 @@
  * Mutants a scenario declares equivalent (`mutate.equivalent`, pure): a
  * declared id must name a mutant `fwspec mutate` generates (else bad input,
  * with the nearest ids, so a declaration cannot silently rot when the rules
- * change); a declared mutant is reported equivalent with the author's reason
+ * change), and one that changes the declared `rule` when one is given (ids
+ * are `operator@file:line`: an edit above the line re-targets them); a declared mutant is reported equivalent with the author's reason
  * and not run, or, run anyway (`--run-equivalent`), audited: a kill says the
  * declaration is wrong. `--mutant` picks mutants by the same ids.
  */
@@ -10,6 +11,7 @@ import path from "node:path";
 import { type Diagnostic, ScenarioError } from "../scenario/diagnostics.ts";
 import type { DeclaredEquivalence, Scenario } from "../scenario/model.ts";
 import { didYouMean, editDistance } from "../scenario/suggest.ts";
+import { spacedOnce } from "../text.ts";
 import type { MutantOutcome } from "./classify.ts";
 import type { Mutant } from "./mutants.ts";
 
@@ -26,20 +28,39 @@ export function unknownIdHint(id: string, ids: readonly string[]): string {
   return `${mean ? `${mean} ` : ""}nearest ids: ${near.map((x) => `\`${x}\``).join(", ")} (\`fwspec mutate\` prints every id)`;
 }
 
+/** The text of the rule a mutant changes (the line its id names), whitespace-normalised as declarations are. */
+export function changedRule(mutant: Pick<Mutant, "lines">): string {
+  return spacedOnce(mutant.lines[0]?.text ?? "");
+}
+
+/** `mutant` names no mutant, or names one that changes another rule than `rule` says; or undefined. */
+function declarationProblem(d: DeclaredEquivalence, mutants: readonly Pick<Mutant, "id" | "lines">[]): Pick<Diagnostic, "message" | "hint"> | undefined {
+  const ids = mutants.map((m) => m.id);
+  const mutant = mutants.find((m) => m.id === d.mutant);
+  if (!mutant) {
+    return { message: `mutate.equivalent declares mutant \`${d.mutant}\`, but fwspec generates no mutant with that id (did the rules change?)`, hint: unknownIdHint(d.mutant, ids) };
+  }
+  const actual = changedRule(mutant);
+  if (d.rule === undefined || d.rule === actual) return undefined;
+  const operator = d.mutant.slice(0, d.mutant.indexOf("@"));
+  const now = mutants.filter((m) => m.id.startsWith(`${operator}@`) && changedRule(m) === d.rule).map((m) => `\`${m.id}\``);
+  return {
+    message: `mutate.equivalent declares mutant \`${d.mutant}\` for the rule \`${d.rule}\`, but that mutant changes \`${actual}\` (did the rules file change?)`,
+    hint: `${now.length > 0 ? `the declared rule is now changed by ${now.join(", ")}; ` : ""}check the reason still holds, then make \`mutant\` the id that changes the declared rule, or \`rule\` the rule the id now changes (\`fwspec mutate\` prints every id)`,
+  };
+}
+
 /**
- * A ScenarioError (exit 2) positioned at each declaration whose id names none of `ids` (the scenario's mutants by
- * every operator: a declaration does not rot because `--operators` left its operator out); or undefined.
+ * A ScenarioError (exit 2) positioned at each declaration whose id names none of `mutants` (the scenario's
+ * mutants by every operator: a declaration does not rot because `--operators` left its operator out), or names one
+ * that changes another rule than its `rule`; or undefined.
  */
-export function unknownDeclarations(scenario: Scenario, ids: readonly string[], cwd = process.cwd()): ScenarioError | undefined {
-  const known = new Set(ids);
+export function badDeclarations(scenario: Scenario, mutants: readonly Pick<Mutant, "id" | "lines">[], cwd = process.cwd()): ScenarioError | undefined {
   const file = scenario.file === "<inline>" ? scenario.file : path.relative(cwd, scenario.file) || scenario.file;
-  const bad: Diagnostic[] = (scenario.declaredEquivalent ?? []).filter((d) => !known.has(d.mutant)).map((d) => ({
-    file,
-    line: d.line,
-    column: d.column,
-    message: `mutate.equivalent declares mutant \`${d.mutant}\`, but fwspec generates no mutant with that id (did the rules change?)`,
-    hint: unknownIdHint(d.mutant, ids),
-  }));
+  const bad: Diagnostic[] = (scenario.declaredEquivalent ?? []).flatMap((d) => {
+    const problem = declarationProblem(d, mutants);
+    return problem ? [{ file, line: d.line, column: d.column, ...problem }] : [];
+  });
   return bad.length > 0 ? new ScenarioError(bad) : undefined;
 }
 

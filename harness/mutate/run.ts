@@ -23,7 +23,7 @@ import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
 import { classifyMutant, countedRules, equivalentBeforeRun, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
-import { auditedDeclaration, declarationOf, declaredOutcome, unknownDeclarations, unknownIdHint, unknownSelected } from "./declared.ts";
+import { auditedDeclaration, declarationOf, declaredOutcome, badDeclarations, unknownIdHint, unknownSelected } from "./declared.ts";
 import { type Mutant, mutantsOf } from "./mutants.ts";
 import { reachClaims } from "./reach.ts";
 import { type Operator, OPERATORS, selectOperators } from "./operators.ts";
@@ -73,13 +73,13 @@ export interface MutateOptions {
 
 /**
  * Each scenario with the mutants to run, after the input checks (pure, before any lab): every declared
- * equivalent must name a mutant the scenario has by any operator, and every `only` id one of some scenario's by
- * the selected operators — else an InputError (exit 2) with the nearest ids.
+ * equivalent must name a mutant the scenario has by any operator (one that changes its `rule`, if given), and
+ * every `only` id one of some scenario's by the selected operators — else an InputError (exit 2) with the nearest ids.
  */
 export function plannedMutants(scenarios: readonly Scenario[], operators: readonly Operator[], only?: readonly string[]): { scenario: Scenario; mutants: Mutant[] }[] {
   for (const s of scenarios) {
     if (!s.declaredEquivalent) continue;
-    const bad = unknownDeclarations(s, mutantsOf(s, OPERATORS).map((m) => m.id));
+    const bad = badDeclarations(s, mutantsOf(s, OPERATORS));
     if (bad) throw bad;
   }
   const all = scenarios.map((scenario) => ({ scenario, mutants: mutantsOf(scenario, operators) }));

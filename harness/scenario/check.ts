@@ -5,18 +5,18 @@
  * when nothing was found, and every problem found either way.
  */
 import type { HostSpec } from "../model/types.ts";
-import { terminalHazard } from "../text.ts";
+import { spacedOnce, terminalHazard } from "../text.ts";
 import { buildContext } from "./context.ts";
 import type { CheckBase } from "./context.ts";
 import type { Problem, Report } from "./diagnostics.ts";
-import { SHAPE_HINTS } from "./hints.ts";
+import { hintFor } from "./hints.ts";
 import type { Locator, Path } from "./locate.ts";
 import type { DeclaredEquivalence, Scenario } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
 import { schemas } from "./schema.ts";
 import { checkSteps } from "./steps.ts";
 import { checkAddressPlan, type MachineRoute } from "./subnets.ts";
-import { describeValue, isRecord, lastKey, UNSAFE_TITLE, unsafeWhat } from "./values.ts";
+import { describeValue, isRecord, UNSAFE_TITLE, unsafeWhat } from "./values.ts";
 import { issueProblems } from "./zod-issues.ts";
 
 /** Where the scenario is (fixture paths resolve against `baseDir`, and must stay inside `projectRoot`). */
@@ -41,7 +41,7 @@ function checkText(problem: Report, p: Path, value: unknown, what: string): void
   if (typeof value !== "string" || value === "") return; // zod reported it
   const hazard = terminalHazard(value);
   if (hazard) problem(p, `${what} contains ${hazard.what}`, "write plain text: reports print it to terminals and CI logs", { offset: hazard.index });
-  else if (value.trim() === "") problem(p, `${what} is blank`, SHAPE_HINTS[String(lastKey(p))]);
+  else if (value.trim() === "") problem(p, `${what} is blank`, hintFor(p));
 }
 
 /** Expectations YAML read as mappings (`- a -> b:80: open`) get one clear problem from the expect checks, not zod's. */
@@ -71,11 +71,13 @@ function declaredEquivalent(problem: Report, raw: Record<string, unknown>, locat
     const at: Path = ["mutate", "equivalent", i];
     checkText(problem, [...at, "mutant"], item["mutant"], "`mutant`");
     checkText(problem, [...at, "because"], item["because"], "`because`");
+    const rule = typeof item["rule"] === "string" ? item["rule"] : undefined;
+    if (rule !== undefined) checkText(problem, [...at, "rule"], rule, "`rule`");
     const { line, column } = locator.locate([...at, "mutant"]);
     const first = seen.get(item["mutant"]);
     if (first !== undefined) problem([...at, "mutant"], `mutant \`${item["mutant"]}\` is declared equivalent twice (first on line ${first})`, "declare each mutant once, with one reason");
     else seen.set(item["mutant"], line);
-    out.push({ mutant: item["mutant"], because: item["because"].trim(), line, column });
+    out.push({ mutant: item["mutant"], because: item["because"].trim(), ...(rule !== undefined ? { rule: spacedOnce(rule) } : {}), line, column });
   });
   return out;
 }

@@ -11,10 +11,13 @@ const HEAD = ["name: T", "description: D", "hosts:", "  server: { firewall: true
 describe("mutate.equivalent", () => {
   test("declarations are read with the line of their mutant; `fwspec run`'s scenario is otherwise the same", () => {
     const plain = parseScenarioText(HEAD, FILE);
-    const s = parseScenarioText(`${HEAD}mutate:\n  equivalent:\n    - mutant: "delete@fixtures/rules.sh:3"\n      because: "  line 4 drops the same packets  "\n    - { mutant: "swap@fixtures/rules.sh:3", because: both drop }\n`, FILE);
+    const s = parseScenarioText(
+      `${HEAD}mutate:\n  equivalent:\n    - mutant: "delete@fixtures/rules.sh:3"\n      because: "  line 4 drops the same packets  "\n    - { mutant: "swap@fixtures/rules.sh:3", because: both drop, rule: "  iptables -A INPUT\\t -p tcp  -j DROP " }\n`,
+      FILE,
+    );
     expect(s.declaredEquivalent).toEqual([
       { mutant: "delete@fixtures/rules.sh:3", because: "line 4 drops the same packets", line: 11, column: 15 },
-      { mutant: "swap@fixtures/rules.sh:3", because: "both drop", line: 13, column: 17 },
+      { mutant: "swap@fixtures/rules.sh:3", because: "both drop", rule: "iptables -A INPUT -p tcp -j DROP", line: 13, column: 17 },
     ]);
     expect(plain.declaredEquivalent).toBeUndefined();
     const { declaredEquivalent: _, ...rest } = s;
@@ -29,6 +32,7 @@ describe("mutate.equivalent", () => {
     { title: "unknown key", yaml: `mutate:\n  equivalent:\n    - { mutant: "delete@r.sh:3", because: x, reason: y }\n`, line: 11, message: /reason/ },
     { title: "unknown key under mutate", yaml: `mutate:\n  equivalents: []\n`, line: 10, message: /equivalents/ },
     { title: "empty list", yaml: `mutate:\n  equivalent: []\n`, line: 10, message: /equivalent/ },
+    { title: "blank rule", yaml: `mutate:\n  equivalent:\n    - mutant: "delete@r.sh:3"\n      because: x\n      rule: "  "\n`, line: 13, message: /`rule` is blank/ },
     { title: "declared twice", yaml: `mutate:\n  equivalent:\n    - { mutant: "delete@r.sh:3", because: x }\n    - { mutant: "delete@r.sh:3", because: y }\n`, line: 12, message: /declared equivalent twice \(first on line 11\)/ },
   ];
   test.each(BAD)("bad input: $title", ({ yaml, line, message }) => {

@@ -87,8 +87,8 @@ export const SHAPE_HINTS: Record<string, string> = {
   contains: "write a text or a list of texts the output must contain, e.g. `contains: \"-j DROP\"`",
   excludes: "write a text or a list of texts the output must not contain, e.g. `excludes: \"-j ACCEPT\"`",
   matches: "write a regular expression or a list of them, e.g. `matches: \"^-A INPUT .*-j DROP$\"`",
-  mutate: "write `mutate: { equivalent: [{ mutant: \"delete@rules.nft:12\", because: \"the rule after it decides alike\" }] }`",
-  equivalent: "write a list, e.g. `- { mutant: \"delete@rules.nft:12\", because: \"line 13 rejects the same packets alike\" }`",
+  mutate: "write `mutate: { equivalent: [{ mutant: \"delete@rules.nft:12\", rule: \"tcp dport 8080 drop\", because: \"the rule after it decides alike\" }] }`",
+  equivalent: "write a list, e.g. `- { mutant: \"delete@rules.nft:12\", rule: \"tcp dport 8080 drop\", because: \"line 13 rejects the same packets alike\" }`",
   mutant: "write the mutant's id exactly as `fwspec mutate` prints it, e.g. `mutant: \"delete@rules.nft:12\"`",
   because: "write why no packet's fate can differ, naming the rule lines that make it so",
 };
@@ -107,6 +107,11 @@ const ITEM_HINTS: Record<string, string> = {
   matches: "each item is a JavaScript regular expression, e.g. `\"^-P INPUT DROP$\"`",
 };
 
+/** Hints for keys under `mutate.equivalent` items whose names other keys share. */
+const DECLARED_EQUIVALENT_HINTS: Record<string, string> = {
+  rule: "write the text of the rule the mutant changes, as in the rules file, e.g. `rule: \"tcp dport 8080 drop\"`",
+};
+
 /** The hint for a value at this path: about the item when the path ends in a list index. */
 export function hintFor(p: Path): string | undefined {
   const k = lastKey(p);
@@ -114,6 +119,7 @@ export function hintFor(p: Path): string | undefined {
   const last = p[p.length - 1];
   if (typeof last === "number") return p[p.length - 2] === k ? ITEM_HINTS[k] : undefined;
   if (p[p.length - 2] === "hold") return HOLD_SHAPE_HINTS[k] ?? SHAPE_HINTS[k];
+  if (p[0] === "mutate") return DECLARED_EQUIVALENT_HINTS[k] ?? SHAPE_HINTS[k];
   return SHAPE_HINTS[k];
 }
 

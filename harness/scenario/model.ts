@@ -180,6 +180,8 @@ export interface DeclaredEquivalence {
   /** The id exactly as `fwspec mutate` prints it. */
   readonly mutant: string;
   readonly because: string;
+  /** The text of the rule the mutant changes, whitespace-normalised (declared.ts compares it with the mutant's). */
+  readonly rule?: string;
   /** Where its `mutant` is written in the scenario file (1:1 for TypeScript scenarios). */
   readonly line: number;
   readonly column: number;

@@ -236,6 +236,11 @@ const declaredEquivalentSchema = z
   .strictObject({
     mutant: z.string().min(1).meta({ description: "The mutant's id exactly as `fwspec mutate` prints it, e.g. `delete@firewalld.nft:139`." }),
     because: z.string().min(1).meta({ description: "Why no packet's fate can differ: name the rule lines that make it so." }),
+    rule: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Recommended: the text of the rule the mutant changes, as written (whitespace aside). When the rules file is edited and the id comes to name another rule, `fwspec mutate` refuses the declaration instead of applying it to that rule." }),
   })
   .meta({ description: "A mutant the author declares equivalent (`fwspec mutate` reports it, not run; `--run-equivalent` audits it)." });
 
