@@ -77,6 +77,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
     await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: true });
     report = await mutateScenarios(scenarios, {
       provider: docker.provider,
+      progress,
       jobs: flags.jobs,
       ...(flags.operators ? { operators: flags.operators } : {}),
       ...(opts.early === false ? { decideEarly: false } : {}),
