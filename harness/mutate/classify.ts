@@ -12,7 +12,9 @@
  *   match (delete, target and REJECT-type swaps, `-I`→`-A`, the ip6tables twin
  *   gone, a swap whose first-deciding rule never matched). Not claimed when
  *   packets outside probes could have reached the rule (held connections in the
- *   family that the rule could match, `run` steps that may send traffic);
+ *   family that the rule could match, `run` steps that may send traffic),
+ *   nor when the mutant removes or moves a rule that a later positional
+ *   command (`-D INPUT 1`) counts on (positional.ts);
  * - survived: every check held; with a suggested check (suggest.ts);
  * - unreachable (decided in run.ts, reach.ts): beyond the lab's reach.
  * Score = killed / (killed + survived); errors, equivalents and unreachable ones are outside it.
@@ -26,6 +28,7 @@ import { lineKey, ruleKey } from "./rule-keys.ts";
 import { rulesObserved } from "./observed-rules.ts";
 import { removedBeforeLooked, transientIpv4Tracking } from "./lab-equivalence.ts";
 import { isNftLine, matchesProbeDirectionOnly, matchesTcp, matchesUdp, type NftRuleLine } from "./nft-lines.ts";
+import { shiftedPositional } from "./positional.ts";
 import { sendsNoPackets, sendsOnlyIcmpEcho } from "./run-programs.ts";
 import { suggestCheck } from "./suggest.ts";
 
@@ -190,8 +193,13 @@ function lostCounterRule(report: ScenarioReport): string | undefined {
   return `counter check (line ${c.line}) ${c.selector} [${c.family}]: the mutant has no such rule (${c.message})`;
 }
 
-/** Why no packet's fate can differ in the mutant, known from the rules, the scenario and the original run, or undefined. */
+/**
+ * Why no packet's fate can differ in the mutant, known from the rules, the scenario and the original run, or
+ * undefined. Never when the mutant moves a rule a later positional command counts on (positional.ts): that
+ * command then acts on another rule, which no reason about the changed rule covers.
+ */
 function equivalentReason(mutant: Mutant, scenario: Scenario, counted: ReadonlySet<string>, traced: ReadonlyMap<string, TracedRules>): string | undefined {
+  if (shiftedPositional(mutant, scenario) !== undefined) return undefined;
   return equivalence(mutant, scenario, counted, traced) ?? removedBeforeLooked(mutant, scenario) ?? transientIpv4Tracking(mutant, scenario);
 }
 

@@ -29,7 +29,9 @@
  * Never policy, drop-v6 or loopback-iface. Withheld when a check could read
  * the rule (observed-rules.ts) or a `run` step could send other traffic (a
  * program not known to send nothing, or a ping or plain nmap scan at an
- * address outside the lab ranges; run-programs.ts).
+ * address outside the lab ranges; run-programs.ts), and when the mutant removes
+ * or moves a rule a later positional command counts on (`-D INPUT 1` then acts
+ * on another rule; positional.ts).
  */
 import { addressValue, type Cidr, overlaps, parseCidr } from "../model/cidr.ts";
 import { allowedTarget } from "../model/targets.ts";
@@ -40,6 +42,7 @@ import type { Mutant } from "./mutants.ts";
 import { isNftLine } from "./nft-lines.ts";
 import { setItems, setWords } from "./nft-operators.ts";
 import { rulesObserved } from "./observed-rules.ts";
+import { shiftedPositional } from "./positional.ts";
 import { renderLine, type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isAddressPlaceholder, pingTargets, scanTargets, sendsNoPackets } from "./run-programs.ts";
 
@@ -242,7 +245,7 @@ export function reachClaims(scenario: Scenario, ran = false): (mutant: Mutant) =
   const routers = scenario.hosts.some((h) => h.router === true);
   const noisy = scenario.steps.some((s) => s.kind === "run" && sendsOtherTraffic(s.command));
   return (mutant) => {
-    if (noisy) return undefined;
+    if (noisy || shiftedPositional(mutant, scenario, lines) !== undefined) return undefined;
     const why = changeBeyondReach(mutant, lines, routers);
     return why === undefined || (!ran && rulesObserved(mutant, scenario)) ? undefined : why;
   };
