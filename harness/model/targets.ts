@@ -10,7 +10,12 @@ export interface TargetRefusal {
   readonly reason: string;
 }
 
-export const LAB_RANGES_TEXT = "198.18.0.0/15, 2001:db8::/32 or loopback (127.0.0.0/8, ::1)";
+/** The lab ranges per family: every lab subnet is inside them. */
+export const LAB_RANGES = { ipv4: "198.18.0.0/15", ipv6: "2001:db8::/32" } as const;
+/** Loopback per family. */
+export const LOOPBACK_RANGES = { ipv4: "127.0.0.0/8", ipv6: "::1/128" } as const;
+
+export const LAB_RANGES_TEXT = `${LAB_RANGES.ipv4}, ${LAB_RANGES.ipv6} or loopback (${LOOPBACK_RANGES.ipv4}, ::1)`;
 
 /** IPv4 dotted quad, no leading zeros. */
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

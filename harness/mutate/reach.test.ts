@@ -129,6 +129,63 @@ describe("the claim is withheld when the scenario could see the rule or send oth
   });
 });
 
+describe("address claims are withheld when the lab may carry other addresses (NAT, added addresses and routes)", () => {
+  const rules = nft([SIX_TO_FOUR], "forward");
+  const apply = (source: RuleSource): Step => ({ kind: "apply", host: "server", sources: [source], location: { ...at, line: 7 } });
+  const run = (command: string): Step => ({ kind: "run", host: "server", command: command.split(" "), exit: 0, contains: [], notContains: [], location: { ...at, line: 9 } }) as unknown as Step;
+  const nat4 = (rule: string) => apply({ kind: "restore", family: "ipv4", path: "/p/nat.v4", content: ["*nat", ":PREROUTING ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", rule, "COMMIT"].join("\n") });
+  const nat6 = (rule: string) => apply({ kind: "restore", family: "ipv6", path: "/p/nat.v6", content: ["*nat", ":PREROUTING ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", rule, "COMMIT"].join("\n") });
+  const nftNat = (rule: string) => apply({ kind: "nft", path: "/p/nat.nft", content: ["table inet nat {", "\tchain pre {", "\t\ttype nat hook prerouting priority dstnat;", `\t\t${rule}`, "\t}", "}"].join("\n") });
+  const claimed = "2002::/24";
+  test.each([
+    // [what, extra steps, reason contains (undefined: withheld)]
+    ["DNAT to an address outside the lab", [nat4("-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1:80")], undefined],
+    ["DNAT to a lab address", [nat4("-A PREROUTING -p tcp -j DNAT --to-destination 198.18.4.2:80")], claimed],
+    ["DNAT to a lab host's placeholder", [nat4("-A PREROUTING -p tcp -j DNAT --to-destination {{ remote.ipv4 }}:80")], claimed],
+    ["SNAT (ip6tables) to 6to4", [nat6("-A POSTROUTING -j SNAT --to-source 2002::1")], undefined],
+    ["SNAT to a range leaving the lab", [nat4("-A POSTROUTING -j SNAT --to-source 198.18.4.2-10.0.0.1")], undefined],
+    ["NETMAP", [nat4("-A PREROUTING -j NETMAP --to 10.0.0.0/24")], undefined],
+    ["MASQUERADE (no address named)", [nat6("-A POSTROUTING -o eth0 -j MASQUERADE")], undefined],
+    ["nft dnat outside the lab", [nftNat("dnat ip6 to [2002::1]:80")], undefined],
+    ["nft dnat to a lab address", [nftNat("tcp dport 80 dnat ip to 198.18.4.2:8080")], claimed],
+    ["nft dnat through a map", [nftNat("dnat ip to ip daddr map { 198.18.4.2 : 198.18.4.3 }")], undefined],
+    ["nft snat outside the lab", [nftNat("snat to 10.0.0.1")], undefined],
+    ["nft masquerade", [nftNat("masquerade")], undefined],
+    ["nft `ip6 daddr set` outside the lab", [nftNat("ip6 daddr set 2002::1")], undefined],
+    ["nft `ip6 daddr set` to a lab address", [nftNat("ip6 daddr set 2001:db8:4::2")], claimed],
+    ["nft raw payload write", [nftNat("@nh,128,32 set 0x0a000001")], undefined],
+    ["`ct status dnat` is a match, no rewrite", [nftNat("ct status dnat accept")], claimed],
+    ["a script's heredoc with a dnat", [apply({ kind: "script", path: "/p/nat.sh", content: "nft -f - <<EOF\ntable ip nat { chain pre { type nat hook prerouting priority dstnat; dnat to 10.0.0.1; } }\nEOF\n" })], undefined],
+    ["commands adding an address", [apply({ kind: "commands", commands: [["ip", "addr", "add", "10.9.9.9/24", "dev", "eth0"]] })], undefined],
+    ["run: ip addr add outside the lab", [run("ip addr add 10.9.9.9/24 dev eth0")], undefined],
+    ["run: ip -6 a add (abbreviated) outside the lab", [run("ip -6 a add 2002::1/64 dev eth0")], undefined],
+    ["run: ip address replace inside the lab", [run("ip address replace 198.18.9.9/24 dev eth0")], claimed],
+    ["run: ip route add outside the lab", [run("ip route add 10.0.0.0/8 via 198.18.1.1")], undefined],
+    ["run: ip r change inside the lab", [run("ip -6 r change 2001:db8:9::/64 via 2001:db8:1::1")], claimed],
+    ["run: ip link add of a tunnel to outside the lab", [run("ip link add vx0 type vxlan id 1 remote 10.0.0.1 dstport 4789")], undefined],
+    ["run: ip link add of a dummy (no address)", [run("ip link add d0 type dummy")], claimed],
+    ["run: ip -batch (commands not shown)", [run("ip -batch /tmp/cmds")], undefined],
+    ["run: ping from an address outside the lab", [run("ping -c 1 -I 2002::1 2001:db8:1::2")], undefined],
+    ["run: ping from a lab address", [run("ping -c 1 -I 2001:db8:1::5 2001:db8:1::2")], claimed],
+    ["run: ping from an interface", [run("ping -c 1 -I eth0 2001:db8:1::2")], claimed],
+    ["run: iptables adding a DNAT outside the lab", [run("iptables -t nat -A PREROUTING -j DNAT --to-destination 10.0.0.1")], undefined],
+    ["run: nft adding a dnat outside the lab", [run("nft add rule ip nat pre dnat to 10.0.0.1")], undefined],
+    ["run: nft -f (rules not shown)", [run("nft -f /tmp/more.nft")], undefined],
+  ] as const)("%s", (_what, steps, reason) => {
+    const s = scenario(rules, steps as unknown as Step[]);
+    // ran: every check held, so the packet argument alone decides (no step reading the rules withholds it).
+    const why = reachClaims(s, true)(mutantsOf(s, selectOperators(["delete"])).find((x) => x.id === "delete@fw.nft:4")!);
+    if (reason === undefined) expect(why).toBeUndefined();
+    else expect(why).toContain(reason);
+  });
+
+  test("reasons that rest on no address stay: a type 0 routing header, lo in FORWARD", () => {
+    const dnat = nat6("-A PREROUTING -j DNAT --to-destination 2002::1");
+    expect(reach(scenario(restore6(["-A INPUT -m rt --rt-type 0 -j DROP"]), [dnat]), "delete", "delete@rules.v6:4")).toContain("type 0 routing header");
+    expect(reach(scenario(restore6(["-A FORWARD -i lo -j ACCEPT"]), [dnat]), "delete", "delete@rules.v6:4")).toContain("arrived on lo");
+  });
+});
+
 describe("the shipped generated rulesets (issue 17's survivors)", () => {
   const fixtures = path.join(import.meta.dirname, "../../fixtures/generated");
   const firewalld = scenario({ kind: "nft", path: path.join(fixtures, "firewalld.nft"), content: readFileSync(path.join(fixtures, "firewalld.nft"), "utf8") });

@@ -5,14 +5,17 @@
  * reported apart ("beyond the lab's reach"), not run and not scored.
  *
  * The lab's traffic space: probes, answers and ICMP errors travel only between
- * 198.18.0.0/15, 2001:db8::/32 and loopback (127.0.0.0/8, ::1). Besides them
+ * the lab ranges 198.18.0.0/15, 2001:db8::/32 and loopback (127.0.0.0/8, ::1;
+ * targets.ts). Besides them
  * the kernel sends its own ICMPv6 neighbour discovery and MLD (link-local
  * fe80::/10 sources, multicast ff00::/8 destinations, `::` as a DAD source)
  * and IGMP (224.0.0.0/4): never TCP or UDP. A rule is beyond reach when one of
  * its matches excludes all of that:
  * - an address match (nft `ip6 daddr { … }`, iptables `-s`/`-d`) disjoint
  *   from the lab ranges, and for a rule not restricted to TCP or UDP also from
- *   the kernel's own addresses above;
+ *   the kernel's own addresses above — unless the scenario lets the lab carry
+ *   other addresses (a NAT rule rewriting to one, `ip addr add` of one;
+ *   lab-addresses.ts);
  * - ICMPv6 router advertisements (134): no lab host sends one (no router
  *   daemon runs; Linux sends none itself); redirects (137) only where no host
  *   of the scenario routes (a forwarding host sends them). Router
@@ -28,23 +31,24 @@
  * packets matching both); set-element: the rule with only the removed element.
  * Never policy, drop-v6 or loopback-iface. Withheld when a check could read
  * the rule (observed-rules.ts) or a `run` step could send other traffic (a
- * program not known to send nothing, or a ping or plain nmap scan at an
- * address outside the lab ranges; run-programs.ts), and when the mutant removes
+ * program not known to send nothing, or a ping or plain nmap scan at or from
+ * an address outside the lab ranges; run-programs.ts), and when the mutant removes
  * or moves a rule a later positional command counts on (`-D INPUT 1` then acts
  * on another rule; positional.ts).
  */
 import { addressValue, type Cidr, overlaps, parseCidr } from "../model/cidr.ts";
-import { allowedTarget } from "../model/targets.ts";
+import { allowedTarget, LAB_RANGES, LOOPBACK_RANGES } from "../model/targets.ts";
 import type { Family } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { plainFlag, tcpOrUdpOnly } from "./classify.ts";
 import type { Mutant } from "./mutants.ts";
+import { carriesOtherAddresses } from "./lab-addresses.ts";
 import { isNftLine } from "./nft-lines.ts";
 import { setItems, setWords } from "./nft-operators.ts";
 import { rulesObserved } from "./observed-rules.ts";
 import { shiftedPositional } from "./positional.ts";
 import { renderLine, type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
-import { isAddressPlaceholder, pingTargets, scanTargets, sendsNoPackets } from "./run-programs.ts";
+import { isAddressPlaceholder, pingSource, pingTargets, scanTargets, sendsNoPackets } from "./run-programs.ts";
 
 /** What the scenario's lab and the rule's place decide for a reach argument. */
 export interface ReachContext {
@@ -55,6 +59,8 @@ export interface ReachContext {
    * behind an `iifname "lo" accept` (input hook) / `oifname "lo" accept` (output hook) of its own chain.
    */
   readonly noLoopback?: boolean;
+  /** Packets with addresses outside the lab ranges travel in the lab (lab-addresses.ts): no address argument holds. */
+  readonly otherAddresses?: boolean;
 }
 
 type Direction = "source" | "destination";
@@ -62,8 +68,8 @@ type Direction = "source" | "destination";
 const cidrs = (family: Family, texts: readonly string[]): Cidr[] => texts.map((t) => parseCidr(t, family)!);
 
 /** Where probes, their answers and errors travel: the lab ranges and loopback. */
-const LAB: Readonly<Record<Family, readonly Cidr[]>> = { ipv4: cidrs("ipv4", ["198.18.0.0/15"]), ipv6: cidrs("ipv6", ["2001:db8::/32"]) };
-const LOOPBACK: Readonly<Record<Family, readonly Cidr[]>> = { ipv4: cidrs("ipv4", ["127.0.0.0/8"]), ipv6: cidrs("ipv6", ["::1/128"]) };
+const LAB: Readonly<Record<Family, readonly Cidr[]>> = { ipv4: cidrs("ipv4", [LAB_RANGES.ipv4]), ipv6: cidrs("ipv6", [LAB_RANGES.ipv6]) };
+const LOOPBACK: Readonly<Record<Family, readonly Cidr[]>> = { ipv4: cidrs("ipv4", [LOOPBACK_RANGES.ipv4]), ipv6: cidrs("ipv6", [LOOPBACK_RANGES.ipv6]) };
 /** The kernel's own neighbour discovery, MLD and IGMP (never TCP or UDP), per direction. */
 const KERNEL: Readonly<Record<Direction, Readonly<Record<Family, readonly Cidr[]>>>> = {
   source: { ipv4: cidrs("ipv4", ["0.0.0.0/32"]), ipv6: cidrs("ipv6", ["fe80::/10", "::/128"]) },
@@ -114,8 +120,8 @@ function addressReason(m: AddressMatch, tcpUdp: boolean, noLoopback: boolean): s
   if (m.values.some((v) => reachable.some((r) => overlaps(v, r)))) return undefined;
   const what = `${tcpUdp ? "TCP/UDP packets with " : ""}${m.family === "ipv4" ? "IPv4" : "IPv6"} ${m.direction}s in ${m.values.map((v) => v.text.replace(/,$/, "")).join(", ")}`;
   const why = tcpUdp
-    ? "the lab sends TCP and UDP only between 198.18.0.0/15, 2001:db8::/32 and loopback (no link-local, no multicast)"
-    : `no lab packet has such a ${m.direction} (lab traffic: 198.18.0.0/15, 2001:db8::/32, loopback, and the kernel's own neighbour discovery, MLD and IGMP)`;
+    ? `the lab sends TCP and UDP only between ${LAB_RANGES.ipv4}, ${LAB_RANGES.ipv6} and loopback (no link-local, no multicast)`
+    : `no lab packet has such a ${m.direction} (lab traffic: ${LAB_RANGES.ipv4}, ${LAB_RANGES.ipv6}, loopback, and the kernel's own neighbour discovery, MLD and IGMP)`;
   return `its rule matches only ${what}: ${why}${noLoopback && m.values.some((v) => LOOPBACK[m.family].some((l) => overlaps(v, l))) ? "; no loopback packet reaches the rule" : ""}`;
 }
 
@@ -151,7 +157,7 @@ function loopbackForwarded(line: RuleLine, words: readonly string[]): boolean {
 export function ruleBeyondReach(line: RuleLine, context: ReachContext, words: readonly string[] = line.words): string | undefined {
   if (isNftLine(line) && line.nft.role !== "rule") return undefined;
   const tcpUdp = tcpOrUdpOnly({ ...line, words });
-  const addresses = isNftLine(line) ? nftAddressMatches(words) : iptAddressMatches(line, words);
+  const addresses = context.otherAddresses === true ? [] : isNftLine(line) ? nftAddressMatches(words) : iptAddressMatches(line, words);
   for (const m of addresses) {
     const why = addressReason(m, tcpUdp, context.noLoopback === true);
     if (why) return why;
@@ -207,10 +213,10 @@ function loopbackKept(line: RuleLine, lines: readonly RuleLine[], partner?: Rule
 }
 
 /** Why the mutant's change touches only packets outside the lab's traffic (before looking at the scenario's steps), or undefined. */
-function changeBeyondReach(mutant: Mutant, lines: readonly RuleLine[], routers: boolean): string | undefined {
+function changeBeyondReach(mutant: Mutant, lines: readonly RuleLine[], lab: Omit<ReachContext, "noLoopback">): string | undefined {
   const [a, b] = mutant.lines;
   if (!a) return undefined;
-  const of = (line: RuleLine, partner?: RuleLine, words?: readonly string[]) => ruleBeyondReach(line, { routers, noLoopback: loopbackKept(line, lines, partner) }, words);
+  const of = (line: RuleLine, partner?: RuleLine, words?: readonly string[]) => ruleBeyondReach(line, { ...lab, noLoopback: loopbackKept(line, lines, partner) }, words);
   switch (mutant.operator) {
     case "delete": case "accept-drop": case "drop-reject": case "reject-type": case "port": case "insert-append": case "move-end":
       return of(a);
@@ -228,11 +234,14 @@ function changeBeyondReach(mutant: Mutant, lines: readonly RuleLine[], routers: 
   }
 }
 
-/** A `run` step that may send packets outside the lab's traffic: a program not known to send nothing, or a ping or nmap scan not only at lab addresses. */
+/** A `run` step that may send packets outside the lab's traffic: a program not known to send nothing, or a ping or nmap scan not only at (and from) lab addresses. */
 function sendsOtherTraffic(command: readonly string[]): boolean {
   if (sendsNoPackets(command)) return false;
   const targets = pingTargets(command) ?? scanTargets(command);
-  return targets === undefined || !targets.every((t) => isAddressPlaceholder(t) || allowedTarget(t));
+  // `ping -I eth0` sends from the interface's address; `ping -I 10.9.9.9` from that address.
+  const source = pingSource(command);
+  const addresses = targets && source !== undefined && /^[\d.]+$|:|\{\{/.test(source) ? [...targets, source] : targets;
+  return addresses === undefined || !addresses.every((t) => isAddressPlaceholder(t) || allowedTarget(t));
 }
 
 /**
@@ -242,11 +251,11 @@ function sendsOtherTraffic(command: readonly string[]): boolean {
  */
 export function reachClaims(scenario: Scenario, ran = false): (mutant: Mutant) => string | undefined {
   const lines = scenarioRuleLines(scenario);
-  const routers = scenario.hosts.some((h) => h.router === true);
+  const lab = { routers: scenario.hosts.some((h) => h.router === true), otherAddresses: carriesOtherAddresses(scenario) };
   const noisy = scenario.steps.some((s) => s.kind === "run" && sendsOtherTraffic(s.command));
   return (mutant) => {
     if (noisy || shiftedPositional(mutant, scenario, lines) !== undefined) return undefined;
-    const why = changeBeyondReach(mutant, lines, routers);
+    const why = changeBeyondReach(mutant, lines, lab);
     return why === undefined || (!ran && rulesObserved(mutant, scenario)) ? undefined : why;
   };
 }

@@ -15,7 +15,8 @@
  *   a mutant whose rule text a step could read is run, not claimed).
  * - pingTargets, scanTargets: the addresses a ping, or an nmap with only plain
  *   scan options, sends to from the host's own address (reach.ts: traffic
- *   between lab addresses only).
+ *   between lab addresses only); pingSource: the address or interface a
+ *   ping's `-I` sends from.
  * A program that runs another program is neither: `ip … exec` (`ip netns
  * exec`, `ip vrf exec`), and every wrapper (`nsenter`, `sh -c`, `bash -c`,
  * `env`, `timeout`, …), which no list names.
@@ -63,6 +64,14 @@ export function pingTargets(command: readonly string[]): string[] | undefined {
     else if (!w.startsWith("-")) targets.push(w);
   }
   return targets.length > 0 && targets.every((t) => IPV4.test(t) || IPV6.test(t) || isAddressPlaceholder(t)) ? targets : undefined;
+}
+
+/** The `-I` value of a `ping`/`ping6` (a source address or an interface), or undefined. */
+export function pingSource(command: readonly string[]): string | undefined {
+  if (command[0] !== "ping" && command[0] !== "ping6") return undefined;
+  const i = command.findIndex((w) => w.startsWith("-I"));
+  if (i < 0) return undefined;
+  return command[i] === "-I" ? command[i + 1] : command[i]!.slice(2);
 }
 
 /** `{{ server.ipv4 }}`, `{{ server.inside.ipv6 }}`: a lab host's address. */
