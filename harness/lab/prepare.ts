@@ -21,7 +21,6 @@ export interface PreparingLab extends Pick<RunningLab, "networks" | "addressFor"
 
 /** Prepares `which` (all hosts at start, the rebooted one after a reboot); every host warms up again. */
 export async function prepareHosts(lab: PreparingLab, progress: Progress, which: readonly StartedHost[]): Promise<void> {
-  const hosts = [...lab.hosts.values()];
   const limit = pLimit(8);
   await Promise.all(which.map((h) => limit(() => awaitBoot(h))));
   // Before routes: a link renamed the slow way (down and up) loses its routes.
@@ -33,6 +32,18 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
+  await warmNeighbours(lab);
+}
+
+/**
+ * One ping from every host to every peer, per family, side by side: each
+ * host's neighbour caches (ARP, IPv6 ND) hold its peers, as at lab start. A
+ * shared lab warms them again after emptying them between scenarios
+ * (runner/shared-lab.ts), so a scenario starts with the caches a fresh lab has.
+ */
+export async function warmNeighbours(lab: Pick<RunningLab, "hosts" | "addressFor">): Promise<void> {
+  const hosts = [...lab.hosts.values()];
+  const limit = pLimit(8);
   await Promise.all(
     hosts.map((h) => {
       const peers = hosts.filter((p) => p !== h).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);

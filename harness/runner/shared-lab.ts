@@ -20,6 +20,7 @@
  * planned in plan/labs.ts.
  */
 import { errorMessage } from "../errors.ts";
+import { warmNeighbours } from "../lab/prepare.ts";
 import type { LabHost, LabProvider, RunningLab } from "../lab/types.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
@@ -120,6 +121,16 @@ export class SharedLab implements AsyncDisposable {
         if (after) readings.set(h.name, after);
       }),
     );
+    if (!firstRun) {
+      // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
+      // the counters are read past those pings.
+      await warmNeighbours(this.lab);
+      await Promise.all(
+        [...lab.hosts.values()].map(async (h) => {
+          if (this.#booted.has(h.base.name)) readings.set(h.name, await readCounters(h.base));
+        }),
+      );
+    }
     return { lab, proofs, readings };
   }
 
@@ -163,7 +174,7 @@ export class SharedLab implements AsyncDisposable {
   }
 }
 
-/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV), then empties its neighbour caches. */
+/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV), then empties its neighbour caches (warmed again after the reset). */
 async function forgetPreviousScenario(host: LabHost): Promise<void> {
   let stderr: string;
   try {
@@ -173,9 +184,9 @@ async function forgetPreviousScenario(host: LabHost): Promise<void> {
   }
   // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
   if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
-  // The neighbour caches (ARP, IPv6 ND) go too, as a fresh lab has none: a host that learned its peer's address in
-  // the previous scenario would reach it now without a neighbour solicitation, which the next rules may drop
-  // (mutate 44: deleting ufw's ICMPv6 NS accept survived on a warm lab only). Permanent entries stay.
+  // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
+  // (prepare below): an entry the previous scenario left (changed, failed, or learned under its rules) is not
+  // carried into the next. Permanent entries stay.
   try {
     await host.run(["ip", "neigh", "flush", "all"], "forgetting the previous scenario's neighbours");
   } catch (error) {
