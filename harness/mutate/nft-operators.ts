@@ -147,8 +147,36 @@ function chains(lines: readonly RuleLine[]): NftRuleLine[][] {
   return [...by.values()];
 }
 
-/** `accept`, `drop`, `reject with …`: what a rule does with the packets it matches; undefined for jumps and rules without a verdict. */
+/**
+ * Words of statements beyond plain matches, a counter and one verdict: they change state (`meta mark set`,
+ * `ct mark set`, `add @s`, `update @s`, NAT, `log`), or match by rate, count or chance (`limit`, `quota`,
+ * `ct count`, `numgen`, `meter`), so which packets reach the rule, and in what order, matters.
+ */
+const STATEMENT_WORDS = new Set([
+  "set", "add", "update", "delete", "log", "limit", "quota", "count", "numgen", "meter", "notrack", "dnat", "snat",
+  "masquerade", "redirect", "queue", "dup", "fwd", "synproxy", "tproxy", "flow", "secmark", "expectation", "xt",
+]);
+
+/** Whether the rule has a statement other than plain matches, a counter and a verdict. */
+function hasStatement(l: RuleLine): boolean {
+  return l.words.some((w) => STATEMENT_WORDS.has(w));
+}
+
+/** The word at `i` is a match every packet a statement of the rule sees has passed: it comes before the first statement. */
+function matchedBeforeStatements(l: RuleLine, i: number): boolean {
+  const first = l.words.findIndex((w) => STATEMENT_WORDS.has(w));
+  return i >= 0 && (first < 0 || i < first);
+}
+
+/** The families' match comes before any statement: from the table (ip, ip6), or `meta nfproto`, `ip …`, `ip6 …` in the rule. */
+function familiesBeforeStatements(l: RuleLine): boolean {
+  if (!isNftLine(l) || !hasStatement(l) || ["ip", "ip6"].includes(l.nft.tableFamily)) return true;
+  return matchedBeforeStatements(l, l.words.findIndex((w) => w === "nfproto" || w === "ip" || w === "ip6"));
+}
+
+/** `accept`, `drop`, `reject with …`: what a rule does with the packets it matches; undefined for jumps, rules without a verdict, and rules with a statement besides (STATEMENT_WORDS). */
 function decision(l: RuleLine): string | undefined {
+  if (hasStatement(l)) return undefined;
   if (l.jumpVerdict !== undefined) return l.jumpVerdict; // a jump to a chain that gives every packet one verdict (nft-dead.ts)
   const v = verdictIndex(l.words);
   if (v < 0) return undefined;
@@ -193,19 +221,25 @@ function destinationPorts(l: RuleLine): string[] | undefined {
   return set && set[0].every((x) => /^\d+$/.test(x)) ? set[0] : undefined;
 }
 
-/** Why exchanging the order of two rules cannot change a verdict, or undefined. */
+/**
+ * Why exchanging the order of two rules cannot change a verdict, or undefined. A statement (STATEMENT_WORDS) acts on
+ * every packet that reaches it, so the order changes what it does: a rule with one is proved only disjoint from the
+ * other, by a match that comes before its statements.
+ */
 export function orderCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
   const noop = noopReason(a) ?? noopReason(b);
   if (noop) return noop;
-  if (isNftLine(a) && isNftLine(b) && !a.nft.families.some((f) => b.nft.families.includes(f))) return `the rules match different families (${a.nft.families.join(",")} and ${b.nft.families.join(",")}): no packet matches both`;
+  const before = (l: RuleLine, i: number) => !hasStatement(l) || matchedBeforeStatements(l, i);
+  if (isNftLine(a) && isNftLine(b) && familiesBeforeStatements(a) && familiesBeforeStatements(b) && !a.nft.families.some((f) => b.nft.families.includes(f))) return `the rules match different families (${a.nft.families.join(",")} and ${b.nft.families.join(",")}): no packet matches both`;
   const da = decision(a);
   if (da !== undefined && da === decision(b)) return `both rules decide \`${da}\`: whichever matches first, a packet's fate is the same`;
   const pa = destinationPorts(a);
   const pb = destinationPorts(b);
-  if (pa && pb && !pa.some((p) => pb.includes(p))) return `the rules match different destination ports (${pa.join(",")} and ${pb.join(",")}): no packet matches both`;
+  if (pa && pb && before(a, a.words.indexOf("dport")) && before(b, b.words.indexOf("dport")) && !pa.some((p) => pb.includes(p))) return `the rules match different destination ports (${pa.join(",")} and ${pb.join(",")}): no packet matches both`;
   const sa = ctStates(a);
   const sb = ctStates(b);
-  if (sa && sb && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
+  const ctAt = (l: RuleLine) => l.words.findIndex((w, j) => w === "ct" && l.words[j + 1] === "state");
+  if (sa && sb && before(a, ctAt(a)) && before(b, ctAt(b)) && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
   return undefined;
 }
 
