@@ -224,6 +224,20 @@ describe("equivalence known from the rules alone", () => {
     ["disjoint conntrack states", ["iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "iptables -A INPUT -m conntrack --ctstate INVALID -j DROP"], [true]],
     ["DNAT goes with ESTABLISHED", ["iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT", "iptables -A FORWARD -m conntrack --ctstate ESTABLISHED -j DROP"], [false]],
     ["overlapping conntrack states", ["iptables -A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT", "iptables -A INPUT -m state --state ESTABLISHED -j DROP"], [false]],
+    // A stateful match counts or records every packet that reaches it: proved only disjoint, by a match before it.
+    ["-m recent --set before the same target", ["iptables -A INPUT -p tcp --dport 22 -m recent --set --name ssh -j ACCEPT", "iptables -A INPUT -p tcp --dport 22 -j ACCEPT"], [false]],
+    ["-m recent --update ... --hitcount, same target", ["iptables -A INPUT -p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh -j DROP", "iptables -A INPUT -s 198.18.0.9 -j DROP"], [false]],
+    ["-m limit, same target", ["iptables -A INPUT -p icmp -m limit --limit 1/s -j ACCEPT", "iptables -A INPUT -s 198.18.0.9 -j ACCEPT"], [false]],
+    ["-m hashlimit, same target", ["iptables -A INPUT -m hashlimit --hashlimit-above 10/s --hashlimit-name h -j DROP", "iptables -A INPUT -p udp -j DROP"], [false]],
+    ["-m quota, same target", ["iptables -A INPUT -m quota --quota 1000 -j ACCEPT", "iptables -A INPUT -p tcp --dport 80 -j ACCEPT"], [false]],
+    ["-m statistic, same target", ["iptables -A INPUT -m statistic --mode random --probability 0.5 -j DROP", "iptables -A INPUT -p tcp --dport 23 -j DROP"], [false]],
+    ["-m connlimit, same target", ["iptables -A INPUT -p tcp --syn -m connlimit --connlimit-above 3 -j REJECT", "iptables -A INPUT -p tcp --dport 23 -j REJECT"], [false]],
+    ["both RETURN, one -m limit", ["iptables -A X -m limit --limit 3/min -j RETURN", "iptables -A X -m addrtype --dst-type LOCAL -j RETURN"], [false]],
+    ["-m limit before different ports", ["iptables -A INPUT -m limit --limit 1/s -p tcp --dport 22 -j ACCEPT", "iptables -A INPUT -p tcp --dport 80 -j DROP"], [false]],
+    ["-m limit before disjoint conntrack states", ["iptables -A INPUT -m limit --limit 1/s -m conntrack --ctstate INVALID -j DROP", "iptables -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT"], [false]],
+    ["-m recent, both to one chain that ends every packet (-g)", ["iptables -A INPUT -m recent --rcheck --name bad -g LOGDROP", "iptables -A INPUT -p tcp --dport 23 -g LOGDROP"], [false]],
+    ["-m limit after different ports: the ports decide first", ["iptables -A INPUT -p tcp --dport 22 -m limit --limit 1/s -j ACCEPT", "iptables -A INPUT -p tcp --dport 80 -j DROP"], [true]],
+    ["-m limit, different protocols (-p matches first)", ["iptables -A INPUT -m limit --limit 1/s -p icmp -j ACCEPT", "iptables -A INPUT -p tcp -j DROP"], [true]],
   ])("swap: %s", (_name, lines, want) => {
     expect(staticOf("swap", ...lines)).toEqual(want);
   });

@@ -188,25 +188,48 @@ function destinationPorts(line: RuleLine): string | undefined {
   return i >= 0 ? line.words[i] : undefined;
 }
 
-/** Why swapping two rules cannot change a verdict: the same decision either way, or no packet matches both. */
+/** Match modules that keep state or match by rate, count or chance: which packets reach them changes what they match. */
+const STATEFUL_MATCHES = new Set(["recent", "limit", "hashlimit", "quota", "quota2", "statistic", "connlimit", "nth", "random"]);
+
+/** Where the rule's first stateful match (STATEFUL_MATCHES) is loaded, or -1. */
+function statefulMatchAt(l: RuleLine): number {
+  return l.words.findIndex((w, i) => (w === "-m" || w === "--match") && STATEFUL_MATCHES.has(l.words[i + 1] ?? ""));
+}
+
+/**
+ * The word at `i` is matched before any stateful match of the rule: matches run in the order written (-p, -s, -d, -i
+ * and -o first of all), so a stateful match only sees packets that passed the ones before it.
+ */
+function matchedBeforeStateful(l: RuleLine, i: number): boolean {
+  const at = statefulMatchAt(l);
+  return at < 0 || (i >= 0 && i < at);
+}
+
+/**
+ * Why swapping two rules cannot change a verdict: the same decision either way, or no packet matches both. A stateful
+ * match (STATEFUL_MATCHES) counts or records every packet that reaches it, so the order changes what it matches: a
+ * rule with one is proved only disjoint from the other, by a match before it.
+ */
 function swapCannotMatter(a: RuleLine, b: RuleLine): string | undefined {
   const noop = noopReason(a) ?? noopReason(b);
   if (noop) return noop;
+  const stateful = statefulMatchAt(a) >= 0 || statefulMatchAt(b) >= 0;
   const decision = (l: RuleLine) => {
     const t = targetIndex(l.words);
     const rw = valueIndex(l.words, ["--reject-with"]);
     return t < 0 ? undefined : `${l.words[t]}${rw >= 0 ? ` ${l.words[rw]}` : ""}`;
   };
   const da = decision(a);
-  if (da !== undefined && ["ACCEPT", "DROP", "REJECT", "RETURN"].includes(da.split(" ")[0]!) && da === decision(b)) {
+  if (!stateful && da !== undefined && ["ACCEPT", "DROP", "REJECT", "RETURN"].includes(da.split(" ")[0]!) && da === decision(b)) {
     return `both rules decide ${da}: whichever matches first, a packet's fate is the same`;
   }
   const pa = destinationPorts(a);
   const pb = destinationPorts(b);
-  if (pa && pb && /^\d+(,\d+)*$/.test(pa) && /^\d+(,\d+)*$/.test(pb) && !pa.split(",").some((p) => pb.split(",").includes(p))) {
+  const portsAt = (l: RuleLine) => valueIndex(l.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
+  if (pa && pb && matchedBeforeStateful(a, portsAt(a)) && matchedBeforeStateful(b, portsAt(b)) && /^\d+(,\d+)*$/.test(pa) && /^\d+(,\d+)*$/.test(pb) && !pa.split(",").some((p) => pb.split(",").includes(p))) {
     return `the rules match different destination ports (${pa} and ${pb}): no packet matches both`;
   }
-  return disjointMatch(a, b) ?? sameChainTarget(a, b);
+  return disjointMatch(a, b) ?? (stateful ? undefined : sameChainTarget(a, b));
 }
 
 /** Both rules send a packet to one chain it never comes back from to either rule: `-j` to a chain every packet ends in (ipt-ending.ts), or `-g`. */
@@ -242,7 +265,7 @@ function disjointMatch(a: RuleLine, b: RuleLine): string | undefined {
   const iface = (l: RuleLine) => plainValue(l, ["-i", "--in-interface"]);
   const [ia, ib] = [iface(a), iface(b)];
   if (ia && ib && !ia.endsWith("+") && !ib.endsWith("+") && ia !== ib) return `the rules match different input interfaces (${ia} and ${ib}): no packet arrives on both`;
-  const states = (l: RuleLine) => plainValue(l, ["--ctstate", "--state"])?.split(",");
+  const states = (l: RuleLine) => (matchedBeforeStateful(l, valueIndex(l.words, ["--ctstate", "--state"])) ? plainValue(l, ["--ctstate", "--state"])?.split(",") : undefined);
   const [sa, sb] = [states(a), states(b)];
   const exclusive = (x: string) => ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"].includes(x); // DNAT/SNAT go with the others
   if (sa && sb && [...sa, ...sb].every(exclusive) && !sa.some((x) => sb.includes(x))) return `the rules match disjoint conntrack states (${sa.join(",")} and ${sb.join(",")}): a packet is in one state only`;
