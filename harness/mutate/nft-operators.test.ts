@@ -259,6 +259,8 @@ describe("operators on nft rulesets", () => {
     { op: "swap", first: "tcp dport 22 limit rate 1/second accept", second: "tcp dport 80 drop", proven: true },
     { op: "swap", first: "meta nfproto ipv4 tcp dport 80 dnat ip to 10.0.0.2", second: "meta nfproto ipv6 tcp dport 80 dnat ip6 to [2001:db8::2]", proven: true },
     { op: "swap", first: "ct state invalid drop", second: "ct state established log accept", proven: true },
+    { op: "swap", first: "ct state { established, related } accept", second: "ct status dnat accept", proven: true },
+    { op: "swap", first: "ct status { snat, dnat } accept", second: "tcp dport 22 accept", proven: true },
     { op: "delete", first: "counter accept", second: "accept", proven: true },
     { op: "delete", first: "meta mark set 1 accept", second: "accept", proven: false },
     { op: "delete", first: "limit rate 3/minute accept", second: "accept", proven: false },

@@ -157,14 +157,25 @@ const STATEMENT_WORDS = new Set([
   "masquerade", "redirect", "queue", "dup", "fwd", "synproxy", "tproxy", "flow", "secmark", "expectation", "xt",
 ]);
 
+/** Where the rule's first statement word is (STATEMENT_WORDS), or -1; `ct status dnat`/`{ snat, dnat }` are matches. */
+function statementAt(l: RuleLine): number {
+  let statusValue = false;
+  return l.words.findIndex((w, i) => {
+    const prev = l.words[i - 1];
+    if (prev === "status") statusValue = w === "{";
+    else if (statusValue && w === "}") statusValue = false;
+    return STATEMENT_WORDS.has(w) && prev !== "status" && !statusValue;
+  });
+}
+
 /** Whether the rule has a statement other than plain matches, a counter and a verdict. */
 function hasStatement(l: RuleLine): boolean {
-  return l.words.some((w) => STATEMENT_WORDS.has(w));
+  return statementAt(l) >= 0;
 }
 
 /** The word at `i` is a match every packet a statement of the rule sees has passed: it comes before the first statement. */
 function matchedBeforeStatements(l: RuleLine, i: number): boolean {
-  const first = l.words.findIndex((w) => STATEMENT_WORDS.has(w));
+  const first = statementAt(l);
   return i >= 0 && (first < 0 || i < first);
 }
 
