@@ -1,8 +1,9 @@
 /**
  * A shared lab's handoff (shared-lab.ts): a host whose listeners stay the same
  * has its sockets checked (`ss`) side by side with its rules reset, not after
- * it (no rule touches a socket). No Docker: the in-memory lab records when each command starts and
- * ends, and the rules restore is held back a little.
+ * it; counters are read past the warm-up only, not also after new listeners
+ * are proven. No Docker: the in-memory lab records the commands it runs (when
+ * each starts and ends), and the rules restore is held back a little.
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
@@ -72,5 +73,42 @@ describe("ending the previous scenario's connections", () => {
     // The lab is not reused as it is: the second scenario gets a fresh lab of its own, and passes there.
     expect(provider.started).toHaveLength(2);
     expect(second.status).toBe("passed");
+  });
+});
+
+/** Records the argv0 of every command run on the firewall host, in order. */
+class ServerCommandsProvider extends FakeLabProvider {
+  readonly commands: string[] = [];
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    aroundExec(lab, async (host, command, exec) => {
+      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command.slice(0, 2).join(" "));
+      return exec();
+    });
+    return lab;
+  }
+}
+
+describe("the counters a handoff reads", () => {
+  test("are read once past the warm-up, not also right after new listeners are proven", async () => {
+    const provider = new ServerCommandsProvider();
+    const other = (name: string, listen: string[]) =>
+      defineScenario({
+        name,
+        description: "a rule, then one probe",
+        family: "ipv4",
+        hosts: { server: { firewall: true, listen }, remote: {} },
+        steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped"] }],
+      });
+    const report = await run({ scenarios: [other("first", ["tcp/8080"]), other("second", ["tcp/8080", "tcp/9090"])] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    const handoff = provider.commands.slice(provider.commands.lastIndexOf("ss -K"));
+    const listenersSet = handoff.indexOf("fwspec-listen set");
+    const warmUp = handoff.indexOf("warm-up");
+    expect(listenersSet).toBeGreaterThan(0);
+    expect(warmUp).toBeGreaterThan(listenersSet);
+    expect(handoff.slice(listenersSet, warmUp).filter((c) => c === "iptables-save -c")).toEqual([]);
+    expect(handoff.slice(warmUp).filter((c) => c === "iptables-save -c").length).toBeGreaterThan(0);
   });
 });

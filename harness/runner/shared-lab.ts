@@ -115,8 +115,9 @@ export class SharedLab implements AsyncDisposable {
           const proven = await this.#handOver(h, listening.set, wanted);
           this.#listening.set(h.base.name, { set: wanted, proofs: proven });
           proofs.push(...proven);
-          // The proofs' loopback packets may have been counted by the boot ruleset: read past them.
-          if (booted) after = await readCounters(h.base);
+          // The proofs' loopback packets may have been counted by the boot ruleset: read past them
+          // (on a handoff the reading after the warm-up below does).
+          if (booted && firstRun) after = await readCounters(h.base);
         }
         if (after) readings.set(h.name, after);
       }),
