@@ -4,10 +4,12 @@
  * lines. The user's files are never written: a script or restore file's
  * content is replaced in the mutant's RuleSource (a deleted line becomes an
  * empty line, so every other line keeps its number), a command list gets the
- * changed argv (a deleted command is left out).
+ * changed argv (a deleted command is left out). A later `-D` of the changed
+ * rule by its text is changed with it (follow-delete.ts).
  */
 import path from "node:path";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
+import { followingDelete } from "./follow-delete.ts";
 import { type LineEdit, type Operator, OPERATORS, type OperatorName } from "./operators.ts";
 import { lineArgv, renderLine, type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 
@@ -83,15 +85,17 @@ export function mutantsOf(scenario: Scenario, operators: readonly Operator[] = O
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     const id = n === 1 ? base : `${base}#${n}`;
+    // A later delete of the changed rule by its text follows the change (follow-delete.ts); `lines` stay the rule's.
+    const edits = p.edits.length === 1 ? [...p.edits, ...followingDelete(lines, p.edits[0]!)] : p.edits;
     return {
       id,
       operator: op.name,
-      changes: p.edits.map(changeOf),
+      changes: edits.map(changeOf),
       lines: p.edits.map((e) => e.line),
       equivalentIfUnmatched: p.equivalentIfUnmatched,
       ...(p.staticEquivalence ? { staticEquivalence: p.staticEquivalence } : {}),
       ...(p.reads ? { reads: p.reads } : {}),
-      scenario: mutatedScenario(scenario, p.edits, `${scenario.name} [mutant ${id}]`),
+      scenario: mutatedScenario(scenario, edits, `${scenario.name} [mutant ${id}]`),
     };
   }));
 }
