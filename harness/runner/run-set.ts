@@ -10,6 +10,7 @@ import { errorMessage } from "../errors.ts";
 import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
 import { declaresClash, labNameFor, planLabs, shareable } from "../plan/labs.ts";
+import { longestFirst } from "../plan/cost.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
@@ -181,7 +182,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   };
 
   const parallel = Math.max(1, options.labs);
-  const groups = fresh ? plans.map((p) => [p.scenario]) : planLabs(plans.map((p) => p.scenario), options.splitGroups === false ? 1 : parallel);
+  // Labs side by side: the longest first, so no long lab runs on alone at the end (plan/cost.ts).
+  const groups = fresh ? plans.map((p) => [p.scenario]) : longestFirst(planLabs(plans.map((p) => p.scenario), options.splitGroups === false ? 1 : parallel));
   progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
     await pipeline(groups, parallel, removals, {
