@@ -19,6 +19,7 @@ import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
+import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
 import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
@@ -153,9 +154,10 @@ export class ScenarioSession implements AsyncDisposable {
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
         else {
           const alike = start(p);
-          // Counters cannot attribute in this family (a held connection retransmits): the trace can (identical probes only when all were alike).
+          // Counters cannot attribute in this family (a held connection retransmits), or cannot see the rules (native nftables
+          // rules count only with a `counter` statement): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
-          if (this.#byTrace(family) && mayDecideByTrace(batchCandidate(p, job.role, family, identical))) {
+          if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical))) {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
             (job.role === "main" ? main : parity).set(job.probe, done!.observation);
             batched.set(`${job.role} ${job.probe}`, done!.readings);
@@ -204,8 +206,10 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   /** Early verdicts in this family from the trace only: counters cannot attribute there, and early verdicts are on. */
-  #byTrace(family: Family): boolean {
-    return this.#options.decideEarly !== false && this.#unattributable.has(family);
+  /** Decide a probe from the step's trace: its family's counters cannot attribute, or a watched host has native nftables rules. */
+  #byTrace(family: Family, watch: readonly string[]): boolean {
+    if (this.#options.decideEarly === false) return false;
+    return this.#unattributable.has(family) || watch.some((h) => hasNative(this.lab.host(h)));
   }
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
