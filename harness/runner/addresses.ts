@@ -55,3 +55,9 @@ export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab
 export function addressBook(lab: RunningLab, family: Family): AddressBook {
   return new Map([...lab.hosts].map(([name, h]) => [name, h.networks.flatMap((n) => h.addressOn(n, family) ?? [])]));
 }
+
+/** The lab host an address in the book belongs to (written as the lab writes it), or undefined. */
+export function addressOwner(book: AddressBook): (address: string) => string | undefined {
+  const owners = new Map([...book].flatMap(([host, addresses]) => addresses.map((a) => [a, host] as const)));
+  return (address) => owners.get(address);
+}

@@ -70,14 +70,20 @@ describe("batchCandidate", () => {
   test.each<[string, ProbeSpec["to"], string | undefined]>([
     ["a lab host", { kind: "host", host: "server" }, "server"],
     ["its own loopback", { kind: "localhost" }, "client"],
-    ["a literal address", { kind: "address", address: "198.18.0.9" }, undefined],
+    ["an address no lab host has", { kind: "address", address: "198.18.0.9" }, undefined],
+    ["the server's address written out", { kind: "address", address: "198.18.0.2" }, "server"],
   ])("the target of a probe to %s", (_, to, target) => {
     const seen: ProbeSpec[] = [];
-    const c = batchCandidate({ expectation: {}, spec: spec(to), watch: ["server"] }, "parity", "ipv6", { attributes: (s) => (seen.push(s), true) });
+    const owner = (a: string) => (a === "198.18.0.2" ? "server" : undefined);
+    const c = batchCandidate({ expectation: {}, spec: spec(to), watch: ["server"] }, "parity", "ipv6", { attributes: (s) => (seen.push(s), true) }, owner);
     expect(c.target).toBe(target);
     expect(c.traced).toBe(true);
     // The lane's family is the one the trace is asked about (a parity probe runs in the other family).
     expect(seen.map((s) => s.family)).toEqual(["ipv6"]);
+  });
+  test("a probe to the server's address written out may be decided by the trace, as one to the server", () => {
+    const c = batchCandidate({ expectation: { expected: "dropped" }, spec: spec({ kind: "address", address: "198.18.0.2" }), watch: ["server"] }, "main", "ipv4", { attributes: () => true }, (a) => (a === "198.18.0.2" ? "server" : undefined));
+    expect(mayDecideByTrace(c)).toBe(true);
   });
   test("a held job is never asked about", () => {
     const c = batchCandidate({ expectation: { held: "h" }, spec: spec({ kind: "host", host: "server" }), watch: ["server"] }, "held", "ipv4", { attributes: () => { throw new Error("asked"); } });

@@ -73,14 +73,18 @@ export function laneBatches<T>(jobs: readonly T[], sideBySide: (job: T) => boole
   return out;
 }
 
-/** A lane job's candidate: its probe in the lane's family, and whether the step's trace attributes it (`traced`). */
+/**
+ * A lane job's candidate: its probe in the lane's family, and whether the step's trace attributes it (`traced`).
+ * `owner` names the lab host an address belongs to, so a probe to a host's address written out is that host's.
+ */
 export function batchCandidate(
   p: { readonly expectation: BatchCandidate["expectation"]; readonly spec: ProbeSpec; readonly watch: readonly string[] },
   role: BatchCandidate["role"],
   family: Family,
   trace: { attributes(spec: ProbeSpec, watch: readonly string[]): boolean },
+  owner: (address: string) => string | undefined = () => undefined,
 ): BatchCandidate {
   const spec = { ...p.spec, family };
-  const target = spec.to.kind === "host" ? spec.to.host : spec.to.kind === "localhost" ? spec.from : undefined;
+  const target = spec.to.kind === "host" ? spec.to.host : spec.to.kind === "localhost" ? spec.from : owner(spec.to.address);
   return { role, expectation: p.expectation, from: spec.from, target, watch: p.watch, traced: role !== "held" && trace.attributes(spec, p.watch) };
 }

@@ -21,7 +21,7 @@ import { applyRules } from "../rules/apply.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
-import { addressBook, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
+import { addressBook, addressOwner, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
 import type { ApplyStep, Expectation, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, type HeldEvidence, openHeld } from "./held.ts";
@@ -135,7 +135,8 @@ export class ScenarioSession implements AsyncDisposable {
         started.set(key, (started.get(key) ?? 0) + 1);
         return started.get(key)!;
       };
-      const sideBySide = (job: LaneJob) => this.#options.parallel === true && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed));
+      const owner = addressOwner(addressBook(this.lab, family));
+      const sideBySide = (job: LaneJob) => this.#options.parallel === true && mayRunSideBySide(batchCandidate(probes[job.probe]!, job.role, family, armed, owner));
       const barrier = (job: LaneJob) => job.role === "held" || probes[job.probe]!.expectation.sweep !== undefined;
       for (const batch of laneBatches(jobs, sideBySide, barrier)) {
         if (batch.length > 1) {
@@ -157,7 +158,7 @@ export class ScenarioSession implements AsyncDisposable {
           // Counters cannot attribute in this family (a held connection retransmits), or cannot see the rules (native nftables
           // rules count only with a `counter` statement): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
-          if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical))) {
+          if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
             (job.role === "main" ? main : parity).set(job.probe, done!.observation);
             batched.set(`${job.role} ${job.probe}`, done!.readings);
