@@ -4,6 +4,7 @@
  * judged by the scenario's checks instead of failing its later apply. Not
  * followed: deletes by position, another host, family, table or chain, an
  * identical rule added in between, a flush in between, a reboot in between,
+ * another rule of the changed text in the chain (the delete could take it),
  * changes that keep the rule's text (`-I 1` → `-A`), restore files.
  */
 import { describe, expect, test } from "vitest";
@@ -95,6 +96,7 @@ describe("a later delete by text follows the changed rule", () => {
     ["the chain flushed in between", [apply(commands(DROP, "iptables -F INPUT", DELETE))]],
     ["every chain flushed in between", [apply(commands(DROP, "iptables -F", DELETE))]],
     ["a reboot in between", [apply(commands(DROP)), reboot, apply(commands(DELETE))]],
+    ["another rule of the changed text in the chain", [apply(commands("iptables -A INPUT -p tcp --dport 8080 -j ACCEPT", DROP)), apply(commands(DELETE))]],
   ])("not followed: %s", (_, steps) => {
     expect(followed(scenario(...steps), "accept-drop")).toEqual([]);
   });

@@ -9,7 +9,8 @@
  * Followed only where it is unambiguous: iptables commands and script lines;
  * the first later line of the same host, program, table and chain that names
  * the rule's text is a `-D` by text (not by position); no identical rule is
- * added, and the chain is not flushed, in between; no reboot lies between.
+ * added, and the chain is not flushed, in between; no reboot lies between; and
+ * no other rule of the changed text is added to that chain before the delete.
  */
 import type { LineEdit } from "./operators.ts";
 import type { RuleLine } from "./rule-lines.ts";
@@ -58,6 +59,13 @@ export function ruleCommand(words: readonly string[]): RuleCommand {
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((w, i) => w === b[i]);
 
+/** Does `line` add, on `rule`'s host, family, table and chain, a rule of `text`'s words? */
+function twin(line: RuleLine, rule: RuleLine, text: RuleCommand): boolean {
+  if (line.host !== rule.host || line.family !== rule.family) return false;
+  const c = ruleCommand(line.words);
+  return (c.op === "-A" || c.op === "-I") && c.table === text.table && c.chain === text.chain && same(c.spec, text.spec);
+}
+
 /**
  * The edit of the later `-D` that deletes `edit`'s rule by its text, made to
  * follow the change; none when there is no such delete, when it is ambiguous,
@@ -74,7 +82,8 @@ export function followingDelete(lines: readonly RuleLine[], edit: LineEdit): Lin
   if (after && same(after.spec, before.spec)) return [];
   const at = lines.findIndex((l) => l.step === rule.step && l.source === rule.source && l.index === rule.index);
   if (at < 0) return [];
-  for (const later of lines.slice(at + 1)) {
+  for (const [k, later] of lines.entries()) {
+    if (k <= at) continue;
     if (later.host !== rule.host || later.family !== rule.family) continue;
     if (later.afterReboot !== rule.afterReboot) return [];
     const c = ruleCommand(later.words);
@@ -88,6 +97,8 @@ export function followingDelete(lines: readonly RuleLine[], edit: LineEdit): Lin
     if (c.op !== "-D" || c.position !== undefined) return [];
     if (later.program !== rule.program || (later.kind !== "commands" && later.kind !== "script")) return [];
     if (after === null) return [{ line: later, replacement: null }];
+    // Another rule of the changed text in that chain before the delete: the delete could take that one.
+    if (lines.slice(0, k).some((l, i) => i !== at && twin(l, rule, after))) return [];
     return [{ line: later, replacement: { program: later.program, words: [...c.head, ...after.spec] } }];
   }
   return [];
