@@ -47,3 +47,14 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
   const policies = d.policy ? policyDeltas(before, after).filter((p) => p.table === d.table && p.chain === d.path[0]) : [];
   return { ...o, decidedBy, policies };
 }
+
+/** A probe that ran alone in a family no other connection counts in: every counter movement over it is its own, as observe.ts reads them. */
+export function withOwnCounters(o: Observation, readings: BatchReadings): Observation {
+  const moved = [...readings.after].flatMap(([h, after]) => {
+    const before = readings.before.get(h);
+    return before ? [{ h, before, after }] : [];
+  });
+  const decidedBy = moved.flatMap(({ h, before, after }) => counterDeltas(before, after).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h })));
+  const policies = moved.flatMap(({ before, after }) => policyDeltas(before, after));
+  return { ...o, decidedBy, policies };
+}

@@ -32,7 +32,7 @@ import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
-import { type BatchReadings, runBatch, withBatchCounters } from "./lane-batch.ts";
+import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
 function expectedOf(e: Expectation): Expectation["expected"] | undefined {
@@ -160,8 +160,11 @@ export class ScenarioSession implements AsyncDisposable {
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
           if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
-            (job.role === "main" ? main : parity).set(job.probe, done!.observation);
-            batched.set(`${job.role} ${job.probe}`, done!.readings);
+            if (this.#unattributable.has(family)) {
+              // Another connection's packets are in the counters: the probe claims only the movement of the rule the trace names.
+              (job.role === "main" ? main : parity).set(job.probe, done!.observation);
+              batched.set(`${job.role} ${job.probe}`, done!.readings);
+            } else (job.role === "main" ? main : parity).set(job.probe, withOwnCounters(done!.observation, done!.readings));
           } else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
         }
       }
