@@ -105,10 +105,18 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
       ({ result, after } = await decide(started.pending, before, watch, readAll));
     }
   }
-  const decidedBy = [...after].flatMap(([h, reading]) => counterDeltas(before.get(h)!, reading).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h })));
-  const policies = [...after].flatMap(([h, reading]) => policyDeltas(before.get(h)!, reading));
+  const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after));
   return { result, decidedBy, policies, watched: watch.length > 0, ...(decision ? { decision } : {}) };
+}
+
+/** Every rule (with its host) and chain policy whose counters moved between two readings of the watched hosts: a probe's own, when it ran alone. */
+export function countersMoved(before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>): { decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
+  const moved = [...after].flatMap(([h, reading]) => (before.has(h) ? [{ h, from: before.get(h)!, reading }] : []));
+  return {
+    decidedBy: moved.flatMap(({ h, from, reading }) => counterDeltas(from, reading).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h }))),
+    policies: moved.flatMap(({ from, reading }) => policyDeltas(from, reading)),
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type BatchProbe, observeBatch } from "../probes/observe-batch.ts";
-import type { Observation } from "../probes/observe.ts";
+import { countersMoved, type Observation } from "../probes/observe.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
@@ -48,13 +48,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
   return { ...o, decidedBy, policies };
 }
 
-/** A probe that ran alone in a family no other connection counts in: every counter movement over it is its own, as observe.ts reads them. */
+/** A probe that ran alone in a family no other connection counts in: every counter movement over it is its own (observe.ts countersMoved). */
 export function withOwnCounters(o: Observation, readings: BatchReadings): Observation {
-  const moved = [...readings.after].flatMap(([h, after]) => {
-    const before = readings.before.get(h);
-    return before ? [{ h, before, after }] : [];
-  });
-  const decidedBy = moved.flatMap(({ h, before, after }) => counterDeltas(before, after).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h })));
-  const policies = moved.flatMap(({ before, after }) => policyDeltas(before, after));
-  return { ...o, decidedBy, policies };
+  return { ...o, ...countersMoved(readings.before, readings.after) };
 }

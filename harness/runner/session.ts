@@ -151,6 +151,7 @@ export class ScenarioSession implements AsyncDisposable {
         }
         const job = batch[0]!;
         const p = probes[job.probe]!;
+        const into = job.role === "main" ? main : parity;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p, armed));
         else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
         else {
@@ -160,12 +161,10 @@ export class ScenarioSession implements AsyncDisposable {
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
           if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
-            if (this.#unattributable.has(family)) {
-              // Another connection's packets are in the counters: the probe claims only the movement of the rule the trace names.
-              (job.role === "main" ? main : parity).set(job.probe, done!.observation);
-              batched.set(`${job.role} ${job.probe}`, done!.readings);
-            } else (job.role === "main" ? main : parity).set(job.probe, withOwnCounters(done!.observation, done!.readings));
-          } else (job.role === "main" ? main : parity).set(job.probe, await this.#observe(p, family));
+            // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
+            if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings));
+          } else into.set(job.probe, await this.#observe(p, family));
         }
       }
     };
@@ -209,7 +208,6 @@ export class ScenarioSession implements AsyncDisposable {
     }
   }
 
-  /** Early verdicts in this family from the trace only: counters cannot attribute there, and early verdicts are on. */
   /** Decide a probe from the step's trace: its family's counters cannot attribute, or a watched host has native nftables rules. */
   #byTrace(family: Family, watch: readonly string[]): boolean {
     if (this.#options.decideEarly === false) return false;
