@@ -6,7 +6,10 @@
  *     fresh network and two fresh containers, listeners, the rules, then each
  *     check as a sequential `docker exec … nc -z -w 2`, then removal. 18 IPv4 checks.
  * (b) fwspec running the same six policies as scenarios (bench/scenarios/) with
- *     IPv4 and IPv6, counter checks and exact verdicts.
+ *     IPv4 and IPv6, counter checks and exact verdicts; then (b') as a person
+ *     re-running them would with `fwspec run --reuse`: an untimed run leaves
+ *     warm labs, the timed one takes them (lab/warm.ts). The bench removes
+ *     every warm lab on the engine when it is done.
  *
  * (c) Port sweeps (bench/sweep.ts): 1-1024 TCP on both families against a
  *     default-DROP policy, fwspec versus an `nc -z -w 1` loop (sampled and
@@ -31,7 +34,7 @@ import { connectEngine } from "../harness/env/engine.ts";
 import { ensureLabImage, PROJECT_ROOT } from "../harness/env/images.ts";
 import { subnetForSlot, pickSlot } from "../harness/lab/addresses.ts";
 import { takenSlots } from "../harness/lab/network.ts";
-import { newRunId, removeRun, resourceLabels } from "../harness/lab/resources.ts";
+import { newRunId, removeRun, removeWarm, resourceLabels } from "../harness/lab/resources.ts";
 import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
 import type { ScenarioTiming } from "../harness/runner/profile.ts";
@@ -104,9 +107,10 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
   return { wallMs: performance.now() - started, checks, latencies };
 }
 
-const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
+const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] [--no-reuse] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
   (no option)  all parts: the six seed policies by hand and as fwspec scenarios, sweeps, suite, matrix
-  --seed       only the six seed policies: by hand versus fwspec, and their ratio
+  --seed       only the six seed policies: by hand versus fwspec, and their ratio, also with
+               fwspec run --reuse on warm labs an untimed run left (--no-reuse: without it)
                (--runs N: N alternating pairs and the median ratio, for a loaded machine;
                --parallel-probes: side-by-side probes on fwspec's side)
   --cold       remove the lab image first and count its rebuild
@@ -129,7 +133,7 @@ function seedProfile(timings: readonly ScenarioTiming[], wallMs: number): string
 }
 
 /** One pair: the six seed policies by hand (a), then as fwspec scenarios (b), with their ratio printed; the two wall times. */
-async function seedPair(image: string, runId: string, options: { readonly cold: boolean; readonly imageMs: number; readonly labs: number | undefined; readonly parallelProbes: boolean }): Promise<{ hand: number; fw: number }> {
+async function seedPair(image: string, runId: string, options: { readonly cold: boolean; readonly imageMs: number; readonly labs: number | undefined; readonly parallelProbes: boolean; readonly reuse: boolean }): Promise<{ hand: number; fw: number; reused?: number }> {
   const { cold, imageMs, labs, parallelProbes } = options;
   process.stdout.write("(a) by hand: fresh network and containers per policy, sequential docker exec nc -z -w 2 …\n");
   const hand = await handWritten(image, runId);
@@ -160,7 +164,20 @@ async function seedPair(image: string, runId: string, options: { readonly cold: 
   process.stdout.write(`    where it went: ${seedProfile(timings, fwMs)}\n`);
   const ratio = hand.wallMs / fwMs;
   process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
-  return { hand: hand.wallMs, fw: fwMs };
+  if (!options.reuse) return { hand: hand.wallMs, fw: fwMs };
+
+  // `fwspec run --reuse`, as a person re-running a suite: an untimed run leaves warm labs, the timed one takes them.
+  process.stdout.write(`(b') fwspec run --reuse: the same scenarios on warm labs an untimed --reuse run before it left (taken, checked unchanged, reset; left warm again)\n`);
+  const opts = { progress: silentProgress, handleInterrupts: true, reuse: true, ...(labs ? { labs } : {}), ...(parallelProbes ? { parallelProbes } : {}) } as const;
+  await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, opts);
+  const t2 = performance.now();
+  const warmTimings: ScenarioTiming[] = [];
+  const warm = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { ...opts, timing: (t) => warmTimings.push(t) });
+  const warmMs = performance.now() - t2;
+  const warmFailed = warm.summary.failed + warm.summary.errors;
+  process.stdout.write(`    ${checks} checks in ${(warmMs / 1000).toFixed(2)} s; ${warmFailed} failed\n    where it went: ${seedProfile(warmTimings, warmMs)}\n`);
+  process.stdout.write(`\nratio with --reuse (by hand / fwspec on warm labs): ${(hand.wallMs / warmMs).toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
+  return { hand: hand.wallMs, fw: fwMs, reused: warmMs };
 }
 
 async function main(): Promise<void> {
@@ -200,15 +217,25 @@ async function main(): Promise<void> {
     const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 1;
     if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number from 1, not ${process.argv[runsAt + 1]}`);
     const parallelProbes = process.argv.includes("--parallel-probes");
-    const pairs: { hand: number; fw: number }[] = [];
+    const reuse = !process.argv.includes("--no-reuse");
+    const pairs: { hand: number; fw: number; reused?: number }[] = [];
     for (let i = 1; i <= runs; i++) {
       if (runs > 1) process.stdout.write(`--- pair ${i} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)})\n`);
-      pairs.push(await seedPair(image, runId, { cold, imageMs, labs, parallelProbes }));
+      pairs.push(await seedPair(image, runId, { cold, imageMs, labs, parallelProbes, reuse }));
     }
     if (runs > 1) {
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
       const ratios = pairs.map((p) => p.hand / p.fw);
-      process.stdout.write(`${runs} alternating pairs: by hand median ${(median(pairs.map((p) => p.hand)) / 1000).toFixed(1)} s, fwspec median ${(median(pairs.map((p) => p.fw)) / 1000).toFixed(2)} s (min ${(Math.min(...pairs.map((p) => p.fw)) / 1000).toFixed(2)} s), ratio per pair ${ratios.map((r) => r.toFixed(2)).join(" ")}, median ${median(ratios).toFixed(2)}x; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n\n`);
+      process.stdout.write(`${runs} alternating pairs: by hand median ${(median(pairs.map((p) => p.hand)) / 1000).toFixed(1)} s, fwspec median ${(median(pairs.map((p) => p.fw)) / 1000).toFixed(2)} s (min ${(Math.min(...pairs.map((p) => p.fw)) / 1000).toFixed(2)} s), ratio per pair ${ratios.map((r) => r.toFixed(2)).join(" ")}, median ${median(ratios).toFixed(2)}x; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+      if (reuse) {
+        const warmRatios = pairs.map((p) => p.hand / p.reused!);
+        process.stdout.write(`with --reuse: fwspec median ${(median(pairs.map((p) => p.reused!)) / 1000).toFixed(2)} s, ratio per pair ${warmRatios.map((r) => r.toFixed(2)).join(" ")}, median ${median(warmRatios).toFixed(2)}x\n`);
+      }
+      process.stdout.write("\n");
+    }
+    if (reuse) {
+      const removed = await removeWarm(engine);
+      process.stdout.write(`removed the warm labs the --reuse runs left (${removed.containers.length} container(s))\n\n`);
     }
     if (process.argv.includes("--seed")) return;
     await benchSweeps({ handFull: process.argv.includes("--hand-full") });
@@ -216,6 +243,8 @@ async function main(): Promise<void> {
     await benchMatrix();
   } finally {
     await removeRun(engine, runId).catch(() => undefined);
+    // The --reuse runs' warm labs, had the bench stopped before it removed them.
+    await removeWarm(engine).catch(() => undefined);
   }
 }
 

@@ -44,6 +44,7 @@ const RUN_OPTIONS = z.strictObject({
   parallelProbes: z.boolean({ error: "must be true or false" }).optional(),
   stopAtFirstFailure: z.boolean({ error: "must be true or false" }).optional(),
   keep: z.enum(["all", "failed"], { error: "must be all or failed" }).optional(),
+  reuse: z.boolean({ error: "must be true or false" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
@@ -53,7 +54,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", root: "--root",
+  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", reuse: "--reuse", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -85,6 +86,13 @@ export interface RunOptions {
    * in). A kept lab is not lent to later scenarios. An interrupt removes them.
    */
   readonly keep?: "all" | "failed";
+  /**
+   * Take warm labs of the scenarios' shapes that an earlier run left, and
+   * leave this run's shared labs warm at the end (reset, for up to 15 minutes;
+   * lab/warm.ts) instead of removing them; a group of one shape is split
+   * across `labs` labs. `fwspec cleanup --kept` removes warm labs at once.
+   */
+  readonly reuse?: boolean;
   /** The project root scenario files may point inside (default: the rule in scenario/root.ts); paths input only. */
   readonly root?: string;
   readonly progress?: Progress;
@@ -226,7 +234,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // against 256/411/186 s with one, alternating under load 15-33), one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? Math.max(2, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, splitGroups: options.labs !== undefined, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing };
+  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   const reports = await (async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });

@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly quiet?: boolean;
   /** Leave labs running (`--keep`: "all", `--keep-on-failure`: "failed"). */
   readonly keep?: "all" | "failed";
+  /** Take and leave warm labs (`--reuse`). */
+  readonly reuse?: boolean;
   /** Labs running at the same time. */
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
@@ -84,6 +86,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.labs !== undefined ? { labs: options.labs } : {}),
     ...(options.decideEarly === false ? { decideEarly: false } : {}),
     ...(options.keep !== undefined ? { keep: options.keep } : {}),
+    ...(options.reuse ? { reuse: true } : {}),
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
     ...(options.checkRules ? { checkRules: true } : {}),
     ...(options.root !== undefined ? { root: options.root } : {}),

@@ -22,9 +22,12 @@ const TRACE = process.env["FWSPEC_TRACE"] === "1";
 const WRITE_STAGED = 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"';
 const STAGE_FAILED = "fwspec-stage: cannot write";
 
+/** What a host needs of its container: a started one (lab.ts), or one attached to again (a warm lab, warm.ts). */
+export type HostContainer = Pick<StartedTestContainer, "getId" | "getName" | "restart">;
+
 export interface HostParts {
   readonly spec: HostSpec;
-  readonly container: StartedTestContainer;
+  readonly container: HostContainer;
   readonly docker: Dockerode;
   /** The lab's networks: the host's addresses are read from them (again after a restart). */
   readonly labNetworks: ReadonlyMap<string, LabNetwork>;
@@ -42,7 +45,7 @@ export class StartedHost implements LabHost {
   #macs: ReadonlyMap<string, string>;
   /** Interface name per network, as set up by interfaces.ts (after start and after each reboot). */
   #interfaces: ReadonlyMap<string, string> = new Map();
-  readonly #container: StartedTestContainer;
+  readonly #container: HostContainer;
   readonly #docker: Dockerode;
   readonly #labNetworks: ReadonlyMap<string, LabNetwork>;
   /** Commands go through fwspec-agent processes in the container (one exec each, reused). */

@@ -11,9 +11,12 @@
  */
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
+import { currentPlace, ownerState, type Place } from "./ownership.ts";
 
 export const LABEL_KEPT_AT = "fwspec.kept-at";
 export const LABEL_KEPT_UNTIL = "fwspec.kept-until";
+/** On a claim marker (warm.ts): the run holding a warm lab it took; the marker keeps the lab only while that owner lives. */
+export const LABEL_CLAIMED_BY = "fwspec.claimed-by";
 /** How long a kept lab is spared by other runs' sweeps (and plain `fwspec cleanup`). */
 export const KEPT_LIMIT_MS = 24 * 60 * 60 * 1000;
 /** A marker whose lab has no resources left is removed once it is this old (a lab being marked is never that young). */
@@ -36,10 +39,16 @@ export function markerLabels(runId: string, lab: string, now: number, limitMs = 
   };
 }
 
-/** Pure: a marker keeps its lab until its recorded limit; a marker without a readable limit keeps nothing. */
-export function keptAt(labels: Readonly<Record<string, string>>, now: number): "kept" | "expired" {
+/**
+ * Pure: a marker keeps its lab until its recorded limit; a marker without a
+ * readable limit keeps nothing, nor does a claim marker (warm.ts) whose
+ * claiming run is seen gone from `place`.
+ */
+export function keptAt(labels: Readonly<Record<string, string>>, now: number, place: Place | null = null, startOf?: (pid: number) => string | undefined): "kept" | "expired" {
   const until = Date.parse(labels[LABEL_KEPT_UNTIL] ?? "");
-  return Number.isFinite(until) && now < until ? "kept" : "expired";
+  if (!(Number.isFinite(until) && now < until)) return "expired";
+  const claimedBy = labels[LABEL_CLAIMED_BY];
+  return claimedBy !== undefined && ownerState(claimedBy, place, startOf) === "gone" ? "expired" : "kept";
 }
 
 export interface KeptMarker {
@@ -55,7 +64,7 @@ export async function listMarkers(docker: Dockerode, now = Date.now()): Promise<
   const { Volumes } = await docker.listVolumes({ filters: KEPT_FILTER });
   return (Volumes ?? []).map((v) => {
     const labels = v.Labels ?? {};
-    return { name: v.Name, key: labKey(labels), labels, state: keptAt(labels, now), ageMs: now - (Date.parse(labels[LABEL_KEPT_AT] ?? "") || 0) };
+    return { name: v.Name, key: labKey(labels), labels, state: keptAt(labels, now, currentPlace()), ageMs: now - (Date.parse(labels[LABEL_KEPT_AT] ?? "") || 0) };
   });
 }
 

@@ -4,6 +4,8 @@
  * (prepare.ts). Configured `Lab` → `StartedLab`, which implements RunningLab
  * (AsyncDisposable: `await using lab = await new Lab(…).start()`); the runner
  * gets labs through DockerLabProvider (provider.ts) and never sees Docker.
+ * A lab may be left warm for a later run (`park`) and attached to again by
+ * that run (`attachWarmLab`; warm.ts).
  */
 import { randomBytes } from "node:crypto";
 import pRetry from "p-retry";
@@ -14,14 +16,18 @@ import { HOST_NAME as NAME } from "../model/names.ts";
 import { DEFAULT_NETWORK, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { LabHostContainer, prepareContainerRuntime, removeContainers } from "./container.ts";
-import { StartedHost } from "./host.ts";
+import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
 import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses } from "./declared.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
-import type { KeptLab, LabHost, RunningLab } from "./types.ts";
+import { removeMarkers } from "./kept.ts";
+import { nameInterfaces } from "./interfaces.ts";
+import { channelsAtStart } from "./agent.ts";
+import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
+import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
@@ -45,6 +51,12 @@ export interface LabOptions {
   readonly commandTimeoutSeconds?: number;
 }
 
+/** What a started lab knows beyond its parts: its image (the warm key has it) and, for a warm lab taken by this run, the claim marker holding it. */
+export interface StartedLabExtra {
+  readonly image?: string | undefined;
+  readonly claimMarker?: string | undefined;
+}
+
 export class StartedLab implements RunningLab {
   readonly name: string;
   readonly runId: string;
@@ -55,10 +67,13 @@ export class StartedLab implements RunningLab {
   readonly #docker: Dockerode;
   readonly #registry: LabRegistry | undefined;
   readonly #progress: Progress;
+  readonly #extra: StartedLabExtra;
   #disposed = false;
   #kept = false;
+  #warm = false;
 
-  constructor(name: string, runId: string, instance: string, networks: ReadonlyMap<string, LabNetwork>, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, progress: Progress, registry?: LabRegistry) {
+  constructor(name: string, runId: string, instance: string, networks: ReadonlyMap<string, LabNetwork>, hosts: ReadonlyMap<string, StartedHost>, docker: Dockerode, progress: Progress, registry?: LabRegistry, extra: StartedLabExtra = {}) {
+    this.#extra = extra;
     this.name = name;
     this.runId = runId;
     this.instance = instance;
@@ -108,14 +123,81 @@ export class StartedLab implements RunningLab {
     return { lab: this.instance, until: labels[LABEL_KEPT_UNTIL]!, hosts };
   }
 
+  /**
+   * Leaves the lab warm for a later run (warm.ts): disposing it then only lets
+   * go of it. The caller has reset it to `state`'s digests. Throws LabError
+   * when this lab cannot be left warm (then dispose it as usual).
+   */
+  async park(state: WarmState): Promise<string> {
+    const why = whyNotWarm(state.shape);
+    if (why) throw new LabError(`lab ${this.instance} is not left warm: ${why}`);
+    if (this.#kept || this.#disposed || !this.#extra.image) throw new LabError(`lab ${this.instance} is not left warm: it is ${this.#kept ? "kept" : this.#disposed ? "gone" : "of an unknown image"}`);
+    const until = await markWarm(this.#docker, {
+      name: this.name,
+      runId: this.runId,
+      instance: this.instance,
+      networks: [...this.networks.values()].map((n) => ({ name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan })),
+      hosts: [...this.hosts.values()].map((h) => ({ spec: h.spec, id: h.id, containerName: h.containerName })),
+      state,
+    }, warmKey(state.shape, this.#extra.image));
+    this.#warm = true;
+    // The warm marker spares it now: this run's claim on it ends.
+    if (this.#extra.claimMarker) await removeMarkers(this.#docker, [{ name: this.#extra.claimMarker }]).catch(() => undefined);
+    return until;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#registry?.delete(this);
     for (const h of this.hosts.values()) h.agents.reset();
     // Kept: an interrupt removes it by its run id (api.ts); `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
-    if (this.#kept) return;
+    // Warm: the next run of its shape takes it, or the sweeps after WARM_LIMIT_MS remove it.
+    if (this.#kept || this.#warm) return;
     await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
+    // A warm lab this run took: its claim marker goes with it.
+    if (this.#extra.claimMarker) await removeMarkers(this.#docker, [{ name: this.#extra.claimMarker }]).catch(() => undefined);
+  }
+}
+
+/** A container attached to again (a warm lab): its id, name and the restart a reboot is made of. */
+function attachedContainer(docker: Dockerode, id: string, name: string): HostContainer {
+  return {
+    getId: () => id,
+    getName: () => name,
+    restart: async (options) => {
+      await docker.getContainer(id).restart({ t: options?.timeout ?? 0 });
+    },
+  };
+}
+
+/**
+ * The warm lab `claimed` describes, attached to by this process: its hosts
+ * with their addresses and interface names read again, command channels
+ * started. Nothing is changed in it. A lab that cannot be attached to is
+ * removed (with its claim) and the error thrown.
+ */
+export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined }): Promise<StartedLab> {
+  const d = claimed.description;
+  const progress = options.progress ?? silentProgress;
+  const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
+  try {
+    const hosts = new Map<string, StartedHost>(await Promise.all(d.hosts.map(async (h) => {
+      const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
+      // One command channel now, the rest while the first commands run (a lab start opens them while the host boots).
+      await host.agents.warm(1);
+      void host.agents.warm(channelsAtStart(h.spec)).catch(() => undefined);
+      // Names as they are: nothing is renamed in a lab that booted with them.
+      await nameInterfaces(host);
+      return [h.spec.name, host] as const;
+    })));
+    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker });
+    progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
+    return lab;
+  } catch (error) {
+    await destroy(docker, d.hosts.map((h) => h.id), d.networks.map((n) => n.id));
+    await removeMarkers(docker, [{ name: claimed.claimMarker }]).catch(() => undefined);
+    throw new LabError(`the warm lab ${d.instance} could not be taken: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -192,7 +274,7 @@ export class Lab {
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
         [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds })] as const)));
-      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry);
+      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image });
       try {
         await prepareHosts(lab, progress, [...map.values()]);
       } catch (error) {

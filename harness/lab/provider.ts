@@ -2,15 +2,17 @@
  * DockerLabProvider: the LabProvider the runner is given. It holds what every
  * lab of a run shares (engine, image, run id, registry, command limit,
  * progress), prepares the container runtime once before its first start, and
- * starts each LabSpec as a `Lab` (lab.ts).
+ * starts each LabSpec as a `Lab` (lab.ts), or takes a warm lab of its shape
+ * (warm.ts) when the runner asks for one.
  */
 import type Dockerode from "dockerode";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError, errorMessage } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { prepareContainerRuntime } from "./container.ts";
-import { Lab, type StartedLab } from "./lab.ts";
+import { attachWarmLab, Lab, type StartedLab } from "./lab.ts";
 import { type LabRegistry, newRunId } from "./resources.ts";
-import type { LabProvider, LabSpec } from "./types.ts";
+import type { LabProvider, LabSpec, WarmLab } from "./types.ts";
+import { claimWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface DockerLabProviderOptions {
   readonly docker: Dockerode;
@@ -66,6 +68,28 @@ export class DockerLabProvider implements LabProvider {
     this.#starting.add(started);
     void started.catch(() => undefined).finally(() => this.#starting.delete(started));
     return started;
+  }
+
+  /**
+   * A warm lab of `spec`'s shape and this provider's image, taken and attached
+   * to; undefined when there is none (or this process cannot take one). A warm
+   * lab that cannot be attached to is removed and the next one tried.
+   */
+  async claimWarm(spec: LabSpec): Promise<WarmLab | undefined> {
+    if (this.#closed || whyNotWarm(spec) !== undefined) return undefined;
+    const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
+    const key = warmKey(spec, image);
+    for (let tries = 0; tries < 3; tries++) {
+      const claimed = await claimWarm(docker, key, { runId: this.runId, pid: ownerPid });
+      if (!claimed) return undefined;
+      try {
+        const lab = await attachWarmLab(docker, claimed, { image, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds });
+        return { lab, state: claimed.description.state };
+      } catch (error) {
+        (spec.progress ?? this.#options.progress)?.info(errorMessage(error));
+      }
+    }
+    return undefined;
   }
 
   async #start(spec: LabSpec): Promise<StartedLab> {

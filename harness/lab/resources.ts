@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import { type KeptMarker, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
+import { LABEL_WARM } from "./warm.ts";
 
 export const LABEL_PRODUCT = "fwspec";
 export const LABEL_RUN = "fwspec.run";
@@ -153,6 +154,12 @@ export async function findKept(docker: Dockerode, now = Date.now()): Promise<{ m
 /** Removes every kept lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else. */
 export async function removeKept(docker: Dockerode): Promise<RemovedResources> {
   const keys = new Set((await listMarkers(docker)).map((m) => m.key));
+  return removeMatching(docker, (labels) => keys.has(labKey(labels)));
+}
+
+/** Removes every warm lab no run has taken (`fwspec run --reuse` left them; warm.ts), with its marker; nothing else. */
+export async function removeWarm(docker: Dockerode): Promise<RemovedResources> {
+  const keys = new Set((await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined).map((m) => m.key));
   return removeMatching(docker, (labels) => keys.has(labKey(labels)));
 }
 

@@ -5,7 +5,8 @@
  * fake used by runner unit tests both implement them; nothing above lab/
  * needs to know which.
  */
-import type { Family, FamilyAddresses, HostSpec } from "../model/types.ts";
+import type { Family, FamilyAddresses, HostSpec, ListenerSpec } from "../model/types.ts";
+import type { Shaped } from "../plan/shape.ts";
 import type { Progress } from "../progress.ts";
 import type { CommandTarget, ExecOptions, ExecResult } from "./exec.ts";
 
@@ -69,6 +70,28 @@ export interface RunningLab extends AsyncDisposable {
   reboot(name: string): Promise<void>;
   /** Marks the lab kept: disposing it then only lets go of it (its hosts keep running); an interrupt still removes it. */
   keep(): Promise<KeptLab>;
+  /**
+   * Leaves the lab warm for a later run of its shape (`fwspec run --reuse`),
+   * reset by the caller to `state`; disposing it then only lets go of it.
+   * Returns until when it waits. Absent: this lab cannot be left warm.
+   */
+  park?(state: WarmState): Promise<string>;
+}
+
+/** What the runner hands over with a lab it leaves warm, and gets back with a lab it takes. */
+export interface WarmState {
+  /** The shape the lab was started as (its host names, networks), which later scenarios are cast onto. */
+  readonly shape: Shaped;
+  /** Each lab host's listeners now and the host name they answer under (by lab host name). */
+  readonly listening: Readonly<Record<string, { readonly name: string; readonly listen: readonly ListenerSpec[] }>>;
+  /** Each firewall host's digest as it booted (rules and network state; by lab host name). */
+  readonly digests: Readonly<Record<string, string>>;
+}
+
+/** A warm lab a run took, with what it was left as. */
+export interface WarmLab {
+  readonly lab: RunningLab;
+  readonly state: WarmState;
 }
 
 /** What a lab is made of: everything a provider needs to start one. */
@@ -86,4 +109,6 @@ export interface LabSpec {
 /** Starts labs. The runner is given one; it never sees Docker. */
 export interface LabProvider {
   start(spec: LabSpec): Promise<RunningLab>;
+  /** A warm lab of `spec`'s shape left by an earlier run, taken for this one; undefined when there is none. Absent: this provider keeps no warm labs. */
+  claimWarm?(spec: LabSpec): Promise<WarmLab | undefined>;
 }

@@ -47,6 +47,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly stopAtFirstFailure?: boolean | undefined;
   /** Told each scenario's timing when it is done (profile.ts; the bench). */
   readonly timing?: TimingSink | undefined;
+  /** Take warm labs an earlier run left, and leave shared labs warm at the end instead of removing them (`fwspec run --reuse`; shared-lab.ts). */
+  readonly reuse?: boolean | undefined;
 }
 
 /** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`; with `stopAtFirstFailure`, up to the first step with a failed check. */
@@ -135,9 +137,26 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     return fresh ? lease : { ...lease, release: async () => removals.add(lease.lab) };
   };
   const alone = (group: readonly Scenario[]) => fresh || (group.length === 1 && !shareable(group[0]!));
-  const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> =>
-    alone(group) ? { own: await ownLease(group[0]!) } : { shared: await SharedLab.start(provider, group[0]!, labNameFor(group[0]!), progress) };
-  const dispose = async (lab: SharedLab) => (fresh ? await lab[Symbol.asyncDispose]() : removals.add(lab));
+  const startShared = async (scenario: Scenario): Promise<SharedLab> =>
+    (options.reuse ? await SharedLab.claim(provider, scenario, labNameFor(scenario), progress) : undefined) ?? (await SharedLab.start(provider, scenario, labNameFor(scenario), progress));
+  const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> => (alone(group) ? { own: await ownLease(group[0]!) } : { shared: await startShared(group[0]!) });
+  /** A lab the group is done with: removed, or (`reuse`, and it may be: not kept) reset and left warm, in the background. */
+  const dispose = async (lab: SharedLab, mayPark: boolean) => {
+    if (fresh) return await lab[Symbol.asyncDispose]();
+    if (!options.reuse || !mayPark) return removals.add(lab);
+    removals.add({
+      [Symbol.asyncDispose]: async () => {
+        let until: string | undefined;
+        try {
+          until = await lab.park();
+        } catch (error) {
+          progress.info(`not leaving the lab of ${lab.lab.name} warm: ${errorMessage(error)}`);
+        }
+        if (until) progress.info(`left the lab ${lab.lab.name} warm for the next run until ${until}`);
+        await lab[Symbol.asyncDispose]();
+      },
+    });
+  };
 
   const runGroup = async (group: readonly Scenario[], first: Promise<FirstLab>) => {
     if (alone(group)) {
@@ -160,10 +179,12 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
         return;
       }
+      let kept = false;
       try {
         while (queue.length > 0) {
           const scenario = queue.shift()!;
           const ran = await runOne(scenario, lab, startMs);
+          kept = ran === "kept";
           startMs = 0;
           // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
           if (ran instanceof LabNotReusableError) {
@@ -176,7 +197,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
           if (ran === "kept") break;
         }
       } finally {
-        await dispose(lab);
+        await dispose(lab, !kept);
       }
     }
   };

@@ -18,16 +18,22 @@
  * brought back exactly makes the lab not reusable (LabNotReusableError): the
  * runner gives the next scenario a fresh lab. Which scenarios share a lab is
  * planned in plan/labs.ts.
+ *
+ * Across runs (`fwspec run --reuse`): a lab the run is done with is reset the
+ * same way and left warm (`park`, lab/warm.ts) with each firewall host's boot
+ * digest; a later run takes it (`claim`) only when every firewall host still
+ * reads exactly that, and its first scenario gets the same handoff as any
+ * later one.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
-import type { LabHost, LabProvider, RunningLab } from "../lab/types.ts";
+import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
-import type { HostState } from "../rules/host-state.ts";
+import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -48,6 +54,10 @@ export class SharedLab implements AsyncDisposable {
   readonly #listening = new Map<string, { set: ListenerSet; proofs: readonly ListenerProof[] }>();
   /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
   #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
+  /** A lab taken warm from an earlier run: its first scenario gets a handoff (whole-state reset), as a later one does. */
+  #taken = false;
+  /** False once a reset or listener handoff failed: the lab is removed, never left warm. */
+  #reusable = true;
 
   private constructor(lab: RunningLab, shape: Shaped, proofs: readonly ListenerProof[], booted: ReadonlyMap<string, HostRules>, bootState: ReadonlyMap<string, HostState>) {
     this.lab = lab;
@@ -77,6 +87,61 @@ export class SharedLab implements AsyncDisposable {
   }
 
   /**
+   * A warm lab of `scenario`'s shape left by an earlier run (lab/warm.ts), or
+   * undefined: none, or one whose firewall hosts no longer read as it was
+   * left (then it is removed, and said).
+   */
+  static async claim(provider: LabProvider, scenario: Scenario, name: string, progress: Progress = silentProgress): Promise<SharedLab | undefined> {
+    if (!provider.claimWarm) return undefined;
+    const warm = await provider.claimWarm({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
+    if (!warm) return undefined;
+    try {
+      return await SharedLab.#adopt(warm);
+    } catch (error) {
+      progress.info(`not using the warm lab ${warm.lab.name}: ${errorMessage(error)}; starting a fresh one`);
+      await warm.lab[Symbol.asyncDispose]();
+      return undefined;
+    }
+  }
+
+  /** The warm lab as a shared lab, once every firewall host reads as it was left: its boot rules and state are what it reads now. */
+  static async #adopt({ lab, state }: WarmLab): Promise<SharedLab> {
+    const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
+    const read = await Promise.all(
+      firewalls.map(async (h) => {
+        const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
+        if (warmDigest(h, rules, hostState) !== state.digests[h.name]) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
+        return { name: h.name, rules, hostState };
+      }),
+    );
+    const shared = new SharedLab(lab, state.shape, [], new Map(read.map((r) => [r.name, r.rules])), new Map(read.map((r) => [r.name, r.hostState])));
+    for (const h of lab.hosts.values()) {
+      const set = state.listening[h.name];
+      if (!set) throw new LabNotReusableError(`${h.name}: the warm lab does not say which listeners it runs`);
+      shared.#listening.set(h.name, { set, proofs: [] });
+    }
+    shared.#taken = true;
+    return shared;
+  }
+
+  /**
+   * Resets the lab as a handoff does and leaves it warm for a later run;
+   * returns until when it waits, or undefined when it cannot be left warm
+   * (the caller then removes it). Throws when the reset fails.
+   */
+  async park(): Promise<string | undefined> {
+    if (!this.lab.park || !this.#reusable || this.#shape.subnets) return undefined;
+    const previous = this.#previous;
+    if (previous) {
+      await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
+      await Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name))));
+    }
+    const digests = Object.fromEntries([...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)]));
+    const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
+    return await this.lab.park({ shape: this.#shape, listening, digests });
+  }
+
+  /**
    * Makes the lab as it was after boot for `scenario` (nothing to do for the
    * first), with the scenario's listeners. Returns the lab under the
    * scenario's names, its listener proofs and each firewall host's counters as
@@ -85,13 +150,23 @@ export class SharedLab implements AsyncDisposable {
    * it booted after the reset, or its listeners cannot be handed over.
    */
   async prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading> }> {
+    try {
+      return await this.#prepare(scenario);
+    } catch (error) {
+      this.#reusable = false;
+      throw error;
+    }
+  }
+
+  async #prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading> }> {
     const cast = castOf(this.#shape, scenario);
     const lab = new CastLab(this.lab, scenario.hosts, cast);
     const previous = this.#previous;
     this.#previous = { scenario, cast };
     const readings = new Map<string, CounterReading>();
     const proofs: ListenerProof[] = [];
-    const firstRun = previous === undefined;
+    const firstRun = previous === undefined && !this.#taken;
+    this.#taken = false;
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
     await Promise.all(
@@ -103,7 +178,7 @@ export class SharedLab implements AsyncDisposable {
         const same = sameListeners(listening.set, wanted);
         // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
         const [reset, listened] = await Promise.allSettled([
-          booted && !firstRun ? this.#reset(h.base, booted, previous.scenario, nameIn(previous.cast, h.base.name)) : undefined,
+          booted && !firstRun ? this.#reset(h.base, booted, previous?.scenario, previous ? nameIn(previous.cast, h.base.name) : h.base.name) : undefined,
           same && !firstRun ? awaitListeners(h) : undefined,
         ]);
         if (reset.status === "rejected") throw reset.reason;
@@ -149,10 +224,11 @@ export class SharedLab implements AsyncDisposable {
    * The rules reset and, side by side, a reading of the rest; then the rest is
    * restored and verified. When the previous scenario applied only iptables /
    * ip6tables to this host (named `previousName` there), the rules reset covers all it can have changed.
+   * No previous scenario (a lab taken warm): the whole state is reset.
    */
-  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string): Promise<HostRules> {
+  async #reset(host: LabHost, booted: HostRules, previous: Scenario | undefined, previousName: string): Promise<HostRules> {
     try {
-      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
+      if (previous && !touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
       const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
@@ -193,6 +269,11 @@ async function forgetPreviousScenario(host: LabHost): Promise<void> {
   } catch (error) {
     throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */
+function warmDigest(host: LabHost, rules: HostRules, state: HostState): string {
+  return `${rules.loaded.digest}/${stateDigest(state, host.spec.backend)}`;
 }
 
 /** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */

@@ -1,0 +1,133 @@
+/**
+ * Warm labs (`fwspec run --reuse`): a lab a run is done with is left running
+ * for a later run of the same shape instead of being removed, as
+ * testcontainers' reuse keeps a container for the next test run. Before it is
+ * left, the runner resets it as a handoff does (runner/shared-lab.ts) and
+ * records what it booted as; the next run takes it only if every firewall
+ * host still reads exactly that (digests of its rules and network state), so
+ * a lab changed while warm is removed, never used.
+ *
+ * Markers, as for kept labs (kept.ts): Docker volumes no container mounts.
+ * A warm marker (`fwspec.warm` = the shape and image key) spares its lab from
+ * sweeps until WARM_LIMIT_MS has passed and carries the lab's description (its
+ * shape, networks, containers, listeners now, digests). Taking a lab is a
+ * race-free handoff: the taker first creates a claim marker of its own (it
+ * spares the lab while the taker's process lives: kept.ts keptAt), then
+ * removes the warm marker; of two takers only one removal succeeds, and the
+ * other removes its claim and looks further. The lab keeps its first run's
+ * labels (Docker cannot change them): markers, not labels, say who holds it.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type Dockerode from "dockerode";
+import { LabError } from "../errors.ts";
+import type { HostSpec } from "../model/types.ts";
+import { type Shaped, shapeKey } from "../plan/shape.ts";
+import { KEPT_LIMIT_MS, LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, listMarkers, removeMarkers } from "./kept.ts";
+import type { SubnetPlan } from "./addresses.ts";
+import { ownerLabel } from "./ownership.ts";
+import type { WarmState } from "./types.ts";
+
+/** On a warm marker: the key of the lab's shape and image (warmKey). */
+export const LABEL_WARM = "fwspec.warm";
+/** On a warm marker: the lab's description (WarmDescription as JSON). */
+export const LABEL_WARM_LAB = "fwspec.warm-lab";
+/** How long a warm lab waits for a run to take it; after that sweeps remove it like any lab whose run is gone. */
+export const WARM_LIMIT_MS = 15 * 60 * 1000;
+
+/** A warm lab as its marker describes it: enough to attach to it without starting anything. */
+export interface WarmDescription {
+  /** The lab's short name (LabSpec.name) and its `fwspec.run` / `fwspec.lab` labels. */
+  readonly name: string;
+  readonly runId: string;
+  readonly instance: string;
+  readonly networks: readonly { readonly name: string; readonly dockerName: string; readonly id: string; readonly plan: SubnetPlan }[];
+  readonly hosts: readonly { readonly spec: HostSpec; readonly id: string; readonly containerName: string }[];
+  readonly state: WarmState;
+}
+
+/** A warm lab this process has taken: its description and the claim marker that holds it. */
+export interface ClaimedLab {
+  readonly description: WarmDescription;
+  readonly claimMarker: string;
+}
+
+/** The key warm labs are found by: the lab's shape and the image its hosts run. */
+export function warmKey(shape: Shaped, image: string): string {
+  return createHash("sha256").update(`${shapeKey(shape)}\n${image}`).digest("hex").slice(0, 24);
+}
+
+/** Why a lab of this shape is not left warm, or undefined. A declared subnet exists once on the engine: a warm lab would hold it from every other lab declaring it. */
+export function whyNotWarm(shape: Shaped): string | undefined {
+  if (shape.subnets && Object.keys(shape.subnets).length > 0) return "it declares subnets, which a warm lab would hold from other labs";
+  return undefined;
+}
+
+/** Labels of a warm marker (pure). */
+export function warmLabels(description: WarmDescription, key: string, now: number, limitMs = WARM_LIMIT_MS): Record<string, string> {
+  return {
+    fwspec: "kept",
+    "fwspec.run": description.runId,
+    "fwspec.lab": description.instance,
+    [LABEL_KEPT_AT]: new Date(now).toISOString(),
+    [LABEL_KEPT_UNTIL]: new Date(now + limitMs).toISOString(),
+    [LABEL_WARM]: key,
+    [LABEL_WARM_LAB]: JSON.stringify(description),
+  };
+}
+
+/** Labels of a claim marker (pure): the lab it holds and the process holding it. */
+export function claimLabels(runId: string, instance: string, owner: string, now: number): Record<string, string> {
+  return {
+    fwspec: "kept",
+    "fwspec.run": runId,
+    "fwspec.lab": instance,
+    [LABEL_KEPT_AT]: new Date(now).toISOString(),
+    [LABEL_KEPT_UNTIL]: new Date(now + KEPT_LIMIT_MS).toISOString(),
+    [LABEL_CLAIMED_BY]: owner,
+  };
+}
+
+/** A warm marker's description, or undefined when it cannot be read (such a marker is never taken; it expires). */
+export function parseDescription(labels: Readonly<Record<string, string>>): WarmDescription | undefined {
+  try {
+    const d = JSON.parse(labels[LABEL_WARM_LAB] ?? "") as WarmDescription;
+    const ok = typeof d.name === "string" && typeof d.runId === "string" && typeof d.instance === "string" && Array.isArray(d.networks) && Array.isArray(d.hosts) && d.hosts.length > 0 && typeof d.state?.listening === "object" && typeof d.state?.digests === "object" && Array.isArray(d.state?.shape?.hosts);
+    return ok && d.runId === labels["fwspec.run"] && d.instance === labels["fwspec.lab"] ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Leaves a lab warm: its warm marker is created; returns until when it waits. */
+export async function markWarm(docker: Dockerode, description: WarmDescription, key: string, now = Date.now()): Promise<string> {
+  const labels = warmLabels(description, key, now);
+  try {
+    await docker.createVolume({ Name: `fwspec-${description.runId}-${description.instance}-warm-${randomBytes(3).toString("hex")}`, Labels: labels });
+  } catch (error) {
+    throw new LabError(`lab ${description.instance} could not be left warm: ${(error as Error).message}`, { cause: error, hint: "the lab is removed as usual; `docker volume create` must work on this engine" });
+  }
+  return labels[LABEL_KEPT_UNTIL]!;
+}
+
+/**
+ * Takes a warm lab of `key` (the oldest first), or undefined when there is
+ * none to take. The caller owns the claim marker: it goes with the lab, or
+ * when the lab is left warm again.
+ */
+export async function claimWarm(docker: Dockerode, key: string, claimer: { readonly runId: string; readonly pid?: number | undefined }, now = Date.now()): Promise<ClaimedLab | undefined> {
+  const owner = ownerLabel(claimer.pid ?? process.pid);
+  // Without an owner label nobody could tell when the claim ends: this process does not take warm labs.
+  if (owner === undefined) return undefined;
+  const warm = (await listMarkers(docker, now)).filter((m) => m.state === "kept" && m.labels[LABEL_WARM] === key).sort((a, b) => b.ageMs - a.ageMs);
+  for (const marker of warm) {
+    const description = parseDescription(marker.labels);
+    if (!description) continue;
+    const claimMarker = `fwspec-${description.runId}-${description.instance}-claim-${claimer.runId}`;
+    await docker.createVolume({ Name: claimMarker, Labels: claimLabels(description.runId, description.instance, owner, now) });
+    const removed = await removeMarkers(docker, [marker]);
+    if (removed.length === 1) return { description, claimMarker };
+    // Another run took it first.
+    await removeMarkers(docker, [{ name: claimMarker }]);
+  }
+  return undefined;
+}
