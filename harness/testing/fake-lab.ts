@@ -9,8 +9,9 @@
 import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
 import { shellQuote } from "../lab/exec.ts";
-import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab } from "../lab/types.ts";
+import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab, WarmLab, WarmState } from "../lab/types.ts";
 import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
+import { shapeKey } from "../plan/shape.ts";
 
 interface FakeRule {
   readonly text: string;
@@ -190,9 +191,13 @@ class FakeLab implements RunningLab {
   disposed = false;
   /** Set by keep(): disposing then lets the lab run on (`disposed` stays false). */
   kept = false;
+  /** Set by park(): left warm in its provider; disposing then lets it run on. */
+  parked = false;
+  readonly #provider: FakeLabProvider | undefined;
 
-  constructor(spec: LabSpec, options: FakeLabOptions) {
+  constructor(spec: LabSpec, options: FakeLabOptions, provider?: FakeLabProvider) {
     this.name = spec.name;
+    this.#provider = provider;
     this.failing = new Set(options.failing ?? []);
     this.hosts = new Map(spec.hosts.map((h, i) => [h.name, new FakeHost(h, i, this)]));
   }
@@ -215,22 +220,42 @@ class FakeLab implements RunningLab {
     this.kept = true;
     return { lab: this.name, until: new Date(0).toISOString(), hosts: [...this.hosts.values()].map((h) => ({ name: h.name, shell: `fake-shell ${h.name}` })) };
   }
+  async park(state: WarmState): Promise<string> {
+    if (!this.#provider) throw new LabError("this fake lab has no provider to be left warm in");
+    this.parked = true;
+    this.#provider.warm.push({ lab: this, state });
+    return new Date(0).toISOString();
+  }
+  /** Taken from its provider's warm labs: disposing it removes it again, unless it is left warm again. */
+  taken(): void {
+    this.parked = false;
+  }
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.kept) this.disposed = true;
+    if (!this.kept && !this.parked) this.disposed = true;
   }
 }
 
 /** A LabProvider of in-memory labs; `started` keeps every lab it made (to look at after a run). */
 export class FakeLabProvider implements LabProvider {
   readonly started: FakeLab[] = [];
+  /** Labs left warm (`reuse`), across the runs this provider is given to. */
+  readonly warm: { readonly lab: FakeLab; readonly state: WarmState }[] = [];
   readonly #options: FakeLabOptions;
   constructor(options: FakeLabOptions = {}) {
     this.#options = options;
   }
   async start(spec: LabSpec): Promise<RunningLab> {
-    const lab = new FakeLab(spec, this.#options);
+    const lab = new FakeLab(spec, this.#options, this);
     this.started.push(lab);
     return lab;
+  }
+  /** A warm lab of `spec`'s shape, the oldest first (the fake has one image). */
+  async claimWarm(spec: LabSpec): Promise<WarmLab | undefined> {
+    const at = this.warm.findIndex((w) => shapeKey(w.state.shape) === shapeKey(spec));
+    if (at < 0) return undefined;
+    const [taken] = this.warm.splice(at, 1);
+    taken!.lab.taken();
+    return taken;
   }
 }
 
