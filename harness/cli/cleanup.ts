@@ -6,11 +6,15 @@
  * `fwspec run --keep` until its limit (harness/lab/kept.ts); `--kept` removes
  * the kept labs (and nothing else), `--all` every one, `--run ID` one run's,
  * `--dry-run` only lists the orphans and the kept labs (the CI leak check uses
- * it and counts both: CI never keeps a lab).
+ * it and counts both: CI never keeps a lab). Warm labs (`fwspec run --reuse`,
+ * harness/lab/warm.ts) have markers like kept ones: listed as warm, spared
+ * until theirs expires, removed by `--kept`; a taken one is spared while the
+ * run that took it lives.
  */
 import type { Engine } from "../env/engine.ts";
 import { InputError } from "../errors.ts";
-import { LABEL_KEPT_AT, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
+import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
+import { LABEL_WARM } from "../lab/warm.ts";
 import { countLabContainers, findKept, findOrphans, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 
 export interface CleanupOptions {
@@ -38,6 +42,8 @@ async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[
   }
   return kept.markers.map((m) => {
     const containers = kept.containers.filter((c) => labKey(c.Labels) === m.key).length;
+    if (m.labels[LABEL_CLAIMED_BY] !== undefined) return `warm lab ${m.key} (${containers} container(s)), taken at ${m.labels[LABEL_KEPT_AT]} by a run that is still going: spared while it lives`;
+    if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`fwspec run --reuse\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
     return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
   });
 }

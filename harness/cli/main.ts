@@ -254,7 +254,7 @@ export function buildProgram(): Command {
     .description("remove fwspec containers and networks whose run is gone (a live run's, even in another PID namespace, stay), and say what was removed")
     .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
     .option("--all", "every fwspec container and network on this engine, also those of live runs")
-    .option("--kept", "only the labs `fwspec run --keep` / `--keep-on-failure` left running (other runs spare them for 24 hours)")
+    .option("--kept", "only the labs `fwspec run --keep` / `--keep-on-failure` left running (other runs spare them for 24 hours) and the warm labs `fwspec run --reuse` left (15 minutes), not one a live run has taken")
     .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs) and the kept labs")
     .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean; kept?: boolean }) => {
       process.stdout.write(await runCleanup(await connectEngine(), opts));

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { type KeptMarker, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
+import { type KeptMarker, LABEL_CLAIMED_BY, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 import { LABEL_WARM } from "./warm.ts";
 
@@ -151,9 +151,11 @@ export async function findKept(docker: Dockerode, now = Date.now()): Promise<{ m
   return { markers, containers, networks };
 }
 
-/** Removes every kept lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else. */
+/** Removes every kept or warm lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else, and no warm lab a live run has taken (warm.ts). */
 export async function removeKept(docker: Dockerode): Promise<RemovedResources> {
-  const keys = new Set((await listMarkers(docker)).map((m) => m.key));
+  const markers = await listMarkers(docker);
+  const inUse = new Set(markers.filter((m) => m.labels[LABEL_CLAIMED_BY] !== undefined && m.state === "kept").map((m) => m.key));
+  const keys = new Set(markers.map((m) => m.key).filter((k) => !inUse.has(k)));
   return removeMatching(docker, (labels) => keys.has(labKey(labels)));
 }
 

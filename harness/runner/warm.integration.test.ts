@@ -1,0 +1,144 @@
+/**
+ * Warm labs across runs with real containers (`run({ reuse: true })`,
+ * lab/warm.ts, shared-lab.ts): a run leaves its lab warm and the next run of
+ * the same shape takes it (no container of its own, the same verdicts); a lab
+ * whose rules someone changed while it was warm is removed, not used; of two
+ * runs claiming one warm lab only one gets it; and sweeps spare a warm lab
+ * after its run is gone, and a taken one while its taker lives (so does
+ * `fwspec cleanup --kept`), not after.
+ * The lab's shape is this test's own (an interface named warm0), so no other
+ * warm lab on the engine is taken.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import type Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { run } from "../api.ts";
+import { connectEngine } from "../env/engine.ts";
+import { DockerLabProvider } from "../lab/provider.ts";
+import { findOrphans, LABEL_RUN, newRunId, removeKept, removeRun } from "../lab/resources.ts";
+import { labKey, listMarkers } from "../lab/kept.ts";
+import { LABEL_WARM, warmKey } from "../lab/warm.ts";
+import { defineScenario } from "../scenario/load.ts";
+
+const scenario = (name: string, port: number) =>
+  defineScenario({
+    name,
+    description: "a DROP rule, one probe to it and one past it",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/9090"], interfaces: { lan: "warm0" } }, client: {} },
+    steps: [{ apply: { host: "server", commands: [`iptables -A INPUT -i warm0 -p tcp --dport ${port} -j DROP`] } }, { expect: [`client -> server:${port} dropped`, `client -> server:${port === 8080 ? 9090 : 8080} open`] }],
+  });
+
+let docker: Dockerode;
+const runs: string[] = [];
+const children: ChildProcess[] = [];
+
+/** A provider of a run of its own; its labs' owner is `ownerPid` (default: the test run's main process). */
+function provider(ownerPid: number = inject("fwspecOwnerPid")): DockerLabProvider {
+  const runId = newRunId();
+  runs.push(runId);
+  return new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid });
+}
+
+/** A process to own labs or claims, ended by `end`. */
+function owner(): ChildProcess {
+  const child = spawn("sleep", ["300"], { stdio: "ignore" });
+  children.push(child);
+  return child;
+}
+async function end(child: ChildProcess): Promise<void> {
+  child.kill("SIGKILL");
+  if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+}
+
+const key = () => warmKey({ hosts: scenario("x", 8080).hosts }, inject("fwspecImage"));
+/** This shape's warm markers and the labs they name. */
+async function warmLabs(): Promise<string[]> {
+  return (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] === key()).map((m) => m.key);
+}
+async function containersOf(runId: string): Promise<string[]> {
+  return (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
+}
+const verdicts = (r: Awaited<ReturnType<typeof run>>) => r.scenarios.flatMap((s) => s.expectations.map((e) => `${e.port} ${e.actual}`));
+
+beforeAll(async () => {
+  docker = await connectEngine();
+});
+
+afterAll(async () => {
+  for (const c of children) await end(c).catch(() => undefined);
+  // Every run's labs, warm or taken, with their markers.
+  for (const runId of runs) await removeRun(docker, runId);
+});
+
+describe("warm labs", () => {
+  it("a second run takes the lab the first left warm; one changed while warm is removed, not used", async () => {
+    expect(await warmLabs()).toEqual([]);
+    const first = provider();
+    const a = await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
+    expect(verdicts(a)).toEqual(["8080 dropped", "9090 open"]);
+    const [warm] = await warmLabs();
+    expect(warm).toMatch(new RegExp(`^${runs[0]}/`));
+    const containers = await containersOf(runs[0]!);
+    expect(containers).toHaveLength(2);
+
+    const second = provider();
+    const b = await run({ scenarios: [scenario("b", 9090)] }, { provider: second, labs: 1, reuse: true });
+    expect(verdicts(b)).toEqual(["9090 dropped", "8080 open"]);
+    // Nothing started for the second run; the first run's containers did its work, and are warm again.
+    expect(await containersOf(runs[1]!)).toEqual([]);
+    expect(await containersOf(runs[0]!)).toEqual(containers);
+    expect(await warmLabs()).toEqual([warm]);
+    expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
+
+    // Someone steps into the warm lab and adds a rule.
+    const server = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[0]}`], name: ["-server"] } }))[0]!;
+    const exec = await docker.getContainer(server.Id).exec({ Cmd: ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "REJECT"], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    stream.resume();
+    await once(stream, "end");
+    expect((await exec.inspect()).ExitCode).toBe(0);
+
+    const third = provider();
+    const c = await run({ scenarios: [scenario("c", 9090)] }, { provider: third, labs: 1, reuse: true });
+    // Had the changed lab been used, 8080 would be refused.
+    expect(verdicts(c)).toEqual(["9090 dropped", "8080 open"]);
+    expect(await containersOf(runs[0]!)).toEqual([]);
+    expect(await containersOf(runs[2]!)).toHaveLength(2);
+    expect(await warmLabs()).toEqual([expect.stringMatching(new RegExp(`^${runs[2]}/`))]);
+    await removeRun(docker, runs[2]!);
+  });
+
+  it("of two runs claiming one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
+    const starter = owner();
+    const first = provider(starter.pid!);
+    await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
+    const [warm] = await warmLabs();
+    expect(warm).toBeDefined();
+    const orphaned = async () => (await findOrphans(docker)).containers.some((c) => labKey((c as unknown as { Labels: Record<string, string> }).Labels) === warm);
+
+    // The run that started it is gone: its marker spares it.
+    await end(starter);
+    expect(await orphaned()).toBe(false);
+
+    const takerA = owner();
+    const takerB = owner();
+    const spec = { name: "warm", hosts: scenario("x", 8080).hosts };
+    const taken = await Promise.all([provider(takerA.pid!).claimWarm(spec), provider(takerB.pid!).claimWarm(spec)]);
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(await warmLabs()).toEqual([]);
+    const winner = taken[0] ? takerA : takerB;
+    const loser = taken[0] ? takerB : takerA;
+    // The claim spares the lab while its taker lives, from sweeps and from `fwspec cleanup --kept`; the loser's claim left nothing.
+    await end(loser);
+    expect(await orphaned()).toBe(false);
+    await removeKept(docker);
+    expect(await containersOf(warm!.split("/")[0]!)).toHaveLength(2);
+    expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
+    await end(winner);
+    expect(await orphaned()).toBe(true);
+    await (taken[0] ?? taken[1])!.lab[Symbol.asyncDispose]();
+    expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
+  });
+});
