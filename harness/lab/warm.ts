@@ -122,7 +122,8 @@ export async function claimWarm(docker: Dockerode, key: string, claimer: { reado
   for (const marker of warm) {
     const description = parseDescription(marker.labels);
     if (!description) continue;
-    const claimMarker = `fwspec-${description.runId}-${description.instance}-claim-${claimer.runId}`;
+    // Unique per claim: two labs of one run may claim side by side, and a second create of one name would only find the first.
+    const claimMarker = `fwspec-${description.runId}-${description.instance}-claim-${claimer.runId}-${randomBytes(3).toString("hex")}`;
     await docker.createVolume({ Name: claimMarker, Labels: claimLabels(description.runId, description.instance, owner, now) });
     const removed = await removeMarkers(docker, [marker]);
     if (removed.length === 1) return { description, claimMarker };

@@ -3,7 +3,7 @@
  * lab/warm.ts, shared-lab.ts): a run leaves its lab warm and the next run of
  * the same shape takes it (no container of its own, the same verdicts); a lab
  * whose rules someone changed while it was warm is removed, not used; of two
- * runs claiming one warm lab only one gets it; and sweeps spare a warm lab
+ * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so does
  * `fwspec cleanup --kept`), not after.
  * The lab's shape is this test's own (an interface named warm0), so no other
@@ -110,7 +110,7 @@ describe("warm labs", () => {
     await removeRun(docker, runs[2]!);
   });
 
-  it("of two runs claiming one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
+  it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
     const starter = owner();
     const first = provider(starter.pid!);
     await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
@@ -125,12 +125,17 @@ describe("warm labs", () => {
     const takerA = owner();
     const takerB = owner();
     const spec = { name: "warm", hosts: scenario("x", 8080).hosts };
-    const taken = await Promise.all([provider(takerA.pid!).claimWarm(spec), provider(takerB.pid!).claimWarm(spec)]);
+    // Two labs of one run (one provider) claim at once; another run after them finds nothing.
+    const a = provider(takerA.pid!);
+    const taken = await Promise.all([a.claimWarm(spec), a.claimWarm(spec)]);
     expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(await provider(takerB.pid!).claimWarm(spec)).toBeUndefined();
     expect(await warmLabs()).toEqual([]);
-    const winner = taken[0] ? takerA : takerB;
-    const loser = taken[0] ? takerB : takerA;
-    // The claim spares the lab while its taker lives, from sweeps and from `fwspec cleanup --kept`; the loser's claim left nothing.
+    // The winner's claim marker is the lab's only marker: the loser of the same run did not take it away.
+    expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
+    const winner = takerA;
+    const loser = takerB;
+    // The claim spares the lab while its taker lives, from sweeps and from `fwspec cleanup --kept`.
     await end(loser);
     expect(await orphaned()).toBe(false);
     await removeKept(docker);
@@ -138,7 +143,7 @@ describe("warm labs", () => {
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
     await end(winner);
     expect(await orphaned()).toBe(true);
-    await (taken[0] ?? taken[1])!.lab[Symbol.asyncDispose]();
+    await taken.find(Boolean)!.lab[Symbol.asyncDispose]();
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
   });
 });
