@@ -1,7 +1,8 @@
 /**
- * fwspec's one way of stopping early. SIGINT, SIGTERM, SIGHUP, or the process
- * that started fwspec going away, all do the same: run every registered
- * cleanup once (bounded), then exit 128+signal. Used by the process entry
+ * fwspec's one way of stopping early. SIGINT, SIGTERM, SIGHUP, the process
+ * that started fwspec going away, or its output closed (EPIPE: `fwspec run |
+ * head`, a reader that died), all do the same: run every registered cleanup
+ * once (bounded), then exit 128+signal (141 for a closed output, as SIGPIPE). Used by the process entry
  * points (harness/cli/run.ts, each vitest scenario worker); the one place
  * outside cli/ that ends the process, because a stop is the process's own.
  *
@@ -19,6 +20,8 @@
 type Cleanup = (reason: string) => Promise<unknown>;
 
 const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+/** 128 + SIGPIPE: the exit when fwspec's output is closed. */
+const CLOSED_OUTPUT = 141;
 const PARENT_POLL_MS = 250;
 /** Cleanup gets this long; then fwspec exits anyway (the next run's sweep takes what is left). */
 const CLEANUP_BUDGET_MS = 20_000;
@@ -43,8 +46,16 @@ function stop(reason: string, code: number): void {
   void Promise.race([Promise.allSettled(all.map((c) => c(reason))), budget]).finally(() => process.exit(code));
 }
 
+/** A write to stdout or stderr failed: the reader is gone (EPIPE) — stop as on a signal; once stopping, further failed writes say nothing. */
+function onOutputError(error: NodeJS.ErrnoException): void {
+  if (stopping) return;
+  stop(`its output was closed (${error.code ?? error.message})`, CLOSED_OUTPUT);
+}
+
 function install(): void {
   for (const signal of Object.keys(SIGNALS)) process.on(signal, onSignal);
+  process.stdout.on("error", onOutputError);
+  process.stderr.on("error", onOutputError);
   const parent = process.ppid;
   watcher = setInterval(() => {
     if (process.ppid !== parent) stop(`the process that started fwspec (pid ${parent}) is gone`, SIGNALS.SIGTERM);
@@ -54,6 +65,8 @@ function install(): void {
 
 function uninstall(): void {
   for (const signal of Object.keys(SIGNALS)) process.off(signal, onSignal);
+  process.stdout.off("error", onOutputError);
+  process.stderr.off("error", onOutputError);
   clearInterval(watcher);
   watcher = undefined;
 }

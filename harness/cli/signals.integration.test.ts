@@ -1,6 +1,7 @@
 /**
- * No leak: a run interrupted with SIGINT removes its containers and networks;
- * a run killed with SIGKILL leaves them, and the next run sweeps them.
+ * No leak: a run interrupted with SIGINT removes its containers and networks,
+ * and so does a run whose output is closed (`fwspec run | head`); a run
+ * killed with SIGKILL leaves them, and the next run sweeps them.
  */
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -44,6 +45,23 @@ describe("interrupted runs", () => {
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
     // The detached cleaner finishes within seconds; poll (bounded) until it has.
+    await pRetry(
+      async () => {
+        if ((await containersOf(child.pid!)).length + (await networksOf(child.pid!)).length > 0) throw new Error("still there");
+      },
+      { retries: 40, minTimeout: 250, maxTimeout: 500, maxRetryTime: 30_000 },
+    ).catch(() => undefined);
+    expect(await containersOf(child.pid!)).toEqual([]);
+    expect(await networksOf(child.pid!)).toEqual([]);
+  });
+
+  it("a run whose output is closed mid-scenario (EPIPE) removes every container and network and exits 141", async () => {
+    const { child } = await startAndWaitForLab();
+    // The reader goes away: the run's next progress line meets a closed pipe.
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(141);
     await pRetry(
       async () => {
         if ((await containersOf(child.pid!)).length + (await networksOf(child.pid!)).length > 0) throw new Error("still there");
