@@ -179,12 +179,13 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
         return;
       }
-      let kept = false;
+      /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
+      let mayPark = true;
       try {
         while (queue.length > 0) {
           const scenario = queue.shift()!;
           const ran = await runOne(scenario, lab, startMs);
-          kept = ran === "kept";
+          mayPark = ran !== "kept" && shareable(scenario);
           startMs = 0;
           // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
           if (ran instanceof LabNotReusableError) {
@@ -197,7 +198,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
           if (ran === "kept") break;
         }
       } finally {
-        await dispose(lab, !kept);
+        await dispose(lab, mayPark);
       }
     }
   };

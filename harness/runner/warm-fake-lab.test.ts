@@ -97,6 +97,21 @@ describe("warm labs across runs", () => {
     expect(provider.started[0]!.kept).toBe(true);
   });
 
+  test("a lab whose last scenario may leave state a reset does not undo (a run step writing a file) is removed, not left warm", async () => {
+    const provider = new FakeLabProvider();
+    const stateful = defineScenario({
+      name: "stateful",
+      description: "writes a file, which no reset removes",
+      family: "ipv4",
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/9090"] }, remote: {} },
+      steps: [{ run: { host: "server", command: "touch /root/left-behind" } }, { expect: ["remote -> server:8080 open"] }],
+    });
+    await run({ scenarios: [scenario("a"), stateful] }, { provider, labs: 1, reuse: true });
+    expect(provider.started).toHaveLength(1);
+    expect(provider.warm).toHaveLength(0);
+    expect(provider.started[0]!.disposed).toBe(true);
+  });
+
   test("a lab whose handoff failed is removed, not left warm; the fresh lab after it is", async () => {
     const provider = new FakeLabProvider();
     // ss -K refused on the non-firewall host (exit 0, nothing ended): the second scenario's handoff fails on the first lab.
