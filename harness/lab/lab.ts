@@ -25,7 +25,6 @@ import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
-import { channelsAtStart } from "./agent.ts";
 import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
 import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
@@ -184,9 +183,8 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
   try {
     const hosts = new Map<string, StartedHost>(await Promise.all(d.hosts.map(async (h) => {
       const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
-      // One command channel now, the rest while the first commands run (a lab start opens them while the host boots).
-      await host.agents.warm(1);
-      void host.agents.warm(channelsAtStart(h.spec)).catch(() => undefined);
+      // The channels the taker's first reads use (rules per family and the network state on a firewall host); more open on demand.
+      await host.agents.warm(h.spec.firewall ? 3 : 1);
       // Names as they are: nothing is renamed in a lab that booted with them.
       await nameInterfaces(host);
       return [h.spec.name, host] as const;

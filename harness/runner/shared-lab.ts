@@ -22,8 +22,8 @@
  * Across runs (`fwspec run --reuse`): a lab the run is done with is reset the
  * same way and left warm (`park`, lab/warm.ts) with each firewall host's boot
  * digest; a later run takes it (`claim`) only when every firewall host still
- * reads exactly that, and its first scenario gets the same handoff as any
- * later one.
+ * reads exactly that, and its first scenario gets the handoff of any later
+ * one, without the rules reset that reading has just shown to be a no-op.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
@@ -54,7 +54,7 @@ export class SharedLab implements AsyncDisposable {
   readonly #listening = new Map<string, { set: ListenerSet; proofs: readonly ListenerProof[] }>();
   /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
   #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
-  /** A lab taken warm from an earlier run: its first scenario gets a handoff (whole-state reset), as a later one does. */
+  /** A lab taken warm from an earlier run and verified as left: its first scenario gets a handoff (connections ended, conntrack emptied, listeners, neighbours), as a later one does. */
   #taken = false;
   /** False once a reset or listener handoff failed: the lab is removed, never left warm. */
   #reusable = true;
@@ -165,7 +165,8 @@ export class SharedLab implements AsyncDisposable {
     this.#previous = { scenario, cast };
     const readings = new Map<string, CounterReading>();
     const proofs: ListenerProof[] = [];
-    const firstRun = previous === undefined && !this.#taken;
+    const taken = this.#taken;
+    const firstRun = previous === undefined && !taken;
     this.#taken = false;
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
@@ -178,7 +179,8 @@ export class SharedLab implements AsyncDisposable {
         const same = sameListeners(listening.set, wanted);
         // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
         const [reset, listened] = await Promise.allSettled([
-          booted && !firstRun ? this.#reset(h.base, booted, previous?.scenario, previous ? nameIn(previous.cast, h.base.name) : h.base.name) : undefined,
+          // A lab just taken warm read as it was left a moment ago (#adopt): its conntrack is emptied, nothing else to reset.
+          booted && taken ? flushConntrack(h.base).then(() => undefined) : booted && !firstRun ? this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name)) : undefined,
           same && !firstRun ? awaitListeners(h) : undefined,
         ]);
         if (reset.status === "rejected") throw reset.reason;
@@ -224,11 +226,10 @@ export class SharedLab implements AsyncDisposable {
    * The rules reset and, side by side, a reading of the rest; then the rest is
    * restored and verified. When the previous scenario applied only iptables /
    * ip6tables to this host (named `previousName` there), the rules reset covers all it can have changed.
-   * No previous scenario (a lab taken warm): the whole state is reset.
    */
-  async #reset(host: LabHost, booted: HostRules, previous: Scenario | undefined, previousName: string): Promise<HostRules> {
+  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string): Promise<HostRules> {
     try {
-      if (previous && !touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
+      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
       const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
