@@ -88,9 +88,11 @@ export interface RunOptions {
   readonly keep?: "all" | "failed";
   /**
    * Take warm labs of the scenarios' shapes that an earlier run left, and
-   * leave this run's shared labs warm at the end (reset, for up to 15 minutes;
-   * lab/warm.ts) instead of removing them; a group of one shape is split
-   * across `labs` labs. `fwspec cleanup --kept` removes warm labs at once.
+   * leave each of this run's shared labs warm (reset; spared from sweeps for
+   * 15 minutes; lab/warm.ts) when its scenarios are done instead of removing
+   * it; a group of one shape is split across `labs` labs. An interrupt
+   * removes the labs the run took with its own. `fwspec cleanup --kept`
+   * removes warm labs at once.
    */
   readonly reuse?: boolean;
   /** The project root scenario files may point inside (default: the rule in scenario/root.ts); paths input only. */
@@ -195,6 +197,8 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
         process.stderr.write(`\nfwspec: ${reason}: removing this run's containers and networks (run ${runId})\n`);
         // Lab starts under way finish their creates on the engine even when nobody waits: let them settle, then remove.
         await provider.close();
+        // Labs taken warm from an earlier run carry that run's labels: removed as live labs, then the run's own by its id.
+        await registry.disposeAll();
         return removeRunUntilQuiet(docker, runId);
       })
     : () => {};

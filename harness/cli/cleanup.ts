@@ -36,13 +36,13 @@ function removedLines(removed: RemovedResources): string[] {
 
 /** One line per kept lab: what it is, since and until when, how to remove it. */
 async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[]> {
-  const kept = await findKept(docker);
+  const kept = await findKept(docker, Date.now(), { removable: dryRunOfKept });
   if (dryRunOfKept) {
     return [...kept.containers.map((c) => `would remove container ${nameOf(c)}`), ...kept.networks.map((n) => `would remove network ${nameOf(n)}`), ...kept.markers.map((m) => `would remove kept-lab marker volume ${m.name}`)];
   }
   return kept.markers.map((m) => {
     const containers = kept.containers.filter((c) => labKey(c.Labels) === m.key).length;
-    if (m.labels[LABEL_CLAIMED_BY] !== undefined) return `warm lab ${m.key} (${containers} container(s)), taken at ${m.labels[LABEL_KEPT_AT]} by a run that is still going: spared while it lives`;
+    if (m.labels[LABEL_CLAIMED_BY] !== undefined) return `warm lab ${m.key} (${containers} container(s)), taken at ${m.labels[LABEL_KEPT_AT]} by a run that holds it: spared while that run lives (one in another PID namespace cannot be seen: up to ${m.labels[LABEL_KEPT_UNTIL]})`;
     if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`fwspec run --reuse\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
     return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
   });

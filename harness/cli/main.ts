@@ -90,7 +90,7 @@ export function buildProgram(): Command {
     .option("--coverage-min <percent>", "fail the run (exit 1) when fewer than <percent> of the rules were exercised (implies --coverage)")
     .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
-    .option("--reuse", "take warm labs an earlier --reuse run left (checked unchanged, reset as between scenarios) and leave this run's labs warm for 15 minutes instead of removing them: repeated runs skip lab start (remove them now with `fwspec cleanup --kept`)")
+    .option("--reuse", "take warm labs an earlier --reuse run left (checked unchanged, then handed over as between scenarios) and leave this run's shared labs warm instead of removing them: repeated runs skip lab start (spared 15 minutes, then the next run's sweep or `fwspec cleanup` removes them; `fwspec cleanup --kept` at once)")
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")

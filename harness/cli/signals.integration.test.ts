@@ -1,15 +1,20 @@
 /**
  * No leak: a run interrupted with SIGINT removes its containers and networks,
- * and so does a run whose output is closed (`fwspec run | head`); a run
+ * and so does a run whose output is closed (`fwspec run | head`), and a
+ * `--reuse` run the lab it took warm from an earlier run; a run
  * killed with SIGKILL leaves them, and the next run sweeps them.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import pRetry from "p-retry";
 import { describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { PROJECT_ROOT } from "../env/images.ts";
-import { LABEL_PID, sweepOrphans } from "../lab/resources.ts";
+import { LABEL_PID, LABEL_RUN, removeRun, sweepOrphans } from "../lab/resources.ts";
+import { LABEL_CLAIMED_BY, listMarkers } from "../lab/kept.ts";
+import { LABEL_WARM, LABEL_WARM_LAB } from "../lab/warm.ts";
 
 const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
 // Long enough to be interrupted mid-scenario: a dropped probe waits out its timeout.
@@ -70,6 +75,48 @@ describe("interrupted runs", () => {
     ).catch(() => undefined);
     expect(await containersOf(child.pid!)).toEqual([]);
     expect(await networksOf(child.pid!)).toEqual([]);
+  });
+
+  it("SIGINT to a --reuse run removes the lab it took warm from an earlier run (labelled with that run's id)", async () => {
+    // A shape of this test's own (an interface named sig0): no other warm lab on the engine is taken.
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-reuse-"));
+    const file = join(dir, "reuse.yaml");
+    writeFileSync(file, [
+      "name: a dropped probe waited out",
+      "description: long enough to be interrupted on a lab taken warm",
+      "family: ipv4",
+      "hosts:",
+      "  server: { firewall: true, listen: [tcp/8080], interfaces: { lan: sig0 } }",
+      "  client: {}",
+      "steps:",
+      "  - apply: { host: server, commands: ['iptables -A INPUT -p tcp --dport 8080 -j DROP'] }",
+      "  - expect: [client -> server:8080 dropped]",
+      "",
+    ].join("\n"));
+    const docker = await connectEngine();
+    const first = await execa(process.execPath, [CLI, "run", "--reuse", file], { cwd: PROJECT_ROOT, reject: false });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const warm = (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined && (m.labels[LABEL_WARM_LAB] ?? "").includes('"sig0"'));
+    expect(warm).toHaveLength(1);
+    const [runId] = warm[0]!.key.split("/");
+    const labOf = async () => (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
+    expect(await labOf()).toHaveLength(2);
+    try {
+      // Without early verdicts the dropped probe runs to its timeout: time to interrupt once the lab is taken.
+      const child = execa(process.execPath, [CLI, "run", "--reuse", "--no-early", "--timeout", "5", file], { cwd: PROJECT_ROOT, reject: false });
+      await pRetry(
+        async () => {
+          if (!(await listMarkers(docker)).some((m) => m.key === warm[0]!.key && m.labels[LABEL_CLAIMED_BY] !== undefined)) throw new Error("not taken yet");
+        },
+        { retries: 60, minTimeout: 100, maxTimeout: 250, maxRetryTime: 30_000 },
+      );
+      child.kill("SIGINT");
+      expect((await child).exitCode).toBe(130);
+      expect(await labOf()).toEqual([]);
+      expect((await listMarkers(docker)).filter((m) => m.key === warm[0]!.key)).toEqual([]);
+    } finally {
+      await removeRun(docker, runId!);
+    }
   });
 
   it("after SIGKILL the next run's sweep removes what was left", async () => {

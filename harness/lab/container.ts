@@ -65,6 +65,15 @@ export async function prepareContainerRuntime(docker: Dockerode): Promise<void> 
   await getReaper(await getContainerRuntimeClient());
 }
 
+/**
+ * Does testcontainers' reaper (Ryuk) run for this process? It removes every
+ * container this process started once the process ends, so no lab of it can
+ * be left warm (prepareContainerRuntime turns it off when its image is missing).
+ */
+export function reaperRemovesLabs(): boolean {
+  return process.env["TESTCONTAINERS_RYUK_DISABLED"] !== "true";
+}
+
 /** Removes containers with their volumes; failures are left to the sweeps. */
 export async function removeContainers(docker: Dockerode, containerIds: readonly string[]): Promise<void> {
   await Promise.allSettled(containerIds.map((id) => docker.getContainer(id).remove({ force: true, v: true })));

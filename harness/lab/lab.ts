@@ -15,7 +15,7 @@ import { CommandError, LabError } from "../errors.ts";
 import { HOST_NAME as NAME } from "../model/names.ts";
 import { DEFAULT_NETWORK, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { LabHostContainer, prepareContainerRuntime, removeContainers } from "./container.ts";
+import { LabHostContainer, prepareContainerRuntime, reaperRemovesLabs, removeContainers } from "./container.ts";
 import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
@@ -131,6 +131,7 @@ export class StartedLab implements RunningLab {
     const why = whyNotWarm(state.shape);
     if (why) throw new LabError(`lab ${this.instance} is not left warm: ${why}`);
     if (this.#kept || this.#disposed || !this.#extra.image) throw new LabError(`lab ${this.instance} is not left warm: it is ${this.#kept ? "kept" : this.#disposed ? "gone" : "of an unknown image"}`);
+    if (reaperRemovesLabs()) throw new LabError(`lab ${this.instance} is not left warm: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to reuse labs" });
     const until = await markWarm(this.#docker, {
       name: this.name,
       runId: this.runId,

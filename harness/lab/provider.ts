@@ -75,8 +75,16 @@ export class DockerLabProvider implements LabProvider {
    * to; undefined when there is none (or this process cannot take one). A warm
    * lab that cannot be attached to is removed and the next one tried.
    */
-  async claimWarm(spec: LabSpec): Promise<WarmLab | undefined> {
-    if (this.#closed || whyNotWarm(spec) !== undefined) return undefined;
+  claimWarm(spec: LabSpec): Promise<WarmLab | undefined> {
+    if (this.#closed || whyNotWarm(spec) !== undefined) return Promise.resolve(undefined);
+    // Tracked as a start: an interrupt waits for it, then removes the lab it took with the run's live labs.
+    const claimed = this.#claim(spec);
+    this.#starting.add(claimed);
+    void claimed.catch(() => undefined).finally(() => this.#starting.delete(claimed));
+    return claimed;
+  }
+
+  async #claim(spec: LabSpec): Promise<WarmLab | undefined> {
     const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
     const key = warmKey(spec, image);
     for (let tries = 0; tries < 3; tries++) {

@@ -142,19 +142,30 @@ export async function removeOrphans(docker: Dockerode): Promise<RemovedResources
   return { containers: await removeContainers(docker, containers), networks: await removeNetworks(docker, networks), markers: await removeMarkers(docker, markers) };
 }
 
-/** Kept labs (unexpired markers) with their containers and networks. */
-export async function findKept(docker: Dockerode, now = Date.now()): Promise<{ markers: KeptMarker[]; containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }> {
-  const markers = (await listMarkers(docker, now)).filter((m) => m.state === "kept");
+/** Kept labs (unexpired markers) with their containers and networks; with `removable`, only those `fwspec cleanup --kept` removes (no lab a live run has taken). */
+export async function findKept(docker: Dockerode, now = Date.now(), options: { readonly removable?: boolean } = {}): Promise<{ markers: KeptMarker[]; containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }> {
+  const all = await listMarkers(docker, now);
+  const inUse = options.removable ? takenLabs(all) : new Set<string>();
+  const markers = all.filter((m) => m.state === "kept" && !inUse.has(m.key));
   const keys = new Set(markers.map((m) => m.key));
   const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => keys.has(labKey(c.Labels)));
   const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => keys.has(labKey(n.Labels ?? {})));
   return { markers, containers, networks };
 }
 
+/**
+ * Pure: the labs (`run/lab` keys) a run holds through a live claim marker
+ * (warm.ts): taken warm, in use. `except` is this process's owner label: its
+ * own claims are not spared from it.
+ */
+export function takenLabs(markers: readonly KeptMarker[], except?: string): Set<string> {
+  return new Set(markers.filter((m) => m.state === "kept" && m.labels[LABEL_CLAIMED_BY] !== undefined && m.labels[LABEL_CLAIMED_BY] !== except).map((m) => m.key));
+}
+
 /** Removes every kept or warm lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else, and no warm lab a live run has taken (warm.ts). */
 export async function removeKept(docker: Dockerode): Promise<RemovedResources> {
   const markers = await listMarkers(docker);
-  const inUse = new Set(markers.filter((m) => m.labels[LABEL_CLAIMED_BY] !== undefined && m.state === "kept").map((m) => m.key));
+  const inUse = takenLabs(markers);
   const keys = new Set(markers.map((m) => m.key).filter((k) => !inUse.has(k)));
   return removeMatching(docker, (labels) => keys.has(labKey(labels)));
 }
@@ -178,10 +189,15 @@ export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources>
   }
 }
 
-/** Removes every resource of one run; with `spareKept` (the run's own end), not its kept labs. */
+/**
+ * Removes every resource of one run; with `spareKept` (the run's own end), not
+ * its kept or warm labs. Never a lab of the run that another live run has
+ * taken warm (warm.ts: a lab keeps its first run's labels).
+ */
 export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean } = {}): Promise<RemovedResources> {
-  const kept = options.spareKept ? new Set((await listMarkers(docker)).map((m) => m.key)) : new Set<string>();
-  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && !kept.has(labKey(labels)));
+  const markers = await listMarkers(docker);
+  const spared = options.spareKept ? new Set(markers.map((m) => m.key)) : takenLabs(markers, ownerLabel(process.pid));
+  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && !spared.has(labKey(labels)));
 }
 
 /**

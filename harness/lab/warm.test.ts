@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import type { HostSpec } from "../model/types.ts";
 import type { Shaped } from "../plan/shape.ts";
-import { KEPT_LIMIT_MS, keptAt, labKey } from "./kept.ts";
+import { KEPT_LIMIT_MS, type KeptMarker, keptAt, labKey } from "./kept.ts";
+import { takenLabs } from "./resources.ts";
 import { claimLabels, LABEL_WARM, LABEL_WARM_LAB, parseDescription, WARM_LIMIT_MS, type WarmDescription, warmKey, warmLabels, whyNotWarm } from "./warm.ts";
 
 const T0 = Date.parse("2026-12-03T10:00:00Z");
@@ -81,5 +82,17 @@ describe("warm and claim markers", () => {
     ["unseen, past the limit", owner(100, "5000"), null, T0 + KEPT_LIMIT_MS, "expired"],
   ] as const)("a claim marker, %s", (_name, by, here, now, state) => {
     expect(keptAt(claimLabels("1a2b3c4d", "web-0a1b", by, T0), now, here, startOf)).toBe(state);
+  });
+});
+
+describe("takenLabs", () => {
+  const marker = (key: string, state: "kept" | "expired", claimedBy?: string): KeptMarker => ({ name: `m-${key}`, key, labels: claimedBy ? { "fwspec.claimed-by": claimedBy } : {}, state, ageMs: 0 });
+  it.each([
+    ["a live claim holds its lab", [marker("r1/a", "kept", "me")], undefined, ["r1/a"]],
+    ["an expired claim (its taker gone) holds nothing", [marker("r1/a", "expired", "other")], undefined, []],
+    ["a warm or kept marker is no claim", [marker("r1/a", "kept")], undefined, []],
+    ["this process's own claim is not spared from it", [marker("r1/a", "kept", "me"), marker("r1/b", "kept", "other")], "me", ["r1/b"]],
+  ] as const)("%s", (_name, markers, except, keys) => {
+    expect([...takenLabs(markers, except)].sort()).toEqual(keys);
   });
 });

@@ -22,7 +22,7 @@ import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
 import type { HostSpec } from "../model/types.ts";
 import { type Shaped, shapeKey } from "../plan/shape.ts";
-import { KEPT_LIMIT_MS, LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, listMarkers, removeMarkers } from "./kept.ts";
+import { KEPT_LIMIT_MS, type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, listMarkers, removeMarkers } from "./kept.ts";
 import type { SubnetPlan } from "./addresses.ts";
 import { ownerLabel } from "./ownership.ts";
 import type { WarmState } from "./types.ts";
@@ -51,9 +51,14 @@ export interface ClaimedLab {
   readonly claimMarker: string;
 }
 
-/** The key warm labs are found by: the lab's shape and the image its hosts run. */
+/** Changes whenever what a warm lab's marker records, or how a lab is prepared, changes: a lab left by another fwspec is never taken. */
+export const WARM_FORMAT = 1;
+/** A warm marker this close to its limit is not taken: a sweep could judge it expired while the taker attaches. */
+export const CLAIM_MARGIN_MS = 60_000;
+
+/** The key warm labs are found by: the lab's shape, the image its hosts run and WARM_FORMAT. */
 export function warmKey(shape: Shaped, image: string): string {
-  return createHash("sha256").update(`${shapeKey(shape)}\n${image}`).digest("hex").slice(0, 24);
+  return createHash("sha256").update(`${WARM_FORMAT}\n${shapeKey(shape)}\n${image}`).digest("hex").slice(0, 24);
 }
 
 /** Why a lab of this shape is not left warm, or undefined. A declared subnet exists once on the engine: a warm lab would hold it from every other lab declaring it. */
@@ -118,7 +123,8 @@ export async function claimWarm(docker: Dockerode, key: string, claimer: { reado
   const owner = ownerLabel(claimer.pid ?? process.pid);
   // Without an owner label nobody could tell when the claim ends: this process does not take warm labs.
   if (owner === undefined) return undefined;
-  const warm = (await listMarkers(docker, now)).filter((m) => m.state === "kept" && m.labels[LABEL_WARM] === key).sort((a, b) => b.ageMs - a.ageMs);
+  const takeable = (m: KeptMarker) => m.state === "kept" && m.labels[LABEL_WARM] === key && Date.parse(m.labels[LABEL_KEPT_UNTIL] ?? "") - now > CLAIM_MARGIN_MS;
+  const warm = (await listMarkers(docker, now)).filter(takeable).sort((a, b) => b.ageMs - a.ageMs);
   for (const marker of warm) {
     const description = parseDescription(marker.labels);
     if (!description) continue;

@@ -28,6 +28,7 @@
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
 import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts";
+import { whyNotWarm } from "../lab/warm.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -93,7 +94,13 @@ export class SharedLab implements AsyncDisposable {
    */
   static async claim(provider: LabProvider, scenario: Scenario, name: string, progress: Progress = silentProgress): Promise<SharedLab | undefined> {
     if (!provider.claimWarm) return undefined;
-    const warm = await provider.claimWarm({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
+    let warm: WarmLab | undefined;
+    try {
+      warm = await provider.claimWarm({ name, hosts: scenario.hosts, ...(scenario.networks ? { networks: scenario.networks } : {}), ...(scenario.subnets ? { subnets: scenario.subnets } : {}), progress });
+    } catch (error) {
+      progress.info(`could not take a warm lab for ${scenario.name}: ${errorMessage(error)}; starting a fresh one`);
+      return undefined;
+    }
     if (!warm) return undefined;
     try {
       return await SharedLab.#adopt(warm);
@@ -130,7 +137,7 @@ export class SharedLab implements AsyncDisposable {
    * (the caller then removes it). Throws when the reset fails.
    */
   async park(): Promise<string | undefined> {
-    if (!this.lab.park || !this.#reusable || this.#shape.subnets) return undefined;
+    if (!this.lab.park || !this.#reusable || whyNotWarm(this.#shape) !== undefined) return undefined;
     const previous = this.#previous;
     if (previous) {
       await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));

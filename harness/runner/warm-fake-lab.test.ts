@@ -60,7 +60,7 @@ describe("warm labs across runs", () => {
     expect(provider.warm).toHaveLength(1);
     const ran = provider.commands.slice(before);
     const firstApply = ran.indexOf("iptables -A");
-    // Connections ended, neighbours forgotten, the whole state read and compared with boot (the rules equal it: nothing to restore), conntrack flushed.
+    // Taking it read its rules and whole state (compared with what was left); then connections ended, neighbours forgotten, conntrack flushed.
     expect(ran.slice(0, firstApply)).toEqual(expect.arrayContaining(["ss -K", "ip neigh", "sh -ec", "conntrack -F"]));
   });
 

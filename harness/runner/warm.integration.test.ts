@@ -4,8 +4,8 @@
  * the same shape takes it (no container of its own, the same verdicts); a lab
  * whose rules someone changed while it was warm is removed, not used; of two
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
- * after its run is gone, and a taken one while its taker lives (so does
- * `fwspec cleanup --kept`), not after.
+ * after its run is gone, and a taken one while its taker lives (so do
+ * `fwspec cleanup --kept` and removing the run that started it), not after.
  * The lab's shape is this test's own (an interface named warm0), so no other
  * warm lab on the engine is taken.
  */
@@ -122,26 +122,24 @@ describe("warm labs", () => {
     await end(starter);
     expect(await orphaned()).toBe(false);
 
-    const takerA = owner();
-    const takerB = owner();
+    const taker = owner();
     const spec = { name: "warm", hosts: scenario("x", 8080).hosts };
     // Two labs of one run (one provider) claim at once; another run after them finds nothing.
-    const a = provider(takerA.pid!);
+    const a = provider(taker.pid!);
     const taken = await Promise.all([a.claimWarm(spec), a.claimWarm(spec)]);
     expect(taken.filter(Boolean)).toHaveLength(1);
-    expect(await provider(takerB.pid!).claimWarm(spec)).toBeUndefined();
+    expect(await provider().claimWarm(spec)).toBeUndefined();
     expect(await warmLabs()).toEqual([]);
     // The winner's claim marker is the lab's only marker: the loser of the same run did not take it away.
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
-    const winner = takerA;
-    const loser = takerB;
-    // The claim spares the lab while its taker lives, from sweeps and from `fwspec cleanup --kept`.
-    await end(loser);
+    // The claim spares the lab while its taker lives: from sweeps, from `fwspec cleanup --kept`, and from removing
+    // the run that started it (`fwspec cleanup --run`, an interrupt of that run).
     expect(await orphaned()).toBe(false);
     await removeKept(docker);
+    await removeRun(docker, warm!.split("/")[0]!);
     expect(await containersOf(warm!.split("/")[0]!)).toHaveLength(2);
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
-    await end(winner);
+    await end(taker);
     expect(await orphaned()).toBe(true);
     await taken.find(Boolean)!.lab[Symbol.asyncDispose]();
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
