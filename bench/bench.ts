@@ -107,7 +107,7 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
   return { wallMs: performance.now() - started, checks, latencies };
 }
 
-const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] [--no-reuse] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] | --matrix]
+const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] [--no-reuse] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] [--reuse] | --matrix]
   (no option)  all parts: the six seed policies by hand and as fwspec scenarios, sweeps, suite, matrix
   --seed       only the six seed policies: by hand versus fwspec, and their ratio, also with
                fwspec run --reuse on warm labs an untimed run left (--no-reuse: without it)
@@ -116,7 +116,8 @@ const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-pr
   --cold       remove the lab image first and count its rebuild
   --sweep      only the port sweeps; --hand-full runs the hand loop over every port
   --suite      only the shipped scenarios, shared labs versus a fresh lab each (--labs N labs at a time;
-               --parallel-probes: side-by-side probes on fwspec run's side)
+               --parallel-probes: side-by-side probes on fwspec run's side; --reuse: fwspec run --reuse
+               on the warm labs an untimed --reuse run of the suite left)
   --matrix     only the 500-flow matrix
 `;
 
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
     const suite = process.argv.includes("--suite");
     const matrix = process.argv.includes("--matrix");
     if (suite || matrix) {
-      if (suite) await benchSuite({ labs, parallelProbes: process.argv.includes("--parallel-probes") });
+      if (suite) await benchSuite({ labs, parallelProbes: process.argv.includes("--parallel-probes"), reuse: process.argv.includes("--reuse") });
       if (matrix) await benchMatrix();
       return;
     }

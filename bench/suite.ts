@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { openDockerLabs, run } from "../harness/api.ts";
 import { matrixFlows, matrixScenario } from "../harness/diff/matrix.ts";
 import { PROJECT_ROOT } from "../harness/env/images.ts";
-import type { LabProvider, LabSpec, RunningLab } from "../harness/lab/types.ts";
+import type { LabProvider, LabSpec, RunningLab, WarmLab } from "../harness/lab/types.ts";
 import { silentProgress } from "../harness/progress.ts";
 import type { RunReport } from "../harness/report/model.ts";
 import type { ScenarioTiming } from "../harness/runner/profile.ts";
@@ -24,9 +24,11 @@ import { printProfile } from "./suite-profile.ts";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-/** A provider that counts labs and the milliseconds spent starting and removing them. */
+/** A provider that counts labs and the milliseconds spent starting (or taking warm) and removing them. */
 class TimedProvider implements LabProvider {
   labs = 0;
+  /** Warm labs taken (`reuse`). */
+  taken = 0;
   startMs = 0;
   removeMs = 0;
   readonly #inner: LabProvider;
@@ -51,9 +53,16 @@ class TimedProvider implements LabProvider {
     });
     return lab;
   }
+  async claimWarm(spec: LabSpec): Promise<WarmLab | undefined> {
+    const t0 = performance.now();
+    const warm = await this.#inner.claimWarm?.(spec);
+    this.startMs += performance.now() - t0;
+    if (warm) this.taken++;
+    return warm;
+  }
 }
 
-async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean; labs?: number | undefined; parallelProbes?: boolean }): Promise<{ report: RunReport; ms: number; provider: TimedProvider; timings: ScenarioTiming[] }> {
+async function timedRun(input: Parameters<typeof run>[0], options: { freshLabs?: boolean; labs?: number | undefined; parallelProbes?: boolean; reuse?: boolean }): Promise<{ report: RunReport; ms: number; provider: TimedProvider; timings: ScenarioTiming[] }> {
   await using docker = await openDockerLabs({ progress: silentProgress, build: true, cleanup: "run", handleInterrupts: true });
   const provider = new TimedProvider(docker.provider);
   const timings: ScenarioTiming[] = [];
@@ -75,14 +84,16 @@ function verdicts(report: RunReport): string[] {
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function benchSuite(options: { readonly labs?: number | undefined; readonly parallelProbes?: boolean } = {}): Promise<void> {
-  out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""}${options.parallelProbes ? " with side-by-side probes" : ""} vs one fresh lab per scenario, started and removed in line`);
+export async function benchSuite(options: { readonly labs?: number | undefined; readonly parallelProbes?: boolean; readonly reuse?: boolean } = {}): Promise<void> {
+  const reuse = options.reuse === true;
+  out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""}${options.parallelProbes ? " with side-by-side probes" : ""}${reuse ? " --reuse (on the warm labs an untimed --reuse run of the suite left)" : ""} vs one fresh lab per scenario, started and removed in line`);
   const input = { paths: [join(PROJECT_ROOT, "scenarios")] };
-  const pooled = await timedRun(input, { labs: options.labs, parallelProbes: options.parallelProbes === true });
+  if (reuse) await timedRun(input, { labs: options.labs, reuse: true });
+  const pooled = await timedRun(input, { labs: options.labs, parallelProbes: options.parallelProbes === true, ...(reuse ? { reuse } : {}) });
   const fresh = await timedRun(input, { freshLabs: true });
   for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
     const { passed, failed, errors } = r.report.summary;
-    out(`    ${name.padEnd(10)} ${r.report.scenarios.length} scenarios in ${s1(r.ms).padStart(7)}: ${String(r.provider.labs).padStart(2)} labs, ${s1(r.provider.startMs)} starting and ${s1(r.provider.removeMs)} removing them (summed; overlapping the probing when run); checks ${passed} passed, ${failed} failed, ${errors} errors`);
+    out(`    ${name.padEnd(10)} ${r.report.scenarios.length} scenarios in ${s1(r.ms).padStart(7)}: ${String(r.provider.labs).padStart(2)} labs${r.provider.taken > 0 ? ` started and ${r.provider.taken} taken warm` : ""}, ${s1(r.provider.startMs)} starting and ${s1(r.provider.removeMs)} removing them (summed; overlapping the probing when run); checks ${passed} passed, ${failed} failed, ${errors} errors`);
   }
   const a = verdicts(pooled.report);
   const b = verdicts(fresh.report);
