@@ -102,6 +102,11 @@ describe("interrupted runs", () => {
     const labOf = async () => (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
     expect(await labOf()).toHaveLength(2);
     try {
+      // A second process takes it and, having started no lab itself (no container runtime prepared), leaves it warm again.
+      const second = await execa(process.execPath, [CLI, "run", "--reuse", file], { cwd: PROJECT_ROOT, reject: false });
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/took a warm lab/);
+      expect((await listMarkers(docker)).filter((m) => m.key === warm[0]!.key && m.labels[LABEL_WARM] !== undefined)).toHaveLength(1);
       // Without early verdicts the dropped probe runs to its timeout: time to interrupt once the lab is taken.
       const child = execa(process.execPath, [CLI, "run", "--reuse", "--no-early", "--timeout", "5", file], { cwd: PROJECT_ROOT, reject: false });
       await pRetry(

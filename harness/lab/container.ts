@@ -66,9 +66,10 @@ export async function prepareContainerRuntime(docker: Dockerode): Promise<void> 
 }
 
 /**
- * Does testcontainers' reaper (Ryuk) run for this process? It removes every
- * container this process started once the process ends, so no lab of it can
- * be left warm (prepareContainerRuntime turns it off when its image is missing).
+ * Does testcontainers' reaper (Ryuk) run for this process's containers? Asked
+ * after prepareContainerRuntime (which turns it off when its image is
+ * missing): the reaper removes every container this process started once the
+ * process ends, so no lab it started can be left warm.
  */
 export function reaperRemovesLabs(): boolean {
   return process.env["TESTCONTAINERS_RYUK_DISABLED"] !== "true";

@@ -54,6 +54,8 @@ export interface LabOptions {
 export interface StartedLabExtra {
   readonly image?: string | undefined;
   readonly claimMarker?: string | undefined;
+  /** Started by this process while testcontainers' reaper (Ryuk) runs: the reaper removes it when this process ends. */
+  readonly reaped?: boolean | undefined;
 }
 
 export class StartedLab implements RunningLab {
@@ -131,7 +133,7 @@ export class StartedLab implements RunningLab {
     const why = whyNotWarm(state.shape);
     if (why) throw new LabError(`lab ${this.instance} is not left warm: ${why}`);
     if (this.#kept || this.#disposed || !this.#extra.image) throw new LabError(`lab ${this.instance} is not left warm: it is ${this.#kept ? "kept" : this.#disposed ? "gone" : "of an unknown image"}`);
-    if (reaperRemovesLabs()) throw new LabError(`lab ${this.instance} is not left warm: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to reuse labs" });
+    if (this.#extra.reaped) throw new LabError(`lab ${this.instance} is not left warm: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to reuse labs" });
     const until = await markWarm(this.#docker, {
       name: this.name,
       runId: this.runId,
@@ -273,7 +275,7 @@ export class Lab {
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
         [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds })] as const)));
-      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image });
+      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs() });
       try {
         await prepareHosts(lab, progress, [...map.values()]);
       } catch (error) {
