@@ -19,7 +19,7 @@
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
-import type { SavedRuleset } from "./saved.ts";
+import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { silentRewrites } from "./trace-nat.ts";
 
 export const TRACE_TABLE = "fwspec_trace";
@@ -243,6 +243,17 @@ function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: stri
     if (rule) return { rule: rule.text, table: name };
   }
   return { rule: e.text, table: tableName(e.table) };
+}
+
+/**
+ * Is a counter reading's rule the one a trace decision names? Both sides name
+ * the table alike (tableName: `filter`, `inet fw`) and the chain is the path's
+ * last; then a native nft rule (one with a handle, nft-saved.ts) is the
+ * decision's by handle, an iptables rule by its iptables-save line (ruleName).
+ */
+export function decisionNamesRule(d: Decision, rule: SavedRule): boolean {
+  if (d.policy || rule.family !== d.family || tableName(rule.table) !== d.table || rule.chain !== d.path.at(-1)) return false;
+  return rule.handle !== undefined ? rule.handle === d.handle : rule.text === d.rule;
 }
 
 /** `nat PREROUTING: -A PREROUTING … -j DNAT … [handle 4]`: a NAT rule the packet passed, named like a deciding rule. */

@@ -16,6 +16,7 @@ import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
+import { decisionNamesRule } from "../rules/trace.ts";
 
 export interface BatchReadings {
   readonly before: ReadonlyMap<string, SavedRuleset>;
@@ -40,10 +41,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
   const before = readings.before.get(d.host);
   const after = readings.after.get(d.host);
   if (!before || !after || after.family !== d.family) return o;
-  const chain = d.path.at(-1);
-  const decidedBy = d.policy
-    ? []
-    : counterDeltas(before, after).filter((x) => x.packets > 0 && x.rule.table === d.table && x.rule.chain === chain && x.rule.text === d.rule).map((x) => ({ ...x, host: d.host }));
+  const decidedBy = d.policy ? [] : counterDeltas(before, after).filter((x) => x.packets > 0 && decisionNamesRule(d, x.rule)).map((x) => ({ ...x, host: d.host }));
   const policies = d.policy ? policyDeltas(before, after).filter((p) => p.table === d.table && p.chain === d.path[0]) : [];
   return { ...o, decidedBy, policies };
 }
