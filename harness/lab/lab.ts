@@ -188,8 +188,8 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
       const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
       // The channels the taker's first reads use (rules per family and the network state on a firewall host); more open on demand.
       await host.agents.warm(h.spec.firewall ? 3 : 1);
-      // Names as they are: nothing is renamed in a lab that booted with them.
-      await nameInterfaces(host);
+      // Names as they are: a lab whose interfaces were renamed while it waited is not taken (not repaired either).
+      await nameInterfaces(host, { renameNothing: true });
       return [h.spec.name, host] as const;
     })));
     const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker });

@@ -2,7 +2,7 @@
  * Warm labs across runs with real containers (`run({ reuse: true })`,
  * lab/warm.ts, shared-lab.ts): a run leaves its lab warm and the next run of
  * the same shape takes it (no container of its own, the same verdicts); a lab
- * whose rules someone changed while it was warm is removed, not used; of two
+ * whose rules or interface names someone changed while it was warm is removed, not used; of two
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so do
  * `fwspec cleanup --kept` and removing the run that started it), not after.
@@ -60,6 +60,14 @@ async function warmLabs(): Promise<string[]> {
 async function containersOf(runId: string): Promise<string[]> {
   return (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
 }
+/** Runs a command in a container as a person stepping in would; its exit code. */
+async function execIn(id: string, cmd: string[]): Promise<number | null> {
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  stream.resume();
+  await once(stream, "end");
+  return (await exec.inspect()).ExitCode;
+}
 const verdicts = (r: Awaited<ReturnType<typeof run>>) => r.scenarios.flatMap((s) => s.expectations.map((e) => `${e.port} ${e.actual}`));
 
 beforeAll(async () => {
@@ -94,11 +102,7 @@ describe("warm labs", () => {
 
     // Someone steps into the warm lab and adds a rule.
     const server = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[0]}`], name: ["-server"] } }))[0]!;
-    const exec = await docker.getContainer(server.Id).exec({ Cmd: ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "REJECT"], AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    stream.resume();
-    await once(stream, "end");
-    expect((await exec.inspect()).ExitCode).toBe(0);
+    expect(await execIn(server.Id, ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "REJECT"])).toBe(0);
 
     const third = provider();
     const c = await run({ scenarios: [scenario("c", 9090)] }, { provider: third, labs: 1, reuse: true });
@@ -107,7 +111,16 @@ describe("warm labs", () => {
     expect(await containersOf(runs[0]!)).toEqual([]);
     expect(await containersOf(runs[2]!)).toHaveLength(2);
     expect(await warmLabs()).toEqual([expect.stringMatching(new RegExp(`^${runs[2]}/`))]);
-    await removeRun(docker, runs[2]!);
+
+    // Someone renames the firewall host's interface while it waits: the lab is not taken (nor renamed back).
+    const server2 = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[2]}`], name: ["-server"] } }))[0]!;
+    expect(await execIn(server2.Id, ["ip", "link", "set", "dev", "warm0", "name", "other0"])).toBe(0);
+    const fourth = provider();
+    const d = await run({ scenarios: [scenario("d", 8080)] }, { provider: fourth, labs: 1, reuse: true });
+    expect(verdicts(d)).toEqual(["8080 dropped", "9090 open"]);
+    expect(await containersOf(runs[2]!)).toEqual([]);
+    expect(await containersOf(runs[3]!)).toHaveLength(2);
+    await removeRun(docker, runs[3]!);
   });
 
   it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
