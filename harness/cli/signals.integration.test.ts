@@ -31,6 +31,18 @@ async function networksOf(pid: number): Promise<string[]> {
   return (await docker.listNetworks({ filters: { label: [`${LABEL_PID}=${pid}`] } })).map((n) => n.Id);
 }
 
+/** No container or network of the run of `pid` is left; the cleanup finishes within seconds, so this polls (bounded) first. */
+async function expectNothingOf(pid: number): Promise<void> {
+  await pRetry(
+    async () => {
+      if ((await containersOf(pid)).length + (await networksOf(pid)).length > 0) throw new Error("still there");
+    },
+    { retries: 40, minTimeout: 250, maxTimeout: 500, maxRetryTime: 30_000 },
+  ).catch(() => undefined);
+  expect(await containersOf(pid)).toEqual([]);
+  expect(await networksOf(pid)).toEqual([]);
+}
+
 async function startAndWaitForLab(): Promise<{ child: ResultPromise }> {
   const child = execa(process.execPath, [CLI, "run", SCENARIO], { cwd: PROJECT_ROOT, reject: false });
   await pRetry(
@@ -49,15 +61,7 @@ describe("interrupted runs", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
-    // The detached cleaner finishes within seconds; poll (bounded) until it has.
-    await pRetry(
-      async () => {
-        if ((await containersOf(child.pid!)).length + (await networksOf(child.pid!)).length > 0) throw new Error("still there");
-      },
-      { retries: 40, minTimeout: 250, maxTimeout: 500, maxRetryTime: 30_000 },
-    ).catch(() => undefined);
-    expect(await containersOf(child.pid!)).toEqual([]);
-    expect(await networksOf(child.pid!)).toEqual([]);
+    await expectNothingOf(child.pid!);
   });
 
   it("a run whose output is closed mid-scenario (EPIPE) removes every container and network and exits 141", async () => {
@@ -67,14 +71,7 @@ describe("interrupted runs", () => {
     child.stderr!.destroy();
     const result = await child;
     expect(result.exitCode).toBe(141);
-    await pRetry(
-      async () => {
-        if ((await containersOf(child.pid!)).length + (await networksOf(child.pid!)).length > 0) throw new Error("still there");
-      },
-      { retries: 40, minTimeout: 250, maxTimeout: 500, maxRetryTime: 30_000 },
-    ).catch(() => undefined);
-    expect(await containersOf(child.pid!)).toEqual([]);
-    expect(await networksOf(child.pid!)).toEqual([]);
+    await expectNothingOf(child.pid!);
   });
 
   it("SIGINT to a --reuse run removes the lab it took warm from an earlier run (labelled with that run's id)", async () => {

@@ -22,7 +22,7 @@ import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
 import type { HostSpec } from "../model/types.ts";
 import { type Shaped, shapeKey } from "../plan/shape.ts";
-import { KEPT_LIMIT_MS, type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, listMarkers, removeMarkers } from "./kept.ts";
+import { type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_UNTIL, listMarkers, markerLabels, removeMarkers } from "./kept.ts";
 import type { SubnetPlan } from "./addresses.ts";
 import { ownerLabel } from "./ownership.ts";
 import type { WarmState } from "./types.ts";
@@ -67,29 +67,14 @@ export function whyNotWarm(shape: Shaped): string | undefined {
   return undefined;
 }
 
-/** Labels of a warm marker (pure). */
+/** Labels of a warm marker (pure): a kept-lab marker's (kept.ts) with WARM_LIMIT_MS, its key and its description. */
 export function warmLabels(description: WarmDescription, key: string, now: number, limitMs = WARM_LIMIT_MS): Record<string, string> {
-  return {
-    fwspec: "kept",
-    "fwspec.run": description.runId,
-    "fwspec.lab": description.instance,
-    [LABEL_KEPT_AT]: new Date(now).toISOString(),
-    [LABEL_KEPT_UNTIL]: new Date(now + limitMs).toISOString(),
-    [LABEL_WARM]: key,
-    [LABEL_WARM_LAB]: JSON.stringify(description),
-  };
+  return { ...markerLabels(description.runId, description.instance, now, limitMs), [LABEL_WARM]: key, [LABEL_WARM_LAB]: JSON.stringify(description) };
 }
 
-/** Labels of a claim marker (pure): the lab it holds and the process holding it. */
+/** Labels of a claim marker (pure): a kept-lab marker's for the lab it holds, and the process holding it. */
 export function claimLabels(runId: string, instance: string, owner: string, now: number): Record<string, string> {
-  return {
-    fwspec: "kept",
-    "fwspec.run": runId,
-    "fwspec.lab": instance,
-    [LABEL_KEPT_AT]: new Date(now).toISOString(),
-    [LABEL_KEPT_UNTIL]: new Date(now + KEPT_LIMIT_MS).toISOString(),
-    [LABEL_CLAIMED_BY]: owner,
-  };
+  return { ...markerLabels(runId, instance, now), [LABEL_CLAIMED_BY]: owner };
 }
 
 /** A warm marker's description, or undefined when it cannot be read (such a marker is never taken; it expires). */
