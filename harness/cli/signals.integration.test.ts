@@ -1,7 +1,7 @@
 /**
  * No leak: a run interrupted with SIGINT removes its containers and networks,
  * and so does a run whose output is closed (`fwspec run | head`), and a
- * `--reuse` run the lab it took warm from an earlier run; a run
+ * `--reuse` run the lab it took warm from an earlier run (kept or not); a run
  * killed with SIGKILL leaves them, and the next run sweeps them.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -116,6 +116,55 @@ describe("interrupted runs", () => {
       expect((await child).exitCode).toBe(130);
       expect(await labOf()).toEqual([]);
       expect((await listMarkers(docker)).filter((m) => m.key === warm[0]!.key)).toEqual([]);
+    } finally {
+      await removeRun(docker, runId!);
+    }
+  });
+
+  it("SIGINT to a --reuse --keep run also removes a lab it took warm and has kept (labelled with the earlier run's id)", async () => {
+    // A shape of this test's own (an interface named sig1). --labs 1: the quick scenario takes the warm lab and keeps it, the long one starts another.
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-reuse-keep-"));
+    const scenario = (name: string, port: number, expectation: string) => [
+      `name: ${name}`,
+      "description: a lab taken warm and kept, then an interrupt",
+      "family: ipv4",
+      "hosts:",
+      "  server: { firewall: true, listen: [tcp/8080], interfaces: { lan: sig1 } }",
+      "  client: {}",
+      "steps:",
+      `  - apply: { host: server, commands: ['iptables -A INPUT -p tcp --dport ${port} -j DROP'] }`,
+      `  - expect: [${expectation}]`,
+      "",
+    ].join("\n");
+    const quick = join(dir, "a-quick.yaml");
+    const long = join(dir, "b-long.yaml");
+    writeFileSync(quick, scenario("quick", 9999, "client -> server:8080 open"));
+    writeFileSync(long, scenario("long", 8080, "client -> server:8080 dropped"));
+    const docker = await connectEngine();
+    const first = await execa(process.execPath, [CLI, "run", "--reuse", quick], { cwd: PROJECT_ROOT, reject: false });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const warm = (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined && (m.labels[LABEL_WARM_LAB] ?? "").includes('"sig1"'));
+    expect(warm).toHaveLength(1);
+    const key = warm[0]!.key;
+    const [runId] = key.split("/");
+    const labOf = async () => (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
+    try {
+      const child = execa(process.execPath, [CLI, "run", "--reuse", "--keep", "--labs", "1", "--no-early", "--timeout", "5", quick, long], { cwd: PROJECT_ROOT, reject: false });
+      // Kept: a marker of its own (neither warm nor a claim) on the taken lab.
+      await pRetry(
+        async () => {
+          if (!(await listMarkers(docker)).some((m) => m.key === key && m.labels[LABEL_WARM] === undefined && m.labels[LABEL_CLAIMED_BY] === undefined)) throw new Error("not kept yet");
+        },
+        { retries: 80, minTimeout: 100, maxTimeout: 250, maxRetryTime: 40_000 },
+      );
+      expect(await labOf()).toHaveLength(2);
+      child.kill("SIGINT");
+      const ended = await child;
+      expect(ended.exitCode, ended.stderr).toBe(130);
+      expect(ended.stderr).toMatch(/took a warm lab/);
+      expect(await labOf()).toEqual([]);
+      expect((await listMarkers(docker)).filter((m) => m.key === key)).toEqual([]);
+      await expectNothingOf(child.pid!);
     } finally {
       await removeRun(docker, runId!);
     }
