@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import { type KeptMarker, LABEL_CLAIMED_BY, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
-import { LABEL_WARM } from "./warm.ts";
+import { claimMarkerOf, LABEL_WARM } from "./warm.ts";
 
 export const LABEL_PRODUCT = "fwspec";
 export const LABEL_RUN = "fwspec.run";
@@ -162,18 +162,36 @@ export function takenLabs(markers: readonly KeptMarker[], except?: string): Set<
   return new Set(markers.filter((m) => m.state === "kept" && m.labels[LABEL_CLAIMED_BY] !== undefined && m.labels[LABEL_CLAIMED_BY] !== except).map((m) => m.key));
 }
 
-/** Removes every kept or warm lab (`fwspec cleanup --kept`), expired or not, with its marker; nothing else, and no warm lab a live run has taken (warm.ts). */
-export async function removeKept(docker: Dockerode): Promise<RemovedResources> {
-  const markers = await listMarkers(docker);
+/**
+ * Removes every kept or warm lab (`fwspec cleanup --kept`), expired or not,
+ * with its marker; nothing else, and no warm lab a live run has taken
+ * (warm.ts), also one taken since `listed` (default: listed now) was read.
+ */
+export async function removeKept(docker: Dockerode, listed?: readonly KeptMarker[]): Promise<RemovedResources> {
+  const markers = listed ?? (await listMarkers(docker));
   const inUse = takenLabs(markers);
-  const keys = new Set(markers.map((m) => m.key).filter((k) => !inUse.has(k)));
+  const keys = await takenForRemoval(docker, markers.filter((m) => !inUse.has(m.key)));
   return removeMatching(docker, (labels) => keys.has(labKey(labels)));
 }
 
 /** Removes every warm lab no run has taken (`fwspec run --reuse` left them; warm.ts), with its marker; nothing else. */
 export async function removeWarm(docker: Dockerode): Promise<RemovedResources> {
-  const keys = new Set((await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined).map((m) => m.key));
+  const keys = await takenForRemoval(docker, (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined));
   return removeMatching(docker, (labels) => keys.has(labKey(labels)));
+}
+
+/**
+ * The labs of `markers` that may be removed: a warm one only once this
+ * process has taken it as a run would (warm.ts claimMarkerOf), so a run that
+ * took it after the markers were listed keeps it; kept ones as they are.
+ */
+async function takenForRemoval(docker: Dockerode, markers: readonly KeptMarker[]): Promise<Set<string>> {
+  const owner = ownerLabel(process.pid);
+  const lost = new Set<string>();
+  for (const m of markers) {
+    if (m.labels[LABEL_WARM] !== undefined && owner !== undefined && !(await claimMarkerOf(docker, m, "cleanup", owner))) lost.add(m.key);
+  }
+  return new Set(markers.map((m) => m.key).filter((k) => !lost.has(k)));
 }
 
 /**

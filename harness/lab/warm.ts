@@ -113,13 +113,27 @@ export async function claimWarm(docker: Dockerode, key: string, claimer: { reado
   for (const marker of warm) {
     const description = parseDescription(marker.labels);
     if (!description) continue;
-    // Unique per claim: two labs of one run may claim side by side, and a second create of one name would only find the first.
-    const claimMarker = `fwspec-${description.runId}-${description.instance}-claim-${claimer.runId}-${randomBytes(3).toString("hex")}`;
-    await docker.createVolume({ Name: claimMarker, Labels: claimLabels(description.runId, description.instance, owner, now) });
-    const removed = await removeMarkers(docker, [marker]);
-    if (removed.length === 1) return { description, claimMarker };
-    // Another run took it first.
-    await removeMarkers(docker, [{ name: claimMarker }]);
+    const claimMarker = await claimMarkerOf(docker, marker, claimer.runId, owner, now);
+    if (claimMarker) return { description, claimMarker };
   }
+  return undefined;
+}
+
+/**
+ * Takes the warm lab of `marker`, for a run or for its removal (`fwspec
+ * cleanup --kept`): a claim marker of the claimer's own first, then the warm
+ * marker goes; only one removal of it succeeds, so of claimers side by side
+ * exactly one gets the lab. The claim marker's name, or undefined when
+ * another claimer was first (its own claim marker is gone again).
+ */
+export async function claimMarkerOf(docker: Dockerode, marker: Pick<KeptMarker, "name" | "labels">, claimerRunId: string, owner: string, now = Date.now()): Promise<string | undefined> {
+  const runId = marker.labels["fwspec.run"] ?? "";
+  const instance = marker.labels["fwspec.lab"] ?? "";
+  // Unique per claim: two labs of one run may claim side by side, and a second create of one name would only find the first.
+  const claimMarker = `fwspec-${runId}-${instance}-claim-${claimerRunId}-${randomBytes(3).toString("hex")}`;
+  await docker.createVolume({ Name: claimMarker, Labels: claimLabels(runId, instance, owner, now) });
+  const removed = await removeMarkers(docker, [marker]);
+  if (removed.length === 1) return claimMarker;
+  await removeMarkers(docker, [{ name: claimMarker }]);
   return undefined;
 }

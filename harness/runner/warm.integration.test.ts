@@ -5,7 +5,8 @@
  * whose rules or interface names someone changed while it was warm is removed, not used; of two
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so do
- * `fwspec cleanup --kept` and removing the run that started it), not after.
+ * `fwspec cleanup --kept` and removing the run that started it), not after;
+ * `fwspec cleanup --kept` takes a warm lab as a run would before removing it.
  * The lab's shape is this test's own (an interface named warm0), so no other
  * warm lab on the engine is taken.
  */
@@ -56,6 +57,10 @@ const key = () => warmKey({ hosts: scenario("x", 8080).hosts }, inject("fwspecIm
 /** This shape's warm markers and the labs they name. */
 async function warmLabs(): Promise<string[]> {
   return (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] === key()).map((m) => m.key);
+}
+/** The markers of one lab (warm, claim, kept). */
+async function markersOf(lab: string) {
+  return (await listMarkers(docker)).filter((m) => m.key === lab);
 }
 async function containersOf(runId: string): Promise<string[]> {
   return (await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).map((c) => c.Id);
@@ -148,7 +153,8 @@ describe("warm labs", () => {
     // The claim spares the lab while its taker lives: from sweeps, from `fwspec cleanup --kept`, and from removing
     // the run that started it (`fwspec cleanup --run`, an interrupt of that run).
     expect(await orphaned()).toBe(false);
-    await removeKept(docker);
+    // (Only this lab's markers: other test files' kept and warm labs are theirs.)
+    await removeKept(docker, await markersOf(warm!));
     await removeRun(docker, warm!.split("/")[0]!);
     expect(await containersOf(warm!.split("/")[0]!)).toHaveLength(2);
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toHaveLength(1);
@@ -156,5 +162,27 @@ describe("warm labs", () => {
     expect(await orphaned()).toBe(true);
     await taken.find(Boolean)!.lab[Symbol.asyncDispose]();
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
+  });
+
+  it("`fwspec cleanup --kept` takes a warm lab as a run would before removing it: one a run took after the listing stays", async () => {
+    await run({ scenarios: [scenario("c", 8080)] }, { provider: provider(), labs: 1, reuse: true });
+    const [warm] = await warmLabs();
+    expect(warm).toBeDefined();
+    const startedBy = warm!.split("/")[0]!;
+    // Listed while only warm; then a run takes it, before the removal.
+    const listed = await markersOf(warm!);
+    const taker = owner();
+    const taken = await provider(taker.pid!).claimWarm({ name: "warm", hosts: scenario("x", 8080).hosts });
+    expect(taken).toBeDefined();
+    await removeKept(docker, listed);
+    expect(await containersOf(startedBy)).toHaveLength(2);
+    // Left warm again by its taker: now the removal takes it, and nothing of it stays (nor the removal's own claim).
+    await taken!.lab.park!(taken!.state);
+    await taken!.lab[Symbol.asyncDispose]();
+    await end(taker);
+    expect(await warmLabs()).toEqual([warm]);
+    await removeKept(docker, await markersOf(warm!));
+    expect(await containersOf(startedBy)).toEqual([]);
+    expect(await markersOf(warm!)).toEqual([]);
   });
 });
