@@ -170,28 +170,33 @@ export function takenLabs(markers: readonly KeptMarker[], except?: string): Set<
 export async function removeKept(docker: Dockerode, listed?: readonly KeptMarker[]): Promise<RemovedResources> {
   const markers = listed ?? (await listMarkers(docker));
   const inUse = takenLabs(markers);
-  const keys = await takenForRemoval(docker, markers.filter((m) => !inUse.has(m.key)));
-  return removeMatching(docker, (labels) => keys.has(labKey(labels)));
+  return removeTaken(docker, markers.filter((m) => !inUse.has(m.key)));
 }
 
 /** Removes every warm lab no run has taken (`fwspec run --reuse` left them; warm.ts), with its marker; nothing else. */
 export async function removeWarm(docker: Dockerode): Promise<RemovedResources> {
-  const keys = await takenForRemoval(docker, (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined));
-  return removeMatching(docker, (labels) => keys.has(labKey(labels)));
+  return removeTaken(docker, (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined));
 }
 
 /**
- * The labs of `markers` that may be removed: a warm one only once this
- * process has taken it as a run would (warm.ts claimMarkerOf), so a run that
- * took it after the markers were listed keeps it; kept ones as they are.
+ * Removes the labs of `markers`: a warm one only once this process has taken
+ * it as a run would (warm.ts claimMarkerOf), so a run that took it after the
+ * markers were listed keeps it; kept ones as they are. A taken lab's warm
+ * marker is reported removed (it went when it was taken), not the claim.
  */
-async function takenForRemoval(docker: Dockerode, markers: readonly KeptMarker[]): Promise<Set<string>> {
+async function removeTaken(docker: Dockerode, markers: readonly KeptMarker[]): Promise<RemovedResources> {
   const owner = ownerLabel(process.pid);
   const lost = new Set<string>();
+  const claims = new Map<string, string>();
   for (const m of markers) {
-    if (m.labels[LABEL_WARM] !== undefined && owner !== undefined && !(await claimMarkerOf(docker, m, "cleanup", owner))) lost.add(m.key);
+    if (m.labels[LABEL_WARM] === undefined || owner === undefined) continue;
+    const claim = await claimMarkerOf(docker, m, "cleanup", owner);
+    if (claim) claims.set(claim, m.name);
+    else lost.add(m.key);
   }
-  return new Set(markers.map((m) => m.key).filter((k) => !lost.has(k)));
+  const keys = new Set(markers.map((m) => m.key).filter((k) => !lost.has(k)));
+  const removed = await removeMatching(docker, (labels) => keys.has(labKey(labels)));
+  return { ...removed, markers: (removed.markers ?? []).map((name) => claims.get(name) ?? name).sort() };
 }
 
 /**
