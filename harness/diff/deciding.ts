@@ -65,6 +65,12 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
 
 const ACTIONS: Readonly<Partial<Record<Verdict, Decision["action"]>>> = { open: "accept", dropped: "drop", refused: "reject", unreachable: "reject" };
 
+/** A counted rule is the decision's: by handle when its line names one (native nft), else by its text. */
+function sameRule(r: CountedRule, d: Decision): boolean {
+  const handle = / # handle (\d+)$/.exec(r.text)?.[1];
+  return handle !== undefined ? d.handle !== undefined && Number(handle) === d.handle : r.text === d.rule;
+}
+
 /**
  * The deciding rule of a result: its `decision` (the trace's, or the
  * counters' first rule on the path) when that decision gives the verdict,
@@ -76,8 +82,9 @@ export function resultDecidingRule(e: { readonly actual: Verdict; readonly decid
   if (d && ACTIONS[e.actual] === d.action) {
     if (d.unfiltered) return `${d.family} ${d.rule}`;
     const chain = d.path[d.path.length - 1] ?? "";
-    // Named as the counters name it (with its position) when its counter moved too.
-    const counted = e.decidedBy.map(parseCounted).find((r) => r !== undefined && r.family === d.family && r.table === d.table && r.chain === chain && r.text === d.rule);
+    // Named as the counters name it (with its position) when its counter moved too: a native nft rule by its
+    // handle (its counter line ends `# handle N`, the decision's text does not), an iptables rule by its text.
+    const counted = e.decidedBy.map(parseCounted).find((r) => r !== undefined && r.family === d.family && r.table === d.table && r.chain === chain && sameRule(r, d));
     return counted ? ruleName(counted) : `${d.family} ${d.table} ${chain} ${d.rule}`;
   }
   return decidingRule(e.actual, e.decidedBy);
