@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { PROJECT_ROOT } from "../env/images.ts";
+import { listMarkers } from "../lab/kept.ts";
 import { removeRun } from "../lab/resources.ts";
 import { classify } from "../probes/classify.ts";
 import type { RunReport } from "../report/model.ts";
@@ -71,11 +72,15 @@ describe("fwspec run --keep-on-failure", () => {
     expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*fwspec cleanup --kept`, "m"));
     expect(listed.stdout).not.toContain(`would remove container fwspec-${runId}`);
 
-    // cleanup --kept: this lab (containers, network, marker) and nothing else.
+    // cleanup --kept: this lab (containers, network, marker) and nothing else but other kept or warm labs on the
+    // engine (a developer's own; this test runs alone, so no other test's).
+    const others = (await listMarkers(await connectEngine())).map((m) => `fwspec-${m.key.replace("/", "-")}`).filter((p) => p !== `fwspec-${runId}-${kept.lab}`);
     const cleaned = await fwspec("cleanup", "--kept");
     expect(cleaned.exitCode, cleaned.all).toBe(0);
     const prefix = `fwspec-${runId}-${kept.lab}`;
-    const lines = cleaned.stdout.trim().split("\n");
+    const all = cleaned.stdout.trim().split("\n");
+    expect(all.filter((l) => !l.includes(prefix) && !others.some((p) => l.includes(p)))).toEqual([]);
+    const lines = all.filter((l) => l.includes(prefix));
     expect(lines.sort()).toEqual([
       `removed container ${prefix}-remote`,
       `removed container ${prefix}-server`,
