@@ -10,7 +10,7 @@ import { EnvironmentError, errorMessage } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { prepareContainerRuntime } from "./container.ts";
 import { attachWarmLab, Lab, type StartedLab } from "./lab.ts";
-import { type LabRegistry, newRunId } from "./resources.ts";
+import { type LabRegistry, newRunId, sweepOrphans } from "./resources.ts";
 import type { LabProvider, LabSpec, WarmLab } from "./types.ts";
 import { claimWarm, warmKey, whyNotWarm } from "./warm.ts";
 
@@ -34,6 +34,8 @@ export class DockerLabProvider implements LabProvider {
   readonly runId: string;
   readonly #options: DockerLabProviderOptions;
   #runtime: Promise<void> | undefined;
+  /** The sweep of a run that takes warm labs (a start sweeps by itself): once per provider. */
+  #swept: Promise<unknown> | undefined;
   /** Lab starts under way: an interrupt waits for them, since the engine finishes a create it was sent even after we stop waiting. */
   readonly #starting = new Set<Promise<unknown>>();
   #closed = false;
@@ -87,8 +89,11 @@ export class DockerLabProvider implements LabProvider {
   async #claim(spec: LabSpec): Promise<WarmLab | undefined> {
     const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
     const key = warmKey(spec, image);
+    // A run that only takes warm labs sweeps too, as a lab start does: what expired or lost its owner goes (never a
+    // lab warm or held, so side by side with the claim). Not swept, it would stay while every run finds a warm lab.
+    this.#swept ??= sweepOrphans(docker);
     for (let tries = 0; tries < 3; tries++) {
-      const claimed = await claimWarm(docker, key, { runId: this.runId, pid: ownerPid });
+      const [claimed] = await Promise.all([claimWarm(docker, key, { runId: this.runId, pid: ownerPid }), this.#swept]);
       if (!claimed) return undefined;
       try {
         const lab = await attachWarmLab(docker, claimed, { image, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds });

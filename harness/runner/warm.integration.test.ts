@@ -6,7 +6,8 @@
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so do
  * `fwspec cleanup --kept` and removing the run that started it), not after;
- * `fwspec cleanup --kept` takes a warm lab as a run would before removing it.
+ * `fwspec cleanup --kept` takes a warm lab as a run would before removing it;
+ * a run that only takes warm labs sweeps orphans as a lab start does.
  * The lab's shape is this test's own (an interface named warm0), so no other
  * warm lab on the engine is taken.
  */
@@ -162,6 +163,23 @@ describe("warm labs", () => {
     expect(await orphaned()).toBe(true);
     await taken.find(Boolean)!.lab[Symbol.asyncDispose]();
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
+  });
+
+  it("a run that only takes warm labs sweeps as a lab start does: a lab whose owner is gone goes", async () => {
+    await run({ scenarios: [scenario("d", 8080)] }, { provider: provider(), labs: 1, reuse: true });
+    expect(await warmLabs()).toHaveLength(1);
+    // A run killed with its lab up: its owner is gone.
+    const killed = owner();
+    const left = provider(killed.pid!);
+    await left.start({ name: "left", hosts: scenario("x", 8080).hosts });
+    await end(killed);
+    expect(await containersOf(left.runId)).toHaveLength(2);
+    const taker = owner();
+    const taken = await provider(taker.pid!).claimWarm({ name: "warm", hosts: scenario("x", 8080).hosts });
+    expect(taken).toBeDefined();
+    expect(await containersOf(left.runId)).toEqual([]);
+    await taken!.lab[Symbol.asyncDispose]();
+    await end(taker);
   });
 
   it("`fwspec cleanup --kept` takes a warm lab as a run would before removing it: one a run took after the listing stays", async () => {
