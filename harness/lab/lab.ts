@@ -118,6 +118,8 @@ export class StartedLab implements RunningLab {
 
   /** Marks the lab kept with a marker volume (kept.ts); disposing it then closes only fwspec's command channels. */
   async keep(): Promise<KeptLab> {
+    // Ryuk removes the containers when this process ends: a kept lab would be gone, its network and marker left.
+    if (this.#extra.reaped) throw new LabError(`lab ${this.instance} is not kept: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to keep labs" });
     const labels = await markKept(this.#docker, this.runId, this.instance);
     this.#kept = true;
     const hosts = [...this.hosts.values()].map((h) => ({ name: h.name, shell: shellCommand(h.containerName) }));
