@@ -1,6 +1,6 @@
 /** The listener handoff's pure parts: the command, whether a set changes, which old ports still listen. */
 import { describe, expect, test } from "vitest";
-import { leftOver, listenCommand, sameListeners } from "./listeners.ts";
+import { leftOver, listenCommand, sameListeners, unexpectedListeners } from "./listeners.ts";
 
 const l = (protocol: "tcp" | "udp" | "http", port: number) => ({ protocol, port });
 const SS = ["tcp   LISTEN 0 5    *:8080 *:*", "udp   UNCONN 0 0    *:53 *:*", "tcp   LISTEN 0 9    *:3000 *:*", "tcp   LISTEN 0 4096 127.0.0.11:41237 0.0.0.0:*"].join("\n");
@@ -29,5 +29,17 @@ describe("listener sets", () => {
     { case: "tcp kept as http", before: [l("tcp", 3000)], now: [l("http", 3000)], left: [] },
   ])("$case", ({ before, now, left }) => {
     expect(leftOver(before, now, SS)).toEqual(left);
+  });
+
+  const UDP_DNS = "udp   UNCONN 0 0    127.0.0.11:39921 0.0.0.0:*";
+  test.each([
+    { case: "only the declared ones and Docker's DNS", declared: [l("tcp", 8080), l("udp", 53), l("http", 3000)], ss: `${SS}\n${UDP_DNS}`, extra: [] },
+    { case: "a TCP port nobody declared", declared: [l("tcp", 8080), l("udp", 53)], ss: SS, extra: ["tcp/3000"] },
+    { case: "declared as UDP, listening as TCP", declared: [l("udp", 8080), l("udp", 53), l("tcp", 3000)], ss: SS, extra: ["tcp/8080"] },
+    { case: "no listener declared: every socket but Docker's DNS", declared: [], ss: `${SS}\n${UDP_DNS}`, extra: ["tcp/3000", "tcp/8080", "udp/53"] },
+    { case: "IPv4 and IPv6 sockets of one port: once", declared: [], ss: "tcp LISTEN 0 5 0.0.0.0:7070 0.0.0.0:*\ntcp LISTEN 0 5 [::]:7070 [::]:*", extra: ["tcp/7070"] },
+    { case: "nothing listening", declared: [l("tcp", 1)], ss: "", extra: [] },
+  ])("unexpected listeners: $case", ({ declared, ss, extra }) => {
+    expect(unexpectedListeners(declared, ss)).toEqual(extra);
   });
 });

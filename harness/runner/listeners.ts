@@ -38,6 +38,29 @@ export function leftOver(before: readonly ListenerSpec[], now: readonly Listener
   return before.filter((l) => !kept.has(`${transport(l)}/${l.port}`) && (transport(l) === "udp" ? open.udp : open.tcp).has(l.port)).map(word);
 }
 
+/** Docker's embedded DNS resolver listens in every container on 127.0.0.11 (random ports): never one of fwspec's. */
+const DOCKER_DNS = "127.0.0.11:";
+
+/**
+ * Sockets listening on a host that none of its `declared` listeners explains
+ * (Docker's DNS resolver aside), as `tcp/7070` (`ss -H -ltun` output): a
+ * process someone started in a lab that was waiting warm (lab/warm.ts).
+ */
+export function unexpectedListeners(declared: readonly ListenerSpec[], ss: string): string[] {
+  const transport = (p: string) => (p === "udp" ? "udp" : "tcp");
+  const known = new Set(declared.map((l) => `${transport(l.protocol)}/${l.port}`));
+  const found = new Set<string>();
+  for (const line of ss.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    const local = f[4] ?? "";
+    const port = /:(\d+)$/.exec(local)?.[1];
+    if ((f[0] !== "tcp" && f[0] !== "udp") || port === undefined || local.startsWith(DOCKER_DNS)) continue;
+    const socket = `${f[0]}/${port}`;
+    if (!known.has(socket)) found.add(socket);
+  }
+  return [...found].sort();
+}
+
 /**
  * Makes `set` the listeners of `host` (which ran `before`): the old ones are
  * ended and gone, the new ones started. Their answers are proven by the caller

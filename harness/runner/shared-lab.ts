@@ -40,7 +40,7 @@ import { type CounterReading, type HostRules, readCounters, readRules } from "..
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
 import type { LabLease } from "./lease.ts";
-import { type ListenerSet, sameListeners, setListeners } from "./listeners.ts";
+import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 
 export class SharedLab implements AsyncDisposable {
   /** The lab under the names of the scenario it was started for. */
@@ -122,11 +122,17 @@ export class SharedLab implements AsyncDisposable {
       }),
     );
     const shared = new SharedLab(lab, state.shape, [], new Map(read.map((r) => [r.name, r.rules])), new Map(read.map((r) => [r.name, r.hostState])));
-    for (const h of lab.hosts.values()) {
-      const set = state.listening[h.name];
-      if (!set) throw new LabNotReusableError(`${h.name}: the warm lab does not say which listeners it runs`);
-      shared.#listening.set(h.name, { set, proofs: [] });
-    }
+    await Promise.all(
+      [...lab.hosts.values()].map(async (h) => {
+        const set = state.listening[h.name];
+        if (!set) throw new LabNotReusableError(`${h.name}: the warm lab does not say which listeners it runs`);
+        // On every host, firewall or not: a process someone started while the lab waited would answer a scenario's probes.
+        const ss = await h.exec(["ss", "-H", "-ltun"], { light: true });
+        const extra = unexpectedListeners(set.listen, ss.exitCode === 0 ? ss.stdout : "");
+        if (extra.length > 0) throw new LabNotReusableError(`${h.name}: ${extra.join(", ")} listen(s) there, which the lab did not start (changed while it was warm)`);
+        shared.#listening.set(h.name, { set, proofs: [] });
+      }),
+    );
     shared.#taken = true;
     return shared;
   }

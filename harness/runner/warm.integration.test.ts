@@ -2,7 +2,7 @@
  * Warm labs across runs with real containers (`run({ reuse: true })`,
  * lab/warm.ts, shared-lab.ts): a run leaves its lab warm and the next run of
  * the same shape takes it (no container of its own, the same verdicts); a lab
- * whose rules or interface names someone changed while it was warm is removed, not used; of two
+ * whose rules, interface names or listening sockets someone changed while it was warm is removed, not used; of two
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so do
  * `fwspec cleanup --kept` and removing the run that started it), not after;
@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 describe("warm labs", () => {
-  it("a second run takes the lab the first left warm; one changed while warm is removed, not used", async () => {
+  it("a second run takes the lab the first left warm; one changed while warm (a rule, an interface name, a listener) is removed, not used", async () => {
     expect(await warmLabs()).toEqual([]);
     const first = provider();
     const a = await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
@@ -126,7 +126,16 @@ describe("warm labs", () => {
     expect(verdicts(d)).toEqual(["8080 dropped", "9090 open"]);
     expect(await containersOf(runs[2]!)).toEqual([]);
     expect(await containersOf(runs[3]!)).toHaveLength(2);
-    await removeRun(docker, runs[3]!);
+
+    // Someone starts a listener on the client (no firewall) while it waits: it would answer probes; not taken.
+    const client = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[3]}`], name: ["-client"] } }))[0]!;
+    expect(await execIn(client.Id, ["sh", "-c", "setsid socat TCP6-LISTEN:7070,ipv6only=0,reuseaddr,fork SYSTEM:true </dev/null >/dev/null 2>&1 &"])).toBe(0);
+    const fifth = provider();
+    const e = await run({ scenarios: [scenario("e", 8080)] }, { provider: fifth, labs: 1, reuse: true });
+    expect(verdicts(e)).toEqual(["8080 dropped", "9090 open"]);
+    expect(await containersOf(runs[3]!)).toEqual([]);
+    expect(await containersOf(runs[4]!)).toHaveLength(2);
+    await removeRun(docker, runs[4]!);
   });
 
   it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
