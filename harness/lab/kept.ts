@@ -17,6 +17,8 @@ export const LABEL_KEPT_AT = "fwspec.kept-at";
 export const LABEL_KEPT_UNTIL = "fwspec.kept-until";
 /** On a claim marker (warm.ts): the run holding a warm lab it took; the marker keeps the lab only while that owner lives. */
 export const LABEL_CLAIMED_BY = "fwspec.claimed-by";
+/** On a kept marker of a lab taken warm from another run (warm.ts): the run that kept it, whose lab it is now. */
+export const LABEL_KEPT_BY = "fwspec.kept-by";
 /** How long a kept lab is spared by other runs' sweeps (and plain `fwspec cleanup`). */
 export const KEPT_LIMIT_MS = 24 * 60 * 60 * 1000;
 /** A marker whose lab has no resources left is removed once it is this old (a lab being marked is never that young). */
@@ -68,9 +70,9 @@ export async function listMarkers(docker: Dockerode, now = Date.now()): Promise<
   });
 }
 
-/** Marks lab `lab` of run `runId` kept; returns its marker's labels. */
-export async function markKept(docker: Dockerode, runId: string, lab: string, now = Date.now()): Promise<Record<string, string>> {
-  const labels = markerLabels(runId, lab, now);
+/** Marks lab `lab` of run `runId` kept (by run `keptBy` when it took the lab warm from `runId`); returns its marker's labels. */
+export async function markKept(docker: Dockerode, runId: string, lab: string, now = Date.now(), keptBy?: string): Promise<Record<string, string>> {
+  const labels = { ...markerLabels(runId, lab, now), ...(keptBy !== undefined && keptBy !== runId ? { [LABEL_KEPT_BY]: keptBy } : {}) };
   try {
     await docker.createVolume({ Name: `fwspec-${runId}-${lab}-kept`, Labels: labels });
   } catch (error) {

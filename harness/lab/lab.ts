@@ -54,6 +54,8 @@ export interface LabOptions {
 export interface StartedLabExtra {
   readonly image?: string | undefined;
   readonly claimMarker?: string | undefined;
+  /** For a warm lab taken by this run: this run's id (a lab keeps the labels of the run that started it). */
+  readonly takenBy?: string | undefined;
   /** Started by this process while testcontainers' reaper (Ryuk) runs: the reaper removes it when this process ends. */
   readonly reaped?: boolean | undefined;
 }
@@ -120,7 +122,7 @@ export class StartedLab implements RunningLab {
   async keep(): Promise<KeptLab> {
     // Ryuk removes the containers when this process ends: a kept lab would be gone, its network and marker left.
     if (this.#extra.reaped) throw new LabError(`lab ${this.instance} is not kept: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to keep labs" });
-    const labels = await markKept(this.#docker, this.runId, this.instance);
+    const labels = await markKept(this.#docker, this.runId, this.instance, Date.now(), this.#extra.takenBy);
     this.#kept = true;
     const hosts = [...this.hosts.values()].map((h) => ({ name: h.name, shell: shellCommand(h.containerName) }));
     return { lab: this.instance, until: labels[LABEL_KEPT_UNTIL]!, hosts };
@@ -186,7 +188,7 @@ function attachedContainer(docker: Dockerode, id: string, name: string): HostCon
  * started. Nothing is changed in it. A lab that cannot be attached to is
  * removed (with its claim) and the error thrown.
  */
-export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined }): Promise<StartedLab> {
+export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined }): Promise<StartedLab> {
   const d = claimed.description;
   const progress = options.progress ?? silentProgress;
   const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
@@ -199,7 +201,7 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
       await nameInterfaces(host, { renameNothing: true });
       return [h.spec.name, host] as const;
     })));
-    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker });
+    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy });
     progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
     return lab;
   } catch (error) {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import { type KeptMarker, LABEL_CLAIMED_BY, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
+import { type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_BY, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 import { claimMarkerOf, LABEL_WARM } from "./warm.ts";
 
@@ -215,12 +215,20 @@ export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources>
 /**
  * Removes every resource of one run; with `spareKept` (the run's own end), not
  * its kept or warm labs. Never a lab of the run that another live run has
- * taken warm (warm.ts: a lab keeps its first run's labels).
+ * taken warm, nor one another run took warm and kept (warm.ts: a lab keeps
+ * its first run's labels); but a lab this run took warm and kept, yes.
  */
 export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean } = {}): Promise<RemovedResources> {
   const markers = await listMarkers(docker);
   const spared = options.spareKept ? new Set(markers.map((m) => m.key)) : takenLabs(markers, ownerLabel(process.pid));
-  return removeMatching(docker, (labels) => labels[LABEL_RUN] === runId && !spared.has(labKey(labels)));
+  const keptBy = (m: KeptMarker) => m.labels[LABEL_KEPT_BY];
+  const keptElsewhere = new Set(markers.filter((m) => keptBy(m) !== undefined && keptBy(m) !== runId).map((m) => m.key));
+  const keptHere = new Set(markers.filter((m) => keptBy(m) === runId).map((m) => m.key));
+  return removeMatching(docker, (labels) => {
+    const key = labKey(labels);
+    if (spared.has(key)) return false;
+    return labels[LABEL_RUN] === runId ? !keptElsewhere.has(key) : keptHere.has(key);
+  });
 }
 
 /**

@@ -191,6 +191,28 @@ describe("warm labs", () => {
     await end(taker);
   });
 
+  it("a lab taken warm and kept is the keeping run's: removing the run that started it spares it, removing the keeper's removes it", async () => {
+    const starter = owner();
+    const first = provider(starter.pid!);
+    await run({ scenarios: [scenario("f", 8080)] }, { provider: first, labs: 1, reuse: true });
+    const [warm] = await warmLabs();
+    expect(warm).toBeDefined();
+    // A run that takes it, keeps it, and ends.
+    const keeperProcess = owner();
+    const keeper = provider(keeperProcess.pid!);
+    const kept = await run({ scenarios: [scenario("g", 9090)] }, { provider: keeper, labs: 1, reuse: true, keep: "all" });
+    expect(kept.scenarios[0]!.kept).toBeDefined();
+    await end(keeperProcess);
+    expect(await containersOf(first.runId)).toHaveLength(2);
+    // The run that started it is interrupted (or `fwspec cleanup --run` names it), its starter still alive.
+    await removeRun(docker, first.runId);
+    expect(await containersOf(first.runId)).toHaveLength(2);
+    await removeRun(docker, keeper.runId);
+    expect(await containersOf(first.runId)).toEqual([]);
+    expect(await markersOf(warm!)).toEqual([]);
+    await end(starter);
+  });
+
   it("`fwspec cleanup --kept` takes a warm lab as a run would before removing it: one a run took after the listing stays", async () => {
     await run({ scenarios: [scenario("c", 8080)] }, { provider: provider(), labs: 1, reuse: true });
     const [warm] = await warmLabs();
