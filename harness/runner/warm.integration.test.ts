@@ -74,6 +74,15 @@ async function execIn(id: string, cmd: string[]): Promise<number | null> {
   await once(stream, "end");
   return (await exec.inspect()).ExitCode;
 }
+/** A run of its own (its starter process alive until ended) leaves one lab of this shape warm: the starter, the run's provider, the lab's key. */
+async function leftWarm(name: string): Promise<{ starter: ChildProcess; first: DockerLabProvider; warm: string }> {
+  const starter = owner();
+  const first = provider(starter.pid!);
+  await run({ scenarios: [scenario(name, 8080)] }, { provider: first, labs: 1, reuse: true });
+  const [warm] = await warmLabs();
+  expect(warm).toBeDefined();
+  return { starter, first, warm: warm! };
+}
 const verdicts = (r: Awaited<ReturnType<typeof run>>) => r.scenarios.flatMap((s) => s.expectations.map((e) => `${e.port} ${e.actual}`));
 
 beforeAll(async () => {
@@ -139,11 +148,7 @@ describe("warm labs", () => {
   });
 
   it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
-    const starter = owner();
-    const first = provider(starter.pid!);
-    await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
-    const [warm] = await warmLabs();
-    expect(warm).toBeDefined();
+    const { starter, warm } = await leftWarm("a");
     const orphaned = async () => (await findOrphans(docker)).containers.some((c) => labKey((c as unknown as { Labels: Record<string, string> }).Labels) === warm);
 
     // The run that started it is gone: its marker spares it.
@@ -192,11 +197,7 @@ describe("warm labs", () => {
   });
 
   it("a lab taken warm and kept is the keeping run's: removing the run that started it spares it, removing the keeper's removes it", async () => {
-    const starter = owner();
-    const first = provider(starter.pid!);
-    await run({ scenarios: [scenario("f", 8080)] }, { provider: first, labs: 1, reuse: true });
-    const [warm] = await warmLabs();
-    expect(warm).toBeDefined();
+    const { starter, first, warm } = await leftWarm("f");
     // A run that takes it, keeps it, and ends.
     const keeperProcess = owner();
     const keeper = provider(keeperProcess.pid!);
