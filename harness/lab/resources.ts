@@ -178,13 +178,20 @@ export async function removeWarm(docker: Dockerode): Promise<RemovedResources> {
   return removeTaken(docker, (await listMarkers(docker)).filter((m) => m.labels[LABEL_WARM] !== undefined));
 }
 
-/**
- * Removes the labs of `markers`: a warm one only once this process has taken
- * it as a run would (warm.ts claimMarkerOf), so a run that took it after the
- * markers were listed keeps it; kept ones as they are. A taken lab's warm
- * marker is reported removed (it went when it was taken), not the claim.
- */
+/** Removes the labs of `markers` (takeWarm: a warm one only once taken, as a run would take it). */
 async function removeTaken(docker: Dockerode, markers: readonly KeptMarker[]): Promise<RemovedResources> {
+  const { lost, named } = await takeWarm(docker, markers);
+  const keys = new Set(markers.map((m) => m.key).filter((k) => !lost.has(k)));
+  return named(await removeMatching(docker, (labels) => keys.has(labKey(labels))));
+}
+
+/**
+ * Before a removal, takes each warm lab of `markers` as a run would (warm.ts
+ * claimMarkerOf): `lost` are the labs another run took since the markers were
+ * listed (spare them); `named` reports a taken lab's warm marker as removed
+ * (it went when the lab was taken), not the removal's own claim marker.
+ */
+async function takeWarm(docker: Dockerode, markers: readonly KeptMarker[]): Promise<{ lost: Set<string>; named: (removed: RemovedResources) => RemovedResources }> {
   const owner = ownerLabel(process.pid);
   const lost = new Set<string>();
   const claims = new Map<string, string>();
@@ -194,9 +201,7 @@ async function removeTaken(docker: Dockerode, markers: readonly KeptMarker[]): P
     if (claim) claims.set(claim, m.name);
     else lost.add(m.key);
   }
-  const keys = new Set(markers.map((m) => m.key).filter((k) => !lost.has(k)));
-  const removed = await removeMatching(docker, (labels) => keys.has(labKey(labels)));
-  return { ...removed, markers: (removed.markers ?? []).map((name) => claims.get(name) ?? name).sort() };
+  return { lost, named: (removed) => ({ ...removed, markers: (removed.markers ?? []).map((name) => claims.get(name) ?? name).sort() }) };
 }
 
 /**
@@ -216,19 +221,23 @@ export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources>
  * Removes every resource of one run; with `spareKept` (the run's own end), not
  * its kept or warm labs. Never a lab of the run that another live run has
  * taken warm, nor one another run took warm and kept (warm.ts: a lab keeps
- * its first run's labels); but a lab this run took warm and kept, yes.
+ * its first run's labels); but a lab this run took warm and kept, yes. A warm
+ * lab of the run is taken before it is removed, so one a run took since
+ * `listed` (default: listed now) was read stays with that run.
  */
-export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean } = {}): Promise<RemovedResources> {
-  const markers = await listMarkers(docker);
+export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean; readonly listed?: readonly KeptMarker[] } = {}): Promise<RemovedResources> {
+  const markers = options.listed ?? (await listMarkers(docker));
   const spared = options.spareKept ? new Set(markers.map((m) => m.key)) : takenLabs(markers, ownerLabel(process.pid));
   const keptBy = (m: KeptMarker) => m.labels[LABEL_KEPT_BY];
   const keptElsewhere = new Set(markers.filter((m) => keptBy(m) !== undefined && keptBy(m) !== runId).map((m) => m.key));
   const keptHere = new Set(markers.filter((m) => keptBy(m) === runId).map((m) => m.key));
-  return removeMatching(docker, (labels) => {
+  // The run's warm labs are taken first: one a run took since the listing stays with it.
+  const { lost, named } = await takeWarm(docker, markers.filter((m) => m.labels["fwspec.run"] === runId && !spared.has(m.key)));
+  return named(await removeMatching(docker, (labels) => {
     const key = labKey(labels);
-    if (spared.has(key)) return false;
+    if (spared.has(key) || lost.has(key)) return false;
     return labels[LABEL_RUN] === runId ? !keptElsewhere.has(key) : keptHere.has(key);
-  });
+  }));
 }
 
 /**

@@ -6,7 +6,8 @@
  * claims of one warm lab (two labs of one run) only one gets it; and sweeps spare a warm lab
  * after its run is gone, and a taken one while its taker lives (so do
  * `fwspec cleanup --kept` and removing the run that started it), not after;
- * `fwspec cleanup --kept` takes a warm lab as a run would before removing it;
+ * `fwspec cleanup --kept` and removing the run that started a warm lab take
+ * it as a run would before removing it;
  * a run that only takes warm labs sweeps orphans as a lab start does.
  * The lab's shape is this test's own (an interface named warm0), so no other
  * warm lab on the engine is taken.
@@ -211,6 +212,22 @@ describe("warm labs", () => {
     await removeRun(docker, keeper.runId);
     expect(await containersOf(first.runId)).toEqual([]);
     expect(await markersOf(warm!)).toEqual([]);
+    await end(starter);
+  });
+
+  it("removing the run that started a warm lab takes it first: a run that took it after the listing keeps it", async () => {
+    const { starter, first, warm } = await leftWarm("h");
+    // Listed while only warm (an interrupt of its starter, `fwspec cleanup --run`); then a run takes it, before the removal.
+    const listed = await listMarkers(docker);
+    const taker = owner();
+    const taken = await provider(taker.pid!).claimWarm({ name: "warm", hosts: scenario("x", 8080).hosts });
+    expect(taken).toBeDefined();
+    await removeRun(docker, first.runId, { listed });
+    expect(await containersOf(first.runId)).toHaveLength(2);
+    expect(await markersOf(warm)).toHaveLength(1);
+    await taken!.lab[Symbol.asyncDispose]();
+    expect(await containersOf(first.runId)).toEqual([]);
+    await end(taker);
     await end(starter);
   });
 
