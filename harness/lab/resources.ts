@@ -232,7 +232,7 @@ export async function removeRun(docker: Dockerode, runId: string, options: { rea
   const keptElsewhere = new Set(markers.filter((m) => keptBy(m) !== undefined && keptBy(m) !== runId).map((m) => m.key));
   const keptHere = new Set(markers.filter((m) => keptBy(m) === runId).map((m) => m.key));
   // The run's warm labs are taken first: one a run took since the listing stays with it.
-  const { lost, named } = await takeWarm(docker, markers.filter((m) => m.labels["fwspec.run"] === runId && !spared.has(m.key)));
+  const { lost, named } = await takeWarm(docker, markers.filter((m) => m.labels[LABEL_RUN] === runId && !spared.has(m.key)));
   return named(await removeMatching(docker, (labels) => {
     const key = labKey(labels);
     if (spared.has(key) || lost.has(key)) return false;
