@@ -157,14 +157,10 @@ export class StartedLab implements RunningLab {
     this.#disposed = true;
     this.#registry?.delete(this);
     for (const h of this.hosts.values()) h.agents.reset();
-    // Kept: an interrupt removes it by its run id (api.ts); `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
+    // Kept: an interrupt removes it by its run id, or by its marker's kept-by when taken warm (api.ts, resources.ts removeRun);
+    // `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
     // Warm: the next run of its shape takes it, or the sweeps after WARM_LIMIT_MS remove it.
-    if (this.#kept || this.#warm) {
-      // Taken warm, then kept: it carries the id of the run that started it, which an interrupt's removal by run id
-      // (api.ts) misses. The registry removes it on an interrupt; at the run's end it stays, as any kept lab does.
-      if (this.#kept && this.#extra.claimMarker) this.#registry?.add({ [Symbol.asyncDispose]: async () => void (await removeLab(this.#docker, this.runId, this.instance)) });
-      return;
-    }
+    if (this.#kept || this.#warm) return;
     await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
     // A warm lab this run took: its claim marker goes with it.
     if (this.#extra.claimMarker) await removeMarkers(this.#docker, [{ name: this.#extra.claimMarker }]).catch(() => undefined);

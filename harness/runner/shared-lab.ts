@@ -114,25 +114,28 @@ export class SharedLab implements AsyncDisposable {
   /** The warm lab as a shared lab, once every firewall host reads as it was left: its boot rules and state are what it reads now. */
   static async #adopt({ lab, state }: WarmLab): Promise<SharedLab> {
     const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
-    const read = await Promise.all(
-      firewalls.map(async (h) => {
-        const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
-        if (warmDigest(h, rules, hostState) !== state.digests[h.name]) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
-        return { name: h.name, rules, hostState };
-      }),
-    );
+    const [read, listening] = await Promise.all([
+      Promise.all(
+        firewalls.map(async (h) => {
+          const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
+          if (warmDigest(h, rules, hostState) !== state.digests[h.name]) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
+          return { name: h.name, rules, hostState };
+        }),
+      ),
+      // On every host, firewall or not: a process someone started while the lab waited would answer a scenario's probes.
+      Promise.all(
+        [...lab.hosts.values()].map(async (h) => {
+          const set = state.listening[h.name];
+          if (!set) throw new LabNotReusableError(`${h.name}: the warm lab does not say which listeners it runs`);
+          const ss = await h.exec(["ss", "-H", "-ltun"], { light: true });
+          const extra = unexpectedListeners(set.listen, ss.exitCode === 0 ? ss.stdout : "");
+          if (extra.length > 0) throw new LabNotReusableError(`${h.name}: ${extra.join(", ")} listen(s) there, which the lab did not start (changed while it was warm)`);
+          return [h.name, set] as const;
+        }),
+      ),
+    ]);
     const shared = new SharedLab(lab, state.shape, [], new Map(read.map((r) => [r.name, r.rules])), new Map(read.map((r) => [r.name, r.hostState])));
-    await Promise.all(
-      [...lab.hosts.values()].map(async (h) => {
-        const set = state.listening[h.name];
-        if (!set) throw new LabNotReusableError(`${h.name}: the warm lab does not say which listeners it runs`);
-        // On every host, firewall or not: a process someone started while the lab waited would answer a scenario's probes.
-        const ss = await h.exec(["ss", "-H", "-ltun"], { light: true });
-        const extra = unexpectedListeners(set.listen, ss.exitCode === 0 ? ss.stdout : "");
-        if (extra.length > 0) throw new LabNotReusableError(`${h.name}: ${extra.join(", ")} listen(s) there, which the lab did not start (changed while it was warm)`);
-        shared.#listening.set(h.name, { set, proofs: [] });
-      }),
-    );
+    for (const [name, set] of listening) shared.#listening.set(name, { set, proofs: [] });
     shared.#taken = true;
     return shared;
   }
