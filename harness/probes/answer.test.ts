@@ -1,4 +1,8 @@
 /** Unit tests (table-driven, no Docker) for answer.ts: the listener's identity line in probe output. */
+import { spawn, spawnSync } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { fileURLToPath } from "node:url";
+import pRetry, { AbortError } from "p-retry";
 import { describe, expect, it } from "vitest";
 import { classify } from "./classify.ts";
 import { describeAnswer, normaliseAddress, parseAnswer, sameAddress, UDP_IDENTITY_BYTES } from "./answer.ts";
@@ -95,12 +99,84 @@ describe("normaliseAddress / sameAddress", () => {
   });
 });
 
-describe("the UDP reply size the prober waits for", () => {
-  it("is what docker/fwspec-answer sends: the datagram, a newline, the line padded to UDP_IDENTITY_BYTES, a newline", async () => {
-    const { readFileSync } = await import("node:fs");
-    const script = readFileSync(new URL("../../docker/fwspec-answer", import.meta.url), "utf8");
-    const pad = /printf '%s\\n%-(\d+)\.(\d+)s\\n'/.exec(script);
-    expect(pad, "the udp printf of fwspec-answer").not.toBeNull();
-    expect([Number(pad![1]), Number(pad![2])]).toEqual([UDP_IDENTITY_BYTES, UDP_IDENTITY_BYTES]);
+describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl and its Socket module are in every Debian)", () => {
+  const script = fileURLToPath(new URL("../../docker/fwspec-udp-echo", import.meta.url));
+
+  /** A free UDP port on the dual-stack wildcard, and the echo started on it (ready once it answers). */
+  async function startEcho(host: string): Promise<{ port: number; stop: () => void }> {
+    const probe = createSocket({ type: "udp6" });
+    await new Promise<void>((resolve) => probe.bind(0, "::", resolve));
+    const port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const child = spawn("perl", [script, host, String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const stop = () => child.kill("SIGKILL");
+    await pRetry(async () => {
+      if (child.exitCode !== null) throw new AbortError(`fwspec-udp-echo exited ${child.exitCode}: ${stderr}`);
+      await ask("127.0.0.1", port, "ready?", 200);
+    }, { retries: 20, minTimeout: 50, maxTimeout: 50 }).catch((e: unknown) => {
+      stop();
+      throw e;
+    });
+    return { port, stop };
+  }
+
+  /** One datagram to the echo, the reply's bytes (rejects after `ms` without one). */
+  function ask(address: string, port: number, payload: string, ms = 2000): Promise<Buffer> {
+    const socket = createSocket({ type: address.includes(":") ? "udp6" : "udp4" });
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply from ${address}:${port} within ${ms} ms`)), ms);
+      socket.on("message", (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      socket.on("error", reject);
+      socket.send(payload, port, address);
+    }).finally(() => socket.close());
+  }
+
+  it("answers the datagram, a newline and the identity line padded to UDP_IDENTITY_BYTES, as the prober reads it", async () => {
+    const echo = await startEcho("server");
+    try {
+      for (const address of ["127.0.0.1", "::1"]) {
+        const reply = (await ask(address, echo.port, NONCE)).toString();
+        expect(reply.length, address).toBe(NONCE.length + UDP_IDENTITY_BYTES + 2);
+        expect(classify("udp", { exitCode: 0, stdout: reply, stderr: "" }, 2, NONCE).verdict, address).toBe("open");
+        expect(parseAnswer("udp", { stdout: reply, stderr: "" }), address).toMatchObject({ host: "server", port: echo.port, peer: address });
+      }
+      // A scanner's bare UDP probe is answered too; only the first line of a datagram comes back.
+      expect((await ask("127.0.0.1", echo.port, "")).toString()).toMatch(/^\nfwspec server /);
+      expect((await ask("127.0.0.1", echo.port, "one\ntwo")).toString()).toMatch(/^one\nfwspec server /);
+    } finally {
+      echo.stop();
+    }
+  });
+
+  // socat UDP6-RECVFROM,fork (the listener before) sometimes handed one datagram to two children: the second
+  // swallowed the next datagrams and answered the first sender, so probes sent at once went unanswered.
+  it("answers every one of many datagrams sent at once, each to its own sender, over both families", async () => {
+    const echo = await startEcho("server");
+    try {
+      const missed: string[] = [];
+      for (let round = 0; round < 150; round++) {
+        const sent = ["127.0.0.1", "::1", "127.0.0.1", "::1"].map((address, i) => ({ address, nonce: `fwspec-${round}-${i}` }));
+        const replies = await Promise.allSettled(sent.map((s) => ask(s.address, echo.port, s.nonce)));
+        for (const [i, r] of replies.entries()) {
+          if (r.status === "rejected" || !r.value.toString().startsWith(`${sent[i]!.nonce}\n`)) missed.push(`round ${round}, ${sent[i]!.address}`);
+        }
+      }
+      expect(missed).toEqual([]);
+    } finally {
+      echo.stop();
+    }
+  }, 60_000);
+
+  it("refuses a bad host name or port with a usage line", () => {
+    for (const args of [["server"], ["bad name", "53"], ["server", "0"], ["server", "65536"], ["server", "53x"]]) {
+      const r = spawnSync("perl", [script, ...args], { encoding: "utf8", timeout: 5000 });
+      expect(r.status, args.join(" ")).not.toBe(0);
+      expect(r.stderr, args.join(" ")).toMatch(/^usage: fwspec-udp-echo HOST PORT/);
+    }
   });
 });
