@@ -4,7 +4,7 @@
  * the process-wide container runtime preparation; removing containers.
  */
 import type Dockerode from "dockerode";
-import { GenericContainer, getContainerRuntimeClient, getReaper } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import { imageExists } from "../env/images.ts";
 import type { HostSpec } from "../model/types.ts";
 
@@ -28,30 +28,44 @@ export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv6.conf.all.forwarding": "1",
 };
 
-export class LabHostContainer extends GenericContainer {
-  constructor(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, endpoint?: object) {
-    super(image);
-    // Fixed addresses on the home network (declared.ts endpointConfig).
-    if (endpoint) this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: endpoint } };
-    this.withName(containerName)
-      .withHostname(spec.name)
-      .withNetworkMode(network)
-      .withLabels(labels)
-      .withEnvironment({
-        FWSPEC_HOST: spec.name,
-        FWSPEC_LISTEN: spec.listen.map((l) => `${l.protocol}/${l.port}`).join(" "),
-        FWSPEC_BACKEND: spec.backend,
-      })
-      .withStartupTimeout(30_000);
-    // Every host gets NET_ADMIN: firewall hosts for rules, routed labs for routes, renamed interfaces and extra
-    // addresses (interfaces.ts) for `ip`, and a lab lent to the next scenario ends every host's TCP connections
-    // with `ss -K` (SOCK_DESTROY needs it; runner/shared-lab.ts). Rules are still applied only to firewall hosts
-    // (the scenario says so); isolation.integration.test.ts proves the machine unreachable from such a host.
-    this.withAddedCapabilities("NET_ADMIN");
-    this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
-    this.hostConfig.Init = true;
-    this.hostConfig.Privileged = false;
+/**
+ * testcontainers, loaded when a container starts: a run on warm labs, `validate`
+ * or `--help` never start one, and loading it costs a few hundred milliseconds.
+ */
+let testcontainers: Promise<typeof import("testcontainers")> | undefined;
+function loadTestcontainers(): Promise<typeof import("testcontainers")> {
+  return (testcontainers ??= import("testcontainers"));
+}
+
+/** Starts one lab host's container: the lab image with the host's name, boot environment, capabilities and kernel settings. */
+export async function startHostContainer(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, endpoint?: object): Promise<StartedTestContainer> {
+  const { GenericContainer } = await loadTestcontainers();
+  class LabHostContainer extends GenericContainer {
+    constructor() {
+      super(image);
+      // Fixed addresses on the home network (declared.ts endpointConfig).
+      if (endpoint) this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: endpoint } };
+      this.withName(containerName)
+        .withHostname(spec.name)
+        .withNetworkMode(network)
+        .withLabels(labels)
+        .withEnvironment({
+          FWSPEC_HOST: spec.name,
+          FWSPEC_LISTEN: spec.listen.map((l) => `${l.protocol}/${l.port}`).join(" "),
+          FWSPEC_BACKEND: spec.backend,
+        })
+        .withStartupTimeout(30_000);
+      // Every host gets NET_ADMIN: firewall hosts for rules, routed labs for routes, renamed interfaces and extra
+      // addresses (interfaces.ts) for `ip`, and a lab lent to the next scenario ends every host's TCP connections
+      // with `ss -K` (SOCK_DESTROY needs it; runner/shared-lab.ts). Rules are still applied only to firewall hosts
+      // (the scenario says so); isolation.integration.test.ts proves the machine unreachable from such a host.
+      this.withAddedCapabilities("NET_ADMIN");
+      this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
+      this.hostConfig.Init = true;
+      this.hostConfig.Privileged = false;
+    }
   }
+  return await new LabHostContainer().start();
 }
 
 /**
@@ -62,6 +76,7 @@ export class LabHostContainer extends GenericContainer {
 export async function prepareContainerRuntime(docker: Dockerode): Promise<void> {
   // No registry to pull Ryuk from: without its image, fwspec cleans up itself (labels, sweeps).
   if (!(await imageExists(docker, RYUK_IMAGE))) process.env["TESTCONTAINERS_RYUK_DISABLED"] = "true";
+  const { getContainerRuntimeClient, getReaper } = await loadTestcontainers();
   await getReaper(await getContainerRuntimeClient());
 }
 

@@ -15,7 +15,7 @@ import { CommandError, LabError } from "../errors.ts";
 import { HOST_NAME as NAME } from "../model/names.ts";
 import { DEFAULT_NETWORK, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { LabHostContainer, prepareContainerRuntime, reaperRemovesLabs, removeContainers } from "./container.ts";
+import { prepareContainerRuntime, reaperRemovesLabs, removeContainers, startHostContainer } from "./container.ts";
 import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
@@ -266,7 +266,7 @@ export class Lab {
       const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
-          const c = await new LabHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, endpointConfig(spec.addresses?.[home!.name])).start();
+          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, endpointConfig(spec.addresses?.[home!.name]));
           started.push(c);
           for (const other of others) {
             const endpoint = endpointConfig(spec.addresses?.[other.name]);
