@@ -84,7 +84,7 @@ export interface WarmState {
   readonly shape: Shaped;
   /** Each lab host's listeners now and the host name they answer under (by lab host name). */
   readonly listening: Readonly<Record<string, { readonly name: string; readonly listen: readonly ListenerSpec[] }>>;
-  /** Each firewall host's digest as it booted (rules and network state; by lab host name). */
+  /** Each host's digest (rules and network state; by lab host name): a firewall host's as it booted, any other's as it was left. */
   readonly digests: Readonly<Record<string, string>>;
 }
 

@@ -3,9 +3,9 @@
  * for a later run of the same shape instead of being removed, as
  * testcontainers' reuse keeps a container for the next test run. Before it is
  * left, the runner resets it as a handoff does (runner/shared-lab.ts) and
- * records what it booted as; the next run takes it only if every firewall
- * host still reads exactly that (digests of its rules and network state), so
- * a lab changed while warm is removed, never used.
+ * records how each host was left (a firewall host as booted); the next run
+ * takes it only if every host still reads exactly that (digests of its rules
+ * and network state), so a lab changed while warm is removed, never used.
  *
  * Markers, as for kept labs (kept.ts): Docker volumes no container mounts.
  * A warm marker (`fwspec.warm` = the shape and image key) spares its lab from

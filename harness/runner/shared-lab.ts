@@ -20,10 +20,10 @@
  * planned in plan/labs.ts.
  *
  * Across runs (`fwspec run --reuse`): a lab the run is done with is reset the
- * same way and left warm (`park`, lab/warm.ts) with each firewall host's boot
- * digest; a later run takes it (`claim`) only when every firewall host still
- * reads exactly that, and its first scenario gets the handoff of any later
- * one, without the rules reset that reading has just shown to be a no-op.
+ * same way and left warm (`park`, lab/warm.ts) with each host's digest (a
+ * firewall host's as booted); a later run takes it (`claim`) only when every
+ * host still reads exactly that, and its first scenario gets the handoff of
+ * any later one, without the rules reset that reading has just shown to be a no-op.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
@@ -113,15 +113,17 @@ export class SharedLab implements AsyncDisposable {
 
   /** The warm lab as a shared lab, once every firewall host reads as it was left: its boot rules and state are what it reads now. */
   static async #adopt({ lab, state }: WarmLab): Promise<SharedLab> {
-    const firewalls = [...lab.hosts.values()].filter((h) => h.spec.firewall);
     const [read, listening] = await Promise.all([
+      // Every host, firewall or not: rules someone added on a peer while the lab waited would decide its probes.
       Promise.all(
-        firewalls.map(async (h) => {
+        [...lab.hosts.values()].map(async (h) => {
+          const left = state.digests[h.name];
+          if (left === undefined) throw new LabNotReusableError(`${h.name}: the warm lab does not say how this host was left`);
           const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
-          if (warmDigest(h, rules, hostState) !== state.digests[h.name]) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
-          return { name: h.name, rules, hostState };
+          if (warmDigest(h, rules, hostState) !== left) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
+          return { name: h.name, firewall: h.spec.firewall, rules, hostState };
         }),
-      ),
+      ).then((all) => all.filter((r) => r.firewall)),
       // On every host, firewall or not: a process someone started while the lab waited would answer a scenario's probes.
       Promise.all(
         [...lab.hosts.values()].map(async (h) => {
@@ -152,7 +154,16 @@ export class SharedLab implements AsyncDisposable {
       await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
       await Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name))));
     }
-    const digests = Object.fromEntries([...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)]));
+    // A firewall host reads as booted after the reset; any other host as it reads now (nothing in a run changes it:
+    // a scenario whose run steps could is the last on its lab, which is not left warm).
+    const others = [...this.lab.hosts.values()].filter((h) => !this.#booted.has(h.name));
+    const digests = Object.fromEntries([
+      ...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const),
+      ...(await Promise.all(others.map(async (h) => {
+        const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
+        return [h.name, warmDigest(h, rules, hostState)] as const;
+      }))),
+    ]);
     const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
     return await this.lab.park({ shape: this.#shape, listening, digests });
   }

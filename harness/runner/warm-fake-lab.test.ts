@@ -2,7 +2,7 @@
  * Warm labs across runs (`run({ reuse: true })`; shared-lab.ts park/claim):
  * a run leaves its shared labs warm, the next run of the same shape takes
  * them instead of starting labs and gives the first scenario the handoff
- * reset; a lab changed while warm, a kept lab, or one whose reset failed is
+ * reset; a lab changed while warm (on any host), a kept lab, or one whose reset failed is
  * never used again. No Docker: the in-memory lab (testing/fake-lab.ts) keeps
  * warm labs in its provider, and records the firewall host's commands.
  */
@@ -84,6 +84,18 @@ describe("warm labs across runs", () => {
     const second = await run({ scenarios: [scenario("b")] }, { provider, labs: 1, reuse: true });
     expect(passed(second)).toBe(true);
     expect(second.scenarios[0]!.expectations.map((e) => e.actual)).toEqual(["dropped", "open"]);
+    expect(warm.disposed).toBe(true);
+    expect(provider.started).toHaveLength(2);
+    expect(provider.warm.map((w) => w.lab)).toEqual([provider.started[1]]);
+  });
+
+  test("a lab whose peer (no firewall) got a rule while warm is removed, not used: its probes would be decided there", async () => {
+    const provider = new FakeLabProvider();
+    await run({ scenarios: [scenario("a")] }, { provider, labs: 1, reuse: true });
+    const warm = provider.warm[0]!.lab;
+    warm.host("remote").rules.ipv4.push({ text: "-A OUTPUT -p tcp -m tcp --dport 9090 -j REJECT --reject-with tcp-reset", port: 9090, target: "REJECT", packets: 0, bytes: 0 });
+    const second = await run({ scenarios: [scenario("b")] }, { provider, labs: 1, reuse: true });
+    expect(passed(second)).toBe(true);
     expect(warm.disposed).toBe(true);
     expect(provider.started).toHaveLength(2);
     expect(provider.warm.map((w) => w.lab)).toEqual([provider.started[1]]);

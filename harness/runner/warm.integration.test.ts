@@ -97,7 +97,7 @@ afterAll(async () => {
 });
 
 describe("warm labs", () => {
-  it("a second run takes the lab the first left warm; one changed while warm (a rule, an interface name, a listener) is removed, not used", async () => {
+  it("a second run takes the lab the first left warm; one changed while warm (a rule, an interface name, a listener, a peer's rule) is removed, not used", async () => {
     expect(await warmLabs()).toEqual([]);
     const first = provider();
     const a = await run({ scenarios: [scenario("a", 8080)] }, { provider: first, labs: 1, reuse: true });
@@ -145,7 +145,16 @@ describe("warm labs", () => {
     expect(verdicts(e)).toEqual(["8080 dropped", "9090 open"]);
     expect(await containersOf(runs[3]!)).toEqual([]);
     expect(await containersOf(runs[4]!)).toHaveLength(2);
-    await removeRun(docker, runs[4]!);
+
+    // Someone adds a rule on the client (no firewall) while it waits: its probes to 9090 would be refused; not taken.
+    const client2 = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[4]}`], name: ["-client"] } }))[0]!;
+    expect(await execIn(client2.Id, ["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "9090", "-j", "REJECT", "--reject-with", "tcp-reset"])).toBe(0);
+    const sixth = provider();
+    const f = await run({ scenarios: [scenario("f", 8080)] }, { provider: sixth, labs: 1, reuse: true });
+    expect(verdicts(f)).toEqual(["8080 dropped", "9090 open"]);
+    expect(await containersOf(runs[4]!)).toEqual([]);
+    expect(await containersOf(runs[5]!)).toHaveLength(2);
+    await removeRun(docker, runs[5]!);
   });
 
   it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
