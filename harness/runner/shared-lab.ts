@@ -119,11 +119,16 @@ export class SharedLab implements AsyncDisposable {
         [...lab.hosts.values()].map(async (h) => {
           const left = state.digests[h.name];
           if (left === undefined) throw new LabNotReusableError(`${h.name}: the warm lab does not say how this host was left`);
+          const changed = () => new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
+          if (!h.spec.firewall) {
+            if ((await peerDigest(h)) !== left) throw changed();
+            return [];
+          }
           const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
-          if (warmDigest(h, rules, hostState) !== left) throw new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
-          return { name: h.name, firewall: h.spec.firewall, rules, hostState };
+          if (warmDigest(h, rules, hostState) !== left) throw changed();
+          return [{ name: h.name, rules, hostState }];
         }),
-      ).then((all) => all.filter((r) => r.firewall)),
+      ).then((all) => all.flat()),
       // On every host, firewall or not: a process someone started while the lab waited would answer a scenario's probes.
       Promise.all(
         [...lab.hosts.values()].map(async (h) => {
@@ -150,20 +155,17 @@ export class SharedLab implements AsyncDisposable {
   async park(): Promise<string | undefined> {
     if (!this.lab.park || !this.#reusable || whyNotWarm(this.#shape) !== undefined) return undefined;
     const previous = this.#previous;
-    if (previous) {
-      await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
-      await Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name))));
-    }
     // A firewall host reads as booted after the reset; any other host as it reads now (nothing in a run changes it:
-    // a scenario whose run steps could is the last on its lab, which is not left warm).
+    // a scenario whose run steps could is the last on its lab, which is not left warm), read beside the reset.
     const others = [...this.lab.hosts.values()].filter((h) => !this.#booted.has(h.name));
-    const digests = Object.fromEntries([
-      ...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const),
-      ...(await Promise.all(others.map(async (h) => {
-        const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
-        return [h.name, warmDigest(h, rules, hostState)] as const;
-      }))),
+    const [, peers] = await Promise.all([
+      previous
+        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h))).then(() =>
+            Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name)))))
+        : undefined,
+      Promise.all(others.map(async (h) => [h.name, await peerDigest(h)] as const)),
     ]);
+    const digests = Object.fromEntries([...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const), ...peers]);
     const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
     return await this.lab.park({ shape: this.#shape, listening, digests });
   }
@@ -302,6 +304,16 @@ async function forgetPreviousScenario(host: LabHost): Promise<void> {
 /** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */
 function warmDigest(host: LabHost, rules: HostRules, state: HostState): string {
   return `${rules.loaded.digest}/${stateDigest(state, host.spec.backend)}`;
+}
+
+/**
+ * A host without `firewall` as it reads now, in one command where it can: its network state holds nft's view of
+ * every table, iptables-nft's too; a host on the legacy backend also needs its legacy rules read.
+ */
+async function peerDigest(host: LabHost): Promise<string> {
+  if (host.spec.backend !== "legacy") return stateDigest(await readHostState(host), host.spec.backend);
+  const [rules, state] = await Promise.all([readRules(host), readHostState(host)]);
+  return warmDigest(host, rules, state);
 }
 
 /** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */
