@@ -8,13 +8,29 @@
 import { CommandError, LabError } from "../errors.ts";
 import { oneLine } from "../text.ts";
 import type { LabHost } from "../lab/types.ts";
+import { createHash } from "node:crypto";
 import { type HostState, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
+import { effectiveRuleset } from "./reset.ts";
 
 /** A shared lab's host cannot be brought back to its boot state exactly: the next scenario needs a fresh lab. */
 export class LabNotReusableError extends LabError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { ...options, hint: "the next scenario runs on a fresh lab; nothing to do unless this happens for every scenario" });
   }
+}
+
+const SAVES_END = "@@fwspec-saves-end";
+
+/**
+ * A digest of what a host's own rules and network state do, in one command: both families' iptables-save
+ * (counters and comments aside; nft's JSON shows an iptables-nft rule's match and target options only by name)
+ * and the whole network state. For a host fwspec never changes (no `firewall`), compared across a warm wait.
+ */
+export async function readHostDigest(host: LabHost): Promise<string> {
+  const script = `iptables-save\necho '${SAVES_END}'\nip6tables-save\necho '${SAVES_END}'\n${READ_STATE}`;
+  const out = (await host.run(["sh", "-ec", script], `reading ${host.name}'s rules and network state`)).stdout;
+  const [ipv4 = "", ipv6 = "", state = ""] = out.split(`${SAVES_END}\n`);
+  return createHash("sha256").update(`${effectiveRuleset(ipv4)}\n--\n${effectiveRuleset(ipv6)}\n--\n${stateDigest(parseHostState(state), host.spec.backend)}`).digest("hex");
 }
 
 export async function readHostState(host: LabHost): Promise<HostState> {

@@ -33,7 +33,7 @@ import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { flushConntrack, resetRules } from "../rules/apply.ts";
-import { LabNotReusableError, readHostState, restoreHostState } from "../rules/host-reset.ts";
+import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
@@ -121,7 +121,7 @@ export class SharedLab implements AsyncDisposable {
           if (left === undefined) throw new LabNotReusableError(`${h.name}: the warm lab does not say how this host was left`);
           const changed = () => new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
           if (!h.spec.firewall) {
-            if ((await peerDigest(h)) !== left) throw changed();
+            if ((await readHostDigest(h)) !== left) throw changed();
             return [];
           }
           const [rules, hostState] = await Promise.all([readRules(h), readHostState(h)]);
@@ -158,13 +158,17 @@ export class SharedLab implements AsyncDisposable {
     // A firewall host reads as booted after the reset; any other host as it reads now (nothing in a run changes it:
     // a scenario whose run steps could is the last on its lab, which is not left warm), read beside the reset.
     const others = [...this.lab.hosts.values()].filter((h) => !this.#booted.has(h.name));
-    const [, peers] = await Promise.all([
+    // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
+    const [reset, read] = await Promise.allSettled([
       previous
         ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h))).then(() =>
             Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name)))))
         : undefined,
-      Promise.all(others.map(async (h) => [h.name, await peerDigest(h)] as const)),
+      Promise.all(others.map(async (h) => [h.name, await readHostDigest(h)] as const)),
     ]);
+    if (reset.status === "rejected") throw reset.reason;
+    if (read.status === "rejected") throw read.reason;
+    const peers = read.value;
     const digests = Object.fromEntries([...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const), ...peers]);
     const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
     return await this.lab.park({ shape: this.#shape, listening, digests });
@@ -304,16 +308,6 @@ async function forgetPreviousScenario(host: LabHost): Promise<void> {
 /** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */
 function warmDigest(host: LabHost, rules: HostRules, state: HostState): string {
   return `${rules.loaded.digest}/${stateDigest(state, host.spec.backend)}`;
-}
-
-/**
- * A host without `firewall` as it reads now, in one command where it can: its network state holds nft's view of
- * every table, iptables-nft's too; a host on the legacy backend also needs its legacy rules read.
- */
-async function peerDigest(host: LabHost): Promise<string> {
-  if (host.spec.backend !== "legacy") return stateDigest(await readHostState(host), host.spec.backend);
-  const [rules, state] = await Promise.all([readRules(host), readHostState(host)]);
-  return warmDigest(host, rules, state);
 }
 
 /** The scenario's name for lab host `labName` under `cast` (scenario name → lab host name). */

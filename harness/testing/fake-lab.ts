@@ -26,15 +26,9 @@ export interface FakeLabOptions {
   readonly failing?: readonly string[];
 }
 
-/**
- * A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules, which nft's JSON shows as
- * rules of the iptables-nft tables (here each as its text, counters left out as the reading leaves them out).
- */
-function hostState(rules: Readonly<Record<Family, readonly FakeRule[]>>): string {
-  const nft = FAMILIES.flatMap((f) => rules[f].map((r) => ({ rule: { family: f === "ipv4" ? "ip" : "ip6", table: "filter", chain: /^-[AI] (\S+)/.exec(r.text)?.[1] ?? "INPUT", expr: [{ xt: r.text }] } })));
-  return ["nft", JSON.stringify({ nftables: nft }), "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", ""]
-    .map((part, i) => (i % 2 === 0 ? `@@fwspec-state ${part}` : part)).join("\n");
-}
+/** A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules. */
+const HOST_STATE = ["nft", "{}", "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", ""]
+  .map((part, i) => (i % 2 === 0 ? `@@fwspec-state ${part}` : part)).join("\n");
 
 const ok = (command: readonly string[], stdout = "", stderr = "", exitCode = 0): ExecResult => ({ command, exitCode, stdout, stderr, durationMs: 1 });
 
@@ -85,7 +79,9 @@ class FakeHost implements LabHost {
   async exec(command: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     const [tool, ...args] = command;
     if (tool === "sh" && command.includes("fwspec-reset")) return this.#restore(command, command.includes("iptables-restore") ? "ipv4" : "ipv6", options?.stdin ?? "");
-    if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, hostState(this.rules));
+    // readHostDigest: both families' iptables-save, then the state reading, in one command.
+    if (tool === "sh" && command.some((a) => a.includes("@@fwspec-saves-end"))) return ok(command, `${this.#save("ipv4")}@@fwspec-saves-end\n${this.#save("ipv6")}@@fwspec-saves-end\n${HOST_STATE}`);
+    if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
     if (tool === "ss") return ok(command, this.listening.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
     if (tool === "fwspec-listen" && args[0] === "set") {
       this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
