@@ -111,9 +111,10 @@ describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl a
     const child = spawn("perl", [script, host, String(port)], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (e) => (stderr += `cannot run perl: ${e.message}`));
     const stop = () => child.kill("SIGKILL");
     await pRetry(async () => {
-      if (child.exitCode !== null) throw new AbortError(`fwspec-udp-echo exited ${child.exitCode}: ${stderr}`);
+      if (child.exitCode !== null || stderr !== "") throw new AbortError(`fwspec-udp-echo exited ${child.exitCode}: ${stderr}`);
       await ask("127.0.0.1", port, "ready?", 200);
     }, { retries: 20, minTimeout: 50, maxTimeout: 50 }).catch((e: unknown) => {
       stop();
@@ -173,7 +174,7 @@ describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl a
   }, 60_000);
 
   it("refuses a bad host name or port with a usage line", () => {
-    for (const args of [["server"], ["bad name", "53"], ["server", "0"], ["server", "65536"], ["server", "53x"]]) {
+    for (const args of [["server"], ["bad name", "53"], ["server\n", "53"], ["server", "0"], ["server", "65536"], ["server", "53x"], ["server", "53\n"]]) {
       const r = spawnSync("perl", [script, ...args], { encoding: "utf8", timeout: 5000 });
       expect(r.status, args.join(" ")).not.toBe(0);
       expect(r.stderr, args.join(" ")).toMatch(/^usage: fwspec-udp-echo HOST PORT/);
