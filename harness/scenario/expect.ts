@@ -21,7 +21,7 @@ import type { Path } from "./locate.ts";
 import type { Expectation } from "./model.ts";
 import { schemas } from "./schema.ts";
 import { parseFrom } from "./source-syntax.ts";
-import { checkSource, checkUdpTarget } from "./sources.ts";
+import { checkSource } from "./sources.ts";
 import { familiesOf, isAddress, isRecord, truncate } from "./values.ts";
 
 /** A literal target must be in the lab ranges or loopback (targets.ts, also checked at probe time). */
@@ -66,7 +66,6 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
       if (!safeTarget(ctx, x.to.address, p, x.spans.to.start)) ok = false;
     }
     const protocol = x.protocol ?? "tcp";
-    if (ok && !checkUdpTarget(ctx, to, protocol, p, x.spans.to.start)) ok = false;
     // A sweep needs no listeners: its except ports are judged by what the firewall admits (probes/sweep/).
     // With `answered-by`, the answering listener is the one that must exist (checked with the clauses).
     if (ok && !x.sweep && !x.answeredBy && !checkListener(ctx, x.from, to, x.port, protocol, p, x.spans.port.start)) ok = false;
@@ -169,7 +168,6 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   // Port (or range), verdict (or refusal kind), `except` and answer clauses, by the one-line grammar's parsers.
   const tail = objectTail(ctx, e, p);
   if (tail === undefined) ok = false;
-  if (ok && !checkUdpTarget(ctx, to, protocol, [...p, "to"], undefined)) ok = false;
   if (ok && !tail?.sweep && !tail?.clauses.answeredBy && !checkListener(ctx, from, to, tail!.port, protocol, [...p, "port"], undefined)) ok = false;
   if (ok && !checkReachable(ctx, from, to, [...p, "to"], undefined)) ok = false;
   const clauses = tail && checkAnswerClauses(ctx, tail.clauses, { from, to, port: tail.port, protocol }, p, { answeredBy: [...p, "answeredBy"], seenFrom: [...p, "seenFrom"] });

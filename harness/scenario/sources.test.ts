@@ -90,21 +90,6 @@ describe("extra addresses", () => {
   });
 });
 
-describe("UDP to an extra address", () => {
-  // The UDP listener answers from the host's main address: the prober would not take it, and read `dropped`.
-  test.each<[string, string, RegExp]>([
-    ["IPv4", "server -> ‸198.18.7.99:53/udp open", /a UDP probe to 198\.18\.7\.99, an extra address of `scanner`, cannot be judged yet[^\n]*\nprobe `scanner` by name or at its main address/],
-    ["IPv6", "server -> ‸[2001:db8:7::99]:53/udp open", /a UDP probe to 2001:db8:7::99, an extra address of `scanner`/],
-    ["a sweep", "server -> ‸198.18.7.99:50-60/udp blocked except 53", /an extra address of `scanner`/],
-    ["the object form", "{ from: server, to: ‸198.18.7.99, port: 53, protocol: udp, verdict: open }", /an extra address of `scanner`/],
-  ])("is refused at the address: %s", (_what, line, message) => {
-    expect(problem(scenario(line, SCANNER.replace("} } }", "} }, listen: [udp/53] }")))).toMatch(message);
-  });
-  test.each([["TCP", "server -> 198.18.7.99:53 open"], ["UDP to the main address", "server -> 198.18.7.10:53/udp open"]])("%s is not", (_what, line) => {
-    expect(firstExpectation(scenario(line, SCANNER.replace("} } }", "} }, listen: [udp/53, tcp/53] }"))).to).toMatchObject({ kind: "address" });
-  });
-});
-
 describe("a source fixes the family", () => {
   const e = (): Expectation => firstExpectation(scenario("scanner@198.18.7.99 -> server:22 dropped"));
   test("--family can only leave it out", () => {

@@ -1,15 +1,13 @@
 /**
  * An expectation's source address (`scanner@198.18.7.99 -> …`): it must be
  * one of the host's declared addresses — fixed or extra, on any of its
- * networks (automatic addresses are not known before the lab starts). And a
- * UDP probe may not target an extra address (checkUdpTarget). Pure.
+ * networks (automatic addresses are not known before the lab starts). Pure.
  */
 import { declaredAddresses, findDeclared } from "../model/host-addresses.ts";
 import { DEFAULT_NETWORK } from "../model/types.ts";
 import type { CheckContext } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import type { Path } from "./locate.ts";
-import type { ProbeTarget } from "../model/types.ts";
 import type { CompactSource } from "./source-syntax.ts";
 import { listWords } from "./suggest.ts";
 
@@ -29,26 +27,4 @@ export function checkSource(ctx: CheckContext, host: string, source: CompactSour
     at(offset),
   );
   return false;
-}
-
-/**
- * Reports a UDP probe (or sweep) to a host's extra address: fwspec's UDP listener answers from one wildcard
- * socket, so the kernel picks the reply's source, the host's main address on that network, which the prober does
- * not take as the answer: the probe would read `dropped` whatever the firewall does.
- */
-export function checkUdpTarget(ctx: CheckContext, to: ProbeTarget, protocol: string, p: Path, offset: number | undefined): boolean {
-  if (protocol !== "udp" || to.kind !== "address") return true;
-  const family = to.address.includes(":") ? "ipv6" : "ipv4";
-  for (const [host, addresses] of ctx.addressPlan?.addresses ?? []) {
-    const d = findDeclared(addresses, to.address, family);
-    if (!d?.extra) continue;
-    ctx.problem(
-      p,
-      `a UDP probe to ${to.address}, an extra address of \`${host}\`, cannot be judged yet: fwspec's UDP listener answers from \`${host}\`'s main address, which the prober does not accept`,
-      `probe \`${host}\` by name or at its main address for UDP; TCP and HTTP probes to ${to.address} are answered from it`,
-      at(offset),
-    );
-    return false;
-  }
-  return true;
 }
