@@ -30,6 +30,11 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
+  // A UDP listener answers from the address it was sent to by binding each address the host holds when it starts
+  // (docker/fwspec-udp-echo); started at boot, before the other networks, extra addresses and renamed interfaces'
+  // IPv6 addresses were in place, the listeners start again now.
+  const udp = which.filter((h) => h.spec.listen.some((l) => l.protocol === "udp"));
+  await Promise.all(udp.map((h) => limit(() => h.run(["fwspec-listen", "again"], `starting the listeners of ${h.name} again on its addresses`))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await warmNeighbours(lab);
