@@ -32,8 +32,9 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
   // A UDP listener answers from the address it was sent to by binding each address the host holds when it starts
   // (docker/fwspec-udp-echo); started at boot, before the other networks, extra addresses and renamed interfaces'
-  // IPv6 addresses were in place, the listeners start again now.
-  const udp = which.filter((h) => h.spec.listen.some((l) => l.protocol === "udp"));
+  // IPv6 addresses were in place, the listeners start again now. (A host with one network and its own address
+  // only needs none: its wildcard socket's answers leave from that address.)
+  const udp = which.filter((h) => h.spec.listen.some((l) => l.protocol === "udp") && addressesAfterBoot(h.spec));
   await Promise.all(udp.map((h) => limit(() => h.run(["fwspec-listen", "again"], `starting the listeners of ${h.name} again on its addresses`))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
@@ -96,4 +97,9 @@ async function addRoutes(lab: PreparingLab, host: StartedHost): Promise<void> {
     await host.run(["ip", "route", "replace", net.ipv4Subnet, "via", via.addressOn(shared, "ipv4")!], `route to ${name} via ${via.name}`);
     await host.run(["ip", "-6", "route", "replace", net.ipv6Subnet, "via", via.addressOn(shared, "ipv6")!], `IPv6 route to ${name} via ${via.name}`);
   }
+}
+
+/** Does the host get addresses after it booted: a second network, extra addresses, renamed interfaces (which lose their IPv6 addresses)? */
+function addressesAfterBoot(spec: StartedHost["spec"]): boolean {
+  return (spec.networks?.length ?? 1) > 1 || Object.values(spec.addresses ?? {}).some((a) => (a.extra?.length ?? 0) > 0) || Object.keys(spec.interfaces ?? {}).length > 0;
 }

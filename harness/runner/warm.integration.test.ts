@@ -128,33 +128,26 @@ describe("warm labs", () => {
     expect(await containersOf(runs[2]!)).toHaveLength(2);
     expect(await warmLabs()).toEqual([expect.stringMatching(new RegExp(`^${runs[2]}/`))]);
 
-    // Someone renames the firewall host's interface while it waits: the lab is not taken (nor renamed back).
-    const server2 = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[2]}`], name: ["-server"] } }))[0]!;
-    expect(await execIn(server2.Id, ["ip", "link", "set", "dev", "warm0", "name", "other0"])).toBe(0);
-    const fourth = provider();
-    const d = await run({ scenarios: [scenario("d", 8080)] }, { provider: fourth, labs: 1, reuse: true });
-    expect(verdicts(d)).toEqual(["8080 dropped", "9090 open"]);
-    expect(await containersOf(runs[2]!)).toEqual([]);
-    expect(await containersOf(runs[3]!)).toHaveLength(2);
-
-    // Someone starts a listener on the client (no firewall) while it waits: it would answer probes; not taken.
-    const client = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[3]}`], name: ["-client"] } }))[0]!;
-    expect(await execIn(client.Id, ["sh", "-c", "setsid socat TCP6-LISTEN:7070,ipv6only=0,reuseaddr,fork SYSTEM:true </dev/null >/dev/null 2>&1 &"])).toBe(0);
-    const fifth = provider();
-    const e = await run({ scenarios: [scenario("e", 8080)] }, { provider: fifth, labs: 1, reuse: true });
-    expect(verdicts(e)).toEqual(["8080 dropped", "9090 open"]);
-    expect(await containersOf(runs[3]!)).toEqual([]);
-    expect(await containersOf(runs[4]!)).toHaveLength(2);
-
-    // Someone adds a rule on the client (no firewall) while it waits: its probes to 9090 would be refused; not taken.
-    const client2 = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${runs[4]}`], name: ["-client"] } }))[0]!;
-    expect(await execIn(client2.Id, ["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "9090", "-j", "REJECT", "--reject-with", "tcp-reset"])).toBe(0);
-    const sixth = provider();
-    const f = await run({ scenarios: [scenario("f", 8080)] }, { provider: sixth, labs: 1, reuse: true });
-    expect(verdicts(f)).toEqual(["8080 dropped", "9090 open"]);
-    expect(await containersOf(runs[4]!)).toEqual([]);
-    expect(await containersOf(runs[5]!)).toHaveLength(2);
-    await removeRun(docker, runs[5]!);
+    // Someone changes the lab while it waits, each time the lab the run before left: it is not taken (nor repaired).
+    const changes = [
+      // The firewall host's interface renamed.
+      { host: "server", change: ["ip", "link", "set", "dev", "warm0", "name", "other0"] },
+      // A listener started on the client (no firewall): it would answer probes.
+      { host: "client", change: ["sh", "-c", "setsid socat TCP6-LISTEN:7070,ipv6only=0,reuseaddr,fork SYSTEM:true </dev/null >/dev/null 2>&1 &"] },
+      // A rule added on the client: its probes to 9090 would be refused.
+      { host: "client", change: ["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "9090", "-j", "REJECT", "--reject-with", "tcp-reset"] },
+    ];
+    for (const [i, { host, change }] of changes.entries()) {
+      const left = runs.at(-1)!;
+      const target = (await docker.listContainers({ filters: { label: [`${LABEL_RUN}=${left}`], name: [`-${host}`] } }))[0]!;
+      expect(await execIn(target.Id, change), change.join(" ")).toBe(0);
+      const next = provider();
+      const r = await run({ scenarios: [scenario(`changed-${i}`, 8080)] }, { provider: next, labs: 1, reuse: true });
+      expect(verdicts(r), change.join(" ")).toEqual(["8080 dropped", "9090 open"]);
+      expect(await containersOf(left), change.join(" ")).toEqual([]);
+      expect(await containersOf(runs.at(-1)!)).toHaveLength(2);
+    }
+    await removeRun(docker, runs.at(-1)!);
   });
 
   it("of two claims of one warm lab, one gets it; sweeps spare it while warm and while its taker lives, not after", async () => {
