@@ -2,6 +2,7 @@
  * The lab with real containers and real packets: rules applied inside a
  * firewall host, probes from its loopback and from a peer, observed verdicts.
  */
+import pRetry from "p-retry";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CommandError } from "../errors.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
@@ -279,6 +280,34 @@ describe("the UDP listener (docker/fwspec-udp-echo)", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n").at(-1)).toBe("2000 probes, 0 unanswered");
   }, 300_000);
+});
+
+describe("UDP listeners and addresses added later (fwspec-listen settled)", () => {
+  it("binds an address added after the start; settled waits for it and names one the listener has not bound", async () => {
+    const server = lab.host("server");
+    const pid = (await server.run(["sh", "-c", "pgrep -f '^/usr/bin/perl /usr/local/sbin/fwspec-udp-echo server 5353'"], "finding the UDP listener")).stdout.trim();
+    expect(pid).toMatch(/^\d+$/);
+    // Stopped, the listener cannot take the kernel's announcement: settled waits its 5 s and says what is missing.
+    await server.run(["kill", "-STOP", pid], "pausing the UDP listener");
+    try {
+      await server.run(["ip", "addr", "add", "198.18.255.77/32", "dev", "lo"], "adding an address");
+      const waited = await server.exec(["fwspec-listen", "settled"], { timeoutSeconds: 15 });
+      expect(waited.exitCode).toBe(4);
+      expect(waited.stderr).toContain("udp/5353 198.18.255.77");
+    } finally {
+      await server.run(["kill", "-CONT", pid], "resuming the UDP listener");
+    }
+    // Running again, it reads the announcement waiting for it and binds the address.
+    const settled = await server.exec(["fwspec-listen", "settled"], { timeoutSeconds: 15 });
+    expect(settled, settled.stderr).toMatchObject({ exitCode: 0 });
+    expect((await server.run(["cat", "/run/fwspec-udp/5353"], "reading what the listener bound")).stdout.split("\n")).toContain("198.18.255.77");
+    // Removed, its socket goes too.
+    await server.run(["ip", "addr", "del", "198.18.255.77/32", "dev", "lo"], "removing the address");
+    await pRetry(async () => {
+      const bound = (await server.run(["cat", "/run/fwspec-udp/5353"], "reading what the listener bound")).stdout.split("\n");
+      if (bound.includes("198.18.255.77")) throw new Error("still bound");
+    }, { retries: 20, minTimeout: 50, maxTimeout: 50 });
+  }, 60_000);
 });
 
 describe("the command channel (fwspec-agent)", () => {

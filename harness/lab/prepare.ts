@@ -12,7 +12,7 @@ import { READY_FILE } from "./container.ts";
 import { channelsAtStart } from "./agent.ts";
 import type { StartedHost } from "./host.ts";
 import { addExtraAddresses, nameInterfaces } from "./interfaces.ts";
-import type { RunningLab } from "./types.ts";
+import type { LabHost, RunningLab } from "./types.ts";
 
 /** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
 export interface PreparingLab extends Pick<RunningLab, "networks" | "addressFor"> {
@@ -30,15 +30,26 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
-  // A UDP listener answers from the address it was sent to by binding each address the host holds when it starts
+  // A UDP listener answers from the address it was sent to by binding each address the host holds
   // (docker/fwspec-udp-echo); started at boot, before the other networks, extra addresses and renamed interfaces'
-  // IPv6 addresses were in place, the listeners start again now. (A host with one network and its own address
-  // only needs none: its wildcard socket's answers leave from that address.)
-  const udp = which.filter((h) => h.spec.listen.some((l) => l.protocol === "udp") && addressesAfterBoot(h.spec));
-  await Promise.all(udp.map((h) => limit(() => h.run(["fwspec-listen", "again"], `starting the listeners of ${h.name} again on its addresses`))));
+  // IPv6 addresses were in place, it binds those as the kernel announces them: wait until it has. (A host with
+  // one network and its own address only needs no wait: its listeners bound that address before they answered.)
+  await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await warmNeighbours(lab);
+}
+
+/**
+ * Waits (bounded, inside the host) until each UDP listener of the host has a
+ * socket on every address the host holds now: one added after the listener
+ * started (extra addresses, a `run` step's `ip addr add`) would otherwise be
+ * answered from the host's main address, which the prober drops (`dropped`
+ * with nothing filtering). The error names the addresses still missing.
+ */
+export async function settleUdpListeners(host: Pick<LabHost, "spec" | "name" | "run">): Promise<void> {
+  if (!host.spec.listen.some((l) => l.protocol === "udp")) return;
+  await host.run(["fwspec-listen", "settled"], `waiting until the UDP listeners of ${host.name} answer from each of its addresses`, { timeoutSeconds: 10 });
 }
 
 /**

@@ -1,6 +1,9 @@
 /** Unit tests (table-driven, no Docker) for answer.ts: the listener's identity line in probe output. */
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pRetry, { AbortError } from "p-retry";
 import { describe, expect, it } from "vitest";
@@ -102,17 +105,21 @@ describe("normaliseAddress / sameAddress", () => {
 describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl and its Socket module are in every Debian)", () => {
   const script = fileURLToPath(new URL("../../docker/fwspec-udp-echo", import.meta.url));
 
-  /** A free UDP port on the dual-stack wildcard, and the echo started on it (ready once it answers). */
-  async function startEcho(host: string): Promise<{ port: number; stop: () => void }> {
+  /** A free UDP port on the dual-stack wildcard, and the echo started on it (ready once it answers), its status file in a folder of the test's. */
+  async function startEcho(host: string): Promise<{ port: number; status: string; stop: () => void }> {
     const probe = createSocket({ type: "udp6" });
     await new Promise<void>((resolve) => probe.bind(0, "::", resolve));
     const port = probe.address().port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const child = spawn("perl", [script, host, String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-udp-echo-"));
+    const child = spawn("perl", [script, host, String(port), dir], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (e) => (stderr += `cannot run perl: ${e.message}`));
-    const stop = () => child.kill("SIGKILL");
+    const stop = () => {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    };
     await pRetry(async () => {
       if (child.exitCode !== null || stderr !== "") throw new AbortError(`fwspec-udp-echo exited ${child.exitCode}: ${stderr}`);
       await ask("127.0.0.1", port, "ready?", 200);
@@ -120,7 +127,7 @@ describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl a
       stop();
       throw e;
     });
-    return { port, stop };
+    return { port, status: join(dir, String(port)), stop };
   }
 
   /** One datagram to the echo, the reply's bytes (rejects after `ms` without one). */
@@ -149,6 +156,8 @@ describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl a
       // A scanner's bare UDP probe is answered too; only the first line of a datagram comes back.
       expect((await ask("127.0.0.1", echo.port, "")).toString()).toMatch(/^\nfwspec server /);
       expect((await ask("127.0.0.1", echo.port, "one\ntwo")).toString()).toMatch(/^one\nfwspec server /);
+      // What it bound, as `ip -o addr` prints the addresses (fwspec-listen settled compares the two).
+      expect(readFileSync(echo.status, "utf8").split("\n")).toEqual(expect.arrayContaining(["127.0.0.1", "::1"]));
     } finally {
       echo.stop();
     }
@@ -174,10 +183,10 @@ describe("docker/fwspec-udp-echo, the UDP listener (run here on loopback: Perl a
   }, 60_000);
 
   it("refuses a bad host name or port with a usage line", () => {
-    for (const args of [["server"], ["bad name", "53"], ["server\n", "53"], ["server", "0"], ["server", "65536"], ["server", "53x"], ["server", "53\n"]]) {
+    for (const args of [["server"], ["bad name", "53"], ["server\n", "53"], ["server", "0"], ["server", "65536"], ["server", "53x"], ["server", "53\n"], ["server", "53", "relative/dir"], ["server", "53", "/tmp/a b"], ["server", "53", "/tmp/x", "extra"]]) {
       const r = spawnSync("perl", [script, ...args], { encoding: "utf8", timeout: 5000 });
       expect(r.status, args.join(" ")).not.toBe(0);
-      expect(r.stderr, args.join(" ")).toMatch(/^usage: fwspec-udp-echo HOST PORT/);
+      expect(r.stderr, args.join(" ")).toMatch(/^usage: fwspec-udp-echo HOST PORT \[STATUS-DIR\]/);
     }
   });
 });

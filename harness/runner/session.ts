@@ -8,6 +8,7 @@ import { LabError } from "../errors.ts";
 import { judgeCounter } from "../judge/counters.ts";
 import { judgeExpectation } from "../judge/expectation.ts";
 import { runResult } from "../judge/run.ts";
+import { settleUdpListeners } from "../lab/prepare.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
@@ -88,7 +89,10 @@ export class ScenarioSession implements AsyncDisposable {
     const host = this.lab.host(step.host);
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);
-    return runResult(step, title, host.repro(command), await host.exec(command));
+    const result = await host.exec(command);
+    // The command may have added addresses (`ip addr add`): the host's UDP listeners answer from them before any probe.
+    await settleUdpListeners(host);
+    return runResult(step, title, host.repro(command), result);
   }
 
   /** Reboots a host; its listeners must come back, and its counters start from zero. */

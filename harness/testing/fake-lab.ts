@@ -87,6 +87,8 @@ class FakeHost implements LabHost {
       this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
       return ok(command);
     }
+    // The fake's UDP listeners answer from every address at once.
+    if (tool === "fwspec-listen" && args[0] === "settled") return ok(command);
     if (tool === "sh" && command[2]?.startsWith("for tool in")) return ok(command);
     const backendTool = /^(ip6?tables)-(?:nft|legacy)(-restore)?$/.exec(tool ?? "");
     if (backendTool?.[2]) return this.#restoreTool(command, backendTool[1] === "iptables" ? "ipv4" : "ipv6", options?.stdin ?? "");
