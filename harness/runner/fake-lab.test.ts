@@ -6,9 +6,10 @@
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
+import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { renderJson } from "../report/json.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081", "tcp/8082"] }, remote: {} };
 const DROP_8080 = "-A INPUT -p tcp --dport 8080 -j DROP";
@@ -134,5 +135,37 @@ describe("the runner on a fake lab", () => {
     const stopped = await run({ scenarios: [twoSteps] }, { provider: new FakeLabProvider(), labs: 1, stopAtFirstFailure: true });
     expect(checks(stopped)).toEqual(["remote -> server:8080 open: failed"]);
     expect(stopped.scenarios[0]!.status).toBe("failed");
+  });
+
+  test.each([
+    ["answers from each address", 0, ["run passed", "run passed", "expect passed"]],
+    ["has not bound one", 4, ["run passed", "run error", "expect error"]],
+  ] as const)("a run step on a host with UDP listeners waits for them (fwspec-listen settled); one that %s", async (_, settledExit, checks) => {
+    const seen: string[] = [];
+    class Recording extends FakeLabProvider {
+      override async start(spec: LabSpec): Promise<RunningLab> {
+        const lab = await super.start(spec);
+        aroundExec(lab, async (host, command, exec) => {
+          if (command[0] !== "fwspec-listen" || command[1] !== "settled") return exec();
+          seen.push(host.name);
+          return { command, exitCode: settledExit, stdout: "", stderr: settledExit === 0 ? "" : "fwspec-listen: after 5 s the UDP listeners still do not answer from: udp/53 198.18.93.77\n", durationMs: 1 };
+        });
+        return lab;
+      }
+    }
+    const scenario = defineScenario({
+      name: "run then probe",
+      description: "a run step on each host, then a probe",
+      family: "ipv4",
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "udp/53"] }, remote: {} },
+      steps: [{ run: { host: "remote", command: "true", exit: "nonzero" } }, { run: { host: "server", command: "true", exit: "nonzero" } }, { expect: ["remote -> server:8080 open"] }],
+    });
+    const report = await run({ scenarios: [scenario] }, { provider: new Recording(), labs: 1 });
+    // Only the host with UDP listeners is asked, once per run step on it.
+    expect(seen).toEqual(["server"]);
+    const { steps, expectations } = report.scenarios[0]!;
+    // A step that could not be carried out leaves the probe after it not run (an error step), never a verdict.
+    expect([...steps.map((st) => `${st.step} ${st.status}`), ...expectations.map((e) => `expect ${e.status}`)]).toEqual(checks);
+    if (settledExit !== 0) expect(steps[1]!.message).toContain("udp/53 198.18.93.77");
   });
 });

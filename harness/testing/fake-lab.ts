@@ -12,6 +12,7 @@ import { shellQuote } from "../lab/exec.ts";
 import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab, WarmLab, WarmState } from "../lab/types.ts";
 import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
 import { shapeKey } from "../plan/shape.ts";
+import { UDP_IDENTITY_BYTES } from "../probes/answer.ts";
 
 interface FakeRule {
   readonly text: string;
@@ -169,10 +170,30 @@ class FakeHost implements LabHost {
     return ok(command, "", `nc: connect to ${address} port ${port} (tcp) timed out: Operation now in progress`, 1);
   }
 
+  /**
+   * A UDP probe (probes/command.ts: socat sends the nonce to `UDP:<address>:<port>,…`): the nonce and the
+   * padded identity line come back when it is open; a dropped one ends at once, as socat at its timeout.
+   */
+  #udp(command: readonly string[], argv: readonly string[]): ExecResult {
+    if (this.#lab.failing.has(this.name)) throw new LabError(`the container of ${this.name} is gone`);
+    const nonce = argv[argv.indexOf("udp-probe") + 1]!;
+    const [, address, portText] = /^UDP:\[?([^\]]*?)\]?:(\d+),/.exec(argv.at(-1)!)!;
+    const port = Number(portText);
+    const family: Family = address!.includes(":") ? "ipv6" : "ipv4";
+    const self = address === this.loopback(family) || address === this.addresses[family];
+    const target = self ? this : this.#lab.byAddress(address!);
+    const verdict = target ? target.receive(family, port, self) : "dropped";
+    const seen = address === this.loopback(family) ? address : this.addresses[family];
+    if (verdict === "open") return ok(command, `${nonce}\n${`fwspec ${target!.listening.name} ${port} ${seen} 40000`.padEnd(UDP_IDENTITY_BYTES)}\n`);
+    if (verdict === "refused") return ok(command, "", "socat[1] E read(5, 0x1, 8192): Connection refused", 1);
+    return ok(command);
+  }
+
   #probeTool(command: readonly string[], args: readonly string[]): ExecResult {
     const [op, id, ...rest] = args;
     if (op === "start") {
       const argv = rest.slice(1);
+      if (argv.includes("udp-probe")) return this.#udp(command, argv);
       const r = this.#nc(command, argv.slice(argv.indexOf("nc")), true);
       if (r.exitCode === 199) this.#pending.set(id!, argv);
       return r;
