@@ -1,7 +1,7 @@
 /**
  * Whole scenarios through the real runner (api.run → plan → session → step
  * loop → probes → judge → report) against an in-memory lab: apply, expect,
- * counters, run steps, a parity difference (warning and `parity: fail`), an
+ * counters, run steps (and the wait for UDP listeners after one), a parity difference (warning and `parity: fail`), an
  * error verdict, and a broken step. No Docker.
  */
 import { describe, expect, test } from "vitest";
