@@ -307,6 +307,15 @@ describe("UDP listeners and addresses added later (fwspec-listen settled)", () =
       const bound = (await server.run(["cat", "/run/fwspec-udp/5353"], "reading what the listener bound")).stdout.split("\n");
       if (bound.includes("198.18.255.77")) throw new Error("still bound");
     }, { retries: 20, minTimeout: 50, maxTimeout: 50 });
+    // A point-to-point address (`ip -o addr` prints `198.18.255.78 peer 198.18.255.79/32`) is bound as any other.
+    await server.run(["ip", "addr", "add", "198.18.255.78", "peer", "198.18.255.79/32", "dev", "lo"], "adding a point-to-point address");
+    try {
+      const peerSettled = await server.exec(["fwspec-listen", "settled"], { timeoutSeconds: 15 });
+      expect(peerSettled, peerSettled.stderr).toMatchObject({ exitCode: 0 });
+      expect((await server.run(["cat", "/run/fwspec-udp/5353"], "reading what the listener bound")).stdout.split("\n")).toContain("198.18.255.78");
+    } finally {
+      await server.run(["ip", "addr", "del", "198.18.255.78", "peer", "198.18.255.79/32", "dev", "lo"], "removing the point-to-point address");
+    }
   }, 60_000);
 });
 

@@ -49,7 +49,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
  */
 export async function settleUdpListeners(host: Pick<LabHost, "spec" | "name" | "run">): Promise<void> {
   if (!host.spec.listen.some((l) => l.protocol === "udp")) return;
-  await host.run(["fwspec-listen", "settled"], `waiting until the UDP listeners of ${host.name} answer from each of its addresses`, { timeoutSeconds: 10 });
+  await host.run(["fwspec-listen", "settled"], `waiting until the UDP listeners of ${host.name} answer from each of its addresses`, { timeoutSeconds: 15 });
 }
 
 /**

@@ -285,19 +285,25 @@ export class SharedLab implements AsyncDisposable {
   }
 }
 
-/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV) and, side by side, empties its neighbour caches (warmed again after the reset). */
+/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV), then empties its neighbour caches (warmed again after the reset). */
 async function forgetPreviousScenario(host: LabHost): Promise<void> {
+  let stderr: string;
+  try {
+    ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
+  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
   // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
   // (prepare below): an entry the previous scenario left (changed, failed, or learned under its rules) is not
-  // carried into the next. Permanent entries stay. The two are independent: side by side, the connections' failure first.
-  const [ended, flushed] = await Promise.allSettled([
-    host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"),
-    host.run(["ip", "neigh", "flush", "all"], "forgetting the previous scenario's neighbours"),
-  ]);
-  if (ended.status === "rejected") throw new LabNotReusableError(`${host.name}: ${errorMessage(ended.reason)}`, { cause: ended.reason });
-  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
-  if (/SOCK_DESTROY/.test(ended.value.stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${ended.value.stderr.trim()}`);
-  if (flushed.status === "rejected") throw new LabNotReusableError(`${host.name}: ${errorMessage(flushed.reason)}`, { cause: flushed.reason });
+  // carried into the next. Permanent entries stay. After ss -K, not beside it: the resets it sends can resolve
+  // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
+  try {
+    await host.run(["ip", "neigh", "flush", "all"], "forgetting the previous scenario's neighbours");
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 /** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */
