@@ -33,7 +33,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   // A UDP listener answers from the address it was sent to by binding each address the host holds
   // (docker/fwspec-udp-echo); started at boot, before the other networks, extra addresses and renamed interfaces'
   // IPv6 addresses were in place, it binds those as the kernel announces them: wait until it has. (A host with
-  // one network and its own address only needs no wait: its listeners bound that address before they answered.)
+  // one network and its own address needs no wait: even its wildcard socket's answers leave from that address.)
   await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
