@@ -19,8 +19,9 @@ if (problem) {
 } else {
   // Best effort: no private folder only means no cache. (A namespace import: a named one of an export this
   // Node lacks would fail before the version check could say so.)
-  const dir = process.env["NODE_COMPILE_CACHE"] ? undefined : privateCompileCacheDir(tmpdir(), process.getuid?.());
-  if (dir !== undefined || process.env["NODE_COMPILE_CACHE"]) nodeModule.enableCompileCache?.(dir);
+  const chosen = process.env["NODE_COMPILE_CACHE"];
+  const dir = chosen ? undefined : privateCompileCacheDir(tmpdir(), process.getuid?.());
+  if (chosen || dir !== undefined) nodeModule.enableCompileCache?.(dir);
   const { main } = await import("./main.ts");
   await main(process.argv.slice(2));
 }

@@ -154,17 +154,22 @@ class FakeHost implements LabHost {
     return this.listening.listen.some((l) => l.port === port) ? "open" : "refused";
   }
 
-  #nc(command: readonly string[], nc: readonly string[], pending: boolean): ExecResult {
+  /** A probe's packet to address:port from this host: what happened to it and, when answered, the listener's identity line (who answered, the source it saw). */
+  #send(address: string, port: number): { readonly verdict: "open" | "refused" | "dropped"; readonly identity: string } {
     if (this.#lab.failing.has(this.name)) throw new LabError(`the container of ${this.name} is gone`);
-    const address = nc.at(-2)!;
-    const port = Number(nc.at(-1));
     const family: Family = address.includes(":") ? "ipv6" : "ipv4";
     const self = address === this.loopback(family) || address === this.addresses[family];
     const target = self ? this : this.#lab.byAddress(address);
     const verdict = target ? target.receive(family, port, self) : "dropped";
-    // The listener's identity line (docker/fwspec-answer): who answered and the source it saw.
     const seen = address === this.loopback(family) ? address : this.addresses[family];
-    if (verdict === "open") return ok(command, `fwspec ${target!.listening.name} ${port} ${seen} 40000\n`, `Connection to ${address} ${port} port [tcp/*] succeeded!`);
+    return { verdict, identity: verdict === "open" ? `fwspec ${target!.listening.name} ${port} ${seen} 40000` : "" };
+  }
+
+  #nc(command: readonly string[], nc: readonly string[], pending: boolean): ExecResult {
+    const address = nc.at(-2)!;
+    const port = Number(nc.at(-1));
+    const { verdict, identity } = this.#send(address, port);
+    if (verdict === "open") return ok(command, `${identity}\n`, `Connection to ${address} ${port} port [tcp/*] succeeded!`);
     if (verdict === "refused") return ok(command, "", `nc: connect to ${address} port ${port} (tcp) failed: Connection refused`, 1);
     if (pending) return ok(command, "fwspec-probe: pending\n", "", 199);
     return ok(command, "", `nc: connect to ${address} port ${port} (tcp) timed out: Operation now in progress`, 1);
@@ -175,16 +180,10 @@ class FakeHost implements LabHost {
    * padded identity line come back when it is open; a dropped one ends at once, as socat at its timeout.
    */
   #udp(command: readonly string[], argv: readonly string[]): ExecResult {
-    if (this.#lab.failing.has(this.name)) throw new LabError(`the container of ${this.name} is gone`);
     const nonce = argv[argv.indexOf("udp-probe") + 1]!;
-    const [, address, portText] = /^UDP:\[?([^\]]*?)\]?:(\d+),/.exec(argv.at(-1)!)!;
-    const port = Number(portText);
-    const family: Family = address!.includes(":") ? "ipv6" : "ipv4";
-    const self = address === this.loopback(family) || address === this.addresses[family];
-    const target = self ? this : this.#lab.byAddress(address!);
-    const verdict = target ? target.receive(family, port, self) : "dropped";
-    const seen = address === this.loopback(family) ? address : this.addresses[family];
-    if (verdict === "open") return ok(command, `${nonce}\n${`fwspec ${target!.listening.name} ${port} ${seen} 40000`.padEnd(UDP_IDENTITY_BYTES)}\n`);
+    const [, address, port] = /^UDP:\[?([^\]]*?)\]?:(\d+),/.exec(argv.at(-1)!)!;
+    const { verdict, identity } = this.#send(address!, Number(port));
+    if (verdict === "open") return ok(command, `${nonce}\n${identity.padEnd(UDP_IDENTITY_BYTES)}\n`);
     if (verdict === "refused") return ok(command, "", "socat[1] E read(5, 0x1, 8192): Connection refused", 1);
     return ok(command);
   }
