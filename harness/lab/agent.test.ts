@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for agent.ts. */
 import { describe, expect, test } from "vitest";
-import { channelsAtStart, encodeRequest, takeReply } from "./agent.ts";
+import { encodeRequest, takeReply } from "./agent.ts";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
@@ -49,21 +49,5 @@ describe("agent replies", () => {
 
   test.each(["hello\n", "1 x 0 0 0\n", "1 0 0\n", "1 0 0 0\n", "1 0 0 0 2\n"])("refuses %j", (wire) => {
     expect(() => takeReply(bytes(wire))).toThrow(/not an agent reply/);
-  });
-});
-
-describe("command channels a host starts with", () => {
-  const listen = (n: number) => Array.from({ length: n }, (_, i) => ({ protocol: "tcp" as const, port: 8000 + i }));
-  test.each([
-    [0, false, 3],
-    [0, true, 3],
-    [1, false, 3],
-    [1, true, 3],
-    [2, false, 4],
-    [2, true, 5],
-    [3, true, 5],
-    [9, false, 4],
-  ])("%i listener(s), firewall %s: %i", (n, firewall, channels) => {
-    expect(channelsAtStart({ listen: listen(n), firewall })).toBe(channels);
   });
 });

@@ -8,7 +8,7 @@ import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { CommandError, LabError } from "../errors.ts";
 import type { Family, HostSpec } from "../model/types.ts";
-import { AgentPool, type AgentReply } from "./agent.ts";
+import { AgentChannel, type AgentReply } from "./agent.ts";
 import { READY_FILE } from "./container.ts";
 import { type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, timedOutError } from "./limits.ts";
@@ -48,8 +48,8 @@ export class StartedHost implements LabHost {
   readonly #container: HostContainer;
   readonly #docker: Dockerode;
   readonly #labNetworks: ReadonlyMap<string, LabNetwork>;
-  /** Commands go through fwspec-agent processes in the container (one exec each, reused). */
-  readonly agents: AgentPool;
+  /** Commands go through one fwspec-agent in the container (one exec, reused; commands side by side). */
+  readonly agents: AgentChannel;
   /** Every command's limit unless it names its own (see limits.ts). */
   readonly commandTimeoutSeconds: number;
   #isolationChecked = false;
@@ -69,7 +69,7 @@ export class StartedHost implements LabHost {
     this.#networkAddresses = addresses;
     this.#docker = parts.docker;
     this.#labNetworks = parts.labNetworks;
-    this.agents = new AgentPool(parts.docker, () => this.id, parts.spec.name);
+    this.agents = new AgentChannel(parts.docker, () => this.id, parts.spec.name);
   }
 
   /** Addresses on the host's first (home) network. */

@@ -4,6 +4,7 @@
  */
 import pRetry from "p-retry";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { connectEngine } from "../env/engine.ts";
 import { CommandError } from "../errors.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { proveListeners } from "../probes/listeners.ts";
@@ -333,6 +334,22 @@ describe("the command channel (fwspec-agent)", () => {
     expect(r).toMatchObject({ exitCode: 7, stdout: "in\n\n\n\n", stderr: "oops\n" });
     const empty = await lab.host("remote").exec(["true"]);
     expect(empty).toMatchObject({ exitCode: 0, stdout: "", stderr: "" });
+  });
+
+  it("runs commands side by side through one docker exec per host", async () => {
+    const remote = lab.host("remote");
+    await remote.exec(["true"]);
+    const docker = await connectEngine();
+    const running = async () => (await Promise.all(((await docker.getContainer(remote.id).inspect()).ExecIDs ?? []).map((e) => docker.getExec(e).inspect().then((x) => x.Running, () => false)))).filter(Boolean).length;
+    const before = await running();
+    // Each waits until all six have started: only commands running at once can all end.
+    const dir = (await remote.run(["mktemp", "-d"], "making a directory")).stdout.trim();
+    const all = Promise.all(Array.from({ length: 6 }, (_, i) => remote.exec(["sh", "-c", 'touch "$1/$2"; while [ "$(ls "$1" | wc -l)" -lt 6 ]; do sleep 0.02; done; echo "$2"', "wait", dir, String(i)], { timeoutSeconds: 20 })));
+    const during = await running();
+    const results = await all;
+    expect(results.map((r) => r.stdout)).toEqual(["0\n", "1\n", "2\n", "3\n", "4\n", "5\n"]);
+    expect(before).toBe(1);
+    expect(during).toBe(1);
   });
 
   it("carries large outputs and concurrent commands without mixing them up", async () => {

@@ -191,8 +191,8 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
   try {
     const hosts = new Map<string, StartedHost>(await Promise.all(d.hosts.map(async (h) => {
       const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
-      // The channels the taker's first reads use (rules per family and the network state on a firewall host); more open on demand.
-      await host.agents.warm(h.spec.firewall ? 3 : 1);
+      // The channel the taker's first reads use, started beside the other hosts'.
+      await host.agents.warm();
       // Names as they are: a lab whose interfaces were renamed while it waited is not taken (not repaired either).
       await nameInterfaces(host, { renameNothing: true });
       return [h.spec.name, host] as const;

@@ -9,7 +9,6 @@ import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
-import { channelsAtStart } from "./agent.ts";
 import type { StartedHost } from "./host.ts";
 import { addExtraAddresses, nameInterfaces } from "./interfaces.ts";
 import type { LabHost, RunningLab } from "./types.ts";
@@ -72,8 +71,8 @@ export async function warmNeighbours(lab: Pick<RunningLab, "hosts" | "addressFor
 
 /** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
 async function awaitBoot(host: StartedHost): Promise<void> {
-  // Started while the host boots, so no first command waits for a channel's docker exec (agent.ts).
-  await host.agents.warm(channelsAtStart(host.spec));
+  // Started while the host boots, so no first command waits for the channel's docker exec (agent.ts).
+  await host.agents.warm();
   let tries = 0;
   await pRetry(
     async () => {

@@ -7,7 +7,6 @@
 import pLimit from "p-limit";
 import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
-import { LISTENERS_AT_ONCE } from "../lab/agent.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { ListenerSpec } from "../model/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -47,9 +46,12 @@ export async function proveListener(host: LabHost, listener: ListenerSpec): Prom
   );
 }
 
+/** Listeners of one host proven at a time. */
+const LISTENERS_AT_ONCE = 2;
+
 /** Proves every listener of every host of the lab; returns the proofs (evidence for reports). */
 export async function proveListeners(lab: RunningLab, progress: Progress = silentProgress): Promise<ListenerProof[]> {
-  // Up to LISTENERS_AT_ONCE listeners at a time per host, each with its two families side by side (lab start warms as many command channels: lab/prepare.ts).
+  // Up to LISTENERS_AT_ONCE listeners at a time per host, each with its two families side by side (within the host's commands at once: lab/agent.ts).
   const jobs = [...lab.hosts.values()].flatMap((h) => {
     const limit = pLimit(LISTENERS_AT_ONCE);
     return h.spec.listen.map((l) => limit(() => proveListener(h, l)));

@@ -1,0 +1,120 @@
+/**
+ * docker/fwspec-agent itself, run with this machine's perl (no Docker): the
+ * harness's framing in, replies out; commands side by side, each answered
+ * whole when its own process ends; exact bytes; exit statuses; limits; the
+ * end of stdin. Only fixed commands of this test run (never scenario text).
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, expect, it } from "vitest";
+import { type AgentReply, encodeRequest, takeReply } from "./agent.ts";
+
+const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
+
+interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Replies in the order they came. */
+  readonly replies: AgentReply[];
+  send(id: number, argv: readonly string[], stdin?: string, limit?: number): void;
+  reply(id: number): Promise<AgentReply>;
+  exited: Promise<number | null>;
+}
+
+const started: Running[] = [];
+afterEach(() => {
+  for (const r of started.splice(0)) r.child.kill("SIGKILL");
+});
+
+function startAgent(): Running {
+  const child = spawn("perl", [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  const replies: AgentReply[] = [];
+  const waiting = new Map<number, (r: AgentReply) => void>();
+  let buffer: Buffer = Buffer.alloc(0);
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
+      buffer = taken.rest;
+      replies.push(taken.reply);
+      waiting.get(taken.reply.id)?.(taken.reply);
+    }
+  });
+  const running: Running = {
+    child,
+    replies,
+    send: (id, argv, stdin = "", limit = 0) => child.stdin.write(encodeRequest(id, argv, stdin, limit)),
+    reply: (id) => {
+      const got = replies.find((r) => r.id === id);
+      return got ? Promise.resolve(got) : new Promise((resolve) => waiting.set(id, resolve));
+    },
+    exited: new Promise((resolve) => child.on("exit", resolve)),
+  };
+  started.push(running);
+  return running;
+}
+
+it("runs commands side by side: one that waits for another's file is answered after it, each by its id", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-agent-test-"));
+  try {
+    const agent = startAgent();
+    agent.send(1, ["sh", "-c", 'while [ ! -e "$1" ]; do sleep 0.02; done; echo saw it', "waiter", join(dir, "flag")], "", 10);
+    agent.send(2, ["sh", "-c", 'sleep 0.1; : > "$1"; echo made it', "maker", join(dir, "flag")]);
+    expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 0, stdout: "saw it\n", stderr: "", timedOut: false });
+    expect(agent.replies.map((r) => r.id)).toEqual([2, 1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("answers byte for byte (NUL, no trailing newline, UTF-8), stdin given, stdout and stderr apart, the exit status", async () => {
+  const agent = startAgent();
+  agent.send(1, ["sh", "-c", 'printf "a\\000b"; cat; printf "ü\\n" >&2; exit 7'], "in\n\n");
+  expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 7, stdout: "a\0bin\n\n", stderr: "ü\n", timedOut: false });
+});
+
+it.each([
+  { name: "a missing command", argv: ["fwspec-no-such-command"], exitCode: 127, stderr: "fwspec-agent: fwspec-no-such-command: command not found\n" },
+  { name: "a command that is not runnable (a directory)", argv: ["/"], exitCode: 126, stderr: "fwspec-agent: /: Permission denied\n" },
+  { name: "a command killed by a signal", argv: ["sh", "-c", "kill -TERM $$"], exitCode: 143, stderr: "" },
+])("$name exits $exitCode", async ({ argv, exitCode, stderr }) => {
+  const agent = startAgent();
+  agent.send(1, argv);
+  expect(await agent.reply(1)).toMatchObject({ exitCode, stderr, timedOut: false });
+});
+
+it("a command over its limit is ended and said to have timed out; one exiting 124 by itself is not", async () => {
+  const agent = startAgent();
+  agent.send(1, ["sleep", "30"], "", 1);
+  agent.send(2, ["sh", "-c", "exit 124"], "", 5);
+  expect(await agent.reply(2)).toMatchObject({ exitCode: 124, timedOut: false });
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 124, timedOut: true });
+});
+
+it("what a command leaves running in the background does not hold its reply", async () => {
+  const agent = startAgent();
+  agent.send(1, ["sh", "-c", "sleep 30 & echo left"]);
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "left\n" });
+});
+
+it("at the end of stdin it answers the commands still running, then exits and leaves no files", async () => {
+  const agent = startAgent();
+  const dirOf = () => readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${agent.child.pid}.`));
+  agent.send(1, ["sh", "-c", "sleep 0.3; echo late"], "some stdin");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const [own] = dirOf();
+  expect(own).toBeDefined();
+  agent.child.stdin.end();
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "late\n" });
+  expect(await agent.exited).toBe(0);
+  expect(existsSync(join("/tmp", own!))).toBe(false);
+});
+
+it("an empty command is answered with exit 2, and the agent goes on", async () => {
+  const agent = startAgent();
+  agent.child.stdin.write("1 0 0\n");
+  agent.send(2, ["echo", "next"]);
+  expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 2, stdout: "", stderr: "fwspec-agent: empty command\n", timedOut: false });
+  expect(await agent.reply(2)).toMatchObject({ stdout: "next\n" });
+});
