@@ -42,6 +42,7 @@ class FakeAgent extends Duplex {
       this.started.push(argv.join(" "));
       const answer = (out: string) => this.push(`${id} 0 ${Buffer.byteLength(out)} 0 0\n${out}`);
       if (argv[0] === "echo") answer(argv[1]!);
+      else if (argv[0] === "true") answer("");
       else if (argv[0] === "hold") this.held.set(argv[1]!, () => answer(argv[1]!));
     }
     done();
@@ -71,13 +72,13 @@ function fakeDocker(): { docker: Dockerode; agents: FakeAgent[] } {
 
 const quick = { limitSeconds: 0, guardMs: 10_000 };
 
-test("a command whose agent never answers fails with LabError after the guard, and the channel is dropped", async () => {
+test("a command whose agent never answers (nor a check of it) fails with LabError after the guard, and the channel is dropped", async () => {
   const { docker, written } = silentDocker();
   const agent = await Agent.start(docker, "c0ffee", "fw");
   const reply = agent.run(["sleep", "3600"], "", { limitSeconds: 2, guardMs: 30 });
   await expect(reply).rejects.toBeInstanceOf(LabError);
-  await expect(reply).rejects.toThrow("no answer from the command channel to fw within 0.03 s; the channel was dropped");
-  expect(Buffer.concat(written).toString("utf8")).toBe("1 2 0 5 4\nsleep3600");
+  await expect(reply).rejects.toThrow("no answer from the command channel to fw within 0.03 s, nor to a check of it; the channel was dropped");
+  expect(Buffer.concat(written).toString("utf8")).toBe("1 2 0 5 4\nsleep36002 0 0 4\ntrue");
   expect(agent.closed).toBe(true);
   await expect(agent.run(["true"], "", { limitSeconds: 0, guardMs: 30 })).rejects.toBeInstanceOf(LabError);
 });
@@ -90,9 +91,21 @@ test("a command stuck on an agent that answers others fails alone: the channel a
   await vi.waitFor(() => expect(agents[0]!.held.has("b")).toBe(true));
   agents[0]!.release("b");
   await expect(other).resolves.toMatchObject({ stdout: "b" });
-  await expect(stuck).rejects.toThrow("no answer to `hang` from fw within 0.2 s (the command channel answers others; the command may still run there)");
+  await expect(stuck).rejects.toThrow("no answer to `hang` from fw within 0.2 s (the command channel answers; the command may still run there)");
   expect(agent.closed).toBe(false);
   await expect(agent.run(["echo", "after"], "", quick)).resolves.toMatchObject({ stdout: "after" });
+});
+
+test("a stuck command beside a long quiet one fails alone once the agent answers a check: the long one goes on", async () => {
+  const { docker, agents } = fakeDocker();
+  const agent = await Agent.start(docker, "c0ffee", "fw");
+  const long = agent.run(["hold", "long"], "", quick);
+  const stuck = agent.run(["hang"], "", { limitSeconds: 0, guardMs: 50 });
+  await expect(stuck).rejects.toThrow("no answer to `hang` from fw within 0.05 s (the command channel answers; the command may still run there)");
+  expect(agents[0]!.started).toEqual(["hold long", "hang", "true"]);
+  expect(agent.closed).toBe(false);
+  agents[0]!.release("long");
+  await expect(long).resolves.toMatchObject({ stdout: "long" });
 });
 
 test("commands side by side share one agent (one docker exec), answered by id in any order", async () => {
@@ -159,4 +172,58 @@ test("an agent that finishes starting after a reset is closed, never used (no st
   await expect(warming).rejects.toThrow("the command channel to fw was reset while it started");
   expect(streams).toHaveLength(1);
   expect(streams[0]!.destroyed || streams[0]!.writableEnded).toBe(true);
+});
+
+test("a place freed goes to the command that waited longest, not to one that comes later", async () => {
+  const { docker, agents } = fakeDocker();
+  const channel = new AgentChannel(docker, () => "c0ffee", "fw", 1);
+  const first = channel.run(["hold", "first"], "", quick);
+  await vi.waitFor(() => expect(agents[0]?.held.has("first")).toBe(true));
+  const waited = channel.run(["hold", "waited"], "", quick);
+  agents[0]!.release("first");
+  const later = channel.run(["hold", "later"], "", quick);
+  await first;
+  await vi.waitFor(() => expect(agents[0]!.started).toContain("hold waited"));
+  expect(agents[0]!.started).not.toContain("hold later");
+  agents[0]!.release("waited");
+  await waited;
+  await vi.waitFor(() => expect(agents[0]!.held.has("later")).toBe(true));
+  agents[0]!.release("later");
+  await later;
+});
+
+test("a command waiting for an agent that a reset dropped fails; it starts no other exec", async () => {
+  let open: (() => void) | undefined;
+  const streams: PassThrough[] = [];
+  const docker = {
+    getContainer: () => ({
+      exec: async () => ({
+        start: async () => {
+          await new Promise<void>((resolve) => (open = resolve));
+          const stream = new PassThrough();
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    }),
+    modem: { demuxStream: () => undefined },
+  } as unknown as Dockerode;
+  const channel = new AgentChannel(docker, () => "c0ffee", "fw");
+  const warming = channel.warm();
+  await vi.waitFor(() => expect(open).toBeDefined());
+  const waiting = channel.run(["echo", "x"], "", quick);
+  channel.reset();
+  open!();
+  await expect(warming).rejects.toThrow("the command channel to fw was reset");
+  await expect(waiting).rejects.toThrow("the command channel to fw was reset");
+  expect(streams).toHaveLength(1);
+});
+
+test("a closed channel (its lab gone) starts no agent for a later command", async () => {
+  const { docker, agents } = fakeDocker();
+  const channel = new AgentChannel(docker, () => "c0ffee", "fw");
+  await channel.run(["echo", "one"], "", quick);
+  channel.close();
+  await expect(channel.run(["echo", "two"], "", quick)).rejects.toThrow("the command channel to fw is closed (its lab is gone)");
+  expect(agents).toHaveLength(1);
 });

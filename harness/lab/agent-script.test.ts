@@ -20,12 +20,19 @@ interface Running {
   readonly replies: AgentReply[];
   send(id: number, argv: readonly string[], stdin?: string, limit?: number): void;
   reply(id: number): Promise<AgentReply>;
-  exited: Promise<number | null>;
+  readonly exited: Promise<number | null>;
 }
 
 const started: Running[] = [];
-afterEach(() => {
-  for (const r of started.splice(0)) r.child.kill("SIGKILL");
+afterEach(async () => {
+  // Ended as the harness ends it (its stdin closes), so it removes its own directory; killed only if it does not end.
+  await Promise.all(started.splice(0).map(async (r) => {
+    r.child.stdin.end();
+    const timer = setTimeout(() => r.child.kill("SIGKILL"), 5000);
+    await r.exited;
+    clearTimeout(timer);
+    for (const d of readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${r.child.pid}.`))) rmSync(join("/tmp", d), { recursive: true, force: true });
+  }));
 });
 
 function startAgent(): Running {
@@ -49,7 +56,7 @@ function startAgent(): Running {
       const got = replies.find((r) => r.id === id);
       return got ? Promise.resolve(got) : new Promise((resolve) => waiting.set(id, resolve));
     },
-    exited: new Promise((resolve) => child.on("exit", resolve)),
+    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
   };
   started.push(running);
   return running;
@@ -117,4 +124,17 @@ it("an empty command is answered with exit 2, and the agent goes on", async () =
   agent.send(2, ["echo", "next"]);
   expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 2, stdout: "", stderr: "fwspec-agent: empty command\n", timedOut: false });
   expect(await agent.reply(2)).toMatchObject({ stdout: "next\n" });
+});
+
+it("something that is not a request ends the reading: what runs is still answered, then it exits 2", async () => {
+  const agent = startAgent();
+  let stderr = "";
+  agent.child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  agent.send(1, ["sh", "-c", "sleep 0.2; echo still"]);
+  agent.child.stdin.write("hello there\n");
+  agent.send(2, ["echo", "never"]);
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "still\n" });
+  expect(await agent.exited).toBe(2);
+  expect(agent.replies.map((r) => r.id)).toEqual([1]);
+  expect(stderr).toBe("fwspec-agent: not a request: hello there\n");
 });

@@ -118,9 +118,10 @@ export class Agent {
 
   /**
    * Runs one command (others may be running on this agent). If no reply comes
-   * within `guardMs`, the command fails with LabError; when the agent sent
-   * nothing at all meanwhile (it is stuck, not only this command), the
-   * channel is closed for good and every command on it fails.
+   * within `guardMs`, the command fails with LabError. The channel is closed
+   * for good (every command on it fails) only when the agent itself is stuck:
+   * it sent nothing since this command and does not answer a check either
+   * (another command running long and quiet beside this one is not a stuck agent).
    */
   run(argv: readonly string[], stdin: string, limits: AgentLimits): Promise<AgentReply> {
     if (this.#closed) return Promise.reject(this.#closed);
@@ -130,13 +131,16 @@ export class Agent {
     return new Promise<AgentReply>((resolve, reject) => {
       const guard = setTimeout(() => {
         const within = `within ${limits.guardMs / 1000} s`;
-        if (this.#heard <= sent) {
-          this.close(new LabError(`no answer from the command channel to ${this.#host} ${within}; the channel was dropped`));
-          return;
-        }
-        // The agent answers other commands: only this one is stuck (left running in the host; its late reply is dropped).
-        this.#pending.delete(id);
-        reject(new LabError(`no answer to \`${argv.join(" ")}\` from ${this.#host} ${within} (the command channel answers others; the command may still run there)`));
+        // Only this command is stuck: it fails alone (left running in the host; a late reply is dropped).
+        const alone = () => {
+          if (!this.#pending.delete(id)) return;
+          reject(new LabError(`no answer to \`${argv.join(" ")}\` from ${this.#host} ${within} (the command channel answers; the command may still run there)`));
+        };
+        if (this.#heard > sent) return alone();
+        void this.#answers(Math.min(CHECK_MS, limits.guardMs)).then((answers) => {
+          if (answers) alone();
+          else this.close(new LabError(`no answer from the command channel to ${this.#host} ${within}, nor to a check of it; the channel was dropped`));
+        });
       }, limits.guardMs);
       guard.unref();
       const done = <T>(settle: (value: T) => void) => (value: T) => {
@@ -145,6 +149,25 @@ export class Agent {
       };
       this.#pending.set(id, { resolve: done(resolve), reject: done(reject) });
       this.#stream.write(line);
+    });
+  }
+
+  /** Whether the agent answers `true` within `ms`. */
+  #answers(ms: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    const id = this.#nextId++;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve(false);
+      }, ms);
+      timer.unref();
+      const settle = (answered: boolean) => () => {
+        clearTimeout(timer);
+        resolve(answered);
+      };
+      this.#pending.set(id, { resolve: settle(true), reject: settle(false) });
+      this.#stream.write(encodeRequest(id, ["true"]));
     });
   }
 
@@ -184,6 +207,9 @@ export class Agent {
 /** Commands a host's channel carries at once; more wait for one of them to end. */
 export const COMMANDS_AT_ONCE = 6;
 
+/** How long a channel whose command ran past its guard has to answer a check before it is dropped. */
+const CHECK_MS = 5_000;
+
 /** A host's command channel: one agent, started on first use (again after it closed), with at most `max` commands in flight. */
 export class AgentChannel {
   readonly #docker: Dockerode;
@@ -192,9 +218,12 @@ export class AgentChannel {
   readonly #max: number;
   #agent: Promise<Agent> | undefined;
   #inFlight = 0;
+  /** Commands waiting for a place; one that ends hands its place to the first. */
   readonly #waiters: (() => void)[] = [];
   /** Bumped by reset(): an agent whose start began before it is closed on arrival, never used. */
   #generation = 0;
+  /** Set by close(): no agent starts any more. */
+  #closed: LabError | undefined;
 
   constructor(docker: Dockerode, containerId: () => string, host: string, max = COMMANDS_AT_ONCE) {
     this.#docker = docker;
@@ -204,13 +233,14 @@ export class AgentChannel {
   }
 
   async run(argv: readonly string[], stdin: string, limits: AgentLimits): Promise<AgentReply> {
-    while (this.#inFlight >= this.#max) await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    this.#inFlight++;
+    if (this.#inFlight < this.#max) this.#inFlight++;
+    else await new Promise<void>((resolve) => this.#waiters.push(resolve));
     try {
       return await (await this.#current()).run(argv, stdin, limits);
     } finally {
-      this.#inFlight--;
-      this.#waiters.shift()?.();
+      const next = this.#waiters.shift();
+      if (next) next();
+      else this.#inFlight--;
     }
   }
 
@@ -219,7 +249,7 @@ export class AgentChannel {
     await this.#current();
   }
 
-  /** Drops the agent (the container restarted, or the lab is going away). */
+  /** Drops the agent (the container restarted); the next command starts another. */
   reset(): void {
     this.#generation++;
     const agent = this.#agent;
@@ -227,30 +257,38 @@ export class AgentChannel {
     void agent?.then((a) => a.close(), () => undefined);
   }
 
-  /** The running agent, or one started now (also when the last one closed). */
+  /** Drops the agent for good (the lab is going away): no command starts another. */
+  close(): void {
+    this.#closed ??= new LabError(`the command channel to ${this.#host} is closed (its lab is gone)`);
+    this.reset();
+  }
+
+  /** The running agent, or one started now (also when the last one closed, unless the channel was reset or closed meanwhile). */
   #current(): Promise<Agent> {
+    if (this.#closed) return Promise.reject(this.#closed);
     const agent = this.#agent;
-    if (agent) {
-      return agent.then(
-        (a) => (a.closed ? this.#restart(agent) : a),
-        () => this.#restart(agent),
-      );
-    }
-    return this.#restart(undefined);
+    if (!agent) return this.#restart(undefined);
+    const generation = this.#generation;
+    const again = (): Promise<Agent> => {
+      if (this.#closed) throw this.#closed;
+      if (generation !== this.#generation) throw new LabError(`the command channel to ${this.#host} was reset while the command waited for it`);
+      return this.#restart(agent);
+    };
+    return agent.then((a) => (a.closed ? again() : a), again);
   }
 
   /** A new agent in place of `failed` (unless another caller replaced it already). */
   #restart(failed: Promise<Agent> | undefined): Promise<Agent> {
     if (this.#agent === failed || this.#agent === undefined) this.#agent = this.#start();
-    return this.#agent!;
+    return this.#agent;
   }
 
   async #start(): Promise<Agent> {
     const generation = this.#generation;
     const agent = await Agent.start(this.#docker, this.#containerId(), this.#host);
-    // A reset while it started (reboot, dispose): its channel must not stay open, or
+    // A reset or close while it started (reboot, dispose): its channel must not stay open, or
     // another PID namespace's sweep would count the lab as attended.
-    if (generation !== this.#generation) {
+    if (generation !== this.#generation || this.#closed) {
       agent.close();
       throw new Error(`the command channel to ${this.#host} was reset while it started`);
     }

@@ -1,6 +1,6 @@
 /**
  * A started lab host (implements LabHost): commands as argument arrays through
- * the host's fwspec-agent pool, with time limits; staged files; repro text;
+ * the host's command channel (one fwspec-agent), with time limits; staged files; repro text;
  * the isolation check; and the container restart a reboot is made of.
  */
 import { readlinkSync } from "node:fs";

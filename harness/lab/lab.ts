@@ -156,7 +156,7 @@ export class StartedLab implements RunningLab {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#registry?.delete(this);
-    for (const h of this.hosts.values()) h.agents.reset();
+    for (const h of this.hosts.values()) h.agents.close();
     // Kept: an interrupt removes it by its run id, or by its marker's kept-by when taken warm (api.ts, resources.ts removeRun);
     // `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
     // Warm: the next run of its shape takes it, or the sweeps after WARM_LIMIT_MS remove it.
