@@ -70,6 +70,31 @@ function fakeDocker(): { docker: Dockerode; agents: FakeAgent[] } {
   return { docker, agents };
 }
 
+/** An engine whose exec starts wait (pending() says one does) until open() lets it through. */
+function gatedDocker(): { docker: Dockerode; streams: PassThrough[]; pending: () => boolean; open: () => void } {
+  let waiting: (() => void) | undefined;
+  const streams: PassThrough[] = [];
+  const docker = {
+    getContainer: () => ({
+      exec: async () => ({
+        start: async () => {
+          await new Promise<void>((resolve) => (waiting = resolve));
+          const stream = new PassThrough();
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    }),
+    modem: { demuxStream: () => undefined },
+  } as unknown as Dockerode;
+  const open = () => {
+    const go = waiting;
+    waiting = undefined;
+    go?.();
+  };
+  return { docker, streams, pending: () => waiting !== undefined, open };
+}
+
 const quick = { limitSeconds: 0, guardMs: 10_000 };
 
 test("a command whose agent never answers (nor a check of it) fails with LabError after the guard, and the channel is dropped", async () => {
@@ -149,26 +174,12 @@ test("a channel whose agent closed starts a new one for the next command", async
 });
 
 test("an agent that finishes starting after a reset is closed, never used (no stray channel keeps the lab 'attended')", async () => {
-  let open: (() => void) | undefined;
-  const streams: PassThrough[] = [];
-  const docker = {
-    getContainer: () => ({
-      exec: async () => ({
-        start: async () => {
-          await new Promise<void>((resolve) => (open = resolve));
-          const stream = new PassThrough();
-          streams.push(stream);
-          return stream;
-        },
-      }),
-    }),
-    modem: { demuxStream: () => undefined },
-  } as unknown as Dockerode;
+  const { docker, streams, pending, open } = gatedDocker();
   const channel = new AgentChannel(docker, () => "c0ffee", "fw");
   const warming = channel.warm();
-  await vi.waitFor(() => expect(open).toBeDefined());
+  await vi.waitFor(() => expect(pending()).toBe(true));
   channel.reset();
-  open!();
+  open();
   await expect(warming).rejects.toThrow("the command channel to fw was reset while it started");
   expect(streams).toHaveLength(1);
   expect(streams[0]!.destroyed || streams[0]!.writableEnded).toBe(true);
@@ -193,27 +204,13 @@ test("a place freed goes to the command that waited longest, not to one that com
 });
 
 test("a command waiting for an agent that a reset dropped fails; it starts no other exec", async () => {
-  let open: (() => void) | undefined;
-  const streams: PassThrough[] = [];
-  const docker = {
-    getContainer: () => ({
-      exec: async () => ({
-        start: async () => {
-          await new Promise<void>((resolve) => (open = resolve));
-          const stream = new PassThrough();
-          streams.push(stream);
-          return stream;
-        },
-      }),
-    }),
-    modem: { demuxStream: () => undefined },
-  } as unknown as Dockerode;
+  const { docker, streams, pending, open } = gatedDocker();
   const channel = new AgentChannel(docker, () => "c0ffee", "fw");
   const warming = channel.warm();
-  await vi.waitFor(() => expect(open).toBeDefined());
+  await vi.waitFor(() => expect(pending()).toBe(true));
   const waiting = channel.run(["echo", "x"], "", quick);
   channel.reset();
-  open!();
+  open();
   await expect(warming).rejects.toThrow("the command channel to fw was reset");
   await expect(waiting).rejects.toThrow("the command channel to fw was reset");
   expect(streams).toHaveLength(1);
