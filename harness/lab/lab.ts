@@ -26,7 +26,7 @@ import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
 import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
-import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
+import { type ClaimedLab, markWarm, type WarmDescription, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
@@ -181,14 +181,17 @@ function attachedContainer(docker: Dockerode, id: string, name: string): HostCon
 /**
  * The warm lab `claimed` describes, attached to by this process: its hosts
  * with their addresses and interface names read again, command channels
- * started. Nothing is changed in it. A lab that cannot be attached to is
- * removed (with its claim) and the error thrown.
+ * started. Nothing is changed in it. A lab that cannot be attached to, or
+ * whose hosts run another build of the image than `image` names now (it was
+ * rebuilt under the same tag since the lab was left), is removed (with its
+ * claim) and the error thrown.
  */
 export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined }): Promise<StartedLab> {
   const d = claimed.description;
   const progress = options.progress ?? silentProgress;
   const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
   try {
+    await assertSameImage(docker, options.image, d.hosts);
     const hosts = new Map<string, StartedHost>(await Promise.all(d.hosts.map(async (h) => {
       const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
       // The channel the taker's first reads use, started beside the other hosts'.
@@ -205,6 +208,13 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
     await removeMarkers(docker, [{ name: claimed.claimMarker }]).catch(() => undefined);
     throw new LabError(`the warm lab ${d.instance} could not be taken: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Every host runs the build of `image` the tag names now (a warm key holds the tag, not the build). */
+async function assertSameImage(docker: Dockerode, image: string, hosts: WarmDescription["hosts"]): Promise<void> {
+  const [current, running] = await Promise.all([docker.getImage(image).inspect(), docker.listContainers({ all: true, filters: { id: hosts.map((h) => h.id) } })]);
+  const other = hosts.filter((h) => running.find((c) => c.Id === h.id)?.ImageID !== current.Id);
+  if (other.length > 0) throw new LabError(`${other.map((h) => h.spec.name).join(", ")} run(s) another build of ${image} than the one it names now (rebuilt since the lab was left)`);
 }
 
 async function destroy(docker: Dockerode, containerIds: readonly string[], networkIds: readonly string[]): Promise<void> {

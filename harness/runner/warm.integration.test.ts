@@ -8,7 +8,8 @@
  * `fwspec cleanup --kept` and removing the run that started it), not after;
  * `fwspec cleanup --kept` and removing the run that started a warm lab take
  * it as a run would before removing it;
- * a run that only takes warm labs sweeps orphans as a lab start does.
+ * a run that only takes warm labs sweeps orphans as a lab start does; a lab
+ * left by another build of the image (rebuilt under the same tag) is removed.
  * The lab's shape is this test's own (an interface named warm0), so no other
  * warm lab on the engine is taken.
  */
@@ -21,7 +22,10 @@ import { connectEngine } from "../env/engine.ts";
 import { DockerLabProvider } from "../lab/provider.ts";
 import { findOrphans, LABEL_RUN, newRunId, removeKept, removeRun } from "../lab/resources.ts";
 import { labKey, listMarkers } from "../lab/kept.ts";
-import { LABEL_WARM, warmKey } from "../lab/warm.ts";
+import { claimWarm, LABEL_WARM, warmKey } from "../lab/warm.ts";
+import { attachWarmLab } from "../lab/lab.ts";
+import { ensureBaseImage } from "../env/images.ts";
+import { silentProgress } from "../progress.ts";
 import { defineScenario } from "../scenario/load.ts";
 
 const scenario = (name: string, port: number) =>
@@ -180,6 +184,18 @@ describe("warm labs", () => {
     expect(await orphaned()).toBe(true);
     await taken.find(Boolean)!.lab[Symbol.asyncDispose]();
     expect((await listMarkers(docker)).filter((m) => m.key === warm)).toEqual([]);
+  });
+
+  it("a lab whose hosts run another build of the image than its tag names now (rebuilt since) is removed, not taken", async () => {
+    const { starter, warm } = await leftWarm("e");
+    const claimed = await claimWarm(docker, key(), { runId: newRunId() });
+    expect(claimed?.description.runId).toBe(warm.split("/")[0]);
+    // As if the tag had been rebuilt: the image it names now is another build (here the base image, another image id).
+    const rebuilt = await ensureBaseImage(docker, silentProgress);
+    await expect(attachWarmLab(docker, claimed!, { image: rebuilt, takenBy: "test" })).rejects.toThrow(`server, client run(s) another build of ${rebuilt} than the one it names now (rebuilt since the lab was left)`);
+    expect(await containersOf(warm.split("/")[0]!)).toEqual([]);
+    expect(await markersOf(warm)).toEqual([]);
+    await end(starter);
   });
 
   it("a run that only takes warm labs sweeps as a lab start does: a lab whose owner is gone goes", async () => {
