@@ -50,6 +50,8 @@ export class StartedHost implements LabHost {
   readonly #labNetworks: ReadonlyMap<string, LabNetwork>;
   /** Commands go through one fwspec-agent in the container (one exec, reused; commands side by side). */
   readonly agents: AgentChannel;
+  /** The id of the image build the container runs (as the engine reported it when attached; "" when not read). */
+  readonly imageId: string;
   /** Every command's limit unless it names its own (see limits.ts). */
   readonly commandTimeoutSeconds: number;
   #isolationChecked = false;
@@ -57,11 +59,12 @@ export class StartedHost implements LabHost {
   /** The host of a started container, with its addresses as the engine reports them. */
   static async attach(parts: HostParts): Promise<StartedHost> {
     const info = await parts.docker.getContainer(parts.container.getId()).inspect();
-    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name), macsOf(info, parts.labNetworks));
+    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name), macsOf(info, parts.labNetworks), info.Image);
   }
 
-  constructor(parts: HostParts, addresses: NetworkAddresses, macs: ReadonlyMap<string, string> = new Map()) {
+  constructor(parts: HostParts, addresses: NetworkAddresses, macs: ReadonlyMap<string, string> = new Map(), imageId = "") {
     this.#macs = macs;
+    this.imageId = imageId;
     this.spec = parts.spec;
     this.commandTimeoutSeconds = parts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
     this.#container = parts.container;

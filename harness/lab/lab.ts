@@ -26,7 +26,7 @@ import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
 import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
-import { type ClaimedLab, markWarm, type WarmDescription, warmKey, whyNotWarm } from "./warm.ts";
+import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
@@ -191,14 +191,19 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
   const progress = options.progress ?? silentProgress;
   const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
   try {
-    await assertSameImage(docker, options.image, d.hosts);
-    const hosts = new Map<string, StartedHost>(await Promise.all(d.hosts.map(async (h) => {
-      const host = await StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds });
+    const [current, attached] = await Promise.all([
+      docker.getImage(options.image).inspect(),
+      Promise.all(d.hosts.map((h) => StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds }))),
+    ]);
+    // The warm key holds the image's tag, not its build: a lab left before the tag was rebuilt is not taken.
+    const other = attached.filter((h) => h.imageId !== current.Id);
+    if (other.length > 0) throw new LabError(`${other.map((h) => h.name).join(", ")} run(s) another build of ${options.image} than the one it names now (rebuilt since the lab was left)`);
+    const hosts = new Map<string, StartedHost>(await Promise.all(attached.map(async (host) => {
       // The channel the taker's first reads use, started beside the other hosts'.
       await host.agents.warm();
       // Names as they are: a lab whose interfaces were renamed while it waited is not taken (not repaired either).
       await nameInterfaces(host, { renameNothing: true });
-      return [h.spec.name, host] as const;
+      return [host.name, host] as const;
     })));
     const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy });
     progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
@@ -208,13 +213,6 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
     await removeMarkers(docker, [{ name: claimed.claimMarker }]).catch(() => undefined);
     throw new LabError(`the warm lab ${d.instance} could not be taken: ${(error as Error).message}`, { cause: error });
   }
-}
-
-/** Every host runs the build of `image` the tag names now (a warm key holds the tag, not the build). */
-async function assertSameImage(docker: Dockerode, image: string, hosts: WarmDescription["hosts"]): Promise<void> {
-  const [current, running] = await Promise.all([docker.getImage(image).inspect(), docker.listContainers({ all: true, filters: { id: hosts.map((h) => h.id) } })]);
-  const other = hosts.filter((h) => running.find((c) => c.Id === h.id)?.ImageID !== current.Id);
-  if (other.length > 0) throw new LabError(`${other.map((h) => h.spec.name).join(", ")} run(s) another build of ${image} than the one it names now (rebuilt since the lab was left)`);
 }
 
 async function destroy(docker: Dockerode, containerIds: readonly string[], networkIds: readonly string[]): Promise<void> {
