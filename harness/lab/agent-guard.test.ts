@@ -40,7 +40,7 @@ class FakeAgent extends Duplex {
       const argv = lens.map((len) => this.#input.subarray(at, (at += len)).toString());
       this.#input = this.#input.subarray(need);
       this.started.push(argv.join(" "));
-      const answer = (out: string) => this.push(`${id} 0 ${Buffer.byteLength(out)} 0 0\n${out}`);
+      const answer = (out: string) => this.push(`${id} 0 ${Buffer.byteLength(out)} 0 0 ${Buffer.byteLength(out)} 0\n${out}`);
       if (argv[0] === "echo") answer(argv[1]!);
       else if (argv[0] === "true") answer("");
       else if (argv[0] === "hold") this.held.set(argv[1]!, () => answer(argv[1]!));

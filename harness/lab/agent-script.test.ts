@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
-import { type AgentReply, encodeRequest, takeReply } from "./agent.ts";
+import { type AgentReply, encodeRequest, ReplyReader } from "./agent.ts";
 
 const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
 
@@ -35,17 +35,15 @@ afterEach(async () => {
   }));
 });
 
-function startAgent(): Running {
-  const child = spawn("perl", [SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+function startAgent(args: readonly string[] = []): Running {
+  const child = spawn("perl", [SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const replies: AgentReply[] = [];
   const waiting = new Map<number, (r: AgentReply) => void>();
-  let buffer: Buffer = Buffer.alloc(0);
+  const reader = new ReplyReader();
   child.stdout.on("data", (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
-      buffer = taken.rest;
-      replies.push(taken.reply);
-      waiting.get(taken.reply.id)?.(taken.reply);
+    for (const reply of reader.push(chunk)) {
+      replies.push(reply);
+      waiting.get(reply.id)?.(reply);
     }
   });
   const running: Running = {
@@ -79,6 +77,24 @@ it("answers byte for byte (NUL, no trailing newline, UTF-8), stdin given, stdout
   const agent = startAgent();
   agent.send(1, ["sh", "-c", 'printf "a\\000b"; cat; printf "ü\\n" >&2; exit 7'], "in\n\n");
   expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 7, stdout: "a\0bin\n\n", stderr: "ü\n", timedOut: false });
+});
+
+it("sends back at most <keep> bytes of each stream and says how many were printed; within it, no count", async () => {
+  const agent = startAgent(["10"]);
+  agent.send(1, ["sh", "-c", "printf 0123456789abcdefghijklmno; printf xyz >&2"]);
+  agent.send(2, ["sh", "-c", "printf 0123456789; printf 0123456789abc >&2"]);
+  agent.send(3, ["printf", "0123456789"]);
+  expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 0, stdout: "0123456789", stderr: "xyz", timedOut: false, printed: { stdout: 25, stderr: 3 } });
+  expect(await agent.reply(2)).toEqual({ id: 2, exitCode: 0, stdout: "0123456789", stderr: "0123456789", timedOut: false, printed: { stdout: 10, stderr: 13 } });
+  expect(await agent.reply(3)).toEqual({ id: 3, exitCode: 0, stdout: "0123456789", stderr: "", timedOut: false });
+});
+
+it.each([["x"], ["10", "20"], ["-1"]])("refuses the arguments %j", async (...args) => {
+  const agent = startAgent(args);
+  let stderr = "";
+  agent.child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  expect(await agent.exited).not.toBe(0);
+  expect(stderr).toMatch(/usage: fwspec-agent/);
 });
 
 it.each([

@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for agent.ts. */
-import { describe, expect, test } from "vitest";
-import { encodeRequest, takeReply } from "./agent.ts";
+import { describe, expect, test, vi } from "vitest";
+import { type AgentReply, encodeRequest, ReplyReader, takeReply } from "./agent.ts";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
@@ -30,24 +30,63 @@ describe("agent requests", () => {
 
 describe("agent replies", () => {
   test.each([
-    { wire: "3 0 4 0 0\nout\n", reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "", timedOut: false }, rest: "" },
-    { wire: "12 127 0 14 0\nnc: not found\nNEXT", reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n", timedOut: false }, rest: "NEXT" },
-    { wire: "1 1 3 2 0\nü ab", reply: { id: 1, exitCode: 1, stdout: "ü ", stderr: "ab", timedOut: false }, rest: "" },
-    { wire: "5 124 5 0 1\nstart", reply: { id: 5, exitCode: 124, stdout: "start", stderr: "", timedOut: true }, rest: "" },
-    { wire: "6 137 0 0 1\n", reply: { id: 6, exitCode: 137, stdout: "", stderr: "", timedOut: true }, rest: "" },
+    { wire: "3 0 4 0 0 4 0\nout\n", reply: { id: 3, exitCode: 0, stdout: "out\n", stderr: "", timedOut: false }, rest: "" },
+    { wire: "12 127 0 14 0 0 14\nnc: not found\nNEXT", reply: { id: 12, exitCode: 127, stdout: "", stderr: "nc: not found\n", timedOut: false }, rest: "NEXT" },
+    { wire: "1 1 3 2 0 3 2\nü ab", reply: { id: 1, exitCode: 1, stdout: "ü ", stderr: "ab", timedOut: false }, rest: "" },
+    { wire: "5 124 5 0 1 5 0\nstart", reply: { id: 5, exitCode: 124, stdout: "start", stderr: "", timedOut: true }, rest: "" },
+    { wire: "6 137 0 0 1 0 0\n", reply: { id: 6, exitCode: 137, stdout: "", stderr: "", timedOut: true }, rest: "" },
     // A command that exits 124 by itself before its limit did not time out.
-    { wire: "7 124 0 0 0\n", reply: { id: 7, exitCode: 124, stdout: "", stderr: "", timedOut: false }, rest: "" },
+    { wire: "7 124 0 0 0 0 0\n", reply: { id: 7, exitCode: 124, stdout: "", stderr: "", timedOut: false }, rest: "" },
+    // More printed than sent back (the agent keeps the first bytes of each stream): the reply says how much.
+    { wire: "8 0 3 1 0 70000000 1\nabce", reply: { id: 8, exitCode: 0, stdout: "abc", stderr: "e", timedOut: false, printed: { stdout: 70000000, stderr: 1 } }, rest: "" },
+    { wire: "9 0 0 2 0 0 9\nee", reply: { id: 9, exitCode: 0, stdout: "", stderr: "ee", timedOut: false, printed: { stdout: 0, stderr: 9 } }, rest: "" },
   ])("takes $wire", ({ wire, reply, rest }) => {
     const taken = takeReply(bytes(wire));
     expect(taken?.reply).toEqual(reply);
     expect(taken?.rest.toString("utf8")).toBe(rest);
   });
 
-  test.each(["", "3 0 4 0 0", "3 0 4 0 0\nou"])("waits for the rest of %j", (wire) => {
+  test.each(["", "3 0 4 0 0 4 0", "3 0 4 0 0 4 0\nou"])("waits for the rest of %j", (wire) => {
     expect(takeReply(bytes(wire))).toBeUndefined();
   });
 
-  test.each(["hello\n", "1 x 0 0 0\n", "1 0 0\n", "1 0 0 0\n", "1 0 0 0 2\n"])("refuses %j", (wire) => {
+  test.each(["hello\n", "1 x 0 0 0 0 0\n", "1 0 0\n", "1 0 0 0 0\n", "1 0 0 0 2 0 0\n", "1 0 5 0 0 4 0\nabcde"])("refuses %j", (wire) => {
     expect(() => takeReply(bytes(wire))).toThrow(/not an agent reply/);
+  });
+});
+
+describe("reading replies as they arrive", () => {
+  const wire = "1 0 5 0 0 5 0\nhello2 3 0 3 0 0 3\nerr3 0 0 0 0 0 0\n";
+  const replies: AgentReply[] = [
+    { id: 1, exitCode: 0, stdout: "hello", stderr: "", timedOut: false },
+    { id: 2, exitCode: 3, stdout: "", stderr: "err", timedOut: false },
+    { id: 3, exitCode: 0, stdout: "", stderr: "", timedOut: false },
+  ];
+
+  test.each([1, 2, 3, 7, 14, 100])("in chunks of %i bytes: the same replies, each once, in order", (size) => {
+    const reader = new ReplyReader();
+    const whole = bytes(wire);
+    const got: AgentReply[] = [];
+    for (let at = 0; at < whole.length; at += size) got.push(...reader.push(whole.subarray(at, at + size)));
+    expect(got).toEqual(replies);
+  });
+
+  test("a reply in many chunks is joined once, not on every chunk (a large output stays linear)", () => {
+    const reader = new ReplyReader();
+    const body = Buffer.alloc(4096 * 1000, 0x78);
+    const whole = Buffer.concat([bytes(`4 0 ${body.length} 0 0 ${body.length} 0\n`), body]);
+    const concat = vi.spyOn(Buffer, "concat");
+    try {
+      const got: AgentReply[] = [];
+      for (let at = 0; at < whole.length; at += 4096) got.push(...reader.push(whole.subarray(at, at + 4096)));
+      expect(got.map((r) => [r.id, r.stdout.length])).toEqual([[4, body.length]]);
+      expect(concat.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      concat.mockRestore();
+    }
+  });
+
+  test("something that is not a reply throws", () => {
+    expect(() => new ReplyReader().push(bytes("hello\n"))).toThrow(/not an agent reply/);
   });
 });

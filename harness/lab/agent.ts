@@ -24,6 +24,8 @@ export interface AgentReply {
   readonly stderr: string;
   /** The command ran into its time limit and was killed (with its process group). */
   readonly timedOut: boolean;
+  /** Bytes the command printed on each stream, present only when more than the agent sent back (OUTPUT_KEPT_BYTES of each). */
+  readonly printed?: { readonly stdout: number; readonly stderr: number };
 }
 
 /**
@@ -43,27 +45,81 @@ export function encodeRequest(id: number, argv: readonly string[], stdin = "", l
   return Buffer.concat([Buffer.from(`${id} ${limitSeconds} ${input.length} ${words.map((w) => w.length).join(" ")}\n`), ...words, input]);
 }
 
+/** How many bytes of each output stream the agent sends back (docker/fwspec-agent's default): a reply is held whole in memory. */
+export const OUTPUT_KEPT_BYTES = 64 << 20;
+
+interface ReplyHeader {
+  readonly id: number;
+  readonly exitCode: number;
+  readonly outLen: number;
+  readonly errLen: number;
+  readonly timedOut: boolean;
+  readonly printed: { readonly stdout: number; readonly stderr: number };
+  /** Where the reply's bytes start and end in the buffer. */
+  readonly body: number;
+  readonly end: number;
+}
+
 /**
- * Takes one reply off the front of `buffer`: `<id> <exit> <stdout bytes> <stderr bytes> <timed out 0|1>\n`
- * then the bytes. Returns undefined while the reply is incomplete; throws on a
- * header that is not a reply.
+ * The header at the front of `buffer`: `<id> <exit> <stdout bytes> <stderr bytes>
+ * <timed out 0|1> <stdout printed> <stderr printed>\n`. Undefined while it is
+ * incomplete; throws on one that is not a reply's.
  */
-export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } | undefined {
+function readHeader(buffer: Buffer): ReplyHeader | undefined {
   const nl = buffer.indexOf(0x0a);
   if (nl < 0) {
     if (buffer.length > 200) throw new RangeError(`not an agent reply: ${JSON.stringify(buffer.subarray(0, 80).toString("utf8"))}`);
     return undefined;
   }
   const header = buffer.subarray(0, nl).toString("utf8");
-  const m = /^(\d+) (\d+) (\d+) (\d+) ([01])$/.exec(header);
+  const m = /^(\d+) (\d+) (\d+) (\d+) ([01]) (\d+) (\d+)$/.exec(header);
   if (!m) throw new RangeError(`not an agent reply: ${JSON.stringify(header.slice(0, 80))}`);
-  const outLen = Number(m[3]);
-  const errLen = Number(m[4]);
-  const end = nl + 1 + outLen + errLen;
-  if (buffer.length < end) return undefined;
-  const stdout = buffer.subarray(nl + 1, nl + 1 + outLen).toString("utf8");
-  const stderr = buffer.subarray(nl + 1 + outLen, end).toString("utf8");
-  return { reply: { id: Number(m[1]), exitCode: Number(m[2]), stdout, stderr, timedOut: m[5] === "1" }, rest: buffer.subarray(end) };
+  const [outLen, errLen, stdout, stderr] = [m[3], m[4], m[6], m[7]].map(Number) as [number, number, number, number];
+  if (stdout < outLen || stderr < errLen) throw new RangeError(`not an agent reply (more bytes sent than printed): ${JSON.stringify(header)}`);
+  return { id: Number(m[1]), exitCode: Number(m[2]), outLen, errLen, timedOut: m[5] === "1", printed: { stdout, stderr }, body: nl + 1, end: nl + 1 + outLen + errLen };
+}
+
+/**
+ * Takes one reply off the front of `buffer` (header as readHeader's), then the
+ * bytes. Returns undefined while the reply is incomplete; throws on a header
+ * that is not a reply.
+ */
+export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } | undefined {
+  const h = readHeader(buffer);
+  if (!h || buffer.length < h.end) return undefined;
+  const stdout = buffer.subarray(h.body, h.body + h.outLen).toString("utf8");
+  const stderr = buffer.subarray(h.body + h.outLen, h.end).toString("utf8");
+  const cut = h.printed.stdout > h.outLen || h.printed.stderr > h.errLen;
+  return { reply: { id: h.id, exitCode: h.exitCode, stdout, stderr, timedOut: h.timedOut, ...(cut ? { printed: h.printed } : {}) }, rest: buffer.subarray(h.end) };
+}
+
+/**
+ * Replies out of the agent's output as it arrives in chunks. The chunks are
+ * kept as they came and joined once a reply is complete: joining on every
+ * chunk copied a large output over and over (a 40 MB reply took 48 s).
+ */
+export class ReplyReader {
+  #chunks: Buffer[] = [];
+  #length = 0;
+  /** Bytes the front reply needs in all, once its header has been read (0: not yet). */
+  #need = 0;
+
+  /** The replies completed by `chunk`, in order; throws on something that is not a reply. */
+  push(chunk: Buffer): AgentReply[] {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    if (this.#need > 0 && this.#length < this.#need) return [];
+    let buffer = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#length);
+    const replies: AgentReply[] = [];
+    for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
+      replies.push(taken.reply);
+      buffer = taken.rest;
+    }
+    this.#chunks = buffer.length > 0 ? [buffer] : [];
+    this.#length = buffer.length;
+    this.#need = readHeader(buffer)?.end ?? 0;
+    return replies;
+  }
 }
 
 export interface AgentLimits {
@@ -84,7 +140,7 @@ export class Agent {
   readonly #host: string;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
-  #buffer: Buffer = Buffer.alloc(0);
+  readonly #replies = new ReplyReader();
   #closed: Error | undefined;
   /** When the agent last sent anything (performance.now()). */
   #heard = performance.now();
@@ -179,20 +235,17 @@ export class Agent {
 
   #onData(chunk: Buffer): void {
     this.#heard = performance.now();
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    for (;;) {
-      let taken;
-      try {
-        taken = takeReply(this.#buffer);
-      } catch (error) {
-        this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
-        return;
-      }
-      if (!taken) return;
-      this.#buffer = taken.rest;
-      const pending = this.#pending.get(taken.reply.id);
-      this.#pending.delete(taken.reply.id);
-      pending?.resolve(taken.reply);
+    let replies;
+    try {
+      replies = this.#replies.push(chunk);
+    } catch (error) {
+      this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
+      return;
+    }
+    for (const reply of replies) {
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      pending?.resolve(reply);
     }
   }
 

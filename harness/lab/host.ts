@@ -11,7 +11,7 @@ import type { Family, HostSpec } from "../model/types.ts";
 import { AgentChannel, type AgentReply } from "./agent.ts";
 import { READY_FILE } from "./container.ts";
 import { type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
-import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, timedOutError } from "./limits.ts";
+import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOutError } from "./limits.ts";
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses } from "./types.ts";
 
@@ -148,13 +148,16 @@ export class StartedHost implements LabHost {
   async #exec(command: readonly string[], options: ExecOptions): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
     const started = performance.now();
     const limits = commandLimits(this.commandTimeoutSeconds, options);
+    let reply: AgentReply;
     try {
-      const r = await this.agents.run(command, options.stdin ?? "", limits);
-      if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
-      return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };
+      reply = await this.agents.run(command, options.stdin ?? "", limits);
     } catch (error) {
       throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
     }
+    const r = reply;
+    if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
+    if (r.printed) throw outputCutError(this.name, command, r.printed, r);
+    return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };
   }
 
   /** Runs a command that must succeed; otherwise a CommandError with its output. */

@@ -6,6 +6,7 @@ import pRetry from "p-retry";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { CommandError } from "../errors.ts";
+import { OUTPUT_KEPT_BYTES } from "./agent.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { proveListeners } from "../probes/listeners.ts";
 import { type ProbeResult, runProbe, startProbe } from "../probes/probe.ts";
@@ -362,6 +363,20 @@ describe("the command channel (fwspec-agent)", () => {
       expect(r.stdout.length).toBe(50_000 + i);
       expect(new Set(r.stdout)).toEqual(new Set([String.fromCharCode(97 + i)]));
     });
+  });
+
+  it("a command printing more than fwspec reads back fails with what it printed and a hint; the channel goes on", async () => {
+    const remote = lab.host("remote");
+    const over = OUTPUT_KEPT_BYTES + 1;
+    const error = await remote.exec(["head", "-c", String(over), "/dev/zero"]).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandError);
+    expect((error as CommandError).message).toContain(`printed ${over} bytes on stdout and 0 on stderr on remote`);
+    expect((error as CommandError).hint).toMatch(/send the bulk to a file/);
+    expect((error as CommandError).failure.stdout.length).toBeLessThan(5000);
+    // Exactly the limit is carried whole.
+    const whole = await remote.exec(["sh", "-c", 'head -c "$1" /dev/zero | tr "\\0" x', "gen", String(OUTPUT_KEPT_BYTES)]);
+    expect(whole.stdout.length).toBe(OUTPUT_KEPT_BYTES);
+    expect(await remote.exec(["echo", "next"])).toMatchObject({ exitCode: 0, stdout: "next\n" });
   });
 });
 

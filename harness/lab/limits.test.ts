@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for limits.ts. */
 import { describe, expect, test } from "vitest";
 import { CommandError, InputError } from "../errors.ts";
-import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout, timedOutError } from "./limits.ts";
+import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, parseCommandTimeout, timedOutError } from "./limits.ts";
 
 describe("command limits", () => {
   test.each([
@@ -19,6 +19,20 @@ describe("command limits", () => {
     expect(e).toBeInstanceOf(CommandError);
     expect(e.message).toBe("`sh -e /tmp/fwspec/fw-1.sh` did not finish within 2 s on fw; it was killed with everything it started");
     expect(e.report()).toMatch(/on fw: sh -e \/tmp\/fwspec\/fw-1\.sh[\s\S]*started[\s\S]*hint: .*--command-timeout <seconds>/);
+  });
+});
+
+describe("output beyond what is read back", () => {
+  test.each([
+    { stdout: "x".repeat(5000), stderr: "short", shownOut: `${"x".repeat(4096)}\n[… first 4096 characters shown]`, shownErr: "short" },
+    { stdout: "", stderr: "e".repeat(4097), shownOut: "", shownErr: `${"e".repeat(4096)}\n[… first 4096 characters shown]` },
+    { stdout: "y".repeat(4096), stderr: "", shownOut: "y".repeat(4096), shownErr: "" },
+  ])("names the command, the bytes printed and the host; keeps the first 4096 characters ($shownErr)", ({ stdout, stderr, shownOut, shownErr }) => {
+    const e = outputCutError("client", ["sh", "-c", "yes"], { stdout: 70_000_000, stderr: 12 }, { exitCode: 0, stdout, stderr });
+    expect(e).toBeInstanceOf(CommandError);
+    expect(e.message).toBe("`sh -c yes` printed 70000000 bytes on stdout and 12 on stderr on client, more than the 64 MiB of each fwspec reads back; it fails unjudged");
+    expect(e.hint).toMatch(/> \/tmp\/out/);
+    expect(e.failure).toMatchObject({ command: ["sh", "-c", "yes"], exitCode: 0, stdout: shownOut, stderr: shownErr, where: "client" });
   });
 });
 

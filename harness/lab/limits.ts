@@ -1,13 +1,15 @@
 /**
- * Time limits of in-container commands: every command is bounded. Commands
+ * Limits of in-container commands. Time: every command is bounded. Commands
  * that can run user or tool work (apply scripts, restore input, rule commands,
  * `run` steps, resets) run under `timeout -k 1 <limit>` in the host; fwspec's
  * own hot-path commands (probe control, counter reads) skip that process (it
  * costs about 1 ms a command) and are bounded by the harness's guard timer,
- * which drops a channel that does not answer.
+ * which drops a channel that does not answer. Output: the agent sends back at
+ * most OUTPUT_KEPT_BYTES of each stream; a command that printed more fails
+ * (a `run` step is not judged on part of its output).
  */
 import { CommandError, InputError } from "../errors.ts";
-import type { AgentLimits } from "./agent.ts";
+import { type AgentLimits, OUTPUT_KEPT_BYTES } from "./agent.ts";
 import type { ExecOptions } from "./exec.ts";
 
 /** Default limit for one in-container command (`fwspec run --command-timeout`). */
@@ -39,4 +41,16 @@ export function parseCommandTimeout(text: string): number {
     });
   }
   return n;
+}
+
+/** What of a cut output a failure keeps: the first bytes of each stream (the failure ends up in reports). */
+const SHOWN_OF_CUT_OUTPUT = 4096;
+
+/** A command that printed more than the agent sends back: it fails, with the first of what it printed. */
+export function outputCutError(host: string, command: readonly string[], printed: { readonly stdout: number; readonly stderr: number }, r: { exitCode: number; stdout: string; stderr: string }): CommandError {
+  const shown = command.join(" ");
+  const first = (text: string) => (text.length > SHOWN_OF_CUT_OUTPUT ? `${text.slice(0, SHOWN_OF_CUT_OUTPUT)}\n[… first ${SHOWN_OF_CUT_OUTPUT} characters shown]` : text);
+  return new CommandError(`\`${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}\` printed ${printed.stdout} bytes on stdout and ${printed.stderr} on stderr on ${host}, more than the ${OUTPUT_KEPT_BYTES >> 20} MiB of each fwspec reads back; it fails unjudged`, {
+    command, exitCode: r.exitCode, stdout: first(r.stdout), stderr: first(r.stderr), where: host,
+  }, { hint: "send the bulk to a file inside the host (`… > /tmp/out`) and print only what the step checks (e.g. `| grep PATTERN` or `| tail -n 100`)" });
 }
