@@ -4,11 +4,12 @@
  * whole when its own process ends; exact bytes; exit statuses; limits; the
  * end of stdin. Only fixed commands of this test run (never scenario text).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pRetry from "p-retry";
 import { afterEach, expect, it } from "vitest";
 import { type AgentReply, encodeRequest, ReplyReader } from "./agent.ts";
 
@@ -87,6 +88,23 @@ it("sends back at most <keep> bytes of each stream and says how many were printe
   expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 0, stdout: "0123456789", stderr: "xyz", timedOut: false, printed: { stdout: 25, stderr: 3 } });
   expect(await agent.reply(2)).toEqual({ id: 2, exitCode: 0, stdout: "0123456789", stderr: "0123456789", timedOut: false, printed: { stdout: 10, stderr: 13 } });
   expect(await agent.reply(3)).toEqual({ id: 3, exitCode: 0, stdout: "0123456789", stderr: "", timedOut: false });
+});
+
+it("stops a command whose output passes twice <keep> (it would fill the disk): its process group is killed, the agent goes on", async () => {
+  const agent = startAgent(["1000"]);
+  const mark = `fwspec-flood-${process.pid}-${Date.now()}`;
+  agent.send(1, ["sh", "-c", 'yes "$1" & yes "$1" >&2 & wait', "flood", mark]);
+  const reply = await agent.reply(1);
+  expect(reply).toMatchObject({ id: 1, exitCode: 137, timedOut: false });
+  expect(reply.stdout.length === 1000 || reply.stderr.length === 1000).toBe(true);
+  expect(Math.max(reply.printed!.stdout, reply.printed!.stderr)).toBeGreaterThan(2000);
+  agent.send(2, ["echo", "next"]);
+  expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "next\n" });
+  // Both `yes` were in its process group: none is left (KILL is sent before the reply; give the kernel a moment).
+  await pRetry(() => {
+    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
+    if (left !== "") throw new Error(`still running: ${left}`);
+  }, { retries: 20, minTimeout: 50, factor: 1 });
 });
 
 it.each([["x"], ["10", "20"], ["-1"]])("refuses the arguments %j", async (...args) => {

@@ -376,6 +376,11 @@ describe("the command channel (fwspec-agent)", () => {
     // Exactly the limit is carried whole.
     const whole = await remote.exec(["sh", "-c", 'head -c "$1" /dev/zero | tr "\\0" x', "gen", String(OUTPUT_KEPT_BYTES)]);
     expect(whole.stdout.length).toBe(OUTPUT_KEPT_BYTES);
+    // One that would never stop printing is stopped (at twice the limit) and fails the same way.
+    const flood = await remote.exec(["yes"]).then(() => undefined, (e: unknown) => e);
+    expect(flood).toBeInstanceOf(CommandError);
+    expect((flood as CommandError).failure.exitCode).toBe(137);
+    expect((flood as CommandError).message).toMatch(/`yes` printed \d+ bytes on stdout and 0 on stderr on remote, more than the 64 MiB of each fwspec reads back \(a command is stopped at twice that\)/);
     expect(await remote.exec(["echo", "next"])).toMatchObject({ exitCode: 0, stdout: "next\n" });
   });
 });

@@ -30,7 +30,7 @@ describe("output beyond what is read back", () => {
   ])("names the command, the bytes printed and the host; keeps the first 4096 characters ($shownErr)", ({ stdout, stderr, shownOut, shownErr }) => {
     const e = outputCutError("client", ["sh", "-c", "yes"], { stdout: 70_000_000, stderr: 12 }, { exitCode: 0, stdout, stderr });
     expect(e).toBeInstanceOf(CommandError);
-    expect(e.message).toBe("`sh -c yes` printed 70000000 bytes on stdout and 12 on stderr on client, more than the 64 MiB of each fwspec reads back; it fails unjudged");
+    expect(e.message).toBe("`sh -c yes` printed 70000000 bytes on stdout and 12 on stderr on client, more than the 64 MiB of each fwspec reads back (a command is stopped at twice that); it fails unjudged");
     expect(e.hint).toMatch(/> \/tmp\/out/);
     expect(e.failure).toMatchObject({ command: ["sh", "-c", "yes"], exitCode: 0, stdout: shownOut, stderr: shownErr, where: "client" });
   });

@@ -50,7 +50,7 @@ const SHOWN_OF_CUT_OUTPUT = 4096;
 export function outputCutError(host: string, command: readonly string[], printed: { readonly stdout: number; readonly stderr: number }, r: { exitCode: number; stdout: string; stderr: string }): CommandError {
   const shown = command.join(" ");
   const first = (text: string) => (text.length > SHOWN_OF_CUT_OUTPUT ? `${text.slice(0, SHOWN_OF_CUT_OUTPUT)}\n[… first ${SHOWN_OF_CUT_OUTPUT} characters shown]` : text);
-  return new CommandError(`\`${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}\` printed ${printed.stdout} bytes on stdout and ${printed.stderr} on stderr on ${host}, more than the ${OUTPUT_KEPT_BYTES >> 20} MiB of each fwspec reads back; it fails unjudged`, {
+  return new CommandError(`\`${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}\` printed ${printed.stdout} bytes on stdout and ${printed.stderr} on stderr on ${host}, more than the ${OUTPUT_KEPT_BYTES >> 20} MiB of each fwspec reads back (a command is stopped at twice that); it fails unjudged`, {
     command, exitCode: r.exitCode, stdout: first(r.stdout), stderr: first(r.stderr), where: host,
   }, { hint: "send the bulk to a file inside the host (`… > /tmp/out`) and print only what the step checks (e.g. `| grep PATTERN` or `| tail -n 100`)" });
 }
