@@ -31,7 +31,8 @@ interface Case {
 
 function casesOf(s: ScenarioReport): Case[] {
   const cases: Case[] = [];
-  for (const st of s.steps) cases.push({ name: st.title, seconds: 0, status: st.status, message: st.message.split("\n")[0] ?? "", detail: st.message });
+  // A check that was not run is recorded as a step of its kind, titled as the check (`<expectation> [family]`): named as a run check is.
+  for (const st of s.steps) cases.push({ name: st.step === "expect" || st.step === "counters" ? `line ${st.line}: ${st.title}` : st.title, seconds: 0, status: st.status, message: st.message.split("\n")[0] ?? "", detail: st.message });
   for (const e of s.expectations) {
     cases.push({ name: `line ${e.line}: ${e.text} [${e.family}]`, seconds: e.evidence.durationMs / 1000, status: e.status, message: expectationMismatch(e), detail: expectationFailure(e, ""), ...(e.sweep ? { out: e.sweep.summary } : {}) });
   }

@@ -18,6 +18,7 @@ import { flushesRuleset } from "./nft-file.ts";
 import { markNative } from "./nft-read.ts";
 import { changedTablesInput } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
+import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
 
 export type { LoadedRuleset } from "./read.ts";
 
@@ -62,8 +63,16 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
     }
     case "restore": {
       const target = stagingPath(host, `rules.${source.family === "ipv4" ? "v4" : "v6"}`);
-      await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`);
-      await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`);
+      try {
+        await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`);
+      } catch (error) {
+        throw restoreRefusal(error, source, `${RESTORE[source.family]} --test`);
+      }
+      try {
+        await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`);
+      } catch (error) {
+        throw restoreRefusal(error, source, RESTORE[source.family]);
+      }
       return;
     }
     case "nft":
@@ -73,6 +82,22 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
       for (const command of source.commands) await host.run(command, "rule command");
       return;
   }
+}
+
+/**
+ * A restore file the tool refused at a line (`--test`, or the load itself:
+ * iptables-nft checks chains and targets only then): named as the user's file
+ * and line (the staged copy in the host has the same lines), with the tool's
+ * words; any other failure as it was.
+ */
+export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kind: "restore" }>, tool: string): unknown {
+  if (!(error instanceof CommandError)) return error;
+  const line = restoreErrorLine(error.failure.stderr);
+  if (line === undefined) return error;
+  return new CommandError(`${source.path}:${line}: ${source.family}: ${toolMessage(error.failure.stderr)} (${tool})`, error.failure, {
+    cause: error,
+    hint: "`fwspec validate --rules` (or `fwspec run --check-rules`) names every bad line of every rules file before any lab starts",
+  });
 }
 
 /** Docker's embedded DNS answers a container at 127.0.0.11 through nat rules in its own namespace. */

@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { renderJson } from "../report/json.ts";
+import { renderJunit } from "../report/junit.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
@@ -114,6 +115,15 @@ describe("the runner on a fake lab", () => {
       "expect error not run: step 1 (apply, line 1) failed",
       "run error not run: step 1 (apply, line 1) failed",
     ]);
+    // Each check not run is named as it would have been run: per family, so CI test views keep them apart.
+    expect(new Set(s.steps.slice(1, 3).map((st) => st.title)).size).toBe(2);
+    expect(renderJunit(report).match(/<testcase [^>]* name="[^"]*"/g)!.map((c) => / name="([^"]*)"/.exec(c)![1]!.replaceAll("&gt;", ">"))).toEqual([
+      s.steps[0]!.title,
+      `line ${s.steps[1]!.line}: ${s.steps[1]!.title}`,
+      `line ${s.steps[2]!.line}: ${s.steps[2]!.title}`,
+      s.steps[3]!.title,
+    ]);
+    expect(s.steps[1]!.title).toMatch(/\[ipv[46]\]$/);
     expect(report.summary).toEqual({ passed: 0, failed: 0, errors: 4 });
   });
 

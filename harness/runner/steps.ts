@@ -24,7 +24,7 @@ function notRun(step: StepKind, line: number, title: string, reason: string): St
 export function notRunResults(planned: PlannedStep, reason: string): StepResult[] {
   switch (planned.kind) {
     case "expect":
-      return planned.probes.map((p) => notRun("expect", p.expectation.location.line, p.expectation.text, reason));
+      return planned.probes.map((p) => notRun("expect", p.expectation.location.line, p.title, reason));
     case "counters":
       return planned.checks.map((c) => notRun("counters", c.check.location.line, c.title, reason));
     case "action":

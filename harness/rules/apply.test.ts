@@ -1,0 +1,32 @@
+/** Unit tests (table-driven, no Docker) for the pure parts of apply.ts. */
+import { describe, expect, test } from "vitest";
+import { CommandError, LabError } from "../errors.ts";
+import { restoreRefusal } from "./apply.ts";
+
+const source = { kind: "restore", family: "ipv4", path: "/repo/firewall/rules.v4", content: "" } as const;
+const refused = (stderr: string, exitCode = 2) =>
+  new CommandError("checking /repo/firewall/rules.v4 with iptables-restore --test failed on web", { command: ["iptables-restore", "--test", "/tmp/fwspec/web-1.rules.v4"], exitCode, stdout: "", stderr, where: "web" });
+
+describe("a restore file refused by the tool", () => {
+  test.each([
+    {
+      stderr: 'iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"\nError occurred at line: 8\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.\n',
+      message: '/repo/firewall/rules.v4:8: ipv4: iptables-restore v1.8.9 (nf_tables): unknown option "--dprot" (iptables-restore --test)',
+    },
+    { stderr: "iptables-restore: line 3 failed\n", message: "/repo/firewall/rules.v4:3: ipv4: rejected (no message) (iptables-restore --test)" },
+  ])("is named as the user's file and line: $message", ({ stderr, message }) => {
+    const original = refused(stderr);
+    const e = restoreRefusal(original, source, "iptables-restore --test") as CommandError;
+    expect(e).toBeInstanceOf(CommandError);
+    expect(e.message).toBe(message);
+    expect(e.failure).toBe(original.failure);
+    expect(e.hint).toMatch(/fwspec validate --rules/);
+  });
+
+  test.each([
+    ["a failure naming no line", refused("iptables-restore: unable to initialize table 'filter'\n")],
+    ["an error that is not a command's", new LabError("cannot run it: the channel closed")],
+  ])("%s is kept as it was", (_, error) => {
+    expect(restoreRefusal(error, source, "iptables-restore")).toBe(error);
+  });
+});
