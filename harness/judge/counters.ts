@@ -8,7 +8,8 @@ import type { Family } from "../model/types.ts";
 import { counterDeltas } from "../rules/delta.ts";
 import { describeSelector, findRules } from "../rules/match.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import type { CounterCheck } from "../scenario/model.ts";
+import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
+import { editDistance } from "../scenario/suggest.ts";
 import { compare } from "./verdict.ts";
 
 /** `before` is the host's reading at the previous counters step (or apply); without one the rule's totals count. */
@@ -20,7 +21,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     return {
       ...base, status: "error",
       message: matches.length === 0
-        ? `no ${family} rule on ${check.host} matches ${base.selector}`
+        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}`
         : `${matches.length} ${family} rules on ${check.host} match ${base.selector}; make the selector unique (chain and position, or a comment)`,
       packets: null, bytes: null,
     };
@@ -36,6 +37,34 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
 }
 
 type Base = Pick<CounterResult, "kind" | "line" | "host" | "family" | "selector">;
+
+/**
+ * For a selector that matched no rule: the loaded rule nearest it by edit
+ * distance (a rule's text among iptables rules of the chain it names; a
+ * comment among the rules' comments), so a typo or a changed port shows.
+ */
+export function nearestNote(after: SavedRuleset, selector: RuleSelector): string {
+  const iptables = after.rules.filter((r) => r.handle === undefined);
+  let wanted: string;
+  let candidates: string[];
+  if (selector.kind === "text") {
+    wanted = selector.rule.trim();
+    const chain = /^-[AI]\s+(\S+)/.exec(wanted)?.[1];
+    candidates = iptables.filter((r) => chain === undefined || r.chain === chain).map((r) => r.text);
+  } else if (selector.kind === "comment") {
+    wanted = selector.comment;
+    candidates = after.rules.flatMap((r) => (typeof r.comment === "string" ? [r.comment] : []));
+  } else {
+    return "";
+  }
+  let best: string | undefined;
+  let distance = Infinity;
+  for (const c of new Set(candidates)) {
+    const d = editDistance(wanted, c);
+    if (d < distance) [best, distance] = [c, d];
+  }
+  return best === undefined ? "" : `; the nearest loaded ${selector.kind === "comment" ? "comment" : "rule"}: ${selector.kind === "comment" ? JSON.stringify(best) : `\`${best}\``}`;
+}
 
 function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number): CounterResult {
   const failures: string[] = [];

@@ -69,6 +69,11 @@ describe("the console report fits the terminal width", () => {
     expect(out).toContain("(scenarios/segmentation/many-services.yaml)");
   });
 
+  test("a counter check keeps its line number, as an expectation does", () => {
+    const out = renderRun(report("-A INPUT -j DROP"), { width: 300 });
+    expect(out).toContain("✗ line 6: counter server -A INPUT -j DROP [ipv4]: -A INPUT -j DROP");
+  });
+
   test("a report that fits is laid out as before: one table, sources as rows", () => {
     const small = wideReport(1, 1);
     const out = renderRun(small, { width: 300 });

@@ -29,7 +29,7 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   const head = `${MARK[s.status]} ${oneLine(s.name)}  (${oneLine(displayPath(s.file, options.baseDir))})`;
   const lines = [head, indent(s.description.trim(), "  "), renderMatrix(s.expectations, width)];
   for (const e of s.expectations.filter((x) => x.sweep && x.status === "passed")) lines.push(`  ✓ line ${e.line}: sweep ${e.sweep!.summary}`);
-  for (const c of s.counters) lines.push(`  ${MARK[c.status]} counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
+  for (const c of s.counters) lines.push(`  ${MARK[c.status]} line ${c.line}: counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
   for (const p of s.parity) lines.push(`  ⚠ ${parityLine(p)}\n      repro:   ${oneLine(p.command)}`);
