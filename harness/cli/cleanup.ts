@@ -13,7 +13,7 @@
  */
 import type { Engine } from "../env/engine.ts";
 import { InputError } from "../errors.ts";
-import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
+import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_BY, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
 import { LABEL_WARM } from "../lab/warm.ts";
 import { countLabContainers, findKept, findOrphans, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 
@@ -43,8 +43,10 @@ async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[
   return kept.markers.map((m) => {
     const containers = kept.containers.filter((c) => labKey(c.Labels) === m.key).length;
     if (m.labels[LABEL_CLAIMED_BY] !== undefined) return `warm lab ${m.key} (${containers} container(s)), taken at ${m.labels[LABEL_KEPT_AT]} by a run that holds it: spared while that run lives (one in another PID namespace cannot be seen: up to ${m.labels[LABEL_KEPT_UNTIL]})`;
-    if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`fwspec run --reuse\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
-    return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: \`fwspec cleanup --kept\` removes it`;
+    // The run that kept it (or left it warm): removing that run removes it, and nothing of other runs.
+    const remove = `\`fwspec cleanup --run ${m.labels[LABEL_KEPT_BY] ?? m.key.split("/")[0]}\` removes it (\`--kept\`: every kept and warm lab)`;
+    if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`fwspec run --reuse\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: ${remove}`;
+    return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: ${remove}`;
   });
 }
 

@@ -49,6 +49,9 @@ describe("fwspec run --keep-on-failure", () => {
     });
     runId = /^fwspec-([0-9a-f]{8})-/.exec(containers[0]!)![1];
     for (const h of kept.hosts) expect(r.stdout).toContain(`  ${h.name}: ${h.shell}`);
+    // How to remove it names this run (`--kept` would remove other runs' kept and warm labs too).
+    expect(kept.run).toBe(runId);
+    expect(r.stdout).toContain(`remove it with: fwspec cleanup --run ${runId} (`);
 
     // The printed repro of the failed expectation, pasted (split as a shell would, run without one): the same verdict.
     const failed = s.expectations.find((e) => e.status === "failed")!;
@@ -69,7 +72,7 @@ describe("fwspec run --keep-on-failure", () => {
     expect(other.exitCode, other.all).toBe(0);
     for (const c of containers) expect(await exists("container", c)).toBe(true);
     const listed = await fwspec("cleanup", "--dry-run");
-    expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*fwspec cleanup --kept`, "m"));
+    expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*\`fwspec cleanup --run ${runId}\` removes it`, "m"));
     expect(listed.stdout).not.toContain(`would remove container fwspec-${runId}`);
 
     // cleanup --kept: this lab (containers, network, marker) and nothing else but other kept or warm labs on the

@@ -125,7 +125,7 @@ export class StartedLab implements RunningLab {
     const labels = await markKept(this.#docker, this.runId, this.instance, Date.now(), this.#extra.takenBy);
     this.#kept = true;
     const hosts = [...this.hosts.values()].map((h) => ({ name: h.name, shell: shellCommand(h.containerName) }));
-    return { lab: this.instance, until: labels[LABEL_KEPT_UNTIL]!, hosts };
+    return { lab: this.instance, run: this.#extra.takenBy ?? this.runId, until: labels[LABEL_KEPT_UNTIL]!, hosts };
   }
 
   /**

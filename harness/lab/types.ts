@@ -52,6 +52,8 @@ export interface LabNetworkInfo {
 /** A lab left running after its run (`fwspec run --keep`): what a person needs to step into it. */
 export interface KeptLab {
   readonly lab: string;
+  /** The run that kept it: `fwspec cleanup --run <run>` removes it (and nothing of other runs). */
+  readonly run: string;
   /** When later runs' sweeps (and plain `fwspec cleanup`) may remove it, ISO 8601; `fwspec cleanup --kept` removes it sooner. */
   readonly until: string;
   /** Each host and the command that opens a shell in it. */

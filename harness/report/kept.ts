@@ -3,7 +3,7 @@
  * (renders only): per kept lab, a shell line for each host and the repro
  * command of each failed or errored expectation (the other family's probe for
  * a parity failure), which give the reported verdict again while the lab runs;
- * and how to remove the labs.
+ * and how to remove the labs (this run's, by its id).
  */
 import { failedByParity } from "../judge/expectation.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
@@ -31,5 +31,6 @@ export function renderKept(report: RunReport): string {
       ...(found.length > 0 ? ["  repro (run on the kept lab, it gives the reported verdict again):", ...found] : []),
     ].join("\n");
   });
-  return `\n${blocks.join("\n\n")}\n\nremove kept labs with: fwspec cleanup --kept (later runs leave them alone until the time shown)\n`;
+  const runs = [...new Set(kept.map((s) => s.kept!.run))];
+  return `\n${blocks.join("\n\n")}\n\nremove ${kept.length === 1 ? "it" : "them"} with: ${runs.map((r) => `fwspec cleanup --run ${r}`).join("; ")} (later runs leave kept labs alone until the time shown; \`fwspec cleanup --kept\` removes every kept and warm lab on this engine, other runs' too)\n`;
 }

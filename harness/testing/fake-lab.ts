@@ -242,7 +242,7 @@ class FakeLab implements RunningLab {
   }
   async keep(): Promise<KeptLab> {
     this.kept = true;
-    return { lab: this.name, until: new Date(0).toISOString(), hosts: [...this.hosts.values()].map((h) => ({ name: h.name, shell: `fake-shell ${h.name}` })) };
+    return { lab: this.name, run: "0fa4e1ab", until: new Date(0).toISOString(), hosts: [...this.hosts.values()].map((h) => ({ name: h.name, shell: `fake-shell ${h.name}` })) };
   }
   async park(state: WarmState): Promise<string> {
     if (!this.#provider) throw new LabError("this fake lab has no provider to be left warm in");
