@@ -123,7 +123,7 @@ export function checkRunOptions(options: RunOptions): RunOptions {
   const parsed = RUN_OPTIONS.safeParse(options);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => optionProblem(options, i));
-    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "`fwspec run --help` lists the flags; RunOptions in harness/api.ts the API's options" });
+    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "`fwspec run --help` lists the flags; the API takes the same as `RunOptions` (exported by fwspec, documented in its type declarations)" });
   }
   // One home for the command limit's range (lab/limits.ts).
   if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));

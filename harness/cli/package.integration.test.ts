@@ -179,9 +179,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed fwspec", () => {
-  it("npm pack --dry-run lists the build, the launcher, docker/ and schema/, and no tests, bench, CI scripts or sources", () => {
+  it("npm pack --dry-run lists the build, the launcher, docker/, schema/, the CI recipes and the licence, and no tests, bench, CI scripts or sources", () => {
     expect(packed.filter((p) => /\.test\.|testdata|^bench\/|^\.ci\/|^fixtures\/|^scenarios\/|^examples\/|^harness\/|\.ts$/.test(p) && !p.endsWith(".d.ts"))).toEqual([]);
-    for (const file of ["bin/fwspec", "dist/harness/index.js", "dist/harness/index.d.ts", "dist/harness/cli/bin.js", "dist/harness/runner/vitest-plugin.js", "dist/harness/testing/global-setup.js", "docker/Dockerfile", "schema/scenario.schema.json"]) {
+    for (const file of ["bin/fwspec", "dist/harness/index.js", "dist/harness/index.d.ts", "dist/harness/cli/bin.js", "dist/harness/runner/vitest-plugin.js", "dist/harness/testing/global-setup.js", "docker/Dockerfile", "schema/scenario.schema.json", "docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml", "LICENSE"]) {
       expect(packed).toContain(file);
     }
     const manifest = JSON.parse(readFileSync(join(repo, "node_modules/fwspec/package.json"), "utf8")) as Record<string, unknown>;
