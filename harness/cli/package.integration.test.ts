@@ -20,7 +20,7 @@ import { labImageTag, PROJECT_ROOT } from "../env/images.ts";
 
 const MINUTES = 60_000;
 /** What `npm run build` needs, and what the package ships. */
-const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "bin", "docker", "schema", "harness"];
+const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "LICENSE", "bin", "docker", "docs", "schema", "harness"];
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const NPM_QUIET = ["--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
 
