@@ -42,10 +42,10 @@ function startAgent(args: readonly string[] = []): Running {
   const waiting = new Map<number, (r: AgentReply) => void>();
   const reader = new ReplyReader();
   child.stdout.on("data", (chunk: Buffer) => {
-    for (const reply of reader.push(chunk)) {
+    reader.push(chunk, (reply) => {
       replies.push(reply);
       waiting.get(reply.id)?.(reply);
-    }
+    });
   });
   const running: Running = {
     child,

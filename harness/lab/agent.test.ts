@@ -67,7 +67,7 @@ describe("reading replies as they arrive", () => {
     const reader = new ReplyReader();
     const whole = bytes(wire);
     const got: AgentReply[] = [];
-    for (let at = 0; at < whole.length; at += size) got.push(...reader.push(whole.subarray(at, at + size)));
+    for (let at = 0; at < whole.length; at += size) reader.push(whole.subarray(at, at + size), (r) => got.push(r));
     expect(got).toEqual(replies);
   });
 
@@ -78,7 +78,7 @@ describe("reading replies as they arrive", () => {
     const concat = vi.spyOn(Buffer, "concat");
     try {
       const got: AgentReply[] = [];
-      for (let at = 0; at < whole.length; at += 4096) got.push(...reader.push(whole.subarray(at, at + 4096)));
+      for (let at = 0; at < whole.length; at += 4096) reader.push(whole.subarray(at, at + 4096), (r) => got.push(r));
       expect(got.map((r) => [r.id, r.stdout.length])).toEqual([[4, body.length]]);
       expect(concat.mock.calls.length).toBeLessThanOrEqual(2);
     } finally {
@@ -86,7 +86,9 @@ describe("reading replies as they arrive", () => {
     }
   });
 
-  test("something that is not a reply throws", () => {
-    expect(() => new ReplyReader().push(bytes("hello\n"))).toThrow(/not an agent reply/);
+  test("something that is not a reply throws, after the replies before it are given", () => {
+    const got: number[] = [];
+    expect(() => new ReplyReader().push(bytes("1 0 2 0 0 2 0\nokhello\n"), (r) => got.push(r.id))).toThrow(/not an agent reply/);
+    expect(got).toEqual([1]);
   });
 });

@@ -104,21 +104,25 @@ export class ReplyReader {
   /** Bytes the front reply needs in all, once its header has been read (0: not yet). */
   #need = 0;
 
-  /** The replies completed by `chunk`, in order; throws on something that is not a reply. */
-  push(chunk: Buffer): AgentReply[] {
+  /**
+   * Gives each reply `chunk` completes to `onReply`, in order; throws on
+   * something that is not a reply (after giving the replies before it).
+   */
+  push(chunk: Buffer, onReply: (reply: AgentReply) => void): void {
     this.#chunks.push(chunk);
     this.#length += chunk.length;
-    if (this.#need > 0 && this.#length < this.#need) return [];
+    if (this.#need > 0 && this.#length < this.#need) return;
     let buffer = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#length);
-    const replies: AgentReply[] = [];
+    this.#chunks = [];
+    this.#length = 0;
+    this.#need = 0;
     for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
-      replies.push(taken.reply);
+      onReply(taken.reply);
       buffer = taken.rest;
     }
     this.#chunks = buffer.length > 0 ? [buffer] : [];
     this.#length = buffer.length;
     this.#need = readHeader(buffer)?.end ?? 0;
-    return replies;
   }
 }
 
@@ -235,17 +239,14 @@ export class Agent {
 
   #onData(chunk: Buffer): void {
     this.#heard = performance.now();
-    let replies;
     try {
-      replies = this.#replies.push(chunk);
+      this.#replies.push(chunk, (reply) => {
+        const pending = this.#pending.get(reply.id);
+        this.#pending.delete(reply.id);
+        pending?.resolve(reply);
+      });
     } catch (error) {
       this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
-      return;
-    }
-    for (const reply of replies) {
-      const pending = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      pending?.resolve(reply);
     }
   }
 
