@@ -139,17 +139,24 @@ it("what a command leaves running in the background does not hold its reply", as
   expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "left\n" });
 });
 
-it("at the end of stdin it answers the commands still running, then exits and leaves no files", async () => {
+it("at the end of stdin it stops the commands still running (nobody reads their answers), then exits and leaves no files", async () => {
   const agent = startAgent();
   const dirOf = () => readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${agent.child.pid}.`));
-  agent.send(1, ["sh", "-c", "sleep 0.3; echo late"], "some stdin");
+  const mark = `fwspec-eof-${process.pid}-${Date.now()}`;
+  // Both sleeps carry the mark as their name (one the command's own process, one it left in the background).
+  agent.send(1, ["bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "long", mark], "some stdin");
+  agent.send(2, ["sleep", "600"], "", 900);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const [own] = dirOf();
   expect(own).toBeDefined();
   agent.child.stdin.end();
-  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "late\n" });
   expect(await agent.exited).toBe(0);
   expect(existsSync(join("/tmp", own!))).toBe(false);
+  // Its commands and what they started are gone (KILL goes before the agent exits; give the kernel a moment).
+  await pRetry(() => {
+    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
+    if (left !== "") throw new Error(`still running: ${left}`);
+  }, { retries: 20, minTimeout: 50, factor: 1 });
 });
 
 it("an empty command is answered with exit 2, and the agent goes on", async () => {
