@@ -139,6 +139,23 @@ it("what a command leaves running in the background does not hold its reply", as
   expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "left\n" });
 });
 
+it("a process left in the background that writes after the reply gets SIGPIPE, as with `docker exec` (its output never grows unseen)", async () => {
+  const agent = startAgent();
+  const mark = `fwspec-bg-${process.pid}-${Date.now()}`;
+  agent.send(1, ["bash", "-c", '(exec -a "$1" yes) & echo started', "bg", mark]);
+  const reply = await agent.reply(1);
+  expect(reply).toMatchObject({ exitCode: 0, stderr: "" });
+  expect(reply.stdout).toMatch(/(^|\n)started\n/);
+  // Whatever `yes` wrote before the pipes closed: at most 1 MiB read after the command ended, besides the pipe's own.
+  expect(reply.stdout.length).toBeLessThan(2 << 20);
+  await pRetry(() => {
+    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
+    if (left !== "") throw new Error(`still running: ${left}`);
+  }, { retries: 20, minTimeout: 50, factor: 1 });
+  agent.send(2, ["echo", "next"]);
+  expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "next\n" });
+});
+
 it("at the end of stdin it stops the commands still running (nobody reads their answers), then exits and leaves no files", async () => {
   const agent = startAgent();
   const dirOf = () => readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${agent.child.pid}.`));
