@@ -4,7 +4,7 @@
  * rules and runs the mutants (harness/mutate/run.ts) with one progress line per
  * scenario, prints the survivors, equivalents and errors and the score, writes
  * `--json`, compares the machine's own firewall before and after, and chooses
- * the exit code: 1 when the score is below `--min-score`, an original
+ * the exit code: 1 when the score is below `--min-score` (or no mutant was scored), an original
  * scenario does not pass, or the machine's firewall changed. `--html` writes
  * the mutation view (report/mutation-html.ts). Ctrl-C (SIGINT, SIGTERM, the
  * launcher gone): the scenarios finished so far and a score labelled PARTIAL
@@ -108,7 +108,11 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
     process.stderr.write(`fwspec: ${skipped.length} scenario(s) not mutated because the original does not pass\n`);
     return EXIT.failed;
   }
-  if (flags.minScore !== undefined && (report.score ?? 100) < flags.minScore) {
+  if (flags.minScore !== undefined && report.score === undefined) {
+    process.stderr.write(`fwspec: no mutant was scored (mutation score n/a), so --min-score ${flags.minScore} is not met\n  hint: a gate needs scenarios that apply rules (apply steps) and check them; see the lines above for what was left out and why\n`);
+    return EXIT.failed;
+  }
+  if (flags.minScore !== undefined && report.score! < flags.minScore) {
     process.stderr.write(`fwspec: ${summaryLine(report).split(" (")[0]} is below --min-score ${flags.minScore}\n`);
     return EXIT.failed;
   }
