@@ -87,7 +87,7 @@ describe("suggestions for nft survivors", () => {
     ["set-element", "set-element@fw.nft:4 -443", "add `remote -> server:443/tcp4 open` (the set's element 443) with `listen: [tcp/443]` on server"],
     ["loopback-iface", "loopback-iface@fw.nft:8", "add `server -> server:8080/tcp4 blocked` (the host's own non-loopback address arrives on lo too, from a non-loopback source)"],
     ["reject-type", "reject-type@fw.nft:10", "add `remote -> server:8081/tcp4 refused:rst`"],
-    ["port", "port@fw.nft:11 dport 8082→8083", "add a check on port 8083: `remote -> server:8083/tcp4 open` (with `listen: [tcp/8083]` on server)"],
+    ["port", "port@fw.nft:11 dport 8082→8083", "add a check on port 8082, which the rule decides: `remote -> server:8082/tcp4 dropped`"],
     ["accept-drop", "accept-drop@fw.nft:11", "add `remote -> server:8082/tcp4 dropped`"],
   ])("%s: %s", (op, id, want) => {
     const m = mutantsOf(fw, selectOperators([op])).find((x) => x.id === id);

@@ -31,7 +31,7 @@ describe("suggestions for iptables survivors", () => {
     // The rule matches only source port 547 (DHCPv6 replies): no probe, to 546 or 547, can match it.
     ["port", "port@rules.v6:3 --dport 546→547", "no probe can catch it: the rule matches only source port 547 (before and after its destination port 546 became 547), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:3 --sport 547→548", "no probe can catch it: the rule's source port 547 became 548, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
-    ["port", "port@rules.v6:4 --dports 443→444", "add a check on port 444: `remote -> server:444/tcp6 open` (with `listen: [tcp/444]` on server)"],
+    ["port", "port@rules.v6:4 --dports 443→444", "add a check on port 443, which the rule decides: `remote -> server:443/tcp6 open` (with `listen: [tcp/443]` on server)"],
     ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (the rule also matches only source port 547, which a probe cannot choose)"],
     ["accept-drop", "accept-drop@rules.v6:5", "add `remote -> server:9999/tcp6 dropped`"],
     ["delete", "delete@rules.v6:7", "add `server -> localhost:9999/tcp6 open` (with `listen: [tcp/9999]` on server)"],
@@ -74,13 +74,47 @@ describe("another destination port on a rule that matches a fixed source port", 
     ["-A ufw-before-input -p udp -m udp --sport 67 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "no probe can catch it: the rule matches only source port 67 (before and after its destination port 68 became 69), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 67, or accept it as a known gap"],
     ["-A INPUT -p udp -m multiport --sports 67,68 -m udp --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "no probe can catch it: the rule matches only source port 67,68 (before and after its destination port 68 became 69), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 67,68, or accept it as a known gap"],
     // Every source port but 67, or a range of them: a probe can match it.
-    ["-A INPUT -p udp -m udp ! --sport 67 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 69: `remote -> server:69/udp4 open` (with `listen: [udp/69]` on server)"],
-    ["-A INPUT -p udp -m udp --sport 1024:65535 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 69: `remote -> server:69/udp4 open` (with `listen: [udp/69]` on server)"],
+    ["-A INPUT -p udp -m udp ! --sport 67 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 68, which the rule decides: `remote -> server:68/udp4 open` (with `listen: [udp/68]` on server)"],
+    ["-A INPUT -p udp -m udp --sport 1024:65535 --dport 68 -j ACCEPT", "port@rules.v4:2 --dport 68→69", "add a check on port 68, which the rule decides: `remote -> server:68/udp4 open` (with `listen: [udp/68]` on server)"],
   ])("%s: %s", (rule, id, want) => {
     const s = v4(rule);
     const all = mutantsOf(s, selectOperators(["port"]));
     const m = all.find((x) => x.id === id);
     expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
     expect(suggestCheck(m!, s)).toBe(want);
+  });
+});
+
+/** A one-family expectation as the loader makes it, from `from -> to:port/tcp4 verdict`. */
+function expectation(text: string, line: number) {
+  const [, from, to, port, protocol, v, expected] = /^(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)$/.exec(text)!;
+  return { from, to: to === "localhost" ? { kind: "localhost" } : { kind: "host", host: to }, port: Number(port), protocol, families: [v === "4" ? "ipv4" : "ipv6"], expected, text, location: { file: "/p/s.yaml", line, column: 9 } };
+}
+
+describe("another destination port: a check that holds with the rules as written and fails with the mutant", () => {
+  // The localhost-only rules of the seeds (scenarios/restrict-localhost), with the checks a weak scenario has.
+  const script = "iptables -A INPUT -p tcp --dport 8080 -s 127.0.0.1 -j ACCEPT\niptables -A INPUT -p tcp --dport 8080 -j DROP\n";
+  const weak = (...expect: string[]): Scenario => ({
+    ...fw,
+    hosts: [{ name: "server", firewall: true, listen: [{ protocol: "tcp", port: 8080 }, { protocol: "tcp", port: 8081 }] } as never, { name: "remote", firewall: false, listen: [] } as never],
+    steps: [
+      { kind: "apply", host: "server", sources: [{ kind: "script", path: "/p/rules.sh", content: script }], location: { file: "/p/s.yaml", line: 3, column: 1 } },
+      { kind: "expect", expectations: expect.map((text, i) => expectation(text, 5 + i)), location: { file: "/p/s.yaml", line: 4, column: 1 } } as never,
+    ],
+  });
+  test.each([
+    // The loopback ACCEPT moved to 8081: only a probe from the host itself sees it (the peer's 8081 check is open either way).
+    ["port@rules.sh:1 --dport 8080→8081", weak("remote -> server:8080/tcp4 dropped", "remote -> server:8081/tcp4 open"), "add a check on port 8080, which the rule decides: `server -> localhost:8080/tcp4 open`"],
+    // The DROP moved to 8081, 8080 not checked: check it where the rule decides.
+    ["port@rules.sh:2 --dport 8080→8081", weak(), "add a check on port 8080, which the rule decides: `remote -> server:8080/tcp4 dropped`"],
+    // 8080 is checked dropped already: the moved DROP shows on 8081, open before.
+    ["port@rules.sh:2 --dport 8080→8081", weak("remote -> server:8080/tcp4 dropped"), "add a check on port 8081: `remote -> server:8081/tcp4 open`"],
+    // The loopback ACCEPT's port is checked from the host already: the mutant opens 8081 to loopback.
+    ["port@rules.sh:1 --dport 8080→8081", weak("server -> localhost:8080/tcp4 open"), "add a check on port 8081 with the verdict the rules give it now (`server -> localhost:8081/tcp4 …`, not open): the mutant opens it"],
+  ])("%s with %#", (id, scenario, want) => {
+    const all = mutantsOf(scenario, selectOperators(["port"]));
+    const m = all.find((x) => x.id === id);
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });

@@ -11,7 +11,8 @@
  * | a deleted rule counted probes, a later rule decides them alike   | a counters check on the rule                  |
  * | another source port, or destination port of a rule with a fixed  | in words: a probe cannot choose its source    |
  * |   source port (DHCP replies: `--sport 67 --dport 68`)            |   port                                        |
- * | another port                                                     | a check on the new port                       |
+ * | another port                                                     | a check on the port the rule decides, from   |
+ * |                                                                  |   where it matches; if checked, the new port  |
  * | nft: a chain policy changed                                      | a probe to a port no rule names               |
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
@@ -212,8 +213,7 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     if (only !== undefined) {
       return `no probe can catch it: the rule matches only source port ${only} (before and after its destination port ${was} became ${moved}), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port ${only}, or accept it as a known gap`;
     }
-    const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === moved);
-    return `add a check on port ${moved}: \`${peerOf(scenario, host)} -> ${host}:${moved}${tail(line.family)} open\`${listens ? "" : ` (with \`listen: [${proto ?? "tcp"}/${moved}]\` on ${host})`}`;
+    return portSuggestion(line, scenario, Number(was), moved, proto);
   }
   if (isNftLine(line) && mutant.operator === "policy") return policySuggestion(line, scenario);
   if (isNftLine(line) && mutant.operator === "set-element") {
@@ -228,6 +228,28 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     ...(sourcePort(line) ? [`the rule also matches only source port ${sourcePort(line)}, which a probe cannot choose`] : []),
   ];
   return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\`${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+}
+
+/**
+ * A rule's destination port moved and no check noticed. A check must hold
+ * with the rules as written and fail with the mutant. First the port the rule
+ * decides (`was`), with the rule's verdict, from where the rule matches (the
+ * host itself for a loopback rule); if the scenario checks that already (the
+ * rules after it decide it alike), the moved port: a blocking rule now blocks
+ * it (open before, if something listens), an accepting one now opens it.
+ */
+function portSuggestion(line: RuleLine, scenario: Scenario, was: number, moved: string, proto: string | undefined): string {
+  const host = line.host;
+  const loopback = isLoopbackRule(line);
+  const from = loopback ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
+  const verdict = verdictOf(line);
+  const tail = suffix(proto, line.family);
+  const listensOn = (port: string) => scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === port) === true;
+  const listenNote = (port: string) => (listensOn(port) ? "" : ` (with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host})`);
+  const checked = expectationsOf(scenario).some(({ expectation: e }) => probes(e, host, was) && e.families.includes(line.family) && e.expected === verdict && (loopback ? e.to.kind === "localhost" : e.from !== host));
+  if (!checked) return `add a check on port ${was}, which the rule decides: \`${from}:${was}${tail} ${verdict}\`${verdict === "open" ? listenNote(String(was)) : ""}`;
+  if (verdict !== "open") return `add a check on port ${moved}: \`${from}:${moved}${tail} open\`${listenNote(moved)}`;
+  return `add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not open): the mutant opens it`;
 }
 
 /** The source ports a rule matches when they are fixed numbers (`--sport 67`, `--sports 67,68`, `udp sport 547`; not negated, no range): no probe sends from them. */
