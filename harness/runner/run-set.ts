@@ -6,6 +6,7 @@
  * between: a lab start costs about half a second, a scenario on a started lab
  * tenths.
  */
+import { interrupted } from "../interrupt.ts";
 import { errorMessage } from "../errors.ts";
 import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
@@ -84,7 +85,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     reports.set(s, report);
     const { held, of } = checksHeld(report);
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
-    progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
+    // Once stopping (Ctrl-C), what ends is the cleanup's doing: no progress line for it.
+    if (!interrupted()) progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
     return report;
   };
 
