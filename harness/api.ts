@@ -118,12 +118,12 @@ export interface RunOptions {
 
 export type RunInput = { readonly paths: readonly string[] } | { readonly scenarios: readonly Scenario[] };
 
-/** The options checked: an InputError naming each wrong one. */
-export function checkRunOptions(options: RunOptions): RunOptions {
+/** The options checked: an InputError naming each wrong one; `command` is the fwspec command whose flags they are (`record` and `diff` check their --timeout here before any lab starts). */
+export function checkRunOptions(options: RunOptions, command: string = "run"): RunOptions {
   const parsed = RUN_OPTIONS.safeParse(options);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => optionProblem(options, i));
-    throw new InputError(`invalid run options: ${problems.join("; ")}`, { hint: "`fwspec run --help` lists the flags; the API takes the same as `RunOptions` (exported by fwspec, documented in its type declarations)" });
+    throw new InputError(`invalid ${command} options: ${problems.join("; ")}`, { hint: `\`fwspec ${command} --help\` lists the flags; the API takes the same as \`RunOptions\` (exported by fwspec, documented in its type declarations)` });
   }
   // One home for the command limit's range (lab/limits.ts).
   if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));

@@ -74,6 +74,11 @@ export class CommandError extends FwspecError {
   }
 }
 
+/** A file the user asked for (`fwspec record`'s scenario) could not be written after the lab ran: exit code 4. */
+export class OutputError extends FwspecError {
+  override readonly exitCode = EXIT.internal;
+}
+
 /** The lab could not be built or used (container gone, network exhausted, listener never came up). */
 export class LabError extends FwspecError {}
 

@@ -14,10 +14,12 @@ import { type AllowEntry, parseAllow, parseAllowFile } from "../diff/allow.ts";
 import { filesAtRevision } from "../diff/git-rev.ts";
 import { diffStatus } from "../diff/model.ts";
 import { renderDiff, renderDiffJson } from "../diff/render.ts";
-import { readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
+import { noRulesFile, readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
 import { diffScenarios } from "../diff/run.ts";
 import { renderDiffHtml } from "../report/html.ts";
+import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
+import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -51,7 +53,7 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
   const files = ruleFilesOf(scenario);
   if (opts.base !== undefined) {
     if ((opts.rulesA ?? []).length > 0) throw new InputError("--base and --rules-a both name side a; use one", { hint: "--base REV: the rules files as committed at REV; --rules-a FILE: other files" });
-    if (files.length === 0) throw new InputError(`--base ${opts.base}: the scenario reads no rules file (its rules are inline commands)`, { hint: "--base compares the rules files the scenario's apply steps read (script, restore) as committed at REV" });
+    if (files.length === 0) throw noRulesFile(scenario, `--base ${opts.base}`);
     return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files)), label: `${files.map(rel).join(", ")} at ${opts.base}` };
   }
   return side(scenario, opts.rulesA ?? [], "--rules-a");
@@ -62,7 +64,8 @@ function side(scenario: Scenario, specs: readonly string[], flag: string): Side 
   const contents = readReplacements(replacements, flag);
   const files = ruleFilesOf(scenario);
   const label = files.length === 0 && replacements.size === 0 ? "the scenario's rules" : files.map((f) => (replacements.has(f) ? rel(replacements.get(f)!) : rel(f))).join(", ");
-  return { scenario: withRuleFiles(scenario, contents), label };
+  // Titles and failures name the file applied on this side, not the one it replaces.
+  return { scenario: withRuleFiles(scenario, contents, replacements), label };
 }
 
 function allowEntries(opts: DiffCliOptions): AllowEntry[] {
@@ -75,8 +78,9 @@ function allowEntries(opts: DiffCliOptions): AllowEntry[] {
 
 export async function diffCommand(file: string, opts: DiffCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
   if (opts.base === undefined && (opts.rulesA ?? []).length === 0 && (opts.rulesB ?? []).length === 0) {
-    throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: "fwspec diff scenarios/web.yaml --base main   (the scenario's rules files as committed on main, against the working tree)" });
+    throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: `fwspec diff ${shellQuote([file])} --base main   (the scenario's rules files as committed on main, against the working tree)` });
   }
+  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) }, "diff");
   const allow = allowEntries(opts);
   const { scenario } = oneScenario(file, "diff", opts.root);
   const a = await sideA(scenario, opts);

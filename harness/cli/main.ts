@@ -17,6 +17,7 @@ import { OPERATORS } from "../mutate/operators.ts";
 import { recordCommand } from "./record.ts";
 import { diffCommand } from "./diff.ts";
 import { withMachineFirewallCheck } from "./machine-check.ts";
+import { flagNumber, percentFlag } from "./flags.ts";
 import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
@@ -37,19 +38,6 @@ function fail(error: unknown): never {
 function keepMode(opts: { keep?: boolean; keepOnFailure?: boolean }): "all" | "failed" | undefined {
   if (opts.keep && opts.keepOnFailure) throw new InputError("use one of --keep and --keep-on-failure", { hint: "--keep keeps every lab, --keep-on-failure those of failed scenarios" });
   return opts.keep ? "all" : opts.keepOnFailure ? "failed" : undefined;
-}
-
-/** A numeric flag's text as a number (whole numbers only); its range is the API's to check. */
-function flagNumber(flag: string, text: string): number {
-  if (!/^[0-9]+$/.test(text.trim())) throw new InputError(`${flag} must be a whole number, not \`${text}\``);
-  return Number(text.trim());
-}
-
-/** A percentage flag: a number from 0 to 100 (decimals allowed). */
-function percentFlag(flag: string, text: string): number {
-  const n = Number(text.trim());
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text.trim()) || n > 100) throw new InputError(`${flag} must be a percentage from 0 to 100, not \`${text}\``, { hint: `e.g. ${flag} 90` });
-  return n;
 }
 
 const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";
@@ -135,11 +123,11 @@ export function buildProgram(): Command {
     .option("--max-probes <n>", "refuse a matrix of more probes (flows x families) than this (default 400)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenario)")
     .option("--root <dir>", ROOT_HELP)
-    .addHelpText("after", "\nExit codes: 0 recorded, 1 a probe failed (that flow is not recorded) or the matrix could not run (nothing written),\n2 bad input, 3 environment problem.")
+    .addHelpText("after", "\nExit codes: 0 recorded, 1 a probe failed (that flow is not recorded) or the matrix could not run (nothing written),\n2 bad input, 3 environment problem, 4 the scenario file could not be written (after the lab ran).")
     .action(async (file: string, opts: { out?: string; update?: boolean; force?: boolean; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await withMachineFirewallCheck("record", () => recordCommand(file, {
         out: opts.out, update: opts.update, force: opts.force, root: opts.root,
-        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
+        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes, 1),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
       }, consoleProgress(), (text) => process.stdout.write(text)));
     });
@@ -162,7 +150,7 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; html?: string; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await withMachineFirewallCheck("diff", () => diffCommand(file, {
         ...opts,
-        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes),
+        maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes, 1),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
       }, consoleProgress(), (text) => process.stdout.write(text)));
     });

@@ -20,6 +20,7 @@ writeFileSync(path.join(dir, "exists.yaml"), "x\n");
 const HEAD = "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\nsteps:\n";
 writeFileSync(path.join(dir, "s.yaml"), `${HEAD}  - apply: rules.sh\n`);
 writeFileSync(path.join(dir, "inline.yaml"), `${HEAD}  - apply: { host: server, commands: ["iptables -A INPUT -j DROP"] }\n`);
+writeFileSync(path.join(dir, "norules.yaml"), `${HEAD}  - expect: [remote -> server:8080 open]\n`);
 writeFileSync(path.join(dir, "bad.yaml"), `${HEAD}  - expect: [remote -> nowhere:1 open]\n`);
 const S = path.join(dir, "s.yaml");
 const print = () => {};
@@ -38,6 +39,8 @@ describe("fwspec record: bad input, nothing started", () => {
     ["an invalid scenario", path.join(dir, "bad.yaml"), { update: true }, /nowhere/],
     ["a matrix over the limit", S, { update: true, maxProbes: 2 }, /more than the limit of 2/],
     ["--out outside the project root (its rules path would lead out)", S, { out: path.join(tmpdir(), "fwspec-elsewhere", "x.yaml") }, /outside the project root/],
+    ["--out in a folder that is a file", S, { out: path.join(dir, "rules.sh", "x.yaml") }, /^--out .*rules\.sh\/x\.yaml: .*rules\.sh is not a folder$/],
+    ["--timeout out of range: named as record's", S, { update: true, timeout: 0 }, /^invalid record options: .*--timeout.* must be from 1 to 30, not `0`$/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
     await expect(recordCommand(file, opts, progress, print)).rejects.toThrow(InputError);
@@ -50,8 +53,11 @@ describe("fwspec diff: bad input, nothing started", () => {
   test.each<[string, string, DiffCliOptions, RegExp]>([
     ["no second ruleset", S, {}, /needs two rulesets/],
     ["--base and --rules-a together", S, { base: "main", rulesA: [path.join(dir, "other.sh")] }, /--base and --rules-a both name side a/],
-    ["--base with a scenario of inline commands only", path.join(dir, "inline.yaml"), { base: "main" }, /reads no rules file/],
-    ["--rules-a for a scenario of inline commands only", path.join(dir, "inline.yaml"), { rulesA: [path.join(dir, "other.sh")] }, /reads 0 rules files/],
+    ["--base with a scenario of inline commands only", path.join(dir, "inline.yaml"), { base: "main" }, /^--base main: the scenario applies no rules file \(its rules are inline commands\), so diff has no file to swap$/],
+    ["--rules-a for a scenario of inline commands only", path.join(dir, "inline.yaml"), { rulesA: [path.join(dir, "other.sh")] }, /^--rules-a .*other\.sh: the scenario applies no rules file \(its rules are inline commands\)/],
+    ["--rules-a for a scenario without apply steps", path.join(dir, "norules.yaml"), { rulesA: [path.join(dir, "other.sh")] }, /the scenario applies no rules file \(it has no apply step\)/],
+    ["--rules-a naming a scenario, not rules", S, { rulesA: [path.join(dir, "inline.yaml")] }, /^--rules-a: .*inline\.yaml is a fwspec scenario \(it has hosts: and steps:\), not a rules file$/],
+    ["--timeout out of range: named as diff's", S, { rulesB: [path.join(dir, "other.sh")], timeout: 31 }, /^invalid diff options: .*--timeout/],
     ["a revision that could be an option", S, { base: "--output=/tmp/x" }, /is not a git revision/],
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
@@ -65,5 +71,25 @@ describe("fwspec diff: bad input, nothing started", () => {
 
   test("InputError is exit 2", () => {
     expect(new InputError("x").exitCode).toBe(EXIT.badInput);
+  });
+});
+
+/** The hint of the InputError the command throws. */
+async function hintOf(command: Promise<unknown>): Promise<string | undefined> {
+  const error = await command.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  return (error as InputError).hint;
+}
+
+describe("hints name the user's own files and command", () => {
+  const given = path.relative(process.cwd(), S);
+  test.each<[string, () => Promise<unknown>, string]>([
+    ["record without --out or --update", () => recordCommand(given, {}, silentProgress, print), `fwspec record ${given} --out ${given.replace(/\.yaml$/, ".recorded.yaml")}   or: fwspec record ${given} --update`],
+    ["record --timeout 0", () => recordCommand(given, { update: true, timeout: 0 }, silentProgress, print), "`fwspec record --help` lists the flags"],
+    ["diff without a second ruleset", () => diffCommand(given, {}, silentProgress, print), `fwspec diff ${given} --base main`],
+    ["diff --timeout 0", () => diffCommand(given, { base: "main", timeout: 0 }, silentProgress, print), "`fwspec diff --help` lists the flags"],
+    ["diff --rules-a on a scenario that applies no rules file", () => diffCommand(path.join(dir, "inline.yaml"), { rulesA: ["other.sh"] }, silentProgress, print), "put the rules in a file (`- apply: rules.sh`)"],
+  ])("%s", async (_, command, hint) => {
+    expect(await hintOf(command())).toContain(hint);
   });
 });

@@ -4,18 +4,22 @@
  * verdicts written as its expectations (record/lines.ts, record/write.ts) —
  * a new scenario file, or the scenario itself with its trailing expect step
  * replaced. Nothing is written when the matrix could not run; a flow whose
- * probe failed is never written as an expectation and makes the exit 1.
+ * probe failed is never written as an expectation and makes the exit 1; a
+ * file that cannot be written is one line and exit 4.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { flowMatrix, flowTitle } from "../diff/matrix.ts";
 import { recordMatrix } from "../diff/run.ts";
+import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
+import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { recordedLines } from "../record/lines.ts";
 import { defaultFamilies, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
+import { notAFolder, writeOutputFile } from "./report-files.ts";
 
 export interface RecordCliOptions {
   readonly out?: string | undefined;
@@ -26,13 +30,21 @@ export interface RecordCliOptions {
   readonly root?: string | undefined;
 }
 
-function target(file: string, opts: RecordCliOptions): string {
+/** `web.yaml` → `web.recorded.yaml`: where the hint suggests --out. */
+function recordedName(file: string): string {
+  return /\.ya?ml$/i.test(file) ? file.replace(/\.ya?ml$/i, ".recorded.yaml") : `${file}.recorded.yaml`;
+}
+
+/** Where to write (absolute); `given` is the scenario as the user named it, for hints. */
+function target(file: string, given: string, opts: RecordCliOptions): string {
   if ((opts.out === undefined) === (opts.update !== true)) {
-    throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: "fwspec record scenarios/web.yaml --out scenarios/web.recorded.yaml" });
+    throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: `fwspec record ${shellQuote([given, "--out", recordedName(given)])}   or: fwspec record ${shellQuote([given])} --update` });
   }
   if (opts.update) return file;
   const out = path.resolve(opts.out!);
   if (out === file) throw new InputError(`--out ${opts.out} is the scenario itself`, { hint: "use --update to replace its expectations" });
+  const blocker = notAFolder(path.dirname(out));
+  if (blocker !== undefined) throw new InputError(`--out ${opts.out}: ${path.relative(process.cwd(), blocker) || blocker} is not a folder`, { hint: "give an --out path whose folders are folders or do not exist yet (they are created)" });
   if (existsSync(out) && !opts.force) throw new InputError(`--out ${opts.out} exists; nothing was written`, { hint: "choose another file, or pass --force to overwrite it" });
   return out;
 }
@@ -44,8 +56,9 @@ function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: Rec
 }
 
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
+  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) }, "record");
   const one = oneScenario(file, "record", opts.root);
-  const out = target(one.file, opts);
+  const out = target(one.file, file, opts);
   checkTarget(one, out, opts);
   const observed = await recordMatrix(one.scenario, {
     progress, handleInterrupts: true,
@@ -58,15 +71,19 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   const { lines, failed } = recordedLines(observed.flows, defaultFamilies(one.text));
   const text = recordedScenario(one.text, one.file, out, lines);
   parseScenarioText(text, out, { root: opts.root }); // what is written must validate
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, text);
+  const shown = path.relative(process.cwd(), out) || out;
+  const unwritten = writeOutputFile(out, text, shown, `make ${shown} writable (check its and its folder's permissions, and \`lsattr\` for the immutable flag) or write elsewhere with --out FILE; then record again`);
+  if (unwritten) {
+    process.stderr.write(`fwspec: ${unwritten.report()}\n`);
+    return unwritten.exitCode;
+  }
   const written = lines.filter((l) => l.expectation !== undefined).length;
-  print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${path.relative(process.cwd(), out) || out}\n`);
+  print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${shown}\n`);
   for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);
   if (failed.length > 0) {
     print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);
     return EXIT.failed;
   }
-  print("review each expectation (the comment names the rule that decided it), then: fwspec run\n");
+  print(`review each expectation (the comment names the rule that decided it), then: fwspec run ${shellQuote([shown])}\n`);
   return EXIT.ok;
 }

@@ -68,6 +68,16 @@ describe("fwspec diff", () => {
     expect(r.stdout).not.toContain(":8081");
   });
 
+  it("a --rules-a file that fails to apply is named as itself, not as the scenario's rules file", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "rules.sh"), APPENDED);
+    writeFileSync(join(dir, "bad.sh"), "iptables -A INPUT -p tcp --dport 99999 -j DROP\n");
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-a", "bad.sh", "--rules-b", "rules.sh"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toContain(`! bad.sh: step 1: apply bad.sh on server (line 7): rules script ${join(dir, "bad.sh")} failed on server`);
+    expect(r.stdout).not.toMatch(/apply rules\.sh|script \S*rules\.sh failed/);
+  });
+
   it("two git revisions of the rules file (--base HEAD~1): the same flows; accepted by an allow file, exit 0", async () => {
     const dir = project();
     const git = (...args: string[]) => execa("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args]);

@@ -30,6 +30,11 @@ describe("the rules files of a diff's sides", () => {
     expect(two.steps[0]).toMatchObject({ sources: [{ content: expect.stringContaining("-s ::1 -j ACCEPT") }] });
   });
 
+  test("a replaced file goes by the name of the file applied in its place; others keep theirs", () => {
+    const s = withRuleFiles(two, new Map([[A, "x\n"]]), new Map([[A, "/w/bad.sh"]]));
+    expect(s.steps.flatMap((x) => (x.kind === "apply" ? x.sources.map((src) => (src.kind === "commands" ? "" : src.path)) : []))).toEqual(["/w/bad.sh", B]);
+  });
+
   test.each<[string, string[], [string, string][] | RegExp]>([
     ["one rules file: FILE replaces it", ["mine.sh"], [[A, "/w/mine.sh"]]],
     ["NAMED=FILE names the one it replaces", [`${path.relative("/w", B)}=mine.sh`], [[B, "/w/mine.sh"]]],

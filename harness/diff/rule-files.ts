@@ -17,10 +17,22 @@ export function ruleFilesOf(scenario: Scenario): string[] {
   return [...new Set(files)];
 }
 
-/** The scenario with the given contents (by absolute path) for its rules files. */
-export function withRuleFiles(scenario: Scenario, contents: ReadonlyMap<string, string>): Scenario {
-  const swap = (src: RuleSource): RuleSource => (src.kind !== "commands" && contents.has(src.path) ? { ...src, content: contents.get(src.path)! } : src);
+/**
+ * The scenario with the given contents (by absolute path) for its rules
+ * files; `names` (by the same path) the file each is read from instead, so
+ * titles and failures name the file actually applied.
+ */
+export function withRuleFiles(scenario: Scenario, contents: ReadonlyMap<string, string>, names: ReadonlyMap<string, string> = new Map()): Scenario {
+  const swap = (src: RuleSource): RuleSource => (src.kind !== "commands" && contents.has(src.path) ? { ...src, content: contents.get(src.path)!, path: names.get(src.path) ?? src.path } : src);
   return { ...scenario, steps: scenario.steps.map((s) => (s.kind === "apply" ? { ...s, sources: s.sources.map(swap) } : s)) };
+}
+
+/** `--rules-a FILE` (or `--base REV`) on a scenario that applies no rules file: nothing to swap. */
+export function noRulesFile(scenario: Scenario, what: string): InputError {
+  const inline = scenario.steps.some((s) => s.kind === "apply");
+  return new InputError(`${what}: the scenario applies no rules file (${inline ? "its rules are inline commands" : "it has no apply step"}), so diff has no file to swap`, {
+    hint: "diff swaps the files apply steps read: put the rules in a file (`- apply: rules.sh`), then `fwspec diff SCENARIO --rules-a OLD.sh --rules-b rules.sh`, or --base REV once that file is committed",
+  });
 }
 
 /** What a `--rules-a`/`--rules-b` value replaces, and with which file (both absolute). */
@@ -33,6 +45,7 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
     const named = eq > 0 ? path.resolve(cwd, spec.slice(0, eq)) : undefined;
     const file = path.resolve(cwd, eq > 0 ? spec.slice(eq + 1) : spec);
     if (named === undefined) {
+      if (files.length === 0) throw noRulesFile(scenario, `${flag} ${spec}`);
       if (files.length !== 1) {
         throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
       }
@@ -45,12 +58,18 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
   return out;
 }
 
+/** Top-level `hosts:` and `steps:` keys: a fwspec scenario, which no rules file has. */
+const SCENARIO_KEYS = [/^hosts\s*:/m, /^steps\s*:/m];
+
 /** The replacement files read: contents by the path they replace. */
 export function readReplacements(replacements: ReadonlyMap<string, string>, flag: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [target, file] of replacements) {
     const read = readTextFileSync(file);
     if (!read.ok) throw new InputError(`${flag}: cannot use ${file} (${read.failure.kind.replace("-", " ")})`, { hint: "name a readable rules file: a shell script or iptables-restore input, as the scenario's apply step expects" });
+    if (SCENARIO_KEYS.every((k) => k.test(read.text))) {
+      throw new InputError(`${flag}: ${file} is a fwspec scenario (it has hosts: and steps:), not a rules file`, { hint: `${flag} takes a rules file an apply step reads (a shell script, iptables-restore or nft input); the scenario is diff's first argument: fwspec diff SCENARIO ${flag} RULES` });
+    }
     out.set(target, read.text);
   }
   return out;
