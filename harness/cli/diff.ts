@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { type AllowEntry, parseAllow, parseAllowFile } from "../diff/allow.ts";
+import { type AllowEntry, checkAllowHosts, parseAllow, parseAllowFile } from "../diff/allow.ts";
 import { filesAtRevision } from "../diff/git-rev.ts";
 import { diffStatus } from "../diff/model.ts";
 import { renderDiff, renderDiffJson } from "../diff/render.ts";
@@ -83,6 +83,7 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) }, "diff");
   const allow = allowEntries(opts);
   const { scenario } = oneScenario(file, "diff", opts.root);
+  checkAllowHosts(allow, scenario);
   const a = await sideA(scenario, opts);
   const b = side(scenario, opts.rulesB ?? [], "--rules-b");
   const result = await diffScenarios(a.scenario, b.scenario, {

@@ -12,6 +12,8 @@
 import { InputError } from "../errors.ts";
 import { type Family, isBlocked, type Protocol, type Verdict, VERDICTS } from "../model/types.ts";
 import { parseExpectation } from "../scenario/expectation.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { didYouMean, listWords } from "../scenario/suggest.ts";
 import type { FlowChange } from "./model.ts";
 
 export type VerdictPattern = Verdict | "blocked" | "*";
@@ -73,4 +75,22 @@ export function allows(entry: AllowEntry, c: Pick<FlowChange, "flow" | "a" | "b"
   const f = c.flow;
   return entry.from === f.from && entry.to === f.to && entry.port === f.port && entry.protocol === f.protocol
     && (entry.family === undefined || entry.family === f.family) && matches(entry.old, c.a.verdict) && matches(entry.now, c.b.verdict);
+}
+
+/**
+ * Entries that name a host the scenario does not have can never match a
+ * flow: an InputError (exit 2, before any lab) for the first, with the nearest
+ * host name. A port or verdict nothing matches is only known after the run
+ * (reported there as matching no change).
+ */
+export function checkAllowHosts(entries: readonly AllowEntry[], scenario: Scenario): void {
+  const hosts = scenario.hosts.map((h) => h.name);
+  for (const e of entries) {
+    for (const [role, name] of [["source", e.from], ["target", e.to]] as const) {
+      if (hosts.includes(name) || (role === "target" && name === "localhost")) continue;
+      throw new InputError(`${e.where}: the allow entry \`${e.text}\` names ${role} host \`${name}\`, which ${scenario.name} does not have`, {
+        hint: `${didYouMean(name, hosts) ?? ""} the scenario's hosts are ${listWords(hosts, "and")}`.trim(),
+      });
+    }
+  }
 }
