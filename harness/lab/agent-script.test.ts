@@ -166,6 +166,8 @@ it("at the end of stdin it stops the commands still running (nobody reads their 
   await new Promise((resolve) => setTimeout(resolve, 100));
   const [own] = dirOf();
   expect(own).toBeDefined();
+  // One more sent with the end: stopped even when the end comes right after its fork.
+  agent.send(3, ["bash", "-c", 'exec -a "$1" sleep 602', "late", mark]);
   agent.child.stdin.end();
   expect(await agent.exited).toBe(0);
   expect(existsSync(join("/tmp", own!))).toBe(false);
