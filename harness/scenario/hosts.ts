@@ -51,6 +51,18 @@ function checkHostName(ctx: CheckBase, name: string, p: Path): void {
   ctx.problem(p, bad.message, bad.hint, { atKey: true, ...at(bad.offset) });
 }
 
+/**
+ * A host may not share a network's name (the default network's, `lan`, when
+ * none is declared): `{{ NAME.ipv4 }}` names a host's address and a network's
+ * subnet alike, and one would silently win.
+ */
+function checkNotNetworkName(ctx: CheckBase, nets: Networks, name: string, p: Path): void {
+  const networks = nets.networkNames ?? [DEFAULT_NETWORK];
+  if (!networks.includes(name)) return;
+  ctx.problem(p, `host \`${name}\` has the name of a network${nets.networkNames ? "" : ` (the lab's one network is \`${DEFAULT_NETWORK}\` when none is declared)`}`,
+    `\`{{ ${name}.ipv4 }}\` would be ambiguous (the host's address or the network's subnet); rename the host, e.g. \`${name}-host\``, { atKey: true });
+}
+
 /** The scenario's `hosts`, each field of each host on its own. */
 function checkHosts(ctx: CheckBase, raw: unknown, nets: Networks): Pick<Topology, "hosts" | "hostNames" | "hostsKnown"> {
   const hosts = new Map<string, HostInfo>();
@@ -64,6 +76,7 @@ function checkHosts(ctx: CheckBase, raw: unknown, nets: Networks): Pick<Topology
   for (const [name, value] of entries) {
     const p: Path = ["hosts", name];
     checkHostName(ctx, name, p);
+    checkNotNetworkName(ctx, nets, name, p);
     // Each field on its own, so one bad field does not hide the problems of the others.
     const host = isRecord(value) ? value : {};
     const firewall = host["firewall"] === true;

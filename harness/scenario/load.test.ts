@@ -221,6 +221,18 @@ const MALFORMED: readonly Malformed[] = [
     hint: "lowercase letters, digits or dashes",
   },
   {
+    title: "a host named like the default network",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  ‸lan: {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "host `lan` has the name of a network (the lab's one network is `lan` when none is declared)",
+    hint: "`{{ lan.ipv4 }}` would be ambiguous",
+  },
+  {
+    title: "a host named like a declared network",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  server: { firewall: true, networks: [lan, dmz], router: true }\n  ‸dmz: { networks: [dmz] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "host `dmz` has the name of a network",
+    hint: "rename the host, e.g. `dmz-host`",
+  },
+  {
     title: "localhost as a host name",
     yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  ‸localhost: {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "`localhost` cannot be a host name",
