@@ -212,8 +212,9 @@ export function buildProgram(): Command {
     .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
     .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
       const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root });
-      process.stdout.write(`${files.length} scenario file(s) valid\n`);
-      if (opts.rules) process.stdout.write(`${await checkRules(scenarios, consoleProgress())} rules file(s) and command list(s) accepted\n`);
+      // With --rules, "valid" only once the rules are accepted too (a refused rule exits 2 before it).
+      const rules = opts.rules ? `; ${await checkRules(scenarios, consoleProgress())} rules file(s) and command list(s) accepted` : "";
+      process.stdout.write(`${files.length} scenario file(s) valid${rules}\n`);
     });
 
   program

@@ -70,6 +70,11 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(rules.stderr).toContain(`${DATA}/rules.v4:6: ipv4: `);
     expect(rules.stderr).toContain(`${DATA}/rules.v4:8: ipv4: `);
     expect(rules.stderr).toContain(`${DATA}/rules.v6:6: ipv6: `);
+    // "valid" is said only once the rules are accepted too.
+    expect(rules.stdout).not.toContain("valid");
+    const good = await fwspec(["validate", "--rules", `${DATA}/good.yaml`]);
+    expect(good.exitCode, good.all).toBe(0);
+    expect(good.stdout).toMatch(/^1 scenario file\(s\) valid; 3 rules file\(s\) and command list\(s\) accepted$/m);
   });
 
   it("checks nft ruleset files with nft -c and names the file's line", async () => {
