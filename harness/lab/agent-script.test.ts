@@ -93,7 +93,8 @@ it("sends back at most <keep> bytes of each stream and says how many were printe
 it("stops a command whose output passes twice <keep> (it would fill the disk): its process group is killed, the agent goes on", async () => {
   const agent = startAgent(["1000"]);
   const mark = `fwspec-flood-${process.pid}-${Date.now()}`;
-  agent.send(1, ["sh", "-c", 'yes "$1" & yes "$1" >&2 & wait', "flood", mark]);
+  // A quiet process in the group too: only the group's KILL ends it (the `yes` would also die of SIGPIPE).
+  agent.send(1, ["bash", "-c", 'yes "$1" & yes "$1" >&2 & (exec -a "$1" sleep 600) & wait', "flood", mark]);
   const reply = await agent.reply(1);
   expect(reply).toMatchObject({ id: 1, exitCode: 137, timedOut: false });
   expect(reply.stdout.length === 1000 || reply.stderr.length === 1000).toBe(true);
@@ -107,7 +108,14 @@ it("stops a command whose output passes twice <keep> (it would fill the disk): i
   }, { retries: 20, minTimeout: 50, factor: 1 });
 });
 
-it.each([["x"], ["10", "20"], ["-1"]])("refuses the arguments %j", async (...args) => {
+it("what a command printed right before it ended is all in its reply (its pipes are read after it ends), for many at once", async () => {
+  const agent = startAgent();
+  for (let id = 1; id <= 100; id++) agent.send(id, ["sh", "-c", "printf x; printf y >&2; exec printf z"]);
+  const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => agent.reply(i + 1)));
+  expect(replies.filter((r) => r.stdout !== "xz" || r.stderr !== "y" || r.exitCode !== 0)).toEqual([]);
+});
+
+it.each([["x"], ["10", "20"], ["-1"], ["0"]])("refuses the arguments %j", async (...args) => {
   const agent = startAgent(args);
   let stderr = "";
   agent.child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -186,14 +194,14 @@ it("an empty command is answered with exit 2, and the agent goes on", async () =
   expect(await agent.reply(2)).toMatchObject({ stdout: "next\n" });
 });
 
-it("something that is not a request ends the reading: what runs is still answered, then it exits 2", async () => {
+it("something that is not a request ends the reading: what runs is stopped and answered, then it exits 2", async () => {
   const agent = startAgent();
   let stderr = "";
   agent.child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  agent.send(1, ["sh", "-c", "sleep 0.2; echo still"]);
+  agent.send(1, ["sh", "-c", "sleep 600; echo never"]);
   agent.child.stdin.write("hello there\n");
   agent.send(2, ["echo", "never"]);
-  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "still\n" });
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 137, stdout: "" });
   expect(await agent.exited).toBe(2);
   expect(agent.replies.map((r) => r.id)).toEqual([1]);
   expect(stderr).toBe("fwspec-agent: not a request: hello there\n");

@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for agent.ts. */
 import { describe, expect, test, vi } from "vitest";
-import { type AgentReply, encodeRequest, ReplyReader, takeReply } from "./agent.ts";
+import { type AgentReply, CUT_DECODED_BYTES, encodeRequest, OUTPUT_KEPT_BYTES, ReplyReader, takeReply } from "./agent.ts";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
@@ -50,7 +50,7 @@ describe("agent replies", () => {
     expect(takeReply(bytes(wire))).toBeUndefined();
   });
 
-  test.each(["hello\n", "1 x 0 0 0 0 0\n", "1 0 0\n", "1 0 0 0 0\n", "1 0 0 0 2 0 0\n", "1 0 5 0 0 4 0\nabcde"])("refuses %j", (wire) => {
+  test.each(["hello\n", "1 x 0 0 0 0 0\n", "1 0 0\n", "1 0 0 0 0\n", "1 0 0 0 2 0 0\n", "1 0 5 0 0 4 0\nabcde", `1 0 ${OUTPUT_KEPT_BYTES + 1} 0 0 ${OUTPUT_KEPT_BYTES + 1} 0\n`, `1 0 ${"9".repeat(400)} 0 0 ${"9".repeat(400)} 0\n`])("refuses %j", (wire) => {
     expect(() => takeReply(bytes(wire))).toThrow(/not an agent reply/);
   });
 });
@@ -86,9 +86,19 @@ describe("reading replies as they arrive", () => {
     }
   });
 
-  test("something that is not a reply throws, after the replies before it are given", () => {
+  test("something that is not a reply throws, after the replies before it are given; nothing after it is read", () => {
     const got: number[] = [];
-    expect(() => new ReplyReader().push(bytes("1 0 2 0 0 2 0\nokhello\n"), (r) => got.push(r.id))).toThrow(/not an agent reply/);
+    const reader = new ReplyReader();
+    expect(() => reader.push(bytes("1 0 2 0 0 2 0\nokhello\n"), (r) => got.push(r.id))).toThrow(/not an agent reply/);
+    expect(() => reader.push(bytes("2 0 0 0 0 0 0\n"), (r) => got.push(r.id))).toThrow(/not an agent reply/);
     expect(got).toEqual([1]);
+  });
+
+  test("of a cut reply only the start of each stream is decoded (the failure shows no more, and must not hold the rest)", () => {
+    const body = Buffer.alloc(100_000, 0x61);
+    const taken = takeReply(Buffer.concat([bytes(`5 0 ${body.length} 3 0 90000000 3\n`), body, bytes("err")]));
+    expect(taken?.reply.stdout.length).toBe(CUT_DECODED_BYTES);
+    expect(taken?.reply.stderr).toBe("err");
+    expect(taken?.reply.printed).toEqual({ stdout: 90_000_000, stderr: 3 });
   });
 });

@@ -47,6 +47,8 @@ export function encodeRequest(id: number, argv: readonly string[], stdin = "", l
 
 /** How many bytes of each output stream the agent sends back (docker/fwspec-agent's default): a reply is held whole in memory. */
 export const OUTPUT_KEPT_BYTES = 64 << 20;
+/** Of a cut reply (more printed than sent back), the bytes of each stream decoded. */
+export const CUT_DECODED_BYTES = 16 << 10;
 
 interface ReplyHeader {
   readonly id: number;
@@ -76,6 +78,7 @@ function readHeader(buffer: Buffer): ReplyHeader | undefined {
   if (!m) throw new RangeError(`not an agent reply: ${JSON.stringify(header.slice(0, 80))}`);
   const [outLen, errLen, stdout, stderr] = [m[3], m[4], m[6], m[7]].map(Number) as [number, number, number, number];
   if (stdout < outLen || stderr < errLen) throw new RangeError(`not an agent reply (more bytes sent than printed): ${JSON.stringify(header)}`);
+  if (outLen > OUTPUT_KEPT_BYTES || errLen > OUTPUT_KEPT_BYTES) throw new RangeError(`not an agent reply (more than ${OUTPUT_KEPT_BYTES} bytes of a stream): ${JSON.stringify(header)}`);
   return { id: Number(m[1]), exitCode: Number(m[2]), outLen, errLen, timedOut: m[5] === "1", printed: { stdout, stderr }, body: nl + 1, end: nl + 1 + outLen + errLen };
 }
 
@@ -87,9 +90,12 @@ function readHeader(buffer: Buffer): ReplyHeader | undefined {
 export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } | undefined {
   const h = readHeader(buffer);
   if (!h || buffer.length < h.end) return undefined;
-  const stdout = buffer.subarray(h.body, h.body + h.outLen).toString("utf8");
-  const stderr = buffer.subarray(h.body + h.outLen, h.end).toString("utf8");
   const cut = h.printed.stdout > h.outLen || h.printed.stderr > h.errLen;
+  // A cut reply only fails its command (limits.ts shows its first characters): only its start is decoded, so no
+  // error holds on to the whole output.
+  const decoded = (from: number, length: number) => buffer.subarray(from, from + (cut ? Math.min(length, CUT_DECODED_BYTES) : length)).toString("utf8");
+  const stdout = decoded(h.body, h.outLen);
+  const stderr = decoded(h.body + h.outLen, h.errLen);
   return { reply: { id: h.id, exitCode: h.exitCode, stdout, stderr, timedOut: h.timedOut, ...(cut ? { printed: h.printed } : {}) }, rest: buffer.subarray(h.end) };
 }
 
@@ -99,6 +105,8 @@ export function takeReply(buffer: Buffer): { reply: AgentReply; rest: Buffer } |
  * chunk copied a large output over and over (a 40 MB reply took 48 s).
  */
 export class ReplyReader {
+  /** Set once something that is not a reply came: the stream's framing is lost, nothing after it is read. */
+  #broken: Error | undefined;
   #chunks: Buffer[] = [];
   #length = 0;
   /** Bytes the front reply needs in all, once its header has been read (0: not yet). */
@@ -109,6 +117,7 @@ export class ReplyReader {
    * something that is not a reply (after giving the replies before it).
    */
   push(chunk: Buffer, onReply: (reply: AgentReply) => void): void {
+    if (this.#broken) throw this.#broken;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
     if (this.#need > 0 && this.#length < this.#need) return;
@@ -116,13 +125,18 @@ export class ReplyReader {
     this.#chunks = [];
     this.#length = 0;
     this.#need = 0;
-    for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
-      onReply(taken.reply);
-      buffer = taken.rest;
+    try {
+      for (let taken = takeReply(buffer); taken; taken = takeReply(buffer)) {
+        buffer = taken.rest;
+        onReply(taken.reply);
+      }
+      this.#need = readHeader(buffer)?.end ?? 0;
+    } catch (error) {
+      this.#broken = error as Error;
+      throw error;
     }
     this.#chunks = buffer.length > 0 ? [buffer] : [];
     this.#length = buffer.length;
-    this.#need = readHeader(buffer)?.end ?? 0;
   }
 }
 
@@ -246,7 +260,8 @@ export class Agent {
         pending?.resolve(reply);
       });
     } catch (error) {
-      this.#close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
+      // Closed for good: its stdin ends, so the agent stops what still runs there.
+      this.close(new LabError(`the command channel to ${this.#host} sent something that is not a reply: ${(error as Error).message}`));
     }
   }
 
