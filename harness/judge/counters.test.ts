@@ -36,3 +36,47 @@ describe("counter checks on iptables rules", () => {
     expect([r.status, r.message]).toEqual([status, message]);
   });
 });
+
+describe("a comment on rules in several places", () => {
+  const save = parseSave(`*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+[2:120] -A INPUT -p tcp -m tcp --dport 80 -m comment --comment web -j ACCEPT
+[0:0] -A INPUT -p tcp -m tcp --dport 81 -m comment --comment same -j ACCEPT
+[0:0] -A INPUT -p tcp -m tcp --dport 82 -m comment --comment same -j ACCEPT
+[5:300] -A FORWARD -p tcp -m tcp --dport 80 -m comment --comment web -j ACCEPT
+[0:0] -A OUTPUT -m comment --comment two-tables -j ACCEPT
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+[1:60] -A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment web -j REDIRECT --to-ports 8080
+[0:0] -A POSTROUTING -m comment --comment nat-only -j MASQUERADE
+[0:0] -A PREROUTING -m comment --comment nat-only -j ACCEPT
+[0:0] -A POSTROUTING -m comment --comment two-tables -j ACCEPT
+COMMIT
+`, "ipv4");
+  test.each<[string, RuleSelector, string, string, string]>([
+    ["in three places", { kind: "comment", comment: "web" }, ">= 0", "error", '3 ipv4 rules on web match rule with comment "web" (in filter INPUT, filter FORWARD, nat PREROUTING); make the selector unique: add `table:` and `chain:`, or give the rules distinct comments'],
+    ["in one table, two chains", { kind: "comment", comment: "web", table: "filter" }, ">= 0", "error", '2 ipv4 rules on web match rule with comment "web" in table filter (in filter INPUT, filter FORWARD); make the selector unique: add `chain:`, or give the rules distinct comments'],
+    ["in two tables, one chain each", { kind: "comment", comment: "two-tables" }, ">= 0", "error", '2 ipv4 rules on web match rule with comment "two-tables" (in filter OUTPUT, nat POSTROUTING); make the selector unique: add `table:`, or give the rules distinct comments'],
+    ["in two chains of a table", { kind: "comment", comment: "nat-only" }, ">= 0", "error", '2 ipv4 rules on web match rule with comment "nat-only" (in nat POSTROUTING, nat PREROUTING); make the selector unique: add `chain:`, or give the rules distinct comments'],
+    ["narrowed to a chain", { kind: "comment", comment: "nat-only", chain: "POSTROUTING" }, "== 0", "passed", "-A POSTROUTING -m comment --comment nat-only -j MASQUERADE: +0 packets, +0 bytes"],
+    ["twice in one chain", { kind: "comment", comment: "same" }, ">= 0", "error", '2 ipv4 rules on web match rule with comment "same" (all in filter INPUT); make the selector unique: give the rules distinct comments, or select one by `chain:` and `position:`'],
+    ["narrowed to a table", { kind: "comment", comment: "web", table: "nat" }, "== 1", "passed", "-A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment web -j REDIRECT --to-ports 8080: +1 packets, +60 bytes"],
+    ["narrowed to a table and chain", { kind: "comment", comment: "web", table: "filter", chain: "FORWARD" }, "== 5", "passed", "-A FORWARD -p tcp -m tcp --dport 80 -m comment --comment web -j ACCEPT: +5 packets, +300 bytes"],
+    // The nearest comment is looked for where the selector looks: not the same comment in another table.
+    ["narrowed to a table without it", { kind: "comment", comment: "web", table: "mangle" }, ">= 0", "error", 'no ipv4 rule on web matches rule with comment "web" in table mangle'],
+  ])("%s", (_what, selector, packets, status, message) => {
+    const r = judgeCounter(check(selector, packets), "ipv4", undefined, save);
+    expect([r.status, r.message]).toEqual([status, message]);
+  });
+
+  test("native nft rules sharing a comment in one chain: select one by its handle", () => {
+    const nft = { ...save, rules: save.rules.map((r) => ({ ...r, table: `inet ${r.table}`, handle: r.position + 1 })) };
+    expect(judgeCounter(check({ kind: "comment", comment: "same" }, ">= 0"), "ipv4", undefined, nft).message).toBe(
+      '2 ipv4 rules on web match rule with comment "same" (all in inet filter INPUT); make the selector unique: give the rules distinct comments, or select one by `handle:` (or `chain:` and `position:`)',
+    );
+  });
+});

@@ -6,8 +6,8 @@
 import type { CounterResult } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { counterDeltas } from "../rules/delta.ts";
-import { describeSelector, findRules } from "../rules/match.ts";
-import type { SavedRuleset } from "../rules/saved.ts";
+import { describeSelector, findRules, inPlace } from "../rules/match.ts";
+import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
 import { editDistance } from "../scenario/suggest.ts";
 import { compare } from "./verdict.ts";
@@ -22,7 +22,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
       ...base, status: "error",
       message: matches.length === 0
         ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}`
-        : `${matches.length} ${family} rules on ${check.host} match ${base.selector}; make the selector unique (chain and position, or a comment)`,
+        : `${matches.length} ${family} rules on ${check.host} match ${base.selector}${notUnique(check.selector, matches)}`,
       packets: null, bytes: null,
     };
   }
@@ -34,6 +34,17 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   const packets = delta?.packets ?? rule.packets;
   const bytes = delta?.bytes ?? rule.bytes;
   return compared(check, base, rule.text, packets, bytes);
+}
+
+/** How to make a selector that named several rules name one, fitting its kind; a comment's rules say where they are. */
+function notUnique(selector: RuleSelector, matches: readonly SavedRule[]): string {
+  if (selector.kind !== "comment") return "; make the selector unique (chain and position, or a comment)";
+  const places = [...new Set(matches.map((r) => `${r.table} ${r.chain}`))];
+  const one = matches[0]?.handle === undefined ? "by `chain:` and `position:`" : "by `handle:` (or `chain:` and `position:`)";
+  if (places.length === 1) return ` (all in ${places[0]}); make the selector unique: give the rules distinct comments, or select one ${one}`;
+  const tables = new Set(matches.map((r) => r.table));
+  const narrow = tables.size === 1 ? "add `chain:`" : tables.size === places.length ? "add `table:`" : "add `table:` and `chain:`";
+  return ` (in ${places.join(", ")}); make the selector unique: ${narrow}, or give the rules distinct comments`;
 }
 
 type Base = Pick<CounterResult, "kind" | "line" | "host" | "family" | "selector">;
@@ -53,7 +64,7 @@ export function nearestNote(after: SavedRuleset, selector: RuleSelector): string
     candidates = iptables.filter((r) => chain === undefined || r.chain === chain).map((r) => r.text);
   } else if (selector.kind === "comment") {
     wanted = selector.comment;
-    candidates = after.rules.flatMap((r) => (typeof r.comment === "string" ? [r.comment] : []));
+    candidates = after.rules.flatMap((r) => (typeof r.comment === "string" && inPlace(r, selector) ? [r.comment] : []));
   } else {
     return "";
   }
@@ -87,7 +98,7 @@ function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRul
     return {
       ...base, status: "error", packets: null, bytes: null,
       message: now.length === 0
-        ? `no nft counter ${selector.name} on ${check.host} sees ${family} packets${selector.table === undefined ? "" : ` in table ${selector.table}`}`
+        ? missingCounter(selector, check.host, family, after)
         : `${now.length} nft counters named ${selector.name} on ${check.host} (tables ${now.map((c) => c.table).join(", ")}); name the table`,
     } as CounterResult;
   }
@@ -95,4 +106,11 @@ function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRul
   const old = pick(before).find((c) => c.table === counter.table);
   const fresh = !old || counter.packets < old.packets || counter.bytes < old.bytes;
   return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes));
+}
+
+/** `no named counter \`nosuch\` on server for ipv4 (named counters there: a, b)`, or `(it has none)`: what the selector could have meant. */
+function missingCounter(selector: { readonly name: string; readonly table?: string | undefined }, host: string, family: Family, after: SavedRuleset): string {
+  const where = selector.table === undefined ? `on ${host}` : `in table ${selector.table} on ${host}`;
+  const names = [...new Set((after.counters ?? []).filter((c) => selector.table === undefined || c.table === selector.table).map((c) => c.name))];
+  return `no named counter \`${selector.name}\` ${where} for ${family} (${names.length === 0 ? "it has none" : `named counters there: ${names.join(", ")}`})`;
 }

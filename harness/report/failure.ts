@@ -26,8 +26,14 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
     label("output", output || "(none)"),
     endedLine(e, label),
     ...(e.decision ? [label("decided", decidedLine(e.decision))] : []),
-    label("counted", e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no rule or policy on its path counted it"),
+    label("counted", countedText(e, "no rule or policy on its path counted it")),
   ].join("\n");
+}
+
+/** The rules whose counters moved during the probe, or `none`; a held check reads no counters, so it says that instead. */
+export function countedText(e: ExpectationResult, none: string): string {
+  if (e.decidedBy.length > 0) return e.decidedBy.join("\n");
+  return e.held === undefined ? none : "not read for a held check (its data is retransmitted, so counters cannot be attributed to it)";
 }
 
 /** A sweep: its summary, what the breaks mean, then each broken port with its evidence and a repro command. */

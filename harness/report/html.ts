@@ -18,7 +18,7 @@ import { oneLine, safeText } from "../text.ts";
 import { checksHeld } from "./build.ts";
 import { checkLabel, coverageLine } from "./coverage-text.ts";
 import type { CoveredRule, ScenarioCoverage } from "./coverage.ts";
-import { decidedLine, expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import { countedText, decidedLine, expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
 import { SCRIPT, STYLE } from "./html-assets.ts";
 import { targetColumn } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
@@ -64,7 +64,7 @@ function entryLabel(e: ExpectationResult): string {
 }
 
 function evidence(e: ExpectationResult): string {
-  const counted = e.decidedBy.length > 0 ? e.decidedBy.join("\n") : "no firewall rule counted this probe";
+  const counted = countedText(e, "no firewall rule counted this probe");
   // Who answered and which source it saw (the listener's identity line), and why that failed `answered-by` / `seen-from`.
   const answer = `${e.answer ? `<div>answer: ${htmlLine(e.answer)}</div>` : ""}${e.answerMismatch ? `<div>${htmlLine(e.answerMismatch)}</div>` : ""}`;
   return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${answer}${pre(e.evidence.command, "repro")}${e.decision ? `<div>decided: ${htmlLine(decidedLine(e.decision))}</div>` : ""}<div>counted:</div>${pre(counted)}</div>`;

@@ -222,6 +222,10 @@ describe("findRules", () => {
     ["position in another table", { kind: "position", table: "nat", chain: "OUTPUT", position: 1 }, ["nat/OUTPUT/1"]],
     ["comment", { kind: "comment", comment: "allow ssh" }, ["filter/INPUT/4"]],
     ["comment that is not there", { kind: "comment", comment: "allow" }, []],
+    ["comment in its table", { kind: "comment", comment: "allow ssh", table: "filter" }, ["filter/INPUT/4"]],
+    ["comment in its table and chain", { kind: "comment", comment: "allow ssh", table: "filter", chain: "INPUT" }, ["filter/INPUT/4"]],
+    ["comment in another table", { kind: "comment", comment: "allow ssh", table: "nat" }, []],
+    ["comment in another chain", { kind: "comment", comment: "allow ssh", chain: "NODE_PROTECT" }, []],
   ])("%s", (_why, selector, expected) => {
     expect(findRules(ruleset, selector).map((r) => `${r.table}/${r.chain}/${r.position}`)).toEqual(expected);
   });
@@ -236,6 +240,9 @@ describe("describeSelector", () => {
     [{ kind: "text", rule: " -A INPUT -p tcp --dport 22 -j ACCEPT " }, 'rule "-A INPUT -p tcp --dport 22 -j ACCEPT"'],
     [{ kind: "position", table: "filter", chain: "INPUT", position: 2 }, "rule 2 of chain INPUT in table filter"],
     [{ kind: "comment", comment: "allow ssh" }, 'rule with comment "allow ssh"'],
+    [{ kind: "comment", comment: "web2", table: "inet b" }, 'rule with comment "web2" in table inet b'],
+    [{ kind: "comment", comment: "web", chain: "INPUT" }, 'rule with comment "web" in chain INPUT'],
+    [{ kind: "comment", comment: "web", table: "inet a", chain: "input" }, 'rule with comment "web" in chain input of table inet a'],
   ])("%j", (selector, text) => {
     expect(describeSelector(selector)).toBe(text);
   });

@@ -286,7 +286,7 @@ export function findRules(ruleset: SavedRuleset, selector: RuleSelector): SavedR
         (r) => r.table === selector.table && r.chain === selector.chain && r.position === selector.position,
       );
     case "comment":
-      return ruleset.rules.filter((r) => r.comment === selector.comment);
+      return ruleset.rules.filter((r) => r.comment === selector.comment && inPlace(r, selector));
     case "nft-text":
       return ruleset.rules.filter((r) => r.handle !== undefined && r.table === selector.table && r.chain === selector.chain && nftTextMatches(selector.rule, r.text));
     case "handle":
@@ -294,6 +294,11 @@ export function findRules(ruleset: SavedRuleset, selector: RuleSelector): SavedR
     case "named-counter":
       return []; // a named counter is not a rule (judge/counters.ts reads it from the ruleset's counters)
   }
+}
+
+/** Is the rule in the selector's table and chain (each only when the selector names it)? */
+export function inPlace(rule: SavedRule, where: { readonly table?: string | undefined; readonly chain?: string | undefined }): boolean {
+  return (where.table === undefined || rule.table === where.table) && (where.chain === undefined || rule.chain === where.chain);
 }
 
 /** How reports name a selector. */
@@ -304,7 +309,7 @@ export function describeSelector(selector: RuleSelector): string {
     case "position":
       return `rule ${selector.position} of chain ${selector.chain} in table ${selector.table}`;
     case "comment":
-      return `rule with comment ${JSON.stringify(selector.comment)}`;
+      return `rule with comment ${JSON.stringify(selector.comment)}${selector.chain === undefined ? "" : ` in chain ${selector.chain}`}${selector.table === undefined ? "" : `${selector.chain === undefined ? " in" : " of"} table ${selector.table}`}`;
     case "nft-text":
       return `nft rule "${selector.rule}" in chain ${selector.chain} of table ${selector.table}`;
     case "handle":

@@ -4,6 +4,7 @@
  * A rule's text names its table with `-t nat` (or `table: nat`); default filter.
  */
 import { COMPARISON } from "../model/names.ts";
+import { commentSelector } from "./comment-selector.ts";
 import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
 import { COMPARISON_HELP } from "./hints.ts";
@@ -37,17 +38,27 @@ function comparison(ctx: CheckBase, value: string | number, p: Path): Comparison
   return undefined;
 }
 
+/** An iptables chain name; reports one that is not. */
+function validChain(ctx: CheckBase, chain: string, p: Path): boolean {
+  if (CHAIN.test(chain)) return true;
+  const unsafe = unsafeWhat(chain);
+  ctx.problem(p, unsafe ? `chain name contains ${unsafe}` : `invalid chain name \`${truncate(chain)}\``, "a chain name is up to 29 letters, digits, `_`, `.` or `-`, e.g. `INPUT`, `DOCKER-USER`");
+  return false;
+}
+
 /** One `counters` item: a rule selector, a firewall host, and `packets` and/or `bytes`. */
 export function checkCounter(ctx: CheckContext, item: unknown, p: Path): CounterCheck | undefined {
   const parsed = schemas.counterCheck.safeParse(item);
   if (!parsed.success) return undefined;
   const c = parsed.data;
   let ok = true;
-  const selectors = [c.rule !== undefined ? "rule" : undefined, c.chain !== undefined || c.position !== undefined ? "chain" : undefined, c.comment !== undefined ? "comment" : undefined].filter(
+  // `chain` narrows a comment selector; with `position` it is a selector of its own.
+  const chainSelects = c.position !== undefined || (c.chain !== undefined && c.comment === undefined);
+  const selectors = [c.rule !== undefined ? "rule" : undefined, chainSelects ? "chain" : undefined, c.comment !== undefined ? "comment" : undefined].filter(
     (s): s is string => s !== undefined,
   );
   let selector: RuleSelector | undefined;
-  const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:` (nftables: see the `table: inet fw` forms)";
+  const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:` (narrowed by `table:` and `chain:` if given; nftables: see the `table: inet fw` forms)";
   if (selectsNft(c)) {
     selector = nftSelector(ctx, c, p);
     if (!selector) ok = false;
@@ -74,14 +85,9 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
       } else selector = { kind: "text", rule: c.table !== undefined ? `-t ${c.table} ${rule}` : rule };
     }
   } else if (c.comment !== undefined) {
-    if (c.comment.trim() === "" || /[\0\n\r"]/.test(c.comment) || c.comment.length > 256) {
-      ctx.problem([...p, "comment"], `invalid rule comment \`${truncate(c.comment)}\``, "a comment selector is the text of `-m comment --comment`: one line, up to 256 characters, without double quotes");
-      ok = false;
-    } else selector = { kind: "comment", comment: c.comment };
-    if (c.table !== undefined) {
-      ctx.problem([...p, "table"], "`table` applies to `chain`/`position` selectors only", "remove `table`; a comment selector finds the rule in any table", { atKey: true });
-      ok = false;
-    }
+    if (c.chain !== undefined && !validChain(ctx, c.chain, [...p, "chain"])) ok = false;
+    else selector = commentSelector(ctx, { comment: c.comment, table: c.table, chain: c.chain }, p);
+    if (!selector) ok = false;
   } else {
     if (c.chain === undefined) {
       ctx.problem([...p, "position"], "`position` needs a `chain`", "e.g. `{ chain: INPUT, position: 1 }`", { atKey: true });
@@ -89,9 +95,7 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
     } else if (c.position === undefined) {
       ctx.problem([...p, "chain"], "`chain` needs a `position`", `e.g. \`{ chain: ${c.chain}, position: 1 }\``, { atKey: true });
       ok = false;
-    } else if (!CHAIN.test(c.chain)) {
-      const unsafe = unsafeWhat(c.chain);
-      ctx.problem([...p, "chain"], unsafe ? `chain name contains ${unsafe}` : `invalid chain name \`${truncate(c.chain)}\``, "a chain name is up to 29 letters, digits, `_`, `.` or `-`, e.g. `INPUT`, `DOCKER-USER`");
+    } else if (!validChain(ctx, c.chain, [...p, "chain"])) {
       ok = false;
     } else {
       selector = { kind: "position", table: c.table ?? "filter", chain: c.chain, position: c.position };

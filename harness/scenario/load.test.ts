@@ -750,6 +750,19 @@ const MALFORMED: readonly Malformed[] = [
     message: "server is not reachable from client: no shared network and no router between lan and dmz",
     hint: "router: true",
   },
+  // --- who can answer: the probe must be able to get to the host named in `answered-by`
+  {
+    title: "answered-by a host the target does not forward to (not a router)",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz]\nhosts:\n  client: { networks: [lan] }\n  gw: { firewall: true, networks: [lan, dmz], listen: [tcp/80] }\n  backend: { networks: [dmz], listen: [tcp/8080] }\nsteps:\n  - expect:\n      - client -> gw:80 open answered-by ‸backend:8080 seen-from gw\n`,
+    message: "backend cannot answer a probe of gw from client: gw is not a router, so it does not forward the probe it rewrites to backend",
+    hint: "add `router: true` to `gw` (it is on `lan` and `dmz`)",
+  },
+  {
+    title: "object probe answered by a host on no network of the router",
+    yaml: `name: T\ndescription: D\nnetworks: [lan, dmz, wan]\nhosts:\n  client: { networks: [lan] }\n  gw: { firewall: true, router: true, networks: [lan, wan] }\n  backend: { networks: [dmz], listen: [tcp/8080] }\nsteps:\n  - expect:\n      - { from: client, to: gw, port: 80, verdict: open, answeredBy: ‸"backend:8080" }\n`,
+    message: "backend cannot answer a probe of gw from client: backend is not reachable from gw: they share no network",
+    hint: "attach `backend` to lan as well (`networks: [dmz, lan]`)",
+  },
   // --- parity
   {
     title: "misspelt parity",

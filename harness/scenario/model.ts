@@ -105,7 +105,8 @@ export interface ExpectStep {
 export type RuleSelector =
   | { readonly kind: "text"; readonly rule: string }
   | { readonly kind: "position"; readonly table: string; readonly chain: string; readonly position: number }
-  | { readonly kind: "comment"; readonly comment: string }
+  /** The rule carrying this comment, in `table` (iptables `nat`, nftables `inet fw`) and `chain` when given, else in any. */
+  | { readonly kind: "comment"; readonly comment: string; readonly table?: string; readonly chain?: string }
   /** A native nftables rule by its text as `nft list ruleset` prints it, in a table (`inet fw`) and chain. */
   | { readonly kind: "nft-text"; readonly table: string; readonly chain: string; readonly rule: string }
   /** A native nftables rule by its handle in a table (and chain, if given). */

@@ -3,8 +3,10 @@
  * (`{ table: inet fw, handle: 8 }`), by its text as `nft list ruleset` prints
  * it (`{ table: inet fw, chain: input, rule: "tcp dport 8080 counter drop" }`),
  * by chain and position in an nft table, and a named counter
- * (`{ counter: ssh_hits }`). (Comments select nft rules as iptables ones.)
+ * (`{ counter: ssh_hits }`); a comment in an nft table (and chain):
+ * `{ table: inet fw, chain: input, comment: "web" }` (comment-selector.ts).
  */
+import { commentSelector } from "./comment-selector.ts";
 import type { CheckBase } from "./context.ts";
 import type { Path } from "./locate.ts";
 import type { RuleSelector } from "./model.ts";
@@ -28,7 +30,7 @@ export function selectsNft(c: NftSelectorInput): boolean {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
-const HINT = "select an nft rule by `{ table: inet fw, handle: 8 }`, by `{ table: inet fw, chain: input, rule: <as nft list ruleset prints it> }`, by `{ table: inet fw, chain: input, position: 1 }` or by `comment:`; a named counter by `{ counter: NAME }`";
+const HINT = "select an nft rule by `{ table: inet fw, handle: 8 }`, by `{ table: inet fw, chain: input, rule: <as nft list ruleset prints it> }`, by `{ table: inet fw, chain: input, position: 1 }` or by `comment:` (in a `table:` and `chain:` if given); a named counter by `{ counter: NAME }`";
 
 /** The selector, or undefined after reporting why there is none. */
 export function nftSelector(ctx: CheckBase, c: NftSelectorInput, p: Path): RuleSelector | undefined {
@@ -83,10 +85,7 @@ export function nftSelector(ctx: CheckBase, c: NftSelectorInput, p: Path): RuleS
     }
     return { kind: "position", table, chain: c.chain, position: c.position };
   }
-  if (c.comment !== undefined) {
-    ctx.problem([...p, "table"], "`table` applies to `chain`/`position`, `rule` and `handle` selectors only", "remove `table`; a comment selector finds the rule in any table", { atKey: true });
-    return undefined;
-  }
+  if (c.comment !== undefined) return commentSelector(ctx, { comment: c.comment, table, chain: c.chain }, p);
   ctx.problem(p, "a counter check needs a rule selector", HINT);
   return undefined;
 }

@@ -164,15 +164,15 @@ const comparisonSchema = z
 const counterCheckSchema = z
   .strictObject({
     rule: z.string().optional().meta({ description: "The rule as `iptables -S` prints it, e.g. `-A INPUT -p tcp --dport 8080 -j DROP`; another table's rule with `-t nat -A PREROUTING …` (or `table: nat`); or, with an nftables `table` and `chain`, as `nft list ruleset` prints it, e.g. `tcp dport 8080 counter drop`." }),
-    chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain; with an nft `rule` or `handle`: its chain." }),
+    chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain; with an nft `rule` or `handle`: its chain; with `comment`: the chain to look in (default any)." }),
     position: z.number().int().min(1).optional().meta({ description: "1-based rule position in `chain`." }),
     table: z
       .union([z.enum(TABLES), z.string().regex(NFT_TABLE)])
       .optional()
-      .meta({ description: "Table of `chain` or `rule` (default filter), or an nftables table as `FAMILY NAME`, e.g. `inet fw`.", default: "filter" }),
+      .meta({ description: "Table of `chain` or `rule` (default filter), or an nftables table as `FAMILY NAME`, e.g. `inet fw`; with `comment`: the table to look in (default any).", default: "filter" }),
     handle: z.number().int().min(1).optional().meta({ description: "The nftables rule with this handle (`nft -a list ruleset`) in the nft `table`." }),
     counter: z.string().optional().meta({ description: "A named nftables counter (`counter NAME { }`), in the nft `table` if given." }),
-    comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment` (iptables) or `comment \"...\"` (nftables)." }),
+    comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment` (iptables) or `comment \"...\"` (nftables), in `table` and `chain` if given." }),
     host: z.string().optional().meta({ description: "Firewall host (default: the only firewall host)." }),
     family: familyChoice.optional().meta({ description: "Which rule set (default ipv4).", default: "ipv4" }),
     packets: comparisonSchema.optional(),
