@@ -32,6 +32,18 @@ import { shiftedPositional } from "./positional.ts";
 import { sendsNoPackets, sendsOnlyIcmpEcho } from "./run-programs.ts";
 import { suggestCheck } from "./suggest.ts";
 
+/**
+ * The words an equivalence gives when it holds only because no probe reached
+ * the changed rule: a check that reaches the rule would tell (the summary
+ * counts these apart; isUnprobed).
+ */
+export const UNPROBED = "no probed packet";
+
+/** An equivalent mutant that is equivalent only because no probe reached the rule it changes. */
+export function isUnprobed(o: Pick<MutantOutcome, "status" | "detail">): boolean {
+  return o.status === "equivalent" && o.detail.includes(` ${UNPROBED} `);
+}
+
 /** `unreachable`: beyond the lab's reach (reach.ts): the changed rule matches only packets no lab carries; not run, not scored. */
 export type MutantStatus = "killed" | "survived" | "equivalent" | "unreachable" | "error";
 
@@ -175,9 +187,9 @@ export function equivalence(mutant: Mutant, scenario: Scenario, counted: Readonl
   const how = mutant.equivalentIfUnmatched.map(unmatched);
   if (how.some((h) => h === undefined)) return undefined;
   const rules = mutant.equivalentIfUnmatched.map((l) => `\`${l.text.trim()}\``).join(", ");
-  if (how.every((h) => h === "counted")) return `${rules} counted no probed packet in the original run (main or parity probe), and this change only matters for packets it matches`;
+  if (how.every((h) => h === "counted")) return `${rules} counted ${UNPROBED} in the original run (main or parity probe), and this change only matters for packets it matches`;
   const hosts = [...new Set(mutant.equivalentIfUnmatched.map((l) => l.host))].join(", ");
-  return `${rules} ${how.length === 1 ? "has" : "have"} no counter and no trace named ${how.length === 1 ? "it" : "them"}: traced no probed packet in the original run (every probe crossing ${hosts} traced there; ${how.length === 1 ? "it matches" : "they match"} only TCP/UDP to ports below any probe's source port, so no answer), and this change only matters for packets ${how.length === 1 ? "it matches" : "they match"}`;
+  return `${rules} ${how.length === 1 ? "has" : "have"} no counter and no trace named ${how.length === 1 ? "it" : "them"}: traced ${UNPROBED} in the original run (every probe crossing ${hosts} traced there; ${how.length === 1 ? "it matches" : "they match"} only TCP/UDP to ports below any probe's source port, so no answer), and this change only matters for packets ${how.length === 1 ? "it matches" : "they match"}`;
 }
 
 /**

@@ -33,7 +33,7 @@ describe("declared equivalent mutants", () => {
     const mutants = report.scenarios[0]!.mutants;
     expect(statusOf(mutants, SURVIVOR)).toBe("equivalent (not run): declared by the scenario (line 1): IPv6 is not in scope here");
     expect(report.counts).toEqual({ killed: 1, survived: 0, equivalent: 2, unreachable: 0, error: 0 });
-    expect(summaryLine(report)).toMatch(/\(1 killed of 1 scored; 2 equivalent \(1 proven before running, 1 declared by the scenario, not run\) and 0 errors not scored\)/);
+    expect(summaryLine(report)).toMatch(/\(1 killed of 1 scored; 2 equivalent \(1 proven before running, 1 declared by the scenario, not run; 1 only because no probe reached the changed rule\) and 0 errors not scored\)/);
   });
 
   test.each([false, true])("a declaration of a mutant fwspec proves equivalent itself says it can go (runEquivalent %s)", async (runEquivalent) => {
@@ -48,7 +48,7 @@ describe("declared equivalent mutants", () => {
   ])("--run-equivalent audits $title", async ({ id, want, note }) => {
     const report = await mutateScenarios([declaring([{ mutant: id, because: "no" }])], { provider: new FakeLabProvider(), operators: ["delete"], runEquivalent: true });
     expect(statusOf(report.scenarios[0]!.mutants, id)).toBe(want);
-    expect(summaryLine(report)).toContain(`(1 proven before running and run anyway: 0 of those killed; ${note})`);
+    expect(summaryLine(report)).toContain(`(1 proven before running and run anyway: 0 of those killed; ${note}; 1 only because no probe reached the changed rule)`);
   });
 
   test("an id that names no mutant (by any operator) is bad input at its line, with the nearest ids; --operators does not rot a declaration", () => {
@@ -112,6 +112,9 @@ describe("declared equivalent mutants", () => {
     { mutants: [{ ...base, status: "equivalent", ran: false, declared: true }], want: " (0 proven before running, 1 declared by the scenario, not run)" },
     { mutants: [{ ...base, status: "equivalent", checkedClaim: true }, { ...base, status: "killed", contradicts: true }], want: " (2 proven before running and run anyway: 1 of those killed)" },
     { mutants: [{ ...base, status: "killed", contradicts: true, declared: true }], want: " (1 declared by the scenario and run anyway: 1 of those killed)" },
+    // Equivalent only because no probe reached the rule (a check there would tell): counted apart; a rule-only proof is not.
+    { mutants: [{ ...base, status: "equivalent", ran: false, detail: "`-A INPUT -j DROP` counted no probed packet in the original run (main or parity probe), …" }, { ...base, status: "equivalent", ran: false, detail: "both rules decide DROP" }], want: " (2 proven before running, not run; 1 only because no probe reached the changed rule)" },
+    { mutants: [{ ...base, status: "equivalent", detail: "`tcp dport 9 drop` has no counter and no trace named it: traced no probed packet in the original run (…)" }], want: " (1 only because no probe reached the changed rule)" },
   ] as const)("equivalentNote $want", ({ mutants, want }) => {
     expect(equivalentNote(mutants as readonly MutantOutcome[])).toBe(want);
   });

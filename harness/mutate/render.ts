@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { safeText } from "../text.ts";
-import type { MutantOutcome } from "./classify.ts";
+import { isUnprobed, type MutantOutcome } from "./classify.ts";
 import { describeChange } from "./mutants.ts";
 import type { MutationReport, ScenarioMutation } from "./run.ts";
 
@@ -35,14 +35,20 @@ function formatScore(score: number | undefined): string {
  */
 export function equivalentNote(mutants: readonly MutantOutcome[]): string {
   const n = (f: (m: MutantOutcome) => boolean | undefined) => mutants.filter((m) => !m.reach && f(m)).length;
+  // Left out of the score as equivalents, though a check that reaches the rule would tell: said apart.
+  const unprobed = n(isUnprobed);
+  const gap = unprobed > 0 ? `${unprobed} only because no probe reached the changed rule` : undefined;
   const proven = n((m) => m.ran === false && !m.declared);
   const declared = n((m) => m.ran === false && m.declared);
-  if (proven + declared > 0) return declared > 0 ? ` (${proven} proven before running, ${declared} declared by the scenario, not run)` : ` (${proven} proven before running, not run)`;
+  if (proven + declared > 0) {
+    const notRun = declared > 0 ? `${proven} proven before running, ${declared} declared by the scenario, not run` : `${proven} proven before running, not run`;
+    return ` (${[notRun, gap].filter(Boolean).join("; ")})`;
+  }
   const audits = [
     [n((m) => (m.checkedClaim || m.contradicts) && !m.declared), n((m) => m.contradicts && !m.declared), "proven before running"],
     [n((m) => (m.checkedClaim || m.contradicts) && m.declared), n((m) => m.contradicts && m.declared), "declared by the scenario"],
   ] as const;
-  const parts = audits.filter(([checked]) => checked > 0).map(([checked, killed, what]) => `${checked} ${what} and run anyway: ${killed} of those killed`);
+  const parts = [...audits.filter(([checked]) => checked > 0).map(([checked, killed, what]) => `${checked} ${what} and run anyway: ${killed} of those killed`), ...(gap ? [gap] : [])];
   return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }
 
