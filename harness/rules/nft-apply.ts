@@ -21,7 +21,9 @@ export async function loadNftFile(host: LabHost, source: { readonly path: string
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const problems = nftProblems(error.failure.stderr, target);
-    throw new NftRulesetError(`nft -c rejected ${source.path}:\n${formatNftProblems(problems, source.path)}`, error.failure, {
+    // One problem a line, indented under the heading (each names the file and line, for editors and CI logs).
+    const listed = formatNftProblems(problems, source.path).split("\n").map((l) => `  ${l}`).join("\n");
+    throw new NftRulesetError(`nft -c rejected ${source.path}:\n${listed}`, error.failure, {
       cause: error,
       hint: "fix the line(s) named above; `fwspec validate --rules` checks nft files without running a scenario",
     });

@@ -145,7 +145,8 @@ describe("native nftables", () => {
     expect((await host.run(["nft", "list", "chain", "inet", "keep", "c"], "listing")).stdout).toMatch(/type filter hook input priority filter; policy accept;/);
     const rejected = await session.apply(s.steps[2] as ApplyStep, "apply").then(() => undefined, (e: unknown) => e);
     expect(rejected).toBeInstanceOf(CommandError);
-    expect((rejected as Error).message).toContain(`${path.join(dir, "bad.nft")}:3: syntax error, unexpected newline`);
+    // Each problem on its own indented line under the heading, naming file and line.
+    expect((rejected as Error).message).toContain(`nft -c rejected ${path.join(dir, "bad.nft")}:\n  ${path.join(dir, "bad.nft")}:3: syntax error, unexpected newline`);
     expect(await tables()).toEqual(["table inet keep"]);
   });
 });
