@@ -135,7 +135,8 @@ export class ReplyReader {
       this.#broken = error as Error;
       throw error;
     }
-    this.#chunks = buffer.length > 0 ? [buffer] : [];
+    // The rest is copied out: as a view it would keep a whole large reply's bytes alive on an idle channel.
+    this.#chunks = buffer.length > 0 ? [Buffer.from(buffer)] : [];
     this.#length = buffer.length;
   }
 }
