@@ -148,13 +148,13 @@ export class StartedHost implements LabHost {
   async #exec(command: readonly string[], options: ExecOptions): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
     const started = performance.now();
     const limits = commandLimits(this.commandTimeoutSeconds, options);
-    let reply: AgentReply;
+    let r: AgentReply;
     try {
-      reply = await this.agents.run(command, options.stdin ?? "", limits);
+      r = await this.agents.run(command, options.stdin ?? "", limits);
     } catch (error) {
       throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
     }
-    const r = reply;
+    // Outside the try: a cut output is the command's failure (CommandError), not a failure to run it.
     if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
     if (r.printed) throw outputCutError(this.name, command, r.printed, r);
     return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };

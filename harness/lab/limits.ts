@@ -5,8 +5,9 @@
  * own hot-path commands (probe control, counter reads) skip that process (it
  * costs about 1 ms a command) and are bounded by the harness's guard timer,
  * which drops a channel that does not answer. Output: the agent sends back at
- * most OUTPUT_KEPT_BYTES of each stream; a command that printed more fails
- * (a `run` step is not judged on part of its output).
+ * most OUTPUT_KEPT_BYTES of each stream and stops a command at twice that (a
+ * `yes` must not run on); a command that printed more fails (a `run` step is
+ * not judged on part of its output).
  */
 import { CommandError, InputError } from "../errors.ts";
 import { type AgentLimits, OUTPUT_KEPT_BYTES } from "./agent.ts";
