@@ -6,7 +6,8 @@
  * `fwspec run --keep` until its limit (harness/lab/kept.ts); `--kept` removes
  * the kept labs (and nothing else), `--all` every one, `--run ID` one run's,
  * `--dry-run` only lists the orphans and the kept labs (the CI leak check uses
- * it and counts both: CI never keeps a lab). Warm labs (`fwspec run --reuse`,
+ * it and counts both: CI never keeps a lab), or with `--run ID` what removing
+ * that run would take. Warm labs (`fwspec run --reuse`,
  * harness/lab/warm.ts) have markers like kept ones: listed as warm, spared
  * until theirs expires, removed by `--kept`; a taken one is spared while the
  * run that took it lives.
@@ -15,7 +16,7 @@ import type { Engine } from "../env/engine.ts";
 import { InputError } from "../errors.ts";
 import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_BY, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
 import { LABEL_WARM } from "../lab/warm.ts";
-import { countLabContainers, findKept, findOrphans, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
+import { countLabContainers, findKept, findOrphans, findRun, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 
 export interface CleanupOptions {
   readonly run?: string;
@@ -52,8 +53,18 @@ async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[
 
 /** What to print, one line per resource. */
 export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<string> {
-  if ([opts.run !== undefined, opts.all, opts.kept].filter(Boolean).length > 1 || (opts.dryRun && (opts.run !== undefined || opts.all))) {
-    throw new InputError("use one of --run, --all, --kept and --dry-run (--dry-run may go with --kept)");
+  if ([opts.run !== undefined, opts.all, opts.kept].filter(Boolean).length > 1 || (opts.dryRun && opts.all)) {
+    throw new InputError("use one of --run, --all, --kept and --dry-run (--dry-run may go with --kept or --run)");
+  }
+  if (opts.run !== undefined && !/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
+  if (opts.dryRun && opts.run !== undefined) {
+    const found = await findRun(docker, opts.run);
+    const lines = [
+      ...found.containers.map((c) => `would remove container ${nameOf(c)}`),
+      ...found.networks.map((n) => `would remove network ${nameOf(n)}`),
+      ...found.markers.map((m) => `would remove kept-lab marker volume ${m.name}`),
+    ];
+    return lines.length > 0 ? `${lines.join("\n")}\n` : `nothing of run ${opts.run}\n`;
   }
   if (opts.dryRun) {
     if (opts.kept) {
@@ -71,7 +82,6 @@ export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<
   }
   let removed: RemovedResources;
   if (opts.run !== undefined) {
-    if (!/^[0-9a-f]{8}$/.test(opts.run)) throw new InputError(`--run takes a run id such as 1a2b3c4d, not \`${opts.run}\``);
     removed = await removeRunUntilQuiet(docker, opts.run, 4);
   } else if (opts.kept) {
     removed = await removeKept(docker);

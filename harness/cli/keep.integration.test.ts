@@ -74,6 +74,17 @@ describe("fwspec run --keep-on-failure", () => {
     const listed = await fwspec("cleanup", "--dry-run");
     expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*\`fwspec cleanup --run ${runId}\` removes it`, "m"));
     expect(listed.stdout).not.toContain(`would remove container fwspec-${runId}`);
+    // What removing this run would take, listed without removing anything.
+    const preview = await fwspec("cleanup", "--run", runId!, "--dry-run");
+    expect(preview.exitCode, preview.all).toBe(0);
+    const keptPrefix = `fwspec-${runId}-${kept.lab}`;
+    expect(preview.stdout.trim().split("\n").sort()).toEqual([
+      `would remove container ${keptPrefix}-remote`,
+      `would remove container ${keptPrefix}-server`,
+      `would remove kept-lab marker volume ${keptPrefix}-kept`,
+      `would remove network ${keptPrefix}`,
+    ]);
+    for (const c of containers) expect(await exists("container", c)).toBe(true);
 
     // cleanup --kept: this lab (containers, network, marker) and nothing else but other kept or warm labs on the
     // engine (a developer's own; this test runs alone, so no other test's).

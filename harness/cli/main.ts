@@ -244,7 +244,7 @@ export function buildProgram(): Command {
     .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
     .option("--all", "every fwspec container and network on this engine, also those of live runs")
     .option("--kept", "only the labs `fwspec run --keep` / `--keep-on-failure` left running (other runs spare them for 24 hours) and the warm labs `fwspec run --reuse` left (15 minutes), not one a live run has taken")
-    .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs) and the kept labs")
+    .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs; with --run ID, that run's resources) and the kept labs")
     .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean; kept?: boolean }) => {
       process.stdout.write(await runCleanup(await connectEngine(), opts));
     });

@@ -84,6 +84,13 @@ async function removeNetworks(docker: Dockerode, networks: readonly Listed[]): P
 
 const LAB_FILTER = { label: [`${LABEL_PRODUCT}=lab`] };
 
+/** The lab containers, networks and kept-lab markers `filter` takes, as listed now (nothing removed). */
+async function listMatching(docker: Dockerode, filter: Filter): Promise<{ containers: Listed[]; networks: Listed[]; markers: KeptMarker[] }> {
+  const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => filter(c.Labels));
+  const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => filter(n.Labels ?? {}));
+  return { containers, networks, markers: (await listMarkers(docker)).filter((m) => filter(m.labels)) };
+}
+
 async function removeMatching(docker: Dockerode, filter: Filter): Promise<RemovedResources> {
   const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => filter(c.Labels));
   const removedContainers = await removeContainers(docker, containers);
@@ -227,17 +234,32 @@ export async function sweepOrphans(docker: Dockerode): Promise<RemovedResources>
  */
 export async function removeRun(docker: Dockerode, runId: string, options: { readonly spareKept?: boolean; readonly listed?: readonly KeptMarker[] } = {}): Promise<RemovedResources> {
   const markers = options.listed ?? (await listMarkers(docker));
-  const spared = options.spareKept ? new Set(markers.map((m) => m.key)) : takenLabs(markers, ownerLabel(process.pid));
+  const spared = sparedLabs(markers, options.spareKept === true);
+  // The run's warm labs are taken first: one a run took since the listing stays with it.
+  const { lost, named } = await takeWarm(docker, markers.filter((m) => m.labels[LABEL_RUN] === runId && !spared.has(m.key)));
+  return named(await removeMatching(docker, runFilter(markers, runId, new Set([...spared, ...lost]))));
+}
+
+/** What `fwspec cleanup --run ID` would remove now (`--dry-run`): as removeRun decides, without taking warm labs. */
+export function findRun(docker: Dockerode, runId: string): Promise<{ containers: Listed[]; networks: Listed[]; markers: KeptMarker[] }> {
+  return listMarkers(docker).then((markers) => listMatching(docker, runFilter(markers, runId, sparedLabs(markers, false))));
+}
+
+/** Labs removing a run leaves alone: with `spareKept`, every kept or warm one; else those a live run has taken. */
+function sparedLabs(markers: readonly KeptMarker[], spareKept: boolean): Set<string> {
+  return spareKept ? new Set(markers.map((m) => m.key)) : takenLabs(markers, ownerLabel(process.pid));
+}
+
+/** The resources of run `runId` (and the labs it kept after taking them warm), but not those of `spared` labs nor labs another run kept. */
+function runFilter(markers: readonly KeptMarker[], runId: string, spared: ReadonlySet<string>): Filter {
   const keptBy = (m: KeptMarker) => m.labels[LABEL_KEPT_BY];
   const keptElsewhere = new Set(markers.filter((m) => keptBy(m) !== undefined && keptBy(m) !== runId).map((m) => m.key));
   const keptHere = new Set(markers.filter((m) => keptBy(m) === runId).map((m) => m.key));
-  // The run's warm labs are taken first: one a run took since the listing stays with it.
-  const { lost, named } = await takeWarm(docker, markers.filter((m) => m.labels[LABEL_RUN] === runId && !spared.has(m.key)));
-  return named(await removeMatching(docker, (labels) => {
+  return (labels) => {
     const key = labKey(labels);
-    if (spared.has(key) || lost.has(key)) return false;
+    if (spared.has(key)) return false;
     return labels[LABEL_RUN] === runId ? !keptElsewhere.has(key) : keptHere.has(key);
-  }));
+  };
 }
 
 /**
