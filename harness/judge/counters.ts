@@ -9,7 +9,7 @@ import { counterDeltas } from "../rules/delta.ts";
 import { describeSelector, findRules, inPlace } from "../rules/match.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
-import { editDistance } from "../scenario/suggest.ts";
+import { nearest } from "../scenario/suggest.ts";
 import { compare } from "./verdict.ts";
 
 /** `before` is the host's reading at the previous counters step (or apply); without one the rule's totals count. */
@@ -68,12 +68,7 @@ export function nearestNote(after: SavedRuleset, selector: RuleSelector): string
   } else {
     return "";
   }
-  let best: string | undefined;
-  let distance = Infinity;
-  for (const c of new Set(candidates)) {
-    const d = editDistance(wanted, c);
-    if (d < distance) [best, distance] = [c, d];
-  }
+  const best = nearest(wanted, new Set(candidates))?.value;
   return best === undefined ? "" : `; the nearest loaded ${selector.kind === "comment" ? "comment" : "rule"}: ${selector.kind === "comment" ? JSON.stringify(best) : `\`${best}\``}`;
 }
 

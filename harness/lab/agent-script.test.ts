@@ -36,6 +36,14 @@ afterEach(async () => {
   }));
 });
 
+/** No process whose command line holds `mark` is left (KILL comes before the reply or the exit; the kernel gets a moment, bounded). */
+async function noneLeft(mark: string): Promise<void> {
+  await pRetry(() => {
+    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
+    if (left !== "") throw new Error(`still running: ${left}`);
+  }, { retries: 20, minTimeout: 50, factor: 1 });
+}
+
 function startAgent(args: readonly string[] = []): Running {
   const child = spawn("perl", [SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   const replies: AgentReply[] = [];
@@ -82,10 +90,11 @@ it("answers byte for byte (NUL, no trailing newline, UTF-8), stdin given, stdout
 
 it("sends back at most <keep> bytes of each stream and says how many were printed; within it, no count", async () => {
   const agent = startAgent(["10"]);
-  agent.send(1, ["sh", "-c", "printf 0123456789abcdefghijklmno; printf xyz >&2"]);
+  // Over <keep> but under twice it: cut, not stopped as a flood (which 25 bytes could be, if read before the exit).
+  agent.send(1, ["sh", "-c", "printf 0123456789abcde; printf xyz >&2"]);
   agent.send(2, ["sh", "-c", "printf 0123456789; printf 0123456789abc >&2"]);
   agent.send(3, ["printf", "0123456789"]);
-  expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 0, stdout: "0123456789", stderr: "xyz", timedOut: false, printed: { stdout: 25, stderr: 3 } });
+  expect(await agent.reply(1)).toEqual({ id: 1, exitCode: 0, stdout: "0123456789", stderr: "xyz", timedOut: false, printed: { stdout: 15, stderr: 3 } });
   expect(await agent.reply(2)).toEqual({ id: 2, exitCode: 0, stdout: "0123456789", stderr: "0123456789", timedOut: false, printed: { stdout: 10, stderr: 13 } });
   expect(await agent.reply(3)).toEqual({ id: 3, exitCode: 0, stdout: "0123456789", stderr: "", timedOut: false });
 });
@@ -101,11 +110,8 @@ it("stops a command whose output passes twice <keep> (it would fill the disk): i
   expect(Math.max(reply.printed!.stdout, reply.printed!.stderr)).toBeGreaterThan(2000);
   agent.send(2, ["echo", "next"]);
   expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "next\n" });
-  // Both `yes` were in its process group: none is left (KILL is sent before the reply; give the kernel a moment).
-  await pRetry(() => {
-    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
-    if (left !== "") throw new Error(`still running: ${left}`);
-  }, { retries: 20, minTimeout: 50, factor: 1 });
+  // The `yes` and the quiet sleep were in its process group: none is left.
+  await noneLeft(mark);
 });
 
 it("what a command printed right before it ended is all in its reply (its pipes are read after it ends), for many at once", async () => {
@@ -156,10 +162,7 @@ it("a process left in the background that writes after the reply gets SIGPIPE, a
   expect(reply.stdout).toMatch(/(^|\n)started\n/);
   // Whatever `yes` wrote before the pipes closed: at most 1 MiB read after the command ended, besides the pipe's own.
   expect(reply.stdout.length).toBeLessThan(2 << 20);
-  await pRetry(() => {
-    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
-    if (left !== "") throw new Error(`still running: ${left}`);
-  }, { retries: 20, minTimeout: 50, factor: 1 });
+  await noneLeft(mark);
   agent.send(2, ["echo", "next"]);
   expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "next\n" });
 });
@@ -179,11 +182,8 @@ it("at the end of stdin it stops the commands still running (nobody reads their 
   agent.child.stdin.end();
   expect(await agent.exited).toBe(0);
   expect(existsSync(join("/tmp", own!))).toBe(false);
-  // Its commands and what they started are gone (KILL goes before the agent exits; give the kernel a moment).
-  await pRetry(() => {
-    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
-    if (left !== "") throw new Error(`still running: ${left}`);
-  }, { retries: 20, minTimeout: 50, factor: 1 });
+  // Its commands and what they started are gone.
+  await noneLeft(mark);
 });
 
 it("an empty command is answered with exit 2, and the agent goes on", async () => {

@@ -63,16 +63,11 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
     }
     case "restore": {
       const target = stagingPath(host, `rules.${source.family === "ipv4" ? "v4" : "v6"}`);
-      try {
-        await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`);
-      } catch (error) {
-        throw restoreRefusal(error, source, `${RESTORE[source.family]} --test`);
-      }
-      try {
-        await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`);
-      } catch (error) {
-        throw restoreRefusal(error, source, RESTORE[source.family]);
-      }
+      const refused = (tool: string) => (error: unknown): never => {
+        throw restoreRefusal(error, source, tool);
+      };
+      await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`).catch(refused(`${RESTORE[source.family]} --test`));
+      await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`).catch(refused(RESTORE[source.family]));
       return;
     }
     case "nft":

@@ -28,19 +28,20 @@ export function editDistance(a: string, b: string): number {
  * (at most a third of the word's length in edits, at least one, at most three).
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const w = word.toLowerCase();
-  const limit = Math.min(3, Math.max(1, Math.floor(w.length / 3)));
-  let best: string | undefined;
-  let bestDistance = Infinity;
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  const found = nearest(word, [...candidates].filter((c) => c !== word), (s) => s.toLowerCase());
+  return found && found.distance <= limit ? found.value : undefined;
+}
+
+/** The candidate nearest `word` by edit distance however far (the first of equals), compared as `fold` makes them. */
+export function nearest(word: string, candidates: Iterable<string>, fold: (s: string) => string = (s) => s): { value: string; distance: number } | undefined {
+  const w = fold(word);
+  let found: { value: string; distance: number } | undefined;
   for (const c of candidates) {
-    if (c === word) continue;
-    const distance = editDistance(w, c.toLowerCase());
-    if (distance < bestDistance) {
-      best = c;
-      bestDistance = distance;
-    }
+    const distance = editDistance(w, fold(c));
+    if (!found || distance < found.distance) found = { value: c, distance };
   }
-  return bestDistance <= limit ? best : undefined;
+  return found;
 }
 
 /** "did you mean `x`?" or undefined. */
