@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["harness/**/*.test.ts"],
+          include: ["harness/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["harness/**/*.integration.test.ts", "node_modules/**"],
           sequence: { groupOrder: 0 },
         },

@@ -39,6 +39,7 @@ import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
 import type { ScenarioTiming } from "../harness/runner/profile.ts";
 import { benchMatrix, benchSuite } from "./suite.ts";
+import { phaseSummary } from "./suite-profile.ts";
 import { benchSweeps } from "./sweep.ts";
 
 interface HandCheck {
@@ -121,18 +122,6 @@ const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-pr
   --matrix     only the 500-flow matrix
 `;
 
-/** Bench (b)'s time by phase, summed over its scenarios (runner/profile.ts): lab start waited for, shared-lab handoffs, steps by kind, the rest. */
-function seedProfile(timings: readonly ScenarioTiming[], wallMs: number): string {
-  const parts = new Map<string, number>([["lab start", 0], ["handoff (reset, listeners)", 0]]);
-  for (const t of timings) {
-    parts.set("lab start", parts.get("lab start")! + t.startMs);
-    parts.set("handoff (reset, listeners)", parts.get("handoff (reset, listeners)")! + t.resetMs);
-    for (const step of t.steps) parts.set(step.kind, (parts.get(step.kind) ?? 0) + step.ms);
-  }
-  const known = [...parts.values()].reduce((a, b) => a + b, 0);
-  return [...parts, ["the rest (parsing, lab removal)", wallMs - known] as const].map(([k, ms]) => `${k} ${(ms / 1000).toFixed(2)} s`).join(", ");
-}
-
 /** One pair: the six seed policies by hand (a), then as fwspec scenarios (b), with their ratio printed; the two wall times. */
 async function seedPair(image: string, runId: string, options: { readonly cold: boolean; readonly imageMs: number; readonly labs: number | undefined; readonly parallelProbes: boolean; readonly reuse: boolean }): Promise<{ hand: number; fw: number; reused?: number }> {
   const { cold, imageMs, labs, parallelProbes } = options;
@@ -162,7 +151,7 @@ async function seedPair(image: string, runId: string, options: { readonly cold: 
   }
   const waited = expectations.filter((e) => e.actual === "dropped" && !e.evidence.stoppedEarly).length;
   if (waited > 0) process.stdout.write(`    ${waited} dropped probe(s) ran to their timeout (no counter or trace evidence within the evidence window)\n`);
-  process.stdout.write(`    where it went: ${seedProfile(timings, fwMs)}\n`);
+  process.stdout.write(`    where it went: ${phaseSummary(timings, fwMs)}\n`);
   const ratio = hand.wallMs / fwMs;
   process.stdout.write(`\nratio (by hand / fwspec wall time): ${ratio.toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
   if (!options.reuse) return { hand: hand.wallMs, fw: fwMs };
@@ -176,7 +165,7 @@ async function seedPair(image: string, runId: string, options: { readonly cold: 
   const warm = await run({ paths: [join(PROJECT_ROOT, "bench/scenarios")] }, { ...opts, timing: (t) => warmTimings.push(t) });
   const warmMs = performance.now() - t2;
   const warmFailed = warm.summary.failed + warm.summary.errors;
-  process.stdout.write(`    ${checks} checks in ${(warmMs / 1000).toFixed(2)} s; ${warmFailed} failed\n    where it went: ${seedProfile(warmTimings, warmMs)}\n`);
+  process.stdout.write(`    ${checks} checks in ${(warmMs / 1000).toFixed(2)} s; ${warmFailed} failed\n    where it went: ${phaseSummary(warmTimings, warmMs)}\n`);
   process.stdout.write(`\nratio with --reuse (by hand / fwspec on warm labs): ${(hand.wallMs / warmMs).toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
   return { hand: hand.wallMs, fw: fwMs, reused: warmMs };
 }
