@@ -11,7 +11,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { type AllowEntry, checkAllowHosts, parseAllow, parseAllowFile } from "../diff/allow.ts";
-import { filesAtRevision } from "../diff/git-rev.ts";
+import { atRevision, filesAtRevision } from "../diff/git-rev.ts";
 import { diffStatus } from "../diff/model.ts";
 import { renderDiff, renderDiffJson } from "../diff/render.ts";
 import { noRulesFile, readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
@@ -54,7 +54,9 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
   if (opts.base !== undefined) {
     if ((opts.rulesA ?? []).length > 0) throw new InputError("--base and --rules-a both name side a; use one", { hint: "--base REV: the rules files as committed at REV; --rules-a FILE: other files" });
     if (files.length === 0) throw noRulesFile(scenario, `--base ${opts.base}`);
-    return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files)), label: `${files.map(rel).join(", ")} at ${opts.base}` };
+    // Failures name the committed file (`rules.v4@main:4`), whose lines may differ from the working tree's.
+    const names = new Map(files.map((f) => [f, atRevision(f, opts.base!)]));
+    return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files), names), label: `${files.map(rel).join(", ")} at ${opts.base}` };
   }
   return side(scenario, opts.rulesA ?? [], "--rules-a");
 }

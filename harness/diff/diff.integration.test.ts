@@ -78,6 +78,19 @@ describe("fwspec diff", () => {
     expect(r.stdout).not.toMatch(/apply rules\.sh|script \S*rules\.sh failed/);
   });
 
+  it("a committed rules file (--base) that fails to apply is named as committed (rules.sh@HEAD), not as the working tree's file", async () => {
+    const dir = project();
+    const git = (...args: string[]) => execa("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args]);
+    await git("init", "-q", "-b", "main");
+    writeFileSync(join(dir, "rules.sh"), "iptables -A INPUT -p tcp --dport 99999 -j DROP\n");
+    await git("add", "rules.sh", "scenario.yaml");
+    await git("commit", "-qm", "a bad port");
+    writeFileSync(join(dir, "rules.sh"), APPENDED);
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--base", "HEAD"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.stdout).toContain(`! rules.sh at HEAD: step 1: apply rules.sh@HEAD on server (line 7): rules script ${join(dir, "rules.sh")}@HEAD failed on server`);
+  });
+
   it("two git revisions of the rules file (--base HEAD~1): the same flows; accepted by an allow file, exit 0", async () => {
     const dir = project();
     const git = (...args: string[]) => execa("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args]);

@@ -20,6 +20,15 @@ async function git(cwd: string, args: readonly string[]) {
   return execa("git", ["-C", cwd, ...args], { reject: false, stripFinalNewline: false, timeout: 30_000 });
 }
 
+/**
+ * How a file read at `rev` is named in titles and failures: `/w/rules.v4@main`
+ * (shown relative, `rules.v4@main:4:`), so a line of the committed file is
+ * never taken for that line of the working tree's.
+ */
+export function atRevision(file: string, rev: string): string {
+  return `${file}@${rev}`;
+}
+
 /** The contents of `files` (absolute paths) at `rev`, by path. */
 export async function filesAtRevision(rev: string, files: readonly string[]): Promise<Map<string, string>> {
   checkRevision(rev);
