@@ -33,7 +33,12 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   const delta = before ? counterDeltas(before, after).find((d) => d.rule.table === rule.table && d.rule.chain === rule.chain && d.rule.position === rule.position) : undefined;
   const packets = delta?.packets ?? rule.packets;
   const bytes = delta?.bytes ?? rule.bytes;
-  return compared(check, base, rule.text, packets, bytes);
+  return compared(check, base, rule.text, packets, bytes, rule.table);
+}
+
+/** An inet table's counter holds IPv4 and IPv6 packets together, whichever family's reading it came from: said so. */
+function inetNote(table: string): string {
+  return table.startsWith("inet ") ? " (inet: IPv4 and IPv6 together)" : "";
 }
 
 /** How to make a selector that named several rules name one, fitting its kind; a comment's rules say where they are. */
@@ -72,14 +77,14 @@ export function nearestNote(after: SavedRuleset, selector: RuleSelector): string
   return best === undefined ? "" : `; the nearest loaded ${selector.kind === "comment" ? "comment" : "rule"}: ${selector.kind === "comment" ? JSON.stringify(best) : `\`${best}\``}`;
 }
 
-function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number): CounterResult {
+function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number, table: string): CounterResult {
   const failures: string[] = [];
   if (check.packets && !compare(check.packets, packets)) failures.push(`packets ${packets}, expected ${check.packets.text}`);
   if (check.bytes && !compare(check.bytes, bytes)) failures.push(`bytes ${bytes}, expected ${check.bytes.text}`);
   return {
     ...base,
     status: failures.length === 0 ? "passed" : "failed",
-    message: failures.length === 0 ? `${what}: +${packets} packets, +${bytes} bytes` : `${what}: ${failures.join("; ")}`,
+    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}`,
     packets, bytes,
   } as CounterResult;
 }
@@ -100,7 +105,7 @@ function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRul
   const counter = now[0]!;
   const old = pick(before).find((c) => c.table === counter.table);
   const fresh = !old || counter.packets < old.packets || counter.bytes < old.bytes;
-  return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes));
+  return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes), counter.table);
 }
 
 /** `no named counter \`nosuch\` on server for ipv4 (named counters there: a, b)`, or `(it has none)`: what the selector could have meant. */

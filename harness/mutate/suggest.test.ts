@@ -118,3 +118,17 @@ describe("another destination port: a check that holds with the rules as written
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });
+
+describe("a counters check suggested for an nft rule", () => {
+  const nft = (table: string): Scenario => ({
+    ...fw,
+    steps: [{ kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/rules.nft", content: `table ${table} {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport 8080 counter accept comment "web"\n  }\n}\n` }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  });
+  // The comment alone would be looked up in the IPv4 reading, which has no ip6 table: the table goes with it.
+  test.each(["ip6 fw6", "inet fw"])("names the rule's table with its comment (%s)", (table) => {
+    const s = nft(table);
+    const m = mutantsOf(s, selectOperators(["delete"])).find((x) => x.id === "delete@rules.nft:4");
+    expect(m).toBeDefined();
+    expect(suggestCheck(m!, s, true)).toContain(`counters: [{ host: server, table: ${table}, comment: "web", packets: ">= 1" }]`);
+  });
+});

@@ -103,11 +103,15 @@ function counterRule(line: RuleLine): string {
   return line.words.join(" ").replace(/^-t filter /, "").replace(/^-I (\S+)( \d+)?/, "-A $1");
 }
 
-/** An nft rule as a counters check names it: by its comment, else by table, chain and position (a handle is known only once loaded). */
+/**
+ * An nft rule as a counters check names it: by its table and comment (the table also picks the family the check
+ * reads: an ip6 table's rules are not in the IPv4 reading), else by its text in table and chain (a handle is known
+ * only once loaded).
+ */
 function nftCounterSelector(line: NftRuleLine): string {
   const i = line.words.indexOf("comment");
   const comment = i >= 0 ? line.words[i + 1] : undefined;
-  return comment ? `comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
+  return comment ? `table: ${line.table}, comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
 }
 
 /** A TCP port none of the host's nft rules names and nothing listens on (from 9999 down). */

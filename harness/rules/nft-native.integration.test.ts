@@ -100,11 +100,11 @@ describe("native nftables", () => {
     // The chain policy drop has no counter in nftables: decided early from the step's trace, which names the policy.
     const policy = native!.expectations.filter((e) => e.text.includes(":8083"));
     expect(policy.map((e) => `${e.family} ${e.actual} ${e.evidence.stoppedEarly ?? "waited"}`)).toEqual([
-      expect.stringMatching(/^ipv4 dropped stopped after \d+ ms: the input policy DROP on server took its SYN and no answer had come$/),
+      expect.stringMatching(/^ipv4 dropped stopped after \d+ ms: the input policy drop on server took its SYN and no answer had come$/),
     ]);
     expect(native!.counters.map((c) => `${c.family} ${c.status} ${c.message}`)).toEqual([
-      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes',
-      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes',
+      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes (inet: IPv4 and IPv6 together)',
+      'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes (inet: IPv4 and IPv6 together)',
       expect.stringMatching(/^ipv4 passed tcp dport 8082 counter reject with tcp reset # handle 10: \+\d+ packets/),
       expect.stringMatching(/^ipv4 passed counter allowed_hits in table inet fw: \+2 packets/),
       expect.stringMatching(/^ipv6 passed counter allowed_hits in table inet fw: \+2 packets/),

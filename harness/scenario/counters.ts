@@ -9,7 +9,7 @@ import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
 import { COMPARISON_HELP } from "./hints.ts";
 import type { Path } from "./locate.ts";
-import { nftSelector, selectsNft } from "./nft-counters.ts";
+import { nftCheckFamily, nftSelector, selectsNft } from "./nft-counters.ts";
 import type { Comparison, ComparisonOp, CounterCheck, RuleSelector } from "./model.ts";
 import { schemas, TABLES } from "./schema.ts";
 import { familiesOf, truncate, unsafeWhat } from "./values.ts";
@@ -111,10 +111,15 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
   const packets = c.packets === undefined ? undefined : comparison(ctx, c.packets, [...p, "packets"]);
   const bytes = c.bytes === undefined ? undefined : comparison(ctx, c.bytes, [...p, "bytes"]);
   if ((c.packets !== undefined && !packets) || (c.bytes !== undefined && !bytes)) ok = false;
-  if (!ok || !selector || !host) return undefined;
+  const family = nftCheckFamily(c.table, c.family);
+  if ("problem" in family) {
+    ctx.problem([...p, c.family === undefined ? "table" : "family"], family.problem, family.hint, { atKey: true });
+    ok = false;
+  }
+  if (!ok || !selector || !host || "problem" in family) return undefined;
   return {
     host,
-    families: familiesOf(c.family ?? "ipv4"),
+    families: familiesOf(family.family),
     selector,
     ...(packets ? { packets } : {}),
     ...(bytes ? { bytes } : {}),

@@ -36,6 +36,19 @@ describe("nft counter selectors", () => {
     expect((parse(item).steps[0] as CountersStep).checks[0]!.selector).toEqual(selector);
   });
 
+  // The family a check reads follows an nft table's: an ip6 table's rules are in the IPv6 reading only.
+  test.each([
+    ["{ table: ip6 only6, handle: 3, packets: 0 }", ["ipv6"]],
+    ["{ table: ip6 only6, chain: input, position: 1, family: ipv6, packets: 0 }", ["ipv6"]],
+    ["{ table: ip only4, comment: web, packets: 0 }", ["ipv4"]],
+    ["{ table: inet fw, handle: 8, packets: 1 }", ["ipv4"]],
+    ["{ table: inet fw, handle: 8, family: ipv6, packets: 1 }", ["ipv6"]],
+    ["{ counter: ssh_hits, table: ip6 fw6, packets: 1 }", ["ipv6"]],
+    ["{ rule: -A INPUT -j DROP, family: both, packets: 1 }", ["ipv4", "ipv6"]],
+  ])("%s reads %j", (item, families) => {
+    expect((parse(item).steps[0] as CountersStep).checks[0]!.families).toEqual(families);
+  });
+
   test.each([
     ["{ handle: 8, packets: 1 }", "needs its table"],
     ["{ table: inet fw, rule: tcp dport 8080 drop, packets: 1 }", "needs its `chain`"],
@@ -51,6 +64,10 @@ describe("nft counter selectors", () => {
     ["{ table: inet fw, position: 1, packets: 1 }", "`position` needs a `chain`"],
     ["{ table: \"inet fw; drop\", chain: input, position: 1, packets: 1 }", "table"],
     ["{ rule: tcp dport 8080 drop, packets: 1 }", "for an nftables rule add its `table: inet fw`"],
+    ["{ table: ip6 only6, chain: input, position: 1, family: ipv4, packets: 0 }", "table ip6 only6 holds only ipv6 rules: a `family: ipv4` check finds no rule there"],
+    ["{ table: ip only4, handle: 3, family: both, packets: 0 }", "table ip only4 holds only ipv4 rules: a `family: both` check finds no rule there"],
+    ["{ table: inet fw, handle: 8, family: both, packets: 1 }", "each of its rules has one counter for IPv4 and IPv6 together"],
+    ["{ table: inet fw, comment: web, family: both, packets: 1 }", "leave `family` out"],
   ])("%s is refused: %s", (item, message) => {
     let error: unknown;
     try {

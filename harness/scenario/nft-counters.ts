@@ -11,7 +11,7 @@ import type { CheckBase } from "./context.ts";
 import type { Path } from "./locate.ts";
 import type { RuleSelector } from "./model.ts";
 import { NFT_TABLE } from "./schema.ts";
-import { truncate } from "./values.ts";
+import { type FamilyChoice, truncate } from "./values.ts";
 
 /** The counter item's selector keys as zod read them. */
 export interface NftSelectorInput {
@@ -27,6 +27,24 @@ export interface NftSelectorInput {
 /** Does this item select an nftables rule or counter (then nftSelector reads it)? */
 export function selectsNft(c: NftSelectorInput): boolean {
   return c.handle !== undefined || c.counter !== undefined || (c.table !== undefined && NFT_TABLE.test(c.table));
+}
+
+/**
+ * The family a check of a native table reads (`ip` IPv4, `ip6` IPv6; an `inet`
+ * table's counters count both at once, read with IPv4), or a problem: a
+ * `family` the table holds no rule of, or `both` for an `inet` table (one
+ * counter, checked twice). Undefined `table`: not an nft table; `family` as given.
+ */
+export function nftCheckFamily(table: string | undefined, family: FamilyChoice | undefined): { readonly family: FamilyChoice } | { readonly problem: string; readonly hint: string } {
+  const kind = table === undefined ? undefined : /^(ip|ip6|inet) /.exec(table)?.[1];
+  if (kind === undefined) return { family: family ?? "ipv4" };
+  if (kind === "inet") {
+    if (family === "both") return { problem: `table ${table} is an inet table: each of its rules has one counter for IPv4 and IPv6 together, so \`family: both\` would check that one count twice`, hint: "leave `family` out: the check reads the rule's counter once, both families together" };
+    return { family: family ?? "ipv4" };
+  }
+  const only = kind === "ip" ? "ipv4" : "ipv6";
+  if (family !== undefined && family !== only) return { problem: `table ${table} holds only ${only} rules: a \`family: ${family}\` check finds no rule there`, hint: `leave \`family\` out (a check of an ${kind} table reads ${only}), or name the table of the other family` };
+  return { family: only };
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
