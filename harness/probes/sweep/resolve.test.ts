@@ -2,13 +2,17 @@
 import { describe, expect, test } from "vitest";
 import { answerClass, wireVerdict } from "./answers.ts";
 import { foreignTables } from "./sweep.ts";
-import { confirms, decideAnswered, decideSilent, type HostCount, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
+import type { Family } from "../../model/types.ts";
+import { confirms, decideAnswered, decideSilent, type HostCount, lastResort, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
 
 const policy = (packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: null, kind: "DROP", text: "policy DROP", packets, bytes });
 const rule = (position: number, text: string, kind: "DROP" | "REJECT", packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position, kind, text, packets, bytes });
 const RESET = "-A INPUT -p tcp -m tcp --dport 113 -j REJECT --reject-with tcp-reset";
 const UNREACH = "-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with icmp-port-unreachable";
 const DROP23 = "-A INPUT -p tcp -m tcp --dport 23 -j DROP";
+/** A counted rule of a native nft table, as nft-saved.ts names it (table `inet fw`, printed text with its handle). */
+const nftRule = (position: number, text: string, packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "inet fw", chain: "input", position, kind: "REJECT", text, packets, bytes });
+const NFT_RESET = "tcp dport 8081 counter reject with tcp reset # handle 12";
 
 describe("answers read as single probes read them", () => {
   test.each([
@@ -79,6 +83,59 @@ describe("decideAnswered", () => {
   });
 });
 
+describe("rejectAnswer: the answer a REJECT sends, in nmap's words (reason)", () => {
+  test.each<[string, Family, string | undefined]>([
+    // iptables-save: --reject-with, the family's port unreachable without it
+    [RESET, "ipv4", "reset"],
+    [UNREACH, "ipv4", "port-unreach"],
+    ["-A INPUT -j REJECT", "ipv4", "port-unreach"],
+    ["-A INPUT -j REJECT", "ipv6", "port-unreach"],
+    ["-A INPUT -j REJECT --reject-with icmp6-adm-prohibited", "ipv6", "admin-prohibited"],
+    ["-A INPUT -j REJECT --reject-with icmp-host-prohibited", "ipv4", "host-prohibited"],
+    ["-A INPUT -j REJECT --reject-with icmp6-no-route", "ipv6", "no-route"],
+    // native nft, as `nft -a list ruleset` prints it (nft's defaults: a bare reject is the family's port unreachable)
+    [NFT_RESET, "ipv4", "reset"],
+    [NFT_RESET, "ipv6", "reset"],
+    ["reject with icmpx admin-prohibited # handle 7", "ipv4", "admin-prohibited"],
+    ["reject with icmpx admin-prohibited", "ipv6", "admin-prohibited"],
+    ["tcp dport 8083 counter reject # handle 9", "ipv4", "port-unreach"],
+    ["tcp dport 8083 counter reject", "ipv6", "port-unreach"],
+    ["reject with icmp type host-unreachable", "ipv4", "host-unreach"],
+    ["reject with icmp host-prohibited", "ipv4", "host-prohibited"],
+    ["reject with icmpv6 type admin-prohibited", "ipv6", "admin-prohibited"],
+    ["reject with icmpv6 addr-unreachable", "ipv6", "host-unreach"], // nmap reads ICMPv6 address unreachable as host-unreach
+    // icmpx is the family's own code: no-route is IPv4's net unreachable, host-unreachable IPv6's address unreachable
+    ["reject with icmpx no-route", "ipv4", "net-unreach"],
+    ["reject with icmpx no-route", "ipv6", "no-route"],
+    ["reject with icmpx host-unreachable", "ipv6", "host-unreach"],
+    ["tcp dport 8081 counter drop # handle 3", "ipv4", undefined],
+  ])("%s (%s): %s", (text, family, answer) => {
+    expect(rejectAnswer(text, family)).toBe(answer);
+  });
+});
+
+describe("native nft REJECT rules in a batch", () => {
+  const reset = [{ port: 8081, answer: "reset", cls: "refused-or-admitted" as const }];
+  const hidden = ["server: nft table inet fw"];
+  test("an RST a counted `reject with tcp reset` sent: refused, by that rule (not a stray port-unreachable REJECT)", () => {
+    const d = decideAnswered(reset, [nftRule(1, NFT_RESET, 1)], hidden, "tcp", "ipv4", true);
+    expect(d.undecided).toEqual([]);
+    expect(d.decided.get(8081)).toMatchObject({ outcome: "refused", evidence: expect.stringMatching(/^REJECT rules sending reset counted 1 /), rules: [expect.stringContaining("inet fw input #1 tcp dport 8081")] });
+  });
+  test("an admin-prohibited a counted `reject with icmpx admin-prohibited` sent: unreachable", () => {
+    const d = decideAnswered([{ port: 8084, answer: "admin-prohibited", cls: "unreachable" }], [nftRule(2, "tcp dport 8084 counter reject with icmpx admin-prohibited # handle 13", 1)], hidden, "tcp", "ipv4", true);
+    expect(d.decided.get(8084)?.outcome).toBe("unreachable");
+  });
+  test.each<[string, boolean, RegExp]>([
+    ["iptables only", false, /no rule iptables-save shows counted it/],
+    ["native nft tables read", true, /no rule of the ruleset \(iptables-save and nft\) counted it/],
+  ])("nothing counted (%s): the evidence names what was read", (_what, native, words) => {
+    const d = decideAnswered(reset, [], hidden, "tcp", "ipv4", native);
+    expect(d.decided.get(8081)).toMatchObject({ outcome: "undetermined", evidence: expect.stringMatching(words) });
+    expect(lastResort(8084, "unreachable", [], "why", native).evidence).toMatch(native ? /no rule of the ruleset/ : /no rule iptables-save shows/);
+  });
+});
+
 describe("rulePorts and the port hypothesis", () => {
   test.each([
     ["-A INPUT -p tcp -m tcp --dport 23 -j DROP", [23]],
@@ -89,10 +146,6 @@ describe("rulePorts and the port hypothesis", () => {
   ])("%s", (text, ports) => {
     const got = rulePorts(text);
     expect(got === undefined ? undefined : [...got]).toEqual(ports);
-  });
-  test("rejectAnswer: what a REJECT sends", () => {
-    expect([RESET, UNREACH, "-A INPUT -j REJECT"].map((t) => rejectAnswer(t, "ipv4"))).toEqual(["reset", "port-unreach", "port-unreach"]);
-    expect(rejectAnswer("-A INPUT -j REJECT --reject-with icmp6-adm-prohibited", "ipv6")).toBe("admin-prohibited");
   });
   test("a DROP rule with a port match takes its ports, the policy the rest — if one more batch confirms it", () => {
     const h = portHypothesis([21, 22, 23, 24], [policy(3), rule(5, DROP23, "DROP", 1)]);

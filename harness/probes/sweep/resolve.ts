@@ -14,6 +14,7 @@
 import type { Family } from "../../model/types.ts";
 import type { PortOutcome } from "../../model/sweep.ts";
 import type { DecisiveCount } from "../../rules/decisive.ts";
+import { nftRejectAnswer } from "../../rules/nft-listing.ts";
 import { tokenizeRule } from "../../rules/tokenize.ts";
 import { type AnswerClass, SYN_BYTES } from "./answers.ts";
 import type { SweepProtocol } from "./nmap.ts";
@@ -62,8 +63,18 @@ export function decideSilent(ports: readonly number[], counts: readonly HostCoun
   return { kind: "decided", ports: new Map(ports.map((p) => [p, { outcome: "dropped", evidence, rules }])), attributed: rules.length <= 1 };
 }
 
-/** The answer (nmap's reason) a REJECT rule sends, from its --reject-with; undefined when not known. */
+/**
+ * The answer (nmap's reason) a REJECT rule sends: an iptables-save rule's
+ * --reject-with (default: port unreachable), a native nft rule's `reject`
+ * as nft prints it (nft-listing.ts); undefined when not known.
+ */
 export function rejectAnswer(ruleText: string, family: Family): string | undefined {
+  if (!/^-A\s/.test(ruleText)) {
+    const nft = nftRejectAnswer(ruleText, family);
+    if (nft === undefined) return undefined;
+    const [kind = "", code = ""] = nft.split(" ");
+    return kind === "tcp" ? "reset" : kind === "icmpx" ? ICMPX_ANSWERS[family][code] : NFT_ANSWERS[`${kind} ${code}`];
+  }
   let tokens: string[];
   try {
     tokens = tokenizeRule(ruleText);
@@ -88,6 +99,34 @@ const REJECT_ANSWERS: Readonly<Record<string, string>> = {
   "icmp6-no-route": "no-route",
 };
 
+/** nft's `icmp` and `icmpv6` reject codes; nmap reads ICMPv6 address unreachable as host-unreach, failed policy as admin-prohibited. */
+const NFT_ANSWERS: Readonly<Record<string, string>> = {
+  "icmp port-unreachable": "port-unreach",
+  "icmp net-unreachable": "net-unreach",
+  "icmp host-unreachable": "host-unreach",
+  "icmp prot-unreachable": "proto-unreach",
+  "icmp net-prohibited": "net-prohibited",
+  "icmp host-prohibited": "host-prohibited",
+  "icmp admin-prohibited": "admin-prohibited",
+  "icmpv6 port-unreachable": "port-unreach",
+  "icmpv6 no-route": "no-route",
+  "icmpv6 admin-prohibited": "admin-prohibited",
+  "icmpv6 addr-unreachable": "host-unreach",
+  "icmpv6 policy-fail": "admin-prohibited",
+  "icmpv6 reject-route": "reject-route",
+};
+
+/** nft's `icmpx` codes: the kernel sends the packet's family's code (no-route: IPv4 net unreachable; host-unreachable: IPv6 address unreachable). */
+const ICMPX_ANSWERS: Readonly<Record<Family, Readonly<Record<string, string>>>> = {
+  ipv4: { "port-unreachable": "port-unreach", "admin-prohibited": "admin-prohibited", "no-route": "net-unreach", "host-unreachable": "host-unreach" },
+  ipv6: { "port-unreachable": "port-unreach", "admin-prohibited": "admin-prohibited", "no-route": "no-route", "host-unreachable": "host-unreach" },
+};
+
+/** Evidence words for "no counted rule": what the counters were read from (native nft tables: nft's counters too). */
+function noRule(native: boolean): string {
+  return native ? "no rule of the ruleset (iptables-save and nft)" : "no rule iptables-save shows";
+}
+
 export interface AnsweredDecision {
   readonly decided: ReadonlyMap<number, Decided>;
   /** Ports of an answer whose counts do not add up: probe them again in smaller batches. */
@@ -98,11 +137,12 @@ export interface AnsweredDecision {
 
 /**
  * Answered ports (RST, ICMP) of one batch against its REJECT counts, answer
- * by answer: a REJECT's --reject-with says which answer it sends, so for
+ * by answer: a REJECT's --reject-with (nft: `reject with …`) says which answer it sends, so for
  * each answer the REJECT rules sending it must have counted one packet per
  * port with that answer; an RST (UDP: port unreachable) that no such rule
  * counted came from the kernel — admitted, nothing listening — provided
  * iptables-save shows every rule on the path (`hidden` empty; else: cannot tell).
+ * `native`: the counts include native nft tables' (the evidence says so).
  */
 export function decideAnswered(
   ports: readonly { readonly port: number; readonly answer: string; readonly cls: AnswerClass }[],
@@ -110,6 +150,7 @@ export function decideAnswered(
   hidden: readonly string[],
   protocol: SweepProtocol,
   family: Family,
+  native = false,
 ): AnsweredDecision {
   const rejects = counts.filter((c) => c.kind === "REJECT");
   const r = sum(rejects, "packets");
@@ -141,8 +182,8 @@ export function decideAnswered(
     } else if (n === 0 && hidden.length > 0) {
       for (const p of group) {
         decided.set(p.port, either
-          ? { outcome: "undetermined", evidence: `cannot tell: no rule iptables-save shows counted it, and the path has rules it cannot show (${hidden.join("; ")}): a REJECT there or the kernel (nothing listening) sent the ${answer}`, rules: [] }
-          : { outcome: wire(p.cls), evidence: `${answer}, an answer only a REJECT (or a router) sends; no rule iptables-save shows counted it (${hidden.join("; ")})`, rules: [] });
+          ? { outcome: "undetermined", evidence: `cannot tell: ${noRule(native)} counted it, and the path has rules ${native ? "whose counts it may miss (a rule without a counter)" : "it cannot show"} (${hidden.join("; ")}): a REJECT there or the kernel (nothing listening) sent the ${answer}`, rules: [] }
+          : { outcome: wire(p.cls), evidence: `${answer}, an answer only a REJECT (or a router) sends; ${noRule(native)} counted it (${hidden.join("; ")})`, rules: [] });
       }
     } else {
       undecided.push({ ports: group.map((p) => p.port), why: `REJECT rules sending ${answer} counted ${n} packet(s) for ${group.length} port(s) that got it` });
@@ -208,9 +249,9 @@ export function confirms(h: { readonly byRule: ReadonlyMap<string, readonly numb
 }
 
 /** A single answered port that no batch could decide: the most the evidence says about it. */
-export function lastResort(port: number, cls: AnswerClass, counts: readonly HostCount[], why: string): Decided {
+export function lastResort(port: number, cls: AnswerClass, counts: readonly HostCount[], why: string, native = false): Decided {
   const rejects = counts.filter((c) => c.kind === "REJECT");
   const rules = distinct(rejects);
   if (cls === "refused-or-admitted") return { outcome: "undetermined", evidence: `cannot tell whether a REJECT or the kernel (nothing listening) answered: ${why}`, rules };
-  return { outcome: cls === "unreachable" ? "unreachable" : "refused", evidence: `an answer only a REJECT (or a router) sends; ${rules.length > 1 ? "one of these rules sent it" : "counted"}: ${listed(rejects) || "no rule iptables-save shows"} (${why})`, rules };
+  return { outcome: cls === "unreachable" ? "unreachable" : "refused", evidence: `an answer only a REJECT (or a router) sends; ${rules.length > 1 ? "one of these rules sent it" : "counted"}: ${listed(rejects) || noRule(native)} (${why})`, rules };
 }

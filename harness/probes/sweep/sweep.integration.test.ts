@@ -59,6 +59,9 @@ describe("sweeps", () => {
       steps: [
         { apply: { host: "server", commands: [...rules("ipv4"), ...rules("ipv6")] } },
         { expect: [`client -> server:${FIRST}-${LAST} blocked except 8080,8081,8087`, `client -> server:${FIRST}-${LAST} dropped except 8080`] },
+        // A native nft table (hooked before iptables) whose counted rule resets 8081; 8082, 8083 stay iptables' REJECTs.
+        { apply: { host: "server", commands: ["nft add table inet counted", "nft 'add chain inet counted input { type filter hook input priority -20; }'", "nft add rule inet counted input tcp dport 8081 counter reject with tcp reset"] } },
+        { expect: ["client -> server:8081-8083 refused"] },
       ],
     });
     await using session = await openSession(scenario);
@@ -111,6 +114,20 @@ describe("sweeps", () => {
     const outcome = (p: number) => hidden.findings.get(p)?.outcome;
     expect([8080, 8081, 8082, 8090, 8091].map(outcome), [...hidden.findings.values()].map((f) => `${f.port} ${f.outcome}: ${f.evidence}`).join("\n")).toEqual(["open", "undetermined", "refused", "undetermined", "dropped"]);
     expect(hidden.findings.get(8090)!.evidence).toMatch(/cannot tell.*native/);
+
+    // A counted native `reject with tcp reset` sends the RST its port got: refused, by that rule, in one batch (was: read
+    // as a port-unreachable REJECT, the batch split to single ports, the port `undetermined` and the sweep an error).
+    await session.apply(scenario.steps[2] as ApplyStep, "apply");
+    const refused = await session.probe((scenario.steps[3] as ExpectStep).expectations.flatMap((e) => (["ipv4", "ipv6"] as const).map((f) => plannedProbe(scenario, e, f))));
+    for (const r of refused) {
+      expect(r?.status, show(r)).toBe("passed");
+      expect(r?.sweep?.summary).toMatch(/: 8081 refused, 8082 refused, 8083 refused$/);
+    }
+    const counted = await runSweep(session.lab, { from: "client", to: { kind: "host", host: "server" }, ports: [8081, 8082, 8083], protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, { watch: ["server"], early: true });
+    expect(counted.findings.get(8081)).toMatchObject({ outcome: "refused", rules: [expect.stringMatching(/inet counted input #1 tcp dport 8081 counter reject with tcp reset/)] });
+    expect(counted.findings.get(8082)).toMatchObject({ outcome: "refused", rules: [expect.stringMatching(/--dport 8082 -j REJECT --reject-with tcp-reset/)] });
+    // One batch, and one per RST port to tell which of the two reset rules took which.
+    expect(counted.notes[0]).toBe("3 batch(es) of nmap");
 
     // ICMPv6 dropped (neighbour discovery too, a real misconfiguration): the peers' kernels still hold each
     // other's neighbour entries from the warm-up, so single probes get through; the sweep must see the same,

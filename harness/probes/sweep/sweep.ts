@@ -15,6 +15,7 @@ import type { RuleHit } from "../../model/results.ts";
 import type { PortFinding } from "../../model/sweep.ts";
 import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
+import { hasNative } from "../../rules/nft-read.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
 import { isTraceTable } from "../../rules/trace.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
@@ -103,6 +104,8 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const address = resolveTarget(lab, { ...spec, port: spec.ports[0]!, timeoutSeconds: spec.timeoutSeconds });
   const source = sweepSource(from, spec);
   const hidden = (await Promise.all(options.watch.map((h) => hiddenRules(lab.host(h), lab.host(h).spec.backend)))).flat();
+  // Counters of native nft tables are read too (readFamilyCounters): the evidence names the ruleset, not iptables-save.
+  const native = options.watch.some((h) => hasNative(lab.host(h)));
   const findings = new Map<number, PortFinding>();
   const classes = new Map<number, AnswerClass>();
   const answers = new Map<number, string>();
@@ -190,11 +193,11 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
 
   const settleAnswered = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
     if (ports.length === 0) return;
-    const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden, spec.protocol, spec.family);
+    const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden, spec.protocol, spec.family, native);
     apply(d.decided);
     for (const u of d.undecided) {
       if (!canSplit(u.ports)) {
-        for (const p of u.ports) set(p, lastResort(p, classes.get(p)!, counts, u.ports.length > 1 ? `the batch budget (${MAX_BATCHES}) ran out; ${u.why}` : u.why));
+        for (const p of u.ports) set(p, lastResort(p, classes.get(p)!, counts, u.ports.length > 1 ? `the batch budget (${MAX_BATCHES}) ran out; ${u.why}` : u.why, native));
         continue;
       }
       for (const half of halves(u.ports)) {
