@@ -1,7 +1,8 @@
 /** Unit tests (table-driven, no Docker) for resolve.ts and answers.ts: deciding swept ports from counters. */
 import { describe, expect, test } from "vitest";
 import { answerClass, wireVerdict } from "./answers.ts";
-import { foreignTables } from "./sweep.ts";
+import { foreignTables, stillHidden } from "./sweep.ts";
+import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import type { Family } from "../../model/types.ts";
 import { confirms, decideAnswered, decideSilent, type HostCount, lastResort, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
 
@@ -168,5 +169,18 @@ describe("foreignTables: rules iptables-save cannot show", () => {
     ["legacy", "table ip filter\n", "filter\n", ["server: nft table ip filter"]],
   ] as const)("%s: %j %j", (backend, nft, legacy, hidden) => {
     expect(foreignTables("server", backend, nft, legacy)).toEqual(hidden);
+  });
+});
+
+describe("stillHidden: native tables read with their counters hide a REJECT only through one without a counter", () => {
+  const nft = (table: string, target: string | null, counts: boolean): SavedRule => ({ family: "ipv4", table, chain: "input", position: 1, packets: 0, bytes: 0, text: "…", target, comment: null, handle: 4, counts });
+  const reading = (...rules: SavedRule[]): SavedRuleset => ({ family: "ipv4", chains: [], rules });
+  const ALL = ["server: nft table inet fw", "server: nft table ip6 only6", "server: nft table netdev ingress", "server: legacy iptables tables filter"];
+  test.each<[string, SavedRuleset, string[]]>([
+    ["every reject counts", reading(nft("inet fw", "REJECT", true), nft("inet fw", "DROP", false)), ["server: nft table netdev ingress", "server: legacy iptables tables filter"]],
+    ["a reject without a counter", reading(nft("inet fw", "REJECT", false)), ["server: nft table inet fw", "server: nft table netdev ingress", "server: legacy iptables tables filter"]],
+    ["no reject at all (and the ip6 table never sees IPv4)", reading(nft("inet fw", "ACCEPT", false)), ["server: nft table netdev ingress", "server: legacy iptables tables filter"]],
+  ])("%s", (_what, r, hidden) => {
+    expect(stillHidden(ALL, "server", r)).toEqual(hidden);
   });
 });

@@ -129,6 +129,13 @@ describe("sweeps", () => {
     // One batch, and one per RST port to tell which of the two reset rules took which.
     expect(counted.notes[0]).toBe("3 batch(es) of nmap");
 
+    // A native table whose every reject counts hides no REJECT: an RST no rule counted is the kernel's (8081 admitted,
+    // nothing listening), not "cannot tell" as for the counter-less table above.
+    await server.run(["sh", "-c", "nft delete table inet native && nft flush chain inet counted input && nft add rule inet counted input tcp dport 8083 counter reject with tcp reset"], "keeping only counted native rejects");
+    const visible = await runSweep(session.lab, { from: "client", to: { kind: "host", host: "server" }, ports: [8081, 8082, 8083], protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, { watch: ["server"], early: true });
+    expect([8081, 8082, 8083].map((p) => visible.findings.get(p)?.outcome), [...visible.findings.values()].map((f) => `${f.port} ${f.outcome}: ${f.evidence}`).join("\n")).toEqual(["admitted", "refused", "refused"]);
+    expect(visible.findings.get(8083)!.rules).toEqual([expect.stringMatching(/inet counted input #1 tcp dport 8083 counter reject with tcp reset/)]);
+
     // ICMPv6 dropped (neighbour discovery too, a real misconfiguration): the peers' kernels still hold each
     // other's neighbour entries from the warm-up, so single probes get through; the sweep must see the same,
     // not take the host for down because nmap's own neighbour-discovery ping got no answer.

@@ -82,6 +82,21 @@ export function foreignTables(host: string, backend: Backend, nftTables: string,
   return out;
 }
 
+/**
+ * Of a host's hidden tables (foreignTables), those that can still hide a REJECT once its native nft counters are
+ * read (`reading`, rules/nft-saved.ts): an ip, ip6 or inet table hides one only through a `reject` without a
+ * counter, and a table of the other family none (it never sees this family's packets); other entries (the other
+ * backend's tables, netdev or bridge tables) stay hidden.
+ */
+export function stillHidden(hidden: readonly string[], host: string, reading: SavedRuleset): string[] {
+  return hidden.filter((entry) => {
+    const table = entry.startsWith(`${host}: nft table `) ? entry.slice(`${host}: nft table `.length) : undefined;
+    if (table === undefined || !/^(ip|ip6|inet) \S+$/.test(table)) return true;
+    const rules = reading.rules.filter((r) => r.table === table && r.handle !== undefined);
+    return rules.some((r) => r.target === "REJECT" && r.counts === false);
+  });
+}
+
 /** Rules on a host that its iptables-save cannot show. */
 export async function hiddenRules(host: LabHost, backend: Backend): Promise<string[]> {
   const r = await host.run(["sh", "-c", "nft list tables 2>/dev/null; echo @@; cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true"], "listing the host's netfilter tables", { light: true });
@@ -103,7 +118,10 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const from = lab.host(spec.from);
   const address = resolveTarget(lab, { ...spec, port: spec.ports[0]!, timeoutSeconds: spec.timeoutSeconds });
   const source = sweepSource(from, spec);
-  const hidden = (await Promise.all(options.watch.map((h) => hiddenRules(lab.host(h), lab.host(h).spec.backend)))).flat();
+  const hiddenByHost = new Map(await Promise.all(options.watch.map(async (h) => [h, await hiddenRules(lab.host(h), lab.host(h).spec.backend)] as const)));
+  // The latest batch's reading before its scan (rules do not change during a sweep): native tables whose rejects all count hide none.
+  let reading: ReadonlyMap<string, SavedRuleset> | undefined;
+  const hidden = () => options.watch.flatMap((h) => (reading?.get(h) && hasNative(lab.host(h)) ? stillHidden(hiddenByHost.get(h)!, h, reading.get(h)!) : hiddenByHost.get(h)!));
   // Counters of native nft tables are read too (readFamilyCounters): the evidence names the ruleset, not iptables-save.
   const native = options.watch.some((h) => hasNative(lab.host(h)));
   const findings = new Map<number, PortFinding>();
@@ -120,6 +138,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing, source, spec.sourcePort);
     const limit = scanLimitSeconds(ports.length, timing);
     const before = await read();
+    reading = before;
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
     const after = await read();
     const counts = options.watch.flatMap((h) => decisiveCounts(before.get(h)!, after.get(h)!).map((c) => ({ ...c, host: h })));
@@ -193,7 +212,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
 
   const settleAnswered = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
     if (ports.length === 0) return;
-    const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden, spec.protocol, spec.family, native);
+    const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden(), spec.protocol, spec.family, native);
     apply(d.decided);
     for (const u of d.undecided) {
       if (!canSplit(u.ports)) {
