@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /** The `fwspec` command. Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 environment, 4 fwspec's own failure. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
 import { safeText } from "../text.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
+import { PACKAGE_ROOT } from "../env/package-root.ts";
 import { FAMILIES } from "../model/types.ts";
 import { DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout } from "../lab/limits.ts";
 import { runCleanup } from "./cleanup.ts";
@@ -40,11 +43,17 @@ function keepMode(opts: { keep?: boolean; keepOnFailure?: boolean }): "all" | "f
   return opts.keep ? "all" : opts.keepOnFailure ? "failed" : undefined;
 }
 
+/** The version in fwspec's own package.json (the checkout's or the installed package's). */
+function packageVersion(): string {
+  return String((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: unknown }).version ?? "unknown");
+}
+
 const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";
 
 export function buildProgram(): Command {
   const program = new Command("fwspec")
     .description("Executable specifications for Linux firewalls, proven with real packets in containers.")
+    .version(packageVersion(), "-V, --version", "print fwspec's version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

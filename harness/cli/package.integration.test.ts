@@ -204,6 +204,10 @@ describe.each([
     expect(await must(nodeDir(), repo, "node", ["--version"])).toMatch(_name === "Node 24" ? /^v24\./ : /^v22\./);
   });
 
+  it("npx fwspec --version: the installed package's version", async () => {
+    expect(await must(nodeDir(), repo, "npx", ["fwspec", "--version"])).toBe(JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")).version);
+  });
+
   it("npx fwspec validate: the scenarios in tests/firewall, their rules two folders up", async () => {
     const r = await sh(nodeDir(), repo, "npx", ["fwspec", "validate", "tests/firewall"]);
     expect(r.all).toContain("1 scenario file(s) valid");
