@@ -23,13 +23,29 @@ export interface CountedRule {
 
 const LINE = /^(ipv4|ipv6) (.+?) (\S+) #(\d+) (.*) \(\+\d+ packets\)$/;
 
+/** Rule text with each quoted string (a comment, a log prefix) emptied: a word in one is no statement. */
+function unquoted(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+}
+
+/**
+ * The verdict of a rule as `nft -a list ruleset` prints it, in iptables'
+ * words (ACCEPT, DROP, REJECT): its verdict statement is its last, but for a
+ * `comment "…"` and `# handle N` after it (`limit …`, `log …`, `counter`
+ * come before it); a verdict in a set or map (`vmap { 80 : drop }`) is none.
+ */
+export function nftTarget(text: string): string | undefined {
+  const code = unquoted(text).replace(/\s+# handle \d+\s*$/, "").replace(/\s+comment ""\s*$/, "").replace(/\{[^{}]*\}/g, "{}").trim();
+  return /(?:^|\s)(accept|drop|reject)(?:\s+with\s+(?:tcp\s+reset|(?:icmpx|icmpv6|icmp)\s+(?:type\s+)?\S+))?$/.exec(code)?.[1]?.toUpperCase();
+}
+
 /** One `decidedBy` line read back; undefined for a line of another shape. */
 export function parseCounted(line: string): CountedRule | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
   const text = m[5]!;
   // iptables: `-j X`; nft (the rule as `nft -a list ruleset` prints it): its verdict statement.
-  const target = /(?:^| )-[jg] (\S+)/.exec(text)?.[1] ?? /(?:^| )(accept|drop|reject)(?: with \S+ \S+)?(?: # handle \d+)?$/.exec(text)?.[1]?.toUpperCase();
+  const target = /(?:^| )-[jg] (\S+)/.exec(unquoted(text))?.[1] ?? nftTarget(text);
   return { family: m[1]!, table: m[2]!, chain: m[3]!, position: Number(m[4]), text, target };
 }
 
@@ -42,10 +58,11 @@ const TARGETS: Readonly<Partial<Record<Verdict, readonly string[]>>> = {
 
 const OUTGOING = new Set(["OUTPUT", "POSTROUTING"]);
 
-/** A rule for a connection's later packets only (`--ctstate ESTABLISHED,RELATED`): a probe's first packet never matches it. */
+/** A rule for a connection's later packets only (`--ctstate ESTABLISHED,RELATED`, nft's `ct state established,related` or `{ established, related }`): a probe's first packet never matches it. */
 function laterPacketsOnly(text: string): boolean {
-  const m = /(!\s+)?--(?:ct)?state (\S+)/.exec(text);
-  return m !== null && m[1] === undefined && m[2]!.split(",").every((s) => s === "ESTABLISHED" || s === "RELATED");
+  const code = unquoted(text);
+  const m = /(!\s+)?--(?:ct)?state (\S+)/.exec(code) ?? /(?:^|\s)ct state (!=\s+)?(\{[^}]*\}|\S+)/.exec(code);
+  return m !== null && m[1] === undefined && m[2]!.split(/[\s,{}]+/).filter((s) => s !== "").every((s) => /^(ESTABLISHED|RELATED)$/i.test(s));
 }
 
 /** `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`: the rule as diff and record name it. */

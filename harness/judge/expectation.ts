@@ -40,7 +40,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
   const probe = observed.result;
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
-  const evidence: Evidence = { watched: observed.watched ?? observed.decidedBy.length > 0, ...(observed.decision ? { decision: observed.decision } : {}) };
+  const evidence: Evidence = { watched: observed.watched ?? observed.decidedBy.length > 0, ...(observed.native ? { native: true } : {}), ...(observed.decision ? { decision: observed.decision } : {}) };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);
   const stopped = probe.evidence.stoppedEarly ? (stoppedLine(probe.evidence.durationMs, probe.verdict, evidence, expectation.protocol) ?? probe.evidence.stoppedEarly) : undefined;
   // `refused:rst` / `refused:icmp`: the refusal must also have come back that way.

@@ -21,6 +21,9 @@ const REJECT_HOST = "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with
 const DNAT = "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:8080 [handle 4]";
 const MASQ = "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5]";
 const UFW_REJECT = "-A ufw-user-input -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset";
+const NFT_DROP = 'tcp dport 8080 drop comment "block 8080"';
+const NFT_RESET = "tcp dport 8080 counter reject with tcp reset";
+const NFT_ADMIN = "tcp dport 8080 reject with icmpx admin-prohibited";
 
 const decision = (d: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: DROP, action: "drop", policy: false, source: "counters", ...d });
 const rule = (chain: string, position: number, text: string, packets: number): RuleDelta => {
@@ -34,6 +37,8 @@ interface Kind {
   readonly rules: readonly RuleDelta[];
   readonly policies: readonly PolicyDelta[];
   readonly watched: boolean;
+  /** A watched host on the path has native nftables tables. */
+  readonly native?: boolean;
 }
 
 /** Every kind of evidence a probe can leave, as the judge receives it. */
@@ -55,6 +60,12 @@ const KINDS: Readonly<Record<string, Kind>> = {
   "only ESTABLISHED counted": { rules: [rule("INPUT", 1, EST, 3)], policies: [], watched: true },
   "nothing counted": { rules: [], policies: [], watched: true },
   "no firewall host on the path": { rules: [], policies: [], watched: false },
+  // Native nftables (the trace decides): a policy counts nothing, a rule only with a `counter` statement.
+  "a native nft drop rule with a comment (trace)": { decision: decision({ table: "inet fw", path: ["input"], rule: NFT_DROP, source: "trace", handle: 5 }), rules: [], policies: [], watched: true, native: true },
+  "a native nft policy drop (trace)": { decision: decision({ table: "inet fw", path: ["input"], rule: "policy drop", policy: true, source: "trace" }), rules: [], policies: [], watched: true, native: true },
+  "a native nft reject with tcp reset (trace)": { decision: decision({ table: "inet fw", path: ["input"], rule: NFT_RESET, action: "reject", source: "trace", handle: 7 }), rules: [], policies: [], watched: true, native: true },
+  "a native nft reject admin-prohibited (trace)": { decision: decision({ table: "inet fw", path: ["input"], rule: NFT_ADMIN, action: "reject", source: "trace", handle: 8 }), rules: [], policies: [], watched: true, native: true },
+  "a native nft host, nothing decided": { rules: [], policies: [], watched: true, native: true },
 };
 
 const expectation = (expected: ExpectedVerdict, protocol: Protocol): Expectation => ({
@@ -69,7 +80,7 @@ function observation(actual: Verdict, kind: Kind, stopped: boolean): Observation
       address: "198.18.0.2", verdict: actual, reason: "r",
       evidence: { command: "nc -zv -w 2 198.18.0.2 8080", argv: [], exitCode: stopped ? null : 1, stdout: "", stderr: "", durationMs: 97, ...(stopped ? { stoppedEarly: "stopped after 97 ms, before its 2 s timeout" } : {}) },
     },
-    decidedBy: kind.rules, policies: kind.policies, watched: kind.watched,
+    decidedBy: kind.rules, policies: kind.policies, watched: kind.watched, ...(kind.native ? { native: true } : {}),
     ...(kind.decision ? { decision: kind.decision } : {}),
   };
 }
@@ -82,9 +93,14 @@ function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
   if (counted.length > 0 && /\bno (DROP |REJECT |ACCEPT |firewall )?rules?( or policy)?( on its path)? counted/i.test(text)) out.push("says nothing counted, but rules counted");
   if (/did not run/.test(text)) out.push("says the probe did not run");
   if (d && !text.includes(d.rule)) out.push(`does not name the deciding rule ${d.rule}`);
-  if (/\ba DROP rule\b/.test(text) && !(d?.action === "drop" && !d.policy)) out.push("names a DROP rule that did not decide");
-  if (/\ba REJECT rule\b/.test(text) && d?.action !== "reject") out.push("names a REJECT rule that did not decide");
-  for (const m of text.matchAll(/\b(\w+) policy (DROP|ACCEPT)/g)) if (!counted.includes(`${m[1]} policy ${m[2]}`)) out.push(`names ${m[0]}, which counted nothing`);
+  if (/\ba (DROP|drop) rule\b/.test(text) && !(d?.action === "drop" && !d.policy)) out.push("names a DROP rule that did not decide");
+  if (/\ba (REJECT|reject) rule\b/.test(text) && d?.action !== "reject") out.push("names a REJECT rule that did not decide");
+  // A policy the trace names needs no counter (native nftables policies have none).
+  for (const m of text.matchAll(/\b(\w+) policy (DROP|ACCEPT|drop|accept)\b/g)) if (!counted.includes(`${m[1]} policy ${m[2]}`) && !(d?.policy && d.source === "trace" && `${d.path[0]} ${d.rule}` === m[0])) out.push(`names ${m[0]}, which counted nothing`);
+  // Native nftables: hints and names in nft's words, never iptables' (`-j`, `--reject-with`, DROP/REJECT).
+  const nft = d && !d.unfiltered ? d.table.includes(" ") : kind.native === true;
+  if (nft && /--reject-with|(?:^|\s)-j\s|\b(?:DROP|REJECT|ACCEPT)\b/.test(text)) out.push(`iptables words for native nftables rules: ${/.*(?:--reject-with|(?:^|\s)-j\s|\b(?:DROP|REJECT|ACCEPT)\b).*/.exec(text)![0]}`);
+  if (nft && d === undefined && kind.watched && /no rule able to take its first packet counted it(?!.*count nothing)/.test(text)) out.push("says nothing counted, but native nftables policies count nothing");
   if (/no firewall host is on its path/.test(text) && (kind.watched || counted.length > 0)) out.push("says no firewall host is on the path");
   if (/nothing listens/.test(text) && actual !== "refused") out.push("says nothing listens without a refusal");
   if (/let (its SYN|its datagram|it) through|was let through/.test(text) && d?.action !== "accept") out.push("says a rule let it through");
@@ -144,5 +160,28 @@ describe("the measured cases of issue 15", () => {
   test("the path through ufw's chains", () => {
     const { text } = failure("open", "refused", "ufw's REJECT tcp-reset, three chains deep");
     expect(text).toContain(`server INPUT → ufw-before-input → ufw-user-input: ${UFW_REJECT}`);
+  });
+});
+
+describe("native nftables: hints in nft's syntax, which pasted into a ruleset parses", () => {
+  const meaning = (expected: ExpectedVerdict, actual: Verdict, kind: string) => judgeExpectation(expectation(expected, "tcp"), "ipv4", observation(actual, KINDS[kind]!, false)).explanation;
+  test.each<[ExpectedVerdict, Verdict, string, string]>([
+    ["refused", "dropped", "a native nft policy drop (trace)",
+      "dropped, not refused: refused needs an answer: a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable). No rule took its SYN, so the input policy drop on server discarded it"],
+    ["refused", "unreachable", "a native nft reject admin-prohibited (trace)",
+      `unreachable, not refused: refused needs a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable). A reject rule answered its SYN with icmpx admin-prohibited, which the client reports as unreachable: server input: ${NFT_ADMIN}`],
+    ["unreachable", "dropped", "a native nft drop rule with a comment (trace)",
+      `dropped, not unreachable: unreachable needs an ICMP error (reject with icmpx admin-prohibited, or reject with icmp type host-prohibited for IPv4 only). A drop rule took its SYN: server input: ${NFT_DROP}`],
+    ["unreachable", "refused", "a native nft reject with tcp reset (trace)",
+      `refused, not unreachable: unreachable needs reject with icmpx admin-prohibited, or reject with icmp type host-prohibited for IPv4 only. A reject rule answered its SYN with tcp reset: server input: ${NFT_RESET}`],
+    ["refused", "dropped", "a native nft host, nothing decided",
+      "dropped, not refused: refused needs an answer: a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable). No answer came back; no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing)"],
+    ["dropped", "refused", "a native nft reject with tcp reset (trace)",
+      `refused, not dropped: a drop stays silent; a reject or a closed port answers. A reject rule answered its SYN with tcp reset: server input: ${NFT_RESET}`],
+    // iptables keeps iptables' words.
+    ["refused", "dropped", "a DROP rule",
+      `dropped, not refused: refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable). A DROP rule took its SYN: server INPUT: ${DROP}`],
+  ])("expected %s, observed %s, %s", (expected, actual, kind, words) => {
+    expect(meaning(expected, actual, kind)).toBe(words);
   });
 });

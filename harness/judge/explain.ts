@@ -5,7 +5,7 @@
  * sentence names the deciding rule when there is one and never claims that
  * nothing counted when something did. Pure; table-tested in explain.test.ts.
  */
-import type { Decision } from "../model/results.ts";
+import { type Decision, nativeTable } from "../model/results.ts";
 import type { ExpectedVerdict, Protocol, Verdict } from "../model/types.ts";
 import { rejectVerdict } from "../rules/decisive.ts";
 import { nftRejectAnswer } from "../rules/nft-listing.ts";
@@ -16,9 +16,26 @@ export interface Evidence {
   readonly decision?: Decision;
   /** False when no firewall host is on the probe's path (nothing could count it). */
   readonly watched: boolean;
+  /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
+  readonly native?: boolean;
 }
 
-/** `server INPUT → ufw-before-input → ufw-user-input: -A ufw-user-input … -j REJECT`, `the INPUT policy DROP on server`, or `no filter chain on router (…)`; then the NAT rules that rewrote the packet. */
+/**
+ * Does the evidence speak of native nftables rules (so hints and names are
+ * in nft's words)? The deciding table's kind when a filter chain decided,
+ * else whether a native host was watched.
+ */
+function nftWords(ev: Evidence): boolean {
+  const d = ev.decision;
+  return d && !d.unfiltered ? nativeTable(d.table) : ev.native === true;
+}
+
+/** `a DROP rule` (iptables), `a drop rule` (native nftables). */
+function aRule(d: Decision, verdict: "DROP" | "REJECT"): string {
+  return `a ${nativeTable(d.table) ? verdict.toLowerCase() : verdict} rule`;
+}
+
+/** `server INPUT → ufw-before-input → ufw-user-input: -A ufw-user-input … -j REJECT`, `the INPUT policy DROP on server` (`the input policy drop on server`: native nft), or `no filter chain on router (…)`; then the NAT rules that rewrote the packet. */
 export function whereDecided(d: Decision): string {
   return `${decidedAt(d)}${rewritten(d)}`;
 }
@@ -67,22 +84,24 @@ function packetOf(d: Decision, protocol: Protocol): string {
 /** One sentence: why the probe got the verdict it got, from the evidence. */
 export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   const d = ev.decision;
-  const nothing = ev.watched ? "no rule able to take its first packet counted it" : "no firewall host is on its path";
+  const nothing = !ev.watched
+    ? "no firewall host is on its path"
+    : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   if (d?.action === "drop") {
     if (actual === "dropped") {
       if (d.policy) return `no rule took ${took(d, protocol)}, so ${whereDecided(d)} discarded it`;
-      return `a DROP rule took ${took(d, protocol)}: ${whereDecided(d)}`;
+      return `${aRule(d, "DROP")} took ${took(d, protocol)}: ${whereDecided(d)}`;
     }
-    return `${actual}, although ${d.policy ? whereDecided(d) : `a DROP rule (${whereDecided(d)})`} counted one of its packets`;
+    return `${actual}, although ${d.policy ? whereDecided(d) : `${aRule(d, "DROP")} (${whereDecided(d)})`} counted one of its packets`;
   }
   if (d?.action === "reject") {
     const answer = rejectAnswer(d);
     if (actual === "refused" || actual === "unreachable") {
       const reads = rejectVerdict(d.rule) === "unreachable" && actual === "unreachable" ? `, which the client reports as unreachable` : "";
-      return `a REJECT rule answered ${took(d, protocol)} with ${answer}${reads}: ${whereDecided(d)}`;
+      return `${aRule(d, "REJECT")} answered ${took(d, protocol)} with ${answer}${reads}: ${whereDecided(d)}`;
     }
-    return `${actual}, although a REJECT rule (${whereDecided(d)}) counted one of its packets`;
+    return `${actual}, although ${aRule(d, "REJECT")} (${whereDecided(d)}) counted one of its packets`;
   }
   if (d?.action === "accept") {
     const passed = d.unfiltered
@@ -111,19 +130,31 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
   }
 }
 
-/** What a difference between two verdicts means, independent of the evidence. */
-function contrast(expected: ExpectedVerdict, actual: Verdict): string {
+/** What a difference between two verdicts needs, in iptables' words. */
+const IPTABLES_NEEDS: Readonly<Record<string, string>> = {
+  "dropped/refused": "a DROP stays silent; a REJECT or a closed port answers",
+  "dropped/unreachable": "a DROP stays silent; an ICMP error came back",
+  "refused/dropped": "refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable)",
+  "refused/unreachable": "refused needs a reset or port unreachable (--reject-with tcp-reset or icmp-port-unreachable)",
+  "unreachable/dropped": "unreachable needs an ICMP error (--reject-with icmp-host-prohibited, icmp-admin-prohibited or similar)",
+  "unreachable/refused": "unreachable needs --reject-with icmp-host-prohibited, icmp-admin-prohibited or similar",
+};
+
+/** The same in nft's words, statements that parse in any table (`icmp type …` only matches IPv4 packets, icmpx both). */
+const NFT_NEEDS: Readonly<Record<string, string>> = {
+  "dropped/refused": "a drop stays silent; a reject or a closed port answers",
+  "dropped/unreachable": "a drop stays silent; an ICMP error came back",
+  "refused/dropped": "refused needs an answer: a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable)",
+  "refused/unreachable": "refused needs a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable)",
+  "unreachable/dropped": "unreachable needs an ICMP error (reject with icmpx admin-prohibited, or reject with icmp type host-prohibited for IPv4 only)",
+  "unreachable/refused": "unreachable needs reject with icmpx admin-prohibited, or reject with icmp type host-prohibited for IPv4 only",
+};
+
+/** What a difference between two verdicts means, independent of the evidence (the hint in nft's words for native nftables rules). */
+function contrast(expected: ExpectedVerdict, actual: Verdict, nft: boolean): string {
   if (expected === "open") return `blocked (${actual}) although it should be reachable`;
   if (actual === "open") return "reachable, so the block does not hold (check rule order, the family and the chain)";
-  const needs: Readonly<Record<string, string>> = {
-    "dropped/refused": "a DROP stays silent; a REJECT or a closed port answers",
-    "dropped/unreachable": "a DROP stays silent; an ICMP error came back",
-    "refused/dropped": "refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable)",
-    "refused/unreachable": "refused needs a reset or port unreachable (--reject-with tcp-reset or icmp-port-unreachable)",
-    "unreachable/dropped": "unreachable needs an ICMP error (--reject-with icmp-host-prohibited, icmp-admin-prohibited or similar)",
-    "unreachable/refused": "unreachable needs --reject-with icmp-host-prohibited, icmp-admin-prohibited or similar",
-  };
-  const why = needs[`${expected}/${actual}`];
+  const why = (nft ? NFT_NEEDS : IPTABLES_NEEDS)[`${expected}/${actual}`];
   return why ? `${actual}, not ${expected}: ${why}` : `${actual}, not ${expected}`;
 }
 
@@ -134,7 +165,7 @@ function sentence(text: string): string {
 /** The meaning line of a failed expectation: what the difference means, then why, naming the deciding rule. */
 export function explainMismatch(expected: ExpectedVerdict, actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   if (actual === "error") return verdictCause(actual, ev, protocol);
-  return `${contrast(expected, actual)}. ${sentence(verdictCause(actual, ev, protocol))}`;
+  return `${contrast(expected, actual, nftWords(ev))}. ${sentence(verdictCause(actual, ev, protocol))}`;
 }
 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
@@ -142,10 +173,10 @@ export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol
   const d = ev.decision;
   if (!d || d.answer) return undefined;
   if (d.action === "drop" && verdict === "dropped") {
-    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : "a DROP rule"} took ${packetOf(d, protocol)} and no answer had come`;
+    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : aRule(d, "DROP")} took ${packetOf(d, protocol)} and no answer had come`;
   }
   if (d.action === "reject" && verdict !== "dropped") {
-    return `stopped after ${ms} ms: a REJECT rule answered ${packetOf(d, protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
+    return `stopped after ${ms} ms: ${aRule(d, "REJECT")} answered ${packetOf(d, protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
   }
   return undefined;
 }

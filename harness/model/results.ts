@@ -56,7 +56,7 @@ export interface Decision {
   readonly table: string;
   /** Chains from the hook's chain to the rule's chain: ["INPUT", "ufw-before-input", "ufw-user-input"]. */
   readonly path: readonly string[];
-  /** The rule as iptables-save (or `nft list`) prints it; `policy DROP` for a chain policy. */
+  /** The rule as iptables-save (or `nft list`) prints it; for a chain policy `policy DROP` (a native nft table's as nft prints it: `policy drop`). */
   readonly rule: string;
   readonly action: "accept" | "drop" | "reject";
   /** True when no rule took the packet and the chain's policy did. */
@@ -80,6 +80,16 @@ export interface Decision {
   readonly rewrites?: readonly string[];
   /** The traced packet's steps on this host: `ip filter INPUT rule … # handle 4 (verdict jump GUARD)`. */
   readonly steps?: readonly string[];
+}
+
+/**
+ * Is a decision's table a native nftables one? Those are named `family name`
+ * (`inet fw`, rules/trace.ts tableName), as `nft list` names them; iptables
+ * tables, also those iptables-nft holds, by name alone (`filter`); `none`
+ * when no filter chain decided.
+ */
+export function nativeTable(table: string): boolean {
+  return /^(ip|ip6|inet|arp|bridge|netdev) \S+$/.test(table);
 }
 
 export interface ExpectationResult {

@@ -14,6 +14,7 @@ import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from ".
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 import type { Decision } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
+import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 
@@ -58,6 +59,8 @@ export interface Observation {
   readonly decision?: Decision;
   /** Whether any firewall host on its path was watched (false: nothing could count it). */
   readonly watched?: boolean;
+  /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
+  readonly native?: boolean;
 }
 
 export interface ObserveOptions {
@@ -107,7 +110,8 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   }
   const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after));
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(decision ? { decision } : {}) };
+  const native = [...before.values()].some(holdsNative);
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}) };
 }
 
 /** Every rule (with its host) and chain policy whose counters moved between two readings of the watched hosts: a probe's own, when it ran alone. */

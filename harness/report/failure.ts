@@ -4,7 +4,7 @@
  * ended, the rule that decided, the rules that counted it) and how a parity finding reads. The
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
-import type { Decision, ExpectationResult } from "../model/results.ts";
+import { type Decision, type ExpectationResult, nativeTable } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
 import { rewritten } from "../judge/explain.ts";
@@ -30,10 +30,24 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
   ].join("\n");
 }
 
-/** The rules whose counters moved during the probe, or `none`; a held check reads no counters, so it says that instead. */
+/**
+ * The rules whose counters moved during the probe, or `none`; a held check
+ * reads no counters, so it says that instead; nor does a probe a native
+ * nftables table decided claim that nothing on its path counted it: there a
+ * chain policy has no counter, and a rule counts only with a `counter` statement.
+ */
 export function countedText(e: ExpectationResult, none: string): string {
   if (e.decidedBy.length > 0) return e.decidedBy.join("\n");
-  return e.held === undefined ? none : "not read for a held check (its data is retransmitted, so counters cannot be attributed to it)";
+  if (e.held !== undefined) return "not read for a held check (its data is retransmitted, so counters cannot be attributed to it)";
+  return uncountedNative(e.decision) ?? none;
+}
+
+/** Why no counter moved when a native nftables table's policy, or rule without a `counter` statement, decided; undefined otherwise. */
+function uncountedNative(d: Decision | undefined): string | undefined {
+  if (!d || !nativeTable(d.table)) return undefined;
+  if (d.policy) return "no counter moved: an nftables chain policy has none, and no rule with a `counter` statement on its path counted it";
+  if (!/(?:^|\s)counter(?:\s|$)/.test(d.rule.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return "no counter moved: the deciding nftables rule has no `counter` statement, and no rule with one on its path counted it";
+  return undefined;
 }
 
 /** A sweep: its summary, what the breaks mean, then each broken port with its evidence and a repro command. */

@@ -29,8 +29,8 @@ const EXPECTED: readonly [string, { path: readonly string[]; rule: string; polic
   ["43 admin -> server:9090/tcp4 open ipv4", { path: ALLOW, rule: "ip saddr @admins tcp dport 9090 accept" }],
   ["43 admin -> server:9090/tcp6 unreachable ipv6", ZONE_REJECT],
   ["43 server -> localhost:8080 open", { path: ["filter_INPUT"], rule: 'iifname "lo" accept' }],
-  // The host's own SYN out: no rule decides it; the trace's last chain is nat_POSTROUTING's policy.
-  ["43 server -> remote:8000 open", { path: ["nat_POSTROUTING"], rule: "policy ACCEPT", policy: true }],
+  // The host's own SYN out: no rule decides it; the trace's last chain is nat_POSTROUTING's policy (as nft prints it).
+  ["43 server -> remote:8000 open", { path: ["nat_POSTROUTING"], rule: "policy accept", policy: true }],
   ["43 remote -> server:22/tcp6 open ipv6", { path: ALLOW, rule: "tcp dport 22 accept" }],
   // Routed through the server: connections held through the apply, a new one, reverse-path filtering.
   ["43 held fwd4 open ipv4", { path: ["filter_FORWARD"], rule: "ct state { established, related } accept" }],

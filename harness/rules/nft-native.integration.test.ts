@@ -92,7 +92,7 @@ describe("native nftables", () => {
     for (const family of ["ipv4", "ipv6"]) {
       const dropped = byText("remote -> server:8081 dropped", family);
       // Decided early by the counted drop rule, named as nft prints it (with its handle).
-      expect(dropped.evidence.stoppedEarly, family).toMatch(/stopped after \d+ ms.*a DROP rule/);
+      expect(dropped.evidence.stoppedEarly, family).toMatch(/stopped after \d+ ms.*a drop rule/);
       expect(dropped.decidedBy.join("\n"), family).toMatch(new RegExp(`^${family} inet fw input #5 tcp dport 8081 counter drop comment "block 8081" # handle \\d+ \\(\\+1 packets\\)$`, "m"));
       expect(byText("remote -> server:8080 open", family).decidedBy.join("\n")).toMatch(/tcp dport @allowed_tcp counter name "allowed_hits" accept # handle \d+ \(\+\d+ packets\)/);
       expect(byText("remote -> server:8082 refused", family).decidedBy.join("\n")).toMatch(/tcp dport 8082 counter reject with tcp reset/);

@@ -7,6 +7,7 @@
  * iptables' words (DROP, REJECT, ACCEPT, a jumped-to chain), and counters are
  * its counter statement's (or its named counter's). Pure.
  */
+import { nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type NftReading, ruleCount, tableFamilies, targetOf } from "./nft-json.ts";
 import { type NftTexts, textKey } from "./nft-listing.ts";
@@ -48,6 +49,11 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
 export function withNft(saved: SavedRuleset, reading: NftReading, texts: NftTexts): SavedRuleset {
   const part = nftSavedPart(reading, texts, saved.family);
   return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters };
+}
+
+/** Does a reading hold native nftables tables (their chain policies, and rules without a `counter` statement, count nothing)? */
+export function holdsNative(saved: SavedRuleset): boolean {
+  return saved.rules.some((r) => r.handle !== undefined) || saved.chains.some((c) => nativeTable(c.table));
 }
 
 /** Does a rule's counter see packets of both families (an `inet` table)? Then probes of the two families cannot run side by side. */

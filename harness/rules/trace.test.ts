@@ -43,6 +43,18 @@ describe("traceDecision", () => {
       table: "filter", rule: "policy DROP", path: ["INPUT"], policy: true, action: "drop", source: "trace",
     });
   });
+  test.each<[string, string, string]>([
+    ["a native nft table: as nft prints it", "inet fw input", "policy drop"],
+    ["a native ip table of another name", "ip fw input", "policy drop"],
+    ["an iptables-nft table: as iptables-save prints it", "ip filter INPUT", "policy DROP"],
+  ])("a chain policy drop, %s", (_, chain, rule) => {
+    const lines = [
+      "trace id 1 inet fwspec_trace pre packet: iif \"eth0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8083 tcp flags == syn",
+      `trace id 1 ${chain} packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8083 tcp flags == syn`,
+      `trace id 1 ${chain} policy drop`,
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8083 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule, policy: true, action: "drop" });
+  });
   test("no trace of the probe: no decision", () => {
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();

@@ -16,7 +16,7 @@
  * reused handle. The trace's table, chain, handle and verdict come from the
  * kernel and are always current.
  */
-import type { Decision } from "../model/results.ts";
+import { type Decision, nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
@@ -373,7 +373,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       const verdict = e.verdict;
       if (verdict !== "drop" && (verdict !== "accept" || !acceptDecides(e.table, chains[0] ?? e.chain))) continue;
       const policy = e.kind === "policy";
-      const named = policy ? { rule: `policy ${verdict.toUpperCase()}`, table: tableName(e.table) } : ruleName(e, ctx);
+      // A policy as its table's tool prints it: `policy DROP` (iptables-save), `policy drop` (nft).
+      const named = policy ? { rule: `policy ${nativeTable(tableName(e.table)) ? verdict : verdict.toUpperCase()}`, table: tableName(e.table) } : ruleName(e, ctx);
       const action = verdict === "accept" ? "accept" : !policy && /\breject\b/.test(e.text) ? "reject" : "drop";
       const decision: Decision = {
         host: ctx.host, family: probe.family, table: named.table, path: policy ? [e.chain] : chains.includes(e.chain) ? chains.slice(0, chains.indexOf(e.chain) + 1) : [...chains, e.chain],

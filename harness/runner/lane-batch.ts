@@ -15,6 +15,7 @@ import { countersMoved, type Observation } from "../probes/observe.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
+import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 
@@ -31,7 +32,8 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   const observations = await observeBatch(lab, probes, traces, early);
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);
-  return observations.map((observation) => ({ observation, readings: { before, after } }));
+  const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));
+  return observations.map((observation, i) => ({ observation: native(i) ? { ...observation, native: true } : observation, readings: { before, after } }));
 }
 
 /** The deciding rule's (or policy's) counter movement over the batch, on the host the trace named. */

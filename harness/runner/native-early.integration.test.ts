@@ -29,6 +29,6 @@ it("decides dropped and IPv6 unreachable from the trace when no rule counts", as
   const s = report.scenarios[0]!;
   expect(s.status).toBe("passed");
   const at = (port: number, family: string) => s.expectations.find((e) => e.port === port && e.family === family)!;
-  for (const family of ["ipv4", "ipv6"]) expect(at(8082, family).evidence.stoppedEarly, family).toMatch(/a DROP rule took its/);
+  for (const family of ["ipv4", "ipv6"]) expect(at(8082, family).evidence.stoppedEarly, family).toMatch(/a drop rule took its/);
   expect(at(8081, "ipv6").evidence.stoppedEarly).toMatch(/admin-prohibited/);
 });

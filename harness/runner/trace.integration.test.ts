@@ -72,11 +72,11 @@ describe("nftables trace names the deciding rule", () => {
       const saddr = family === "ipv4" ? "ip saddr 198.18.0.0/15 counter accept" : "ip6 saddr 2001:db8::/32 counter accept";
       expect(at("client -> nativebox:8080 open").decision, where).toMatchObject({ source: "trace", table: "inet filter", rule: saddr, path: ["input", "services"], action: "accept" });
       expect(at("client -> nativebox:8081 refused").decision, where).toMatchObject({ source: "trace", table: "inet filter", rule: "tcp dport 8081 counter reject with tcp reset", action: "reject" });
-      expect(at("client -> nativebox:8082 dropped").decision, where).toMatchObject({ source: "trace", table: "inet filter", rule: "policy DROP", path: ["input"], policy: true });
+      expect(at("client -> nativebox:8082 dropped").decision, where).toMatchObject({ source: "trace", table: "inet filter", rule: "policy drop", path: ["input"], policy: true });
       // Expected open, observed dropped: the words name the policy from the trace.
       const wrong = at("client -> nativebox:8085 open");
       expect(wrong.status, where).toBe("failed");
-      expect(wrong.explanation, where).toContain("the input policy DROP on nativebox");
+      expect(wrong.explanation, where).toContain("the input policy drop on nativebox");
 
       // Legacy: no trace, the counters decide.
       expect(at("client -> legacybox:8080 open").decision, where).toMatchObject({ source: "counters", rule: `-A ${u}-user-limit-accept -j ACCEPT` });
