@@ -101,7 +101,7 @@ describe("comparing two matrix observations", () => {
       "server, IPv4:",
       "  ✓ server -> localhost:8080/tcp4: open → dropped (allowed)",
       "      a: no rule counted it: the chain policy let it through",
-      "      b: no rule counted it: a chain policy DROP, or the answer was lost",
+      "      b: no rule counted it: a chain's drop policy, or the answer was lost",
       "",
       "not compared (the probe failed on a side, so a change cannot be told from a flaky probe):",
       "  ! client -> server:9/tcp6: a error, b open: the container is gone",

@@ -92,7 +92,7 @@ function sameRule(r: CountedRule, d: Decision): boolean {
  * The deciding rule of a result: its `decision` (the trace's, or the
  * counters' first rule on the path) when that decision gives the verdict,
  * named as its counter line names it (`ipv4 filter INPUT #2 -A INPUT … -j
- * DROP`), else without a position (`ipv4 inet fw input policy DROP`); otherwise the guess from `decidedBy`.
+ * DROP`), else without a position (`ipv4 inet fw input policy drop`); otherwise the guess from `decidedBy`.
  */
 export function resultDecidingRule(e: { readonly actual: Verdict; readonly decidedBy: readonly string[]; readonly decision?: Decision }): string | undefined {
   const d = e.decision;
@@ -113,7 +113,7 @@ export function noRuleReason(verdict: Verdict): string {
     case "open":
       return "no rule counted it: the chain policy let it through";
     case "dropped":
-      return "no rule counted it: a chain policy DROP, or the answer was lost";
+      return "no rule counted it: a chain's drop policy, or the answer was lost";
     case "refused":
       return "no rule counted it: nothing listens, or the host's stack refused it";
     default:

@@ -61,5 +61,13 @@ describe("parseNftJson", () => {
     ['{"nftables": []}', []],
   ])("empty input %j", (text, tables) => expect(parseNftJson(text).tables).toEqual(tables));
 
+  // `counter name tcp dport map { 8081 : "c81" }` picks a named counter per packet: the rule has no count of its own.
+  test("a counter map is no counter of the rule's own", () => {
+    const map = { map: { key: { payload: { protocol: "tcp", field: "dport" } }, data: { set: [[8081, "c81"]] } } };
+    const text = JSON.stringify({ nftables: [{ rule: { family: "inet", table: "fw", chain: "input", handle: 20, expr: [{ counter: map }, { reject: { type: "tcp reset" } }] } }] });
+    const r = parseNftJson(text).rules[0]!;
+    expect([r.counter, r.namedCounter, ruleCount(r, [])]).toEqual([null, null, null]);
+  });
+
   test.each(["not json", '{"foo": 1}', "[1]"])("refuses %j", (text) => expect(() => parseNftJson(text)).toThrow(NftJsonError));
 });

@@ -111,8 +111,10 @@ function ruleFrom(body: Obj, position: number): NftRule {
       if (kind === "reject") reject = rejectText(value);
     } else if (kind === "counter") {
       if (typeof value === "string") namedCounter = value;
-      else if (isObj(value)) counter = { packets: num(value["packets"]), bytes: num(value["bytes"]) };
-      else counter = { packets: 0, bytes: 0 };
+      // An anonymous counter has its counts; a counter map (`counter name tcp dport map { … }`) picks a named counter
+      // per packet, so the rule has no count of its own.
+      else if (isObj(value) && ("packets" in value || "bytes" in value)) counter = { packets: num(value["packets"]), bytes: num(value["bytes"]) };
+      else if (!isObj(value)) counter = { packets: 0, bytes: 0 };
     }
   }
   return {

@@ -174,7 +174,7 @@ const counterCheckSchema = z
     counter: z.string().optional().meta({ description: "A named nftables counter (`counter NAME { }`), in the nft `table` if given." }),
     comment: z.string().optional().meta({ description: "The rule carrying this `-m comment --comment` (iptables) or `comment \"...\"` (nftables), in `table` and `chain` if given." }),
     host: z.string().optional().meta({ description: "Firewall host (default: the only firewall host)." }),
-    family: familyChoice.optional().meta({ description: "Which rule set (default ipv4; an nft `ip6` table's: ipv6).", default: "ipv4" }),
+    family: familyChoice.optional().meta({ description: "Which rule set: default ipv4, or the family of the nft `table` named (`ip6`: ipv6)." }),
     packets: comparisonSchema.optional(),
     bytes: comparisonSchema.optional(),
   })

@@ -181,6 +181,14 @@ describe("stillHidden: native tables read with their counters hide a REJECT only
     ["a reject without a counter", reading(nft("inet fw", "REJECT", false)), ["server: nft table inet fw", "server: nft table netdev ingress", "server: legacy iptables tables filter"]],
     ["no reject at all (and the ip6 table never sees IPv4)", reading(nft("inet fw", "ACCEPT", false)), ["server: nft table netdev ingress", "server: legacy iptables tables filter"]],
   ])("%s", (_what, r, hidden) => {
-    expect(stillHidden(ALL, "server", r)).toEqual(hidden);
+    expect(stillHidden(ALL, "server", r, "nft")).toEqual(hidden);
+  });
+
+  // iptables-nft's REJECT is a compatibility target in nft's JSON (no verdict), so its table reads as rejecting nothing.
+  test("on a legacy host a table named as iptables' own stays hidden (it may be iptables-nft's)", () => {
+    const own = ["server: nft table ip filter", "server: nft table inet fw"];
+    const counted = reading(nft("ip filter", null, true), nft("inet fw", "REJECT", true));
+    expect(stillHidden(own, "server", counted, "legacy")).toEqual(["server: nft table ip filter"]);
+    expect(stillHidden(own, "server", counted, "nft")).toEqual([]);
   });
 });

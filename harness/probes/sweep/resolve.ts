@@ -177,7 +177,7 @@ export function decideAnswered(
       for (const p of group) decided.set(p.port, { outcome: wire(p.cls), evidence, rules });
       if (rules.length > 1 && group.length > 1) unattributed.push(group.map((p) => p.port));
     } else if (n === 0 && either && hidden.length === 0) {
-      const evidence = `${answer} with no REJECT rule counting it, and iptables-save shows every rule on the path: the target's kernel answered — the firewall admitted it and nothing listens`;
+      const evidence = `${answer} with no REJECT rule counting it, and ${native ? "every REJECT on the path counts (iptables-save and nft)" : "iptables-save shows every rule on the path"}: the target's kernel answered — the firewall admitted it and nothing listens`;
       for (const p of group) decided.set(p.port, { outcome: "admitted", evidence, rules: [] });
     } else if (n === 0 && hidden.length > 0) {
       for (const p of group) {

@@ -86,12 +86,15 @@ export function foreignTables(host: string, backend: Backend, nftTables: string,
  * Of a host's hidden tables (foreignTables), those that can still hide a REJECT once its native nft counters are
  * read (`reading`, rules/nft-saved.ts): an ip, ip6 or inet table hides one only through a `reject` without a
  * counter, and a table of the other family none (it never sees this family's packets); other entries (the other
- * backend's tables, netdev or bridge tables) stay hidden.
+ * backend's tables, on a legacy host also nft tables named as iptables' own, netdev or bridge tables) stay hidden.
  */
-export function stillHidden(hidden: readonly string[], host: string, reading: SavedRuleset): string[] {
+export function stillHidden(hidden: readonly string[], host: string, reading: SavedRuleset, backend: Backend): string[] {
   return hidden.filter((entry) => {
     const table = entry.startsWith(`${host}: nft table `) ? entry.slice(`${host}: nft table `.length) : undefined;
     if (table === undefined || !/^(ip|ip6|inet) \S+$/.test(table)) return true;
+    // On a legacy host a table named as iptables' own may be iptables-nft's, whose REJECT nft's JSON shows only as a
+    // compatibility target (no `reject`): it stays hidden.
+    if (backend === "legacy" && NFT_OWN.test(`table ${table}`)) return true;
     const rules = reading.rules.filter((r) => r.table === table && r.handle !== undefined);
     return rules.some((r) => r.target === "REJECT" && r.counts === false);
   });
@@ -121,7 +124,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   const hiddenByHost = new Map(await Promise.all(options.watch.map(async (h) => [h, await hiddenRules(lab.host(h), lab.host(h).spec.backend)] as const)));
   // The latest batch's reading before its scan (rules do not change during a sweep): native tables whose rejects all count hide none.
   let reading: ReadonlyMap<string, SavedRuleset> | undefined;
-  const hidden = () => options.watch.flatMap((h) => (reading?.get(h) && hasNative(lab.host(h)) ? stillHidden(hiddenByHost.get(h)!, h, reading.get(h)!) : hiddenByHost.get(h)!));
+  const hidden = () => options.watch.flatMap((h) => (reading?.get(h) && hasNative(lab.host(h)) ? stillHidden(hiddenByHost.get(h)!, h, reading.get(h)!, lab.host(h).spec.backend) : hiddenByHost.get(h)!));
   // Counters of native nft tables are read too (readFamilyCounters): the evidence names the ruleset, not iptables-save.
   const native = options.watch.some((h) => hasNative(lab.host(h)));
   const findings = new Map<number, PortFinding>();
