@@ -21,7 +21,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     return {
       ...base, status: "error",
       message: matches.length === 0
-        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}`
+        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}`
         : `${matches.length} ${family} rules on ${check.host} match ${base.selector}${notUnique(check.selector, matches)}`,
       packets: null, bytes: null,
     };
@@ -109,8 +109,18 @@ function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRul
 }
 
 /** `no named counter \`nosuch\` on server for ipv4 (named counters there: a, b)`, or `(it has none)`: what the selector could have meant. */
-function missingCounter(selector: { readonly name: string; readonly table?: string | undefined }, host: string, family: Family, after: SavedRuleset): string {
+function missingCounter(selector: Extract<RuleSelector, { kind: "named-counter" }>, host: string, family: Family, after: SavedRuleset): string {
   const where = selector.table === undefined ? `on ${host}` : `in table ${selector.table} on ${host}`;
   const names = [...new Set((after.counters ?? []).filter((c) => selector.table === undefined || c.table === selector.table).map((c) => c.name))];
-  return `no named counter \`${selector.name}\` ${where} for ${family} (${names.length === 0 ? "it has none" : `named counters there: ${names.join(", ")}`})`;
+  return `no named counter \`${selector.name}\` ${where} for ${family} (${names.length === 0 ? "it has none" : `named counters there: ${names.join(", ")}`})${otherFamilyNote(selector, family, after)}`;
+}
+
+/**
+ * A comment or named counter looked up without a table on a host with native nft tables: the IPv4 reading holds
+ * no `ip6` table (nor the IPv6 reading an `ip` one), so say how to look in the other family's.
+ */
+function otherFamilyNote(selector: RuleSelector, family: Family, after: SavedRuleset): string {
+  if ((selector.kind !== "comment" && selector.kind !== "named-counter") || selector.table !== undefined || after.counters === undefined) return "";
+  const [table, other] = family === "ipv4" ? ["ip6", "ipv6"] : ["ip", "ipv4"];
+  return `; an ${table} table's rules are read only for ${other}: name its \`table: ${table} NAME\` or add \`family: ${other}\``;
 }
