@@ -2,7 +2,7 @@
 import { describe, expect, it, test } from "vitest";
 import type { Backend } from "../model/types.ts";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
-import { backendTool, blankLine, commandFamily, isRuleLine, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage, withStandIns } from "./syntax-lines.ts";
+import { backendTool, blankLine, commandFamily, isRuleLine, nftCommandProblem, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage, withStandIns } from "./syntax-lines.ts";
 
 describe("restoreErrorLine", () => {
   it.each([
@@ -94,6 +94,7 @@ describe("syntaxJobs", () => {
     ["a command list with another program is not checked, nor are the later commands", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "nft ipv4 /r.v4"]],
     ["a plain iptables script is checked with its own line numbers", [scenario("nft", apply({ kind: "script", path: "/r.sh", content: "set -e\niptables -F\n" }))], ["reset", "nft ipv4@2"]],
     ["a commands source without locations falls back to the step's line", [scenario("nft", apply({ kind: "commands", commands: [["iptables", "-F"]] }))], ["reset", "nft ipv4@3"]],
+    ["inline nft commands are checked in order with the iptables ones", [scenario("nft", apply(cmds(["nft", "add", "table", "inet", "fw"], ["iptables", "-F"])), apply(v4))], ["reset", "nft nft@10,ipv4@11", "nft ipv4 /r.v4"]],
     ["an nft ruleset file is checked in step order, and later commands still are", [scenario("legacy", apply({ kind: "nft", path: "/r.nft", content: "flush ruleset\n" }), apply(cmds(["iptables", "-F"])))], ["reset", "nft /r.nft", "legacy ipv4@10"]],
   ])("%s", (_what, scenarios, jobs) => {
     expect(shape(scenarios)).toEqual(jobs);
@@ -123,5 +124,23 @@ describe("withStandIns", () => {
     ["-A INPUT -i {{ gw.wan.interface }} -j DROP", "-A INPUT -i eth0 -j DROP"],
   ])("%s", (text, expected) => {
     expect(withStandIns(text)).toBe(expected);
+  });
+});
+
+describe("nftCommandProblem: a failed nft command's own fault, or the ruleset's state (left to the run)", () => {
+  test.each([
+    // nft's messages (1.0.6, in the lab image) for a bad command
+    ["Error: syntax error, unexpected newline\nadd rule inet fw input tcp dport\n                                ^\n", "syntax error, unexpected newline"],
+    ["Error: syntax error, unexpected string\nadd rule inet fw input tcp dprot 80 drop\n                           ^^^^^\n", "syntax error, unexpected string"],
+    ["Error: Could not resolve service: Servname not supported for ai_socktype\nadd rule inet fw input tcp dport fooo drop\n", "Could not resolve service: Servname not supported for ai_socktype"],
+    ["Error: Could not resolve hostname: Name or service not known\n", "Could not resolve hostname: Name or service not known"],
+    ["", "rejected (no message)"],
+    // … and for the ruleset's state: the run judges those
+    ["Error: No such file or directory; did you mean table ‘fw’ in family inet?\nadd rule inet nosuch input tcp dport 80 drop\n", undefined],
+    ["Error: Could not process rule: No such file or directory\ndelete rule inet fw input handle 99\n", undefined],
+    ["Error: Could not process rule: File exists\n", undefined],
+    ["Error: Could not open file \"/etc/nftables.conf\": No such file or directory\n", undefined],
+  ])("%j -> %j", (stderr, problem) => {
+    expect(nftCommandProblem(stderr)).toBe(problem);
   });
 });

@@ -17,6 +17,13 @@
  *   exists, index too big) and is left to the run itself.
  *   A script with anything else in it (shell syntax, other programs) is not
  *   checked: its iptables lines may depend on what the rest does.
+ * - `nft` commands in a command list run the same way (for real, in order);
+ *   nft exits 1 for any error, so its message tells: a missing table, chain
+ *   or rule, a file it cannot open, something that already exists or a
+ *   kernel that cannot (`No such file or directory`, `File exists`, `Could
+ *   not process rule`, `Operation not supported`) is state, left to the run;
+ *   anything else (`syntax error, unexpected …`, `Could not resolve
+ *   service`) is the command itself.
  */
 import type { Backend, Family } from "../model/types.ts";
 import type { RuleSource, Scenario, SourceLocation } from "../scenario/model.ts";
@@ -62,11 +69,27 @@ export function commandFamily(argv: readonly string[]): Family | undefined {
   return TOOL_FAMILY[argv[0] ?? ""];
 }
 
+/** What checks a listed command: its family's iptables tool, or nft; undefined for any other program. */
+function checkedTool(argv: readonly string[]): Family | "nft" | undefined {
+  return argv[0] === "nft" ? "nft" : commandFamily(argv);
+}
+
+/** nft's messages about the ruleset's (or the kernel's) state rather than the command: left to the run. */
+const NFT_STATE = /No such file or directory|File exists|Device or resource busy|Could not process rule|Operation not supported|Could not open file/;
+
+/** A failed `nft` command's problem in nft's words (its first line, without `Error: `), or undefined for a state error. */
+export function nftCommandProblem(stderr: string): string | undefined {
+  const first = stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  if (NFT_STATE.test(first)) return undefined;
+  return first.replace(/^Error:\s*/, "") || "rejected (no message)";
+}
+
 export interface NumberedCommand {
   /** 1-based line in its file. */
   readonly line: number;
   readonly argv: readonly string[];
-  readonly family: Family;
+  /** The iptables tool's family, or `nft`. */
+  readonly family: Family | "nft";
 }
 
 /** Lines a script may have around its rules without changing what they mean. */
@@ -102,7 +125,7 @@ export interface RestoreJob {
   readonly content: string;
 }
 
-/** iptables/ip6tables commands to run one by one, in order, each with where it was written. */
+/** iptables/ip6tables and nft commands to run one by one, in order, each with where it was written. */
 export interface CommandsJob {
   readonly kind: "commands";
   readonly backend: Backend;
@@ -171,9 +194,9 @@ export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
   return jobs;
 }
 
-/** An apply step's command list, when every command is iptables/ip6tables. */
+/** An apply step's command list, when every command is iptables/ip6tables or nft. */
 function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallback: SourceLocation): CommandsJob["commands"] | undefined {
-  const families = source.commands.map(commandFamily);
+  const families = source.commands.map(checkedTool);
   if (families.some((f) => f === undefined)) return undefined;
   return source.commands.map((argv, i) => {
     const where = source.locations?.[i] ?? fallback;

@@ -83,4 +83,11 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(rules.stderr).toContain(`${DATA}/bad.nft:5: nft: syntax error, unexpected newline`);
     expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
   });
+
+  it("runs inline nft commands in order and names the one nft refuses; a missing rule is the ruleset's state, left to the run", async () => {
+    const rules = await fwspec(["validate", "--rules", `${DATA}/nft-commands.yaml`]);
+    expect(rules.exitCode, rules.all).toBe(2);
+    expect(rules.stderr).toContain(`${DATA}/nft-commands.yaml:12: nft: syntax error, unexpected string`);
+    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The rule syntax check that `fwspec run` does first and `fwspec validate
- * --rules` does alone: every rules file and iptables/ip6tables command of the
+ * --rules` does alone: every rules file and iptables/ip6tables or nft command of the
  * scenarios is tested in ONE throw-away lab host (a one-host lab from the
  * given LabProvider: the lab image, NET_ADMIN, its own network namespace on an
  * internal network, labelled like every lab, removed afterwards), with the
@@ -17,7 +17,7 @@ import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftProblems } from "../rules/nft-file.ts";
 import {
-  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
+  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
 } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
 
@@ -64,6 +64,12 @@ const USAGE_ERROR = 2;
 async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProblem[]> {
   const problems: SyntaxProblem[] = [];
   for (const c of job.commands) {
+    if (c.family === "nft") {
+      const r = await host.exec(["nft", ...c.argv.slice(1)]);
+      const message = r.exitCode === 0 ? undefined : nftCommandProblem(r.stderr);
+      if (message !== undefined) problems.push({ file: c.file, line: c.line, family: "nft", message });
+      continue;
+    }
     const r = await host.exec([backendTool(c.family, job.backend, false), ...c.argv.slice(1)]);
     if (r.exitCode === USAGE_ERROR) problems.push({ file: c.file, line: c.line, family: c.family, message: toolMessage(r.stderr) });
   }
@@ -117,7 +123,7 @@ export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): stri
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
   constructor(problems: readonly SyntaxProblem[]) {
-    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test, iptables/ip6tables or nft -c (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
+    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test, iptables/ip6tables, nft -c or nft (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
       hint: "fix each line named above; `fwspec validate --rules` checks them again without running any scenario",
     });
     this.problems = problems;
