@@ -66,8 +66,20 @@ describe("scriptCommands", () => {
     ]);
   });
 
+  it("numbers nft lines too; shell syntax inside single quotes is literal", () => {
+    const script = "set -e\nnft add table inet fw\nnft 'add chain inet fw input { type filter hook input priority 0; }'\niptables -F\n";
+    expect(scriptCommands(script)).toEqual([
+      { line: 2, argv: ["nft", "add", "table", "inet", "fw"], family: "nft" },
+      { line: 3, argv: ["nft", "add chain inet fw input { type filter hook input priority 0; }"], family: "nft" },
+      { line: 4, argv: ["iptables", "-F"], family: "ipv4" },
+    ]);
+  });
+
   it.each([
     ["another program", "iptables -F\nsysctl -w net.ipv4.ip_forward=1\n"],
+    ["a variable in double quotes", 'nft add rule inet fw input ip saddr "$ADMIN" accept\n'],
+    ["braces outside quotes", "nft add rule inet fw input tcp dport { 80, 443 } accept\n"],
+    ["a semicolon after a quote", "nft 'add table inet fw'; nft list ruleset\n"],
     ["a variable", "iptables -A INPUT -s $ADMIN -j ACCEPT\n"],
     ["a pipe", "iptables-save | grep x\n"],
     ["a loop", "for p in 22 80; do iptables -A INPUT --dport $p -j ACCEPT; done\n"],

@@ -96,9 +96,10 @@ export interface NumberedCommand {
 const NEUTRAL = /^(#.*|set(\s+[-+][a-z]+)*)?$/;
 
 /**
- * A script's iptables/ip6tables commands with their lines, when every other
- * line is empty, a comment or `set -e`-like; undefined when the script is
- * anything more (then it is not checked line by line).
+ * A script's iptables/ip6tables and nft commands with their lines, when every
+ * other line is empty, a comment or `set -e`-like; undefined when the script
+ * is anything more (then it is not checked line by line). Shell syntax inside
+ * single quotes is literal (nft's `'{ type filter hook input priority 0; }'`).
  */
 export function scriptCommands(content: string): NumberedCommand[] | undefined {
   const commands: NumberedCommand[] = [];
@@ -106,10 +107,10 @@ export function scriptCommands(content: string): NumberedCommand[] | undefined {
   for (const [i, raw] of lines.entries()) {
     const text = raw.trim();
     if (NEUTRAL.test(text)) continue;
-    if (/[$`;&|<>\\(){}*?]/.test(text)) return undefined;
+    if (/[$`;&|<>\\(){}*?]/.test(text.replace(/'[^']*'/g, "''"))) return undefined;
     const split = splitCommand(text);
     if (!split.ok) return undefined;
-    const family = commandFamily(split.argv);
+    const family = checkedTool(split.argv);
     if (!family) return undefined;
     commands.push({ line: i + 1, argv: split.argv, family });
   }
