@@ -35,6 +35,23 @@ describe("planScenario", () => {
     ]);
   });
 
+  test("a flow stated for each family on its own gets no parity probe: the difference is written down (fwspec record writes such pairs)", () => {
+    const pair = defineScenario({
+      name: "pair",
+      description: "both families stated apart",
+      hosts,
+      steps: [{ expect: ["remote -> server:8080/tcp4 open", "remote -> server:8080/tcp6 dropped", "remote -> server:3000/tcp4 open", "server -> localhost:3000/tcp6 open"] }],
+    });
+    const step = planScenario(pair).steps[0]!;
+    if (step.kind !== "expect") throw new Error("not an expect step");
+    expect(step.probes.map((p) => [p.title, p.parity ?? "-"])).toEqual([
+      ["remote -> server:8080/tcp4 open [ipv4]", "-"],
+      ["remote -> server:8080/tcp6 dropped [ipv6]", "-"],
+      ["remote -> server:3000/tcp4 open [ipv4]", "ipv6"],
+      ["server -> localhost:3000/tcp6 open [ipv6]", "ipv4"],
+    ]);
+  });
+
   test("a held expectation keeps its family, runs in its lane as a held check, and names the firewall hosts on its path (traced, not counted)", () => {
     const held = planScenario(scenario, { families: ["ipv6"] }).steps[2]!;
     if (held.kind !== "expect") throw new Error("not an expect step");

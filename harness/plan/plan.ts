@@ -89,6 +89,26 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
   };
 }
 
+/** A plain expectation's flow (who, where, which port and protocol), whatever its family and verdict. */
+function flowKey(e: Expectation, family: Family): string | undefined {
+  if (e.held !== undefined || e.sweep !== undefined || e.source !== undefined) return undefined;
+  return JSON.stringify([e.from, e.to, e.port, e.protocol, family]);
+}
+
+/** The flows a step's expectations state, per family (every expectation of the step, whatever the filter keeps). */
+function statedFlows(expectations: readonly Expectation[], families: readonly Family[] | undefined): Set<string> {
+  return new Set(expectations.flatMap((e) => probeFamilies(e, families).flatMap((f) => flowKey(e, f) ?? [])));
+}
+
+/** No parity probe where the step states the same flow in the other family itself: the difference is written down, not a surprise. */
+function withoutStatedParity(p: PlannedProbe, stated: ReadonlySet<string>): PlannedProbe {
+  if (p.parity === undefined) return p;
+  const key = flowKey(p.expectation, p.parity);
+  if (key === undefined || !stated.has(key)) return p;
+  const { parity: _, ...rest } = p;
+  return rest;
+}
+
 export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
   const keeps = (title: string) => !options.filter || boundedTest(options.filter.source, options.filter.flags, `${scenario.name} ${title}`);
   const timeoutSeconds = options.timeoutSeconds ?? scenario.timeoutSeconds;
@@ -97,8 +117,11 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
     const title = stepTitle(step, index);
     switch (step.kind) {
       case "expect": {
+        const stated = statedFlows(step.expectations, options.families);
         const probes = step.expectations.flatMap((expectation) =>
-          probeFamilies(expectation, options.families).filter((f) => keeps(expectationTitle(expectation, f))).map((family) => plannedProbe(scenario, expectation, family, options)),
+          probeFamilies(expectation, options.families)
+            .filter((f) => keeps(expectationTitle(expectation, f)))
+            .map((family) => withoutStatedParity(plannedProbe(scenario, expectation, family, options), stated)),
         );
         selected += probes.length;
         return { kind: "expect", index, title, step, probes };
