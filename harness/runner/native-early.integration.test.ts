@@ -4,7 +4,9 @@
  * probe, so the step's trace decides it. A dropped probe is stopped when the
  * trace shows the DROP taking its SYN, not waited out; an IPv6 SYN refused
  * with ICMPv6 admin-prohibited (which Linux treats as a soft error and sends
- * again after a second) is stopped when the trace shows the REJECT.
+ * again after a second) is stopped when the trace shows the REJECT. A
+ * sweep's silent ports are decided from the trace too, in its first batch,
+ * not split into batches and waited out for want of counters.
  */
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -31,4 +33,25 @@ it("decides dropped and IPv6 unreachable from the trace when no rule counts", as
   const at = (port: number, family: string) => s.expectations.find((e) => e.port === port && e.family === family)!;
   for (const family of ["ipv4", "ipv6"]) expect(at(8082, family).evidence.stoppedEarly, family).toMatch(/a drop rule took its/);
   expect(at(8081, "ipv6").evidence.stoppedEarly).toMatch(/admin-prohibited/);
+});
+
+it("decides a sweep's silent ports from the trace in one batch when neither the policy nor the rules count", async () => {
+  const sweep = defineScenario({
+    name: "native policy drop without counters",
+    description: "a sweep decided from the trace",
+    family: "both",
+    hosts: { server: { firewall: true, backend: "nft", listen: ["tcp/8080", "tcp/8082"] }, client: {} },
+    steps: [
+      { apply: { host: "server", nft: join(PROJECT_ROOT, "fixtures/trace/native-policy-drop.nft") } },
+      { expect: ["client -> server:8075-8090 blocked except 8080"] },
+    ],
+  });
+  const report = await run({ scenarios: [sweep] }, { provider: await testLabProvider() });
+  const s = report.scenarios[0]!;
+  expect(s.status).toBe("passed");
+  for (const e of s.expectations) {
+    expect(e.sweep!.counts, e.family).toEqual({ dropped: 15, open: 1 });
+    // Before: 25 batches, then the silent ports waited out with the probe timeout (about 11 s a family).
+    expect(e.sweep!.notes, e.family).toEqual(["1 batch(es) of nmap", "each port's deciding rule from an nftables trace of the sweep's packets"]);
+  }
 });

@@ -157,7 +157,7 @@ export class ScenarioSession implements AsyncDisposable {
         const p = probes[job.probe]!;
         const into = job.role === "main" ? main : parity;
         if (job.role === "held") main.set(job.probe, await this.#checkHeld(p, armed));
-        else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe)));
+        else if (p.expectation.sweep) swept.set(job.probe, await this.#sweep(p, family, sweepSourcePort(job.probe), armed));
         else {
           const alike = start(p);
           // Counters cannot attribute in this family (a held connection retransmits), or cannot see the rules (native nftables
@@ -203,10 +203,12 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */
-  async #sweep(p: PlannedProbe, family: Family, sourcePort: number): Promise<ExpectationResult> {
+  async #sweep(p: PlannedProbe, family: Family, sourcePort: number, armed: ArmedTraces): Promise<ExpectationResult> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
+    // The step traces the sweep's packets (tracedSpecs): silent ports it shows dropped need no counter evidence.
+    const traced = this.#options.trace !== false && tracedSpecs([p], () => undefined).length > 0;
     try {
-      return await sweepExpectation(this.lab, p, family, early, sourcePort);
+      return await sweepExpectation(this.lab, p, family, early, sourcePort, traced ? () => armed.read(p.watch) : undefined);
     } finally {
       this.#ledger.forget(family);
     }

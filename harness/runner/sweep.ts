@@ -21,11 +21,12 @@ import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
 import type { Decision } from "../model/results.ts";
+import type { TraceEvent } from "../rules/trace.ts";
 
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
 
-export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number): Promise<ExpectationResult> {
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>): Promise<ExpectationResult> {
   const e = p.expectation;
   const sweep = e.sweep!;
   const protocol = e.protocol === "udp" ? "udp" : "tcp";
@@ -35,7 +36,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early });
+    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early, ...(early && readTrace ? { readTrace } : {}) });
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };

@@ -3,8 +3,9 @@
  * packet per port), with the counters of the firewall hosts on the path read
  * before and after each batch. Each port's outcome is decided from evidence
  * (resolve.ts); a batch whose counters do not add up is probed again in
- * halves (at most MAX_BATCHES batches per sweep), and silent ports still
- * without counter evidence are probed once more with the single probes'
+ * halves (at most MAX_BATCHES batches per sweep) — silent ports the step's
+ * nftables trace shows dropped need no counters (trace-silent.ts) — and silent ports still
+ * without evidence are probed once more with the single probes'
  * timeout (no answer within T s: `dropped`, as a single probe says). Nothing
  * here changes a ruleset: it runs nmap and reads counters.
  */
@@ -17,11 +18,12 @@ import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
 import { hasNative } from "../../rules/nft-read.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
-import { isTraceTable } from "../../rules/trace.ts";
+import { isTraceTable, SWEEP_SOURCE_PORT, type TraceEvent } from "../../rules/trace.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
+import { silentByTrace } from "./trace-silent.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
@@ -45,6 +47,8 @@ export interface SweepOptions {
   readonly watch: readonly string[];
   /** Decide silent ports from counters (false: every silent port waits out the timeout, as --no-early). */
   readonly early: boolean;
+  /** The step's nftables trace so far on the watched hosts (nft-based, the sweep traced): silent ports it shows dropped need no counter evidence (trace-silent.ts). */
+  readonly readTrace?: (() => Promise<ReadonlyMap<string, readonly TraceEvent[]>>) | undefined;
 }
 
 export interface SweepObservation {
@@ -182,6 +186,22 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     if (ports.length === 0) return;
     const d = decideSilent(ports, counts, spec.protocol, spec.family);
     if (d.kind === "decided" && (d.attributed || !canSplit(ports))) return apply(d.ports);
+    // Counters that cannot attribute (native nft policies and counter-less rules count nothing): the trace may show each port's packet dropped.
+    if (options.readTrace) {
+      const shown = silentByTrace(ports, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), spec.protocol);
+      if (shown.size > 0) {
+        apply(shown);
+        const rest = ports.filter((p) => !shown.has(p));
+        if (rest.length === 0) return;
+        // The batch's counts are partly the traced ports': the rest are settled from a batch of their own.
+        if (batches >= MAX_BATCHES + 1) {
+          waitOut.push(...rest);
+          return;
+        }
+        const b = await again(rest);
+        return settleSilent(b.same, b.counts);
+      }
+    }
     if (d.kind === "decided" && batches < MAX_BATCHES + 1) {
       // Several DROP rules: guess from their port matches which took which, and confirm with one batch of the matched ports.
       const h = portHypothesis(ports, counts);

@@ -1,0 +1,42 @@
+/** Silent sweep ports the step's trace shows dropped (pure), from `nft monitor trace` lines as a lab host printed them. */
+import { describe, expect, test } from "vitest";
+import { parseTrace, type TracedProbe } from "../../rules/trace.ts";
+import { silentByTrace } from "./trace-silent.ts";
+
+const SPORT = 30924;
+/** One SYN of the sweep (source port SPORT) to 198.19.167.2:`dport`, marked by fwspec's table, then walking `table chain`. */
+const walk = (id: string, dport: number, verdict: string, sport = SPORT) => [
+  `trace id ${id} inet fwspec_trace pre packet: iif "eth0" ip saddr 198.19.167.3 ip daddr 198.19.167.2 tcp sport ${sport} tcp dport ${dport} tcp flags == syn tcp window 1024`,
+  `trace id ${id} inet fwspec_trace pre rule meta nfproto ipv4 ip daddr 198.19.167.2 meta l4proto tcp th sport ${sport} th dport 8075-8090 meta nftrace set 1 # handle 3 (verdict continue)`,
+  `trace id ${id} inet fwspec_trace pre policy accept`,
+  `trace id ${id} inet filter input packet: iif "eth0" ip saddr 198.19.167.3 ip daddr 198.19.167.2 tcp sport ${sport} tcp dport ${dport} tcp flags == syn tcp window 1024`,
+  verdict,
+];
+const probe = (port: number): TracedProbe => ({ family: "ipv4", daddr: "198.19.167.2", protocol: "tcp", port, sport: SPORT });
+
+describe("silentByTrace", () => {
+  const lines = [
+    ...walk("a1", 8075, "trace id a1 inet filter input policy drop"),
+    ...walk("a2", 8083, "trace id a2 inet filter input rule tcp dport 8083 drop (verdict drop)"),
+    ...walk("a3", 8080, 'trace id a3 inet filter input rule iif "lo" accept (verdict accept)'),
+    ...walk("a4", 8082, "trace id a4 inet filter input rule tcp dport 8082 reject with icmpx admin-prohibited (verdict drop)"),
+    ...walk("a5", 8077, "trace id a5 inet filter input policy drop", 40000),
+  ];
+  const decided = silentByTrace([8075, 8076, 8077, 8080, 8082, 8083], new Map([["server", parseTrace(lines.join("\n"))]]), probe, "tcp");
+
+  test.each<[string, number, string | undefined]>([
+    ["the chain policy dropped its packet: dropped", 8075, "dropped"],
+    ["a drop rule took it: dropped", 8083, "dropped"],
+    ["no packet of the port in the trace (not printed yet): left to the counters", 8076, undefined],
+    ["only another probe's packet (another source port): left to the counters", 8077, undefined],
+    ["accepted (silent for another reason): left to the counters", 8080, undefined],
+    ["rejected, yet silent: left to the counters (never a guess)", 8082, undefined],
+  ])("%s", (_, port, outcome) => {
+    expect(decided.get(port)?.outcome).toBe(outcome);
+  });
+
+  test("the evidence names the trace and where the packet was dropped", () => {
+    expect(decided.get(8075)).toEqual({ outcome: "dropped", evidence: "no answer; the nftables trace shows its packet dropped: server: ipv4 inet filter input policy drop", rules: ["server: ipv4 inet filter input policy drop"] });
+    expect(decided.get(8083)?.rules).toEqual(["server: ipv4 inet filter input tcp dport 8083 drop"]);
+  });
+});
