@@ -72,7 +72,7 @@ test("a mutant nft -c refuses is an error with nft's reason, not killed (the rea
     const report = await run({ scenarios: [scenario, mutant!.scenario] }, { provider: await testLabProvider(), labs: 1 });
     expect(report.scenarios[0]!.status).toBe("passed");
     const outcome = classifyMutant(mutant!, report.scenarios[1]!, scenario, countedRules(report.scenarios[0]!));
-    expect(`${outcome.id} ${outcome.status}: ${outcome.detail}`).toMatch(/^accept-drop@fw\.nft:4 error: the mutant is no valid ruleset \(not counted as killed\): nft -c rejected \S*fw\.nft: \S*fw\.nft:4: /);
+    expect(`${outcome.id} ${outcome.status}: ${outcome.detail}`).toMatch(/^accept-drop@fw\.nft:4 error: the mutant is no valid ruleset \(not counted as killed\): nft -c rejected \S*fw\.nft: \S*fw\.nft:4:\d+: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

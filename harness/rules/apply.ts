@@ -133,7 +133,8 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
     await restoreRulesets(host, before);
     if (nftBefore) await rollbackNative(host, nftBefore);
     if (error instanceof CommandError) {
-      throw new CommandError(`${error.message}; no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint });
+      // A message of several lines (nft's problems, each with its source line) gets the rollback on a line of its own.
+      throw new CommandError(`${error.message}${error.message.includes("\n") ? "\n" : "; "}no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint });
     }
     throw error;
   }

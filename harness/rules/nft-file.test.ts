@@ -16,11 +16,13 @@ const STDERR = `/tmp/r.nft:3:116-116: Error: syntax error, unexpected '}', expec
 describe("nftProblems", () => {
   test.each([
     [STDERR, "/tmp/r.nft", [
-      { line: 3, message: "syntax error, unexpected '}', expecting newline or semicolon" },
-      { line: 4, message: "syntax error, unexpected chain" },
-      { line: 16, message: "abstracted ICMP unreachable not supported" },
+      { line: 3, column: 116, message: "syntax error, unexpected '}', expecting newline or semicolon", excerpt: { source: STDERR.split("\n")[1]!, marks: STDERR.split("\n")[2]! } },
+      { line: 4, column: 3, message: "syntax error, unexpected chain", excerpt: { source: "  chain DOCKER_OUTPUT { ip daddr 127.0.0.11 tcp dport 53 counter dnat to 127.0.0.11:45005 }", marks: "  ^^^^^" } },
+      { line: 16, column: 23, message: "abstracted ICMP unreachable not supported", excerpt: { source: "    reject with icmpx admin-prohibited", marks: "    ~~~~~~            ^^^^^^^^^^^^^^^^" } },
     ]],
-    ["/dev/stdin:3:23-23: Error: syntax error, unexpected newline\n    tcp dport 22 acept\n                      ^\n", "/dev/stdin", [{ line: 3, message: "syntax error, unexpected newline" }]],
+    // the source line and nft's marks, as nft echoed them (tabs kept: the marks line up under the word)
+    ["/dev/stdin:3:23-23: Error: syntax error, unexpected newline\n    tcp dport 22 acept\n                      ^\n", "/dev/stdin", [{ line: 3, column: 23, message: "syntax error, unexpected newline", excerpt: { source: "    tcp dport 22 acept", marks: "                      ^" } }]],
+    ["/dev/stdin:4:15-15: Error: syntax error, unexpected newline\n\t\tiif lo acept\n\t\t            ^\n", "/dev/stdin", [{ line: 4, column: 15, message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept", marks: "\t\t            ^" } }]],
     // an included file's error keeps its own file and line
     ["/etc/nftables.d/x.nft:2:1-5: Error: syntax error, unexpected table\n", "/tmp/r.nft", [{ line: undefined, message: "/etc/nftables.d/x.nft:2: syntax error, unexpected table" }]],
     ["Error: Could not process rule: No such file or directory\nadd rule inet fw input drop\n^^^^^^^^^^^^^^^^^^^^^^^^^^^\n", "/tmp/r.nft", [{ line: undefined, message: "Could not process rule: No such file or directory" }]],
@@ -30,7 +32,9 @@ describe("nftProblems", () => {
   ] as const)("%#", (stderr, file, problems) => expect(nftProblems(stderr, file)).toEqual(problems));
 
   test("formatted with the file as written", () => {
-    expect(formatNftProblems(nftProblems(STDERR, "/tmp/r.nft").slice(1), "/p/rules.nft")).toBe("/p/rules.nft:4: syntax error, unexpected chain\n/p/rules.nft:16: abstracted ICMP unreachable not supported");
+    expect(formatNftProblems(nftProblems(STDERR, "/tmp/r.nft").slice(1), "/p/rules.nft")).toBe(
+      "/p/rules.nft:4:3: syntax error, unexpected chain\n    chain DOCKER_OUTPUT { ip daddr 127.0.0.11 tcp dport 53 counter dnat to 127.0.0.11:45005 }\n    ^^^^^\n/p/rules.nft:16:23: abstracted ICMP unreachable not supported\n      reject with icmpx admin-prohibited\n      ~~~~~~            ^^^^^^^^^^^^^^^^",
+    );
   });
 });
 

@@ -4,39 +4,68 @@
  * ruleset` text, and the `nft -f` input that puts native tables back as they
  * were before a failed apply (one transaction).
  */
+import { oneLine } from "../text.ts";
 
 export interface NftProblem {
   /** 1-based line in the file nft read; undefined when nft named none. */
   readonly line: number | undefined;
+  /** 1-based column where nft's marks start (with `line`). */
+  readonly column?: number;
   /** nft's message, e.g. `syntax error, unexpected newline`, with the offending text when nft showed it. */
   readonly message: string;
+  /** The source line nft echoed and its marks under it (`^^^` the offending part, `~~~` context), as nft printed them (tabs kept). */
+  readonly excerpt?: { readonly source: string; readonly marks: string };
 }
+
+/** A marks line nft prints under the source line: blanks, `^` and `~` only, at least one mark. */
+const MARKS = /^[ \t]*[~^][ \t~^]*$/;
 
 /** `FILE:LINE:COL[-COL]: Error: MESSAGE`, as nft prints it (also for `-c`). */
 const LOCATED = /^(.*?):(\d+):(\d+)(?:-(\d+))?: Error: (.*)$/;
 
 /**
  * Every error nft reported for `file` (the path it was given), each with its
- * line and message; the source line nft echoes and its caret marks are left
- * out (the report names the line). An error without a location keeps its text.
+ * line, column and message, and the source line nft echoed with its marks
+ * (an editor's view of what nft could not read: `acept` before the mark of
+ * "unexpected newline"). An error without a location keeps its text.
  */
 export function nftProblems(stderr: string, file: string): NftProblem[] {
   const problems: NftProblem[] = [];
-  for (const raw of stderr.split("\n")) {
+  const lines = stderr.split("\n");
+  for (const [i, raw] of lines.entries()) {
     const line = raw.trimEnd();
     const m = LOCATED.exec(line);
     if (m) {
       const where = m[1]!;
-      problems.push({ line: where === file ? Number(m[2]) : undefined, message: where === file ? m[5]!.trim() : `${where}:${m[2]}: ${m[5]!.trim()}` });
+      if (where !== file) {
+        problems.push({ line: undefined, message: `${where}:${m[2]}: ${m[5]!.trim()}` });
+        continue;
+      }
+      const source = lines[i + 1];
+      const marks = lines[i + 2]?.trimEnd();
+      const excerpt = source !== undefined && marks !== undefined && MARKS.test(marks) && !LOCATED.test(source) ? { excerpt: { source: source.trimEnd(), marks } } : {};
+      problems.push({ line: Number(m[2]), column: Number(m[3]), message: m[5]!.trim(), ...excerpt });
     } else if (/^Error: /.test(line.trim())) problems.push({ line: undefined, message: line.trim().slice("Error: ".length) });
   }
   if (problems.length === 0 && stderr.trim() !== "") problems.push({ line: undefined, message: stderr.trim().split("\n")[0]! });
   return problems;
 }
 
-/** `path:3: msg` lines for an error message. */
+/** `path:3:7: msg` lines for an error message, each followed by nft's source line and marks (indented; controls escaped). */
 export function formatNftProblems(problems: readonly NftProblem[], path: string): string {
-  return problems.map((p) => `${path}${p.line === undefined ? "" : `:${p.line}`}: ${p.message}`).join("\n");
+  return problems.map((p) => `${path}${nftWhere(p)}: ${p.message}${nftExcerpt(p, "  ")}`).join("\n");
+}
+
+/** `:LINE:COLUMN`, `:LINE` or nothing. */
+export function nftWhere(p: { readonly line: number | undefined; readonly column?: number | undefined }): string {
+  return p.line === undefined ? "" : `:${p.line}${p.column === undefined ? "" : `:${p.column}`}`;
+}
+
+/** nft's source line and marks on lines of their own, indented (tabs kept so the marks stay under the text; controls escaped). */
+export function nftExcerpt(p: { readonly excerpt?: { readonly source: string; readonly marks: string } | undefined }, indent: string): string {
+  if (!p.excerpt) return "";
+  const shown = (text: string) => text.split("\t").map(oneLine).join("\t");
+  return `\n${indent}${shown(p.excerpt.source)}\n${indent}${shown(p.excerpt.marks)}`;
 }
 
 /** Top-level `table FAMILY NAME { … }` blocks of `nft list ruleset` text: `family name` → block. */

@@ -146,7 +146,7 @@ describe("native nftables", () => {
     const rejected = await session.apply(s.steps[2] as ApplyStep, "apply").then(() => undefined, (e: unknown) => e);
     expect(rejected).toBeInstanceOf(CommandError);
     // Each problem on its own indented line under the heading, naming file and line.
-    expect((rejected as Error).message).toContain(`nft -c rejected ${path.join(dir, "bad.nft")}:\n  ${path.join(dir, "bad.nft")}:3: syntax error, unexpected newline`);
+    expect((rejected as Error).message).toContain(`nft -c rejected ${path.join(dir, "bad.nft")}:\n  ${path.join(dir, "bad.nft")}:3:23: syntax error, unexpected newline\n        tcp dport 22 acept\n                          ^\nno rule of this apply step was kept (rolled back)`);
     expect(await tables()).toEqual(["table inet keep"]);
   });
 });

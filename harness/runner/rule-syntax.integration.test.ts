@@ -80,7 +80,8 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
   it("checks nft ruleset files with nft -c and names the file's line", async () => {
     const rules = await fwspec(["validate", "--rules", `${DATA}/nft-bad.yaml`]);
     expect(rules.exitCode, rules.all).toBe(2);
-    expect(rules.stderr).toContain(`${DATA}/bad.nft:5: nft: syntax error, unexpected newline`);
+    // nft's column, and the line it echoed with its mark under what it could not read
+    expect(rules.stderr).toContain(`${DATA}/bad.nft:5:23: nft: syntax error, unexpected newline\n          tcp dport 22 acept\n                            ^\n`);
     expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
   });
 

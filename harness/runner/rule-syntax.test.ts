@@ -57,4 +57,9 @@ describe("checkRuleSyntax on the fake lab", () => {
     expect(formatSyntaxProblem({ file: "/elsewhere/r.v4", line: 2, family: "ipv4", message: "x" }, "/p")).toBe("/elsewhere/r.v4:2: ipv4: x");
     expect(formatSyntaxProblem({ file: path.join("/p", "r.v6"), line: undefined, family: "ipv6", message: "y" }, "/p")).toBe("r.v6: ipv6: y");
   });
+
+  it("shows nft's column, source line and marks under the problem (controls in the line escaped)", () => {
+    const p = { file: "/p/typo.nft", line: 8, column: 15, family: "nft" as const, message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept\u001b[2J", marks: "\t\t            ^" } };
+    expect(formatSyntaxProblem(p, "/p")).toBe("typo.nft:8:15: nft: syntax error, unexpected newline\n      \t\tiif lo acept\\x1b[2J\n      \t\t            ^");
+  });
 });

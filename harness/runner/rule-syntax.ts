@@ -15,7 +15,7 @@ import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
-import { nftProblems } from "../rules/nft-file.ts";
+import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
 import {
   backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
 } from "../rules/syntax-lines.ts";
@@ -28,6 +28,9 @@ export interface SyntaxProblem {
   /** The family whose tool rejected it, or `nft` for an nftables file. */
   readonly family: Family | "nft";
   readonly message: string;
+  /** nft's column, source line and marks (rules/nft-file.ts). */
+  readonly column?: number | undefined;
+  readonly excerpt?: NftProblem["excerpt"];
 }
 
 /** The one host of the throw-away lab. */
@@ -79,7 +82,7 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
 /** `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to its tables). */
 async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
   const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
-  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, line: p.line, family: "nft" as const, message: p.message }));
+  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, ...p }));
   await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
   return [];
 }
@@ -116,7 +119,7 @@ function shown(file: string, cwd: string): string {
 
 /** `fixtures/rules.v4:6: ipv4: iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"` */
 export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): string {
-  return `${oneLine(shown(p.file, cwd))}${p.line === undefined ? "" : `:${p.line}`}: ${p.family}: ${oneLine(p.message)}`;
+  return `${oneLine(shown(p.file, cwd))}${nftWhere(p)}: ${p.family}: ${oneLine(p.message)}${nftExcerpt(p, "      ")}`;
 }
 
 /** Bad rule lines: exit 2, each line named. */
