@@ -82,13 +82,13 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(rules.exitCode, rules.all).toBe(2);
     // nft's column, and the line it echoed with its mark under what it could not read
     expect(rules.stderr).toContain(`${DATA}/bad.nft:5:23: nft: syntax error, unexpected newline\n          tcp dport 22 acept\n                            ^\n`);
-    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
+    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected by nft -c \(no scenario lab was started\)/);
   });
 
   it("runs inline nft commands in order and names the one nft refuses; a missing rule is the ruleset's state, left to the run", async () => {
     const rules = await fwspec(["validate", "--rules", `${DATA}/nft-commands.yaml`]);
     expect(rules.exitCode, rules.all).toBe(2);
     expect(rules.stderr).toContain(`${DATA}/nft-commands.yaml:12: nft: syntax error, unexpected string`);
-    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected/);
+    expect(rules.stderr).toMatch(/1 rule line\(s\) rejected by nft \(no scenario lab was started\)/);
   });
 });

@@ -31,6 +31,9 @@ describe("checkRuleSyntax on the fake lab", () => {
       apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: V4 }, { kind: "restore", family: "ipv6", path: "/p/rules.v6", content: "*filter\n-A INPUT --no-such-c\nCOMMIT\n" }]),
       apply([{ kind: "commands", commands: [["iptables", "-N", "WEB"], ["ip6tables", "-A", "INPUT", "--no-such-d"]], locations: [at(8), at(9)] }], 7),
     ]);
+    const error = await checkRuleSyntax([bad], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as Error);
+    // The heading names the tools that refused these lines, not every tool fwspec may run.
+    expect(error?.message.split("\n")[0]).toBe("4 rule line(s) rejected by iptables-restore --test, ip6tables-restore --test and ip6tables (no scenario lab was started):");
     expect(await problems([bad])).toEqual([
       "rules.v4:3: ipv4: iptables-nft-restore v0 (fake): unknown option",
       "rules.v4:5: ipv4: iptables-nft-restore v0 (fake): unknown option",
@@ -54,12 +57,12 @@ describe("checkRuleSyntax on the fake lab", () => {
   });
 
   it("shows paths outside the working directory in full", () => {
-    expect(formatSyntaxProblem({ file: "/elsewhere/r.v4", line: 2, family: "ipv4", message: "x" }, "/p")).toBe("/elsewhere/r.v4:2: ipv4: x");
-    expect(formatSyntaxProblem({ file: path.join("/p", "r.v6"), line: undefined, family: "ipv6", message: "y" }, "/p")).toBe("r.v6: ipv6: y");
+    expect(formatSyntaxProblem({ file: "/elsewhere/r.v4", line: 2, family: "ipv4", tool: "iptables-restore --test", message: "x" }, "/p")).toBe("/elsewhere/r.v4:2: ipv4: x");
+    expect(formatSyntaxProblem({ file: path.join("/p", "r.v6"), line: undefined, family: "ipv6", tool: "ip6tables-restore --test", message: "y" }, "/p")).toBe("r.v6: ipv6: y");
   });
 
   it("shows nft's column, source line and marks under the problem (controls in the line escaped)", () => {
-    const p = { file: "/p/typo.nft", line: 8, column: 15, family: "nft" as const, message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept\u001b[2J", marks: "\t\t            ^" } };
+    const p = { file: "/p/typo.nft", line: 8, column: 15, family: "nft" as const, tool: "nft -c", message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept\u001b[2J", marks: "\t\t            ^" } };
     expect(formatSyntaxProblem(p, "/p")).toBe("typo.nft:8:15: nft: syntax error, unexpected newline\n      \t\tiif lo acept\\x1b[2J\n      \t\t            ^");
   });
 });

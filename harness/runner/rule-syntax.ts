@@ -27,6 +27,8 @@ export interface SyntaxProblem {
   readonly line: number | undefined;
   /** The family whose tool rejected it, or `nft` for an nftables file. */
   readonly family: Family | "nft";
+  /** The tool that refused it, as a person runs it: `iptables-restore --test`, `ip6tables`, `nft -c`, `nft` … */
+  readonly tool: string;
   readonly message: string;
   /** nft's column, source line and marks (rules/nft-file.ts). */
   readonly column?: number | undefined;
@@ -43,16 +45,17 @@ const EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n*raw\nCOMM
 async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProblem[]> {
   const problems: SyntaxProblem[] = [];
   const tool = backendTool(job.family, job.backend, true);
+  const named = `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore --test`;
   let input = job.content;
   for (let round = 0; ; round++) {
     if (round === MAX_ERRORS_PER_FILE) {
-      problems.push({ file: job.file, line: undefined, family: job.family, message: `stopped after ${MAX_ERRORS_PER_FILE} bad lines` });
+      problems.push({ file: job.file, line: undefined, family: job.family, tool: named, message: `stopped after ${MAX_ERRORS_PER_FILE} bad lines` });
       return problems;
     }
     const r = await host.exec([tool, "--test"], { stdin: input });
     if (r.exitCode === 0) break;
     const line = restoreErrorLine(r.stderr);
-    problems.push({ file: job.file, line, family: job.family, message: toolMessage(r.stderr) });
+    problems.push({ file: job.file, line, family: job.family, tool: named, message: toolMessage(r.stderr) });
     // Blanking keeps line numbers; a failure on a non-rule line (a table's COMMIT) ends what can be told line by line.
     if (line === undefined || !isRuleLine(lineAt(input, line))) return problems;
     input = blankLine(input, line);
@@ -70,11 +73,11 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
     if (c.family === "nft") {
       const r = await host.exec(["nft", ...c.argv.slice(1)]);
       const message = r.exitCode === 0 ? undefined : nftCommandProblem(r.stderr);
-      if (message !== undefined) problems.push({ file: c.file, line: c.line, family: "nft", message });
+      if (message !== undefined) problems.push({ file: c.file, line: c.line, family: "nft", tool: "nft", message });
       continue;
     }
     const r = await host.exec([backendTool(c.family, job.backend, false), ...c.argv.slice(1)]);
-    if (r.exitCode === USAGE_ERROR) problems.push({ file: c.file, line: c.line, family: c.family, message: toolMessage(r.stderr) });
+    if (r.exitCode === USAGE_ERROR) problems.push({ file: c.file, line: c.line, family: c.family, tool: c.family === "ipv4" ? "iptables" : "ip6tables", message: toolMessage(r.stderr) });
   }
   return problems;
 }
@@ -82,7 +85,7 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
 /** `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to its tables). */
 async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
   const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
-  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, ...p }));
+  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, tool: "nft -c", ...p }));
   await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
   return [];
 }
@@ -122,11 +125,17 @@ export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): stri
   return `${oneLine(shown(p.file, cwd))}${nftWhere(p)}: ${p.family}: ${oneLine(p.message)}${nftExcerpt(p, "      ")}`;
 }
 
+/** The tools that refused the lines, each once, in the order of the problems: `nft -c`, `iptables-restore --test and iptables`. */
+function toolList(problems: readonly SyntaxProblem[]): string {
+  const tools = [...new Set(problems.map((p) => p.tool))];
+  return tools.length === 1 ? tools[0]! : `${tools.slice(0, -1).join(", ")} and ${tools.at(-1)!}`;
+}
+
 /** Bad rule lines: exit 2, each line named. */
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
   constructor(problems: readonly SyntaxProblem[]) {
-    super(`${problems.length} rule line(s) rejected by iptables-restore --test / ip6tables-restore --test, iptables/ip6tables, nft -c or nft (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
+    super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
       hint: "fix each line named above; `fwspec validate --rules` checks them again without running any scenario",
     });
     this.problems = problems;
