@@ -14,7 +14,8 @@ const OUTPUT_LINES = 6;
 
 /** `expected dropped, observed open (reason)` and labelled detail lines, each indented by `indent`. */
 export function expectationFailure(e: ExpectationResult, indent = "  "): string {
-  const label = (name: string, text: string) => `${indent}${`${name}:`.padEnd(9)}${text.split("\n").join(`\n${indent}${" ".repeat(9)}`)}`;
+  // A label wider than the column (`port 60080:`) still gets a space before its text.
+  const label = (name: string, text: string) => `${indent}${`${name}: `.padEnd(9)}${text.split("\n").join(`\n${indent}${" ".repeat(9)}`)}`;
   if (e.sweep) return sweepFailure(e, e.sweep, label);
   const output = (e.evidence.stderr.trim() || e.evidence.stdout.trim()).split("\n").slice(0, OUTPUT_LINES).join("\n");
   return [

@@ -34,6 +34,11 @@ describe("sweep reports", () => {
     expect(expectationMismatch(failed)).toBe(`expected dropped on 1-1024 except 22, 2 port(s) broke it: ${summary}`);
   });
 
+  test("a port number wider than the label column keeps a space before what it says", () => {
+    const wide: ExpectationResult = { ...failed, sweep: { ...failed.sweep!, broken: failed.sweep!.broken.map((b) => ({ ...b, port: b.port + 60000 })) } };
+    expect(expectationFailure(wide, "")).toContain("port 60080: broke: expected dropped, observed open (answer syn-ack)");
+  });
+
   test("console: one cell per sweep and family, and a passed sweep's summary", () => {
     const out = renderScenario({ file: "s.yaml", name: "s", description: "", status: "failed", expectations: [passed, failed], counters: [], steps: [], errors: [], parity: [] }, { width: 200 });
     expect(out).toContain("server:1-1024/tcp v4");
