@@ -22,7 +22,7 @@ import { FAMILIES, type Family } from "./model/types.ts";
 import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
-import { checkRuleSyntax } from "./runner/rule-syntax.ts";
+import { checkRuleSyntax, type RuleCheck } from "./runner/rule-syntax.ts";
 import type { TimingSink } from "./runner/profile.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
@@ -213,8 +213,8 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   };
 }
 
-/** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested. */
-export async function checkRules(scenarios: readonly Scenario[], progress?: Progress): Promise<number> {
+/** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested, and what it left to the run. */
+export async function checkRules(scenarios: readonly Scenario[], progress?: Progress): Promise<RuleCheck> {
   await using docker = await openDockerLabs({ progress, build: true, cleanup: "run" });
   return await checkRuleSyntax(scenarios, docker.provider, progress);
 }

@@ -98,12 +98,13 @@ describe("syntaxJobs", () => {
   });
   const v4 = { kind: "restore", family: "ipv4", path: "/r.v4", content: "*filter\nCOMMIT\n" } as const;
   const cmds = (...commands: string[][]): RuleSource => ({ kind: "commands", commands, locations: commands.map((_, i) => at(10 + i)) });
-  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : j.kind === "nft" ? `nft ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
+  const shape = (s: Scenario[]) => syntaxJobs(s).map((j) => (j.kind === "reset" ? "reset" : j.kind === "unchecked" ? `unchecked ${j.file}${j.line === undefined ? "" : `:${j.line}`} (${j.why})` : j.kind === "restore" ? `${j.backend} ${j.family} ${j.file}` : j.kind === "nft" ? `nft ${j.file}` : `${j.backend} ${j.commands.map((c) => `${c.family}@${c.line}`).join(",")}`));
 
   it.each([
     ["a scenario starts from empty tables, in step order, with its host's backend", [scenario("legacy", apply(v4), apply(cmds(["iptables", "-N", "X"], ["ip6tables", "-F"])))], ["reset", "legacy ipv4 /r.v4", "legacy ipv4@10,ipv6@11"]],
     ["each scenario and each reboot empties the tables", [scenario("nft", apply(v4), { kind: "reboot", host: "fw", location: at(4) }, apply(v4)), scenario("nft")], ["reset", "nft ipv4 /r.v4", "reset", "nft ipv4 /r.v4", "reset"]],
-    ["a command list with another program is not checked, nor are the later commands", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "nft ipv4 /r.v4"]],
+    ["a command list with another program is not checked, nor are the later commands (each named, with why)", [scenario("nft", apply(cmds(["ipset", "create", "s"])), apply(cmds(["iptables", "-A", "INPUT", "-m", "set"])), apply(v4))], ["reset", "unchecked /s.yaml:10 (`ipset` is not iptables, ip6tables or nft)", "unchecked /s.yaml:10 (after a source that was not checked)", "nft ipv4 /r.v4"]],
+    ["a script with shell syntax is not checked: its first such line is named", [scenario("nft", apply({ kind: "script", path: "/gw.sh", content: "#!/bin/sh\nset -e\nWAN=eth0\niptables -A INPUT -i $WAN -j DROP\n" }))], ["reset", "unchecked /gw.sh:3 (shell syntax or another program: `WAN=eth0`)"]],
     ["a plain iptables script is checked with its own line numbers", [scenario("nft", apply({ kind: "script", path: "/r.sh", content: "set -e\niptables -F\n" }))], ["reset", "nft ipv4@2"]],
     ["a commands source without locations falls back to the step's line", [scenario("nft", apply({ kind: "commands", commands: [["iptables", "-F"]] }))], ["reset", "nft ipv4@3"]],
     ["inline nft commands are checked in order with the iptables ones", [scenario("nft", apply(cmds(["nft", "add", "table", "inet", "fw"], ["iptables", "-F"])), apply(v4))], ["reset", "nft nft@10,ipv4@11", "nft ipv4 /r.v4"]],

@@ -102,19 +102,26 @@ const NEUTRAL = /^(#.*|set(\s+[-+][a-z]+)*)?$/;
  * single quotes is literal (nft's `'{ type filter hook input priority 0; }'`).
  */
 export function scriptCommands(content: string): NumberedCommand[] | undefined {
+  const read = scriptLines(content);
+  return "commands" in read ? read.commands : undefined;
+}
+
+/** A script's commands (scriptCommands), or its first line that makes it more than that. */
+function scriptLines(content: string): { readonly commands: NumberedCommand[] } | { readonly opaque: { readonly line: number; readonly text: string } } {
   const commands: NumberedCommand[] = [];
   const lines = content.split("\n");
   for (const [i, raw] of lines.entries()) {
     const text = raw.trim();
     if (NEUTRAL.test(text)) continue;
-    if (/[$`;&|<>\\(){}*?]/.test(text.replace(/'[^']*'/g, "''"))) return undefined;
+    const opaque = { opaque: { line: i + 1, text } };
+    if (/[$`;&|<>\\(){}*?]/.test(text.replace(/'[^']*'/g, "''"))) return opaque;
     const split = splitCommand(text);
-    if (!split.ok) return undefined;
+    if (!split.ok) return opaque;
     const family = checkedTool(split.argv);
-    if (!family) return undefined;
+    if (!family) return opaque;
     commands.push({ line: i + 1, argv: split.argv, family });
   }
-  return commands;
+  return { commands };
 }
 
 /** A restore file to test with `<family tool>-<backend>-restore --test`, then load (later commands may use its chains). */
@@ -145,7 +152,15 @@ export interface ResetJob {
   readonly kind: "reset";
 }
 
-export type SyntaxJob = RestoreJob | CommandsJob | NftJob | ResetJob;
+/** A rules source the check leaves to the run (its errors show only there), where and why. */
+export interface UncheckedJob {
+  readonly kind: "unchecked";
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly why: string;
+}
+
+export type SyntaxJob = RestoreJob | CommandsJob | NftJob | ResetJob | UncheckedJob;
 
 /**
  * What to run in the check host, in order: per scenario, its rules in step
@@ -186,23 +201,41 @@ export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
           jobs.push({ kind: "nft", file: source.path, content: withStandIns(source.content) });
           continue;
         }
-        const commands = source.kind === "script" ? scriptCommands(withStandIns(source.content))?.map((c) => ({ ...c, file: source.path })) : listedCommands(source, step.location);
-        if (commands === undefined) opaque = true;
-        else if (!opaque && commands.length > 0) jobs.push({ kind: "commands", backend, commands });
+        const read = source.kind === "script" ? scriptSource(source.path, withStandIns(source.content)) : listedCommands(source, step.location);
+        if ("unchecked" in read) {
+          jobs.push(read.unchecked);
+          opaque = true;
+        } else if (opaque && read.commands.length > 0) jobs.push({ kind: "unchecked", file: read.commands[0]!.file, line: read.commands[0]!.line, why: "after a source that was not checked" });
+        else if (read.commands.length > 0) jobs.push({ kind: "commands", backend, commands: read.commands });
       }
     }
   }
   return jobs;
 }
 
-/** An apply step's command list, when every command is iptables/ip6tables or nft. */
-function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallback: SourceLocation): CommandsJob["commands"] | undefined {
+type SourceRead = { readonly commands: CommandsJob["commands"] } | { readonly unchecked: UncheckedJob };
+
+/** A script's commands, or why it is left to the run. */
+function scriptSource(file: string, content: string): SourceRead {
+  const read = scriptLines(content);
+  if ("commands" in read) return { commands: read.commands.map((c) => ({ ...c, file })) };
+  return { unchecked: { kind: "unchecked", file, line: read.opaque.line, why: `shell syntax or another program: \`${read.opaque.text}\`` } };
+}
+
+/** An apply step's command list, when every command is iptables/ip6tables or nft; else its first other program. */
+function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallback: SourceLocation): SourceRead {
   const families = source.commands.map(checkedTool);
-  if (families.some((f) => f === undefined)) return undefined;
-  return source.commands.map((argv, i) => {
-    const where = source.locations?.[i] ?? fallback;
-    return { line: where.line, argv: argv.map(withStandIns), family: families[i]!, file: where.file };
-  });
+  const other = families.findIndex((f) => f === undefined);
+  if (other >= 0) {
+    const where = source.locations?.[other] ?? fallback;
+    return { unchecked: { kind: "unchecked", file: where.file, line: where.line, why: `\`${source.commands[other]![0] ?? ""}\` is not iptables, ip6tables or nft` } };
+  }
+  return {
+    commands: source.commands.map((argv, i) => {
+      const where = source.locations?.[i] ?? fallback;
+      return { line: where.line, argv: argv.map(withStandIns), family: families[i]!, file: where.file };
+    }),
+  };
 }
 
 /** The backend's own binary for a family's tool: `iptables-legacy`, `ip6tables-nft-restore` … */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
 import type { ApplyStep, RuleSource, Scenario } from "../scenario/model.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
-import { checkRuleSyntax, formatSyntaxProblem, RuleSyntaxError } from "./rule-syntax.ts";
+import { checkRuleSyntax, formatSyntaxProblem, formatUnchecked, RuleSyntaxError } from "./rule-syntax.ts";
 
 const at = (line: number) => ({ file: "/p/s.yaml", line, column: 9 });
 const apply = (sources: RuleSource[], line = 5): ApplyStep => ({ kind: "apply", host: "server", sources, location: at(line) });
@@ -45,14 +45,18 @@ describe("checkRuleSyntax on the fake lab", () => {
   it("passes valid rules in one lab host, removed afterwards", async () => {
     const provider = new FakeLabProvider();
     const good = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j DROP\nCOMMIT\n" }])]);
-    await expect(checkRuleSyntax([good, good], provider)).resolves.toBe(2);
+    await expect(checkRuleSyntax([good, good], provider)).resolves.toEqual({ tested: 2, unchecked: [] });
     expect(provider.started.map((l) => [l.name, [...l.hosts.keys()], l.disposed])).toEqual([["rulecheck", ["rulecheck"], true]]);
   });
 
-  it("starts no lab when nothing can be tested (no rules, or a script with shell syntax)", async () => {
+  it("starts no lab when nothing can be tested (no rules, or a script with shell syntax), and says what it left to the run", async () => {
     const provider = new FakeLabProvider();
     const shell = scenario([apply([{ kind: "script", path: "/p/r.sh", content: "for p in 1 2; do iptables -A INPUT --dport $p -j DROP; done\n" }])]);
-    await expect(checkRuleSyntax([scenario([]), shell], provider)).resolves.toBe(0);
+    const steps: string[] = [];
+    const check = await checkRuleSyntax([scenario([]), shell], provider, { step: (m) => steps.push(m), info: (m) => steps.push(`  ${m}`) });
+    expect(check.tested).toBe(0);
+    expect(check.unchecked.map((u) => formatUnchecked(u, "/p"))).toEqual(["r.sh:1: not checked: shell syntax or another program: `for p in 1 2; do iptables -A INPUT --dport $p -j DROP; done`"]);
+    expect(steps).toEqual(["rule syntax: 0 rules file(s) and command list(s) accepted; 1 left to the run (their errors show only there)", `  ${formatUnchecked(check.unchecked[0]!)}`]);
     expect(provider.started).toEqual([]);
   });
 

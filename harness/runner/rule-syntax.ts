@@ -17,7 +17,7 @@ import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
 import {
-  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage,
+  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
 } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
 
@@ -101,14 +101,18 @@ async function emptyTables(host: LabHost): Promise<void> {
   await host.run(EMPTY_ALL, "emptying the tables of the rule check host");
 }
 
+/** A job the check host runs a tool for (not a reset, not a source left to the run). */
+const tested = (j: SyntaxJob): boolean => j.kind !== "reset" && j.kind !== "unchecked";
+
 /** Runs the jobs in one throw-away lab host; every bad line, in job order, each once. */
 export async function findSyntaxProblems(jobs: readonly SyntaxJob[], provider: LabProvider, progress?: Progress): Promise<SyntaxProblem[]> {
-  if (!jobs.some((j) => j.kind !== "reset")) return [];
+  if (!jobs.some(tested)) return [];
   await using lab = await provider.start({ name: "rulecheck", hosts: [{ name: CHECKER, firewall: true, backend: "nft", listen: [] }], ...(progress ? { progress } : {}) });
   const host = lab.host(CHECKER);
   await host.assertIsolated();
   const problems = new Map<string, SyntaxProblem>();
   for (const job of jobs) {
+    if (job.kind === "unchecked") continue;
     const found = job.kind === "reset" ? (await emptyTables(host), []) : job.kind === "restore" ? await testRestore(host, job) : job.kind === "nft" ? await testNft(host, job) : await testCommands(host, job);
     for (const p of found) problems.set(JSON.stringify([p.file, p.line, p.family, p.message]), p);
   }
@@ -142,12 +146,25 @@ export class RuleSyntaxError extends InputError {
   }
 }
 
-/** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. Returns how many files and command lists it tested. */
-export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress): Promise<number> {
+/** What the check did: how many files and command lists it tested, and the sources it left to the run (with why). */
+export interface RuleCheck {
+  readonly tested: number;
+  readonly unchecked: readonly UncheckedJob[];
+}
+
+/** `gw.sh:3: not checked: shell syntax or another program: \`WAN=eth0\`` */
+export function formatUnchecked(u: UncheckedJob, cwd = process.cwd()): string {
+  return `${oneLine(shown(u.file, cwd))}${u.line === undefined ? "" : `:${u.line}`}: not checked: ${oneLine(u.why)}`;
+}
+
+/** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. */
+export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress): Promise<RuleCheck> {
   const jobs = syntaxJobs(scenarios).filter((j, i, all) => j.kind !== "reset" || all[i + 1]?.kind !== "reset");
   const problems = await findSyntaxProblems(jobs, provider, progress);
   if (problems.length > 0) throw new RuleSyntaxError(problems);
-  const tested = jobs.filter((j) => j.kind !== "reset").length;
-  progress?.step(`rule syntax: ${tested} rules file(s) and command list(s) accepted`);
-  return tested;
+  const unchecked = jobs.filter((j): j is UncheckedJob => j.kind === "unchecked");
+  const count = jobs.filter(tested).length;
+  progress?.step(`rule syntax: ${count} rules file(s) and command list(s) accepted${unchecked.length > 0 ? `; ${unchecked.length} left to the run (their errors show only there)` : ""}`);
+  for (const u of unchecked) progress?.info(formatUnchecked(u));
+  return { tested: count, unchecked };
 }
