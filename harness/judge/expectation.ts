@@ -11,7 +11,7 @@ import type { ProbeResult } from "../probes/probe.ts";
 import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { type AddressBook, judgeAnswer } from "./answer.ts";
-import { type Evidence, explainMismatch, stoppedLine } from "./explain.ts";
+import { type Evidence, explainMismatch, explainRefusal, stoppedLine } from "./explain.ts";
 import { judgeVerdict } from "./verdict.ts";
 import { REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 
@@ -44,10 +44,10 @@ export function judgeExpectation(expectation: Expectation, family: Family, obser
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);
   const stopped = probe.evidence.stoppedEarly ? (stoppedLine(probe.evidence.durationMs, probe.verdict, evidence, expectation.protocol) ?? probe.evidence.stoppedEarly) : undefined;
   // `refused:rst` / `refused:icmp`: the refusal must also have come back that way.
-  const wanted = expectation.refusal ? REFUSAL_OF_KIND[expectation.refusal] : undefined;
-  if (status === "passed" && wanted && probe.refusal !== wanted) {
+  const kind = expectation.refusal;
+  if (status === "passed" && kind && probe.refusal !== REFUSAL_OF_KIND[kind]) {
     status = "failed";
-    explanation = `refused with ${probe.refusal ?? "an answer whose kind was not seen"}, but \`refused:${expectation.refusal}\` wants ${wanted}`;
+    explanation = explainRefusal(kind, REFUSAL_OF_KIND[kind], probe.refusal, evidence, expectation.protocol);
   }
   // The verdict held: who answered and which source it saw must hold too.
   const answer = judgeAnswer(expectation, family, probe, book);

@@ -6,7 +6,7 @@
  * nothing counted when something did. Pure; table-tested in explain.test.ts.
  */
 import { type Decision, nativeTable } from "../model/results.ts";
-import type { ExpectedVerdict, Protocol, Verdict } from "../model/types.ts";
+import type { ExpectedVerdict, Protocol, Refusal, Verdict } from "../model/types.ts";
 import { rejectVerdict } from "../rules/decisive.ts";
 import { nftRejectAnswer } from "../rules/nft-listing.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
@@ -166,6 +166,25 @@ function sentence(text: string): string {
 export function explainMismatch(expected: ExpectedVerdict, actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   if (actual === "error") return verdictCause(actual, ev, protocol);
   return `${contrast(expected, actual, nftWords(ev))}. ${sentence(verdictCause(actual, ev, protocol))}`;
+}
+
+/** A refusal as the client saw it, in plain words. */
+const REFUSAL_WORDS: Readonly<Record<Refusal, string>> = { "tcp-reset": "a TCP reset", "icmp-port-unreachable": "an ICMP port unreachable" };
+
+/** The rule that answers with a refusal, in iptables' and nft's words. */
+const REFUSAL_RULE: Readonly<Record<Refusal, { readonly iptables: string; readonly nft: string }>> = {
+  "tcp-reset": { iptables: "REJECT --reject-with tcp-reset", nft: "reject with tcp reset" },
+  "icmp-port-unreachable": { iptables: "REJECT --reject-with icmp-port-unreachable, REJECT's default", nft: "reject, or reject with icmpx port-unreachable" },
+};
+
+/**
+ * The meaning line of a `refused:rst` / `refused:icmp` expectation refused the
+ * other way (or with a kind not seen): the two refusals, the rule that sends
+ * the wanted one (nft's words for native nftables rules), then why, naming the deciding rule.
+ */
+export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal | undefined, ev: Evidence, protocol: Protocol = "tcp"): string {
+  const rule = REFUSAL_RULE[wanted][nftWords(ev) ? "nft" : "iptables"];
+  return `refused with ${observed ? REFUSAL_WORDS[observed] : "an answer whose kind was not seen"}, but \`refused:${kind}\` wants ${REFUSAL_WORDS[wanted]} (${rule}). ${sentence(verdictCause("refused", ev, protocol))}`;
 }
 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */

@@ -33,6 +33,7 @@ describe("strict refusals", () => {
     const r = judgeExpectation(expectation(kind), "ipv4", observed(refusal));
     expect(r.status).toBe(status);
     if (refusal) expect(r.refusal).toBe(refusal);
-    if (status === "failed") expect(r.explanation).toBe(`refused with ${refusal ?? "an answer whose kind was not seen"}, but \`refused:${kind}\` wants ${kind === "rst" ? "tcp-reset" : "icmp-port-unreachable"}`);
+    const words = { "tcp-reset": "a TCP reset", "icmp-port-unreachable": "an ICMP port unreachable" } as const;
+    if (status === "failed") expect(r.explanation).toMatch(new RegExp(`^refused with ${refusal ? words[refusal] : "an answer whose kind was not seen"}, but \`refused:${kind}\` wants ${kind === "rst" ? "a TCP reset \\(REJECT --reject-with tcp-reset\\)" : "an ICMP port unreachable \\(REJECT --reject-with icmp-port-unreachable, REJECT's default\\)"}\\. `));
   });
 });

@@ -64,7 +64,7 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       let result: ProbeResult | undefined;
       if (verdict) {
         const ended = await p.stop();
-        result = "stopped" in ended ? stoppedEarly(p, ended, verdict, "took its first packet", "took its first packet (its trace)") : ended;
+        result = "stopped" in ended ? stoppedEarly(p, ended, verdict, verdict.taken, "trace") : ended;
       } else if (p.elapsed() >= traceWindowMs(spec)) {
         result = await p.wait(); // no evidence: the tool's own timeout decides
       } else {

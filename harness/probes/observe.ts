@@ -9,14 +9,15 @@
  */
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
-import { decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
+import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
-import type { Decision } from "../model/results.ts";
+import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { icmpErrorsSeen } from "./refusal.ts";
 
 /**
  * How long a probe waits for an answer before the counters are consulted (ms).
@@ -142,7 +143,7 @@ async function decide(
     if (early) {
       const ended = await pending.stop();
       if (!("stopped" in ended)) return { result: ended, after: await readAll() }; // an answer came first
-      const result = stoppedEarly(pending, ended, early, "counted the packet", "counted its packet");
+      const result = stoppedEarly(pending, ended, early, counts, "counters");
       // One watched host: nothing of this probe can count after `mid`. Several (a
       // firewall on each end, routers): a return-path packet may still be on its way.
       return { result, after: watch.length > 1 ? await readAll() : mid };
@@ -157,14 +158,47 @@ async function decide(
   }
 }
 
-/** A probe stopped on evidence (`seen`: what the evidence did, in the reason and in the evidence's stoppedEarly words). */
-export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: string; readonly durationMs: number }, early: EarlyVerdict, seen: string, seenIts: string): ProbeResult {
+/** What took a probe's packet, as the counters or the trace showed it: a DROP or REJECT rule, or a chain policy, on a watched host. */
+export type Taken = DecisiveCount & { readonly host: string };
+
+/**
+ * How each source of evidence words what it saw: counters `counted` a packet
+ * (which one is not known), a trace shows the probe's own first packet taken.
+ */
+const SEEN = {
+  counters: { reason: "counted the packet", stopped: "counted its packet" },
+  trace: { reason: "took its first packet", stopped: "took its first packet (its trace)" },
+} as const;
+
+/**
+ * `a DROP rule on server`, `a reject rule on server` (native nftables),
+ * `the INPUT policy DROP on server`, `the input policy drop on server`: what
+ * took the packet as the evidence shows it, never a rule for a policy.
+ */
+export function takenBy(taken: readonly Taken[]): string {
+  const words = taken.map((c) => c.position === null
+    ? `the ${c.chain} ${c.text.startsWith("policy ") ? c.text : `policy ${c.text}`} on ${c.host}`
+    : `a ${nativeTable(c.table) ? c.kind.toLowerCase() : c.kind} rule on ${c.host}`);
+  return [...new Set(words)].join(" and ");
+}
+
+/**
+ * A probe stopped on evidence. The reason says what came back when something
+ * did: fwspec-probe notes ICMP errors of the probe's family, so `no answer`
+ * only when none came and the verdict is `dropped`; a reject's own answer the
+ * client had not reported yet is not called no answer.
+ */
+export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: string; readonly durationMs: number }, early: EarlyVerdict, taken: readonly Taken[], how: keyof typeof SEEN): ProbeResult {
   const spec = pending.spec;
+  const ms = ended.durationMs;
+  const icmp = icmpErrorsSeen(spec.family, ended.stderr) > 0 ? `an ICMP${spec.family === "ipv6" ? "v6" : ""} destination unreachable` : undefined;
+  const came = icmp ? `${icmp} came back within ${ms} ms` : early.verdict === "dropped" ? `no answer after ${ms} ms` : `the client reported nothing within ${ms} ms`;
+  const had = icmp ? `${icmp} had come back` : early.verdict === "dropped" ? "no answer had come" : "the client had reported nothing yet";
   return {
     spec,
     address: pending.address,
     verdict: early.verdict,
-    reason: `no answer after ${ended.durationMs} ms while ${early.rules.join(" and ")} ${seen}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
+    reason: `${came} while ${early.rules.join(" and ")} ${SEEN[how].reason}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
     ...(early.refusal ? { refusal: early.refusal } : {}),
     evidence: {
       command: pending.command,
@@ -172,8 +206,8 @@ export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: st
       exitCode: null,
       stdout: "",
       stderr: ended.stderr,
-      durationMs: ended.durationMs,
-      stoppedEarly: `stopped after ${ended.durationMs} ms, before its ${spec.timeoutSeconds} s timeout: ${early.verdict === "dropped" ? "a DROP" : "a REJECT"} rule ${seenIts} and no answer had come`,
+      durationMs: ms,
+      stoppedEarly: `stopped after ${ms} ms, before its ${spec.timeoutSeconds} s timeout: ${takenBy(taken)} ${SEEN[how].stopped}, and ${had}`,
     },
   };
 }

@@ -10,12 +10,16 @@ import type { Refusal } from "../model/types.ts";
 
 const NOTE = /fwspec-probe: icmp destination unreachable received: ipv4 \+(\d+), ipv6 \+(\d+)/;
 
+/** How many ICMP (ipv4) or ICMPv6 (ipv6) destination-unreachable messages fwspec-probe noted in a probe's output (0 without its note). */
+export function icmpErrorsSeen(family: Family, stderr: string): number {
+  const m = NOTE.exec(stderr);
+  return Number(m?.[family === "ipv4" ? 1 : 2] ?? 0);
+}
+
 /** The refusal kind of a probe's output; undefined unless the verdict is `refused`. */
 export function refusalOf(verdict: Verdict, protocol: Protocol, family: Family, stderr: string): Refusal | undefined {
   if (verdict !== "refused") return undefined;
-  const m = NOTE.exec(stderr);
-  const icmp = Number(m?.[family === "ipv4" ? 1 : 2] ?? 0);
-  return icmp > 0 || protocol === "udp" ? "icmp-port-unreachable" : "tcp-reset";
+  return icmpErrorsSeen(family, stderr) > 0 || protocol === "udp" ? "icmp-port-unreachable" : "tcp-reset";
 }
 
 /** `Connection refused (tcp-reset)`: the reason with the refusal kind. */

@@ -40,12 +40,15 @@ function alikeDecision(list: readonly TraceEvent[], probe: TracedProbe, host: st
   return all.every((d) => d.action === first.action && d.table === first.table && d.rule === first.rule && d.path.join() === first.path.join()) ? first : undefined;
 }
 
+/** An early verdict from the trace, with what took the packet (a rule or a policy, drop or reject) for its words (observe.ts stoppedEarly). */
+export type TraceEarlyVerdict = EarlyVerdict & { readonly taken: readonly (DecisiveCount & { readonly host: string })[] };
+
 /**
  * The early verdict for one probe from its hosts' trace events so far
  * (events may end mid-packet: only a drop or reject, which ends a packet's
  * walk, counts), or undefined while the trace shows none.
  */
-export function traceEarlyVerdict(events: ReadonlyMap<string, readonly TraceEvent[]>, probe: TracedProbe, protocol: Protocol, alike = 1): EarlyVerdict | undefined {
+export function traceEarlyVerdict(events: ReadonlyMap<string, readonly TraceEvent[]>, probe: TracedProbe, protocol: Protocol, alike = 1): TraceEarlyVerdict | undefined {
   const counts: (DecisiveCount & { readonly host: string })[] = [];
   let refusal: Refusal | undefined;
   for (const [host, list] of events) {
@@ -58,5 +61,5 @@ export function traceEarlyVerdict(events: ReadonlyMap<string, readonly TraceEven
   const early = earlyVerdict(counts, protocol);
   if (!early) return undefined;
   const rules = counts.map((c) => `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.text} (its trace)`);
-  return { ...early, rules, ...(early.verdict === "refused" && refusal && !early.refusal ? { refusal } : {}) };
+  return { ...early, rules, taken: counts, ...(early.verdict === "refused" && refusal && !early.refusal ? { refusal } : {}) };
 }

@@ -4,10 +4,11 @@
  * ended, the rule that decided, the rules that counted it) and how a parity finding reads. The
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
-import { type Decision, type ExpectationResult, nativeTable } from "../model/results.ts";
-import type { SweepResult } from "../model/sweep.ts";
+import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from "../model/results.ts";
+import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
 import { rewritten } from "../judge/explain.ts";
+import { REFUSAL_KINDS, REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 import type { ParityFinding } from "./model.ts";
 
 const OUTPUT_LINES = 6;
@@ -51,6 +52,28 @@ function uncountedNative(d: Decision | undefined): string | undefined {
   return undefined;
 }
 
+/** `ipv4 inet filter input #7 tcp dport 8081 counter reject with tcp reset # handle 10 (+1 packets)`: a counted rule as `decidedBy` words it. */
+export function hitText(h: RuleHit): string {
+  return `${h.family} ${h.table} ${h.chain} #${h.position} ${h.text} (+${h.packets} packets)`;
+}
+
+/** A sweep's ports per outcome, most first (ties in OUTCOME_LABEL's order): `14 dropped, 1 refused, 1 unreachable`. */
+export function sweepCounts(s: SweepResult): string {
+  return (Object.keys(OUTCOME_LABEL) as PortOutcome[]).map((o) => [o, s.counts[o] ?? 0] as const).filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]).map(([o, n]) => `${n} ${OUTCOME_LABEL[o]}`).join(", ");
+}
+
+/**
+ * What a sweep's matrix cell says: its verdict on its range and the ports per
+ * outcome (`blocked on 1-1024 except 22: 1021 dropped, 2 open`); failed, how many ports broke it.
+ */
+export function sweepCell(e: ExpectationResult, s: SweepResult): string {
+  const failed = s.broken.filter((b) => b.status === "failed").length;
+  const undecided = s.broken.length - failed;
+  const breaks = [...(failed > 0 ? [`${failed} port(s) broke it`] : []), ...(undecided > 0 ? [`${undecided} port(s) could not be decided`] : [])];
+  return `${e.expected} on ${s.ports}: ${breaks.length > 0 ? `${breaks.join(", ")} (${sweepCounts(s)})` : sweepCounts(s)}`;
+}
+
 /** A sweep: its summary, what the breaks mean, then each broken port with its evidence and a repro command. */
 function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string, text: string) => string): string {
   const lines = [
@@ -88,12 +111,34 @@ export function decidedLine(d: Decision): string {
   return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${rewritten(d)} (${what}; ${how})`;
 }
 
-/** The short form: `expected dropped, observed open`. */
+/** The short form: `expected dropped, observed open`; `expected refused:icmp, observed refused:rst` when the refusal kind made the difference. */
 export function expectationMismatch(e: ExpectationResult): string {
   if (e.sweep) return `expected ${e.expected} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
   // An open probe answered by the wrong listener, or seen from the wrong source: say which part failed.
   if (e.answerMismatch) return `expected ${e.expected}${expectedClauses(e.text)}, observed ${e.actual}: ${e.answerMismatch}`;
-  return `expected ${e.expected}, observed ${e.actual}`;
+  return `expected ${expectedWord(e)}, observed ${observedWord(e)}`;
+}
+
+/**
+ * The expected verdict as the expectation wrote it: `refused:rst` /
+ * `refused:icmp` keep their kind (read from the expectation's text, which the
+ * scenario grammar renders with it); any other verdict is itself.
+ */
+export function expectedWord(e: ExpectationResult): string {
+  if (e.expected !== "refused") return e.expected;
+  const m = /(?:^|\s)refused:(\S+)/.exec(e.text);
+  return m && (REFUSAL_KINDS as readonly string[]).includes(m[1]!) ? `refused:${m[1]}` : e.expected;
+}
+
+/**
+ * The observed verdict, with how a refusal came back when the expectation
+ * asked for a kind (`refused:rst`, `refused (its kind not seen)`): else
+ * `refused:icmp` against `refused:rst` would read `refused` against `refused`.
+ */
+export function observedWord(e: ExpectationResult): string {
+  if (e.actual !== "refused" || expectedWord(e) === e.expected) return e.actual;
+  const kind = REFUSAL_KINDS.find((k) => REFUSAL_OF_KIND[k] === e.refusal);
+  return kind ? `refused:${kind}` : "refused (its kind not seen)";
 }
 
 /** ` answered-by backend:8080 seen-from router`, as the expectation line says it. */

@@ -8,7 +8,7 @@
  * no scenario text can start a workflow command.
  */
 import { checksHeld, resultsOf } from "./build.ts";
-import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import { expectationFailure, expectationMismatch, expectedWord, observedWord, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
@@ -48,7 +48,7 @@ interface Row {
 function rowOf(r: CheckResult): Row {
   switch (r.kind) {
     case "expectation":
-      return { line: r.line, check: `${r.text} [${r.family}]`, expected: r.expected, observed: r.actual, status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command };
+      return { line: r.line, check: `${r.text} [${r.family}]`, expected: expectedWord(r), observed: observedWord(r), status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command };
     case "counter":
       return { line: r.line, check: `counter ${r.host} ${r.selector} [${r.family}]`, expected: "", observed: r.packets === null ? "" : `${r.packets} packets`, status: r.status, message: r.message };
     case "step":

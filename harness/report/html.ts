@@ -6,21 +6,25 @@
  * failures first: the failures with their evidence and repro command, the
  * reachability matrix (source host × target:port/protocol, each cell one line
  * per probe: family, mark, observed verdict and the expected one when they
- * differ, coloured by verdict; opened, the probe's evidence), IPv4/IPv6
+ * differ, with the refusal kind when `refused:rst` / `refused:icmp` asked for
+ * one; a sweep's column is its range and its line its verdict on the range
+ * with the ports per outcome; coloured by verdict; opened, the probe's
+ * evidence, a sweep's deciding rules and the rules it counted), IPv4/IPv6
  * parity findings, counter checks and rule coverage; then the diff view.
  * Scenario text is untrusted: neutralised (text.ts), then HTML-escaped.
  */
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, groupChanges } from "../diff/model.ts";
 import type { ExpectationResult } from "../model/results.ts";
+import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
 import { oneLine, safeText } from "../text.ts";
 import { checksHeld } from "./build.ts";
 import { checkLabel, coverageLine } from "./coverage-text.ts";
 import type { CoveredRule, ScenarioCoverage } from "./coverage.ts";
-import { countedText, decidedLine, expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import { countedText, decidedLine, expectationFailure, expectationMismatch, expectedWord, hitText, observedWord, parityLine, sweepCell } from "./failure.ts";
 import { SCRIPT, STYLE } from "./html-assets.ts";
-import { targetColumn } from "./matrix.ts";
+import { targetColumn, targetOf } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 
@@ -59,15 +63,26 @@ export function pre(text: string, cls = ""): string {
 
 function entryLabel(e: ExpectationResult): string {
   const fam = e.family === "ipv4" ? "v4" : "v6";
-  const verdict = e.expected === e.actual ? htmlLine(e.actual) : `${htmlLine(e.actual)} <span class="expected">(expected ${htmlLine(e.expected)})</span>`;
+  // A sweep is one check over a range: its verdict on the range and the ports per outcome, not one port's verdict.
+  // `refused:rst` (expected refused:icmp): the refusal kind when it made the difference.
+  const [observed, expected] = [observedWord(e), expectedWord(e)];
+  const verdict = e.sweep ? htmlLine(sweepCell(e, e.sweep)) : observed === expected ? htmlLine(observed) : `${htmlLine(observed)} <span class="expected">(expected ${htmlLine(expected)})</span>`;
   return `<span class="mark">${MARK[e.status]}</span> <span class="fam">${fam}</span> <span class="verdict">${verdict}</span>`;
 }
 
 function evidence(e: ExpectationResult): string {
+  if (e.sweep) return sweepEvidence(e, e.sweep);
   const counted = countedText(e, "no firewall rule counted this probe");
   // Who answered and which source it saw (the listener's identity line), and why that failed `answered-by` / `seen-from`.
   const answer = `${e.answer ? `<div>answer: ${htmlLine(e.answer)}</div>` : ""}${e.answerMismatch ? `<div>${htmlLine(e.answerMismatch)}</div>` : ""}`;
   return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${answer}${pre(e.evidence.command, "repro")}${e.decision ? `<div>decided: ${htmlLine(decidedLine(e.decision))}</div>` : ""}<div>counted:</div>${pre(counted)}</div>`;
+}
+
+/** A sweep's evidence: its summary, command, what decided its ports, how it ran, and the rules it counted (only when some did: the model lists DROP and REJECT rules, never policies). */
+function sweepEvidence(e: ExpectationResult, s: SweepResult): string {
+  const decided = s.decided && s.decided.length > 0 ? `<div>decided:</div>${pre(s.decided.map((d) => `${d.count === 1 ? "port" : "ports"} ${d.ports}: ${d.decided}`).join("\n"))}` : "";
+  const counted = e.counted && e.counted.length > 0 ? `<div>counted around its batches:</div>${pre(e.counted.map(hitText).join("\n"))}` : "";
+  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${pre(s.command, "repro")}${decided}<div>sweep: ${htmlLine(s.notes.join("; "))}</div>${counted}</div>`;
 }
 
 function cellEntry(e: ExpectationResult): string {
@@ -78,7 +93,8 @@ function cellEntry(e: ExpectationResult): string {
 
 function matrix(expectations: readonly ExpectationResult[]): string {
   if (expectations.length === 0) return "<p>No reachability checks.</p>";
-  const columnOf = (e: ExpectationResult) => `${e.to}:${e.port}/${e.protocol}`;
+  // A sweep's column is its range (`server:1-1024/tcp`), apart from a single probe of its first port.
+  const columnOf = targetOf;
   const rowOf = (e: ExpectationResult) => sourceLabel(e.from, e.source);
   const sources = [...new Set(expectations.map(rowOf))];
   const columns = [...new Set(expectations.map(columnOf))];

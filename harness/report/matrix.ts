@@ -8,6 +8,7 @@
  */
 import type { ExpectationResult } from "../model/results.ts";
 import { sourceLabel } from "../model/types.ts";
+import { expectedWord, observedWord } from "./failure.ts";
 import { fitLine, textWidth } from "./wrap.ts";
 
 const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
@@ -21,16 +22,21 @@ export interface MatrixBlock {
   readonly rows: readonly { readonly label: string; readonly cells: readonly string[] }[];
 }
 
-export function targetColumn(e: ExpectationResult): string {
+/** `server:8080/tcp`, a sweep's `server:1-1024/tcp` (its range, without the exceptions). */
+export function targetOf(e: ExpectationResult): string {
   const ports = e.sweep ? e.sweep.ports.split(" ")[0] : e.port;
-  return `${e.to}:${ports}/${e.protocol} ${e.family === "ipv4" ? "v4" : "v6"}`;
+  return `${e.to}:${ports}/${e.protocol}`;
+}
+
+export function targetColumn(e: ExpectationResult): string {
+  return `${targetOf(e)} ${e.family === "ipv4" ? "v4" : "v6"}`;
 }
 
 export function cellText(e: ExpectationResult): string {
   // A sweep's cell: its verdict and how many ports broke it (the failure text lists them).
   if (e.sweep) return e.status === "passed" ? `${MARK.passed} ${e.expected} (${e.sweep.ports.split(" ")[0]})` : `${MARK[e.status]} ${e.sweep.broken.length} port(s)≠${e.expected}`;
   if (e.status !== "passed" && e.answerMismatch) return `${MARK[e.status]} ${e.actual}, answer≠`;
-  return e.status === "passed" ? `${MARK.passed} ${e.actual}` : `${MARK[e.status]} ${e.actual}≠${e.expected}`;
+  return e.status === "passed" ? `${MARK.passed} ${e.actual}` : `${MARK[e.status]} ${observedWord(e)}≠${expectedWord(e)}`;
 }
 
 interface Grid {

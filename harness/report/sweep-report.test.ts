@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
 import { renderScenario } from "./console.ts";
 import { expectationFailure, expectationMismatch } from "./failure.ts";
+import { renderHtml } from "./html.ts";
 import { renderJunit } from "./junit.ts";
 import type { RunReport } from "./model.ts";
 
@@ -52,5 +53,55 @@ describe("sweep reports", () => {
     expect(xml).toContain(`<system-out>${summary}</system-out>`);
     expect(xml).toMatch(/<failure message="expected dropped on 1-1024 except 22, 2 port\(s\) broke it/);
     expect(xml).toContain("port 443:");
+  });
+});
+
+describe("HTML sweep cells", () => {
+  const counted = [{ host: "server", family: "ipv4" as const, table: "inet filter", chain: "input", position: 7, text: "tcp dport 8081 counter reject with tcp reset # handle 10", packets: 1 }];
+  const nftSummary = "8075-8090/tcp ipv4: 14 dropped, 8081 refused, 8082 unreachable";
+  const nft: ExpectationResult = {
+    ...base, port: 8075, text: "client -> server:8075-8090 blocked", expected: "blocked", actual: "dropped", status: "passed", reason: nftSummary, counted,
+    sweep: {
+      ports: "8075-8090", summary: nftSummary, counts: { dropped: 14, refused: 1, unreachable: 1 }, broken: [], notes: ["26 batch(es) of nmap"], command: base.evidence.command, attribution: "trace",
+      decided: [
+        { ports: "8075-8080,8083-8090", count: 14, decided: "server ipv4 inet filter input policy drop (took its first packet; nftables trace)" },
+        { ports: "8081", count: 1, decided: "server ipv4 inet filter input: tcp dport 8081 counter reject with tcp reset [handle 10] (took its first packet; nftables trace)" },
+      ],
+    },
+  };
+  const html = (e: ExpectationResult[]) => renderHtml({ summary: { passed: 1, failed: 0, errors: 0 }, scenarios: [{ file: "s.yaml", name: "s", description: "", status: "passed", expectations: e, counters: [], steps: [], errors: [], parity: [] }] });
+  const cell = (out: string, target: string) => new RegExp(`<details class="entry[^"]*" data-from="[^"]*" data-target="${target}"[\\s\\S]*?</details>`).exec(out)![0];
+
+  test("a sweep's counted rules are shown as the JSON has them, never `no firewall rule counted this probe`", () => {
+    const c = cell(html([nft]), "server:8075-8090/tcp v4");
+    expect(c).not.toContain("no firewall rule counted");
+    expect(c).toContain("ipv4 inet filter input #7 tcp dport 8081 counter reject with tcp reset # handle 10 (+1 packets)");
+    expect(c).toContain("port 8081: server ipv4 inet filter input: tcp dport 8081 counter reject with tcp reset [handle 10]");
+  });
+
+  test("a sweep without counted rules says nothing about counters (no claim that nothing counted)", () => {
+    const c = cell(html([passed]), "server:1-1024/tcp v4");
+    expect(c).not.toMatch(/counted/);
+  });
+
+  test("the column is the sweep's range, apart from a single probe of its first port", () => {
+    const single: ExpectationResult = { ...base, port: 8075, text: "client -> server:8075 dropped", expected: "dropped", actual: "dropped", status: "passed", reason: "no answer" };
+    const out = html([nft, single]);
+    expect(out).toContain('<th scope="col">server:8075-8090/tcp</th>');
+    expect(out).toContain('<th scope="col">server:8075/tcp</th>');
+  });
+
+  test("a passing sweep's cell describes the sweep (range and verdict counts), not one verdict", () => {
+    const c = cell(html([nft]), "server:8075-8090/tcp v4");
+    const summaryLine = /<summary>(.*?)<\/summary>/.exec(c)![1]!;
+    expect(summaryLine).not.toContain("expected blocked");
+    expect(summaryLine).toContain("blocked on 8075-8090: 14 dropped, 1 refused, 1 unreachable");
+    const except = /<summary>(.*?)<\/summary>/.exec(cell(html([passed]), "server:1-1024/tcp v4"))![1]!;
+    expect(except).toContain("blocked on 1-1024 except 22,80,443: 1021 dropped, 2 open, 1 admitted (nothing listening)");
+  });
+
+  test("a failed sweep's cell says how many ports broke it", () => {
+    const summaryLine = /<summary>(.*?)<\/summary>/.exec(cell(html([failed]), "server:1-1024/tcp v4"))![1]!;
+    expect(summaryLine).toContain("dropped on 1-1024 except 22: 2 port(s) broke it (1021 dropped, 2 open, 1 admitted (nothing listening))");
   });
 });
