@@ -57,7 +57,7 @@ test("a weak scenario's survivors come with suggestions that, once added, kill t
   expect(strong).toEqual(["server -> localhost:8080 open", "remote -> server:8080 dropped", "remote -> server:8081 refused:rst", "server -> server:8080/tcp4 dropped"]);
   const after = await mutateScenarios([scenarioWith(strong)], { provider, operators });
   expect(after.scenarios[0]!.mutants.map((m) => `${m.operator} ${m.status}: ${m.detail}`)).toEqual([
-    "reject-type killed: `remote -> server:8081 refused:rst` [ipv4] (line 1): refused with icmp-port-unreachable, but `refused:rst` wants tcp-reset",
+    "reject-type killed: `remote -> server:8081 refused:rst` [ipv4] (line 1): refused with an ICMP port unreachable, but `refused:rst` wants a TCP reset (REJECT --reject-with tcp-reset). A REJECT rule answered its SYN with icmp-port-unreachable: server INPUT: -A INPUT -p tcp -m tcp --dport 8081 -j REJECT --reject-with icmp-port-unreachable",
     "loopback-iface killed: `server -> server:8080/tcp4 dropped` [ipv4] (line 1): open, expected dropped",
   ]);
   expect(after.score).toBe(100);

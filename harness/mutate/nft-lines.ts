@@ -32,6 +32,13 @@ export interface NftLineInfo {
   readonly counts: boolean;
   /** Sets: the set's name. */
   readonly set?: string;
+  /** Base chains' rules and policies: the chain's priority as a number (`filter` 0, `raw` -300, `filter - 5`), when nft's named priorities give one. */
+  readonly priority?: number;
+  /**
+   * Every line of the file was read (nft-probe.ts): no top-level statement left alone (`include`, `add chain`, an
+   * `insert rule`), no one-line chain and no rule over several lines or several on one line.
+   */
+  readonly readWhole?: true;
 }
 
 /** A RuleLine of an nft source carries its nft facts. */
@@ -84,6 +91,22 @@ export function ruleFamilies(words: readonly string[], tableFamily: string): rea
   return ["ipv4", "ipv6"];
 }
 
+/** nft's named priorities in ip, ip6 and inet tables. */
+const NAMED_PRIORITIES: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+
+/** The priority of a `type … hook … priority P;` line's words as a number (`-10`, `filter`, `filter - 5`), or undefined. */
+export function chainPriority(words: readonly string[]): number | undefined {
+  const i = words.indexOf("priority");
+  if (i < 0) return undefined;
+  const end = words.findIndex((w, j) => j > i && w.endsWith(";"));
+  const text = words.slice(i + 1, end < 0 ? words.length : end + 1).join(" ").replace(/;$/, "").trim();
+  const m = /^(?:(-?\d+)|([a-z]+)(?:\s*([+-])\s*(\d+))?)$/.exec(text);
+  if (!m) return undefined;
+  if (m[1] !== undefined) return Number(m[1]);
+  const named = Object.hasOwn(NAMED_PRIORITIES, m[2]!) ? NAMED_PRIORITIES[m[2]!]! : undefined;
+  return named === undefined ? undefined : named + (m[3] === "-" ? -1 : 1) * Number(m[4] ?? 0);
+}
+
 type Where = Pick<RuleLine, "step" | "source" | "host" | "kind" | "afterReboot">;
 
 interface Block {
@@ -98,6 +121,9 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   let table: { family: string; name: string } | undefined;
   let chainType: string | undefined;
   let hook: string | undefined;
+  let priority: number | undefined;
+  // A one-line chain block (not read) or a top-level add/insert rule: the file is not read whole.
+  let partial = false;
   const positions = new Map<string, number>();
   // Chains with a rule left alone (over several lines, several on one line): their rules' positions are not known.
   const unpositioned = new Set<string>();
@@ -107,14 +133,14 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   const blockRules = new Map<string, number>();
   let opaque = false; // a top-level statement that may write chains (`include`, `add chain`, …)
   const base = (index: number, raw: string) => ({ ...where, index, program: undefined, text: raw, file, line: index + 1, verb: undefined });
-  const rule = (index: number, raw: string, family: string, tableName: string, chain: string, words: string[], prefix: string, type: string | undefined, hookName: string | undefined) => {
+  const rule = (index: number, raw: string, family: string, tableName: string, chain: string, words: string[], prefix: string, type: string | undefined, hookName: string | undefined, at: number | undefined) => {
     const key = `${family} ${tableName} ${chain}`;
     const position = (positions.get(key) ?? 0) + 1;
     positions.set(key, position);
     const families = ruleFamilies(words, family);
     out.push({
       ...base(index, raw), family: families[0]!, table: `${family} ${tableName}`, chain, words, prefix,
-      nft: { role: "rule", tableFamily: family, chainType: type, ...(hookName ? { hook: hookName } : {}), families, position, counts: words.includes("counter") },
+      nft: { role: "rule", tableFamily: family, chainType: type, ...(hookName ? { hook: hookName } : {}), families, position, counts: words.includes("counter"), ...(at !== undefined ? { priority: at } : {}) },
     });
   };
   // Open braces of a statement written over several lines (`tcp dport {` … `} accept`): its lines are left alone.
@@ -139,7 +165,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     if (words.length === 1 && words[0] === "}") {
       const closed = stack.pop();
       if (closed?.kind === "table") table = undefined;
-      if (closed?.kind === "chain") chainType = hook = undefined;
+      if (closed?.kind === "chain") chainType = hook = priority = undefined;
       continue;
     }
     if (words.at(-1) === "{" && words.length >= 2) {
@@ -161,6 +187,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     if (words.includes("{") && words.includes("}") && ["table", "chain", "set", "map", "counter", "quota", "flowtable"].includes(words[0]!)) {
       // a one-line block; a chain's is not read, so neither is the chain
       if (words[0] === "chain" && top?.kind === "table" && table) chainLines.set(`${table.family} ${table.name} ${words[1]}`, Infinity);
+      partial ||= words[0] === "chain";
       opaque ||= stack.length === 0;
       continue;
     }
@@ -168,20 +195,21 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
       if (words[0] === "type") {
         chainType = words[1];
         hook = words[2] === "hook" ? words[3] : undefined;
+        priority = hook === undefined ? undefined : chainPriority(words);
         declared.set(`${table.family} ${table.name} ${top.name}`, true);
-        if (words.includes("policy")) out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
+        if (words.includes("policy")) out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent, priority));
         continue;
       }
       if (words[0] === "comment") continue; // the chain's own comment
       if (words[0] === "policy") {
-        out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent));
+        out.push(policyLine(base(index, raw), table, top.name, chainType, hook, words, indent, priority));
         continue;
       }
       if (words.includes(";") || words.some((w) => !w.startsWith('"') && w.includes(";"))) {
         unpositioned.add(`${table.family} ${table.name} ${top.name}`);
         continue; // several statements on one line: left alone
       }
-      rule(index, raw, table.family, table.name, top.name, words, indent, chainType, hook);
+      rule(index, raw, table.family, table.name, top.name, words, indent, chainType, hook, priority);
       blockRules.set(chainKey!, (blockRules.get(chainKey!) ?? 0) + 1);
       continue;
     }
@@ -195,7 +223,8 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     if (stack.length === 0 && (words[0] === "add" || words[0] === "insert") && words[1] === "rule" && words.length > 5 && !words.some((w) => w.includes(";"))) {
       const [, , family, tableName, chain] = words as [string, string, string, string, string];
       const head = /^\s*\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+/.exec(raw)![0];
-      rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined);
+      rule(index, raw, family, tableName, chain, words.slice(5), head, undefined, undefined, undefined);
+      partial = true;
     } else if (stack.length === 0 && !(words[0] === "flush" && words[1] === "ruleset") && words[0] !== "define") opaque = true;
   }
   const facts = opaque ? new Map<string, Map<string, ChainFacts>>() : chainFactsByTable(out, declared, (key) => (chainLines.get(key) ?? 0) === (blockRules.get(key) ?? 0) && !unpositioned.has(key));
@@ -203,12 +232,14 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
   const unreached = unreachedRules(out, facts);
   const verdicts = new Map([...facts].map(([table, chains]) => [table, chainVerdicts(chains, noop.get(table) ?? new Set(), table.split(" ")[0]!)]));
   const ending = new Map([...facts].map(([table, chains]) => [table, endingChains(chains, table.split(" ")[0]!)]));
-  return out.map((l) => {
+  const whole = !opaque && !partial && pending === 0 && stack.length === 0 && [...facts.values()].every((chains) => [...chains.values()].every((c) => c.whole));
+  return out.map((read) => {
+    const l: NftRuleLine = whole ? { ...read, nft: { ...read.nft, readWhole: true } } : read;
     if (l.nft.role !== "rule") return l;
     const chains = noop.get(l.table) ?? new Set();
     const target = noopJumpTarget(l.words, chains);
     const inNoop = chains.has(l.chain!);
-    const behind = unreached.get(l)?.text.trim();
+    const behind = unreached.get(read)?.text.trim();
     const acts = l.words.length === 2 && (l.words[0] === "jump" || l.words[0] === "goto") ? verdicts.get(l.table)?.get(l.words[1]!) : undefined;
     const v = verdictIndex(l.words);
     const ends = l.words[v] === "jump" && ending.get(l.table)?.has(l.words[v + 1] ?? "") ? l.words[v + 1] : undefined;
@@ -230,10 +261,10 @@ function chainFactsByTable(lines: readonly NftRuleLine[], declared: ReadonlyMap<
   return tables;
 }
 
-function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string): NftRuleLine {
+function policyLine(base: Omit<RuleLine, "family" | "table" | "chain" | "words" | "prefix">, table: { family: string; name: string }, chain: string, chainType: string | undefined, hook: string | undefined, words: string[], indent: string, priority: number | undefined): NftRuleLine {
   return {
     ...base, family: "ipv4", table: `${table.family} ${table.name}`, chain, words, prefix: indent,
-    nft: { role: "policy", tableFamily: table.family, chainType, ...(hook ? { hook } : {}), families: ruleFamilies([], table.family), position: undefined, counts: false },
+    nft: { role: "policy", tableFamily: table.family, chainType, ...(hook ? { hook } : {}), families: ruleFamilies([], table.family), position: undefined, counts: false, ...(priority !== undefined ? { priority } : {}) },
   };
 }
 

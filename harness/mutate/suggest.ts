@@ -13,9 +13,19 @@
  * |   source port (DHCP replies: `--sport 67 --dport 68`)            |   port                                        |
  * | another port                                                     | a check on the port the rule decides, from   |
  * |                                                                  |   where it matches; if checked, the new port  |
+ * | nft: a rule or policy of a forward hook                           | a probe the host forwards; none on a host     |
+ * |                                                                  |   that is no router: a known gap              |
  * | nft: a chain policy changed                                      | a probe to a port no rule names               |
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
+ *
+ * On a host with native nft rules fwspec can read (nft-probe.ts), the
+ * suggested check must hold with the rules as written and fail with the
+ * mutant: else the first probe that does, from a peer or the host itself, on
+ * the rule's ports, the ports the rules name, the ports it listens on or one
+ * no rule names; or, when every such probe gets the same verdict either way,
+ * that no probe tells (an nft forward chain of a host that routes nothing
+ * says so at once).
  *
  * A suggested check the scenario already has (it held with the mutant) is
  * replaced by saying so: the change shows only to traffic fwspec's TCP/UDP
@@ -26,6 +36,7 @@ import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
+import { type Fate, hostRules, namedPorts, type Probe, probeFate } from "./nft-probe.ts";
 
 function valueOf(words: readonly string[], flags: readonly string[]): string | undefined {
   const i = words.findIndex((w) => flags.includes(w));
@@ -126,11 +137,24 @@ function unnamedPort(scenario: Scenario, host: string): number {
 /** A base chain's policy changed and nothing noticed: no probe reached the policy; probe a port no rule decides. */
 function policySuggestion(line: NftRuleLine, scenario: Scenario): string {
   const policy = line.words[line.words.indexOf("policy") + 1]?.replace(/;$/, "");
+  if (line.nft.hook === "forward") return forwardSuggestion(line, scenario, "the forward chain's policy", policy);
   const port = unnamedPort(scenario, line.host);
   const probe = `${peerOf(scenario, line.host)} -> ${line.host}:${port}${suffix("tcp", line.family)}`;
   return policy === "drop"
     ? `add \`${probe} dropped\` (a port no rule names: the ${line.chain} policy decides it)`
     : `add \`${probe} refused\` (a port no rule names and nothing listens on: the ${line.chain} policy lets it through and the host refuses it)`;
+}
+
+/**
+ * A forward hook sees only packets the host routes for others: a probe to the host goes through input. A host
+ * that is no router forwards nothing in the lab (no route leads through it), so no probe reaches the chain.
+ */
+function forwardSuggestion(line: NftRuleLine, scenario: Scenario, what: string, verdict: string | undefined): string {
+  const host = line.host;
+  if (scenario.hosts.find((h) => h.name === host)?.router !== true) {
+    return `no probe can catch it: ${what} decides only packets ${host} forwards, and ${host} is no router (no \`router: true\`): a probe to it goes through input, and no lab host routes through it; accept it as a known gap`;
+  }
+  return `add a probe ${host} forwards (from a host on one of its networks to a host on another${verdict ? ", to a port no rule names" : ""}): ${what}${verdict ? ` (${verdict})` : ""} decides it, not a probe to ${host} itself`;
 }
 
 /** One element of a set removed: a check on that element's port with the verdict of the rule that uses the set. */
@@ -149,9 +173,12 @@ function setElementSuggestion(line: NftRuleLine, mutant: Mutant, scenario: Scena
  * later rule or the policy decides them the same way without it).
  */
 export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false): string {
-  const advice = adviceFor(mutant, scenario, counted);
-  const existing = alreadyChecked(advice, scenario);
-  if (!existing) return advice;
+  const first = adviceFor(mutant, scenario, counted);
+  const advice = weighed(first, mutant, scenario);
+  const existing = alreadyChecked(advice ?? first, scenario);
+  if (!existing && advice !== null) return advice;
+  const host = mutant.lines[0]!.host;
+  if (!existing) return `no TCP/UDP probe tells it apart: as fwspec reads the rules, every probe from ${peerOf(scenario, host)} and from ${host} itself gets the same verdict with and without this change (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a \`run\` step that sends such traffic, or accept it as a known gap`;
   const e = existing.expectation;
   return `the scenario already checks \`${e.text}\` (line ${e.location.line}) and it held with this change: no TCP/UDP probe from ${e.from} tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a \`run\` step that sends such traffic, or accept it as a known gap`;
 }
@@ -170,9 +197,78 @@ function alreadyChecked(advice: string, scenario: Scenario): Placed | undefined 
     && e.port === Number(port) && e.protocol === protocol && e.families.includes(family) && e.expected === verdict);
 }
 
+/** A probe check as a suggestion writes it, with what comes before it: `add …\`from -> to:port/tcp4 verdict\``. */
+const CHECK = /^(add [^`]*)`(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)`/;
+
+/** What a check of `expected` says about what a probe met: `refused` is either refusal, `blocked` anything but open. */
+function agrees(expected: string, seen: string): boolean {
+  return expected === seen || (expected === "refused" && seen.startsWith("refused:")) || (expected === "blocked" && seen !== "open");
+}
+
+/** `refused:rst` as a check says it when the other verdict is no refusal: `refused`. */
+function loose(seen: string): string {
+  return seen.replace(/:.*$/, "");
+}
+
+/**
+ * The advice, weighed with fwspec's reading of a native nft host's rules (nft-probe.ts): kept when its check holds
+ * with the rules as written and fails with the mutant, or when the model cannot tell that check; else the first
+ * probe that does (see the top); null when every probe tried is decided alike with and without the change; and when
+ * none is told apart but some cannot be decided, that.
+ */
+function weighed(advice: string, mutant: Mutant, scenario: Scenario): string | null {
+  const line = mutant.lines[0]!;
+  const m = CHECK.exec(advice);
+  if (!isNftLine(line) || !m) return advice;
+  const host = line.host;
+  const original = hostRules(scenario, host);
+  const changed = hostRules(scenario, host, mutant.changes);
+  if (!original || !changed) return advice;
+  const [whole, written, from, to, port, protocol, v, expected] = m as unknown as [string, string, string, string, string, "tcp" | "udp", string, string];
+  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
+  const listens = (p: number) => listen.some((l) => l.port === p && l.protocol === protocol);
+  /** What the probe's check would see, with and without the change, when the model decides both. */
+  const fates = (probe: Probe, listening: boolean): [string, string] | undefined => {
+    const seen = (f: Fate | undefined) => (f !== "accepted" ? f : listening ? "open" : protocol === "tcp" ? "refused:rst" : "refused:icmp");
+    const [a, b] = [seen(probeFate(original, probe)), seen(probeFate(changed, probe))];
+    return a === undefined || b === undefined ? undefined : [a, b];
+  };
+  const family: Family = v === "4" ? "ipv4" : "ipv6";
+  const loopback = from === host && to === "localhost";
+  if (!loopback && !(to === host && from !== host)) return advice;
+  const own = fates({ family, protocol, port: Number(port), loopback }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
+  if (own === undefined) return advice;
+  if (agrees(expected, own[0]) && !agrees(expected, own[1])) return advice;
+  // The check gives the same verdict either way (or fails with the rules as written): look for one that tells.
+  const [, , was, moved] = /\s(\S+) (\d+)→(\d+)(?:#\d+)?$/.exec(mutant.id) ?? [];
+  const ports = [...new Set([...mutant.lines.map(rulePort), was, moved, port, ...namedPorts(original), ...listen.filter((l) => l.protocol === protocol).map((l) => l.port), unnamedPort(scenario, host)]
+    .filter((p) => p !== undefined).map(Number))];
+  const families: Family[] = [...new Set([family, ...line.nft.families])];
+  const peer = peerOf(scenario, host);
+  const lead = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "add a probe the reordered rules both match: " : "add ";
+  let undecided = false;
+  for (const p of ports) {
+    for (const f of families) {
+      for (const self of [false, true]) {
+        const seen = fates({ family: f, protocol, port: p, loopback: self }, true);
+        if (seen === undefined) undecided = true;
+        if (seen === undefined || seen[0] === seen[1]) continue;
+        const [before, after] = loose(seen[0]) === loose(seen[1]) ? seen : seen.map(loose);
+        const notes = [...(seen.includes("open") && !listens(p) ? [`with \`listen: [${protocol}/${p}]\` on ${host}`] : []), `with this change it is ${after}`];
+        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (${notes.join("; ")})`;
+      }
+    }
+  }
+  if (!undecided) return null;
+  return `no check found: as fwspec reads the rules, \`${whole.slice(written.length + 1, -1)}\` ${agrees(expected, own[0]) ? "holds with this change too" : `fails with the rules as written (${own[0]})`}, and it cannot tell how they decide some other probes (a match or verdict it does not model, or IPv6 neighbour discovery they may drop); find one by hand, or accept it as a known gap`;
+}
+
 function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string {
   const line = mutant.lines[0]!;
   const host = line.host;
+  if (mutant.operator !== "policy" && isNftLine(line) && mutant.lines.every((l) => isNftLine(l) && l.nft.hook === "forward")) {
+    return forwardSuggestion(line, scenario, `\`${line.text.trim()}\` in the forward chain`, undefined);
+  }
   const all = expectationsOf(scenario);
   const named = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
   // A rule that names no port and a host that listens on none: any port the rule matches, e.g. one no rule names.
