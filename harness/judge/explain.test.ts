@@ -54,6 +54,8 @@ const KINDS: Readonly<Record<string, Kind>> = {
   "no filter chain, DNAT and MASQUERADE rewrote it (trace)": {
     decision: decision({ host: "router", unfiltered: true, table: "none", rule: "no filter chain", path: ["nat PREROUTING", "nat POSTROUTING"], action: "accept", source: "trace", rewrites: [DNAT, MASQ] }), rules: [], policies: [], watched: true,
   },
+  "the FORWARD policy DROP after a DNAT rewrote it (trace)": { decision: decision({ host: "router", path: ["FORWARD"], rule: "policy DROP", policy: true, source: "trace", rewrites: [DNAT] }), rules: [], policies: [], watched: true },
+  "a FORWARD ACCEPT after a DNAT rewrote it (trace)": { decision: decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -d 198.18.1.3/32 -p tcp -m tcp --dport 8080 -j ACCEPT", action: "accept", source: "trace", rewrites: [DNAT] }), rules: [], policies: [], watched: true },
   "no filter chain, no ruleset at all (trace)": { decision: decision({ unfiltered: true, table: "none", rule: "no filter chain", path: [], action: "accept", source: "trace" }), rules: [], policies: [], watched: true },
   "a held session's data, accepted as ESTABLISHED (trace)": { decision: decision({ rule: EST, action: "accept", source: "trace", handle: 4, held: true }), rules: [], policies: [], watched: true },
   "a held session's data, dropped by a DROP rule (trace)": { decision: decision({ source: "trace", handle: 6, held: true }), rules: [], policies: [], watched: true },
@@ -107,6 +109,9 @@ function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
   if (d?.answer && /took its (SYN|datagram)/.test(text)) out.push("says the first packet was taken, but the answer was");
   if (d?.held && /\b(its SYN|its datagram|first packet)\b/.test(text)) out.push("speaks of a first packet, but a held connection's data decided");
   for (const r of d?.rewrites ?? []) if (!text.includes(r)) out.push(`does not name the rewrite ${r}`);
+  // The rewrite is said at the end of its sentence, never spliced into it (`the FORWARD policy DROP on gw; rewritten by … discarded it`).
+  const spliced = /; rewritten by [^\n]*?\] (discarded|took|let|counted)\b.*/.exec(text);
+  if (spliced) out.push(`a rewrite spliced into a sentence: ${spliced[0]}`);
   if (d?.unfiltered && /\bpolicy (DROP|ACCEPT)\b|\ban? (DROP|REJECT|ACCEPT) rule\b|let through by/.test(text)) out.push("names a rule or policy although no filter chain decided");
   return out;
 }

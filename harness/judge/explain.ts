@@ -46,9 +46,14 @@ function decidedAt(d: Decision): string {
   return `${d.host} ${d.path.join(" → ")}: ${d.rule}`;
 }
 
-/** `; rewritten by nat PREROUTING: -A PREROUTING … -j DNAT …` (nothing without NAT rules). */
+/** `; rewritten by nat PREROUTING: -A PREROUTING … -j DNAT …` (nothing without NAT rules): at the end of a sentence only. */
 export function rewritten(d: Decision): string {
   return d.rewrites && d.rewrites.length > 0 ? `; rewritten by ${d.rewrites.join(" and by ")}` : "";
+}
+
+/** ` (rewritten by nat PREROUTING: …)`: the rewrite after a sentence that named where it was decided mid-way. */
+function rewrittenAfter(d: Decision): string {
+  return d.rewrites && d.rewrites.length > 0 ? ` (rewritten by ${d.rewrites.join(" and by ")})` : "";
 }
 
 /** The first-packet word of a protocol. */
@@ -90,10 +95,10 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   if (d?.action === "drop") {
     if (actual === "dropped") {
-      if (d.policy) return `no rule took ${took(d, protocol)}, so ${whereDecided(d)} discarded it`;
+      if (d.policy) return `no rule took ${took(d, protocol)}, so ${decidedAt(d)} discarded it${rewrittenAfter(d)}`;
       return `${aRule(d, "DROP")} took ${took(d, protocol)}: ${whereDecided(d)}`;
     }
-    return `${actual}, although ${d.policy ? whereDecided(d) : `${aRule(d, "DROP")} (${whereDecided(d)})`} counted one of its packets`;
+    return `${actual}, although ${d.policy ? decidedAt(d) : `${aRule(d, "DROP")} (${decidedAt(d)})`} counted one of its packets${rewrittenAfter(d)}`;
   }
   if (d?.action === "reject") {
     const answer = rejectAnswer(d);
@@ -101,12 +106,12 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       const reads = rejectVerdict(d.rule) === "unreachable" && actual === "unreachable" ? `, which the client reports as unreachable` : "";
       return `${aRule(d, "REJECT")} answered ${took(d, protocol)} with ${answer}${reads}: ${whereDecided(d)}`;
     }
-    return `${actual}, although ${aRule(d, "REJECT")} (${whereDecided(d)}) counted one of its packets`;
+    return `${actual}, although ${aRule(d, "REJECT")} (${decidedAt(d)}) counted one of its packets${rewrittenAfter(d)}`;
   }
   if (d?.action === "accept") {
     const passed = d.unfiltered
       ? `nothing filtered ${packetOf(d, protocol)}: ${decidedAt(d)}, and netfilter accepts what no chain drops${rewritten(d)}`
-      : d.policy ? `no rule took ${packetOf(d, protocol)} and ${whereDecided(d)} let it through` : `${packetOf(d, protocol)} was let through by ${whereDecided(d)}`;
+      : d.policy ? `no rule took ${packetOf(d, protocol)} and ${decidedAt(d)} let it through${rewrittenAfter(d)}` : `${packetOf(d, protocol)} was let through by ${whereDecided(d)}`;
     switch (actual) {
       case "open":
         return `the listener answered: ${passed}`;
@@ -192,7 +197,7 @@ export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol
   const d = ev.decision;
   if (!d || d.answer) return undefined;
   if (d.action === "drop" && verdict === "dropped") {
-    return `stopped after ${ms} ms: ${d.policy ? whereDecided(d) : aRule(d, "DROP")} took ${packetOf(d, protocol)} and no answer had come`;
+    return `stopped after ${ms} ms: ${d.policy ? decidedAt(d) : aRule(d, "DROP")} took ${packetOf(d, protocol)} and no answer had come${d.policy ? rewrittenAfter(d) : ""}`;
   }
   if (d.action === "reject" && verdict !== "dropped") {
     return `stopped after ${ms} ms: ${aRule(d, "REJECT")} answered ${packetOf(d, protocol)} with ${rejectAnswer(d)} (the client's answer is read from it)`;
