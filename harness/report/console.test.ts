@@ -81,3 +81,21 @@ describe("the console report fits the terminal width", () => {
     expect(out).toMatch(/^ {2}client-0 +✓ open +✓ refused +✓ dropped +✗ open≠unreachable/m);
   });
 });
+
+describe("notes of passed steps", () => {
+  test("a passed apply's note is shown (rules matching interfaces the host does not have), a passed step without one is not", () => {
+    const note = "the rules match interface(s) eth1, which gw does not have (its interfaces: lo, wan0 (wan), lan0 (lan)): those matches never hold";
+    const out = renderRun({
+      summary: { passed: 1, failed: 0, errors: 0 },
+      scenarios: [{
+        file: "s.yaml", name: "s", description: "", status: "passed", errors: [], counters: [], parity: [], expectations: [],
+        steps: [
+          { kind: "step", step: "apply", line: 30, title: "step 1: apply rules.v4 on gw", status: "passed", message: `applied …; note: ${note}`, notes: [note] },
+          { kind: "step", step: "apply", line: 31, title: "step 2: apply more.v4 on gw", status: "passed", message: "applied more.v4" },
+        ],
+      }],
+    }, { width: 400 });
+    expect(out).toContain(`⚠ step 1: apply rules.v4 on gw (line 30): note: ${note}`);
+    expect(out).not.toContain("step 2");
+  });
+});

@@ -31,6 +31,7 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   for (const e of s.expectations.filter((x) => x.sweep && x.status === "passed")) lines.push(`  ✓ line ${e.line}: sweep ${e.sweep!.summary}`);
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} line ${c.line}: counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
+  for (const st of s.steps.filter((x) => x.status === "passed")) for (const n of st.notes ?? []) lines.push(`  ⚠ ${oneLine(st.title)} (line ${st.line}): note: ${n}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
   for (const p of s.parity) lines.push(`  ⚠ ${parityLine(p)}\n      repro:   ${oneLine(p.command)}`);
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {

@@ -7,6 +7,7 @@
  * before, and the error names the command, its exit code and stderr.
  * Afterwards the loaded ruleset is recorded as evidence.
  */
+import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
@@ -99,12 +100,26 @@ export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kin
 const DOCKER_DNS = "127.0.0.11";
 
 function applyNotes(sources: readonly RuleSource[], loaded: LoadedRuleset, host: LabHost): string[] {
+  return [...dnsNote(sources, loaded, host), ...interfaceNote(loaded, host)];
+}
+
+function dnsNote(sources: readonly RuleSource[], loaded: LoadedRuleset, host: LabHost): string[] {
   const flushing = sources.filter((s): s is Extract<RuleSource, { kind: "nft" }> => s.kind === "nft" && flushesRuleset(s.content));
   if (flushing.length === 0 || `${loaded.ipv4}\n${loaded.nft ?? ""}`.includes(DOCKER_DNS)) return [];
   return [
     `\`flush ruleset\` in ${flushing.map((s) => s.path).join(", ")} also deleted Docker's DNS rules (nat to ${DOCKER_DNS}) in ${host.name}: names do not resolve inside it until the reset ` +
       "(fwspec probes by address, so verdicts are unaffected)",
   ];
+}
+
+/** Rules matching an interface the host does not have never match: said, with the host's own names (`interfaces:` renames them). */
+function interfaceNote(loaded: LoadedRuleset, host: LabHost): string[] {
+  const have = host.networks.map((n) => [n, host.interfaceOn(n)] as const);
+  if (have.some(([, name]) => name === undefined)) return [];
+  const missing = missingInterfaces(interfacesNamed(loaded), ["lo", ...have.map(([, name]) => name!)]);
+  if (missing.length === 0) return [];
+  const own = ["lo", ...have.map(([n, name]) => `${name} (${n})`)].join(", ");
+  return [`the rules match interface(s) ${missing.join(", ")}, which ${host.name} does not have (its interfaces: ${own}): those matches never hold; name the interfaces with \`interfaces:\` on the host, or use its names in the rules`];
 }
 
 export interface ApplyOptions {

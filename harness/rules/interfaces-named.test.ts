@@ -1,0 +1,45 @@
+/** Interface names a loaded ruleset matches on, against the host's own (pure, table-driven). */
+import { describe, expect, test } from "vitest";
+import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
+
+const SAVE = `*nat
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80
+-A POSTROUTING -s 198.18.51.0/24 -o eth0 -j MASQUERADE
+COMMIT
+*filter
+-A INPUT -i lo -j ACCEPT
+-A FORWARD -i eth1 -o eth0 -j ACCEPT
+-A FORWARD ! -i wg+ -j DROP
+-A INPUT -p tcp -m comment --comment "-i eth9 is not a match" -j ACCEPT
+COMMIT
+`;
+const NFT = `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif "lo" accept
+		iifname "lan0" tcp dport 22 accept
+		oifname { "wan0", "ppp*" } accept
+		meta iifname "docker0" drop
+	}
+}`;
+
+describe("interfacesNamed", () => {
+  test("iptables-save: -i and -o (negated too), wildcards as written; comments are not matches", () => {
+    expect(interfacesNamed({ ipv4: SAVE, ipv6: "" })).toEqual(["eth0", "eth1", "lo", "wg+"]);
+  });
+  test("nft: iif, iifname, oifname and sets of names", () => {
+    expect(interfacesNamed({ ipv4: "", ipv6: "", nft: NFT })).toEqual(["docker0", "lan0", "lo", "ppp*", "wan0"]);
+  });
+});
+
+describe("missingInterfaces", () => {
+  test.each<[string, string[], string[], string[]]>([
+    ["every name the host has", ["eth0", "lo"], ["lo", "eth0", "eth1"], []],
+    ["a renamed host (wan0, lan0) and rules written for eth0/eth1", ["eth0", "eth1", "lo"], ["lo", "wan0", "lan0"], ["eth0", "eth1"]],
+    ["iptables' + and nft's * match a prefix", ["eth+", "wg+", "ppp*"], ["lo", "eth0"], ["wg+", "ppp*"]],
+    ["a name no host could have is still reported once", ["docker0", "docker0"], ["lo", "eth0"], ["docker0"]],
+  ])("%s", (_, named, have, missing) => {
+    expect(missingInterfaces(named, have)).toEqual(missing);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Interface names a loaded ruleset matches on, and those a host does not have
+ * (pure). A rule for `-i eth1` on a host whose interfaces are `wan0` and
+ * `lan0` never matches, silently; the apply step says so (rules/apply.ts).
+ * Read from what was loaded (iptables-save, nft's listing), so a script's
+ * variables are resolved. Wildcards as written: iptables' `eth+` and nft's
+ * `"eth*"` match a prefix.
+ */
+import type { LoadedRuleset } from "./read.ts";
+import { tokenizeRule } from "./tokenize.ts";
+
+const IPTABLES_FLAGS = new Set(["-i", "-o", "--in-interface", "--out-interface"]);
+
+/** `iif "lo"`, `oifname { "wan0", "ppp*" }`, `meta iifname != "eth1"`: the names after an interface match. */
+const NFT_MATCH = /\b(?:iif|oif|iifname|oifname)\s+(?:!=\s*)?(\{[^}]*\}|"[^"]*"|[^\s;{}]+)/g;
+
+function fromSave(save: string): string[] {
+  const out: string[] = [];
+  for (const line of save.split("\n")) {
+    if (!line.startsWith("-A ")) continue;
+    let tokens: string[];
+    try {
+      tokens = tokenizeRule(line);
+    } catch {
+      continue;
+    }
+    tokens.forEach((t, i) => {
+      if (IPTABLES_FLAGS.has(t) && tokens[i + 1] !== undefined) out.push(tokens[i + 1]!);
+    });
+  }
+  return out;
+}
+
+function fromNft(listing: string): string[] {
+  // A comment is text, not a match: `comment "iif foo"` names nothing.
+  const text = listing.replace(/\bcomment\s+"[^"]*"/g, "");
+  return [...text.matchAll(NFT_MATCH)].flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
+}
+
+/** Every interface name the rules match on, sorted, each once. */
+export function interfacesNamed(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6" | "nft">): string[] {
+  return [...new Set([...fromSave(loaded.ipv4), ...fromSave(loaded.ipv6), ...fromNft(loaded.nft ?? "")])].sort();
+}
+
+/** The names (as written) no interface of the host has; `eth+` / `eth*` match a prefix. */
+export function missingInterfaces(named: readonly string[], have: readonly string[]): string[] {
+  const matches = (name: string) => {
+    const prefix = /[+*]$/.test(name) ? name.slice(0, -1) : undefined;
+    return have.some((h) => (prefix === undefined ? h === name : h.startsWith(prefix)));
+  };
+  return [...new Set(named)].filter((n) => !matches(n));
+}
