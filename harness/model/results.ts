@@ -166,7 +166,7 @@ export interface StepResult {
   readonly title: string;
   readonly status: CellStatus;
   readonly message: string;
-  /** Things a passed step wants read (an apply whose rules match interfaces the host lacks, a flush that took Docker's DNS): also in the message. */
+  /** What a passed step wants read on the console (an apply whose rules match interfaces the host lacks): also in the message. */
   readonly notes?: readonly string[];
   /** For apply (and reboot) steps: the loaded rulesets, their digest, and the host they are loaded on. */
   readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string; readonly nft?: string };

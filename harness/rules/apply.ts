@@ -31,6 +31,8 @@ export interface AppliedRules {
   readonly durationMs: number;
   /** What the apply did beyond its rules that a reader should know (e.g. `flush ruleset` deleting Docker's DNS rules). */
   readonly notes?: readonly string[];
+  /** The notes a reader must see (rules matching interfaces the host lacks); the others are in the step's message only. */
+  readonly warnings?: readonly string[];
 }
 
 export async function readLoaded(host: LabHost): Promise<LoadedRuleset> {
@@ -99,9 +101,6 @@ export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kin
 /** Docker's embedded DNS answers a container at 127.0.0.11 through nat rules in its own namespace. */
 const DOCKER_DNS = "127.0.0.11";
 
-function applyNotes(sources: readonly RuleSource[], loaded: LoadedRuleset, host: LabHost): string[] {
-  return [...dnsNote(sources, loaded, host), ...interfaceNote(loaded, host)];
-}
 
 function dnsNote(sources: readonly RuleSource[], loaded: LoadedRuleset, host: LabHost): string[] {
   const flushing = sources.filter((s): s is Extract<RuleSource, { kind: "nft" }> => s.kind === "nft" && flushesRuleset(s.content));
@@ -156,9 +155,10 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   if (native) markNative(host, (await nativeTables(host)).length > 0);
   // The flush and the read are independent (no traffic in between): side by side.
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
-  const notes = applyNotes(sources, after.loaded, host);
+  const warnings = interfaceNote(after.loaded, host);
+  const notes = [...dnsNote(sources, after.loaded, host), ...warnings];
   return {
-    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}) },
+    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
     counters: after.counters,
   };
 }

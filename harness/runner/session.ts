@@ -81,7 +81,7 @@ export class ScenarioSession implements AsyncDisposable {
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
       message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})${(applied.notes ?? []).map((n) => `; note: ${n}`).join("")}`, evidence: { ...applied.loaded, host: step.host },
-      ...(applied.notes && applied.notes.length > 0 ? { notes: applied.notes } : {}),
+      ...(applied.warnings ? { notes: applied.warnings } : {}),
     };
   }
 
