@@ -36,7 +36,7 @@ function describePolicy(p: PolicyDelta): string {
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
-export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" = "warn", book: AddressBook = new Map()): ExpectationResult {
+export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" | "off" = "warn", book: AddressBook = new Map()): ExpectationResult {
   const probe = observed.result;
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);

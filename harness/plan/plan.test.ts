@@ -52,6 +52,13 @@ describe("planScenario", () => {
     ]);
   });
 
+  test("`parity: off` plans no parity probe (an IPv4-only network that says so)", () => {
+    const off = defineScenario({ name: "off", description: "no parity", parity: "off", hosts, steps: [{ expect: ["remote -> server:3000/tcp4 open"] }] });
+    const step = planScenario(off).steps[0]!;
+    if (step.kind !== "expect") throw new Error("not an expect step");
+    expect(step.probes.map((p) => [p.title, p.parity ?? "-"])).toEqual([["remote -> server:3000/tcp4 open [ipv4]", "-"]]);
+  });
+
   test("a held expectation keeps its family, runs in its lane as a held check, and names the firewall hosts on its path (traced, not counted)", () => {
     const held = planScenario(scenario, { families: ["ipv6"] }).steps[2]!;
     if (held.kind !== "expect") throw new Error("not an expect step");

@@ -85,7 +85,8 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
     watch: hostsOnPath(scenario, expectation),
     // A sweep is no parity probe's business: it states one family's range (write it for both families).
     // A literal target or a source address has one family: there is no other-family twin to compare with.
-    ...(expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" && expectation.source === undefined ? { parity: otherFamily(family) } : {}),
+    // `parity: off`: the scenario says the other family does not matter.
+    ...(scenario.parity !== "off" && expectation.held === undefined && expectation.sweep === undefined && single && expectation.to.kind !== "address" && expectation.source === undefined ? { parity: otherFamily(family) } : {}),
   };
 }
 

@@ -78,7 +78,7 @@ export const SHAPE_HINTS: Record<string, string> = {
   bytes: "write a comparison such as `\"> 0\"`, `\"== 0\"` or a bare number",
   networks: "write a list of network names, e.g. `networks: [lan, dmz]`",
   router: "write `router: true` or `router: false` (without quotes)",
-  parity: "write `parity: warn` (a difference between the IPv4 and IPv6 verdicts is a warning) or `parity: fail`",
+  parity: "write `parity: warn` (a difference between the IPv4 and IPv6 verdicts is a warning), `parity: fail`, or `parity: off` (the other family is not probed)",
   run: "write `run: iptables -S INPUT`, or `run: { host: server, command: iptables -S INPUT, contains: \"-P INPUT ACCEPT\" }`",
   reboot: "write the name of the host to reboot, e.g. `reboot: server` (one host per step)",
   hold: "write `hold: { name: session, from: remote, to: server, port: 8080 }`",

@@ -767,14 +767,14 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "misspelt parity",
     yaml: `${HEAD}parity: ‸fial\nsteps: [{ apply: fixtures/rules.sh }]\n`,
-    message: '`parity` must be `warn` or `fail`, got the text "fial"',
+    message: '`parity` must be `warn`, `fail` or `off`, got the text "fial"',
     hint: "did you mean `fail`?",
   },
   {
     title: "parity as a boolean",
     yaml: `${HEAD}parity: ‸true\nsteps: [{ apply: fixtures/rules.sh }]\n`,
-    message: "`parity` must be `warn` or `fail`, got `true`",
-    hint: "write one of `warn` or `fail`",
+    message: "`parity` must be `warn`, `fail` or `off`, got `true`",
+    hint: "write one of `warn`, `fail` or `off`",
   },
   {
     title: "parity under a host",

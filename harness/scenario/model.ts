@@ -206,9 +206,10 @@ export interface Scenario {
   readonly subnets?: Readonly<Record<string, FamilyAddresses>>;
   /**
    * IPv4/IPv6 parity: when an expectation checks one family only, the other is
-   * probed too; a difference is a warning ("warn", the default) or a failure ("fail").
+   * probed too; a difference is a warning ("warn", the default) or a failure
+   * ("fail"); "off": the other family is not probed.
    */
-  readonly parity?: "warn" | "fail";
+  readonly parity?: "warn" | "fail" | "off";
   /** Equivalent mutants the author declares (`mutate.equivalent`); only `fwspec mutate` reads them. */
   readonly declaredEquivalent?: readonly DeclaredEquivalence[];
 }

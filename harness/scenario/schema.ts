@@ -21,7 +21,7 @@ export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
 /** `tcp`, `tcp4`, `tcp6`, ... : a protocol, optionally pinning the family. */
 export const PROTOCOL_CHOICES = ["tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "http", "http4", "http6"] as const;
 /** What a difference between the IPv4 and IPv6 verdicts of one expectation is. */
-export const PARITY_CHOICES = ["warn", "fail"] as const;
+export const PARITY_CHOICES = ["warn", "fail", "off"] as const;
 /** Protocols a `hold` step can hold open. */
 export const HOLD_PROTOCOLS = ["tcp", "udp"] as const;
 export const HOLD_FAMILIES = ["ipv4", "ipv6"] as const;
@@ -259,7 +259,7 @@ export const scenarioSchema = z
     parity: z
       .enum(PARITY_CHOICES)
       .default("warn")
-      .meta({ description: "When an expectation checks one family, the other is probed too; a different verdict is a warning (`warn`) or a failure (`fail`)." }),
+      .meta({ description: "When an expectation checks one family, the other is probed too; a different verdict is a warning (`warn`) or a failure (`fail`); `off`: the other family is not probed (a network that has none)." }),
     networks: z
       .array(z.string().meta({ pattern: NAME_PATTERN }))
       .min(1)
