@@ -148,7 +148,7 @@ export function buildProgram(): Command {
     .option("--base <rev>", "side a: the scenario's rules files as committed at this git revision (e.g. main, HEAD~1)")
     .option("--rules-a <file>", "side a: this file instead of the scenario's rules file (NAMED=FILE when it reads several); repeatable", repeat)
     .option("--rules-b <file>", "side b: this file instead of the scenario's rules file (NAMED=FILE when it reads several); repeatable", repeat)
-    .option("--allow <change>", "accept a change: \"FROM -> TARGET:PORT[/PROTOCOL[4|6]] OLD->NEW\" (no 4/6: both families; blocked and * match several verdicts); repeatable", repeat)
+    .option("--allow <change>", "accept a change: \"FROM -> TARGET:PORT[/PROTOCOL[4|6]] OLD->NEW\" (no 4/6: both families; blocked and * match several verdicts; open->open: another listener answered or it saw another source); repeatable", repeat)
     .option("--allow-file <file>", "accepted changes, one a line (# comments)")
     .option("--json <file>", "write the diff as JSON to <file>")
     .option("--html <file>", "write the diff as a self-contained HTML page to <file> (opens from a CI artefact without a server)")

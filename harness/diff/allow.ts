@@ -6,6 +6,7 @@
  *     outside -> db:5432 dropped->open          both families (no 4/6 suffix)
  *     client -> server:8080 open->blocked       blocked: refused, unreachable or dropped
  *     client -> server:8080/tcp4 *->dropped     any old verdict
+ *     internet -> gw:8080/tcp4 open->open       open on both sides, but another listener answered or it saw another source
  *
  * The flow part is read with the expectation grammar (scenario/expectation.ts).
  */

@@ -3,8 +3,9 @@ import { InputError } from "../errors.ts";
 import type { Family, Verdict } from "../model/types.ts";
 import { parseAllow, parseAllowFile } from "./allow.ts";
 import { compareObservations } from "./compare.ts";
-import { diffStatus, flowKey } from "./model.ts";
-import type { MatrixObservation, ObservedFlow } from "./observed.ts";
+import { diffStatus, type FlowAnswer, flowKey } from "./model.ts";
+import type { ExpectationResult } from "../model/results.ts";
+import { type MatrixObservation, type ObservedFlow, observedFlow } from "./observed.ts";
 import { renderDiff, renderDiffJson } from "./render.ts";
 
 const ACCEPT = "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT";
@@ -16,8 +17,14 @@ function flow(from: string, to: string, port: number, family: Family, verdict: V
 }
 const obs = (flows: ObservedFlow[], problems: string[] = []): MatrixObservation => ({ flows, problems });
 const scenario = { file: "s.yaml", name: "s" };
-const diff = (a: ObservedFlow[], b: ObservedFlow[], allow: string[] = [], problems: string[] = []) =>
-  compareObservations({ scenario, a: { label: "rules a", observed: obs(a) }, b: { label: "rules b", observed: obs(b, problems) }, allow: allow.map((t) => parseAllow(t)) });
+const diff = (a: ObservedFlow[], b: ObservedFlow[], allow: string[] = [], problems: string[] = [], matrix?: ObservedFlow[]) =>
+  compareObservations({ scenario, a: { label: "rules a", observed: obs(a) }, b: { label: "rules b", observed: obs(b, problems) }, allow: allow.map((t) => parseAllow(t)), ...(matrix ? { matrix: matrix.map((f) => f.flow) } : {}) });
+/** An open flow whose listener said who it is: `web:80` and the source it saw. */
+function answered(from: string, to: string, port: number, by: string, saw: string, family: Family = "ipv4"): ObservedFlow {
+  const f = flow(from, to, port, family, "open");
+  const [host, p] = by.split(":");
+  return { ...f, side: { ...f.side, answer: { host: host!, port: Number(p), saw } } };
+}
 
 const before = [
   flow("client", "server", 8080, "ipv4", "open", ACCEPT),
@@ -60,6 +67,57 @@ describe("comparing two matrix observations", () => {
     const d = diff(before, after, allow);
     expect(d.changes.map((c) => c.allowed)).toEqual(allowed);
     expect([diffStatus(d), ...d.unusedAllows]).toEqual(rest);
+  });
+
+  test.each<[string, ObservedFlow, ObservedFlow, string[]]>([
+    ["another listener answered (a DNAT replaced by a local accept)", answered("internet", "gw", 8080, "web:80", "internet"), answered("internet", "gw", 8080, "gw:8080", "internet"), ["internet -> gw:8080/tcp4 open→open"]],
+    ["the listener saw another source (MASQUERADE removed)", answered("web", "internet", 443, "internet:443", "gw"), answered("web", "internet", 443, "internet:443", "web"), ["web -> internet:443/tcp4 open→open"]],
+    ["another port of the same host answered", answered("internet", "gw", 8080, "web:80", "internet"), answered("internet", "gw", 8080, "web:8080", "internet"), ["internet -> gw:8080/tcp4 open→open"]],
+    ["the same listener and source: no change", answered("internet", "gw", 8080, "web:80", "internet"), answered("internet", "gw", 8080, "web:80", "internet"), []],
+    ["a side whose listener sent no identity line: compared by verdict only", flow("internet", "gw", 8080, "ipv4", "open"), answered("internet", "gw", 8080, "gw:8080", "internet"), []],
+  ])("open on both sides: %s", (_, a, b, changes) => {
+    const d = diff([a], [b]);
+    expect(d.changes.map((c) => `${c.key} ${c.a.verdict}→${c.b.verdict}`)).toEqual(changes);
+    expect(diffStatus(d)).toBe(changes.length > 0 ? "changed" : "same");
+  });
+
+  test("an answer change: shown with both listeners and sources; accepted by open->open", () => {
+    const a = [answered("internet", "gw", 8080, "web:80", "internet"), answered("web", "internet", 443, "internet:443", "gw")];
+    const b = [answered("internet", "gw", 8080, "gw:8080", "internet"), answered("web", "internet", 443, "internet:443", "web")];
+    const d = diff(a, b, ["web -> internet:443 open->open"]);
+    expect(d.changes.map((c) => c.allowed)).toEqual([false, true]);
+    const text = renderDiff(d);
+    expect(text).toContain("  ✗ internet -> gw:8080/tcp4: open (answered by web:80, saw internet) → open (answered by gw:8080, saw internet)\n");
+    expect(text).toContain("  ✓ web -> internet:443/tcp4: open (answered by internet:443, saw gw) → open (answered by internet:443, saw web) (allowed)\n");
+    expect(JSON.parse(renderDiffJson(d)).changes[0].b.answer).toEqual({ host: "gw", port: 8080, saw: "internet" });
+  });
+
+  test.each<[string, string | undefined, FlowAnswer | undefined]>([
+    ["a lab host's address", "web:80 saw 198.18.50.100:40312 (internet)", { host: "web", port: 80, saw: "internet" }],
+    ["an IPv6 peer", "internet:443 saw [2001:db8:f5:51::2]:51000 (gw)", { host: "internet", port: 443, saw: "gw" }],
+    ["an address of no lab host: the address", "web:80 saw [2001:db8::99]:51000 (no lab host)", { host: "web", port: 80, saw: "2001:db8::99" }],
+    ["no identity line", undefined, undefined],
+  ])("the answer read from a probe's result: %s", (_, text, answer) => {
+    const r = { from: "internet", to: "gw", port: 8080, protocol: "tcp", family: "ipv4", actual: "open", reason: "r", decidedBy: [], ...(text ? { answer: text } : {}) } as unknown as ExpectationResult;
+    expect(observedFlow(r).side.answer).toEqual(answer);
+  });
+
+  test.each<[string, string, ObservedFlow[], string[], string[]]>([
+    ["a flow the matrix does not have", "internet -> gw:8080 open->blocked", before, ["--allow: internet -> gw:8080 open->blocked"], ["internet -> gw:8080/tcp is not in the flow matrix"]],
+    ["a family the matrix does not probe", "client -> server:8081/tcp6 open->dropped", before, ["--allow: client -> server:8081/tcp6 open->dropped"], ["client -> server:8081/tcp6 is not in the flow matrix (only its IPv4 flow is)"]],
+    ["a flow probed that did not change: matched no change, not 'not probed'", "client -> server:8081 open->dropped", before, ["--allow: client -> server:8081 open->dropped"], []],
+    ["a flow in the matrix whose probes gave nothing on a side: not 'not probed'", "internet -> gw:8080 open->blocked", [...before, flow("internet", "gw", 8080, "ipv4", "open")], ["--allow: internet -> gw:8080 open->blocked"], []],
+  ])("an allow entry that matched nothing: %s", (_, entry, matrix, unused, unprobed) => {
+    const d = diff(before, before, [entry], [], matrix);
+    expect(d.unusedAllows).toEqual(unused);
+    expect((d.unprobedAllows ?? []).map((u) => `${u.entry}: ${u.why}`)).toEqual(unprobed.map((w) => `${unused[0]}: ${w}`));
+  });
+
+  test("the console names an allow entry whose flow is not probed as such, not as matching no change", () => {
+    const text = renderDiff(diff(before, before, ["internet -> gw:8080 open->blocked", "client -> server:8081 open->dropped"], [], before));
+    expect(text).toContain("  note: allow entry not probed: internet -> gw:8080/tcp is not in the flow matrix: --allow: internet -> gw:8080 open->blocked\n");
+    expect(text).toContain("  note: allow entry matched no change: --allow: client -> server:8081 open->dropped\n");
+    expect(text).not.toContain("matched no change: --allow: internet");
   });
 
   test.each([

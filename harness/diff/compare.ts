@@ -1,11 +1,14 @@
 /**
  * Two matrix observations compared (pure): the flows whose verdict differs,
- * each with the deciding rule on each side and whether an allow entry
- * accepts it; a flow whose probe gave `error` on either side is listed as an
- * error, never as a change (a flaky flow must not look like a rule change).
+ * or that are open on both sides but answered by another listener or seen
+ * from another source (model.ts answerChanged), each with the deciding rule
+ * on each side and whether an allow entry accepts it; a flow whose probe gave
+ * `error` on either side is listed as an error, never as a change (a flaky
+ * flow must not look like a rule change). An allow entry that matched no
+ * change and names no flow of the matrix is said to be not probed.
  */
 import { type AllowEntry, allows } from "./allow.ts";
-import type { DiffResult, DiffSide, FlowChange, FlowError } from "./model.ts";
+import { answerChanged, type DiffResult, type DiffSide, type Flow, type FlowChange, type FlowError } from "./model.ts";
 import type { MatrixObservation, ObservedFlow } from "./observed.ts";
 
 export interface CompareInput {
@@ -13,6 +16,18 @@ export interface CompareInput {
   readonly a: DiffSide & { readonly observed: MatrixObservation };
   readonly b: DiffSide & { readonly observed: MatrixObservation };
   readonly allow?: readonly AllowEntry[];
+  /** The flows probed on each side (the matrix, one per family); absent: those observed on either side. */
+  readonly matrix?: readonly Flow[];
+}
+
+const ENTRY_FAMILY = { ipv4: "4", ipv6: "6" } as const;
+
+/** Why an allow entry could match nothing: the matrix has no flow it names (undefined when it has one). */
+function notProbed(e: AllowEntry, matrix: readonly Flow[]): string | undefined {
+  const same = matrix.filter((f) => f.from === e.from && f.to === e.to && f.port === e.port && f.protocol === e.protocol);
+  if (same.some((f) => e.family === undefined || f.family === e.family)) return undefined;
+  const flow = `${e.from} -> ${e.to}:${e.port}/${e.protocol}${e.family ? ENTRY_FAMILY[e.family] : ""}`;
+  return `${flow} is not in the flow matrix${same.length > 0 ? ` (only its ${same[0]!.family === "ipv4" ? "IPv4" : "IPv6"} flow is)` : ""}`;
 }
 
 export function compareObservations(input: CompareInput): DiffResult {
@@ -31,7 +46,7 @@ export function compareObservations(input: CompareInput): DiffResult {
       errors.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
       continue;
     }
-    if (fa.side.verdict === fb.side.verdict) continue;
+    if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side)) continue;
     const change = { flow: fa.flow, key: fa.key, a: fa.side, b: fb.side };
     const by = allow.filter((e) => allows(e, change));
     for (const e of by) used.add(e);
@@ -44,6 +59,12 @@ export function compareObservations(input: CompareInput): DiffResult {
     ...input.b.observed.problems.map((p) => `${input.b.label}: ${p}`),
     ...(onlyA + onlyB > 0 ? [`${onlyA + onlyB} flow(s) observed on one side only (not compared)`] : []),
   ];
+  const unused = allow.filter((e) => !used.has(e));
+  const matrix = input.matrix ?? [...input.a.observed.flows, ...input.b.observed.flows].map((f) => f.flow);
+  const unprobed = unused.flatMap((e) => {
+    const why = notProbed(e, matrix);
+    return why === undefined ? [] : [{ entry: `${e.where}: ${e.text}`, why }];
+  });
   return {
     scenario: input.scenario,
     a: { label: input.a.label },
@@ -52,6 +73,7 @@ export function compareObservations(input: CompareInput): DiffResult {
     changes,
     errors,
     problems,
-    unusedAllows: allow.filter((e) => !used.has(e)).map((e) => `${e.where}: ${e.text}`),
+    unusedAllows: unused.map((e) => `${e.where}: ${e.text}`),
+    unprobedAllows: unprobed,
   };
 }

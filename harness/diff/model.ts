@@ -1,7 +1,8 @@
 /**
  * The result of `fwspec diff` as plain data (no rendering, no Docker): the
  * flows of a scenario's flow matrix whose verdict differs between two
- * rulesets, each with the rule that decided it on each side, and the flows
+ * rulesets, or that are open on both but answered by another listener or seen
+ * from another source, each with the rule that decided it on each side, and the flows
  * that could not be compared because a probe failed on either side. Built by
  * diff/compare.ts; rendered by diff/render.ts (console, JSON) and by any
  * other report (HTML) from this type alone.
@@ -18,16 +19,27 @@ export interface Flow {
   readonly family: Family;
 }
 
+/** Who answered an open probe, from the listener's identity line (probes/answer.ts). */
+export interface FlowAnswer {
+  /** The lab host whose listener answered, and the port it listens on (after any port rewrite): `web`, 80 behind a DNAT of gw:8080. */
+  readonly host: string;
+  readonly port: number;
+  /** The source the listener saw: the lab host that has that address (`gw` behind a MASQUERADE), else the address. */
+  readonly saw: string;
+}
+
 /** What one side observed for a flow. */
 export interface FlowSide {
   readonly verdict: Verdict;
+  /** An open probe whose listener said who it is (the peer's port is left out: it differs on every probe). */
+  readonly answer?: FlowAnswer;
   /** The rule that decided it (`ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`); absent when no terminal rule counted the probe (a chain policy, or nothing listening). */
   readonly rule?: string;
   /** The probe's own reason (what the tool said). */
   readonly reason: string;
 }
 
-/** A flow whose verdict differs between the sides (`dropped → open`). */
+/** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */
 export interface FlowChange {
   readonly flow: Flow;
   /** `outside -> db:5432/tcp6`. */
@@ -63,6 +75,18 @@ export interface DiffResult {
   readonly problems: readonly string[];
   /** Allow entries that matched no change (stale entries are worth removing). */
   readonly unusedAllows: readonly string[];
+  /** Of those, the entries naming a flow the matrix does not have (it could match nothing): `entry` as in unusedAllows, `why` `internet -> gw:8080/tcp is not in the flow matrix`. */
+  readonly unprobedAllows?: readonly { readonly entry: string; readonly why: string }[];
+}
+
+/**
+ * Open on both sides, but another listener answered or it saw another source
+ * (a DNAT's target, a MASQUERADE): a change. A side whose listener sent no
+ * identity line is compared by its verdict only.
+ */
+export function answerChanged(a: FlowSide, b: FlowSide): boolean {
+  if (a.verdict !== "open" || b.verdict !== "open" || !a.answer || !b.answer) return false;
+  return a.answer.host !== b.answer.host || a.answer.port !== b.answer.port || a.answer.saw !== b.answer.saw;
 }
 
 /** `outside -> db:5432/tcp6`: the flow in the expectation syntax, family pinned. */

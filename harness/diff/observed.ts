@@ -1,13 +1,14 @@
 /**
  * What a matrix run observed (pure): each flow in each family with its
- * verdict and deciding rule, read from the scenario report of a matrix
+ * verdict, deciding rule and, when open, who answered and the source it saw
+ * (the result's `answer` evidence line), read from the scenario report of a matrix
  * scenario (matrix.ts); and the reasons the run cannot be trusted (the lab
  * did not start, a set-up step failed and the probes did not run).
  */
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import { resultDecidingRule } from "./deciding.ts";
-import { type Flow, flowKey, type FlowSide } from "./model.ts";
+import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
   readonly flow: Flow;
@@ -21,10 +22,21 @@ export interface MatrixObservation {
   readonly problems: readonly string[];
 }
 
+/** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
+const ANSWER = /^(\S+):(\d+) saw (?:\[([^\]]+)\]|([^\s:]+)):\d+ \((.+)\)$/;
+
+/** Who answered, from the result's evidence line; undefined when the listener sent none. */
+export function flowAnswer(text: string | undefined): FlowAnswer | undefined {
+  const m = text === undefined ? null : ANSWER.exec(text);
+  if (!m) return undefined;
+  return { host: m[1]!, port: Number(m[2]), saw: m[5] === "no lab host" ? (m[3] ?? m[4])! : m[5]! };
+}
+
 export function observedFlow(e: ExpectationResult): ObservedFlow {
   const flow: Flow = { from: e.from, to: e.to, port: e.port, protocol: e.protocol, family: e.family };
   const rule = resultDecidingRule(e);
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), reason: e.reason } };
+  const answer = flowAnswer(e.answer);
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(answer ? { answer } : {}), reason: e.reason } };
 }
 
 /** The observation of one matrix scenario's report. */

@@ -1,16 +1,23 @@
 /**
  * `fwspec diff` reports (render only): the console text — the changed flows
  * grouped by source host and family, `client -> server:8080/tcp4: open →
- * dropped` with the deciding rule of each side, then flows not compared
+ * dropped` with the deciding rule of each side (an answer change: `open
+ * (answered by web:80, saw internet) → open (answered by gw:8080, saw
+ * internet)`), then flows not compared
  * (probe errors) and problems — and the JSON document (the DiffResult plus
  * its status). Scenario text is neutralised for terminals (text.ts).
  */
 import { safeText } from "../text.ts";
 import { noRuleReason } from "./deciding.ts";
-import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
+import { answerChanged, type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
 
 function rule(side: FlowSide): string {
   return side.rule ?? noRuleReason(side.verdict);
+}
+
+/** `open (answered by web:80, saw internet)`: a side of an answer change. */
+function answered(side: FlowSide): string {
+  return side.answer ? `${side.verdict} (answered by ${side.answer.host}:${side.answer.port}, saw ${side.answer.saw})` : side.verdict;
 }
 
 function familyName(f: string): string {
@@ -36,7 +43,8 @@ export function renderDiff(d: DiffResult): string {
   for (const g of groupChanges(d.changes)) {
     lines.push("", `${g.from}, ${familyName(g.family)}:`);
     for (const c of g.changes) {
-      lines.push(`  ${c.allowed ? "✓" : "✗"} ${c.key}: ${c.a.verdict} → ${c.b.verdict}${c.allowed ? " (allowed)" : ""}`);
+      const [a, b] = answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
+      lines.push(`  ${c.allowed ? "✓" : "✗"} ${c.key}: ${a} → ${b}${c.allowed ? " (allowed)" : ""}`);
       lines.push(`      a: ${rule(c.a)}`, `      b: ${rule(c.b)}`);
     }
   }
@@ -45,7 +53,10 @@ export function renderDiff(d: DiffResult): string {
     for (const e of d.errors) lines.push(`  ! ${e.key}: a ${e.a.verdict}, b ${e.b.verdict}: ${(e.a.verdict === "error" ? e.a : e.b).reason.replace(/\s+/g, " ")}`);
   }
   for (const p of d.problems) lines.push(`  ! ${p}`);
-  for (const u of d.unusedAllows) lines.push(`  note: allow entry matched no change: ${u}`);
+  for (const u of d.unusedAllows) {
+    const unprobed = d.unprobedAllows?.find((p) => p.entry === u);
+    lines.push(unprobed ? `  note: allow entry not probed: ${unprobed.why}: ${u}` : `  note: allow entry matched no change: ${u}`);
+  }
   lines.push("", VERDICT_LINE[status]);
   return `${safeText(lines.join("\n"))}\n`;
 }

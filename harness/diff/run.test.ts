@@ -73,6 +73,25 @@ describe("record and diff on the fake lab", () => {
     expect(diffStatus(d)).toBe("error");
   });
 
+  test("record: open flows carry who answered and the source it saw; the expectations' own flows are not recorded", async () => {
+    const named = defineScenario({ name: "named", description: "d", hosts, steps: [{ apply: { host: "server", commands: both("-A INPUT -p tcp -j ACCEPT") } }, { expect: ["client -> server:9090/tcp4 open answered-by server:8080", "client -> server:8081 open"] }] });
+    const o = await recordMatrix(named, { provider: new FakeLabProvider(), labs: 1 });
+    expect(o.flows.filter((f) => f.key.includes(":9090"))).toEqual([]);
+    expect(o.flows.find((f) => f.key === "client -> server:8081/tcp4")!.side.answer).toEqual({ host: "server", port: 8081, saw: "client" });
+  });
+
+  test("diff: one matrix on both sides, with the expectations of each (a port no listener has, in its family); an allow entry naming no flow of it is said not probed", async () => {
+    const named = defineScenario({ name: "named", description: "d", hosts, steps: [{ apply: { host: "server", commands: both("-A INPUT -p tcp -j ACCEPT") } }, { expect: ["client -> server:9090/tcp4 open answered-by server:8080"] }] });
+    const d = await diffScenarios(appended, named, { provider: new FakeLabProvider(), labs: 1, allow: [parseAllow("client -> server:7000 open->blocked"), parseAllow("client -> server:9090/tcp6 *->*")] });
+    expect(d.problems).toEqual([]);
+    expect(d.compared).toBe(13);
+    expect(d.errors.map((e) => e.key)).toEqual([]);
+    expect(d.unprobedAllows).toEqual([
+      { entry: "--allow: client -> server:7000 open->blocked", why: "client -> server:7000/tcp is not in the flow matrix" },
+      { entry: "--allow: client -> server:9090/tcp6 *->*", why: "client -> server:9090/tcp6 is not in the flow matrix (only its IPv4 flow is)" },
+    ]);
+  });
+
   test("different topologies are bad input, before any lab", async () => {
     const provider = new FakeLabProvider();
     const other = rules("other", both("-A INPUT -j ACCEPT"), { server: { firewall: true, listen: ["tcp/8081"] }, client: {} });

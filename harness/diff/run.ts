@@ -27,13 +27,17 @@ function matrixProgress(p: Progress | undefined): Progress {
   return { step: (m) => to.step(m), info: (m) => (/ checks held \(/.test(m) ? undefined : to.info(m)) };
 }
 
+/** Runs matrix scenarios (matrix.ts matrixScenario); one observation each, in order. */
+async function probeMatrices(matrices: readonly Scenario[], options: Omit<MatrixOptions, "maxProbes">): Promise<MatrixObservation[]> {
+  const report = await run({ scenarios: matrices }, { ...options, progress: matrixProgress(options.progress) });
+  return report.scenarios.map(matrixObservation);
+}
+
 /** Probes the flow matrix of each scenario (after its set-up steps); one observation per scenario, in order. */
 export async function observeMatrices(scenarios: readonly Scenario[], options: MatrixOptions = {}): Promise<MatrixObservation[]> {
   const { maxProbes, ...runOptions } = options;
   // Every matrix is built (and bounded) before any lab starts.
-  const matrices = scenarios.map((s) => matrixScenario(s, flowMatrix(s, maxProbes)));
-  const report = await run({ scenarios: matrices }, { ...runOptions, progress: matrixProgress(options.progress) });
-  return report.scenarios.map(matrixObservation);
+  return probeMatrices(scenarios.map((s) => matrixScenario(s, flowMatrix(s, maxProbes))), runOptions);
 }
 
 /** `fwspec record`: what the scenario's rules do to every flow of its topology. */
@@ -50,19 +54,23 @@ export interface DiffOptions extends MatrixOptions {
 
 /**
  * `fwspec diff`: the flow matrix of two scenarios that differ only in their
- * rules (the same topology, else an InputError), compared.
+ * rules (the same topology, else an InputError), compared. One matrix for
+ * both sides: the topology's listeners and the flows either side's
+ * expectations name.
  */
 export async function diffScenarios(a: Scenario, b: Scenario, options: DiffOptions = {}): Promise<DiffResult> {
   if (topologyKey(a) !== topologyKey(b)) {
     throw new InputError(`the two sides of the diff have different topologies (${a.name}, ${b.name})`, { hint: "a diff compares rules on equal labs: the same hosts, listeners and networks on both sides" });
   }
-  const { labels, allow, ...matrix } = options;
+  const { labels, allow, maxProbes, ...runOptions } = options;
+  const flows = flowMatrix(b, maxProbes, [a, b]);
   // Distinct objects with their own names, so the runner keeps them apart; one topology, so they share a lab (reset in between) or get equal ones.
-  const [oa, ob] = await observeMatrices([{ ...a, name: `${a.name} [a]` }, { ...b, name: `${b.name} [b]` }], matrix);
+  const [oa, ob] = await probeMatrices([matrixScenario(a, flows, `${a.name} [a]`), matrixScenario(b, flows, `${b.name} [b]`)], runOptions);
   return compareObservations({
     scenario: { file: b.file, name: b.name },
     a: { label: labels?.a ?? "a", observed: oa! },
     b: { label: labels?.b ?? "b", observed: ob! },
     allow: allow ?? [],
+    matrix: flows.flatMap((f) => f.families.map((family) => ({ from: f.from, to: f.to.kind === "host" ? f.to.host : "localhost", port: f.port, protocol: f.protocol, family }))),
   });
 }
