@@ -15,7 +15,7 @@ import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { recordedLines } from "../record/lines.ts";
+import { keptLines, recordedLines } from "../record/lines.ts";
 import { defaultFamilies, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
@@ -68,7 +68,11 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   if (observed.problems.length > 0) {
     throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.join("\n  ")}`, { hint: "the scenario's set-up steps must pass: try `fwspec run` on it" });
   }
-  const { lines, failed } = recordedLines(observed.flows, defaultFamilies(one.text));
+  const recorded = recordedLines(observed.flows, defaultFamilies(one.text));
+  const { failed } = recorded;
+  // What the author wrote that record cannot stand for (a DNAT'd port, answered-by / seen-from …) stays, as written.
+  const kept = keptLines(one.scenario, observed.flows);
+  const lines = [...recorded.lines, ...kept];
   const text = recordedScenario(one.text, one.file, out, lines);
   parseScenarioText(text, out, { root: opts.root }); // what is written must validate
   const shown = path.relative(process.cwd(), out) || out;
@@ -77,8 +81,9 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     process.stderr.write(`fwspec: ${unwritten.report()}\n`);
     return unwritten.exitCode;
   }
-  const written = lines.filter((l) => l.expectation !== undefined).length;
+  const written = recorded.lines.filter((l) => l.expectation !== undefined).length;
   print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${shown}\n`);
+  for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
   for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);
   if (failed.length > 0) {
     print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);

@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { flowKey } from "../diff/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
-import { recordedLines } from "./lines.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { keptLines, recordedLines } from "./lines.ts";
 
 const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -28,5 +29,25 @@ describe("the recorded expectation lines", () => {
     const r = recordedLines(observed, defaults);
     expect(r.lines.map((l) => (l.expectation ? `${l.expectation}  # ${l.comment}` : `# ${l.comment}`))).toEqual(lines);
     expect(r.failed.map((f) => f.key)).toEqual(observed.filter((x) => x.side.verdict === "error").map((x) => x.key));
+  });
+});
+
+describe("expectations record keeps as written (nothing the author wrote is lost)", () => {
+  const scenario = defineScenario({
+    name: "gw", description: "a gateway", family: "ipv4", networks: ["wan", "lan"],
+    hosts: { gw: { firewall: true, router: true, networks: ["wan", "lan"], listen: ["tcp/22"] }, web: { networks: ["lan"], listen: ["tcp/80"] }, internet: { networks: ["wan"], listen: ["tcp/443"] } },
+    steps: [
+      { expect: ["internet -> gw:22 dropped"] },
+      { apply: { host: "gw", commands: [["iptables", "-F"]] } },
+      { expect: ["internet -> gw:8080 open answered-by web:80", "internet -> gw:22 open seen-from internet", "internet -> gw:22 dropped", "gw -> localhost:22 open"] },
+    ],
+  });
+  const observed = [o("server", 22, "ipv4", "dropped")].map((x) => ({ ...x, flow: { ...x.flow, from: "internet", to: "gw" }, key: "internet -> gw:22/tcp4" }));
+
+  test("a flow outside record's matrix, or a clause the recorded verdict drops, is kept with why; flows record writes are not; earlier steps are not record's", () => {
+    expect(keptLines(scenario, [...observed, { ...observed[0]!, key: "gw -> localhost:22/tcp4" }]).map((l) => `${l.expectation}  # ${l.comment}`)).toEqual([
+      "internet -> gw:8080 open answered-by web:80  # kept as written: not in record's flow matrix (it probes listeners only; gw has none on tcp/8080)",
+      "internet -> gw:22 open seen-from internet  # kept as written: record does not write answered-by / seen-from",
+    ]);
   });
 });

@@ -7,6 +7,7 @@
  * apart (and written as a comment saying so).
  */
 import type { Family, ProbeTarget } from "../model/types.ts";
+import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
 import { noRuleReason } from "../diff/deciding.ts";
@@ -66,4 +67,43 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
     else for (const s of good) lines.push(line([s], s.flow.family));
   }
   return { lines, failed };
+}
+
+/** Steps that set the lab up: record's expect step comes after the last of them (write.ts). */
+const SETUP_KINDS = new Set(["apply", "run", "reboot", "hold"]);
+
+/** Why record's lines do not stand for an expectation the author wrote; undefined when they do. */
+function notRecorded(e: Expectation, scenario: Scenario, observed: ReadonlySet<string>): string | undefined {
+  if (e.to.kind === "address") return "record's flow matrix has no address targets";
+  if (e.source !== undefined) return "record's flow matrix has no chosen sources";
+  if (e.sweep !== undefined) return "record does not write sweeps";
+  if (e.held !== undefined) return "record does not write held connections' checks";
+  const to = e.to.kind === "host" ? e.to.host : "localhost";
+  const missing = e.families.some((f) => !observed.has(`${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`));
+  if (missing) {
+    const host = e.to.kind === "host" ? e.to.host : e.from;
+    const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => l.port === e.port && l.protocol === e.protocol);
+    return `not in record's flow matrix (${listens ? "it probes the flows between hosts that reach each other" : `it probes listeners only; ${host} has none on ${e.protocol}/${e.port}`})`;
+  }
+  if (e.answeredBy !== undefined || e.seenFrom !== undefined) return "record does not write answered-by / seen-from";
+  return undefined;
+}
+
+/**
+ * The expectations of the steps record replaces (the expect steps after the
+ * last set-up step) that its lines do not stand for — a flow outside its
+ * matrix (a port served only through a DNAT, an address target, a chosen
+ * source, a sweep, a held connection's check) or an `answered-by` /
+ * `seen-from` clause a recorded verdict would drop — kept as written, each
+ * with why: nothing the author wrote is lost. A kept line that no longer
+ * holds fails the next run, as it should.
+ */
+export function keptLines(scenario: Scenario, observed: readonly ObservedFlow[]): RecordedLine[] {
+  const keys = new Set(observed.map((o) => o.key));
+  const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP_KINDS.has(k));
+  const replaced = scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
+  return replaced.flatMap((e) => {
+    const why = notRecorded(e, scenario, keys);
+    return why === undefined ? [] : [{ expectation: e.text, comment: `kept as written: ${why}` }];
+  });
 }
