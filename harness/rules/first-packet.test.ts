@@ -141,6 +141,27 @@ describe("firstPacketDecision", () => {
     if (action) expect(d).toMatchObject({ action, host: "server", family: "ipv4", table: "filter", source: "counters" });
   });
 
+  test.each([
+    ["DNAT", "-A FORWARD -d 198.18.51.10/32 -i eth0 -o eth1 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT"],
+    ["NEW", "-A FORWARD -d 198.18.51.10/32 -i eth0 -o eth1 -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT"],
+  ])("a probe to the router's own port, DNAT'd on to a LAN host: the FORWARD rule that took its SYN (--ctstate %s) decides, not 'nothing counted'", (_, rule) => {
+    // /tmp/routerjourney collide-alone.yaml: internet -> gw:8080, `-t nat -A PREROUTING -i eth0 -p tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80`.
+    const reading = (dnat: number, est: number, fwd: number) => parseSave([
+      "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", `:POSTROUTING ACCEPT [${fwd}:60]`,
+      `[${dnat}:60] -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80`,
+      "[0:0] -A POSTROUTING -s 198.18.51.0/24 -o eth0 -j MASQUERADE", "COMMIT",
+      "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+      "[0:0] -A INPUT -i lo -j ACCEPT", "[0:0] -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      `[${est}:434] -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, "[0:0] -A FORWARD -i eth1 -o eth0 -j ACCEPT",
+      `[${fwd}:60] ${rule}`, "COMMIT", "",
+    ].join("\n"), "ipv4");
+    // The router is the probe's target: hopsOnPath gives it INPUT (and OUTPUT for the answer) only.
+    const d = firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["INPUT"], replyHooks: ["OUTPUT"], before: reading(0, 0, 0), after: reading(1, 7, 1) }]);
+    expect(d).toMatchObject({ host: "gw", table: "filter", path: ["FORWARD"], rule, action: "accept", policy: false, source: "counters" });
+    // Not rewritten (no DNAT counted): the FORWARD chain is not the probe's, whatever moved there.
+    expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["INPUT"], before: reading(0, 0, 0), after: reading(0, 7, 1) }])).toBeUndefined();
+  });
+
   test("an ICMPv6 neighbour advertisement ACCEPT that counted during a TCP probe does not decide", () => {
     const nd = "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT";
     const tcp = "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT";

@@ -158,21 +158,41 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply
   return accepted;
 }
 
+/** Destination NAT that sends a packet on to another host (REDIRECT keeps it local). */
+const FORWARDING_NAT = new Set(["DNAT", "NETMAP"]);
+
+/**
+ * The hooks the probe's first packet passed on this hop: a packet addressed
+ * to the host that a nat PREROUTING DNAT counted between the readings sent
+ * on (a router's port forward) passes FORWARD, before (instead of) INPUT.
+ */
+function hooksOf(hop: Hop, delta: (r: SavedRule) => number): { hooks: readonly Hook[]; forwarded: boolean } {
+  if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD")) return { hooks: hop.hooks, forwarded: false };
+  const rewritten = walk(hop.after, "nat", "PREROUTING").some(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0);
+  if (!rewritten) return { hooks: hop.hooks, forwarded: false };
+  return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true };
+}
+
 /**
  * The rule that decided a probe's first packet along its path (hops in path
  * order: prober, routers, target): the first hop and hook where a DROP or
  * REJECT rule (or a DROP policy) took it; then, on the way back, a DROP or
  * REJECT that took the answer; otherwise the last ACCEPT seen; undefined when
- * nothing on the path counted it.
+ * nothing on the path counted it. A probe to a router's own address that its
+ * DNAT sent on is decided in FORWARD (INPUT only when FORWARD shows nothing).
  */
 export function firstPacketDecision(hops: readonly Hop[]): Decision | undefined {
   let accepted: Decision | undefined;
   for (const hop of hops) {
     if (hop.before.family !== hop.after.family) continue;
     const delta = attributablePackets(hop.before, hop.after);
-    for (const hook of hop.hooks) {
+    const { hooks, forwarded } = hooksOf(hop, delta);
+    let tookForward = false;
+    for (const hook of hooks) {
+      if (hook === "INPUT" && tookForward) continue;
       const d = decideHook(hop, hook, delta);
       if (d && d.action !== "accept") return d;
+      if (d && forwarded && hook === "FORWARD") tookForward = true;
       accepted = d ?? accepted;
     }
   }

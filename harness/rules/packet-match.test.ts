@@ -32,6 +32,12 @@ describe("matchesPacket", () => {
     ["-A INPUT -d 198.19.0.0/16 -p tcp -j ACCEPT", remote8080, "no"],
     ["-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", remote8080, "no"],
     ["-A INPUT -m state --state NEW -p tcp -j ACCEPT", remote8080, "match"],
+    // DNAT/SNAT: conntrack's virtual states for a connection NAT rewrote, its first packet too; whether the probe's was is not known here.
+    ["-A FORWARD -d 198.18.0.2/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate DNAT -j ACCEPT", remote8080, "unknown"],
+    ["-A FORWARD -m conntrack --ctstate SNAT -j ACCEPT", remote8080, "unknown"],
+    ["-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT", remote8080, "unknown"],
+    ["-A FORWARD -m conntrack ! --ctstate DNAT -j DROP", remote8080, "unknown"],
+    ["-A FORWARD -m conntrack --ctstate NEW,DNAT -j ACCEPT", remote8080, "match"],
     ["-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP", remote8080, "match"],
     ["-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -j DROP", remote8080, "no"],
     ["-A INPUT -p tcp --syn -j DROP", remote8080, "match"],

@@ -103,8 +103,12 @@ function holds(g: OptionGroup, p: ProbePacket): boolean | undefined {
       // Source or destination: a hit on the destination port decides, the source port is not known.
       return inPortList(arg, p.dport) === true ? true : undefined;
     case "--state":
-    case "--ctstate":
-      return arg.toUpperCase().split(",").includes("NEW");
+    case "--ctstate": {
+      // A first packet is NEW; it is DNAT (SNAT) too when NAT rewrote its connection, which is not known here.
+      const states = arg.toUpperCase().split(",");
+      if (states.includes("NEW")) return true;
+      return states.includes("DNAT") || states.includes("SNAT") ? undefined : false;
+    }
     case "--syn":
       return p.protocol === "tcp";
     case "--tcp-flags": {

@@ -55,6 +55,18 @@ describe("traceDecision", () => {
     ].join("\n");
     expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8083 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule, policy: true, action: "drop" });
   });
+  test("firewalld's one inet table: its nat_/mangle_ chains never decide; the host's own SYN is filter_OUTPUT's policy, not nat_POSTROUTING's", () => {
+    const pkt = (id: string, chain: string) => `trace id ${id} inet firewalld ${chain} packet: oif "eth0" ip saddr 198.18.43.2 ip daddr 198.18.43.3 tcp sport 40000 tcp dport 8000 tcp flags == syn`;
+    const lines = [
+      `trace id a1 inet fwspec_trace out packet: oif "eth0" ip saddr 198.18.43.2 ip daddr 198.18.43.3 tcp sport 40000 tcp dport 8000 tcp flags == syn`,
+      "trace id a1 inet fwspec_trace out rule tcp dport 8000 meta nftrace set 1 (verdict continue)",
+      "trace id a1 inet fwspec_trace out policy accept",
+      pkt("a1", "filter_OUTPUT"), "trace id a1 inet firewalld filter_OUTPUT policy accept",
+      pkt("a1", "nat_POSTROUTING"), "trace id a1 inet firewalld nat_POSTROUTING policy accept",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.43.3", protocol: "tcp", port: 8000 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ path: ["filter_OUTPUT"], rule: "policy accept", policy: true, action: "accept" });
+  });
+
   test("no trace of the probe: no decision", () => {
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();
@@ -265,5 +277,132 @@ describe("a monitor that started before the rules (one monitor per lab boot)", (
     expect(traceDecision(namedFromListing(parseTrace(stale), parseNftListing(now)), p, ctx2)).toMatchObject({ table: "inet filter", rule: "tcp dport 8080 counter drop", action: "drop", handle: 4 });
     // A handle the listing lacks (the rule deleted before the collect): unnamed, no decision.
     expect(traceDecision(namedFromListing(parseTrace(stale), parseNftListing("table inet filter { # handle 7\n}")), p, ctx2)).toBeUndefined();
+  });
+});
+
+describe("a router's port forward (gw:8080 DNAT'd to web:80) and a direct probe to web:80 in one step", () => {
+  // As `nft -a monitor` printed them on the router gw (nft 1.0.6, iptables-nft; /tmp/routerjourney gateway.yaml and collide-alone.yaml), trimmed of
+  // the ether fields: the port forward's SYN is marked by fwspec's table for 198.18.50.2:8080 and DNAT'd to 198.18.51.10:80 before FORWARD;
+  // the direct probe's SYN is marked for 198.18.51.10:80. `ct status dnat` is how iptables-nft prints `-m conntrack --ctstate DNAT`.
+  const syn = (id: string, table: string, chain: string, daddr: string, sport: number, dport: number, ttl = 64) =>
+    `trace id ${id} ${table} ${chain} packet: iif "eth0" ${chain === "FORWARD" || chain === "POSTROUTING" ? 'oif "eth1" ' : ""}ip saddr 198.18.50.100 ip daddr ${daddr} ip dscp cs0 ip ecn not-ect ip ttl ${ttl} ip id 35630 ${table === "inet fwspec_trace" ? "ip protocol tcp " : ""}ip length 60 tcp sport ${sport} tcp dport ${dport} tcp flags == syn tcp window 64240`;
+  /** The forward rule as the monitor prints it: `ct state new` (--ctstate NEW) or `ct status dnat` (--ctstate DNAT). */
+  const forwardRule = (id: string, state: string) =>
+    `trace id ${id} ip filter FORWARD rule iifname "eth0" oifname "eth1" ip daddr 198.18.51.10 tcp dport 80 ${state} counter packets 0 bytes 0 accept # handle 9 (verdict accept)`;
+  const portForward = (state: string) => [
+    syn("db56e141", "inet fwspec_trace", "pre", "198.18.50.2", 58022, 8080),
+    "trace id db56e141 inet fwspec_trace pre rule ip daddr 198.18.50.2 tcp dport 8080 meta nftrace set 1 # handle 3 (verdict continue)",
+    "trace id db56e141 inet fwspec_trace pre policy accept",
+    syn("db56e141", "ip nat", "PREROUTING", "198.18.50.2", 58022, 8080),
+    'trace id db56e141 ip nat PREROUTING rule iifname "eth0" tcp dport 8080 counter packets 0 bytes 0 dnat to 198.18.51.10:80 # handle 5 (verdict accept)',
+    syn("db56e141", "ip filter", "FORWARD", "198.18.51.10", 58022, 80, 63),
+    forwardRule("db56e141", state),
+    syn("db56e141", "ip nat", "POSTROUTING", "198.18.51.10", 58022, 80, 63),
+    "trace id db56e141 ip nat POSTROUTING policy accept",
+  ];
+  /** The direct probe's SYN: accepted by the forward rule (`ct state new`) or, when that rule wants a DNAT'd connection, by nothing (FORWARD policy drop). */
+  const direct = (state: string) => [
+    syn("ebc7c887", "inet fwspec_trace", "pre", "198.18.51.10", 33252, 80),
+    "trace id ebc7c887 inet fwspec_trace pre rule ip daddr 198.18.51.10 tcp dport 80 meta nftrace set 1 # handle 7 (verdict continue)",
+    "trace id ebc7c887 inet fwspec_trace pre policy accept",
+    syn("ebc7c887", "ip nat", "PREROUTING", "198.18.51.10", 33252, 80),
+    "trace id ebc7c887 ip nat PREROUTING policy accept",
+    syn("ebc7c887", "ip filter", "FORWARD", "198.18.51.10", 33252, 80, 63),
+    ...(state === "ct state new"
+      ? [forwardRule("ebc7c887", state), syn("ebc7c887", "ip nat", "POSTROUTING", "198.18.51.10", 33252, 80, 63), "trace id ebc7c887 ip nat POSTROUTING policy accept"]
+      : ["trace id ebc7c887 ip filter FORWARD policy drop"]),
+  ];
+  const gwSave = (state: string) => parseSave([
+    "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+    "-A INPUT -i lo -j ACCEPT", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -i eth1 -p tcp -m tcp --dport 22 -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-A FORWARD -i eth1 -o eth0 -j ACCEPT",
+    `-A FORWARD -d 198.18.51.10/32 -i eth0 -o eth1 -p tcp -m tcp --dport 80 -m conntrack --ctstate ${state} -j ACCEPT`, "COMMIT",
+    "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+    "-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80", "-A POSTROUTING -s 198.18.51.0/24 -o eth0 -j MASQUERADE", "COMMIT", "",
+  ].join("\n"), "ipv4");
+  const gwHandles = chainHandles(`table ip nat { # handle 2
+	chain PREROUTING { # handle 1
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "eth0" tcp dport 8080 counter packets 1 bytes 60 dnat to 198.18.51.10:80 # handle 5
+	}
+	chain POSTROUTING { # handle 4
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "eth0" ip saddr 198.18.51.0/24 counter packets 0 bytes 0 masquerade # handle 6
+	}
+}
+table ip filter { # handle 3
+	chain INPUT { # handle 1
+		type filter hook input priority filter; policy drop;
+		iifname "lo" counter packets 0 bytes 0 accept # handle 4
+		ct state related,established counter packets 0 bytes 0 accept # handle 5
+		iifname "eth1" tcp dport 22 counter packets 0 bytes 0 accept # handle 6
+	}
+	chain FORWARD { # handle 2
+		type filter hook forward priority filter; policy drop;
+		ct state related,established counter packets 7 bytes 434 accept # handle 7
+		iifname "eth0" oifname "eth1" counter packets 0 bytes 0 accept # handle 8
+		iifname "eth0" oifname "eth1" ip daddr 198.18.51.10 tcp dport 80 counter packets 1 bytes 60 accept # handle 9
+	}
+}`);
+  const DNAT = "nat PREROUTING: -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80 [handle 5]";
+  const forward = (state: string) => `-A FORWARD -d 198.18.51.10/32 -i eth0 -o eth1 -p tcp -m tcp --dport 80 -m conntrack --ctstate ${state} -j ACCEPT`;
+  const toGw = { family: "ipv4", daddr: "198.18.50.2", protocol: "tcp", port: 8080 } as const;
+  const toWeb = { family: "ipv4", daddr: "198.18.51.10", protocol: "tcp", port: 80 } as const;
+  type Want = { rule: string; action: string; policy: boolean; rewrites?: string[]; sport: number; handle?: number };
+  const cases: [string, string, "both, port forward first" | "both, direct first" | "alone", "gw:8080" | "web:80", Want][] = [];
+  for (const order of ["both, port forward first", "both, direct first", "alone"] as const) {
+    // --ctstate NEW (firewall/v1.v4): both are accepted by the forward rule; only the port forward was rewritten.
+    cases.push(["NEW", "ct state new", order, "gw:8080", { rule: forward("NEW"), action: "accept", policy: false, rewrites: [DNAT], sport: 58022, handle: 9 }]);
+    cases.push(["NEW", "ct state new", order, "web:80", { rule: forward("NEW"), action: "accept", policy: false, sport: 33252, handle: 9 }]);
+    // --ctstate DNAT (firewall/v2.v4): the port forward's first packet is DNAT'd, so the rule takes it; the direct probe meets the FORWARD policy.
+    cases.push(["DNAT", "ct status dnat", order, "gw:8080", { rule: forward("DNAT"), action: "accept", policy: false, rewrites: [DNAT], sport: 58022, handle: 9 }]);
+    cases.push(["DNAT", "ct status dnat", order, "web:80", { rule: "policy DROP", action: "drop", policy: true, sport: 33252 }]);
+  }
+  test.each(cases)("--ctstate %s (the monitor prints `%s`), %s: the probe to %s gets only its own packets' walk", (state, printed, order, to, want) => {
+    const probe = to === "gw:8080" ? toGw : toWeb;
+    const mine = to === "gw:8080" ? portForward(printed) : direct(printed);
+    const lines = order === "alone" ? mine : order === "both, port forward first" ? [...portForward(printed), ...direct(printed)] : [...direct(printed), ...portForward(printed)];
+    const d = traceDecision(parseTrace(lines.join("\n")), probe, { host: "gw", handles: gwHandles, saved: { ipv4: gwSave(state) } });
+    expect(d).toMatchObject({ host: "gw", table: "filter", path: ["FORWARD"], source: "trace", rule: want.rule, action: want.action, policy: want.policy });
+    expect(d?.handle).toBe(want.handle);
+    expect(d?.rewrites).toEqual(want.rewrites);
+    // Its steps are its own packet's, from the hook after fwspec's table on: the other probe's source port never shows.
+    expect(d?.steps?.join("\n")).toContain(`tcp sport ${want.sport} `);
+    expect(d?.steps?.join("\n")).not.toContain(`tcp sport ${want.sport === 58022 ? 33252 : 58022} `);
+  });
+});
+
+describe("NAT rules are rewrites, a rule matching on a NAT'd connection (`ct status dnat`) is a filter rule", () => {
+  const lines = (rule: string) => [
+    'trace id 1 inet fwspec_trace pre packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8080 tcp flags == syn',
+    'trace id 1 ip nat PREROUTING packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8080 tcp flags == syn',
+    "trace id 1 ip nat PREROUTING rule tcp dport 8080 counter packets 0 bytes 0 dnat to 198.18.1.3:80 # handle 4 (verdict accept)",
+    'trace id 1 inet fw forward packet: iif "eth0" oif "eth1" ip saddr 198.18.0.5 ip daddr 198.18.1.3 tcp sport 40000 tcp dport 80 tcp flags == syn',
+    `trace id 1 inet fw forward rule ${rule} # handle 7 (verdict ${/\bdrop\b|\breject\b/.test(rule) ? "drop" : "accept"})`,
+  ].join("\n");
+  const probe = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 } as const;
+  test.each<[string, string, string | undefined]>([
+    ["ct status dnat accept", "accept", "ct status dnat accept"],
+    ["ct status snat counter packets 0 bytes 0 drop", "drop", "ct status snat counter drop"],
+    ["ct status != dnat drop", "drop", "ct status != dnat drop"],
+    ["ct status { dnat, snat } accept", "accept", "ct status { dnat, snat } accept"],
+    ["ct status dnat,snat accept", "accept", "ct status dnat,snat accept"],
+    ["ct status & dnat == dnat accept", "accept", "ct status & dnat == dnat accept"],
+    ["ct state new ct status dnat tcp dport 80 counter packets 0 bytes 0 reject with tcp reset", "reject", "ct state new ct status dnat tcp dport 80 counter reject with tcp reset"],
+    ['tcp dport 80 accept comment "after dnat"', "accept", 'tcp dport 80 accept comment "after dnat"'],
+  ])("`%s` decides (%s)", (rule, action, named) => {
+    const d = traceDecision(parseTrace(lines(rule)), probe, { host: "router", handles: new Map(), saved: {} });
+    expect(d).toMatchObject({ table: "inet fw", path: ["forward"], action, rule: named, handle: 7, rewrites: ["nat PREROUTING: tcp dport 8080 counter dnat to 198.18.1.3:80 [handle 4]"] });
+  });
+  test.each([
+    "ip daddr 198.18.1.3 snat to 198.18.0.1",
+    "snat ip to 198.18.0.1",
+    "dnat ip to 198.18.1.4:80",
+    "oifname \"eth0\" masquerade",
+    "masquerade random",
+    "tcp dport 80 redirect to :8080",
+  ])("`%s` is a rewrite, not a decision", (rule) => {
+    const d = traceDecision(parseTrace(lines(rule)), probe, { host: "router", handles: new Map(), saved: {} });
+    expect(d).toBeUndefined(); // the packet entered the forward chain and only a rewrite followed: the trace is incomplete
   });
 });

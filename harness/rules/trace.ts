@@ -218,6 +218,18 @@ export interface TraceContext {
 }
 
 const NAT = /\b(dnat|snat|masquerade|redirect)\b/;
+/** A `ct status` match (`ct status dnat`, `ct status != snat`, `ct status { dnat, snat }`, `ct status & dnat == dnat`): it names NAT, it rewrites nothing. */
+const CT_STATUS = /\bct status\s+(?:(?:!=|==|&)\s*)?(?:\{[^}]*\}|\([^)]*\)|\S+)(?:\s*(?:==|!=)\s*(?:\{[^}]*\}|\S+))?/g;
+
+/**
+ * Does this rule (as nft prints it) rewrite the packet (`dnat to`, `snat to`,
+ * `masquerade`, `redirect`)? A match on a connection's NAT status (`ct status
+ * dnat`: iptables' `--ctstate DNAT`) or a comment naming NAT is not a rewrite:
+ * such a rule filters, and can take a connection's first packet.
+ */
+export function rewritesPacket(text: string): boolean {
+  return NAT.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(CT_STATUS, ""));
+}
 const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
 
 /** `filter` for an iptables-nft table (as counters name it), `inet fw` for a native one. */
@@ -229,7 +241,8 @@ function tableName(table: string): string {
 /** An accept that only ends a table nothing is filtered in (NAT, raw, mangle, the routing hooks) does not decide. */
 function acceptDecides(table: string, chain: string): boolean {
   const name = table.split(" ")[1] ?? "";
-  return !["nat", "raw", "mangle"].includes(name) && !/^(pre|post)routing$/i.test(chain);
+  // firewalld's one inet table names its chains by type: `nat_POSTROUTING`, `mangle_PREROUTING` never filter either.
+  return !["nat", "raw", "mangle"].includes(name) && !/^(pre|post)routing$/i.test(chain) && !/^(nat|mangle|raw)_/i.test(chain);
 }
 
 /** The iptables-save line of an iptables-nft rule (by its handle's place in the chain), or the rule as nft prints it. */
@@ -265,15 +278,19 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
 /** What no filter chain decided: the packet passed only chains that never decide (`nat PREROUTING`), so netfilter accepted it. */
 export const NO_FILTER_CHAIN = "no filter chain";
 
-const INDEX = new WeakMap<readonly TraceEvent[], { readonly byDestination: ReadonlyMap<string, readonly TraceEvent[]>; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
+const INDEX = new WeakMap<readonly TraceEvent[], { readonly byOrigin: ReadonlyMap<string, readonly TraceEvent[]>; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
 
-/** What a probe's packets and only they share: destination address, protocol and port (matches() compares these too). */
+/** What a probe's packets and only they share: destination address, protocol and port as sent (matches() compares these too). */
 const destinationKey = (daddr: string | undefined, protocol: string | undefined, port: number | undefined) => `${daddr} ${protocol} ${port}`;
 
 /**
- * A trace's packet events by destination and its events by id, in trace
- * order, computed once per trace (a sweep asks for a thousand ports: each
- * looks only at its own destination's packets, not at every packet).
+ * A trace's events by id, and the first packet event of each id (where
+ * fwspec's own table marked it: the packet as it was sent, before any NAT
+ * rewrote it) by that packet's destination, in trace order; computed once per
+ * trace (a sweep asks for a thousand ports: each looks only at its own
+ * destination's packets, not at every packet). A packet is its probe's by how
+ * it was sent, never by where a DNAT sent it: a port forward to web:80 is not
+ * a probe to web:80.
  */
 function indexed(events: readonly TraceEvent[]) {
   let found = INDEX.get(events);
@@ -284,12 +301,15 @@ function indexed(events: readonly TraceEvent[]) {
       else map.set(key, [e]);
     };
     const byId = new Map<string, TraceEvent[]>();
-    const byDestination = new Map<string, TraceEvent[]>();
+    const byOrigin = new Map<string, TraceEvent[]>();
+    const seen = new Set<string>();
     for (const e of events) {
       push(byId, e.id, e);
-      if (e.kind === "packet" && e.packet) push(byDestination, destinationKey(e.packet.daddr, e.packet.protocol, e.packet.dport), e);
+      if (e.kind !== "packet" || seen.has(e.id)) continue;
+      seen.add(e.id);
+      if (e.packet) push(byOrigin, destinationKey(e.packet.daddr, e.packet.protocol, e.packet.dport), e);
     }
-    found = { byDestination, byId };
+    found = { byOrigin, byId };
     INDEX.set(events, found);
   }
   return found;
@@ -320,15 +340,18 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
 
 /**
  * The rule that decided a probe's first packet on one host, from its trace:
- * the first packet is the first traced SYN (or datagram) to the probe's
- * destination; every trace id of that packet (a loopback packet gets one per
- * hook) is walked in order. A drop (or reject) decides at once; otherwise the
+ * the first packet is the first traced SYN (or datagram) sent to the probe's
+ * destination, as the first event of its trace id shows it (fwspec's table,
+ * before any NAT): another probe's packet that a DNAT sent there is not it.
+ * Every trace id of that packet (a loopback packet gets one per hook) is
+ * walked in order, through any rewrite. A drop (or reject) decides at once; otherwise the
  * last accept (a rule's, or a base chain's policy) is the decision. Rules in
  * fwspec's own table are never named; NAT rules are rewrites, not decisions.
  */
 export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe, ctx: TraceContext): Decision | undefined {
   const index = indexed(events);
-  const mine = (index.byDestination.get(destinationKey(probe.daddr, probe.protocol, probe.port)) ?? []).filter((e) => matches(e.packet, probe));
+  // Each trace id's first packet, as fwspec's table marked it (original destination and port, source port): the probe's own packets.
+  const mine = (index.byOrigin.get(destinationKey(probe.daddr, probe.protocol, probe.port)) ?? []).filter((e) => matches(e.packet, probe));
   const sports = [...new Set(mine.map((e) => e.packet!.sport))];
   if (sports.length <= (probe.nth ?? 0)) return undefined;
   const sport = sports[probe.nth ?? 0];
@@ -365,7 +388,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         path.set(e.table, chains.slice(0, -1));
         continue;
       }
-      if (e.kind === "rule" && NAT.test(e.text)) {
+      if (e.kind === "rule" && rewritesPacket(e.text)) {
         const named = rewriteName(e, ctx);
         if (!rewrites.includes(named)) rewrites.push(named);
         continue;
