@@ -7,6 +7,7 @@
  * before, and the error names the command, its exit code and stderr.
  * Afterwards the loaded ruleset is recorded as evidence.
  */
+import { failingCommand, SCRIPT_TRACE_MARK, splitTrace } from "./script-trace.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
@@ -57,11 +58,23 @@ function describeSource(source: RuleSource): string {
   }
 }
 
+/** A failed rules script: the command that failed and its line, from the shell's trace; the trace itself left out of its output. */
+function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "script" }>): unknown {
+  if (!(error instanceof CommandError)) return error;
+  const { trace, output } = splitTrace(error.failure.stderr);
+  const failed = failingCommand(source.content, trace);
+  const where = failed ? ` at ${failed.line !== undefined ? `${source.path}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
+  return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
+}
+
 async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
   switch (source.kind) {
     case "script": {
       const target = stagingPath(host, "sh");
-      await host.runStaged(source.content, target, ["sh", "-e", target], `rules script ${source.path}`);
+      // Traced (`-x`, PS4 a mark of fwspec's own): a failure names the command that failed and its line (script-trace.ts).
+      await host.runStaged(source.content, target, ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target], `rules script ${source.path}`).catch((error: unknown) => {
+        throw scriptFailure(error, source);
+      });
       return;
     }
     case "restore": {

@@ -1,0 +1,27 @@
+/** Where a rules script failed, from `sh -e -x`'s trace (pure, table-driven). */
+import { describe, expect, test } from "vitest";
+import { failingCommand, SCRIPT_TRACE_MARK, splitTrace } from "./script-trace.ts";
+
+const t = (line: string) => `${SCRIPT_TRACE_MARK}${line}`;
+const GW = "#!/bin/sh\nWAN=eth0\nLAN=eth1\n\niptables -P FORWARD DROP\niptables -A FORWARD -i $LAN -o $WAM -j ACCEPT\niptables -A FORWARD -i ${WAN} -o $LAN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+
+describe("splitTrace", () => {
+  test("the shell's trace lines apart from what the commands printed", () => {
+    expect(splitTrace([t("WAN=eth0"), t("iptables -A FORWARD -i eth1 -o -j ACCEPT"), "Bad argument `ACCEPT'", "Try `iptables -h' or 'iptables --help' for more information.", ""].join("\n"))).toEqual({
+      trace: ["WAN=eth0", "iptables -A FORWARD -i eth1 -o -j ACCEPT"],
+      output: "Bad argument `ACCEPT'\nTry `iptables -h' or 'iptables --help' for more information.\n",
+    });
+  });
+});
+
+describe("failingCommand", () => {
+  test.each<[string, string, string[], { command: string; line?: number } | undefined]>([
+    ["an unset variable ($WAM for $WAN): the line found by expanding the script's own assignments", GW, ["WAN=eth0", "LAN=eth1", "iptables -P FORWARD DROP", "iptables -A FORWARD -i eth1 -o -j ACCEPT"], { command: "iptables -A FORWARD -i eth1 -o -j ACCEPT", line: 6 }],
+    ["${NAME} braces expand too", GW, ["WAN=eth0", "LAN=eth1", "iptables -P FORWARD DROP", "iptables -A FORWARD -i eth1 -o -j ACCEPT", "iptables -A FORWARD -i eth0 -o eth1 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"], { command: "iptables -A FORWARD -i eth0 -o eth1 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT", line: 7 }],
+    ["a command no line matches (a loop, a function): the command, no line", "for p in 80 443; do iptables -A INPUT -p tcp --dport $p -j DROPP; done\n", ["iptables -A INPUT -p tcp --dport 80 -j DROPP"], { command: "iptables -A INPUT -p tcp --dport 80 -j DROPP" }],
+    ["two lines alike: no line (never a guess)", "iptables -A INPUT -j X\niptables -A INPUT -j X\n", ["iptables -A INPUT -j X", "iptables -A INPUT -j X"], { command: "iptables -A INPUT -j X" }],
+    ["no trace (the shell did not get that far): nothing", "iptables -F\n", [], undefined],
+  ])("%s", (_, script, trace, found) => {
+    expect(failingCommand(script, trace)).toEqual(found);
+  });
+});

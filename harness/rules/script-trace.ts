@@ -1,0 +1,46 @@
+/**
+ * Where a rules script failed (pure). Scripts run as `sh -e -x` with PS4 set
+ * to SCRIPT_TRACE_MARK, so the shell prints each command, variables expanded,
+ * before it runs it; the last one printed is the one that failed. Its line in
+ * the script is found by expanding the script's own assignments (as the trace
+ * shows them; an unset variable is empty) in each line and comparing, words
+ * and quotes aside; a line only when exactly one matches (a loop or a
+ * function gives the command alone). The trace lines never reach a report:
+ * splitTrace takes them out of what the script printed.
+ */
+
+/** PS4 for rules scripts: a mark no command prints at the start of a line. */
+export const SCRIPT_TRACE_MARK = "@@fwspec-trace ";
+
+/** The shell's trace lines (mark removed), and what the commands printed, in order. */
+export function splitTrace(stderr: string): { trace: string[]; output: string } {
+  const trace: string[] = [];
+  const output: string[] = [];
+  for (const line of stderr.split("\n")) {
+    if (line.startsWith(SCRIPT_TRACE_MARK)) trace.push(line.slice(SCRIPT_TRACE_MARK.length));
+    else output.push(line);
+  }
+  return { trace, output: output.join("\n") };
+}
+
+/** Words without quotes, one space apart: how a trace line and an expanded script line are compared. */
+function words(text: string): string {
+  return text.replace(/['"]/g, "").trim().split(/\s+/).join(" ");
+}
+
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+
+/** The command that failed (the trace's last), and its line in the script when exactly one line expands to it. */
+export function failingCommand(script: string, trace: readonly string[]): { command: string; line?: number } | undefined {
+  const command = trace.at(-1);
+  if (command === undefined) return undefined;
+  const values = new Map<string, string>();
+  for (const t of trace) {
+    const m = ASSIGNMENT.exec(t);
+    if (m) values.set(m[1]!, m[2]!.replace(/^'(.*)'$/, "$1"));
+  }
+  const expand = (line: string) => line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a?: string, b?: string) => values.get((a ?? b)!) ?? "");
+  const wanted = words(command);
+  const lines = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(expand(l.text)) === wanted);
+  return lines.length === 1 ? { command, line: lines[0]!.n } : { command };
+}
