@@ -33,11 +33,14 @@ function commandsOf(file: string, doc: Record<string, unknown>): string[] {
   return Object.values(doc).flatMap((job) => ((job as { script?: string[] }).script ?? []));
 }
 
-/** `fwspec <sub> [args…]` in a shell line (after npx, sudo, env), as its words. */
+/**
+ * `fwspec <sub> [args…]` in a shell line (after sudo, env), as its words: only as `npx --no-install fwspec`
+ * (fwspec is on no registry; a bare `npx fwspec` on a runner without it would install whatever has that name).
+ */
 function fwspecCall(line: string): string[] | undefined {
   const words = line.trim().split(/\s+/);
   const i = words.indexOf("fwspec");
-  return i >= 0 && words[i - 1] === "npx" ? words.slice(i + 1) : undefined;
+  return i >= 0 && words[i - 1] === "--no-install" && words[i - 2] === "npx" ? words.slice(i + 1) : undefined;
 }
 
 function flagsOf(cmd: Command): Set<string> {

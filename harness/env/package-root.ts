@@ -14,7 +14,7 @@ export function packageRootFrom(dir: string, hasManifest: (dir: string) => boole
   const start = path.resolve(dir);
   for (let cur = start; ; cur = path.dirname(cur)) {
     if (hasManifest(cur)) return cur;
-    if (path.dirname(cur) === cur) throw new EnvironmentError(`no package.json above ${start}: fwspec's files are incomplete`, { hint: "reinstall fwspec (npm install -D fwspec)" });
+    if (path.dirname(cur) === cur) throw new EnvironmentError(`no package.json above ${start}: fwspec's files are incomplete`, { hint: "reinstall fwspec from the tarball or git URL you installed it from (npm install -D ./vendor/fwspec-<version>.tgz)" });
   }
 }
 

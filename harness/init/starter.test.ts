@@ -30,8 +30,8 @@ describe("the example", () => {
     expect(wf.jobs.fwspec["runs-on"]).toMatch(/^ubuntu-/);
     expect(wf.jobs.fwspec.steps.flatMap((s) => (s.run ? [s.run] : []))).toEqual([
       "npm ci",
-      'sudo -E env "PATH=$PATH" npx fwspec setup',
-      'sudo -E env "PATH=$PATH" npx fwspec run --junit reports/fwspec-junit.xml --json reports/fwspec.json --html reports/fwspec.html',
+      'sudo -E env "PATH=$PATH" npx --no-install fwspec setup',
+      'sudo -E env "PATH=$PATH" npx --no-install fwspec run --junit reports/fwspec-junit.xml --json reports/fwspec.json --html reports/fwspec.html',
     ]);
   });
 

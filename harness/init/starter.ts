@@ -54,8 +54,8 @@ jobs:
         with:
           node-version: 24
       - run: npm ci
-      - run: sudo -E env "PATH=$PATH" npx fwspec setup
-      - run: sudo -E env "PATH=$PATH" npx fwspec run --junit reports/fwspec-junit.xml --json reports/fwspec.json --html reports/fwspec.html
+      - run: sudo -E env "PATH=$PATH" npx --no-install fwspec setup
+      - run: sudo -E env "PATH=$PATH" npx --no-install fwspec run --junit reports/fwspec-junit.xml --json reports/fwspec.json --html reports/fwspec.html
       # The reports (JUnit, JSON, and the HTML report, which opens from the downloaded artefact), also when a check failed.
       - if: \${{ !cancelled() }}
         uses: actions/upload-artifact@v4
