@@ -46,10 +46,20 @@ function existsIn(cwd: string): (rel: string) => boolean {
   return (rel) => (rel === CONFIG_FILE ? CONFIG_NAMES.some((n) => existsSync(path.join(cwd, n))) : existsSync(path.join(cwd, rel)));
 }
 
+/** The hint for files init will not overwrite: your own rules files call for `init --from`, never --force (it would replace them). */
+function conflictHint(conflicts: readonly string[]): string {
+  const rules = conflicts.filter((c) => /^firewall\/rules\.v[46]$/.test(c));
+  if (rules.length === 0) return "move them away, or pass --force to overwrite them";
+  const v4 = rules.find((r) => r.endsWith("v4"));
+  const v6 = rules.find((r) => r.endsWith("v6"));
+  const from = v4 ? `--from ${v4}${v6 ? ` --v6 ${v6}` : ""}` : `--from <your IPv4 rules> --v6 ${v6}`;
+  return `to write a scenario for your own rules, run \`fwspec init ${from}\`; --force would replace ${rules.join(" and ")} with the example's rules`;
+}
+
 function plan(files: readonly PlannedFile[], cwd: string, force: boolean): FilePlan {
   const p = planWrites(files, existsIn(cwd), force);
   if (p.conflicts.length > 0 && !force) {
-    throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: "move them away, or pass --force to overwrite them" });
+    throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: conflictHint(p.conflicts) });
   }
   return p;
 }

@@ -1,0 +1,31 @@
+/** `fwspec init` (the example) in a folder that already has rules (no Docker: it only writes files). */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, test } from "vitest";
+import { InputError } from "../errors.ts";
+import { initExample } from "./init.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test("a repository with its own firewall/rules.v4: nothing is written, and the hint is `init --from`, never --force (which would replace the rules)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-init-example-"));
+  dirs.push(dir);
+  mkdirSync(join(dir, "firewall"));
+  writeFileSync(join(dir, "firewall", "rules.v4"), "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+  const error = (() => {
+    try {
+      initExample({ cwd: dir });
+      return undefined;
+    } catch (e) {
+      return e as InputError;
+    }
+  })();
+  expect(error).toBeInstanceOf(InputError);
+  expect(error!.message).toBe("fwspec init would overwrite firewall/rules.v4; nothing was written");
+  expect(error!.hint).toBe("to write a scenario for your own rules, run `fwspec init --from firewall/rules.v4`; --force would replace firewall/rules.v4 with the example's rules");
+  expect(readFileSync(join(dir, "firewall", "rules.v4"), "utf8")).toBe("*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+});
