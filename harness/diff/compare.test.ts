@@ -172,3 +172,21 @@ describe("comparing two matrix observations", () => {
     expect(json.changes[0]).toEqual({ flow: { from: "client", to: "server", port: 8080, protocol: "tcp", family: "ipv4" }, key: "client -> server:8080/tcp4", a: { verdict: "open", rule: ACCEPT, reason: "r" }, b: { verdict: "dropped", rule: DROP, reason: "r" }, allowed: false });
   });
 });
+
+describe("rules that differ where no flow tells them apart", () => {
+  const ssh = [flow("remote", "server", 22, "ipv4", "open", ACCEPT)];
+  const withRules = (a: string[], b: string[]) => compareObservations({ scenario, a: { label: "rules.v4@HEAD", observed: { ...obs(ssh), rulesets: a } }, b: { label: "rules.v4", observed: { ...obs(ssh), rulesets: b } } });
+
+  test("the rulesets loaded differ and no flow changed: the result says so, and the console note says what the matrix cannot see", () => {
+    const d = withRules(["0123456789abcdef"], ["fedcba9876543210"]);
+    expect(d.rulesDiffer).toBe(true);
+    expect(diffStatus(d)).toBe("same");
+    expect(renderDiff(d)).toContain("note: the rules loaded differ (a: 0123456789ab, b: fedcba987654), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own");
+  });
+
+  test("the same rulesets: no note", () => {
+    const d = withRules(["0123456789abcdef"], ["0123456789abcdef"]);
+    expect(d.rulesDiffer).toBe(false);
+    expect(renderDiff(d)).not.toContain("rules loaded differ");
+  });
+});

@@ -75,5 +75,8 @@ export function compareObservations(input: CompareInput): DiffResult {
     problems,
     unusedAllows: unused.map((e) => `${e.where}: ${e.text}`),
     unprobedAllows: unprobed,
+    ...(input.a.observed.rulesets && input.b.observed.rulesets
+      ? { rulesDiffer: input.a.observed.rulesets.join() !== input.b.observed.rulesets.join(), rulesets: { a: input.a.observed.rulesets, b: input.b.observed.rulesets } }
+      : {}),
   };
 }

@@ -77,6 +77,10 @@ export interface DiffResult {
   readonly unusedAllows: readonly string[];
   /** Of those, the entries naming a flow the matrix does not have (it could match nothing): `entry` as in unusedAllows, `why` `internet -> gw:8080/tcp is not in the flow matrix`. */
   readonly unprobedAllows?: readonly { readonly entry: string; readonly why: string }[];
+  /** The rulesets the two sides loaded differ (their apply steps' digests); with no flow changed, the matrix did not see what changed. */
+  readonly rulesDiffer?: boolean;
+  /** Each side's digests (the first 12 characters are shown). */
+  readonly rulesets?: { readonly a: readonly string[]; readonly b: readonly string[] };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface MatrixObservation {
   readonly flows: readonly ObservedFlow[];
   /** Why the observation is incomplete: errors of the scenario and steps that errored. */
   readonly problems: readonly string[];
+  /** The digests of the rulesets the apply steps loaded, in step order (absent: not known). */
+  readonly rulesets?: readonly string[];
 }
 
 /** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
@@ -47,5 +49,6 @@ export function matrixObservation(report: ScenarioReport): MatrixObservation {
     ...report.steps.filter((s) => s.status === "error" && !s.message.startsWith("not run: ")).map((s) => `${s.title} (line ${s.line}): ${s.message}`),
     ...report.steps.filter((s) => s.status === "error" && s.message.startsWith("not run: ")).map((s) => `the flow matrix was ${s.message}`),
   ])];
-  return { flows: report.expectations.map(observedFlow), problems };
+  const rulesets = report.steps.flatMap((s) => (s.step === "apply" && s.evidence ? [s.evidence.digest] : []));
+  return { flows: report.expectations.map(observedFlow), problems, rulesets };
 }

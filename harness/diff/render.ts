@@ -57,6 +57,10 @@ export function renderDiff(d: DiffResult): string {
     const unprobed = d.unprobedAllows?.find((p) => p.entry === u);
     lines.push(unprobed ? `  note: allow entry not probed: ${unprobed.why}: ${u}` : `  note: allow entry matched no change: ${u}`);
   }
+  if (d.rulesDiffer && d.changes.length === 0 && d.rulesets) {
+    const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
+    lines.push(`  note: the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`);
+  }
   lines.push("", VERDICT_LINE[status]);
   return `${safeText(lines.join("\n"))}\n`;
 }
