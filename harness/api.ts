@@ -214,9 +214,26 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
 }
 
 /** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested, and what it left to the run. */
-export async function checkRules(scenarios: readonly Scenario[], progress?: Progress): Promise<RuleCheck> {
-  await using docker = await openDockerLabs({ progress, build: true, cleanup: "run" });
-  return await checkRuleSyntax(scenarios, docker.provider, progress);
+export async function checkRules(scenarios: readonly Scenario[], progress?: Progress, options: { readonly handleInterrupts?: boolean } = {}): Promise<RuleCheck> {
+  return await untilInterrupted(async () => {
+    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
+    return await checkRuleSyntax(scenarios, docker.provider, progress);
+  });
+}
+
+/**
+ * The work's result or error; once an interrupt has begun, neither: what failed because the cleanup removed the labs
+ * (a closed command channel) is no finding, and the interrupt's cleanup ends the process with its own exit (130 …).
+ */
+async function untilInterrupted<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    if (interrupted()) await new Promise<never>(() => {});
+    return result;
+  } catch (error) {
+    if (interrupted()) await new Promise<never>(() => {});
+    throw error;
+  }
 }
 
 /** Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts. */
@@ -240,14 +257,13 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const labs = options.labs ?? Math.max(2, Math.floor(availableParallelism() / 2));
   const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
-  const reports = await (async () => {
+  // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
+  const reports = await untilInterrupted(async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
     // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s.
     if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
-  })();
-  // Interrupted: the verdicts after the cleanup removed the labs mean nothing; the exit comes when it is done.
-  if (interrupted()) await new Promise<never>(() => {});
+  });
   return runReport(reports);
 }

@@ -222,7 +222,7 @@ export function buildProgram(): Command {
     .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
       const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root });
       // With --rules, "valid" only once the rules are accepted too (a refused rule exits 2 before it).
-      const check = opts.rules ? await checkRules(scenarios, consoleProgress()) : undefined;
+      const check = opts.rules ? await checkRules(scenarios, consoleProgress(), { handleInterrupts: true }) : undefined;
       const left = check && check.unchecked.length > 0 ? `; ${check.unchecked.length} left to the run, not checked (listed above)` : "";
       const rules = check ? `; ${check.tested} rules file(s) and command list(s) accepted${left}` : "";
       process.stdout.write(`${files.length} scenario file(s) valid${rules}\n`);

@@ -1,5 +1,6 @@
 /**
- * No leak: a run interrupted with SIGINT removes its containers and networks,
+ * No leak: a run interrupted with SIGINT removes its containers and networks
+ * (also `validate --rules` and `run --check-rules` with their rule-check host up),
  * and so does a run whose output is closed (`fwspec run | head`), and a
  * `--reuse` run the lab it took warm from an earlier run (kept or not); a run
  * killed with SIGKILL leaves them, and the next run sweeps them.
@@ -61,6 +62,25 @@ describe("interrupted runs", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+    await expectNothingOf(child.pid!);
+  });
+
+  it.each([
+    ["validate --rules", ["validate", "--rules", SCENARIO]],
+    ["run --check-rules", ["run", "--check-rules", SCENARIO]],
+  ])("SIGINT while %s has its throw-away rule-check host up removes it and exits 130 (not a closed-channel error)", async (_, args) => {
+    const child = execa(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, reject: false });
+    await pRetry(
+      async () => {
+        if ((await containersOf(child.pid!)).length < 1) throw new Error("rule-check host not up yet");
+      },
+      { retries: 60, minTimeout: 100, maxTimeout: 250, maxRetryTime: 60_000 },
+    );
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+    expect(result.stderr).not.toMatch(/command channel .* is closed/);
     await expectNothingOf(child.pid!);
   });
 
