@@ -34,6 +34,15 @@ describe("fwspec run", () => {
     expect(r.stdout).toMatch(/from \\ to/);
   });
 
+  it("a shard with no scenario file is no failure (more CI machines than files); a filter matching nothing is", async () => {
+    const empty = await fwspec("run", "examples/failing", "--shard", "2/2");
+    expect(empty.exitCode, empty.all).toBe(0);
+    expect(empty.stderr).toContain("fwspec: shard 2/2 has no scenario file (fewer files than shards): nothing to run");
+    const none = await fwspec("run", "examples/failing", "-t", "no-check-is-called-this");
+    expect(none.exitCode, none.all).toBe(1);
+    expect(none.stderr).toContain("fwspec: no scenario has a check matching /no-check-is-called-this/");
+  });
+
   it("exits 1 on the failing example with expected vs observed and a repro command", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
     const r = await fwspec("run", "examples/failing", "--json", join(dir, "r.json"));
