@@ -60,6 +60,16 @@ describe("fwspec init", () => {
     expect(run.stdout).toMatch(/1 passed, 0 failed, 0 error/);
   });
 
+  it("--from rules.v4 alone: the IPv6 flows recorded open are said on the console, with --v6 as the way to give the host's IPv6 rules", async () => {
+    const dir = await repo();
+    mkdirSync(join(dir, "firewall"));
+    writeFileSync(join(dir, "firewall", "rules.v4"), V4);
+    const init = await fwspec(dir, "init", "--from", "firewall/rules.v4");
+    expect(init.exitCode, init.all).toBe(0);
+    expect(init.stdout).toMatch(/note: no --v6 rules given, so the lab host had no IPv6 rules and \d+ IPv6 flow\(s\) were recorded open .*pass its ip6tables-save file with --v6/);
+    expect(readFileSync(join(dir, "scenarios", "firewall.yaml"), "utf8")).toMatch(/\/tcp6 open {2}# /);
+  });
+
   it("--from rules.v4 --v6 rules.v6: the observed scenario passes fwspec run; a second init overwrites nothing", async () => {
     const dir = await repo();
     mkdirSync(join(dir, "firewall"));

@@ -137,5 +137,8 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force);
   const left = omitted.length > 0 ? `\nleft out (more than ${ports.length} ports): ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}` : "";
   const notRecorded = failed.map((f) => `\nnot recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}`).join("");
-  return `${write(p, cwd, force)}${left}${notRecorded}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: npx fwspec run`;
+  // Without --v6 the lab host has no IPv6 rules: every IPv6 flow is recorded open, which the real host may not be.
+  const openV6 = v6 ? 0 : observed.flows.filter((f) => f.flow.family === "ipv6" && f.side.verdict === "open" && f.flow.to !== "localhost").length;
+  const noV6 = openV6 > 0 ? `\nnote: no --v6 rules given, so the lab host had no IPv6 rules and ${openV6} IPv6 flow(s) were recorded open (\`/tcp6 open  # no filter chain\`); if the host filters IPv6, pass its ip6tables-save file with --v6; if it does not, that is an open IPv6 path` : "";
+  return `${write(p, cwd, force)}${left}${notRecorded}${noV6}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: npx fwspec run`;
 }
