@@ -15,7 +15,7 @@ import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { keptLines, recordedLines } from "../record/lines.ts";
+import { changedExpectations, keptLines, recordedLines } from "../record/lines.ts";
 import { defaultFamilies, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
@@ -84,6 +84,8 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   const written = recorded.lines.filter((l) => l.expectation !== undefined).length;
   print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${shown}\n`);
   for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
+  // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
+  for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);
   for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);
   if (failed.length > 0) {
     print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);

@@ -3,7 +3,7 @@ import { flowKey } from "../diff/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { keptLines, recordedLines } from "./lines.ts";
+import { changedExpectations, keptLines, recordedLines } from "./lines.ts";
 
 const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -48,6 +48,25 @@ describe("expectations record keeps as written (nothing the author wrote is lost
     expect(keptLines(scenario, [...observed, { ...observed[0]!, key: "gw -> localhost:22/tcp4" }]).map((l) => `${l.expectation}  # ${l.comment}`)).toEqual([
       "internet -> gw:8080 open answered-by web:80  # kept as written: not in record's flow matrix (it probes listeners only; gw has none on tcp/8080)",
       "internet -> gw:22 open seen-from internet  # kept as written: record does not write answered-by / seen-from",
+    ]);
+  });
+});
+
+describe("expectations whose verdict the recording changes (said, never silently overwritten)", () => {
+  const scenario = defineScenario({
+    name: "web", description: "intent",
+    hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/22"] }, remote: {} },
+    steps: [
+      { apply: { host: "server", commands: [["iptables", "-F"]] } },
+      { expect: ["remote -> server:8080/tcp6 dropped", "remote -> server:22 blocked", "remote -> server:8080/tcp4 open"] },
+    ],
+  });
+  const seen = (port: number, family: Family, verdict: Verdict): ObservedFlow => ({ ...o("server", port, family, verdict), flow: { from: "remote", to: "server", port, protocol: "tcp", family }, key: `remote -> server:${port}/tcp${family === "ipv4" ? "4" : "6"}` });
+
+  test("an expectation the observation contradicts is listed with its line and what is recorded instead; one it agrees with is not", () => {
+    expect(changedExpectations(scenario, [seen(8080, "ipv4", "open"), seen(8080, "ipv6", "open"), seen(22, "ipv4", "refused"), seen(22, "ipv6", "open")])).toEqual([
+      "`remote -> server:8080/tcp6 dropped` (line 1) is recorded as open [ipv6]",
+      "`remote -> server:22 blocked` (line 1) is recorded as open [ipv6]",
     ]);
   });
 });

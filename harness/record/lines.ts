@@ -6,7 +6,7 @@
  * probe gave `error` is never written as an expectation: it is returned
  * apart (and written as a comment saying so).
  */
-import type { Family, ProbeTarget } from "../model/types.ts";
+import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
@@ -105,5 +105,28 @@ export function keptLines(scenario: Scenario, observed: readonly ObservedFlow[])
   return replaced.flatMap((e) => {
     const why = notRecorded(e, scenario, keys);
     return why === undefined ? [] : [{ expectation: e.text, comment: `kept as written: ${why}` }];
+  });
+}
+
+/**
+ * The expectations of the replaced steps that record does stand for but whose
+ * verdict the observation contradicts (`remote -> server:8080/tcp6 dropped`
+ * observed open): the recorded file writes what was observed, so each is said,
+ * with its line, never overwritten silently (it may be the intent, and the
+ * rules the bug).
+ */
+export function changedExpectations(scenario: Scenario, observed: readonly ObservedFlow[]): string[] {
+  const byKey = new Map(observed.map((o) => [o.key, o]));
+  const keys = new Set(byKey.keys());
+  const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP_KINDS.has(k));
+  const replaced = scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
+  return replaced.flatMap((e) => {
+    if (notRecorded(e, scenario, keys) !== undefined) return [];
+    const to = e.to.kind === "host" ? e.to.host : "localhost";
+    return e.families.flatMap((f) => {
+      const seen = byKey.get(`${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`);
+      if (!seen || seen.side.verdict === "error" || verdictMatches(e.expected, seen.side.verdict)) return [];
+      return [`\`${e.text}\` (line ${e.location.line}) is recorded as ${seen.side.verdict} [${f}]`];
+    });
   });
 }
