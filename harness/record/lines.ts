@@ -8,6 +8,7 @@
  */
 import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
+import { SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
 import { noRuleReason } from "../diff/deciding.ts";
@@ -69,8 +70,11 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
   return { lines, failed };
 }
 
-/** Steps that set the lab up: record's expect step comes after the last of them (write.ts). */
-const SETUP_KINDS = new Set(["apply", "run", "reboot", "hold"]);
+/** The expectations of the expect steps record replaces: those after the scenario's last set-up step (write.ts). */
+function replacedExpectations(scenario: Scenario): Expectation[] {
+  const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP.has(k));
+  return scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
+}
 
 /** Why record's lines do not stand for an expectation the author wrote; undefined when they do. */
 function notRecorded(e: Expectation, scenario: Scenario, observed: ReadonlySet<string>): string | undefined {
@@ -100,9 +104,7 @@ function notRecorded(e: Expectation, scenario: Scenario, observed: ReadonlySet<s
  */
 export function keptLines(scenario: Scenario, observed: readonly ObservedFlow[]): RecordedLine[] {
   const keys = new Set(observed.map((o) => o.key));
-  const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP_KINDS.has(k));
-  const replaced = scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
-  return replaced.flatMap((e) => {
+  return replacedExpectations(scenario).flatMap((e) => {
     const why = notRecorded(e, scenario, keys);
     return why === undefined ? [] : [{ expectation: e.text, comment: `kept as written: ${why}` }];
   });
@@ -118,9 +120,7 @@ export function keptLines(scenario: Scenario, observed: readonly ObservedFlow[])
 export function changedExpectations(scenario: Scenario, observed: readonly ObservedFlow[]): string[] {
   const byKey = new Map(observed.map((o) => [o.key, o]));
   const keys = new Set(byKey.keys());
-  const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP_KINDS.has(k));
-  const replaced = scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
-  return replaced.flatMap((e) => {
+  return replacedExpectations(scenario).flatMap((e) => {
     if (notRecorded(e, scenario, keys) !== undefined) return [];
     const to = e.to.kind === "host" ? e.to.host : "localhost";
     return e.families.flatMap((f) => {

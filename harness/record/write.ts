@@ -13,7 +13,8 @@ import { InputError } from "../errors.ts";
 import type { Family } from "../model/types.ts";
 import type { RecordedLine } from "./lines.ts";
 
-const SETUP = new Set(["apply", "run", "reboot", "hold"]);
+/** Steps that set the lab up: the recorded expect step replaces the expect steps after the last of them. */
+export const SETUP: ReadonlySet<string> = new Set(["apply", "run", "reboot", "hold"]);
 
 /** The header comment of the recorded step. */
 export const RECORDED_MARK = "recorded by fwspec record: the verdicts observed with these rules, each with the rule that decided it; review before committing";

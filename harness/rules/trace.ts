@@ -16,6 +16,7 @@
  * reused handle. The trace's table, chain, handle and verdict come from the
  * kernel and are always current.
  */
+import { acceptDecides, rewritesPacket } from "./trace-verdicts.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
@@ -217,19 +218,6 @@ export interface TraceContext {
   readonly saved: Partial<Readonly<Record<Family, SavedRuleset>>>;
 }
 
-const NAT = /\b(dnat|snat|masquerade|redirect)\b/;
-/** A `ct status` match (`ct status dnat`, `ct status != snat`, `ct status { dnat, snat }`, `ct status & dnat == dnat`): it names NAT, it rewrites nothing. */
-const CT_STATUS = /\bct status\s+(?:(?:!=|==|&)\s*)?(?:\{[^}]*\}|\([^)]*\)|\S+)(?:\s*(?:==|!=)\s*(?:\{[^}]*\}|\S+))?/g;
-
-/**
- * Does this rule (as nft prints it) rewrite the packet (`dnat to`, `snat to`,
- * `masquerade`, `redirect`)? A match on a connection's NAT status (`ct status
- * dnat`: iptables' `--ctstate DNAT`) or a comment naming NAT is not a rewrite:
- * such a rule filters, and can take a connection's first packet.
- */
-export function rewritesPacket(text: string): boolean {
-  return NAT.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(CT_STATUS, ""));
-}
 const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
 
 /** `filter` for an iptables-nft table (as counters name it), `inet fw` for a native one. */
@@ -238,12 +226,6 @@ function tableName(table: string): string {
   return (family === "ip" || family === "ip6") && IPTABLES_TABLES.has(name) ? name : table;
 }
 
-/** An accept that only ends a table nothing is filtered in (NAT, raw, mangle, the routing hooks) does not decide. */
-function acceptDecides(table: string, chain: string): boolean {
-  const name = table.split(" ")[1] ?? "";
-  // firewalld's one inet table names its chains by type: `nat_POSTROUTING`, `mangle_PREROUTING` never filter either.
-  return !["nat", "raw", "mangle"].includes(name) && !/^(pre|post)routing$/i.test(chain) && !/^(nat|mangle|raw)_/i.test(chain);
-}
 
 /** The iptables-save line of an iptables-nft rule (by its handle's place in the chain), or the rule as nft prints it. */
 function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: string } {
