@@ -49,6 +49,13 @@ describe("record and diff on the fake lab", () => {
     expect(provider.started.every((lab) => lab.disposed)).toBe(true);
   });
 
+  test("diff's progress: one scenario run with the old and the new rules, not two scenarios", async () => {
+    const steps: string[] = [];
+    await diffScenarios(appended, inserted, { provider: new FakeLabProvider(), labs: 1, progress: { step: (m) => steps.push(m), info: () => {} } });
+    expect(steps).toContain("running 1 scenario with the old rules (a) and the new rules (b) on 1 lab(s), up to 1 at a time");
+    expect(steps.filter((m) => /scenario\(s\)/.test(m))).toEqual([]);
+  });
+
   test("independent of order: b against a gives the same flows, reversed", async () => {
     const d = await diffScenarios(inserted, appended, { provider: new FakeLabProvider(), labs: 1 });
     expect(d.changes.map((c) => `${c.key}: ${c.a.verdict} → ${c.b.verdict}`)).toEqual(["client -> server:8080/tcp4: dropped → open", "client -> server:8080/tcp6: dropped → open"]);

@@ -21,15 +21,19 @@ export interface MatrixOptions extends Omit<RunOptions, "filter" | "shard" | "ke
   readonly maxProbes?: number | undefined;
 }
 
-/** The run's progress without its per-scenario "checks held" lines: a matrix expects nothing. */
-function matrixProgress(p: Progress | undefined): Progress {
+/** What a diff runs, in the run's "running N scenario(s) on …" line (run-set.ts): one scenario, once per side. */
+const DIFF_RUNNING = "running 1 scenario with the old rules (a) and the new rules (b) on ";
+
+/** The run's progress without its per-scenario "checks held" lines: a matrix expects nothing; a diff's two runs of one scenario said as such. */
+function matrixProgress(p: Progress | undefined, diff: boolean): Progress {
   const to = p ?? silentProgress;
-  return { step: (m) => to.step(m), info: (m) => (/ checks held \(/.test(m) ? undefined : to.info(m)) };
+  const step = (m: string) => (diff ? m.replace(/^running 2 scenario\(s\) on /, DIFF_RUNNING) : m);
+  return { step: (m) => to.step(step(m)), info: (m) => (/ checks held \(/.test(m) ? undefined : to.info(m)) };
 }
 
-/** Runs matrix scenarios (matrix.ts matrixScenario); one observation each, in order. */
-async function probeMatrices(matrices: readonly Scenario[], options: Omit<MatrixOptions, "maxProbes">): Promise<MatrixObservation[]> {
-  const report = await run({ scenarios: matrices }, { ...options, progress: matrixProgress(options.progress) });
+/** Runs matrix scenarios (matrix.ts matrixScenario); one observation each, in order. `diff`: the two sides of one scenario. */
+async function probeMatrices(matrices: readonly Scenario[], options: Omit<MatrixOptions, "maxProbes">, diff = false): Promise<MatrixObservation[]> {
+  const report = await run({ scenarios: matrices }, { ...options, progress: matrixProgress(options.progress, diff) });
   return report.scenarios.map(matrixObservation);
 }
 
@@ -65,7 +69,7 @@ export async function diffScenarios(a: Scenario, b: Scenario, options: DiffOptio
   const { labels, allow, maxProbes, ...runOptions } = options;
   const flows = flowMatrix(b, maxProbes, [a, b]);
   // Distinct objects with their own names, so the runner keeps them apart; one topology, so they share a lab (reset in between) or get equal ones.
-  const [oa, ob] = await probeMatrices([matrixScenario(a, flows, `${a.name} [a]`), matrixScenario(b, flows, `${b.name} [b]`)], runOptions);
+  const [oa, ob] = await probeMatrices([matrixScenario(a, flows, `${a.name} [a]`), matrixScenario(b, flows, `${b.name} [b]`)], runOptions, true);
   return compareObservations({
     scenario: { file: b.file, name: b.name },
     a: { label: labels?.a ?? "a", observed: oa! },
