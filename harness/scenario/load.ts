@@ -13,6 +13,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { checkScenario } from "./check.ts";
+import { checkConfigText } from "./config.ts";
 import type { CheckPlace, CheckResult } from "./check.ts";
 import type { MachineRoute } from "./subnets.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -35,9 +36,27 @@ const onDisk: Exists = (abs) => {
   return st === undefined ? undefined : st.isDirectory() ? "dir" : "file";
 };
 
-/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. */
+/** What a config file that cannot be read as text is, in words. */
+function unreadableConfig(f: ReadFailure): string {
+  if (f.kind === "missing" || f.kind === "unreadable") return f.error.message;
+  if (f.kind === "too-large") return `larger than 1 MiB (${f.size} bytes)`;
+  return f.kind === "binary" ? "it contains NUL bytes" : f.kind === "not-utf8" ? "it is not UTF-8 text" : f.kind;
+}
+
+/** A config file that marks the root holds nothing (config.ts); anything else is a ScenarioError at its line. */
+function refuseConfig(marker: string): void {
+  const read = readTextFileSync(marker);
+  if (!read.ok && read.failure.kind === "empty") return;
+  if (!read.ok) throw fileDiagnostic(marker, `cannot read ${path.basename(marker)}: ${unreadableConfig(read.failure)}`, "it only marks the project root: leave it empty or `{}`");
+  const problems = checkConfigText(marker, read.text);
+  if (problems.length > 0) throw new ScenarioError(problems);
+}
+
+/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. A config file marking it is read. */
 export function findProjectRoot(dir: string, root?: string): ProjectRoot {
-  return chooseProjectRoot(dir, onDisk, root, process.cwd());
+  const found = chooseProjectRoot(dir, onDisk, root, process.cwd());
+  if (found.reason === "config" && found.marker !== undefined) refuseConfig(found.marker);
+  return found;
 }
 
 /** Where a scenario's files may be: `root` overrides the rule (root.ts). */

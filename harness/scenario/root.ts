@@ -10,7 +10,7 @@
 import path from "node:path";
 import { InputError } from "../errors.ts";
 
-/** The names that mark a root by themselves (the file may be empty; fwspec reads nothing from it yet). */
+/** The names that mark a root by themselves (empty, or `{}`: config.ts says what one may hold, load.ts reads it). */
 export const CONFIG_NAMES = ["fwspec.config.json", "fwspec.config.yaml", "fwspec.config.yml", "fwspec.config.js", "fwspec.config.mjs", "fwspec.config.ts"] as const;
 
 export type RootReason = "option" | "config" | "git" | "package" | "none";

@@ -40,7 +40,9 @@ export function refuseMachineTargets(scenarios: readonly Scenario[], interfaces:
   refuseProblems(machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
 }
 
-function refuseProblems(problems: readonly string[]): void {
+function refuseProblems(all: readonly string[]): void {
+  // A broken fwspec.config.json is every scenario's problem: said once.
+  const problems = [...new Set(all)];
   if (problems.length > 0) {
     throw new InputError(`${problems.length} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
   }
