@@ -1,7 +1,8 @@
-/** Scenario paths from a command line (files, directories, globs) → scenario files; default scenarios/. */
+/** Scenario paths from a command line (files, directories, globs) → scenario files; default scenarios/ in the project root. */
 import { existsSync, globSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
+import { describeRoot, type ProjectRoot } from "./root.ts";
 
 const SCENARIO = /\.ya?ml$/;
 
@@ -13,9 +14,27 @@ function walk(dir: string): string[] {
   });
 }
 
-export function expandScenarioPaths(args: readonly string[], cwd: string = process.cwd()): string[] {
+/** The project root, in words, for the default folder: a root nothing marks is the current directory, not a scenario's. */
+function rootInWords(root: ProjectRoot): string {
+  return root.reason === "none" ? `the current directory ${root.dir} (nothing marks a project root above it)` : describeRoot(root);
+}
+
+/** The scenario files of scenarios/ in the project root (no paths given), or an InputError naming the folder and the root rule. */
+function defaultScenarios(root: ProjectRoot): string[] {
+  const dir = join(root.dir, "scenarios");
+  const where = `without paths fwspec reads scenarios/ in the project root, ${rootInWords(root)}`;
+  const hint = "name your scenario files or folders (`fwspec validate path/to/scenarios`, `fwspec run path/to/scenarios`), or write a working example there with `fwspec init`";
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new InputError(`no scenarios folder at ${dir}: ${where}`, { hint });
+  const files = walk(dir);
+  if (files.length === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${dir}: ${where}`, { hint });
+  return files.sort();
+}
+
+/** Files, directories and globs resolved against `cwd`; none: scenarios/ in `root` (the project root, root.ts; default `cwd`). */
+export function expandScenarioPaths(args: readonly string[], cwd: string = process.cwd(), root: ProjectRoot = { dir: resolve(cwd), reason: "none" }): string[] {
+  if (args.length === 0) return defaultScenarios(root);
   const files = new Set<string>();
-  for (const arg of args.length > 0 ? args : ["scenarios"]) {
+  for (const arg of args) {
     const abs = resolve(cwd, arg);
     if (existsSync(abs)) {
       if (statSync(abs).isDirectory()) walk(abs).forEach((f) => files.add(f));
@@ -28,8 +47,8 @@ export function expandScenarioPaths(args: readonly string[], cwd: string = proce
       matches.forEach((m) => files.add(m));
       continue;
     }
-    throw new InputError(`${arg}: no such file or directory`, { hint: "pass scenario files, directories or globs (default: scenarios/)" });
+    throw new InputError(`${arg}: no such file or directory`, { hint: "pass scenario files, directories or globs (default: scenarios/ in the project root)" });
   }
-  if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.join(" ") || "scenarios/"}`);
+  if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.join(" ")}`);
   return [...files].sort();
 }

@@ -14,9 +14,9 @@ export interface Validated {
 
 /** Throws one InputError listing every diagnostic of every file (and literal targets that are this machine's addresses). */
 export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: LoadOptions = {}): Validated {
-  const files = expandScenarioPaths(paths);
-  // A --root that is no directory: one message, not one per file.
-  if (opts.root !== undefined) findProjectRoot(process.cwd(), opts.root);
+  // A --root that is no directory: one message, not one per file. Without paths: scenarios/ in the project root.
+  const root = paths.length > 0 && opts.root === undefined ? undefined : findProjectRoot(process.cwd(), opts.root);
+  const files = expandScenarioPaths(paths, process.cwd(), root);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
   // Declared subnets must not overlap the machine's routes (read once, before any lab starts).
