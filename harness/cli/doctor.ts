@@ -2,7 +2,7 @@
  * `fwspec doctor`: what this machine can do, each problem with its fix.
  * Kernel features are tried for real inside a throw-away lab host.
  */
-import { connectEngine, probeEngine } from "../env/engine.ts";
+import { connectEngine, currentUser, diagnoseEngine, probeEngine } from "../env/engine.ts";
 import { FIREWALL_PARTS, PART_COMMANDS, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { DockerLabProvider } from "../lab/provider.ts";
@@ -41,11 +41,12 @@ async function hostFirewallChecks(): Promise<Check[]> {
 export async function runDoctor(): Promise<Check[]> {
   const checks: Check[] = [...(await hostFirewallChecks())];
   const engine = await probeEngine();
+  const why = engine.reachable ? undefined : diagnoseEngine(engine, currentUser());
   checks.push({
     name: "Docker engine",
     ok: engine.reachable,
-    detail: engine.reachable ? `${engine.endpoint.url} (Docker ${engine.version}, API ${engine.apiVersion})` : `${engine.endpoint.url}: ${engine.problem}`,
-    fix: "run `fwspec setup` (as root on Debian/Ubuntu it installs docker.io and starts dockerd)",
+    detail: why ? why.problem : `${engine.endpoint.url} (Docker ${engine.version}, API ${engine.apiVersion})`,
+    ...(why ? { fix: why.hint } : {}),
   });
   if (!engine.reachable) return checks;
   const docker = await connectEngine();

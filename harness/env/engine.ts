@@ -3,7 +3,8 @@
  * otherwise the default socket. The only place that turns "where is Docker"
  * into a Dockerode client.
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
+import { userInfo } from "node:os";
 import Dockerode from "dockerode";
 import { EnvironmentError } from "../errors.ts";
 
@@ -49,6 +50,56 @@ export interface EngineStatus {
   readonly version?: string;
   readonly apiVersion?: string;
   readonly problem?: string;
+  /** The socket refuses this user (EACCES): an engine runs, but may not be used from here. */
+  readonly denied?: boolean;
+}
+
+/** Pure: is this connect (or stat) error the socket refusing this user? */
+export function isPermissionDenied(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "EACCES" || code === "EPERM" || /\bEACCES\b|permission denied/i.test(error.message);
+}
+
+export interface EngineDiagnosis {
+  readonly problem: string;
+  readonly hint: string;
+}
+
+/** Pure: the socket `socket` refuses `user`. Never advice to start an engine: one runs. */
+export function deniedDiagnosis(socket: string, user: string, detail?: string): EngineDiagnosis {
+  return {
+    problem: `permission denied on the Docker socket ${socket}: the engine is running, but this user (${user}) may not use it${detail ? ` (${detail})` : ""}`,
+    hint: `add ${user} to the docker group (sudo usermod -aG docker ${user}) and log in again, or run fwspec as root (sudo), or set DOCKER_HOST to a socket you may use`,
+  };
+}
+
+/** Pure: why the engine of an unreachable `status` cannot be used by `user`, and what to do. */
+export function diagnoseEngine(status: EngineStatus, user: string): EngineDiagnosis {
+  if (status.denied) return deniedDiagnosis(status.endpoint.options.socketPath ?? status.endpoint.url, user, status.problem);
+  return {
+    problem: `no Docker engine answers at ${status.endpoint.url} (${status.problem ?? "no answer"})`,
+    hint: "run `fwspec setup` (as root on Debian/Ubuntu it installs docker.io and starts dockerd), or set DOCKER_HOST",
+  };
+}
+
+/** The user this process runs as, for messages. */
+export function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? "?"}`;
+  }
+}
+
+/** Is there a socket at `socketPath` this process may reach? A folder it may not search is a refusal too. */
+function socketProblem(socketPath: string): Pick<EngineStatus, "problem" | "denied"> | undefined {
+  try {
+    if (statSync(socketPath, { throwIfNoEntry: false }) === undefined) return { problem: `no socket at ${socketPath}` };
+    return undefined;
+  } catch (error) {
+    return isPermissionDenied(error) ? { problem: (error as Error).message, denied: true } : { problem: (error as Error).message };
+  }
 }
 
 /** Asks the engine for its version; never throws. */
@@ -59,25 +110,23 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
   } catch (error) {
     return { endpoint: { url: String(env["DOCKER_HOST"]), options: {} }, reachable: false, problem: (error as Error).message };
   }
-  if (endpoint.options.socketPath && !existsSync(endpoint.options.socketPath)) {
-    return { endpoint, reachable: false, problem: `no socket at ${endpoint.options.socketPath}` };
-  }
+  const missing = endpoint.options.socketPath === undefined ? undefined : socketProblem(endpoint.options.socketPath);
+  if (missing) return { endpoint, reachable: false, ...missing };
   const docker = new Dockerode({ ...endpoint.options, timeout: timeoutMs });
   try {
     const v = await docker.version();
     return { endpoint, reachable: true, version: v.Version, apiVersion: v.ApiVersion };
   } catch (error) {
-    return { endpoint, reachable: false, problem: (error as Error).message };
+    return { endpoint, reachable: false, problem: (error as Error).message, ...(isPermissionDenied(error) ? { denied: true } : {}) };
   }
 }
 
-/** A client for a running engine, or an EnvironmentError that names `fwspec setup`. */
+/** A client for a running engine, or an EnvironmentError that says why not (no engine: `fwspec setup`; a socket that refuses this user: the docker group). */
 export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
   const status = await probeEngine(env);
   if (!status.reachable) {
-    throw new EnvironmentError(`no Docker engine answers at ${status.endpoint.url} (${status.problem ?? "no answer"})`, {
-      hint: "run `fwspec setup` (as root on Debian/Ubuntu it installs docker.io and starts dockerd), or set DOCKER_HOST",
-    });
+    const d = diagnoseEngine(status, currentUser());
+    throw new EnvironmentError(d.problem, { hint: d.hint });
   }
   return new Dockerode({ ...status.endpoint.options });
 }

@@ -12,6 +12,9 @@ const bare: MachineFacts = {
   haveDockerd: false,
   haveMmdebstrap: false,
   haveNft: false,
+  engineDenied: false,
+  socketPath: "/var/run/docker.sock",
+  user: "alice",
 };
 
 describe("planSetup", () => {
@@ -29,11 +32,15 @@ describe("planSetup", () => {
     ["normal user without engine: says what to install", { isRoot: false }, /apt-get install -y docker\.io mmdebstrap nftables/],
     ["non-Debian root without engine", { osIds: ["fedora"] }, /not Debian or Ubuntu/],
     ["DOCKER_HOST that does not answer: never starts a local daemon", { customDockerHost: true, engineUrl: "tcp://198.18.0.9:2375" }, /DOCKER_HOST/],
+    ["socket refuses a normal user: the docker group, never a dockerd", { isRoot: false, engineDenied: true, haveDockerd: true }, /^permission denied on the Docker socket \/var\/run\/docker\.sock: the engine is running, but this user \(alice\) may not use it.*add alice to the docker group/],
+    ["socket refuses root too (a policy): no second dockerd", { engineDenied: true, haveDockerd: true, user: "root" }, /^permission denied on the Docker socket .*this user \(root\)/],
+    ["a DOCKER_HOST socket that refuses this user: permission, not 'does not answer'", { engineDenied: true, customDockerHost: true, engineUrl: "unix:///run/user/1000/docker.sock", socketPath: "/run/user/1000/docker.sock", isRoot: false }, /^permission denied on the Docker socket \/run\/user\/1000\/docker\.sock/],
   ])("%s", (_name, facts, expected) => {
     const plan = planSetup({ ...bare, ...facts });
     if (expected instanceof RegExp) {
       expect(plan.ok).toBe(false);
       if (!plan.ok) expect(`${plan.problem} ${plan.hint}`).toMatch(expected);
+      if (!plan.ok && facts.engineDenied) expect(`${plan.problem} ${plan.hint}`).not.toMatch(/dockerd|apt-get|fwspec setup/);
     } else {
       expect(plan.ok).toBe(true);
       if (plan.ok) expect(plan.actions.map((a) => (a.kind === "install" ? `install:${a.packages.join(",")}` : a.kind))).toEqual(expected);

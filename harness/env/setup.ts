@@ -13,7 +13,7 @@ import { execa } from "execa";
 import pRetry from "p-retry";
 import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
-import { connectEngine, probeEngine } from "./engine.ts";
+import { connectEngine, currentUser, deniedDiagnosis, probeEngine } from "./engine.ts";
 import { DOCKER_DIR, ensureLabImage } from "./images.ts";
 
 export interface MachineFacts {
@@ -28,6 +28,11 @@ export interface MachineFacts {
   readonly haveMmdebstrap: boolean;
   /** `nft` on PATH: without it `fwspec run` cannot compare the machine's own nft ruleset before and after. */
   readonly haveNft: boolean;
+  /** The engine's socket refuses this user (EACCES): an engine runs; starting another would be wrong. */
+  readonly engineDenied: boolean;
+  readonly socketPath?: string | undefined;
+  /** Who runs fwspec, for messages. */
+  readonly user: string;
 }
 
 export type SetupAction =
@@ -45,6 +50,7 @@ const DEBIAN_LIKE = new Set(["debian", "ubuntu"]);
 export function planSetup(facts: MachineFacts): SetupPlan {
   const actions: SetupAction[] = [];
   if (!facts.engineReachable) {
+    if (facts.engineDenied) return { ok: false, ...deniedDiagnosis(facts.socketPath ?? facts.engineUrl, facts.user) };
     if (facts.customDockerHost) {
       return {
         ok: false,
@@ -107,6 +113,9 @@ export async function gatherFacts(env: NodeJS.ProcessEnv = process.env): Promise
     haveDockerd: await onPath("dockerd"),
     haveMmdebstrap: await onPath("mmdebstrap"),
     haveNft: await onPath("nft"),
+    engineDenied: engine.denied === true,
+    socketPath: engine.endpoint.options.socketPath,
+    user: currentUser(),
   };
 }
 
