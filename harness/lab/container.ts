@@ -21,12 +21,22 @@ export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv6.conf.all.accept_dad": "0",
   "net.ipv6.conf.default.accept_dad": "0",
   "net.ipv6.conf.all.disable_ipv6": "0",
+  // A host forwards only when the scenario says it routes (ROUTER_SYSCTLS): a new network namespace otherwise
+  // inherits IPv4 forwarding from the machine (devconf_inherit_init_net 0), on in many CI runners, so a
+  // host's FORWARD chain would be reachable on one machine and not on another (mutate's reach.ts counts on it).
+  "net.ipv4.ip_forward": "0",
+  "net.ipv6.conf.all.forwarding": "0",
 };
 
 export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv4.ip_forward": "1",
   "net.ipv6.conf.all.forwarding": "1",
 };
+
+/** A host's kernel settings: every host's, forwarding on only for a router. */
+export function hostSysctls(spec: Pick<HostSpec, "router">): Record<string, string> {
+  return { ...HOST_SYSCTLS, ...(spec.router === true ? ROUTER_SYSCTLS : {}) };
+}
 
 /**
  * testcontainers, loaded when a container starts: a run on warm labs, `validate`
@@ -60,7 +70,7 @@ export async function startHostContainer(image: string, spec: HostSpec, containe
       // with `ss -K` (SOCK_DESTROY needs it; runner/shared-lab.ts). Rules are still applied only to firewall hosts
       // (the scenario says so); isolation.integration.test.ts proves the machine unreachable from such a host.
       this.withAddedCapabilities("NET_ADMIN");
-      this.hostConfig.Sysctls = { ...HOST_SYSCTLS, ...(spec.router ? ROUTER_SYSCTLS : {}) };
+      this.hostConfig.Sysctls = hostSysctls(spec);
       this.hostConfig.Init = true;
       this.hostConfig.Privileged = false;
     }

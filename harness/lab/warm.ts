@@ -52,7 +52,7 @@ export interface ClaimedLab {
 }
 
 /** Changes whenever what a warm lab's marker records, or how a lab is prepared, changes: a lab left by another fwspec is never taken. */
-export const WARM_FORMAT = 2;
+export const WARM_FORMAT = 3;
 /** A warm marker this close to its limit is not taken: a sweep could judge it expired while the taker attaches. */
 export const CLAIM_MARGIN_MS = 60_000;
 

@@ -17,8 +17,11 @@ import { beyondReach, reachClaims } from "./reach.ts";
 
 const at = { file: "/p/s.yaml", line: 3, column: 1 };
 const server: HostSpec = { name: "server", firewall: true, backend: "nft", listen: [] };
+/** The address and interface arguments about forward hooks and FORWARD are made for a host that forwards. */
+const router: HostSpec = { ...server, router: true };
+const forwards = (source: RuleSource) => "content" in source && /hook forward|^-A FORWARD/m.test(source.content);
 
-function scenario(source: RuleSource, more: readonly Step[] = [], hosts: readonly HostSpec[] = [server]): Scenario {
+function scenario(source: RuleSource, more: readonly Step[] = [], hosts: readonly HostSpec[] = [forwards(source) ? router : server]): Scenario {
   return { file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts, steps: [{ kind: "apply", host: "server", sources: [source], location: at }, ...more] };
 }
 
@@ -186,9 +189,41 @@ describe("address claims are withheld when the lab may carry other addresses (NA
   });
 });
 
+describe("the forward path of a host that forwards nothing in the lab", () => {
+  const fwd = (rules: readonly string[]) => nft(rules, "forward");
+  const sysctl = (host: string): Step => ({ kind: "run", host, command: ["sysctl", "-w", "net.ipv4.ip_forward=1"], exit: 0, contains: [], notContains: [], location: { ...at, line: 9 } }) as unknown as Step;
+  const other: HostSpec = { name: "other", firewall: false, backend: "nft", listen: [] };
+  test.each([
+    // [what, source, operator, mutant id, hosts, more steps, reason contains (undefined: not claimed)]
+    ["a forward hook's policy, no router", fwd(["tcp dport 22 accept"]), "policy", "policy@fw.nft:3", [server], [], "its policy is in a forward hook (chain c) of server, which forwards nothing"],
+    ["a forward hook's rule, no router", fwd(["tcp dport 22 accept"]), "delete", "delete@fw.nft:4", [server], [], "declare it `router: true`"],
+    ["the same rule, the host a router", fwd(["tcp dport 22 accept"]), "delete", "delete@fw.nft:4", [router], [], undefined],
+    ["the same policy, the host a router", fwd(["tcp dport 22 accept"]), "policy", "policy@fw.nft:3", [router], [], undefined],
+    ["another host routes, not this one", fwd(["tcp dport 22 accept"]), "delete", "delete@fw.nft:4", [server, { ...other, router: true }], [], "of server, which forwards nothing"],
+    ["a run step switches forwarding on for the host", fwd(["tcp dport 22 accept"]), "delete", "delete@fw.nft:4", [server, other], [sysctl("server")], undefined],
+    ["a quiet run step on the host", fwd(["tcp dport 22 accept"]), "delete", "delete@fw.nft:4", [server], [{ ...(sysctl("server") as object), command: ["ip", "-6", "route"] }], "of server"],
+    ["an input hook's policy: never", nft(["tcp dport 22 accept"]), "policy", "policy@fw.nft:3", [server], [], undefined],
+    ["iptables FORWARD, no router", restore4([":FORWARD DROP [0:0]", "-A FORWARD -p tcp --dport 22 -j ACCEPT"]), "accept-drop", "accept-drop@rules.v4:4", [server], [], "its rule is in the FORWARD chain of server"],
+    ["iptables FORWARD swapped with INPUT? no: only lines all in the forward path", restore4(["-A INPUT -p tcp --dport 80 -j ACCEPT", "-A FORWARD -p tcp --dport 22 -j ACCEPT"]), "delete", "delete@rules.v4:3", [server], [], undefined],
+  ] as const)("%s", (_what, source, operator, id, hosts, steps, reason) => {
+    const why = reach(scenario(source, steps as unknown as Step[], hosts), operator, id);
+    if (reason === undefined) expect(why).toBeUndefined();
+    else expect(why).toContain(reason);
+  });
+
+  test("a script that switches forwarding on keeps the claim off", () => {
+    const script: RuleSource = { kind: "script", path: "/p/fw.sh", content: "sysctl -w net.ipv4.ip_forward=1\niptables -A FORWARD -p tcp --dport 22 -j ACCEPT\n" };
+    const s = scenario(script, [], [server]);
+    expect(reach(s, "delete", "delete@fw.sh:2")).toBeUndefined();
+    const quiet: RuleSource = { kind: "script", path: "/p/fw.sh", content: "iptables -A FORWARD -p tcp --dport 22 -j ACCEPT\n" };
+    expect(reach(scenario(quiet, [], [server]), "delete", "delete@fw.sh:1")).toContain("FORWARD chain of server");
+  });
+});
+
 describe("the shipped generated rulesets (issue 17's survivors)", () => {
   const fixtures = path.join(import.meta.dirname, "../../fixtures/generated");
-  const firewalld = scenario({ kind: "nft", path: path.join(fixtures, "firewalld.nft"), content: readFileSync(path.join(fixtures, "firewalld.nft"), "utf8") });
+  // As generated on a machine that routes nothing: the host is no router.
+  const firewalld = scenario({ kind: "nft", path: path.join(fixtures, "firewalld.nft"), content: readFileSync(path.join(fixtures, "firewalld.nft"), "utf8") }, [], [server]);
   const ufw = scenario({ kind: "restore", family: "ipv6", path: path.join(fixtures, "ufw.rules.v6"), content: readFileSync(path.join(fixtures, "ufw.rules.v6"), "utf8") });
   const all = (s: Scenario) => {
     const claim = reachClaims(s);
@@ -203,7 +238,8 @@ describe("the shipped generated rulesets (issue 17's survivors)", () => {
     expect(ids).not.toContain("swap@firewalld.nft:97");
     // ::/96 holds ::1, but every ::1 packet in filter_OUTPUT was accepted by 97 already.
     expect(ids).toContain("set-element@firewalld.nft:98 -::/96");
-    expect(ids.some((id) => id.startsWith("policy@"))).toBe(false);
+    // Policies only by the forward argument: filter_FORWARD's (the host routes nothing), never input's or output's.
+    expect(ids.filter((id) => id.startsWith("policy@"))).toEqual(["policy@firewalld.nft:84"]);
   });
 
   test("ufw.rules.v6: multicast and link-local UDP, routing header type 0 swaps; router solicitations stay reachable", () => {

@@ -24,12 +24,18 @@
  *   scenario runs (5 in its first 71 s);
  * - a type 0 routing header (nft `rt type 0`, `-m rt --rt-type 0`);
  * - input interface `lo` in a forward hook / FORWARD: Linux forwards no packet
- *   that arrived on loopback.
+ *   that arrived on loopback;
+ * - any rule or policy of a forward hook / FORWARD chain of a host that
+ *   forwards nothing in this scenario's lab: no `router: true` (lab hosts
+ *   start with forwarding off) and no apply source or `run` step that names
+ *   forwarding (`sysctl … ip_forward`, `…/forwarding`). Not beyond every
+ *   lab — a scenario that declares the host a router reaches the chain — so
+ *   the reason says how.
  * Per operator, the rule whose packets the change touches: the changed rule
  * (delete, verdict and REJECT-type swaps, port — the reasons above never rest
  * on ports —, `-I`→`-A`, move-end); swap: either rule (fates differ only for
  * packets matching both); set-element: the rule with only the removed element.
- * Never policy, drop-v6 or loopback-iface. Withheld when a check could read
+ * Never drop-v6 or loopback-iface; policy only by the forward argument. Withheld when a check could read
  * the rule (observed-rules.ts) or a `run` step could send other traffic (a
  * program not known to send nothing, or a ping or plain nmap scan at or from
  * an address outside the lab ranges; run-programs.ts), and when the mutant removes
@@ -212,10 +218,39 @@ function loopbackKept(line: RuleLine, lines: readonly RuleLine[], partner?: Rule
     && o.nft.position !== undefined && o.nft.position < position && !/\S/.test(o.prefix) && acceptsLoopback(o.words, fields));
 }
 
+/** Is the line a rule or policy of a forward hook (nft: ip, ip6, inet tables) or a FORWARD chain? */
+function inForwardPath(line: RuleLine): boolean {
+  return isNftLine(line) ? IP_TABLES.has(line.nft.tableFamily) && line.nft.hook === "forward" : line.chain === "FORWARD";
+}
+
+/** Words that turn forwarding on (`sysctl -w net.ipv4.ip_forward=1`, `echo 1 > /proc/sys/net/ipv6/conf/all/forwarding`). */
+const FORWARDING_SWITCH = /ip_forward|forwarding/;
+
+/** The hosts that may forward packets in the scenario's lab: routers, and hosts an apply source or `run` step may switch forwarding on for. */
+function forwardingHosts(scenario: Scenario): Set<string> {
+  const hosts = new Set(scenario.hosts.filter((h) => h.router === true).map((h) => h.name));
+  for (const step of scenario.steps) {
+    if (step.kind === "run" && step.command.some((w) => FORWARDING_SWITCH.test(w))) hosts.add(step.host);
+    if (step.kind === "apply" && step.sources.some((s) => (s.kind === "commands" ? s.commands.some((c) => c.some((w) => FORWARDING_SWITCH.test(w))) : s.kind === "script" && FORWARDING_SWITCH.test(s.content)))) hosts.add(step.host);
+  }
+  return hosts;
+}
+
+/** Why no packet reaches any line the mutant changes because each sits in the forward path of a host that forwards nothing, or undefined. */
+function forwardBeyondReach(mutant: Mutant, forwarding: ReadonlySet<string>): string | undefined {
+  const lines = mutant.lines;
+  if (lines.length === 0 || !lines.every((l) => inForwardPath(l) && !forwarding.has(l.host))) return undefined;
+  const line = lines[0]!;
+  const where = isNftLine(line) ? `a forward hook (chain ${line.chain})` : "the FORWARD chain";
+  return `its ${mutant.operator === "policy" ? "policy" : "rule"} is in ${where} of ${line.host}, which forwards nothing in this lab (no \`router: true\`: forwarding is off, so no packet enters the chain); if ${line.host} forwards traffic for others, declare it \`router: true\` with a host on each side and add a probe through it`;
+}
+
 /** Why the mutant's change touches only packets outside the lab's traffic (before looking at the scenario's steps), or undefined. */
-function changeBeyondReach(mutant: Mutant, lines: readonly RuleLine[], lab: Omit<ReachContext, "noLoopback">): string | undefined {
+function changeBeyondReach(mutant: Mutant, lines: readonly RuleLine[], lab: Omit<ReachContext, "noLoopback">, forwarding: ReadonlySet<string>): string | undefined {
   const [a, b] = mutant.lines;
   if (!a) return undefined;
+  const forward = forwardBeyondReach(mutant, forwarding);
+  if (forward) return forward;
   const of = (line: RuleLine, partner?: RuleLine, words?: readonly string[]) => ruleBeyondReach(line, { ...lab, noLoopback: loopbackKept(line, lines, partner) }, words);
   switch (mutant.operator) {
     case "delete": case "accept-drop": case "drop-reject": case "reject-type": case "port": case "insert-append": case "move-end":
@@ -253,9 +288,10 @@ export function reachClaims(scenario: Scenario, ran = false): (mutant: Mutant) =
   const lines = scenarioRuleLines(scenario);
   const lab = { routers: scenario.hosts.some((h) => h.router === true), otherAddresses: carriesOtherAddresses(scenario) };
   const noisy = scenario.steps.some((s) => s.kind === "run" && sendsOtherTraffic(s.command));
+  const forwarding = forwardingHosts(scenario);
   return (mutant) => {
     if (noisy || shiftedPositional(mutant, scenario, lines) !== undefined) return undefined;
-    const why = changeBeyondReach(mutant, lines, lab);
+    const why = changeBeyondReach(mutant, lines, lab, forwarding);
     return why === undefined || (!ran && rulesObserved(mutant, scenario)) ? undefined : why;
   };
 }
