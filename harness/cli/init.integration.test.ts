@@ -4,7 +4,7 @@
  * --v6 rules.v6` observes the rules in a lab with record's flow matrix and
  * writes record's lines in a scenario that passes `fwspec run`; a second init refuses to overwrite it.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -68,6 +68,28 @@ describe("fwspec init", () => {
     expect(init.exitCode, init.all).toBe(0);
     expect(init.stdout).toMatch(/note: no --v6 rules given, so the lab host had no IPv6 rules and \d+ IPv6 flow\(s\) were recorded open .*pass its ip6tables-save file with --v6/);
     expect(readFileSync(join(dir, "scenarios", "firewall.yaml"), "utf8")).toMatch(/\/tcp6 open {2}# /);
+  });
+
+  it("--from a rules file with a rule the tools refuse: exit 2 naming the rules file and its line (never the unwritten scenario), nothing written", async () => {
+    const dir = await repo();
+    mkdirSync(join(dir, "firewall"));
+    // A typo iptables-restore --test refuses at its line; a jump to a chain that does not exist only the load refuses (nft backend).
+    writeFileSync(join(dir, "firewall", "rules.v4"), V4.replace("-m tcp --dport 22 -j ACCEPT", "-m tcp --dprot 22 -j ACCEPT"));
+    const init = await fwspec(dir, "init", "--from", "firewall/rules.v4");
+    expect(init.exitCode, init.all).toBe(2);
+    expect(init.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by iptables-restore --test; no lab was started and nothing was written:\n {2}firewall\/rules\.v4:8: ipv4: .*--dprot/);
+    expect(init.stderr).toContain("hint: fix the line(s) named above in firewall/rules.v4 (the file must load with iptables-restore, as iptables-save writes it), then run `fwspec init --from firewall/rules.v4` again");
+    writeFileSync(join(dir, "firewall", "rules.v4"), V4.replace("--dport 22 -j ACCEPT", "--dport 22 -j ACCPET"));
+    const load = await fwspec(dir, "init", "--from", "firewall/rules.v4");
+    expect(load.exitCode, load.all).toBe(2);
+    expect(load.stderr).toMatch(/the rules did not load in the lab: \S*firewall\/rules\.v4:\d+: ipv4: .*Chain 'ACCPET' does not exist/);
+    expect(load.stderr).toMatch(/hint: fix the rules file at the line named above .*then run `fwspec init --from firewall\/rules\.v4` again/);
+    for (const r of [init, load]) {
+      expect(r.stderr).toContain("nothing was written");
+      expect(r.stderr, r.stderr).not.toMatch(/firewall\.yaml|\(line \d+\)|fwspec validate|step \d/);
+    }
+    expect(existsSync(join(dir, "scenarios"))).toBe(false);
+    expect(existsSync(join(dir, "fwspec.config.json"))).toBe(false);
   });
 
   it("--from rules.v4 --v6 rules.v6: the observed scenario passes fwspec run; a second init overwrites nothing", async () => {

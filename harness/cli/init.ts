@@ -24,6 +24,8 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
 import { CONFIG_NAMES } from "../scenario/root.ts";
+import { formatSyntaxProblem, RuleSyntaxError } from "../runner/rule-syntax.ts";
+import type { SyntaxProblem } from "../runner/rule-syntax.ts";
 
 export interface InitOptions {
   /** iptables-save / iptables-restore file for IPv4. */
@@ -95,6 +97,26 @@ function readRules(file: string, family: Family, flag: string, cwd: string): { r
   }
 }
 
+/** Lines of the user's rules files the tools refuse: each named in its file, and what to do (the scenario was never written). */
+export function rulesRefused(problems: readonly SyntaxProblem[], again: string, cwd: string): InputError {
+  const files = [...new Set(problems.map((p) => path.relative(cwd, p.file) || p.file))];
+  const tools = [...new Set(problems.map((p) => p.tool))].join(", ");
+  return new InputError(`${problems.length} rule line(s) of ${files.join(" and ")} refused by ${tools}; no lab was started and nothing was written:\n${problems.map((p) => `  ${formatSyntaxProblem(p, cwd)}`).join("\n")}`, {
+    hint: `fix the line(s) named above in ${files.join(" and ")} (the file must load with iptables-restore, as iptables-save writes it), then run \`${again}\` again`,
+  });
+}
+
+/** Why the lab could not observe the rules, without the draft scenario's step and line (it was never written); an apply the tools refused is the rules files' fault (exit 2). */
+export function notObserved(problem: string, again: string): FwspecError {
+  const apply = /^step \d+: apply .*? \(line \d+\): (.*)$/s.exec(problem);
+  if (apply) {
+    return new InputError(`the rules did not load in the lab: ${apply[1]!.replace(/\n  hint: .*$/s, "")}\nnothing was written`, {
+      hint: `fix the rules file at the line named above (it must load with iptables-restore on a fresh host), then run \`${again}\` again`,
+    });
+  }
+  return new FwspecError(`the rules could not be observed in a lab: ${problem}; nothing was written`, { hint: "`fwspec doctor` checks the lab" });
+}
+
 function today(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
@@ -128,10 +150,12 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const draft = parseScenarioText(draftText, abs, { root: cwd });
   progress.step(`observing ${ports.length + 1} listener(s) on server from remote and from server itself, IPv4 and IPv6 (the flow matrix fwspec record probes)`);
   if (omitted.length > 0) progress.info(`at most ${ports.length} named ports get a listener; left out: ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}`);
-  const observed = await recordMatrix(draft, { progress, handleInterrupts: true });
-  if (observed.problems.length > 0) {
-    throw new FwspecError(`the rules could not be observed in a lab: ${observed.problems[0]}; nothing was written`, { hint: "check that the files load with iptables-restore (and ip6tables-restore); `fwspec doctor` checks the lab" });
-  }
+  const again = `fwspec init --from ${opts.from}${opts.v6 === undefined ? "" : ` --v6 ${opts.v6}`}`;
+  // The rules files are tested line by line first (as `run --check-rules`): a line the tools refuse is named in the user's file, exit 2.
+  const observed = await recordMatrix(draft, { progress, handleInterrupts: true, checkRules: true }).catch((error: unknown) => {
+    throw error instanceof RuleSyntaxError ? rulesRefused(error.problems, again, cwd) : error;
+  });
+  if (observed.problems.length > 0) throw notObserved(observed.problems[0]!, again);
   const { text, failed } = observedScenario(proposal, draftText, abs, observed);
   parseScenarioText(text, abs, { root: cwd }); // what is written must validate
   const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force);
