@@ -62,6 +62,9 @@ describe("interrupted runs", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+    // After the announcement only the cleanup speaks: no progress line of the work being cancelled.
+    const stderr = String(result.stderr);
+    expect(stderr.slice(stderr.indexOf("SIGINT: removing"))).not.toMatch(/^fwspec +\d+\.\ds /m);
     await expectNothingOf(child.pid!);
   });
 
