@@ -80,6 +80,18 @@ export interface Decision {
   readonly rewrites?: readonly string[];
   /** The traced packet's steps on this host: `ip filter INPUT rule … # handle 4 (verdict jump GUARD)`. */
   readonly steps?: readonly string[];
+  /** Where the rule (or policy) was written, when exactly one line of the scenario's apply sources says it (rules/origin.ts). */
+  readonly origin?: RuleOrigin;
+}
+
+/** A line of a rules file (or of the scenario, for a command list) that wrote a rule. */
+export interface RuleOrigin {
+  /** Absolute. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** The file as the scenario names it, relative to the scenario's folder (`../firewall/rules.v4`). */
+  readonly shown: string;
 }
 
 /**

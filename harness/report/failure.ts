@@ -108,7 +108,7 @@ export function decidedLine(d: Decision): string {
   const how = d.source === "trace" ? "nftables trace" : "counters";
   if (d.unfiltered) return `${d.host} ${d.family} ${d.rule}: it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"}, so nothing filtered it${rewritten(d)} (${what}; ${how})`;
   const where = d.policy ? `${d.path[0]} ${d.rule}` : `${d.path.join(" → ")}: ${d.rule}`;
-  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${rewritten(d)} (${what}; ${how})`;
+  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${d.origin ? `, written at ${d.origin.shown}:${d.origin.line}` : ""}${rewritten(d)} (${what}; ${how})`;
 }
 
 /** The short form: `expected dropped, observed open`; `expected refused:icmp, observed refused:rst` when the refusal kind made the difference. */

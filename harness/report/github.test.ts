@@ -55,7 +55,7 @@ function report(text: string): RunReport {
 
 /** The annotation's parts, as GitHub's runner reads them. */
 function parse(line: string): { kind: string; props: Record<string, string>; message: string } {
-  const m = /^::(error|warning) ([^:]*)::(.*)$/.exec(line);
+  const m = /^::(error|warning|notice) ([^:]*)::(.*)$/.exec(line);
   expect(m, line).not.toBeNull();
   const unescape = (s: string) => s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%25/g, "%");
   const props = Object.fromEntries(m![2]!.split(",").map((p) => { const i = p.indexOf("="); return [p.slice(0, i), unescape(p.slice(i + 1))]; }));
@@ -84,6 +84,21 @@ describe("annotations", () => {
     const e = renderAnnotations(report("remote -> server:8080 dropped"), { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse).find((a) => a.props["line"] === "8");
     expect(e!.props["title"]).toBe("fwspec: remote -> server:8080 dropped [ipv6]: expected dropped, observed open");
     expect(e!.message).toContain("repro:   docker exec fwspec-ab-remote remote -> server:8080 dropped");
+  });
+
+  test("a failed expectation whose deciding rule has an origin also gets a notice on that rule's line", () => {
+    const r = report("x");
+    const decided = expectation({
+      actual: "open", status: "failed", line: 11, text: "remote -> server:22 dropped",
+      decision: { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept", policy: false, source: "trace", origin: { file: "/ws/repo/firewall/rules.v4", line: 6, shown: "../firewall/rules.v4" } },
+    });
+    const one: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, errors: [], steps: [], counters: [], parity: [], expectations: [decided] }] };
+    const annotations = renderAnnotations(one, { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse);
+    expect(annotations.map((a) => [a.kind, a.props["file"], a.props["line"]])).toEqual([["error", "scenarios/x.yaml", "11"], ["notice", "firewall/rules.v4", "6"]]);
+    expect(annotations[1]!.props["title"]).toBe("fwspec: this rule decided remote -> server:22 dropped [ipv4]");
+    expect(annotations[1]!.message).toBe("x (scenarios/x.yaml:11): expected dropped, observed open");
+    // The console's and HTML's evidence line names it too.
+    expect(annotations[0]!.message).toContain("-j ACCEPT, written at ../firewall/rules.v4:6 (took its first packet; nftables trace)");
   });
 
   test("an all-pass run has no annotations", () => {

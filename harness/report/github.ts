@@ -1,7 +1,9 @@
 /**
  * GitHub Actions output (renders only): workflow-command annotations
  * (`::error file=…,line=…,title=…::message` for each failed check and
- * scenario error, `::warning …` for each parity warning) and a Markdown job
+ * scenario error, a `::notice` on the line of the rules file that wrote the
+ * rule that decided a failed expectation, `::warning …` for each parity
+ * warning) and a Markdown job
  * summary (per scenario a table of checks, failures first, then each
  * failure's repro command). Scenario text is neutralised (text.ts) and
  * escaped as GitHub's toolkit does, so an annotation is always one line and
@@ -12,7 +14,7 @@ import { expectationFailure, expectationMismatch, expectedWord, observedWord, pa
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
-import type { CheckResult } from "../model/results.ts";
+import type { CheckResult, RuleOrigin } from "../model/results.ts";
 
 export interface GithubOptions {
   /** Annotation and summary paths are relative to this folder: the workspace (the repository's checkout). */
@@ -29,7 +31,7 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(kind: "error" | "warning", props: { file: string; line?: number; title: string }, message: string): string {
+function annotation(kind: "error" | "warning" | "notice", props: { file: string; line?: number; title: string }, message: string): string {
   const p = [`file=${escapeProperty(oneLine(props.file))}`, ...(props.line !== undefined ? [`line=${props.line}`] : []), `title=${escapeProperty(oneLine(props.title))}`];
   // Neutralised first (controls visible, CI command lines prefixed), then escaped: the command stays one line.
   return `::${kind} ${p.join(",")}::${escapeData(safeText(message))}`;
@@ -43,12 +45,14 @@ interface Row {
   readonly status: "passed" | "failed" | "error";
   readonly message: string;
   readonly repro?: string;
+  /** Where the rule that decided was written (an expectation's decision). */
+  readonly origin?: RuleOrigin;
 }
 
 function rowOf(r: CheckResult): Row {
   switch (r.kind) {
     case "expectation":
-      return { line: r.line, check: `${r.text} [${r.family}]`, expected: expectedWord(r), observed: observedWord(r), status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command };
+      return { line: r.line, check: `${r.text} [${r.family}]`, expected: expectedWord(r), observed: observedWord(r), status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command, ...(r.decision?.origin ? { origin: r.decision.origin } : {}) };
     case "counter":
       return { line: r.line, check: `counter ${r.host} ${r.selector} [${r.family}]`, expected: "", observed: r.packets === null ? "" : `${r.packets} packets`, status: r.status, message: r.message };
     case "step":
@@ -72,6 +76,10 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
     for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
+      // The rule that decided, on the line that wrote it: where the fix usually goes.
+      if (r.origin) {
+        lines.push(annotation("notice", { file: displayPath(r.origin.file, options.baseDir), line: r.origin.line, title: `fwspec: this rule decided ${r.check}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
+      }
     }
     // A parity failure already fails its expectation (annotated above); warnings are annotated here.
     for (const p of s.parity.filter((x) => x.severity === "warning")) {

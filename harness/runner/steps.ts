@@ -8,6 +8,8 @@
 import { errorMessage } from "../errors.ts";
 import type { CheckResult, StepKind, StepResult } from "../model/results.ts";
 import type { PlannedStep, ScenarioPlan } from "../plan/plan.ts";
+import { decisionOrigin, ruleCandidates } from "../rules/origin.ts";
+import type { ApplyStep } from "../scenario/model.ts";
 import type { ScenarioSession } from "./session.ts";
 
 /** The results of one planned step (none for a counters step the filter emptied). */
@@ -54,6 +56,17 @@ async function perform(session: ScenarioSession, planned: PlannedStep): Promise<
   }
 }
 
+/** Each expectation's deciding rule with the line that wrote it (rules/origin.ts), from the apply steps that ran before. */
+export function withRuleOrigins(results: readonly CheckResult[], applied: readonly ApplyStep[], scenarioFile: string): readonly CheckResult[] {
+  if (applied.length === 0 || !results.some((r) => r.kind === "expectation" && r.decision)) return results;
+  const candidates = ruleCandidates(applied);
+  return results.map((r) => {
+    if (r.kind !== "expectation" || !r.decision) return r;
+    const origin = decisionOrigin(r.decision, candidates, scenarioFile);
+    return origin ? { ...r, decision: { ...r.decision, origin } } : r;
+  });
+}
+
 /**
  * Runs the plan's steps on `session`, or — given a reason instead (the lab did
  * not start) — records every check as not run. An expect or counters step
@@ -62,15 +75,17 @@ async function perform(session: ScenarioSession, planned: PlannedStep): Promise<
  */
 export async function* runSteps(plan: ScenarioPlan, session: ScenarioSession | { readonly broken: string }): AsyncGenerator<StepOutcome> {
   let broken = "broken" in session ? session.broken : undefined;
+  const applied: ApplyStep[] = [];
   for (const planned of plan.steps) {
     if (broken !== undefined) {
       yield { planned, results: notRunResults(planned, broken) };
       continue;
     }
     if (planned.kind !== "action") {
-      yield { planned, results: await perform(session as ScenarioSession, planned) };
+      yield { planned, results: withRuleOrigins(await perform(session as ScenarioSession, planned), applied, plan.scenario.file) };
       continue;
     }
+    if (planned.step.kind === "apply") applied.push(planned.step);
     let results: readonly CheckResult[];
     try {
       results = await perform(session as ScenarioSession, planned);

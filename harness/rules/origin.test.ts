@@ -1,0 +1,65 @@
+/**
+ * Where the deciding rule was written (pure): restore files, scripts, command
+ * lists and nft files; policies; ambiguity and other hosts give no origin.
+ */
+import { describe, expect, test } from "vitest";
+import type { Decision } from "../model/results.ts";
+import type { ApplyStep, RuleSource } from "../scenario/model.ts";
+import { decisionOrigin, ruleCandidates } from "./origin.ts";
+
+const SCENARIO = "/repo/scenarios/web.yaml";
+const at = (line: number) => ({ file: SCENARIO, line, column: 5 });
+const apply = (sources: readonly RuleSource[], host = "server"): ApplyStep => ({ kind: "apply", host, sources, location: at(7) });
+
+const RESTORE4: RuleSource = {
+  kind: "restore", family: "ipv4", path: "/repo/firewall/rules.v4",
+  content: ["*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", "-A INPUT -i lo -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT", "-A INPUT -p tcp --dport 8080 -j DROP", "COMMIT", "*nat", "-A PREROUTING -p tcp --dport 8080 -j DROP", "COMMIT"].join("\n"),
+};
+const SCRIPT: RuleSource = {
+  kind: "script", path: "/repo/firewall/rules.sh",
+  content: ["#!/bin/sh", "# iptables -A INPUT -p tcp --dport 9 -j DROP", "iptables -P INPUT DROP", "sudo iptables -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport $PORT -j DROP"].join("\n"),
+};
+const COMMANDS: RuleSource = { kind: "commands", commands: [["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "3000", "-m", "comment", "--comment", "the app", "-j", "REJECT"]], locations: [at(12)] };
+const NFT: RuleSource = {
+  kind: "nft", path: "/repo/firewall/fw.nft",
+  content: ["#!/usr/sbin/nft -f", "flush ruleset", "table inet fw {", "\tchain input {", "\t\ttype filter hook input priority filter; policy drop;", '\t\tiifname "lo" accept', "\t\ttcp dport 22 accept", "\t}", "}", "add rule inet fw input tcp dport 8443 drop"].join("\n"),
+};
+
+function decision(over: Partial<Decision>): Decision {
+  return { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "", action: "drop", policy: false, source: "counters", ...over };
+}
+
+describe("the line that wrote the deciding rule", () => {
+  const candidates = ruleCandidates([apply([RESTORE4, SCRIPT, COMMANDS]), apply([NFT], "nfthost")]);
+  test.each([
+    // [what, decision, expected "shown:line" (undefined: no origin)]
+    ["a restore line, as iptables-save prints it (-m tcp added)", decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), "../firewall/rules.v4:6"],
+    ["a restore file's chain policy", decision({ rule: "policy DROP", policy: true }), undefined], // the script sets it too: ambiguous
+    ["the FORWARD policy, written once", decision({ rule: "policy DROP", policy: true, path: ["FORWARD"] }), "../firewall/rules.v4:3"],
+    ["the same rule text in another table is not it", decision({ table: "nat", path: ["PREROUTING"], rule: "-A PREROUTING -p tcp -m tcp --dport 8080 -j DROP" }), "../firewall/rules.v4:9"],
+    ["a script line with sudo and multiport", decision({ rule: "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", action: "accept" }), "../firewall/rules.sh:4"],
+    ["an ip6tables line answers only IPv6", decision({ family: "ipv6", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), "../firewall/rules.sh:5"],
+    ["a commented-out line and a shell variable never match", decision({ rule: "-A INPUT -p tcp -m tcp --dport 9 -j DROP" }), undefined],
+    ["a command list: the scenario's own line", decision({ rule: '-A INPUT -p tcp -m tcp --dport 3000 -m comment --comment "the app" -j REJECT --reject-with icmp-port-unreachable', action: "reject" }), "web.yaml:12"],
+    ["another host's rules are not searched", decision({ host: "client", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), undefined],
+    ["nft: a rule in its table and chain", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport 22 accept", action: "accept", source: "trace" }), "../firewall/fw.nft:7"],
+    ["nft: the chain's policy", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "policy drop", policy: true, source: "trace" }), "../firewall/fw.nft:5"],
+    ["nft: a flat `add rule` line", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport 8443 drop", source: "trace" }), "../firewall/fw.nft:10"],
+    ["nft: the same rule text in another table is not it", decision({ host: "nfthost", table: "inet other", path: ["input"], rule: "tcp dport 22 accept", source: "trace" }), undefined],
+    ["no filter chain decided: no line", decision({ rule: "no filter chain", table: "none", unfiltered: true, action: "accept" }), undefined],
+  ] as const)("%s", (_what, d, expected) => {
+    const origin = decisionOrigin(d, candidates, SCENARIO);
+    expect(origin === undefined ? undefined : `${origin.shown}:${origin.line}`).toBe(expected);
+  });
+
+  test("the same rule in two files gives no origin; one file applied twice gives its line", () => {
+    const drop = decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" });
+    const copy: RuleSource = { ...RESTORE4, path: "/repo/firewall/old.v4" };
+    expect(decisionOrigin(drop, ruleCandidates([apply([RESTORE4]), apply([copy])]), SCENARIO)).toBeUndefined();
+    expect(decisionOrigin(drop, ruleCandidates([apply([RESTORE4]), apply([RESTORE4])]), SCENARIO)?.line).toBe(6);
+  });
+
+  test("the origin keeps the absolute file for annotations", () => {
+    expect(decisionOrigin(decision({ rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept" }), candidates, SCENARIO)).toEqual({ file: "/repo/firewall/rules.v4", line: 5, shown: "../firewall/rules.v4" });
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * Where the rule that decided a probe was written (pure): the line of the
+ * user's rules file (an iptables-restore file, a script, an nft file) or of
+ * the scenario (a command list) that a Decision's rule came from, so a report
+ * can say `rules.v4:12` next to `-A INPUT -p tcp … -j DROP`.
+ *
+ * Matched by meaning, as counter checks name rules (match.ts: `-p tcp
+ * --dport 22` is `-p tcp -m tcp --dport 22`); native nft rules by nft's
+ * canonical text within their table and chain (nft-listing.ts), policies by
+ * the chain's policy line. Only the sources of apply steps on the decision's
+ * host that ran before the probe are read, and only an unambiguous answer is
+ * given: a rule written on two lines (or in two files) that both match gets
+ * no origin, nor does one written with shell variables or built by a
+ * generator. Never guessed: no origin is better than a wrong line.
+ */
+import path from "node:path";
+import type { Decision, RuleOrigin } from "../model/results.ts";
+import { nativeTable } from "../model/results.ts";
+import type { Family } from "../model/types.ts";
+import type { ApplyStep, RuleSource } from "../scenario/model.ts";
+import { ruleMatchesText } from "./match.ts";
+import { nftTextMatches } from "./nft-listing.ts";
+import type { SavedRule } from "./saved.ts";
+import { tokenizeRule } from "./tokenize.ts";
+
+/** A line a rule may have come from: its file, 1-based line, and what it says. */
+interface Candidate {
+  readonly file: string;
+  readonly line: number;
+  readonly matches: (d: Decision) => boolean;
+}
+
+/** The chain a decision names: the last chain of its path (the policy's chain for a policy). */
+function chainOf(d: Decision): string | undefined {
+  return d.policy ? d.path[0] : d.path[d.path.length - 1];
+}
+
+/** A Decision's iptables rule as a SavedRule, for match.ts. */
+function savedOf(d: Decision): SavedRule {
+  return { family: d.family, table: d.table, chain: chainOf(d) ?? "", position: 0, packets: 0, bytes: 0, text: d.rule, target: null, comment: null };
+}
+
+/** Does a person's rule text (a restore line with its table, a command) name the decision's iptables rule? */
+function namesRule(text: string, d: Decision): boolean {
+  if (d.policy || d.unfiltered || nativeTable(d.table)) return false;
+  try {
+    return ruleMatchesText(text, savedOf(d));
+  } catch {
+    return false; // not a rule (a flush, a chain, a variable the shell would expand)
+  }
+}
+
+/** Does `iptables [-t T] -P CHAIN POLICY` (as words) set the decision's policy? */
+function setsPolicy(words: readonly string[], d: Decision): boolean {
+  if (!d.policy || nativeTable(d.table)) return false;
+  const program = words[0] ?? "";
+  const family: Family | undefined = /(^|\/)ip6tables(-nft|-legacy)?$/.test(program) ? "ipv6" : /(^|\/)iptables(-nft|-legacy)?$/.test(program) ? "ipv4" : undefined;
+  if (family !== d.family) return false;
+  const at = (names: readonly string[]) => {
+    const i = words.findIndex((w) => names.includes(w));
+    return i < 0 ? undefined : i;
+  };
+  const t = at(["-t", "--table"]);
+  const p = at(["-P", "--policy"]);
+  if (p === undefined) return false;
+  const table = t === undefined ? "filter" : words[t + 1];
+  return table === d.table && words[p + 1] === chainOf(d) && (words[p + 2] ?? "").toUpperCase() === policyWord(d);
+}
+
+/** `DROP` of a decision's `policy DROP` / `policy drop`. */
+function policyWord(d: Decision): string {
+  return d.rule.replace(/^policy\s+/i, "").trim().toUpperCase();
+}
+
+function words(line: string): string[] | undefined {
+  try {
+    return tokenizeRule(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** iptables-restore input: `*table`, `:CHAIN POLICY [p:b]`, `-A …` lines. */
+function restoreCandidates(source: Extract<RuleSource, { kind: "restore" }>): Candidate[] {
+  const out: Candidate[] = [];
+  let table = "filter";
+  source.content.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    const m = /^\*(\S+)/.exec(line);
+    if (m) table = m[1]!;
+    const here = table;
+    const chain = /^:(\S+)\s+(\S+)/.exec(line);
+    if (chain) {
+      out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && !nativeTable(d.table) && d.family === source.family && d.table === here && chainOf(d) === chain[1] && chain[2]!.toUpperCase() === policyWord(d) });
+    } else if (/^-[AI]\s/.test(line)) {
+      out.push({ file: source.path, line: i + 1, matches: (d) => d.family === source.family && namesRule(`-t ${here} ${line}`, d) });
+    }
+  });
+  return out;
+}
+
+/** A command (a script's line, a command list's argv): a rule it adds, or a policy it sets. */
+function commandCandidate(file: string, line: number, text: string): Candidate | undefined {
+  const w = words(text);
+  if (!w || !/(^|\/)ip6?tables(-nft|-legacy)?$/.test(w[0] ?? "") || !w.some((x) => ["-A", "--append", "-I", "--insert", "-P", "--policy"].includes(x))) return undefined;
+  return { file, line, matches: (d) => setsPolicy(w, d) || namesRule(text, d) };
+}
+
+function scriptCandidates(source: Extract<RuleSource, { kind: "script" }>): Candidate[] {
+  return source.content.split("\n").flatMap((raw, i) => {
+    const text = raw.trim().replace(/^sudo\s+/, "");
+    const c = text.startsWith("#") ? undefined : commandCandidate(source.path, i + 1, text);
+    return c ? [c] : [];
+  });
+}
+
+/** A command's words as a rule text match.ts can read back (quoted where a word holds blanks or quotes). */
+function joined(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+function commandsCandidates(source: Extract<RuleSource, { kind: "commands" }>, step: ApplyStep): Candidate[] {
+  return source.commands.flatMap((argv, i) => {
+    const at = source.locations?.[i] ?? step.location;
+    const c = commandCandidate(at.file, at.line, joined(argv));
+    return c ? [c] : [];
+  });
+}
+
+/**
+ * An nft file: `table FAMILY NAME {` blocks with `chain NAME {` blocks (rules
+ * and the `type … policy drop;` header), and flat `add rule FAMILY TABLE CHAIN …` lines.
+ */
+function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[] {
+  const out: Candidate[] = [];
+  let table: string | undefined;
+  let chain: string | undefined;
+  let depth = 0;
+  source.content.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    if (line === "") return;
+    const t = /^table\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s*\{$/.exec(line);
+    const c = /^chain\s+(\S+)\s*\{$/.exec(line);
+    const flat = /^add\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(.+)$/.exec(line);
+    const here = { table, chain };
+    if (t && depth === 0) {
+      [table, depth] = [`${t[1]} ${t[2]}`, 1];
+    } else if (c && depth === 1) {
+      [chain, depth] = [c[1], 2];
+    } else if (line === "}") {
+      depth = Math.max(0, depth - 1);
+      if (depth < 2) chain = undefined;
+      if (depth === 0) table = undefined;
+    } else if (flat && depth === 0) {
+      const [, family, name, chainName, rule] = flat;
+      out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule) });
+    } else if (depth === 2 && here.table && here.chain) {
+      const policy = /\bpolicy\s+(accept|drop)\s*;?/.exec(line);
+      if (policy) {
+        out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && d.table === here.table && chainOf(d) === here.chain && policyWord(d) === policy[1]!.toUpperCase() });
+      } else if (!/^type\s/.test(line)) {
+        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === here.table && chainOf(d) === here.chain && nftTextMatches(line.replace(/;$/, ""), d.rule) });
+      }
+    }
+  });
+  return out;
+}
+
+function candidatesOf(source: RuleSource, step: ApplyStep): Candidate[] {
+  switch (source.kind) {
+    case "restore":
+      return restoreCandidates(source);
+    case "script":
+      return scriptCandidates(source);
+    case "commands":
+      return commandsCandidates(source, step);
+    case "nft":
+      return nftCandidates(source);
+  }
+}
+
+/**
+ * The rule-writing lines of the apply steps on each host, for decisionOrigin.
+ * `applies`: the apply steps that ran before the probe, in order.
+ */
+export function ruleCandidates(applies: readonly ApplyStep[]): ReadonlyMap<string, readonly Candidate[]> {
+  const byHost = new Map<string, Candidate[]>();
+  for (const step of applies) {
+    const list = byHost.get(step.host) ?? [];
+    for (const source of step.sources) list.push(...candidatesOf(source, step));
+    byHost.set(step.host, list);
+  }
+  return byHost;
+}
+
+/**
+ * The line that wrote the decision's rule (or policy) on its host (by the
+ * scenario's name), when exactly one line does; shown relative to the scenario's folder.
+ */
+export function decisionOrigin(d: Decision, candidates: ReadonlyMap<string, readonly Candidate[]>, scenarioFile: string): RuleOrigin | undefined {
+  if (d.unfiltered) return undefined;
+  const found = (candidates.get(d.host) ?? []).filter((c) => c.matches(d));
+  const distinct = new Map(found.map((c) => [`${c.file}:${c.line}`, c]));
+  if (distinct.size !== 1) return undefined;
+  const [only] = distinct.values();
+  const shown = path.relative(path.dirname(scenarioFile), only!.file).split(path.sep).join("/") || path.basename(only!.file);
+  return { file: only!.file, line: only!.line, shown };
+}
