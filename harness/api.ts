@@ -26,6 +26,7 @@ import { checkRuleSyntax, type RuleCheck } from "./runner/rule-syntax.ts";
 import type { TimingSink } from "./runner/profile.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
+import { fwspecCommand } from "./invocation.ts";
 
 export type { RunReport } from "./report/model.ts";
 
@@ -47,6 +48,7 @@ const RUN_OPTIONS = z.strictObject({
   reuse: z.boolean({ error: "must be true or false" }).optional(),
   commandTimeoutSeconds: z.number({ error: "must be a number" }).optional(),
   root: z.string({ error: "must be a directory path" }).min(1, "must be a directory path").optional(),
+  invocation: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
   timing: z.custom<TimingSink>((v) => typeof v === "function", "must be a function").optional(),
@@ -97,6 +99,8 @@ export interface RunOptions {
   readonly reuse?: boolean;
   /** The project root scenario files may point inside (default: the rule in scenario/root.ts); paths input only. */
   readonly root?: string;
+  /** How the user types fwspec, for command lines in messages: `npx fwspec` (the default, harness/invocation.ts) in a project that installed it. */
+  readonly invocation?: string;
   readonly progress?: Progress;
   /** Clean up and exit 128+n on SIGINT/SIGTERM/SIGHUP or when the launcher goes away (fwspec's CLI does); default: leave signals to the caller. */
   readonly handleInterrupts?: boolean;
@@ -123,7 +127,7 @@ export function checkRunOptions(options: RunOptions, command: string = "run"): R
   const parsed = RUN_OPTIONS.safeParse(options);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => optionProblem(options, i));
-    throw new InputError(`invalid ${command} options: ${problems.join("; ")}`, { hint: `\`fwspec ${command} --help\` lists the flags; the API takes the same as \`RunOptions\` (exported by fwspec, documented in its type declarations)` });
+    throw new InputError(`invalid ${command} options: ${problems.join("; ")}`, { hint: `\`${fwspecCommand(`${command} --help`, options.invocation)}\` lists the flags; the API takes the same as \`RunOptions\` (exported by fwspec, documented in its type declarations)` });
   }
   // One home for the command limit's range (lab/limits.ts).
   if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));
@@ -179,14 +183,16 @@ export interface DockerLabsOptions {
    * workers); a program using the API keeps its own signal handling (default).
    */
   readonly handleInterrupts?: boolean;
+  /** How the user types fwspec, for the setup command in messages (harness/invocation.ts). */
+  readonly invocation?: string | undefined;
 }
 
 export async function openDockerLabs(options: DockerLabsOptions): Promise<DockerLabs> {
   const progress = options.progress ?? silentProgress;
-  const docker = await connectEngine();
+  const docker = await connectEngine(undefined, options.invocation);
   let image = labImageTag();
   if (options.build) image = await ensureLabImage(docker, progress);
-  else if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup`" });
+  else if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: `run \`${fwspecCommand("setup", options.invocation)}\`` });
   const runId = options.runId ?? newRunId();
   const registry = new LabRegistry();
   const provider = new DockerLabProvider({ docker, image, runId, ownerPid: options.ownerPid, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
@@ -214,10 +220,10 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
 }
 
 /** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested, and what it left to the run. */
-export async function checkRules(scenarios: readonly Scenario[], progress?: Progress, options: { readonly handleInterrupts?: boolean } = {}): Promise<RuleCheck> {
+export async function checkRules(scenarios: readonly Scenario[], progress?: Progress, options: { readonly handleInterrupts?: boolean; readonly invocation?: string } = {}): Promise<RuleCheck> {
   return await untilInterrupted(async () => {
-    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
-    return await checkRuleSyntax(scenarios, docker.provider, progress);
+    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
+    return await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
   });
 }
 
@@ -243,7 +249,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const filter = options.filter === undefined ? undefined : filterPattern(options.filter);
   let scenarios: readonly Scenario[];
   if ("paths" in input) {
-    const validated = validateFiles(input.paths, undefined, { root: options.root });
+    const validated = validateFiles(input.paths, undefined, { root: options.root, invocation: options.invocation });
     scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
     progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   } else {
@@ -259,10 +265,10 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const reports = await untilInterrupted(async () => {
-    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true });
+    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
     // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s.
-    if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress);
+    if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   });
   return runReport(reports);

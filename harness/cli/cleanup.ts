@@ -17,12 +17,15 @@ import { InputError } from "../errors.ts";
 import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_BY, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
 import { LABEL_WARM } from "../lab/warm.ts";
 import { countLabContainers, findKept, findOrphans, findRun, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface CleanupOptions {
   readonly run?: string;
   readonly all?: boolean;
   readonly dryRun?: boolean;
   readonly kept?: boolean;
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string;
 }
 
 const nameOf = (r: { Id: string; Names?: string[]; Name?: string }) => (r.Names?.[0] ?? r.Name ?? r.Id).replace(/^\//, "");
@@ -36,7 +39,7 @@ function removedLines(removed: RemovedResources): string[] {
 }
 
 /** One line per kept lab: what it is, since and until when, how to remove it. */
-async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[]> {
+async function keptLines(docker: Engine, dryRunOfKept: boolean, invocation?: string): Promise<string[]> {
   const kept = await findKept(docker, Date.now(), { removable: dryRunOfKept });
   if (dryRunOfKept) {
     return [...kept.containers.map((c) => `would remove container ${nameOf(c)}`), ...kept.networks.map((n) => `would remove network ${nameOf(n)}`), ...kept.markers.map((m) => `would remove kept-lab marker volume ${m.name}`)];
@@ -45,8 +48,8 @@ async function keptLines(docker: Engine, dryRunOfKept: boolean): Promise<string[
     const containers = kept.containers.filter((c) => labKey(c.Labels) === m.key).length;
     if (m.labels[LABEL_CLAIMED_BY] !== undefined) return `warm lab ${m.key} (${containers} container(s)), taken at ${m.labels[LABEL_KEPT_AT]} by a run that holds it: spared while that run lives (one in another PID namespace cannot be seen: up to ${m.labels[LABEL_KEPT_UNTIL]})`;
     // The run that kept it (or left it warm): removing that run removes it, and nothing of other runs.
-    const remove = `\`fwspec cleanup --run ${m.labels[LABEL_KEPT_BY] ?? m.key.split("/")[0]}\` removes it (\`--kept\`: every kept and warm lab)`;
-    if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`fwspec run --reuse\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: ${remove}`;
+    const remove = `\`${fwspecCommand(`cleanup --run ${m.labels[LABEL_KEPT_BY] ?? m.key.split("/")[0]}`, invocation)}\` removes it (\`--kept\`: every kept and warm lab)`;
+    if (m.labels[LABEL_WARM] !== undefined) return `warm lab ${m.key} (${containers} container(s)), left warm by \`${fwspecCommand("run --reuse", invocation)}\` at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: ${remove}`;
     return `kept lab ${m.key} (${containers} container(s)), kept at ${m.labels[LABEL_KEPT_AT]}, spared until ${m.labels[LABEL_KEPT_UNTIL]}: ${remove}`;
   });
 }
@@ -68,7 +71,7 @@ export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<
   }
   if (opts.dryRun) {
     if (opts.kept) {
-      const lines = await keptLines(docker, true);
+      const lines = await keptLines(docker, true, opts.invocation);
       return lines.length > 0 ? `${lines.join("\n")}\n` : "no kept labs\n";
     }
     const orphans = await findOrphans(docker);
@@ -76,7 +79,7 @@ export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<
       ...orphans.containers.map((c) => `would remove container ${nameOf(c)}`),
       ...orphans.networks.map((n) => `would remove network ${nameOf(n)}`),
       ...orphans.markers.map((m) => `would remove kept-lab marker volume ${m.name}`),
-      ...(await keptLines(docker, false)),
+      ...(await keptLines(docker, false, opts.invocation)),
     ];
     return lines.length > 0 ? `${lines.join("\n")}\n` : "no orphans\n";
   }
@@ -90,7 +93,7 @@ export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<
   }
   const lines = removedLines(removed);
   if (!opts.all && opts.run === undefined && !opts.kept) {
-    const kept = await keptLines(docker, false);
+    const kept = await keptLines(docker, false, opts.invocation);
     const keptContainers = (await findKept(docker)).containers.length;
     const live = (await countLabContainers(docker)) - keptContainers;
     if (live > 0) lines.push(`kept ${live} container(s) of live runs (--all removes them too)`);

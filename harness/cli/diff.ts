@@ -25,6 +25,7 @@ import { readTextFileSync } from "../scenario/read-file.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { writeReportFile } from "./report-files.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface DiffCliOptions {
   readonly base?: string | undefined;
@@ -38,6 +39,8 @@ export interface DiffCliOptions {
   readonly maxProbes?: number | undefined;
   readonly timeout?: number | undefined;
   readonly root?: string | undefined;
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 interface Side {
@@ -80,16 +83,17 @@ function allowEntries(opts: DiffCliOptions): AllowEntry[] {
 
 export async function diffCommand(file: string, opts: DiffCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
   if (opts.base === undefined && (opts.rulesA ?? []).length === 0 && (opts.rulesB ?? []).length === 0) {
-    throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: `fwspec diff ${shellQuote([file])} --base main   (the scenario's rules files as committed on main, against the working tree)` });
+    throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: `${fwspecCommand(`diff ${shellQuote([file])} --base main`, opts.invocation)}   (the scenario's rules files as committed on main, against the working tree)` });
   }
-  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) }, "diff");
+  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}), ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }, "diff");
   const allow = allowEntries(opts);
-  const { scenario } = oneScenario(file, "diff", opts.root);
+  const { scenario } = oneScenario(file, "diff", opts.root, opts.invocation);
   checkAllowHosts(allow, scenario);
   const a = await sideA(scenario, opts);
   const b = side(scenario, opts.rulesB ?? [], "--rules-b");
   const result = await diffScenarios(a.scenario, b.scenario, {
     progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
+    ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),
     ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });

@@ -6,6 +6,7 @@ import { connectEngine, currentUser, diagnoseEngine, probeEngine } from "../env/
 import { FIREWALL_PARTS, PART_COMMANDS, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { DockerLabProvider } from "../lab/provider.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface Check {
   readonly name: string;
@@ -25,7 +26,7 @@ const KERNEL_CHECKS: readonly { name: string; argv: string[]; fix: string }[] = 
 ];
 
 /** Can `fwspec run` compare the machine's own firewall before and after? One check per part. */
-async function hostFirewallChecks(): Promise<Check[]> {
+async function hostFirewallChecks(invocation: string | undefined): Promise<Check[]> {
   const snapshot = await snapshotHostFirewall();
   return FIREWALL_PARTS.map((part) => {
     const r = snapshot[part];
@@ -33,15 +34,16 @@ async function hostFirewallChecks(): Promise<Check[]> {
       name: `machine's own ${part} rules compared by fwspec run`,
       ok: r.ok,
       detail: r.ok ? `read with ${PART_COMMANDS[part].join(" ")}` : `NOT compared: ${r.reason}`,
-      fix: "run `fwspec setup` as root (on Debian/Ubuntu it installs nftables), or apt-get install nftables iptables; run fwspec as root",
+      fix: `run \`${fwspecCommand("setup", invocation)}\` as root (on Debian/Ubuntu it installs nftables), or apt-get install nftables iptables; run fwspec as root`,
     };
   });
 }
 
-export async function runDoctor(): Promise<Check[]> {
-  const checks: Check[] = [...(await hostFirewallChecks())];
+/** Every check; `invocation` starts the commands its fixes name (cli/invocation.ts; default `npx fwspec`). */
+export async function runDoctor(invocation?: string): Promise<Check[]> {
+  const checks: Check[] = [...(await hostFirewallChecks(invocation))];
   const engine = await probeEngine();
-  const why = engine.reachable ? undefined : diagnoseEngine(engine, currentUser());
+  const why = engine.reachable ? undefined : diagnoseEngine(engine, currentUser(), invocation);
   checks.push({
     name: "Docker engine",
     ok: engine.reachable,
@@ -49,10 +51,10 @@ export async function runDoctor(): Promise<Check[]> {
     ...(why ? { fix: why.hint } : {}),
   });
   if (!engine.reachable) return checks;
-  const docker = await connectEngine();
+  const docker = await connectEngine(undefined, invocation);
   const image = labImageTag();
   const haveImage = await imageExists(docker, image);
-  checks.push({ name: "lab image", ok: haveImage, detail: image, fix: "run `fwspec setup` to build it" });
+  checks.push({ name: "lab image", ok: haveImage, detail: image, fix: `run \`${fwspecCommand("setup", invocation)}\` to build it` });
   if (!haveImage) return checks;
   try {
     await using lab = await new DockerLabProvider({ docker, image }).start({
@@ -66,7 +68,7 @@ export async function runDoctor(): Promise<Check[]> {
       checks.push({ name: k.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? "works" : (r.stderr.trim().split("\n")[0] ?? `exit ${r.exitCode}`), fix: k.fix });
     }
   } catch (error) {
-    checks.push({ name: "lab host start", ok: false, detail: (error as Error).message, fix: "see `fwspec setup`; the engine must allow NET_ADMIN and IPv6 networks" });
+    checks.push({ name: "lab host start", ok: false, detail: (error as Error).message, fix: `see \`${fwspecCommand("setup", invocation)}\`; the engine must allow NET_ADMIN and IPv6 networks` });
   }
   return checks;
 }

@@ -26,6 +26,6 @@ test("a repository with its own firewall/rules.v4: nothing is written, and the h
   })();
   expect(error).toBeInstanceOf(InputError);
   expect(error!.message).toBe("fwspec init would overwrite firewall/rules.v4; nothing was written");
-  expect(error!.hint).toBe("to write a scenario for your own rules, run `fwspec init --from firewall/rules.v4`; --force would replace firewall/rules.v4 with the example's rules");
+  expect(error!.hint).toBe("to write a scenario for your own rules, run `npx fwspec init --from firewall/rules.v4`; --force would replace firewall/rules.v4 with the example's rules");
   expect(readFileSync(join(dir, "firewall", "rules.v4"), "utf8")).toBe("*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
 });

@@ -78,12 +78,13 @@ describe("fwspec init", () => {
     const init = await fwspec(dir, "init", "--from", "firewall/rules.v4");
     expect(init.exitCode, init.all).toBe(2);
     expect(init.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by iptables-restore --test; no lab was started and nothing was written:\n {2}firewall\/rules\.v4:8: ipv4: .*--dprot/);
-    expect(init.stderr).toContain("hint: fix the line(s) named above in firewall/rules.v4 (the file must load with iptables-restore, as iptables-save writes it), then run `fwspec init --from firewall/rules.v4` again");
+    // The command starts as this user runs fwspec (cli/invocation.ts): from a folder outside the checkout, the launcher's path unless through npx.
+    expect(init.stderr).toMatch(/hint: fix the line\(s\) named above in firewall\/rules\.v4 \(the file must load with iptables-restore, as iptables-save writes it\), then run `(npx fwspec|\/\S+\/bin\/fwspec) init --from firewall\/rules\.v4` again/);
     writeFileSync(join(dir, "firewall", "rules.v4"), V4.replace("--dport 22 -j ACCEPT", "--dport 22 -j ACCPET"));
     const load = await fwspec(dir, "init", "--from", "firewall/rules.v4");
     expect(load.exitCode, load.all).toBe(2);
     expect(load.stderr).toMatch(/the rules did not load in the lab: \S*firewall\/rules\.v4:\d+: ipv4: .*Chain 'ACCPET' does not exist/);
-    expect(load.stderr).toMatch(/hint: fix the rules file at the line named above .*then run `fwspec init --from firewall\/rules\.v4` again/);
+    expect(load.stderr).toMatch(/hint: fix the rules file at the line named above .*then run `(npx fwspec|\/\S+\/bin\/fwspec) init --from firewall\/rules\.v4` again/);
     for (const r of [init, load]) {
       expect(r.stderr).toContain("nothing was written");
       expect(r.stderr, r.stderr).not.toMatch(/firewall\.yaml|\(line \d+\)|fwspec validate|step \d/);

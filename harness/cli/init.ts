@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
 import { draftScenario, observedScenario } from "../init/propose.ts";
 import type { Proposal } from "../init/propose.ts";
@@ -38,6 +39,8 @@ export interface InitOptions {
   readonly progress?: Progress | undefined;
   /** Today, for the review marks. */
   readonly now?: Date | undefined;
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** The scenario `--from` writes. */
@@ -49,19 +52,19 @@ function existsIn(cwd: string): (rel: string) => boolean {
 }
 
 /** The hint for files init will not overwrite: your own rules files call for `init --from`, never --force (it would replace them). */
-function conflictHint(conflicts: readonly string[]): string {
+function conflictHint(conflicts: readonly string[], invocation: string | undefined): string {
   const rules = conflicts.filter((c) => /^firewall\/rules\.v[46]$/.test(c));
   if (rules.length === 0) return "move them away, or pass --force to overwrite them";
   const v4 = rules.find((r) => r.endsWith("v4"));
   const v6 = rules.find((r) => r.endsWith("v6"));
   const from = v4 ? `--from ${v4}${v6 ? ` --v6 ${v6}` : ""}` : `--from <your IPv4 rules> --v6 ${v6}`;
-  return `to write a scenario for your own rules, run \`fwspec init ${from}\`; --force would replace ${rules.join(" and ")} with the example's rules`;
+  return `to write a scenario for your own rules, run \`${fwspecCommand(`init ${from}`, invocation)}\`; --force would replace ${rules.join(" and ")} with the example's rules`;
 }
 
-function plan(files: readonly PlannedFile[], cwd: string, force: boolean): FilePlan {
+function plan(files: readonly PlannedFile[], cwd: string, force: boolean, invocation: string | undefined): FilePlan {
   const p = planWrites(files, existsIn(cwd), force);
   if (p.conflicts.length > 0 && !force) {
-    throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: conflictHint(p.conflicts) });
+    throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: conflictHint(p.conflicts, invocation) });
   }
   return p;
 }
@@ -77,11 +80,11 @@ function write(p: FilePlan, cwd: string, force: boolean): string {
 }
 
 /** A rules file, inside `cwd` (the written scenario names it relative to itself), read and parsed. */
-function readRules(file: string, family: Family, flag: string, cwd: string): { rel: string; ruleset: SavedRuleset } {
+function readRules(file: string, family: Family, flag: string, cwd: string, invocation: string | undefined): { rel: string; ruleset: SavedRuleset } {
   const abs = path.resolve(cwd, file);
   const rel = path.relative(cwd, abs);
   if (rel.startsWith("..") || path.isAbsolute(rel)) {
-    throw new InputError(`${flag} ${file} is outside ${cwd}`, { hint: "copy the rules file into the repository (e.g. firewall/rules.v4) and run fwspec init there" });
+    throw new InputError(`${flag} ${file} is outside ${cwd}`, { hint: `copy the rules file into the repository (e.g. firewall/rules.v4) and run \`${fwspecCommand("init --from firewall/rules.v4", invocation)}\` there` });
   }
   const read = readTextFileSync(abs, { root: cwd });
   if (!read.ok) {
@@ -107,14 +110,14 @@ export function rulesRefused(problems: readonly SyntaxProblem[], again: string, 
 }
 
 /** Why the lab could not observe the rules, without the draft scenario's step and line (it was never written); an apply the tools refused is the rules files' fault (exit 2). */
-export function notObserved(problem: string, again: string): FwspecError {
+export function notObserved(problem: string, again: string, invocation?: string): FwspecError {
   const apply = /^step \d+: apply .*? \(line \d+\): (.*)$/s.exec(problem);
   if (apply) {
     return new InputError(`the rules did not load in the lab: ${apply[1]!.replace(/\n  hint: .*$/s, "")}\nnothing was written`, {
       hint: `fix the rules file at the line named above (it must load with iptables-restore on a fresh host), then run \`${again}\` again`,
     });
   }
-  return new FwspecError(`the rules could not be observed in a lab: ${problem}; nothing was written`, { hint: "`fwspec doctor` checks the lab" });
+  return new FwspecError(`the rules could not be observed in a lab: ${problem}; nothing was written`, { hint: `\`${fwspecCommand("doctor", invocation)}\` checks the lab` });
 }
 
 function today(now: Date): string {
@@ -124,8 +127,8 @@ function today(now: Date): string {
 /** `fwspec init` without --from: the example. Returns what was done, in lines. */
 export function initExample(opts: InitOptions = {}): string {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const p = plan(starterFiles(), cwd, opts.force === true);
-  return `${write(p, cwd, opts.force === true)}\nnext: npx fwspec validate && npx fwspec run`;
+  const p = plan(starterFiles(), cwd, opts.force === true, opts.invocation);
+  return `${write(p, cwd, opts.force === true)}\nnext: ${fwspecCommand("validate", opts.invocation)} && ${fwspecCommand("run", opts.invocation)}`;
 }
 
 /** `fwspec init --from`: observe the rules in a lab, then write the scenario. Returns what was done, in lines. */
@@ -133,8 +136,8 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const force = opts.force === true;
   const progress = opts.progress ?? silentProgress;
-  const v4 = readRules(opts.from, "ipv4", "--from", cwd);
-  const v6 = opts.v6 === undefined ? undefined : readRules(opts.v6, "ipv6", "--v6", cwd);
+  const v4 = readRules(opts.from, "ipv4", "--from", cwd, opts.invocation);
+  const v6 = opts.v6 === undefined ? undefined : readRules(opts.v6, "ipv6", "--v6", cwd, opts.invocation);
   const rulesets = [v4.ruleset, ...(v6 ? [v6.ruleset] : [])];
   const { ports, omitted } = namedPorts(rulesets);
   const scenarioDir = path.posix.dirname(FROM_SCENARIO);
@@ -142,7 +145,7 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
     scenarioDir, v4: v4.rel, v6: v6?.rel, ports, omitted, unnamed: unnamedTcpPort(rulesets), date: today(opts.now ?? new Date()), schema: schemaPath(scenarioDir),
   };
   const placeholder: PlannedFile = { path: FROM_SCENARIO, text: "", ifExists: "conflict" };
-  plan([placeholder, ...supportFiles()], cwd, force);
+  plan([placeholder, ...supportFiles()], cwd, force, opts.invocation);
 
   // The written fwspec.config.json makes cwd the root; the draft is checked with that root already.
   const abs = path.join(cwd, FROM_SCENARIO);
@@ -150,19 +153,19 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const draft = parseScenarioText(draftText, abs, { root: cwd });
   progress.step(`observing ${ports.length + 1} listener(s) on server from remote and from server itself, IPv4 and IPv6 (the flow matrix fwspec record probes)`);
   if (omitted.length > 0) progress.info(`at most ${ports.length} named ports get a listener; left out: ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}`);
-  const again = `fwspec init --from ${opts.from}${opts.v6 === undefined ? "" : ` --v6 ${opts.v6}`}`;
+  const again = fwspecCommand(`init --from ${opts.from}${opts.v6 === undefined ? "" : ` --v6 ${opts.v6}`}`, opts.invocation);
   // The rules files are tested line by line first (as `run --check-rules`): a line the tools refuse is named in the user's file, exit 2.
-  const observed = await recordMatrix(draft, { progress, handleInterrupts: true, checkRules: true }).catch((error: unknown) => {
+  const observed = await recordMatrix(draft, { progress, handleInterrupts: true, checkRules: true, ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }).catch((error: unknown) => {
     throw error instanceof RuleSyntaxError ? rulesRefused(error.problems, again, cwd) : error;
   });
-  if (observed.problems.length > 0) throw notObserved(observed.problems[0]!, again);
+  if (observed.problems.length > 0) throw notObserved(observed.problems[0]!, again, opts.invocation);
   const { text, failed } = observedScenario(proposal, draftText, abs, observed);
   parseScenarioText(text, abs, { root: cwd }); // what is written must validate
-  const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force);
+  const p = plan([{ ...placeholder, text }, ...supportFiles()], cwd, force, opts.invocation);
   const left = omitted.length > 0 ? `\nleft out (more than ${ports.length} ports): ${omitted.map((x) => `${x.protocol}/${x.port}`).join(", ")}` : "";
   const notRecorded = failed.map((f) => `\nnot recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}`).join("");
   // Without --v6 the lab host has no IPv6 rules: every IPv6 flow is recorded open, which the real host may not be.
   const openV6 = v6 ? 0 : observed.flows.filter((f) => f.flow.family === "ipv6" && f.side.verdict === "open" && f.flow.to !== "localhost").length;
   const noV6 = openV6 > 0 ? `\nnote: no --v6 rules given, so the lab host had no IPv6 rules and ${openV6} IPv6 flow(s) were recorded open (\`/tcp6 open  # no filter chain\`); if the host filters IPv6, pass its ip6tables-save file with --v6; if it does not, that is an open IPv6 path` : "";
-  return `${write(p, cwd, force)}${left}${notRecorded}${noV6}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: npx fwspec run`;
+  return `${write(p, cwd, force)}${left}${notRecorded}${noV6}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: ${fwspecCommand("run", opts.invocation)}`;
 }

@@ -72,7 +72,7 @@ describe("fwspec run --keep-on-failure", () => {
     expect(other.exitCode, other.all).toBe(0);
     for (const c of containers) expect(await exists("container", c)).toBe(true);
     const listed = await fwspec("cleanup", "--dry-run");
-    expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*\`fwspec cleanup --run ${runId}\` removes it`, "m"));
+    expect(listed.stdout).toMatch(new RegExp(`^kept lab ${runId}/${kept.lab} \\(2 container\\(s\\)\\).*\`npx fwspec cleanup --run ${runId}\` removes it`, "m"));
     expect(listed.stdout).not.toContain(`would remove container fwspec-${runId}`);
     // What removing this run would take, listed without removing anything.
     const preview = await fwspec("cleanup", "--run", runId!, "--dry-run");

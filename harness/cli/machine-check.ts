@@ -7,11 +7,12 @@
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode } from "../errors.ts";
 
-export async function withMachineFirewallCheck(command: string, body: () => Promise<ExitCode>): Promise<ExitCode> {
+/** `invocation`: how the user types fwspec, for the command the warning names (cli/invocation.ts). */
+export async function withMachineFirewallCheck(command: string, body: () => Promise<ExitCode>, invocation?: string): Promise<ExitCode> {
   const before = await snapshotHostFirewall();
   const code = await body();
   const comparison = compareSnapshots(before, await snapshotHostFirewall());
-  const notCompared = uncheckedWarning(comparison);
+  const notCompared = uncheckedWarning(comparison, invocation);
   if (notCompared) process.stderr.write(notCompared);
   if (comparison.changed.length === 0) return code;
   process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during fwspec ${command} (${comparison.changed.join(", ")}): something outside fwspec's labs changed it. The command fails.\n`);

@@ -25,6 +25,8 @@ import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { checkRules } from "../api.ts";
+import { fwspecCommand } from "../invocation.ts";
+import { chooseInvocation } from "./invocation.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -48,9 +50,16 @@ function packageVersion(): string {
   return String((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: unknown }).version ?? "unknown");
 }
 
+/** How this user types fwspec (`npx fwspec` in a project that installed it), from this process's facts: read here, once, and passed down. */
+function invocationHere(): string {
+  return chooseInvocation({ packageRoot: PACKAGE_ROOT, cwd: process.cwd(), npmCommand: process.env["npm_command"], npmLifecycleEvent: process.env["npm_lifecycle_event"] });
+}
+
 const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";
 
-export function buildProgram(): Command {
+/** The command; every fwspec command line it prints for the user to type starts with `invocation`. */
+export function buildProgram(invocation: string = invocationHere()): Command {
+  const cmd = (args: string) => fwspecCommand(args, invocation);
   const program = new Command("fwspec")
     .description("Executable specifications for Linux firewalls, proven with real packets in containers.")
     .version(packageVersion(), "-V, --version", "print fwspec's version")
@@ -64,7 +73,7 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "print only problems")
     .action(async (opts: { quiet?: boolean }) => {
       const progress = opts.quiet ? { step: () => {}, info: () => {} } : consoleProgress();
-      const result = await runSetup(progress);
+      const result = await runSetup(progress, process.env, invocation);
       if (!opts.quiet) process.stdout.write(`fwspec setup: ready (lab image ${result.image})\n`);
     });
 
@@ -85,9 +94,9 @@ export function buildProgram(): Command {
     .option("--check-rules", "first test every rules file and iptables/ip6tables command in a throw-away lab host (iptables-restore --test): every bad line named, exit 2 before any scenario lab starts (about 1.5 s)")
     .option("--coverage", "rule coverage: list every rule of every firewall host with the checks that took its packets, rules never matched and shadowed rules (also in --json)")
     .option("--coverage-min <percent>", "fail the run (exit 1) when fewer than <percent> of the rules were exercised (implies --coverage)")
-    .option("--keep", "leave every scenario's lab running after the run, and print how to step into it (remove with `fwspec cleanup --kept`)")
+    .option("--keep", `leave every scenario's lab running after the run, and print how to step into it (remove with \`${cmd("cleanup --kept")}\`)`)
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
-    .option("--reuse", "take warm labs an earlier --reuse run left (checked unchanged, then handed over as between scenarios) and leave this run's shared labs warm instead of removing them: repeated runs skip lab start (spared 15 minutes, then the next run's sweep or `fwspec cleanup` removes them; `fwspec cleanup --kept` at once)")
+    .option("--reuse", `take warm labs an earlier --reuse run left (checked unchanged, then handed over as between scenarios) and leave this run's shared labs warm instead of removing them: repeated runs skip lab start (spared 15 minutes, then the next run's sweep or \`${cmd("cleanup")}\` removes them; \`${cmd("cleanup --kept")}\` at once)`)
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
@@ -115,6 +124,7 @@ export function buildProgram(): Command {
         ...(opts.coverage ? { coverage: true } : {}),
         ...(coverageMin !== undefined ? { coverageMin } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
+        invocation,
         // The environment and the terminal are read here, once; reports get them as options.
         output: outputOptions(opts.reporter ?? [], { env: process.env, cwd: process.cwd(), ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}) }),
       }, consoleProgress());
@@ -135,7 +145,7 @@ export function buildProgram(): Command {
     .addHelpText("after", "\nExit codes: 0 recorded, 1 a probe failed (that flow is not recorded) or the matrix could not run (nothing written),\n2 bad input, 3 environment problem, 4 the scenario file could not be written (after the lab ran).")
     .action(async (file: string, opts: { out?: string; update?: boolean; force?: boolean; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await withMachineFirewallCheck("record", () => recordCommand(file, {
-        out: opts.out, update: opts.update, force: opts.force, root: opts.root,
+        invocation, out: opts.out, update: opts.update, force: opts.force, root: opts.root,
         maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes, 1),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
       }, consoleProgress(), (text) => process.stdout.write(text)));
@@ -158,7 +168,7 @@ export function buildProgram(): Command {
     .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 the JSON report could not be written.")
     .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; html?: string; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await withMachineFirewallCheck("diff", () => diffCommand(file, {
-        ...opts,
+        ...opts, invocation,
         maxProbes: opts.maxProbes === undefined ? undefined : flagNumber("--max-probes", opts.maxProbes, 1),
         timeout: opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout),
       }, consoleProgress(), (text) => process.stdout.write(text)));
@@ -175,13 +185,13 @@ export function buildProgram(): Command {
     .option("--jobs <n>", "labs at the same time for one scenario's mutants (default 1)")
     .option("--killed", "also list every killed mutant with the check that killed it")
     .option("--run-equivalent", "also run the mutants proven equivalent from the rules and the original run, those beyond the lab's reach, and those the scenario declares equivalent (`mutate.equivalent`); by default they are reported, not run. A kill of one is flagged as contradicting the proof or the declaration")
-    .option("--mutant <ids...>", "run only the mutants with these ids, exactly as `fwspec mutate` prints them (quote an id with a space); an unknown id is bad input")
+    .option("--mutant <ids...>", `run only the mutants with these ids, exactly as \`${cmd("mutate")}\` prints them (quote an id with a space); an unknown id is bad input`)
     .option("--only <ids...>", "the same as --mutant")
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .option("--root <dir>", ROOT_HELP)
     .addHelpText("after", `\nOperators:\n${OPERATORS.map((o) => `  ${o.name.padEnd(15)} ${o.summary}`).join("\n")}\n\nExit codes: 0 done (and the score reached --min-score), 1 below --min-score or an original\nscenario does not pass, 2 bad input, 3 environment problem, 130 stopped by Ctrl-C (what finished is printed\nwith a PARTIAL score; the run's containers and networks are removed).`)
     .action(async (paths: string[], opts: { minScore?: string; json?: string; html?: string; operators?: string; jobs?: string; root?: string; early: boolean; killed?: boolean; runEquivalent?: boolean; mutant?: string[]; only?: string[] }) => {
-      process.exitCode = await runMutate(paths, opts);
+      process.exitCode = await runMutate(paths, { ...opts, invocation });
     });
 
   program
@@ -196,7 +206,7 @@ export function buildProgram(): Command {
       const maps: Map<string, string>[] = [];
       const started = Date.now();
       for (let i = 1; i <= runs; i++) {
-        const { code, report } = await runScenariosWithReport(paths, { quiet: true }, { step: () => {}, info: () => {} });
+        const { code, report } = await runScenariosWithReport(paths, { quiet: true, invocation }, { step: () => {}, info: () => {} });
         if (!report) throw new FwspecError(`run ${i} produced no report (exit ${code})`);
         maps.push(verdictMap(report));
         const changes = changedVerdicts(maps).filter((c) => c.run === i);
@@ -220,9 +230,9 @@ export function buildProgram(): Command {
     .option("--root <dir>", ROOT_HELP)
     .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
     .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
-      const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root });
+      const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root, invocation });
       // With --rules, "valid" only once the rules are accepted too (a refused rule exits 2 before it).
-      const check = opts.rules ? await checkRules(scenarios, consoleProgress(), { handleInterrupts: true }) : undefined;
+      const check = opts.rules ? await checkRules(scenarios, consoleProgress(), { handleInterrupts: true, invocation }) : undefined;
       const left = check && check.unchecked.length > 0 ? `; ${check.unchecked.length} left to the run, not checked (listed above)` : "";
       const rules = check ? `; ${check.tested} rules file(s) and command list(s) accepted${left}` : "";
       process.stdout.write(`${files.length} scenario file(s) valid${rules}\n`);
@@ -235,8 +245,8 @@ export function buildProgram(): Command {
     .option("--v6 <rules.v6>", "the IPv6 rules (ip6tables-save format), with --from")
     .option("--force", "overwrite files init would write that exist (never the config file, the workflow or .npmrc)")
     .action(async (opts: { from?: string; v6?: string; force?: boolean }) => {
-      if (opts.v6 !== undefined && opts.from === undefined) throw new InputError("--v6 needs --from (the IPv4 rules)", { hint: "fwspec init --from firewall/rules.v4 --v6 firewall/rules.v6" });
-      const done = opts.from === undefined ? initExample(opts) : await initFrom({ ...opts, from: opts.from, progress: consoleProgress() });
+      if (opts.v6 !== undefined && opts.from === undefined) throw new InputError("--v6 needs --from (the IPv4 rules)", { hint: cmd("init --from firewall/rules.v4 --v6 firewall/rules.v6") });
+      const done = opts.from === undefined ? initExample({ ...opts, invocation }) : await initFrom({ ...opts, invocation, from: opts.from, progress: consoleProgress() });
       process.stdout.write(`${done}\n`);
     });
 
@@ -244,7 +254,7 @@ export function buildProgram(): Command {
     .command("doctor")
     .description("check the engine, the lab image and kernel features (ip6tables, legacy backend, conntrack), each with a fix")
     .action(async () => {
-      const checks = await runDoctor();
+      const checks = await runDoctor(invocation);
       process.stdout.write(renderChecks(checks));
       process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment;
     });
@@ -254,10 +264,10 @@ export function buildProgram(): Command {
     .description("remove fwspec containers and networks whose run is gone (a live run's, even in another PID namespace, stay), and say what was removed")
     .option("--run <id>", "only the resources of this run id; waits until the run's workers stop creating any")
     .option("--all", "every fwspec container and network on this engine, also those of live runs")
-    .option("--kept", "only the labs `fwspec run --keep` / `--keep-on-failure` left running (other runs spare them for 24 hours) and the warm labs `fwspec run --reuse` left (15 minutes), not one a live run has taken")
+    .option("--kept", `only the labs \`${cmd("run --keep")}\` / \`--keep-on-failure\` left running (other runs spare them for 24 hours) and the warm labs \`${cmd("run --reuse")}\` left (15 minutes), not one a live run has taken`)
     .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs; with --run ID, that run's resources) and the kept labs")
     .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean; kept?: boolean }) => {
-      process.stdout.write(await runCleanup(await connectEngine(), opts));
+      process.stdout.write(await runCleanup(await connectEngine(undefined, invocation), { ...opts, invocation }));
     });
 
   return program;

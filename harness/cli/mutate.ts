@@ -37,6 +37,8 @@ export interface MutateCliOptions {
   /** `--mutant` / `--only`: only the mutants with these ids. */
   readonly mutant?: readonly string[];
   readonly only?: readonly string[];
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts). */
+  readonly invocation?: string;
 }
 
 /** The flags checked: an InputError naming the wrong one. */
@@ -57,7 +59,7 @@ export function parseMutateFlags(opts: MutateCliOptions): { minScore: number | u
 
 export async function runMutate(paths: readonly string[], opts: MutateCliOptions): Promise<ExitCode> {
   const flags = parseMutateFlags(opts);
-  const scenarios = mutationScenarios({ paths }, opts.root);
+  const scenarios = mutationScenarios({ paths }, opts.root, opts.invocation);
   const only = opts.mutant || opts.only ? [...(opts.mutant ?? []), ...(opts.only ?? [])] : undefined;
   // Declared equivalents and --mutant ids checked before any container (exit 2).
   const planned = plannedMutants(scenarios, selectOperators(flags.operators), only).length;
@@ -74,7 +76,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
   });
   let report;
   try {
-    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: true });
+    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: true, invocation: opts.invocation });
     report = await mutateScenarios(scenarios, {
       provider: docker.provider,
       progress,
@@ -97,7 +99,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
   const unwritten = writeReports(report, opts);
   for (const problem of unwritten) process.stderr.write(`fwspec: ${problem.report()}\n`);
   const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
-  const notCompared = uncheckedWarning(hostCheck);
+  const notCompared = uncheckedWarning(hostCheck, opts.invocation);
   if (notCompared) process.stderr.write(notCompared);
   if (hostCheck.changed.length > 0) {
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${hostCheck.changed.join(", ")}). The run fails.\n`);

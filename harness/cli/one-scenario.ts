@@ -7,6 +7,7 @@ import { InputError } from "../errors.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface OneScenario {
   readonly file: string;
@@ -14,10 +15,11 @@ export interface OneScenario {
   readonly text: string;
 }
 
-export function oneScenario(file: string, command: string, root: string | undefined): OneScenario {
-  const { files, scenarios } = validateFiles([file], undefined, { root });
+/** `invocation`: how the user types fwspec, for the command in hints (cli/invocation.ts). */
+export function oneScenario(file: string, command: string, root: string | undefined, invocation?: string): OneScenario {
+  const { files, scenarios } = validateFiles([file], undefined, { root, invocation });
   if (files.length !== 1 || scenarios.length !== 1) {
-    throw new InputError(`fwspec ${command} takes one scenario file, and ${file} names ${files.length}`, { hint: `name one .yaml file, e.g. fwspec ${command} scenarios/web.yaml` });
+    throw new InputError(`fwspec ${command} takes one scenario file, and ${file} names ${files.length}`, { hint: `name one .yaml file, e.g. ${fwspecCommand(`${command} scenarios/web.yaml`, invocation)}` });
   }
   const abs = path.resolve(files[0]!);
   const read = readTextFileSync(abs);

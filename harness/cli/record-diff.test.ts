@@ -84,10 +84,10 @@ async function hintOf(command: Promise<unknown>): Promise<string | undefined> {
 describe("hints name the user's own files and command", () => {
   const given = path.relative(process.cwd(), S);
   test.each<[string, () => Promise<unknown>, string]>([
-    ["record without --out or --update", () => recordCommand(given, {}, silentProgress, print), `fwspec record ${given} --out ${given.replace(/\.yaml$/, ".recorded.yaml")}   or: fwspec record ${given} --update`],
-    ["record --timeout 0", () => recordCommand(given, { update: true, timeout: 0 }, silentProgress, print), "`fwspec record --help` lists the flags"],
-    ["diff without a second ruleset", () => diffCommand(given, {}, silentProgress, print), `fwspec diff ${given} --base main`],
-    ["diff --timeout 0", () => diffCommand(given, { base: "main", timeout: 0 }, silentProgress, print), "`fwspec diff --help` lists the flags"],
+    ["record without --out or --update", () => recordCommand(given, {}, silentProgress, print), `npx fwspec record ${given} --out ${given.replace(/\.yaml$/, ".recorded.yaml")}   or: npx fwspec record ${given} --update`],
+    ["record --timeout 0", () => recordCommand(given, { update: true, timeout: 0 }, silentProgress, print), "`npx fwspec record --help` lists the flags"],
+    ["diff without a second ruleset", () => diffCommand(given, {}, silentProgress, print), `npx fwspec diff ${given} --base main`],
+    ["diff --timeout 0", () => diffCommand(given, { base: "main", timeout: 0 }, silentProgress, print), "`npx fwspec diff --help` lists the flags"],
     ["diff --rules-a on a scenario that applies no rules file", () => diffCommand(path.join(dir, "inline.yaml"), { rulesA: ["other.sh"] }, silentProgress, print), "put the rules in a file (`- apply: rules.sh`)"],
   ])("%s", async (_, command, hint) => {
     expect(await hintOf(command())).toContain(hint);

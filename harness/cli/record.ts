@@ -20,6 +20,7 @@ import { defaultFamilies, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { notAFolder, writeOutputFile } from "./report-files.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface RecordCliOptions {
   readonly out?: string | undefined;
@@ -28,6 +29,8 @@ export interface RecordCliOptions {
   readonly maxProbes?: number | undefined;
   readonly timeout?: number | undefined;
   readonly root?: string | undefined;
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** `web.yaml` → `web.recorded.yaml`: where the hint suggests --out. */
@@ -38,7 +41,7 @@ function recordedName(file: string): string {
 /** Where to write (absolute); `given` is the scenario as the user named it, for hints. */
 function target(file: string, given: string, opts: RecordCliOptions): string {
   if ((opts.out === undefined) === (opts.update !== true)) {
-    throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: `fwspec record ${shellQuote([given, "--out", recordedName(given)])}   or: fwspec record ${shellQuote([given])} --update` });
+    throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: `${fwspecCommand(`record ${shellQuote([given, "--out", recordedName(given)])}`, opts.invocation)}   or: ${fwspecCommand(`record ${shellQuote([given])} --update`, opts.invocation)}` });
   }
   if (opts.update) return file;
   const out = path.resolve(opts.out!);
@@ -56,17 +59,18 @@ function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: Rec
 }
 
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
-  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}) }, "record");
-  const one = oneScenario(file, "record", opts.root);
+  checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}), ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }, "record");
+  const one = oneScenario(file, "record", opts.root, opts.invocation);
   const out = target(one.file, file, opts);
   checkTarget(one, out, opts);
   const observed = await recordMatrix(one.scenario, {
     progress, handleInterrupts: true,
+    ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),
     ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });
   if (observed.problems.length > 0) {
-    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.join("\n  ")}`, { hint: "the scenario's set-up steps must pass: try `fwspec run` on it" });
+    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.join("\n  ")}`, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
   }
   const recorded = recordedLines(observed.flows, defaultFamilies(one.text));
   const { failed } = recorded;
@@ -91,6 +95,6 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);
     return EXIT.failed;
   }
-  print(`review each expectation (the comment names the rule that decided it), then: fwspec run ${shellQuote([shown])}\n`);
+  print(`review each expectation (the comment names the rule that decided it), then: ${fwspecCommand(`run ${shellQuote([shown])}`, opts.invocation)}\n`);
   return EXIT.ok;
 }

@@ -50,6 +50,8 @@ export interface RunOptions {
   readonly coverageMin?: number;
   /** Write the self-contained HTML report here (`--html`; it shows rule coverage, so coverage is computed). */
   readonly html?: string;
+  /** How the user types fwspec, for the command lines printed (cli/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string;
   /** Which reports go where (`--reporter`, the terminal's width); default: the console report at 100 columns. */
   readonly output?: OutputOptions;
 }
@@ -90,6 +92,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
     ...(options.checkRules ? { checkRules: true } : {}),
     ...(options.root !== undefined ? { root: options.root } : {}),
+    ...(options.invocation !== undefined ? { invocation: options.invocation } : {}),
     ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
   });
   const reports = report.scenarios;
@@ -98,7 +101,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const coverageProblem = options.quiet || !(options.coverage || options.coverageMin !== undefined)
     ? undefined
     : guarded("rule coverage", () => void process.stdout.write(renderCoverage(report, { width: output.width, baseDir: output.baseDir })));
-  const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report)));
+  const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report, options.invocation)));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
     options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
@@ -113,7 +116,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
   const { changed } = hostCheck;
   // A part that could not be read (nft not installed, not root) is said out loud, never compared with itself.
-  const notCompared = uncheckedWarning(hostCheck);
+  const notCompared = uncheckedWarning(hostCheck, options.invocation);
   if (notCompared) process.stderr.write(notCompared);
   if (changed.length > 0) {
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${changed.join(", ")}).\nfwspec applies rules only inside lab containers; something else on this machine changed it, or an engine outside fwspec's control did. The run fails.\n`);

@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { userInfo } from "node:os";
 import Dockerode from "dockerode";
 import { EnvironmentError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export const DEFAULT_SOCKET = "/var/run/docker.sock";
 
@@ -74,12 +75,12 @@ export function deniedDiagnosis(socket: string, user: string, detail?: string): 
   };
 }
 
-/** Pure: why the engine of an unreachable `status` cannot be used by `user`, and what to do. */
-export function diagnoseEngine(status: EngineStatus, user: string): EngineDiagnosis {
+/** Pure: why the engine of an unreachable `status` cannot be used by `user`, and what to do; `invocation` starts the setup command (harness/invocation.ts). */
+export function diagnoseEngine(status: EngineStatus, user: string, invocation?: string): EngineDiagnosis {
   if (status.denied) return deniedDiagnosis(status.endpoint.options.socketPath ?? status.endpoint.url, user, status.problem);
   return {
     problem: `no Docker engine answers at ${status.endpoint.url} (${status.problem ?? "no answer"})`,
-    hint: "run `fwspec setup` (as root on Debian/Ubuntu it installs docker.io and starts dockerd), or set DOCKER_HOST",
+    hint: `run \`${fwspecCommand("setup", invocation)}\` (as root on Debian/Ubuntu it installs docker.io and starts dockerd), or set DOCKER_HOST`,
   };
 }
 
@@ -122,10 +123,10 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
 }
 
 /** A client for a running engine, or an EnvironmentError that says why not (no engine: `fwspec setup`; a socket that refuses this user: the docker group). */
-export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env, invocation?: string): Promise<Engine> {
   const status = await probeEngine(env);
   if (!status.reachable) {
-    const d = diagnoseEngine(status, currentUser());
+    const d = diagnoseEngine(status, currentUser(), invocation);
     throw new EnvironmentError(d.problem, { hint: d.hint });
   }
   return new Dockerode({ ...status.endpoint.options });

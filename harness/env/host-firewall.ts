@@ -6,6 +6,7 @@
  */
 import { execa } from "execa";
 import { canonicalSave } from "../rules/saved.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export const FIREWALL_PARTS = ["iptables", "ip6tables", "nft"] as const;
 export type FirewallPart = (typeof FIREWALL_PARTS)[number];
@@ -60,9 +61,9 @@ export function compareSnapshots(before: HostFirewallSnapshot, after: HostFirewa
   return { changed, unchecked };
 }
 
-/** One warning line for stderr when some part was not compared; undefined when everything was. */
-export function uncheckedWarning(comparison: SnapshotComparison): string | undefined {
+/** One warning line for stderr when some part was not compared; undefined when everything was. `invocation` starts the setup command (harness/invocation.ts). */
+export function uncheckedWarning(comparison: SnapshotComparison, invocation?: string): string | undefined {
   if (comparison.unchecked.length === 0) return undefined;
   const parts = comparison.unchecked.map((u) => `${u.part} rules (${u.reason})`).join(", ");
-  return `fwspec: WARNING: the machine's own firewall was NOT compared before and after this run for: ${parts}; fix: run \`fwspec setup\` as root (it installs nftables), or run fwspec as root\n`;
+  return `fwspec: WARNING: the machine's own firewall was NOT compared before and after this run for: ${parts}; fix: run \`${fwspecCommand("setup", invocation)}\` as root (it installs nftables), or run fwspec as root\n`;
 }

@@ -15,6 +15,7 @@ import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { connectEngine, currentUser, deniedDiagnosis, probeEngine } from "./engine.ts";
 import { DOCKER_DIR, ensureLabImage } from "./images.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface MachineFacts {
   readonly engineReachable: boolean;
@@ -46,9 +47,10 @@ export type SetupPlan =
 
 const DEBIAN_LIKE = new Set(["debian", "ubuntu"]);
 
-/** Pure: what setup must do on a machine with these facts. */
-export function planSetup(facts: MachineFacts): SetupPlan {
+/** Pure: what setup must do on a machine with these facts; `invocation` starts the commands hints name (harness/invocation.ts). */
+export function planSetup(facts: MachineFacts, invocation?: string): SetupPlan {
   const actions: SetupAction[] = [];
+  const setup = fwspecCommand("setup", invocation);
   if (!facts.engineReachable) {
     if (facts.engineDenied) return { ok: false, ...deniedDiagnosis(facts.socketPath ?? facts.engineUrl, facts.user) };
     if (facts.customDockerHost) {
@@ -65,7 +67,7 @@ export function planSetup(facts: MachineFacts): SetupPlan {
         ok: false,
         problem: `no Docker engine answers at ${facts.engineUrl} and fwspec setup is not running as root`,
         hint: debianLike
-          ? `as root run: apt-get install -y ${["docker.io", "mmdebstrap", "nftables"].join(" ")} && dockerd --config-file ${join(DOCKER_DIR, "daemon.json")} &  (or run fwspec setup as root); then add yourself to the docker group`
+          ? `as root run: apt-get install -y ${["docker.io", "mmdebstrap", "nftables"].join(" ")} && dockerd --config-file ${join(DOCKER_DIR, "daemon.json")} &  (or run ${setup} as root); then add yourself to the docker group`
           : "install Docker Engine for your distribution, start it, and make sure your user can reach its socket",
       };
     }
@@ -73,7 +75,7 @@ export function planSetup(facts: MachineFacts): SetupPlan {
       return {
         ok: false,
         problem: `no Docker engine answers at ${facts.engineUrl} and this is not Debian or Ubuntu`,
-        hint: "install and start Docker Engine (and mmdebstrap if no registry is reachable), then run fwspec setup again",
+        hint: `install and start Docker Engine (and mmdebstrap if no registry is reachable), then run ${setup} again`,
       };
     }
     if (missing.length > 0) actions.push({ kind: "install", packages: missing });
@@ -161,16 +163,16 @@ export interface SetupResult {
   readonly actions: readonly SetupAction[];
 }
 
-export async function runSetup(progress: Progress, env: NodeJS.ProcessEnv = process.env): Promise<SetupResult> {
+export async function runSetup(progress: Progress, env: NodeJS.ProcessEnv = process.env, invocation?: string): Promise<SetupResult> {
   const facts = await gatherFacts(env);
-  const plan = planSetup(facts);
+  const plan = planSetup(facts, invocation);
   if (!plan.ok) throw new EnvironmentError(plan.problem, { hint: plan.hint });
   let image = "";
   for (const action of plan.actions) {
     if (action.kind === "install") await installPackages(action.packages, progress);
     else if (action.kind === "start-dockerd") await startDockerd(progress);
     else {
-      const docker = await connectEngine(env);
+      const docker = await connectEngine(env, invocation);
       image = await ensureLabImage(docker, progress);
     }
   }

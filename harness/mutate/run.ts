@@ -93,9 +93,9 @@ export function plannedMutants(scenarios: readonly Scenario[], operators: readon
   return all.map((p) => ({ ...p, mutants: p.mutants.filter((m) => wanted.has(m.id)) })).filter((p) => p.mutants.length > 0);
 }
 
-/** The scenarios of the input, validated (paths) or checked (objects), as `fwspec run` takes them. */
-export function mutationScenarios(input: RunInput, root?: string): readonly Scenario[] {
-  if ("paths" in input) return validateFiles(input.paths, undefined, { root }).scenarios;
+/** The scenarios of the input, validated (paths) or checked (objects), as `fwspec run` takes them; `invocation` starts commands in hints (harness/invocation.ts). */
+export function mutationScenarios(input: RunInput, root?: string, invocation?: string): readonly Scenario[] {
+  if ("paths" in input) return validateFiles(input.paths, undefined, { root, invocation }).scenarios;
   refuseMachineTargets(input.scenarios);
   return input.scenarios;
 }

@@ -11,12 +11,12 @@ const report = (...scenarios: ScenarioReport[]): RunReport => ({ scenarios, summ
 
 describe("kept labs after the report", () => {
   test.each([
-    { scenarios: [scenario("a", "web-1")], line: "remove it with: fwspec cleanup --run 1a2b3c4d (" },
-    { scenarios: [scenario("a", "web-1"), scenario("b", undefined), scenario("c", "web-2")], line: "remove them with: fwspec cleanup --run 1a2b3c4d (" },
+    { scenarios: [scenario("a", "web-1")], line: "remove it with: npx fwspec cleanup --run 1a2b3c4d (" },
+    { scenarios: [scenario("a", "web-1"), scenario("b", undefined), scenario("c", "web-2")], line: "remove them with: npx fwspec cleanup --run 1a2b3c4d (" },
   ])("names the run that kept them, not every kept lab on the engine: $line", ({ scenarios, line }) => {
     const out = renderKept(report(...scenarios));
     expect(out).toContain(line);
-    expect(out).toContain("`fwspec cleanup --kept` removes every kept and warm lab on this engine, other runs' too");
+    expect(out).toContain("`npx fwspec cleanup --kept` removes every kept and warm lab on this engine, other runs' too");
     for (const s of scenarios.filter((x) => x.kept)) expect(out).toContain(`kept lab ${s.kept!.lab} of ${s.name} (failed), until 2026-12-04T05:00:00.000Z:`);
   });
 

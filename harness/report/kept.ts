@@ -8,6 +8,7 @@
 import { failedByParity } from "../judge/expectation.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { oneLine, safeText } from "../text.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 function repros(s: ScenarioReport): string[] {
   return s.expectations
@@ -19,7 +20,8 @@ function repros(s: ScenarioReport): string[] {
     });
 }
 
-export function renderKept(report: RunReport): string {
+/** The kept labs of the report; `invocation` starts the cleanup commands (`npx fwspec`, harness/invocation.ts). */
+export function renderKept(report: RunReport, invocation?: string): string {
   const kept = report.scenarios.filter((s) => s.kept);
   if (kept.length === 0) return "";
   const blocks = kept.map((s) => {
@@ -32,5 +34,5 @@ export function renderKept(report: RunReport): string {
     ].join("\n");
   });
   const runs = [...new Set(kept.map((s) => s.kept!.run))];
-  return `\n${blocks.join("\n\n")}\n\nremove ${kept.length === 1 ? "it" : "them"} with: ${runs.map((r) => `fwspec cleanup --run ${r}`).join("; ")} (later runs leave kept labs alone until the time shown; \`fwspec cleanup --kept\` removes every kept and warm lab on this engine, other runs' too)\n`;
+  return `\n${blocks.join("\n\n")}\n\nremove ${kept.length === 1 ? "it" : "them"} with: ${runs.map((r) => fwspecCommand(`cleanup --run ${r}`, invocation)).join("; ")} (later runs leave kept labs alone until the time shown; \`${fwspecCommand("cleanup --kept", invocation)}\` removes every kept and warm lab on this engine, other runs' too)\n`;
 }

@@ -20,6 +20,7 @@ import {
   backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
 } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface SyntaxProblem {
   readonly file: string;
@@ -138,9 +139,10 @@ function toolList(problems: readonly SyntaxProblem[]): string {
 /** Bad rule lines: exit 2, each line named. */
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
-  constructor(problems: readonly SyntaxProblem[]) {
+  /** `invocation`: how the user types fwspec, for the command the hint names (harness/invocation.ts). */
+  constructor(problems: readonly SyntaxProblem[], invocation?: string) {
     super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
-      hint: "fix each line named above; `fwspec validate --rules` checks them again without running any scenario",
+      hint: `fix each line named above; \`${fwspecCommand("validate --rules", invocation)}\` checks them again without running any scenario`,
     });
     this.problems = problems;
   }
@@ -157,11 +159,11 @@ export function formatUnchecked(u: UncheckedJob, cwd = process.cwd()): string {
   return `${oneLine(shown(u.file, cwd))}${u.line === undefined ? "" : `:${u.line}`}: not checked: ${oneLine(u.why)}`;
 }
 
-/** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. */
-export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress): Promise<RuleCheck> {
+/** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. `invocation` starts the command its hint names. */
+export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress, invocation?: string): Promise<RuleCheck> {
   const jobs = syntaxJobs(scenarios).filter((j, i, all) => j.kind !== "reset" || all[i + 1]?.kind !== "reset");
   const problems = await findSyntaxProblems(jobs, provider, progress);
-  if (problems.length > 0) throw new RuleSyntaxError(problems);
+  if (problems.length > 0) throw new RuleSyntaxError(problems, invocation);
   const unchecked = jobs.filter((j): j is UncheckedJob => j.kind === "unchecked");
   const count = jobs.filter(tested).length;
   progress?.step(`rule syntax: ${count} rules file(s) and command list(s) accepted${unchecked.length > 0 ? `; ${unchecked.length} left to the run (their errors show only there)` : ""}`);

@@ -2,6 +2,7 @@
 import { existsSync, globSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 import { describeRoot, type ProjectRoot } from "./root.ts";
 
 const SCENARIO = /\.ya?ml$/;
@@ -20,19 +21,19 @@ function rootInWords(root: ProjectRoot): string {
 }
 
 /** The scenario files of scenarios/ in the project root (no paths given), or an InputError naming the folder and the root rule. */
-function defaultScenarios(root: ProjectRoot): string[] {
+function defaultScenarios(root: ProjectRoot, invocation: string | undefined): string[] {
   const dir = join(root.dir, "scenarios");
   const where = `without paths fwspec reads scenarios/ in the project root, ${rootInWords(root)}`;
-  const hint = "name your scenario files or folders (`fwspec validate path/to/scenarios`, `fwspec run path/to/scenarios`), or write a working example there with `fwspec init`";
+  const hint = `name your scenario files or folders (\`${fwspecCommand("validate path/to/scenarios", invocation)}\`, \`${fwspecCommand("run path/to/scenarios", invocation)}\`), or write a working example there with \`${fwspecCommand("init", invocation)}\``;
   if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) throw new InputError(`no scenarios folder at ${dir}: ${where}`, { hint });
   const files = walk(dir);
   if (files.length === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${dir}: ${where}`, { hint });
   return files.sort();
 }
 
-/** Files, directories and globs resolved against `cwd`; none: scenarios/ in `root` (the project root, root.ts; default `cwd`). */
-export function expandScenarioPaths(args: readonly string[], cwd: string = process.cwd(), root: ProjectRoot = { dir: resolve(cwd), reason: "none" }): string[] {
-  if (args.length === 0) return defaultScenarios(root);
+/** Files, directories and globs resolved against `cwd`; none: scenarios/ in `root` (the project root, root.ts; default `cwd`). `invocation` starts commands in hints (harness/invocation.ts). */
+export function expandScenarioPaths(args: readonly string[], cwd: string = process.cwd(), root: ProjectRoot = { dir: resolve(cwd), reason: "none" }, invocation?: string): string[] {
+  if (args.length === 0) return defaultScenarios(root, invocation);
   const files = new Set<string>();
   for (const arg of args) {
     const abs = resolve(cwd, arg);

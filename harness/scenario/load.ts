@@ -64,6 +64,8 @@ export interface LoadOptions {
   readonly root?: string | undefined;
   /** The machine's routes (env/routes.ts): declared subnets must not overlap them. */
   readonly machineRoutes?: readonly MachineRoute[] | undefined;
+  /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** A scenario file (or text) that cannot be read as scenario text, in words. */

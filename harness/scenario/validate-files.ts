@@ -16,7 +16,7 @@ export interface Validated {
 export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: LoadOptions = {}): Validated {
   // A --root that is no directory: one message, not one per file. Without paths: scenarios/ in the project root.
   const root = paths.length > 0 && opts.root === undefined ? undefined : findProjectRoot(process.cwd(), opts.root);
-  const files = expandScenarioPaths(paths, process.cwd(), root);
+  const files = expandScenarioPaths(paths, process.cwd(), root, opts.invocation);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
   // Declared subnets must not overlap the machine's routes (read once, before any lab starts).

@@ -1,0 +1,50 @@
+/** The command lines the real `fwspec` prints for the user to type start as this user can run it (cli/invocation.ts), end to end, no Docker. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, test } from "vitest";
+
+const MAIN = path.resolve(import.meta.dirname, "main.ts");
+const CHECKOUT = path.resolve(import.meta.dirname, "../..");
+const LAUNCHER = path.join(CHECKOUT, "bin", "fwspec");
+const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-invocation-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** fwspec with exactly these npm variables (the test itself may run under npx: its own are dropped). */
+async function fwspec(args: readonly string[], cwd: string, npm: Record<string, string> = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+  const r = await execa(process.execPath, [MAIN, ...args], { cwd, env: { ...env, ...npm }, extendEnv: false, reject: false });
+  return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
+}
+
+describe("printed fwspec commands", () => {
+  test("started through npx: `npx fwspec …`", async () => {
+    const r = await fwspec(["diff", "web.yaml"], tmp, { npm_command: "exec", npm_lifecycle_event: "npx" });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("hint: npx fwspec diff web.yaml --base main");
+  });
+
+  test("inside fwspec's own checkout, not through npx: `npx fwspec …` (npm runs the checkout's launcher there)", async () => {
+    const r = await fwspec(["record", "scenarios/block-port/11-drop-behind-accept.yaml"], CHECKOUT);
+    expect(r.out).toMatch(/hint: npx fwspec record \S+ --out \S+ {3}or: npx fwspec record \S+ --update/);
+  });
+
+  test("the checkout's launcher from another folder: its absolute path, since neither npx nor PATH finds fwspec there", async () => {
+    const dir = path.join(tmp, "elsewhere");
+    mkdirSync(path.join(dir, ".git"), { recursive: true });
+    const r = await fwspec(["validate"], dir);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`\`${LAUNCHER} validate path/to/scenarios\``);
+    expect(r.out).toContain(`\`${LAUNCHER} init\``);
+  });
+
+  test("init's next steps", async () => {
+    const dir = path.join(tmp, "init");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "package.json"), "{}\n");
+    const r = await fwspec(["init"], dir, { npm_command: "exec" });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("next: npx fwspec validate && npx fwspec run");
+  });
+});
