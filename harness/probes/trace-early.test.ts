@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseTrace, type TracedProbe } from "../rules/trace.ts";
+import { type TracedProbe } from "../rules/trace.ts";
+import { parseTrace } from "../rules/trace-events.ts";
 import { nftRefusal, traceEarlyVerdict } from "./trace-early.ts";
 
 /** `nft monitor trace` lines as nft 1.0.6 printed them in a lab host (iptables-nft rules; fwspec's table first). */

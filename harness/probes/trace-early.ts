@@ -11,7 +11,8 @@
 import type { Protocol, Refusal } from "../model/types.ts";
 import { type DecisiveCount, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import type { Decision } from "../model/results.ts";
-import { type TracedProbe, type TraceEvent, traceDecision } from "../rules/trace.ts";
+import { type TracedProbe, traceDecision } from "../rules/trace.ts";
+import { type TraceEvent } from "../rules/trace-events.ts";
 
 /** The refusal an nft `reject` sends, as nft prints it (bare `reject` is port unreachable). */
 export function nftRefusal(ruleText: string): Refusal | undefined {

@@ -13,7 +13,8 @@ import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave, type SavedRuleset } from "../rules/saved.ts";
 import { type NftTexts, parseNftListing } from "../rules/nft-listing.ts";
-import { chainHandles, namedFromListing, parseTrace, SWEEP_SOURCE_PORT, sweepSourcePort, TRACE_TABLE, type TracedProbe, type TraceEvent, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { SWEEP_SOURCE_PORT, sweepSourcePort, type TracedProbe, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { chainHandles, namedFromListing, parseTrace, TRACE_TABLE, type TraceEvent } from "../rules/trace-events.ts";
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 

@@ -10,7 +10,7 @@ import type { LabHost } from "../lab/types.ts";
 import { iptablesOwned } from "./host-state.ts";
 import { type NftReading, parseNftJson } from "./nft-json.ts";
 import { parseNftListing, textKey } from "./nft-listing.ts";
-import { isTraceTable } from "./trace.ts";
+import { isTraceTable } from "./trace-events.ts";
 
 export interface NativeNft {
   readonly reading: NftReading;

@@ -1,6 +1,6 @@
 /** The rules a step's trace named, by chain position from the listing's handles; unknown handles or monitor errors make it incomplete. */
 import { describe, expect, test } from "vitest";
-import { chainHandles, parseTrace } from "./trace.ts";
+import { chainHandles, parseTrace } from "./trace-events.ts";
 import { namedRules } from "./trace-named.ts";
 
 const listing = [

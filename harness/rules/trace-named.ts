@@ -8,7 +8,7 @@
  * reading is complete only when every named handle is found in the listing
  * and the monitor reported no error (a lost netlink message loses events).
  */
-import { isTraceTable, type TraceEvent } from "./trace.ts";
+import { isTraceTable, type TraceEvent } from "./trace-events.ts";
 
 export interface NamedRules {
   /** `nft TABLE CHAIN #POSITION` of each rule a trace line named. */

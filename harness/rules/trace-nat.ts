@@ -12,7 +12,7 @@ import type { Family } from "../model/types.ts";
 import { walk } from "./first-packet.ts";
 import { matchesPacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import type { TraceEvent, TracePacket } from "./trace.ts";
+import type { TraceEvent, TracePacket } from "./trace-events.ts";
 import { tokenizeRule } from "./tokenize.ts";
 
 const NAT_TARGETS = new Set(["DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP"]);

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseSave } from "./saved.ts";
 import { parseNftListing } from "./nft-listing.ts";
-import { chainHandles, isTraceTable, namedFromListing, parseTrace, traceDecision, traceScript } from "./trace.ts";
+import { traceDecision, traceScript } from "./trace.ts";
+import { chainHandles, isTraceTable, namedFromListing, parseTrace } from "./trace-events.ts";
 
 const read = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
 const ufwSaved = parseSave(read("../../fixtures/ufw/rules.v4"), "ipv4");

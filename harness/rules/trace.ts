@@ -2,28 +2,26 @@
  * nftables tracing, the pure part: the table fwspec adds to a host to mark a
  * step's probe packets (`table inet fwspec_trace`, hooked before everything
  * else, `meta nftrace set 1` only for the probes' destination, protocol and
- * port), reading `nft -a monitor` output (trace lines, as nft 1.0.6 prints
- * them: it has no JSON for traces), and the rule that decided a probe's first
- * packet from its trace: table, chain, handle, rule text, the path of jumps,
- * NAT rewrites. iptables-nft rules are named by their iptables-save line
- * (handle order within a chain = rule order).
+ * port), and the rule that decided a probe's first packet from its trace
+ * events (trace-events.ts reads them from `nft -a monitor`): table, chain,
+ * handle, rule text, the path of jumps, NAT rewrites. iptables-nft rules are
+ * named by their iptables-save line (handle order within a chain = rule
+ * order).
  *
  * A rule is named from the listing read when the step's trace is collected
- * (namedFromListing), never from the text the monitor printed: a monitor
- * prints rules from the cache it read at its start and never updates it for
- * rules or chains (nft 1.0.6 src/monitor.c), so a rule added later is
- * `unknown rule handle N` and a table re-created since has stale text at a
- * reused handle. The trace's table, chain, handle and verdict come from the
- * kernel and are always current.
+ * (trace-events.ts namedFromListing), never from the text the monitor
+ * printed: a monitor prints rules from the cache it read at its start and
+ * never updates it for rules or chains (nft 1.0.6 src/monitor.c), so a rule
+ * added later is `unknown rule handle N` and a table re-created since has
+ * stale text at a reused handle. The trace's table, chain, handle and verdict
+ * come from the kernel and are always current.
  */
 import { acceptDecides, rewritesPacket } from "./trace-verdicts.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
+import { isTraceTable, TRACE_TABLE, type TraceEvent, type TracePacket } from "./trace-events.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { silentRewrites } from "./trace-nat.ts";
-
-export const TRACE_TABLE = "fwspec_trace";
 
 /**
  * The source ports sweeps' packets leave from (nmap -g; below Linux's
@@ -41,11 +39,6 @@ export function sweepSourcePort(index: number): number {
 
 function isSweepPort(port: number | undefined): boolean {
   return port !== undefined && port >= SWEEP_SOURCE_PORT && port < SWEEP_SOURCE_PORT + SWEEP_SOURCE_PORTS;
-}
-
-/** Is `family name` fwspec's own trace table (never part of the ruleset under test)? */
-export function isTraceTable(table: string): boolean {
-  return table === `inet ${TRACE_TABLE}`;
 }
 
 /** One probe's packets to mark: destination, protocol and port in one family (and, when given, only from these sources: the prober's addresses). */
@@ -82,133 +75,6 @@ export function traceScript(matches: readonly TraceMatch[]): string {
     for (const chain of ["pre", "out"]) lines.push(`add rule inet ${TRACE_TABLE} ${chain} ${rule}`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-export interface TracePacket {
-  readonly saddr?: string;
-  readonly daddr?: string;
-  readonly sport?: number;
-  readonly dport?: number;
-  readonly protocol?: string;
-  readonly syn: boolean;
-}
-
-export interface TraceEvent {
-  /** The trace id with the packet's number under it: nft reuses trace ids (they hash the packet's buffer), so each packet entering fwspec's table starts a new one. */
-  readonly id: string;
-  /** `ip filter`, `inet fw`. */
-  readonly table: string;
-  readonly chain: string;
-  readonly kind: "packet" | "rule" | "policy" | "verdict";
-  /** The rule as printed (counter values removed), or the packet's fields, or the policy/verdict word. */
-  readonly text: string;
-  readonly handle?: number;
-  /** `accept`, `drop`, `continue`, `jump`, `goto`, `return`. */
-  readonly verdict?: string;
-  /** The chain of a jump or goto. */
-  readonly target?: string;
-  readonly packet?: TracePacket;
-  /** A rule event whose text is not known (the monitor's cache lacked it and no listing names its handle): no decision can name it. */
-  readonly unnamed?: boolean;
-}
-
-const LINE = /^trace id (\S+) (\S+ \S+) (\S+) (packet: |rule |policy |verdict |unknown rule handle )(.*)$/;
-const UNKNOWN_RULE = /^(\d+)\s+\(verdict (\S+)(?: (\S+))?\)\s*$/;
-const HANDLE_VERDICT = /^(.*?)(?:\s+# handle (\d+))?\s+\(verdict (\S+)(?: (\S+))?\)\s*$/;
-
-function packetOf(text: string): TracePacket {
-  const word = (re: RegExp) => re.exec(text)?.[1];
-  const num = (re: RegExp) => {
-    const v = word(re);
-    return v === undefined ? undefined : Number(v);
-  };
-  const protocol = word(/\b(tcp|udp) dport \d+/);
-  return {
-    saddr: word(/\bip6? saddr (\S+)/),
-    daddr: word(/\bip6? daddr (\S+)/),
-    sport: num(/\b(?:tcp|udp) sport (\d+)/),
-    dport: num(/\b(?:tcp|udp) dport (\d+)/),
-    ...(protocol ? { protocol } : {}),
-    syn: /\btcp flags == syn\b/.test(text),
-  };
-}
-
-/** The trace lines of `nft -a monitor` output, in order; other lines (ruleset events) are skipped. */
-export function parseTrace(text: string): TraceEvent[] {
-  const out: TraceEvent[] = [];
-  const packets = new Map<string, number>();
-  for (const raw of text.split("\n")) {
-    const m = LINE.exec(raw.trim());
-    if (!m) continue;
-    const [, traceId, table, chain, kindWord, rest] = m as unknown as [string, string, string, string, string, string];
-    if (kindWord === "packet: " && isTraceTable(table)) packets.set(traceId, (packets.get(traceId) ?? 0) + 1);
-    const base = { id: `${traceId}#${packets.get(traceId) ?? 0}`, table, chain };
-    if (kindWord === "packet: ") out.push({ ...base, kind: "packet", text: rest.trim(), packet: packetOf(rest) });
-    else if (kindWord === "policy ") out.push({ ...base, kind: "policy", text: rest.trim(), verdict: rest.trim() });
-    else if (kindWord === "verdict ") out.push({ ...base, kind: "verdict", text: rest.trim(), verdict: rest.trim().split(/\s+/)[0]! });
-    else if (kindWord === "unknown rule handle ") {
-      // A rule the monitor's cache lacks (added after it started): its handle and verdict, no text.
-      const u = UNKNOWN_RULE.exec(rest);
-      if (!u) continue;
-      out.push({ ...base, kind: "rule", text: "", handle: Number(u[1]), verdict: u[2]!, ...(u[3] ? { target: u[3] } : {}), unnamed: true });
-    } else {
-      const v = HANDLE_VERDICT.exec(rest);
-      if (!v) continue;
-      out.push({
-        ...base, kind: "rule", text: stableRuleText(v[1]!),
-        ...(v[2] ? { handle: Number(v[2]) } : {}),
-        verdict: v[3]!,
-        ...(v[4] ? { target: v[4] } : {}),
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * The trace's rule events named from `nft -a list ruleset` read after them
- * (nft-listing.ts parseNftListing), by table and handle: whatever text the
- * monitor printed (from its possibly stale cache) is replaced; a rule whose
- * handle the listing lacks is left unnamed. fwspec's own table keeps its lines.
- */
-export function namedFromListing(events: readonly TraceEvent[], texts: NftTexts): TraceEvent[] {
-  return events.map((e) => {
-    if (e.kind !== "rule" || isTraceTable(e.table)) return e;
-    const text = e.handle === undefined ? undefined : texts.get(textKey(e.table, e.handle));
-    if (text === undefined) return { ...e, text: "", unnamed: true };
-    const { unnamed: _, ...known } = e;
-    return { ...known, text };
-  });
-}
-
-/** `table` → chain → rule handles in order, from `nft -a list ruleset`. */
-export function chainHandles(listing: string): Map<string, Map<string, number[]>> {
-  const out = new Map<string, Map<string, number[]>>();
-  let table: Map<string, number[]> | undefined;
-  let chain: number[] | undefined;
-  for (const raw of listing.split("\n")) {
-    const line = raw.trim();
-    const t = /^table (\S+ \S+) \{/.exec(line);
-    if (t) {
-      table = new Map();
-      out.set(t[1]!, table);
-      chain = undefined;
-      continue;
-    }
-    const c = /^chain (\S+) \{/.exec(line);
-    if (c && table) {
-      chain = [];
-      table.set(c[1]!, chain);
-      continue;
-    }
-    if (line.startsWith("}")) {
-      chain = undefined;
-      continue;
-    }
-    const h = /# handle (\d+)$/.exec(line);
-    if (h && chain && !line.endsWith("{")) chain.push(Number(h[1]));
-  }
-  return out;
 }
 
 /** What the collector knows of one host when the step ends: its rules by handle, and its iptables-save readings. */

@@ -6,7 +6,8 @@ import { parseNftJson } from "../rules/nft-json.ts";
 import { parseNftListing } from "../rules/nft-listing.ts";
 import { withNft } from "../rules/nft-saved.ts";
 import { parseSave } from "../rules/saved.ts";
-import { chainHandles, namedFromListing, parseTrace, traceDecision } from "../rules/trace.ts";
+import { traceDecision } from "../rules/trace.ts";
+import { chainHandles, namedFromListing, parseTrace } from "../rules/trace-events.ts";
 import { NFT_LISTING, nftJsonWith } from "../testing/nft-fixture.ts";
 import { withBatchCounters } from "./lane-batch.ts";
 

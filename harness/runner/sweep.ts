@@ -21,7 +21,7 @@ import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
 import type { Decision } from "../model/results.ts";
-import type { TraceEvent } from "../rules/trace.ts";
+import type { TraceEvent } from "../rules/trace-events.ts";
 
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;

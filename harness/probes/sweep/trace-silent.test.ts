@@ -1,6 +1,7 @@
 /** Silent sweep ports the step's trace shows dropped (pure), from `nft monitor trace` lines as a lab host printed them. */
 import { describe, expect, test } from "vitest";
-import { parseTrace, type TracedProbe } from "../../rules/trace.ts";
+import { type TracedProbe } from "../../rules/trace.ts";
+import { parseTrace } from "../../rules/trace-events.ts";
 import { silentByTrace } from "./trace-silent.ts";
 
 const SPORT = 30924;

@@ -8,7 +8,8 @@
  * (not printed yet, accepted, rejected without an answer seen) is left to the
  * counters and further batches: the trace is evidence, never a guess.
  */
-import type { TracedProbe, TraceEvent } from "../../rules/trace.ts";
+import type { TracedProbe } from "../../rules/trace.ts";
+import type { TraceEvent } from "../../rules/trace-events.ts";
 import { traceEarlyVerdict } from "../trace-early.ts";
 import type { SweepProtocol } from "./nmap.ts";
 import type { Decided } from "./resolve.ts";
