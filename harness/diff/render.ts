@@ -4,20 +4,18 @@
  * dropped` with the deciding rule of each side (an answer change: `open
  * (answered by web:80, saw internet) → open (answered by gw:8080, saw
  * internet)`), then flows not compared
- * (probe errors) and problems — and the JSON document (the DiffResult plus
- * its status). Scenario text is neutralised for terminals (text.ts).
+ * (probe errors), problems and the allow entries that matched nothing — and
+ * the JSON document (the DiffResult plus its status). The words are
+ * words.ts's, shared with the HTML report. Scenario text is neutralised for
+ * terminals (text.ts).
  */
 import { safeText } from "../text.ts";
 import { noRuleReason } from "./deciding.ts";
-import { answerChanged, type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
+import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
+import { allowNotes, changeWords } from "./words.ts";
 
 function rule(side: FlowSide): string {
   return side.rule ?? noRuleReason(side.verdict);
-}
-
-/** `open (answered by web:80, saw internet)`: a side of an answer change. */
-function answered(side: FlowSide): string {
-  return side.answer ? `${side.verdict} (answered by ${side.answer.host}:${side.answer.port}, saw ${side.answer.saw})` : side.verdict;
 }
 
 function familyName(f: string): string {
@@ -43,7 +41,7 @@ export function renderDiff(d: DiffResult): string {
   for (const g of groupChanges(d.changes)) {
     lines.push("", `${g.from}, ${familyName(g.family)}:`);
     for (const c of g.changes) {
-      const [a, b] = answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
+      const [a, b] = changeWords(c);
       lines.push(`  ${c.allowed ? "✓" : "✗"} ${c.key}: ${a} → ${b}${c.allowed ? " (allowed)" : ""}`);
       lines.push(`      a: ${rule(c.a)}`, `      b: ${rule(c.b)}`);
     }
@@ -53,10 +51,7 @@ export function renderDiff(d: DiffResult): string {
     for (const e of d.errors) lines.push(`  ! ${e.key}: a ${e.a.verdict}, b ${e.b.verdict}: ${(e.a.verdict === "error" ? e.a : e.b).reason.replace(/\s+/g, " ")}`);
   }
   for (const p of d.problems) lines.push(`  ! ${p}`);
-  for (const u of d.unusedAllows) {
-    const unprobed = d.unprobedAllows?.find((p) => p.entry === u);
-    lines.push(unprobed ? `  note: allow entry not probed: ${unprobed.why}: ${u}` : `  note: allow entry matched no change: ${u}`);
-  }
+  for (const note of allowNotes(d)) lines.push(`  note: ${note}`);
   if (d.rulesDiffer && d.changes.length === 0 && d.rulesets) {
     const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
     lines.push(`  note: the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`);

@@ -123,6 +123,25 @@ describe("renderHtml", () => {
     expect(out).toContain("<h2>guide: append.v4 → insert.v4</h2>");
     expect(out).toContain("<h4>client, ipv4</h4>");
     expect(out).toContain('<tr class="changed"><td>client -&gt; server:8080/tcp4</td><td class="v-open">open<br><code>ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT</code></td><td class="v-dropped">dropped<br><code>ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP</code></td><td>✗ not allowed</td></tr>');
-    expect(out).toContain("<li>&lt;stale&gt; -&gt; x:1 open-&gt;dropped</li>");
+    expect(out).toContain("<li>allow entry matched no change: &lt;stale&gt; -&gt; x:1 open-&gt;dropped</li>");
+  });
+
+  it("shows answer changes with who answered and the source it saw on each side, and allow entries not probed, in the console's words, escaped", () => {
+    const answer = (host: string, saw: string) => ({ verdict: "open" as const, answer: { host, port: 80, saw }, rule: `ipv4 nat PREROUTING #1 ${HOSTILE}`, reason: "" });
+    const d: DiffResult = {
+      scenario: { file: "s.yaml", name: "gateway" }, a: { label: "a.v4" }, b: { label: "b.v4" }, compared: 4, errors: [], problems: [],
+      changes: [{ flow: { from: "internet", to: "gw", port: 8080, protocol: "tcp", family: "ipv4" }, key: "internet -> gw:8080/tcp4", a: answer("web", "internet"), b: answer(HOSTILE, HOSTILE), allowed: false }],
+      unusedAllows: [`--allow: ${HOSTILE}`, "--allow: client -> server:8081 open->dropped"],
+      unprobedAllows: [{ entry: `--allow: ${HOSTILE}`, why: `${HOSTILE} is not in the flow matrix` }],
+    };
+    const out = renderDiffHtml([d]);
+    const row = /<tr class="changed">(.*?)<\/tr>/.exec(out)![1]!;
+    expect(row).toContain('<td class="v-open">open (answered by web:80, saw internet)<br><code>');
+    expect(row).toContain(`<td class="v-open">open (answered by ${htmlLine(HOSTILE)}:80, saw ${htmlLine(HOSTILE)})<br><code>`);
+    expect(out).toContain(`<li>allow entry not probed: ${htmlLine(HOSTILE)} is not in the flow matrix: --allow: ${htmlLine(HOSTILE)}</li>`);
+    expect(out).toContain("<li>allow entry matched no change: --allow: client -&gt; server:8081 open-&gt;dropped</li>");
+    expect(out).not.toContain(`allow entry matched no change: --allow: ${htmlLine(HOSTILE)}`);
+    expect(out.match(/<script/g)).toHaveLength(1);
+    expect(out).not.toContain("<img");
   });
 });

@@ -10,11 +10,15 @@
  * one; a sweep's column is its range and its line its verdict on the range
  * with the ports per outcome; coloured by verdict; opened, the probe's
  * evidence, a sweep's deciding rules and the rules it counted), IPv4/IPv6
- * parity findings, counter checks and rule coverage; then the diff view.
+ * parity findings, counter checks and rule coverage; then the diff view
+ * (changed flows with each side's rule, answer changes with who answered and
+ * the source it saw, flows not compared, allow entries that matched nothing:
+ * diff/words.ts, the console's words).
  * Scenario text is untrusted: neutralised (text.ts), then HTML-escaped.
  */
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, groupChanges } from "../diff/model.ts";
+import { allowNotes, changeWords } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -160,9 +164,14 @@ function scenario(s: ScenarioReport, index: number, options: HtmlOptions): strin
 
 function diffView(d: DiffResult, index: number): string {
   const status = diffStatus(d);
-  const side = (v: { verdict: string; rule?: string }) => `${htmlLine(v.verdict)}${v.rule ? `<br><code>${htmlLine(v.rule)}</code>` : ""}`;
+  // Each side's verdict (for an answer change, who answered and the source it saw: changeWords), then its deciding rule.
+  const side = (words: string, v: { rule?: string }) => `${htmlLine(words)}${v.rule ? `<br><code>${htmlLine(v.rule)}</code>` : ""}`;
+  const row = (c: DiffResult["changes"][number]) => {
+    const [a, b] = changeWords(c);
+    return `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(a, c.a)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(b, c.b)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`;
+  };
   const groups = groupChanges(d.changes).map((g) => `<h4>${htmlLine(g.from)}, ${g.family}</h4><div class="scroll"><table class="changes"><tr><th>flow</th><th>${htmlLine(d.a.label)}</th><th>${htmlLine(d.b.label)}</th><th>gate</th></tr>` +
-    g.changes.map((c) => `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(c.a)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(c.b)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`).join("") + "</table></div>");
+    g.changes.map(row).join("") + "</table></div>");
   const errors = d.errors.map((e) => `<li>${htmlLine(e.key)}: ${htmlLine(e.a.verdict)} / ${htmlLine(e.b.verdict)} — ${htmlLine(e.a.verdict === "error" ? e.a.reason : e.b.reason)}</li>`);
   const problems = d.problems.map((p) => `<li>${htmlText(p)}</li>`);
   return `<section class="scenario diff" id="diff-${index + 1}" data-status="${status}"><header><span class="status ${status === "same" || status === "allowed" ? "passed" : status}">${htmlLine(status)}</span>` +
@@ -170,7 +179,7 @@ function diffView(d: DiffResult, index: number): string {
     `<span>${d.changes.length} of ${d.compared} flows changed</span></header>${groups.join("") || "<p>No flow changed.</p>"}` +
     `${errors.length > 0 ? `<h3>Not compared (a probe gave error)</h3><ul>${errors.join("")}</ul>` : ""}` +
     `${problems.length > 0 ? `<h3>Problems</h3><ul>${problems.join("")}</ul>` : ""}` +
-    `${d.unusedAllows.length > 0 ? `<h3>Allow entries that matched no change</h3><ul>${d.unusedAllows.map((a) => `<li>${htmlLine(a)}</li>`).join("")}</ul>` : ""}</section>`;
+    `${d.unusedAllows.length > 0 ? `<h3>Allow entries that matched nothing</h3><ul>${allowNotes(d).map((n) => `<li>${htmlLine(n)}</li>`).join("")}</ul>` : ""}</section>`;
 }
 
 /** A report of `fwspec diff` alone: the diff view, no scenario run. */

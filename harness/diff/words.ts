@@ -1,0 +1,28 @@
+/**
+ * The words every `fwspec diff` report uses (render only, pure): what each
+ * side of a change observed — its verdict, or for a flow open on both sides
+ * whose answer changed `open (answered by web:80, saw internet)` — and the
+ * note for an allow entry that matched no change (`allow entry not probed:
+ * … is not in the flow matrix: ENTRY` or `allow entry matched no change:
+ * ENTRY`). The console (render.ts) and the HTML report (report/html.ts) say
+ * the same; each neutralises or escapes the text itself.
+ */
+import { answerChanged, type DiffResult, type FlowChange, type FlowSide } from "./model.ts";
+
+/** `open (answered by web:80, saw internet)`: a side of an answer change. */
+function answered(side: FlowSide): string {
+  return side.answer ? `${side.verdict} (answered by ${side.answer.host}:${side.answer.port}, saw ${side.answer.saw})` : side.verdict;
+}
+
+/** What side a and side b observed: both verdicts, or for an answer change who answered and the source it saw. */
+export function changeWords(c: Pick<FlowChange, "a" | "b">): readonly [string, string] {
+  return answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
+}
+
+/** One note per allow entry that matched no change, in the order given: not probed (with why), or matched no change. */
+export function allowNotes(d: Pick<DiffResult, "unusedAllows" | "unprobedAllows">): string[] {
+  return d.unusedAllows.map((u) => {
+    const unprobed = d.unprobedAllows?.find((p) => p.entry === u);
+    return unprobed ? `allow entry not probed: ${unprobed.why}: ${u}` : `allow entry matched no change: ${u}`;
+  });
+}
