@@ -24,6 +24,7 @@ import { parseYaml } from "./parse.ts";
 import { readTextFile, readTextFileSync, textFailure } from "./read-file.ts";
 import type { ReadFailure, ReadResult } from "./read-file.ts";
 import { chooseProjectRoot } from "./root.ts";
+import { lookalikeHint, lookalikeMessage, rulesLookalike } from "./rules-lookalike.ts";
 import type { Exists, ProjectRoot } from "./root.ts";
 import type { ScenarioInput } from "./schema.ts";
 
@@ -109,6 +110,9 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   const abs = path.resolve(file);
   const failure = textFailure(text);
   if (failure) throw unreadable(file, abs, failure);
+  // A rules file given as a scenario (`fwspec validate firewall/rules.v4`): said so, not a YAML error.
+  const lookalike = rulesLookalike(text);
+  if (lookalike) throw fileDiagnostic(file, lookalikeMessage(lookalike), lookalikeHint(lookalike, path.relative(process.cwd(), abs) || abs, opts.invocation), lookalike.line);
   const { raw, locator, syntax } = parseYaml(text, file);
   const projectRoot = findProjectRoot(path.dirname(abs), opts.root);
   const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator, machineRoutes: opts.machineRoutes });
