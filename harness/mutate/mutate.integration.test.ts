@@ -3,8 +3,13 @@
  * pair and a tcp-reset REJECT, checked only from loopback and a peer, with
  * plain `refused`) gets its two survivors reported — `-s 127.0.0.1`→`-i lo`
  * and tcp-reset→icmp-port-unreachable — each with a suggested check; the
- * scenario with the suggestions applied, mechanically, kills both.
+ * scenario with the suggestions applied, mechanically, kills both. A native
+ * nft input policy's survivor gets a check on a port no rule names with the
+ * listener it needs: pasted as is (the loader takes it), it kills the mutant.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, inject, test } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { DockerLabProvider } from "../lab/provider.ts";
@@ -61,4 +66,29 @@ test("a weak scenario's survivors come with suggestions that, once added, kill t
     "loopback-iface killed: `server -> server:8080/tcp4 dropped` [ipv4] (line 1): open, expected dropped",
   ]);
   expect(after.score).toBe(100);
+}, 240_000);
+
+test("a policy survivor's suggestion is a check the loader takes as pasted, listener and all, and it kills the mutant", async () => {
+  const docker = await connectEngine();
+  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-policy-"));
+  try {
+    writeFileSync(join(dir, "fw.nft"), "flush ruleset\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tiif lo accept\n\t\ttcp dport 22 accept\n\t\ttcp dport 80 accept\n\t}\n}\n");
+    const policy = (listen: readonly string[], checks: readonly string[]) => defineScenario({
+      name: "policy drop", description: "every listener's port accepted by a rule", family: "ipv4",
+      hosts: { server: { firewall: true, listen: [...listen] }, client: {} },
+      steps: [{ apply: { host: "server", nft: "fw.nft" } }, { expect: [...checks] }],
+    }, { baseDir: dir });
+    const checks = ["client -> server:22 open", "client -> server:80 open"];
+    const weak = await mutateScenarios([policy(["tcp/22", "tcp/80"], checks)], { provider, operators: ["policy"] });
+    const [survivor] = weak.scenarios[0]!.mutants;
+    expect(`${survivor?.status}: ${survivor?.detail}`).toBe("survived: add `client -> server:9999/tcp4 dropped` (with `listen: [tcp/9999]` on server; a port no rule names: the input policy decides it)");
+    // Pasted as is: the check, and the listener the suggestion names (defineScenario runs the loader's checks, listeners too).
+    const [, check] = /^add `([^`]+)`/.exec(survivor!.detail!)!;
+    const [, listener] = /`listen: \[(\S+)\]`/.exec(survivor!.detail!)!;
+    const after = await mutateScenarios([policy(["tcp/22", "tcp/80", listener!], [...checks, check!])], { provider, operators: ["policy"] });
+    expect(after.scenarios[0]!.mutants.map((m) => m.status)).toEqual(["killed"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 240_000);

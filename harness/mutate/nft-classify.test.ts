@@ -82,7 +82,7 @@ describe("suggestions for nft survivors", () => {
     steps: [{ kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/fw.nft", content: ruleset }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
   };
   test.each([
-    ["policy", "policy@fw.nft:7", "add `remote -> server:9999/tcp4 dropped` (a port no rule names: the input policy decides it)"],
+    ["policy", "policy@fw.nft:7", "add `remote -> server:9999/tcp4 dropped` (with `listen: [tcp/9999]` on server; a port no rule names: the input policy decides it)"],
     ["set-element", "set-element@fw.nft:4 -22", "add `remote -> server:22/tcp4 open` (the set's element 22)"],
     ["set-element", "set-element@fw.nft:4 -443", "add `remote -> server:443/tcp4 open` (the set's element 443) with `listen: [tcp/443]` on server"],
     ["loopback-iface", "loopback-iface@fw.nft:8", "add `server -> server:8080/tcp4 blocked` (the host's own non-loopback address arrives on lo too, from a non-loopback source)"],

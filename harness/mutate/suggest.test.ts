@@ -212,8 +212,8 @@ describe("native nft: the suggested check holds with the rules as written and fa
     // No probe reaches the forward chain of a host that routes nothing; a router's forward chain is for probes through it.
     ["policy", "policy@rules.nft:17", native(), "no probe can catch it: the forward chain's policy decides only packets server forwards, and server is no router (no `router: true`): a probe to it goes through input, and no lab host routes through it; accept it as a known gap"],
     ["policy", "policy@rules.nft:17", native(true), "add a probe server forwards (from a host on one of its networks to a host on another, to a port no rule names): the forward chain's policy (drop) decides it, not a probe to server itself"],
-    // The input policy: a port no rule names.
-    ["policy", "policy@rules.nft:6", native(), "add `client -> server:9999/tcp4 dropped` (a port no rule names: the input policy decides it)"],
+    // The input policy: a port server listens on that no rule names (the checks left out: they check 8080 already, which the mutant would open).
+    ["policy", "policy@rules.nft:6", native(false, false), "add `client -> server:8080/tcp4 dropped` (server listens on tcp/8080 and no rule names the port: the input policy decides it)"],
     // The ICMP rules: no TCP/UDP probe tells, and the scenario's check says so.
     ["delete", "delete@rules.nft:9", native(), `the scenario already checks \`client -> server:22 open\` (line 13) ${held}`],
     ["move-end", "move-end@rules.nft:9", native(), `the scenario already checks \`client -> server:22 open\` (line 13) ${held}`],
@@ -225,6 +225,36 @@ describe("native nft: the suggested check holds with the rules as written and fa
     const all = mutantsOf(scenario, selectOperators([op]));
     const m = all.find((x) => x.id === id);
     expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});
+
+describe("a chain policy's survivor: a check the scenario loader takes as pasted", () => {
+  // Every probed port needs a listener (scenario/listeners.ts): a check on a port the host does not listen on is refused.
+  const ruleset = (policy: string, ...rules: string[]) => ["flush ruleset", "table inet filter {", "\tchain input {", `\t\ttype filter hook input priority filter; policy ${policy};`, ...rules.map((r) => `\t\t${r}`), "\t}", "}", ""].join("\n");
+  const accepts = ruleset("drop", "ct state established,related accept", "iif lo accept", "meta l4proto ipv6-icmp accept", "tcp dport 22 accept", "tcp dport 80 accept");
+  const drops = ruleset("accept", "tcp dport 22 drop");
+  const host = (content: string, ...listen: string[]): Scenario => ({
+    ...fw,
+    hosts: [
+      { name: "server", firewall: true, backend: "nft", listen: listen.map((l) => ({ protocol: l.split("/")[0], port: Number(l.split("/")[1]) })) } as never,
+      { name: "client", firewall: false, listen: [] } as never,
+    ],
+    steps: [{ kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/fw.nft", content }], location: { file: "/p/s.yaml", line: 8, column: 5 } }],
+  });
+  test.each([
+    // policy drop → accept: a port the host listens on that no rule names is dropped by the policy, open with the mutant.
+    ["drop, every listener's port accepted by a rule: one no rule names, with its listener", host(accepts, "tcp/22", "tcp/80"), "add `client -> server:9999/tcp4 dropped` (with `listen: [tcp/9999]` on server; a port no rule names: the input policy decides it)"],
+    ["drop, a listener no rule names", host(accepts, "tcp/22", "tcp/80", "tcp/8080"), "add `client -> server:8080/tcp4 dropped` (server listens on tcp/8080 and no rule names the port: the input policy decides it)"],
+    ["drop, an http listener no rule names: a TCP probe", host(accepts, "tcp/22", "http/3000"), "add `client -> server:3000/tcp4 dropped` (server listens on http/3000 and no rule names the port: the input policy decides it)"],
+    ["drop, TCP before UDP", host(accepts, "udp/5353", "tcp/22", "tcp/8443"), "add `client -> server:8443/tcp4 dropped` (server listens on tcp/8443 and no rule names the port: the input policy decides it)"],
+    ["drop, only a UDP listener no rule names", host(accepts, "tcp/22", "udp/5353"), "add `client -> server:5353/udp4 dropped` (server listens on udp/5353 and no rule names the port: the input policy decides it)"],
+    // policy accept → drop: such a port is open, dropped with the mutant (was: `… refused` on a port nothing listens on).
+    ["accept, a listener no rule names", host(drops, "tcp/22", "tcp/80"), "add `client -> server:80/tcp4 open` (server listens on tcp/80 and no rule names the port: the input policy lets it through)"],
+    ["accept, every listener's port named", host(drops, "tcp/22"), "add `client -> server:9999/tcp4 open` (with `listen: [tcp/9999]` on server; a port no rule names: the input policy lets it through)"],
+  ])("%s", (_, scenario, want) => {
+    const m = mutantsOf(scenario, selectOperators(["policy"])).find((x) => x.id === "policy@fw.nft:4");
+    expect(m, mutantsOf(scenario, selectOperators(["policy"])).map((x) => x.id).join(", ")).toBeDefined();
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });

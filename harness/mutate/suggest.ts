@@ -15,7 +15,9 @@
  * |                                                                  |   where it matches; if checked, the new port  |
  * | nft: a rule or policy of a forward hook                           | a probe the host forwards; none on a host     |
  * |                                                                  |   that is no router: a known gap              |
- * | nft: a chain policy changed                                      | a probe to a port no rule names               |
+ * | nft: a chain policy changed                                      | a probe to a port the host listens on and no  |
+ * |                                                                  |   rule names; else one no rule names, with    |
+ * |                                                                  |   the listener to declare                     |
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
  *
@@ -125,24 +127,45 @@ function nftCounterSelector(line: NftRuleLine): string {
   return comment ? `table: ${line.table}, comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
 }
 
+/** Every word and number the host's rules write (`{22, 80}` and `1000-2000` give each number): a port among them is named. */
+function namedWords(scenario: Scenario, host: string): Set<string> {
+  return new Set(scenarioRuleLines(scenario).filter((l) => l.host === host).flatMap((l) => l.words.flatMap((w) => w.split(/[,{}:-]/))));
+}
+
 /** A TCP port none of the host's nft rules names and nothing listens on (from 9999 down). */
 function unnamedPort(scenario: Scenario, host: string): number {
-  const named = new Set(scenarioRuleLines(scenario).filter((l) => l.host === host).flatMap((l) => l.words.flatMap((w) => w.split(/[,{}:-]/))));
+  const named = namedWords(scenario, host);
   const listening = new Set(scenario.hosts.find((h) => h.name === host)?.listen.map((l) => String(l.port)) ?? []);
   let port = 9999;
   while (named.has(String(port)) || listening.has(String(port))) port--;
   return port;
 }
 
-/** A base chain's policy changed and nothing noticed: no probe reached the policy; probe a port no rule decides. */
+/** The host's first listener (TCP and HTTP before UDP) on a port none of its rules names. */
+function unnamedListener(scenario: Scenario, host: string): { readonly protocol: string; readonly port: number } | undefined {
+  const named = namedWords(scenario, host);
+  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
+  return [...listen].sort((a, b) => Number(a.protocol === "udp") - Number(b.protocol === "udp")).find((l) => !named.has(String(l.port)));
+}
+
+/**
+ * A base chain's policy changed and nothing noticed: no probe reached the policy. A probe the policy decides: to a
+ * port the host listens on and no rule names (every probed port needs a listener, scenario/listeners.ts), else to
+ * one no rule names with the listener to declare. Dropped by a drop policy, open under an accept policy; the mutant
+ * turns it around.
+ */
 function policySuggestion(line: NftRuleLine, scenario: Scenario): string {
   const policy = line.words[line.words.indexOf("policy") + 1]?.replace(/;$/, "");
   if (line.nft.hook === "forward") return forwardSuggestion(line, scenario, "the forward chain's policy", policy);
-  const port = unnamedPort(scenario, line.host);
-  const probe = `${peerOf(scenario, line.host)} -> ${line.host}:${port}${suffix("tcp", line.family)}`;
+  const host = line.host;
+  const listener = unnamedListener(scenario, host);
+  const protocol = listener?.protocol === "udp" ? "udp" : "tcp";
+  const port = listener?.port ?? unnamedPort(scenario, host);
+  const probe = `${peerOf(scenario, host)} -> ${host}:${port}${suffix(protocol, line.family)}`;
+  const why = listener ? `${host} listens on ${listener.protocol}/${port} and no rule names the port` : `with \`listen: [tcp/${port}]\` on ${host}; a port no rule names`;
   return policy === "drop"
-    ? `add \`${probe} dropped\` (a port no rule names: the ${line.chain} policy decides it)`
-    : `add \`${probe} refused\` (a port no rule names and nothing listens on: the ${line.chain} policy lets it through and the host refuses it)`;
+    ? `add \`${probe} dropped\` (${why}: the ${line.chain} policy decides it)`
+    : `add \`${probe} open\` (${why}: the ${line.chain} policy lets it through)`;
 }
 
 /**
