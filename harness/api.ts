@@ -195,7 +195,7 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
   else if (!(await imageExists(docker, image))) throw new EnvironmentError(`lab image ${image} is missing`, { hint: `run \`${fwspecCommand("setup", options.invocation)}\`` });
   const runId = options.runId ?? newRunId();
   const registry = new LabRegistry();
-  const provider = new DockerLabProvider({ docker, image, runId, ownerPid: options.ownerPid, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, progress });
+  const provider = new DockerLabProvider({ docker, image, runId, ownerPid: options.ownerPid, registry, commandTimeoutSeconds: options.commandTimeoutSeconds, invocation: options.invocation, progress });
   // Ctrl-C, a CI cancel (also through npx/npm), or the launcher gone: remove what this run started, then exit 128+n.
   const release = options.handleInterrupts
     ? onInterrupt(async (reason) => {
@@ -261,7 +261,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // against 256/411/186 s with one, alternating under load 15-33), one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? Math.max(2, Math.floor(availableParallelism() / 2));
-  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing };
+  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const reports = await untilInterrupted(async () => {

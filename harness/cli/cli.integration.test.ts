@@ -73,6 +73,6 @@ describe("fwspec run", () => {
     // Named as the user's file and the line the tool named (iptables-nft checks targets at COMMIT), not the
     // staged copy in the host, with the way to find every bad line first.
     expect(r.stdout.replace(/\s+/g, " ")).toContain(`${join(dir, "broken.rules.v4")}:3: ipv4: iptables-restore`);
-    expect(r.stdout).toMatch(/hint: `fwspec validate --rules`/);
+    expect(r.stdout).toMatch(/hint: `(npx fwspec|\/\S+\/bin\/fwspec) validate --rules`/);
   });
 });

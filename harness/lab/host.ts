@@ -33,6 +33,8 @@ export interface HostParts {
   readonly labNetworks: ReadonlyMap<string, LabNetwork>;
   /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
   readonly commandTimeoutSeconds?: number | undefined;
+  /** How the user types fwspec, for the command a timeout's hint names (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** A running lab host. Commands are argument arrays run through fwspec-agent (docker exec). */
@@ -54,6 +56,7 @@ export class StartedHost implements LabHost {
   readonly imageId: string;
   /** Every command's limit unless it names its own (see limits.ts). */
   readonly commandTimeoutSeconds: number;
+  readonly #invocation: string | undefined;
   #isolationChecked = false;
 
   /** The host of a started container, with its addresses as the engine reports them. */
@@ -67,6 +70,7 @@ export class StartedHost implements LabHost {
     this.imageId = imageId;
     this.spec = parts.spec;
     this.commandTimeoutSeconds = parts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+    this.#invocation = parts.invocation;
     this.#container = parts.container;
     this.containerName = parts.container.getName().replace(/^\//, "");
     this.#networkAddresses = addresses;
@@ -141,7 +145,7 @@ export class StartedHost implements LabHost {
    */
   async exec(command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const { timedOut, limitSeconds, ...r } = await this.#exec(command, options);
-    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r, this.#invocation);
     return r;
   }
 
@@ -185,7 +189,7 @@ export class StartedHost implements LabHost {
   async runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
     const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }; shift; exec "$@"`;
     const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
-    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r);
+    if (timedOut) throw timedOutError(this.name, command, limitSeconds, r, this.#invocation);
     if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {
       throw new CommandError(`writing ${target} failed on ${this.name}`, { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
     }

@@ -48,6 +48,8 @@ export interface LabOptions {
   readonly progress?: Progress;
   /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
   readonly commandTimeoutSeconds?: number;
+  /** How the user types fwspec, for the command a timeout's hint names (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string;
 }
 
 /** What a started lab knows beyond its parts: its image (the warm key has it) and, for a warm lab taken by this run, the claim marker holding it. */
@@ -186,14 +188,14 @@ function attachedContainer(docker: Dockerode, id: string, name: string): HostCon
  * rebuilt under the same tag since the lab was left), is removed (with its
  * claim) and the error thrown.
  */
-export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined }): Promise<StartedLab> {
+export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined; readonly invocation?: string | undefined }): Promise<StartedLab> {
   const d = claimed.description;
   const progress = options.progress ?? silentProgress;
   const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
   try {
     const [current, attached] = await Promise.all([
       docker.getImage(options.image).inspect(),
-      Promise.all(d.hosts.map((h) => StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds }))),
+      Promise.all(d.hosts.map((h) => StartedHost.attach({ spec: h.spec, container: attachedContainer(docker, h.id, h.containerName), docker, labNetworks: networks, commandTimeoutSeconds: options.commandTimeoutSeconds, invocation: options.invocation }))),
     ]);
     // The warm key holds the image's tag, not its build: a lab left before the tag was rebuilt is not taken.
     const other = attached.filter((h) => h.imageId !== current.Id);
@@ -287,7 +289,7 @@ export class Lab {
       if (failed) throw failed.reason;
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
-        [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds })] as const)));
+        [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds, invocation: this.#options.invocation })] as const)));
       const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs() });
       try {
         await prepareHosts(lab, progress, [...map.values()]);

@@ -20,6 +20,14 @@ describe("command limits", () => {
     expect(e.message).toBe("`sh -e /tmp/fwspec/fw-1.sh` did not finish within 2 s on fw; it was killed with everything it started");
     expect(e.report()).toMatch(/on fw: sh -e \/tmp\/fwspec\/fw-1\.sh[\s\S]*started[\s\S]*hint: .*--command-timeout <seconds>/);
   });
+
+  test.each([
+    [undefined, "`npx fwspec run --command-timeout <seconds>`"],
+    ["/opt/fwspec/bin/fwspec", "`/opt/fwspec/bin/fwspec run --command-timeout <seconds>`"],
+  ])("the option is named as the user runs fwspec (%s)", (invocation, command) => {
+    const e = timedOutError("fw", ["sleep", "9"], 2, { exitCode: 124, stdout: "", stderr: "" }, invocation);
+    expect(e.hint).toContain(`raise the limit with ${command}`);
+  });
 });
 
 describe("output beyond what is read back", () => {

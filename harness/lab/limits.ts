@@ -12,6 +12,7 @@
 import { CommandError, InputError } from "../errors.ts";
 import { type AgentLimits, OUTPUT_KEPT_BYTES } from "./agent.ts";
 import type { ExecOptions } from "./exec.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 /** Default limit for one in-container command (`fwspec run --command-timeout`). */
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 60;
@@ -26,11 +27,11 @@ export function commandLimits(hostTimeoutSeconds: number, options: ExecOptions):
 }
 
 /** A command that ran into its limit and was killed, with what it printed until then. */
-export function timedOutError(host: string, command: readonly string[], seconds: number, r: { exitCode: number; stdout: string; stderr: string }): CommandError {
+export function timedOutError(host: string, command: readonly string[], seconds: number, r: { exitCode: number; stdout: string; stderr: string }, invocation?: string): CommandError {
   const shown = command.join(" ");
   return new CommandError(`\`${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}\` did not finish within ${seconds} s on ${host}; it was killed with everything it started`, {
     command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: host,
-  }, { hint: `if it needs longer, raise the limit with \`fwspec run --command-timeout <seconds>\` (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS}); otherwise find what it waits for` });
+  }, { hint: `if it needs longer, raise the limit with \`${fwspecCommand("run --command-timeout <seconds>", invocation)}\` (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS}); otherwise find what it waits for` });
 }
 
 /** `--command-timeout` as given on the command line. */

@@ -26,6 +26,8 @@ export interface DockerLabProviderOptions {
   readonly registry?: LabRegistry | undefined;
   /** Limit for one in-container command, in seconds (default DEFAULT_COMMAND_TIMEOUT_SECONDS). */
   readonly commandTimeoutSeconds?: number | undefined;
+  /** How the user types fwspec, for the command a timeout's hint names (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
   /** Used when a LabSpec names no progress of its own. */
   readonly progress?: Progress | undefined;
 }
@@ -87,7 +89,7 @@ export class DockerLabProvider implements LabProvider {
   }
 
   async #claim(spec: LabSpec): Promise<WarmLab | undefined> {
-    const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
+    const { docker, image, registry, commandTimeoutSeconds, ownerPid, invocation } = this.#options;
     const key = warmKey(spec, image);
     // A run that only takes warm labs sweeps too, as a lab start does: what expired or lost its owner goes (never a
     // lab warm or held, so side by side with the claim). Not swept, it would stay while every run finds a warm lab.
@@ -96,7 +98,7 @@ export class DockerLabProvider implements LabProvider {
       const [claimed] = await Promise.all([claimWarm(docker, key, { runId: this.runId, pid: ownerPid }), this.#swept]);
       if (!claimed) return undefined;
       try {
-        const lab = await attachWarmLab(docker, claimed, { image, takenBy: this.runId, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds });
+        const lab = await attachWarmLab(docker, claimed, { image, takenBy: this.runId, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds, invocation });
         return { lab, state: claimed.description.state };
       } catch (error) {
         (spec.progress ?? this.#options.progress)?.info(errorMessage(error));
@@ -107,7 +109,7 @@ export class DockerLabProvider implements LabProvider {
 
   async #start(spec: LabSpec): Promise<StartedLab> {
     await this.#prepareRuntime();
-    const { docker, image, registry, commandTimeoutSeconds, ownerPid } = this.#options;
+    const { docker, image, registry, commandTimeoutSeconds, ownerPid, invocation } = this.#options;
     const progress = spec.progress ?? this.#options.progress;
     return new Lab({
       name: spec.name,
@@ -121,6 +123,7 @@ export class DockerLabProvider implements LabProvider {
       ...(registry ? { registry } : {}),
       ...(progress ? { progress } : {}),
       ...(commandTimeoutSeconds ? { commandTimeoutSeconds } : {}),
+      ...(invocation ? { invocation } : {}),
     }).start();
   }
 }

@@ -24,6 +24,14 @@ describe("a restore file refused by the tool", () => {
   });
 
   test.each([
+    [undefined, "`npx fwspec validate --rules` (or `npx fwspec run --check-rules`)"],
+    ["/opt/fwspec/bin/fwspec", "`/opt/fwspec/bin/fwspec validate --rules` (or `/opt/fwspec/bin/fwspec run --check-rules`)"],
+  ])("its hint's commands start as the user runs fwspec (%s)", (invocation, commands) => {
+    const e = restoreRefusal(refused("iptables-restore: line 3 failed\n"), source, "iptables-restore", invocation) as CommandError;
+    expect(e.hint).toBe(`${commands} names every bad line of every rules file before any lab starts`);
+  });
+
+  test.each([
     ["a failure naming no line", refused("iptables-restore: unable to initialize table 'filter'\n")],
     ["an error that is not a command's", new LabError("cannot run it: the channel closed")],
   ])("%s is kept as it was", (_, error) => {

@@ -21,6 +21,7 @@ import { markNative } from "./nft-read.ts";
 import { changedTablesInput } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export type { LoadedRuleset } from "./read.ts";
 
@@ -67,7 +68,7 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
 }
 
-async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
+async function applyOne(host: LabHost, source: RuleSource, invocation: string | undefined): Promise<void> {
   switch (source.kind) {
     case "script": {
       const target = stagingPath(host, "sh");
@@ -80,14 +81,14 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
     case "restore": {
       const target = stagingPath(host, `rules.${source.family === "ipv4" ? "v4" : "v6"}`);
       const refused = (tool: string) => (error: unknown): never => {
-        throw restoreRefusal(error, source, tool);
+        throw restoreRefusal(error, source, tool, invocation);
       };
       await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`).catch(refused(`${RESTORE[source.family]} --test`));
       await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`).catch(refused(RESTORE[source.family]));
       return;
     }
     case "nft":
-      await loadNftFile(host, source, stagingPath(host, "nft"));
+      await loadNftFile(host, source, stagingPath(host, "nft"), invocation);
       return;
     case "commands":
       for (const command of source.commands) await host.run(command, "rule command");
@@ -101,13 +102,13 @@ async function applyOne(host: LabHost, source: RuleSource): Promise<void> {
  * and line (the staged copy in the host has the same lines), with the tool's
  * words; any other failure as it was.
  */
-export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kind: "restore" }>, tool: string): unknown {
+export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kind: "restore" }>, tool: string, invocation?: string): unknown {
   if (!(error instanceof CommandError)) return error;
   const line = restoreErrorLine(error.failure.stderr);
   if (line === undefined) return error;
   return new CommandError(`${source.path}:${line}: ${source.family}: ${toolMessage(error.failure.stderr)} (${tool})`, error.failure, {
     cause: error,
-    hint: "`fwspec validate --rules` (or `fwspec run --check-rules`) names every bad line of every rules file before any lab starts",
+    hint: `\`${fwspecCommand("validate --rules", invocation)}\` (or \`${fwspecCommand("run --check-rules", invocation)}\`) names every bad line of every rules file before any lab starts`,
   });
 }
 
@@ -137,6 +138,8 @@ function interfaceNote(loaded: LoadedRuleset, host: LabHost): string[] {
 export interface ApplyOptions {
   /** Flush the host's conntrack table afterwards so old flows do not bypass new rules (default true). */
   readonly flushConntrack?: boolean;
+  /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** The apply's evidence, and the counters read with it (the baseline for counter checks and probes that follow). */
@@ -155,7 +158,7 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   const native = !sources.every(iptablesOnly);
   const [before, nftBefore] = await Promise.all([readLoaded(host), native ? snapshotNative(host) : undefined]);
   try {
-    for (const source of sources) await applyOne(host, source);
+    for (const source of sources) await applyOne(host, source, options.invocation);
   } catch (error) {
     await restoreRulesets(host, before);
     if (nftBefore) await rollbackNative(host, nftBefore);

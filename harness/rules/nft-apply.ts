@@ -11,11 +11,13 @@ import type { LabHost } from "../lab/types.ts";
 import { iptablesOwned } from "./host-state.ts";
 import { parseNftJson } from "./nft-json.ts";
 import { formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf } from "./nft-file.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 /** An nft ruleset file nft rejected: every problem with the file's line. */
 export class NftRulesetError extends CommandError {}
 
-export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string }, target: string): Promise<void> {
+/** `invocation`: how the user types fwspec, for the command a refusal's hint names (harness/invocation.ts). */
+export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string }, target: string, invocation?: string): Promise<void> {
   try {
     await host.runStaged(source.content, target, ["nft", "-c", "-f", target], `checking ${source.path} with nft -c -f`);
   } catch (error) {
@@ -25,7 +27,7 @@ export async function loadNftFile(host: LabHost, source: { readonly path: string
     const listed = formatNftProblems(problems, source.path).split("\n").map((l) => `  ${l}`).join("\n");
     throw new NftRulesetError(`nft -c rejected ${source.path}:\n${listed}`, error.failure, {
       cause: error,
-      hint: "fix the line(s) named above; `fwspec validate --rules` checks nft files without running a scenario",
+      hint: `fix the line(s) named above; \`${fwspecCommand("validate --rules", invocation)}\` checks nft files without running a scenario`,
     });
   }
   await host.run(["nft", "-f", target], `loading ${source.path} with nft -f`);

@@ -50,6 +50,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly timing?: TimingSink | undefined;
   /** Take warm labs an earlier run left, and leave shared labs warm at the end instead of removing them (`fwspec run --reuse`; shared-lab.ts). */
   readonly reuse?: boolean | undefined;
+  /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 /** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`; with `stopAtFirstFailure`, up to the first step with a failed check. */
@@ -111,7 +113,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     } };
     const ran = await (async () => {
       const plan = planOf.get(scenario)!;
-      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.parallelProbes });
+      await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.parallelProbes, invocation: options.invocation });
       let report: ScenarioReport;
       try {
         report = done(scenario, await timedSteps(plan, session, steps, options.stopAtFirstFailure === true), [], lease.readings);

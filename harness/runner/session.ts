@@ -49,6 +49,8 @@ export interface SessionOptions {
   readonly trace?: boolean | undefined;
   /** Run a lane's expected-open probes side by side where the trace attributes their packets (runner/batches.ts). Default false: on the loaded 2-core machine it measured slower (more processes at once), not faster. */
   readonly parallel?: boolean | undefined;
+  /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 export class ScenarioSession implements AsyncDisposable {
@@ -76,7 +78,7 @@ export class ScenarioSession implements AsyncDisposable {
   async apply(step: ApplyStep, title: string): Promise<StepResult> {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
-    const { applied, counters } = await applyRules(this.lab.host(step.host), withLabAddresses(step.sources, this.lab), { flushConntrack: this.#held.size === 0 });
+    const { applied, counters } = await applyRules(this.lab.host(step.host), withLabAddresses(step.sources, this.lab), { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
     this.#ledger.setBaseline(step.host, counters);
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
