@@ -86,11 +86,11 @@ describe("suggestions for nft survivors", () => {
     ["set-element", "set-element@fw.nft:4 -22", "add `remote -> server:22/tcp4 open` (the set's element 22)"],
     ["set-element", "set-element@fw.nft:4 -443", "add `remote -> server:443/tcp4 open` (the set's element 443) with `listen: [tcp/443]` on server"],
     ["loopback-iface", "loopback-iface@fw.nft:8", "add `server -> server:8080/tcp4 blocked` (the host's own non-loopback address arrives on lo too, from a non-loopback source)"],
-    ["reject-type", "reject-type@fw.nft:10", "add `remote -> server:8081/tcp4 refused:rst`"],
+    ["reject-type", "reject-type@fw.nft:10", "add `remote -> server:8081/tcp4 refused:rst` (with `listen: [tcp/8081]` on server)"],
     // The input policy drops 8082 without the rule too (and 8083 with or without it); IPv6 from remote: no rule accepts
     // neighbour discovery, so fwspec cannot tell.
     ["port", "port@fw.nft:11 dport 8082→8083", "no check found: as fwspec reads the rules, `remote -> server:8082/tcp4 dropped` holds with this change too, and it cannot tell how they decide some other probes (a match or verdict it does not model, or IPv6 neighbour discovery they may drop); find one by hand, or accept it as a known gap"],
-    ["accept-drop", "accept-drop@fw.nft:11", "add `remote -> server:8082/tcp4 dropped`"],
+    ["accept-drop", "accept-drop@fw.nft:11", "add `remote -> server:8082/tcp4 dropped` (with `listen: [tcp/8082]` on server)"],
   ])("%s: %s", (op, id, want) => {
     const m = mutantsOf(fw, selectOperators([op])).find((x) => x.id === id);
     expect(m, mutantsOf(fw, selectOperators([op])).map((x) => x.id).join(", ")).toBeDefined();

@@ -33,7 +33,7 @@ describe("mutateScenarios on a fake lab", () => {
       "drop-reject@<inline>:1#2": expect.stringMatching(/^equivalent: /),
       "drop-reject@<inline>:1#3": expect.stringMatching(/^survived: make/),
       "port@<inline>:1 --dport 8080→8081": expect.stringMatching(/^killed: `remote -> server:8080 dropped`/),
-      "port@<inline>:1 --dport 8082→8083": "survived: add a check on port 8082, which the rule decides: `remote -> server:8082/tcp4 dropped`",
+      "port@<inline>:1 --dport 8082→8083": "survived: add a check on port 8082, which the rule decides: `remote -> server:8082/tcp4 dropped` (with `listen: [tcp/8082]` on server)",
       "port@<inline>:1 --dport 8080→8081#2": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
       "drop-v6@<inline>:1": expect.stringMatching(/^survived: make `remote -> server:8080 dropped` \(line 1\) both families/),
       "swap@<inline>:1": "equivalent: both rules decide DROP: whichever matches first, a packet's fate is the same",

@@ -32,12 +32,12 @@ describe("suggestions for iptables survivors", () => {
     ["port", "port@rules.v6:3 --dport 546→547", "no probe can catch it: the rule matches only source port 547 (before and after its destination port 546 became 547), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:3 --sport 547→548", "no probe can catch it: the rule's source port 547 became 548, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:4 --dports 443→444", "add a check on port 443, which the rule decides: `remote -> server:443/tcp6 open` (with `listen: [tcp/443]` on server)"],
-    ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (the rule also matches only source port 547, which a probe cannot choose)"],
-    ["accept-drop", "accept-drop@rules.v6:5", "add `remote -> server:9999/tcp6 dropped`"],
+    ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (with `listen: [udp/546]` on server; the rule also matches only source port 547, which a probe cannot choose)"],
+    ["accept-drop", "accept-drop@rules.v6:5", "add `remote -> server:9999/tcp6 dropped` (with `listen: [tcp/9999]` on server)"],
     ["delete", "delete@rules.v6:7", "add `server -> localhost:9999/tcp6 open` (with `listen: [tcp/9999]` on server)"],
-    ["drop-reject", "drop-reject@rules.v6:6", "add `remote -> server:9999/tcp6 refused`"],
-    ["swap", "swap@rules.v6:5", "add a probe the reordered rules both match: `remote -> server:9999/tcp6 dropped`"],
-    ["loopback-iface", "loopback-iface@rules.v6:7", "add `server -> server:9999/tcp6 blocked` (the host's own non-loopback address arrives on lo too, from a non-loopback source)"],
+    ["drop-reject", "drop-reject@rules.v6:6", "add `remote -> server:9999/tcp6 refused` (with `listen: [tcp/9999]` on server)"],
+    ["swap", "swap@rules.v6:5", "add a probe the reordered rules both match: `remote -> server:9999/tcp6 dropped` (with `listen: [tcp/9999]` on server)"],
+    ["loopback-iface", "loopback-iface@rules.v6:7", "add `server -> server:9999/tcp6 blocked` (with `listen: [tcp/9999]` on server; the host's own non-loopback address arrives on lo too, from a non-loopback source)"],
   ])("%s: %s", (op, id, want) => {
     const all = mutantsOf(fw, selectOperators([op]));
     const m = all.find((x) => x.id === id);
@@ -57,7 +57,7 @@ describe("a suggestion the scenario already has", () => {
     ["swap", "swap@rules.v6:5", withCheck, "the scenario already checks `remote -> server:9999 dropped` (line 9) and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap"],
     // A check in the other family only, or with another verdict, is not the same check.
     ["accept-drop", "accept-drop@rules.v6:5", { ...withCheck, steps: [...fw.steps, { kind: "expect", expectations: [{ ...check, families: ["ipv4"] }], location: check.location } as never] }, "make `remote -> server:9999 dropped` (line 9) both families (`family: both`, or no 4/6 suffix), or add it for ipv6"],
-    ["drop-reject", "drop-reject@rules.v6:6", withCheck, "add `remote -> server:9999/tcp6 refused`"],
+    ["drop-reject", "drop-reject@rules.v6:6", withCheck, "add `remote -> server:9999/tcp6 refused` (with `listen: [tcp/9999]` on server)"],
   ])("%s: %s", (op, id, scenario, want) => {
     const m = mutantsOf(scenario, selectOperators([op])).find((x) => x.id === id);
     expect(m).toBeDefined();
@@ -209,6 +209,8 @@ describe("native nft: the suggested check holds with the rules as written and fa
     // `iif lo accept` moved behind the rejects: only a loopback probe to a port a later rule rejects tells (22 is accepted
     // either way); first the ports of the rules the change touches (it now comes after the reject of 8082).
     ["move-end", "move-end@rules.nft:8", native(), "add a probe the reordered rules both match: `server -> localhost:8082/tcp4 open` (with this change it is unreachable)"],
+    // The same with nothing listening on 8082: the check comes with the listener it needs.
+    ["move-end", "move-end@rules.nft:8", { ...native(), hosts: [{ ...native().hosts[0]!, listen: [{ protocol: "tcp", port: 22 }] } as never, native().hosts[1]!] }, "add a probe the reordered rules both match: `server -> localhost:8082/tcp4 open` (with `listen: [tcp/8082]` on server; with this change it is unreachable)"],
     // No probe reaches the forward chain of a host that routes nothing; a router's forward chain is for probes through it.
     ["policy", "policy@rules.nft:17", native(), "no probe can catch it: the forward chain's policy decides only packets server forwards, and server is no router (no `router: true`): a probe to it goes through input, and no lab host routes through it; accept it as a known gap"],
     ["policy", "policy@rules.nft:17", native(true), "add a probe server forwards (from a host on one of its networks to a host on another, to a port no rule names): the forward chain's policy (drop) decides it, not a probe to server itself"],

@@ -31,7 +31,8 @@
  *
  * A suggested check the scenario already has (it held with the mutant) is
  * replaced by saying so: the change shows only to traffic fwspec's TCP/UDP
- * probes do not send.
+ * probes do not send. A suggested check on a port its target does not listen
+ * on says which listener to declare with it (the loader refuses it otherwise).
  */
 import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
@@ -199,7 +200,7 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
   const first = adviceFor(mutant, scenario, counted);
   const advice = weighed(first, mutant, scenario);
   const existing = alreadyChecked(advice ?? first, scenario);
-  if (!existing && advice !== null) return advice;
+  if (!existing && advice !== null) return withListener(advice, scenario);
   const host = mutant.lines[0]!.host;
   if (!existing) return `no TCP/UDP probe tells it apart: as fwspec reads the rules, every probe from ${peerOf(scenario, host)} and from ${host} itself gets the same verdict with and without this change (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a \`run\` step that sends such traffic, or accept it as a known gap`;
   const e = existing.expectation;
@@ -222,6 +223,23 @@ function alreadyChecked(advice: string, scenario: Scenario): Placed | undefined 
 
 /** A probe check as a suggestion writes it, with what comes before it: `add …\`from -> to:port/tcp4 verdict\``. */
 const CHECK = /^(add [^`]*)`(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)`/;
+
+/**
+ * Every probed port needs a listener (scenario/listeners.ts): a suggested check on a port its target does not
+ * listen on says which listener to declare with it, so that it can be pasted as is.
+ */
+function withListener(advice: string, scenario: Scenario): string {
+  const m = CHECK.exec(advice);
+  if (!m) return advice;
+  const [whole, , from, to, port, protocol] = m as unknown as [string, string, string, string, string, string];
+  const host = to === "localhost" ? from : to;
+  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
+  const listens = listen.some((l) => l.port === Number(port) && (l.protocol === protocol || (protocol === "tcp" && l.protocol === "http")));
+  if (listens || advice.includes(`listen: [${protocol}/${port}]`)) return advice;
+  const note = `with \`listen: [${protocol}/${port}]\` on ${host}`;
+  const rest = advice.slice(whole.length);
+  return rest.startsWith(" (") ? `${whole} (${note}; ${rest.slice(2)}` : `${whole} (${note})${rest}`;
+}
 
 /** What a check of `expected` says about what a probe met: `refused` is either refusal, `blocked` anything but open. */
 function agrees(expected: string, seen: string): boolean {
@@ -277,8 +295,8 @@ function weighed(advice: string, mutant: Mutant, scenario: Scenario): string | n
         if (seen === undefined) undecided = true;
         if (seen === undefined || seen[0] === seen[1]) continue;
         const [before, after] = loose(seen[0]) === loose(seen[1]) ? seen : seen.map(loose);
-        const notes = [...(seen.includes("open") && !listens(p) ? [`with \`listen: [${protocol}/${p}]\` on ${host}`] : []), `with this change it is ${after}`];
-        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (${notes.join("; ")})`;
+        // A port nothing listens on gets its listener from withListener.
+        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (with this change it is ${after})`;
       }
     }
   }
