@@ -88,6 +88,11 @@ function sameRule(r: CountedRule, d: Decision): boolean {
   return handle !== undefined ? d.handle !== undefined && Number(handle) === d.handle : r.text === d.rule;
 }
 
+/** Is the rule resultDecidingRule names the result's decision (not the counters' guess)? */
+export function ruleIsDecision(e: { readonly actual: Verdict; readonly decision?: Decision }): boolean {
+  return e.decision !== undefined && ACTIONS[e.actual] === e.decision.action && e.decision.unfiltered !== true;
+}
+
 /**
  * The deciding rule of a result: its `decision` (the trace's, or the
  * counters' first rule on the path) when that decision gives the verdict,

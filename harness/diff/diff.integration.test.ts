@@ -36,19 +36,22 @@ interface Json {
   compared: number;
   a: { label: string };
   b: { label: string };
-  changes: { key: string; a: { verdict: string; rule?: string }; b: { verdict: string; rule?: string }; allowed: boolean }[];
+  changes: { key: string; a: { verdict: string; rule?: string; where?: string }; b: { verdict: string; rule?: string; where?: string }; allowed: boolean }[];
   errors: unknown[];
 }
 
-function checkChanges(d: Json): void {
+/** Each side's deciding rule comes with the line of the rules file that wrote it: `where` gives each side's file as shown. */
+function checkChanges(d: Json, where: { a: string; b: string }): void {
   expect(d.errors).toEqual([]);
   expect(d.compared).toBe(12);
   expect(d.changes.map((c) => c.key).sort()).toEqual(CHANGED);
   for (const c of d.changes) {
     const family = c.key.endsWith("4") ? "ipv4" : "ipv6";
-    expect([c.a.verdict, c.a.rule, c.b.verdict, c.b.rule], c.key).toEqual([
-      "open", `${family} filter INPUT #1 -A INPUT -p tcp -j ACCEPT`,
-      "dropped", `${family} filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP`,
+    // both() writes the iptables line, then the ip6tables one: the ACCEPT is line 1 (IPv4) or 2 (IPv6), the DROP 3 or 4.
+    const v6 = family === "ipv6" ? 1 : 0;
+    expect([c.a.verdict, c.a.rule, c.a.where, c.b.verdict, c.b.rule, c.b.where], c.key).toEqual([
+      "open", `${family} filter INPUT #1 -A INPUT -p tcp -j ACCEPT`, `${where.a}:${1 + v6}`,
+      "dropped", `${family} filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP`, `${where.b}:${3 + v6}`,
     ]);
   }
 }
@@ -62,9 +65,9 @@ describe("fwspec diff", () => {
     const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-a", "appended.sh", "--rules-b", "inserted.sh", "--json", "d.json"], { cwd: dir, reject: false, all: true });
     expect(r.exitCode, r.all).toBe(1);
     const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
-    checkChanges(d);
+    checkChanges(d, { a: "appended.sh", b: "inserted.sh" });
     expect([d.status, d.a.label, d.b.label]).toEqual(["changed", "appended.sh", "inserted.sh"]);
-    expect(r.stdout).toContain("client, IPv4:\n  ✗ client -> server:8080/tcp4: open → dropped\n      a: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT\n      b: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP\n");
+    expect(r.stdout).toContain("client, IPv4:\n  ✗ client -> server:8080/tcp4: open → dropped\n      a: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (appended.sh:1)\n      b: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (inserted.sh:3)\n");
     expect(r.stdout).not.toContain(":8081");
   });
 
@@ -107,7 +110,7 @@ describe("fwspec diff", () => {
     const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--base", "HEAD~1", "--allow-file", "allow.txt", "--json", "d.json"], { cwd: dir, reject: false, all: true });
     expect(r.exitCode, r.all).toBe(0);
     const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
-    checkChanges(d);
+    checkChanges(d, { a: "rules.sh@HEAD~1", b: "rules.sh" });
     expect(d.changes.every((c) => c.allowed)).toBe(true);
     expect([d.status, d.a.label, d.b.label]).toEqual(["allowed", "rules.sh at HEAD~1", "rules.sh"]);
     expect(r.stdout).toMatch(/6 of 12 flow\(s\) changed \(6 allowed\)/);

@@ -35,6 +35,8 @@ export interface FlowSide {
   readonly answer?: FlowAnswer;
   /** The rule that decided it (`ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`); absent when no terminal rule counted the probe (a chain policy, or nothing listening). */
   readonly rule?: string;
+  /** Where that rule (or policy) was written, `../firewall/rules.v4:12` (rules/origin.ts), when one line did. */
+  readonly where?: string;
   /** The probe's own reason (what the tool said). */
   readonly reason: string;
 }

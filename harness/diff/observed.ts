@@ -7,7 +7,7 @@
  */
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import { resultDecidingRule } from "./deciding.ts";
+import { resultDecidingRule, ruleIsDecision } from "./deciding.ts";
 import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
@@ -38,7 +38,10 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   const flow: Flow = { from: e.from, to: e.to, port: e.port, protocol: e.protocol, family: e.family };
   const rule = resultDecidingRule(e);
   const answer = flowAnswer(e.answer);
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(answer ? { answer } : {}), reason: e.reason } };
+  // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
+  const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
+  const where = origin ? `${origin.shown}:${origin.line}` : undefined;
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason } };
 }
 
 /** The observation of one matrix scenario's report. */

@@ -15,7 +15,7 @@ import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./mode
 import { allowNotes, changeWords } from "./words.ts";
 
 function rule(side: FlowSide): string {
-  return side.rule ?? noRuleReason(side.verdict);
+  return side.rule ? `${side.rule}${side.where ? ` (${side.where})` : ""}` : noRuleReason(side.verdict);
 }
 
 function familyName(f: string): string {

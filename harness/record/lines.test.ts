@@ -14,6 +14,7 @@ function o(to: string, port: number, family: Family, verdict: Verdict, rule?: st
   return { flow, key: flowKey(flow), side: { verdict, ...(rule ? { rule } : {}), reason: "no answer\nafter 2 s" } };
 }
 
+const where = (f: ObservedFlow, at: string): ObservedFlow => ({ ...f, side: { ...f.side, where: at } });
 const both = (to: string, port: number, v4: Verdict, v6: Verdict, r4?: string, r6?: string, protocol?: Protocol) => [o(to, port, "ipv4", v4, r4, protocol), o(to, port, "ipv6", v6, r6, protocol)];
 
 describe("the recorded expectation lines", () => {
@@ -24,6 +25,8 @@ describe("the recorded expectation lines", () => {
     ["default ipv4: pinned lines even when they agree", both("localhost", 8080, "open", "open"), ["ipv4"], ["server -> localhost:8080/tcp4 open  # no rule counted it: the chain policy let it through", "server -> localhost:8080/tcp6 open  # no rule counted it: the chain policy let it through"]],
     ["the chain policy named by the trace: the comment README shows", both("server", 8081, "open", "open", "ipv4 filter INPUT policy ACCEPT", "ipv6 filter INPUT policy ACCEPT"), ["ipv4", "ipv6"], ["remote -> server:8081 open  # filter INPUT policy ACCEPT"]],
     ["udp and http keep their protocol", [...both("server", 5353, "open", "open", undefined, undefined, "udp"), ...both("server", 3000, "refused", "refused", undefined, undefined, "http")], ["ipv4", "ipv6"], ["remote -> server:5353/udp open  # no rule counted it: the chain policy let it through", "remote -> server:3000/http refused  # no rule counted it: nothing listens, or the host's stack refused it"]],
+    ["with the lines that wrote them: the same rule in two files named once, each line once", [where(o("server", 8080, "ipv4", "dropped", DROP4), "rules.v4:7"), where(o("server", 8080, "ipv6", "dropped", DROP6), "rules.v6:5")], ["ipv4", "ipv6"], ["remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (rules.v4:7, rules.v6:5)"]],
+    ["different rules each with its line", [where(o("server", 8080, "ipv4", "dropped", DROP4), "rules.sh:3"), o("server", 8080, "ipv6", "dropped", OTHER6)], ["ipv4", "ipv6"], ["remote -> server:8080 dropped  # ipv4: filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (rules.sh:3); ipv6: filter INPUT #1 -A INPUT -j DROP"]],
     ["an error is never an expectation: a comment, the other family pinned", both("server", 8080, "error", "dropped", undefined, DROP6), ["ipv4", "ipv6"], ["# not recorded: remote -> server:8080/tcp4: the probe failed (no answer after 2 s)", "remote -> server:8080/tcp6 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP"]],
   ])("%s", (_, observed, defaults, lines) => {
     const r = recordedLines(observed, defaults);

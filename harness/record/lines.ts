@@ -38,8 +38,10 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
   const rules = sides.map((s) => s.side.rule);
   if (rules.every((r) => r === undefined)) return noRuleReason(sides[0]!.side.verdict);
   const bare = rules.map((r) => (r === undefined ? "no rule" : withoutFamily(r)));
-  if (bare.every((r) => r === bare[0])) return bare[0]!;
-  return sides.map((s, i) => `${s.flow.family}: ${bare[i]}`).join("; ");
+  // Where each was written (rules.v4:12), once per line: the same rule in rules.v4 and rules.v6 reads `(rules.v4:12, rules.v6:9)`.
+  const wheres = [...new Set(sides.flatMap((s) => (s.side.where ? [s.side.where] : [])))];
+  if (bare.every((r) => r === bare[0])) return `${bare[0]!}${wheres.length > 0 ? ` (${wheres.join(", ")})` : ""}`;
+  return sides.map((s, i) => `${s.flow.family}: ${bare[i]}${s.side.where ? ` (${s.side.where})` : ""}`).join("; ");
 }
 
 /** The lines for the observed flows, in the order of first appearance; `defaults` are the scenario's default families. */

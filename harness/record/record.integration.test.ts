@@ -30,8 +30,8 @@ describe("fwspec record", () => {
     expect(rec.exitCode, rec.all).toBe(0);
     const recorded = readFileSync(join(dir, "recorded.yaml"), "utf8");
     // The matrix: remote and the server itself (loopback and own address) to each of the four listeners, with the deciding rules named.
-    expect(recorded).toContain("      - remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP\n");
-    expect(recorded).toContain("      - server -> localhost:8080 open  # ipv4: filter INPUT #1 -A INPUT -s 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j ACCEPT; ipv6: filter INPUT #1 -A INPUT -s ::1/128 -p tcp -m tcp --dport 8080 -j ACCEPT\n");
+    expect(recorded).toContain("      - remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (rules.sh:4, rules.sh:6)\n");
+    expect(recorded).toContain("      - server -> localhost:8080 open  # ipv4: filter INPUT #1 -A INPUT -s 127.0.0.1/32 -p tcp -m tcp --dport 8080 -j ACCEPT (rules.sh:3); ipv6: filter INPUT #1 -A INPUT -s ::1/128 -p tcp -m tcp --dport 8080 -j ACCEPT (rules.sh:5)\n");
     expect(recorded).toContain("      - remote -> server:5353/udp open  # filter INPUT policy ACCEPT\n");
     expect(recorded.match(/^ {6}- /gm)).toHaveLength(12 + 2); // 12 recorded lines + the counters step's 2 checks
     // Everything but the expect step as it was written.
@@ -56,7 +56,7 @@ describe("fwspec record", () => {
     const update = await fwspec("record", "recorded.yaml", "--update");
     expect(update.exitCode, update.all).toBe(0);
     const updated = readFileSync(join(dir, "recorded.yaml"), "utf8");
-    expect(updated).toContain("      - remote -> server:8081/tcp4 refused  # filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset\n      - remote -> server:8081/tcp6 open  # filter INPUT policy ACCEPT\n");
+    expect(updated).toContain("      - remote -> server:8081/tcp4 refused  # filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8081 -j REJECT --reject-with tcp-reset (rules.sh:7)\n      - remote -> server:8081/tcp6 open  # filter INPUT policy ACCEPT\n");
     expect(updated.split("  - counters:")[1]).toBe(recorded.split("  - counters:")[1]);
     expect(updated.match(/# recorded by fwspec record/g)).toHaveLength(1);
     const again = await fwspec("run", "recorded.yaml");
