@@ -12,10 +12,10 @@
 import { safeText } from "../text.ts";
 import { noRuleReason } from "./deciding.ts";
 import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
-import { allowNotes, changeWords } from "./words.ts";
+import { allowNotes, changeWords, sideRule, unseenChangeNote } from "./words.ts";
 
 function rule(side: FlowSide): string {
-  return side.rule ? `${side.rule}${side.where ? ` (${side.where})` : ""}` : noRuleReason(side.verdict);
+  return sideRule(side) ?? noRuleReason(side.verdict);
 }
 
 function familyName(f: string): string {
@@ -52,10 +52,8 @@ export function renderDiff(d: DiffResult): string {
   }
   for (const p of d.problems) lines.push(`  ! ${p}`);
   for (const note of allowNotes(d)) lines.push(`  note: ${note}`);
-  if (d.rulesDiffer && d.changes.length === 0 && d.rulesets) {
-    const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
-    lines.push(`  note: the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`);
-  }
+  const unseen = unseenChangeNote(d);
+  if (unseen) lines.push(`  note: ${unseen}`);
   lines.push("", VERDICT_LINE[status]);
   return `${safeText(lines.join("\n"))}\n`;
 }

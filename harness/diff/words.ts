@@ -4,7 +4,8 @@
  * whose answer changed `open (answered by web:80, saw internet)` — and the
  * note for an allow entry that matched no change (`allow entry not probed:
  * … is not in the flow matrix: ENTRY` or `allow entry matched no change:
- * ENTRY`). The console (render.ts) and the HTML report (report/html.ts) say
+ * ENTRY`), each side's rule with the line that wrote it, and the note for
+ * rules that differ while no flow changed. The console (render.ts) and the HTML report (report/html.ts) say
  * the same; each neutralises or escapes the text itself.
  */
 import { answerChanged, type DiffResult, type FlowChange, type FlowSide } from "./model.ts";
@@ -17,6 +18,18 @@ function answered(side: FlowSide): string {
 /** What side a and side b observed: both verdicts, or for an answer change who answered and the source it saw. */
 export function changeWords(c: Pick<FlowChange, "a" | "b">): readonly [string, string] {
   return answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
+}
+
+/** A side's deciding rule with the line that wrote it (`… -j DROP (rules.sh:3)`), or undefined when no rule was named. */
+export function sideRule(side: FlowSide): string | undefined {
+  return side.rule ? `${side.rule}${side.where ? ` (${side.where})` : ""}` : undefined;
+}
+
+/** The note for rules that differ while no flow of the matrix changed, or undefined. */
+export function unseenChangeNote(d: Pick<DiffResult, "rulesDiffer" | "changes" | "rulesets">): string | undefined {
+  if (!d.rulesDiffer || d.changes.length > 0 || !d.rulesets) return undefined;
+  const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
+  return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`;
 }
 
 /** One note per allow entry that matched no change, in the order given: not probed (with why), or matched no change. */

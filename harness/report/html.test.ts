@@ -126,6 +126,17 @@ describe("renderHtml", () => {
     expect(out).toContain("<li>allow entry matched no change: &lt;stale&gt; -&gt; x:1 open-&gt;dropped</li>");
   });
 
+  it("shows the line that wrote each side's rule, and the note for rules that differ where no flow changed, as the console does", () => {
+    const change = { flow: { from: "client", to: "server", port: 8080, protocol: "tcp", family: "ipv4" }, key: "client -> server:8080/tcp4", a: { verdict: "open", rule: "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT", where: "rules.sh@main:1", reason: "" }, b: { verdict: "dropped", rule: "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP", where: `${HOSTILE}:3`, reason: "" }, allowed: false } as const;
+    const d: DiffResult = { scenario: { file: "s.yaml", name: "guide" }, a: { label: "main" }, b: { label: "work tree" }, compared: 8, errors: [], problems: [], unusedAllows: [], changes: [change] };
+    const out = renderDiffHtml([d]);
+    expect(out).toContain("<code>ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (rules.sh@main:1)</code>");
+    expect(out).toContain(`<code>ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (${htmlLine(HOSTILE)}:3)</code>`);
+    const same = renderDiffHtml([{ ...d, changes: [], rulesDiffer: true, rulesets: { a: ["a".repeat(64)], b: ["b".repeat(64)] } }]);
+    expect(same).toContain(`<p class="note">note: the rules loaded differ (a: ${"a".repeat(12)}, b: ${"b".repeat(12)}), but no flow of the matrix told them apart`);
+    expect(renderDiffHtml([{ ...d, rulesDiffer: true, rulesets: { a: ["a"], b: ["b"] } }])).not.toContain("told them apart");
+  });
+
   it("shows answer changes with who answered and the source it saw on each side, and allow entries not probed, in the console's words, escaped", () => {
     const answer = (host: string, saw: string) => ({ verdict: "open" as const, answer: { host, port: 80, saw }, rule: `ipv4 nat PREROUTING #1 ${HOSTILE}`, reason: "" });
     const d: DiffResult = {

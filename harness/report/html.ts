@@ -17,8 +17,8 @@
  * Scenario text is untrusted: neutralised (text.ts), then HTML-escaped.
  */
 import { createHash } from "node:crypto";
-import { diffStatus, type DiffResult, groupChanges } from "../diff/model.ts";
-import { allowNotes, changeWords } from "../diff/words.ts";
+import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
+import { allowNotes, changeWords, sideRule, unseenChangeNote } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -165,7 +165,11 @@ function scenario(s: ScenarioReport, index: number, options: HtmlOptions): strin
 function diffView(d: DiffResult, index: number): string {
   const status = diffStatus(d);
   // Each side's verdict (for an answer change, who answered and the source it saw: changeWords), then its deciding rule.
-  const side = (words: string, v: { rule?: string }) => `${htmlLine(words)}${v.rule ? `<br><code>${htmlLine(v.rule)}</code>` : ""}`;
+  const side = (words: string, v: FlowSide) => {
+    const rule = sideRule(v);
+    return `${htmlLine(words)}${rule ? `<br><code>${htmlLine(rule)}</code>` : ""}`;
+  };
+  const unseen = unseenChangeNote(d);
   const row = (c: DiffResult["changes"][number]) => {
     const [a, b] = changeWords(c);
     return `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(a, c.a)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(b, c.b)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`;
@@ -177,6 +181,7 @@ function diffView(d: DiffResult, index: number): string {
   return `<section class="scenario diff" id="diff-${index + 1}" data-status="${status}"><header><span class="status ${status === "same" || status === "allowed" ? "passed" : status}">${htmlLine(status)}</span>` +
     `<h2>${htmlLine(d.scenario.name)}: ${htmlLine(d.a.label)} → ${htmlLine(d.b.label)}</h2><span class="file">${htmlLine(d.scenario.file)}</span>` +
     `<span>${d.changes.length} of ${d.compared} flows changed</span></header>${groups.join("") || "<p>No flow changed.</p>"}` +
+    `${unseen ? `<p class="note">note: ${htmlLine(unseen)}</p>` : ""}` +
     `${errors.length > 0 ? `<h3>Not compared (a probe gave error)</h3><ul>${errors.join("")}</ul>` : ""}` +
     `${problems.length > 0 ? `<h3>Problems</h3><ul>${problems.join("")}</ul>` : ""}` +
     `${d.unusedAllows.length > 0 ? `<h3>Allow entries that matched nothing</h3><ul>${allowNotes(d).map((n) => `<li>${htmlLine(n)}</li>`).join("")}</ul>` : ""}</section>`;
