@@ -38,3 +38,23 @@ describe("a restore file refused by the tool", () => {
     expect(restoreRefusal(error, source, "iptables-restore")).toBe(error);
   });
 });
+
+describe("a restore file refused for a jump to nothing", () => {
+  const content = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCPET\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+  const typo = { ...source, content };
+  test.each([
+    {
+      backend: "nft (the load names the COMMIT)",
+      stderr: "iptables-restore v1.8.9 (nf_tables): Chain 'ACCPET' does not exist\nError occurred at line: 7\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+      message: "/repo/firewall/rules.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); iptables-restore v1.8.9 (nf_tables): Chain 'ACCPET' does not exist (reported at line 7, the table's COMMIT) (iptables-restore)",
+    },
+    {
+      backend: "legacy (--test names the rule)",
+      stderr: "iptables-restore v1.8.9 (legacy): Couldn't load target `ACCPET':No such file or directory\n\nError occurred at line: 5\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+      message: "/repo/firewall/rules.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); iptables-restore v1.8.9 (legacy): Couldn't load target `ACCPET':No such file or directory (iptables-restore)",
+    },
+  ])("$backend: named at the rule's own line", ({ stderr, message }) => {
+    const e = restoreRefusal(refused(stderr), typo, "iptables-restore", undefined, new Set(["LOG", "REJECT"])) as CommandError;
+    expect(e.message).toBe(message);
+  });
+});

@@ -21,6 +21,8 @@ import { markNative } from "./nft-read.ts";
 import { changedTablesInput } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
+import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
+import { loadableTargets } from "./xtables.ts";
 import { fwspecCommand } from "../invocation.ts";
 
 export type { LoadedRuleset } from "./read.ts";
@@ -80,8 +82,10 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
     }
     case "restore": {
       const target = stagingPath(host, `rules.${source.family === "ipv4" ? "v4" : "v6"}`);
-      const refused = (tool: string) => (error: unknown): never => {
-        throw restoreRefusal(error, source, tool, invocation);
+      const refused = (tool: string) => async (error: unknown): Promise<never> => {
+        // A jump to nothing is named at its rule's line; which targets exist, the host's iptables says (read only then).
+        const jump = error instanceof CommandError && mayBeMissingJump(source.content, error.failure.stderr);
+        throw restoreRefusal(error, source, tool, invocation, jump ? await loadableTargets(host, source.family) : undefined);
       };
       await host.runStaged(source.content, target, [RESTORE[source.family], "--test", target], `checking ${source.path} with ${RESTORE[source.family]} --test`).catch(refused(`${RESTORE[source.family]} --test`));
       await host.run([RESTORE[source.family], target], `loading ${source.path} with ${RESTORE[source.family]}`).catch(refused(RESTORE[source.family]));
@@ -100,13 +104,17 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
  * A restore file the tool refused at a line (`--test`, or the load itself:
  * iptables-nft checks chains and targets only then): named as the user's file
  * and line (the staged copy in the host has the same lines), with the tool's
- * words; any other failure as it was.
+ * words; a jump to nothing at its rule's line, not the COMMIT iptables-nft
+ * names (missing-jumps.ts; `targets`: what the host can load); any other
+ * failure as it was.
  */
-export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kind: "restore" }>, tool: string, invocation?: string): unknown {
+export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kind: "restore" }>, tool: string, invocation?: string, targets?: ReadonlySet<string>): unknown {
   if (!(error instanceof CommandError)) return error;
   const line = restoreErrorLine(error.failure.stderr);
-  if (line === undefined) return error;
-  return new CommandError(`${source.path}:${line}: ${source.family}: ${toolMessage(error.failure.stderr)} (${tool})`, error.failure, {
+  const jumps = explainMissingJumps(source.content, error.failure.stderr, targets);
+  if (line === undefined && jumps === undefined) return error;
+  const lines = jumps ?? [{ line, message: toolMessage(error.failure.stderr) }];
+  return new CommandError(lines.map((l) => `${source.path}:${l.line}: ${source.family}: ${l.message} (${tool})`).join("\n"), error.failure, {
     cause: error,
     hint: `\`${fwspecCommand("validate --rules", invocation)}\` (or \`${fwspecCommand("run --check-rules", invocation)}\`) names every bad line of every rules file before any lab starts`,
   });

@@ -77,6 +77,19 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(good.stdout).toMatch(/^1 scenario file\(s\) valid; 3 rules file\(s\) and command list\(s\) accepted$/m);
   });
 
+  it("names a jump to a target that does not exist at the rule's line on both backends (iptables-nft's load names the COMMIT), in the check and in the apply", async () => {
+    const checked = await fwspec(["validate", "--rules", `${DATA}/jump-typo.yaml`]);
+    expect(checked.exitCode, checked.all).toBe(2);
+    const named = `${DATA}/jump-typo.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); `;
+    expect(checked.stderr).toContain(`${named}iptables-nft-restore v1.8.9 (nf_tables): Chain 'ACCPET' does not exist (reported at line 7, the table's COMMIT)\n`);
+    expect(checked.stderr).toContain(`${named}iptables-restore v1.8.9 (legacy): Couldn't load target \`ACCPET':No such file or directory\n`);
+    expect(checked.stderr).toMatch(/2 rule line\(s\) rejected/);
+    // Without the check, the apply step names the same line (nft backend: the load refuses it, not --test).
+    const run = await fwspec(["run", "--family", "ipv4", `${DATA}/jump-typo-run.yaml`]);
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.stdout.replace(/\s+/g, " ")).toContain("jump-typo.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); iptables-restore v1.8.9 (nf_tables): Chain 'ACCPET' does not exist (reported at line 7, the table's COMMIT) (iptables-restore)");
+  });
+
   it("checks nft ruleset files with nft -c and names the file's line", async () => {
     const rules = await fwspec(["validate", "--rules", `${DATA}/nft-bad.yaml`]);
     expect(rules.exitCode, rules.all).toBe(2);

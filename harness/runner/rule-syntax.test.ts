@@ -42,6 +42,16 @@ describe("checkRuleSyntax on the fake lab", () => {
     ]);
   });
 
+  it("names a jump to nothing at its rule's line, though the load (nft backend) names the COMMIT; each such line, loading again without it", async () => {
+    const typo = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NOSUCH1\n-A INPUT -j ACCEPT\n-A INPUT -j NOSUCH2\nCOMMIT\n" }])]);
+    const error = await checkRuleSyntax([typo], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message.split("\n")[0]).toBe("2 rule line(s) rejected by iptables-restore (no scenario lab was started):");
+    expect(await problems([typo])).toEqual([
+      "rules.v4:3: ipv4: -j NOSUCH1: no chain or target named NOSUCH1; iptables-nft-restore v0 (fake): Chain 'NOSUCH1' does not exist (reported at line 6, the table's COMMIT)",
+      "rules.v4:5: ipv4: -j NOSUCH2: no chain or target named NOSUCH2; iptables-nft-restore v0 (fake): Chain 'NOSUCH2' does not exist (reported at line 6, the table's COMMIT)",
+    ]);
+  });
+
   it("passes valid rules in one lab host, removed afterwards", async () => {
     const provider = new FakeLabProvider();
     const good = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j DROP\nCOMMIT\n" }])]);

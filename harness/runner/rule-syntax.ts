@@ -16,6 +16,8 @@ import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
+import { explainMissingJumps, type ExplainedLine, mayBeMissingJump } from "../rules/missing-jumps.ts";
+import { loadableTargets } from "../rules/xtables.ts";
 import {
   backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
 } from "../rules/syntax-lines.ts";
@@ -42,11 +44,18 @@ const CHECKER = "rulecheck";
 /** Restore input that empties every table a commands job may touch (user chains too). */
 const EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n*raw\nCOMMIT\n";
 
+/** A restore refusal's jumps to nothing (rules/missing-jumps.ts); the host's target list is read once, only when a refusal may be one. */
+function jumpExplainer(host: LabHost, job: RestoreJob): (input: string, stderr: string) => Promise<ExplainedLine[] | undefined> {
+  let targets: Promise<ReadonlySet<string> | undefined> | undefined;
+  return async (input, stderr) => (mayBeMissingJump(input, stderr) ? explainMissingJumps(input, stderr, await (targets ??= loadableTargets(host, job.family))) : undefined);
+}
+
 /** Tests a restore file, one bad line at a time, then loads what passes (later commands may use its chains). */
 async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProblem[]> {
   const problems: SyntaxProblem[] = [];
   const tool = backendTool(job.family, job.backend, true);
   const named = `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore --test`;
+  const explain = jumpExplainer(host, job);
   let input = job.content;
   for (let round = 0; ; round++) {
     if (round === MAX_ERRORS_PER_FILE) {
@@ -56,12 +65,35 @@ async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProble
     const r = await host.exec([tool, "--test"], { stdin: input });
     if (r.exitCode === 0) break;
     const line = restoreErrorLine(r.stderr);
-    problems.push({ file: job.file, line, family: job.family, tool: named, message: toolMessage(r.stderr) });
+    // The legacy backend names a jump to nothing at its line already: said so, with the target meant.
+    const jump = (await explain(input, r.stderr))?.find((j) => j.line === line);
+    problems.push({ file: job.file, line, family: job.family, tool: named, message: jump?.message ?? toolMessage(r.stderr) });
     // Blanking keeps line numbers; a failure on a non-rule line (a table's COMMIT) ends what can be told line by line.
     if (line === undefined || !isRuleLine(lineAt(input, line))) return problems;
     input = blankLine(input, line);
   }
-  await host.exec([tool], { stdin: input });
+  return [...problems, ...await loadRestore(host, job, input, explain, problems.length)];
+}
+
+/**
+ * Loads what passed `--test` (later commands may use its chains). iptables-nft
+ * finds a jump to nothing only then, naming the table's COMMIT: each such jump
+ * is named at its own line and the load tried again without it. Any other
+ * refusal of the load is left to the run, as before.
+ */
+async function loadRestore(host: LabHost, job: RestoreJob, passed: string, explain: ReturnType<typeof jumpExplainer>, found: number): Promise<SyntaxProblem[]> {
+  const problems: SyntaxProblem[] = [];
+  const tool = backendTool(job.family, job.backend, true);
+  let input = passed;
+  while (found + problems.length < MAX_ERRORS_PER_FILE) {
+    const r = await host.exec([tool], { stdin: input });
+    const jumps = r.exitCode === 0 ? undefined : await explain(input, r.stderr);
+    if (jumps === undefined) break;
+    for (const j of jumps) {
+      problems.push({ file: job.file, line: j.line, family: job.family, tool: `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore`, message: j.message });
+      input = blankLine(input, j.line);
+    }
+  }
   return problems;
 }
 

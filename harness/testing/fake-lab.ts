@@ -122,11 +122,19 @@ class FakeHost implements LabHost {
     return ok(command);
   }
 
-  /** `ip[6]tables-<backend>-restore [--test]` (the rule syntax check): an option `--no-such-…` is unknown, reported with its line. */
+  /** `ip[6]tables-<backend>-restore [--test]` (the rule syntax check): an option `--no-such-…` is unknown, reported with its line; a jump to `NOSUCH…` fails the load. */
   #restoreTool(command: readonly string[], family: Family, input: string): ExecResult {
     const bad = input.split("\n").findIndex((l) => l.split(" ").some((w) => w.startsWith("--no-such-")));
     if (bad >= 0) return ok(command, "", `${command[0]} v0 (fake): unknown option\nError occurred at line: ${bad + 1}\nTry \`${command[0]} -h' for more information.\n`, 2);
-    return command.includes("--test") ? ok(command) : this.#restore(command, family, input);
+    if (command.includes("--test")) return ok(command);
+    // As iptables-nft: a jump to a chain that does not exist (`-j NOSUCH…`) only when the table is committed, named at its COMMIT.
+    const lines = input.split("\n");
+    const jump = lines.findIndex((l) => /-j NOSUCH/.test(l));
+    if (jump >= 0) {
+      const chain = /-j (NOSUCH\S*)/.exec(lines[jump]!)![1]!;
+      return ok(command, "", `${command[0]} v0 (fake): Chain '${chain}' does not exist\nError occurred at line: ${lines.indexOf("COMMIT", jump) + 1}\n`, 2);
+    }
+    return this.#restore(command, family, input);
   }
 
   /** iptables-restore of a filter table (the shared-lab reset), then iptables-save -c. */
