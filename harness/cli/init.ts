@@ -127,7 +127,7 @@ function today(now: Date): string {
 /** `fwspec init` without --from: the example. Returns what was done, in lines. */
 export function initExample(opts: InitOptions = {}): string {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const p = plan(starterFiles(), cwd, opts.force === true, opts.invocation);
+  const p = plan(starterFiles(opts.invocation), cwd, opts.force === true, opts.invocation);
   return `${write(p, cwd, opts.force === true)}\nnext: ${fwspecCommand("validate", opts.invocation)} && ${fwspecCommand("run", opts.invocation)}`;
 }
 

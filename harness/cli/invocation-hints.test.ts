@@ -1,5 +1,5 @@
 /** The command lines the real `fwspec` prints for the user to type start as this user can run it (cli/invocation.ts), end to end, no Docker. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -46,5 +46,22 @@ describe("printed fwspec commands", () => {
     const r = await fwspec(["init"], dir, { npm_command: "exec" });
     expect(r.code).toBe(0);
     expect(r.out).toContain("next: npx fwspec validate && npx fwspec run");
+  });
+
+  test("a config key's hint, from another folder: the launcher's path", async () => {
+    const dir = path.join(tmp, "config");
+    mkdirSync(path.join(dir, "scenarios"), { recursive: true });
+    writeFileSync(path.join(dir, "fwspec.config.json"), '{"scenarios": "tests"}\n');
+    const r = await fwspec(["validate"], dir);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`\`${LAUNCHER} run tests/firewall\``);
+  });
+
+  test("the example init writes names `init --from` as the user ran init", async () => {
+    const dir = path.join(tmp, "init-elsewhere");
+    mkdirSync(path.join(dir, ".git"), { recursive: true });
+    const r = await fwspec(["init"], dir);
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(dir, "scenarios", "example.yaml"), "utf8")).toContain(`\`${LAUNCHER} init --from\``);
   });
 });

@@ -16,7 +16,7 @@ import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { changedExpectations, keptLines, recordedLines } from "../record/lines.ts";
-import { defaultFamilies, recordedScenario } from "../record/write.ts";
+import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { notAFolder, writeOutputFile } from "./report-files.ts";
@@ -55,7 +55,7 @@ function target(file: string, given: string, opts: RecordCliOptions): string {
 /** The file as it would be written, checked before any lab starts (e.g. an --out whose paths would lead out of the project root): a ScenarioError, exit 2. */
 function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: RecordCliOptions): void {
   const first = flowMatrix(one.scenario, opts.maxProbes)[0]!;
-  parseScenarioText(recordedScenario(one.text, one.file, out, [{ expectation: `${flowTitle(first)} open`, comment: "" }]), out, { root: opts.root });
+  parseScenarioText(recordedScenario(one.text, one.file, out, [{ expectation: `${flowTitle(first)} open`, comment: "" }], RECORDED_MARK, opts.invocation), out, { root: opts.root, invocation: opts.invocation });
 }
 
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
@@ -77,7 +77,7 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   // What the author wrote that record cannot stand for (a DNAT'd port, answered-by / seen-from …) stays, as written.
   const kept = keptLines(one.scenario, observed.flows);
   const lines = [...recorded.lines, ...kept];
-  const text = recordedScenario(one.text, one.file, out, lines);
+  const text = recordedScenario(one.text, one.file, out, lines, RECORDED_MARK, opts.invocation);
   parseScenarioText(text, out, { root: opts.root }); // what is written must validate
   const shown = path.relative(process.cwd(), out) || out;
   const unwritten = writeOutputFile(out, text, shown, `make ${shown} writable (check its and its folder's permissions, and \`lsattr\` for the immutable flag) or write elsewhere with --out FILE; then record again`);

@@ -25,6 +25,14 @@ describe("the example", () => {
     expect(scenario.text.split("\n")[0]).toBe("# yaml-language-server: $schema=../node_modules/fwspec/schema/scenario.schema.json");
   });
 
+  test.each([
+    [undefined, "run `npx fwspec init --from` on them"],
+    ["/home/me/fwspec/bin/fwspec", "run `/home/me/fwspec/bin/fwspec init --from` on them"],
+  ])("its description names `init --from` as the user ran init (%s)", (invocation, words) => {
+    const scenario = starterFiles(invocation).find((f) => f.path === "scenarios/example.yaml")!;
+    expect((parse(scenario.text) as { description: string }).description.replace(/\s+/g, " ")).toContain(words);
+  });
+
   test("the workflow: a Linux runner, npm ci, fwspec setup, fwspec run with its report files (the CI recipes test checks they are kept)", () => {
     const wf = parse(starterFiles().find((f) => f.path === WORKFLOW_FILE)!.text) as { jobs: { fwspec: { "runs-on": string; steps: { run?: string }[] } } };
     expect(wf.jobs.fwspec["runs-on"]).toMatch(/^ubuntu-/);

@@ -6,6 +6,7 @@
  * script shell lets a cancel reach fwspec.
  */
 import path from "node:path";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface PlannedFile {
   /** Relative to the directory init runs in, POSIX separators. */
@@ -98,14 +99,15 @@ const RULES_V6 = `# ip6tables-restore input, applied to \`server\` by scenarios/
 COMMIT
 `;
 
-function exampleScenario(): string {
+/** The example scenario; `invocation` is how the user ran init (harness/invocation.ts), for the command its description names. */
+function exampleScenario(invocation: string | undefined): string {
   return `# yaml-language-server: $schema=${schemaPath("scenarios")}
 name: SSH and HTTPS are open, everything else is dropped, over IPv4 and IPv6
 description: >
   Written by \`fwspec init\` as a starting point. \`server\` gets firewall/rules.v4
   and firewall/rules.v6 the way iptables-restore applies them at boot, and
   listens on 22, 443 and 8080; \`remote\` probes it with real packets. Put your
-  own rules in those files (or run \`fwspec init --from\` on them) and say what
+  own rules in those files (or run \`${fwspecCommand("init --from", invocation)}\` on them) and say what
   must hold.
 hosts:
   server: { firewall: true, listen: [tcp/22, tcp/443, tcp/8080] }
@@ -125,10 +127,10 @@ steps:
 `;
 }
 
-/** The working example for an empty repository, with the support files. */
-export function starterFiles(): PlannedFile[] {
+/** The working example for an empty repository, with the support files; `invocation` is how the user ran init (default `npx fwspec`). */
+export function starterFiles(invocation?: string): PlannedFile[] {
   return [
-    { path: "scenarios/example.yaml", text: exampleScenario(), ifExists: "conflict" },
+    { path: "scenarios/example.yaml", text: exampleScenario(invocation), ifExists: "conflict" },
     { path: "firewall/rules.v4", text: RULES_V4, ifExists: "conflict" },
     { path: "firewall/rules.v6", text: RULES_V6, ifExists: "conflict" },
     ...supportFiles(),

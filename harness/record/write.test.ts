@@ -68,6 +68,13 @@ describe("the recorded scenario text", () => {
     expect(parseScenarioText(written, out).steps[0]).toMatchObject({ kind: "apply", sources: [{ path: path.join(PROJECT_ROOT, "fixtures/localhost-only.sh") }] });
   });
 
+  test.each([
+    [undefined, "`npx fwspec validate` it first"],
+    ["/home/me/fwspec/bin/fwspec", "`/home/me/fwspec/bin/fwspec validate` it first"],
+  ])("no steps to record after: the hint's command starts as the user runs fwspec (%s)", (invocation, hint) => {
+    expect(() => recordedScenario(`${HEAD}\n`, FILE, FILE, LINES, RECORDED_MARK, invocation)).toThrow(expect.objectContaining({ hint: expect.stringContaining(hint) }));
+  });
+
   test.each<[string, string[]]>([["", ["ipv4", "ipv6"]], ["family: ipv4\n", ["ipv4"]], ["family: ipv6\n", ["ipv6"]], ["family: both\n", ["ipv4", "ipv6"]]])("the default families of `%s`", (line, families) => {
     expect(defaultFamilies(`name: n\n${line}steps: []\n`)).toEqual(families);
   });

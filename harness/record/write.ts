@@ -10,6 +10,7 @@
 import path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from "yaml";
 import { InputError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 import type { Family } from "../model/types.ts";
 import type { RecordedLine } from "./lines.ts";
 
@@ -94,13 +95,14 @@ function pathEdits(text: string, steps: readonly unknown[], fromDir: string, toD
 /**
  * The scenario text with the recorded expect step. `file` is where the text
  * was read; `out` where it will be written (the same file for an update);
- * `mark` the step's header comment (`fwspec init` says it observed them).
+ * `mark` the step's header comment (`fwspec init` says it observed them);
+ * `invocation` how the user runs fwspec, for the command a hint names.
  */
-export function recordedScenario(text: string, file: string, out: string, lines: readonly RecordedLine[], mark: string = RECORDED_MARK): string {
+export function recordedScenario(text: string, file: string, out: string, lines: readonly RecordedLine[], mark: string = RECORDED_MARK, invocation?: string): string {
   const doc = parseDocument(text);
   const steps = doc.get("steps", true);
   if (!isSeq(steps) || steps.items.length === 0 || doc.errors.length > 0) {
-    throw new InputError(`${file}: no steps to record after`, { hint: "`fwspec validate` it first: record needs a valid scenario" });
+    throw new InputError(`${file}: no steps to record after`, { hint: `\`${fwspecCommand("validate", invocation)}\` it first: record needs a valid scenario` });
   }
   const items = steps.items as Node[];
   const lastSetup = items.map(kindOf).findLastIndex((k) => k !== undefined && SETUP.has(k));

@@ -211,7 +211,7 @@ export class ScenarioSession implements AsyncDisposable {
     // The step traces the sweep's packets (tracedSpecs): silent ports it shows dropped need no counter evidence.
     const traced = this.#options.trace !== false && tracedSpecs([p], () => undefined).length > 0;
     try {
-      return await sweepExpectation(this.lab, p, family, early, sourcePort, traced ? () => armed.read(p.watch) : undefined);
+      return await sweepExpectation(this.lab, p, family, early, sourcePort, traced ? () => armed.read(p.watch) : undefined, this.#options.invocation);
     } finally {
       this.#ledger.forget(family);
     }

@@ -26,7 +26,8 @@ import type { TraceEvent } from "../rules/trace-events.ts";
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
 
-export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>): Promise<ExpectationResult> {
+/** `invocation`: how the user runs fwspec, for commands in hints (harness/invocation.ts). */
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>, invocation?: string): Promise<ExpectationResult> {
   const e = p.expectation;
   const sweep = e.sweep!;
   const protocol = e.protocol === "udp" ? "udp" : "tcp";
@@ -36,7 +37,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early, ...(early && readTrace ? { readTrace } : {}) });
+    facts = await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early, ...(early && readTrace ? { readTrace } : {}), invocation });
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
     facts = { address: "", findings, command: "", durationMs: 0, notes: [`the sweep could not run: ${errorMessage(error)}`] };

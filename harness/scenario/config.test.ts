@@ -9,7 +9,11 @@ interface Case {
   /** `line:column: message` of each diagnostic, as a substring of the message; none when empty. */
   readonly expected: readonly string[];
   readonly hint?: RegExp;
+  /** How the user runs fwspec (cli/invocation.ts); none: the default. */
+  readonly invocation?: string;
 }
+
+const LAUNCHER = "/home/me/fwspec/bin/fwspec";
 
 const CASES: readonly Case[] = [
   { title: "an empty JSON file marks the root", file: "/r/fwspec.config.json", text: "", expected: [] },
@@ -57,11 +61,16 @@ const CASES: readonly Case[] = [
     expected: ["1:1: fwspec does not read fwspec.config.ts: it runs no config code"], hint: /rename it to fwspec.config.json/,
   },
   { title: "a JavaScript config with content", file: "/r/fwspec.config.js", text: "module.exports = {};\n", expected: ["1:1: fwspec does not read fwspec.config.js"] },
+  { title: "a hint's command starts as a package user runs fwspec by default", file: "/r/fwspec.config.json", text: '{"paths": "x"}', expected: ["1:2: fwspec.config.json: `paths` is not a setting"], hint: /`npx fwspec run tests\/firewall`/ },
+  { title: "a hint's command starts as this user runs fwspec", file: "/r/fwspec.config.json", text: '{"include": "x"}', invocation: LAUNCHER, expected: ["1:2: fwspec.config.json: `include` is not a setting"], hint: /`\/home\/me\/fwspec\/bin\/fwspec run tests\/firewall`/ },
+  { title: "an option's hint names the run command as this user runs it", file: "/r/fwspec.config.yaml", text: "labs: 2\n", invocation: LAUNCHER, expected: ["1:1: fwspec.config.yaml: `labs` is not a setting"], hint: /pass `--labs N` to `\/home\/me\/fwspec\/bin\/fwspec run`/ },
+  { title: "the generic hint's help command as this user runs it", file: "/r/fwspec.config.json", text: '{"colour": true}', invocation: LAUNCHER, expected: ["1:2: fwspec.config.json: `colour` is not a setting"], hint: /\(`\/home\/me\/fwspec\/bin\/fwspec run --help` lists them\)/ },
+  { title: "a refused code config's help command as this user runs it", file: "/r/fwspec.config.mjs", text: "export default {};\n", invocation: LAUNCHER, expected: ["1:1: fwspec does not read fwspec.config.mjs"], hint: /\(`\/home\/me\/fwspec\/bin\/fwspec run --help`\)/ },
 ];
 
 describe("checkConfigText: a config only marks the project root", () => {
   test.each(CASES)("$title", (c) => {
-    const found = checkConfigText(c.file, c.text);
+    const found = checkConfigText(c.file, c.text, c.invocation);
     expect(found.map((d) => `${d.line}:${d.column}: ${d.message}`)).toEqual(c.expected.map((e) => expect.stringContaining(e)));
     for (const d of found) expect(d.file).toBe(c.file);
     if (c.hint) expect(found[0]?.hint).toMatch(c.hint);

@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { LineCounter } from "yaml";
+import { fwspecCommand } from "../invocation.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { readYaml } from "./limits.ts";
 import { positionInText, YamlLocator } from "./locate.ts";
@@ -19,18 +20,24 @@ const READ = [".json", ".yaml", ".yml"];
 
 const NO_SETTINGS = "the config has no settings yet: it only marks the project root";
 
-/** Settings users reach for, and the command-line option that does it. */
-const INSTEAD: Readonly<Record<string, string>> = {
-  scenarios: "name the scenario files or folders on the command line: `fwspec run tests/firewall`",
-  paths: "name the scenario files or folders on the command line: `fwspec run tests/firewall`",
-  include: "name the scenario files or folders on the command line: `fwspec run tests/firewall`",
-  root: "the folder holding this file is the root; elsewhere pass `--root DIR`",
-  family: "pass `--family ipv4|ipv6|both` to `fwspec run`",
-  timeout: "pass `--timeout SECONDS` to `fwspec run`",
-  labs: "pass `--labs N` to `fwspec run`",
-};
+/** Settings users reach for, and the command-line option that does it; `run` is the run command as the user types it. */
+function instead(key: string, run: string): string | undefined {
+  const name = `name the scenario files or folders on the command line: \`${run} tests/firewall\``;
+  const hints: Readonly<Record<string, string>> = {
+    scenarios: name,
+    paths: name,
+    include: name,
+    root: "the folder holding this file is the root; elsewhere pass `--root DIR`",
+    family: `pass \`--family ipv4|ipv6|both\` to \`${run}\``,
+    timeout: `pass \`--timeout SECONDS\` to \`${run}\``,
+    labs: `pass \`--labs N\` to \`${run}\``,
+  };
+  return Object.hasOwn(hints, key) ? hints[key] : undefined;
+}
 
-const GENERIC_INSTEAD = "remove it and use command-line options instead (`fwspec run --help` lists them); an empty file or `{}` marks the root";
+function genericInstead(run: string): string {
+  return `remove it and use command-line options instead (\`${run} --help\` lists them); an empty file or \`{}\` marks the root`;
+}
 
 /** A JSON.parse error as a message without V8's position suffix and the offset it names (the end of the text when it names none). */
 function jsonError(text: string, error: unknown): { message: string; offset: number } {
@@ -45,14 +52,15 @@ function diagnostic(file: string, pos: Position, message: string, hint: string):
   return { file, line: pos.line, column: pos.column, message, hint };
 }
 
-/** The diagnostics of config text; `file` names it (its extension decides the format). Empty: none. */
-export function checkConfigText(file: string, text: string): Diagnostic[] {
+/** The diagnostics of config text; `file` names it (its extension decides the format). Empty: none. `invocation` starts the commands hints name (harness/invocation.ts). */
+export function checkConfigText(file: string, text: string, invocation?: string): Diagnostic[] {
   if (text.trim() === "") return [];
+  const run = fwspecCommand("run", invocation);
   const ext = path.extname(file);
   const name = path.basename(file);
   if (!READ.includes(ext)) {
     return [diagnostic(file, { line: 1, column: 1 }, `fwspec does not read ${name}: it runs no config code, so nothing this file sets takes effect (${NO_SETTINGS})`,
-      "rename it to fwspec.config.json, empty or `{}`, to mark the project root; use command-line options for settings (`fwspec run --help`)")];
+      `rename it to fwspec.config.json, empty or \`{}\`, to mark the project root; use command-line options for settings (\`${run} --help\`)`)];
   }
   const format = ext === ".json" ? "JSON" : "YAML";
   if (format === "JSON") {
@@ -74,6 +82,8 @@ export function checkConfigText(file: string, text: string): Diagnostic[] {
   if (!isRecord(value)) {
     return [diagnostic(file, locator.locate([]), `${name} must be ${format === "JSON" ? "an object" : "a mapping"}, if anything (${NO_SETTINGS})`, "leave the file empty or write `{}`")];
   }
-  return Object.keys(value).map((key) =>
-    diagnostic(file, locator.locate([key], { atKey: true }), `${name}: \`${key}\` is not a setting: ${NO_SETTINGS}`, INSTEAD[key] ? `remove it; ${INSTEAD[key]}` : GENERIC_INSTEAD));
+  return Object.keys(value).map((key) => {
+    const hint = instead(key, run);
+    return diagnostic(file, locator.locate([key], { atKey: true }), `${name}: \`${key}\` is not a setting: ${NO_SETTINGS}`, hint ? `remove it; ${hint}` : genericInstead(run));
+  });
 }

@@ -44,19 +44,19 @@ function unreadableConfig(f: ReadFailure): string {
   return f.kind === "binary" ? "it contains NUL bytes" : f.kind === "not-utf8" ? "it is not UTF-8 text" : f.kind;
 }
 
-/** A config file that marks the root holds nothing (config.ts); anything else is a ScenarioError at its line. */
-function refuseConfig(marker: string): void {
+/** A config file that marks the root holds nothing (config.ts); anything else is a ScenarioError at its line, its hint's commands started with `invocation`. */
+function refuseConfig(marker: string, invocation: string | undefined): void {
   const read = readTextFileSync(marker);
   if (!read.ok && read.failure.kind === "empty") return;
   if (!read.ok) throw fileDiagnostic(marker, `cannot read ${path.basename(marker)}: ${unreadableConfig(read.failure)}`, "it only marks the project root: leave it empty or `{}`");
-  const problems = checkConfigText(marker, read.text);
+  const problems = checkConfigText(marker, read.text, invocation);
   if (problems.length > 0) throw new ScenarioError(problems);
 }
 
-/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. A config file marking it is read. */
-export function findProjectRoot(dir: string, root?: string): ProjectRoot {
+/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. A config file marking it is read; `invocation` starts the commands its hints name. */
+export function findProjectRoot(dir: string, root?: string, invocation?: string): ProjectRoot {
   const found = chooseProjectRoot(dir, onDisk, root, process.cwd());
-  if (found.reason === "config" && found.marker !== undefined) refuseConfig(found.marker);
+  if (found.reason === "config" && found.marker !== undefined) refuseConfig(found.marker, invocation);
   return found;
 }
 
@@ -114,7 +114,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   const lookalike = rulesLookalike(text);
   if (lookalike) throw fileDiagnostic(file, lookalikeMessage(lookalike), lookalikeHint(lookalike, path.relative(process.cwd(), abs) || abs, opts.invocation), lookalike.line);
   const { raw, locator, syntax } = parseYaml(text, file);
-  const projectRoot = findProjectRoot(path.dirname(abs), opts.root);
+  const projectRoot = findProjectRoot(path.dirname(abs), opts.root, opts.invocation);
   const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator, machineRoutes: opts.machineRoutes });
   return verdict(result, file, locator, false, syntax);
 }

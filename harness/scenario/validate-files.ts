@@ -1,6 +1,7 @@
 /** Scenario files named on a command line, each validated without Docker (`fwspec validate`, and the first step of every run): all diagnostics together, an InputError (exit 2) on any. */
 import { InputError } from "../errors.ts";
 import { findProjectRoot, loadScenarioSync, ScenarioError, formatDiagnostic } from "./load.ts";
+import { MAX_DIAGNOSTICS, shownDiagnostics } from "./diagnostics.ts";
 import type { LoadOptions } from "./load.ts";
 import type { Scenario } from "./model.ts";
 import { type Interfaces, machineAddressTargets, machineInterfaces } from "./machine-targets.ts";
@@ -15,23 +16,27 @@ export interface Validated {
 /** Throws one InputError listing every diagnostic of every file (and literal targets that are this machine's addresses). */
 export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: LoadOptions = {}): Validated {
   // A --root that is no directory: one message, not one per file. Without paths: scenarios/ in the project root.
-  const root = paths.length > 0 && opts.root === undefined ? undefined : findProjectRoot(process.cwd(), opts.root);
+  const root = paths.length > 0 && opts.root === undefined ? undefined : findProjectRoot(process.cwd(), opts.root, opts.invocation);
   const files = expandScenarioPaths(paths, process.cwd(), root, opts.invocation);
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
+  let hidden = 0;
   // Declared subnets must not overlap the machine's routes (read once, before any lab starts).
   const load: LoadOptions = { machineRoutes: readMachineRoutes(), ...opts };
   for (const file of files) {
     try {
       scenarios.push(loadScenarioSync(file, load));
     } catch (error) {
-      if (error instanceof ScenarioError) problems.push(...error.diagnostics.map(formatDiagnostic));
-      else if (error instanceof InputError) problems.push(error.report());
+      if (error instanceof ScenarioError) {
+        // At most MAX_DIAGNOSTICS per file, then one line for the rest: counted in the heading as the problems it stands for.
+        problems.push(...shownDiagnostics(error.diagnostics));
+        hidden += Math.max(0, error.diagnostics.length - MAX_DIAGNOSTICS - 1);
+      } else if (error instanceof InputError) problems.push(error.report());
       else throw error;
     }
   }
   problems.push(...machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
-  refuseProblems(problems);
+  refuseProblems(problems, hidden);
   return { files, scenarios };
 }
 
@@ -40,10 +45,10 @@ export function refuseMachineTargets(scenarios: readonly Scenario[], interfaces:
   refuseProblems(machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
 }
 
-function refuseProblems(all: readonly string[]): void {
+function refuseProblems(all: readonly string[], hidden = 0): void {
   // A broken fwspec.config.json is every scenario's problem: said once.
   const problems = [...new Set(all)];
   if (problems.length > 0) {
-    throw new InputError(`${problems.length} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
+    throw new InputError(`${problems.length + hidden} problem(s) in scenario files; no container was started\n${problems.join("\n")}`);
   }
 }

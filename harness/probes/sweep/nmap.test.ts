@@ -88,4 +88,19 @@ describe("parseNmapXml", () => {
     expect(() => parseNmapXml(xml, "tcp", REQUESTED)).toThrow(NmapOutputError);
     expect(() => parseNmapXml(xml, "tcp", REQUESTED)).toThrow(message);
   });
+
+  test.each([
+    [undefined, "not XML", "Failed to resolve", "(npx fwspec run --keep)"],
+    ["/home/me/fwspec/bin/fwspec", "not XML", "Failed to resolve", "(/home/me/fwspec/bin/fwspec run --keep)"],
+    ["/home/me/fwspec/bin/fwspec", "a bad port list", HEAD + PORTS.replace(/ports="[^"]*"/, 'ports="x"') + TAIL, "(/home/me/fwspec/bin/fwspec run --keep)"],
+  ])("the hint's --keep command starts as the user runs fwspec (%s, %s)", (invocation, _what, xml, command) => {
+    let thrown: unknown;
+    try {
+      parseNmapXml(xml, "tcp", REQUESTED, invocation);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(NmapOutputError);
+    expect((thrown as NmapOutputError).hint).toContain(command);
+  });
 });

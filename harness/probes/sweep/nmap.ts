@@ -7,6 +7,7 @@
  * Every requested port must be answered exactly once, or the scan is an error.
  */
 import { FwspecError } from "../../errors.ts";
+import { fwspecCommand } from "../../invocation.ts";
 import type { Family } from "../../model/types.ts";
 import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 
@@ -90,8 +91,12 @@ export function readableArgv(argv: readonly string[]): string[] {
 }
 
 export class NmapOutputError extends FwspecError {
-  constructor(message: string) {
-    super(`nmap output: ${message}`, { hint: "run the sweep's repro command in the lab (fwspec run --keep) and read nmap's own output" });
+  /** What is wrong with the output, without the prefix. */
+  readonly problem: string;
+  /** `invocation`: how the user runs fwspec, for the command the hint names (harness/invocation.ts). */
+  constructor(problem: string, invocation?: string) {
+    super(`nmap output: ${problem}`, { hint: `run the sweep's repro command in the lab (${fwspecCommand("run --keep", invocation)}) and read nmap's own output` });
+    this.problem = problem;
   }
 }
 
@@ -140,8 +145,17 @@ export function xmlElements(xml: string): Element[] {
   return out;
 }
 
-/** One answer (nmap's reason) per requested port; throws NmapOutputError when the output does not account for each exactly once. */
-export function parseNmapXml(xml: string, protocol: SweepProtocol, requested: readonly number[]): Map<number, string> {
+/** One answer (nmap's reason) per requested port; throws NmapOutputError (its hint's command started with `invocation`) when the output does not account for each exactly once. */
+export function parseNmapXml(xml: string, protocol: SweepProtocol, requested: readonly number[], invocation?: string): Map<number, string> {
+  try {
+    return answersOf(xml, protocol, requested);
+  } catch (error) {
+    if (error instanceof NmapOutputError && invocation !== undefined) throw new NmapOutputError(error.problem, invocation);
+    throw error;
+  }
+}
+
+function answersOf(xml: string, protocol: SweepProtocol, requested: readonly number[]): Map<number, string> {
   const elements = xmlElements(xml);
   const finished = elements.find((e) => e.name === "finished");
   if (!finished) throw new NmapOutputError("no <finished> element (nmap did not complete)");

@@ -50,6 +50,8 @@ export interface SweepOptions {
   readonly early: boolean;
   /** The step's nftables trace so far on the watched hosts (nft-based, the sweep traced): silent ports it shows dropped need no counter evidence (trace-silent.ts). */
   readonly readTrace?: (() => Promise<ReadonlyMap<string, readonly TraceEvent[]>>) | undefined;
+  /** How the user runs fwspec, for the command a hint names (harness/invocation.ts; default `npx fwspec`). */
+  readonly invocation?: string | undefined;
 }
 
 export interface SweepObservation {
@@ -156,7 +158,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
       const hit = counted.get(k);
       counted.set(k, { host: c.host, family: c.family, table: c.table, chain: c.chain, position: c.position, text: c.text, packets: (hit?.packets ?? 0) + c.packets });
     }
-    return { answers: parseNmapXml(r.stdout, spec.protocol, ports), counts, command: from.repro(readableArgv(argv)) };
+    return { answers: parseNmapXml(r.stdout, spec.protocol, ports, options.invocation), counts, command: from.repro(readableArgv(argv)) };
   };
   const set = (port: number, d: { outcome: PortFinding["outcome"]; evidence: string; rules: readonly string[] }) => {
     const answer = answers.get(port) ?? "";
