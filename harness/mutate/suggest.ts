@@ -33,60 +33,19 @@
  * replaced by saying so: the change shows only to traffic fwspec's TCP/UDP
  * probes do not send. A suggested check on a port its target does not listen
  * on says which listener to declare with it (the loader refuses it otherwise).
+ *
+ * Apart: what a rule line says (suggest-rule.ts), the peer, ports and
+ * listeners a probe uses (suggest-probe.ts), and the weighing against an nft
+ * host's rules (suggest-weigh.ts).
  */
 import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
-import { isNftLine, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
-import { type Fate, hostRules, namedPorts, type Probe, probeFate } from "./nft-probe.ts";
-
-function valueOf(words: readonly string[], flags: readonly string[]): string | undefined {
-  const i = words.findIndex((w) => flags.includes(w));
-  return i >= 0 ? words[i + 1] : undefined;
-}
-
-/** The first numeric destination port a rule names. */
-export function rulePort(line: RuleLine): number | undefined {
-  if (isNftLine(line)) {
-    const v = valueOf(line.words, ["dport"]);
-    const first = v === "{" ? line.words[line.words.indexOf("dport") + 2]?.replace(/,$/, "") : v;
-    return first && /^\d+$/.test(first) ? Number(first) : undefined;
-  }
-  const v = valueOf(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
-  const first = v?.split(",")[0]?.split(":")[0];
-  return first && /^\d+$/.test(first) ? Number(first) : undefined;
-}
-
-function ruleProtocol(line: RuleLine): string | undefined {
-  if (isNftLine(line)) return line.words.find((w, i) => (w === "tcp" || w === "udp") && ["dport", "sport"].includes(line.words[i + 1] ?? ""));
-  return valueOf(line.words, ["-p", "--protocol"]);
-}
-
-/** What a probe the rule decides observes. */
-function verdictOf(line: RuleLine, strict = false): string {
-  if (isNftLine(line)) return nftVerdictOf(line, strict);
-  const target = valueOf(line.words, ["-j", "--jump"]);
-  if (target === "DROP") return "dropped";
-  if (target === "REJECT") return strict ? `refused:${/tcp-reset/.test(line.words.join(" ")) ? "rst" : "icmp"}` : "refused";
-  return "open";
-}
-
-/** What a probe an nft rule decides observes: a reset or port-unreachable is `refused`, another ICMP error `unreachable`. */
-function nftVerdictOf(line: NftRuleLine, strict: boolean): string {
-  const v = verdictIndex(line.words);
-  if (line.words[v] === "drop") return "dropped";
-  if (line.words[v] !== "reject") return "open";
-  const [s, e] = rejectArgs(line.words, v);
-  const args = line.words.slice(s, e).join(" ");
-  if (args === "with tcp reset") return strict ? "refused:rst" : "refused";
-  return args === "" || /port-unreachable$/.test(args) ? (strict ? "refused:icmp" : "refused") : "unreachable";
-}
-
-function isLoopbackRule(line: RuleLine): boolean {
-  if (isNftLine(line)) return line.words.some((w, i) => (["iifname", "iif"].includes(w) && /^"?lo"?$/.test(line.words[i + 1] ?? "")) || (w === "saddr" && /^(127\.0\.0\.1|::1)(\/\d+)?$/.test(line.words[i + 1] ?? "")));
-  return line.words.some((w, i) => (w === "-i" && line.words[i + 1] === "lo") || ((w === "-s" || w === "--source") && /^(127\.0\.0\.1|::1)(\/\d+)?$/.test(line.words[i + 1] ?? "")));
-}
+import { isNftLine, type NftRuleLine } from "./nft-lines.ts";
+import { peerOf, suffix, unnamedListener, unnamedPort, withListener } from "./suggest-probe.ts";
+import { counterRule, fixedSourcePort, isLoopbackRule, nftCounterSelector, ruleProtocol, rulePort, sourcePort, verdictOf } from "./suggest-rule.ts";
+import { weighed } from "./suggest-weigh.ts";
 
 interface Placed {
   readonly expectation: Expectation;
@@ -101,52 +60,6 @@ function expectationsOf(scenario: Scenario): Placed[] {
 function probes(e: Expectation, host: string, port: number | undefined): boolean {
   const onHost = (e.to.kind === "host" && e.to.host === host) || (e.to.kind === "localhost" && e.from === host);
   return onHost && (port === undefined || e.port === port);
-}
-
-/** `/tcp4`, `/udp6`: a suggested check names the family of the rule it is about. */
-function suffix(protocol: string | undefined, family: Family): string {
-  return `/${protocol === "udp" ? "udp" : "tcp"}${family === "ipv4" ? "4" : "6"}`;
-}
-
-function peerOf(scenario: Scenario, host: string): string {
-  return scenario.hosts.find((h) => h.name !== host && !h.firewall)?.name ?? scenario.hosts.find((h) => h.name !== host)?.name ?? "client";
-}
-
-/** The rule as a counters check names it: the words after the program, without `-t filter`. */
-function counterRule(line: RuleLine): string {
-  return line.words.join(" ").replace(/^-t filter /, "").replace(/^-I (\S+)( \d+)?/, "-A $1");
-}
-
-/**
- * An nft rule as a counters check names it: by its table and comment (the table also picks the family the check
- * reads: an ip6 table's rules are not in the IPv4 reading), else by its text in table and chain (a handle is known
- * only once loaded).
- */
-function nftCounterSelector(line: NftRuleLine): string {
-  const i = line.words.indexOf("comment");
-  const comment = i >= 0 ? line.words[i + 1] : undefined;
-  return comment ? `table: ${line.table}, comment: ${comment}` : `table: ${line.table}, chain: ${line.chain}, rule: "${line.words.join(" ").replace(/"/g, '\\"')}"`;
-}
-
-/** Every word and number the host's rules write (`{22, 80}` and `1000-2000` give each number): a port among them is named. */
-function namedWords(scenario: Scenario, host: string): Set<string> {
-  return new Set(scenarioRuleLines(scenario).filter((l) => l.host === host).flatMap((l) => l.words.flatMap((w) => w.split(/[,{}:-]/))));
-}
-
-/** A TCP port none of the host's nft rules names and nothing listens on (from 9999 down). */
-function unnamedPort(scenario: Scenario, host: string): number {
-  const named = namedWords(scenario, host);
-  const listening = new Set(scenario.hosts.find((h) => h.name === host)?.listen.map((l) => String(l.port)) ?? []);
-  let port = 9999;
-  while (named.has(String(port)) || listening.has(String(port))) port--;
-  return port;
-}
-
-/** The host's first listener (TCP and HTTP before UDP) on a port none of its rules names. */
-function unnamedListener(scenario: Scenario, host: string): { readonly protocol: string; readonly port: number } | undefined {
-  const named = namedWords(scenario, host);
-  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
-  return [...listen].sort((a, b) => Number(a.protocol === "udp") - Number(b.protocol === "udp")).find((l) => !named.has(String(l.port)));
 }
 
 /**
@@ -219,89 +132,6 @@ function alreadyChecked(advice: string, scenario: Scenario): Placed | undefined 
   return expectationsOf(scenario).find(({ expectation: e }) => e.sweep === undefined && e.held === undefined && e.from === from
     && (to === "localhost" ? e.to.kind === "localhost" : e.to.kind === "host" && e.to.host === to)
     && e.port === Number(port) && e.protocol === protocol && e.families.includes(family) && e.expected === verdict);
-}
-
-/** A probe check as a suggestion writes it, with what comes before it: `add …\`from -> to:port/tcp4 verdict\``. */
-const CHECK = /^(add [^`]*)`(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)`/;
-
-/**
- * Every probed port needs a listener (scenario/listeners.ts): a suggested check on a port its target does not
- * listen on says which listener to declare with it, so that it can be pasted as is.
- */
-function withListener(advice: string, scenario: Scenario): string {
-  const m = CHECK.exec(advice);
-  if (!m) return advice;
-  const [whole, , from, to, port, protocol] = m as unknown as [string, string, string, string, string, string];
-  const host = to === "localhost" ? from : to;
-  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
-  const listens = listen.some((l) => l.port === Number(port) && (l.protocol === protocol || (protocol === "tcp" && l.protocol === "http")));
-  if (listens || advice.includes(`listen: [${protocol}/${port}]`)) return advice;
-  const note = `with \`listen: [${protocol}/${port}]\` on ${host}`;
-  const rest = advice.slice(whole.length);
-  return rest.startsWith(" (") ? `${whole} (${note}; ${rest.slice(2)}` : `${whole} (${note})${rest}`;
-}
-
-/** What a check of `expected` says about what a probe met: `refused` is either refusal, `blocked` anything but open. */
-function agrees(expected: string, seen: string): boolean {
-  return expected === seen || (expected === "refused" && seen.startsWith("refused:")) || (expected === "blocked" && seen !== "open");
-}
-
-/** `refused:rst` as a check says it when the other verdict is no refusal: `refused`. */
-function loose(seen: string): string {
-  return seen.replace(/:.*$/, "");
-}
-
-/**
- * The advice, weighed with fwspec's reading of a native nft host's rules (nft-probe.ts): kept when its check holds
- * with the rules as written and fails with the mutant, or when the model cannot tell that check; else the first
- * probe that does (see the top); null when every probe tried is decided alike with and without the change; and when
- * none is told apart but some cannot be decided, that.
- */
-function weighed(advice: string, mutant: Mutant, scenario: Scenario): string | null {
-  const line = mutant.lines[0]!;
-  const m = CHECK.exec(advice);
-  if (!isNftLine(line) || !m) return advice;
-  const host = line.host;
-  const original = hostRules(scenario, host);
-  const changed = hostRules(scenario, host, mutant.changes);
-  if (!original || !changed) return advice;
-  const [whole, written, from, to, port, protocol, v, expected] = m as unknown as [string, string, string, string, string, "tcp" | "udp", string, string];
-  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
-  const listens = (p: number) => listen.some((l) => l.port === p && l.protocol === protocol);
-  /** What the probe's check would see, with and without the change, when the model decides both. */
-  const fates = (probe: Probe, listening: boolean): [string, string] | undefined => {
-    const seen = (f: Fate | undefined) => (f !== "accepted" ? f : listening ? "open" : protocol === "tcp" ? "refused:rst" : "refused:icmp");
-    const [a, b] = [seen(probeFate(original, probe)), seen(probeFate(changed, probe))];
-    return a === undefined || b === undefined ? undefined : [a, b];
-  };
-  const family: Family = v === "4" ? "ipv4" : "ipv6";
-  const loopback = from === host && to === "localhost";
-  if (!loopback && !(to === host && from !== host)) return advice;
-  const own = fates({ family, protocol, port: Number(port), loopback }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
-  if (own === undefined) return advice;
-  if (agrees(expected, own[0]) && !agrees(expected, own[1])) return advice;
-  // The check gives the same verdict either way (or fails with the rules as written): look for one that tells.
-  const [, , was, moved] = /\s(\S+) (\d+)→(\d+)(?:#\d+)?$/.exec(mutant.id) ?? [];
-  const ports = [...new Set([...mutant.lines.map(rulePort), was, moved, port, ...namedPorts(original), ...listen.filter((l) => l.protocol === protocol).map((l) => l.port), unnamedPort(scenario, host)]
-    .filter((p) => p !== undefined).map(Number))];
-  const families: Family[] = [...new Set([family, ...line.nft.families])];
-  const peer = peerOf(scenario, host);
-  const lead = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "add a probe the reordered rules both match: " : "add ";
-  let undecided = false;
-  for (const p of ports) {
-    for (const f of families) {
-      for (const self of [false, true]) {
-        const seen = fates({ family: f, protocol, port: p, loopback: self }, true);
-        if (seen === undefined) undecided = true;
-        if (seen === undefined || seen[0] === seen[1]) continue;
-        const [before, after] = loose(seen[0]) === loose(seen[1]) ? seen : seen.map(loose);
-        // A port nothing listens on gets its listener from withListener.
-        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (with this change it is ${after})`;
-      }
-    }
-  }
-  if (!undecided) return null;
-  return `no check found: as fwspec reads the rules, \`${whole.slice(written.length + 1, -1)}\` ${agrees(expected, own[0]) ? "holds with this change too" : `fails with the rules as written (${own[0]})`}, and it cannot tell how they decide some other probes (a match or verdict it does not model, or IPv6 neighbour discovery they may drop); find one by hand, or accept it as a known gap`;
 }
 
 function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string {
@@ -391,17 +221,4 @@ function portSuggestion(line: RuleLine, scenario: Scenario, was: number, moved: 
   if (!checked) return `add a check on port ${was}, which the rule decides: \`${from}:${was}${tail} ${verdict}\`${verdict === "open" ? listenNote(String(was)) : ""}`;
   if (verdict !== "open") return `add a check on port ${moved}: \`${from}:${moved}${tail} open\`${listenNote(moved)}`;
   return `add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not open): the mutant opens it`;
-}
-
-/** The source ports a rule matches when they are fixed numbers (`--sport 67`, `--sports 67,68`, `udp sport 547`; not negated, no range): no probe sends from them. */
-function fixedSourcePort(line: RuleLine): string | undefined {
-  const flags = isNftLine(line) ? ["sport"] : ["--sport", "--source-port", "--sports", "--source-ports"];
-  const i = line.words.findIndex((w) => flags.includes(w));
-  const v = i < 0 ? undefined : line.words[i + 1];
-  return v !== undefined && line.words[i - 1] !== "!" && /^\d+(,\d+)*$/.test(v) ? v : undefined;
-}
-
-/** The first source port a rule names (`--sport 547`, `udp sport 547`). */
-function sourcePort(line: RuleLine): string | undefined {
-  return valueOf(line.words, isNftLine(line) ? ["sport"] : ["--sport", "--source-port", "--sports", "--source-ports"]);
 }

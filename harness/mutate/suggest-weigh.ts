@@ -1,0 +1,77 @@
+/**
+ * A suggestion weighed with fwspec's reading of a native nft host's rules
+ * (nft-probe.ts, pure): its check must hold with the rules as written and fail
+ * with the mutant, else the first probe that does, from a peer or the host
+ * itself, on the rule's ports, the ports the rules name, the ports it listens
+ * on or one no rule names.
+ */
+import type { Family } from "../model/types.ts";
+import type { Scenario } from "../scenario/model.ts";
+import type { Mutant } from "./mutants.ts";
+import { isNftLine } from "./nft-lines.ts";
+import { type Fate, hostRules, namedPorts, type Probe, probeFate } from "./nft-probe.ts";
+import { CHECK, peerOf, suffix, unnamedPort } from "./suggest-probe.ts";
+import { rulePort } from "./suggest-rule.ts";
+
+/** What a check of `expected` says about what a probe met: `refused` is either refusal, `blocked` anything but open. */
+function agrees(expected: string, seen: string): boolean {
+  return expected === seen || (expected === "refused" && seen.startsWith("refused:")) || (expected === "blocked" && seen !== "open");
+}
+
+/** `refused:rst` as a check says it when the other verdict is no refusal: `refused`. */
+function loose(seen: string): string {
+  return seen.replace(/:.*$/, "");
+}
+
+/**
+ * The advice, weighed with fwspec's reading of a native nft host's rules (nft-probe.ts): kept when its check holds
+ * with the rules as written and fails with the mutant, or when the model cannot tell that check; else the first
+ * probe that does (see the top); null when every probe tried is decided alike with and without the change; and when
+ * none is told apart but some cannot be decided, that.
+ */
+export function weighed(advice: string, mutant: Mutant, scenario: Scenario): string | null {
+  const line = mutant.lines[0]!;
+  const m = CHECK.exec(advice);
+  if (!isNftLine(line) || !m) return advice;
+  const host = line.host;
+  const original = hostRules(scenario, host);
+  const changed = hostRules(scenario, host, mutant.changes);
+  if (!original || !changed) return advice;
+  const [whole, written, from, to, port, protocol, v, expected] = m as unknown as [string, string, string, string, string, "tcp" | "udp", string, string];
+  const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
+  const listens = (p: number) => listen.some((l) => l.port === p && l.protocol === protocol);
+  /** What the probe's check would see, with and without the change, when the model decides both. */
+  const fates = (probe: Probe, listening: boolean): [string, string] | undefined => {
+    const seen = (f: Fate | undefined) => (f !== "accepted" ? f : listening ? "open" : protocol === "tcp" ? "refused:rst" : "refused:icmp");
+    const [a, b] = [seen(probeFate(original, probe)), seen(probeFate(changed, probe))];
+    return a === undefined || b === undefined ? undefined : [a, b];
+  };
+  const family: Family = v === "4" ? "ipv4" : "ipv6";
+  const loopback = from === host && to === "localhost";
+  if (!loopback && !(to === host && from !== host)) return advice;
+  const own = fates({ family, protocol, port: Number(port), loopback }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
+  if (own === undefined) return advice;
+  if (agrees(expected, own[0]) && !agrees(expected, own[1])) return advice;
+  // The check gives the same verdict either way (or fails with the rules as written): look for one that tells.
+  const [, , was, moved] = /\s(\S+) (\d+)→(\d+)(?:#\d+)?$/.exec(mutant.id) ?? [];
+  const ports = [...new Set([...mutant.lines.map(rulePort), was, moved, port, ...namedPorts(original), ...listen.filter((l) => l.protocol === protocol).map((l) => l.port), unnamedPort(scenario, host)]
+    .filter((p) => p !== undefined).map(Number))];
+  const families: Family[] = [...new Set([family, ...line.nft.families])];
+  const peer = peerOf(scenario, host);
+  const lead = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "add a probe the reordered rules both match: " : "add ";
+  let undecided = false;
+  for (const p of ports) {
+    for (const f of families) {
+      for (const self of [false, true]) {
+        const seen = fates({ family: f, protocol, port: p, loopback: self }, true);
+        if (seen === undefined) undecided = true;
+        if (seen === undefined || seen[0] === seen[1]) continue;
+        const [before, after] = loose(seen[0]) === loose(seen[1]) ? seen : seen.map(loose);
+        // A port nothing listens on gets its listener from withListener.
+        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (with this change it is ${after})`;
+      }
+    }
+  }
+  if (!undecided) return null;
+  return `no check found: as fwspec reads the rules, \`${whole.slice(written.length + 1, -1)}\` ${agrees(expected, own[0]) ? "holds with this change too" : `fails with the rules as written (${own[0]})`}, and it cannot tell how they decide some other probes (a match or verdict it does not model, or IPv6 neighbour discovery they may drop); find one by hand, or accept it as a known gap`;
+}
