@@ -24,11 +24,23 @@ export function formatDiagnostic(d: Diagnostic): string {
   return d.hint ? `${head}\n  hint: ${oneLine(d.hint)}` : head;
 }
 
-/** An invalid scenario (exit code 2): every problem found in the file. */
+/** Diagnostics shown per file at most; the rest are counted (`… and 5 more problem(s) in x.yaml`), never dropped from `diagnostics`. */
+export const MAX_DIAGNOSTICS = 20;
+
+/** The diagnostics as shown: the first MAX_DIAGNOSTICS formatted, then one line counting the rest. */
+export function shownDiagnostics(diagnostics: readonly Diagnostic[]): string[] {
+  const shown = diagnostics.slice(0, MAX_DIAGNOSTICS).map(formatDiagnostic);
+  const more = diagnostics.length - MAX_DIAGNOSTICS;
+  if (more <= 0) return shown;
+  const files = [...new Set(diagnostics.slice(MAX_DIAGNOSTICS).map((d) => oneLine(d.file)))].join(", ");
+  return [...shown, `… and ${more} more problem(s) in ${files} (not shown; fix these and validate again)`];
+}
+
+/** An invalid scenario (exit code 2): every problem found in the file (the message shows MAX_DIAGNOSTICS of them). */
 export class ScenarioError extends InputError {
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join("\n"));
+    super(shownDiagnostics(diagnostics).join("\n"));
     this.diagnostics = [...diagnostics];
   }
 }

@@ -48,7 +48,9 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   if (typeof e === "string") {
     const r = parseExpectation(e);
     if (!r.ok) {
-      ctx.problem(p, `${r.error.message} (in \`${truncate(e.trim(), 80)}\`)`, r.error.hint, { offset: r.error.offset });
+      // Every problem of the line, and the host names it could read checked too.
+      for (const error of r.errors) ctx.problem(p, `${error.message} (in \`${truncate(e.trim(), 80)}\`)`, error.hint, { offset: error.offset });
+      for (const h of r.hosts) knownHost(ctx, h.host, p, h.offset, h.role === "to" ? ["localhost"] : []);
       return undefined;
     }
     if (r.value.kind === "held") return heldExpectation(ctx, holds, r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);

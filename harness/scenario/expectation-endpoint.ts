@@ -8,8 +8,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { PROTOCOLS } from "../model/types.ts";
 import type { Family, Protocol } from "../model/types.ts";
-import type { CompactSource, CompactTarget, PartParse, Span } from "./expectation-types.ts";
-import { attempt, Fail, type Token } from "./expectation-tokens.ts";
+import type { CollectedParse, CompactSource, CompactTarget, ExpectationSyntaxError, Span } from "./expectation-types.ts";
+import { attempt, collect, Fail, type Token } from "./expectation-tokens.ts";
 import { nonAsciiNote } from "./lookalike.ts";
 import { isRangeText, parseRange } from "./port-range.ts";
 import { didYouMean, listWords } from "./suggest.ts";
@@ -58,8 +58,8 @@ function parseTarget(word: string, start: number): CompactTarget {
   return { kind: "host", host: word };
 }
 
-/** TARGET up to the `:` before the port; `end` is that colon's offset in the word. */
-function targetOf(endpoint: Token): { readonly target: CompactTarget; readonly end: number } {
+/** TARGET up to the `:` before the port; `end` is that colon's offset in the word. A bad target word is added to `errors` (undefined target): the port is read still. */
+function targetOf(endpoint: Token, errors: ExpectationSyntaxError[]): { readonly target: CompactTarget | undefined; readonly end: number } {
   const e = endpoint.text;
   if (e.startsWith("[")) {
     const close = e.indexOf("]");
@@ -88,7 +88,7 @@ function targetOf(endpoint: Token): { readonly target: CompactTarget; readonly e
     throw new Fail(`\`${hostAndPort}\` has more than one \`:\``, endpoint.start + word.indexOf(":"), "write TARGET:PORT with one port, e.g. `server:8080`; IPv6 addresses go in brackets: `[2001:db8::9]:80`");
   }
   if (word === "") throw new Fail("missing the target before `:`", endpoint.start);
-  return { target: parseTarget(word, endpoint.start), end: colon };
+  return { target: collect(errors, () => parseTarget(word, endpoint.start)), end: colon };
 }
 
 /** `/PROTOCOL[4|6]` at `protoStart`: the protocol and the family its suffix pins, checked against the source and a literal target. */
@@ -124,12 +124,8 @@ function protocolOf(protoText: string, protoStart: number, target: CompactTarget
   return { protocol, pinned };
 }
 
-function endpointOf(endpoint: Token, source: CompactSource | undefined): Endpoint {
-  const { target, end: targetEnd } = targetOf(endpoint);
-  const afterColon = endpoint.text.slice(targetEnd + 1);
-  const slash = afterColon.indexOf("/");
-  const portText = slash < 0 ? afterColon : afterColon.slice(0, slash);
-  const portStart = endpoint.start + targetEnd + 1;
+/** PORT or FIRST-LAST at `portStart`. */
+function portOf(portText: string, portStart: number): { readonly port: number; readonly range: { readonly first: number; readonly last: number } | undefined } {
   if (portText === "") throw new Fail("missing the port after `:`", portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
   let range: { readonly first: number; readonly last: number } | undefined;
   if (isRangeText(portText)) {
@@ -141,40 +137,65 @@ function endpointOf(endpoint: Token, source: CompactSource | undefined): Endpoin
   if (!(port >= 1 && port <= 65535)) {
     throw new Fail(`port \`${portText}\` is not a number from 1 to 65535`, portStart, "write TARGET:PORT with a port from 1 to 65535, e.g. `server:8080`");
   }
+  return { port, range };
+}
 
-  if (source && target.kind === "address" && target.family !== source.family) {
+/** The endpoint, or undefined with every problem of its target, port and protocol in `errors` (a problem of its shape alone is thrown); `target` as far as it was read. */
+function endpointOf(endpoint: Token, source: CompactSource | undefined, errors: ExpectationSyntaxError[]): { readonly target: CompactTarget | undefined; readonly value: Endpoint | undefined } {
+  const { target, end: targetEnd } = targetOf(endpoint, errors);
+  const afterColon = endpoint.text.slice(targetEnd + 1);
+  const slash = afterColon.indexOf("/");
+  const portText = slash < 0 ? afterColon : afterColon.slice(0, slash);
+  const portStart = endpoint.start + targetEnd + 1;
+  const port = collect(errors, () => portOf(portText, portStart));
+  if (errors.length === 0 && source && target?.kind === "address" && target.family !== source.family) {
     throw new Fail(
       `the source \`${source.address}\` is an ${LABEL[source.family]} address but the target \`${target.address}\` is ${LABEL[target.family]}`,
       endpoint.start,
       "a probe has one family: leave from an address of the target's family, or probe a target of the source's",
     );
   }
+  let family: Family | undefined = target?.kind === "address" ? target.family : source?.family;
   let protocol: Protocol | undefined;
-  let family: Family | undefined = target.kind === "address" ? target.family : source?.family;
   let protocolSpan: Span | undefined;
   if (slash >= 0) {
     const protoText = afterColon.slice(slash + 1);
     const protoStart = portStart + slash + 1;
     protocolSpan = { start: protoStart, end: protoStart + protoText.length };
-    const parsed = protocolOf(protoText, protoStart, target, source);
-    protocol = parsed.protocol;
-    if (parsed.pinned !== undefined) family = parsed.pinned;
+    // Without a target read, the protocol is checked on its own (no literal address to agree with).
+    const parsed = collect(errors, () => protocolOf(protoText, protoStart, target ?? { kind: "localhost" }, source));
+    protocol = parsed?.protocol;
+    if (parsed?.pinned !== undefined) family = parsed.pinned;
   }
+  if (target === undefined || port === undefined || errors.length > 0) return { target, value: undefined };
   return {
     target,
-    port,
-    range,
-    protocol,
-    family,
-    spans: {
-      to: { start: endpoint.start, end: endpoint.start + targetEnd },
-      port: { start: portStart, end: portStart + portText.length },
-      protocol: protocolSpan,
+    value: {
+      target,
+      port: port.port,
+      range: port.range,
+      protocol,
+      family,
+      spans: {
+        to: { start: endpoint.start, end: endpoint.start + targetEnd },
+        port: { start: portStart, end: portStart + portText.length },
+        protocol: protocolSpan,
+      },
     },
   };
 }
 
-/** The endpoint word of a probe line, probed from `source` (if the line names one). Never throws. */
-export function parseEndpoint(endpoint: Token, source: CompactSource | undefined): PartParse<Endpoint> {
-  return attempt(() => endpointOf(endpoint, source));
+/**
+ * The endpoint word of a probe line, probed from `source` (if the line names
+ * one): every problem of its target, port and protocol, and the target host
+ * when it was read. Never throws.
+ */
+export function parseEndpoint(endpoint: Token, source: CompactSource | undefined): CollectedParse<Endpoint> {
+  const errors: ExpectationSyntaxError[] = [];
+  const r = attempt(() => endpointOf(endpoint, source, errors));
+  if (r.ok && r.value.value !== undefined && errors.length === 0) return { ok: true, value: r.value.value };
+  const all = r.ok ? errors : [...errors, r.error];
+  const target = r.ok ? r.value.target : undefined;
+  const hosts = target?.kind === "host" ? [{ host: target.host, offset: endpoint.start, role: "to" as const }] : [];
+  return { ok: false, error: all[0]!, errors: all, hosts };
 }

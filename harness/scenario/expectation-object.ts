@@ -10,7 +10,7 @@ import { EXPECTED_VERDICTS, type ExpectedVerdict } from "../model/types.ts";
 import type { CheckContext } from "./context.ts";
 import type { WrittenClauses } from "./answer-check.ts";
 import type { Token } from "./expectation-tokens.ts";
-import { parseVerdictTail } from "./expectation-verdict.ts";
+import { parseVerdictTail, parseVerdictWord } from "./expectation-verdict.ts";
 import { formatPath, type Path } from "./locate.ts";
 import type { PortSweep } from "./model.ts";
 import { isRangeText, parseRange } from "./port-range.ts";
@@ -85,7 +85,12 @@ function portOf(ctx: CheckContext, port: number | string, p: Path): { port: numb
 /** The object's port, verdict, `except` and answer clauses; undefined (reported) if invalid. */
 export function objectTail(ctx: CheckContext, e: ObjectTailInput, p: Path): ObjectTail | undefined {
   const port = portOf(ctx, e.port, p);
-  if (port === undefined) return undefined;
+  if (port === undefined) {
+    // The verdict does not depend on the port: checked still (the rest of the tail does).
+    const verdict = parseVerdictWord({ text: e.verdict, start: AT.verdict }, `${e.to}:${e.port}`);
+    if (!verdict.ok) ctx.problem([...p, "verdict"], verdict.error.message, objectHint(verdict.error.message, verdict.error.hint), { offset: verdict.error.offset - AT.verdict });
+    return undefined;
+  }
   const except = e.except ?? [];
   const words: Token[] = [
     { text: e.verdict, start: AT.verdict },

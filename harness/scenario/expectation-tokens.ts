@@ -43,3 +43,11 @@ export function valueOf<T>(result: PartParse<T>): T {
   if (!result.ok) throw new Fail(result.error.message, result.error.offset, result.error.hint);
   return result.value;
 }
+
+/** Runs a part's parser that throws `Fail`: its value, or undefined with its error added to `errors` (the caller goes on with the next part). */
+export function collect<T>(errors: ExpectationSyntaxError[], parse: () => T): T | undefined {
+  const r = attempt(parse);
+  if (r.ok) return r.value;
+  errors.push(r.error);
+  return undefined;
+}

@@ -109,3 +109,8 @@ function tailOf(words: readonly Token[], context: TailContext): VerdictTail {
 export function parseVerdictTail(words: readonly Token[], context: TailContext): PartParse<VerdictTail> {
   return attempt(() => tailOf(words, context));
 }
+
+/** The verdict word on its own, for a line whose endpoint could not be read (its problems are reported beside this one). Never throws. */
+export function parseVerdictWord(token: Token, endpoint: string): PartParse<ExpectedVerdict> {
+  return attempt(() => verdictOf(token, endpoint).verdict);
+}

@@ -38,8 +38,8 @@ import { parseEndpoint } from "./expectation-endpoint.ts";
 import { EXPECTATION_GRAMMAR, EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR } from "./expectation-grammar.ts";
 import { parseHeld } from "./expectation-held.ts";
 import { attempt, Fail, type Token, tokens, valueOf } from "./expectation-tokens.ts";
-import type { CompactExpectation, CompactHeld, ExpectationParse } from "./expectation-types.ts";
-import { parseVerdictTail } from "./expectation-verdict.ts";
+import type { CompactExpectation, CompactHeld, ExpectationParse, ExpectationSyntaxError, HostMention } from "./expectation-types.ts";
+import { parseVerdictTail, parseVerdictWord } from "./expectation-verdict.ts";
 import { parseFromWord } from "./source-syntax.ts";
 import { closest } from "./suggest.ts";
 
@@ -82,7 +82,13 @@ function missingArrow(text: string): Fail {
   );
 }
 
-function parse(text: string): CompactExpectation | CompactHeld {
+/**
+ * The line, or undefined with its problems in `errors` and the host names read
+ * in `hosts`: FROM, the endpoint's parts and the verdict are each read though
+ * another is wrong; a line whose shape cannot be read (no arrow, no target, an
+ * unsafe character) throws its one problem.
+ */
+function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMention[]): CompactExpectation | CompactHeld | undefined {
   const unsafe = UNSAFE.exec(text);
   if (unsafe) {
     const c = unsafe[0];
@@ -103,8 +109,9 @@ function parse(text: string): CompactExpectation | CompactHeld {
     throw new Fail(`expected one host name before \`->\`, found \`${second.text}\` as well`, second.start);
   }
   const parsedFrom = parseFromWord(fromToken.text, fromToken.start);
-  if (!parsedFrom.ok) throw new Fail(parsedFrom.error.message, parsedFrom.error.offset, parsedFrom.error.hint ?? EXPECTATION_GRAMMAR_HELP);
-  const from = parsedFrom.value;
+  if (!parsedFrom.ok) errors.push({ message: parsedFrom.error.message, offset: parsedFrom.error.offset, hint: parsedFrom.error.hint ?? EXPECTATION_GRAMMAR_HELP });
+  else hosts.push({ host: parsedFrom.value.host, offset: parsedFrom.value.hostSpan.start, role: "from" });
+  const from = parsedFrom.ok ? parsedFrom.value : undefined;
 
   // TARGET:PORT[/PROTO] VERDICT
   const rest = tokens(text, arrow + 2);
@@ -116,9 +123,22 @@ function parse(text: string): CompactExpectation | CompactHeld {
   const second = text.indexOf("->", arrow + 2);
   if (second >= 0) throw new Fail("only one `->` per expectation", second, "write one expectation per line");
 
-  const source = from.source;
-  const end = valueOf(parseEndpoint(endpoint, source));
-  const tail = valueOf(parseVerdictTail(rest.slice(1), { endpoint, range: end.range, protocol: end.protocol, protocolSpan: end.spans.protocol }));
+  const source = from?.source;
+  const parsedEnd = parseEndpoint(endpoint, source);
+  if (!parsedEnd.ok) {
+    errors.push(...parsedEnd.errors);
+    hosts.push(...parsedEnd.hosts);
+    // The verdict does not depend on the endpoint: checked still (the rest of the tail does).
+    const verdict = rest[1] === undefined ? undefined : parseVerdictWord(rest[1], endpoint.text);
+    if (verdict !== undefined && !verdict.ok) errors.push(verdict.error);
+    return undefined;
+  }
+  const end = parsedEnd.value;
+  if (end.target.kind === "host") hosts.push({ host: end.target.host, offset: end.spans.to.start, role: "to" });
+  const parsedTail = parseVerdictTail(rest.slice(1), { endpoint, range: end.range, protocol: end.protocol, protocolSpan: end.spans.protocol });
+  if (!parsedTail.ok) errors.push(parsedTail.error);
+  if (from === undefined || !parsedTail.ok) return undefined;
+  const tail = parsedTail.value;
   const clauses = tail.clauses;
 
   return {
@@ -146,7 +166,13 @@ function parse(text: string): CompactExpectation | CompactHeld {
   };
 }
 
-/** Parses one compact expectation line (a probe line or a `held` line). Never throws. */
+/** Parses one compact expectation line (a probe line or a `held` line): the line, or every problem found in it, in line order. Never throws. */
 export function parseExpectation(text: string): ExpectationParse {
-  return attempt(() => parse(text));
+  const errors: ExpectationSyntaxError[] = [];
+  const hosts: HostMention[] = [];
+  const r = attempt(() => parse(text, errors, hosts));
+  if (r.ok && r.value !== undefined) return { ok: true, value: r.value };
+  // A line whose shape could not be read: its host names are not checked (what they are is unclear).
+  const all = (r.ok ? errors : [...errors, r.error]).sort((a, b) => a.offset - b.offset);
+  return { ok: false, error: all[0]!, errors: all, hosts: r.ok ? hosts : [] };
 }
