@@ -60,6 +60,8 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #options: SessionOptions;
   readonly #ledger = new CounterLedger();
   readonly #held = new Map<string, HeldConnection>();
+  /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (steps.ts). */
+  readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
   readonly #unattributable = new Set<Family>();
 
@@ -75,10 +77,17 @@ export class ScenarioSession implements AsyncDisposable {
     return this.#options.timeoutSeconds ?? this.scenario.timeoutSeconds;
   }
 
+  /** The apply steps carried out so far, in order, with their sources as applied (`{{ web.ipv4 }}` put in: the lines keep their numbers). */
+  get applied(): readonly ApplyStep[] {
+    return this.#applied;
+  }
+
   async apply(step: ApplyStep, title: string): Promise<StepResult> {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
-    const { applied, counters } = await applyRules(this.lab.host(step.host), withLabAddresses(step.sources, this.lab), { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
+    const sources = withLabAddresses(step.sources, this.lab);
+    const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
+    this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",

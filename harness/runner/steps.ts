@@ -75,17 +75,16 @@ export function withRuleOrigins(results: readonly CheckResult[], applied: readon
  */
 export async function* runSteps(plan: ScenarioPlan, session: ScenarioSession | { readonly broken: string }): AsyncGenerator<StepOutcome> {
   let broken = "broken" in session ? session.broken : undefined;
-  const applied: ApplyStep[] = [];
   for (const planned of plan.steps) {
     if (broken !== undefined) {
       yield { planned, results: notRunResults(planned, broken) };
       continue;
     }
     if (planned.kind !== "action") {
-      yield { planned, results: withRuleOrigins(await perform(session as ScenarioSession, planned), applied, plan.scenario.file) };
+      const s = session as ScenarioSession;
+      yield { planned, results: withRuleOrigins(await perform(s, planned), s.applied, plan.scenario.file) };
       continue;
     }
-    if (planned.step.kind === "apply") applied.push(planned.step);
     let results: readonly CheckResult[];
     try {
       results = await perform(session as ScenarioSession, planned);
