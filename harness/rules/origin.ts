@@ -133,33 +133,34 @@ function commandsCandidates(source: Extract<RuleSource, { kind: "commands" }>, s
  */
 function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[] {
   const out: Candidate[] = [];
-  let table: string | undefined;
-  let chain: string | undefined;
-  let depth = 0;
+  // The blocks open at this line: a table (`inet fw`), a chain, or anything else (a set, a map, a flowtable, a counter).
+  const open: { kind: "table" | "chain" | "other"; name: string }[] = [];
   source.content.split("\n").forEach((raw, i) => {
     const line = raw.replace(/(^|\s)#.*$/, "").trim();
     if (line === "") return;
+    const table = open.length === 1 && open[0]!.kind === "table" ? open[0]!.name : undefined;
+    const chain = open.length === 2 && open[1]!.kind === "chain" ? open[1]!.name : undefined;
     const t = /^table\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s*\{$/.exec(line);
     const c = /^chain\s+(\S+)\s*\{$/.exec(line);
     const flat = /^add\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(.+)$/.exec(line);
-    const here = { table, chain };
-    if (t && depth === 0) {
-      [table, depth] = [`${t[1]} ${t[2]}`, 1];
-    } else if (c && depth === 1) {
-      [chain, depth] = [c[1], 2];
+    if (t && open.length === 0) {
+      open.push({ kind: "table", name: `${t[1]} ${t[2]}` });
+    } else if (c && table !== undefined) {
+      open.push({ kind: "chain", name: c[1]! });
     } else if (line === "}") {
-      depth = Math.max(0, depth - 1);
-      if (depth < 2) chain = undefined;
-      if (depth === 0) table = undefined;
-    } else if (flat && depth === 0) {
+      open.pop();
+    } else if (/\{$/.test(line) && !/\}/.test(line)) {
+      open.push({ kind: "other", name: line });
+    } else if (flat && open.length === 0) {
       const [, family, name, chainName, rule] = flat;
       out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule) });
-    } else if (depth === 2 && here.table && here.chain) {
+    } else if (chain !== undefined) {
+      const inTable = open[0]!.name;
       const policy = /\bpolicy\s+(accept|drop)\s*;?/.exec(line);
       if (policy) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && d.table === here.table && chainOf(d) === here.chain && policyWord(d) === policy[1]!.toUpperCase() });
+        out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && d.table === inTable && chainOf(d) === chain && policyWord(d) === policy[1]!.toUpperCase() });
       } else if (!/^type\s/.test(line)) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === here.table && chainOf(d) === here.chain && nftTextMatches(line.replace(/;$/, ""), d.rule) });
+        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === inTable && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule) });
       }
     }
   });
