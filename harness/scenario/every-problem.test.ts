@@ -1,8 +1,9 @@
 /**
  * Every problem of a scenario file is reported, in file order, each at its
  * line and column with a hint: two on one line too (two unknown keys, an
- * expectation with a bad host and a bad verdict), and at most
- * MAX_DIAGNOSTICS of them, then how many more. Unit tests (no Docker).
+ * expectation with a bad host and a bad verdict, a held line with an unknown
+ * hold and a bad verdict), and at most MAX_DIAGNOSTICS of them, then how many
+ * more. Unit tests (no Docker).
  */
 import path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -41,12 +42,15 @@ describe("every problem of a file, in file order", () => {
     ["11:17 unknown host `clinet`"],
     ["11:45 port `99999` is not a number from 1 to 65535"],
     ["11:61 unknown verdict `opne`"],
+    // line 13: a held line with an unknown hold and a bad verdict
+    ["13:14 unknown hold `sesion`"],
+    ["13:21 unknown verdict `opne`"],
   ])("%s", (problem) => {
     expect(found).toContain(problem);
   });
 
   test("nothing else, sorted by line and column, each with a hint", () => {
-    expect(found).toHaveLength(11);
+    expect(found).toHaveLength(13);
     const positions = error.diagnostics.map((d) => [d.line, d.column] as const);
     expect(positions).toEqual([...positions].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
     for (const d of error.diagnostics) expect(d.hint, formatDiagnostic(d)).toBeTruthy();

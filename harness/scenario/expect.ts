@@ -13,7 +13,7 @@ import { at } from "./diagnostics.ts";
 import { EXPECTATION_GRAMMAR_HELP, parseExpectation, renderExpectation } from "./expectation.ts";
 import { checkAnswerClauses } from "./answer-check.ts";
 import { objectTail } from "./expectation-object.ts";
-import { heldExpectation } from "./hold.ts";
+import { heldExpectation, knownHold } from "./hold.ts";
 import type { HoldsSoFar } from "./hold.ts";
 import { checkReachable } from "./hosts.ts";
 import { checkListener } from "./listeners.ts";
@@ -48,9 +48,12 @@ export function checkExpectation(ctx: CheckContext, holds: HoldsSoFar, item: unk
   if (typeof e === "string") {
     const r = parseExpectation(e);
     if (!r.ok) {
-      // Every problem of the line, and the host names it could read checked too.
+      // Every problem of the line, and the names it could read checked too.
       for (const error of r.errors) ctx.problem(p, `${error.message} (in \`${truncate(e.trim(), 80)}\`)`, error.hint, { offset: error.offset });
-      for (const h of r.hosts) knownHost(ctx, h.host, p, h.offset, h.role === "to" ? ["localhost"] : []);
+      for (const n of r.names) {
+        if (n.role === "hold") knownHold(ctx, holds, n.name, p, n.offset);
+        else knownHost(ctx, n.name, p, n.offset, n.role === "to" ? ["localhost"] : []);
+      }
       return undefined;
     }
     if (r.value.kind === "held") return heldExpectation(ctx, holds, r.value.name, r.value.verdict, p, r.value.spans.name.start, e.trim(), location);

@@ -196,6 +196,6 @@ export function parseEndpoint(endpoint: Token, source: CompactSource | undefined
   if (r.ok && r.value.value !== undefined && errors.length === 0) return { ok: true, value: r.value.value };
   const all = r.ok ? errors : [...errors, r.error];
   const target = r.ok ? r.value.target : undefined;
-  const hosts = target?.kind === "host" ? [{ host: target.host, offset: endpoint.start, role: "to" as const }] : [];
-  return { ok: false, error: all[0]!, errors: all, hosts };
+  const names = target?.kind === "host" ? [{ name: target.host, offset: endpoint.start, role: "to" as const }] : [];
+  return { ok: false, error: all[0]!, errors: all, names };
 }

@@ -87,20 +87,20 @@ export interface ExpectationSyntaxError {
 /** A parse of some part of a line: its value, or the positioned error. */
 export type PartParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ExpectationSyntaxError };
 
-/** A host name a line names (FROM, or TARGET) that was read although another part of the line was not: the loader checks it too. */
-export interface HostMention {
-  readonly host: string;
+/** A name a line gives (FROM or TARGET a host, or a `held` line's hold) that was read although another part of the line was not: the loader checks it too. */
+export interface NameMention {
+  readonly name: string;
   readonly offset: number;
-  readonly role: "from" | "to";
+  readonly role: "from" | "to" | "hold";
 }
 
 /**
  * A parse that goes on past a problem where the rest can still be read: its
- * value, or every problem found (`error` the first, by offset) with the host
+ * value, or every problem found (`error` the first, by offset) with the
  * names read on the way.
  */
 export type CollectedParse<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: ExpectationSyntaxError; readonly errors: readonly ExpectationSyntaxError[]; readonly hosts: readonly HostMention[] };
+  | { readonly ok: false; readonly error: ExpectationSyntaxError; readonly errors: readonly ExpectationSyntaxError[]; readonly names: readonly NameMention[] };
 
 export type ExpectationParse = CollectedParse<CompactExpectation | CompactHeld>;

@@ -38,7 +38,7 @@ import { parseEndpoint } from "./expectation-endpoint.ts";
 import { EXPECTATION_GRAMMAR, EXPECTATION_GRAMMAR_HELP, HELD_GRAMMAR } from "./expectation-grammar.ts";
 import { parseHeld } from "./expectation-held.ts";
 import { attempt, Fail, type Token, tokens, valueOf } from "./expectation-tokens.ts";
-import type { CompactExpectation, CompactHeld, ExpectationParse, ExpectationSyntaxError, HostMention } from "./expectation-types.ts";
+import type { CompactExpectation, CompactHeld, ExpectationParse, ExpectationSyntaxError, NameMention } from "./expectation-types.ts";
 import { parseVerdictTail, parseVerdictWord } from "./expectation-verdict.ts";
 import { parseFromWord } from "./source-syntax.ts";
 import { closest } from "./suggest.ts";
@@ -83,12 +83,12 @@ function missingArrow(text: string): Fail {
 }
 
 /**
- * The line, or undefined with its problems in `errors` and the host names read
- * in `hosts`: FROM, the endpoint's parts and the verdict are each read though
+ * The line, or undefined with its problems in `errors` and the names read in
+ * `names`: FROM, the endpoint's parts and the verdict are each read though
  * another is wrong; a line whose shape cannot be read (no arrow, no target, an
  * unsafe character) throws its one problem.
  */
-function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMention[]): CompactExpectation | CompactHeld | undefined {
+function parse(text: string, errors: ExpectationSyntaxError[], names: NameMention[]): CompactExpectation | CompactHeld | undefined {
   const unsafe = UNSAFE.exec(text);
   if (unsafe) {
     const c = unsafe[0];
@@ -96,7 +96,7 @@ function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMentio
     throw new Fail(`an expectation may not contain ${shown}`, unsafe.index, `an expectation is plain words; ${EXPECTATION_GRAMMAR_HELP}`);
   }
   if (text.trim() === "") throw new Fail("empty expectation", 0);
-  if (tokens(text, 0)[0]?.text === "held" && !text.includes("->")) return valueOf(parseHeld(text));
+  if (tokens(text, 0)[0]?.text === "held" && !text.includes("->")) return parseHeld(text, errors, names);
 
   // FROM ->
   const arrow = text.indexOf("->");
@@ -110,7 +110,7 @@ function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMentio
   }
   const parsedFrom = parseFromWord(fromToken.text, fromToken.start);
   if (!parsedFrom.ok) errors.push({ message: parsedFrom.error.message, offset: parsedFrom.error.offset, hint: parsedFrom.error.hint ?? EXPECTATION_GRAMMAR_HELP });
-  else hosts.push({ host: parsedFrom.value.host, offset: parsedFrom.value.hostSpan.start, role: "from" });
+  else names.push({ name: parsedFrom.value.host, offset: parsedFrom.value.hostSpan.start, role: "from" });
   const from = parsedFrom.ok ? parsedFrom.value : undefined;
 
   // TARGET:PORT[/PROTO] VERDICT
@@ -127,14 +127,14 @@ function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMentio
   const parsedEnd = parseEndpoint(endpoint, source);
   if (!parsedEnd.ok) {
     errors.push(...parsedEnd.errors);
-    hosts.push(...parsedEnd.hosts);
+    names.push(...parsedEnd.names);
     // The verdict does not depend on the endpoint: checked still (the rest of the tail does).
     const verdict = rest[1] === undefined ? undefined : parseVerdictWord(rest[1], endpoint.text);
     if (verdict !== undefined && !verdict.ok) errors.push(verdict.error);
     return undefined;
   }
   const end = parsedEnd.value;
-  if (end.target.kind === "host") hosts.push({ host: end.target.host, offset: end.spans.to.start, role: "to" });
+  if (end.target.kind === "host") names.push({ name: end.target.host, offset: end.spans.to.start, role: "to" });
   const parsedTail = parseVerdictTail(rest.slice(1), { endpoint, range: end.range, protocol: end.protocol, protocolSpan: end.spans.protocol });
   if (!parsedTail.ok) errors.push(parsedTail.error);
   if (from === undefined || !parsedTail.ok) return undefined;
@@ -169,10 +169,10 @@ function parse(text: string, errors: ExpectationSyntaxError[], hosts: HostMentio
 /** Parses one compact expectation line (a probe line or a `held` line): the line, or every problem found in it, in line order. Never throws. */
 export function parseExpectation(text: string): ExpectationParse {
   const errors: ExpectationSyntaxError[] = [];
-  const hosts: HostMention[] = [];
-  const r = attempt(() => parse(text, errors, hosts));
+  const names: NameMention[] = [];
+  const r = attempt(() => parse(text, errors, names));
   if (r.ok && r.value !== undefined) return { ok: true, value: r.value };
-  // A line whose shape could not be read: its host names are not checked (what they are is unclear).
+  // A line whose shape could not be read: its names are not checked (what they are is unclear).
   const all = (r.ok ? errors : [...errors, r.error]).sort((a, b) => a.offset - b.offset);
-  return { ok: false, error: all[0]!, errors: all, hosts: r.ok ? hosts : [] };
+  return { ok: false, error: all[0]!, errors: all, names: r.ok ? names : [] };
 }

@@ -79,29 +79,32 @@ export function checkHold(ctx: CheckContext, holds: HoldsSoFar, hold: unknown, p
   return step;
 }
 
+/** Is `name` a hold of an earlier step? Reports it (declared later, or unknown with the ones there are) when not. */
+export function knownHold(ctx: CheckContext, holds: HoldsSoFar, name: string, p: Path, offset: number | undefined): boolean {
+  if (holds.has(name)) return true;
+  const place = at(offset);
+  const later = ctx.allHolds.get(name);
+  if (later) {
+    ctx.problem(p, `hold \`${name}\` is declared in a later step (line ${locationOf(ctx, later).line})`, "a `held` expectation checks a connection opened by an earlier `hold` step: move the `hold` step before this one", place);
+    return false;
+  }
+  const known = [...holds.keys()];
+  const suggestion = didYouMean(name, known);
+  ctx.problem(
+    p,
+    `unknown hold \`${truncate(name)}\``,
+    suggestion
+      ? `${suggestion} holds declared before this step: ${listWords(known, "and")}`
+      : `${known.length > 0 ? `holds declared before this step: ${listWords(known, "and")}` : "no `hold` step comes before this one"}; a held connection is opened by an earlier step, e.g. \`- hold: { name: ${HOST_NAME.test(name) ? name : "session"}, from: HOST, to: HOST, port: PORT }\``,
+    place,
+  );
+  return false;
+}
+
 /** An expectation about a held connection: the hold must come in an earlier step. */
 export function heldExpectation(ctx: CheckContext, holds: HoldsSoFar, name: string, expected: ExpectedVerdict, p: Path, offset: number | undefined, text: string, location: SourceLocation): Expectation | undefined {
-  const hold = holds.get(name);
-  const place = at(offset);
-  if (!hold) {
-    const later = ctx.allHolds.get(name);
-    if (later) {
-      ctx.problem(p, `hold \`${name}\` is declared in a later step (line ${locationOf(ctx, later).line})`, "a `held` expectation checks a connection opened by an earlier `hold` step: move the `hold` step before this one", place);
-      return undefined;
-    }
-    const known = [...holds.keys()];
-    const suggestion = didYouMean(name, known);
-    ctx.problem(
-      p,
-      `unknown hold \`${truncate(name)}\``,
-      suggestion
-        ? `${suggestion} holds declared before this step: ${listWords(known, "and")}`
-        : `${known.length > 0 ? `holds declared before this step: ${listWords(known, "and")}` : "no `hold` step comes before this one"}; a held connection is opened by an earlier step, e.g. \`- hold: { name: ${HOST_NAME.test(name) ? name : "session"}, from: HOST, to: HOST, port: PORT }\``,
-      place,
-    );
-    return undefined;
-  }
-  const h = hold.step;
+  if (!knownHold(ctx, holds, name, p, offset)) return undefined;
+  const h = holds.get(name)!.step;
   if (!h) return undefined; // the hold itself is invalid (reported)
   return { held: name, from: h.from, to: h.to, port: h.port, protocol: h.protocol, families: [h.family], expected, text, location };
 }
