@@ -26,17 +26,21 @@ const fw: Scenario = {
   steps: [{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv6", path: "/p/rules.v6", content: rules }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
 };
 
+/** What the peer must declare to send from the rule's source address `2001:db8::N`. */
+const needs = (n: number) => `remote needs the address 2001:db8::${n}, which the rule's source matches: \`addresses: { lan: { ipv6: "2001:db8::${n}" } }\` on remote, with \`subnets: { lan: { ipv6: 2001:db8::/64 } }\``;
+
 describe("suggestions for iptables survivors", () => {
   test.each([
     // The rule matches only source port 547 (DHCPv6 replies): no probe, to 546 or 547, can match it.
     ["port", "port@rules.v6:3 --dport 546→547", "no probe can catch it: the rule matches only source port 547 (before and after its destination port 546 became 547), and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:3 --sport 547→548", "no probe can catch it: the rule's source port 547 became 548, and a probe cannot choose its source port (fwspec probes come from ephemeral ports); a check needs traffic sent from source port 547, or accept it as a known gap"],
     ["port", "port@rules.v6:4 --dports 443→444", "add a check on port 443, which the rule decides: `remote -> server:443/tcp6 open` (with `listen: [tcp/443]` on server)"],
-    ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (with `listen: [udp/546]` on server; the rule also matches only source port 547, which a probe cannot choose)"],
-    ["accept-drop", "accept-drop@rules.v6:5", "add `remote -> server:9999/tcp6 dropped` (with `listen: [tcp/9999]` on server)"],
+    ["accept-drop", "accept-drop@rules.v6:3", "add `remote -> server:546/udp6 open` (with `listen: [udp/546]` on server; the rule also matches only source port 547, which a probe cannot choose; the rule matches only sources in fe80::/10, and no lab host can be given such an address (declared addresses lie in 2001:db8::/32))"],
+    // The rule matches only 2001:db8::5: the probe leaves from it (a probe from remote's own address never meets the rule).
+    ["accept-drop", "accept-drop@rules.v6:5", `add \`remote@[2001:db8::5] -> server:9999/tcp6 dropped\` (with \`listen: [tcp/9999]\` on server; ${needs(5)})`],
     ["delete", "delete@rules.v6:7", "add `server -> localhost:9999/tcp6 open` (with `listen: [tcp/9999]` on server)"],
-    ["drop-reject", "drop-reject@rules.v6:6", "add `remote -> server:9999/tcp6 refused` (with `listen: [tcp/9999]` on server)"],
-    ["swap", "swap@rules.v6:5", "add a probe the reordered rules both match: `remote -> server:9999/tcp6 dropped` (with `listen: [tcp/9999]` on server)"],
+    ["drop-reject", "drop-reject@rules.v6:6", `add \`remote@[2001:db8::6] -> server:9999/tcp6 refused\` (with \`listen: [tcp/9999]\` on server; ${needs(6)})`],
+    ["swap", "swap@rules.v6:5", `add a probe the reordered rules both match: \`remote@[2001:db8::5] -> server:9999/tcp6 dropped\` (with \`listen: [tcp/9999]\` on server; ${needs(5)})`],
     ["loopback-iface", "loopback-iface@rules.v6:7", "add `server -> server:9999/tcp6 blocked` (with `listen: [tcp/9999]` on server; the host's own non-loopback address arrives on lo too, from a non-loopback source)"],
   ])("%s: %s", (op, id, want) => {
     const all = mutantsOf(fw, selectOperators([op]));
@@ -50,14 +54,20 @@ describe("suggestions for iptables survivors", () => {
 
 describe("a suggestion the scenario already has", () => {
   const check = { from: "remote", to: { kind: "host", host: "server" }, port: 9999, protocol: "tcp", families: ["ipv4", "ipv6"], expected: "dropped", text: "remote -> server:9999 dropped", location: { file: "/p/s.yaml", line: 9, column: 9 } };
-  const withCheck: Scenario = { ...fw, steps: [...fw.steps, { kind: "expect", expectations: [check], location: { file: "/p/s.yaml", line: 8, column: 1 } } as never] };
+  // Rule 5 matches only 2001:db8::5: a check leaving from that address, as the suggestion writes it.
+  const fromFive = { ...check, source: "2001:db8::5", families: ["ipv6"], text: "remote@[2001:db8::5] -> server:9999 dropped" };
+  const checking = (...expectations: object[]): Scenario => ({ ...fw, steps: [...fw.steps, { kind: "expect", expectations, location: { file: "/p/s.yaml", line: 8, column: 1 } } as never] });
+  const withCheck = checking(fromFive);
+  const held = "and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap";
   test.each([
     // The check held with the mutant, so repeating it would not catch it: say so instead.
-    ["accept-drop", "accept-drop@rules.v6:5", withCheck, "the scenario already checks `remote -> server:9999 dropped` (line 9) and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap"],
-    ["swap", "swap@rules.v6:5", withCheck, "the scenario already checks `remote -> server:9999 dropped` (line 9) and it held with this change: no TCP/UDP probe from remote tells it apart (it matters for other traffic: ICMP, related or invalid packets, another source); check it with a `run` step that sends such traffic, or accept it as a known gap"],
-    // A check in the other family only, or with another verdict, is not the same check.
-    ["accept-drop", "accept-drop@rules.v6:5", { ...withCheck, steps: [...fw.steps, { kind: "expect", expectations: [{ ...check, families: ["ipv4"] }], location: check.location } as never] }, "make `remote -> server:9999 dropped` (line 9) both families (`family: both`, or no 4/6 suffix), or add it for ipv6"],
-    ["drop-reject", "drop-reject@rules.v6:6", withCheck, "add `remote -> server:9999/tcp6 refused` (with `listen: [tcp/9999]` on server)"],
+    ["accept-drop", "accept-drop@rules.v6:5", withCheck, `the scenario already checks \`remote@[2001:db8::5] -> server:9999 dropped\` (line 9) ${held}`],
+    ["swap", "swap@rules.v6:5", withCheck, `the scenario already checks \`remote@[2001:db8::5] -> server:9999 dropped\` (line 9) ${held}`],
+    // A check in the other family only, from an address the rule does not match, or with another verdict, is not the same check.
+    ["accept-drop", "accept-drop@rules.v6:4", checking({ ...check, port: 80, expected: "open", families: ["ipv4"], text: "remote -> server:80/tcp4 open" }), "make `remote -> server:80/tcp4 open` (line 9) both families (`family: both`, or no 4/6 suffix), or add it for ipv6"],
+    ["accept-drop", "accept-drop@rules.v6:5", checking({ ...check, families: ["ipv6"] }), `add \`remote@[2001:db8::5] -> server:9999/tcp6 dropped\` (with \`listen: [tcp/9999]\` on server; ${needs(5)})`],
+    ["accept-drop", "accept-drop@rules.v6:5", checking({ ...check, families: ["ipv4"] }), `add \`remote@[2001:db8::5] -> server:9999/tcp6 dropped\` (with \`listen: [tcp/9999]\` on server; ${needs(5)})`],
+    ["drop-reject", "drop-reject@rules.v6:6", withCheck, `add \`remote@[2001:db8::6] -> server:9999/tcp6 refused\` (with \`listen: [tcp/9999]\` on server; ${needs(6)})`],
   ])("%s: %s", (op, id, scenario, want) => {
     const m = mutantsOf(scenario, selectOperators([op])).find((x) => x.id === id);
     expect(m).toBeDefined();
@@ -257,6 +267,45 @@ describe("a chain policy's survivor: a check the scenario loader takes as pasted
   ])("%s", (_, scenario, want) => {
     const m = mutantsOf(scenario, selectOperators(["policy"])).find((x) => x.id === "policy@fw.nft:4");
     expect(m, mutantsOf(scenario, selectOperators(["policy"])).map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});
+
+describe("a source-restricted rule: the suggested probe leaves from an address the rule matches", () => {
+  const v6 = (rule: string) => ({ kind: "restore", family: "ipv6", path: "/p/rules.v6", content: `*filter\n:INPUT DROP [0:0]\n${rule}\nCOMMIT\n` });
+  const v4 = (rule: string) => ({ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: `*filter\n:INPUT DROP [0:0]\n${rule}\nCOMMIT\n` });
+  const nft = (rule: string) => ({ kind: "nft", path: "/p/rules.nft", content: `table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\t${rule}\n\t}\n}\n` });
+  const lab = (source: object, extra: { hosts?: object[]; subnets?: Scenario["subnets"] } = {}): Scenario => ({
+    ...fw,
+    ...(extra.subnets ? { subnets: extra.subnets } : {}),
+    hosts: [{ name: "server", firewall: true, backend: "nft", listen: [{ protocol: "tcp", port: 22 }] } as never, { name: "remote", firewall: false, listen: [] } as never, ...(extra.hosts ?? []) as never[]],
+    steps: [{ kind: "apply", host: "server", sources: [source as never], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  });
+  const needs6 = "remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { ipv6: \"2001:db8::5\" } }` on remote, with `subnets: { lan: { ipv6: 2001:db8::/64 } }`";
+  const admin = { name: "admin", firewall: false, listen: [], addresses: { lan: { ipv6: "2001:db8::10", extra: ["2001:db8::5"] } } };
+  const inside = { name: "inside", firewall: false, listen: [], addresses: { lan: { ipv4: "198.18.7.10" } } };
+  test.each([
+    // No host has the address: the check names it, with the address plan that gives it to the peer.
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), `add \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
+    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept")), `add \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
+    ["port", "port@rules.v6:3 --dport 22→23", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), `add a check on port 22, which the rule decides: \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
+    ["drop-reject", "drop-reject@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -j DROP")), `add \`remote@[2001:db8::5] -> server:22/tcp6 dropped\` (${needs6})`],
+    // A declared subnet holds it already: only the address.
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { subnets: { lan: { ipv6: "2001:db8::/64" } } }), "add `remote@[2001:db8::5] -> server:22/tcp6 open` (remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { ipv6: \"2001:db8::5\" } }` on remote)"],
+    // A host holds such an address (an extra one, or a fixed one in the rule's range): the probe leaves from it.
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
+    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
+    ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
+    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip saddr 198.18.7.0/25 tcp dport 22 accept"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
+    // A range: an address in it, not its network address.
+    ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT")), "add `remote@198.18.7.10 -> server:22/tcp4 open` (remote needs the address 198.18.7.10, which the rule's source matches: `addresses: { lan: { ipv4: 198.18.7.10 } }` on remote, with `subnets: { lan: { ipv4: 198.18.7.0/24 } }`)"],
+    // Every other source, or every lab address: any peer matches.
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT ! -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), "add `remote -> server:22/tcp6 open`"],
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT")), "add `remote -> server:22/tcp6 open`"],
+  ])("%s: %s (%#)", (op, id, scenario, want) => {
+    const all = mutantsOf(scenario, selectOperators([op]));
+    const m = all.find((x) => x.id === id);
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });

@@ -34,10 +34,16 @@
  * probes do not send. A suggested check on a port its target does not listen
  * on says which listener to declare with it (the loader refuses it otherwise).
  *
+ * A probe the rule's source match must see (`-s 2001:db8::5`, `ip6 saddr …`)
+ * leaves from an address in it: a host's declared one, else the peer's, with
+ * what to declare for it; only checks from such an address count as the
+ * scenario's own (suggest-source.ts).
+ *
  * Apart: what a rule line says (suggest-rule.ts), the peer, ports and
  * listeners a probe uses (suggest-probe.ts), and the weighing against an nft
  * host's rules (suggest-weigh.ts).
  */
+import { addressValue } from "../model/cidr.ts";
 import type { Family } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
@@ -45,6 +51,7 @@ import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine } from "./nft-lines.ts";
 import { peerOf, suffix, unnamedListener, unnamedPort, withListener } from "./suggest-probe.ts";
 import { counterRule, fixedSourcePort, isLoopbackRule, nftCounterSelector, ruleProtocol, rulePort, sourcePort, verdictOf } from "./suggest-rule.ts";
+import { probeSource, sourceMatches } from "./suggest-source.ts";
 import { weighed } from "./suggest-weigh.ts";
 
 interface Placed {
@@ -127,9 +134,12 @@ export function suggestCheck(mutant: Mutant, scenario: Scenario, counted = false
 function alreadyChecked(advice: string, scenario: Scenario): Placed | undefined {
   const m = /^add (?:a probe the reordered rules both match: )?`(\S+) -> (\S+):(\d+)\/(tcp|udp)([46]) (\S+)`/.exec(advice);
   if (!m) return undefined;
-  const [, from, to, port, protocol, v, verdict] = m;
+  const [, label, to, port, protocol, v, verdict] = m as unknown as [string, string, string, string, string, string, string];
   const family: Family = v === "4" ? "ipv4" : "ipv6";
-  return expectationsOf(scenario).find(({ expectation: e }) => e.sweep === undefined && e.held === undefined && e.from === from
+  // `admin@[2001:db8::5]`: the same host leaving from the same address.
+  const [, from, address] = /^([^@]+)(?:@\[?([^\]]+)\]?)?$/.exec(label) ?? [label, label];
+  const sameSource = (source: string | undefined) => (address === undefined ? source === undefined : source !== undefined && addressValue(source, family) === addressValue(address, family));
+  return expectationsOf(scenario).find(({ expectation: e }) => e.sweep === undefined && e.held === undefined && e.from === from && sameSource(e.source)
     && (to === "localhost" ? e.to.kind === "localhost" : e.to.kind === "host" && e.to.host === to)
     && e.port === Number(port) && e.protocol === protocol && e.families.includes(family) && e.expected === verdict);
 }
@@ -146,13 +156,14 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
   const port = named ?? unnamedPort(scenario, host);
   const proto = ruleProtocol(line);
   const tail = (family: Family) => suffix(proto, family);
+  const source = probeSource(line, scenario, peerOf(scenario, host));
 
   if (mutant.operator === "reject-type") {
-    const refused = all.find((p) => probes(p.expectation, host, port) && p.expectation.expected === "refused");
+    const refused = all.find((p) => probes(p.expectation, host, port) && sourceMatches(p.expectation, line, scenario) && p.expectation.expected === "refused");
     const kind = verdictOf(line, true);
     return refused
       ? `make \`${refused.expectation.text}\` (line ${refused.expectation.location.line}) say which refusal: \`… ${kind}\``
-      : `add \`${peerOf(scenario, host)} -> ${host}:${port}${tail(line.family)} ${kind}\``;
+      : withNotes(`add \`${source.from} -> ${host}:${port}${tail(line.family)} ${kind}\``, [source.note]);
   }
   if (mutant.operator === "loopback-iface") {
     const peer = all.find((p) => p.expectation.to.kind === "host" && p.expectation.to.host === host && p.expectation.from !== host && p.expectation.port === port);
@@ -160,7 +171,7 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
   }
   const reboots = scenario.steps.map((s, i) => ({ s, i })).filter(({ s, i }) => s.kind === "reboot" && s.host === host && i > line.step);
   const windowEnd = reboots[0]?.i ?? scenario.steps.length;
-  const onPort = all.filter((p) => probes(p.expectation, host, isLoopbackRule(line) ? port : rulePort(line)));
+  const onPort = all.filter((p) => probes(p.expectation, host, isLoopbackRule(line) ? port : rulePort(line)) && sourceMatches(p.expectation, line, scenario));
   const inWindow = onPort.filter((p) => p.step > line.step && p.step < windowEnd);
   const otherFamily = inWindow.find((p) => !p.expectation.families.includes(line.family)) ?? onPort.find((p) => !p.expectation.families.includes(line.family));
   if (onPort.length > 0 && onPort.every((p) => !p.expectation.families.includes(line.family)) && otherFamily) {
@@ -191,14 +202,21 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     const advice = setElementSuggestion(line, mutant, scenario);
     if (advice) return advice;
   }
-  const from = isLoopbackRule(line) ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
+  const from = isLoopbackRule(line) ? `${host} -> localhost` : `${source.from} -> ${host}`;
   const verdict = verdictOf(line);
   const what = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "a probe the reordered rules both match: " : "";
   const notes = [
     ...(named === undefined && verdict === "open" ? [`with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host}`] : []),
     ...(sourcePort(line) ? [`the rule also matches only source port ${sourcePort(line)}, which a probe cannot choose`] : []),
+    source.note,
   ];
-  return `add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\`${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+  return withNotes(`add ${what}\`${from}:${port}${tail(line.family)} ${verdict}\``, notes);
+}
+
+/** A suggestion with its notes in parentheses, if any. */
+function withNotes(advice: string, notes: readonly (string | undefined)[]): string {
+  const given = notes.filter((n) => n !== undefined);
+  return given.length > 0 ? `${advice} (${given.join("; ")})` : advice;
 }
 
 /**
@@ -212,13 +230,14 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
 function portSuggestion(line: RuleLine, scenario: Scenario, was: number, moved: string, proto: string | undefined): string {
   const host = line.host;
   const loopback = isLoopbackRule(line);
-  const from = loopback ? `${host} -> localhost` : `${peerOf(scenario, host)} -> ${host}`;
+  const source = probeSource(line, scenario, peerOf(scenario, host));
+  const from = loopback ? `${host} -> localhost` : `${source.from} -> ${host}`;
   const verdict = verdictOf(line);
   const tail = suffix(proto, line.family);
   const listensOn = (port: string) => scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === port) === true;
-  const listenNote = (port: string) => (listensOn(port) ? "" : ` (with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host})`);
-  const checked = expectationsOf(scenario).some(({ expectation: e }) => probes(e, host, was) && e.families.includes(line.family) && e.expected === verdict && (loopback ? e.to.kind === "localhost" : e.from !== host));
-  if (!checked) return `add a check on port ${was}, which the rule decides: \`${from}:${was}${tail} ${verdict}\`${verdict === "open" ? listenNote(String(was)) : ""}`;
-  if (verdict !== "open") return `add a check on port ${moved}: \`${from}:${moved}${tail} open\`${listenNote(moved)}`;
-  return `add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not open): the mutant opens it`;
+  const listenNote = (port: string) => (listensOn(port) ? undefined : `with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host}`);
+  const checked = expectationsOf(scenario).some(({ expectation: e }) => probes(e, host, was) && sourceMatches(e, line, scenario) && e.families.includes(line.family) && e.expected === verdict && (loopback ? e.to.kind === "localhost" : e.from !== host));
+  if (!checked) return withNotes(`add a check on port ${was}, which the rule decides: \`${from}:${was}${tail} ${verdict}\``, [verdict === "open" ? listenNote(String(was)) : undefined, source.note]);
+  if (verdict !== "open") return withNotes(`add a check on port ${moved}: \`${from}:${moved}${tail} open\``, [listenNote(moved), source.note]);
+  return withNotes(`add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not open): the mutant opens it`, [source.note]);
 }
