@@ -70,9 +70,9 @@ describe("fwspec run", () => {
     expect(JSON.stringify(byName.get("broken restore file"))).toMatch(/iptables-restore --test/);
     expect(byName.get("good")?.status).toBe("passed");
     expect(r.stdout).toMatch(/not run: step 1 \(apply, line \d+\) failed/);
-    // Named as the user's file and the line the tool named (iptables-nft checks targets at COMMIT), not the
+    // Named as the user's file and the rule's line (iptables-nft names the COMMIT, line 3), not the
     // staged copy in the host, with the way to find every bad line first.
-    expect(r.stdout.replace(/\s+/g, " ")).toContain(`${join(dir, "broken.rules.v4")}:3: ipv4: iptables-restore`);
+    expect(r.stdout.replace(/\s+/g, " ")).toContain(`${join(dir, "broken.rules.v4")}:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET; iptables-restore`);
     expect(r.stdout).toMatch(/hint: `(npx fwspec|\/\S+\/bin\/fwspec) validate --rules`/);
   });
 });
