@@ -297,6 +297,9 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
     ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
     ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip saddr 198.18.7.0/25 tcp dport 22 accept"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
+    // One element of the rule's port set removed: the check on it leaves from the rule's source too.
+    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:80/tcp6 open` (the set's element 80) with `listen: [tcp/80]` on server"],
+    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept")), `add \`remote@[2001:db8::5] -> server:80/tcp6 open\` (the set's element 80; ${needs6}) with \`listen: [tcp/80]\` on server`],
     // A range: an address in it, not its network address.
     ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT")), "add `remote@198.18.7.10 -> server:22/tcp4 open` (remote needs the address 198.18.7.10, which the rule's source matches: `addresses: { lan: { ipv4: 198.18.7.10 } }` on remote, with `subnets: { lan: { ipv4: 198.18.7.0/24 } }`)"],
     // Every other source, or every lab address: any peer matches.

@@ -108,7 +108,8 @@ function setElementSuggestion(line: NftRuleLine, mutant: Mutant, scenario: Scena
   if (!element || !/^\d+$/.test(element) || !rule || !rule.words.includes("dport")) return undefined;
   const verdict = verdictOf(rule);
   const listens = scenario.hosts.find((h) => h.name === line.host)?.listen.some((l) => String(l.port) === element);
-  return `add \`${peerOf(scenario, line.host)} -> ${line.host}:${element}${suffix(ruleProtocol(rule), rule.family)} ${verdict}\` (the set's element ${element})${verdict === "open" && !listens ? ` with \`listen: [${ruleProtocol(rule) ?? "tcp"}/${element}]\` on ${line.host}` : ""}`;
+  const source = probeSource(rule, scenario, peerOf(scenario, line.host));
+  return `add \`${source.from} -> ${line.host}:${element}${suffix(ruleProtocol(rule), rule.family)} ${verdict}\` (the set's element ${element}${source.note ? `; ${source.note}` : ""})${verdict === "open" && !listens ? ` with \`listen: [${ruleProtocol(rule) ?? "tcp"}/${element}]\` on ${line.host}` : ""}`;
 }
 
 /**
