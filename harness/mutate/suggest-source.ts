@@ -4,8 +4,9 @@
  * such an address never meets the rule, so its check could not catch the
  * mutant. A host holding a declared address in the rule's range sends it
  * (`admin@[2001:db8::5] -> …`); else the peer does, from an address in the
- * range, and the suggestion says what to declare for it: the host's address
- * (`addresses:`) and, when no declared subnet of its network holds it, the
+ * range, and the suggestion says what to declare for it: an extra address
+ * of the peer (`addresses: { lan: { extra: [...] } }`, so its other probes keep
+ * their source) and, when no declared subnet of its network holds it, the
  * subnet (README, *Address plans* and *Extra addresses and the probe's source*).
  */
 import { addressValue, bounds, type Cidr, contains, DECLARABLE, overlaps, parseCidr, RESERVED, within } from "../model/cidr.ts";
@@ -103,7 +104,8 @@ function declareNote(scenario: Scenario, peer: string, network: string, address:
   const subnet = declared === undefined ? undefined : parseCidr(declared, family);
   if (subnet && !contains(subnet, address)) return `${lead}it is outside ${network}'s declared subnet ${declared}: a host on a network whose subnet holds it`;
   const own = scenario.hosts.find((h) => h.name === peer)?.addresses?.[network];
-  const where = own === undefined ? `\`addresses: { ${network}: { ${family}: ${yamlAddress(address, family)} } }\` on ${peer}` : `\`extra: [${yamlAddress(address, family)}]\` in ${peer}'s addresses on ${network}`;
+  // An extra address: the peer's other probes keep their source (the kernel never picks an extra one by itself).
+  const where = own === undefined ? `\`addresses: { ${network}: { extra: [${yamlAddress(address, family)}] } }\` on ${peer}` : `\`${yamlAddress(address, family)}\` in \`extra:\` of ${peer}'s addresses on ${network}`;
   if (subnet) return `${lead}${where}`;
   const proposed = subnetFor(address, family);
   return proposed === undefined ? `${lead}${where}, in a subnet declared for ${network} that holds it` : `${lead}${where}, with \`subnets: { ${network}: { ${family}: ${proposed} } }\``;

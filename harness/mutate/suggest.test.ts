@@ -27,7 +27,7 @@ const fw: Scenario = {
 };
 
 /** What the peer must declare to send from the rule's source address `2001:db8::N`. */
-const needs = (n: number) => `remote needs the address 2001:db8::${n}, which the rule's source matches: \`addresses: { lan: { ipv6: "2001:db8::${n}" } }\` on remote, with \`subnets: { lan: { ipv6: 2001:db8::/64 } }\``;
+const needs = (n: number) => `remote needs the address 2001:db8::${n}, which the rule's source matches: \`addresses: { lan: { extra: ["2001:db8::${n}"] } }\` on remote, with \`subnets: { lan: { ipv6: 2001:db8::/64 } }\``;
 
 describe("suggestions for iptables survivors", () => {
   test.each([
@@ -281,7 +281,7 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     hosts: [{ name: "server", firewall: true, backend: "nft", listen: [{ protocol: "tcp", port: 22 }] } as never, { name: "remote", firewall: false, listen: [] } as never, ...(extra.hosts ?? []) as never[]],
     steps: [{ kind: "apply", host: "server", sources: [source as never], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
   });
-  const needs6 = "remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { ipv6: \"2001:db8::5\" } }` on remote, with `subnets: { lan: { ipv6: 2001:db8::/64 } }`";
+  const needs6 = "remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { extra: [\"2001:db8::5\"] } }` on remote, with `subnets: { lan: { ipv6: 2001:db8::/64 } }`";
   const admin = { name: "admin", firewall: false, listen: [], addresses: { lan: { ipv6: "2001:db8::10", extra: ["2001:db8::5"] } } };
   const inside = { name: "inside", firewall: false, listen: [], addresses: { lan: { ipv4: "198.18.7.10" } } };
   test.each([
@@ -291,7 +291,9 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     ["port", "port@rules.v6:3 --dport 22→23", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), `add a check on port 22, which the rule decides: \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
     ["drop-reject", "drop-reject@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -j DROP")), `add \`remote@[2001:db8::5] -> server:22/tcp6 dropped\` (${needs6})`],
     // A declared subnet holds it already: only the address.
-    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { subnets: { lan: { ipv6: "2001:db8::/64" } } }), "add `remote@[2001:db8::5] -> server:22/tcp6 open` (remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { ipv6: \"2001:db8::5\" } }` on remote)"],
+    ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { subnets: { lan: { ipv6: "2001:db8::/64" } } }), "add `remote@[2001:db8::5] -> server:22/tcp6 open` (remote needs the address 2001:db8::5, which the rule's source matches: `addresses: { lan: { extra: [\"2001:db8::5\"] } }` on remote)"],
+    // The peer has addresses there already: an extra one, so that its other probes keep their source.
+    ["accept-drop", "accept-drop@rules.v6:3", { ...lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { subnets: { lan: { ipv6: "2001:db8::/64" } } }), hosts: [lab(v6("")).hosts[0]!, { name: "remote", firewall: false, listen: [], addresses: { lan: { ipv6: "2001:db8::20" } } } as never] }, "add `remote@[2001:db8::5] -> server:22/tcp6 open` (remote needs the address 2001:db8::5, which the rule's source matches: `\"2001:db8::5\"` in `extra:` of remote's addresses on lan)"],
     // A host holds such an address (an extra one, or a fixed one in the rule's range): the probe leaves from it.
     ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
     ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
@@ -301,7 +303,7 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:80/tcp6 open` (the set's element 80) with `listen: [tcp/80]` on server"],
     ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept")), `add \`remote@[2001:db8::5] -> server:80/tcp6 open\` (the set's element 80; ${needs6}) with \`listen: [tcp/80]\` on server`],
     // A range: an address in it, not its network address.
-    ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT")), "add `remote@198.18.7.10 -> server:22/tcp4 open` (remote needs the address 198.18.7.10, which the rule's source matches: `addresses: { lan: { ipv4: 198.18.7.10 } }` on remote, with `subnets: { lan: { ipv4: 198.18.7.0/24 } }`)"],
+    ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT")), "add `remote@198.18.7.10 -> server:22/tcp4 open` (remote needs the address 198.18.7.10, which the rule's source matches: `addresses: { lan: { extra: [198.18.7.10] } }` on remote, with `subnets: { lan: { ipv4: 198.18.7.0/24 } }`)"],
     // Every other source, or every lab address: any peer matches.
     ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT ! -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), "add `remote -> server:22/tcp6 open`"],
     ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT")), "add `remote -> server:22/tcp6 open`"],
