@@ -6,6 +6,8 @@
  * scenario with the suggestions applied, mechanically, kills both. A native
  * nft input policy's survivor gets a check on a port no rule names with the
  * listener it needs: pasted as is (the loader takes it), it kills the mutant.
+ * A source-restricted rule's survivor gets a check from an address the rule
+ * matches, with the extra address and subnet to declare: declared, it kills.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -92,3 +94,27 @@ test("a policy survivor's suggestion is a check the loader takes as pasted, list
     rmSync(dir, { recursive: true, force: true });
   }
 }, 240_000);
+
+test("a source-restricted rule's survivor: the suggested check leaves from an address the rule matches, declared as suggested, and kills the mutant", async () => {
+  const docker = await connectEngine();
+  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const rules = ["ip6tables -A INPUT -s 2001:db8:5e1::5 -p tcp --dport 22 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 22 -j DROP"];
+  const restricted = (remote: { addresses?: { lan: { extra: string[] } } }, subnets: { lan: { ipv6: string } } | undefined, checks: readonly string[]) => defineScenario({
+    name: "source-restricted", description: "ssh only from 2001:db8:5e1::5", family: "ipv6",
+    ...(subnets ? { subnets } : {}),
+    hosts: { server: { firewall: true, listen: ["tcp/22"] }, remote },
+    // A step that may send traffic: the unreached rule is not proven equivalent from its counter, so its mutant runs.
+    steps: [{ apply: { host: "server", commands: rules } }, { run: { host: "remote", command: "sleep 0" } }, { expect: [...checks] }],
+  });
+  const checks = ["remote -> server:22 dropped"];
+  const weak = await mutateScenarios([restricted({}, undefined, checks)], { provider, operators: ["accept-drop"] });
+  const survivor = weak.scenarios[0]!.mutants.find((m) => m.status === "survived");
+  // Was: `add \`remote -> server:22/tcp6 open\``, from remote's own address, which the rule never matches (the check fails as written).
+  expect(survivor?.detail).toBe("add `remote@[2001:db8:5e1::5] -> server:22/tcp6 open` (remote needs the address 2001:db8:5e1::5, which the rule's source matches: `addresses: { lan: { extra: [\"2001:db8:5e1::5\"] } }` on remote, with `subnets: { lan: { ipv6: 2001:db8:5e1::/64 } }`)");
+  // Pasted as the suggestion says: the check, the extra address and the subnet.
+  const [, check] = /^add `([^`]+)`/.exec(survivor!.detail!)!;
+  const [, extra] = /extra: \["([^"]+)"\]/.exec(survivor!.detail!) as unknown as [string, string];
+  const [, subnet] = /`subnets: \{ lan: \{ ipv6: (\S+) \} \}`/.exec(survivor!.detail!) as unknown as [string, string];
+  const after = await mutateScenarios([restricted({ addresses: { lan: { extra: [extra] } } }, { lan: { ipv6: subnet } }, [...checks, check!])], { provider, operators: ["accept-drop"] });
+  expect(after.scenarios[0]!.mutants.map((m) => m.status)).toEqual(["killed", "killed"]);
+}, 300_000);
