@@ -56,16 +56,16 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
   const files = ruleFilesOf(scenario);
   if (opts.base !== undefined) {
     if ((opts.rulesA ?? []).length > 0) throw new InputError("--base and --rules-a both name side a; use one", { hint: "--base REV: the rules files as committed at REV; --rules-a FILE: other files" });
-    if (files.length === 0) throw noRulesFile(scenario, `--base ${opts.base}`);
+    if (files.length === 0) throw noRulesFile(scenario, `--base ${opts.base}`, opts.invocation);
     // Failures name the committed file (`rules.v4@main:4`), whose lines may differ from the working tree's.
     const names = new Map(files.map((f) => [f, atRevision(f, opts.base!)]));
     return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files), names), label: `${files.map(rel).join(", ")} at ${opts.base}` };
   }
-  return side(scenario, opts.rulesA ?? [], "--rules-a");
+  return side(scenario, opts.rulesA ?? [], "--rules-a", opts.invocation);
 }
 
-function side(scenario: Scenario, specs: readonly string[], flag: string): Side {
-  const replacements = replacementsOf(scenario, specs, flag, process.cwd());
+function side(scenario: Scenario, specs: readonly string[], flag: string, invocation: string | undefined): Side {
+  const replacements = replacementsOf(scenario, specs, flag, process.cwd(), invocation);
   const contents = readReplacements(replacements, flag);
   const files = ruleFilesOf(scenario);
   const label = files.length === 0 && replacements.size === 0 ? "the scenario's rules" : files.map((f) => (replacements.has(f) ? rel(replacements.get(f)!) : rel(f))).join(", ");
@@ -90,7 +90,7 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   const { scenario } = oneScenario(file, "diff", opts.root, opts.invocation);
   checkAllowHosts(allow, scenario);
   const a = await sideA(scenario, opts);
-  const b = side(scenario, opts.rulesB ?? [], "--rules-b");
+  const b = side(scenario, opts.rulesB ?? [], "--rules-b", opts.invocation);
   const result = await diffScenarios(a.scenario, b.scenario, {
     progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
     ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),

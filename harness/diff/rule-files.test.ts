@@ -48,6 +48,14 @@ describe("the rules files of a diff's sides", () => {
     } else expect([...replacementsOf(scenario, specs, "--rules-b", "/w")]).toEqual(want);
   });
 
+  test.each([
+    [undefined, "`npx fwspec diff SCENARIO --rules-a OLD.sh --rules-b rules.sh`"],
+    ["/home/me/fwspec/bin/fwspec", "`/home/me/fwspec/bin/fwspec diff SCENARIO --rules-a OLD.sh --rules-b rules.sh`"],
+  ])("no rules file to swap: the hint's command starts as the user runs fwspec (%s)", (invocation, command) => {
+    const inline = defineScenario({ name: "inline", description: "d", hosts, steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -j ACCEPT"] } }] });
+    expect(() => replacementsOf(inline, ["mine.sh"], "--rules-b", "/w", invocation)).toThrow(expect.objectContaining({ hint: expect.stringContaining(command) }));
+  });
+
   test("a replacement that cannot be read is bad input", () => {
     expect(() => readReplacements(new Map([[A, "/nonexistent/rules.sh"]]), "--rules-a")).toThrow(/--rules-a: cannot use \/nonexistent\/rules\.sh \(missing\)/);
   });

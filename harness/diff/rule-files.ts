@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { InputError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 import type { RuleSource, Scenario } from "../scenario/model.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
 
@@ -27,16 +28,16 @@ export function withRuleFiles(scenario: Scenario, contents: ReadonlyMap<string, 
   return { ...scenario, steps: scenario.steps.map((s) => (s.kind === "apply" ? { ...s, sources: s.sources.map(swap) } : s)) };
 }
 
-/** `--rules-a FILE` (or `--base REV`) on a scenario that applies no rules file: nothing to swap. */
-export function noRulesFile(scenario: Scenario, what: string): InputError {
+/** `--rules-a FILE` (or `--base REV`) on a scenario that applies no rules file: nothing to swap. `invocation` starts the command its hint names (harness/invocation.ts). */
+export function noRulesFile(scenario: Scenario, what: string, invocation?: string): InputError {
   const inline = scenario.steps.some((s) => s.kind === "apply");
   return new InputError(`${what}: the scenario applies no rules file (${inline ? "its rules are inline commands" : "it has no apply step"}), so diff has no file to swap`, {
-    hint: "diff swaps the files apply steps read: put the rules in a file (`- apply: rules.sh`), then `fwspec diff SCENARIO --rules-a OLD.sh --rules-b rules.sh`, or --base REV once that file is committed",
+    hint: `diff swaps the files apply steps read: put the rules in a file (\`- apply: rules.sh\`), then \`${fwspecCommand("diff SCENARIO --rules-a OLD.sh --rules-b rules.sh", invocation)}\`, or --base REV once that file is committed`,
   });
 }
 
-/** What a `--rules-a`/`--rules-b` value replaces, and with which file (both absolute). */
-export function replacementsOf(scenario: Scenario, specs: readonly string[], flag: string, cwd: string): Map<string, string> {
+/** What a `--rules-a`/`--rules-b` value replaces, and with which file (both absolute); `invocation` as for noRulesFile. */
+export function replacementsOf(scenario: Scenario, specs: readonly string[], flag: string, cwd: string, invocation?: string): Map<string, string> {
   const files = ruleFilesOf(scenario);
   const out = new Map<string, string>();
   const listed = files.map((f) => path.relative(cwd, f)).join(", ") || "none";
@@ -45,7 +46,7 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
     const named = eq > 0 ? path.resolve(cwd, spec.slice(0, eq)) : undefined;
     const file = path.resolve(cwd, eq > 0 ? spec.slice(eq + 1) : spec);
     if (named === undefined) {
-      if (files.length === 0) throw noRulesFile(scenario, `${flag} ${spec}`);
+      if (files.length === 0) throw noRulesFile(scenario, `${flag} ${spec}`, invocation);
       if (files.length !== 1) {
         throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
       }
