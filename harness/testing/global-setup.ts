@@ -7,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { connectEngine } from "../env/engine.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
 import { EnvironmentError } from "../errors.ts";
+import { fwspecCommand } from "../invocation.ts";
 import { newRunId, removeRun, sweepOrphans } from "../lab/resources.ts";
 
 declare module "vitest" {
@@ -22,7 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const docker = await connectEngine();
   const image = labImageTag();
   if (!(await imageExists(docker, image))) {
-    throw new EnvironmentError(`lab image ${image} is missing`, { hint: "run `fwspec setup` (npm test does it for you)" });
+    // Also fwspec/vitest-setup in a user's project, where `fwspec` is no command on PATH.
+    throw new EnvironmentError(`lab image ${image} is missing`, { hint: `run \`${fwspecCommand("setup")}\` first (in fwspec's own checkout \`npm test\` does it for you)` });
   }
   await sweepOrphans(docker);
   const runId = newRunId();
