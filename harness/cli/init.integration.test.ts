@@ -105,11 +105,12 @@ describe("fwspec init", () => {
     const text = readFileSync(file, "utf8");
     // What the rules do, as observed, in the lines fwspec record writes: 22 open in both families, 3306 reset over IPv4, IPv6 only admitting 22.
     expect(text).toMatch(/ {2}# observed \d{4}-\d\d-\d\d by fwspec init, each with the rule that decided it; review: is this what you intend\?\n {2}- expect:\n/);
-    expect(text).toMatch(/- remote -> server:22 open {2}# filter INPUT #3 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n/);
-    expect(text).toMatch(/- remote -> server:3306\/tcp4 refused {2}# filter INPUT #5 -A INPUT -p tcp -m tcp --dport 3306 -j REJECT --reject-with tcp-reset\n/);
+    // Each comment names the lines of the user's files that wrote the rule (rules/origin.ts).
+    expect(text).toMatch(/- remote -> server:22 open {2}# filter INPUT #3 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT \(\.\.\/firewall\/rules\.v4:8, \.\.\/firewall\/rules\.v6:7\)\n/);
+    expect(text).toMatch(/- remote -> server:3306\/tcp4 refused {2}# filter INPUT #5 -A INPUT -p tcp -m tcp --dport 3306 -j REJECT --reject-with tcp-reset \(\.\.\/firewall\/rules\.v4:10\)\n/);
     expect(text).toMatch(/- remote -> server:443\/tcp6 dropped {2}# /);
     // The server's own loopback, as record probes it: -i lo admits every port.
-    expect(text).toMatch(/- server -> localhost:3306 open {2}# filter INPUT #1 -A INPUT -i lo -j ACCEPT\n/);
+    expect(text).toMatch(/- server -> localhost:3306 open {2}# filter INPUT #1 -A INPUT -i lo -j ACCEPT \(\.\.\/firewall\/rules\.v4:6, \.\.\/firewall\/rules\.v6:5\)\n/);
     const run = await fwspec(dir, "run");
     expect(run.exitCode, run.all).toBe(0);
     const again = await fwspec(dir, "init", "--from", "firewall/rules.v4");

@@ -51,7 +51,8 @@ describe("fwspec run --keep-on-failure", () => {
     for (const h of kept.hosts) expect(r.stdout).toContain(`  ${h.name}: ${h.shell}`);
     // How to remove it names this run (`--kept` would remove other runs' kept and warm labs too).
     expect(kept.run).toBe(runId);
-    expect(r.stdout).toContain(`remove it with: fwspec cleanup --run ${runId} (`);
+    // As the user runs fwspec (cli/invocation.ts): from inside fwspec's checkout, `npx fwspec`.
+    expect(r.stdout).toContain(`remove it with: npx fwspec cleanup --run ${runId} (`);
 
     // The printed repro of the failed expectation, pasted (split as a shell would, run without one): the same verdict.
     const failed = s.expectations.find((e) => e.status === "failed")!;
