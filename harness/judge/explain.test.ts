@@ -162,6 +162,13 @@ describe("the measured cases of issue 15", () => {
     expect(text).toContain("ended:   stopped after 97 ms: a DROP rule took its SYN and no answer had come");
     expect(text).toContain(`decided: server ipv4 filter INPUT: ${DROP} (took its first packet; counters)`);
   });
+  test("the line that wrote the deciding rule or policy is named where the rule is (rules/origin.ts)", () => {
+    const origin = { file: "/r/firewall/rules.v4", line: 7, shown: "../firewall/rules.v4" };
+    const meaning = (actual: Verdict, d: Decision) => judgeExpectation(expectation("open", "tcp"), "ipv4", observation(actual, { rules: [], policies: [], watched: true, decision: d }, true)).explanation;
+    expect(meaning("dropped", decision({ origin }))).toContain(`A DROP rule took its SYN: server INPUT: ${DROP} (../firewall/rules.v4:7)`);
+    expect(meaning("dropped", decision({ rule: "policy DROP", policy: true, origin: { ...origin, line: 2 } }))).toContain("the INPUT policy DROP on server (../firewall/rules.v4:2) discarded it");
+    expect(meaning("dropped", decision({}))).not.toContain("rules.v4");
+  });
   test("the path through ufw's chains", () => {
     const { text } = failure("open", "refused", "ufw's REJECT tcp-reset, three chains deep");
     expect(text).toContain(`server INPUT → ufw-before-input → ufw-user-input: ${UFW_REJECT}`);

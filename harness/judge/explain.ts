@@ -42,8 +42,10 @@ export function whereDecided(d: Decision): string {
 
 function decidedAt(d: Decision): string {
   if (d.unfiltered) return `${d.rule} on ${d.host} (it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"})`;
-  if (d.policy) return `the ${d.path[0]} policy ${d.rule.replace(/^policy /, "")} on ${d.host}`;
-  return `${d.host} ${d.path.join(" → ")}: ${d.rule}`;
+  // Where it was written, when one line of the scenario's rules did (rules/origin.ts).
+  const at = d.origin ? ` (${d.origin.shown}:${d.origin.line})` : "";
+  if (d.policy) return `the ${d.path[0]} policy ${d.rule.replace(/^policy /, "")} on ${d.host}${at}`;
+  return `${d.host} ${d.path.join(" → ")}: ${d.rule}${at}`;
 }
 
 /** `; rewritten by nat PREROUTING: -A PREROUTING … -j DNAT …` (nothing without NAT rules): at the end of a sentence only. */

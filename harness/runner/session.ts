@@ -19,6 +19,7 @@ import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
+import { decisionOrigin, ruleCandidates } from "../rules/origin.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
@@ -203,10 +204,16 @@ export class ScenarioSession implements AsyncDisposable {
       // The lanes' latest readings are of this step's ruleset: they name its iptables-nft rules (no iptables-save in the collect).
       traces = await armed.collect((h, family) => this.#ledger.lane(family).get(h));
     }
+    // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
+    const candidates = ruleCandidates(this.#applied);
+    const located = (o: Observation): Observation => {
+      const origin = o.decision && !o.decision.origin ? decisionOrigin(o.decision, candidates, this.scenario.file) : undefined;
+      return origin ? { ...o, decision: { ...o.decision!, origin } } : o;
+    };
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
       const readings = batched.get(key);
-      return readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held);
+      return located(readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held));
     };
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
     const results = probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
