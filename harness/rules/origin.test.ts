@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import type { Decision } from "../model/results.ts";
 import type { ApplyStep, RuleSource } from "../scenario/model.ts";
-import { decisionOrigin, ruleCandidates } from "./origin.ts";
+import { decisionOrigin, rewriteWithOrigin, ruleCandidates } from "./origin.ts";
 
 const SCENARIO = "/repo/scenarios/web.yaml";
 const at = (line: number) => ({ file: SCENARIO, line, column: 5 });
@@ -63,3 +63,18 @@ describe("the line that wrote the deciding rule", () => {
     expect(decisionOrigin(decision({ rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept" }), candidates, SCENARIO)).toEqual({ file: "/repo/firewall/rules.v4", line: 5, shown: "../firewall/rules.v4" });
   });
 });
+
+describe("the line that wrote a NAT rewrite of the decided packet", () => {
+  const nat4: RuleSource = { kind: "restore", family: "ipv4", path: "/repo/firewall/router.v4", content: ["*nat", "-A PREROUTING -i eth0 -p tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80", "-A POSTROUTING -o eth1 -j MASQUERADE", "COMMIT"].join("\n") };
+  const natNft: RuleSource = { kind: "nft", path: "/repo/firewall/router.nft", content: ["table inet router_nat {", "\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;", "\t\ttcp dport 80 dnat ip to 198.18.51.10:8080", "\t}", "}"].join("\n") };
+  const candidates = ruleCandidates([apply([nat4], "router"), apply([natNft], "nftrouter")]);
+  test.each([
+    ["an iptables DNAT, named as iptables-save prints it", "router", "nat PREROUTING: -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80 [handle 4]", "nat PREROUTING: -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80 [handle 4] (../firewall/router.v4:2)"],
+    ["a MASQUERADE", "router", "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5]", "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5] (../firewall/router.v4:3)"],
+    ["a native dnat", "nftrouter", "inet router_nat prerouting: tcp dport 80 dnat ip to 198.18.51.10:8080", "inet router_nat prerouting: tcp dport 80 dnat ip to 198.18.51.10:8080 (../firewall/router.nft:4)"],
+    ["a rewrite no line wrote stays as it was", "router", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 9 -j REDIRECT --to-ports 80 [handle 9]", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 9 -j REDIRECT --to-ports 80 [handle 9]"],
+  ] as const)("%s", (_what, host, rewrite, expected) => {
+    expect(rewriteWithOrigin(rewrite, { host, family: "ipv4" }, candidates, SCENARIO)).toBe(expected);
+  });
+});
+

@@ -207,3 +207,19 @@ export function decisionOrigin(d: Decision, candidates: ReadonlyMap<string, read
   const shown = path.relative(path.dirname(scenarioFile), only!.file).split(path.sep).join("/") || path.basename(only!.file);
   return { file: only!.file, line: only!.line, shown };
 }
+
+/** `nat PREROUTING: -A PREROUTING … -j DNAT … [handle 4]`, `inet router_nat prerouting: … dnat ip to …`: a NAT rewrite as trace.ts names it. */
+const REWRITE = /^((?:(?:ip|ip6|inet|arp|bridge|netdev) )?\S+) (\S+): (.*?)(?: \[handle \d+\])?$/;
+
+/**
+ * A NAT rewrite of the decision's packet (Decision.rewrites) with the line
+ * that wrote its rule appended (`… [handle 4] (rules.v4:12)`), when exactly
+ * one line did; else the rewrite as it was.
+ */
+export function rewriteWithOrigin(rewrite: string, d: Pick<Decision, "host" | "family">, candidates: ReadonlyMap<string, readonly Candidate[]>, scenarioFile: string): string {
+  const m = REWRITE.exec(rewrite);
+  if (!m) return rewrite;
+  const origin = decisionOrigin({ host: d.host, family: d.family, table: m[1]!, path: [m[2]!], rule: m[3]!, action: "accept", policy: false, source: "trace" }, candidates, scenarioFile);
+  return origin ? `${rewrite} (${origin.shown}:${origin.line})` : rewrite;
+}
+

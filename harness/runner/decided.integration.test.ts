@@ -49,7 +49,7 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
     // trace printed the rule, else read from the next hook's packet).
     const nat = at("30-port-forward-dnat-masquerade.yaml client -> router:80 open answered-by backend:8080 seen-from router ipv4").decision!;
     expect(nat, JSON.stringify(nat)).toMatchObject({ host: "router", unfiltered: true, action: "accept" });
-    expect(nat.rewrites?.join("\n")).toMatch(/^nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 .*-j DNAT --to-destination \S+:8080 (\[handle \d+\]|\(not in the trace: .*its destination now \S+ port 8080\))$/m);
+    expect(nat.rewrites?.join("\n")).toMatch(/^nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 .*-j DNAT --to-destination \S+:8080 (\[handle \d+\]|\(not in the trace: .*its destination now \S+ port 8080\))( \(\S+\.yaml:\d+\))?$/m);
     expect(nat.rewrites?.join("\n")).toMatch(/^nat POSTROUTING: -A POSTROUTING .*-j MASQUERADE/m);
     // A held session: its data packet's rule, never a probe's to the same port.
     const held = at("05-flush-established-loopback.yaml held session4 open ipv4").decision!;

@@ -19,7 +19,7 @@ import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
-import { decisionOrigin, ruleCandidates } from "../rules/origin.ts";
+import { decisionOrigin, rewriteWithOrigin, ruleCandidates } from "../rules/origin.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
@@ -207,8 +207,11 @@ export class ScenarioSession implements AsyncDisposable {
     // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
     const candidates = ruleCandidates(this.#applied);
     const located = (o: Observation): Observation => {
-      const origin = o.decision && !o.decision.origin ? decisionOrigin(o.decision, candidates, this.scenario.file) : undefined;
-      return origin ? { ...o, decision: { ...o.decision!, origin } } : o;
+      const d = o.decision;
+      if (!d || d.origin) return o;
+      const origin = decisionOrigin(d, candidates, this.scenario.file);
+      const rewrites = d.rewrites?.map((r) => rewriteWithOrigin(r, d, candidates, this.scenario.file));
+      return { ...o, decision: { ...d, ...(origin ? { origin } : {}), ...(rewrites ? { rewrites } : {}) } };
     };
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
