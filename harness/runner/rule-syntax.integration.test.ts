@@ -10,6 +10,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { connectEngine } from "../env/engine.ts";
 import { PROJECT_ROOT } from "../env/images.ts";
+import { LABEL_OWNER, parseOwner } from "../lab/ownership.ts";
 import { LABEL_LAB, LABEL_RUN } from "../lab/resources.ts";
 
 const CLI = join(PROJECT_ROOT, "harness/cli/main.ts");
@@ -32,7 +33,8 @@ async function labContainersCreated(since: number, until: number): Promise<Creat
 describe("fwspec run --check-rules checks rule syntax before any lab starts", () => {
   it("names every bad line of both families and of the commands, exits 2, and starts no scenario lab", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
-    const r = await fwspec(["run", "--check-rules", `${DATA}/bad.yaml`]);
+    const child = fwspec(["run", "--check-rules", `${DATA}/bad.yaml`]);
+    const r = await child;
     const until = Math.floor(Date.now() / 1000) + 1;
     expect(r.exitCode, r.all).toBe(2);
     expect(r.stderr).toContain(`${DATA}/rules.v4:6: ipv4: `);
@@ -44,11 +46,11 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(r.stderr).toContain(`${DATA}/bad.yaml:13: ipv4: `);
     expect(r.stderr).toContain('unknown option "--bogus"');
     expect(r.stderr).toMatch(/4 rule line\(s\) rejected/);
-    // This run's containers (by run id, other tests run labs at the same time): the check host only, and gone now.
+    // This process's containers (by the owner label's pid: other tests start labs at the same time, and `init --from`
+    // runs a rule check of its own before its lab): the check host only, and gone now.
     const events = await labContainersCreated(since, until);
-    const check = events.filter((e) => /^rulecheck/.test(e.Actor.Attributes[LABEL_LAB] ?? ""));
-    const runIds = new Set(check.map((e) => e.Actor.Attributes[LABEL_RUN]));
-    const ours = events.filter((e) => runIds.has(e.Actor.Attributes[LABEL_RUN]));
+    const ours = events.filter((e) => parseOwner(e.Actor.Attributes[LABEL_OWNER])?.pid === child.pid);
+    const runIds = new Set(ours.map((e) => e.Actor.Attributes[LABEL_RUN]));
     expect(ours.length).toBeGreaterThan(0);
     expect(ours.map((e) => e.Actor.Attributes[LABEL_LAB])).toEqual(ours.map(() => expect.stringMatching(/^rulecheck/)));
     const docker = await connectEngine();
