@@ -17,7 +17,7 @@ const RESTORE4: RuleSource = {
 };
 const SCRIPT: RuleSource = {
   kind: "script", path: "/repo/firewall/rules.sh",
-  content: ["#!/bin/sh", "# iptables -A INPUT -p tcp --dport 9 -j DROP", "iptables -P INPUT DROP", "sudo iptables -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport $PORT -j DROP"].join("\n"),
+  content: ["#!/bin/sh", "# iptables -A INPUT -p tcp --dport 9 -j DROP", "iptables -P INPUT DROP", "sudo iptables -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8080 -j DROP", "iptables -A INPUT -p tcp --dport $PORT -j DROP", "iptables -A INPUT -p tcp \\", "    --dport 5432 -s 198.18.9.0/24 \\", "    -j ACCEPT", "# a comment ending in a backslash \\", "iptables -A INPUT -p udp --dport 53 -j ACCEPT"].join("\n"),
 };
 const COMMANDS: RuleSource = { kind: "commands", commands: [["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "3000", "-m", "comment", "--comment", "the app", "-j", "REJECT"]], locations: [at(12)] };
 const NFT: RuleSource = {
@@ -39,6 +39,8 @@ describe("the line that wrote the deciding rule", () => {
     ["the same rule text in another table is not it", decision({ table: "nat", path: ["PREROUTING"], rule: "-A PREROUTING -p tcp -m tcp --dport 8080 -j DROP" }), "../firewall/rules.v4:9"],
     ["a script line with sudo and multiport", decision({ rule: "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", action: "accept" }), "../firewall/rules.sh:4"],
     ["an ip6tables line answers only IPv6", decision({ family: "ipv6", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), "../firewall/rules.sh:5"],
+    ["a rule continued over three lines (`\\`): its first line", decision({ rule: "-A INPUT -s 198.18.9.0/24 -p tcp -m tcp --dport 5432 -j ACCEPT", action: "accept" }), "../firewall/rules.sh:7"],
+    ["a comment's trailing backslash continues nothing", decision({ rule: "-A INPUT -p udp -m udp --dport 53 -j ACCEPT", action: "accept" }), "../firewall/rules.sh:11"],
     ["a commented-out line and a shell variable never match", decision({ rule: "-A INPUT -p tcp -m tcp --dport 9 -j DROP" }), undefined],
     ["a command list: the scenario's own line", decision({ rule: '-A INPUT -p tcp -m tcp --dport 3000 -m comment --comment "the app" -j REJECT --reject-with icmp-port-unreachable', action: "reject" }), "web.yaml:12"],
     ["another host's rules are not searched", decision({ host: "client", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), undefined],

@@ -106,10 +106,28 @@ function commandCandidate(file: string, line: number, text: string): Candidate |
   return { file, line, matches: (d) => setsPolicy(w, d) || namesRule(text, d) };
 }
 
+/** A script's commands with the line each starts on: lines ending in `\\` continue on the next (as the guides write long rules). */
+function scriptCommands(content: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  let open: { line: number; text: string } | undefined;
+  content.split("\n").forEach((raw, i) => {
+    // A comment ends at its line, a backslash at its end included.
+    const continues = /\\$/.test(raw) && !(open === undefined && raw.trim().startsWith("#"));
+    const part = continues ? raw.replace(/\\$/, "").trim() : raw.trim();
+    open = open ? { line: open.line, text: `${open.text} ${part}` } : { line: i + 1, text: part };
+    if (!continues) {
+      out.push(open);
+      open = undefined;
+    }
+  });
+  if (open) out.push(open);
+  return out;
+}
+
 function scriptCandidates(source: Extract<RuleSource, { kind: "script" }>): Candidate[] {
-  return source.content.split("\n").flatMap((raw, i) => {
-    const text = raw.trim().replace(/^sudo\s+/, "");
-    const c = text.startsWith("#") ? undefined : commandCandidate(source.path, i + 1, text);
+  return scriptCommands(source.content).flatMap(({ line, text: raw }) => {
+    const text = raw.replace(/^sudo\s+/, "");
+    const c = text.startsWith("#") ? undefined : commandCandidate(source.path, line, text);
     return c ? [c] : [];
   });
 }
