@@ -100,7 +100,7 @@ describe("native nftables", () => {
     // The chain policy drop has no counter in nftables: decided early from the step's trace, which names the policy.
     const policy = native!.expectations.filter((e) => e.text.includes(":8083"));
     expect(policy.map((e) => `${e.family} ${e.actual} ${e.evidence.stoppedEarly ?? "waited"}`)).toEqual([
-      expect.stringMatching(/^ipv4 dropped stopped after \d+ ms: the input policy drop on server took its SYN and no answer had come$/),
+      expect.stringMatching(/^ipv4 dropped stopped after \d+ ms: the input policy drop on server \(\S+\/fw\.nft:6\) took its SYN and no answer had come$/),
     ]);
     expect(native!.counters.map((c) => `${c.family} ${c.status} ${c.message}`)).toEqual([
       'ipv4 passed tcp dport 8081 counter drop comment "block 8081" # handle 9: +2 packets, +140 bytes (inet: IPv4 and IPv6 together)',

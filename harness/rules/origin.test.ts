@@ -61,6 +61,13 @@ describe("the line that wrote the deciding rule", () => {
     expect(decisionOrigin(drop, ruleCandidates([apply([RESTORE4]), apply([RESTORE4])]), SCENARIO)?.line).toBe(6);
   });
 
+  test("a scenario defined in code (`<inline>`) has no line to name for its commands", () => {
+    const inline: ApplyStep = { kind: "apply", host: "server", sources: [COMMANDS], location: { file: "<inline>", line: 1, column: 1 } };
+    const commands: RuleSource = { kind: "commands", commands: [["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "3001", "-j", "DROP"]] };
+    const c = ruleCandidates([{ ...inline, sources: [commands] }]);
+    expect(decisionOrigin(decision({ rule: "-A INPUT -p tcp -m tcp --dport 3001 -j DROP" }), c, "<inline>")).toBeUndefined();
+  });
+
   test("the origin keeps the absolute file for annotations", () => {
     expect(decisionOrigin(decision({ rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept" }), candidates, SCENARIO)).toEqual({ file: "/repo/firewall/rules.v4", line: 5, shown: "../firewall/rules.v4" });
   });

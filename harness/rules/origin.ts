@@ -222,6 +222,8 @@ export function decisionOrigin(d: Decision, candidates: ReadonlyMap<string, read
   const distinct = new Map(found.map((c) => [`${c.file}:${c.line}`, c]));
   if (distinct.size !== 1) return undefined;
   const [only] = distinct.values();
+  // A scenario defined in code (`<inline>`) has no file to point into.
+  if (!path.isAbsolute(only!.file)) return undefined;
   const shown = path.relative(path.dirname(scenarioFile), only!.file).split(path.sep).join("/") || path.basename(only!.file);
   return { file: only!.file, line: only!.line, shown };
 }
