@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import type { Decision } from "../model/results.ts";
 import type { ApplyStep, RuleSource } from "../scenario/model.ts";
-import { decisionOrigin, rewriteWithOrigin, ruleCandidates } from "./origin.ts";
+import { decisionOrigin, locatedDecision, rewriteWithOrigin, ruleCandidates } from "./origin.ts";
 
 const SCENARIO = "/repo/scenarios/web.yaml";
 const at = (line: number) => ({ file: SCENARIO, line, column: 5 });
@@ -84,6 +84,27 @@ describe("the line that wrote a NAT rewrite of the decided packet", () => {
     ["a rewrite no line wrote stays as it was", "router", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 9 -j REDIRECT --to-ports 80 [handle 9]", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 9 -j REDIRECT --to-ports 80 [handle 9]"],
   ] as const)("%s", (_what, host, rewrite, expected) => {
     expect(rewriteWithOrigin(rewrite, { host, family: "ipv4" }, candidates, SCENARIO)).toBe(expected);
+  });
+});
+
+describe("a decision located (what the session does before judging, sweeps included)", () => {
+  const restore: RuleSource = { kind: "restore", family: "ipv4", path: "/repo/firewall/rules.v4", content: "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n*nat\n-A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080\nCOMMIT\n" };
+  const accept22 = decision({ rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept" });
+  const shown = (d: Decision) => (d.origin ? `${d.origin.shown}:${d.origin.line}` : undefined);
+  test.each([
+    ["a rule the applied file wrote", [apply([restore])], accept22, "../firewall/rules.v4:2"],
+    ["no apply step before the probe", [], accept22, undefined],
+    ["a rule no applied line wrote (the host's own)", [apply([restore])], decision({ rule: "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT", action: "accept" }), undefined],
+    ["an origin it has already is kept", [apply([restore])], { ...accept22, origin: { file: "/x/other.v4", line: 9, shown: "other.v4" } }, "other.v4:9"],
+  ] as const)("%s", (_what, steps, d, expected) => {
+    expect(shown(locatedDecision(d, ruleCandidates(steps), SCENARIO))).toBe(expected);
+  });
+
+  test("its NAT rewrites get their lines too, an unfiltered decision none of its own", () => {
+    const d = decision({ rule: "no filter chain", table: "none", path: ["nat PREROUTING"], unfiltered: true, action: "accept", rewrites: ["nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080 [handle 3]"] });
+    const located = locatedDecision(d, ruleCandidates([apply([restore])]), SCENARIO);
+    expect(located.origin).toBeUndefined();
+    expect(located.rewrites).toEqual(["nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080 [handle 3] (../firewall/rules.v4:5)"]);
   });
 });
 

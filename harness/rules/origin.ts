@@ -243,3 +243,11 @@ export function rewriteWithOrigin(rewrite: string, d: Pick<Decision, "host" | "f
   return origin ? `${rewrite} (${origin.shown}:${origin.line})` : rewrite;
 }
 
+/** The decision with the line that wrote its rule and each NAT rewrite's (decisionOrigin, rewriteWithOrigin); as it was when it has its origin already. */
+export function locatedDecision(d: Decision, candidates: ReadonlyMap<string, readonly Candidate[]>, scenarioFile: string): Decision {
+  if (d.origin) return d;
+  const origin = decisionOrigin(d, candidates, scenarioFile);
+  const rewrites = d.rewrites?.map((r) => rewriteWithOrigin(r, d, candidates, scenarioFile));
+  return { ...d, ...(origin ? { origin } : {}), ...(rewrites ? { rewrites } : {}) };
+}
+

@@ -10,7 +10,7 @@ import { judgeExpectation } from "../judge/expectation.ts";
 import { runResult } from "../judge/run.ts";
 import { settleUdpListeners } from "../lab/prepare.ts";
 import type { RunningLab } from "../lab/types.ts";
-import type { CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
+import type { CounterResult, Decision, ExpectationResult, StepResult } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
@@ -19,7 +19,7 @@ import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { applyRules } from "../rules/apply.ts";
-import { decisionOrigin, rewriteWithOrigin, ruleCandidates } from "../rules/origin.ts";
+import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
@@ -61,7 +61,7 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #options: SessionOptions;
   readonly #ledger = new CounterLedger();
   readonly #held = new Map<string, HeldConnection>();
-  /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (steps.ts). */
+  /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (rules/origin.ts). */
   readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
   readonly #unattributable = new Set<Family>();
@@ -206,20 +206,14 @@ export class ScenarioSession implements AsyncDisposable {
     }
     // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
     const candidates = ruleCandidates(this.#applied);
-    const located = (o: Observation): Observation => {
-      const d = o.decision;
-      if (!d || d.origin) return o;
-      const origin = decisionOrigin(d, candidates, this.scenario.file);
-      const rewrites = d.rewrites?.map((r) => rewriteWithOrigin(r, d, candidates, this.scenario.file));
-      return { ...o, decision: { ...d, ...(origin ? { origin } : {}), ...(rewrites ? { rewrites } : {}) } };
-    };
+    const located = <T extends { readonly decision?: Decision }>(o: T): T => (o.decision ? { ...o, decision: locatedDecision(o.decision, candidates, this.scenario.file) } : o);
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
       const readings = batched.get(key);
       return located(readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held));
     };
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    const results = probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i)) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const results = probes.map((p, i) => (swept.has(i) ? located(withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i))) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));
   }

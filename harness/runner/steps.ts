@@ -8,8 +8,6 @@
 import { errorMessage } from "../errors.ts";
 import type { CheckResult, StepKind, StepResult } from "../model/results.ts";
 import type { PlannedStep, ScenarioPlan } from "../plan/plan.ts";
-import { decisionOrigin, ruleCandidates } from "../rules/origin.ts";
-import type { ApplyStep } from "../scenario/model.ts";
 import type { ScenarioSession } from "./session.ts";
 
 /** The results of one planned step (none for a counters step the filter emptied). */
@@ -56,17 +54,6 @@ async function perform(session: ScenarioSession, planned: PlannedStep): Promise<
   }
 }
 
-/** Each expectation's deciding rule with the line that wrote it (rules/origin.ts), from the apply steps that ran before. */
-export function withRuleOrigins(results: readonly CheckResult[], applied: readonly ApplyStep[], scenarioFile: string): readonly CheckResult[] {
-  if (applied.length === 0 || !results.some((r) => r.kind === "expectation" && r.decision)) return results;
-  const candidates = ruleCandidates(applied);
-  return results.map((r) => {
-    if (r.kind !== "expectation" || !r.decision) return r;
-    const origin = decisionOrigin(r.decision, candidates, scenarioFile);
-    return origin ? { ...r, decision: { ...r.decision, origin } } : r;
-  });
-}
-
 /**
  * Runs the plan's steps on `session`, or — given a reason instead (the lab did
  * not start) — records every check as not run. An expect or counters step
@@ -81,8 +68,7 @@ export async function* runSteps(plan: ScenarioPlan, session: ScenarioSession | {
       continue;
     }
     if (planned.kind !== "action") {
-      const s = session as ScenarioSession;
-      yield { planned, results: withRuleOrigins(await perform(s, planned), s.applied, plan.scenario.file) };
+      yield { planned, results: await perform(session as ScenarioSession, planned) };
       continue;
     }
     let results: readonly CheckResult[];
