@@ -47,6 +47,13 @@ export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250
 /** Between two counter readings, how long to wait for the tool to end (ms). */
 export const POLL_MS = 10;
 
+/**
+ * Past the evidence window (a loaded machine can start the tool late), the
+ * counters are still read, less often, until the tool ends by its own
+ * timeout: a packet counted late still stops the probe, on that evidence.
+ */
+export const LATE_POLL_MS = 200;
+
 /** A rule delta and the firewall host it was read on (observe() always names it; hand-made observations may not). */
 export type HostRuleDelta = RuleDelta & { readonly host?: string };
 
@@ -126,8 +133,9 @@ export function countersMoved(before: ReadonlyMap<string, SavedRuleset>, after: 
 
 /**
  * A pending probe: counters are read until a DROP (or, for TCP, REJECT) rule
- * on the path is seen counting since the probe began, the tool ends, or the
- * evidence window closes; then the tool runs to its own timeout.
+ * on the path is seen counting since the probe began or the tool ends: every
+ * POLL_MS within the evidence window, every LATE_POLL_MS after it, and not
+ * after the tool's own timeout (its end then decides).
  */
 async function decide(
   pending: PendingProbe,
@@ -148,12 +156,13 @@ async function decide(
       // firewall on each end, routers): a return-path packet may still be on its way.
       return { result, after: watch.length > 1 ? await readAll() : mid };
     }
-    if (pending.elapsed() >= EVIDENCE_WINDOW_MS[spec.protocol]) {
-      // No evidence: the tool's own timeout decides.
+    const elapsed = pending.elapsed();
+    if (elapsed >= spec.timeoutSeconds * 1000) {
+      // No evidence by the tool's timeout: its own end decides.
       const result = await pending.wait();
       return { result, after: await readAll() };
     }
-    const ended = await pending.poll(POLL_MS);
+    const ended = await pending.poll(elapsed < EVIDENCE_WINDOW_MS[spec.protocol] ? POLL_MS : LATE_POLL_MS);
     if (ended) return { result: ended, after: await readAll() };
   }
 }
