@@ -57,6 +57,18 @@ describe("every problem of a file, in file order", () => {
   });
 });
 
+describe("a bad [IPv6] target hides no later problem of its line", () => {
+  const text = ["name: N", "description: D", "hosts:", "  server: { firewall: true, listen: [tcp/8080] }", "  remote: {}", "steps:", "  - expect:", "      - remote -> [2001:db8::zz]:8080/tcpx opne", ""].join("\n");
+  test("the address, the protocol and the verdict, each at its column", () => {
+    const error = problemsOf(() => parseScenarioText(text, "v6.yaml"));
+    expect(error.diagnostics.map((d) => `${d.line}:${d.column} ${d.message.replace(/ \(in `.*`\)$/, "")}`)).toEqual([
+      "8:20 `2001:db8::zz` is not a valid IPv6 address",
+      "8:39 unknown protocol `tcpx`",
+      "8:44 unknown verdict `opne`",
+    ]);
+  });
+});
+
 describe("a file with many problems", () => {
   const lines = (n: number) => Array.from({ length: n }, (_, i) => `      - client -> server:22 opne${i}`);
   const text = (n: number) => ["name: N", "description: D", "hosts:", "  server: { firewall: true, listen: [tcp/22] }", "  client: {}", "steps:", "  - expect:", ...lines(n), ""].join("\n");

@@ -58,6 +58,14 @@ function parseTarget(word: string, start: number): CompactTarget {
   return { kind: "host", host: word };
 }
 
+/** The address between `[` and `]`, at `start`. */
+function bracketed(address: string, start: number): CompactTarget {
+  const hint = "write an IPv6 address in brackets, e.g. `[2001:db8::9]:80`";
+  if (address === "") throw new Fail("missing the IPv6 address in `[]`", start, hint);
+  if (!isIPv6(address)) throw new Fail(`\`${address}\` is not a valid IPv6 address`, start, hint);
+  return { kind: "address", address, family: "ipv6" };
+}
+
 /** TARGET up to the `:` before the port; `end` is that colon's offset in the word. A bad target word is added to `errors` (undefined target): the port is read still. */
 function targetOf(endpoint: Token, errors: ExpectationSyntaxError[]): { readonly target: CompactTarget | undefined; readonly end: number } {
   const e = endpoint.text;
@@ -65,11 +73,10 @@ function targetOf(endpoint: Token, errors: ExpectationSyntaxError[]): { readonly
     const close = e.indexOf("]");
     if (close < 0) throw new Fail("missing `]` after the IPv6 address", endpoint.start + e.length, "write IPv6 addresses in brackets: `[2001:db8::9]:80`");
     const address = e.slice(1, close);
-    if (!isIPv6(address)) {
-      throw new Fail(`\`${address}\` is not a valid IPv6 address`, endpoint.start + 1, "write an IPv6 address in brackets, e.g. `[2001:db8::9]:80`");
-    }
     if (e[close + 1] !== ":") throw new Fail(`missing \`:PORT\` after \`[${address}]\``, endpoint.start + close + 1, "write TARGET:PORT, e.g. `[2001:db8::9]:80`");
-    return { target: { kind: "address", address, family: "ipv6" }, end: close + 1 };
+    // A bad address is one problem of the line: the port and the protocol after `]:` are read still.
+    const target = collect(errors, () => bracketed(address, endpoint.start + 1));
+    return { target, end: close + 1 };
   }
   const slash = e.indexOf("/");
   const hostAndPort = slash < 0 ? e : e.slice(0, slash);

@@ -105,6 +105,23 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
   test.each(cases)("%j", refused);
 });
 
+describe("parseExpectation: every problem of a line with a bad [IPv6] target", () => {
+  // [line, [offset, message fragment] of each problem, in line order]
+  const cases: Array<[string, Array<[number, string]>]> = [
+    ["remote -> [2001:db8::zz]:8080/tcpx dropped", [[11, "`2001:db8::zz` is not a valid IPv6 address"], [30, "unknown protocol `tcpx`"]]],
+    ["remote -> [not-an-address]:80/sctp open", [[11, "`not-an-address` is not a valid IPv6 address"], [30, "unknown protocol `sctp`"]]],
+    ["remote -> [2001:db8::zz]:99999/udp9 opne", [[11, "is not a valid IPv6 address"], [25, "port `99999` is not a number"], [34, "unknown family suffix `9`"], [36, "unknown verdict `opne`"]]],
+    ["remote -> [::zz]:0 open", [[11, "`::zz` is not a valid IPv6 address"], [17, "port `0` is not a number"]]],
+    ["remote -> []:80/ open", [[11, "missing the IPv6 address in `[]`"], [16, "missing the protocol after `/`"]]],
+  ];
+  test.each(cases)("%j", (text, want) => {
+    const r = parseExpectation(text);
+    if (r.ok) throw new Error(`expected ${JSON.stringify(text)} to be refused`);
+    expect(r.errors.map((e) => [e.offset, e.message])).toEqual(want.map(([offset, message]) => [offset, expect.stringContaining(message)]));
+    for (const e of r.errors) expect(e.hint).toBeTruthy();
+  });
+});
+
 describe("parseExpectation: held NAME VERDICT", () => {
   const valid: Array<[string, Partial<CompactHeld>]> = [
     ["held session open", { kind: "held", name: "session", verdict: "open" }],
