@@ -108,16 +108,20 @@ export function judgeSweep(e: Expectation, family: Family, facts: SweepObservati
   };
 }
 
+/** A port's decision as a sweep's report holds it: the `decided:` line, and where its rule was written (Decision.origin). */
+export type PortDecided = Pick<SweepDecided, "decided" | "origin">;
+
 /** Ports grouped by the decision that took their first packet (most ports first), and each port's decision as the report words it. */
-export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups: SweepDecided[]; byPort: Map<number, string> } {
-  const byPort = new Map<number, string>();
-  const ports = new Map<string, number[]>();
+export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups: SweepDecided[]; byPort: Map<number, PortDecided> } {
+  const byPort = new Map<number, PortDecided>();
+  const ports = new Map<string, { origin: Decision["origin"]; list: number[] }>();
   for (const [port, d] of [...decisions].sort((a, b) => a[0] - b[0])) {
     const line = decidedLine(d);
-    byPort.set(port, line);
-    ports.set(line, [...(ports.get(line) ?? []), port]);
+    byPort.set(port, { decided: line, ...(d.origin ? { origin: d.origin } : {}) });
+    // The line names the origin: one origin per group.
+    ports.set(line, { origin: d.origin, list: [...(ports.get(line)?.list ?? []), port] });
   }
-  const groups = [...ports].map(([decided, list]) => ({ ports: portList(list), count: list.length, decided })).sort((a, b) => b.count - a.count);
+  const groups = [...ports].map(([decided, { origin, list }]) => ({ ports: portList(list), count: list.length, decided, ...(origin ? { origin } : {}) })).sort((a, b) => b.count - a.count);
   return { groups, byPort };
 }
 

@@ -6,6 +6,7 @@
  * answered), which on the wire looks like a REJECT with tcp-reset;
  * `undetermined` is an answer whose source the evidence cannot tell.
  */
+import type { RuleOrigin } from "./results.ts";
 import type { Verdict } from "./types.ts";
 
 export type PortOutcome = "open" | "admitted" | "refused" | "unreachable" | "dropped" | "undetermined" | "error";
@@ -48,6 +49,8 @@ export interface SweepBreak {
   readonly repro: string;
   /** The rule that took this port's first packet, from the sweep's trace (as the report's `decided:` line words it). */
   readonly decided?: string;
+  /** Where that rule (or policy) was written, when exactly one line of the scenario's apply sources says it (rules/origin.ts; as Decision.origin). */
+  readonly origin?: RuleOrigin;
   /** The same port probed once more as a single probe (bounded: the first few breaks): its verdict, reason and command. */
   readonly single?: { readonly verdict: Verdict; readonly reason: string; readonly command: string; readonly counted: readonly string[] };
 }
@@ -77,4 +80,6 @@ export interface SweepDecided {
   readonly count: number;
   /** The decision as the report's `decided:` line words it. */
   readonly decided: string;
+  /** Where that rule (or policy) was written, when exactly one line of the scenario's apply sources says it (rules/origin.ts; as Decision.origin). */
+  readonly origin?: RuleOrigin;
 }

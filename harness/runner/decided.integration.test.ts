@@ -65,8 +65,11 @@ describe("the deciding rule of every verdict on nft-based hosts", () => {
       const sweep = at(`20-sweep-default-drop.yaml outside -> server:1-1024 blocked except 22,80,443 ${family}`).sweep!;
       expect(sweep.attribution, family).toBe("trace");
       expect(sweep.decided?.reduce((n, d) => n + d.count, 0), family).toBe(1024);
-      expect(sweep.decided?.[0]?.decided, family).toMatch(/^server ipv[46] filter INPUT policy DROP \(took its first packet; nftables trace\)$/);
-      expect(sweep.decided?.find((d) => d.ports === "113")?.decided, family).toMatch(/REJECT --reject-with tcp-reset/);
+      // Each port's rule with the line that wrote it, as an observation's (rules/origin.ts).
+      const v = family === "ipv4" ? "v4" : "v6";
+      expect(sweep.decided?.[0]?.decided, family).toBe(`server ${family} filter INPUT policy DROP, written at ../../fixtures/sweep/default-drop.${v}:3 (took its first packet; nftables trace)`);
+      expect(sweep.decided?.find((d) => d.ports === "113")?.decided, family).toMatch(/REJECT --reject-with tcp-reset \[handle \d+\], written at /);
+      expect(sweep.decided?.find((d) => d.ports === "113")?.origin, family).toEqual({ file: join(PROJECT_ROOT, `fixtures/sweep/default-drop.${v}`), line: 11, shown: `../../fixtures/sweep/default-drop.${v}` });
       expect(at(`20-sweep-default-drop.yaml outside -> server:113 refused:rst ${family}`).decision, family).toMatchObject({ action: "reject", source: "trace" });
     }
   });

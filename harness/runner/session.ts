@@ -206,14 +206,15 @@ export class ScenarioSession implements AsyncDisposable {
     }
     // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
     const candidates = ruleCandidates(this.#applied);
-    const located = <T extends { readonly decision?: Decision }>(o: T): T => (o.decision ? { ...o, decision: locatedDecision(o.decision, candidates, this.scenario.file) } : o);
+    const locate = (d: Decision) => locatedDecision(d, candidates, this.scenario.file);
+    const located = <T extends { readonly decision?: Decision }>(o: T): T => (o.decision ? { ...o, decision: locate(o.decision) } : o);
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
       const readings = batched.get(key);
       return located(readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held));
     };
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    const results = probes.map((p, i) => (swept.has(i) ? located(withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i))) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const results = probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i), locate) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));
   }

@@ -5,6 +5,7 @@ import type { Decision, ExpectationResult } from "../model/results.ts";
 import type { PlannedProbe } from "../plan/plan.ts";
 import type { StepTraces } from "../probes/trace-step.ts";
 import { expectationFailure } from "../report/failure.ts";
+import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
 import { withSweepDecisions } from "./sweep.ts";
 
 const DROP: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "trace" };
@@ -45,6 +46,22 @@ describe("withSweepDecisions", () => {
     const text = expectationFailure(r, "");
     expect(text).toContain("decided: ports 20-21,23-30: server ipv4 filter INPUT policy DROP");
     expect(text).toContain("decided: server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
+  });
+  test("each port's decision located as the session locates an observation's: the line that wrote it, on the groups and the broken ports", () => {
+    const rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+    const candidates = ruleCandidates([{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv4", path: "/repo/firewall/rules.v4", content: rules }], location: { file: "/repo/scenarios/s.yaml", line: 5, column: 3 } }]);
+    const asked: Decision[] = [];
+    const locate = (d: Decision) => (asked.push(d), locatedDecision(d, candidates, "/repo/scenarios/s.yaml"));
+    // Each port's trace steps are its own; the ports one rule took are located once.
+    const r = withSweepDecisions(result(20, 30, [22]), planned(20, 30), traces((p) => ({ ...(p === 22 ? SSH : DROP), steps: [`port ${p}`] })), lab("nft"), 30911, locate);
+    expect(asked.map((d) => d.rule)).toEqual(["policy DROP", SSH.rule]);
+    const origin = (line: number) => ({ file: "/repo/firewall/rules.v4", line, shown: "../firewall/rules.v4" });
+    expect(r.sweep?.decided).toEqual([
+      { ports: "20-21,23-30", count: 10, decided: "server ipv4 filter INPUT policy DROP, written at ../firewall/rules.v4:2 (took its first packet; nftables trace)", origin: origin(2) },
+      { ports: "22", count: 1, decided: "server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT [handle 7], written at ../firewall/rules.v4:3 (took its first packet; nftables trace)", origin: origin(3) },
+    ]);
+    expect(r.sweep?.broken[0]).toMatchObject({ port: 22, decided: expect.stringContaining("written at ../firewall/rules.v4:3"), origin: origin(3) });
+    expect(expectationFailure(r, "")).toContain("decided: server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT [handle 7], written at ../firewall/rules.v4:3");
   });
   test("ports the trace did not see: the counters' rules, and the notes say how many", () => {
     const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p < 25 ? DROP : undefined)), lab("nft"), 30909);

@@ -76,9 +76,11 @@ function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
  * A sweep's result with each port's deciding rule from the step's trace
  * (ranges of at most MAX_TRACED_SWEEP ports): grouped by rule, and on each
  * broken port. A larger range, or ports the trace did not see, keep the
- * counters' attribution, and the notes say so.
+ * counters' attribution, and the notes say so. `locate` gives a port's
+ * decision the line that wrote its rule, as the session does an
+ * observation's (rules/origin.ts locatedDecision).
  */
-export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number): ExpectationResult {
+export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, locate: (d: Decision) => Decision = (d) => d): ExpectationResult {
   const s = r.sweep;
   const range = p.expectation.sweep;
   if (!s || !range || r.address === "") return r;
@@ -88,15 +90,22 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
     return { ...r, sweep: { ...s, attribution: "counters", notes: [...s.notes, `${count} ports are more than the ${MAX_TRACED_SWEEP} a sweep traces: each port's rules are the counters' around its batch`] } };
   }
   const decisions = new Map<number, Decision>();
+  // Located once per rule, not per port (thousands of ports, a long ruleset): ports one rule took differ only in their trace
+  // steps, which a sweep does not report.
+  const located = new Map<string, Decision>();
   for (let port = range.first; port <= range.last; port++) {
     const d = traces.decisionFor({ ...p.spec, family: r.family, port }, r.address, "sweep", sourcePort);
-    if (d) decisions.set(port, d);
+    if (!d) continue;
+    const { steps: _steps, ...rule } = d;
+    const key = JSON.stringify(rule);
+    if (!located.has(key)) located.set(key, locate(d));
+    decisions.set(port, located.get(key)!);
   }
   const missing = count - decisions.size;
   const decided = sweepDecided(decisions);
   const broken = s.broken.map((b) => {
     const d = decided.byPort.get(b.port);
-    return d ? { ...b, decided: d } : b;
+    return d ? { ...b, ...d } : b;
   });
   return {
     ...r,
