@@ -15,6 +15,8 @@ export function parityFindings(results: readonly ExpectationResult[]): ParityFin
           text: r.text, line: r.line, from: r.from, to: r.to, port: r.port, protocol: r.protocol, family: r.family,
           verdict: r.actual, otherFamily: r.parity.family, otherVerdict: r.parity.verdict, command: r.parity.command,
           severity: failedByParity(r) ? "failure" : "warning",
+          ...(r.decision ? { decision: r.decision } : {}),
+          ...(r.parity.decision ? { otherDecision: r.parity.decision } : {}),
         } as const]
       : [],
   );

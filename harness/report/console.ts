@@ -4,7 +4,7 @@
  * transposed or split to fit), wrong cells marked, then every failure with
  * its evidence (failure.ts); every line fitted to the width (wrap.ts).
  */
-import { expectationFailure, parityLine } from "./failure.ts";
+import { expectationFailure, parityDecided, parityLine } from "./failure.ts";
 import { renderMatrix } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
@@ -33,7 +33,10 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
   for (const st of s.steps.filter((x) => x.status === "passed")) for (const n of st.notes ?? []) lines.push(`  ⚠ ${oneLine(st.title)} (line ${st.line}): note: ${n}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
-  for (const p of s.parity) lines.push(`  ⚠ ${parityLine(p)}\n      repro:   ${oneLine(p.command)}`);
+  for (const p of s.parity) {
+    const decided = parityDecided(p).map((d, i) => `${i === 0 ? "      decided: " : "               "}${oneLine(d)}\n`).join("");
+    lines.push(`  ⚠ ${parityLine(p)}\n${decided}      repro:   ${oneLine(p.command)}`);
+  }
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {
     lines.push(`  ${MARK[e.status]} line ${e.line}: ${oneLine(e.text)} [${e.family}]: ${expectationFailure(e, "      ")}`);
   }

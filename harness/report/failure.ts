@@ -151,3 +151,8 @@ function expectedClauses(text: string): string {
 export function parityLine(p: ParityFinding): string {
   return `parity ${p.severity}: line ${p.line}: ${p.text} is ${p.verdict} over ${p.family} but ${p.otherVerdict} over ${p.otherFamily}`;
 }
+
+/** A parity finding's deciding rules, its own family's first, each as the `decided:` line words it (with the line that wrote it); none when no rule was named. */
+export function parityDecided(p: ParityFinding): string[] {
+  return [p.decision, p.otherDecision].flatMap((d) => (d ? [decidedLine(d)] : []));
+}

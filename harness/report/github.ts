@@ -2,15 +2,15 @@
  * GitHub Actions output (renders only): workflow-command annotations
  * (`::error file=…,line=…,title=…::message` for each failed check and
  * scenario error, a `::notice` on the line of the rules file that wrote the
- * rule that decided a failed expectation, `::warning …` for each parity
- * warning) and a Markdown job
+ * rule that decided a failed expectation or a parity probe, `::warning …`
+ * for each parity warning) and a Markdown job
  * summary (per scenario a table of checks, failures first, then each
  * failure's repro command). Scenario text is neutralised (text.ts) and
  * escaped as GitHub's toolkit does, so an annotation is always one line and
  * no scenario text can start a workflow command.
  */
 import { checksHeld, resultsOf } from "./build.ts";
-import { expectationFailure, expectationMismatch, expectedWord, observedWord, parityLine } from "./failure.ts";
+import { expectationFailure, expectationMismatch, expectedWord, observedWord, parityDecided, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
@@ -83,7 +83,12 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
     }
     // A parity failure already fails its expectation (annotated above); warnings are annotated here.
     for (const p of s.parity.filter((x) => x.severity === "warning")) {
-      lines.push(annotation("warning", { file, line: p.line, title: `fwspec: IPv4/IPv6 parity: ${p.text}` }, `${parityLine(p)}\nrepro: ${p.command}`));
+      lines.push(annotation("warning", { file, line: p.line, title: `fwspec: IPv4/IPv6 parity: ${p.text}` }, `${parityLine(p)}\n${parityDecided(p).map((d) => `decided: ${d}\n`).join("")}repro: ${p.command}`));
+    }
+    // The rule that decided the other family's probe, on the line that wrote it (a warning's or a failure's).
+    for (const p of s.parity.filter((x) => x.otherDecision?.origin)) {
+      const origin = p.otherDecision!.origin!;
+      lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${p.text} [${p.otherFamily}] (IPv4/IPv6 parity probe)` }, `${oneLine(s.name)} (${file}:${p.line}): ${p.family} is ${p.verdict} but ${p.otherFamily} is ${p.otherVerdict}`));
     }
   }
   return lines.map((l) => `${l}\n`).join("");
@@ -115,7 +120,7 @@ function scenarioSummary(s: ScenarioReport, options: GithubOptions): string {
   ].join("\n");
   const failures = rows.filter((r) => r.status !== "passed" && r.repro !== undefined)
     .map((r) => `- line ${r.line}: ${mdText(r.check)}: ${mdText(r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`)}. Repro:\n\n${codeBlock(r.repro!).replace(/^/gm, "  ")}`);
-  const parity = s.parity.map((p) => `- ${mdText(parityLine(p))}. Repro:\n\n${codeBlock(p.command).replace(/^/gm, "  ")}`);
+  const parity = s.parity.map((p) => `- ${mdText(parityLine(p))}.${parityDecided(p).map((d) => ` Decided: ${mdText(d)}.`).join("")} Repro:\n\n${codeBlock(p.command).replace(/^/gm, "  ")}`);
   const head = `### ${MARK[s.status]} ${mdText(s.name)} (${mdText(file)}): ${held} of ${of} checks held`;
   const body = [table, ...(failures.length > 0 ? [`**Failures**\n\n${failures.join("\n")}`] : []), ...(parity.length > 0 ? [`**IPv4/IPv6 parity**\n\n${parity.join("\n")}`] : [])].join("\n\n");
   // A passed scenario's table is folded away; a failed one is open.

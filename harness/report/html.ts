@@ -26,7 +26,7 @@ import { oneLine, safeText } from "../text.ts";
 import { checksHeld } from "./build.ts";
 import { checkLabel, coverageLine } from "./coverage-text.ts";
 import type { CoveredRule, ScenarioCoverage } from "./coverage.ts";
-import { countedText, decidedLine, expectationFailure, expectationMismatch, expectedWord, hitText, observedWord, parityLine, sweepCell } from "./failure.ts";
+import { countedText, decidedLine, expectationFailure, expectationMismatch, expectedWord, hitText, observedWord, parityDecided, parityLine, sweepCell } from "./failure.ts";
 import { SCRIPT, STYLE } from "./html-assets.ts";
 import { targetColumn, targetOf } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
@@ -128,7 +128,7 @@ function failures(s: ScenarioReport): string {
 
 function parity(s: ScenarioReport): string {
   if (s.parity.length === 0) return "";
-  const items = s.parity.map((p) => `<li class="parity-${p.severity}">${htmlLine(parityLine(p))}${pre(p.command, "repro")}</li>`);
+  const items = s.parity.map((p) => `<li class="parity-${p.severity}">${htmlLine(parityLine(p))}${parityDecided(p).map((d) => `<div>decided: ${htmlLine(d)}</div>`).join("")}${pre(p.command, "repro")}</li>`);
   return `<h3>IPv4/IPv6 parity</h3><ul>${items.join("")}</ul>`;
 }
 

@@ -7,7 +7,7 @@
  * and case names carry the step, line and family, never ids, timings or
  * addresses (those stay in `time` and the failure text).
  */
-import { expectationFailure, expectationMismatch, parityLine } from "./failure.ts";
+import { expectationFailure, expectationMismatch, parityDecided, parityLine } from "./failure.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { xmlSafe } from "../text.ts";
@@ -59,7 +59,7 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
       const tag = c.status === "failed" ? "failure" : "error";
       return `${open}>\n      <${tag} message="${xmlEscape(c.message)}">${xmlEscape(c.detail)}</${tag}>\n    </testcase>`;
     });
-    const out = s.parity.map((p) => `${parityLine(p)}; repro: ${p.command}`);
+    const out = s.parity.map((p) => `${parityLine(p)}; ${parityDecided(p).map((d) => `decided: ${d}; `).join("")}repro: ${p.command}`);
     return [
       `  <testsuite name="${xmlEscape(`${s.name} (${file})`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time.toFixed(3)}">`,
       ...body,

@@ -5,7 +5,7 @@
  * junit.ts.
  */
 import type { KeptLab } from "../lab/types.ts";
-import type { CellStatus, CounterResult, ExpectationResult, StepResult } from "../model/results.ts";
+import type { CellStatus, CounterResult, Decision, ExpectationResult, StepResult } from "../model/results.ts";
 import type { RunCoverage, ScenarioCoverage } from "./coverage.ts";
 
 export type ScenarioStatus = CellStatus;
@@ -32,6 +32,9 @@ export interface ParityFinding {
   readonly command: string;
   /** "warning" by default; "failure" with `parity: fail`. */
   readonly severity: "warning" | "failure";
+  /** The rule that decided the expectation's own probe, and the other family's (each with the line that wrote it, rules/origin.ts), when the evidence names one. */
+  readonly decision?: Decision;
+  readonly otherDecision?: Decision;
 }
 
 export interface ScenarioReport extends ScenarioHeader {

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
+import { renderRun } from "../report/console.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { defineScenario } from "../scenario/load.ts";
@@ -99,6 +100,18 @@ describe("the runner on a fake lab", () => {
     const json = JSON.parse(renderJson(report));
     expect(Object.keys(json.scenarios[1].expectations[0])).not.toContain("parity");
     expect(Object.keys(json.scenarios[1].expectations[0])).not.toContain("kind");
+  });
+
+  test("a parity finding names the rule that decided the other family's probe, with the line that wrote it", async () => {
+    const placed = defineScenario({
+      name: "parity origin", description: "IPv6 drops what IPv4 admits", family: "ipv4", hosts,
+      steps: [{ apply: { host: "server", commands: ["ip6tables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }],
+    }, { file: "/tmp/fwspec-fake/parity-origin.yaml" });
+    const report = await run({ scenarios: [placed] }, { provider: new FakeLabProvider(), labs: 1 });
+    const finding = report.scenarios[0]!.parity[0]!;
+    expect(finding.otherDecision).toMatchObject({ family: "ipv6", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP", source: "counters" });
+    expect(finding.otherDecision?.origin).toEqual({ file: "/tmp/fwspec-fake/parity-origin.yaml", line: placed.steps[0]!.location.line, shown: "parity-origin.yaml" });
+    expect(renderRun(report, { width: 300 })).toContain(`-j DROP, written at parity-origin.yaml:${placed.steps[0]!.location.line} (took its first packet; counters)`);
   });
 
   test("a probe that cannot run is an error verdict, never a block", async () => {
