@@ -2,7 +2,7 @@
  * GitHub Actions output (renders only): workflow-command annotations
  * (`::error file=…,line=…,title=…::message` for each failed check and
  * scenario error, a `::notice` on the line of the rules file that wrote the
- * rule that decided a failed expectation or a parity probe, `::warning …`
+ * rule that decided a failed expectation (a failed sweep's broken ports) or a parity probe, `::warning …`
  * for each parity warning) and a Markdown job
  * summary (per scenario a table of checks, failures first, then each
  * failure's repro command). Scenario text is neutralised (text.ts) and
@@ -14,7 +14,7 @@ import { expectationFailure, expectationMismatch, expectedWord, observedWord, pa
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
-import type { CheckResult, RuleOrigin } from "../model/results.ts";
+import type { CheckResult, ExpectationResult, RuleOrigin } from "../model/results.ts";
 
 export interface GithubOptions {
   /** Annotation and summary paths are relative to this folder: the workspace (the repository's checkout). */
@@ -45,14 +45,28 @@ interface Row {
   readonly status: "passed" | "failed" | "error";
   readonly message: string;
   readonly repro?: string;
-  /** Where the rule that decided was written (an expectation's decision). */
-  readonly origin?: RuleOrigin;
+  /** Where the rules that decided were written, and what each decided (an expectation's decision; a sweep's broken ports). */
+  readonly decidedAt?: readonly { readonly origin: RuleOrigin; readonly what: string }[];
+}
+
+/** The lines that wrote a failed check's deciding rules: its decision's, or a sweep's broken ports' (`ports 80,443 of …`). */
+function decidedAt(r: ExpectationResult, check: string): Row["decidedAt"] {
+  if (!r.sweep) return r.decision?.origin ? [{ origin: r.decision.origin, what: check }] : undefined;
+  const ports = new Map<string, { origin: RuleOrigin; ports: number[] }>();
+  for (const b of r.sweep.broken) {
+    if (!b.origin) continue;
+    const key = `${b.origin.file}:${b.origin.line}`;
+    ports.set(key, { origin: b.origin, ports: [...(ports.get(key)?.ports ?? []), b.port] });
+  }
+  return [...ports.values()].map((p) => ({ origin: p.origin, what: `${p.ports.length === 1 ? "port" : "ports"} ${p.ports.join(",")} of ${check}` }));
 }
 
 function rowOf(r: CheckResult): Row {
   switch (r.kind) {
-    case "expectation":
-      return { line: r.line, check: `${r.text} [${r.family}]`, expected: expectedWord(r), observed: observedWord(r), status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command, ...(r.decision?.origin ? { origin: r.decision.origin } : {}) };
+    case "expectation": {
+      const check = `${r.text} [${r.family}]`;
+      return { line: r.line, check, expected: expectedWord(r), observed: observedWord(r), status: r.status, message: r.status === "passed" ? "" : expectationFailure(r, "  "), repro: r.evidence.command, decidedAt: decidedAt(r, check) };
+    }
     case "counter":
       return { line: r.line, check: `counter ${r.host} ${r.selector} [${r.family}]`, expected: "", observed: r.packets === null ? "" : `${r.packets} packets`, status: r.status, message: r.message };
     case "step":
@@ -77,8 +91,8 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
       // The rule that decided, on the line that wrote it: where the fix usually goes.
-      if (r.origin) {
-        lines.push(annotation("notice", { file: displayPath(r.origin.file, options.baseDir), line: r.origin.line, title: `fwspec: this rule decided ${r.check}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
+      for (const { origin, what } of r.decidedAt ?? []) {
+        lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${what}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
       }
     }
     // A parity failure already fails its expectation (annotated above); warnings are annotated here.

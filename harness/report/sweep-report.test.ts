@@ -3,7 +3,9 @@ import { describe, expect, test } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
 import { renderScenario } from "./console.ts";
 import { expectationFailure, expectationMismatch } from "./failure.ts";
+import { renderAnnotations } from "./github.ts";
 import { renderHtml } from "./html.ts";
+import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import type { RunReport } from "./model.ts";
 
@@ -53,6 +55,22 @@ describe("sweep reports", () => {
     expect(xml).toContain(`<system-out>${summary}</system-out>`);
     expect(xml).toMatch(/<failure message="expected dropped on 1-1024 except 22, 2 port\(s\) broke it/);
     expect(xml).toContain("port 443:");
+  });
+});
+
+describe("the lines that wrote a sweep's deciding rules", () => {
+  const origin = { file: "/repo/firewall/rules.v4", line: 7, shown: "../firewall/rules.v4" };
+  const decided = "server ipv4 filter INPUT: -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT [handle 8], written at ../firewall/rules.v4:7 (took its first packet; nftables trace)";
+  const located: ExpectationResult = { ...failed, sweep: { ...failed.sweep!, broken: failed.sweep!.broken.map((b) => ({ ...b, decided, origin })) } };
+  const report: RunReport = { summary: { passed: 0, failed: 1, errors: 0 }, scenarios: [{ file: "/repo/scenarios/s.yaml", name: "s", description: "", status: "failed", expectations: [located], counters: [], steps: [], errors: [], parity: [] }] };
+
+  test("JSON: each broken port's origin", () => {
+    expect(JSON.parse(renderJson(report)).scenarios[0].expectations[0].sweep.broken.map((b: { origin: unknown }) => b.origin)).toEqual([origin, origin]);
+  });
+
+  test("GitHub: one notice per line that wrote a broken port's rule, naming its ports", () => {
+    const notices = renderAnnotations(report, { baseDir: "/repo" }).trimEnd().split("\n").filter((l) => l.startsWith("::notice"));
+    expect(notices).toEqual(["::notice file=firewall/rules.v4,line=7,title=fwspec%3A this rule decided ports 80%2C443 of outside -> server%3A1-1024 dropped except 22 [ipv4]::s (scenarios/s.yaml:9): expected dropped, observed open"]);
   });
 });
 
