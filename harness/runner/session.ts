@@ -32,7 +32,7 @@ import { traceWindowMs } from "../probes/observe-batch.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
-import { sweepExpectation, withSweepDecisions } from "./sweep.ts";
+import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 
@@ -213,8 +213,10 @@ export class ScenarioSession implements AsyncDisposable {
       const readings = batched.get(key);
       return located(readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held));
     };
+    // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
+    const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    const results = probes.map((p, i) => (swept.has(i) ? withSweepDecisions(swept.get(i)!, p, traces, this.lab, sweepSourcePort(i), locate) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));
   }

@@ -6,7 +6,7 @@ import type { PlannedProbe } from "../plan/plan.ts";
 import type { StepTraces } from "../probes/trace-step.ts";
 import { expectationFailure } from "../report/failure.ts";
 import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
-import { withSweepDecisions } from "./sweep.ts";
+import { withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 
 const DROP: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "trace" };
 const SSH: Decision = { ...DROP, rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept", policy: false, handle: 7 };
@@ -77,5 +77,36 @@ describe("withSweepDecisions", () => {
   });
   test("a legacy host: counters", () => {
     expect(withSweepDecisions(result(20, 30), planned(20, 30), traces(() => DROP), lab("legacy"), 30909).sweep?.attribution).toBe("counters");
+  });
+});
+
+describe("withCountedOrigins", () => {
+  const rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 25 -j REJECT\n-A INPUT -p tcp --dport 23 -j DROP\nCOMMIT\n";
+  const candidates = ruleCandidates([{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv4", path: "/repo/firewall/rules.v4", content: rules }], location: { file: "/repo/scenarios/s.yaml", line: 5, column: 3 } }]);
+  const locate = (d: Decision) => locatedDecision(d, candidates, "/repo/scenarios/s.yaml");
+  const REJECT25 = "server: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with icmp-port-unreachable";
+  const POLICY = "server: ipv4 filter INPUT policy DROP";
+  const DROP23 = "server: ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 23 -j DROP";
+  const OTHER = "server: ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 9 -j DROP";
+  const origin = (line: number) => ({ file: "/repo/firewall/rules.v4", line, shown: "../firewall/rules.v4" });
+  const swept = (counted: readonly string[], over = {}) => {
+    const r = result(20, 30, [25]);
+    return { ...r, sweep: { ...r.sweep!, broken: r.sweep!.broken.map((b) => ({ ...b, rules: counted, ...over })) } };
+  };
+  test.each([
+    // [what, the broken port's counted rules, its rules after, its origin]
+    ["one rule counted it: that rule's line, on the rule and the port", [REJECT25], [`${REJECT25} (../firewall/rules.v4:3)`], origin(3)],
+    ["the chain's policy", [POLICY], [`${POLICY} (../firewall/rules.v4:2)`], origin(2)],
+    ["one of two rules: each rule's own line, none for the port", [POLICY, DROP23], [`${POLICY} (../firewall/rules.v4:2)`, `${DROP23} (../firewall/rules.v4:4)`], undefined],
+    ["a rule no applied line wrote: as it was", [OTHER], [OTHER], undefined],
+    ["no rule counted it", [], [], undefined],
+  ] as const)("%s", (_what, counted, after, expected) => {
+    const b = withCountedOrigins(swept(counted), locate).sweep!.broken[0]!;
+    expect(b.rules).toEqual(after);
+    expect(b.origin).toEqual(expected);
+  });
+  test("a port the trace decided keeps the trace's origin", () => {
+    const b = withCountedOrigins(swept([REJECT25], { origin: origin(9) }), locate).sweep!.broken[0]!;
+    expect(b.origin).toEqual(origin(9));
   });
 });

@@ -5,7 +5,8 @@
  * command and counted rules go into the report, and a single probe that
  * disagrees with the sweep's reading of the same port makes that port an
  * error, never a pass. On nft-based hosts each port's deciding rule comes
- * from the step's trace (withSweepDecisions).
+ * from the step's trace (withSweepDecisions); each with the line that wrote
+ * it, as are the rules the counters named for a broken port (withCountedOrigins).
  */
 import { describeDelta } from "../judge/expectation.ts";
 import { judgeSweep, sweepDecided } from "../judge/sweep.ts";
@@ -17,6 +18,7 @@ import type { PlannedProbe } from "../plan/plan.ts";
 import { observe } from "../probes/observe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
+import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
@@ -114,4 +116,24 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
       notes: missing === 0 ? [...s.notes, `each port's deciding rule from an nftables trace of the sweep's packets`] : [...s.notes, `${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`],
     },
   };
+}
+
+/**
+ * A sweep's broken ports with the line that wrote each rule the counters
+ * named for them (`… -j REJECT (rules.v4:12)`), found by `locate` as the
+ * session finds an observation's; a port the trace did not decide gets its
+ * rule's line as its origin when one rule alone counted it.
+ */
+export function withCountedOrigins(r: ExpectationResult, locate: (d: Decision) => Decision): ExpectationResult {
+  if (!r.sweep || r.sweep.broken.every((b) => b.rules.length === 0)) return r;
+  const broken = r.sweep.broken.map((b) => {
+    const origins = b.rules.map((name) => {
+      const d = countedDecision(name);
+      return d ? locate(d).origin : undefined;
+    });
+    const rules = b.rules.map((name, i) => (origins[i] ? `${name} (${origins[i].shown}:${origins[i].line})` : name));
+    const only = b.origin === undefined && origins.length === 1 ? origins[0] : undefined;
+    return { ...b, rules, ...(only ? { origin: only } : {}) };
+  });
+  return { ...r, sweep: { ...r.sweep, broken } };
 }

@@ -4,7 +4,7 @@ import { answerClass, wireVerdict } from "./answers.ts";
 import { foreignTables, stillHidden } from "./sweep.ts";
 import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import type { Family } from "../../model/types.ts";
-import { confirms, decideAnswered, decideSilent, type HostCount, lastResort, portHypothesis, rejectAnswer, rulePorts } from "./resolve.ts";
+import { confirms, countedDecision, decideAnswered, decideSilent, type HostCount, lastResort, portHypothesis, rejectAnswer, ruleName, rulePorts } from "./resolve.ts";
 
 const policy = (packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: null, kind: "DROP", text: "policy DROP", packets, bytes });
 const rule = (position: number, text: string, kind: "DROP" | "REJECT", packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position, kind, text, packets, bytes });
@@ -190,5 +190,22 @@ describe("stillHidden: native tables read with their counters hide a REJECT only
     const counted = reading(nft("ip filter", null, true), nft("inet fw", "REJECT", true));
     expect(stillHidden(own, "server", counted, "legacy")).toEqual(["server: nft table ip filter"]);
     expect(stillHidden(own, "server", counted, "nft")).toEqual([]);
+  });
+});
+
+describe("a counted rule's name read back as the decision it names (for the line that wrote it)", () => {
+  test.each([
+    // [what, the counted rule, the decision's parts]
+    ["the chain's DROP policy", policy(3), { table: "filter", path: ["INPUT"], rule: "policy DROP", policy: true, action: "drop" }],
+    ["an iptables REJECT rule", rule(5, RESET, "REJECT", 1), { table: "filter", path: ["INPUT"], rule: RESET, policy: false, action: "reject" }],
+    ["an iptables DROP rule", rule(2, DROP23, "DROP", 1), { table: "filter", path: ["INPUT"], rule: DROP23, policy: false, action: "drop" }],
+    ["a native nft table's rule (a table of two words, its handle kept)", nftRule(1, NFT_RESET, 1), { table: "inet fw", path: ["input"], rule: NFT_RESET, policy: false, action: "reject" }],
+    ["an IPv6 rule on another host", { ...rule(4, DROP23, "DROP", 1), host: "router", family: "ipv6", chain: "FORWARD" } as HostCount, { host: "router", family: "ipv6", path: ["FORWARD"], rule: DROP23, action: "drop" }],
+  ] as const)("%s", (_what, c, parts) => {
+    expect(countedDecision(ruleName(c))).toMatchObject({ host: "server", family: "ipv4", source: "counters", ...parts });
+  });
+
+  test("a name not of that form names nothing", () => {
+    expect(countedDecision("no rule iptables-save shows")).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@
  *    path; with rules it cannot show and no REJECT counted, `undetermined`.
  * Anything else is "split": the caller probes halves of the batch again.
  */
+import type { Decision } from "../../model/results.ts";
 import type { Family } from "../../model/types.ts";
 import type { PortOutcome } from "../../model/sweep.ts";
 import type { DecisiveCount } from "../../rules/decisive.ts";
@@ -24,6 +25,22 @@ export type HostCount = DecisiveCount & { readonly host: string };
 /** `server: ipv4 filter INPUT policy DROP`, `server: ipv4 filter INPUT #5 -A INPUT … -j REJECT` (without the count). */
 export function ruleName(c: HostCount): string {
   return `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.position === null ? "policy DROP" : `#${c.position} ${c.text}`}`;
+}
+
+/** ruleName's parts: host, family, table (a native nft table's two words), chain, and `policy DROP` or `#position text`. */
+const RULE_NAME = /^(\S+): (ipv4|ipv6) ((?:(?:ip|ip6|inet|arp|bridge|netdev) )?\S+) (\S+) (?:(policy DROP)|#\d+ (.+))$/;
+
+/**
+ * The rule a counted rule's name (ruleName) names, as a Decision the
+ * counters made, so the line that wrote it can be found (rules/origin.ts);
+ * undefined for anything else.
+ */
+export function countedDecision(name: string): Decision | undefined {
+  const m = RULE_NAME.exec(name);
+  if (!m) return undefined;
+  const [, host, family, table, chain, policy, text] = m;
+  const reject = text !== undefined && /(?:^|\s)(?:-j REJECT|reject)(?:\s|$)/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+  return { host: host!, family: family as Family, table: table!, path: [chain!], rule: policy ?? text!, action: reject ? "reject" : "drop", policy: policy !== undefined, source: "counters" };
 }
 
 function distinct(counts: readonly HostCount[]): string[] {
