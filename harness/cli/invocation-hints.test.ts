@@ -1,5 +1,5 @@
 /** The command lines the real `fwspec` prints for the user to type start as this user can run it (cli/invocation.ts), end to end, no Docker. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -12,8 +12,9 @@ const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-invocation-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** fwspec with exactly these npm variables (the test itself may run under npx: its own are dropped). */
-async function fwspec(args: readonly string[], cwd: string, npm: Record<string, string> = {}) {
+async function fwspec(args: readonly string[], cwd: string, npm: Record<string, string> = {}, pathFirst?: string) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+  if (pathFirst !== undefined) env["PATH"] = `${pathFirst}${path.delimiter}${env["PATH"] ?? ""}`;
   const r = await execa(process.execPath, [MAIN, ...args], { cwd, env: { ...env, ...npm }, extendEnv: false, reject: false });
   return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
 }
@@ -37,6 +38,18 @@ describe("printed fwspec commands", () => {
     expect(r.code).toBe(2);
     expect(r.out).toContain(`\`${LAUNCHER} validate path/to/scenarios\``);
     expect(r.out).toContain(`\`${LAUNCHER} init\``);
+  });
+
+  test("this launcher first on PATH (a symlink to it, as `npm install -g` makes): plain `fwspec`", async () => {
+    const bin = path.join(tmp, "global-bin");
+    mkdirSync(bin);
+    symlinkSync(LAUNCHER, path.join(bin, "fwspec"));
+    const dir = path.join(tmp, "on-path");
+    mkdirSync(path.join(dir, ".git"), { recursive: true });
+    const r = await fwspec(["validate"], dir, {}, bin);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("`fwspec validate path/to/scenarios`");
+    expect(r.out).not.toContain(LAUNCHER);
   });
 
   test("init's next steps", async () => {

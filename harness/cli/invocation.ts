@@ -3,8 +3,10 @@
  * started through npx / npm exec, or from a package installed into a project
  * (its package root inside node_modules), or from fwspec's own checkout
  * (where `npx fwspec` runs the checkout's launcher), from inside that project
- * or checkout: `npx fwspec`. From anywhere else no `npx fwspec` finds it, and
- * `fwspec` may not be on PATH: the launcher's absolute path.
+ * or checkout: `npx fwspec`. From anywhere else no `npx fwspec` finds it: plain
+ * `fwspec` when the first `fwspec` on PATH is this package's launcher (symlinks
+ * resolved on both sides: `npm install -g` links PATH's `fwspec` to it), else
+ * the launcher's absolute path.
  */
 import path from "node:path";
 import { DEFAULT_INVOCATION } from "../invocation.ts";
@@ -19,6 +21,20 @@ export interface InvocationFacts {
   readonly npmCommand?: string | undefined;
   /** npm's `npm_lifecycle_event` (`npx` under npx), if set. */
   readonly npmLifecycleEvent?: string | undefined;
+  /** This package's launcher (`bin/fwspec` in packageRoot), symlinks resolved; undefined when it could not be resolved. */
+  readonly launcher?: string | undefined;
+  /** What a bare `fwspec` runs: the first `fwspec` on PATH (firstOnPath), symlinks resolved; undefined when PATH has none. */
+  readonly fwspecOnPath?: string | undefined;
+}
+
+/** The file a shell runs for a bare `name`: the first PATH entry holding an executable `name` (an empty entry is the current folder, a relative one is from it). */
+export function firstOnPath(name: string, pathVar: string, cwd: string, isExecutable: (file: string) => boolean): string | undefined {
+  if (pathVar === "") return undefined;
+  for (const entry of pathVar.split(path.delimiter)) {
+    const file = path.resolve(cwd, entry, name);
+    if (isExecutable(file)) return file;
+  }
+  return undefined;
 }
 
 /** Is `dir` `top` or inside it? */
@@ -38,5 +54,6 @@ function projectOf(packageRoot: string): string {
 export function chooseInvocation(facts: InvocationFacts): string {
   if (facts.npmCommand === "exec" || facts.npmLifecycleEvent === "npx") return DEFAULT_INVOCATION;
   if (inside(facts.cwd, projectOf(facts.packageRoot))) return DEFAULT_INVOCATION;
+  if (facts.launcher !== undefined && facts.fwspecOnPath === facts.launcher) return "fwspec";
   return shellQuote([path.join(facts.packageRoot, "bin", "fwspec")]);
 }

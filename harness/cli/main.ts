@@ -27,6 +27,7 @@ import { validateFiles } from "../scenario/validate-files.ts";
 import { checkRules } from "../api.ts";
 import { fwspecCommand } from "../invocation.ts";
 import { chooseInvocation } from "./invocation.ts";
+import { invocationFacts } from "./invocation-facts.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -52,7 +53,8 @@ function packageVersion(): string {
 
 /** How this user types fwspec (`npx fwspec` in a project that installed it), from this process's facts: read here, once, and passed down. */
 function invocationHere(): string {
-  return chooseInvocation({ packageRoot: PACKAGE_ROOT, cwd: process.cwd(), npmCommand: process.env["npm_command"], npmLifecycleEvent: process.env["npm_lifecycle_event"] });
+  const env = { path: process.env["PATH"], npmCommand: process.env["npm_command"], npmLifecycleEvent: process.env["npm_lifecycle_event"] };
+  return chooseInvocation(invocationFacts(PACKAGE_ROOT, process.cwd(), env));
 }
 
 const ROOT_HELP = "the project root: files a scenario names may be anywhere inside it (default: the nearest directory with fwspec.config.*, else the git work tree, else the nearest package.json)";

@@ -7,7 +7,9 @@
  * `npx fwspec run` (exit 0; exit 1 naming file and line for a wrong
  * expectation) and that repository's own vitest on a test file importing
  * `defineScenario` from "fwspec" plus a YAML scenario through "fwspec/vitest",
- * on this checkout's Node 24 and on Node 22. The package's folder must not
+ * on this checkout's Node 24 and on Node 22. Installed globally too (`npm
+ * install -g --prefix` a folder of its own, its bin/ first on PATH), the
+ * commands `fwspec` prints start with plain `fwspec`. The package's folder must not
  * change, and `npm pack --dry-run` must list no test files.
  */
 import { createHash } from "node:crypto";
@@ -246,6 +248,23 @@ describe("fwspec init --from, on Node 24", () => {
     const r = await sh(NODE24, repo, "npx", ["fwspec", "run", "scenarios/firewall.yaml"]);
     expect(r.exitCode, r.all).toBe(0);
   }, 6 * MINUTES);
+});
+
+describe("installed globally (npm install -g into a prefix of its own, first on PATH), on Node 24", () => {
+  it("`fwspec` runs it, and the commands it prints start with plain `fwspec`; by its path with none on PATH, that path", async () => {
+    const prefix = join(work, "global");
+    await must(NODE24, work, "npm", ["install", "-g", "--prefix", prefix, tarball, ...NPM_QUIET]);
+    const dir = join(work, "elsewhere");
+    mkdirSync(join(dir, ".git"), { recursive: true });
+    // envWith puts its argument first on PATH: the prefix's bin/, then Node 24.
+    const r = await sh(`${join(prefix, "bin")}${delimiter}${NODE24}`, dir, "fwspec", ["validate"]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.all).toContain("`fwspec validate path/to/scenarios`");
+    expect(r.all).not.toContain(prefix);
+    const direct = await sh(NODE24, dir, join(prefix, "bin", "fwspec"), ["validate"]);
+    expect(direct.exitCode, direct.all).toBe(2);
+    expect(direct.all).toMatch(/`\S+\/lib\/node_modules\/fwspec\/bin\/fwspec validate path\/to\/scenarios`/);
+  }, 4 * MINUTES);
 });
 
 describe("after every run", () => {
