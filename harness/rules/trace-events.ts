@@ -63,11 +63,34 @@ function packetOf(text: string): TracePacket {
   };
 }
 
+/** The tail nft prints on a line of its own after a rule it could not translate (`… XT target REDIRECT not found` + newline). */
+const SPLIT_TAIL = /^\s*(?:# handle \d+\s+)?\(verdict [^)]*\)\s*$/;
+
+/**
+ * The lines of `nft -a monitor` output, a rule line nft split in two joined
+ * again: for an xt target it has no translation for (ip6tables-nft's REDIRECT),
+ * nft 1.0.6 prints `XT target REDIRECT not found` and a newline in the middle
+ * of the rule, before its handle and verdict.
+ */
+function joinedLines(text: string): string[] {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const next = lines[i + 1];
+    if (next !== undefined && line.startsWith("trace id ") && !/\(verdict [^)]*\)\s*$/.test(line) && SPLIT_TAIL.test(next)) {
+      out.push(`${line.trimEnd()} ${next.trim()}`);
+      i++;
+    } else out.push(line);
+  }
+  return out;
+}
+
 /** The trace lines of `nft -a monitor` output, in order; other lines (ruleset events) are skipped. */
 export function parseTrace(text: string): TraceEvent[] {
   const out: TraceEvent[] = [];
   const packets = new Map<string, number>();
-  for (const raw of text.split("\n")) {
+  for (const raw of joinedLines(text)) {
     const m = LINE.exec(raw.trim());
     if (!m) continue;
     const [, traceId, table, chain, kindWord, rest] = m as unknown as [string, string, string, string, string, string];

@@ -15,11 +15,11 @@ import type { SavedRule, SavedRuleset } from "./saved.ts";
 import type { TraceEvent, TracePacket } from "./trace-events.ts";
 import { tokenizeRule } from "./tokenize.ts";
 
-const NAT_TARGETS = new Set(["DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP"]);
+export const NAT_TARGETS: ReadonlySet<string> = new Set(["DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP"]);
 const DESTINATION_TARGETS = new Set(["DNAT", "REDIRECT", "NETMAP"]);
 
 /** The value after `option` in a rule, if any. */
-function option(text: string, name: string): string | undefined {
+export function option(text: string, name: string): string | undefined {
   try {
     const tokens = tokenizeRule(text);
     const i = tokens.indexOf(name);

@@ -21,7 +21,8 @@ import { type Decision, nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { isTraceTable, TRACE_TABLE, type TraceEvent, type TracePacket } from "./trace-events.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import { silentRewrites } from "./trace-nat.ts";
+import { NAT_TARGETS, silentRewrites } from "./trace-nat.ts";
+import { isLoopbackReentry, natTarget, packetIdentity, type Reentry, reentryOf } from "./trace-loopback.ts";
 
 /**
  * The source ports sweeps' packets leave from (nmap -g; below Linux's
@@ -93,17 +94,26 @@ function tableName(table: string): string {
 }
 
 
-/** The iptables-save line of an iptables-nft rule (by its handle's place in the chain), or the rule as nft prints it. */
-function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: string } {
+/** The iptables-save reading of an iptables-nft rule, by its handle's place in the chain (undefined for a native rule). */
+function savedRule(e: TraceEvent, ctx: TraceContext): SavedRule | undefined {
   const [family, name] = e.table.split(" ") as [string, string];
   const fam: Family | undefined = family === "ip" ? "ipv4" : family === "ip6" ? "ipv6" : undefined;
   const saved = fam ? ctx.saved[fam] : undefined;
-  if (saved && IPTABLES_TABLES.has(name) && e.handle !== undefined) {
-    const position = (ctx.handles.get(e.table)?.get(e.chain) ?? []).indexOf(e.handle) + 1;
-    const rule = saved.rules.find((r) => r.table === name && r.chain === e.chain && r.position === position);
-    if (rule) return { rule: rule.text, table: name };
-  }
-  return { rule: e.text, table: tableName(e.table) };
+  if (!saved || !IPTABLES_TABLES.has(name) || e.handle === undefined) return undefined;
+  const position = (ctx.handles.get(e.table)?.get(e.chain) ?? []).indexOf(e.handle) + 1;
+  return saved.rules.find((r) => r.table === name && r.chain === e.chain && r.position === position);
+}
+
+/** The iptables-save line of an iptables-nft rule (by its handle's place in the chain), or the rule as nft prints it. */
+function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: string } {
+  const rule = savedRule(e, ctx);
+  return rule ? { rule: rule.text, table: rule.table } : { rule: e.text, table: tableName(e.table) };
+}
+
+/** Does this traced rule rewrite the packet: by nft's text, or by its iptables-save target (ip6tables-nft's REDIRECT has no nft text)? */
+function isRewrite(e: TraceEvent, ctx: TraceContext): boolean {
+  const target = savedRule(e, ctx)?.target;
+  return rewritesPacket(e.text) || (target != null && NAT_TARGETS.has(target));
 }
 
 /**
@@ -123,10 +133,25 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
   return `${named.table} ${e.chain}: ${named.rule}${e.handle !== undefined ? ` [handle ${e.handle}]` : ""}`;
 }
 
+/** The destination NAT a traced rule makes (trace-loopback.ts natTarget), only for a rule that rewrites at all. */
+function natTargetOf(e: TraceEvent, ctx: TraceContext) {
+  const saved = savedRule(e, ctx);
+  return saved !== undefined || rewritesPacket(e.text) ? natTarget(e.text, saved) : undefined;
+}
+
 /** What no filter chain decided: the packet passed only chains that never decide (`nat PREROUTING`), so netfilter accepted it. */
 export const NO_FILTER_CHAIN = "no filter chain";
 
-const INDEX = new WeakMap<readonly TraceEvent[], { readonly byOrigin: ReadonlyMap<string, readonly TraceEvent[]>; readonly byId: ReadonlyMap<string, readonly TraceEvent[]> }>();
+interface TraceIndex {
+  readonly byOrigin: ReadonlyMap<string, readonly TraceEvent[]>;
+  readonly byId: ReadonlyMap<string, readonly TraceEvent[]>;
+  /** The place in the trace of each id's first line. */
+  readonly start: ReadonlyMap<string, number>;
+  /** Packets back in on lo (trace-loopback.ts), by what NAT leaves alone in them. */
+  readonly reentries: ReadonlyMap<string, readonly Reentry[]>;
+}
+
+const INDEX = new WeakMap<readonly TraceEvent[], TraceIndex>();
 
 /** What a probe's packets and only they share: destination address, protocol and port as sent (matches() compares these too). */
 const destinationKey = (daddr: string | undefined, protocol: string | undefined, port: number | undefined) => `${daddr} ${protocol} ${port}`;
@@ -138,26 +163,31 @@ const destinationKey = (daddr: string | undefined, protocol: string | undefined,
  * trace (a sweep asks for a thousand ports: each looks only at its own
  * destination's packets, not at every packet). A packet is its probe's by how
  * it was sent, never by where a DNAT sent it: a port forward to web:80 is not
- * a probe to web:80.
+ * a probe to web:80. A packet back in on lo is no origin either: it was sent
+ * at the output hook (trace-loopback.ts links it to the trace id it continues).
  */
-function indexed(events: readonly TraceEvent[]) {
+function indexed(events: readonly TraceEvent[]): TraceIndex {
   let found = INDEX.get(events);
   if (!found) {
-    const push = (map: Map<string, TraceEvent[]>, key: string, e: TraceEvent) => {
+    const push = <T>(map: Map<string, T[]>, key: string, e: T) => {
       const list = map.get(key);
       if (list) list.push(e);
       else map.set(key, [e]);
     };
     const byId = new Map<string, TraceEvent[]>();
     const byOrigin = new Map<string, TraceEvent[]>();
-    const seen = new Set<string>();
-    for (const e of events) {
+    const start = new Map<string, number>();
+    const reentries = new Map<string, Reentry[]>();
+    events.forEach((e, position) => {
       push(byId, e.id, e);
-      if (e.kind !== "packet" || seen.has(e.id)) continue;
-      seen.add(e.id);
-      if (e.packet) push(byOrigin, destinationKey(e.packet.daddr, e.packet.protocol, e.packet.dport), e);
-    }
-    found = { byOrigin, byId };
+      if (e.kind !== "packet" || start.has(e.id)) return;
+      start.set(e.id, position);
+      const identity = isLoopbackReentry(e) ? packetIdentity(e) : undefined;
+      if (isLoopbackReentry(e)) {
+        if (identity !== undefined) push(reentries, identity, { id: e.id, event: e, position });
+      } else if (e.packet) push(byOrigin, destinationKey(e.packet.daddr, e.packet.protocol, e.packet.dport), e);
+    });
+    found = { byOrigin, byId, start, reentries };
     INDEX.set(events, found);
   }
   return found;
@@ -203,7 +233,16 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const sports = [...new Set(mine.map((e) => e.packet!.sport))];
   if (sports.length <= (probe.nth ?? 0)) return undefined;
   const sport = sports[probe.nth ?? 0];
-  const ids = [...new Set(mine.filter((e) => e.packet!.sport === sport).map((e) => e.id))];
+  const origins = [...new Set(mine.filter((e) => e.packet!.sport === sport).map((e) => e.id))];
+  // A packet that left by lo is walked on where it came back in (trace-loopback.ts); one that cannot be followed leaves its fate unknown.
+  const used = new Set<string>();
+  let lost = false;
+  const ids = origins.flatMap((id) => {
+    const back = reentryOf(index.byId.get(id) ?? [], index.start.get(id) ?? 0, probe.family, index.reentries, used, (e) => natTargetOf(e, ctx));
+    if (back.id !== undefined) used.add(back.id);
+    else if (back.loopback) lost = true;
+    return back.id !== undefined ? [id, back.id] : [id];
+  });
   const rewrites: string[] = [];
   const steps: string[] = [];
   const passed: string[] = [];
@@ -236,7 +275,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         path.set(e.table, chains.slice(0, -1));
         continue;
       }
-      if (e.kind === "rule" && rewritesPacket(e.text)) {
+      if (e.kind === "rule" && isRewrite(e, ctx)) {
         const named = rewriteName(e, ctx);
         if (!rewrites.includes(named)) rewrites.push(named);
         continue;
@@ -255,6 +294,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       accepted = decision;
     }
   }
+  // A packet that left by lo and whose way back the trace does not show: what took it there is not known (the counters decide).
+  if (lost) return undefined;
   if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
   // The packet entered a filtering chain and the trace shows no rule or policy taking it there: the trace is incomplete
   // (read before its verdict line arrived), not "unfiltered" — no decision from it (the counters decide).

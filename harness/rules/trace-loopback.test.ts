@@ -1,0 +1,135 @@
+/**
+ * Unit tests (no Docker) for a host's probe of itself behind a local REDIRECT (nat OUTPUT): the packet leaves by lo and
+ * re-enters at prerouting under a new trace id, which trace.ts links to the probe (trace-loopback.ts). On real
+ * `nft -a monitor` output captured in a lab host (testdata/trace-local-redirect.txt).
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { parseSave } from "./saved.ts";
+import { parseNftListing } from "./nft-listing.ts";
+import { traceDecision, type TracedProbe } from "./trace.ts";
+import { chainHandles, namedFromListing, parseTrace } from "./trace-events.ts";
+
+const log = readFileSync(new URL("testdata/trace-local-redirect.txt", import.meta.url), "utf8");
+
+/** `nft -a list ruleset` of that host when the step's trace was collected (Docker's DNS rules included). */
+const listing = `table ip nat { # handle 1
+	chain DOCKER_OUTPUT { # handle 1
+		ip daddr 127.0.0.11 tcp dport 53 counter packets 0 bytes 0 dnat to 127.0.0.11:36639 # handle 9
+		ip daddr 127.0.0.11 udp dport 53 counter packets 0 bytes 0 dnat to 127.0.0.11:41056 # handle 7
+	}
+	chain OUTPUT { # handle 2
+		type nat hook output priority -100; policy accept;
+		ip daddr 127.0.0.11 counter packets 0 bytes 0 jump DOCKER_OUTPUT # handle 3
+		tcp dport 8080 counter packets 1 bytes 60 redirect to :8081 # handle 11
+		tcp dport 9090 counter packets 2 bytes 120 redirect to :9091 # handle 12
+	}
+	chain POSTROUTING { # handle 5
+		type nat hook postrouting priority srcnat; policy accept;
+		ip daddr 127.0.0.11 counter packets 0 bytes 0 jump DOCKER_POSTROUTING # handle 6
+	}
+}
+table ip filter { # handle 2
+	chain INPUT { # handle 1
+		type filter hook input priority filter; policy accept;
+		iifname "lo" tcp dport 8081 counter packets 1 bytes 60 drop # handle 2
+		iifname "lo" tcp dport 9091 counter packets 10 bytes 536 accept # handle 3
+	}
+}
+table ip6 nat { # handle 3
+	chain OUTPUT { # handle 1
+		type nat hook output priority -100; policy accept;
+		tcp dport 8080 counter packets 1 bytes 80  # handle 2
+		tcp dport 9090 counter packets 2 bytes 160  # handle 3
+	}
+}
+table ip6 filter { # handle 4
+	chain INPUT { # handle 1
+		type filter hook input priority filter; policy accept;
+		iifname "lo" tcp dport 8081 counter packets 1 bytes 80 drop # handle 2
+		iifname "lo" tcp dport 9091 counter packets 10 bytes 736 accept # handle 3
+	}
+}`;
+
+const filter = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
+  "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", "COMMIT"];
+const nat = (docker: boolean) => ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+  ...(docker ? [":DOCKER_OUTPUT - [0:0]", "-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT"] : []),
+  "-A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081", "-A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091", "COMMIT"];
+const ctx = {
+  host: "server", handles: chainHandles(listing),
+  saved: { ipv4: parseSave([...filter, ...nat(true), ""].join("\n"), "ipv4"), ipv6: parseSave([...filter, ...nat(false), ""].join("\n"), "ipv6") },
+};
+const events = namedFromListing(parseTrace(log), parseNftListing(listing));
+const V4 = "198.19.196.2";
+const V6 = "2001:db8:f5:44::2";
+const probe = (family: "ipv4" | "ipv6", daddr: string, port: number): TracedProbe => ({ family, daddr, protocol: "tcp", port });
+
+describe("nft splits a rule line it cannot translate", () => {
+  test("`… XT target REDIRECT not found` + ` # handle 2 (verdict accept)` on the next line is one rule event", () => {
+    const split = parseTrace(log).filter((e) => e.table === "ip6 nat" && e.kind === "rule");
+    expect(split.length).toBeGreaterThan(0);
+    expect(split[0]).toMatchObject({ chain: "OUTPUT", handle: 2, verdict: "accept" });
+  });
+});
+
+describe("a host's probe of itself redirected by nat OUTPUT to another local port", () => {
+  test.each<[string, TracedProbe, string, string, number, string]>([
+    ["server:8080 (ipv4), the DROP on lo after the redirect", probe("ipv4", V4, 8080), "drop", "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", 2, "-A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081 [handle 11]"],
+    ["server:9090 (ipv4), the ACCEPT on lo; its nat rule line was split by nft", probe("ipv4", V4, 9090), "accept", "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", 3, "-A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091 [handle 12]"],
+    ["localhost:9090 (ipv4)", probe("ipv4", "127.0.0.1", 9090), "accept", "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", 3, "-A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091 [handle 12]"],
+    ["server:8080 (ipv6: ip6 nat has no POSTROUTING, the rewrite shows only in the re-entered packet)", probe("ipv6", V6, 8080), "drop", "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", 2, "-A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081 [handle 2]"],
+    ["server:9090 (ipv6)", probe("ipv6", V6, 9090), "accept", "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", 3, "-A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091 [handle 3]"],
+    ["localhost:9090 (ipv6)", probe("ipv6", "::1", 9090), "accept", "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", 3, "-A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091 [handle 3]"],
+  ])("%s: the filter rule that took the re-entered packet decides, the REDIRECT is named as its rewrite", (_, p, action, rule, handle, rewrite) => {
+    const d = traceDecision(events, p, ctx);
+    expect(d).toMatchObject({ host: "server", family: p.family, table: "filter", path: ["INPUT"], rule, handle, action, policy: false, source: "trace" });
+    expect(d?.unfiltered).toBeUndefined();
+    expect(d?.rewrites).toEqual([`nat OUTPUT: ${rewrite}`]);
+    expect(d?.steps?.some((s) => /filter INPUT packet: iif "lo"/.test(s))).toBe(true);
+  });
+
+  /** The v4 8080 probe's SYN as traced: leaving (trace id c1437461) and re-entered (894bc992). */
+  const syn = log.split("\n").filter((l) => /^trace id (c1437461|894bc992) /.test(l));
+  const decide = (lines: readonly string[], p = probe("ipv4", V4, 8080)) => traceDecision(namedFromListing(parseTrace(lines.join("\n")), parseNftListing(listing)), p, ctx);
+  test("the SYN alone decides as in the whole step's trace", () => {
+    expect(decide(syn)).toMatchObject({ action: "drop", handle: 2, path: ["INPUT"] });
+  });
+  test("a re-entered packet that is not this one (another IP id) is not linked: no decision, never 'no filter chain'", () => {
+    expect(decide(syn.map((l) => (l.startsWith("trace id 894bc992") ? l.replace("ip id 12608", "ip id 12609") : l)))).toBeUndefined();
+  });
+  test("a re-entered packet whose destination the traced REDIRECT did not make (port 8082, not 8081) is not linked", () => {
+    expect(decide(syn.map((l) => (l.startsWith("trace id 894bc992") ? l.replace("tcp dport 8081", "tcp dport 8082") : l)))).toBeUndefined();
+  });
+  test("the packet left by lo and its re-entry is not in the trace (read too early): no decision", () => {
+    expect(decide(syn.filter((l) => !l.startsWith("trace id 894bc992")))).toBeUndefined();
+  });
+  test("a probe to the redirect's destination (localhost:8081) never takes the redirected packet: it was sent to server:8080", () => {
+    expect(traceDecision(events, probe("ipv4", "127.0.0.1", 8081), ctx)).toBeUndefined();
+    expect(traceDecision(events, probe("ipv6", "::1", 8081), ctx)).toBeUndefined();
+  });
+});
+
+describe("a host's probe of itself with no NAT", () => {
+  // As a native nft host with only an input chain traces it: nothing but fwspec's `out` at the output hooks, then the packet back in
+  // on lo, marked again by fwspec's `pre` rule (its destination unchanged).
+  const pkt = (id: string, where: string, dir: string) =>
+    `trace id ${id} ${where} packet: ${dir} ip saddr 198.18.0.4 ip daddr 198.18.0.4 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 100 ip protocol tcp ip length 60 tcp sport 40000 tcp dport 8080 tcp flags == syn tcp window 65495`;
+  const lines = [
+    pkt("a1", "inet fwspec_trace out", 'oif "lo"'),
+    "trace id a1 inet fwspec_trace out rule meta nfproto ipv4 ip daddr 198.18.0.4 meta l4proto tcp th dport 8080 meta nftrace set 1 # handle 4 (verdict continue)",
+    "trace id a1 inet fwspec_trace out policy accept",
+    pkt("b2", "inet fwspec_trace pre", 'iif "lo" @ll,0,112 0x800'),
+    "trace id b2 inet fwspec_trace pre rule meta nfproto ipv4 ip daddr 198.18.0.4 meta l4proto tcp th dport 8080 meta nftrace set 1 # handle 3 (verdict continue)",
+    "trace id b2 inet fwspec_trace pre policy accept",
+    pkt("b2", "inet fw input", 'iif "lo" @ll,0,112 0x800'),
+    "trace id b2 inet fw input rule tcp dport 8080 accept # handle 5 (verdict accept)",
+  ];
+  const c = { host: "fw", handles: new Map(), saved: {} };
+  test("the rule that took it back in decides; the packet's only line out is fwspec's own", () => {
+    expect(traceDecision(parseTrace(lines.join("\n")), probe("ipv4", "198.18.0.4", 8080), c)).toMatchObject({ table: "inet fw", path: ["input"], handle: 5, action: "accept" });
+  });
+  test("without its way back: no decision, never 'no filter chain'", () => {
+    expect(traceDecision(parseTrace(lines.slice(0, 3).join("\n")), probe("ipv4", "198.18.0.4", 8080), c)).toBeUndefined();
+  });
+});
