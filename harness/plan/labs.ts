@@ -1,10 +1,11 @@
 /**
  * Which scenarios share a lab (pure): scenarios of one lab shape (shape.ts:
  * networks, subnets and hosts, not their names or listeners), made only of
- * apply, expect and counters steps and run steps that leave no state
+ * apply, expect, counters and hold steps and run steps that leave no state
  * (stateless-run.ts), run one after another on one lab (reset in between,
- * names cast and listeners set, runner/shared-lab.ts); a scenario with other
- * run steps, reboot or hold steps may be the last on such a lab (it is
+ * held connections ended, names cast and listeners set,
+ * runner/shared-lab.ts); a scenario with other run steps or reboot steps may
+ * be the last on such a lab (it is
  * removed after it); every other scenario gets its own. Also the lab's short
  * name.
  */
@@ -32,12 +33,12 @@ export function topologyKey(scenario: Scenario): string {
 }
 
 /**
- * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot`, `hold` and most `run` steps
+ * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
  * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
- * (stateless-run.ts) cannot.
+ * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
  */
 export function shareable(scenario: Scenario): boolean {
-  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || (s.kind === "run" && leavesNoState(s.command)));
+  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command)));
 }
 
 /**

@@ -83,9 +83,12 @@ describe("planScenario", () => {
 });
 
 describe("lab planning", () => {
-  test("only apply/expect/counters scenarios, and run steps that leave no state, share a lab", () => {
+  test("only apply/expect/counters/hold scenarios, and run steps that leave no state, share a lab", () => {
     expect(shareable(plain("a"))).toBe(true);
-    expect(shareable(scenario)).toBe(false);
+    // Held connections end with their scenario (runner/shared-lab.ts): nothing of them reaches the next.
+    expect(shareable(scenario)).toBe(true);
+    const withReboot = defineScenario({ name: "b", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ reboot: "server" }, { expect: ["remote -> server:8080 open"] }] });
+    expect(shareable(withReboot)).toBe(false);
     const withRun = (command: string) => defineScenario({ name: "r", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ expect: ["remote -> server:8080 open"] }, { run: { host: "server", command } }] });
     expect(shareable(withRun("ip -6 neigh flush all"))).toBe(true);
     expect(shareable(withRun("iptables -S INPUT"))).toBe(true);
@@ -118,7 +121,7 @@ describe("lab planning", () => {
     { case: "one not-shareable scenario per lab; the next gets its own", list: [shaped("a"), shaped("r1", { run: true }), shaped("r2", { run: true, remote: "peer" })], labs: 1, groups: [["a", "r1"], ["r2"]] },
     { case: "not shareable and no lab of its shape: its own", list: [shaped("a"), shaped("r", { run: true, backend: "legacy" })], labs: 1, groups: [["a"], ["r"]] },
     { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r1"], ["b", "r2"]] },
-    { case: "the older cases: listeners and a held connection", list: [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")], labs: 1, groups: [["a", "b", "c", "d", "plan"]] },
+    { case: "the older cases: listeners and a held connection (shareable: in file order)", list: [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")], labs: 1, groups: [["a", "b", "c", "plan", "d"]] },
   ])("$case", ({ list, labs, groups }) => {
     expect(planLabs(list, labs).map((g) => g.map((s) => s.name))).toEqual(groups);
   });

@@ -33,7 +33,36 @@ const OPEN_SCRIPT = `
 set -e
 d="$1"; mkdir -p "$d"; : > "$d/in"; : > "$d/out"; : > "$d/err"; rm -f "$d/exit"
 setsid sh -c 'tail -s 0.02 -f "$1/in" | socat - "$2" > "$1/out" 2> "$1/err"; echo $? > "$1/exit"' held "$d" "$2" </dev/null >/dev/null 2>&1 &
+echo $! > "$d/pid"
 `;
+
+/** Where a host's held connections live: one folder each, named after the connection. */
+const HELD_DIR = "/tmp/fwspec/held";
+
+/**
+ * Ends every held connection of a host (bash: dash's kill takes no process
+ * group after `--`; exit 3 with a message
+ * when one does not end): each runs in a session of its own (OPEN_SCRIPT),
+ * whose process group is killed, its end awaited (bounded), and the folders
+ * removed. A shared lab runs it before the next scenario (runner/shared-lab.ts):
+ * no \`tail\`/\`socat\` of one scenario writes into the next one's files or
+ * sends its data through the next one's rules.
+ */
+export const END_HELD_SCRIPT = `for f in ${HELD_DIR}/*/pid; do
+  [ -e "$f" ] || continue
+  read -r pid < "$f" && kill -KILL -- "-$pid" 2>/dev/null
+done
+i=0
+for f in ${HELD_DIR}/*/pid; do
+  [ -e "$f" ] || continue
+  read -r pid < "$f" || continue
+  while kill -0 -- "-$pid" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -lt 200 ] || { echo "the held connection \${f%/pid} (process group $pid) does not end" >&2; exit 3; }
+    sleep 0.01
+  done
+done
+rm -rf ${HELD_DIR}`;
 
 /**
  * Appends a nonce to the held connection's input and waits up to the timeout
@@ -57,7 +86,7 @@ echo "no echo"; cat "$d/err" >&2; exit 4
 const STOP_SCRIPT = `: > "$1/stop-$2"`;
 
 export async function openHeld(name: string, from: LabHost, address: string, port: number, protocol: "tcp" | "udp"): Promise<HeldConnection> {
-  const dir = `/tmp/fwspec/held/${name}`;
+  const dir = `${HELD_DIR}/${name}`;
   const target = `${protocol.toUpperCase()}:${bracketed(address)}:${port}`;
   await from.run(["sh", "-c", OPEN_SCRIPT, "hold", dir, target], `opening held connection ${name}`);
   return { name, from, address, port, protocol, dir };

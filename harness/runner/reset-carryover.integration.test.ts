@@ -4,7 +4,8 @@
  * first changing native nftables, iptables-legacy, iptables-nft and nft sets, the
  * next expecting a clean host; a change the reset does not undo (an added
  * address) gives the next scenario a fresh lab instead of a wrong verdict;
- * a handshake the first broke resends nothing into the next.
+ * a handshake the first broke resends nothing into the next, a connection
+ * it held open ends with it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,6 +107,25 @@ describe("shared-lab reset", () => {
       'rule "-A INPUT -p tcp --tcp-flags RST RST" passed',
       'rule "-A OUTPUT -p tcp --sport 8080 --tcp-flags SYN,ACK SYN,ACK" passed',
     ]);
+  });
+
+  it("ends the previous scenario's held connections: none of their processes or sockets runs on into the next, on the same lab", async () => {
+    const lines: string[] = [];
+    const holding = scenario("holding", [
+      { hold: { name: "h4", from: "remote", to: "server", port: 8080, family: "ipv4" } },
+      { hold: { name: "h6", from: "remote", to: "server", port: 8080, family: "ipv6" } },
+      { expect: ["held h4 open", "held h6 open"] },
+    ]);
+    const after = scenario("after holding", [
+      { run: { host: "remote", command: "sh -c '! pgrep -a socat && ! pgrep -a tail && [ ! -e /tmp/fwspec/held ]'" } },
+      { run: { host: "server", command: "sh -c '[ -z \"$(ss -Htn state established \"( sport = :8080 )\")\" ]'" } },
+      { hold: { name: "h4", from: "remote", to: "server", port: 8080, family: "ipv4" } },
+      { expect: ["held h4 open", "remote -> server:8080 open"] },
+    ]);
+    const reports = await run([holding, after], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.steps.filter((s) => s.status !== "passed")]))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
   });
 
   it("does not carry the previous scenario's neighbour entries into the next: they are emptied and warmed again", async () => {

@@ -39,6 +39,7 @@ import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
+import { END_HELD_SCRIPT } from "./held.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 
@@ -161,7 +162,7 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h))).then(() =>
+        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, holds(previous.scenario)))).then(() =>
             Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name)))))
         : undefined,
       Promise.all(others.map(async (h) => [h.name, await readHostDigest(h)] as const)),
@@ -202,7 +203,7 @@ export class SharedLab implements AsyncDisposable {
     const firstRun = previous === undefined && !taken;
     this.#taken = false;
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h)));
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario))));
     await Promise.all(
       [...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
@@ -285,10 +286,22 @@ export class SharedLab implements AsyncDisposable {
   }
 }
 
-/** Ends every TCP connection of the host that is not a listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV), then empties its neighbour caches (warmed again after the reset). */
-async function forgetPreviousScenario(host: LabHost): Promise<void> {
+/** Did the scenario open held connections (a `hold` step)? Their processes run on until ended. */
+function holds(scenario: Scenario): boolean {
+  return scenario.steps.some((s) => s.kind === "hold");
+}
+
+/**
+ * Ends the previous scenario's held connections when it had any
+ * (runner/held.ts), then every TCP connection of the host that is not a
+ * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
+ * far ends of held ones); then empties its neighbour caches (warmed again
+ * after the reset).
+ */
+async function forgetPreviousScenario(host: LabHost, held: boolean): Promise<void> {
   let stderr: string;
   try {
+    if (held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
     ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
   } catch (error) {
     throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
