@@ -1,5 +1,5 @@
 /** The command lines the real `fwspec` prints for the user to type start as this user can run it (cli/invocation.ts), end to end, no Docker. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -11,10 +11,13 @@ const LAUNCHER = path.join(CHECKOUT, "bin", "fwspec");
 const tmp = mkdtempSync(path.join(tmpdir(), "fwspec-invocation-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** fwspec with exactly these npm variables (the test itself may run under npx: its own are dropped). */
+/** The inherited PATH without any folder holding an `fwspec` (a machine with fwspec installed or linked must not change what these tests see). */
+const PATH_WITHOUT_FWSPEC = (process.env["PATH"] ?? "").split(path.delimiter).filter((d) => d !== "" && !existsSync(path.join(d, "fwspec"))).join(path.delimiter);
+
+/** fwspec with exactly these npm variables (the test itself may run under npx: its own are dropped), `pathFirst` the only folder on PATH with an fwspec. */
 async function fwspec(args: readonly string[], cwd: string, npm: Record<string, string> = {}, pathFirst?: string) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
-  if (pathFirst !== undefined) env["PATH"] = `${pathFirst}${path.delimiter}${env["PATH"] ?? ""}`;
+  env["PATH"] = pathFirst === undefined ? PATH_WITHOUT_FWSPEC : `${pathFirst}${path.delimiter}${PATH_WITHOUT_FWSPEC}`;
   const r = await execa(process.execPath, [MAIN, ...args], { cwd, env: { ...env, ...npm }, extendEnv: false, reject: false });
   return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
 }
