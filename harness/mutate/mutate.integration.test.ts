@@ -7,7 +7,9 @@
  * nft input policy's survivor gets a check on a port no rule names with the
  * listener it needs: pasted as is (the loader takes it), it kills the mutant.
  * A source-restricted rule's survivor gets a check from an address the rule
- * matches, with the extra address and subnet to declare: declared, it kills.
+ * matches, with the extra address and subnet to declare: declared, it kills;
+ * on a native nft host the check is weighed from that address (a narrower
+ * source range before the rule drops it: the probe leaves from past it).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +36,10 @@ const scenarioWith = (checks: readonly string[]) => defineScenario({
   steps: [{ apply: { host: "server", commands: RULES } }, { expect: [...checks] }],
 });
 
+async function labProvider(): Promise<DockerLabProvider> {
+  return new DockerLabProvider({ docker: await connectEngine(), image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+}
+
 /** The suggestion applied as a person would: `add \`X\`` appends X; `make \`X\` … \`… V\`` gives X the verdict V. */
 function applySuggestion(checks: readonly string[], suggestion: string): string[] {
   const add = /^add `([^`]+)`/.exec(suggestion);
@@ -44,8 +50,7 @@ function applySuggestion(checks: readonly string[], suggestion: string): string[
 }
 
 test("a weak scenario's survivors come with suggestions that, once added, kill them", async () => {
-  const docker = await connectEngine();
-  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const provider = await labProvider();
   const operators = ["loopback-iface", "reject-type"];
 
   const weak = await mutateScenarios([scenarioWith(weakChecks)], { provider, operators });
@@ -71,8 +76,7 @@ test("a weak scenario's survivors come with suggestions that, once added, kill t
 }, 240_000);
 
 test("a policy survivor's suggestion is a check the loader takes as pasted, listener and all, and it kills the mutant", async () => {
-  const docker = await connectEngine();
-  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const provider = await labProvider();
   const dir = mkdtempSync(join(tmpdir(), "fwspec-policy-"));
   try {
     writeFileSync(join(dir, "fw.nft"), "flush ruleset\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tiif lo accept\n\t\ttcp dport 22 accept\n\t\ttcp dport 80 accept\n\t}\n}\n");
@@ -96,8 +100,7 @@ test("a policy survivor's suggestion is a check the loader takes as pasted, list
 }, 240_000);
 
 test("a source-restricted rule's survivor: the suggested check leaves from an address the rule matches, declared as suggested, and kills the mutant", async () => {
-  const docker = await connectEngine();
-  const provider = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId: inject("fwspecRunId"), ownerPid: inject("fwspecOwnerPid") });
+  const provider = await labProvider();
   const rules = ["ip6tables -A INPUT -s 2001:db8:5e1::5 -p tcp --dport 22 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 22 -j DROP"];
   const restricted = (remote: { addresses?: { lan: { extra: string[] } } }, subnets: { lan: { ipv6: string } } | undefined, checks: readonly string[]) => defineScenario({
     name: "source-restricted", description: "ssh only from 2001:db8:5e1::5", family: "ipv6",
@@ -117,4 +120,39 @@ test("a source-restricted rule's survivor: the suggested check leaves from an ad
   const [, subnet] = /`subnets: \{ lan: \{ ipv6: (\S+) \} \}`/.exec(survivor!.detail!) as unknown as [string, string];
   const after = await mutateScenarios([restricted({ addresses: { lan: { extra: [extra] } } }, { lan: { ipv6: subnet } }, [...checks, check!])], { provider, operators: ["accept-drop"] });
   expect(after.scenarios[0]!.mutants.map((m) => m.status)).toEqual(["killed", "killed"]);
+}, 300_000);
+
+test("native nft source matches: a survivor's suggested check is weighed from the address it leaves from, and declared as suggested it kills", async () => {
+  const provider = await labProvider();
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-nft-saddr-"));
+  try {
+    // ssh from 198.18.7.0/25, but not from its first /28.
+    writeFileSync(join(dir, "fw.nft"), "flush ruleset\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tip saddr 198.18.7.0/28 drop\n\t\tip saddr 198.18.7.0/25 tcp dport 22 accept\n\t}\n}\n");
+    const restricted = (remote: { addresses?: { lan: { extra: string[] } } }, subnets: { lan: { ipv4: string } } | undefined, checks: readonly string[]) => defineScenario({
+      name: "nft source-restricted", description: "ssh only from 198.18.7.0/25 past its first /28", family: "ipv4",
+      ...(subnets ? { subnets } : {}),
+      hosts: { server: { firewall: true, listen: ["tcp/22"] }, remote },
+      // A step that may send traffic: the unreached rules are not proven equivalent from their counters, so their mutants run.
+      steps: [{ apply: { host: "server", nft: "fw.nft" } }, { run: { host: "remote", command: "sleep 0" } }, { expect: [...checks] }],
+    }, { baseDir: dir });
+    const checks = ["remote -> server:22 dropped"];
+    const weak = await mutateScenarios([restricted({}, undefined, checks)], { provider, operators: ["accept-drop"] });
+    const survivors = weak.scenarios[0]!.mutants;
+    const declare = (address: string) => `\`addresses: { lan: { extra: [${address}] } }\` on remote, with \`subnets: { lan: { ipv4: 198.18.7.0/24 } }\``;
+    expect(survivors.map((m) => `${m.id} ${m.status}: ${m.detail}`)).toEqual([
+      `accept-drop@fw.nft:5 survived: add \`remote@198.18.7.10 -> server:22/tcp4 dropped\` (remote needs the address 198.18.7.10, which the rule's source matches: ${declare("198.18.7.10")})`,
+      // Was: `remote@198.18.7.10 -> server:22/tcp4 open`, an address the /28 before drops: the check failed as written.
+      `accept-drop@fw.nft:6 survived: add \`remote@198.18.7.25 -> server:22/tcp4 open\` (with this change it is dropped; remote needs the address 198.18.7.25 to leave from: ${declare("198.18.7.25")})`,
+    ]);
+    // Pasted as the suggestions say: the checks, the extra addresses and the subnet.
+    const added = survivors.map((m) => /^add `([^`]+)`/.exec(m.detail!)![1]!);
+    const extra = survivors.map((m) => /extra: \[([^\]]+)\]/.exec(m.detail!)![1]!);
+    const after = await mutateScenarios([restricted({ addresses: { lan: { extra } } }, { lan: { ipv4: "198.18.7.0/24" } }, [...checks, ...added])], { provider, operators: ["accept-drop"] });
+    expect(after.scenarios[0]!.mutants.map((m) => `${m.id} ${m.status}`)).toEqual(["accept-drop@fw.nft:5 killed", "accept-drop@fw.nft:6 killed"]);
+    // The unweighed suggestion on real packets: from 198.18.7.10 the rules as written drop it, so the scenario fails.
+    const unweighed = await mutateScenarios([restricted({ addresses: { lan: { extra: ["198.18.7.10"] } } }, { lan: { ipv4: "198.18.7.0/24" } }, [...checks, "remote@198.18.7.10 -> server:22/tcp4 open"])], { provider, operators: ["accept-drop"] });
+    expect(unweighed.scenarios[0]!.skipped).toMatch(/^the original scenario does not pass \(failed: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 300_000);

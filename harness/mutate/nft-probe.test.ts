@@ -4,9 +4,10 @@
  * models; undefined where it cannot tell.
  */
 import { describe, expect, test } from "vitest";
+import { parseCidr } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { chainPriority } from "./nft-lines.ts";
-import { hostRules, namedPorts, type Probe, probeFate } from "./nft-probe.ts";
+import { hostRules, namedPorts, namedSources, type Probe, probeFate } from "./nft-probe.ts";
 
 const scenario = (content: string, extra: Scenario["steps"] = []): Scenario => ({
   file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2,
@@ -72,6 +73,42 @@ describe("the fate of a probe's first packet", () => {
     const rules = hostRules(scenario(content), "server", changes)!;
     expect([probeFate(rules, self(8081)), probeFate(rules, self(22)), probeFate(rules, peer(22))]).toEqual(["refused:rst", "accepted", "accepted"]);
     expect(namedPorts(rules)).toEqual([8081]);
+  });
+});
+
+describe("a peer's probe from a known source (an address, or the range its address lies in)", () => {
+  const from = (source: string, port = 22): Probe => {
+    const family = source.includes(":") ? "ipv6" : "ipv4";
+    return { family, protocol: "tcp", port, loopback: false, source: parseCidr(source.includes("/") ? source : `${source}/${family === "ipv4" ? 32 : 128}`, family)! };
+  };
+  const ADMINS = 'table inet f {\n\tset admins {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 198.18.7.0/25, 198.18.9.5 }\n\t}\n\tchain c {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tip saddr @admins tcp dport 22 accept\n\t}\n}\n';
+  const V6ND = (rule: string) => chain("inet", "input", "0", "drop", "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept", rule);
+  test.each([
+    ["an address in the rule's range", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.18.7.10"), "accepted"],
+    ["an address outside it", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.18.7.200"), "dropped"],
+    ["an automatic lab subnet (198.19.128.0/17) outside it", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.19.128.0/17"), "dropped"],
+    ["a narrower rule first", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/28 drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.18.7.10"), "dropped"],
+    ["past the narrower rule", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/28 drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.18.7.25"), "accepted"],
+    ["a negated range, from outside it", chain("inet", "input", "0", "accept", "ip saddr != 198.18.7.0/25 tcp dport 22 drop"), from("198.19.128.0/17"), "dropped"],
+    ["a negated range, from inside it", chain("inet", "input", "0", "accept", "ip saddr != 198.18.7.0/25 tcp dport 22 drop"), from("198.18.7.10"), "accepted"],
+    ["an anonymous set of addresses", chain("inet", "input", "0", "drop", "ip saddr { 198.18.7.5, 198.18.9.0/24 } accept"), from("198.18.9.10"), "accepted"],
+    ["outside every element", chain("inet", "input", "0", "drop", "ip saddr { 198.18.7.5, 198.18.9.0/24 } accept"), from("198.18.8.10"), "dropped"],
+    ["a named set of addresses", ADMINS, from("198.18.9.5"), "accepted"],
+    ["outside the named set", ADMINS, from("198.18.9.6"), "dropped"],
+    ["IPv6, neighbour discovery accepted", V6ND("ip6 saddr 2001:db8:7::/64 tcp dport 22 accept"), from("2001:db8:7::a"), "accepted"],
+    ["IPv6 from the automatic lab subnet", V6ND("ip6 saddr 2001:db8:7::/64 tcp dport 22 accept"), from("2001:db8:f5::/48"), "dropped"],
+    ["an IPv4 match for an IPv6 source", V6ND("ip saddr 198.18.7.0/25 accept"), from("2001:db8:7::a"), "dropped"],
+    // Part of the source's range in the rule's, part not: which one the probe leaves from decides.
+    ["a range across the rule's", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), from("198.18.7.0/24"), undefined],
+    ["a source not known", chain("inet", "input", "0", "drop", "ip saddr 198.18.7.0/25 tcp dport 22 accept"), peer(22), undefined],
+  ])("%s", (_what, content, probe, want) => {
+    const rules = hostRules(scenario(content), "server");
+    expect(rules === undefined ? undefined : probeFate(rules, probe)).toBe(want);
+  });
+
+  test("the source ranges the rules name, a named set's too, negated ones too, in rule order", () => {
+    const rules = hostRules(scenario(`${chain("inet", "input", "0", "drop", "ip saddr != 198.18.7.0/25 drop", "ip6 saddr { 2001:db8:7::5, 2001:db8:9::/64 } accept")}${ADMINS}`), "server")!;
+    expect(namedSources(rules).map((c) => c.text)).toEqual(["198.18.7.0/25", "2001:db8:7::5/128", "2001:db8:9::/64", "198.18.9.5/32"]);
   });
 });
 

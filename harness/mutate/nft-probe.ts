@@ -26,8 +26,9 @@
  * (lo), `meta l4proto`, `ip protocol`, `ip6 nexthdr`, `meta nfproto`,
  * `tcp|udp dport` (ports, ranges, anonymous sets, `!=`), other `tcp`/`udp`/
  * `icmp`/`icmpv6` fields (only for the protocol), `ip|ip6 saddr|daddr` (the
- * family; loopback addresses for the host's own probe, the lab ranges for a
- * peer's).
+ * family; loopback addresses for the host's own probe; for a peer's, its
+ * source when the probe says where it leaves from — an address, or the range
+ * its address lies in — else the lab ranges; sets, named ones too, and `!=`).
  * A peer's IPv6 probe needs neighbour discovery: decided only when the rules
  * accept ICMPv6 neighbour solicitations and advertisements from the peer.
  */
@@ -45,6 +46,8 @@ export interface Probe {
   readonly port: number;
   /** From the host itself to localhost (over lo); else from a peer. */
   readonly loopback: boolean;
+  /** A peer's source, when known: its address (a /32 or /128), or the range it lies in. Else anywhere in the lab ranges. */
+  readonly source?: Cidr | undefined;
 }
 
 /** A probe's packet, or (`nd`) the ICMPv6 neighbour discovery a peer's IPv6 probe needs. */
@@ -127,6 +130,22 @@ export function namedPorts(rules: HostRules): number[] {
     });
   }
   return [...out];
+}
+
+/** The source ranges the rules name (`ip saddr`, `ip6 saddr`: each element of a set, named sets too, negated ones too), in rule order. */
+export function namedSources(rules: HostRules): Cidr[] {
+  const out = new Map<string, Cidr>();
+  for (const words of rules.flatMap((c) => c.rules)) {
+    words.forEach((w, i) => {
+      if ((w !== "ip" && w !== "ip6") || words[i + 1] !== "saddr") return;
+      const family: Family = w === "ip" ? "ipv4" : "ipv6";
+      for (const v of valuesAt(words, i + 2)?.values ?? []) {
+        const cidr = parseCidr(v.includes("/") ? v : `${v}/${family === "ipv4" ? 32 : 128}`, family);
+        if (cidr) out.set(`${cidr.family} ${cidr.base} ${cidr.prefix}`, cidr);
+      }
+    });
+  }
+  return [...out.values()];
 }
 
 /** The probe's fate with these rules, or undefined when the model cannot tell. */
@@ -224,13 +243,17 @@ function portIn(value: string, port: number): boolean | undefined {
   return m ? port >= Number(m[1]) && port <= Number(m[2] ?? m[1]) : undefined;
 }
 
-/** Does an address value hold the probe's address (the host's own probe: loopback; a peer's: somewhere in the lab range)? */
-function addressIn(value: string, probe: Packet): boolean | undefined {
+/**
+ * Does an address value hold the probe's address (the host's own probe: loopback; a peer's source: its known
+ * address or range, else somewhere in the lab range; a peer's destination: somewhere in the lab range)?
+ */
+function addressIn(value: string, probe: Packet, field: string): boolean | undefined {
   const cidr = parseCidr(value.includes("/") ? value : `${value}/${probe.family === "ipv4" ? 32 : 128}`, probe.family);
   if (probe.protocol === "nd") return undefined; // link-local and multicast addresses too
   if (cidr === null || addressValue(cidr.text.split("/")[0]!, probe.family) === null) return undefined;
   if (probe.loopback) return contains(cidr, LOCALHOST[probe.family]);
-  return !overlaps(cidr, LAB[probe.family]) ? false : within(LAB[probe.family], cidr) ? true : undefined;
+  const range = field === "saddr" && probe.source?.family === probe.family ? probe.source : LAB[probe.family];
+  return !overlaps(cidr, range) ? false : within(range, cidr) ? true : undefined;
 }
 
 /** The matches before a rule's verdict, for the probe's first packet: each understood, or unknown. */
@@ -283,7 +306,8 @@ function matchOf(words: readonly string[], probe: Packet): Match {
       if ((w === "ip") !== (probe.family === "ipv4")) out.push("no");
       found = valuesAt(words, i + 2);
       if (!found) return all([...out, "unknown"]);
-      test = (a) => addressIn(a.replace(/,$/, ""), probe);
+      const field = words[i + 1]!;
+      test = (a) => addressIn(a.replace(/,$/, ""), probe, field);
     } else return all([...out, "unknown"]);
     if (!found || !test) return all([...out, "unknown"]);
     out.push(oneOf(found, test));

@@ -50,13 +50,14 @@ function sourceRange(line: RuleLine): Cidr | undefined {
   return within(parseCidr(LAB_RANGES[family], family)!, range) ? undefined : range;
 }
 
-function shown(value: bigint, family: Family): string {
+/** An address as a check writes it (IPv6 compressed). */
+export function shown(value: bigint, family: Family): string {
   if (family === "ipv4") return [24n, 16n, 8n, 0n].map((s) => (value >> s) & 255n).join(".");
   return formatIPv6([112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => Number((value >> s) & 0xffffn)));
 }
 
 /** An address of the range a host may hold: the range's one address, else the tenth after its network address (or the second in a small range). */
-function addressIn(range: Cidr): string {
+export function addressIn(range: Cidr): string {
   const { first, last } = bounds(range);
   const at = first === last ? first : first + 10n < last ? first + 10n : first + 2n <= last ? first + 2n : last;
   return shown(at, range.family);
@@ -76,7 +77,7 @@ function subnetFor(address: string, family: Family): string | undefined {
 }
 
 /** Can a host be given an address in the range (inside the declarable range, not all of it reserved)? */
-function declarable(range: Cidr): boolean {
+export function declarable(range: Cidr): boolean {
   const space = DECLARABLE[range.family];
   return overlaps(range, space) && !RESERVED[range.family].some((r) => within(range, r)) && contains(space, addressIn(range));
 }
@@ -97,9 +98,9 @@ function yamlAddress(address: string, family: Family): string {
   return family === "ipv6" ? `"${address}"` : address;
 }
 
-/** What the peer must declare to hold `address` on `network`, in words. */
-function declareNote(scenario: Scenario, peer: string, network: string, address: string, family: Family): string {
-  const lead = `${peer} needs the address ${address}, which the rule's source matches: `;
+/** What the peer must declare to hold `address` on `network`, in words; `why` says what the address is for. */
+function declareNote(scenario: Scenario, peer: string, network: string, address: string, family: Family, why: string): string {
+  const lead = `${peer} needs the address ${address}${why}: `;
   const declared = scenario.subnets?.[network]?.[family];
   const subnet = declared === undefined ? undefined : parseCidr(declared, family);
   if (subnet && !contains(subnet, address)) return `${lead}it is outside ${network}'s declared subnet ${declared}: a host on a network whose subnet holds it`;
@@ -126,9 +127,13 @@ export function probeSource(line: RuleLine, scenario: Scenario, peer: string): P
     const held = declaredAddresses(h.addresses).find((d) => d.family === range.family && contains(range, d.address));
     if (held) return { from: sourceLabel(h.name, held.address) };
   }
-  const address = addressIn(range);
+  return peerAt(addressIn(range), range.family, scenario, line.host, peer, ", which the rule's source matches");
+}
+
+/** `peer` leaving from `address` (a probe to `host`), with what it must declare to hold it; `why` says what the address is for. */
+export function peerAt(address: string, family: Family, scenario: Scenario, host: string, peer: string, why: string): ProbeSource {
   const peerSpec = scenario.hosts.find((h) => h.name === peer);
-  const hostNetworks = scenario.hosts.find((h) => h.name === line.host)?.networks;
+  const hostNetworks = scenario.hosts.find((h) => h.name === host)?.networks;
   const network = peerSpec?.networks?.find((n) => hostNetworks?.includes(n)) ?? peerSpec?.networks?.[0] ?? DEFAULT_NETWORK;
-  return { from: sourceLabel(peer, address), note: declareNote(scenario, peer, network, address, range.family) };
+  return { from: sourceLabel(peer, address), note: declareNote(scenario, peer, network, address, family, why) };
 }

@@ -4,14 +4,21 @@
  * with the mutant, else the first probe that does, from a peer or the host
  * itself, on the rule's ports, the ports the rules name, the ports it listens
  * on or one no rule names.
+ *
+ * Source matches (`ip saddr`, `ip6 saddr`, sets, `!=`) are weighed from where
+ * the probe leaves (suggest-senders.ts): a check's own address, a plain peer's
+ * declared address or subnet, else the automatic lab subnets. When neither
+ * the peer nor the host itself tells the mutant apart, a probe from an address
+ * a rule names (or the one past its range) may, with what to declare for it.
  */
 import type { Family } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import type { Mutant } from "./mutants.ts";
 import { isNftLine } from "./nft-lines.ts";
-import { type Fate, hostRules, namedPorts, type Probe, probeFate } from "./nft-probe.ts";
+import { type Fate, hostRules, namedPorts, namedSources, type Probe, probeFate } from "./nft-probe.ts";
 import { CHECK, peerOf, suffix, unnamedPort } from "./suggest-probe.ts";
 import { rulePort } from "./suggest-rule.ts";
+import { parseLabel, senderRange, senders } from "./suggest-senders.ts";
 
 /** What a check of `expected` says about what a probe met: `refused` is either refusal, `blocked` anything but open. */
 function agrees(expected: string, seen: string): boolean {
@@ -47,9 +54,11 @@ export function weighed(advice: string, mutant: Mutant, scenario: Scenario): str
     return a === undefined || b === undefined ? undefined : [a, b];
   };
   const family: Family = v === "4" ? "ipv4" : "ipv6";
-  const loopback = from === host && to === "localhost";
-  if (!loopback && !(to === host && from !== host)) return advice;
-  const own = fates({ family, protocol, port: Number(port), loopback }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
+  const sender = parseLabel(from).host;
+  const loopback = sender === host && to === "localhost";
+  if (!loopback && !(to === host && sender !== host)) return advice;
+  const source = loopback ? undefined : senderRange(scenario, from, host, family);
+  const own = fates({ family, protocol, port: Number(port), loopback, source }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
   if (own === undefined) return advice;
   if (agrees(expected, own[0]) && !agrees(expected, own[1])) return advice;
   // The check gives the same verdict either way (or fails with the rules as written): look for one that tells.
@@ -59,16 +68,20 @@ export function weighed(advice: string, mutant: Mutant, scenario: Scenario): str
   const families: Family[] = [...new Set([family, ...line.nft.families])];
   const peer = peerOf(scenario, host);
   const lead = ["swap", "insert-append", "move-end"].includes(mutant.operator) ? "add a probe the reordered rules both match: " : "add ";
+  // The peer, the host itself, then sources the rules name (their families only).
+  const named = senders(scenario, host, peer, namedSources(original));
   let undecided = false;
   for (const p of ports) {
     for (const f of families) {
-      for (const self of [false, true]) {
-        const seen = fates({ family: f, protocol, port: p, loopback: self }, true);
+      const tried = [{ from: peer, source: senderRange(scenario, peer, host, f), note: undefined }, { from: host, source: undefined, note: undefined }, ...named.filter((s) => s.source.family === f)];
+      for (const s of tried) {
+        const self = s.from === host;
+        const seen = fates({ family: f, protocol, port: p, loopback: self, source: s.source }, true);
         if (seen === undefined) undecided = true;
         if (seen === undefined || seen[0] === seen[1]) continue;
         const [before, after] = loose(seen[0]) === loose(seen[1]) ? seen : seen.map(loose);
         // A port nothing listens on gets its listener from withListener.
-        return `${lead}\`${self ? `${host} -> localhost` : `${peer} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (with this change it is ${after})`;
+        return `${lead}\`${self ? `${host} -> localhost` : `${s.from} -> ${host}`}:${p}${suffix(protocol, f)} ${before}\` (with this change it is ${after}${s.note ? `; ${s.note}` : ""})`;
       }
     }
   }

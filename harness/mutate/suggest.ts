@@ -41,7 +41,7 @@
  *
  * Apart: what a rule line says (suggest-rule.ts), the peer, ports and
  * listeners a probe uses (suggest-probe.ts), and the weighing against an nft
- * host's rules (suggest-weigh.ts).
+ * host's rules (suggest-weigh.ts), source matches too (suggest-senders.ts).
  */
 import { addressValue } from "../model/cidr.ts";
 import type { Family } from "../model/types.ts";
