@@ -25,6 +25,7 @@ import { outputOptions } from "./reporters.ts";
 import { changedVerdicts, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { checkRules } from "../api.ts";
+import { checkJumpTargets } from "../runner/rule-syntax.ts";
 import { fwspecCommand } from "../invocation.ts";
 import { chooseInvocation } from "./invocation.ts";
 import { invocationFacts } from "./invocation-facts.ts";
@@ -233,7 +234,9 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
     .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
       const { files, scenarios } = validateFiles(paths, undefined, { root: opts.root, invocation });
-      // With --rules, "valid" only once the rules are accepted too (a refused rule exits 2 before it).
+      // With --rules, "valid" only once the rules are accepted too (a refused rule exits 2 before it);
+      // without, a jump to no chain or target is still found (from the lab image's target list, no Docker).
+      if (!opts.rules) checkJumpTargets(scenarios, invocation);
       const check = opts.rules ? await checkRules(scenarios, consoleProgress(), { handleInterrupts: true, invocation }) : undefined;
       const left = check && check.unchecked.length > 0 ? `; ${check.unchecked.length} left to the run, not checked (listed above)` : "";
       const rules = check ? `; ${check.tested} rules file(s) and command list(s) accepted${left}` : "";

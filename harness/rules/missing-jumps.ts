@@ -19,7 +19,7 @@ import { tokenizeRule } from "./tokenize.ts";
 export const VERDICTS: readonly string[] = ["ACCEPT", "DROP", "RETURN", "QUEUE"];
 
 /** Built-in chains of every table: never a missing chain (jumping to one is another error). */
-const BUILT_IN_CHAINS = ["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"];
+export const BUILT_IN_CHAINS: readonly string[] = ["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"];
 
 const EXTENSION_PREFIX: Readonly<Record<Family, RegExp>> = { ipv4: /^lib(?:xt|ipt)_([A-Za-z0-9_]+)\.so$/, ipv6: /^lib(?:xt|ip6t)_([A-Za-z0-9_]+)\.so$/ };
 
@@ -99,6 +99,11 @@ function tableBlocks(content: string): Block[] {
   return blocks;
 }
 
+/** Every chain restore input creates (`:WEB`, `-N`, `-E`'s new name), of any of its tables. */
+export function restoreChains(content: string): Set<string> {
+  return new Set(tableBlocks(content).flatMap((b) => [...b.chains]).filter((c) => !BUILT_IN_CHAINS.includes(c)));
+}
+
 /** A jump to nothing: no chain of its table, no verdict, and the chain the tool named or (when the extension list was read) no target iptables can load. */
 function missing(jump: Jump, block: Block, targets: ReadonlySet<string> | undefined, named: string | undefined): boolean {
   if (block.chains.has(jump.name) || VERDICTS.includes(jump.name)) return false;
@@ -125,12 +130,16 @@ export function namedMissing(stderr: string): string | undefined {
   return (/Chain '([^']+)' does not exist/.exec(stderr) ?? /Couldn't load target `([^']+)'/.exec(stderr))?.[1];
 }
 
-/** `no chain or target named ACCPET (did you mean ACCEPT?)` */
+/** `-j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)`, the suggestion one of the verdicts, `targets` or `chains`. */
+export function noSuchTarget(jump: Pick<Jump, "option" | "name">, targets: Iterable<string>, chains: Iterable<string>): string {
+  const suggestion = closest(jump.name, [...VERDICTS, ...targets, ...[...chains].filter((c) => !BUILT_IN_CHAINS.includes(c))]);
+  return `${jump.option} ${jump.name}: no chain or target named ${jump.name}${suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`}`;
+}
+
+/** A jump of restore input to nothing, in words (noSuchTarget, its table's chains the suggestions). */
 export function missingMessage(jump: Jump, content: string, targets: ReadonlySet<string> | undefined): string {
   const block = tableBlocks(content).find((b) => b.first <= jump.line && jump.line <= b.last);
-  const candidates = [...VERDICTS, ...(targets ?? []), ...[...(block?.chains ?? [])].filter((c) => !BUILT_IN_CHAINS.includes(c))];
-  const suggestion = closest(jump.name, candidates);
-  return `${jump.option} ${jump.name}: no chain or target named ${jump.name}${suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`}`;
+  return noSuchTarget(jump, targets ?? [], block?.chains ?? []);
 }
 
 /** A refusal that may be a jump to nothing: the tool names a missing chain or target, or failed at a COMMIT line (worth reading the extension list for). */

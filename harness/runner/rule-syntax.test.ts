@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
 import type { ApplyStep, RuleSource, Scenario } from "../scenario/model.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
-import { checkRuleSyntax, formatSyntaxProblem, formatUnchecked, RuleSyntaxError } from "./rule-syntax.ts";
+import { checkJumpTargets, checkRuleSyntax, formatSyntaxProblem, formatUnchecked, RuleSyntaxError, type SyntaxProblem, withStaticJumps } from "./rule-syntax.ts";
 
 const at = (line: number) => ({ file: "/p/s.yaml", line, column: 9 });
 const apply = (sources: RuleSource[], line = 5): ApplyStep => ({ kind: "apply", host: "server", sources, location: at(line) });
@@ -52,6 +52,13 @@ describe("checkRuleSyntax on the fake lab", () => {
     ]);
   });
 
+  it("names a jump to nothing of a command list at the scenario's line, though the tool passed it (found without a lab)", async () => {
+    const typo = scenario([apply([{ kind: "commands", commands: [["iptables", "-N", "WEB"], ["iptables", "-A", "INPUT", "-j", "WBE"]], locations: [at(8), at(9)] }], 7)]);
+    const error = await checkRuleSyntax([typo], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message.split("\n")[0]).toBe("1 rule line(s) rejected by the lab image's target list (no scenario lab was started):");
+    expect(await problems([typo])).toEqual(["s.yaml:9: ipv4: -j WBE: no chain or target named WBE (did you mean WEB?)"]);
+  });
+
   it("passes valid rules in one lab host, removed afterwards", async () => {
     const provider = new FakeLabProvider();
     const good = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j DROP\nCOMMIT\n" }])]);
@@ -78,5 +85,36 @@ describe("checkRuleSyntax on the fake lab", () => {
   it("shows nft's column, source line and marks under the problem (controls in the line escaped)", () => {
     const p = { file: "/p/typo.nft", line: 8, column: 15, family: "nft" as const, tool: "nft -c", message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept\u001b[2J", marks: "\t\t            ^" } };
     expect(formatSyntaxProblem(p, "/p")).toBe("typo.nft:8:15: nft: syntax error, unexpected newline\n      \t\tiif lo acept\\x1b[2J\n      \t\t            ^");
+  });
+});
+
+describe("jumps to nothing found without a lab", () => {
+  const jump = (line: number, message: string, tool = "the lab image's target list"): SyntaxProblem => ({ file: "/p/r.v4", line, family: "ipv4", tool, message, missingJump: true });
+  const tool = (line: number, message: string, family: SyntaxProblem["family"] = "ipv4"): SyntaxProblem => ({ file: "/p/r.v4", line, family, tool: "iptables", message });
+  const shown = (ps: SyntaxProblem[]) => ps.map((p) => formatSyntaxProblem(p, "/p"));
+
+  it.each([
+    ["the lab check named the jump (both backends): its words, once each", [jump(5, "-j ACCPET: …; nft words", "iptables-restore"), jump(5, "-j ACCPET: …; legacy words", "iptables-restore --test")], [jump(5, "-j ACCPET: …")], ["r.v4:5: ipv4: -j ACCPET: …; nft words", "r.v4:5: ipv4: -j ACCPET: …; legacy words"]],
+    ["the tool refused the line in its own words: the jump first, then the tool's", [tool(5, "iptables v1.8.9: Couldn't load target `ACCPET'")], [jump(5, "-j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)")], ["r.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); iptables v1.8.9: Couldn't load target `ACCPET'"]],
+    ["another line, or the other family's line, stays as it was; a jump the lab did not reach is added", [tool(4, "unknown option"), tool(5, "bad", "ipv6")], [jump(5, "-j NOPE: no chain or target named NOPE")], ["r.v4:4: ipv4: unknown option", "r.v4:5: ipv6: bad", "r.v4:5: ipv4: -j NOPE: no chain or target named NOPE"]],
+  ])("%s", (_, lab, found, merged) => {
+    expect(shown(withStaticJumps(lab, found))).toEqual(merged);
+  });
+
+  it("checkJumpTargets (plain validate) throws exit 2 naming each line, and passes rules without one", () => {
+    const typo = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCPET\nCOMMIT\n" }])]);
+    const error = (() => {
+      try {
+        checkJumpTargets([typo]);
+        return undefined;
+      } catch (e) {
+        return e as RuleSyntaxError;
+      }
+    })();
+    expect(error).toBeInstanceOf(RuleSyntaxError);
+    expect(error?.exitCode).toBe(2);
+    expect(error?.hint).toBe("fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)");
+    expect(shown([...error!.problems])).toEqual(["rules.v4:3: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)"]);
+    expect(() => checkJumpTargets([scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j LOG\nCOMMIT\n" }])])])).not.toThrow();
   });
 });

@@ -7,7 +7,9 @@
  * backend of the host the rules are for. Every bad line is reported as
  * file:line with the tool's message, per family; InputError (exit 2) before
  * any scenario lab starts. Which lines and how tool output maps back to file
- * lines: rules/syntax-lines.ts.
+ * lines: rules/syntax-lines.ts. Jumps to nothing are also found without a lab
+ * (rules/static-jumps.ts: plain `fwspec validate`); with the lab each is named
+ * once (withStaticJumps).
  */
 import path from "node:path";
 import { InputError } from "../errors.ts";
@@ -17,6 +19,7 @@ import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
 import { explainMissingJumps, type ExplainedLine, mayBeMissingJump } from "../rules/missing-jumps.ts";
+import { staticMissingJumps } from "../rules/static-jumps.ts";
 import { loadableTargets } from "../rules/xtables.ts";
 import {
   backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
@@ -36,6 +39,8 @@ export interface SyntaxProblem {
   /** nft's column, source line and marks (rules/nft-file.ts). */
   readonly column?: number | undefined;
   readonly excerpt?: NftProblem["excerpt"];
+  /** A jump to nothing, named in missing-jumps.ts's words (by the lab check, or found without a lab). */
+  readonly missingJump?: true;
 }
 
 /** The one host of the throw-away lab. */
@@ -67,7 +72,7 @@ async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProble
     const line = restoreErrorLine(r.stderr);
     // The legacy backend names a jump to nothing at its line already: said so, with the target meant.
     const jump = (await explain(input, r.stderr))?.find((j) => j.line === line);
-    problems.push({ file: job.file, line, family: job.family, tool: named, message: jump?.message ?? toolMessage(r.stderr) });
+    problems.push({ file: job.file, line, family: job.family, tool: named, message: jump?.message ?? toolMessage(r.stderr), ...(jump ? { missingJump: true as const } : {}) });
     // Blanking keeps line numbers; a failure on a non-rule line (a table's COMMIT) ends what can be told line by line.
     if (line === undefined || !isRuleLine(lineAt(input, line))) return problems;
     input = blankLine(input, line);
@@ -90,7 +95,7 @@ async function loadRestore(host: LabHost, job: RestoreJob, passed: string, expla
     const jumps = r.exitCode === 0 ? undefined : await explain(input, r.stderr);
     if (jumps === undefined) break;
     for (const j of jumps) {
-      problems.push({ file: job.file, line: j.line, family: job.family, tool: `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore`, message: j.message });
+      problems.push({ file: job.file, line: j.line, family: job.family, tool: `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore`, message: j.message, missingJump: true });
       input = blankLine(input, j.line);
     }
   }
@@ -171,10 +176,12 @@ function toolList(problems: readonly SyntaxProblem[]): string {
 /** Bad rule lines: exit 2, each line named. */
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
-  /** `invocation`: how the user types fwspec, for the command the hint names (harness/invocation.ts). */
-  constructor(problems: readonly SyntaxProblem[], invocation?: string) {
+  /** `invocation`: how the user types fwspec, for the command the hint names (harness/invocation.ts); `withoutLab`: found by plain `validate`. */
+  constructor(problems: readonly SyntaxProblem[], invocation?: string, withoutLab = false) {
     super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
-      hint: `fix each line named above; \`${fwspecCommand("validate --rules", invocation)}\` checks them again without running any scenario`,
+      hint: withoutLab
+        ? `fix each line named above; \`${fwspecCommand("validate", invocation)}\` checks them again, \`${fwspecCommand("validate --rules", invocation)}\` also tests every rule with iptables in a throw-away lab host (needs Docker)`
+        : `fix each line named above; \`${fwspecCommand("validate --rules", invocation)}\` checks them again without running any scenario`,
     });
     this.problems = problems;
   }
@@ -191,10 +198,45 @@ export function formatUnchecked(u: UncheckedJob, cwd = process.cwd()): string {
   return `${oneLine(shown(u.file, cwd))}${u.line === undefined ? "" : `:${u.line}`}: not checked: ${oneLine(u.why)}`;
 }
 
+/** What names a jump to nothing found without a lab (the heading's "rejected by …"). */
+const STATIC_TOOL = "the lab image's target list";
+
+/** The scenarios' jumps to nothing found without a lab (rules/static-jumps.ts), as rule syntax problems. */
+export function staticJumpProblems(scenarios: readonly Scenario[]): SyntaxProblem[] {
+  return staticMissingJumps(scenarios).map((p) => ({ ...p, tool: STATIC_TOOL, missingJump: true }));
+}
+
+/**
+ * The lab check's problems with the jumps to nothing found without a lab,
+ * each line once: where the lab check named the jump itself, its words stay
+ * (they add the tool's); where the tool refused the line in its own words
+ * (an iptables command's `Couldn't load target`), the jump is said first;
+ * a jump the lab check did not reach is added.
+ */
+export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly SyntaxProblem[]): SyntaxProblem[] {
+  const at = (p: SyntaxProblem) => JSON.stringify([p.file, p.line, p.family]);
+  const mine = new Map<string, SyntaxProblem[]>();
+  for (const p of found) mine.set(at(p), [...(mine.get(at(p)) ?? []), p]);
+  const told = new Set<string>();
+  const merged = lab.map((p) => {
+    const same = mine.get(at(p));
+    if (same === undefined) return p;
+    told.add(at(p));
+    return p.missingJump ? p : { ...p, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
+  });
+  return [...merged, ...found.filter((p) => !told.has(at(p)))];
+}
+
+/** `fwspec validate` without a lab: RuleSyntaxError (exit 2) naming every jump to nothing it can be sure of. */
+export function checkJumpTargets(scenarios: readonly Scenario[], invocation?: string): void {
+  const problems = staticJumpProblems(scenarios);
+  if (problems.length > 0) throw new RuleSyntaxError(problems, invocation, true);
+}
+
 /** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. `invocation` starts the command its hint names. */
 export async function checkRuleSyntax(scenarios: readonly Scenario[], provider: LabProvider, progress?: Progress, invocation?: string): Promise<RuleCheck> {
   const jobs = syntaxJobs(scenarios).filter((j, i, all) => j.kind !== "reset" || all[i + 1]?.kind !== "reset");
-  const problems = await findSyntaxProblems(jobs, provider, progress);
+  const problems = withStaticJumps(await findSyntaxProblems(jobs, provider, progress), staticJumpProblems(scenarios));
   if (problems.length > 0) throw new RuleSyntaxError(problems, invocation);
   const unchecked = jobs.filter((j): j is UncheckedJob => j.kind === "unchecked");
   const count = jobs.filter(tested).length;
