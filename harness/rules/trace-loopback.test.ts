@@ -133,3 +133,48 @@ describe("a host's probe of itself with no NAT", () => {
     expect(traceDecision(parseTrace(lines.slice(0, 3).join("\n")), probe("ipv4", "198.18.0.4", 8080), c)).toBeUndefined();
   });
 });
+
+describe("a host's probe of itself that a nat OUTPUT DNAT sends to another host", () => {
+  // The output hook's lines show the route the packet was sent on (oif "lo": to the host's own address) even after the DNAT
+  // re-routed it out to 2001:db8:f5:44::3; ip6 nat has no POSTROUTING chain to show where it left, and nothing comes back in on lo.
+  const pkt = (where: string) =>
+    `trace id d1 ${where} packet: oif "lo" ip6 saddr ${V6} ip6 daddr ${V6} ip6 dscp cs0 ip6 ecn not-ect ip6 hoplimit 64 ip6 flowlabel 5000 ip6 nexthdr tcp ip6 length 40 tcp sport 46000 tcp dport 7070 tcp flags == syn tcp window 65476`;
+  const lines = [
+    pkt("inet fwspec_trace out"),
+    `trace id d1 inet fwspec_trace out rule ip6 daddr ${V6} tcp dport 7070 meta nftrace set 1 # handle 6 (verdict continue)`,
+    "trace id d1 inet fwspec_trace out policy accept",
+    pkt("ip6 nat OUTPUT"),
+    `trace id d1 ip6 nat OUTPUT rule ip6 daddr ${V6} tcp dport 7070 counter packets 0 bytes 0 XT target DNAT not found`,
+    " # handle 2 (verdict accept)",
+  ];
+  const natListing = `table ip6 nat { # handle 3
+	chain OUTPUT { # handle 1
+		type nat hook output priority -100; policy accept;
+		ip6 daddr ${V6} tcp dport 7070 counter packets 1 bytes 80  # handle 2
+	}
+}`;
+  const rule = `-A OUTPUT -d ${V6}/128 -p tcp -m tcp --dport 7070 -j DNAT --to-destination [2001:db8:f5:44::3]:80`;
+  const saved = parseSave(["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", rule, "COMMIT", ""].join("\n"), "ipv6");
+  const c = (elsewhere: readonly string[], listing: string) => ({ host: "server", handles: chainHandles(listing), saved: { ipv6: saved }, elsewhere: new Set(elsewhere) });
+  const decide = (elsewhere: readonly string[], trace = lines, listing = natListing) =>
+    traceDecision(namedFromListing(parseTrace(trace.join("\n")), parseNftListing(listing)), probe("ipv6", V6, 7070), c(elsewhere, listing));
+  test("to another lab host's address: it left this host, which no filter chain took it on; the DNAT named", () => {
+    expect(decide(["2001:db8:f5:44::3", "198.19.196.3"])).toMatchObject({ host: "server", table: "none", rule: "no filter chain", action: "accept", rewrites: [`nat OUTPUT: ${rule} [handle 2]`] });
+  });
+  test("with a filter OUTPUT chain after the DNAT (its line shows the new destination, still oif \"lo\"): its policy decides", () => {
+    const filterListing = `${natListing}
+table ip6 filter { # handle 4
+	chain OUTPUT { # handle 1
+		type filter hook output priority filter; policy accept;
+	}
+}`;
+    const out = `${pkt("ip6 filter OUTPUT").replace(`ip6 daddr ${V6}`, "ip6 daddr 2001:db8:f5:44::3").replace("tcp dport 7070", "tcp dport 80")}`;
+    const trace = [...lines, out, "trace id d1 ip6 filter OUTPUT policy accept"];
+    expect(decide(["2001:db8:f5:44::3"], trace, filterListing)).toMatchObject({ table: "filter", path: ["OUTPUT"], rule: "policy ACCEPT", action: "accept", policy: true });
+    expect(decide([], trace, filterListing)).toBeUndefined();
+  });
+  test("to an address not known to be another host's (it may be this host's own, its way back not yet read): no decision", () => {
+    expect(decide([])).toBeUndefined();
+    expect(decide(["2001:db8:f5:44::4"])).toBeUndefined();
+  });
+});

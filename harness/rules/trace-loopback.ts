@@ -115,16 +115,23 @@ export interface Reentry {
  * trace read before it came back, or not told apart: then nothing after the
  * packet left is known). `candidates`: re-entries by packetIdentity; `used`:
  * those already continuing another packet; `target`: the destination NAT a
- * traced rule makes.
+ * traced rule makes; `elsewhere`: the addresses of the lab's other hosts.
+ *
+ * The output hook's lines show the route the packet was sent on (`oif "lo"`
+ * to the host's own address) even after a DNAT there re-routed it; a
+ * packet whose destination, as last traced or as the traced DNAT made it, is
+ * another host's address left by that host's network: nothing comes back.
  */
-export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined): { readonly loopback: boolean; readonly id?: string } {
+export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined, elsewhere: ReadonlySet<string> = new Set()): { readonly loopback: boolean; readonly id?: string } {
   const at = own.findLastIndex((e) => e.kind === "packet");
   const left = own[at];
   if (!left?.packet || !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
-  const key = packetIdentity(left);
-  if (key === undefined) return { loopback: true };
   // The destination NAT rules the trace shows after the packet's last line (ip6 nat has no POSTROUTING line showing the new destination).
   const rewrites = own.slice(at + 1).flatMap((e) => (e.kind === "rule" && e.verdict === "accept" ? [target(e)].filter((t) => t !== undefined) : []));
+  const to = rewrites.length === 0 ? left.packet.daddr : rewrites.length === 1 && rewrites[0]!.kind === "dnat" ? rewrites[0]!.address : undefined;
+  if (to !== undefined && elsewhere.has(to)) return { loopback: false };
+  const key = packetIdentity(left);
+  if (key === undefined) return { loopback: true };
   const back = (candidates.get(key) ?? []).find((r) => {
     if (r.position <= start || used.has(r.id) || !r.event.packet) return false;
     const p = r.event.packet;

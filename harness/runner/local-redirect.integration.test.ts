@@ -6,7 +6,9 @@
  * as its rewrite, as for a remote probe (scenarios/nat/31), on an iptables-nft
  * host (both families: ip6tables-nft's REDIRECT prints no nft text) and in a
  * native nft output nat chain (`redirect to :N`); a dropped one is stopped
- * early on that evidence (rules/trace-loopback.ts).
+ * early on that evidence (rules/trace-loopback.ts). A nat OUTPUT DNAT of the
+ * host's own packet to another host sends it out, not back in on lo: no
+ * filter chain took it there (the output hook still shows `oif "lo"`).
  */
 import { describe, expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -23,7 +25,7 @@ const scenario = defineScenario({
   hosts: {
     server: { firewall: true, listen },
     fw: { firewall: true, backend: "nft", listen },
-    client: {},
+    client: { listen: ["tcp/80"] },
   },
   steps: [
     {
@@ -34,6 +36,8 @@ const scenario = defineScenario({
           ...both("-t nat -A OUTPUT -p tcp --dport 9090 -j REDIRECT --to-ports 9091"),
           ...both("-A INPUT -i lo -p tcp --dport 8081 -j DROP"),
           ...both("-A INPUT -i lo -p tcp --dport 9091 -j ACCEPT"),
+          "iptables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination {{ client.ipv4 }}:80",
+          "ip6tables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination '[{{ client.ipv6 }}]:80'",
         ],
       },
     },
@@ -54,7 +58,7 @@ const scenario = defineScenario({
     {
       expect: [
         "server -> server:8080 dropped", "server -> server:9090 open answered-by server:9091", "server -> localhost:9090 open answered-by server:9091",
-        "fw -> fw:8080 dropped", "fw -> localhost:9090 open answered-by fw:9091",
+        "fw -> fw:8080 dropped", "fw -> localhost:9090 open answered-by fw:9091", "server -> server:7070 open answered-by client:80",
       ],
     },
   ],
@@ -77,6 +81,9 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
         expect(at(text, family).decision, `${text} ${family}`).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 9091 -j ACCEPT", action: "accept" });
         expect(at(text, family).decision?.rewrites, `${text} ${family}`).toEqual([expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 9090 -j REDIRECT --to-ports 9091 \[handle \d+\]/)]);
       }
+      // A DNAT of its own packet to another host: the output hook still shows oif "lo" (ip6 nat has no POSTROUTING line), nothing comes back.
+      expect(at("server -> server:7070 open answered-by client:80", family).decision, family).toMatchObject({ host: "server", table: "none", rule: "no filter chain", action: "accept",
+        rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 7070 -j DNAT --to-destination \S+:80 \[handle \d+\]/)] });
       expect(at("fw -> fw:8080 dropped", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", path: ["input"], rule: "iifname \"lo\" tcp dport 8081 drop", action: "drop", rewrites: [expect.stringMatching(/^inet lab out: tcp dport 8080 redirect to :8081 \[handle \d+\]/)] });
       expect(at("fw -> localhost:9090 open answered-by fw:9091", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", rule: "iifname \"lo\" tcp dport 9091 accept", action: "accept", rewrites: [expect.stringMatching(/redirect to :9091/)] });
     }
