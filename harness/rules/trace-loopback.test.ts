@@ -178,3 +178,31 @@ table ip6 filter { # handle 4
     expect(decide(["2001:db8:f5:44::4"])).toBeUndefined();
   });
 });
+
+describe("a host's probe of another host that a nat OUTPUT REDIRECT keeps on the host", () => {
+  // The output hook's lines show the route to the other host (oif "eth0") after the REDIRECT re-routed the packet to lo;
+  // ip6 nat has no POSTROUTING line showing where it left: it comes back in on lo, to ::1 port 8081, where filter INPUT drops it.
+  const fields = (daddr: string, dport: number) =>
+    `ip6 saddr ${V6} ip6 daddr ${daddr} ip6 dscp cs0 ip6 ecn not-ect ip6 hoplimit 64 ip6 flowlabel 7000 ip6 nexthdr tcp ip6 length 40 tcp sport 47000 tcp dport ${dport} tcp flags == syn tcp window 64800`;
+  const client = "2001:db8:f5:44::3";
+  const lines = [
+    `trace id e1 inet fwspec_trace out packet: oif "eth0" ${fields(client, 8080)}`,
+    `trace id e1 inet fwspec_trace out rule ip6 daddr ${client} tcp dport 8080 meta nftrace set 1 # handle 6 (verdict continue)`,
+    "trace id e1 inet fwspec_trace out policy accept",
+    `trace id e1 ip6 nat OUTPUT packet: oif "eth0" ${fields(client, 8080)}`,
+    "trace id e1 ip6 nat OUTPUT rule tcp dport 8080 counter packets 0 bytes 0 XT target REDIRECT not found",
+    " # handle 2 (verdict accept)",
+    `trace id f2 inet fwspec_trace pre packet: iif "lo" @ll,0,112 0x86dd ${fields("::1", 8081)}`,
+    "trace id f2 inet fwspec_trace pre policy accept",
+    `trace id f2 ip6 filter INPUT packet: iif "lo" @ll,0,112 0x86dd ${fields("::1", 8081)}`,
+    'trace id f2 ip6 filter INPUT rule iifname "lo" tcp dport 8081 counter packets 0 bytes 0 drop # handle 2 (verdict drop)',
+  ];
+  const decide = (trace: readonly string[]) => traceDecision(namedFromListing(parseTrace(trace.join("\n")), parseNftListing(listing)), probe("ipv6", client, 8080), { ...ctx, elsewhere: new Set([client]) });
+  test("the filter rule that took it back in on lo decides, the REDIRECT named; never 'no filter chain'", () => {
+    expect(decide(lines)).toMatchObject({ table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+      rewrites: ["nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081 [handle 2]"] });
+  });
+  test("its way back not in the trace: no decision", () => {
+    expect(decide(lines.filter((l) => !l.startsWith("trace id f2")))).toBeUndefined();
+  });
+});

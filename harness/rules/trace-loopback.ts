@@ -1,7 +1,7 @@
 /**
  * A host's packets to itself in its nftables trace (pure). A packet a host
- * sends to one of its own addresses leaves by lo and comes back in at
- * prerouting, and the trace shows its way back under a new trace id: first
+ * sends to one of its own addresses (or that a nat OUTPUT REDIRECT keeps on
+ * it) leaves by lo and comes back in at prerouting, and the trace shows its way back under a new trace id: first
  * fwspec's `pre` chain with `iif "lo"` (the packet keeps its nftrace mark, so
  * it is traced even after a nat OUTPUT REDIRECT or DNAT changed its
  * destination and fwspec's rule no longer matches it), then the chains that
@@ -93,6 +93,11 @@ export function natTarget(text: string, saved: SavedRule | undefined): NatTarget
 
 const LOOPBACK: Readonly<Record<Family, string>> = { ipv4: "127.0.0.1", ipv6: "::1" };
 
+/** 127.0.0.0/8 or ::1 (as nft prints them). */
+function isLoopbackAddress(address: string): boolean {
+  return address.startsWith("127.") || address === "::1";
+}
+
 /** Could this rewrite have turned the packet that left (`left`) into the one that came back (`back`)? */
 function made(target: NatTarget, left: TracePacket, back: TracePacket, family: Family): boolean {
   const port = back.dport !== undefined && (target.ports ? back.dport >= target.ports[0] && back.dport <= target.ports[1] : back.dport === left.dport);
@@ -117,19 +122,25 @@ export interface Reentry {
  * those already continuing another packet; `target`: the destination NAT a
  * traced rule makes; `elsewhere`: the addresses of the lab's other hosts.
  *
- * The output hook's lines show the route the packet was sent on (`oif "lo"`
- * to the host's own address) even after a DNAT there re-routed it; a
- * packet whose destination, as last traced or as the traced DNAT made it, is
- * another host's address left by that host's network: nothing comes back.
+ * Only a packet the host sent (its first line fwspec's `out`) leaves by lo.
+ * The output hook's lines show the route it was sent on (`oif`), not the one
+ * a nat OUTPUT rule re-routed it to, and ip6 nat has no POSTROUTING line
+ * showing where it left; so where it went is read from its destination, as
+ * last traced or as the traced NAT rule made it: a loopback address (a
+ * REDIRECT's) is back in on lo whatever the route it was sent on; another
+ * host's address is left by that host's network (nothing comes back); any
+ * other, by the route shown.
  */
 export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined, elsewhere: ReadonlySet<string> = new Set()): { readonly loopback: boolean; readonly id?: string } {
+  const sent = own.find((e) => e.kind === "packet");
   const at = own.findLastIndex((e) => e.kind === "packet");
   const left = own[at];
-  if (!left?.packet || !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
+  if (!left?.packet || !sent || !isTraceTable(sent.table) || sent.chain !== "out") return { loopback: false };
   // The destination NAT rules the trace shows after the packet's last line (ip6 nat has no POSTROUTING line showing the new destination).
   const rewrites = own.slice(at + 1).flatMap((e) => (e.kind === "rule" && e.verdict === "accept" ? [target(e)].filter((t) => t !== undefined) : []));
-  const to = rewrites.length === 0 ? left.packet.daddr : rewrites.length === 1 && rewrites[0]!.kind === "dnat" ? rewrites[0]!.address : undefined;
+  const to = rewrites.length === 0 ? left.packet.daddr : rewrites.length === 1 ? (rewrites[0]!.kind === "redirect" ? LOOPBACK[family] : rewrites[0]!.address) : undefined;
   if (to !== undefined && elsewhere.has(to)) return { loopback: false };
+  if (!(to !== undefined && isLoopbackAddress(to)) && !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
   const key = packetIdentity(left);
   if (key === undefined) return { loopback: true };
   const back = (candidates.get(key) ?? []).find((r) => {

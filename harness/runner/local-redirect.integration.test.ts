@@ -8,7 +8,9 @@
  * native nft output nat chain (`redirect to :N`); a dropped one is stopped
  * early on that evidence (rules/trace-loopback.ts). A nat OUTPUT DNAT of the
  * host's own packet to another host sends it out, not back in on lo: no
- * filter chain took it there (the output hook still shows `oif "lo"`).
+ * filter chain took it there (the output hook still shows `oif "lo"`); its
+ * packet to another host that a REDIRECT keeps on it comes back in on lo
+ * (the output hook still shows the route to that host).
  */
 import { describe, expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -25,7 +27,7 @@ const scenario = defineScenario({
   hosts: {
     server: { firewall: true, listen },
     fw: { firewall: true, backend: "nft", listen },
-    client: { listen: ["tcp/80"] },
+    client: { listen: ["tcp/80", "tcp/81"] },
   },
   steps: [
     {
@@ -34,6 +36,7 @@ const scenario = defineScenario({
         commands: [
           ...both("-t nat -A OUTPUT -p tcp --dport 8080 -j REDIRECT --to-ports 8081"),
           ...both("-t nat -A OUTPUT -p tcp --dport 9090 -j REDIRECT --to-ports 9091"),
+          ...both("-t nat -A OUTPUT -p tcp --dport 81 -j REDIRECT --to-ports 8081"),
           ...both("-A INPUT -i lo -p tcp --dport 8081 -j DROP"),
           ...both("-A INPUT -i lo -p tcp --dport 9091 -j ACCEPT"),
           "iptables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination {{ client.ipv4 }}:80",
@@ -59,6 +62,7 @@ const scenario = defineScenario({
       expect: [
         "server -> server:8080 dropped", "server -> server:9090 open answered-by server:9091", "server -> localhost:9090 open answered-by server:9091",
         "fw -> fw:8080 dropped", "fw -> localhost:9090 open answered-by fw:9091", "server -> server:7070 open answered-by client:80",
+        "server -> client:81 dropped",
       ],
     },
   ],
@@ -84,6 +88,9 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
       // A DNAT of its own packet to another host: the output hook still shows oif "lo" (ip6 nat has no POSTROUTING line), nothing comes back.
       expect(at("server -> server:7070 open answered-by client:80", family).decision, family).toMatchObject({ host: "server", table: "none", rule: "no filter chain", action: "accept",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 7070 -j DNAT --to-destination \S+:80 \[handle \d+\]/)] });
+      // Its own packet to another host kept on the host by the REDIRECT: the output hook still shows the route to that host (oif "eth0").
+      expect(at("server -> client:81 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+        rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 8081 \[handle \d+\]/)] });
       expect(at("fw -> fw:8080 dropped", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", path: ["input"], rule: "iifname \"lo\" tcp dport 8081 drop", action: "drop", rewrites: [expect.stringMatching(/^inet lab out: tcp dport 8080 redirect to :8081 \[handle \d+\]/)] });
       expect(at("fw -> localhost:9090 open answered-by fw:9091", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", rule: "iifname \"lo\" tcp dport 9091 accept", action: "accept", rewrites: [expect.stringMatching(/redirect to :9091/)] });
     }
