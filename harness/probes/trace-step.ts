@@ -120,10 +120,9 @@ function sourcesOf(lab: RunningLab, spec: ProbeSpec): string[] {
   return [...new Set([...from.networks.flatMap((n) => from.addressOn(n, spec.family) ?? []), from.loopback(spec.family)])];
 }
 
-/** The addresses of the lab's hosts but `host`, on every network, both families (rules/trace.ts TraceContext.elsewhere). */
-function othersAddresses(lab: RunningLab, host: string): Set<string> {
-  const others = [...lab.hosts].filter(([name]) => name !== host).map(([, h]) => h);
-  return new Set(others.flatMap((h) => h.networks.flatMap((n) => (["ipv4", "ipv6"] as const).flatMap((f) => h.addressOn(n, f) ?? []))));
+/** The addresses of these lab hosts, on every network, both families (rules/trace.ts TraceContext.local and .elsewhere). */
+function addressesOf(hosts: readonly LabHost[]): Set<string> {
+  return new Set(hosts.flatMap((h) => h.networks.flatMap((n) => (["ipv4", "ipv6"] as const).flatMap((f) => h.addressOn(n, f) ?? []))));
 }
 
 /** A step's traces: the decision for a probe (by family and destination), once collected. */
@@ -274,7 +273,8 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         }
         const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
         const events = namedFromListing(parseTrace(log), parseNftListing(listing));
-        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") }, elsewhere: othersAddresses(lab, h) };
+        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") },
+          local: addressesOf([lab.host(h)]), elsewhere: addressesOf([...lab.hosts].filter(([name]) => name !== h).map(([, other]) => other)) };
         const read = namedRules(log, events, ctx.handles);
         named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);
         const done = new Set<string>();

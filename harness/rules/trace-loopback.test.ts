@@ -206,3 +206,34 @@ describe("a host's probe of another host that a nat OUTPUT REDIRECT keeps on the
     expect(decide(lines.filter((l) => !l.startsWith("trace id f2")))).toBeUndefined();
   });
 });
+
+describe("a host's probe of another host that a nat OUTPUT DNAT sends to the host's own address", () => {
+  const fields = (daddr: string, dport: number) =>
+    `ip6 saddr ${V6} ip6 daddr ${daddr} ip6 dscp cs0 ip6 ecn not-ect ip6 hoplimit 64 ip6 flowlabel 9000 ip6 nexthdr tcp ip6 length 40 tcp sport 48000 tcp dport ${dport} tcp flags == syn tcp window 64800`;
+  const client = "2001:db8:f5:44::3";
+  const labListing = `table inet lab { # handle 9
+	chain out { # handle 1
+		type nat hook output priority -100; policy accept;
+		tcp dport 82 dnat ip6 to [${V6}]:8081 # handle 3
+	}
+	chain input { # handle 2
+		type filter hook input priority filter; policy accept;
+		iifname "lo" tcp dport 8081 drop # handle 4
+	}
+}`;
+  const lines = [
+    `trace id g1 inet fwspec_trace out packet: oif "eth0" ${fields(client, 82)}`,
+    "trace id g1 inet fwspec_trace out policy accept",
+    `trace id g1 inet lab out packet: oif "eth0" ${fields(client, 82)}`,
+    `trace id g1 inet lab out rule tcp dport 82 dnat ip6 to [${V6}]:8081 # handle 3 (verdict accept)`,
+    `trace id h2 inet fwspec_trace pre packet: iif "lo" @ll,0,112 0x86dd ${fields(V6, 8081)}`,
+    "trace id h2 inet fwspec_trace pre policy accept",
+    `trace id h2 inet lab input packet: iif "lo" @ll,0,112 0x86dd ${fields(V6, 8081)}`,
+    'trace id h2 inet lab input rule iifname "lo" tcp dport 8081 drop # handle 4 (verdict drop)',
+  ];
+  const decide = (local: readonly string[]) => traceDecision(namedFromListing(parseTrace(lines.join("\n")), parseNftListing(labListing)), probe("ipv6", client, 82),
+    { host: "server", handles: chainHandles(labListing), saved: {}, local: new Set(local), elsewhere: new Set([client]) });
+  test("to one of the host's addresses: the rule that took it back in on lo decides (the output hook showed oif \"eth0\")", () => {
+    expect(decide([V6, V4])).toMatchObject({ table: "inet lab", path: ["input"], handle: 4, action: "drop", rewrites: [`inet lab out: tcp dport 82 dnat ip6 to [${V6}]:8081 [handle 3]`] });
+  });
+});

@@ -104,6 +104,12 @@ function made(target: NatTarget, left: TracePacket, back: TracePacket, family: F
   return port && back.daddr === (target.kind === "redirect" ? LOOPBACK[family] : target.address);
 }
 
+/** The addresses of the traced host (`local`) and of the lab's other hosts (`elsewhere`). */
+export interface Hosts {
+  readonly local?: ReadonlySet<string>;
+  readonly elsewhere?: ReadonlySet<string>;
+}
+
 /** One re-entry's first line and its place in the trace. */
 export interface Reentry {
   readonly id: string;
@@ -120,18 +126,19 @@ export interface Reentry {
  * trace read before it came back, or not told apart: then nothing after the
  * packet left is known). `candidates`: re-entries by packetIdentity; `used`:
  * those already continuing another packet; `target`: the destination NAT a
- * traced rule makes; `elsewhere`: the addresses of the lab's other hosts.
+ * traced rule makes; `hosts`: the host's own addresses (`local`) and those
+ * of the lab's other hosts (`elsewhere`).
  *
  * Only a packet the host sent (its first line fwspec's `out`) leaves by lo.
  * The output hook's lines show the route it was sent on (`oif`), not the one
  * a nat OUTPUT rule re-routed it to, and ip6 nat has no POSTROUTING line
  * showing where it left; so where it went is read from its destination, as
  * last traced or as the traced NAT rule made it: a loopback address (a
- * REDIRECT's) is back in on lo whatever the route it was sent on; another
- * host's address is left by that host's network (nothing comes back); any
- * other, by the route shown.
+ * REDIRECT's) or one of the host's own is back in on lo whatever the route
+ * it was sent on; another host's address is left by that host's network
+ * (nothing comes back); any other, by the route shown.
  */
-export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined, elsewhere: ReadonlySet<string> = new Set()): { readonly loopback: boolean; readonly id?: string } {
+export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined, hosts: Hosts = {}): { readonly loopback: boolean; readonly id?: string } {
   const sent = own.find((e) => e.kind === "packet");
   const at = own.findLastIndex((e) => e.kind === "packet");
   const left = own[at];
@@ -139,8 +146,8 @@ export function reentryOf(own: readonly TraceEvent[], start: number, family: Fam
   // The destination NAT rules the trace shows after the packet's last line (ip6 nat has no POSTROUTING line showing the new destination).
   const rewrites = own.slice(at + 1).flatMap((e) => (e.kind === "rule" && e.verdict === "accept" ? [target(e)].filter((t) => t !== undefined) : []));
   const to = rewrites.length === 0 ? left.packet.daddr : rewrites.length === 1 ? (rewrites[0]!.kind === "redirect" ? LOOPBACK[family] : rewrites[0]!.address) : undefined;
-  if (to !== undefined && elsewhere.has(to)) return { loopback: false };
-  if (!(to !== undefined && isLoopbackAddress(to)) && !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
+  if (to !== undefined && hosts.elsewhere?.has(to)) return { loopback: false };
+  if (!(to !== undefined && (isLoopbackAddress(to) || hosts.local?.has(to))) && !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
   const key = packetIdentity(left);
   if (key === undefined) return { loopback: true };
   const back = (candidates.get(key) ?? []).find((r) => {

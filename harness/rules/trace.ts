@@ -83,7 +83,9 @@ export interface TraceContext {
   readonly host: string;
   readonly handles: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
   readonly saved: Partial<Readonly<Record<Family, SavedRuleset>>>;
-  /** The addresses of the lab's other hosts: a host's own packet a nat OUTPUT DNAT sends there leaves it, nothing comes back in on lo (trace-loopback.ts). */
+  /** The host's own addresses: its packet a nat OUTPUT DNAT sends there comes back in on lo (trace-loopback.ts). */
+  readonly local?: ReadonlySet<string>;
+  /** The addresses of the lab's other hosts: a host's own packet a nat OUTPUT DNAT sends there leaves it, nothing comes back in on lo. */
   readonly elsewhere?: ReadonlySet<string>;
 }
 
@@ -240,7 +242,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const used = new Set<string>();
   let lost = false;
   const ids = origins.flatMap((id) => {
-    const back = reentryOf(index.byId.get(id) ?? [], index.start.get(id) ?? 0, probe.family, index.reentries, used, (e) => natTargetOf(e, ctx), ctx.elsewhere);
+    const back = reentryOf(index.byId.get(id) ?? [], index.start.get(id) ?? 0, probe.family, index.reentries, used, (e) => natTargetOf(e, ctx), ctx);
     if (back.id !== undefined) used.add(back.id);
     else if (back.loopback) lost = true;
     return back.id !== undefined ? [id, back.id] : [id];

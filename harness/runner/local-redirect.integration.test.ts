@@ -9,8 +9,9 @@
  * early on that evidence (rules/trace-loopback.ts). A nat OUTPUT DNAT of the
  * host's own packet to another host sends it out, not back in on lo: no
  * filter chain took it there (the output hook still shows `oif "lo"`); its
- * packet to another host that a REDIRECT keeps on it comes back in on lo
- * (the output hook still shows the route to that host).
+ * packet to another host that a REDIRECT (or a DNAT to its own address)
+ * keeps on it comes back in on lo (the output hook still shows the route to
+ * that host).
  */
 import { describe, expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -27,7 +28,7 @@ const scenario = defineScenario({
   hosts: {
     server: { firewall: true, listen },
     fw: { firewall: true, backend: "nft", listen },
-    client: { listen: ["tcp/80", "tcp/81"] },
+    client: { listen: ["tcp/80", "tcp/81", "tcp/82"] },
   },
   steps: [
     {
@@ -41,6 +42,8 @@ const scenario = defineScenario({
           ...both("-A INPUT -i lo -p tcp --dport 9091 -j ACCEPT"),
           "iptables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination {{ client.ipv4 }}:80",
           "ip6tables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination '[{{ client.ipv6 }}]:80'",
+          "iptables -t nat -A OUTPUT -p tcp --dport 82 -j DNAT --to-destination {{ server.ipv4 }}:8081",
+          "ip6tables -t nat -A OUTPUT -p tcp --dport 82 -j DNAT --to-destination '[{{ server.ipv6 }}]:8081'",
         ],
       },
     },
@@ -62,7 +65,7 @@ const scenario = defineScenario({
       expect: [
         "server -> server:8080 dropped", "server -> server:9090 open answered-by server:9091", "server -> localhost:9090 open answered-by server:9091",
         "fw -> fw:8080 dropped", "fw -> localhost:9090 open answered-by fw:9091", "server -> server:7070 open answered-by client:80",
-        "server -> client:81 dropped",
+        "server -> client:81 dropped", "server -> client:82 dropped",
       ],
     },
   ],
@@ -91,6 +94,9 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
       // Its own packet to another host kept on the host by the REDIRECT: the output hook still shows the route to that host (oif "eth0").
       expect(at("server -> client:81 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 8081 \[handle \d+\]/)] });
+      // … or a DNAT to one of its own addresses.
+      expect(at("server -> client:82 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+        rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 82 -j DNAT --to-destination \S+:8081 \[handle \d+\]/)] });
       expect(at("fw -> fw:8080 dropped", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", path: ["input"], rule: "iifname \"lo\" tcp dport 8081 drop", action: "drop", rewrites: [expect.stringMatching(/^inet lab out: tcp dport 8080 redirect to :8081 \[handle \d+\]/)] });
       expect(at("fw -> localhost:9090 open answered-by fw:9091", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", rule: "iifname \"lo\" tcp dport 9091 accept", action: "accept", rewrites: [expect.stringMatching(/redirect to :9091/)] });
     }
