@@ -237,3 +237,27 @@ describe("a host's probe of another host that a nat OUTPUT DNAT sends to the hos
     expect(decide([V6, V4])).toMatchObject({ table: "inet lab", path: ["input"], handle: 4, action: "drop", rewrites: [`inet lab out: tcp dport 82 dnat ip6 to [${V6}]:8081 [handle 3]`] });
   });
 });
+
+describe("a packet of a connection a nat OUTPUT rule keeps on the host, past its first (a retransmission, a held connection's data)", () => {
+  // Conntrack applies the connection's NAT without the nat chains: the trace shows no rewrite and the destination it was sent
+  // to (another host's), yet the same packet comes back in on lo, to the redirected port, where filter INPUT drops it.
+  const fields = (daddr: string, dport: number) =>
+    `ip saddr ${V4} ip daddr ${daddr} ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 4242 ip protocol tcp ip length 57 tcp sport 49000 tcp dport ${dport} tcp flags == 0x18 tcp window 64`;
+  const client = "198.19.196.3";
+  const lines = [
+    `trace id k1 inet fwspec_trace out packet: oif "eth0" ${fields(client, 81)}`,
+    "trace id k1 inet fwspec_trace out policy accept",
+    `trace id k2 inet fwspec_trace pre packet: iif "lo" @ll,0,112 0x800 ${fields("127.0.0.1", 8081)}`,
+    "trace id k2 inet fwspec_trace pre policy accept",
+    `trace id k2 ip filter INPUT packet: iif "lo" @ll,0,112 0x800 ${fields("127.0.0.1", 8081)}`,
+    'trace id k2 ip filter INPUT rule iifname "lo" tcp dport 8081 counter packets 0 bytes 0 drop # handle 2 (verdict drop)',
+  ];
+  const held: TracedProbe = { family: "ipv4", daddr: client, protocol: "tcp", port: 81, established: true };
+  const decide = (trace: readonly string[]) => traceDecision(namedFromListing(parseTrace(trace.join("\n")), parseNftListing(listing)), held, { ...ctx, elsewhere: new Set([client]) });
+  test("the packet seen back in on lo: no decision, never 'no filter chain'", () => {
+    expect(decide(lines)).toBeUndefined();
+  });
+  test("nothing of it back in on lo: it left for that host, which no filter chain here took", () => {
+    expect(decide(lines.slice(0, 2))).toMatchObject({ rule: "no filter chain", held: true });
+  });
+});

@@ -136,7 +136,9 @@ export interface Reentry {
  * last traced or as the traced NAT rule made it: a loopback address (a
  * REDIRECT's) or one of the host's own is back in on lo whatever the route
  * it was sent on; another host's address is left by that host's network
- * (nothing comes back); any other, by the route shown.
+ * (nothing comes back); any other, by the route shown. A packet bound
+ * elsewhere whose identity comes back in on lo all the same was kept on the
+ * host by a NAT its trace does not show: its fate is not known.
  */
 export function reentryOf(own: readonly TraceEvent[], start: number, family: Family, candidates: ReadonlyMap<string, readonly Reentry[]>, used: ReadonlySet<string>, target: (e: TraceEvent) => NatTarget | undefined, hosts: Hosts = {}): { readonly loopback: boolean; readonly id?: string } {
   const sent = own.find((e) => e.kind === "packet");
@@ -146,13 +148,15 @@ export function reentryOf(own: readonly TraceEvent[], start: number, family: Fam
   // The destination NAT rules the trace shows after the packet's last line (ip6 nat has no POSTROUTING line showing the new destination).
   const rewrites = own.slice(at + 1).flatMap((e) => (e.kind === "rule" && e.verdict === "accept" ? [target(e)].filter((t) => t !== undefined) : []));
   const to = rewrites.length === 0 ? left.packet.daddr : rewrites.length === 1 ? (rewrites[0]!.kind === "redirect" ? LOOPBACK[family] : rewrites[0]!.address) : undefined;
-  if (to !== undefined && hosts.elsewhere?.has(to)) return { loopback: false };
-  if (!(to !== undefined && (isLoopbackAddress(to) || hosts.local?.has(to))) && !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text)) return { loopback: false };
   const key = packetIdentity(left);
+  const later = (key === undefined ? [] : candidates.get(key) ?? []).filter((r) => r.position > start && !used.has(r.id) && r.event.packet);
+  const away = (to !== undefined && hosts.elsewhere?.has(to)) || (!(to !== undefined && (isLoopbackAddress(to) || hosts.local?.has(to))) && !/(?:^|\s)oif "lo"(?:\s|$)/.test(left.text));
+  // Bound elsewhere, yet the same packet came back in on lo: a NAT the trace does not show (a connection's later packets, a
+  // retransmission, pass no nat chain) kept it on the host; where it went is not known.
+  if (away) return { loopback: later.length > 0 };
   if (key === undefined) return { loopback: true };
-  const back = (candidates.get(key) ?? []).find((r) => {
-    if (r.position <= start || used.has(r.id) || !r.event.packet) return false;
-    const p = r.event.packet;
+  const back = later.find((r) => {
+    const p = r.event.packet!;
     if (rewrites.length === 0) return p.daddr === left.packet!.daddr && p.dport === left.packet!.dport;
     return rewrites.length === 1 && made(rewrites[0]!, left.packet!, p, family);
   });

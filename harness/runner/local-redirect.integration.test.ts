@@ -11,7 +11,8 @@
  * filter chain took it there (the output hook still shows `oif "lo"`); its
  * packet to another host that a REDIRECT (or a DNAT to its own address)
  * keeps on it comes back in on lo (the output hook still shows the route to
- * that host).
+ * that host). A held connection's later packets pass no nat chain: bound for
+ * the other host by their trace yet seen back in on lo, they decide nothing.
  */
 import { describe, expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -28,7 +29,7 @@ const scenario = defineScenario({
   hosts: {
     server: { firewall: true, listen },
     fw: { firewall: true, backend: "nft", listen },
-    client: { listen: ["tcp/80", "tcp/81", "tcp/82"] },
+    client: { listen: ["tcp/80", "tcp/81", "tcp/82", "tcp/83"] },
   },
   steps: [
     {
@@ -38,6 +39,7 @@ const scenario = defineScenario({
           ...both("-t nat -A OUTPUT -p tcp --dport 8080 -j REDIRECT --to-ports 8081"),
           ...both("-t nat -A OUTPUT -p tcp --dport 9090 -j REDIRECT --to-ports 9091"),
           ...both("-t nat -A OUTPUT -p tcp --dport 81 -j REDIRECT --to-ports 8081"),
+          ...both("-t nat -A OUTPUT -p tcp --dport 83 -j REDIRECT --to-ports 8080"),
           ...both("-A INPUT -i lo -p tcp --dport 8081 -j DROP"),
           ...both("-A INPUT -i lo -p tcp --dport 9091 -j ACCEPT"),
           "iptables -t nat -A OUTPUT -p tcp --dport 7070 -j DNAT --to-destination {{ client.ipv4 }}:80",
@@ -61,11 +63,14 @@ const scenario = defineScenario({
         ],
       },
     },
+    { hold: { name: "s4", from: "server", to: "client", port: 83, family: "ipv4" } },
+    { hold: { name: "s6", from: "server", to: "client", port: 83, family: "ipv6" } },
+    { apply: { host: "server", commands: both("-A INPUT -i lo -p tcp --dport 8080 -j DROP") } },
     {
       expect: [
         "server -> server:8080 dropped", "server -> server:9090 open answered-by server:9091", "server -> localhost:9090 open answered-by server:9091",
         "fw -> fw:8080 dropped", "fw -> localhost:9090 open answered-by fw:9091", "server -> server:7070 open answered-by client:80",
-        "server -> client:81 dropped", "server -> client:82 dropped",
+        "server -> client:81 dropped", "server -> client:82 dropped", "held s4 dropped", "held s6 dropped",
       ],
     },
   ],
@@ -97,6 +102,8 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
       // … or a DNAT to one of its own addresses.
       expect(at("server -> client:82 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 82 -j DNAT --to-destination \S+:8081 \[handle \d+\]/)] });
+      // A held connection's data passes no nat chain (conntrack applies the REDIRECT): its trace shows client:83, yet it came back in on lo.
+      expect(at(`held s${family.at(-1)} dropped`, family).decision, family).toBeUndefined();
       expect(at("fw -> fw:8080 dropped", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", path: ["input"], rule: "iifname \"lo\" tcp dport 8081 drop", action: "drop", rewrites: [expect.stringMatching(/^inet lab out: tcp dport 8080 redirect to :8081 \[handle \d+\]/)] });
       expect(at("fw -> localhost:9090 open answered-by fw:9091", family).decision, family).toMatchObject({ host: "fw", table: "inet lab", rule: "iifname \"lo\" tcp dport 9091 accept", action: "accept", rewrites: [expect.stringMatching(/redirect to :9091/)] });
     }
