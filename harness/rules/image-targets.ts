@@ -1,6 +1,6 @@
 /**
  * Generated: do not edit. The target extensions the lab image's iptables can
- * load, per family (the upper-case modules of its xtables folder), read from fwspec-lab:202080ef5dca.
+ * load, per family (the upper-case modules of its xtables folder), read from fwspec-lab:d1226092be98.
  * Regenerate: node harness/cli/main.ts setup && node harness/rules/image-targets-gen.ts
  * (image-targets.integration.test.ts compares it with the image).
  */
