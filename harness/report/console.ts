@@ -34,7 +34,8 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   for (const st of s.steps.filter((x) => x.status === "passed")) for (const n of st.notes ?? []) lines.push(`  ⚠ ${oneLine(st.title)} (line ${st.line}): note: ${n}`);
   for (const e of s.errors) lines.push(`  ! ${e}`);
   for (const p of s.parity) {
-    const decided = parityDecided(p).map((d, i) => `${i === 0 ? "      decided: " : "               "}${oneLine(d)}\n`).join("");
+    // Each with its label, as every other renderer words them: wrapped, each hangs under its own text.
+    const decided = parityDecided(p).map((d) => `      decided: ${oneLine(d)}\n`).join("");
     lines.push(`  ⚠ ${parityLine(p)}\n${decided}      repro:   ${oneLine(p.command)}`);
   }
   for (const e of s.expectations.filter((x) => x.status !== "passed")) {

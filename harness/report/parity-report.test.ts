@@ -42,9 +42,9 @@ describe("a parity finding's deciding rules", () => {
     expect(out).toContain(DECIDED6.replace(/ \(took.*/, ""));
   });
 
-  test("console: the decided lines under the finding, before its repro", () => {
+  test("console: the decided lines under the finding, before its repro, each with its label (wrapped alike)", () => {
     const out = renderScenario(report.scenarios[0]!, { width: 400 });
-    expect(out).toContain(`  ⚠ parity warning: line 10: client -> server:8080 open is open over ipv4 but dropped over ipv6\n      decided: ${DECIDED4}\n               ${DECIDED6}\n      repro:   nc 2001:db8::2 8080`);
+    expect(out).toContain(`  ⚠ parity warning: line 10: client -> server:8080 open is open over ipv4 but dropped over ipv6\n      decided: ${DECIDED4}\n      decided: ${DECIDED6}\n      repro:   nc 2001:db8::2 8080`);
   });
 
   test("JSON: the finding's decisions with their origins", () => {
