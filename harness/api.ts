@@ -19,6 +19,7 @@ import { DockerLabProvider } from "./lab/provider.ts";
 import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/resources.ts";
 import type { LabProvider } from "./lab/types.ts";
 import { FAMILIES, type Family } from "./model/types.ts";
+import { defaultLabs } from "./plan/labs.ts";
 import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
@@ -76,7 +77,7 @@ export interface RunOptions {
   readonly filter?: string | RegExp;
   /** One shard of the scenarios, `index/count`. */
   readonly shard?: string;
-  /** Labs running at the same time (default: one per two cores, at least two; a lab shape's scenarios are split across labs only when this is given). */
+  /** Labs running at the same time (default: one per two cores, at least three; a lab shape's scenarios are split across labs only when this is given). */
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean;
@@ -257,10 +258,9 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
-  // Two labs side by side at least (on 2 cores the 29 shipped scenarios without declared subnets took 168/150/236 s with two
-  // against 256/411/186 s with one, alternating under load 15-33), one per two cores on larger machines; a group of one lab
+  // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
-  const labs = options.labs ?? Math.max(2, Math.floor(availableParallelism() / 2));
+  const labs = options.labs ?? defaultLabs(availableParallelism());
   const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.

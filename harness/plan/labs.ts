@@ -33,6 +33,18 @@ export function topologyKey(scenario: Scenario): string {
 }
 
 /**
+ * Labs at a time when `--labs` is not given: one per two cores, at least
+ * three. On 2 cores a suite's steps often wait (scans that must hear nothing,
+ * reboots, timeouts) while its CPU is busy only in bursts: alternating
+ * `fwspec run scenarios` with three and two labs (four runs each, quiet
+ * machine) took 29.0-32.4 s against 32.4-38.1 s. One lab took longer than two
+ * under load; groups of one shape are still split only when asked (api.ts).
+ */
+export function defaultLabs(cores: number): number {
+  return Math.max(3, Math.floor(cores / 2));
+}
+
+/**
  * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
  * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
  * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).

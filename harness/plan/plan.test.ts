@@ -1,7 +1,7 @@
 /** The plan (pure): families, filter, parity probes, held connections, lanes, and which scenarios share a lab. */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { declaresClash, labNameFor, planLabs, shareable } from "./labs.ts";
+import { declaresClash, defaultLabs, labNameFor, planLabs, shareable } from "./labs.ts";
 import { lanes, planScenario } from "./plan.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/3000"] }, remote: {} };
@@ -148,5 +148,18 @@ describe("lab planning", () => {
   test("a lab's name comes from its file name", () => {
     expect(labNameFor(plain("01-Localhost Only"))).toBe("localhost-only");
     expect(labNameFor(scenario)).toBe("inline");
+  });
+});
+
+describe("labs at a time by default", () => {
+  test.each([
+    [1, 3],
+    [2, 3],
+    [4, 3],
+    [6, 3],
+    [8, 4],
+    [16, 8],
+  ])("%i core(s): %i", (cores, labs) => {
+    expect(defaultLabs(cores)).toBe(labs);
   });
 });
