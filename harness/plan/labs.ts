@@ -71,11 +71,9 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   const plans: { readonly key: string; readonly scenarios: Scenario[]; last?: Scenario }[] = [];
-  const spare = Math.max(1, labs - groups.size - alone.length + 1);
-  for (const [key, group] of groups) {
-    // Declared subnets exist once on the engine: such a group runs on one lab.
-    const parts = group[0]?.subnets ? 1 : Math.min(group.length, Math.max(1, spare));
-    for (let i = 0; i < parts; i++) plans.push({ key, scenarios: group.filter((_, j) => j % parts === i) });
+  const parts = splitParts([...groups.values()], Math.max(0, labs - groups.size - alone.length));
+  for (const [i, [key, group]] of [...groups].entries()) {
+    for (let k = 0; k < parts[i]!; k++) plans.push({ key, scenarios: group.filter((_, j) => j % parts[i]! === k) });
   }
   const own: Scenario[][] = [];
   for (const s of alone) {
@@ -85,6 +83,27 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
     else own.push([s]);
   }
   return [...plans.map((p) => (p.last ? [...p.scenarios, p.last] : p.scenarios)), ...own];
+}
+
+/**
+ * How many labs each group runs on: one each, and the `spare` labs one at a
+ * time to the group with the most scenarios per lab (the first written on a
+ * tie), so the run starts at most as many labs as run side by side. A group
+ * with declared subnets stays on one (a subnet exists once on the engine),
+ * and no group gets more labs than scenarios.
+ */
+function splitParts(groups: readonly (readonly Scenario[])[], spare: number): number[] {
+  const parts = groups.map(() => 1);
+  for (let left = spare; left > 0; left--) {
+    let best = -1;
+    for (const [i, group] of groups.entries()) {
+      if (group[0]?.subnets || parts[i]! >= group.length) continue;
+      if (best < 0 || group.length / parts[i]! > groups[best]!.length / parts[best]!) best = i;
+    }
+    if (best < 0) break;
+    parts[best]! += 1;
+  }
+  return parts;
 }
 
 /**

@@ -121,6 +121,8 @@ describe("lab planning", () => {
     { case: "one not-shareable scenario per lab; the next gets its own", list: [shaped("a"), shaped("r1", { run: true }), shaped("r2", { run: true, remote: "peer" })], labs: 1, groups: [["a", "r1"], ["r2"]] },
     { case: "not shareable and no lab of its shape: its own", list: [shaped("a"), shaped("r", { run: true, backend: "legacy" })], labs: 1, groups: [["a"], ["r"]] },
     { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r1"], ["b", "r2"]] },
+    { case: "two groups, three labs: the spare lab splits the larger group only (three labs, not four)", list: [shaped("y1", { backend: "legacy" }), shaped("x1"), shaped("x2"), shaped("x3"), shaped("y2", { backend: "legacy" })], labs: 3, groups: [["y1", "y2"], ["x1", "x3"], ["x2"]] },
+    { case: "two groups of one size, three labs: the first written is split", list: [shaped("x1"), shaped("y1", { backend: "legacy" }), shaped("x2"), shaped("y2", { backend: "legacy" })], labs: 3, groups: [["x1"], ["x2"], ["y1", "y2"]] },
     { case: "the older cases: listeners and a held connection (shareable: in file order)", list: [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")], labs: 1, groups: [["a", "b", "c", "plan", "d"]] },
   ])("$case", ({ list, labs, groups }) => {
     expect(planLabs(list, labs).map((g) => g.map((s) => s.name))).toEqual(groups);
