@@ -207,6 +207,35 @@ describe("reset to the boot ruleset", () => {
   });
 });
 
+describe("reset with every counter zeroed (before a scenario that prints counters)", () => {
+  const counted = (r: { chains: readonly { packets: number }[]; rules: readonly { packets: number }[] }) => [...r.chains, ...r.rules].filter((c) => c.packets > 0).length;
+  // Docker's DNS rules in nat (booted, never changed by a filter rule) count a packet to 127.0.0.11, on loopback.
+  const countedByNat = async () => {
+    await lab.host("server").exec(["ping", "-c", "1", "-W", "1", "127.0.0.11"]);
+  };
+
+  it("zeroes the counters of tables nobody changed, which a plain reset leaves counting", async () => {
+    const server = lab.host("server");
+    await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8081 -j ACCEPT")]);
+    await countedByNat();
+    expect(verdictOf(await probe("remote", 8081, "ipv4"))).toBe("open");
+    const plain = await resetRules(server, baseline);
+    expect(plain.counters.ipv4.rules.filter((r) => r.table === "nat" && r.packets > 0).length).toBeGreaterThan(0);
+
+    await applyRules(server, [cmds("iptables -A INPUT -p tcp --dport 8081 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8081 -j ACCEPT")]);
+    await countedByNat();
+    expect(verdictOf(await probe("remote", 8081, "ipv6"))).toBe("open");
+    expect(verdictOf(await probe("remote", 8081, "ipv4"))).toBe("open");
+    // The reading the reset returns is taken in the same command as the restore: nothing counted in between.
+    const zeroed = await resetRules(server, baseline, { zeroCounters: true });
+    expect(zeroed.loaded.digest).toBe(baseline.digest);
+    expect(counted(zeroed.counters.ipv4)).toBe(0);
+    expect(counted(zeroed.counters.ipv6)).toBe(0);
+    // Docker's DNS rules in nat are back as booted.
+    expect(zeroed.loaded.ipv4).toMatch(/-A OUTPUT -d 127\.0\.0\.11\/32 -j DOCKER_OUTPUT/);
+  });
+});
+
 describe("a probe stopped early (fwspec-probe stop)", () => {
   const spec = (port: number, family: Family, protocol: Protocol = "tcp", timeoutSeconds = 2) => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds }) as const;
   // light: this check itself must not run under a `timeout` process (it would see itself).

@@ -23,6 +23,8 @@ export const COST_MS = {
   blockedProbe: 250,
   /** A sweep's batches. */
   sweep: 1200,
+  /** A shared lab's handoff to its next scenario (connections ended, rules reset and verified, neighbours, listeners). */
+  handoff: 400,
 } as const;
 
 const WAITS = new Set(["nmap", "ping", "ping6", "curl", "nc", "socat"]);
@@ -47,8 +49,13 @@ export function estimatedMs(scenario: Scenario): number {
   return scenario.steps.reduce((sum, step) => sum + stepMs(step), 0);
 }
 
+/** A group of scenarios run one after another on one lab: its start, their steps, a handoff before each but the first. */
+export function groupMs(group: readonly Scenario[]): number {
+  return COST_MS.labStart + group.reduce((sum, s) => sum + estimatedMs(s), 0) + COST_MS.handoff * Math.max(0, group.length - 1);
+}
+
 /** The groups (one lab each) longest first by their estimated cost; equal ones keep their order. */
 export function longestFirst<G extends readonly Scenario[]>(groups: readonly G[]): G[] {
-  const cost = new Map(groups.map((g) => [g, COST_MS.labStart + g.reduce((sum, s) => sum + estimatedMs(s), 0)]));
+  const cost = new Map(groups.map((g) => [g, groupMs(g)]));
   return [...groups].sort((a, b) => cost.get(b)! - cost.get(a)!);
 }

@@ -11,8 +11,9 @@
  */
 import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
+import { COST_MS, groupMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
-import { leavesNoState } from "./stateless-run.ts";
+import { leavesNoState, showsCounters } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -48,18 +49,35 @@ export function defaultLabs(cores: number): number {
  * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
  * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
  * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
+ * One that shows rule counters must run on a firewall host, whose counters the handoff zeroes (showsRuleCounters).
  */
 export function shareable(scenario: Scenario): boolean {
-  return scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command)));
+  const firewalls = new Set(scenario.hosts.filter((h) => h.firewall).map((h) => h.name));
+  return scenario.steps.every(
+    (s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command) && (!showsCounters(s.command) || firewalls.has(s.host))),
+  );
+}
+
+/**
+ * Does a `run` step of the scenario print rule counters? On a shared lab its
+ * handoff then zeroes every counter of the firewall hosts (all tables
+ * restored, not only the changed ones: runner/shared-lab.ts), as a fresh
+ * lab's start from zero; a step showing counters on another host keeps the
+ * scenario off shared labs (shareable).
+ */
+export function showsRuleCounters(scenario: Scenario): boolean {
+  return scenario.steps.some((s) => s.kind === "run" && showsCounters(s.command));
 }
 
 /**
  * Scenarios grouped for labs, in file order: the shareable scenarios of one
  * shape run on one lab, then (at most) one scenario of that shape that is not
- * shareable, as the lab's last; every other scenario gets its own. Large
- * groups are split so up to `labs` labs can run side by side.
+ * shareable, as the lab's last; every other scenario gets its own. A group
+ * estimated to take longer than its share of the run is split (balanceParts);
+ * with `spread` (`--labs`, `--reuse`) large groups are also split so up to
+ * `labs` labs can run side by side.
  */
-export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario[][] {
+export function planLabs(scenarios: readonly Scenario[], labs: number, options: { readonly spread?: boolean } = {}): Scenario[][] {
   const groups = new Map<string, Scenario[]>();
   const alone: Scenario[] = [];
   for (const s of scenarios) {
@@ -71,14 +89,17 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   const plans: { readonly key: string; readonly scenarios: Scenario[]; last?: Scenario }[] = [];
-  const parts = splitParts([...groups.values()], Math.max(0, labs - groups.size - alone.length));
+  const balanced = balanceParts([...groups.values()], alone, labs);
+  const taken = balanced.reduce((sum, n) => sum + n, 0) + alone.length;
+  const parts = options.spread === false ? balanced : splitParts([...groups.values()], Math.max(0, labs - taken), balanced);
   for (const [i, [key, group]] of [...groups].entries()) {
     for (let k = 0; k < parts[i]!; k++) plans.push({ key, scenarios: group.filter((_, j) => j % parts[i]! === k) });
   }
   const own: Scenario[][] = [];
   for (const s of alone) {
     const key = shapeKey(s);
-    const plan = plans.find((p) => p.key === key && p.last === undefined);
+    // The part of its shape with the least estimated work takes it as its last.
+    const plan = plans.filter((p) => p.key === key && p.last === undefined).sort((a, b) => groupMs(a.scenarios) - groupMs(b.scenarios))[0];
     if (plan) plan.last = s;
     else own.push([s]);
   }
@@ -86,14 +107,14 @@ export function planLabs(scenarios: readonly Scenario[], labs: number): Scenario
 }
 
 /**
- * How many labs each group runs on: one each, and the `spare` labs one at a
+ * How many labs each group runs on: as many as `from` says, and the `spare` labs one at a
  * time to the group with the most scenarios per lab (the first written on a
  * tie), so the run starts at most as many labs as run side by side. A group
  * with declared subnets stays on one (a subnet exists once on the engine),
  * and no group gets more labs than scenarios.
  */
-function splitParts(groups: readonly (readonly Scenario[])[], spare: number): number[] {
-  const parts = groups.map(() => 1);
+function splitParts(groups: readonly (readonly Scenario[])[], spare: number, from: readonly number[]): number[] {
+  const parts = [...from];
   for (let left = spare; left > 0; left--) {
     let best = -1;
     for (const [i, group] of groups.entries()) {
@@ -104,6 +125,29 @@ function splitParts(groups: readonly (readonly Scenario[])[], spare: number): nu
     parts[best]! += 1;
   }
   return parts;
+}
+
+/**
+ * How many labs each group needs so that it does not run on alone long after
+ * the rest: a group whose estimated steps (plan/cost.ts groupMs, its lab start
+ * aside) take longer than the other groups' and lone scenarios' estimated
+ * work per remaining lab (`labs` at a time, one of them its own) is split
+ * into as many parts as that takes (at most `labs`, at most one per
+ * scenario). With no other work, or one lab at a time, nothing is split (a
+ * run of one shape stays on one lab: on 2 cores a second lab's start costs
+ * more than it saves a handful of short scenarios); a group with declared
+ * subnets stays on one (a subnet exists once on the engine).
+ */
+function balanceParts(groups: readonly (readonly Scenario[])[], alone: readonly Scenario[], labs: number): number[] {
+  const costs = groups.map((g) => groupMs(g));
+  const total = costs.reduce((sum, c) => sum + c, 0) + alone.reduce((sum, s) => sum + groupMs([s]), 0);
+  return groups.map((g, i) => {
+    if (labs <= 1 || g[0]?.subnets) return 1;
+    const othersPerLab = (total - costs[i]!) / (labs - 1);
+    const steps = costs[i]! - COST_MS.labStart;
+    if (othersPerLab <= 0 || steps <= othersPerLab) return 1;
+    return Math.min(labs, g.length, Math.ceil(steps / othersPerLab));
+  });
 }
 
 /**

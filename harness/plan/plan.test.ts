@@ -92,7 +92,12 @@ describe("lab planning", () => {
     const withRun = (command: string) => defineScenario({ name: "r", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ expect: ["remote -> server:8080 open"] }, { run: { host: "server", command } }] });
     expect(shareable(withRun("ip -6 neigh flush all"))).toBe(true);
     expect(shareable(withRun("iptables -S INPUT"))).toBe(true);
-    expect(shareable(withRun("iptables -L INPUT -n -v -x"))).toBe(false);
+    // Counters shown on a firewall host: shareable (the handoff before it zeroes every counter, shared-lab.ts);
+    // on another host, which no reset touches, not.
+    expect(shareable(withRun("iptables -L INPUT -n -v -x"))).toBe(true);
+    const onPeer = defineScenario({ name: "p", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "remote", command: "iptables -t nat -L -n -v" } }] });
+    expect(shareable(onPeer)).toBe(false);
+    expect(shareable(withRun("iptables -Z INPUT"))).toBe(false);
     expect(shareable(withRun("ip -6 addr add 2001:db8:1::7/128 dev eth0"))).toBe(false);
   });
 
@@ -120,12 +125,26 @@ describe("lab planning", () => {
     { case: "a run step: last on a lab of its shape, after every shareable one", list: [shaped("r", { run: true }), shaped("a"), shaped("b", { server: "web" })], labs: 1, groups: [["a", "b", "r"]] },
     { case: "one not-shareable scenario per lab; the next gets its own", list: [shaped("a"), shaped("r1", { run: true }), shaped("r2", { run: true, remote: "peer" })], labs: 1, groups: [["a", "r1"], ["r2"]] },
     { case: "not shareable and no lab of its shape: its own", list: [shaped("a"), shaped("r", { run: true, backend: "legacy" })], labs: 1, groups: [["a"], ["r"]] },
-    { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r1"], ["b", "r2"]] },
+    { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r2"], ["b", "r1"]] },
     { case: "two groups, three labs: the spare lab splits the larger group only (three labs, not four)", list: [shaped("y1", { backend: "legacy" }), shaped("x1"), shaped("x2"), shaped("x3"), shaped("y2", { backend: "legacy" })], labs: 3, groups: [["y1", "y2"], ["x1", "x3"], ["x2"]] },
     { case: "two groups of one size, three labs: the first written is split", list: [shaped("x1"), shaped("y1", { backend: "legacy" }), shaped("x2"), shaped("y2", { backend: "legacy" })], labs: 3, groups: [["x1"], ["x2"], ["y1", "y2"]] },
     { case: "the older cases: listeners and a held connection (shareable: in file order)", list: [plain("a"), plain("b"), plain("c", ["tcp/8080", "udp/53"]), scenario, plain("d")], labs: 1, groups: [["a", "b", "c", "plan", "d"]] },
   ])("$case", ({ list, labs, groups }) => {
     expect(planLabs(list, labs).map((g) => g.map((s) => s.name))).toEqual(groups);
+  });
+
+  const many = (prefix: string, n: number, o: Parameters<typeof shaped>[1] = {}) => Array.from({ length: n }, (_, i) => shaped(`${prefix}${i + 1}`, o));
+  test.each([
+    // Ten of one shape (estimated 1.5 s start, 10 probes, 9 handoffs) against one of another: the ten would run on
+    // alone long after the other; split into as many parts as the other work per remaining lab fits in their steps (at most 3).
+    { case: "a group longer than its share of the run is split, though not asked to spread", list: [...many("x", 10), shaped("y", { backend: "legacy" })], labs: 3, groups: [["x1", "x4", "x7", "x10"], ["x2", "x5", "x8"], ["x3", "x6", "x9"], ["y"]] },
+    { case: "groups within their share stay whole", list: [...many("x", 3), ...many("y", 3, { backend: "legacy" }), ...many("z", 3, { listen: ["tcp/8080"], subnet: "198.18.7.0/24" })], labs: 3, groups: [["x1", "x2", "x3"], ["y1", "y2", "y3"], ["z1", "z2", "z3"]] },
+    { case: "no other work: nothing split (a run of one shape stays on one lab)", list: many("x", 10), labs: 3, groups: [[...many("x", 10).map((s) => s.name)]] },
+    { case: "one lab at a time: nothing split", list: [...many("x", 10), shaped("y", { backend: "legacy" })], labs: 1, groups: [[...many("x", 10).map((s) => s.name)], ["y"]] },
+    { case: "declared subnets: never split", list: [...many("x", 10, { subnet: "198.18.7.0/24" }), shaped("y", { backend: "legacy" })], labs: 3, groups: [[...many("x", 10).map((s) => s.name)], ["y"]] },
+    { case: "the one not shareable goes last on the part with the least work", list: [...many("x", 5), shaped("r", { run: true }), shaped("y", { backend: "legacy" })], labs: 3, groups: [["x1", "x3", "x5"], ["x2", "x4", "r"], ["y"]] },
+  ])("without spreading: $case", ({ list, labs, groups }) => {
+    expect(planLabs(list, labs, { spread: false }).map((g) => g.map((s) => s.name))).toEqual(groups);
   });
 
   test("declared subnets and addresses are part of the topology; such a group is never split across labs", () => {

@@ -1,6 +1,6 @@
 /** stateless-run.ts: which run steps a shared lab can take (table-driven, no Docker). */
 import { describe, expect, test } from "vitest";
-import { leavesNoState } from "./stateless-run.ts";
+import { leavesNoState, showsCounters } from "./stateless-run.ts";
 
 describe("leavesNoState", () => {
   test.each([
@@ -16,12 +16,23 @@ describe("leavesNoState", () => {
     ["iptables --version", true],
     ["ip6tables -L INPUT -n", true],
     ["iptables-save", true],
-    // Counters shown (a shared lab's reset may not zero them), or changed.
-    ["iptables -L INPUT -n -v -x", false],
-    ["iptables --list INPUT --line-numbers --numeric --verbose --exact", false],
-    ["iptables -nvL INPUT", false],
+    // Counters shown: read only (the handoff before such a scenario zeroes every counter: showsCounters).
+    ["iptables -L INPUT -n -v -x", true],
+    ["iptables --list INPUT --line-numbers --numeric --verbose --exact", true],
+    ["iptables -nvL INPUT", true],
+    ["iptables-save -c", true],
+    ["nft list ruleset", true],
+    ["nft -j list table inet filter", true],
+    ["nft -a list chain inet filter input", true],
+    // Counters changed.
     ["iptables -Z INPUT", false],
-    ["iptables-save -c", false],
+    // Writes the ruleset to a file (the reset does not undo files).
+    ["iptables-save -f /etc/iptables/rules.v4", false],
+    ["ip6tables-save --file=/etc/iptables/rules.v6", false],
+    ["iptables -L INPUT -Z", false],
+    ["iptables -nvZL INPUT", false],
+    ["nft reset counters", false],
+    ["nft list ruleset -f x", false],
     // Writes.
     ["iptables -A INPUT -j DROP", false],
     ["ip -6 addr add 2001:db8:143::77/128 dev eth0 nodad", false],
@@ -29,10 +40,35 @@ describe("leavesNoState", () => {
     ["ip link set eth0 down", false],
     ["ip netns exec x ping -c 1 198.18.0.1", false],
     ["sysctl -w net.ipv4.ip_forward=1", false],
-    ["nft list ruleset", false],
+    ["nft -f /tmp/rules.nft", false],
+    ["nft -i", false],
+    ["nft", false],
     ["cat /etc/iptables/rules.v4", false],
     ["sh -c true", false],
   ])("%s → %s", (command, want) => {
     expect(leavesNoState(command.split(" "))).toBe(want);
+  });
+});
+
+describe("showsCounters", () => {
+  test.each([
+    ["iptables -L INPUT -n -v -x", true],
+    ["ip6tables --list INPUT --verbose", true],
+    ["iptables -nvL INPUT", true],
+    ["iptables --list INPUT --exact", true],
+    ["iptables-save -c", true],
+    ["ip6tables-save --counters", true],
+    ["nft list ruleset", true],
+    ["nft -j list ruleset", true],
+    // nft -s (stateless) prints no counters; the rest shows no counters at all.
+    ["nft -s list ruleset", false],
+    ["nft --stateless list ruleset", false],
+    ["iptables -L INPUT -n", false],
+    ["iptables -S INPUT", false],
+    ["iptables-save", false],
+    ["ping -c 1 198.18.0.2", false],
+    ["ss -tan", false],
+  ])("%s → %s", (command, want) => {
+    expect(showsCounters(command.split(" "))).toBe(want);
   });
 });

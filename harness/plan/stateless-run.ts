@@ -4,10 +4,12 @@
  * as a probe's), show state, or check rules. A scenario whose run steps are
  * all such can share a lab with others (plan/labs.ts shareable). Anything
  * that changes a host — addresses, sysctls, files, rules, zeroed counters —
- * or shows rule counters (a shared lab's reset does not zero the counters of
- * tables it did not have to restore) keeps the scenario on a lab of its own.
- * The program decides; a wrapper (`sh -c`, `ip netns exec`, `env`) is
- * anything.
+ * keeps the scenario on a lab of its own. A step that shows rule counters
+ * (`iptables -L -v`, `iptables-save -c`, `nft list`) only reads, but what it
+ * prints depends on every packet since the counters were last zeroed: the
+ * handoff before such a scenario zeroes every counter of its firewall hosts
+ * (showsCounters; runner/shared-lab.ts). The program decides; a wrapper
+ * (`sh -c`, `ip netns exec`, `env`) is anything.
  */
 
 /** Programs that only send traffic, wait, or show sockets. */
@@ -15,8 +17,12 @@ const TRAFFIC_ONLY = new Set(["ping", "ping6", "nmap", "curl", "nc", "ss", "true
 const IPTABLES = new Set(["iptables", "ip6tables", "iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft"]);
 /** iptables commands that only read: list rules, check one, print the version. */
 const IPTABLES_READ = new Set(["-S", "--list-rules", "-C", "--check", "-L", "--list", "-V", "--version"]);
-/** iptables commands that write, and options that show or zero counters. */
-const IPTABLES_NOT_READ_ONLY = new Set(["-A", "--append", "-I", "--insert", "-D", "--delete", "-R", "--replace", "-F", "--flush", "-Z", "--zero", "-N", "--new-chain", "-X", "--delete-chain", "-P", "--policy", "-E", "--rename-chain", "-v", "--verbose", "-x", "--exact"]);
+/** iptables commands that write, or zero counters. */
+const IPTABLES_WRITES = new Set(["-A", "--append", "-I", "--insert", "-D", "--delete", "-R", "--replace", "-F", "--flush", "-Z", "--zero", "-N", "--new-chain", "-X", "--delete-chain", "-P", "--policy", "-E", "--rename-chain"]);
+/** iptables options that print counters with a listing. */
+const IPTABLES_COUNTERS = new Set(["-v", "--verbose", "-x", "--exact"]);
+/** nft options a listing may carry (none reads a file or changes anything); `-s` leaves counters out. */
+const NFT_LIST_OPTIONS = new Set(["-a", "--handle", "-j", "--json", "-n", "--numeric", "-N", "--reversedns", "-s", "--stateless", "-t", "--terse", "-y", "--numeric-priority", "-p", "--numeric-protocol", "-T", "--numeric-time"]);
 /** `ip OBJECT ACTION` pairs that show, or flush what a fresh host starts without (neighbour entries). */
 const IP_OBJECTS = new Set(["link", "l", "addr", "address", "a", "route", "r", "rule", "neigh", "neighbour", "neighbor", "n"]);
 
@@ -29,8 +35,27 @@ function ipLeavesNoState(args: readonly string[]): boolean {
   return action === "flush" && ["neigh", "neighbour", "neighbor", "n"].includes(object);
 }
 
+/** Short options bundled in one word (`-nvL`) that include one of `letters`. */
+const bundled = (w: string, letters: string) => !w.startsWith("--") && new RegExp(`^-[a-zA-Z]*[${letters}]`).test(w);
+
 function iptablesReadOnly(args: readonly string[]): boolean {
-  return args.some((w) => IPTABLES_READ.has(w)) && !args.some((w) => IPTABLES_NOT_READ_ONLY.has(w) || /^-[a-zA-Z]*[vxZ]/.test(w) && !w.startsWith("--"));
+  return args.some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !args.some((w) => IPTABLES_WRITES.has(w) || bundled(w, "AIDRFZNXPE"));
+}
+
+/** `nft [options] list …`: a listing, nothing else. */
+function nftListing(args: readonly string[]): boolean {
+  const first = args.findIndex((w) => !w.startsWith("-"));
+  return first >= 0 && args[first] === "list" && args.slice(0, first).every((w) => NFT_LIST_OPTIONS.has(w)) && !args.slice(first).some((w) => w.startsWith("-"));
+}
+
+/** Does the command print rule counters (an iptables listing with -v/-x, iptables-save -c, an nft listing without -s)? */
+export function showsCounters(command: readonly string[]): boolean {
+  const [program, ...args] = command;
+  if (program === undefined) return false;
+  if (IPTABLES.has(program)) return iptablesReadOnly(args) && args.some((w) => IPTABLES_COUNTERS.has(w) || bundled(w, "vx"));
+  if (program === "iptables-save" || program === "ip6tables-save") return args.some((w) => w === "-c" || w === "--counters");
+  if (program === "nft") return nftListing(args) && !args.some((w) => w === "-s" || w === "--stateless");
+  return false;
 }
 
 /** Does the `run` step's command leave the host as a shared lab's reset expects it? */
@@ -40,6 +65,8 @@ export function leavesNoState(command: readonly string[]): boolean {
   if (TRAFFIC_ONLY.has(program)) return true;
   if (program === "ip") return ipLeavesNoState(args);
   if (IPTABLES.has(program)) return iptablesReadOnly(args);
-  if (program === "iptables-save" || program === "ip6tables-save") return !args.some((w) => w === "-c" || w === "--counters");
+  // -f/--file writes the ruleset to a file, which the reset does not undo.
+  if (program === "iptables-save" || program === "ip6tables-save") return !args.some((w) => /^(-f|--file\b)/.test(w));
+  if (program === "nft") return nftListing(args);
   return false;
 }

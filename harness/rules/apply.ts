@@ -192,11 +192,11 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
  * are restored atomically (one iptables-restore, read back in the same
  * command); tables that do not differ are left alone. Returns the reading after.
  */
-async function restoreRulesets(host: LabHost, wanted: LoadedRuleset): Promise<HostRules> {
+async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, options: { readonly zeroCounters?: boolean } = {}): Promise<HostRules> {
   const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
   const after = await Promise.all(
     FAMILIES.map(async (family, i) => {
-      const input = changedTablesInput(wanted[family], now[i]!);
+      const input = changedTablesInput(wanted[family], now[i]!, { everyTable: options.zeroCounters === true });
       if (input === "") return now[i]!;
       const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
       return r.stdout;
@@ -218,14 +218,16 @@ export async function flushConntrack(host: LabHost): Promise<void> {
  * host booted): per family, the tables that differ from it are restored
  * atomically (one iptables-restore, read back in the same command), the
  * result is verified against the baseline's digest, and then conntrack is
- * flushed (unless the caller flushes after restoring more).
+ * flushed (unless the caller flushes after restoring more). With
+ * `zeroCounters` every table is restored, changed or not, so every counter
+ * starts at zero (for a scenario that prints counters, as a fresh lab's).
  * Returns the reading after the reset: counters from here on are the next
  * scenario's.
  */
-export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean } = {}): Promise<HostRules> {
+export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean; readonly zeroCounters?: boolean } = {}): Promise<HostRules> {
   // Native tables are deleted by the state reset (host-reset.ts); the baseline is iptables' view.
   markNative(host, false);
-  const rules = await restoreRulesets(host, baseline);
+  const rules = await restoreRulesets(host, baseline, { zeroCounters: options.zeroCounters === true });
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);
   }

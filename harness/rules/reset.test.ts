@@ -76,6 +76,16 @@ describe("changedTablesInput (a reset restores only what differs)", () => {
     expect(input.split("\n").filter((l) => l.startsWith("*")).map((l) => l.slice(1)).sort()).toEqual(tables);
   });
 
+  it.each([
+    ["nothing changed", DOCKER_NAT, DOCKER_NAT, ["nat"]],
+    ["only counters changed", WITH_FILTER, WITH_FILTER.replace("[3:180]", "[9:999]"), ["filter", "nat"]],
+    ["an empty ACCEPT filter table appeared (its policy counters count)", DOCKER_NAT, EMPTY_FILTER, ["filter", "nat"]],
+    ["a mangle rule was added", DOCKER_NAT, `${DOCKER_NAT}*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-mark 1\nCOMMIT\n`, ["mangle", "nat"]],
+  ])("every table, changed or not, when the counters are to be zeroed: %s", (_name, baseline, current, tables) => {
+    const input = changedTablesInput(baseline, current, { everyTable: true });
+    expect(input.split("\n").filter((l) => l.startsWith("*")).map((l) => l.slice(1)).sort()).toEqual(tables);
+  });
+
   it("puts the baseline's version of a changed table, and empties a table the baseline lacks", () => {
     expect(changedTablesInput(DOCKER_NAT, WITH_FILTER)).toBe(`${emptyTable("filter")}\n`);
     expect(emptyTable("filter")).toBe("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT");

@@ -52,16 +52,18 @@ function isEmptyTable(block: string): boolean {
  * Restore input for only the tables whose rules differ from the baseline
  * (counters and comments aside; an empty ACCEPT table is no table); "" when
  * none does. Restoring a table costs more than its size suggests (nat with
- * Docker's DNS rules: tens of ms), so tables nobody changed are left alone.
+ * Docker's DNS rules: tens of ms), so tables nobody changed are left alone —
+ * unless `everyTable`: then every table of either is restored, which zeroes
+ * all their counters (iptables-restore without -c starts each at zero).
  */
-export function changedTablesInput(baselineSave: string, currentSave: string): string {
+export function changedTablesInput(baselineSave: string, currentSave: string, options: { readonly everyTable?: boolean } = {}): string {
   const baseline = tableBlocks(baselineSave);
   const current = tableBlocks(currentSave);
   const effective = (blocks: ReadonlyMap<string, string>, t: string) => {
     const block = blocks.get(t);
     return block === undefined || isEmptyTable(block) ? "" : block;
   };
-  const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => effective(baseline, t) !== effective(current, t));
+  const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => options.everyTable === true || effective(baseline, t) !== effective(current, t));
   return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
 }
 

@@ -112,3 +112,47 @@ describe("the counters a handoff reads", () => {
     expect(handoff.slice(warmUp).filter((c) => c === "iptables-save -c").length).toBeGreaterThan(0);
   });
 });
+
+/** Records which family's rules each reset restores, and the tables it restores. */
+class RestoresProvider extends FakeLabProvider {
+  readonly restores: string[] = [];
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    aroundExec(lab, async (_host, command, exec, options) => {
+      if (command.includes("fwspec-reset")) {
+        const tables = (options?.stdin ?? "").split("\n").filter((l) => l.startsWith("*")).join(" ");
+        this.restores.push(`${command.includes("iptables-restore") ? "ipv4" : "ipv6"} ${tables}`);
+      }
+      return exec();
+    });
+    return lab;
+  }
+}
+
+describe("a scenario whose run step shows rule counters", () => {
+  const first = defineScenario({
+    name: "first",
+    description: "an IPv4 rule only: a handoff restores only the IPv4 tables",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+    steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["remote -> server:8080 dropped"] }],
+  });
+  const next = (name: string, command: string) =>
+    defineScenario({ name, description: "a run step", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "server", command } }] });
+
+  test("shares the lab, and its handoff restores every table of both families (counters zero, as on a fresh lab)", async () => {
+    const provider = new RestoresProvider();
+    const report = await run({ scenarios: [first, next("shows", "iptables-save -c")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    expect(provider.restores).toEqual(["ipv4 *filter", "ipv6 *filter"]);
+  });
+
+  test("one that shows none gets only the changed tables restored", async () => {
+    const provider = new RestoresProvider();
+    const report = await run({ scenarios: [first, next("shows-none", "iptables-save")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    expect(provider.restores).toEqual(["ipv4 *filter"]);
+  });
+});

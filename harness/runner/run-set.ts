@@ -209,7 +209,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
 
   const parallel = Math.max(1, options.labs);
   // Labs side by side: the longest first, so no long lab runs on alone at the end (plan/cost.ts).
-  const groups = fresh ? plans.map((p) => [p.scenario]) : longestFirst(planLabs(plans.map((p) => p.scenario), options.splitGroups === false ? 1 : parallel));
+  const groups = fresh ? plans.map((p) => [p.scenario]) : longestFirst(planLabs(plans.map((p) => p.scenario), parallel, { spread: options.splitGroups !== false }));
   progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
     await pipeline(groups, parallel, removals, {

@@ -24,11 +24,17 @@
  * firewall host's as booted); a later run takes it (`claim`) only when every
  * host still reads exactly that, and its first scenario gets the handoff of
  * any later one, without the rules reset that reading has just shown to be a no-op.
+ *
+ * Before a scenario whose run steps print rule counters (plan/labs.ts
+ * showsRuleCounters), the reset restores every table of each firewall host,
+ * changed or not (a taken warm lab's too), so its counters start at zero as a
+ * fresh lab's do.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
 import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts";
 import { whyNotWarm } from "../lab/warm.ts";
+import { showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -202,6 +208,8 @@ export class SharedLab implements AsyncDisposable {
     const taken = this.#taken;
     const firstRun = previous === undefined && !taken;
     this.#taken = false;
+    // A run step that prints counters sees them from zero, as on a fresh lab: every table restored, not only the changed ones.
+    const zeroCounters = showsRuleCounters(scenario);
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario))));
     await Promise.all(
@@ -214,7 +222,13 @@ export class SharedLab implements AsyncDisposable {
         // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
         const [reset, listened] = await Promise.allSettled([
           // A lab just taken warm read as it was left a moment ago (#adopt): its conntrack is emptied, nothing else to reset.
-          booted && taken ? flushConntrack(h.base).then(() => undefined) : booted && !firstRun ? this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name)) : undefined,
+          booted && taken
+            ? zeroCounters
+              ? resetRules(h.base, booted.loaded, { zeroCounters })
+              : flushConntrack(h.base).then(() => undefined)
+            : booted && !firstRun
+              ? this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters)
+              : undefined,
           same && !firstRun ? awaitListeners(h) : undefined,
         ]);
         if (reset.status === "rejected") throw reset.reason;
@@ -260,11 +274,12 @@ export class SharedLab implements AsyncDisposable {
    * The rules reset and, side by side, a reading of the rest; then the rest is
    * restored and verified. When the previous scenario applied only iptables /
    * ip6tables to this host (named `previousName` there), the rules reset covers all it can have changed.
+   * `zeroCounters`: every table restored, so every counter starts at zero.
    */
-  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string): Promise<HostRules> {
+  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string, zeroCounters = false): Promise<HostRules> {
     try {
-      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded);
-      const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false }), readHostState(host)]);
+      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded, { zeroCounters });
+      const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false, zeroCounters }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
       await flushConntrack(host);

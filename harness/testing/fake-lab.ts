@@ -292,9 +292,9 @@ export class FakeLabProvider implements LabProvider {
 }
 
 /** Runs `around` around every command of the lab's hosts (tests that record commands or hold some back). */
-export function aroundExec(lab: RunningLab, around: (host: LabHost, command: readonly string[], exec: () => Promise<ExecResult>) => Promise<ExecResult>): void {
+export function aroundExec(lab: RunningLab, around: (host: LabHost, command: readonly string[], exec: () => Promise<ExecResult>, options?: ExecOptions) => Promise<ExecResult>): void {
   for (const host of lab.hosts.values()) {
     const exec = host.exec.bind(host);
-    host.exec = (command, options) => around(host, command, () => exec(command, options));
+    host.exec = (command, options) => around(host, command, () => exec(command, options), options);
   }
 }
