@@ -6,7 +6,7 @@
  * answered), which on the wire looks like a REJECT with tcp-reset;
  * `undetermined` is an answer whose source the evidence cannot tell.
  */
-import type { RuleOrigin } from "./results.ts";
+import type { Decision, RuleOrigin } from "./results.ts";
 import type { Verdict } from "./types.ts";
 
 export type PortOutcome = "open" | "admitted" | "refused" | "unreachable" | "dropped" | "undetermined" | "error";
@@ -52,7 +52,7 @@ export interface SweepBreak {
   /** Where that rule (or policy) was written, when exactly one line of the scenario's apply sources says it (rules/origin.ts; as Decision.origin). */
   readonly origin?: RuleOrigin;
   /** The same port probed once more as a single probe (bounded: the first few breaks): its verdict, reason and command. */
-  readonly single?: { readonly verdict: Verdict; readonly reason: string; readonly command: string; readonly counted: readonly string[] };
+  readonly single?: { readonly verdict: Verdict; readonly reason: string; readonly command: string; readonly counted: readonly string[]; readonly decision?: Decision };
 }
 
 export interface SweepResult {

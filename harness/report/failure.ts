@@ -89,7 +89,7 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
       `evidence: ${b.evidence}`,
       ...(b.decided ? [`decided: ${b.decided}`] : []),
       ...(b.rules.length > 0 ? [`rules: ${b.rules.join("; ")}`] : []),
-      ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, `repro: ${b.single.command}`] : []),
+      ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, ...(b.single.decision ? [`single probe decided: ${decidedLine(b.single.decision)}`] : []), `repro: ${b.single.command}`] : []),
       `repro: ${b.repro}`,
     ].join("\n")));
   }

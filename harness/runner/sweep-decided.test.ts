@@ -109,4 +109,13 @@ describe("withCountedOrigins", () => {
     const b = withCountedOrigins(swept([REJECT25], { origin: origin(9) }), locate).sweep!.broken[0]!;
     expect(b.origin).toEqual(origin(9));
   });
+
+  test("a broken port's single re-probe: the rule that took its packet, with its line, in the failure text too", () => {
+    const taken: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 23 -j DROP", action: "drop", policy: false, source: "counters" };
+    const single = { verdict: "dropped" as const, reason: "r", command: "docker exec x nc", counted: ["ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 23 -j DROP (+1 packets)"], decision: taken };
+    const r = withCountedOrigins(swept([], { single }), locate);
+    const b = r.sweep!.broken[0]!;
+    expect(b.single?.decision?.origin).toEqual(origin(4));
+    expect(expectationFailure(r, "")).toContain("single probe decided: server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 23 -j DROP, written at ../firewall/rules.v4:4");
+  });
 });

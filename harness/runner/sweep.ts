@@ -56,7 +56,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       continue;
     }
     const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, latest: new Map(), early });
-    const single = { verdict: o.result.verdict, reason: o.result.reason, command: o.result.evidence.command, counted: o.decidedBy.map(describeDelta) };
+    const single = { verdict: o.result.verdict, reason: o.result.reason, command: o.result.evidence.command, counted: o.decidedBy.map(describeDelta), ...(o.decision ? { decision: o.decision } : {}) };
     const finding = facts.findings.get(b.port)!;
     const agrees = single.verdict === finding.verdict;
     broken.push({ ...b, single, ...(agrees ? {} : { status: "error" as const, evidence: `${b.evidence}; but a single probe of the port says ${single.verdict} (${single.reason}): the sweep and the single probe disagree` }) });
@@ -122,18 +122,21 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
  * A sweep's broken ports with the line that wrote each rule the counters
  * named for them (`… -j REJECT (rules.v4:12)`), found by `locate` as the
  * session finds an observation's; a port the trace did not decide gets its
- * rule's line as its origin when one rule alone counted it.
+ * rule's line as its origin when one rule alone counted it; a broken
+ * port's single re-probe, its deciding rule's line.
  */
 export function withCountedOrigins(r: ExpectationResult, locate: (d: Decision) => Decision): ExpectationResult {
-  if (!r.sweep || r.sweep.broken.every((b) => b.rules.length === 0)) return r;
+  if (!r.sweep || r.sweep.broken.every((b) => b.rules.length === 0 && !b.single?.decision)) return r;
   const broken = r.sweep.broken.map((b) => {
+    // A single re-probe's deciding rule (the counters' first packet) gets its line as an expectation's does.
+    const single = b.single?.decision ? { ...b.single, decision: locate(b.single.decision) } : b.single;
     const origins = b.rules.map((name) => {
       const d = countedDecision(name);
       return d ? locate(d).origin : undefined;
     });
     const rules = b.rules.map((name, i) => (origins[i] ? `${name} (${origins[i].shown}:${origins[i].line})` : name));
     const only = b.origin === undefined && origins.length === 1 ? origins[0] : undefined;
-    return { ...b, rules, ...(only ? { origin: only } : {}) };
+    return { ...b, rules, ...(only ? { origin: only } : {}), ...(single ? { single } : {}) };
   });
   return { ...r, sweep: { ...r.sweep, broken } };
 }
