@@ -54,14 +54,20 @@ describe("fwspec run", () => {
     expect(report.summary.failed).toBeGreaterThanOrEqual(1);
   });
 
-  it("a rules file that fails inside the container errors its scenario; the others still run", async () => {
+  /** A project in a temporary folder: `broken.rules.v4` applied by scenarios/a-broken.yaml, and scenarios/b-good.yaml, which passes. */
+  function projectWith(rules: string): string {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-cli-"));
     writeFileSync(join(dir, "package.json"), "{}\n");
     mkdirSync(join(dir, "scenarios"));
-    writeFileSync(join(dir, "broken.rules.v4"), "*filter\n-A INPUT -p tcp --dport 8080 -j NOSUCHTARGET\nCOMMIT\n");
+    writeFileSync(join(dir, "broken.rules.v4"), rules);
     const hosts = "hosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\n";
-    writeFileSync(join(dir, "scenarios", "a-broken.yaml"), `name: broken restore file\ndescription: iptables-restore --test rejects it\nfamily: ipv4\n${hosts}steps:\n  - apply: { host: server, restore: { ipv4: ../broken.rules.v4 } }\n  - expect:\n      - remote -> server:8080 dropped\n`);
+    writeFileSync(join(dir, "scenarios", "a-broken.yaml"), `name: broken restore file\ndescription: the tools refuse it\nfamily: ipv4\n${hosts}steps:\n  - apply: { host: server, restore: { ipv4: ../broken.rules.v4 } }\n  - expect:\n      - remote -> server:8080 dropped\n`);
     writeFileSync(join(dir, "scenarios", "b-good.yaml"), `name: good\ndescription: still runs\nfamily: ipv4\n${hosts}steps:\n  - expect:\n      - remote -> server:8080 open\n`);
+    return dir;
+  }
+
+  it("a rules file that fails inside the container errors its scenario; the others still run", async () => {
+    const dir = projectWith("*filter\n-A INPUT -p tcp --dprot 8080 -j DROP\nCOMMIT\n");
     const r = await execa(process.execPath, [CLI, "run", "scenarios", "--json", "r.json"], { cwd: dir, reject: false, all: true });
     expect(r.exitCode, r.all).toBe(1);
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
@@ -70,9 +76,28 @@ describe("fwspec run", () => {
     expect(JSON.stringify(byName.get("broken restore file"))).toMatch(/iptables-restore --test/);
     expect(byName.get("good")?.status).toBe("passed");
     expect(r.stdout).toMatch(/not run: step 1 \(apply, line \d+\) failed/);
-    // Named as the user's file and the rule's line (iptables-nft names the COMMIT, line 3), not the
-    // staged copy in the host, with the way to find every bad line first.
-    expect(r.stdout.replace(/\s+/g, " ")).toContain(`${join(dir, "broken.rules.v4")}:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET; iptables-restore`);
+    // Named as the user's file and the rule's line, not the staged copy in the host, with the way to find every bad line first.
+    expect(r.stdout.replace(/\s+/g, " ")).toContain(`${join(dir, "broken.rules.v4")}:2`);
     expect(r.stdout).toMatch(/hint: `(npx fwspec|\/\S+\/bin\/fwspec) validate --rules`/);
+  });
+
+  it("a jump to no chain or target errors its scenario before its lab starts, named as validate names it; the others still run", async () => {
+    const dir = projectWith("*filter\n-A INPUT -p tcp --dport 8080 -j NOSUCHTARGET\nCOMMIT\n");
+    const r = await execa(process.execPath, [CLI, "run", "scenarios", "--json", "r.json", "--junit", "r.xml"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
+    const [broken, good] = report.scenarios;
+    expect(broken?.status).toBe("error");
+    expect(broken?.steps).toEqual([]);
+    expect(broken?.errors[0]).toMatch(/^1 rule line\(s\) rejected by the lab image's target list \(its lab was not started\):\n {2}broken\.rules\.v4:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET\n {2}hint: fix each line named above; `(npx fwspec|\/\S+\/bin\/fwspec) validate` checks them again/);
+    expect(good?.status).toBe("passed");
+    expect(r.stdout).toContain("      broken.rules.v4:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET");
+    // No lab for it: only the good scenario's.
+    expect(r.stderr).toContain("running 1 scenario(s) on 1 lab(s)");
+    expect(readFileSync(join(dir, "r.xml"), "utf8")).toMatch(/<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">/);
+    // Asked to check the rules first: bad input, nothing runs.
+    const checked = await execa(process.execPath, [CLI, "run", "scenarios", "--check-rules"], { cwd: dir, reject: false, all: true });
+    expect(checked.exitCode, checked.all).toBe(2);
+    expect(checked.stderr).toContain("(no scenario lab was started)");
   });
 });

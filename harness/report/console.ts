@@ -32,7 +32,8 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} line ${c.line}: counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
   for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
   for (const st of s.steps.filter((x) => x.status === "passed")) for (const n of st.notes ?? []) lines.push(`  ⚠ ${oneLine(st.title)} (line ${st.line}): note: ${n}`);
-  for (const e of s.errors) lines.push(`  ! ${e}`);
+  // A scenario error's later lines (the lines it names, its hint) hang under its text.
+  for (const e of s.errors) lines.push(`  ! ${e.replaceAll("\n", "\n    ")}`);
   for (const p of s.parity) {
     // Each with its label, as every other renderer words them: wrapped, each hangs under its own text.
     const decided = parityDecided(p).map((d) => `      decided: ${oneLine(d)}\n`).join("");

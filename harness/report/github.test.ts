@@ -111,12 +111,15 @@ describe("annotations", () => {
 describe("job summary", () => {
   test.each(HOSTILE)("%j: one table row per check, failures first, repro commands in code blocks", (text) => {
     const md = renderSummary(report(text), { baseDir: "/ws/repo" });
-    const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| line") && !l.startsWith("| ---"));
+    // Rows of the table, not lines of a code block (shown verbatim).
+    const rows = md.replace(/^(`{3,})\w*\n[\s\S]*?\n {0,2}\1$/gm, "").split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| line") && !l.startsWith("| ---"));
     expect(rows).toHaveLength(5);
     // Five cells per row: scenario text never adds a column.
     for (const r of rows) expect(r.replace(/\\\|/g, "").split("|")).toHaveLength(7);
     expect(rows.map((r) => r.split("|").at(-2)!.trim())).toEqual(["⚠️ error", "❌ failed", "❌ failed", "❌ failed", "✅ passed"]);
     expect(md).toMatch(/```sh\n {2}docker exec fwspec-ab-remote /);
+    // A scenario error of several lines in full, in a code block (the table has its first line).
+    if (text.includes("\n")) expect(md).toContain("**Scenario errors**\n\n```text\nlab broke: ok\n| ::error file=x::injected\n```");
     // Outside code blocks (shown verbatim), no scenario text is read as HTML.
     expect(md.replace(/```sh\n[^\n]*\n\s*```/g, "")).not.toMatch(/<b>|<\/b>/);
     expect(hasRawControl(md)).toBe(false);

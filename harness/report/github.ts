@@ -116,9 +116,9 @@ export function mdText(text: string): string {
 }
 
 /** A fenced code block holding `text` (a fence longer than any backtick run in it). */
-function codeBlock(text: string): string {
+function codeBlock(text: string, language = "sh"): string {
   const fence = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-  return `${fence}sh\n${safeText(text)}\n${fence}`;
+  return `${fence}${language}\n${safeText(text)}\n${fence}`;
 }
 
 const MARK = { passed: "✅", failed: "❌", error: "⚠️" } as const;
@@ -135,8 +135,10 @@ function scenarioSummary(s: ScenarioReport, options: GithubOptions): string {
   const failures = rows.filter((r) => r.status !== "passed" && r.repro !== undefined)
     .map((r) => `- line ${r.line}: ${mdText(r.check)}: ${mdText(r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`)}. Repro:\n\n${codeBlock(r.repro!).replace(/^/gm, "  ")}`);
   const parity = s.parity.map((p) => `- ${mdText(parityLine(p))}.${parityDecided(p).map((d) => ` Decided: ${mdText(d)}.`).join("")} Repro:\n\n${codeBlock(p.command).replace(/^/gm, "  ")}`);
+  // A scenario error of several lines (the rule lines it names, its hint) in full: the table holds its first line only.
+  const errors = s.errors.filter((e) => e.includes("\n")).map((e) => codeBlock(e, "text"));
   const head = `### ${MARK[s.status]} ${mdText(s.name)} (${mdText(file)}): ${held} of ${of} checks held`;
-  const body = [table, ...(failures.length > 0 ? [`**Failures**\n\n${failures.join("\n")}`] : []), ...(parity.length > 0 ? [`**IPv4/IPv6 parity**\n\n${parity.join("\n")}`] : [])].join("\n\n");
+  const body = [table, ...(errors.length > 0 ? [`**Scenario errors**\n\n${errors.join("\n\n")}`] : []), ...(failures.length > 0 ? [`**Failures**\n\n${failures.join("\n")}`] : []), ...(parity.length > 0 ? [`**IPv4/IPv6 parity**\n\n${parity.join("\n")}`] : [])].join("\n\n");
   // A passed scenario's table is folded away; a failed one is open.
   return s.status === "passed" ? `${head}\n\n<details><summary>checks</summary>\n\n${body}\n\n</details>\n` : `${head}\n\n${body}\n`;
 }

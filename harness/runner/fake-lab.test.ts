@@ -2,12 +2,13 @@
  * Whole scenarios through the real runner (api.run → plan → session → step
  * loop → probes → judge → report) against an in-memory lab: apply, expect,
  * counters, run steps (and the wait for UDP listeners after one), a parity difference (warning and `parity: fail`), an
- * error verdict, and a broken step. No Docker.
+ * error verdict, a broken step, and a jump to nothing (its scenario errors before any lab). No Docker.
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { renderRun } from "../report/console.ts";
+import { renderAnnotations, renderSummary } from "../report/github.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { defineScenario } from "../scenario/load.ts";
@@ -151,6 +152,35 @@ describe("the runner on a fake lab", () => {
     ]);
     expect(s.steps[1]!.title).toMatch(/\[ipv[46]\]$/);
     expect(report.summary).toEqual({ passed: 0, failed: 0, errors: 4 });
+  });
+
+  test("a jump to no chain or target errors its scenario before any lab starts for it, as validate names it; the others run", async () => {
+    const provider = new FakeLabProvider();
+    // Hosts of its own: had its lab started, it would be a lab apart from the good one's.
+    const bad = defineScenario({
+      name: "jump to nothing",
+      description: "a typo in a jump's target",
+      hosts: { fw: { firewall: true, listen: ["tcp/8080"] }, client: {} },
+      steps: [{ apply: { host: "fw", commands: ["iptables -A INPUT -p tcp --dport 8081 -j ACCEPT", "iptables -A INPUT -j NOSUCH"] } }, { expect: ["client -> fw:8080 open"] }],
+    });
+    const report = await run({ scenarios: [bad, parity("warn")] }, { provider });
+    const [b, good] = report.scenarios;
+    expect(b!.status).toBe("error");
+    expect(b!.errors).toEqual([
+      "1 rule line(s) rejected by the lab image's target list (its lab was not started):\n" +
+      "  <inline>:1: ipv4: -j NOSUCH: no chain or target named NOSUCH\n" +
+      "  hint: fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)",
+    ]);
+    expect(good!.status).toBe("passed");
+    expect(provider.started.map((lab) => [...lab.hosts.keys()])).toEqual([["server", "remote"]]);
+    expect(report.summary.errors).toBe(1);
+    // Every report shows it as any scenario error: the console with its lines under it, JSON and JUnit in full, GitHub annotated and in the summary.
+    const line = "<inline>:1: ipv4: -j NOSUCH: no chain or target named NOSUCH";
+    expect(renderRun(report)).toContain(`! 1 rule line(s) rejected by the lab image's target list (its lab was not started):\n      ${line}\n      hint: fix each line`);
+    expect(JSON.parse(renderJson(report)).scenarios[0].errors).toEqual(b!.errors);
+    expect(renderJunit(report)).toMatch(/<testcase classname="&lt;inline&gt;" name="scenario error 1" time="0.000">\s*<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">[^<]*&lt;inline&gt;:1: ipv4: -j NOSUCH: no chain/);
+    expect(renderAnnotations(report)).toContain("::error file=<inline>,title=fwspec%3A scenario error::jump to nothing: 1 rule line(s) rejected by the lab image's target list (its lab was not started):%0A  <inline>:1: ipv4: -j NOSUCH");
+    expect(renderSummary(report)).toContain(`**Scenario errors**\n\n\`\`\`text\n1 rule line(s) rejected by the lab image's target list (its lab was not started):\n  ${line}\n  hint: `);
   });
 
   test("run options are checked with messages naming the option", async () => {

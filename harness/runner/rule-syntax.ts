@@ -176,9 +176,9 @@ function toolList(problems: readonly SyntaxProblem[]): string {
 /** Bad rule lines: exit 2, each line named. */
 export class RuleSyntaxError extends InputError {
   readonly problems: readonly SyntaxProblem[];
-  /** `invocation`: how the user types fwspec, for the command the hint names (harness/invocation.ts); `withoutLab`: found by plain `validate`. */
-  constructor(problems: readonly SyntaxProblem[], invocation?: string, withoutLab = false) {
-    super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (no scenario lab was started):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
+  /** `invocation`: how the user types fwspec, for the command the hint names (harness/invocation.ts); `withoutLab`: found without a lab (plain `validate`, a run's scenario); `unstarted`: which lab did not start. */
+  constructor(problems: readonly SyntaxProblem[], invocation?: string, withoutLab = false, unstarted = "no scenario lab was started") {
+    super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (${unstarted}):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
       hint: withoutLab
         ? `fix each line named above; \`${fwspecCommand("validate", invocation)}\` checks them again, \`${fwspecCommand("validate --rules", invocation)}\` also tests every rule with iptables in a throw-away lab host (needs Docker)`
         : `fix each line named above; \`${fwspecCommand("validate --rules", invocation)}\` checks them again without running any scenario`,
@@ -231,6 +231,17 @@ export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly S
 export function checkJumpTargets(scenarios: readonly Scenario[], invocation?: string): void {
   const problems = staticJumpProblems(scenarios);
   if (problems.length > 0) throw new RuleSyntaxError(problems, invocation, true);
+}
+
+/**
+ * `fwspec run` without --check-rules: a scenario's jumps to nothing, found
+ * without a lab, as its error (validate's lines and hint), or undefined when
+ * it has none. Its apply step would only fail in the lab: the run starts no
+ * lab for it and runs the others (run-set.ts).
+ */
+export function staticJumpError(scenario: Scenario, invocation?: string): string | undefined {
+  const problems = staticJumpProblems([scenario]);
+  return problems.length === 0 ? undefined : new RuleSyntaxError(problems, invocation, true, "its lab was not started").report();
 }
 
 /** Throws RuleSyntaxError naming every bad line of every scenario's rules; starts no lab when there is nothing to test. `invocation` starts the command its hint names. */

@@ -21,6 +21,7 @@ import { type KeepMode, keepLab, keepsLab } from "./keep.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { pipeline, Removals } from "./lab-pipeline.ts";
+import { staticJumpError } from "./rule-syntax.ts";
 import { type LabLease, ownLab } from "./lease.ts";
 import { ScenarioSession } from "./session.ts";
 import { SharedLab } from "./shared-lab.ts";
@@ -131,6 +132,14 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     return ran;
   };
 
+  // A jump to no chain or target, found without a lab as plain `validate` finds it, would only fail in the lab's
+  // apply: the scenario errors now and no lab starts for it; the others run (not exit 2: that is --check-rules').
+  const runnable = plans.filter((p) => {
+    const error = staticJumpError(p.scenario, options.invocation);
+    if (error !== undefined) done(p.scenario, [], [error]);
+    return error === undefined;
+  });
+
   const removals = new Removals();
   const fresh = options.freshLabs === true;
   // Automatic networks never take a declared subnet (lab/addresses.ts: a range of their own), so a lab with declared subnets need not wait for the others.
@@ -209,8 +218,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
 
   const parallel = Math.max(1, options.labs);
   // Labs side by side: the longest first, so no long lab runs on alone at the end (plan/cost.ts).
-  const groups = fresh ? plans.map((p) => [p.scenario]) : longestFirst(planLabs(plans.map((p) => p.scenario), parallel, { spread: options.splitGroups !== false }));
-  progress.step(`running ${plans.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
+  const groups = fresh ? runnable.map((p) => [p.scenario]) : longestFirst(planLabs(runnable.map((p) => p.scenario), parallel, { spread: options.splitGroups !== false }));
+  progress.step(`running ${runnable.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
     await pipeline(groups, parallel, removals, {
       start: startFirst,
