@@ -13,7 +13,7 @@ import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { COST_MS, groupMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
-import { leavesNoState, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoState, showsCounters } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -49,21 +49,32 @@ export function defaultLabs(cores: number): number {
  * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
  * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
  * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
- * One that shows rule counters must run on a firewall host, whose counters the handoff zeroes (showsRuleCounters).
+ * One that shows rule counters must read those the handoff zeroes (showsRuleCounters; else needsFreshLab).
  */
 export function shareable(scenario: Scenario): boolean {
-  const firewalls = new Set(scenario.hosts.filter((h) => h.firewall).map((h) => h.name));
-  return scenario.steps.every(
-    (s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command) && (!showsCounters(s.command) || firewalls.has(s.host))),
-  );
+  return !needsFreshLab(scenario) && scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command)));
+}
+
+/**
+ * Does the scenario need a lab nobody used before it? A `run` step that shows
+ * counters no handoff zeroes (on a host that is no firewall, or of the host's
+ * other backend: stateless-run.ts countersZeroedOn) would print what earlier
+ * scenarios counted there, so such a scenario is neither shared nor the last
+ * on a lab of its shape: it gets its own.
+ */
+export function needsFreshLab(scenario: Scenario): boolean {
+  const firewalls = new Map(scenario.hosts.filter((h) => h.firewall).map((h) => [h.name, h.backend]));
+  const zeroed = (host: string, command: readonly string[]) => firewalls.has(host) && countersZeroedOn(command, firewalls.get(host)!);
+  return scenario.steps.some((s) => s.kind === "run" && showsCounters(s.command) && !zeroed(s.host, s.command));
 }
 
 /**
  * Does a `run` step of the scenario print rule counters? On a shared lab its
  * handoff then zeroes every counter of the firewall hosts (all tables
  * restored, not only the changed ones: runner/shared-lab.ts), as a fresh
- * lab's start from zero; a step showing counters on another host keeps the
- * scenario off shared labs (shareable).
+ * lab's start from zero; a step showing counters no handoff zeroes (on
+ * another host, or of the host's other backend) gets the scenario a fresh
+ * lab (needsFreshLab).
  */
 export function showsRuleCounters(scenario: Scenario): boolean {
   return scenario.steps.some((s) => s.kind === "run" && showsCounters(s.command));
@@ -72,7 +83,8 @@ export function showsRuleCounters(scenario: Scenario): boolean {
 /**
  * Scenarios grouped for labs, in file order: the shareable scenarios of one
  * shape run on one lab, then (at most) one scenario of that shape that is not
- * shareable, as the lab's last; every other scenario gets its own. A group
+ * shareable, as the lab's last; every other scenario (and one that needs a
+ * fresh lab: needsFreshLab) gets its own. A group
  * estimated to take longer than its share of the run is split (balanceParts);
  * with `spread` (`--labs`, `--reuse`) large groups are also split so up to
  * `labs` labs can run side by side.
@@ -97,6 +109,10 @@ export function planLabs(scenarios: readonly Scenario[], labs: number, options: 
   }
   const own: Scenario[][] = [];
   for (const s of alone) {
+    if (needsFreshLab(s)) {
+      own.push([s]);
+      continue;
+    }
     const key = shapeKey(s);
     // The part of its shape with the least estimated work takes it as its last.
     const plan = plans.filter((p) => p.key === key && p.last === undefined).sort((a, b) => groupMs(a.scenarios) - groupMs(b.scenarios))[0];

@@ -101,8 +101,28 @@ describe("lab planning", () => {
     expect(shareable(withRun("ip -6 addr add 2001:db8:1::7/128 dev eth0"))).toBe(false);
   });
 
+  test("counters shown from tables of the host's other backend, which no handoff zeroes, keep the scenario off shared labs", () => {
+    const on = (backend: "nft" | "legacy", command: string) =>
+      defineScenario({ name: "c", description: "d", hosts: { server: { firewall: true, backend, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "server", command } }] });
+    // The host's own backend (the iptables alternatives, or the variant named for it): restored by the handoff.
+    expect(shareable(on("nft", "iptables -L INPUT -n -v"))).toBe(true);
+    expect(shareable(on("nft", "iptables-nft -L INPUT -n -v"))).toBe(true);
+    expect(shareable(on("nft", "nft list ruleset"))).toBe(true);
+    expect(shareable(on("legacy", "iptables -L INPUT -n -v"))).toBe(true);
+    expect(shareable(on("legacy", "ip6tables-legacy -L INPUT -n -v"))).toBe(true);
+    expect(shareable(on("legacy", "iptables-save -c"))).toBe(true);
+    // A legacy host's nftables tables (Docker's DNS rules, by iptables-nft) count on: no restore touches them.
+    expect(shareable(on("legacy", "nft list ruleset"))).toBe(false);
+    expect(shareable(on("legacy", "iptables-nft -t nat -L -n -v"))).toBe(false);
+    // An nft host's legacy tables: an earlier scenario's listing creates one, which counts every packet from then on.
+    expect(shareable(on("nft", "iptables-legacy -L INPUT -n -v -x"))).toBe(false);
+    expect(shareable(on("nft", "ip6tables-legacy -nvL"))).toBe(false);
+    // Without counters, either backend's listing reads only.
+    expect(shareable(on("legacy", "nft -s list ruleset"))).toBe(true);
+  });
+
   /** A scenario of hosts `server` (firewall) and `remote`, renamed and with listeners as given; `run: true` adds a run step (not shareable). */
-  const shaped = (name: string, o: { server?: string; remote?: string; listen?: string[]; backend?: "nft" | "legacy"; subnet?: string; run?: boolean } = {}) => {
+  const shaped = (name: string, o: { server?: string; remote?: string; listen?: string[]; backend?: "nft" | "legacy"; subnet?: string; run?: boolean; command?: string } = {}) => {
     const server = o.server ?? "server";
     const remote = o.remote ?? "remote";
     return defineScenario(
@@ -112,7 +132,7 @@ describe("lab planning", () => {
         ...(o.subnet ? { subnets: { lan: { ipv4: o.subnet } } } : {}),
         // Written peer first: slots are canonical, not in the order written.
         hosts: { [remote]: {}, [server]: { firewall: true, listen: o.listen ?? ["tcp/8080"], ...(o.backend ? { backend: o.backend } : {}) } },
-        steps: [{ expect: [`${remote} -> ${server}:${(o.listen?.[0] ?? "tcp/8080").replace(/^(\w+)\/(\d+)$/, "$2/$1").replace("/tcp", "")} open`] }, ...(o.run ? [{ run: { host: server, command: "conntrack -F" } }] : [])],
+        steps: [{ expect: [`${remote} -> ${server}:${(o.listen?.[0] ?? "tcp/8080").replace(/^(\w+)\/(\d+)$/, "$2/$1").replace("/tcp", "")} open`] }, ...(o.run || o.command ? [{ run: { host: server, command: o.command ?? "conntrack -F" } }] : [])],
       },
       { file: `/x/${name}.yaml` },
     );
@@ -124,6 +144,13 @@ describe("lab planning", () => {
     { case: "other declared subnets: other labs", list: [shaped("a", { subnet: "198.18.7.0/24" }), shaped("b", { subnet: "198.18.8.0/24" }), shaped("c", { subnet: "198.18.7.0/24", server: "gw" })], labs: 1, groups: [["a", "c"], ["b"]] },
     { case: "a run step: last on a lab of its shape, after every shareable one", list: [shaped("r", { run: true }), shaped("a"), shaped("b", { server: "web" })], labs: 1, groups: [["a", "b", "r"]] },
     { case: "one not-shareable scenario per lab; the next gets its own", list: [shaped("a"), shaped("r1", { run: true }), shaped("r2", { run: true, remote: "peer" })], labs: 1, groups: [["a", "r1"], ["r2"]] },
+    {
+      case: "counters no handoff zeroes (a legacy host's nftables): its own fresh lab, not last on a used one",
+      list: [shaped("a", { backend: "legacy" }), shaped("n", { backend: "legacy", command: "nft list ruleset" }), shaped("b", { backend: "legacy" })],
+      labs: 1,
+      groups: [["a", "b"], ["n"]],
+    },
+    { case: "counters the handoff zeroes: shared", list: [shaped("a", { backend: "legacy" }), shaped("v", { backend: "legacy", command: "iptables -L -n -v" })], labs: 1, groups: [["a", "v"]] },
     { case: "not shareable and no lab of its shape: its own", list: [shaped("a"), shaped("r", { run: true, backend: "legacy" })], labs: 1, groups: [["a"], ["r"]] },
     { case: "labs side by side: a group split, each part may end with one not shareable", list: [shaped("a"), shaped("b"), shaped("c"), shaped("r1", { run: true }), shaped("r2", { run: true })], labs: 4, groups: [["a", "c", "r2"], ["b", "r1"]] },
     { case: "two groups, three labs: the spare lab splits the larger group only (three labs, not four)", list: [shaped("y1", { backend: "legacy" }), shaped("x1"), shaped("x2"), shaped("x3"), shaped("y2", { backend: "legacy" })], labs: 3, groups: [["y1", "y2"], ["x1", "x3"], ["x2"]] },

@@ -1,6 +1,6 @@
 /** stateless-run.ts: which run steps a shared lab can take (table-driven, no Docker). */
 import { describe, expect, test } from "vitest";
-import { leavesNoState, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoState, showsCounters } from "./stateless-run.ts";
 
 describe("leavesNoState", () => {
   test.each([
@@ -50,6 +50,23 @@ describe("leavesNoState", () => {
   });
 });
 
+describe("countersZeroedOn (the counters a handoff zeroes on a host of that backend)", () => {
+  test.each([
+    ["iptables -L -n -v", "nft", true],
+    ["iptables -L -n -v", "legacy", true],
+    ["ip6tables-save -c", "legacy", true],
+    ["iptables-nft -L -n -v", "nft", true],
+    ["iptables-nft -t nat -L -n -v", "legacy", false],
+    ["iptables-nft-save -c", "legacy", false],
+    ["iptables-legacy -L -n -v", "legacy", true],
+    ["ip6tables-legacy -L -n -v", "nft", false],
+    ["nft list ruleset", "nft", true],
+    ["nft list ruleset", "legacy", false],
+  ] as const)("%s on %s → %s", (command, backend, want) => {
+    expect(countersZeroedOn(command.split(" "), backend)).toBe(want);
+  });
+});
+
 describe("showsCounters", () => {
   test.each([
     ["iptables -L INPUT -n -v -x", true],
@@ -58,6 +75,8 @@ describe("showsCounters", () => {
     ["iptables --list INPUT --exact", true],
     ["iptables-save -c", true],
     ["ip6tables-save --counters", true],
+    ["iptables-nft-save -c", true],
+    ["ip6tables-legacy-save --counters", true],
     ["nft list ruleset", true],
     ["nft -j list ruleset", true],
     // nft -s (stateless) prints no counters; the rest shows no counters at all.

@@ -11,6 +11,7 @@
  * (showsCounters; runner/shared-lab.ts). The program decides; a wrapper
  * (`sh -c`, `ip netns exec`, `env`) is anything.
  */
+import type { Backend } from "../model/types.ts";
 
 /** Programs that only send traffic, wait, or show sockets. */
 const TRAFFIC_ONLY = new Set(["ping", "ping6", "nmap", "curl", "nc", "ss", "true", "sleep"]);
@@ -53,9 +54,25 @@ export function showsCounters(command: readonly string[]): boolean {
   const [program, ...args] = command;
   if (program === undefined) return false;
   if (IPTABLES.has(program)) return iptablesReadOnly(args) && args.some((w) => IPTABLES_COUNTERS.has(w) || bundled(w, "vx"));
-  if (program === "iptables-save" || program === "ip6tables-save") return args.some((w) => w === "-c" || w === "--counters");
+  if (/^ip6?tables(-nft|-legacy)?-save$/.test(program)) return args.some((w) => w === "-c" || w === "--counters");
   if (program === "nft") return nftListing(args) && !args.some((w) => w === "-s" || w === "--stateless");
   return false;
+}
+
+/**
+ * Are the counters a command shows ones a handoff zeroes on a firewall host
+ * of `backend`? Those of the host's own iptables backend (`iptables`,
+ * `iptables-save` and co., or the `-nft`/`-legacy` variant named for it),
+ * and of nftables on an nft-backend host. Not the other backend's: on a
+ * legacy host Docker's DNS rules are iptables-nft rules in nftables, which
+ * no reset restores, and on an nft host a legacy table an earlier
+ * scenario's listing created counts every packet from then on.
+ */
+export function countersZeroedOn(command: readonly string[], backend: Backend): boolean {
+  const program = command[0] ?? "";
+  if (program === "nft") return backend === "nft";
+  const variant = /^ip6?tables-(nft|legacy)/.exec(program)?.[1];
+  return variant === undefined || variant === backend;
 }
 
 /** Does the `run` step's command leave the host as a shared lab's reset expects it? */

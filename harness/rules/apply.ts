@@ -12,13 +12,13 @@ import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
-import { FAMILIES } from "../model/types.ts";
+import { FAMILIES, type Family } from "../model/types.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readFamilySave, readRules, RESTORE, SAVE } from "./read.ts";
 import { loadNftFile, nativeTables, rollbackNative, snapshotNative } from "./nft-apply.ts";
 import { flushesRuleset } from "./nft-file.ts";
 import { markNative } from "./nft-read.ts";
-import { changedTablesInput } from "./reset.ts";
+import { changedTablesInput, emptyTablesInput } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
 import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
@@ -197,9 +197,31 @@ async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, options: { 
   const after = await Promise.all(
     FAMILIES.map(async (family, i) => {
       const input = changedTablesInput(wanted[family], now[i]!, { everyTable: options.zeroCounters === true });
-      if (input === "") return now[i]!;
-      const r = await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], `restoring the ${family} rules`, { stdin: input });
-      return r.stdout;
+      return input === "" ? now[i]! : await restoreThenRead(host, family, input, `restoring the ${family} rules`);
+    }),
+  );
+  return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
+}
+
+/** One family's restore input loaded, and its rules read back with counters in the same command. */
+async function restoreThenRead(host: LabHost, family: Family, input: string, what: string): Promise<string> {
+  return (await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], what, { stdin: input })).stdout;
+}
+
+/**
+ * The counters of the empty tables (built-in chains, ACCEPT policies, no
+ * rule) from zero: a reset leaves a table the boot ruleset lacks empty, not
+ * gone, and its policies count what passes after it (the handoff's neighbour
+ * warm-up, listener proofs), where a fresh lab has no such table until a rule
+ * makes one. Per family, those tables are restored empty again, read back in
+ * the same command. Returns the reading after.
+ */
+export async function zeroEmptyTables(host: LabHost): Promise<HostRules> {
+  const after = await Promise.all(
+    FAMILIES.map(async (family) => {
+      const now = await readFamilySave(host, family);
+      const input = emptyTablesInput(now);
+      return input === "" ? now : await restoreThenRead(host, family, input, `zeroing the ${family} counters of empty tables`);
     }),
   );
   return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });

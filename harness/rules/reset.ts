@@ -67,6 +67,19 @@ export function changedTablesInput(baselineSave: string, currentSave: string, op
   return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
 }
 
+/**
+ * Restore input that empties again the tables that are empty now (built-in
+ * chains, ACCEPT policies, no rule; "" when there are none): a reset leaves a
+ * table the boot ruleset lacks empty, not gone, and its policies count every
+ * packet from then on, where a fresh lab has no table to count in until a
+ * rule makes one. Restored, they count from zero. (A warm lab's baseline is
+ * its reading as left, empty tables and all: the boot's is not known.)
+ */
+export function emptyTablesInput(currentSave: string): string {
+  const tables = [...tableBlocks(currentSave)].filter(([, block]) => isEmptyTable(block)).map(([t]) => t);
+  return tables.length === 0 ? "" : `${tables.map(emptyTable).join("\n")}\n`;
+}
+
 /** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */
 export function effectiveRuleset(saveText: string): string {
   return [...tableBlocks(saveText).entries()]

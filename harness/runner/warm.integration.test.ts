@@ -274,3 +274,31 @@ describe("warm labs", () => {
     expect(await markersOf(warm!)).toEqual([]);
   });
 });
+
+describe("a warm lab taken for a scenario that prints counters", () => {
+  // A shape of its own (interface warmc0): no other test's warm lab is taken, nor this one's by them.
+  const hosts = { server: { firewall: true, listen: ["tcp/8080"], interfaces: { lan: "warmc0" } }, client: {} };
+  const leaves = defineScenario({
+    name: "leaves filter",
+    description: "leaves a filter table (empty after the reset, its policies counting)",
+    family: "ipv4",
+    hosts,
+    steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } }, { expect: ["client -> server:8080 open"] }],
+  });
+  const shows = defineScenario({
+    name: "shows policy counters",
+    description: "policy counters from zero, as on a fresh lab (no filter table until the apply)",
+    family: "ipv4",
+    hosts,
+    steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j DROP"] } }, { run: { host: "server", command: "iptables -L INPUT -n -v -x", contains: "policy ACCEPT 0 packets" } }],
+  });
+
+  it("sees a table the lab's boot ruleset lacked count from zero", async () => {
+    await run({ scenarios: [leaves] }, { provider: provider(), labs: 1, reuse: true });
+    const second = provider();
+    const r = await run({ scenarios: [shows] }, { provider: second, labs: 1, reuse: true });
+    // Taken warm: nothing started for the second run.
+    expect(await containersOf(second.runId)).toEqual([]);
+    expect(r.scenarios.map((s) => s.status), JSON.stringify(r.scenarios[0]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed"]);
+  });
+});
