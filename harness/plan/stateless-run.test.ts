@@ -33,6 +33,15 @@ describe("leavesNoState", () => {
     ["iptables -nvZL INPUT", false],
     ["nft reset counters", false],
     ["nft list ruleset -f x", false],
+    // Bundled short options and long ones abbreviated (getopt_long takes any unambiguous prefix), as the tools read them.
+    ["iptables-save -cf /etc/iptables/rules.v4", false],
+    ["ip6tables-save --fil=/etc/iptables/rules.v6", false],
+    ["iptables-save -t filter -c", true],
+    ["iptables -L INPUT -n --zer", false],
+    ["iptables --list INPUT --flu", false],
+    // -M / --modprobe runs a program of the caller's choosing.
+    ["iptables -L INPUT -M /tmp/x", false],
+    ["iptables-save --modprobe=/tmp/x", false],
     // Writes.
     ["iptables -A INPUT -j DROP", false],
     ["ip -6 addr add 2001:db8:143::77/128 dev eth0 nodad", false],
@@ -75,6 +84,9 @@ describe("showsCounters", () => {
     ["iptables --list INPUT --exact", true],
     ["iptables-save -c", true],
     ["ip6tables-save --counters", true],
+    ["ip6tables-save --count", true],
+    ["iptables -L INPUT --verb", true],
+    ["iptables --list INPUT --exa", true],
     ["iptables-nft-save -c", true],
     ["ip6tables-legacy-save --counters", true],
     ["nft list ruleset", true],

@@ -18,10 +18,14 @@ const TRAFFIC_ONLY = new Set(["ping", "ping6", "nmap", "curl", "nc", "ss", "true
 const IPTABLES = new Set(["iptables", "ip6tables", "iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft"]);
 /** iptables commands that only read: list rules, check one, print the version. */
 const IPTABLES_READ = new Set(["-S", "--list-rules", "-C", "--check", "-L", "--list", "-V", "--version"]);
-/** iptables commands that write, or zero counters. */
-const IPTABLES_WRITES = new Set(["-A", "--append", "-I", "--insert", "-D", "--delete", "-R", "--replace", "-F", "--flush", "-Z", "--zero", "-N", "--new-chain", "-X", "--delete-chain", "-P", "--policy", "-E", "--rename-chain"]);
+/** iptables commands that write or zero counters (short letters, long names), and -M / --modprobe, which runs a program of the caller's choosing. */
+const IPTABLES_WRITES = { letters: "AIDRFZNXPEM", longs: ["--append", "--insert", "--delete", "--replace", "--flush", "--zero", "--new-chain", "--delete-chain", "--policy", "--rename-chain", "--modprobe"] } as const;
 /** iptables options that print counters with a listing. */
-const IPTABLES_COUNTERS = new Set(["-v", "--verbose", "-x", "--exact"]);
+const IPTABLES_COUNTERS = { letters: "vx", longs: ["--verbose", "--exact"] } as const;
+/** iptables-save options that write the ruleset to a file (which the reset does not undo) or run a program. */
+const SAVE_WRITES = { letters: "fM", longs: ["--file", "--modprobe"] } as const;
+/** The iptables-save option that prints counters. */
+const SAVE_COUNTERS = { letters: "c", longs: ["--counters"] } as const;
 /** nft options a listing may carry (none reads a file or changes anything); `-s` leaves counters out. */
 const NFT_LIST_OPTIONS = new Set(["-a", "--handle", "-j", "--json", "-n", "--numeric", "-N", "--reversedns", "-s", "--stateless", "-t", "--terse", "-y", "--numeric-priority", "-p", "--numeric-protocol", "-T", "--numeric-time"]);
 /** `ip OBJECT ACTION` pairs that show, or flush what a fresh host starts without (neighbour entries). */
@@ -39,9 +43,23 @@ function ipLeavesNoState(args: readonly string[]): boolean {
 /** Short options bundled in one word (`-nvL`) that include one of `letters`. */
 const bundled = (w: string, letters: string) => !w.startsWith("--") && new RegExp(`^-[a-zA-Z]*[${letters}]`).test(w);
 
-function iptablesReadOnly(args: readonly string[]): boolean {
-  return args.some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !args.some((w) => IPTABLES_WRITES.has(w) || bundled(w, "AIDRFZNXPE"));
+/**
+ * Does the word give one of the options: a short one, alone or bundled
+ * (`-nvL`), or a long one, whole or abbreviated as getopt_long takes it
+ * (`--zer` is `--zero`; `=value` aside; an ambiguous prefix, which the tool
+ * refuses, counts too)?
+ */
+function gives(w: string, options: { readonly letters: string; readonly longs: readonly string[] }): boolean {
+  if (!w.startsWith("--")) return bundled(w, options.letters);
+  const name = w.split("=")[0]!;
+  return name.length > 2 && options.longs.some((l) => l.startsWith(name));
 }
+
+function iptablesReadOnly(args: readonly string[]): boolean {
+  return args.some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !args.some((w) => gives(w, IPTABLES_WRITES));
+}
+
+const SAVE = /^ip6?tables(-nft|-legacy)?-save$/;
 
 /** `nft [options] list …`: a listing, nothing else. */
 function nftListing(args: readonly string[]): boolean {
@@ -53,8 +71,8 @@ function nftListing(args: readonly string[]): boolean {
 export function showsCounters(command: readonly string[]): boolean {
   const [program, ...args] = command;
   if (program === undefined) return false;
-  if (IPTABLES.has(program)) return iptablesReadOnly(args) && args.some((w) => IPTABLES_COUNTERS.has(w) || bundled(w, "vx"));
-  if (/^ip6?tables(-nft|-legacy)?-save$/.test(program)) return args.some((w) => w === "-c" || w === "--counters");
+  if (IPTABLES.has(program)) return iptablesReadOnly(args) && args.some((w) => gives(w, IPTABLES_COUNTERS));
+  if (SAVE.test(program)) return args.some((w) => gives(w, SAVE_COUNTERS));
   if (program === "nft") return nftListing(args) && !args.some((w) => w === "-s" || w === "--stateless");
   return false;
 }
@@ -82,8 +100,7 @@ export function leavesNoState(command: readonly string[]): boolean {
   if (TRAFFIC_ONLY.has(program)) return true;
   if (program === "ip") return ipLeavesNoState(args);
   if (IPTABLES.has(program)) return iptablesReadOnly(args);
-  // -f/--file writes the ruleset to a file, which the reset does not undo.
-  if (program === "iptables-save" || program === "ip6tables-save") return !args.some((w) => /^(-f|--file\b)/.test(w));
+  if (program === "iptables-save" || program === "ip6tables-save") return !args.some((w) => gives(w, SAVE_WRITES));
   if (program === "nft") return nftListing(args);
   return false;
 }
