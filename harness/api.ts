@@ -243,7 +243,10 @@ async function untilInterrupted<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts. */
+/**
+ * Loads (or takes) the scenarios, runs them, and returns the report. Throws InputError on bad options or scenarios before any lab starts.
+ * A scenario whose rules jump to no chain or target (found without a lab, as plain `validate` finds it) is reported errored, with no lab started for it; the others run.
+ */
 export async function run(input: RunInput, options: RunOptions = {}): Promise<RunReport> {
   checkRunOptions(options);
   const progress = options.progress ?? silentProgress;
@@ -267,7 +270,8 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const reports = await untilInterrupted(async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
-    // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s.
+    // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s
+    // (without it, a jump to nothing still errors its scenario before its lab: runner/run-set.ts).
     if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   });
