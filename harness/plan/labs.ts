@@ -13,7 +13,7 @@ import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { COST_MS, groupMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
-import { countersZeroedOn, leavesNoState, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoStateOn, showsCounters } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -52,7 +52,11 @@ export function defaultLabs(cores: number): number {
  * One that shows rule counters must read those the handoff zeroes (showsRuleCounters; else needsFreshLab).
  */
 export function shareable(scenario: Scenario): boolean {
-  return !needsFreshLab(scenario) && scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoState(s.command)));
+  const backends = new Map(scenario.hosts.map((h) => [h.name, h.backend]));
+  return (
+    !needsFreshLab(scenario) &&
+    scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoStateOn(s.command, backends.get(s.host) ?? "nft")))
+  );
 }
 
 /**

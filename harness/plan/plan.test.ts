@@ -101,9 +101,11 @@ describe("lab planning", () => {
     expect(shareable(withRun("ip -6 addr add 2001:db8:1::7/128 dev eth0"))).toBe(false);
   });
 
+  /** A scenario whose one step runs `command` on its firewall host of `backend`. */
+  const on = (backend: "nft" | "legacy", command: string) =>
+    defineScenario({ name: "c", description: "d", hosts: { server: { firewall: true, backend, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "server", command } }] });
+
   test("counters shown from tables of the host's other backend, which no handoff zeroes, keep the scenario off shared labs", () => {
-    const on = (backend: "nft" | "legacy", command: string) =>
-      defineScenario({ name: "c", description: "d", hosts: { server: { firewall: true, backend, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "server", command } }] });
     // The host's own backend (the iptables alternatives, or the variant named for it): restored by the handoff.
     expect(shareable(on("nft", "iptables -L INPUT -n -v"))).toBe(true);
     expect(shareable(on("nft", "iptables-nft -L INPUT -n -v"))).toBe(true);
@@ -119,6 +121,16 @@ describe("lab planning", () => {
     expect(shareable(on("nft", "ip6tables-legacy -nvL"))).toBe(false);
     // Without counters, either backend's listing reads only.
     expect(shareable(on("legacy", "nft -s list ruleset"))).toBe(true);
+  });
+
+  test("a legacy listing on an nft host makes a legacy table no reset removes: not shareable", () => {
+    // Every later iptables -L / iptables-save there would print "# Warning: iptables-legacy tables present".
+    expect(shareable(on("nft", "iptables-legacy -L INPUT -n"))).toBe(false);
+    expect(shareable(on("nft", "ip6tables-legacy -S"))).toBe(false);
+    expect(shareable(on("legacy", "iptables-legacy -L INPUT -n"))).toBe(true);
+    expect(shareable(on("legacy", "iptables-nft -L INPUT -n"))).toBe(true);
+    const onPeer = defineScenario({ name: "p", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ run: { host: "remote", command: "iptables-legacy -S" } }] });
+    expect(shareable(onPeer)).toBe(false);
   });
 
   /** A scenario of hosts `server` (firewall) and `remote`, renamed and with listeners as given; `run: true` adds a run step (not shareable). */

@@ -93,6 +93,18 @@ export function countersZeroedOn(command: readonly string[], backend: Backend): 
   return variant === undefined || variant === backend;
 }
 
+/**
+ * Does the command leave a host of `backend` as a shared lab's reset expects
+ * it? As leavesNoState, except that a legacy iptables command on an
+ * nft-backend host, a listing too, makes the legacy table it names (the
+ * kernel instantiates one on first use), which no reset removes: every later
+ * `iptables -L` or `iptables-save` there prints "# Warning: iptables-legacy
+ * tables present", which a fresh lab's does not.
+ */
+export function leavesNoStateOn(command: readonly string[], backend: Backend): boolean {
+  return leavesNoState(command) && !(backend === "nft" && /^ip6?tables-legacy/.test(command[0] ?? ""));
+}
+
 /** Does the `run` step's command leave the host as a shared lab's reset expects it? */
 export function leavesNoState(command: readonly string[]): boolean {
   const [program, ...args] = command;

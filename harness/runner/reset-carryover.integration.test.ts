@@ -164,6 +164,15 @@ describe("shared-lab reset", () => {
     expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
   });
 
+  it("a legacy listing on an nft host (which makes a legacy table) is the last on its lab: no later scenario's iptables output says legacy tables are present", async () => {
+    const lines: string[] = [];
+    const lists = scenario("lists legacy", [{ run: { host: "server", command: "iptables-legacy -L INPUT -n" } }, { expect: ["remote -> server:8080 open"] }], "ipv4");
+    const after = scenario("after legacy listing", [{ run: { host: "server", command: "iptables -L INPUT -n", excludes: "iptables-legacy tables present" } }], "ipv4");
+    const reports = await run([lists, after], lines);
+    expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => r.steps.filter((s) => s.status !== "passed")))).toEqual(["passed", "passed"]);
+  });
+
   it("a change it does not undo (an added address, a switched backend) gives the next scenario a fresh lab, and the run goes on", async () => {
     const lines: string[] = [];
     const reports = await run(
