@@ -33,6 +33,9 @@ describe("leavesNoState", () => {
     ["iptables -nvZL INPUT", false],
     ["nft reset counters", false],
     ["nft list ruleset -f x", false],
+    // nft runs every command of its line: one after a `;` (or a newline) is no listing.
+    ["nft list tables ; add table ip evil", false],
+    ["nft list ruleset; flush ruleset", false],
     // Bundled short options and long ones abbreviated (getopt_long takes any unambiguous prefix), as the tools read them.
     ["iptables-save -cf /etc/iptables/rules.v4", false],
     ["ip6tables-save --fil=/etc/iptables/rules.v6", false],
@@ -94,6 +97,7 @@ describe("showsCounters", () => {
     // nft -s (stateless) prints no counters; the rest shows no counters at all.
     ["nft -s list ruleset", false],
     ["nft --stateless list ruleset", false],
+    ["nft list ruleset; reset counters", false],
     ["iptables -L INPUT -n", false],
     ["iptables -S INPUT", false],
     ["iptables-save", false],

@@ -61,10 +61,13 @@ function iptablesReadOnly(args: readonly string[]): boolean {
 
 const SAVE = /^ip6?tables(-nft|-legacy)?-save$/;
 
-/** `nft [options] list …`: a listing, nothing else. */
+/** A word of an nft listing: a keyword or a name (no option, and no `;`, newline, brace or comment, which would start or hold another command). */
+const NFT_LIST_WORD = /^[A-Za-z0-9_.:/@$][A-Za-z0-9_.:/@$-]*$/;
+
+/** `nft [options] list …`: a listing, nothing else (nft runs every `;`-separated command of its line). */
 function nftListing(args: readonly string[]): boolean {
   const first = args.findIndex((w) => !w.startsWith("-"));
-  return first >= 0 && args[first] === "list" && args.slice(0, first).every((w) => NFT_LIST_OPTIONS.has(w)) && !args.slice(first).some((w) => w.startsWith("-"));
+  return first >= 0 && args[first] === "list" && args.slice(0, first).every((w) => NFT_LIST_OPTIONS.has(w)) && args.slice(first).every((w) => NFT_LIST_WORD.test(w));
 }
 
 /** Does the command print rule counters (an iptables listing with -v/-x, iptables-save -c, an nft listing without -s)? */
