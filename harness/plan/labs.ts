@@ -13,7 +13,7 @@ import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { COST_MS, groupMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
-import { countersZeroedOn, leavesNoStateOn, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoStateOn, listsIptablesNft, showsCounters } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -63,13 +63,17 @@ export function shareable(scenario: Scenario): boolean {
  * Does the scenario need a lab nobody used before it? A `run` step that shows
  * counters no handoff zeroes (on a host that is no firewall, or of the host's
  * other backend: stateless-run.ts countersZeroedOn) would print what earlier
- * scenarios counted there, so such a scenario is neither shared nor the last
- * on a lab of its shape: it gets its own.
+ * scenarios counted there, and an nft listing on an nft-backend host the
+ * tables a reset leaves unlike a fresh lab's (listsIptablesNft), so such a
+ * scenario is neither shared nor the last on a lab of its shape: it gets its own.
  */
 export function needsFreshLab(scenario: Scenario): boolean {
   const firewalls = new Map(scenario.hosts.filter((h) => h.firewall).map((h) => [h.name, h.backend]));
+  const backends = new Map(scenario.hosts.map((h) => [h.name, h.backend]));
   const zeroed = (host: string, command: readonly string[]) => firewalls.has(host) && countersZeroedOn(command, firewalls.get(host)!);
-  return scenario.steps.some((s) => s.kind === "run" && showsCounters(s.command) && !zeroed(s.host, s.command));
+  return scenario.steps.some(
+    (s) => s.kind === "run" && ((showsCounters(s.command) && !zeroed(s.host, s.command)) || listsIptablesNft(s.command, backends.get(s.host) ?? "nft")),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The plan (pure): families, filter, parity probes, held connections, lanes, and which scenarios share a lab. */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { declaresClash, defaultLabs, labNameFor, planLabs, shareable } from "./labs.ts";
+import { declaresClash, defaultLabs, labNameFor, needsFreshLab, planLabs, shareable } from "./labs.ts";
 import { lanes, planScenario } from "./plan.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/3000"] }, remote: {} };
@@ -109,7 +109,6 @@ describe("lab planning", () => {
     // The host's own backend (the iptables alternatives, or the variant named for it): restored by the handoff.
     expect(shareable(on("nft", "iptables -L INPUT -n -v"))).toBe(true);
     expect(shareable(on("nft", "iptables-nft -L INPUT -n -v"))).toBe(true);
-    expect(shareable(on("nft", "nft list ruleset"))).toBe(true);
     expect(shareable(on("legacy", "iptables -L INPUT -n -v"))).toBe(true);
     expect(shareable(on("legacy", "ip6tables-legacy -L INPUT -n -v"))).toBe(true);
     expect(shareable(on("legacy", "iptables-save -c"))).toBe(true);
@@ -121,6 +120,14 @@ describe("lab planning", () => {
     expect(shareable(on("nft", "ip6tables-legacy -nvL"))).toBe(false);
     // Without counters, either backend's listing reads only.
     expect(shareable(on("legacy", "nft -s list ruleset"))).toBe(true);
+  });
+
+  test("an nft listing on an nft host needs a fresh lab: a used one's iptables tables, as its reset leaves them, list unlike a fresh lab's", () => {
+    expect(needsFreshLab(on("nft", "nft list ruleset"))).toBe(true);
+    expect(needsFreshLab(on("nft", "nft -s list table ip nat"))).toBe(true);
+    expect(needsFreshLab(on("legacy", "nft -s list ruleset"))).toBe(false);
+    expect(needsFreshLab(on("nft", "iptables -L -n -v"))).toBe(false);
+    expect(needsFreshLab(on("nft", "iptables-save -c"))).toBe(false);
   });
 
   test("a legacy listing on an nft host makes a legacy table no reset removes: not shareable", () => {

@@ -108,6 +108,17 @@ export function leavesNoStateOn(command: readonly string[], backend: Backend): b
   return leavesNoState(command) && !(backend === "nft" && /^ip6?tables-legacy/.test(command[0] ?? ""));
 }
 
+/**
+ * Does the command list nftables on a host of `backend` whose iptables tables
+ * are nftables tables (nft)? A used lab's reset leaves them unlike a fresh
+ * lab's: a table the boot lacks left empty (`table ip filter` and its base
+ * chains), nat restored with every built-in chain (Docker made only OUTPUT
+ * and POSTROUTING), so the listing would print what a fresh lab's does not.
+ */
+export function listsIptablesNft(command: readonly string[], backend: Backend): boolean {
+  return backend === "nft" && command[0] === "nft" && nftListing(command.slice(1));
+}
+
 /** Does the `run` step's command leave the host as a shared lab's reset expects it? */
 export function leavesNoState(command: readonly string[]): boolean {
   const [program, ...args] = command;

@@ -173,6 +173,17 @@ describe("shared-lab reset", () => {
     expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => r.steps.filter((s) => s.status !== "passed")))).toEqual(["passed", "passed"]);
   });
 
+  it("an nft listing on an nft host gets a fresh lab: a used one's reset leaves empty iptables tables and restores nat with every built-in chain", async () => {
+    const lines: string[] = [];
+    const first = scenario("makes filter", [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } }, { expect: ["remote -> server:8080 open"] }], "ipv4");
+    const lists = scenario("nft list as fresh", [
+      { run: { host: "server", command: "nft list ruleset", contains: "jump DOCKER_OUTPUT", excludes: ["table ip filter", "hook prerouting"] } },
+      { run: { host: "server", command: "nft -s list ruleset", excludes: ["table ip filter", "hook prerouting"] } },
+    ], "ipv4");
+    const reports = await run([first, lists], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => r.steps.filter((s) => s.status !== "passed")))).toEqual(["passed", "passed"]);
+  });
+
   it("a change it does not undo (an added address, a switched backend) gives the next scenario a fresh lab, and the run goes on", async () => {
     const lines: string[] = [];
     const reports = await run(
