@@ -18,12 +18,13 @@ import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset,
 import { loadNftFile, nativeTables, rollbackNative, snapshotNative } from "./nft-apply.ts";
 import { flushesRuleset } from "./nft-file.ts";
 import { markNative } from "./nft-read.ts";
-import { changedTablesInput, emptyTablesInput } from "./reset.ts";
+import { changedTablesInput, emptyTables } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
 import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
 import { loadableTargets } from "./xtables.ts";
 import { fwspecCommand } from "../invocation.ts";
+import { LabNotReusableError } from "./host-reset.ts";
 
 export type { LoadedRuleset } from "./read.ts";
 
@@ -209,23 +210,35 @@ async function restoreThenRead(host: LabHost, family: Family, input: string, wha
 }
 
 /**
- * The counters of the empty tables (built-in chains, ACCEPT policies, no
- * rule) from zero: a reset leaves a table the boot ruleset lacks empty, not
- * gone, and its policies count what passes after it (the handoff's neighbour
- * warm-up, listener proofs), where a fresh lab has no such table until a rule
- * makes one. Per family, those tables are restored empty again, read back in
- * the same command. Returns the reading after.
+ * No empty table (built-in chains, ACCEPT policies, no rule) left to count:
+ * a reset leaves a table the boot ruleset lacks empty, not gone, and its
+ * policies count what passes after it (the handoff's neighbour warm-up, the
+ * scenario's probes before any rule of its own), where a fresh lab has no
+ * such table until a rule makes one. On an nft-backend host they are
+ * deleted (iptables-nft's tables are nftables tables; every comparison takes
+ * an empty table for none), read back in the same command; legacy tables
+ * cannot be removed, so a legacy-backend host with one is not reusable for
+ * the scenario (LabNotReusableError: it gets a fresh lab). Returns the
+ * reading after.
  */
-export async function zeroEmptyTables(host: LabHost): Promise<HostRules> {
+export async function dropEmptyTables(host: LabHost): Promise<HostRules> {
   const after = await Promise.all(
     FAMILIES.map(async (family) => {
       const now = await readFamilySave(host, family);
-      const input = emptyTablesInput(now);
-      return input === "" ? now : await restoreThenRead(host, family, input, `zeroing the ${family} counters of empty tables`);
+      const tables = emptyTables(now);
+      if (tables.length === 0) return now;
+      if (host.spec.backend === "legacy") {
+        throw new LabNotReusableError(`${host.name}: its empty ${family} legacy table(s) ${tables.join(", ")}, left by an earlier scenario, would count this one's packets (legacy tables cannot be removed; a fresh lab has none)`);
+      }
+      const drop = `for t; do nft delete table ${NFT_FAMILY[family]} "$t" || exit; done; exec ${SAVE[family]} -c`;
+      return (await host.run(["sh", "-c", drop, "fwspec-drop-empty", ...tables], `deleting ${host.name}'s empty ${family} tables`)).stdout;
     }),
   );
   return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
 }
+
+/** The nftables family of each iptables family's tables (iptables-nft). */
+const NFT_FAMILY: Readonly<Record<Family, string>> = { ipv4: "ip", ipv6: "ip6" };
 
 export async function flushConntrack(host: LabHost): Promise<void> {
   // conntrack -F exits 1 with "0 flow entries" on some versions when empty; only a missing tool is an error.

@@ -68,16 +68,11 @@ export function changedTablesInput(baselineSave: string, currentSave: string, op
 }
 
 /**
- * Restore input that empties again the tables that are empty now (built-in
- * chains, ACCEPT policies, no rule; "" when there are none): a reset leaves a
- * table the boot ruleset lacks empty, not gone, and its policies count every
- * packet from then on, where a fresh lab has no table to count in until a
- * rule makes one. Restored, they count from zero. (A warm lab's baseline is
- * its reading as left, empty tables and all: the boot's is not known.)
+ * The tables that are empty (built-in chains, ACCEPT policies, no rule): the
+ * same as no table to every comparison, yet such a table's policies count.
  */
-export function emptyTablesInput(currentSave: string): string {
-  const tables = [...tableBlocks(currentSave)].filter(([, block]) => isEmptyTable(block)).map(([t]) => t);
-  return tables.length === 0 ? "" : `${tables.map(emptyTable).join("\n")}\n`;
+export function emptyTables(saveText: string): string[] {
+  return [...tableBlocks(saveText)].filter(([, block]) => isEmptyTable(block)).map(([t]) => t);
 }
 
 /** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */

@@ -123,6 +123,7 @@ class RestoresProvider extends FakeLabProvider {
         const tables = (options?.stdin ?? "").split("\n").filter((l) => l.startsWith("*")).join(" ");
         this.restores.push(`${command.includes("iptables-restore") ? "ipv4" : "ipv6"} ${tables}`);
       }
+      if (command.includes("fwspec-drop-empty")) this.restores.push(`drop ${command[2]!.includes("ip6tables") ? "ipv6" : "ipv4"} ${command.slice(4).join(" ")}`);
       return exec();
     });
     return lab;
@@ -145,8 +146,8 @@ describe("a scenario whose run step shows rule counters", () => {
     const report = await run({ scenarios: [first, next("shows", "iptables-save -c")] }, { provider, labs: 1 });
     expect(report.summary.failed + report.summary.errors).toBe(0);
     expect(provider.started).toHaveLength(1);
-    // Then, past the neighbour warm-up, the tables left empty again (a fresh lab has none to count in).
-    expect(provider.restores).toEqual(["ipv4 *filter", "ipv6 *filter", "ipv4 *filter", "ipv6 *filter"]);
+    // Then, past the neighbour warm-up, the tables left empty are deleted (a fresh lab has none to count in).
+    expect(provider.restores).toEqual(["ipv4 *filter", "ipv6 *filter", "drop ipv4 filter", "drop ipv6 filter"]);
   });
 
   test("one that shows none gets only the changed tables restored", async () => {

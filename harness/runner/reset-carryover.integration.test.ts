@@ -144,24 +144,33 @@ describe("shared-lab reset", () => {
     expect(reports[1]!.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)).toEqual(["server -> remote:8000/tcp6 open ipv6 open"]);
   });
 
-  it("before a scenario that prints counters, a table the boot ruleset lacks counts from zero, as on a fresh lab (where it does not exist until the apply)", async () => {
+  it("before a scenario that prints counters, an nft host's table the boot ruleset lacks is gone, as on a fresh lab (where a rule makes it): its policies count nothing before", async () => {
     const lines: string[] = [];
-    // The first scenario leaves a filter table on both hosts (empty after the reset, yet counting: its policies).
-    const first = scenario("makes filter", [
-      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } },
-      { apply: { host: "leg", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } },
-      { expect: ["remote -> server:8080 open", "remote -> leg:8080 open"] },
-    ], "ipv4");
+    // The first scenario leaves a filter table (empty after the reset, yet counting: its policies).
+    const first = scenario("makes filter", [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } }, { expect: ["remote -> server:8080 open"] }], "ipv4");
     const shows = scenario("shows policy counters", [
-      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j DROP"] } },
-      { apply: { host: "leg", commands: ["iptables -A INPUT -p tcp --dport 8081 -j DROP"] } },
+      // Before any rule of its own: on a fresh lab no filter table counts this probe.
+      { expect: ["remote -> server:8080 open"] },
       { run: { host: "server", command: "iptables -L INPUT -n -v -x", contains: "policy ACCEPT 0 packets" } },
-      { run: { host: "leg", command: "iptables -L INPUT -n -v -x", contains: "policy ACCEPT 0 packets" } },
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j DROP"] } },
+      { run: { host: "server", command: "iptables -L INPUT -n -v -x", contains: "policy ACCEPT 0 packets" } },
     ], "ipv4");
     const reports = await run([first, shows], lines);
     expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
     expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
+  });
+
+  it("before a scenario that prints counters, a legacy host's table the boot lacks (which cannot be removed) gets the scenario a fresh lab", async () => {
+    const lines: string[] = [];
+    const first = scenario("makes legacy filter", [{ apply: { host: "leg", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } }, { expect: ["remote -> leg:8080 open"] }], "ipv4");
+    const shows = scenario("shows legacy policy counters", [
+      { expect: ["remote -> leg:8080 open"] },
+      { run: { host: "leg", command: "iptables -L INPUT -n -v -x", contains: "policy ACCEPT 0 packets" } },
+    ], "ipv4");
+    const reports = await run([first, shows], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab"))).toEqual([expect.stringMatching(/shows legacy policy counters.*leg: .*legacy/)]);
   });
 
   it("a legacy listing on an nft host (which makes a legacy table) is the last on its lab: no later scenario's iptables output says legacy tables are present", async () => {

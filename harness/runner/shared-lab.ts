@@ -28,9 +28,10 @@
  * Before a scenario whose run steps print rule counters (plan/labs.ts
  * showsRuleCounters), the reset restores every table of each firewall host,
  * changed or not (a taken warm lab's too), so its counters start at zero as a
- * fresh lab's do; the empty tables (one the boot ruleset lacks is left empty
- * by the reset, yet counting, where a fresh lab has none) are emptied again
- * after the neighbour warm-up.
+ * fresh lab's do; after the neighbour warm-up no empty table is left to
+ * count (one the boot ruleset lacks is left empty by the reset, where a
+ * fresh lab has none): an nft host's are deleted, and a legacy host with one
+ * (legacy tables cannot be removed) gives the scenario a fresh lab.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
@@ -40,7 +41,7 @@ import { showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { flushConntrack, resetRules, zeroEmptyTables } from "../rules/apply.ts";
+import { dropEmptyTables, flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
@@ -251,12 +252,12 @@ export class SharedLab implements AsyncDisposable {
     );
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
-      // the counters are read past those pings. Before a scenario that prints counters, the empty tables (one the boot
-      // ruleset lacks is left empty by the reset, where a fresh lab has none) are emptied again past them: from zero.
+      // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to
+      // count (one the boot ruleset lacks is left empty by the reset, where a fresh lab has none): dropEmptyTables.
       await warmNeighbours(this.lab);
       await Promise.all(
         [...lab.hosts.values()].map(async (h) => {
-          if (this.#booted.has(h.base.name)) readings.set(h.name, zeroCounters ? (await zeroEmptyTables(h.base)).counters : await readCounters(h.base));
+          if (this.#booted.has(h.base.name)) readings.set(h.name, zeroCounters ? (await dropEmptyTables(h.base)).counters : await readCounters(h.base));
         }),
       );
     }

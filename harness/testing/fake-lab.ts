@@ -80,6 +80,8 @@ class FakeHost implements LabHost {
   async exec(command: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     const [tool, ...args] = command;
     if (tool === "sh" && command.includes("fwspec-reset")) return this.#restore(command, command.includes("iptables-restore") ? "ipv4" : "ipv6", options?.stdin ?? "");
+    // Empty tables deleted (shared-lab.ts, before a scenario that prints counters): the fake's filter table has no policies that count.
+    if (tool === "sh" && command.includes("fwspec-drop-empty")) return ok(command, this.#save(command[2]!.includes("ip6tables-save") ? "ipv6" : "ipv4"));
     // readHostDigest: both families' iptables-save, then the state reading, in one command.
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-saves-end"))) return ok(command, `${this.#save("ipv4")}@@fwspec-saves-end\n${this.#save("ipv6")}@@fwspec-saves-end\n${HOST_STATE}`);
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
