@@ -155,23 +155,47 @@ function splitParts(groups: readonly (readonly Scenario[])[], spare: number, fro
  * How many labs each group needs so that it does not run on alone long after
  * the rest: a group whose estimated steps (plan/cost.ts groupMs, its lab start
  * aside) take longer than the other groups' and lone scenarios' estimated
- * work per remaining lab (`labs` at a time, one of them its own) is split
+ * work per remaining lab (`labs` at a time, one of them its own) may be split
  * into as many parts as that takes (at most `labs`, at most one per
- * scenario). With no other work, or one lab at a time, nothing is split (a
- * run of one shape stays on one lab: on 2 cores a second lab's start costs
- * more than it saves a handful of short scenarios); a group with declared
- * subnets stays on one (a subnet exists once on the engine).
+ * scenario). Parts are added one at a time, to the group whose largest part
+ * has the most work, only while they shorten the run as estimated (its labs,
+ * longest first, each on the slot free first, `labs` at a time: run-set.ts):
+ * splitting two groups of one size on three labs would make four labs, one
+ * started after another's end, and is not done. With no other work, or one
+ * lab at a time, nothing is split (a run of one shape stays on one lab: on 2
+ * cores a second lab's start costs more than it saves a handful of short
+ * scenarios); a group with declared subnets stays on one (a subnet exists
+ * once on the engine).
  */
 function balanceParts(groups: readonly (readonly Scenario[])[], alone: readonly Scenario[], labs: number): number[] {
   const costs = groups.map((g) => groupMs(g));
-  const total = costs.reduce((sum, c) => sum + c, 0) + alone.reduce((sum, s) => sum + groupMs([s]), 0);
-  return groups.map((g, i) => {
+  const lone = alone.map((s) => groupMs([s]));
+  const total = costs.reduce((sum, c) => sum + c, 0) + lone.reduce((sum, c) => sum + c, 0);
+  const wanted = groups.map((g, i) => {
     if (labs <= 1 || g[0]?.subnets) return 1;
     const othersPerLab = (total - costs[i]!) / (labs - 1);
     const steps = costs[i]! - COST_MS.labStart;
     if (othersPerLab <= 0 || steps <= othersPerLab) return 1;
     return Math.min(labs, g.length, Math.ceil(steps / othersPerLab));
   });
+  // Each part's work, the group's scenarios dealt as planLabs deals them.
+  const dealt = (i: number, n: number) => Array.from({ length: n }, (_, k) => groupMs(groups[i]!.filter((_, j) => j % n === k)));
+  const runMs = (parts: readonly number[]) => {
+    const slots: number[] = Array.from({ length: labs }, () => 0);
+    for (const cost of [...lone, ...parts.flatMap((n, i) => dealt(i, n))].sort((a, b) => b - a)) slots[slots.indexOf(Math.min(...slots))]! += cost;
+    return Math.max(...slots);
+  };
+  const parts = groups.map(() => 1);
+  const done = new Set<number>();
+  for (;;) {
+    const open = groups.map((_, i) => i).filter((i) => !done.has(i) && parts[i]! < wanted[i]!);
+    if (open.length === 0) return parts;
+    const largest = (i: number) => Math.max(...dealt(i, parts[i]!));
+    const best = open.reduce((a, b) => (largest(b) > largest(a) ? b : a));
+    const tried = parts.map((n, i) => (i === best ? n + 1 : n));
+    if (runMs(tried) < runMs(parts)) parts[best] = tried[best]!;
+    else done.add(best);
+  }
 }
 
 /**

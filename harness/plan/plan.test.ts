@@ -181,16 +181,24 @@ describe("lab planning", () => {
 
   const many = (prefix: string, n: number, o: Parameters<typeof shaped>[1] = {}) => Array.from({ length: n }, (_, i) => shaped(`${prefix}${i + 1}`, o));
   test.each([
-    // Ten of one shape (estimated 1.5 s start, 10 probes, 9 handoffs) against one of another: the ten would run on
-    // alone long after the other; split into as many parts as the other work per remaining lab fits in their steps (at most 3).
-    { case: "a group longer than its share of the run is split, though not asked to spread", list: [...many("x", 10), shaped("y", { backend: "legacy" })], labs: 3, groups: [["x1", "x4", "x7", "x10"], ["x2", "x5", "x8"], ["x3", "x6", "x9"], ["y"]] },
+    // Ten of one shape (estimated 1.5 s start, 10 probes, 9 handoffs: 3.7 s) against one of another (1.6 s): the ten
+    // would run on alone long after the other; two parts end sooner (3.7 s), three would be four labs on three at a
+    // time, one started after another's end (4.3 s).
+    { case: "a group longer than its share of the run is split, though not asked to spread", list: [...many("x", 10), shaped("y", { backend: "legacy" })], labs: 3, groups: [["x1", "x3", "x5", "x7", "x9"], ["x2", "x4", "x6", "x8", "x10"], ["y"]] },
     { case: "groups within their share stay whole", list: [...many("x", 3), ...many("y", 3, { backend: "legacy" }), ...many("z", 3, { listen: ["tcp/8080"], subnet: "198.18.7.0/24" })], labs: 3, groups: [["x1", "x2", "x3"], ["y1", "y2", "y3"], ["z1", "z2", "z3"]] },
     { case: "no other work: nothing split (a run of one shape stays on one lab)", list: many("x", 10), labs: 3, groups: [[...many("x", 10).map((s) => s.name)]] },
     { case: "one lab at a time: nothing split", list: [...many("x", 10), shaped("y", { backend: "legacy" })], labs: 1, groups: [[...many("x", 10).map((s) => s.name)], ["y"]] },
     { case: "declared subnets: never split", list: [...many("x", 10, { subnet: "198.18.7.0/24" }), shaped("y", { backend: "legacy" })], labs: 3, groups: [[...many("x", 10).map((s) => s.name)], ["y"]] },
     { case: "the one not shareable goes last on the part with the least work", list: [...many("x", 5), shaped("r", { run: true }), shaped("y", { backend: "legacy" })], labs: 3, groups: [["x1", "x3", "x5"], ["x2", "x4", "r"], ["y"]] },
+    // Split both, they would be four labs on three at a time: two parts one after the other on a slot, as long as a whole group.
+    { case: "two groups of one size, three labs: not four labs", list: [...many("x", 10), ...many("y", 10, { backend: "legacy" })], labs: 3, groups: [many("x", 10).map((s) => s.name), many("y", 10).map((s) => s.name)] },
   ])("without spreading: $case", ({ list, labs, groups }) => {
     expect(planLabs(list, labs, { spread: false }).map((g) => g.map((s) => s.name))).toEqual(groups);
+  });
+
+  test("spread (--labs): two large groups of one size on three labs give three labs, not four (d5c4608)", () => {
+    const list = [...many("x", 10), ...many("y", 10, { backend: "legacy" })];
+    expect(planLabs(list, 3).map((g) => g.length)).toEqual([5, 5, 10]);
   });
 
   test("declared subnets and addresses are part of the topology; such a group is never split across labs", () => {
