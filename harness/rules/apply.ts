@@ -18,7 +18,7 @@ import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset,
 import { loadNftFile, nativeTables, rollbackNative, snapshotNative } from "./nft-apply.ts";
 import { flushesRuleset } from "./nft-file.ts";
 import { markNative } from "./nft-read.ts";
-import { changedTablesInput, emptyTables } from "./reset.ts";
+import { changedTablesInput, emptyTables, tablesNotIn } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
 import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
@@ -197,16 +197,22 @@ async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, options: { 
   const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
   const after = await Promise.all(
     FAMILIES.map(async (family, i) => {
-      const input = changedTablesInput(wanted[family], now[i]!, { everyTable: options.zeroCounters === true });
-      return input === "" ? now[i]! : await restoreThenRead(host, family, input, `restoring the ${family} rules`);
+      // On an nft-backend host a table the wanted ruleset lacks is deleted, not left empty (legacy tables cannot be).
+      const dropped = host.spec.backend === "legacy" ? [] : tablesNotIn(wanted[family], now[i]!);
+      const input = changedTablesInput(wanted[family], now[i]!, { everyTable: options.zeroCounters === true, dropped });
+      return input === "" && dropped.length === 0 ? now[i]! : await restoreThenRead(host, family, input, dropped, `restoring the ${family} rules`);
     }),
   );
   return hostRulesFrom({ ipv4: after[0]!, ipv6: after[1]! });
 }
 
-/** One family's restore input loaded, and its rules read back with counters in the same command. */
-async function restoreThenRead(host: LabHost, family: Family, input: string, what: string): Promise<string> {
-  return (await host.run(["sh", "-c", '"$1" && exec "$2" -c', "fwspec-reset", RESTORE[family], SAVE[family]], what, { stdin: input })).stdout;
+/**
+ * One family's tables `dropped` deleted (nft), its restore input (if any)
+ * loaded, and its rules read back with counters, in one command.
+ */
+async function restoreThenRead(host: LabHost, family: Family, input: string, dropped: readonly string[], what: string): Promise<string> {
+  const script = 'nft=$1 restore=$2 save=$3 load=$4; shift 4; for t; do nft delete table "$nft" "$t" || exit; done; [ "$load" = no ] || "$restore" || exit; exec "$save" -c';
+  return (await host.run(["sh", "-c", script, "fwspec-reset", NFT_FAMILY[family], RESTORE[family], SAVE[family], input === "" ? "no" : "yes", ...dropped], what, { stdin: input })).stdout;
 }
 
 /**

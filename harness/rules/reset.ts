@@ -55,16 +55,30 @@ function isEmptyTable(block: string): boolean {
  * Docker's DNS rules: tens of ms), so tables nobody changed are left alone —
  * unless `everyTable`: then every table of either is restored, which zeroes
  * all their counters (iptables-restore without -c starts each at zero).
+ * Tables named in `dropped` (deleted instead: tablesNotIn) are left out.
  */
-export function changedTablesInput(baselineSave: string, currentSave: string, options: { readonly everyTable?: boolean } = {}): string {
+export function changedTablesInput(baselineSave: string, currentSave: string, options: { readonly everyTable?: boolean; readonly dropped?: readonly string[] } = {}): string {
   const baseline = tableBlocks(baselineSave);
   const current = tableBlocks(currentSave);
+  const dropped = new Set(options.dropped ?? []);
   const effective = (blocks: ReadonlyMap<string, string>, t: string) => {
     const block = blocks.get(t);
     return block === undefined || isEmptyTable(block) ? "" : block;
   };
-  const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => options.everyTable === true || effective(baseline, t) !== effective(current, t));
+  const tables = [...new Set([...baseline.keys(), ...current.keys()])].filter((t) => !dropped.has(t) && (options.everyTable === true || effective(baseline, t) !== effective(current, t)));
   return tables.length === 0 ? "" : `${tables.map((t) => baseline.get(t) ?? emptyTable(t)).join("\n")}\n`;
+}
+
+/**
+ * The tables of `currentSave` the baseline does not have, empty or not: an
+ * nft-backend host's reset deletes them (iptables-nft's tables are nftables
+ * tables), so the host lists no table a fresh lab's would not; restored
+ * empty (as a legacy host's must be), one would show in `iptables-save` and
+ * count with its policies.
+ */
+export function tablesNotIn(baselineSave: string, currentSave: string): string[] {
+  const baseline = tableBlocks(baselineSave);
+  return [...tableBlocks(currentSave).keys()].filter((t) => !baseline.has(t));
 }
 
 /**

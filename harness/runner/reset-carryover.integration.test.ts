@@ -161,6 +161,23 @@ describe("shared-lab reset", () => {
     expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
   });
 
+  it("after a handoff an nft host lists no table its boot ruleset lacked, as a fresh lab (plain iptables-save, no counters)", async () => {
+    const lines: string[] = [];
+    // The first scenario makes filter tables in both families and a mangle table; the boot ruleset has none of them.
+    const first = scenario("makes tables", [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8080 -j ACCEPT", "iptables -t mangle -A PREROUTING -j ACCEPT"] } },
+      { expect: ["remote -> server:8080 open"] },
+    ]);
+    const lists = scenario("lists as fresh", [
+      { run: { host: "server", command: "iptables-save", excludes: ["*filter", "*mangle"], contains: "*nat" } },
+      { run: { host: "server", command: "ip6tables-save", excludes: "*filter" } },
+    ]);
+    const reports = await run([first, lists], lines);
+    expect(lines.filter((l) => /lab\(s\)/.test(l))).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
+    expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
+  });
+
   it("before a scenario that prints counters, a legacy host's table the boot lacks (which cannot be removed) gets the scenario a fresh lab", async () => {
     const lines: string[] = [];
     const first = scenario("makes legacy filter", [{ apply: { host: "leg", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT"] } }, { expect: ["remote -> leg:8080 open"] }], "ipv4");

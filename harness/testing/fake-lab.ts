@@ -139,9 +139,11 @@ class FakeHost implements LabHost {
     return this.#restore(command, family, input);
   }
 
-  /** iptables-restore of a filter table (the shared-lab reset), then iptables-save -c. */
+  /** iptables-restore of a filter table (the shared-lab reset; the tables it deletes first, named after its `yes`/`no`), then iptables-save -c. */
   #restore(command: readonly string[], family: Family, input: string): ExecResult {
-    if (input.includes("*filter")) this.rules[family].length = 0;
+    const reset = command.indexOf("fwspec-reset");
+    const dropped = reset >= 0 ? command.slice(reset + 5) : [];
+    if (input.includes("*filter") || dropped.includes("filter")) this.rules[family].length = 0;
     for (const line of input.split("\n").filter((l) => l.startsWith("-A "))) this.#iptables(command, family, line.split(" "));
     return ok(command, this.#save(family));
   }
