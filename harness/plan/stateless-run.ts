@@ -7,9 +7,12 @@
  * keeps the scenario on a lab of its own. A step that shows rule counters
  * (`iptables -L -v`, `iptables-save -c`, `nft list`) only reads, but what it
  * prints depends on every packet since the counters were last zeroed: the
- * handoff before such a scenario zeroes every counter of its firewall hosts
- * (showsCounters; runner/shared-lab.ts). The program decides; a wrapper
- * (`sh -c`, `ip netns exec`, `env`) is anything.
+ * handoff before such a scenario zeroes every counter of its firewall hosts'
+ * own backend (showsCounters, countersZeroedOn; runner/shared-lab.ts); other
+ * counters, and an nft listing of an nft-backend host's iptables tables
+ * (listsIptablesNft), get the scenario a fresh lab (plan/labs.ts
+ * needsFreshLab). The program decides; a wrapper (`sh -c`, `ip netns exec`,
+ * `env`) is anything.
  */
 import type { Backend } from "../model/types.ts";
 
