@@ -217,10 +217,12 @@ async function restoreThenRead(host: LabHost, family: Family, input: string, dro
 
 /**
  * No empty table (built-in chains, ACCEPT policies, no rule) left to count:
- * a reset leaves a table the boot ruleset lacks empty, not gone, and its
- * policies count what passes after it (the handoff's neighbour warm-up, the
+ * its policies count what passes (the handoff's neighbour warm-up, the
  * scenario's probes before any rule of its own), where a fresh lab has no
- * such table until a rule makes one. On an nft-backend host they are
+ * such table until a rule makes one. A legacy host's reset leaves a table
+ * the boot ruleset lacks empty; an nft host's deletes it (tablesNotIn), so
+ * there one is left only when the baseline itself had it empty (a warm lab
+ * left by an older fwspec). On an nft-backend host they are
  * deleted (iptables-nft's tables are nftables tables; every comparison takes
  * an empty table for none), read back in the same command; legacy tables
  * cannot be removed, so a legacy-backend host with one is not reusable for

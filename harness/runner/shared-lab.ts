@@ -29,9 +29,9 @@
  * showsRuleCounters), the reset restores every table of each firewall host,
  * changed or not (a taken warm lab's too), so its counters start at zero as a
  * fresh lab's do; after the neighbour warm-up no empty table is left to
- * count (one the boot ruleset lacks is left empty by the reset, where a
- * fresh lab has none): an nft host's are deleted, and a legacy host with one
- * (legacy tables cannot be removed) gives the scenario a fresh lab.
+ * count (a legacy host's reset leaves one the boot ruleset lacks empty; an
+ * nft host's deletes it): an nft host's are deleted, and a legacy host with
+ * one (legacy tables cannot be removed) gives the scenario a fresh lab.
  */
 import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
@@ -253,7 +253,7 @@ export class SharedLab implements AsyncDisposable {
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
       // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to
-      // count (one the boot ruleset lacks is left empty by the reset, where a fresh lab has none): dropEmptyTables.
+      // count (a legacy host's reset leaves one the boot ruleset lacks empty, where a fresh lab has none): dropEmptyTables.
       await warmNeighbours(this.lab);
       await Promise.all(
         [...lab.hosts.values()].map(async (h) => {
