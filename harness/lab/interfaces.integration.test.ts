@@ -95,10 +95,19 @@ describe("named interfaces", () => {
     await sh(remote, "ip", "link", "set", "dev", "ens18", "name", "eth0");
     await nameInterfaces(remote, { live: false });
     expect(await sh(remote, "ip", "-br", "link")).toMatch(/^ens18/m);
+    // Settled as a link that was never down: up, and no address (the link-local one included) still tentative.
+    expect(JSON.parse(await sh(remote, "ip", "-j", "link", "show", "dev", "ens18"))[0].operstate).toBe("UP");
+    expect(await sh(remote, "ip", "-6", "-o", "addr", "show", "dev", "ens18", "tentative")).toBe("");
+    expect(await sh(remote, "ip", "-6", "-o", "addr", "show", "dev", "ens18", "scope", "link")).toContain("fe80::");
     expect((await addressesOn(remote, "ens18")).sort()).toEqual([remote.addressOn("outside", "ipv4"), remote.addressOn("outside", "ipv6")].sort());
     const inside = lab.networks.get("inside")!;
     expect(await sh(remote, "ip", "-4", "route", "show", inside.ipv4Subnet)).toContain(`via ${lab.host("gw").addressOn("outside", "ipv4")} dev ens18`);
     expect(await sh(remote, "ip", "-6", "route", "show", inside.ipv6Subnet)).toContain(`via ${lab.host("gw").addressOn("outside", "ipv6")} dev ens18`);
-    for (const f of FAMILIES) expect((await probe("remote", "admin", 8080, f)).verdict, f).toBe("open");
+    for (const f of FAMILIES) {
+      const r = await probe("remote", "admin", 8080, f);
+      // On failure, the probe's evidence and remote's neighbours, addresses and routes as they were then.
+      const state = r.verdict === "open" ? "" : await sh(remote, "sh", "-c", "ip neigh; ip addr; ip route; ip -6 route");
+      expect(r.verdict, `${f}: ${JSON.stringify(r)}\n${state}`).toBe("open");
+    }
   });
 });

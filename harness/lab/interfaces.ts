@@ -6,13 +6,15 @@
  * their addresses, routes and neighbours. Where the kernel renames a link that
  * is up (this machine's does), nothing else changes; where it refuses (EBUSY,
  * older kernels), the links are taken down, renamed and brought up, and the
- * IPv6 addresses and gateway routes Linux drops with a down link are put back
+ * IPv6 addresses and gateway routes Linux drops with a down link are put back,
+ * and the links are waited for until up with no IPv6 address tentative
  * (neighbours are learnt again by the lab's warm-up). The plan is pure.
  * Then each extra address a host holds is added to its network's interface
  * with the network's prefix length; IPv6 ones without duplicate address
  * detection (never tentative) and deprecated (preferred_lft 0), so that,
  * like IPv4 secondaries, they are used only by a probe bound to them.
  */
+import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
 import { INTERFACE_TEMP_PREFIX } from "../model/names.ts";
 import type { StartedHost } from "./host.ts";
@@ -151,6 +153,29 @@ async function renameDown(host: StartedHost): Promise<void> {
     }
   }
   if (restore.length > 0) await host.run(["ip", "-batch", "-"], `restoring addresses and routes of ${host.name}'s renamed interfaces`, { stdin: batch(restore), light: true });
+  await awaitSettled(host, [...renamed.values()]);
+}
+
+/**
+ * Waits (bounded) until each link brought up again is as one never taken
+ * down: operationally up and no IPv6 address on it tentative (the link-local
+ * one is made anew at up and goes through duplicate address detection).
+ */
+async function awaitSettled(host: StartedHost, devs: readonly string[]): Promise<void> {
+  let unsettled: string[] = [];
+  await pRetry(
+    async () => {
+      const [links, tentative] = await Promise.all([
+        json<(IpLink & { readonly operstate?: string })[]>(host, ["ip", "-j", "link", "show"]),
+        json<IpAddr[]>(host, ["ip", "-j", "-6", "addr", "show", "tentative"]),
+      ]);
+      unsettled = devs.filter((d) => links.find((l) => l.ifname === d)?.operstate !== "UP" || tentative.some((l) => l.ifname === d && (l.addr_info ?? []).length > 0));
+      if (unsettled.length > 0) throw new LabError(`${host.name}: ${unsettled.join(", ")} not settled after being brought up again`);
+    },
+    { retries: 40, minTimeout: 50, maxTimeout: 250, factor: 1.5, maxRetryTime: 10_000 },
+  ).catch((cause: unknown) => {
+    throw new LabError(`${host.name}: ${unsettled.join(", ")} still not up, or with a tentative IPv6 address, 10 s after renaming`, { hint: `see \`ip addr\` in ${host.containerName}`, cause });
+  });
 }
 
 /** `addr replace` lines for the host's extra addresses (pure): each on its network's interface, with that network's prefix length. */
