@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioTiming } from "../harness/runner/profile.ts";
 import type { Scenario } from "../harness/scenario/model.ts";
-import { phaseSummary } from "./suite-profile.ts";
+import { labTimelines, phaseSummary } from "./suite-profile.ts";
 
-const timing = (startMs: number, resetMs: number, steps: [string, number][]): ScenarioTiming => ({
-  scenario: {} as Scenario, startMs, resetMs, removeMs: 0, steps: steps.map(([kind, ms]) => ({ kind, ms })),
+const timing = (startMs: number, resetMs: number, steps: [string, number][], lab = 1, endMs = 0, file = "s/x.yaml"): ScenarioTiming => ({
+  scenario: { file } as Scenario, startMs, resetMs, removeMs: 0, steps: steps.map(([kind, ms]) => ({ kind, ms })), lab, endMs,
 });
 
 describe("phaseSummary", () => {
@@ -23,5 +23,19 @@ describe("phaseSummary", () => {
     },
   ])("$name", ({ timings, wallMs, want }) => {
     expect(phaseSummary(timings, wallMs)).toBe(want);
+  });
+});
+
+describe("labTimelines", () => {
+  it("groups scenarios by lab in the order they ended, the lab that ended last first", () => {
+    const timings = [
+      timing(0, 300, [["expect", 700]], 1, 5000, "scenarios/a/2-b.yaml"),
+      timing(1200, 0, [["expect", 800]], 1, 2000, "scenarios/a/1-a.yaml"),
+      timing(900, 0, [["reboot", 5100]], 2, 6000, "scenarios/n/9-slow.yml"),
+    ];
+    expect(labTimelines(timings)).toEqual([
+      "lab 2 ended at 6.0 s: n/9-slow 6.0",
+      "lab 1 ended at 5.0 s: a/1-a 2.0, a/2-b 1.0",
+    ]);
   });
 });

@@ -61,6 +61,20 @@ export function phaseSummary(timings: readonly ScenarioTiming[], wallMs: number)
   return `${phases} (summed over labs that ran side by side: ${s2(known)} of phases in ${s2(wallMs)} of wall time)`;
 }
 
+/**
+ * Each lab's timeline, the one that ended last first: when it ended (s since
+ * the run's scenarios began) and its scenarios in the order they ran, each
+ * with the time it took (start waited for, handoff, steps). The first line
+ * is the run's critical path.
+ */
+export function labTimelines(timings: readonly ScenarioTiming[]): string[] {
+  const labs = new Map<number, ScenarioTiming[]>();
+  for (const t of [...timings].sort((a, b) => a.endMs - b.endMs)) labs.set(t.lab, [...(labs.get(t.lab) ?? []), t]);
+  return [...labs]
+    .sort((a, b) => b[1].at(-1)!.endMs - a[1].at(-1)!.endMs)
+    .map(([lab, ts]) => `lab ${lab} ended at ${s1(ts.at(-1)!.endMs)} s: ${ts.map((t) => `${short(t.scenario.file)} ${s1(t.startMs + t.resetMs + stepsMs(t) + t.removeMs)}`).join(", ")}`);
+}
+
 export function printProfile(out: (line: string) => void, pooled: Measured, fresh: Measured): void {
   const freshOf = new Map(fresh.timings.map((t) => [t.scenario.file, t]));
   out("    profile per scenario, seconds (start: waited for a lab start; handoff: shared-lab reset, listeners, checks; steps; removal in line):");
@@ -81,6 +95,8 @@ export function printProfile(out: (line: string) => void, pooled: Measured, fres
   const pooledSteps = sum(pooled.timings.map(stepsMs));
   const freshSteps = sum(fresh.timings.map(stepsMs));
   out(`    bound if labs cost nothing (fresh wall / steps alone): ${(fresh.ms / pooledSteps).toFixed(2)}x with this run's steps, ${(fresh.ms / freshSteps).toFixed(2)}x with the fresh run's`);
+  out("    labs of the fwspec run, the one that ended last first (scenario and its seconds: start waited for, handoff, steps):");
+  for (const line of labTimelines(pooled.timings)) out(`      ${line}`);
   const top = [...pooled.timings].sort((a, b) => stepsMs(b) - stepsMs(a)).slice(0, 6);
   out("    longest steps (fwspec run):");
   for (const t of top) {

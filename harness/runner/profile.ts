@@ -17,6 +17,10 @@ export interface ScenarioTiming {
   readonly steps: readonly { readonly kind: string; readonly ms: number }[];
   /** Removing its own lab in line (fresh labs; 0 when removed in the background). */
   readonly removeMs: number;
+  /** Which lab of the run it ran on (1, 2, … in the order the labs first ran a scenario). */
+  readonly lab: number;
+  /** When it ended, ms since the run's scenarios began: with `lab`, each lab's timeline. */
+  readonly endMs: number;
 }
 
 export type TimingSink = (timing: ScenarioTiming) => void;

@@ -80,6 +80,9 @@ export function selectedPlans(scenarios: readonly Scenario[], options: PlanOptio
 export async function runScenarioSet(plans: readonly ScenarioPlan[], options: RunSetOptions): Promise<ScenarioReport[]> {
   const progress = options.progress ?? silentProgress;
   const reports = new Map<Scenario, ScenarioReport>();
+  const began = performance.now();
+  // A lab is known by its containers (a shared lab gives each scenario its own view of them).
+  const labNumbers = new Map<string, number>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
   const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"]): ScenarioReport => {
     const plain = scenarioReport(s, results, errors);
@@ -128,7 +131,9 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       return "kept" as const;
     })();
     const shared = sharedLab instanceof SharedLab;
-    options.timing?.({ scenario, startMs: shared ? startMs : startMs + leaseMs, resetMs: shared ? leaseMs : 0, steps, removeMs });
+    const labKey = [...lease.lab.hosts.values()].map((h) => h.containerName).sort().join(" ");
+    if (!labNumbers.has(labKey)) labNumbers.set(labKey, labNumbers.size + 1);
+    options.timing?.({ scenario, startMs: shared ? startMs : startMs + leaseMs, resetMs: shared ? leaseMs : 0, steps, removeMs, lab: labNumbers.get(labKey)!, endMs: since(began) });
     return ran;
   };
 
