@@ -1,8 +1,8 @@
 /**
  * Which scenarios share a lab (pure): scenarios of one lab shape (shape.ts:
  * networks, subnets and hosts, not their names or listeners), made only of
- * apply, expect, counters and hold steps and run steps that leave no state
- * (stateless-run.ts), run one after another on one lab (reset in between,
+ * apply (not with the legacy tools on an nft host), expect, counters and hold
+ * steps and run steps that leave no state (stateless-run.ts), run one after another on one lab (reset in between,
  * held connections ended, names cast and listeners set,
  * runner/shared-lab.ts); a scenario with other run steps or reboot steps may
  * be the last on such a lab (it is
@@ -10,7 +10,7 @@
  * name.
  */
 import { declaredCidrs, overlaps } from "../model/cidr.ts";
-import type { Scenario } from "../scenario/model.ts";
+import type { RuleSource, Scenario } from "../scenario/model.ts";
 import { COST_MS, groupMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
 import { countersZeroedOn, leavesNoStateOn, listsIptablesNft, showsCounters } from "./stateless-run.ts";
@@ -47,7 +47,7 @@ export function defaultLabs(cores: number): number {
 
 /**
  * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
- * can change a host in ways a reset does not undo; a `run` step that only sends traffic, shows state or reads rules
+ * can change a host in ways a reset does not undo, as can an apply with the legacy tools on an nft host (usesLegacyTools); a `run` step that only sends traffic, shows state or reads rules
  * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
  * One that shows rule counters must read those the handoff zeroes (showsRuleCounters; else needsFreshLab).
  */
@@ -55,8 +55,19 @@ export function shareable(scenario: Scenario): boolean {
   const backends = new Map(scenario.hosts.map((h) => [h.name, h.backend]));
   return (
     !needsFreshLab(scenario) &&
-    scenario.steps.every((s) => s.kind === "apply" || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoStateOn(s.command, backends.get(s.host) ?? "nft")))
+    scenario.steps.every((s) => (s.kind === "apply" && !(backends.get(s.host) === "nft" && s.sources.some(usesLegacyTools))) || s.kind === "expect" || s.kind === "counters" || s.kind === "hold" || (s.kind === "run" && leavesNoStateOn(s.command, backends.get(s.host) ?? "nft")))
   );
+}
+
+/**
+ * Does a rule source call iptables' legacy tools (`iptables-legacy`,
+ * `ip6tables-legacy-restore`, …, also inside a wrapper)? On an nft-backend
+ * host they make legacy tables, which cannot be removed, and of which
+ * iptables-nft then warns in every listing: the scenario is the last on its lab.
+ */
+export function usesLegacyTools(source: RuleSource): boolean {
+  const text = source.kind === "commands" ? source.commands.map((c) => c.join(" ")).join("\n") : source.kind === "script" ? source.content : "";
+  return /(^|[^A-Za-z0-9_.-])ip6?tables-legacy(-save|-restore)?($|[^A-Za-z0-9_.-])/m.test(text);
 }
 
 /**

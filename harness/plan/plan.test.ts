@@ -122,6 +122,18 @@ describe("lab planning", () => {
     expect(shareable(on("legacy", "nft -s list ruleset"))).toBe(true);
   });
 
+  test("an apply with the legacy tools on an nft host keeps the scenario off shared labs: a legacy table, once made, cannot be removed", () => {
+    const applying = (backend: "nft" | "legacy", source: Record<string, unknown>) =>
+      defineScenario({ name: "a", description: "d", hosts: { server: { firewall: true, backend, listen: ["tcp/8080"] }, remote: {} }, steps: [{ apply: { host: "server", ...source } }, { expect: ["remote -> server:8080 dropped"] }] });
+    expect(shareable(applying("nft", { commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] }))).toBe(true);
+    expect(shareable(applying("nft", { commands: ["iptables-legacy -A INPUT -p tcp --dport 8080 -j DROP"] }))).toBe(false);
+    expect(shareable(applying("nft", { commands: ["sh -c 'ip6tables-legacy -A INPUT -p tcp --dport 8080 -j DROP'"] }))).toBe(false);
+    expect(shareable(applying("nft", { commands: ["iptables-legacy-restore --noflush /dev/null"] }))).toBe(false);
+    // The legacy tools are a legacy host's own backend: its reset restores their tables.
+    expect(shareable(applying("legacy", { commands: ["iptables-legacy -A INPUT -p tcp --dport 8080 -j DROP"] }))).toBe(true);
+    expect(shareable(applying("nft", { commands: ["iptables -A INPUT -m comment --comment not-legacy -j ACCEPT"] }))).toBe(true);
+  });
+
   test("an nft listing on an nft host needs a fresh lab: a used one's iptables tables, as its reset leaves them, list unlike a fresh lab's", () => {
     expect(needsFreshLab(on("nft", "nft list ruleset"))).toBe(true);
     expect(needsFreshLab(on("nft", "nft -s list table ip nat"))).toBe(true);

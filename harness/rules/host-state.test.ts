@@ -115,7 +115,9 @@ describe("stateDigest", () => {
     ["nat with an extra base chain that drops", { nft: [...natTable, { chain: { family: "ip", table: "nat", name: "INPUT", handle: 8, type: "nat", hook: "input", prio: 100, policy: "drop" } }] }, "nft", true, false],
     ["a legacy rule on an nft host", { legacy4: LEGACY_DROP }, "nft", true, false],
     ["a legacy rule on a legacy host (iptables-save's part)", { legacy4: LEGACY_DROP }, "legacy", true, true],
-    ["an empty legacy table", { legacy6: LEGACY_EMPTY }, "nft", true, true],
+    // iptables-nft warns of any legacy table in every listing (and legacy tables cannot be removed): one the boot lacked counts, empty or not.
+    ["an empty legacy table", { legacy6: LEGACY_EMPTY }, "nft", true, false],
+    ["an empty legacy table on a legacy host (iptables-save's part)", { legacy6: LEGACY_EMPTY }, "legacy", true, true],
     ["an added route", { route: [...baseRoutes, { dst: "198.19.0.0/16", dev: "eth0" }] }, "nft", true, false],
     ["switched alternatives", { alternatives: "/usr/sbin/iptables-legacy" }, "nft", true, false],
     ["a changed sysctl", { sysctl: SYSCTL.map((l) => l.replace("all/rp_filter:0", "all/rp_filter:2")) }, "nft", true, false],
@@ -146,7 +148,13 @@ describe("planStateReset", () => {
     expect(plan({ legacy4: LEGACY_DROP }).legacy).toEqual({ ipv4: "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n", ipv6: "" });
     expect(plan({ legacy4: LEGACY_DROP }).needed).toBe(true);
     expect(plan({ legacy4: LEGACY_DROP }, "legacy")).toMatchObject({ legacy: { ipv4: "", ipv6: "" }, needed: false });
-    expect(plan({ legacy6: LEGACY_EMPTY }).needed).toBe(false);
+  });
+
+  it("cannot take away a legacy table the boot lacked on an nft host (legacy tables are never removed; iptables-nft warns of them in every listing)", () => {
+    expect(plan({ legacy6: LEGACY_EMPTY }).unrestorable).toEqual(["ip6tables-legacy table(s) filter, which the boot lacked (a legacy table cannot be removed; iptables-nft warns of it in every listing)"]);
+    expect(plan({ legacy4: LEGACY_DROP }).unrestorable).toEqual(["iptables-legacy table(s) filter, which the boot lacked (a legacy table cannot be removed; iptables-nft warns of it in every listing)"]);
+    expect(plan({ legacy6: LEGACY_EMPTY }, "legacy").unrestorable).toEqual([]);
+    expect(planStateReset(reading({ legacy4: LEGACY_DROP }), reading({ legacy4: LEGACY_EMPTY }), "nft").unrestorable).toEqual([]);
   });
 
   it("checks again when an iptables-owned table holds what iptables-save cannot show", () => {

@@ -221,6 +221,20 @@ function differingTables(a: readonly NftObject[], b: readonly NftObject[]): Set<
   return new Set([...x.keys(), ...y.keys()].filter((t) => (x.get(t) ?? []).join("\n") !== (y.get(t) ?? []).join("\n")));
 }
 
+/** The tables an iptables-legacy-save text holds (`*filter` …), empty or not. */
+export function legacyTables(text: string): string[] {
+  return [...text.matchAll(/^\*(\S+)/gm)].map((m) => m[1]!).sort();
+}
+
+/**
+ * A legacy family's part of the digest on an nft-backend host: what its
+ * tables do, and which exist — an empty one too, since iptables-nft warns of
+ * any legacy table in every listing and a legacy table cannot be removed.
+ */
+function legacyPart(text: string): string {
+  return `${legacyTables(text).join(",")}\n${effectiveRuleset(text)}`;
+}
+
 /**
  * sha256 of a reading. `owned` false leaves out the iptables-owned nft tables
  * (the iptables-save digest covers them, and a reading taken while the
@@ -229,7 +243,7 @@ function differingTables(a: readonly NftObject[], b: readonly NftObject[]): Set<
  */
 export function stateDigest(state: HostState, backend: Backend, owned = true): string {
   const nft = effectiveNft(state.nft, backend).filter((o) => owned || !iptablesOwned(tableOf(o), backend));
-  const legacy = backend === "legacy" ? "" : `${effectiveRuleset(state.legacy.ipv4)}\n--\n${effectiveRuleset(state.legacy.ipv6)}`;
+  const legacy = backend === "legacy" ? "" : `${legacyPart(state.legacy.ipv4)}\n--\n${legacyPart(state.legacy.ipv6)}`;
   const doc = { nft, legacy, addr: state.addr, route: state.route, rules: state.rules, alternatives: state.alternatives, sysctl: [...state.sysctl].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
   return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 }
@@ -293,6 +307,12 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
   const nft = nftInput([...deleteTables, ...restoreTables.filter((t) => nowTables.has(t))], restoreTables, boot.nft);
   const legacy =
     backend === "legacy" ? { ipv4: "", ipv6: "" } : { ipv4: changedTablesInput(boot.legacy.ipv4, now.legacy.ipv4), ipv6: changedTablesInput(boot.legacy.ipv6, now.legacy.ipv6) };
+  if (backend === "nft") {
+    for (const [family, tool] of [["ipv4", "iptables-legacy"], ["ipv6", "ip6tables-legacy"]] as const) {
+      const added = legacyTables(now.legacy[family]).filter((t) => !legacyTables(boot.legacy[family]).includes(t));
+      if (added.length > 0) unrestorable.push(`${tool} table(s) ${added.join(", ")}, which the boot lacked (a legacy table cannot be removed; iptables-nft warns of it in every listing)`);
+    }
+  }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(boot.addr, now.addr)) unrestorable.push(`links or addresses changed${listDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) unrestorable.push(`routes changed${listDelta(boot.route, now.route)}`);
@@ -322,8 +342,8 @@ export function listDelta(before: unknown, after: unknown): string {
 /** What differs between two readings, for a message (empty when the digests agree). */
 export function stateDifferences(boot: HostState, now: HostState, backend: Backend): string[] {
   const out = [...differingTables(effectiveNft(boot.nft, backend), effectiveNft(now.nft, backend))].map((t) => `nftables table ${t}`);
-  if (backend !== "legacy" && effectiveRuleset(boot.legacy.ipv4) !== effectiveRuleset(now.legacy.ipv4)) out.push("iptables-legacy tables");
-  if (backend !== "legacy" && effectiveRuleset(boot.legacy.ipv6) !== effectiveRuleset(now.legacy.ipv6)) out.push("ip6tables-legacy tables");
+  if (backend !== "legacy" && legacyPart(boot.legacy.ipv4) !== legacyPart(now.legacy.ipv4)) out.push("iptables-legacy tables");
+  if (backend !== "legacy" && legacyPart(boot.legacy.ipv6) !== legacyPart(now.legacy.ipv6)) out.push("ip6tables-legacy tables");
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(boot.addr, now.addr)) out.push(`links or addresses${listDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) out.push(`routes${listDelta(boot.route, now.route)}`);
