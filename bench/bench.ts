@@ -39,7 +39,7 @@ import { run } from "../harness/api.ts";
 import { silentProgress } from "../harness/progress.ts";
 import type { ScenarioTiming } from "../harness/runner/profile.ts";
 import { benchMatrix, benchSuite } from "./suite.ts";
-import { phaseSummary } from "./suite-profile.ts";
+import { labTimelines, phaseSummary } from "./suite-profile.ts";
 import { benchSweeps } from "./sweep.ts";
 
 interface HandCheck {
@@ -166,6 +166,7 @@ async function seedPair(image: string, runId: string, options: { readonly cold: 
   const warmMs = performance.now() - t2;
   const warmFailed = warm.summary.failed + warm.summary.errors;
   process.stdout.write(`    ${checks} checks in ${(warmMs / 1000).toFixed(2)} s; ${warmFailed} failed\n    where it went: ${phaseSummary(warmTimings, warmMs)}\n`);
+  for (const line of labTimelines(warmTimings)) process.stdout.write(`    ${line}\n`);
   process.stdout.write(`\nratio with --reuse (by hand / fwspec on warm labs): ${(hand.wallMs / warmMs).toFixed(2)}x with ${(checks / hand.checks).toFixed(1)}x the checks (target: >= 20x with >= 2x the checks)\n\n`);
   return { hand: hand.wallMs, fw: fwMs, reused: warmMs };
 }
