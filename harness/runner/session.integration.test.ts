@@ -94,8 +94,8 @@ describe("hold step and held expectations", () => {
     expect(after.actual).toBe("dropped");
     expect(after.status).toBe("failed");
     if (backend === "nft") {
+      // Stopped on the trace's evidence before its timeout (the words say so; no wall-clock bound in a test).
       expect(after.evidence.stoppedEarly).toMatch(/^stopped after \d+ ms: a DROP rule took/);
-      expect(after.evidence.durationMs).toBeLessThan(2000);
     } else expect(after.evidence.stoppedEarly).toBeUndefined();
     // Its unanswered data is retransmitted and counted by the same DROP rule for minutes: IPv4 probes are no
     // longer decided from counters; with a trace they are decided from it, otherwise they run to their timeout.
