@@ -2,12 +2,11 @@
  * Which scenarios share a lab (pure): scenarios of one lab shape (shape.ts:
  * networks, subnets and hosts, not their names or listeners), made only of
  * apply (not with the legacy tools on an nft host), expect, counters and hold
- * steps and run steps that leave no state (stateless-run.ts), run one after another on one lab (reset in between,
- * held connections ended, names cast and listeners set,
- * runner/shared-lab.ts); a scenario with other run steps or reboot steps may
- * be the last on such a lab (it is
- * removed after it); every other scenario gets its own. Also the lab's short
- * name.
+ * steps and run steps that leave no state (stateless-run.ts), run one after
+ * another on one lab (reset in between, held connections ended, names cast
+ * and listeners set, runner/shared-lab.ts); a scenario with other run steps,
+ * reboot steps or such an apply may be the last on such a lab (it is removed
+ * after it); every other scenario gets its own. Also the lab's short name.
  */
 import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { RuleSource, Scenario } from "../scenario/model.ts";
@@ -47,8 +46,9 @@ export function defaultLabs(cores: number): number {
 
 /**
  * Can this scenario run on a lab another scenario used (after a rules reset)? `reboot` and most `run` steps
- * can change a host in ways a reset does not undo, as can an apply with the legacy tools on an nft host (usesLegacyTools); a `run` step that only sends traffic, shows state or reads rules
- * (stateless-run.ts) cannot, nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
+ * can change a host in ways a reset does not undo, as can an apply with the legacy tools on an nft host
+ * (usesLegacyTools); a `run` step that only sends traffic, shows state or reads rules (stateless-run.ts) cannot,
+ * nor a `hold` step (its connection is ended before the next scenario: runner/shared-lab.ts).
  * One that shows rule counters must read those the handoff zeroes (showsRuleCounters; else needsFreshLab).
  */
 export function shareable(scenario: Scenario): boolean {
