@@ -1,6 +1,6 @@
 /**
  * Probes of one family lane run side by side (the batches of
- * runner/batches.ts): each starts with its grace, as observe.ts starts one; a
+ * runner/batches.ts): each starts with its grace (observe.ts traceGraceMs); a
  * probe still without an answer is decided from the step's nftables trace
  * (probes/trace-early.ts), which names whose packet a DROP or REJECT rule
  * took — counters cannot while several probes run. With no such evidence in
@@ -9,7 +9,7 @@
  */
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
-import { EVIDENCE_WINDOW_MS, graceMs, type Observation, POLL_MS, stoppedEarly } from "./observe.ts";
+import { EVIDENCE_WINDOW_MS, type Observation, POLL_MS, stoppedEarly, traceGraceMs } from "./observe.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
@@ -27,7 +27,7 @@ export interface BatchProbe {
   readonly spec: ProbeSpec;
   /** Firewall hosts whose rules can see its packets (each traced: batches.ts). */
   readonly watch: readonly string[];
-  /** What its expectation says (observe.ts graceMs). */
+  /** What its expectation says (observe.ts traceGraceMs). */
   readonly expected?: ExpectedVerdict | undefined;
   /** Identical probes of the step started so far, this one the last (trace-early.ts: decided only when all were alike); default 1. */
   readonly alike?: number | undefined;
@@ -49,7 +49,7 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       results[i] = await runProbeFrom(lab.host(spec.from), address, spec);
       return;
     }
-    const started = await startProbe(lab.host(spec.from), address, spec, graceMs(spec.protocol, expected));
+    const started = await startProbe(lab.host(spec.from), address, spec, traceGraceMs(spec.protocol, expected));
     if ("ended" in started) results[i] = started.ended;
     else pending.set(i, started.pending);
   }));

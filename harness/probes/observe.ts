@@ -41,6 +41,17 @@ export function graceMs(protocol: Protocol, expected?: ExpectedVerdict): number 
   return expected === "open" || expected === "refused" ? Math.max(GRACE_MS[protocol], ANSWERED_GRACE_MS) : GRACE_MS[protocol];
 }
 
+/**
+ * The first wait of a probe decided from the nftables trace (observe-batch.ts):
+ * the trace names the probe's own packet, so a UDP probe need not wait for a
+ * slow echo before the evidence is read (counters, which cannot tell whose
+ * packet moved them, do: GRACE_MS); an answer expected still gets its longer
+ * grace, which the answer ends at once.
+ */
+export function traceGraceMs(protocol: Protocol, expected?: ExpectedVerdict): number {
+  return expected === "open" || expected === "refused" ? ANSWERED_GRACE_MS : GRACE_MS[protocol === "udp" ? "tcp" : protocol];
+}
+
 /** Until when (ms after the start) counters are read again while a pending probe has no evidence. */
 export const EVIDENCE_WINDOW_MS: Readonly<Record<Protocol, number>> = { tcp: 250, http: 250, udp: 300 };
 

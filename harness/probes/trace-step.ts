@@ -30,6 +30,11 @@ const MONITOR_REUSE_S = 500;
  * (started here less than MONITOR_REUSE_S ago), its log is emptied and
  * nothing else is done; otherwise it is started and this waits (bounded) until
  * it prints a marker chain's creation: from then on it misses no trace event.
+ * A new monitor first reads the whole ruleset, and starts that reading over
+ * whenever the ruleset changes meanwhile: a marker is added again only after
+ * a quiet wait that doubles each time (5 ms up to 320 ms), or a monitor
+ * reading a large trace table (a 500-flow matrix: 2 000 rules) would never
+ * finish its reading while markers keep coming every few milliseconds.
  * A monitor ends by itself after 10 minutes at most (a kept lab, a reboot: the
  * next step starts another). The rule text a monitor prints comes from its
  * start (it never caches later rules or chains), so rules are named from the
@@ -45,11 +50,15 @@ fi
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
 echo "$! $(date +%s)" > ${PID}
-i=0
-while [ $i -lt 200 ]; do
+i=0; w=1
+while [ $i -lt 20 ]; do
   nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
-  grep -q "chain inet ${TRACE_TABLE} ready" ${LOG} 2>/dev/null && exit 0
-  i=$((i+1)); sleep 0.005
+  n=0
+  while [ $n -lt $w ]; do
+    grep -q "chain inet ${TRACE_TABLE} ready" ${LOG} 2>/dev/null && exit 0
+    sleep 0.005; n=$((n+1))
+  done
+  i=$((i+1)); [ $w -lt 64 ] && w=$((w*2))
 done
 exit 4`;
 

@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import { flowMatrix, matrixScenario } from "../diff/matrix.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
-import { ANSWERED_GRACE_MS, GRACE_MS, graceMs } from "../probes/observe.ts";
+import { ANSWERED_GRACE_MS, GRACE_MS, graceMs, traceGraceMs } from "../probes/observe.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
@@ -50,6 +50,18 @@ describe("a probe's grace follows its expectation", () => {
     ["dropped", "udp", GRACE_MS.udp],
   ] as const)("expected %s over %s: %i ms", (expected, protocol, ms) => {
     expect(graceMs(protocol, expected)).toBe(ms);
+  });
+
+  // Decided from the trace (observe-batch.ts), which names the probe's own packet: no UDP wait for a slow echo first.
+  test.each([
+    ["open", "udp", ANSWERED_GRACE_MS],
+    ["refused", "udp", ANSWERED_GRACE_MS],
+    ["dropped", "udp", GRACE_MS.tcp],
+    [undefined, "udp", GRACE_MS.tcp],
+    ["dropped", "tcp", GRACE_MS.tcp],
+    ["open", "http", ANSWERED_GRACE_MS],
+  ] as const)("by trace, expected %s over %s: %i ms", (expected, protocol, ms) => {
+    expect(traceGraceMs(protocol, expected)).toBe(ms);
   });
 
   test("the runner starts answered probes with the longer grace and the others with the short one", async () => {

@@ -176,7 +176,7 @@ export class ScenarioSession implements AsyncDisposable {
           // Counters cannot attribute in this family (a held connection retransmits), or cannot see the rules (native nftables
           // rules count only with a `counter` statement): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
-          if (this.#byTrace(family, p.watch) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
+          if (this.#byTrace(family, p.watch, p.spec.protocol) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
@@ -233,10 +233,13 @@ export class ScenarioSession implements AsyncDisposable {
     }
   }
 
-  /** Decide a probe from the step's trace: its family's counters cannot attribute, or a watched host has native nftables rules. */
-  #byTrace(family: Family, watch: readonly string[]): boolean {
+  /**
+   * Decide a probe from the step's trace: its family's counters cannot attribute, a watched host has native
+   * nftables rules, or it is UDP (counters need a 300 ms wait for a slow echo; the trace names its own datagram).
+   */
+  #byTrace(family: Family, watch: readonly string[], protocol: ProbeSpec["protocol"]): boolean {
     if (this.#options.decideEarly === false) return false;
-    return this.#unattributable.has(family) || watch.some((h) => hasNative(this.lab.host(h)));
+    return this.#unattributable.has(family) || protocol === "udp" || watch.some((h) => hasNative(this.lab.host(h)));
   }
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {

@@ -1,0 +1,38 @@
+/**
+ * The trace of a large step: a flow matrix's 1 000 probes make a trace table
+ * of 2 000 rules, which a newly started `nft monitor` reads whole before it
+ * prints anything, starting over whenever the ruleset changes meanwhile. The
+ * host is still armed (its probes decided from their own packets), and the
+ * collect removes the table.
+ */
+import { describe, expect, it } from "vitest";
+import { FAMILIES, type ProbeSpec } from "../model/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { openSession } from "../testing/session.ts";
+import { armTraces, type TracedSpec } from "./trace-step.ts";
+
+const peers = Array.from({ length: 10 }, (_, i) => `peer${i}`);
+const scenario = defineScenario({
+  name: "large trace",
+  description: "many probes in one step",
+  hosts: { server: { firewall: true, listen: ["tcp/8080"] }, ...Object.fromEntries(peers.map((p) => [p, {}])) },
+  steps: [{ expect: ["peer0 -> server:8080 open"] }],
+});
+
+describe("arming the trace of a large step", () => {
+  it("arms a fresh monitor over a 2 000-rule trace table and removes the table at the end", async () => {
+    await using s = await openSession(scenario);
+    const server = s.lab.host("server");
+    // A lab of its own, no step before: no monitor runs yet, so the ARM starts one (the case that waits for it).
+    expect((await server.exec(["pgrep", "-x", "nft"])).exitCode).toBe(1);
+    // Ten sources to 50 ports each, both families: 1 000 probes, each destination shared by all ten (matched by source too).
+    const specs: TracedSpec[] = peers.flatMap((from) =>
+      FAMILIES.flatMap((family) => Array.from({ length: 50 }, (_, k): TracedSpec => ({ spec: { from, to: { kind: "host", host: "server" }, port: 8000 + k, protocol: "tcp", family, timeoutSeconds: 2 } satisfies ProbeSpec, watch: ["server"] }))),
+    );
+    const armed = await armTraces(s.lab, specs);
+    expect(armed.attributes(specs[0]!.spec, ["server"])).toBe(true);
+    expect(armed.attributes(specs.at(-1)!.spec, ["server"])).toBe(true);
+    await armed.collect(() => undefined);
+    expect((await server.run(["sh", "-c", "nft list tables"], "tables")).stdout).not.toContain("fwspec_trace");
+  });
+});
