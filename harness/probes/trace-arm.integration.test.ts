@@ -3,7 +3,7 @@
  * of 2 000 rules, which a newly started `nft monitor` reads whole before it
  * prints anything, starting over whenever the ruleset changes meanwhile. The
  * host is still armed (its probes decided from their own packets), and the
- * collect removes the table.
+ * collect removes the table. A monitor nft refuses ends the wait at once.
  */
 import { describe, expect, it } from "vitest";
 import { FAMILIES, type ProbeSpec } from "../model/types.ts";
@@ -34,5 +34,19 @@ describe("arming the trace of a large step", () => {
     expect(armed.attributes(specs.at(-1)!.spec, ["server"])).toBe(true);
     await armed.collect(() => undefined);
     expect((await server.run(["sh", "-c", "nft list tables"], "tables")).stdout).not.toContain("fwspec_trace");
+  });
+
+  it("gives up at once when the monitor ends (nft refuses it): the host is left to counters, no marker is added again", async () => {
+    await using s = await openSession(scenario);
+    const server = s.lab.host("server");
+    // An `nft` first in PATH that refuses `monitor` and logs every marker it is asked to add.
+    const wrapper = '#!/bin/sh\ncase "$*" in *monitor*) echo "monitor refused" >&2; exit 1;; *"ready"*) echo "$*" >> /tmp/markers;; esac\nexec /usr/sbin/nft "$@"\n';
+    await server.run(["sh", "-c", 'printf %s "$1" > /usr/local/bin/nft && chmod +x /usr/local/bin/nft', "wrap", wrapper], "wrap nft");
+    const specs: TracedSpec[] = [{ spec: { from: "peer0", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, watch: ["server"] }];
+    const armed = await armTraces(s.lab, specs);
+    expect(armed.attributes(specs[0]!.spec, ["server"])).toBe(false);
+    const markers = (await server.run(["sh", "-c", "cat /tmp/markers 2>/dev/null || true"], "markers")).stdout.trim().split("\n").filter(Boolean);
+    expect(markers.length).toBeLessThanOrEqual(1);
+    expect((await server.run(["sh", "-c", "/usr/sbin/nft list tables"], "tables")).stdout).not.toContain("fwspec_trace");
   });
 });

@@ -34,7 +34,8 @@ const MONITOR_REUSE_S = 500;
  * whenever the ruleset changes meanwhile: a marker is added again only after
  * a quiet wait that doubles each time (5 ms up to 320 ms), or a monitor
  * reading a large trace table (a 500-flow matrix: 2 000 rules) would never
- * finish its reading while markers keep coming every few milliseconds.
+ * finish its reading while markers keep coming every few milliseconds. A
+ * monitor that has ended (nft refused it) ends the wait at once.
  * A monitor ends by itself after 10 minutes at most (a kept lab, a reboot: the
  * next step starts another). The rule text a monitor prints comes from its
  * start (it never caches later rules or chains), so rules are named from the
@@ -49,9 +50,11 @@ fi
 [ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
-echo "$! $(date +%s)" > ${PID}
+pid=$!
+echo "$pid $(date +%s)" > ${PID}
 i=0; w=1
 while [ $i -lt 20 ]; do
+  kill -0 "$pid" 2>/dev/null || exit 4
   nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
   n=0
   while [ $n -lt $w ]; do
