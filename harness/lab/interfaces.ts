@@ -153,23 +153,29 @@ async function renameDown(host: StartedHost): Promise<void> {
     }
   }
   if (restore.length > 0) await host.run(["ip", "-batch", "-"], `restoring addresses and routes of ${host.name}'s renamed interfaces`, { stdin: batch(restore), light: true });
-  await awaitSettled(host, [...renamed.values()]);
+  const hadIpv6 = new Set(addrs.filter((l) => renamed.has(l.ifname) && (l.addr_info ?? []).some((a) => a.family === "inet6")).map((l) => renamed.get(l.ifname)!));
+  await awaitSettled(host, [...renamed.values()], hadIpv6);
 }
 
 /**
  * Waits (bounded) until each link brought up again is as one never taken
- * down: operationally up and no IPv6 address on it tentative (the link-local
- * one is made anew at up and goes through duplicate address detection).
+ * down: operationally up, no IPv6 address on it tentative and, where it had
+ * IPv6 before, its link-local address back (made anew once the link is up,
+ * then through duplicate address detection; until it exists, "none
+ * tentative" proves nothing).
  */
-async function awaitSettled(host: StartedHost, devs: readonly string[]): Promise<void> {
-  let unsettled: string[] = [];
+async function awaitSettled(host: StartedHost, devs: readonly string[], hadIpv6: ReadonlySet<string>): Promise<void> {
+  let unsettled: string[] = [...devs];
   await pRetry(
     async () => {
-      const [links, tentative] = await Promise.all([
-        json<(IpLink & { readonly operstate?: string })[]>(host, ["ip", "-j", "link", "show"]),
-        json<IpAddr[]>(host, ["ip", "-j", "-6", "addr", "show", "tentative"]),
-      ]);
-      unsettled = devs.filter((d) => links.find((l) => l.ifname === d)?.operstate !== "UP" || tentative.some((l) => l.ifname === d && (l.addr_info ?? []).length > 0));
+      const links = await json<(IpLink & { readonly operstate?: string })[]>(host, ["ip", "-j", "link", "show"]);
+      // Read after the links: an address read before a link came up could miss the link-local address it is about to get.
+      const v6 = await json<(IpLink & { readonly addr_info?: readonly { readonly scope: string; readonly tentative?: boolean }[] })[]>(host, ["ip", "-j", "-6", "addr", "show"]);
+      unsettled = devs.filter((d) => {
+        const info = v6.find((l) => l.ifname === d)?.addr_info ?? [];
+        const linkLocal = info.some((a) => a.scope === "link" && a.tentative !== true);
+        return links.find((l) => l.ifname === d)?.operstate !== "UP" || info.some((a) => a.tentative === true) || (hadIpv6.has(d) && !linkLocal);
+      });
       if (unsettled.length > 0) throw new LabError(`${host.name}: ${unsettled.join(", ")} not settled after being brought up again`);
     },
     { retries: 40, minTimeout: 50, maxTimeout: 250, factor: 1.5, maxRetryTime: 10_000 },

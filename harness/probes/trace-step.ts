@@ -35,7 +35,9 @@ const MONITOR_REUSE_S = 500;
  * a quiet wait that doubles each time (5 ms up to 320 ms), or a monitor
  * reading a large trace table (a 500-flow matrix: 2 000 rules) would never
  * finish its reading while markers keep coming every few milliseconds. A
- * monitor that has ended (nft refused it) ends the wait at once.
+ * monitor that has ended (nft refused it) ends the wait at once; one that
+ * runs and never prints is given up after 20 markers, about 7 s (its
+ * host's probes then keep the counters' decision).
  * A monitor ends by itself after 10 minutes at most (a kept lab, a reboot: the
  * next step starts another). The rule text a monitor prints comes from its
  * start (it never caches later rules or chains), so rules are named from the
@@ -203,9 +205,17 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
   const fullKey = (spec: ProbeSpec, address: string, role: TraceRole = "probe", sport?: number): string =>
     `${keyOf(spec.family, address, spec.protocol === "udp" ? "udp" : "tcp", spec.port, role, sport)} from ${role === "probe" ? saddrsOf(spec, address)?.join(",") ?? "any" : "any"}`;
   const keys = new Map<string, number>();
+  // Each destination's probes' source lists: a probe from a host as such and one bound to one of that host's addresses have
+  // different lists that overlap, so a trace match of either also takes the other's packets (neither is attributed alone).
+  // (Every host's list holds its loopback address, which only that host's own packets carry: another host's list shares it harmlessly.)
+  const sourceLists = new Map<string, { readonly from: string; readonly saddrs: readonly string[] | undefined }[]>();
   for (const p of resolved) {
     const { address } = p;
     const role = p.role ?? "probe";
+    if (role === "probe") {
+      const base = keyOf(p.spec.family, address, p.spec.protocol === "udp" ? "udp" : "tcp", p.spec.port);
+      sourceLists.set(base, [...(sourceLists.get(base) ?? []), { from: p.spec.from, saddrs: saddrsOf(p.spec, address) }]);
+    }
     const protocol = p.spec.protocol === "udp" ? "udp" : "tcp";
     const last = role === "sweep" ? p.lastPort ?? p.spec.port : p.spec.port;
     for (let port = p.spec.port; port <= last; port++) {
@@ -246,7 +256,14 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
     if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1;
     const m = match(spec);
-    const n = m === undefined ? 0 : keys.get(fullKey(spec, m.daddr)) ?? 0;
+    if (m === undefined) return false;
+    const mine = m.saddrs;
+    const loopback = (a: string) => a === "::1" || a.startsWith("127.");
+    const clash = ({ from, saddrs }: { readonly from: string; readonly saddrs: readonly string[] | undefined }) =>
+      (saddrs ?? []).join(",") !== (mine ?? []).join(",") &&
+      (saddrs === undefined || mine === undefined || saddrs.some((a) => mine.includes(a) && (from === spec.from || !loopback(a))));
+    if ((sourceLists.get(keyOf(spec.family, m.daddr, m.protocol, spec.port)) ?? []).some(clash)) return false;
+    const n = keys.get(fullKey(spec, m.daddr)) ?? 0;
     return identical ? n >= 1 : n === 1;
   };
   // The ruleset does not change within a step: one listing per host names the rules of every mid-step read.

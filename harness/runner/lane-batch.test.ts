@@ -9,7 +9,7 @@ import { parseSave } from "../rules/saved.ts";
 import { traceDecision } from "../rules/trace.ts";
 import { chainHandles, namedFromListing, parseTrace } from "../rules/trace-events.ts";
 import { NFT_LISTING, nftJsonWith } from "../testing/nft-fixture.ts";
-import { withBatchCounters } from "./lane-batch.ts";
+import { withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 
 const save = (accept: number, drop: number, policy: number) => `*filter
 :INPUT DROP [${policy}:${policy * 60}]
@@ -107,5 +107,15 @@ table ip filter { # handle 4
     const o = withBatchCounters(observed(log, port), { before: new Map([["server", reading(0, {}, 0)]]), after: new Map([["server", reading(moved.iptables, moved.nft, moved.named)]]) });
     expect(o.decidedBy.map((d) => `${d.rule.table} ${d.rule.chain} ${d.rule.text} +${d.packets}`)).toEqual(claimed);
     expect(o.decidedBy.every((d) => d.host === "server")).toBe(true);
+  });
+});
+
+describe("withOwnCounters: a probe alone in its family", () => {
+  test("claims every counter movement, and the counters' deciding rule when the trace names none (the trace's, set later, wins)", () => {
+    const o = withOwnCounters(observation(), readings, ["server"]);
+    expect(o.decidedBy.map((d) => `${d.rule.text} +${d.packets}`)).toEqual(["-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT +3", "-A INPUT -p tcp -m tcp --dport 8081 -j DROP +1"]);
+    expect(o.decision).toMatchObject({ host: "server", source: "counters" });
+    const traced = withOwnCounters(observation({}), readings, ["server"]);
+    expect(traced.decision).toMatchObject({ source: "trace", rule: "-A INPUT -p tcp -m tcp --dport 8081 -j DROP" });
   });
 });

@@ -10,26 +10,42 @@
 import type { RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { type BatchProbe, observeBatch } from "../probes/observe-batch.ts";
-import { countersMoved, type Observation } from "../probes/observe.ts";
+import { type BatchProbe, type CounterFallback, observeBatch } from "../probes/observe-batch.ts";
+import { countersMoved, GRACE_MS, type Observation } from "../probes/observe.ts";
+import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
+import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 
 export interface BatchReadings {
   readonly before: ReadonlyMap<string, SavedRuleset>;
   readonly after: ReadonlyMap<string, SavedRuleset>;
 }
 
-/** Runs the batch; each observation comes with the batch's readings (for withBatchCounters once the trace is collected). */
-export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean): Promise<{ observation: Observation; readings: BatchReadings }[]> {
+/**
+ * Runs the batch; each observation comes with the batch's readings (for withBatchCounters once the trace is collected).
+ * `countersFallback`: a probe alone whose trace shows nothing decisive is also decided from counters after their grace
+ * (observe-batch.ts CounterFallback): only where nothing else counts in its family.
+ */
+export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean, countersFallback = false): Promise<{ observation: Observation; readings: BatchReadings }[]> {
   const watch = [...new Set(probes.flatMap((p) => p.watch))];
   const read = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await read();
-  const observations = await observeBatch(lab, probes, traces, early);
+  const lone = probes.length === 1 ? probes[0]!.spec : undefined;
+  const fallback: CounterFallback | undefined = countersFallback && lone ? {
+    afterMs: GRACE_MS[lone.protocol],
+    read: async () => {
+      const mid = await read();
+      const taken = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
+      const verdict = earlyVerdict(taken, lone.protocol);
+      return verdict ? { early: verdict, taken } : undefined;
+    },
+  } : undefined;
+  const observations = await observeBatch(lab, probes, traces, early, fallback);
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));
@@ -48,7 +64,12 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
   return { ...o, decidedBy, policies };
 }
 
-/** A probe that ran alone in a family no other connection counts in: every counter movement over it is its own (observe.ts countersMoved). */
-export function withOwnCounters(o: Observation, readings: BatchReadings): Observation {
-  return { ...o, ...countersMoved(readings.before, readings.after) };
+/**
+ * A probe that ran alone in a family no other connection counts in: every counter movement over it is its own
+ * (observe.ts countersMoved), and the rule that took its first packet as the counters show it (first-packet.ts),
+ * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
+ */
+export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[]): Observation {
+  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after));
+  return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}) };
 }

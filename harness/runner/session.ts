@@ -177,10 +177,12 @@ export class ScenarioSession implements AsyncDisposable {
           // rules count only with a `counter` statement): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
           if (this.#byTrace(family, p.watch, p.spec.protocol) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
-            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true);
+            // A UDP probe alone in a family nothing else counts in: its counters still decide what its trace cannot show (its answer taken).
+            const fallback = p.spec.protocol === "udp" && !this.#unattributable.has(family);
+            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings));
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch));
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }
