@@ -52,6 +52,27 @@ describe("arming the trace of a large step", () => {
     await armed.collect(() => undefined);
   });
 
+  it("does not decide a held UDP check, nor a UDP probe to its destination, from the trace alone (any datagram is a first packet)", async () => {
+    await using s = await openSession(scenario);
+    const server = s.lab.host("server");
+    const address = server.addressOn(server.networks[0]!, "ipv4")!;
+    const to = { kind: "host", host: "server" } as const;
+    const probe: ProbeSpec = { from: "peer0", to, port: 8080, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+    const tcp: ProbeSpec = { ...probe, port: 8081, protocol: "tcp" };
+    const armed = await armTraces(s.lab, [
+      { spec: probe, watch: ["server"] },
+      { spec: probe, watch: ["server"], role: "held", address },
+      { spec: tcp, watch: ["server"] },
+      { spec: tcp, watch: ["server"], role: "held", address },
+    ]);
+    expect(armed.attributes(probe, ["server"])).toBe(false);
+    expect(armed.attributes(probe, ["server"], address)).toBe(false);
+    // TCP tells them apart: a probe's first packet is a SYN, a held check's is data.
+    expect(armed.attributes(tcp, ["server"])).toBe(true);
+    expect(armed.attributes(tcp, ["server"], address)).toBe(true);
+    await armed.collect(() => undefined);
+  });
+
   it("gives up at once when the monitor ends (nft refuses it): the host is left to counters, no marker is added again", async () => {
     await using s = await openSession(scenario);
     const server = s.lab.host("server");

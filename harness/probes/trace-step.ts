@@ -254,7 +254,10 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
   };
   const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string, identical = false): boolean => {
     if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
-    if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1;
+    // UDP has no handshake: any datagram is a first packet (rules/trace.ts), so a held UDP check and a probe to one
+    // destination would take each other's datagrams; neither is then decided from the trace alone.
+    const udp = spec.protocol === "udp";
+    if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1 && !(udp && sourceLists.has(keyOf(spec.family, held, "udp", spec.port)));
     const m = match(spec);
     if (m === undefined) return false;
     const mine = m.saddrs;
@@ -263,6 +266,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
       (saddrs ?? []).join(",") !== (mine ?? []).join(",") &&
       (saddrs === undefined || mine === undefined || saddrs.some((a) => mine.includes(a) && (from === spec.from || !loopback(a))));
     if ((sourceLists.get(keyOf(spec.family, m.daddr, m.protocol, spec.port)) ?? []).some(clash)) return false;
+    if (udp && keys.has(fullKey(spec, m.daddr, "held"))) return false;
     const n = keys.get(fullKey(spec, m.daddr)) ?? 0;
     return identical ? n >= 1 : n === 1;
   };
