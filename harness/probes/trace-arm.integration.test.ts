@@ -52,7 +52,7 @@ describe("arming the trace of a large step", () => {
     await armed.collect(() => undefined);
   });
 
-  it("does not decide a held UDP check, nor a UDP probe to its destination, from the trace alone (any datagram is a first packet)", async () => {
+  it("does not decide or name a held UDP check, nor a UDP probe to its destination, from the trace alone (any datagram is a first packet)", async () => {
     await using s = await openSession(scenario);
     const server = s.lab.host("server");
     const address = server.addressOn(server.networks[0]!, "ipv4")!;
@@ -70,7 +70,14 @@ describe("arming the trace of a large step", () => {
     // TCP tells them apart: a probe's first packet is a SYN, a held check's is data.
     expect(armed.attributes(tcp, ["server"])).toBe(true);
     expect(armed.attributes(tcp, ["server"], address)).toBe(true);
-    await armed.collect(() => undefined);
+    // A datagram and a SYN from peer0: the datagram is named for neither the UDP probe nor the UDP held check (either
+    // could be its sender), the SYN for the TCP probe (the trace shows it passed: no filter chain).
+    const peer0 = s.lab.host("peer0");
+    await peer0.run(["sh", "-c", 'echo x | socat -u - "UDP:$1:8080"; nc -z -w 1 "$1" 8081 || true', "send", address], "a datagram and a SYN");
+    const traces = await armed.collect(() => undefined);
+    expect(traces.decisionFor(probe, address)).toBeUndefined();
+    expect(traces.decisionFor(probe, address, "held")).toBeUndefined();
+    expect(traces.decisionFor(tcp, address)).toMatchObject({ host: "server", action: "accept" });
   });
 
   it("gives up at once when the monitor ends (nft refuses it): the host is left to counters, no marker is added again", async () => {

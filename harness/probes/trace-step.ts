@@ -252,21 +252,28 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
     const saddrs = saddrsOf(spec, address);
     return { family: spec.family, ...(saddrs ? { saddrs } : {}), daddr: address, protocol: spec.protocol === "udp" ? "udp" : "tcp", port: spec.port };
   };
-  const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string, identical = false): boolean => {
-    if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
-    // UDP has no handshake: any datagram is a first packet (rules/trace.ts), so a held UDP check and a probe to one
-    // destination would take each other's datagrams; neither is then decided from the trace alone.
+  /**
+   * Would this probe's trace match (or, `held`, the held connection's) also take another's packets in this step? A
+   * probe to one destination as another whose source list overlaps its own without being the same; and, as UDP has no
+   * handshake (any datagram is a first packet: rules/trace.ts), a held UDP check and a probe to one destination.
+   * Such a one is neither decided nor named from the trace alone.
+   */
+  const ambiguous = (spec: ProbeSpec, address: string, role: TraceRole): boolean => {
     const udp = spec.protocol === "udp";
-    if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1 && !(udp && sourceLists.has(keyOf(spec.family, held, "udp", spec.port)));
-    const m = match(spec);
-    if (m === undefined) return false;
-    const mine = m.saddrs;
+    if (role === "held") return udp && sourceLists.has(keyOf(spec.family, address, "udp", spec.port));
+    if (role !== "probe") return false;
+    const mine = saddrsOf(spec, address);
     const loopback = (a: string) => a === "::1" || a.startsWith("127.");
     const clash = ({ from, saddrs }: { readonly from: string; readonly saddrs: readonly string[] | undefined }) =>
       (saddrs ?? []).join(",") !== (mine ?? []).join(",") &&
       (saddrs === undefined || mine === undefined || saddrs.some((a) => mine.includes(a) && (from === spec.from || !loopback(a))));
-    if ((sourceLists.get(keyOf(spec.family, m.daddr, m.protocol, spec.port)) ?? []).some(clash)) return false;
-    if (udp && keys.has(fullKey(spec, m.daddr, "held"))) return false;
+    return (sourceLists.get(keyOf(spec.family, address, udp ? "udp" : "tcp", spec.port)) ?? []).some(clash) || (udp && keys.has(fullKey(spec, address, "held")));
+  };
+  const attributes = (spec: ProbeSpec, watch: readonly string[], held?: string, identical = false): boolean => {
+    if (watch.length === 0 || !watch.every((h) => armed.has(h))) return false;
+    if (held !== undefined) return keys.get(fullKey(spec, held, "held")) === 1 && !ambiguous(spec, held, "held");
+    const m = match(spec);
+    if (m === undefined || ambiguous(spec, m.daddr, "probe")) return false;
     const n = keys.get(fullKey(spec, m.daddr)) ?? 0;
     return identical ? n >= 1 : n === 1;
   };
@@ -317,6 +324,7 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
             const key = fullKey({ ...p.spec, port }, p.address, p.role, p.sport);
             if (done.has(key)) continue;
             done.add(key);
+            if (ambiguous({ ...p.spec, port }, p.address, p.role)) continue; // named by counters, not by another's packets
             const saddrs = p.role === "probe" ? saddrsOf(p.spec, p.address) : undefined;
             const traced = { family: p.spec.family, ...(saddrs ? { saddrs } : {}), daddr: p.address, protocol, port,
               ...(p.role === "held" ? { established: true } : {}), ...(p.role === "sweep" ? { sport: p.sport ?? SWEEP_SOURCE_PORT } : {}) } as const;
