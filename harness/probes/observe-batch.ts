@@ -48,6 +48,8 @@ export interface CounterFallback {
 
 /** Runs `probes` at once; observations in their order (decidedBy empty: the session fills it from the trace's decision). */
 export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[], traces: ArmedTraces, early: boolean, fallback?: CounterFallback): Promise<Observation[]> {
+  // Counters speak for a probe only when it runs alone.
+  const counters = probes.length === 1 ? fallback : undefined;
   const results = new Array<ProbeResult | undefined>(probes.length);
   const pending = new Map<number, PendingProbe>();
   await Promise.all(probes.map(async ({ spec, watch, expected }, i) => {
@@ -75,14 +77,14 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
       const seen = new Map(watch.flatMap((h) => (events.has(h) ? [[h, events.get(h)!] as const] : [])));
       const verdict = match ? traceEarlyVerdict(seen, match, spec.protocol, alike) : undefined;
       let result: ProbeResult | undefined;
-      const counted = !verdict && fallback && probes.length === 1 && p.elapsed() >= fallback.afterMs ? await fallback.read() : undefined;
+      const counted = !verdict && counters && p.elapsed() >= counters.afterMs ? await counters.read() : undefined;
       if (verdict) {
         const ended = await p.stop();
         result = "stopped" in ended ? stoppedEarly(p, ended, verdict, verdict.taken, "trace") : ended;
       } else if (counted) {
         const ended = await p.stop();
         result = "stopped" in ended ? stoppedEarly(p, ended, counted.early, counted.taken, "counters") : ended;
-      } else if (fallback && probes.length === 1) {
+      } else if (counters) {
         // Counters are read on until the tool's own timeout, as observe.ts reads them: often at first, then less often.
         result = p.elapsed() >= spec.timeoutSeconds * 1000 ? await p.wait() : await p.poll(p.elapsed() < traceWindowMs(spec) ? POLL_MS : LATE_POLL_MS);
       } else if (p.elapsed() >= traceWindowMs(spec)) {

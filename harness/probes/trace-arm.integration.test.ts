@@ -19,6 +19,9 @@ const scenario = defineScenario({
   steps: [{ expect: ["peer0 -> server:8080 open"] }],
 });
 
+/** peer0's UDP probe of server:8080 over IPv4. */
+const udp8080: ProbeSpec = { from: "peer0", to: { kind: "host", host: "server" }, port: 8080, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+
 describe("arming the trace of a large step", () => {
   it("arms a fresh monitor over a 2 000-rule trace table and removes the table at the end", async () => {
     await using s = await openSession(scenario);
@@ -40,8 +43,7 @@ describe("arming the trace of a large step", () => {
     await using s = await openSession(scenario);
     const peer0 = s.lab.host("peer0");
     const own = peer0.addressOn(peer0.networks[0]!, "ipv4")!;
-    const to = { kind: "host", host: "server" } as const;
-    const plain: ProbeSpec = { from: "peer0", to, port: 8080, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+    const plain = udp8080;
     const bound: ProbeSpec = { ...plain, source: own };
     const other: ProbeSpec = { ...plain, from: "peer1" };
     const armed = await armTraces(s.lab, [plain, bound, other].map((spec) => ({ spec, watch: ["server"] })));
@@ -56,8 +58,7 @@ describe("arming the trace of a large step", () => {
     await using s = await openSession(scenario);
     const server = s.lab.host("server");
     const address = server.addressOn(server.networks[0]!, "ipv4")!;
-    const to = { kind: "host", host: "server" } as const;
-    const probe: ProbeSpec = { from: "peer0", to, port: 8080, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+    const probe = udp8080;
     const tcp: ProbeSpec = { ...probe, port: 8081, protocol: "tcp" };
     const armed = await armTraces(s.lab, [
       { spec: probe, watch: ["server"] },
@@ -86,7 +87,7 @@ describe("arming the trace of a large step", () => {
     // An `nft` first in PATH that refuses `monitor` and logs every marker it is asked to add.
     const wrapper = '#!/bin/sh\ncase "$*" in *monitor*) echo "monitor refused" >&2; exit 1;; *"ready"*) echo "$*" >> /tmp/markers;; esac\nexec /usr/sbin/nft "$@"\n';
     await server.run(["sh", "-c", 'printf %s "$1" > /usr/local/bin/nft && chmod +x /usr/local/bin/nft', "wrap", wrapper], "wrap nft");
-    const specs: TracedSpec[] = [{ spec: { from: "peer0", to: { kind: "host", host: "server" }, port: 8080, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, watch: ["server"] }];
+    const specs: TracedSpec[] = [{ spec: { ...udp8080, protocol: "tcp" }, watch: ["server"] }];
     const armed = await armTraces(s.lab, specs);
     expect(armed.attributes(specs[0]!.spec, ["server"])).toBe(false);
     const markers = (await server.run(["sh", "-c", "cat /tmp/markers 2>/dev/null || true"], "markers")).stdout.trim().split("\n").filter(Boolean);

@@ -14,93 +14,10 @@ import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave, type SavedRuleset } from "../rules/saved.ts";
 import { type NftTexts, parseNftListing } from "../rules/nft-listing.ts";
 import { SWEEP_SOURCE_PORT, sweepSourcePort, type TracedProbe, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
-import { chainHandles, namedFromListing, parseTrace, TRACE_TABLE, type TraceEvent } from "../rules/trace-events.ts";
+import { chainHandles, namedFromListing, parseTrace, type TraceEvent } from "../rules/trace-events.ts";
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
-
-const LOG = "/tmp/fwspec-trace.log";
-const PID = "/tmp/fwspec-trace.pid";
-const SECTION = "@@fwspec-trace@@";
-/** A running monitor is reused for this long after its start (it ends by itself at 600 s). */
-const MONITOR_REUSE_S = 500;
-
-/**
- * Loads the trace table from stdin. One `nft -a monitor` per host serves every
- * step of a lab, whatever happened to the ruleset in between: if it runs
- * (started here less than MONITOR_REUSE_S ago), its log is emptied and
- * nothing else is done; otherwise it is started and this waits (bounded) until
- * it prints a marker chain's creation: from then on it misses no trace event.
- * A new monitor first reads the whole ruleset, and starts that reading over
- * whenever the ruleset changes meanwhile: a marker is added again only after
- * a quiet wait that doubles each time (5 ms up to 320 ms), or a monitor
- * reading a large trace table (a 500-flow matrix: 2 000 rules) would never
- * finish its reading while markers keep coming every few milliseconds. A
- * monitor that has ended (nft refused it) ends the wait at once; one that
- * runs and never prints is given up after 20 markers, about 7 s (its
- * host's probes then keep the counters' decision).
- * A monitor ends by itself after 10 minutes at most (a kept lab, a reboot: the
- * next step starts another). The rule text a monitor prints comes from its
- * start (it never caches later rules or chains), so rules are named from the
- * listing COLLECT reads (rules/trace.ts namedFromListing), by table and
- * handle, which the kernel reports with each trace event.
- */
-const ARM = `nft -f - || exit 3
-if read -r pid since < ${PID} 2>/dev/null && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
-  : > ${LOG}
-  exit 0
-fi
-[ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
-rm -f ${LOG}
-setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
-pid=$!
-echo "$pid $(date +%s)" > ${PID}
-i=0; w=1
-while [ $i -lt 20 ]; do
-  kill -0 "$pid" 2>/dev/null || exit 4
-  nft add chain inet ${TRACE_TABLE} ready$i 2>/dev/null
-  n=0
-  while [ $n -lt $w ]; do
-    grep -q "chain inet ${TRACE_TABLE} ready" ${LOG} 2>/dev/null && exit 0
-    sleep 0.005; n=$((n+1))
-  done
-  i=$((i+1)); [ $w -lt 64 ] && w=$((w*2))
-done
-exit 4`;
-
-/**
- * Removes the trace table; its removal, printed by the monitor after every
- * trace event before it, is the marker that the monitor's output is complete.
- * Then prints that output and — when it traced any packet — the ruleset with
- * handles (every rule is named from it, and its place in its chain:
- * rules/trace-named.ts) and, only when iptables-nft tables
- * (ip, ip6) show in it and the caller has no reading of this step's ruleset
- * ("$1" = read for IPv4, "$2" for IPv6), the iptables-save readings that name
- * those rules (the monitor runs on for the next step; its log is emptied when
- * that step arms).
- */
-const COLLECT = `i=0
-nft delete table inet ${TRACE_TABLE} 2>/dev/null || i=200
-while [ $i -lt 200 ] && ! grep -q "^delete table inet ${TRACE_TABLE}" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
-cat ${LOG} 2>/dev/null
-echo '${SECTION}'
-grep -q '^trace id ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
-echo '${SECTION}'
-[ "$1" = read ] && grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
-echo '${SECTION}'
-[ "$2" = read ] && grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
-exit 0`;
-
-/** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
-const READ = `cat ${LOG} 2>/dev/null
-echo '${SECTION}'
-[ "$1" = list ] && nft -a list ruleset 2>/dev/null
-exit 0`;
-
-/** A host that could not be armed: its monitor is ended and the table removed. */
-const DISARM = `nft delete table inet ${TRACE_TABLE} 2>/dev/null
-read -r pid since < ${PID} 2>/dev/null && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
-rm -f ${LOG} ${PID}
-exit 0`;
+import { ARM, COLLECT, DISARM, READ, SECTION } from "./trace-scripts.ts";
 
 /** A probe of the step as tracing needs it: where it goes, and which firewall hosts it crosses. */
 export interface TracedSpec {
