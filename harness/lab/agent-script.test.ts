@@ -147,6 +147,16 @@ it("a command over its limit is ended and said to have timed out; one exiting 12
   expect(await agent.reply(1)).toMatchObject({ exitCode: 124, timedOut: true });
 });
 
+it("a limited command runs as the agent's own child (no `timeout` process per command); one ignoring TERM is KILLed a second later (137)", async () => {
+  const agent = startAgent();
+  const mark = `fwspec-limit-${process.pid}-${Date.now()}`;
+  agent.send(1, ["sh", "-c", "cat /proc/$PPID/comm"], "", 5);
+  agent.send(2, ["bash", "-c", 'trap "" TERM; exec -a "$1" sleep 30', "stubborn", mark], "", 1);
+  expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n", timedOut: false });
+  expect(await agent.reply(2)).toMatchObject({ exitCode: 137, timedOut: true });
+  await noneLeft(mark);
+});
+
 it("what a command leaves running in the background does not hold its reply", async () => {
   const agent = startAgent();
   agent.send(1, ["sh", "-c", "sleep 30 & echo left"]);

@@ -30,8 +30,9 @@ export interface AgentReply {
 
 /**
  * `<id> <limit s> <stdin bytes> <arg bytes>…\n` followed by the arguments' bytes
- * and stdin's. A limit above 0 runs the command under `timeout -k 1 <limit>`
- * in the host; 0 runs it directly (bounded only by the harness's guard timer).
+ * and stdin's. A limit above 0 bounds the command in the host as `timeout -k 1
+ * <limit>` would (the agent TERMs its process group, KILLs it a second later);
+ * 0: no limit there (bounded only by the harness's guard timer).
  */
 export function encodeRequest(id: number, argv: readonly string[], stdin = "", limitSeconds = 0): Buffer {
   if (argv.length === 0) throw new RangeError("an agent request needs a command");

@@ -15,7 +15,7 @@ export interface ExecOptions {
   readonly timeoutSeconds?: number;
   /**
    * fwspec's own short hot-path command (probe control, counter reads): no
-   * `timeout` process in the host; the harness's guard timer still bounds it.
+   * limit in the host; the harness's guard timer still bounds it.
    */
   readonly light?: boolean;
 }

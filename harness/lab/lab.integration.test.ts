@@ -238,7 +238,7 @@ describe("reset with every counter zeroed (before a scenario that prints counter
 
 describe("a probe stopped early (fwspec-probe stop)", () => {
   const spec = (port: number, family: Family, protocol: Protocol = "tcp", timeoutSeconds = 2) => ({ from: "remote", to: { kind: "host", host: "server" }, port, protocol, family, timeoutSeconds }) as const;
-  // light: this check itself must not run under a `timeout` process (it would see itself).
+  // Only probe tools match (a limited command runs under no `timeout` process; light anyway).
   const tools = async () => (await lab.host("remote").exec(["sh", "-c", "ps -eo args= | grep -E '^(timeout|nc|socat) ' || true"], { light: true })).stdout.trim();
 
   it.each([

@@ -1,10 +1,10 @@
 /**
  * Limits of in-container commands. Time: every command is bounded. Commands
  * that can run user or tool work (apply scripts, restore input, rule commands,
- * `run` steps, resets) run under `timeout -k 1 <limit>` in the host; fwspec's
- * own hot-path commands (probe control, counter reads) skip that process (it
- * costs about 1 ms a command) and are bounded by the harness's guard timer,
- * which drops a channel that does not answer. Output: the agent sends back at
+ * `run` steps, resets) get a limit the host's agent enforces as `timeout -k 1
+ * <limit>` would (TERM to the command's process group, KILL a second later);
+ * fwspec's own hot-path commands (probe control, counter reads) are bounded by
+ * the harness's guard timer, which drops a channel that does not answer. Output: the agent sends back at
  * most OUTPUT_KEPT_BYTES of each stream and stops a command at twice that (a
  * `yes` must not run on); a command that printed more fails (a `run` step is
  * not judged on part of its output).
