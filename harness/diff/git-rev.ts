@@ -5,7 +5,7 @@
  * not one, a file not in it, or no git repository is bad input (exit 2).
  */
 import path from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../env/load-execa.ts";
 import { InputError } from "../errors.ts";
 
 /** One revision (a branch, tag, commit, HEAD~1): anything git could read as an option, a range or a path is refused before git runs. */
@@ -17,6 +17,7 @@ export function checkRevision(rev: string): string {
 }
 
 async function git(cwd: string, args: readonly string[]) {
+  const { execa } = await loadExeca();
   return execa("git", ["-C", cwd, ...args], { reject: false, stripFinalNewline: false, timeout: 30_000 });
 }
 

@@ -5,7 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { userInfo } from "node:os";
-import Dockerode from "dockerode";
+import type Dockerode from "dockerode";
 import { EnvironmentError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
 
@@ -113,7 +113,7 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
   }
   const missing = endpoint.options.socketPath === undefined ? undefined : socketProblem(endpoint.options.socketPath);
   if (missing) return { endpoint, reachable: false, ...missing };
-  const docker = new Dockerode({ ...endpoint.options, timeout: timeoutMs });
+  const docker = new (await loadDockerode())({ ...endpoint.options, timeout: timeoutMs });
   try {
     const v = await docker.version();
     return { endpoint, reachable: true, version: v.Version, apiVersion: v.ApiVersion };
@@ -129,5 +129,11 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, invoca
     const d = diagnoseEngine(status, currentUser(), invocation);
     throw new EnvironmentError(d.problem, { hint: d.hint });
   }
-  return new Dockerode({ ...status.endpoint.options });
+  return new (await loadDockerode())({ ...status.endpoint.options });
+}
+
+/** dockerode, loaded when an engine is first asked (about 0.1 s): `--help`, `validate` and other commands without Docker never load it. */
+let dockerode: Promise<typeof Dockerode> | undefined;
+function loadDockerode(): Promise<typeof Dockerode> {
+  return (dockerode ??= import("dockerode").then((m) => m.default));
 }

@@ -4,7 +4,7 @@
  * out. A tool that is missing or refuses (not root) makes its part
  * "unavailable": such a part is not compared, and `uncheckedWarning` says so.
  */
-import { execa } from "execa";
+import { loadExeca } from "./load-execa.ts";
 import { canonicalSave } from "../rules/saved.ts";
 import { fwspecCommand } from "../invocation.ts";
 
@@ -31,6 +31,7 @@ export interface SnapshotComparison {
 
 async function read(part: FirewallPart): Promise<PartReading> {
   const [command, ...args] = PART_COMMANDS[part];
+  const { execa } = await loadExeca();
   const r = await execa(command, args, { reject: false, timeout: 15_000 });
   if (r.code === "ENOENT") return { ok: false, reason: `${command} is not installed` };
   if (r.failed || r.exitCode !== 0) {

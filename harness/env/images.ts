@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
-import { execa } from "execa";
+import { loadExeca } from "./load-execa.ts";
 import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
@@ -95,6 +95,7 @@ async function buildBaseOffline(docker: Dockerode, progress: Progress): Promise<
     });
   }
   progress.step(`building base image ${tag} with mmdebstrap from ${sources.join(", ")}`);
+  const { execa } = await loadExeca();
   const mmdebstrap = execa(
     "mmdebstrap",
     ["--variant=apt", "--aptopt=Acquire::Check-Valid-Until \"false\"", "--format=tar", codename, "-", ...sources],

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "./load-execa.ts";
 import pRetry from "p-retry";
 import { EnvironmentError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
@@ -91,6 +91,7 @@ export function planSetup(facts: MachineFacts, invocation?: string): SetupPlan {
 }
 
 async function onPath(command: string): Promise<boolean> {
+  const { execa } = await loadExeca();
   const r = await execa("sh", ["-c", 'command -v "$1"', "sh", command], { reject: false });
   return r.exitCode === 0;
 }
@@ -126,6 +127,7 @@ export const DOCKERD_LOG = "/var/log/fwspec/dockerd.log";
 async function installPackages(packages: readonly string[], progress: Progress): Promise<void> {
   progress.step(`installing Debian packages: ${packages.join(" ")}`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const { execa } = await loadExeca();
   const update = await execa("apt-get", ["update", "-qq"], { env, reject: false });
   if (update.exitCode !== 0) progress.info(`apt-get update exited ${update.exitCode}; trying the install anyway`);
   const install = await execa("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { env, reject: false });
