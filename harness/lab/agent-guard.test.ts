@@ -3,7 +3,8 @@ import { Duplex, PassThrough } from "node:stream";
 import type Dockerode from "dockerode";
 import { expect, test, vi } from "vitest";
 import { LabError } from "../errors.ts";
-import { Agent, AgentChannel, COMMANDS_AT_ONCE } from "./agent.ts";
+import { Agent } from "./agent.ts";
+import { AgentChannel, COMMANDS_AT_ONCE } from "./agent-channel.ts";
 
 function silentDocker(): { docker: Dockerode; written: Buffer[] } {
   const written: Buffer[] = [];

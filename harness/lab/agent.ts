@@ -1,19 +1,24 @@
 /**
- * A command channel into a lab host: one long-lived `docker exec` running
- * /usr/local/sbin/fwspec-agent, which runs each request as an argument array
+ * A command channel into a lab host: one long-lived fwspec-agent
+ * (/usr/local/sbin/fwspec-agent), which runs each request as an argument array
  * and answers with its exit status and output. A command then costs a fork in
  * the container (about 1 ms) instead of a new exec (about 65 ms, and the
- * engine starts execs one after another).
+ * engine starts execs one after another). The agent is a `docker exec` of its
+ * own (Agent.start), or the one the container runs on its own stdin and
+ * stdout, reached with `docker attach` (Agent.attach; a warm lab's taker).
  *
  * The agent runs the commands it is sent side by side and answers each by
- * its id, so a host needs one agent for a whole run: `AgentChannel` starts it
- * on first use (again if it closed) and keeps at most a few commands in
- * flight. Requests and replies are data (framing below is pure and
- * unit-tested); nothing is ever joined into a shell line.
+ * its id, so a host needs one agent for a whole run: `AgentChannel`
+ * (agent-channel.ts) starts it on first use (again if it closed) and keeps at
+ * most a few commands in flight. Requests and replies are data (framing below
+ * and agent-session.ts is pure and unit-tested); nothing is ever joined into a
+ * shell line.
  */
+import { randomBytes } from "node:crypto";
 import { PassThrough, type Duplex } from "node:stream";
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
+import { afterSessionAnswer, keptBeforeAnswer, sessionLine } from "./agent-session.ts";
 
 export const AGENT_PATH = "/usr/local/sbin/fwspec-agent";
 
@@ -165,10 +170,16 @@ export class Agent {
   /** When the agent last sent anything (performance.now()). */
   #heard = performance.now();
   #stderr = "";
+  /** An attached agent's session (agent-session.ts): its nonce, and what came before its answer (undefined once answered). */
+  readonly #nonce: string | undefined;
+  #beforeAnswer: Buffer | undefined;
+  #onAnswer: (() => void) | undefined;
 
-  private constructor(stream: Duplex, docker: Dockerode, host: string) {
+  private constructor(stream: Duplex, docker: Dockerode, host: string, nonce?: string) {
     this.#stream = stream;
     this.#host = host;
+    this.#nonce = nonce;
+    if (nonce !== undefined) this.#beforeAnswer = Buffer.alloc(0);
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     docker.modem.demuxStream(stream, stdout, stderr);
@@ -186,6 +197,36 @@ export class Agent {
     const exec = await docker.getContainer(containerId).exec({ Cmd: [AGENT_PATH], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
     const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
     return new Agent(stream, docker, host);
+  }
+
+  /**
+   * The agent a lab host's container runs on its own stdin and stdout
+   * (`fwspec-agent --attached`, started last by fwspec-boot), reached with
+   * `docker attach`: no exec is started (each costs the engine tens of
+   * milliseconds of CPU, and it starts them one after another). A session of
+   * this harness's own begins (agent-session.ts): the commands of an earlier
+   * one are stopped there. LabError when the agent does not answer within
+   * `waitMs` (a host still booting answers when its boot is done).
+   */
+  static async attach(docker: Dockerode, containerId: string, host: string, waitMs = SESSION_ANSWER_MS): Promise<Agent> {
+    const stream = (await docker.getContainer(containerId).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    const nonce = randomBytes(8).toString("hex");
+    const agent = new Agent(stream, docker, host, nonce);
+    const answered = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new LabError(`${host}: its container's own agent (docker attach) did not answer within ${waitMs / 1000} s`)), waitMs);
+      agent.#onAnswer = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    stream.write(sessionLine(nonce));
+    try {
+      await answered;
+    } catch (error) {
+      agent.close();
+      throw error;
+    }
+    return agent;
   }
 
   get closed(): boolean {
@@ -249,12 +290,27 @@ export class Agent {
 
   close(reason = new LabError(`the command channel to ${this.#host} was closed`)): void {
     this.#close(reason);
+    // An attached agent outlives its sessions: this one's commands are stopped there, as an exec's end stops them.
+    if (this.#nonce !== undefined) this.#stream.write(sessionLine());
     this.#stream.end();
     this.#stream.destroy();
   }
 
   #onData(chunk: Buffer): void {
     this.#heard = performance.now();
+    if (this.#beforeAnswer !== undefined) {
+      // Before the session's answer: boot messages, replies of a session before (never this one's).
+      const received = Buffer.concat([this.#beforeAnswer, chunk]);
+      const rest = afterSessionAnswer(received, this.#nonce!);
+      if (rest === undefined) {
+        this.#beforeAnswer = keptBeforeAnswer(received, this.#nonce!);
+        return;
+      }
+      this.#beforeAnswer = undefined;
+      this.#onAnswer?.();
+      if (rest.length === 0) return;
+      chunk = rest;
+    }
     try {
       this.#replies.push(chunk, (reply) => {
         const pending = this.#pending.get(reply.id);
@@ -275,94 +331,8 @@ export class Agent {
   }
 }
 
-/** Commands a host's channel carries at once; more wait for one of them to end. */
-export const COMMANDS_AT_ONCE = 6;
+/** How long a taker waits for a container's own agent to answer its session (Agent.attach). */
+export const SESSION_ANSWER_MS = 10_000;
 
 /** How long a channel whose command ran past its guard has to answer a check before it is dropped. */
 const CHECK_MS = 5_000;
-
-/** A host's command channel: one agent, started on first use (again after it closed), with at most `max` commands in flight. */
-export class AgentChannel {
-  readonly #docker: Dockerode;
-  readonly #containerId: () => string;
-  readonly #host: string;
-  readonly #max: number;
-  #agent: Promise<Agent> | undefined;
-  #inFlight = 0;
-  /** Commands waiting for a place; one that ends hands its place to the first. */
-  readonly #waiters: (() => void)[] = [];
-  /** Bumped by reset(): an agent whose start began before it is closed on arrival, never used. */
-  #generation = 0;
-  /** Set by close(): no agent starts any more. */
-  #closed: LabError | undefined;
-
-  constructor(docker: Dockerode, containerId: () => string, host: string, max = COMMANDS_AT_ONCE) {
-    this.#docker = docker;
-    this.#containerId = containerId;
-    this.#host = host;
-    this.#max = max;
-  }
-
-  async run(argv: readonly string[], stdin: string, limits: AgentLimits): Promise<AgentReply> {
-    if (this.#inFlight < this.#max) this.#inFlight++;
-    else await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    try {
-      return await (await this.#current()).run(argv, stdin, limits);
-    } finally {
-      const next = this.#waiters.shift();
-      if (next) next();
-      else this.#inFlight--;
-    }
-  }
-
-  /** Starts the agent ahead of time (lab start), so the first command does not wait for it. */
-  async warm(): Promise<void> {
-    await this.#current();
-  }
-
-  /** Drops the agent (the container restarted); the next command starts another. */
-  reset(): void {
-    this.#generation++;
-    const agent = this.#agent;
-    this.#agent = undefined;
-    void agent?.then((a) => a.close(), () => undefined);
-  }
-
-  /** Drops the agent for good (the lab is going away): no command starts another. */
-  close(): void {
-    this.#closed ??= new LabError(`the command channel to ${this.#host} is closed (its lab is gone)`);
-    this.reset();
-  }
-
-  /** The running agent, or one started now (also when the last one closed, unless the channel was reset or closed meanwhile). */
-  #current(): Promise<Agent> {
-    if (this.#closed) return Promise.reject(this.#closed);
-    const agent = this.#agent;
-    if (!agent) return this.#restart(undefined);
-    const generation = this.#generation;
-    const again = (): Promise<Agent> => {
-      if (this.#closed) throw this.#closed;
-      if (generation !== this.#generation) throw new LabError(`the command channel to ${this.#host} was reset while the command waited for it`);
-      return this.#restart(agent);
-    };
-    return agent.then((a) => (a.closed ? again() : a), again);
-  }
-
-  /** A new agent in place of `failed` (unless another caller replaced it already). */
-  #restart(failed: Promise<Agent> | undefined): Promise<Agent> {
-    if (this.#agent === failed || this.#agent === undefined) this.#agent = this.#start();
-    return this.#agent;
-  }
-
-  async #start(): Promise<Agent> {
-    const generation = this.#generation;
-    const agent = await Agent.start(this.#docker, this.#containerId(), this.#host);
-    // A reset or close while it started (reboot, dispose): its channel must not stay open, or
-    // another PID namespace's sweep would count the lab as attended.
-    if (generation !== this.#generation || this.#closed) {
-      agent.close();
-      throw new Error(`the command channel to ${this.#host} was reset while it started`);
-    }
-    return agent;
-  }
-}

@@ -73,6 +73,12 @@ export async function startHostContainer(image: string, spec: HostSpec, containe
       this.hostConfig.Sysctls = hostSysctls(spec);
       this.hostConfig.Init = true;
       this.hostConfig.Privileged = false;
+      // fwspec-boot leaves fwspec-agent --attached on the container's stdin and stdout (a warm lab's taker attaches
+      // to it instead of starting an exec per host: lab/agent.ts Agent.attach): stdin stays open between attaches,
+      // and nothing is logged (the agent's replies are no log; the boot writes /run/fwspec-boot.log).
+      this.createOpts.OpenStdin = true;
+      this.createOpts.StdinOnce = false;
+      this.hostConfig.LogConfig = { Type: "none", Config: {} };
     }
   }
   return await new LabHostContainer().start();

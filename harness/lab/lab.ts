@@ -201,8 +201,8 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
     const other = attached.filter((h) => h.imageId !== current.Id);
     if (other.length > 0) throw new LabError(`${other.map((h) => h.name).join(", ")} run(s) another build of ${options.image} than the one it names now (rebuilt since the lab was left)`);
     const hosts = new Map<string, StartedHost>(await Promise.all(attached.map(async (host) => {
-      // The channel the taker's first reads use, started beside the other hosts'.
-      await host.agents.warm();
+      // The channel the taker's first reads use, started beside the other hosts': the container's own agent.
+      await host.agents.warm({ attach: true });
       // Names as they are: a lab whose interfaces were renamed while it waited is not taken (not repaired either).
       await nameInterfaces(host, { renameNothing: true });
       return [host.name, host] as const;

@@ -78,7 +78,7 @@ async function awaitBoot(host: StartedHost): Promise<void> {
     async () => {
       tries++;
       const r = await host.exec(["test", "-e", READY_FILE], { light: true });
-      if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker logs ${host.containerName}` });
+      if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker exec ${host.containerName} cat /run/fwspec-boot.log` });
     },
     { retries: 60, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
   );
