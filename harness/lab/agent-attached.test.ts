@@ -101,12 +101,12 @@ it("a new session stops the commands of the one before, which are never answered
   expect(first.replies.map((r) => r.id)).toEqual([2]);
 });
 
-it("an ended session (\\0\\n) is not answered and reads nothing more; at the end of stdin it stays (the container's main process)", async () => {
+it("an ended session (\\0/<nonce>\\n) is not answered and reads nothing more; at the end of stdin it stays (the container's main process)", async () => {
   const agent = startAttached();
   const s = agent.session("only");
   agent.send(1, ["echo", "in"]);
   expect(await s.reply(1)).toMatchObject({ stdout: "in\n" });
-  agent.child.stdin.write(sessionLine());
+  agent.child.stdin.write(sessionLine("only", true));
   agent.send(2, ["echo", "out"]);
   agent.child.stdin.end();
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -115,9 +115,24 @@ it("an ended session (\\0\\n) is not answered and reads nothing more; at the end
   expect(s.replies.map((r) => r.id)).toEqual([1]);
 });
 
+it("the end of a session another has replaced is ignored (a harness leaving late): the current session's commands go on; a control line split across writes is read whole", async () => {
+  const agent = startAttached();
+  agent.session("old");
+  const current = agent.session("new");
+  agent.send(1, ["sh", "-c", "sleep 0.3; echo still"]);
+  // The old harness's end, split across two writes, after the new session began.
+  const end = sessionLine("old", true);
+  agent.child.stdin.write(end.subarray(0, 3));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  agent.child.stdin.write(end.subarray(3));
+  agent.send(2, ["echo", "after"]);
+  expect(await current.reply(2)).toMatchObject({ stdout: "after\n" });
+  expect(await current.reply(1)).toMatchObject({ exitCode: 0, stdout: "still\n" });
+});
+
 it("framing: a session's line; its answer found across what came before; an unfit nonce refused", () => {
   expect(sessionLine("ab-1")).toEqual(Buffer.from("\0ab-1\n"));
-  expect(sessionLine()).toEqual(Buffer.from("\0\n"));
+  expect(sessionLine("ab-1", true)).toEqual(Buffer.from("\0/ab-1\n"));
   expect(() => sessionLine("a b")).toThrow(RangeError);
   expect(() => sessionLine("")).toThrow(RangeError);
   expect(afterSessionAnswer(Buffer.from("fwspec-boot: ready\n\0n1\nrest"), "n1")?.toString()).toBe("rest");

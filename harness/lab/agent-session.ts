@@ -3,17 +3,19 @@
  * host's container runs on its own stdin and stdout; pure framing). Harnesses
  * come and go on that stdin: a session starts with `\0<nonce>\n`, which the
  * agent answers with the same bytes on stdout; what it printed before (boot
- * messages, replies of a session before) is not the session's. `\0\n` ends a
- * session. Requests never contain NUL (encodeRequest refuses it), so a NUL is
- * always a session's start or end.
+ * messages, replies of a session before) is not the session's.
+ * `\0/<nonce>\n` ends that session (the end of a session another harness
+ * has replaced is ignored). Requests never contain NUL (encodeRequest refuses
+ * it), so a NUL is always a session's start or end; one the agent sends after
+ * the session's answer is another harness's session taking over.
  */
 
 const NONCE = /^[0-9A-Za-z-]{1,64}$/;
 
-/** The bytes that start a session (`nonce`: 1 to 64 letters, digits or dashes), or end one (no nonce). */
-export function sessionLine(nonce?: string): Buffer {
-  if (nonce !== undefined && !NONCE.test(nonce)) throw new RangeError(`a session nonce is 1 to 64 letters, digits or dashes, not ${JSON.stringify(nonce)}`);
-  return Buffer.from(`\0${nonce ?? ""}\n`);
+/** The bytes that start a session (`nonce`: 1 to 64 letters, digits or dashes); with `end`, that end it. */
+export function sessionLine(nonce: string, end = false): Buffer {
+  if (!NONCE.test(nonce)) throw new RangeError(`a session nonce is 1 to 64 letters, digits or dashes, not ${JSON.stringify(nonce)}`);
+  return Buffer.from(`\0${end ? "/" : ""}${nonce}\n`);
 }
 
 /**

@@ -173,7 +173,7 @@ export class Agent {
   /** An attached agent's session (agent-session.ts): its nonce, and what came before its answer (undefined once answered). */
   readonly #nonce: string | undefined;
   #beforeAnswer: Buffer | undefined;
-  #onAnswer: (() => void) | undefined;
+  #onAnswer: ((error?: Error) => void) | undefined;
 
   private constructor(stream: Duplex, docker: Dockerode, host: string, nonce?: string) {
     this.#stream = stream;
@@ -214,9 +214,12 @@ export class Agent {
     const agent = new Agent(stream, docker, host, nonce);
     const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new LabError(`${host}: its container's own agent (docker attach) did not answer within ${waitMs / 1000} s`)), waitMs);
-      agent.#onAnswer = () => {
+      // The answer, or the channel closing first (the container stopped): settled once.
+      agent.#onAnswer = (error) => {
         clearTimeout(timer);
-        resolve();
+        agent.#onAnswer = undefined;
+        if (error) reject(error);
+        else resolve();
       };
     });
     stream.write(sessionLine(nonce));
@@ -289,9 +292,22 @@ export class Agent {
   }
 
   close(reason = new LabError(`the command channel to ${this.#host} was closed`)): void {
+    const open = this.#closed === undefined;
     this.#close(reason);
-    // An attached agent outlives its sessions: this one's commands are stopped there, as an exec's end stops them.
-    if (this.#nonce !== undefined) this.#stream.write(sessionLine());
+    if (this.#nonce !== undefined && open) {
+      // An attached agent outlives its sessions: this one's end stops its commands there, as an exec's end does
+      // (the end of a session another harness's has replaced is ignored there; its answer, which every attached
+      // harness reads, is no reply here, so such a channel closes).
+      // Written before the stream ends, then the stream goes (at once if the end cannot be written).
+      const stream = this.#stream;
+      const gone = setTimeout(() => stream.destroy(), 1000);
+      gone.unref();
+      stream.end(sessionLine(this.#nonce, true), () => {
+        clearTimeout(gone);
+        stream.destroy();
+      });
+      return;
+    }
     this.#stream.end();
     this.#stream.destroy();
   }
@@ -326,6 +342,7 @@ export class Agent {
   #close(error: Error): void {
     if (this.#closed) return;
     this.#closed = error;
+    this.#onAnswer?.(error);
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
   }

@@ -140,6 +140,8 @@ export class StartedLab implements RunningLab {
     if (why) throw new LabError(`lab ${this.instance} is not left warm: ${why}`);
     if (this.#kept || this.#disposed || !this.#extra.image) throw new LabError(`lab ${this.instance} is not left warm: it is ${this.#kept ? "kept" : this.#disposed ? "gone" : "of an unknown image"}`);
     if (this.#extra.reaped) throw new LabError(`lab ${this.instance} is not left warm: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to reuse labs" });
+    // Its command channels end before another run can take it (their sessions' ends name them: a late one stops nothing of the taker's).
+    for (const h of this.hosts.values()) h.agents.close();
     const until = await markWarm(this.#docker, {
       name: this.name,
       runId: this.runId,
