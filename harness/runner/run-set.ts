@@ -12,6 +12,7 @@ import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
 import { declaresClash, labNameFor, planLabs, shareable } from "../plan/labs.ts";
 import { longestFirst } from "../plan/cost.ts";
+import { type LabQueue, labQueues } from "../plan/queues.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
@@ -68,8 +69,8 @@ async function timedSteps(plan: ScenarioPlan, session: ScenarioSession, steps: {
   return results;
 }
 
-/** A group's first lab: a shared one, or (a scenario alone) its own lease. */
-type FirstLab = { readonly shared: SharedLab } | { readonly own: LabLease };
+/** A group's first lab: a shared one, (a scenario alone) its own lease, or none (the other labs of its shape took every scenario first). */
+type FirstLab = { readonly shared: SharedLab } | { readonly own: LabLease } | { readonly none: true };
 
 /** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
 export function selectedPlans(scenarios: readonly Scenario[], options: PlanOptions): ScenarioPlan[] {
@@ -157,7 +158,16 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const alone = (group: readonly Scenario[]) => fresh || (group.length === 1 && !shareable(group[0]!));
   const startShared = async (scenario: Scenario): Promise<SharedLab> =>
     (options.reuse ? await SharedLab.claim(provider, scenario, labNameFor(scenario), progress) : undefined) ?? (await SharedLab.start(provider, scenario, labNameFor(scenario), progress));
-  const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> => (alone(group) ? { own: await ownLease(group[0]!) } : { shared: await startShared(group[0]!) });
+  /** What each group's lab takes its scenarios from (plan/queues.ts): the labs of one shape share its shareable scenarios. */
+  let queues = new Map<readonly Scenario[], LabQueue>();
+  const left = (q: LabQueue) => q.shared.length + q.own.length > 0;
+  const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> => {
+    if (alone(group)) return { own: await ownLease(group[0]!) };
+    const q = queues.get(group);
+    // Started ahead (lab-pipeline.ts): when its turn came, the shape's other labs had taken every scenario.
+    if (q && !left(q)) return { none: true };
+    return { shared: await startShared(group[0]!) };
+  };
   /** A lab the group is done with: removed, or (`reuse`, and it may be: not kept) reset and left warm, in the background. */
   const dispose = async (lab: SharedLab, mayPark: boolean) => {
     if (fresh) return await lab[Symbol.asyncDispose]();
@@ -181,49 +191,57 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       await runOne(group[0]!, first.then((f) => ("own" in f ? f.own : Promise.reject(new Error("no own lab")))));
       return;
     }
-    const queue = [...group];
-    let next: Promise<FirstLab> | undefined = first;
-    while (queue.length > 0) {
-      let lab: SharedLab;
-      const t0 = performance.now();
-      let startMs = 0;
-      try {
-        const started = await (next ?? startFirst(queue));
-        startMs = since(t0);
-        next = undefined;
-        if (!("shared" in started)) throw new Error("no shared lab");
-        lab = started.shared;
-      } catch (error) {
-        for (const s of queue) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
-        return;
-      }
-      /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
-      let mayPark = true;
-      try {
-        while (queue.length > 0) {
-          const scenario = queue.shift()!;
-          const ran = await runOne(scenario, lab, startMs);
-          mayPark = ran !== "kept" && shareable(scenario);
-          startMs = 0;
-          // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
-          if (ran instanceof LabNotReusableError) {
-            progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
-            queue.unshift(scenario);
-            break;
-          }
-          if (!ran) break;
-          // Kept with this scenario's state: the rest get a fresh lab.
-          if (ran === "kept") break;
+    const q = queues.get(group)!;
+    const take = () => q.shared.shift() ?? q.own.shift();
+    try {
+      let next: Promise<FirstLab> | undefined = first;
+      while (next !== undefined || left(q)) {
+        let lab: SharedLab;
+        const t0 = performance.now();
+        let startMs = 0;
+        try {
+          const started = await (next ?? startFirst(group));
+          startMs = since(t0);
+          next = undefined;
+          if ("none" in started) return;
+          if (!("shared" in started)) throw new Error("no shared lab");
+          lab = started.shared;
+        } catch (error) {
+          // Its own scenarios are not run; the shared ones only when no other lab of the shape is left to take them.
+          const notRun = [...q.own.splice(0), ...(q.parts.left === 1 ? q.shared.splice(0) : [])];
+          for (const s of notRun) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
+          return;
         }
-      } finally {
-        await dispose(lab, mayPark);
+        /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
+        let mayPark = true;
+        try {
+          for (let scenario = take(); scenario !== undefined; scenario = take()) {
+            const ran = await runOne(scenario, lab, startMs);
+            mayPark = ran !== "kept" && shareable(scenario);
+            startMs = 0;
+            // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
+            if (ran instanceof LabNotReusableError) {
+              progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
+              (shareable(scenario) ? q.shared : q.own).unshift(scenario);
+              break;
+            }
+            if (!ran) break;
+            // Kept with this scenario's state: the rest get a fresh lab.
+            if (ran === "kept") break;
+          }
+        } finally {
+          await dispose(lab, mayPark);
+        }
       }
+    } finally {
+      q.parts.left -= 1;
     }
   };
 
   const parallel = Math.max(1, options.labs);
   // Labs side by side: the longest first, so no long lab runs on alone at the end (plan/cost.ts).
   const groups = fresh ? runnable.map((p) => [p.scenario]) : longestFirst(planLabs(runnable.map((p) => p.scenario), parallel, { spread: options.splitGroups !== false }));
+  queues = labQueues(groups);
   progress.step(`running ${runnable.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
     await pipeline(groups, parallel, removals, {

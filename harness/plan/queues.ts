@@ -1,0 +1,52 @@
+/**
+ * What each lab of a run takes its scenarios from (pure). The parts one lab
+ * shape is split into (plan/labs.ts planLabs, which deals a shape's scenarios
+ * to its labs by estimate) share one queue of the shape's shareable
+ * scenarios, longest estimated first (on one lab, as written): a lab of the shape that is free takes
+ * the next, so the shape's labs end together however long each scenario
+ * turns out to take (estimates are off by tenths of a second on a loaded
+ * machine). A part's last scenario that is not shareable (it may leave
+ * state no reset undoes) stays that part's own, run on its lab after the
+ * shared queue is empty. A scenario alone on its lab has a queue of its own.
+ */
+import type { Scenario } from "../scenario/model.ts";
+import { estimatedMs } from "./cost.ts";
+import { shareable } from "./labs.ts";
+import { shapeKey } from "./shape.ts";
+
+export interface LabQueue {
+  /** Shareable scenarios of the shape, taken from the front by every lab of the shape (one array for all its parts). */
+  readonly shared: Scenario[];
+  /** This part's own: its last scenario when that one is not shareable (or a lone scenario). */
+  readonly own: Scenario[];
+  /** The shape's parts not yet done (one object for all its parts): the last one reports what nobody could run. */
+  readonly parts: { left: number };
+}
+
+/** Each group's queue (keyed by the group as planLabs returned it). */
+export function labQueues(groups: readonly (readonly Scenario[])[]): Map<readonly Scenario[], LabQueue> {
+  const byShape = new Map<string, { readonly shared: Scenario[]; readonly parts: { left: number } }>();
+  const queues = new Map<readonly Scenario[], LabQueue>();
+  for (const group of groups) {
+    const mine = group.filter(shareable);
+    const own = group.filter((s) => !shareable(s));
+    if (mine.length === 0) {
+      queues.set(group, { shared: [], own, parts: { left: 1 } });
+      continue;
+    }
+    const key = shapeKey(mine[0]!);
+    const pool = byShape.get(key) ?? { shared: [], parts: { left: 0 } };
+    byShape.set(key, pool);
+    pool.shared.push(...mine);
+    pool.parts.left += 1;
+    queues.set(group, { shared: pool.shared, own, parts: pool.parts });
+  }
+  // A shape on several labs: longest first (a stable sort keeps the written order among equals), as a long scenario
+  // taken last would run on alone. On one lab the written order stays.
+  for (const { shared, parts } of byShape.values()) {
+    if (parts.left < 2) continue;
+    const ms = new Map(shared.map((s) => [s, estimatedMs(s)]));
+    shared.sort((a, b) => ms.get(b)! - ms.get(a)!);
+  }
+  return queues;
+}

@@ -1,0 +1,45 @@
+/**
+ * The labs of one shape share its queue (plan/queues.ts) through the real
+ * runner on in-memory labs: a lab that is free takes the next scenario, so a
+ * slow scenario on one lab does not hold back those dealt behind it (before,
+ * each lab ran the scenarios dealt to it). No Docker.
+ */
+import { expect, test } from "vitest";
+import { run } from "../api.ts";
+import type { LabSpec, RunningLab } from "../lab/types.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
+
+const scenario = (name: string, command: string) =>
+  defineScenario({
+    name,
+    description: "one run step",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+    steps: [{ run: { host: "remote", command } }, { expect: ["remote -> server:8080 open"] }],
+  }, { file: `/x/${name}.yaml` });
+
+/** Labs that answer `true …` themselves (the fake knows no `true`), `true slow` after 300 ms, and note which lab ran each; every other command as the fake does. */
+class SlowTrueProvider extends FakeLabProvider {
+  readonly ran: string[][] = [];
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    const mine: string[] = [];
+    this.ran.push(mine);
+    aroundExec(lab, async (_host, command, exec) => {
+      if (command[0] !== "true") return exec();
+      mine.push(command[1]!);
+      if (command[1] === "slow") await new Promise((resolve) => setTimeout(resolve, 300));
+      return { command, exitCode: 0, stdout: "", stderr: "", durationMs: 0 };
+    });
+    return lab;
+  }
+}
+
+test("two labs of one shape: while one runs the slow scenario, the other takes every other one", async () => {
+  const provider = new SlowTrueProvider();
+  const scenarios = ["slow", "q1", "q2", "q3"].map((name) => scenario(name, `true ${name}`));
+  const report = await run({ scenarios }, { provider, labs: 2 });
+  expect(report.scenarios.map((s) => `${s.name} ${s.status}`)).toEqual(["slow passed", "q1 passed", "q2 passed", "q3 passed"]);
+  // Dealt by turns, the slow lab would also have run q2 after it.
+  expect(provider.ran.map((names) => [...names].sort())).toEqual([["slow"], ["q1", "q2", "q3"]]);
+});
