@@ -1,7 +1,7 @@
 /** labQueues (pure): the parts of one shape share a queue of its shareable scenarios, longest first; a part's unshareable last stays its own. */
 import { expect, it } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { labQueues } from "./queues.ts";
+import { finishPart, labQueues, takeNext } from "./queues.ts";
 
 const HOSTS = { server: { firewall: true, listen: ["tcp/8080"] }, client: {} };
 const OTHER = { server: { firewall: true, listen: ["tcp/8080"] }, client: {}, admin: {} };
@@ -39,4 +39,21 @@ it("a shape on one lab keeps the written order", () => {
   const [a, b] = [scenario("a", 1), scenario("b", 5)];
   const groups = [[a, b]];
   expect(labQueues(groups).get(groups[0]!)!.shared.map((s) => s.name)).toEqual(["a", "b"]);
+});
+
+it("after a scenario that is not shareable a lab takes nothing more, even what another lab put back; the shape's last part to finish gets what nobody ran", () => {
+  const [a, b] = [scenario("a", 1), scenario("b", 1)];
+  const last = scenario("reboots", 1, { reboot: true });
+  const groups = [[a], [b, last]];
+  const q = labQueues(groups);
+  const one = q.get(groups[0]!)!;
+  const two = q.get(groups[1]!)!;
+  expect(takeNext(one, undefined)?.name).toBe("a");
+  expect(takeNext(two, undefined)?.name).toBe("b");
+  expect(takeNext(two, b)?.name).toBe("reboots");
+  // The first lab's handoff failed: `a` goes back for a fresh lab; the rebooted lab must not take it.
+  one.shared.unshift(a);
+  expect(takeNext(two, last)).toBeUndefined();
+  expect(finishPart(two)).toEqual([]);
+  expect(finishPart(one)).toEqual([a]);
 });

@@ -50,3 +50,20 @@ export function labQueues(groups: readonly (readonly Scenario[])[]): Map<readonl
   }
   return queues;
 }
+
+/**
+ * The next scenario for a lab whose last scenario was `last`: none after one
+ * that is not shareable (it is the last on its lab, even when another lab put
+ * a scenario back into the shared queue meanwhile), else the shared queue's
+ * next, then the part's own.
+ */
+export function takeNext(q: LabQueue, last: Scenario | undefined): Scenario | undefined {
+  if (last !== undefined && !shareable(last)) return undefined;
+  return q.shared.shift() ?? q.own.shift();
+}
+
+/** A part is done: the shared scenarios nobody is left to run when it was its shape's last part (they are reported as not run). */
+export function finishPart(q: LabQueue): Scenario[] {
+  q.parts.left -= 1;
+  return q.parts.left === 0 ? q.shared.splice(0) : [];
+}

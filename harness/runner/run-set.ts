@@ -12,7 +12,7 @@ import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
 import { declaresClash, labNameFor, planLabs, shareable } from "../plan/labs.ts";
 import { longestFirst } from "../plan/cost.ts";
-import { type LabQueue, labQueues } from "../plan/queues.ts";
+import { finishPart, type LabQueue, labQueues, takeNext } from "../plan/queues.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
@@ -192,7 +192,6 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       return;
     }
     const q = queues.get(group)!;
-    const take = () => q.shared.shift() ?? q.own.shift();
     try {
       let next: Promise<FirstLab> | undefined = first;
       while (next !== undefined || left(q)) {
@@ -203,7 +202,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
           const started = await (next ?? startFirst(group));
           startMs = since(t0);
           next = undefined;
-          if ("none" in started) return;
+          // Nothing was left when its start came; something put back since (a lab's handoff failed) is taken now.
+          if ("none" in started) continue;
           if (!("shared" in started)) throw new Error("no shared lab");
           lab = started.shared;
         } catch (error) {
@@ -215,7 +215,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
         let mayPark = true;
         try {
-          for (let scenario = take(); scenario !== undefined; scenario = take()) {
+          for (let scenario = takeNext(q, undefined); scenario !== undefined; scenario = takeNext(q, scenario)) {
             const ran = await runOne(scenario, lab, startMs);
             mayPark = ran !== "kept" && shareable(scenario);
             startMs = 0;
@@ -234,7 +234,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         }
       }
     } finally {
-      q.parts.left -= 1;
+      for (const s of finishPart(q)) done(s, [], ["no lab of its shape was left to run it (their starts or handoffs failed)"]);
     }
   };
 
