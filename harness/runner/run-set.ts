@@ -192,6 +192,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       return;
     }
     const q = queues.get(group)!;
+    /** Why its last lab did not start: what its scenarios nobody ran are reported with. */
+    let unstarted: string | undefined;
     try {
       let next: Promise<FirstLab> | undefined = first;
       while (next !== undefined || left(q)) {
@@ -207,9 +209,9 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
           if (!("shared" in started)) throw new Error("no shared lab");
           lab = started.shared;
         } catch (error) {
-          // Its own scenarios are not run; the shared ones only when no other lab of the shape is left to take them.
-          const notRun = [...q.own.splice(0), ...(q.parts.left === 1 ? q.shared.splice(0) : [])];
-          for (const s of notRun) done(s, [], [`the lab did not start: ${errorMessage(error)}`]);
+          // Its own scenarios are not run; the shared ones only when no other lab of the shape is left to take them (below).
+          unstarted = `the lab did not start: ${errorMessage(error)}`;
+          for (const s of q.own.splice(0)) done(s, [], [unstarted]);
           return;
         }
         /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
@@ -234,7 +236,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         }
       }
     } finally {
-      for (const s of finishPart(q)) done(s, [], ["no lab of its shape was left to run it (their starts or handoffs failed)"]);
+      for (const s of finishPart(q)) done(s, [], [unstarted ?? "no lab of its shape was left to run it (their starts or handoffs failed)"]);
     }
   };
 
