@@ -4,70 +4,11 @@
  * whole when its own process ends; exact bytes; exit statuses; limits; the
  * end of stdin. Only fixed commands of this test run (never scenario text).
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import pRetry from "p-retry";
-import { afterEach, expect, it } from "vitest";
-import { type AgentReply, encodeRequest, ReplyReader } from "./agent.ts";
-
-const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
-
-interface Running {
-  readonly child: ChildProcessWithoutNullStreams;
-  /** Replies in the order they came. */
-  readonly replies: AgentReply[];
-  send(id: number, argv: readonly string[], stdin?: string, limit?: number): void;
-  reply(id: number): Promise<AgentReply>;
-  readonly exited: Promise<number | null>;
-}
-
-const started: Running[] = [];
-afterEach(async () => {
-  // Ended as the harness ends it (its stdin closes), so it removes its own directory; killed only if it does not end.
-  await Promise.all(started.splice(0).map(async (r) => {
-    r.child.stdin.end();
-    const timer = setTimeout(() => r.child.kill("SIGKILL"), 5000);
-    await r.exited;
-    clearTimeout(timer);
-    for (const d of readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${r.child.pid}.`))) rmSync(join("/tmp", d), { recursive: true, force: true });
-  }));
-});
-
-/** No process whose command line holds `mark` is left (KILL comes before the reply or the exit; the kernel gets a moment, bounded). */
-async function noneLeft(mark: string): Promise<void> {
-  await pRetry(() => {
-    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
-    if (left !== "") throw new Error(`still running: ${left}`);
-  }, { retries: 20, minTimeout: 50, factor: 1 });
-}
-
-function startAgent(args: readonly string[] = []): Running {
-  const child = spawn("perl", [SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  const replies: AgentReply[] = [];
-  const waiting = new Map<number, (r: AgentReply) => void>();
-  const reader = new ReplyReader();
-  child.stdout.on("data", (chunk: Buffer) => {
-    reader.push(chunk, (reply) => {
-      replies.push(reply);
-      waiting.get(reply.id)?.(reply);
-    });
-  });
-  const running: Running = {
-    child,
-    replies,
-    send: (id, argv, stdin = "", limit = 0) => child.stdin.write(encodeRequest(id, argv, stdin, limit)),
-    reply: (id) => {
-      const got = replies.find((r) => r.id === id);
-      return got ? Promise.resolve(got) : new Promise((resolve) => waiting.set(id, resolve));
-    },
-    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-  };
-  started.push(running);
-  return running;
-}
+import { expect, it } from "vitest";
+import { noneLeft, startAgent } from "./agent-script-kit.ts";
 
 it("runs commands side by side: one that waits for another's file is answered after it, each by its id", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fwspec-agent-test-"));

@@ -1,0 +1,253 @@
+# fwspec-agent-probe.pl: `fwspec-probe start|wait|stop` answered by
+# fwspec-agent itself (required on the first such request), with the contract
+# of docker/fwspec-probe, byte for byte: the same output, stderr notes and
+# exit statuses (0-255 from the tool, 2 usage, 195 could not stop, 196 no such
+# probe, 197 did not end within 60 s, 198 stopped, 199 pending). The tool is
+# the agent's own child in a process group of its own (a `timeout` it runs
+# keeps that group), its output read through pipes as a command's is: no
+# bash, setsid, sh wrapper or file per probe (about 7 ms of a lab host's CPU
+# each). The script stays for what reaches a host without an agent.
+#
+# A request that waits (a start's grace, a wait, a stop until the tool is
+# gone) is answered later, from the agent's loop (probe_tick), never by
+# blocking it; a probe is forgotten once its result was given. A session's end
+# or the end of stdin KILLs every probe's group (nobody would read them).
+package FwspecProbe;
+use strict;
+use warnings;
+
+my $PENDING = "fwspec-probe: pending\n";
+my $USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
+
+# id => { pid (undef once reaped), rc, out, err, icmp: [v4, v6] at the start, killed (by a stop) }
+my %probes;
+# tool pid => probe id
+my %tool;
+# Requests answered later: { req, limit (agent's limit, µs; 0 none), probe, kind: grace|wait|end|stop, until (µs), family, icmp_at (µs) }
+my @waiting;
+
+require Time::HiRes;
+sub now_us { int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1e6) }
+
+# ICMP and ICMPv6 destination unreachables this network namespace received (each file in one read: a procfs line never torn).
+sub icmp_in {
+  my ($v4, $v6) = (0, 0);
+  if (open(my $fh, '<', '/proc/net/snmp')) {
+    sysread($fh, my $text, 1 << 16);
+    my @icmp = grep { /\AIcmp: / } split /\n/, $text // '';
+    if (@icmp >= 2) {
+      my @names = split ' ', $icmp[0];
+      my @values = split ' ', $icmp[1];
+      for my $i (0 .. $#names) { $v4 = $values[$i] // 0 if $names[$i] eq 'InDestUnreachs'; }
+    }
+  }
+  if (open(my $fh, '<', '/proc/net/snmp6')) {
+    sysread($fh, my $text, 1 << 16);
+    $v6 = $1 if ($text // '') =~ /^Icmp6InDestUnreachs\s+([0-9]+)/m;
+  }
+  return ($v4, $v6);
+}
+
+# The note a result ends with when ICMP errors arrived since the probe started.
+sub icmp_note {
+  my ($p, $sep) = @_;
+  my ($v4, $v6) = icmp_in();
+  my ($d4, $d6) = ($v4 - $p->{icmp}[0], $v6 - $p->{icmp}[1]);
+  return '' unless $d4 > 0 || $d6 > 0;
+  return sprintf("%sfwspec-probe: icmp destination unreachable received: ipv4 +%d, ipv6 +%d\n", $sep, $d4, $d6);
+}
+
+sub ended { my ($p) = @_; return defined $p->{rc}; }
+
+# The tool's own result; the probe is forgotten.
+sub finish {
+  my ($req, $id) = @_;
+  my $p = delete $probes{$id};
+  my $err = $p->{err}{data};
+  my $sep = length $err && substr($err, -1) ne "\n" ? "\n" : '';
+  $err .= icmp_note($p, $sep);
+  ::reply($req, $p->{rc}, \$p->{out}{data}, \$err, 0);
+}
+
+sub answer {
+  my ($req, $rc, $out, $err) = @_;
+  ::reply($req, $rc, \$out, \$err, 0);
+}
+
+sub start_tool {
+  my ($id, @argv) = @_;
+  my ($out_r, $out_w, $err_r, $err_w);
+  return "cannot make the probe's output pipes: $!" unless pipe($out_r, $out_w) && pipe($err_r, $err_w) && ::nonblocking($out_r) && ::nonblocking($err_r);
+  my @icmp = icmp_in();
+  my $pid = fork;
+  return "cannot start the probe: $!" unless defined $pid;
+  if ($pid == 0) {
+    $SIG{PIPE} = 'DEFAULT';
+    $SIG{CHLD} = 'DEFAULT';
+    setpgrp(0, 0);
+    open(STDIN, '<', '/dev/null') or exit 2;
+    open(STDOUT, '>&', $out_w) or exit 2;
+    open(STDERR, '>&', $err_w) or exit 2;
+    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    my ($why, $missing) = ("$!", $!{ENOENT});
+    print STDERR "fwspec-probe: $argv[0]: ", ($missing ? 'command not found' : $why), "\n";
+    exit($missing ? 127 : 126);
+  }
+  setpgrp($pid, $pid);
+  close $out_w;
+  close $err_w;
+  $probes{$id} = { pid => $pid, rc => undef, icmp => \@icmp, out => { fh => $out_r, data => '', printed => 0 }, err => { fh => $err_r, data => '', printed => 0 } };
+  $tool{$pid} = $id;
+  return undef;
+}
+
+# Is a connection to address:port of this family still in SYN-SENT (no answer of any kind yet)?
+sub syn_sent {
+  my ($address, $port) = @_;
+  my ($family, $dst) = $address =~ /:/ ? ('-6', "[$address]") : ('-4', $address);
+  # As the script: no listing (ss missing or failing) is no connection in SYN-SENT.
+  open(my $fh, '-|', 'ss', '-Htn', $family, 'state', 'syn-sent', 'dst', $dst, "( dport = :$port )") or return 0;
+  local $/;
+  my $listed = <$fh> // '';
+  close $fh;
+  return $listed ne '';
+}
+
+# A request `fwspec-probe <args>` (id: the agent's request id; limit: its limit in seconds, 0 none).
+sub probe_request {
+  my ($req, $limit, @args) = @_;
+  my $limit_us = $limit > 0 ? now_us() + $limit * 1e6 : 0;
+  my ($cmd, $id) = @args;
+  return answer($req, 2, '', $USAGE) if @args < 2 || $id !~ /\A[a-zA-Z0-9-]+\z/;
+  splice @args, 0, 2;
+  if ($cmd eq 'start') {
+    return answer($req, 2, '', $USAGE) if @args < 2;
+    my ($grace, $family) = $args[0] =~ /\A([0-9]+)(?:,([46]))?\z/ or return answer($req, 2, '', $USAGE);
+    shift @args;
+    # A probe of the same id still held (never waited for) is replaced, as the script's files would be.
+    forget($id) if $probes{$id};
+    my $failed = start_tool($id, @args);
+    return answer($req, 2, '', "fwspec-probe: $failed\n") if defined $failed;
+    my $now = now_us();
+    push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'grace', until => $now + $grace * 1000, family => $family, icmp_at => $now };
+  } elsif ($cmd eq 'wait') {
+    return answer($req, 196, '', "fwspec-probe: no probe $id\n") unless $probes{$id};
+    if (@args) {
+      return answer($req, 2, '', $USAGE) unless $args[0] =~ /\A[0-9]+\z/;
+      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'wait', until => now_us() + $args[0] * 1000 };
+    } else {
+      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+    }
+  } elsif ($cmd eq 'stop') {
+    return answer($req, 196, '', "fwspec-probe: no probe $id\n") unless $probes{$id};
+    my $p = $probes{$id};
+    if (@args && $args[0] eq 'tcp') {
+      return answer($req, 2, '', $USAGE) unless @args == 3;
+      # It got an answer (or has not connected yet): not ours to stop, it runs to its end.
+      if (!ended($p) && !syn_sent($args[1], $args[2])) {
+        push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+        return probe_tick();
+      }
+    }
+    if (!ended($p)) {
+      kill 'KILL', -$p->{pid};
+      $p->{killed} = 1;
+      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'stop', until => now_us() + 1e6 };
+    } else {
+      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+    }
+  } else {
+    return answer($req, 2, '', $USAGE);
+  }
+  return probe_tick();
+}
+
+# Its tool is KILLed (if it runs) and its result never given.
+sub forget {
+  my ($id) = @_;
+  my $p = delete $probes{$id} or return;
+  kill 'KILL', -$p->{pid} if defined $p->{pid} && !ended($p);
+  @waiting = grep { $_->{probe} ne $id } @waiting;
+}
+
+# A probe's tool was reaped (true if the pid was one).
+sub probe_reaped {
+  my ($pid, $status) = @_;
+  my $id = delete $tool{$pid};
+  return 0 unless defined $id;
+  my $p = $probes{$id} or return 1;
+  ::drain($p->{$_}) for qw(out err);
+  $p->{rc} = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
+  $p->{reaped} = 1;
+  return 1;
+}
+
+# The output pipes to read.
+sub probe_streams { return grep { $_->{fh} } map { ($_->{out}, $_->{err}) } values %probes; }
+
+sub probe_running { return scalar %tool; }
+
+# Answers every waiting request whose moment has come; the seconds until the next one (undef: none waits).
+sub probe_tick {
+  my $now = now_us();
+  my $next;
+  my @still;
+  for my $w (@waiting) {
+    my $p = $probes{$w->{probe}};
+    if (!$p) {
+      next;
+    }
+    my $done = 1;
+    if ($w->{kind} eq 'stop') {
+      if (ended($p) && !($p->{killed} && $p->{rc} == 137)) {
+        finish($w->{req}, $w->{probe});
+      } elsif (ended($p) && kill(0, -$p->{pid}) == 0) {
+        # Its group is gone: stopped, with what it printed so far.
+        delete $probes{$w->{probe}};
+        my $err = $p->{err}{data};
+        $err .= "\n" if length $err && substr($err, -1) ne "\n";
+        $err .= icmp_note($p, '');
+        answer($w->{req}, 198, "fwspec-probe: stopped\n", $err);
+      } elsif ($now >= $w->{until}) {
+        answer($w->{req}, 195, '', "fwspec-probe: could not stop the probe (processes $p->{pid} still there after 1 s)\n");
+      } else {
+        $done = 0;
+      }
+    } elsif (ended($p)) {
+      finish($w->{req}, $w->{probe});
+    } elsif ($w->{limit} && $now >= $w->{limit}) {
+      ::reply($w->{req}, 124, \'', \'', 1);
+    } elsif ($now >= $w->{until}) {
+      if ($w->{kind} eq 'end') {
+        forget($w->{probe});
+        answer($w->{req}, 197, '', "fwspec-probe: the probe did not end within 60 s\n");
+      } else {
+        answer($w->{req}, 199, $PENDING, '');
+      }
+    } else {
+      $done = 0;
+      # An ICMP error of its family ends a start's grace 4 ms later (the kernel retries a SYN an ICMPv6 error refused).
+      if ($w->{family} && $now >= $w->{icmp_at}) {
+        my @icmp = icmp_in();
+        my $i = $w->{family} == 4 ? 0 : 1;
+        $w->{until} = $now + 4000 if $icmp[$i] > $p->{icmp}[$i] && $now + 4000 < $w->{until};
+        $w->{icmp_at} = $now + 10000;
+      }
+    }
+    next if $done;
+    push @still, $w;
+    my @at = ($w->{until}, $w->{limit} || (), $w->{family} ? $w->{icmp_at} : ());
+    $at[0] = $now + 2000 if $w->{kind} eq 'stop' && ended($p);
+    for my $t (@at) { $next = $t if !defined $next || $t < $next; }
+  }
+  @waiting = @still;
+  return defined $next ? ($next > $now ? ($next - $now) / 1e6 : 0) : undef;
+}
+
+# A session's end or the end of stdin: every tool's group is KILLed, nothing is answered.
+sub probe_end_all {
+  forget($_) for keys %probes;
+  @waiting = ();
+}
+
+1;

@@ -1,0 +1,127 @@
+/**
+ * `fwspec-probe` answered by fwspec-agent itself (docker/fwspec-agent-probe.pl)
+ * keeps docker/fwspec-probe's contract: each case runs both through the agent,
+ * once as `fwspec-probe` (answered by the agent) and once as the script's own
+ * path (an ordinary command), and must get the same replies. This machine's
+ * perl and bash, no Docker; the only packets are UDP datagrams to loopback.
+ */
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { AgentReply } from "./agent.ts";
+import { noneLeft, type Running, startAgent } from "./agent-script-kit.ts";
+
+const SCRIPT_PROBE = fileURLToPath(new URL("../../docker/fwspec-probe", import.meta.url));
+const USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
+
+/** What a case compares: the reply without the agent's byte counts. */
+function seen(r: AgentReply) {
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+}
+
+/** Sends probe requests one after another (as the harness does) and gives each reply. */
+function prober(agent: Running, probe: string) {
+  let next = 1;
+  return async (...args: string[]) => {
+    const id = next++;
+    agent.send(id, [probe, ...args]);
+    return seen(await agent.reply(id));
+  };
+}
+
+const both = [
+  { how: "answered by the agent", probe: "fwspec-probe" },
+  { how: "the script through the agent", probe: SCRIPT_PROBE },
+] as const;
+
+describe.each(both)("fwspec-probe $how", ({ probe }) => {
+  const unique = () => `fwspec-probe-test-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+  it("a tool that ends within the grace: its stdout, stderr and exit status, nothing added", async () => {
+    const run = prober(startAgent(), probe);
+    expect(await run("start", "p1", "5000", "sh", "-c", "printf out; printf err >&2; exit 3")).toEqual({ exitCode: 3, stdout: "out", stderr: "err", timedOut: false });
+    // Its result was given: the probe is gone.
+    expect(await run("wait", "p1")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe p1\n", timedOut: false });
+  });
+
+  it("one still running at the end of the grace is pending; a bounded wait says pending again; stop kills it and everything in its group", async () => {
+    const mark = unique();
+    const run = prober(startAgent(), probe);
+    expect(await run("start", "p2", "50", "bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "tool", mark)).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    expect(await run("wait", "p2", "30")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    expect(await run("stop", "p2")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
+    await noneLeft(mark);
+    expect(await run("stop", "p2")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe p2\n", timedOut: false });
+  });
+
+  it("a stopped tool's stderr so far comes with the stop, ended by a newline", async () => {
+    const run = prober(startAgent(), probe);
+    expect((await run("start", "p3", "100", "sh", "-c", "printf half >&2; sleep 600")).exitCode).toBe(199);
+    expect(await run("stop", "p3")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "half\n", timedOut: false });
+  });
+
+  it("an unbounded wait gives the result when the tool ends; a stop of one that has ended gives its result", async () => {
+    const run = prober(startAgent(), probe);
+    expect((await run("start", "p4", "20", "sh", "-c", "sleep 0.3; echo done")).exitCode).toBe(199);
+    expect(await run("wait", "p4")).toEqual({ exitCode: 0, stdout: "done\n", stderr: "", timedOut: false });
+    expect((await run("start", "p5", "20", "sh", "-c", "sleep 0.2; echo over; exit 1")).exitCode).toBe(199);
+    expect((await run("wait", "p5", "2000")).exitCode).toBe(1);
+  });
+
+  it("stop tcp of a connection that is not in SYN-SENT lets the tool run to its end", async () => {
+    const run = prober(startAgent(), probe);
+    expect((await run("start", "p7", "20", "sh", "-c", "sleep 0.3; echo answered")).exitCode).toBe(199);
+    expect(await run("stop", "p7", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 0, stdout: "answered\n", stderr: "", timedOut: false });
+  });
+
+  it("an ICMP destination unreachable of the probe's family ends the grace; the result notes it", async () => {
+    const run = prober(startAgent(), probe);
+    // A datagram to a closed loopback port is answered by an ICMP port unreachable.
+    const started = await run("start", "p8", "60000,4", "bash", "-c", "echo x > /dev/udp/127.0.0.1/9; sleep 600");
+    expect(started).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    const stopped = await run("stop", "p8");
+    expect(stopped).toMatchObject({ exitCode: 198, stdout: "fwspec-probe: stopped\n" });
+    expect(stopped.stderr).toMatch(/^fwspec-probe: icmp destination unreachable received: ipv4 \+[1-9][0-9]*, ipv6 \+[0-9]+\n$/);
+  }, 20_000);
+
+  it.each([
+    { name: "no id", args: ["start"] },
+    { name: "an id with a space", args: ["start", "a b", "10", "true"] },
+    { name: "a grace that is not a number", args: ["start", "p9", "soon", "true"] },
+    { name: "a family other than 4 or 6", args: ["start", "p9", "10,5", "true"] },
+    { name: "no tool", args: ["start", "p9", "10"] },
+    { name: "an unknown request", args: ["frob", "p9"] },
+  ])("refuses $name with its usage (exit 2)", async ({ args }) => {
+    const run = prober(startAgent(), probe);
+    expect(await run(...args)).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
+  });
+
+  it("wait and stop of a probe never started: exit 196", async () => {
+    const run = prober(startAgent(), probe);
+    expect(await run("wait", "nope", "10")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });
+    expect(await run("stop", "nope", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });
+  });
+});
+
+describe("fwspec-probe answered by the agent", () => {
+  it("runs the tool as the agent's own child (no bash, setsid or sh between them)", async () => {
+    const agent = startAgent();
+    agent.send(1, ["fwspec-probe", "start", "c1", "5000", "sh", "-c", "cat /proc/$PPID/comm"]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n" });
+  });
+
+  it("at the end of stdin a pending probe's tool and its group are KILLed", async () => {
+    const agent = startAgent();
+    const mark = `fwspec-probe-eof-${process.pid}-${Date.now()}`;
+    agent.send(1, ["fwspec-probe", "start", "e1", "20", "bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "tool", mark]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });
+    agent.child.stdin.end();
+    expect(await agent.exited).toBe(0);
+    await noneLeft(mark);
+  });
+
+  it("a tool that cannot be started: 127 with its name, as a command's", async () => {
+    const agent = startAgent();
+    agent.send(1, ["fwspec-probe", "start", "m1", "5000", "fwspec-no-such-tool"]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 127, stdout: "", stderr: "fwspec-probe: fwspec-no-such-tool: command not found\n" });
+  });
+});

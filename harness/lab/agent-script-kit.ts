@@ -1,0 +1,79 @@
+/**
+ * Test kit for docker/fwspec-agent run with this machine's perl (no Docker):
+ * start one, send framed requests, await replies by id; each agent started is
+ * ended after its test as the harness ends it (its stdin closes).
+ */
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pRetry from "p-retry";
+import { afterEach } from "vitest";
+import { type AgentReply, encodeRequest, ReplyReader } from "./agent.ts";
+
+export const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
+
+/**
+ * In a lab host the agent is the container's PID 1 and reaps what its
+ * commands leave behind; here it is made a child subreaper (prctl
+ * PR_SET_CHILD_SUBREAPER, kept across exec) so it does the same (another
+ * machine's init may leave them as zombies, which still count as a process
+ * group's members).
+ */
+const PRCTL: Record<string, number> = { x64: 157, arm64: 167 };
+const AS_SUBREAPER = `${PRCTL[process.arch] !== undefined ? `syscall(${PRCTL[process.arch]}, 36, 1, 0, 0, 0) == 0 or die "prctl: $!\\n"; ` : ""}exec { $ARGV[0] } @ARGV or die "exec: $!\\n"`;
+
+export interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Replies in the order they came. */
+  readonly replies: AgentReply[];
+  send(id: number, argv: readonly string[], stdin?: string, limit?: number): void;
+  reply(id: number): Promise<AgentReply>;
+  readonly exited: Promise<number | null>;
+}
+
+const started: Running[] = [];
+afterEach(async () => {
+  // Ended as the harness ends it (its stdin closes), so it removes its own directory; killed only if it does not end.
+  await Promise.all(started.splice(0).map(async (r) => {
+    r.child.stdin.end();
+    const timer = setTimeout(() => r.child.kill("SIGKILL"), 5000);
+    await r.exited;
+    clearTimeout(timer);
+    for (const d of readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${r.child.pid}.`))) rmSync(join("/tmp", d), { recursive: true, force: true });
+  }));
+});
+
+/** No process whose command line holds `mark` is left (KILL comes before the reply or the exit; the kernel gets a moment, bounded). */
+export async function noneLeft(mark: string): Promise<void> {
+  await pRetry(() => {
+    const left = spawnSync("pgrep", ["-f", mark], { encoding: "utf8" }).stdout;
+    if (left !== "") throw new Error(`still running: ${left}`);
+  }, { retries: 20, minTimeout: 50, factor: 1 });
+}
+
+export function startAgent(args: readonly string[] = []): Running {
+  const child = spawn("perl", ["-e", AS_SUBREAPER, "perl", SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const replies: AgentReply[] = [];
+  const waiting = new Map<number, (r: AgentReply) => void>();
+  const reader = new ReplyReader();
+  child.stdout.on("data", (chunk: Buffer) => {
+    reader.push(chunk, (reply) => {
+      replies.push(reply);
+      waiting.get(reply.id)?.(reply);
+    });
+  });
+  const running: Running = {
+    child,
+    replies,
+    send: (id, argv, stdin = "", limit = 0) => child.stdin.write(encodeRequest(id, argv, stdin, limit)),
+    reply: (id) => {
+      const got = replies.find((r) => r.id === id);
+      return got ? Promise.resolve(got) : new Promise((resolve) => waiting.set(id, resolve));
+    },
+    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+  };
+  started.push(running);
+  return running;
+}
+
