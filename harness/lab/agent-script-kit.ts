@@ -14,11 +14,11 @@ import { type AgentReply, encodeRequest, ReplyReader } from "./agent.ts";
 export const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
 
 /**
- * In a lab host the agent is the container's PID 1 and reaps what its
- * commands leave behind; here it is made a child subreaper (prctl
- * PR_SET_CHILD_SUBREAPER, kept across exec) so it does the same (another
- * machine's init may leave them as zombies, which still count as a process
- * group's members).
+ * In a lab host the container's init reaps what commands leave behind when
+ * they end; here the agent is made a child subreaper (prctl
+ * PR_SET_CHILD_SUBREAPER, kept across exec), and reaps them itself (this
+ * machine's init may leave them as zombies, which still count as members of
+ * a process group).
  */
 const PRCTL: Record<string, number> = { x64: 157, arm64: 167 };
 const AS_SUBREAPER = `${PRCTL[process.arch] !== undefined ? `syscall(${PRCTL[process.arch]}, 36, 1, 0, 0, 0) == 0 or die "prctl: $!\\n"; ` : ""}exec { $ARGV[0] } @ARGV or die "exec: $!\\n"`;

@@ -82,3 +82,15 @@ it("a taken warm lab's hosts are reached by docker attach: no exec, a fresh lab'
   expect(before.filter((a) => a.startsWith("exec_create") || a.startsWith("exec_start"))).toEqual([]);
   expect(after.filter((a) => a.startsWith("exec_create"))).toHaveLength(1);
 });
+
+it("a fresh lab reaches one host by exec (what keeps it attended for sweeps elsewhere) and the others by attach", async () => {
+  const p = provider();
+  const runId = runs[runs.length - 1]!;
+  let fresh: Awaited<ReturnType<typeof run>> | undefined;
+  const actions = await actionsDuring(runId, async () => {
+    fresh = await run({ scenarios: [scenario("a fresh lab")] }, { provider: p, labs: 1 });
+  });
+  expect(verdicts(fresh!)).toEqual(["8080 dropped", "9090 open"]);
+  expect(actions.filter((a) => a.startsWith("exec_create"))).toHaveLength(1);
+  expect(actions.filter((a) => a === "attach")).toHaveLength(1);
+});

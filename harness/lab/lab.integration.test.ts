@@ -366,7 +366,7 @@ describe("the command channel (fwspec-agent)", () => {
     expect(empty).toMatchObject({ exitCode: 0, stdout: "", stderr: "" });
   });
 
-  it("runs commands side by side through one docker exec per host", async () => {
+  it("runs commands side by side through one channel per host (its exec, or an attach: no exec per command)", async () => {
     const remote = lab.host("remote");
     await remote.exec(["true"]);
     const docker = await connectEngine();
@@ -376,13 +376,14 @@ describe("the command channel (fwspec-agent)", () => {
     const dir = (await remote.run(["mktemp", "-d"], "making a directory")).stdout.trim();
     let ended = false;
     const all = Promise.all(Array.from({ length: 6 }, (_, i) => remote.exec(["sh", "-c", 'touch "$1/$2"; while [ "$(ls "$1" | wc -l)" -lt 6 ]; do sleep 0.02; done; echo "$2"', "wait", dir, String(i)], { timeoutSeconds: 20 }))).finally(() => (ended = true));
-    // The most execs seen running while the six run (one exec per command would show up to seven).
+    // The most execs seen running while the six run (one exec per command would show up to six more).
     let most = 0;
     while (!ended) most = Math.max(most, await running());
     const results = await all;
     expect(results.map((r) => r.stdout)).toEqual(["0\n", "1\n", "2\n", "3\n", "4\n", "5\n"]);
-    expect(before).toBe(1);
-    expect(most).toBe(1);
+    // The lab's one exec channel may be this host's (lab.ts: the others are attached).
+    expect(before).toBeLessThanOrEqual(1);
+    expect(most).toBe(before);
   });
 
   it("carries large outputs and concurrent commands without mixing them up", async () => {

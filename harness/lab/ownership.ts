@@ -8,11 +8,14 @@
  *
  * A sweeper in the same boot and namespace checks the pid and start time: a
  * live owner's resources stay, a gone owner's go at once (SIGKILLed runs).
- * Anywhere else the owner cannot be seen, and a resource counts as attended,
- * so it stays, while its container runs a command channel (the owner's
- * `docker exec` fwspec-agents end when the owner's connection closes), or it
- * was created or started less than FOREIGN_GRACE_MS ago (a lab mid-start, a
- * host mid-reboot); a network stays while a container of its lab does.
+ * Anywhere else the owner cannot be seen, and a lab counts as attended, so
+ * it stays, while a container of it runs a command channel (the owner's
+ * `docker exec` fwspec-agents end when the owner's connection closes: one
+ * host of each lab the owner started reaches its agent by exec, its others
+ * by `docker attach`, which the engine does not list), or one of its
+ * containers was created or started less than FOREIGN_GRACE_MS ago (a lab
+ * mid-start, a host mid-reboot); a network stays while a container of its lab
+ * does.
  */
 import { readFileSync, readlinkSync } from "node:fs";
 

@@ -117,14 +117,11 @@ async function runningChannels(docker: Dockerode, id: string, now: number): Prom
 export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<{ containers: Listed[]; networks: Listed[]; markers: KeptMarker[] }> {
   const place = currentPlace();
   const containers = await docker.listContainers({ all: true, filters: LAB_FILTER });
-  const orphaned = await Promise.all(
-    containers.map(async (c) => {
-      const state = ownerState(c.Labels[LABEL_OWNER], place);
-      if (state !== "unseen") return state === "gone";
-      const seen = await runningChannels(docker, c.Id, now).catch(() => undefined);
-      return seen !== undefined && !attended(seen.ageMs, seen.channels);
-    }),
-  );
+  const states = containers.map((c) => ownerState(c.Labels[LABEL_OWNER], place));
+  // An unseen owner's lab is attended as a whole: one of its hosts keeps an exec (lab.ts), the others are attached.
+  const seen = await Promise.all(containers.map((c, i) => (states[i] === "unseen" ? runningChannels(docker, c.Id, now).catch(() => undefined) : undefined)));
+  const attendedLabs = new Set(containers.filter((_, i) => seen[i] !== undefined && attended(seen[i]!.ageMs, seen[i]!.channels)).map((c) => labKey(c.Labels)));
+  const orphaned = containers.map((c, i) => (states[i] !== "unseen" ? states[i] === "gone" : seen[i] !== undefined && !attendedLabs.has(labKey(c.Labels))));
   const liveLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
   const allNetworks = await docker.listNetworks({ filters: LAB_FILTER });
   const networks = allNetworks.filter((n) => {
