@@ -59,8 +59,10 @@ exit 4`;
 /**
  * Removes the trace table; its removal, printed by the monitor after every
  * trace event before it, is the marker that the monitor's output is complete.
- * Then prints that output and — when it traced any packet — the ruleset with
- * handles (every rule is named from it, and its place in its chain:
+ * The ruleset is listed with handles by the same nft call, right after the
+ * removal (nothing changes it while the step ends; an nft started per task
+ * costs its host several milliseconds of CPU). Then prints the monitor's
+ * output and — when it traced any packet — that listing (every rule is named from it, and its place in its chain:
  * rules/trace-named.ts) and, only when iptables-nft tables
  * (ip, ip6) show in it and the caller has no reading of this step's ruleset
  * ("$1" = read for IPv4, "$2" for IPv6), the iptables-save readings that name
@@ -68,11 +70,11 @@ exit 4`;
  * that step arms).
  */
 export const COLLECT = `i=0
-nft delete table inet ${TRACE_TABLE} 2>/dev/null || i=200
+listing=$(printf 'delete table inet ${TRACE_TABLE}\\nlist ruleset\\n' | nft -a -f - 2>/dev/null) || i=200
 while [ $i -lt 200 ] && ! grep -q "^delete table inet ${TRACE_TABLE}" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
 cat ${LOG} 2>/dev/null
 echo '${SECTION}'
-grep -q '^trace id ' ${LOG} 2>/dev/null && nft -a list ruleset 2>/dev/null
+grep -q '^trace id ' ${LOG} 2>/dev/null && printf '%s\\n' "$listing"
 echo '${SECTION}'
 [ "$1" = read ] && grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
 echo '${SECTION}'
