@@ -19,12 +19,13 @@ use warnings;
 my $PENDING = "fwspec-probe: pending\n";
 my $USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
 
-# id => { pid (undef once reaped), rc, out, err, icmp: [v4, v6] at the start, killed (by a stop) }
+# id => { serial, pid, rc (once reaped), out, err, icmp: [v4, v6] at the start, killed (by a stop), stopping (its stop not answered yet) }
 my %probes;
 # tool pid => probe id
 my %tool;
-# Requests answered later: { req, limit (agent's limit, µs; 0 none), probe, kind: grace|wait|end|stop, until (µs), family, icmp_at (µs) }
+# Requests answered later: { req, limit (agent's limit, µs; 0 none), probe (id), serial (of that probe), kind: grace|wait|end|stop, until (µs), family, icmp_at (µs) }
 my @waiting;
+my $serial = 0;
 
 require Time::HiRes;
 sub now_us { int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1e6) }
@@ -65,8 +66,10 @@ sub finish {
   my $p = delete $probes{$id};
   my $err = $p->{err}{data};
   my $sep = length $err && substr($err, -1) ne "\n" ? "\n" : '';
-  $err .= icmp_note($p, $sep);
-  ::reply($req, $p->{rc}, \$p->{out}{data}, \$err, 0);
+  my $note = icmp_note($p, $sep);
+  $err .= $note;
+  # With how much the tool printed (more than the agent keeps, if it printed more), as a command's reply says.
+  ::reply($req, $p->{rc}, \$p->{out}{data}, \$err, 0, $p->{out}{printed}, $p->{err}{printed} + length $note);
 }
 
 sub answer {
@@ -89,14 +92,15 @@ sub start_tool {
     open(STDOUT, '>&', $out_w) or exit 2;
     open(STDERR, '>&', $err_w) or exit 2;
     { no warnings 'exec'; exec { $argv[0] } @argv; }
+    # As the script's `sh -c` (dash) says it.
     my ($why, $missing) = ("$!", $!{ENOENT});
-    print STDERR "fwspec-probe: $argv[0]: ", ($missing ? 'command not found' : $why), "\n";
+    print STDERR "fwspec-probe: 1: $argv[0]: ", ($missing ? 'not found' : $why), "\n";
     exit($missing ? 127 : 126);
   }
   setpgrp($pid, $pid);
   close $out_w;
   close $err_w;
-  $probes{$id} = { pid => $pid, rc => undef, icmp => \@icmp, out => { fh => $out_r, data => '', printed => 0 }, err => { fh => $err_r, data => '', printed => 0 } };
+  $probes{$id} = { serial => ++$serial, pid => $pid, rc => undef, icmp => \@icmp, out => { fh => $out_r, data => '', printed => 0 }, err => { fh => $err_r, data => '', printed => 0 } };
   $tool{$pid} = $id;
   return undef;
 }
@@ -117,6 +121,7 @@ sub syn_sent {
 sub probe_request {
   my ($req, $limit, @args) = @_;
   my $limit_us = $limit > 0 ? now_us() + $limit * 1e6 : 0;
+  my $wait = sub { my ($id, %w) = @_; push @waiting, { req => $req, limit => $limit_us, probe => $id, serial => $probes{$id}{serial}, %w }; };
   my ($cmd, $id) = @args;
   return answer($req, 2, '', $USAGE) if @args < 2 || $id !~ /\A[a-zA-Z0-9-]+\z/;
   splice @args, 0, 2;
@@ -129,14 +134,14 @@ sub probe_request {
     my $failed = start_tool($id, @args);
     return answer($req, 2, '', "fwspec-probe: $failed\n") if defined $failed;
     my $now = now_us();
-    push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'grace', until => $now + $grace * 1000, family => $family, icmp_at => $now };
+    $wait->($id, kind => 'grace', until => $now + $grace * 1000, family => $family, icmp_at => $now);
   } elsif ($cmd eq 'wait') {
     return answer($req, 196, '', "fwspec-probe: no probe $id\n") unless $probes{$id};
     if (@args) {
       return answer($req, 2, '', $USAGE) unless $args[0] =~ /\A[0-9]+\z/;
-      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'wait', until => now_us() + $args[0] * 1000 };
+      $wait->($id, kind => 'wait', until => now_us() + $args[0] * 1000);
     } else {
-      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+      $wait->($id, kind => 'end', until => now_us() + 60e6);
     }
   } elsif ($cmd eq 'stop') {
     return answer($req, 196, '', "fwspec-probe: no probe $id\n") unless $probes{$id};
@@ -145,16 +150,16 @@ sub probe_request {
       return answer($req, 2, '', $USAGE) unless @args == 3;
       # It got an answer (or has not connected yet): not ours to stop, it runs to its end.
       if (!ended($p) && !syn_sent($args[1], $args[2])) {
-        push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+        $wait->($id, kind => 'end', until => now_us() + 60e6);
         return probe_tick();
       }
     }
     if (!ended($p)) {
       kill 'KILL', -$p->{pid};
-      $p->{killed} = 1;
-      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'stop', until => now_us() + 1e6 };
+      $p->{killed} = $p->{stopping} = 1;
+      $wait->($id, kind => 'stop', until => now_us() + 1e6);
     } else {
-      push @waiting, { req => $req, limit => $limit_us, probe => $id, kind => 'end', until => now_us() + 60e6 };
+      $wait->($id, kind => 'end', until => now_us() + 60e6);
     }
   } else {
     return answer($req, 2, '', $USAGE);
@@ -162,12 +167,11 @@ sub probe_request {
   return probe_tick();
 }
 
-# Its tool is KILLed (if it runs) and its result never given.
+# Its tool is KILLed (if it runs) and its result never given (a request still waiting for it gets `no probe`).
 sub forget {
   my ($id) = @_;
   my $p = delete $probes{$id} or return;
-  kill 'KILL', -$p->{pid} if defined $p->{pid} && !ended($p);
-  @waiting = grep { $_->{probe} ne $id } @waiting;
+  kill 'KILL', -$p->{pid} unless ended($p);
 }
 
 # A probe's tool was reaped (true if the pid was one).
@@ -175,7 +179,9 @@ sub probe_reaped {
   my ($pid, $status) = @_;
   my $id = delete $tool{$pid};
   return 0 unless defined $id;
-  my $p = $probes{$id} or return 1;
+  # A tool of a probe forgotten since (its id may be another probe's now).
+  my $p = $probes{$id};
+  return 1 unless $p && $p->{pid} == $pid;
   ::drain($p->{$_}) for qw(out err);
   $p->{rc} = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
   $p->{reaped} = 1;
@@ -188,13 +194,17 @@ sub probe_streams { return grep { $_->{fh} } map { ($_->{out}, $_->{err}) } valu
 sub probe_running { return scalar %tool; }
 
 # Answers every waiting request whose moment has come; the seconds until the next one (undef: none waits).
+# Nothing here changes @waiting but its last line (forget and finish only drop probes).
 sub probe_tick {
   my $now = now_us();
   my $next;
   my @still;
-  for my $w (@waiting) {
+  # Stops first: a probe being stopped answers its stop (198), the requests waiting beside it `no probe` after.
+  for my $w ((grep { $_->{kind} eq 'stop' } @waiting), (grep { $_->{kind} ne 'stop' } @waiting)) {
     my $p = $probes{$w->{probe}};
-    if (!$p) {
+    # Its probe's result was given to another request (or it was forgotten, or replaced under its id).
+    if (!$p || $p->{serial} != $w->{serial}) {
+      answer($w->{req}, 196, '', "fwspec-probe: no probe $w->{probe}\n");
       next;
     }
     my $done = 1;
@@ -209,11 +219,12 @@ sub probe_tick {
         $err .= icmp_note($p, '');
         answer($w->{req}, 198, "fwspec-probe: stopped\n", $err);
       } elsif ($now >= $w->{until}) {
-        answer($w->{req}, 195, '', "fwspec-probe: could not stop the probe (processes $p->{pid} still there after 1 s)\n");
+        $p->{stopping} = 0;
+        answer($w->{req}, 195, '', "fwspec-probe: could not stop the probe (processes $p->{pid}/$p->{pid} still there after 1 s)\n");
       } else {
         $done = 0;
       }
-    } elsif (ended($p)) {
+    } elsif (ended($p) && !$p->{stopping}) {
       finish($w->{req}, $w->{probe});
     } elsif ($w->{limit} && $now >= $w->{limit}) {
       ::reply($w->{req}, 124, \'', \'', 1);

@@ -27,6 +27,8 @@ export class AgentChannel {
   #closed: LabError | undefined;
   /** The next agent is the container's own (Agent.attach), not an exec: warm({ attach: true }). */
   #attach = false;
+  /** keepOpen(): an agent that closes by itself is started again at once. */
+  #keep = false;
 
   constructor(docker: Dockerode, containerId: () => string, host: string, max = COMMANDS_AT_ONCE) {
     this.#docker = docker;
@@ -56,6 +58,17 @@ export class AgentChannel {
   async warm(options: { readonly attach?: boolean } = {}): Promise<void> {
     if (options.attach === true && this.#agent === undefined) this.#attach = true;
     await this.#current();
+  }
+
+  /**
+   * Keeps an agent open from now on: one that closes by itself (not by reset
+   * or close) is started again at once, not at the next command. lab.ts keeps
+   * the one exec channel that makes a lab attended for sweeps of other PID
+   * namespaces (resources.ts findOrphans) open this way.
+   */
+  keepOpen(): void {
+    this.#keep = true;
+    void this.warm().catch(() => undefined);
   }
 
   /** Drops the agent (the container restarted); the next command starts another. */
@@ -102,6 +115,11 @@ export class AgentChannel {
     if (generation !== this.#generation || this.#closed) {
       agent.close();
       throw new Error(`the command channel to ${this.#host} was reset while it started`);
+    }
+    if (this.#keep) {
+      agent.onClosed(() => {
+        if (generation === this.#generation && !this.#closed) void this.#current().catch(() => undefined);
+      });
     }
     return agent;
   }

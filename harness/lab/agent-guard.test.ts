@@ -225,3 +225,22 @@ test("a closed channel (its lab gone) starts no agent for a later command", asyn
   await expect(channel.run(["echo", "two"], "", quick)).rejects.toThrow("the command channel to fw is closed (its lab is gone)");
   expect(agents).toHaveLength(1);
 });
+
+test("a channel kept open starts a new agent as soon as its agent closes by itself; not after a reset or close", async () => {
+  const { docker, agents } = fakeDocker();
+  const channel = new AgentChannel(docker, () => "c0ffee", "fw");
+  channel.keepOpen();
+  await vi.waitFor(() => expect(agents).toHaveLength(1));
+  agents[0]!.push(null);
+  agents[0]!.destroy();
+  // No command asked for it: the channel itself started the next one.
+  await vi.waitFor(() => expect(agents).toHaveLength(2));
+  await expect(channel.run(["echo", "two"], "", quick)).resolves.toMatchObject({ stdout: "two" });
+  expect(agents).toHaveLength(2);
+  channel.reset();
+  await channel.warm();
+  expect(agents).toHaveLength(3);
+  channel.close();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(agents).toHaveLength(3);
+});

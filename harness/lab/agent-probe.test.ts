@@ -11,6 +11,13 @@ import type { AgentReply } from "./agent.ts";
 import { noneLeft, type Running, startAgent } from "./agent-script-kit.ts";
 
 const SCRIPT_PROBE = fileURLToPath(new URL("../../docker/fwspec-probe", import.meta.url));
+const root = process.getuid?.() === 0;
+const DROP_PORT_9 = [
+  "ip link set lo up",
+  "nft add table inet fwspec_test",
+  "nft add chain inet fwspec_test in '{ type filter hook input priority 0; }'",
+  "nft add rule inet fwspec_test in tcp dport 9 drop",
+].join(" && ");
 const USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
 
 /** What a case compares: the reply without the agent's byte counts. */
@@ -59,12 +66,24 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     expect(await run("stop", "p3")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "half\n", timedOut: false });
   });
 
-  it("an unbounded wait gives the result when the tool ends; a stop of one that has ended gives its result", async () => {
+  it("an unbounded wait gives the result when the tool ends; a bounded one too", async () => {
     const run = prober(startAgent(), probe);
     expect((await run("start", "p4", "20", "sh", "-c", "sleep 0.3; echo done")).exitCode).toBe(199);
     expect(await run("wait", "p4")).toEqual({ exitCode: 0, stdout: "done\n", stderr: "", timedOut: false });
     expect((await run("start", "p5", "20", "sh", "-c", "sleep 0.2; echo over; exit 1")).exitCode).toBe(199);
     expect((await run("wait", "p5", "2000")).exitCode).toBe(1);
+  });
+
+  it.skipIf(!root)("stop tcp of a connection still in SYN-SENT (its SYN dropped) kills the tool", async () => {
+    // In a network namespace of its own: loopback up, an input rule dropping SYNs to port 9 (nothing leaves it).
+    const run = prober(startAgent([], { netns: DROP_PORT_9 }), probe);
+    expect(await run("start", "s1", "50", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    expect(await run("stop", "s1", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
+  });
+
+  it("a tool that cannot be started: 127, said as the script's shell says it", async () => {
+    const run = prober(startAgent(), probe);
+    expect(await run("start", "m1", "5000", "fwspec-no-such-tool")).toEqual({ exitCode: 127, stdout: "", stderr: "fwspec-probe: 1: fwspec-no-such-tool: not found\n", timedOut: false });
   });
 
   it("stop tcp of a connection that is not in SYN-SENT lets the tool run to its end", async () => {
@@ -119,9 +138,24 @@ describe("fwspec-probe answered by the agent", () => {
     await noneLeft(mark);
   });
 
-  it("a tool that cannot be started: 127 with its name, as a command's", async () => {
+  it("a request waiting on a probe that another request stopped is answered: no such probe (196)", async () => {
     const agent = startAgent();
-    agent.send(1, ["fwspec-probe", "start", "m1", "5000", "fwspec-no-such-tool"]);
-    expect(await agent.reply(1)).toMatchObject({ exitCode: 127, stdout: "", stderr: "fwspec-probe: fwspec-no-such-tool: command not found\n" });
+    agent.send(1, ["fwspec-probe", "start", "w1", "20", "sleep", "600"]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });
+    agent.send(2, ["fwspec-probe", "wait", "w1"]);
+    agent.send(3, ["fwspec-probe", "wait", "w1", "60000"]);
+    agent.send(4, ["fwspec-probe", "stop", "w1"]);
+    expect(await agent.reply(4)).toMatchObject({ exitCode: 198, stdout: "fwspec-probe: stopped\n" });
+    for (const id of [2, 3]) expect(await agent.reply(id)).toMatchObject({ exitCode: 196, stderr: "fwspec-probe: no probe w1\n" });
+  });
+
+  it("a start under the id of a probe still held replaces it: the old tool is killed, its end never counts for the new one", async () => {
+    const agent = startAgent();
+    const mark = `fwspec-probe-reuse-${process.pid}-${Date.now()}`;
+    agent.send(1, ["fwspec-probe", "start", "r1", "20", "bash", "-c", 'exec -a "$1" sleep 600', "tool", mark]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });
+    agent.send(2, ["fwspec-probe", "start", "r1", "5000", "sh", "-c", "sleep 0.2; echo second"]);
+    expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "second\n", stderr: "" });
+    await noneLeft(mark);
   });
 });

@@ -52,8 +52,16 @@ export async function noneLeft(mark: string): Promise<void> {
   }, { retries: 20, minTimeout: 50, factor: 1 });
 }
 
-export function startAgent(args: readonly string[] = []): Running {
-  const child = spawn("perl", ["-e", AS_SUBREAPER, "perl", SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+/**
+ * Starts an agent. `netns`: in a network namespace of its own (`unshare -n`,
+ * root only), after this fixed set-up script of the test's own (loopback
+ * up, rules of its own), so its probes' packets and rules stay there.
+ */
+export function startAgent(args: readonly string[] = [], options: { readonly netns?: string } = {}): Running {
+  const agent = ["perl", "-e", AS_SUBREAPER, "perl", SCRIPT, ...args];
+  const child = options.netns === undefined
+    ? spawn(agent[0]!, agent.slice(1), { stdio: ["pipe", "pipe", "pipe"] })
+    : spawn("unshare", ["-n", "sh", "-c", `${options.netns}\nexec "$@"`, "netns", ...agent], { stdio: ["pipe", "pipe", "pipe"] });
   const replies: AgentReply[] = [];
   const waiting = new Map<number, (r: AgentReply) => void>();
   const reader = new ReplyReader();

@@ -174,6 +174,7 @@ export class Agent {
   readonly #nonce: string | undefined;
   #beforeAnswer: Buffer | undefined;
   #onAnswer: ((error?: Error) => void) | undefined;
+  readonly #onClosed: (() => void)[] = [];
 
   private constructor(stream: Duplex, docker: Dockerode, host: string, nonce?: string) {
     this.#stream = stream;
@@ -234,6 +235,12 @@ export class Agent {
 
   get closed(): boolean {
     return this.#closed !== undefined;
+  }
+
+  /** Calls `listener` once the channel has closed, whatever closed it (at once if it has). */
+  onClosed(listener: () => void): void {
+    if (this.#closed) listener();
+    else this.#onClosed.push(listener);
   }
 
   /**
@@ -345,6 +352,7 @@ export class Agent {
     this.#onAnswer?.(error);
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
+    for (const listener of this.#onClosed.splice(0)) listener();
   }
 }
 

@@ -293,10 +293,12 @@ export class Lab {
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
         [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds, invocation: this.#options.invocation })] as const)));
       const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs() });
-      // One host's channel is an exec, which another PID namespace's sweep sees running: the lab is attended
-      // (resources.ts findOrphans). The others reach their container's own agent by attach (no exec: tens of
-      // milliseconds of the engine's CPU each, started one after another); one that cannot falls back to an exec.
-      for (const host of [...map.values()].slice(1)) void host.agents.warm({ attach: true }).catch(() => undefined);
+      // One host's channel is an exec, kept open, which another PID namespace's sweep sees running: the lab is
+      // attended (resources.ts findOrphans). The others reach their container's own agent by attach (no exec: tens
+      // of milliseconds of the engine's CPU each, started one after another); one that cannot falls back to an exec.
+      const [attendant, ...attached] = [...map.values()];
+      attendant!.agents.keepOpen();
+      for (const host of attached) void host.agents.warm({ attach: true }).catch(() => undefined);
       try {
         await prepareHosts(lab, progress, [...map.values()]);
       } catch (error) {

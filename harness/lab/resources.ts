@@ -120,7 +120,8 @@ export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<
   const states = containers.map((c) => ownerState(c.Labels[LABEL_OWNER], place));
   // An unseen owner's lab is attended as a whole: one of its hosts keeps an exec (lab.ts), the others are attached.
   const seen = await Promise.all(containers.map((c, i) => (states[i] === "unseen" ? runningChannels(docker, c.Id, now).catch(() => undefined) : undefined)));
-  const attendedLabs = new Set(containers.filter((_, i) => seen[i] !== undefined && attended(seen[i]!.ageMs, seen[i]!.channels)).map((c) => labKey(c.Labels)));
+  // A container that could not be inspected counts as attending its lab (it may be the one with the exec).
+  const attendedLabs = new Set(containers.filter((_, i) => states[i] === "unseen" && (seen[i] === undefined || attended(seen[i]!.ageMs, seen[i]!.channels))).map((c) => labKey(c.Labels)));
   const orphaned = containers.map((c, i) => (states[i] !== "unseen" ? states[i] === "gone" : seen[i] !== undefined && !attendedLabs.has(labKey(c.Labels))));
   const liveLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
   const allNetworks = await docker.listNetworks({ filters: LAB_FILTER });
