@@ -43,3 +43,38 @@ test("two labs of one shape: while one runs the slow scenario, the other takes e
   // Dealt by turns, the slow lab would also have run q2 after it.
   expect(provider.ran.map((names) => [...names].sort())).toEqual([["slow"], ["q1", "q2", "q3"]]);
 });
+
+/** The first lab's first handoff fails as a kernel without SOCK_DESTROY makes it fail (LabNotReusableError); every other command as the fake does. */
+class FailingHandoffProvider extends FakeLabProvider {
+  readonly ranOn: string[][] = [];
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    const index = this.ranOn.length;
+    const mine: string[] = [];
+    this.ranOn.push(mine);
+    let failed = false;
+    aroundExec(lab, async (_host, command, exec) => {
+      if (command[0] === "true") {
+        mine.push(command[1]!);
+        return { command, exitCode: 0, stdout: "", stderr: "", durationMs: 0 };
+      }
+      if (index === 0 && !failed && command[0] === "ss" && command[1] === "-K") {
+        failed = true;
+        return { command, exitCode: 0, stdout: "", stderr: "SOCK_DESTROY answers: Operation not supported\n", durationMs: 0 };
+      }
+      return exec();
+    });
+    return lab;
+  }
+}
+
+test("a scenario whose handoff failed goes back to its shape's queue and runs once, on another lab; none is lost", async () => {
+  const provider = new FailingHandoffProvider();
+  const scenarios = ["a", "b", "c", "d", "e"].map((name) => scenario(name, `true ${name}`));
+  const report = await run({ scenarios }, { provider, labs: 2 });
+  expect(report.scenarios.map((s) => `${s.name} ${s.status}`)).toEqual(["a passed", "b passed", "c passed", "d passed", "e passed"]);
+  // Each ran exactly once, whichever lab took it; the first lab ran one scenario before its handoff failed.
+  expect(provider.ranOn.flat().sort()).toEqual(["a", "b", "c", "d", "e"]);
+  expect(provider.ranOn[0]).toHaveLength(1);
+  expect(provider.started.length).toBeGreaterThanOrEqual(2);
+});
