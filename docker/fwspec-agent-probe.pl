@@ -79,28 +79,11 @@ sub answer {
 
 sub start_tool {
   my ($id, @argv) = @_;
-  my ($out_r, $out_w, $err_r, $err_w);
-  return "cannot make the probe's output pipes: $!" unless pipe($out_r, $out_w) && pipe($err_r, $err_w) && ::nonblocking($out_r) && ::nonblocking($err_r);
   my @icmp = icmp_in();
-  my $pid = fork;
-  return "cannot start the probe: $!" unless defined $pid;
-  if ($pid == 0) {
-    $SIG{PIPE} = 'DEFAULT';
-    $SIG{CHLD} = 'DEFAULT';
-    setpgrp(0, 0);
-    open(STDIN, '<', '/dev/null') or exit 2;
-    open(STDOUT, '>&', $out_w) or exit 2;
-    open(STDERR, '>&', $err_w) or exit 2;
-    { no warnings 'exec'; exec { $argv[0] } @argv; }
-    # As the script's `sh -c` (dash) says it.
-    my ($why, $missing) = ("$!", $!{ENOENT});
-    print STDERR "fwspec-probe: 1: $argv[0]: ", ($missing ? 'not found' : $why), "\n";
-    exit($missing ? 127 : 126);
-  }
-  setpgrp($pid, $pid);
-  close $out_w;
-  close $err_w;
-  $probes{$id} = { serial => ++$serial, pid => $pid, rc => undef, icmp => \@icmp, out => { fh => $out_r, data => '', printed => 0 }, err => { fh => $err_r, data => '', printed => 0 } };
+  # As the script's `sh -c` (dash) says it.
+  my ($pid, $out, $err) = ::spawn_piped(undef, sub { my ($name, $why, $missing) = @_; "fwspec-probe: 1: $name: " . ($missing ? 'not found' : $why) . "\n" }, @argv);
+  return $pid unless defined $out;
+  $probes{$id} = { serial => ++$serial, pid => $pid, rc => undef, icmp => \@icmp, out => $out, err => $err };
   $tool{$pid} = $id;
   return undef;
 }
@@ -184,7 +167,6 @@ sub probe_reaped {
   return 1 unless $p && $p->{pid} == $pid;
   ::drain($p->{$_}) for qw(out err);
   $p->{rc} = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
-  $p->{reaped} = 1;
   return 1;
 }
 

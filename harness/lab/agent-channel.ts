@@ -2,7 +2,8 @@
  * A host's command channel (lab/host.ts): one agent (agent.ts) for the whole
  * run, started on first use and again after it closed (a reboot), with at
  * most a few commands in flight; the first may be the container's own agent
- * (a warm lab's taker: Agent.attach), the others are execs.
+ * (Agent.attach: a warm lab's taker, all but one host of a lab a run starts),
+ * the others are execs.
  */
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
@@ -51,9 +52,9 @@ export class AgentChannel {
 
   /**
    * Starts the agent ahead of time (lab start), so the first command does not
-   * wait for it. `attach`: the container's own agent (a warm lab's taker; its
-   * claim marker, not an exec, keeps the lab from sweeps); once it is gone (a
-   * reboot), execs again.
+   * wait for it. `attach`: the container's own agent (a warm lab's taker, whose
+   * claim marker keeps the lab from sweeps; a started lab's hosts but the one
+   * whose exec does, lab.ts); once it is gone (a reboot), execs again.
    */
   async warm(options: { readonly attach?: boolean } = {}): Promise<void> {
     if (options.attach === true && this.#agent === undefined) this.#attach = true;

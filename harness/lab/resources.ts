@@ -122,7 +122,7 @@ export async function findOrphans(docker: Dockerode, now = Date.now()): Promise<
   const seen = await Promise.all(containers.map((c, i) => (states[i] === "unseen" ? runningChannels(docker, c.Id, now).catch(() => undefined) : undefined)));
   // A container that could not be inspected counts as attending its lab (it may be the one with the exec).
   const attendedLabs = new Set(containers.filter((_, i) => states[i] === "unseen" && (seen[i] === undefined || attended(seen[i]!.ageMs, seen[i]!.channels))).map((c) => labKey(c.Labels)));
-  const orphaned = containers.map((c, i) => (states[i] !== "unseen" ? states[i] === "gone" : seen[i] !== undefined && !attendedLabs.has(labKey(c.Labels))));
+  const orphaned = containers.map((c, i) => states[i] === "gone" || (states[i] === "unseen" && !attendedLabs.has(labKey(c.Labels))));
   const liveLabs = new Set(containers.filter((_, i) => !orphaned[i]).map((c) => labKey(c.Labels)));
   const allNetworks = await docker.listNetworks({ filters: LAB_FILTER });
   const networks = allNetworks.filter((n) => {
