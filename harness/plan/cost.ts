@@ -54,6 +54,16 @@ export function groupMs(group: readonly Scenario[]): number {
   return COST_MS.labStart + group.reduce((sum, s) => sum + estimatedMs(s), 0) + COST_MS.handoff * Math.max(0, group.length - 1);
 }
 
+/**
+ * How long labs of these estimated costs take `slots` at a time: longest
+ * first, each on the slot free first (as the runner starts them: run-set.ts).
+ */
+export function makespanMs(costs: readonly number[], slots: number): number {
+  const free: number[] = Array.from({ length: Math.max(1, slots) }, () => 0);
+  for (const cost of [...costs].sort((a, b) => b - a)) free[free.indexOf(Math.min(...free))]! += cost;
+  return Math.max(...free);
+}
+
 /** The groups (one lab each) longest first by their estimated cost; equal ones keep their order. */
 export function longestFirst<G extends readonly Scenario[]>(groups: readonly G[]): G[] {
   const cost = new Map(groups.map((g) => [g, groupMs(g)]));

@@ -10,7 +10,8 @@
  */
 import { declaredCidrs, overlaps } from "../model/cidr.ts";
 import type { RuleSource, Scenario } from "../scenario/model.ts";
-import { COST_MS, groupMs } from "./cost.ts";
+import { absorbLabs, labScenarios, type PlannedLab } from "./absorb.ts";
+import { COST_MS, groupMs, makespanMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
 import { countersZeroedOn, leavesNoStateOn, listsIptablesNft, showsCounters } from "./stateless-run.ts";
 
@@ -126,19 +127,21 @@ export function planLabs(scenarios: readonly Scenario[], labs: number, options: 
   for (const [i, [key, group]] of [...groups].entries()) {
     for (let k = 0; k < parts[i]!; k++) plans.push({ key, scenarios: group.filter((_, j) => j % parts[i]! === k) });
   }
-  const own: Scenario[][] = [];
+  const own: PlannedLab[] = [];
+  const fresh = new Set<PlannedLab>();
   for (const s of alone) {
-    if (needsFreshLab(s)) {
-      own.push([s]);
-      continue;
-    }
     const key = shapeKey(s);
     // The part of its shape with the least estimated work takes it as its last.
-    const plan = plans.filter((p) => p.key === key && p.last === undefined).sort((a, b) => groupMs(a.scenarios) - groupMs(b.scenarios))[0];
-    if (plan) plan.last = s;
-    else own.push([s]);
+    const plan = needsFreshLab(s) ? undefined : plans.filter((p) => p.key === key && p.last === undefined).sort((a, b) => groupMs(a.scenarios) - groupMs(b.scenarios))[0];
+    if (plan) {
+      plan.last = s;
+      continue;
+    }
+    const lab: PlannedLab = { scenarios: [], last: s };
+    own.push(lab);
+    if (needsFreshLab(s)) fresh.add(lab);
   }
-  return [...plans.map((p) => (p.last ? [...p.scenarios, p.last] : p.scenarios)), ...own];
+  return absorbLabs([...plans, ...own], labs, fresh).map(labScenarios);
 }
 
 /**
@@ -191,11 +194,7 @@ function balanceParts(groups: readonly (readonly Scenario[])[], alone: readonly 
   });
   // Each part's work, the group's scenarios dealt as planLabs deals them.
   const dealt = (i: number, n: number) => Array.from({ length: n }, (_, k) => groupMs(groups[i]!.filter((_, j) => j % n === k)));
-  const runMs = (parts: readonly number[]) => {
-    const slots: number[] = Array.from({ length: labs }, () => 0);
-    for (const cost of [...lone, ...parts.flatMap((n, i) => dealt(i, n))].sort((a, b) => b - a)) slots[slots.indexOf(Math.min(...slots))]! += cost;
-    return Math.max(...slots);
-  };
+  const runMs = (parts: readonly number[]) => makespanMs([...lone, ...parts.flatMap((n, i) => dealt(i, n))], labs);
   const parts = groups.map(() => 1);
   const done = new Set<number>();
   for (;;) {

@@ -1,7 +1,7 @@
 /** labQueues (pure): the parts of one shape share a queue of its shareable scenarios, longest first; a part's unshareable last stays its own. */
 import { expect, it } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { finishPart, labQueues, takeNext } from "./queues.ts";
+import { finishPart, hasLeft, labQueues, putBack, takeNext, takeOwn } from "./queues.ts";
 
 const HOSTS = { server: { firewall: true, listen: ["tcp/8080"] }, client: {} };
 const OTHER = { server: { firewall: true, listen: ["tcp/8080"] }, client: {}, admin: {} };
@@ -32,7 +32,7 @@ it("parts of one shape share one queue, longest first; an unshareable last stays
   expect(q.get(groups[0]!)!.parts.left).toBe(2);
   expect(q.get(groups[2]!)!.shared.map((s) => s.name)).toEqual(["x"]);
   expect(q.get(groups[2]!)!.parts.left).toBe(1);
-  expect(q.get(groups[3]!)).toEqual({ shared: [], own: [alone], parts: { left: 1 } });
+  expect(q.get(groups[3]!)).toMatchObject({ shared: [], extra: [], own: [alone], parts: { left: 1 } });
 });
 
 it("a shape on one lab keeps the written order", () => {
@@ -56,4 +56,36 @@ it("after a scenario that is not shareable a lab takes nothing more, even what a
   expect(takeNext(two, last)).toBeUndefined();
   expect(finishPart(two)).toEqual([]);
   expect(finishPart(one)).toEqual([a]);
+});
+
+it("a lab with scenarios of a smaller shape folded in: its shape's shared ones first, then those, then its last; one put back goes back where it came from", () => {
+  const [a, b] = [scenario("a", 1, { hosts: OTHER }), scenario("b", 2, { hosts: OTHER })];
+  const [small1, small2] = [scenario("small1", 1), scenario("small2", 3)];
+  const last = scenario("reboots", 1, { reboot: true, hosts: OTHER });
+  const groups = [[a, b, small1, small2, last]];
+  const q = labQueues(groups).get(groups[0]!)!;
+  expect(q.shared.map((s) => s.name)).toEqual(["a", "b"]);
+  expect(q.extra.map((s) => s.name)).toEqual(["small1", "small2"]);
+  expect(q.own.map((s) => s.name)).toEqual(["reboots"]);
+  const order: string[] = [];
+  for (let s = takeNext(q, undefined); s !== undefined; s = takeNext(q, s)) order.push(s.name);
+  expect(order).toEqual(["a", "b", "small1", "small2", "reboots"]);
+  expect(hasLeft(q)).toBe(false);
+  putBack(q, small2);
+  putBack(q, b);
+  putBack(q, last);
+  expect([q.shared, q.extra, q.own].map((list) => list.map((s) => s.name))).toEqual([["b"], ["small2"], ["reboots"]]);
+  // Its lab did not start: the folded-in and the last are nobody else's.
+  expect(takeOwn(q).map((s) => s.name)).toEqual(["small2", "reboots"]);
+  expect(finishPart(q)).toEqual([b]);
+});
+
+it("a lab started for its last alone takes folded-in scenarios before it", () => {
+  const small = scenario("small", 1);
+  const last = scenario("reboots", 1, { reboot: true, hosts: OTHER });
+  const groups = [[small, last]];
+  const q = labQueues(groups).get(groups[0]!)!;
+  expect(q.shared).toEqual([]);
+  expect(takeNext(q, undefined)?.name).toBe("small");
+  expect(takeNext(q, small)?.name).toBe("reboots");
 });

@@ -1,7 +1,7 @@
 /** Lab shapes (pure): what makes two scenarios' labs interchangeable, and which lab host plays which scenario host. */
 import { describe, expect, test } from "vitest";
 import type { HostSpec } from "../model/types.ts";
-import { castOf, shapeKey, slots } from "./shape.ts";
+import { castOf, fitsIn, shapeKey, slots } from "./shape.ts";
 
 const host = (name: string, o: Partial<HostSpec> = {}): HostSpec => ({ name, firewall: false, backend: "nft", listen: [], ...o });
 const fw = (name: string, o: Partial<HostSpec> = {}) => host(name, { firewall: true, ...o });
@@ -43,5 +43,28 @@ describe("castOf", () => {
 
   test("a scenario of another shape is refused", () => {
     expect(() => castOf({ hosts: [fw("server")] }, { hosts: [host("server")] })).toThrow(/another shape/);
+  });
+
+  test.each([
+    { case: "a client fewer", lab: [fw("server"), host("a"), host("b")], scenario: [host("client"), fw("web")], cast: { web: "server", client: "a" } },
+    { case: "one firewall of three", lab: [host("c"), fw("f1"), fw("f2"), fw("f3")], scenario: [fw("only")], cast: { only: "f1" } },
+    { case: "the nft firewall of a lab with a legacy one", lab: [host("c"), fw("old", { backend: "legacy" }), fw("new")], scenario: [fw("server"), host("remote")], cast: { server: "new", remote: "c" } },
+    { case: "a routed lab's router alone", lab: [host("pc", { networks: ["lan"] }), fw("gw", { router: true, networks: ["lan", "dmz"] })], scenario: [fw("r", { router: true, networks: ["lan", "dmz"] })], cast: { r: "gw" }, networks: ["lan", "dmz"] },
+  ])("a larger lab: $case", ({ lab, scenario, cast, networks }) => {
+    const n = networks ? { networks } : {};
+    expect(fitsIn({ hosts: lab, ...n }, { hosts: scenario, ...n })).toBe(true);
+    expect(Object.fromEntries(castOf({ hosts: lab, ...n }, { hosts: scenario, ...n }))).toEqual(cast);
+  });
+
+  test.each([
+    { case: "a host more than the lab has", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server"), host("a"), host("b")] } },
+    { case: "another backend", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server", { backend: "legacy" as const })] } },
+    { case: "a router where the lab has none", lab: { hosts: [fw("gw", { networks: ["lan"] })], networks: ["lan"] }, scenario: { hosts: [fw("gw", { networks: ["lan"], router: true })], networks: ["lan"] } },
+    { case: "other networks", lab: { hosts: [fw("server"), host("a")], networks: ["lan", "dmz"] }, scenario: { hosts: [fw("server")] } },
+    { case: "other subnets", lab: { hosts: [fw("server"), host("a")], subnets: { default: { ipv4: "198.18.7.0/24" } } }, scenario: { hosts: [fw("server")] } },
+    { case: "a fixed address the lab host lacks", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server", { addresses: { default: { ipv4: "198.18.0.9" } } })] } },
+  ])("does not fit: $case", ({ lab, scenario }) => {
+    expect(fitsIn(lab, scenario)).toBe(false);
+    expect(() => castOf(lab, scenario)).toThrow(/does not fit/);
   });
 });

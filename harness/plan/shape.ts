@@ -6,7 +6,10 @@
  * not (a lab lent to another scenario gets its names by a cast and its
  * listeners set, runner/shared-lab.ts). Hosts sit in slots in a canonical
  * order (by their shape, then as written), so two scenarios of one shape map
- * host to host slot by slot.
+ * host to host slot by slot. A scenario fits a lab of a larger shape (fitsIn:
+ * the same networks and subnets, each of its hosts a lab host of the same
+ * shape) and is cast onto the first lab hosts of each host shape; the lab's
+ * other hosts stay idle for it.
  */
 import type { HostSpec } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -41,11 +44,41 @@ export function shapeKey(shaped: Shaped): string {
 }
 
 /**
+ * Does `scenario` fit a lab of `lab`'s shape: the same networks and subnets,
+ * and for each of its hosts a lab host of the same shape (the lab may have
+ * more hosts, which the scenario never names)?
+ */
+export function fitsIn(lab: Shaped, scenario: Shaped): boolean {
+  return castWithin(lab, scenario) !== undefined;
+}
+
+/** The networks and subnets part of a shape: equal, or no cast at all. */
+function networksKey(shaped: Shaped): string {
+  return JSON.stringify({ networks: shaped.networks ?? [], subnets: shaped.subnets ?? {} });
+}
+
+function castWithin(lab: Shaped, scenario: Shaped): Map<string, string> | undefined {
+  if (networksKey(lab) !== networksKey(scenario)) return undefined;
+  const free = slots(lab).map((h) => ({ name: h.name, key: hostShape(h) }));
+  const cast = new Map<string, string>();
+  for (const h of slots(scenario)) {
+    const key = hostShape(h);
+    const at = free.findIndex((f) => f.key === key);
+    if (at < 0) return undefined;
+    cast.set(h.name, free[at]!.name);
+    free.splice(at, 1);
+  }
+  return cast;
+}
+
+/**
  * Which lab host plays which scenario host: scenario host name → the lab's
- * host name in the same slot. Throws when the shapes differ (a planning bug).
+ * host name, slot by slot for hosts of one shape (a lab of the scenario's own
+ * shape: every host; a larger one: the first of each host shape). Throws when
+ * the scenario does not fit the lab (a planning bug).
  */
 export function castOf(lab: Shaped, scenario: Shaped): Map<string, string> {
-  if (shapeKey(lab) !== shapeKey(scenario)) throw new RangeError("a scenario was given a lab of another shape");
-  const labSlots = slots(lab);
-  return new Map(slots(scenario).map((h, i) => [h.name, labSlots[i]!.name]));
+  const cast = castWithin(lab, scenario);
+  if (!cast) throw new RangeError("a scenario was given a lab of another shape it does not fit");
+  return cast;
 }

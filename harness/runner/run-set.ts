@@ -12,7 +12,8 @@ import type { LabProvider } from "../lab/types.ts";
 import type { CheckResult } from "../model/results.ts";
 import { declaresClash, labNameFor, planLabs, shareable } from "../plan/labs.ts";
 import { longestFirst } from "../plan/cost.ts";
-import { finishPart, type LabQueue, labQueues, takeNext } from "../plan/queues.ts";
+import { finishPart, hasLeft, type LabQueue, labQueues, putBack, takeNext, takeOwn } from "../plan/queues.ts";
+import { labScenarioOf } from "../plan/absorb.ts";
 import { type PlanOptions, planScenario, type ScenarioPlan } from "../plan/plan.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { checksHeld, scenarioReport } from "../report/build.ts";
@@ -82,8 +83,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const progress = options.progress ?? silentProgress;
   const reports = new Map<Scenario, ScenarioReport>();
   const began = performance.now();
-  // A lab is known by its containers (a shared lab gives each scenario its own view of them).
-  const labNumbers = new Map<string, number>();
+  const labNumbers = new Map<object, number>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
   const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"]): ScenarioReport => {
     const plain = scenarioReport(s, results, errors);
@@ -132,7 +132,8 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       return "kept" as const;
     })();
     const shared = sharedLab instanceof SharedLab;
-    const labKey = [...lease.lab.hosts.values()].map((h) => h.containerName).sort().join(" ");
+    // A shared lab shows each scenario only the hosts it casts: the lab is known by the shared lab itself.
+    const labKey = sharedLab instanceof SharedLab ? sharedLab : lease.lab;
     if (!labNumbers.has(labKey)) labNumbers.set(labKey, labNumbers.size + 1);
     options.timing?.({ scenario, startMs: shared ? startMs : startMs + leaseMs, resetMs: shared ? leaseMs : 0, steps, removeMs, lab: labNumbers.get(labKey)!, endMs: since(began) });
     return ran;
@@ -160,13 +161,13 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     (options.reuse ? await SharedLab.claim(provider, scenario, labNameFor(scenario), progress) : undefined) ?? (await SharedLab.start(provider, scenario, labNameFor(scenario), progress));
   /** What each group's lab takes its scenarios from (plan/queues.ts): the labs of one shape share its shareable scenarios. */
   let queues = new Map<readonly Scenario[], LabQueue>();
-  const left = (q: LabQueue) => q.shared.length + q.own.length > 0;
   const startFirst = async (group: readonly Scenario[]): Promise<FirstLab> => {
     if (alone(group)) return { own: await ownLease(group[0]!) };
     const q = queues.get(group);
     // Started ahead (lab-pipeline.ts): when its turn came, the shape's other labs had taken every scenario.
-    if (q && !left(q)) return { none: true };
-    return { shared: await startShared(group[0]!) };
+    if (q && !hasLeft(q)) return { none: true };
+    // Started as the group's largest scenario: those of smaller shapes folded into it fit it (plan/absorb.ts).
+    return { shared: await startShared(labScenarioOf(group)) };
   };
   /** A lab the group is done with: removed, or (`reuse`, and it may be: not kept) reset and left warm, in the background. */
   const dispose = async (lab: SharedLab, mayPark: boolean) => {
@@ -196,7 +197,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     let unstarted: string | undefined;
     try {
       let next: Promise<FirstLab> | undefined = first;
-      while (next !== undefined || left(q)) {
+      while (next !== undefined || hasLeft(q)) {
         let lab: SharedLab;
         const t0 = performance.now();
         let startMs = 0;
@@ -211,7 +212,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         } catch (error) {
           // Its own scenarios are not run; the shared ones only when no other lab of the shape is left to take them (below).
           unstarted = `the lab did not start: ${errorMessage(error)}`;
-          for (const s of q.own.splice(0)) done(s, [], [unstarted]);
+          for (const s of takeOwn(q)) done(s, [], [unstarted]);
           return;
         }
         /** Left warm only after a shareable scenario that was not kept: a later run's scenario may meet only what a reset undoes. */
@@ -224,7 +225,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
             // A host not as it booted after the reset: this scenario and the rest get a fresh lab.
             if (ran instanceof LabNotReusableError) {
               progress.info(`not reusing the lab for ${scenario.name}, starting a fresh lab: ${ran.message}`);
-              (shareable(scenario) ? q.shared : q.own).unshift(scenario);
+              putBack(q, scenario);
               break;
             }
             if (!ran) break;

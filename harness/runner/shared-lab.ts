@@ -1,7 +1,8 @@
 /**
  * Lab sharing: scenarios of one lab shape (plan/shape.ts: the same networks,
- * subnets and hosts, whatever their names and listeners) run one after
- * another on one started lab. Before each later scenario every firewall
+ * subnets and hosts, whatever their names and listeners), and of smaller
+ * shapes that fit it (plan/absorb.ts: cast onto some of its hosts, the others
+ * idle), run one after another on one started lab. Before each later scenario every firewall
  * host's TCP connections are ended (every socket not listening, on every
  * host: a handshake the previous scenario's rules broke leaves the server in
  * SYN-RECV, resending its SYN-ACK for a minute, and the peer's RSTs would
@@ -172,7 +173,12 @@ export class SharedLab implements AsyncDisposable {
     const [reset, read] = await Promise.allSettled([
       previous
         ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, holds(previous.scenario)))).then(() =>
-            Promise.all([...this.#booted].map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name)))))
+            Promise.all(
+              [...this.#booted]
+                // The hosts the last scenario left idle are as they booted (#prepare).
+                .filter(([name]) => [...previous.cast.values()].includes(name))
+                .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name))),
+            ))
         : undefined,
       Promise.all(others.map(async (h) => [h.name, await readHostDigest(h)] as const)),
     ]);
@@ -213,10 +219,19 @@ export class SharedLab implements AsyncDisposable {
     this.#taken = false;
     // A run step that prints counters sees them from zero, as on a fresh lab: every table restored, not only the changed ones.
     const zeroCounters = showsRuleCounters(scenario);
+    // The lab hosts the previous scenario used (a scenario of a smaller shape leaves the others idle): every other
+    // host is as it booted, reset when its last user handed over, or never used.
+    const dirty = new Set(previous ? previous.cast.values() : []);
+    const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario))));
-    await Promise.all(
-      [...lab.hosts.values()].map(async (h) => {
+    await Promise.all([
+      // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
+      // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
+      ...[...this.#booted]
+        .filter(([name]) => dirty.has(name) && !castHosts.has(name))
+        .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous!.scenario, nameIn(previous!.cast, name))),
+      ...[...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
         let after = booted?.counters;
         const listening = this.#listening.get(h.base.name)!;
@@ -224,14 +239,15 @@ export class SharedLab implements AsyncDisposable {
         const same = sameListeners(listening.set, wanted);
         // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
         const [reset, listened] = await Promise.allSettled([
-          // A lab just taken warm read as it was left a moment ago (#adopt): its conntrack is emptied, nothing else to reset.
-          booted && taken
-            ? zeroCounters
-              ? resetRules(h.base, booted.loaded, { zeroCounters })
-              : flushConntrack(h.base).then(() => undefined)
-            : booted && !firstRun
-              ? this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters)
-              : undefined,
+          // A host the previous scenario did not use (idle, or a lab just taken warm that read as it was left a moment
+          // ago: #adopt) is as it booted: its conntrack is emptied (the warm-up pings of handoffs since), nothing else to reset.
+          booted && !firstRun
+            ? !dirty.has(h.base.name)
+              ? zeroCounters
+                ? resetRules(h.base, booted.loaded, { zeroCounters })
+                : flushConntrack(h.base).then(() => undefined)
+              : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters)
+            : undefined,
           same && !firstRun ? awaitListeners(h) : undefined,
         ]);
         if (reset.status === "rejected") throw reset.reason;
@@ -249,7 +265,7 @@ export class SharedLab implements AsyncDisposable {
         }
         if (after) readings.set(h.name, after);
       }),
-    );
+    ]);
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
       // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to

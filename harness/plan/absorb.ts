@@ -1,0 +1,77 @@
+/**
+ * Smaller labs run inside larger ones (pure). A lab the plan would start for
+ * scenarios of a small shape (plan/labs.ts) is not started when a larger lab
+ * the run starts anyway fits them (plan/shape.ts fitsIn: the same networks
+ * and subnets, each of their hosts among the larger lab's, which casts them
+ * onto its hosts and leaves the rest idle): they run there, before that lab's
+ * last scenario. Each lab start costs the engine about a third of a second of
+ * CPU per container on this machine kind (README "Performance"), and a suite
+ * run is CPU-bound, so a lab fewer is kept when the run's estimated length
+ * (plan/cost.ts, its labs side by side) does not grow.
+ */
+import type { Scenario } from "../scenario/model.ts";
+import { groupMs, makespanMs } from "./cost.ts";
+import { fitsIn, shapeKey } from "./shape.ts";
+
+/** A lab of a plan: scenarios run one after another, then its last (one that may leave state no reset undoes). */
+export interface PlannedLab {
+  readonly scenarios: readonly Scenario[];
+  readonly last?: Scenario | undefined;
+}
+
+/** The lab's scenarios in the order they are listed (the last last). */
+export function labScenarios(lab: PlannedLab): Scenario[] {
+  return lab.last ? [...lab.scenarios, lab.last] : [...lab.scenarios];
+}
+
+/**
+ * The scenario a group's lab is started as: the first one every other
+ * scenario of the group fits (for a group of one shape, its first; for one
+ * with scenarios folded in, the larger lab's).
+ */
+export function labScenarioOf(group: readonly Scenario[]): Scenario {
+  const host = group.find((h) => group.every((s) => fitsIn(h, s)));
+  if (!host) throw new RangeError("a lab's scenarios fit no one of them (a planning bug)");
+  return host;
+}
+
+/**
+ * `labs` with labs folded into larger ones (a lab with a last only into one
+ * without) while one such fold keeps the run's estimated length (`slots`
+ * labs at a time) or shortens it: each time the smallest lab that can,
+ * into the larger lab that leaves the shortest run. Labs in `fixed` neither
+ * fold nor take others (a scenario that needs a lab nobody used).
+ */
+export function absorbLabs(labs: readonly PlannedLab[], slots: number, fixed: ReadonlySet<PlannedLab> = new Set()): PlannedLab[] {
+  let out = [...labs];
+  const runMs = (all: readonly PlannedLab[]) => makespanMs(all.map((l) => groupMs(labScenarios(l))), slots);
+  const hostsOf = (l: PlannedLab) => labScenarioOf(labScenarios(l)).hosts.length;
+  /** `part` folded into the larger lab that leaves the shortest run, if one keeps the run as long or shortens it. */
+  const fold = (part: PlannedLab): PlannedLab[] | undefined => {
+    const shape = shapeKey(labScenarioOf(labScenarios(part)));
+    const before = runMs(out);
+    let best: { readonly labs: PlannedLab[]; readonly ms: number } | undefined;
+    for (const host of out) {
+      if (host === part || fixed.has(host) || (host.last && part.last)) continue;
+      const lab = labScenarioOf(labScenarios(host));
+      if (shapeKey(lab) === shape || !labScenarios(part).every((s) => fitsIn(lab, s))) continue;
+      const merged: PlannedLab = { scenarios: [...host.scenarios, ...part.scenarios], last: host.last ?? part.last };
+      const after = out.flatMap((l) => (l === part ? [] : l === host ? [merged] : [l]));
+      const ms = runMs(after);
+      if (ms <= before && (!best || ms < best.ms)) best = { labs: after, ms };
+    }
+    return best?.labs;
+  };
+  // Each fold removes a lab: this ends.
+  folding: for (;;) {
+    const parts = out.filter((l) => !fixed.has(l) && l.scenarios.length > 0).sort((a, b) => hostsOf(a) - hostsOf(b) || groupMs(labScenarios(a)) - groupMs(labScenarios(b)));
+    for (const part of parts) {
+      const next = fold(part);
+      if (next) {
+        out = next;
+        continue folding;
+      }
+    }
+    return out;
+  }
+}

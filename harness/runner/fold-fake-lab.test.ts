@@ -1,0 +1,57 @@
+/**
+ * Scenarios of a smaller shape on a larger lab (plan/absorb.ts,
+ * shared-lab.ts): one lab starts for the suite; the scenario casts onto some
+ * of its hosts, and a host the previous scenario changed and this one leaves
+ * idle is still reset before the next scenario that uses it. No Docker:
+ * in-memory labs that keep each host's iptables rules.
+ */
+import { expect, test } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { FakeLabProvider } from "../testing/fake-lab.ts";
+
+const TWO_FIREWALLS = { a: { firewall: true, listen: ["tcp/8080"] }, b: { firewall: true, listen: ["tcp/8080"] }, client: {} };
+
+/** Drops 8080 on `b`, the second firewall host. */
+const both = defineScenario({
+  name: "both",
+  description: "a rule on the second firewall host",
+  family: "ipv4",
+  hosts: TWO_FIREWALLS,
+  steps: [{ apply: { host: "b", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, { expect: ["client -> b:8080 dropped", "client -> a:8080 open"] }],
+});
+
+/** One firewall host and a peer: cast onto `a` and `client`, `b` idle. */
+const one = defineScenario({
+  name: "one",
+  description: "a smaller shape",
+  family: "ipv4",
+  hosts: { server: { firewall: true, listen: ["tcp/9090"] }, remote: {} },
+  steps: [{ expect: ["remote -> server:9090 open"] }],
+});
+
+/** Both firewall hosts as booted; its reboot makes it the lab's last. */
+const after = defineScenario({
+  name: "after",
+  description: "nothing applied: both open",
+  family: "ipv4",
+  hosts: TWO_FIREWALLS,
+  steps: [{ expect: ["client -> b:8080 open", "client -> a:8080 open"] }, { reboot: "b" }],
+});
+
+test("a smaller scenario runs on the larger lab; the host it left idle is reset before the next scenario uses it", async () => {
+  const provider = new FakeLabProvider();
+  const order: string[] = [];
+  const report = await run({ scenarios: [both, one, after] }, { provider, labs: 1, timing: (t) => order.push(`${t.scenario.name}@${t.lab}`) });
+  expect(provider.started.map((lab) => lab.hosts.size)).toEqual([3]);
+  expect(order).toEqual(["both@1", "one@1", "after@1"]);
+  expect(report.scenarios.map((s) => [s.name, s.status])).toEqual([
+    ["both", "passed"],
+    ["one", "passed"],
+    ["after", "passed"],
+  ]);
+  // `one` answered from the lab's first firewall host, under its own name; `b` kept its listener.
+  const lab = provider.started[0]!;
+  expect(lab.host("a").listening).toEqual({ name: "a", listen: [{ protocol: "tcp", port: 8080 }] });
+  expect(lab.host("b").rules.ipv4).toEqual([]);
+});
