@@ -1,7 +1,7 @@
 /** Smaller labs folded into larger ones (pure): which scenarios run on a lab the run starts anyway, and when not. */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { absorbLabs, labScenarioOf } from "./absorb.ts";
+import { absorbLabs, foldable, labScenarioOf } from "./absorb.ts";
 import { planLabs } from "./labs.ts";
 
 /** A firewall host `server` and `clients` peers; `probes` open probes; `run`: a run step that leaves state (not shareable), `command` another one. */
@@ -34,6 +34,19 @@ describe("planLabs folds smaller shapes into larger labs", () => {
     { case: "a scenario that needs a fresh lab neither folds nor takes others", list: [scenario("big", { clients: 2, command: "nft list ruleset" }), scenario("s1")], labs: 1, groups: [["s1"], ["big"]] },
   ])("$case", ({ list, labs, groups }) => {
     expect(names(planLabs(list, labs))).toEqual(groups);
+  });
+
+  // An idle host of the larger lab could answer what the scenario's own lab leaves unanswered.
+  test.each([
+    { case: "probes to its hosts", steps: [{ expect: ["c1 -> server:8080 open"] }], folds: true },
+    { case: "a run step that reads rules", steps: [{ run: { host: "server", command: "iptables -S" } }], folds: true },
+    { case: "a probe to a literal address", steps: [{ expect: ["c1 -> 198.18.0.77:8080 dropped"] }], folds: false },
+    { case: "a run step that sends traffic", steps: [{ run: { host: "c1", command: "nmap -p 8080 198.18.0.0/24" } }], folds: false },
+    { case: "a run step that sends traffic, by path", steps: [{ run: { host: "c1", command: "/usr/bin/ping -c1 198.18.0.77" } }], folds: false },
+  ])("foldable: $case: $folds", ({ steps, folds }) => {
+    const s = defineScenario({ name: "s", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, c1: {} }, steps }, { file: "/x/s.yaml" });
+    expect(foldable(s)).toBe(folds);
+    expect(names(planLabs([scenario("big", { clients: 2 }), s], 1))).toEqual(folds ? [["big", "s"]] : [["big"], ["s"]]);
   });
 
   test("the lab is started as the scenario the others fit, wherever it is in the group", () => {

@@ -13,6 +13,23 @@ import type { Scenario } from "../scenario/model.ts";
 import { groupMs, makespanMs } from "./cost.ts";
 import { fitsIn, shapeKey } from "./shape.ts";
 
+/** Programs a `run` step may send traffic with to any address (plan/stateless-run.ts lets them share labs). */
+const SENDS_TRAFFIC = new Set(["ping", "ping6", "nmap", "curl", "nc"]);
+
+/**
+ * May the scenario run on a larger lab, its hosts cast onto some of the
+ * lab's: nothing it does can reach a host by address (a probe to a literal
+ * address, a `run` step that sends traffic; a hold goes to a lab host), so the
+ * lab's idle hosts cannot answer what its own lab would leave unanswered.
+ */
+export function foldable(scenario: Scenario): boolean {
+  return scenario.steps.every((s) => {
+    if (s.kind === "expect") return s.expectations.every((e) => e.to.kind !== "address");
+    if (s.kind === "run") return !SENDS_TRAFFIC.has(s.command[0]?.split("/").at(-1) ?? "");
+    return true;
+  });
+}
+
 /** A lab of a plan: scenarios run one after another, then its last (one that may leave state no reset undoes). */
 export interface PlannedLab {
   readonly scenarios: readonly Scenario[];
@@ -36,8 +53,8 @@ export function labScenarioOf(group: readonly Scenario[]): Scenario {
 }
 
 /**
- * `labs` with labs folded into larger ones (a lab with a last only into one
- * without) while one such fold keeps the run's estimated length (`slots`
+ * `labs` with labs folded into larger ones (every scenario of the folded lab
+ * foldable; a lab with a last only into one without) while one such fold keeps the run's estimated length (`slots`
  * labs at a time) or shortens it: each time the smallest lab that can,
  * into the larger lab that leaves the shortest run. Labs in `fixed` neither
  * fold nor take others (a scenario that needs a lab nobody used).
@@ -54,7 +71,7 @@ export function absorbLabs(labs: readonly PlannedLab[], slots: number, fixed: Re
     for (const host of out) {
       if (host === part || fixed.has(host) || (host.last && part.last)) continue;
       const lab = labScenarioOf(labScenarios(host));
-      if (shapeKey(lab) === shape || !labScenarios(part).every((s) => fitsIn(lab, s))) continue;
+      if (shapeKey(lab) === shape || !labScenarios(part).every((s) => foldable(s) && fitsIn(lab, s))) continue;
       const merged: PlannedLab = { scenarios: [...host.scenarios, ...part.scenarios], last: host.last ?? part.last };
       const after = out.flatMap((l) => (l === part ? [] : l === host ? [merged] : [l]));
       const ms = runMs(after);

@@ -63,6 +63,14 @@ describe("castOf", () => {
     { case: "other networks", lab: { hosts: [fw("server"), host("a")], networks: ["lan", "dmz"] }, scenario: { hosts: [fw("server")] } },
     { case: "other subnets", lab: { hosts: [fw("server"), host("a")], subnets: { default: { ipv4: "198.18.7.0/24" } } }, scenario: { hosts: [fw("server")] } },
     { case: "a fixed address the lab host lacks", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server", { addresses: { default: { ipv4: "198.18.0.9" } } })] } },
+    // The lab's routes could go through an idle router (lab/prepare.ts addRoutes), not the scenario's own.
+    {
+      case: "an idle router",
+      lab: { hosts: [host("pc", { networks: ["lan"] }), fw("gw1", { router: true, networks: ["lan", "dmz"] }), fw("gw2", { router: true, networks: ["lan", "dmz"] }), host("db", { networks: ["dmz"] })], networks: ["lan", "dmz"] },
+      scenario: { hosts: [host("pc", { networks: ["lan"] }), fw("gw", { router: true, networks: ["lan", "dmz"] }), host("db", { networks: ["dmz"] })], networks: ["lan", "dmz"] },
+    },
+    // A literal address of the scenario's would reach it: its own lab has nobody there.
+    { case: "an idle host with a fixed address", lab: { hosts: [fw("server"), host("a"), host("b", { addresses: { default: { ipv4: "198.18.0.200" } } })] }, scenario: { hosts: [fw("server"), host("a")] } },
   ])("does not fit: $case", ({ lab, scenario }) => {
     expect(fitsIn(lab, scenario)).toBe(false);
     expect(() => castOf(lab, scenario)).toThrow(/does not fit/);

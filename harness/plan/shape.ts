@@ -8,8 +8,9 @@
  * order (by their shape, then as written), so two scenarios of one shape map
  * host to host slot by slot. A scenario fits a lab of a larger shape (fitsIn:
  * the same networks and subnets, each of its hosts a lab host of the same
- * shape) and is cast onto the first lab hosts of each host shape; the lab's
- * other hosts stay idle for it.
+ * shape, none of the lab's other hosts a router or with a fixed address) and
+ * is cast onto the first lab hosts of each host shape; the lab's other hosts
+ * stay idle for it.
  */
 import type { HostSpec } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -45,8 +46,10 @@ export function shapeKey(shaped: Shaped): string {
 
 /**
  * Does `scenario` fit a lab of `lab`'s shape: the same networks and subnets,
- * and for each of its hosts a lab host of the same shape (the lab may have
- * more hosts, which the scenario never names)?
+ * and for each of its hosts a lab host of the same shape? The lab may have
+ * more hosts, which the scenario never names, as long as none of them is a
+ * router or has a fixed address (plan/absorb.ts also keeps scenarios that
+ * could reach an idle host by its address off larger labs).
  */
 export function fitsIn(lab: Shaped, scenario: Shaped): boolean {
   return castWithin(lab, scenario) !== undefined;
@@ -59,15 +62,18 @@ function networksKey(shaped: Shaped): string {
 
 function castWithin(lab: Shaped, scenario: Shaped): Map<string, string> | undefined {
   if (networksKey(lab) !== networksKey(scenario)) return undefined;
-  const free = slots(lab).map((h) => ({ name: h.name, key: hostShape(h) }));
+  const free = slots(lab).map((h) => ({ host: h, key: hostShape(h) }));
   const cast = new Map<string, string>();
   for (const h of slots(scenario)) {
     const key = hostShape(h);
     const at = free.findIndex((f) => f.key === key);
     if (at < 0) return undefined;
-    cast.set(h.name, free[at]!.name);
+    cast.set(h.name, free[at]!.host.name);
     free.splice(at, 1);
   }
+  // A host left idle must not matter: not a router (the lab's routes may go through it, lab/prepare.ts addRoutes),
+  // and no fixed address (one the scenario's own lab would not have).
+  if (free.some(({ host }) => host.router === true || Object.keys(host.addresses ?? {}).length > 0)) return undefined;
   return cast;
 }
 

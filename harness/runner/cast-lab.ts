@@ -103,9 +103,10 @@ export class CastLab implements RunningLab {
   async reboot(name: string): Promise<void> {
     await this.#lab.reboot(this.host(name).base.name);
   }
+  /** The lab kept, its hosts under the scenario's names; a lab host the scenario left idle (a larger lab: plan/absorb.ts) is said to be one, under its lab name. */
   async keep(): Promise<KeptLab> {
     const kept = await this.#lab.keep();
-    return { ...kept, hosts: kept.hosts.map((h) => ({ ...h, name: this.#labName.get(h.name) ?? h.name })) };
+    return { ...kept, hosts: kept.hosts.map((h) => ({ ...h, name: this.#labName.get(h.name) ?? `${h.name} (idle: no host of this scenario)` })) };
   }
   /** The lab itself is disposed by whoever started it. */
   async [Symbol.asyncDispose](): Promise<void> {}

@@ -50,8 +50,17 @@ test("a smaller scenario runs on the larger lab; the host it left idle is reset 
     ["one", "passed"],
     ["after", "passed"],
   ]);
-  // `one` answered from the lab's first firewall host, under its own name; `b` kept its listener.
+  // `one` was cast onto the lab's first firewall host and its peer: its probe left `client` for `a`'s address.
   const lab = provider.started[0]!;
-  expect(lab.host("a").listening).toEqual({ name: "a", listen: [{ protocol: "tcp", port: 8080 }] });
-  expect(lab.host("b").rules.ipv4).toEqual([]);
+  const probed = report.scenarios[1]!.expectations[0]!;
+  expect(probed.address).toBe(lab.host("a").addresses.ipv4);
+  expect(probed.evidence?.command).toMatch(/^fake-exec client /);
+});
+
+test("a kept lab of a smaller scenario lists the hosts it left idle as such", async () => {
+  const provider = new FakeLabProvider();
+  const report = await run({ scenarios: [after, one] }, { provider, labs: 1, keep: "all" });
+  // `one` runs first (before the larger scenario, the lab's last) and is kept with the lab; `after` gets a fresh one.
+  expect(provider.started.map((l) => l.hosts.size)).toEqual([3, 3]);
+  expect(report.scenarios[1]!.kept?.hosts.map((h) => h.name).sort()).toEqual(["b (idle: no host of this scenario)", "remote", "server"]);
 });

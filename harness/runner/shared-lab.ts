@@ -7,11 +7,15 @@
  * host: a handshake the previous scenario's rules broke leaves the server in
  * SYN-RECV, resending its SYN-ACK for a minute, and the peer's RSTs would
  * count in the next scenario's rules), then every firewall
- * host is reset to the ruleset it booted with (per family, the tables that
+ * host the previous scenario used (whether or not the next one uses it) is
+ * reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
  * so no NAT mapping outlives them) and the reset is verified by
  * reading the rules back; so is the rest of its network state (host-reset.ts:
- * nft tables, legacy tables, addresses, routes, sysctls). Then each host gets
+ * nft tables, legacy tables, addresses, routes, sysctls). A firewall host the
+ * previous scenario left idle is as it booted (reset when its last user handed
+ * over, or never used): only its conntrack is emptied, or, before a scenario
+ * that prints counters, its tables restored to zero them. Then each host gets
  * the scenario's listeners, answering under the scenario's host name
  * (listeners.ts: the previous ones ended and checked closed, the new ones
  * proven on loopback), or, unchanged, is checked to still listen. The scenario
