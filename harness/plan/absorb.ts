@@ -54,10 +54,11 @@ export function labScenarioOf(group: readonly Scenario[]): Scenario {
 
 /**
  * `labs` with labs folded into larger ones (every scenario of the folded lab
- * foldable; a lab with a last only into one without) while one such fold keeps the run's estimated length (`slots`
- * labs at a time) or shortens it: each time the smallest lab that can,
- * into the larger lab that leaves the shortest run. Labs in `fixed` neither
- * fold nor take others (a scenario that needs a lab nobody used).
+ * foldable; a lab with a last only into one without) while one such fold
+ * keeps the run's estimated length (`slots` labs at a time) or shortens it:
+ * each time the smallest lab that can, into the larger lab that leaves the
+ * shortest run. Labs in `fixed` neither fold nor take others (a scenario that
+ * needs a lab nobody used).
  */
 export function absorbLabs(labs: readonly PlannedLab[], slots: number, fixed: ReadonlySet<PlannedLab> = new Set()): PlannedLab[] {
   let out = [...labs];
