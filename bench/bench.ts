@@ -23,8 +23,9 @@
  * --seed runs only (a) and (b) with their ratio (--runs N: N alternating
  * pairs and the median ratio; --parallel-probes on fwspec's side); --sweep runs only (c);
  * --hand-full runs (c)'s hand loop over every port; --suite runs only the
- * suite comparison (b) (with --labs N and --parallel-probes for fwspec run's
- * side); --matrix runs only (d); --help prints these.
+ * suite comparison (b) (--runs N: N alternating pairs and the median ratio;
+ * --labs N and --parallel-probes for fwspec run's side); --matrix runs only
+ * (d); --help prints these.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -108,7 +109,7 @@ async function handWritten(image: string, runId: string): Promise<{ wallMs: numb
   return { wallMs: performance.now() - started, checks, latencies };
 }
 
-const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] [--no-reuse] | --sweep [--hand-full] | --suite [--labs N] [--parallel-probes] [--reuse] | --matrix]
+const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-probes] [--no-reuse] | --sweep [--hand-full] | --suite [--runs N] [--labs N] [--parallel-probes] [--reuse] | --matrix]
   (no option)  all parts: the six seed policies by hand and as fwspec scenarios, sweeps, suite, matrix
   --seed       only the six seed policies: by hand versus fwspec, and their ratio, also with
                fwspec run --reuse on warm labs an untimed run left (--no-reuse: without it)
@@ -116,7 +117,8 @@ const HELP = `usage: npm run bench -- [--cold] [--seed [--runs N] [--parallel-pr
                --parallel-probes: side-by-side probes on fwspec's side)
   --cold       remove the lab image first and count its rebuild
   --sweep      only the port sweeps; --hand-full runs the hand loop over every port
-  --suite      only the shipped scenarios, shared labs versus a fresh lab each (--labs N labs at a time;
+  --suite      only the shipped scenarios, shared labs versus a fresh lab each (--runs N: N alternating
+               pairs and the median ratio; --labs N labs at a time;
                --parallel-probes: side-by-side probes on fwspec run's side; --reuse: fwspec run --reuse
                on the warm labs an untimed --reuse run of the suite left)
   --matrix     only the 500-flow matrix
@@ -197,16 +199,16 @@ async function main(): Promise<void> {
       await benchSweeps({ handFull: process.argv.includes("--hand-full") });
       return;
     }
-    const suite = process.argv.includes("--suite");
-    const matrix = process.argv.includes("--matrix");
-    if (suite || matrix) {
-      if (suite) await benchSuite({ labs, parallelProbes: process.argv.includes("--parallel-probes"), reuse: process.argv.includes("--reuse") });
-      if (matrix) await benchMatrix();
-      return;
-    }
     const runsAt = process.argv.indexOf("--runs");
     const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 1;
     if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number from 1, not ${process.argv[runsAt + 1]}`);
+    const suite = process.argv.includes("--suite");
+    const matrix = process.argv.includes("--matrix");
+    if (suite || matrix) {
+      if (suite) await benchSuite({ labs, parallelProbes: process.argv.includes("--parallel-probes"), reuse: process.argv.includes("--reuse"), runs });
+      if (matrix) await benchMatrix();
+      return;
+    }
     const parallelProbes = process.argv.includes("--parallel-probes");
     const reuse = !process.argv.includes("--no-reuse");
     const pairs: { hand: number; fw: number; reused?: number }[] = [];

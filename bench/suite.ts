@@ -11,6 +11,7 @@
  *     probing alone (lab start and removal measured and left out) and p50/p95
  *     latency per verdict.
  */
+import os from "node:os";
 import { join } from "node:path";
 import { openDockerLabs, run } from "../harness/api.ts";
 import { matrixFlows, matrixScenario } from "../harness/diff/matrix.ts";
@@ -84,24 +85,37 @@ function verdicts(report: RunReport): string[] {
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function benchSuite(options: { readonly labs?: number | undefined; readonly parallelProbes?: boolean; readonly reuse?: boolean } = {}): Promise<void> {
+export async function benchSuite(options: { readonly labs?: number | undefined; readonly parallelProbes?: boolean; readonly reuse?: boolean; readonly runs?: number } = {}): Promise<void> {
   const reuse = options.reuse === true;
+  const runs = options.runs ?? 1;
   out(`(b) the shipped scenarios (scenarios/): fwspec run${options.labs ? ` --labs ${options.labs}` : ""}${options.parallelProbes ? " with side-by-side probes" : ""}${reuse ? " --reuse (on the warm labs an untimed --reuse run of the suite left)" : ""} vs one fresh lab per scenario, started and removed in line`);
   const input = { paths: [join(PROJECT_ROOT, "scenarios")] };
-  if (reuse) await timedRun(input, { labs: options.labs, reuse: true });
-  const pooled = await timedRun(input, { labs: options.labs, parallelProbes: options.parallelProbes === true, ...(reuse ? { reuse } : {}) });
-  const fresh = await timedRun(input, { freshLabs: true });
-  for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
-    const { passed, failed, errors } = r.report.summary;
-    out(`    ${name.padEnd(10)} ${r.report.scenarios.length} scenarios in ${s1(r.ms).padStart(7)}: ${String(r.provider.labs).padStart(2)} labs${r.provider.taken > 0 ? ` started and ${r.provider.taken} taken warm` : ""}, ${s1(r.provider.startMs)} starting and ${s1(r.provider.removeMs)} removing them (summed; overlapping the probing when run); checks ${passed} passed, ${failed} failed, ${errors} errors`);
+  const pairs: { readonly pooled: number; readonly fresh: number }[] = [];
+  // Alternating pairs: the ratio moves between runs by more than many a change does (load, the engine's state).
+  for (let i = 1; i <= runs; i++) {
+    if (runs > 1) out(`  --- pair ${i} of ${runs} (load average ${os.loadavg()[0]!.toFixed(1)})`);
+    if (reuse) await timedRun(input, { labs: options.labs, reuse: true });
+    const pooled = await timedRun(input, { labs: options.labs, parallelProbes: options.parallelProbes === true, ...(reuse ? { reuse } : {}) });
+    const fresh = await timedRun(input, { freshLabs: true });
+    for (const [name, r] of [["fwspec run", pooled], ["fresh labs", fresh]] as const) {
+      const { passed, failed, errors } = r.report.summary;
+      out(`    ${name.padEnd(10)} ${r.report.scenarios.length} scenarios in ${s1(r.ms).padStart(7)}: ${String(r.provider.labs).padStart(2)} labs${r.provider.taken > 0 ? ` started and ${r.provider.taken} taken warm` : ""}, ${s1(r.provider.startMs)} starting and ${s1(r.provider.removeMs)} removing them (summed; overlapping the probing when run); checks ${passed} passed, ${failed} failed, ${errors} errors`);
+    }
+    const a = verdicts(pooled.report);
+    const b = verdicts(fresh.report);
+    // As sets of lines, not by position: a scenario missing from one run (its lab did not start) counts only its own lines.
+    const differ = a.filter((line) => !b.includes(line)).length + b.filter((line) => !a.includes(line)).length;
+    out(`    verdicts compared check by check: ${a.length} lines, ${differ === 0 ? "all the same" : `${differ} differ`}`);
+    out(`    ratio (fresh labs / fwspec run wall time): ${(fresh.ms / pooled.ms).toFixed(2)}x (target: >= 3x, same verdicts)`);
+    // The profile of the last pair (each pair's would say much the same at length).
+    if (i === runs) printProfile(out, pooled, fresh);
+    pairs.push({ pooled: pooled.ms, fresh: fresh.ms });
   }
-  const a = verdicts(pooled.report);
-  const b = verdicts(fresh.report);
-  // As sets of lines, not by position: a scenario missing from one run (its lab did not start) counts only its own lines.
-  const differ = a.filter((line) => !b.includes(line)).length + b.filter((line) => !a.includes(line)).length;
-  out(`    verdicts compared check by check: ${a.length} lines, ${differ === 0 ? "all the same" : `${differ} differ`}`);
-  out(`    ratio (fresh labs / fwspec run wall time): ${(fresh.ms / pooled.ms).toFixed(2)}x (target: >= 3x, same verdicts)`);
-  printProfile(out, pooled, fresh);
+  if (runs > 1) {
+    const median = (v: readonly number[]) => [...v].sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)]!;
+    const ratios = pairs.map((p) => p.fresh / p.pooled);
+    out(`  ${runs} alternating pairs: fwspec run median ${s1(median(pairs.map((p) => p.pooled)))}, fresh labs median ${s1(median(pairs.map((p) => p.fresh)))}, ratio per pair ${ratios.map((r) => r.toFixed(2)).join(" ")}, median ${median(ratios).toFixed(2)}x; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  }
   out("");
 }
 
