@@ -43,6 +43,8 @@ describe("planLabs folds smaller shapes into larger labs", () => {
     { case: "a probe to a literal address", steps: [{ expect: ["c1 -> 198.18.0.77:8080 dropped"] }], folds: false },
     { case: "a run step that sends traffic", steps: [{ run: { host: "c1", command: "nmap -p 8080 198.18.0.0/24" } }], folds: false },
     { case: "a run step that sends traffic, by path", steps: [{ run: { host: "c1", command: "/usr/bin/ping -c1 198.18.0.77" } }], folds: false },
+    // Not shareable, so only ever a lab's last; a wrapper may send anything.
+    { case: "a wrapper", steps: [{ run: { host: "c1", command: "sh -c 'nc -z 198.18.0.77 80'" } }], folds: false },
   ])("foldable: $case: $folds", ({ steps, folds }) => {
     const s = defineScenario({ name: "s", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, c1: {} }, steps }, { file: "/x/s.yaml" });
     expect(foldable(s)).toBe(folds);

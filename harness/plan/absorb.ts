@@ -12,20 +12,20 @@
 import type { Scenario } from "../scenario/model.ts";
 import { groupMs, makespanMs } from "./cost.ts";
 import { fitsIn, shapeKey } from "./shape.ts";
-
-/** Programs a `run` step may send traffic with to any address (plan/stateless-run.ts lets them share labs). */
-const SENDS_TRAFFIC = new Set(["ping", "ping6", "nmap", "curl", "nc"]);
+import { leavesNoState, SENDS_TRAFFIC } from "./stateless-run.ts";
 
 /**
  * May the scenario run on a larger lab, its hosts cast onto some of the
  * lab's: nothing it does can reach a host by address (a probe to a literal
- * address, a `run` step that sends traffic; a hold goes to a lab host), so the
- * lab's idle hosts cannot answer what its own lab would leave unanswered.
+ * address; a `run` step other than one that only reads state or rules
+ * (plan/stateless-run.ts, without its traffic tools: a wrapper such as `sh -c`
+ * may send anything); a hold goes to a lab host), so the lab's idle hosts
+ * cannot answer what its own lab would leave unanswered.
  */
 export function foldable(scenario: Scenario): boolean {
   return scenario.steps.every((s) => {
     if (s.kind === "expect") return s.expectations.every((e) => e.to.kind !== "address");
-    if (s.kind === "run") return !SENDS_TRAFFIC.has(s.command[0]?.split("/").at(-1) ?? "");
+    if (s.kind === "run") return leavesNoState(s.command) && !SENDS_TRAFFIC.has(s.command[0] ?? "");
     return true;
   });
 }

@@ -16,8 +16,10 @@
  */
 import type { Backend } from "../model/types.ts";
 
+/** Programs that send traffic to any address they are given (plan/absorb.ts keeps their scenarios off larger labs). */
+export const SENDS_TRAFFIC: ReadonlySet<string> = new Set(["ping", "ping6", "nmap", "curl", "nc"]);
 /** Programs that only send traffic, wait, or show sockets. */
-const TRAFFIC_ONLY = new Set(["ping", "ping6", "nmap", "curl", "nc", "ss", "true", "sleep"]);
+const TRAFFIC_ONLY = new Set([...SENDS_TRAFFIC, "ss", "true", "sleep"]);
 const IPTABLES = new Set(["iptables", "ip6tables", "iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft"]);
 /** iptables commands that only read: list rules, check one, print the version. */
 const IPTABLES_READ = new Set(["-S", "--list-rules", "-C", "--check", "-L", "--list", "-V", "--version"]);

@@ -2,11 +2,11 @@
  * Lab sharing: scenarios of one lab shape (plan/shape.ts: the same networks,
  * subnets and hosts, whatever their names and listeners), and of smaller
  * shapes that fit it (plan/absorb.ts: cast onto some of its hosts, the others
- * idle), run one after another on one started lab. Before each later scenario every firewall
- * host's TCP connections are ended (every socket not listening, on every
- * host: a handshake the previous scenario's rules broke leaves the server in
- * SYN-RECV, resending its SYN-ACK for a minute, and the peer's RSTs would
- * count in the next scenario's rules), then every firewall
+ * idle), run one after another on one started lab. Before each later
+ * scenario every firewall host's TCP connections are ended (every socket not
+ * listening, on every host: a handshake the previous scenario's rules broke
+ * leaves the server in SYN-RECV, resending its SYN-ACK for a minute, and the
+ * peer's RSTs would count in the next scenario's rules), then every firewall
  * host the previous scenario used (whether or not the next one uses it) is
  * reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
