@@ -1,8 +1,19 @@
 /** Smaller labs folded into larger ones (pure): which scenarios run on a lab the run starts anyway, and when not. */
-import { describe, expect, test } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import { absorbLabs, foldable, labScenarioOf } from "./absorb.ts";
 import { planLabs } from "./labs.ts";
+
+/** Rules files the apply cases name (read when the scenario is defined). */
+const fixtures = mkdtempSync(join(tmpdir(), "fwspec-absorb-"));
+afterAll(() => rmSync(fixtures, { recursive: true, force: true }));
+writeFileSync(join(fixtures, "rules.sh"), "#!/bin/sh\nset -e\niptables -A INPUT -p tcp --dport 8080 -j DROP\nnft add table inet t\n");
+writeFileSync(join(fixtures, "probe.sh"), "iptables -A OUTPUT -j ACCEPT\nnc -z 198.18.0.77 80\n");
+writeFileSync(join(fixtures, "loop.sh"), "for p in 80 443; do iptables -A INPUT -p tcp --dport $p -j DROP; done\n");
+writeFileSync(join(fixtures, "rules.v4"), "*filter\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n");
 
 /** A firewall host `server` and `clients` peers; `probes` open probes; `run`: a run step that leaves state (not shareable), `command` another one. */
 const scenario = (name: string, o: { clients?: number; probes?: number; run?: boolean; command?: string; backend?: "legacy"; networks?: string[] } = {}) => {
@@ -45,8 +56,15 @@ describe("planLabs folds smaller shapes into larger labs", () => {
     { case: "a run step that sends traffic, by path", steps: [{ run: { host: "c1", command: "/usr/bin/ping -c1 198.18.0.77" } }], folds: false },
     // Not shareable, so only ever a lab's last; a wrapper may send anything.
     { case: "a wrapper", steps: [{ run: { host: "c1", command: "sh -c 'nc -z 198.18.0.77 80'" } }], folds: false },
+    // Apply steps run as given: only rules tools (iptables, ip6tables, nft) are known to send nothing.
+    { case: "an apply of iptables commands", steps: [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP", "nft list tables"] } }], folds: true },
+    { case: "an apply of a rules script", steps: [{ apply: { host: "server", script: "rules.sh" } }], folds: true },
+    { case: "an apply of a restore file", steps: [{ apply: { host: "server", restore: { ipv4: "rules.v4" } } }], folds: true },
+    { case: "an apply command that sends traffic", steps: [{ apply: { host: "server", commands: ["iptables -A OUTPUT -j ACCEPT", "ping -c1 198.18.0.77"] } }], folds: false },
+    { case: "an apply script that sends traffic", steps: [{ apply: { host: "server", script: "probe.sh" } }], folds: false },
+    { case: "an apply script with shell syntax", steps: [{ apply: { host: "server", script: "loop.sh" } }], folds: false },
   ])("foldable: $case: $folds", ({ steps, folds }) => {
-    const s = defineScenario({ name: "s", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, c1: {} }, steps }, { file: "/x/s.yaml" });
+    const s = defineScenario({ name: "s", description: "d", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, c1: {} }, steps }, { file: join(fixtures, "s.yaml") });
     expect(foldable(s)).toBe(folds);
     expect(names(planLabs([scenario("big", { clients: 2 }), s], 1))).toEqual(folds ? [["big", "s"]] : [["big"], ["s"]]);
   });

@@ -9,6 +9,7 @@
  * run is CPU-bound, so a lab fewer is kept when the run's estimated length
  * (plan/cost.ts, its labs side by side) does not grow.
  */
+import { rulesOnly } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { groupMs, makespanMs } from "./cost.ts";
 import { fitsIn, shapeKey } from "./shape.ts";
@@ -19,13 +20,16 @@ import { leavesNoState, SENDS_TRAFFIC } from "./stateless-run.ts";
  * lab's: nothing it does can reach a host by address (a probe to a literal
  * address; a `run` step other than one that only reads state or rules
  * (plan/stateless-run.ts, without its traffic tools: a wrapper such as `sh -c`
- * may send anything); a hold goes to a lab host), so the lab's idle hosts
+ * may send anything); an apply step of a script or commands other than
+ * iptables, ip6tables and nft (rules/syntax-lines.ts rulesOnly); a hold goes
+ * to a lab host), so the lab's idle hosts
  * cannot answer what its own lab would leave unanswered.
  */
 export function foldable(scenario: Scenario): boolean {
   return scenario.steps.every((s) => {
     if (s.kind === "expect") return s.expectations.every((e) => e.to.kind !== "address");
     if (s.kind === "run") return leavesNoState(s.command) && !SENDS_TRAFFIC.has(s.command[0] ?? "");
+    if (s.kind === "apply") return s.sources.every(rulesOnly);
     return true;
   });
 }

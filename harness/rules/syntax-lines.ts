@@ -124,6 +124,17 @@ function scriptLines(content: string): { readonly commands: NumberedCommand[] } 
   return { commands };
 }
 
+/**
+ * Does this rules source run only rules tools (iptables, ip6tables, nft) or
+ * load a rules file? Then it sends no traffic; a script with shell syntax or
+ * another program, or a command list with another program, may.
+ */
+export function rulesOnly(source: RuleSource): boolean {
+  if (source.kind === "restore" || source.kind === "nft") return true;
+  if (source.kind === "commands") return source.commands.every((c) => checkedTool(c) !== undefined);
+  return "commands" in scriptLines(withStandIns(source.content));
+}
+
 /** A restore file to test with `<family tool>-<backend>-restore --test`, then load (later commands may use its chains). */
 export interface RestoreJob {
   readonly kind: "restore";
