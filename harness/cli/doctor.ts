@@ -62,13 +62,16 @@ export async function runDoctor(invocation?: string): Promise<Check[]> {
       hosts: [{ name: "probe", firewall: true, backend: "nft", listen: [] }],
     });
     const host = lab.host("probe");
-    checks.push({ name: "IPv6 on lab networks", ok: host.addresses.ipv6 !== "", detail: `${host.addresses.ipv4} and ${host.addresses.ipv6}` });
+    // The IPv6 address is fwspec's (lab/ipv6-addresses.ts): the check is that the host holds it.
+    const v6 = await host.exec(["ip", "-6", "-o", "addr", "show", "scope", "global"]);
+    const holds = v6.exitCode === 0 && v6.stdout.includes(` ${host.addresses.ipv6}/`);
+    checks.push({ name: "IPv6 on lab networks", ok: holds, detail: holds ? `${host.addresses.ipv4} and ${host.addresses.ipv6}` : `the lab host does not hold ${host.addresses.ipv6}: ${(v6.stderr || v6.stdout).trim().split("\n")[0] ?? ""}` });
     for (const k of KERNEL_CHECKS) {
       const r = await host.exec(k.argv);
       checks.push({ name: k.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? "works" : (r.stderr.trim().split("\n")[0] ?? `exit ${r.exitCode}`), fix: k.fix });
     }
   } catch (error) {
-    checks.push({ name: "lab host start", ok: false, detail: (error as Error).message, fix: `see \`${fwspecCommand("setup", invocation)}\`; the engine must allow NET_ADMIN and IPv6 networks` });
+    checks.push({ name: "lab host start", ok: false, detail: (error as Error).message, fix: `see \`${fwspecCommand("setup", invocation)}\`; the engine must allow NET_ADMIN and the net.ipv6.conf.all.disable_ipv6 sysctl` });
   }
   return checks;
 }

@@ -35,15 +35,24 @@ describe("declared subnets", () => {
     expect(lab.host("client").addressOn("lan", "ipv4")).toBe("198.18.231.77");
     expect(lab.host("client").addressOn("lan", "ipv6")).toBe("2001:db8:e7::77");
     expect(lab.host("server").addressOn("lan", "ipv4")).toMatch(/^198\.18\.231\.\d+$/);
-    // A second lab declaring an overlapping subnet waits (bounded) while the first holds it, then starts.
+    // IPv6 addresses are fwspec's (ipv6-addresses.ts): the automatic one is the subnet's first after the gateway; each is in its host.
+    expect(lab.host("server").addressOn("lan", "ipv6")).toBe("2001:db8:e7::2");
+    for (const [name, address] of [["client", "2001:db8:e7::77"], ["server", "2001:db8:e7::2"]] as const) {
+      const r = await lab.host(name).run(["ip", "-6", "-o", "addr", "show", "dev", lab.host(name).interfaceOn("lan")!, "scope", "global"], "IPv6 addresses");
+      expect(r.stdout).toContain(`inet6 ${address}/64 scope global`);
+    }
+    // Labs declaring an overlapping subnet, IPv4 or (known to the engine only by fwspec's label) IPv6, wait (bounded) while the first holds it, then start.
     const said: string[] = [];
     const progress = { step: () => {}, info: (m: string) => void said.push(m) };
     const second = labs.start({ name: "declared-again", hosts: [peer("a")], subnets: { lan: { ipv4: "198.18.231.128/25" } }, progress });
-    await vi.waitFor(() => expect(said.join("\n")).toMatch(/declared subnet is in use by another lab; waiting/), { timeout: 20_000 });
+    const third = labs.start({ name: "declared-v6", hosts: [peer("b")], subnets: { lan: { ipv6: "2001:db8:e7:0:8000::/65" } }, progress });
+    await vi.waitFor(() => expect(said.filter((m) => /declared subnet is in use by another lab; waiting/.test(m))).toHaveLength(2), { timeout: 20_000 });
     expect(await docker.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } })).toHaveLength(1);
     await lab[Symbol.asyncDispose]();
     await using again = await second;
+    await using v6 = await third;
     expect(again.networks.get("lan")).toMatchObject({ ipv4Subnet: "198.18.231.128/25" });
+    expect(v6.networks.get("lan")).toMatchObject({ ipv6Subnet: "2001:db8:e7:0:8000::/65" });
   });
 
   it("an automatic network never takes a subnet a scenario may declare (198.18.0.0/16, outside 2001:db8:f5::/48)", async () => {

@@ -11,6 +11,7 @@ import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
 export { declaredCidrs } from "../model/cidr.ts";
 import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
+import { IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
 
 /** An automatic plan with the declared families put in (gateway: the subnet's first address). */
 export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undefined): SubnetPlan {
@@ -23,12 +24,13 @@ export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undef
   };
 }
 
-/** The subnets every network on the engine uses, with the network's name. */
+/** The subnets every network on the engine uses, with the network's name (a lab network's IPv6 subnet from its label). */
 export async function engineSubnets(docker: Dockerode): Promise<{ network: string; cidr: Cidr }[]> {
   const out: { network: string; cidr: Cidr }[] = [];
   for (const n of await docker.listNetworks()) {
-    for (const c of n.IPAM?.Config ?? []) {
-      const cidr = parseCidr(c.Subnet ?? "", "ipv4") ?? parseCidr(c.Subnet ?? "", "ipv6");
+    const labelled = n.Labels?.[IPV6_SUBNET_LABEL];
+    for (const subnet of [...(n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ""), ...(labelled === undefined ? [] : [labelled])]) {
+      const cidr = parseCidr(subnet, "ipv4") ?? parseCidr(subnet, "ipv6");
       if (cidr) out.push({ network: n.Name, cidr });
     }
   }
@@ -47,22 +49,22 @@ export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine
   }
 }
 
-/** Docker's endpoint settings for a host's fixed addresses on one network (none: automatic). */
-export function endpointConfig(fixed: FamilyAddresses | undefined): { IPAMConfig: { IPv4Address?: string; IPv6Address?: string } } | undefined {
-  if (fixed?.ipv4 === undefined && fixed?.ipv6 === undefined) return undefined;
-  return { IPAMConfig: { ...(fixed.ipv4 !== undefined ? { IPv4Address: fixed.ipv4 } : {}), ...(fixed.ipv6 !== undefined ? { IPv6Address: fixed.ipv6 } : {}) } };
+/** Docker's endpoint settings for a host's fixed IPv4 address on one network (none: automatic; IPv6 is fwspec's: ipv6-addresses.ts). */
+export function endpointConfig(fixed: FamilyAddresses | undefined): { IPAMConfig: { IPv4Address: string } } | undefined {
+  return fixed?.ipv4 === undefined ? undefined : { IPAMConfig: { IPv4Address: fixed.ipv4 } };
 }
 
 /**
- * The extra addresses hosts hold on a network, keyed for the network's IPAM
- * `AuxiliaryAddresses` by family: reserved there, the engine never gives one
- * of them to another host as its automatic address.
+ * The extra IPv4 addresses hosts hold on a network, keyed for the network's
+ * IPAM `AuxiliaryAddresses`: reserved there, the engine never gives one of
+ * them to another host as its automatic address (ipv6-addresses.ts skips the
+ * IPv6 ones).
  */
-export function reservedAddresses(hosts: readonly HostSpec[], network: string): { ipv4: Record<string, string>; ipv6: Record<string, string> } {
-  const out: { ipv4: Record<string, string>; ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} };
+export function reservedAddresses(hosts: readonly HostSpec[], network: string): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const h of hosts) {
     (h.addresses?.[network]?.extra ?? []).forEach((a, i) => {
-      out[a.includes(":") ? "ipv6" : "ipv4"][`fwspec-${h.name}-${i}`] = a;
+      if (!a.includes(":")) out[`fwspec-${h.name}-${i}`] = a;
     });
   }
   return out;

@@ -1,7 +1,7 @@
-/** Unit tests (table-driven, no Docker) for the rename plan of interfaces.ts. */
+/** Unit tests (table-driven, no Docker) for interfaces.ts: the rename plan and the addresses added in a host. */
 import { describe, expect, test } from "vitest";
 import { LabError } from "../errors.ts";
-import { renamePlan } from "./interfaces.ts";
+import { addressLines, renamePlan } from "./interfaces.ts";
 
 const m = (o: Record<string, string>) => new Map(Object.entries(o));
 
@@ -41,5 +41,31 @@ describe("renamePlan", () => {
 
   test("a wanted network without an interface is a LabError", () => {
     expect(() => renamePlan(m({ lan: "eth0" }), { dmz: "dmz" })).toThrow(/no interface on network dmz/);
+  });
+});
+
+describe("addressLines", () => {
+  const networks = new Map([
+    ["wan", { name: "wan", ipv4Subnet: "198.18.7.0/24", ipv6Subnet: "2001:db8:7::/64" }],
+    ["dmz", { name: "dmz", ipv4Subnet: "198.19.130.0/24", ipv6Subnet: "2001:db8:f5:2::/64" }],
+  ]);
+  const host = (addresses: Record<string, { extra?: string[] }> = {}) => ({
+    spec: { name: "gw", firewall: true, backend: "nft" as const, listen: [], networks: ["wan", "dmz"], addresses },
+    networks: ["wan", "dmz"],
+    interfaceOn: (net: string) => ({ wan: "wan0", dmz: "eth1" })[net],
+    addressOn: (net: string, family: string) => (family === "ipv6" ? ({ wan: "2001:db8:7::2", dmz: "2001:db8:f5:2::3" })[net] : undefined),
+  });
+
+  test("each network's IPv6 address on its interface, never tentative; then extra addresses, IPv6 ones deprecated", () => {
+    expect(addressLines(host({ wan: { extra: ["198.18.7.99", "2001:db8:7::99"] } }), networks)).toEqual([
+      "addr replace 2001:db8:7::2/64 dev wan0 nodad",
+      "addr replace 2001:db8:f5:2::3/64 dev eth1 nodad",
+      "addr replace 198.18.7.99/24 dev wan0",
+      "addr replace 2001:db8:7::99/64 dev wan0 nodad preferred_lft 0",
+    ]);
+  });
+
+  test("a network the lab does not know gets nothing", () => {
+    expect(addressLines(host(), new Map([...networks].filter(([n]) => n === "dmz")))).toEqual(["addr replace 2001:db8:f5:2::3/64 dev eth1 nodad"]);
   });
 });

@@ -9,10 +9,12 @@
  * IPv6 addresses and gateway routes Linux drops with a down link are put back,
  * and the links are waited for until up with no IPv6 address tentative
  * (neighbours are learnt again by the lab's warm-up). The plan is pure.
- * Then each extra address a host holds is added to its network's interface
- * with the network's prefix length; IPv6 ones without duplicate address
- * detection (never tentative) and deprecated (preferred_lft 0), so that,
- * like IPv4 secondaries, they are used only by a probe bound to them.
+ * Then the host's IPv6 address on each network (fwspec's, not the engine's:
+ * ipv6-addresses.ts) and each extra address it holds are added to the
+ * network's interface with the network's prefix length; IPv6 ones without
+ * duplicate address detection (never tentative), extra ones deprecated
+ * (preferred_lft 0), so that, like IPv4 secondaries, they are used only by a
+ * probe bound to them.
  */
 import pRetry from "p-retry";
 import { LabError } from "../errors.ts";
@@ -184,9 +186,21 @@ async function awaitSettled(host: StartedHost, devs: readonly string[], hadIpv6:
   });
 }
 
-/** `addr replace` lines for the host's extra addresses (pure): each on its network's interface, with that network's prefix length. */
-export function extraAddressLines(host: Pick<StartedHost, "spec" | "interfaceOn">, networks: ReadonlyMap<string, LabNetworkInfo>): string[] {
+/**
+ * `addr replace` lines for the host's addresses the engine does not add
+ * (pure): its IPv6 address on each network (ipv6-addresses.ts), then its extra
+ * addresses; each on its network's interface, with that network's prefix
+ * length, IPv6 ones without duplicate address detection.
+ */
+export function addressLines(host: Pick<StartedHost, "spec" | "interfaceOn" | "networks" | "addressOn">, networks: ReadonlyMap<string, LabNetworkInfo>): string[] {
   const lines: string[] = [];
+  for (const net of host.networks) {
+    const dev = host.interfaceOn(net);
+    const address = host.addressOn(net, "ipv6");
+    const info = networks.get(net);
+    if (dev === undefined || address === undefined || info === undefined) continue;
+    lines.push(`addr replace ${address}/${info.ipv6Subnet.split("/")[1]} dev ${dev} nodad`);
+  }
   for (const [net, fams] of Object.entries(host.spec.addresses ?? {})) {
     const dev = host.interfaceOn(net);
     const info = networks.get(net);
@@ -200,8 +214,8 @@ export function extraAddressLines(host: Pick<StartedHost, "spec" | "interfaceOn"
   return lines;
 }
 
-/** Adds the host's extra addresses (after its interfaces are named). */
-export async function addExtraAddresses(host: StartedHost, networks: ReadonlyMap<string, LabNetworkInfo>): Promise<void> {
-  const lines = extraAddressLines(host, networks);
-  if (lines.length > 0) await host.run(["ip", "-batch", "-"], `adding the extra addresses of ${host.name}`, { stdin: batch(lines), light: true });
+/** Adds the host's IPv6 and extra addresses (after its interfaces are named). */
+export async function addAddresses(host: StartedHost, networks: ReadonlyMap<string, LabNetworkInfo>): Promise<void> {
+  const lines = addressLines(host, networks);
+  if (lines.length > 0) await host.run(["ip", "-batch", "-"], `adding the IPv6 and extra addresses of ${host.name}`, { stdin: batch(lines), light: true });
 }

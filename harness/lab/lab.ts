@@ -25,6 +25,7 @@ import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
+import { ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
 import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
 import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
@@ -274,11 +275,13 @@ export class Lab {
       for (const n of networkNames) {
         networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], avoid, reservedAddresses(hosts, n)));
       }
+      // Each host's IPv6 addresses are fwspec's, carried in its container's labels (ipv6-addresses.ts).
+      const ipv6 = planIpv6(hosts, (spec) => hostNetworks(spec, networkNames), new Map([...networks].map(([n, net]) => [n, net.ipv6Subnet])));
       // Every start settles before a failure is handled, so a sibling still starting is never left behind.
       const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
-          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, labels, endpointConfig(spec.addresses?.[home!.name]));
+          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, { ...labels, ...ipv6Labels(ipv6.get(spec.name)!) }, endpointConfig(spec.addresses?.[home!.name]));
           started.push(c);
           for (const other of others) {
             const endpoint = endpointConfig(spec.addresses?.[other.name]);

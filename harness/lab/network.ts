@@ -1,8 +1,12 @@
 /**
- * Lab networks on the Docker engine: each is an internal IPv4+IPv6 bridge on a
- * free slot of the address plan (addresses.ts), kept away from the machine by
- * isolation.ts. Also: which addresses a container has on the lab's networks
- * (from its inspect data), and removing networks when a lab goes.
+ * Lab networks on the Docker engine: each is an internal bridge on a free slot
+ * of the address plan (addresses.ts), kept away from the machine by
+ * isolation.ts. The engine knows its IPv4 subnet only: its IPv6 subnet is
+ * fwspec's (a label on the network), and so are the hosts' IPv6 addresses on
+ * it (ipv6-addresses.ts; the engine would spend a re-exec of its own binary
+ * per interface on each container start). Also: which addresses a container
+ * has on the lab's networks (the engine's IPv4 address, fwspec's IPv6 label),
+ * and removing networks when a lab goes.
  */
 import type Dockerode from "dockerode";
 import pRetry from "p-retry";
@@ -12,6 +16,7 @@ import type { FamilyAddresses, HostSpec } from "../model/types.ts";
 import { engineSubnets, withDeclared } from "./declared.ts";
 import { pickSlot, SLOT_COUNT, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
+import { IPV6_SUBNET_LABEL, ipv6Label } from "./ipv6-addresses.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
 
 /** A lab network: what the layers above see (name, subnets) plus Docker's name and id. */
@@ -41,7 +46,7 @@ export async function createNetwork(
   labels: Record<string, string>,
   declared?: FamilyAddresses,
   avoid: readonly Cidr[] = [],
-  reserved: { readonly ipv4: Record<string, string>; readonly ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} },
+  reserved: Readonly<Record<string, string>> = {},
 ): Promise<LabNetwork> {
   return pRetry(
     async () => {
@@ -52,17 +57,17 @@ export async function createNetwork(
         Driver: "bridge",
         // No gateway route out of the lab: probes can reach lab addresses and nothing else.
         Internal: true,
-        EnableIPv6: true,
+        // IPv6 is fwspec's (ipv6-addresses.ts): the subnet in a label, each host's address added inside it.
+        EnableIPv6: false,
         CheckDuplicate: true,
-        Labels: labels,
+        Labels: { ...labels, [IPV6_SUBNET_LABEL]: plan.ipv6Subnet },
         // The host bridge gets no IPv4 address; isolateNetwork does the rest (lab hosts cannot reach the machine).
         Options: { ...ISOLATION_NETWORK_OPTIONS },
         IPAM: {
           Driver: "default",
           Config: [
-            // Hosts' extra addresses (added in the hosts later) are reserved: never a host's automatic address.
-            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway, ...(Object.keys(reserved.ipv4).length > 0 ? { AuxiliaryAddresses: reserved.ipv4 } : {}) },
-            { Subnet: plan.ipv6Subnet, Gateway: plan.ipv6Gateway, ...(Object.keys(reserved.ipv6).length > 0 ? { AuxiliaryAddresses: reserved.ipv6 } : {}) },
+            // Hosts' extra IPv4 addresses (added in the hosts later) are reserved: never a host's automatic address.
+            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway, ...(Object.keys(reserved).length > 0 ? { AuxiliaryAddresses: reserved } : {}) },
           ],
         },
       });
@@ -108,20 +113,17 @@ export function hostNetworks(spec: HostSpec, all: readonly string[]): readonly s
   return spec.networks && spec.networks.length > 0 ? spec.networks : [all[0]!];
 }
 
-function networkAddresses(info: Dockerode.ContainerInspectInfo, network: string, host: string): HostAddresses {
-  const settings = info.NetworkSettings.Networks[network];
-  if (!settings?.IPAddress || !settings.GlobalIPv6Address) {
-    throw new LabError(`${host} has no IPv4 and IPv6 address on ${network}`, { hint: "the engine must support IPv6 networks (EnableIPv6)" });
-  }
-  return { ipv4: settings.IPAddress, ipv6: settings.GlobalIPv6Address };
-}
-
-/** A container's addresses on each lab network it is attached to, in the lab's network order. */
+/** A container's addresses on each lab network it is attached to, in the lab's network order: the engine's IPv4 address, fwspec's IPv6 label. */
 export function addressesOf(info: Dockerode.ContainerInspectInfo, networks: ReadonlyMap<string, LabNetwork>, host: string): NetworkAddresses {
   const map = new Map<string, HostAddresses>();
-  const attached = Object.keys(info.NetworkSettings.Networks);
   for (const [name, net] of networks) {
-    if (attached.includes(net.dockerName)) map.set(name, networkAddresses(info, net.dockerName, host));
+    const settings = info.NetworkSettings.Networks[net.dockerName];
+    if (!settings) continue;
+    const ipv6 = info.Config.Labels?.[ipv6Label(name)];
+    if (!settings.IPAddress || !ipv6) {
+      throw new LabError(`${host} has no ${settings.IPAddress ? "IPv6 address label" : "IPv4 address"} on ${name}`, { hint: `see \`docker inspect ${info.Name.replace(/^\//, "")}\`: a container fwspec did not start, or started by another version` });
+    }
+    map.set(name, { ipv4: settings.IPAddress, ipv6 });
   }
   return map;
 }

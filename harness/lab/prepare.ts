@@ -1,6 +1,6 @@
 /**
  * Making started (or rebooted) hosts ready for probes: the boot script done,
- * interfaces named and extra addresses added (interfaces.ts), routes through
+ * interfaces named, IPv6 and extra addresses added (interfaces.ts), routes through
  * routers in routed labs, IPv6 addresses settled, one warm-up packet per peer
  * and family (ARP/ND). Run at lab start and after a reboot.
  */
@@ -10,7 +10,7 @@ import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
 import type { StartedHost } from "./host.ts";
-import { addExtraAddresses, nameInterfaces } from "./interfaces.ts";
+import { addAddresses, nameInterfaces } from "./interfaces.ts";
 import type { LabHost, RunningLab } from "./types.ts";
 
 /** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
@@ -25,14 +25,14 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   // Before routes: a link renamed the slow way (down and up) loses its routes.
   await Promise.all(which.map((h) => limit(async () => {
     await nameInterfaces(h);
-    await addExtraAddresses(h, lab.networks);
+    await addAddresses(h, lab.networks);
   })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
   // A UDP listener answers from the address it was sent to by binding each address the host holds
-  // (docker/fwspec-udp-echo); started at boot, before the other networks, extra addresses and renamed interfaces'
-  // IPv6 addresses were in place, it binds those as the kernel announces them: wait until it has. (A host with
-  // one network and its own address needs no wait: even its wildcard socket's answers leave from that address.)
+  // (docker/fwspec-udp-echo); started at boot, before the other networks, the IPv6 and extra addresses were in place,
+  // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
+  // needs no wait: even its wildcard socket's answers leave from that network's address of the family.)
   await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
   progress.info("warming up neighbours (one ping per peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.

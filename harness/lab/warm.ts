@@ -55,8 +55,9 @@ export interface ClaimedLab {
  * Changes whenever what a warm lab's marker records, or how a lab is prepared, changes: a lab left by another fwspec is never taken.
  * 4: a host's state digest counts the legacy tables present on an nft host, empty ones too (rules/host-state.ts).
  * 5: the taker reaches each host's own agent with `docker attach` (containers keep their stdin open for it).
+ * 6: lab networks are IPv4 on the engine; hosts' IPv6 addresses are fwspec's, in container labels (ipv6-addresses.ts).
  */
-export const WARM_FORMAT = 5;
+export const WARM_FORMAT = 6;
 /** A warm marker this close to its limit is not taken: a sweep could judge it expired while the taker attaches. */
 export const CLAIM_MARGIN_MS = 60_000;
 
