@@ -48,7 +48,7 @@ function loadTestcontainers(): Promise<typeof import("testcontainers")> {
 }
 
 /** Starts one lab host's container: the lab image with the host's name, boot environment, capabilities and kernel settings. */
-export async function startHostContainer(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, endpoint?: object): Promise<StartedTestContainer> {
+export async function startHostContainer(image: string, spec: HostSpec, containerName: string, network: string, labels: Record<string, string>, endpoint?: object, ipv6Boot?: string): Promise<StartedTestContainer> {
   const { GenericContainer } = await loadTestcontainers();
   class LabHostContainer extends GenericContainer {
     constructor() {
@@ -63,6 +63,8 @@ export async function startHostContainer(image: string, spec: HostSpec, containe
           FWSPEC_HOST: spec.name,
           FWSPEC_LISTEN: spec.listen.map((l) => `${l.protocol}/${l.port}`).join(" "),
           FWSPEC_BACKEND: spec.backend,
+          // The IPv6 addresses fwspec chose (ipv6-addresses.ts ipv6BootEnv), added before the boot restores rules.
+          ...(ipv6Boot ? { FWSPEC_IPV6: ipv6Boot } : {}),
         })
         .withStartupTimeout(30_000);
       // Every host gets NET_ADMIN: firewall hosts for rules, routed labs for routes, renamed interfaces and extra

@@ -16,6 +16,10 @@ describe("declared subnets in the lab", () => {
     expect(endpointConfig(undefined)).toBeUndefined();
     expect(endpointConfig({})).toBeUndefined();
     expect(endpointConfig({ ipv4: "198.18.7.10" })).toEqual({ IPAMConfig: { IPv4Address: "198.18.7.10" } });
+    expect(endpointConfig({ ipv4: "198.18.7.10", ipv6: "2001:db8:7::10" })).toEqual({ IPAMConfig: { IPv4Address: "198.18.7.10", IPv6Address: "2001:db8:7::10" } });
+    // Where fwspec gives IPv6 addresses (lab/ipv6-addresses.ts), the engine gets the IPv4 one only.
+    expect(endpointConfig({ ipv4: "198.18.7.10", ipv6: "2001:db8:7::10" }, "fwspec")).toEqual({ IPAMConfig: { IPv4Address: "198.18.7.10" } });
+    expect(endpointConfig({ ipv6: "2001:db8:7::10" }, "fwspec")).toBeUndefined();
   });
 
   test("a declared subnet already on the engine is a LabError naming both", () => {

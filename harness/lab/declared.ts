@@ -11,7 +11,7 @@ import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
 export { declaredCidrs } from "../model/cidr.ts";
 import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
-import { IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
+import { type Ipv6Source, IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
 
 /** An automatic plan with the declared families put in (gateway: the subnet's first address). */
 export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undefined): SubnetPlan {
@@ -49,22 +49,24 @@ export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine
   }
 }
 
-/** Docker's endpoint settings for a host's fixed IPv4 address on one network (none: automatic; IPv6 is fwspec's: ipv6-addresses.ts). */
-export function endpointConfig(fixed: FamilyAddresses | undefined): { IPAMConfig: { IPv4Address: string } } | undefined {
-  return fixed?.ipv4 === undefined ? undefined : { IPAMConfig: { IPv4Address: fixed.ipv4 } };
+/** Docker's endpoint settings for a host's fixed addresses on one network (none: automatic; an IPv6 one only when the engine gives IPv6 addresses: ipv6-addresses.ts). */
+export function endpointConfig(fixed: FamilyAddresses | undefined, ipv6: Ipv6Source = "engine"): { IPAMConfig: { IPv4Address?: string; IPv6Address?: string } } | undefined {
+  const v6 = ipv6 === "engine" ? fixed?.ipv6 : undefined;
+  if (fixed?.ipv4 === undefined && v6 === undefined) return undefined;
+  return { IPAMConfig: { ...(fixed?.ipv4 !== undefined ? { IPv4Address: fixed.ipv4 } : {}), ...(v6 !== undefined ? { IPv6Address: v6 } : {}) } };
 }
 
 /**
- * The extra IPv4 addresses hosts hold on a network, keyed for the network's
- * IPAM `AuxiliaryAddresses`: reserved there, the engine never gives one of
- * them to another host as its automatic address (ipv6-addresses.ts skips the
- * IPv6 ones).
+ * The extra addresses hosts hold on a network, keyed for the network's IPAM
+ * `AuxiliaryAddresses` by family: reserved there, the engine never gives one
+ * of them to another host as its automatic address (where fwspec gives IPv6
+ * addresses, ipv6-addresses.ts skips the IPv6 ones).
  */
-export function reservedAddresses(hosts: readonly HostSpec[], network: string): Record<string, string> {
-  const out: Record<string, string> = {};
+export function reservedAddresses(hosts: readonly HostSpec[], network: string): { ipv4: Record<string, string>; ipv6: Record<string, string> } {
+  const out: { ipv4: Record<string, string>; ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} };
   for (const h of hosts) {
     (h.addresses?.[network]?.extra ?? []).forEach((a, i) => {
-      if (!a.includes(":")) out[`fwspec-${h.name}-${i}`] = a;
+      out[a.includes(":") ? "ipv6" : "ipv4"][`fwspec-${h.name}-${i}`] = a;
     });
   }
   return out;

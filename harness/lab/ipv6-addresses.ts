@@ -1,17 +1,36 @@
 /**
- * Lab hosts' IPv6 addresses, chosen by fwspec (pure). Lab networks are IPv4
- * networks on the engine; each host's IPv6 address on each of its networks is
- * picked here before its container exists, carried in a container label
- * (read back like the engine's IPv4 address: network.ts addressesOf) and
- * added inside the host after it boots (interfaces.ts). An engine network
- * with IPv6 costs Docker 20.10 a re-exec of its own binary per interface and
- * more at every container start: about 0.2 s of the machine's CPU per
- * two-network host (README "Performance").
+ * Lab hosts' IPv6 addresses, chosen by fwspec (pure). On an engine where it
+ * works (ipv6SourceFor), lab networks are IPv4 networks on the engine; each
+ * host's IPv6 address on each of its networks is picked here before its
+ * container exists, carried in a container label (read back like the
+ * engine's IPv4 address: network.ts addressesOf) and added inside the host
+ * after it boots (interfaces.ts). An engine network with IPv6 costs Docker
+ * 20.10 a re-exec of its own binary per interface and more at every
+ * container start: about 0.2 s of the machine's CPU per two-network host
+ * (README "Performance").
  */
 import { LabError } from "../errors.ts";
 import { addressValue, bounds, parseCidr } from "../model/cidr.ts";
 import type { HostSpec } from "../model/types.ts";
 import { formatIPv6 } from "../rules/address.ts";
+
+/** Who gives lab hosts their IPv6 addresses: the engine (a network with IPv6), or fwspec (an IPv4 network, addresses from planIpv6). */
+export type Ipv6Source = "engine" | "fwspec";
+
+/**
+ * Which way an engine of this version (`docker version`'s Version) gets lab
+ * hosts IPv6 (pure). fwspec's own only where measured and known to work:
+ * Docker before 26, whose IPv6 networks cost a re-exec of the engine per
+ * interface at each container start, and whose containers on an IPv4 network
+ * keep IPv6 on their interfaces (the lab's sysctls). From 26.0.2 on, the
+ * engine turns IPv6 off on such interfaces (and a container cannot turn it
+ * back on: /proc/sys is read-only there), so from 26 on, and for a version
+ * it cannot read, the engine's.
+ */
+export function ipv6SourceFor(version: string): Ipv6Source {
+  const major = /^(\d+)\.\d+/.exec(version.trim())?.[1];
+  return major !== undefined && Number(major) < 26 ? "fwspec" : "engine";
+}
 
 /** The label holding a lab network's IPv6 subnet (the engine's network is IPv4 only). */
 export const IPV6_SUBNET_LABEL = "fwspec.ipv6-subnet";
@@ -27,7 +46,8 @@ function text(value: bigint): string {
 
 /**
  * Each host's IPv6 address on each network it is on (`on`: its networks),
- * by host name, then network. A fixed address (HostSpec.addresses) is kept;
+ * by host name, then network. A fixed address (HostSpec.addresses) is kept
+ * (written as the engine writes addresses);
  * every other host gets the lowest address from the subnet's second on that
  * is nobody's fixed or extra address, in host order (the first is the
  * gateway, the lab bridge's on an engine network with IPv6). A subnet with
@@ -51,8 +71,10 @@ export function planIpv6(hosts: readonly HostSpec[], on: (spec: HostSpec) => rea
     let next = first + 2n;
     for (const h of members) {
       const fixed = h.addresses?.[network]?.ipv6;
-      if (fixed !== undefined) {
-        out.get(h.name)!.set(network, fixed);
+      const value = fixed === undefined ? null : addressValue(fixed, "ipv6");
+      if (value !== null) {
+        // As the engine reports addresses (RFC 5952), however the scenario wrote it: compared as text elsewhere.
+        out.get(h.name)!.set(network, text(value));
         continue;
       }
       while (taken.has(next)) next++;
@@ -62,6 +84,21 @@ export function planIpv6(hosts: readonly HostSpec[], on: (spec: HostSpec) => rea
     }
   }
   return out;
+}
+
+/**
+ * The boot script's FWSPEC_IPV6 for one host (docker/fwspec-boot): per
+ * network, its IPv4 subnet (the interface holding an address in it gets the
+ * address) and the IPv6 address with the network's prefix length, so the
+ * host holds its IPv6 addresses before it restores rules and runs pre-up
+ * lines, as with the engine's.
+ */
+export function ipv6BootEnv(addresses: ReadonlyMap<string, string>, networks: ReadonlyMap<string, { readonly ipv4Subnet: string; readonly ipv6Subnet: string }>): string {
+  return [...addresses].map(([network, a]) => {
+    const net = networks.get(network);
+    if (!net) throw new LabError(`no network ${network} for IPv6 address ${a}`);
+    return `${net.ipv4Subnet},${a}/${net.ipv6Subnet.split("/")[1]}`;
+  }).join(" ");
 }
 
 /** The container labels carrying one host's IPv6 addresses (planIpv6). */

@@ -19,13 +19,13 @@ import { prepareContainerRuntime, reaperRemovesLabs, removeContainers, startHost
 import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
-import { createNetwork, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
+import { createNetwork, engineIpv6Source, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
 import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses } from "./declared.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
-import { ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
+import { ipv6BootEnv, type Ipv6Source, ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
 import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
 import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
@@ -51,6 +51,8 @@ export interface LabOptions {
   readonly commandTimeoutSeconds?: number;
   /** How the user types fwspec, for the command a timeout's hint names (harness/invocation.ts; default `npx fwspec`). */
   readonly invocation?: string;
+  /** Who gives hosts their IPv6 addresses (ipv6-addresses.ts); default: as the engine's version allows (network.ts engineIpv6Source). */
+  readonly ipv6?: Ipv6Source | undefined;
 }
 
 /** What a started lab knows beyond its parts: its image (the warm key has it) and, for a warm lab taken by this run, the claim marker holding it. */
@@ -272,19 +274,21 @@ export class Lab {
         });
       }
       const avoid = declared;
+      const source = this.#options.ipv6 ?? (await engineIpv6Source(docker));
       for (const n of networkNames) {
-        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], avoid, reservedAddresses(hosts, n)));
+        networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], avoid, reservedAddresses(hosts, n), source));
       }
-      // Each host's IPv6 addresses are fwspec's, carried in its container's labels (ipv6-addresses.ts).
-      const ipv6 = planIpv6(hosts, (spec) => hostNetworks(spec, networkNames), new Map([...networks].map(([n, net]) => [n, net.ipv6Subnet])));
+      // Where fwspec gives hosts their IPv6 addresses, they are carried in their containers' labels (ipv6-addresses.ts).
+      const ipv6 = source === "fwspec" ? planIpv6(hosts, (spec) => hostNetworks(spec, networkNames), new Map([...networks].map(([n, net]) => [n, net.ipv6Subnet]))) : new Map<string, Map<string, string>>();
       // Every start settles before a failure is handled, so a sibling still starting is never left behind.
       const settled = await Promise.allSettled(
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
-          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, { ...labels, ...ipv6Labels(ipv6.get(spec.name)!) }, endpointConfig(spec.addresses?.[home!.name]));
+          const own = ipv6.get(spec.name) ?? new Map<string, string>();
+          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, { ...labels, ...ipv6Labels(own) }, endpointConfig(spec.addresses?.[home!.name], source), own.size > 0 ? ipv6BootEnv(own, networks) : undefined);
           started.push(c);
           for (const other of others) {
-            const endpoint = endpointConfig(spec.addresses?.[other.name]);
+            const endpoint = endpointConfig(spec.addresses?.[other.name], source);
             await docker.getNetwork(other.id).connect({ Container: c.getId(), ...(endpoint ? { EndpointConfig: endpoint } : {}) });
           }
           return [spec, c] as const;

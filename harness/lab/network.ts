@@ -1,12 +1,13 @@
 /**
  * Lab networks on the Docker engine: each is an internal bridge on a free slot
  * of the address plan (addresses.ts), kept away from the machine by
- * isolation.ts. The engine knows its IPv4 subnet only: its IPv6 subnet is
- * fwspec's (a label on the network), and so are the hosts' IPv6 addresses on
- * it (ipv6-addresses.ts; the engine would spend a re-exec of its own binary
- * per interface on each container start). Also: which addresses a container
- * has on the lab's networks (the engine's IPv4 address, fwspec's IPv6 label),
- * and removing networks when a lab goes.
+ * isolation.ts. Where fwspec gives hosts their IPv6 addresses
+ * (ipv6-addresses.ts ipv6SourceFor: Docker before 26, which would spend a
+ * re-exec of its own binary per interface on each container start), the
+ * engine knows the network's IPv4 subnet only, the IPv6 one is in a label;
+ * elsewhere the network has both. Also: which addresses a container has on
+ * the lab's networks (the engine's IPv4 address; fwspec's IPv6 label, else
+ * the engine's IPv6 address), and removing networks when a lab goes.
  */
 import type Dockerode from "dockerode";
 import pRetry from "p-retry";
@@ -16,7 +17,7 @@ import type { FamilyAddresses, HostSpec } from "../model/types.ts";
 import { engineSubnets, withDeclared } from "./declared.ts";
 import { pickSlot, SLOT_COUNT, type SubnetPlan, subnetForSlot } from "./addresses.ts";
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
-import { IPV6_SUBNET_LABEL, ipv6Label } from "./ipv6-addresses.ts";
+import { type Ipv6Source, ipv6SourceFor, IPV6_SUBNET_LABEL, ipv6Label } from "./ipv6-addresses.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
 
 /** A lab network: what the layers above see (name, subnets) plus Docker's name and id. */
@@ -30,10 +31,12 @@ export interface LabNetwork extends LabNetworkInfo {
 /** The slots (addresses.ts) that overlap a network on the engine or a subnet to avoid (a lab's declared ones). */
 export async function takenSlots(docker: Dockerode, avoid: readonly Cidr[] = []): Promise<Set<number>> {
   const taken = new Set<number>();
-  const used = [...(await engineSubnets(docker)).map((e) => e.cidr), ...avoid].filter((c) => c.family === "ipv4");
+  // Both families: a network with a declared IPv4 subnet keeps its slot's automatic IPv6 one, which the engine may not know (ipv6-addresses.ts).
+  const used = [...(await engineSubnets(docker)).map((e) => e.cidr), ...avoid];
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
-    const mine = parseCidr(subnetForSlot(slot).ipv4Subnet, "ipv4")!;
-    if (used.some((c) => overlaps(c, mine))) taken.add(slot);
+    const plan = subnetForSlot(slot);
+    const mine = [parseCidr(plan.ipv4Subnet, "ipv4")!, parseCidr(plan.ipv6Subnet, "ipv6")!];
+    if (used.some((c) => mine.some((m) => overlaps(c, m)))) taken.add(slot);
   }
   return taken;
 }
@@ -46,7 +49,8 @@ export async function createNetwork(
   labels: Record<string, string>,
   declared?: FamilyAddresses,
   avoid: readonly Cidr[] = [],
-  reserved: Readonly<Record<string, string>> = {},
+  reserved: { readonly ipv4: Record<string, string>; readonly ipv6: Record<string, string> } = { ipv4: {}, ipv6: {} },
+  ipv6: Ipv6Source = "engine",
 ): Promise<LabNetwork> {
   return pRetry(
     async () => {
@@ -57,8 +61,8 @@ export async function createNetwork(
         Driver: "bridge",
         // No gateway route out of the lab: probes can reach lab addresses and nothing else.
         Internal: true,
-        // IPv6 is fwspec's (ipv6-addresses.ts): the subnet in a label, each host's address added inside it.
-        EnableIPv6: false,
+        // IPv6 fwspec's (ipv6-addresses.ts): the subnet in a label, each host's address added inside it.
+        EnableIPv6: ipv6 === "engine",
         CheckDuplicate: true,
         Labels: { ...labels, [IPV6_SUBNET_LABEL]: plan.ipv6Subnet },
         // The host bridge gets no IPv4 address; isolateNetwork does the rest (lab hosts cannot reach the machine).
@@ -66,8 +70,9 @@ export async function createNetwork(
         IPAM: {
           Driver: "default",
           Config: [
-            // Hosts' extra IPv4 addresses (added in the hosts later) are reserved: never a host's automatic address.
-            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway, ...(Object.keys(reserved).length > 0 ? { AuxiliaryAddresses: reserved } : {}) },
+            // Hosts' extra addresses (added in the hosts later) are reserved: never a host's automatic address.
+            { Subnet: plan.ipv4Subnet, Gateway: plan.ipv4Gateway, ...(Object.keys(reserved.ipv4).length > 0 ? { AuxiliaryAddresses: reserved.ipv4 } : {}) },
+            ...(ipv6 === "engine" ? [{ Subnet: plan.ipv6Subnet, Gateway: plan.ipv6Gateway, ...(Object.keys(reserved.ipv6).length > 0 ? { AuxiliaryAddresses: reserved.ipv6 } : {}) }] : []),
           ],
         },
       });
@@ -113,15 +118,26 @@ export function hostNetworks(spec: HostSpec, all: readonly string[]): readonly s
   return spec.networks && spec.networks.length > 0 ? spec.networks : [all[0]!];
 }
 
-/** A container's addresses on each lab network it is attached to, in the lab's network order: the engine's IPv4 address, fwspec's IPv6 label. */
+/** Who gives this engine's lab hosts their IPv6 addresses (ipv6-addresses.ts ipv6SourceFor), asked once per client. */
+const sources = new WeakMap<Dockerode, Promise<Ipv6Source>>();
+export function engineIpv6Source(docker: Dockerode): Promise<Ipv6Source> {
+  let source = sources.get(docker);
+  if (!source) {
+    source = docker.version().then((v) => ipv6SourceFor(v.Version ?? ""), () => "engine" as const);
+    sources.set(docker, source);
+  }
+  return source;
+}
+
+/** A container's addresses on each lab network it is attached to, in the lab's network order: the engine's IPv4 address, fwspec's IPv6 label (else the engine's IPv6 address). */
 export function addressesOf(info: Dockerode.ContainerInspectInfo, networks: ReadonlyMap<string, LabNetwork>, host: string): NetworkAddresses {
   const map = new Map<string, HostAddresses>();
   for (const [name, net] of networks) {
     const settings = info.NetworkSettings.Networks[net.dockerName];
     if (!settings) continue;
-    const ipv6 = info.Config.Labels?.[ipv6Label(name)];
+    const ipv6 = info.Config.Labels?.[ipv6Label(name)] ?? settings.GlobalIPv6Address;
     if (!settings.IPAddress || !ipv6) {
-      throw new LabError(`${host} has no ${settings.IPAddress ? "IPv6 address label" : "IPv4 address"} on ${name}`, { hint: `see \`docker inspect ${info.Name.replace(/^\//, "")}\`: a container fwspec did not start, or started by another version` });
+      throw new LabError(`${host} has no ${settings.IPAddress ? "IPv6" : "IPv4"} address on ${name}`, { hint: `see \`docker inspect ${info.Name.replace(/^\//, "")}\`: a container fwspec did not start, or started by another version` });
     }
     map.set(name, { ipv4: settings.IPAddress, ipv6 });
   }

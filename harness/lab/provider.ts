@@ -9,6 +9,7 @@ import type Dockerode from "dockerode";
 import { EnvironmentError, errorMessage } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { prepareContainerRuntime } from "./container.ts";
+import type { Ipv6Source } from "./ipv6-addresses.ts";
 import { attachWarmLab, Lab, type StartedLab } from "./lab.ts";
 import { type LabRegistry, newRunId, sweepOrphans } from "./resources.ts";
 import type { LabProvider, LabSpec, WarmLab } from "./types.ts";
@@ -30,6 +31,8 @@ export interface DockerLabProviderOptions {
   readonly invocation?: string | undefined;
   /** Used when a LabSpec names no progress of its own. */
   readonly progress?: Progress | undefined;
+  /** Who gives hosts their IPv6 addresses (ipv6-addresses.ts); default: as the engine's version allows. */
+  readonly ipv6?: Ipv6Source | undefined;
 }
 
 export class DockerLabProvider implements LabProvider {
@@ -124,6 +127,7 @@ export class DockerLabProvider implements LabProvider {
       ...(progress ? { progress } : {}),
       ...(commandTimeoutSeconds ? { commandTimeoutSeconds } : {}),
       ...(invocation ? { invocation } : {}),
+      ...(this.#options.ipv6 ? { ipv6: this.#options.ipv6 } : {}),
     }).start();
   }
 }

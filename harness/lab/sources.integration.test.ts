@@ -21,7 +21,7 @@ import { newRunId, removeRun } from "./resources.ts";
 let docker: Dockerode;
 let lab: StartedLab;
 const runId = newRunId();
-// .2 / ::2 are the first addresses the engine hands out automatically: reserved as extras, the server must get others.
+// .2 / ::2 are the first addresses a host gets automatically (the engine's IPv4, fwspec's or the engine's IPv6: ipv6-addresses.ts): reserved as extras, the server must get others.
 const EXTRA: Record<Family, string> = { ipv4: "198.18.236.2", ipv6: "2001:db8:ec::2" };
 
 beforeAll(async () => {
