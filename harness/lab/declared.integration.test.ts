@@ -5,29 +5,16 @@
  * networks never take a declarable subnet, even when every free slot of the
  * old plan (198.18.0.0/16) is in use elsewhere.
  */
-import type Dockerode from "dockerode";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { inject } from "vitest";
-import { connectEngine } from "../env/engine.ts";
-import { firewallHost, listeners, peer } from "../testing/lab.ts";
+import { describe, expect, it, vi } from "vitest";
+import { firewallHost, listeners, ownLabRun, peer } from "../testing/lab.ts";
 import { DECLARABLE, overlaps, parseCidr, RESERVED, within } from "../model/cidr.ts";
-import { DockerLabProvider } from "./provider.ts";
-import { LABEL_RUN, newRunId, removeRun } from "./resources.ts";
+import { LABEL_RUN } from "./resources.ts";
 
-let docker: Dockerode;
-const runId = newRunId();
-
-beforeAll(async () => {
-  docker = await connectEngine();
-});
-
-afterAll(async () => {
-  await removeRun(docker, runId);
-});
+const run = ownLabRun();
 
 describe("declared subnets", () => {
   it("fixed addresses are the hosts' addresses; a second lab with an overlapping declared subnet waits for the first", async () => {
-    const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
+    const labs = run.provider();
     const subnets = { lan: { ipv4: "198.18.231.0/24", ipv6: "2001:db8:e7::/64" } };
     const client = { ...peer("client"), addresses: { lan: { ipv4: "198.18.231.77", ipv6: "2001:db8:e7::77" } } };
     await using lab = await labs.start({ name: "declared", hosts: [firewallHost("server", listeners("tcp/8080")), client], subnets });
@@ -47,7 +34,7 @@ describe("declared subnets", () => {
     const second = labs.start({ name: "declared-again", hosts: [peer("a")], subnets: { lan: { ipv4: "198.18.231.128/25" } }, progress });
     const third = labs.start({ name: "declared-v6", hosts: [peer("b")], subnets: { lan: { ipv6: "2001:db8:e7:0:8000::/65" } }, progress });
     await vi.waitFor(() => expect(said.filter((m) => /declared subnet is in use by another lab; waiting/.test(m))).toHaveLength(2), { timeout: 20_000 });
-    expect(await docker.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } })).toHaveLength(1);
+    expect(await run.engine().listNetworks({ filters: { label: [`${LABEL_RUN}=${run.runId}`] } })).toHaveLength(1);
     await lab[Symbol.asyncDispose]();
     await using again = await second;
     await using v6 = await third;
@@ -56,7 +43,7 @@ describe("declared subnets", () => {
   });
 
   it("an automatic network never takes a subnet a scenario may declare (198.18.0.0/16, outside 2001:db8:f5::/48)", async () => {
-    const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
+    const labs = run.provider();
     // A lab of another run (or a leaked one) may hold any declarable subnet: a scenario's
     // declared lab waited 120 s and failed when an automatic network had taken it (fresh-clone CI).
     await using lab = await labs.start({ name: "automatic", hosts: [peer("a")] });

@@ -6,27 +6,13 @@
  * reports, on the interface of its network, also after a reboot, and reaches
  * its peers on it.
  */
-import type Dockerode from "dockerode";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { connectEngine } from "../env/engine.ts";
-import { firewallHost, listeners, peer } from "../testing/lab.ts";
+import { describe, expect, it } from "vitest";
+import { firewallHost, listeners, ownLabRun, peer } from "../testing/lab.ts";
 import type { Ipv6Source } from "./ipv6-addresses.ts";
-import { engineIpv6Source } from "./network.ts";
-import { DockerLabProvider } from "./provider.ts";
-import { newRunId, removeRun } from "./resources.ts";
 import type { StartedLab } from "./lab.ts";
+import { engineIpv6Source } from "./network.ts";
 
-let docker: Dockerode;
-const runId = newRunId();
-
-beforeAll(async () => {
-  docker = await connectEngine();
-});
-
-afterAll(async () => {
-  await removeRun(docker, runId);
-});
+const run = ownLabRun();
 
 /** The global IPv6 addresses `host` holds on its interface of `network`. */
 async function held(lab: StartedLab, host: string, network: string): Promise<string> {
@@ -36,16 +22,16 @@ async function held(lab: StartedLab, host: string, network: string): Promise<str
 
 describe("lab hosts' IPv6", () => {
   it("this engine's default is known (Docker before 26: fwspec's)", async () => {
-    const version = (await docker.version()).Version;
-    expect(await engineIpv6Source(docker)).toBe(Number(version.split(".")[0]) < 26 ? "fwspec" : "engine");
+    const version = (await run.engine().version()).Version;
+    expect(await engineIpv6Source(run.engine())).toBe(Number(version.split(".")[0]) < 26 ? "fwspec" : "engine");
   });
 
   it.each<Ipv6Source>(["engine", "fwspec"])("given by %s: held, reachable, the same after a reboot", async (source) => {
-    const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid"), ipv6: source });
+    const labs = run.provider({ ipv6: source });
     // A renamed interface (whose IPv6 address a slow rename would drop: interfaces.ts) and a host on each network alone.
     const hosts = [{ ...firewallHost("gw", listeners("tcp/8080")), networks: ["wan", "dmz"], interfaces: { wan: "wan0" } }, { ...peer("out"), networks: ["wan"] }, { ...peer("web"), networks: ["dmz"] }];
     await using lab = await labs.start({ name: `v6-${source}`, hosts, networks: ["wan", "dmz"] });
-    const net = await docker.getNetwork(lab.networks.get("wan")!.id).inspect();
+    const net = await run.engine().getNetwork(lab.networks.get("wan")!.id).inspect();
     expect(net.EnableIPv6).toBe(source === "engine");
     for (const [host, network] of [["gw", "wan"], ["gw", "dmz"], ["out", "wan"], ["web", "dmz"]] as const) {
       const address = lab.host(host).addressOn(network, "ipv6")!;
