@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Family } from "../model/types.ts";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
 import { IMAGE_TARGETS } from "./image-targets.ts";
-import { staticMissingJumps } from "./static-jumps.ts";
+import { jumpColumn, staticMissingJumps } from "./static-jumps.ts";
 
 /** A few of the lab image's targets (the real list: image-targets.ts). */
 const TARGETS: Readonly<Record<Family, ReadonlySet<string>>> = { ipv4: new Set(["LOG", "REJECT", "MASQUERADE", "TTL"]), ipv6: new Set(["LOG", "REJECT", "HL"]) };
@@ -74,6 +74,28 @@ describe("staticMissingJumps: scripts and command lists (any source of the scena
   it("a file applied by several scenarios (or steps) is named once per line", () => {
     const s = scenario(apply(restore(block("-A INPUT -j ACCPET"))), apply(restore(block("-A INPUT -j ACCPET"))));
     expect(found(s, s)).toEqual(["rules.v4:3: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)"]);
+  });
+});
+
+describe("where each jump to nothing is told", () => {
+  const where = (...steps: Step[]) => staticMissingJumps([scenario(...steps)], TARGETS).map((p) => `${p.file.replace("/p/", "")}:${p.line}:${p.column ?? "?"}`);
+
+  it("at the jump's column in a rules file's line, at the command's start in the scenario's list; in step order", () => {
+    expect(where(
+      apply(commands("iptables -A INPUT -p tcp --dport 22 -j NOPE")),
+      apply(script("set -e\n  iptables -A INPUT --jump MISSING\n")),
+      apply(restore(block("-A INPUT -p tcp -m comment --comment \"-j X\" -g ALSO_MISSING"))),
+    )).toEqual(["s.yaml:10:9", "fw.sh:2:21", "rules.v4:3:45"]);
+  });
+
+  it.each([
+    ["-A INPUT -j ACCPET", "-j", "ACCPET", 10],
+    ["-A INPUT --jump=ACCPET", "-j", "ACCPET", 10],
+    ["-A INPUT -g LOG.DRPO", "-g", "LOG.DRPO", 10],
+    ["-A INPUT -j ACCPETX -j ACCPET", "-j", "ACCPET", 21],
+    ["-A INPUT -j ACCPETX", "-j", "ACCPET", undefined],
+  ] as const)("jumpColumn(%j, %s %s): %s", (line, option, name, column) => {
+    expect(jumpColumn(line, option, name)).toBe(column);
   });
 });
 

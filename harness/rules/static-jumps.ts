@@ -30,8 +30,18 @@ import { commandFamily, scriptCommands, withStandIns } from "./syntax-lines.ts";
 export interface StaticJumpProblem {
   readonly file: string;
   readonly line: number;
+  /** 1-based: the jump's option in a rules file's line, the command's start in a scenario's list. */
+  readonly column?: number | undefined;
   readonly family: Family;
   readonly message: string;
+}
+
+/** Where `-j NAME` (`--jump`, `-g`, `--goto`) stands in a line (1-based), if it does. */
+export function jumpColumn(line: string | undefined, option: "-j" | "-g", name: string): number | undefined {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const spelled = option === "-j" ? "-j|--jump" : "-g|--goto";
+  const m = new RegExp(`(^|\\s)(?:${spelled})(?:\\s+|=)${escaped}(?=\\s|$)`).exec(line ?? "");
+  return m ? m.index + m[1]!.length + 1 : undefined;
 }
 
 export type TargetLists = Readonly<Record<Family, ReadonlySet<string>>>;
@@ -68,9 +78,12 @@ function jumpsOf(words: readonly string[]): { option: "-j" | "-g"; name: string 
 interface CommandJump {
   readonly file: string;
   readonly line: number;
+  readonly column: number | undefined;
   readonly family: Family;
   readonly option: "-j" | "-g";
   readonly name: string;
+  /** Its source's place among the scenario's sources: problems are told in step order. */
+  readonly order: number;
 }
 
 /** What a scenario's sources show: the chains they create, the texts that may make others, the command jumps to judge. */
@@ -78,7 +91,9 @@ class Reading {
   readonly chains = new Set<string>();
   readonly opaque: string[] = [];
   readonly jumps: CommandJump[] = [];
-  readonly restores: Extract<RuleSource, { kind: "restore" }>[] = [];
+  readonly restores: (Extract<RuleSource, { kind: "restore" }> & { readonly order: number })[] = [];
+  /** Sources read so far. */
+  private order = 0;
   /** A source that may make chains under names it computes was seen: later commands are not judged. */
   private after = false;
 
@@ -88,8 +103,11 @@ class Reading {
     if (computes) this.after = true;
   }
 
-  /** `judged`: its jumps count (not a run step's: it may be meant to fail). */
-  command(argv: readonly string[], file: string, line: number, judged = true): void {
+  /**
+   * `judged`: its jumps count (not a run step's: it may be meant to fail). `column`: the jump's column, from the
+   * line as written (`text`), else where the command starts.
+   */
+  command(argv: readonly string[], file: string, line: number, judged = true, column: { readonly text?: string; readonly start?: number } = {}): void {
     const family = commandFamily(argv);
     if (family === undefined) {
       this.unread(argv.join(" "), argv[0] !== "nft");
@@ -97,15 +115,17 @@ class Reading {
     }
     const words = argv.slice(1);
     for (const c of createdBy(words)) this.chains.add(c);
-    if (judged && !this.after) this.jumps.push(...jumpsOf(words).map((j) => ({ file, line, family, ...j })));
+    const order = this.order;
+    if (judged && !this.after) this.jumps.push(...jumpsOf(words).map((j) => ({ file, line, column: (column.text === undefined ? undefined : jumpColumn(column.text, j.option, j.name)) ?? column.start, family, order, ...j })));
   }
 
   source(source: RuleSource, fallback: Step["location"]): void {
+    this.order++;
     switch (source.kind) {
       case "restore": {
         const content = withStandIns(source.content);
         for (const c of restoreChains(content)) this.chains.add(c);
-        this.restores.push({ ...source, content });
+        this.restores.push({ ...source, content, order: this.order });
         return;
       }
       case "nft":
@@ -114,15 +134,16 @@ class Reading {
       case "script": {
         const commands = scriptCommands(withStandIns(source.content));
         if (commands === undefined) this.unread(source.content, true);
-        for (const c of commands ?? []) this.command(c.argv, source.path, c.line);
+        const lines = source.content.split("\n");
+        for (const c of commands ?? []) this.command(c.argv, source.path, c.line, true, { text: lines[c.line - 1] });
         return;
       }
       case "commands": {
         // A list with another program in it is left to the run, as by the lab check.
         if (source.commands.some((argv) => commandFamily(argv) === undefined && argv[0] !== "nft")) this.unread(source.commands.map((a) => a.join(" ")).join("\n"), true);
         source.commands.forEach((argv, i) => {
-          const where = source.locations?.[i] ?? fallback;
-          this.command(argv.map(withStandIns), where.file, where.line);
+          const where = source.locations?.[i];
+          this.command(argv.map(withStandIns), (where ?? fallback).file, (where ?? fallback).line, true, { start: where?.column });
         });
       }
     }
@@ -141,13 +162,16 @@ function read(scenario: Scenario): Reading {
 
 function problemsOf(scenario: Scenario, targets: TargetLists): StaticJumpProblem[] {
   const reading = read(scenario);
-  const restores = reading.restores.flatMap((r) =>
-    missingJumps(r.content, targets[r.family]).map((j) => ({ file: r.path, line: j.line, family: r.family, message: missingMessage(j, r.content, targets[r.family]) })));
+  const restores = reading.restores.flatMap((r) => {
+    const lines = r.content.split("\n");
+    return missingJumps(r.content, targets[r.family]).map((j) => ({ order: r.order, file: r.path, line: j.line, column: jumpColumn(lines[j.line - 1], j.option, j.name), family: r.family, message: missingMessage(j, r.content, targets[r.family]) }));
+  });
   const known = (name: string, family: Family): boolean =>
     VERDICTS.includes(name) || BUILT_IN_CHAINS.includes(name) || targets[family].has(name) || reading.chains.has(name) || DOCKER.test(name) || reading.opaque.some((t) => t.includes(name));
   const commands = reading.jumps.filter((j) => !known(j.name, j.family))
-    .map((j) => ({ file: j.file, line: j.line, family: j.family, message: noSuchTarget(j, targets[j.family], reading.chains) }));
-  return [...restores, ...commands];
+    .map((j) => ({ order: j.order, file: j.file, line: j.line, column: j.column, family: j.family, message: noSuchTarget(j, targets[j.family], reading.chains) }));
+  // In step order (a stable sort keeps each source's lines in order).
+  return [...restores, ...commands].sort((a, b) => a.order - b.order).map(({ order: _order, ...p }) => p);
 }
 
 /** Every jump to nothing of the scenarios' iptables sources, each line once (a file several scenarios apply, too). */

@@ -168,18 +168,18 @@ describe("the runner on a fake lab", () => {
     expect(b!.status).toBe("error");
     expect(b!.errors).toEqual([
       "1 rule line(s) rejected by the lab image's target list (its lab was not started):\n" +
-      "  <inline>:1: ipv4: -j NOSUCH: no chain or target named NOSUCH\n" +
+      "  <inline>:1:1: ipv4: -j NOSUCH: no chain or target named NOSUCH\n" +
       "  hint: fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)",
     ]);
     expect(good!.status).toBe("passed");
     expect(provider.started.map((lab) => [...lab.hosts.keys()])).toEqual([["server", "remote"]]);
     expect(report.summary.errors).toBe(1);
     // Every report shows it as any scenario error: the console with its lines under it, JSON and JUnit in full, GitHub annotated and in the summary.
-    const line = "<inline>:1: ipv4: -j NOSUCH: no chain or target named NOSUCH";
+    const line = "<inline>:1:1: ipv4: -j NOSUCH: no chain or target named NOSUCH";
     expect(renderRun(report)).toContain(`! 1 rule line(s) rejected by the lab image's target list (its lab was not started):\n      ${line}\n      hint: fix each line`);
     expect(JSON.parse(renderJson(report)).scenarios[0].errors).toEqual(b!.errors);
-    expect(renderJunit(report)).toMatch(/<testcase classname="&lt;inline&gt;" name="scenario error 1" time="0.000">\s*<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">[^<]*&lt;inline&gt;:1: ipv4: -j NOSUCH: no chain/);
-    expect(renderAnnotations(report)).toContain("::error file=<inline>,title=fwspec%3A scenario error::jump to nothing: 1 rule line(s) rejected by the lab image's target list (its lab was not started):%0A  <inline>:1: ipv4: -j NOSUCH");
+    expect(renderJunit(report)).toMatch(/<testcase classname="&lt;inline&gt;" name="scenario error 1" time="0.000">\s*<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">[^<]*&lt;inline&gt;:1:1: ipv4: -j NOSUCH: no chain/);
+    expect(renderAnnotations(report)).toContain("::error file=<inline>,title=fwspec%3A scenario error::jump to nothing: 1 rule line(s) rejected by the lab image's target list (its lab was not started):%0A  <inline>:1:1: ipv4: -j NOSUCH");
     expect(renderSummary(report)).toContain(`**Scenario errors**\n\n\`\`\`text\n1 rule line(s) rejected by the lab image's target list (its lab was not started):\n  ${line}\n  hint: `);
   });
 

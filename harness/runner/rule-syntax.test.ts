@@ -47,8 +47,8 @@ describe("checkRuleSyntax on the fake lab", () => {
     const error = await checkRuleSyntax([typo], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message.split("\n")[0]).toBe("2 rule line(s) rejected by iptables-restore (no scenario lab was started):");
     expect(await problems([typo])).toEqual([
-      "rules.v4:3: ipv4: -j NOSUCH1: no chain or target named NOSUCH1; iptables-nft-restore v0 (fake): Chain 'NOSUCH1' does not exist (reported at line 6, the table's COMMIT)",
-      "rules.v4:5: ipv4: -j NOSUCH2: no chain or target named NOSUCH2; iptables-nft-restore v0 (fake): Chain 'NOSUCH2' does not exist (reported at line 6, the table's COMMIT)",
+      "rules.v4:3:10: ipv4: -j NOSUCH1: no chain or target named NOSUCH1; iptables-nft-restore v0 (fake): Chain 'NOSUCH1' does not exist (reported at line 6, the table's COMMIT)",
+      "rules.v4:5:10: ipv4: -j NOSUCH2: no chain or target named NOSUCH2; iptables-nft-restore v0 (fake): Chain 'NOSUCH2' does not exist (reported at line 6, the table's COMMIT)",
     ]);
   });
 
@@ -56,7 +56,7 @@ describe("checkRuleSyntax on the fake lab", () => {
     const typo = scenario([apply([{ kind: "commands", commands: [["iptables", "-N", "WEB"], ["iptables", "-A", "INPUT", "-j", "WBE"]], locations: [at(8), at(9)] }], 7)]);
     const error = await checkRuleSyntax([typo], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message.split("\n")[0]).toBe("1 rule line(s) rejected by the lab image's target list (no scenario lab was started):");
-    expect(await problems([typo])).toEqual(["s.yaml:9: ipv4: -j WBE: no chain or target named WBE (did you mean WEB?)"]);
+    expect(await problems([typo])).toEqual(["s.yaml:9:9: ipv4: -j WBE: no chain or target named WBE (did you mean WEB?)"]);
   });
 
   it("passes valid rules in one lab host, removed afterwards", async () => {
@@ -114,7 +114,7 @@ describe("jumps to nothing found without a lab", () => {
     expect(error).toBeInstanceOf(RuleSyntaxError);
     expect(error?.exitCode).toBe(2);
     expect(error?.hint).toBe("fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)");
-    expect(shown([...error!.problems])).toEqual(["rules.v4:3: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)"]);
+    expect(shown([...error!.problems])).toEqual(["rules.v4:3:10: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)"]);
     expect(() => checkJumpTargets([scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j LOG\nCOMMIT\n" }])])])).not.toThrow();
   });
 });

@@ -222,7 +222,10 @@ export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly S
     const same = mine.get(at(p));
     if (same === undefined) return p;
     told.add(at(p));
-    return p.missingJump ? p : { ...p, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
+    // The column of the jump itself where the tool named none.
+    const column = p.column ?? same[0]!.column;
+    const placed = column === undefined ? p : { ...p, column };
+    return p.missingJump ? placed : { ...placed, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
   });
   return [...merged, ...found.filter((p) => !told.has(at(p)))];
 }
