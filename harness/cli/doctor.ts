@@ -5,6 +5,7 @@
 import { connectEngine, currentUser, diagnoseEngine, probeEngine } from "../env/engine.ts";
 import { FIREWALL_PARTS, PART_COMMANDS, snapshotHostFirewall } from "../env/host-firewall.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
+import { ipv6SourceFor } from "../lab/ipv6-addresses.ts";
 import { DockerLabProvider } from "../lab/provider.ts";
 import { fwspecCommand } from "../invocation.ts";
 
@@ -62,10 +63,11 @@ export async function runDoctor(invocation?: string): Promise<Check[]> {
       hosts: [{ name: "probe", firewall: true, backend: "nft", listen: [] }],
     });
     const host = lab.host("probe");
-    // The IPv6 address is fwspec's (lab/ipv6-addresses.ts): the check is that the host holds it.
+    // The engine's or fwspec's IPv6 address (lab/ipv6-addresses.ts): the check is that the host holds it.
+    const by = ipv6SourceFor(engine.version ?? "") === "fwspec" ? "addresses by fwspec (Docker before 26)" : "addresses by the engine";
     const v6 = await host.exec(["ip", "-6", "-o", "addr", "show", "scope", "global"]);
     const holds = v6.exitCode === 0 && v6.stdout.includes(` ${host.addresses.ipv6}/`);
-    checks.push({ name: "IPv6 on lab networks", ok: holds, detail: holds ? `${host.addresses.ipv4} and ${host.addresses.ipv6}` : `the lab host does not hold ${host.addresses.ipv6}: ${(v6.stderr || v6.stdout).trim().split("\n")[0] ?? ""}` });
+    checks.push({ name: "IPv6 on lab networks", ok: holds, detail: holds ? `${host.addresses.ipv4} and ${host.addresses.ipv6}, ${by}` : `the lab host does not hold ${host.addresses.ipv6} (${by}): ${(v6.stderr || v6.stdout).trim().split("\n")[0] ?? ""}` });
     for (const k of KERNEL_CHECKS) {
       const r = await host.exec(k.argv);
       checks.push({ name: k.name, ok: r.exitCode === 0, detail: r.exitCode === 0 ? "works" : (r.stderr.trim().split("\n")[0] ?? `exit ${r.exitCode}`), fix: k.fix });

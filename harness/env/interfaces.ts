@@ -2,8 +2,9 @@
  * This machine's addresses by interface (read, not decided): what lab probes
  * must never target, and what a lab bridge must not have.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
+import { promisify } from "node:util";
 
 export type Interfaces = Readonly<Record<string, readonly NetworkInterfaceInfo[] | undefined>>;
 
@@ -16,16 +17,39 @@ export function machineInterfaces(): Interfaces {
   const all: Record<string, NetworkInterfaceInfo[]> = {};
   for (const [name, list] of Object.entries(networkInterfaces())) all[name] = [...(list ?? [])];
   try {
-    const out = execFileSync("ip", ["-j", "addr", "show"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
-    for (const link of JSON.parse(out) as { ifname?: string; addr_info?: { family?: string; local?: string }[] }[]) {
-      for (const a of link.addr_info ?? []) {
-        if (!link.ifname || !a.local || (a.family !== "inet" && a.family !== "inet6")) continue;
-        (all[link.ifname] ??= []).push({ address: a.local, family: a.family === "inet" ? "IPv4" : "IPv6" } as NetworkInterfaceInfo);
-      }
-    }
+    addIpAddresses(all, execFileSync("ip", ["-j", "addr", "show"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] }));
   } catch {
     // No iproute2 (not Linux): networkInterfaces() is what there is.
   }
+  return all;
+}
+
+/** `ip -j addr show` output's addresses added to `all` (by interface name). */
+function addIpAddresses(all: Record<string, NetworkInterfaceInfo[]>, out: string): void {
+  for (const link of JSON.parse(out) as { ifname?: string; addr_info?: { family?: string; local?: string }[] }[]) {
+    for (const a of link.addr_info ?? []) {
+      if (!link.ifname || !a.local || (a.family !== "inet" && a.family !== "inet6")) continue;
+      (all[link.ifname] ??= []).push({ address: a.local, family: a.family === "inet" ? "IPv4" : "IPv6" } as NetworkInterfaceInfo);
+    }
+  }
+}
+
+/**
+ * One interface's addresses, read without blocking (`ip -j addr show dev
+ * NAME`; a lab start reads its bridge's while other labs' commands run);
+ * without iproute2, what Node sees of every interface. A failed reading
+ * throws: it proves nothing about the addresses.
+ */
+export async function interfaceAddresses(name: string): Promise<Interfaces> {
+  let out: string;
+  try {
+    out = (await promisify(execFile)("ip", ["-j", "addr", "show", "dev", name], { encoding: "utf8", timeout: 5000 })).stdout;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return machineInterfaces();
+    throw error;
+  }
+  const all: Record<string, NetworkInterfaceInfo[]> = {};
+  addIpAddresses(all, out);
   return all;
 }
 

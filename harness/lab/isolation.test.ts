@@ -43,15 +43,15 @@ describe("engineIsLocal", () => {
 });
 
 describe("isolateNetwork", () => {
-  it("refuses (LabError with a hint) when the bridge is not on this machine", () => {
+  it("refuses (LabError with a hint) when the bridge is not on this machine", async () => {
     const local = new Dockerode({ socketPath: "/var/run/docker.sock" });
-    expect(() => isolateNetwork(local, "fffffffffffe0000")).toThrow(LabError);
-    expect(() => isolateNetwork(local, "fffffffffffe0000")).toThrow(/br-fffffffffffe is not visible on this machine/);
+    await expect(isolateNetwork(local, "fffffffffffe0000")).rejects.toThrow(LabError);
+    await expect(isolateNetwork(local, "fffffffffffe0000")).rejects.toThrow(/br-fffffffffffe is not visible on this machine/);
   });
-  it("with a remote engine, warns on stderr instead", () => {
+  it("with a remote engine, warns on stderr instead", async () => {
     const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      isolateNetwork(new Dockerode({ host: "198.18.0.9", port: 2375 }), "fffffffffffe0000");
+      await isolateNetwork(new Dockerode({ host: "198.18.0.9", port: 2375 }), "fffffffffffe0000");
       expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/WARNING: the Docker engine is not on this machine/);
     } finally {
       spy.mockRestore();

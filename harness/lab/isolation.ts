@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type Dockerode from "dockerode";
-import { type Interfaces, machineInterfaces } from "../env/interfaces.ts";
+import { interfaceAddresses, type Interfaces } from "../env/interfaces.ts";
 import { LabError } from "../errors.ts";
 
 /** Network options for createNetwork: the bridge gets no IPv4 address. */
@@ -80,7 +80,7 @@ export function bridgeAddressProblem(bridge: string, interfaces: Interfaces): st
 let warned = false;
 
 /** Applies the plan; a setting that cannot be written or does not read back is a LabError (the lab must not start). */
-export function isolateNetwork(docker: Dockerode, networkId: string): void {
+export async function isolateNetwork(docker: Dockerode, networkId: string): Promise<void> {
   // Visible here means local, whatever the engine's address looks like (tcp:// to this machine's own address).
   const plan = planIsolation(networkId, existsSync(`/sys/class/net/${bridgeName(networkId)}`) || engineIsLocal(docker));
   if (plan.kind === "cannot") {
@@ -105,6 +105,12 @@ export function isolateNetwork(docker: Dockerode, networkId: string): void {
     }
     if (read !== s.value) throw new LabError(`${s.path} reads ${read} after writing ${s.value}; fwspec cannot keep lab hosts away from the machine`, { hint });
   }
-  const problem = bridgeAddressProblem(plan.bridge, machineInterfaces());
+  let addresses: Interfaces;
+  try {
+    addresses = await interfaceAddresses(plan.bridge);
+  } catch (error) {
+    throw new LabError(`cannot read the addresses of the lab network's bridge ${plan.bridge} (${(error as Error).message}); fwspec cannot keep lab hosts away from the machine`, { hint, cause: error });
+  }
+  const problem = bridgeAddressProblem(plan.bridge, addresses);
   if (problem) throw new LabError(problem, { hint: "the engine must honour com.docker.network.bridge.inhibit_ipv4 (Docker 20.10 and later do)" });
 }

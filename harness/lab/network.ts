@@ -77,7 +77,7 @@ export async function createNetwork(
         },
       });
       try {
-        isolateNetwork(docker, network.id);
+        await isolateNetwork(docker, network.id);
       } catch (error) {
         await network.remove().catch(() => undefined);
         throw error;
