@@ -80,12 +80,42 @@ sub answer {
 sub start_tool {
   my ($id, @argv) = @_;
   my @icmp = icmp_in();
+  # `timeout -k 1 N tool…` (the harness bounds every probe tool so) is done here, as coreutils would: TERM to the
+  # tool's group after N s, KILL a second later, exit 124 (137 after the KILL); no `timeout` process per probe
+  # (a program started costs the machine about 3 ms of CPU). The script runs the real one.
+  my $limit = 0;
+  if (@argv > 4 && $argv[0] eq 'timeout' && $argv[1] eq '-k' && $argv[2] eq '1' && $argv[3] =~ /\A[1-9][0-9]{0,5}\z/) {
+    $limit = $argv[3];
+    splice @argv, 0, 4;
+  }
+  # Before the fork: the tool's time starts no later than this.
+  my $deadline = $limit ? now_us() + $limit * 1e6 : 0;
   # As the script's `sh -c` (dash) says it.
   my ($pid, $out, $err) = ::spawn_piped(undef, sub { my ($name, $why, $missing) = @_; "fwspec-probe: 1: $name: " . ($missing ? 'not found' : $why) . "\n" }, @argv);
   return $pid unless defined $out;
-  $probes{$id} = { serial => ++$serial, pid => $pid, rc => undef, icmp => \@icmp, out => $out, err => $err };
+  $probes{$id} = { serial => ++$serial, pid => $pid, rc => undef, icmp => \@icmp, out => $out, err => $err, deadline => $deadline, termed => 0, limit_killed => 0 };
   $tool{$pid} = $id;
   return undef;
+}
+
+# Each tool past its `timeout -k 1 N` (start_tool): TERM to its group at N s, KILL a second later; the next moment one is due (µs), or undef.
+sub enforce_tool_limits {
+  my ($now) = @_;
+  my $next;
+  for my $p (values %probes) {
+    next if !$p->{deadline} || ended($p) || $p->{limit_killed} || $p->{killed};
+    if (!$p->{termed} && $now >= $p->{deadline}) {
+      kill 'TERM', -$p->{pid};
+      $p->{termed} = 1;
+    } elsif ($p->{termed} && $now >= $p->{deadline} + 1e6) {
+      kill 'KILL', -$p->{pid};
+      $p->{limit_killed} = 1;
+      next;
+    }
+    my $at = $p->{termed} ? $p->{deadline} + 1e6 : $p->{deadline};
+    $next = $at if !defined $next || $at < $next;
+  }
+  return $next;
 }
 
 # Is a connection to address:port of this family still in SYN-SENT (no answer of any kind yet)?
@@ -167,6 +197,8 @@ sub probe_reaped {
   return 1 unless $p && $p->{pid} == $pid;
   ::drain($p->{$_}) for qw(out err);
   $p->{rc} = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
+  # Ended after its limit's TERM: 124 as timeout says it, 137 when the KILL a second later ended it.
+  $p->{rc} = $p->{limit_killed} ? 137 : 124 if $p->{termed};
   return 1;
 }
 
@@ -179,7 +211,7 @@ sub probe_running { return scalar %tool; }
 # Nothing here changes @waiting but its last line (forget and finish only drop probes).
 sub probe_tick {
   my $now = now_us();
-  my $next;
+  my $next = enforce_tool_limits($now);
   my @still;
   # Stops first: a probe being stopped answers its stop (198), the requests waiting beside it `no probe` after.
   for my $w ((grep { $_->{kind} eq 'stop' } @waiting), (grep { $_->{kind} ne 'stop' } @waiting)) {

@@ -116,6 +116,17 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     expect(await run(...args)).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
   });
 
+  // The harness bounds every tool with `timeout -k 1 N` (probes/command.ts): the agent does what coreutils does.
+  it("a tool past its `timeout -k 1 N` gets TERM (exit 124); one that ignores it a KILL a second later (137); one that ends in time its own status", async () => {
+    const mark = unique();
+    const run = prober(startAgent(), probe);
+    expect(await run("start", "t1", "5000", "timeout", "-k", "1", "1", "bash", "-c", 'exec -a "$1" sleep 30', "tool", mark)).toEqual({ exitCode: 124, stdout: "", stderr: "", timedOut: false });
+    // (The script's bash says `Killed` of a timeout that KILLed itself to pass the status on; the agent's has no shell.)
+    expect(await run("start", "t2", "5000", "timeout", "-k", "1", "1", "bash", "-c", 'trap "" TERM; printf held; exec -a "$1" sleep 30', "tool", mark)).toMatchObject({ exitCode: 137, stdout: "held", stderr: expect.stringMatching(/^(Killed\n)?$/), timedOut: false });
+    expect(await run("start", "t3", "5000", "timeout", "-k", "1", "5", "sh", "-c", "printf done; exit 3")).toEqual({ exitCode: 3, stdout: "done", stderr: "", timedOut: false });
+    await noneLeft(mark);
+  });
+
   it("wait and stop of a probe never started: exit 196", async () => {
     const run = prober(startAgent(), probe);
     expect(await run("wait", "nope", "10")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });
@@ -128,6 +139,15 @@ describe("fwspec-probe answered by the agent", () => {
     const agent = startAgent();
     agent.send(1, ["fwspec-probe", "start", "c1", "5000", "sh", "-c", "cat /proc/$PPID/comm"]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n" });
+  });
+
+  it("a `timeout -k 1 N` before the tool is done by the agent: the tool is its own child, no timeout process", async () => {
+    const agent = startAgent();
+    agent.send(1, ["fwspec-probe", "start", "c2", "5000", "timeout", "-k", "1", "5", "sh", "-c", "cat /proc/$PPID/comm"]);
+    expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n" });
+    // Anything else stays the tool's own argv (a `timeout` it runs keeps its group).
+    agent.send(2, ["fwspec-probe", "start", "c3", "5000", "timeout", "5", "sh", "-c", "cat /proc/$PPID/comm"]);
+    expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "timeout\n" });
   });
 
   it("at the end of stdin a pending probe's tool and its group are KILLed", async () => {

@@ -4,7 +4,8 @@
  * curl. Each reads the listener's identity line too (answer.ts): nc keeps the
  * connection until the listener has sent it (-N: stdin's end closes our side),
  * socat reads the nonce plus the padded line, curl asks the listener's CGI. Every command is wrapped in coreutils `timeout` so a hung tool becomes
- * an `error`, never a verdict.
+ * an `error`, never a verdict (a host's agent does that `timeout -k 1 N` itself, with no process for it:
+ * docker/fwspec-agent-probe.pl; the repro command and the fwspec-probe script run the real one).
  */
 import { randomBytes } from "node:crypto";
 import type { Protocol } from "../model/types.ts";
