@@ -10,6 +10,13 @@ import { TRACE_TABLE } from "../rules/trace-events.ts";
 const LOG = "/tmp/fwspec-trace.log";
 const PID = "/tmp/fwspec-trace.pid";
 export const SECTION = "@@fwspec-trace@@";
+/** A line break inside the scripts' `case` patterns (a log line's start). */
+const NL = "\n";
+/**
+ * Is "$pid" (from the pid file) still the monitor: its `timeout` process (nft runs under it), read with
+ * shell builtins — every program a script starts costs its host about 3 ms of CPU (docs/performance.md).
+ */
+const IS_MONITOR = '{ read -r comm < /proc/$pid/comm; } 2>/dev/null && [ "$comm" = timeout ]';
 /** A running monitor is reused for this long after its start (it ends by itself at 600 s). */
 const MONITOR_REUSE_S = 500;
 
@@ -34,15 +41,16 @@ const MONITOR_REUSE_S = 500;
  * handle, which the kernel reports with each trace event.
  */
 export const ARM = `nft -f - || exit 3
-if read -r pid since < ${PID} 2>/dev/null && [ $(( $(date +%s) - since )) -lt ${MONITOR_REUSE_S} ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null; then
+read -r up _ < /proc/uptime; now=\${up%.*}
+if read -r pid since < ${PID} 2>/dev/null && [ $(( now - since )) -lt ${MONITOR_REUSE_S} ] && ${IS_MONITOR}; then
   : > ${LOG}
   exit 0
 fi
-[ -n "$pid" ] && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
+[ -n "$pid" ] && ${IS_MONITOR} && kill "$pid" 2>/dev/null
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
 pid=$!
-echo "$pid $(date +%s)" > ${PID}
+echo "$pid $now" > ${PID}
 i=0; w=1
 while [ $i -lt 20 ]; do
   kill -0 "$pid" 2>/dev/null || exit 4
@@ -71,14 +79,19 @@ exit 4`;
  */
 export const COLLECT = `i=0
 listing=$(printf 'delete table inet ${TRACE_TABLE}\\nlist ruleset\\n' | nft -a -f - 2>/dev/null) || i=200
-while [ $i -lt 200 ] && ! grep -q "^delete table inet ${TRACE_TABLE}" ${LOG} 2>/dev/null; do i=$((i+1)); sleep 0.005; done
-cat ${LOG} 2>/dev/null
+while :; do
+  log=$(cat ${LOG} 2>/dev/null)
+  case $log in "delete table inet ${TRACE_TABLE}"* | *"${NL}delete table inet ${TRACE_TABLE}"*) break ;; esac
+  [ $i -lt 200 ] || break
+  i=$((i+1)); sleep 0.005
+done
+[ -z "$log" ] || printf '%s\\n' "$log"
 echo '${SECTION}'
-grep -q '^trace id ' ${LOG} 2>/dev/null && printf '%s\\n' "$listing"
+case $log in "trace id "* | *"${NL}trace id "*) printf '%s\\n' "$listing" ;; esac
 echo '${SECTION}'
-[ "$1" = read ] && grep -q '^trace id [^ ]* ip ' ${LOG} 2>/dev/null && iptables-save 2>/dev/null
+[ "$1" = read ] && case $log in "trace id "????????" ip "* | *"${NL}trace id "????????" ip "*) iptables-save 2>/dev/null ;; esac
 echo '${SECTION}'
-[ "$2" = read ] && grep -q '^trace id [^ ]* ip6 ' ${LOG} 2>/dev/null && ip6tables-save 2>/dev/null
+[ "$2" = read ] && case $log in "trace id "????????" ip6 "* | *"${NL}trace id "????????" ip6 "*) ip6tables-save 2>/dev/null ;; esac
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
@@ -89,6 +102,6 @@ exit 0`;
 
 /** A host that could not be armed: its monitor is ended and the table removed. */
 export const DISARM = `nft delete table inet ${TRACE_TABLE} 2>/dev/null
-read -r pid since < ${PID} 2>/dev/null && grep -q monitor /proc/$pid/cmdline 2>/dev/null && kill "$pid" 2>/dev/null
+read -r pid since < ${PID} 2>/dev/null && ${IS_MONITOR} && kill "$pid" 2>/dev/null
 rm -f ${LOG} ${PID}
 exit 0`;
