@@ -106,13 +106,14 @@ sub enforce_tool_limits {
     next if !$p->{deadline} || ended($p) || $p->{limit_killed} || $p->{killed};
     if (!$p->{termed} && $now >= $p->{deadline}) {
       kill 'TERM', -$p->{pid};
-      $p->{termed} = 1;
-    } elsif ($p->{termed} && $now >= $p->{deadline} + 1e6) {
+      # The KILL a second after the TERM was sent (as coreutils counts it), however late the loop came round.
+      $p->{termed} = $now;
+    } elsif ($p->{termed} && $now >= $p->{termed} + 1e6) {
       kill 'KILL', -$p->{pid};
       $p->{limit_killed} = 1;
       next;
     }
-    my $at = $p->{termed} ? $p->{deadline} + 1e6 : $p->{deadline};
+    my $at = $p->{termed} ? $p->{termed} + 1e6 : $p->{deadline};
     $next = $at if !defined $next || $at < $next;
   }
   return $next;
@@ -197,8 +198,9 @@ sub probe_reaped {
   return 1 unless $p && $p->{pid} == $pid;
   ::drain($p->{$_}) for qw(out err);
   $p->{rc} = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
-  # Ended after its limit's TERM: 124 as timeout says it, 137 when the KILL a second later ended it.
-  $p->{rc} = $p->{limit_killed} ? 137 : 124 if $p->{termed};
+  # Ended after its limit's TERM: 124 as timeout says it, 137 when the KILL a second later ended it (a stop's KILL
+  # in between stays the stop's: 137, then `stopped`).
+  $p->{rc} = $p->{limit_killed} ? 137 : 124 if $p->{termed} && !$p->{killed};
   return 1;
 }
 

@@ -36,18 +36,13 @@ function addIpAddresses(all: Record<string, NetworkInterfaceInfo[]>, out: string
 
 /**
  * One interface's addresses, read without blocking (`ip -j addr show dev
- * NAME`; a lab start reads its bridge's while other labs' commands run);
- * without iproute2, what Node sees of every interface. A failed reading
- * throws: it proves nothing about the addresses.
+ * NAME`; a lab start reads its bridge's while other labs' commands run). A
+ * failed reading throws, iproute2 missing included (what Node sees leaves out
+ * an interface that is not up, as a new bridge is): it proves nothing about
+ * the addresses.
  */
 export async function interfaceAddresses(name: string): Promise<Interfaces> {
-  let out: string;
-  try {
-    out = (await promisify(execFile)("ip", ["-j", "addr", "show", "dev", name], { encoding: "utf8", timeout: 5000 })).stdout;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return machineInterfaces();
-    throw error;
-  }
+  const out = (await promisify(execFile)("ip", ["-j", "addr", "show", "dev", name], { encoding: "utf8", timeout: 5000 })).stdout;
   const all: Record<string, NetworkInterfaceInfo[]> = {};
   addIpAddresses(all, out);
   return all;

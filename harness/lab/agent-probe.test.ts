@@ -127,6 +127,16 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     await noneLeft(mark);
   });
 
+  it("a stop between a `timeout -k 1 N`'s TERM and its KILL stops the tool (198), as with coreutils", async () => {
+    const mark = unique();
+    const run = prober(startAgent(), probe);
+    expect(await run("start", "t4", "50", "timeout", "-k", "1", "1", "bash", "-c", 'trap "" TERM; exec -a "$1" sleep 30', "tool", mark)).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    // Past the TERM (1 s), before the KILL (2 s).
+    expect(await run("wait", "t4", "1400")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
+    expect(await run("stop", "t4")).toMatchObject({ exitCode: 198, stdout: "fwspec-probe: stopped\n" });
+    await noneLeft(mark);
+  });
+
   it("wait and stop of a probe never started: exit 196", async () => {
     const run = prober(startAgent(), probe);
     expect(await run("wait", "nope", "10")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });

@@ -81,6 +81,25 @@ describe("arming the trace of a large step", () => {
     expect(traces.decisionFor(tcp, address)).toMatchObject({ host: "server", action: "accept" });
   });
 
+  it("a later step reuses the running monitor; a pid file naming another process (a pid used again, a reboot) gets a new one", async () => {
+    await using s = await openSession(scenario);
+    const server = s.lab.host("server");
+    const specs: TracedSpec[] = [{ spec: { ...udp8080, protocol: "tcp" }, watch: ["server"] }];
+    const monitors = async () => (await server.exec(["pgrep", "-x", "nft"])).stdout.trim().split("\n").filter(Boolean);
+    await (await armTraces(s.lab, specs)).collect(() => undefined);
+    const first = await monitors();
+    expect(first).toHaveLength(1);
+    await (await armTraces(s.lab, specs)).collect(() => undefined);
+    expect(await monitors()).toEqual(first);
+    // The monitor ended; another process now has the id the pid file names: a `timeout` too (a sweep runs one), but not started when the monitor was.
+    await server.run(["sh", "-c", 'pkill -x nft; timeout 300 sleep 300 & read -r pid since start < /tmp/fwspec-trace.pid; echo "$! $since $start" > /tmp/fwspec-trace.pid'], "a pid used again");
+    const armed = await armTraces(s.lab, specs);
+    expect(armed.attributes(specs[0]!.spec, ["server"])).toBe(true);
+    await armed.collect(() => undefined);
+    expect(await monitors()).toHaveLength(1);
+    expect(await monitors()).not.toEqual(first);
+  });
+
   it("gives up at once when the monitor ends (nft refuses it): the host is left to counters, no marker is added again", async () => {
     await using s = await openSession(scenario);
     const server = s.lab.host("server");

@@ -13,10 +13,14 @@ export const SECTION = "@@fwspec-trace@@";
 /** A line break inside the scripts' `case` patterns (a log line's start). */
 const NL = "\n";
 /**
- * Is "$pid" (from the pid file) still the monitor: its `timeout` process (nft runs under it), read with
- * shell builtins — every program a script starts costs its host about 3 ms of CPU (docs/performance.md).
+ * Is "$pid" (from the pid file) still the monitor: the process of that id started when the monitor did
+ * ("$start": /proc/PID/stat's 22nd field, the start time in clock ticks since boot; a reboot or a pid used
+ * again has another), read with shell builtins in a subshell (no program: each costs its host about 3 ms of
+ * CPU, docs/performance.md).
  */
-const IS_MONITOR = '{ read -r comm < /proc/$pid/comm; } 2>/dev/null && [ "$comm" = timeout ]';
+const IS_MONITOR = '( read -r st < /proc/$pid/stat && set -- ${st##*) } && [ -n "$start" ] && [ "\${20}" = "$start" ] ) 2>/dev/null';
+/** The start time of "$pid" (as IS_MONITOR compares it) into "$start". */
+const START_OF = '{ read -r st < /proc/$pid/stat; } 2>/dev/null; set -- ${st##*) }; start=\${20:-}';
 /** A running monitor is reused for this long after its start (it ends by itself at 600 s). */
 const MONITOR_REUSE_S = 500;
 
@@ -42,7 +46,7 @@ const MONITOR_REUSE_S = 500;
  */
 export const ARM = `nft -f - || exit 3
 read -r up _ < /proc/uptime; now=\${up%.*}
-if read -r pid since < ${PID} 2>/dev/null && [ $(( now - since )) -lt ${MONITOR_REUSE_S} ] && ${IS_MONITOR}; then
+if read -r pid since start < ${PID} 2>/dev/null && [ $(( now - since )) -ge 0 ] && [ $(( now - since )) -lt ${MONITOR_REUSE_S} ] && ${IS_MONITOR}; then
   : > ${LOG}
   exit 0
 fi
@@ -50,7 +54,8 @@ fi
 rm -f ${LOG}
 setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
 pid=$!
-echo "$pid $now" > ${PID}
+${START_OF}
+echo "$pid $now $start" > ${PID}
 i=0; w=1
 while [ $i -lt 20 ]; do
   kill -0 "$pid" 2>/dev/null || exit 4
@@ -79,11 +84,12 @@ exit 4`;
  */
 export const COLLECT = `i=0
 listing=$(printf 'delete table inet ${TRACE_TABLE}\\nlist ruleset\\n' | nft -a -f - 2>/dev/null) || i=200
-while :; do
-  log=$(cat ${LOG} 2>/dev/null)
-  case $log in "delete table inet ${TRACE_TABLE}"* | *"${NL}delete table inet ${TRACE_TABLE}"*) break ;; esac
+log=$(cat ${LOG} 2>/dev/null)
+until case $log in "delete table inet ${TRACE_TABLE}"* | *"${NL}delete table inet ${TRACE_TABLE}"*) true ;; *) false ;; esac; do
   [ $i -lt 200 ] || break
   i=$((i+1)); sleep 0.005
+  # The log's end only, until the marker is there (a sweep's log is megabytes): then all of it once.
+  case $(tail -c 4096 ${LOG} 2>/dev/null) in *"delete table inet ${TRACE_TABLE}"*) log=$(cat ${LOG} 2>/dev/null) ;; esac
 done
 [ -z "$log" ] || printf '%s\\n' "$log"
 echo '${SECTION}'
@@ -102,6 +108,6 @@ exit 0`;
 
 /** A host that could not be armed: its monitor is ended and the table removed. */
 export const DISARM = `nft delete table inet ${TRACE_TABLE} 2>/dev/null
-read -r pid since < ${PID} 2>/dev/null && ${IS_MONITOR} && kill "$pid" 2>/dev/null
+read -r pid since start < ${PID} 2>/dev/null && ${IS_MONITOR} && kill "$pid" 2>/dev/null
 rm -f ${LOG} ${PID}
 exit 0`;

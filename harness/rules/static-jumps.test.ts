@@ -88,6 +88,10 @@ describe("where each jump to nothing is told", () => {
     )).toEqual(["s.yaml:10:9", "fw.sh:2:21", "rules.v4:3:45"]);
   });
 
+  it("a placeholder before the jump: the column in the line as written", () => {
+    expect(where(apply(restore(block("-A FORWARD -s {{ client.ipv4 }} -j ACCPET"))))).toEqual(["rules.v4:3:33"]);
+  });
+
   it.each([
     ["-A INPUT -j ACCPET", "-j", "ACCPET", 10],
     ["-A INPUT --jump=ACCPET", "-j", "ACCPET", 10],

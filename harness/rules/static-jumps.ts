@@ -91,7 +91,8 @@ class Reading {
   readonly chains = new Set<string>();
   readonly opaque: string[] = [];
   readonly jumps: CommandJump[] = [];
-  readonly restores: (Extract<RuleSource, { kind: "restore" }> & { readonly order: number })[] = [];
+  /** Restore files with placeholders read as the lab check reads them; `written`: the file as written (columns). */
+  readonly restores: (Extract<RuleSource, { kind: "restore" }> & { readonly order: number; readonly written: string })[] = [];
   /** Sources read so far. */
   private order = 0;
   /** A source that may make chains under names it computes was seen: later commands are not judged. */
@@ -125,7 +126,7 @@ class Reading {
       case "restore": {
         const content = withStandIns(source.content);
         for (const c of restoreChains(content)) this.chains.add(c);
-        this.restores.push({ ...source, content, order: this.order });
+        this.restores.push({ ...source, content, order: this.order, written: source.content });
         return;
       }
       case "nft":
@@ -163,7 +164,7 @@ function read(scenario: Scenario): Reading {
 function problemsOf(scenario: Scenario, targets: TargetLists): StaticJumpProblem[] {
   const reading = read(scenario);
   const restores = reading.restores.flatMap((r) => {
-    const lines = r.content.split("\n");
+    const lines = r.written.split("\n");
     return missingJumps(r.content, targets[r.family]).map((j) => ({ order: r.order, file: r.path, line: j.line, column: jumpColumn(lines[j.line - 1], j.option, j.name), family: r.family, message: missingMessage(j, r.content, targets[r.family]) }));
   });
   const known = (name: string, family: Family): boolean =>
