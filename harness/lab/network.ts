@@ -61,7 +61,7 @@ export async function createNetwork(
         Driver: "bridge",
         // No gateway route out of the lab: probes can reach lab addresses and nothing else.
         Internal: true,
-        // IPv6 fwspec's (ipv6-addresses.ts): the subnet in a label, each host's address added inside it.
+        // Where fwspec gives IPv6 (ipv6-addresses.ts), the engine knows none: the subnet is in the label, each host adds its address.
         EnableIPv6: ipv6 === "engine",
         CheckDuplicate: true,
         Labels: { ...labels, [IPV6_SUBNET_LABEL]: plan.ipv6Subnet },
