@@ -89,9 +89,9 @@ describe("fwspec run", () => {
     const [broken, good] = report.scenarios;
     expect(broken?.status).toBe("error");
     expect(broken?.steps).toEqual([]);
-    expect(broken?.errors[0]).toMatch(/^1 rule line\(s\) rejected by the lab image's target list \(its lab was not started\):\n {2}broken\.rules\.v4:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET\n {2}hint: fix each line named above; `(npx fwspec|\/\S+\/bin\/fwspec) validate` checks them again/);
+    expect(broken?.errors[0]).toMatch(/^1 rule line\(s\) rejected by the lab image's target list \(its lab was not started\):\n {2}broken\.rules\.v4:2:30: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET\n {2}hint: fix each line named above; `(npx fwspec|\/\S+\/bin\/fwspec) validate` checks them again/);
     expect(good?.status).toBe("passed");
-    expect(r.stdout).toContain("      broken.rules.v4:2: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET");
+    expect(r.stdout).toContain("      broken.rules.v4:2:30: ipv4: -j NOSUCHTARGET: no chain or target named NOSUCHTARGET");
     // No lab for it: only the good scenario's.
     expect(r.stderr).toContain("running 1 scenario(s) on 1 lab(s)");
     expect(readFileSync(join(dir, "r.xml"), "utf8")).toMatch(/<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">/);

@@ -82,26 +82,26 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
   it("names a jump to a target that does not exist at the rule's line on both backends (iptables-nft's load names the COMMIT), in the check and in a plain run", async () => {
     const checked = await fwspec(["validate", "--rules", `${DATA}/jump-typo.yaml`]);
     expect(checked.exitCode, checked.all).toBe(2);
-    const named = `${DATA}/jump-typo.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); `;
+    const named = `${DATA}/jump-typo.v4:5:28: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?); `;
     expect(checked.stderr).toContain(`${named}iptables-nft-restore v1.8.9 (nf_tables): Chain 'ACCPET' does not exist (reported at line 7, the table's COMMIT)\n`);
     expect(checked.stderr).toContain(`${named}iptables-restore v1.8.9 (legacy): Couldn't load target \`ACCPET':No such file or directory\n`);
     expect(checked.stderr).toMatch(/2 rule line\(s\) rejected/);
     // Plain validate (no Docker) names the same line, from the lab image's target list; --rules did not name it a third time.
     const plain = await fwspec(["validate", `${DATA}/jump-typo.yaml`]);
     expect(plain.exitCode, plain.all).toBe(2);
-    expect(plain.stderr).toContain(`1 rule line(s) rejected by the lab image's target list (no scenario lab was started):\n  ${DATA}/jump-typo.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)\n`);
+    expect(plain.stderr).toContain(`1 rule line(s) rejected by the lab image's target list (no scenario lab was started):\n  ${DATA}/jump-typo.v4:5:28: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)\n`);
     expect(checked.stderr.split(`${DATA}/jump-typo.v4:5:`).length - 1).toBe(2);
     // Without the check, plain run names the same line as plain validate, and errors the scenario before its lab starts (exit 1).
     const run = await fwspec(["run", "--family", "ipv4", `${DATA}/jump-typo-run.yaml`]);
     expect(run.exitCode, run.all).toBe(1);
-    expect(run.stdout.replace(/\s+/g, " ")).toContain(`rejected by the lab image's target list (its lab was not started): ${DATA}/jump-typo.v4:5: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?) hint:`);
+    expect(run.stdout.replace(/\s+/g, " ")).toContain(`rejected by the lab image's target list (its lab was not started): ${DATA}/jump-typo.v4:5:28: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?) hint:`);
     expect(run.stderr).toContain("running 0 scenario(s) on 0 lab(s)");
   });
 
   it("names a jump with a typo in a command list once: the chain meant, then iptables' words; plain validate the same without them", async () => {
     const checked = await fwspec(["validate", "--rules", `${DATA}/jump-typo-commands.yaml`]);
     expect(checked.exitCode, checked.all).toBe(2);
-    const named = `${DATA}/jump-typo-commands.yaml:13: ipv4: -j LOGDRPO: no chain or target named LOGDRPO (did you mean LOGDROP?)`;
+    const named = `${DATA}/jump-typo-commands.yaml:13:11: ipv4: -j LOGDRPO: no chain or target named LOGDRPO (did you mean LOGDROP?)`;
     expect(checked.stderr).toContain(`1 rule line(s) rejected by iptables (no scenario lab was started):\n  ${named}; iptables v1.8.9 (nf_tables): Chain 'LOGDRPO' does not exist\n`);
     const plain = await fwspec(["validate", `${DATA}/jump-typo-commands.yaml`]);
     expect(plain.exitCode, plain.all).toBe(2);
