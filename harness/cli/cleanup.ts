@@ -13,11 +13,12 @@
  * run that took it lives.
  */
 import type { Engine } from "../env/engine.ts";
-import { InputError } from "../errors.ts";
+import { EnvironmentError, InputError } from "../errors.ts";
 import { LABEL_CLAIMED_BY, LABEL_KEPT_AT, LABEL_KEPT_BY, LABEL_KEPT_UNTIL, labKey } from "../lab/kept.ts";
 import { LABEL_WARM } from "../lab/warm.ts";
 import { countLabContainers, findKept, findOrphans, findRun, removeAll, removeKept, removeOrphans, removeRunUntilQuiet, type RemovedResources } from "../lab/resources.ts";
 import { fwspecCommand } from "../invocation.ts";
+import { stuckHint, stuckLines } from "../lab/stuck-network.ts";
 
 export interface CleanupOptions {
   readonly run?: string;
@@ -35,6 +36,7 @@ function removedLines(removed: RemovedResources): string[] {
     ...removed.containers.map((c) => `removed container ${c}`),
     ...removed.networks.map((n) => `removed network ${n}`),
     ...(removed.markers ?? []).map((m) => `removed kept-lab marker volume ${m}`),
+    ...stuckLines(removed.stuck ?? []),
   ];
 }
 
@@ -54,8 +56,18 @@ async function keptLines(docker: Engine, dryRunOfKept: boolean, invocation?: str
   });
 }
 
-/** What to print, one line per resource. */
-export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<string> {
+/** What to print, one line per resource; and, when the engine refused to remove a network, the error to end with (exit 3). */
+export interface CleanupOutcome {
+  readonly text: string;
+  readonly error?: EnvironmentError;
+}
+
+export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<CleanupOutcome> {
+  const text = await cleanupText(docker, opts);
+  return typeof text === "string" ? { text } : text;
+}
+
+async function cleanupText(docker: Engine, opts: CleanupOptions): Promise<string | CleanupOutcome> {
   if ([opts.run !== undefined, opts.all, opts.kept].filter(Boolean).length > 1 || (opts.dryRun && opts.all)) {
     throw new InputError("use one of --run, --all, --kept and --dry-run (--dry-run may go with --kept or --run)");
   }
@@ -99,5 +111,8 @@ export async function runCleanup(docker: Engine, opts: CleanupOptions): Promise<
     if (live > 0) lines.push(`kept ${live} container(s) of live runs (--all removes them too)`);
     lines.push(...kept);
   }
-  return lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
+  const text = lines.length > 0 ? `${lines.join("\n")}\n` : "nothing to remove\n";
+  const stuck = removed.stuck ?? [];
+  if (stuck.length === 0) return text;
+  return { text, error: new EnvironmentError(`the container engine refused to remove ${stuck.length} network(s): ${stuck.map((s) => s.name).join(", ")}`, { hint: stuckHint(opts.invocation) }) };
 }

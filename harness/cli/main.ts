@@ -272,7 +272,9 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--kept", `only the labs \`${cmd("run --keep")}\` / \`--keep-on-failure\` left running (other runs spare them for 24 hours) and the warm labs \`${cmd("run --reuse")}\` left (15 minutes), not one a live run has taken`)
     .option("--dry-run", "only list what would be removed (the orphans; with --kept, the kept labs; with --run ID, that run's resources) and the kept labs")
     .action(async (opts: { run?: string; all?: boolean; dryRun?: boolean; kept?: boolean }) => {
-      process.stdout.write(await runCleanup(await connectEngine(undefined, invocation), { ...opts, invocation }));
+      const outcome = await runCleanup(await connectEngine(undefined, invocation), { ...opts, invocation });
+      process.stdout.write(outcome.text);
+      if (outcome.error) throw outcome.error;
     });
 
   return program;

@@ -2,7 +2,8 @@
  * Declared subnets on the Docker engine: the subnet plan of a network whose
  * scenario declares its IPv4 and/or IPv6 subnet (the other family stays
  * automatic), the automatic slots a lab must avoid, and a clear error when a
- * declared subnet is already used by another network on the engine (a running lab).
+ * declared subnet is already used by another network on the engine (a running
+ * lab, or one the engine will not remove: stuck-network.ts).
  */
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
@@ -12,6 +13,10 @@ export { declaredCidrs } from "../model/cidr.ts";
 import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
 import { type Ipv6Source, IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
+import { type StuckNetwork, stuckHint, stuckReason } from "./stuck-network.ts";
+
+/** A declared subnet held by a network the engine will not remove before it restarts: waiting does not help. */
+export class StuckSubnetError extends LabError {}
 
 /** An automatic plan with the declared families put in (gateway: the subnet's first address). */
 export function withDeclared(plan: SubnetPlan, declared: FamilyAddresses | undefined): SubnetPlan {
@@ -37,10 +42,18 @@ export async function engineSubnets(docker: Dockerode): Promise<{ network: strin
   return out;
 }
 
-/** Throws a LabError when a declared subnet overlaps a network already on the engine. */
-export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine: readonly { network: string; cidr: Cidr }[]): void {
+/**
+ * Throws a LabError when a declared subnet overlaps a network already on the
+ * engine; a StuckSubnetError when that network is one of `stale` (left behind,
+ * refused by the engine: no wait ends it).
+ */
+export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine: readonly { network: string; cidr: Cidr }[], stale: ReadonlyMap<string, StuckNetwork> = new Map(), invocation?: string): void {
   for (const d of declared) {
     const clash = engine.find((e) => overlaps(e.cidr, d));
+    const stuck = clash ? stale.get(clash.network) : undefined;
+    if (clash && stuck) {
+      throw new StuckSubnetError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, left behind and refused removal by the container engine: ${stuckReason(stuck)}`, { hint: stuckHint(invocation) });
+    }
     if (clash) {
       throw new LabError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, already on the container engine`, {
         hint: "another lab (perhaps another fwspec run) uses that subnet: wait for it to finish, or declare another subnet",

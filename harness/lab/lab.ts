@@ -20,7 +20,8 @@ import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, engineIpv6Source, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
-import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses } from "./declared.ts";
+import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses, StuckSubnetError } from "./declared.ts";
+import { staleNetworks, stuckHint, stuckLines, type StuckNetwork } from "./stuck-network.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
 import { removeMarkers } from "./kept.ts";
@@ -58,6 +59,8 @@ export interface LabOptions {
 /** What a started lab knows beyond its parts: its image (the warm key has it) and, for a warm lab taken by this run, the claim marker holding it. */
 export interface StartedLabExtra {
   readonly image?: string | undefined;
+  /** How the user types fwspec, for the commands a note names (harness/invocation.ts). */
+  readonly invocation?: string | undefined;
   readonly claimMarker?: string | undefined;
   /** For a warm lab taken by this run: this run's id (a lab keeps the labels of the run that started it). */
   readonly takenBy?: string | undefined;
@@ -168,7 +171,8 @@ export class StartedLab implements RunningLab {
     // `fwspec cleanup --kept` or the sweeps after KEPT_LIMIT_MS otherwise.
     // Warm: the next run of its shape takes it, or the sweeps after WARM_LIMIT_MS remove it.
     if (this.#kept || this.#warm) return;
-    await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
+    const stuck = await destroy(this.#docker, [...this.hosts.values()].map((h) => h.id), [...this.networks.values()].map((n) => n.id));
+    for (const line of stuckLines(stuck)) this.#progress.info(`lab ${this.name}: ${line}; ${stuckHint(this.#extra.invocation)}`);
     // A warm lab this run took: its claim marker goes with it.
     if (this.#extra.claimMarker) await removeMarkers(this.#docker, [{ name: this.#extra.claimMarker }]).catch(() => undefined);
   }
@@ -212,7 +216,7 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
       await nameInterfaces(host, { renameNothing: true });
       return [host.name, host] as const;
     })));
-    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy });
+    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy, invocation: options.invocation });
     progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
     return lab;
   } catch (error) {
@@ -222,9 +226,10 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
   }
 }
 
-async function destroy(docker: Dockerode, containerIds: readonly string[], networkIds: readonly string[]): Promise<void> {
+/** Removes a lab's containers, then its networks; returns the networks the engine refused to remove (network.ts). */
+async function destroy(docker: Dockerode, containerIds: readonly string[], networkIds: readonly string[]): Promise<StuckNetwork[]> {
   await removeContainers(docker, containerIds);
-  await removeNetworks(docker, networkIds);
+  return removeNetworks(docker, networkIds);
 }
 
 export class Lab {
@@ -263,8 +268,9 @@ export class Lab {
       // Another lab holding a declared subnet (a scenario with the same plan in a parallel worker) ends in
       // seconds: wait for it, bounded, and say so; anything still there after that is the error it was.
       if (declared.length > 0) {
-        await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker)), {
+        await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker), staleNetworks(docker), this.#options.invocation), {
           retries: 60,
+          shouldRetry: ({ error }) => !(error instanceof StuckSubnetError),
           minTimeout: 500,
           maxTimeout: 2000,
           maxRetryTime: 120_000,
@@ -299,7 +305,7 @@ export class Lab {
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
         [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds, invocation: this.#options.invocation })] as const)));
-      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs() });
+      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs(), invocation: this.#options.invocation });
       // One host's channel is an exec, kept open, which another PID namespace's sweep sees running: the lab is
       // attended (resources.ts findOrphans). The others reach their container's own agent by attach (no exec: tens
       // of milliseconds of the engine's CPU each, started one after another); one that cannot falls back to an exec.

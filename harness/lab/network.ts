@@ -19,6 +19,7 @@ import { pickSlot, SLOT_COUNT, type SubnetPlan, subnetForSlot } from "./addresse
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import { type Ipv6Source, ipv6SourceFor, IPV6_SUBNET_LABEL, ipv6Label } from "./ipv6-addresses.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
+import { noteStuck, refusedInUse, type StuckNetwork } from "./stuck-network.ts";
 
 /** A lab network: what the layers above see (name, subnets) plus Docker's name and id. */
 export interface LabNetwork extends LabNetworkInfo {
@@ -94,8 +95,13 @@ export async function createNetwork(
   );
 }
 
-/** Removes networks (their containers must be gone); one already gone is fine, failures are retried then left to the sweeps. */
-export async function removeNetworks(docker: Dockerode, networkIds: readonly string[]): Promise<void> {
+/**
+ * Removes networks (their containers must be gone); one already gone is fine,
+ * other failures are retried, then left to the sweeps. One the engine still
+ * refuses as in use is returned (and noted: stuck-network.ts), for the lab to say so.
+ */
+export async function removeNetworks(docker: Dockerode, networkIds: readonly string[]): Promise<StuckNetwork[]> {
+  const stuck: StuckNetwork[] = [];
   await Promise.all(
     networkIds.map((networkId) =>
       pRetry(
@@ -108,9 +114,20 @@ export async function removeNetworks(docker: Dockerode, networkIds: readonly str
           }
         },
         { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
-      ).catch(() => undefined),
+      ).catch(async (error: unknown) => {
+        const found = refusedInUse(error) ? await stuckNetwork(docker, networkId) : undefined;
+        if (found) stuck.push(found);
+      }),
     ),
   );
+  noteStuck(docker, stuck);
+  return stuck;
+}
+
+/** A network the engine refused to remove, as it lists it now (undefined when it cannot be read). */
+export async function stuckNetwork(docker: Dockerode, networkId: string): Promise<StuckNetwork | undefined> {
+  const info: Dockerode.NetworkInspectInfo | undefined = await docker.getNetwork(networkId).inspect().catch(() => undefined);
+  return info ? { name: info.Name, attached: Object.values(info.Containers ?? {}).map((c) => c.Name ?? "?") } : undefined;
 }
 
 /** The lab-level networks a host is attached to: its own list, else the first network. */

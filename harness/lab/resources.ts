@@ -12,6 +12,8 @@ import type Dockerode from "dockerode";
 import { type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_BY, labKey, listMarkers, removeMarkers, sweepWithKept } from "./kept.ts";
 import { attended, currentPlace, LABEL_OWNER, ownerLabel, ownerState } from "./ownership.ts";
 import { claimMarkerOf, LABEL_WARM } from "./warm.ts";
+import { noteStuck, refusedInUse, type StuckNetwork } from "./stuck-network.ts";
+import { stuckNetwork } from "./network.ts";
 
 export const LABEL_PRODUCT = "fwspec";
 export const LABEL_RUN = "fwspec.run";
@@ -38,6 +40,8 @@ export interface RemovedResources {
   readonly networks: readonly string[];
   /** Kept-lab markers (Docker volumes, kept.ts). */
   readonly markers?: readonly string[];
+  /** Networks the engine refused to remove (stuck-network.ts), each with why. */
+  readonly stuck?: readonly StuckNetwork[];
 }
 
 type Filter = (labels: Record<string, string>) => boolean;
@@ -69,17 +73,24 @@ async function removeContainers(docker: Dockerode, containers: readonly Listed[]
   return removed.sort();
 }
 
-async function removeNetworks(docker: Dockerode, networks: readonly Listed[]): Promise<string[]> {
+/** Removes networks one after another; one the engine refuses as in use is named with why (stuck), any other failure throws. */
+async function removeNetworks(docker: Dockerode, networks: readonly Listed[]): Promise<{ removed: string[]; stuck: StuckNetwork[] }> {
   const removed: string[] = [];
+  const stuck: StuckNetwork[] = [];
   for (const n of networks) {
     try {
       await docker.getNetwork(n.Id).remove();
       removed.push(n.Name ?? n.Id);
     } catch (error) {
-      if (!alreadyGoing(error)) throw error;
+      if (alreadyGoing(error)) continue;
+      if (!refusedInUse(error)) throw error;
+      const found = await stuckNetwork(docker, n.Id);
+      if (!found) throw error;
+      stuck.push(found);
     }
   }
-  return removed.sort();
+  noteStuck(docker, stuck);
+  return { removed: removed.sort(), stuck };
 }
 
 const LAB_FILTER = { label: [`${LABEL_PRODUCT}=lab`] };
@@ -95,10 +106,10 @@ async function removeMatching(docker: Dockerode, filter: Filter): Promise<Remove
   const containers = (await docker.listContainers({ all: true, filters: LAB_FILTER })).filter((c) => filter(c.Labels));
   const removedContainers = await removeContainers(docker, containers);
   const networks = (await docker.listNetworks({ filters: LAB_FILTER })).filter((n) => filter(n.Labels ?? {}));
-  const removedNetworks = await removeNetworks(docker, networks);
+  const { removed: removedNetworks, stuck } = await removeNetworks(docker, networks);
   // Markers last: a lab is never left without its marker while its resources remain.
   const markers = (await listMarkers(docker)).filter((m) => filter(m.labels));
-  return { containers: removedContainers, networks: removedNetworks, markers: await removeMarkers(docker, markers) };
+  return { containers: removedContainers, networks: removedNetworks, markers: await removeMarkers(docker, markers), ...(stuck.length > 0 ? { stuck } : {}) };
 }
 
 /** Command channels (fwspec-agent execs) still running in a container: they end when their owner's connection does. */
@@ -144,7 +155,9 @@ export async function countLabContainers(docker: Dockerode): Promise<number> {
 /** Removes what findOrphans lists (containers first, then their networks, then markers). */
 export async function removeOrphans(docker: Dockerode): Promise<RemovedResources> {
   const { containers, networks, markers } = await findOrphans(docker);
-  return { containers: await removeContainers(docker, containers), networks: await removeNetworks(docker, networks), markers: await removeMarkers(docker, markers) };
+  const removedContainers = await removeContainers(docker, containers);
+  const { removed, stuck } = await removeNetworks(docker, networks);
+  return { containers: removedContainers, networks: removed, markers: await removeMarkers(docker, markers), ...(stuck.length > 0 ? { stuck } : {}) };
 }
 
 /** Kept labs (unexpired markers) with their containers and networks; with `removable`, only those `fwspec cleanup --kept` removes (no lab a live run has taken). */
@@ -267,16 +280,19 @@ function runFilter(markers: readonly KeptMarker[], runId: string, spared: Readon
 export async function removeRunUntilQuiet(docker: Dockerode, runId: string, quietRounds = 2): Promise<RemovedResources> {
   const containers: string[] = [];
   const networks: string[] = [];
+  let stuck: readonly StuckNetwork[] = [];
   let quiet = 0;
   const deadline = Date.now() + 30_000;
   while (quiet < quietRounds && Date.now() < deadline) {
     const r = await removeRun(docker, runId);
     containers.push(...r.containers);
     networks.push(...r.networks);
+    // What the last round could not remove is what stays.
+    stuck = r.stuck ?? [];
     quiet = r.containers.length + r.networks.length === 0 ? quiet + 1 : 0;
     if (quiet < quietRounds) await new Promise((res) => setTimeout(res, 200));
   }
-  return { containers, networks };
+  return { containers, networks, ...(stuck.length > 0 ? { stuck } : {}) };
 }
 
 /** Removes the resources of one lab of a run (a lab that failed to start; other labs of the run go on). */
