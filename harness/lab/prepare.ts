@@ -1,8 +1,8 @@
 /**
  * Making started (or rebooted) hosts ready for probes: the boot script done,
  * interfaces named, IPv6 and extra addresses added (interfaces.ts), routes through
- * routers in routed labs, IPv6 addresses settled, one warm-up packet per peer
- * and family (ARP/ND). Run at lab start and after a reboot.
+ * routers in routed labs, IPv6 addresses settled, one warm-up packet per
+ * on-link peer and family (ARP/ND). Run at lab start and after a reboot.
  */
 import pLimit from "p-limit";
 import pRetry from "p-retry";
@@ -34,7 +34,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
   // needs no wait: even its wildcard socket's answers leave from that network's address of the family.)
   await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
-  progress.info("warming up neighbours (one ping per peer and family)");
+  progress.info("warming up neighbours (one ping per on-link peer and family)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await warmNeighbours(lab);
 }
@@ -52,21 +52,32 @@ export async function settleUdpListeners(host: Pick<LabHost, "spec" | "name" | "
 }
 
 /**
- * One ping from every host to every peer, per family, side by side: each
- * host's neighbour caches (ARP, IPv6 ND) hold its peers, as at lab start. A
- * shared lab warms them again after emptying them between scenarios
- * (runner/shared-lab.ts), so a scenario starts with the caches a fresh lab has.
+ * One ping from every host to every peer it shares a network with, per
+ * family, side by side: each host's neighbour caches (ARP, IPv6 ND) hold its
+ * peers, as at lab start. A shared lab warms them again after emptying them
+ * between scenarios (runner/shared-lab.ts), so a scenario starts with the
+ * caches a fresh lab has. A peer on another network is not pinged: a host's
+ * neighbour cache only ever holds on-link addresses (a router's peers are its
+ * own on-link ones, which it pings), and where no router joins the networks
+ * the ping would go to the engine's gateway address, which nothing answers on
+ * an internal network, and take its whole second (`-W 1`) at every start,
+ * handoff and reboot.
  */
 export async function warmNeighbours(lab: Pick<RunningLab, "hosts" | "addressFor">): Promise<void> {
   const hosts = [...lab.hosts.values()];
   const limit = pLimit(8);
   await Promise.all(
     hosts.map((h) => {
-      const peers = hosts.filter((p) => p !== h).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);
+      const peers = onLinkPeers(h, hosts).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);
       if (peers.length === 0) return Promise.resolve();
       return limit(() => h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]));
     }),
   );
+}
+
+/** The other hosts on one of `host`'s networks. */
+export function onLinkPeers<H extends Pick<LabHost, "networks">>(host: H, hosts: readonly H[]): H[] {
+  return hosts.filter((p) => p !== host && p.networks.some((n) => host.networks.includes(n)));
 }
 
 /** The boot script has restored rules and started listeners (bounded wait; every try is a command). */
