@@ -25,6 +25,18 @@ const START_OF = '{ read -r st < /proc/$pid/stat; } 2>/dev/null; set -- ${st##*)
 const MONITOR_REUSE_S = 500;
 
 /**
+ * The monitor's output into the log in whole lines: nft flushes after every
+ * fragment it prints (about 20 writes per trace line), which into the log on
+ * the container's overlay file system cost most of a sweep's monitor CPU; read
+ * through a pipe, each batch of complete lines is one write, and the relay
+ * reads at most every 2 ms (a reader waiting on the pipe would be woken by
+ * every fragment; 2 ms of a sweep's output is a few KiB of the pipe's 64).
+ * Run by `timeout`, whose TERM reaches the relay and nft alike (its process
+ * group).
+ */
+const RELAY = 'open(my $in, "-|", "nft", "-a", "monitor") or exit 1; my $b = ""; while (sysread($in, $b, 65536, length $b)) { my $e = rindex($b, "\\n") + 1; next unless $e; syswrite(STDOUT, $b, $e); substr($b, 0, $e, ""); select(undef, undef, undef, 0.002); } syswrite(STDOUT, $b) if length $b;';
+
+/**
  * Loads the trace table from stdin. One `nft -a monitor` per host serves every
  * step of a lab, whatever happened to the ruleset in between: if it runs
  * (started here less than MONITOR_REUSE_S ago), its log is emptied and
@@ -52,7 +64,7 @@ if read -r pid since start < ${PID} 2>/dev/null && [ $(( now - since )) -ge 0 ] 
 fi
 [ -n "$pid" ] && ${IS_MONITOR} && kill "$pid" 2>/dev/null
 rm -f ${LOG}
-setsid stdbuf -oL timeout 600 nft -a monitor >> ${LOG} 2>&1 < /dev/null &
+setsid timeout 600 perl -e '${RELAY}' >> ${LOG} 2>&1 < /dev/null &
 pid=$!
 ${START_OF}
 echo "$pid $now $start" > ${PID}
