@@ -31,7 +31,7 @@ export interface ListenerSpec {
 
 export interface HostSpec {
   readonly name: string;
-  /** Firewall hosts get NET_ADMIN; rules may be applied only to them. */
+  /** Rules may be applied only to firewall hosts; their rules and counters are read and reset (every host has NET_ADMIN alike). */
   readonly firewall: boolean;
   readonly backend: Backend;
   readonly listen: readonly ListenerSpec[];

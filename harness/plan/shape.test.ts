@@ -41,14 +41,18 @@ describe("castOf", () => {
     expect(slots({ hosts: scenario }).map((h) => h.name).sort()).toEqual(scenario.map((h) => h.name).sort());
   });
 
-  test("a scenario of another shape is refused", () => {
-    expect(() => castOf({ hosts: [fw("server")] }, { hosts: [host("server")] })).toThrow(/another shape/);
+  test("a scenario of another shape is refused: a firewall host is never played by a host that is none", () => {
+    expect(() => castOf({ hosts: [host("server")] }, { hosts: [fw("server")] })).toThrow(/another shape/);
   });
 
   test.each([
     { case: "a client fewer", lab: [fw("server"), host("a"), host("b")], scenario: [host("client"), fw("web")], cast: { web: "server", client: "a" } },
     { case: "one firewall of three", lab: [host("c"), fw("f1"), fw("f2"), fw("f3")], scenario: [fw("only")], cast: { only: "f1" } },
     { case: "the nft firewall of a lab with a legacy one", lab: [host("c"), fw("old", { backend: "legacy" }), fw("new")], scenario: [fw("server"), host("remote")], cast: { server: "new", remote: "c" } },
+    // The containers are alike (every host has NET_ADMIN); the lab resets a firewall host, whoever plays it.
+    { case: "a firewall host plays a host that is none, when no such host is free", lab: [fw("unsaved"), fw("persistent"), fw("preup"), host("remote")], scenario: [fw("server"), host("admin"), host("guest")], cast: { server: "unsaved", admin: "remote", guest: "persistent" } },
+    { case: "hosts of their own shape first", lab: [fw("f1"), fw("f2"), host("c")], scenario: [host("client"), fw("web")], cast: { web: "f1", client: "c" } },
+    { case: "the firewall hosts left after the scenario's own", lab: [fw("f1"), fw("f2")], scenario: [host("client"), fw("web")], cast: { web: "f1", client: "f2" } },
     { case: "a routed lab's router alone", lab: [host("pc", { networks: ["lan"] }), fw("gw", { router: true, networks: ["lan", "dmz"] })], scenario: [fw("r", { router: true, networks: ["lan", "dmz"] })], cast: { r: "gw" }, networks: ["lan", "dmz"] },
   ])("a larger lab: $case", ({ lab, scenario, cast, networks }) => {
     const n = networks ? { networks } : {};
@@ -59,6 +63,8 @@ describe("castOf", () => {
   test.each([
     { case: "a host more than the lab has", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server"), host("a"), host("b")] } },
     { case: "another backend", lab: { hosts: [fw("server"), host("a")] }, scenario: { hosts: [fw("server", { backend: "legacy" as const })] } },
+    { case: "a host that is no firewall, on a firewall host of another backend", lab: { hosts: [fw("server"), fw("old", { backend: "legacy" as const })] }, scenario: { hosts: [fw("server"), host("a")] } },
+    { case: "a host that is no firewall, on a router", lab: { hosts: [fw("gw", { networks: ["lan"], router: true })], networks: ["lan"] }, scenario: { hosts: [host("pc", { networks: ["lan"] })], networks: ["lan"] } },
     { case: "a router where the lab has none", lab: { hosts: [fw("gw", { networks: ["lan"] })], networks: ["lan"] }, scenario: { hosts: [fw("gw", { networks: ["lan"], router: true })], networks: ["lan"] } },
     { case: "other networks", lab: { hosts: [fw("server"), host("a")], networks: ["lan", "dmz"] }, scenario: { hosts: [fw("server")] } },
     { case: "other subnets", lab: { hosts: [fw("server"), host("a")], subnets: { default: { ipv4: "198.18.7.0/24" } } }, scenario: { hosts: [fw("server")] } },

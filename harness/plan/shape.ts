@@ -8,9 +8,10 @@
  * order (by their shape, then as written), so two scenarios of one shape map
  * host to host slot by slot. A scenario fits a lab of a larger shape (fitsIn:
  * the same networks and subnets, each of its hosts a lab host of the same
- * shape, none of the lab's other hosts a router or with a fixed address) and
- * is cast onto the first lab hosts of each host shape; the lab's other hosts
- * stay idle for it.
+ * shape — or, for a host that is no firewall, a firewall host of otherwise
+ * its shape — none of the lab's other hosts a router or with a fixed address)
+ * and is cast onto the first lab hosts of each host shape; the lab's other
+ * hosts stay idle for it.
  */
 import type { HostSpec } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -46,7 +47,8 @@ export function shapeKey(shaped: Shaped): string {
 
 /**
  * Does `scenario` fit a lab of `lab`'s shape: the same networks and subnets,
- * and for each of its hosts a lab host of the same shape? The lab may have
+ * and for each of its hosts a lab host of the same shape (for one that is no
+ * firewall, a firewall host of otherwise its shape will do)? The lab may have
  * more hosts, which the scenario never names, as long as none of them is a
  * router or has a fixed address (plan/absorb.ts also keeps scenarios that
  * could reach an idle host by its address off larger labs).
@@ -64,13 +66,17 @@ function castWithin(lab: Shaped, scenario: Shaped): Map<string, string> | undefi
   if (networksKey(lab) !== networksKey(scenario)) return undefined;
   const free = slots(lab).map((h) => ({ host: h, key: hostShape(h) }));
   const cast = new Map<string, string>();
-  for (const h of slots(scenario)) {
-    const key = hostShape(h);
+  const take = (h: HostSpec, key: string): boolean => {
     const at = free.findIndex((f) => f.key === key);
-    if (at < 0) return undefined;
+    if (at < 0) return false;
     cast.set(h.name, free[at]!.host.name);
     free.splice(at, 1);
-  }
+    return true;
+  };
+  // Hosts of their own shape first; then a host that is no firewall may be played by a lab's firewall host of
+  // otherwise the same shape (the containers are alike, lab/container.ts; the lab resets it as a firewall host).
+  const rest = slots(scenario).filter((h) => !take(h, hostShape(h)));
+  for (const h of rest) if (h.firewall || !take(h, hostShape({ ...h, firewall: true }))) return undefined;
   // A host left idle must not matter: not a router (the lab's routes may go through it, lab/prepare.ts addRoutes),
   // and no fixed address (one the scenario's own lab would not have).
   if (free.some(({ host }) => host.router === true || Object.keys(host.addresses ?? {}).length > 0)) return undefined;

@@ -7,7 +7,9 @@
  * prints counters the handoff restores every table of such a host too, so
  * what it prints does not depend on who used the host before. (Both differ
  * from a fresh lab's in one way, older than folding: chains Docker's
- * embedded DNS made in `nat` count only once restored.)
+ * embedded DNS made in `nat` count only once restored.) A host that is no
+ * firewall is played by one of the lab's firewall hosts when no host of its
+ * own kind is left (plan/shape.ts), and the larger scenario still passes after.
  */
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import type Dockerode from "dockerode";
@@ -48,6 +50,15 @@ const smaller = defineScenario({
   steps: [{ expect: ["client -> server:8080 open"] }],
 });
 
+/** Two peers and a firewall host: the lab has one peer, so the second is played by its second firewall host. */
+const peers = defineScenario({
+  name: "peers",
+  description: "a peer on a firewall host",
+  family: "ipv4",
+  hosts: { server: { firewall: true, listen: ["tcp/8080"] }, client: {}, other: { listen: ["tcp/9090"] } },
+  steps: [{ expect: ["client -> server:8080 open", "other -> server:8080 open", "client -> other:9090 open"] }],
+});
+
 let docker: Dockerode;
 const runs: string[] = [];
 function provider(): DockerLabProvider {
@@ -85,4 +96,16 @@ it("a smaller scenario runs on the larger lab; the host it left idle prints its 
   // Without the idle host's restore it would print the count of a table never restored (0 here).
   expect(policyPackets(folded)).toBe(policyPackets(used));
   expect(policyPackets(used)).toBeGreaterThan(0);
+}, 120_000);
+
+it("a host that is no firewall is played by a firewall host of the larger lab when none of its own kind is left", async () => {
+  const labsOf: string[] = [];
+  const timing = (t: { scenario: { name: string }; lab: number }) => void labsOf.push(`${t.scenario.name}@${t.lab}`);
+  const report = await run({ scenarios: [larger, peers] }, { provider: provider(), labs: 1, timing });
+  expect(report.summary.failed + report.summary.errors).toBe(0);
+  expect(labsOf).toEqual(["peers@1", "larger@1"]);
+  // The repro names the container that played `other`: the lab's second firewall host.
+  const text = JSON.stringify(report.scenarios.find((s) => s.name === "peers"));
+  expect(text).toMatch(/"command":"docker exec fwspec-[0-9a-f]+-[a-z]+-[0-9a-f]{4}-b timeout [^"]* 8080"/);
+  expect(policyPackets(report)).toBeGreaterThan(0);
 }, 120_000);

@@ -47,7 +47,7 @@ const hostSchema = z
     firewall: z
       .boolean()
       .default(false)
-      .meta({ description: "Firewall hosts get NET_ADMIN; rules may be applied and counted only on them." }),
+      .meta({ description: "Rules may be applied and counted only on firewall hosts (every host has NET_ADMIN alike)." }),
     backend: z
       .enum(BACKENDS)
       .optional()
