@@ -17,6 +17,7 @@ import { interrupted, onInterrupt } from "./interrupt.ts";
 import { parseCommandTimeout } from "./lab/limits.ts";
 import { DockerLabProvider } from "./lab/provider.ts";
 import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/resources.ts";
+import { stuckHint, stuckLines } from "./lab/stuck-network.ts";
 import type { LabProvider } from "./lab/types.ts";
 import { FAMILIES, type Family } from "./model/types.ts";
 import { defaultLabs } from "./plan/labs.ts";
@@ -206,7 +207,9 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
         await provider.close();
         // Labs taken warm from an earlier run carry that run's labels: removed as live labs, then the run's own by its id.
         await registry.disposeAll();
-        return removeRunUntilQuiet(docker, runId);
+        const removed = await removeRunUntilQuiet(docker, runId);
+        for (const line of stuckLines(removed.stuck ?? [])) process.stderr.write(`fwspec: ${line}; ${stuckHint(options.invocation)}\n`);
+        return removed;
       })
     : () => {};
   return {
@@ -214,7 +217,10 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
     runId,
     async [Symbol.asyncDispose]() {
       // Labs the run kept stay (an interrupt, above, removes them too).
-      if (options.cleanup === "run") await removeRun(docker, runId, { spareKept: true }).catch(() => undefined);
+      if (options.cleanup === "run") {
+        const removed = await removeRun(docker, runId, { spareKept: true }).catch(() => undefined);
+        for (const line of stuckLines(removed?.stuck ?? [])) progress?.info(`${line}; ${stuckHint(options.invocation)}`);
+      }
       release();
     },
   };

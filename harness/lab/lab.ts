@@ -19,7 +19,7 @@ import { prepareContainerRuntime, reaperRemovesLabs, removeContainers, startHost
 import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
-import { createNetwork, engineIpv6Source, hostNetworks, type LabNetwork, removeNetworks } from "./network.ts";
+import { createNetwork, engineIpv6Source, hostNetworks, type LabNetwork, removeNetworks, retryStale } from "./network.ts";
 import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses, StuckSubnetError } from "./declared.ts";
 import { staleNetworks, stuckHint, stuckLines, type StuckNetwork } from "./stuck-network.ts";
 import { prepareHosts } from "./prepare.ts";
@@ -220,7 +220,8 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
     progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
     return lab;
   } catch (error) {
-    await destroy(docker, d.hosts.map((h) => h.id), d.networks.map((n) => n.id));
+    const stuck = await destroy(docker, d.hosts.map((h) => h.id), d.networks.map((n) => n.id));
+    for (const line of stuckLines(stuck)) progress.info(`lab ${d.name}: ${line}; ${stuckHint(options.invocation)}`);
     await removeMarkers(docker, [{ name: claimed.claimMarker }]).catch(() => undefined);
     throw new LabError(`the warm lab ${d.instance} could not be taken: ${(error as Error).message}`, { cause: error });
   }
@@ -268,14 +269,16 @@ export class Lab {
       // Another lab holding a declared subnet (a scenario with the same plan in a parallel worker) ends in
       // seconds: wait for it, bounded, and say so; anything still there after that is the error it was.
       if (declared.length > 0) {
+        // A network noted stale gets one more removal first: one the engine lets go of now holds nothing.
+        if (staleNetworks(docker).size > 0) await retryStale(docker);
         await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker), staleNetworks(docker), this.#options.invocation), {
           retries: 60,
           shouldRetry: ({ error }) => !(error instanceof StuckSubnetError),
           minTimeout: 500,
           maxTimeout: 2000,
           maxRetryTime: 120_000,
-          onFailedAttempt: ({ attemptNumber }) => {
-            if (attemptNumber === 1) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
+          onFailedAttempt: ({ error, attemptNumber }) => {
+            if (attemptNumber === 1 && !(error instanceof StuckSubnetError)) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
           },
         });
       }
@@ -321,7 +324,8 @@ export class Lab {
       progress.info(`lab ${name}: ready on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
       return lab;
     } catch (error) {
-      await destroy(docker, started.map((c) => c.getId()), [...networks.values()].map((n) => n.id));
+      const stuck = await destroy(docker, started.map((c) => c.getId()), [...networks.values()].map((n) => n.id));
+      for (const line of stuckLines(stuck)) progress.info(`lab ${name}: ${line}; ${stuckHint(this.#options.invocation)}`);
       await removeLab(docker, runId, instance).catch(() => undefined);
       if (error instanceof LabError || error instanceof CommandError) throw error;
       throw new LabError(`lab ${name} could not start: ${(error as Error).message}`, { cause: error });

@@ -19,7 +19,7 @@ import { pickSlot, SLOT_COUNT, type SubnetPlan, subnetForSlot } from "./addresse
 import { ISOLATION_NETWORK_OPTIONS, isolateNetwork } from "./isolation.ts";
 import { type Ipv6Source, ipv6SourceFor, IPV6_SUBNET_LABEL, ipv6Label } from "./ipv6-addresses.ts";
 import type { HostAddresses, LabNetworkInfo, NetworkAddresses } from "./types.ts";
-import { noteStuck, refusedInUse, type StuckNetwork } from "./stuck-network.ts";
+import { forgetStuck, noteStuck, refusedInUse, staleNetworks, type StuckNetwork } from "./stuck-network.ts";
 
 /** A lab network: what the layers above see (name, subnets) plus Docker's name and id. */
 export interface LabNetwork extends LabNetworkInfo {
@@ -116,7 +116,7 @@ export async function removeNetworks(docker: Dockerode, networkIds: readonly str
         { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
       ).catch(async (error: unknown) => {
         const found = refusedInUse(error) ? await stuckNetwork(docker, networkId) : undefined;
-        if (found) stuck.push(found);
+        if (found && found !== "gone") stuck.push(found);
       }),
     ),
   );
@@ -124,10 +124,30 @@ export async function removeNetworks(docker: Dockerode, networkIds: readonly str
   return stuck;
 }
 
-/** A network the engine refused to remove, as it lists it now (undefined when it cannot be read). */
-export async function stuckNetwork(docker: Dockerode, networkId: string): Promise<StuckNetwork | undefined> {
-  const info: Dockerode.NetworkInspectInfo | undefined = await docker.getNetwork(networkId).inspect().catch(() => undefined);
-  return info ? { name: info.Name, attached: Object.values(info.Containers ?? {}).map((c) => c.Name ?? "?") } : undefined;
+/** A network the engine refused to remove, as it lists it now: `gone` when someone removed it since, undefined when it cannot be read. */
+export async function stuckNetwork(docker: Dockerode, networkId: string): Promise<StuckNetwork | "gone" | undefined> {
+  try {
+    const info: Dockerode.NetworkInspectInfo = await docker.getNetwork(networkId).inspect();
+    return { name: info.Name, attached: Object.values(info.Containers ?? {}).map((c) => c.Name ?? "?") };
+  } catch (error) {
+    return (error as { statusCode?: number }).statusCode === 404 ? "gone" : undefined;
+  }
+}
+
+/**
+ * Tries once more to remove each network noted stale on this engine client
+ * (stuck-network.ts; this run's own, or one a sweep found left by a run that
+ * is gone): one the engine now lets go, or that is gone, is no longer noted.
+ */
+export async function retryStale(docker: Dockerode): Promise<void> {
+  for (const name of staleNetworks(docker).keys()) {
+    try {
+      await docker.getNetwork(name).remove();
+      forgetStuck(docker, name);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) forgetStuck(docker, name);
+    }
+  }
 }
 
 /** The lab-level networks a host is attached to: its own list, else the first network. */

@@ -85,6 +85,7 @@ async function removeNetworks(docker: Dockerode, networks: readonly Listed[]): P
       if (alreadyGoing(error)) continue;
       if (!refusedInUse(error)) throw error;
       const found = await stuckNetwork(docker, n.Id);
+      if (found === "gone") continue;
       if (!found) throw error;
       stuck.push(found);
     }

@@ -11,14 +11,14 @@ import { runCleanup } from "../cli/cleanup.ts";
 import { EXIT } from "../errors.ts";
 import { parseCidr } from "../model/cidr.ts";
 import { checkDeclaredFree, StuckSubnetError } from "./declared.ts";
-import { removeNetworks } from "./network.ts";
+import { removeNetworks, retryStale } from "./network.ts";
 import { removeAll } from "./resources.ts";
 import { noteStuck, refusedInUse, staleNetworks, stuckHint, stuckLines, stuckReason } from "./stuck-network.ts";
 
 const REFUSED = Object.assign(new Error("(HTTP code 403) unexpected - error while removing network: network fwspec-1a2b3c4d-web-0a1b-private id 4e78 has active endpoints"), { statusCode: 403 });
 
-/** An engine with lab networks (name → containers the engine lists on it) that refuses to remove those in `refuse`. */
-function fakeEngine(networks: Record<string, readonly string[]>, refuse: ReadonlySet<string>) {
+/** An engine with lab networks (name → containers the engine lists on it) that refuses to remove those in `refuse`; `vanish`: gone by the time they are inspected. */
+function fakeEngine(networks: Record<string, readonly string[]>, refuse: Set<string>, vanish: ReadonlySet<string> = new Set()) {
   const removed: string[] = [];
   const docker = {
     listContainers: async () => [],
@@ -29,7 +29,10 @@ function fakeEngine(networks: Record<string, readonly string[]>, refuse: Readonl
         if (refuse.has(id)) throw REFUSED;
         removed.push(id);
       },
-      inspect: async () => ({ Name: id, Containers: Object.fromEntries((networks[id] ?? []).map((c, i) => [`ep${i}`, { Name: c }])) }),
+      inspect: async () => {
+        if (vanish.has(id)) throw Object.assign(new Error("no such network"), { statusCode: 404 });
+        return { Name: id, Containers: Object.fromEntries((networks[id] ?? []).map((c, i) => [`ep${i}`, { Name: c }])) };
+      },
     }),
   };
   return { docker: docker as unknown as Dockerode, removed };
@@ -124,5 +127,25 @@ describe("removal of a network the engine refuses", () => {
     const { docker } = fakeEngine({ "fwspec-c-net": [] }, new Set(["fwspec-c-net"]));
     expect(await removeNetworks(docker, ["fwspec-c-net"])).toEqual([{ name: "fwspec-c-net", attached: [] }]);
     expect([...staleNetworks(docker).keys()]).toEqual(["fwspec-c-net"]);
+  });
+
+  it("one removed by someone else between the refusal and the look is gone, not stuck, and the cleanup goes on", async () => {
+    const { docker } = fakeEngine({ "fwspec-d-net": [], "fwspec-e-net": [] }, new Set(["fwspec-d-net"]), new Set(["fwspec-d-net"]));
+    const r = await removeAll(docker);
+    expect(r.stuck).toBeUndefined();
+    expect(r.networks).toEqual(["fwspec-e-net"]);
+  });
+
+  it("a noted stale network the engine lets go of at the next try is forgotten", async () => {
+    const refuse = new Set(["fwspec-f-net"]);
+    const { docker, removed } = fakeEngine({ "fwspec-f-net": [] }, refuse);
+    await removeNetworks(docker, ["fwspec-f-net"]);
+    expect([...staleNetworks(docker).keys()]).toEqual(["fwspec-f-net"]);
+    await retryStale(docker);
+    expect(staleNetworks(docker).size).toBe(1);
+    refuse.clear();
+    await retryStale(docker);
+    expect(removed).toEqual(["fwspec-f-net"]);
+    expect(staleNetworks(docker).size).toBe(0);
   });
 });

@@ -49,6 +49,11 @@ export function noteStuck(engine: object, stuck: readonly StuckNetwork[]): void 
   noted.set(engine, mine);
 }
 
+/** No longer stuck (removed at last, or gone). */
+export function forgetStuck(engine: object, name: string): void {
+  noted.get(engine)?.delete(name);
+}
+
 /** The networks noted stuck on this engine client with nothing attached: the engine will not let them go before it restarts. */
 export function staleNetworks(engine: object): ReadonlyMap<string, StuckNetwork> {
   return new Map([...(noted.get(engine) ?? new Map<string, StuckNetwork>())].filter(([, s]) => s.attached.length === 0));

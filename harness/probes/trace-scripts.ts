@@ -30,11 +30,12 @@ const MONITOR_REUSE_S = 500;
  * the container's overlay file system cost most of a sweep's monitor CPU; read
  * through a pipe, each batch of complete lines is one write, and the relay
  * reads at most every 2 ms (a reader waiting on the pipe would be woken by
- * every fragment; 2 ms of a sweep's output is a few KiB of the pipe's 64).
+ * every fragment; 2 ms of a sweep's output is a few KiB of the pipe's 64;
+ * a marker line the scripts wait for is in the log 2 ms late at most).
  * Run by `timeout`, whose TERM reaches the relay and nft alike (its process
  * group).
  */
-const RELAY = 'open(my $in, "-|", "nft", "-a", "monitor") or exit 1; my $b = ""; while (sysread($in, $b, 65536, length $b)) { my $e = rindex($b, "\\n") + 1; next unless $e; syswrite(STDOUT, $b, $e); substr($b, 0, $e, ""); select(undef, undef, undef, 0.002); } syswrite(STDOUT, $b) if length $b;';
+export const RELAY = 'open(my $in, "-|", "nft", "-a", "monitor") or exit 1; my $b = ""; while (sysread($in, $b, 65536, length $b)) { my $e = rindex($b, "\\n") + 1; if ($e) { syswrite(STDOUT, $b, $e); substr($b, 0, $e, ""); } select(undef, undef, undef, 0.002); } syswrite(STDOUT, $b) if length $b;';
 
 /**
  * Loads the trace table from stdin. One `nft -a monitor` per host serves every

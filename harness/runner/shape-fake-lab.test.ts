@@ -66,4 +66,24 @@ describe("labs by shape on a fake lab", () => {
     expect(second.proofs.map((p) => `${p.host} ${p.listener.port}`)).toEqual(["web 9090", "web 9090", "web 9091", "web 9091"]);
     expect([...second.readings.keys()]).toEqual(["web"]);
   });
+
+  test("a host that is no firewall, played by the lab's second firewall host, gets no counter readings (first lease and handoff)", async () => {
+    const larger = defineScenario({
+      name: "larger",
+      description: "two firewall hosts and a peer",
+      hosts: { f1: { firewall: true, listen: ["tcp/8080"] }, f2: { firewall: true }, peer: {} },
+      steps: [{ expect: ["peer -> f1:8080 open"] }],
+    }, { file: "/x/larger.yaml" });
+    const peers = defineScenario({
+      name: "peers",
+      description: "a firewall host and two peers",
+      hosts: { server: { firewall: true, listen: ["tcp/8080"] }, client: {}, other: {} },
+      steps: [{ expect: ["client -> server:8080 open"] }],
+    }, { file: "/x/peers.yaml" });
+    await using shared = await SharedLab.start(new FakeLabProvider(), larger, "cast");
+    for (const scenario of [peers, larger, peers]) {
+      const lease = await shared.lease(scenario);
+      expect([...lease.readings.keys()].sort()).toEqual(scenario === peers ? ["server"] : ["f1", "f2"]);
+    }
+  });
 });

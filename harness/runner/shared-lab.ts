@@ -267,7 +267,8 @@ export class SharedLab implements AsyncDisposable {
           // (on a handoff the reading after the warm-up below does).
           if (booted && firstRun) after = await readCounters(h.base);
         }
-        if (after) readings.set(h.name, after);
+        // Readings are the scenario's firewall hosts' (a host that is none may be played by a lab's firewall host: plan/shape.ts).
+        if (after && h.spec.firewall) readings.set(h.name, after);
       }),
     ]);
     if (!firstRun) {
@@ -277,7 +278,13 @@ export class SharedLab implements AsyncDisposable {
       await warmNeighbours(this.lab);
       await Promise.all(
         [...lab.hosts.values()].map(async (h) => {
-          if (this.#booted.has(h.base.name)) readings.set(h.name, zeroCounters ? (await dropEmptyTables(h.base)).counters : await readCounters(h.base));
+          if (!this.#booted.has(h.base.name)) return;
+          if (zeroCounters) {
+            const { counters } = await dropEmptyTables(h.base);
+            if (h.spec.firewall) readings.set(h.name, counters);
+          } else if (h.spec.firewall) {
+            readings.set(h.name, await readCounters(h.base));
+          }
         }),
       );
     }
