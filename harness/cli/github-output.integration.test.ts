@@ -39,3 +39,23 @@ it("--reporter github alone: annotations, no console table", async () => {
   expect(r.stdout).toMatch(/^::error file=examples\/failing\/drop-behind-accept\.yaml,line=21,/m);
   expect(r.stdout).not.toMatch(/from \\ to/);
 });
+
+it("--check-rules under GitHub Actions: an error annotation on the rules file's rejected line and column, then exit 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-gh-rules-"));
+  writeFileSync(join(dir, "package.json"), "{}\n");
+  writeFileSync(join(dir, "bad.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROPP\nCOMMIT\n");
+  writeFileSync(join(dir, "bad.yaml"), [
+    "name: bad rules",
+    "description: a jump to a target that does not exist",
+    "hosts:",
+    "  server: { firewall: true, listen: [tcp/8080] }",
+    "  client: {}",
+    "steps:",
+    "  - apply: { host: server, restore: { ipv4: bad.v4 } }",
+    "  - expect: [client -> server:8080 dropped]",
+    "",
+  ].join("\n"));
+  const r = await execa(process.execPath, [CLI, "run", "--check-rules", "bad.yaml"], { cwd: dir, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: "", GITHUB_WORKSPACE: dir }, reject: false, all: true });
+  expect(r.exitCode, r.all).toBe(2);
+  expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,col=30,title=fwspec%3A rule line rejected by iptables-restore::ipv4: -j DROPP: no chain or target named DROPP/m);
+});

@@ -17,6 +17,8 @@ import { renderHtml } from "../report/html.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
 import { renderKept } from "../report/kept.ts";
+import { renderRuleAnnotations } from "../report/github.ts";
+import { RuleSyntaxError } from "../runner/rule-syntax.ts";
 import type { RunReport } from "../report/model.ts";
 import { writeReportFile } from "./report-files.ts";
 import { type OutputOptions, outputOptions, writeOutputs } from "./reporters.ts";
@@ -78,25 +80,32 @@ function guarded(what: string, render: () => FwspecError | undefined | void): Fw
 
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
   const hostBefore = await snapshotHostFirewall();
-  const report = await run({ paths }, {
-    progress,
-    handleInterrupts: true,
-    ...(options.family !== undefined ? { family: options.family } : {}),
-    ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
-    ...(options.filter !== undefined ? { filter: options.filter } : {}),
-    ...(options.shard !== undefined ? { shard: options.shard } : {}),
-    ...(options.labs !== undefined ? { labs: options.labs } : {}),
-    ...(options.decideEarly === false ? { decideEarly: false } : {}),
-    ...(options.keep !== undefined ? { keep: options.keep } : {}),
-    ...(options.reuse ? { reuse: true } : {}),
-    ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
-    ...(options.checkRules ? { checkRules: true } : {}),
-    ...(options.root !== undefined ? { root: options.root } : {}),
-    ...(options.invocation !== undefined ? { invocation: options.invocation } : {}),
-    ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
-  });
-  const reports = report.scenarios;
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
+  let report: RunReport;
+  try {
+    report = await run({ paths }, {
+      progress,
+      handleInterrupts: true,
+      ...(options.family !== undefined ? { family: options.family } : {}),
+      ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
+      ...(options.filter !== undefined ? { filter: options.filter } : {}),
+      ...(options.shard !== undefined ? { shard: options.shard } : {}),
+      ...(options.labs !== undefined ? { labs: options.labs } : {}),
+      ...(options.decideEarly === false ? { decideEarly: false } : {}),
+      ...(options.keep !== undefined ? { keep: options.keep } : {}),
+      ...(options.reuse ? { reuse: true } : {}),
+      ...(options.commandTimeout !== undefined ? { commandTimeoutSeconds: options.commandTimeout } : {}),
+      ...(options.checkRules ? { checkRules: true } : {}),
+      ...(options.root !== undefined ? { root: options.root } : {}),
+      ...(options.invocation !== undefined ? { invocation: options.invocation } : {}),
+      ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
+    });
+  } catch (error) {
+    // `--check-rules` found bad lines: under the github reporter each is annotated on its rules file's line; the error (exit 2) goes on.
+    if (error instanceof RuleSyntaxError && output.reporters.includes("github") && !options.quiet) process.stdout.write(renderRuleAnnotations(error.problems, { baseDir: output.workspace }));
+    throw error;
+  }
+  const reports = report.scenarios;
   const summaryProblem = options.quiet ? undefined : guarded("console and CI reports", () => writeOutputs(report, output, (text) => process.stdout.write(text)));
   const coverageProblem = options.quiet || !(options.coverage || options.coverageMin !== undefined)
     ? undefined

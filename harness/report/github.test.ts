@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for github.ts: annotations and the job summary, with hostile scenario text. */
 import { describe, expect, test } from "vitest";
 import type { ExpectationResult } from "../model/results.ts";
-import { escapeData, escapeProperty, mdText, renderAnnotations, renderSummary } from "./github.ts";
+import { escapeData, escapeProperty, mdText, renderAnnotations, renderRuleAnnotations, renderSummary } from "./github.ts";
 import type { RunReport } from "./model.ts";
 import { hasRawControl } from "../text.ts";
 
@@ -105,6 +105,35 @@ describe("annotations", () => {
     const r = report("x");
     const clean: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, status: "passed", errors: [], steps: [], counters: [], parity: [], expectations: [expectation({})] }] };
     expect(renderAnnotations(clean)).toBe("");
+  });
+});
+
+describe("rule lines --check-rules rejected", () => {
+  test.each([
+    {
+      case: "an iptables-restore line, file relative to the workspace",
+      line: { file: "/ws/rules/web.v4", line: 12, family: "ipv4", tool: "iptables-restore --test", message: "Couldn't load target `LOGG'" },
+      out: "::error file=rules/web.v4,line=12,title=fwspec%3A rule line rejected by iptables-restore --test::ipv4: Couldn't load target `LOGG'\n",
+    },
+    {
+      case: "an nft line with its column",
+      line: { file: "/ws/rules/fw.nft", line: 3, column: 17, family: "nft", tool: "nft -c", message: "syntax error, unexpected newline" },
+      out: "::error file=rules/fw.nft,line=3,col=17,title=fwspec%3A rule line rejected by nft -c::nft: syntax error, unexpected newline\n",
+    },
+    {
+      case: "no line named: the file alone (a column without a line is left out)",
+      line: { file: "/ws/rules/web.v4", line: undefined, column: 4, family: "ipv4", tool: "iptables-restore --test", message: "stopped after 20 bad lines" },
+      out: "::error file=rules/web.v4,title=fwspec%3A rule line rejected by iptables-restore --test::ipv4: stopped after 20 bad lines\n",
+    },
+    {
+      case: "a message that tries to start a workflow command stays one line",
+      line: { file: "/ws/r.v4", line: 1, family: "ipv4", tool: "iptables", message: "bad\n::set-env name=X::1" },
+      out: "::error file=r.v4,line=1,title=fwspec%3A rule line rejected by iptables::ipv4: bad%0A| ::set-env name=X::1\n",
+    },
+  ])("$case", ({ line, out }) => {
+    const text = renderRuleAnnotations([line], { baseDir: "/ws" });
+    expect(text).toBe(out);
+    expect(text.split("\n").filter((l) => l !== "")).toHaveLength(1);
   });
 });
 

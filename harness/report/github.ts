@@ -1,7 +1,8 @@
 /**
  * GitHub Actions output (renders only): workflow-command annotations
  * (`::error file=…,line=…,title=…::message` for each failed check and
- * scenario error, a `::notice` on the line of the rules file that wrote the
+ * scenario error, one on each rules file line `--check-rules` found
+ * rejected, a `::notice` on the line of the rules file that wrote the
  * rule that decided a failed expectation (a failed sweep's broken ports) or a parity probe, `::warning …`
  * for each parity warning) and a Markdown job
  * summary (per scenario a table of checks, failures first, then each
@@ -31,8 +32,13 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(kind: "error" | "warning" | "notice", props: { file: string; line?: number; title: string }, message: string): string {
-  const p = [`file=${escapeProperty(oneLine(props.file))}`, ...(props.line !== undefined ? [`line=${props.line}`] : []), `title=${escapeProperty(oneLine(props.title))}`];
+function annotation(kind: "error" | "warning" | "notice", props: { file: string; line?: number; col?: number; title: string }, message: string): string {
+  const p = [
+    `file=${escapeProperty(oneLine(props.file))}`,
+    ...(props.line !== undefined ? [`line=${props.line}`] : []),
+    ...(props.line !== undefined && props.col !== undefined ? [`col=${props.col}`] : []),
+    `title=${escapeProperty(oneLine(props.title))}`,
+  ];
   // Neutralised first (controls visible, CI command lines prefixed), then escaped: the command stays one line.
   return `::${kind} ${p.join(",")}::${escapeData(safeText(message))}`;
 }
@@ -106,6 +112,24 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
     }
   }
   return lines.map((l) => `${l}\n`).join("");
+}
+
+/** A rules file line a tool rejected (runner/rule-syntax.ts SyntaxProblem, as `--check-rules` throws them). */
+export interface RejectedRuleLine {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column?: number | undefined;
+  readonly family: string;
+  readonly tool: string;
+  readonly message: string;
+}
+
+/** One error annotation per rejected rule line, on the rules file's line (and column) that holds it: the run stopped before any scenario. */
+export function renderRuleAnnotations(lines: readonly RejectedRuleLine[], options: GithubOptions = {}): string {
+  return lines
+    .map((l) => annotation("error", { file: displayPath(l.file, options.baseDir), ...(l.line !== undefined ? { line: l.line } : {}), ...(l.column !== undefined ? { col: l.column } : {}), title: `fwspec: rule line rejected by ${l.tool}` }, `${l.family}: ${l.message}`))
+    .map((l) => `${l}\n`)
+    .join("");
 }
 
 /** Markdown-safe table cell or inline text: one line, controls escaped, HTML and Markdown punctuation neutral. */
