@@ -2,6 +2,7 @@
  * Errors carry context for reports: a short message, the exit code class, and
  * (where a command failed) the command, its exit code and stderr.
  */
+import type { RejectedRuleLine } from "./model/results.ts";
 import { oneLine, safeText } from "./text.ts";
 
 /** Exit codes of the fwspec CLI. */
@@ -55,12 +56,14 @@ export interface CommandFailure {
   readonly where: string;
 }
 
-/** A command inside a lab host failed (apply, listener start, reset). */
+/** A command inside a lab host failed (apply, listener start, reset); `rejected`: the rules file lines it refused, when it named them. */
 export class CommandError extends FwspecError {
   readonly failure: CommandFailure;
-  constructor(message: string, failure: CommandFailure, options: FwspecErrorOptions = {}) {
+  readonly rejected: readonly RejectedRuleLine[] | undefined;
+  constructor(message: string, failure: CommandFailure, options: FwspecErrorOptions & { readonly rejected?: readonly RejectedRuleLine[] } = {}) {
     super(message, options);
     this.failure = failure;
+    this.rejected = options.rejected;
   }
   override report(): string {
     const f = this.failure;

@@ -59,3 +59,24 @@ it("--check-rules under GitHub Actions: an error annotation on the rules file's 
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,col=30,title=fwspec%3A rule line rejected by iptables-restore::ipv4: -j DROPP: no chain or target named DROPP/m);
 });
+
+it("an apply step whose rules file a tool refused in the lab: an error annotation on that file's line too", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-gh-apply-"));
+  writeFileSync(join(dir, "package.json"), "{}\n");
+  writeFileSync(join(dir, "bad.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 99999 -j DROP\nCOMMIT\n");
+  writeFileSync(join(dir, "bad.yaml"), [
+    "name: bad port",
+    "description: a port number iptables refuses",
+    "hosts:",
+    "  server: { firewall: true, listen: [tcp/8080] }",
+    "  client: {}",
+    "steps:",
+    "  - apply: { host: server, restore: { ipv4: bad.v4 } }",
+    "  - expect: [client -> server:8080 dropped]",
+    "",
+  ].join("\n"));
+  const r = await execa(process.execPath, [CLI, "run", "bad.yaml", "--reporter", "github"], { cwd: dir, env: { GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "", GITHUB_WORKSPACE: dir }, reject: false, all: true });
+  expect(r.exitCode, r.all).toBe(1);
+  expect(r.stdout).toMatch(/^::error file=bad\.yaml,line=7,/m);
+  expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,title=fwspec%3A rule line rejected by iptables-restore --test::bad port \(bad\.yaml:7\): ipv4: .*invalid port\/service `99999' specified$/m);
+});

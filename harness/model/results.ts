@@ -172,6 +172,18 @@ export interface CounterResult {
 
 export type StepKind = "apply" | "expect" | "counters" | "run" | "reboot" | "hold";
 
+/** A rules file line a tool refused (its file as the scenario names it, 1-based line and column where the tool said). */
+export interface RejectedRuleLine {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column?: number | undefined;
+  /** `ipv4`, `ipv6` or `nft`. */
+  readonly family: string;
+  /** The tool as a person runs it: `iptables-restore`, `nft -c` … */
+  readonly tool: string;
+  readonly message: string;
+}
+
 export interface StepResult {
   readonly kind: "step";
   /** The scenario step this is (`expect` and `counters` appear only as "not run" records of a step whose lab broke). */
@@ -182,6 +194,8 @@ export interface StepResult {
   readonly message: string;
   /** What a passed step wants read on the console (an apply whose rules match interfaces the host lacks): also in the message. */
   readonly notes?: readonly string[];
+  /** A failed apply step: the rules file lines the tool refused (CI annotates each on its line). */
+  readonly rejected?: readonly RejectedRuleLine[];
   /** For apply (and reboot) steps: the loaded rulesets, their digest, and the host they are loaded on. */
   readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string; readonly nft?: string };
 }

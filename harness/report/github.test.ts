@@ -101,6 +101,24 @@ describe("annotations", () => {
     expect(annotations[0]!.message).toContain("-j ACCEPT, written at ../firewall/rules.v4:6 (took its first packet; nftables trace)");
   });
 
+  test("a failed apply step whose tool refused rules file lines gets an error on each line too", () => {
+    const r = report("x");
+    const failedApply = {
+      kind: "step" as const, step: "apply" as const, line: 7, title: "apply rules.v4 to server", status: "error" as const,
+      message: "rules.v4:3: ipv4: -j DROPP: no chain or target named DROPP (iptables-restore); no rule of this apply step was kept (rolled back)",
+      rejected: [{ file: "/ws/repo/scenarios/rules.v4", line: 3, family: "ipv4", tool: "iptables-restore", message: "-j DROPP: no chain or target named DROPP" }, { file: "/ws/repo/scenarios/fw.nft", line: 2, column: 9, family: "nft", tool: "nft -c", message: "syntax error" }],
+    };
+    const one: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, errors: [], counters: [], parity: [], expectations: [], steps: [failedApply] }] };
+    const annotations = renderAnnotations(one, { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse);
+    expect(annotations.map((a) => [a.kind, a.props["file"], a.props["line"], a.props["col"]])).toEqual([
+      ["error", "scenarios/x.yaml", "7", undefined],
+      ["error", "scenarios/rules.v4", "3", undefined],
+      ["error", "scenarios/fw.nft", "2", "9"],
+    ]);
+    expect(annotations[1]!.props["title"]).toBe("fwspec: rule line rejected by iptables-restore");
+    expect(annotations[1]!.message).toBe("x (scenarios/x.yaml:7): ipv4: -j DROPP: no chain or target named DROPP");
+  });
+
   test("an all-pass run has no annotations", () => {
     const r = report("x");
     const clean: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, status: "passed", errors: [], steps: [], counters: [], parity: [], expectations: [expectation({})] }] };

@@ -1,8 +1,8 @@
 /**
  * GitHub Actions output (renders only): workflow-command annotations
  * (`::error file=…,line=…,title=…::message` for each failed check and
- * scenario error, one on each rules file line `--check-rules` found
- * rejected, a `::notice` on the line of the rules file that wrote the
+ * scenario error, one on each rules file line a tool rejected (a failed
+ * apply step's, or `--check-rules`'), a `::notice` on the line of the rules file that wrote the
  * rule that decided a failed expectation (a failed sweep's broken ports) or a parity probe, `::warning …`
  * for each parity warning) and a Markdown job
  * summary (per scenario a table of checks, failures first, then each
@@ -15,7 +15,7 @@ import { expectationFailure, expectationMismatch, expectedWord, observedWord, pa
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
-import type { CheckResult, ExpectationResult, RuleOrigin } from "../model/results.ts";
+import type { CheckResult, ExpectationResult, RejectedRuleLine, RuleOrigin } from "../model/results.ts";
 
 export interface GithubOptions {
   /** Annotation and summary paths are relative to this folder: the workspace (the repository's checkout). */
@@ -53,6 +53,8 @@ interface Row {
   readonly repro?: string;
   /** Where the rules that decided were written, and what each decided (an expectation's decision; a sweep's broken ports). */
   readonly decidedAt?: readonly { readonly origin: RuleOrigin; readonly what: string }[];
+  /** A failed apply step's rules file lines the tool refused. */
+  readonly rejected?: readonly RejectedRuleLine[];
 }
 
 /** The lines that wrote a failed check's deciding rules: its decision's, or a sweep's broken ports' (`ports 80,443 of …`). */
@@ -76,7 +78,7 @@ function rowOf(r: CheckResult): Row {
     case "counter":
       return { line: r.line, check: `counter ${r.host} ${r.selector} [${r.family}]`, expected: "", observed: r.packets === null ? "" : `${r.packets} packets`, status: r.status, message: r.message };
     case "step":
-      return { line: r.line, check: r.title, expected: "", observed: r.status === "passed" ? "" : r.message.split("\n")[0] ?? "", status: r.status, message: r.message };
+      return { line: r.line, check: r.title, expected: "", observed: r.status === "passed" ? "" : r.message.split("\n")[0] ?? "", status: r.status, message: r.message, ...(r.rejected ? { rejected: r.rejected } : {}) };
   }
 }
 
@@ -96,6 +98,8 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
     for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
+      // A rules file line a tool refused, on that line: where the fix goes.
+      for (const l of r.rejected ?? []) lines.push(ruleLineAnnotation(l, options, `${oneLine(s.name)} (${file}:${r.line})`));
       // The rule that decided, on the line that wrote it: where the fix usually goes.
       for (const { origin, what } of r.decidedAt ?? []) {
         lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${what}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
@@ -114,22 +118,15 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
   return lines.map((l) => `${l}\n`).join("");
 }
 
-/** A rules file line a tool rejected (runner/rule-syntax.ts SyntaxProblem, as `--check-rules` throws them). */
-export interface RejectedRuleLine {
-  readonly file: string;
-  readonly line: number | undefined;
-  readonly column?: number | undefined;
-  readonly family: string;
-  readonly tool: string;
-  readonly message: string;
+/** An error annotation on the rules file line (and column) a tool rejected; `context` says which run step met it, when one did. */
+function ruleLineAnnotation(l: RejectedRuleLine, options: GithubOptions, context?: string): string {
+  const where = { file: displayPath(l.file, options.baseDir), ...(l.line !== undefined ? { line: l.line } : {}), ...(l.column !== undefined ? { col: l.column } : {}) };
+  return annotation("error", { ...where, title: `fwspec: rule line rejected by ${l.tool}` }, `${context ? `${context}: ` : ""}${l.family}: ${l.message}`);
 }
 
-/** One error annotation per rejected rule line, on the rules file's line (and column) that holds it: the run stopped before any scenario. */
+/** One error annotation per rule line `--check-rules` found rejected (runner/rule-syntax.ts SyntaxProblem), on its rules file's line: the run stopped before any scenario. */
 export function renderRuleAnnotations(lines: readonly RejectedRuleLine[], options: GithubOptions = {}): string {
-  return lines
-    .map((l) => annotation("error", { file: displayPath(l.file, options.baseDir), ...(l.line !== undefined ? { line: l.line } : {}), ...(l.column !== undefined ? { col: l.column } : {}), title: `fwspec: rule line rejected by ${l.tool}` }, `${l.family}: ${l.message}`))
-    .map((l) => `${l}\n`)
-    .join("");
+  return lines.map((l) => `${ruleLineAnnotation(l, options)}\n`).join("");
 }
 
 /** Markdown-safe table cell or inline text: one line, controls escaped, HTML and Markdown punctuation neutral. */

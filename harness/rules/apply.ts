@@ -117,6 +117,7 @@ export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kin
   const lines = jumps ?? [{ line, message: toolMessage(error.failure.stderr) }];
   return new CommandError(lines.map((l) => `${source.path}:${l.line}: ${source.family}: ${l.message} (${tool})`).join("\n"), error.failure, {
     cause: error,
+    rejected: lines.map((l) => ({ file: source.path, line: l.line, family: source.family, tool, message: l.message })),
     hint: `\`${fwspecCommand("validate --rules", invocation)}\` (or \`${fwspecCommand("run --check-rules", invocation)}\`) names every bad line of every rules file before any lab starts`,
   });
 }
@@ -173,7 +174,7 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
     if (nftBefore) await rollbackNative(host, nftBefore);
     if (error instanceof CommandError) {
       // A message of several lines (nft's problems, each with its source line) gets the rollback on a line of its own.
-      throw new CommandError(`${error.message}${error.message.includes("\n") ? "\n" : "; "}no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint });
+      throw new CommandError(`${error.message}${error.message.includes("\n") ? "\n" : "; "}no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint, ...(error.rejected ? { rejected: error.rejected } : {}) });
     }
     throw error;
   }

@@ -27,6 +27,7 @@ export async function loadNftFile(host: LabHost, source: { readonly path: string
     const listed = formatNftProblems(problems, source.path).split("\n").map((l) => `  ${l}`).join("\n");
     throw new NftRulesetError(`nft -c rejected ${source.path}:\n${listed}`, error.failure, {
       cause: error,
+      rejected: problems.map((p) => ({ file: source.path, line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), family: "nft", tool: "nft -c", message: p.message })),
       hint: `fix the line(s) named above; \`${fwspecCommand("validate --rules", invocation)}\` checks nft files without running a scenario`,
     });
   }

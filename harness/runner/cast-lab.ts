@@ -14,7 +14,7 @@ import type { Family, HostSpec } from "../model/types.ts";
 function renamed(error: unknown, from: string, to: string): unknown {
   if (!(error instanceof CommandError) || error.failure.where !== from) return error;
   const message = error.message.endsWith(` on ${from}`) ? `${error.message.slice(0, -from.length)}${to}` : error.message;
-  return new CommandError(message, { ...error.failure, where: to }, { cause: error.cause, ...(error.hint ? { hint: error.hint } : {}) });
+  return new CommandError(message, { ...error.failure, where: to }, { cause: error.cause, ...(error.hint ? { hint: error.hint } : {}), ...(error.rejected ? { rejected: error.rejected } : {}) });
 }
 
 class CastHost implements LabHost {

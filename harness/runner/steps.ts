@@ -5,7 +5,7 @@
  * that did not start) stops the scenario: every later check is an error
  * naming that step, never a verdict.
  */
-import { errorMessage } from "../errors.ts";
+import { CommandError, errorMessage } from "../errors.ts";
 import type { CheckResult, StepKind, StepResult } from "../model/results.ts";
 import type { PlannedStep, ScenarioPlan } from "../plan/plan.ts";
 import type { ScenarioSession } from "./session.ts";
@@ -77,7 +77,8 @@ export async function* runSteps(plan: ScenarioPlan, session: ScenarioSession | {
     } catch (error) {
       const step = planned.step;
       broken = `step ${planned.index + 1} (${step.kind}, line ${step.location.line}) failed`;
-      results = [{ kind: "step", step: step.kind, line: step.location.line, title: planned.title, status: "error", message: errorMessage(error) }];
+      const rejected = error instanceof CommandError ? error.rejected : undefined;
+      results = [{ kind: "step", step: step.kind, line: step.location.line, title: planned.title, status: "error", message: errorMessage(error), ...(rejected && rejected.length > 0 ? { rejected } : {}) }];
     }
     yield { planned, results };
   }
