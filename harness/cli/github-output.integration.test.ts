@@ -40,13 +40,14 @@ it("--reporter github alone: annotations, no console table", async () => {
   expect(r.stdout).not.toMatch(/from \\ to/);
 });
 
-it("--check-rules under GitHub Actions: an error annotation on the rules file's rejected line and column, then exit 2", async () => {
+/** A project folder with one scenario applying `bad.v4`, whose third line is `rule`. */
+function badRulesProject(name: string, description: string, rule: string): string {
   const dir = mkdtempSync(join(tmpdir(), "fwspec-gh-rules-"));
   writeFileSync(join(dir, "package.json"), "{}\n");
-  writeFileSync(join(dir, "bad.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROPP\nCOMMIT\n");
+  writeFileSync(join(dir, "bad.v4"), `*filter\n:INPUT ACCEPT [0:0]\n${rule}\nCOMMIT\n`);
   writeFileSync(join(dir, "bad.yaml"), [
-    "name: bad rules",
-    "description: a jump to a target that does not exist",
+    `name: ${name}`,
+    `description: ${description}`,
     "hosts:",
     "  server: { firewall: true, listen: [tcp/8080] }",
     "  client: {}",
@@ -55,26 +56,18 @@ it("--check-rules under GitHub Actions: an error annotation on the rules file's 
     "  - expect: [client -> server:8080 dropped]",
     "",
   ].join("\n"));
+  return dir;
+}
+
+it("--check-rules under GitHub Actions: an error annotation on the rules file's rejected line and column, then exit 2", async () => {
+  const dir = badRulesProject("bad rules", "a jump to a target that does not exist", "-A INPUT -p tcp --dport 8080 -j DROPP");
   const r = await execa(process.execPath, [CLI, "run", "--check-rules", "bad.yaml"], { cwd: dir, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: "", GITHUB_WORKSPACE: dir }, reject: false, all: true });
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,col=30,title=fwspec%3A rule line rejected by iptables-restore::ipv4: -j DROPP: no chain or target named DROPP/m);
 });
 
 it("an apply step whose rules file a tool refused in the lab: an error annotation on that file's line too", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "fwspec-gh-apply-"));
-  writeFileSync(join(dir, "package.json"), "{}\n");
-  writeFileSync(join(dir, "bad.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 99999 -j DROP\nCOMMIT\n");
-  writeFileSync(join(dir, "bad.yaml"), [
-    "name: bad port",
-    "description: a port number iptables refuses",
-    "hosts:",
-    "  server: { firewall: true, listen: [tcp/8080] }",
-    "  client: {}",
-    "steps:",
-    "  - apply: { host: server, restore: { ipv4: bad.v4 } }",
-    "  - expect: [client -> server:8080 dropped]",
-    "",
-  ].join("\n"));
+  const dir = badRulesProject("bad port", "a port number iptables refuses", "-A INPUT -p tcp --dport 99999 -j DROP");
   const r = await execa(process.execPath, [CLI, "run", "bad.yaml", "--reporter", "github"], { cwd: dir, env: { GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "", GITHUB_WORKSPACE: dir }, reject: false, all: true });
   expect(r.exitCode, r.all).toBe(1);
   expect(r.stdout).toMatch(/^::error file=bad\.yaml,line=7,/m);
