@@ -73,3 +73,11 @@ it("an apply step whose rules file a tool refused in the lab: an error annotatio
   expect(r.stdout).toMatch(/^::error file=bad\.yaml,line=7,/m);
   expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,title=fwspec%3A rule line rejected by iptables-restore --test::bad port \(bad\.yaml:7\): ipv4: .*invalid port\/service `99999' specified$/m);
 });
+
+it("a jump to nothing found before any lab (no --check-rules): the scenario errors, and its rules file line and column are annotated", async () => {
+  const dir = badRulesProject("bad jump", "a jump to a target that does not exist", "-A INPUT -p tcp --dport 8080 -j DROPP");
+  const r = await execa(process.execPath, [CLI, "run", "bad.yaml", "--reporter", "github"], { cwd: dir, env: { GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "", GITHUB_WORKSPACE: dir }, reject: false, all: true });
+  expect(r.exitCode, r.all).toBe(1);
+  expect(r.stdout).toMatch(/^::error file=bad\.v4,line=3,col=30,title=fwspec%3A rule line rejected by [^:]+::bad jump \(bad\.yaml\): ipv4: -j DROPP: no chain or target named DROPP/m);
+  expect(r.stdout).toMatch(/^::error file=bad\.yaml,title=fwspec%3A scenario error/m);
+});

@@ -95,6 +95,8 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
   const lines: string[] = [];
   for (const s of report.scenarios) {
     const file = displayPath(s.file, options.baseDir);
+    // Rules file lines found bad before the scenario's lab started: each on its own line.
+    for (const l of s.rejected ?? []) lines.push(ruleLineAnnotation(l, options, `${oneLine(s.name)} (${file})`));
     for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));

@@ -5,7 +5,7 @@
  * junit.ts.
  */
 import type { KeptLab } from "../lab/types.ts";
-import type { CellStatus, CounterResult, Decision, ExpectationResult, StepResult } from "../model/results.ts";
+import type { CellStatus, CounterResult, Decision, ExpectationResult, RejectedRuleLine, StepResult } from "../model/results.ts";
 import type { RunCoverage, ScenarioCoverage } from "./coverage.ts";
 
 export type ScenarioStatus = CellStatus;
@@ -44,6 +44,8 @@ export interface ScenarioReport extends ScenarioHeader {
   readonly steps: readonly StepResult[];
   /** Failures outside any check (the lab did not start, the run crashed). */
   readonly errors: readonly string[];
+  /** Rules file lines found bad before its lab started (a jump to nothing): the reason for one of `errors`, line by line. */
+  readonly rejected?: readonly RejectedRuleLine[];
   readonly parity: readonly ParityFinding[];
   /** Its lab, left running by `fwspec run --keep` / `--keep-on-failure`. */
   readonly kept?: KeptLab;

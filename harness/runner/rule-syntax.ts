@@ -15,6 +15,7 @@ import path from "node:path";
 import { InputError } from "../errors.ts";
 import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
+import type { RejectedRuleLine } from "../model/results.ts";
 import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
@@ -228,6 +229,11 @@ export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly S
     return p.missingJump ? placed : { ...placed, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
   });
   return [...merged, ...found.filter((p) => !told.has(at(p)))];
+}
+
+/** Problems as the report keeps them (model/results.ts RejectedRuleLine): where, which tool, its words. */
+export function rejectedLines(problems: readonly SyntaxProblem[]): RejectedRuleLine[] {
+  return problems.map((p) => ({ file: p.file, line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), family: p.family, tool: p.tool, message: p.message }));
 }
 
 /** `fwspec validate` without a lab: RuleSyntaxError (exit 2) naming every jump to nothing it can be sure of. */

@@ -23,7 +23,7 @@ import { type KeepMode, keepLab, keepsLab } from "./keep.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { pipeline, Removals } from "./lab-pipeline.ts";
-import { staticJumpError } from "./rule-syntax.ts";
+import { rejectedLines, staticJumpError, staticJumpProblems } from "./rule-syntax.ts";
 import { type LabLease, ownLab } from "./lease.ts";
 import { ScenarioSession } from "./session.ts";
 import { SharedLab } from "./shared-lab.ts";
@@ -85,8 +85,9 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const began = performance.now();
   const labNumbers = new Map<object, number>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
-  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"]): ScenarioReport => {
-    const plain = scenarioReport(s, results, errors);
+  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"], rejected?: ScenarioReport["rejected"]): ScenarioReport => {
+    const base = scenarioReport(s, results, errors);
+    const plain = rejected && rejected.length > 0 ? { ...base, rejected } : base;
     // Coverage needs the results in the order they ran and the rules each firewall host started with.
     const report = options.coverage ? { ...plain, coverage: scenarioCoverage(results, atStart ?? new Map()) } : plain;
     reports.set(s, report);
@@ -143,7 +144,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   // apply: the scenario errors now and no lab starts for it; the others run (not exit 2: that is --check-rules').
   const runnable = plans.filter((p) => {
     const error = staticJumpError(p.scenario, options.invocation);
-    if (error !== undefined) done(p.scenario, [], [error]);
+    if (error !== undefined) done(p.scenario, [], [error], undefined, rejectedLines(staticJumpProblems([p.scenario])));
     return error === undefined;
   });
 
