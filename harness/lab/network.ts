@@ -100,7 +100,7 @@ export async function createNetwork(
  * other failures are retried, then left to the sweeps. One the engine still
  * refuses as in use is returned (and noted: stuck-network.ts), for the lab to say so.
  */
-export async function removeNetworks(docker: Dockerode, networkIds: readonly string[]): Promise<StuckNetwork[]> {
+export async function removeNetworks(docker: Dockerode, networkIds: readonly string[], retry: { readonly retries: number; readonly maxRetryTime: number } = { retries: 5, maxRetryTime: 5000 }): Promise<StuckNetwork[]> {
   const stuck: StuckNetwork[] = [];
   await Promise.all(
     networkIds.map((networkId) =>
@@ -113,7 +113,7 @@ export async function removeNetworks(docker: Dockerode, networkIds: readonly str
             throw error;
           }
         },
-        { retries: 5, minTimeout: 100, maxRetryTime: 5000 },
+        { retries: retry.retries, minTimeout: 100, maxRetryTime: retry.maxRetryTime },
       ).catch(async (error: unknown) => {
         const found = refusedInUse(error) ? await stuckNetwork(docker, networkId) : undefined;
         if (found && found !== "gone") stuck.push(found);

@@ -15,6 +15,9 @@ import { removeNetworks, retryStale } from "./network.ts";
 import { removeAll } from "./resources.ts";
 import { noteStuck, refusedInUse, staleNetworks, stuckHint, stuckLines, stuckReason } from "./stuck-network.ts";
 
+/** A lab's own removal retries for seconds (the engine may still be releasing endpoints); here once is enough. */
+const NO_RETRY = { retries: 0, maxRetryTime: 0 };
+
 const REFUSED = Object.assign(new Error("(HTTP code 403) unexpected - error while removing network: network fwspec-1a2b3c4d-web-0a1b-private id 4e78 has active endpoints"), { statusCode: 403 });
 
 /** An engine with lab networks (name → containers the engine lists on it) that refuses to remove those in `refuse`; `vanish`: gone by the time they are inspected. */
@@ -125,7 +128,7 @@ describe("removal of a network the engine refuses", () => {
 
   it("a lab's own removal returns and notes the stuck network: a later start with its declared subnet does not wait", async () => {
     const { docker } = fakeEngine({ "fwspec-c-net": [] }, new Set(["fwspec-c-net"]));
-    expect(await removeNetworks(docker, ["fwspec-c-net"])).toEqual([{ name: "fwspec-c-net", attached: [] }]);
+    expect(await removeNetworks(docker, ["fwspec-c-net"], NO_RETRY)).toEqual([{ name: "fwspec-c-net", attached: [] }]);
     expect([...staleNetworks(docker).keys()]).toEqual(["fwspec-c-net"]);
   });
 
@@ -139,7 +142,7 @@ describe("removal of a network the engine refuses", () => {
   it("a noted stale network the engine lets go of at the next try is forgotten", async () => {
     const refuse = new Set(["fwspec-f-net"]);
     const { docker, removed } = fakeEngine({ "fwspec-f-net": [] }, refuse);
-    await removeNetworks(docker, ["fwspec-f-net"]);
+    await removeNetworks(docker, ["fwspec-f-net"], NO_RETRY);
     expect([...staleNetworks(docker).keys()]).toEqual(["fwspec-f-net"]);
     await retryStale(docker);
     expect(staleNetworks(docker).size).toBe(1);
