@@ -123,8 +123,9 @@ describe("annotations", () => {
     const r = report("x");
     const one: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, status: "error", errors: ["1 rule line(s) rejected"], steps: [], counters: [], parity: [], expectations: [], rejected: [{ file: "/ws/repo/rules.v4", line: 3, column: 30, family: "ipv4", tool: "the lab image's target list", message: "-j DROPP: no chain or target named DROPP" }] }] };
     const annotations = renderAnnotations(one, { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse);
-    expect(annotations.map((a) => [a.props["file"], a.props["line"], a.props["col"]])).toEqual([["rules.v4", "3", "30"], ["scenarios/x.yaml", undefined, undefined]]);
-    expect(annotations[0]!.message).toBe("x (scenarios/x.yaml): ipv4: -j DROPP: no chain or target named DROPP");
+    // The scenario's own error first (GitHub shows ten a step), then each line.
+    expect(annotations.map((a) => [a.props["file"], a.props["line"], a.props["col"]])).toEqual([["scenarios/x.yaml", undefined, undefined], ["rules.v4", "3", "30"]]);
+    expect(annotations[1]!.message).toBe("x (scenarios/x.yaml): ipv4: -j DROPP: no chain or target named DROPP");
   });
 
   test("an all-pass run has no annotations", () => {

@@ -95,8 +95,6 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
   const lines: string[] = [];
   for (const s of report.scenarios) {
     const file = displayPath(s.file, options.baseDir);
-    // Rules file lines found bad before the scenario's lab started: each on its own line.
-    for (const l of s.rejected ?? []) lines.push(ruleLineAnnotation(l, options, `${oneLine(s.name)} (${file})`));
     for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
@@ -107,6 +105,9 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
         lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${what}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
       }
     }
+    // Rules file lines found bad before the scenario's lab started, each on its own line: after the scenario's own
+    // annotations (GitHub shows ten errors a step; these must not push out the scenario's).
+    for (const l of s.rejected ?? []) lines.push(ruleLineAnnotation(l, options, `${oneLine(s.name)} (${file})`));
     // A parity failure already fails its expectation (annotated above); warnings are annotated here.
     for (const p of s.parity.filter((x) => x.severity === "warning")) {
       lines.push(annotation("warning", { file, line: p.line, title: `fwspec: IPv4/IPv6 parity: ${p.text}` }, `${parityLine(p)}\n${parityDecided(p).map((d) => `decided: ${d}\n`).join("")}repro: ${p.command}`));

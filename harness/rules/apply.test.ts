@@ -21,6 +21,8 @@ describe("a restore file refused by the tool", () => {
     expect(e.message).toBe(message);
     expect(e.failure).toBe(original.failure);
     expect(e.hint).toMatch(/fwspec validate --rules/);
+    // The same line as data, for CI annotations on the rules file (report/github.ts).
+    expect(e.rejected).toEqual([{ file: "/repo/firewall/rules.v4", line: Number(/:(\d+):/.exec(message)![1]), family: "ipv4", tool: "iptables-restore --test", message: message.replace(/^[^ ]+ ipv4: /, "").replace(/ \(iptables-restore --test\)$/, "") }]);
   });
 
   test.each([
@@ -56,5 +58,6 @@ describe("a restore file refused for a jump to nothing", () => {
   ])("$backend: named at the rule's own line", ({ stderr, message }) => {
     const e = restoreRefusal(refused(stderr), typo, "iptables-restore", undefined, new Set(["LOG", "REJECT"])) as CommandError;
     expect(e.message).toBe(message);
+    expect(e.rejected?.map((r) => `${r.file}:${r.line} ${r.tool}`)).toEqual(["/repo/firewall/rules.v4:5 iptables-restore"]);
   });
 });

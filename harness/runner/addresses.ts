@@ -9,6 +9,7 @@ import { LabError } from "../errors.ts";
 import type { AddressBook } from "../judge/answer.ts";
 import type { Family } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
+import type { RejectedRuleLine } from "../model/results.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { type Names, substitute, type Values } from "../scenario/placeholders.ts";
 
@@ -38,6 +39,21 @@ function putter(lab: RunningLab): (text: string) => string {
       throw new LabError(`lab address: ${(error as Error).message}`, { hint: "the scenario check should have caught this; please report it" });
     }
   };
+}
+
+/**
+ * Rejected lines as the user wrote them: a tool's column counts in the line
+ * with lab addresses put in, so on a line that held a placeholder it is left
+ * out (the line stays right: a placeholder never spans lines).
+ */
+export function rejectedAsWritten(rejected: readonly RejectedRuleLine[], sources: readonly RuleSource[]): RejectedRuleLine[] {
+  const written = new Map(sources.flatMap((s) => (s.kind === "commands" ? [] : [[s.path, s.content.split("\n")] as const])));
+  return rejected.map((r) => {
+    const text = r.line === undefined ? undefined : written.get(r.file)?.[r.line - 1];
+    if (r.column === undefined || text === undefined || !text.includes("{{")) return r;
+    const { column: _column, ...rest } = r;
+    return rest;
+  });
 }
 
 /** A `run` step's command with every lab-address placeholder replaced. */

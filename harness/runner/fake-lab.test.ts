@@ -178,6 +178,9 @@ describe("the runner on a fake lab", () => {
     const line = "<inline>:1:1: ipv4: -j NOSUCH: no chain or target named NOSUCH";
     expect(renderRun(report)).toContain(`! 1 rule line(s) rejected by the lab image's target list (its lab was not started):\n      ${line}\n      hint: fix each line`);
     expect(JSON.parse(renderJson(report)).scenarios[0].errors).toEqual(b!.errors);
+    // The line as data too (the JSON report's `rejected`; GitHub annotates it on the rules file's line).
+    expect(b!.rejected).toEqual([{ file: "<inline>", line: 1, column: 1, family: "ipv4", tool: "the lab image's target list", message: "-j NOSUCH: no chain or target named NOSUCH" }]);
+    expect(renderAnnotations(report)).toContain("::error file=<inline>,line=1,col=1,title=fwspec%3A rule line rejected by the lab image's target list::jump to nothing (<inline>): ipv4: -j NOSUCH");
     expect(renderJunit(report)).toMatch(/<testcase classname="&lt;inline&gt;" name="scenario error 1" time="0.000">\s*<error message="1 rule line\(s\) rejected by the lab image&apos;s target list \(its lab was not started\):">[^<]*&lt;inline&gt;:1:1: ipv4: -j NOSUCH: no chain/);
     expect(renderAnnotations(report)).toContain("::error file=<inline>,title=fwspec%3A scenario error::jump to nothing: 1 rule line(s) rejected by the lab image's target list (its lab was not started):%0A  <inline>:1:1: ipv4: -j NOSUCH");
     expect(renderSummary(report)).toContain(`**Scenario errors**\n\n\`\`\`text\n1 rule line(s) rejected by the lab image's target list (its lab was not started):\n  ${line}\n  hint: `);

@@ -9,6 +9,7 @@ import { CommandError, errorMessage } from "../errors.ts";
 import type { CheckResult, StepKind, StepResult } from "../model/results.ts";
 import type { PlannedStep, ScenarioPlan } from "../plan/plan.ts";
 import type { ScenarioSession } from "./session.ts";
+import { rejectedAsWritten } from "./addresses.ts";
 
 /** The results of one planned step (none for a counters step the filter emptied). */
 export interface StepOutcome {
@@ -77,7 +78,7 @@ export async function* runSteps(plan: ScenarioPlan, session: ScenarioSession | {
     } catch (error) {
       const step = planned.step;
       broken = `step ${planned.index + 1} (${step.kind}, line ${step.location.line}) failed`;
-      const rejected = error instanceof CommandError ? error.rejected : undefined;
+      const rejected = error instanceof CommandError && error.rejected ? (step.kind === "apply" ? rejectedAsWritten(error.rejected, step.sources) : error.rejected) : undefined;
       results = [{ kind: "step", step: step.kind, line: step.location.line, title: planned.title, status: "error", message: errorMessage(error), ...(rejected && rejected.length > 0 ? { rejected } : {}) }];
     }
     yield { planned, results };
