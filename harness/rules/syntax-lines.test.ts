@@ -125,7 +125,7 @@ test("an nft file's lab-address placeholders are tested as addresses of their fa
   const s: Scenario = { file: "/s.yaml", name: "s", description: "", timeoutSeconds: 2, hosts: [{ name: "fw", firewall: true, backend: "nft", listen: [] }], steps: [
     { kind: "apply", host: "fw", sources: [{ kind: "nft", path: "/r.nft", content: "ip saddr {{ admin.ipv4 }} accept\nip6 saddr {{ lan.ipv6 }} accept\n" }], location: { file: "/s.yaml", line: 3, column: 1 } },
   ] };
-  expect(syntaxJobs([s])[1]).toEqual({ kind: "nft", file: "/r.nft", content: "ip saddr 198.18.0.1 accept\nip6 saddr 2001:db8::1 accept\n" });
+  expect(syntaxJobs([s])[1]).toEqual({ kind: "nft", file: "/r.nft", content: "ip saddr 198.18.0.1 accept\nip6 saddr 2001:db8::1 accept\n", written: "ip saddr {{ admin.ipv4 }} accept\nip6 saddr {{ lan.ipv6 }} accept\n" });
 });
 
 describe("withStandIns", () => {

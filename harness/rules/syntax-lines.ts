@@ -155,7 +155,10 @@ export interface CommandsJob {
 export interface NftJob {
   readonly kind: "nft";
   readonly file: string;
+  /** With stand-ins for placeholders (what nft checks). */
   readonly content: string;
+  /** As written: nft's column on a line that held a placeholder counts in the stand-in's line, not this one. */
+  readonly written: string;
 }
 
 /** Empty tables: a scenario's start, or a reboot. */
@@ -209,7 +212,7 @@ export function syntaxJobs(scenarios: readonly Scenario[]): SyntaxJob[] {
           continue;
         }
         if (source.kind === "nft") {
-          jobs.push({ kind: "nft", file: source.path, content: withStandIns(source.content) });
+          jobs.push({ kind: "nft", file: source.path, content: withStandIns(source.content), written: source.content });
           continue;
         }
         const read = source.kind === "script" ? scriptSource(source.path, withStandIns(source.content)) : listedCommands(source, step.location);

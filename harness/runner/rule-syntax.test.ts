@@ -26,6 +26,12 @@ async function problems(scenarios: Scenario[], provider = new FakeLabProvider())
 }
 
 describe("checkRuleSyntax on the fake lab", () => {
+  it("an nft file: nft's line and column, but no column on a line whose placeholder a stand-in replaced (nft counted in the stand-in's line)", async () => {
+    const nft = scenario([apply([{ kind: "nft", path: "/p/fw.nft", content: "table inet fw {\n  chain input {\n    tcp dport 22 acept\n    ip saddr {{ server.ipv4 }} acept\n  }\n}\n" }])]);
+    const error = await checkRuleSyntax([nft], new FakeLabProvider()).then(() => undefined, (e: unknown) => e as RuleSyntaxError);
+    expect(error?.problems.map((p) => [p.line, p.column])).toEqual([[3, 18], [4, undefined]]);
+  });
+
   it("names every bad line of a restore file (blanking each and testing again) and every bad command, per family", async () => {
     const bad = scenario([
       apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: V4 }, { kind: "restore", family: "ipv6", path: "/p/rules.v6", content: "*filter\n-A INPUT --no-such-c\nCOMMIT\n" }]),

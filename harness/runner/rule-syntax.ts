@@ -124,7 +124,15 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
 /** `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to its tables). */
 async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
   const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
-  if (r.exitCode !== 0) return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, tool: "nft -c", ...p }));
+  if (r.exitCode !== 0) {
+    const written = job.written.split("\n");
+    return nftProblems(r.stderr, "/dev/stdin").map((p) => {
+      // A column nft counted in a line whose placeholder a stand-in replaced is not the file's: the line alone is named.
+      const { column: _column, ...lineOnly } = p;
+      const shown = p.line !== undefined && (written[p.line - 1] ?? "").includes("{{") ? lineOnly : p;
+      return { file: job.file, family: "nft" as const, tool: "nft -c", ...shown };
+    });
+  }
   await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
   return [];
 }

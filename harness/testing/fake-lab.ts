@@ -106,6 +106,8 @@ class FakeHost implements LabHost {
     // No native nftables tables in the fake: listing them gives none, flushing the ruleset succeeds (other nft commands: not found).
     if (tool === "nft" && args.includes("list")) return ok(command, args[0] === "-j" ? '{"nftables": []}' : "");
     if (tool === "nft" && args.join(" ") === "flush ruleset") return ok(command);
+    // As `nft -c`: a misspelt verdict (`acept`) is a syntax error at its line and column; a file without one passes (and loads).
+    if (tool === "nft" && args[args.length - 2] === "-f" && args.at(-1) === "/dev/stdin") return this.#nftCheck(command, options?.stdin ?? "");
     if (tool === "fwspec-probe") return this.#probeTool(command, args);
     if (tool === "timeout") return this.#nc(command, command.slice(command.indexOf("nc")), false);
     return ok(command, "", `${tool}: not found`, 127);
@@ -125,6 +127,15 @@ class FakeHost implements LabHost {
   }
 
   /** `ip[6]tables-<backend>-restore [--test]` (the rule syntax check): an option `--no-such-…` is unknown, reported with its line; a jump to `NOSUCH…` fails the load. */
+  /** `nft -c -f /dev/stdin` (and `nft -f`) as nft words a misspelt verdict: file:line:first-last column, the line, its marks. */
+  #nftCheck(command: readonly string[], input: string): ExecResult {
+    const errors = input.split("\n").flatMap((line, i) => {
+      const at = line.indexOf("acept");
+      return at < 0 ? [] : [`/dev/stdin:${i + 1}:${at + 1}-${at + 5}: Error: syntax error, unexpected string\n${line}\n${" ".repeat(at)}^^^^^\n`];
+    });
+    return errors.length === 0 ? ok(command) : ok(command, "", errors.join(""), 1);
+  }
+
   #restoreTool(command: readonly string[], family: Family, input: string): ExecResult {
     const bad = input.split("\n").findIndex((l) => l.split(" ").some((w) => w.startsWith("--no-such-")));
     if (bad >= 0) return ok(command, "", `${command[0]} v0 (fake): unknown option\nError occurred at line: ${bad + 1}\nTry \`${command[0]} -h' for more information.\n`, 2);
