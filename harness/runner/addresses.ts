@@ -11,7 +11,7 @@ import type { Family } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { RejectedRuleLine } from "../model/results.ts";
 import type { RuleSource } from "../scenario/model.ts";
-import { type Names, substitute, type Values } from "../scenario/placeholders.ts";
+import { columnAsWritten, type Names, substitute, type Values } from "../scenario/placeholders.ts";
 
 function namesOf(lab: RunningLab): Names {
   return { hosts: new Map([...lab.hosts].map(([name, h]) => [name, h.networks])), networks: [...lab.networks.keys()] };
@@ -41,19 +41,10 @@ function putter(lab: RunningLab): (text: string) => string {
   };
 }
 
-/**
- * Rejected lines as the user wrote them: a tool's column counts in the line
- * with lab addresses put in, so on a line that held a placeholder it is left
- * out (the line stays right: a placeholder never spans lines).
- */
+/** Rejected lines as the user wrote them (placeholders.ts columnAsWritten, per file). */
 export function rejectedAsWritten(rejected: readonly RejectedRuleLine[], sources: readonly RuleSource[]): RejectedRuleLine[] {
   const written = new Map(sources.flatMap((s) => (s.kind === "commands" ? [] : [[s.path, s.content.split("\n")] as const])));
-  return rejected.map((r) => {
-    const text = r.line === undefined ? undefined : written.get(r.file)?.[r.line - 1];
-    if (r.column === undefined || text === undefined || !text.includes("{{")) return r;
-    const { column: _column, ...rest } = r;
-    return rest;
-  });
+  return rejected.map((r) => columnAsWritten(r, written.get(r.file) ?? []));
 }
 
 /** A `run` step's command with every lab-address placeholder replaced. */

@@ -16,6 +16,7 @@ import { InputError } from "../errors.ts";
 import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { RejectedRuleLine } from "../model/results.ts";
+import { columnAsWritten } from "../scenario/placeholders.ts";
 import type { Progress } from "../progress.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
@@ -125,13 +126,9 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
 async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
   const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
   if (r.exitCode !== 0) {
+    // nft counted columns in the stand-ins' lines: placeholders.ts columnAsWritten.
     const written = job.written.split("\n");
-    return nftProblems(r.stderr, "/dev/stdin").map((p) => {
-      // A column nft counted in a line whose placeholder a stand-in replaced is not the file's: the line alone is named.
-      const { column: _column, ...lineOnly } = p;
-      const shown = p.line !== undefined && (written[p.line - 1] ?? "").includes("{{") ? lineOnly : p;
-      return { file: job.file, family: "nft" as const, tool: "nft -c", ...shown };
-    });
+    return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, tool: "nft -c", ...columnAsWritten(p, written) }));
   }
   await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
   return [];

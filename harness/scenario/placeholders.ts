@@ -34,6 +34,17 @@ export function tightPlaceholders(line: string): string {
   return line.replace(PLACEHOLDER, (_whole: string, reference: string) => `{{${reference}}}`);
 }
 
+/**
+ * A tool's finding as the file is written: a column counted in a line whose
+ * placeholders were replaced (by lab addresses or stand-ins) is not the
+ * file's, so on such a line only the line is kept (a placeholder never spans lines).
+ */
+export function columnAsWritten<T extends { readonly line?: number | undefined; readonly column?: number | undefined }>(found: T, written: readonly string[]): T {
+  if (found.column === undefined || found.line === undefined || placeholdersIn(written[found.line - 1] ?? "").length === 0) return found;
+  const { column: _column, ...lineOnly } = found;
+  return lineOnly as T;
+}
+
 export function placeholdersIn(text: string): Placeholder[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => ({ text: m[0], offset: m.index, reference: m[1]! }));
 }
