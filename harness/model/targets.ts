@@ -132,5 +132,16 @@ export function allowedTarget(address: string): boolean {
   return targetRefusal(address) === undefined;
 }
 
+/** Is this literal target a loopback address (127.0.0.0/8, ::1)? Its probe stays on the probing host. */
+export function isLoopbackTarget(address: string): boolean {
+  const n = v4(address);
+  if (n !== undefined) return n >>> 24 === 127;
+  const g = ipv6Groups(address);
+  return g !== undefined && g.slice(0, 7).every((x) => x === 0) && g[7] === 1;
+}
+
+/** The hint for a literal target no host of the lab holds. */
+export const NO_HOLDER_HINT = "name a lab host (`remote -> server:80 open`), or declare the address on the host that should answer (`addresses: { NETWORK: { extra: [ADDRESS] } }`)";
+
 /** The hint for a refused target. */
 export const TARGET_HINT = `a literal target must be in ${LAB_RANGES_TEXT}; better, name a lab host (\`remote -> server:80 open\`) and let fwspec pick its address`;

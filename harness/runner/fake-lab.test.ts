@@ -123,6 +123,34 @@ describe("the runner on a fake lab", () => {
     expect(report.scenarios[0]!.status).toBe("error");
   });
 
+  test("a literal target no lab host holds is an error, never dropped; one a host holds is probed", async () => {
+    // The fake lab gives server 198.18.0.2 and 2001:db8::2; nothing holds .99 (silence there would pass as dropped).
+    const literal = defineScenario({
+      name: "literal",
+      description: "addresses as targets",
+      hosts,
+      steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } },
+        { expect: ["remote -> 198.18.0.99:8080 dropped", "remote -> [2001:db8::99]:8080 dropped", "remote -> 198.18.0.2:8080 dropped", "remote -> [2001:db8::2]:8081 open", "remote -> 198.18.0.99:8000-8002 blocked"] },
+      ],
+    });
+    const report = await run({ scenarios: [literal] }, { provider: new FakeLabProvider(), labs: 1 });
+    const s = report.scenarios[0]!;
+    expect(s.expectations.map((e) => `${e.text} ${e.actual} ${e.status}`)).toEqual([
+      "remote -> 198.18.0.99:8080 dropped error error",
+      "remote -> [2001:db8::99]:8080 dropped error error",
+      "remote -> 198.18.0.2:8080 dropped dropped passed",
+      "remote -> [2001:db8::2]:8081 open open passed",
+      "remote -> 198.18.0.99:8000-8002 blocked error error",
+    ]);
+    // An address a run step added is held: probed.
+    const added = defineScenario({ name: "added", description: "d", hosts, steps: [{ run: { host: "server", command: "ip addr add 198.18.0.77/24 dev eth0" } }, { expect: ["remote -> 198.18.0.77:8081 open"] }] });
+    const second = await run({ scenarios: [added] }, { provider: new FakeLabProvider(), labs: 1 });
+    expect(second.scenarios[0]!.expectations.map((e) => `${e.actual} ${e.status}`)).toEqual(["open passed"]);
+    expect(s.expectations[0]!.reason).toMatch(/^no host of the lab holds 198\.18\.0\.99, so nothing could answer there: name a lab host/);
+    expect(s.status).toBe("error");
+  });
+
   test("a sweep that cannot run is an error on every port, and its repro command still names the target's address", async () => {
     const sweep = defineScenario({ name: "sweep", description: "no scanner", family: "ipv4", hosts, steps: [{ expect: ["remote -> server:8080-8082 blocked except 8081"] }] });
     const report = await run({ scenarios: [sweep] }, { provider: new FakeLabProvider(), labs: 1 });

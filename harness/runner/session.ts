@@ -18,6 +18,7 @@ import { type Observation, observe } from "../probes/observe.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
+import { literalTarget, unheldResult, unheldTargets } from "../probes/literal-targets.ts";
 import { applyRules } from "../rules/apply.ts";
 import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
@@ -127,7 +128,9 @@ export class ScenarioSession implements AsyncDisposable {
   /** Opens a connection and proves it passes data before anything else happens. */
   async hold(step: HoldStep, title: string): Promise<StepResult> {
     const from = this.lab.host(step.from);
-    const address = resolveTarget(this.lab, { from: step.from, to: step.to, port: step.port, protocol: step.protocol, family: step.family, timeoutSeconds: 1 });
+    const spec = { from: step.from, to: step.to, port: step.port, protocol: step.protocol, family: step.family, timeoutSeconds: 1 };
+    if ((await unheldTargets(this.lab, [spec])).size > 0) throw new LabError(unheldResult(spec).reason);
+    const address = resolveTarget(this.lab, spec);
     this.#ledger.forget();
     const held = await openHeld(step.name, from, address, step.port, step.protocol);
     const first = await checkHeld(held, this.#timeoutSeconds);
@@ -192,12 +195,19 @@ export class ScenarioSession implements AsyncDisposable {
       const reading = this.#ledger.baseline(h);
       return reading !== undefined && countsBothFamilies(reading.ipv4);
     });
-    const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probes, (name) => this.#held.get(name)?.address));
+    // A literal target no host holds is an error, never probed (probes/literal-targets.ts).
+    const unheld = await unheldTargets(this.lab, probes.map((p) => p.spec));
+    probes.forEach((p, i) => {
+      if (unheld.has(literalTarget(p.spec) ?? "")) main.set(i, { result: unheldResult(p.spec), decidedBy: [] });
+    });
+    const probing = probes.filter((_, i) => !main.has(i));
+    const jobs = [...lanes(probes)].map(([family, all]) => [family, all.filter((j) => !main.has(j.probe))] as [Family, LaneJob[]]);
+    const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probing, (name) => this.#held.get(name)?.address));
     let traces: StepTraces | undefined;
     try {
-      if (!shared) await Promise.all([...lanes(probes)].map(lane));
+      if (!shared) await Promise.all(jobs.map(lane));
       else {
-        for (const entry of lanes(probes)) {
+        for (const entry of jobs) {
           this.#ledger.forget(entry[0]);
           await lane(entry);
         }

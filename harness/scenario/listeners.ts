@@ -3,12 +3,16 @@
  * per transport port), and whether the target of a probe listens where it goes
  * (every probed port needs a listener, so "blocked" can only mean the firewall).
  */
+import { isIPv4 } from "node:net";
+import { findDeclared } from "../model/host-addresses.ts";
 import { LISTENER } from "../model/names.ts";
+import { isLoopbackTarget } from "../model/targets.ts";
 import { PROTOCOLS } from "../model/types.ts";
 import type { ListenerSpec, ProbeTarget, Protocol } from "../model/types.ts";
 import type { CheckBase, Topology } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import type { Path } from "./locate.ts";
+import type { AddressPlan } from "./subnets.ts";
 import { closest, listWords } from "./suggest.ts";
 import { allChecked, truncate, unsafeWhat } from "./values.ts";
 
@@ -58,17 +62,35 @@ function parseListener(ctx: CheckBase, text: string, p: Path): ListenerSpec | un
   return undefined;
 }
 
+/**
+ * The host a probe's target is: the probing host for `localhost` and a loopback
+ * address, the host that declares a literal address in the address plan;
+ * undefined for any other literal (no host known before the lab: the probe
+ * errors there when no lab host holds it, probes/probe.ts).
+ */
+function targetHost(ctx: Topology & { readonly addressPlan?: AddressPlan | undefined }, from: string, to: ProbeTarget): string | undefined {
+  if (to.kind === "localhost") return from;
+  if (to.kind === "host") return to.host;
+  if (isLoopbackTarget(to.address)) return from;
+  const family = isIPv4(to.address) ? "ipv4" : "ipv6";
+  for (const [host, addresses] of ctx.addressPlan?.addresses ?? []) if (findDeclared(addresses, to.address, family)) return host;
+  return undefined;
+}
+
 /** Checks that the target host listens where the probe goes; false (and a problem) if not. */
-export function checkListener(ctx: CheckBase & Topology, from: string, to: ProbeTarget, port: number, protocol: Protocol, p: Path, offset: number | undefined): boolean {
-  if (to.kind === "address") return true;
-  const name = to.kind === "localhost" ? from : to.host;
+export function checkListener(ctx: CheckBase & Topology & { readonly addressPlan?: AddressPlan | undefined }, from: string, to: ProbeTarget, port: number, protocol: Protocol, p: Path, offset: number | undefined): boolean {
+  const name = targetHost(ctx, from, to);
+  if (name === undefined) return true;
   const info = ctx.hosts.get(name);
   if (!info?.listeners) return true; // unknown or invalid host: reported elsewhere
   const matches = (l: ListenerSpec): boolean =>
     l.port === port && (l.protocol === protocol || (protocol === "tcp" && l.protocol === "http"));
   if (info.listeners.some(matches)) return true;
   const declared = info.listeners.map((l) => `${l.protocol}/${l.port}`);
-  const target = to.kind === "localhost" ? `\`${name}\` (localhost is the probing host's own loopback)` : `\`${name}\``;
+  const target =
+    to.kind === "localhost" ? `\`${name}\` (localhost is the probing host's own loopback)`
+    : to.kind === "address" ? `\`${name}\` (${to.address} is ${name === from && isLoopbackTarget(to.address) ? "the probing host's own loopback" : `an address ${name} declares`})`
+    : `\`${name}\``;
   let hint = `declare it: \`hosts: { ${name}: { listen: [${protocol}/${port}] } }\`; ${declared.length > 0 ? `${name} listens on ${declared.join(", ")}` : `${name} declares no listeners`}`;
   if (protocol === "http" && info.listeners.some((l) => l.port === port && l.protocol === "tcp")) {
     hint = `an http probe needs an \`http/${port}\` listener (\`tcp/${port}\` answers TCP, not HTTP); declare \`http/${port}\` instead, or probe \`/tcp\``;

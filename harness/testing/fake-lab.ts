@@ -44,6 +44,8 @@ class FakeHost implements LabHost {
   readonly #pending = new Map<string, readonly string[]>();
   /** What its listeners are and the name they answer with (docker/fwspec-listen set changes both). */
   listening: { name: string; listen: readonly { readonly protocol: string; readonly port: number }[] };
+  /** Addresses `ip addr add` added (a run step's). */
+  readonly added: string[] = [];
 
   constructor(spec: HostSpec, index: number, lab: FakeLab) {
     this.spec = spec;
@@ -103,6 +105,12 @@ class FakeHost implements LabHost {
     // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
     if (tool === "ss" && args[0] === "-K") return ok(command);
     if (tool === "ip" && args.join(" ") === "neigh flush all") return ok(command);
+    const addrAdd = tool === "ip" ? /^(?:-6 )?addr add (\S+?)(?:\/\d+)? dev \S+/.exec(args.join(" ")) : null;
+    if (addrAdd) {
+      this.added.push(addrAdd[1]!);
+      return ok(command);
+    }
+    if (tool === "ip" && args.join(" ") === "-j addr show") return ok(command, JSON.stringify([{ ifname: "lo", addr_info: [{ local: "127.0.0.1" }, { local: "::1" }] }, { ifname: "eth0", addr_info: [{ local: this.addresses.ipv4 }, { local: this.addresses.ipv6 }, ...this.added.map((local) => ({ local }))] }]));
     // No native nftables tables in the fake: listing them gives none, flushing the ruleset succeeds (other nft commands: not found).
     if (tool === "nft" && args.includes("list")) return ok(command, args[0] === "-j" ? '{"nftables": []}' : "");
     if (tool === "nft" && args.join(" ") === "flush ruleset") return ok(command);
@@ -254,7 +262,7 @@ class FakeLab implements RunningLab {
     return h;
   }
   byAddress(address: string): FakeHost | undefined {
-    return [...this.hosts.values()].find((h) => FAMILIES.some((f) => h.addresses[f] === address));
+    return [...this.hosts.values()].find((h) => FAMILIES.some((f) => h.addresses[f] === address) || h.added.includes(address));
   }
   addressFor(_from: LabHost, to: LabHost, family: Family): string {
     return to.addresses[family];
