@@ -29,6 +29,7 @@ import type { TimingSink } from "./runner/profile.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
 import type { Scenario } from "./scenario/model.ts";
 import { fwspecCommand } from "./invocation.ts";
+import { outputConflicts, type PlannedOutput, type RunInputFile } from "./report/output-paths.ts";
 
 export type { RunReport } from "./report/model.ts";
 
@@ -54,6 +55,7 @@ const RUN_OPTIONS = z.strictObject({
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
   timing: z.custom<TimingSink>((v) => typeof v === "function", "must be a function").optional(),
+  outputs: z.array(z.strictObject({ flag: z.string(), file: z.string().min(1, "must name a file") }), { error: "must be a list of { flag, file }" }).optional(),
 });
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
@@ -120,6 +122,8 @@ export interface RunOptions {
   readonly stopAtFirstFailure?: boolean;
   /** Told each scenario's timing (lab start waited for, shared-lab handoff, steps, in-line removal) when it is done: the bench's profile. */
   readonly timing?: TimingSink;
+  /** Files the caller writes after the run (`--json out.json`): refused before any lab starts (InputError) when one would overwrite a scenario or rules file of the run, or another of them. */
+  readonly outputs?: readonly PlannedOutput[];
 }
 
 export type RunInput = { readonly paths: readonly string[] } | { readonly scenarios: readonly Scenario[] };
@@ -134,6 +138,17 @@ export function checkRunOptions(options: RunOptions, command: string = "run"): R
   // One home for the command limit's range (lab/limits.ts).
   if (options.commandTimeoutSeconds !== undefined) parseCommandTimeout(String(options.commandTimeoutSeconds));
   return options;
+}
+
+/** The run's report files against what it reads (every scenario file given, the files its steps load) and each other. */
+function refuseOverwrites(outputs: readonly PlannedOutput[], scenarios: readonly Scenario[], invocation: string | undefined): void {
+  if (outputs.length === 0) return;
+  const inputs: RunInputFile[] = scenarios.flatMap((s) => [
+    { file: s.file, what: "scenario file" },
+    ...s.steps.flatMap((step) => (step.kind === "apply" ? step.sources.flatMap((r) => ("path" in r ? [{ file: r.path, what: "rules file" }] : [])) : [])),
+  ]);
+  const problems = outputConflicts(outputs, inputs, process.cwd());
+  if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give each report a file of its own, outside what the run reads (\`${fwspecCommand("run --help", invocation)}\` lists the report flags); nothing was written` });
 }
 
 /** Keeps shard `index` of `count` (1-based), by position in the sorted file list. */
@@ -266,6 +281,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     refuseMachineTargets(input.scenarios);
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
+  refuseOverwrites(options.outputs ?? [], "paths" in input ? scenarios : [], options.invocation);
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).

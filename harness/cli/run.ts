@@ -16,6 +16,7 @@ import { renderCoverage } from "../report/coverage-text.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderJson } from "../report/json.ts";
 import { renderJunit } from "../report/junit.ts";
+import type { PlannedOutput } from "../report/output-paths.ts";
 import { renderKept } from "../report/kept.ts";
 import { renderRuleAnnotations } from "../report/github.ts";
 import { RuleSyntaxError } from "../runner/rule-syntax.ts";
@@ -78,6 +79,11 @@ function guarded(what: string, render: () => FwspecError | undefined | void): Fw
   }
 }
 
+/** The report files asked for, checked before any lab starts against what the run reads and each other. */
+function reportOutputs(options: RunOptions): PlannedOutput[] {
+  return [["--json", options.json], ["--junit", options.junit], ["--html", options.html]].flatMap(([flag, file]) => (file ? [{ flag: flag!, file }] : []));
+}
+
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
   const hostBefore = await snapshotHostFirewall();
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
@@ -99,6 +105,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(options.root !== undefined ? { root: options.root } : {}),
       ...(options.invocation !== undefined ? { invocation: options.invocation } : {}),
       ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
+      outputs: reportOutputs(options),
     });
   } catch (error) {
     // `--check-rules` found bad lines: under the github reporter each is annotated on its rules file's line; the error (exit 2) goes on.
