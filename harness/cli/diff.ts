@@ -8,7 +8,6 @@
  * not allowed or a flow could not be compared, 2 bad input, 4 when the JSON
  * report could not be written (and nothing else failed).
  */
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { type AllowEntry, checkAllowHosts, parseAllow, parseAllowFile } from "../diff/allow.ts";
 import { atRevision, filesAtRevision } from "../diff/git-rev.ts";
@@ -98,8 +97,8 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });
   print(renderDiff(result));
-  const unwritten = opts.json === undefined ? undefined : writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderDiffJson(result)));
-  const unwrittenHtml = opts.html === undefined ? undefined : writeReportFile("HTML", opts.html, (p) => writeFileSync(p, renderDiffHtml([result], { baseDir: process.cwd() })));
+  const unwritten = opts.json === undefined ? undefined : writeReportFile("JSON", opts.json, renderDiffJson(result));
+  const unwrittenHtml = opts.html === undefined ? undefined : writeReportFile("HTML", opts.html, renderDiffHtml([result], { baseDir: process.cwd() }));
   for (const e of [unwritten, unwrittenHtml]) if (e) process.stderr.write(`fwspec: ${e.report()}\n`);
   const status = diffStatus(result);
   if (status === "changed" || status === "error") return EXIT.failed;

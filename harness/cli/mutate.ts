@@ -12,7 +12,6 @@
  * networks are removed, and fwspec exits 128+signal (interrupt.ts); nothing
  * after the stop is printed or scored.
  */
-import { writeFileSync } from "node:fs";
 import { openDockerLabs } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
@@ -123,7 +122,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
 
 /** --json and --html, each written or its problem returned. */
 function writeReports(report: MutationReport, opts: MutateCliOptions) {
-  const json = opts.json ? writeReportFile("JSON", opts.json, (p) => writeFileSync(p, renderMutationJson(report))) : undefined;
-  const html = opts.html ? writeReportFile("HTML", opts.html, (p) => writeFileSync(p, renderMutationHtml(report, { baseDir: process.cwd() }))) : undefined;
+  const json = opts.json ? writeReportFile("JSON", opts.json, renderMutationJson(report)) : undefined;
+  const html = opts.html ? writeReportFile("HTML", opts.html, renderMutationHtml(report, { baseDir: process.cwd() })) : undefined;
   return [json, html].filter((p) => p !== undefined);
 }

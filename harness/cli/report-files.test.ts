@@ -1,5 +1,6 @@
 /** Unit tests (no Docker) for report-files.ts: folders made as needed, a path that cannot be made is one error (never a hang). */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -9,19 +10,19 @@ import { fsReason, notAFolder, writeOutputFile, writeReportFile } from "./report
 describe("writeReportFile", () => {
   test("creates every missing folder, then writes", () => {
     const file = join(mkdtempSync(join(tmpdir(), "fwspec-rf-")), "a", "b", "r.json");
-    expect(writeReportFile("JSON", file, (p) => writeFileSync(p, "{}"))).toBeUndefined();
+    expect(writeReportFile("JSON", file, "{}")).toBeUndefined();
     expect(readFileSync(file, "utf8")).toBe("{}");
   });
 
   test("a folder under /proc is an error at once (Node's recursive mkdir never returns there)", () => {
-    const problem = writeReportFile("JSON", "/proc/fwspec-no-such/x/r.json", () => {});
+    const problem = writeReportFile("JSON", "/proc/fwspec-no-such/x/r.json", "{}");
     expect(problem?.message).toMatch(/could not write the JSON report to \/proc\/fwspec-no-such\/x\/r\.json/);
   });
 
   test("a folder that is a file is an error naming the path", () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-rf-"));
     writeFileSync(join(dir, "plain"), "");
-    expect(writeReportFile("JUnit", join(dir, "plain", "r.xml"), () => {})?.message).toMatch(/could not write the JUnit report/);
+    expect(writeReportFile("JUnit", join(dir, "plain", "r.xml"), "<x/>")?.message).toMatch(/could not write the JUnit report/);
   });
 });
 
@@ -31,6 +32,25 @@ describe("writeOutputFile (fwspec record's scenario)", () => {
     expect(writeOutputFile(file, "one\n", "x.yaml", "h")).toBeUndefined();
     expect(writeOutputFile(file, "two\n", "x.yaml", "h")).toBeUndefined();
     expect(readFileSync(file, "utf8")).toBe("two\n");
+  });
+
+  test("replacing keeps the file's permission bits and leaves no temporary file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-rf-"));
+    const file = join(dir, "x.yaml");
+    writeFileSync(file, "the user's scenario\n");
+    chmodSync(file, 0o640);
+    expect(writeOutputFile(file, "replaced\n", "x.yaml", "h")).toBeUndefined();
+    expect([readFileSync(file, "utf8"), statSync(file).mode & 0o777]).toEqual(["replaced\n", 0o640]);
+    expect(readdirSync(dir)).toEqual(["x.yaml"]);
+  });
+
+  test("a failure after the new text was written (here the rename) leaves the path as it was and no temporary file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-rf-"));
+    mkdirSync(join(dir, "x.yaml"));
+    writeFileSync(join(dir, "x.yaml", "inside"), "kept");
+    const problem = writeOutputFile(join(dir, "x.yaml"), "text", "x.yaml", "h");
+    expect(problem?.message).toMatch(/^cannot write x\.yaml: .*; nothing was changed$/);
+    expect([readdirSync(dir), readFileSync(join(dir, "x.yaml", "inside"), "utf8")]).toEqual([["x.yaml"], "kept"]);
   });
 
   test("a file that cannot be opened: one line in the file system's words, nothing changed, exit 4", () => {
@@ -63,5 +83,39 @@ describe("fsReason", () => {
     ["something else\nsecond line", "something else"],
   ])("%s", (message, reason) => {
     expect(fsReason(new Error(message))).toBe(reason);
+  });
+});
+
+/** A 16 KiB tmpfs (root only: the disk-full cases need a file system that fills up), or undefined. */
+function smallDisk(): { dir: string; [Symbol.dispose](): void } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-full-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+  return { dir, [Symbol.dispose]: () => execFileSync("umount", [dir]) };
+}
+
+describe.skipIf(process.getuid?.() !== 0)("a full disk (a tmpfs of 16 KiB; root only)", () => {
+  test("record: the scenario file stays whole and no temporary file is left", () => {
+    using disk = smallDisk();
+    if (!disk) throw new Error("mount -t tmpfs failed as root");
+    const file = join(disk.dir, "s.yaml");
+    writeFileSync(file, "name: kept\n");
+    writeFileSync(join(disk.dir, "filler"), "x".repeat(8 * 1024));
+    const problem = writeOutputFile(file, "y".repeat(64 * 1024), "s.yaml", "h");
+    expect(problem?.message).toBe("cannot write s.yaml: no space left on device; nothing was changed");
+    expect([readFileSync(file, "utf8"), readdirSync(disk.dir).sort()]).toEqual(["name: kept\n", ["filler", "s.yaml"]]);
+  });
+
+  test("a report: no file is left at its path, the older one removed", () => {
+    using disk = smallDisk();
+    if (!disk) throw new Error("mount -t tmpfs failed as root");
+    const file = join(disk.dir, "r.json");
+    writeFileSync(file, "{\"the last run\": true}");
+    const problem = writeReportFile("JSON", file, "z".repeat(64 * 1024));
+    expect(problem?.message).toBe(`could not write the JSON report to ${file}: no space left on device; the older report there was removed`);
+    expect(readdirSync(disk.dir)).toEqual([]);
   });
 });

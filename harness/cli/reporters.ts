@@ -5,13 +5,12 @@
  * place GITHUB_ACTIONS, GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE are read;
  * report/ gets them as options), and writing them after a run.
  */
-import { appendFileSync } from "node:fs";
 import { InputError, type FwspecError } from "../errors.ts";
 import { renderRun } from "../report/console.ts";
 import { renderAnnotations, renderSummary } from "../report/github.ts";
 import type { RunReport } from "../report/model.ts";
 import { DEFAULT_WIDTH } from "../report/wrap.ts";
-import { writeReportFile } from "./report-files.ts";
+import { appendReportFile } from "./report-files.ts";
 
 export const REPORTERS = ["console", "github"] as const;
 export type Reporter = (typeof REPORTERS)[number];
@@ -60,5 +59,5 @@ export function writeOutputs(report: RunReport, o: OutputOptions, stdout: (text:
   if (!o.reporters.includes("github")) return undefined;
   stdout(renderAnnotations(report, { baseDir: o.workspace }));
   if (o.stepSummary === undefined) return undefined;
-  return writeReportFile("job summary", o.stepSummary, (path) => appendFileSync(path, renderSummary(report, { baseDir: o.workspace })));
+  return appendReportFile("job summary", o.stepSummary, renderSummary(report, { baseDir: o.workspace }));
 }

@@ -5,7 +5,6 @@
  * machine's own firewall is compared before and after, and the exit code is
  * chosen (0 all held, 1 otherwise, 4 a report file not written).
  */
-import { writeFileSync } from "node:fs";
 import { run } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode, FwspecError } from "../errors.ts";
@@ -120,9 +119,9 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
   const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report, options.invocation)));
   // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
   const unwritten = [
-    options.json ? writeReportFile("JSON", options.json, (path) => writeFileSync(path, renderJson(report))) : undefined,
-    options.junit ? writeReportFile("JUnit", options.junit, (path) => writeFileSync(path, renderJunit(report, { baseDir: output.baseDir }))) : undefined,
-    options.html ? writeReportFile("HTML", options.html, (path) => writeFileSync(path, renderHtml(report, { baseDir: output.baseDir }))) : undefined,
+    options.json ? writeReportFile("JSON", options.json, renderJson(report)) : undefined,
+    options.junit ? writeReportFile("JUnit", options.junit, renderJunit(report, { baseDir: output.baseDir })) : undefined,
+    options.html ? writeReportFile("HTML", options.html, renderHtml(report, { baseDir: output.baseDir })) : undefined,
     summaryProblem,
     coverageProblem,
     keptProblem,
