@@ -29,6 +29,7 @@ import { checkJumpTargets } from "../runner/rule-syntax.ts";
 import { fwspecCommand } from "../invocation.ts";
 import { chooseInvocation } from "./invocation.ts";
 import { invocationFacts } from "./invocation-facts.ts";
+import { watchClosedOutput } from "./closed-output.ts";
 
 function fail(error: unknown): never {
   if (error instanceof FwspecError) {
@@ -282,6 +283,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
+  watchClosedOutput();
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
