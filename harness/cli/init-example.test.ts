@@ -1,5 +1,5 @@
 /** `fwspec init` (the example) in a folder that already has rules (no Docker: it only writes files). */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -28,4 +28,17 @@ test("a repository with its own firewall/rules.v4: nothing is written, and the h
   expect(error!.message).toBe("fwspec init would overwrite firewall/rules.v4; nothing was written");
   expect(error!.hint).toBe("to write a scenario for your own rules, run `npx fwspec init --from firewall/rules.v4`; --force would replace firewall/rules.v4 with the example's rules");
   expect(readFileSync(join(dir, "firewall", "rules.v4"), "utf8")).toBe("*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+});
+
+test.each<[string, (dir: string) => void, boolean, string]>([
+  ["a file where a folder must be", (dir) => writeFileSync(join(dir, ".github"), "x"), false, "fwspec init cannot write here: .github is a file where .github/workflows/fwspec.yml needs a folder; nothing was written"],
+  ["a file named like the scenarios folder", (dir) => writeFileSync(join(dir, "scenarios"), "x"), false, "fwspec init cannot write here: scenarios is a file where scenarios/example.yaml needs a folder; nothing was written"],
+  ["a folder where --force would write a file", (dir) => mkdirSync(join(dir, "scenarios", "example.yaml"), { recursive: true }), true, "fwspec init cannot write here: scenarios/example.yaml is a folder; nothing was written"],
+])("%s: exit 2 before any file is written", (_what, arrange, force, message) => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-init-example-"));
+  dirs.push(dir);
+  arrange(dir);
+  const before = readdirSync(dir, { recursive: true }).sort();
+  expect(() => initExample({ cwd: dir, force })).toThrow(message);
+  expect(readdirSync(dir, { recursive: true }).sort()).toEqual(before);
 });

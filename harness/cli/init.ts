@@ -7,7 +7,8 @@
  * record writes as its expectations. Existing files are never overwritten without `--force`;
  * nothing is written when anything fails.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { notAFolder } from "./report-files.ts";
 import path from "node:path";
 import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
@@ -65,6 +66,16 @@ function plan(files: readonly PlannedFile[], cwd: string, force: boolean, invoca
   const p = planWrites(files, existsIn(cwd), force);
   if (p.conflicts.length > 0 && !force) {
     throw new InputError(`fwspec init would overwrite ${p.conflicts.join(", ")}; nothing was written`, { hint: conflictHint(p.conflicts, invocation) });
+  }
+  // What no write could get past, found before the first file is written: a file where a folder must be, a folder where a file must be.
+  const blocked = p.write.flatMap((f) => {
+    const abs = path.join(cwd, f.path);
+    const file = notAFolder(path.dirname(abs));
+    if (file !== undefined) return [`${path.relative(cwd, file)} is a file where ${f.path} needs a folder`];
+    return existsSync(abs) && statSync(abs).isDirectory() ? [`${f.path} is a folder`] : [];
+  });
+  if (blocked.length > 0) {
+    throw new InputError(`fwspec init cannot write here: ${[...new Set(blocked)].join("; ")}; nothing was written`, { hint: "move those out of the way (or run init in another folder), then run it again" });
   }
   return p;
 }
