@@ -60,3 +60,28 @@ describe("counter checks on nat-table rules", () => {
     throw new Error("accepted");
   });
 });
+
+describe("a counter rule's words are checked before any lab, at the rule", () => {
+  test.each<[string, string, RegExp]>([
+    ["a stray word", '{ host: router, rule: "-A INPUT foo -j DROP", packets: ">= 1" }', /rule "-A INPUT foo -j DROP": unexpected word after -A INPUT: "foo"/],
+    ["a target without its name", '{ host: router, rule: "-A INPUT -p tcp -j", packets: ">= 1" }', /rule "-A INPUT -p tcp -j": option -j needs a value/],
+    ["a word after the target", '{ host: router, rule: "-A INPUT -p tcp --dport 80 -j DROP extra", packets: ">= 1" }', /unexpected word "extra" \(not an option or its value\)/],
+  ])("%s", (_what, check, message) => {
+    const text = scenario(check);
+    let error: unknown;
+    try {
+      parseScenarioText(text, FILE);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const d = (error as ScenarioError).diagnostics;
+    expect(d.map((x) => x.message)).toHaveLength(1);
+    expect(d[0]!.message).toMatch(message);
+    expect(d[0]!.line).toBe(7);
+  });
+
+  test("a rule that reads well is accepted (its match is the run's business)", () => {
+    expect(() => parseScenarioText(scenario('{ host: router, rule: "-A INPUT -p tcp --dport 8080 -j DROP", packets: ">= 1" }'), FILE)).not.toThrow();
+  });
+});

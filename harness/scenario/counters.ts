@@ -3,7 +3,9 @@
  * comment) on a firewall host, and comparisons of its packet and byte counts.
  * A rule's text names its table with `-t nat` (or `table: nat`); default filter.
  */
+import { RuleSyntaxError } from "../rules/tokenize.ts";
 import { COMPARISON } from "../model/names.ts";
+import { normalizeRule } from "../rules/match.ts";
 import { commentSelector } from "./comment-selector.ts";
 import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
@@ -117,6 +119,18 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
     ok = false;
   }
   if (!ok || !selector || !host || "problem" in family) return undefined;
+  // The rule's words as the run compares them (rules/match.ts), in each family it is read in: a word iptables would refuse is found now, not after a lab started.
+  if (selector.kind === "text") {
+    for (const f of familiesOf(family.family)) {
+      try {
+        normalizeRule(selector.rule, f);
+      } catch (error) {
+        if (!(error instanceof RuleSyntaxError)) throw error;
+        ctx.problem([...p, "rule"], error.message, error.hint ?? "write the rule as `iptables -S` prints it");
+        return undefined;
+      }
+    }
+  }
   return {
     host,
     families: familiesOf(family.family),
