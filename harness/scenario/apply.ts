@@ -13,6 +13,7 @@ import type { Path } from "./locate.ts";
 import type { ApplyStep, RuleSource, SourceLocation } from "./model.ts";
 import { xtablesCompatLines, xtablesProblem } from "../rules/nft-file.ts";
 import { schemas } from "./schema.ts";
+import { type LoadedAs, rulesFileProblem } from "./rules-file-kind.ts";
 import { splitCommand } from "./shellwords.ts";
 import { allChecked, isRecord } from "./values.ts";
 
@@ -21,7 +22,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof apply === "string") {
     const host = firewallHost(ctx, undefined, p, p, `\`apply: { host: HOST, script: ${apply} }\``);
     const file = ctx.fixtures.read(apply, p);
-    if (!host || !file) return undefined;
+    if (!host || !file || !loadsAs(ctx, file.content, apply, p, "script")) return undefined;
     return { kind: "apply", host, sources: [{ kind: "script", path: file.path, content: file.content }], location };
   }
   if (!isRecord(apply)) return undefined;
@@ -45,6 +46,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof script === "string") {
     const file = ctx.fixtures.read(script, [...p, "script"]);
     if (file && !checkFilePlaceholders(ctx, file.content, script, [...p, "script"])) ok = false;
+    if (file && !loadsAs(ctx, file.content, script, [...p, "script"], "script")) ok = false;
     if (file) sources.push({ kind: "script", path: file.path, content: file.content });
     else ok = false;
   }
@@ -59,6 +61,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
       if (typeof written !== "string") continue;
       const file = ctx.fixtures.read(written, [...p, "restore", family]);
       if (file && !checkFilePlaceholders(ctx, file.content, written, [...p, "restore", family])) ok = false;
+      if (file && !loadsAs(ctx, file.content, written, [...p, "restore", family], "restore")) ok = false;
       if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
       else ok = false;
     }
@@ -67,6 +70,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof nft === "string") {
     const file = ctx.fixtures.read(nft, [...p, "nft"]);
     if (file && !checkFilePlaceholders(ctx, file.content, nft, [...p, "nft"])) ok = false;
+    if (file && !loadsAs(ctx, file.content, nft, [...p, "nft"], "nft")) ok = false;
     const xt = file ? xtablesCompatLines(file.content) : [];
     if (xt.length > 0) {
       const { message, hint } = xtablesProblem(nft, xt);
@@ -84,6 +88,13 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   }
   if (!ok || !host) return undefined;
   return { kind: "apply", host, sources, location };
+}
+
+/** Is the file fit to be loaded this way (no CR LF; not another kind of rules file)? False, and a problem at its path, if not. */
+function loadsAs(ctx: CheckBase, content: string, written: string, p: Path, as: LoadedAs): boolean {
+  const problem = rulesFileProblem(content, written, as);
+  if (problem) ctx.problem(p, problem.message, problem.hint);
+  return problem === undefined;
 }
 
 /** A command of a lab host (apply, run): `checkCommand`, and its lab-address placeholders (placeholders.ts) known. */

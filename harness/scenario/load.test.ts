@@ -372,6 +372,18 @@ const MALFORMED: readonly Malformed[] = [
     hint: "relative to the scenario file's directory",
   },
   {
+    title: "an iptables-save file loaded as a script",
+    yaml: `${HEAD}steps:\n  - apply: { host: server, script: ‸fixtures/rules.v4 }\n`,
+    message: "`fixtures/rules.v4` looks like an iptables-save file (iptables-restore input)",
+    hint: "restore: { ipv4: fixtures/rules.v4 }",
+  },
+  {
+    title: "an nft ruleset loaded as iptables-restore input",
+    yaml: `${HEAD}steps:\n  - apply:\n      host: server\n      restore:\n        ipv4: ‸fixtures/rules.nft\n`,
+    message: "`fixtures/rules.nft` looks like an nftables ruleset (nft -f input)",
+    hint: "nft: fixtures/rules.nft",
+  },
+  {
     title: "restore without files",
     yaml: `${HEAD}steps:\n  - apply: { host: server, restore: ‸{} }\n`,
     message: "`restore` names no file",

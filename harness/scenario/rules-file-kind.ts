@@ -1,0 +1,55 @@
+/**
+ * A rules file loaded the wrong way (pure): an iptables-save file as a
+ * script (`*filter: not found` in the lab), an nft ruleset as
+ * iptables-restore input ("rejected (no message)"), a script as an nft file
+ * (one error per line) — found by what the file looks like (rules-lookalike.ts)
+ * and said before any lab starts, with the apply form that loads it. And
+ * Windows line endings, which every loader stumbles on (`DROP\r` is no target).
+ */
+import { rulesLookalike, type RulesKind } from "./rules-lookalike.ts";
+
+/** How an apply step loads a file. */
+export type LoadedAs = "script" | "restore" | "nft";
+
+const EXPECTS: Readonly<Record<LoadedAs, RulesKind>> = { script: "script", restore: "iptables-save", nft: "nft" };
+
+const LOOKS: Readonly<Record<RulesKind, string>> = {
+  "iptables-save": "an iptables-save file (iptables-restore input)",
+  nft: "an nftables ruleset (nft -f input)",
+  script: "a shell script of firewall commands",
+};
+
+const AS: Readonly<Record<LoadedAs, string>> = {
+  script: "`script:` runs it with sh -e",
+  restore: "`restore:` feeds it to iptables-restore",
+  nft: "`nft:` loads it with nft -f",
+};
+
+function form(kind: RulesKind, written: string): string {
+  if (kind === "iptables-save") return `\`apply: { host: HOST, restore: { ipv4: ${written} } }\` (\`ipv6:\` for an ip6tables-save file)`;
+  if (kind === "nft") return `\`apply: { host: HOST, nft: ${written} }\``;
+  return `\`apply: { host: HOST, script: ${written} }\``;
+}
+
+export interface FileProblem {
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** What is wrong with loading `content` (the file `written`) as `as`, or undefined. */
+export function rulesFileProblem(content: string, written: string, as: LoadedAs): FileProblem | undefined {
+  const crlf = content.indexOf("\r\n");
+  if (crlf >= 0) {
+    const line = content.slice(0, crlf).split("\n").length;
+    return {
+      message: `\`${written}\` has Windows line endings (CR LF, first on line ${line}): the lab's tools would read each line's CR as part of its last word`,
+      hint: `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${written}\` or \`dos2unix ${written}\` (and \`* text eol=lf\` in .gitattributes keeps it so)`,
+    };
+  }
+  const looks = rulesLookalike(content);
+  if (looks === undefined || looks.kind === EXPECTS[as]) return undefined;
+  return {
+    message: `\`${written}\` looks like ${LOOKS[looks.kind]} (line ${looks.line}: \`${looks.text.length > 60 ? `${looks.text.slice(0, 60)}…` : looks.text}\`), but ${AS[as]}`,
+    hint: `load it with ${form(looks.kind, written)}`,
+  };
+}
