@@ -42,6 +42,21 @@ describe("declared subnets", () => {
     expect(v6.networks.get("lan")).toMatchObject({ ipv6Subnet: "2001:db8:e7:0:8000::/65" });
   });
 
+  it("a lab waiting for a declared subnet ends at once when its provider closes (fwspec stopping), not after the wait", async () => {
+    const holder = run.provider();
+    const subnets = { lan: { ipv4: "198.18.232.0/24", ipv6: "2001:db8:e8::/64" } };
+    await using lab = await holder.start({ name: "held", hosts: [peer("a")], subnets });
+    const labs = run.provider();
+    const said: string[] = [];
+    const waiting = labs.start({ name: "waiting", hosts: [peer("b")], subnets, progress: { step: () => {}, info: (m: string) => void said.push(m) } });
+    const outcome = waiting.then(() => "started", (e: Error) => e.message);
+    await vi.waitFor(() => expect(said.some((m) => /declared subnet is in use by another lab; waiting/.test(m))).toBe(true), { timeout: 20_000 });
+    await labs.close();
+    // Settled by the time close() returns (without the abort it returned after its own bound with the start still waiting, up to 120 s).
+    expect(await Promise.race([outcome, Promise.resolve("still waiting")])).toMatch(/fwspec is stopping/);
+    expect(lab.networks.get("lan")).toMatchObject({ ipv4Subnet: "198.18.232.0/24" });
+  });
+
   it("an automatic network never takes a subnet a scenario may declare (198.18.0.0/16, outside 2001:db8:f5::/48)", async () => {
     const labs = run.provider();
     // A lab of another run (or a leaked one) may hold any declarable subnet: a scenario's

@@ -54,6 +54,8 @@ export interface LabOptions {
   readonly invocation?: string;
   /** Who gives hosts their IPv6 addresses (ipv6-addresses.ts); default: as the engine's version allows (network.ts engineIpv6Source). */
   readonly ipv6?: Ipv6Source | undefined;
+  /** Aborted when fwspec stops: a wait for a declared subnet ends at once (the start fails; what it made is removed). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What a started lab knows beyond its parts: its image (the warm key has it) and, for a warm lab taken by this run, the claim marker holding it. */
@@ -277,6 +279,7 @@ export class Lab {
           minTimeout: 500,
           maxTimeout: 2000,
           maxRetryTime: 120_000,
+          ...(this.#options.signal ? { signal: this.#options.signal } : {}),
           onFailedAttempt: ({ error, attemptNumber }) => {
             if (attemptNumber === 1 && !(error instanceof StuckSubnetError)) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
           },

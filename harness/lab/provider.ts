@@ -44,6 +44,8 @@ export class DockerLabProvider implements LabProvider {
   /** Lab starts under way: an interrupt waits for them, since the engine finishes a create it was sent even after we stop waiting. */
   readonly #starting = new Set<Promise<unknown>>();
   #closed = false;
+  /** Aborted by close(): waits inside lab starts (a declared subnet another lab holds) end at once. */
+  readonly #stopping = new AbortController();
 
   constructor(options: DockerLabProviderOptions) {
     this.#options = options;
@@ -65,6 +67,7 @@ export class DockerLabProvider implements LabProvider {
    */
   async close(boundMs = 10_000): Promise<void> {
     this.#closed = true;
+    this.#stopping.abort(new EnvironmentError("fwspec is stopping", { hint: "nothing to do: the run was interrupted" }));
     const bound = new Promise((resolve) => setTimeout(resolve, boundMs).unref());
     await Promise.race([Promise.allSettled([...this.#starting]), bound]);
   }
@@ -128,6 +131,7 @@ export class DockerLabProvider implements LabProvider {
       ...(commandTimeoutSeconds ? { commandTimeoutSeconds } : {}),
       ...(invocation ? { invocation } : {}),
       ...(this.#options.ipv6 ? { ipv6: this.#options.ipv6 } : {}),
+      signal: this.#stopping.signal,
     }).start();
   }
 }
