@@ -68,6 +68,8 @@ export interface StartedLabExtra {
   readonly takenBy?: string | undefined;
   /** Started by this process while testcontainers' reaper (Ryuk) runs: the reaper removes it when this process ends. */
   readonly reaped?: boolean | undefined;
+  /** Aborted when fwspec stops (provider.ts close): the lab is not left warm then, its marker would outlive the removal. */
+  readonly stopping?: AbortSignal | undefined;
 }
 
 export class StartedLab implements RunningLab {
@@ -149,8 +151,10 @@ export class StartedLab implements RunningLab {
     if (this.#kept || this.#disposed || !this.#extra.image) throw new LabError(`lab ${this.instance} is not left warm: it is ${this.#kept ? "kept" : this.#disposed ? "gone" : "of an unknown image"}`);
     if (this.#extra.reaped) throw new LabError(`lab ${this.instance} is not left warm: testcontainers' reaper (Ryuk) removes it when this process ends`, { hint: "set TESTCONTAINERS_RYUK_DISABLED=true to reuse labs" });
     // Its command channels end before another run can take it (their sessions' ends name them: a late one stops nothing of the taker's).
+    const stopping = () => new LabError(`lab ${this.instance} is not left warm: fwspec is stopping`);
+    if (this.#extra.stopping?.aborted) throw stopping();
     for (const h of this.hosts.values()) h.agents.close();
-    const until = await markWarm(this.#docker, {
+    const { until, marker } = await markWarm(this.#docker, {
       name: this.name,
       runId: this.runId,
       instance: this.instance,
@@ -158,6 +162,11 @@ export class StartedLab implements RunningLab {
       hosts: [...this.hosts.values()].map((h) => ({ spec: h.spec, id: h.id, containerName: h.containerName })),
       state,
     }, warmKey(state.shape, this.#extra.image));
+    // Stopping began while the marker was made: the interrupt's removal may have listed markers before it existed.
+    if (this.#extra.stopping?.aborted) {
+      await removeMarkers(this.#docker, [{ name: marker }]).catch(() => undefined);
+      throw stopping();
+    }
     this.#warm = true;
     // The warm marker spares it now: this run's claim on it ends.
     if (this.#extra.claimMarker) await removeMarkers(this.#docker, [{ name: this.#extra.claimMarker }]).catch(() => undefined);
@@ -199,7 +208,7 @@ function attachedContainer(docker: Dockerode, id: string, name: string): HostCon
  * rebuilt under the same tag since the lab was left), is removed (with its
  * claim) and the error thrown.
  */
-export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined; readonly invocation?: string | undefined }): Promise<StartedLab> {
+export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, options: { readonly image: string; readonly takenBy: string; readonly registry?: LabRegistry | undefined; readonly progress?: Progress | undefined; readonly commandTimeoutSeconds?: number | undefined; readonly invocation?: string | undefined; readonly stopping?: AbortSignal | undefined }): Promise<StartedLab> {
   const d = claimed.description;
   const progress = options.progress ?? silentProgress;
   const networks = new Map<string, LabNetwork>(d.networks.map((n) => [n.name, { name: n.name, dockerName: n.dockerName, id: n.id, plan: n.plan, ipv4Subnet: n.plan.ipv4Subnet, ipv6Subnet: n.plan.ipv6Subnet }]));
@@ -218,14 +227,16 @@ export async function attachWarmLab(docker: Dockerode, claimed: ClaimedLab, opti
       await nameInterfaces(host, { renameNothing: true });
       return [host.name, host] as const;
     })));
-    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy, invocation: options.invocation });
+    const lab = new StartedLab(d.name, d.runId, d.instance, networks, hosts, docker, progress, options.registry, { image: options.image, claimMarker: claimed.claimMarker, takenBy: options.takenBy, invocation: options.invocation, stopping: options.stopping });
     progress.info(`lab ${d.name}: took a warm lab (${d.instance}) on ${[...networks.values()].map((n) => `${n.ipv4Subnet} and ${n.ipv6Subnet}`).join(", ")}`);
     return lab;
   } catch (error) {
     const stuck = await destroy(docker, d.hosts.map((h) => h.id), d.networks.map((n) => n.id));
     for (const line of stuckLines(stuck)) progress.info(`lab ${d.name}: ${line}; ${stuckHint(options.invocation)}`);
     await removeMarkers(docker, [{ name: claimed.claimMarker }]).catch(() => undefined);
-    throw new LabError(`the warm lab ${d.instance} could not be taken: ${(error as Error).message}`, { cause: error });
+    // A container the engine no longer has (removed while the lab waited, or by an interrupted run): said as such, not as the engine's 404.
+    const gone = (error as { statusCode?: number }).statusCode === 404;
+    throw new LabError(`the warm lab ${d.instance} could not be taken: ${gone ? "its containers are gone (removed while it waited)" : (error as Error).message}`, { cause: error });
   }
 }
 
@@ -311,7 +322,7 @@ export class Lab {
       const containers = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       const map = new Map<string, StartedHost>(await Promise.all(containers.map(async ([spec, container]) =>
         [spec.name, await StartedHost.attach({ spec, container, docker, labNetworks: networks, commandTimeoutSeconds: this.#options.commandTimeoutSeconds, invocation: this.#options.invocation })] as const)));
-      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs(), invocation: this.#options.invocation });
+      const lab = new StartedLab(name, runId, instance, networks, map, docker, progress, this.#options.registry, { image, reaped: reaperRemovesLabs(), invocation: this.#options.invocation, stopping: this.#options.signal });
       // One host's channel is an exec, kept open, which another PID namespace's sweep sees running: the lab is
       // attended (resources.ts findOrphans). The others reach their container's own agent by attach (no exec: tens
       // of milliseconds of the engine's CPU each, started one after another); one that cannot falls back to an exec.

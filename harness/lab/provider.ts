@@ -104,7 +104,7 @@ export class DockerLabProvider implements LabProvider {
       const [claimed] = await Promise.all([claimWarm(docker, key, { runId: this.runId, pid: ownerPid }), this.#swept]);
       if (!claimed) return undefined;
       try {
-        const lab = await attachWarmLab(docker, claimed, { image, takenBy: this.runId, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds, invocation });
+        const lab = await attachWarmLab(docker, claimed, { image, takenBy: this.runId, registry, progress: spec.progress ?? this.#options.progress, commandTimeoutSeconds, invocation, stopping: this.#stopping.signal });
         return { lab, state: claimed.description.state };
       } catch (error) {
         (spec.progress ?? this.#options.progress)?.info(errorMessage(error));

@@ -93,15 +93,16 @@ export function parseDescription(labels: Readonly<Record<string, string>>): Warm
   }
 }
 
-/** Leaves a lab warm: its warm marker is created; returns until when it waits. */
-export async function markWarm(docker: Dockerode, description: WarmDescription, key: string, now = Date.now()): Promise<string> {
+/** Leaves a lab warm: its warm marker is created; returns until when it waits, and the marker's name. */
+export async function markWarm(docker: Dockerode, description: WarmDescription, key: string, now = Date.now()): Promise<{ readonly until: string; readonly marker: string }> {
   const labels = warmLabels(description, key, now);
+  const marker = `fwspec-${description.runId}-${description.instance}-warm-${randomBytes(3).toString("hex")}`;
   try {
-    await docker.createVolume({ Name: `fwspec-${description.runId}-${description.instance}-warm-${randomBytes(3).toString("hex")}`, Labels: labels });
+    await docker.createVolume({ Name: marker, Labels: labels });
   } catch (error) {
     throw new LabError(`lab ${description.instance} could not be left warm: ${(error as Error).message}`, { cause: error, hint: "the lab is removed as usual; `docker volume create` must work on this engine" });
   }
-  return labels[LABEL_KEPT_UNTIL]!;
+  return { until: labels[LABEL_KEPT_UNTIL]!, marker };
 }
 
 /**
