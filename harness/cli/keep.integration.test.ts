@@ -105,4 +105,21 @@ describe("fwspec run --keep-on-failure", () => {
     for (const c of containers) expect(await exists("container", c)).toBe(false);
     expect(await exists("volume", `${prefix}-kept`)).toBe(false);
   });
+
+  it("cleanup --run removes a kept lab and names each part it removed, its marker too", async () => {
+    const r = await fwspec("run", "--keep", "examples/failing");
+    expect(r.exitCode, r.all).toBe(1);
+    const id = /cleanup --run ([0-9a-f]{8})/.exec(r.stdout)?.[1];
+    expect(id, r.stdout).toBeDefined();
+    const cleaned = await fwspec("cleanup", "--run", id!);
+    expect(cleaned.exitCode, cleaned.all).toBe(0);
+    const lines = cleaned.stdout.trim().split("\n").sort();
+    expect(lines.map((l) => l.replace(new RegExp(`fwspec-${id}-[a-z0-9-]*-[0-9a-f]{4}(?=(-remote|-server|-kept)?$)`), "LAB"))).toEqual([
+      "removed container LAB-remote",
+      "removed container LAB-server",
+      "removed kept-lab marker volume LAB-kept",
+      "removed network LAB",
+    ]);
+    expect((await listMarkers(await connectEngine())).filter((m) => m.labels["fwspec.run"] === id)).toEqual([]);
+  });
 });

@@ -281,6 +281,7 @@ function runFilter(markers: readonly KeptMarker[], runId: string, spared: Readon
 export async function removeRunUntilQuiet(docker: Dockerode, runId: string, quietRounds = 2): Promise<RemovedResources> {
   const containers: string[] = [];
   const networks: string[] = [];
+  const markers: string[] = [];
   let stuck: readonly StuckNetwork[] = [];
   let quiet = 0;
   const deadline = Date.now() + 30_000;
@@ -288,12 +289,13 @@ export async function removeRunUntilQuiet(docker: Dockerode, runId: string, quie
     const r = await removeRun(docker, runId);
     containers.push(...r.containers);
     networks.push(...r.networks);
+    markers.push(...(r.markers ?? []));
     // What the last round could not remove is what stays.
     stuck = r.stuck ?? [];
     quiet = r.containers.length + r.networks.length === 0 ? quiet + 1 : 0;
     if (quiet < quietRounds) await new Promise((res) => setTimeout(res, 200));
   }
-  return { containers, networks, ...(stuck.length > 0 ? { stuck } : {}) };
+  return { containers, networks, ...(markers.length > 0 ? { markers: markers.sort() } : {}), ...(stuck.length > 0 ? { stuck } : {}) };
 }
 
 /** Removes the resources of one lab of a run (a lab that failed to start; other labs of the run go on). */
