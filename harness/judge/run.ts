@@ -24,7 +24,8 @@ export function judgeRun(step: RunStep, result: Pick<ExecResult, "exitCode" | "s
 export function runResult(step: RunStep, title: string, command: string, result: Pick<ExecResult, "exitCode" | "stdout" | "stderr">): StepResult {
   const problems = judgeRun(step, result);
   const out = `${result.stdout}${result.stderr}`.trim();
-  const message = `${command} → exit ${result.exitCode}${out ? `\n${out}` : ""}`;
+  // Labelled as an expectation's evidence is: the console never breaks a `repro:` line (pasted, it must run as printed).
+  const message = [`repro:   ${command}`, `exit:    ${result.exitCode}`, ...(out ? [`output:  ${out.replaceAll("\n", "\n         ")}`] : [])].join("\n");
   return {
     kind: "step", step: "run", line: step.location.line, title,
     status: problems.length === 0 ? "passed" : "failed",

@@ -30,7 +30,8 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   const lines = [head, indent(s.description.trim(), "  "), renderMatrix(s.expectations, width)];
   for (const e of s.expectations.filter((x) => x.sweep && x.status === "passed")) lines.push(`  ✓ line ${e.line}: sweep ${e.sweep!.summary}`);
   for (const c of s.counters) lines.push(`  ${MARK[c.status]} line ${c.line}: counter ${c.host} ${c.selector} [${c.family}]: ${c.message}`);
-  for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message}`);
+  // A step's message: its first line beside the title, the rest (repro, exit, output) hanging under it.
+  for (const st of s.steps.filter((x) => x.status !== "passed")) lines.push(`  ${MARK[st.status]} ${oneLine(st.title)} (line ${st.line}): ${st.message.replaceAll("\n", "\n      ")}`);
   for (const st of s.steps.filter((x) => x.status === "passed")) for (const n of st.notes ?? []) lines.push(`  ⚠ ${oneLine(st.title)} (line ${st.line}): note: ${n}`);
   // A scenario error's later lines (the lines it names, its hint) hang under its text.
   for (const e of s.errors) lines.push(`  ! ${e.replaceAll("\n", "\n    ")}`);
