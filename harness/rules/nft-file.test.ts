@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { flushesRuleset, formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf } from "./nft-file.ts";
+import { flushesRuleset, formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf, inCharacters } from "./nft-file.ts";
 
 /** What `nft -c -f /tmp/r.nft` printed for a file with four syntax errors and one semantic error (nft 1.0.6, measured). */
 const STDERR = `/tmp/r.nft:3:116-116: Error: syntax error, unexpected '}', expecting newline or semicolon
@@ -71,3 +71,21 @@ test.each([
   ["table inet fw {}\nflush table inet fw\n", false],
   ["# flush ruleset\n", false],
 ])("flushesRuleset(%j) = %s", (content, flushes) => expect(flushesRuleset(content)).toBe(flushes));
+
+describe("nft's byte columns and marks in characters", () => {
+  test.each<[string, string, string, number, number, string]>([
+    ["an ASCII line: as nft printed", '    comment "abc" tcp dport 22 acept', "                     ^^^", 22, 22, "                     ^^^"],
+    ["two-byte characters before the error", '    comment "ééééé" tcp dport 22 acept', "                         ^^^", 26, 21, "                    ^^^"],
+    ["an emoji (four bytes) before, marks with context", '  "😀" tcp dport 22 acept', "       ~~~ ^^^^^^^^", 8, 5, "    ~~~ ^^^^^^^^"],
+    ["a tab kept under the text", '\tcomment "é" acept', "\t            ^^^^^", 15, 14, "\t           ^^^^^"],
+    ["a mark past the line's end", "  acept é", "            ^", 13, 12, "           ^"],
+    ["column 1", "é x", "^^", 1, 1, "^"],
+  ])("%s", (_what, source, marks, byteColumn, column, shown) => {
+    expect(inCharacters(source, marks, byteColumn)).toEqual({ column, marks: shown });
+  });
+
+  test("nftProblems gives the column in characters", () => {
+    const stderr = '/u.nft:3:26-28: Error: syntax error, unexpected tcp, expecting newline or semicolon\n    comment "ééééé" tcp dport 22 acept\n                         ^^^\n';
+    expect(nftProblems(stderr, "/u.nft")).toEqual([{ line: 3, column: 21, message: "syntax error, unexpected tcp, expecting newline or semicolon", excerpt: { source: '    comment "ééééé" tcp dport 22 acept', marks: "                    ^^^" } }]);
+  });
+});

@@ -43,12 +43,37 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
       }
       const source = lines[i + 1];
       const marks = lines[i + 2]?.trimEnd();
-      const excerpt = source !== undefined && marks !== undefined && MARKS.test(marks) && !LOCATED.test(source) ? { excerpt: { source: source.trimEnd(), marks } } : {};
-      problems.push({ line: Number(m[2]), column: Number(m[3]), message: m[5]!.trim(), ...excerpt });
+      if (source !== undefined && marks !== undefined && MARKS.test(marks) && !LOCATED.test(source)) {
+        const shown = inCharacters(source.trimEnd(), marks, Number(m[3]));
+        problems.push({ line: Number(m[2]), column: shown.column, message: m[5]!.trim(), excerpt: { source: source.trimEnd(), marks: shown.marks } });
+      } else problems.push({ line: Number(m[2]), column: Number(m[3]), message: m[5]!.trim() });
     } else if (/^Error: /.test(line.trim())) problems.push({ line: undefined, message: line.trim().slice("Error: ".length) });
   }
   if (problems.length === 0 && stderr.trim() !== "") problems.push({ line: undefined, message: stderr.trim().split("\n")[0]! });
   return problems;
+}
+
+/**
+ * nft counts columns and places its marks in bytes: on a line with `é` or an
+ * emoji before the error both sit to the right of the text. The column and
+ * marks in characters of `source` (pure; unchanged on an ASCII line).
+ */
+export function inCharacters(source: string, marks: string, byteColumn: number): { column: number; marks: string } {
+  let byte = 0;
+  let column = byteColumn;
+  let out = "";
+  for (const [i, c] of [...source].entries()) {
+    const size = Buffer.byteLength(c);
+    if (byte < byteColumn - 1) column = i + 2;
+    const mark = [...marks.slice(byte, byte + size)].find((x) => x === "^" || x === "~");
+    out += mark ?? (c === "\t" ? "\t" : " ");
+    byte += size;
+  }
+  // Marks past the line's end (nft marks a missing token there): kept as nft placed them, after the line.
+  out += marks.slice(byte);
+  const chars = [...source].length;
+  if (byteColumn - 1 >= byte) column = chars + (byteColumn - 1 - byte) + 1;
+  return { column: byteColumn <= 1 ? byteColumn : column, marks: out.trimEnd() };
 }
 
 /** `path:3:7: msg` lines for an error message, each followed by nft's source line and marks (indented; controls escaped). */
