@@ -41,9 +41,11 @@ export class YamlLocator implements Locator {
     this.#lines = lines;
   }
 
+  /** Line and column of a UTF-16 offset, the column in characters (code points: an emoji before is one column, as an editor counts it). */
   position(offset: number): Position {
-    const { line, col } = this.#lines.linePos(Math.max(0, Math.min(offset, this.#text.length)));
-    return { line, column: col };
+    const at = Math.max(0, Math.min(offset, this.#text.length));
+    const { line, col } = this.#lines.linePos(at);
+    return { line, column: [...this.#text.slice(at - (col - 1), at)].length + 1 };
   }
 
   #resolve(node: unknown): unknown {

@@ -12,7 +12,8 @@ export const MARK = "‸";
 export function onlyProblemAtMark(text: string, file: string, machineRoutes?: readonly MachineRoute[]): string {
   const i = text.indexOf(MARK);
   const before = text.slice(0, i);
-  const want = { line: before.split("\n").length, column: i - (before.lastIndexOf("\n") + 1) + 1 };
+  // The column in characters, as an editor counts it (an emoji is one).
+  const want = { line: before.split("\n").length, column: [...before.slice(before.lastIndexOf("\n") + 1)].length + 1 };
   try {
     parseScenarioText(text.replace(MARK, ""), file, machineRoutes ? { machineRoutes } : {});
   } catch (error) {
