@@ -1,5 +1,5 @@
 /** Scenario paths from a command line (files, directories, globs) → scenario files; default scenarios/ in the project root. */
-import { existsSync, globSync, readdirSync, statSync } from "node:fs";
+import { existsSync, globSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
@@ -31,6 +31,16 @@ function defaultScenarios(root: ProjectRoot, invocation: string | undefined): st
   return files.sort();
 }
 
+/** Why a symbolic link resolves to nothing: a loop, or a target that is not there. */
+function linkTrouble(path: string): string {
+  try {
+    statSync(path);
+    return "cannot be followed";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ELOOP" ? "loops (too many levels of symbolic links)" : `leads to nothing (${readlinkSync(path)} is not there)`;
+  }
+}
+
 /** Files, directories and globs resolved against `cwd`; none: scenarios/ in `root` (the project root, root.ts; default `cwd`). `invocation` starts commands in hints (harness/invocation.ts). */
 export function expandScenarioPaths(args: readonly string[], cwd: string = process.cwd(), root: ProjectRoot = { dir: resolve(cwd), reason: "none" }, invocation?: string): string[] {
   if (args.length === 0) return defaultScenarios(root, invocation);
@@ -48,6 +58,9 @@ export function expandScenarioPaths(args: readonly string[], cwd: string = proce
       matches.forEach((m) => files.add(m));
       continue;
     }
+    // A name that is there but leads nowhere (a dangling or looping symbolic link) is said as such.
+    const link = lstatSync(abs, { throwIfNoEntry: false });
+    if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link that ${linkTrouble(abs)}`, { hint: "point the link at a scenario file or folder, or pass the file itself" });
     throw new InputError(`${arg}: no such file or directory`, { hint: "pass scenario files, directories or globs (default: scenarios/ in the project root)" });
   }
   if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.join(" ")}`);
