@@ -23,7 +23,7 @@ describe("outputOptions", () => {
     expect(outputOptions(given, { env, cwd: "/repo" }).reporters).toEqual(reporters);
   });
 
-  test.each([["junit"], ["console,tap"], ["GitHub"]])("%j is bad input", (given) => {
+  test.each([["junit"], ["console,tap"], ["GitHub"], [""], ["  "], ["console,,github"], [",github"]])("%j is bad input", (given) => {
     expect(() => outputOptions([given], { env: {}, cwd: "/repo" })).toThrow(InputError);
   });
 

@@ -37,7 +37,9 @@ export interface Surroundings {
 
 /** `--reporter` values (repeatable, comma lists) → the reporters; none given: console, plus github under GitHub Actions. */
 export function outputOptions(given: readonly string[], where: Surroundings): OutputOptions {
-  const names = given.flatMap((g) => g.split(",")).map((n) => n.trim()).filter((n) => n !== "");
+  // A trailing comma is harmless; an empty name (`--reporter ''`, `console,,github`: often a CI variable that was not set) is said, never read as "the default".
+  const names = given.flatMap((g) => g.split(",").map((n) => n.trim()).filter((n, i, all) => !(n === "" && i === all.length - 1 && i > 0)));
+  if (names.includes("")) throw new InputError(`--reporter got an empty name (${given.map((g) => `\`${g}\``).join(", ")})`, { hint: `give one or more of ${REPORTERS.join(", ")}, comma-separated: --reporter console,github` });
   for (const n of names) {
     if (!(REPORTERS as readonly string[]).includes(n)) throw new InputError(`--reporter must be one of ${REPORTERS.join(", ")}, not \`${n}\``, { hint: "give --reporter console,github (or the flag twice)" });
   }
