@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for limits.ts. */
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { describe, expect, test } from "vitest";
-import { loneCarriageReturn, MAX_DEPTH, MAX_NETWORKS, tooDeep } from "./limits.ts";
+import { loneCarriageReturn, MAX_DEPTH, MAX_NETWORKS, readYaml, tooDeep } from "./limits.ts";
 
 describe("loneCarriageReturn", () => {
   test.each([
@@ -31,4 +31,18 @@ describe("tooDeep", () => {
 
 test("a lab holds as many networks as the address plan has automatic IPv4 subnets", () => {
   expect(MAX_NETWORKS).toBe(127);
+});
+
+describe("readYaml: tags the parser does not know are problems, at the tag", () => {
+  test.each<[string, string, string | undefined]>([
+    ["timeout: !!float 2\n", "unknown YAML tag `!!float`", "timeout: ".length.toString()],
+    ["a: !custom x\n", "unknown YAML tag `!custom`", "3"],
+    ["a: !!js/function 'f'\n", "unknown YAML tag `!!js/function`", "3"],
+    ["a: !!str 3\n", "", undefined],
+    ["a: plain\n", "", undefined],
+  ])("%j", (text, message, offset) => {
+    const r = readYaml(text, new LineCounter());
+    if (offset === undefined) expect("doc" in r).toBe(true);
+    else expect(r).toMatchObject({ problem: { message, offset: Number(offset) } });
+  });
 });

@@ -72,6 +72,12 @@ export function readYaml(text: string, lineCounter: LineCounter): { doc: Documen
   }
   const overflow = doc.errors.find(isStackOverflow);
   if (overflow) return deepAt(overflow.pos[0]);
+  // A tag the parser does not know (`!custom`, `!!js/function`) is dropped silently by it, its value read as a string: said instead.
+  const tag = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tag) {
+    const written = text.slice(tag.pos[0], tag.pos[1]).split(/\s/)[0] ?? "";
+    return { problem: { offset: tag.pos[0], message: `unknown YAML tag \`${written.length > 40 ? `${written.slice(0, 40)}…` : written}\``, hint: "a scenario uses plain YAML values: remove the tag (write numbers without `!!float` or quotes, text as text)" } };
+  }
   const deep = tooDeep(doc);
   return deep ? { problem: deep } : { doc };
 }
