@@ -24,7 +24,8 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
     ...(e.explanation && e.explanation !== e.answerMismatch ? [label("meaning", e.explanation)] : []),
     label("probe", `${sourceLabel(e.from, e.source)} -> ${e.to} (${e.address}) port ${e.port}/${e.protocol} ${e.family}`),
     ...(e.answer ? [label("answer", e.answer)] : []),
-    label("repro", e.evidence.command),
+    // No command when no probe was sent (a target no host holds, a container gone before it ran).
+    label("repro", e.evidence.command || "(none: no probe was sent)"),
     label("output", output || "(none)"),
     endedLine(e, label),
     ...(e.decision ? [label("decided", decidedLine(e.decision))] : []),

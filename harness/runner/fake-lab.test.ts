@@ -148,6 +148,7 @@ describe("the runner on a fake lab", () => {
     const second = await run({ scenarios: [added] }, { provider: new FakeLabProvider(), labs: 1 });
     expect(second.scenarios[0]!.expectations.map((e) => `${e.actual} ${e.status}`)).toEqual(["open passed"]);
     expect(s.expectations[0]!.reason).toMatch(/^no host of the lab holds 198\.18\.0\.99, so nothing could answer there: name a lab host/);
+    expect(renderRun(report, { width: 200 })).toContain("repro:   (none: no probe was sent)");
     expect(s.status).toBe("error");
   });
 
