@@ -1,5 +1,5 @@
 /** Unit tests (no Docker) for report-files.ts: folders made as needed, a path that cannot be made is one error (never a hang). */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,10 +97,18 @@ function smallDisk(): { dir: string; [Symbol.dispose](): void } | undefined {
   return { dir, [Symbol.dispose]: () => execFileSync("umount", [dir]) };
 }
 
-describe.skipIf(process.getuid?.() !== 0)("a full disk (a tmpfs of 16 KiB; root only)", () => {
+/** Can this process mount a tmpfs (root with CAP_SYS_ADMIN)? Asked once. */
+const canMount = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const probe = smallDisk();
+  probe?.[Symbol.dispose]();
+  return probe !== undefined;
+})();
+
+describe.skipIf(!canMount)("a full disk (a tmpfs of 16 KiB; root with CAP_SYS_ADMIN only)", () => {
   test("record: the scenario file stays whole and no temporary file is left", () => {
     using disk = smallDisk();
-    if (!disk) throw new Error("mount -t tmpfs failed as root");
+    if (!disk) throw new Error("mount -t tmpfs failed although it worked before");
     const file = join(disk.dir, "s.yaml");
     writeFileSync(file, "name: kept\n");
     writeFileSync(join(disk.dir, "filler"), "x".repeat(8 * 1024));
@@ -111,7 +119,7 @@ describe.skipIf(process.getuid?.() !== 0)("a full disk (a tmpfs of 16 KiB; root 
 
   test("a report: no file is left at its path, the older one removed", () => {
     using disk = smallDisk();
-    if (!disk) throw new Error("mount -t tmpfs failed as root");
+    if (!disk) throw new Error("mount -t tmpfs failed although it worked before");
     const file = join(disk.dir, "r.json");
     writeFileSync(file, "{\"the last run\": true}");
     const problem = writeReportFile("JSON", file, "z".repeat(64 * 1024));
@@ -119,3 +127,40 @@ describe.skipIf(process.getuid?.() !== 0)("a full disk (a tmpfs of 16 KiB; root 
     expect(readdirSync(disk.dir)).toEqual([]);
   });
 });
+
+describe.skipIf(!canMount)("what is not a plain file fwspec may write (root with CAP_SYS_ADMIN only)", () => {
+  test("a file on a read-only file system is refused and left where it is", () => {
+    using disk = smallDisk();
+    if (!disk) throw new Error("mount -t tmpfs failed although it worked before");
+    const file = join(disk.dir, "r.json");
+    writeFileSync(file, "the last run's report");
+    execFileSync("mount", ["-o", "remount,ro", disk.dir]);
+    const problem = writeReportFile("JSON", file, "{}");
+    expect(problem?.message).toBe(`could not write the JSON report to ${file}: read-only file system`);
+    expect(readFileSync(file, "utf8")).toBe("the last run's report");
+  });
+
+  test("a device is written to, never replaced by a file (a null device of the test's own)", () => {
+    using disk = smallDisk();
+    if (!disk) throw new Error("mount -t tmpfs failed although it worked before");
+    const device = join(disk.dir, "null");
+    execFileSync("mknod", [device, "c", "1", "3"]);
+    symlinkSync(device, join(disk.dir, "link"));
+    expect(writeReportFile("JSON", join(disk.dir, "link"), "{}")).toBeUndefined();
+    expect(statSync(device).isCharacterDevice()).toBe(true);
+    expect(readdirSync(disk.dir).sort()).toEqual(["link", "null"]);
+  });
+
+  test("a file replaced as root keeps its owner and mode", () => {
+    using disk = smallDisk();
+    if (!disk) throw new Error("mount -t tmpfs failed although it worked before");
+    const file = join(disk.dir, "s.yaml");
+    writeFileSync(file, "name: a\n");
+    chownSync(file, 65534, 65534);
+    chmodSync(file, 0o604);
+    expect(writeOutputFile(file, "name: b\n", "s.yaml", "h")).toBeUndefined();
+    const st = statSync(file);
+    expect([readFileSync(file, "utf8"), st.uid, st.gid, st.mode & 0o777]).toEqual(["name: b\n", 65534, 65534, 0o604]);
+  });
+});
+

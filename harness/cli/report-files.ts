@@ -6,7 +6,7 @@
  * other report.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, appendFileSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, appendFileSync, closeSync, constants, existsSync, fchmodSync, fchownSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { FwspecError, OutputError } from "../errors.ts";
 
@@ -42,32 +42,72 @@ export function fsReason(error: unknown): string {
   return /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message.split("\n")[0]!;
 }
 
+/** Where a write failed: before anything of the new text was written (the path is as it was), or after. */
+class WriteFailure extends Error {
+  readonly started: boolean;
+  readonly error: unknown;
+  constructor(started: boolean, error: unknown) {
+    super(String((error as Error)?.message ?? error), { cause: error });
+    this.started = started;
+    this.error = error;
+  }
+}
+
 /**
- * Writes `text` to `file` whole or not at all: into a new file beside it,
- * then renamed over it (an existing file keeps its permission bits; a link is
- * followed, so the file it names is replaced). When anything fails the new
- * file is removed and `file` is as it was: never cut short by a full disk.
- * An existing file fwspec may not write is refused as opening it would be.
+ * Writes `text` to `file` whole or not at all. A regular file (or a new one)
+ * is written into a new file beside it, then renamed over it: it keeps its
+ * permission bits and, where fwspec may (as root), its owner; a link is
+ * followed, so the file it names is replaced; when anything fails the new file
+ * is removed and `file` is as it was, never cut short by a full disk. Anything
+ * else (`/dev/stdout`, `/dev/null`, a pipe, a file bind-mounted alone, where a
+ * rename cannot go) is opened and written as it is. An existing file fwspec
+ * may not write is refused, as opening it would be.
  */
 function replaceWhole(file: string, text: string): void {
-  makeFolders(dirname(file));
-  const existing = existsSync(file) ? realpathSync(file) : undefined;
-  if (existing !== undefined) accessSync(existing, constants.W_OK);
-  const target = existing ?? file;
-  const mode = existing === undefined ? 0o666 : statSync(existing).mode & 0o7777;
-  const temporary = join(dirname(target), `.${basename(target)}.fwspec-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fd = openSync(temporary, "wx", mode);
   try {
+    makeFolders(dirname(file));
+    const existing = existsSync(file) ? realpathSync(file) : undefined;
+    const st = existing === undefined ? undefined : statSync(existing);
+    if (existing !== undefined) accessSync(existing, constants.W_OK);
+    if (st !== undefined && !st.isFile()) return writeInPlace(existing!, text);
+    const target = existing ?? file;
+    const temporary = join(dirname(target), `.${basename(target)}.fwspec-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const fd = openSync(temporary, "wx", st === undefined ? 0o666 : st.mode & 0o7777);
     try {
-      writeFileSync(fd, text);
-    } finally {
-      closeSync(fd);
+      try {
+        if (st !== undefined) {
+          fchmodSync(fd, st.mode & 0o7777); // the umask narrowed what openSync gave
+          try {
+            fchownSync(fd, st.uid, st.gid);
+          } catch {
+            // Not root: the file becomes the writer's, as any editor's save would make it.
+          }
+        }
+        writeFileSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      // A file bind-mounted alone cannot be renamed over (EBUSY): written in place, as before.
+      if ((error as NodeJS.ErrnoException).code === "EBUSY" && existing !== undefined) return writeInPlace(existing, text);
+      throw error;
     }
-    if (existing !== undefined) chmodSync(temporary, mode); // the umask narrowed what openSync gave
-    renameSync(temporary, target);
   } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+    throw error instanceof WriteFailure ? error : new WriteFailure(false, error);
+  }
+}
+
+/** Opens `path` for writing and writes `text` (a device, a pipe, a bind-mounted file); a failure after the open is one that `started`. */
+function writeInPlace(path: string, text: string): void {
+  const fd = openSync(path, "w");
+  try {
+    writeFileSync(fd, text);
+  } catch (error) {
+    throw new WriteFailure(true, error);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -80,8 +120,9 @@ export function writeOutputFile(file: string, text: string, shown: string, hint:
   try {
     replaceWhole(file, text);
     return undefined;
-  } catch (error) {
-    return new OutputError(`cannot write ${shown}: ${fsReason(error)}; nothing was changed`, { cause: error, hint });
+  } catch (failure) {
+    const { started, error } = failure as WriteFailure;
+    return new OutputError(`cannot write ${shown}: ${fsReason(error)}; ${started ? "it may be left incomplete" : "nothing was changed"}`, { cause: error, hint });
   }
 }
 
@@ -96,9 +137,11 @@ export function writeReportFile(kind: string, file: string, text: string): Fwspe
   try {
     replaceWhole(path, text);
     return undefined;
-  } catch (error) {
+  } catch (failure) {
+    const { error } = failure as WriteFailure;
     let left = "";
-    if (existsSync(path) && statSync(path).isFile()) {
+    // Only a file fwspec may write goes (a full disk, a failed rename): never one it was refused, nor a device.
+    if (existsSync(path) && statSync(path).isFile() && canWrite(path)) {
       try {
         rmSync(path);
         left = "; the older report there was removed";
@@ -109,6 +152,15 @@ export function writeReportFile(kind: string, file: string, text: string): Fwspe
     return new FwspecError(`could not write the ${kind} report to ${path}: ${fsReason(error)}${left}`, {
       hint: "give a path in a folder fwspec can create and write (the verdicts above are unaffected)",
     });
+  }
+}
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
