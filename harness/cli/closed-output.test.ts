@@ -20,11 +20,31 @@ describe("a closed output", () => {
     expect(r.exitCode).toBe(141);
   });
 
-  test("either stream failing counts; none failing does not", () => {
+  test("EPIPE on either stream counts; another error does not", () => {
     const [out, err] = [new EventEmitter(), new EventEmitter()];
     const watch = watchClosedOutput([out, err], new EventEmitter());
+    out.emit("error", Object.assign(new Error("write EIO"), { code: "EIO" }));
     expect(watch.closed()).toBe(false);
     err.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
     expect(watch.closed()).toBe(true);
+  });
+
+  test.each<[string, number, number]>([
+    ["a clean exit becomes 141", 0, 141],
+    ["a failed check's 1 stays", 1, 1],
+    ["a usage error's 2 stays", 2, 2],
+    ["a signal's 130 stays", 130, 130],
+  ])("%s", (_what, code, want) => {
+    const [out, exiting] = [new EventEmitter(), new EventEmitter()];
+    watchClosedOutput([out], exiting);
+    out.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    const before = process.exitCode;
+    process.exitCode = code;
+    try {
+      exiting.emit("exit", code);
+      expect(process.exitCode).toBe(want);
+    } finally {
+      process.exitCode = before;
+    }
   });
 });
