@@ -1,7 +1,8 @@
-/** Columns count characters as an editor does (no Docker): an emoji before the problem on its line is one column, not two UTF-16 units. */
+/** Columns count characters (code points, as rustc does; no Docker): an emoji before the problem on its line is one column, not two UTF-16 units. */
 import path from "node:path";
 import { expect, test } from "vitest";
 import { onlyProblemAtMark } from "../testing/positioned.ts";
+import { positionInText } from "./locate.ts";
 
 const FILE = path.join(import.meta.dirname, "testdata", "case.yaml");
 
@@ -12,4 +13,9 @@ test.each<[string, string]>([
 ])("%s", (_what, steps) => {
   const text = `name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/22] }\n  client: {}\n${steps}\n`;
   expect(onlyProblemAtMark(text, FILE)).toMatch(/^unknown verdict `opne`/);
+});
+
+test("a position found without a YAML parse (an unknown tag, too deep a nesting) counts characters too", () => {
+  const text = 'name: n\nc: { x: "😀😀", y: !custom 1 }\n';
+  expect(positionInText(text, text.indexOf("!custom"))).toEqual({ line: 2, column: 18 });
 });

@@ -41,7 +41,7 @@ export class YamlLocator implements Locator {
     this.#lines = lines;
   }
 
-  /** Line and column of a UTF-16 offset, the column in characters (code points: an emoji before is one column, as an editor counts it). */
+  /** Line and column of a UTF-16 offset, the column in characters (code points: an emoji before is one column), as positionInText counts. */
   position(offset: number): Position {
     const at = Math.max(0, Math.min(offset, this.#text.length));
     const { line, col } = this.#lines.linePos(at);
@@ -143,7 +143,7 @@ export function positionInText(text: string, offset: number): Position {
       lineStart = i + 1;
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line, column: [...text.slice(lineStart, Math.min(offset, text.length))].length + 1 };
 }
 
 /** `steps[2].expect[0]`. */

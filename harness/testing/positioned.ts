@@ -12,7 +12,7 @@ export const MARK = "‸";
 export function onlyProblemAtMark(text: string, file: string, machineRoutes?: readonly MachineRoute[]): string {
   const i = text.indexOf(MARK);
   const before = text.slice(0, i);
-  // The column in characters, as an editor counts it (an emoji is one).
+  // The column in characters (code points: an emoji is one), as fwspec reports it.
   const want = { line: before.split("\n").length, column: [...before.slice(before.lastIndexOf("\n") + 1)].length + 1 };
   try {
     parseScenarioText(text.replace(MARK, ""), file, machineRoutes ? { machineRoutes } : {});
