@@ -273,15 +273,18 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   const progress = options.progress ?? silentProgress;
   const filter = options.filter === undefined ? undefined : filterPattern(options.filter);
   let scenarios: readonly Scenario[];
+  // Every scenario given, of every shard: a report file may overwrite none of them (another CI machine runs those).
+  let given: readonly Scenario[] = [];
   if ("paths" in input) {
     const validated = validateFiles(input.paths, undefined, { root: options.root, invocation: options.invocation });
+    given = validated.scenarios;
     scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
     progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   } else {
     refuseMachineTargets(input.scenarios);
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
-  refuseOverwrites(options.outputs ?? [], "paths" in input ? scenarios : [], options.invocation);
+  refuseOverwrites(options.outputs ?? [], given, options.invocation);
   const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
