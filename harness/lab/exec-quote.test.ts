@@ -16,6 +16,7 @@ describe("shellQuote", () => {
     ["spaces", "echo a b", "'echo a b'"],
     ["a single quote", "it's", "'it'\\''s'"],
     ["an empty argument", "", "''"],
+    ["brackets (a glob to bash)", "http://[2001:db8::2]:80/", "'http://[2001:db8::2]:80/'"],
     ["an emoji stays as it is", "héllo 😀", "'héllo 😀'"],
     ["ESC", "\u001b[31mred", "$'\\x1b[31mred'"],
     ["a newline and a tab", "a\nb\tc", "$'a\\nb\\tc'"],

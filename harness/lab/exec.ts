@@ -28,7 +28,7 @@ export interface CommandTarget {
   exec(command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 }
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./\-\[\]]+$/;
+const SAFE = /^[A-Za-z0-9_@%+=:,./\-]+$/;
 
 /** POSIX-shell quoting, for display only (commands never go through a shell on the machine). */
 export function shellQuote(argv: readonly string[]): string {

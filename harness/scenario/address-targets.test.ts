@@ -3,7 +3,7 @@
  * address is the probing host's own, as `localhost` is, and an address a host
  * declares is that host, so both need a listener where the probe goes (else
  * "blocked" could mean nothing listens, not the firewall). Any other literal
- * is left to the lab, which errors when no host holds it (probes/probe.ts).
+ * is left to the lab, which errors when no host holds it (probes/literal-targets.ts).
  */
 import path from "node:path";
 import { describe, expect, test } from "vitest";

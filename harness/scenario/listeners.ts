@@ -66,7 +66,7 @@ function parseListener(ctx: CheckBase, text: string, p: Path): ListenerSpec | un
  * The host a probe's target is: the probing host for `localhost` and a loopback
  * address, the host that declares a literal address in the address plan;
  * undefined for any other literal (no host known before the lab: the probe
- * errors there when no lab host holds it, probes/probe.ts).
+ * errors there when no lab host holds it, probes/literal-targets.ts).
  */
 function targetHost(ctx: Topology & { readonly addressPlan?: AddressPlan | undefined }, from: string, to: ProbeTarget): string | undefined {
   if (to.kind === "localhost") return from;
