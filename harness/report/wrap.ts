@@ -7,6 +7,8 @@
  * starts a CI command (`::…`, `##[…`): it gets the `| ` that text.ts gives.
  */
 
+import stringWidth from "string-width";
+
 /** Terminal columns when nothing better is known (not a terminal, or its width unknown). */
 export const DEFAULT_WIDTH = 100;
 
@@ -14,11 +16,9 @@ export const DEFAULT_WIDTH = 100;
 const WHOLE = new Set(["repro:"]);
 const CI_COMMAND = /^(::|##(vso)?\[)/;
 
-/** Width in code points (the marks fwspec prints are one column each). */
+/** Width in terminal columns: a wide character (CJK, most emoji) takes two, a combining mark none (string-width). */
 export function textWidth(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
+  return stringWidth(text);
 }
 
 /** One line as lines no wider than `width`, except a single unbreakable word or a `repro:` command. */

@@ -76,7 +76,8 @@ describe("nft's byte columns and marks in characters", () => {
   test.each<[string, string, string, number, number, string]>([
     ["an ASCII line: as nft printed", '    comment "abc" tcp dport 22 acept', "                     ^^^", 22, 22, "                     ^^^"],
     ["two-byte characters before the error", '    comment "ééééé" tcp dport 22 acept', "                         ^^^", 26, 21, "                    ^^^"],
-    ["an emoji (four bytes) before, marks with context", '  "😀" tcp dport 22 acept', "       ~~~ ^^^^^^^^", 8, 5, "    ~~~ ^^^^^^^^"],
+    ["an emoji (four bytes, two columns wide) before, marks with context", '  "😀" tcp dport 22 acept', "       ~~~ ^^^^^^^^", 8, 5, "     ~~~ ^^^^^^^^"],
+    ["a CJK character (three bytes, two columns wide) before", '  "漢" acept', "        ^^^^^", 9, 7, "       ^^^^^"],
     ["a tab kept under the text", '\tcomment "é" acept', "\t            ^^^^^", 15, 14, "\t           ^^^^^"],
     ["a mark past the line's end", "  acept é", "            ^", 13, 12, "           ^"],
     ["column 1", "é x", "^^", 1, 1, "^"],

@@ -4,6 +4,7 @@
  * ruleset` text, and the `nft -f` input that puts native tables back as they
  * were before a failed apply (one transaction).
  */
+import stringWidth from "string-width";
 import { oneLine } from "../text.ts";
 
 export interface NftProblem {
@@ -55,8 +56,9 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
 
 /**
  * nft counts columns and places its marks in bytes: on a line with `é` or an
- * emoji before the error both sit to the right of the text. The column and
- * marks in characters of `source` (pure; unchanged on an ASCII line).
+ * emoji before the error both sit to the right of the text. The column in
+ * characters of `source`, and the marks as wide as each character shows in a
+ * terminal (pure; unchanged on an ASCII line).
  */
 export function inCharacters(source: string, marks: string, byteColumn: number): { column: number; marks: string } {
   let byte = 0;
@@ -66,7 +68,8 @@ export function inCharacters(source: string, marks: string, byteColumn: number):
     const size = Buffer.byteLength(c);
     if (byte < byteColumn - 1) column = i + 2;
     const mark = [...marks.slice(byte, byte + size)].find((x) => x === "^" || x === "~");
-    out += mark ?? (c === "\t" ? "\t" : " ");
+    // As wide as the character shows in a terminal (two columns for a wide one), so the marks stay under it.
+    out += c === "\t" && mark === undefined ? "\t" : (mark ?? " ").repeat(Math.max(1, stringWidth(c)));
     byte += size;
   }
   // Marks past the line's end (nft marks a missing token there): kept as nft placed them, after the line.
