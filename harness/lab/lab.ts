@@ -284,6 +284,8 @@ export class Lab {
       if (declared.length > 0) {
         // A network noted stale gets one more removal first: one the engine lets go of now holds nothing.
         if (staleNetworks(docker).size > 0) await retryStale(docker);
+        const waitStart = performance.now();
+        let said = 0;
         await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker), staleNetworks(docker), this.#options.invocation), {
           retries: 60,
           shouldRetry: ({ error }) => !(error instanceof StuckSubnetError),
@@ -292,7 +294,14 @@ export class Lab {
           maxRetryTime: 120_000,
           ...(this.#options.signal ? { signal: this.#options.signal } : {}),
           onFailedAttempt: ({ error, attemptNumber }) => {
-            if (attemptNumber === 1 && !(error instanceof StuckSubnetError)) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
+            if (error instanceof StuckSubnetError) return;
+            if (attemptNumber === 1) progress.info(`lab ${name}: its declared subnet is in use by another lab; waiting for it (up to 120 s)`);
+            // A long wait says it is still waiting, every 15 s.
+            const waited = Math.floor((performance.now() - waitStart) / 1000);
+            if (waited >= said + 15) {
+              said = waited - (waited % 15);
+              progress.info(`lab ${name}: still waiting for its declared subnet (${said} s of 120)`);
+            }
           },
         });
       }
