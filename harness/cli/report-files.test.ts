@@ -44,7 +44,7 @@ describe("writeOutputFile (fwspec record's scenario)", () => {
     expect(readdirSync(dir)).toEqual(["x.yaml"]);
   });
 
-  test("a failure after the new text was written (here the rename) leaves the path as it was and no temporary file", () => {
+  test("a folder at the path is refused: nothing is written into it or over it, no temporary file is left", () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-rf-"));
     mkdirSync(join(dir, "x.yaml"));
     writeFileSync(join(dir, "x.yaml", "inside"), "kept");
