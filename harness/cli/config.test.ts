@@ -18,7 +18,8 @@ async function validate(name: string, config: string) {
   writeFileSync(path.join(dir, "fwspec.config.json"), config);
   for (const s of ["a.yaml", "b.yaml"]) writeFileSync(path.join(dir, "scenarios", s), SCENARIO);
   const r = await execa(process.execPath, [MAIN, "validate", "scenarios"], { cwd: dir, reject: false });
-  return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}`, config: path.join(dir, "fwspec.config.json") };
+  // Named as the terminal shows it: relative to the folder fwspec runs in.
+  return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}`, config: "fwspec.config.json" };
 }
 
 describe("fwspec.config.json is read where it marks the root", () => {

@@ -11,13 +11,13 @@
  * (rules/static-jumps.ts: plain `fwspec validate`); with the lab each is named
  * once (withStaticJumps).
  */
-import path from "node:path";
 import { InputError } from "../errors.ts";
 import type { LabHost, LabProvider } from "../lab/types.ts";
 import { BACKENDS, FAMILIES, type Family } from "../model/types.ts";
 import type { RejectedRuleLine } from "../model/results.ts";
 import { columnAsWritten } from "../scenario/placeholders.ts";
 import type { Progress } from "../progress.ts";
+import { shownPath } from "../shown-path.ts";
 import { oneLine } from "../text.ts";
 import { nftExcerpt, type NftProblem, nftProblems, nftWhere } from "../rules/nft-file.ts";
 import { explainMissingJumps, type ExplainedLine, mayBeMissingJump } from "../rules/missing-jumps.ts";
@@ -163,14 +163,9 @@ export async function findSyntaxProblems(jobs: readonly SyntaxJob[], provider: L
   return [...problems.values()];
 }
 
-function shown(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
-}
-
 /** `fixtures/rules.v4:6: ipv4: iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"` */
 export function formatSyntaxProblem(p: SyntaxProblem, cwd = process.cwd()): string {
-  return `${oneLine(shown(p.file, cwd))}${nftWhere(p)}: ${p.family}: ${oneLine(p.message)}${nftExcerpt(p, "      ")}`;
+  return `${oneLine(shownPath(p.file, cwd))}${nftWhere(p)}: ${p.family}: ${oneLine(p.message)}${nftExcerpt(p, "      ")}`;
 }
 
 /** The tools that refused the lines, each once, in the order of the problems: `nft -c`, `iptables-restore --test and iptables`. */
@@ -201,7 +196,7 @@ export interface RuleCheck {
 
 /** `gw.sh:3: not checked: shell syntax or another program: \`WAN=eth0\`` */
 export function formatUnchecked(u: UncheckedJob, cwd = process.cwd()): string {
-  return `${oneLine(shown(u.file, cwd))}${u.line === undefined ? "" : `:${u.line}`}: not checked: ${oneLine(u.why)}`;
+  return `${oneLine(shownPath(u.file, cwd))}${u.line === undefined ? "" : `:${u.line}`}: not checked: ${oneLine(u.why)}`;
 }
 
 /** What names a jump to nothing found without a lab (the heading's "rejected by …"). */

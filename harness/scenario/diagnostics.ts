@@ -4,6 +4,7 @@
  * (file, line, column), collected into one ScenarioError per file.
  */
 import { InputError } from "../errors.ts";
+import { shownPath } from "../shown-path.ts";
 import { oneLine } from "../text.ts";
 import { formatPath } from "./locate.ts";
 import type { Locator, Path } from "./locate.ts";
@@ -18,9 +19,9 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
-/** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` */
+/** `scenarios/x.yaml:12:9: unknown host \`remot\`\n  hint: did you mean \`remote\`?` (a file inside the folder fwspec runs in named relative to it). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${oneLine(d.file)}:${d.line}:${d.column}: ${oneLine(d.message)}`;
+  const head = `${oneLine(shownPath(d.file))}:${d.line}:${d.column}: ${oneLine(d.message)}`;
   return d.hint ? `${head}\n  hint: ${oneLine(d.hint)}` : head;
 }
 
@@ -32,7 +33,7 @@ export function shownDiagnostics(diagnostics: readonly Diagnostic[]): string[] {
   const shown = diagnostics.slice(0, MAX_DIAGNOSTICS).map(formatDiagnostic);
   const more = diagnostics.length - MAX_DIAGNOSTICS;
   if (more <= 0) return shown;
-  const files = [...new Set(diagnostics.slice(MAX_DIAGNOSTICS).map((d) => oneLine(d.file)))].join(", ");
+  const files = [...new Set(diagnostics.slice(MAX_DIAGNOSTICS).map((d) => oneLine(shownPath(d.file))))].join(", ");
   return [...shown, `… and ${more} more problem(s) in ${files} (not shown; fix these and validate again)`];
 }
 

@@ -1177,6 +1177,13 @@ describe("all problems of a file are reported, in order", () => {
     expect(formatDiagnostic({ file: "x.yaml", line: 1, column: 1, message: "m" })).toBe("x.yaml:1:1: m");
   });
 
+  test("formatDiagnostic names a file inside the folder fwspec runs in relative to it, like bad rule lines; others as given", () => {
+    const at = (file: string) => formatDiagnostic({ file, line: 2, column: 3, message: "m" });
+    expect(at(path.join(process.cwd(), "scenarios", "x.yaml"))).toBe("scenarios/x.yaml:2:3: m");
+    expect(at("/elsewhere-not-here/x.yaml")).toBe("/elsewhere-not-here/x.yaml:2:3: m");
+    expect(at("scenarios/x.yaml")).toBe("scenarios/x.yaml:2:3: m");
+  });
+
   test("the diagnostic names the file as given", () => {
     const ds = diagnosticsOf(() => parseScenarioText("name: [", "scenarios/x.yaml"));
     expect(ds[0]?.file).toBe("scenarios/x.yaml");
