@@ -16,6 +16,7 @@ import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
+import { meetsPacket, type VaryingRule, varyingRule, waitedNote } from "../rules/stateful.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { icmpErrorsSeen } from "./refusal.ts";
 
@@ -115,8 +116,10 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await readAll();
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
-  if (!options.early || watch.length === 0) {
-    result = await runProbeFrom(from, address, spec);
+  // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
+  const varying = options.early ? varyingRule(before, meetsPacket(packetOf(spec, address))) : undefined;
+  if (!options.early || watch.length === 0 || varying) {
+    result = withWaitedNote(await runProbeFrom(from, address, spec), varying);
     after = await readAll();
   } else {
     const started = await startProbe(from, address, spec, graceMs(spec.protocol, options.expected));
@@ -131,6 +134,16 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after));
   const native = [...before.values()].some(holdsNative);
   return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}) };
+}
+
+/** A probe's first packet as rules see it (rules/packet-match.ts). */
+export function packetOf(spec: ProbeSpec, address?: string): { family: ProbeSpec["family"]; protocol: "tcp" | "udp"; dport: number; destination?: string } {
+  return { family: spec.family, protocol: spec.protocol === "udp" ? "udp" : "tcp", dport: spec.port, ...(address ? { destination: address } : {}) };
+}
+
+/** A probe that ran to its own end because of a varying rule: a `dropped` says why it was not decided early. */
+export function withWaitedNote(result: ProbeResult, varying: VaryingRule | undefined): ProbeResult {
+  return varying && result.verdict === "dropped" ? { ...result, reason: `${result.reason}; ${waitedNote(varying)}` } : result;
 }
 
 /** Every rule (with its host) and chain policy whose counters moved between two readings of the watched hosts: a probe's own, when it ran alone. */

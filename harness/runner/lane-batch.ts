@@ -11,13 +11,14 @@ import type { RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type BatchProbe, type CounterFallback, observeBatch } from "../probes/observe-batch.ts";
-import { countersMoved, GRACE_MS, type Observation } from "../probes/observe.ts";
+import { countersMoved, GRACE_MS, type Observation, packetOf, withWaitedNote } from "../probes/observe.ts";
 import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
+import { meetsPacket, varyingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 
@@ -45,7 +46,9 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
       return verdict ? { early: verdict, taken } : undefined;
     },
   } : undefined;
-  const observations = await observeBatch(lab, probes, traces, early, fallback);
+  // A rule on the path that answers by what came before (rules/stateful.ts): every probe runs to its own end.
+  const varying = early ? probes.map(({ spec }) => varyingRule(before, meetsPacket(packetOf(spec)))).find((v) => v !== undefined) : undefined;
+  const observations = (await observeBatch(lab, probes, traces, early && !varying, fallback)).map((o) => (varying ? { ...o, result: withWaitedNote(o.result, varying) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));

@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../env/images.ts";
+import type { ProbePacket } from "./packet-match.ts";
+import { parseSave, type SavedRule, type SavedRuleset } from "./saved.ts";
+import { meetsPacket, meetsPorts, recordingChains, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
+
+const ipt = (text: string, chain = "INPUT"): SavedRule => {
+  const target = / -[jg] (\S+)/.exec(text)?.[1] ?? null;
+  return { family: "ipv4", table: "filter", chain, position: 1, packets: 0, bytes: 0, text, target, comment: null };
+};
+const nft = (text: string, chain = "input"): SavedRule => {
+  const verdict = /(?:^|\s)(accept|drop|reject|return)(?:\s|$)/.exec(text)?.[1];
+  const jump = /(?:^|\s)(?:jump|goto) (\S+)/.exec(text)?.[1];
+  return { family: "ipv4", table: "inet f", chain, position: 1, packets: 0, bytes: 0, text, target: jump ?? (verdict ? verdict.toUpperCase() : null), comment: null, handle: 4, counts: true };
+};
+
+describe("varyingPart: what makes a rule answer by earlier packets", () => {
+  test.each([
+    ["-A INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m limit --limit 1/sec --limit-burst 1 -j ACCEPT", "-m limit"],
+    ["-A INPUT -p tcp -m hashlimit --hashlimit-above 5/sec --hashlimit-name ssh -j DROP", "-m hashlimit"],
+    ["-A INPUT -p tcp -m tcp --dport 22 -m recent --set --name SSH --rsource", "--set"],
+    ["-A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name SSH --rsource -j DROP", "--update"],
+    ["-A INPUT -p tcp -m connlimit --connlimit-above 2 --connlimit-mask 32 -j REJECT --reject-with tcp-reset", "-m connlimit"],
+    ["-A INPUT -m statistic --mode random --probability 0.5 -j DROP", "-m statistic"],
+    ["-A INPUT -p tcp -j SET --add-set seen src", "-j SET"],
+    ["-A INPUT -m quota --quota 1000 -j ACCEPT", "-m quota"],
+    ["-A INPUT -p tcp -m tcp --dport 8080 -j DROP", undefined],
+    ["-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", undefined],
+    ["-A INPUT -p tcp -m comment --comment \"-m limit here\" -j DROP", undefined],
+    ["-A INPUT -j CONNMARK --set-mark 1", undefined],
+    ["-A INPUT -m set --match-set blocked src -j DROP", undefined],
+  ])("iptables %s: %s", (text, part) => {
+    expect(varyingPart(ipt(text))).toBe(part);
+  });
+
+  test.each([
+    ["tcp dport 22 ct state new limit rate 1/second burst 1 packets counter accept", "limit"],
+    ["update @seen4 { ip saddr } counter drop", "update @seen4"],
+    ["add @blocked { ip saddr timeout 1m }", "add @blocked"],
+    ["ip saddr ct count over 2 reject", "ct count"],
+    ["numgen random mod 2 vmap { 0 : accept, 1 : drop }", "numgen"],
+    ["quota over 1 mbytes drop", "quota"],
+    ["tcp dport 22 meter ssh { ip saddr limit rate 3/minute } accept", "meter"],
+    ["tcp dport 22 ct state new xt match recent counter packets 0 bytes 0 jump ufw-user-limit", "xt match recent"],
+    ["ip saddr @seen4 accept", undefined],
+    ["tcp dport 8080 counter drop comment \"ssh rate limit\"", undefined],
+  ])("nft %s: %s", (text, part) => {
+    expect(varyingPart(nft(text))).toBe(part);
+  });
+});
+
+const ruleset = (rules: SavedRule[], userChains: [string, string][] = []): SavedRuleset => ({
+  family: "ipv4",
+  chains: [{ table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 }, ...userChains.map(([table, chain]) => ({ table, chain, policy: null, packets: 0, bytes: 0 }))],
+  rules,
+});
+const on = (rs: SavedRuleset) => new Map([["server", rs]]);
+const packet = (dport: number): Omit<ProbePacket, "loopback"> => ({ family: "ipv4", protocol: "tcp", dport });
+
+describe("varyingRule: only where the verdict can differ", () => {
+  test.each([
+    ["a rate-limited ACCEPT before a DROP", [ipt("-A INPUT -p tcp -m limit --limit 1/sec -j ACCEPT"), ipt("-A INPUT -p tcp -j DROP")], [], "-m limit"],
+    ["a rate limit that only logs", [ipt("-A INPUT -m limit --limit 1/sec -j LOG --log-prefix \"x \""), ipt("-A INPUT -j NFLOG")], [], undefined],
+    ["a rate limit without target", [ipt("-A INPUT -m limit --limit 1/sec")], [], undefined],
+    ["a rate limit jumping to a chain that only logs and returns (ufw)", [ipt("-A INPUT -m limit --limit 3/min -j ufw-logging-deny"), ipt("-A ufw-logging-deny -m conntrack --ctstate INVALID -m limit --limit 3/min -j RETURN", "ufw-logging-deny"), ipt("-A ufw-logging-deny -m limit --limit 3/min -j LOG", "ufw-logging-deny")], [["filter", "ufw-logging-deny"]], undefined],
+    ["a rate limit jumping to a chain that rejects", [ipt("-A INPUT -m limit --limit 3/min -j lim"), ipt("-A lim -j REJECT", "lim")], [["filter", "lim"]], "-m limit"],
+    ["a recent list a rule fills, with no verdict of its own", [ipt("-A INPUT -p tcp -m recent --set --name x")], [], "--set"],
+  ] as const)("%s", (_, rules, chains, part) => {
+    expect(varyingRule(on(ruleset([...rules], chains.map(([t, c]) => [t, c]))))?.part).toBe(part);
+  });
+
+  test.each([
+    ["a native limit that only logs", [nft("limit rate 3/minute burst 10 packets counter log prefix \"[UFW BLOCK] \"")], [], undefined],
+    ["a native limit returning from a logging chain", [nft("ct state invalid limit rate 3/minute return", "log"), nft("limit rate 3/minute log", "log"), nft("limit rate 3/minute jump log")], [["inet f", "log"]], undefined],
+    ["a native limit that accepts", [nft("tcp dport 22 limit rate 1/second accept"), nft("tcp dport 22 drop")], [], "limit"],
+    ["a verdict map by chance", [nft("numgen random mod 2 vmap { 0 : accept, 1 : drop }")], [], "numgen"],
+    ["greylisting", [nft("ip saddr @seen4 accept"), nft("update @seen4 { ip saddr } counter drop")], [], "update @seen4"],
+  ] as const)("%s", (_, rules, chains, part) => {
+    expect(varyingRule(on(ruleset([...rules], chains.map(([t, c]) => [t, c]))))?.part).toBe(part);
+  });
+
+  test("a probe of another port does not meet an iptables rule's rate limit; a native rule is assumed met", () => {
+    const limited = ruleset([ipt("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1/sec -j ACCEPT"), ipt("-A INPUT -p tcp -j DROP")]);
+    expect(varyingRule(on(limited), meetsPacket(packet(8080)))).toBeUndefined();
+    expect(varyingRule(on(limited), meetsPacket(packet(22)))?.part).toBe("-m limit");
+    expect(varyingRule(on(ruleset([nft("tcp dport 22 limit rate 1/second accept")])), meetsPacket(packet(8080)))?.part).toBe("limit");
+    // Whether the probe crosses loopback is not judged: a rule on lo may meet it.
+    expect(varyingRule(on(ruleset([ipt("-A INPUT -i lo -p tcp -m limit --limit 1/sec -j ACCEPT")])), meetsPacket(packet(8080)))?.part).toBe("-m limit");
+  });
+
+  test.each([
+    [20, 24, "-m limit"],
+    [8000, 8100, undefined],
+    [1, 21, undefined],
+    [22, 22, "-m limit"],
+    [27, 27, "-m limit"],
+    [31, 100, undefined],
+  ])("a sweep of %i-%i and a rule limiting --dport 22 and --dports 25,26:30: %s", (first, last, part) => {
+    const rs = ruleset([ipt("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1/sec -j ACCEPT"), ipt("-A INPUT -p tcp -m multiport --dports 25,26:30 -m limit --limit 1/sec -j ACCEPT")]);
+    expect(varyingRule(on(rs), meetsPorts(first, last))?.part).toBe(part);
+  });
+
+  test("ufw as generated: its logging limits change nothing; its `limit ssh` rules vary for port 22 only", () => {
+    const v4 = parseSave(readFileSync(join(PROJECT_ROOT, "fixtures/generated/ufw.rules.v4"), "utf8"), "ipv4");
+    expect(recordingChains(v4)).toContain("filter\0ufw-logging-deny");
+    expect(varyingRule(on(v4), meetsPacket(packet(80)))).toBeUndefined();
+    expect(varyingRule(on(v4), meetsPacket(packet(22)))?.part).toBe("--set");
+    expect(varyingRule(on(v4), meetsPorts(23, 1024))).toBeUndefined();
+  });
+
+  test("a native rule is named as written, without its handle", () => {
+    const v = varyingRule(on(ruleset([nft("tcp dport 22 limit rate 1/second accept # handle 2")])))!;
+    expect(waitedNote(v)).toContain("server's rule `tcp dport 22 limit rate 1/second accept` (limit)");
+  });
+
+  test("the note says why a probe waited", () => {
+    const v = varyingRule(on(ruleset([nft("ip saddr @seen4 accept"), nft("update @seen4 { ip saddr } counter drop")])))!;
+    expect(waitedNote(v)).toBe("not decided early: server's rule `update @seen4 { ip saddr } counter drop` (update @seen4) answers by what came before, so a retransmitted packet may be let through; the probe ran to its own end");
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Rules whose answer depends on earlier packets (rules/stateful.ts): a DROP
+ * that takes a probe's first SYN does not decide `dropped` when a rate limit,
+ * a `recent` list or a set a rule fills may let its retransmission in. The
+ * probe runs to its own end and reports what the tool saw (greylisting: open
+ * after a second), on native nftables (trace) and iptables (counters); a
+ * sweep, whose packets would change what they test, is an error naming the rule.
+ */
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { run } from "../api.ts";
+import { PROJECT_ROOT } from "../env/images.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+it("a greylisted SYN dropped once and let in on its retransmission is open, on nft and iptables", async () => {
+  const scenario = defineScenario({
+    name: "greylisting",
+    description: "first SYN dropped, retransmission accepted",
+    family: "both",
+    hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, client: {} },
+    steps: [
+      { apply: { host: "server", nft: join(PROJECT_ROOT, "fixtures/trace/greylist.nft") } },
+      { expect: ["client -> server:8080 open"] },
+      {
+        apply: {
+          host: "server",
+          commands: [
+            "iptables -A INPUT -p tcp --dport 8081 -m recent --name seen --rcheck -j ACCEPT",
+            "iptables -A INPUT -p tcp --dport 8081 -m recent --name seen --set -j DROP",
+          ],
+        },
+      },
+      { expect: ["client -> server:8081/tcp4 open"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const s = report.scenarios[0]!;
+  for (const e of s.expectations) {
+    expect(`${e.port} ${e.family}: ${e.actual} (${e.reason})`).toMatch(/ open \(/);
+    // Answered by the retransmission, about a second after the first SYN.
+    expect(e.evidence.durationMs, `${e.port} ${e.family}`).toBeGreaterThan(800);
+  }
+  expect(s.status).toBe("passed");
+});
+
+it("a sweep over a rate limit is an error naming the rule, never swept", async () => {
+  const scenario = defineScenario({
+    name: "sweep over a rate limit",
+    description: "a sweep's packets would spend the limit",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/22"] }, client: {} },
+    steps: [
+      {
+        apply: {
+          host: "server",
+          commands: [
+            "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m limit --limit 1/sec --limit-burst 1 -j ACCEPT",
+            "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP",
+          ],
+        },
+      },
+      { expect: ["client -> server:20-24 blocked except 22"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const e = report.scenarios[0]!.expectations[0]!;
+  expect(e.status).toBe("error");
+  expect(e.sweep!.notes.join("\n")).toMatch(/-m limit/);
+});
