@@ -44,6 +44,7 @@ const RUN_OPTIONS = z.strictObject({
   handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
   checkRules: z.boolean({ error: "must be true or false" }).optional(),
   coverage: z.boolean({ error: "must be true or false" }).optional(),
+  coverageMin: z.number({ error: "must be a number from 0 to 100" }).min(0, "must be a number from 0 to 100").max(100, "must be a number from 0 to 100").optional(),
   freshLabs: z.boolean({ error: "must be true or false" }).optional(),
   parallelProbes: z.boolean({ error: "must be true or false" }).optional(),
   stopAtFirstFailure: z.boolean({ error: "must be true or false" }).optional(),
@@ -60,7 +61,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", reuse: "--reuse", root: "--root",
+  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", coverageMin: "--coverage-min", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", reuse: "--reuse", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -112,6 +113,12 @@ export interface RunOptions {
   readonly checkRules?: boolean;
   /** Give the report rule coverage: per firewall host and ruleset, the checks each rule took packets of, rules never exercised, shadowed rules (report/coverage.ts). */
   readonly coverage?: boolean;
+  /**
+   * The least rule coverage in percent (`--coverage-min`; implies `coverage`):
+   * below it the report's `coverage.shortfall` says why, and every report
+   * renders the run as failed (the CLI exits 1).
+   */
+  readonly coverageMin?: number;
   /** Labs from here instead of a fresh set of Docker labs (the caller disposes what it gave). */
   readonly provider?: LabProvider;
   /** One fresh lab per scenario, started and removed in line, no sharing (the baseline of `npm run bench -- --suite`). */
@@ -289,8 +296,8 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());
-  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
-  if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }));
+  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
+  if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin);
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const reports = await untilInterrupted(async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
@@ -300,5 +307,5 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   });
-  return runReport(reports);
+  return runReport(reports, options.coverageMin);
 }

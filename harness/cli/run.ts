@@ -10,7 +10,6 @@ import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env
 import { EXIT, type ExitCode, FwspecError } from "../errors.ts";
 import type { Family } from "../model/types.ts";
 import type { Progress } from "../progress.ts";
-import { coverageShortfall } from "../report/coverage.ts";
 import { renderCoverage } from "../report/coverage-text.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderJson } from "../report/json.ts";
@@ -104,6 +103,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(options.root !== undefined ? { root: options.root } : {}),
       ...(options.invocation !== undefined ? { invocation: options.invocation } : {}),
       ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
+      ...(options.coverageMin !== undefined ? { coverageMin: options.coverageMin } : {}),
       outputs: reportOutputs(options),
     });
   } catch (error) {
@@ -147,8 +147,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     return { code: EXIT.failed, report };
   }
   const allPassed = reports.every((s) => s.status === "passed");
-  // `--coverage-min`: too little of the rules exercised fails the run like a failed check.
-  const shortfall = options.coverageMin !== undefined && report.coverage ? coverageShortfall(report.coverage, options.coverageMin) : undefined;
+  // `--coverage-min`: too little of the rules exercised fails the run like a failed check (every report says so too).
+  const shortfall = report.coverage?.shortfall;
   if (shortfall) process.stderr.write(`fwspec: ${shortfall}\n  hint: add expectations whose probes reach the rules listed as never matched, or remove rules nothing needs (shadowed ones first)\n`);
   return { code: !allPassed || shortfall ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
 }

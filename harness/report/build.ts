@@ -5,7 +5,7 @@
  */
 import { type CellStatus, type CheckResult, type CounterResult, type ExpectationResult, isCheck, type StepResult } from "../model/results.ts";
 import { failedByParity } from "../judge/expectation.ts";
-import { runCoverage } from "./coverage.ts";
+import { coverageShortfall, runCoverage } from "./coverage.ts";
 import type { ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
 
 export function parityFindings(results: readonly ExpectationResult[]): ParityFinding[] {
@@ -71,7 +71,15 @@ export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summ
   return { passed, failed, errors };
 }
 
-export function runReport(scenarios: readonly ScenarioReport[]): RunReport {
-  const coverage = scenarios.some((s) => s.coverage) ? runCoverage(scenarios) : undefined;
+/** `coverageMin`: the least rule coverage asked for; a run below it carries its shortfall in `coverage` (and fails). */
+export function runReport(scenarios: readonly ScenarioReport[], coverageMin?: number): RunReport {
+  const measured = scenarios.some((s) => s.coverage) ? runCoverage(scenarios) : undefined;
+  const shortfall = measured && coverageMin !== undefined ? coverageShortfall(measured, coverageMin) : undefined;
+  const coverage = measured && coverageMin !== undefined ? { ...measured, min: coverageMin, ...(shortfall ? { shortfall } : {}) } : measured;
   return { scenarios, summary: summarize(scenarios), ...(coverage ? { coverage } : {}) };
+}
+
+/** Did the run hold: every scenario passed and, when a least rule coverage was asked for, it was met. */
+export function runHeld(report: RunReport): boolean {
+  return report.scenarios.every((s) => s.status === "passed") && report.coverage?.shortfall === undefined;
 }

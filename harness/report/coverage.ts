@@ -110,6 +110,10 @@ export interface RunCoverage extends CoverageCounts {
   readonly unattributed?: number;
   /** Native nft rules of the run without a counter that no trace named deciding (always set by runCoverage). */
   readonly unmeasurable?: number;
+  /** The least percentage asked for (`--coverage-min`, RunOptions.coverageMin), when one was. */
+  readonly min?: number;
+  /** Why the run falls short of `min` (coverageShortfall): the run fails like a failed check. */
+  readonly shortfall?: string;
 }
 
 /** Why a result's packets are not attributed; undefined when they are. */

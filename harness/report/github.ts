@@ -32,9 +32,9 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-function annotation(kind: "error" | "warning" | "notice", props: { file: string; line?: number; col?: number; title: string }, message: string): string {
+function annotation(kind: "error" | "warning" | "notice", props: { file?: string; line?: number; col?: number; title: string }, message: string): string {
   const p = [
-    `file=${escapeProperty(oneLine(props.file))}`,
+    ...(props.file !== undefined ? [`file=${escapeProperty(oneLine(props.file))}`] : []),
     ...(props.line !== undefined ? [`line=${props.line}`] : []),
     ...(props.line !== undefined && props.col !== undefined ? [`col=${props.col}`] : []),
     `title=${escapeProperty(oneLine(props.title))}`,
@@ -118,6 +118,9 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
       lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${p.text} [${p.otherFamily}] (IPv4/IPv6 parity probe)` }, `${oneLine(s.name)} (${file}:${p.line}): ${p.family} is ${p.verdict} but ${p.otherFamily} is ${p.otherVerdict}`));
     }
   }
+  // `--coverage-min` not met: the run's failure, on no file.
+  const c = report.coverage;
+  if (c?.shortfall) lines.push(annotation("error", { title: `fwspec: rule coverage below --coverage-min ${c.min}` }, c.shortfall));
   return lines.map((l) => `${l}\n`).join("");
 }
 
@@ -171,7 +174,9 @@ function scenarioSummary(s: ScenarioReport, options: GithubOptions): string {
 export function renderSummary(report: RunReport, options: GithubOptions = {}): string {
   const failed = report.scenarios.filter((s) => s.status !== "passed").length;
   const { passed, failed: f, errors } = report.summary;
-  const head = `## fwspec: ${failed === 0 ? "every scenario held" : `${failed} of ${report.scenarios.length} scenario(s) failed`} (checks: ${passed} passed, ${f} failed, ${errors} errors)`;
+  const shortfall = report.coverage?.shortfall;
+  const verdict = failed > 0 ? `${failed} of ${report.scenarios.length} scenario(s) failed` : shortfall ?? "every scenario held";
+  const head = `## fwspec: ${verdict} (checks: ${passed} passed, ${f} failed, ${errors} errors)${failed > 0 && shortfall ? `\n\n${shortfall}` : ""}`;
   // Failed scenarios first.
   const ordered = [...report.scenarios].sort((a, b) => Number(a.status === "passed") - Number(b.status === "passed"));
   return `${[head, ...ordered.map((s) => scenarioSummary(s, options))].join("\n\n")}\n`;

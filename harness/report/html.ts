@@ -207,11 +207,12 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
       `<span>checks: <strong>${passed}</strong> passed, <strong>${failed}</strong> failed, <strong>${errors}</strong> errors</span>`,
     ] : []),
     ...(report.coverage ? [`<span class="coverage-total">${htmlLine(coverageLine(report.coverage))}</span>`] : []),
+    ...(report.coverage?.shortfall ? [`<span class="coverage-short"><strong>${htmlLine(report.coverage.shortfall)}</strong></span>`] : []),
     ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
   ];
   // A diff fails its gate with a change not allowed, or a flow it could not compare.
   const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
-  const verdict = counts.failed + counts.error > 0 || diffFailed ? "failed" : "passed";
+  const verdict = counts.failed + counts.error > 0 || diffFailed || report.coverage?.shortfall ? "failed" : "passed";
   return htmlPage(`fwspec report: ${verdict}`, `fwspec report: ${statusBadge(verdict)}`, `<div class="summary">${summary.join("")}</div>
 <div class="tools"><button type="button" data-details="open">open all evidence</button> <button type="button" data-details="close">close all</button></div>
 ${ordered.map(({ s, i }) => scenario(s, i, options)).join("\n")}

@@ -41,6 +41,13 @@ function casesOf(s: ScenarioReport): Case[] {
   return cases;
 }
 
+/** The `--coverage-min` check as a case, when one was asked for. */
+function coverageCase(report: RunReport): Case | undefined {
+  const c = report.coverage;
+  if (c?.min === undefined) return undefined;
+  return { name: `rule coverage >= ${c.min}%`, seconds: 0, status: c.shortfall ? "failed" : "passed", message: c.shortfall ?? "", detail: c.shortfall ?? "" };
+}
+
 export interface JunitOptions {
   /** Scenario files are named relative to this folder (absolute paths when not given). */
   readonly baseDir?: string;
@@ -67,7 +74,17 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
       "  </testsuite>",
     ].join("\n");
   });
-  const all = report.scenarios.flatMap(casesOf);
+  // `--coverage-min`: the run's own check, in a suite of its own.
+  const gate = coverageCase(report);
+  if (gate) {
+    const open = `    <testcase classname="fwspec" name="${xmlEscape(gate.name)}" time="0.000"`;
+    suites.push([
+      `  <testsuite name="fwspec: rule coverage" tests="1" failures="${gate.status === "failed" ? 1 : 0}" errors="0" time="0.000">`,
+      gate.status === "passed" ? `${open}/>` : `${open}>\n      <failure message="${xmlEscape(gate.message)}">${xmlEscape(gate.detail)}</failure>\n    </testcase>`,
+      "  </testsuite>",
+    ].join("\n"));
+  }
+  const all = [...report.scenarios.flatMap(casesOf), ...(gate ? [gate] : [])];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="fwspec" tests="${all.length}" failures="${all.filter((c) => c.status === "failed").length}" errors="${all.filter((c) => c.status === "error").length}">`,
