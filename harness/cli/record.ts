@@ -70,7 +70,7 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });
   if (observed.problems.length > 0) {
-    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.join("\n  ")}`, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
+    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.map((p) => p.replaceAll("\n", "\n    ")).join("\n  ")}`, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
   }
   const recorded = recordedLines(observed.flows, defaultFamilies(one.text));
   const { failed } = recorded;

@@ -46,10 +46,11 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
 
 /** The observation of one matrix scenario's report. */
 export function matrixObservation(report: ScenarioReport): MatrixObservation {
-  // A broken step leaves one "not run" record per probe: each reason once.
+  // A broken step leaves one "not run" record per probe: each reason once. A set-up `run` step that failed its
+  // check (exit status, output) left the lab other than the scenario says: its flows are not the scenario's either.
   const problems = [...new Set([
     ...report.errors,
-    ...report.steps.filter((s) => s.status === "error" && !s.message.startsWith("not run: ")).map((s) => `${s.title} (line ${s.line}): ${s.message}`),
+    ...report.steps.filter((s) => s.status !== "passed" && !s.message.startsWith("not run: ")).map((s) => `${s.title} (line ${s.line}): ${s.message}`),
     ...report.steps.filter((s) => s.status === "error" && s.message.startsWith("not run: ")).map((s) => `the flow matrix was ${s.message}`),
   ])];
   const rulesets = report.steps.flatMap((s) => (s.step === "apply" && s.evidence ? [s.evidence.digest] : []));

@@ -80,6 +80,13 @@ describe("record and diff on the fake lab", () => {
     expect(diffStatus(d)).toBe("error");
   });
 
+  test("a set-up run step that fails: a problem, nothing recorded from a lab not set up as written", async () => {
+    const failing = defineScenario({ name: "failing", description: "d", hosts, steps: [{ apply: { host: "server", commands: both("-A INPUT -p tcp -j ACCEPT") } }, { run: { host: "server", command: "false" } }, { expect: ["client -> server:8081 open"] }] });
+    const o = await recordMatrix(failing, { provider: new FakeLabProvider(), labs: 1 });
+    expect(o.problems).toHaveLength(1);
+    expect(o.problems[0]).toMatch(/^step 2: run `false` on server .*\(line 1\): exit status 127, expected 0\n/);
+  });
+
   test("record: open flows carry who answered and the source it saw; the expectations' own flows are not recorded", async () => {
     const named = defineScenario({ name: "named", description: "d", hosts, steps: [{ apply: { host: "server", commands: both("-A INPUT -p tcp -j ACCEPT") } }, { expect: ["client -> server:9090/tcp4 open answered-by server:8080", "client -> server:8081 open"] }] });
     const o = await recordMatrix(named, { provider: new FakeLabProvider(), labs: 1 });
