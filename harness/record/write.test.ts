@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import type { RecordedLine } from "./lines.ts";
-import { defaultFamilies, RECORDED_MARK, recordedScenario } from "./write.ts";
+import { defaultFamilies, RECORDED_MARK, recordedItem, recordedScenario } from "./write.ts";
 
 const FILE = path.join(PROJECT_ROOT, "scenarios/restrict-localhost/x.yaml");
 const LINES: RecordedLine[] = [
@@ -30,6 +30,16 @@ const HEAD = [
   "  remote: {}",
   "steps:",
 ].join("\n");
+
+describe("recordedItem", () => {
+  test.each([
+    [{ expectation: "a -> b:1 open", comment: "filter INPUT #1 -A INPUT -m comment --comment \"c1 \u001b[31mRED\u001b[0m </script> \u0001\" -j ACCEPT" }, "- a -> b:1 open  # filter INPUT #1 -A INPUT -m comment --comment \"c1 \\x1b[31mRED\\x1b[0m </script> \\x01\" -j ACCEPT"],
+    [{ comment: "not recorded: x: the probe failed (line one\nline two)" }, "# not recorded: x: the probe failed (line one\\nline two)"],
+    [{ expectation: "a -> b:1 open", comment: "plain" }, "- a -> b:1 open  # plain"],
+  ])("%j", (line, text) => {
+    expect(recordedItem(line)).toBe(text);
+  });
+});
 
 describe("the recorded scenario text", () => {
   test.each<[string, string[], string[]]>([

@@ -12,6 +12,7 @@ import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from "
 import { InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
 import type { Family } from "../model/types.ts";
+import { oneLine } from "../text.ts";
 import type { RecordedLine } from "./lines.ts";
 
 /** Steps that set the lab up: the recorded expect step replaces the expect steps after the last of them. */
@@ -57,9 +58,16 @@ function plain(value: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(value) && !/^[-.]?$/.test(value) ? value : JSON.stringify(value);
 }
 
-/** One item of the recorded step as written: `- EXPECTATION  # COMMENT`, or `# COMMENT` alone. */
+/**
+ * One item of the recorded step as written: `- EXPECTATION  # COMMENT`, or
+ * `# COMMENT` alone. The comment quotes rules and tool output (a rule's
+ * `--comment` may hold escape sequences): control characters and line breaks
+ * are written as visible escapes, so the file stays one comment per line and
+ * `cat` or `git diff` of it runs nothing in a reviewer's terminal.
+ */
 export function recordedItem(l: RecordedLine): string {
-  return l.expectation === undefined ? `# ${l.comment}` : `- ${l.expectation}  # ${l.comment}`;
+  const comment = oneLine(l.comment);
+  return l.expectation === undefined ? `# ${comment}` : `- ${l.expectation}  # ${comment}`;
 }
 
 function stepText(lines: readonly RecordedLine[], indent: string, mark: string): string {
