@@ -22,7 +22,7 @@ import { diffCommand } from "./diff.ts";
 import { withMachineFirewallCheck } from "./machine-check.ts";
 import { flagNumber, percentFlag } from "./flags.ts";
 import { outputOptions } from "./reporters.ts";
-import { changedVerdicts, verdictMap } from "./stability.ts";
+import { changedVerdicts, stabilityOutcome, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { checkRules } from "../api.ts";
 import { checkJumpTargets } from "../runner/rule-syntax.ts";
@@ -200,7 +200,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
 
   program
     .command("stability")
-    .description("run the scenarios N times and count verdicts that changed between runs (target: 0)")
+    .description("run the scenarios N times and count verdicts that changed between runs (target: 0; exit 1 also when a check errored: nothing was observed there)")
     .argument("[paths...]", "scenario files, directories or globs", [])
     .option("--runs <n>", "how many runs", "20")
     .action(async (paths: string[], opts: { runs: string }) => {
@@ -209,10 +209,16 @@ export function buildProgram(invocation: string = invocationHere()): Command {
       const progress = consoleProgress();
       const maps: Map<string, string>[] = [];
       const started = Date.now();
+      let failed = 0;
+      let errors = 0;
+      let erroredRuns = 0;
       for (let i = 1; i <= runs; i++) {
         const { code, report } = await runScenariosWithReport(paths, { quiet: true, invocation }, { step: () => {}, info: () => {} });
         if (!report) throw new FwspecError(`run ${i} produced no report (exit ${code})`);
         maps.push(verdictMap(report));
+        failed += report.summary.failed;
+        errors += report.summary.errors;
+        if (report.summary.errors > 0) erroredRuns++;
         const changes = changedVerdicts(maps).filter((c) => c.run === i);
         progress.step(`run ${i}/${runs}: ${report.scenarios.length} scenarios, ${maps[i - 1]!.size} verdicts, ${report.summary.failed} failed, ${report.summary.errors} errors, ${changes.length} changed since run 1`);
         // Say why, so a flake can be chased rather than just counted.
@@ -223,8 +229,9 @@ export function buildProgram(invocation: string = invocationHere()): Command {
       }
       const changes = changedVerdicts(maps);
       for (const c of changes) process.stdout.write(`changed in run ${c.run}: ${c.cell}: ${c.first} → ${c.now}\n`);
-      process.stdout.write(`${runs} runs, ${maps[0]?.size ?? 0} verdicts per run, ${changes.length} changed verdicts, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-      process.exitCode = changes.length === 0 ? EXIT.ok : EXIT.failed;
+      const outcome = stabilityOutcome({ runs, verdicts: maps[0]?.size ?? 0, changes: changes.length, failed, errors, erroredRuns, seconds: (Date.now() - started) / 1000 });
+      process.stdout.write(`${outcome.line}\n`);
+      process.exitCode = outcome.ok ? EXIT.ok : EXIT.failed;
     });
 
   program

@@ -41,3 +41,31 @@ export function changedVerdicts(runs: readonly Map<string, string>[]): Stability
   });
   return changes;
 }
+
+/** What the runs gave, for the last line and the exit code. */
+export interface StabilityTotals {
+  readonly runs: number;
+  /** Verdicts (expectation cells and counter checks) of the first run. */
+  readonly verdicts: number;
+  readonly changes: number;
+  /** Checks that failed, and errors (nothing observed), summed over the runs; and how many runs had any. */
+  readonly failed: number;
+  readonly errors: number;
+  readonly erroredRuns: number;
+  readonly seconds: number;
+}
+
+/**
+ * The last line and the exit: 0 only when every verdict was observed the same
+ * in every run. A check that errored observed nothing (neither stable nor
+ * not), and a run with no verdict compared nothing: both exit 1. Checks that
+ * failed the same way every run are stable, and counted in the line.
+ */
+export function stabilityOutcome(t: StabilityTotals): { readonly line: string; readonly ok: boolean } {
+  const parts = [`${t.runs} runs`, `${t.verdicts} verdicts per run`, `${t.changes} changed verdicts`];
+  if (t.failed > 0) parts.push(`${t.failed} failed checks (the same in every run unless changed above)`);
+  if (t.errors > 0) parts.push(`${t.errors} errors in ${t.erroredRuns} run(s): nothing was observed there`);
+  if (t.verdicts === 0) parts.push("nothing was compared");
+  parts.push(`${t.seconds.toFixed(0)} s`);
+  return { line: parts.join(", "), ok: t.changes === 0 && t.errors === 0 && t.verdicts > 0 };
+}
