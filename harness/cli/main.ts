@@ -88,7 +88,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--json <file>", "write the JSON report to <file>")
     .option("--junit <file>", "write a JUnit XML report to <file>")
     .option("--html <file>", "write a self-contained HTML report to <file> (reachability matrices, failures with evidence, parity, rule coverage; opens from a CI artefact without a server)")
-    .option("-t, --filter <pattern>", "run only checks whose name matches <pattern> (a regular expression)")
+    .option("-t, --filter <pattern>", "run only checks whose name matches <pattern> (a regular expression; a counter check kept brings along the probes it counts)")
     .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both (a held connection keeps its own)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")

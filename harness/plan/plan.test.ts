@@ -70,9 +70,32 @@ describe("planScenario", () => {
     { options: {}, selected: 5 },
     { options: { families: ["ipv6" as const] }, selected: 4 },
     { options: { filter: /8080/ }, selected: 2 },
-    { options: { filter: /counters|-A INPUT/ }, selected: 1 },
+    // The counter check, and every probe before it whose packets it counts.
+    { options: { filter: /counters|-A INPUT/ }, selected: 5 },
   ])("$options keeps $selected checks", ({ options, selected }) => {
     expect(planScenario(scenario, options).selected).toBe(selected);
+  });
+
+  test("a filter that keeps a counter check keeps the probes it counts (back to the last apply), and no others", () => {
+    const counted = defineScenario({
+      name: "counted",
+      description: "two rounds",
+      family: "ipv4",
+      hosts,
+      steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } },
+        { expect: ["remote -> server:8080 dropped"] },
+        { counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8080 -j DROP", packets: ">= 1" }] },
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 3000 -j DROP"] } },
+        { expect: ["remote -> server:3000 dropped", "remote -> server:8080 dropped"] },
+        { counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 3000 -j DROP", packets: ">= 1" }] },
+      ],
+    });
+    const titles = (filter: RegExp) => planScenario(counted, { filter }).steps.flatMap((p) => (p.kind === "expect" ? p.probes.map((x) => x.title) : p.kind === "counters" ? p.checks.map((c) => c.title) : []));
+    expect(titles(/dport 3000 -j DROP/)).toEqual(["remote -> server:3000 dropped [ipv4]", "remote -> server:8080 dropped [ipv4]", "server rule \"-A INPUT -p tcp --dport 3000 -j DROP\": packets >= 1 [ipv4]"]);
+    expect(titles(/8080 -j DROP": packets/)).toEqual(["remote -> server:8080 dropped [ipv4]", "server rule \"-A INPUT -p tcp --dport 8080 -j DROP\": packets >= 1 [ipv4]"]);
+    // A probe alone brings no counter check along.
+    expect(titles(/3000 dropped/)).toEqual(["remote -> server:3000 dropped [ipv4]"]);
   });
 
   test("the timeout override reaches every probe", () => {

@@ -113,30 +113,49 @@ function withoutStatedParity(p: PlannedProbe, stated: ReadonlySet<string>): Plan
 export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
   const keeps = (title: string) => !options.filter || boundedTest(options.filter.source, options.filter.flags, `${scenario.name} ${title}`);
   const timeoutSeconds = options.timeoutSeconds ?? scenario.timeoutSeconds;
-  let selected = 0;
   const steps = scenario.steps.map((step, index): PlannedStep => {
     const title = stepTitle(step, index);
     switch (step.kind) {
       case "expect": {
         const stated = statedFlows(step.expectations, options.families);
         const probes = step.expectations.flatMap((expectation) =>
-          probeFamilies(expectation, options.families)
-            .filter((f) => keeps(expectationTitle(expectation, f)))
-            .map((family) => withoutStatedParity(plannedProbe(scenario, expectation, family, options), stated)),
+          probeFamilies(expectation, options.families).map((family) => withoutStatedParity(plannedProbe(scenario, expectation, family, options), stated)),
         );
-        selected += probes.length;
         return { kind: "expect", index, title, step, probes };
       }
       case "counters": {
         const checks = step.checks.flatMap((check) => check.families.map((family) => ({ check, family, title: counterTitle(check, family) })).filter((c) => keeps(c.title)));
-        selected += checks.length;
         return { kind: "counters", index, title, step, checks };
       }
       default:
         return { kind: "action", index, title, step };
     }
   });
-  return { scenario, steps, selected, timeoutSeconds };
+  const kept = options.filter ? withCountedProbes(steps, (p) => keeps(p.title)) : steps;
+  const selected = kept.reduce((n, p) => n + (p.kind === "expect" ? p.probes.length : p.kind === "counters" ? p.checks.length : 0), 0);
+  return { scenario, steps: kept, selected, timeoutSeconds };
+}
+
+/**
+ * The probes a filter keeps, and with them every probe a kept counter check
+ * counts: a counters step measures from the last apply, reboot or counters
+ * step that read counters, so the expect steps in between run whole (a filter
+ * that keeps only `counter … DROP` must not find 0 packets because the probes
+ * that send them were filtered out).
+ */
+export function withCountedProbes(steps: readonly PlannedStep[], keeps: (p: PlannedProbe) => boolean): PlannedStep[] {
+  const out = [...steps];
+  let counted = false;
+  for (let i = out.length - 1; i >= 0; i--) {
+    const p = out[i]!;
+    if (p.kind === "counters") {
+      // A counters step with no kept check reads nothing: the baseline stays where it was.
+      if (p.checks.length > 0) counted = true;
+    } else if (p.kind === "action") {
+      if (p.step.kind === "apply" || p.step.kind === "reboot") counted = false;
+    } else if (!counted) out[i] = { ...p, probes: p.probes.filter(keeps) };
+  }
+  return out;
 }
 
 /**
