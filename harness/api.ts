@@ -13,7 +13,7 @@ import { refuseMachineTargets, validateFiles } from "./scenario/validate-files.t
 import { connectEngine } from "./env/engine.ts";
 import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
 import { EnvironmentError, InputError } from "./errors.ts";
-import { interrupted, onInterrupt } from "./interrupt.ts";
+import { interrupted, onInterrupt, signalsUnclaimed } from "./interrupt.ts";
 import { parseCommandTimeout } from "./lab/limits.ts";
 import { DockerLabProvider } from "./lab/provider.ts";
 import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/resources.ts";
@@ -107,7 +107,14 @@ export interface RunOptions {
   /** How the user types fwspec, for command lines in messages: `npx fwspec` (the default, harness/invocation.ts) in a project that installed it. */
   readonly invocation?: string;
   readonly progress?: Progress;
-  /** Clean up and exit 128+n on SIGINT/SIGTERM/SIGHUP or when the launcher goes away (fwspec's CLI does); default: leave signals to the caller. */
+  /**
+   * On SIGINT/SIGTERM/SIGHUP remove the run's containers and networks, then
+   * exit 128+n. true: always, and also when the process that started this one
+   * goes away (fwspec's CLI); false: never (the caller handles signals and
+   * cleans up, e.g. with `fwspec cleanup`); unset: only when nothing else in
+   * the process listens for that signal, where Node's default would end the
+   * process and leave the labs running.
+   */
   readonly handleInterrupts?: boolean;
   /** Test every rules file and iptables command in a throw-away lab host before any scenario lab starts (`--check-rules`). */
   readonly checkRules?: boolean;
@@ -202,13 +209,19 @@ export interface DockerLabsOptions {
    */
   readonly cleanup: "run" | "labs";
   /**
-   * Take over SIGINT/SIGTERM/SIGHUP and the parent watch (harness/interrupt.ts:
-   * clean up, then exit 128+n). For fwspec's own entry points (the CLI, vitest
-   * workers); a program using the API keeps its own signal handling (default).
+   * Take over SIGINT/SIGTERM/SIGHUP (harness/interrupt.ts: clean up, then
+   * exit 128+n); with `watchParent`, also stop when the launcher goes away
+   * (fwspec's own entry points: the CLI, vitest workers).
    */
   readonly handleInterrupts?: boolean;
+  readonly watchParent?: boolean;
   /** How the user types fwspec, for the setup command in messages (harness/invocation.ts). */
   readonly invocation?: string | undefined;
+}
+
+/** RunOptions.handleInterrupts as openDockerLabs takes it: unset, fwspec cleans up on a signal only when nothing else handles it, and never watches the parent. */
+function interruptHandling(option: boolean | undefined): { readonly handleInterrupts: boolean; readonly watchParent: boolean } {
+  return option === undefined ? { handleInterrupts: signalsUnclaimed(), watchParent: false } : { handleInterrupts: option, watchParent: option };
 }
 
 export async function openDockerLabs(options: DockerLabsOptions): Promise<DockerLabs> {
@@ -232,7 +245,7 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
         const removed = await removeRunUntilQuiet(docker, runId);
         for (const line of stuckLines(removed.stuck ?? [])) process.stderr.write(`fwspec: ${line}; ${stuckHint(options.invocation)}\n`);
         return removed;
-      })
+      }, { watchParent: options.watchParent !== false })
     : () => {};
   return {
     provider,
@@ -251,7 +264,7 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
 /** `fwspec validate --rules`: the rule syntax check alone, on Docker labs of its own (removed afterwards); how many files and command lists it tested, and what it left to the run. */
 export async function checkRules(scenarios: readonly Scenario[], progress?: Progress, options: { readonly handleInterrupts?: boolean; readonly invocation?: string } = {}): Promise<RuleCheck> {
   return await untilInterrupted(async () => {
-    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
+    await using docker = await openDockerLabs({ progress, build: true, cleanup: "run", ...interruptHandling(options.handleInterrupts), invocation: options.invocation });
     return await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
   });
 }
@@ -300,7 +313,7 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin);
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const reports = await untilInterrupted(async () => {
-    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", handleInterrupts: options.handleInterrupts === true, invocation: options.invocation });
+    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", ...interruptHandling(options.handleInterrupts), invocation: options.invocation });
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
     // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s
     // (without it, a jump to nothing still errors its scenario before its lab: runner/run-set.ts).

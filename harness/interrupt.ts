@@ -27,6 +27,8 @@ const PARENT_POLL_MS = 250;
 const CLEANUP_BUDGET_MS = 20_000;
 
 const cleanups = new Set<Cleanup>();
+/** Cleanups registered with the parent watch (fwspec's own entry points). */
+const watchingParent = new Set<Cleanup>();
 let watcher: NodeJS.Timeout | undefined;
 let stopping = false;
 
@@ -56,6 +58,10 @@ function install(): void {
   for (const signal of Object.keys(SIGNALS)) process.on(signal, onSignal);
   process.stdout.on("error", onOutputError);
   process.stderr.on("error", onOutputError);
+}
+
+function watchParent(): void {
+  if (watcher) return;
   const parent = process.ppid;
   watcher = setInterval(() => {
     if (process.ppid !== parent) stop(`the process that started fwspec (pid ${parent}) is gone`, SIGNALS.SIGTERM);
@@ -77,15 +83,36 @@ export function interrupted(): boolean {
 }
 
 /**
- * Runs `cleanup` if fwspec is interrupted while it is registered; returns the
- * function that unregisters it. Signal handlers and the parent watch exist
- * only while something is registered.
+ * No one else listens for SIGINT, SIGTERM or SIGHUP: the signal would end the
+ * process by Node's default, leaving the run's containers; fwspec's handler
+ * removes them first and exits with the same 128+n. A program using the API
+ * that handles a signal itself keeps it (api.ts RunOptions.handleInterrupts).
  */
-export function onInterrupt(cleanup: Cleanup): () => void {
+export function signalsUnclaimed(): boolean {
+  return Object.keys(SIGNALS).every((s) => process.listeners(s as NodeJS.Signals).every((l) => l === onSignal));
+}
+
+/**
+ * Runs `cleanup` if fwspec is interrupted while it is registered; returns the
+ * function that unregisters it. Signal handlers exist only while something is
+ * registered; the parent watch (stop when the launcher is gone: CI cancels
+ * through npx) only while a cleanup asked for it (fwspec's own entry points,
+ * not a program using the API, which may outlive its parent on purpose).
+ */
+export function onInterrupt(cleanup: Cleanup, options: { readonly watchParent?: boolean } = {}): () => void {
   if (cleanups.size === 0) install();
   cleanups.add(cleanup);
+  if (options.watchParent !== false) {
+    watchingParent.add(cleanup);
+    watchParent();
+  }
   return () => {
     cleanups.delete(cleanup);
+    watchingParent.delete(cleanup);
+    if (watchingParent.size === 0 && !stopping) {
+      clearInterval(watcher);
+      watcher = undefined;
+    }
     if (cleanups.size === 0 && !stopping) uninstall();
   };
 }

@@ -87,6 +87,34 @@ describe("interrupted runs", () => {
     await expectNothingOf(child.pid!);
   });
 
+  it("a program using the Node API without handleInterrupts: SIGINT removes the run's containers and exits 130, as the CLI does; with its own SIGINT handler, the signal stays the program's", async () => {
+    const program = (own: boolean) => `${own ? 'process.on("SIGINT", () => { console.log("own handler"); process.exit(7); });\n' : ""}import { run } from ${JSON.stringify(join(PROJECT_ROOT, "harness/index.ts"))};\nawait run({ paths: [${JSON.stringify(SCENARIO)}] });\n`;
+    for (const own of [false, true]) {
+      const child = execa(process.execPath, ["--input-type=module", "-e", program(own)], { cwd: PROJECT_ROOT, reject: false });
+      await pRetry(
+        async () => {
+          if ((await containersOf(child.pid!)).length < 2) throw new Error("lab not up yet");
+        },
+        { retries: 60, minTimeout: 250, maxTimeout: 500, maxRetryTime: 60_000 },
+      );
+      child.kill("SIGINT");
+      const result = await child;
+      if (own) {
+        expect(result.exitCode, result.stderr).toBe(7);
+        expect(result.stdout).toContain("own handler");
+        expect(result.stderr).not.toMatch(/removing this run's containers/);
+        // The program's choice: what it left, the next run's sweep (here the test) removes.
+        const docker = await connectEngine();
+        for (const id of await containersOf(child.pid!)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+        for (const id of await networksOf(child.pid!)) await docker.getNetwork(id).remove().catch(() => undefined);
+      } else {
+        expect(result.exitCode, result.stderr).toBe(130);
+        expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+        await expectNothingOf(child.pid!);
+      }
+    }
+  });
+
   it("a run whose output is closed mid-scenario (EPIPE) removes every container and network and exits 141", async () => {
     const { child } = await startAndWaitForLab();
     // The reader goes away: the run's next progress line meets a closed pipe.
