@@ -44,14 +44,19 @@ async function expectNothingOf(pid: number): Promise<void> {
   expect(await networksOf(pid)).toEqual([]);
 }
 
-async function startAndWaitForLab(): Promise<{ child: ResultPromise }> {
-  const child = execa(process.execPath, [CLI, "run", SCENARIO], { cwd: PROJECT_ROOT, reject: false });
+/** Until the process `pid` has its scenario's two lab hosts (bounded). */
+async function labUp(pid: number): Promise<void> {
   await pRetry(
     async () => {
-      if ((await containersOf(child.pid!)).length < 2) throw new Error("lab not up yet");
+      if ((await containersOf(pid)).length < 2) throw new Error("lab not up yet");
     },
     { retries: 60, minTimeout: 250, maxTimeout: 500, maxRetryTime: 60_000 },
   );
+}
+
+async function startAndWaitForLab(): Promise<{ child: ResultPromise }> {
+  const child = execa(process.execPath, [CLI, "run", SCENARIO], { cwd: PROJECT_ROOT, reject: false });
+  await labUp(child.pid!);
   return { child };
 }
 
@@ -91,12 +96,7 @@ describe("interrupted runs", () => {
     const program = (own: boolean) => `${own ? 'process.on("SIGINT", () => { console.log("own handler"); process.exit(7); });\n' : ""}import { run } from ${JSON.stringify(join(PROJECT_ROOT, "harness/index.ts"))};\nawait run({ paths: [${JSON.stringify(SCENARIO)}] });\n`;
     for (const own of [false, true]) {
       const child = execa(process.execPath, ["--input-type=module", "-e", program(own)], { cwd: PROJECT_ROOT, reject: false });
-      await pRetry(
-        async () => {
-          if ((await containersOf(child.pid!)).length < 2) throw new Error("lab not up yet");
-        },
-        { retries: 60, minTimeout: 250, maxTimeout: 500, maxRetryTime: 60_000 },
-      );
+      await labUp(child.pid!);
       child.kill("SIGINT");
       const result = await child;
       if (own) {
