@@ -42,3 +42,39 @@ test.each<[string, (dir: string) => void, boolean, string]>([
   expect(() => initExample({ cwd: dir, force })).toThrow(message);
   expect(readdirSync(dir, { recursive: true }).sort()).toEqual(before);
 });
+
+test.each<[string, string[], string, RegExp | undefined]>([
+  ["a folder inside a project whose fwspec.config.json is above", ["fwspec.config.json"], "tests/sweep", /^fwspec init writes a project's starting point at its root, and this folder is inside the project at (\S+), the nearest directory with fwspec.config.json; nothing was written$/],
+  ["a folder inside a git work tree", [".git/"], "sub/deep", /^fwspec init writes a project's starting point at its root, and this folder is inside the git work tree at (\S+); nothing was written$/],
+  ["a folder with package.json above", ["package.json"], "tests", /^fwspec init writes .* inside the project at (\S+), the nearest directory with package.json; nothing was written$/],
+  ["a folder made a root of its own (its own fwspec.config.json) inside a git work tree", [".git/", "sub/fwspec.config.json"], "sub", undefined],
+])("%s: %s", (_what, markers, sub, refused) => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-init-root-"));
+  dirs.push(dir);
+  for (const m of markers) {
+    if (m.endsWith("/")) mkdirSync(join(dir, m), { recursive: true });
+    else {
+      mkdirSync(join(dir, m, ".."), { recursive: true });
+      writeFileSync(join(dir, m), "");
+    }
+  }
+  const cwd = join(dir, sub);
+  mkdirSync(cwd, { recursive: true });
+  const before = readdirSync(cwd);
+  let error: InputError | undefined;
+  try {
+    initExample({ cwd });
+  } catch (e) {
+    error = e as InputError;
+  }
+  if (!refused) {
+    expect(error).toBeUndefined();
+    expect(readdirSync(cwd)).toContain("scenarios");
+    return;
+  }
+  expect(error).toBeInstanceOf(InputError);
+  expect(error!.message).toMatch(refused);
+  expect(refused.exec(error!.message)![1]).toBe(dir);
+  expect(error!.hint).toContain(`cd ${dir} && npx fwspec init`);
+  expect(readdirSync(cwd)).toEqual(before);
+});

@@ -25,7 +25,7 @@ import { parseSave, SaveFormatError } from "../rules/saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
-import { CONFIG_NAMES } from "../scenario/root.ts";
+import { chooseProjectRoot, CONFIG_NAMES, describeRoot } from "../scenario/root.ts";
 import { formatSyntaxProblem, RuleSyntaxError } from "../runner/rule-syntax.ts";
 import type { SyntaxProblem } from "../runner/rule-syntax.ts";
 
@@ -131,6 +131,26 @@ export function notObserved(problem: string, again: string, invocation?: string)
   return new FwspecError(`the rules could not be observed in a lab: ${problem}; nothing was written`, { hint: `\`${fwspecCommand("doctor", invocation)}\` checks the lab` });
 }
 
+/**
+ * init writes a project's starting point (its fwspec.config.json marks the
+ * root, its workflow goes where GitHub reads it): in a folder inside a project
+ * whose root is above (a config, the git work tree, package.json), it would
+ * make a second root there (breaking the scenarios under it that name files
+ * above) and a workflow nothing runs. Refused; a folder with its own config is
+ * a root of its own.
+ */
+function refuseInsideProject(cwd: string, invocation: string | undefined): void {
+  const root = chooseProjectRoot(cwd, (abs) => {
+    if (!existsSync(abs)) return undefined;
+    return statSync(abs).isDirectory() ? "dir" : "file";
+  }, undefined, cwd);
+  if (root.reason === "none" || root.dir === cwd) return;
+  const where = root.reason === "git" ? describeRoot(root) : `the project at ${describeRoot(root)}`;
+  throw new InputError(`fwspec init writes a project's starting point at its root, and this folder is inside ${where}; nothing was written`, {
+    hint: `run it there: \`cd ${root.dir} && ${fwspecCommand("init", invocation)}\`; to make this folder a fwspec project of its own, create an empty fwspec.config.json in it first`,
+  });
+}
+
 function today(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
@@ -138,6 +158,7 @@ function today(now: Date): string {
 /** `fwspec init` without --from: the example. Returns what was done, in lines. */
 export function initExample(opts: InitOptions = {}): string {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
+  refuseInsideProject(cwd, opts.invocation);
   const p = plan(starterFiles(opts.invocation), cwd, opts.force === true, opts.invocation);
   return `${write(p, cwd, opts.force === true)}\nnext: ${fwspecCommand("validate", opts.invocation)} && ${fwspecCommand("run", opts.invocation)}`;
 }
@@ -147,6 +168,7 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const force = opts.force === true;
   const progress = opts.progress ?? silentProgress;
+  refuseInsideProject(cwd, opts.invocation);
   const v4 = readRules(opts.from, "ipv4", "--from", cwd, opts.invocation);
   const v6 = opts.v6 === undefined ? undefined : readRules(opts.v6, "ipv6", "--v6", cwd, opts.invocation);
   const rulesets = [v4.ruleset, ...(v6 ? [v6.ruleset] : [])];
