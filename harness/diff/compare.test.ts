@@ -190,3 +190,35 @@ describe("rules that differ where no flow tells them apart", () => {
     expect(renderDiff(d)).not.toContain("rules loaded differ");
   });
 });
+
+describe("flows decided by another rule with the same verdict", () => {
+  const SOURCE_DROP = "ipv4 filter INPUT #1 -A INPUT -s 198.18.0.0/15 -j DROP";
+  const MOVED_DROP = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+  const side = (rule: string | undefined) => [flow("remote", "server", 8080, "ipv4", "dropped", rule), flow("remote", "server", 8081, "ipv4", "open", ACCEPT)];
+  const withRules = (a: ObservedFlow[], b: ObservedFlow[], problems: string[] = []) =>
+    compareObservations({ scenario, a: { label: "a", observed: { ...obs(a), rulesets: ["0123456789abcdef"] } }, b: { label: "b", observed: { ...obs(b, problems), rulesets: problems.length > 0 ? [] : ["fedcba9876543210"] } } });
+
+  test("a rule inserted before the one that decided: listed with both rules, not a change, and the note says no verdict changed", () => {
+    const d = withRules(side(DROP), side(SOURCE_DROP));
+    expect(d.changes).toEqual([]);
+    expect(diffStatus(d)).toBe("same");
+    expect(d.redecided?.map((r) => `${r.key}: ${r.a.rule} | ${r.b.rule}`)).toEqual([`remote -> server:8080/tcp4: ${DROP} | ${SOURCE_DROP}`]);
+    const text = renderDiff(d);
+    expect(text).toContain(["decided by another rule, the same verdict (not a change):", "  · remote -> server:8080/tcp4: dropped", `      a: ${DROP}`, `      b: ${SOURCE_DROP}`].join("\n"));
+    expect(text).toContain("note: the rules loaded differ (a: 0123456789ab, b: fedcba987654); no verdict changed, but 1 flow(s) are decided by another rule (above)");
+    expect(text).not.toContain("told them apart");
+  });
+
+  test.each([
+    ["the same rule at another position", MOVED_DROP],
+    ["the same rule", DROP],
+  ])("%s: not decided differently", (_, rule) => {
+    expect(withRules(side(DROP), side(rule)).redecided).toEqual([]);
+  });
+
+  test("a side that failed to apply: no note about rules that differ (its digest is empty)", () => {
+    const d = withRules(side(DROP), [], ["step 1: apply on server (line 3): failed"]);
+    expect(diffStatus(d)).toBe("error");
+    expect(renderDiff(d)).not.toContain("rules loaded differ");
+  });
+});

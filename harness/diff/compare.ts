@@ -8,7 +8,7 @@
  * change and names no flow of the matrix is said to be not probed.
  */
 import { type AllowEntry, allows } from "./allow.ts";
-import { answerChanged, type DiffResult, type DiffSide, type Flow, type FlowChange, type FlowError } from "./model.ts";
+import { answerChanged, type DiffResult, type DiffSide, type Flow, type FlowChange, type FlowError, type FlowRedecided, ruleIdentity } from "./model.ts";
 import type { MatrixObservation, ObservedFlow } from "./observed.ts";
 
 export interface CompareInput {
@@ -37,6 +37,7 @@ export function compareObservations(input: CompareInput): DiffResult {
   const aKeys = new Set(input.a.observed.flows.map((f) => f.key));
   const changes: FlowChange[] = [];
   const errors: FlowError[] = [];
+  const redecided: FlowRedecided[] = [];
   let compared = 0;
   for (const fa of input.a.observed.flows) {
     const fb = bByKey.get(fa.key);
@@ -46,7 +47,10 @@ export function compareObservations(input: CompareInput): DiffResult {
       errors.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
       continue;
     }
-    if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side)) continue;
+    if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side)) {
+      if (ruleIdentity(fa.side.rule) !== ruleIdentity(fb.side.rule)) redecided.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
+      continue;
+    }
     const change = { flow: fa.flow, key: fa.key, a: fa.side, b: fb.side };
     const by = allow.filter((e) => allows(e, change));
     for (const e of by) used.add(e);
@@ -72,6 +76,7 @@ export function compareObservations(input: CompareInput): DiffResult {
     compared,
     changes,
     errors,
+    redecided,
     problems,
     unusedAllows: unused.map((e) => `${e.where}: ${e.text}`),
     unprobedAllows: unprobed,

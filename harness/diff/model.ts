@@ -60,6 +60,19 @@ export interface FlowError {
   readonly b: FlowSide;
 }
 
+/** A flow with the same verdict on both sides, decided by another rule (a rule inserted before the old one): not a change, but what the rules do to it moved. */
+export interface FlowRedecided {
+  readonly flow: Flow;
+  readonly key: string;
+  readonly a: FlowSide;
+  readonly b: FlowSide;
+}
+
+/** A deciding rule without its place in the chain (`#2`, `# handle 9`): the same rule moved down by an insert is the same rule. */
+export function ruleIdentity(rule: string | undefined): string | undefined {
+  return rule?.replace(/ #\d+ /, " ").replace(/\s+# handle \d+$/, "");
+}
+
 /** A name for each side: a rules file, or a git revision. */
 export interface DiffSide {
   readonly label: string;
@@ -73,6 +86,8 @@ export interface DiffResult {
   readonly compared: number;
   readonly changes: readonly FlowChange[];
   readonly errors: readonly FlowError[];
+  /** Flows with the same verdict whose deciding rule differs between the sides (not changes: the gate ignores them). */
+  readonly redecided?: readonly FlowRedecided[];
   /** Scenario steps that did not pass on a side (an apply that failed): the matrix of that side means nothing. */
   readonly problems: readonly string[];
   /** Allow entries that matched no change (stale entries are worth removing). */

@@ -46,6 +46,10 @@ export function renderDiff(d: DiffResult): string {
       lines.push(`      a: ${rule(c.a)}`, `      b: ${rule(c.b)}`);
     }
   }
+  if ((d.redecided?.length ?? 0) > 0) {
+    lines.push("", "decided by another rule, the same verdict (not a change):");
+    for (const r of d.redecided!) lines.push(`  · ${r.key}: ${r.a.verdict}`, `      a: ${rule(r.a)}`, `      b: ${rule(r.b)}`);
+  }
   if (d.errors.length > 0) {
     lines.push("", "not compared (the probe failed on a side, so a change cannot be told from a flaky probe):");
     for (const e of d.errors) lines.push(`  ! ${e.key}: a ${e.a.verdict}, b ${e.b.verdict}: ${(e.a.verdict === "error" ? e.a : e.b).reason.replace(/\s+/g, " ")}`);

@@ -26,9 +26,12 @@ export function sideRule(side: FlowSide): string | undefined {
 }
 
 /** The note for rules that differ while no flow of the matrix changed, or undefined. */
-export function unseenChangeNote(d: Pick<DiffResult, "rulesDiffer" | "changes" | "rulesets">): string | undefined {
-  if (!d.rulesDiffer || d.changes.length > 0 || !d.rulesets) return undefined;
+export function unseenChangeNote(d: Pick<DiffResult, "rulesDiffer" | "changes" | "rulesets" | "redecided" | "problems">): string | undefined {
+  // A side whose set-up failed loaded nothing to compare: its problem says so.
+  if (!d.rulesDiffer || d.changes.length > 0 || !d.rulesets || d.problems.length > 0) return undefined;
   const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
+  const moved = d.redecided?.length ?? 0;
+  if (moved > 0) return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}); no verdict changed, but ${moved} flow(s) are decided by another rule (above)`;
   return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`;
 }
 

@@ -135,6 +135,10 @@ describe("renderHtml", () => {
     const same = renderDiffHtml([{ ...d, changes: [], rulesDiffer: true, rulesets: { a: ["a".repeat(64)], b: ["b".repeat(64)] } }]);
     expect(same).toContain(`<p class="note">note: the rules loaded differ (a: ${"a".repeat(12)}, b: ${"b".repeat(12)}), but no flow of the matrix told them apart`);
     expect(renderDiffHtml([{ ...d, rulesDiffer: true, rulesets: { a: ["a"], b: ["b"] } }])).not.toContain("told them apart");
+    // The same verdict decided by another rule: listed, and the note says no verdict changed.
+    const moved = renderDiffHtml([{ ...d, changes: [], redecided: [{ ...change, b: { ...change.b, verdict: "open" } }], rulesDiffer: true, rulesets: { a: ["a".repeat(64)], b: ["b".repeat(64)] } }]);
+    expect(moved).toContain("<h3>Decided by another rule, the same verdict (not a change)</h3><ul><li>client -&gt; server:8080/tcp4: open<br>main: <code>ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (rules.sh@main:1)</code>");
+    expect(moved).toContain("no verdict changed, but 1 flow(s) are decided by another rule (above)");
   });
 
   it("shows answer changes with who answered and the source it saw on each side, and allow entries not probed, in the console's words, escaped", () => {
