@@ -28,7 +28,7 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
     label("repro", e.evidence.command || "(none: no probe was sent)"),
     label("output", output || "(none)"),
     endedLine(e, label),
-    ...(e.decision ? [label("decided", decidedLine(e.decision))] : []),
+    ...(e.decision ? [label("decided", decidedFor(e, e.decision))] : []),
     label("counted", countedText(e, "no rule or policy on its path counted it")),
   ].join("\n");
 }
@@ -101,6 +101,19 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
   if (e.evidence.stoppedEarly) return label("ended", e.evidence.stoppedEarly);
   if (e.evidence.exitCode !== null) return label("exit", `${e.evidence.exitCode} after ${e.evidence.durationMs} ms`);
   return label("ended", e.evidence.durationMs > 0 ? `no exit status after ${e.evidence.durationMs} ms` : "the probe tool did not run");
+}
+
+/**
+ * The decided line of an expectation: when its first packet was let through
+ * and still no answer came, the line says the answer was lost on its way
+ * back, which no trace follows (a reply dropped in an output chain or a
+ * second forward chain): the rule named let the packet in, it did not drop it.
+ */
+export function decidedFor(e: Pick<ExpectationResult, "actual">, d: Decision): string {
+  const line = decidedLine(d);
+  return e.actual === "dropped" && d.action === "accept" && !d.answer && !d.held
+    ? `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on ${d.host}, forward on a router)`
+    : line;
 }
 
 /** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */

@@ -26,7 +26,7 @@ import { oneLine, safeText } from "../text.ts";
 import { checksHeld } from "./build.ts";
 import { checkLabel, coverageLine } from "./coverage-text.ts";
 import type { CoveredRule, ScenarioCoverage } from "./coverage.ts";
-import { countedText, decidedLine, expectationFailure, expectationMismatch, expectedWord, hitText, observedWord, parityDecided, parityLine, sweepCell } from "./failure.ts";
+import { countedText, decidedFor, expectationFailure, expectationMismatch, expectedWord, hitText, observedWord, parityDecided, parityLine, sweepCell } from "./failure.ts";
 import { SCRIPT, STYLE } from "./html-assets.ts";
 import { targetColumn, targetOf } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
@@ -79,7 +79,7 @@ function evidence(e: ExpectationResult): string {
   const counted = countedText(e, "no firewall rule counted this probe");
   // Who answered and which source it saw (the listener's identity line), and why that failed `answered-by` / `seen-from`.
   const answer = `${e.answer ? `<div>answer: ${htmlLine(e.answer)}</div>` : ""}${e.answerMismatch ? `<div>${htmlLine(e.answerMismatch)}</div>` : ""}`;
-  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${answer}${pre(e.evidence.command, "repro")}${e.decision ? `<div>decided: ${htmlLine(decidedLine(e.decision))}</div>` : ""}<div>counted:</div>${pre(counted)}</div>`;
+  return `<div class="evidence"><div>line ${e.line}: ${htmlLine(e.text)}</div><div>${htmlLine(e.reason)}</div>${answer}${pre(e.evidence.command, "repro")}${e.decision ? `<div>decided: ${htmlLine(decidedFor(e, e.decision))}</div>` : ""}<div>counted:</div>${pre(counted)}</div>`;
 }
 
 /** A sweep's evidence: its summary, command, what decided its ports, how it ran, and the rules it counted (only when some did: the model lists DROP and REJECT rules, never policies). */

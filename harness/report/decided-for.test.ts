@@ -1,0 +1,24 @@
+/** The decided line of an expectation whose first packet was let through but got no answer: the answer was lost on its way back. */
+import { describe, expect, test } from "vitest";
+import type { Decision } from "../model/results.ts";
+import type { Verdict } from "../model/types.ts";
+import { decidedFor, decidedLine } from "./failure.ts";
+
+const accept: Decision = { host: "router", family: "ipv4", table: "inet f", path: ["forward_b"], rule: "ip6 daddr backend tcp dport 8080 counter accept", action: "accept", policy: false, source: "trace", handle: 7 };
+const unfiltered: Decision = { host: "router", family: "ipv4", table: "none", path: ["nat prerouting"], rule: "no filter chain", action: "accept", policy: false, unfiltered: true, source: "trace" };
+const drop: Decision = { ...accept, rule: "tcp dport 8080 drop", action: "drop" };
+const answerTaken: Decision = { ...drop, answer: true };
+
+describe("decidedFor", () => {
+  test.each<[string, Verdict, Decision, boolean]>([
+    ["dropped, its SYN accepted by a rule", "dropped", accept, true],
+    ["dropped, its SYN met no filter chain", "dropped", unfiltered, true],
+    ["dropped by the rule that took its SYN", "dropped", drop, false],
+    ["dropped, a rule named taking its answer", "dropped", answerTaken, false],
+    ["open, its SYN accepted", "open", accept, false],
+  ])("%s", (_, actual, d, lost) => {
+    const line = decidedFor({ actual }, d);
+    expect(line.startsWith(decidedLine(d))).toBe(true);
+    expect(line.includes("the answer was lost on its way back")).toBe(lost);
+  });
+});
