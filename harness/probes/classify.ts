@@ -22,7 +22,8 @@ const ERRNO_VERDICTS: readonly (readonly [RegExp, Verdict, string])[] = [
   [/Connection refused/i, "refused", "Connection refused (TCP RST or ICMP port unreachable)"],
   [/No route to host/i, "unreachable", "No route to host (ICMP host unreachable or prohibited)"],
   [/Network is unreachable/i, "unreachable", "Network is unreachable (ICMP net unreachable or prohibited)"],
-  [/Permission denied/i, "unreachable", "Permission denied (ICMPv6 administratively prohibited)"],
+  [/Permission denied/i, "unreachable", "Permission denied (ICMPv6 administratively prohibited, source policy failed or reject route)"],
+  [/Protocol not available/i, "unreachable", "Protocol not available (ICMP protocol unreachable)"],
   [/Host is down/i, "unreachable", "Host is down"],
   // A DROP in the prober's own OUTPUT chain fails the send at once with EPERM.
   [/Operation not permitted/i, "dropped", "Operation not permitted (dropped by the sender's own OUTPUT rules)"],

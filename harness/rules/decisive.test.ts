@@ -93,7 +93,8 @@ describe("rejectVerdict", () => {
     ["-A INPUT -p tcp -j REJECT --reject-with icmp6-adm-prohibited", "unreachable"],
     ["-A INPUT -p tcp -j REJECT --reject-with icmp6-no-route", "unreachable"],
     ["-A INPUT -p tcp -j REJECT --reject-with icmp6-addr-unreachable", "unreachable"],
-    ["-A INPUT -p tcp -j REJECT --reject-with icmp-proto-unreachable", undefined],
+    ["-A INPUT -p tcp -j REJECT --reject-with icmp-proto-unreachable", "unreachable"],
+    ["-A INPUT -p tcp -j REJECT --reject-with icmp-unknown-answer", undefined],
     ["-A INPUT -p tcp -j DROP", undefined],
     ["-A INPUT -p tcp -m comment --comment \"-j REJECT\" -j DROP", undefined],
     ["-A INPUT -p tcp -j REJECT --reject-with", undefined],
@@ -107,7 +108,7 @@ describe("earlyVerdict", () => {
   const policy = { ...drop, position: null, text: "policy DROP" };
   const reject = { ...drop, kind: "REJECT" as const, text: "-A INPUT -p tcp -j REJECT --reject-with icmp6-port-unreachable", family: "ipv6" as const };
   const rejectHost = { ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with icmp6-adm-prohibited" };
-  const rejectOdd = { ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with icmp-proto-unreachable" };
+  const rejectOdd = { ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with icmp-unknown-answer" };
   test.each([
     { name: "nothing counted", counts: [], protocol: "tcp", verdict: undefined },
     { name: "a DROP rule", counts: [drop], protocol: "tcp", verdict: "dropped" },

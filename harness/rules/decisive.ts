@@ -64,6 +64,8 @@ const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
   "adm-prohibited": "unreachable",
   "icmp6-addr-unreachable": "unreachable",
   "addr-unreach": "unreachable",
+  "icmp-proto-unreachable": "unreachable",
+  "icmp-proto-unreach": "unreachable",
 };
 
 /**
@@ -114,6 +116,9 @@ const NFT_REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
   "admin-prohibited": "unreachable",
   "no-route": "unreachable",
   "addr-unreachable": "unreachable",
+  "prot-unreachable": "unreachable",
+  "policy-fail": "unreachable",
+  "reject-route": "unreachable",
 };
 
 /** The verdict a TCP probe gets from a native nft rule's `reject` as `nft list ruleset` prints it. */

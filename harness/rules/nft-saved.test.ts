@@ -86,6 +86,9 @@ test.each([
   ["meta l4proto tcp counter reject with tcp reset # handle 9", "refused"],
   ["reject with icmpx port-unreachable", "refused"],
   ["tcp dport 8081 counter reject", "refused"],
+  ["reject with icmp prot-unreachable", "unreachable"],
+  ["reject with icmpv6 policy-fail", "unreachable"],
+  ["reject with icmpv6 reject-route", "unreachable"],
   ["reject with icmp param-problem", undefined],
   ["tcp dport 8080 counter drop", undefined],
 ] as const)("nftRejectVerdict(%j) = %s", (text, verdict) => {
