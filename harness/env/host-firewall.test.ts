@@ -1,6 +1,7 @@
 /** Unit tests (table-driven, no Docker) for host-firewall.ts. */
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compareSnapshots, type HostFirewallSnapshot, type PartReading, stripNftCounters, uncheckedWarning } from "./host-firewall.ts";
+import { compareSnapshots, type HostFirewallSnapshot, type PartReading, snapshotHostFirewall, stripNftCounters, uncheckedWarning } from "./host-firewall.ts";
 
 const text = (t: string): PartReading => ({ ok: true, text: t });
 const missing = (tool: string): PartReading => ({ ok: false, reason: `${tool} is not installed` });
@@ -26,5 +27,19 @@ describe("host firewall snapshots", () => {
     expect(uncheckedWarning(compareSnapshots(nft, nft))).toMatch(/WARNING.*NOT compared.*nft rules \(nft is not installed\).*fwspec setup/);
     const all = snap(text("a"), text("b"), text("c"));
     expect(uncheckedWarning(compareSnapshots(all, all))).toBeUndefined();
+  });
+});
+
+describe("tools off PATH", () => {
+  // Debian's default PATH for users has no /usr/sbin: iptables-save is there all the same, and is no "not installed".
+  it.skipIf(!existsSync("/usr/sbin/iptables-save"))("a PATH without /usr/sbin still finds iptables-save there", async () => {
+    const path = process.env["PATH"];
+    process.env["PATH"] = "/usr/bin:/bin";
+    try {
+      const snap = await snapshotHostFirewall();
+      expect(snap.iptables.ok ? "read" : snap.iptables.reason).not.toMatch(/not installed/);
+    } finally {
+      process.env["PATH"] = path;
+    }
   });
 });

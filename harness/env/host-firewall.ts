@@ -29,11 +29,20 @@ export interface SnapshotComparison {
   readonly unchecked: readonly { readonly part: FirewallPart; readonly reason: string }[];
 }
 
+/** Where a system tool may be: on PATH, else in the sbin folders a non-root PATH often lacks (Debian's default user PATH). */
+export function toolCandidates(command: string): string[] {
+  return [command, `/usr/sbin/${command}`, `/sbin/${command}`];
+}
+
 async function read(part: FirewallPart): Promise<PartReading> {
   const [command, ...args] = PART_COMMANDS[part];
   const { execa } = await loadExeca();
-  const r = await execa(command, args, { reject: false, timeout: 15_000 });
-  if (r.code === "ENOENT") return { ok: false, reason: `${command} is not installed` };
+  let r;
+  for (const candidate of toolCandidates(command)) {
+    r = await execa(candidate, args, { reject: false, timeout: 15_000 });
+    if (r.code !== "ENOENT") break;
+  }
+  if (!r || r.code === "ENOENT") return { ok: false, reason: `${command} is not installed` };
   if (r.failed || r.exitCode !== 0) {
     const why = r.stderr.trim().split("\n")[0] || r.code || `exit ${String(r.exitCode)}`;
     return { ok: false, reason: `${command} failed (${why})` };
