@@ -61,7 +61,7 @@ export function expandScenarioPaths(args: readonly string[], cwd: string = proce
     // A name that is there but leads nowhere (a dangling or looping symbolic link) is said as such.
     const link = lstatSync(abs, { throwIfNoEntry: false });
     if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link that ${linkTrouble(abs)}`, { hint: "point the link at a scenario file or folder, or pass the file itself" });
-    throw new InputError(`${arg}: no such file or directory`, { hint: "pass scenario files, directories or globs (default: scenarios/ in the project root)" });
+    throw new InputError(`${arg}: no such file or directory`, { hint: `pass scenario files, directories or globs (default: scenarios/ in the project root); to start one, \`${fwspecCommand("init", invocation)}\` writes a working example` });
   }
   if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.join(" ")}`);
   return [...files].sort();
