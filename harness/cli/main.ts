@@ -84,7 +84,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
   program
     .command("run")
     .description("run scenarios (files, directories or globs; default scenarios/) with real containers and packets")
-    .argument("[paths...]", "scenario files, directories or globs", [])
+    .argument("[paths...]", "scenario files, directories or globs (default: scenarios/ in the project root)")
     .option("--json <file>", "write the JSON report to <file>")
     .option("--junit <file>", "write a JUnit XML report to <file>")
     .option("--html <file>", "write a self-contained HTML report to <file> (reachability matrices, failures with evidence, parity, rule coverage; opens from a CI artefact without a server)")
@@ -103,7 +103,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--reuse", `take warm labs an earlier --reuse run left (checked unchanged, then handed over as between scenarios) and leave this run's shared labs warm instead of removing them: repeated runs skip lab start (spared 15 minutes, then the next run's sweep or \`${cmd("cleanup")}\` removes them; \`${cmd("cleanup --kept")}\` at once)`)
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
-    .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed or a scenario errored,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written).")
+    .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed, a scenario errored or coverage fell below --coverage-min,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written),\n129/130/143 stopped by SIGHUP/SIGINT/SIGTERM or the launcher gone (the run's containers removed),\n141 its output was closed after every check held.")
     .action(async (paths: string[], opts: { json?: string; junit?: string; html?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string; reuse?: boolean }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
@@ -181,7 +181,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
   program
     .command("mutate")
     .description("mutation testing of the scenarios: change one rule at a time (in the lab only), rerun, and report which changes no check notices, with a check that would")
-    .argument("[paths...]", "scenario files, directories or globs (default scenarios/)", [])
+    .argument("[paths...]", "scenario files, directories or globs (default: scenarios/ in the project root)")
     .option("--min-score <percent>", "exit 1 when the mutation score (killed / (killed + survived)) is below this")
     .option("--json <file>", "write the mutation report as JSON")
     .option("--html <file>", "write the mutation report as one self-contained HTML page")
@@ -201,7 +201,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
   program
     .command("stability")
     .description("run the scenarios N times and count verdicts that changed between runs (target: 0; exit 1 also when a check errored: nothing was observed there)")
-    .argument("[paths...]", "scenario files, directories or globs", [])
+    .argument("[paths...]", "scenario files, directories or globs (default: scenarios/ in the project root)")
     .option("--runs <n>", "how many runs", "20")
     .action(async (paths: string[], opts: { runs: string }) => {
       const runs = Number(opts.runs);
@@ -237,7 +237,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
   program
     .command("validate")
     .description("check scenario files without Docker: every problem with file:line:column and a hint")
-    .argument("[paths...]", "scenario files, directories or globs", [])
+    .argument("[paths...]", "scenario files, directories or globs (default: scenarios/ in the project root)")
     .option("--root <dir>", ROOT_HELP)
     .option("--rules", "also test every rules file and iptables/ip6tables command with iptables-restore --test / ip6tables-restore --test in a throw-away lab host (needs Docker)")
     .action(async (paths: string[], opts: { root?: string; rules?: boolean }) => {
