@@ -98,7 +98,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--check-rules", "first test every rules file and iptables/ip6tables command in a throw-away lab host (iptables-restore --test): every bad line named, exit 2 before any scenario lab starts (about 1.5 s)")
     .option("--coverage", "rule coverage: list every rule of every firewall host with the checks that took its packets, rules never matched and shadowed rules (also in --json)")
     .option("--coverage-min <percent>", "fail the run (exit 1) when fewer than <percent> of the rules were exercised (implies --coverage)")
-    .option("--keep", `leave every scenario's lab running after the run, and print how to step into it (remove with \`${cmd("cleanup --kept")}\`)`)
+    .option("--keep", `leave every scenario's lab running after the run, and print how to step into it (remove this run's with the \`${cmd("cleanup --run ID")}\` it prints; \`${cmd("cleanup --kept")}\` removes every kept and warm lab on the engine)`)
     .option("--keep-on-failure", "leave the labs of scenarios that failed or errored running, and print how to step in and the repro commands")
     .option("--reuse", `take warm labs an earlier --reuse run left (checked unchanged, then handed over as between scenarios) and leave this run's shared labs warm instead of removing them: repeated runs skip lab start (spared 15 minutes, then the next run's sweep or \`${cmd("cleanup")}\` removes them; \`${cmd("cleanup --kept")}\` at once)`)
     .option("--root <dir>", ROOT_HELP)
