@@ -8,6 +8,7 @@ import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from
 import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
 import { rewritten } from "../judge/explain.ts";
+import { failedByParity } from "../judge/expectation.ts";
 import { REFUSAL_KINDS, REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 import type { ParityFinding } from "./model.ts";
 
@@ -130,6 +131,8 @@ export function expectationMismatch(e: ExpectationResult): string {
   if (e.sweep) return `expected ${e.expected} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
   // An open probe answered by the wrong listener, or seen from the wrong source: say which part failed.
   if (e.answerMismatch) return `expected ${e.expected}${expectedClauses(e.text)}, observed ${e.actual}: ${e.answerMismatch}`;
+  // The verdict held; the other family's did not match it (parity: fail).
+  if (failedByParity(e) && e.parity) return `expected ${expectedWord(e)} in both families (parity: fail), observed ${observedWord(e)} over ${e.family} but ${e.parity.verdict} over ${e.parity.family}`;
   return `expected ${expectedWord(e)}, observed ${observedWord(e)}`;
 }
 

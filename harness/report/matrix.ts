@@ -8,6 +8,7 @@
  */
 import type { ExpectationResult } from "../model/results.ts";
 import { sourceLabel } from "../model/types.ts";
+import { failedByParity } from "../judge/expectation.ts";
 import { expectedWord, observedWord } from "./failure.ts";
 import { fitLine, textWidth } from "./wrap.ts";
 
@@ -36,6 +37,7 @@ export function cellText(e: ExpectationResult): string {
   // A sweep's cell: its verdict and how many ports broke it (the failure text lists them).
   if (e.sweep) return e.status === "passed" ? `${MARK.passed} ${e.expected} (${e.sweep.ports.split(" ")[0]})` : `${MARK[e.status]} ${e.sweep.broken.length} port(s)≠${e.expected}`;
   if (e.status !== "passed" && e.answerMismatch) return `${MARK[e.status]} ${e.actual}, answer≠`;
+  if (failedByParity(e)) return `${MARK.failed} ${e.actual}, parity≠`;
   return e.status === "passed" ? `${MARK.passed} ${e.actual}` : `${MARK[e.status]} ${observedWord(e)}≠${expectedWord(e)}`;
 }
 

@@ -58,3 +58,13 @@ describe("a parity finding's deciding rules", () => {
     expect(notices).toEqual(["::notice file=firewall/rules.v6,line=3,title=fwspec%3A this rule decided client -> server%3A8080 open [ipv6] (IPv4/IPv6 parity probe)::s (scenarios/s.yaml:10): ipv4 is open but ipv6 is dropped"]);
   });
 });
+
+describe("a check that failed by parity alone (parity: fail)", () => {
+  const failed: ExpectationResult = { ...result, status: "failed", explanation: "IPv4/IPv6 parity: ipv4 is open but ipv6 is dropped (parity: fail)" };
+  test("its cell and headline say the other family differed, not `open≠open`", () => {
+    const out = renderScenario(scenarioReport({ file: "/repo/scenarios/s.yaml", name: "s", description: "" }, [failed], []), { width: 400 });
+    expect(out).toContain("✗ open, parity≠");
+    expect(out).not.toContain("open≠open");
+    expect(out).toContain("expected open in both families (parity: fail), observed open over ipv4 but dropped over ipv6");
+  });
+});
