@@ -17,6 +17,7 @@ import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { changedExpectations, keptLines, recordedLines } from "../record/lines.ts";
 import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
+import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { notAFolder, writeOutputFile } from "./report-files.ts";
@@ -86,7 +87,7 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     return unwritten.exitCode;
   }
   const written = recorded.lines.filter((l) => l.expectation !== undefined).length;
-  print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${one.scenario.name} in ${shown}\n`);
+  print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${oneLine(one.scenario.name)} in ${oneLine(shown)}\n`);
   for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
   // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
   for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);
