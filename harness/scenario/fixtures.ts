@@ -71,7 +71,7 @@ function missingHint(written: string, abs: string, baseDir: string): string {
 export class FixtureFiles {
   readonly #roots: FixtureRoots;
   readonly #problem: Report;
-  readonly #files = new Map<string, FixtureFile | undefined>();
+  readonly #files = new Map<string, FixtureFile | ReadFailure>();
 
   constructor(roots: FixtureRoots, problem: Report) {
     this.#roots = roots;
@@ -90,15 +90,15 @@ export class FixtureFiles {
       return undefined;
     }
     const abs = path.resolve(this.#roots.baseDir, written);
-    if (this.#files.has(abs)) return this.#files.get(abs);
-    const read = readTextFileSync(abs, { root: this.#roots.projectRoot.dir });
-    let file: FixtureFile | undefined;
-    if (read.ok) file = { path: read.path, content: read.text };
-    else {
-      const { message, hint } = fixtureProblem(written, abs, read.failure, this.#roots);
-      this.#problem(p, message, hint);
+    if (!this.#files.has(abs)) {
+      const read = readTextFileSync(abs, { root: this.#roots.projectRoot.dir });
+      this.#files.set(abs, read.ok ? { path: read.path, content: read.text } : read.failure);
     }
-    this.#files.set(abs, file);
-    return file;
+    const got = this.#files.get(abs)!;
+    if ("content" in got) return got;
+    // Read once, reported at every place that names it (each as written there).
+    const { message, hint } = fixtureProblem(written, abs, got, this.#roots);
+    this.#problem(p, message, hint);
+    return undefined;
   }
 }

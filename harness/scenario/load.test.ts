@@ -1669,6 +1669,12 @@ describe("files on disk", () => {
     expect(ds[0]?.hint).toContain("--root");
   });
 
+  test("a file outside the project named by several steps (written differently): each is reported, not the first alone", () => {
+    const f = write("escape3.yaml", `${head}  - apply: ../../outside.sh\n  - apply: ${path.join(tmp, "outside.sh")}\n  - apply: ../../scenarios/../outside.sh\n  - apply: ../../outside.sh\n`);
+    const ds = diagnosticsOf(() => loadScenarioSync(f));
+    expect(ds.map((d) => `${d.line} ${d.message.split(" is outside")[0]}`)).toEqual(["5 `../../outside.sh`", `6 \`${path.join(tmp, "outside.sh")}\``, "7 `../../scenarios/../outside.sh`", "8 `../../outside.sh`"]);
+  });
+
   test("a symbolic link leading out of the project", () => {
     const f = write("link.yaml", `${head}  - apply: ../fixtures/link.sh\n`);
     const ds = diagnosticsOf(() => loadScenarioSync(f));
