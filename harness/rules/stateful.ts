@@ -88,15 +88,21 @@ export interface VaryingRule {
  * see meetsPacket and meetsPorts.
  */
 export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: (rule: SavedRule) => boolean = () => true): VaryingRule | undefined {
+  return varyingRules(readings, meets)[0];
+}
+
+/** Every such rule, in the order of the readings and their rules. */
+export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: (rule: SavedRule) => boolean = () => true): VaryingRule[] {
+  const out: VaryingRule[] = [];
   for (const [host, reading] of readings) {
     const recording = recordingChains(reading);
     for (const rule of reading.rules) {
       const part = varyingPart(rule);
       if (part === undefined || !decides(rule, part, recording) || !meets(rule)) continue;
-      return { host, rule, part };
+      out.push({ host, rule, part });
     }
   }
-  return undefined;
+  return out;
 }
 
 /**
@@ -108,16 +114,37 @@ export function meetsPacket(packet: Omit<ProbePacket, "loopback">): (rule: Saved
   return (rule) => rule.handle !== undefined || /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) || matchesPacket(rule.text, { ...packet, loopback: false }) !== "no";
 }
 
-/** A sweep's packets (ports first..last) can meet the rule: not when an iptables rule names destination ports, none of them in the range. */
-export function meetsPorts(first: number, last: number): (rule: SavedRule) => boolean {
+/**
+ * The destination ports an iptables rule names (`--dport 22`, `--dports
+ * 80,443`, `--dport 1000:2000`) as ranges; undefined when it names none, negates
+ * them, or is a native nft rule (any port, as far as fwspec can tell).
+ */
+export function rulePorts(rule: SavedRule): (readonly [number, number])[] | undefined {
+  if (rule.handle !== undefined) return undefined;
+  const named = /(?:^|\s)--(?:dport|destination-port|dports|destination-ports)\s+(\S+)/.exec(rule.text);
+  if (!named || /(?:^|\s)!\s+--d(?:port|estination-port)/.test(rule.text)) return undefined;
+  const ranges = named[1]!.split(",").map((p) => {
+    const [a, b = a] = p.split(":").map(Number);
+    return [a!, b!] as const;
+  });
+  return ranges.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? ranges : undefined;
+}
+
+/** An iptables rule for another protocol (`-p icmp` when sweeping TCP) meets none of a sweep's packets. */
+function otherProtocol(rule: SavedRule, protocol: "tcp" | "udp"): boolean {
+  if (rule.handle !== undefined) return false;
+  const p = /(?:^|\s)(!\s+)?(?:-p|--protocol)\s+(\S+)/.exec(rule.text);
+  if (!p || p[1] !== undefined) return false;
+  const named = { tcp: ["tcp", "6"], udp: ["udp", "17"] }[protocol];
+  return !named.includes(p[2]!.toLowerCase());
+}
+
+/** A sweep's packets (`protocol`, ports first..last) can meet the rule: not an iptables rule for another protocol, or naming destination ports none of them in the range. */
+export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" = "tcp"): (rule: SavedRule) => boolean {
   return (rule) => {
-    if (rule.handle !== undefined) return true;
-    const named = /(?:^|\s)--(?:dport|destination-port|dports|destination-ports)\s+(\S+)/.exec(rule.text);
-    if (!named || /(?:^|\s)!\s+--d/.test(rule.text)) return true;
-    return named[1]!.split(",").some((p) => {
-      const [a, b = a] = p.split(":").map(Number);
-      return !Number.isInteger(a) || !Number.isInteger(b) || (a! <= last && b! >= first);
-    });
+    if (otherProtocol(rule, protocol)) return false;
+    const ranges = rulePorts(rule);
+    return ranges === undefined || ranges.some(([a, b]) => a <= last && b >= first);
   };
 }
 

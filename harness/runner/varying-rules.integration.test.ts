@@ -44,7 +44,7 @@ it("a greylisted SYN dropped once and let in on its retransmission is open, on n
   expect(s.status).toBe("passed");
 });
 
-it("a sweep over a rate limit is an error naming the rule, never swept", async () => {
+it("a sweep: ports a rate limit names are probed one by one, not swept; a rate limit on every port makes the sweep an error naming it", async () => {
   const scenario = defineScenario({
     name: "sweep over a rate limit",
     description: "a sweep's packets would spend the limit",
@@ -57,14 +57,19 @@ it("a sweep over a rate limit is an error naming the rule, never swept", async (
           commands: [
             "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m limit --limit 1/sec --limit-burst 1 -j ACCEPT",
             "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP",
+            "iptables -A INPUT -p tcp -j DROP",
           ],
         },
       },
       { expect: ["client -> server:20-24 blocked except 22"] },
+      { apply: { host: "server", commands: ["iptables -I INPUT 1 -p tcp -m limit --limit 1/sec -j ACCEPT"] } },
+      { expect: ["client -> server:30-34 blocked"] },
     ],
   });
   const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
-  const e = report.scenarios[0]!.expectations[0]!;
-  expect(e.status).toBe("error");
-  expect(e.sweep!.notes.join("\n")).toMatch(/-m limit/);
+  const [named, everywhere] = report.scenarios[0]!.expectations;
+  expect(named!.status, JSON.stringify(named!.sweep)).toBe("passed");
+  expect(named!.sweep!.notes.join("\n")).toMatch(/1 port\(s\) probed one by one, not swept \(22\): server's rule `-A INPUT .*-m limit .*` \(-m limit\)/);
+  expect(everywhere!.status).toBe("error");
+  expect(everywhere!.sweep!.notes.join("\n")).toMatch(/-m limit.* may meet any port of the range/);
 });

@@ -9,7 +9,7 @@
  * timeout (no answer within T s: `dropped`, as a single probe says). Nothing
  * here changes a ruleset: it runs nmap and reads counters.
  */
-import { FwspecError, LabError } from "../../errors.ts";
+import { LabError } from "../../errors.ts";
 import type { LabHost, RunningLab } from "../../lab/types.ts";
 import { findDeclared } from "../../model/host-addresses.ts";
 import type { RuleHit } from "../../model/results.ts";
@@ -21,7 +21,6 @@ import { readFamilyCounters } from "../../rules/read.ts";
 import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 import { isTraceTable, type TraceEvent } from "../../rules/trace-events.ts";
 import type { SavedRuleset } from "../../rules/saved.ts";
-import { describeVarying, meetsPorts, varyingRule } from "../../rules/stateful.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
@@ -149,9 +148,6 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const argv = nmapArgv(spec.protocol, spec.family, address, ports, timing, source, spec.sourcePort);
     const limit = scanLimitSeconds(ports.length, timing);
     const before = await read();
-    // A rule that answers by what came before (a rate limit, a set it fills): the batch's packets would change what they test.
-    const varying = batches === 1 ? varyingRule(before, meetsPorts(spec.ports.reduce((a, b) => Math.min(a, b)), spec.ports.reduce((a, b) => Math.max(a, b)))) : undefined;
-    if (varying) throw new FwspecError(`${describeVarying(varying)} answers by the packets before it, so a sweep's packets would change what they test: not swept; expect single ports instead`);
     reading = before;
     const r = await from.run(["timeout", "-k", "1", String(limit), ...argv], `sweeping ${ports.length} port(s) of ${address}`, { light: true, timeoutSeconds: limit + 5 });
     const after = await read();

@@ -1,0 +1,50 @@
+import { describe, expect, test } from "vitest";
+import { FwspecError } from "../errors.ts";
+import type { Observation } from "../probes/observe.ts";
+import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
+import { MAX_VARYING_PORTS, singleFinding, varyingPorts } from "./sweep-varying.ts";
+
+const ipt = (text: string): SavedRule => ({ family: "ipv4", table: "filter", chain: "INPUT", position: 1, packets: 0, bytes: 0, text, target: / -j (\S+)/.exec(text)?.[1] ?? null, comment: null });
+const on = (...rules: SavedRule[]) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [], rules }]]);
+const LIMIT22 = ipt("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1/sec -j ACCEPT");
+
+describe("varyingPorts", () => {
+  test.each<[string, SavedRule[], number, number, number[]]>([
+    ["a limit on 22 in 20-24", [LIMIT22], 20, 24, [22]],
+    ["a limit on 22 outside 30-40", [LIMIT22], 30, 40, []],
+    ["a limit on 80,443 and 8000:8002", [ipt("-A INPUT -p tcp -m multiport --dports 80,443,8000:8002 -m limit --limit 5/sec -j ACCEPT")], 1, 1024, [80, 443]],
+    ["an ICMP limit in a TCP sweep", [ipt("-A INPUT -p icmp -m icmp --icmp-type 8 -m limit --limit 5/sec -j ACCEPT")], 1, 1024, []],
+    ["ufw's limit that only logs", [ipt("-A INPUT -m limit --limit 3/min -j LOG")], 1, 1024, []],
+  ])("%s", (_, rules, first, last, ports) => {
+    expect([...varyingPorts(on(...rules), first, last, "tcp").keys()]).toEqual(ports);
+  });
+
+  test.each<[string, SavedRule]>([
+    ["on every port", ipt("-A INPUT -p tcp -m limit --limit 1/sec -j ACCEPT")],
+    ["on too many ports", ipt(`-A INPUT -p tcp -m tcp --dport 1:${MAX_VARYING_PORTS + 1} -m limit --limit 1/sec -j ACCEPT`)],
+  ])("a limit %s: an error naming the rule", (_, rule) => {
+    expect(() => varyingPorts(on(rule), 1, 1024, "tcp")).toThrow(FwspecError);
+    expect(() => varyingPorts(on(rule), 1, 1024, "tcp")).toThrow(/server's rule `-A INPUT -p tcp .*-m limit/);
+  });
+});
+
+describe("singleFinding", () => {
+  const v = { host: "server", rule: LIMIT22, part: "-m limit" };
+  const observed = (verdict: "open" | "refused" | "dropped", extra: Partial<Observation> = {}): Observation => ({
+    result: { spec: { from: "client", to: { kind: "host", host: "server" }, port: 22, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, address: "198.18.0.2", verdict, reason: `r ${verdict}`, evidence: { command: "nc", argv: [], exitCode: 0, stdout: "", stderr: "", durationMs: 5 } },
+    decidedBy: [],
+    ...extra,
+  });
+  const reject = { ...LIMIT22, text: "-A INPUT -p tcp -m tcp --dport 22 -j REJECT", target: "REJECT" };
+  test.each<[string, Observation, string]>([
+    ["open", observed("open"), "open"],
+    ["dropped", observed("dropped"), "dropped"],
+    ["refused by a REJECT that counted it", observed("refused", { decidedBy: [{ rule: reject, packets: 1, bytes: 60 }] }), "refused"],
+    ["refused after a rule let it in: nothing listens", observed("refused", { decision: { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: LIMIT22.text, action: "accept", policy: false, source: "trace" } }), "admitted"],
+    ["refused, no evidence", observed("refused"), "undetermined"],
+  ])("%s: %s", (_, o, outcome) => {
+    const f = singleFinding(22, o, v);
+    expect(f.outcome).toBe(outcome);
+    expect(f.evidence).toMatch(/^a single probe \(not swept: server's rule `-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1\/sec -j ACCEPT` \(-m limit\) answers by the packets before it\): r /);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The ports of a sweep that a rule answering by earlier packets can meet
+ * (rules/stateful.ts: a rate limit, a list or set rules fill): nmap's one
+ * packet per port would say only what a first packet meets, and its packets
+ * would spend the limit or fill the set they test. Those ports are not swept
+ * but probed one by one as single probes, which run to their own end there
+ * (probes/observe.ts). A rule that names no port, or more ports of the range
+ * than MAX_VARYING_PORTS, leaves no port it cannot meet: the sweep is an error
+ * naming it. Pure.
+ */
+import { describeDelta } from "../judge/expectation.ts";
+import { FwspecError } from "../errors.ts";
+import type { PortFinding, PortOutcome } from "../model/sweep.ts";
+import type { Observation } from "../probes/observe.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
+import { describeVarying, meetsPorts, rulePorts, type VaryingRule, varyingRules } from "../rules/stateful.ts";
+
+/** Ports a sweep probes one by one at most; more, and the sweep is an error. */
+export const MAX_VARYING_PORTS = 16;
+
+/** Each port of first..last that a varying rule on the path can meet, with that rule; throws when such a rule names no port or too many. */
+export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, protocol: "tcp" | "udp"): Map<number, VaryingRule> {
+  const ports = new Map<number, VaryingRule>();
+  for (const v of varyingRules(readings, meetsPorts(first, last, protocol))) {
+    const ranges = rulePorts(v.rule);
+    if (ranges === undefined) throw new FwspecError(`${describeVarying(v)} answers by the packets before it and may meet any port of the range, so a sweep's packets would change what they test: not swept; expect single ports instead`);
+    for (const [a, b] of ranges) {
+      for (let port = Math.max(a, first); port <= Math.min(b, last); port++) {
+        if (!ports.has(port)) ports.set(port, v);
+        if (ports.size > MAX_VARYING_PORTS) throw new FwspecError(`${describeVarying(v)} answers by the packets before it on more than ${MAX_VARYING_PORTS} ports of the range, so a sweep's packets would change what they test: not swept; expect single ports (or a smaller range) instead`);
+      }
+    }
+  }
+  return ports;
+}
+
+/** What a single probe of a varying port says, as a sweep's finding: refused by a REJECT the evidence names, or admitted (nothing listening) when a rule let it in. */
+export function singleFinding(port: number, o: Observation, v: VaryingRule): PortFinding {
+  const r = o.result;
+  const rejected = o.decision?.action === "reject" || o.decidedBy.some((d) => d.rule.target === "REJECT");
+  const outcome: PortOutcome = r.verdict === "refused" ? (rejected ? "refused" : o.decision?.action === "accept" ? "admitted" : "undetermined") : r.verdict;
+  return {
+    port,
+    outcome,
+    verdict: r.verdict,
+    answer: "",
+    evidence: `a single probe (not swept: ${describeVarying(v)} answers by the packets before it): ${r.reason}`,
+    rules: o.decidedBy.map(describeDelta),
+  };
+}
