@@ -15,7 +15,11 @@ writeFileSync(path.join(tmp, "firewall", "rules.v6"), "*filter\n:INPUT DROP [0:0
 writeFileSync(path.join(tmp, "firewall", "rules.nft"), "#!/usr/sbin/nft -f\nflush ruleset\ntable inet filter {\n}\n");
 
 async function fwspec(...args: string[]) {
-  const r = await execa(process.execPath, [MAIN, ...args], { cwd: tmp, reject: false, env: { npm_command: "exec" } });
+  return fwspecIn(tmp, ...args);
+}
+
+async function fwspecIn(cwd: string, ...args: string[]) {
+  const r = await execa(process.execPath, [MAIN, ...args], { cwd, reject: false, env: { npm_command: "exec" } });
   return { code: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -35,6 +39,13 @@ describe("a rules file where a scenario is expected", () => {
     expect(r.out).toContain("firewall/rules.v6:1:1: this is not a fwspec scenario: it looks like an iptables-save / iptables-restore rules file");
     expect(r.out).toContain("npx fwspec init --from <your IPv4 rules> --v6 firewall/rules.v6");
     expect(r.out).toContain("restore: { ipv6:");
+  });
+
+  test("from a folder below the project root: init --from runs at the root, so the hint goes there and names the file from it", async () => {
+    mkdirSync(path.join(tmp, "tests"), { recursive: true });
+    const r = await fwspecIn(path.join(tmp, "tests"), "validate", "../firewall/rules.v4");
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`\`cd ${tmp} && npx fwspec init --from firewall/rules.v4\``);
   });
 
   test("an nft ruleset: the nft apply form", async () => {

@@ -112,7 +112,14 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
   if (failure) throw unreadable(file, abs, failure);
   // A rules file given as a scenario (`fwspec validate firewall/rules.v4`): said so, not a YAML error.
   const lookalike = rulesLookalike(text);
-  if (lookalike) throw fileDiagnostic(file, lookalikeMessage(lookalike), lookalikeHint(lookalike, path.relative(process.cwd(), abs) || abs, opts.invocation), lookalike.line);
+  if (lookalike) {
+    // `init --from` runs at the project root (cli/init.ts): the command names the file from there, after a `cd` when that is not here.
+    const root = findProjectRoot(path.dirname(abs), opts.root, opts.invocation);
+    const fromRoot = path.relative(root.dir, abs);
+    const inside = fromRoot !== "" && !fromRoot.startsWith("..") && !path.isAbsolute(fromRoot);
+    const at = inside && root.reason !== "none" ? { dir: root.dir, file: fromRoot } : undefined;
+    throw fileDiagnostic(file, lookalikeMessage(lookalike), lookalikeHint(lookalike, path.relative(process.cwd(), abs) || abs, opts.invocation, at), lookalike.line);
+  }
   const { raw, locator, syntax } = parseYaml(text, file);
   const projectRoot = findProjectRoot(path.dirname(abs), opts.root, opts.invocation);
   const result = checkScenario(raw, { file: abs, baseDir: path.dirname(abs), projectRoot, locator, machineRoutes: opts.machineRoutes });

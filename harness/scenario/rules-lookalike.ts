@@ -53,12 +53,19 @@ export function lookalikeMessage(found: RulesLookalike): string {
   return `this is not a fwspec scenario: it looks like ${LOOKS[found.kind]} (\`${found.text.length > 60 ? `${found.text.slice(0, 60)}…` : found.text}\`)`;
 }
 
-/** What to do with the rules file `shown` (as the user named it): make a scenario for it, or name it in one. */
-export function lookalikeHint(found: RulesLookalike, shown: string, invocation?: string): string {
+/**
+ * What to do with the rules file `shown` (as the user named it): make a
+ * scenario for it, or name it in one. `root`: the project root and the file
+ * from there; `init --from` runs at the root, so the command names the file
+ * from it, after a `cd` when the folder fwspec runs in is another.
+ */
+export function lookalikeHint(found: RulesLookalike, shown: string, invocation?: string, root?: { readonly dir: string; readonly file: string }, cwd: string = process.cwd()): string {
   const then = "and pass the scenario (fwspec validate and run take scenario files; `validate --rules` tests the rules files they name)";
   if (found.kind === "nft") return `name it in a scenario's apply step, \`apply: { host: server, nft: <its path from the scenario> }\`, ${then}`;
   if (found.kind === "script") return `name it in a scenario's apply step, \`- apply: <its path from the scenario>\` (run with sh -e on the firewall host), ${then}`;
   const v6 = /v6|ip6/i.test(path.basename(shown));
-  const init = fwspecCommand(v6 ? `init --from <your IPv4 rules> --v6 ${shown}` : `init --from ${shown}`, invocation);
+  const named = root ? root.file : shown;
+  const cd = root && path.resolve(root.dir) !== path.resolve(cwd) ? `cd ${root.dir} && ` : "";
+  const init = `${cd}${fwspecCommand(v6 ? `init --from <your IPv4 rules> --v6 ${named}` : `init --from ${named}`, invocation)}`;
   return `to make a scenario for it, run \`${init}\` (it observes its verdicts in a lab); or name it in a scenario's apply step, \`apply: { host: server, restore: { ${v6 ? "ipv6" : "ipv4"}: <its path from the scenario> } }\`, ${then}`;
 }
