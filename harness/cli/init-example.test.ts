@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { InputError } from "../errors.ts";
-import { initExample } from "./init.ts";
+import { initExample, initFrom } from "./init.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -77,4 +77,19 @@ test.each<[string, string[], string, RegExp | undefined]>([
   expect(refused.exec(error!.message)![1]).toBe(dir);
   expect(error!.hint).toContain(`cd ${dir} && npx fwspec init`);
   expect(readdirSync(cwd)).toEqual(before);
+});
+
+test.each<[string, string, RegExp, string]>([
+  ["Windows line endings", "*filter\r\n:INPUT DROP [0:0]\r\nCOMMIT\r\n", /^--from `firewall\/crlf.v4` has Windows line endings \(CR LF, first on line 1\)/, "sed -i 's/\\r$//' firewall/crlf.v4"],
+  ["an nft ruleset", "table inet filter {\n}\n", /^--from `firewall\/crlf.v4` looks like an nftables ruleset/, "nft: firewall/crlf.v4"],
+])("init --from a rules file with %s: exit 2 naming the file as typed, before any lab and nothing written", async (_, text, message, hint) => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-init-crlf-"));
+  dirs.push(dir);
+  mkdirSync(join(dir, "firewall"));
+  writeFileSync(join(dir, "firewall", "crlf.v4"), text);
+  const error = await initFrom({ cwd: dir, from: "firewall/crlf.v4" }).then(() => undefined, (e: unknown) => e as InputError);
+  expect(error).toBeInstanceOf(InputError);
+  expect(error!.message).toMatch(message);
+  expect(error!.hint).toContain(hint);
+  expect(readdirSync(dir).sort()).toEqual(["firewall"]);
 });

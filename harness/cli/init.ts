@@ -25,6 +25,7 @@ import { parseSave, SaveFormatError } from "../rules/saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
+import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { chooseProjectRoot, CONFIG_NAMES, describeRoot } from "../scenario/root.ts";
 import { formatSyntaxProblem, RuleSyntaxError } from "../runner/rule-syntax.ts";
 import type { SyntaxProblem } from "../runner/rule-syntax.ts";
@@ -103,6 +104,9 @@ function readRules(file: string, family: Family, flag: string, cwd: string, invo
     const why = f.kind === "missing" ? "not found" : f.kind === "leads-outside" ? `leads outside ${cwd} (to ${f.real})` : f.kind.replace("-", " ");
     throw new InputError(`${flag} ${file}: ${why}`, { hint: "name an iptables-save / iptables-restore file, e.g. /etc/iptables/rules.v4 copied into the repository" });
   }
+  // CR LF, or a file of another kind (nft, a script): said of the file as typed, before the scenario that would name it exists.
+  const wrong = rulesFileProblem(read.text, file, "restore");
+  if (wrong) throw new InputError(`${flag} ${wrong.message}`, { hint: wrong.hint });
   try {
     return { rel, ruleset: parseSave(read.text, family) };
   } catch (error) {
