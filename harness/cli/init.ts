@@ -13,6 +13,7 @@ import path from "node:path";
 import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
+import { shellQuote } from "../lab/exec.ts";
 import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
 import { draftScenario, observedScenario } from "../init/propose.ts";
 import type { Proposal } from "../init/propose.ts";
@@ -151,7 +152,7 @@ function refuseInsideProject(cwd: string, invocation: string | undefined): void 
   if (root.reason === "none" || root.dir === cwd) return;
   const where = root.reason === "git" ? describeRoot(root) : `the project at ${describeRoot(root)}`;
   throw new InputError(`fwspec init writes a project's starting point at its root, and this folder is inside ${where}; nothing was written`, {
-    hint: `run it there: \`cd ${root.dir} && ${fwspecCommand("init", invocation)}\`; to make this folder a fwspec project of its own, create an empty fwspec.config.json in it first`,
+    hint: `run it there: \`cd ${shellQuote([root.dir])} && ${fwspecCommand("init", invocation)}\`; to make this folder a fwspec project of its own, create an empty fwspec.config.json in it first`,
   });
 }
 

@@ -5,6 +5,7 @@
  * machine's own firewall is compared before and after, and the exit code is
  * chosen (0 all held, 1 otherwise, 4 a report file not written).
  */
+import { runHeld } from "../report/build.ts";
 import { run } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode, FwspecError } from "../errors.ts";
@@ -146,9 +147,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     process.stderr.write(`fwspec: no scenario${options.filter ? ` has a check matching ${new RegExp(options.filter)}` : " to run"}\n`);
     return { code: EXIT.failed, report };
   }
-  const allPassed = reports.every((s) => s.status === "passed");
   // `--coverage-min`: too little of the rules exercised fails the run like a failed check (every report says so too).
   const shortfall = report.coverage?.shortfall;
   if (shortfall) process.stderr.write(`fwspec: ${shortfall}\n  hint: add expectations whose probes reach the rules listed as never matched, or remove rules nothing needs (shadowed ones first)\n`);
-  return { code: !allPassed || shortfall ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
+  return { code: !runHeld(report) ? EXIT.failed : unwritten.length > 0 ? EXIT.internal : EXIT.ok, report };
 }

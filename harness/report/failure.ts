@@ -171,5 +171,5 @@ export function parityLine(p: ParityFinding): string {
 
 /** A parity finding's deciding rules, its own family's first, each as the `decided:` line words it (with the line that wrote it); none when no rule was named. */
 export function parityDecided(p: ParityFinding): string[] {
-  return [p.decision, p.otherDecision].flatMap((d) => (d ? [decidedLine(d)] : []));
+  return [[p.decision, p.verdict], [p.otherDecision, p.otherVerdict]].flatMap(([d, actual]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"] }, d as Decision)] : []));
 }

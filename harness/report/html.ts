@@ -16,6 +16,7 @@
  * diff/words.ts, the console's words).
  * Scenario text is untrusted: neutralised (text.ts), then HTML-escaped.
  */
+import { failedByParity } from "../judge/expectation.ts";
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
 import { allowNotes, changeWords, sideRule, unseenChangeNote } from "../diff/words.ts";
@@ -70,7 +71,11 @@ function entryLabel(e: ExpectationResult): string {
   // A sweep is one check over a range: its verdict on the range and the ports per outcome, not one port's verdict.
   // `refused:rst` (expected refused:icmp): the refusal kind when it made the difference.
   const [observed, expected] = [observedWord(e), expectedWord(e)];
-  const verdict = e.sweep ? htmlLine(sweepCell(e, e.sweep)) : observed === expected ? htmlLine(observed) : `${htmlLine(observed)} <span class="expected">(expected ${htmlLine(expected)})</span>`;
+  const verdict = e.sweep
+    ? htmlLine(sweepCell(e, e.sweep))
+    : failedByParity(e) && e.parity
+      ? `${htmlLine(observed)} <span class="expected">(parity: ${htmlLine(e.parity.family === "ipv4" ? "v4" : "v6")} ${htmlLine(e.parity.verdict)})</span>`
+      : observed === expected ? htmlLine(observed) : `${htmlLine(observed)} <span class="expected">(expected ${htmlLine(expected)})</span>`;
   return `<span class="mark">${MARK[e.status]}</span> <span class="fam">${fam}</span> <span class="verdict">${verdict}</span>`;
 }
 

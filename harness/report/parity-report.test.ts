@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { Decision, ExpectationResult } from "../model/results.ts";
 import { parityFindings, scenarioReport } from "./build.ts";
 import { renderScenario } from "./console.ts";
+import { parityDecided } from "./failure.ts";
 import { renderAnnotations, renderSummary } from "./github.ts";
 import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
@@ -66,5 +67,12 @@ describe("a check that failed by parity alone (parity: fail)", () => {
     expect(out).toContain("✗ open, parity≠");
     expect(out).not.toContain("open≠open");
     expect(out).toContain("expected open in both families (parity: fail), observed open over ipv4 but dropped over ipv6");
+    const html = renderHtml({ summary: { passed: 0, failed: 1, errors: 0 }, scenarios: [scenarioReport({ file: "/repo/scenarios/s.yaml", name: "s", description: "" }, [failed], [])] });
+    expect(html).toContain('<span class="verdict">open <span class="expected">(parity: v6 dropped)</span></span>');
+  });
+
+  test("a family dropped although its first packet was let in: the parity finding's decided line says the answer was lost", () => {
+    const lost = parityFindings([{ ...result, parity: { ...result.parity!, decision: { ...DROP6, action: "accept", rule: "-A INPUT -p tcp -j ACCEPT" } } }])[0]!;
+    expect(parityDecided(lost)[1]).toContain("the answer was lost on its way back");
   });
 });

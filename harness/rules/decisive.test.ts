@@ -94,6 +94,8 @@ describe("rejectVerdict", () => {
     ["-A INPUT -p tcp -j REJECT --reject-with icmp6-no-route", "unreachable"],
     ["-A INPUT -p tcp -j REJECT --reject-with icmp6-addr-unreachable", "unreachable"],
     ["-A INPUT -p tcp -j REJECT --reject-with icmp-proto-unreachable", "unreachable"],
+    ["-A INPUT -p tcp -j REJECT --reject-with icmp6-policy-fail", "unreachable"],
+    ["-A INPUT -p tcp -j REJECT --reject-with icmp6-reject-route", "unreachable"],
     ["-A INPUT -p tcp -j REJECT --reject-with icmp-unknown-answer", undefined],
     ["-A INPUT -p tcp -j DROP", undefined],
     ["-A INPUT -p tcp -m comment --comment \"-j REJECT\" -j DROP", undefined],

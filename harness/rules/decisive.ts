@@ -66,6 +66,10 @@ const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
   "addr-unreach": "unreachable",
   "icmp-proto-unreachable": "unreachable",
   "icmp-proto-unreach": "unreachable",
+  "icmp6-policy-fail": "unreachable",
+  "policy-fail": "unreachable",
+  "icmp6-reject-route": "unreachable",
+  "reject-route": "unreachable",
 };
 
 /**

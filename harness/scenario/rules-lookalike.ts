@@ -65,7 +65,8 @@ export function lookalikeHint(found: RulesLookalike, shown: string, invocation?:
   if (found.kind === "script") return `name it in a scenario's apply step, \`- apply: <its path from the scenario>\` (run with sh -e on the firewall host), ${then}`;
   const v6 = /v6|ip6/i.test(path.basename(shown));
   const named = root ? root.file : shown;
-  const cd = root && path.resolve(root.dir) !== path.resolve(cwd) ? `cd ${root.dir} && ` : "";
+  const dir = root && /^[\w./-]+$/.test(root.dir) ? root.dir : `'${root?.dir.replace(/'/g, "'\\''")}'`;
+  const cd = root && path.resolve(root.dir) !== path.resolve(cwd) ? `cd ${dir} && ` : "";
   const init = `${cd}${fwspecCommand(v6 ? `init --from <your IPv4 rules> --v6 ${named}` : `init --from ${named}`, invocation)}`;
   return `to make a scenario for it, run \`${init}\` (it observes its verdicts in a lab); or name it in a scenario's apply step, \`apply: { host: server, restore: { ${v6 ? "ipv6" : "ipv4"}: <its path from the scenario> } }\`, ${then}`;
 }
