@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
 import type { ProbePacket } from "./packet-match.ts";
 import { parseSave, type SavedRule, type SavedRuleset } from "./saved.ts";
-import { meetsPacket, meetsPorts, recordingChains, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
+import { meetsPacket, meetsPorts, recordingChains, rewritesPorts, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
 
 const ipt = (text: string, chain = "INPUT"): SavedRule => {
   const target = / -[jg] (\S+)/.exec(text)?.[1] ?? null;
@@ -51,15 +51,46 @@ describe("varyingPart: what makes a rule answer by earlier packets", () => {
   });
 });
 
-const ruleset = (rules: SavedRule[], userChains: [string, string][] = []): SavedRuleset => ({
-  family: "ipv4",
-  chains: [{ table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 }, ...userChains.map(([table, chain]) => ({ table, chain, policy: null, packets: 0, bytes: 0 }))],
-  rules,
-});
+/**
+ * A reading as fwspec's readers give it: iptables lists its built-in chains
+ * (with a policy) and user chains (policy null); a native nft reading lists its
+ * base chains only, its regular chains appear in their rules alone.
+ */
+const ruleset = (rules: SavedRule[], userChains: [string, string][] = []): SavedRuleset => {
+  const user = new Set(userChains.map(([t, c]) => `${t}\0${c}`));
+  const base = [...new Set(rules.map((r) => `${r.table}\0${r.chain}`))].filter((k) => !user.has(k)).map((k) => k.split("\0") as [string, string]);
+  return {
+    family: "ipv4",
+    chains: [
+      ...base.map(([table, chain]) => ({ table, chain, policy: "ACCEPT", packets: 0, bytes: 0 })),
+      ...userChains.filter(([t]) => !t.includes(" ")).map(([table, chain]) => ({ table, chain, policy: null, packets: 0, bytes: 0 })),
+    ],
+    rules,
+  };
+};
 const on = (rs: SavedRuleset) => new Map([["server", rs]]);
 const packet = (dport: number): Omit<ProbePacket, "loopback"> => ({ family: "ipv4", protocol: "tcp", dport });
 
 describe("varyingRule: only where the verdict can differ", () => {
+  test("a recent list in a chain only port 22 jumps to (the classic SSH guard): met by probes of 22 alone, its ports those of the jump", () => {
+    const guard = ruleset([
+      ipt("-A INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -j SSH"),
+      ipt("-A SSH -m recent --set --name SSH --rsource", "SSH"),
+      ipt("-A SSH -m recent --update --seconds 60 --hitcount 4 --name SSH --rsource -j DROP", "SSH"),
+    ], [["filter", "SSH"]]);
+    expect(varyingRule(on(guard), meetsPacket(packet(8080)))).toBeUndefined();
+    expect(varyingRule(on(guard), meetsPacket(packet(22)))?.ports).toEqual([[22, 22]]);
+    expect(varyingRule(on(guard), meetsPorts(8000, 8100))).toBeUndefined();
+    expect(varyingRule(on(guard), meetsPorts(1, 1024))?.ports).toEqual([[22, 22]]);
+  });
+
+  test("native nft: a limit jumping to a regular chain that only logs changes nothing (regular chains appear in their rules only)", () => {
+    const logdrop = ruleset([nft("tcp dport 8080 limit rate 3/minute jump logdrop"), nft("log prefix \"x \"", "logdrop"), nft("tcp dport 8080 drop")], [["inet f", "logdrop"]]);
+    expect(logdrop.chains.map((c) => c.chain)).toEqual(["input"]);
+    expect(recordingChains(logdrop)).toContain("inet f\0logdrop");
+    expect(varyingRule(on(logdrop), meetsPorts(8000, 8100))).toBeUndefined();
+  });
+
   test.each([
     ["a rate-limited ACCEPT before a DROP", [ipt("-A INPUT -p tcp -m limit --limit 1/sec -j ACCEPT"), ipt("-A INPUT -p tcp -j DROP")], [], "-m limit"],
     ["a rate limit that only logs", [ipt("-A INPUT -m limit --limit 1/sec -j LOG --log-prefix \"x \""), ipt("-A INPUT -j NFLOG")], [], undefined],
@@ -81,11 +112,18 @@ describe("varyingRule: only where the verdict can differ", () => {
     expect(varyingRule(on(ruleset([...rules], chains.map(([t, c]) => [t, c]))))?.part).toBe(part);
   });
 
-  test("a probe of another port does not meet an iptables rule's rate limit; a native rule is assumed met", () => {
+  test("a probe of another port or protocol does not meet a rate limit, iptables or native; where ports are rewritten, every port may", () => {
     const limited = ruleset([ipt("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1/sec -j ACCEPT"), ipt("-A INPUT -p tcp -j DROP")]);
     expect(varyingRule(on(limited), meetsPacket(packet(8080)))).toBeUndefined();
     expect(varyingRule(on(limited), meetsPacket(packet(22)))?.part).toBe("-m limit");
-    expect(varyingRule(on(ruleset([nft("tcp dport 22 limit rate 1/second accept")])), meetsPacket(packet(8080)))?.part).toBe("limit");
+    expect(varyingRule(on(limited), meetsPacket(packet(8080), false))?.part).toBe("-m limit");
+    const native = ruleset([nft("tcp dport 22 limit rate 1/second accept"), nft("icmp type echo-request limit rate 5/second accept"), nft("tcp dport { 80, 8000-8002 } ct state new limit rate 50/second accept")]);
+    expect(varyingRule(on(native), meetsPacket(packet(8080)))).toBeUndefined();
+    expect(varyingRule(on(native), meetsPacket(packet(22)))?.rule.text).toBe("tcp dport 22 limit rate 1/second accept");
+    expect(varyingRule(on(native), meetsPacket(packet(8001)))?.rule.text).toBe("tcp dport { 80, 8000-8002 } ct state new limit rate 50/second accept");
+    expect(varyingRule(on(native), meetsPacket({ family: "ipv4", protocol: "udp", dport: 22 }))).toBeUndefined();
+    // A reject statement naming ICMP is no ICMP match.
+    expect(varyingRule(on(ruleset([nft("tcp dport 9 limit rate 1/second reject with icmp type host-prohibited")])), meetsPacket(packet(9)))?.part).toBe("limit");
     // Whether the probe crosses loopback is not judged: a rule on lo may meet it.
     expect(varyingRule(on(ruleset([ipt("-A INPUT -i lo -p tcp -m limit --limit 1/sec -j ACCEPT")])), meetsPacket(packet(8080)))?.part).toBe("-m limit");
   });
@@ -118,5 +156,18 @@ describe("varyingRule: only where the verdict can differ", () => {
   test("the note says why a probe waited", () => {
     const v = varyingRule(on(ruleset([nft("ip saddr @seen4 accept"), nft("update @seen4 { ip saddr } counter drop")])))!;
     expect(waitedNote(v)).toBe("not decided early: server's rule `update @seen4 { ip saddr } counter drop` (update @seen4) answers by what came before, so a retransmitted packet may be let through; the probe ran to its own end");
+  });
+});
+
+describe("rewritesPorts", () => {
+  const nat = (text: string): SavedRule => ({ ...ipt(text), table: "nat", chain: "PREROUTING" });
+  test.each<[string, SavedRule, boolean]>([
+    ["the engine's embedded DNS", nat("-A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:46079"), false],
+    ["a port forward", nat("-A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.1.3:80"), true],
+    ["a redirect", nat("-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080"), true],
+    ["native dnat", { ...nft("tcp dport 8080 dnat ip to 198.18.1.3:80"), chain: "prerouting" }, true],
+    ["a filter rule", ipt("-A INPUT -p tcp -j ACCEPT"), false],
+  ])("%s: %s", (_, rule, rewrites) => {
+    expect(rewritesPorts(on(ruleset([rule])))).toBe(rewrites);
   });
 });

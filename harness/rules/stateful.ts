@@ -38,7 +38,9 @@ const key = (table: string, chain: string) => `${table}\0${chain}`;
  */
 export function recordingChains(ruleset: SavedRuleset): Set<string> {
   const byChain = new Map<string, SavedRule[]>();
+  // iptables lists its user chains (policy `-`); a native nft reading lists base chains only, its regular chains appear in their rules.
   for (const c of ruleset.chains) if (c.policy === null) byChain.set(key(c.table, c.chain), []);
+  for (const r of ruleset.rules) if (!isBase(ruleset, r.table, r.chain) && !byChain.has(key(r.table, r.chain))) byChain.set(key(r.table, r.chain), []);
   for (const r of ruleset.rules) byChain.get(key(r.table, r.chain))?.push(r);
   const recording = new Set(byChain.keys());
   for (let changed = true; changed;) {
@@ -79,71 +81,151 @@ export interface VaryingRule {
   readonly host: string;
   readonly rule: SavedRule;
   readonly part: string;
+  /** The destination ports of the packets that can meet it (its own match, or the jumps into its chain); absent: any port. */
+  readonly ports?: readonly (readonly [number, number])[];
 }
+
+/** Whether a probe's (or a sweep's) packets can meet a rule, judged by the rule's own matches (meetsPacket, meetsPorts). */
+export type Meets = (rule: SavedRule) => boolean;
+
+const isBase = (reading: SavedRuleset, table: string, chain: string) => reading.chains.some((c) => c.table === table && c.chain === chain && c.policy !== null);
 
 /**
  * The first such rule in the readings of the hosts on a probe's path whose
- * verdict matters, or undefined when every packet gets the same answer.
- * `meets`: whether the probe's packets can meet the rule (default: they can);
- * see meetsPacket and meetsPorts.
+ * verdict matters and that its packets can meet (`meets`, and some jump into
+ * its chain that they can meet, down from a base chain), or undefined when
+ * every packet gets the same answer.
  */
-export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: (rule: SavedRule) => boolean = () => true): VaryingRule | undefined {
+export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true): VaryingRule | undefined {
   return varyingRules(readings, meets)[0];
 }
 
 /** Every such rule, in the order of the readings and their rules. */
-export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: (rule: SavedRule) => boolean = () => true): VaryingRule[] {
+export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true): VaryingRule[] {
   const out: VaryingRule[] = [];
   for (const [host, reading] of readings) {
     const recording = recordingChains(reading);
     for (const rule of reading.rules) {
       const part = varyingPart(rule);
       if (part === undefined || !decides(rule, part, recording) || !meets(rule)) continue;
-      out.push({ host, rule, part });
+      const reach = reachingPorts(reading, rule.table, rule.chain, meets, new Set());
+      if (reach === false) continue;
+      const ports = narrowed(rulePorts(rule), reach);
+      out.push({ host, rule, part, ...(ports ? { ports } : {}) });
     }
   }
   return out;
 }
 
-/**
- * A probe's first packet can meet the rule: not when an iptables rule's other
- * matches cannot hold for it (another port, another protocol). Interfaces are
- * not judged (whether a probe goes over loopback is not always known here).
- */
-export function meetsPacket(packet: Omit<ProbePacket, "loopback">): (rule: SavedRule) => boolean {
-  return (rule) => rule.handle !== undefined || /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) || matchesPacket(rule.text, { ...packet, loopback: false }) !== "no";
+type Ranges = readonly (readonly [number, number])[];
+
+/** A rule's own ports, else those of the jumps into its chain (its packets have both). */
+function narrowed(own: Ranges | undefined, reach: Ranges | undefined): Ranges | undefined {
+  return own ?? reach;
 }
 
 /**
- * The destination ports an iptables rule names (`--dport 22`, `--dports
- * 80,443`, `--dport 1000:2000`) as ranges; undefined when it names none, negates
- * them, or is a native nft rule (any port, as far as fwspec can tell).
+ * Can packets that `meets` allows reach `chain`: false when no jump into it
+ * can be met from a base chain; else the destination ports those jumps limit
+ * them to (undefined: any port). A base chain is reached by every packet.
  */
-export function rulePorts(rule: SavedRule): (readonly [number, number])[] | undefined {
-  if (rule.handle !== undefined) return undefined;
-  const named = /(?:^|\s)--(?:dport|destination-port|dports|destination-ports)\s+(\S+)/.exec(rule.text);
-  if (!named || /(?:^|\s)!\s+--d(?:port|estination-port)/.test(rule.text)) return undefined;
-  const ranges = named[1]!.split(",").map((p) => {
-    const [a, b = a] = p.split(":").map(Number);
+function reachingPorts(reading: SavedRuleset, table: string, chain: string, meets: Meets, seen: Set<string>): Ranges | undefined | false {
+  if (isBase(reading, table, chain)) return undefined;
+  const k = key(table, chain);
+  if (seen.has(k)) return false;
+  seen.add(k);
+  let any = false;
+  const ranges: (readonly [number, number])[] = [];
+  let unlimited = false;
+  for (const r of reading.rules) {
+    if (r.table !== table || r.target !== chain || !meets(r)) continue;
+    const above = reachingPorts(reading, r.table, r.chain, meets, new Set(seen));
+    if (above === false) continue;
+    any = true;
+    const mine = narrowed(rulePorts(r), above);
+    if (mine === undefined) unlimited = true;
+    else ranges.push(...mine);
+  }
+  if (!any) return false;
+  return unlimited ? undefined : ranges;
+}
+
+/** The engine's embedded DNS (its DNAT of 127.0.0.11 in every container on a user-defined network): rewrites no lab traffic. */
+const ENGINE_DNS = /(?:^|\s)-d 127\.0\.0\.11(?:\/32)?\s/;
+
+/** Rules that rewrite a packet's destination port on the way (DNAT, REDIRECT; nft `dnat`, `redirect`): then ports say nothing on other hosts. */
+export function rewritesPorts(readings: ReadonlyMap<string, SavedRuleset>): boolean {
+  return [...readings.values()].some((r) => r.rules.some((x) => ((x.target === "DNAT" || x.target === "REDIRECT") && !ENGINE_DNS.test(x.text)) || (x.handle !== undefined && /(?:^|\s)(?:dnat|redirect)(?=\s|$)/.test(unquoted(x.text)))));
+}
+
+/**
+ * The protocol a rule is limited to: iptables `-p tcp`; nft `tcp dport …`,
+ * `icmp type …`, `meta l4proto udp`, `ip protocol icmp` (a `reject with icmp
+ * type …` statement is no match). Undefined when it names none or negates it.
+ */
+function ruleProtocol(rule: SavedRule): string | undefined {
+  if (rule.handle === undefined) {
+    const p = /(?:^|\s)(!\s+)?(?:-p|--protocol)\s+(\S+)/.exec(rule.text);
+    if (!p || p[1] !== undefined) return undefined;
+    return ({ "6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp" } as Record<string, string>)[p[2]!] ?? p[2]!.toLowerCase();
+  }
+  const text = unquoted(rule.text);
+  const meta = /(?:^|\s)(?:meta\s+l4proto|ip\s+protocol|ip6\s+nexthdr)\s+(?!!=)(\w[\w-]*)/.exec(text);
+  if (meta) return meta[1];
+  const match = /(?<!with\s)(?:^|\s)(tcp|udp|icmp|icmpv6|sctp|dccp)\s+(?:dport|sport|flags|type|code)\b/.exec(text);
+  return match?.[1];
+}
+
+/** Could a packet of `protocol` meet a rule limited to `named`? */
+function sameProtocol(named: string | undefined, protocol: "tcp" | "udp"): boolean {
+  return named === undefined || named === protocol || named === "all";
+}
+
+/**
+ * The destination ports a rule names, as ranges: iptables `--dport 22`,
+ * `--dports 80,443`, `--dport 1000:2000`; nft `tcp dport 22`, `dport { 80,
+ * 443, 8000-8002 }`. Undefined when it names none, negates them, or names
+ * them in a way not read here (any port, as far as fwspec can tell).
+ */
+export function rulePorts(rule: SavedRule): Ranges | undefined {
+  const nft = rule.handle !== undefined;
+  const text = nft ? unquoted(rule.text) : rule.text;
+  const named = nft
+    ? /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(text)
+    : /(?:^|\s)(!\s+)?--(?:dport|destination-port|dports|destination-ports)\s+(\S+)/.exec(text);
+  if (!named || named[1] !== undefined || (!nft && /(?:^|\s)--d(?:port|estination-port)s?\s+!/.test(text))) return undefined;
+  const parts = named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const ranges = parts.map((p) => {
+    const [a, b = a] = p.split(nft ? "-" : ":").map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
     return [a!, b!] as const;
   });
-  return ranges.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? ranges : undefined;
+  return ranges.length > 0 && ranges.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? ranges : undefined;
 }
 
-/** An iptables rule for another protocol (`-p icmp` when sweeping TCP) meets none of a sweep's packets. */
-function otherProtocol(rule: SavedRule, protocol: "tcp" | "udp"): boolean {
-  if (rule.handle !== undefined) return false;
-  const p = /(?:^|\s)(!\s+)?(?:-p|--protocol)\s+(\S+)/.exec(rule.text);
-  if (!p || p[1] !== undefined) return false;
-  const named = { tcp: ["tcp", "6"], udp: ["udp", "17"] }[protocol];
-  return !named.includes(p[2]!.toLowerCase());
-}
-
-/** A sweep's packets (`protocol`, ports first..last) can meet the rule: not an iptables rule for another protocol, or naming destination ports none of them in the range. */
-export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" = "tcp"): (rule: SavedRule) => boolean {
+/**
+ * A probe's first packet can meet the rule: not a rule of another protocol,
+ * nor (where no rule on the path rewrites ports: `byPort`) one whose
+ * destination ports or other iptables matches cannot hold for it.
+ * Interfaces are not judged (whether a probe goes over loopback is not
+ * always known here).
+ */
+export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true): Meets {
   return (rule) => {
-    if (otherProtocol(rule, protocol)) return false;
-    const ranges = rulePorts(rule);
+    if (!sameProtocol(ruleProtocol(rule), packet.protocol)) return false;
+    if (!byPort) return true;
+    if (rule.handle !== undefined) {
+      const ranges = rulePorts(rule);
+      return ranges === undefined || ranges.some(([a, b]) => a <= packet.dport && packet.dport <= b);
+    }
+    return /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) || matchesPacket(rule.text, { ...packet, loopback: false }) !== "no";
+  };
+}
+
+/** A sweep's packets (`protocol`, ports first..last) can meet the rule: not one of another protocol, nor (with `byPort`) one naming destination ports none of them in the range. */
+export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" = "tcp", byPort = true): Meets {
+  return (rule) => {
+    if (!sameProtocol(ruleProtocol(rule), protocol)) return false;
+    const ranges = byPort ? rulePorts(rule) : undefined;
     return ranges === undefined || ranges.some(([a, b]) => a <= last && b >= first);
   };
 }

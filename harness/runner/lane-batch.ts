@@ -18,7 +18,7 @@ import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import { meetsPacket, varyingRule } from "../rules/stateful.ts";
+import { meetsPacket, rewritesPorts, varyingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 
@@ -47,8 +47,11 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
     },
   } : undefined;
   // A rule on the path that answers by what came before (rules/stateful.ts): every probe runs to its own end.
-  const varying = early ? probes.map(({ spec }) => varyingRule(before, meetsPacket(packetOf(spec)))).find((v) => v !== undefined) : undefined;
-  const observations = (await observeBatch(lab, probes, traces, early && !varying, fallback)).map((o) => (varying ? { ...o, result: withWaitedNote(o.result, varying) } : o));
+  // Each probe's own: its watched hosts, its port. One that meets such a rule stops the batch's early decisions (they are
+  // decided together); the note goes only to the probes that met it.
+  const byPort = !rewritesPorts(before);
+  const varying = probes.map(({ spec, watch: mine }) => (early ? varyingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), meetsPacket(packetOf(spec), byPort)) : undefined));
+  const observations = (await observeBatch(lab, probes, traces, early && varying.every((v) => v === undefined), fallback)).map((o, i) => (varying[i] ? { ...o, result: withWaitedNote(o.result, varying[i]) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));

@@ -5,7 +5,7 @@ import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import { MAX_VARYING_PORTS, singleFinding, varyingPorts } from "./sweep-varying.ts";
 
 const ipt = (text: string): SavedRule => ({ family: "ipv4", table: "filter", chain: "INPUT", position: 1, packets: 0, bytes: 0, text, target: / -j (\S+)/.exec(text)?.[1] ?? null, comment: null });
-const on = (...rules: SavedRule[]) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [], rules }]]);
+const on = (...rules: SavedRule[]) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [{ table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 }], rules }]]);
 const LIMIT22 = ipt("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1/sec -j ACCEPT");
 
 describe("varyingPorts", () => {

@@ -13,7 +13,7 @@ import { FwspecError } from "../errors.ts";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { Observation } from "../probes/observe.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import { describeVarying, meetsPorts, rulePorts, type VaryingRule, varyingRules } from "../rules/stateful.ts";
+import { describeVarying, meetsPorts, rewritesPorts, type VaryingRule, varyingRules } from "../rules/stateful.ts";
 
 /** Ports a sweep probes one by one at most; more, and the sweep is an error. */
 export const MAX_VARYING_PORTS = 16;
@@ -21,8 +21,10 @@ export const MAX_VARYING_PORTS = 16;
 /** Each port of first..last that a varying rule on the path can meet, with that rule; throws when such a rule names no port or too many. */
 export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, protocol: "tcp" | "udp"): Map<number, VaryingRule> {
   const ports = new Map<number, VaryingRule>();
-  for (const v of varyingRules(readings, meetsPorts(first, last, protocol))) {
-    const ranges = rulePorts(v.rule);
+  // A rule that rewrites ports (DNAT, REDIRECT) makes the ports rules name say nothing about the sweep's: each may meet any.
+  const byPort = !rewritesPorts(readings);
+  for (const v of varyingRules(readings, meetsPorts(first, last, protocol, byPort))) {
+    const ranges = byPort ? v.ports : undefined;
     if (ranges === undefined) throw new FwspecError(`${describeVarying(v)} answers by the packets before it and may meet any port of the range, so a sweep's packets would change what they test: not swept; expect single ports instead`);
     for (const [a, b] of ranges) {
       for (let port = Math.max(a, first); port <= Math.min(b, last); port++) {
