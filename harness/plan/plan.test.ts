@@ -98,6 +98,24 @@ describe("planScenario", () => {
     expect(titles(/3000 dropped/)).toEqual(["remote -> server:3000 dropped [ipv4]"]);
   });
 
+  test("an apply on another host in between does not reset the counted host: its probes still come along", () => {
+    const twoHosts = { server: { firewall: true, listen: ["tcp/8080"] }, gw: { firewall: true }, remote: {} };
+    const s = defineScenario({
+      name: "across",
+      description: "apply elsewhere",
+      family: "ipv4",
+      hosts: twoHosts,
+      steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } },
+        { expect: ["remote -> server:8080 dropped"] },
+        { apply: { host: "gw", commands: ["iptables -A FORWARD -j ACCEPT"] } },
+        { counters: [{ host: "server", rule: "-A INPUT -p tcp --dport 8080 -j DROP", packets: ">= 1" }] },
+      ],
+    });
+    const kept = planScenario(s, { filter: /8080 -j DROP": packets/ }).steps.flatMap((p) => (p.kind === "expect" ? p.probes.map((x) => x.title) : []));
+    expect(kept).toEqual(["remote -> server:8080 dropped [ipv4]"]);
+  });
+
   test("the timeout override reaches every probe", () => {
     const p = planScenario(scenario, { timeoutSeconds: 7 });
     expect(p.timeoutSeconds).toBe(7);

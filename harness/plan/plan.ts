@@ -145,15 +145,21 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
  */
 export function withCountedProbes(steps: readonly PlannedStep[], keeps: (p: PlannedProbe) => boolean): PlannedStep[] {
   const out = [...steps];
-  let counted = false;
+  // The hosts whose kept counter checks measure from before this point (walking back).
+  const counted = new Set<string>();
   for (let i = out.length - 1; i >= 0; i--) {
     const p = out[i]!;
     if (p.kind === "counters") {
-      // A counters step with no kept check reads nothing: the baseline stays where it was.
-      if (p.checks.length > 0) counted = true;
+      // A counters step with no kept check reads nothing: the baseline stays where it was. One with a kept check reads
+      // every host its checks name (session.counters), and measures its kept checks' hosts from before.
+      if (p.checks.length > 0) {
+        for (const c of p.step.checks) counted.delete(c.host);
+        for (const c of p.checks) counted.add(c.check.host);
+      }
     } else if (p.kind === "action") {
-      if (p.step.kind === "apply" || p.step.kind === "reboot") counted = false;
-    } else if (!counted) out[i] = { ...p, probes: p.probes.filter(keeps) };
+      // An apply or reboot reads its own host afresh.
+      if (p.step.kind === "apply" || p.step.kind === "reboot") counted.delete(p.step.host);
+    } else if (counted.size === 0) out[i] = { ...p, probes: p.probes.filter(keeps) };
   }
   return out;
 }
