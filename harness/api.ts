@@ -13,7 +13,7 @@ import { refuseMachineTargets, validateFiles } from "./scenario/validate-files.t
 import { connectEngine } from "./env/engine.ts";
 import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
 import { EnvironmentError, InputError } from "./errors.ts";
-import { interrupted, onInterrupt, signalsUnclaimed } from "./interrupt.ts";
+import { interrupted, onInterrupt, unclaimedSignals } from "./interrupt.ts";
 import { parseCommandTimeout } from "./lab/limits.ts";
 import { DockerLabProvider } from "./lab/provider.ts";
 import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/resources.ts";
@@ -215,13 +215,17 @@ export interface DockerLabsOptions {
    */
   readonly handleInterrupts?: boolean;
   readonly watchParent?: boolean;
+  /** Which signals (default all three); unset RunOptions.handleInterrupts: those nothing else listens for. */
+  readonly signals?: readonly ("SIGINT" | "SIGTERM" | "SIGHUP")[];
   /** How the user types fwspec, for the setup command in messages (harness/invocation.ts). */
   readonly invocation?: string | undefined;
 }
 
 /** RunOptions.handleInterrupts as openDockerLabs takes it: unset, fwspec cleans up on a signal only when nothing else handles it, and never watches the parent. */
-function interruptHandling(option: boolean | undefined): { readonly handleInterrupts: boolean; readonly watchParent: boolean } {
-  return option === undefined ? { handleInterrupts: signalsUnclaimed(), watchParent: false } : { handleInterrupts: option, watchParent: option };
+function interruptHandling(option: boolean | undefined): { readonly handleInterrupts: boolean; readonly watchParent: boolean; readonly signals?: ReturnType<typeof unclaimedSignals> } {
+  if (option !== undefined) return { handleInterrupts: option, watchParent: option };
+  const signals = unclaimedSignals();
+  return { handleInterrupts: signals.length > 0, watchParent: false, signals };
 }
 
 export async function openDockerLabs(options: DockerLabsOptions): Promise<DockerLabs> {
@@ -245,7 +249,7 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
         const removed = await removeRunUntilQuiet(docker, runId);
         for (const line of stuckLines(removed.stuck ?? [])) process.stderr.write(`fwspec: ${line}; ${stuckHint(options.invocation)}\n`);
         return removed;
-      }, { watchParent: options.watchParent !== false })
+      }, { watchParent: options.watchParent !== false, ...(options.signals ? { signals: options.signals } : {}) })
     : () => {};
   return {
     provider,

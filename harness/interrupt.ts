@@ -54,10 +54,21 @@ function onOutputError(error: NodeJS.ErrnoException): void {
   stop(`its output was closed (${error.code ?? error.message})`, CLOSED_OUTPUT);
 }
 
-function install(): void {
-  for (const signal of Object.keys(SIGNALS)) process.on(signal, onSignal);
-  process.stdout.on("error", onOutputError);
-  process.stderr.on("error", onOutputError);
+type Signal = keyof typeof SIGNALS;
+const ALL_SIGNALS = Object.keys(SIGNALS) as Signal[];
+/** The signals fwspec's handler listens for now. */
+const listening = new Set<Signal>();
+
+function install(signals: readonly Signal[]): void {
+  if (listening.size === 0) {
+    process.stdout.on("error", onOutputError);
+    process.stderr.on("error", onOutputError);
+  }
+  for (const signal of signals) {
+    if (listening.has(signal)) continue;
+    listening.add(signal);
+    process.on(signal, onSignal);
+  }
 }
 
 function watchParent(): void {
@@ -70,7 +81,8 @@ function watchParent(): void {
 }
 
 function uninstall(): void {
-  for (const signal of Object.keys(SIGNALS)) process.off(signal, onSignal);
+  for (const signal of listening) process.off(signal, onSignal);
+  listening.clear();
   process.stdout.off("error", onOutputError);
   process.stderr.off("error", onOutputError);
   clearInterval(watcher);
@@ -83,13 +95,14 @@ export function interrupted(): boolean {
 }
 
 /**
- * No one else listens for SIGINT, SIGTERM or SIGHUP: the signal would end the
- * process by Node's default, leaving the run's containers; fwspec's handler
- * removes them first and exits with the same 128+n. A program using the API
- * that handles a signal itself keeps it (api.ts RunOptions.handleInterrupts).
+ * Of SIGINT, SIGTERM and SIGHUP, those no one else listens for: each would
+ * end the process by Node's default, leaving the run's containers; fwspec's
+ * handler removes them first and exits with the same 128+n. A program using
+ * the API that handles a signal itself keeps that one (api.ts
+ * RunOptions.handleInterrupts).
  */
-export function signalsUnclaimed(): boolean {
-  return Object.keys(SIGNALS).every((s) => process.listeners(s as NodeJS.Signals).every((l) => l === onSignal));
+export function unclaimedSignals(): Signal[] {
+  return ALL_SIGNALS.filter((s) => process.listeners(s).every((l) => l === onSignal));
 }
 
 /**
@@ -99,8 +112,8 @@ export function signalsUnclaimed(): boolean {
  * through npx) only while a cleanup asked for it (fwspec's own entry points,
  * not a program using the API, which may outlive its parent on purpose).
  */
-export function onInterrupt(cleanup: Cleanup, options: { readonly watchParent?: boolean } = {}): () => void {
-  if (cleanups.size === 0) install();
+export function onInterrupt(cleanup: Cleanup, options: { readonly watchParent?: boolean; readonly signals?: readonly Signal[] } = {}): () => void {
+  install(options.signals ?? ALL_SIGNALS);
   cleanups.add(cleanup);
   if (options.watchParent !== false) {
     watchingParent.add(cleanup);

@@ -92,14 +92,14 @@ describe("interrupted runs", () => {
     await expectNothingOf(child.pid!);
   });
 
-  it("a program using the Node API without handleInterrupts: SIGINT removes the run's containers and exits 130, as the CLI does; with its own SIGINT handler, the signal stays the program's", async () => {
+  it("a program using the Node API without handleInterrupts: a signal it does not listen for removes the run's containers and exits 128+n, as the CLI does; one it listens for stays its own", async () => {
     const program = (own: boolean) => `${own ? 'process.on("SIGINT", () => { console.log("own handler"); process.exit(7); });\n' : ""}import { run } from ${JSON.stringify(join(PROJECT_ROOT, "harness/index.ts"))};\nawait run({ paths: [${JSON.stringify(SCENARIO)}] });\n`;
-    for (const own of [false, true]) {
+    for (const [own, signal] of [[false, "SIGINT"], [true, "SIGINT"], [true, "SIGTERM"]] as const) {
       const child = execa(process.execPath, ["--input-type=module", "-e", program(own)], { cwd: PROJECT_ROOT, reject: false });
       await labUp(child.pid!);
-      child.kill("SIGINT");
+      child.kill(signal);
       const result = await child;
-      if (own) {
+      if (own && signal === "SIGINT") {
         expect(result.exitCode, result.stderr).toBe(7);
         expect(result.stdout).toContain("own handler");
         expect(result.stderr).not.toMatch(/removing this run's containers/);
@@ -108,8 +108,8 @@ describe("interrupted runs", () => {
         for (const id of await containersOf(child.pid!)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
         for (const id of await networksOf(child.pid!)) await docker.getNetwork(id).remove().catch(() => undefined);
       } else {
-        expect(result.exitCode, result.stderr).toBe(130);
-        expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+        expect(result.exitCode, `${own} ${signal}: ${result.stderr}`).toBe(signal === "SIGINT" ? 130 : 143);
+        expect(result.stderr).toMatch(new RegExp(`${signal}: removing this run's containers`));
         await expectNothingOf(child.pid!);
       }
     }

@@ -14,7 +14,8 @@ import type { CounterResult, Decision, ExpectationResult, StepResult } from "../
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
-import { type Observation, observe } from "../probes/observe.ts";
+import { type Observation, observe, packetOf } from "../probes/observe.ts";
+import { meetsPacket, rewritesPorts, varyingRule } from "../rules/stateful.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
@@ -267,6 +268,12 @@ export class ScenarioSession implements AsyncDisposable {
   #heldEvidence(p: PlannedProbe, held: HeldConnection, armed: ArmedTraces): HeldEvidence | undefined {
     const spec = p.spec; // as tracedSpecs gives it to the trace
     if (this.#options.decideEarly === false || !armed.attributes(spec, p.watch, held.address)) return undefined;
+    // A rule answering by earlier packets (a rate limit, a set it fills) may let the retransmitted data through: wait it out.
+    const readings = new Map(p.watch.flatMap((h) => {
+      const r = this.#ledger.baseline(h)?.[p.family];
+      return r ? [[h, r] as const] : [];
+    }));
+    if (varyingRule(readings, meetsPacket(packetOf({ ...spec, port: held.port }), !rewritesPorts(readings)))) return undefined;
     const match = armed.match(spec, held.address)!;
     return { windowMs: traceWindowMs({ ...spec, timeoutSeconds: this.#timeoutSeconds }), read: async () => traceEarlyVerdict(await armed.read(p.watch), match, spec.protocol) };
   }
