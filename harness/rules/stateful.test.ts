@@ -44,6 +44,7 @@ describe("varyingPart: what makes a rule answer by earlier packets", () => {
     ["quota over 1 mbytes drop", "quota"],
     ["tcp dport 22 meter ssh { ip saddr limit rate 3/minute } accept", "meter"],
     ["tcp dport 22 ct state new xt match recent counter packets 0 bytes 0 jump ufw-user-limit", "xt match recent"],
+    ["tcp dport 22 ct state new xt match \"recent\" counter packets 0 bytes 0 jump ufw-user-limit", "xt match recent"],
     ["ip saddr @seen4 accept", undefined],
     ["tcp dport 8080 counter drop comment \"ssh rate limit\"", undefined],
   ])("nft %s: %s", (text, part) => {

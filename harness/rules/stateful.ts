@@ -21,7 +21,9 @@ const IPT_VARYING = /(?:^|\s)-m\s+(limit|hashlimit|recent|connlimit|statistic|qu
 const IPT_WRITES = /(?:^|\s)(-j\s+SET|--(?:set|remove|update))(?=\s|$)/;
 
 /** nft expressions whose answer depends on earlier packets (or on chance), compat matches included. */
-const NFT_VARYING = /(?:^|\s)(limit|quota|numgen|ct\s+count|meter|xt\s+match\s+(?:limit|hashlimit|recent|connlimit|statistic|quota))(?=\s|$)/;
+const NFT_VARYING = /(?:^|\s)(limit|quota|numgen|ct\s+count|meter)(?=\s|$)/;
+/** A compat match nft shows for an iptables-nft rule it cannot translate (`xt match recent`; some versions quote the name). */
+const XT_VARYING = /(?:^|\s)xt\s+match\s+"?(limit|hashlimit|recent|connlimit|statistic|quota)"?(?=\s|$)/;
 /** nft statements that change a set other rules read. */
 const NFT_WRITES = /(?:^|\s)((?:add|update|delete)\s+@\S+)/;
 
@@ -60,7 +62,10 @@ export function recordingChains(ruleset: SavedRuleset): Set<string> {
 /** What makes `rule` answer differently to a later packet, or undefined: `-m limit`, `update @seen4`… Its verdict aside. */
 export function varyingPart(rule: SavedRule): string | undefined {
   const text = unquoted(rule.text);
-  if (rule.handle !== undefined) return (NFT_WRITES.exec(text)?.[1] ?? NFT_VARYING.exec(text)?.[1])?.replace(/\s+/g, " ");
+  if (rule.handle !== undefined) {
+    const xt = XT_VARYING.exec(rule.text);
+    return (NFT_WRITES.exec(text)?.[1] ?? NFT_VARYING.exec(text)?.[1] ?? (xt ? `xt match ${xt[1]}` : undefined))?.replace(/\s+/g, " ");
+  }
   const writes = IPT_WRITES.exec(text);
   if (writes && (writes[1]!.startsWith("-j") || /-m\s+recent/.test(text))) return writes[1]!.replace(/\s+/g, " ");
   const varying = IPT_VARYING.exec(text);
