@@ -39,6 +39,8 @@ export interface FlowSide {
   readonly where?: string;
   /** The probe's own reason (what the tool said). */
   readonly reason: string;
+  /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
+  readonly rewrittenBy?: string;
 }
 
 /** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */

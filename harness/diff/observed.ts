@@ -41,7 +41,8 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason } };
+  const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */

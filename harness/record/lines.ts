@@ -36,7 +36,11 @@ function withoutFamily(rule: string): string {
 
 function ruleComment(sides: readonly ObservedFlow[]): string {
   const rules = sides.map((s) => s.side.rule);
-  if (rules.every((r) => r === undefined)) return noRuleReason(sides[0]!.side.verdict);
+  if (rules.every((r) => r === undefined)) {
+    // Refused behind a port forward: the forward's target refused it, not the host probed.
+    const forward = sides[0]!.side.verdict === "refused" ? sides.find((s) => s.side.rewrittenBy)?.side.rewrittenBy : undefined;
+    return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict);
+  }
   const bare = rules.map((r) => (r === undefined ? "no rule" : withoutFamily(r)));
   // Where each was written (rules.v4:12), once per line: the same rule in rules.v4 and rules.v6 reads `(rules.v4:12, rules.v6:9)`.
   const wheres = [...new Set(sides.flatMap((s) => (s.side.where ? [s.side.where] : [])))];
