@@ -9,6 +9,7 @@
  * LOG`, a jump to a chain that only logs and returns) changes no verdict and
  * is not counted. Pure.
  */
+import { iptablesDports, nftDports, type PortRanges } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 
@@ -87,7 +88,7 @@ export interface VaryingRule {
   readonly rule: SavedRule;
   readonly part: string;
   /** The destination ports of the packets that can meet it (its own match, or the jumps into its chain); absent: any port. */
-  readonly ports?: readonly (readonly [number, number])[];
+  readonly ports?: PortRanges;
 }
 
 /** Whether a probe's (or a sweep's) packets can meet a rule, judged by the rule's own matches (meetsPacket, meetsPorts). */
@@ -115,18 +116,12 @@ export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets:
       if (part === undefined || !decides(rule, part, recording) || !meets(rule)) continue;
       const reach = reachingPorts(reading, rule.table, rule.chain, meets, new Set());
       if (reach === false) continue;
-      const ports = narrowed(rulePorts(rule), reach);
+      // Its own ports, else those of the jumps into its chain: its packets have both.
+      const ports = rulePorts(rule) ?? reach;
       out.push({ host, rule, part, ...(ports ? { ports } : {}) });
     }
   }
   return out;
-}
-
-type Ranges = readonly (readonly [number, number])[];
-
-/** A rule's own ports, else those of the jumps into its chain (its packets have both). */
-function narrowed(own: Ranges | undefined, reach: Ranges | undefined): Ranges | undefined {
-  return own ?? reach;
 }
 
 /**
@@ -134,7 +129,7 @@ function narrowed(own: Ranges | undefined, reach: Ranges | undefined): Ranges | 
  * can be met from a base chain; else the destination ports those jumps limit
  * them to (undefined: any port). A base chain is reached by every packet.
  */
-function reachingPorts(reading: SavedRuleset, table: string, chain: string, meets: Meets, seen: Set<string>): Ranges | undefined | false {
+function reachingPorts(reading: SavedRuleset, table: string, chain: string, meets: Meets, seen: Set<string>): PortRanges | undefined | false {
   if (isBase(reading, table, chain)) return undefined;
   const k = key(table, chain);
   if (seen.has(k)) return false;
@@ -147,7 +142,7 @@ function reachingPorts(reading: SavedRuleset, table: string, chain: string, meet
     const above = reachingPorts(reading, r.table, r.chain, meets, new Set(seen));
     if (above === false) continue;
     any = true;
-    const mine = narrowed(rulePorts(r), above);
+    const mine = rulePorts(r) ?? above;
     if (mine === undefined) unlimited = true;
     else ranges.push(...mine);
   }
@@ -186,25 +181,9 @@ function sameProtocol(named: string | undefined, protocol: "tcp" | "udp"): boole
   return named === undefined || named === protocol || named === "all";
 }
 
-/**
- * The destination ports a rule names, as ranges: iptables `--dport 22`,
- * `--dports 80,443`, `--dport 1000:2000`; nft `tcp dport 22`, `dport { 80,
- * 443, 8000-8002 }`. Undefined when it names none, negates them, or names
- * them in a way not read here (any port, as far as fwspec can tell).
- */
-export function rulePorts(rule: SavedRule): Ranges | undefined {
-  const nft = rule.handle !== undefined;
-  const text = nft ? unquoted(rule.text) : rule.text;
-  const named = nft
-    ? /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(text)
-    : /(?:^|\s)(!\s+)?--(?:dport|destination-port|dports|destination-ports)\s+(\S+)/.exec(text);
-  if (!named || named[1] !== undefined || (!nft && /(?:^|\s)--d(?:port|estination-port)s?\s+!/.test(text))) return undefined;
-  const parts = named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
-  const ranges = parts.map((p) => {
-    const [a, b = a] = p.split(nft ? "-" : ":").map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
-    return [a!, b!] as const;
-  });
-  return ranges.length > 0 && ranges.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? ranges : undefined;
+/** The destination ports a rule names (rules/dports.ts), iptables or native. */
+export function rulePorts(rule: SavedRule): PortRanges | undefined {
+  return rule.handle !== undefined ? nftDports(rule.text) : iptablesDports(rule.text);
 }
 
 /**

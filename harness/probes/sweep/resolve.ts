@@ -11,6 +11,7 @@
  *    path; with rules it cannot show and no REJECT counted, `undetermined`.
  * Anything else is "split": the caller probes halves of the batch again.
  */
+import { iptablesDports } from "../../rules/dports.ts";
 import type { Decision } from "../../model/results.ts";
 import type { Family } from "../../model/types.ts";
 import type { PortOutcome } from "../../model/sweep.ts";
@@ -211,20 +212,10 @@ export function decideAnswered(
 
 /** The destination ports a rule can match (`--dport`, `--dports`), or undefined when it is not limited to a known set. */
 export function rulePorts(text: string): ReadonlySet<number> | undefined {
-  let tokens: string[];
-  try {
-    tokens = tokenizeRule(text);
-  } catch {
-    return undefined;
-  }
-  const i = tokens.findIndex((t) => t === "--dport" || t === "--destination-port" || t === "--dports" || t === "--destination-ports");
-  if (i < 0 || tokens[i - 1] === "!" || tokens[i + 1] === "!") return undefined;
+  const named = iptablesDports(text);
+  if (!named) return undefined;
   const out = new Set<number>();
-  for (const part of (tokens[i + 1] ?? "").split(",")) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) out.add(p);
-  }
+  for (const [a, b] of named) for (let p = a; p <= b; p++) out.add(p);
   return out;
 }
 

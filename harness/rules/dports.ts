@@ -1,0 +1,36 @@
+/**
+ * The destination ports a rule names, as ranges (pure): an iptables-save rule
+ * by its tokens (`--dport 22`, `--dports 80,443`, `--dport 1000:2000`), a
+ * native nft rule as nft prints it (`tcp dport 22`, `dport { 80, 8000-8002 }`).
+ * Undefined when it names none, negates them, or names them in a way not read
+ * here (service names): any port, as far as fwspec can tell.
+ */
+import { tokenizeRule } from "./tokenize.ts";
+
+export type PortRanges = readonly (readonly [number, number])[];
+
+function ranges(parts: readonly string[], separator: string): PortRanges | undefined {
+  const out = parts.map((p) => {
+    const [a, b = a] = p.split(separator).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+    return [a!, b!] as const;
+  });
+  return out.length > 0 && out.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? out : undefined;
+}
+
+export function iptablesDports(text: string): PortRanges | undefined {
+  let tokens: string[];
+  try {
+    tokens = tokenizeRule(text);
+  } catch {
+    return undefined;
+  }
+  const i = tokens.findIndex((t) => t === "--dport" || t === "--destination-port" || t === "--dports" || t === "--destination-ports");
+  if (i < 0 || tokens[i - 1] === "!" || tokens[i + 1] === "!") return undefined;
+  return ranges((tokens[i + 1] ?? "").split(","), ":");
+}
+
+export function nftDports(text: string): PortRanges | undefined {
+  const named = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+  if (!named || named[1] !== undefined) return undefined;
+  return ranges(named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== ""), "-");
+}
