@@ -5,6 +5,7 @@
  * instead. No scenario starts like any of these: each is an error as YAML, or
  * a top level that is no mapping, so this never refuses a scenario.
  */
+import { shellQuote } from "../shell-quote.ts";
 import path from "node:path";
 import { fwspecCommand } from "../invocation.ts";
 
@@ -65,8 +66,7 @@ export function lookalikeHint(found: RulesLookalike, shown: string, invocation?:
   if (found.kind === "script") return `name it in a scenario's apply step, \`- apply: <its path from the scenario>\` (run with sh -e on the firewall host), ${then}`;
   const v6 = /v6|ip6/i.test(path.basename(shown));
   const named = root ? root.file : shown;
-  const dir = root && /^[\w./-]+$/.test(root.dir) ? root.dir : `'${root?.dir.replace(/'/g, "'\\''")}'`;
-  const cd = root && path.resolve(root.dir) !== path.resolve(cwd) ? `cd ${dir} && ` : "";
+  const cd = root && path.resolve(root.dir) !== path.resolve(cwd) ? `cd ${shellQuote([root.dir])} && ` : "";
   const init = `${cd}${fwspecCommand(v6 ? `init --from <your IPv4 rules> --v6 ${named}` : `init --from ${named}`, invocation)}`;
   return `to make a scenario for it, run \`${init}\` (it observes its verdicts in a lab); or name it in a scenario's apply step, \`apply: { host: server, restore: { ${v6 ? "ipv6" : "ipv4"}: <its path from the scenario> } }\`, ${then}`;
 }
