@@ -288,7 +288,7 @@ export function findRules(ruleset: SavedRuleset, selector: RuleSelector): SavedR
     case "comment":
       return ruleset.rules.filter((r) => r.comment === selector.comment && inPlace(r, selector));
     case "nft-text":
-      return ruleset.rules.filter((r) => r.handle !== undefined && r.table === selector.table && r.chain === selector.chain && nftTextMatches(selector.rule, r.text));
+      return ruleset.rules.filter((r) => r.handle !== undefined && r.table === selector.table && r.chain === selector.chain && nftTextMatches(selector.rule, r.text, r.table));
     case "handle":
       return ruleset.rules.filter((r) => r.table === selector.table && r.handle === selector.handle && (selector.chain === undefined || r.chain === selector.chain));
     case "named-counter":

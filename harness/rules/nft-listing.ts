@@ -7,6 +7,8 @@
  * rule text with a printed rule. Pure.
  */
 
+import { canonicalNftRule } from "./nft-canonical.ts";
+
 /** `table\0handle` → the rule as printed, without its handle comment and counter values. */
 export type NftTexts = ReadonlyMap<string, string>;
 
@@ -47,20 +49,14 @@ export function parseNftListing(text: string): Map<string, string> {
 }
 
 /**
- * A person's rule text compared with a printed rule: spaces, counter values
- * and a bare `counter` aside (`tcp dport 22 accept` names `tcp dport 22
- * counter packets 0 bytes 0 accept`), and quotes around simple words as nft
- * prints them optional (`iif lo` = `iif "lo"`).
+ * A person's rule text compared with a printed rule (nft-canonical.ts):
+ * spaces, counter values and a bare `counter` aside, quotes around simple
+ * words optional (`iif lo` = `iif "lo"`), and the other ways of writing what
+ * nft prints alike (element and flag order, service names, implied protocol
+ * matches). `table` (`inet fw`) is the rule's table.
  */
-export function nftTextMatches(person: string, printed: string): boolean {
-  const canonical = (s: string) =>
-    stableRuleText(s)
-      .replace(/\s+# handle \d+$/, "")
-      .replace(/"([A-Za-z0-9_.:-]+)"/g, "$1")
-      .replace(/(^| )counter(?= |$)(?! name)/g, "$1")
-      .replace(/\s+/g, " ")
-      .trim();
-  return canonical(person) === canonical(printed);
+export function nftTextMatches(person: string, printed: string, table?: string): boolean {
+  return canonicalNftRule(person, table) === canonicalNftRule(printed, table);
 }
 
 /**

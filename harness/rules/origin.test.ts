@@ -22,7 +22,7 @@ const SCRIPT: RuleSource = {
 const COMMANDS: RuleSource = { kind: "commands", commands: [["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "3000", "-m", "comment", "--comment", "the app", "-j", "REJECT"]], locations: [at(12)] };
 const NFT: RuleSource = {
   kind: "nft", path: "/repo/firewall/fw.nft",
-  content: ["#!/usr/sbin/nft -f", "flush ruleset", "table inet fw {", "\tset admins {", "\t\ttype ipv4_addr", "\t}", "\tchain input {", "\t\ttype filter hook input priority filter; policy drop;", '\t\tiifname "lo" accept', "\t\ttcp dport 22 accept", "\t}", "}", "add rule inet fw input tcp dport 8443 drop"].join("\n"),
+  content: ["#!/usr/sbin/nft -f", "flush ruleset", "table inet fw {", "\tset admins {", "\t\ttype ipv4_addr", "\t}", "\tchain input {", "\t\ttype filter hook input priority filter; policy drop;", '\t\tiifname "lo" accept', "\t\ttcp dport 22 accept", "\t\tct state related,established accept", "\t\ttcp dport {443,80} reject with icmpx type admin-prohibited", "\t}", "}", "add rule inet fw input tcp dport 8443 drop"].join("\n"),
 };
 
 function decision(over: Partial<Decision>): Decision {
@@ -46,7 +46,9 @@ describe("the line that wrote the deciding rule", () => {
     ["another host's rules are not searched", decision({ host: "client", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" }), undefined],
     ["nft: a rule in its table and chain", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport 22 accept", action: "accept", source: "trace" }), "../firewall/fw.nft:10"],
     ["nft: the chain's policy", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "policy drop", policy: true, source: "trace" }), "../firewall/fw.nft:8"],
-    ["nft: a flat `add rule` line", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport 8443 drop", source: "trace" }), "../firewall/fw.nft:13"],
+    ["nft: a flat `add rule` line", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport 8443 drop", source: "trace" }), "../firewall/fw.nft:15"],
+    ["nft: written another way nft prints alike (flag order)", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "ct state established,related accept", action: "accept", source: "trace" }), "../firewall/fw.nft:11"],
+    ["nft: written another way nft prints alike (set order, reject type)", decision({ host: "nfthost", table: "inet fw", path: ["input"], rule: "tcp dport { 80, 443 } reject with icmpx admin-prohibited", action: "reject", source: "trace" }), "../firewall/fw.nft:12"],
     ["nft: the same rule text in another table is not it", decision({ host: "nfthost", table: "inet other", path: ["input"], rule: "tcp dport 22 accept", source: "trace" }), undefined],
     ["no filter chain decided: no line", decision({ rule: "no filter chain", table: "none", unfiltered: true, action: "accept" }), undefined],
   ] as const)("%s", (_what, d, expected) => {

@@ -171,14 +171,14 @@ function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[
       open.push({ kind: "other", name: line });
     } else if (flat && open.length === 0) {
       const [, family, name, chainName, rule] = flat;
-      out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule) });
+      out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, d.table) });
     } else if (chain !== undefined) {
       const inTable = open[0]!.name;
       const policy = /\bpolicy\s+(accept|drop)\s*;?/.exec(line);
       if (policy) {
         out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && d.table === inTable && chainOf(d) === chain && policyWord(d) === policy[1]!.toUpperCase() });
       } else if (!/^type\s/.test(line)) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === inTable && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule) });
+        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === inTable && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule, d.table) });
       }
     }
   });

@@ -1,0 +1,79 @@
+/**
+ * One text for the ways a person may write a native nft rule that nft prints
+ * alike (pure): `ct state related,established` is printed
+ * `established,related`, `tcp dport {443,80}` is `{ 80, 443 }`, `ssh` is `22`,
+ * `reject with icmpx type admin-prohibited` loses its `type`, and a protocol
+ * match the next expression implies (`meta l4proto tcp tcp dport 22`) is left
+ * out. Used to find which line of a person's nft file wrote a printed rule
+ * (origin.ts) and which rule a counter check names (match.ts). Only
+ * rewritings that keep the rule's meaning: two texts with one canonical form
+ * are the same rule, never merely a similar one. Quoted strings (comments,
+ * log prefixes) are left as they are.
+ */
+
+/** Well-known service names nft resolves (Debian's /etc/services), as a person writes them after `dport`/`sport`. */
+const SERVICES: Readonly<Record<string, string>> = {
+  "ftp-data": "20", ftp: "21", ssh: "22", telnet: "23", smtp: "25", domain: "53", kerberos: "88", http: "80", pop3: "110",
+  sunrpc: "111", ntp: "123", "netbios-ssn": "139", imap2: "143", imap: "143", snmp: "161", bgp: "179", ldap: "389", https: "443",
+  "microsoft-ds": "445", submissions: "465", syslog: "514", submission: "587", ldaps: "636", rsync: "873", imaps: "993",
+  pop3s: "995", openvpn: "1194", "ms-sql-s": "1433", mysql: "3306", postgresql: "5432", "http-alt": "8080",
+};
+
+/** Protocols by number, and the names nft prints for them (`icmpv6` is printed `ipv6-icmp`). */
+const PROTOCOLS: Readonly<Record<string, string>> = { "1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp", "132": "sctp", "33": "dccp", "136": "udplite", icmpv6: "ipv6-icmp" };
+
+/** The header expression a protocol match is implied by (`tcp dport …` implies `meta l4proto tcp`). */
+const HEADER: Readonly<Record<string, string>> = { tcp: "tcp", udp: "udp", sctp: "sctp", dccp: "dccp", udplite: "udplite", icmp: "icmp", "ipv6-icmp": "icmpv6" };
+
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * The canonical text of a native nft rule as a person wrote it or nft printed
+ * it. `table` (`inet fw`, `ip nat`) says which protocol matches nft drops as
+ * implied: `ip protocol tcp` before `tcp dport` only in an `ip` table.
+ */
+export function canonicalNftRule(text: string, table?: string): string {
+  const quoted: string[] = [];
+  // Quoted strings stand aside as placeholders; a quoted plain word (`iif "lo"`) is that word.
+  let code = text
+    .replace(/\s+# handle \d+\s*$/, "")
+    .replace(QUOTED, (q) => {
+      if (/^"[A-Za-z0-9_.:-]+"$/.test(q)) return q.slice(1, -1);
+      quoted.push(q);
+      return `\u0000${quoted.length - 1}\u0000`;
+    })
+    .replace(/\bcounter packets \d+ bytes \d+/g, "counter")
+    .replace(/\s+used \d+ [a-z]*bytes\b/g, "")
+    .replace(/(^|\s)counter(?=\s|$)(?!\s+name)/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+  code = code
+    // `tcp flags & (syn|ack) == syn` is printed `tcp flags syn / syn,ack`.
+    .replace(/\btcp flags & \(([\w|]+)\) == (\w+)/g, (_, mask: string, value: string) => `tcp flags ${value} / ${mask.split("|").join(",")}`)
+    .replace(/\breject with (icmpx|icmpv6|icmp) type (\S+)/g, "reject with $1 $2")
+    .replace(/\b(meta l4proto|ip protocol|ip6 nexthdr) (\S+)/g, (all, key: string, p: string) => `${key} ${PROTOCOLS[p] ?? p}`)
+    .replace(/\b(th|tcp|udp|sctp|dccp|udplite) (dport|sport)( != | )(\{[^{}]*\}|\S+)/g, (_, proto: string, dir: string, op: string, value: string) => `${proto} ${dir}${op}${value.replace(/(?<![@$\w-])[a-z][\w-]*/g, (w) => SERVICES[w] ?? w)}`)
+    .replace(/\b0x0*([0-9a-fA-F]+)\b/g, (_, hex: string) => `0x${hex.toLowerCase()}`);
+  // A protocol match the next expression implies; `ip protocol`/`ip6 nexthdr` only where the table is of that family.
+  const family = table?.split(" ")[0];
+  code = code.replace(/\b(meta l4proto|ip protocol|ip6 nexthdr) ([\w-]+) (?=(\w+) )/g, (all, key: string, p: string, next: string) => {
+    const implied = HEADER[p] === next && (key === "meta l4proto" || (key === "ip protocol" && family === "ip") || (key === "ip6 nexthdr" && family === "ip6"));
+    return implied ? "" : all;
+  });
+  // `reject with tcp reset` holds only for TCP: nft adds the `meta l4proto tcp` a person may leave out.
+  if (/\breject with tcp reset\b/.test(code)) {
+    const rest = code.replace(/\breject with tcp reset\b/, "").replace(/\bmeta l4proto tcp\b/, "");
+    if (!/\b(?:tcp|udp|udplite|sctp|dccp|icmp|icmpv6|th|l4proto|protocol|nexthdr)\b/.test(rest)) code = code.replace(/\bmeta l4proto tcp /, "");
+  }
+  code = code
+    // Sets and maps: elements in one order, spaced alike (`22: accept` is `22 : accept`; IPv6 colons have no spaces).
+    .replace(/\{([^{}]*)\}/g, (_, inner: string) => {
+      const elements = inner.split(",").map((e) => e.trim().replace(/\s*:\s+|\s+:\s*/g, " : ")).filter((e) => e !== "");
+      return `{ ${elements.sort().join(", ")} }`;
+    })
+    // Bare flag lists (`ct state new,established`, a flags mask): one order.
+    .replace(/(^|\s)([a-z][\w-]*(?:,[a-z][\w-]*)+)(?=\s|$)/g, (_, lead: string, list: string) => `${lead}${list.split(",").sort().join(",")}`)
+    .replace(/\s+/g, " ")
+    .trim();
+  return code.replace(/\u0000(\d+)\u0000/g, (_, i: string) => quoted[Number(i)]!);
+}
