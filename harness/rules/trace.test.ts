@@ -164,6 +164,14 @@ describe("traceDecision", () => {
       unfiltered: true, action: "accept", path: [], rule: "no filter chain",
     });
   });
+  test("a host with a netdev table: its ingress chains see packets before fwspec's table marks them, so 'no filter chain' is never claimed", () => {
+    const lines = [
+      "trace id 7 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8081 tcp flags == syn",
+      "trace id 7 inet fwspec_trace pre policy accept",
+    ].join("\n");
+    const handles = new Map([["netdev edge", new Map([["ingress", [2]]])]]);
+    expect(traceDecision(parseTrace(lines), { family: "ipv6", daddr: "2001:db8::4", protocol: "tcp", port: 8081 }, { host: "server", handles, saved: {} })).toBeUndefined();
+  });
   test("a packet seen entering a filter chain with no rule or policy line after it: an incomplete trace, no decision (never 'no filter chain')", () => {
     // Seen on scenarios/addresses/21: a probe stopped early by its DROP's counter, the trace read before the rule line arrived.
     const lines = [

@@ -304,6 +304,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   // The packet entered a filtering chain and the trace shows no rule or policy taking it there: the trace is incomplete
   // (read before its verdict line arrived), not "unfiltered" — no decision from it (the counters decide).
   if (filterEntered) return undefined;
+  // A netdev table's ingress chains take packets before any table marks them for tracing: what they did is not in the trace.
+  if ([...ctx.handles.keys()].some((t) => t.startsWith("netdev "))) return undefined;
   // Traced, and nothing that filters decided: no filter chain at the hooks it passed (NAT only, or an empty ruleset).
   return {
     host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace", ...(probe.established ? { held: true } : {}),

@@ -68,6 +68,9 @@ describe("nft counter selectors", () => {
     ["{ table: ip only4, handle: 3, family: both, packets: 0 }", "table ip only4 holds only ipv4 rules: a `family: both` check finds no rule there"],
     ["{ table: inet fw, handle: 8, family: both, packets: 1 }", "each of its rules has one counter for IPv4 and IPv6 together"],
     ["{ table: inet fw, comment: web, family: both, packets: 1 }", "leave `family` out"],
+    ["{ table: netdev edge, chain: ingress, rule: tcp dport 8080 counter drop, packets: 1 }", "table netdev edge is a netdev table: fwspec reads the counters of ip, ip6 and inet tables only"],
+    ["{ table: bridge br, handle: 3, packets: 1 }", "table bridge br is a bridge table"],
+    ["{ table: arp a, chain: input, position: 1, packets: 1 }", "table arp a is an arp table"],
   ])("%s is refused: %s", (item, message) => {
     let error: unknown;
     try {

@@ -33,11 +33,18 @@ export function selectsNft(c: NftSelectorInput): boolean {
  * The family a check of a native table reads (`ip` IPv4, `ip6` IPv6; an `inet`
  * table's counters count both at once, read with IPv4), or a problem: a
  * `family` the table holds no rule of, or `both` for an `inet` table (one
- * counter, checked twice). Undefined `table`: not an nft table; `family` as given.
+ * counter, checked twice), or an arp, bridge or netdev table (not read).
+ * Undefined `table`: not an nft table; `family` as given.
  */
 export function nftCheckFamily(table: string | undefined, family: FamilyChoice | undefined): { readonly family: FamilyChoice } | { readonly problem: string; readonly hint: string } {
-  const kind = table === undefined ? undefined : /^(ip|ip6|inet) /.exec(table)?.[1];
+  const kind = table === undefined ? undefined : /^(ip|ip6|inet|arp|bridge|netdev) /.exec(table)?.[1];
   if (kind === undefined) return { family: family ?? "ipv4" };
+  if (kind === "arp" || kind === "bridge" || kind === "netdev") {
+    return {
+      problem: `table ${table} is a${kind === "arp" ? "n" : ""} ${kind} table: fwspec reads the counters of ip, ip6 and inet tables only (a ${kind} table's chains see frames before or beside IP, and a probe's packet is not attributed there)`,
+      hint: "check a rule of an ip, ip6 or inet table; the probe's verdict is observed whichever table decides it",
+    };
+  }
   if (kind === "inet") {
     if (family === "both") return { problem: `table ${table} is an inet table: each of its rules has one counter for IPv4 and IPv6 together, so \`family: both\` would check that one count twice`, hint: "leave `family` out: the check reads the rule's counter once, both families together" };
     return { family: family ?? "ipv4" };
