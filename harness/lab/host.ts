@@ -11,7 +11,7 @@ import type { Family, HostSpec } from "../model/types.ts";
 import { AgentChannel } from "./agent-channel.ts";
 import type { AgentReply } from "./agent.ts";
 import { READY_FILE } from "./container.ts";
-import { type ExecOptions, type ExecResult, reproCommand } from "./exec.ts";
+import { type ExecOptions, type ExecResult, reproCommand, shellQuote } from "./exec.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOutError } from "./limits.ts";
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses } from "./types.ts";
@@ -157,7 +157,7 @@ export class StartedHost implements LabHost {
     try {
       r = await this.agents.run(command, options.stdin ?? "", limits);
     } catch (error) {
-      throw new LabError(`cannot run \`${command.join(" ")}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
+      throw new LabError(`cannot run \`${shellQuote(command)}\` on ${this.name} (${this.containerName}): ${(error as Error).message}`, { cause: error });
     }
     // Outside the try: a cut output is the command's failure (CommandError), not a failure to run it.
     if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);

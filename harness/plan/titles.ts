@@ -4,6 +4,7 @@
  */
 import { type Family, targetLabel } from "../model/types.ts";
 import { describeSelector } from "../rules/match.ts";
+import { shellQuote } from "../shell-quote.ts";
 import type { CounterCheck, Expectation, Step } from "../scenario/model.ts";
 
 export function expectationTitle(e: Expectation, family: Family): string {
@@ -18,7 +19,7 @@ export function counterTitle(c: CounterCheck, family: Family): string {
 export function stepTitle(step: Step, index: number): string {
   switch (step.kind) {
     case "run":
-      return `step ${index + 1}: run \`${step.command.join(" ")}\` on ${step.host} (exit ${step.exit})`;
+      return `step ${index + 1}: run \`${shellQuote(step.command)}\` on ${step.host} (exit ${step.exit})`;
     case "reboot":
       return `step ${index + 1}: reboot ${step.host}`;
     case "hold":
