@@ -17,7 +17,7 @@ export interface OneScenario {
 
 /** `invocation`: how the user types fwspec, for the command in hints (cli/invocation.ts). */
 export function oneScenario(file: string, command: string, root: string | undefined, invocation?: string): OneScenario {
-  const { files, scenarios } = validateFiles([file], undefined, { root, invocation });
+  const { files, scenarios } = validateFiles([file], undefined, { root, invocation, checkless: true });
   if (files.length !== 1 || scenarios.length !== 1) {
     throw new InputError(`fwspec ${command} takes one scenario file, and ${file} names ${files.length}`, { hint: `name one .yaml file, e.g. ${fwspecCommand(`${command} scenarios/web.yaml`, invocation)}` });
   }

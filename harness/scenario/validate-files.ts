@@ -6,7 +6,11 @@ import type { LoadOptions } from "./load.ts";
 import type { Scenario } from "./model.ts";
 import { type Interfaces, machineAddressTargets, machineInterfaces } from "./machine-targets.ts";
 import { expandScenarioPaths } from "./files.ts";
+import { checksNothing } from "./checkless.ts";
 import { readMachineRoutes } from "../env/routes.ts";
+
+/** `checkless: true`: a scenario that checks nothing is no problem (record and diff, which write or compare checks of their own). */
+export type ValidateOptions = LoadOptions & { readonly checkless?: boolean };
 
 export interface Validated {
   readonly files: readonly string[];
@@ -14,7 +18,7 @@ export interface Validated {
 }
 
 /** Throws one InputError listing every diagnostic of every file (and literal targets that are this machine's addresses). */
-export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: LoadOptions = {}): Validated {
+export function validateFiles(paths: readonly string[], interfaces: Interfaces = machineInterfaces(), opts: ValidateOptions = {}): Validated {
   // A --root that is no directory: one message, not one per file. Without paths: scenarios/ in the project root.
   const root = paths.length > 0 && opts.root === undefined ? undefined : findProjectRoot(process.cwd(), opts.root, opts.invocation);
   const files = expandScenarioPaths(paths, process.cwd(), root, opts.invocation);
@@ -25,7 +29,10 @@ export function validateFiles(paths: readonly string[], interfaces: Interfaces =
   const load: LoadOptions = { machineRoutes: readMachineRoutes(), ...opts };
   for (const file of files) {
     try {
-      scenarios.push(loadScenarioSync(file, load));
+      const scenario = loadScenarioSync(file, load);
+      const nothing = opts.checkless ? undefined : checksNothing(scenario);
+      if (nothing) throw new ScenarioError([nothing]);
+      scenarios.push(scenario);
     } catch (error) {
       if (error instanceof ScenarioError) {
         // At most MAX_DIAGNOSTICS per file, then one line for the rest: counted in the heading as the problems it stands for.
@@ -40,9 +47,10 @@ export function validateFiles(paths: readonly string[], interfaces: Interfaces =
   return { files, scenarios };
 }
 
-/** Scenarios made in code (defineScenario) get the check files get: no literal target may be this machine's own address. */
+/** Scenarios made in code (defineScenario) get the checks files get: each checks something, and no literal target may be this machine's own address. */
 export function refuseMachineTargets(scenarios: readonly Scenario[], interfaces: Interfaces = machineInterfaces()): void {
-  refuseProblems(machineAddressTargets(scenarios, interfaces).map(formatDiagnostic));
+  const nothing = scenarios.flatMap((s) => checksNothing(s) ?? []);
+  refuseProblems([...nothing, ...machineAddressTargets(scenarios, interfaces)].map(formatDiagnostic));
 }
 
 function refuseProblems(all: readonly string[], hidden = 0): void {
