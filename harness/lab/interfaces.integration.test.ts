@@ -90,6 +90,23 @@ describe("named interfaces", () => {
     await expectNamed();
   });
 
+  it("a reboot names the interfaces before it restores rules (an nft `iif \"lan\"` loads from a pre-up line) and reports a pre-up line that fails", async () => {
+    const gw = lab.host("gw");
+    const conf = 'table inet boot_test { chain input { type filter hook input priority 10; policy accept; iif "lan" tcp dport 2222 counter drop; }; }\n';
+    await gw.copyFile(conf, "/etc/nftables-boot-test.conf");
+    await gw.copyFile("auto lan\niface lan inet manual\n    pre-up nft -f /etc/nftables-boot-test.conf\n    pre-up nft -f /etc/nftables-missing.conf\n", "/etc/network/interfaces");
+    try {
+      const outcome = await lab.reboot("gw");
+      expect(await sh(gw, "nft", "list", "table", "inet", "boot_test")).toContain('iif "lan" tcp dport 2222');
+      expect(outcome.bootProblems).toHaveLength(1);
+      expect(outcome.bootProblems[0]).toMatch(/^pre-up failed: nft -f \/etc\/nftables-missing\.conf \(.*No such file or directory/);
+      await expectNamed();
+    } finally {
+      await sh(gw, "rm", "-f", "/etc/network/interfaces", "/etc/nftables-boot-test.conf");
+      await lab.reboot("gw");
+    }
+  });
+
   it("renaming with the link down (kernels that refuse a live rename) keeps IPv6 addresses and routes", async () => {
     const remote = lab.host("remote");
     await sh(remote, "ip", "link", "set", "dev", "ens18", "name", "eth0");

@@ -121,6 +121,16 @@ export async function nameInterfaces(host: StartedHost, options: { readonly live
     }
   }
   host.setInterfaces(plan.names);
+  // Named again by the boot before it restores rules (docker/fwspec-boot), so a reboot loads a rule that needs them.
+  if (!options.renameNothing && Object.keys(host.spec.interfaces ?? {}).length > 0) await host.copyFile(interfaceNamesFile(host.macs, plan.names), INTERFACE_NAMES_FILE);
+}
+
+/** Where the boot finds the names to give the lab's interfaces again (docker/fwspec-boot). */
+export const INTERFACE_NAMES_FILE = "/etc/fwspec/interfaces";
+
+/** `MAC NAME` per lab network, as the boot reads it (pure). */
+export function interfaceNamesFile(macs: ReadonlyMap<string, string>, names: ReadonlyMap<string, string>): string {
+  return [...macs].flatMap(([net, mac]) => (names.has(net) ? [`${mac} ${names.get(net)}\n`] : [])).join("");
 }
 
 /** The rename with links down (again from the links as they are now), then what a down link loses put back. */

@@ -47,7 +47,8 @@ describe("lab hosts' IPv6", () => {
     expect(await held(lab, "gw", "wan")).toContain(`inet6 ${before}/64 scope global`);
     // fwspec's addresses are in place before the boot restores rules and runs pre-up lines, as the engine's are (docker/fwspec-boot).
     const log = (await lab.host("gw").run(["cat", "/run/fwspec-boot.log"], "boot log")).stdout;
-    if (source === "fwspec") for (const network of ["wan", "dmz"]) expect(log).toContain(`added ${lab.host("gw").addressOn(network, "ipv6")}/64 to eth`);
+    // On the interfaces as named (wan0 is named again before: /etc/fwspec/interfaces).
+    if (source === "fwspec") for (const network of ["wan", "dmz"]) expect(log).toContain(`added ${lab.host("gw").addressOn(network, "ipv6")}/64 to ${lab.host("gw").interfaceOn(network)}`);
     else expect(log).not.toContain("added ");
     expect((await ping("out", "gw", "wan")).exitCode).toBe(0);
   });

@@ -27,7 +27,8 @@ import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "
 import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
 import { ipv6BootEnv, type Ipv6Source, ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
-import type { KeptLab, LabHost, RunningLab, WarmState } from "./types.ts";
+import type { KeptLab, LabHost, RebootOutcome, RunningLab, WarmState } from "./types.ts";
+import { BOOT_LOG, bootProblems } from "./boot-log.ts";
 import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
@@ -116,12 +117,14 @@ export class StartedLab implements RunningLab {
     return a;
   }
 
-  /** Reboots a host: container restart, then routes, IPv6 settling and warm-up again. */
-  async reboot(name: string): Promise<void> {
+  /** Reboots a host: container restart, then routes, IPv6 settling and warm-up again; what its boot reported failing. */
+  async reboot(name: string): Promise<RebootOutcome> {
     const host = this.host(name);
     this.#progress.info(`rebooting ${name}`);
     await host.restart();
     await prepareHosts(this, this.#progress, [host]);
+    const log = await host.exec(["cat", BOOT_LOG], { light: true });
+    return { bootProblems: log.exitCode === 0 ? bootProblems(log.stdout) : [`its boot log ${BOOT_LOG} could not be read: ${log.stderr.trim()}`] };
   }
 
   host(name: string): StartedHost {

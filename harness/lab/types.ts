@@ -49,6 +49,12 @@ export interface LabNetworkInfo {
   readonly ipv6Subnet: string;
 }
 
+/** What a reboot's boot said. */
+export interface RebootOutcome {
+  /** What the boot reported failing (a `pre-up` line, netfilter-persistent), with its output; empty when it booted cleanly. */
+  readonly bootProblems: readonly string[];
+}
+
 /** A lab left running after its run (`fwspec run --keep`): what a person needs to step into it. */
 export interface KeptLab {
   readonly lab: string;
@@ -69,7 +75,7 @@ export interface RunningLab extends AsyncDisposable {
   /** The address `to` is reached at from `from`: on a network they share, else on the target's home network. */
   addressFor(from: LabHost, to: LabHost, family: Family): string;
   /** Restarts a host as a reboot (fresh network namespace, boot script again), then waits until it is ready. */
-  reboot(name: string): Promise<void>;
+  reboot(name: string): Promise<RebootOutcome>;
   /** Marks the lab kept: disposing it then only lets go of it (its hosts keep running); an interrupt still removes it. */
   keep(): Promise<KeptLab>;
   /**

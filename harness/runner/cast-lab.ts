@@ -7,7 +7,7 @@
  */
 import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
-import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, RunningLab } from "../lab/types.ts";
+import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, RebootOutcome, RunningLab } from "../lab/types.ts";
 import type { Family, HostSpec } from "../model/types.ts";
 
 /** A CommandError from the lab host, told under the scenario's name. */
@@ -100,8 +100,8 @@ export class CastLab implements RunningLab {
     const base = (h: LabHost) => (h instanceof CastHost ? h.base : h);
     return this.#lab.addressFor(base(from), base(to), family);
   }
-  async reboot(name: string): Promise<void> {
-    await this.#lab.reboot(this.host(name).base.name);
+  async reboot(name: string): Promise<RebootOutcome> {
+    return await this.#lab.reboot(this.host(name).base.name);
   }
   /** The lab kept, its hosts under the scenario's names; a lab host the scenario left idle (a larger lab: plan/absorb.ts) is said to be one, under its lab name. */
   async keep(): Promise<KeptLab> {

@@ -114,16 +114,17 @@ export class ScenarioSession implements AsyncDisposable {
   async reboot(step: RebootStep, title: string): Promise<StepResult> {
     for (const [name, held] of this.#held) if (held.from.name === step.host) this.#held.delete(name);
     this.#ledger.forget();
-    await this.lab.reboot(step.host);
+    const { bootProblems } = await this.lab.reboot(step.host);
     const h = this.lab.host(step.host);
     // Restored rules may block loopback too: prove the sockets, not reachability.
     await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
     const rules = h.spec.firewall ? await readRules(h) : undefined;
     if (rules) this.#ledger.setBaseline(step.host, rules.counters);
-    return {
-      kind: "step", step: "reboot", line: step.location.line, title, status: "passed", message: `${step.host} rebooted; listeners answer again`,
-      ...(rules ? { evidence: { ...rules.loaded, host: step.host } } : {}),
-    };
+    // A persisted ruleset (or pre-up line) the boot could not load fails the step: the checks after it see the host as it came up.
+    const booted = bootProblems.length === 0
+      ? { status: "passed" as const, message: `${step.host} rebooted; listeners answer again` }
+      : { status: "failed" as const, message: `${step.host} rebooted, but its boot reported ${bootProblems.length === 1 ? "a failure" : `${bootProblems.length} failures`}: ${bootProblems.join("; ")}` };
+    return { kind: "step", step: "reboot", line: step.location.line, title, ...booted, ...(rules ? { evidence: { ...rules.loaded, host: step.host } } : {}) };
   }
 
   /** Opens a connection and proves it passes data before anything else happens. */

@@ -9,7 +9,7 @@
 import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
 import { shellQuote } from "../lab/exec.ts";
-import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RunningLab, WarmLab, WarmState } from "../lab/types.ts";
+import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabSpec, RebootOutcome, RunningLab, WarmLab, WarmState } from "../lab/types.ts";
 import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
 import { shapeKey } from "../plan/shape.ts";
 import { UDP_IDENTITY_BYTES } from "../probes/answer.ts";
@@ -25,6 +25,8 @@ interface FakeRule {
 export interface FakeLabOptions {
   /** Hosts whose probe tools fail to run (the engine lost them): their probes are `error`. */
   readonly failing?: readonly string[];
+  /** What every reboot's boot reports failing (a `pre-up` line that did not load). */
+  readonly bootProblems?: readonly string[];
 }
 
 /** A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules. */
@@ -249,11 +251,13 @@ class FakeLab implements RunningLab {
   /** Set by park(): left warm in its provider; disposing then lets it run on. */
   parked = false;
   readonly #provider: FakeLabProvider | undefined;
+  readonly #bootProblems: readonly string[];
 
   constructor(spec: LabSpec, options: FakeLabOptions, provider?: FakeLabProvider) {
     this.name = spec.name;
     this.#provider = provider;
     this.failing = new Set(options.failing ?? []);
+    this.#bootProblems = options.bootProblems ?? [];
     this.hosts = new Map(spec.hosts.map((h, i) => [h.name, new FakeHost(h, i, this)]));
   }
   host(name: string): FakeHost {
@@ -267,9 +271,10 @@ class FakeLab implements RunningLab {
   addressFor(_from: LabHost, to: LabHost, family: Family): string {
     return to.addresses[family];
   }
-  async reboot(name: string): Promise<void> {
+  async reboot(name: string): Promise<RebootOutcome> {
     const h = this.host(name);
     for (const f of FAMILIES) h.rules[f].length = 0;
+    return { bootProblems: this.#bootProblems };
   }
   async keep(): Promise<KeptLab> {
     this.kept = true;

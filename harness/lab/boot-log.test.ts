@@ -1,0 +1,31 @@
+import { expect, test } from "vitest";
+import { bootProblems } from "./boot-log.ts";
+
+test("a clean boot reports nothing", () => {
+  const log = [
+    "fwspec-boot: netfilter-persistent restored saved rules",
+    "run-parts: executing /usr/share/netfilter-persistent/plugins.d/15-ip4tables start",
+    "fwspec-boot: pre-up: nft -f /etc/nftables.conf",
+    "fwspec-boot: ready",
+  ].join("\n");
+  expect(bootProblems(log)).toEqual([]);
+});
+
+test("a failing pre-up line is reported with what it printed (nft's caret line left out)", () => {
+  const log = [
+    "fwspec-boot: pre-up: nft -f /etc/nftables.conf",
+    "/etc/nftables.conf:7:9-15: Error: Interface does not exist",
+    '    iif "ens19" tcp dport 22 counter accept',
+    "        ^^^^^^^",
+    "fwspec-boot: pre-up failed: nft -f /etc/nftables.conf",
+    "fwspec-boot: ready",
+  ].join("\n");
+  expect(bootProblems(log)).toEqual(['pre-up failed: nft -f /etc/nftables.conf (/etc/nftables.conf:7:9-15: Error: Interface does not exist / iif "ens19" tcp dport 22 counter accept)']);
+});
+
+test.each([
+  [["run-parts: /usr/share/netfilter-persistent/plugins.d/15-ip4tables exited with return code 1", "fwspec-boot: netfilter-persistent start failed"], "netfilter-persistent start failed (run-parts: /usr/share/netfilter-persistent/plugins.d/15-ip4tables exited with return code 1)"],
+  [["fwspec-boot: cannot name eth1 ens19"], "cannot name eth1 ens19"],
+  [["fwspec-boot: cannot select iptables-legacy"], "cannot select iptables-legacy"],
+  [["fwspec-boot: no interface in 198.18.0.0/24 for 2001:db8::2/64"], "no interface in 198.18.0.0/24 for 2001:db8::2/64"],
+])("the boot's own failure lines: %j", (lines, problem) => expect(bootProblems([...lines, "fwspec-boot: ready"].join("\n"))).toEqual([problem]));

@@ -1,0 +1,37 @@
+/**
+ * What a lab host's boot reported failing (pure): the boot (docker/fwspec-boot)
+ * logs each step of a Debian host's boot it replays — netfilter-persistent,
+ * each `pre-up` line of /etc/network/interfaces, interface names, IPv6
+ * addresses — to /run/fwspec-boot.log, afresh at every boot, and goes on past
+ * a failure as the real boot would. A reboot step reads it, so a persisted
+ * ruleset that did not load is said, not only seen in the verdicts after it.
+ */
+
+/** One boot's log. */
+export const BOOT_LOG = "/run/fwspec-boot.log";
+
+const MARK = "fwspec-boot: ";
+/** The boot's own lines that say something failed. */
+const FAILED = /^(?:pre-up failed: .*|netfilter-persistent start failed|cannot .*|no interface in .*)$/;
+/** Lines of a failing command's own output kept with it. */
+const OUTPUT_LINES = 3;
+
+/** Each failure the log reports, with (up to three lines of) the output the failing command printed before it. */
+export function bootProblems(log: string): string[] {
+  const out: string[] = [];
+  let output: string[] = [];
+  for (const raw of log.split("\n")) {
+    const line = raw.trimEnd();
+    if (!line.startsWith(MARK)) {
+      if (line.trim() !== "") output.push(line.trim());
+      continue;
+    }
+    const said = line.slice(MARK.length);
+    if (FAILED.test(said)) {
+      const shown = output.filter((l) => !/^\^+$/.test(l)).slice(0, OUTPUT_LINES);
+      out.push(shown.length > 0 ? `${said} (${shown.join(" / ")})` : said);
+    }
+    output = [];
+  }
+  return out;
+}
