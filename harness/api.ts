@@ -21,6 +21,9 @@ import { stuckHint, stuckLines } from "./lab/stuck-network.ts";
 import type { LabProvider } from "./lab/types.ts";
 import { FAMILIES, type Family } from "./model/types.ts";
 import { defaultLabs } from "./plan/labs.ts";
+import { leftOutByFamilies } from "./plan/plan.ts";
+import { shownPath } from "./shown-path.ts";
+import { oneLine } from "./text.ts";
 import { silentProgress, type Progress } from "./progress.ts";
 import { runReport } from "./report/build.ts";
 import type { RunReport } from "./report/model.ts";
@@ -309,7 +312,11 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
   refuseOverwrites(options.outputs ?? [], given, options.invocation);
-  const plans = selectedPlans(scenarios, { families: familiesOf(options.family), filter, timeoutSeconds: options.timeoutSeconds });
+  const families = familiesOf(options.family);
+  const plans = selectedPlans(scenarios, { families, filter, timeoutSeconds: options.timeoutSeconds });
+  // Said, not silently dropped: what `--family` leaves without a probe (a source address of the other family).
+  const leftOut = families ? scenarios.flatMap((s) => leftOutByFamilies(s, families)) : [];
+  if (leftOut.length > 0) progress.info(`--family ${options.family} leaves out ${leftOut.length} expectation(s) leaving from an address of the other family: ${leftOut.map((e) => `${shownPath(e.location.file)}:${e.location.line} \`${oneLine(e.text)}\``).join(", ")}`);
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());

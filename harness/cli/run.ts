@@ -144,7 +144,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       process.stderr.write(`fwspec: shard ${options.shard} has no scenario file (fewer files than shards): nothing to run\n`);
       return { code: EXIT.ok, report };
     }
-    process.stderr.write(`fwspec: no scenario${options.filter ? ` has a check matching ${new RegExp(options.filter)}` : " to run"}\n`);
+    const which = options.filter ? ` has a check matching ${new RegExp(options.filter)}` : options.family ? ` has a check to run with --family ${options.family}` : " to run";
+    process.stderr.write(`fwspec: no scenario${which}\n`);
     return { code: EXIT.failed, report };
   }
   // `--coverage-min`: too little of the rules exercised fails the run like a failed check (every report says so too).

@@ -58,6 +58,11 @@ export interface ScenarioPlan {
   readonly timeoutSeconds: number;
 }
 
+/** The expectations a families override (`fwspec run --family`) leaves no probe of: those leaving from an address of another family. */
+export function leftOutByFamilies(scenario: Scenario, families: readonly Family[]): Expectation[] {
+  return scenario.steps.flatMap((s) => (s.kind === "expect" ? s.expectations.filter((e) => probeFamilies(e, families).length === 0) : []));
+}
+
 function firewallHosts(scenario: Scenario): string[] {
   return scenario.hosts.filter((h) => h.firewall).map((h) => h.name);
 }

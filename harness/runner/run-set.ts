@@ -75,7 +75,9 @@ type FirstLab = { readonly shared: SharedLab } | { readonly own: LabLease } | { 
 
 /** The plans of the scenarios a filter keeps any check of (all without a filter), in order. */
 export function selectedPlans(scenarios: readonly Scenario[], options: PlanOptions): ScenarioPlan[] {
-  return scenarios.map((s) => planScenario(s, options)).filter((p) => !options.filter || p.selected > 0);
+  // A filter keeps scenarios with a check it matches; a families override those with a probe (or a run step) left.
+  const checksLeft = (p: ScenarioPlan) => p.selected > 0 || (!options.filter && p.scenario.steps.some((s) => s.kind === "run"));
+  return scenarios.map((s) => planScenario(s, options)).filter((p) => (!options.filter && !options.families) || checksLeft(p));
 }
 
 /** Runs the planned scenarios and returns their reports in the given order. */
