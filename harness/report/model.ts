@@ -62,7 +62,7 @@ export interface RunReport {
   /**
    * What became of the labs of the scenarios it did not keep (a failure's
    * repro command needs its lab): removed, or (`--reuse`) reset and left warm.
-   * Unset when the caller does not say.
+   * Unset when the run was asked to keep labs, or the caller does not say.
    */
   readonly labsLeft?: LabsLeft;
 }
