@@ -321,7 +321,10 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());
   const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
-  if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin);
+  // Labs not kept are removed, or with --reuse reset and left warm: either way a failure's repro no longer finds its lab as it failed.
+  // Asked to keep, none is said: a lab that could not be kept says why as it happens, and --keep-on-failure would not help.
+  const labsLeft = options.keep !== undefined ? undefined : options.reuse === true ? "warm" : "removed";
+  if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin, labsLeft);
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const reports = await untilInterrupted(async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", ...interruptHandling(options.handleInterrupts), invocation: options.invocation });
@@ -331,5 +334,5 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     if (options.checkRules) await checkRuleSyntax(scenarios, docker.provider, progress, options.invocation);
     return await runScenarioSet(plans, { ...set, provider: docker.provider });
   });
-  return runReport(reports, options.coverageMin);
+  return runReport(reports, options.coverageMin, labsLeft);
 }

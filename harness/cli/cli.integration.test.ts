@@ -49,6 +49,8 @@ describe("fwspec run", () => {
     expect(r.exitCode, r.all).toBe(1);
     expect(r.stdout).toMatch(/expected dropped, observed open/);
     expect(r.stdout).toMatch(/repro:\s+docker exec fwspec-\S+ timeout -k 1 \d+ nc -v -N -w \d+ 198\.1[89]\.\d+\.\d+ 8080/);
+    // Its lab is removed by now: said once, after the failures.
+    expect(r.stdout.match(/repro commands need the lab: re-run with --keep-on-failure\b[^]*?\(this\s+run's are removed\)/g)).toHaveLength(1);
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as RunReport;
     expect(report.scenarios[0]!.status).toBe("failed");
     expect(report.summary.failed).toBeGreaterThanOrEqual(1);

@@ -23,7 +23,7 @@ import type { Progress } from "../progress.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { oneScenario } from "./one-scenario.ts";
-import { writeReportFile } from "./report-files.ts";
+import { askedReports, refuseReportPaths, writeReportFile } from "./report-files.ts";
 import { fwspecCommand } from "../invocation.ts";
 
 export interface DiffCliOptions {
@@ -85,6 +85,7 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
     throw new InputError("fwspec diff needs two rulesets: --base REV, or --rules-a FILE and/or --rules-b FILE", { hint: `${fwspecCommand(`diff ${shellQuote([file])} --base main`, opts.invocation)}   (the scenario's rules files as committed on main, against the working tree)` });
   }
   checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}), ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }, "diff");
+  refuseReportPaths(askedReports({ "--json": opts.json, "--html": opts.html }));
   const allow = allowEntries(opts);
   const { scenario } = oneScenario(file, "diff", opts.root, opts.invocation);
   checkAllowHosts(allow, scenario);

@@ -112,9 +112,9 @@ export function buildProgram(invocation: string = invocationHere()): Command {
       const keep = keepMode(opts as { keep?: boolean; keepOnFailure?: boolean });
       const coverageMin = opts.coverageMin === undefined ? undefined : percentFlag("--coverage-min", opts.coverageMin);
       const code = await runScenarios(paths, {
-        ...(opts.json ? { json: opts.json } : {}),
-        ...(opts.junit ? { junit: opts.junit } : {}),
-        ...(opts.html ? { html: opts.html } : {}),
+        ...(opts.json !== undefined ? { json: opts.json } : {}),
+        ...(opts.junit !== undefined ? { junit: opts.junit } : {}),
+        ...(opts.html !== undefined ? { html: opts.html } : {}),
         ...(opts.filter ? { filter: opts.filter } : {}),
         ...(opts.family !== undefined ? { family: opts.family as "ipv4" | "ipv6" | "both" } : {}),
         ...(timeout !== undefined ? { timeout } : {}),

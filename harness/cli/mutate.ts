@@ -21,7 +21,7 @@ import { OPERATOR_NAMES, selectOperators } from "../mutate/operators.ts";
 import { renderMutationConsole, renderMutationJson, scenarioLine, summaryLine } from "../mutate/render.ts";
 import { type MutationReport, mutateScenarios, mutationScenarios, NOTHING_TO_MUTATE, plannedMutants, type ScenarioMutation, summarize } from "../mutate/run.ts";
 import { renderMutationHtml } from "../report/mutation-html.ts";
-import { writeReportFile } from "./report-files.ts";
+import { askedReports, refuseReportPaths, writeReportFile } from "./report-files.ts";
 
 export interface MutateCliOptions {
   readonly minScore?: string;
@@ -58,6 +58,7 @@ export function parseMutateFlags(opts: MutateCliOptions): { minScore: number | u
 
 export async function runMutate(paths: readonly string[], opts: MutateCliOptions): Promise<ExitCode> {
   const flags = parseMutateFlags(opts);
+  refuseReportPaths(askedReports({ "--json": opts.json, "--html": opts.html }));
   const scenarios = mutationScenarios({ paths }, opts.root, opts.invocation);
   const only = opts.mutant || opts.only ? [...(opts.mutant ?? []), ...(opts.only ?? [])] : undefined;
   // Declared equivalents and --mutant ids checked before any container (exit 2).
@@ -122,7 +123,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
 
 /** --json and --html, each written or its problem returned. */
 function writeReports(report: MutationReport, opts: MutateCliOptions) {
-  const json = opts.json ? writeReportFile("JSON", opts.json, renderMutationJson(report)) : undefined;
-  const html = opts.html ? writeReportFile("HTML", opts.html, renderMutationHtml(report, { baseDir: process.cwd() })) : undefined;
+  const json = opts.json !== undefined ? writeReportFile("JSON", opts.json, renderMutationJson(report)) : undefined;
+  const html = opts.html !== undefined ? writeReportFile("HTML", opts.html, renderMutationHtml(report, { baseDir: process.cwd() })) : undefined;
   return [json, html].filter((p) => p !== undefined);
 }

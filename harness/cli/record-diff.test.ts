@@ -40,6 +40,8 @@ describe("fwspec record: bad input, nothing started", () => {
     ["a matrix over the limit", S, { update: true, maxProbes: 2 }, /more than the limit of 2/],
     ["--out outside the project root (its rules path would lead out)", S, { out: path.join(tmpdir(), "fwspec-elsewhere", "x.yaml") }, /outside the project root/],
     ["--out in a folder that is a file", S, { out: path.join(dir, "rules.sh", "x.yaml") }, /^--out .*rules\.sh\/x\.yaml: .*rules\.sh is not a folder$/],
+    ["--out empty", S, { out: "" }, /^--out '' names no file$/],
+    ["--out an existing folder, even with --force", S, { out: dir, force: true }, /^--out .* is a folder \(.*\), not a file$/],
     ["--timeout out of range: named as record's", S, { update: true, timeout: 0 }, /^invalid record options: .*--timeout.* must be from 1 to 30, not `0`$/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
@@ -59,6 +61,9 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["--rules-a naming a scenario, not rules", S, { rulesA: [path.join(dir, "inline.yaml")] }, /^--rules-a: .*inline\.yaml is a fwspec scenario \(it has hosts: and steps:\), not a rules file$/],
     ["--timeout out of range: named as diff's", S, { rulesB: [path.join(dir, "other.sh")], timeout: 31 }, /^invalid diff options: .*--timeout/],
     ["a revision that could be an option", S, { base: "--output=/tmp/x" }, /is not a git revision/],
+    ["--json empty", S, { rulesB: [path.join(dir, "other.sh")], json: "" }, /^--json '' names no file$/],
+    ["--html an existing folder", S, { rulesB: [path.join(dir, "other.sh")], html: dir }, /^--html .* is a folder \(.*\), not a file$/],
+    ["--json under a file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "rules.sh", "d.json") }, /^--json .*: .*rules\.sh is not a folder$/],
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
     ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],

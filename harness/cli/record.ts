@@ -20,7 +20,7 @@ import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/writ
 import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { oneScenario } from "./one-scenario.ts";
-import { notAFolder, writeOutputFile } from "./report-files.ts";
+import { reportPathProblems, writeOutputFile } from "./report-files.ts";
 import { fwspecCommand } from "../invocation.ts";
 
 export interface RecordCliOptions {
@@ -45,10 +45,11 @@ function target(file: string, given: string, opts: RecordCliOptions): string {
     throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: `${fwspecCommand(`record ${shellQuote([given, "--out", recordedName(given)])}`, opts.invocation)}   or: ${fwspecCommand(`record ${shellQuote([given])} --update`, opts.invocation)}` });
   }
   if (opts.update) return file;
+  // Empty, an existing folder, under a file: refused as the report flags are (report-files.ts).
+  const problems = reportPathProblems([{ flag: "--out", file: opts.out! }]);
+  if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give --out a scenario file, e.g. \`--out ${recordedName(given)}\`; folders that do not exist yet are created` });
   const out = path.resolve(opts.out!);
   if (out === file) throw new InputError(`--out ${opts.out} is the scenario itself`, { hint: "use --update to replace its expectations" });
-  const blocker = notAFolder(path.dirname(out));
-  if (blocker !== undefined) throw new InputError(`--out ${opts.out}: ${path.relative(process.cwd(), blocker) || blocker} is not a folder`, { hint: "give an --out path whose folders are folders or do not exist yet (they are created)" });
   if (existsSync(out) && !opts.force) throw new InputError(`--out ${opts.out} exists; nothing was written`, { hint: "choose another file, or pass --force to overwrite it" });
   return out;
 }

@@ -23,13 +23,21 @@ describe("fwspec run report files", () => {
     expect(readFileSync(join(dir, "junit/x.xml"), "utf8")).toMatch(/^<\?xml/);
   });
 
-  it("a report that cannot be written: exit 4, one line with a hint, no stack, JUnit still written", async () => {
+  it("a report path that can be no file: exit 2 before any lab starts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-reports-"));
     writeFileSync(join(dir, "plain-file"), "not a folder\n");
-    const r = await fwspec("run", SCENARIO, "--json", join(dir, "plain-file/x.json"), "--junit", join(dir, "out/x.xml"));
+    const r = await fwspec("run", SCENARIO, "--json", join(dir, "plain-file/x.json"), "--junit", dir);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toContain(`--json ${join(dir, "plain-file/x.json")}: ${join(dir, "plain-file")} is not a folder; --junit ${dir} is a folder (${dir}), not a file`);
+    expect(r.all).not.toMatch(/lab .*: starting/);
+  });
+
+  it("a report that cannot be written: exit 4, one line with a hint, no stack, JUnit still written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-reports-"));
+    const r = await fwspec("run", SCENARIO, "--json", "/proc/fwspec-no-such/x.json", "--junit", join(dir, "out/x.xml"));
     expect(r.exitCode, r.all).toBe(4);
     expect(r.stdout).toMatch(/1 passed, 0 failed/);
-    expect(r.stderr).toMatch(/could not write the JSON report to .*plain-file\/x\.json: .*\n\s+hint: /);
+    expect(r.stderr).toMatch(/could not write the JSON report to \/proc\/fwspec-no-such\/x\.json: .*\n\s+hint: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, "out/x.xml"))).toBe(true);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../errors.ts";
-import { fsReason, notAFolder, writeOutputFile, writeReportFile } from "./report-files.ts";
+import { askedReports, fsReason, notAFolder, refuseReportPaths, reportPathProblems, writeOutputFile, writeReportFile } from "./report-files.ts";
 
 describe("writeReportFile", () => {
   test("creates every missing folder, then writes", () => {
@@ -72,6 +72,37 @@ describe("notAFolder: a file where --out needs a folder, found before a lab star
     ["under a file", join(dir, "rules.sh", "a"), join(dir, "rules.sh")],
   ])("%s", (_, folder, blocker) => {
     expect(notAFolder(folder)).toBe(blocker);
+  });
+});
+
+describe("reportPathProblems: report paths that cannot be a file, found before a lab starts", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-rf-"));
+  writeFileSync(join(dir, "rules.sh"), "");
+  mkdirSync(join(dir, "reports"));
+  test.each<[string, string, string, string | undefined]>([
+    ["a new file", "--json", "r.json", undefined],
+    ["a new file in folders still to be made", "--junit", "a/b/r.xml", undefined],
+    ["an existing file (replaced)", "--html", "rules.sh", undefined],
+    ["an empty path", "--json", "", "--json '' names no file"],
+    ["the current folder", "--junit", ".", `--junit . is a folder (${dir}), not a file`],
+    ["the root folder", "--html", "/", "--html / is a folder (/), not a file"],
+    ["an existing folder", "--json", "reports", `--json reports is a folder (${join(dir, "reports")}), not a file`],
+    ["an existing folder, with a slash", "--json", "reports/", `--json reports/ is a folder (${join(dir, "reports")}), not a file`],
+    ["a file where its folder should be", "--json", "rules.sh/r.json", `--json rules.sh/r.json: ${join(dir, "rules.sh")} is not a folder`],
+    ["a file deeper up", "--html", "rules.sh/a/r.html", `--html rules.sh/a/r.html: ${join(dir, "rules.sh")} is not a folder`],
+  ])("%s", (_, flag, file, problem) => {
+    expect(reportPathProblems([{ flag, file }], dir)).toEqual(problem === undefined ? [] : [problem]);
+  });
+
+  test("askedReports keeps an empty path (refused, never ignored) and leaves out flags not given", () => {
+    expect(askedReports({ "--json": "", "--junit": undefined, "--html": "r.html" })).toEqual([{ flag: "--json", file: "" }, { flag: "--html", file: "r.html" }]);
+  });
+
+  test("every problem at once, refused as bad input (exit 2) with a hint", () => {
+    const outputs = [{ flag: "--json", file: "" }, { flag: "--junit", file: dir }, { flag: "--html", file: join(dir, "ok.html") }];
+    expect(reportPathProblems(outputs, dir)).toHaveLength(2);
+    expect(() => refuseReportPaths(outputs)).toThrow(expect.objectContaining({ exitCode: EXIT.badInput, hint: expect.stringMatching(/name a report file, e.g. `--json reports\/fwspec.json`/) }));
+    expect(() => refuseReportPaths([{ flag: "--json", file: join(dir, "new.json") }])).not.toThrow();
   });
 });
 

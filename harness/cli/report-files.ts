@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, appendFileSync, closeSync, constants, existsSync, fchmodSync, fchownSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { FwspecError, OutputError } from "../errors.ts";
+import { FwspecError, InputError, OutputError } from "../errors.ts";
 
 /**
  * `mkdir -p`, one level at a time: Node's recursive mkdir never returns under
@@ -34,6 +34,49 @@ function foldersOf(dir: string): { missing: string[]; blocker: string | undefine
 /** The path in `dir` that exists and is no folder (a file where a folder should be), or undefined: checked before a lab starts. */
 export function notAFolder(dir: string): string | undefined {
   return foldersOf(dir).blocker;
+}
+
+/** A report file asked for (`--json out.json`), as given. */
+export interface ReportPath {
+  readonly flag: string;
+  readonly file: string;
+}
+
+/** The report flags given (`{ "--json": opts.json }`), an empty path too: it is refused, never ignored. */
+export function askedReports(flags: Readonly<Record<string, string | undefined>>): ReportPath[] {
+  return Object.entries(flags).flatMap(([flag, file]) => (file !== undefined ? [{ flag, file }] : []));
+}
+
+/**
+ * Report paths that can never be written as a file, each as one sentence: an
+ * empty path, an existing folder, a path under a file. Checked before any lab
+ * starts; folders that do not exist yet are fine (they are created).
+ */
+export function reportPathProblems(outputs: readonly ReportPath[], cwd: string = process.cwd()): string[] {
+  return outputs.flatMap(({ flag, file }) => {
+    if (file === "") return [`${flag} '' names no file`];
+    const abs = resolve(cwd, file);
+    if (isFolder(abs)) return [`${flag} ${file} is a folder (${abs}), not a file`];
+    const blocker = notAFolder(dirname(abs));
+    return blocker === undefined ? [] : [`${flag} ${file}: ${blocker} is not a folder`];
+  });
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // not there, or not to be looked into: the write says why
+  }
+}
+
+/** reportPathProblems as bad input (exit 2), all of them in one error; nothing has run yet. */
+export function refuseReportPaths(outputs: readonly ReportPath[]): void {
+  const problems = reportPathProblems(outputs);
+  if (problems.length === 0) return;
+  const flag = outputs.find((o) => reportPathProblems([o]).length > 0)!.flag;
+  const example = `${flag} reports/fwspec.${{ "--junit": "xml", "--html": "html" }[flag] ?? "json"}`;
+  throw new InputError(problems.join("; "), { hint: `name a report file, e.g. \`${example}\` (folders that do not exist yet are created); nothing was run` });
 }
 
 /** A Node file-system error in its own words: `operation not permitted` for `EPERM: operation not permitted, open '…'`. */

@@ -20,7 +20,7 @@ import { renderKept } from "../report/kept.ts";
 import { renderRuleAnnotations } from "../report/github.ts";
 import { RuleSyntaxError } from "../runner/rule-syntax.ts";
 import type { RunReport } from "../report/model.ts";
-import { writeReportFile } from "./report-files.ts";
+import { askedReports, refuseReportPaths, writeReportFile } from "./report-files.ts";
 import { type OutputOptions, outputOptions, writeOutputs } from "./reporters.ts";
 
 export interface RunOptions {
@@ -80,10 +80,11 @@ function guarded(what: string, render: () => FwspecError | undefined | void): Fw
 
 /** The report files asked for, checked before any lab starts against what the run reads and each other. */
 function reportOutputs(options: RunOptions): PlannedOutput[] {
-  return [["--json", options.json], ["--junit", options.junit], ["--html", options.html]].flatMap(([flag, file]) => (file ? [{ flag: flag!, file }] : []));
+  return askedReports({ "--json": options.json, "--junit": options.junit, "--html": options.html });
 }
 
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
+  refuseReportPaths(reportOutputs(options));
   const hostBefore = await snapshotHostFirewall();
   const output = options.output ?? outputOptions([], { env: {}, cwd: process.cwd() });
   let report: RunReport;

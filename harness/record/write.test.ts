@@ -1,9 +1,11 @@
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { z } from "zod";
 import { PROJECT_ROOT } from "../env/images.ts";
 import { parseScenarioText } from "../scenario/load.ts";
+import { scenarioSchema } from "../scenario/schema.ts";
 import type { RecordedLine } from "./lines.ts";
-import { defaultFamilies, RECORDED_MARK, recordedItem, recordedScenario } from "./write.ts";
+import { APPLY_FILE_PATHS, defaultFamilies, RECORDED_MARK, recordedItem, recordedScenario } from "./write.ts";
 
 const FILE = path.join(PROJECT_ROOT, "scenarios/restrict-localhost/x.yaml");
 const LINES: RecordedLine[] = [
@@ -76,6 +78,29 @@ describe("the recorded scenario text", () => {
     expect(written.split("\n")[0]).toBe("# yaml-language-server: $schema=../../../schema/scenario.schema.json");
     expect(written).toContain("  - apply: ../../../fixtures/localhost-only.sh\n  - apply: { host: server, script: ../../../fixtures/multiport.sh }\n");
     expect(parseScenarioText(written, out).steps[0]).toMatchObject({ kind: "apply", sources: [{ path: path.join(PROJECT_ROOT, "fixtures/localhost-only.sh") }] });
+  });
+
+  test.each<[string, string, string]>([
+    ["a script, as the step's value", "  - apply: ../../fixtures/localhost-only.sh", "  - apply: ../../../fixtures/localhost-only.sh"],
+    ["a script", "  - apply: { host: server, script: ../../fixtures/multiport.sh }", "  - apply: { host: server, script: ../../../fixtures/multiport.sh }"],
+    ["restore files", "  - apply: { restore: { ipv4: ../../fixtures/a.rules, ipv6: \"../../fixtures/b.rules\" } }", "  - apply: { restore: { ipv4: ../../../fixtures/a.rules, ipv6: ../../../fixtures/b.rules } }"],
+    ["an nftables ruleset", "  - apply: { host: server, nft: ../../fixtures/nftables/block-8080.nft }", "  - apply: { host: server, nft: ../../../fixtures/nftables/block-8080.nft }"],
+    ["an nftables ruleset, block style", "  - apply:\n      nft: ../../fixtures/nftables/block-8080.nft", "  - apply:\n      nft: ../../../fixtures/nftables/block-8080.nft"],
+    ["an absolute path stays", "  - apply: { nft: /srv/rules.nft }", "  - apply: { nft: /srv/rules.nft }"],
+  ])("a new file in another folder: %s point at the same file from there", (_, step, moved) => {
+    const out = path.join(PROJECT_ROOT, "scenarios/recorded/deeper/new.yaml");
+    expect(recordedScenario(`${HEAD}\n${step}\n`, FILE, out, LINES)).toContain(`\n${moved}\n`);
+  });
+
+  test("every file an apply step can name is a path record rewrites: each string field but `host`", () => {
+    const apply = (z.toJSONSchema(scenarioSchema, { io: "input" }) as unknown as { properties: { steps: { items: { properties: { apply: { anyOf: unknown[] } } } } } }).properties.steps.items.properties.apply.anyOf[1];
+    const strings = (node: unknown, at: string[]): string[][] => {
+      const o = node as { type?: string; properties?: Record<string, unknown> };
+      if (o.type === "string") return [at];
+      return o.type === "object" ? Object.entries(o.properties ?? {}).flatMap(([k, v]) => strings(v, [...at, k])) : [];
+    };
+    const files = strings(apply, []).filter((p) => p.join(".") !== "host");
+    expect(files.map((p) => p.join(".")).sort()).toEqual(APPLY_FILE_PATHS.map((p) => p.join(".")).sort());
   });
 
   test.each([

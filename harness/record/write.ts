@@ -5,7 +5,7 @@
  * replaced by one recorded expect step. The yaml library's Document API finds
  * the steps and their source ranges; only those ranges are rewritten. For a
  * new file in another folder, the paths the scenario names (apply scripts,
- * restore files, the `$schema` line) are rewritten relative to it.
+ * restore files, nftables rulesets, the `$schema` line) are rewritten relative to it.
  */
 import path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from "yaml";
@@ -75,6 +75,9 @@ function stepText(lines: readonly RecordedLine[], indent: string, mark: string):
   return [`${indent}# ${mark}`, `${indent}- expect:`, ...items].join("\n") + "\n";
 }
 
+/** Where an apply step (a map) names a file: every one is rewritten alike (write.test.ts checks the list against the scenario schema). */
+export const APPLY_FILE_PATHS: readonly (readonly string[])[] = [["script"], ["restore", "ipv4"], ["restore", "ipv6"], ["nft"]];
+
 /** Edits that point the scenario's relative paths at the same files from `toDir`. */
 function pathEdits(text: string, steps: readonly unknown[], fromDir: string, toDir: string): Edit[] {
   const edits: Edit[] = [];
@@ -87,10 +90,7 @@ function pathEdits(text: string, steps: readonly unknown[], fromDir: string, toD
     if (kindOf(item) !== "apply") continue;
     const apply = (item as YAMLMap).items[0]!.value;
     if (isScalar(apply)) move(apply);
-    if (!isMap(apply)) continue;
-    move(apply.get("script", true));
-    const restore = apply.get("restore", true);
-    if (isMap(restore)) for (const f of ["ipv4", "ipv6"]) move(restore.get(f, true));
+    if (isMap(apply)) for (const keys of APPLY_FILE_PATHS) move(apply.getIn(keys, true));
   }
   const schema = /^(#\s*yaml-language-server:\s*\$schema=)(\S+)/.exec(text);
   if (schema && !/^[a-z]+:\/\//.test(schema[2]!) && !path.isAbsolute(schema[2]!)) {

@@ -6,7 +6,7 @@
 import { type CellStatus, type CheckResult, type CounterResult, type ExpectationResult, isCheck, type StepResult } from "../model/results.ts";
 import { failedByParity } from "../judge/expectation.ts";
 import { coverageShortfall, runCoverage } from "./coverage.ts";
-import type { ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
+import type { LabsLeft, ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
 
 export function parityFindings(results: readonly ExpectationResult[]): ParityFinding[] {
   return results.flatMap((r) =>
@@ -71,12 +71,12 @@ export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summ
   return { passed, failed, errors };
 }
 
-/** `coverageMin`: the least rule coverage asked for; a run below it carries its shortfall in `coverage` (and fails). */
-export function runReport(scenarios: readonly ScenarioReport[], coverageMin?: number): RunReport {
+/** `coverageMin`: the least rule coverage asked for; a run below it carries its shortfall in `coverage` (and fails). `labsLeft`: what became of the labs not kept. */
+export function runReport(scenarios: readonly ScenarioReport[], coverageMin?: number, labsLeft?: LabsLeft): RunReport {
   const measured = scenarios.some((s) => s.coverage) ? runCoverage(scenarios) : undefined;
   const shortfall = measured && coverageMin !== undefined ? coverageShortfall(measured, coverageMin) : undefined;
   const coverage = measured && coverageMin !== undefined ? { ...measured, min: coverageMin, ...(shortfall ? { shortfall } : {}) } : measured;
-  return { scenarios, summary: summarize(scenarios), ...(coverage ? { coverage } : {}) };
+  return { scenarios, summary: summarize(scenarios), ...(coverage ? { coverage } : {}), ...(labsLeft ? { labsLeft } : {}) };
 }
 
 /** Did the run hold: every scenario passed and, when a least rule coverage was asked for, it was met. */

@@ -99,3 +99,36 @@ describe("notes of passed steps", () => {
     expect(out).not.toContain("step 2");
   });
 });
+
+describe("a line when failures' repro commands name labs the run did not keep", () => {
+  const failed = (kept: boolean, command = "docker exec fwspec-x-client nc -z 198.18.0.2 8080") => ({
+    file: "s.yaml", name: "s", description: "", status: "failed", errors: [], counters: [], parity: [], steps: [],
+    expectations: [{ kind: "expectation", from: "client", to: "server", port: 8080, protocol: "tcp", family: "ipv4", expected: "dropped", actual: "open", status: "failed", text: "client -> server:8080 dropped", line: 7, reason: "r", decidedBy: [], evidence: { command, exitCode: 0, stdout: "", stderr: "", durationMs: 1 } }],
+    ...(kept ? { kept: { lab: "l", run: "r1", until: "2026-01-01T00:00:00Z", hosts: [] } } : {}),
+  });
+  const passed = { file: "p.yaml", name: "p", description: "", status: "passed", errors: [], counters: [], parity: [], steps: [], expectations: [] };
+  const runOf = (scenarios: unknown[], labsLeft?: "removed" | "warm") => ({ summary: { passed: 0, failed: 1, errors: 0 }, scenarios, ...(labsLeft ? { labsLeft } : {}) }) as unknown as RunReport;
+  const REMOVED = "repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (this run's are removed)";
+  const WARM = "repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (this run's labs were reset and left warm)";
+
+  test.each<[string, unknown[], "removed" | "warm" | undefined, string | undefined]>([
+    ["a failure, its lab removed", [passed, failed(false)], "removed", REMOVED],
+    ["a failure, its lab reset and left warm (--reuse)", [failed(false)], "warm", WARM],
+    ["a failure whose lab was kept: its repro runs there", [failed(true)], "removed", undefined],
+    ["no failure", [passed], "removed", undefined],
+    ["a failure without a repro command (no probe was sent)", [failed(false, "")], "removed", undefined],
+    ["a report that does not say what became of its labs", [failed(false)], undefined, undefined],
+  ])("%s", (_, scenarios, labsLeft, line) => {
+    const out = renderRun(runOf(scenarios, labsLeft), { width: 400 });
+    const found = out.split("\n").filter((l) => l.startsWith("repro commands need the lab"));
+    expect(found).toEqual(line === undefined ? [] : [line]);
+  });
+
+  test("one line for many failures, after them and before the summary", () => {
+    const out = renderRun(runOf([failed(false), failed(false)], "removed"), { width: 400 });
+    const lines = out.trimEnd().split("\n");
+    expect(lines.filter((l) => l === REMOVED)).toHaveLength(1);
+    expect(lines.indexOf(REMOVED)).toBe(lines.length - 3);
+    expect(lines.indexOf(REMOVED)).toBeGreaterThan(lines.findLastIndex((l) => l.includes("docker exec")));
+  });
+});

@@ -47,8 +47,22 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
   return fitText(safeText(lines.filter((l) => l !== "").join("\n")), width);
 }
 
+/** Does the scenario's report show a repro command of a failure (a failed or errored probe or step, a parity failure)? */
+function showsFailedRepro(s: ScenarioReport): boolean {
+  return s.expectations.some((e) => e.status !== "passed" && e.evidence.command !== "") || s.steps.some((st) => st.status !== "passed") || s.parity.some((p) => p.severity === "failure");
+}
+
+/** One line when failures' repro commands name labs the run did not keep: pasted now, they find no lab, or a reset one. */
+export function reproLabLine(report: RunReport): string | undefined {
+  if (report.labsLeft === undefined || !report.scenarios.some((s) => s.status !== "passed" && s.kept === undefined && showsFailedRepro(s))) return undefined;
+  const left = report.labsLeft === "warm" ? "this run's labs were reset and left warm" : "this run's are removed";
+  return `repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (${left})`;
+}
+
 export function renderRun(report: RunReport, options: ConsoleOptions = {}): string {
   const parts = report.scenarios.map((s) => renderScenario(s, options));
+  const repro = reproLabLine(report);
+  if (repro) parts.push(fitText(repro, options.width ?? DEFAULT_WIDTH));
   const s = report.summary;
   const counts = report.scenarios.reduce((acc, x) => ({ ...acc, [x.status]: (acc[x.status] ?? 0) + 1 }), {} as Record<string, number>);
   parts.push(fitText(

@@ -59,4 +59,13 @@ export interface RunReport {
   readonly summary: { readonly passed: number; readonly failed: number; readonly errors: number };
   /** Rule coverage over every scenario, when the run was asked for it. */
   readonly coverage?: RunCoverage;
+  /**
+   * What became of the labs of the scenarios it did not keep (a failure's
+   * repro command needs its lab): removed, or (`--reuse`) reset and left warm.
+   * Unset when the run was asked to keep labs, or the caller does not say.
+   */
+  readonly labsLeft?: LabsLeft;
 }
+
+/** What a run did with the labs it did not keep (`--keep`, `--keep-on-failure`). */
+export type LabsLeft = "removed" | "warm";

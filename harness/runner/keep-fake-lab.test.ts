@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
+import { renderRun } from "../report/console.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
 
@@ -65,5 +66,18 @@ describe("keeping labs", () => {
 
   test("the keep option is checked with the other run options", async () => {
     await expect(run({ scenarios: [failing] }, { provider: new FakeLabProvider(), keep: "failing" } as never)).rejects.toThrow(/keep \(--keep \/ --keep-on-failure\) must be all or failed, not `failing`/);
+  });
+
+  test.each<[string, { keep?: "all" | "failed"; reuse?: boolean }, "removed" | "warm" | undefined, string | undefined]>([
+    ["labs removed", {}, "removed", "(this run's are removed)"],
+    ["labs reset and left warm (reuse)", { reuse: true }, "warm", "(this run's labs were reset and left warm)"],
+    // Asked to keep: a lab that could not be kept says why as it happens; re-running with --keep-on-failure would not help.
+    ["the failing scenario's lab kept", { keep: "failed" }, undefined, undefined],
+    ["every lab kept", { keep: "all" }, undefined, undefined],
+  ])("the console report says when a failure's repro names a lab that is gone: %s", async (_, opts, labsLeft, said) => {
+    const report = await run({ scenarios: [failing, passing] }, { provider: new FakeLabProvider(), labs: 1, ...opts });
+    expect(report.labsLeft).toBe(labsLeft);
+    const line = renderRun(report, { width: 400 }).split("\n").find((l) => l.startsWith("repro commands need the lab"));
+    expect(line === undefined ? undefined : line.slice(line.indexOf("("))).toBe(said);
   });
 });
