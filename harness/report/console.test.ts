@@ -109,7 +109,7 @@ describe("a line when failures' repro commands name labs the run did not keep", 
   const passed = { file: "p.yaml", name: "p", description: "", status: "passed", errors: [], counters: [], parity: [], steps: [], expectations: [] };
   const runOf = (scenarios: unknown[], labsLeft?: "removed" | "warm") => ({ summary: { passed: 0, failed: 1, errors: 0 }, scenarios, ...(labsLeft ? { labsLeft } : {}) }) as unknown as RunReport;
   const REMOVED = "repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (this run's are removed)";
-  const WARM = "repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (this run's labs were reset and left warm)";
+  const WARM = "repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (this run's labs were reset and left warm, or removed)";
 
   test.each<[string, unknown[], "removed" | "warm" | undefined, string | undefined]>([
     ["a failure, its lab removed", [passed, failed(false)], "removed", REMOVED],

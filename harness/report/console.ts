@@ -55,7 +55,7 @@ function showsFailedRepro(s: ScenarioReport): boolean {
 /** One line when failures' repro commands name labs the run did not keep: pasted now, they find no lab, or a reset one. */
 export function reproLabLine(report: RunReport): string | undefined {
   if (report.labsLeft === undefined || !report.scenarios.some((s) => s.status !== "passed" && s.kept === undefined && showsFailedRepro(s))) return undefined;
-  const left = report.labsLeft === "warm" ? "this run's labs were reset and left warm" : "this run's are removed";
+  const left = report.labsLeft === "warm" ? "this run's labs were reset and left warm, or removed" : "this run's are removed";
   return `repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (${left})`;
 }
 

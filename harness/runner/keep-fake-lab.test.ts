@@ -70,7 +70,7 @@ describe("keeping labs", () => {
 
   test.each<[string, { keep?: "all" | "failed"; reuse?: boolean }, "removed" | "warm" | undefined, string | undefined]>([
     ["labs removed", {}, "removed", "(this run's are removed)"],
-    ["labs reset and left warm (reuse)", { reuse: true }, "warm", "(this run's labs were reset and left warm)"],
+    ["labs reset and left warm (reuse)", { reuse: true }, "warm", "(this run's labs were reset and left warm, or removed)"],
     // Asked to keep: a lab that could not be kept says why as it happens; re-running with --keep-on-failure would not help.
     ["the failing scenario's lab kept", { keep: "failed" }, undefined, undefined],
     ["every lab kept", { keep: "all" }, undefined, undefined],
