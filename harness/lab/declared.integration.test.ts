@@ -1,5 +1,6 @@
 /**
- * Declared subnets with real containers: hosts get their fixed addresses, and
+ * Declared subnets with real containers: hosts get their fixed addresses (a
+ * low one too, beside automatic hosts), and
  * a second lab declaring an overlapping subnet while the first runs waits
  * (bounded, and says so) and starts once the first is gone; automatic
  * networks never take a declarable subnet, even when every free slot of the
@@ -40,6 +41,15 @@ describe("declared subnets", () => {
     await using v6 = await third;
     expect(again.networks.get("lan")).toMatchObject({ ipv4Subnet: "198.18.231.128/25" });
     expect(v6.networks.get("lan")).toMatchObject({ ipv6Subnet: "2001:db8:e7:0:8000::/65" });
+  });
+
+  it("a fixed address low in the subnet is its host's though automatic hosts start beside it (fwspec chooses theirs)", async () => {
+    const labs = run.provider();
+    const server = { ...firewallHost("server", listeners("tcp/8080")), addresses: { lan: { ipv4: "198.18.232.2" } } };
+    // The engine gave .2 to whichever container connected first: listed first, the server lost it to a peer every time.
+    await using lab = await labs.start({ name: "low-fixed", hosts: [server, peer("c1"), peer("c2")], subnets: { lan: { ipv4: "198.18.232.0/24" } } });
+    expect(lab.host("server").addressOn("lan", "ipv4")).toBe("198.18.232.2");
+    expect([lab.host("c1").addressOn("lan", "ipv4"), lab.host("c2").addressOn("lan", "ipv4")].sort()).toEqual(["198.18.232.3", "198.18.232.4"]);
   });
 
   it("a lab waiting for a declared subnet ends at once when its provider closes (fwspec stopping), not after the wait", async () => {

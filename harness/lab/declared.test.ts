@@ -3,7 +3,8 @@ import { describe, expect, test } from "vitest";
 import { LabError } from "../errors.ts";
 import { parseCidr } from "../model/cidr.ts";
 import { subnetForSlot } from "./addresses.ts";
-import { checkDeclaredFree, declaredCidrs, endpointConfig, withDeclared } from "./declared.ts";
+import type { HostSpec } from "../model/types.ts";
+import { checkDeclaredFree, chosenAddresses, declaredCidrs, endpointConfig, withDeclared } from "./declared.ts";
 
 describe("declared subnets in the lab", () => {
   test("declared families replace the automatic ones; the gateway is the first address", () => {
@@ -29,5 +30,26 @@ describe("declared subnets in the lab", () => {
     const run = (): void => checkDeclaredFree("x", declared, [{ network: "fwspec-1-y", cidr: parseCidr("198.18.7.128/25", "ipv4")! }]);
     expect(run).toThrow(LabError);
     expect(run).toThrow(/declared subnet 198\.18\.7\.0\/24 overlaps 198\.18\.7\.128\/25 of network fwspec-1-y/);
+  });
+});
+
+describe("chosenAddresses: the other hosts of a network with fixed addresses", () => {
+  const host = (name: string, addresses?: HostSpec["addresses"]): HostSpec => ({ name, firewall: false, listen: [], backend: "nft", ...(addresses ? { addresses } : {}) }) as HostSpec;
+  const lan = () => ["lan"];
+  test.each<[string, HostSpec[], Record<string, string>]>([
+    ["a fixed .2: the others after it", [host("srv", { lan: { ipv4: "198.18.90.2" } }), host("c1"), host("c2")], { c1: "198.18.90.3", c2: "198.18.90.4" }],
+    ["fixed .3 and an extra .4: skipped", [host("c1"), host("srv", { lan: { ipv4: "198.18.90.3", extra: ["198.18.90.4"] } }), host("c2")], { c1: "198.18.90.2", c2: "198.18.90.5" }],
+    ["no fixed address: the engine's choice", [host("c1"), host("c2")], {}],
+    ["only extra addresses: the engine's choice (they are reserved there)", [host("c1", { lan: { extra: ["198.18.90.2"] } }), host("c2")], {}],
+  ])("%s", (_, hosts, chosen) => {
+    expect(Object.fromEntries(chosenAddresses(hosts, lan, "lan", "198.18.90.0/24", "ipv4"))).toEqual(chosen);
+  });
+  test("a host on another network is not given one; IPv6 too", () => {
+    const hosts = [host("gw", { lan: { ipv6: "2001:db8:90::2" } }), host("c1"), host("far")];
+    expect(Object.fromEntries(chosenAddresses(hosts, (h) => (h.name === "far" ? ["wan"] : ["lan"]), "lan", "2001:db8:90::/64", "ipv6"))).toEqual({ c1: "2001:db8:90:0:0:0:0:3" });
+  });
+  test("a full subnet leaves the rest to the engine", () => {
+    const hosts = [host("a", { lan: { ipv4: "198.18.90.2" } }), ...["b", "c", "d", "e", "f", "g"].map((n) => host(n))];
+    expect([...chosenAddresses(hosts, lan, "lan", "198.18.90.0/29", "ipv4").values()]).toEqual(["198.18.90.3", "198.18.90.4", "198.18.90.5", "198.18.90.6"]);
   });
 });

@@ -7,10 +7,10 @@
  */
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
-import { type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
+import { addressText, addressValue, bounds, type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
 
 export { declaredCidrs } from "../model/cidr.ts";
-import { FAMILIES, type FamilyAddresses, type HostSpec } from "../model/types.ts";
+import { FAMILIES, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
 import { type Ipv6Source, IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
 import { type StuckNetwork, stuckHint, stuckReason } from "./stuck-network.ts";
@@ -67,6 +67,34 @@ export function endpointConfig(fixed: FamilyAddresses | undefined, ipv6: Ipv6Sou
   const v6 = ipv6 === "engine" ? fixed?.ipv6 : undefined;
   if (fixed?.ipv4 === undefined && v6 === undefined) return undefined;
   return { IPAMConfig: { ...(fixed?.ipv4 !== undefined ? { IPv4Address: fixed.ipv4 } : {}), ...(v6 !== undefined ? { IPv6Address: v6 } : {}) } };
+}
+
+/**
+ * On a network where some hosts have a fixed address of a family, the address
+ * each other host on it gets (pure; by host name): the engine gives the
+ * lowest free address to whichever container connects first, which can be
+ * one a fixed host has not claimed yet (`Address already in use`), so fwspec
+ * chooses them: the lowest past the gateway that no host holds or reserves
+ * (extra addresses). None where no host's address is fixed, or the subnet is full.
+ */
+export function chosenAddresses(hosts: readonly HostSpec[], networksOf: (spec: HostSpec) => readonly string[], network: string, subnet: string, family: Family): Map<string, string> {
+  const cidr = parseCidr(subnet, family);
+  const on = hosts.filter((h) => networksOf(h).includes(network));
+  const fixedOf = (h: HostSpec) => h.addresses?.[network]?.[family];
+  const out = new Map<string, string>();
+  if (!cidr || !on.some((h) => fixedOf(h) !== undefined)) return out;
+  const { first, last } = bounds(cidr);
+  const held = [...on.flatMap((h) => [fixedOf(h) ?? [], ...(h.addresses?.[network]?.extra ?? [])]).flat()].map((a) => addressValue(a, family));
+  const taken = new Set<bigint>([first + 1n, ...held.filter((v): v is bigint => v !== null)]);
+  let next = first + 2n;
+  for (const h of on) {
+    if (fixedOf(h) !== undefined) continue;
+    while (taken.has(next)) next++;
+    if (next >= last) break; // full (the IPv4 broadcast address included): the engine's turn
+    out.set(h.name, addressText(next, family));
+    taken.add(next);
+  }
+  return out;
 }
 
 /**

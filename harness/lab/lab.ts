@@ -20,7 +20,7 @@ import { type HostContainer, StartedHost } from "./host.ts";
 import { shellCommand } from "./exec.ts";
 import { LABEL_KEPT_UNTIL, markKept } from "./kept.ts";
 import { createNetwork, engineIpv6Source, hostNetworks, type LabNetwork, removeNetworks, retryStale } from "./network.ts";
-import { checkDeclaredFree, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses, StuckSubnetError } from "./declared.ts";
+import { checkDeclaredFree, chosenAddresses, declaredCidrs, endpointConfig, engineSubnets, reservedAddresses, StuckSubnetError } from "./declared.ts";
 import { staleNetworks, stuckHint, stuckLines, type StuckNetwork } from "./stuck-network.ts";
 import { prepareHosts } from "./prepare.ts";
 import { LabRegistry, newRunId, removeLab, resourceLabels, sweepOrphans } from "./resources.ts";
@@ -313,6 +313,15 @@ export class Lab {
       for (const n of networkNames) {
         networks.set(n, await createNetwork(docker, n, networkNames.length === 1 ? prefix : `${prefix}-${n}`, labels, this.#options.subnets?.[n], avoid, reservedAddresses(hosts, n), source));
       }
+      // On a network where some address is fixed, fwspec chooses the others too (declared.ts chosenAddresses).
+      const chosen = (net: LabNetwork, family: "ipv4" | "ipv6") => (family === "ipv6" && source !== "engine" ? new Map<string, string>() : chosenAddresses(hosts, (s) => hostNetworks(s, networkNames), net.name, family === "ipv4" ? net.ipv4Subnet : net.ipv6Subnet, family));
+      const picked = new Map([...networks.values()].map((net) => [net.name, { ipv4: chosen(net, "ipv4"), ipv6: chosen(net, "ipv6") }] as const));
+      const addressesOn = (spec: HostSpec, net: LabNetwork) => {
+        const own = spec.addresses?.[net.name];
+        const ipv4 = own?.ipv4 ?? picked.get(net.name)?.ipv4.get(spec.name);
+        const ipv6 = own?.ipv6 ?? picked.get(net.name)?.ipv6.get(spec.name);
+        return { ...own, ...(ipv4 !== undefined ? { ipv4 } : {}), ...(ipv6 !== undefined ? { ipv6 } : {}) };
+      };
       // Where fwspec gives hosts their IPv6 addresses, they are carried in their containers' labels (ipv6-addresses.ts).
       const ipv6 = source === "fwspec" ? planIpv6(hosts, (spec) => hostNetworks(spec, networkNames), new Map([...networks].map(([n, net]) => [n, net.ipv6Subnet]))) : new Map<string, Map<string, string>>();
       // Every start settles before a failure is handled, so a sibling still starting is never left behind.
@@ -320,10 +329,10 @@ export class Lab {
         hosts.map(async (spec) => {
           const [home, ...others] = hostNetworks(spec, networkNames).map((n) => networks.get(n)!);
           const own = ipv6.get(spec.name) ?? new Map<string, string>();
-          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, { ...labels, ...ipv6Labels(own) }, endpointConfig(spec.addresses?.[home!.name], source), own.size > 0 ? ipv6BootEnv(own, networks) : undefined);
+          const c = await startHostContainer(image, spec, `${prefix}-${spec.name}`, home!.dockerName, { ...labels, ...ipv6Labels(own) }, endpointConfig(addressesOn(spec, home!), source), own.size > 0 ? ipv6BootEnv(own, networks) : undefined);
           started.push(c);
           for (const other of others) {
-            const endpoint = endpointConfig(spec.addresses?.[other.name], source);
+            const endpoint = endpointConfig(addressesOn(spec, other), source);
             await docker.getNetwork(other.id).connect({ Container: c.getId(), ...(endpoint ? { EndpointConfig: endpoint } : {}) });
           }
           return [spec, c] as const;
