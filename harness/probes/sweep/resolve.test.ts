@@ -159,6 +159,8 @@ describe("rulePorts and the port hypothesis", () => {
   });
 });
 
+const DNS_NAT = "table ip nat {\n\tchain OUTPUT {\n\t\ttype nat hook output priority -100; policy accept;\n\t\tip daddr 127.0.0.11 udp dport 53 counter packets 0 bytes 0 dnat to 127.0.0.11:5353\n\t}\n}\n";
+
 describe("foreignTables: rules iptables-save cannot show", () => {
   test.each([
     ["nft", "table ip filter\ntable ip6 filter\ntable ip nat\n", "", []],
@@ -167,6 +169,10 @@ describe("foreignTables: rules iptables-save cannot show", () => {
     ["nft", "table ip filter\n", "filter\n", ["server: legacy iptables tables filter"]],
     ["legacy", "", "filter\nnat\n", []],
     ["legacy", "table ip filter\n", "filter\n", ["server: nft table ip filter"]],
+    // A legacy host's `nft list ruleset`: the engine's DNS rules reject nothing; a table that may reject stays hidden.
+    ["legacy", DNS_NAT, "filter\n", []],
+    ["legacy", `${DNS_NAT}table ip filter {\n\tchain INPUT {\n\t\ttcp dport 1 counter packets 0 bytes 0 reject\n\t}\n}\n`, "filter\n", ["server: nft table ip filter"]],
+    ["legacy", 'table inet x {\n\tchain input {\n\t\tlog prefix "reject " drop\n\t}\n}\n', "", []],
   ] as const)("%s: %j %j", (backend, nft, legacy, hidden) => {
     expect(foreignTables("server", backend, nft, legacy)).toEqual(hidden);
   });
@@ -184,12 +190,20 @@ describe("stillHidden: native tables read with their counters hide a REJECT only
     expect(stillHidden(ALL, "server", r, "nft")).toEqual(hidden);
   });
 
-  // iptables-nft's REJECT is a compatibility target in nft's JSON (no verdict), so its table reads as rejecting nothing.
-  test("on a legacy host a table named as iptables' own stays hidden (it may be iptables-nft's)", () => {
+  // iptables-nft's REJECT is a compatibility target in nft's JSON (no verdict), printed `reject`: its table reads as rejecting nothing by verdict.
+  test("on a legacy host a table named as iptables' own stays hidden while a rule of it may reject as printed (it may be iptables-nft's)", () => {
     const own = ["server: nft table ip filter", "server: nft table inet fw"];
-    const counted = reading(nft("ip filter", null, true), nft("inet fw", "REJECT", true));
+    const printed = (table: string, text: string): SavedRule => ({ ...nft(table, null, true), text });
+    const counted = reading(printed("ip filter", "tcp dport 1 counter reject # handle 2"), nft("inet fw", "REJECT", true));
     expect(stillHidden(own, "server", counted, "legacy")).toEqual(["server: nft table ip filter"]);
     expect(stillHidden(own, "server", counted, "nft")).toEqual([]);
+    expect(stillHidden(["server: nft table ip filter"], "server", reading(printed("ip filter", 'xt target "CUSTOM" # handle 2')), "legacy")).toEqual(["server: nft table ip filter"]);
+  });
+
+  test("on a legacy host the engine's DNS rules (ip nat: dnat and snat of 127.0.0.11) hide no REJECT", () => {
+    const printed = (text: string): SavedRule => ({ ...nft("ip nat", null, true), chain: "OUTPUT", text });
+    const dns = reading(printed("ip daddr 127.0.0.11 udp dport 53 counter dnat to 127.0.0.11:5353 # handle 2"), printed('ip saddr 127.0.0.11 udp sport 5353 counter snat to :53 comment "reject" # handle 4'));
+    expect(stillHidden(["server: nft table ip nat"], "server", dns, "legacy")).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ import { hasNative } from "../../rules/nft-read.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
 import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 import { isTraceTable, type TraceEvent } from "../../rules/trace-events.ts";
-import type { SavedRuleset } from "../../rules/saved.ts";
+import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
@@ -76,15 +76,17 @@ interface Batch {
 const NFT_OWN = /^table (ip|ip6) (filter|nat|mangle|raw|security)$/;
 
 /**
- * From `nft list tables` and the legacy table names: the tables whose rules
- * the host's iptables-save cannot show (native nft tables, the other
- * backend's tables). fwspec's own trace table only marks packets (nftrace)
- * and never decides one, so it does not count.
+ * From `nft list tables` (or, on a legacy host, `nft list ruleset`) and the
+ * legacy table names: the tables whose rules the host's iptables-save cannot
+ * show (native nft tables, the other backend's tables). fwspec's own trace
+ * table only marks packets (nftrace) and never decides one, so it does not
+ * count; nor does a table whose printed rules can send no reject (on a legacy
+ * host the engine's DNS rules, `table ip nat`: dnat and snat of 127.0.0.11).
  */
 export function foreignTables(host: string, backend: Backend, nftTables: string, legacyNames: string): string[] {
-  const tables = nftTables.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !isTraceTable(l.replace(/^table /, "")));
-  const foreign = backend === "nft" ? tables.filter((t) => !NFT_OWN.test(t)) : tables;
-  const out = foreign.map((t) => `${host}: nft ${t}`);
+  const tables = tableBlocks(nftTables).filter((t) => !isTraceTable(t.name.replace(/^table /, "")) && (t.body === undefined || mayRejectText(t.body)));
+  const foreign = backend === "nft" ? tables.filter((t) => !NFT_OWN.test(t.name)) : tables;
+  const out = foreign.map((t) => `${host}: nft ${t.name}`);
   if (backend === "nft" && legacyNames.trim() !== "") out.push(`${host}: legacy iptables tables ${legacyNames.trim().split("\n").join(",")}`);
   return out;
 }
@@ -99,17 +101,47 @@ export function stillHidden(hidden: readonly string[], host: string, reading: Sa
   return hidden.filter((entry) => {
     const table = entry.startsWith(`${host}: nft table `) ? entry.slice(`${host}: nft table `.length) : undefined;
     if (table === undefined || !/^(ip|ip6|inet) \S+$/.test(table)) return true;
-    // On a legacy host a table named as iptables' own may be iptables-nft's, whose REJECT nft's JSON shows only as a
-    // compatibility target (no `reject`): it stays hidden.
-    if (backend === "legacy" && NFT_OWN.test(`table ${table}`)) return true;
     const rules = reading.rules.filter((r) => r.table === table && r.handle !== undefined);
+    // On a legacy host a table named as iptables' own may be iptables-nft's, whose REJECT nft's JSON shows only as a
+    // compatibility target (no verdict): it stays hidden while any rule of it may reject as printed (`reject`, an `xt
+    // target`). The engine's DNS rules (`ip nat`: dnat and snat of 127.0.0.11) reject nothing.
+    if (backend === "legacy" && NFT_OWN.test(`table ${table}`)) return rules.some(mayReject);
     return rules.some((r) => r.target === "REJECT" && r.counts === false);
   });
 }
 
+/** A native or iptables-nft rule that may send a reject, as nft prints it. */
+function mayReject(r: SavedRule): boolean {
+  return r.target === "REJECT" || mayRejectText(r.text);
+}
+
+/** Printed nft rules that may send a reject (`reject`, a compatibility target), quoted strings aside. */
+function mayRejectText(text: string): boolean {
+  return /(?:^|\s)(?:reject|xt\s+target)(?=\s|$)/m.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+}
+
+/** The tables of `nft list tables` (`table ip nat`) or `nft list ruleset` (each with its printed body). */
+function tableBlocks(text: string): { name: string; body?: string }[] {
+  const out: { name: string; body?: string }[] = [];
+  let open: { name: string; lines: string[] } | undefined;
+  for (const line of text.split("\n")) {
+    const t = /^table (\S+ \S+)( \{)?/.exec(line);
+    if (t && open === undefined) {
+      if (t[2] === undefined) out.push({ name: `table ${t[1]}` });
+      else open = { name: `table ${t[1]}`, lines: [] };
+    } else if (open && line === "}") {
+      out.push({ name: open.name, body: open.lines.join("\n") });
+      open = undefined;
+    } else open?.lines.push(line);
+  }
+  return out;
+}
+
 /** Rules on a host that its iptables-save cannot show. */
 export async function hiddenRules(host: LabHost, backend: Backend): Promise<string[]> {
-  const r = await host.run(["sh", "-c", "nft list tables 2>/dev/null; echo @@; cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true"], "listing the host's netfilter tables", { light: true });
+  // A legacy host's nft tables are the engine's (or iptables-nft's left over) and few: read whole, so one that rejects nothing hides nothing.
+  const listing = backend === "legacy" ? "nft list ruleset" : "nft list tables";
+  const r = await host.run(["sh", "-c", `${listing} 2>/dev/null; echo @@; cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null; true`], "listing the host's netfilter tables", { light: true });
   const [nft = "", legacy = ""] = r.stdout.split("@@\n");
   return foreignTables(host.spec.name, backend, nft, legacy);
 }
