@@ -14,6 +14,11 @@ import { noneLeft, type Running, startAgent } from "./agent-script-kit.ts";
 const SCRIPT_PROBE = fileURLToPath(new URL("../../docker/fwspec-probe", import.meta.url));
 /** The SYN-SENT case needs its own network namespace with an nft rule: root, unshare and nft on this machine. */
 const canDropInNetns = process.getuid?.() === 0 && ["unshare", "nft", "ip"].every((tool) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool]).status === 0);
+/**
+ * Every other case in a network namespace of its own too where it can be: a probe reports the ICMP errors its
+ * namespace received while it ran, and other test runs on this machine send datagrams to loopback's closed ports.
+ */
+const OWN_NETNS = process.getuid?.() === 0 && ["unshare", "ip"].every((tool) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool]).status === 0) ? { netns: "ip link set lo up" } : {};
 const DROP_PORT_9 = [
   "ip link set lo up",
   "nft add table inet fwspec_test",
@@ -46,7 +51,7 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
   const unique = () => `fwspec-probe-test-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
   it("a tool that ends within the grace: its stdout, stderr and exit status, nothing added", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("start", "p1", "5000", "sh", "-c", "printf out; printf err >&2; exit 3")).toEqual({ exitCode: 3, stdout: "out", stderr: "err", timedOut: false });
     // Its result was given: the probe is gone.
     expect(await run("wait", "p1")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe p1\n", timedOut: false });
@@ -54,7 +59,7 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
 
   it("one still running at the end of the grace is pending; a bounded wait says pending again; stop kills it and everything in its group", async () => {
     const mark = unique();
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("start", "p2", "50", "bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "tool", mark)).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
     expect(await run("wait", "p2", "30")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
     expect(await run("stop", "p2")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
@@ -63,13 +68,13 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
   });
 
   it("a stopped tool's stderr so far comes with the stop, ended by a newline", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect((await run("start", "p3", "100", "sh", "-c", "printf half >&2; sleep 600")).exitCode).toBe(199);
     expect(await run("stop", "p3")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "half\n", timedOut: false });
   });
 
   it("an unbounded wait gives the result when the tool ends; a bounded one too", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect((await run("start", "p4", "20", "sh", "-c", "sleep 0.3; echo done")).exitCode).toBe(199);
     expect(await run("wait", "p4")).toEqual({ exitCode: 0, stdout: "done\n", stderr: "", timedOut: false });
     expect((await run("start", "p5", "20", "sh", "-c", "sleep 0.2; echo over; exit 1")).exitCode).toBe(199);
@@ -84,18 +89,18 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
   });
 
   it("a tool that cannot be started: 127, said as the script's shell says it", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("start", "m1", "5000", "fwspec-no-such-tool")).toEqual({ exitCode: 127, stdout: "", stderr: "fwspec-probe: 1: fwspec-no-such-tool: not found\n", timedOut: false });
   });
 
   it("stop tcp of a connection that is not in SYN-SENT lets the tool run to its end", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect((await run("start", "p7", "20", "sh", "-c", "sleep 0.3; echo answered")).exitCode).toBe(199);
     expect(await run("stop", "p7", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 0, stdout: "answered\n", stderr: "", timedOut: false });
   });
 
   it("an ICMP destination unreachable of the probe's family ends the grace; the result notes it", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     // A datagram to a closed loopback port is answered by an ICMP port unreachable.
     const started = await run("start", "p8", "60000,4", "bash", "-c", "echo x > /dev/udp/127.0.0.1/9; sleep 600");
     expect(started).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
@@ -112,14 +117,14 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     { name: "no tool", args: ["start", "p9", "10"] },
     { name: "an unknown request", args: ["frob", "p9"] },
   ])("refuses $name with its usage (exit 2)", async ({ args }) => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run(...args)).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
   });
 
   // The harness bounds every tool with `timeout -k 1 N` (probes/command.ts): the agent does what coreutils does.
   it("a tool past its `timeout -k 1 N` gets TERM (exit 124); one that ignores it a KILL a second later (137); one that ends in time its own status", async () => {
     const mark = unique();
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("start", "t1", "5000", "timeout", "-k", "1", "1", "bash", "-c", 'exec -a "$1" sleep 30', "tool", mark)).toEqual({ exitCode: 124, stdout: "", stderr: "", timedOut: false });
     // (The script's bash says `Killed` of a timeout that KILLed itself to pass the status on; the agent's has no shell.)
     expect(await run("start", "t2", "5000", "timeout", "-k", "1", "1", "bash", "-c", 'trap "" TERM; printf held; exec -a "$1" sleep 30', "tool", mark)).toMatchObject({ exitCode: 137, stdout: "held", stderr: expect.stringMatching(/^(Killed\n)?$/), timedOut: false });
@@ -129,7 +134,7 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
 
   it("a stop between a `timeout -k 1 N`'s TERM and its KILL stops the tool (198), as with coreutils", async () => {
     const mark = unique();
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("start", "t4", "50", "timeout", "-k", "1", "1", "bash", "-c", 'trap "" TERM; exec -a "$1" sleep 30', "tool", mark)).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
     // Past the TERM (1 s), before the KILL (2 s).
     expect(await run("wait", "t4", "1400")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
@@ -138,7 +143,7 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
   });
 
   it("wait and stop of a probe never started: exit 196", async () => {
-    const run = prober(startAgent(), probe);
+    const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("wait", "nope", "10")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });
     expect(await run("stop", "nope", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 196, stdout: "", stderr: "fwspec-probe: no probe nope\n", timedOut: false });
   });
@@ -146,13 +151,13 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
 
 describe("fwspec-probe answered by the agent", () => {
   it("runs the tool as the agent's own child (no bash, setsid or sh between them)", async () => {
-    const agent = startAgent();
+    const agent = startAgent([], OWN_NETNS);
     agent.send(1, ["fwspec-probe", "start", "c1", "5000", "sh", "-c", "cat /proc/$PPID/comm"]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n" });
   });
 
   it("a `timeout -k 1 N` before the tool is done by the agent: the tool is its own child, no timeout process", async () => {
-    const agent = startAgent();
+    const agent = startAgent([], OWN_NETNS);
     agent.send(1, ["fwspec-probe", "start", "c2", "5000", "timeout", "-k", "1", "5", "sh", "-c", "cat /proc/$PPID/comm"]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 0, stdout: "perl\n" });
     // Anything else stays the tool's own argv (a `timeout` it runs keeps its group).
@@ -161,7 +166,7 @@ describe("fwspec-probe answered by the agent", () => {
   });
 
   it("at the end of stdin a pending probe's tool and its group are KILLed", async () => {
-    const agent = startAgent();
+    const agent = startAgent([], OWN_NETNS);
     const mark = `fwspec-probe-eof-${process.pid}-${Date.now()}`;
     agent.send(1, ["fwspec-probe", "start", "e1", "20", "bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "tool", mark]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });
@@ -171,7 +176,7 @@ describe("fwspec-probe answered by the agent", () => {
   });
 
   it("a request waiting on a probe that another request stopped is answered: no such probe (196)", async () => {
-    const agent = startAgent();
+    const agent = startAgent([], OWN_NETNS);
     agent.send(1, ["fwspec-probe", "start", "w1", "20", "sleep", "600"]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });
     agent.send(2, ["fwspec-probe", "wait", "w1"]);
@@ -182,7 +187,7 @@ describe("fwspec-probe answered by the agent", () => {
   });
 
   it("a start under the id of a probe still held replaces it: the old tool is killed, its end never counts for the new one", async () => {
-    const agent = startAgent();
+    const agent = startAgent([], OWN_NETNS);
     const mark = `fwspec-probe-reuse-${process.pid}-${Date.now()}`;
     agent.send(1, ["fwspec-probe", "start", "r1", "20", "bash", "-c", 'exec -a "$1" sleep 600', "tool", mark]);
     expect(await agent.reply(1)).toMatchObject({ exitCode: 199 });

@@ -4,7 +4,8 @@
  * ended after its test as the harness ends it (its stdin closes).
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pRetry from "p-retry";
@@ -59,9 +60,13 @@ export async function noneLeft(mark: string): Promise<void> {
  */
 export function startAgent(args: readonly string[] = [], options: { readonly netns?: string } = {}): Running {
   const agent = ["perl", "-e", AS_SUBREAPER, "perl", SCRIPT, ...args];
+  // docker/fwspec-probe keeps its probes' files in a folder of this agent's own: another test run on the machine uses the same ids.
+  const probeDir = mkdtempSync(join(tmpdir(), "fwspec-probe-test-"));
+  const env = { ...process.env, FWSPEC_PROBE_DIR: probeDir };
   const child = options.netns === undefined
-    ? spawn(agent[0]!, agent.slice(1), { stdio: ["pipe", "pipe", "pipe"] })
-    : spawn("unshare", ["-n", "sh", "-c", `${options.netns}\nexec "$@"`, "netns", ...agent], { stdio: ["pipe", "pipe", "pipe"] });
+    ? spawn(agent[0]!, agent.slice(1), { stdio: ["pipe", "pipe", "pipe"], env })
+    : spawn("unshare", ["-n", "sh", "-c", `${options.netns}\nexec "$@"`, "netns", ...agent], { stdio: ["pipe", "pipe", "pipe"], env });
+  child.on("exit", () => rmSync(probeDir, { recursive: true, force: true }));
   const replies: AgentReply[] = [];
   const waiting = new Map<number, (r: AgentReply) => void>();
   const reader = new ReplyReader();
