@@ -70,6 +70,7 @@ describe("the same mistakes, the same messages, at the object's key", () => {
     ["outside -> server:1-1024 open except 22", "{ from: outside, to: server, port: 1-1024, except: [22], verdict: open }", "a sweep cannot expect `open`", "11:75"],
     ["outside -> server:1-1024/http blocked", "{ from: outside, to: server, port: 1-1024, protocol: http, verdict: blocked }", "a sweep probes tcp or udp, not http", "11:62"],
     ["outside -> server:1-1024 open answered-by server", "{ from: outside, to: server, port: 1-1024, verdict: open, answeredBy: server }", "a sweep cannot expect `open`", "11:61"],
+    ["outside -> server:53/udp refused:rst", "{ from: outside, to: server, port: 53, protocol: udp, verdict: refused:rst }", "a UDP probe is never refused by a TCP reset", "11:72"],
     ["outside -> server:1-1024 dropped seen-from outside", "{ from: outside, to: server, port: 1-1024, verdict: dropped, seenFrom: outside }", "unexpected `seen-from` after the verdict", "11:80"],
   ])("%s", (line, object, message, where) => {
     const l = refused(line);

@@ -101,6 +101,9 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
     ["remote -> ser*ver:8080 open", 10, "`ser*ver` is not a host name or address", "TARGET is"],
     ["remote -> server:8080 refused:reset", 30, "unknown refusal `reset` in `refused:reset`", "`refused:rst` or `refused:icmp`"],
     ["remote -> server:8080 dropped:rst", 22, "unknown verdict `dropped:rst`", "verdicts are"],
+    ["remote -> server:53/udp refused:rst", 24, "a UDP probe is never refused by a TCP reset", "write `refused` or `refused:icmp`"],
+    ["remote -> server:53/udp6 refused:rst", 25, "a UDP probe is never refused by a TCP reset", "ICMP port unreachable"],
+    ["remote -> server:1-1024/udp refused:rst except 53", 28, "a UDP probe is never refused by a TCP reset", "write `refused` or `refused:icmp`"],
   ];
   test.each(cases)("%j", refused);
 });
