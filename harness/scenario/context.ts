@@ -15,7 +15,7 @@ import type { SourceLocation } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
 import type { AddressPlan } from "./subnets.ts";
 import { FAMILY_CHOICES } from "./schema.ts";
-import { didYouMean, listWords } from "./suggest.ts";
+import { closest, listWords } from "./suggest.ts";
 import { FAMILIES_BOTH, familiesOf, isRecord, truncate } from "./values.ts";
 import type { FamilyChoice } from "./values.ts";
 
@@ -97,8 +97,10 @@ function firewallHosts(ctx: CheckContext): string[] {
 export function knownHost(ctx: CheckContext, name: string, p: Path, offset?: number, extraCandidates: readonly string[] = []): boolean {
   if (ctx.hostNames.includes(name)) return true;
   if (!ctx.hostsKnown) return false;
-  const suggestion = didYouMean(name, [...ctx.hostNames, ...extraCandidates]);
   const foreign = nonAsciiNote(name);
+  // The message names a non-ASCII character already: the hint only suggests.
+  const near = closest(name, [...ctx.hostNames, ...extraCandidates]);
+  const suggestion = near === undefined ? undefined : `did you mean \`${near}\`?`;
   ctx.problem(
     p,
     `unknown host \`${truncate(name)}\`${foreign ? `: ${foreign.note}` : ""}`,
