@@ -44,6 +44,7 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "nothing (null)";
   if (Array.isArray(v)) return "a list";
+  if (v instanceof Uint8Array) return "binary data (a `!!binary` YAML tag)";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return v === "" ? "empty text" : `the text "${truncate(v)}"`;
   if (typeof v === "number") return Number.isFinite(v) ? `the number ${v}` : `\`${v}\`, which is not a finite number`;
