@@ -8,12 +8,13 @@ describe("parseYaml: syntax errors said plainly", () => {
     ["a second document", "name: a\n---\nname: b\n", "2:1: the file holds more than one YAML document (a second `---`)", /remove `---`, or split the file/],
     ["a document end then more", "name: a\n...\n---\nname: b\n", "3:1: the file holds more than one YAML document (a second `---`)", /remove `---`/],
   ])("%s", (_what, text, want, hint) => {
-    let error: unknown;
-    try {
-      parseYaml(text, "x.yaml");
-    } catch (e) {
-      error = e;
-    }
+    const error = ((): unknown => {
+      try {
+        return parseYaml(text, "x.yaml");
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(error).toBeInstanceOf(ScenarioError);
     const [d] = (error as ScenarioError).diagnostics;
     expect(`${d!.line}:${d!.column}: ${d!.message}`).toBe(want);
