@@ -97,3 +97,31 @@ describe("the same mistakes, the same messages, at the object's key", () => {
     }
   });
 });
+
+describe("a very long word is cut with `…` in the messages, as host names are", () => {
+  const x = "x".repeat(20000);
+  const n = "9".repeat(20000);
+  test.each<[string]>([
+    [`outside -> server:22 open ${x}`],
+    [`outside -> server:22/${x} open`],
+    [`outside -> server:22/tcp${x} open`],
+    [`outside -> server:${n} open`],
+    [`outside -> server:${x} open`],
+    [`outside -> server:1-${n} blocked`],
+    [`outside -> server:22 ${x}`],
+    [`outside -> server:22 refused:${x}`],
+    [`outside -> server:1-1024 blocked except ${n}`],
+    [`held ${x} open`],
+    [`outside@${x} -> server:22 open`],
+    [`{ from: outside, to: server, port: 22, verdict: ${x} }`],
+    [`{ from: outside, to: server, port: 22, verdict: "refused:${x}" }`],
+    [`{ from: outside, to: server, port: "1-${n}", verdict: blocked }`],
+  ])("%#", (item) => {
+    const found = refused(item);
+    expect(found.length).toBeGreaterThan(0);
+    for (const d of found) {
+      expect(d.length, d.slice(0, 200)).toBeLessThan(600);
+      expect(d).toContain("…");
+    }
+  });
+});

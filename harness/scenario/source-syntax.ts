@@ -9,6 +9,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { Family } from "../model/types.ts";
 import { nonAsciiNote } from "./lookalike.ts";
+import { shortenQuoted } from "./values.ts";
 
 /** An address a probe leaves from (`@198.18.7.99`, `@[2001:db8:7::99]`); it fixes the probe's family. */
 export interface CompactSource {
@@ -32,7 +33,8 @@ export interface FromSyntaxError {
 class Fail {
   readonly error: FromSyntaxError;
   constructor(message: string, offset: number, hint?: string) {
-    this.error = { message, offset, hint };
+    // A very long word is cut with `…` (expectation-tokens.ts does the same).
+    this.error = { message: shortenQuoted(message), offset, hint: hint === undefined ? undefined : shortenQuoted(hint, 100) };
   }
 }
 

@@ -40,6 +40,11 @@ export function truncate(s: string, max = 40): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
+/** Each `quoted` part of a message longer than `max` cut as truncate cuts it: a 20,000-character word is not echoed whole. */
+export function shortenQuoted(text: string, max = 40): string {
+  return text.replace(/`([^`]*)`/g, (whole: string, inner: string) => (inner.length > max ? `\`${truncate(inner, max)}\`` : whole));
+}
+
 export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "nothing (null)";
