@@ -125,3 +125,15 @@ describe("a very long word is cut with `…` in the messages, as host names are"
     }
   });
 });
+
+describe("a placeholder where a host is named says placeholders are for rules and commands", () => {
+  test.each<[string, string]>([
+    ['{ from: outside, to: "{{ server.ipv4 }}", port: 22, verdict: open }', "name the host: `server`"],
+    ['{ from: "{{outside.lan.ipv4}}", to: server, port: 22, verdict: open }', "name the host: `outside`"],
+  ])("%s", (item, hint) => {
+    const [d, ...rest] = refused(item);
+    expect(rest).toEqual([]);
+    expect(d).toMatch(/placeholders like `\{\{ ?[a-z0-9.]+ ?\}\}` are for rules and commands, not host names/);
+    expect(d).toContain(hint);
+  });
+});

@@ -80,6 +80,18 @@ export function resolve(reference: string, names: Names): Meaning {
   return { ok: false, message: `\`{{ ${reference} }}\`: no host or network \`${first}\``, hint: `lab names are ${known}; write ${FORMS}` };
 }
 
+/** A placeholder where a host is named (`to: "{{ server.ipv4 }}"`): only rules and commands are filled, so say so and name the host. */
+export function placeholderAsName(word: string): { readonly offset: number; readonly message: string; readonly hint: string } | undefined {
+  const m = /\{\{\s*([^{}]*?)\s*\}\}|\{\{/.exec(word);
+  if (!m) return undefined;
+  const host = /^([A-Za-z][A-Za-z0-9-]*)\./.exec(m[1] ?? "")?.[1];
+  return {
+    offset: m.index,
+    message: `placeholders like \`${m[0]}\` are for rules and commands, not host names`,
+    hint: host === undefined ? "name a host declared under `hosts:`" : `name the host: \`${host}\``,
+  };
+}
+
 /** Offsets of each `{{` that no `}}` closes (the text outside the placeholders). */
 function unclosedOffsets(text: string): number[] {
   const outside = text.replace(PLACEHOLDER, (whole: string) => " ".repeat(whole.length));
