@@ -36,6 +36,11 @@ export function oneLine(text: string): string {
   return safeText(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(INVISIBLE, escapeChar));
 }
 
+/** A message of several lines (an error and its hint): like safeText, and invisible characters escaped as in oneLine. */
+export function messageText(text: string): string {
+  return safeText(text.replace(INVISIBLE, escapeChar));
+}
+
 /** Characters XML 1.0 forbids (and C1 controls), as the same visible escapes: JUnit stays valid for any input. */
 export function xmlSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
