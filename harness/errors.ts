@@ -3,7 +3,7 @@
  * (where a command failed) the command, its exit code and stderr.
  */
 import type { RejectedRuleLine } from "./model/results.ts";
-import { oneLine, safeText } from "./text.ts";
+import { messageText, oneLine, safeText } from "./text.ts";
 
 /** Exit codes of the fwspec CLI. */
 export const EXIT = {
@@ -32,7 +32,7 @@ export class FwspecError extends Error {
   }
   /** One paragraph for a console report. */
   report(): string {
-    return safeText(this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message);
+    return messageText(this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message);
   }
 }
 

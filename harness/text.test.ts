@@ -33,6 +33,12 @@ describe("oneLine", () => {
     ["::error::x", "| ::error::x"],
     ["a\tb\r\n", "a\\tb\\r\\n"],
     ["\u001b]8;;http://x\u0007link", "\\x1b]8;;http://x\\x07link"],
+    ["re\u200bmote", "re\\u200bmote"],
+    ["a\u200cb\u200dc\u200ed\u200ff", "a\\u200cb\\u200dc\\u200ed\\u200ff"],
+    ["word\u2060joiner", "word\\u2060joiner"],
+    ["\ufeffbom", "\\ufeffbom"],
+    ["arabic\u061cmark", "arabic\\u061cmark"],
+    ["soft\u00adhyphen", "soft\\xadhyphen"],
   ])("%j", (input, output) => {
     expect(oneLine(input)).toBe(output);
     expect(oneLine(input)).not.toMatch(/\n/);

@@ -28,9 +28,17 @@ export function safeText(text: string): string {
     .join("\n");
 }
 
-/** A single-line field (a name, a title, a command): like safeText, and line breaks and tabs escaped too. */
+/** Characters that show nothing (zero-width spaces and joiners, marks, the BOM, a soft hyphen): in a one-line field `re\u200bmote` must not look like `remote`. */
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]/g;
+
+/** A single-line field (a name, a title, a command, a diagnostic): like safeText, and line breaks, tabs and invisible characters escaped too. */
 export function oneLine(text: string): string {
-  return safeText(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t"));
+  return safeText(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(INVISIBLE, escapeChar));
+}
+
+/** A message of several lines (an error and its hint): like safeText, and invisible characters escaped as in oneLine. */
+export function messageText(text: string): string {
+  return safeText(text.replace(INVISIBLE, escapeChar));
 }
 
 /** Characters XML 1.0 forbids (and C1 controls), as the same visible escapes: JUnit stays valid for any input. */

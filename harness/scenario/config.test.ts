@@ -54,7 +54,8 @@ const CASES: readonly Case[] = [
   { title: "JSON null", file: "/r/fwspec.config.json", text: "null", expected: [] },
   { title: "a YAML list", file: "/r/fwspec.config.yml", text: "- a\n", expected: ["1:1: fwspec.config.yml must be a mapping"] },
   { title: "broken YAML", file: "/r/fwspec.config.yaml", text: "a: [1,\n", expected: ["fwspec.config.yaml is not valid YAML"], hint: /fix the YAML here/ },
-  { title: "a duplicate YAML key", file: "/r/fwspec.config.yaml", text: "a: 1\na: 2\n", expected: ["2:1: fwspec.config.yaml is not valid YAML: Map keys must be unique"] },
+  { title: "a duplicate YAML key", file: "/r/fwspec.config.yaml", text: "a: 1\na: 2\n", expected: ["2:1: fwspec.config.yaml: duplicate key `a`"], hint: /^each key may appear once: remove one, or leave the file empty: it only marks the project root$/ },
+  { title: "a duplicate JSON key", file: "/r/fwspec.config.json", text: '{"a": 1, "a": 2}', expected: ["1:10: fwspec.config.json: duplicate key `a`"], hint: /^each key may appear once: remove one, or leave the file empty or `\{\}`: it only marks the project root$/ },
   {
     title: "a TypeScript config with content is not run, so refused",
     file: "/r/fwspec.config.ts", text: "export default { scenarios: 'tests/fw' };\n",

@@ -76,6 +76,11 @@ export function checkConfigText(file: string, text: string, invocation?: string)
   if ("problem" in read) return [diagnostic(file, positionInText(text, read.problem.offset), `${name}: ${read.problem.message}`, read.problem.hint)];
   const locator = new YamlLocator(read.doc, text, lines);
   const broken = read.doc.errors[0];
+  const empty = format === "JSON" ? "leave the file empty or `{}`" : "leave the file empty";
+  if (broken?.code === "DUPLICATE_KEY") {
+    const key = locator.keyAt(broken.pos[0]);
+    return [diagnostic(file, locator.position(broken.pos[0]), `${name}: duplicate key${key === undefined ? "" : ` \`${key}\``}`, `each key may appear once: remove one, or ${empty}: it only marks the project root`)];
+  }
   if (broken) return [diagnostic(file, locator.position(broken.pos[0]), `${name} is not valid ${format}: ${broken.message.split("\n")[0]}`, "fix the YAML here (indentation, quoting), or leave the file empty: it only marks the project root")];
   const value: unknown = read.doc.toJS({ maxAliasCount: 100 });
   if (value === null || value === undefined) return [];

@@ -6,16 +6,17 @@
  * the firewall host a step acts on).
  */
 import type { Family, HostSpec, ListenerSpec } from "../model/types.ts";
-import type { Report } from "./diagnostics.ts";
+import { at, type Report } from "./diagnostics.ts";
 import { FixtureFiles } from "./fixtures.ts";
 import { checkTopology } from "./hosts.ts";
 import type { Locator, Path } from "./locate.ts";
 import { nonAsciiNote } from "./lookalike.ts";
+import { placeholderAsName } from "./placeholders.ts";
 import type { SourceLocation } from "./model.ts";
 import type { ProjectRoot } from "./root.ts";
 import type { AddressPlan } from "./subnets.ts";
 import { FAMILY_CHOICES } from "./schema.ts";
-import { didYouMean, listWords } from "./suggest.ts";
+import { closest, listWords } from "./suggest.ts";
 import { FAMILIES_BOTH, familiesOf, isRecord, truncate } from "./values.ts";
 import type { FamilyChoice } from "./values.ts";
 
@@ -97,8 +98,15 @@ function firewallHosts(ctx: CheckContext): string[] {
 export function knownHost(ctx: CheckContext, name: string, p: Path, offset?: number, extraCandidates: readonly string[] = []): boolean {
   if (ctx.hostNames.includes(name)) return true;
   if (!ctx.hostsKnown) return false;
-  const suggestion = didYouMean(name, [...ctx.hostNames, ...extraCandidates]);
+  const placeholder = placeholderAsName(name);
+  if (placeholder) {
+    ctx.problem(p, placeholder.message, placeholder.hint, at((offset ?? 0) + placeholder.offset));
+    return false;
+  }
   const foreign = nonAsciiNote(name);
+  // The message names a non-ASCII character already: the hint only suggests.
+  const near = closest(name, [...ctx.hostNames, ...extraCandidates]);
+  const suggestion = near === undefined ? undefined : `did you mean \`${near}\`?`;
   ctx.problem(
     p,
     `unknown host \`${truncate(name)}\`${foreign ? `: ${foreign.note}` : ""}`,

@@ -66,6 +66,8 @@ describe("a counter rule's words are checked before any lab, at the rule", () =>
     ["a stray word", '{ host: router, rule: "-A INPUT foo -j DROP", packets: ">= 1" }', /rule "-A INPUT foo -j DROP": unexpected word after -A INPUT: "foo"/],
     ["a target without its name", '{ host: router, rule: "-A INPUT -p tcp -j", packets: ">= 1" }', /rule "-A INPUT -p tcp -j": option -j needs a value/],
     ["a word after the target", '{ host: router, rule: "-A INPUT -p tcp --dport 80 -j DROP extra", packets: ">= 1" }', /unexpected word "extra" \(not an option or its value\)/],
+    ["a lab-address placeholder", '{ host: router, rule: "-A INPUT -s {{ router.ipv4 }} -j DROP", packets: ">= 1" }', /^placeholders like `\{\{ router\.ipv4 \}\}` are not filled in a counter check's rule$/],
+    ["a placeholder in an nft rule", '{ host: router, table: inet fw, chain: input, rule: "ip saddr {{ lan.ipv4 }} drop", packets: ">= 1" }', /^placeholders like `\{\{ lan\.ipv4 \}\}` are not filled in a counter check's rule$/],
   ])("%s", (_what, check, message) => {
     const text = scenario(check);
     let error: unknown;
@@ -79,6 +81,10 @@ describe("a counter rule's words are checked before any lab, at the rule", () =>
     expect(d.map((x) => x.message)).toHaveLength(1);
     expect(d[0]!.message).toMatch(message);
     expect(d[0]!.line).toBe(7);
+    if (/placeholder/.test(check)) {
+      expect(d[0]!.column).toBe(text.split("\n")[6]!.indexOf("{{") + 1);
+      expect(d[0]!.hint).toMatch(/select the rule by `comment:`.*or by `chain:` and `position:`/);
+    }
   });
 
   test("a rule that reads well is accepted (its match is the run's business)", () => {

@@ -9,6 +9,7 @@ import { normalizeRule } from "../rules/match.ts";
 import { commentSelector } from "./comment-selector.ts";
 import type { CheckBase, CheckContext } from "./context.ts";
 import { firewallHost, locationOf } from "./context.ts";
+import { at } from "./diagnostics.ts";
 import { COMPARISON_HELP } from "./hints.ts";
 import type { Path } from "./locate.ts";
 import { nftCheckFamily, nftSelector, selectsNft } from "./nft-counters.ts";
@@ -60,6 +61,12 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
     (s): s is string => s !== undefined,
   );
   let selector: RuleSelector | undefined;
+  const placeholder = c.rule === undefined ? null : /\{\{[^{}]*?\}\}|\{\{/.exec(c.rule);
+  if (placeholder) {
+    // Only apply and run steps get the lab's addresses (placeholders.ts); a counter rule is matched as written.
+    ctx.problem([...p, "rule"], `placeholders like \`${truncate(placeholder[0])}\` are not filled in a counter check's rule`, "select the rule by `comment:` (give it `-m comment --comment NAME` in the apply step) or by `chain:` and `position:`, or fix the host's address (`subnets:` and `addresses:`) and write it literally", at(placeholder.index));
+    return undefined;
+  }
   const selectorHint = "select the rule by `rule: <as iptables -S prints it>`, by `chain:` and `position:`, or by `comment:` (narrowed by `table:` and `chain:` if given; nftables: see the `table: inet fw` forms)";
   if (selectsNft(c)) {
     selector = nftSelector(ctx, c, p);

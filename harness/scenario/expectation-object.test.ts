@@ -70,6 +70,7 @@ describe("the same mistakes, the same messages, at the object's key", () => {
     ["outside -> server:1-1024 open except 22", "{ from: outside, to: server, port: 1-1024, except: [22], verdict: open }", "a sweep cannot expect `open`", "11:75"],
     ["outside -> server:1-1024/http blocked", "{ from: outside, to: server, port: 1-1024, protocol: http, verdict: blocked }", "a sweep probes tcp or udp, not http", "11:62"],
     ["outside -> server:1-1024 open answered-by server", "{ from: outside, to: server, port: 1-1024, verdict: open, answeredBy: server }", "a sweep cannot expect `open`", "11:61"],
+    ["outside -> server:53/udp refused:rst", "{ from: outside, to: server, port: 53, protocol: udp, verdict: refused:rst }", "a UDP probe is never refused by a TCP reset", "11:72"],
     ["outside -> server:1-1024 dropped seen-from outside", "{ from: outside, to: server, port: 1-1024, verdict: dropped, seenFrom: outside }", "unexpected `seen-from` after the verdict", "11:80"],
   ])("%s", (line, object, message, where) => {
     const l = refused(line);
@@ -94,5 +95,45 @@ describe("the same mistakes, the same messages, at the object's key", () => {
     } catch (error) {
       expect(formatDiagnostic((error as ScenarioError).diagnostics[0]!)).toMatch(/^\/tmp\/object-form\.yaml:11:\d+: .*except port 2000 is outside the range 1-1024/);
     }
+  });
+});
+
+describe("a very long word is cut with `…` in the messages, as host names are", () => {
+  const x = "x".repeat(20000);
+  const n = "9".repeat(20000);
+  test.each<[string]>([
+    [`outside -> server:22 open ${x}`],
+    [`outside -> server:22/${x} open`],
+    [`outside -> server:22/tcp${x} open`],
+    [`outside -> server:${n} open`],
+    [`outside -> server:${x} open`],
+    [`outside -> server:1-${n} blocked`],
+    [`outside -> server:22 ${x}`],
+    [`outside -> server:22 refused:${x}`],
+    [`outside -> server:1-1024 blocked except ${n}`],
+    [`held ${x} open`],
+    [`outside@${x} -> server:22 open`],
+    [`{ from: outside, to: server, port: 22, verdict: ${x} }`],
+    [`{ from: outside, to: server, port: 22, verdict: "refused:${x}" }`],
+    [`{ from: outside, to: server, port: "1-${n}", verdict: blocked }`],
+  ])("%#", (item) => {
+    const found = refused(item);
+    expect(found.length).toBeGreaterThan(0);
+    for (const d of found) {
+      expect(d.length, d.slice(0, 200)).toBeLessThan(600);
+      expect(d).toContain("…");
+    }
+  });
+});
+
+describe("a placeholder where a host is named says placeholders are for rules and commands", () => {
+  test.each<[string, string]>([
+    ['{ from: outside, to: "{{ server.ipv4 }}", port: 22, verdict: open }', "name the host: `server`"],
+    ['{ from: "{{outside.lan.ipv4}}", to: server, port: 22, verdict: open }', "name the host: `outside`"],
+  ])("%s", (item, hint) => {
+    const [d, ...rest] = refused(item);
+    expect(rest).toEqual([]);
+    expect(d).toMatch(/placeholders like `\{\{ ?[a-z0-9.]+ ?\}\}` are for rules and commands, not host names/);
+    expect(d).toContain(hint);
   });
 });

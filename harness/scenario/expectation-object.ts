@@ -15,7 +15,7 @@ import { formatPath, type Path } from "./locate.ts";
 import type { PortSweep } from "./model.ts";
 import { isRangeText, parseRange } from "./port-range.ts";
 import type { RefusalKind } from "./refusal.ts";
-import { describeValue } from "./values.ts";
+import { describeValue, shortenQuoted } from "./values.ts";
 
 /** The object form's keys this module reads (after the zod schema). */
 export interface ObjectTailInput {
@@ -76,7 +76,7 @@ function portOf(ctx: CheckContext, port: number | string, p: Path): { port: numb
   }
   const range = parseRange(port);
   if ("message" in range) {
-    ctx.problem([...p, "port"], range.message, objectHint(range.message, range.hint), { offset: range.offset });
+    ctx.problem([...p, "port"], shortenQuoted(range.message), objectHint(range.message, range.hint), { offset: range.offset });
     return undefined;
   }
   return { port: range.first, range };

@@ -6,6 +6,7 @@
  */
 import { EXPECTATION_GRAMMAR_HELP } from "./expectation-grammar.ts";
 import type { ExpectationSyntaxError, PartParse } from "./expectation-types.ts";
+import { shortenQuoted } from "./values.ts";
 
 /** A whitespace-separated word and the offset in the line where it starts. */
 export interface Token {
@@ -24,7 +25,8 @@ export function tokens(text: string, from: number): Token[] {
 export class Fail {
   readonly error: ExpectationSyntaxError;
   constructor(message: string, offset: number, hint: string = EXPECTATION_GRAMMAR_HELP) {
-    this.error = { message, offset, hint };
+    // The words echoed are the user's: a very long one is cut with `…` (a hint's examples are longer than a message's words).
+    this.error = { message: shortenQuoted(message), offset, hint: shortenQuoted(hint, 100) };
   }
 }
 

@@ -69,6 +69,9 @@ function tailOf(words: readonly Token[], context: TailContext): VerdictTail {
     throw new Fail(`missing the verdict after \`${e}\``, context.endpoint.start + e.length, `end the line with ${listWords(EXPECTED_VERDICTS)}`);
   }
   const { verdict, kind } = verdictOf(verdictToken, e);
+  if (kind === "rst" && protocol === "udp") {
+    throw new Fail("a UDP probe is never refused by a TCP reset", verdictToken.start, "UDP is refused by an ICMP port unreachable: write `refused` or `refused:icmp`");
+  }
   let sweep: CompactSweep | undefined;
   let next = 1;
   let extra = words[next];

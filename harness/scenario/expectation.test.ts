@@ -101,6 +101,14 @@ describe("parseExpectation: invalid lines name the wrong part", () => {
     ["remote -> ser*ver:8080 open", 10, "`ser*ver` is not a host name or address", "TARGET is"],
     ["remote -> server:8080 refused:reset", 30, "unknown refusal `reset` in `refused:reset`", "`refused:rst` or `refused:icmp`"],
     ["remote -> server:8080 dropped:rst", 22, "unknown verdict `dropped:rst`", "verdicts are"],
+    ["remote -> {{ server.ipv4 }}:22 open", 10, "placeholders like `{{ server.ipv4 }}` are for rules and commands, not expectations", "name the host: `remote -> server:22 open`, or write a literal address"],
+    ["{{remote.ipv4}} -> server:22 open", 0, "placeholders like `{{remote.ipv4}}` are for rules and commands", "name the host: `remote -> server:22 open`"],
+    ["remote -> [{{ server.ipv6 }}]:80/tcp6 dropped", 11, "placeholders like `{{ server.ipv6 }}` are for rules and commands", "`remote -> server:80/tcp6 dropped`"],
+    ["remote -> {{ lan.ipv4 }}:22 open", 10, "placeholders like `{{ lan.ipv4 }}` are for rules and commands", "name the host"],
+    ["held {{ x }} open", 5, "placeholders like `{{ x }}` are for rules and commands", /^name the hold: `held NAME VERDICT`, NAME as its `hold` step names it$/],
+    ["remote -> server:53/udp refused:rst", 24, "a UDP probe is never refused by a TCP reset", "write `refused` or `refused:icmp`"],
+    ["remote -> server:53/udp6 refused:rst", 25, "a UDP probe is never refused by a TCP reset", "ICMP port unreachable"],
+    ["remote -> server:1-1024/udp refused:rst except 53", 28, "a UDP probe is never refused by a TCP reset", "write `refused` or `refused:icmp`"],
   ];
   test.each(cases)("%j", refused);
 });

@@ -96,6 +96,18 @@ function parse(text: string, errors: ExpectationSyntaxError[], names: NameMentio
     throw new Fail(`an expectation may not contain ${shown}`, unsafe.index, `an expectation is plain words; ${EXPECTATION_GRAMMAR_HELP}`);
   }
   if (text.trim() === "") throw new Fail("empty expectation", 0);
+  const placeholder = /\[?(\{\{\s*([^{}]*?)\s*\}\})\]?/.exec(text);
+  if (placeholder) {
+    // `{{ server.ipv4 }}` → `server`: an expectation names hosts (placeholders.ts fills rules and commands only).
+    const host = /^([A-Za-z][A-Za-z0-9-]*)\./.exec(placeholder[2]!)?.[1] ?? "HOST";
+    const named = text.replace(placeholder[0], host).trim().replace(/\s+/g, " ");
+    const held = tokens(text, 0)[0]?.text === "held" && !text.includes("->");
+    throw new Fail(
+      `placeholders like \`${placeholder[1]}\` are for rules and commands, not expectations`,
+      placeholder.index + placeholder[0].indexOf("{{"),
+      held ? `name the hold: \`${HELD_GRAMMAR}\`, NAME as its \`hold\` step names it` : `name the host: \`${named}\`, or write a literal address, e.g. \`198.18.0.9:22\` or \`[2001:db8::9]:22\``,
+    );
+  }
   if (tokens(text, 0)[0]?.text === "held" && !text.includes("->")) return parseHeld(text, errors, names);
 
   // FROM ->

@@ -46,10 +46,18 @@ export function expandScenarioPaths(args: readonly string[], cwd: string = proce
   if (args.length === 0) return defaultScenarios(root, invocation);
   const files = new Set<string>();
   for (const arg of args) {
+    if (arg.trim() === "") {
+      throw new InputError(`an empty path${args.length > 1 ? ` (argument ${args.indexOf(arg) + 1} of ${args.length})` : ""}`, { hint: "pass scenario files, folders or globs; for the current folder write `.`" });
+    }
     const abs = resolve(cwd, arg);
     if (existsSync(abs)) {
-      if (statSync(abs).isDirectory()) walk(abs).forEach((f) => files.add(f));
-      else files.add(abs);
+      if (!statSync(abs).isDirectory()) files.add(abs);
+      else {
+        const found = walk(abs);
+        // An empty folder is bad input whether or not other paths hold scenarios.
+        if (found.length === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${arg}`, { hint: "scenario files end in .yaml or .yml; name a folder that holds some, or leave this one out" });
+        found.forEach((f) => files.add(f));
+      }
       continue;
     }
     if (/[*?[{]/.test(arg)) {

@@ -27,11 +27,17 @@ export function checkListeners(ctx: CheckBase, host: string, listen: readonly un
     const transport = `${l.protocol === "udp" ? "udp" : "tcp"}/${l.port}`;
     const before = seen.get(transport);
     if (before !== undefined) {
-      ctx.problem(
-        p,
-        before === text ? `duplicate listener \`${text}\` on \`${host}\`` : `\`${text}\` and \`${before}\` both listen on TCP port ${l.port} of \`${host}\``,
-        before === text ? "remove the repeated listener" : "an http listener already answers TCP; keep one of them (tcp and http probes both reach an http listener)",
-      );
+      // `tcp/22` and `tcp/022`: one port written twice; `tcp/80` and `http/80`: two listeners on one TCP port.
+      const sameProtocol = before.split("/")[0] === l.protocol;
+      const message =
+        before === text ? `duplicate listener \`${text}\` on \`${host}\``
+        : sameProtocol ? `\`${text}\` and \`${before}\` name the same ${l.protocol.toUpperCase()} port ${l.port} of \`${host}\``
+        : `\`${text}\` and \`${before}\` both listen on TCP port ${l.port} of \`${host}\``;
+      const hint =
+        before === text ? "remove the repeated listener"
+        : sameProtocol ? "remove one of them"
+        : "an http listener already answers TCP; keep one of them (tcp and http probes both reach an http listener)";
+      ctx.problem(p, message, hint);
       return undefined;
     }
     seen.set(transport, text);

@@ -287,6 +287,24 @@ const MALFORMED: readonly Malformed[] = [
     hint: "keep one of them",
   },
   {
+    title: "one TCP port written twice",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [tcp/22, ‸tcp/022] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`tcp/022` and `tcp/22` name the same TCP port 22 of `server`",
+    hint: "remove one of them",
+  },
+  {
+    title: "one UDP port written twice",
+    yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true, listen: [udp/53, ‸udp/0053] }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`udp/0053` and `udp/53` name the same UDP port 53 of `server`",
+    hint: "remove one of them",
+  },
+  {
+    title: "a !!binary name",
+    yaml: `name: !!binary ‸aGVsbG8=\ndescription: D\nhosts:\n  server: { firewall: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` must be text, got binary data (a `!!binary` YAML tag)",
+    hint: "remove the `!!binary` tag: scenarios are plain YAML text",
+  },
+  {
     title: "backend on a plain host",
     yaml: `name: T\ndescription: D\nhosts:\n  server: { firewall: true }\n  remote: { ‸backend: legacy }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "`backend` is set on `remote`, which is not a firewall host",
@@ -1066,7 +1084,7 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "two documents",
     yaml: `name: T\n‸---\nname: U\n`,
-    message: /^YAML syntax error: Source contains multiple documents/,
+    message: "the file holds more than one YAML document (a second `---`)",
     hint: "one YAML document",
   },
   {

@@ -24,6 +24,11 @@ const YAML_HINTS: Record<string, string> = {
   TAG_RESOLVE_FAILED: "remove the `!tag`; scenarios use plain YAML",
 };
 
+/** The parser's own words where they speak of its API, not of the file. */
+const YAML_MESSAGES: Record<string, string> = {
+  MULTIPLE_DOCS: "the file holds more than one YAML document (a second `---`)",
+};
+
 export interface ParsedYaml {
   readonly raw: Record<string, unknown>;
   readonly locator: YamlLocator;
@@ -60,7 +65,7 @@ export function parseYaml(text: string, display: string): ParsedYaml {
     }
     fatal = true;
     if (syntax.some((d) => d.line === pos.line && d.column === pos.column)) continue; // one error per place
-    syntax.push({ file: display, ...pos, message: `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
+    syntax.push({ file: display, ...pos, message: YAML_MESSAGES[e.code] ?? `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
   }
   if (fatal) throw new ScenarioError(syntax);
   const contents = doc.contents;

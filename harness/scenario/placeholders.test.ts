@@ -14,7 +14,7 @@ describe("placeholders", () => {
     ["-s {{ db.ipv4 }} -j ACCEPT", "-s db-lan-ipv4 -j ACCEPT"],
     ["-s {{db.dmz.ipv6}}", "-s db-dmz-ipv6"],
     ["-s {{ lan.ipv4 }} -d {{  web.ipv4  }}", "-s lan/ipv4 -d web-dmz-ipv4"],
-    ["no placeholders { } {{", "no placeholders { } {{"],
+    ["no placeholders { } { {", "no placeholders { } { {"],
     ["-i {{ db.dmz.interface }} -o {{db.interface}}", "-i db-dmz-if -o db-lan-if"],
   ])("%s → %s", (text, want) => {
     expect(placeholderProblems(text, names)).toEqual([]);
@@ -38,5 +38,18 @@ describe("placeholders", () => {
     expect(p[0]!.line).toBe(line);
     expect(p[0]!.message).toMatch(message);
     expect(() => substitute(text, names, values)).toThrow(message);
+  });
+
+  test.each([
+    ["iptables -A INPUT -s {{ remote.ipv4 -j ACCEPT", 1, 21],
+    ["-s {{ db.ipv4 }} -d {{web.ipv4", 1, 20],
+    ["a\n-s {{ db.ipv4\n-d {{ web.ipv4 }}", 2, 5],
+    ["-s {{ db.ipv4 }\n", 1, 3],
+    ["no placeholders { } {{", 1, 20],
+  ])("%j: unclosed `{{` at line %d, offset %d", (text, line, offset) => {
+    const p = placeholderProblems(text, names);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ line, offset, message: "unclosed `{{`" });
+    expect(p[0]!.hint).toMatch(/close it with `}}`/);
   });
 });

@@ -80,14 +80,36 @@ export function resolve(reference: string, names: Names): Meaning {
   return { ok: false, message: `\`{{ ${reference} }}\`: no host or network \`${first}\``, hint: `lab names are ${known}; write ${FORMS}` };
 }
 
-/** Every unknown reference in a text, with its line (1-based) and offset. */
+/** A placeholder where a host is named (`to: "{{ server.ipv4 }}"`): only rules and commands are filled, so say so and name the host. */
+export function placeholderAsName(word: string): { readonly offset: number; readonly message: string; readonly hint: string } | undefined {
+  const m = /\{\{\s*([^{}]*?)\s*\}\}|\{\{/.exec(word);
+  if (!m) return undefined;
+  const host = /^([A-Za-z][A-Za-z0-9-]*)\./.exec(m[1] ?? "")?.[1];
+  return {
+    offset: m.index,
+    message: `placeholders like \`${m[0]}\` are for rules and commands, not host names`,
+    hint: host === undefined ? "name a host declared under `hosts:`" : `name the host: \`${host}\``,
+  };
+}
+
+/** Offsets of each `{{` that no `}}` closes (the text outside the placeholders). */
+function unclosedOffsets(text: string): number[] {
+  const outside = text.replace(PLACEHOLDER, (whole: string) => " ".repeat(whole.length));
+  return [...outside.matchAll(/\{\{/g)].map((m) => m.index);
+}
+
+/** Every unknown reference or unclosed `{{` in a text, with its line (1-based) and offset, in text order. */
 export function placeholderProblems(text: string, names: Names): { line: number; offset: number; message: string; hint: string }[] {
   const out: { line: number; offset: number; message: string; hint: string }[] = [];
+  const lineOf = (offset: number): number => text.slice(0, offset).split("\n").length;
   for (const p of placeholdersIn(text)) {
     const meaning = resolve(p.reference, names);
-    if (!meaning.ok) out.push({ line: text.slice(0, p.offset).split("\n").length, offset: p.offset, message: meaning.message, hint: meaning.hint });
+    if (!meaning.ok) out.push({ line: lineOf(p.offset), offset: p.offset, message: meaning.message, hint: meaning.hint });
   }
-  return out;
+  for (const offset of unclosedOffsets(text)) {
+    out.push({ line: lineOf(offset), offset, message: "unclosed `{{`", hint: `close it with \`}}\` on the same line: write ${FORMS}` });
+  }
+  return out.sort((a, b) => a.offset - b.offset);
 }
 
 /** The lab's values: a host's address on a network, a network's subnet, a host's interface name. */

@@ -1,5 +1,5 @@
 /** Scenario paths that name a symbolic link to nothing (no Docker): said as a loop or a dangling link, not "no such file". */
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
@@ -13,4 +13,18 @@ test.each<[string, (dir: string) => void, string, string]>([
   const dir = mkdtempSync(join(tmpdir(), "fwspec-paths-"));
   arrange(dir);
   expect(() => expandScenarioPaths([arg], dir)).toThrow(message);
+});
+
+test.each<[string, readonly string[], string]>([
+  ["an empty folder beside a file", ["ex.yaml", "empty"], "no scenario files (.yaml, .yml) in empty"],
+  ["an empty folder before a file", ["empty", "ex.yaml"], "no scenario files (.yaml, .yml) in empty"],
+  ["an empty folder alone", ["empty"], "no scenario files (.yaml, .yml) in empty"],
+  ["an empty path", [""], "an empty path"],
+  ["an empty path beside a file", ["ex.yaml", ""], "an empty path"],
+  ["a path of spaces", ["  "], "an empty path"],
+])("%s is bad input", (_what, args, message) => {
+  const dir = mkdtempSync(join(tmpdir(), "fwspec-paths-"));
+  mkdirSync(join(dir, "empty"));
+  writeFileSync(join(dir, "ex.yaml"), "name: x\n");
+  expect(() => expandScenarioPaths(args, dir)).toThrow(message);
 });

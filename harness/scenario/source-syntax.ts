@@ -9,6 +9,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { Family } from "../model/types.ts";
 import { nonAsciiNote } from "./lookalike.ts";
+import { placeholderAsName } from "./placeholders.ts";
+import { shortenQuoted } from "./values.ts";
 
 /** An address a probe leaves from (`@198.18.7.99`, `@[2001:db8:7::99]`); it fixes the probe's family. */
 export interface CompactSource {
@@ -32,7 +34,8 @@ export interface FromSyntaxError {
 class Fail {
   readonly error: FromSyntaxError;
   constructor(message: string, offset: number, hint?: string) {
-    this.error = { message, offset, hint };
+    // A very long word is cut with `…` (expectation-tokens.ts does the same).
+    this.error = { message: shortenQuoted(message), offset, hint: hint === undefined ? undefined : shortenQuoted(hint, 100) };
   }
 }
 
@@ -59,6 +62,8 @@ function fromWord(word: string, start: number): FromWord {
     throw new Fail("the source must be a lab host, not `localhost`", start, "name the host the probe starts from; `localhost` is only a target (the source's own loopback)");
   }
   if (!NAME.test(host)) {
+    const placeholder = placeholderAsName(host);
+    if (placeholder) throw new Fail(placeholder.message, start + placeholder.offset, placeholder.hint);
     const foreign = nonAsciiNote(host);
     if (foreign) throw new Fail(`\`${host}\` is not a host name: ${foreign.note}`, start + foreign.index, "host names are ASCII: retype the character");
     throw new Fail(`\`${host}\` is not a host name`, start);

@@ -3,6 +3,7 @@
  * distance (optimal string alignment: insert, delete, substitute, swap two
  * neighbours), compared case-insensitively.
  */
+import { foldLookalikes, nonAsciiNote } from "./lookalike.ts";
 
 /** Edit distance between two strings; an adjacent transposition counts as one edit. */
 export function editDistance(a: string, b: string): number {
@@ -44,10 +45,18 @@ export function nearest(word: string, candidates: Iterable<string>, fold: (s: st
   return found;
 }
 
-/** "did you mean `x`?" or undefined. */
+/**
+ * "did you mean `x`?" or undefined; when `word` is not ASCII, a note naming its
+ * first non-ASCII character (saying `word` only looks like `x` when it does), so
+ * `оpen` with a Cyrillic `о` is not a mystery.
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   const c = closest(word, candidates);
-  return c === undefined ? undefined : `did you mean \`${c}\`?`;
+  if (c === undefined) return undefined;
+  const foreign = nonAsciiNote(word);
+  if (!foreign) return `did you mean \`${c}\`?`;
+  const alike = foldLookalikes(word).replace(/[^\x00-\x7f]/g, "") === c;
+  return `did you mean \`${c}\`? (\`${word}\`${alike ? " only looks like it" : ""}: ${foreign.note})`;
 }
 
 /** `a`, `b` or `c`. */

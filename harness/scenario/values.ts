@@ -40,10 +40,16 @@ export function truncate(s: string, max = 40): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
+/** Each `quoted` part of a message longer than `max` cut as truncate cuts it: a 20,000-character word is not echoed whole. */
+export function shortenQuoted(text: string, max = 40): string {
+  return text.replace(/`([^`]*)`/g, (whole: string, inner: string) => (inner.length > max ? `\`${truncate(inner, max)}\`` : whole));
+}
+
 export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "nothing (null)";
   if (Array.isArray(v)) return "a list";
+  if (v instanceof Uint8Array) return "binary data (a `!!binary` YAML tag)";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return v === "" ? "empty text" : `the text "${truncate(v)}"`;
   if (typeof v === "number") return Number.isFinite(v) ? `the number ${v}` : `\`${v}\`, which is not a finite number`;

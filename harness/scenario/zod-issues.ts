@@ -97,6 +97,7 @@ function typeHint(p: Path, expected: readonly string[], value: unknown): string 
   if (expected.includes("string") && Array.isArray(value)) {
     return "in YAML `[...]` starts a list; quote the value if it is text (e.g. an IPv6 address: `\"2001:db8::9\"`)";
   }
+  if (value instanceof Uint8Array) return "remove the `!!binary` tag: scenarios are plain YAML text";
   if (expected.includes("string") && isRecord(value)) {
     return "in YAML `key: value` inside a value starts a mapping; quote the whole value";
   }
