@@ -4,7 +4,7 @@ import { LabError } from "../errors.ts";
 import { parseCidr } from "../model/cidr.ts";
 import { subnetForSlot } from "./addresses.ts";
 import type { HostSpec } from "../model/types.ts";
-import { checkDeclaredFree, chosenAddresses, declaredCidrs, endpointConfig, withDeclared } from "./declared.ts";
+import { checkDeclaredFree, chosenAddresses, declaredCidrs, endpointConfig, StuckSubnetError, withDeclared } from "./declared.ts";
 
 describe("declared subnets in the lab", () => {
   test("declared families replace the automatic ones; the gateway is the first address", () => {
@@ -30,6 +30,22 @@ describe("declared subnets in the lab", () => {
     const run = (): void => checkDeclaredFree("x", declared, [{ network: "fwspec-1-y", cidr: parseCidr("198.18.7.128/25", "ipv4")! }]);
     expect(run).toThrow(LabError);
     expect(run).toThrow(/declared subnet 198\.18\.7\.0\/24 overlaps 198\.18\.7\.128\/25 of network fwspec-1-y/);
+  });
+
+  test.each([
+    [{ run: "3ea6de84", warm: false }, /belongs to a lab kept by run 3ea6de84 \(--keep or --keep-on-failure; kept up to a day\)/, "remove it with `npx fwspec cleanup --run 3ea6de84`, or declare another subnet"],
+    [{ run: "3ea6de84", warm: true }, /belongs to a lab left warm by a --reuse run/, "remove it with `npx fwspec cleanup --kept`, or declare another subnet"],
+  ])("a declared subnet a kept or warm lab holds is no wait: StuckSubnetError with how to remove it (%j)", (holder, message, hint) => {
+    const declared = declaredCidrs({ lan: { ipv4: "198.18.7.0/24" } });
+    let error: unknown;
+    try {
+      checkDeclaredFree("x", declared, [{ network: "fwspec-3ea6de84-wan", cidr: parseCidr("198.18.7.0/24", "ipv4")! }], new Map(), undefined, new Map([["fwspec-3ea6de84-wan", holder]]));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StuckSubnetError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as StuckSubnetError).hint).toBe(hint);
   });
 });
 

@@ -14,6 +14,7 @@ import { FAMILIES, type Family, type FamilyAddresses, type HostSpec } from "../m
 import type { SubnetPlan } from "./addresses.ts";
 import { type Ipv6Source, IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
 import { type StuckNetwork, stuckHint, stuckReason } from "./stuck-network.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 /** A declared subnet held by a network the engine will not remove before it restarts: waiting does not help. */
 export class StuckSubnetError extends LabError {}
@@ -42,17 +43,28 @@ export async function engineSubnets(docker: Dockerode): Promise<{ network: strin
   return out;
 }
 
+/** A lab that stays on the engine by design, by its network's name: kept (`--keep`, by its run) or left warm (`--reuse`). */
+export type LabsHeld = ReadonlyMap<string, { readonly run: string; readonly warm: boolean }>;
+
 /**
  * Throws a LabError when a declared subnet overlaps a network already on the
- * engine; a StuckSubnetError when that network is one of `stale` (left behind,
- * refused by the engine: no wait ends it).
+ * engine; a StuckSubnetError when no wait ends it: that network is one of
+ * `stale` (left behind, refused by the engine) or of a lab `held` (kept for
+ * up to a day, or warm), whose removal the hint names.
  */
-export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine: readonly { network: string; cidr: Cidr }[], stale: ReadonlyMap<string, StuckNetwork> = new Map(), invocation?: string): void {
+export function checkDeclaredFree(lab: string, declared: readonly Cidr[], engine: readonly { network: string; cidr: Cidr }[], stale: ReadonlyMap<string, StuckNetwork> = new Map(), invocation?: string, held: LabsHeld = new Map()): void {
   for (const d of declared) {
     const clash = engine.find((e) => overlaps(e.cidr, d));
     const stuck = clash ? stale.get(clash.network) : undefined;
     if (clash && stuck) {
       throw new StuckSubnetError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, left behind and refused removal by the container engine: ${stuckReason(stuck)}`, { hint: stuckHint(invocation) });
+    }
+    const holder = clash ? held.get(clash.network) : undefined;
+    if (clash && holder) {
+      const [what, remove] = holder.warm
+        ? ["a lab left warm by a --reuse run (kept up to 15 minutes)", fwspecCommand("cleanup --kept", invocation)]
+        : [`a lab kept by run ${holder.run} (--keep or --keep-on-failure; kept up to a day)`, fwspecCommand(`cleanup --run ${holder.run}`, invocation)];
+      throw new StuckSubnetError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, which belongs to ${what}`, { hint: `remove it with \`${remove}\`, or declare another subnet` });
     }
     if (clash) {
       throw new LabError(`lab ${lab}: declared subnet ${d.text} overlaps ${clash.cidr.text} of network ${clash.network}, already on the container engine`, {

@@ -29,7 +29,7 @@ import { nameInterfaces } from "./interfaces.ts";
 import { ipv6BootEnv, type Ipv6Source, ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
 import type { KeptLab, LabHost, RebootOutcome, RunningLab, WarmState } from "./types.ts";
 import { BOOT_LOG, bootProblems } from "./boot-log.ts";
-import { type ClaimedLab, markWarm, warmKey, whyNotWarm } from "./warm.ts";
+import { type ClaimedLab, labsHeld, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
   /** Short name, part of container names: fwspec-<run>-<lab>-<4 hex>-<host>. */
@@ -289,7 +289,7 @@ export class Lab {
         if (staleNetworks(docker).size > 0) await retryStale(docker);
         const waitStart = performance.now();
         let said = 0;
-        await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker), staleNetworks(docker), this.#options.invocation), {
+        await pRetry(async () => checkDeclaredFree(name, declared, await engineSubnets(docker), staleNetworks(docker), this.#options.invocation, await labsHeld(docker)), {
           retries: 60,
           shouldRetry: ({ error }) => !(error instanceof StuckSubnetError),
           minTimeout: 500,

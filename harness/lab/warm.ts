@@ -22,7 +22,7 @@ import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
 import type { HostSpec } from "../model/types.ts";
 import { type Shaped, shapeKey } from "../plan/shape.ts";
-import { type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_UNTIL, listMarkers, markerLabels, removeMarkers } from "./kept.ts";
+import { type KeptMarker, LABEL_CLAIMED_BY, LABEL_KEPT_UNTIL, labKey, listMarkers, markerLabels, removeMarkers } from "./kept.ts";
 import type { SubnetPlan } from "./addresses.ts";
 import { ownerLabel } from "./ownership.ts";
 import type { WarmState } from "./types.ts";
@@ -142,4 +142,21 @@ export async function claimMarkerOf(docker: Dockerode, marker: Pick<KeptMarker, 
   if (removed.length === 1) return claimMarker;
   await removeMarkers(docker, [{ name: claimMarker }]);
   return undefined;
+}
+
+/**
+ * The labs that stay on the engine by design, by network name: kept
+ * (`--keep`: its run) or left warm (`--reuse`), neither taken by a run now
+ * (a taken one ends with that run). A declared subnet one of them holds is
+ * not waited for (declared.ts checkDeclaredFree): the hint says how to remove it.
+ */
+export async function labsHeld(docker: Dockerode): Promise<Map<string, { run: string; warm: boolean }>> {
+  const markers = new Map((await listMarkers(docker)).filter((m) => m.state === "kept" && m.labels[LABEL_CLAIMED_BY] === undefined).map((m) => [m.key, m] as const));
+  const out = new Map<string, { run: string; warm: boolean }>();
+  if (markers.size === 0) return out;
+  for (const n of await docker.listNetworks({ filters: { label: ["fwspec.run"] } })) {
+    const m = markers.get(labKey(n.Labels ?? {}));
+    if (m) out.set(n.Name, { run: m.labels["fwspec.run"] ?? "", warm: m.labels[LABEL_WARM] !== undefined });
+  }
+  return out;
 }
