@@ -7,7 +7,8 @@
  * before, and the error names the command, its exit code and stderr.
  * Afterwards the loaded ruleset is recorded as evidence.
  */
-import { failingCommand, SCRIPT_TRACE_MARK, splitTrace } from "./script-trace.ts";
+import { failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { oneLine } from "../text.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
@@ -63,12 +64,17 @@ function describeSource(source: RuleSource): string {
 }
 
 /** A failed rules script: the command that failed and its line, from the shell's trace; the trace itself left out of its output. */
-function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "script" }>): unknown {
+function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "script" }>, target: string): unknown {
   if (!(error instanceof CommandError)) return error;
   const { trace, output } = splitTrace(error.failure.stderr);
-  const failed = failingCommand(source.content, trace);
-  const where = failed ? ` at ${failed.line !== undefined ? `${source.path}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
-  return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
+  // The shell's own error (a redirection, a command not found) names its line; a command that failed is the trace's last.
+  const shellLine = shellErrorLine(output, target);
+  const failed = shellLine === undefined ? failingCommand(source.content, trace) : undefined;
+  const where = shellLine !== undefined
+    ? ` at ${source.path}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
+    : failed ? ` at ${failed.line !== undefined ? `${source.path}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
+  const hint = labLimitHint(output) ?? error.hint;
+  return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(hint ? { hint } : {}) });
 }
 
 async function applyOne(host: LabHost, source: RuleSource, invocation: string | undefined): Promise<void> {
@@ -77,7 +83,7 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
       const target = stagingPath(host, "sh");
       // Traced (`-x`, PS4 a mark of fwspec's own): a failure names the command that failed and its line (script-trace.ts).
       await host.runStaged(source.content, target, ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target], `rules script ${source.path}`).catch((error: unknown) => {
-        throw scriptFailure(error, source);
+        throw scriptFailure(error, source, target);
       });
       return;
     }

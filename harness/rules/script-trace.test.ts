@@ -1,6 +1,6 @@
 /** Where a rules script failed, from `sh -e -x`'s trace (pure, table-driven). */
 import { describe, expect, test } from "vitest";
-import { failingCommand, SCRIPT_TRACE_MARK, splitTrace } from "./script-trace.ts";
+import { failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
 
 const t = (line: string) => `${SCRIPT_TRACE_MARK}${line}`;
 const GW = "#!/bin/sh\nWAN=eth0\nLAN=eth1\n\niptables -P FORWARD DROP\niptables -A FORWARD -i $LAN -o $WAM -j ACCEPT\niptables -A FORWARD -i ${WAN} -o $LAN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
@@ -24,4 +24,22 @@ describe("failingCommand", () => {
   ])("%s", (_, script, trace, found) => {
     expect(failingCommand(script, trace)).toEqual(found);
   });
+});
+
+describe("shellErrorLine: the line the shell named in its own error", () => {
+  test.each([
+    ["/tmp/fwspec/gw-3f809c7b.sh: 1: cannot create /proc/sys/net/ipv4/ip_forward: Read-only file system\n", 1],
+    ["iptables v1.8.9 (nf_tables): unknown option\n/tmp/fwspec/gw-3f809c7b.sh: 7: wat: not found\n", 7],
+    ["iptables: Bad rule (does a matching rule exist in that chain?).\n", undefined], // a command's own failure: the trace names it
+    ["/tmp/fwspec/other-1.sh: 3: x: not found\n", undefined], // another script's
+  ])("%j", (output, line) => expect(shellErrorLine(output, "/tmp/fwspec/gw-3f809c7b.sh")).toBe(line));
+});
+
+describe("labLimitHint", () => {
+  test.each([
+    ["/tmp/fwspec/gw.sh: 1: cannot create /proc/sys/net/ipv4/ip_forward: Read-only file system", true],
+    ["sysctl: setting key \"net.ipv6.conf.all.forwarding\": Read-only file system", true],
+    ['sysctl: permission denied on key "net.ipv6.conf.all.forwarding"', true],
+    ["iptables: No chain/target/match by that name.", false],
+  ])("%j", (output, hinted) => expect(labLimitHint(output) !== undefined).toBe(hinted));
 });

@@ -44,3 +44,21 @@ export function failingCommand(script: string, trace: readonly string[]): { comm
   const lines = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(expand(l.text)) === wanted);
   return lines.length === 1 ? { command, line: lines[0]!.n } : { command };
 }
+
+/**
+ * The line the shell itself named in its own error (`/tmp/fwspec/gw-1a2b.sh: 3:
+ * cannot create /proc/sys/…: Read-only file system`, dash's form): a
+ * redirection, a command not found, a syntax error — failures before or
+ * instead of a traced command. Undefined when it named none.
+ */
+export function shellErrorLine(output: string, script: string): number | undefined {
+  const escaped = script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`^${escaped}: (\\d+): `, "m").exec(output);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** What to do about a failure the lab itself causes: /proc/sys is read-only in a lab host (its kernel settings are fixed when it starts). */
+export function labLimitHint(output: string): string | undefined {
+  if (!/(?:\/proc\/sys\/|sysctl).*Read-only file system|sysctl: permission denied on key/.test(output)) return undefined;
+  return "/proc/sys is read-only in a lab host: its kernel settings are set when it starts, and a host with `router: true` forwards IPv4 and IPv6 already; keep the line out of what the lab applies (or let it fail: `sysctl -w … || true`)";
+}
