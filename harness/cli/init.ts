@@ -13,6 +13,7 @@ import path from "node:path";
 import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
+import { oneLine } from "../text.ts";
 import { shellQuote } from "../lab/exec.ts";
 import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
 import { draftScenario, observedScenario } from "../init/propose.ts";
@@ -205,5 +206,6 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   // Without --v6 the lab host has no IPv6 rules: every IPv6 flow is recorded open, which the real host may not be.
   const openV6 = v6 ? 0 : observed.flows.filter((f) => f.flow.family === "ipv6" && f.side.verdict === "open" && f.flow.to !== "localhost").length;
   const noV6 = openV6 > 0 ? `\nnote: no --v6 rules given, so the lab host had no IPv6 rules and ${openV6} IPv6 flow(s) were recorded open (\`/tcp6 open  # no filter chain\`); if the host filters IPv6, pass its ip6tables-save file with --v6; if it does not, that is an open IPv6 path` : "";
-  return `${write(p, cwd, force)}${left}${notRecorded}${noV6}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: ${fwspecCommand("run", opts.invocation)}`;
+  const notes = (observed.notes ?? []).map((n) => `\nnote: ${oneLine(n)}; the recorded verdicts are the lab host's, where those matches never held`).join("");
+  return `${write(p, cwd, force)}${left}${notRecorded}${noV6}${notes}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: ${fwspecCommand("run", opts.invocation)}`;
 }

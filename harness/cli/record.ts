@@ -89,6 +89,8 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   }
   const written = recorded.lines.filter((l) => l.expectation !== undefined).length;
   print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${oneLine(one.scenario.name)} in ${oneLine(shown)}\n`);
+  // Recorded verdicts of rules whose matches never held in the lab (interfaces it lacks) are not the real host's: said.
+  for (const n of observed.notes ?? []) print(`note: ${oneLine(n)}\n`);
   for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
   // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
   for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);

@@ -22,6 +22,8 @@ export interface MatrixObservation {
   readonly problems: readonly string[];
   /** The digests of the rulesets the apply steps loaded, in step order (absent: not known). */
   readonly rulesets?: readonly string[];
+  /** What the apply steps said a reader must see (rules matching interfaces the host lacks: those matches never held). */
+  readonly notes?: readonly string[];
 }
 
 /** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
@@ -55,5 +57,6 @@ export function matrixObservation(report: ScenarioReport): MatrixObservation {
     ...report.steps.filter((s) => s.status === "error" && s.message.startsWith("not run: ")).map((s) => `the flow matrix was ${s.message}`),
   ])];
   const rulesets = report.steps.flatMap((s) => (s.step === "apply" && s.evidence ? [s.evidence.digest] : []));
-  return { flows: report.expectations.map(observedFlow), problems, rulesets };
+  const notes = [...new Set(report.steps.flatMap((s) => (s.step === "apply" ? (s.notes ?? []) : [])))];
+  return { flows: report.expectations.map(observedFlow), problems, rulesets, ...(notes.length > 0 ? { notes } : {}) };
 }

@@ -36,6 +36,12 @@ describe("record and diff on the fake lab", () => {
     ]);
   });
 
+  test("record: rules matching an interface the lab host lacks are said (their matches never held in the lab)", async () => {
+    const o = await recordMatrix(rules("wan", both("-A INPUT -i ens18 -p tcp --dport 8080 -j DROP")), { provider: new FakeLabProvider(), labs: 1 });
+    expect(o.notes).toEqual([expect.stringMatching(/^the rules match interface\(s\) ens18, which server does not have \(its interfaces: lo, /)]);
+    expect((await recordMatrix(inserted, { provider: new FakeLabProvider(), labs: 1 })).notes).toBeUndefined();
+  });
+
   test("diff: only the flows that changed, both families, the responsible rule on each side; one lab, reset in between", async () => {
     const provider = new FakeLabProvider();
     const d = await diffScenarios(appended, inserted, { provider, labs: 1, labels: { a: "appended", b: "inserted" } });
