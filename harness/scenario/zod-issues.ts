@@ -10,7 +10,7 @@ import { formatPath } from "./locate.ts";
 import type { Path, PathSegment } from "./locate.ts";
 import { schemas, STEP_KINDS } from "./schema.ts";
 import { closest, didYouMean, listWords } from "./suggest.ts";
-import { describeValue, isRecord, lastKey, valueAt } from "./values.ts";
+import { describeValue, isRecord, lastKey, truncate, valueAt } from "./values.ts";
 
 // ---------------------------------------------------------------------------
 // Walking the zod schema (for "allowed keys" hints)
@@ -92,8 +92,14 @@ function named(p: Path): string {
   return p.length === 0 ? "the scenario" : `\`${formatPath(p)}\``;
 }
 
-function typeHint(p: Path, expected: readonly string[], value: unknown): string | undefined {
+function typeHint(p: Path, expected: readonly string[], value: unknown, raw?: unknown): string | undefined {
   if (lastKey(p) === "reboot" && p[p.length - 1] === "reboot") return SHAPE_HINTS["reboot"];
+  // `[a -> b:1-1024 blocked except 22,80]`: the flow list's comma split the line, and `80` is an item of its own.
+  const at = p[p.length - 1];
+  const before = typeof value === "number" && typeof at === "number" && at > 0 && p[p.length - 2] === "expect" ? valueAt(raw, [...p.slice(0, -1), at - 1]) : undefined;
+  if (typeof before === "string") {
+    return `in a \`[ … ]\` list a comma starts a new item, so \`${truncate(before, 120)},${String(value)}\` was split in two: quote the whole line (\`"${truncate(before, 120)},${String(value)}"\`), or write one item per line (\`- …\`)`;
+  }
   if (expected.includes("string") && Array.isArray(value)) {
     return "in YAML `[...]` starts a list; quote the value if it is text (e.g. an IPv6 address: `\"2001:db8::9\"`)";
   }
@@ -167,7 +173,7 @@ export function issueProblems(issue: Issue, base: Path, raw: unknown, out: Probl
       out.push({
         path: p,
         message: `${named(p)} must be ${words.join(" or ")}, got ${describeValue(value)}`,
-        hint: typeHint(p, expected, value),
+        hint: typeHint(p, expected, value, raw),
       });
       return;
     }
@@ -179,7 +185,7 @@ export function issueProblems(issue: Issue, base: Path, raw: unknown, out: Probl
       out.push({
         path: p,
         message: `${named(p)} must be ${expectedWord(issue.expected)}, got ${describeValue(value)}`,
-        hint: typeHint(p, [issue.expected], value),
+        hint: typeHint(p, [issue.expected], value, raw),
       });
       return;
     }
