@@ -55,6 +55,12 @@ describe("record and diff on the fake lab", () => {
     expect(provider.started.every((lab) => lab.disposed)).toBe(true);
   });
 
+  test("record's progress says how many probes the flow matrix has before the lab starts", async () => {
+    const steps: string[] = [];
+    await recordMatrix(inserted, { provider: new FakeLabProvider(), labs: 1, progress: { step: (m) => steps.push(m), info: () => {} } });
+    expect(steps[0]).toBe("the flow matrix: 12 probe(s) (every host to every listener, each family), after the scenario's set-up steps");
+  });
+
   test("diff's progress: one scenario run with the old and the new rules, not two scenarios", async () => {
     const steps: string[] = [];
     await diffScenarios(appended, inserted, { provider: new FakeLabProvider(), labs: 1, progress: { step: (m) => steps.push(m), info: () => {} } });

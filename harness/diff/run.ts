@@ -41,7 +41,11 @@ async function probeMatrices(matrices: readonly Scenario[], options: Omit<Matrix
 export async function observeMatrices(scenarios: readonly Scenario[], options: MatrixOptions = {}): Promise<MatrixObservation[]> {
   const { maxProbes, ...runOptions } = options;
   // Every matrix is built (and bounded) before any lab starts.
-  return probeMatrices(scenarios.map((s) => matrixScenario(s, flowMatrix(s, maxProbes))), runOptions);
+  const matrices = scenarios.map((s) => flowMatrix(s, maxProbes));
+  // Said before the labs start: a matrix of hundreds of probes runs for a while with no line of its own.
+  const probes = matrices.reduce((n, m) => n + m.reduce((k, f) => k + f.families.length, 0), 0);
+  options.progress?.step(`the flow matrix: ${probes} probe(s) (every host to every listener, each family), after the scenario's set-up steps`);
+  return probeMatrices(scenarios.map((s, i) => matrixScenario(s, matrices[i]!)), runOptions);
 }
 
 /** `fwspec record`: what the scenario's rules do to every flow of its topology. */
