@@ -111,6 +111,8 @@ echo '${SECTION}'
 [ "$1" = read ] && case $log in "trace id "????????" ip "* | *"${NL}trace id "????????" ip "*) iptables-save 2>/dev/null ;; esac
 echo '${SECTION}'
 [ "$2" = read ] && case $log in "trace id "????????" ip6 "* | *"${NL}trace id "????????" ip6 "*) ip6tables-save 2>/dev/null ;; esac
+echo '${SECTION}'
+cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */

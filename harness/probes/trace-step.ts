@@ -228,9 +228,12 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         } catch {
           return;
         }
-        const [log = "", listing = "", v4 = "", v6 = ""] = out.split(`${SECTION}\n`);
+        const [log = "", listing = "", v4 = "", v6 = "", legacy = ""] = out.split(`${SECTION}\n`);
         const events = namedFromListing(parseTrace(log), parseNftListing(listing));
-        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") },
+        // On an nft host, legacy iptables tables (a rule added with iptables-legacy) filter where the trace does not look.
+        // Not nat: iptables refuses DROP there (and the engine's DNS rules may be legacy ones on a machine whose iptables is).
+        const unseen = lab.host(h).spec.backend === "nft" ? legacy.split("\n").map((t) => t.trim()).filter((t) => t !== "" && t !== "nat").map((t) => `legacy iptables table ${t}`) : [];
+        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") }, ...(unseen.length > 0 ? { unseen } : {}),
           local: addressesOf([lab.host(h)]), elsewhere: addressesOf([...lab.hosts].filter(([name]) => name !== h).map(([, other]) => other)) };
         const read = namedRules(log, events, ctx.handles);
         named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);

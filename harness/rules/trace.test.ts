@@ -164,6 +164,19 @@ describe("traceDecision", () => {
       unfiltered: true, action: "accept", path: [], rule: "no filter chain",
     });
   });
+  test("a host with legacy iptables tables beside nft (a rule added with iptables-legacy): an accept the trace shows is not claimed, a drop still is", () => {
+    const lines = (port: number, verdict: string) => [
+      `trace id 8 inet fwspec_trace pre packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport ${port} tcp flags == syn`,
+      "trace id 8 inet fwspec_trace pre policy accept",
+      `trace id 8 inet fw input packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport ${port} tcp flags == syn`,
+      `trace id 8 inet fw input rule tcp dport ${port} ${verdict} (verdict ${verdict})`,
+    ].join("\n");
+    const ctx = { host: "server", handles: new Map(), saved: {}, unseen: ["legacy iptables table filter"] };
+    expect(traceDecision(parseTrace(lines(8080, "accept")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, ctx)).toBeUndefined();
+    expect(traceDecision(parseTrace(lines(8081, "drop")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8081 }, ctx)).toMatchObject({ action: "drop" });
+    expect(traceDecision(parseTrace(lines(8080, "accept")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { ...ctx, unseen: [] })).toMatchObject({ action: "accept" });
+  });
+
   test("a host with a netdev table: its ingress chains see packets before fwspec's table marks them, so 'no filter chain' is never claimed", () => {
     const lines = [
       "trace id 7 inet fwspec_trace pre packet: iif \"eth0\" ip6 saddr 2001:db8::5 ip6 daddr 2001:db8::4 tcp sport 40000 tcp dport 8081 tcp flags == syn",

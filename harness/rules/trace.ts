@@ -87,6 +87,8 @@ export interface TraceContext {
   readonly local?: ReadonlySet<string>;
   /** The addresses of the lab's other hosts: a host's own packet a nat OUTPUT DNAT sends there leaves it, nothing comes back in on lo. */
   readonly elsewhere?: ReadonlySet<string>;
+  /** Tables that filter where the trace does not look (legacy iptables tables on an nft host): an accept it shows may be overruled there. */
+  readonly unseen?: readonly string[];
 }
 
 const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
@@ -300,6 +302,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   }
   // A packet that left by lo and whose way back the trace does not show: what took it there is not known (the counters decide).
   if (lost) return undefined;
+  // Tables the trace does not see (legacy ones on an nft host) may still drop what it shows accepted: no accept is claimed.
+  if ((ctx.unseen?.length ?? 0) > 0) return undefined;
   if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
   // The packet entered a filtering chain and the trace shows no rule or policy taking it there: the trace is incomplete
   // (read before its verdict line arrived), not "unfiltered" — no decision from it (the counters decide).
