@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { refuseMachineTargets, validateFiles } from "./scenario/validate-files.ts";
+import { refuseCodeScenarios, validateFiles } from "./scenario/validate-files.ts";
 import { connectEngine } from "./env/engine.ts";
 import { ensureLabImage, imageExists, labImageTag } from "./env/images.ts";
 import { EnvironmentError, InputError } from "./errors.ts";
@@ -308,14 +308,15 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
     scenarios = options.shard ? shardOf(validated.scenarios, options.shard) : validated.scenarios;
     progress.step(`${validated.files.length} scenario file(s) valid${options.shard ? `; shard ${options.shard} has ${scenarios.length}` : ""}`);
   } else {
-    refuseMachineTargets(input.scenarios);
+    refuseCodeScenarios(input.scenarios);
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
   }
   refuseOverwrites(options.outputs ?? [], given, options.invocation);
   const families = familiesOf(options.family);
   const plans = selectedPlans(scenarios, { families, filter, timeoutSeconds: options.timeoutSeconds });
   // Said, not silently dropped: what `--family` leaves without a probe (a source address of the other family).
-  const leftOut = families ? scenarios.flatMap((s) => leftOutByFamilies(s, families)) : [];
+  // (With a filter too, what it keeps is said by the filter's own lines: only a plain --family run lists them.)
+  const leftOut = families && !filter ? scenarios.flatMap((s) => leftOutByFamilies(s, families)) : [];
   if (leftOut.length > 0) progress.info(`--family ${options.family} leaves out ${leftOut.length} expectation(s) leaving from an address of the other family: ${leftOut.map((e) => `${shownPath(e.location.file)}:${e.location.line} \`${oneLine(e.text)}\``).join(", ")}`);
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).

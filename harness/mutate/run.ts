@@ -21,7 +21,7 @@ import type { LabProvider } from "../lab/types.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import type { Scenario } from "../scenario/model.ts";
-import { refuseMachineTargets, validateFiles } from "../scenario/validate-files.ts";
+import { refuseCodeScenarios, validateFiles } from "../scenario/validate-files.ts";
 import { classifyMutant, countedRules, equivalentBeforeRun, mutationScore, type MutantOutcome, tracedRules } from "./classify.ts";
 import { auditedDeclaration, declarationOf, declaredOutcome, badDeclarations, unknownIdHint, unknownSelected } from "./declared.ts";
 import { type Mutant, mutantsOf } from "./mutants.ts";
@@ -96,7 +96,7 @@ export function plannedMutants(scenarios: readonly Scenario[], operators: readon
 /** The scenarios of the input, validated (paths) or checked (objects), as `fwspec run` takes them; `invocation` starts commands in hints (harness/invocation.ts). */
 export function mutationScenarios(input: RunInput, root?: string, invocation?: string): readonly Scenario[] {
   if ("paths" in input) return validateFiles(input.paths, undefined, { root, invocation }).scenarios;
-  refuseMachineTargets(input.scenarios);
+  refuseCodeScenarios(input.scenarios);
   return input.scenarios;
 }
 

@@ -112,7 +112,9 @@ echo '${SECTION}'
 echo '${SECTION}'
 [ "$2" = read ] && case $log in "trace id "????????" ip6 "* | *"${NL}trace id "????????" ip6 "*) ip6tables-save 2>/dev/null ;; esac
 echo '${SECTION}'
-cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null
+grep -q . /proc/net/ip_tables_names 2>/dev/null && iptables-legacy-save 2>/dev/null
+echo '${SECTION}'
+grep -q . /proc/net/ip6_tables_names 2>/dev/null && ip6tables-legacy-save 2>/dev/null
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */

@@ -13,7 +13,7 @@ import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { parseSave, type SavedRuleset } from "../rules/saved.ts";
 import { type NftTexts, parseNftListing } from "../rules/nft-listing.ts";
-import { SWEEP_SOURCE_PORT, sweepSourcePort, type TracedProbe, type TraceMatch, traceDecision, traceScript } from "../rules/trace.ts";
+import { SWEEP_SOURCE_PORT, sweepSourcePort, type TracedProbe, type TraceMatch, filteringLegacyTables, traceDecision, traceScript } from "../rules/trace.ts";
 import { chainHandles, namedFromListing, parseTrace, type TraceEvent } from "../rules/trace-events.ts";
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
@@ -228,12 +228,12 @@ export async function armTraces(lab: RunningLab, probes: readonly TracedSpec[]):
         } catch {
           return;
         }
-        const [log = "", listing = "", v4 = "", v6 = "", legacy = ""] = out.split(`${SECTION}\n`);
+        const [log = "", listing = "", v4 = "", v6 = "", legacy4 = "", legacy6 = ""] = out.split(`${SECTION}\n`);
         const events = namedFromListing(parseTrace(log), parseNftListing(listing));
-        // On an nft host, legacy iptables tables (a rule added with iptables-legacy) filter where the trace does not look.
-        // Not nat: iptables refuses DROP there (and the engine's DNS rules may be legacy ones on a machine whose iptables is).
-        const unseen = lab.host(h).spec.backend === "nft" ? legacy.split("\n").map((t) => t.trim()).filter((t) => t !== "" && t !== "nat").map((t) => `legacy iptables table ${t}`) : [];
-        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") }, ...(unseen.length > 0 ? { unseen } : {}),
+        // On an nft host, legacy iptables tables that filter (a rule added with iptables-legacy) act where the trace does not look.
+        const nft = lab.host(h).spec.backend === "nft";
+        const unseen = { ipv4: nft ? filteringLegacyTables(legacy4) : [], ipv6: nft ? filteringLegacyTables(legacy6) : [] };
+        const ctx = { host: h, handles: chainHandles(listing), saved: { ipv4: had.ipv4 ?? safeParse(v4, "ipv4"), ipv6: had.ipv6 ?? safeParse(v6, "ipv6") }, unseen,
           local: addressesOf([lab.host(h)]), elsewhere: addressesOf([...lab.hosts].filter(([name]) => name !== h).map(([, other]) => other)) };
         const read = namedRules(log, events, ctx.handles);
         named.set(h, unmarked.has(h) ? { ...read, complete: false } : read);

@@ -7,7 +7,7 @@
  * before, and the error names the command, its exit code and stderr.
  * Afterwards the loaded ruleset is recorded as evidence.
  */
-import { failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
 import { oneLine } from "../text.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { randomBytes } from "node:crypto";
@@ -68,12 +68,12 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   if (!(error instanceof CommandError)) return error;
   const { trace, output } = splitTrace(error.failure.stderr);
   // The shell's own error (a redirection, a command not found) names its line; a command that failed is the trace's last.
-  const shellLine = shellErrorLine(output, target);
+  const shellLine = shellErrorLine(error.failure.stderr, target);
   const failed = shellLine === undefined ? failingCommand(source.content, trace) : undefined;
   const where = shellLine !== undefined
     ? ` at ${source.path}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
     : failed ? ` at ${failed.line !== undefined ? `${source.path}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
-  const hint = labLimitHint(output) ?? error.hint;
+  const hint = labLimitHint(afterLastTrace(error.failure.stderr)) ?? error.hint;
   return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(hint ? { hint } : {}) });
 }
 

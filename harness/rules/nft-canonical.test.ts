@@ -51,6 +51,8 @@ test.each([
   ["meta l4proto udp tcp dport 22 accept", "tcp dport 22 accept", "inet fw"],
   ["udp dport 25 reject with tcp reset", "meta l4proto tcp udp dport 25 reject with tcp reset", "inet fw"],
   ["meta mark 0x10 accept", "meta mark 0x00000001 accept", "inet fw"],
+  ['tcp dport 22 accept comment "0x01"', 'tcp dport 22 accept comment "0x1"', "inet fw"], // nothing rewrites a quoted string
+  ['iifname "counter" accept', "iifname accept", "inet fw"],
 ])("%j does not name %j (%s)", (person, printed, table) => {
   expect(nftTextMatches(person, printed, table)).toBe(false);
 });

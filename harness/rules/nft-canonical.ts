@@ -6,9 +6,11 @@
  * match the next expression implies (`meta l4proto tcp tcp dport 22`) is left
  * out. Used to find which line of a person's nft file wrote a printed rule
  * (origin.ts) and which rule a counter check names (match.ts). Only
- * rewritings that keep the rule's meaning: two texts with one canonical form
- * are the same rule, never merely a similar one. Quoted strings (comments,
- * log prefixes) are left as they are.
+ * rewritings nft itself makes when it loads and prints a rule: two texts with
+ * one canonical form are printed alike (`ip6 nexthdr tcp tcp dport 22` is
+ * printed `tcp dport 22` in an ip6 table, though the two differ for a packet
+ * with extension headers). Quoted strings (comments, log prefixes) are left
+ * as they are.
  */
 
 /** Well-known service names nft resolves (Debian's /etc/services), as a person writes them after `dport`/`sport`. */
@@ -34,12 +36,11 @@ const QUOTED = /"(?:[^"\\]|\\.)*"/g;
  */
 export function canonicalNftRule(text: string, table?: string): string {
   const quoted: string[] = [];
-  // Quoted strings stand aside as placeholders; a quoted plain word (`iif "lo"`) is that word.
+  // Quoted strings stand aside as placeholders, untouched by the rewritings; a quoted plain word (`iif "lo"`) comes back as that word.
   let code = text
     .replace(/\s+# handle \d+\s*$/, "")
     .replace(QUOTED, (q) => {
-      if (/^"[A-Za-z0-9_.:-]+"$/.test(q)) return q.slice(1, -1);
-      quoted.push(q);
+      quoted.push(/^"[A-Za-z0-9_.:-]+"$/.test(q) ? q.slice(1, -1) : q);
       return `\u0000${quoted.length - 1}\u0000`;
     })
     .replace(/\bcounter packets \d+ bytes \d+/g, "counter")

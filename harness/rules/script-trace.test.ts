@@ -1,6 +1,6 @@
 /** Where a rules script failed, from `sh -e -x`'s trace (pure, table-driven). */
 import { describe, expect, test } from "vitest";
-import { failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
 
 const t = (line: string) => `${SCRIPT_TRACE_MARK}${line}`;
 const GW = "#!/bin/sh\nWAN=eth0\nLAN=eth1\n\niptables -P FORWARD DROP\niptables -A FORWARD -i $LAN -o $WAM -j ACCEPT\niptables -A FORWARD -i ${WAN} -o $LAN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
@@ -32,7 +32,14 @@ describe("shellErrorLine: the line the shell named in its own error", () => {
     ["iptables v1.8.9 (nf_tables): unknown option\n/tmp/fwspec/gw-3f809c7b.sh: 7: wat: not found\n", 7],
     ["iptables: Bad rule (does a matching rule exist in that chain?).\n", undefined], // a command's own failure: the trace names it
     ["/tmp/fwspec/other-1.sh: 3: x: not found\n", undefined], // another script's
+    // An error the script went on past (`… || true`): the command traced after it failed, not line 1.
+    [`/tmp/fwspec/gw-3f809c7b.sh: 1: cannot create /proc/sys/net/ipv4/ip_forward: Read-only file system\n${t("true")}\n${t("iptables -A INPUT -j ACCEPTX")}\niptables v1.8.9: unknown target\n`, undefined],
+    [`${t("iptables -P INPUT DROP")}\n/tmp/fwspec/gw-3f809c7b.sh: 4: wat: not found\n`, 4],
   ])("%j", (output, line) => expect(shellErrorLine(output, "/tmp/fwspec/gw-3f809c7b.sh")).toBe(line));
+
+test("afterLastTrace: what the failing command printed, not what earlier ones did", () => {
+  expect(afterLastTrace(`sysctl: permission denied on key "x"\n${t("true")}\n${t("iptables -A INPUT -j ACCEPTX")}\nunknown target\n`)).toBe("unknown target\n");
+});
 });
 
 describe("labLimitHint", () => {

@@ -12,6 +12,13 @@
 /** PS4 for rules scripts: a mark no command prints at the start of a line. */
 export const SCRIPT_TRACE_MARK = "@@fwspec-trace ";
 
+/** What the script printed after its last traced command: the failing command's own output (or the shell's error). */
+export function afterLastTrace(stderr: string): string {
+  const lines = stderr.split("\n");
+  const last = lines.findLastIndex((l) => l.startsWith(SCRIPT_TRACE_MARK));
+  return lines.slice(last + 1).join("\n");
+}
+
 /** The shell's trace lines (mark removed), and what the commands printed, in order. */
 export function splitTrace(stderr: string): { trace: string[]; output: string } {
   const trace: string[] = [];
@@ -47,17 +54,21 @@ export function failingCommand(script: string, trace: readonly string[]): { comm
 
 /**
  * The line the shell itself named in its own error (`/tmp/fwspec/gw-1a2b.sh: 3:
- * cannot create /proc/sys/…: Read-only file system`, dash's form): a
- * redirection, a command not found, a syntax error — failures before or
- * instead of a traced command. Undefined when it named none.
+ * cannot create /proc/sys/…: Read-only file system`, dash's form) when that
+ * error ended the script: a redirection, a command not found, a syntax error.
+ * `stderr` is the script's whole stderr, trace lines included: an error some
+ * command came after (`… || true`) ended nothing. Undefined when none did.
  */
-export function shellErrorLine(output: string, script: string): number | undefined {
+export function shellErrorLine(stderr: string, script: string): number | undefined {
   const escaped = script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`^${escaped}: (\\d+): `, "m").exec(output);
+  const error = new RegExp(`^${escaped}: (\\d+): `);
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  const last = lines.findLastIndex((l) => l.startsWith(SCRIPT_TRACE_MARK) || error.test(l));
+  const m = last < 0 ? null : error.exec(lines[last]!);
   return m ? Number(m[1]) : undefined;
 }
 
-/** What to do about a failure the lab itself causes: /proc/sys is read-only in a lab host (its kernel settings are fixed when it starts). */
+/** What to do about a failure the lab itself causes: /proc/sys is read-only in a lab host (its kernel settings are fixed when it starts). `output`: what the failing command printed (the script's stderr after its last trace line). */
 export function labLimitHint(output: string): string | undefined {
   if (!/(?:\/proc\/sys\/|sysctl).*Read-only file system|sysctl: permission denied on key/.test(output)) return undefined;
   return "/proc/sys is read-only in a lab host: its kernel settings are set when it starts, and a host with `router: true` forwards IPv4 and IPv6 already; keep the line out of what the lab applies (or let it fail: `sysctl -w … || true`)";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseSave } from "./saved.ts";
 import { parseNftListing } from "./nft-listing.ts";
-import { traceDecision, traceScript } from "./trace.ts";
+import { filteringLegacyTables, traceDecision, traceScript } from "./trace.ts";
 import { chainHandles, isTraceTable, namedFromListing, parseTrace } from "./trace-events.ts";
 
 const read = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
@@ -171,11 +171,18 @@ describe("traceDecision", () => {
       `trace id 8 inet fw input packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport ${port} tcp flags == syn`,
       `trace id 8 inet fw input rule tcp dport ${port} ${verdict} (verdict ${verdict})`,
     ].join("\n");
-    const ctx = { host: "server", handles: new Map(), saved: {}, unseen: ["legacy iptables table filter"] };
+    const ctx = { host: "server", handles: new Map(), saved: {}, unseen: { ipv4: ["legacy iptables table filter"] } };
     expect(traceDecision(parseTrace(lines(8080, "accept")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, ctx)).toBeUndefined();
     expect(traceDecision(parseTrace(lines(8081, "drop")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8081 }, ctx)).toMatchObject({ action: "drop" });
-    expect(traceDecision(parseTrace(lines(8080, "accept")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { ...ctx, unseen: [] })).toMatchObject({ action: "accept" });
+    expect(traceDecision(parseTrace(lines(8080, "accept")), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { ...ctx, unseen: { ipv6: ["legacy iptables table filter"] } })).toMatchObject({ action: "accept" });
   });
+
+  test.each([
+    ["*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n", []], // `iptables-legacy -L` made it: filters nothing
+    ["*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n", ["legacy iptables table filter"]],
+    ["*raw\n:PREROUTING DROP [0:0]\nCOMMIT\n", ["legacy iptables table raw"]],
+    ["*nat\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT\nCOMMIT\n*filter\n:MINE - [0:0]\nCOMMIT\n", []],
+  ])("filteringLegacyTables(%j)", (save, tables) => expect(filteringLegacyTables(save)).toEqual(tables));
 
   test("a host with a netdev table: its ingress chains see packets before fwspec's table marks them, so 'no filter chain' is never claimed", () => {
     const lines = [

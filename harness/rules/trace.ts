@@ -87,8 +87,25 @@ export interface TraceContext {
   readonly local?: ReadonlySet<string>;
   /** The addresses of the lab's other hosts: a host's own packet a nat OUTPUT DNAT sends there leaves it, nothing comes back in on lo. */
   readonly elsewhere?: ReadonlySet<string>;
-  /** Tables that filter where the trace does not look (legacy iptables tables on an nft host): an accept it shows may be overruled there. */
-  readonly unseen?: readonly string[];
+  /** Per family, tables that filter where the trace does not look (legacy iptables tables on an nft host): an accept it shows may be overruled there. */
+  readonly unseen?: Partial<Readonly<Record<Family, readonly string[]>>>;
+}
+
+/**
+ * Of an `iptables-legacy-save` dump, the tables that can filter a packet: a
+ * rule, or a chain policy other than ACCEPT. Not nat (iptables refuses DROP
+ * there, and the engine's DNS rules are there on a machine whose iptables is
+ * legacy); an empty table (`iptables-legacy -L` makes one) filters nothing. Pure.
+ */
+export function filteringLegacyTables(save: string): string[] {
+  const out: string[] = [];
+  let table: string | undefined;
+  for (const line of save.split("\n")) {
+    const t = /^\*(\S+)/.exec(line);
+    if (t) table = t[1];
+    else if (table !== undefined && table !== "nat" && !out.includes(`legacy iptables table ${table}`) && (/^-A\s/.test(line) || /^:\S+\s+(?!ACCEPT\b|-)\S+/.test(line))) out.push(`legacy iptables table ${table}`);
+  }
+  return out;
 }
 
 const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
@@ -303,7 +320,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   // A packet that left by lo and whose way back the trace does not show: what took it there is not known (the counters decide).
   if (lost) return undefined;
   // Tables the trace does not see (legacy ones on an nft host) may still drop what it shows accepted: no accept is claimed.
-  if ((ctx.unseen?.length ?? 0) > 0) return undefined;
+  if ((ctx.unseen?.[probe.family]?.length ?? 0) > 0) return undefined;
   if (accepted) return { ...accepted, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
   // The packet entered a filtering chain and the trace shows no rule or policy taking it there: the trace is incomplete
   // (read before its verdict line arrived), not "unfiltered" — no decision from it (the counters decide).

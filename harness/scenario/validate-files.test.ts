@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../errors.ts";
 import { loadScenarioSync } from "./load.ts";
-import { refuseMachineTargets, validateFiles } from "./validate-files.ts";
+import { refuseCodeScenarios, validateFiles } from "./validate-files.ts";
 
 const SCENARIO = `name: probes docker0
 description: a literal target that is the machine's own address
@@ -38,13 +38,13 @@ describe("validateFiles", () => {
     expect(validateFiles([file], {}).scenarios).toHaveLength(1);
   });
 
-  it("a scenario made in code gets the same refusal (refuseMachineTargets, used by api.run for scenarios)", () => {
+  it("a scenario made in code gets the same refusal (refuseCodeScenarios, used by api.run for scenarios)", () => {
     const dir = mkdtempSync(join(tmpdir(), "fwspec-validate-"));
     const file = join(dir, "machine.yaml");
     writeFileSync(file, SCENARIO);
     const scenario = loadScenarioSync(file);
     const interfaces = { docker0: [{ address: "198.19.255.1", family: "IPv4" } as NetworkInterfaceInfo] };
-    expect(() => refuseMachineTargets([scenario], interfaces)).toThrow(/198\.19\.255\.1 is an address of this machine/);
-    expect(() => refuseMachineTargets([scenario], {})).not.toThrow();
+    expect(() => refuseCodeScenarios([scenario], interfaces)).toThrow(/198\.19\.255\.1 is an address of this machine/);
+    expect(() => refuseCodeScenarios([scenario], {})).not.toThrow();
   });
 });

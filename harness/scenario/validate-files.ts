@@ -48,7 +48,7 @@ export function validateFiles(paths: readonly string[], interfaces: Interfaces =
 }
 
 /** Scenarios made in code (defineScenario) get the checks files get: each checks something, and no literal target may be this machine's own address. */
-export function refuseMachineTargets(scenarios: readonly Scenario[], interfaces: Interfaces = machineInterfaces()): void {
+export function refuseCodeScenarios(scenarios: readonly Scenario[], interfaces: Interfaces = machineInterfaces()): void {
   const nothing = scenarios.flatMap((s) => checksNothing(s) ?? []);
   refuseProblems([...nothing, ...machineAddressTargets(scenarios, interfaces)].map(formatDiagnostic));
 }

@@ -173,6 +173,9 @@ describe("foreignTables: rules iptables-save cannot show", () => {
     ["legacy", DNS_NAT, "filter\n", []],
     ["legacy", `${DNS_NAT}table ip filter {\n\tchain INPUT {\n\t\ttcp dport 1 counter packets 0 bytes 0 reject\n\t}\n}\n`, "filter\n", ["server: nft table ip filter"]],
     ["legacy", 'table inet x {\n\tchain input {\n\t\tlog prefix "reject " drop\n\t}\n}\n', "", []],
+    // A reject in a verdict map or a map's elements: followed by `,` or `}`.
+    ["legacy", "table inet fw {\n\tchain input {\n\t\tudp dport vmap { 53 : reject, 80 : accept }\n\t}\n}\n", "", ["server: nft table inet fw"]],
+    ["legacy", "table inet fw {\n\tmap ports {\n\t\ttype inet_service : verdict\n\t\telements = { 22 : accept, 80 : reject }\n\t}\n}\n", "", ["server: nft table inet fw"]],
   ] as const)("%s: %j %j", (backend, nft, legacy, hidden) => {
     expect(foreignTables("server", backend, nft, legacy)).toEqual(hidden);
   });

@@ -117,7 +117,8 @@ function mayReject(r: SavedRule): boolean {
 
 /** Printed nft rules that may send a reject (`reject`, a compatibility target), quoted strings aside. */
 function mayRejectText(text: string): boolean {
-  return /(?:^|\s)(?:reject|xt\s+target)(?=\s|$)/m.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+  // In a verdict map a reject is followed by `,` or `}`: `vmap { 53 : reject, 80 : accept }`.
+  return /(?:^|[\s:{])(?:reject|xt\s+target)(?=[\s,}]|$)/m.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
 }
 
 /** The tables of `nft list tables` (`table ip nat`) or `nft list ruleset` (each with its printed body). */
