@@ -10,6 +10,7 @@
  */
 import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
+import { blankQuoted } from "../rules/nft-canonical.ts";
 
 export interface CountedRule {
   readonly family: string;
@@ -23,10 +24,6 @@ export interface CountedRule {
 
 const LINE = /^(ipv4|ipv6) (.+?) (\S+) #(\d+) (.*) \(\+\d+ packets\)$/;
 
-/** Rule text with each quoted string (a comment, a log prefix) emptied: a word in one is no statement. */
-function unquoted(text: string): string {
-  return text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-}
 
 /**
  * The verdict of a rule as `nft -a list ruleset` prints it, in iptables'
@@ -35,7 +32,7 @@ function unquoted(text: string): string {
  * come before it); a verdict in a set or map (`vmap { 80 : drop }`) is none.
  */
 export function nftTarget(text: string): string | undefined {
-  const code = unquoted(text).replace(/\s+# handle \d+\s*$/, "").replace(/\s+comment ""\s*$/, "").replace(/\{[^{}]*\}/g, "{}").trim();
+  const code = blankQuoted(text).replace(/\s+# handle \d+\s*$/, "").replace(/\s+comment ""\s*$/, "").replace(/\{[^{}]*\}/g, "{}").trim();
   return /(?:^|\s)(accept|drop|reject)(?:\s+with\s+(?:tcp\s+reset|(?:icmpx|icmpv6|icmp)\s+(?:type\s+)?\S+))?$/.exec(code)?.[1]?.toUpperCase();
 }
 
@@ -45,7 +42,7 @@ export function parseCounted(line: string): CountedRule | undefined {
   if (!m) return undefined;
   const text = m[5]!;
   // iptables: `-j X`; nft (the rule as `nft -a list ruleset` prints it): its verdict statement.
-  const target = /(?:^| )-[jg] (\S+)/.exec(unquoted(text))?.[1] ?? nftTarget(text);
+  const target = /(?:^| )-[jg] (\S+)/.exec(blankQuoted(text))?.[1] ?? nftTarget(text);
   return { family: m[1]!, table: m[2]!, chain: m[3]!, position: Number(m[4]), text, target };
 }
 
@@ -60,7 +57,7 @@ const OUTGOING = new Set(["OUTPUT", "POSTROUTING"]);
 
 /** A rule for a connection's later packets only (`--ctstate ESTABLISHED,RELATED`, nft's `ct state established,related` or `{ established, related }`): a probe's first packet never matches it. */
 function laterPacketsOnly(text: string): boolean {
-  const code = unquoted(text);
+  const code = blankQuoted(text);
   const m = /(!\s+)?--(?:ct)?state (\S+)/.exec(code) ?? /(?:^|\s)ct state (!=\s+)?(\{[^}]*\}|\S+)/.exec(code);
   return m !== null && m[1] === undefined && m[2]!.split(/[\s,{}]+/).filter((s) => s !== "").every((s) => /^(ESTABLISHED|RELATED)$/i.test(s));
 }

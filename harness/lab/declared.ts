@@ -7,12 +7,13 @@
  */
 import type Dockerode from "dockerode";
 import { LabError } from "../errors.ts";
-import { addressText, addressValue, bounds, type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
+import { addressText, type Cidr, gatewayOf, overlaps, parseCidr } from "../model/cidr.ts";
 
 export { declaredCidrs } from "../model/cidr.ts";
 import { FAMILIES, type Family, type FamilyAddresses, type HostSpec } from "../model/types.ts";
 import type { SubnetPlan } from "./addresses.ts";
-import { type Ipv6Source, IPV6_SUBNET_LABEL } from "./ipv6-addresses.ts";
+import { type Ipv6Source, IPV6_SUBNET_LABEL, ipv6Text } from "./ipv6-addresses.ts";
+import { freeAddresses } from "./free-addresses.ts";
 import { type StuckNetwork, stuckHint, stuckReason } from "./stuck-network.ts";
 import { fwspecCommand } from "../invocation.ts";
 
@@ -92,20 +93,10 @@ export function endpointConfig(fixed: FamilyAddresses | undefined, ipv6: Ipv6Sou
 export function chosenAddresses(hosts: readonly HostSpec[], networksOf: (spec: HostSpec) => readonly string[], network: string, subnet: string, family: Family): Map<string, string> {
   const cidr = parseCidr(subnet, family);
   const on = hosts.filter((h) => networksOf(h).includes(network));
-  const fixedOf = (h: HostSpec) => h.addresses?.[network]?.[family];
   const out = new Map<string, string>();
-  if (!cidr || !on.some((h) => fixedOf(h) !== undefined)) return out;
-  const { first, last } = bounds(cidr);
-  const held = [...on.flatMap((h) => [fixedOf(h) ?? [], ...(h.addresses?.[network]?.extra ?? [])]).flat()].map((a) => addressValue(a, family));
-  const taken = new Set<bigint>([first + 1n, ...held.filter((v): v is bigint => v !== null)]);
-  let next = first + 2n;
-  for (const h of on) {
-    if (fixedOf(h) !== undefined) continue;
-    while (taken.has(next)) next++;
-    if (next >= last) break; // full (the IPv4 broadcast address included): the engine's turn
-    out.set(h.name, addressText(next, family));
-    taken.add(next);
-  }
+  if (!cidr || !on.some((h) => h.addresses?.[network]?.[family] !== undefined)) return out;
+  // A subnet with no address left: the engine's turn for the rest.
+  for (const [name, { fixed, value }] of freeAddresses(on, network, cidr)) if (!fixed && value !== undefined) out.set(name, family === "ipv6" ? ipv6Text(value) : addressText(value, family));
   return out;
 }
 

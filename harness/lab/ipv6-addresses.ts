@@ -10,7 +10,8 @@
  * (README "Performance").
  */
 import { LabError } from "../errors.ts";
-import { addressValue, bounds, parseCidr } from "../model/cidr.ts";
+import { parseCidr } from "../model/cidr.ts";
+import { freeAddresses } from "./free-addresses.ts";
 import type { HostSpec } from "../model/types.ts";
 import { formatIPv6 } from "../rules/address.ts";
 
@@ -40,7 +41,7 @@ export function ipv6Label(network: string): string {
   return `fwspec.ipv6.${network}`;
 }
 
-function text(value: bigint): string {
+export function ipv6Text(value: bigint): string {
   return formatIPv6([112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => Number((value >> s) & 0xffffn)));
 }
 
@@ -58,29 +59,10 @@ export function planIpv6(hosts: readonly HostSpec[], on: (spec: HostSpec) => rea
   for (const [network, subnet] of subnets) {
     const cidr = parseCidr(subnet, "ipv6");
     if (!cidr) throw new LabError(`network ${network}: ${subnet} is no IPv6 subnet`);
-    const { first, last } = bounds(cidr);
-    const members = hosts.filter((h) => on(h).includes(network));
-    const taken = new Set<bigint>([first, first + 1n]);
-    for (const h of members) {
-      const fams = h.addresses?.[network];
-      for (const a of [fams?.ipv6, ...(fams?.extra ?? [])]) {
-        const v = a === undefined ? null : addressValue(a, "ipv6");
-        if (v !== null) taken.add(v);
-      }
-    }
-    let next = first + 2n;
-    for (const h of members) {
-      const fixed = h.addresses?.[network]?.ipv6;
-      const value = fixed === undefined ? null : addressValue(fixed, "ipv6");
-      if (value !== null) {
-        // As the engine reports addresses (RFC 5952), however the scenario wrote it: compared as text elsewhere.
-        out.get(h.name)!.set(network, text(value));
-        continue;
-      }
-      while (taken.has(next)) next++;
-      if (next > last) throw new LabError(`network ${network}: no IPv6 address left in ${subnet} for ${h.name}`, { hint: "declare a larger IPv6 subnet" });
-      taken.add(next);
-      out.get(h.name)!.set(network, text(next));
+    for (const [name, { value }] of freeAddresses(hosts.filter((h) => on(h).includes(network)), network, cidr)) {
+      if (value === undefined) throw new LabError(`network ${network}: no IPv6 address left in ${subnet} for ${name}`, { hint: "declare a larger IPv6 subnet" });
+      // As the engine reports addresses (RFC 5952), however the scenario wrote it: compared as text elsewhere.
+      out.get(name)!.set(network, ipv6Text(value));
     }
   }
   return out;

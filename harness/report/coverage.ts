@@ -40,7 +40,7 @@ import { FAMILIES } from "../model/types.ts";
 import { covers, matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { nftEvidenceRules } from "../rules/nft-evidence.ts";
-import { stableRuleText } from "../rules/nft-listing.ts";
+import { stableRuleText } from "../rules/nft-canonical.ts";
 import { parseSave, type SavedRule } from "../rules/saved.ts";
 
 /** A check whose packets a rule took: an expectation's probe, or its parity probe in the other family. */

@@ -6,6 +6,7 @@
  * here (service names): any port, as far as fwspec can tell.
  */
 import { tokenizeRule } from "./tokenize.ts";
+import { blankQuoted } from "./nft-canonical.ts";
 
 export type PortRanges = readonly (readonly [number, number])[];
 
@@ -30,7 +31,7 @@ export function iptablesDports(text: string): PortRanges | undefined {
 }
 
 export function nftDports(text: string): PortRanges | undefined {
-  const named = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+  const named = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(blankQuoted(text));
   if (!named || named[1] !== undefined) return undefined;
   return ranges(named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== ""), "-");
 }

@@ -29,6 +29,20 @@ const HEADER: Readonly<Record<string, string>> = { tcp: "tcp", udp: "udp", sctp:
 
 const QUOTED = /"(?:[^"\\]|\\.)*"/g;
 
+/** Rule text with each quoted string (a comment, a log prefix) emptied: a word in one is no statement. */
+export function blankQuoted(text: string): string {
+  return text.replace(QUOTED, '""');
+}
+
+/** A printed rule without what changes by itself: counter values, quota usage, and surplus spaces. */
+export function stableRuleText(text: string): string {
+  return text
+    .replace(/\bcounter packets \d+ bytes \d+/g, "counter")
+    .replace(/\s+used \d+ [a-z]*bytes\b/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 /**
  * The canonical text of a native nft rule as a person wrote it or nft printed
  * it. `table` (`inet fw`, `ip nat`) says which protocol matches nft drops as
@@ -37,17 +51,14 @@ const QUOTED = /"(?:[^"\\]|\\.)*"/g;
 export function canonicalNftRule(text: string, table?: string): string {
   const quoted: string[] = [];
   // Quoted strings stand aside as placeholders, untouched by the rewritings; a quoted plain word (`iif "lo"`) comes back as that word.
-  let code = text
-    .replace(/\s+# handle \d+\s*$/, "")
-    .replace(QUOTED, (q) => {
-      quoted.push(/^"[A-Za-z0-9_.:-]+"$/.test(q) ? q.slice(1, -1) : q);
-      return `\u0000${quoted.length - 1}\u0000`;
-    })
-    .replace(/\bcounter packets \d+ bytes \d+/g, "counter")
-    .replace(/\s+used \d+ [a-z]*bytes\b/g, "")
-    .replace(/(^|\s)counter(?=\s|$)(?!\s+name)/g, "$1")
-    .replace(/\s+/g, " ")
-    .trim();
+  let code = stableRuleText(
+    text
+      .replace(/\s+# handle \d+\s*$/, "")
+      .replace(QUOTED, (q) => {
+        quoted.push(/^"[A-Za-z0-9_.:-]+"$/.test(q) ? q.slice(1, -1) : q);
+        return `\u0000${quoted.length - 1}\u0000`;
+      }),
+  ).replace(/(^|\s)counter(?=\s|$)(?!\s+name)/g, "$1");
   code = code
     // `tcp flags & (syn|ack) == syn` is printed `tcp flags syn / syn,ack`.
     .replace(/\btcp flags & \(([\w|]+)\) == (\w+)/g, (_, mask: string, value: string) => `tcp flags ${value} / ${mask.split("|").join(",")}`)

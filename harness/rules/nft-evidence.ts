@@ -8,7 +8,7 @@
  * without one can never be seen taking a packet).
  */
 import { tableFamilies } from "./nft-json.ts";
-import { stableRuleText } from "./nft-listing.ts";
+import { stableRuleText } from "./nft-canonical.ts";
 import type { SavedRule } from "./saved.ts";
 
 const TABLE = /^table\s+(\S+)\s+(\S+)\s*\{/;

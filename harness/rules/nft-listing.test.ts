@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { nftTextMatches, parseNftListing, stableRuleText, textKey } from "./nft-listing.ts";
+import { stableRuleText } from "./nft-canonical.ts";
+import { nftTextMatches, parseNftListing, textKey } from "./nft-listing.ts";
 
 const listing = readFileSync(path.join(import.meta.dirname, "testdata", "nft-ruleset.txt"), "utf8");
 

@@ -7,7 +7,7 @@
  * rule text with a printed rule. Pure.
  */
 
-import { canonicalNftRule } from "./nft-canonical.ts";
+import { canonicalNftRule, stableRuleText } from "./nft-canonical.ts";
 
 /** `table\0handle` → the rule as printed, without its handle comment and counter values. */
 export type NftTexts = ReadonlyMap<string, string>;
@@ -19,14 +19,6 @@ export function textKey(table: string, handle: number): string {
 const TABLE_OPEN = /^table\s+(\S+)\s+(\S+)\s*\{/;
 const HANDLE = /\s+# handle (\d+)\s*$/;
 
-/** A printed rule without what changes by itself: counter values, quota usage, and surplus spaces. */
-export function stableRuleText(text: string): string {
-  return text
-    .replace(/\bcounter packets \d+ bytes \d+/g, "counter")
-    .replace(/\s+used \d+ [a-z]*bytes\b/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 /** Parses `nft -a list ruleset`: every rule line (one ending in `# handle N` that opens no block). */
 export function parseNftListing(text: string): Map<string, string> {

@@ -12,6 +12,7 @@
 import { iptablesDports, nftDports, type PortRanges } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { blankQuoted } from "./nft-canonical.ts";
 
 /** Targets that only record a packet. */
 const RECORDING = new Set(["LOG", "NFLOG", "ULOG", "AUDIT", "TRACE"]);
@@ -28,10 +29,6 @@ const XT_VARYING = /(?:^|\s)xt\s+match\s+"?(limit|hashlimit|recent|connlimit|sta
 /** nft statements that change a set other rules read. */
 const NFT_WRITES = /(?:^|\s)((?:add|update|delete)\s+@\S+)/;
 
-/** The rule text without quoted strings (comments, log prefixes): a comment saying "limit" is no limit. */
-function unquoted(text: string): string {
-  return text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-}
 
 const key = (table: string, chain: string) => `${table}\0${chain}`;
 
@@ -50,7 +47,7 @@ export function recordingChains(ruleset: SavedRuleset): Set<string> {
     changed = false;
     for (const [k, rules] of byChain) {
       if (!recording.has(k)) continue;
-      const records = rules.every((r) => !/(?:^|\s)vmap(?=\s|$)/.test(unquoted(r.text)) && (r.target === null || r.target === "RETURN" || RECORDING.has(r.target) || recording.has(key(r.table, r.target))));
+      const records = rules.every((r) => !/(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(r.text)) && (r.target === null || r.target === "RETURN" || RECORDING.has(r.target) || recording.has(key(r.table, r.target))));
       if (!records) {
         recording.delete(k);
         changed = true;
@@ -62,7 +59,7 @@ export function recordingChains(ruleset: SavedRuleset): Set<string> {
 
 /** What makes `rule` answer differently to a later packet, or undefined: `-m limit`, `update @seen4`… Its verdict aside. */
 export function varyingPart(rule: SavedRule): string | undefined {
-  const text = unquoted(rule.text);
+  const text = blankQuoted(rule.text);
   if (rule.handle !== undefined) {
     const xt = XT_VARYING.exec(rule.text);
     return (NFT_WRITES.exec(text)?.[1] ?? NFT_VARYING.exec(text)?.[1] ?? (xt ? `xt match ${xt[1]}` : undefined))?.replace(/\s+/g, " ");
@@ -76,7 +73,7 @@ export function varyingPart(rule: SavedRule): string | undefined {
 /** Does the rule's verdict matter (a set it fills always does): not when it only logs or returns from a chain that only records. */
 function decides(rule: SavedRule, part: string, recording: ReadonlySet<string>): boolean {
   if (/^(?:-j SET|--set|--remove|--update|add @|update @|delete @)/.test(part)) return true;
-  if (/(?:^|\s)vmap(?=\s|$)/.test(unquoted(rule.text))) return true;
+  if (/(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(rule.text))) return true;
   const t = rule.target;
   if (t === null || RECORDING.has(t) || recording.has(key(rule.table, t))) return false;
   return !(t === "RETURN" && recording.has(key(rule.table, rule.chain)));
@@ -155,7 +152,7 @@ const ENGINE_DNS = /(?:^|\s)-d 127\.0\.0\.11(?:\/32)?\s/;
 
 /** Rules that rewrite a packet's destination port on the way (DNAT, REDIRECT; nft `dnat`, `redirect`): then ports say nothing on other hosts. */
 export function rewritesPorts(readings: ReadonlyMap<string, SavedRuleset>): boolean {
-  return [...readings.values()].some((r) => r.rules.some((x) => ((x.target === "DNAT" || x.target === "REDIRECT") && !ENGINE_DNS.test(x.text)) || (x.handle !== undefined && /(?:^|\s)(?:dnat|redirect)(?=\s|$)/.test(unquoted(x.text)))));
+  return [...readings.values()].some((r) => r.rules.some((x) => ((x.target === "DNAT" || x.target === "REDIRECT") && !ENGINE_DNS.test(x.text)) || (x.handle !== undefined && /(?:^|\s)(?:dnat|redirect)(?=\s|$)/.test(blankQuoted(x.text)))));
 }
 
 /**
@@ -169,7 +166,7 @@ function ruleProtocol(rule: SavedRule): string | undefined {
     if (!p || p[1] !== undefined) return undefined;
     return ({ "6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp" } as Record<string, string>)[p[2]!] ?? p[2]!.toLowerCase();
   }
-  const text = unquoted(rule.text);
+  const text = blankQuoted(rule.text);
   const meta = /(?:^|\s)(?:meta\s+l4proto|ip\s+protocol|ip6\s+nexthdr)\s+(?!!=)(\w[\w-]*)/.exec(text);
   if (meta) return meta[1];
   const match = /(?<!with\s)(?:^|\s)(tcp|udp|icmp|icmpv6|sctp|dccp)\s+(?:dport|sport|flags|type|code)\b/.exec(text);

@@ -5,7 +5,8 @@
  * is collected (namedFromListing; see trace.ts for why never from the text
  * the monitor printed), and the rule handles of each chain in order.
  */
-import { type NftTexts, stableRuleText, textKey } from "./nft-listing.ts";
+import { stableRuleText } from "./nft-canonical.ts";
+import { type NftTexts, textKey } from "./nft-listing.ts";
 
 export const TRACE_TABLE = "fwspec_trace";
 

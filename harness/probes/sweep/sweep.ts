@@ -17,6 +17,7 @@ import type { PortFinding } from "../../model/sweep.ts";
 import type { Backend, Family, ProbeTarget } from "../../model/types.ts";
 import { decisiveCounts } from "../../rules/decisive.ts";
 import { hasNative } from "../../rules/nft-read.ts";
+import { blankQuoted } from "../../rules/nft-canonical.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
 import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 import { isTraceTable, type TraceEvent } from "../../rules/trace-events.ts";
@@ -118,7 +119,7 @@ function mayReject(r: SavedRule): boolean {
 /** Printed nft rules that may send a reject (`reject`, a compatibility target), quoted strings aside. */
 function mayRejectText(text: string): boolean {
   // In a verdict map a reject is followed by `,` or `}`: `vmap { 53 : reject, 80 : accept }`.
-  return /(?:^|[\s:{])(?:reject|xt\s+target)(?=[\s,}]|$)/m.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+  return /(?:^|[\s:{])(?:reject|xt\s+target)(?=[\s,}]|$)/m.test(blankQuoted(text));
 }
 
 /** The tables of `nft list tables` (`table ip nat`) or `nft list ruleset` (each with its printed body). */
