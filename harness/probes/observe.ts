@@ -16,7 +16,7 @@ import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import { meetsPacket, rewritesPorts, type VaryingRule, varyingRule, waitedNote } from "../rules/stateful.ts";
+import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
 import { type PendingProbe, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { icmpErrorsSeen } from "./refusal.ts";
 
@@ -117,7 +117,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
   // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
-  const varying = options.early ? varyingRule(before, meetsPacket(packetOf(spec, address), !rewritesPorts(before))) : undefined;
+  const varying = options.early ? probeVaryingRule(before, packetOf(spec, address)) : undefined;
   if (!options.early || watch.length === 0 || varying) {
     result = withWaitedNote(await runProbeFrom(from, address, spec), varying);
     after = await readAll();

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
 import type { ProbePacket } from "./packet-match.ts";
 import { parseSave, type SavedRule, type SavedRuleset } from "./saved.ts";
-import { meetsPacket, meetsPorts, recordingChains, rewritesPorts, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
+import { meetsPacket, meetsPorts, probeVaryingRule, recordingChains, rewritesPorts, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
 
 const ipt = (text: string, chain = "INPUT"): SavedRule => {
   const target = / -[jg] (\S+)/.exec(text)?.[1] ?? null;
@@ -170,5 +170,18 @@ describe("rewritesPorts", () => {
     ["a filter rule", ipt("-A INPUT -p tcp -j ACCEPT"), false],
   ])("%s: %s", (_, rule, rewrites) => {
     expect(rewritesPorts(on(ruleset([rule])))).toBe(rewrites);
+  });
+});
+
+describe("probeVaryingRule: the probe's packet, its port judged unless the path rewrites ports", () => {
+  const limit = ipt("-A INPUT -p tcp -m tcp --dport 80 -m limit --limit 5/sec -j ACCEPT");
+  const forward = { ...ipt("-A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.1.3:80"), table: "nat", chain: "PREROUTING" };
+  test.each<[string, SavedRule[], number, boolean]>([
+    ["a limit on port 80 and a probe of 8080: not met", [limit], 8080, false],
+    ["a limit on port 80 and a probe of 80: met", [limit], 80, true],
+    ["a DNAT on the path: 8080 may become 80, so the limit is met", [forward, limit], 8080, true],
+    ["another protocol's limit is never met", [ipt("-A INPUT -p udp -m limit --limit 5/sec -j ACCEPT")], 8080, false],
+  ])("%s", (_, rules, dport, met) => {
+    expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
   });
 });

@@ -103,6 +103,15 @@ export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: 
   return varyingRules(readings, meets)[0];
 }
 
+/**
+ * The first such rule a probe's first packet can meet on its watched hosts'
+ * readings: its protocol and, unless a rule there rewrites ports (DNAT,
+ * REDIRECT), its destination port judged (meetsPacket).
+ */
+export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, packet: Omit<ProbePacket, "loopback">): VaryingRule | undefined {
+  return varyingRule(readings, meetsPacket(packet, !rewritesPorts(readings)));
+}
+
 /** Every such rule, in the order of the readings and their rules. */
 export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true): VaryingRule[] {
   const out: VaryingRule[] = [];

@@ -18,7 +18,7 @@ import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import { meetsPacket, rewritesPorts, varyingRule } from "../rules/stateful.ts";
+import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 
@@ -49,8 +49,7 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   // A rule on the path that answers by what came before (rules/stateful.ts): every probe runs to its own end.
   // Each probe's own: its watched hosts, its port. One that meets such a rule stops the batch's early decisions (they are
   // decided together); the note goes only to the probes that met it.
-  const byPort = !rewritesPorts(before);
-  const varying = probes.map(({ spec, watch: mine }) => (early ? varyingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), meetsPacket(packetOf(spec), byPort)) : undefined));
+  const varying = probes.map(({ spec, watch: mine }) => (early ? probeVaryingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), packetOf(spec)) : undefined));
   const observations = (await observeBatch(lab, probes, traces, early && varying.every((v) => v === undefined), fallback)).map((o, i) => (varying[i] ? { ...o, result: withWaitedNote(o.result, varying[i]) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);

@@ -15,7 +15,7 @@ import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening } from "../probes/listeners.ts";
 import { type Observation, observe, packetOf } from "../probes/observe.ts";
-import { meetsPacket, rewritesPorts, varyingRule } from "../rules/stateful.ts";
+import { probeVaryingRule } from "../rules/stateful.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
@@ -274,7 +274,7 @@ export class ScenarioSession implements AsyncDisposable {
       const r = this.#ledger.baseline(h)?.[p.family];
       return r ? [[h, r] as const] : [];
     }));
-    if (varyingRule(readings, meetsPacket(packetOf({ ...spec, port: held.port }), !rewritesPorts(readings)))) return undefined;
+    if (probeVaryingRule(readings, packetOf({ ...spec, port: held.port }))) return undefined;
     const match = armed.match(spec, held.address)!;
     return { windowMs: traceWindowMs({ ...spec, timeoutSeconds: this.#timeoutSeconds }), read: async () => traceEarlyVerdict(await armed.read(p.watch), match, spec.protocol) };
   }
