@@ -25,8 +25,8 @@ import { leftOutByFamilies } from "./plan/plan.ts";
 import { shownPath } from "./shown-path.ts";
 import { oneLine } from "./text.ts";
 import { silentProgress, type Progress } from "./progress.ts";
-import { runReport } from "./report/build.ts";
-import type { RunReport } from "./report/model.ts";
+import { runReport, stoppedReport } from "./report/build.ts";
+import type { RunReport, ScenarioReport } from "./report/model.ts";
 import { checkRuleSyntax, type RuleCheck } from "./runner/rule-syntax.ts";
 import type { TimingSink } from "./runner/profile.ts";
 import { runScenarioSet, selectedPlans } from "./runner/run-set.ts";
@@ -59,6 +59,8 @@ const RUN_OPTIONS = z.strictObject({
   progress: z.custom<Progress>((v) => typeof (v as Progress)?.step === "function" && typeof (v as Progress)?.info === "function", "must have step() and info()").optional(),
   provider: z.custom<LabProvider>((v) => typeof (v as LabProvider)?.start === "function", "must be a LabProvider (a start(spec) method)").optional(),
   timing: z.custom<TimingSink>((v) => typeof v === "function", "must be a function").optional(),
+  onScenario: z.custom<(report: ScenarioReport) => void>((v) => typeof v === "function", "must be a function").optional(),
+  onStopped: z.custom<(partial: RunReport) => unknown>((v) => typeof v === "function", "must be a function").optional(),
   outputs: z.array(z.strictObject({ flag: z.string(), file: z.string().min(1, "must name a file") }), { error: "must be a list of { flag, file }" }).optional(),
 });
 
@@ -139,6 +141,16 @@ export interface RunOptions {
   readonly stopAtFirstFailure?: boolean;
   /** Told each scenario's timing (lab start waited for, shared-lab handoff, steps, in-line removal) when it is done: the bench's profile. */
   readonly timing?: TimingSink;
+  /** Told each scenario's report once it is final, in the order they finish (never after a stop). */
+  readonly onScenario?: (report: ScenarioReport) => void;
+  /**
+   * When fwspec handles an interrupt (`handleInterrupts`) and stops the run:
+   * told, while the run's labs are removed, the report of the scenarios that
+   * finished before (its `stopped` says what stopped it and which scenarios
+   * did not finish), e.g. to write partial report files. The run's promise
+   * does not settle then: the process exits 128+n once both are done.
+   */
+  readonly onStopped?: (partial: RunReport) => unknown;
   /** Files the caller writes after the run (`--json out.json`): refused before any lab starts (InputError) when one would overwrite a scenario or rules file of the run, or another of them. */
   readonly outputs?: readonly PlannedOutput[];
 }
@@ -321,14 +333,25 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());
-  const set = { progress, labs, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
+  const finished: ScenarioReport[] = [];
+  const onScenario = (report: ScenarioReport) => {
+    finished.push(report);
+    options.onScenario?.(report);
+  };
+  const set = { progress, labs, onScenario, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
   // Labs not kept are removed, or with --reuse reset and left warm: either way a failure's repro no longer finds its lab as it failed.
   // Asked to keep, none is said: a lab that could not be kept says why as it happens, and --keep-on-failure would not help.
   const labsLeft = options.keep !== undefined ? undefined : options.reuse === true ? "warm" : "removed";
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin, labsLeft);
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
+  const handling = interruptHandling(options.handleInterrupts);
   const reports = await untilInterrupted(async () => {
-    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", ...interruptHandling(options.handleInterrupts), invocation: options.invocation });
+    await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", ...handling, invocation: options.invocation });
+    // Stopped (Ctrl-C): what finished so far goes to the caller beside the labs' removal (registered after it: the signals are already listened for).
+    const { onStopped } = options;
+    using _stopped = onStopped && handling.handleInterrupts
+      ? { [Symbol.dispose]: onInterrupt(async (reason) => onStopped(stoppedReport(plans.map((p) => p.scenario), [...finished], reason, "removed")), { watchParent: false, signals: [] }) }
+      : undefined;
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
     // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s
     // (without it, a jump to nothing still errors its scenario before its lab: runner/run-set.ts).

@@ -15,6 +15,7 @@ export type { Scenario } from "./scenario/model.ts";
 export { CommandError, EnvironmentError, EXIT, FwspecError, InputError, LabError } from "./errors.ts";
 export type { ExitCode } from "./errors.ts";
 export type { RejectedRuleLine } from "./model/results.ts";
+export type { ScenarioReport, StoppedRun } from "./report/model.ts";
 export type { Progress } from "./progress.ts";
 export type { LabProvider } from "./lab/types.ts";
 export { diffScenarios, observeMatrices, recordMatrix } from "./diff/run.ts";

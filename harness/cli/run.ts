@@ -83,6 +83,30 @@ function reportOutputs(options: RunOptions): PlannedOutput[] {
   return askedReports({ "--json": options.json, "--junit": options.junit, "--html": options.html });
 }
 
+/**
+ * The console and CI outputs, rule coverage, kept labs and report files of
+ * `report` (also of a stopped run's partial one); each one that cannot be
+ * written is said on stderr and returned, fwspec's own failure: it never changes the
+ * verdicts' code or skips the host check.
+ */
+function writeReports(report: RunReport, options: RunOptions, output: OutputOptions): FwspecError[] {
+  const summaryProblem = options.quiet ? undefined : guarded("console and CI reports", () => writeOutputs(report, output, (text) => process.stdout.write(text)));
+  const coverageProblem = options.quiet || !(options.coverage || options.coverageMin !== undefined) || report.stopped
+    ? undefined
+    : guarded("rule coverage", () => void process.stdout.write(renderCoverage(report, { width: output.width, baseDir: output.baseDir })));
+  const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report, options.invocation)));
+  const unwritten = [
+    options.json ? writeReportFile("JSON", options.json, renderJson(report)) : undefined,
+    options.junit ? writeReportFile("JUnit", options.junit, renderJunit(report, { baseDir: output.baseDir })) : undefined,
+    options.html ? writeReportFile("HTML", options.html, renderHtml(report, { baseDir: output.baseDir })) : undefined,
+    summaryProblem,
+    coverageProblem,
+    keptProblem,
+  ].filter((e) => e !== undefined);
+  for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
+  return unwritten;
+}
+
 export async function runScenariosWithReport(paths: readonly string[], options: RunOptions, progress: Progress): Promise<RunOutcome> {
   refuseReportPaths(reportOutputs(options));
   const hostBefore = await snapshotHostFirewall();
@@ -107,6 +131,8 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(options.coverage || options.coverageMin !== undefined || options.html ? { coverage: true } : {}),
       ...(options.coverageMin !== undefined ? { coverageMin: options.coverageMin } : {}),
       outputs: reportOutputs(options),
+      // Ctrl-C: the scenarios that finished are reported (console and files, labelled stopped) while the labs go.
+      onStopped: (partial: RunReport) => writeReports(partial, options, output),
     });
   } catch (error) {
     // `--check-rules` found bad lines: under the github reporter each is annotated on its rules file's line; the error (exit 2) goes on.
@@ -114,21 +140,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
     throw error;
   }
   const reports = report.scenarios;
-  const summaryProblem = options.quiet ? undefined : guarded("console and CI reports", () => writeOutputs(report, output, (text) => process.stdout.write(text)));
-  const coverageProblem = options.quiet || !(options.coverage || options.coverageMin !== undefined)
-    ? undefined
-    : guarded("rule coverage", () => void process.stdout.write(renderCoverage(report, { width: output.width, baseDir: output.baseDir })));
-  const keptProblem = guarded("list of kept labs", () => void process.stdout.write(renderKept(report, options.invocation)));
-  // A report that cannot be written is fwspec's own failure: it never changes the verdicts' code or skips the host check.
-  const unwritten = [
-    options.json ? writeReportFile("JSON", options.json, renderJson(report)) : undefined,
-    options.junit ? writeReportFile("JUnit", options.junit, renderJunit(report, { baseDir: output.baseDir })) : undefined,
-    options.html ? writeReportFile("HTML", options.html, renderHtml(report, { baseDir: output.baseDir })) : undefined,
-    summaryProblem,
-    coverageProblem,
-    keptProblem,
-  ].filter((e) => e !== undefined);
-  for (const e of unwritten) process.stderr.write(`fwspec: ${e.report()}\n`);
+  const unwritten = writeReports(report, options, output);
 
   const hostCheck = compareSnapshots(hostBefore, await snapshotHostFirewall());
   const { changed } = hostCheck;

@@ -5,7 +5,7 @@
  * `--reuse` run the lab it took warm from an earlier run (kept or not); a run
  * killed with SIGKILL leaves them, and the next run sweeps them.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -70,6 +70,43 @@ describe("interrupted runs", () => {
     // After the announcement only the cleanup speaks: no progress line of the work being cancelled.
     const stderr = String(result.stderr);
     expect(stderr.slice(stderr.indexOf("SIGINT: removing"))).not.toMatch(/^fwspec +\d+\.\ds /m);
+    await expectNothingOf(child.pid!);
+  });
+
+  it("SIGINT after one scenario finished: the console, --json and --junit reports hold it, labelled stopped, and name the one not finished", async () => {
+    // Two shapes, so two labs side by side: a quick scenario, and one whose step runs until the interrupt.
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-stopped-"));
+    writeFileSync(join(dir, "a-quick.yaml"), "name: quick\ndescription: one open port\nfamily: ipv4\nhosts:\n  server: { listen: [tcp/8080] }\n  client: {}\nsteps:\n  - expect:\n      - client -> server:8080 open\n");
+    writeFileSync(join(dir, "b-slow.yaml"), "name: slow\ndescription: a step that outlasts the test\nfamily: ipv4\nhosts:\n  web: { listen: [tcp/80] }\n  peer: {}\n  third: {}\nsteps:\n  - run: { host: web, command: sleep 25 }\n  - expect:\n      - peer -> web:80 open\n");
+    const json = join(dir, "out.json");
+    const junit = join(dir, "out.xml");
+    const child = execa(process.execPath, [CLI, "run", "--json", json, "--junit", junit, dir], { cwd: PROJECT_ROOT, reject: false, all: true });
+    let output = "";
+    child.all!.on("data", (d: Buffer) => (output += d.toString()));
+    await pRetry(async () => {
+      if (!/✓ quick: 1\/1 checks held/.test(output)) throw new Error("the quick scenario has not finished yet");
+    }, { retries: 200, minTimeout: 200, maxTimeout: 300, maxRetryTime: 60_000 });
+    child.kill("SIGINT");
+    const result = await child;
+    const report = JSON.parse(readFileSync(json, "utf8")) as { scenarios: { name: string; status: string }[]; summary: unknown; stopped: { reason: string; notRun: { name: string; file: string }[] } };
+    const xml = readFileSync(junit, "utf8");
+    expect({
+      exitCode: result.exitCode,
+      scenarios: report.scenarios.map((s) => [s.name, s.status]),
+      summary: report.summary,
+      stopped: { reason: report.stopped.reason, notRun: report.stopped.notRun.map((s) => [s.name, s.file]) },
+      junitSkipped: /<testsuite name="slow \(.*b-slow\.yaml\)"[^>]* skipped="1"/.test(xml) && /<skipped message="not run or not finished: fwspec was stopped \(SIGINT\)"\/>/.test(xml),
+      junitQuick: /<testcase classname="[^"]*a-quick\.yaml" name="line 9: client -&gt; server:8080 open \[ipv4\]"/.test(xml),
+      console: /fwspec was stopped \(SIGINT\) after 1 of 2 scenario\(s\) finished; not run or not finished: slow \(/.test(result.stdout.replace(/\s+/g, " ")) && /^STOPPED: 1 scenario\(s\): 1 passed/m.test(result.stdout),
+    }, result.all).toEqual({
+      exitCode: 130,
+      scenarios: [["quick", "passed"]],
+      summary: { passed: 1, failed: 0, errors: 0 },
+      stopped: { reason: "SIGINT", notRun: [["slow", join(dir, "b-slow.yaml")]] },
+      junitSkipped: true,
+      junitQuick: true,
+      console: true,
+    });
     await expectNothingOf(child.pid!);
   });
 

@@ -83,3 +83,16 @@ export function runReport(scenarios: readonly ScenarioReport[], coverageMin?: nu
 export function runHeld(report: RunReport): boolean {
   return report.scenarios.every((s) => s.status === "passed") && report.coverage?.shortfall === undefined;
 }
+
+/**
+ * The report of a run stopped before it ended: the scenarios that finished
+ * (in the order planned), those that did not as `stopped.notRun`, and the
+ * stop's reason. Coverage over so few scenarios would mislead: left out.
+ */
+export function stoppedReport(planned: readonly ScenarioHeader[], finished: readonly ScenarioReport[], reason: string, labsLeft?: LabsLeft): RunReport {
+  const byFile = new Map(finished.map((r) => [`${r.file}\0${r.name}`, r]));
+  const key = (s: ScenarioHeader) => `${s.file}\0${s.name}`;
+  const scenarios = planned.flatMap((s) => byFile.get(key(s)) ?? []);
+  const notRun = planned.filter((s) => !byFile.has(key(s))).map((s) => ({ name: s.name, file: s.file, description: s.description }));
+  return { scenarios, summary: summarize(scenarios), ...(labsLeft ? { labsLeft } : {}), stopped: { reason, notRun } };
+}

@@ -59,14 +59,25 @@ export function reproLabLine(report: RunReport): string | undefined {
   return `repro commands need the lab: re-run with --keep-on-failure to keep the failing scenarios' labs (${left})`;
 }
 
+/** A stopped run (Ctrl-C): what stopped it, and the scenarios it did not finish, named; undefined for a run that ended. */
+export function stoppedLine(report: RunReport, baseDir?: string): string | undefined {
+  if (!report.stopped) return undefined;
+  const { reason, notRun } = report.stopped;
+  const of = report.scenarios.length + notRun.length;
+  const names = notRun.map((s) => `${oneLine(s.name)} (${oneLine(displayPath(s.file, baseDir))})`).join(", ");
+  return `fwspec was stopped (${oneLine(reason)}) after ${report.scenarios.length} of ${of} scenario(s) finished; not run or not finished: ${names || "none"}. Only the finished scenarios' verdicts are reported: run again to check the rest.`;
+}
+
 export function renderRun(report: RunReport, options: ConsoleOptions = {}): string {
   const parts = report.scenarios.map((s) => renderScenario(s, options));
   const repro = reproLabLine(report);
   if (repro) parts.push(fitText(repro, options.width ?? DEFAULT_WIDTH));
+  const stopped = stoppedLine(report, options.baseDir);
+  if (stopped) parts.push(fitText(stopped, options.width ?? DEFAULT_WIDTH));
   const s = report.summary;
   const counts = report.scenarios.reduce((acc, x) => ({ ...acc, [x.status]: (acc[x.status] ?? 0) + 1 }), {} as Record<string, number>);
   parts.push(fitText(
-    `${report.scenarios.length} scenario(s): ${counts["passed"] ?? 0} passed, ${counts["failed"] ?? 0} failed, ${counts["error"] ?? 0} error — checks: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors`,
+    `${report.stopped ? "STOPPED: " : ""}${report.scenarios.length} scenario(s): ${counts["passed"] ?? 0} passed, ${counts["failed"] ?? 0} failed, ${counts["error"] ?? 0} error — checks: ${s.passed} passed, ${s.failed} failed, ${s.errors} errors`,
     options.width ?? DEFAULT_WIDTH,
   ));
   return `${parts.join("\n\n")}\n`;

@@ -24,7 +24,7 @@ pre { background: var(--box); border: 1px solid var(--line); border-radius: 6px;
 .file { color: var(--muted); font-size: .9rem; }
 .desc { color: var(--muted); margin: .35rem 0 .5rem; white-space: pre-wrap; }
 .status { font-weight: 700; padding: .05rem .45rem; border-radius: 4px; border: 1px solid currentColor; font-size: .85rem; }
-.status.passed { color: var(--good); } .status.failed, .status.error, .status.changed { color: var(--bad); }
+.status.passed { color: var(--good); } .status.failed, .status.error, .status.changed, .status.stopped, .stopped { color: var(--bad); }
 .failure { border-left: 4px solid var(--bad); padding: .1rem .6rem; margin: .4rem 0; }
 .failure > summary { cursor: pointer; font-weight: 600; }
 .scroll { overflow-x: auto; max-width: 100%; }

@@ -32,6 +32,7 @@ import { SCRIPT, STYLE } from "./html-assets.ts";
 import { targetColumn, targetOf } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
+import { stoppedLine } from "./console.ts";
 
 export interface HtmlOptions {
   /** Scenario files are named relative to this folder (as given when not set). */
@@ -52,8 +53,8 @@ export function htmlLine(text: string): string {
   return oneLine(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-const MARK = { passed: "✓", failed: "✗", error: "!" } as const;
-const STATUS_LABEL = { passed: "passed", failed: "FAILED", error: "ERROR" } as const;
+const MARK = { passed: "✓", failed: "✗", error: "!", stopped: "■" } as const;
+const STATUS_LABEL = { passed: "passed", failed: "FAILED", error: "ERROR", stopped: "STOPPED" } as const;
 const RANK = { error: 0, failed: 1, passed: 2 } as const;
 
 const hash = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
@@ -215,10 +216,12 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     ...(report.coverage ? [`<span class="coverage-total">${htmlLine(coverageLine(report.coverage))}</span>`] : []),
     ...(report.coverage?.shortfall ? [`<span class="coverage-short"><strong>${htmlLine(report.coverage.shortfall)}</strong></span>`] : []),
     ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
+    ...(report.stopped ? [`<span class="stopped"><strong>${htmlLine(stoppedLine(report, options.baseDir)!)}</strong></span>`] : []),
   ];
   // A diff fails its gate with a change not allowed, or a flow it could not compare.
   const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
-  const verdict = counts.failed + counts.error > 0 || diffFailed || report.coverage?.shortfall ? "failed" : "passed";
+  // A stopped run proves nothing about the scenarios it did not finish: never "passed".
+  const verdict = counts.failed + counts.error > 0 || diffFailed || report.coverage?.shortfall ? "failed" : report.stopped ? "stopped" : "passed";
   return htmlPage(`fwspec report: ${verdict}`, `fwspec report: ${statusBadge(verdict)}`, `<div class="summary">${summary.join("")}</div>
 <div class="tools"><button type="button" data-details="open">open all evidence</button> <button type="button" data-details="close">close all</button></div>
 ${ordered.map(({ s, i }) => scenario(s, i, options)).join("\n")}

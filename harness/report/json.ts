@@ -13,5 +13,5 @@ export function renderJson(report: RunReport): string {
     ...s,
     expectations: s.expectations.map(({ parity: _p, traced: _t, ...e }) => e),
   }));
-  return `${JSON.stringify({ scenarios, summary: report.summary, ...(report.coverage ? { coverage: report.coverage } : {}) }, (key, value: unknown) => (INTERNAL.has(key) ? undefined : value), 2)}\n`;
+  return `${JSON.stringify({ scenarios, summary: report.summary, ...(report.coverage ? { coverage: report.coverage } : {}), ...(report.stopped ? { stopped: report.stopped } : {}) }, (key, value: unknown) => (INTERNAL.has(key) ? undefined : value), 2)}\n`;
 }

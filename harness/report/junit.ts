@@ -84,10 +84,20 @@ export function renderJunit(report: RunReport, options: JunitOptions = {}): stri
       "  </testsuite>",
     ].join("\n"));
   }
+  // A stopped run (Ctrl-C): each scenario it did not finish, as a skipped case saying why (CI views show it, not a silent gap).
+  const notRun = report.stopped?.notRun ?? [];
+  for (const s of notRun) {
+    const file = displayPath(s.file, options.baseDir);
+    suites.push([
+      `  <testsuite name="${xmlEscape(`${s.name} (${file})`)}" tests="1" failures="0" errors="0" skipped="1" time="0.000">`,
+      `    <testcase classname="${xmlEscape(file)}" name="not run" time="0.000">\n      <skipped message="${xmlEscape(`not run or not finished: fwspec was stopped (${report.stopped!.reason})`)}"/>\n    </testcase>`,
+      "  </testsuite>",
+    ].join("\n"));
+  }
   const all = [...report.scenarios.flatMap(casesOf), ...(gate ? [gate] : [])];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="fwspec" tests="${all.length}" failures="${all.filter((c) => c.status === "failed").length}" errors="${all.filter((c) => c.status === "error").length}">`,
+    `<testsuites name="fwspec" tests="${all.length + notRun.length}" failures="${all.filter((c) => c.status === "failed").length}" errors="${all.filter((c) => c.status === "error").length}"${notRun.length > 0 ? ` skipped="${notRun.length}"` : ""}>`,
     ...suites,
     "</testsuites>",
     "",

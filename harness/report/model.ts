@@ -65,6 +65,18 @@ export interface RunReport {
    * Unset when the run was asked to keep labs, or the caller does not say.
    */
   readonly labsLeft?: LabsLeft;
+  /**
+   * The run was stopped before it ended (Ctrl-C, a signal, its output
+   * closed): `scenarios` are those that finished before the stop; `notRun`
+   * those that did not run or did not finish (their labs were removed).
+   */
+  readonly stopped?: StoppedRun;
+}
+
+export interface StoppedRun {
+  /** What stopped it, as fwspec said it (e.g. `SIGINT`). */
+  readonly reason: string;
+  readonly notRun: readonly ScenarioHeader[];
 }
 
 /** What a run did with the labs it did not keep (`--keep`, `--keep-on-failure`). */

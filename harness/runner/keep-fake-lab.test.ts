@@ -6,6 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import { renderRun } from "../report/console.ts";
+import type { ScenarioReport } from "../report/model.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
 
@@ -62,6 +63,12 @@ describe("keeping labs", () => {
     expect(provider.started.map((l) => [l.kept, l.disposed])).toEqual([[true, false], [true, false]]);
     expect(rulesOf(provider)).toEqual([["-A INPUT -p tcp -m tcp --dport 8080 -j DROP"], ["-A INPUT -p tcp -m tcp --dport 8082 -j REJECT"]]);
     expect(report.scenarios.every((s) => s.kept !== undefined)).toBe(true);
+  });
+
+  test.each<[string, "all" | "failed" | undefined]>([["no keep", undefined], ["keep 'failed'", "failed"], ["keep 'all'", "all"]])("onScenario is told each scenario's final report once, kept labs included (%s)", async (_, keep) => {
+    const told: ScenarioReport[] = [];
+    const report = await run({ scenarios: [failing, passing] }, { provider: new FakeLabProvider(), labs: 1, ...(keep ? { keep } : {}), onScenario: (r) => told.push(r) });
+    expect(told).toEqual(report.scenarios);
   });
 
   test("the keep option is checked with the other run options", async () => {

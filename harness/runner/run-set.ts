@@ -55,6 +55,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly reuse?: boolean | undefined;
   /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
   readonly invocation?: string | undefined;
+  /** Told each scenario's report once it is final (kept or not), in the order they finish; never after a stop (interrupt.ts). */
+  readonly onScenario?: ((report: ScenarioReport) => void) | undefined;
 }
 
 /** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`; with `stopAtFirstFailure`, up to the first step with a failed check. */
@@ -87,7 +89,11 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
   const began = performance.now();
   const labNumbers = new Map<object, number>();
   const planOf = new Map(plans.map((p) => [p.scenario, p]));
-  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"], rejected?: ScenarioReport["rejected"]): ScenarioReport => {
+  const told = (report: ScenarioReport) => {
+    if (!interrupted()) options.onScenario?.(report);
+  };
+  /** A scenario's report, recorded (and told, unless `final` is false: a lab it may keep changes it still). */
+  const done = (s: Scenario, results: readonly CheckResult[], errors: readonly string[], atStart?: LabLease["readings"], rejected?: ScenarioReport["rejected"], final = true): ScenarioReport => {
     const base = scenarioReport(s, results, errors);
     const plain = rejected && rejected.length > 0 ? { ...base, rejected } : base;
     // Coverage needs the results in the order they ran and the rules each firewall host started with.
@@ -97,6 +103,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
     // Once stopping (Ctrl-C), what ends is the cleanup's doing: no progress line for it.
     if (!interrupted()) progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
+    if (final) told(report);
     return report;
   };
 
@@ -124,14 +131,19 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
       await using session = new ScenarioSession(scenario, timed, { decideEarly: options.decideEarly, timeoutSeconds: plan.timeoutSeconds, parallel: options.parallelProbes, invocation: options.invocation });
       let report: ScenarioReport;
       try {
-        report = done(scenario, await timedSteps(plan, session, steps, options.stopAtFirstFailure === true), [], lease.readings);
+        report = done(scenario, await timedSteps(plan, session, steps, options.stopAtFirstFailure === true), [], lease.readings, undefined, false);
       } catch (error) {
-        report = done(scenario, [], [errorMessage(error)]);
+        report = done(scenario, [], [errorMessage(error)], undefined, undefined, false);
       }
       // Kept before the session releases the lease: a kept lab's disposal leaves it running.
       const kept = keepsLab(options.keep, report.status) ? await keepLab(lease.lab, scenario.name, progress) : undefined;
-      if (!kept) return true;
-      reports.set(scenario, { ...report, kept });
+      if (!kept) {
+        told(report);
+        return true;
+      }
+      const withKept = { ...report, kept };
+      reports.set(scenario, withKept);
+      told(withKept);
       return "kept" as const;
     })();
     const shared = sharedLab instanceof SharedLab;
