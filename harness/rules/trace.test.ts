@@ -103,6 +103,20 @@ describe("traceDecision", () => {
       table: "inet fw", path: ["forward"], rule: "tcp dport 8080 reject with icmp host-prohibited", action: "reject", rewrites: ["nat PREROUTING: tcp dport 80 counter dnat to 198.18.1.3:8080 [handle 4]"],
     });
   });
+  test("a NAT rule the trace shows with verdict continue rewrote nothing (an inet table's `dnat ip to` meeting an IPv6 packet): not named as a rewrite", () => {
+    const lines = [
+      "trace id 3 inet fwspec_trace pre packet: iif \"wan0\" ip6 saddr 2001:db8:60::5 ip6 daddr 2001:db8:60::2 tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 3 inet fwspec_trace pre policy accept",
+      "trace id 3 inet fw prerouting packet: iif \"wan0\" ip6 saddr 2001:db8:60::5 ip6 daddr 2001:db8:60::2 tcp sport 40000 tcp dport 80 tcp flags == syn",
+      "trace id 3 inet fw prerouting rule iifname \"wan0\" tcp dport 80 counter packets 1 bytes 60 dnat ip to 198.18.61.10:8080 comment \"dnat v4\" # handle 29 (verdict continue)",
+      "trace id 3 inet fw prerouting rule iifname \"wan0\" tcp dport 80 counter packets 1 bytes 80 dnat ip6 to [2001:db8:61::10]:8080 comment \"dnat v6\" # handle 30 (verdict accept)",
+      "trace id 3 inet fw forward packet: iif \"wan0\" oif \"lan0\" ip6 saddr 2001:db8:60::5 ip6 daddr 2001:db8:61::10 tcp sport 40000 tcp dport 8080 tcp flags == syn",
+      "trace id 3 inet fw forward rule ct status dnat accept # handle 12 (verdict accept)",
+    ].join("\n");
+    const d = traceDecision(parseTrace(lines), { family: "ipv6", daddr: "2001:db8:60::2", protocol: "tcp", port: 80 }, { host: "router", handles: new Map(), saved: {} });
+    expect(d).toMatchObject({ table: "inet fw", path: ["forward"], handle: 12, action: "accept" });
+    expect(d?.rewrites).toEqual(["inet fw prerouting: iifname \"wan0\" tcp dport 80 counter dnat ip6 to [2001:db8:61::10]:8080 comment \"dnat v6\" [handle 30]"]);
+  });
   const natSaved = parseSave([
     "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
     "-A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment \"forward http\" -j DNAT --to-destination 198.18.1.3:8080",

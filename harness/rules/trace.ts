@@ -135,6 +135,9 @@ function ruleName(e: TraceEvent, ctx: TraceContext): { rule: string; table: stri
 
 /** Does this traced rule rewrite the packet: by nft's text, or by its iptables-save target (ip6tables-nft's REDIRECT has no nft text)? */
 function isRewrite(e: TraceEvent, ctx: TraceContext): boolean {
+  // A NAT statement that rewrites ends its chain (verdict accept); one that went on (verdict continue) rewrote nothing:
+  // an inet table's `dnat ip to` meeting an IPv6 packet counts it and breaks off.
+  if (e.kind === "rule" && e.verdict === "continue") return false;
   const target = savedRule(e, ctx)?.target;
   return rewritesPacket(e.text) || (target != null && NAT_TARGETS.has(target));
 }
@@ -158,6 +161,7 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
 
 /** The destination NAT a traced rule makes (trace-loopback.ts natTarget), only for a rule that rewrites at all. */
 function natTargetOf(e: TraceEvent, ctx: TraceContext) {
+  if (e.kind === "rule" && e.verdict === "continue") return undefined;
   const saved = savedRule(e, ctx);
   return saved !== undefined || rewritesPacket(e.text) ? natTarget(e.text, saved) : undefined;
 }
