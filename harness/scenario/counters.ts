@@ -12,7 +12,7 @@ import { firewallHost, locationOf } from "./context.ts";
 import { at } from "./diagnostics.ts";
 import { COMPARISON_HELP } from "./hints.ts";
 import type { Path } from "./locate.ts";
-import { nftCheckFamily, nftSelector, selectsNft } from "./nft-counters.ts";
+import { namedCounterFamilyProblem, nftCheckFamily, nftSelector, selectsNft } from "./nft-counters.ts";
 import type { Comparison, ComparisonOp, CounterCheck, RuleSelector } from "./model.ts";
 import { schemas, TABLES } from "./schema.ts";
 import { familiesOf, truncate, unsafeWhat } from "./values.ts";
@@ -120,7 +120,8 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
   const packets = c.packets === undefined ? undefined : comparison(ctx, c.packets, [...p, "packets"]);
   const bytes = c.bytes === undefined ? undefined : comparison(ctx, c.bytes, [...p, "bytes"]);
   if ((c.packets !== undefined && !packets) || (c.bytes !== undefined && !bytes)) ok = false;
-  const family = nftCheckFamily(c.table, c.family);
+  const named = namedCounterFamilyProblem(c);
+  const family = named ?? nftCheckFamily(c.table, c.family);
   if ("problem" in family) {
     ctx.problem([...p, c.family === undefined ? "table" : "family"], family.problem, family.hint, { atKey: true });
     ok = false;

@@ -42,8 +42,9 @@ describe("nft counter selectors", () => {
     ["{ table: ip6 only6, chain: input, position: 1, family: ipv6, packets: 0 }", ["ipv6"]],
     ["{ table: ip only4, comment: web, packets: 0 }", ["ipv4"]],
     ["{ table: inet fw, handle: 8, packets: 1 }", ["ipv4"]],
-    ["{ table: inet fw, handle: 8, family: ipv6, packets: 1 }", ["ipv6"]],
     ["{ counter: ssh_hits, table: ip6 fw6, packets: 1 }", ["ipv6"]],
+    ["{ counter: ssh_hits, table: ip6 fw6, family: ipv6, packets: 1 }", ["ipv6"]],
+    ["{ counter: ssh_hits, packets: 1 }", ["ipv4"]],
     ["{ rule: -A INPUT -j DROP, family: both, packets: 1 }", ["ipv4", "ipv6"]],
   ])("%s reads %j", (item, families) => {
     expect((parse(item).steps[0] as CountersStep).checks[0]!.families).toEqual(families);
@@ -68,6 +69,11 @@ describe("nft counter selectors", () => {
     ["{ table: ip only4, handle: 3, family: both, packets: 0 }", "table ip only4 holds only ipv4 rules: a `family: both` check finds no rule there"],
     ["{ table: inet fw, handle: 8, family: both, packets: 1 }", "each of its rules has one counter for IPv4 and IPv6 together"],
     ["{ table: inet fw, comment: web, family: both, packets: 1 }", "leave `family` out"],
+    // One counter of both families: a check labelled with one would pass on the other's packets.
+    ["{ table: inet fw, handle: 8, family: ipv6, packets: 1 }", "so `family: ipv6` cannot be checked apart (the count includes IPv4 packets)"],
+    ["{ table: inet fw, comment: port forward, family: ipv4, packets: 1 }", "so `family: ipv4` cannot be checked apart (the count includes IPv6 packets)"],
+    ["{ counter: fwd_web, family: ipv6, packets: 1 }", "a named counter counts what every rule using it counts, in an inet table IPv4 and IPv6 together"],
+    ["{ counter: fwd_web, family: both, packets: 1 }", "give its table (`table: ip6 NAME` reads IPv6 only"],
     ["{ table: netdev edge, chain: ingress, rule: tcp dport 8080 counter drop, packets: 1 }", "table netdev edge is a netdev table: fwspec reads the counters of ip, ip6 and inet tables only"],
     ["{ table: bridge br, handle: 3, packets: 1 }", "table bridge br is a bridge table"],
     ["{ table: arp a, chain: input, position: 1, packets: 1 }", "table arp a is an arp table"],

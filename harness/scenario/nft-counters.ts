@@ -32,8 +32,9 @@ export function selectsNft(c: NftSelectorInput): boolean {
 /**
  * The family a check of a native table reads (`ip` IPv4, `ip6` IPv6; an `inet`
  * table's counters count both at once, read with IPv4), or a problem: a
- * `family` the table holds no rule of, or `both` for an `inet` table (one
- * counter, checked twice), or an arp, bridge or netdev table (not read).
+ * `family` the table holds no rule of, or any `family` for an `inet` table
+ * (one counter of both: checked twice, or labelled with a family it does not
+ * keep apart), or an arp, bridge or netdev table (not read).
  * Undefined `table`: not an nft table; `family` as given.
  */
 export function nftCheckFamily(table: string | undefined, family: FamilyChoice | undefined): { readonly family: FamilyChoice } | { readonly problem: string; readonly hint: string } {
@@ -47,11 +48,21 @@ export function nftCheckFamily(table: string | undefined, family: FamilyChoice |
   }
   if (kind === "inet") {
     if (family === "both") return { problem: `table ${table} is an inet table: each of its rules has one counter for IPv4 and IPv6 together, so \`family: both\` would check that one count twice`, hint: "leave `family` out: the check reads the rule's counter once, both families together" };
-    return { family: family ?? "ipv4" };
+    // The count holds the other family's packets too: a check labelled with one family would pass on the other's traffic.
+    if (family !== undefined) return { problem: `table ${table} is an inet table: each of its rules has one counter for IPv4 and IPv6 together, so \`family: ${family}\` cannot be checked apart (the count includes ${family === "ipv4" ? "IPv6" : "IPv4"} packets)`, hint: ONE_FAMILY_HINT };
+    return { family: "ipv4" };
   }
   const only = kind === "ip" ? "ipv4" : "ipv6";
   if (family !== undefined && family !== only) return { problem: `table ${table} holds only ${only} rules: a \`family: ${family}\` check finds no rule there`, hint: `leave \`family\` out (a check of an ${kind} table reads ${only}), or name the table of the other family` };
   return { family: only };
+}
+
+const ONE_FAMILY_HINT = "leave `family` out (the check reads both families together); to count one family, check a rule that matches only it (`meta nfproto ipv6`, `ip6 saddr …`) or a rule of an ip or ip6 table";
+
+/** A named counter given without its table, with a `family`: refused (undefined when fine); it may be an inet table's, which counts both families together. */
+export function namedCounterFamilyProblem(c: NftSelectorInput & { readonly family?: FamilyChoice | undefined }): { readonly problem: string; readonly hint: string } | undefined {
+  if (c.counter === undefined || c.table !== undefined || c.family === undefined) return undefined;
+  return { problem: `a named counter counts what every rule using it counts, in an inet table IPv4 and IPv6 together: \`family: ${c.family}\` does not select one family's packets`, hint: `give its table (\`table: ip6 NAME\` reads IPv6 only, \`table: ip NAME\` IPv4 only), or ${ONE_FAMILY_HINT}` };
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
