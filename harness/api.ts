@@ -326,10 +326,10 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   refuseOverwrites(options.outputs ?? [], given, options.invocation);
   const families = familiesOf(options.family);
   const plans = selectedPlans(scenarios, { families, filter, timeoutSeconds: options.timeoutSeconds });
-  // Said, not silently dropped: what `--family` leaves without a probe (a source address of the other family).
+  // Said, not silently dropped: what `--family` leaves without a probe (a line that fixes the other family).
   // (With a filter too, what it keeps is said by the filter's own lines: only a plain --family run lists them.)
   const leftOut = families && !filter ? scenarios.flatMap((s) => leftOutByFamilies(s, families)) : [];
-  if (leftOut.length > 0) progress.info(`--family ${options.family} leaves out ${leftOut.length} expectation(s) leaving from an address of the other family: ${leftOut.map((e) => `${shownPath(e.location.file)}:${e.location.line} \`${oneLine(e.text)}\``).join(", ")}`);
+  if (leftOut.length > 0) progress.info(`--family ${options.family} leaves out ${leftOut.length} expectation(s) whose line fixes the other family (a /tcp4-style suffix, \`family:\`, a literal or source address): ${leftOut.map((e) => `${shownPath(e.location.file)}:${e.location.line} \`${oneLine(e.text)}\``).join(", ")}`);
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());

@@ -58,7 +58,7 @@ export interface ScenarioPlan {
   readonly timeoutSeconds: number;
 }
 
-/** The expectations a families override (`fwspec run --family`) leaves no probe of: those leaving from an address of another family. */
+/** The expectations a families override (`fwspec run --family`) leaves no probe of: those whose line fixes another family (scenario/model.ts probeFamilies). */
 export function leftOutByFamilies(scenario: Scenario, families: readonly Family[]): Expectation[] {
   return scenario.steps.flatMap((s) => (s.kind === "expect" ? s.expectations.filter((e) => probeFamilies(e, families).length === 0) : []));
 }

@@ -38,6 +38,12 @@ export interface Expectation {
   readonly protocol: Protocol;
   /** One expectation line may cover both families; the runner makes one probe per family. */
   readonly families: readonly Family[];
+  /**
+   * The line fixes its family (a `/tcp4` suffix, `family:`, a literal address
+   * or a source address): a `--family` override leaves it out rather than
+   * probe it in the other family.
+   */
+  readonly familyFixed?: true;
   readonly expected: ExpectedVerdict;
   /** `refused:rst` / `refused:icmp`: the refusal must come back this way (scenario/refusal.ts). */
   readonly refusal?: RefusalKind;
@@ -66,11 +72,12 @@ export interface PortSweep {
 /**
  * The families an expectation is probed in: the override (`--family`) if
  * given, except for a held connection, which exists in one family only, and a
- * source address, which has one (the override may only leave it out).
+ * line that fixes its family (a source address, a `/tcp4` suffix, `family:`,
+ * a literal address): the override may only leave it out.
  */
 export function probeFamilies(expectation: Expectation, override?: readonly Family[]): readonly Family[] {
-  // A source address has one family: an override can only leave that family out.
-  if (expectation.source !== undefined && override) return expectation.families.filter((f) => override.includes(f));
+  // A line that fixes its family (a source address, `/tcp4`, a literal address): an override can only leave that family out.
+  if ((expectation.source !== undefined || expectation.familyFixed) && override) return expectation.families.filter((f) => override.includes(f));
   return expectation.held === undefined && override ? override : expectation.families;
 }
 
