@@ -131,6 +131,18 @@ sub syn_sent {
   return $listed ne '';
 }
 
+# As the script's neighbour_note: when the next hop toward $address has no link-layer address (its neighbour
+# entry INCOMPLETE or FAILED: ARP or IPv6 neighbour discovery unanswered), the note saying so; '' otherwise.
+sub neighbour_note {
+  my ($address) = @_;
+  my $read = sub { open(my $fh, '-|', 'ip', @_) or return ''; local $/; my $text = <$fh> // ''; close $fh; return $text; };
+  my $route = $read->('-o', 'route', 'get', $address);
+  return '' if $route eq '';
+  my $hop = $route =~ / via (\S+)/ ? $1 : $address;
+  my ($state) = grep { $_ eq 'INCOMPLETE' || $_ eq 'FAILED' } split ' ', $read->('neigh', 'show', 'to', $hop);
+  return defined $state ? "fwspec-probe: neighbour $hop unresolved ($state)\n" : '';
+}
+
 # A request `fwspec-probe <args>` (id: the agent's request id; limit: its limit in seconds, 0 none).
 sub probe_request {
   my ($req, $limit, @args) = @_;
@@ -171,7 +183,7 @@ sub probe_request {
     if (!ended($p)) {
       kill 'KILL', -$p->{pid};
       $p->{killed} = $p->{stopping} = 1;
-      $wait->($id, kind => 'stop', until => now_us() + 1e6);
+      $wait->($id, kind => 'stop', until => now_us() + 1e6, @args && $args[0] eq 'tcp' ? (neighbour => $args[1]) : ());
     } else {
       $wait->($id, kind => 'end', until => now_us() + 60e6);
     }
@@ -233,6 +245,7 @@ sub probe_tick {
         my $err = $p->{err}{data};
         $err .= "\n" if length $err && substr($err, -1) ne "\n";
         $err .= icmp_note($p, '');
+        $err .= neighbour_note($w->{neighbour}) if defined $w->{neighbour};
         answer($w->{req}, 198, "fwspec-probe: stopped\n", $err);
       } elsif ($now >= $w->{until}) {
         $p->{stopping} = 0;

@@ -31,3 +31,28 @@ describe("the parity observation", () => {
     expect(r.parity?.decision).toEqual(decision);
   });
 });
+
+describe("a probe whose packet never left its host (next hop unresolved)", () => {
+  const NOTE = "fwspec-probe: neighbour 2001:db8::2 unresolved (INCOMPLETE)\n";
+  const unsent = (o: Observation): Observation => ({ ...o, result: { ...o.result, evidence: { ...o.result.evidence, stderr: NOTE, stoppedEarly: "stopped after 110 ms: a DROP rule on server counted its packet" } } });
+  const POLICY6: Decision = { ...DROP6, rule: "policy DROP", policy: true, path: ["INPUT"], source: "counters" };
+
+  test("no rule is named as taking it; the reason, meaning and ended lines say the neighbour was not found", () => {
+    const r = judgeExpectation(expectation, "ipv6", unsent(observation("ipv6", "dropped", POLICY6)));
+    expect({ decision: r.decision, status: r.status }).toEqual({ decision: undefined, status: "failed" });
+    expect(r.reason).toBe("no answer after 5 ms: client had no link-layer address for 2001:db8::2 (its neighbour entry INCOMPLETE), so the probe's packet never left it");
+    expect(r.explanation).toContain("Its first packet never left client: client could not learn the link-layer address of 2001:db8::2 (its neighbour entry INCOMPLETE); IPv6 neighbour discovery is ICMPv6 (types 135 and 136)");
+    expect(r.explanation).toContain("`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT`");
+    expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: client could not resolve 2001:db8::2 (neighbour entry INCOMPLETE), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe");
+  });
+
+  test("as the parity probe: its decision is not claimed either", () => {
+    const r = judgeExpectation(expectation, "ipv4", observation("ipv4", "open"), unsent(observation("ipv6", "dropped", POLICY6)));
+    expect(r.parity?.decision).toBeUndefined();
+    expect(r.parity?.reason).toMatch(/had no link-layer address for 2001:db8::2/);
+  });
+
+  test("without the note the decision stands", () => {
+    expect(judgeExpectation(expectation, "ipv6", observation("ipv6", "dropped", POLICY6)).decision).toEqual(POLICY6);
+  });
+});

@@ -7,6 +7,7 @@
 import type { ExpectationResult, ParityObservation, RuleHit } from "../model/results.ts";
 import { type Family, targetLabel } from "../model/types.ts";
 import type { HostRuleDelta, Observation } from "../probes/observe.ts";
+import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
@@ -23,6 +24,20 @@ function hitOf(d: HostRuleDelta): RuleHit {
   return { host: d.host ?? "", family: d.rule.family, table: d.rule.table, chain: d.rule.chain, position: d.rule.position, text: d.rule.text, packets: d.packets };
 }
 
+/**
+ * An observation whose probe never left its host (its next hop unresolved:
+ * probes/neighbour.ts): the counters that moved meanwhile counted ARP or
+ * neighbour discovery, not the probe's packet, so no rule is claimed to have
+ * taken it and its reason says what happened.
+ */
+function unsent(o: Observation): Observation {
+  const neighbour = unresolvedNeighbour(o.result.evidence.stderr);
+  if (!neighbour) return o;
+  const { decision: _claimed, ...rest } = o;
+  const reason = `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${neighbour.address} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
+  return { ...rest, result: { ...o.result, reason } };
+}
+
 function parityOf(observed: ProbeResult, other: Observation): ParityObservation {
   const o = other.result;
   return {
@@ -37,11 +52,19 @@ function describePolicy(p: PolicyDelta): string {
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */
-export function judgeExpectation(expectation: Expectation, family: Family, observed: Observation, other?: Observation, parityMode: "warn" | "fail" | "off" = "warn", book: AddressBook = new Map()): ExpectationResult {
+export function judgeExpectation(expectation: Expectation, family: Family, seen: Observation, seenOther?: Observation, parityMode: "warn" | "fail" | "off" = "warn", book: AddressBook = new Map()): ExpectationResult {
+  const observed = unsent(seen);
+  const other = seenOther && unsent(seenOther);
   const probe = observed.result;
   const parity = other ? parityOf(probe, other) : undefined;
   let status = judgeVerdict(expectation.expected, probe.verdict);
-  const evidence: Evidence = { watched: observed.watched ?? observed.decidedBy.length > 0, ...(observed.native ? { native: true } : {}), ...(observed.decision ? { decision: observed.decision } : {}) };
+  const neighbour = unresolvedNeighbour(probe.evidence.stderr);
+  const evidence: Evidence = {
+    watched: observed.watched ?? observed.decidedBy.length > 0,
+    ...(observed.native ? { native: true } : {}),
+    ...(observed.decision ? { decision: observed.decision } : {}),
+    ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family } } : {}),
+  };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);
   const stopped = probe.evidence.stoppedEarly ? (stoppedLine(probe.evidence.durationMs, probe.verdict, evidence, expectation.protocol) ?? probe.evidence.stoppedEarly) : undefined;
   // `refused:rst` / `refused:icmp`: the refusal must also have come back that way.

@@ -6,7 +6,8 @@
  * nothing counted when something did. Pure; table-tested in explain.test.ts.
  */
 import { type Decision, nativeTable } from "../model/results.ts";
-import type { ExpectedVerdict, Protocol, Refusal, Verdict } from "../model/types.ts";
+import type { ExpectedVerdict, Family, Protocol, Refusal, Verdict } from "../model/types.ts";
+import { neighbourHint, type UnresolvedNeighbour } from "../probes/neighbour.ts";
 import { rejectVerdict } from "../rules/decisive.ts";
 import { nftRejectAnswer } from "../rules/nft-listing.ts";
 import { tokenizeRule } from "../rules/tokenize.ts";
@@ -14,6 +15,8 @@ import { tokenizeRule } from "../rules/tokenize.ts";
 /** What the explanation may rely on: the deciding rule, and whether a firewall host was on the path at all. */
 export interface Evidence {
   readonly decision?: Decision;
+  /** The probe's next hop had no link-layer address (probes/neighbour.ts): its packet never left `from`. */
+  readonly neighbour?: UnresolvedNeighbour & { readonly from: string; readonly family: Family };
   /** False when no firewall host is on the probe's path (nothing could count it). */
   readonly watched: boolean;
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
@@ -95,6 +98,8 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     ? "no firewall host is on its path"
     : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
+  const n = ev.neighbour;
+  if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.address} (its neighbour entry ${n.state}); ${neighbourHint(n.family, ev.native === true)}`;
   if (d?.action === "drop") {
     if (actual === "dropped") {
       if (d.policy) return `no rule took ${took(d, protocol)}, so ${decidedAt(d)} discarded it${rewrittenAfter(d)}`;
@@ -196,6 +201,7 @@ export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal 
 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
 export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
+  if (ev.neighbour) return `stopped after ${ms} ms: ${ev.neighbour.from} could not resolve ${ev.neighbour.address} (neighbour entry ${ev.neighbour.state}), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe`;
   const d = ev.decision;
   if (!d || d.answer) return undefined;
   if (d.action === "drop" && verdict === "dropped") {

@@ -64,10 +64,9 @@ async function expectNamed(): Promise<void> {
     expect((await addressesOn(gw, dev)).sort()).toEqual([gw.addressOn(net, "ipv4"), gw.addressOn(net, "ipv6")].sort());
     expect(await sh(gw, "ip", "-4", "route", "show", "dev", dev)).toContain(lab.networks.get(net)!.ipv4Subnet);
     expect(await sh(gw, "ip", "-6", "route", "show", "dev", dev)).toContain(lab.networks.get(net)!.ipv6Subnet);
-    // The warm-up after naming: both families' neighbours are on the named interface.
+    // The warm-up after naming (IPv4 only: IPv6 neighbour discovery is left to the probes, through the rules) is on the named interface.
     const other = lab.host(net === "outside" ? "remote" : "admin");
-    const neighbours = await sh(gw, "ip", "neigh", "show", "dev", dev);
-    for (const f of FAMILIES) expect(neighbours).toContain(other.addressOn(net, f));
+    expect(await sh(gw, "ip", "-4", "neigh", "show", "dev", dev)).toContain(other.addressOn(net, "ipv4"));
   }
   expect(await sh(gw, "ip", "-br", "link")).not.toMatch(/^eth\d/m);
 }

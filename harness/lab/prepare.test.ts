@@ -1,6 +1,7 @@
 /**
  * The warm-up pings (prepare.ts warmNeighbours): every host pings each peer
- * it shares a network with, per family, and no other: a peer on another
+ * it shares a network with, over IPv4 only (IPv6 neighbour discovery is
+ * ICMPv6, which the rules under test may drop), and no other: a peer on another
  * network would be pinged through the engine's unanswered gateway address and
  * cost the ping's whole second at every lab start, handoff and reboot.
  */
@@ -27,15 +28,15 @@ describe("warmNeighbours", () => {
   it("two networks, no router: each client pings the server only, the server both", async () => {
     const { lab, pinged } = fakeLab({ server: ["public", "internal"], remote: ["public"], inside: ["internal"] });
     await warmNeighbours(lab);
-    expect(pinged.get("remote")).toEqual(["server.public.ipv4", "server.public.ipv6"]);
-    expect(pinged.get("inside")).toEqual(["server.internal.ipv4", "server.internal.ipv6"]);
-    expect(pinged.get("server")).toEqual(["remote.public.ipv4", "remote.public.ipv6", "inside.internal.ipv4", "inside.internal.ipv6"]);
+    expect(pinged.get("remote")).toEqual(["server.public.ipv4"]);
+    expect(pinged.get("inside")).toEqual(["server.internal.ipv4"]);
+    expect(pinged.get("server")).toEqual(["remote.public.ipv4", "inside.internal.ipv4"]);
   });
 
   it("one network: every peer", async () => {
     const { lab, pinged } = fakeLab({ a: ["lan"], b: ["lan"], c: ["lan"] });
     await warmNeighbours(lab);
-    expect(pinged.get("a")).toEqual(["b.lan.ipv4", "b.lan.ipv6", "c.lan.ipv4", "c.lan.ipv6"]);
+    expect(pinged.get("a")).toEqual(["b.lan.ipv4", "c.lan.ipv4"]);
   });
 
   it("a host alone on its network sends nothing", async () => {

@@ -1,8 +1,8 @@
 /**
  * Making started (or rebooted) hosts ready for probes: the boot script done,
  * interfaces named, IPv6 and extra addresses added (interfaces.ts), routes through
- * routers in routed labs, IPv6 addresses settled, one warm-up packet per
- * on-link peer and family (ARP/ND). Run at lab start and after a reboot.
+ * routers in routed labs, IPv6 addresses settled, one IPv4 warm-up packet per
+ * on-link peer (ARP). Run at lab start and after a reboot.
  */
 import pLimit from "p-limit";
 import pRetry from "p-retry";
@@ -34,7 +34,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
   // needs no wait: even its wildcard socket's answers leave from that network's address of the family.)
   await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
-  progress.info("warming up neighbours (one ping per on-link peer and family)");
+  progress.info("warming up neighbours (one IPv4 ping per on-link peer)");
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await warmNeighbours(lab);
 }
@@ -52,9 +52,14 @@ export async function settleUdpListeners(host: Pick<LabHost, "spec" | "name" | "
 }
 
 /**
- * One ping from every host to every peer it shares a network with, per
- * family, side by side: each host's neighbour caches (ARP, IPv6 ND) hold its
- * peers, as at lab start. A shared lab warms them again after emptying them
+ * One IPv4 ping from every host to every peer it shares a network with, side
+ * by side: each host's ARP cache holds its peers, as at lab start. Not IPv6:
+ * neighbour discovery is ICMPv6, which the rules under test filter; a ruleset
+ * that drops it leaves the host unreachable on its link, and an entry learnt
+ * before the rules were applied would hide that for as long as it stays
+ * fresh (about 30 s), so a probe's verdict would depend on when it ran. A
+ * probe that meets an unresolved neighbour says so (probes/neighbour.ts).
+ * (ARP is no IP packet: iptables and ip/ip6/inet tables never see it.) A shared lab warms them again after emptying them
  * between scenarios (runner/shared-lab.ts), so a scenario starts with the
  * caches a fresh lab has. A peer on another network is not pinged: a host's
  * neighbour cache only ever holds on-link addresses (a router's peers are its
@@ -68,7 +73,7 @@ export async function warmNeighbours(lab: Pick<RunningLab, "hosts" | "addressFor
   const limit = pLimit(8);
   await Promise.all(
     hosts.map((h) => {
-      const peers = onLinkPeers(h, hosts).flatMap((p) => [lab.addressFor(h, p, "ipv4"), lab.addressFor(h, p, "ipv6")]);
+      const peers = onLinkPeers(h, hosts).map((p) => lab.addressFor(h, p, "ipv4"));
       if (peers.length === 0) return Promise.resolve();
       return limit(() => h.exec(["sh", "-c", 'for a in "$@"; do ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 & done; wait', "warm-up", ...peers]));
     }),

@@ -1,0 +1,30 @@
+/**
+ * A probe whose packets never left its host (pure): fwspec-probe notes on
+ * stderr when, as it stopped a probe, the next hop toward the target had no
+ * link-layer address (docker/fwspec-probe neighbour_note): its neighbour entry
+ * INCOMPLETE or FAILED, ARP or IPv6 neighbour discovery unanswered. Counters
+ * that moved meanwhile counted those, not the probe's packet.
+ */
+import type { Family } from "../model/types.ts";
+
+const NOTE = /^fwspec-probe: neighbour (\S+) unresolved \((INCOMPLETE|FAILED)\)$/m;
+
+export interface UnresolvedNeighbour {
+  /** The next hop: the target itself on its link, else the router toward it. */
+  readonly address: string;
+  readonly state: "INCOMPLETE" | "FAILED";
+}
+
+/** The unresolved next hop fwspec-probe noted in a probe's stderr, if any. */
+export function unresolvedNeighbour(stderr: string): UnresolvedNeighbour | undefined {
+  const m = NOTE.exec(stderr);
+  return m ? { address: m[1]!, state: m[2] as UnresolvedNeighbour["state"] } : undefined;
+}
+
+/** What a host needs to accept so its peers on the link can find it, per family, in iptables' and nft's words. */
+export function neighbourHint(family: Family, nft: boolean): string {
+  if (family === "ipv4") return "ARP went unanswered (an arp table, or the peer is gone)";
+  return nft
+    ? "IPv6 neighbour discovery is ICMPv6 (types 135 and 136): a host whose rules drop it cannot be reached on its link; accept it (`icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`)"
+    : "IPv6 neighbour discovery is ICMPv6 (types 135 and 136): a host whose rules drop it cannot be reached on its link; accept it (`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT`, and 136)";
+}

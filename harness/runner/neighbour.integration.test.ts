@@ -1,0 +1,49 @@
+/**
+ * IPv6 neighbour discovery is ICMPv6, filtered by the rules under test: an
+ * INPUT policy DROP that accepts TCP 22 but no ICMPv6 leaves the host
+ * unreachable from its link over IPv6 (a real peer's neighbour lookup is
+ * dropped), on a legacy host and an nft host alike. fwspec observes that from
+ * the first probe on (no IPv6 neighbour warm-up hides it) and says why: the
+ * client never sent its SYN, no rule is named as taking it. With types 135
+ * and 136 accepted the same port is open. IPv4 (ARP) is unaffected.
+ */
+import { expect, it } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+const STRICT = ["-P INPUT DROP", "-A INPUT -i lo -j ACCEPT", "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT"];
+const ND = ["-A INPUT -p ipv6-icmp --icmpv6-type 135 -j ACCEPT", "-A INPUT -p ipv6-icmp --icmpv6-type 136 -j ACCEPT"];
+const commands = (rules: readonly string[]) => rules.map((r) => `ip6tables ${r}`);
+
+it("a host whose IPv6 rules drop neighbour discovery is dropped over IPv6 from the first probe, with the reason; accepting types 135 and 136 opens it", async () => {
+  const scenario = defineScenario({
+    name: "neighbour discovery",
+    description: "INPUT DROP without ICMPv6, then with neighbour discovery accepted",
+    hosts: { legacybox: { firewall: true, backend: "legacy", listen: ["tcp/22"] }, nftbox: { firewall: true, backend: "nft", listen: ["tcp/22"] }, client: {} },
+    steps: [
+      { apply: { host: "legacybox", commands: commands(STRICT) } },
+      { apply: { host: "nftbox", commands: commands(STRICT) } },
+      { expect: ["client -> legacybox:22 open", "client -> nftbox:22 open"] },
+      { apply: { host: "legacybox", commands: commands(ND) } },
+      { apply: { host: "nftbox", commands: commands(ND) } },
+      { expect: ["client -> legacybox:22/tcp6 open", "client -> nftbox:22/tcp6 open"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({
+    check: `line ${e.line}: ${e.to} ${e.family}`,
+    actual: e.actual,
+    never: e.family === "ipv6" && e.actual === "dropped" ? /could not learn the link-layer address of 2001:db8:[0-9a-f:]+ \(its neighbour entry (INCOMPLETE|FAILED)\)/.test(e.explanation ?? "") : undefined,
+    // Its packet never left: no rule is named as taking it.
+    ...(e.actual === "dropped" ? { decision: e.decision?.rule } : {}),
+  }));
+  expect(rows).toEqual([
+    { check: expect.stringContaining("legacybox ipv4"), actual: "open", never: undefined },
+    { check: expect.stringContaining("legacybox ipv6"), actual: "dropped", never: true, decision: undefined },
+    { check: expect.stringContaining("nftbox ipv4"), actual: "open", never: undefined },
+    { check: expect.stringContaining("nftbox ipv6"), actual: "dropped", never: true, decision: undefined },
+    { check: expect.stringContaining("legacybox ipv6"), actual: "open", never: undefined },
+    { check: expect.stringContaining("nftbox ipv6"), actual: "open", never: undefined },
+  ]);
+}, 120_000);
