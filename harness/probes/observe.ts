@@ -12,6 +12,7 @@ import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import { labPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
@@ -131,7 +132,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
     }
   }
   const { decidedBy, policies } = countersMoved(before, after);
-  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after));
+  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)));
   const native = [...before.values()].some(holdsNative);
   return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}) };
 }

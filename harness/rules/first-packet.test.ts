@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for first-packet.ts: the rule that took a probe's first packet, never the busiest. */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { canTakeFirstPacket, firstPacketDecision, type Hop } from "./first-packet.ts";
+import { canTakeFirstPacket, crossesInterfaces, firstPacketDecision, type Hop } from "./first-packet.ts";
 import { parseSave } from "./saved.ts";
 
 describe("canTakeFirstPacket", () => {
@@ -178,4 +178,42 @@ describe("firstPacketDecision", () => {
     expect(firstPacketDecision([{ host: "client", hooks: ["OUTPUT"], replyHooks: ["INPUT"], ...accepts }, { host: "server", hooks: ["INPUT"], ...open }])).toMatchObject({ host: "client", action: "drop", policy: true, path: ["INPUT"] });
     expect(firstPacketDecision([{ host: "client", hooks: ["OUTPUT"], ...accepts }, { host: "server", hooks: ["INPUT"], ...open }])).toMatchObject({ host: "server", action: "accept", rule: "policy ACCEPT" });
   });
+
+  // A tester's router (legacy): no ESTABLISHED rule, so the server's SYN-ACK meets `-i lan0 -o wan0 -j DROP` on its way back.
+  const router = (syn: number, answers: number) => parseSave([
+    "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+    "[0:0] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 443 -j ACCEPT",
+    `[${answers}:120] -A FORWARD -i lan0 -o wan0 -j DROP`,
+    `[${syn}:60] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", "",
+  ].join("\n"), "ipv4");
+  test.each([
+    ["interfaces known: the SYN was accepted; the DROP took the answer on its way back", { in: "wan0", out: "lan0" }, { rule: "-A FORWARD -i lan0 -o wan0 -j DROP", action: "drop", answer: true }],
+    ["interfaces not known: the first DROP that counted, as before", undefined, { rule: "-A FORWARD -i lan0 -o wan0 -j DROP", action: "drop" }],
+  ])("a router whose FORWARD DROP names the other direction: %s", (_, via, want) => {
+    const hop = { host: "gw", protocol: "tcp" as const, hooks: ["FORWARD" as const], replyHooks: via ? ["FORWARD" as const] : [], ...(via ? { via } : {}), before: router(0, 0), after: router(1, 2) };
+    const d = firstPacketDecision([hop]);
+    expect(d).toMatchObject({ host: "gw", path: ["FORWARD"], ...want });
+    if (!via) expect(d?.answer).toBeUndefined();
+  });
+
+  test("a router whose interfaces are known and whose answers pass: the ACCEPT that took the SYN decides", () => {
+    const open = (syn: number) => parseSave(["*filter", ":FORWARD DROP [0:0]", "[0:0] -A FORWARD -i lan0 -o wan0 -m conntrack --ctstate ESTABLISHED -j ACCEPT", `[${syn}:60] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", ""].join("\n"), "ipv4");
+    expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["FORWARD"], replyHooks: ["FORWARD"], via: { in: "wan0", out: "lan0" }, before: open(0), after: open(1) }])).toMatchObject({ action: "accept", rule: "-A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT" });
+  });
+});
+
+describe("crossesInterfaces", () => {
+  test.each([
+    ["-A FORWARD -i lan0 -o wan0 -j DROP", { in: "wan0", out: "lan0" }, false],
+    ["-A FORWARD -i wan0 -o lan0 -j DROP", { in: "wan0", out: "lan0" }, true],
+    ["-A FORWARD -i eth+ -j DROP", { in: "eth1" }, true],
+    ["-A FORWARD -i eth+ -j DROP", { in: "wan0" }, false],
+    ["-A INPUT ! -i lo -j DROP", { in: "lo", out: "lo" }, false],
+    ["-A INPUT ! -i lo -j DROP", { in: "eth0" }, true],
+    ["-A OUTPUT -o eth0 -j DROP", { out: "eth1" }, false],
+    // Not known: admitted.
+    ["-A FORWARD -i lan0 -j DROP", { out: "lan0" }, true],
+    ["-A FORWARD -i lan0 -j DROP", undefined, true],
+    ["-A INPUT -p tcp -j DROP", { in: "eth0" }, true],
+  ] as const)("%s via %j: %s", (rule, via, crosses) => expect(crossesInterfaces(rule, via)).toBe(crosses));
 });

@@ -63,6 +63,17 @@ function protocolAllows(g: OptionGroup, protocol: "tcp" | "udp"): boolean {
   return g.negated ? !same : same;
 }
 
+/** Does every option group of the rule pass `test`? True for text that cannot be read (nothing is excluded on a guess). */
+function everyGroup(ruleText: string, test: (g: OptionGroup) => boolean): boolean {
+  let groups: OptionGroup[];
+  try {
+    groups = splitGroups(tokenizeRule(ruleText));
+  } catch {
+    return true;
+  }
+  return groups.every(test);
+}
+
 /**
  * False when the rule's own text says it cannot match a connection's first
  * packet: it matches only ESTABLISHED/RELATED packets, only non-SYN TCP
@@ -71,15 +82,38 @@ function protocolAllows(g: OptionGroup, protocol: "tcp" | "udp"): boolean {
  * Ports are not compared: NAT may have rewritten them before the filter sees the packet.
  */
 export function canTakeFirstPacket(ruleText: string, protocol?: "tcp" | "udp"): boolean {
-  let groups: OptionGroup[];
-  try {
-    groups = splitGroups(tokenizeRule(ruleText));
-  } catch {
-    return true;
-  }
-  return groups.every((g) => {
+  return everyGroup(ruleText, (g) => {
     if (protocol && (g.name === "-p" || g.name === "--protocol")) return protocolAllows(g, protocol);
     return FIRST_PACKET_TESTS[g.name]?.(g) ?? true;
+  });
+}
+
+/** The interfaces a probe's first packet enters a host by and leaves it by (undefined: not known, or not at that host). */
+export interface Via {
+  readonly in?: string | undefined;
+  readonly out?: string | undefined;
+}
+
+/** Does an `-i`/`-o` group (`eth+` a prefix, `!` negated) admit the interface? An unknown interface is admitted. */
+function interfaceAllows(g: OptionGroup, name: string | undefined): boolean {
+  if (name === undefined) return true;
+  const pattern = g.args[0] ?? "";
+  const same = pattern.endsWith("+") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+  return g.negated ? !same : same;
+}
+
+/**
+ * False when the rule names an input or output interface the packet does not
+ * cross here (`-A FORWARD -i lan0 -o wan0 -j DROP` meets a router's answers
+ * going out, never the probe's packet coming in on wan0). True otherwise, also
+ * for text that cannot be read.
+ */
+export function crossesInterfaces(ruleText: string, via: Via | undefined): boolean {
+  if (!via || (via.in === undefined && via.out === undefined)) return true;
+  return everyGroup(ruleText, (g) => {
+    if (g.name === "-i" || g.name === "--in-interface") return interfaceAllows(g, via.in);
+    if (g.name === "-o" || g.name === "--out-interface") return interfaceAllows(g, via.out);
+    return true;
   });
 }
 
@@ -98,8 +132,10 @@ export interface Hop {
   /** The probe's transport protocol: rules for another protocol cannot take its first packet. */
   readonly protocol?: "tcp" | "udp";
   readonly hooks: readonly Hook[];
-  /** The hooks the answer passes on this host (prober INPUT, target OUTPUT): only a DROP or REJECT there decides. */
+  /** The hooks the answer passes on this host (prober INPUT, target OUTPUT, a router's FORWARD): only a DROP or REJECT there decides. */
   readonly replyHooks?: readonly Hook[];
+  /** The interfaces the probe's first packet crosses here (the answer crosses them the other way): a rule naming others cannot take it. */
+  readonly via?: Via | undefined;
   readonly before: SavedRuleset;
   readonly after: SavedRuleset;
 }
@@ -133,13 +169,15 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
 /** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
 function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply = false): Decision | undefined {
   const policies = policyDeltas(hop.before, hop.after);
+  // The answer comes in where the first packet left, and leaves where it came in.
+  const via = hop.via && (reply ? { in: hop.via.out, out: hop.via.in } : hop.via);
   let accepted: Decision | undefined;
   for (const [table, chain] of ROOTS[hook]) {
     const final = table === "filter";
     const found = walk(hop.after, table, chain).find(({ rule }) => {
       const action = rule.target === null ? undefined : ACTIONS[rule.target];
       if (!action || ((!final || reply) && action === "accept")) return false;
-      return delta(rule) > 0 && (reply || canTakeFirstPacket(rule.text, hop.protocol));
+      return delta(rule) > 0 && crossesInterfaces(rule.text, via) && (reply || canTakeFirstPacket(rule.text, hop.protocol));
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
     if (found) {
@@ -216,9 +254,11 @@ export interface ProbePath {
 
 /**
  * The watched hosts as hops in path order (prober, routers, target) with the
- * hooks the probe's first packet and its first answer pass on each.
+ * hooks the probe's first packet and its first answer pass on each, and the
+ * interfaces it crosses there when `viaOf` knows them (a router's FORWARD
+ * then also decides a dropped answer).
  */
-export function hopsOnPath(path: ProbePath, watch: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>): Hop[] {
+export function hopsOnPath(path: ProbePath, watch: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, viaOf: (host: string) => Via | undefined = () => undefined): Hop[] {
   const target = path.to.kind === "localhost" ? path.from : path.to.kind === "host" ? path.to.host : undefined;
   const rank = (h: string) => (h === path.from ? 0 : h === target ? 2 : 1);
   return [...watch].filter((h) => before.has(h) && after.has(h)).sort((a, b) => rank(a) - rank(b)).map((host) => {
@@ -231,7 +271,10 @@ export function hopsOnPath(path: ProbePath, watch: readonly string[], before: Re
     }
     if (host === path.from) replyHooks.push("INPUT");
     if (host !== path.from && host !== target) hooks.push(...(target === undefined ? (["INPUT", "FORWARD"] as const) : (["FORWARD"] as const)));
+    const via = viaOf(host);
+    // A router whose interfaces are known: a DROP that takes the answer on its way back through it is told apart.
+    if (host !== path.from && host !== target && target !== undefined && via?.in !== undefined && via.out !== undefined) replyHooks.push("FORWARD");
     const protocol = path.protocol === "udp" ? "udp" : "tcp";
-    return { host, protocol, hooks, replyHooks, before: before.get(host)!, after: after.get(host)! };
+    return { host, protocol, hooks, replyHooks, ...(via ? { via } : {}), before: before.get(host)!, after: after.get(host)! };
   });
 }

@@ -21,6 +21,7 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import { type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
 
 export interface BatchReadings {
   readonly before: ReadonlyMap<string, SavedRuleset>;
@@ -74,7 +75,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * (observe.ts countersMoved), and the rule that took its first packet as the counters show it (first-packet.ts),
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
-export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[]): Observation {
-  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after));
+export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map()): Observation {
+  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec)));
   return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}) };
 }

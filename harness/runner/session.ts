@@ -37,6 +37,7 @@ import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
+import { labPathHosts } from "../probes/path-interfaces.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
 function expectedOf(e: Expectation): Expectation["expected"] | undefined {
@@ -187,7 +188,7 @@ export class ScenarioSession implements AsyncDisposable {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch));
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, labPathHosts(this.lab)));
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }

@@ -1,0 +1,19 @@
+/** Unit tests (table-driven, pure) for path-interfaces.ts: the interfaces a probe's first packet crosses on each host. */
+import { expect, test } from "vitest";
+import { type PathHost, pathInterfaces } from "./path-interfaces.ts";
+
+const host = (name: string, nets: Record<string, string>, router = false): [string, PathHost] => [name, { name, networks: Object.keys(nets), router, interfaceOn: (n) => nets[n] }];
+const routed = new Map([host("client", { outside: "eth0" }), host("gw", { outside: "wan0", inside: "lan0" }, true), host("app", { inside: "ens5" })]);
+const flat = new Map([host("client", { lan: "eth0" }), host("server", { lan: "eth1" })]);
+
+test.each([
+  ["through a router", routed, { from: "client", to: { kind: "host", host: "app" } }, { client: { out: "eth0" }, gw: { in: "wan0", out: "lan0" }, app: { in: "ens5" } }],
+  ["to the router itself", routed, { from: "client", to: { kind: "host", host: "gw" } }, { client: { out: "eth0" }, gw: { in: "wan0" }, app: undefined }],
+  ["on one link", flat, { from: "client", to: { kind: "host", host: "server" } }, { client: { out: "eth0" }, server: { in: "eth1" } }],
+  ["its own loopback", flat, { from: "server", to: { kind: "localhost" } }, { server: { in: "lo", out: "lo" }, client: undefined }],
+  ["a literal address: not known", flat, { from: "client", to: { kind: "address", address: "198.18.0.9" } }, { client: undefined, server: undefined }],
+  ["no router joins the networks: not known", new Map([host("a", { x: "eth0" }), host("b", { y: "eth0" })]), { from: "a", to: { kind: "host", host: "b" } }, { a: undefined, b: undefined }],
+] as const)("%s", (_, hosts, spec, want) => {
+  const via = pathInterfaces(hosts, spec as never);
+  expect(Object.fromEntries(Object.keys(want).map((h) => [h, via(h)]))).toEqual(want);
+});

@@ -1,0 +1,53 @@
+/**
+ * The interfaces a probe's first packet crosses on each host of its path
+ * (pure, over the lab's hosts as data): out of the prober, into and out of a
+ * router between two networks, into the target; `lo` both ways for a probe
+ * of the host's own loopback. The counters' attribution (rules/first-packet.ts)
+ * then never names a rule for interfaces the packet did not cross, such as a
+ * router's `-i lan0 -o wan0 -j DROP` that only its answers met.
+ */
+import type { ProbeSpec } from "../model/types.ts";
+import type { RunningLab } from "../lab/types.ts";
+import type { Via } from "../rules/first-packet.ts";
+
+/** A host as this needs it: its networks, the interface on each, whether it routes. */
+export interface PathHost {
+  readonly name: string;
+  readonly networks: readonly string[];
+  readonly router: boolean;
+  interfaceOn(network: string): string | undefined;
+}
+
+const shared = (a: PathHost, b: PathHost) => a.networks.find((n) => b.networks.includes(n));
+
+/** Each path host's interfaces (undefined for a host off the path, or a path not known: a literal target, more than one router). */
+export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<ProbeSpec, "from" | "to">): (host: string) => Via | undefined {
+  const from = hosts.get(spec.from);
+  if (!from) return () => undefined;
+  if (spec.to.kind === "localhost") return (h) => (h === from.name ? { in: "lo", out: "lo" } : undefined);
+  const target = spec.to.kind === "host" ? hosts.get(spec.to.host) : undefined;
+  if (!target) return () => undefined;
+  const vias = new Map<string, Via>();
+  const direct = shared(from, target);
+  if (direct !== undefined) {
+    vias.set(from.name, { out: from.interfaceOn(direct) });
+    vias.set(target.name, { in: target.interfaceOn(direct) });
+  } else {
+    // One router between the prober's network and the target's (a longer path: not known, nothing excluded).
+    const routers = [...hosts.values()].filter((r) => r.router && r !== from && r !== target && shared(from, r) !== undefined && shared(r, target) !== undefined);
+    if (routers.length === 1) {
+      const r = routers[0]!;
+      const inbound = shared(from, r)!;
+      const outbound = shared(r, target)!;
+      vias.set(from.name, { out: from.interfaceOn(inbound) });
+      vias.set(r.name, { in: r.interfaceOn(inbound), out: r.interfaceOn(outbound) });
+      vias.set(target.name, { in: target.interfaceOn(outbound) });
+    }
+  }
+  return (h) => vias.get(h);
+}
+
+/** The lab's hosts as pathInterfaces reads them. */
+export function labPathHosts(lab: Pick<RunningLab, "hosts">): Map<string, PathHost> {
+  return new Map([...lab.hosts].map(([name, h]) => [name, { name, networks: h.networks, router: h.spec.router === true, interfaceOn: (n: string) => h.interfaceOn(n) }]));
+}
