@@ -56,3 +56,15 @@ describe("a probe whose packet never left its host (next hop unresolved)", () =>
     expect(judgeExpectation(expectation, "ipv6", observation("ipv6", "dropped", POLICY6)).decision).toEqual(POLICY6);
   });
 });
+
+describe("a native nftables drop counted while no rule was named (a legacy host with a native table)", () => {
+  const counted = (target: string) => ({ ...observation("ipv4", "dropped"), decidedBy: [{ host: "server", packets: 1, rule: { family: "ipv4", table: "inet native", chain: "input", position: 2, packets: 1, bytes: 60, text: 'tcp dport 8081 counter drop comment "native drop 8081" # handle 2', target, comment: null, handle: 2, counts: true } }] }) as unknown as Observation;
+  test.each([
+    ["a counted native drop: said, not 'nothing counted'", "DROP", /no rule fwspec could attribute took its first packet: a native nftables drop or reject rule counted packets meanwhile/],
+    ["a counted native accept only: nothing able to take it counted", "ACCEPT", /no rule able to take its first packet counted it/],
+  ])("%s", (_, target, said) => {
+    const r = judgeExpectation(expectation, "ipv4", counted(target));
+    expect(r.explanation).toMatch(said);
+    expect(r.explanation).not.toMatch(target === "DROP" ? /no rule able to take its first packet counted it/ : /could attribute/);
+  });
+});

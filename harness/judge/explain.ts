@@ -21,6 +21,8 @@ export interface Evidence {
   readonly watched: boolean;
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
+  /** No rule was named, yet a native nftables drop or reject rule counted packets while the probe ran. */
+  readonly countedNative?: boolean;
 }
 
 /**
@@ -96,7 +98,10 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
   const d = ev.decision;
   const nothing = !ev.watched
     ? "no firewall host is on its path"
-    : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
+    : ev.countedNative
+      // Counted, but not placed: the words say so rather than that nothing counted.
+      ? "no rule fwspec could attribute took its first packet: a native nftables drop or reject rule counted packets meanwhile (under counted:), and fwspec names native rules from the nftables trace, which showed none for this probe"
+      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
   if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.address} (its neighbour entry ${n.state}); ${neighbourHint(n.family, ev.native === true)}`;
