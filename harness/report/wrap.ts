@@ -4,7 +4,9 @@
  * `label:` (or two spaces in); a word wider than the width keeps a line of its
  * own; a `repro:` command is never broken (pasted, it must run as printed):
  * when too wide it moves whole to its own line. A continuation line never
- * starts a CI command (`::…`, `##[…`): it gets the `| ` that text.ts gives.
+ * starts a CI command (`::…`, `##[…`): the word before it is carried along
+ * (`-s ::1/128` stays together), or, when that cannot be, it gets the `| `
+ * that text.ts gives.
  */
 
 import stringWidth from "string-width";
@@ -31,21 +33,23 @@ export function fitLine(line: string, width: number): string[] {
   const value = rest.slice(label.length);
   if (WHOLE.has(label.trim())) return [`${indent}${label.trim()}`, `${hang}${value}`];
   const lines: string[] = [];
-  let current = indent + label;
-  let empty = true;
+  let start = indent + label;
+  let words: string[] = [];
+  const text = () => start + words.join(" ");
   for (const word of value.split(/ +/).filter((w) => w !== "")) {
-    if (empty) {
-      current += lines.length > 0 && CI_COMMAND.test(word) ? `| ${word}` : word;
-      empty = false;
-    } else if (textWidth(`${current} ${word}`) <= width) {
-      current += ` ${word}`;
-    } else {
-      lines.push(current);
-      current = hang + (CI_COMMAND.test(word) ? `| ${word}` : word);
+    if (words.length === 0 || textWidth(`${text()} ${word}`) <= width) {
+      words.push(word);
+      continue;
     }
+    // A CI command word would begin the next line: the word before it goes along (`-s ::1/128` stays one piece), when that fits.
+    const carried = CI_COMMAND.test(word) && words.length > 1 && textWidth(`${hang}${words.at(-1)} ${word}`) <= width ? [words.pop()!] : [];
+    lines.push(text());
+    start = hang;
+    words = [...carried, word];
   }
-  lines.push(current);
-  return lines;
+  lines.push(text());
+  // Still first on a continuation line (nothing to carry, or too wide): the `| ` text.ts gives.
+  return lines.map((l, i) => (i > 0 && CI_COMMAND.test(l.slice(hang.length)) && l.startsWith(hang) ? `${hang}| ${l.slice(hang.length)}` : l));
 }
 
 /** Every line of `text` fitted to `width`. */
