@@ -22,6 +22,7 @@ import { markNative } from "./nft-read.ts";
 import { changedTablesInput, emptyTables, tablesNotIn } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
+import { shownPath } from "../shown-path.ts";
 import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
 import { loadableTargets } from "./xtables.ts";
 import { fwspecCommand } from "../invocation.ts";
@@ -71,8 +72,8 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   const shellLine = shellErrorLine(error.failure.stderr, target);
   const failed = shellLine === undefined ? failingCommand(source.content, trace) : undefined;
   const where = shellLine !== undefined
-    ? ` at ${source.path}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
-    : failed ? ` at ${failed.line !== undefined ? `${source.path}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
+    ? ` at ${shownPath(source.path)}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
+    : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
   const hint = labLimitHint(afterLastTrace(error.failure.stderr)) ?? error.hint;
   return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(hint ? { hint } : {}) });
 }
@@ -121,7 +122,8 @@ export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kin
   const jumps = explainMissingJumps(source.content, error.failure.stderr, targets);
   if (line === undefined && jumps === undefined) return error;
   const lines = jumps ?? [{ line, message: toolMessage(error.failure.stderr) }];
-  return new CommandError(lines.map((l) => `${source.path}:${l.line}: ${source.family}: ${l.message} (${tool})`).join("\n"), error.failure, {
+  // Named as the terminal names files (relative to where fwspec runs); `rejected` keeps the path for reports.
+  return new CommandError(lines.map((l) => `${shownPath(source.path)}:${l.line}: ${source.family}: ${l.message} (${tool})`).join("\n"), error.failure, {
     cause: error,
     rejected: lines.map((l) => ({ file: source.path, line: l.line, family: source.family, tool, message: l.message })),
     hint: `\`${fwspecCommand("validate --rules", invocation)}\` (or \`${fwspecCommand("run --check-rules", invocation)}\`) names every bad line of every rules file before any lab starts`,

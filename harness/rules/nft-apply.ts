@@ -6,6 +6,7 @@
  * in one transaction when the apply fails (rules/apply.ts rolls back
  * iptables' tables itself).
  */
+import { shownPath } from "../shown-path.ts";
 import { CommandError } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
 import { iptablesOwned } from "./host-state.ts";
@@ -24,8 +25,8 @@ export async function loadNftFile(host: LabHost, source: { readonly path: string
     if (!(error instanceof CommandError)) throw error;
     const problems = nftProblems(error.failure.stderr, target);
     // One problem a line, indented under the heading (each names the file and line, for editors and CI logs).
-    const listed = formatNftProblems(problems, source.path).split("\n").map((l) => `  ${l}`).join("\n");
-    throw new NftRulesetError(`nft -c rejected ${source.path}:\n${listed}`, error.failure, {
+    const listed = formatNftProblems(problems, shownPath(source.path)).split("\n").map((l) => `  ${l}`).join("\n");
+    throw new NftRulesetError(`nft -c rejected ${shownPath(source.path)}:\n${listed}`, error.failure, {
       cause: error,
       rejected: problems.map((p) => ({ file: source.path, line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), family: "nft", tool: "nft -c", message: p.message })),
       hint: `fix the line(s) named above; \`${fwspecCommand("validate --rules", invocation)}\` checks nft files without running a scenario`,
