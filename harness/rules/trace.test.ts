@@ -117,6 +117,20 @@ describe("traceDecision", () => {
     expect(d).toMatchObject({ table: "inet fw", path: ["forward"], handle: 12, action: "accept" });
     expect(d?.rewrites).toEqual(["inet fw prerouting: iifname \"wan0\" tcp dport 80 counter dnat ip6 to [2001:db8:61::10]:8080 comment \"dnat v6\" [handle 30]"]);
   });
+  test("two base chains on the input hook both accept: the rule of the first is named, not the second's policy", () => {
+    const pkt = 'iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8081 tcp flags == syn';
+    const lines = [
+      `trace id 4 inet fwspec_trace in packet: ${pkt}`,
+      "trace id 4 inet fwspec_trace in policy accept",
+      `trace id 4 inet fw input packet: ${pkt}`,
+      "trace id 4 inet fw input rule tcp dport 8081 counter packets 1 bytes 60 accept # handle 10 (verdict accept)",
+      // As nft prints an ip table's packet: no `ip protocol` (implied).
+      `trace id 4 ip late input packet: ${pkt.replace(" ip protocol tcp", "")}`,
+      "trace id 4 ip late input policy accept",
+    ].join("\n");
+    const d = traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8081 }, { host: "router", handles: new Map(), saved: {} });
+    expect(d).toMatchObject({ table: "inet fw", path: ["input"], handle: 10, action: "accept", policy: false });
+  });
   const natSaved = parseSave([
     "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
     "-A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment \"forward http\" -j DNAT --to-destination 198.18.1.3:8080",

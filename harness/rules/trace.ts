@@ -274,15 +274,20 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const steps: string[] = [];
   const passed: string[] = [];
   let accepted: Decision | undefined;
+  /** Where the accepting chain was entered (trace id, input and output interface): base chains of one hook share it. */
+  let acceptedAt: string | undefined;
   let filterEntered = false;
   for (const id of ids) {
     const path = new Map<string, string[]>();
+    const entered = new Map<string, string>();
     const own = (index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
     for (const r of silentRewrites(own, probe.family, probe.protocol, ctx.saved[probe.family])) if (!rewrites.includes(r)) rewrites.push(r);
     for (const e of own) {
       if (e.kind === "packet") {
         steps.push(`${e.table} ${e.chain} packet: ${e.text}`);
         path.set(e.table, [e.chain]);
+        // The hook as the packet line shows it: its input and output interfaces (an ip table leaves out what an inet one prints).
+        entered.set(e.table, `${id} ${/\biif "[^"]*"/.exec(e.text)?.[0] ?? ""} ${/\boif "[^"]*"/.exec(e.text)?.[0] ?? ""}`);
         const chain = `${tableName(e.table)} ${e.chain}`;
         if (!passed.includes(chain)) passed.push(chain);
         if (acceptDecides(e.table, e.chain)) filterEntered = true;
@@ -318,7 +323,12 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         rule: named.rule, action, policy, source: "trace", ...(e.handle !== undefined ? { handle: e.handle } : {}),
       };
       if (action !== "accept") return { ...decision, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
+      // Base chains of one hook (the same packet entering each) that all accept it: the rule that accepted it is named,
+      // not a later chain's policy that merely did not drop it. A later hook's accept (INPUT after OUTPUT) is the one named.
+      const at = entered.get(e.table);
+      if (accepted && at !== undefined && at === acceptedAt && policy && !accepted.policy) continue;
       accepted = decision;
+      acceptedAt = at;
     }
   }
   // A packet that left by lo and whose way back the trace does not show: what took it there is not known (the counters decide).
