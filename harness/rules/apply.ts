@@ -21,7 +21,7 @@ import { flushesRuleset } from "./nft-file.ts";
 import { markNative } from "./nft-read.ts";
 import { changedTablesInput, emptyTables, tablesNotIn } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
-import { restoreErrorLine, toolMessage } from "./syntax-lines.ts";
+import { natPlacement, restoreErrorLine, toolMessage } from "./syntax-lines.ts";
 import { shownPath } from "../shown-path.ts";
 import { explainMissingJumps, mayBeMissingJump } from "./missing-jumps.ts";
 import { loadableTargets } from "./xtables.ts";
@@ -121,7 +121,8 @@ export function restoreRefusal(error: unknown, source: Extract<RuleSource, { kin
   const line = restoreErrorLine(error.failure.stderr);
   const jumps = explainMissingJumps(source.content, error.failure.stderr, targets);
   if (line === undefined && jumps === undefined) return error;
-  const lines = jumps ?? [{ line, message: toolMessage(error.failure.stderr) }];
+  const placed = line === undefined ? undefined : natPlacement(source.content.split("\n")[line - 1] ?? "");
+  const lines = jumps ?? [{ line, message: placed ? `${placed}: ${toolMessage(error.failure.stderr)}` : toolMessage(error.failure.stderr) }];
   // Named as the terminal names files (relative to where fwspec runs); `rejected` keeps the path for reports.
   return new CommandError(lines.map((l) => `${shownPath(source.path)}:${l.line}: ${source.family}: ${l.message} (${tool})`).join("\n"), error.failure, {
     cause: error,

@@ -2,17 +2,37 @@
 import { describe, expect, it, test } from "vitest";
 import type { Backend } from "../model/types.ts";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
-import { backendTool, blankLine, commandFamily, isRuleLine, nftCommandProblem, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage, withStandIns } from "./syntax-lines.ts";
+import { backendTool, blankLine, commandFamily, isRuleLine, natPlacement, nftCommandProblem, restoreErrorLine, scriptCommands, syntaxJobs, toolMessage, withStandIns } from "./syntax-lines.ts";
 
 describe("restoreErrorLine", () => {
   it.each([
     ['iptables-restore v1.8.9 (nf_tables): unknown option "--dprot"\nError occurred at line: 6\nTry `iptables-restore -h\' for more information.', 6],
     ["iptables-restore: line 12 failed\n", 12],
+    // iptables-nft's load, a rule the kernel refused (a NAT target in a chain it cannot be used from).
+    ["iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Invalid argument): rule in chain PREROUTING\n", 4],
     ["ip6tables-restore v1.8.9 (legacy): Couldn't load target `X'\n\nError occurred at line: 3\n", 3],
     ["something else entirely", undefined],
     ["", undefined],
   ])("%j → %s", (stderr, line) => {
     expect(restoreErrorLine(stderr)).toBe(line);
+  });
+});
+
+describe("natPlacement", () => {
+  it.each([
+    ["-A PREROUTING -p tcp -m tcp --dport 80 -j MASQUERADE", "MASQUERADE works only in nat POSTROUTING, not PREROUTING"],
+    ["-A OUTPUT -j SNAT --to-source 198.18.0.1", "SNAT works only in nat POSTROUTING and INPUT, not OUTPUT"],
+    ["-A POSTROUTING -p tcp -j DNAT --to-destination 198.18.0.2", "DNAT works only in nat PREROUTING and OUTPUT, not POSTROUTING"],
+    ["-I INPUT 1 -p tcp -j REDIRECT --to-ports 8081", "REDIRECT works only in nat PREROUTING and OUTPUT, not INPUT"],
+    ["-A POSTROUTING -o eth0 -j MASQUERADE", undefined],
+    ["-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 198.18.0.2:8080", undefined],
+    // A user chain: where it is jumped from decides, not known from the line.
+    ["-A MYNAT -j MASQUERADE", undefined],
+    ["-A INPUT -p tcp -j ACCEPT", undefined],
+  ])("%s", (line, said) => {
+    const r = natPlacement(line);
+    if (said === undefined) expect(r).toBeUndefined();
+    else expect(r).toContain(said);
   });
 });
 

@@ -34,7 +34,8 @@ export const MAX_ERRORS_PER_FILE = 20;
 
 /** The input line (1-based) a restore tool's stderr names, if any. */
 export function restoreErrorLine(stderr: string): number | undefined {
-  const m = /Error occurred at line: (\d+)/.exec(stderr) ?? /\bline (\d+) failed/.exec(stderr);
+  // `--test`'s words; the legacy load's; iptables-nft's load (`line 4: RULE_APPEND failed (Invalid argument): …`, a kernel refusal).
+  const m = /Error occurred at line: (\d+)/.exec(stderr) ?? /\bline (\d+) failed/.exec(stderr) ?? /^line (\d+): [A-Z_]+ failed\b/m.exec(stderr);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -255,4 +256,27 @@ function listedCommands(source: Extract<RuleSource, { kind: "commands" }>, fallb
 /** The backend's own binary for a family's tool: `iptables-legacy`, `ip6tables-nft-restore` … */
 export function backendTool(family: Family, backend: Backend, restore: boolean): string {
   return `${family === "ipv4" ? "iptables" : "ip6tables"}-${backend}${restore ? "-restore" : ""}`;
+}
+
+/** The built-in nat chains each NAT target may be used from (the kernel refuses the others when the rule is loaded). */
+const NAT_CHAINS: Readonly<Record<string, readonly string[]>> = {
+  MASQUERADE: ["POSTROUTING"],
+  SNAT: ["POSTROUTING", "INPUT"],
+  DNAT: ["PREROUTING", "OUTPUT"],
+  REDIRECT: ["PREROUTING", "OUTPUT"],
+};
+
+/**
+ * Why the kernel refuses a restore file's NAT rule in that built-in chain
+ * (`-A PREROUTING … -j MASQUERADE`: `--test` passes it, the load does not),
+ * in words; undefined for any other line (a user chain: where it is jumped
+ * from decides).
+ */
+export function natPlacement(line: string): string | undefined {
+  const m = /^\s*-[AI]\s+(\S+)\b.*\s-j\s+(MASQUERADE|SNAT|DNAT|REDIRECT)\b/.exec(line);
+  if (!m) return undefined;
+  const [, chain, target] = m;
+  const allowed = NAT_CHAINS[target!]!;
+  if (!["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"].includes(chain!) || allowed.includes(chain!)) return undefined;
+  return `${target} works only in nat ${allowed.join(" and ")}, not ${chain} (the kernel refuses it when the rules are loaded; \`--test\` does not try)`;
 }

@@ -31,6 +31,16 @@ async function labContainersCreated(since: number, until: number): Promise<Creat
 }
 
 describe("fwspec run --check-rules checks rule syntax before any lab starts", () => {
+  it("names a NAT rule the kernel refuses on load (MASQUERADE in PREROUTING: --test passes it) at its line, and why; the run names it too", async () => {
+    const checked = await fwspec(["validate", "--rules", `${DATA}/nat-hook.yaml`]);
+    expect(checked.exitCode, checked.all).toBe(2);
+    expect(checked.stderr).toContain(`${DATA}/nat-hook.v4:5: ipv4: MASQUERADE works only in nat POSTROUTING, not PREROUTING`);
+    expect(checked.stderr).not.toContain("nat-hook.v4:6");
+    const run = await fwspec(["run", `${DATA}/nat-hook.yaml`]);
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.stdout.replace(/\s+/g, " ")).toContain("nat-hook.v4:5: ipv4: MASQUERADE works only in nat POSTROUTING, not PREROUTING");
+  });
+
   it("names every bad line of both families and of the commands, exits 2, and starts no scenario lab", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const child = fwspec(["run", "--check-rules", `${DATA}/bad.yaml`]);

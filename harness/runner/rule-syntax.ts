@@ -24,7 +24,7 @@ import { explainMissingJumps, type ExplainedLine, mayBeMissingJump } from "../ru
 import { staticMissingJumps } from "../rules/static-jumps.ts";
 import { loadableTargets } from "../rules/xtables.ts";
 import {
-  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
+  backendTool, blankLine, type CommandsJob, isRuleLine, lineAt, MAX_ERRORS_PER_FILE, natPlacement, nftCommandProblem, type NftJob, restoreErrorLine, type RestoreJob, type SyntaxJob, syntaxJobs, toolMessage, type UncheckedJob,
 } from "../rules/syntax-lines.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { fwspecCommand } from "../invocation.ts";
@@ -85,8 +85,9 @@ async function testRestore(host: LabHost, job: RestoreJob): Promise<SyntaxProble
 /**
  * Loads what passed `--test` (later commands may use its chains). iptables-nft
  * finds a jump to nothing only then, naming the table's COMMIT: each such jump
- * is named at its own line and the load tried again without it. Any other
- * refusal of the load is left to the run, as before.
+ * is named at its own line and the load tried again without it; so is a rule
+ * line the kernel refuses (a NAT target in a chain it cannot be used from:
+ * natPlacement says which). A refusal naming no rule line is left to the run.
  */
 async function loadRestore(host: LabHost, job: RestoreJob, passed: string, explain: ReturnType<typeof jumpExplainer>, found: number): Promise<SyntaxProblem[]> {
   const problems: SyntaxProblem[] = [];
@@ -94,8 +95,17 @@ async function loadRestore(host: LabHost, job: RestoreJob, passed: string, expla
   let input = passed;
   while (found + problems.length < MAX_ERRORS_PER_FILE) {
     const r = await host.exec([tool], { stdin: input });
-    const jumps = r.exitCode === 0 ? undefined : await explain(input, r.stderr);
-    if (jumps === undefined) break;
+    if (r.exitCode === 0) break;
+    const jumps = await explain(input, r.stderr);
+    if (jumps === undefined) {
+      // A rule line the kernel refused on load (iptables-nft names it; legacy names the COMMIT: left to the run).
+      const line = restoreErrorLine(r.stderr);
+      if (line === undefined || !isRuleLine(lineAt(input, line))) break;
+      const placed = natPlacement(lineAt(input, line) ?? "");
+      problems.push({ file: job.file, line, family: job.family, tool: `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore`, message: placed ? `${placed}: ${toolMessage(r.stderr)}` : toolMessage(r.stderr) });
+      input = blankLine(input, line);
+      continue;
+    }
     for (const j of jumps) {
       problems.push({ file: job.file, line: j.line, family: job.family, tool: `${job.family === "ipv4" ? "iptables" : "ip6tables"}-restore`, message: j.message, missingJump: true });
       input = blankLine(input, j.line);
