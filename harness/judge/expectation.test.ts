@@ -41,8 +41,8 @@ describe("a probe whose packet never left its host (next hop unresolved)", () =>
     const r = judgeExpectation(expectation, "ipv6", unsent(observation("ipv6", "dropped", POLICY6)));
     expect({ decision: r.decision, status: r.status }).toEqual({ decision: undefined, status: "failed" });
     expect(r.reason).toBe("no answer after 5 ms: client had no link-layer address for 2001:db8::2 (its neighbour entry INCOMPLETE), so the probe's packet never left it");
-    expect(r.explanation).toContain("Its first packet never left client: client could not learn the link-layer address of 2001:db8::2 (its neighbour entry INCOMPLETE); IPv6 neighbour discovery is ICMPv6 (types 135 and 136)");
-    expect(r.explanation).toContain("`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT`");
+    expect(r.explanation).toContain("Its first packet never left client: client could not learn the link-layer address of 2001:db8::2 (its neighbour entry INCOMPLETE); IPv6 neighbour discovery is ICMPv6: the host asked must accept neighbour solicitations (type 135)");
+    expect(r.explanation).toContain("`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT` and 136");
     expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: client could not resolve 2001:db8::2 (neighbour entry INCOMPLETE), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe");
   });
 
@@ -66,5 +66,17 @@ describe("a native nftables drop counted while no rule was named (a legacy host 
     const r = judgeExpectation(expectation, "ipv4", counted(target));
     expect(r.explanation).toMatch(said);
     expect(r.explanation).not.toMatch(target === "DROP" ? /no rule able to take its first packet counted it/ : /could attribute/);
+  });
+});
+
+describe("the ended line of a probe stopped early", () => {
+  const stopped = (o: Observation): Observation => ({ ...o, result: { ...o.result, evidence: { ...o.result.evidence, stoppedEarly: "stopped after 5 ms, before its 2 s timeout: a DROP rule on gw counted its packet, and no answer had come" } } });
+  const FWD = { host: "gw", family: "ipv4", table: "filter", path: ["FORWARD"], rule: "-A FORWARD -i lan0 -o wan0 -j DROP", action: "drop", policy: false, source: "counters" } as const;
+  test.each([
+    ["a DROP that took the answer on its way back", { ...FWD, answer: true }, "stopped after 5 ms: a DROP rule (gw FORWARD: -A FORWARD -i lan0 -o wan0 -j DROP) took the answer on its way back and none had come"],
+    ["a policy that took the answer", { ...FWD, rule: "policy DROP", policy: true, answer: true }, "stopped after 5 ms: the FORWARD policy DROP on gw took the answer on its way back and none had come"],
+    ["a DROP that took the SYN", FWD, "stopped after 5 ms: a DROP rule took its SYN and no answer had come"],
+  ] as const)("%s", (_, decision, line) => {
+    expect(judgeExpectation(expectation, "ipv4", stopped(observation("ipv4", "dropped", decision as Decision))).evidence.stoppedEarly).toBe(line);
   });
 });

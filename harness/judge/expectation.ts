@@ -34,7 +34,8 @@ function unsent(o: Observation): Observation {
   const neighbour = unresolvedNeighbour(o.result.evidence.stderr);
   if (!neighbour) return o;
   const { decision: _claimed, ...rest } = o;
-  const reason = `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${neighbour.address} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
+  const hop = neighbour.address === o.result.address ? neighbour.address : `its next hop ${neighbour.address}`;
+  const reason = `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
   return { ...rest, result: { ...o.result, reason } };
 }
 
@@ -63,7 +64,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     watched: observed.watched ?? observed.decidedBy.length > 0,
     ...(observed.native ? { native: true } : {}),
     ...(observed.decision ? { decision: observed.decision } : {}),
-    ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family } } : {}),
+    ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family, target: probe.address } } : {}),
     ...(!observed.decision && observed.decidedBy.some((d) => d.rule.handle !== undefined && (d.rule.target === "DROP" || d.rule.target === "REJECT")) ? { countedNative: true } : {}),
   };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);

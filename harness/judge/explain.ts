@@ -16,7 +16,7 @@ import { tokenizeRule } from "../rules/tokenize.ts";
 export interface Evidence {
   readonly decision?: Decision;
   /** The probe's next hop had no link-layer address (probes/neighbour.ts): its packet never left `from`. */
-  readonly neighbour?: UnresolvedNeighbour & { readonly from: string; readonly family: Family };
+  readonly neighbour?: UnresolvedNeighbour & { readonly from: string; readonly family: Family; readonly target: string };
   /** False when no firewall host is on the probe's path (nothing could count it). */
   readonly watched: boolean;
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
@@ -104,7 +104,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
-  if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.address} (its neighbour entry ${n.state}); ${neighbourHint(n.family, ev.native === true)}`;
+  if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.target === n.address ? n.address : `its next hop ${n.address} (the router toward ${n.target})`} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (d?.action === "drop") {
     if (actual === "dropped") {
       if (d.policy) return `no rule took ${took(d, protocol)}, so ${decidedAt(d)} discarded it${rewrittenAfter(d)}`;
@@ -208,7 +208,9 @@ export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal 
 export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
   if (ev.neighbour) return `stopped after ${ms} ms: ${ev.neighbour.from} could not resolve ${ev.neighbour.address} (neighbour entry ${ev.neighbour.state}), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe`;
   const d = ev.decision;
-  if (!d || d.answer) return undefined;
+  if (!d) return undefined;
+  // Its first packet passed; a rule on the way back took the answer (a router's FORWARD, the prober's INPUT).
+  if (d.answer) return d.action === "drop" && verdict === "dropped" ? `stopped after ${ms} ms: ${d.policy ? decidedAt(d) : `${aRule(d, "DROP")} (${decidedAt(d)})`} took the answer on its way back and none had come` : undefined;
   if (d.action === "drop" && verdict === "dropped") {
     return `stopped after ${ms} ms: ${d.policy ? decidedAt(d) : aRule(d, "DROP")} took ${packetOf(d, protocol)} and no answer had come${d.policy ? rewrittenAfter(d) : ""}`;
   }

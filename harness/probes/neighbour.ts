@@ -21,10 +21,8 @@ export function unresolvedNeighbour(stderr: string): UnresolvedNeighbour | undef
   return m ? { address: m[1]!, state: m[2] as UnresolvedNeighbour["state"] } : undefined;
 }
 
-/** What a host needs to accept so its peers on the link can find it, per family, in iptables' and nft's words. */
-export function neighbourHint(family: Family, nft: boolean): string {
+/** What the hosts on the link must let through so a peer can find its neighbour, per family (iptables' and nft's words both). */
+export function neighbourHint(family: Family): string {
   if (family === "ipv4") return "ARP went unanswered (an arp table, or the peer is gone)";
-  return nft
-    ? "IPv6 neighbour discovery is ICMPv6 (types 135 and 136): a host whose rules drop it cannot be reached on its link; accept it (`icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`)"
-    : "IPv6 neighbour discovery is ICMPv6 (types 135 and 136): a host whose rules drop it cannot be reached on its link; accept it (`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT`, and 136)";
+  return "IPv6 neighbour discovery is ICMPv6: the host asked must accept neighbour solicitations (type 135) and send advertisements (type 136), and the asking host must accept advertisements (`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT` and 136; nft `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`)";
 }

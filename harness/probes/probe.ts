@@ -14,6 +14,7 @@ import { type Answer, parseAnswer } from "./answer.ts";
 import { classify } from "./classify.ts";
 import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
+import { unresolvedNeighbour } from "./neighbour.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -74,10 +75,34 @@ export async function runProbeFrom(from: LabHost, address: string, spec: ProbeSp
     const t0 = performance.now();
     let r = await from.exec(["fwspec-probe", "start", id, String(toolLimit(spec) * 1000), ...command.argv], { light: true, timeoutSeconds: toolLimit(spec) });
     if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") r = await from.exec(["fwspec-probe", "wait", id], { light: true, timeoutSeconds: toolLimit(spec) });
-    return resultOf(spec, address, command, repro, r, Math.round(performance.now() - t0));
+    return await neighbourChecked(from, resultOf(spec, address, command, repro, r, Math.round(performance.now() - t0)));
   } catch (error) {
     return failed(spec, address, command.argv, repro, error);
   }
+}
+
+/** `stderr` with docker/fwspec-neighbour's note when the next hop toward `address` is unresolved (as it is, when it already has one or the check fails). */
+async function withNeighbourNote(from: LabHost, address: string, stderr: string): Promise<string> {
+  if (unresolvedNeighbour(stderr)) return stderr;
+  const note = await from.exec(["fwspec-neighbour", address], { timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  return note === "" ? stderr : `${stderr}${stderr === "" || stderr.endsWith("\n") ? "" : "\n"}${note}`;
+}
+
+/**
+ * A probe with no answer, or its own kernel's `No route to host`: when its
+ * next hop stayed unresolved (ARP or IPv6 neighbour discovery unanswered),
+ * its packets never left and nothing on the network answered: `dropped`,
+ * with the neighbour noted (judge/expectation.ts says so), whichever of the
+ * two the tool met first (an entry still INCOMPLETE times out, a FAILED one
+ * fails at once), so the verdict does not depend on timing.
+ */
+async function neighbourChecked(from: LabHost, result: ProbeResult): Promise<ProbeResult> {
+  if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
+  const stderr = await withNeighbourNote(from, result.address, result.evidence.stderr);
+  const n = unresolvedNeighbour(stderr);
+  if (!n) return result;
+  const { refusal: _none, ...rest } = result;
+  return { ...rest, verdict: "dropped", reason: `no answer: the next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`, evidence: { ...result.evidence, stderr } };
 }
 
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
@@ -156,7 +181,7 @@ export async function startProbe(from: LabHost, address: string, spec: ProbeSpec
     return { ended: failed(spec, address, command.argv, repro, error) };
   }
   if (!(first.exitCode === PENDING && first.stdout.trim() === "fwspec-probe: pending")) {
-    return { ended: resultOf(spec, address, command, repro, first, elapsed()) };
+    return { ended: await neighbourChecked(from, resultOf(spec, address, command, repro, first, elapsed())) };
   }
   // A probe whose answer can no longer be read must not run on into later probes' windows.
   const abandon = () => from.exec(["fwspec-probe", "stop", id], { light: true }).then(() => undefined, () => undefined);
@@ -169,9 +194,10 @@ export async function startProbe(from: LabHost, address: string, spec: ProbeSpec
       async stop() {
         try {
           const r = await from.exec(["fwspec-probe", "stop", id, ...(tcp ? ["tcp", address, String(spec.port)] : [])], { light: true });
-          if (r.exitCode === STOPPED && r.stdout.trim() === "fwspec-probe: stopped") return { stopped: true, stderr: r.stderr, durationMs: elapsed() };
+          // A TCP stop notes an unresolved next hop itself (docker/fwspec-probe); a UDP one is asked here.
+          if (r.exitCode === STOPPED && r.stdout.trim() === "fwspec-probe: stopped") return { stopped: true, stderr: tcp ? r.stderr : await withNeighbourNote(from, address, r.stderr), durationMs: elapsed() };
           if (r.exitCode === UNSTOPPABLE) return failed(spec, address, command.argv, repro, new LabError(r.stderr.trim()));
-          return resultOf(spec, address, command, repro, r, elapsed());
+          return await neighbourChecked(from, resultOf(spec, address, command, repro, r, elapsed()));
         } catch (error) {
           await abandon();
           return failed(spec, address, command.argv, repro, error);
@@ -181,7 +207,7 @@ export async function startProbe(from: LabHost, address: string, spec: ProbeSpec
         try {
           const r = await from.exec(["fwspec-probe", "wait", id, String(Math.max(0, Math.round(ms)))], { light: true });
           if (r.exitCode === PENDING && r.stdout.trim() === "fwspec-probe: pending") return undefined;
-          return resultOf(spec, address, command, repro, r, elapsed());
+          return await neighbourChecked(from, resultOf(spec, address, command, repro, r, elapsed()));
         } catch (error) {
           await abandon();
           return failed(spec, address, command.argv, repro, error);
@@ -190,7 +216,7 @@ export async function startProbe(from: LabHost, address: string, spec: ProbeSpec
       elapsed,
       async wait() {
         try {
-          return resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id], { light: true, timeoutSeconds: toolLimit(spec) }), elapsed());
+          return await neighbourChecked(from, resultOf(spec, address, command, repro, await from.exec(["fwspec-probe", "wait", id], { light: true, timeoutSeconds: toolLimit(spec) }), elapsed()));
         } catch (error) {
           await abandon();
           return failed(spec, address, command.argv, repro, error);
