@@ -333,25 +333,23 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
   // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
   const labs = options.labs ?? defaultLabs(availableParallelism());
-  const finished: ScenarioReport[] = [];
-  const onScenario = (report: ScenarioReport) => {
-    finished.push(report);
-    options.onScenario?.(report);
-  };
-  const set = { progress, labs, onScenario, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
+  // Each scenario's verdicts as soon as they are known (a lab it keeps is kept after): what a stop's report holds.
+  const finished = new Map<string, ScenarioReport>();
+  const onVerdicts = (report: ScenarioReport) => void finished.set(`${report.file}\0${report.name}`, report);
+  const set = { progress, labs, onVerdicts, onScenario: options.onScenario, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
   // Labs not kept are removed, or with --reuse reset and left warm: either way a failure's repro no longer finds its lab as it failed.
   // Asked to keep, none is said: a lab that could not be kept says why as it happens, and --keep-on-failure would not help.
   const labsLeft = options.keep !== undefined ? undefined : options.reuse === true ? "warm" : "removed";
   if (options.provider) return runReport(await runScenarioSet(plans, { ...set, provider: options.provider }), options.coverageMin, labsLeft);
   // Interrupted: the verdicts (or the errors) after the cleanup removed the labs mean nothing; the exit comes when it is done.
   const handling = interruptHandling(options.handleInterrupts);
+  // Stopped (Ctrl-C) at any point from here, before the engine is reached too: what finished so far goes to the caller beside the labs' removal.
+  const { onStopped } = options;
+  using _stopped = onStopped && handling.handleInterrupts
+    ? { [Symbol.dispose]: onInterrupt(async (reason) => onStopped(stoppedReport(plans.map((p) => p.scenario), [...finished.values()], reason, "removed")), { watchParent: handling.watchParent, ...(handling.signals ? { signals: handling.signals } : {}) }) }
+    : undefined;
   const reports = await untilInterrupted(async () => {
     await using docker = await openDockerLabs({ progress, commandTimeoutSeconds: options.commandTimeoutSeconds, build: true, cleanup: "run", ...handling, invocation: options.invocation });
-    // Stopped (Ctrl-C): what finished so far goes to the caller beside the labs' removal (registered after it: the signals are already listened for).
-    const { onStopped } = options;
-    using _stopped = onStopped && handling.handleInterrupts
-      ? { [Symbol.dispose]: onInterrupt(async (reason) => onStopped(stoppedReport(plans.map((p) => p.scenario), [...finished], reason, "removed")), { watchParent: false, signals: [] }) }
-      : undefined;
     // Asked for (`fwspec run --check-rules`): every rules file and command tested in one throw-away host first;
     // a bad line is exit 2 before any scenario lab starts. Off by default: the throw-away host costs about 1.5 s
     // (without it, a jump to nothing still errors its scenario before its lab: runner/run-set.ts).

@@ -110,6 +110,28 @@ describe("interrupted runs", () => {
     await expectNothingOf(child.pid!);
   });
 
+  it("SIGINT while the engine is being reached (after the scenarios are valid, before the lab image is checked): exit 130, a --json report with every scenario not run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fwspec-early-stop-"));
+    const json = join(dir, "out.json");
+    const child = execa(process.execPath, [CLI, "run", "--json", json, SCENARIO], { cwd: PROJECT_ROOT, reject: false, all: true });
+    let output = "";
+    let sent = false;
+    child.all!.on("data", (d: Buffer) => {
+      output += d.toString();
+      // A moment after the line (it is printed just before the stop's report is registered), well before the lab image line.
+      if (!sent && /scenario file\(s\) valid/.test(output)) {
+        sent = true;
+        setTimeout(() => child.kill("SIGINT"), 20);
+      }
+    });
+    const result = await child;
+    const report = JSON.parse(readFileSync(json, "utf8")) as { scenarios: unknown[]; stopped: { reason: string; notRun: { file: string }[] } };
+    expect({ exitCode: result.exitCode, scenarios: report.scenarios.length, reason: report.stopped.reason, notRun: report.stopped.notRun.map((s) => s.file) }, result.all).toEqual({
+      exitCode: 130, scenarios: 0, reason: "SIGINT", notRun: [join(PROJECT_ROOT, SCENARIO)],
+    });
+    await expectNothingOf(child.pid!);
+  });
+
   it.each([
     ["validate --rules", ["validate", "--rules", SCENARIO]],
     ["run --check-rules", ["run", "--check-rules", SCENARIO]],

@@ -92,7 +92,8 @@ export function runHeld(report: RunReport): boolean {
 export function stoppedReport(planned: readonly ScenarioHeader[], finished: readonly ScenarioReport[], reason: string, labsLeft?: LabsLeft): RunReport {
   const byFile = new Map(finished.map((r) => [`${r.file}\0${r.name}`, r]));
   const key = (s: ScenarioHeader) => `${s.file}\0${s.name}`;
-  const scenarios = planned.flatMap((s) => byFile.get(key(s)) ?? []);
+  // The stop removes every lab of the run, kept ones too: no report says one is there to step into.
+  const scenarios = planned.flatMap((s) => byFile.get(key(s)) ?? []).map(({ kept: _gone, ...s }) => s);
   const notRun = planned.filter((s) => !byFile.has(key(s))).map((s) => ({ name: s.name, file: s.file, description: s.description }));
   return { scenarios, summary: summarize(scenarios), ...(labsLeft ? { labsLeft } : {}), stopped: { reason, notRun } };
 }

@@ -64,8 +64,9 @@ export function stoppedLine(report: RunReport, baseDir?: string): string | undef
   if (!report.stopped) return undefined;
   const { reason, notRun } = report.stopped;
   const of = report.scenarios.length + notRun.length;
+  if (notRun.length === 0) return `fwspec was stopped (${oneLine(reason)}) after every scenario had finished (${of}), before the run's own last checks (rule coverage, the machine's firewall compared before and after): the verdicts above are all there are.`;
   const names = notRun.map((s) => `${oneLine(s.name)} (${oneLine(displayPath(s.file, baseDir))})`).join(", ");
-  return `fwspec was stopped (${oneLine(reason)}) after ${report.scenarios.length} of ${of} scenario(s) finished; not run or not finished: ${names || "none"}. Only the finished scenarios' verdicts are reported: run again to check the rest.`;
+  return `fwspec was stopped (${oneLine(reason)}) after ${report.scenarios.length} of ${of} scenario(s) finished; not run or not finished: ${names}. Only the finished scenarios' verdicts are reported: run again to check the rest.`;
 }
 
 export function renderRun(report: RunReport, options: ConsoleOptions = {}): string {

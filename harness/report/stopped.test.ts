@@ -30,6 +30,11 @@ describe("stoppedReport", () => {
   });
 });
 
+test("a stopped run's report says no lab is kept: the stop removed them all", () => {
+  const kept = { ...finished("a", "failed"), kept: { lab: "a-1", run: "r", until: "later", hosts: [] } };
+  expect(stoppedReport(planned, [kept], "SIGINT").scenarios[0]).not.toHaveProperty("kept");
+});
+
 describe("a stopped run's reports", () => {
   const passedSoFar = stoppedReport(planned, [finished("a", "passed")], "SIGTERM");
   const failedSoFar = stoppedReport(planned, [finished("a", "failed")], "SIGINT");
@@ -38,6 +43,9 @@ describe("a stopped run's reports", () => {
     const text = renderRun(passedSoFar, { baseDir: "/p", width: 300 });
     expect(text).toContain("fwspec was stopped (SIGTERM) after 1 of 3 scenario(s) finished; not run or not finished: b (scenarios/b.yaml), c (scenarios/c.yaml).");
     expect(text).toMatch(/^STOPPED: 1 scenario\(s\): 1 passed, 0 failed, 0 error/m);
+    // Stopped once every scenario had finished: said so, nothing to run again.
+    const all = stoppedReport(planned, planned.map((h) => finished(h.name, "passed")), "SIGINT");
+    expect(renderRun(all, { baseDir: "/p", width: 300 })).toContain("fwspec was stopped (SIGINT) after every scenario had finished (3), before the run's own last checks");
     // A run that ended says nothing of the kind.
     expect(renderRun({ ...passedSoFar, stopped: undefined }, { baseDir: "/p", width: 300 })).not.toMatch(/stopped|STOPPED/);
   });

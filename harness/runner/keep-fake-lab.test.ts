@@ -9,6 +9,7 @@ import { renderRun } from "../report/console.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
+import { runScenarioSet, selectedPlans } from "./run-set.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8082"] }, remote: {} };
 const failing = defineScenario({
@@ -69,6 +70,14 @@ describe("keeping labs", () => {
     const told: ScenarioReport[] = [];
     const report = await run({ scenarios: [failing, passing] }, { provider: new FakeLabProvider(), labs: 1, ...(keep ? { keep } : {}), onScenario: (r) => told.push(r) });
     expect(told).toEqual(report.scenarios);
+  });
+
+  test("onVerdicts is told each scenario's verdicts before its lab is kept (a stop between the two still reports it)", async () => {
+    const verdicts: { name: string; kept: boolean }[] = [];
+    const provider = new FakeLabProvider();
+    const reports = await runScenarioSet(selectedPlans([failing, passing], {}), { provider, labs: 1, keep: "failed", onVerdicts: (r) => void verdicts.push({ name: r.name, kept: r.kept !== undefined }) });
+    expect(verdicts).toEqual([{ name: "failing", kept: false }, { name: "passing", kept: false }]);
+    expect(reports.map((r) => r.kept !== undefined)).toEqual([true, false]);
   });
 
   test("the keep option is checked with the other run options", async () => {

@@ -57,6 +57,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly invocation?: string | undefined;
   /** Told each scenario's report once it is final (kept or not), in the order they finish; never after a stop (interrupt.ts). */
   readonly onScenario?: ((report: ScenarioReport) => void) | undefined;
+  /** Told each scenario's verdicts as soon as they are known, before a lab it may keep is kept (a stop's report holds them). */
+  readonly onVerdicts?: ((report: ScenarioReport) => void) | undefined;
 }
 
 /** Every check result of the plan, in order (as runScenario), each step's kind and wall time pushed onto `steps`; with `stopAtFirstFailure`, up to the first step with a failed check. */
@@ -103,6 +105,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
     // Once stopping (Ctrl-C), what ends is the cleanup's doing: no progress line for it.
     if (!interrupted()) progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
+    if (!interrupted()) options.onVerdicts?.(report);
     if (final) told(report);
     return report;
   };
