@@ -1,9 +1,10 @@
 /**
- * A probe whose packets never left its host (pure): fwspec-probe notes on
- * stderr when, as it stopped a probe, the next hop toward the target had no
- * link-layer address (docker/fwspec-probe neighbour_note): its neighbour entry
- * INCOMPLETE or FAILED, ARP or IPv6 neighbour discovery unanswered. Counters
- * that moved meanwhile counted those, not the probe's packet.
+ * A probe whose packets never left its host (pure): docker/fwspec-neighbour
+ * notes when the next hop toward the target has no link-layer address (its
+ * neighbour entry INCOMPLETE or FAILED, ARP or IPv6 neighbour discovery
+ * unanswered); fwspec-probe adds the note when it stops a TCP probe, and the
+ * harness asks after any other probe that got no answer (probes/probe.ts).
+ * Counters that moved meanwhile counted those lookups, not the probe's packet.
  */
 import type { Family } from "../model/types.ts";
 

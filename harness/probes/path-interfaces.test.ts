@@ -11,6 +11,7 @@ test.each([
   ["to the router itself", routed, { from: "client", to: { kind: "host", host: "gw" } }, { client: { out: "eth0" }, gw: { in: "wan0" }, app: undefined }],
   ["on one link", flat, { from: "client", to: { kind: "host", host: "server" } }, { client: { out: "eth0" }, server: { in: "eth1" } }],
   ["its own loopback", flat, { from: "server", to: { kind: "localhost" } }, { server: { in: "lo", out: "lo" }, client: undefined }],
+  ["its own address: over lo too", flat, { from: "server", to: { kind: "host", host: "server" } }, { server: { in: "lo", out: "lo" }, client: undefined }],
   ["a literal address: not known", flat, { from: "client", to: { kind: "address", address: "198.18.0.9" } }, { client: undefined, server: undefined }],
   ["no router joins the networks: not known", new Map([host("a", { x: "eth0" }), host("b", { y: "eth0" })]), { from: "a", to: { kind: "host", host: "b" } }, { a: undefined, b: undefined }],
 ] as const)("%s", (_, hosts, spec, want) => {

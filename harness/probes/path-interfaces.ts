@@ -2,7 +2,7 @@
  * The interfaces a probe's first packet crosses on each host of its path
  * (pure, over the lab's hosts as data): out of the prober, into and out of a
  * router between two networks, into the target; `lo` both ways for a probe
- * of the host's own loopback. The counters' attribution (rules/first-packet.ts)
+ * of the host's own loopback or of its own address. The counters' attribution (rules/first-packet.ts)
  * then never names a rule for interfaces the packet did not cross, such as a
  * router's `-i lan0 -o wan0 -j DROP` that only its answers met.
  */
@@ -27,6 +27,8 @@ export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<
   if (spec.to.kind === "localhost") return (h) => (h === from.name ? { in: "lo", out: "lo" } : undefined);
   const target = spec.to.kind === "host" ? hosts.get(spec.to.host) : undefined;
   if (!target) return () => undefined;
+  // A host probing its own address: the kernel delivers it over lo, as to its loopback.
+  if (target === from) return (h) => (h === from.name ? { in: "lo", out: "lo" } : undefined);
   const vias = new Map<string, Via>();
   const direct = shared(from, target);
   if (direct !== undefined) {

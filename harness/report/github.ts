@@ -175,8 +175,11 @@ export function renderSummary(report: RunReport, options: GithubOptions = {}): s
   const failed = report.scenarios.filter((s) => s.status !== "passed").length;
   const { passed, failed: f, errors } = report.summary;
   const shortfall = report.coverage?.shortfall;
-  const held = report.stopped ? `stopped (${report.stopped.reason}) before ${report.stopped.notRun.length} scenario(s) finished; every finished one held` : "every scenario held";
-  const verdict = failed > 0 ? `${failed} of ${report.scenarios.length} scenario(s) failed${report.stopped ? `, then stopped (${report.stopped.reason}) before ${report.stopped.notRun.length} more finished` : ""}` : shortfall ?? held;
+  const stop = report.stopped;
+  // Stopped after every scenario had finished: nothing is missing, and none is said to be.
+  const stopWords = !stop ? "" : stop.notRun.length === 0 ? `stopped (${stop.reason}) after every scenario had finished` : `stopped (${stop.reason}) before ${stop.notRun.length} scenario(s) finished (${stop.notRun.map((s) => oneLine(s.name)).join(", ")})`;
+  const held = stop ? `${stopWords}; every finished one held` : "every scenario held";
+  const verdict = failed > 0 ? `${failed} of ${report.scenarios.length} scenario(s) failed${stop ? `, then ${stopWords}` : ""}` : shortfall ?? held;
   const head = `## fwspec: ${verdict} (checks: ${passed} passed, ${f} failed, ${errors} errors)${failed > 0 && shortfall ? `\n\n${shortfall}` : ""}`;
   // Failed scenarios first.
   const ordered = [...report.scenarios].sort((a, b) => Number(a.status === "passed") - Number(b.status === "passed"));

@@ -30,6 +30,11 @@ describe("stoppedReport", () => {
   });
 });
 
+test("the job summary of a run stopped after every scenario had finished says so, not 'before 0'", () => {
+  const all = stoppedReport(planned, planned.map((h) => finished(h.name, "passed")), "SIGINT");
+  expect(renderSummary(all)).toContain("## fwspec: stopped (SIGINT) after every scenario had finished; every finished one held");
+});
+
 test("a stopped run's report says no lab is kept: the stop removed them all", () => {
   const kept = { ...finished("a", "failed"), kept: { lab: "a-1", run: "r", until: "later", hosts: [] } };
   expect(stoppedReport(planned, [kept], "SIGINT").scenarios[0]).not.toHaveProperty("kept");
@@ -66,8 +71,8 @@ describe("a stopped run's reports", () => {
   });
 
   test.each([
-    ["every finished one passed: STOPPED, never passed", passedSoFar, "STOPPED", "stopped (SIGTERM) before 2 scenario(s) finished; every finished one held"],
-    ["a finished one failed: FAILED, and the stop said", failedSoFar, "FAILED", "1 of 1 scenario(s) failed, then stopped (SIGINT) before 2 more finished"],
+    ["every finished one passed: STOPPED, never passed", passedSoFar, "STOPPED", "stopped (SIGTERM) before 2 scenario(s) finished (b, c); every finished one held"],
+    ["a finished one failed: FAILED, and the stop said", failedSoFar, "FAILED", "1 of 1 scenario(s) failed, then stopped (SIGINT) before 2 scenario(s) finished (b, c)"],
   ])("HTML and job summary: %s", (_, report, badge, summary) => {
     const html = renderHtml(report, { baseDir: "/p" });
     expect(html).toContain(`<h1>fwspec report: <span class="status ${badge.toLowerCase()}">`);

@@ -71,7 +71,8 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
   const quick = protocol === "udp" ? ["500ms", "300ms", "500ms"] : ["250ms", "100ms", "250ms"];
   const wait = timing.kind === "timeout" ? [`${timing.seconds}s`, `${timing.seconds}s`, `${timing.seconds}s`] : quick;
   // --disable-arp-ping: no ARP / neighbour-discovery ping of its own (-Pn still does one on a local segment): nmap uses
-  // the kernel's neighbour entry, as single probes do, so a ruleset dropping ICMPv6 does not make the host look down.
+  // the kernel's neighbour lookup, as single probes do (IPv6 neighbours are not warmed: a ruleset dropping neighbour
+  // discovery leaves every port of the sweep unanswered, as it leaves single probes; unlike them a sweep does not say why).
   return [
     "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "--disable-arp-ping", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
