@@ -31,7 +31,7 @@ describe("counter checks on native nft rules", () => {
     ["a rule counting through its named counter", { kind: "handle", table: "inet fw", handle: 7 }, "== 3", "passed", 'tcp dport @allowed_tcp counter name "ssh_hits" accept # handle 7: +3 packets, +180 bytes (inet: IPv4 and IPv6 together)'],
     ["the named counter itself", { kind: "named-counter", name: "ssh_hits" }, "== 3", "passed", "counter ssh_hits in table inet fw: +3 packets, +180 bytes (inet: IPv4 and IPv6 together)"],
     ["the named counter in its table", { kind: "named-counter", name: "ssh_hits", table: "inet fw" }, ">= 4", "failed", "counter ssh_hits in table inet fw: packets 3, expected >= 4 (inet: IPv4 and IPv6 together)"],
-    ["a named counter that is not there", { kind: "named-counter", name: "nope" }, "== 0", "error", "no named counter `nope` on server for ipv4 (named counters there: ssh_hits); an ip6 table's rules are read only for ipv6: name its `table: ip6 NAME` or add `family: ipv6`"],
+    ["a named counter that is not there", { kind: "named-counter", name: "nope" }, "== 0", "error", "no named counter `nope` on server for ipv4 (named counters there: ssh_hits); an ip6 table's rules are read only for ipv6: name its `table: ip6 NAME`"],
     // Looked up without a table: the IPv4 reading has no ip6 table, which may hold it.
     ["a comment no rule has", { kind: "comment", comment: "block 9090" }, "== 0", "error", 'no ipv4 rule on server matches rule with comment "block 9090"; the nearest loaded comment: "block 8080"; an ip6 table\'s rules are read only for ipv6: name its `table: ip6 NAME` or add `family: ipv6`'],
     ["a named counter not in the table named", { kind: "named-counter", name: "ssh_hits", table: "ip other" }, "== 0", "error", "no named counter `ssh_hits` in table ip other on server for ipv4 (it has none)"],
@@ -42,9 +42,17 @@ describe("counter checks on native nft rules", () => {
     expect([r.status, r.message]).toEqual([status, message]);
   });
 
+  test.each<[string, readonly ("ipv4" | "ipv6")[], string]>([
+    ["family: ipv6", ["ipv6"], "ipv6"],
+    ["family: both", ["ipv4", "ipv6"], "both"],
+  ])("a comment found in an inet table with %s written: an error, the one counter holds both families", (_, families, said) => {
+    const r = judgeCounter({ ...check({ kind: "comment", comment: "block 8080" }, "== 3"), families, familyGiven: true }, families[0]!, before, after);
+    expect([r.status, r.message]).toEqual(["error", `tcp dport 8080 counter drop comment "block 8080" # handle 8 is in table inet fw, which counts IPv4 and IPv6 together: \`family: ${said}\` cannot be checked apart; leave \`family\` out, or check a rule that matches only one family`]);
+  });
+
   test("a host without named counters says it has none", () => {
     const plain = { ...after, counters: [] };
-    expect(judgeCounter(check({ kind: "named-counter", name: "nope" }, "== 0"), "ipv4", undefined, plain).message).toBe("no named counter `nope` on server for ipv4 (it has none); an ip6 table's rules are read only for ipv6: name its `table: ip6 NAME` or add `family: ipv6`");
+    expect(judgeCounter(check({ kind: "named-counter", name: "nope" }, "== 0"), "ipv4", undefined, plain).message).toBe("no named counter `nope` on server for ipv4 (it has none); an ip6 table's rules are read only for ipv6: name its `table: ip6 NAME`");
   });
 
   test("a named counter read for the first time counts from zero", () => {

@@ -142,6 +142,7 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
   return {
     host,
     families: familiesOf(family.family),
+    ...(c.family !== undefined ? { familyGiven: true as const } : {}),
     selector,
     ...(packets ? { packets } : {}),
     ...(bytes ? { bytes } : {}),

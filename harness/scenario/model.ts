@@ -132,6 +132,8 @@ export interface Comparison {
 export interface CounterCheck {
   readonly host: string;
   readonly families: readonly Family[];
+  /** `family:` was written (not the default): a rule found in an inet table, which counts both families at once, cannot honour it. */
+  readonly familyGiven?: true;
   readonly selector: RuleSelector;
   /** Compared with the packets the rule counted since the previous counters step (or since the last apply). */
   readonly packets?: Comparison;
