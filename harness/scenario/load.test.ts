@@ -1282,6 +1282,7 @@ describe("valid scenarios normalise", () => {
       {
         host: "server",
         families: ["ipv4"],
+        familyGiven: true,
         selector: { kind: "text", rule: "-A INPUT -p tcp --dport 8080 -j DROP" },
         packets: { op: ">=", value: 1, text: ">= 1" },
         bytes: { op: ">", value: 0, text: "> 0" },
@@ -1297,6 +1298,7 @@ describe("valid scenarios normalise", () => {
       {
         host: "server",
         families: ["ipv4", "ipv6"],
+        familyGiven: true,
         selector: { kind: "comment", comment: "my comment" },
         bytes: { op: "!=", value: 0, text: "!= 0" },
         location: { file: full, line: 32, column: 9 },
