@@ -98,8 +98,16 @@ describe("comparing two matrix observations", () => {
     ["an address of no lab host: the address", "web:80 saw [2001:db8::99]:51000 (no lab host)", { host: "web", port: 80, saw: "2001:db8::99" }],
     ["no identity line", undefined, undefined],
   ])("the answer read from a probe's result: %s", (_, text, answer) => {
-    const r = { from: "internet", to: "gw", port: 8080, protocol: "tcp", family: "ipv4", actual: "open", reason: "r", decidedBy: [], ...(text ? { answer: text } : {}) } as unknown as ExpectationResult;
+    const r = { from: "internet", to: "gw", port: 8080, protocol: "tcp", family: "ipv4", actual: "open", reason: "r", decidedBy: [], evidence: { stderr: "" }, ...(text ? { answer: text } : {}) } as unknown as ExpectationResult;
     expect(observedFlow(r).side.answer).toEqual(answer);
+  });
+
+  test("a probe whose next hop stayed unresolved names no rule, though a DROP counted the lookups", () => {
+    const r = { from: "client", to: "server", port: 22, protocol: "tcp", family: "ipv6", actual: "dropped", reason: "r", decidedBy: ["ipv6 filter INPUT #1 -A INPUT -j DROP (+2 packets)"], evidence: { stderr: "fwspec-probe: neighbour 2001:db8::2 unresolved (INCOMPLETE)\n" } } as unknown as ExpectationResult;
+    expect(observedFlow(r).side).toMatchObject({ verdict: "dropped", unresolved: "2001:db8::2" });
+    expect(observedFlow(r).side.rule).toBeUndefined();
+    // Without the note the counted DROP is named, as before.
+    expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "" } }).side.rule).toBe("ipv6 filter INPUT #1 -A INPUT -j DROP");
   });
 
   test.each<[string, string, ObservedFlow[], string[], string[]]>([

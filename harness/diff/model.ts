@@ -41,6 +41,8 @@ export interface FlowSide {
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
   readonly rewrittenBy?: string;
+  /** The next hop its prober could not resolve (probes/neighbour.ts): its packet never left, no rule took it. */
+  readonly unresolved?: string;
 }
 
 /** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */

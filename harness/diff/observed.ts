@@ -5,6 +5,7 @@
  * scenario (matrix.ts); and the reasons the run cannot be trusted (the lab
  * did not start, a set-up step failed and the probes did not run).
  */
+import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import { resultDecidingRule, ruleIsDecision } from "./deciding.ts";
@@ -38,13 +39,15 @@ export function flowAnswer(text: string | undefined): FlowAnswer | undefined {
 
 export function observedFlow(e: ExpectationResult): ObservedFlow {
   const flow: Flow = { from: e.from, to: e.to, port: e.port, protocol: e.protocol, family: e.family };
-  const rule = resultDecidingRule(e);
+  // Its packet never left: the counters that moved took the neighbour lookups, no rule is named (as judge/expectation.ts says).
+  const unresolved = unresolvedNeighbour(e.evidence.stderr)?.address;
+  const rule = unresolved === undefined ? resultDecidingRule(e) : undefined;
   const answer = flowAnswer(e.answer);
   // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
   const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}) } };
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */
