@@ -108,6 +108,8 @@ describe("comparing two matrix observations", () => {
     expect(observedFlow(r).side.rule).toBeUndefined();
     // Without the note the counted DROP is named, as before.
     expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "" } }).side.rule).toBe("ipv6 filter INPUT #1 -A INPUT -j DROP");
+    // The router on its path held the entry: which host, too.
+    expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "fwspec-probe: neighbour 2001:db8::2 unresolved (FAILED) at gw\n" } }).side).toMatchObject({ unresolved: "2001:db8::2", unresolvedAt: "gw" });
   });
 
   test.each<[string, string, ObservedFlow[], string[], string[]]>([

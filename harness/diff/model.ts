@@ -41,8 +41,10 @@ export interface FlowSide {
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
   readonly rewrittenBy?: string;
-  /** The next hop its prober could not resolve (probes/neighbour.ts): its packet never left, no rule took it. */
+  /** The next hop its prober (or the router on its path) could not resolve (probes/neighbour.ts): no rule took its packet. */
   readonly unresolved?: string;
+  /** The router that could not resolve it, when not the prober: the packet got that far. */
+  readonly unresolvedAt?: string;
 }
 
 /** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */

@@ -40,14 +40,15 @@ export function flowAnswer(text: string | undefined): FlowAnswer | undefined {
 export function observedFlow(e: ExpectationResult): ObservedFlow {
   const flow: Flow = { from: e.from, to: e.to, port: e.port, protocol: e.protocol, family: e.family };
   // Its packet never left: the counters that moved took the neighbour lookups, no rule is named (as judge/expectation.ts says).
-  const unresolved = unresolvedNeighbour(e.evidence.stderr)?.address;
+  const neighbour = unresolvedNeighbour(e.evidence.stderr);
+  const unresolved = neighbour?.address;
   const rule = unresolved === undefined ? resultDecidingRule(e) : undefined;
   const answer = flowAnswer(e.answer);
   // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
   const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}) } };
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */

@@ -35,7 +35,10 @@ function unsent(o: Observation): Observation {
   if (!neighbour) return o;
   const { decision: _claimed, ...rest } = o;
   const hop = neighbour.address === o.result.address ? neighbour.address : `its next hop ${neighbour.address}`;
-  const reason = `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
+  const at = neighbour.at;
+  const reason = at !== undefined
+    ? `no answer after ${o.result.evidence.durationMs} ms: ${at} (the router on its path) had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet went no further than ${at}`
+    : `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
   return { ...rest, result: { ...o.result, reason } };
 }
 

@@ -104,6 +104,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
+  if (n?.at !== undefined) return `its first packet reached ${n.at} (the router on its path) and went no further: ${n.at} could not learn the link-layer address of ${n.target === n.address ? n.address : `its next hop ${n.address} (toward ${n.target})`} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.target === n.address ? n.address : `its next hop ${n.address} (the router toward ${n.target})`} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (d?.action === "drop") {
     if (actual === "dropped") {
@@ -206,7 +207,8 @@ export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal 
 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
 export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
-  if (ev.neighbour) return `stopped after ${ms} ms: ${ev.neighbour.from} could not resolve ${ev.neighbour.address} (neighbour entry ${ev.neighbour.state}), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe`;
+  const n = ev.neighbour;
+  if (n) return `stopped after ${ms} ms: ${n.at !== undefined ? `${n.at} (the router on its path)` : n.from} could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet ${n.at !== undefined ? `went no further than ${n.at}` : "never left it"}; rules that counted meanwhile took those lookups, not the probe`;
   const d = ev.decision;
   if (!d) return undefined;
   // Its first packet passed; a rule on the way back took the answer (a router's FORWARD, the prober's INPUT).

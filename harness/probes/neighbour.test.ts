@@ -10,6 +10,9 @@ describe("unresolvedNeighbour", () => {
     // Only fwspec-probe's own line, whole: a tool's output quoting it is no note.
     ["nc: fwspec-probe: neighbour 2001:db8::2 unresolved (INCOMPLETE)\n", undefined],
     ["fwspec-probe: neighbour 2001:db8::2 unresolved (STALE)\n", undefined],
+    // The router between the prober and its target held the entry (probes/probe.ts asks it).
+    ["fwspec-probe: neighbour 2001:db8:5::3 unresolved (INCOMPLETE) at gw\n", { address: "2001:db8:5::3", state: "INCOMPLETE", at: "gw" }],
+    ["fwspec-probe: neighbour 2001:db8:5::3 unresolved (INCOMPLETE) at \n", undefined],
     ["", undefined],
   ])("%j", (stderr, want) => expect(unresolvedNeighbour(stderr)).toEqual(want));
 });

@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, pure) for path-interfaces.ts: the interfaces a probe's first packet crosses on each host. */
 import { expect, test } from "vitest";
-import { type PathHost, pathInterfaces } from "./path-interfaces.ts";
+import { type PathHost, pathInterfaces, pathRouter } from "./path-interfaces.ts";
 
 const host = (name: string, nets: Record<string, string>, router = false): [string, PathHost] => [name, { name, networks: Object.keys(nets), router, interfaceOn: (n) => nets[n] }];
 const routed = new Map([host("client", { outside: "eth0" }), host("gw", { outside: "wan0", inside: "lan0" }, true), host("app", { inside: "ens5" })]);
@@ -17,4 +17,15 @@ test.each([
 ] as const)("%s", (_, hosts, spec, want) => {
   const via = pathInterfaces(hosts, spec as never);
   expect(Object.fromEntries(Object.keys(want).map((h) => [h, via(h)]))).toEqual(want);
+});
+
+test.each([
+  ["through a router", routed, { from: "client", to: { kind: "host", host: "app" } }, "gw"],
+  ["to the router itself: none between", routed, { from: "client", to: { kind: "host", host: "gw" } }, undefined],
+  ["on one link", flat, { from: "client", to: { kind: "host", host: "server" } }, undefined],
+  ["its own loopback", flat, { from: "server", to: { kind: "localhost" } }, undefined],
+  ["a literal address: not known", routed, { from: "client", to: { kind: "address", address: "198.18.0.9" } }, undefined],
+  ["two routers join the networks: not known", new Map([...routed, host("gw2", { outside: "eth0", inside: "eth1" }, true)]), { from: "client", to: { kind: "host", host: "app" } }, undefined],
+] as const)("pathRouter: %s", (_, hosts, spec, want) => {
+  expect(pathRouter(hosts, spec as never)).toBe(want);
 });

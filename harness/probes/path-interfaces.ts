@@ -20,6 +20,15 @@ export interface PathHost {
 
 const shared = (a: PathHost, b: PathHost) => a.networks.find((n) => b.networks.includes(n));
 
+/** The one router between the prober's networks and the target's (undefined: none, a target on the prober's link, a literal target, or more than one router). */
+export function pathRouter(hosts: ReadonlyMap<string, PathHost>, spec: Pick<ProbeSpec, "from" | "to">): string | undefined {
+  const from = hosts.get(spec.from);
+  const target = spec.to.kind === "host" ? hosts.get(spec.to.host) : undefined;
+  if (!from || !target || target === from || shared(from, target) !== undefined) return undefined;
+  const routers = [...hosts.values()].filter((r) => r.router && r !== from && r !== target && shared(from, r) !== undefined && shared(r, target) !== undefined);
+  return routers.length === 1 ? routers[0]!.name : undefined;
+}
+
 /** Each path host's interfaces (undefined for a host off the path, or a path not known: a literal target, more than one router). */
 export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<ProbeSpec, "from" | "to">): (host: string) => Via | undefined {
   const from = hosts.get(spec.from);
@@ -36,9 +45,9 @@ export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<
     vias.set(target.name, { in: target.interfaceOn(direct) });
   } else {
     // One router between the prober's network and the target's (a longer path: not known, nothing excluded).
-    const routers = [...hosts.values()].filter((r) => r.router && r !== from && r !== target && shared(from, r) !== undefined && shared(r, target) !== undefined);
-    if (routers.length === 1) {
-      const r = routers[0]!;
+    const router = pathRouter(hosts, spec);
+    if (router !== undefined) {
+      const r = hosts.get(router)!;
       const inbound = shared(from, r)!;
       const outbound = shared(r, target)!;
       vias.set(from.name, { out: from.interfaceOn(inbound) });

@@ -15,6 +15,7 @@ import { classify } from "./classify.ts";
 import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
+import { labPathHosts, pathRouter } from "./path-interfaces.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -81,11 +82,16 @@ export async function runProbeFrom(from: LabHost, address: string, spec: ProbeSp
   }
 }
 
-/** `stderr` with docker/fwspec-neighbour's note when the next hop toward `address` is unresolved (as it is, when it already has one or the check fails). */
-async function withNeighbourNote(from: LabHost, address: string, stderr: string): Promise<string> {
+/**
+ * `stderr` with docker/fwspec-neighbour's note when `asked`'s next hop toward
+ * `address` is unresolved (as it is, when it already has one or the check
+ * fails); `at`: the router asked, named at the note's end.
+ */
+async function withNeighbourNote(asked: LabHost, address: string, stderr: string, at?: string): Promise<string> {
   if (unresolvedNeighbour(stderr)) return stderr;
-  const note = await from.exec(["fwspec-neighbour", address], { timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
-  return note === "" ? stderr : `${stderr}${stderr === "" || stderr.endsWith("\n") ? "" : "\n"}${note}`;
+  const note = await asked.exec(["fwspec-neighbour", address], { timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  if (note.trim() === "") return stderr;
+  return `${stderr}${stderr === "" || stderr.endsWith("\n") ? "" : "\n"}${at === undefined ? note : `${note.trimEnd()} at ${at}\n`}`;
 }
 
 /**
@@ -96,13 +102,25 @@ async function withNeighbourNote(from: LabHost, address: string, stderr: string)
  * two the tool met first (an entry still INCOMPLETE times out, a FAILED one
  * fails at once), so the verdict does not depend on timing.
  */
-async function neighbourChecked(from: LabHost, result: ProbeResult): Promise<ProbeResult> {
+async function neighbourChecked(asked: LabHost, result: ProbeResult, at?: string): Promise<ProbeResult> {
   if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
-  const stderr = await withNeighbourNote(from, result.address, result.evidence.stderr);
+  const stderr = await withNeighbourNote(asked, result.address, result.evidence.stderr, at);
   const n = unresolvedNeighbour(stderr);
   if (!n) return result;
   const { refusal: _none, ...rest } = result;
-  return { ...rest, verdict: "dropped", reason: `no answer: the next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`, evidence: { ...result.evidence, stderr } };
+  return { ...rest, verdict: "dropped", reason: `no answer: ${n.at !== undefined ? `${n.at}'s` : "the"} next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`, evidence: { ...result.evidence, stderr } };
+}
+
+/**
+ * As neighbourChecked, asked of the router between the prober and its target
+ * once the probe has ended (the prober found its next hop): a router that
+ * could not find the target (an ICMPv6 DROP on the target takes its neighbour
+ * solicitations) sends the probe's packet no further, and its `unreachable`
+ * comes only after its lookup gives up, so the probe is `dropped` either way.
+ */
+export async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  const router = pathRouter(labPathHosts(lab), result.spec);
+  return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
 }
 
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
@@ -112,7 +130,7 @@ export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeR
   } catch (error) {
     return failed(spec, "", [], "", error);
   }
-  return runProbeFrom(lab.host(spec.from), address, spec);
+  return await pathNeighbourChecked(lab, await runProbeFrom(lab.host(spec.from), address, spec));
 }
 
 /** The probe tool ends by its own timeout; the harness gives up on it a little later (see limits.ts). */

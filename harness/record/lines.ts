@@ -37,8 +37,9 @@ function withoutFamily(rule: string): string {
 function ruleComment(sides: readonly ObservedFlow[]): string {
   const rules = sides.map((s) => s.side.rule);
   if (rules.every((r) => r === undefined)) {
-    const unsent = sides.find((s) => s.side.unresolved !== undefined)?.side.unresolved;
-    if (unsent !== undefined) return `never sent: no link-layer address for ${unsent} (neighbour discovery or ARP unanswered)`;
+    const unsent = sides.find((s) => s.side.unresolved !== undefined)?.side;
+    if (unsent?.unresolvedAt !== undefined) return `never delivered: ${unsent.unresolvedAt} had no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
+    if (unsent !== undefined) return `never sent: no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     // Refused behind a port forward: the forward's target refused it, not the host probed.
     const forward = sides[0]!.side.verdict === "refused" ? sides.find((s) => s.side.rewrittenBy)?.side.rewrittenBy : undefined;
     return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict);

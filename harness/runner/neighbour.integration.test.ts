@@ -5,7 +5,10 @@
  * dropped), on a legacy host and an nft host alike. fwspec observes that from
  * the first probe on (no IPv6 neighbour warm-up hides it) and says why: the
  * client never sent its SYN, no rule is named as taking it. With types 135
- * and 136 accepted the same port is open. IPv4 (ARP) is unaffected.
+ * and 136 accepted the same port is open. IPv4 (ARP) is unaffected. Behind a
+ * router, the router's lookup of the target is what fails: said as such, the
+ * packet got as far as the router (asked once the probe has ended, also when
+ * probes run side by side).
  */
 import { expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -50,5 +53,32 @@ it("a host whose IPv6 rules drop neighbour discovery is dropped over IPv6 from t
     { check: expect.stringContaining("legacybox ipv6"), actual: "dropped", never: true, decision: undefined },
     { check: expect.stringContaining("legacybox ipv6"), actual: "open", never: undefined },
     { check: expect.stringContaining("nftbox ipv6"), actual: "open", never: undefined },
+  ]);
+}, 120_000);
+
+it.each([false, true])("behind a router: a target dropping the router's neighbour solicitations is dropped at the router, with the reason (parallel probes: %s)", async (parallelProbes) => {
+  const scenario = defineScenario({
+    name: "neighbour discovery behind a router",
+    description: "the backend drops ICMPv6, so the router cannot find it over IPv6",
+    networks: ["lan", "dmz"],
+    hosts: { client: { networks: ["lan"] }, router: { firewall: true, router: true, networks: ["lan", "dmz"] }, backend: { firewall: true, networks: ["dmz"], listen: ["tcp/22", "tcp/8080"] } },
+    steps: [
+      { apply: { host: "backend", commands: commands(STRICT) } },
+      { expect: ["client -> backend:22 open", "client -> backend:8080/tcp6 open"] },
+      { apply: { host: "backend", commands: commands(ND) } },
+      { expect: ["client -> backend:22/tcp6 open"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider(), parallelProbes });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({
+    check: `${e.to}:${e.port} ${e.family}`,
+    actual: e.actual,
+    ...(e.actual === "dropped" ? { decision: e.decision?.rule, atRouter: /reached router \(the router on its path\) and went no further: router could not learn the link-layer address of 2001:db8:/.test(e.explanation ?? "") } : {}),
+  }));
+  expect(rows).toEqual([
+    { check: "backend:22 ipv4", actual: "open" },
+    { check: "backend:22 ipv6", actual: "dropped", decision: undefined, atRouter: true },
+    { check: "backend:8080 ipv6", actual: "dropped", decision: undefined, atRouter: true },
+    { check: "backend:22 ipv6", actual: "open" },
   ]);
 }, 120_000);
