@@ -89,3 +89,18 @@ describe("the ended line of a probe stopped early", () => {
     expect(judgeExpectation(expectation, "ipv4", stopped(observation("ipv4", "dropped", decision as Decision))).evidence.stoppedEarly).toBe(line);
   });
 });
+
+describe("a connection fwspec's listener never greeted (probes/greeting.ts)", () => {
+  const ACCEPT4: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT", action: "accept", policy: false, source: "trace", handle: 3 };
+  const halfOpen = (o: Observation): Observation => ({ ...o, result: { ...o.result, halfOpen: true } });
+
+  test.each([
+    ["the SYN's ACCEPT named", ACCEPT4, "its SYN was let through by"],
+    ["no firewall host watched", undefined, "; no firewall host is on its path"],
+  ] as const)("the meaning says the SYN was answered and the rest dropped, not that no answer came: %s", (_, decision, tail) => {
+    const r = judgeExpectation(expectation, "ipv4", halfOpen(observation("ipv4", "dropped", decision)));
+    expect(r.explanation).toContain("Its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way");
+    expect(r.explanation).toContain(tail);
+    expect(r.explanation).not.toMatch(/no answer came back/i);
+  });
+});

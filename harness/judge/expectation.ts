@@ -68,6 +68,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     ...(observed.native ? { native: true } : {}),
     ...(observed.decision ? { decision: observed.decision } : {}),
     ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family, target: probe.address } } : {}),
+    ...(probe.halfOpen ? { halfOpen: true } : {}),
     ...(!observed.decision && observed.decidedBy.some((d) => d.rule.handle !== undefined && (d.rule.target === "DROP" || d.rule.target === "REJECT")) ? { countedNative: true } : {}),
   };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);

@@ -23,6 +23,8 @@ export interface Evidence {
   readonly native?: boolean;
   /** No rule was named, yet a native nftables drop or reject rule counted packets while the probe ran. */
   readonly countedNative?: boolean;
+  /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
+  readonly halfOpen?: boolean;
 }
 
 /**
@@ -93,6 +95,9 @@ function packetOf(d: Decision, protocol: Protocol): string {
   return d.held ? "its data (a held connection's)" : firstPacket(protocol);
 }
 
+/** A connection fwspec's listener never greeted (probes/greeting.ts). */
+const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
+
 /** One sentence: why the probe got the verdict it got, from the evidence. */
 export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   const d = ev.decision;
@@ -133,9 +138,11 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       case "unreachable":
         return `no route: an ICMP unreachable or prohibited error came from the network, not from a rule (${passed})`;
       case "dropped":
+        if (ev.halfOpen) return `${HALF_OPEN}; ${passed}`;
         return `no answer came back, and the answer was lost on its way back or the service never answered; ${passed}`;
     }
   }
+  if (ev.halfOpen && actual === "dropped") return `${HALF_OPEN}; ${nothing}`;
   switch (actual) {
     case "open":
       return `the listener answered; ${nothing}`;

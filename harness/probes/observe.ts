@@ -18,7 +18,7 @@ import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
-import { type PendingProbe, pathNeighbourChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { icmpErrorsSeen } from "./refusal.ts";
 
 /**
@@ -131,7 +131,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
       ({ result, after } = await decide(started.pending, before, watch, readAll));
     }
   }
-  result = await pathNeighbourChecked(lab, result);
+  result = await labChecked(lab, result);
   const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)));
   const native = [...before.values()].some(holdsNative);

@@ -16,6 +16,7 @@ import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
+import { servesListener, ungreeted } from "./greeting.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -41,6 +42,8 @@ export interface ProbeResult {
   readonly refusal?: Refusal;
   /** An open probe: the listener's identity line (who answered, the source it saw), when it sent one. */
   readonly answer?: Answer;
+  /** Connected, but fwspec's listener never greeted it: `dropped` (greeting.ts). */
+  readonly halfOpen?: true;
 }
 
 /** The address a probe goes to, in the given lab. */
@@ -118,9 +121,26 @@ async function neighbourChecked(asked: LabHost, result: ProbeResult, at?: string
  * solicitations) sends the probe's packet no further, and its `unreachable`
  * comes only after its lookup gives up, so the probe is `dropped` either way.
  */
-export async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   const router = pathRouter(labPathHosts(lab), result.spec);
   return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
+}
+
+/** The host a probe went to, when it is a lab host by name (its own loopback: itself). */
+function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefined {
+  if (spec.to.kind === "localhost") return lab.host(spec.from);
+  return spec.to.kind === "host" ? lab.host(spec.to.host) : undefined;
+}
+
+/**
+ * What the lab tells about an ended probe, beyond its tool's output: a
+ * connection fwspec's listener never greeted is `dropped` (greeting.ts); a
+ * probe whose packet the router on its path could not hand on is noted
+ * (pathNeighbourChecked).
+ */
+export async function labChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  const target = probedHost(lab, result.spec);
+  return await pathNeighbourChecked(lab, ungreeted(result, target !== undefined && servesListener(target.spec.listen, result.spec.port)));
 }
 
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
@@ -130,7 +150,7 @@ export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeR
   } catch (error) {
     return failed(spec, "", [], "", error);
   }
-  return await pathNeighbourChecked(lab, await runProbeFrom(lab.host(spec.from), address, spec));
+  return await labChecked(lab, await runProbeFrom(lab.host(spec.from), address, spec));
 }
 
 /** The probe tool ends by its own timeout; the harness gives up on it a little later (see limits.ts). */
