@@ -164,6 +164,29 @@ describe("shared-lab reset", () => {
     expect(reports[1]!.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)).toEqual(["server -> remote:8000/tcp6 open ipv6 open"]);
   });
 
+  it("does not carry an IPsec policy or a permanent neighbour entry into the next scenario; a listener its script left running gets the next a fresh lab", async () => {
+    const lines: string[] = [];
+    const listener = script("background-listener.sh", ["setsid socat TCP-LISTEN:7474,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &"]);
+    const leaving = scenario("leaves state", [
+      { apply: { host: "server", commands: [
+        "ip xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp dport 8080 action block",
+        "ip -6 xfrm policy add dir in src ::/0 dst ::/0 proto tcp dport 8080 action block",
+        "ip neigh replace {{ remote.ipv4 }} lladdr 02:00:00:00:00:99 dev eth0 nud permanent",
+      ] } },
+      { expect: ["remote -> server:8080/tcp4 dropped", "remote -> server:8080/tcp6 dropped"] },
+    ]);
+    const leavingListener = scenario("leaves a listener", [{ apply: { host: "leg", script: listener } }, { run: { host: "leg", command: "ss -ltnH", contains: ":7474" } }]);
+    const after = scenario("after", [
+      { run: { host: "server", command: "ip xfrm policy", excludes: "block" } },
+      { run: { host: "server", command: "ip neigh show nud permanent", excludes: "02:00:00:00:00:99" } },
+      { run: { host: "leg", command: "ss -ltnH", excludes: ":7474" } },
+      { expect: ["remote -> server:8080 open"] },
+    ]);
+    const reports = await run([leaving, clean("clean after state"), leavingListener, after], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.steps.filter((s) => s.status !== "passed"), r.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)]))).toEqual(["passed", "passed", "passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after.*leg: tcp\/7474 listen\(s\) there, which no host of the previous scenario declares/)]);
+  });
+
   it("before a scenario that prints counters, an nft host's table the boot ruleset lacks is gone, as on a fresh lab (where a rule makes it): its policies count nothing before", async () => {
     const lines: string[] = [];
     // The first scenario leaves a filter table (empty after the reset, yet counting: its policies).

@@ -6,7 +6,9 @@
  * scenario every firewall host's TCP connections are ended (every socket not
  * listening, on every host: a handshake the previous scenario's rules broke
  * leaves the server in SYN-RECV, resending its SYN-ACK for a minute, and the
- * peer's RSTs would count in the next scenario's rules), then every firewall
+ * peer's RSTs would count in the next scenario's rules), its neighbour
+ * entries and IPsec policies flushed and its listening sockets checked
+ * against its declared listeners (forgetPreviousScenario), then every firewall
  * host the previous scenario used (whether or not the next one uses it) is
  * reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
@@ -51,6 +53,7 @@ import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } 
 import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
+import type { ListenerSpec } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
 import { END_HELD_SCRIPT } from "./held.ts";
@@ -176,7 +179,7 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, holds(previous.scenario)))).then(() =>
+        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, holds(previous.scenario), this.#listening.get(h.name)!.set.listen))).then(() =>
             Promise.all(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
@@ -228,7 +231,7 @@ export class SharedLab implements AsyncDisposable {
     const dirty = new Set(previous ? previous.cast.values() : []);
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario))));
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario), this.#listening.get(h.name)!.set.listen)));
     await Promise.all([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
@@ -333,13 +336,23 @@ function holds(scenario: Scenario): boolean {
 }
 
 /**
+ * What a scenario's commands may leave that no ruleset reading shows, undone
+ * in one go: the neighbour caches emptied, permanent entries too (warmed again
+ * after the reset), IPsec policies and states flushed (the lab boots with
+ * none); then the host's listening sockets, for the check against its
+ * declared listeners.
+ */
+const FORGET_SCRIPT = "ip neigh flush all nud all && ip xfrm policy flush && ip xfrm state flush && ss -H -ltun";
+
+/**
  * Ends the previous scenario's held connections when it had any
  * (runner/held.ts), then every TCP connection of the host that is not a
  * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
- * far ends of held ones); then empties its neighbour caches (warmed again
- * after the reset).
+ * far ends of held ones); then FORGET_SCRIPT. A socket listening that the
+ * host's listeners (`listen`) do not explain, left by a process the
+ * previous scenario's script started, makes the lab not reusable.
  */
-async function forgetPreviousScenario(host: LabHost, held: boolean): Promise<void> {
+async function forgetPreviousScenario(host: LabHost, held: boolean, listen: readonly ListenerSpec[]): Promise<void> {
   let stderr: string;
   try {
     if (held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
@@ -350,14 +363,17 @@ async function forgetPreviousScenario(host: LabHost, held: boolean): Promise<voi
   // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
   if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
   // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
-  // (prepare below): an entry the previous scenario left (changed, failed, or learned under its rules) is not
-  // carried into the next. Permanent entries stay. After ss -K, not beside it: the resets it sends can resolve
+  // (prepare below): an entry the previous scenario left (changed, failed, learned under its rules, or made
+  // permanent) is not carried into the next. After ss -K, not beside it: the resets it sends can resolve
   // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
+  let ss: string;
   try {
-    await host.run(["ip", "neigh", "flush", "all"], "forgetting the previous scenario's neighbours");
+    ({ stdout: ss } = await host.run(["sh", "-c", FORGET_SCRIPT], "forgetting the previous scenario's neighbours and IPsec policies"));
   } catch (error) {
     throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
   }
+  const stray = unexpectedListeners(listen, ss);
+  if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
 }
 
 /** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */

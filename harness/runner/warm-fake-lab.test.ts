@@ -60,8 +60,8 @@ describe("warm labs across runs", () => {
     expect(provider.warm).toHaveLength(1);
     const ran = provider.commands.slice(before);
     const firstApply = ran.indexOf("iptables -A");
-    // Taking it read its rules and whole state (compared with what was left); then connections ended, neighbours forgotten, conntrack flushed.
-    expect(ran.slice(0, firstApply)).toEqual(expect.arrayContaining(["ss -K", "ip neigh", "sh -ec", "conntrack -F"]));
+    // Taking it read its rules and whole state (compared with what was left); then connections ended, neighbours and IPsec policies forgotten (sh -c), conntrack flushed.
+    expect(ran.slice(0, firstApply)).toEqual(expect.arrayContaining(["ss -K", "sh -c", "sh -ec", "conntrack -F"]));
   });
 
   test("without reuse nothing is left warm and a run takes nothing", async () => {

@@ -89,7 +89,7 @@ class FakeHost implements LabHost {
     // readHostDigest: both families' iptables-save, then the state reading, in one command.
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-saves-end"))) return ok(command, `${this.#save("ipv4")}@@fwspec-saves-end\n${this.#save("ipv6")}@@fwspec-saves-end\n${HOST_STATE}`);
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
-    if (tool === "ss") return ok(command, this.listening.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n"));
+    if (tool === "ss") return ok(command, this.#listeningSockets());
     if (tool === "fwspec-listen" && args[0] === "set") {
       this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
       return ok(command);
@@ -106,7 +106,8 @@ class FakeHost implements LabHost {
     if (tool === "conntrack") return ok(command);
     // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
     if (tool === "ss" && args[0] === "-K") return ok(command);
-    if (tool === "ip" && args.join(" ") === "neigh flush all") return ok(command);
+    // The handoff's flush of neighbours and IPsec policies, then its listening sockets: the listeners'.
+    if (tool === "sh" && command[2]?.startsWith("ip neigh flush all nud all && ")) return ok(command, this.#listeningSockets());
     const addrAdd = tool === "ip" ? /^(?:-6 )?addr add (\S+?)(?:\/\d+)? dev \S+/.exec(args.join(" ")) : null;
     if (addrAdd) {
       this.added.push(addrAdd[1]!);
@@ -121,6 +122,11 @@ class FakeHost implements LabHost {
     if (tool === "fwspec-probe") return this.#probeTool(command, args);
     if (tool === "timeout") return this.#nc(command, command.slice(command.indexOf("nc")), false);
     return ok(command, "", `${tool}: not found`, 127);
+  }
+
+  /** `ss -H -ltun` as the fake's listeners make it. */
+  #listeningSockets(): string {
+    return this.listening.listen.map((l) => `${l.protocol === "udp" ? "udp" : "tcp"} LISTEN 0 4096 0.0.0.0:${l.port} 0.0.0.0:*`).join("\n");
   }
 
   #iptables(command: readonly string[], family: Family, args: readonly string[]): ExecResult {
