@@ -1,7 +1,7 @@
 /**
  * What each swept port's answer means (pure): nmap's reason read the way the
  * single probes read the same answer (classify.ts: an RST or ICMP port
- * unreachable is `refused`, ICMP host/net/admin prohibited or no route is
+ * unreachable is `refused`, ICMP host/net/admin prohibited, protocol unreachable or no route is
  * `unreachable`, no answer is `dropped` once evidence says so, EPERM from the
  * sender's own OUTPUT rules is `dropped`), and which answers could come either
  * from a REJECT rule or from the target's kernel (nothing listening).
@@ -25,7 +25,7 @@ export type AnswerClass =
   /** Anything else: an error, never a verdict. */
   | "unknown";
 
-const UNREACHABLE = new Set(["host-unreach", "net-unreach", "admin-prohibited", "host-prohibited", "net-prohibited", "no-route", "addr-unreach", "reject-route", "beyond-scope"]);
+const UNREACHABLE = new Set(["host-unreach", "net-unreach", "proto-unreach", "admin-prohibited", "host-prohibited", "net-prohibited", "no-route", "addr-unreach", "reject-route", "beyond-scope"]);
 
 export function answerClass(reason: string, protocol: SweepProtocol): AnswerClass {
   if (reason === "no-response") return "silent";

@@ -24,6 +24,9 @@ describe("answers read as single probes read them", () => {
     ["admin-prohibited", "tcp", "unreachable", "unreachable"],
     ["host-prohibited", "tcp", "unreachable", "unreachable"],
     ["no-route", "tcp", "unreachable", "unreachable"],
+    // REJECT --reject-with icmp-proto-unreachable: a single probe's `Protocol not available`.
+    ["proto-unreach", "tcp", "unreachable", "unreachable"],
+    ["proto-unreach", "udp", "unreachable", "unreachable"],
     ["no-response", "tcp", "silent", "dropped"],
     ["perm-denied", "tcp", "eperm", "dropped"],
     ["udp-response", "udp", "open", "open"],
