@@ -86,6 +86,8 @@ export interface VaryingRule {
   readonly part: string;
   /** The destination ports of the packets that can meet it (its own match, or the jumps into its chain); absent: any port. */
   readonly ports?: PortRanges;
+  /** It answers by the packet's shape (rules/packet-shape.ts), not by the packets before it. */
+  readonly shape?: true;
 }
 
 /** Whether a probe's (or a sweep's) packets can meet a rule, judged by the rule's own matches (meetsPacket, meetsPorts). */
@@ -112,13 +114,13 @@ export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, pa
   return varyingRule(readings, meetsPacket(packet, !rewritesPorts(readings)));
 }
 
-/** Every such rule, in the order of the readings and their rules. */
-export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true): VaryingRule[] {
+/** Every such rule, in the order of the readings and their rules (`partOf`: what makes a rule one; packet-shape.ts's shapePart for rules on a packet's shape). */
+export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true, partOf: (rule: SavedRule) => string | undefined = varyingPart): VaryingRule[] {
   const out: VaryingRule[] = [];
   for (const [host, reading] of readings) {
     const recording = recordingChains(reading);
     for (const rule of reading.rules) {
-      const part = varyingPart(rule);
+      const part = partOf(rule);
       if (part === undefined || !decides(rule, part, recording) || !meets(rule)) continue;
       const reach = reachingPorts(reading, rule.table, rule.chain, meets, new Set());
       if (reach === false) continue;
@@ -223,6 +225,11 @@ export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" 
 /** `server's rule \`-A INPUT … -m limit …\` (-m limit)`, for notes and errors. */
 export function describeVarying(v: VaryingRule): string {
   return `${v.host}'s rule \`${v.rule.text.replace(/\s+# handle \d+$/, "")}\` (${v.part})`;
+}
+
+/** Why the rule's ports are probed one by one in a sweep: `answers by the packets before it`. */
+export function varyingWhy(v: VaryingRule): string {
+  return v.shape ? "matches the packet's shape (length, TCP options, TTL), in which nmap's SYN differs from a client's," : "answers by the packets before it";
 }
 
 /** Why a probe with no answer ran to its own end although a DROP rule may have taken its first packet. */

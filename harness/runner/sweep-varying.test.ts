@@ -15,6 +15,10 @@ describe("varyingPorts", () => {
     ["a limit on 80,443 and 8000:8002", [ipt("-A INPUT -p tcp -m multiport --dports 80,443,8000:8002 -m limit --limit 5/sec -j ACCEPT")], 1, 1024, [80, 443]],
     ["an ICMP limit in a TCP sweep", [ipt("-A INPUT -p icmp -m icmp --icmp-type 8 -m limit --limit 5/sec -j ACCEPT")], 1, 1024, []],
     ["ufw's limit that only logs", [ipt("-A INPUT -m limit --limit 3/min -j LOG")], 1, 1024, []],
+    // nmap's SYN is shorter than a client's and lacks its options: a rule on the shape is probed with a client's packet.
+    ["a length rule on 8080", [ipt("-A INPUT -p tcp -m tcp --dport 8080 -m length --length 53:65535 -j DROP")], 8075, 8085, [8080]],
+    ["a TCP-option rule on 22", [ipt("-A INPUT -p tcp -m tcp --dport 22 --tcp-option 4 -j DROP")], 1, 1024, [22]],
+    ["a length rule on every port, in a small range: all of it", [ipt("-A INPUT -p tcp -m tcp --syn -m length --length 0:52 -j DROP")], 8075, 8078, [8075, 8076, 8077, 8078]],
   ])("%s", (_, rules, first, last, ports) => {
     expect([...varyingPorts(on(...rules), first, last, "tcp").keys()]).toEqual(ports);
   });
@@ -22,9 +26,10 @@ describe("varyingPorts", () => {
   test.each<[string, SavedRule]>([
     ["on every port", ipt("-A INPUT -p tcp -m limit --limit 1/sec -j ACCEPT")],
     ["on too many ports", ipt(`-A INPUT -p tcp -m tcp --dport 1:${MAX_VARYING_PORTS + 1} -m limit --limit 1/sec -j ACCEPT`)],
+    ["on the packet's length, every port", ipt("-A INPUT -p tcp -m tcp --syn -m length --length 0:52 -j DROP")],
   ])("a limit %s: an error naming the rule", (_, rule) => {
     expect(() => varyingPorts(on(rule), 1, 1024, "tcp")).toThrow(FwspecError);
-    expect(() => varyingPorts(on(rule), 1, 1024, "tcp")).toThrow(/server's rule `-A INPUT -p tcp .*-m limit/);
+    expect(() => varyingPorts(on(rule), 1, 1024, "tcp")).toThrow(/server's rule `-A INPUT -p tcp .*-m (limit|length)/);
   });
 });
 
@@ -47,4 +52,8 @@ describe("singleFinding", () => {
     expect(f.outcome).toBe(outcome);
     expect(f.evidence).toMatch(/^a single probe \(not swept: server's rule `-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1\/sec -j ACCEPT` \(-m limit\) answers by the packets before it\): r /);
   });
+});
+
+test("a shape rule's error and note say why: nmap's SYN differs from a client's", () => {
+  expect(() => varyingPorts(on(ipt("-A INPUT -p tcp -m tcp --syn -m length --length 0:52 -j DROP")), 1, 1024, "tcp")).toThrow("server's rule `-A INPUT -p tcp -m tcp --syn -m length --length 0:52 -j DROP` (-m length) matches the packet's shape (length, TCP options, TTL), in which nmap's SYN differs from a client's, and may meet any port of the range: not swept; expect single ports instead");
 });

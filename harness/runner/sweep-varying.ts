@@ -4,7 +4,8 @@
  * packet per port would say only what a first packet meets, and its packets
  * would spend the limit or fill the set they test. Those ports are not swept
  * but probed one by one as single probes, which run to their own end there
- * (probes/observe.ts). A rule that names no port, or more ports of the range
+ * (probes/observe.ts). So are those of a rule on the packet's shape
+ * (rules/packet-shape.ts: nmap's SYN is not a client's). A rule that names no port, or more ports of the range
  * than MAX_VARYING_PORTS, leaves no port it cannot meet: the sweep is an error
  * naming it. Pure.
  */
@@ -13,7 +14,8 @@ import { FwspecError } from "../errors.ts";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { Observation } from "../probes/observe.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
-import { describeVarying, meetsPorts, rewritesPorts, type VaryingRule, varyingRules } from "../rules/stateful.ts";
+import { shapePart } from "../rules/packet-shape.ts";
+import { describeVarying, meetsPorts, rewritesPorts, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
 
 /** Ports a sweep probes one by one at most; more, and the sweep is an error. */
 export const MAX_VARYING_PORTS = 16;
@@ -23,13 +25,16 @@ export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first:
   const ports = new Map<number, VaryingRule>();
   // A rule that rewrites ports (DNAT, REDIRECT) makes the ports rules name say nothing about the sweep's: each may meet any.
   const byPort = !rewritesPorts(readings);
-  for (const v of varyingRules(readings, meetsPorts(first, last, protocol, byPort))) {
-    const ranges = byPort ? v.ports : undefined;
-    if (ranges === undefined) throw new FwspecError(`${describeVarying(v)} answers by the packets before it and may meet any port of the range, so a sweep's packets would change what they test: not swept; expect single ports instead`);
+  const meets = meetsPorts(first, last, protocol, byPort);
+  for (const v of [...varyingRules(readings, meets), ...varyingRules(readings, meets, shapePart).map((r) => ({ ...r, shape: true as const }))]) {
+    // A shape rule on every port of a small range: each probed with a client's packet (its answer does not depend on the others).
+    const ranges = byPort && v.ports !== undefined ? v.ports : v.shape && last - first + 1 <= MAX_VARYING_PORTS ? [[first, last] as const] : undefined;
+    const effect = v.shape ? "" : ", so a sweep's packets would change what they test";
+    if (ranges === undefined) throw new FwspecError(`${describeVarying(v)} ${varyingWhy(v)} and may meet any port of the range${effect}: not swept; expect single ports instead`);
     for (const [a, b] of ranges) {
       for (let port = Math.max(a, first); port <= Math.min(b, last); port++) {
         if (!ports.has(port)) ports.set(port, v);
-        if (ports.size > MAX_VARYING_PORTS) throw new FwspecError(`${describeVarying(v)} answers by the packets before it on more than ${MAX_VARYING_PORTS} ports of the range, so a sweep's packets would change what they test: not swept; expect single ports (or a smaller range) instead`);
+        if (ports.size > MAX_VARYING_PORTS) throw new FwspecError(`${describeVarying(v)} ${varyingWhy(v)} on more than ${MAX_VARYING_PORTS} ports of the range${effect}: not swept; expect single ports (or a smaller range) instead`);
       }
     }
   }
@@ -46,7 +51,7 @@ export function singleFinding(port: number, o: Observation, v: VaryingRule): Por
     outcome,
     verdict: r.verdict,
     answer: "",
-    evidence: `a single probe (not swept: ${describeVarying(v)} answers by the packets before it): ${r.reason}`,
+    evidence: `a single probe (not swept: ${describeVarying(v)} ${varyingWhy(v).replace(/,$/, "")}): ${r.reason}`,
     rules: o.decidedBy.map(describeDelta),
   };
 }

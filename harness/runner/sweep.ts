@@ -21,7 +21,7 @@ import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
 import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
-import { describeVarying } from "../rules/stateful.ts";
+import { describeVarying, varyingWhy } from "../rules/stateful.ts";
 import { singleFinding, varyingPorts } from "./sweep-varying.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
@@ -42,7 +42,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    // Ports a rule answering by earlier packets can meet: probed one by one, not swept (sweep-varying.ts).
+    // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
     const readings = new Map(await Promise.all(p.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
     const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
     const swept = ports.filter((port) => !single.has(port));
@@ -53,7 +53,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       const findings = new Map(facts.findings);
       for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), v));
       const first = single.values().next().value!;
-      facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} answers by the packets before it`] };
+      facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} ${varyingWhy(first).replace(/,$/, "")}`] };
     }
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));

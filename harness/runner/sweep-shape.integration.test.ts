@@ -1,0 +1,33 @@
+/**
+ * A sweep's packets are nmap's raw SYNs (44 bytes over IPv4, only an MSS
+ * option), not a client's (60 bytes, SACK, timestamps, window scaling): a
+ * rule on the packet's shape takes one and lets the other through. The ports
+ * such a rule can meet are probed with a client's packet, so the sweep says
+ * what a client gets: here a client's SYN to 8080 is dropped by its length
+ * (and over IPv6 by its SACK option), which nmap's would pass.
+ */
+import { expect, it } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+it("a rule on the packet's shape: its port is probed as a client, not by nmap's SYN", async () => {
+  const scenario = defineScenario({
+    name: "shape",
+    description: "a client's SYN to 8080 is dropped by its length (IPv6: its SACK option); nmap's would pass",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+    steps: [
+      { apply: { host: "server", commands: [
+        "iptables -P INPUT DROP", "iptables -A INPUT -p tcp --dport 8080 -m length --length 53:65535 -j DROP", "iptables -A INPUT -p tcp --dport 8080 -j ACCEPT",
+        "ip6tables -P INPUT DROP", "ip6tables -A INPUT -p ipv6-icmp -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 8080 --tcp-option 4 -j DROP", "ip6tables -A INPUT -p tcp --dport 8080 -j ACCEPT",
+      ] } },
+      { expect: ["remote -> server:8075-8085 blocked except 8080"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({ family: e.family, status: e.status, broken: e.sweep?.broken.map((b) => `${b.port} ${b.observed}`) }));
+  expect(rows).toEqual([
+    { family: "ipv4", status: "failed", broken: ["8080 dropped"] },
+    { family: "ipv6", status: "failed", broken: ["8080 dropped"] },
+  ]);
+}, 120_000);
