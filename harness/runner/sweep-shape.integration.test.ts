@@ -4,7 +4,10 @@
  * rule on the packet's shape takes one and lets the other through. The ports
  * such a rule can meet are probed with a client's packet, so the sweep says
  * what a client gets: here a client's SYN to 8080 is dropped by its length
- * (and over IPv6 by its SACK option), which nmap's would pass.
+ * (and over IPv6 by its SACK option), which nmap's would pass. nmap also
+ * reads answers before the prober's own rules: a prober whose INPUT drops
+ * them (no ESTABLISHED accept) gets nothing where nmap saw a SYN-ACK, so its
+ * answered ports are asked again as single probes.
  */
 import { expect, it } from "vitest";
 import { run } from "../api.ts";
@@ -29,5 +32,25 @@ it("a rule on the packet's shape: its port is probed as a client, not by nmap's 
   expect(rows).toEqual([
     { family: "ipv4", status: "failed", broken: ["8080 dropped"] },
     { family: "ipv6", status: "failed", broken: ["8080 dropped"] },
+  ]);
+}, 120_000);
+
+it("a prober whose own INPUT drops the answers: the port nmap saw open is what the prober gets, dropped", async () => {
+  const strict = (tool: string) => [`${tool} -P INPUT DROP`, `${tool} -A INPUT -i lo -j ACCEPT`];
+  const scenario = defineScenario({
+    name: "prober drops answers",
+    description: "the client accepts no answers (no ESTABLISHED rule); the server admits 9020 only",
+    hosts: { server: { firewall: true, listen: ["tcp/9020"] }, client: { firewall: true } },
+    steps: [
+      { apply: { host: "client", commands: [...strict("iptables"), ...strict("ip6tables"), "ip6tables -A INPUT -p ipv6-icmp -j ACCEPT"] } },
+      { apply: { host: "server", commands: ["iptables -P INPUT DROP", "iptables -A INPUT -p tcp --dport 9020 -j ACCEPT", "ip6tables -P INPUT DROP", "ip6tables -A INPUT -p ipv6-icmp -j ACCEPT", "ip6tables -A INPUT -p tcp --dport 9020 -j ACCEPT"] } },
+      { expect: ["client -> server:9015-9025 blocked except 9020"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({ family: e.family, status: e.status, broken: e.sweep?.broken.map((b) => `${b.port} ${b.observed}`) }));
+  expect(rows).toEqual([
+    { family: "ipv4", status: "failed", broken: ["9020 dropped"] },
+    { family: "ipv6", status: "failed", broken: ["9020 dropped"] },
   ]);
 }, 120_000);

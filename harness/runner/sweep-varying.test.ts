@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { FwspecError } from "../errors.ts";
 import type { Observation } from "../probes/observe.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
-import { MAX_VARYING_PORTS, singleFinding, varyingPorts } from "./sweep-varying.ts";
+import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./sweep-varying.ts";
 
 const ipt = (text: string): SavedRule => ({ family: "ipv4", table: "filter", chain: "INPUT", position: 1, packets: 0, bytes: 0, text, target: / -j (\S+)/.exec(text)?.[1] ?? null, comment: null });
 const on = (...rules: SavedRule[]) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [{ table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 }], rules }]]);
@@ -48,7 +48,7 @@ describe("singleFinding", () => {
     ["refused after a rule let it in: nothing listens", observed("refused", { decision: { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: LIMIT22.text, action: "accept", policy: false, source: "trace" } }), "admitted"],
     ["refused, no evidence", observed("refused"), "undetermined"],
   ])("%s: %s", (_, o, outcome) => {
-    const f = singleFinding(22, o, v);
+    const f = singleFinding(22, o, notSwept(v));
     expect(f.outcome).toBe(outcome);
     expect(f.evidence).toMatch(/^a single probe \(not swept: server's rule `-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1\/sec -j ACCEPT` \(-m limit\) answers by the packets before it\): r /);
   });

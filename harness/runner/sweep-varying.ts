@@ -41,8 +41,13 @@ export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first:
   return ports;
 }
 
-/** What a single probe of a varying port says, as a sweep's finding: refused by a REJECT the evidence names, or admitted (nothing listening) when a rule let it in. */
-export function singleFinding(port: number, o: Observation, v: VaryingRule): PortFinding {
+/** Why a varying rule's port was probed alone: `not swept: server's rule … (-m limit) answers by the packets before it`. */
+export function notSwept(v: VaryingRule): string {
+  return `not swept: ${describeVarying(v)} ${varyingWhy(v).replace(/,$/, "")}`;
+}
+
+/** What a single probe of a port says, as a sweep's finding (`why` it was probed alone: notSwept): refused by a REJECT the evidence names, or admitted (nothing listening) when a rule let it in. */
+export function singleFinding(port: number, o: Observation, why: string): PortFinding {
   const r = o.result;
   const rejected = o.decision?.action === "reject" || o.decidedBy.some((d) => d.rule.target === "REJECT");
   const outcome: PortOutcome = r.verdict === "refused" ? (rejected ? "refused" : o.decision?.action === "accept" ? "admitted" : "undetermined") : r.verdict;
@@ -51,7 +56,7 @@ export function singleFinding(port: number, o: Observation, v: VaryingRule): Por
     outcome,
     verdict: r.verdict,
     answer: "",
-    evidence: `a single probe (not swept: ${describeVarying(v)} ${varyingWhy(v).replace(/,$/, "")}): ${r.reason}`,
+    evidence: `a single probe (${why}): ${r.reason}`,
     rules: o.decidedBy.map(describeDelta),
   };
 }

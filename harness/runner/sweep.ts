@@ -22,7 +22,8 @@ import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { describeVarying, varyingWhy } from "../rules/stateful.ts";
-import { singleFinding, varyingPorts } from "./sweep-varying.ts";
+import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./sweep-varying.ts";
+import { proberTook } from "./sweep-prober.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
 import type { Decision } from "../model/results.ts";
@@ -51,9 +52,23 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       : { address: targetOrEmpty(lab, { ...p.spec, family }), findings: new Map(), command: "", durationMs: 0, notes: [] };
     if (single.size > 0) {
       const findings = new Map(facts.findings);
-      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), v));
+      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), notSwept(v)));
       const first = single.values().next().value!;
       facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} ${varyingWhy(first).replace(/,$/, "")}`] };
+    }
+    // nmap reads answers before the prober's own rules (sweep-prober.ts): when they took packets meanwhile, its answered ports are asked again.
+    const before = readings.get(e.from);
+    const took = before && facts.address !== "" ? proberTook(before, await readFamilyCounters(from, family)) : [];
+    if (took.length > 0) {
+      const why = `${e.from}'s own rules took packets during the sweep (${took[0]}${took.length > 1 ? ` and ${took.length - 1} more` : ""}), and nmap reads answers before them`;
+      const answered = [...facts.findings.values()].filter((f) => (f.verdict === "open" || f.verdict === "refused" || f.verdict === "unreachable") && !single.has(f.port)).map((f) => f.port);
+      const findings = new Map(facts.findings);
+      for (const port of answered) {
+        findings.set(port, answered.length <= MAX_VARYING_PORTS
+          ? singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), `asked again: ${why}`)
+          : { port, outcome: "error", verdict: "error", answer: findings.get(port)!.answer, evidence: `${why}: what ${e.from} gets here is not known, and ${answered.length} answered ports are more than the ${MAX_VARYING_PORTS} probed one by one; sweep from a host whose rules take no answers, or a smaller range`, rules: [] });
+      }
+      if (answered.length > 0) facts = { ...facts, findings, notes: [...facts.notes, `${answered.length} answered port(s) ${answered.length <= MAX_VARYING_PORTS ? "probed again one by one" : "not read"}: ${why}`] };
     }
   } catch (error) {
     const findings = new Map(ports.map((port) => [port, { port, outcome: "error" as const, verdict: "error" as const, answer: "", evidence: errorMessage(error), rules: [] }]));
