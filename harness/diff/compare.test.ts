@@ -7,6 +7,7 @@ import { diffStatus, type FlowAnswer, flowKey } from "./model.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import { type MatrixObservation, type ObservedFlow, observedFlow } from "./observed.ts";
 import { renderDiff, renderDiffJson } from "./render.ts";
+import { sideWords } from "./words.ts";
 
 const ACCEPT = "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT";
 const DROP = "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -108,6 +109,10 @@ describe("comparing two matrix observations", () => {
     expect(observedFlow(r).side.rule).toBeUndefined();
     // Without the note the counted DROP is named, as before.
     expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "" } }).side.rule).toBe("ipv6 filter INPUT #1 -A INPUT -j DROP");
+    // No rule took its first packet; an ESTABLISHED DROP counted: named as taking what followed, not "no rule counted it".
+    const later = { ...r, decidedBy: ["ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP (+7 packets)"], evidence: { stderr: "" } } as unknown as ExpectationResult;
+    expect(observedFlow(later).side).toMatchObject({ later: "ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP" });
+    expect(sideWords(observedFlow(later).side)).toBe("ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP (a rule for a connection's later packets) took what followed its first packet");
     // The router on its path held the entry: which host, too.
     expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "fwspec-probe: neighbour 2001:db8::2 unresolved (FAILED) at gw\n" } }).side).toMatchObject({ unresolved: "2001:db8::2", unresolvedAt: "gw" });
   });

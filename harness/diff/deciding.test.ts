@@ -4,7 +4,7 @@ import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { ExpectStep } from "../scenario/model.ts";
-import { decidingRule, parseCounted, resultDecidingRule } from "./deciding.ts";
+import { decidingRule, laterPacketsRule, parseCounted, resultDecidingRule } from "./deciding.ts";
 
 const ACCEPT_ALL = "ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (+1 packets)";
 const DROP_8080 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)";
@@ -75,4 +75,14 @@ describe("the deciding rule of a result with a decision (trace or counters)", ()
   ])("%s", (_, actual, decision, decidedBy, rule) => {
     expect(resultDecidingRule({ actual, decidedBy, ...(decision ? { decision } : {}) })).toBe(rule);
   });
+});
+
+describe("laterPacketsRule: a DROP for a connection's later packets that counted while no rule took the first", () => {
+  test.each<[string, Verdict, string[], string | undefined]>([
+    ["an ESTABLISHED DROP took the answer", "dropped", ["ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP (+7 packets)"], "ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP"],
+    ["nft ct state established drop", "dropped", ["ipv4 inet fw input #1 ct state established counter drop # handle 3 (+2 packets)"], "ipv4 inet fw input #1 ct state established counter drop # handle 3"],
+    ["an ESTABLISHED ACCEPT is no taker", "dropped", ["ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT (+7 packets)"], undefined],
+    ["a DROP for new packets is the deciding rule's business, not this", "dropped", ["ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)"], undefined],
+    ["open: nothing taken", "open", ["ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP (+7 packets)"], undefined],
+  ])("%s", (_, verdict, lines, rule) => expect(laterPacketsRule(verdict, lines)).toBe(rule));
 });

@@ -77,6 +77,18 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
   return best === undefined ? undefined : ruleName(best);
 }
 
+/**
+ * A DROP for a connection's later packets (`--ctstate ESTABLISHED`) that
+ * counted while a probe was `dropped`: no rule took its first packet, this
+ * one took its answer or what followed (an ESTABLISHED DROP before the
+ * ACCEPT lets the SYN in and drops the rest). Undefined otherwise.
+ */
+export function laterPacketsRule(verdict: Verdict, decidedBy: readonly string[]): string | undefined {
+  if (verdict !== "dropped") return undefined;
+  const taker = decidedBy.map(parseCounted).find((r): r is CountedRule => r !== undefined && r.target === "DROP" && laterPacketsOnly(r.text));
+  return taker === undefined ? undefined : ruleName(taker);
+}
+
 const ACTIONS: Readonly<Partial<Record<Verdict, Decision["action"]>>> = { open: "accept", dropped: "drop", refused: "reject", unreachable: "reject" };
 
 /** A counted rule is the decision's: by handle when its line names one (native nft), else by its text. */

@@ -45,6 +45,8 @@ export interface FlowSide {
   readonly unresolved?: string;
   /** The router that could not resolve it, when not the prober: the packet got that far. */
   readonly unresolvedAt?: string;
+  /** No rule took its first packet; this DROP for a connection's later packets counted (deciding.ts laterPacketsRule). */
+  readonly later?: string;
 }
 
 /** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */

@@ -8,7 +8,7 @@
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import { resultDecidingRule, ruleIsDecision } from "./deciding.ts";
+import { laterPacketsRule, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
 import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
@@ -43,12 +43,13 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   const neighbour = unresolvedNeighbour(e.evidence.stderr);
   const unresolved = neighbour?.address;
   const rule = unresolved === undefined ? resultDecidingRule(e) : undefined;
+  const later = unresolved === undefined && rule === undefined ? laterPacketsRule(e.actual, e.decidedBy) : undefined;
   const answer = flowAnswer(e.answer);
   // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
   const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}) } };
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}), ...(later !== undefined ? { later } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */

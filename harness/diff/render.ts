@@ -10,12 +10,11 @@
  * terminals (text.ts).
  */
 import { safeText } from "../text.ts";
-import { noRuleReason } from "./deciding.ts";
 import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
-import { allowNotes, changeWords, sideRule, unseenChangeNote } from "./words.ts";
+import { allowNotes, changeWords, sideWords, unseenChangeNote } from "./words.ts";
 
 function rule(side: FlowSide): string {
-  return sideRule(side) ?? noRuleReason(side.verdict);
+  return sideWords(side);
 }
 
 function familyName(f: string): string {

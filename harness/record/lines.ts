@@ -40,6 +40,8 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
     const unsent = sides.find((s) => s.side.unresolved !== undefined)?.side;
     if (unsent?.unresolvedAt !== undefined) return `never delivered: ${unsent.unresolvedAt} had no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     if (unsent !== undefined) return `never sent: no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
+    const later = sides.find((s) => s.side.later !== undefined)?.side.later;
+    if (later !== undefined) return `${withoutFamily(later)} (a rule for a connection's later packets) took what followed its first packet`;
     // Refused behind a port forward: the forward's target refused it, not the host probed.
     const forward = sides[0]!.side.verdict === "refused" ? sides.find((s) => s.side.rewrittenBy)?.side.rewrittenBy : undefined;
     return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict);

@@ -19,7 +19,7 @@
 import { failedByParity } from "../judge/expectation.ts";
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
-import { allowNotes, changeWords, sideRule, unseenChangeNote } from "../diff/words.ts";
+import { allowNotes, changeWords, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -173,7 +173,7 @@ function diffView(d: DiffResult, index: number): string {
   // Each side's verdict (for an answer change, who answered and the source it saw: changeWords), then its deciding rule.
   const side = (words: string, v: FlowSide) => {
     const rule = sideRule(v);
-    return `${htmlLine(words)}${rule ? `<br><code>${htmlLine(rule)}</code>` : ""}`;
+    return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}`;
   };
   const unseen = unseenChangeNote(d);
   const row = (c: DiffResult["changes"][number]) => {
