@@ -314,3 +314,33 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });
+
+describe("a rule in a router's FORWARD chain: the check is a probe the router forwards, not one to the router", () => {
+  const forward = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i wan0 -o lan0 -p tcp --dport 80 -j ACCEPT\n-A FORWARD -i wan0 -o lan0 -p tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n";
+  const routed = (...expect: string[]): Scenario => ({
+    ...fw,
+    hosts: [
+      { name: "router", firewall: true, router: true, networks: ["lan", "wan"], interfaces: { wan: "wan0", lan: "lan0" }, listen: [] } as never,
+      { name: "admin", firewall: false, networks: ["lan"], listen: [] } as never,
+      { name: "client", firewall: false, networks: ["wan"], listen: [] } as never,
+      { name: "backend", firewall: false, networks: ["lan"], listen: [{ protocol: "tcp", port: 80 }, { protocol: "tcp", port: 8080 }] } as never,
+    ],
+    steps: [
+      { kind: "apply", host: "router", sources: [{ kind: "restore", family: "ipv4", path: "/p/a.v4", content: forward }], location: { file: "/p/s.yaml", line: 3, column: 1 } },
+      { kind: "expect", expectations: expect.map((text, i) => expectation(text, 5 + i)), location: { file: "/p/s.yaml", line: 4, column: 1 } } as never,
+    ],
+  });
+  test.each([
+    // The forwarded check exists: it should say which refusal.
+    ["reject-type@a.v4:4", routed("client -> backend:8080/tcp4 refused"), "make `client -> backend:8080/tcp4 refused` (line 5) say which refusal: `… refused:icmp`"],
+    // None: a probe the router forwards, never one to the router itself (its INPUT decides that).
+    ["reject-type@a.v4:4", routed(), "add `client -> backend:8080/tcp4 refused:icmp` (a probe router forwards: its FORWARD rule decides it, not a probe to router itself)"],
+    // Its interfaces name the way: in on wan0 (client's network), out on lan0 (backend's); the reverse is no probe of it.
+    ["accept-drop@a.v4:3", routed(), "add `client -> backend:80/tcp4 open` (a probe router forwards: its FORWARD rule decides it, not a probe to router itself)"],
+  ])("%s with %#", (id, scenario, want) => {
+    const all = mutantsOf(scenario, selectOperators(["reject-type", "accept-drop"]));
+    const m = all.find((x) => x.id === id);
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});

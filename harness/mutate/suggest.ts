@@ -13,6 +13,8 @@
  * |   source port (DHCP replies: `--sport 67 --dport 68`)            |   port                                        |
  * | another port                                                     | a check on the port the rule decides, from   |
  * |                                                                  |   where it matches; if checked, the new port  |
+ * | a rule of iptables' FORWARD chain (REJECT type: on a forwarded   | a probe the router forwards, between hosts on |
+ * |   `refused` check, which refusal)                                |   its networks (suggest-forward.ts)           |
  * | nft: a rule or policy of a forward hook                           | a probe the host forwards; none on a host     |
  * |                                                                  |   that is no router: a known gap              |
  * | nft: a chain policy changed                                      | a probe to a port the host listens on and no  |
@@ -51,6 +53,7 @@ import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine } from "./nft-lines.ts";
 import { peerOf, suffix, unnamedListener, unnamedPort, withListener } from "./suggest-probe.ts";
 import { counterRule, fixedSourcePort, isLoopbackRule, nftCounterSelector, ruleProtocol, rulePort, sourcePort, verdictOf } from "./suggest-rule.ts";
+import { forwardedPair } from "./suggest-forward.ts";
 import { probeSource, sourceMatches } from "./suggest-source.ts";
 import { weighed } from "./suggest-weigh.ts";
 
@@ -93,12 +96,30 @@ function policySuggestion(line: NftRuleLine, scenario: Scenario): string {
  * A forward hook sees only packets the host routes for others: a probe to the host goes through input. A host
  * that is no router forwards nothing in the lab (no route leads through it), so no probe reaches the chain.
  */
-function forwardSuggestion(line: NftRuleLine, scenario: Scenario, what: string, verdict: string | undefined): string {
+function forwardSuggestion(line: Pick<RuleLine, "host">, scenario: Scenario, what: string, verdict: string | undefined): string {
   const host = line.host;
   if (scenario.hosts.find((h) => h.name === host)?.router !== true) {
     return `no probe can catch it: ${what} decides only packets ${host} forwards, and ${host} is no router (no \`router: true\`): a probe to it goes through input, and no lab host routes through it; accept it as a known gap`;
   }
   return `add a probe ${host} forwards (from a host on one of its networks to a host on another${verdict ? ", to a port no rule names" : ""}): ${what}${verdict ? ` (${verdict})` : ""} decides it, not a probe to ${host} itself`;
+}
+
+/**
+ * An iptables FORWARD rule: a probe the router forwards (suggest-forward.ts), on the rule's port with its verdict;
+ * a REJECT whose type changed, on a forwarded `refused` check already there: that check says which refusal.
+ */
+function forwardedAdvice(mutant: Mutant, line: RuleLine, scenario: Scenario, all: readonly Placed[]): string {
+  const host = line.host;
+  const named = rulePort(line);
+  const pair = forwardedPair(line, scenario, named);
+  const port = named ?? (pair ? scenario.hosts.find((h) => h.name === pair.to)?.listen[0]?.port : undefined) ?? unnamedPort(scenario, host);
+  const routed = (e: Expectation) => e.to.kind === "host" && e.to.host !== host && e.from !== host && e.port === port && e.families.includes(line.family);
+  if (mutant.operator === "reject-type") {
+    const refused = all.find((p) => routed(p.expectation) && p.expectation.expected === "refused");
+    if (refused) return `make \`${refused.expectation.text}\` (line ${refused.expectation.location.line}) say which refusal: \`… ${verdictOf(line, true)}\``;
+  }
+  if (!pair) return forwardSuggestion(line, scenario, `\`${line.text.trim()}\` in the FORWARD chain`, undefined);
+  return `add \`${pair.from} -> ${pair.to}:${port}${suffix(ruleProtocol(line), line.family)} ${verdictOf(line, mutant.operator === "reject-type")}\` (a probe ${host} forwards: its FORWARD rule decides it, not a probe to ${host} itself)`;
 }
 
 /** One element of a set removed: a check on that element's port with the verdict of the rule that uses the set. */
@@ -152,6 +173,7 @@ function adviceFor(mutant: Mutant, scenario: Scenario, counted: boolean): string
     return forwardSuggestion(line, scenario, `\`${line.text.trim()}\` in the forward chain`, undefined);
   }
   const all = expectationsOf(scenario);
+  if (!isNftLine(line) && line.chain === "FORWARD") return forwardedAdvice(mutant, line, scenario, all);
   const named = rulePort(line) ?? scenario.hosts.find((h) => h.name === host)?.listen[0]?.port;
   // A rule that names no port and a host that listens on none: any port the rule matches, e.g. one no rule names.
   const port = named ?? unnamedPort(scenario, host);
