@@ -11,6 +11,7 @@ import { parseCidr, contains } from "../model/cidr.ts";
 import type { Family } from "../model/types.ts";
 import { normalizePort } from "./match.ts";
 import { type OptionGroup, splitGroups, tokenizeRule } from "./tokenize.ts";
+import { iptablesDports, type PortRanges } from "./dports.ts";
 
 export type PacketMatch = "match" | "no" | "unknown";
 
@@ -180,12 +181,23 @@ const TAKING = new Set(["ACCEPT", "DROP", "REJECT", "RETURN"]);
  * of the chain (ACCEPT, DROP, REJECT, RETURN, or a `-g` goto; a `-j` jump to a
  * chain that may return, LOG or no target takes nothing for good) and each of
  * its conditions is also one of `later`'s (so `-p tcp` covers `-p tcp --dport
- * 8080`; a rate limit, another address or a port range does not count as covering).
+ * 8080`, and a port range or multiport list the ports inside it; a rate
+ * limit or another address does not count as covering).
  */
 export function covers(earlier: string, later: string): boolean {
   const target = /(?:^|\s)-([jg])\s+(\S+)/.exec(earlier);
   if (!target || (target[1] === "j" && !TAKING.has(target[2]!))) return false;
   const e = conditions(earlier);
   const l = conditions(later);
-  return e !== undefined && l !== undefined && [...e].every((c) => l.has(c));
+  if (e === undefined || l === undefined) return false;
+  // Destination ports by value: `--dport 80:90` and `-m multiport --dports 80,85` cover the ports inside them.
+  const ep = iptablesDports(earlier);
+  const lp = iptablesDports(later);
+  const rest = (set: Set<string>, ports: PortRanges | undefined) => [...set].filter((c) => ports === undefined || !PORT_CONDITION.test(c));
+  const within = ep === undefined || (lp !== undefined && lp.every(([a, b]) => ep.some(([x, y]) => x <= a && b <= y)));
+  const others = new Set(rest(l, lp));
+  return within && rest(e, ep).every((c) => others.has(c));
 }
+
+/** A destination-port condition as conditions() writes it (compared by value in covers). */
+const PORT_CONDITION = /^(?:--dports?|--destination-ports?) |^-m multiport$/;
