@@ -55,6 +55,8 @@ it("a sweep: ports a rate limit names are probed one by one, not swept; a rate l
         apply: {
           host: "server",
           commands: [
+            // Without it the handshake's last ACK (not NEW) meets the final DROP: connected, never greeted, `dropped`.
+            "iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
             "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m limit --limit 1/sec --limit-burst 1 -j ACCEPT",
             "iptables -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP",
             "iptables -A INPUT -p tcp -j DROP",
