@@ -67,7 +67,7 @@ export function judgeSweep(e: Expectation, family: Family, facts: SweepObservati
   const breaks: SweepBreak[] = findings.flatMap((f, i) => {
     const status = statuses[i]!;
     if (status === "passed") return [];
-    return [{ port: f.port, status, expected: expectedAt(sweep, e.expected, f.port, listens), observed: OUTCOME_LABEL[f.outcome], answer: f.answer, evidence: f.evidence, rules: f.rules, repro: repro(f.port) }];
+    return [{ port: f.port, status, expected: expectedAt(sweep, e.expected, f.port, listens), observed: OUTCOME_LABEL[f.outcome], answer: f.answer, evidence: f.evidence, rules: f.rules, repro: f.command ?? repro(f.port) }];
   });
   const status = breaks.some((b) => b.status === "failed") ? "failed" : breaks.length > 0 ? "error" : "passed";
   const counts: Partial<Record<PortOutcome, number>> = {};

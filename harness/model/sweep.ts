@@ -33,6 +33,8 @@ export interface PortFinding {
   readonly evidence: string;
   /** The rules that decided (several when attribution stayed ambiguous: one of them did). */
   readonly rules: readonly string[];
+  /** A port probed alone (not by the batch): that probe's command, its repro. */
+  readonly command?: string;
 }
 
 /** A port whose outcome broke the expectation (or could not be decided), with its evidence. */

@@ -82,7 +82,8 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
     `expected ${e.expected} on ${s.ports}, observed ${s.summary}`,
     ...(e.explanation ? [label("meaning", e.explanation)] : []),
     label("sweep", `${e.from} -> ${e.to} (${e.address}) ports ${s.ports}/${e.protocol} ${e.family}, ${e.evidence.durationMs} ms; ${s.notes.join("; ")}`),
-    label("repro", s.command),
+    // Every port probed alone (none by the batch): each port's repro below is the command.
+    ...(s.command !== "" ? [label("repro", s.command)] : []),
     ...(s.decided && s.decided.length > 0 ? [label("decided", s.decided.map((d) => `${d.count === 1 ? "port" : "ports"} ${d.ports}: ${d.decided}`).join("\n"))] : []),
   ];
   for (const b of s.broken) {

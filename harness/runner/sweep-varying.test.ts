@@ -50,6 +50,8 @@ describe("singleFinding", () => {
   ])("%s: %s", (_, o, outcome) => {
     const f = singleFinding(22, o, notSwept(v));
     expect(f.outcome).toBe(outcome);
+    // Its repro is the single probe's own command, not nmap's.
+    expect(f.command).toBe("nc");
     expect(f.evidence).toMatch(/^a single probe \(not swept: server's rule `-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 1\/sec -j ACCEPT` \(-m limit\) answers by the packets before it\): r /);
   });
 });

@@ -58,5 +58,6 @@ export function singleFinding(port: number, o: Observation, why: string): PortFi
     answer: "",
     evidence: `a single probe (${why}): ${r.reason}`,
     rules: o.decidedBy.map(describeDelta),
+    command: r.evidence.command,
   };
 }
