@@ -37,6 +37,12 @@ describe("sweep reports", () => {
     expect(expectationMismatch(failed)).toBe(`expected dropped on 1-1024 except 22, 2 port(s) broke it: ${summary}`);
   });
 
+  test("a sweep whose every port was probed alone (no batch) prints no empty repro line", () => {
+    const alone = { ...failed, sweep: { ...failed.sweep!, command: "" } };
+    expect(expectationFailure(alone, "")).not.toMatch(/^\s*repro:\s*$/m);
+    expect(expectationFailure(failed, "")).toMatch(/^\s*repro: +docker exec c nmap -sS -p 1-1024/m);
+  });
+
   test("a port number wider than the label column keeps a space before what it says", () => {
     const wide: ExpectationResult = { ...failed, sweep: { ...failed.sweep!, broken: failed.sweep!.broken.map((b) => ({ ...b, port: b.port + 60000 })) } };
     expect(expectationFailure(wide, "")).toContain("port 60080: broke: expected dropped, observed open (answer syn-ack)");
