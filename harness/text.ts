@@ -17,7 +17,7 @@ function escapeChar(c: string): string {
 }
 
 /** A line a CI runner would read as a command: GitHub `::name ...::`, Azure `##vso[` / `##[`. */
-const CI_COMMAND = /^\s*(::|##(vso)?\[)/;
+export const CI_COMMAND = /^\s*(::|##(vso)?\[)/;
 
 /** Multi-line text: controls escaped (tabs and newlines kept; CR is `\x0d`), CI command lines prefixed with `| `. */
 export function safeText(text: string): string {

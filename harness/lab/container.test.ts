@@ -1,6 +1,7 @@
 /** Each lab host's kernel settings (pure): forwarding is on only for a host the scenario declares a router. */
 import { describe, expect, test } from "vitest";
-import { hostSysctls } from "./container.ts";
+import { HOST_SYSCTLS, hostSysctls } from "./container.ts";
+import { SWEEP_SOURCE_PORT, SWEEP_SOURCE_PORTS } from "../rules/trace.ts";
 
 describe("a lab host's kernel settings", () => {
   test.each([
@@ -15,4 +16,10 @@ describe("a lab host's kernel settings", () => {
     // REJECT answers stay answers: no ICMP rate limit on any host.
     expect(sysctls["net.ipv4.icmp_ratelimit"]).toBe("0");
   });
+});
+
+test("sweeps' source ports are reserved on every lab host, inside Linux's ephemeral range (a client's ports)", () => {
+  const last = SWEEP_SOURCE_PORT + SWEEP_SOURCE_PORTS - 1;
+  expect(HOST_SYSCTLS["net.ipv4.ip_local_reserved_ports"]).toBe(`${SWEEP_SOURCE_PORT}-${last}`);
+  expect(SWEEP_SOURCE_PORT >= 32768 && last <= 60999).toBe(true);
 });

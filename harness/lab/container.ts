@@ -26,6 +26,9 @@ export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
   // host's FORWARD chain would be reachable on one machine and not on another (mutate's reach.ts counts on it).
   "net.ipv4.ip_forward": "0",
   "net.ipv6.conf.all.forwarding": "0",
+  // Sweeps' source ports (rules/trace.ts SWEEP_SOURCE_PORT, inside the ephemeral range): no connection of a
+  // single probe or listener picks one, so a step's trace tells sweeps' packets apart (both families).
+  "net.ipv4.ip_local_reserved_ports": "60000-60999",
 };
 
 export const ROUTER_SYSCTLS: Readonly<Record<string, string>> = {

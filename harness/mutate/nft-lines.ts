@@ -324,7 +324,7 @@ function matchesOnly(words: readonly string[], protocol: string, fields: readonl
   return words.some((w, i) => (w === protocol && fields.includes(words[i + 1] ?? "")) || (["l4proto", "protocol", "nexthdr"].includes(w) && words[i + 1] === protocol));
 }
 
-/** The lowest source port a probe's packets leave from: sweeps' (rules/trace.ts SWEEP_SOURCE_PORT), below Linux's ephemeral range (32768–60999). */
+/** A port below every source port a probe's packets leave from: Linux's ephemeral range (32768–60999), sweeps' inside it (rules/trace.ts SWEEP_SOURCE_PORT). */
 const LOWEST_PROBE_SOURCE_PORT = 30909;
 
 /** `22`, `1-1024`, `{ 22, 80-81 }` from `at`: the ports, or undefined (a named set, a negation, a service name). */

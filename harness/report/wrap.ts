@@ -10,13 +10,13 @@
  */
 
 import stringWidth from "string-width";
+import { CI_COMMAND } from "../text.ts";
 
 /** Terminal columns when nothing better is known (not a terminal, or its width unknown). */
 export const DEFAULT_WIDTH = 100;
 
 /** Labels whose value is a command to paste: never broken. */
 const WHOLE = new Set(["repro:"]);
-const CI_COMMAND = /^(::|##(vso)?\[)/;
 
 /** Width in terminal columns: a wide character (CJK, most emoji) takes two, a combining mark none (string-width). */
 export function textWidth(text: string): number {

@@ -25,12 +25,15 @@ import { NAT_TARGETS, silentRewrites } from "./trace-nat.ts";
 import { isLoopbackReentry, natTarget, packetIdentity, type Reentry, reentryOf } from "./trace-loopback.ts";
 
 /**
- * The source ports sweeps' packets leave from (nmap -g; below Linux's
- * ephemeral range, so never a single probe's): the sweep at index i of a step
+ * The source ports sweeps' packets leave from (nmap -g): inside Linux's
+ * ephemeral range (32768–60999), where a client's connections come from, so
+ * a rule on source ports (`--sport 32768:60999`) meets a sweep's packets as
+ * it meets a client's; reserved on every lab host (lab/container.ts
+ * HOST_SYSCTLS), so never a single probe's. The sweep at index i of a step
  * uses SWEEP_SOURCE_PORT + i (modulo SWEEP_SOURCE_PORTS), so a step's trace
  * tells each sweep's packets from the others' and from single probes'.
  */
-export const SWEEP_SOURCE_PORT = 30909;
+export const SWEEP_SOURCE_PORT = 60000;
 export const SWEEP_SOURCE_PORTS = 1000;
 
 /** The source port of the step's probe at `index` when it is a sweep. */

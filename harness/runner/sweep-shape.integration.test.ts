@@ -54,3 +54,22 @@ it("a prober whose own INPUT drops the answers: the port nmap saw open is what t
     { family: "ipv6", status: "failed", broken: ["9020 dropped"] },
   ]);
 }, 120_000);
+
+it("a rule on the client's source ports (Linux's ephemeral range): a sweep's packets leave from such a port too", async () => {
+  const scenario = defineScenario({
+    name: "source ports",
+    description: "only TCP from ephemeral source ports is let in (and 8080); the rest is dropped",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8050"] }, client: {} },
+    steps: [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT", "iptables -A INPUT -p tcp --sport 32768:60999 -j ACCEPT", "iptables -A INPUT -p tcp -j DROP"] } },
+      // A client's connection to 8050 comes from an ephemeral port: open; nothing listens on 8045-8049.
+      { expect: ["client -> server:8050 open", "client -> server:8045-8050 blocked except 8050"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [single, sweep] = report.scenarios[0]!.expectations;
+  expect(single!.actual).toBe("open");
+  // Every port admitted by the source-port rule, as a client's: 8045-8049 answered by the kernel (admitted), not dropped.
+  expect({ status: sweep!.status, counts: sweep!.sweep?.counts }).toEqual({ status: "failed", counts: { admitted: 5, open: 1 } });
+}, 120_000);
