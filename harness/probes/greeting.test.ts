@@ -1,7 +1,7 @@
-/** Unit tests (table-driven, pure) for greeting.ts: a connection fwspec's listener never greeted. */
+/** Unit tests (table-driven, pure) for greeting.ts: a connection the target still holds half-open. */
 import { describe, expect, test } from "vitest";
 import type { ProbeSpec } from "../model/types.ts";
-import { servesListener, ungreeted } from "./greeting.ts";
+import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
 import type { ProbeResult } from "./probe.ts";
 
 const spec: ProbeSpec = { from: "client", to: { kind: "host", host: "server" }, port: 22, protocol: "tcp", family: "ipv4", timeoutSeconds: 2 };
@@ -11,32 +11,28 @@ const result = (over: Partial<ProbeResult> & { stdout?: string; durationMs?: num
   ...over,
 });
 const ANSWER = { host: "server", port: 22, peer: "198.18.0.2", peerPort: 40000 };
+const SYN_RECV = "0      0      198.18.0.3:22      198.18.0.2:41234\n";
 
 describe("ungreeted", () => {
-  test.each<[string, ProbeResult, boolean, string]>([
-    ["connected, silent for the whole timeout, on a port fwspec serves: dropped", result({}), true, "dropped"],
-    ["greeted: open", result({ stdout: "fwspec server 22 198.18.0.2 40000\n", durationMs: 4, answer: ANSWER }), true, "open"],
-    ["a port fwspec does not serve (a service of a run step): open", result({}), false, "open"],
-    ["something else answered (data, no identity line): open", result({ stdout: "SSH-2.0-OpenSSH\n" }), true, "open"],
-    ["closed before the timeout without a greeting (another service took it): open", result({ durationMs: 40 }), true, "open"],
-    ["already dropped: unchanged", result({ verdict: "dropped", reason: "no answer within 2 s" }), true, "dropped"],
-    ["UDP: not a TCP greeting", result({ spec: { ...spec, protocol: "udp" } }), true, "open"],
-  ])("%s", (_, r, served, want) => expect(ungreeted(r, served).verdict).toBe(want));
+  test.each<[string, ProbeResult, string, string]>([
+    ["connected, silent for the whole timeout, the target half-open: dropped", result({}), SYN_RECV, "dropped"],
+    ["silent, but the target holds no half-open socket (a silent service took it, behind a REDIRECT): open", result({}), "", "open"],
+    ["greeted: open", result({ stdout: "fwspec server 22 198.18.0.2 40000\n", durationMs: 4, answer: ANSWER }), SYN_RECV, "open"],
+    ["something else answered (data, no identity line): open", result({ stdout: "SSH-2.0-OpenSSH\n" }), SYN_RECV, "open"],
+    ["closed before the timeout without a greeting: open", result({ durationMs: 40 }), SYN_RECV, "open"],
+    ["already dropped: unchanged", result({ verdict: "dropped", reason: "no answer within 2 s" }), SYN_RECV, "dropped"],
+    ["UDP: no handshake", result({ spec: { ...spec, protocol: "udp" } }), SYN_RECV, "open"],
+  ])("%s", (_, r, ss, want) => expect(ungreeted(r, "server", ss).verdict).toBe(want));
 
   test("the reason says what was seen and what it means", () => {
-    const r = ungreeted(result({}), true);
-    expect(r.reason).toBe("connected (its SYN was answered), but the listener on port 22 sent nothing and the connection stayed open for the whole 2 s: fwspec's listener greets every connection it accepts, so the handshake's last ACK, or what followed it, was dropped on the way and no data passes");
+    const r = ungreeted(result({}), "server", SYN_RECV);
+    expect(r.reason).toBe("connected (its SYN was answered), but nothing came for the whole 2 s and server still holds the connection half-open (SYN-RECV on port 22): the handshake's last ACK, or what followed it, was dropped on the way and no data passes");
     expect(r.evidence).toEqual(result({}).evidence);
     expect(r.halfOpen).toBe(true);
   });
-});
 
-describe("servesListener", () => {
-  const listen = [{ protocol: "tcp", port: 22 }, { protocol: "http", port: 80 }, { protocol: "udp", port: 53 }] as const;
-  test.each<[string, number, boolean]>([
-    ["a TCP listener on the port", 22, true],
-    ["an HTTP listener: no greeting on a bare TCP connection", 80, false],
-    ["a UDP listener", 53, false],
-    ["no listener", 8080, false],
-  ])("%s", (_, port, want) => expect(servesListener(listen, port)).toBe(want));
+  test("only a silent connection is worth asking the target", () => {
+    expect([silentConnection(result({})), silentConnection(result({ durationMs: 40 })), silentConnection(result({ verdict: "dropped" }))]).toEqual([true, false, false]);
+    expect(halfOpenCommand(8080)).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :8080 )"]);
+  });
 });

@@ -1,32 +1,36 @@
 /**
- * A TCP connection its prober's kernel completed to a port a fwspec listener
- * serves, that brought nothing and never closed within the tool's timeout
- * (pure). fwspec's TCP listener greets every connection it accepts at once
- * with its identity line, then echoes and closes when the prober does
- * (docker/fwspec-answer): silence for the whole timeout means the server never
- * accepted the connection, because the handshake's last ACK (or what followed
- * it) was dropped on the way — an `ESTABLISHED -j DROP`, a `--tcp-flags` rule
- * — and no data passes. That is `dropped`, whatever the prober's `connect()`
- * said; the SYN's own deciding rule still stands in the evidence.
+ * A TCP connection its prober's kernel completed that brought nothing and
+ * never closed within the tool's timeout, while the target still holds it
+ * half-open (pure). fwspec's TCP listener greets every connection it accepts
+ * at once (docker/fwspec-answer); a silent connection may also be a silent
+ * service (behind a REDIRECT or DNAT), so the target is asked (probes/probe.ts
+ * labChecked): a socket of its in SYN-RECV on the probed port means the
+ * handshake's last ACK, or what followed it, never reached it — an
+ * `ESTABLISHED -j DROP`, a `--tcp-flags` rule — and no data passes. That is
+ * `dropped`, whatever the prober's `connect()` said; the SYN's own deciding
+ * rule still stands in the evidence.
  */
-import type { ListenerSpec } from "../model/types.ts";
 import type { ProbeResult } from "./probe.ts";
 
-/** Does a host with these listeners serve a greeting TCP listener on `port`? (HTTP listeners wait for a request.) */
-export function servesListener(listen: readonly ListenerSpec[], port: number): boolean {
-  return listen.some((l) => l.protocol === "tcp" && l.port === port);
+/** Connected, then nothing (no data, no close) for the whole timeout: worth asking the target. */
+export function silentConnection(result: ProbeResult): boolean {
+  const { spec, evidence } = result;
+  return spec.protocol === "tcp" && result.verdict === "open" && result.answer === undefined && evidence.stdout.trim() === "" && evidence.durationMs >= spec.timeoutSeconds * 900;
 }
 
-/** The result, `dropped` when the connection was never greeted (`served`: the probed host serves a TCP listener on the port). */
-export function ungreeted(result: ProbeResult, served: boolean): ProbeResult {
-  const { spec, evidence } = result;
-  if (!served || spec.protocol !== "tcp" || result.verdict !== "open" || result.answer !== undefined) return result;
-  // Anything it sent, or a close before the timeout: something answered (another service, behind a rewrite).
-  if (evidence.stdout.trim() !== "" || evidence.durationMs < spec.timeoutSeconds * 900) return result;
+/** The target's half-open sockets on the probed port (`ss -Htn state syn-recv`), as asked. */
+export function halfOpenCommand(port: number): string[] {
+  return ["ss", "-Htn", "state", "syn-recv", `( sport = :${port} )`];
+}
+
+/** The result, `dropped` when it was a silent connection and the target (`target`) listed a half-open socket on its port (`ss`: halfOpenCommand's output). */
+export function ungreeted(result: ProbeResult, target: string, ss: string): ProbeResult {
+  if (!silentConnection(result) || ss.trim() === "") return result;
+  const { spec } = result;
   return {
     ...result,
     verdict: "dropped",
     halfOpen: true,
-    reason: `connected (its SYN was answered), but the listener on port ${spec.port} sent nothing and the connection stayed open for the whole ${spec.timeoutSeconds} s: fwspec's listener greets every connection it accepts, so the handshake's last ACK, or what followed it, was dropped on the way and no data passes`,
+    reason: `connected (its SYN was answered), but nothing came for the whole ${spec.timeoutSeconds} s and ${target} still holds the connection half-open (SYN-RECV on port ${spec.port}): the handshake's last ACK, or what followed it, was dropped on the way and no data passes`,
   };
 }

@@ -16,7 +16,8 @@ import type { Refusal } from "../model/types.ts";
 import { refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
-import { servesListener, ungreeted } from "./greeting.ts";
+import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
+import { sameAddress } from "./answer.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -42,7 +43,7 @@ export interface ProbeResult {
   readonly refusal?: Refusal;
   /** An open probe: the listener's identity line (who answered, the source it saw), when it sent one. */
   readonly answer?: Answer;
-  /** Connected, but fwspec's listener never greeted it: `dropped` (greeting.ts). */
+  /** Connected, but its target held it half-open: `dropped` (greeting.ts). */
   readonly halfOpen?: true;
 }
 
@@ -126,21 +127,34 @@ async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promi
   return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
 }
 
-/** The host a probe went to, when it is a lab host by name (its own loopback: itself). */
+/** The host a probe went to: a lab host by name, itself for its loopback, or the host holding a literal address. */
 function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefined {
   if (spec.to.kind === "localhost") return lab.host(spec.from);
-  return spec.to.kind === "host" ? lab.host(spec.to.host) : undefined;
+  if (spec.to.kind === "host") return lab.host(spec.to.host);
+  const address = spec.to.address;
+  return [...lab.hosts.values()].find((h) => h.networks.some((n) => {
+    const own = h.addressOn(n, spec.family);
+    return (own !== undefined && sameAddress(own, address)) || (h.spec.addresses?.[n]?.extra ?? []).some((x) => sameAddress(x, address));
+  }));
+}
+
+/** A silent connection (greeting.ts) with the target asked whether it holds it half-open. */
+async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  if (!silentConnection(result)) return result;
+  const target = probedHost(lab, result.spec);
+  if (!target) return result;
+  const ss = await target.exec(halfOpenCommand(result.spec.port), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  return ungreeted(result, target.name, ss);
 }
 
 /**
  * What the lab tells about an ended probe, beyond its tool's output: a
- * connection fwspec's listener never greeted is `dropped` (greeting.ts); a
+ * connection its target still holds half-open is `dropped` (greeting.ts); a
  * probe whose packet the router on its path could not hand on is noted
  * (pathNeighbourChecked).
  */
 export async function labChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
-  const target = probedHost(lab, result.spec);
-  return await pathNeighbourChecked(lab, ungreeted(result, target !== undefined && servesListener(target.spec.listen, result.spec.port)));
+  return await pathNeighbourChecked(lab, await greetingChecked(lab, result));
 }
 
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
