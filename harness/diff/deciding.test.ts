@@ -86,3 +86,19 @@ describe("laterPacketsRule: a DROP for a connection's later packets that counted
     ["open: nothing taken", "open", ["ipv4 filter INPUT #1 -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j DROP (+7 packets)"], undefined],
   ])("%s", (_, verdict, lines, rule) => expect(laterPacketsRule(verdict, lines)).toBe(rule));
 });
+
+describe("a counted rule for other ports is not a probe's deciding rule (another flow's late packets counted meanwhile)", () => {
+  const OTHER = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8081 --tcp-flags SYN,RST,ACK,FIN ACK -j DROP (+3 packets)";
+  const EST8080 = "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP (+2 packets)";
+  test("the other port's DROP is not named; the ESTABLISHED DROP on its own port is the later-packets rule", () => {
+    const e = { actual: "dropped" as const, decidedBy: [EST8080, OTHER], port: 8080 };
+    expect(resultDecidingRule(e)).toBeUndefined();
+    expect(laterPacketsRule(e.actual, e.decidedBy, e.port)).toBe("ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP");
+  });
+  test("its own port's DROP is named", () => {
+    expect(resultDecidingRule({ actual: "dropped", decidedBy: [OTHER, "ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (+1 packets)"], port: 8080 })).toBe("ipv4 filter INPUT #3 -A INPUT -p tcp -m tcp --dport 8080 -j DROP");
+  });
+  test("behind a port rewrite (a DNAT counted) ports say nothing: the guess stands", () => {
+    expect(resultDecidingRule({ actual: "dropped", decidedBy: ["ipv4 nat PREROUTING #1 -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:8081 (+1 packets)", OTHER], port: 80 })).toBe("ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8081 --tcp-flags SYN,RST,ACK,FIN ACK -j DROP");
+  });
+});

@@ -11,6 +11,7 @@
 import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
 import { blankQuoted } from "../rules/nft-canonical.ts";
+import { iptablesDports, nftDports } from "../rules/dports.ts";
 
 export interface CountedRule {
   readonly family: string;
@@ -67,12 +68,23 @@ export function ruleName(r: CountedRule): string {
   return `${r.family} ${r.table} ${r.chain} #${r.position} ${r.text}`;
 }
 
-/** The rule that decided `verdict`, from the probe's `decidedBy` lines; undefined when none fits (a policy, nothing listening). */
-export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): string | undefined {
+/** A counted rule whose destination ports leave out `port` counted another flow's packets (undefined: not judged). */
+function otherPorts(r: CountedRule, port: number | undefined): boolean {
+  if (port === undefined) return false;
+  const ranges = / # handle \d+$/.test(r.text) ? nftDports(r.text) : iptablesDports(r.text);
+  return ranges !== undefined && !ranges.some(([a, b]) => a <= port && port <= b);
+}
+
+/**
+ * The rule that decided `verdict`, from the probe's `decidedBy` lines; undefined when none fits (a policy, nothing
+ * listening). `port`: the probe's destination port, where no rule rewrote it: a rule for other ports counted
+ * another flow's packets meanwhile (a connection's retransmissions), not the probe's.
+ */
+export function decidingRule(verdict: Verdict, decidedBy: readonly string[], port?: number): string | undefined {
   const targets = TARGETS[verdict];
   if (!targets) return undefined;
   // A rule that counted only the connection's later packets did not decide: the first packet went by another rule, or the policy.
-  const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text));
+  const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text) && !otherPorts(r, port));
   const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain.toUpperCase()) ? 1 : 0) - (OUTGOING.has(y.chain.toUpperCase()) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
 }
@@ -83,9 +95,9 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[]): st
  * one took its answer or what followed (an ESTABLISHED DROP before the
  * ACCEPT lets the SYN in and drops the rest). Undefined otherwise.
  */
-export function laterPacketsRule(verdict: Verdict, decidedBy: readonly string[]): string | undefined {
+export function laterPacketsRule(verdict: Verdict, decidedBy: readonly string[], port?: number): string | undefined {
   if (verdict !== "dropped") return undefined;
-  const taker = decidedBy.map(parseCounted).find((r): r is CountedRule => r !== undefined && r.target === "DROP" && laterPacketsOnly(r.text));
+  const taker = decidedBy.map(parseCounted).find((r): r is CountedRule => r !== undefined && r.target === "DROP" && laterPacketsOnly(r.text) && !otherPorts(r, port));
   return taker === undefined ? undefined : ruleName(taker);
 }
 
@@ -108,7 +120,7 @@ export function ruleIsDecision(e: { readonly actual: Verdict; readonly decision?
  * named as its counter line names it (`ipv4 filter INPUT #2 -A INPUT … -j
  * DROP`), else without a position (`ipv4 inet fw input policy drop`); otherwise the guess from `decidedBy`.
  */
-export function resultDecidingRule(e: { readonly actual: Verdict; readonly decidedBy: readonly string[]; readonly decision?: Decision }): string | undefined {
+export function resultDecidingRule(e: { readonly actual: Verdict; readonly decidedBy: readonly string[]; readonly decision?: Decision; readonly port?: number }): string | undefined {
   const d = e.decision;
   if (d && ACTIONS[e.actual] === d.action) {
     if (d.unfiltered) return `${d.family} ${d.rule}`;
@@ -118,7 +130,13 @@ export function resultDecidingRule(e: { readonly actual: Verdict; readonly decid
     const counted = e.decidedBy.map(parseCounted).find((r) => r !== undefined && r.family === d.family && r.table === d.table && r.chain === chain && sameRule(r, d));
     return counted ? ruleName(counted) : `${d.family} ${d.table} ${chain} ${d.rule}`;
   }
-  return decidingRule(e.actual, e.decidedBy);
+  return decidingRule(e.actual, e.decidedBy, portJudged(e));
+}
+
+/** The probe's port, unless a rule on its path rewrote ports (a DNAT or REDIRECT counted, or the decision names a rewrite). */
+export function portJudged(e: { readonly decidedBy: readonly string[]; readonly decision?: Decision; readonly port?: number }): number | undefined {
+  const rewritten = (e.decision?.rewrites?.length ?? 0) > 0 || e.decidedBy.some((l) => /(?:-j (?:DNAT|REDIRECT)|\b(?:dnat|redirect)\b)/.test(blankQuoted(l)));
+  return rewritten ? undefined : e.port;
 }
 
 /** What it means that no terminal rule counted a probe with this verdict. */

@@ -8,7 +8,7 @@
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import { laterPacketsRule, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
+import { laterPacketsRule, portJudged, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
 import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
@@ -43,7 +43,7 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   const neighbour = unresolvedNeighbour(e.evidence.stderr);
   const unresolved = neighbour?.address;
   const rule = unresolved === undefined ? resultDecidingRule(e) : undefined;
-  const later = unresolved === undefined && rule === undefined ? laterPacketsRule(e.actual, e.decidedBy) : undefined;
+  const later = unresolved === undefined && rule === undefined ? laterPacketsRule(e.actual, e.decidedBy, portJudged(e)) : undefined;
   const answer = flowAnswer(e.answer);
   // The decision's line only when the decision is the rule named (a decision that does not give the verdict is not).
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
