@@ -4,6 +4,7 @@
  * is a loopback rule, and how a counters check names it. iptables words and
  * nft words alike (nft-lines.ts).
  */
+import { REJECT_VERDICTS } from "../rules/decisive.ts";
 import { type RuleLine } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
 
@@ -34,7 +35,12 @@ export function verdictOf(line: RuleLine, strict = false): string {
   if (isNftLine(line)) return nftVerdictOf(line, strict);
   const target = valueOf(line.words, ["-j", "--jump"]);
   if (target === "DROP") return "dropped";
-  if (target === "REJECT") return strict ? `refused:${/tcp-reset/.test(line.words.join(" ")) ? "rst" : "icmp"}` : "refused";
+  if (target === "REJECT") {
+    // What the client reports for the rule's answer (decisive.ts): a port unreachable or reset is `refused`, a prohibited or another unreachable `unreachable`.
+    const answer = valueOf(line.words, ["--reject-with"]);
+    if (answer !== undefined && REJECT_VERDICTS[answer] === "unreachable") return "unreachable";
+    return strict ? `refused:${answer === "tcp-reset" ? "rst" : "icmp"}` : "refused";
+  }
   return "open";
 }
 

@@ -344,3 +344,12 @@ describe("a rule in a router's FORWARD chain: the check is a probe the router fo
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });
+
+test("a REJECT answering with a prohibited or host unreachable: the check expects unreachable (a REJECT with a reset or port unreachable: refused)", () => {
+  const scenario = (reject: string): Scenario => ({ ...fw, steps: [{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv4", path: "/p/r.v4", content: `*filter\n-A INPUT -p tcp --dport 9090 -j REJECT${reject}\nCOMMIT\n` }], location: { file: "/p/s.yaml", line: 3, column: 1 } }] });
+  const advice = (reject: string) => suggestCheck(mutantsOf(scenario(reject), selectOperators(["delete"])).find((m) => m.id === "delete@r.v4:2")!, scenario(reject));
+  expect(advice(" --reject-with icmp-admin-prohibited")).toBe("add `remote -> server:9090/tcp4 unreachable` (with `listen: [tcp/9090]` on server)");
+  expect(advice(" --reject-with icmp-host-unreachable")).toBe("add `remote -> server:9090/tcp4 unreachable` (with `listen: [tcp/9090]` on server)");
+  expect(advice(" --reject-with tcp-reset")).toBe("add `remote -> server:9090/tcp4 refused` (with `listen: [tcp/9090]` on server)");
+  expect(advice("")).toBe("add `remote -> server:9090/tcp4 refused` (with `listen: [tcp/9090]` on server)");
+});

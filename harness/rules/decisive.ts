@@ -48,7 +48,7 @@ export function decisiveCounts(before: SavedRuleset, after: SavedRuleset): Decis
 }
 
 /** What a TCP prober's connect() reports for each REJECT answer (the errno classify.ts reads). */
-const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
+export const REJECT_VERDICTS: Readonly<Record<string, Verdict>> = {
   "tcp-reset": "refused",
   "icmp-port-unreachable": "refused",
   "icmp6-port-unreachable": "refused",
