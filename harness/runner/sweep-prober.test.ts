@@ -17,4 +17,15 @@ test.each<[string, SavedRuleset, SavedRuleset, string[]]>([
   ["an INPUT ACCEPT: answers let in", reading({ INPUT: 0, OUTPUT: 0 }, [rule("INPUT", "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", 0)]), reading({ INPUT: 0, OUTPUT: 0 }, [rule("INPUT", "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT", 9)]), []],
   ["OUTPUT drops: the sweep's own packets, which nmap sees refused (not answers)", reading({ INPUT: 0, OUTPUT: 0 }, [rule("OUTPUT", "-A OUTPUT -p tcp --dport 9000 -j DROP", 0)]), reading({ INPUT: 0, OUTPUT: 4 }, [rule("OUTPUT", "-A OUTPUT -p tcp --dport 9000 -j DROP", 2)]), []],
   ["an nft input chain's policy drop", { family: "ipv4", chains: [{ table: "inet fw", chain: "input", policy: "drop", packets: 1, bytes: 0 }], rules: [] }, { family: "ipv4", chains: [{ table: "inet fw", chain: "input", policy: "drop", packets: 4, bytes: 0 }], rules: [] }, ["ipv4 inet fw input policy drop (+3 packets)"]],
-])("%s", (_, before, after, want) => expect(proberTook(before, after)).toEqual(want));
+])("%s", (_, before, after, want) => expect(proberTook(before, after).took).toEqual(want));
+
+test.each<[string, string, boolean]>([
+  ["an iptables RST-only DROP", "-A INPUT -p tcp -m tcp --tcp-flags RST RST -j DROP", true],
+  ["a mask with RST set alone", "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK,RST RST -j DROP", true],
+  ["SYN-ACK", "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j DROP", false],
+  ["any TCP", "-A INPUT -p tcp -j DROP", false],
+  ["nft tcp flags rst", "tcp flags rst counter drop # handle 4", true],
+])("resetsOnly: %s", (_, text, want) => {
+  const at = (packets: number) => reading({ INPUT: 0, OUTPUT: 0 }, [rule("INPUT", text, packets, "DROP")], "ACCEPT");
+  expect(proberTook(at(0), at(3)).resetsOnly).toBe(want);
+});

@@ -58,10 +58,11 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
     }
     // nmap reads answers before the prober's own rules (sweep-prober.ts): when they took packets meanwhile, its answered ports are asked again.
     const before = readings.get(e.from);
-    const took = before && facts.address !== "" ? proberTook(before, await readFamilyCounters(from, family)) : [];
+    const { took, resetsOnly } = before && facts.address !== "" ? proberTook(before, await readFamilyCounters(from, family)) : { took: [], resetsOnly: true };
     if (took.length > 0) {
       const why = `${e.from}'s own rules took packets during the sweep (${took[0]}${took.length > 1 ? ` and ${took.length - 1} more` : ""}), and nmap reads answers before them`;
-      const answered = [...facts.findings.values()].filter((f) => (f.verdict === "open" || f.verdict === "refused" || f.verdict === "unreachable") && !single.has(f.port)).map((f) => f.port);
+      // Rules that take only resets cannot have taken a SYN-ACK or an ICMP error.
+      const answered = [...facts.findings.values()].filter((f) => (f.verdict === "open" || f.verdict === "refused" || f.verdict === "unreachable") && !single.has(f.port) && (!resetsOnly || f.answer === "reset")).map((f) => f.port);
       const findings = new Map(facts.findings);
       for (const port of answered) {
         findings.set(port, answered.length <= MAX_VARYING_PORTS
