@@ -20,7 +20,7 @@ describe("unresolvedNeighbour", () => {
 describe("neighbourHint", () => {
   test.each([
     ["ipv6", "`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT` and 136; nft `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`"],
-    ["ipv6", "the asking host must accept advertisements"],
+    ["ipv6", "the asking host must send the solicitations (its OUTPUT) and accept advertisements"],
     ["ipv4", "ARP went unanswered"],
   ] as const)("%s", (family, text) => expect(neighbourHint(family)).toContain(text));
 });

@@ -28,5 +28,5 @@ export function unresolvedNeighbour(stderr: string): UnresolvedNeighbour | undef
 /** What the hosts on the link must let through so a peer can find its neighbour, per family (iptables' and nft's words both). */
 export function neighbourHint(family: Family): string {
   if (family === "ipv4") return "ARP went unanswered (an arp table, or the peer is gone)";
-  return "IPv6 neighbour discovery is ICMPv6: the host asked must accept neighbour solicitations (type 135) and send advertisements (type 136), and the asking host must accept advertisements (`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT` and 136; nft `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`)";
+  return "IPv6 neighbour discovery is ICMPv6: the host asked must accept neighbour solicitations (type 135) and send advertisements (type 136), and the asking host must send the solicitations (its OUTPUT) and accept advertisements (`-p ipv6-icmp --icmpv6-type 135 -j ACCEPT` and 136; nft `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`)";
 }
