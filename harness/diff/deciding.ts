@@ -70,7 +70,8 @@ export function ruleName(r: CountedRule): string {
 
 /** A counted rule whose destination ports leave out `port` counted another flow's packets (undefined: not judged). */
 function otherPorts(r: CountedRule, port: number | undefined): boolean {
-  if (port === undefined) return false;
+  // Only where packets toward the target pass (INPUT, PREROUTING): a FORWARD or OUTPUT rule may have taken the answer, whose destination is the prober's port.
+  if (port === undefined || !/^(?:INPUT|PREROUTING)$/i.test(r.chain)) return false;
   const ranges = / # handle \d+$/.test(r.text) ? nftDports(r.text) : iptablesDports(r.text);
   return ranges !== undefined && !ranges.some(([a, b]) => a <= port && port <= b);
 }
@@ -87,6 +88,11 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[], por
   const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text) && !otherPorts(r, port));
   const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain.toUpperCase()) ? 1 : 0) - (OUTGOING.has(y.chain.toUpperCase()) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
+}
+
+/** How diff and record name a later-packets DROP (laterPacketsRule) that took what followed a probe's first packet. */
+export function laterPacketsWords(rule: string): string {
+  return `${rule} (a rule for a connection's later packets) took what followed its first packet`;
 }
 
 /**

@@ -8,7 +8,7 @@
  * rules that differ while no flow changed. The console (render.ts) and the HTML report (report/html.ts) say
  * the same; each neutralises or escapes the text itself.
  */
-import { noRuleReason } from "./deciding.ts";
+import { laterPacketsWords, noRuleReason } from "./deciding.ts";
 import { answerChanged, type DiffResult, type FlowChange, type FlowSide } from "./model.ts";
 
 /** `open (answered by web:80, saw internet)`: a side of an answer change. */
@@ -28,7 +28,7 @@ export function sideRule(side: FlowSide): string | undefined {
 
 /** What decided a side, in words: its rule; else the DROP for later packets that took what followed its first packet; else why no rule counted it. */
 export function sideWords(side: FlowSide): string {
-  return sideRule(side) ?? (side.later ? `${side.later} (a rule for a connection's later packets) took what followed its first packet` : noRuleReason(side.verdict));
+  return sideRule(side) ?? (side.later ? laterPacketsWords(side.later) : noRuleReason(side.verdict));
 }
 
 /** The note for rules that differ while no flow of the matrix changed, or undefined. */

@@ -58,7 +58,7 @@ describe("a probe whose packet never left its host (next hop unresolved)", () =>
     expect(r.decision).toBeUndefined();
     expect(r.reason).toBe("no answer after 5 ms: gw (the router on its path) had no link-layer address for 2001:db8:5::3 (its neighbour entry INCOMPLETE), so the probe's packet went no further than gw");
     expect(r.explanation).toContain("Its first packet reached gw (the router on its path) and went no further: gw could not learn the link-layer address of 2001:db8:5::3 (its neighbour entry INCOMPLETE); IPv6 neighbour discovery is ICMPv6");
-    expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: gw (the router on its path) could not resolve 2001:db8:5::3 (neighbour entry INCOMPLETE), so its first packet went no further than gw; rules that counted meanwhile took those lookups, not the probe");
+    expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: gw (the router on its path) could not resolve 2001:db8:5::3 (neighbour entry INCOMPLETE), so its first packet went no further than gw; rules beyond it that counted meanwhile took gw's lookups, not the probe");
   });
 
   test("without the note the decision stands", () => {

@@ -215,7 +215,7 @@ export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
 export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
   const n = ev.neighbour;
-  if (n) return `stopped after ${ms} ms: ${n.at !== undefined ? `${n.at} (the router on its path)` : n.from} could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet ${n.at !== undefined ? `went no further than ${n.at}` : "never left it"}; rules that counted meanwhile took those lookups, not the probe`;
+  if (n) return `stopped after ${n.at !== undefined ? `${ms} ms: ${n.at} (the router on its path) could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet went no further than ${n.at}; rules beyond it that counted meanwhile took ${n.at}'s lookups, not the probe` : `${ms} ms: ${n.from} could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe`}`;
   const d = ev.decision;
   if (!d) return undefined;
   // Its first packet passed; a rule on the way back took the answer (a router's FORWARD, the prober's INPUT).

@@ -335,6 +335,8 @@ describe("a rule in a router's FORWARD chain: the check is a probe the router fo
     ["reject-type@a.v4:4", routed("client -> backend:8080/tcp4 refused"), "make `client -> backend:8080/tcp4 refused` (line 5) say which refusal: `… refused:icmp`"],
     // None: a probe the router forwards, never one to the router itself (its INPUT decides that).
     ["reject-type@a.v4:4", routed(), "add `client -> backend:8080/tcp4 refused:icmp` (a probe router forwards: its FORWARD rule decides it, not a probe to router itself)"],
+    // A refused check between two hosts of one network never crosses the router: not the one to sharpen.
+    ["reject-type@a.v4:4", routed("admin -> backend:8080/tcp4 refused"), "add `client -> backend:8080/tcp4 refused:icmp` (a probe router forwards: its FORWARD rule decides it, not a probe to router itself)"],
     // Its interfaces name the way: in on wan0 (client's network), out on lan0 (backend's); the reverse is no probe of it.
     ["accept-drop@a.v4:3", routed(), "add `client -> backend:80/tcp4 open` (a probe router forwards: its FORWARD rule decides it, not a probe to router itself)"],
   ])("%s with %#", (id, scenario, want) => {

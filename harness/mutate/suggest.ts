@@ -53,7 +53,7 @@ import { type RuleLine, scenarioRuleLines } from "./rule-lines.ts";
 import { isNftLine, type NftRuleLine } from "./nft-lines.ts";
 import { peerOf, suffix, unnamedListener, unnamedPort, withListener } from "./suggest-probe.ts";
 import { counterRule, fixedSourcePort, isLoopbackRule, nftCounterSelector, ruleProtocol, rulePort, sourcePort, verdictOf } from "./suggest-rule.ts";
-import { forwardedPair } from "./suggest-forward.ts";
+import { forwardedPair, forwardsThrough } from "./suggest-forward.ts";
 import { probeSource, sourceMatches } from "./suggest-source.ts";
 import { weighed } from "./suggest-weigh.ts";
 
@@ -113,7 +113,7 @@ function forwardedAdvice(mutant: Mutant, line: RuleLine, scenario: Scenario, all
   const named = rulePort(line);
   const pair = forwardedPair(line, scenario, named);
   const port = named ?? (pair ? scenario.hosts.find((h) => h.name === pair.to)?.listen[0]?.port : undefined) ?? unnamedPort(scenario, host);
-  const routed = (e: Expectation) => e.to.kind === "host" && e.to.host !== host && e.from !== host && e.port === port && e.families.includes(line.family);
+  const routed = (e: Expectation) => e.to.kind === "host" && e.source === undefined && forwardsThrough(line, scenario, e.from, e.to.host) && e.port === port && e.families.includes(line.family);
   if (mutant.operator === "reject-type") {
     const refused = all.find((p) => routed(p.expectation) && p.expectation.expected === "refused");
     if (refused) return `make \`${refused.expectation.text}\` (line ${refused.expectation.location.line}) say which refusal: \`… ${verdictOf(line, true)}\``;

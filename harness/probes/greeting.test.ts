@@ -33,6 +33,7 @@ describe("ungreeted", () => {
 
   test("only a silent connection is worth asking the target", () => {
     expect([silentConnection(result({})), silentConnection(result({ durationMs: 40 })), silentConnection(result({ verdict: "dropped" }))]).toEqual([true, false, false]);
-    expect(halfOpenCommand(8080)).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :8080 )"]);
+    expect(halfOpenCommand(8080, "198.18.0.2")).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :8080 and dst 198.18.0.2 )"]);
+    expect(halfOpenCommand(22, "2001:db8::2")).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :22 and dst [2001:db8::2] )"]);
   });
 });

@@ -2,12 +2,15 @@
  * Runs one probe job (ProbeSpec) in a started lab and returns what it observed
  * (ProbeResult) with evidence: a command a person can paste, exit code, output
  * and duration. A probe is run once; it is never retried towards an answer.
+ * Once it has ended, the lab is asked what the tool cannot see (labChecked):
+ * whether its next hop, or the router's toward the target, stayed
+ * unresolved, and whether a silent connection is held half-open by its target.
  */
 import { LabError } from "../errors.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import { isIPv4 } from "../lab/addresses.ts";
 import { findDeclared } from "../model/host-addresses.ts";
-import { TARGET_HINT, targetRefusal } from "../model/targets.ts";
+import { isLoopbackTarget, TARGET_HINT, targetRefusal } from "../model/targets.ts";
 import { type ProbeSpec, type Verdict, describeProbe } from "../model/types.ts";
 import { randomBytes } from "node:crypto";
 import { type Answer, parseAnswer } from "./answer.ts";
@@ -17,7 +20,7 @@ import { refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
 import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
-import { sameAddress } from "./answer.ts";
+import { knownHolder } from "./literal-targets.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -127,23 +130,22 @@ async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promi
   return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
 }
 
-/** The host a probe went to: a lab host by name, itself for its loopback, or the host holding a literal address. */
+/** The host a probe went to: a lab host by name, itself for its loopback (a literal loopback address too), or the host holding a literal address. */
 function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefined {
   if (spec.to.kind === "localhost") return lab.host(spec.from);
   if (spec.to.kind === "host") return lab.host(spec.to.host);
-  const address = spec.to.address;
-  return [...lab.hosts.values()].find((h) => h.networks.some((n) => {
-    const own = h.addressOn(n, spec.family);
-    return (own !== undefined && sameAddress(own, address)) || (h.spec.addresses?.[n]?.extra ?? []).some((x) => sameAddress(x, address));
-  }));
+  return isLoopbackTarget(spec.to.address) ? lab.host(spec.from) : knownHolder(lab, spec.to.address, spec.family);
 }
 
-/** A silent connection (greeting.ts) with the target asked whether it holds it half-open. */
+/** A silent connection (greeting.ts) with the target asked whether it holds this prober's connection half-open. */
 async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (!silentConnection(result)) return result;
   const target = probedHost(lab, result.spec);
   if (!target) return result;
-  const ss = await target.exec(halfOpenCommand(result.spec.port), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  // The peer the target sees: the probe's source, else the prober's address toward it (its own loopback's for a loopback probe).
+  const from = lab.host(result.spec.from);
+  const peer = result.spec.source ?? (target === from ? result.address : lab.addressFor(target, from, result.spec.family));
+  const ss = await target.exec(halfOpenCommand(result.spec.port, peer), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
   return ungreeted(result, target.name, ss);
 }
 

@@ -11,7 +11,7 @@ import type { Expectation, Scenario } from "../scenario/model.ts";
 import { SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
-import { noRuleReason } from "../diff/deciding.ts";
+import { laterPacketsWords, noRuleReason } from "../diff/deciding.ts";
 
 /** One item of the recorded expect step: an expectation with its comment, or a comment alone. */
 export interface RecordedLine {
@@ -41,7 +41,7 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
     if (unsent?.unresolvedAt !== undefined) return `never delivered: ${unsent.unresolvedAt} had no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     if (unsent !== undefined) return `never sent: no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     const later = sides.find((s) => s.side.later !== undefined)?.side.later;
-    if (later !== undefined) return `${withoutFamily(later)} (a rule for a connection's later packets) took what followed its first packet`;
+    if (later !== undefined) return laterPacketsWords(withoutFamily(later));
     // Refused behind a port forward: the forward's target refused it, not the host probed.
     const forward = sides[0]!.side.verdict === "refused" ? sides.find((s) => s.side.rewrittenBy)?.side.rewrittenBy : undefined;
     return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict);

@@ -13,7 +13,12 @@ test.each<[string, SavedRule, string | undefined]>([
   ["iptables -m ttl", ipt("-A INPUT -m ttl --ttl-lt 40 -j DROP"), "-m ttl"],
   ["iptables -m hl", ipt("-A INPUT -m hl --hl-lt 40 -j DROP"), "-m hl"],
   ["iptables -m u32", ipt('-A INPUT -p tcp -m u32 --u32 "0>>22&0x3C@12>>26&0x3C=0x14" -j DROP'), "-m u32"],
-  ["iptables -m string", ipt('-A INPUT -m string --string "x" --algo bm -j DROP'), "-m string"],
+  // Neither SYN carries a payload: a string match cannot tell them apart.
+  ["iptables -m string", ipt('-A INPUT -p tcp -m string --string "BitTorrent" --algo bm -j DROP'), undefined],
+  // A target that lets the packet go on gives no verdict by shape (the routers' MSS clamp).
+  ["an MSS clamp", { ...ipt("-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -m tcpmss --mss 1400:1536 -j TCPMSS --clamp-mss-to-pmtu"), table: "mangle" }, undefined],
+  ["a DSCP mark by length", { ...ipt("-A PREROUTING -p tcp -m length --length 0:128 -j DSCP --set-dscp 8"), table: "mangle" }, undefined],
+  ["nft: a length match that only counts", nft("meta length < 53 counter"), undefined],
   ["iptables -m osf", ipt("-A INPUT -p tcp -m osf --genre Linux -j ACCEPT"), "-m osf"],
   ["nft meta length", nft("meta length < 53 tcp flags syn drop"), "meta length"],
   ["nft tcp option", nft("tcp flags syn tcp option sack-perm missing drop"), "tcp option"],

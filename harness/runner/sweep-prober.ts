@@ -14,7 +14,7 @@ const OUTBOUND = /^(?:output|postrouting)$/i;
 const TAKES = /^(?:drop|reject)$/i;
 
 /** A rule that matches only TCP resets (`--tcp-flags … RST`, nft `tcp flags rst`): it cannot take a SYN-ACK or an ICMP error. */
-const RST_ONLY = /(?:--tcp-flags\s+\S+\s+RST(?=\s|$)|tcp flags (?:& \(?[a-z|, ]+\)? == )?rst(?=\s|$))/;
+const RST_ONLY = /(?:(?<!!\s+)--tcp-flags\s+\S+\s+RST(?=\s|$)|tcp flags (?:& \(?[a-z|, ]+\)? == )?rst(?=\s|$))/;
 
 export interface ProberTook {
   /** The prober's DROP and REJECT rules and drop policies that counted packets, described. */

@@ -1,6 +1,10 @@
 /**
- * A sweep expectation in one family on a lab: the batch sweep
- * (probes/sweep/), judged (judge/sweep.ts), and the first MAX_SINGLE ports
+ * A sweep expectation in one family on a lab: the ports a rule answering by
+ * earlier packets or by the packet's shape can meet probed one by one
+ * (sweep-varying.ts), the rest by the batch sweep (probes/sweep/); when the
+ * prober's own rules took packets meanwhile, the ports nmap saw answered are
+ * asked again alone (sweep-prober.ts: nmap reads answers before them);
+ * judged (judge/sweep.ts), and the first MAX_SINGLE ports
  * that broke it probed once more as single probes — their verdict, reason,
  * command and counted rules go into the report, and a single probe that
  * disagrees with the sweep's reading of the same port makes that port an
@@ -57,7 +61,9 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} ${varyingWhy(first).replace(/,$/, "")}`] };
     }
     // nmap reads answers before the prober's own rules (sweep-prober.ts): when they took packets meanwhile, its answered ports are asked again.
-    const before = readings.get(e.from);
+    // Not for a sweep of the prober itself (its own rules answer it: the target's rules, not the prober's taking answers).
+    const self = e.to.kind === "localhost" || (e.to.kind === "host" && e.to.host === e.from);
+    const before = self ? undefined : readings.get(e.from);
     const { took, resetsOnly } = before && facts.address !== "" ? proberTook(before, await readFamilyCounters(from, family)) : { took: [], resetsOnly: true };
     if (took.length > 0) {
       const why = `${e.from}'s own rules took packets during the sweep (${took[0]}${took.length > 1 ? ` and ${took.length - 1} more` : ""}), and nmap reads answers before them`;
