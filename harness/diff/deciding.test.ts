@@ -102,3 +102,8 @@ describe("a counted rule for other ports is not a probe's deciding rule (another
     expect(resultDecidingRule({ actual: "dropped", decidedBy: ["ipv4 nat PREROUTING #1 -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:8081 (+1 packets)", OTHER], port: 80 })).toBe("ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8081 --tcp-flags SYN,RST,ACK,FIN ACK -j DROP");
   });
 });
+
+test("a FORWARD or OUTPUT rule is not judged by the probe's port (it may have taken the answer, sent to the prober's port)", () => {
+  const ANSWER_DROP = "ipv4 filter FORWARD #1 -A FORWARD -o lan -p tcp -m tcp --dport 1024:65535 -j DROP (+1 packets)";
+  expect(resultDecidingRule({ actual: "dropped", decidedBy: [ANSWER_DROP], port: 22 })).toBe("ipv4 filter FORWARD #1 -A FORWARD -o lan -p tcp -m tcp --dport 1024:65535 -j DROP");
+});

@@ -355,3 +355,13 @@ test("a REJECT answering with a prohibited or host unreachable: the check expect
   expect(advice(" --reject-with tcp-reset")).toBe("add `remote -> server:9090/tcp4 refused` (with `listen: [tcp/9090]` on server)");
   expect(advice("")).toBe("add `remote -> server:9090/tcp4 refused` (with `listen: [tcp/9090]` on server)");
 });
+
+test("a FORWARD rule matching a source address gets the forward wording, not a probe that would not come from it", () => {
+  const scenario: Scenario = {
+    ...fw,
+    hosts: [{ name: "router", firewall: true, router: true, networks: ["lan", "wan"], listen: [] } as never, { name: "client", firewall: false, networks: ["wan"], listen: [] } as never, { name: "backend", firewall: false, networks: ["lan"], listen: [{ protocol: "tcp", port: 80 }] } as never],
+    steps: [{ kind: "apply", host: "router", sources: [{ kind: "restore", family: "ipv4", path: "/p/f.v4", content: "*filter\n-A FORWARD -s 192.0.2.9/32 -p tcp --dport 80 -j ACCEPT\nCOMMIT\n" }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  };
+  const m = mutantsOf(scenario, selectOperators(["accept-drop"])).find((x) => x.id === "accept-drop@f.v4:2")!;
+  expect(suggestCheck(m, scenario)).toBe("add a probe router forwards (from a host on one of its networks to a host on another): `-A FORWARD -s 192.0.2.9/32 -p tcp --dport 80 -j ACCEPT` in the FORWARD chain decides it, not a probe to router itself");
+});
