@@ -66,7 +66,11 @@ export function startAgent(args: readonly string[] = [], options: { readonly net
   const child = options.netns === undefined
     ? spawn(agent[0]!, agent.slice(1), { stdio: ["pipe", "pipe", "pipe"], env })
     : spawn("unshare", ["-n", "sh", "-c", `${options.netns}\nexec "$@"`, "netns", ...agent], { stdio: ["pipe", "pipe", "pipe"], env });
-  child.on("exit", () => rmSync(probeDir, { recursive: true, force: true }));
+  child.on("exit", (_code, signal) => {
+    rmSync(probeDir, { recursive: true, force: true });
+    // Killed by a signal, the agent's END block never ran: its folder under /tmp goes here (an exit leaves none, as a test checks).
+    if (signal !== null && child.pid !== undefined) for (const f of readdirSync("/tmp")) if (f.startsWith(`fwspec-agent.${child.pid}.`)) rmSync(join("/tmp", f), { recursive: true, force: true });
+  });
   const replies: AgentReply[] = [];
   const waiting = new Map<number, (r: AgentReply) => void>();
   const reader = new ReplyReader();

@@ -119,8 +119,10 @@ it("a process left in the background that writes after the reply gets SIGPIPE, a
 });
 
 it("at the end of stdin it stops the commands still running (nobody reads their answers), then exits and leaves no files", async () => {
+  // Folders an earlier agent of the same pid left (one killed, its END never ran) are not this one's.
+  const before = new Set(readdirSync("/tmp").filter((f) => f.startsWith("fwspec-agent.")));
   const agent = startAgent();
-  const dirOf = () => readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${agent.child.pid}.`));
+  const dirOf = () => readdirSync("/tmp").filter((f) => f.startsWith(`fwspec-agent.${agent.child.pid}.`) && !before.has(f));
   const mark = `fwspec-eof-${process.pid}-${Date.now()}`;
   // Both sleeps carry the mark as their name (one the command's own process, one it left in the background).
   agent.send(1, ["bash", "-c", '(exec -a "$1" sleep 600) & exec -a "$1" sleep 601', "long", mark], "some stdin");
