@@ -126,6 +126,8 @@ async function neighbourChecked(asked: LabHost, result: ProbeResult, at?: string
  * comes only after its lookup gives up, so the probe is `dropped` either way.
  */
 async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  // Every probe ends here: an answered one asks nothing (neighbourChecked would not), so the path is not worked out.
+  if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
   const router = pathRouter(labPathHosts(lab), result.spec);
   return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
 }

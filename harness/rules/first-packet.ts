@@ -11,6 +11,7 @@
 import type { Decision } from "../model/results.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { tcpFlagsMatch } from "./packet-match.ts";
 import { splitGroups, tokenizeRule } from "./tokenize.ts";
 import type { OptionGroup } from "./tokenize.ts";
 
@@ -20,16 +21,7 @@ export type Hook = "OUTPUT" | "FORWARD" | "INPUT";
 /** Conntrack states a connection's first packet can be in (NEW; INVALID or UNTRACKED when conntrack says so; SNAT/DNAT once NAT set them up). */
 const FIRST_STATES = new Set(["NEW", "INVALID", "UNTRACKED", "SNAT", "DNAT"]);
 const ALL_STATES = ["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT"];
-const TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG"];
 
-function flags(value: string): Set<string> {
-  const out = new Set<string>();
-  for (const f of value.toUpperCase().split(",")) {
-    if (f === "ALL") TCP_FLAGS.forEach((x) => out.add(x));
-    else if (f !== "NONE") out.add(f);
-  }
-  return out;
-}
 
 /** Can this option group match a connection's first packet (a TCP SYN, or a UDP datagram)? */
 const FIRST_PACKET_TESTS: Readonly<Record<string, (g: OptionGroup) => boolean>> = {
@@ -37,14 +29,7 @@ const FIRST_PACKET_TESTS: Readonly<Record<string, (g: OptionGroup) => boolean>> 
   "--state": (g) => statesAllowFirst(g),
   // `--syn` matches a SYN; `! --syn` matches everything else.
   "--syn": (g) => !g.negated,
-  "--tcp-flags": (g) => {
-    const [mask = "", comp = ""] = g.args;
-    const m = flags(mask);
-    const want = flags(comp);
-    const seen = new Set<string>([...m].filter((f) => f === "SYN"));
-    const matches = seen.size === want.size && [...want].every((f) => seen.has(f));
-    return g.negated ? !matches : matches;
-  },
+  "--tcp-flags": (g) => tcpFlagsMatch(g.args[0] ?? "", g.args[1] ?? "", ["SYN"]) !== g.negated,
 };
 
 function statesAllowFirst(g: OptionGroup): boolean {

@@ -42,6 +42,13 @@ function flagSet(text: string): Set<string> {
   return out;
 }
 
+/** Does a TCP segment carrying `packet` flags (`["SYN"]`, `["SYN", "ACK"]`) pass `--tcp-flags mask compare` (its negation aside)? */
+export function tcpFlagsMatch(mask: string, compare: string, packet: readonly string[]): boolean {
+  const want = flagSet(compare);
+  const seen = new Set([...flagSet(mask)].filter((f) => packet.includes(f)));
+  return seen.size === want.size && [...want].every((f) => seen.has(f));
+}
+
 function inPortSpec(spec: string, port: number): boolean | undefined {
   const n = normalizePort(spec);
   const m = /^(\d+)(?::(\d+))?$/.exec(n);
@@ -112,13 +119,9 @@ function holds(g: OptionGroup, p: ProbePacket): boolean | undefined {
     }
     case "--syn":
       return p.protocol === "tcp";
-    case "--tcp-flags": {
+    case "--tcp-flags":
       // The first packet is a SYN: flags within the mask must equal the comparison set.
-      const mask = flagSet(arg);
-      const compare = flagSet(g.args[1] ?? "");
-      const seen = new Set<string>([...mask].filter((f) => f === "SYN"));
-      return seen.size === compare.size && [...compare].every((f) => seen.has(f));
-    }
+      return tcpFlagsMatch(arg, g.args[1] ?? "", ["SYN"]);
     case "-f":
     case "--fragment":
       return false;

@@ -24,10 +24,12 @@ test.each<[string, string, boolean]>([
   ["a mask with RST set alone", "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK,RST RST -j DROP", true],
   ["SYN-ACK", "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK SYN,ACK -j DROP", false],
   ["any TCP", "-A INPUT -p tcp -j DROP", false],
-  ["nft tcp flags rst", "tcp flags rst counter drop # handle 4", true],
+  ["FIN only: no SYN-ACK either", "-A INPUT -p tcp -m tcp --tcp-flags FIN FIN -j DROP", true],
+  ["nft tcp flags rst", "tcp flags rst counter drop", true],
   // Negated: every TCP packet but resets, SYN-ACKs too.
   ["a negated RST match", "-A INPUT -p tcp -m tcp ! --tcp-flags RST RST -j DROP", false],
 ])("resetsOnly: %s", (_, text, want) => {
-  const at = (packets: number) => reading({ INPUT: 0, OUTPUT: 0 }, [rule("INPUT", text, packets, "DROP")], "ACCEPT");
+  const native = !text.startsWith("-A ");
+  const at = (packets: number) => reading({ INPUT: 0, OUTPUT: 0 }, [{ ...rule("INPUT", text, packets, "DROP"), ...(native ? { handle: 4 } : {}) }], "ACCEPT");
   expect(proberTook(at(0), at(3)).resetsOnly).toBe(want);
 });
