@@ -21,6 +21,7 @@ import { stuckHint, stuckLines } from "./lab/stuck-network.ts";
 import type { LabProvider } from "./lab/types.ts";
 import { FAMILIES, type Family } from "./model/types.ts";
 import { defaultLabs } from "./plan/labs.ts";
+import { MAX_SEED, shuffled } from "./plan/order.ts";
 import { leftOutByFamilies } from "./plan/plan.ts";
 import { shownPath } from "./shown-path.ts";
 import { oneLine } from "./text.ts";
@@ -42,6 +43,7 @@ const RUN_OPTIONS = z.strictObject({
   timeoutSeconds: z.number({ error: "must be a number" }).int(`must be ${WHOLE} of seconds (OpenBSD nc -w accepts whole seconds only)`).min(1, "must be from 1 to 30").max(30, "must be from 1 to 30").optional(),
   filter: z.union([z.string(), z.instanceof(RegExp)], { error: "must be a regular expression or its source text" }).optional(),
   shard: z.string({ error: "must look like 1/3 (index/count)" }).regex(/^\d+\/\d+$/, "must look like 1/3 (index/count)").optional(),
+  shuffle: z.number({ error: `must be ${WHOLE} from 1 to ${MAX_SEED}` }).int(`must be ${WHOLE} from 1 to ${MAX_SEED}`).min(1, `must be ${WHOLE} from 1 to ${MAX_SEED}`).max(MAX_SEED, `must be ${WHOLE} from 1 to ${MAX_SEED}`).optional(),
   labs: z.number({ error: `must be ${WHOLE} from 1 to 16` }).int(`must be ${WHOLE} from 1 to 16`).min(1, `must be ${WHOLE} from 1 to 16`).max(16, `must be ${WHOLE} from 1 to 16`).optional(),
   decideEarly: z.boolean({ error: "must be true or false" }).optional(),
   handleInterrupts: z.boolean({ error: "must be true or false" }).optional(),
@@ -66,7 +68,7 @@ const RUN_OPTIONS = z.strictObject({
 
 /** The `fwspec run` flag of each option, so one message serves the API and the CLI. */
 const FLAGS: Readonly<Record<string, string>> = {
-  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", coverageMin: "--coverage-min", filter: "--filter", shard: "--shard", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", reuse: "--reuse", root: "--root",
+  family: "--family", timeoutSeconds: "--timeout", checkRules: "--check-rules", coverage: "--coverage", coverageMin: "--coverage-min", filter: "--filter", shard: "--shard", shuffle: "--shuffle", labs: "--labs", decideEarly: "--no-early", commandTimeoutSeconds: "--command-timeout", keep: "--keep / --keep-on-failure", reuse: "--reuse", root: "--root",
 };
 
 function optionProblem(options: RunOptions, issue: z.core.$ZodIssue): string {
@@ -86,6 +88,12 @@ export interface RunOptions {
   readonly filter?: string | RegExp;
   /** One shard of the scenarios, `index/count`. */
   readonly shard?: string;
+  /**
+   * Run the scenarios (of the shard) in the order this seed gives instead of
+   * the written one (plan/order.ts): on a shared lab each then follows other
+   * scenarios. The same seed gives the same order.
+   */
+  readonly shuffle?: number;
   /** Labs running at the same time (default: one per two cores, at least three; a lab shape's scenarios are split across labs only when this is given). */
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
@@ -322,6 +330,10 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   } else {
     refuseCodeScenarios(input.scenarios);
     scenarios = options.shard ? shardOf(input.scenarios, options.shard) : input.scenarios;
+  }
+  if (options.shuffle !== undefined) {
+    scenarios = shuffled(scenarios, options.shuffle);
+    progress.info(`scenarios in the order of --shuffle ${options.shuffle} (the report lists them in that order)`);
   }
   refuseOverwrites(options.outputs ?? [], given, options.invocation);
   const families = familiesOf(options.family);

@@ -5,7 +5,8 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";
-import { safeText } from "../text.ts";
+import { oneLine, safeText } from "../text.ts";
+import { shellQuote } from "../shell-quote.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
 import { PACKAGE_ROOT } from "../env/package-root.ts";
@@ -22,7 +23,7 @@ import { diffCommand } from "./diff.ts";
 import { withMachineFirewallCheck } from "./machine-check.ts";
 import { flagNumber, percentFlag } from "./flags.ts";
 import { outputOptions } from "./reporters.ts";
-import { changedVerdicts, stabilityOutcome, verdictMap } from "./stability.ts";
+import { changeLines, changedVerdicts, runSeed, stabilityOutcome, verdictMap } from "./stability.ts";
 import { validateFiles } from "../scenario/validate-files.ts";
 import { checkRules } from "../api.ts";
 import { checkJumpTargets } from "../runner/rule-syntax.ts";
@@ -93,6 +94,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
     .option("--labs <n>", "labs running at the same time (default: one per two cores, at least three; given, scenarios of one lab shape are split across that many labs)")
+    .option("--shuffle <seed>", "run the scenarios in the order this seed gives (a whole number; the same seed, the same order) instead of the written one: on a shared lab each follows other scenarios")
     .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")
     .option("--check-rules", "first test every rules file and iptables/ip6tables command in a throw-away lab host (iptables-restore --test): every bad line named, exit 2 before any scenario lab starts (about 1.5 s)")
@@ -104,9 +106,10 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--root <dir>", ROOT_HELP)
     .option("--reporter <names>", "console, github (annotations and a job summary in $GITHUB_STEP_SUMMARY), or both as console,github; repeatable (default: console, plus github under GitHub Actions)", (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addHelpText("after", "\nExit codes: 0 every expectation held, 1 an expectation failed, a scenario errored or coverage fell below --coverage-min,\n2 bad input (nothing started), 3 environment problem (no Docker engine, image build failed),\n4 fwspec's own failure after every check held (e.g. a report file could not be written),\n129/130/143 stopped by SIGHUP/SIGINT/SIGTERM or the launcher gone (the run's containers removed),\n141 its output was closed after every check held.")
-    .action(async (paths: string[], opts: { json?: string; junit?: string; html?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string; reuse?: boolean }) => {
+    .action(async (paths: string[], opts: { json?: string; junit?: string; html?: string; filter?: string; family?: string; timeout?: string; shard?: string; labs?: string; shuffle?: string; early: boolean; commandTimeout?: string; root?: string; reporter?: string[]; checkRules?: boolean; coverage?: boolean; coverageMin?: string; reuse?: boolean }) => {
       // Strings to numbers only; ranges and meanings are checked once, by the API (checkRunOptions).
       const labs = opts.labs === undefined ? undefined : flagNumber("--labs", opts.labs);
+      const shuffle = opts.shuffle === undefined ? undefined : flagNumber("--shuffle", opts.shuffle);
       const timeout = opts.timeout === undefined ? undefined : flagNumber("--timeout", opts.timeout);
       const commandTimeout = opts.commandTimeout === undefined ? undefined : parseCommandTimeout(opts.commandTimeout);
       const keep = keepMode(opts as { keep?: boolean; keepOnFailure?: boolean });
@@ -120,6 +123,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
         ...(timeout !== undefined ? { timeout } : {}),
         ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
         ...(labs !== undefined ? { labs } : {}),
+        ...(shuffle !== undefined ? { shuffle } : {}),
         ...(opts.early === false ? { decideEarly: false } : {}),
         ...(keep ? { keep } : {}),
         ...(opts.reuse ? { reuse: true } : {}),
@@ -203,7 +207,8 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .description("run the scenarios N times and count verdicts that changed between runs (target: 0; exit 1 also when a check errored: nothing was observed there)")
     .argument("[paths...]", "scenario files, directories or globs (default: scenarios/ in the project root)")
     .option("--runs <n>", "how many runs", "20")
-    .action(async (paths: string[], opts: { runs: string }) => {
+    .option("--same-order", "every run in the written order (by default each run after the first takes the order of --shuffle <run - 1>, so on a shared lab a scenario follows other scenarios)")
+    .action(async (paths: string[], opts: { runs: string; sameOrder?: boolean }) => {
       const runs = Number(opts.runs);
       if (!Number.isInteger(runs) || runs < 2 || runs > 1000) throw new InputError(`--runs must be a whole number from 2 to 1000, not \`${opts.runs}\``);
       const progress = consoleProgress();
@@ -212,15 +217,17 @@ export function buildProgram(invocation: string = invocationHere()): Command {
       let failed = 0;
       let errors = 0;
       let erroredRuns = 0;
+      const seedOf = (run: number) => runSeed(run, opts.sameOrder === true);
       for (let i = 1; i <= runs; i++) {
-        const { code, report } = await runScenariosWithReport(paths, { quiet: true, invocation }, { step: () => {}, info: () => {} });
+        const seed = seedOf(i);
+        const { code, report } = await runScenariosWithReport(paths, { quiet: true, invocation, ...(seed !== undefined ? { shuffle: seed } : {}) }, { step: () => {}, info: () => {} });
         if (!report) throw new FwspecError(`run ${i} produced no report (exit ${code})`);
         maps.push(verdictMap(report));
         failed += report.summary.failed;
         errors += report.summary.errors;
         if (report.summary.errors > 0) erroredRuns++;
         const changes = changedVerdicts(maps).filter((c) => c.run === i);
-        progress.step(`run ${i}/${runs}: ${report.scenarios.length} scenarios, ${maps[i - 1]!.size} verdicts, ${report.summary.failed} failed, ${report.summary.errors} errors, ${changes.length} changed since run 1`);
+        progress.step(`run ${i}/${runs}${seed === undefined ? "" : ` (--shuffle ${seed})`}: ${report.scenarios.length} scenarios, ${maps[i - 1]!.size} verdicts, ${report.summary.failed} failed, ${report.summary.errors} errors, ${changes.length} changed since run 1`);
         // Say why, so a flake can be chased rather than just counted.
         for (const sc of report.scenarios.filter((x) => x.status !== "passed")) {
           const why = [...sc.errors, ...sc.steps.filter((x) => x.status !== "passed").map((x) => x.message), ...sc.expectations.filter((x) => x.status !== "passed").map((x) => `${x.text} [${x.family}]: ${x.actual} (${x.reason})`)];
@@ -228,7 +235,8 @@ export function buildProgram(invocation: string = invocationHere()): Command {
         }
       }
       const changes = changedVerdicts(maps);
-      for (const c of changes) process.stdout.write(`changed in run ${c.run}: ${c.cell}: ${c.first} → ${c.now}\n`);
+      const rerun = [cmd("run"), shellQuote(paths)].filter((x) => x !== "").join(" ");
+      for (const line of changeLines(changes, seedOf, rerun)) process.stdout.write(`${oneLine(line)}\n`);
       const outcome = stabilityOutcome({ runs, verdicts: maps[0]?.size ?? 0, changes: changes.length, failed, errors, erroredRuns, seconds: (Date.now() - started) / 1000 });
       process.stdout.write(`${outcome.line}\n`);
       process.exitCode = outcome.ok ? EXIT.ok : EXIT.failed;

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly family?: Family | "both";
   readonly timeout?: number;
   readonly shard?: string;
+  /** Run the scenarios in the order this seed gives (`--shuffle`). */
+  readonly shuffle?: number;
   /** No console report (stability runs print their own summary). */
   readonly quiet?: boolean;
   /** Leave labs running (`--keep`: "all", `--keep-on-failure`: "failed"). */
@@ -121,6 +123,7 @@ export async function runScenariosWithReport(paths: readonly string[], options: 
       ...(options.filter !== undefined ? { filter: options.filter } : {}),
       ...(options.shard !== undefined ? { shard: options.shard } : {}),
       ...(options.labs !== undefined ? { labs: options.labs } : {}),
+      ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
       ...(options.decideEarly === false ? { decideEarly: false } : {}),
       ...(options.keep !== undefined ? { keep: options.keep } : {}),
       ...(options.reuse ? { reuse: true } : {}),

@@ -1,6 +1,9 @@
 /**
  * `fwspec stability --runs N`: runs the scenarios N times and counts verdicts
- * that changed between runs (compared with the first run). Target: 0.
+ * that changed between runs (compared with the first run). Target: 0. The
+ * first run takes the written order; each later one a seeded order of its own
+ * (`--shuffle`), so on a shared lab a scenario follows other scenarios and
+ * state a handoff misses shows; `--same-order` keeps the written order.
  */
 import type { RunReport } from "../report/model.ts";
 
@@ -18,6 +21,27 @@ export function verdictMap(report: RunReport): Map<string, string> {
     for (const c of s.counters) cells.set(`${s.file}:${c.line} counter ${c.selector} [${c.family}]`, c.status);
   }
   return cells;
+}
+
+/** The `--shuffle` seed run `run` (1-based) takes: none for the first, or with `sameOrder`; run k + 1 takes seed k. */
+export function runSeed(run: number, sameOrder: boolean): number | undefined {
+  return sameOrder || run < 2 ? undefined : run - 1;
+}
+
+/**
+ * The changed verdicts, run by run: each with the order its run took, and per
+ * run the command that runs the scenarios in that order again (`rerun`: the
+ * `fwspec run` line of the same paths).
+ */
+export function changeLines(changes: readonly StabilityChange[], seedOf: (run: number) => number | undefined, rerun: string): string[] {
+  const lines: string[] = [];
+  for (const run of [...new Set(changes.map((c) => c.run))]) {
+    const seed = seedOf(run);
+    const order = seed === undefined ? "the written order" : `the order of --shuffle ${seed}`;
+    for (const c of changes.filter((x) => x.run === run)) lines.push(`changed in run ${run} (${order}): ${c.cell}: ${c.first} → ${c.now}`);
+    lines.push(`  run ${run} again: ${rerun}${seed === undefined ? "" : ` --shuffle ${seed}`}`);
+  }
+  return lines;
 }
 
 export interface StabilityChange {

@@ -218,6 +218,8 @@ describe("the runner on a fake lab", () => {
   test("run options are checked with messages naming the option", async () => {
     await expect(run({ scenarios: [full] }, { labs: 0 } as never)).rejects.toThrow(/labs \(--labs\) must be a whole number from 1 to 16, not `0`/);
     await expect(run({ scenarios: [full] }, { famly: "ipv4" } as never)).rejects.toThrow(/unknown option\(s\): famly/);
+    await expect(run({ scenarios: [full] }, { shuffle: 0 })).rejects.toThrow(/shuffle \(--shuffle\) must be a whole number from 1 to 2147483647, not `0`/);
+    await expect(run({ scenarios: [full] }, { shuffle: 2.5 })).rejects.toThrow(/shuffle \(--shuffle\) must be a whole number from 1 to 2147483647, not `2.5`/);
   });
 
   test("stopAtFirstFailure: the scenario stops after the first step with a failed check; without it every step runs", async () => {

@@ -17,6 +17,7 @@ import type { Family, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
 import type { ApplyStep, Expectation, ExpectStep, Scenario } from "../scenario/model.ts";
 import { openSession, probeEach } from "../testing/session.ts";
+import { seededRandom } from "../plan/order.ts";
 
 const PORTS: readonly { readonly text: string; readonly verdict: Verdict; readonly weight: number }[] = [
   { text: "client -> server:8080 open", verdict: "open", weight: 6 },
@@ -38,18 +39,6 @@ const SWEEP_SHARE = 0.04;
 
 function sortedCounts(counts: Readonly<Record<string, number | undefined>>): [string, number][] {
   return Object.entries(counts).filter((e): e is [string, number] => (e[1] ?? 0) > 0).sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** mulberry32: a small seeded PRNG, so a failing order can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("early verdicts", () => {
@@ -85,7 +74,7 @@ describe("early verdicts", () => {
       ],
     });
     const seed = Number(process.env["FWSPEC_MIXED_SEED"] ?? Date.now() % 100_000);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const expectations = (scenario.steps[1] as ExpectStep).expectations;
     const answered = (scenario.steps[2] as ExpectStep).expectations;
     const pool = PORTS.flatMap((p, i) => Array.from({ length: p.weight }, () => i));

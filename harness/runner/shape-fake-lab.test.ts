@@ -54,6 +54,19 @@ describe("labs by shape on a fake lab", () => {
     expect(provider.started[0]!.host("server").listening).toEqual({ name: "gw", listen: [{ protocol: "tcp", port: 22 }] });
   });
 
+  test("--shuffle: the scenarios run on the shared lab in the seed's order (seed 7 puts b first), the report in that order", async () => {
+    const written = new FakeLabProvider();
+    await run({ scenarios: [a, b] }, { provider: written, labs: 1 });
+    // The lab's firewall host ends as the scenario that ran last on it.
+    expect(written.started[0]!.host("server").listening.name).toBe("web");
+    const provider = new FakeLabProvider();
+    const report = await run({ scenarios: [a, b] }, { provider, labs: 1, shuffle: 7 });
+    expect(provider.started).toHaveLength(1);
+    expect(report.scenarios.map((s) => `${s.name} ${s.status}`)).toEqual(["b passed", "a passed"]);
+    // Started for b (its host names), then handed to a.
+    expect(provider.started[0]!.host("web").listening.name).toBe("server");
+  });
+
   test("after the handoff the previous scenario's listener is gone: its port is refused", async () => {
     await using shared = await SharedLab.start(new FakeLabProvider(), a, "handoff");
     const spec = (from: string, to: string, port: number) => ({ from, to: { kind: "host" as const, host: to }, port, protocol: "tcp" as const, family: "ipv4" as const, timeoutSeconds: 1 });
