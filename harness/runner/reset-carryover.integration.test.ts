@@ -187,6 +187,25 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after.*leg: tcp\/7474 listen\(s\) there, which no host of the previous scenario declares/)]);
   });
 
+  it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save) and a pre-up line are gone before it", async () => {
+    const lines: string[] = [];
+    const saving = script("saves.sh", [
+      "iptables -A INPUT -p tcp --dport 8080 -j DROP",
+      "netfilter-persistent save",
+      "echo 'pre-up ip6tables -A INPUT -p tcp --dport 8080 -j DROP' >> /etc/network/interfaces",
+    ]);
+    const saves = scenario("saves its rules", [{ apply: { host: "server", script: saving } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
+    const reboots = scenario("unsaved rules vanish at reboot", [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } },
+      { expect: ["remote -> server:8080/tcp4 dropped"] },
+      { reboot: "server" },
+      { expect: ["remote -> server:8080 open"] },
+    ]);
+    const reports = await run([saves, reboots], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.steps.filter((s) => s.status !== "passed"), r.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)]))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
+  });
+
   it("before a scenario that prints counters, an nft host's table the boot ruleset lacks is gone, as on a fresh lab (where a rule makes it): its policies count nothing before", async () => {
     const lines: string[] = [];
     // The first scenario leaves a filter table (empty after the reset, yet counting: its policies).

@@ -340,10 +340,16 @@ function holds(scenario: Scenario): boolean {
  * in one go: the neighbour caches emptied, permanent entries too (warmed again
  * after the reset), IPsec policies and states flushed (the lab boots with
  * none; a kernel without IPsec, where nothing can be listed, has none to
- * flush); then the host's listening sockets, for the check against its
- * declared listeners.
+ * flush); the files a reboot restores from (/etc/iptables/rules.v4 and
+ * rules.v6, /etc/network with its pre-up lines, netfilter-persistent's
+ * settings) copied back as the image has them (docker/Dockerfile), so rules
+ * one scenario saved are not what the next one's reboot loads; then the host's
+ * listening sockets, for the check against its declared listeners.
  */
-const FORGET_SCRIPT = "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; } && ss -H -ltun";
+const BOOT_FILES = "/usr/share/fwspec/boot-files";
+const FORGET_SCRIPT = "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
+  + ` && [ -d ${BOOT_FILES} ] && rm -rf /etc/iptables /etc/network /etc/default/netfilter-persistent && cp -a ${BOOT_FILES}/iptables ${BOOT_FILES}/network /etc/ && cp -a ${BOOT_FILES}/netfilter-persistent /etc/default/`
+  + " && ss -H -ltun";
 
 /**
  * Ends the previous scenario's held connections when it had any
@@ -369,7 +375,7 @@ async function forgetPreviousScenario(host: LabHost, held: boolean, listen: read
   // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
   let ss: string;
   try {
-    ({ stdout: ss } = await host.run(["sh", "-c", FORGET_SCRIPT], "forgetting the previous scenario's neighbours and IPsec policies"));
+    ({ stdout: ss } = await host.run(["sh", "-c", FORGET_SCRIPT], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
   } catch (error) {
     throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
   }
