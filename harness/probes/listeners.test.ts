@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for listeners.ts. */
 import { describe, expect, test } from "vitest";
-import { listeningPorts } from "./listeners.ts";
+import { listenerProblems, listeningPorts } from "./listeners.ts";
 
 describe("listeningPorts", () => {
   test.each([
@@ -13,5 +13,30 @@ describe("listeningPorts", () => {
     const got = listeningPorts(out);
     expect([...got.tcp].sort((a, b) => a - b)).toEqual(tcp);
     expect([...got.udp]).toEqual(udp);
+  });
+});
+
+describe("listenerProblems", () => {
+  const tcp = (port: number) => ({ protocol: "tcp" as const, port });
+  const udp = (port: number) => ({ protocol: "udp" as const, port });
+  const http = (port: number) => ({ protocol: "http" as const, port });
+  // As LISTENER_STATE_SCRIPT prints them: `ss -H -ltunp`, an empty line, `ps -e -o pid=,stat=`.
+  const SOCKETS = [
+    `udp UNCONN 0      0      127.0.0.1:53   0.0.0.0:* users:(("fwspec-udp-echo",pid=9,fd=5))`,
+    `udp UNCONN 0      0              *:53         *:* users:(("fwspec-udp-echo",pid=9,fd=3))`,
+    `tcp LISTEN 0      5              *:8080       *:* users:(("socat",pid=8,fd=5))          `,
+    `tcp LISTEN 0      5              *:3000       *:* users:(("busybox",pid=12,fd=3),("busybox",pid=13,fd=3))`,
+  ].join("\n");
+  const ps = (states: Record<number, string>) => Object.entries(states).map(([p, s]) => `${String(p).padStart(7)} ${s}`).join("\n");
+  test.each([
+    ["every listener running", [tcp(8080), udp(53), http(3000)], ps({ 1: "Ss", 8: "S", 9: "S", 12: "S", 13: "S" }), []],
+    ["a TCP server killed: no socket", [tcp(8080), tcp(9090)], ps({ 1: "Ss", 8: "S" }), ["tcp/9090: no socket listens on it any more"]],
+    ["a UDP server stopped (SIGSTOP): the socket stays", [udp(53)], ps({ 1: "Ss", 9: "Ts" }), ["udp/53: its server is stopped (process 9 in state Ts)"]],
+    ["one of two processes on a socket stopped: still answers", [http(3000)], ps({ 12: "T", 13: "S" }), []],
+    ["both stopped (t: stopped by a tracer too)", [http(3000)], ps({ 12: "T", 13: "t" }), ["http/3000: its server is stopped (process 12, 13 in state T, t)"]],
+    ["a UDP port declared but only TCP listens there", [udp(8080)], ps({ 8: "S" }), ["udp/8080: no socket listens on it any more"]],
+    ["no process list: not called stopped", [tcp(8080)], "", []],
+  ])("%s", (_what, listen, processes, want) => {
+    expect(listenerProblems(listen, `${SOCKETS}\n\n${processes}\n`)).toEqual(want);
   });
 });

@@ -106,3 +106,57 @@ export async function awaitListeners(host: LabHost): Promise<void> {
   const missing = host.spec.listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
   await Promise.all(missing.map((l) => awaitListening(host, l)));
 }
+
+/** One `ss -H -ltunp`, a line alone, then one `ps -e -o pid=,stat=`: each listening socket's processes and every process's state. */
+export const LISTENER_STATE_SCRIPT = "ss -H -ltunp; echo; ps -e -o pid=,stat=";
+
+/**
+ * What is wrong with a host's declared listeners, from LISTENER_STATE_SCRIPT's
+ * output: a port no socket listens on (a command killed its server), or one
+ * whose every process is stopped (SIGSTOP: the socket stays, and the kernel
+ * still completes TCP handshakes or queues datagrams nobody reads). Either
+ * way a probe to it would be answered by the kernel, or by nothing, not
+ * decided by the firewall. Pure.
+ */
+export function listenerProblems(listen: readonly ListenerSpec[], output: string): string[] {
+  const [sockets = "", processes = ""] = output.split(/\n\s*\n/);
+  const owners = new Map<string, Set<number>>();
+  for (const line of sockets.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    const port = Number(/:(\d+)$/.exec(f[4] ?? "")?.[1]);
+    if ((f[0] !== "tcp" && f[0] !== "udp") || !Number.isInteger(port)) continue;
+    const key = `${f[0]}/${port}`;
+    const pids = owners.get(key) ?? new Set<number>();
+    for (const m of line.matchAll(/pid=(\d+)/g)) pids.add(Number(m[1]));
+    owners.set(key, pids);
+  }
+  const state = new Map<number, string>();
+  for (const line of processes.split("\n")) {
+    const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (m) state.set(Number(m[1]), m[2]!);
+  }
+  const problems: string[] = [];
+  for (const l of listen) {
+    const pids = owners.get(`${l.protocol === "udp" ? "udp" : "tcp"}/${l.port}`);
+    if (!pids) problems.push(`${l.protocol}/${l.port}: no socket listens on it any more`);
+    else if (pids.size > 0 && [...pids].every((p) => /^[Tt]/.test(state.get(p) ?? ""))) {
+      problems.push(`${l.protocol}/${l.port}: its server is stopped (process ${[...pids].sort((a, b) => a - b).join(", ")} in state ${[...pids].map((p) => state.get(p)).join(", ")})`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * After a `run` step: the host's declared listeners still listen, and not
+ * stopped, or a LabError (the step's error, never a verdict) naming each.
+ */
+export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">): Promise<void> {
+  if (host.spec.listen.length === 0) return;
+  const argv = ["sh", "-c", LISTENER_STATE_SCRIPT];
+  const { stdout } = await host.run(argv, `checking the listeners of ${host.name} after the step`);
+  const problems = listenerProblems(host.spec.listen, stdout);
+  if (problems.length === 0) return;
+  throw new LabError(`after this step, listener(s) of ${host.name} no longer answer: ${problems.join("; ")}; a probe to such a port is answered by the kernel (or by nothing), not decided by the firewall`, {
+    hint: `a run step must leave the declared listeners running (stop only processes of your own); see: ${host.repro(argv)}`,
+  });
+}

@@ -13,7 +13,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { CounterResult, Decision, ExpectationResult, StepResult } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
-import { awaitListening } from "../probes/listeners.ts";
+import { awaitListening, checkListenersAfterStep } from "../probes/listeners.ts";
 import { type Observation, observe, packetOf } from "../probes/observe.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
@@ -106,6 +106,8 @@ export class ScenarioSession implements AsyncDisposable {
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);
     const result = await host.exec(command);
+    // A command that killed or stopped a listener would turn its port into the kernel's answer (or none): the step's error.
+    await checkListenersAfterStep(host);
     // The command may have added addresses (`ip addr add`): the host's UDP listeners answer from them before any probe.
     await settleUdpListeners(host);
     return runResult(step, title, host.repro(command), result);

@@ -13,6 +13,7 @@ import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, LabProvider, LabS
 import { type Family, FAMILIES, type HostSpec } from "../model/types.ts";
 import { shapeKey } from "../plan/shape.ts";
 import { UDP_IDENTITY_BYTES } from "../probes/answer.ts";
+import { LISTENER_STATE_SCRIPT } from "../probes/listeners.ts";
 
 interface FakeRule {
   readonly text: string;
@@ -90,6 +91,11 @@ class FakeHost implements LabHost {
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-saves-end"))) return ok(command, `${this.#save("ipv4")}@@fwspec-saves-end\n${this.#save("ipv6")}@@fwspec-saves-end\n${HOST_STATE}`);
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
     if (tool === "ss") return ok(command, this.#listeningSockets());
+    // After a run step: the listeners' sockets with their processes (pids from 100), then every process running.
+    if (tool === "sh" && command[2] === LISTENER_STATE_SCRIPT) {
+      const pids = this.listening.listen.map((_, i) => 100 + i);
+      return ok(command, `${this.#listeningSockets().split("\n").map((l, i) => (l ? `${l} users:(("socat",pid=${pids[i]},fd=5))` : l)).join("\n")}\n\n${["1 Ss", ...pids.map((p) => `${p} Ss`)].join("\n")}\n`);
+    }
     if (tool === "fwspec-listen" && args[0] === "set") {
       this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
       return ok(command);

@@ -1,0 +1,56 @@
+/**
+ * A `run` step that kills or stops a declared listener: the step's error,
+ * naming the listener, never a `blocked` verdict from the kernel's answer to a
+ * port nothing serves (a killed TCP server: RST; a stopped UDP server: no
+ * reply) — real containers, through the runner as `fwspec run` does.
+ */
+import { describe, expect, it } from "vitest";
+import { planScenario } from "../plan/plan.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+import { runScenarioSet } from "./run-set.ts";
+
+const hosts = { server: { firewall: true, listen: ["tcp/8080", "udp/5353"] }, remote: {} };
+
+function scenario(name: string, command: string) {
+  return defineScenario({
+    name,
+    description: `listeners after a run step: ${name}`,
+    family: "ipv4",
+    hosts,
+    steps: [
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j ACCEPT", "iptables -A INPUT -p udp --dport 5353 -j ACCEPT"] } },
+      { run: { host: "server", command } },
+      { expect: ["remote -> server:8080 blocked", "remote -> server:5353/udp blocked"] },
+    ],
+  } as never);
+}
+
+async function run(...scenarios: ReturnType<typeof scenario>[]) {
+  return runScenarioSet(scenarios.map((s) => planScenario(s)), { provider: await testLabProvider(), labs: 1 });
+}
+
+/** The run step's result: its error, and the expect steps after it not run. */
+function stepMessage(report: Awaited<ReturnType<typeof run>>[number]): string {
+  const [run, ...rest] = report.steps.filter((s) => s.step !== "apply");
+  expect(rest.map((s) => `${s.status} ${s.message}`)).toEqual(rest.map(() => "error not run: step 2 (run, line 1) failed"));
+  return `${run!.status} ${run!.message}`;
+}
+
+describe("listeners after a run step", () => {
+  it("a killed TCP server, a stopped UDP server: the step's error naming each, no verdict; a harmless step passes on to its verdicts", async () => {
+    const [killed, stopped, harmless] = await run(
+      scenario("killed", "pkill -KILL -x socat"),
+      scenario("stopped", "pkill -STOP -f fwspec-udp-echo"),
+      scenario("harmless", "true"),
+    );
+    expect(killed!.status).toBe("error");
+    expect(stepMessage(killed!)).toMatch(/^error after this step, listener\(s\) of server no longer answer: tcp\/8080: no socket listens on it any more; a probe to such a port is answered by the kernel/);
+    expect(killed!.expectations.filter((e) => e.status === "passed")).toEqual([]);
+    expect(stopped!.status).toBe("error");
+    expect(stepMessage(stopped!)).toMatch(/^error after this step, listener\(s\) of server no longer answer: udp\/5353: its server is stopped \(process \d+ in state T/);
+    expect(stopped!.expectations.filter((e) => e.status === "passed")).toEqual([]);
+    // Nothing blocks either port: the listeners answer, so `blocked` fails there (the check itself can fail).
+    expect(harmless!.expectations.map((e) => `${e.text} ${e.actual}`)).toEqual(["remote -> server:8080 blocked open", "remote -> server:5353/udp blocked open"]);
+  });
+});
