@@ -23,7 +23,7 @@ import type { Scenario } from "./model.ts";
 import { parseYaml } from "./parse.ts";
 import { readTextFile, readTextFileSync, textFailure } from "./read-file.ts";
 import type { ReadFailure, ReadResult } from "./read-file.ts";
-import { chooseProjectRoot } from "./root.ts";
+import { chooseProjectRoot, CONFIG_NAMES } from "./root.ts";
 import { lookalikeHint, lookalikeMessage, rulesLookalike } from "./rules-lookalike.ts";
 import type { Exists, ProjectRoot } from "./root.ts";
 import type { ScenarioInput } from "./schema.ts";
@@ -44,19 +44,27 @@ function unreadableConfig(f: ReadFailure): string {
   return f.kind === "binary" ? "it contains NUL bytes" : f.kind === "not-utf8" ? "it is not UTF-8 text" : f.kind;
 }
 
-/** A config file that marks the root holds nothing (config.ts); anything else is a ScenarioError at its line, its hint's commands started with `invocation`. */
-function refuseConfig(marker: string, invocation: string | undefined): void {
-  const read = readTextFileSync(marker);
-  if (!read.ok && read.failure.kind === "empty") return;
-  if (!read.ok) throw fileDiagnostic(marker, `cannot read ${path.basename(marker)}: ${unreadableConfig(read.failure)}`, "it only marks the project root: leave it empty or `{}`");
-  const problems = checkConfigText(marker, read.text, invocation);
-  if (problems.length > 0) throw new ScenarioError(problems);
+/** What is wrong with a config file in the root folder: nothing when it holds nothing (config.ts); else diagnostics at its lines, their hints' commands started with `invocation`. */
+function configProblems(file: string, invocation: string | undefined): Diagnostic[] {
+  const read = readTextFileSync(file);
+  if (!read.ok && read.failure.kind === "empty") return [];
+  if (!read.ok) return fileDiagnostic(file, `cannot read ${path.basename(file)}: ${unreadableConfig(read.failure)}`, "it only marks the project root: leave it empty or `{}`").diagnostics;
+  return checkConfigText(file, read.text, invocation);
 }
 
-/** The project root of a scenario in `dir` (root.ts has the rule); `root` (--root) overrides it. A config file marking it is read; `invocation` starts the commands its hints name. */
+/**
+ * The project root of a scenario in `dir` (root.ts has the rule); `root`
+ * (--root) overrides it. Every config file in a root a config marks is read,
+ * not only the one that marked it: a `fwspec.config.ts` with settings beside
+ * the empty `fwspec.config.json` `init` wrote is refused as it would be alone.
+ * `invocation` starts the commands its hints name.
+ */
 export function findProjectRoot(dir: string, root?: string, invocation?: string): ProjectRoot {
   const found = chooseProjectRoot(dir, onDisk, root, process.cwd());
-  if (found.reason === "config" && found.marker !== undefined) refuseConfig(found.marker, invocation);
+  if (found.reason === "config") {
+    const problems = CONFIG_NAMES.map((name) => path.join(found.dir, name)).filter((f) => onDisk(f) === "file").flatMap((f) => configProblems(f, invocation));
+    if (problems.length > 0) throw new ScenarioError(problems);
+  }
   return found;
 }
 

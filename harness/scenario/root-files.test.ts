@@ -60,6 +60,18 @@ describe("files a scenario names may be anywhere inside the project root", () =>
     expect(p).toContain("fwspec.config.json in the directory that holds both");
   });
 
+  test.each([
+    ["fwspec.config.ts", "export default { timeout: 3 }\n", "fwspec does not read fwspec.config.ts"],
+    ["fwspec.config.yaml", "timeout: 5\n", "fwspec.config.yaml: `timeout` is not a setting"],
+  ])("a %s with settings beside the empty fwspec.config.json is refused as it would be alone", (name, text, message) => {
+    const file = repo(`beside-${name}`, [".git/", "fwspec.config.json"]);
+    writeFileSync(path.join(tmp, `beside-${name}`, name), text);
+    expect(problem(file)).toContain(message);
+    // An empty one beside it marks the root as well: nothing said.
+    writeFileSync(path.join(tmp, `beside-${name}`, name), "");
+    expect(problem(file)).toBeUndefined();
+  });
+
   test("--root widens it again", () => {
     const file = repo("config-root", [".git/", "infra/fwspec.config.json"]);
     expect(problem(file, { root: path.join(tmp, "config-root") })).toBeUndefined();
