@@ -31,6 +31,7 @@ import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { chooseProjectRoot, CONFIG_NAMES, describeRoot } from "../scenario/root.ts";
 import { formatSyntaxProblem, RuleSyntaxError } from "../runner/rule-syntax.ts";
 import type { SyntaxProblem } from "../runner/rule-syntax.ts";
+import { MAX_FIXTURE_BYTES } from "../scenario/schema.ts";
 
 export interface InitOptions {
   /** iptables-save / iptables-restore file for IPv4. */
@@ -100,7 +101,7 @@ function readRules(file: string, family: Family, flag: string, cwd: string, invo
   if (rel.startsWith("..") || path.isAbsolute(rel)) {
     throw new InputError(`${flag} ${file} is outside ${cwd}`, { hint: `copy the rules file into the repository (e.g. firewall/rules.v4) and run \`${fwspecCommand("init --from firewall/rules.v4", invocation)}\` there` });
   }
-  const read = readTextFileSync(abs, { root: cwd });
+  const read = readTextFileSync(abs, { root: cwd, maxBytes: MAX_FIXTURE_BYTES });
   if (!read.ok) {
     const f = read.failure;
     const why = f.kind === "missing" ? "not found" : f.kind === "leads-outside" ? `leads outside ${cwd} (to ${f.real})` : f.kind.replace("-", " ");

@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Report } from "./diagnostics.ts";
 import type { Path } from "./locate.ts";
 import { readTextFileSync } from "./read-file.ts";
+import { MAX_FIXTURE_BYTES } from "./schema.ts";
 import type { ReadFailure } from "./read-file.ts";
 import { CHANGE_ROOT_HINT, describeRoot } from "./root.ts";
 import type { ProjectRoot } from "./root.ts";
@@ -47,7 +48,7 @@ function fixtureProblem(written: string, abs: string, f: ReadFailure, roots: Fix
     case "empty":
       return { message: `\`${written}\` is empty`, hint: "write the rules into the file, or remove this step" };
     case "too-large":
-      return { message: `\`${written}\` is larger than 1 MiB (${f.size} bytes)`, hint: "fixture files are scripts or rule sets; is this the right file?" };
+      return { message: `\`${written}\` is larger than ${MAX_FIXTURE_BYTES >> 20} MiB (${f.size} bytes)`, hint: `scripts and rules files may be up to ${MAX_FIXTURE_BYTES >> 20} MiB (about 600 000 iptables rules); is this the right file?` };
     case "binary":
       return { message: `\`${written}\` is a binary file (it contains NUL bytes)`, hint: "name a text file: a shell script or iptables-restore rules" };
     case "not-utf8":
@@ -91,7 +92,7 @@ export class FixtureFiles {
     }
     const abs = path.resolve(this.#roots.baseDir, written);
     if (!this.#files.has(abs)) {
-      const read = readTextFileSync(abs, { root: this.#roots.projectRoot.dir });
+      const read = readTextFileSync(abs, { root: this.#roots.projectRoot.dir, maxBytes: MAX_FIXTURE_BYTES });
       this.#files.set(abs, read.ok ? { path: read.path, content: read.text } : read.failure);
     }
     const got = this.#files.get(abs)!;

@@ -1666,7 +1666,9 @@ describe("files on disk", () => {
   mkdirSync(path.join(project, "fixtures"), { recursive: true });
   writeFileSync(path.join(project, "package.json"), "{}\n");
   writeFileSync(path.join(project, "fixtures", "ok.sh"), "iptables -F\n");
-  writeFileSync(path.join(project, "fixtures", "huge.sh"), Buffer.alloc(1024 * 1024 + 1, "#"));
+  writeFileSync(path.join(project, "fixtures", "huge.sh"), Buffer.alloc(32 * 1024 * 1024 + 1, "#"));
+  // A blocklist's size: read (scripts and rules files may be up to 32 MiB; the scenario file itself 1 MiB).
+  writeFileSync(path.join(project, "fixtures", "large.sh"), Buffer.alloc(2 * 1024 * 1024, "#"));
   writeFileSync(path.join(tmp, "outside.sh"), "iptables -F\n");
   symlinkSync(path.join(tmp, "outside.sh"), path.join(project, "fixtures", "link.sh"));
   const head = "name: T\ndescription: D\nhosts: { server: { firewall: true } }\nsteps:\n";
@@ -1701,9 +1703,11 @@ describe("files on disk", () => {
     expect(ds[0]?.message).toMatch(/^`..\/fixtures\/link.sh` leads outside the project/);
   });
 
-  test("a fixture larger than 1 MiB", () => {
+  test("a fixture larger than 32 MiB is refused; one of 2 MiB (a blocklist) is read", () => {
     const f = write("huge.yaml", `${head}  - apply: ../fixtures/huge.sh\n`);
-    expect(diagnosticsOf(() => loadScenarioSync(f))).toMatchObject([{ line: 5, column: 12, message: "`../fixtures/huge.sh` is larger than 1 MiB (1048577 bytes)" }]);
+    expect(diagnosticsOf(() => loadScenarioSync(f))).toMatchObject([{ line: 5, column: 12, message: "`../fixtures/huge.sh` is larger than 32 MiB (33554433 bytes)", hint: "scripts and rules files may be up to 32 MiB (about 600 000 iptables rules); is this the right file?" }]);
+    const large = write("large.yaml", `${head}  - apply: ../fixtures/large.sh\n`);
+    expect(loadScenarioSync(large).steps).toHaveLength(1);
   });
 
   test("a missing scenario file", async () => {

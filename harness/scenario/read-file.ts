@@ -1,6 +1,7 @@
 /**
  * The one reader of the files a scenario consists of (the scenario file and
- * the fixture files it names): a regular file, not empty, at most 1 MiB, no
+ * the fixture files it names): a regular file, not empty, at most 1 MiB (a
+ * fixture: MAX_FIXTURE_BYTES, ReadOptions.maxBytes), no
  * NUL byte, valid UTF-8, and, given a root, inside it both as written and
  * after symbolic links. It says what is wrong as a `ReadFailure`; the caller
  * words it (a scenario file and a fixture are described differently).
@@ -29,6 +30,8 @@ export type ReadResult = { readonly ok: true; readonly path: string; readonly te
 export interface ReadOptions {
   /** The file must be inside this directory, as written and after symbolic links. */
   readonly root?: string;
+  /** At most this many bytes (default MAX_FILE_BYTES, 1 MiB). */
+  readonly maxBytes?: number;
 }
 
 function asError(error: unknown): Error {
@@ -66,8 +69,8 @@ export function textFailure(text: string): ReadFailure | undefined {
 const isMissing = (error: Error): boolean => ["ENOENT", "ENOTDIR"].includes(String((error as NodeJS.ErrnoException).code));
 
 /** Is the file worth reading after this stat (no failure that the content cannot change)? */
-function readable(st: Stats | Error): st is Stats {
-  return !(st instanceof Error) && st.isFile() && st.size > 0 && st.size <= MAX_FILE_BYTES;
+function readable(st: Stats | Error, maxBytes: number): st is Stats {
+  return !(st instanceof Error) && st.isFile() && st.size > 0 && st.size <= maxBytes;
 }
 
 /** Every check, in order, on a stat result and the bytes `read` returns. */
@@ -93,7 +96,7 @@ function check(abs: string, st: Stats | Error, read: () => Buffer | Error, opts:
   }
   if (!st.isFile()) return fail({ kind: "not-file", what: kindOf(st) });
   if (st.size === 0) return fail({ kind: "empty" });
-  if (st.size > MAX_FILE_BYTES) return fail({ kind: "too-large", size: st.size });
+  if (st.size > (opts.maxBytes ?? MAX_FILE_BYTES)) return fail({ kind: "too-large", size: st.size });
   const buffer = read();
   if (buffer instanceof Error) return fail({ kind: "unreadable", stage: "read", error: buffer });
   const nul = buffer.indexOf(0);
@@ -125,6 +128,6 @@ export function readTextFileSync(abs: string, opts: ReadOptions = {}): ReadResul
 /** `readTextFileSync`, reading without blocking. */
 export async function readTextFile(abs: string, opts: ReadOptions = {}): Promise<ReadResult> {
   const st = await stat(abs).catch(asError);
-  const buffer = readable(st) ? await readFile(abs).catch(asError) : new Error("not read");
+  const buffer = readable(st, opts.maxBytes ?? MAX_FILE_BYTES) ? await readFile(abs).catch(asError) : new Error("not read");
   return check(abs, st, () => buffer, opts);
 }

@@ -29,6 +29,13 @@ export const HOLD_FAMILIES = ["ipv4", "ipv6"] as const;
 export const STEP_KINDS = ["apply", "expect", "counters", "run", "reboot", "hold"] as const;
 /** Scenario files and the fixture files they name may be at most this large. */
 export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * The largest script or rules file a scenario names (and `init --from`, `diff
+ * --rules-a/-b` read): 32 MiB, about 600 000 iptables rules (a blocklist); its
+ * `iptables-save -c` then stays under the 64 MiB of a command's output fwspec
+ * reads back (lab/agent.ts OUTPUT_KEPT_BYTES).
+ */
+export const MAX_FIXTURE_BYTES = 32 * 1024 * 1024;
 
 const familyChoice = z.enum(FAMILY_CHOICES);
 
