@@ -45,6 +45,8 @@ export interface FlowSide {
   readonly unresolved?: string;
   /** The router that could not resolve it, when not the prober: the packet got that far. */
   readonly unresolvedAt?: string;
+  /** `unresolvedAt` is the target, on its way back to the prober: its answer never left it. */
+  readonly unresolvedReplying?: true;
   /** No rule took its first packet; this DROP for a connection's later packets counted (deciding.ts laterPacketsRule). */
   readonly later?: string;
 }

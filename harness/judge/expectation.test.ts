@@ -61,6 +61,16 @@ describe("a probe whose packet never left its host (next hop unresolved)", () =>
     expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: gw (the router on its path) could not resolve 2001:db8:5::3 (neighbour entry INCOMPLETE), so its first packet went no further than gw; rules beyond it that counted meanwhile took gw's lookups, not the probe");
   });
 
+  test("held by the target on its way back (its rules took the prober's advertisements): reached it, its answer never left", () => {
+    const back = (o: Observation): Observation => ({ ...o, result: { ...o.result, address: "2001:db8:4::3", evidence: { ...o.result.evidence, stderr: "fwspec-probe: neighbour 2001:db8:4::2 unresolved (INCOMPLETE) at server replying\n", stoppedEarly: "stopped after 110 ms: the INPUT policy DROP on server counted its packet" } } });
+    const r = judgeExpectation(expectation, "ipv6", back(observation("ipv6", "dropped", POLICY6)));
+    expect(r.decision).toBeUndefined();
+    expect(r.reason).toBe("no answer after 5 ms: server (its target) had no link-layer address for 2001:db8:4::2 on its way back to client (its neighbour entry INCOMPLETE), so its answer never left server");
+    expect(r.explanation).toContain("Its first packet reached server, whose answer never left: server could not learn the link-layer address of 2001:db8:4::2 on its way back to client (its neighbour entry INCOMPLETE); IPv6 neighbour discovery is ICMPv6");
+    expect(r.explanation).not.toMatch(/lost on its way back|policy DROP|chains its reply crosses/);
+    expect(r.evidence.stoppedEarly).toBe("stopped after 5 ms: server (its target) could not resolve 2001:db8:4::2 on its way back (neighbour entry INCOMPLETE), so its answer never left server; rules that counted meanwhile took server's lookups, not the probe");
+  });
+
   test("without the note the decision stands", () => {
     expect(judgeExpectation(expectation, "ipv6", observation("ipv6", "dropped", POLICY6)).decision).toEqual(POLICY6);
   });

@@ -36,7 +36,9 @@ function unsent(o: Observation): Observation {
   const { decision: _claimed, ...rest } = o;
   const hop = neighbour.address === o.result.address ? neighbour.address : `its next hop ${neighbour.address}`;
   const at = neighbour.at;
-  const reason = at !== undefined
+  const reason = neighbour.replying
+    ? `no answer after ${o.result.evidence.durationMs} ms: ${at} (its target) had no link-layer address for ${neighbour.address} on its way back to ${o.result.spec.from} (its neighbour entry ${neighbour.state}), so its answer never left ${at}`
+    : at !== undefined
     ? `no answer after ${o.result.evidence.durationMs} ms: ${at} (the router on its path) had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet went no further than ${at}`
     : `no answer after ${o.result.evidence.durationMs} ms: ${o.result.spec.from} had no link-layer address for ${hop} (its neighbour entry ${neighbour.state}), so the probe's packet never left it`;
   return { ...rest, result: { ...o.result, reason } };

@@ -109,6 +109,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
+  if (n?.replying) return `its first packet reached ${n.at}, whose answer never left: ${n.at} could not learn the link-layer address of ${n.address} on its way back to ${n.from} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (n?.at !== undefined) return `its first packet reached ${n.at} (the router on its path) and went no further: ${n.at} could not learn the link-layer address of ${n.target === n.address ? n.address : `its next hop ${n.address} (toward ${n.target})`} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (n) return `its first packet never left ${n.from}: ${n.from} could not learn the link-layer address of ${n.target === n.address ? n.address : `its next hop ${n.address} (the router toward ${n.target})`} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
   if (d?.action === "drop") {
@@ -215,6 +216,7 @@ export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
 export function stoppedLine(ms: number, verdict: Verdict, ev: Evidence, protocol: Protocol): string | undefined {
   const n = ev.neighbour;
+  if (n?.replying) return `stopped after ${ms} ms: ${n.at} (its target) could not resolve ${n.address} on its way back (neighbour entry ${n.state}), so its answer never left ${n.at}; rules that counted meanwhile took ${n.at}'s lookups, not the probe`;
   if (n) return `stopped after ${n.at !== undefined ? `${ms} ms: ${n.at} (the router on its path) could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet went no further than ${n.at}; rules beyond it that counted meanwhile took ${n.at}'s lookups, not the probe` : `${ms} ms: ${n.from} could not resolve ${n.address} (neighbour entry ${n.state}), so its first packet never left it; rules that counted meanwhile took those lookups, not the probe`}`;
   const d = ev.decision;
   if (!d) return undefined;

@@ -13,6 +13,9 @@ describe("unresolvedNeighbour", () => {
     // The router between the prober and its target held the entry (probes/probe.ts asks it).
     ["fwspec-probe: neighbour 2001:db8:5::3 unresolved (INCOMPLETE) at gw\n", { address: "2001:db8:5::3", state: "INCOMPLETE", at: "gw" }],
     ["fwspec-probe: neighbour 2001:db8:5::3 unresolved (INCOMPLETE) at \n", undefined],
+    // The target held it on its way back to the prober: its answer never left.
+    ["fwspec-probe: neighbour 2001:db8:4::2 unresolved (INCOMPLETE) at server replying\n", { address: "2001:db8:4::2", state: "INCOMPLETE", at: "server", replying: true }],
+    ["fwspec-probe: neighbour 2001:db8:4::2 unresolved (INCOMPLETE) at server replying twice\n", undefined],
     ["", undefined],
   ])("%j", (stderr, want) => expect(unresolvedNeighbour(stderr)).toEqual(want));
 });

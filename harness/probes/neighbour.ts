@@ -4,12 +4,15 @@
  * neighbour entry INCOMPLETE or FAILED, ARP or IPv6 neighbour discovery
  * unanswered); fwspec-probe adds the note when it stops a TCP probe, and the
  * harness asks after any other probe that got no answer (probes/probe.ts),
- * then asks the router on its path, whose note ends `at ROUTER`.
+ * then asks the router on its path, whose note ends `at ROUTER`, and the
+ * target itself about its way back to the prober, whose note ends `at TARGET
+ * replying` (its answer never left: a ruleset dropping the prober's
+ * neighbour advertisements).
  * Counters that moved meanwhile counted those lookups, not the probe's packet.
  */
 import type { Family } from "../model/types.ts";
 
-const NOTE = /^fwspec-probe: neighbour (\S+) unresolved \((INCOMPLETE|FAILED)\)(?: at (\S+))?$/m;
+const NOTE = /^fwspec-probe: neighbour (\S+) unresolved \((INCOMPLETE|FAILED)\)(?: at (\S+)( replying)?)?$/m;
 
 export interface UnresolvedNeighbour {
   /** The next hop: the target itself on its link, else the router toward it. */
@@ -17,12 +20,14 @@ export interface UnresolvedNeighbour {
   readonly state: "INCOMPLETE" | "FAILED";
   /** The router on the probe's path that held the entry (its packet got that far); absent: the prober held it. */
   readonly at?: string;
+  /** `at` is the probe's target, whose answer never left it: the entry is its way back to the prober (`address`: the prober, or the router toward it). */
+  readonly replying?: true;
 }
 
 /** The unresolved next hop fwspec-probe noted in a probe's stderr, if any. */
 export function unresolvedNeighbour(stderr: string): UnresolvedNeighbour | undefined {
   const m = NOTE.exec(stderr);
-  return m ? { address: m[1]!, state: m[2] as UnresolvedNeighbour["state"], ...(m[3] !== undefined ? { at: m[3] } : {}) } : undefined;
+  return m ? { address: m[1]!, state: m[2] as UnresolvedNeighbour["state"], ...(m[3] !== undefined ? { at: m[3] } : {}), ...(m[4] !== undefined ? { replying: true as const } : {}) } : undefined;
 }
 
 /** What the hosts on the link must let through so a peer can find its neighbour, per family (iptables' and nft's words both). */

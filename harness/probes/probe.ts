@@ -107,15 +107,21 @@ async function withNeighbourNote(asked: LabHost, address: string, stderr: string
  * its packets never left and nothing on the network answered: `dropped`,
  * with the neighbour noted (judge/expectation.ts says so), whichever of the
  * two the tool met first (an entry still INCOMPLETE times out, a FAILED one
- * fails at once), so the verdict does not depend on timing.
+ * fails at once), so the verdict does not depend on timing. `asked` looks
+ * toward `toward.address` (default: the probe's target); `toward.at` names
+ * the host asked at the note's end, `toward.replying` marks it the target
+ * on its way back.
  */
-async function neighbourChecked(asked: LabHost, result: ProbeResult, at?: string): Promise<ProbeResult> {
+async function neighbourChecked(asked: LabHost, result: ProbeResult, toward: { readonly at?: string; readonly address?: string; readonly replying?: boolean } = {}): Promise<ProbeResult> {
   if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
-  const stderr = await withNeighbourNote(asked, result.address, result.evidence.stderr, at);
+  const stderr = await withNeighbourNote(asked, toward.address ?? result.address, result.evidence.stderr, toward.at === undefined ? undefined : `${toward.at}${toward.replying ? " replying" : ""}`);
   const n = unresolvedNeighbour(stderr);
   if (!n) return result;
   const { refusal: _none, ...rest } = result;
-  return { ...rest, verdict: "dropped", reason: `no answer: ${n.at !== undefined ? `${n.at}'s` : "the"} next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`, evidence: { ...result.evidence, stderr } };
+  const reason = n.replying
+    ? `no answer: ${n.at} (its target) could not send its answer: its next hop ${n.address} back stayed unresolved (neighbour entry ${n.state})`
+    : `no answer: ${n.at !== undefined ? `${n.at}'s` : "the"} next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`;
+  return { ...rest, verdict: "dropped", reason, evidence: { ...result.evidence, stderr } };
 }
 
 /**
@@ -129,7 +135,24 @@ async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promi
   // Every probe ends here: an answered one asks nothing (neighbourChecked would not), so the path is not worked out.
   if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
   const router = pathRouter(labPathHosts(lab), result.spec);
-  return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
+  return router === undefined ? result : await neighbourChecked(lab.host(router), result, { at: router });
+}
+
+/**
+ * As neighbourChecked, asked of the probe's target about its way back to the
+ * prober: a firewall host whose rules drop the prober's neighbour
+ * advertisements (an ICMPv6 ruleset that accepts solicitations only) takes
+ * the probe's first packet in and never sends its answer. Only a firewall
+ * host's rules can do that, and only a probe that no rule of its own took
+ * (`taken`: a rule, not a chain policy, counted its first packet) is asked.
+ */
+export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult, taken = false): Promise<ProbeResult> {
+  if (taken || (result.verdict !== "dropped" && result.verdict !== "unreachable") || unresolvedNeighbour(result.evidence.stderr)) return result;
+  const target = probedHost(lab, result.spec);
+  const from = lab.host(result.spec.from);
+  if (!target || target === from || !target.spec.firewall) return result;
+  const back = result.spec.source ?? lab.addressFor(target, from, result.spec.family);
+  return await neighbourChecked(target, result, { at: target.name, address: back, replying: true });
 }
 
 /** The host a probe went to: a lab host by name, itself for its loopback (a literal loopback address too), or the host holding a literal address. */

@@ -38,6 +38,7 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
   const rules = sides.map((s) => s.side.rule);
   if (rules.every((r) => r === undefined)) {
     const unsent = sides.find((s) => s.side.unresolved !== undefined)?.side;
+    if (unsent?.unresolvedAt !== undefined && unsent.unresolvedReplying) return `never answered: ${unsent.unresolvedAt} had no link-layer address for ${unsent.unresolved} on its way back (neighbour discovery or ARP unanswered)`;
     if (unsent?.unresolvedAt !== undefined) return `never delivered: ${unsent.unresolvedAt} had no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     if (unsent !== undefined) return `never sent: no link-layer address for ${unsent.unresolved} (neighbour discovery or ARP unanswered)`;
     const later = sides.find((s) => s.side.later !== undefined)?.side.later;

@@ -82,3 +82,35 @@ it.each([false, true])("behind a router: a target dropping the router's neighbou
     { check: "backend:22 ipv6", actual: "open" },
   ]);
 }, 120_000);
+
+it.each([false, true])("a target whose rules accept solicitations but drop the prober's advertisements: its answer never left it, said as such, no rule named (parallel probes: %s)", async (parallelProbes) => {
+  // As guides write it: neighbour solicitations accepted, advertisements forgotten. The server learns the client from
+  // the client's own solicitation (the first probe is open); once the server's entry is gone while the client still
+  // holds the server's, the client sends no solicitation, and the server's lookup for its answer goes unanswered.
+  const NS_ONLY = [...STRICT, "-A INPUT -p ipv6-icmp --icmpv6-type 135 -j ACCEPT"];
+  const scenario = defineScenario({
+    name: "advertisements dropped",
+    description: "the target's INPUT takes the prober's neighbour advertisements",
+    hosts: { legacybox: { firewall: true, backend: "legacy", listen: ["tcp/22"] }, nftbox: { firewall: true, backend: "nft", listen: ["tcp/22"] }, client: {} },
+    steps: [
+      { apply: { host: "legacybox", commands: commands(NS_ONLY) } },
+      { apply: { host: "nftbox", commands: commands(NS_ONLY) } },
+      { expect: ["client -> legacybox:22/tcp6 open", "client -> nftbox:22/tcp6 open"] },
+      { run: { host: "legacybox", command: "ip -6 neigh flush all" } },
+      { run: { host: "nftbox", command: "ip -6 neigh flush all" } },
+      { expect: ["client -> legacybox:22/tcp6 dropped", "client -> nftbox:22/tcp6 dropped"] },
+    ],
+  }, { baseDir: import.meta.dirname });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider(), parallelProbes });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({
+    check: `${e.to} ${e.family} ${e.actual}`,
+    decision: e.decision?.rule,
+    back: /reached (legacybox|nftbox), whose answer never left: \1 could not learn the link-layer address of 2001:db8:[0-9a-f:]+ on its way back to client \(its neighbour entry (INCOMPLETE|FAILED)\)/.test(`${e.explanation ?? ""} ${e.reason}`) || /\(its target\) had no link-layer address for 2001:db8:[0-9a-f:]+ on its way back to client/.test(e.reason),
+  }));
+  expect(rows).toEqual([
+    { check: "legacybox ipv6 open", decision: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", back: false },
+    { check: "nftbox ipv6 open", decision: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", back: false },
+    { check: "legacybox ipv6 dropped", decision: undefined, back: true },
+    { check: "nftbox ipv6 dropped", decision: undefined, back: true },
+  ]);
+}, 120_000);
