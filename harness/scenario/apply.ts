@@ -16,13 +16,16 @@ import { schemas } from "./schema.ts";
 import { type LoadedAs, rulesFileProblem } from "./rules-file-kind.ts";
 import { splitCommand } from "./shellwords.ts";
 import { allChecked, isRecord } from "./values.ts";
+import type { FixtureFile } from "./fixtures.ts";
+import { shownPath } from "../shown-path.ts";
+import { shellQuote } from "../shell-quote.ts";
 
 /** Reads each field of an apply step on its own (wrong types were reported by zod; they only make the step invalid). */
 export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location: SourceLocation): ApplyStep | undefined {
   if (typeof apply === "string") {
     const host = firewallHost(ctx, undefined, p, p, `\`apply: { host: HOST, script: ${apply} }\``);
     const file = ctx.fixtures.read(apply, p);
-    if (!host || !file || !loadsAs(ctx, file.content, apply, p, "script")) return undefined;
+    if (!host || !file || !loadsAs(ctx, file, apply, p, "script")) return undefined;
     return { kind: "apply", host, sources: [{ kind: "script", path: file.path, content: file.content }], location };
   }
   if (!isRecord(apply)) return undefined;
@@ -46,7 +49,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof script === "string") {
     const file = ctx.fixtures.read(script, [...p, "script"]);
     if (file && !checkFilePlaceholders(ctx, file.content, script, [...p, "script"])) ok = false;
-    if (file && !loadsAs(ctx, file.content, script, [...p, "script"], "script")) ok = false;
+    if (file && !loadsAs(ctx, file, script, [...p, "script"], "script")) ok = false;
     if (file) sources.push({ kind: "script", path: file.path, content: file.content });
     else ok = false;
   }
@@ -61,7 +64,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
       if (typeof written !== "string") continue;
       const file = ctx.fixtures.read(written, [...p, "restore", family]);
       if (file && !checkFilePlaceholders(ctx, file.content, written, [...p, "restore", family])) ok = false;
-      if (file && !loadsAs(ctx, file.content, written, [...p, "restore", family], "restore")) ok = false;
+      if (file && !loadsAs(ctx, file, written, [...p, "restore", family], "restore")) ok = false;
       if (file) sources.push({ kind: "restore", family, path: file.path, content: file.content });
       else ok = false;
     }
@@ -70,7 +73,7 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   if (typeof nft === "string") {
     const file = ctx.fixtures.read(nft, [...p, "nft"]);
     if (file && !checkFilePlaceholders(ctx, file.content, nft, [...p, "nft"])) ok = false;
-    if (file && !loadsAs(ctx, file.content, nft, [...p, "nft"], "nft")) ok = false;
+    if (file && !loadsAs(ctx, file, nft, [...p, "nft"], "nft")) ok = false;
     const xt = file ? xtablesCompatLines(file.content) : [];
     if (xt.length > 0) {
       const { message, hint } = xtablesProblem(nft, xt);
@@ -90,9 +93,9 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
   return { kind: "apply", host, sources, location };
 }
 
-/** Is the file fit to be loaded this way (no CR LF; not another kind of rules file)? False, and a problem at its path, if not. */
-function loadsAs(ctx: CheckBase, content: string, written: string, p: Path, as: LoadedAs): boolean {
-  const problem = rulesFileProblem(content, written, as);
+/** Is the file fit to be loaded this way (no CR LF; not another kind of rules file)? False, and a problem at its path, if not (commands in its hint name the file as typed where fwspec runs). */
+function loadsAs(ctx: CheckBase, file: FixtureFile, written: string, p: Path, as: LoadedAs): boolean {
+  const problem = rulesFileProblem(file.content, written, as, shellQuote([shownPath(file.path)]));
   if (problem) ctx.problem(p, problem.message, problem.hint);
   return problem === undefined;
 }

@@ -72,6 +72,17 @@ describe("files a scenario names may be anywhere inside the project root", () =>
     expect(problem(file)).toBeUndefined();
   });
 
+  test("a CR LF rules file: the hint's commands name it as typed where fwspec runs, not relative to the scenario", () => {
+    const file = repo("crlf", [".git/"]);
+    const rules = path.join(tmp, "crlf", "firewall", "rules.v4");
+    writeFileSync(rules, RULES.replace(/\n/g, "\r\n"));
+    const p = problem(file);
+    expect(p).toContain("`../../firewall/rules.v4` has Windows line endings");
+    // Outside the folder fwspec runs in: the absolute path (inside it, the path relative to it: shown-path.ts).
+    expect(p).toContain(`sed -i 's/\\r$//' ${rules}\` or \`dos2unix ${rules}\``);
+    expect(p).not.toContain("dos2unix ../../firewall/rules.v4");
+  });
+
   test("--root widens it again", () => {
     const file = repo("config-root", [".git/", "infra/fwspec.config.json"]);
     expect(problem(file, { root: path.join(tmp, "config-root") })).toBeUndefined();

@@ -36,14 +36,18 @@ export interface FileProblem {
   readonly hint: string;
 }
 
-/** What is wrong with loading `content` (the file `written`) as `as`, or undefined. */
-export function rulesFileProblem(content: string, written: string, as: LoadedAs): FileProblem | undefined {
+/**
+ * What is wrong with loading `content` (the file `written`) as `as`, or
+ * undefined. `pasted`: the file as a command typed where fwspec runs names it
+ * (shell-quoted; default `written`), for the commands in hints.
+ */
+export function rulesFileProblem(content: string, written: string, as: LoadedAs, pasted: string = written): FileProblem | undefined {
   const crlf = content.indexOf("\r\n");
   if (crlf >= 0) {
     const line = content.slice(0, crlf).split("\n").length;
     return {
       message: `\`${written}\` has Windows line endings (CR LF, first on line ${line}): the lab's tools would read each line's CR as part of its last word`,
-      hint: `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${written}\` or \`dos2unix ${written}\` (and \`* text eol=lf\` in .gitattributes keeps it so)`,
+      hint: `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${pasted}\` or \`dos2unix ${pasted}\` (and \`* text eol=lf\` in .gitattributes keeps it so)`,
     };
   }
   const looks = rulesLookalike(content);
