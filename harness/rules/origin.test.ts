@@ -56,6 +56,20 @@ describe("the line that wrote the deciding rule", () => {
     expect(origin === undefined ? undefined : `${origin.shown}:${origin.line}`).toBe(expected);
   });
 
+  test("restore lines split as iptables-restore splits them: a backslash in quotes escapes any character, outside quotes it stays", () => {
+    // As measured: `--comment "EVIL\033]x\\y\"q"` loads as EVIL033]x\y"q, `--comment a\b` as a\b (iptables-save quotes both).
+    const content = String.raw`*filter
+-A INPUT -p tcp --dport 80 -m comment --comment "EVIL\033]x\\y\"q" -j DROP
+-A INPUT -p tcp --dport 81 -m comment --comment a\b -j DROP
+-A INPUT -p tcp --dport 82 -m comment --comment it's -j DROP
+COMMIT`;
+    const found = ruleCandidates([apply([{ kind: "restore", family: "ipv4", path: "/repo/firewall/odd.v4", content }])]);
+    const line = (rule: string) => decisionOrigin(decision({ rule }), found, SCENARIO)?.line;
+    expect(line(String.raw`-A INPUT -p tcp -m tcp --dport 80 -m comment --comment "EVIL033]x\\y\"q" -j DROP`)).toBe(2);
+    expect(line(String.raw`-A INPUT -p tcp -m tcp --dport 81 -m comment --comment "a\\b" -j DROP`)).toBe(3);
+    expect(line(String.raw`-A INPUT -p tcp -m tcp --dport 82 -m comment --comment "it\'s" -j DROP`)).toBe(4);
+  });
+
   test("the same rule in two files gives no origin; one file applied twice gives its line", () => {
     const drop = decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" });
     const copy: RuleSource = { ...RESTORE4, path: "/repo/firewall/old.v4" };

@@ -21,7 +21,7 @@ import type { ApplyStep, RuleSource } from "../scenario/model.ts";
 import { ruleMatchesText } from "./match.ts";
 import { nftTextMatches } from "./nft-listing.ts";
 import type { SavedRule } from "./saved.ts";
-import { tokenizeRule } from "./tokenize.ts";
+import { restoreWords, tokenizeRule } from "./tokenize.ts";
 
 /** A line a rule may have come from: its file, 1-based line, and what it says. */
 interface Candidate {
@@ -93,7 +93,9 @@ function restoreCandidates(source: Extract<RuleSource, { kind: "restore" }>): Ca
     if (chain) {
       out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && !nativeTable(d.table) && d.family === source.family && d.table === here && chainOf(d) === chain[1] && chain[2]!.toUpperCase() === policyWord(d) });
     } else if (/^-[AI]\s/.test(line)) {
-      out.push({ file: source.path, line: i + 1, matches: (d) => d.family === source.family && namesRule(`-t ${here} ${line}`, d) });
+      // Split as iptables-restore splits it (a backslash in quotes escapes any character), then quoted as match.ts reads words.
+      const text = restoreText(line);
+      if (text !== undefined) out.push({ file: source.path, line: i + 1, matches: (d) => d.family === source.family && namesRule(`-t ${here} ${text}`, d) });
     }
   });
   return out;
@@ -130,6 +132,15 @@ function scriptCandidates(source: Extract<RuleSource, { kind: "script" }>): Cand
     const c = text.startsWith("#") ? undefined : commandCandidate(source.path, line, text);
     return c ? [c] : [];
   });
+}
+
+/** A restore line's words (tokenize.ts restoreWords) as match.ts reads rule text, or undefined for a line iptables-restore would refuse. */
+function restoreText(line: string): string | undefined {
+  try {
+    return joined(restoreWords(line));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A command's words as a rule text match.ts can read back (quoted where a word holds blanks or quotes). */

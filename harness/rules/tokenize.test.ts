@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for tokenize.ts. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, test } from "vitest";
 import { InputError } from "../errors.ts";
-import { RuleSyntaxError, splitGroups, tokenizeRule } from "./tokenize.ts";
+import { restoreWords, RuleSyntaxError, splitGroups, tokenizeRule } from "./tokenize.ts";
 
 describe("tokenizeRule", () => {
   it.each([
@@ -76,5 +76,20 @@ describe("splitGroups", () => {
     ["double negation", "! -s ! 10.0.0.1"],
   ])("rejects %s", (_name, text) => {
     expect(() => splitGroups(tokenizeRule(text))).toThrow(RuleSyntaxError);
+  });
+});
+
+describe("restoreWords (iptables-restore's own splitting)", () => {
+  test.each([
+    ["-A INPUT -j DROP", ["-A", "INPUT", "-j", "DROP"]],
+    [String.raw`--comment "EVIL\033]x\\y\"q"`, ["--comment", String.raw`EVIL033]x\y"q`]],
+    [String.raw`--comment a\b`, ["--comment", String.raw`a\b`]],
+    ["--comment it's", ["--comment", "it's"]],
+    ['--comment "two words"x', ["--comment", "two wordsx"]],
+    ['--comment ""', ["--comment", ""]],
+  ])("%s", (line, words) => expect(restoreWords(line)).toEqual(words));
+
+  test("an unterminated quote is refused", () => {
+    expect(() => restoreWords('--comment "open')).toThrow(/unterminated double quote/);
   });
 });

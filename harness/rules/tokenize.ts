@@ -170,3 +170,39 @@ export function splitGroups(tokens: readonly string[]): OptionGroup[] {
   }
   return groups;
 }
+
+/**
+ * One line of iptables-restore input split into words as iptables-restore
+ * splits it (not a shell): blanks separate words; `"` opens and closes a
+ * quoted part, in which a backslash takes the next character as it is
+ * (`"a\033b"` is `a033b`, `"x\"y"` is `x"y`); outside quotes a backslash and
+ * `'` are ordinary characters (`a\b` stays `a\b`). What iptables-save prints
+ * for a rule restored from such a line is then read back to the same words.
+ */
+export function restoreWords(line: string): string[] {
+  const words: string[] = [];
+  let buf = "";
+  let inWord = false;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === "\\" && i + 1 < line.length) buf += line[++i];
+      else if (c === '"') quoted = false;
+      else buf += c;
+    } else if (c === '"') {
+      quoted = true;
+      inWord = true;
+    } else if (c === " " || c === "\t" || c === "\r" || c === "\n") {
+      if (inWord) words.push(buf);
+      buf = "";
+      inWord = false;
+    } else {
+      buf += c;
+      inWord = true;
+    }
+  }
+  if (quoted) throw new RuleSyntaxError("unterminated double quote");
+  if (inWord) words.push(buf);
+  return words;
+}
