@@ -41,7 +41,11 @@ export function expectationFailure(e: ExpectationResult, indent = "  "): string 
  * chain policy has no counter, and a rule counts only with a `counter` statement.
  */
 export function countedText(e: ExpectationResult, none: string): string {
-  if (e.decidedBy.length > 0) return e.decidedBy.join("\n");
+  if (e.decidedBy.length > 0) {
+    // The counted rules first (e.counted, the same order), each after its host: two firewall hosts' `INPUT #1` read alike otherwise; then the chain policies.
+    const hits = e.counted ?? [];
+    return [...hits.map((h) => `${h.host ? `${h.host}: ` : ""}${hitText(h)}`), ...e.decidedBy.slice(hits.length)].join("\n");
+  }
   if (e.held !== undefined) return "not read for a held check (its data is retransmitted, so counters cannot be attributed to it)";
   return uncountedNative(e.decision) ?? none;
 }
