@@ -68,6 +68,24 @@ describe("traceDecision", () => {
     expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.43.3", protocol: "tcp", port: 8000 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ path: ["filter_OUTPUT"], rule: "policy accept", policy: true, action: "accept" });
   });
 
+  test("a SYN retransmitted after its SYN-ACK was dropped (conntrack then calls it established): the first SYN's rule decides, not the retransmission's", () => {
+    const syn = (id: string) => `trace id ${id} inet filter input packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8080 tcp flags == syn`;
+    const mark = (id: string) => `trace id ${id} inet fwspec_trace pre packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8080 tcp flags == syn`;
+    const lines = [
+      mark("c1"), syn("c1"), "trace id c1 inet filter input rule tcp dport { 22, 8080 } accept (verdict accept)",
+      mark("c2"), syn("c2"), "trace id c2 inet filter input rule ct state established,related accept (verdict accept)",
+      mark("c3"), syn("c3"), "trace id c3 inet filter input rule ct state established,related accept (verdict accept)",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule: "tcp dport { 22, 8080 } accept", action: "accept", policy: false });
+  });
+  test("a retransmission a drop took, after its first SYN was accepted: the first SYN's accept still decides its first packet", () => {
+    const syn = (id: string) => `trace id ${id} inet filter input packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8080 tcp flags == syn`;
+    const lines = [
+      syn("d1"), "trace id d1 inet filter input rule tcp dport 8080 accept (verdict accept)",
+      syn("d2"), "trace id d2 inet filter input rule ct state invalid drop (verdict drop)",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule: "tcp dport 8080 accept", action: "accept" });
+  });
   test("no trace of the probe: no decision", () => {
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();

@@ -250,9 +250,9 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
  * The rule that decided a probe's first packet on one host, from its trace:
  * the first packet is the first traced SYN (or datagram) sent to the probe's
  * destination, as the first event of its trace id shows it (fwspec's table,
- * before any NAT): another probe's packet that a DNAT sent there is not it.
- * Every trace id of that packet (a loopback packet gets one per hook) is
- * walked in order, through any rewrite. A drop (or reject) decides at once; otherwise the
+ * before any NAT): another probe's packet that a DNAT sent there is not it,
+ * nor is a retransmission of it. Every trace id of that packet (a loopback
+ * packet gets one per hook) is walked in order, through any rewrite. A drop (or reject) decides at once; otherwise the
  * last accept (a rule's, or a base chain's policy) is the decision. Rules in
  * fwspec's own table are never named; NAT rules are rewrites, not decisions.
  */
@@ -263,7 +263,9 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   const sports = [...new Set(mine.map((e) => e.packet!.sport))];
   if (sports.length <= (probe.nth ?? 0)) return undefined;
   const sport = sports[probe.nth ?? 0];
-  const origins = [...new Set(mine.filter((e) => e.packet!.sport === sport).map((e) => e.id))];
+  // The first packet only: a retransmitted SYN (same source port, a trace id of its own) meets the rules as conntrack
+  // sees it by then (`ct state established` once the SYN-ACK was dropped on its way out), not as the first one did.
+  const origins = [...new Set(mine.filter((e) => e.packet!.sport === sport).map((e) => e.id))].slice(0, 1);
   // A packet that left by lo is walked on where it came back in (trace-loopback.ts); one that cannot be followed leaves its fate unknown.
   const used = new Set<string>();
   let lost = false;
