@@ -31,6 +31,10 @@ test.each([
   ["tcp dport 28 reject with icmp type host-prohibited", "tcp dport 28 reject with icmp host-prohibited", "inet fw"],
   ["tcp dport 29 reject with icmpv6 type admin-prohibited", "tcp dport 29 reject with icmpv6 admin-prohibited", "inet fw"],
   ["counter reject with tcp reset", "meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset", "inet fw"],
+  // A bare reject after a family match, as the tester's lab printed it.
+  ["ip protocol tcp tcp dport 8083 counter reject", "ip protocol tcp tcp dport 8083 counter packets 1 bytes 60 reject with icmp port-unreachable", "inet filter"],
+  ["ip6 nexthdr tcp tcp dport 8083 counter reject", "ip6 nexthdr tcp tcp dport 8083 counter packets 1 bytes 80 reject with icmpv6 port-unreachable", "inet filter"],
+  ["tcp dport 8083 reject", "tcp dport 8083 reject", "inet filter"],
   ["meta mark 0x1 accept", "meta mark 0x00000001 accept", "inet fw"],
   ['ct state new tcp dport 35 counter accept comment "web"', 'ct state new tcp dport 35 counter packets 0 bytes 0 accept comment "web" # handle 51', "inet fw"],
 ])("%j names %j (%s)", (person, printed, table) => {

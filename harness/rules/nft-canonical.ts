@@ -2,7 +2,8 @@
  * One text for the ways a person may write a native nft rule that nft prints
  * alike (pure): `ct state related,established` is printed
  * `established,related`, `tcp dport {443,80}` is `{ 80, 443 }`, `ssh` is `22`,
- * `reject with icmpx type admin-prohibited` loses its `type`, and a protocol
+ * `reject with icmpx type admin-prohibited` loses its `type`, a bare `reject`
+ * is `reject with icmp port-unreachable` after an IPv4 match, and a protocol
  * match the next expression implies (`meta l4proto tcp tcp dport 22`) is left
  * out. Used to find which line of a person's nft file wrote a printed rule
  * (origin.ts) and which rule a counter check names (match.ts). Only
@@ -63,6 +64,9 @@ export function canonicalNftRule(text: string, table?: string): string {
     // `tcp flags & (syn|ack) == syn` is printed `tcp flags syn / syn,ack`.
     .replace(/\btcp flags & \(([\w|]+)\) == (\w+)/g, (_, mask: string, value: string) => `tcp flags ${value} / ${mask.split("|").join(",")}`)
     .replace(/\breject with (icmpx|icmpv6|icmp) type (\S+)/g, "reject with $1 $2")
+    // A bare `reject` answers port-unreachable, and nft prints it so once a family match binds it (`ip protocol tcp … reject`
+    // in an inet table is printed `… reject with icmp port-unreachable`): one text for the default.
+    .replace(/\breject with (?:icmpx|icmpv6|icmp) port-unreachable\b/g, "reject")
     .replace(/\b(meta l4proto|ip protocol|ip6 nexthdr) (\S+)/g, (all, key: string, p: string) => `${key} ${PROTOCOLS[p] ?? p}`)
     .replace(/\b(th|tcp|udp|sctp|dccp|udplite) (dport|sport)( != | )(\{[^{}]*\}|\S+)/g, (_, proto: string, dir: string, op: string, value: string) => `${proto} ${dir}${op}${value.replace(/(?<![@$\w-])[a-z][\w-]*/g, (w) => SERVICES[w] ?? w)}`)
     .replace(/\b0x0*([0-9a-fA-F]+)\b/g, (_, hex: string) => `0x${hex.toLowerCase()}`);
