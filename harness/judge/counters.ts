@@ -21,7 +21,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     return {
       ...base, status: "error",
       message: matches.length === 0
-        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}`
+        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}${iptablesNameNote(check.selector)}`
         : `${matches.length} ${family} rules on ${check.host} match ${base.selector}${notUnique(check.selector, matches)}`,
       packets: null, bytes: null,
     };
@@ -127,6 +127,13 @@ function missingCounter(selector: Extract<RuleSelector, { kind: "named-counter" 
  * A comment or named counter looked up without a table on a host with native nft tables: the IPv4 reading holds
  * no `ip6` table (nor the IPv6 reading an `ip` one), so say how to look in the other family's.
  */
+/** A native table named like one of iptables' own (`ip filter`): read as iptables-nft's, its native chains are not seen (rules/apply.ts says so on the apply). */
+function iptablesNameNote(selector: RuleSelector): string {
+  const table = "table" in selector ? selector.table : undefined;
+  if (table === undefined || !/^(ip|ip6) (filter|nat|mangle|raw|security)$/.test(table) || (selector.kind !== "nft-text" && selector.kind !== "handle")) return "";
+  return `; fwspec reads \`${table}\` as iptables-nft's own table, whose view cannot show native nftables chains in it: name the table otherwise (\`table inet filter\`, \`table ip fw\`)`;
+}
+
 function otherFamilyNote(selector: RuleSelector, family: Family, after: SavedRuleset): string {
   if ((selector.kind !== "comment" && selector.kind !== "named-counter") || selector.table !== undefined || after.counters === undefined) return "";
   const [table, other] = family === "ipv4" ? ["ip6", "ipv6"] : ["ip", "ipv4"];

@@ -37,6 +37,8 @@ describe("counter checks on native nft rules", () => {
     ["a named counter not in the table named", { kind: "named-counter", name: "ssh_hits", table: "ip other" }, "== 0", "error", "no named counter `ssh_hits` in table ip other on server for ipv4 (it has none)"],
     ["a rule without a counter statement", { kind: "handle", table: "inet fw", handle: 5 }, "== 0", "error", "ct state established,related accept # handle 5 has no counter statement: nftables counts only rules with `counter` (add it to the rule)"],
     ["text that is not the rule", { kind: "nft-text", table: "inet fw", chain: "input", rule: "tcp dport 8080 accept" }, "== 0", "error", 'no ipv4 rule on server matches nft rule "tcp dport 8080 accept" in chain input of table inet fw'],
+    // A native table named like iptables' own: read as iptables-nft's, said so.
+    ["a native rule in `ip filter`", { kind: "nft-text", table: "ip filter", chain: "input", rule: "tcp dport 8080 counter drop" }, "== 1", "error", 'no ipv4 rule on server matches nft rule "tcp dport 8080 counter drop" in chain input of table ip filter; fwspec reads `ip filter` as iptables-nft\'s own table, whose view cannot show native nftables chains in it: name the table otherwise (`table inet filter`, `table ip fw`)'],
   ])("%s", (_what, selector, packets, status, message) => {
     const r = judgeCounter(check(selector, packets), "ipv4", before, after);
     expect([r.status, r.message]).toEqual([status, message]);

@@ -154,6 +154,19 @@ function interfaceNote(loaded: LoadedRuleset, host: LabHost): string[] {
   return [`the rules match interface(s) ${missing.join(", ")}, which ${host.name} does not have (its interfaces: ${own}): those matches never hold; name the interfaces with \`interfaces:\` on the host, or use its names in the rules`];
 }
 
+/**
+ * A native nftables table named like one of iptables' own (`table ip filter`
+ * with a lower-case `input` base chain): on an nft-backend host fwspec reads
+ * ip/ip6 filter, nat, mangle, raw and security as iptables-nft's, and
+ * iptables-save cannot show such chains (it says so in a comment). Said, with
+ * what that costs and the way out.
+ */
+export function nativeUnderIptablesName(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6">, host: string): string[] {
+  const tables = [...[...loaded.ipv4.matchAll(/^# Table `(\w+)' contains incompatible base-chains/gm)].map((m) => `ip ${m[1]}`), ...[...loaded.ipv6.matchAll(/^# Table `(\w+)' contains incompatible base-chains/gm)].map((m) => `ip6 ${m[1]}`)];
+  if (tables.length === 0) return [];
+  return [`native nftables chains in ${tables.map((t) => `\`table ${t}\``).join(", ")} on ${host}: fwspec reads a table of that name as iptables-nft's own, whose view (iptables-save) cannot show these chains, so counter checks cannot name their rules and no drop there is decided early (verdicts and the trace still see them); name the table otherwise (\`table inet filter\`, \`table ip fw\`) for both`];
+}
+
 export interface ApplyOptions {
   /** Flush the host's conntrack table afterwards so old flows do not bypass new rules (default true). */
   readonly flushConntrack?: boolean;
@@ -190,7 +203,7 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   if (native) markNative(host, (await nativeTables(host)).length > 0);
   // The flush and the read are independent (no traffic in between): side by side.
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
-  const warnings = interfaceNote(after.loaded, host);
+  const warnings = [...interfaceNote(after.loaded, host), ...nativeUnderIptablesName(after.loaded, host.name)];
   const notes = [...dnsNote(sources, after.loaded, host), ...warnings];
   return {
     applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
