@@ -25,6 +25,17 @@ function agrees(expected: string, seen: string): boolean {
   return expected === seen || (expected === "refused" && seen.startsWith("refused:")) || (expected === "blocked" && seen !== "open");
 }
 
+/**
+ * Advice the model could not weigh (the host's rules not read whole, or a
+ * match or verdict on the probe's way it does not model): said, so a check
+ * that fails with the rules as written is not pasted unseen.
+ */
+export const UNWEIGHED = " (not weighed against the rules: fwspec's reading of this host's nft rules cannot tell how they decide it (a match or verdict it does not model, such as a vmap, jump or goto, IPv6 neighbour discovery they may drop, or rules from more than one source); make sure it holds with the rules as written before adding it)";
+
+function unweighed(advice: string): string {
+  return `${advice}${UNWEIGHED}`;
+}
+
 /** `refused:rst` as a check says it when the other verdict is no refusal: `refused`. */
 function loose(seen: string): string {
   return seen.replace(/:.*$/, "");
@@ -43,7 +54,7 @@ export function weighed(advice: string, mutant: Mutant, scenario: Scenario): str
   const host = line.host;
   const original = hostRules(scenario, host);
   const changed = hostRules(scenario, host, mutant.changes);
-  if (!original || !changed) return advice;
+  if (!original || !changed) return unweighed(advice);
   const [whole, written, from, to, port, protocol, v, expected] = m as unknown as [string, string, string, string, string, "tcp" | "udp", string, string];
   const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
   const listens = (p: number) => listen.some((l) => l.port === p && l.protocol === protocol);
@@ -59,7 +70,7 @@ export function weighed(advice: string, mutant: Mutant, scenario: Scenario): str
   if (!loopback && !(to === host && sender !== host)) return advice;
   const source = loopback ? undefined : senderRange(scenario, from, host, family);
   const own = fates({ family, protocol, port: Number(port), loopback, source }, listens(Number(port)) || advice.includes(`listen: [${protocol}/${port}]`));
-  if (own === undefined) return advice;
+  if (own === undefined) return unweighed(advice);
   if (agrees(expected, own[0]) && !agrees(expected, own[1])) return advice;
   // The check gives the same verdict either way (or fails with the rules as written): look for one that tells.
   const [, , was, moved] = /\s(\S+) (\d+)→(\d+)(?:#\d+)?$/.exec(mutant.id) ?? [];

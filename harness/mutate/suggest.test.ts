@@ -8,6 +8,7 @@ import type { Scenario } from "../scenario/model.ts";
 import { mutantsOf } from "./mutants.ts";
 import { selectOperators } from "./operators.ts";
 import { suggestCheck } from "./suggest.ts";
+import { UNWEIGHED } from "./suggest-weigh.ts";
 
 const rules = [
   "*filter",
@@ -287,7 +288,8 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
   test.each([
     // No host has the address: the check names it, with the address plan that gives it to the peer.
     ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), `add \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
-    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept")), `add \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
+    // IPv6 over rules that accept no neighbour discovery: not weighed, and said so.
+    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept")), `add \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})${UNWEIGHED}`],
     ["port", "port@rules.v6:3 --dport 22→23", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT")), `add a check on port 22, which the rule decides: \`remote@[2001:db8::5] -> server:22/tcp6 open\` (${needs6})`],
     ["drop-reject", "drop-reject@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -j DROP")), `add \`remote@[2001:db8::5] -> server:22/tcp6 dropped\` (${needs6})`],
     // A declared subnet holds it already: only the address.
@@ -296,12 +298,12 @@ describe("a source-restricted rule: the suggested probe leaves from an address t
     ["accept-drop", "accept-drop@rules.v6:3", { ...lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { subnets: { lan: { ipv6: "2001:db8::/64" } } }), hosts: [lab(v6("")).hosts[0]!, { name: "remote", firewall: false, listen: [], addresses: { lan: { ipv6: "2001:db8::20" } } } as never] }, "add `remote@[2001:db8::5] -> server:22/tcp6 open` (remote needs the address 2001:db8::5, which the rule's source matches: `\"2001:db8::5\"` in `extra:` of remote's addresses on lan)"],
     // A host holds such an address (an extra one, or a fixed one in the rule's range): the probe leaves from it.
     ["accept-drop", "accept-drop@rules.v6:3", lab(v6("-A INPUT -s 2001:db8::5 -p tcp --dport 22 -j ACCEPT"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
-    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:22/tcp6 open`"],
+    ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip6 saddr 2001:db8::5 tcp dport 22 accept"), { hosts: [admin] }), `add \`admin@[2001:db8::5] -> server:22/tcp6 open\`${UNWEIGHED}`],
     ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
     ["accept-drop", "accept-drop@rules.nft:4", lab(nft("ip saddr 198.18.7.0/25 tcp dport 22 accept"), { hosts: [inside] }), "add `inside@198.18.7.10 -> server:22/tcp4 open`"],
     // One element of the rule's port set removed: the check on it leaves from the rule's source too.
-    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept"), { hosts: [admin] }), "add `admin@[2001:db8::5] -> server:80/tcp6 open` (the set's element 80) with `listen: [tcp/80]` on server"],
-    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept")), `add \`remote@[2001:db8::5] -> server:80/tcp6 open\` (the set's element 80; ${needs6}) with \`listen: [tcp/80]\` on server`],
+    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept"), { hosts: [admin] }), `add \`admin@[2001:db8::5] -> server:80/tcp6 open\` (the set's element 80) with \`listen: [tcp/80]\` on server${UNWEIGHED}`],
+    ["set-element", "set-element@rules.nft:4 -80", lab(nft("ip6 saddr 2001:db8::5 tcp dport { 22, 80 } accept")), `add \`remote@[2001:db8::5] -> server:80/tcp6 open\` (the set's element 80; ${needs6}) with \`listen: [tcp/80]\` on server${UNWEIGHED}`],
     // A range: an address in it, not its network address.
     ["accept-drop", "accept-drop@rules.v4:3", lab(v4("-A INPUT -s 198.18.7.0/25 -p tcp -m tcp --dport 22 -j ACCEPT")), "add `remote@198.18.7.10 -> server:22/tcp4 open` (remote needs the address 198.18.7.10, which the rule's source matches: `addresses: { lan: { extra: [198.18.7.10] } }` on remote, with `subnets: { lan: { ipv4: 198.18.7.0/24 } }`)"],
     // Every other source, or every lab address: any peer matches.
