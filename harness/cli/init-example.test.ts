@@ -81,7 +81,7 @@ test.each<[string, string[], string, RegExp | undefined]>([
 
 test.each<[string, string, RegExp, string]>([
   ["Windows line endings", "*filter\r\n:INPUT DROP [0:0]\r\nCOMMIT\r\n", /^--from `firewall\/crlf.v4` has Windows line endings \(CR LF, first on line 1\)/, "sed -i 's/\\r$//' firewall/crlf.v4"],
-  ["an nft ruleset", "table inet filter {\n}\n", /^--from `firewall\/crlf.v4` looks like an nftables ruleset/, "nft: firewall/crlf.v4"],
+  ["an nft ruleset", "table inet filter {\n}\n", /^--from `firewall\/crlf.v4` looks like an nftables ruleset \(nft -f input\) \(line 1: `table inet filter \{`\), but `init --from` reads iptables-save files only/, "write the scenario without --from (`init` alone writes a working example) and load this file with `apply: { host: HOST, nft: firewall/crlf.v4 }`"],
 ])("init --from a rules file with %s: exit 2 naming the file as typed, before any lab and nothing written", async (_, text, message, hint) => {
   const dir = mkdtempSync(join(tmpdir(), "fwspec-init-crlf-"));
   dirs.push(dir);

@@ -108,7 +108,7 @@ function readRules(file: string, family: Family, flag: string, cwd: string, invo
     throw new InputError(`${flag} ${file}: ${why}`, { hint: "name an iptables-save / iptables-restore file, e.g. /etc/iptables/rules.v4 copied into the repository" });
   }
   // CR LF, or a file of another kind (nft, a script): said of the file as typed, before the scenario that would name it exists.
-  const wrong = rulesFileProblem(read.text, file, "restore");
+  const wrong = rulesFileProblem(read.text, file, "init");
   if (wrong) throw new InputError(`${flag} ${wrong.message}`, { hint: wrong.hint });
   try {
     return { rel, ruleset: parseSave(read.text, family) };

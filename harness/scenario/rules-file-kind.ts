@@ -8,10 +8,10 @@
  */
 import { rulesLookalike, type RulesKind } from "./rules-lookalike.ts";
 
-/** How an apply step loads a file. */
-export type LoadedAs = "script" | "restore" | "nft";
+/** How an apply step loads a file; `init`: read by `fwspec init --from`, which takes iptables-save files. */
+export type LoadedAs = "script" | "restore" | "nft" | "init";
 
-const EXPECTS: Readonly<Record<LoadedAs, RulesKind>> = { script: "script", restore: "iptables-save", nft: "nft" };
+const EXPECTS: Readonly<Record<LoadedAs, RulesKind>> = { script: "script", restore: "iptables-save", nft: "nft", init: "iptables-save" };
 
 const LOOKS: Readonly<Record<RulesKind, string>> = {
   "iptables-save": "an iptables-save file (iptables-restore input)",
@@ -23,6 +23,7 @@ const AS: Readonly<Record<LoadedAs, string>> = {
   script: "`script:` runs it with sh -e",
   restore: "`restore:` feeds it to iptables-restore",
   nft: "`nft:` loads it with nft -f",
+  init: "`init --from` reads iptables-save files only (iptables-restore input)",
 };
 
 function form(kind: RulesKind, written: string): string {
@@ -54,6 +55,8 @@ export function rulesFileProblem(content: string, written: string, as: LoadedAs,
   if (looks === undefined || looks.kind === EXPECTS[as]) return undefined;
   return {
     message: `\`${written}\` looks like ${LOOKS[looks.kind]} (line ${looks.line}: \`${looks.text.length > 60 ? `${looks.text.slice(0, 60)}…` : looks.text}\`), but ${AS[as]}`,
-    hint: `load it with ${form(looks.kind, written)}`,
+    hint: as === "init"
+      ? `write the scenario without --from (\`init\` alone writes a working example) and load this file with ${form(looks.kind, written)}; or give --from the output of \`iptables-save\` (and --v6 that of \`ip6tables-save\`)`
+      : `load it with ${form(looks.kind, written)}`,
   };
 }
