@@ -25,8 +25,8 @@ const ERRNO_VERDICTS: readonly (readonly [RegExp, Verdict, string])[] = [
   [/Permission denied/i, "unreachable", "Permission denied (ICMPv6 administratively prohibited, source policy failed or reject route)"],
   [/Protocol not available/i, "unreachable", "Protocol not available (ICMP protocol unreachable)"],
   [/Host is down/i, "unreachable", "Host is down"],
-  // A DROP in the prober's own OUTPUT chain fails the send at once with EPERM.
-  [/Operation not permitted/i, "dropped", "Operation not permitted (dropped by the sender's own OUTPUT rules)"],
+  // A DROP in the prober's own OUTPUT chain fails the send at once with EPERM (a REJECT of a UDP datagram there too).
+  [/Operation not permitted/i, "dropped", "Operation not permitted (the sender's own OUTPUT rules refused to send it: a DROP, or a REJECT of a datagram)"],
 ];
 
 function errnoVerdict(text: string): Classification | undefined {
