@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for host-state.ts. */
 import { describe, expect, it } from "vitest";
-import { type HostState, listDelta, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
+import { type HostState, linkDelta, listDelta, parseHostState, planStateReset, READ_STATE, stateDifferences, stateDigest } from "./host-state.ts";
 
 const M = "@@fwspec-state ";
 const meta = { metainfo: { version: "1.0.6", json_schema_version: 1 } };
@@ -208,7 +208,7 @@ describe("planStateReset", () => {
   });
 
   it.each<[string, Parts, RegExp]>([
-    ["an added address", { addr: [lo, eth0(false), { ifindex: 40, ifname: "dummy0", flags: [], addr_info: [] }] }, /^links or addresses changed \(added .*dummy0/],
+    ["an added link", { addr: [lo, eth0(false), { ifindex: 40, ifname: "dummy0", flags: [], addr_info: [] }] }, /^links or addresses changed \(link dummy0 added\)$/],
     ["an added route", { route: [...baseRoutes, { dst: "198.19.0.0/16", dev: "eth0" }] }, /^routes changed \(added .*198\.19\.0\.0\/16/],
     ["a sysctl that appeared", { sysctl: [...SYSCTL, "ipv4/conf/dummy0/forwarding:0"] }, /^sysctls appeared or vanished \(ipv4\/conf\/dummy0\/forwarding\)/],
     ["switched iptables alternatives", { alternatives: "/usr/sbin/iptables-legacy\n/usr/sbin/iptables-nft-save" }, /^the iptables alternatives \(backend\) changed$/],
@@ -223,6 +223,15 @@ describe("stateDifferences and listDelta", () => {
     const now = reading({ nft: [...natTable, ...nativeTable], legacy4: LEGACY_DROP, sysctl: SYSCTL.map((l) => l.replace("all/rp_filter:0", "all/rp_filter:2")) });
     expect(stateDifferences(boot, now, "nft")).toEqual(["nftables table inet t", "iptables-legacy tables", "sysctl ipv4/conf/all/rp_filter"]);
     expect(stateDifferences(boot, boot, "nft")).toEqual([]);
+  });
+
+  it.each([
+    ["a root qdisc a script left: the field, not the link", [{ ifname: "eth0", qdisc: "noqueue", mtu: 1500, addr_info: [] }], [{ ifname: "eth0", qdisc: "tbf", mtu: 1500, addr_info: [] }], " (eth0: qdisc noqueue → tbf)"],
+    ["an address added, a link gone", [{ ifname: "eth0", addr_info: [{ local: "198.18.0.2", prefixlen: 24 }] }, { ifname: "wg0", addr_info: [] }], [{ ifname: "eth0", addr_info: [{ local: "198.18.0.2", prefixlen: 24 }, { local: "2001:db8::7", prefixlen: 128 }] }], " (eth0: address 2001:db8::7/128 added; link wg0 removed)"],
+    ["the same", [{ ifname: "eth0", mtu: 1500 }], [{ ifname: "eth0", mtu: 1500 }], ""],
+    ["no links: as listDelta", [1], [2], " (added 2; removed 1)"],
+  ])("linkDelta: %s", (_what, a, b, text) => {
+    expect(linkDelta(a, b)).toBe(text);
   });
 
   it.each([

@@ -314,7 +314,7 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
     }
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (!same(boot.addr, now.addr)) unrestorable.push(`links or addresses changed${listDelta(boot.addr, now.addr)}`);
+  if (!same(boot.addr, now.addr)) unrestorable.push(`links or addresses changed${linkDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) unrestorable.push(`routes changed${listDelta(boot.route, now.route)}`);
   if (!same(boot.rules, now.rules)) unrestorable.push("routing rules changed");
   if (boot.alternatives !== now.alternatives) unrestorable.push("the iptables alternatives (backend) changed");
@@ -339,13 +339,49 @@ export function listDelta(before: unknown, after: unknown): string {
   return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
 }
 
+/**
+ * ` (eth0: qdisc noqueue → tbf; …)`: what changed on each link of two `ip -j
+ * addr` readings, field by field (an address as added or removed), links
+ * added or removed by name; listDelta for anything else.
+ */
+export function linkDelta(before: unknown, after: unknown): string {
+  const byName = (v: unknown) => (Array.isArray(v) && v.every((l) => typeof l === "object" && l !== null && typeof (l as Record<string, unknown>)["ifname"] === "string")
+    ? new Map((v as Record<string, unknown>[]).map((l) => [String(l["ifname"]), l])) : undefined);
+  const a = byName(before);
+  const b = byName(after);
+  if (!a || !b) return listDelta(before, after);
+  const shown = (x: unknown) => (typeof x === "string" || typeof x === "number" || typeof x === "boolean" ? String(x) : x === undefined ? "none" : JSON.stringify(x));
+  const parts: string[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])]) {
+    const was = a.get(name);
+    const now = b.get(name);
+    if (!was || !now) {
+      parts.push(`link ${name} ${was ? "removed" : "added"}`);
+      continue;
+    }
+    const fields: string[] = [];
+    for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])]) {
+      if (JSON.stringify(was[key]) === JSON.stringify(now[key])) continue;
+      if (key === "addr_info") {
+        const addrs = (v: unknown) => (Array.isArray(v) ? v.map((x) => `${(x as Record<string, unknown>)["local"]}/${(x as Record<string, unknown>)["prefixlen"]}`) : []);
+        const [x, y] = [addrs(was[key]), addrs(now[key])];
+        const added = y.filter((e) => !x.includes(e));
+        const removed = x.filter((e) => !y.includes(e));
+        fields.push([...(added.length > 0 ? [`address ${added.join(", ")} added`] : []), ...(removed.length > 0 ? [`address ${removed.join(", ")} removed`] : [])].join(", ") || "address details");
+      } else fields.push(`${key} ${shown(was[key])} → ${shown(now[key])}`);
+    }
+    if (fields.length > 0) parts.push(`${name}: ${fields.join(", ")}`);
+  }
+  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
+}
+
 /** What differs between two readings, for a message (empty when the digests agree). */
 export function stateDifferences(boot: HostState, now: HostState, backend: Backend): string[] {
   const out = [...differingTables(effectiveNft(boot.nft, backend), effectiveNft(now.nft, backend))].map((t) => `nftables table ${t}`);
   if (backend !== "legacy" && legacyPart(boot.legacy.ipv4) !== legacyPart(now.legacy.ipv4)) out.push("iptables-legacy tables");
   if (backend !== "legacy" && legacyPart(boot.legacy.ipv6) !== legacyPart(now.legacy.ipv6)) out.push("ip6tables-legacy tables");
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (!same(boot.addr, now.addr)) out.push(`links or addresses${listDelta(boot.addr, now.addr)}`);
+  if (!same(boot.addr, now.addr)) out.push(`links or addresses${linkDelta(boot.addr, now.addr)}`);
   if (!same(boot.route, now.route)) out.push(`routes${listDelta(boot.route, now.route)}`);
   if (!same(boot.rules, now.rules)) out.push("routing rules");
   if (boot.alternatives !== now.alternatives) out.push("iptables alternatives");
