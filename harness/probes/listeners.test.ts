@@ -20,7 +20,7 @@ describe("listenerProblems", () => {
   const tcp = (port: number) => ({ protocol: "tcp" as const, port });
   const udp = (port: number) => ({ protocol: "udp" as const, port });
   const http = (port: number) => ({ protocol: "http" as const, port });
-  // As LISTENER_STATE_SCRIPT prints them: `ss -H -ltunp`, an empty line, `ps -e -o pid=,stat=`.
+  // As LISTENER_STATE_SCRIPT prints them: `ss -H -ltunp`, an empty line, `PID STATE` of each process named (ps prints the same).
   const SOCKETS = [
     `udp UNCONN 0      0      127.0.0.1:53   0.0.0.0:* users:(("fwspec-udp-echo",pid=9,fd=5))`,
     `udp UNCONN 0      0              *:53         *:* users:(("fwspec-udp-echo",pid=9,fd=3))`,

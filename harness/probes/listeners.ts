@@ -107,8 +107,12 @@ export async function awaitListeners(host: LabHost): Promise<void> {
   await Promise.all(missing.map((l) => awaitListening(host, l)));
 }
 
-/** One `ss -H -ltunp`, a line alone, then one `ps -e -o pid=,stat=`: each listening socket's processes and every process's state. */
-export const LISTENER_STATE_SCRIPT = "ss -H -ltunp; echo; ps -e -o pid=,stat=";
+/**
+ * For bash: one `ss -H -ltunp`, an empty line, then `PID STATE` of each
+ * process it names, read from /proc with builtins (no `ps`): each listening
+ * socket's processes and their states.
+ */
+export const LISTENER_STATE_SCRIPT = 'out=$(ss -H -ltunp); printf "%s\n\n" "$out"; re="pid=([0-9]+)"; s=$out; while [[ $s =~ $re ]]; do p=${BASH_REMATCH[1]}; s=${s#*"pid=$p"}; read -r _ _ st _ < "/proc/$p/stat" && echo "$p $st"; done 2>/dev/null';
 
 /**
  * What is wrong with a host's declared listeners, from LISTENER_STATE_SCRIPT's
@@ -152,7 +156,7 @@ export function listenerProblems(listen: readonly ListenerSpec[], output: string
  */
 export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">): Promise<void> {
   if (host.spec.listen.length === 0) return;
-  const argv = ["sh", "-c", LISTENER_STATE_SCRIPT];
+  const argv = ["bash", "-c", LISTENER_STATE_SCRIPT];
   const { stdout } = await host.run(argv, `checking the listeners of ${host.name} after the step`);
   const problems = listenerProblems(host.spec.listen, stdout);
   if (problems.length === 0) return;

@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, pure) for neighbour.ts: fwspec-probe's note of an unresolved next hop. */
 import { describe, expect, test } from "vitest";
-import { neighbourHint, unresolvedNeighbour } from "./neighbour.ts";
+import { neighbourHint, neighbourState, unresolvedNeighbour } from "./neighbour.ts";
 
 describe("unresolvedNeighbour", () => {
   test.each([
@@ -26,4 +26,14 @@ describe("neighbourHint", () => {
     ["ipv6", "the asking host must send the solicitations (its OUTPUT) and accept advertisements"],
     ["ipv4", "ARP went unanswered"],
   ] as const)("%s", (family, text) => expect(neighbourHint(family)).toContain(text));
+});
+
+describe("neighbourState", () => {
+  test.each([
+    ["2001:db8::2 dev eth0 INCOMPLETE \n", "INCOMPLETE"],
+    ["198.18.0.5 dev eth0  FAILED\n", "FAILED"],
+    ["2001:db8::2 dev eth0 lladdr 02:42:c6:12:00:02 REACHABLE\n", undefined],
+    ["2001:db8::2 dev eth0 lladdr 02:42:c6:12:00:02 router STALE\n", undefined],
+    ["", undefined],
+  ])("%j", (shown, state) => expect(neighbourState(shown)).toBe(state));
 });

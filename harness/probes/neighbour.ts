@@ -30,6 +30,12 @@ export function unresolvedNeighbour(stderr: string): UnresolvedNeighbour | undef
   return m ? { address: m[1]!, state: m[2] as UnresolvedNeighbour["state"], ...(m[3] !== undefined ? { at: m[3] } : {}), ...(m[4] !== undefined ? { replying: true as const } : {}) } : undefined;
 }
 
+/** The state of an unresolved entry in `ip neigh show to ADDRESS` output (`2001:db8::2 dev eth0 INCOMPLETE`), or undefined. */
+export function neighbourState(shown: string): "INCOMPLETE" | "FAILED" | undefined {
+  const m = /(?:^|\s)(INCOMPLETE|FAILED)(?=\s|$)/.exec(shown);
+  return m ? (m[1] as "INCOMPLETE" | "FAILED") : undefined;
+}
+
 /** What the hosts on the link must let through so a peer can find its neighbour, per family (iptables' and nft's words both). */
 export function neighbourHint(family: Family): string {
   if (family === "ipv4") return "ARP went unanswered (an arp table, or the peer is gone)";

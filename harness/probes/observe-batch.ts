@@ -11,7 +11,8 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
 import type { EarlyVerdict } from "../rules/decisive.ts";
 import { EVIDENCE_WINDOW_MS, LATE_POLL_MS, type Observation, POLL_MS, stoppedEarly, type Taken, traceGraceMs } from "./observe.ts";
-import { type PendingProbe, labChecked, type ProbeResult, replyNeighbourChecked, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { replyNeighbourChecked } from "./reply-neighbour.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
 

@@ -18,7 +18,8 @@ import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
-import { type PendingProbe, labChecked, type ProbeResult, replyNeighbourChecked, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { replyNeighbourChecked } from "./reply-neighbour.ts";
 import { icmpErrorsSeen } from "./refusal.ts";
 
 /**

@@ -138,25 +138,8 @@ async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promi
   return router === undefined ? result : await neighbourChecked(lab.host(router), result, { at: router });
 }
 
-/**
- * As neighbourChecked, asked of the probe's target about its way back to the
- * prober: a firewall host whose rules drop the prober's neighbour
- * advertisements (an ICMPv6 ruleset that accepts solicitations only) takes
- * the probe's first packet in and never sends its answer. Only a firewall
- * host's rules can do that, and only a probe that no rule of its own took
- * (`taken`: a rule, not a chain policy, counted its first packet) is asked.
- */
-export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult, taken = false): Promise<ProbeResult> {
-  if (taken || (result.verdict !== "dropped" && result.verdict !== "unreachable") || unresolvedNeighbour(result.evidence.stderr)) return result;
-  const target = probedHost(lab, result.spec);
-  const from = lab.host(result.spec.from);
-  if (!target || target === from || !target.spec.firewall) return result;
-  const back = result.spec.source ?? lab.addressFor(target, from, result.spec.family);
-  return await neighbourChecked(target, result, { at: target.name, address: back, replying: true });
-}
-
 /** The host a probe went to: a lab host by name, itself for its loopback (a literal loopback address too), or the host holding a literal address. */
-function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefined {
+export function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefined {
   if (spec.to.kind === "localhost") return lab.host(spec.from);
   if (spec.to.kind === "host") return lab.host(spec.to.host);
   return isLoopbackTarget(spec.to.address) ? lab.host(spec.from) : knownHolder(lab, spec.to.address, spec.family);

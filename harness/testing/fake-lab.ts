@@ -92,7 +92,7 @@ class FakeHost implements LabHost {
     if (tool === "sh" && command.some((a) => a.includes("@@fwspec-state"))) return ok(command, HOST_STATE);
     if (tool === "ss") return ok(command, this.#listeningSockets());
     // After a run step: the listeners' sockets with their processes (pids from 100), then every process running.
-    if (tool === "sh" && command[2] === LISTENER_STATE_SCRIPT) {
+    if (tool === "bash" && command[2] === LISTENER_STATE_SCRIPT) {
       const pids = this.listening.listen.map((_, i) => 100 + i);
       return ok(command, `${this.#listeningSockets().split("\n").map((l, i) => (l ? `${l} users:(("socat",pid=${pids[i]},fd=5))` : l)).join("\n")}\n\n${["1 Ss", ...pids.map((p) => `${p} Ss`)].join("\n")}\n`);
     }

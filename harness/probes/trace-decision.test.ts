@@ -1,0 +1,22 @@
+/** Unit tests (pure) for withTraceDecision: the trace names the first packet's rule; an answer the counters saw taken stays the decision. */
+import { expect, test } from "vitest";
+import type { Decision } from "../model/results.ts";
+import type { ProbeSpec } from "../model/types.ts";
+import { type StepTraces, withTraceDecision } from "./trace-step.ts";
+
+const spec: ProbeSpec = { from: "client", to: { kind: "host", host: "server" }, port: 5002, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
+const decision = (over: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy ACCEPT", action: "accept", policy: true, source: "trace", ...over });
+const traces = (d: Decision | undefined): StepTraces => ({ decisionFor: () => d, named: new Map() });
+const observation = (d?: Decision) => ({ result: { spec, address: "198.18.0.2" }, ...(d ? { decision: d } : {}) });
+
+const ANSWER = decision({ path: ["OUTPUT"], rule: "-A OUTPUT -p udp -m udp --sport 5002 -j DROP", action: "drop", policy: false, source: "counters", answer: true });
+const FIRST_DROP = decision({ rule: "-A INPUT -p udp -m udp --dport 5002 -j DROP", action: "drop", policy: false });
+
+test.each([
+  ["the first packet let in (trace), its answer taken in OUTPUT (counters): the answer's rule decides", ANSWER, decision({}), ANSWER],
+  ["the trace saw the first packet dropped: the trace decides", ANSWER, FIRST_DROP, FIRST_DROP],
+  ["no answer taken: the trace decides", decision({ source: "counters" }), decision({}), decision({})],
+  ["no trace: the counters' decision stays", ANSWER, undefined, ANSWER],
+])("%s", (_what, counted, traced, want) => {
+  expect(withTraceDecision(observation(counted), traces(traced)).decision).toEqual(want);
+});
