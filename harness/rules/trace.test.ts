@@ -86,6 +86,24 @@ describe("traceDecision", () => {
     ].join("\n");
     expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule: "tcp dport 8080 accept", action: "accept" });
   });
+  test("a goto keeps its source in the decision's path (input → blocked); a return from the goto'd chain goes back past its source", () => {
+    const pkt = (id: string, chain: string) => `trace id ${id} inet filter ${chain} packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8082 tcp flags == syn`;
+    const goto = [
+      pkt("g1", "input"),
+      "trace id g1 inet filter input rule tcp dport vmap { 8082 : goto blocked } (verdict goto blocked)",
+      "trace id g1 inet filter blocked rule counter packets 0 bytes 0 drop (verdict drop)",
+    ].join("\n");
+    const probe = { family: "ipv4" as const, daddr: "198.18.0.4", protocol: "tcp" as const, port: 8082 };
+    const none = { host: "server", handles: new Map(), saved: {} };
+    expect(traceDecision(parseTrace(goto), probe, none)).toMatchObject({ path: ["input", "blocked"], action: "drop", policy: false });
+    const back = [
+      pkt("g2", "input"),
+      "trace id g2 inet filter input rule tcp dport 8082 jump web2 (verdict jump web2)",
+      "trace id g2 inet filter web2 rule tcp dport 8082 goto blocked (verdict goto blocked)",
+      "trace id g2 inet filter blocked rule ip saddr 198.18.0.5 accept (verdict accept)",
+    ].join("\n");
+    expect(traceDecision(parseTrace(back), probe, none)).toMatchObject({ path: ["input", "web2", "blocked"], action: "accept" });
+  });
   test("no trace of the probe: no decision", () => {
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();

@@ -284,6 +284,9 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   let filterEntered = false;
   for (const id of ids) {
     const path = new Map<string, string[]>();
+    // The chains as the packet went through them, a goto's source kept (`input → blocked`): what a decision shows.
+    // `path` is the call stack: a goto replaces its chain there, so a return goes back past it.
+    const trail = new Map<string, string[]>();
     const entered = new Map<string, string>();
     const own = (index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
     for (const r of silentRewrites(own, probe.family, probe.protocol, ctx.saved[probe.family])) if (!rewrites.includes(r)) rewrites.push(r);
@@ -291,6 +294,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       if (e.kind === "packet") {
         steps.push(`${e.table} ${e.chain} packet: ${e.text}`);
         path.set(e.table, [e.chain]);
+        trail.set(e.table, [e.chain]);
         // The hook as the packet line shows it: its input and output interfaces (an ip table leaves out what an inet one prints).
         entered.set(e.table, `${id} ${/\biif "[^"]*"/.exec(e.text)?.[0] ?? ""} ${/\boif "[^"]*"/.exec(e.text)?.[0] ?? ""}`);
         const chain = `${tableName(e.table)} ${e.chain}`;
@@ -302,14 +306,20 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
       if (e.kind === "rule" && e.unnamed) return undefined;
       const stack = path.get(e.table);
       if (stack?.includes(e.chain)) path.set(e.table, stack.slice(0, stack.indexOf(e.chain) + 1)); // back in a calling chain
+      const walked = trail.get(e.table);
+      if (walked?.includes(e.chain)) trail.set(e.table, walked.slice(0, walked.lastIndexOf(e.chain) + 1));
       steps.push(`${e.table} ${e.chain} ${e.kind === "rule" ? `${e.text}${e.handle !== undefined ? ` # handle ${e.handle}` : ""} (verdict ${e.verdict}${e.target ? ` ${e.target}` : ""})` : `${e.kind} ${e.text}`}`);
       const chains = path.get(e.table) ?? [e.chain];
       if (e.kind === "rule" && (e.verdict === "jump" || e.verdict === "goto") && e.target) {
         path.set(e.table, e.verdict === "jump" ? [...chains, e.target] : [...chains.slice(0, -1), e.target]);
+        trail.set(e.table, [...(trail.get(e.table) ?? chains), e.target]);
         continue;
       }
       if (e.kind === "verdict" && e.verdict === "return") {
         path.set(e.table, chains.slice(0, -1));
+        const back = chains.at(-2);
+        const walkedBack = trail.get(e.table) ?? [];
+        if (back !== undefined && walkedBack.includes(back)) trail.set(e.table, walkedBack.slice(0, walkedBack.lastIndexOf(back) + 1));
         continue;
       }
       if (e.kind === "rule" && isRewrite(e, ctx)) {
@@ -318,13 +328,14 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         continue;
       }
       const verdict = e.verdict;
-      if (verdict !== "drop" && (verdict !== "accept" || !acceptDecides(e.table, chains[0] ?? e.chain))) continue;
+      const walkedTo = trail.get(e.table) ?? chains;
+      if (verdict !== "drop" && (verdict !== "accept" || !acceptDecides(e.table, walkedTo[0] ?? e.chain))) continue;
       const policy = e.kind === "policy";
       // A policy as its table's tool prints it: `policy DROP` (iptables-save), `policy drop` (nft).
       const named = policy ? { rule: `policy ${nativeTable(tableName(e.table)) ? verdict : verdict.toUpperCase()}`, table: tableName(e.table) } : ruleName(e, ctx);
       const action = verdict === "accept" ? "accept" : !policy && /\breject\b/.test(e.text) ? "reject" : "drop";
       const decision: Decision = {
-        host: ctx.host, family: probe.family, table: named.table, path: policy ? [e.chain] : chains.includes(e.chain) ? chains.slice(0, chains.indexOf(e.chain) + 1) : [...chains, e.chain],
+        host: ctx.host, family: probe.family, table: named.table, path: policy ? [e.chain] : walkedTo.includes(e.chain) ? walkedTo.slice(0, walkedTo.lastIndexOf(e.chain) + 1) : [...walkedTo, e.chain],
         rule: named.rule, action, policy, source: "trace", ...(e.handle !== undefined ? { handle: e.handle } : {}),
       };
       if (action !== "accept") return { ...decision, ...(rewrites.length > 0 ? { rewrites } : {}), ...(probe.established ? { held: true } : {}), steps };
