@@ -70,6 +70,31 @@ COMMIT`;
     expect(line(String.raw`-A INPUT -p tcp -m tcp --dport 82 -m comment --comment "it\'s" -j DROP`)).toBe(4);
   });
 
+  test("nft files as nftables.conf writes them: define'd names, rules continued with a backslash, insert rule", () => {
+    const content = String.raw`define WEB_PORTS = { 80, 443 }
+define ADMIN = 198.18.7.0/24
+define ADMINS = $ADMIN
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		tcp dport $WEB_PORTS accept
+		ip saddr $ADMINS tcp dport 22 accept # admins only
+		tcp dport 8080 \
+			counter \
+			reject with icmpx type admin-prohibited
+	}
+}
+insert rule inet filter input tcp dport 8086 reject with tcp reset
+add rule inet filter input position 4 tcp dport 8087 drop`;
+    const found = ruleCandidates([apply([{ kind: "nft", path: "/repo/firewall/fw.nft", content }], "nfthost")]);
+    const line = (rule: string, action: Decision["action"] = "accept") => decisionOrigin(decision({ host: "nfthost", table: "inet filter", path: ["input"], rule, action, source: "trace" }), found, SCENARIO)?.line;
+    expect(line("tcp dport { 80, 443 } accept")).toBe(7);
+    expect(line("ip saddr 198.18.7.0/24 tcp dport 22 accept")).toBe(8);
+    expect(line("tcp dport 8080 counter packets 3 bytes 180 reject with icmpx admin-prohibited", "reject")).toBe(9);
+    expect(line("meta l4proto tcp tcp dport 8086 reject with tcp reset", "reject")).toBe(14);
+    expect(line("tcp dport 8087 drop", "drop")).toBe(15);
+  });
+
   test("the same rule in two files gives no origin; one file applied twice gives its line", () => {
     const drop = decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" });
     const copy: RuleSource = { ...RESTORE4, path: "/repo/firewall/old.v4" };

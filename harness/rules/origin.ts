@@ -160,18 +160,44 @@ function commandsCandidates(source: Extract<RuleSource, { kind: "commands" }>, s
  * An nft file: `table FAMILY NAME {` blocks with `chain NAME {` blocks (rules
  * and the `type … policy drop;` header), and flat `add rule FAMILY TABLE CHAIN …` lines.
  */
+/**
+ * An nft file's statements as nft reads them, each with the line it starts
+ * on: comments gone, lines ending in `\\` joined to the next, and `$NAME`
+ * replaced by what `define NAME = …` gave it (the nftables.conf way of
+ * naming ports and addresses). Pure.
+ */
+export function nftStatements(content: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  const defines = new Map<string, string>();
+  const expand = (text: string) => text.replace(/\$([A-Za-z_][\w]*)/g, (all, name: string) => defines.get(name) ?? all);
+  let open: { line: number; text: string } | undefined;
+  content.split("\n").forEach((raw, i) => {
+    const code = raw.replace(/(^|\s)#.*$/, "").trim();
+    const continues = code.endsWith("\\");
+    const part = continues ? code.slice(0, -1).trim() : code;
+    open = open ? { line: open.line, text: `${open.text} ${part}`.trim() } : { line: i + 1, text: part };
+    if (continues) return;
+    const statement = open;
+    open = undefined;
+    const define = /^define\s+([A-Za-z_][\w]*)\s*=\s*(.+)$/.exec(statement.text);
+    if (define) defines.set(define[1]!, expand(define[2]!.trim()));
+    else if (statement.text !== "") out.push({ line: statement.line, text: expand(statement.text) });
+  });
+  if (open !== undefined && (open as { text: string }).text !== "") out.push(open);
+  return out;
+}
+
 function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[] {
   const out: Candidate[] = [];
   // The blocks open at this line: a table (`inet fw`), a chain, or anything else (a set, a map, a flowtable, a counter).
   const open: { kind: "table" | "chain" | "other"; name: string }[] = [];
-  source.content.split("\n").forEach((raw, i) => {
-    const line = raw.replace(/(^|\s)#.*$/, "").trim();
-    if (line === "") return;
+  nftStatements(source.content).forEach(({ line: at, text: line }) => {
+    const i = at - 1;
     const table = open.length === 1 && open[0]!.kind === "table" ? open[0]!.name : undefined;
     const chain = open.length === 2 && open[1]!.kind === "chain" ? open[1]!.name : undefined;
     const t = /^table\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s*\{$/.exec(line);
     const c = /^chain\s+(\S+)\s*\{$/.exec(line);
-    const flat = /^add\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(.+)$/.exec(line);
+    const flat = /^(?:add|insert)\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/.exec(line);
     if (t && open.length === 0) {
       open.push({ kind: "table", name: `${t[1]} ${t[2]}` });
     } else if (c && table !== undefined) {
