@@ -15,7 +15,7 @@ import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { changedExpectations, keptLines, recordedLines } from "../record/lines.ts";
+import { changedExpectations, keptLines, recordedLines, whereFrom } from "../record/lines.ts";
 import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
 import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
@@ -74,10 +74,12 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   if (observed.problems.length > 0) {
     throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.map((p) => p.replaceAll("\n", "\n    ")).join("\n  ")}`, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
   }
-  const recorded = recordedLines(observed.flows, defaultFamilies(one.text));
+  // Rule lines named from the folder the scenario is written to (`--out` elsewhere: `../firewall/rules.v4:8` from there).
+  const flows = whereFrom(observed.flows, path.dirname(out));
+  const recorded = recordedLines(flows, defaultFamilies(one.text));
   const { failed } = recorded;
   // What the author wrote that record cannot stand for (a DNAT'd port, answered-by / seen-from …) stays, as written.
-  const kept = keptLines(one.scenario, observed.flows);
+  const kept = keptLines(one.scenario, flows);
   const lines = [...recorded.lines, ...kept];
   const text = recordedScenario(one.text, one.file, out, lines, RECORDED_MARK, opts.invocation);
   parseScenarioText(text, out, { root: opts.root }); // what is written must validate

@@ -37,6 +37,8 @@ export interface FlowSide {
   readonly rule?: string;
   /** Where that rule (or policy) was written, `../firewall/rules.v4:12` (rules/origin.ts), when one line did. */
   readonly where?: string;
+  /** That line's file (absolute) and line: `record --out` names it from the folder it writes to. */
+  readonly whereAt?: { readonly file: string; readonly line: number };
   /** The probe's own reason (what the tool said). */
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */

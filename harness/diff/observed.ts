@@ -49,7 +49,7 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
   const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}), ...(neighbour?.replying ? { unresolvedReplying: true as const } : {}), ...(later !== undefined ? { later } : {}) } };
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where, whereAt: { file: origin!.file, line: origin!.line } } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}), ...(neighbour?.replying ? { unresolvedReplying: true as const } : {}), ...(later !== undefined ? { later } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */

@@ -3,7 +3,7 @@ import { flowKey } from "../diff/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { changedExpectations, keptLines, recordedLines } from "./lines.ts";
+import { changedExpectations, keptLines, recordedLines, whereFrom } from "./lines.ts";
 
 const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -76,5 +76,21 @@ describe("expectations whose verdict the recording changes (said, never silently
       "`remote -> server:8080/tcp6 dropped` (line 1) is recorded as open [ipv6]",
       "`remote -> server:22 blocked` (line 1) is recorded as open [ipv6]",
     ]);
+  });
+});
+
+describe("whereFrom: rule lines named from the folder the scenario is written to", () => {
+  test.each([
+    ["the scenario's own folder", "/repo/scenarios", "../firewall/rules.v4:8"],
+    ["record --out one folder deeper", "/repo/scenarios/recorded", "../../firewall/rules.v4:8"],
+    ["beside the rules", "/repo/firewall", "rules.v4:8"],
+  ])("%s", (_what, dir, want) => {
+    const f = o("server", 22, "ipv4", "dropped");
+    const flow = { ...f, side: { ...f.side, where: "../firewall/rules.v4:8", whereAt: { file: "/repo/firewall/rules.v4", line: 8 } } };
+    expect(whereFrom([flow], dir)[0]!.side.where).toBe(want);
+  });
+  test("a flow without a line stays as it is", () => {
+    const f = o("server", 22, "ipv4", "dropped");
+    expect(whereFrom([f], "/x")[0]).toBe(f);
   });
 });

@@ -6,6 +6,7 @@
  * probe gave `error` is never written as an expectation: it is returned
  * apart (and written as a comment saying so).
  */
+import path from "node:path";
 import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts";
 import type { Expectation, Scenario } from "../scenario/model.ts";
 import { SETUP } from "./write.ts";
@@ -141,4 +142,9 @@ export function changedExpectations(scenario: Scenario, observed: readonly Obser
       return [`\`${e.text}\` (line ${e.location.line}) is recorded as ${seen.side.verdict} [${f}]`];
     });
   });
+}
+
+/** The flows with each rule's line named from `dir` (where the scenario is written: `record --out` elsewhere), as the file there would name it. */
+export function whereFrom(flows: readonly ObservedFlow[], dir: string): ObservedFlow[] {
+  return flows.map((f) => (f.side.whereAt ? { ...f, side: { ...f.side, where: `${path.relative(dir, f.side.whereAt.file).split(path.sep).join("/")}:${f.side.whereAt.line}` } } : f));
 }
