@@ -109,10 +109,14 @@ export async function awaitListeners(host: LabHost): Promise<void> {
 
 /**
  * For bash: one `ss -H -ltunp`, an empty line, then `PID STATE` of each
- * process it names, read from /proc with builtins (no `ps`): each listening
- * socket's processes and their states.
+ * process it names, read from /proc with builtins (no `ps`; the state is the
+ * word after the name's closing parenthesis, a name with blanks too): each
+ * listening socket's processes and their states. Exits 0 whatever a process
+ * that ended meanwhile left unread.
  */
-export const LISTENER_STATE_SCRIPT = 'out=$(ss -H -ltunp); printf "%s\n\n" "$out"; re="pid=([0-9]+)"; s=$out; while [[ $s =~ $re ]]; do p=${BASH_REMATCH[1]}; s=${s#*"pid=$p"}; read -r _ _ st _ < "/proc/$p/stat" && echo "$p $st"; done 2>/dev/null';
+export const LISTENER_STATE_SCRIPT = 'out=$(ss -H -ltunp); printf "%s\\n\\n" "$out"; re="pid=([0-9]+)"; s=$out; while [[ $s =~ $re ]]; do p=${BASH_REMATCH[1]}; s=${s#*"pid=$p"}; if read -r line < "/proc/$p/stat"; then st=${line##*) }; echo "$p ${st%% *}"; fi; done 2>/dev/null; true';
+
+const NO_SOCKET = ": no socket listens on it any more";
 
 /**
  * What is wrong with a host's declared listeners, from LISTENER_STATE_SCRIPT's
@@ -142,7 +146,7 @@ export function listenerProblems(listen: readonly ListenerSpec[], output: string
   const problems: string[] = [];
   for (const l of listen) {
     const pids = owners.get(`${l.protocol === "udp" ? "udp" : "tcp"}/${l.port}`);
-    if (!pids) problems.push(`${l.protocol}/${l.port}: no socket listens on it any more`);
+    if (!pids) problems.push(`${l.protocol}/${l.port}${NO_SOCKET}`);
     else if (pids.size > 0 && [...pids].every((p) => /^[Tt]/.test(state.get(p) ?? ""))) {
       problems.push(`${l.protocol}/${l.port}: its server is stopped (process ${[...pids].sort((a, b) => a - b).join(", ")} in state ${[...pids].map((p) => state.get(p)).join(", ")})`);
     }
@@ -157,9 +161,17 @@ export function listenerProblems(listen: readonly ListenerSpec[], output: string
 export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">): Promise<void> {
   if (host.spec.listen.length === 0) return;
   const argv = ["bash", "-c", LISTENER_STATE_SCRIPT];
-  const { stdout } = await host.run(argv, `checking the listeners of ${host.name} after the step`);
-  const problems = listenerProblems(host.spec.listen, stdout);
+  const read = async () => listenerProblems(host.spec.listen, (await host.run(argv, `checking the listeners of ${host.name} after the step`)).stdout);
+  let problems = await read();
   if (problems.length === 0) return;
+  // A socket gone may be a server the step restarted in the background: given a bounded while to listen again (a stopped one is said at once).
+  if (problems.every((p) => p.endsWith(NO_SOCKET))) {
+    await pRetry(async () => {
+      problems = await read();
+      if (problems.length > 0) throw new LabError(problems.join("; "));
+    }, { retries: 8, minTimeout: 50, maxTimeout: 500, factor: 2, maxRetryTime: 3_000 }).catch(() => undefined);
+    if (problems.length === 0) return;
+  }
   throw new LabError(`after this step, listener(s) of ${host.name} no longer answer: ${problems.join("; ")}; a probe to such a port is answered by the kernel (or by nothing), not decided by the firewall`, {
     hint: `a run step must leave the declared listeners running (stop only processes of your own); see: ${host.repro(argv)}`,
   });

@@ -12,7 +12,6 @@ import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
 import type { EarlyVerdict } from "../rules/decisive.ts";
 import { EVIDENCE_WINDOW_MS, LATE_POLL_MS, type Observation, POLL_MS, stoppedEarly, type Taken, traceGraceMs } from "./observe.ts";
 import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
-import { replyNeighbourChecked } from "./reply-neighbour.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
 
@@ -101,8 +100,5 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
   }
   // Once none runs: the router on a path asked after a side-by-side probe must not flush an entry another is resolving.
   const checked = await Promise.all(results.map((r) => labChecked(lab, r!)));
-  // No counters here to tell a rule from a policy: every dropped probe to a firewall host asks it about its way back,
-  // one after another (the check empties the entry it finds, which another probe's check would then not see).
-  for (const [i, r] of checked.entries()) checked[i] = await replyNeighbourChecked(lab, r);
   return probes.map(({ watch }, i) => ({ result: checked[i]!, decidedBy: [], policies: [], watched: watch.length > 0 }));
 }

@@ -107,21 +107,16 @@ async function withNeighbourNote(asked: LabHost, address: string, stderr: string
  * its packets never left and nothing on the network answered: `dropped`,
  * with the neighbour noted (judge/expectation.ts says so), whichever of the
  * two the tool met first (an entry still INCOMPLETE times out, a FAILED one
- * fails at once), so the verdict does not depend on timing. `asked` looks
- * toward `toward.address` (default: the probe's target); `toward.at` names
- * the host asked at the note's end, `toward.replying` marks it the target
- * on its way back.
+ * fails at once), so the verdict does not depend on timing. `at`: the router
+ * asked, named at the note's end (the target's way back: reply-neighbour.ts).
  */
-async function neighbourChecked(asked: LabHost, result: ProbeResult, toward: { readonly at?: string; readonly address?: string; readonly replying?: boolean } = {}): Promise<ProbeResult> {
+async function neighbourChecked(asked: LabHost, result: ProbeResult, at?: string): Promise<ProbeResult> {
   if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
-  const stderr = await withNeighbourNote(asked, toward.address ?? result.address, result.evidence.stderr, toward.at === undefined ? undefined : `${toward.at}${toward.replying ? " replying" : ""}`);
+  const stderr = await withNeighbourNote(asked, result.address, result.evidence.stderr, at);
   const n = unresolvedNeighbour(stderr);
   if (!n) return result;
   const { refusal: _none, ...rest } = result;
-  const reason = n.replying
-    ? `no answer: ${n.at} (its target) could not send its answer: its next hop ${n.address} back stayed unresolved (neighbour entry ${n.state})`
-    : `no answer: ${n.at !== undefined ? `${n.at}'s` : "the"} next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`;
-  return { ...rest, verdict: "dropped", reason, evidence: { ...result.evidence, stderr } };
+  return { ...rest, verdict: "dropped", reason: `no answer: ${n.at !== undefined ? `${n.at}'s` : "the"} next hop ${n.address} stayed unresolved (neighbour entry ${n.state})`, evidence: { ...result.evidence, stderr } };
 }
 
 /**
@@ -135,7 +130,7 @@ async function pathNeighbourChecked(lab: RunningLab, result: ProbeResult): Promi
   // Every probe ends here: an answered one asks nothing (neighbourChecked would not), so the path is not worked out.
   if (result.verdict !== "dropped" && result.verdict !== "unreachable") return result;
   const router = pathRouter(labPathHosts(lab), result.spec);
-  return router === undefined ? result : await neighbourChecked(lab.host(router), result, { at: router });
+  return router === undefined ? result : await neighbourChecked(lab.host(router), result, router);
 }
 
 /** The host a probe went to: a lab host by name, itself for its loopback (a literal loopback address too), or the host holding a literal address. */

@@ -5,8 +5,10 @@
  * that accepts neighbour solicitations but drops the prober's advertisements
  * (IPv6), or an nftables `arp` table (IPv4). Asked of the target with one
  * `ip neigh show` once the probe has ended; noted as fwspec-neighbour notes
- * it (`… at TARGET replying`, probes/neighbour.ts), and the entry emptied, so
- * the next probe starts its own lookup.
+ * it (`… at TARGET replying`, probes/neighbour.ts), and the entry emptied
+ * (with the connections the prober left half-open there), so the next probe
+ * starts its own lookup. Probes run side by side are not asked: an entry one
+ * left would be taken for another's.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import { hasNative } from "../rules/nft-read.ts";
@@ -29,7 +31,8 @@ function wayBack(lab: RunningLab, target: LabHost, from: LabHost, result: ProbeR
  * (`taken`; a chain policy counts neighbour discovery too, so it does not count).
  */
 export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult, taken = false): Promise<ProbeResult> {
-  if (taken || (result.verdict !== "dropped" && result.verdict !== "unreachable") || unresolvedNeighbour(result.evidence.stderr)) return result;
+  // `unreachable` is an answer that came back: the target's way back does not explain it.
+  if (taken || result.verdict !== "dropped" || unresolvedNeighbour(result.evidence.stderr)) return result;
   const target = probedHost(lab, result.spec);
   const from = lab.host(result.spec.from);
   if (!target || target === from || !target.spec.firewall || (result.spec.family === "ipv4" && !hasNative(target))) return result;
@@ -39,7 +42,13 @@ export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult
   const shown = await target.exec(["ip", flag, "neigh", "show", "to", hop], { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
   const state = neighbourState(shown);
   if (state === undefined) return result;
-  await target.exec(["ip", flag, "neigh", "flush", "to", hop], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  // Emptied, and the connections the prober left half-open there ended (their SYN-ACKs, resent for a minute, would
+  // make the entry INCOMPLETE again and be taken for a later probe's answer).
+  const back = result.spec.source ?? lab.addressFor(target, from, result.spec.family);
+  await Promise.all([
+    target.exec(["ip", flag, "neigh", "flush", "to", hop], { light: true, timeoutSeconds: 5 }),
+    result.spec.protocol === "udp" ? undefined : target.exec(["ss", "-K", "-H", "-t", "state", "syn-recv", "dst", back.includes(":") ? `[${back}]` : back], { light: true, timeoutSeconds: 5 }),
+  ]).catch(() => undefined);
   const stderr = result.evidence.stderr;
   const note = `fwspec-probe: neighbour ${hop} unresolved (${state}) at ${target.name} replying\n`;
   const { refusal: _none, ...rest } = result;

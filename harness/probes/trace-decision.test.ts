@@ -7,7 +7,7 @@ import { type StepTraces, withTraceDecision } from "./trace-step.ts";
 const spec: ProbeSpec = { from: "client", to: { kind: "host", host: "server" }, port: 5002, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
 const decision = (over: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy ACCEPT", action: "accept", policy: true, source: "trace", ...over });
 const traces = (d: Decision | undefined): StepTraces => ({ decisionFor: () => d, named: new Map() });
-const observation = (d?: Decision) => ({ result: { spec, address: "198.18.0.2" }, ...(d ? { decision: d } : {}) });
+const observation = (d?: Decision, verdict = "dropped") => ({ result: { spec, address: "198.18.0.2", verdict }, ...(d ? { decision: d } : {}) });
 
 const ANSWER = decision({ path: ["OUTPUT"], rule: "-A OUTPUT -p udp -m udp --sport 5002 -j DROP", action: "drop", policy: false, source: "counters", answer: true });
 const FIRST_DROP = decision({ rule: "-A INPUT -p udp -m udp --dport 5002 -j DROP", action: "drop", policy: false });
@@ -19,4 +19,8 @@ test.each([
   ["no trace: the counters' decision stays", ANSWER, undefined, ANSWER],
 ])("%s", (_what, counted, traced, want) => {
   expect(withTraceDecision(observation(counted), traces(traced)).decision).toEqual(want);
+});
+
+test("a probe that got an answer: the trace decides, whatever the counters saw on the way back", () => {
+  expect(withTraceDecision(observation(ANSWER, "open"), traces(decision({}))).decision).toEqual(decision({}));
 });

@@ -290,10 +290,11 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
 }
 
 /** An observation with the trace's decision when its host was traced (the counters' otherwise); `held`: a held connection's check. */
-export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, held = false): T {
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, held = false): T {
   const traced = traces.decisionFor(observation.result.spec, observation.result.address, held ? "held" : "probe");
-  // The trace follows the first packet only: let through there, a rule the counters saw take the answer on its way back decides.
-  const answer = observation.decision?.answer === true && observation.decision.action !== "accept";
+  // The trace follows the first packet only: let through there, a rule the counters saw take the answer on its way back
+  // decides a probe that got none (counters that moved for other traffic must not outweigh the trace otherwise).
+  const answer = observation.result.verdict === "dropped" && observation.decision?.answer === true && observation.decision.action !== "accept";
   return traced && !(answer && traced.action === "accept") ? { ...observation, decision: traced } : observation;
 }
 

@@ -35,7 +35,8 @@ describe("interfacesNamed", () => {
     ["the wiki's reverse-path filter", 'fib saddr . iif oif missing counter drop comment "rpfilter"', []],
     ["a local address", "fib daddr type local accept", []],
     ["a lookup by mark and input interface, then a real match", 'fib saddr . mark . iif oif 0 drop\n\t\tiifname "wan0" drop', ["wan0"]],
-    ["fib's result by name", 'fib daddr oifname "lan0" accept', []],
+    ["fib's result compared with a name: that name is matched", 'fib daddr oifname "lan0" accept', ["lan0"]],
+    ["the result's interface number", "fib saddr . iif oif != 0 accept", []],
   ])("nft: %s: the fib lookup's iif/oif are no interface names", (_what, rule, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
   });

@@ -31,12 +31,17 @@ function fromSave(save: string): string[] {
   return out;
 }
 
-/** A fib lookup's keys and result (`fib saddr . iif oif missing`, `fib daddr type local`): `iif`/`oif` there are words of the lookup, not interfaces. */
-const FIB = /\bfib\s+(?:saddr|daddr|mark|iif|oif)(?:\s*\.\s*(?:saddr|daddr|mark|iif|oif))*\s+(?:oifname|oif|type)\b/g;
+/**
+ * A fib lookup's keys, and a result that names no interface (`fib saddr . iif
+ * oif missing`, `… oif 0`, `fib daddr type local`): `iif`/`oif` there are
+ * words of the lookup. A result compared with a name (`fib daddr oifname
+ * "lan0"`) keeps that name, an interface the rule matches.
+ */
+const FIB = /\bfib\s+(?:saddr|daddr|mark|iif|oif)(?:\s*\.\s*(?:saddr|daddr|mark|iif|oif))*\s+(?:(?:oifname|oif)\s+(?:!=\s*)?(?:missing|exists|\d+)\b|type\b|(?=oifname|oif))/g;
 
 function fromNft(listing: string): string[] {
   // A comment is text, not a match: `comment "iif foo"` names nothing; nor does a fib lookup.
-  const text = listing.replace(/\bcomment\s+"[^"]*"/g, "").replace(FIB, "fib");
+  const text = listing.replace(/\bcomment\s+"[^"]*"/g, "").replace(FIB, "fib ");
   return [...text.matchAll(NFT_MATCH)].flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
 }
 

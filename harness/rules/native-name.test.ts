@@ -6,7 +6,7 @@ const SAVE = "# Table `filter' contains incompatible base-chains, use 'nft' tool
 
 test.each([
   ["an ip filter table with an `input` base chain", { ipv4: SAVE, ipv6: "" }, ["`table ip filter`"]],
-  ["ip and ip6 both", { ipv4: SAVE, ipv6: SAVE.replace("filter", "filter") }, ["`table ip filter`, `table ip6 filter`"]],
+  ["ip and ip6 both, nat too", { ipv4: SAVE, ipv6: `${SAVE}${SAVE.replaceAll("filter", "nat")}` }, ["`table ip filter`, `table ip6 filter`, `table ip6 nat`"]],
   ["iptables' own tables only", { ipv4: "*filter\n:INPUT DROP [0:0]\nCOMMIT\n", ipv6: "" }, []],
   ["the words in a rule's comment are no such line", { ipv4: '*filter\n-A INPUT -m comment --comment "# Table `filter\' contains incompatible base-chains" -j ACCEPT\nCOMMIT\n', ipv6: "" }, []],
 ])("%s", (_what, loaded, names) => {

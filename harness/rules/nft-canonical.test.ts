@@ -35,6 +35,8 @@ test.each([
   ["ip protocol tcp tcp dport 8083 counter reject", "ip protocol tcp tcp dport 8083 counter packets 1 bytes 60 reject with icmp port-unreachable", "inet filter"],
   ["ip6 nexthdr tcp tcp dport 8083 counter reject", "ip6 nexthdr tcp tcp dport 8083 counter packets 1 bytes 80 reject with icmpv6 port-unreachable", "inet filter"],
   ["tcp dport 8083 reject", "tcp dport 8083 reject", "inet filter"],
+  ["tcp dport 8084 reject", "tcp dport 8084 reject with icmpx port-unreachable", "inet filter"],
+  ["tcp dport 8085 reject", "tcp dport 8085 reject with icmp port-unreachable", "ip t4"],
   ["meta mark 0x1 accept", "meta mark 0x00000001 accept", "inet fw"],
   ['ct state new tcp dport 35 counter accept comment "web"', 'ct state new tcp dport 35 counter packets 0 bytes 0 accept comment "web" # handle 51', "inet fw"],
 ])("%j names %j (%s)", (person, printed, table) => {
@@ -43,6 +45,9 @@ test.each([
 
 // Different rules keep different texts.
 test.each([
+  // An inet rule naming the IPv4 type without an IPv4 match is not the bare reject, nor the IPv6 one.
+  ["tcp dport 8086 reject with icmp port-unreachable", "tcp dport 8086 reject", "inet filter"],
+  ["tcp dport 8086 reject with icmp port-unreachable", "tcp dport 8086 reject with icmpv6 port-unreachable", "inet filter"],
   ["ip protocol tcp tcp dport 8080 accept", "tcp dport 8080 accept", "inet fw"], // in inet it limits the rule to IPv4
   ["ip protocol icmp icmp type echo-request accept", "icmp type echo-request accept", "inet fw"],
   ["ip6 nexthdr tcp tcp dport 22 accept", "tcp dport 22 accept", "inet fw"],

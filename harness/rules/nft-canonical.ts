@@ -44,6 +44,14 @@ export function stableRuleText(text: string): string {
     .trim();
 }
 
+/** The ICMP type a bare `reject` answers with, by the family the rule's table or its earlier matches bind it to (`icmp` for IPv4, `icmpv6` for IPv6), or undefined. */
+function boundTo(before: string, table: string | undefined): "icmp" | "icmpv6" | undefined {
+  const family = table?.split(" ")[0];
+  if (family === "ip" || /\b(?:ip (?:saddr|daddr|protocol)|meta nfproto ipv4)\b/.test(before)) return "icmp";
+  if (family === "ip6" || /\b(?:ip6 (?:saddr|daddr|nexthdr)|meta nfproto ipv6)\b/.test(before)) return "icmpv6";
+  return undefined;
+}
+
 /**
  * The canonical text of a native nft rule as a person wrote it or nft printed
  * it. `table` (`inet fw`, `ip nat`) says which protocol matches nft drops as
@@ -64,9 +72,10 @@ export function canonicalNftRule(text: string, table?: string): string {
     // `tcp flags & (syn|ack) == syn` is printed `tcp flags syn / syn,ack`.
     .replace(/\btcp flags & \(([\w|]+)\) == (\w+)/g, (_, mask: string, value: string) => `tcp flags ${value} / ${mask.split("|").join(",")}`)
     .replace(/\breject with (icmpx|icmpv6|icmp) type (\S+)/g, "reject with $1 $2")
-    // A bare `reject` answers port-unreachable, and nft prints it so once a family match binds it (`ip protocol tcp … reject`
-    // in an inet table is printed `… reject with icmp port-unreachable`): one text for the default.
-    .replace(/\breject with (?:icmpx|icmpv6|icmp) port-unreachable\b/g, "reject")
+    // A bare `reject` answers port-unreachable: icmpx's in an inet table, and nft prints it `reject with icmp
+    // port-unreachable` once an IPv4 match binds the rule (`ip protocol tcp … reject`), icmpv6's after an IPv6 one.
+    // Folded only so: an inet rule that names icmp or icmpv6 without such a match stays itself.
+    .replace(/\breject with (icmpx|icmpv6|icmp) port-unreachable\b/g, (all, type: string, offset: number, whole: string) => (type === "icmpx" || boundTo(whole.slice(0, offset), table) === type ? "reject" : all))
     .replace(/\b(meta l4proto|ip protocol|ip6 nexthdr) (\S+)/g, (all, key: string, p: string) => `${key} ${PROTOCOLS[p] ?? p}`)
     .replace(/\b(th|tcp|udp|sctp|dccp|udplite) (dport|sport)( != | )(\{[^{}]*\}|\S+)/g, (_, proto: string, dir: string, op: string, value: string) => `${proto} ${dir}${op}${value.replace(/(?<![@$\w-])[a-z][\w-]*/g, (w) => SERVICES[w] ?? w)}`)
     .replace(/\b0x0*([0-9a-fA-F]+)\b/g, (_, hex: string) => `0x${hex.toLowerCase()}`);

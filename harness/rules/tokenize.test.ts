@@ -85,7 +85,7 @@ describe("restoreWords (iptables-restore's own splitting)", () => {
     [String.raw`--comment "EVIL\033]x\\y\"q"`, ["--comment", String.raw`EVIL033]x\y"q`]],
     [String.raw`--comment a\b`, ["--comment", String.raw`a\b`]],
     ["--comment it's", ["--comment", "it's"]],
-    ['--comment "two words"x', ["--comment", "two wordsx"]],
+    ['--comment "two words"x', ["--comment", "two words", "x"]],
     ['--comment ""', ["--comment", ""]],
   ])("%s", (line, words) => expect(restoreWords(line)).toEqual(words));
 

@@ -173,10 +173,11 @@ export function splitGroups(tokens: readonly string[]): OptionGroup[] {
 
 /**
  * One line of iptables-restore input split into words as iptables-restore
- * splits it (not a shell): blanks separate words; `"` opens and closes a
- * quoted part, in which a backslash takes the next character as it is
- * (`"a\033b"` is `a033b`, `"x\"y"` is `x"y`); outside quotes a backslash and
- * `'` are ordinary characters (`a\b` stays `a\b`). What iptables-save prints
+ * splits it (not a shell): blanks separate words; `"` opens a quoted part,
+ * in which a backslash takes the next character as it is (`"a\033b"` is
+ * `a033b`, `"x\"y"` is `x"y`), and its closing `"` ends the word (`"a b"x`
+ * is two words, as measured); outside quotes a backslash and `'` are ordinary
+ * characters (`a\b` stays `a\b`). What iptables-save prints
  * for a rule restored from such a line is then read back to the same words.
  */
 export function restoreWords(line: string): string[] {
@@ -188,12 +189,16 @@ export function restoreWords(line: string): string[] {
     const c = line[i]!;
     if (quoted) {
       if (c === "\\" && i + 1 < line.length) buf += line[++i];
-      else if (c === '"') quoted = false;
-      else buf += c;
+      else if (c === '"') {
+        quoted = false;
+        words.push(buf);
+        buf = "";
+        inWord = false;
+      } else buf += c;
     } else if (c === '"') {
       quoted = true;
       inWord = true;
-    } else if (c === " " || c === "\t" || c === "\r" || c === "\n") {
+    } else if (c === " " || c === "\t" || c === "\n") {
       if (inWord) words.push(buf);
       buf = "";
       inWord = false;

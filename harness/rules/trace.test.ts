@@ -104,6 +104,15 @@ describe("traceDecision", () => {
     ].join("\n");
     expect(traceDecision(parseTrace(back), probe, none)).toMatchObject({ path: ["input", "web2", "blocked"], action: "accept" });
   });
+  test("a resent SYN under the first one's trace id: only what the first met decides", () => {
+    const mark = `trace id r1 inet fwspec_trace pre packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8080 tcp flags == syn`;
+    const syn = `trace id r1 inet filter input packet: iif "eth0" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8080 tcp flags == syn`;
+    const lines = [
+      mark, syn, "trace id r1 inet filter input rule tcp dport { 22, 8080 } accept (verdict accept)",
+      mark, syn, "trace id r1 inet filter input rule ct state established,related accept (verdict accept)",
+    ].join("\n");
+    expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8080 }, { host: "server", handles: new Map(), saved: {} })).toMatchObject({ rule: "tcp dport { 22, 8080 } accept" });
+  });
   test("no trace of the probe: no decision", () => {
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "tcp", port: 9999 }, ctx)).toBeUndefined();
     expect(traceDecision(ufw, { family: "ipv4", daddr: "198.18.172.4", protocol: "udp", port: 8080 }, ctx)).toBeUndefined();

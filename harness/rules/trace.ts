@@ -223,6 +223,17 @@ function indexed(events: readonly TraceEvent[]): TraceIndex {
   return found;
 }
 
+/**
+ * A trace id's events up to a second packet fwspec's table marked under the
+ * same id: a kernel that derives the id from the packet buffer may give a
+ * resent SYN the first one's id, and what the resent one met (`ct state
+ * established`) is not what the first did.
+ */
+function firstPacketOf(events: readonly TraceEvent[]): readonly TraceEvent[] {
+  const marks = events.flatMap((e, i) => (e.kind === "packet" && isTraceTable(e.table) ? [i] : []));
+  return marks.length > 1 ? events.slice(0, marks[1]) : events;
+}
+
 /** The probe whose first packet is wanted, as its trace shows it. */
 export interface TracedProbe {
   readonly family: Family;
@@ -288,7 +299,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
     // `path` is the call stack: a goto replaces its chain there, so a return goes back past it.
     const trail = new Map<string, string[]>();
     const entered = new Map<string, string>();
-    const own = (index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
+    const own = firstPacketOf(index.byId.get(id) ?? []).filter((e) => !isTraceTable(e.table));
     for (const r of silentRewrites(own, probe.family, probe.protocol, ctx.saved[probe.family])) if (!rewrites.includes(r)) rewrites.push(r);
     for (const e of own) {
       if (e.kind === "packet") {

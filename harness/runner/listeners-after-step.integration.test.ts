@@ -54,3 +54,11 @@ describe("listeners after a run step", () => {
     expect(harmless!.expectations.map((e) => `${e.text} ${e.actual}`)).toEqual(["remote -> server:8080 blocked open", "remote -> server:5353/udp blocked open"]);
   });
 });
+
+it("a run step that restarts a listener in the background: given a bounded while, its socket is found again and the step passes", async () => {
+  const restart = "sh -c 'pkill -x socat; sleep 0.3; setsid socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &'";
+  const [report] = await run(scenario("restarted", restart));
+  expect(report!.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["apply passed", "run passed"]);
+  // Nothing blocks either port, and both listen again: `blocked` fails on each.
+  expect(report!.expectations.map((e) => `${e.text} ${e.actual}`)).toEqual(["remote -> server:8080 blocked open", "remote -> server:5353/udp blocked open"]);
+}, 60_000);

@@ -192,7 +192,11 @@ describe("shared-lab reset", () => {
     const saving = script("saves.sh", [
       "iptables -A INPUT -p tcp --dport 8080 -j DROP",
       "netfilter-persistent save",
-      "echo 'pre-up ip6tables -A INPUT -p tcp --dport 8080 -j DROP' >> /etc/network/interfaces",
+      // Written keeping the file's old mtime (as `cp -p` of a saved copy would): the handoff compares contents, not times.
+      "cp -p /etc/network/interfaces /tmp/interfaces",
+      "echo 'pre-up ip6tables -A INPUT -p tcp --dport 8080 -j DROP' >> /tmp/interfaces",
+      "touch -r /etc/network/interfaces /tmp/interfaces",
+      "cp -p /tmp/interfaces /etc/network/interfaces",
     ]);
     const saves = scenario("saves its rules", [{ apply: { host: "server", script: saving } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
     const reboots = scenario("unsaved rules vanish at reboot", [

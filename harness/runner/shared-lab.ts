@@ -348,10 +348,9 @@ function holds(scenario: Scenario): boolean {
  */
 const BOOT_FILES = "/usr/share/fwspec/boot-files";
 const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent";
-// Copied back only when one is gone or changed since the image's stamp (a later mtime, of a file or of the folder
-// an entry was added to or removed from): one `find` between scenarios that left them alone.
+// Copied back only when their contents differ (a mtime proves nothing: `cp -p` of an older file keeps its own).
 const FORGET_SCRIPT = "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-  + ` && [ -f ${BOOT_FILES}/.stamp ] && { [ -d /etc/iptables ] && [ -d /etc/network ] && [ -f /etc/default/netfilter-persistent ] && [ -z "$(find ${ETC_BOOT} -newer ${BOOT_FILES}/.stamp -print -quit)" ]`
+  + ` && [ -d ${BOOT_FILES} ] && { diff -rq --no-dereference ${BOOT_FILES}/iptables /etc/iptables >/dev/null 2>&1 && diff -rq --no-dereference ${BOOT_FILES}/network /etc/network >/dev/null 2>&1 && cmp -s ${BOOT_FILES}/netfilter-persistent /etc/default/netfilter-persistent`
   + ` || { rm -rf ${ETC_BOOT} && cp -a ${BOOT_FILES}/iptables ${BOOT_FILES}/network /etc/ && cp -a ${BOOT_FILES}/netfilter-persistent /etc/default/; }; }`
   + " && ss -H -ltun";
 
