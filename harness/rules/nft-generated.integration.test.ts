@@ -16,8 +16,9 @@ import { validateFiles } from "../scenario/validate-files.ts";
 import { testLabProvider } from "../testing/session.ts";
 
 const FILES = ["scenarios/nftables/43-firewalld-generated.yaml", "scenarios/nftables/44-ufw-generated-iptables-nft.yaml"].map((p) => join(PROJECT_ROOT, p));
-const ALLOW = ["filter_INPUT", "filter_IN_public", "filter_IN_public_allow"];
-const ZONE_REJECT = { path: ["filter_INPUT", "filter_IN_public"], rule: "reject with icmpx admin-prohibited" };
+// filter_INPUT jumps to filter_INPUT_ZONES, which goes (goto) to the zone's chain: the path shows every chain passed.
+const ALLOW = ["filter_INPUT", "filter_INPUT_ZONES", "filter_IN_public", "filter_IN_public_allow"];
+const ZONE_REJECT = { path: ["filter_INPUT", "filter_INPUT_ZONES", "filter_IN_public"], rule: "reject with icmpx admin-prohibited" };
 
 /** `file expectation family` → the decision's path, rule and policy flag (the same in both families unless the family is named). */
 const EXPECTED: readonly [string, { path: readonly string[]; rule: string; policy?: boolean }][] = [
@@ -35,7 +36,7 @@ const EXPECTED: readonly [string, { path: readonly string[]; rule: string; polic
   // Routed through the server: connections held through the apply, a new one, reverse-path filtering.
   ["43 held fwd4 open ipv4", { path: ["filter_FORWARD"], rule: "ct state { established, related } accept" }],
   ["43 held fwd6 open ipv6", { path: ["filter_FORWARD"], rule: "ct state { established, related } accept" }],
-  ["43 admin -> backend:8000 unreachable", { path: ["filter_FORWARD", "filter_FWD_public"], rule: "reject with icmpx admin-prohibited" }],
+  ["43 admin -> backend:8000 unreachable", { path: ["filter_FORWARD", "filter_FORWARD_ZONES", "filter_FWD_public"], rule: "reject with icmpx admin-prohibited" }],
   ["43 remote@[2001:db8:143::100] -> [2001:db8:43::2]:22 dropped ipv6", { path: ["filter_PREROUTING"], rule: "meta nfproto ipv6 fib saddr . mark . iif oif missing drop" }],
   ["44 remote -> server:22 open ipv4", { path: ["INPUT", "ufw-before-input", "ufw-user-input", "ufw-user-limit-accept"], rule: "-A ufw-user-limit-accept -j ACCEPT" }],
   ["44 remote -> server:22 open ipv6", { path: ["INPUT", "ufw6-before-input", "ufw6-user-input", "ufw6-user-limit-accept"], rule: "-A ufw6-user-limit-accept -j ACCEPT" }],
