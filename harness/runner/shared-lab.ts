@@ -53,10 +53,9 @@ import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } 
 import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
-import type { ListenerSpec } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { END_HELD_SCRIPT } from "./held.ts";
+import { forgetPreviousScenario, leftBy } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 
@@ -179,7 +178,7 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, holds(previous.scenario), this.#listening.get(h.name)!.set.listen))).then(() =>
+        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen))).then(() =>
             Promise.all(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
@@ -231,7 +230,8 @@ export class SharedLab implements AsyncDisposable {
     const dirty = new Set(previous ? previous.cast.values() : []);
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous !== undefined && holds(previous.scenario), this.#listening.get(h.name)!.set.listen)));
+    // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen)));
     await Promise.all([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
@@ -328,62 +328,6 @@ export class SharedLab implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.lab[Symbol.asyncDispose]();
   }
-}
-
-/** Did the scenario open held connections (a `hold` step)? Their processes run on until ended. */
-function holds(scenario: Scenario): boolean {
-  return scenario.steps.some((s) => s.kind === "hold");
-}
-
-/**
- * What a scenario's commands may leave that no ruleset reading shows, undone
- * in one go: the neighbour caches emptied, permanent entries too (warmed again
- * after the reset), IPsec policies and states flushed (the lab boots with
- * none; a kernel without IPsec, where nothing can be listed, has none to
- * flush); the files a reboot restores from (/etc/iptables/rules.v4 and
- * rules.v6, /etc/network with its pre-up lines, netfilter-persistent's
- * settings) copied back as the image has them (docker/Dockerfile), so rules
- * one scenario saved are not what the next one's reboot loads; then the host's
- * listening sockets, for the check against its declared listeners.
- */
-const BOOT_FILES = "/usr/share/fwspec/boot-files";
-const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent";
-// Copied back only when their contents differ (a mtime proves nothing: `cp -p` of an older file keeps its own).
-const FORGET_SCRIPT = "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-  + ` && [ -d ${BOOT_FILES} ] && { diff -rq --no-dereference ${BOOT_FILES}/iptables /etc/iptables >/dev/null 2>&1 && diff -rq --no-dereference ${BOOT_FILES}/network /etc/network >/dev/null 2>&1 && cmp -s ${BOOT_FILES}/netfilter-persistent /etc/default/netfilter-persistent`
-  + ` || { rm -rf ${ETC_BOOT} && cp -a ${BOOT_FILES}/iptables ${BOOT_FILES}/network /etc/ && cp -a ${BOOT_FILES}/netfilter-persistent /etc/default/; }; }`
-  + " && ss -H -ltun";
-
-/**
- * Ends the previous scenario's held connections when it had any
- * (runner/held.ts), then every TCP connection of the host that is not a
- * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
- * far ends of held ones); then FORGET_SCRIPT. A socket listening that the
- * host's listeners (`listen`) do not explain, left by a process the
- * previous scenario's script started, makes the lab not reusable.
- */
-async function forgetPreviousScenario(host: LabHost, held: boolean, listen: readonly ListenerSpec[]): Promise<void> {
-  let stderr: string;
-  try {
-    if (held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
-    ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
-  } catch (error) {
-    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
-  }
-  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
-  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
-  // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
-  // (prepare below): an entry the previous scenario left (changed, failed, learned under its rules, or made
-  // permanent) is not carried into the next. After ss -K, not beside it: the resets it sends can resolve
-  // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
-  let ss: string;
-  try {
-    ({ stdout: ss } = await host.run(["sh", "-c", FORGET_SCRIPT], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
-  } catch (error) {
-    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
-  }
-  const stray = unexpectedListeners(listen, ss);
-  if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
 }
 
 /** A firewall host as it booted, in one word: its rules' digest and its network state's (what a warm lab is checked against when taken). */

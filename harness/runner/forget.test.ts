@@ -1,0 +1,32 @@
+/** Unit tests (pure) for forget.ts: what a previous scenario may have left on a host, and the script that undoes it. */
+import { describe, expect, test } from "vitest";
+import { defineScenario } from "../scenario/load.ts";
+import { forgetScript, leftBy } from "./forget.ts";
+
+const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
+const scenario = (steps: unknown[]) => defineScenario({ name: "s", description: "d", hosts, steps } as never);
+const probe = { expect: ["client -> server:22 open"] };
+
+describe("leftBy", () => {
+  test.each([
+    ["iptables commands only: no files", [{ apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } }, probe], "server", { held: false, files: false }],
+    ["a run step on the host: files", [{ run: { host: "server", command: "netfilter-persistent save" } }, probe], "server", { held: false, files: true }],
+    ["a run step on another host: not this one's files", [{ run: { host: "client", command: "true" } }, probe], "server", { held: false, files: false }],
+    ["an apply of more than iptables input (a shell construct): files", [{ apply: { host: "server", commands: ["sh -c 'iptables-save > /etc/iptables/rules.v4'"] } }, probe], "server", { held: false, files: true }],
+    ["a hold step: held connections", [{ hold: { name: "h", from: "client", to: "server", port: 22 } }, { expect: ["held h open"] }], "server", { held: true, files: false }],
+  ])("%s", (_what, steps, host, want) => {
+    expect(leftBy(scenario(steps as unknown[]), host)).toEqual(want);
+  });
+});
+
+describe("forgetScript", () => {
+  test("with files: compares the boot files by contents and copies them back when they differ; always ends by listing listeners", () => {
+    const withFiles = forgetScript(true);
+    expect(withFiles).toContain("diff -rq --no-dereference /usr/share/fwspec/boot-files/iptables /etc/iptables");
+    expect(withFiles).toContain("cmp -s /usr/share/fwspec/boot-files/netfilter-persistent /etc/default/netfilter-persistent");
+    expect(withFiles).toMatch(/\|\| \{ rm -rf \/etc\/iptables \/etc\/network \/etc\/default\/netfilter-persistent && cp -a /);
+    expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
+    expect(forgetScript(false)).not.toContain("boot-files");
+    expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
+  });
+});

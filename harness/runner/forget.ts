@@ -1,0 +1,89 @@
+/**
+ * Between scenarios on a shared lab, per host: what the previous scenario's
+ * commands may leave that no ruleset reading shows, undone — its held
+ * connections and every other TCP connection, the neighbour caches, IPsec
+ * state, and the files a reboot restores from — and a listener it left
+ * running found (the lab is then not reusable).
+ */
+import { errorMessage } from "../errors.ts";
+import type { LabHost } from "../lab/types.ts";
+import type { ListenerSpec } from "../model/types.ts";
+import { LabNotReusableError } from "../rules/host-reset.ts";
+import { iptablesOnly } from "../rules/reset-scope.ts";
+import type { Scenario } from "../scenario/model.ts";
+import { END_HELD_SCRIPT } from "./held.ts";
+import { unexpectedListeners } from "./listeners.ts";
+
+/** What the previous scenario may have left on one host: held connections (a `hold` step), files (a command it ran there). */
+export interface LeftBehind {
+  readonly held: boolean;
+  readonly files: boolean;
+}
+
+/**
+ * What `scenario` may have left on its host `host`: files only when a
+ * command of its own ran there (a `run` step, or an apply of more than
+ * iptables input: a script may write anything); held connections when it held any.
+ */
+export function leftBy(scenario: Scenario, host: string): LeftBehind {
+  return {
+    held: scenario.steps.some((s) => s.kind === "hold"),
+    files: scenario.steps.some((s) => (s.kind === "run" && s.host === host) || (s.kind === "apply" && s.host === host && !s.sources.every(iptablesOnly))),
+  };
+}
+
+const BOOT_FILES = "/usr/share/fwspec/boot-files";
+const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent";
+
+/**
+ * The neighbour caches emptied, permanent entries too (warmed again after
+ * the reset), IPsec policies and states flushed (the lab boots with none; a
+ * kernel without IPsec, where nothing can be listed, has none to flush);
+ * with `files`, the files a reboot restores from (/etc/iptables/rules.v4 and
+ * rules.v6, /etc/network with its pre-up lines, netfilter-persistent's
+ * settings) compared with the image's copies (docker/Dockerfile) and copied
+ * back when their contents differ (a mtime proves nothing: `cp -p` keeps an
+ * older one), so rules one scenario saved are not what the next one's reboot
+ * loads; then the host's listening sockets, for the check against its
+ * declared listeners.
+ */
+export function forgetScript(files: boolean): string {
+  return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
+    + (files
+      ? ` && [ -d ${BOOT_FILES} ] && { diff -rq --no-dereference ${BOOT_FILES}/iptables /etc/iptables >/dev/null 2>&1 && diff -rq --no-dereference ${BOOT_FILES}/network /etc/network >/dev/null 2>&1 && cmp -s ${BOOT_FILES}/netfilter-persistent /etc/default/netfilter-persistent`
+        + ` || { rm -rf ${ETC_BOOT} && cp -a ${BOOT_FILES}/iptables ${BOOT_FILES}/network /etc/ && cp -a ${BOOT_FILES}/netfilter-persistent /etc/default/; }; }`
+      : "")
+    + " && ss -H -ltun";
+}
+
+/**
+ * Ends the previous scenario's held connections when it had any
+ * (runner/held.ts), then every TCP connection of the host that is not a
+ * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
+ * far ends of held ones); then forgetScript. A socket listening that the
+ * host's listeners (`listen`) do not explain, left by a process the
+ * previous scenario's script started, makes the lab not reusable.
+ */
+export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[]): Promise<void> {
+  let stderr: string;
+  try {
+    if (left.held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
+    ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
+  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
+  // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
+  // (shared-lab.ts): an entry the previous scenario left (changed, failed, learned under its rules, or made
+  // permanent) is not carried into the next. After ss -K, not beside it: the resets it sends can resolve
+  // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
+  let ss: string;
+  try {
+    ({ stdout: ss } = await host.run(["sh", "-c", forgetScript(left.files)], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
+  } catch (error) {
+    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+  }
+  const stray = unexpectedListeners(listen, ss);
+  if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
+}
