@@ -5,7 +5,7 @@
  * no exit at the end of stdin (it is the container's main process).
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,8 +17,14 @@ import { afterSessionAnswer, keptBeforeAnswer, sessionLine } from "./agent-sessi
 const SCRIPT = fileURLToPath(new URL("../../docker/fwspec-agent", import.meta.url));
 
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill("SIGKILL");
+afterEach(async () => {
+  // Killed, an agent runs no END block: its folder (/tmp/fwspec-agent.PID.*) is removed here once it is gone.
+  await Promise.all(children.splice(0).map(async (c) => {
+    const gone = c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((done) => c.once("exit", done));
+    c.kill("SIGKILL");
+    await gone;
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(`fwspec-agent.${c.pid}.`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }));
 });
 
 /** An attached agent; `session(nonce)` starts one and gives its replies by id. */
