@@ -166,7 +166,8 @@ describe("shared-lab reset", () => {
 
   it("does not carry an IPsec policy or a permanent neighbour entry into the next scenario; a listener its script left running gets the next a fresh lab", async () => {
     const lines: string[] = [];
-    const listener = script("background-listener.sh", ["setsid socat TCP-LISTEN:7474,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &"]);
+    // The script waits (bounded) until its server listens: the step after it checks that it does.
+    const listener = script("background-listener.sh", ["setsid socat TCP-LISTEN:7474,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &", "for i in $(seq 50); do ss -ltnH | grep -q ':7474 ' && break; sleep 0.1; done"]);
     const leaving = scenario("leaves state", [
       { apply: { host: "server", commands: [
         "ip xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp dport 8080 action block",
