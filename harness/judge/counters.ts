@@ -6,6 +6,7 @@
 import type { CounterResult } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { counterDeltas } from "../rules/delta.ts";
+import { iptablesOwned } from "../rules/host-state.ts";
 import { describeSelector, findRules, inPlace } from "../rules/match.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
@@ -130,7 +131,7 @@ function missingCounter(selector: Extract<RuleSelector, { kind: "named-counter" 
 /** A native table named like one of iptables' own (`ip filter`): read as iptables-nft's, its native chains are not seen (rules/apply.ts says so on the apply). */
 function iptablesNameNote(selector: RuleSelector): string {
   const table = "table" in selector ? selector.table : undefined;
-  if (table === undefined || !/^(ip|ip6) (filter|nat|mangle|raw|security)$/.test(table) || (selector.kind !== "nft-text" && selector.kind !== "handle")) return "";
+  if (table === undefined || !iptablesOwned(table, "nft") || (selector.kind !== "nft-text" && selector.kind !== "handle")) return "";
   return `; fwspec reads \`${table}\` as iptables-nft's own table, whose view cannot show native nftables chains in it: name the table otherwise (\`table inet filter\`, \`table ip fw\`)`;
 }
 

@@ -10,6 +10,10 @@ import { selectOperators } from "./operators.ts";
 import { suggestCheck } from "./suggest.ts";
 import { UNWEIGHED } from "./suggest-weigh.ts";
 
+test("an unweighed suggestion says so, and what to do", () => {
+  expect(UNWEIGHED).toMatch(/^ \(not weighed against the rules: .*make sure it holds with the rules as written before adding it\)$/);
+});
+
 const rules = [
   "*filter",
   ":INPUT DROP [0:0]",

@@ -4,10 +4,10 @@
  * neighbour entry INCOMPLETE or FAILED, ARP or IPv6 neighbour discovery
  * unanswered); fwspec-probe adds the note when it stops a TCP probe, and the
  * harness asks after any other probe that got no answer (probes/probe.ts),
- * then asks the router on its path, whose note ends `at ROUTER`, and the
- * target itself about its way back to the prober, whose note ends `at TARGET
- * replying` (its answer never left: a ruleset dropping the prober's
- * neighbour advertisements).
+ * then asks the router on its path, whose note ends `at ROUTER`;
+ * probes/reply-neighbour.ts asks the target itself about its way back to the
+ * prober, its note ending `at TARGET replying` (its answer never left: a
+ * ruleset dropping the prober's neighbour advertisements).
  * Counters that moved meanwhile counted those lookups, not the probe's packet.
  */
 import type { Family } from "../model/types.ts";

@@ -135,15 +135,15 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   result = await labChecked(lab, result);
   const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)));
-  // Its first packet not taken by a rule (a chain policy counts neighbour discovery too): did the target fail to find its way back?
-  result = await replyNeighbourChecked(lab, result, tookFirstPacket(decision));
+  // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
+  result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
   return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}) };
 }
 
-/** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet. */
-export function tookFirstPacket(decision: Decision | undefined): boolean {
-  return decision !== undefined && decision.action !== "accept" && !decision.policy && decision.answer !== true;
+/** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */
+export function ruleDecided(decision: Decision | undefined): boolean {
+  return decision !== undefined && decision.action !== "accept" && !decision.policy;
 }
 
 /** A probe's first packet as rules see it (rules/packet-match.ts). */

@@ -16,19 +16,19 @@ import { neighbourState, unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
 import { type ProbeResult, probedHost } from "./probe.ts";
 
-/** The address the target's answer goes to first: the prober's on a shared link, else the router's between them, else undefined (path not known). */
-function wayBack(lab: RunningLab, target: LabHost, from: LabHost, result: ProbeResult): string | undefined {
-  const family = result.spec.family;
-  if (from.networks.some((n) => target.networks.includes(n))) return result.spec.source ?? lab.addressFor(target, from, family);
+/** The address the target's answer goes to first (`prober`, its address as the target sees it, on a shared link; else the router's between them), or undefined (path not known). */
+function wayBack(lab: RunningLab, target: LabHost, from: LabHost, prober: string, result: ProbeResult): string | undefined {
+  if (from.networks.some((n) => target.networks.includes(n))) return prober;
   const router = pathRouter(labPathHosts(lab), result.spec);
-  return router === undefined ? undefined : lab.addressFor(target, lab.host(router), family);
+  return router === undefined ? undefined : lab.addressFor(target, lab.host(router), result.spec.family);
 }
 
 /**
  * Only a firewall target is asked (only rules can keep it from its
  * neighbour), only over IPv6 unless it has native nftables rules (ARP passes
- * iptables), and only when no rule of the path took the first packet
- * (`taken`; a chain policy counts neighbour discovery too, so it does not count).
+ * iptables), and only when no rule of the path took the first packet or
+ * its answer (`taken`; a chain policy counts neighbour discovery too, so it
+ * does not count).
  */
 export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult, taken = false): Promise<ProbeResult> {
   // `unreachable` is an answer that came back: the target's way back does not explain it.
@@ -36,7 +36,8 @@ export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult
   const target = probedHost(lab, result.spec);
   const from = lab.host(result.spec.from);
   if (!target || target === from || !target.spec.firewall || (result.spec.family === "ipv4" && !hasNative(target))) return result;
-  const hop = wayBack(lab, target, from, result);
+  const back = result.spec.source ?? lab.addressFor(target, from, result.spec.family);
+  const hop = wayBack(lab, target, from, back, result);
   if (hop === undefined) return result;
   const flag = result.spec.family === "ipv4" ? "-4" : "-6";
   const shown = await target.exec(["ip", flag, "neigh", "show", "to", hop], { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
@@ -44,7 +45,6 @@ export async function replyNeighbourChecked(lab: RunningLab, result: ProbeResult
   if (state === undefined) return result;
   // Emptied, and the connections the prober left half-open there ended (their SYN-ACKs, resent for a minute, would
   // make the entry INCOMPLETE again and be taken for a later probe's answer).
-  const back = result.spec.source ?? lab.addressFor(target, from, result.spec.family);
   await Promise.all([
     target.exec(["ip", flag, "neigh", "flush", "to", hop], { light: true, timeoutSeconds: 5 }),
     result.spec.protocol === "udp" ? undefined : target.exec(["ss", "-K", "-H", "-t", "state", "syn-recv", "dst", back.includes(":") ? `[${back}]` : back], { light: true, timeoutSeconds: 5 }),
