@@ -205,6 +205,20 @@ describe("a host's probe of another host that a nat OUTPUT REDIRECT keeps on the
   test("its way back not in the trace: no decision", () => {
     expect(decide(lines.filter((l) => !l.startsWith("trace id f2")))).toBeUndefined();
   });
+  test("a resent SYN under the first one's trace id (no nat chain: conntrack has the connection), back in under a new id: the first SYN's way decides", () => {
+    // Seen under load in CI: the probe was not yet stopped when the SYN was resent; read as one packet, its last line was
+    // the resent one's (bound for the other host, nothing of the REDIRECT after it) and the way back was called unknown.
+    const resent = [
+      `trace id e1 inet fwspec_trace out packet: oif "eth0" ${fields(client, 8080)}`,
+      `trace id e1 inet fwspec_trace out rule ip6 daddr ${client} tcp dport 8080 meta nftrace set 1 # handle 6 (verdict continue)`,
+      "trace id e1 inet fwspec_trace out policy accept",
+      `trace id f3 inet fwspec_trace pre packet: iif "lo" @ll,0,112 0x86dd ${fields("::1", 8081)}`,
+      `trace id f3 ip6 filter INPUT packet: iif "lo" @ll,0,112 0x86dd ${fields("::1", 8081)}`,
+      'trace id f3 ip6 filter INPUT rule iifname "lo" tcp dport 8081 counter packets 0 bytes 0 drop # handle 2 (verdict drop)',
+    ];
+    expect(decide([...lines, ...resent])).toMatchObject({ table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+      rewrites: ["nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081 [handle 2]"] });
+  });
 });
 
 describe("a host's probe of another host that a nat OUTPUT DNAT sends to the host's own address", () => {

@@ -83,9 +83,11 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
     const all = report.scenarios[0]!.expectations;
     const at = (text: string, family: string): ExpectationResult => all.find((e) => e.text === text && e.family === family)!;
     expect(all.map((e) => `${e.text} ${e.family} ${e.status}`).filter((s) => !s.endsWith(" passed"))).toEqual([]);
+    // On a failure, what the check observed (its evidence, reason, counters, trace), not only that its decision is missing.
+    const seen = (text: string, family: string) => `${text} ${family}: ${JSON.stringify(at(text, family), null, 1)}`;
     for (const family of ["ipv4", "ipv6"]) {
       const dropped = at("server -> server:8080 dropped", family);
-      expect(dropped.decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop", source: "trace" });
+      expect(dropped.decision, seen("server -> server:8080 dropped", family)).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop", source: "trace" });
       expect(dropped.decision?.rewrites, family).toEqual([expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 8081 \[handle \d+\]/)]);
       expect(dropped.evidence.stoppedEarly, family).toMatch(/took its/);
       expect(decidedLine(dropped.decision!), family).toMatch(/rewritten by nat OUTPUT: .*REDIRECT --to-ports 8081/);
@@ -97,10 +99,10 @@ describe("a local probe behind a nat OUTPUT REDIRECT", () => {
       expect(at("server -> server:7070 open answered-by client:80", family).decision, family).toMatchObject({ host: "server", table: "none", rule: "no filter chain", action: "accept",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 7070 -j DNAT --to-destination \S+:80 \[handle \d+\]/)] });
       // Its own packet to another host kept on the host by the REDIRECT: the output hook still shows the route to that host (oif "eth0").
-      expect(at("server -> client:81 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+      expect(at("server -> client:81 dropped", family).decision, seen("server -> client:81 dropped", family)).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 8081 \[handle \d+\]/)] });
       // … or a DNAT to one of its own addresses.
-      expect(at("server -> client:82 dropped", family).decision, family).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
+      expect(at("server -> client:82 dropped", family).decision, seen("server -> client:82 dropped", family)).toMatchObject({ host: "server", table: "filter", path: ["INPUT"], rule: "-A INPUT -i lo -p tcp -m tcp --dport 8081 -j DROP", action: "drop",
         rewrites: [expect.stringMatching(/^nat OUTPUT: -A OUTPUT -p tcp -m tcp --dport 82 -j DNAT --to-destination \S+:8081 \[handle \d+\]/)] });
       // A held connection's data passes no nat chain (conntrack applies the REDIRECT): its trace shows client:83, yet it came back in on lo.
       expect(at(`held s${family.at(-1)} dropped`, family).decision, family).toBeUndefined();
