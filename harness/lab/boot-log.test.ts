@@ -25,6 +25,12 @@ test("a failing pre-up line is reported with what it printed (nft's caret line l
 
 test.each([
   [["run-parts: /usr/share/netfilter-persistent/plugins.d/15-ip4tables exited with return code 1", "fwspec-boot: netfilter-persistent start failed"], "netfilter-persistent start failed (run-parts: /usr/share/netfilter-persistent/plugins.d/15-ip4tables exited with return code 1)"],
+  [["/etc/nftables.conf:3:1-4: Error: syntax error, unexpected junk", "fwspec-boot: nftables.service start failed"], "nftables.service start failed (/etc/nftables.conf:3:1-4: Error: syntax error, unexpected junk)"],
+  [["fwspec-boot: post-up: iptables-restore < /etc/iptables.up.rules", "iptables-restore: line 3 failed", "fwspec-boot: post-up failed: iptables-restore < /etc/iptables.up.rules", "ifup: failed to bring up eth0"],
+    "post-up failed: iptables-restore < /etc/iptables.up.rules (iptables-restore: line 3 failed)"],
+  [["/etc/network/if-pre-up.d/iptables: 2: cannot open /etc/iptables.up.rules: No such file", "fwspec-boot: run-parts: /etc/network/if-pre-up.d/iptables exited with return code 2", "ifup: failed to bring up eth0"],
+    "run-parts: /etc/network/if-pre-up.d/iptables exited with return code 2 (/etc/network/if-pre-up.d/iptables: 2: cannot open /etc/iptables.up.rules: No such file)"],
+  [["Cannot find device \"ens3\"", "fwspec-boot: ifup: failed to bring up ens3"], 'ifup: failed to bring up ens3 (Cannot find device "ens3")'],
   [["fwspec-boot: cannot name eth1 ens19"], "cannot name eth1 ens19"],
   [["fwspec-boot: cannot select iptables-legacy"], "cannot select iptables-legacy"],
   [["fwspec-boot: no interface in 198.18.0.0/24 for 2001:db8::2/64"], "no interface in 198.18.0.0/24 for 2001:db8::2/64"],

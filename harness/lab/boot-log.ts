@@ -1,8 +1,8 @@
 /**
  * What a lab host's boot reported failing (pure): the boot (docker/fwspec-boot)
- * logs each step of a Debian host's boot it replays — netfilter-persistent,
- * each `pre-up` line of /etc/network/interfaces, interface names, IPv6
- * addresses — to /run/fwspec-boot.log, afresh at every boot, and goes on past
+ * logs each step of a Debian host's boot it replays — interface names, IPv6
+ * addresses, nftables.service, netfilter-persistent, ifup's commands and
+ * scripts (docker/fwspec-ifupdown) — to /run/fwspec-boot.log, afresh at every boot, and goes on past
  * a failure as the real boot would. A reboot step reads it, so a persisted
  * ruleset that did not load is said, not only seen in the verdicts after it.
  */
@@ -12,7 +12,7 @@ export const BOOT_LOG = "/run/fwspec-boot.log";
 
 const MARK = "fwspec-boot: ";
 /** The boot's own lines that say something failed. */
-const FAILED = /^(?:pre-up failed: .*|netfilter-persistent start failed|cannot .*|no interface in .*)$/;
+const FAILED = /^(?:(?:pre-up|up|post-up) failed: .*|nftables\.service start failed|netfilter-persistent start failed|run-parts: .* exited with return code \d+|ifup: failed to bring up .*|cannot .*|no interface in .*)$/;
 /** Lines of a failing command's own output kept with it. */
 const OUTPUT_LINES = 3;
 

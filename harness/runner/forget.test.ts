@@ -23,8 +23,11 @@ describe("forgetScript", () => {
   test("with files: compares the boot files by contents and copies them back when they differ; always ends by listing listeners", () => {
     const withFiles = forgetScript(true);
     expect(withFiles).toContain("diff -rq --no-dereference /usr/share/fwspec/boot-files/iptables /etc/iptables");
-    expect(withFiles).toContain("cmp -s /usr/share/fwspec/boot-files/netfilter-persistent /etc/default/netfilter-persistent");
-    expect(withFiles).toMatch(/\|\| \{ rm -rf \/etc\/iptables \/etc\/network \/etc\/default\/netfilter-persistent && cp -a /);
+    for (const [copy, at] of [["netfilter-persistent", "/etc/default/netfilter-persistent"], ["nftables.conf", "/etc/nftables.conf"], ["system", "/etc/systemd/system"], ["network", "/etc/network"]]) {
+      expect(withFiles).toContain(`diff -rq --no-dereference /usr/share/fwspec/boot-files/${copy} ${at} `);
+      expect(withFiles).toContain(`cp -a /usr/share/fwspec/boot-files/${copy} ${at}`);
+    }
+    expect(withFiles).toMatch(/\|\| \{ rm -rf \/etc\/iptables \/etc\/network \/etc\/default\/netfilter-persistent \/etc\/nftables.conf \/etc\/systemd\/system && cp -a /);
     expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
     expect(forgetScript(false)).not.toContain("boot-files");
     expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);

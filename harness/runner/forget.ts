@@ -33,15 +33,21 @@ export function leftBy(scenario: Scenario, host: string): LeftBehind {
 }
 
 const BOOT_FILES = "/usr/share/fwspec/boot-files";
-const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent";
+const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent /etc/nftables.conf /etc/systemd/system";
+/** Each boot file as the image has it (its copy under BOOT_FILES) and where a reboot reads it. */
+const BOOT_PAIRS: readonly (readonly [string, string])[] = [
+  ["iptables", "/etc/iptables"], ["network", "/etc/network"], ["netfilter-persistent", "/etc/default/netfilter-persistent"],
+  ["nftables.conf", "/etc/nftables.conf"], ["system", "/etc/systemd/system"],
+];
 
 /**
  * The neighbour caches emptied, permanent entries too (warmed again after
  * the reset), IPsec policies and states flushed (the lab boots with none; a
  * kernel without IPsec, where nothing can be listed, has none to flush);
  * with `files`, the files a reboot restores from (/etc/iptables/rules.v4 and
- * rules.v6, /etc/network with its pre-up lines, netfilter-persistent's
- * settings) compared with the image's copies (docker/Dockerfile) and copied
+ * rules.v6, /etc/network with its pre-up lines and if-pre-up.d scripts,
+ * netfilter-persistent's settings, /etc/nftables.conf, the services enabled
+ * in /etc/systemd/system) compared with the image's copies (docker/Dockerfile) and copied
  * back when their contents differ (a mtime proves nothing: `cp -p` keeps an
  * older one), so rules one scenario saved are not what the next one's reboot
  * loads; then the host's listening sockets, for the check against its
@@ -50,8 +56,8 @@ const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent";
 export function forgetScript(files: boolean): string {
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
     + (files
-      ? ` && [ -d ${BOOT_FILES} ] && { diff -rq --no-dereference ${BOOT_FILES}/iptables /etc/iptables >/dev/null 2>&1 && diff -rq --no-dereference ${BOOT_FILES}/network /etc/network >/dev/null 2>&1 && cmp -s ${BOOT_FILES}/netfilter-persistent /etc/default/netfilter-persistent`
-        + ` || { rm -rf ${ETC_BOOT} && cp -a ${BOOT_FILES}/iptables ${BOOT_FILES}/network /etc/ && cp -a ${BOOT_FILES}/netfilter-persistent /etc/default/; }; }`
+      ? ` && [ -d ${BOOT_FILES} ] && { ${BOOT_PAIRS.map(([copy, at]) => `diff -rq --no-dereference ${BOOT_FILES}/${copy} ${at} >/dev/null 2>&1`).join(" && ")}`
+        + ` || { rm -rf ${ETC_BOOT} && ${BOOT_PAIRS.map(([copy, at]) => `cp -a ${BOOT_FILES}/${copy} ${at}`).join(" && ")}; }; }`
       : "")
     + " && ss -H -ltun";
 }

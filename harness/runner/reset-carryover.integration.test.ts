@@ -188,7 +188,7 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after.*leg: tcp\/7474 listen\(s\) there, which no host of the previous scenario declares/)]);
   });
 
-  it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save) and a pre-up line are gone before it", async () => {
+  it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save), a pre-up line, an enabled nftables.service are gone before it", async () => {
     const lines: string[] = [];
     const saving = script("saves.sh", [
       "iptables -A INPUT -p tcp --dport 8080 -j DROP",
@@ -198,6 +198,9 @@ describe("shared-lab reset", () => {
       "echo 'pre-up ip6tables -A INPUT -p tcp --dport 8080 -j DROP' >> /tmp/interfaces",
       "touch -r /etc/network/interfaces /tmp/interfaces",
       "cp -p /tmp/interfaces /etc/network/interfaces",
+      // A ruleset in /etc/nftables.conf and the service that loads it at boot enabled (a link in /etc/systemd/system).
+      "echo 'table inet saved { chain input { type filter hook input priority 0; tcp dport 8080 drop; }; }' > /etc/nftables.conf",
+      "systemctl enable nftables",
     ]);
     const saves = scenario("saves its rules", [{ apply: { host: "server", script: saving } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
     const reboots = scenario("unsaved rules vanish at reboot", [

@@ -1,0 +1,83 @@
+/**
+ * What a reboot restores, as a Debian host's boot does it, with real
+ * containers: ifupdown's interfaces (docker/fwspec-ifupdown: the Debian
+ * wiki's /etc/network/if-pre-up.d script, stanzas in a file `source`d from
+ * interfaces.d, only interfaces marked auto or allow-hotplug, a failing
+ * script said with what it printed), and services only when enabled
+ * (netfilter-persistent disabled restores nothing; nftables.service).
+ */
+import type Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { connectEngine } from "../env/engine.ts";
+import { firewallHost, listeners, peer } from "../testing/lab.ts";
+import type { StartedHost } from "./host.ts";
+import type { StartedLab } from "./lab.ts";
+import { DockerLabProvider } from "./provider.ts";
+import { newRunId, removeRun } from "./resources.ts";
+
+let docker: Dockerode;
+let lab: StartedLab;
+const runId = newRunId();
+
+beforeAll(async () => {
+  docker = await connectEngine();
+  const labs = new DockerLabProvider({ docker, image: inject("fwspecImage"), runId, ownerPid: inject("fwspecOwnerPid") });
+  lab = await labs.start({ name: "boot", networks: ["lan"], hosts: [firewallHost("server", listeners("tcp/8080")), peer("client", listeners("tcp/8080"))] });
+});
+
+afterAll(async () => {
+  await lab?.[Symbol.asyncDispose]();
+  await removeRun(docker, runId);
+});
+
+async function sh(host: StartedHost, script: string): Promise<string> {
+  return (await host.run(["sh", "-c", script], script)).stdout;
+}
+
+describe("a reboot replays ifupdown and the enabled services", () => {
+  it("runs the wiki's if-pre-up.d script for an interface a sourced file marks auto, not a stanza nothing marks; a failing script is said", async () => {
+    const server = lab.host("server");
+    await sh(server, [
+      "iptables -A INPUT -p tcp --dport 8080 -j DROP && iptables-save > /etc/iptables.up.rules && iptables -F",
+      "printf '#!/bin/sh\\n/sbin/iptables-restore < /etc/iptables.up.rules\\n' > /etc/network/if-pre-up.d/iptables && chmod +x /etc/network/if-pre-up.d/iptables",
+      // The image's interfaces file sources interfaces.d/*; a stanza no auto line names is not brought up at boot.
+      "printf 'auto eth0\\niface eth0 inet dhcp\\n    pre-up touch /run/eth0-pre-up \\\\\\n      /run/eth0-joined\\niface eth5 inet manual\\n    pre-up touch /run/eth5-pre-up\\n' > /etc/network/interfaces.d/eth0",
+    ].join(" && "));
+    const outcome = await lab.reboot("server");
+    expect(outcome.bootProblems).toEqual([]);
+    expect(await sh(server, "iptables -S INPUT")).toContain("-A INPUT -p tcp -m tcp --dport 8080 -j DROP");
+    expect(await sh(server, "ls /run")).toMatch(/eth0-joined[\s\S]*eth0-pre-up/);
+    expect(await sh(server, "ls /run")).not.toContain("eth5-pre-up");
+    // A dhcp stanza is brought up as manual: no DHCP client, the engine's address kept.
+    expect(await sh(server, "ip -4 -o addr show dev eth0")).toContain(server.addressOn("lan", "ipv4")!);
+
+    await sh(server, "rm /etc/iptables.up.rules");
+    const failed = await lab.reboot("server");
+    expect(failed.bootProblems).toEqual([expect.stringMatching(/^run-parts: \/etc\/network\/if-pre-up\.d\/iptables exited with return code \d+ \(.*iptables\.up\.rules/)]);
+    expect(await sh(server, "iptables -S INPUT")).not.toContain("8080");
+    await sh(server, "rm -f /etc/network/if-pre-up.d/iptables /etc/network/interfaces.d/eth0");
+  });
+
+  it("restores netfilter-persistent's files only while it is enabled, and loads /etc/nftables.conf once nftables.service is", async () => {
+    const server = lab.host("server");
+    await sh(server, "iptables -A INPUT -p tcp --dport 8080 -j DROP && netfilter-persistent save >/dev/null 2>&1 && iptables -F && systemctl disable netfilter-persistent");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "iptables -S INPUT")).not.toContain("8080");
+    await sh(server, "systemctl enable netfilter-persistent");
+    await lab.reboot("server");
+    expect(await sh(server, "iptables -S INPUT")).toContain("--dport 8080 -j DROP");
+    await sh(server, "rm /etc/iptables/rules.v4 /etc/iptables/rules.v6 && printf 'table inet boot_test {\\n  chain input { type filter hook input priority 0; tcp dport 8080 drop; }\\n}\\n' > /etc/nftables.conf");
+
+    await lab.reboot("server");
+    expect(await sh(server, "nft list tables")).not.toContain("boot_test");
+    await sh(server, "systemctl enable nftables");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "nft list tables")).toContain("table inet boot_test");
+
+    await sh(server, "echo 'table inet boot_test { chain input { tcp dport 8080 nonsense; }; }' > /etc/nftables.conf");
+    const failed = await lab.reboot("server");
+    expect(failed.bootProblems).toEqual([expect.stringMatching(/^nftables\.service start failed \(\/etc\/nftables\.conf:1:.*Error/)]);
+    await sh(server, "systemctl disable nftables");
+  });
+});
