@@ -20,6 +20,14 @@ export type Refusal = "tcp-reset" | "icmp-port-unreachable";
 export const EXPECTED_VERDICTS = ["open", "refused", "unreachable", "dropped", "blocked"] as const;
 export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
 
+/** The tables iptables knows by name (`-t nat`); on an nft host iptables-nft keeps each as `ip NAME` / `ip6 NAME`. */
+export const IPTABLES_TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
+
+/** Is this one of iptables' tables (`filter`, `nat`, …)? */
+export function isIptablesTable(name: string): boolean {
+  return (IPTABLES_TABLES as readonly string[]).includes(name);
+}
+
 export const BACKENDS = ["nft", "legacy"] as const;
 export type Backend = (typeof BACKENDS)[number];
 

@@ -7,7 +7,7 @@
  * reading (or says why it cannot). The effects are in host-reset.ts.
  */
 import { createHash } from "node:crypto";
-import type { Backend } from "../model/types.ts";
+import { type Backend, isIptablesTable } from "../model/types.ts";
 import { changedTablesInput, effectiveRuleset } from "./reset.ts";
 
 const MARK = "@@fwspec-state ";
@@ -148,12 +148,10 @@ export function parseHostState(output: string): HostState {
   };
 }
 
-const BUILTIN_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
-
 /** A table iptables-nft manages (ip/ip6 filter, nat, …): on an nft-backend host the iptables restore owns it. */
 export function iptablesOwned(table: string, backend: Backend): boolean {
   const [family, name] = table.split(" ");
-  return backend === "nft" && (family === "ip" || family === "ip6") && BUILTIN_TABLES.has(name ?? "");
+  return backend === "nft" && (family === "ip" || family === "ip6") && isIptablesTable(name ?? "");
 }
 
 /**

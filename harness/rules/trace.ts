@@ -18,7 +18,7 @@
  */
 import { acceptDecides, rewritesPacket } from "./trace-verdicts.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
-import type { Family } from "../model/types.ts";
+import { type Family, isIptablesTable } from "../model/types.ts";
 import { isTraceTable, TRACE_TABLE, type TraceEvent, type TracePacket } from "./trace-events.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { NAT_TARGETS, silentRewrites } from "./trace-nat.ts";
@@ -111,12 +111,10 @@ export function filteringLegacyTables(save: string): string[] {
   return out;
 }
 
-const IPTABLES_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
-
 /** `filter` for an iptables-nft table (as counters name it), `inet fw` for a native one. */
 function tableName(table: string): string {
   const [family, name] = table.split(" ") as [string, string];
-  return (family === "ip" || family === "ip6") && IPTABLES_TABLES.has(name) ? name : table;
+  return (family === "ip" || family === "ip6") && isIptablesTable(name) ? name : table;
 }
 
 
@@ -125,7 +123,7 @@ function savedRule(e: TraceEvent, ctx: TraceContext): SavedRule | undefined {
   const [family, name] = e.table.split(" ") as [string, string];
   const fam: Family | undefined = family === "ip" ? "ipv4" : family === "ip6" ? "ipv6" : undefined;
   const saved = fam ? ctx.saved[fam] : undefined;
-  if (!saved || !IPTABLES_TABLES.has(name) || e.handle === undefined) return undefined;
+  if (!saved || !isIptablesTable(name) || e.handle === undefined) return undefined;
   const position = (ctx.handles.get(e.table)?.get(e.chain) ?? []).indexOf(e.handle) + 1;
   return saved.rules.find((r) => r.table === name && r.chain === e.chain && r.position === position);
 }

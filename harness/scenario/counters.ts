@@ -14,10 +14,10 @@ import { COMPARISON_HELP } from "./hints.ts";
 import type { Path } from "./locate.ts";
 import { namedCounterFamilyProblem, nftCheckFamily, nftSelector, selectsNft } from "./nft-counters.ts";
 import type { Comparison, ComparisonOp, CounterCheck, RuleSelector } from "./model.ts";
-import { schemas, TABLES } from "./schema.ts";
+import { isIptablesTable } from "../model/types.ts";
+import { schemas } from "./schema.ts";
 import { familiesOf, truncate, unsafeWhat } from "./values.ts";
 
-const FIREWALL_TABLES = TABLES as readonly string[];
 const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,28}$/;
 /** A rule as `iptables -S` prints it, optionally preceded by its table (`-t nat -A PREROUTING …`); group 1: that table. */
 const RULE_TEXT = /^(?:(?:-t|--table)(?:\s+|=)(\S+)\s+)?-A\s+\S+/;
@@ -110,7 +110,7 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
       selector = { kind: "position", table: c.table ?? "filter", chain: c.chain, position: c.position };
     }
   }
-  if (c.table !== undefined && !FIREWALL_TABLES.includes(c.table) && !selectsNft(c)) ok = false;
+  if (c.table !== undefined && !isIptablesTable(c.table) && !selectsNft(c)) ok = false;
   const host = firewallHost(ctx, c.host, [...p, "host"], p, "`- { host: HOST, rule: ..., packets: ... }`");
   if (!host) ok = false;
   if (c.packets === undefined && c.bytes === undefined) {

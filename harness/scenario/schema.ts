@@ -8,13 +8,12 @@
  * them as patterns where a pattern can say it.
  */
 import { z } from "zod";
-import { BACKENDS, EXPECTED_VERDICTS } from "../model/types.ts";
+import { BACKENDS, EXPECTED_VERDICTS, IPTABLES_TABLES } from "../model/types.ts";
 import { COMPARISON_PATTERN, HOST_NAME_PATTERN, INTERFACE_NAME_PATTERN, LISTENER_PATTERN, NAME_PATTERN } from "../model/names.ts";
 import { EXPECTATION_PATTERN } from "./expectation.ts";
 import { REFUSAL_KINDS } from "./refusal.ts";
 
 
-export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
 /** An nftables table as `FAMILY NAME` (`inet fw`, `ip6 filter`). */
 export const NFT_TABLE = /^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export const FAMILY_CHOICES = ["ipv4", "ipv6", "both"] as const;
@@ -174,7 +173,7 @@ const counterCheckSchema = z
     chain: z.string().optional().meta({ description: "With `position`: the rule at that position of the chain; with an nft `rule` or `handle`: its chain; with `comment`: the chain to look in (default any)." }),
     position: z.number().int().min(1).optional().meta({ description: "1-based rule position in `chain`." }),
     table: z
-      .union([z.enum(TABLES), z.string().regex(NFT_TABLE)])
+      .union([z.enum(IPTABLES_TABLES), z.string().regex(NFT_TABLE)])
       .optional()
       .meta({ description: "Table of `chain` or `rule` (default filter), or an nftables table as `FAMILY NAME`, e.g. `inet fw`; with `comment`: the table to look in (default any).", default: "filter" }),
     handle: z.number().int().min(1).optional().meta({ description: "The nftables rule with this handle (`nft -a list ruleset`) in the nft `table`." }),
