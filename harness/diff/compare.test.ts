@@ -231,6 +231,16 @@ describe("flows decided by another rule with the same verdict", () => {
     expect(withRules(side(DROP), side(rule)).redecided).toEqual([]);
   });
 
+  test.each([
+    ["an element added to its verdict map, the flow's element the same", "tcp dport vmap { 22 : accept, 8080 : drop, 9000-9100 : drop }", "not"],
+    ["an element removed, the flow's the same (as a range)", "tcp dport vmap { 8000-8090 : drop }", "not"],
+    ["the flow's element changed (its verdict the same, another rule's jump)", "tcp dport vmap { 22 : accept, 8080 : jump blocked }", "is"],
+  ])("a verdict map edited, %s: %s decided by another rule", (_, edited, is) => {
+    const vmap = (map: string, handle: number) => `ipv4 inet filter input #1 ${map} # handle ${handle}`;
+    const d = withRules(side(vmap("tcp dport vmap { 22 : accept, 8080 : drop }", 4)), side(vmap(edited, 7)));
+    expect(d.redecided?.length).toBe(is === "is" ? 1 : 0);
+  });
+
   test("a side that failed to apply: no note about rules that differ (its digest is empty)", () => {
     const d = withRules(side(DROP), [], ["step 1: apply on server (line 3): failed"]);
     expect(diffStatus(d)).toBe("error");

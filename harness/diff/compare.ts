@@ -48,7 +48,7 @@ export function compareObservations(input: CompareInput): DiffResult {
       continue;
     }
     if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side)) {
-      if (ruleIdentity(fa.side.rule) !== ruleIdentity(fb.side.rule)) redecided.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
+      if (ruleIdentity(fa.side.rule, fa.flow.port) !== ruleIdentity(fb.side.rule, fb.flow.port)) redecided.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
       continue;
     }
     const change = { flow: fa.flow, key: fa.key, a: fa.side, b: fb.side };

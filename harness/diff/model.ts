@@ -8,6 +8,7 @@
  * other report (HTML) from this type alone.
  */
 import type { Family, Protocol, Verdict } from "../model/types.ts";
+import { vmapFor } from "../rules/dports.ts";
 
 /** One flow of the matrix in one family: `outside -> db:5432/tcp6`. */
 export interface Flow {
@@ -80,9 +81,15 @@ export interface FlowRedecided {
   readonly b: FlowSide;
 }
 
-/** A deciding rule without its place in the chain (`#2`, `# handle 9`): the same rule moved down by an insert is the same rule. */
-export function ruleIdentity(rule: string | undefined): string | undefined {
-  return rule?.replace(/ #\d+ /, " ").replace(/\s+# handle \d+$/, "");
+/**
+ * A deciding rule without its place in the chain (`#2`, `# handle 9`): the
+ * same rule moved down by an insert is the same rule; with `port`, a verdict
+ * map as it applies to that port (rules/dports.ts vmapFor): a map whose other
+ * elements were edited decides the flow as before.
+ */
+export function ruleIdentity(rule: string | undefined, port?: number): string | undefined {
+  const placeless = rule?.replace(/ #\d+ /, " ").replace(/\s+# handle \d+$/, "");
+  return placeless !== undefined && port !== undefined ? vmapFor(placeless, port) : placeless;
 }
 
 /** A name for each side: a rules file, or a git revision. */

@@ -35,3 +35,22 @@ export function nftDports(text: string): PortRanges | undefined {
   if (!named || named[1] !== undefined) return undefined;
   return ranges(named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== ""), "-");
 }
+
+/**
+ * A rule's destination-port verdict map as it applies to one port: `tcp dport
+ * vmap { 22 : accept, 8000-8090 : drop }` for port 8080 reads `tcp dport vmap
+ * { 8080 : drop }`, so an edit of the map's other elements leaves what the
+ * rule does to that port the same text. The text unchanged when it has no
+ * such map in its text (a named one, `vmap @ports`) or no element holds the port.
+ */
+export function vmapFor(text: string, port: number): string {
+  const m = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+vmap\s+(\{[^{}]*\})/.exec(blankQuoted(text));
+  if (!m) return text;
+  const start = m.index + m[0].length - m[1]!.length;
+  const map = text.slice(start, start + m[1]!.length);
+  for (const element of map.slice(1, -1).split(",")) {
+    const e = /^\s*(\d+)(?:-(\d+))?\s*:\s*(.+?)\s*$/.exec(element);
+    if (e && Number(e[1]) <= port && port <= Number(e[2] ?? e[1])) return `${text.slice(0, start)}{ ${port} : ${e[3]} }${text.slice(start + map.length)}`;
+  }
+  return text;
+}
