@@ -39,9 +39,10 @@ describe("the rules files of a diff's sides", () => {
     ["one rules file: FILE replaces it", ["mine.sh"], [[A, "/w/mine.sh"]]],
     ["NAMED=FILE names the one it replaces", [`${path.relative("/w", B)}=mine.sh`], [[B, "/w/mine.sh"]]],
     ["two rules files and no name: bad input listing them", ["mine.sh"], /reads 2 rules files .*localhost-only\.sh, .*multiport\.sh\), so say which one/],
+    ["two rules files, FILE named as one of them (old/multiport.sh): that one", ["old/multiport.sh"], [[B, "/w/old/multiport.sh"]]],
     ["a name the scenario does not read: bad input", ["other.sh=mine.sh"], /reads no file other\.sh/],
   ])("%s", (_, specs, want) => {
-    const scenario = specs[0] === "mine.sh" && want instanceof RegExp ? two : specs[0]!.includes("=") ? two : one;
+    const scenario = (specs[0] === "mine.sh" && want instanceof RegExp) || specs[0]!.includes("=") || specs[0]!.startsWith("old/") ? two : one;
     if (want instanceof RegExp) {
       expect(() => replacementsOf(scenario, specs, "--rules-b", "/w")).toThrow(InputError);
       expect(() => replacementsOf(scenario, specs, "--rules-b", "/w")).toThrow(want);

@@ -1,7 +1,8 @@
 /**
  * The rules files of a scenario (apply scripts and restore files) and the
  * same scenario with other contents for them: how `fwspec diff` builds each
- * side. `--rules-a FILE` replaces the scenario's one rules file, `--rules-a
+ * side. `--rules-a FILE` replaces the scenario's one rules file (of several,
+ * the one of FILE's file name, when only one has it), `--rules-a
  * NAMED=FILE` the file the scenario names NAMED (a path from the working
  * directory); any other file stays as it is. Pure but for reading the
  * replacement files (read-file.ts, the one file reader).
@@ -48,10 +49,12 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
     const file = path.resolve(cwd, eq > 0 ? spec.slice(eq + 1) : spec);
     if (named === undefined) {
       if (files.length === 0) throw noRulesFile(scenario, `${flag} ${spec}`, invocation);
-      if (files.length !== 1) {
+      // Of several, the one of the same file name (`--rules-a old/rules.v6` for the scenario's firewall/rules.v6).
+      const byName = files.filter((f) => path.basename(f) === path.basename(file));
+      if (files.length !== 1 && byName.length !== 1) {
         throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
       }
-      out.set(files[0]!, file);
+      out.set(files.length === 1 ? files[0]! : byName[0]!, file);
     } else {
       if (!files.includes(named)) throw new InputError(`${flag} ${spec}: the scenario reads no file ${path.relative(cwd, named)} (it reads ${listed})`, { hint: "name a script or restore file one of its apply steps reads" });
       out.set(named, file);
