@@ -36,6 +36,25 @@ async function sh(host: StartedHost, script: string): Promise<string> {
 }
 
 describe("a reboot replays ifupdown and the enabled services", () => {
+  it("runs the wiki's if-pre-up.d script with the image's interfaces file (ifupdown brings lo up unasked); a CRLF file, a comment ending in a backslash, a loop of sources read as ifupdown reads them", async () => {
+    const server = lab.host("server");
+    await sh(server, [
+      "iptables -A INPUT -p tcp --dport 8080 -j DROP && iptables-save > /etc/iptables.up.rules && iptables -F",
+      "printf '#!/bin/sh\\n/sbin/iptables-restore < /etc/iptables.up.rules\\n' > /etc/network/if-pre-up.d/iptables && chmod +x /etc/network/if-pre-up.d/iptables",
+    ].join(" && "));
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "iptables -S INPUT")).toContain("-A INPUT -p tcp -m tcp --dport 8080 -j DROP");
+
+    await sh(server, [
+      "printf 'auto eth0\\r\\niface eth0 inet manual\\r\\n    pre-up ip6tables -A INPUT -p tcp --dport 8080 -j DROP\\r\\n' > /etc/network/interfaces.d/crlf",
+      "printf '# my firewall \\\\\\nauto eth1\\niface eth1 inet manual\\n    up touch /run/eth1-up\\n' > /etc/network/interfaces.d/comment",
+      "printf 'source /etc/network/interfaces.d/loop-b\\n' > /etc/network/interfaces.d/loop-a && printf 'source /etc/network/interfaces.d/loop-a\\n' > /etc/network/interfaces.d/loop-b",
+    ].join(" && "));
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "iptables -S INPUT | grep -c 'dport 8080 -j DROP'; ip6tables -S INPUT | grep -c 'dport 8080 -j DROP'; ls /run")).toMatch(/^1\n1\n[\s\S]*eth1-up/);
+    await sh(server, "rm -f /etc/network/if-pre-up.d/iptables /etc/network/interfaces.d/* /etc/iptables.up.rules");
+  });
+
   it("runs the wiki's if-pre-up.d script for an interface a sourced file marks auto, not a stanza nothing marks; a failing script is said", async () => {
     const server = lab.host("server");
     await sh(server, [
@@ -67,6 +86,14 @@ describe("a reboot replays ifupdown and the enabled services", () => {
     await sh(server, "systemctl enable netfilter-persistent");
     await lab.reboot("server");
     expect(await sh(server, "iptables -S INPUT")).toContain("--dport 8080 -j DROP");
+    // Masked (its unit linked to /dev/null): never started, though still wanted.
+    await sh(server, "systemctl mask netfilter-persistent");
+    await lab.reboot("server");
+    expect(await sh(server, "iptables -S INPUT")).not.toContain("8080");
+    await sh(server, "systemctl unmask netfilter-persistent && systemctl enable netfilter-persistent");
+    // A rules file iptables-restore refuses: netfilter-persistent exits 0 all the same; what it printed fails the boot.
+    await sh(server, "sed -i 's/-j DROP/-j DROP --bogus/' /etc/iptables/rules.v4");
+    expect((await lab.reboot("server")).bootProblems).toEqual([expect.stringMatching(/^netfilter-persistent start failed \(.*bogus/)]);
     await sh(server, "rm /etc/iptables/rules.v4 /etc/iptables/rules.v6 && printf 'table inet boot_test {\\n  chain input { type filter hook input priority 0; tcp dport 8080 drop; }\\n}\\n' > /etc/nftables.conf");
 
     await lab.reboot("server");

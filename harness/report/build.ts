@@ -49,10 +49,16 @@ export function resultsOf(s: ScenarioReport): CheckResult[] {
   return [...s.expectations, ...s.counters, ...s.steps];
 }
 
-/** How many checks of a scenario report held, of how many (a `run` step is a check; apply, reboot and hold are not). */
+/**
+ * How many checks of a scenario report held, of how many (a `run` step is a
+ * check; apply, reboot and hold are not, but one that failed counts among
+ * those that did not hold, as summarize counts it).
+ */
 export function checksHeld(s: ScenarioReport): { readonly held: number; readonly of: number } {
-  const checks = resultsOf(s).filter(isCheck);
-  return { held: checks.filter((c) => c.status === "passed").length, of: checks.length };
+  const results = resultsOf(s);
+  const checks = results.filter(isCheck);
+  const failedSteps = results.filter((r) => !isCheck(r) && r.status !== "passed").length;
+  return { held: checks.filter((c) => c.status === "passed").length, of: checks.length + failedSteps };
 }
 
 export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summary"] {

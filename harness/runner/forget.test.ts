@@ -22,12 +22,13 @@ describe("leftBy", () => {
 describe("forgetScript", () => {
   test("with files: compares the boot files by contents and copies them back when they differ; always ends by listing listeners", () => {
     const withFiles = forgetScript(true);
-    expect(withFiles).toContain("diff -rq --no-dereference /usr/share/fwspec/boot-files/iptables /etc/iptables");
-    for (const [copy, at] of [["netfilter-persistent", "/etc/default/netfilter-persistent"], ["nftables.conf", "/etc/nftables.conf"], ["system", "/etc/systemd/system"], ["network", "/etc/network"]]) {
-      expect(withFiles).toContain(`diff -rq --no-dereference /usr/share/fwspec/boot-files/${copy} ${at} `);
-      expect(withFiles).toContain(`cp -a /usr/share/fwspec/boot-files/${copy} ${at}`);
+    for (const p of ["iptables", "network", "default/netfilter-persistent", "nftables.conf", "systemd/system"]) {
+      expect(withFiles).toContain(`diff -rq --no-dereference /usr/share/fwspec/boot-files/etc/${p} /etc/${p} `);
+      expect(withFiles).toContain(`cp -a /usr/share/fwspec/boot-files/etc/${p} /etc/${p}`);
     }
     expect(withFiles).toMatch(/\|\| \{ rm -rf \/etc\/iptables \/etc\/network \/etc\/default\/netfilter-persistent \/etc\/nftables.conf \/etc\/systemd\/system && cp -a /);
+    // Then the rest of /etc against the image's, but for what the engine and fwspec write on every host.
+    expect(withFiles).toContain("diff -rq --no-dereference -x hostname -x hosts -x resolv.conf -x fwspec -x alternatives /usr/share/fwspec/boot-files/etc /etc");
     expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
     expect(forgetScript(false)).not.toContain("boot-files");
     expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);

@@ -5,7 +5,7 @@
  * state, and the files a reboot restores from — and a listener it left
  * running found (the lab is then not reusable).
  */
-import { errorMessage } from "../errors.ts";
+import { CommandError, errorMessage } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
 import type { ListenerSpec } from "../model/types.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
@@ -32,13 +32,14 @@ export function leftBy(scenario: Scenario, host: string): LeftBehind {
   };
 }
 
-const BOOT_FILES = "/usr/share/fwspec/boot-files";
-const ETC_BOOT = "/etc/iptables /etc/network /etc/default/netfilter-persistent /etc/nftables.conf /etc/systemd/system";
-/** Each boot file as the image has it (its copy under BOOT_FILES) and where a reboot reads it. */
-const BOOT_PAIRS: readonly (readonly [string, string])[] = [
-  ["iptables", "/etc/iptables"], ["network", "/etc/network"], ["netfilter-persistent", "/etc/default/netfilter-persistent"],
-  ["nftables.conf", "/etc/nftables.conf"], ["system", "/etc/systemd/system"],
-];
+/** /etc as the image has it (docker/Dockerfile). */
+const IMAGE_ETC = "/usr/share/fwspec/boot-files/etc";
+/** Under /etc, what a reboot restores from (fwspec-boot): copied back from the image's when it differs. */
+const BOOT_PATHS = ["iptables", "network", "default/netfilter-persistent", "nftables.conf", "systemd/system"];
+/** forgetScript's exit status when files under /etc differ from the image's that it does not reset. */
+const ETC_DIFFERS = 9;
+/** Under /etc, what differs from the image on every lab host and no scenario wrote: the engine's files, fwspec's own folder, the backend it selected. */
+const ENGINE_ETC = ["hostname", "hosts", "resolv.conf", "fwspec", "alternatives"];
 
 /**
  * The neighbour caches emptied, permanent entries too (warmed again after
@@ -47,18 +48,20 @@ const BOOT_PAIRS: readonly (readonly [string, string])[] = [
  * with `files`, the files a reboot restores from (/etc/iptables/rules.v4 and
  * rules.v6, /etc/network with its pre-up lines and if-pre-up.d scripts,
  * netfilter-persistent's settings, /etc/nftables.conf, the services enabled
- * in /etc/systemd/system) compared with the image's copies (docker/Dockerfile) and copied
- * back when their contents differ (a mtime proves nothing: `cp -p` keeps an
- * older one), so rules one scenario saved are not what the next one's reboot
- * loads; then the host's listening sockets, for the check against its
- * declared listeners.
+ * in /etc/systemd/system) compared with the image's /etc (docker/Dockerfile)
+ * and copied back when their contents differ (a mtime proves nothing: `cp -p`
+ * keeps an older one), so rules one scenario saved are not what the next
+ * one's reboot loads; anything else under /etc that differs from the image
+ * (a folder /etc/nftables.conf includes, a file nothing here resets) fails
+ * the script, naming it (the lab is then not reusable); then the host's
+ * listening sockets, for the check against its declared listeners.
  */
 export function forgetScript(files: boolean): string {
+  const same = (p: string) => `diff -rq --no-dereference ${IMAGE_ETC}/${p} /etc/${p} >/dev/null 2>&1`;
+  const restore = `{ ${BOOT_PATHS.map(same).join(" && ")} || { rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}; }; }`;
+  const rest = `{ d=$(diff -rq --no-dereference ${ENGINE_ETC.map((n) => `-x ${n}`).join(" ")} ${IMAGE_ETC} /etc 2>&1 | head -n 3); [ -z "$d" ] || { printf '%s\\n' "files under /etc differ from the image's, which fwspec does not reset:" "$d" >&2; exit ${ETC_DIFFERS}; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-    + (files
-      ? ` && [ -d ${BOOT_FILES} ] && { ${BOOT_PAIRS.map(([copy, at]) => `diff -rq --no-dereference ${BOOT_FILES}/${copy} ${at} >/dev/null 2>&1`).join(" && ")}`
-        + ` || { rm -rf ${ETC_BOOT} && ${BOOT_PAIRS.map(([copy, at]) => `cp -a ${BOOT_FILES}/${copy} ${at}`).join(" && ")}; }; }`
-      : "")
+    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${restore} && ${rest}; }; }` : "")
     + " && ss -H -ltun";
 }
 
@@ -88,7 +91,9 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
   try {
     ({ stdout: ss } = await host.run(["sh", "-c", forgetScript(left.files)], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
   } catch (error) {
-    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+    // Its own refusal (files under /etc it does not reset) says what differs; anything else is the command's failure.
+    const refused = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.trim().split("\n").map((l) => l.trim()).join(" ") : undefined;
+    throw new LabNotReusableError(`${host.name}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
   const stray = unexpectedListeners(listen, ss);
   if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);

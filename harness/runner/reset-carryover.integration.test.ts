@@ -214,6 +214,22 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
   });
 
+  it("a file under /etc the handoff does not reset (a folder /etc/nftables.conf includes) gets the next scenario a fresh lab, where it is not", async () => {
+    const lines: string[] = [];
+    const writes = script("nftables-d.sh", [
+      "mkdir -p /etc/nftables.d",
+      "printf 'table inet carried {\\n chain input {\\n type filter hook input priority 0;\\n tcp dport 8080 drop\\n }\\n}\\n' > /etc/nftables.d/10-carried.nft",
+    ]);
+    const leaving = scenario("leaves /etc/nftables.d", [{ apply: { host: "server", script: writes } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
+    const after = scenario("includes /etc/nftables.d", [
+      { run: { host: "server", command: "ls /etc/nftables.d", exit: 2 } },
+      { expect: ["remote -> server:8080/tcp4 open"] },
+    ]);
+    const reports = await run([leaving, after], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.steps.filter((s) => s.status !== "passed")]))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/includes \/etc\/nftables\.d.*files under \/etc differ from the image's.*Only in \/etc: nftables\.d/)]);
+  });
+
   it("before a scenario that prints counters, an nft host's table the boot ruleset lacks is gone, as on a fresh lab (where a rule makes it): its policies count nothing before", async () => {
     const lines: string[] = [];
     // The first scenario leaves a filter table (empty after the reset, yet counting: its policies).
