@@ -241,7 +241,7 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
     const inNoop = chains.has(l.chain!);
     const behind = unreached.get(read)?.text.trim();
     const acts = l.words.length === 2 && (l.words[0] === "jump" || l.words[0] === "goto") ? verdicts.get(l.table)?.get(l.words[1]!) : undefined;
-    const v = verdictIndex(l.words);
+    const v = ownVerdictIndex(l.words);
     const ends = l.words[v] === "jump" && ending.get(l.table)?.has(l.words[v + 1] ?? "") ? l.words[v + 1] : undefined;
     const nft = unpositioned.has(`${l.table} ${l.chain}`) ? { ...l.nft, position: undefined } : l.nft;
     const marks = { ...(target ? { noopJump: target } : {}), ...(inNoop ? { noopChain: true as const } : {}), ...(behind ? { unreachedBehind: behind } : {}), ...(acts ? { jumpVerdict: acts } : {}), ...(ends ? { endingJump: ends } : {}) };
@@ -294,6 +294,18 @@ export function verdictIndex(words: readonly string[]): number {
     if (["accept", "drop", "reject", "jump", "goto", "return", "queue", "continue"].includes(words[i]!)) return i;
   }
   return -1;
+}
+
+/**
+ * The rule's own verdict, or -1: one inside a verdict map (`tcp dport vmap {
+ * 22 : accept, 80 : drop }`) is an element's, which only the packets of that
+ * key get, not the rule's.
+ */
+export function ownVerdictIndex(words: readonly string[]): number {
+  const v = verdictIndex(words);
+  let depth = 0;
+  for (let i = 0; i < v; i++) depth += words[i] === "{" ? 1 : words[i] === "}" ? -1 : 0;
+  return depth > 0 ? -1 : v;
 }
 
 /** The reject statement's arguments (`with tcp reset`, `with icmpx type admin-prohibited`): [start, end) of the words after `reject`. */

@@ -261,6 +261,12 @@ describe("operators on nft rulesets", () => {
     { op: "swap", first: "ct state invalid drop", second: "ct state established log accept", proven: true },
     { op: "swap", first: "ct state { established, related } accept", second: "ct status dnat accept", proven: true },
     { op: "swap", first: "ct status { snat, dnat } accept", second: "tcp dport 22 accept", proven: true },
+    // A verdict map's elements are no verdict of the rule: `drop` ends this map, yet port 22 is accepted before a `tcp dport 22 drop`.
+    { op: "swap", first: "tcp dport vmap { 22 : accept, 80 : drop }", second: "tcp dport 22 drop", proven: false },
+    { op: "swap", first: "tcp dport vmap { 22 : accept, 80 : drop }", second: "tcp dport vmap { 443 : accept, 8080 : drop }", proven: true },
+    { op: "swap", first: "tcp dport vmap { 22 : accept, 80 : drop }", second: "tcp dport 8080 drop", proven: true },
+    { op: "swap", first: "tcp dport vmap { 22 : accept, 80 : drop }", second: "tcp dport vmap { 80 : accept }", proven: false },
+    { op: "swap", first: "tcp dport vmap { 22 : accept, 8000-8090 : drop }", second: "tcp dport 8080 accept", proven: false },
     { op: "delete", first: "counter accept", second: "accept", proven: true },
     { op: "delete", first: "meta mark set 1 accept", second: "accept", proven: false },
     { op: "delete", first: "limit rate 3/minute accept", second: "accept", proven: false },

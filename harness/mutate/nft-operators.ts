@@ -12,7 +12,7 @@
  * such a chain, is equivalent from the rules alone (nft-noop.ts).
  */
 import type { LineEdit, OperatorName, Proposal } from "./operators.ts";
-import { isNftLine, matchesTcp, type NftRuleLine, rejectArgs, verdictIndex } from "./nft-lines.ts";
+import { isNftLine, matchesTcp, type NftRuleLine, ownVerdictIndex, rejectArgs, verdictIndex } from "./nft-lines.ts";
 import type { RuleLine } from "./rule-lines.ts";
 import { noopReason } from "./noop-claims.ts";
 
@@ -189,7 +189,7 @@ function familiesBeforeStatements(l: RuleLine): boolean {
 function decision(l: RuleLine): string | undefined {
   if (hasStatement(l)) return undefined;
   if (l.jumpVerdict !== undefined) return l.jumpVerdict; // a jump to a chain that gives every packet one verdict (nft-dead.ts)
-  const v = verdictIndex(l.words);
+  const v = ownVerdictIndex(l.words);
   if (v < 0) return undefined;
   // A goto never comes back to its chain: two gotos to one chain decide alike. A jump decides only into a chain every
   // packet ends in (nft-dead.ts): from one that returns or falls off its end, the walk goes on after the jumping rule.
@@ -228,8 +228,10 @@ function destinationPorts(l: RuleLine): string[] | undefined {
   const v = l.words[i + 1];
   if (i < 0 || v === undefined) return undefined;
   if (/^\d+$/.test(v)) return [v];
-  const set = setItems(l.words, i + 1);
-  return set && set[0].every((x) => /^\d+$/.test(x)) ? set[0] : undefined;
+  // A verdict map's keys (`dport vmap { 22 : accept, 80 : drop }`): only those ports get a verdict from it.
+  const map = v === "vmap" ? setItems(l.words, i + 2)?.[0].map((x) => x.split(":")[0]!.trim()) : undefined;
+  const set = map ?? setItems(l.words, i + 1)?.[0];
+  return set && set.length > 0 && set.every((x) => /^\d+$/.test(x)) ? set : undefined;
 }
 
 /**
