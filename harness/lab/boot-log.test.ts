@@ -31,6 +31,8 @@ test.each([
   [["/etc/network/if-pre-up.d/iptables: 2: cannot open /etc/iptables.up.rules: No such file", "fwspec-boot: run-parts: /etc/network/if-pre-up.d/iptables exited with return code 2", "ifup: failed to bring up eth0"],
     "run-parts: /etc/network/if-pre-up.d/iptables exited with return code 2 (/etc/network/if-pre-up.d/iptables: 2: cannot open /etc/iptables.up.rules: No such file)"],
   [["Cannot find device \"ens3\"", "fwspec-boot: ifup: failed to bring up ens3"], 'ifup: failed to bring up ens3 (Cannot find device "ens3")'],
+  [["ifup: /etc/network/interfaces.d/eth0:3: unknown iface to inherit from: eth9", "fwspec-boot: ifup failed (exit 1)"], "ifup failed (exit 1) (ifup: /etc/network/interfaces.d/eth0:3: unknown iface to inherit from: eth9)"],
+  [["fwspec-boot: ifup refused /etc/network/interfaces: misplaced option outside any iface stanza: post-up iptables-restore < /etc/fw"], "ifup refused /etc/network/interfaces: misplaced option outside any iface stanza: post-up iptables-restore < /etc/fw"],
   [["fwspec-boot: cannot name eth1 ens19"], "cannot name eth1 ens19"],
   [["fwspec-boot: cannot select iptables-legacy"], "cannot select iptables-legacy"],
   [["fwspec-boot: no interface in 198.18.0.0/24 for 2001:db8::2/64"], "no interface in 198.18.0.0/24 for 2001:db8::2/64"],

@@ -55,6 +55,18 @@ describe("a reboot replays ifupdown and the enabled services", () => {
     await sh(server, "rm -f /etc/network/if-pre-up.d/iptables /etc/network/interfaces.d/* /etc/iptables.up.rules");
   });
 
+  it("goes on past a daemon a post-up line leaves running (its output is no pipe the boot waits on); an option outside any stanza of the interfaces file itself brings nothing up, and says so", async () => {
+    const server = lab.host("server");
+    await sh(server, "printf 'auto eth0\\niface eth0 inet manual\\n    post-up sleep 600 &\\n    post-up touch /run/after-daemon\\n' > /etc/network/interfaces.d/eth0");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "ls /run; pgrep -x sleep >/dev/null && echo sleeping")).toMatch(/after-daemon[\s\S]*sleeping/);
+    await sh(server, "cp /etc/network/interfaces /tmp/interfaces && echo '    post-up touch /run/misplaced' >> /etc/network/interfaces && rm /etc/network/interfaces.d/eth0");
+    const refused = await lab.reboot("server");
+    expect(refused.bootProblems).toEqual(["ifup refused /etc/network/interfaces: misplaced option outside any iface stanza: post-up touch /run/misplaced"]);
+    expect(await sh(server, "ls /run")).not.toContain("misplaced");
+    await sh(server, "cp /tmp/interfaces /etc/network/interfaces");
+  });
+
   it("runs the wiki's if-pre-up.d script for an interface a sourced file marks auto, not a stanza nothing marks; a failing script is said", async () => {
     const server = lab.host("server");
     await sh(server, [

@@ -52,13 +52,14 @@ export function resultsOf(s: ScenarioReport): CheckResult[] {
 /**
  * How many checks of a scenario report held, of how many (a `run` step is a
  * check; apply, reboot and hold are not, but one that failed counts among
- * those that did not hold, as summarize counts it).
+ * those that did not hold, as summarize counts it, and so does each error of
+ * the scenario itself).
  */
 export function checksHeld(s: ScenarioReport): { readonly held: number; readonly of: number } {
   const results = resultsOf(s);
   const checks = results.filter(isCheck);
   const failedSteps = results.filter((r) => !isCheck(r) && r.status !== "passed").length;
-  return { held: checks.filter((c) => c.status === "passed").length, of: checks.length + failedSteps };
+  return { held: checks.filter((c) => c.status === "passed").length, of: checks.length + failedSteps + s.errors.length };
 }
 
 export function summarize(scenarios: readonly ScenarioReport[]): RunReport["summary"] {

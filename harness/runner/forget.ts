@@ -38,8 +38,10 @@ const IMAGE_ETC = "/usr/share/fwspec/boot-files/etc";
 const BOOT_PATHS = ["iptables", "network", "default/netfilter-persistent", "nftables.conf", "systemd/system"];
 /** forgetScript's exit status when files under /etc differ from the image's that it does not reset. */
 const ETC_DIFFERS = 9;
-/** Under /etc, what differs from the image on every lab host and no scenario wrote: the engine's files, fwspec's own folder, the backend it selected. */
-const ENGINE_ETC = ["hostname", "hosts", "resolv.conf", "fwspec", "alternatives"];
+/** Under /etc, what differs from the image on every lab host and no scenario wrote: the engine's files, fwspec's own folder, the backend it selected (diff -rq's lines about them, by path). */
+const ENGINE_ETC = " /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alternatives)(/|:| |$)";
+/** Marks forgetScript's lines about /etc on stderr (other commands of the script write there too). */
+const ETC_LINE = "fwspec-etc: ";
 
 /**
  * The neighbour caches emptied, permanent entries too (warmed again after
@@ -59,7 +61,7 @@ const ENGINE_ETC = ["hostname", "hosts", "resolv.conf", "fwspec", "alternatives"
 export function forgetScript(files: boolean): string {
   const same = (p: string) => `diff -rq --no-dereference ${IMAGE_ETC}/${p} /etc/${p} >/dev/null 2>&1`;
   const restore = `{ ${BOOT_PATHS.map(same).join(" && ")} || { rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}; }; }`;
-  const rest = `{ d=$(diff -rq --no-dereference ${ENGINE_ETC.map((n) => `-x ${n}`).join(" ")} ${IMAGE_ETC} /etc 2>&1 | head -n 3); [ -z "$d" ] || { printf '%s\\n' "files under /etc differ from the image's, which fwspec does not reset:" "$d" >&2; exit ${ETC_DIFFERS}; }; }`;
+  const rest = `{ d=$(diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}' | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
     + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${restore} && ${rest}; }; }` : "")
     + " && ss -H -ltun";
@@ -92,7 +94,8 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     ({ stdout: ss } = await host.run(["sh", "-c", forgetScript(left.files)], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
   } catch (error) {
     // Its own refusal (files under /etc it does not reset) says what differs; anything else is the command's failure.
-    const refused = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.trim().split("\n").map((l) => l.trim()).join(" ") : undefined;
+    const differing = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
+    const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${host.name}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
   const stray = unexpectedListeners(listen, ss);
