@@ -60,11 +60,29 @@ describe("a reboot replays ifupdown and the enabled services", () => {
     await sh(server, "printf 'auto eth0\\niface eth0 inet manual\\n    post-up sleep 600 &\\n    post-up touch /run/after-daemon\\n' > /etc/network/interfaces.d/eth0");
     expect((await lab.reboot("server")).bootProblems).toEqual([]);
     expect(await sh(server, "ls /run; pgrep -x sleep >/dev/null && echo sleeping")).toMatch(/after-daemon[\s\S]*sleeping/);
-    await sh(server, "cp /etc/network/interfaces /tmp/interfaces && echo '    post-up touch /run/misplaced' >> /etc/network/interfaces && rm /etc/network/interfaces.d/eth0");
+    await sh(server, "cp /etc/network/interfaces /root/interfaces.orig && echo '    post-up touch /run/misplaced' >> /etc/network/interfaces && rm /etc/network/interfaces.d/eth0");
     const refused = await lab.reboot("server");
     expect(refused.bootProblems).toEqual(["ifup refused /etc/network/interfaces: misplaced option outside any iface stanza: post-up touch /run/misplaced"]);
     expect(await sh(server, "ls /run")).not.toContain("misplaced");
-    await sh(server, "cp /tmp/interfaces /etc/network/interfaces");
+    await sh(server, "cp /root/interfaces.orig /etc/network/interfaces");
+  });
+
+  it("starts with /run and /tmp empty (a script's once-per-boot marker is gone); a stray option at the top of an included file makes ifup read no more of it; EXCLUDE_INTERFACES is read", async () => {
+    const server = lab.host("server");
+    await sh(server, "touch /run/firewall.loaded /tmp/scratch && printf 'auto eth0\\niface eth0 inet manual\\n    up touch /run/eth0-up\\n' > /etc/network/interfaces.d/eth0");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    const listed = await sh(server, "ls /run /tmp");
+    expect(listed).not.toMatch(/firewall\.loaded|scratch/);
+    expect(listed).toContain("eth0-up");
+
+    await sh(server, "printf '    dns-nameservers 198.18.0.53\\nauto eth0\\niface eth0 inet manual\\n    up touch /run/eth0-up\\n' > /etc/network/interfaces.d/eth0");
+    expect((await lab.reboot("server")).bootProblems).toEqual(["ifup read no more of /etc/network/interfaces.d/eth0: misplaced option outside any iface stanza: dns-nameservers 198.18.0.53"]);
+    expect(await sh(server, "ls /run")).not.toContain("eth0-up");
+
+    await sh(server, "printf 'auto eth0\\niface eth0 inet manual\\n    up touch /run/eth0-up\\n' > /etc/network/interfaces.d/eth0 && cp /etc/default/networking /root/networking.orig && echo 'EXCLUDE_INTERFACES=\"eth0\"' >> /etc/default/networking");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "ls /run")).not.toContain("eth0-up");
+    await sh(server, "cp /root/networking.orig /etc/default/networking; rm -f /etc/network/interfaces.d/eth0");
   });
 
   it("runs the wiki's if-pre-up.d script for an interface a sourced file marks auto, not a stanza nothing marks; a failing script is said", async () => {

@@ -96,8 +96,13 @@ async function awaitBoot(host: StartedHost): Promise<void> {
       const r = await host.exec(["test", "-e", READY_FILE], { light: true });
       if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker exec ${host.containerName} cat /run/fwspec-boot.log` });
     },
-    { retries: 60, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
-  );
+    // Bounded by time (30 s: a boot's own commands may take their while), not by the count of tries.
+    { retries: 200, minTimeout: 20, maxTimeout: 250, factor: 1.5, maxRetryTime: 30_000 },
+  ).catch(async (error: unknown) => {
+    // What the boot was doing when the wait ended: its log's last lines.
+    const tail = await host.exec(["tail", "-n", "3", "/run/fwspec-boot.log"], { light: true }).then((r) => r.stdout.trim().split("\n").join(" / "), () => "");
+    throw tail === "" || !(error instanceof LabError) ? error : new LabError(`${error.message}; its boot log ends: ${tail}`, { hint: error.hint });
+  });
 }
 
 /** No global IPv6 address still tentative (bounded wait). */

@@ -38,7 +38,9 @@ const IMAGE_ETC = "/usr/share/fwspec/boot-files/etc";
 const BOOT_PATHS = ["iptables", "network", "default/netfilter-persistent", "nftables.conf", "systemd/system"];
 /** forgetScript's exit status when files under /etc differ from the image's that it does not reset. */
 const ETC_DIFFERS = 9;
-/** Under /etc, what differs from the image on every lab host and no scenario wrote: the engine's files, fwspec's own folder, the backend it selected (diff -rq's lines about them, by path). */
+/** The files the engine writes into a host's /etc. */
+const ENGINE_FILES = ["hosts", "hostname", "resolv.conf"];
+/** Under /etc, what differs from the image on every lab host and no scenario wrote: the engine's files (put back apart), fwspec's own folder, the backend it selected (diff -rq's lines about them, by path). */
 const ENGINE_ETC = " /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alternatives)(/|:| |$)";
 /** Marks forgetScript's lines about /etc on stderr (other commands of the script write there too). */
 const ETC_LINE = "fwspec-etc: ";
@@ -53,7 +55,8 @@ const ETC_LINE = "fwspec-etc: ";
  * in /etc/systemd/system) compared with the image's /etc (docker/Dockerfile)
  * and copied back when their contents differ (a mtime proves nothing: `cp -p`
  * keeps an older one), so rules one scenario saved are not what the next
- * one's reboot loads; anything else under /etc that differs from the image
+ * one's reboot loads; the engine's files (/etc/hosts, /etc/hostname,
+ * /etc/resolv.conf) as it wrote them for the host; anything else under /etc that differs from the image
  * (a folder /etc/nftables.conf includes, a file nothing here resets) fails
  * the script, naming it (the lab is then not reusable); then the host's
  * listening sockets, for the check against its declared listeners.
@@ -61,9 +64,12 @@ const ETC_LINE = "fwspec-etc: ";
 export function forgetScript(files: boolean): string {
   const same = (p: string) => `diff -rq --no-dereference ${IMAGE_ETC}/${p} /etc/${p} >/dev/null 2>&1`;
   const restore = `{ ${BOOT_PATHS.map(same).join(" && ")} || { rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}; }; }`;
+  // The engine's files: as it wrote them for this host (fwspec-boot keeps a copy from the first boot), written back
+  // in place (they are the engine's bind mounts, not to be replaced).
+  const engine = `{ for f in ${ENGINE_FILES.join(" ")}; do [ ! -e /etc/fwspec/engine-etc/$f ] || cmp -s /etc/fwspec/engine-etc/$f /etc/$f || cat /etc/fwspec/engine-etc/$f > /etc/$f || exit 1; done; }`;
   const rest = `{ d=$(diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}' | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${restore} && ${rest}; }; }` : "")
+    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${restore} && ${engine} && ${rest}; }; }` : "")
     + " && ss -H -ltun";
 }
 

@@ -201,9 +201,13 @@ describe("shared-lab reset", () => {
       // A ruleset in /etc/nftables.conf and the service that loads it at boot enabled (a link in /etc/systemd/system).
       "echo 'table inet saved { chain input { type filter hook input priority 0; tcp dport 8080 drop; }; }' > /etc/nftables.conf",
       "systemctl enable nftables",
+      // The engine's files (bind mounts): written back as the engine wrote them.
+      "echo '198.18.99.99 backup-db' >> /etc/hosts",
+      "echo 'nameserver 198.18.99.53' >> /etc/resolv.conf",
     ]);
     const saves = scenario("saves its rules", [{ apply: { host: "server", script: saving } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
     const reboots = scenario("unsaved rules vanish at reboot", [
+      { run: { host: "server", command: "cat /etc/hosts /etc/resolv.conf", excludes: ["backup-db", "198.18.99.53"] } },
       { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8080 -j DROP"] } },
       { expect: ["remote -> server:8080/tcp4 dropped"] },
       { reboot: "server" },
