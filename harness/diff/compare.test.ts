@@ -196,7 +196,7 @@ describe("rules that differ where no flow tells them apart", () => {
     const d = withRules(["0123456789abcdef"], ["fedcba9876543210"]);
     expect(d.rulesDiffer).toBe(true);
     expect(diffStatus(d)).toBe("same");
-    expect(renderDiff(d)).toContain("note: the rules loaded differ (a: 0123456789ab, b: fedcba987654), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own");
+    expect(renderDiff(d)).toContain("note: the rules loaded differ (a: 0123456789ab, b: fedcba987654), but no flow of the matrix told them apart: if the change matters to any traffic, it is traffic the matrix does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own");
   });
 
   test("the same rulesets: no note", () => {

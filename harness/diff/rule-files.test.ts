@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -47,6 +47,22 @@ describe("the rules files of a diff's sides", () => {
       expect(() => replacementsOf(scenario, specs, "--rules-b", "/w")).toThrow(InputError);
       expect(() => replacementsOf(scenario, specs, "--rules-b", "/w")).toThrow(want);
     } else expect([...replacementsOf(scenario, specs, "--rules-b", "/w")]).toEqual(want);
+  });
+
+  test("two rules files of one file name: FILE that is one of them exactly replaces that one (as it is), FILE elsewhere is ambiguous", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fwspec-rulefiles-"));
+    try {
+      for (const sub of ["a", "b"]) {
+        mkdirSync(path.join(dir, sub));
+        writeFileSync(path.join(dir, sub, "rules.sh"), "iptables -A INPUT -j ACCEPT\n");
+      }
+      const same = defineScenario({ name: "same", description: "d", hosts, steps: [{ apply: { host: "server", script: "a/rules.sh" } }, { apply: { host: "server", script: "b/rules.sh" } }] }, { baseDir: dir });
+      const b = path.join(dir, "b", "rules.sh");
+      expect([...replacementsOf(same, ["b/rules.sh"], "--rules-b", dir)]).toEqual([[b, b]]);
+      expect(() => replacementsOf(same, ["old/rules.sh"], "--rules-b", dir)).toThrow(/reads 2 rules files .*so say which one/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each([

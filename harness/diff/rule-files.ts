@@ -49,8 +49,10 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
     const file = path.resolve(cwd, eq > 0 ? spec.slice(eq + 1) : spec);
     if (named === undefined) {
       if (files.length === 0) throw noRulesFile(scenario, `${flag} ${spec}`, invocation);
-      // Of several, the one of the same file name (`--rules-a old/rules.v6` for the scenario's firewall/rules.v6).
-      const byName = files.filter((f) => path.basename(f) === path.basename(file));
+      // Of several, the one it names exactly (that file as it is), else the one of the same file name (`--rules-a
+      // old/rules.v6` for the scenario's firewall/rules.v6).
+      const exact = files.filter((f) => f === file);
+      const byName = exact.length === 1 ? exact : files.filter((f) => path.basename(f) === path.basename(file));
       if (files.length !== 1 && byName.length !== 1) {
         throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
       }

@@ -38,7 +38,7 @@ export function unseenChangeNote(d: Pick<DiffResult, "rulesDiffer" | "changes" |
   const short = (xs: readonly string[]) => xs.map((x) => x.slice(0, 12)).join(", ");
   const moved = d.redecided?.length ?? 0;
   if (moved > 0) return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}); no verdict changed, but ${moved} flow(s) are decided by another rule (above)`;
-  return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: the change matters only to traffic it does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`;
+  return `the rules loaded differ (a: ${short(d.rulesets.a)}, b: ${short(d.rulesets.b)}), but no flow of the matrix told them apart: if the change matters to any traffic, it is traffic the matrix does not send (another source address, a port no host listens on, ICMP …); check such a change with an expectation of its own`;
 }
 
 /** One note per allow entry that matched no change, in the order given: not probed (with why), or matched no change. */

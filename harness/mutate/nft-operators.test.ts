@@ -192,6 +192,12 @@ describe("operators on nft rulesets", () => {
     expect(changes("loopback-iface", odd)).toEqual([`loopback-iface@odd.nft:5 | odd.nft:5: ip saddr 127.0.0.1 accept → iifname "lo" accept`]);
   });
 
+  test("drop-reject leaves a verdict map alone: nft allows no reject among its elements", () => {
+    expect(changes("drop-reject", inline("v.nft", "table inet t {", "chain c {", "meta l4proto vmap { 6 : drop, 17 : drop }", "tcp dport 23 drop", "}", "}"))).toEqual([
+      "drop-reject@v.nft:4 | v.nft:4: tcp dport 23 drop → tcp dport 23 reject",
+    ]);
+  });
+
   test("a reject is given tcp reset only when the rule matches TCP", () => {
     expect(changes("reject-type", firewalld)).toEqual([]);
     expect(changes("reject-type", inline("r.nft", "table inet t {", "chain c {", "meta l4proto tcp reject with icmpx type admin-prohibited", "}", "}"))).toEqual([

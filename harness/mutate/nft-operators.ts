@@ -44,7 +44,8 @@ function acceptDrop(l: NftRuleLine): Change[] {
 }
 
 function dropReject(l: NftRuleLine): Change[] {
-  const v = verdictIndex(l.words);
+  // The rule's own verdict: a verdict map holds no reject (nft refuses `17 : reject`).
+  const v = ownVerdictIndex(l.words);
   if (v < 0 || !verdictChain(l)) return [];
   if (l.words[v] === "drop") return [{ words: l.words.map((w, i) => (i === v ? "reject" : w)) }];
   if (l.words[v] !== "reject") return [];

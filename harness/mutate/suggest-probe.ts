@@ -6,7 +6,6 @@
  */
 import type { Family } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
-import { scenarioRuleLines } from "./rule-lines.ts";
 
 /** `/tcp4`, `/udp6`: a suggested check names the family of the rule it is about. */
 export function suffix(protocol: string | undefined, family: Family): string {
@@ -17,25 +16,33 @@ export function peerOf(scenario: Scenario, host: string): string {
   return scenario.hosts.find((h) => h.name !== host && !h.firewall)?.name ?? scenario.hosts.find((h) => h.name !== host)?.name ?? "client";
 }
 
-/** Every word and number the host's rules write (`{22, 80}` and `1000-2000` give each number): a port among them is named. */
-function namedWords(scenario: Scenario, host: string): Set<string> {
-  return new Set(scenarioRuleLines(scenario).filter((l) => l.host === host).flatMap((l) => l.words.flatMap((w) => w.split(/[,{}:-]/))));
+/**
+ * Is a port named anywhere in what the host's apply steps load: any number or
+ * range (`8000-8090`, `1000:2000`) in their text, rule or not (a named map's
+ * or set's elements, a `define`), so that a port said to be named by no rule
+ * is one no rule can decide. Numbers that are no ports (an address's octets, a
+ * priority) only make fewer ports count as unnamed.
+ */
+function namedPorts(scenario: Scenario, host: string): (port: number) => boolean {
+  const texts = scenario.steps.flatMap((s) => (s.kind === "apply" && s.host === host ? s.sources.map((src) => (src.kind === "commands" ? src.commands.map((c) => c.join(" ")).join("\n") : src.content)) : []));
+  const ranges = texts.flatMap((t) => [...t.matchAll(/(\d+)(?:\s*[-:]\s*(\d+))?/g)].map((m) => [Number(m[1]), Number(m[2] ?? m[1])] as const));
+  return (port) => ranges.some(([a, b]) => a <= port && port <= b);
 }
 
 /** A TCP port none of the host's nft rules names and nothing listens on (from 9999 down). */
 export function unnamedPort(scenario: Scenario, host: string): number {
-  const named = namedWords(scenario, host);
-  const listening = new Set(scenario.hosts.find((h) => h.name === host)?.listen.map((l) => String(l.port)) ?? []);
+  const named = namedPorts(scenario, host);
+  const listening = new Set(scenario.hosts.find((h) => h.name === host)?.listen.map((l) => l.port) ?? []);
   let port = 9999;
-  while (named.has(String(port)) || listening.has(String(port))) port--;
+  while ((named(port) || listening.has(port)) && port > 1) port--;
   return port;
 }
 
 /** The host's first listener (TCP and HTTP before UDP) on a port none of its rules names. */
 export function unnamedListener(scenario: Scenario, host: string): { readonly protocol: string; readonly port: number } | undefined {
-  const named = namedWords(scenario, host);
+  const named = namedPorts(scenario, host);
   const listen = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
-  return [...listen].sort((a, b) => Number(a.protocol === "udp") - Number(b.protocol === "udp")).find((l) => !named.has(String(l.port)));
+  return [...listen].sort((a, b) => Number(a.protocol === "udp") - Number(b.protocol === "udp")).find((l) => !named(l.port));
 }
 
 /** A probe check as a suggestion writes it, with what comes before it: `add …\`from -> to:port/tcp4 verdict\``. */
