@@ -177,7 +177,8 @@ export function nftFileLines(where: Where, file: string, content: string): NftRu
         stack.push({ kind: "chain", name: words[1]! });
         if (table) declared.set(`${table.family} ${table.name} ${words[1]}`, declared.get(`${table.family} ${table.name} ${words[1]}`) ?? false);
       }
-      else if (top?.kind === "table" && words[0] === "set" && words.length === 3) stack.push({ kind: "set", name: words[1]! });
+      // A named set's or map's block: its `elements = { … }` line is mutated (set-element) and read into the rules that name it.
+      else if (top?.kind === "table" && (words[0] === "set" || words[0] === "map") && words.length === 3) stack.push({ kind: "set", name: words[1]! });
       else {
         opaque ||= stack.length === 0;
         stack.push({ kind: "other", name: words[0]! });

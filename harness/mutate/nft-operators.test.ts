@@ -192,6 +192,14 @@ describe("operators on nft rulesets", () => {
     expect(changes("loopback-iface", odd)).toEqual([`loopback-iface@odd.nft:5 | odd.nft:5: ip saddr 127.0.0.1 accept → iifname "lo" accept`]);
   });
 
+  test("a named verdict map's elements, on a line of their own, are removed one by one as a named set's are", () => {
+    const mapped = inline("m.nft", "table inet t {", "map ports {", "type inet_service : verdict", "elements = { 8000 : accept, 8095 : drop }", "}", "chain c {", "type filter hook input priority 0; policy drop;", "tcp dport vmap @ports", "}", "}");
+    expect(changes("set-element", mapped)).toEqual([
+      "set-element@m.nft:4 -8000 : accept | m.nft:4: elements = { 8000 : accept, 8095 : drop } → elements = { 8095 : drop }",
+      "set-element@m.nft:4 -8095 : drop | m.nft:4: elements = { 8000 : accept, 8095 : drop } → elements = { 8000 : accept }",
+    ]);
+  });
+
   test("drop-reject leaves a verdict map alone: nft allows no reject among its elements", () => {
     expect(changes("drop-reject", inline("v.nft", "table inet t {", "chain c {", "meta l4proto vmap { 6 : drop, 17 : drop }", "tcp dport 23 drop", "}", "}"))).toEqual([
       "drop-reject@v.nft:4 | v.nft:4: tcp dport 23 drop → tcp dport 23 reject",

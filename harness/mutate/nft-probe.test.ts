@@ -46,6 +46,9 @@ describe("the fate of a probe's first packet", () => {
     ["a match not modelled", chain("inet", "input", "0", "drop", "tcp dport 22 limit rate 1/second accept"), peer(22), undefined],
     ["an interface other than lo from a peer", chain("inet", "input", "0", "drop", 'iifname "eth0" accept'), peer(22), undefined],
     ["a jump", chain("inet", "input", "0", "drop", "tcp dport 22 jump x"), peer(22), undefined],
+    // A verdict map (named in one line: its elements not read; or inline) is no rule without a verdict: 8000 is not the policy's.
+    ["a named verdict map", 'table inet f {\n\tmap m { type inet_service : verdict; elements = { 8000 : accept } }\n\tchain c {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport vmap @m\n\t}\n}\n', peer(8000), undefined],
+    ["an inline verdict map", chain("inet", "input", "0", "drop", "tcp dport vmap { 8000 : accept, 8095 : drop }"), peer(8000), undefined],
     ["two chains of one priority", `${chain("ip", "input", "0", "accept")}${chain("inet", "input", "filter", "drop")}`, peer(22), undefined],
     ["an output chain with rules", `${chain("inet", "input", "0", "accept")}${chain("inet", "output", "0", "accept", "tcp sport 22 drop")}`, peer(22), undefined],
     ["a one-line chain", `${chain("inet", "input", "0", "accept")}table ip x {\n\tchain c { type filter hook input priority 5; policy drop; }\n}\n`, peer(22), undefined],

@@ -188,6 +188,9 @@ type Match = "yes" | "no" | "unknown";
 /** A rule's match for the probe and its verdict (undefined: none, a statement only); undefined when the verdict is not modelled. */
 function ruleOf(rule: readonly string[], tableFamily: string, probe: Packet): { matches: Match; verdict: "accept" | Exclude<Fate, "accepted"> | undefined } | undefined {
   const words = rule.at(-2) === "comment" && rule.at(-1)!.startsWith('"') ? rule.slice(0, -2) : rule;
+  // A verdict map (`vmap @ports`, a named map whose elements the file does not list on a line of their own, or
+  // inline): a verdict per key, which this model does not read; never a rule without a verdict.
+  if (words.includes("vmap")) return undefined;
   const v = verdictIndex(words);
   const before = v < 0 ? words : words.slice(0, v);
   const matches = [matchOf(before, probe)];
