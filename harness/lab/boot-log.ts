@@ -12,7 +12,7 @@ export const BOOT_LOG = "/run/fwspec-boot.log";
 
 const MARK = "fwspec-boot: ";
 /** The boot's own lines that say something failed. */
-const FAILED = /^(?:(?:pre-up|up|post-up) failed: .*|nftables\.service start failed|netfilter-persistent start failed|run-parts: .* exited with return code \d+|ifup: failed to bring up .*|ifup failed \(exit \d+\)|ifup refused .*|ifup read no more of .*|ifup: ignoring unknown interface .*|ifup .* did not end within \d+ s|cannot .*|no interface in .*)$/;
+const FAILED = /^(?:(?:pre-up|up|post-up) failed: .*|nftables\.service start failed|netfilter-persistent start failed|run-parts: .* exited with return code \d+|ifup: failed to bring up .*|ifup failed \(exit \d+\)|ifup refused .*|ifup read no more of .*|ifup: ignoring unknown interface .*|ifup .* did not end within .*|cannot .*|no interface in .*)$/;
 /** Lines of a failing command's own output kept with it. */
 const OUTPUT_LINES = 3;
 

@@ -74,6 +74,13 @@ describe("a reboot replays ifupdown and the enabled services", () => {
     const listed = await sh(server, "ls /run /tmp");
     expect(listed).not.toMatch(/firewall\.loaded|scratch/);
     expect(listed).toContain("eth0-up");
+    // As Debian's tmpfiles make it again: /var/lock is there for a hook's lock file.
+    expect(await sh(server, "stat -c %a /run/lock && readlink -f /var/lock")).toBe("1777\n/run/lock\n");
+
+    // `iface NAME FAMILY inherits BASE`: the base stanza's commands run for it.
+    await sh(server, "printf 'iface base inet manual\\n    up touch /run/base-up\\nauto eth0\\niface eth0 inet inherits base\\n' > /etc/network/interfaces.d/eth0");
+    expect((await lab.reboot("server")).bootProblems).toEqual([]);
+    expect(await sh(server, "ls /run")).toContain("base-up");
 
     await sh(server, "printf '    dns-nameservers 198.18.0.53\\nauto eth0\\niface eth0 inet manual\\n    up touch /run/eth0-up\\n' > /etc/network/interfaces.d/eth0");
     expect((await lab.reboot("server")).bootProblems).toEqual(["ifup read no more of /etc/network/interfaces.d/eth0: misplaced option outside any iface stanza: dns-nameservers 198.18.0.53"]);

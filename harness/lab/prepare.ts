@@ -29,6 +29,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
+  await Promise.all(which.map((h) => limit(() => keepEngineFiles(h))));
   // A UDP listener answers from the address it was sent to by binding each address the host holds
   // (docker/fwspec-udp-echo); started at boot, before the other networks, the IPv6 and extra addresses were in place,
   // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
@@ -104,6 +105,19 @@ async function awaitBoot(host: StartedHost): Promise<void> {
     throw tail === "" || !(error instanceof LabError) ? error : new LabError(`${error.message}; its boot log ends: ${tail}`, { hint: error.hint });
   });
 }
+
+/**
+ * The files the engine writes into a host's /etc (/etc/hosts with a line per
+ * network it joined, /etc/hostname, /etc/resolv.conf), copied once the host
+ * is on all its networks, at its first preparation only: the shared-lab
+ * handoff writes them back (runner/forget.ts), so a scenario's edits are not
+ * what the next one reads.
+ */
+async function keepEngineFiles(host: StartedHost): Promise<void> {
+  await host.run(["sh", "-c", KEEP_ENGINE_FILES], "keeping the engine's /etc files", { light: true });
+}
+
+const KEEP_ENGINE_FILES = 'mkdir -p /etc/fwspec/engine-etc && for f in hosts hostname resolv.conf; do [ -e /etc/fwspec/engine-etc/$f ] || cp /etc/$f /etc/fwspec/engine-etc/$f || exit 1; done';
 
 /** No global IPv6 address still tentative (bounded wait). */
 async function awaitIPv6(host: StartedHost): Promise<void> {

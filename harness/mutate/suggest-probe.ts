@@ -25,7 +25,10 @@ export function peerOf(scenario: Scenario, host: string): string {
  */
 function namedPorts(scenario: Scenario, host: string): (port: number) => boolean {
   const texts = scenario.steps.flatMap((s) => (s.kind === "apply" && s.host === host ? s.sources.map((src) => (src.kind === "commands" ? src.commands.map((c) => c.join(" ")).join("\n") : src.content)) : []));
-  const ranges = texts.flatMap((t) => [...t.matchAll(/(\d+)(?:\s*[-:]\s*(\d+))?/g)].map((m) => [Number(m[1]), Number(m[2] ?? m[1])] as const));
+  // Not a range: an iptables-save counter (`[152:10948]`), a map's `80 : 8080` (spaced), numbers past 65535.
+  const ranges = texts.flatMap((t) => [...t.replace(/\[\d+:\d+\]/g, " ").matchAll(/(\d+)(?:-(\d+)|:(\d+)|\s*-\s*(\d+))?/g)]
+    .map((m) => [Number(m[1]), Number(m[2] ?? m[3] ?? m[4] ?? m[1])] as const)
+    .filter(([a, b]) => a <= b && b <= 65535));
   return (port) => ranges.some(([a, b]) => a <= port && port <= b);
 }
 
