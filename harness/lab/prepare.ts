@@ -5,7 +5,7 @@
  * on-link peer (ARP). Run at lab start and after a reboot.
  */
 import pLimit from "p-limit";
-import pRetry from "p-retry";
+import pRetry, { AbortError } from "p-retry";
 import { LabError } from "../errors.ts";
 import type { Progress } from "../progress.ts";
 import { READY_FILE } from "./container.ts";
@@ -29,7 +29,6 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   })));
   await Promise.all(which.map((h) => limit(() => addRoutes(lab, h))));
   await Promise.all(which.map((h) => limit(() => awaitIPv6(h))));
-  await Promise.all(which.map((h) => limit(() => keepEngineFiles(h))));
   // A UDP listener answers from the address it was sent to by binding each address the host holds
   // (docker/fwspec-udp-echo); started at boot, before the other networks, the IPv6 and extra addresses were in place,
   // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
@@ -94,7 +93,8 @@ async function awaitBoot(host: StartedHost): Promise<void> {
   await pRetry(
     async () => {
       tries++;
-      const r = await host.exec(["test", "-e", READY_FILE], { light: true });
+      const r = await host.exec(["sh", "-c", BOOTED], { light: true });
+      if (r.exitCode === 2) throw new AbortError(new LabError(`${host.name}: cannot keep a copy of the engine's /etc files: ${r.stderr.trim()}`));
       if (r.exitCode !== 0) throw new LabError(`${host.name} has not finished booting (${READY_FILE} missing after ${tries} tries)`, { hint: `see its boot log: docker exec ${host.containerName} cat /run/fwspec-boot.log` });
     },
     // Bounded by time (30 s: a boot's own commands may take their while), not by the count of tries.
@@ -107,17 +107,13 @@ async function awaitBoot(host: StartedHost): Promise<void> {
 }
 
 /**
- * The files the engine writes into a host's /etc (/etc/hosts with a line per
- * network it joined, /etc/hostname, /etc/resolv.conf), copied once the host
- * is on all its networks, at its first preparation only: the shared-lab
- * handoff writes them back (runner/forget.ts), so a scenario's edits are not
- * what the next one reads.
+ * Booted (its ready file there); then, at its first boot only, the files the
+ * engine writes into its /etc (/etc/hosts with a line per network it joined:
+ * it is on all of them by now, /etc/hostname, /etc/resolv.conf) are copied:
+ * the shared-lab handoff writes them back (runner/forget.ts), so a
+ * scenario's edits are not what the next one reads. One command per try.
  */
-async function keepEngineFiles(host: StartedHost): Promise<void> {
-  await host.run(["sh", "-c", KEEP_ENGINE_FILES], "keeping the engine's /etc files", { light: true });
-}
-
-const KEEP_ENGINE_FILES = 'mkdir -p /etc/fwspec/engine-etc && for f in hosts hostname resolv.conf; do [ -e /etc/fwspec/engine-etc/$f ] || cp /etc/$f /etc/fwspec/engine-etc/$f || exit 1; done';
+const BOOTED = `[ -e ${READY_FILE} ] || exit 1; mkdir -p /etc/fwspec/engine-etc && for f in hosts hostname resolv.conf; do [ -e /etc/fwspec/engine-etc/$f ] || cp /etc/$f /etc/fwspec/engine-etc/$f || exit 2; done`;
 
 /** No global IPv6 address still tentative (bounded wait). */
 async function awaitIPv6(host: StartedHost): Promise<void> {
