@@ -1,5 +1,11 @@
 import { expect, test } from "vitest";
-import { bootProblems } from "./boot-log.ts";
+import { bootNotes, bootProblems } from "./boot-log.ts";
+
+test("a boot's notes are no problems, and are read apart", () => {
+  const log = ["fwspec-boot: nftables.service loaded /etc/nftables.conf", "fwspec-boot: note: both enabled", "fwspec-boot: ready"].join("\n");
+  expect(bootProblems(log)).toEqual([]);
+  expect(bootNotes(log)).toEqual(["both enabled"]);
+});
 
 test("a clean boot reports nothing", () => {
   const log = [

@@ -16,6 +16,11 @@ const FAILED = /^(?:(?:pre-up|up|post-up) failed: .*|nftables\.service start fai
 /** Lines of a failing command's own output kept with it. */
 const OUTPUT_LINES = 3;
 
+/** What the boot noted without failing (`fwspec-boot: note: …`): said with a reboot step that passed. */
+export function bootNotes(log: string): string[] {
+  return log.split("\n").flatMap((l) => (l.startsWith(`${MARK}note: `) ? [l.slice(MARK.length + 6).trim()] : []));
+}
+
 /** Each failure the log reports, with (up to three lines of) the output the failing command printed before it. */
 export function bootProblems(log: string): string[] {
   const out: string[] = [];

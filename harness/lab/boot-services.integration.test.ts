@@ -142,6 +142,12 @@ describe("a reboot replays ifupdown and the enabled services", () => {
     await sh(server, "echo 'table inet boot_test { chain input { tcp dport 8080 nonsense; }; }' > /etc/nftables.conf");
     const failed = await lab.reboot("server");
     expect(failed.bootProblems).toEqual([expect.stringMatching(/^nftables\.service start failed \(\/etc\/nftables\.conf:1:.*Error/)]);
-    await sh(server, "systemctl disable nftables");
+    // Both enabled, and nftables.conf flushes the ruleset: loaded first here, said as a note (a real boot has no order).
+    await sh(server, "printf 'flush ruleset\\ntable inet boot_test {\\n  chain input { type filter hook input priority 0; tcp dport 8081 drop; }\\n}\\n' > /etc/nftables.conf && iptables -A INPUT -p tcp --dport 8080 -j DROP && netfilter-persistent save >/dev/null 2>&1");
+    const both = await lab.reboot("server");
+    expect(both.bootProblems).toEqual([]);
+    expect(both.bootNotes).toEqual([expect.stringMatching(/^nftables\.service and netfilter-persistent are both enabled and \/etc\/nftables\.conf flushes the ruleset/)]);
+    expect(await sh(server, "iptables -S INPUT")).toContain("--dport 8080 -j DROP");
+    await sh(server, "rm /etc/iptables/rules.v4 /etc/iptables/rules.v6; systemctl disable nftables");
   });
 });

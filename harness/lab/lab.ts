@@ -28,7 +28,7 @@ import { removeMarkers } from "./kept.ts";
 import { nameInterfaces } from "./interfaces.ts";
 import { ipv6BootEnv, type Ipv6Source, ipv6Labels, planIpv6 } from "./ipv6-addresses.ts";
 import type { KeptLab, LabHost, RebootOutcome, RunningLab, WarmState } from "./types.ts";
-import { BOOT_LOG, bootProblems } from "./boot-log.ts";
+import { BOOT_LOG, bootNotes, bootProblems } from "./boot-log.ts";
 import { type ClaimedLab, labsHeld, markWarm, warmKey, whyNotWarm } from "./warm.ts";
 
 export interface LabOptions {
@@ -124,7 +124,7 @@ export class StartedLab implements RunningLab {
     await host.restart();
     await prepareHosts(this, this.#progress, [host]);
     const log = await host.exec(["cat", BOOT_LOG], { light: true });
-    return { bootProblems: log.exitCode === 0 ? bootProblems(log.stdout) : [`its boot log ${BOOT_LOG} could not be read: ${log.stderr.trim()}`] };
+    return log.exitCode === 0 ? { bootProblems: bootProblems(log.stdout), bootNotes: bootNotes(log.stdout) } : { bootProblems: [`its boot log ${BOOT_LOG} could not be read: ${log.stderr.trim()}`] };
   }
 
   host(name: string): StartedHost {

@@ -53,6 +53,8 @@ export interface LabNetworkInfo {
 export interface RebootOutcome {
   /** What the boot reported failing (a `pre-up` line, netfilter-persistent), with its output; empty when it booted cleanly. */
   readonly bootProblems: readonly string[];
+  /** What it noted without failing (two services enabled that run in no fixed order at a real boot). */
+  readonly bootNotes?: readonly string[];
 }
 
 /** A lab left running after its run (`fwspec run --keep`): what a person needs to step into it. */

@@ -25,6 +25,12 @@ test("a boot that reported a failure fails the reboot step, naming it", async ()
   expect(s.expectations[0]).toMatchObject({ status: "passed" }); // the checks after it ran
 });
 
+test("a boot's note (two services of no fixed order) passes the step and is said with it", async () => {
+  const note = "nftables.service and netfilter-persistent are both enabled and /etc/nftables.conf flushes the ruleset: at a real boot they run in no fixed order";
+  const report = await run({ scenarios: [scenario] }, { provider: new FakeLabProvider({ bootNotes: [note] }) });
+  expect(report.scenarios[0]!.steps[0]).toMatchObject({ step: "reboot", status: "passed", message: `server rebooted; listeners answer again; note: ${note}`, notes: [note] });
+});
+
 test("a clean boot passes the step", async () => {
   const report = await run({ scenarios: [scenario] }, { provider: new FakeLabProvider() });
   expect(report.scenarios[0]!.steps[0]).toMatchObject({ step: "reboot", status: "passed", message: "server rebooted; listeners answer again" });

@@ -117,7 +117,7 @@ export class ScenarioSession implements AsyncDisposable {
   async reboot(step: RebootStep, title: string): Promise<StepResult> {
     for (const [name, held] of this.#held) if (held.from.name === step.host) this.#held.delete(name);
     this.#ledger.forget();
-    const { bootProblems } = await this.lab.reboot(step.host);
+    const { bootProblems, bootNotes = [] } = await this.lab.reboot(step.host);
     const h = this.lab.host(step.host);
     // Restored rules may block loopback too: prove the sockets, not reachability.
     await Promise.all(h.spec.listen.map((l) => awaitListening(h, l)));
@@ -125,7 +125,7 @@ export class ScenarioSession implements AsyncDisposable {
     if (rules) this.#ledger.setBaseline(step.host, rules.counters);
     // A persisted ruleset (or pre-up line) the boot could not load fails the step: the checks after it see the host as it came up.
     const booted = bootProblems.length === 0
-      ? { status: "passed" as const, message: `${step.host} rebooted; listeners answer again` }
+      ? { status: "passed" as const, message: `${step.host} rebooted; listeners answer again${bootNotes.map((n) => `; note: ${n}`).join("")}`, ...(bootNotes.length > 0 ? { notes: bootNotes } : {}) }
       : { status: "failed" as const, message: `${step.host} rebooted, but its boot reported ${bootProblems.length === 1 ? "a failure" : `${bootProblems.length} failures`}: ${bootProblems.join("; ")}` };
     return { kind: "step", step: "reboot", line: step.location.line, title, ...booted, ...(rules ? { evidence: { ...rules.loaded, host: step.host } } : {}) };
   }

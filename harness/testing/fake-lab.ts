@@ -28,6 +28,7 @@ export interface FakeLabOptions {
   readonly failing?: readonly string[];
   /** What every reboot's boot reports failing (a `pre-up` line that did not load). */
   readonly bootProblems?: readonly string[];
+  readonly bootNotes?: readonly string[];
 }
 
 /** A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules. */
@@ -264,12 +265,14 @@ class FakeLab implements RunningLab {
   parked = false;
   readonly #provider: FakeLabProvider | undefined;
   readonly #bootProblems: readonly string[];
+  readonly #bootNotes: readonly string[];
 
   constructor(spec: LabSpec, options: FakeLabOptions, provider?: FakeLabProvider) {
     this.name = spec.name;
     this.#provider = provider;
     this.failing = new Set(options.failing ?? []);
     this.#bootProblems = options.bootProblems ?? [];
+    this.#bootNotes = options.bootNotes ?? [];
     this.hosts = new Map(spec.hosts.map((h, i) => [h.name, new FakeHost(h, i, this)]));
   }
   host(name: string): FakeHost {
@@ -286,7 +289,7 @@ class FakeLab implements RunningLab {
   async reboot(name: string): Promise<RebootOutcome> {
     const h = this.host(name);
     for (const f of FAMILIES) h.rules[f].length = 0;
-    return { bootProblems: this.#bootProblems };
+    return { bootProblems: this.#bootProblems, bootNotes: this.#bootNotes };
   }
   async keep(): Promise<KeptLab> {
     this.kept = true;
