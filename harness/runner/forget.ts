@@ -62,14 +62,15 @@ const ETC_LINE = "fwspec-etc: ";
  * listening sockets, for the check against its declared listeners.
  */
 export function forgetScript(files: boolean): string {
-  const same = (p: string) => `diff -rq --no-dereference ${IMAGE_ETC}/${p} /etc/${p} >/dev/null 2>&1`;
-  const restore = `{ ${BOOT_PATHS.map(same).join(" && ")} || { rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}; }; }`;
-  // The engine's files: as it wrote them for this host (fwspec-boot keeps a copy from the first boot), written back
+  // The engine's files: as it wrote them for this host (the copy lab/prepare.ts keeps at its first boot), written back
   // in place (they are the engine's bind mounts, not to be replaced).
   const engine = `{ for f in ${ENGINE_FILES.join(" ")}; do [ ! -e /etc/fwspec/engine-etc/$f ] || cmp -s /etc/fwspec/engine-etc/$f /etc/$f || cat /etc/fwspec/engine-etc/$f > /etc/$f || exit 1; done; }`;
-  const rest = `{ d=$(diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}' | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }`;
+  // One comparison of /etc when nothing changed; when something did, the boot files copied back and /etc compared again.
+  const differing = `diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}'`;
+  const restore = `rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}`;
+  const etc = `{ d=$(${differing}); [ -z "$d" ] || { { ${restore}; } || exit 1; d=$(${differing} | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${restore} && ${engine} && ${rest}; }; }` : "")
+    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; }` : "")
     + " && ss -H -ltun";
 }
 
