@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec } from "../model/types.ts";
 import type { EarlyVerdict } from "../rules/decisive.ts";
 import { EVIDENCE_WINDOW_MS, LATE_POLL_MS, type Observation, POLL_MS, stoppedEarly, type Taken, traceGraceMs } from "./observe.ts";
-import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { endHalfOpen, type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { traceEarlyVerdict } from "./trace-early.ts";
 import type { ArmedTraces } from "./trace-step.ts";
 
@@ -100,5 +100,7 @@ export async function observeBatch(lab: RunningLab, probes: readonly BatchProbe[
   }
   // Once none runs: the router on a path asked after a side-by-side probe must not flush an entry another is resolving.
   const checked = await Promise.all(results.map((r) => labChecked(lab, r!)));
+  // Before the counters are read after the batch (runner/lane-batch.ts): a resent answer is no later probe's (probe.ts).
+  await Promise.all(checked.map((r) => endHalfOpen(lab, r)));
   return probes.map(({ watch }, i) => ({ result: checked[i]!, decidedBy: [], policies: [], watched: watch.length > 0 }));
 }

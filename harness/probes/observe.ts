@@ -18,7 +18,7 @@ import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
-import { type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
+import { endHalfOpen, type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { replyNeighbourChecked } from "./reply-neighbour.ts";
 import { icmpErrorsSeen } from "./refusal.ts";
 
@@ -120,19 +120,25 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   let after: Map<string, SavedRuleset>;
   // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
   const varying = options.early ? probeVaryingRule(before, packetOf(spec, address)) : undefined;
+  // Its half-open connection on the target ended before the reading after it: a resent answer is no later probe's.
+  const ended = (r: ProbeResult) => endHalfOpen(lab, r);
   if (!options.early || watch.length === 0 || varying) {
     result = withWaitedNote(await runProbeFrom(from, address, spec), varying);
+    await ended(result);
     after = await readAll();
   } else {
     const started = await startProbe(from, address, spec, graceMs(spec.protocol, options.expected));
     if ("ended" in started) {
       result = started.ended;
+      await ended(result);
       after = await readAll();
     } else {
-      ({ result, after } = await decide(started.pending, before, watch, readAll));
+      ({ result, after } = await decide(started.pending, before, watch, readAll, ended));
     }
   }
   result = await labChecked(lab, result);
+  // A silent connection the target holds half-open (greeting.ts) is found only now: ended too.
+  if (result.halfOpen) await ended(result);
   const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)));
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
@@ -176,28 +182,32 @@ async function decide(
   before: ReadonlyMap<string, SavedRuleset>,
   watch: readonly string[],
   readAll: () => Promise<Map<string, SavedRuleset>>,
+  endHalfOpen: (result: ProbeResult) => Promise<boolean>,
 ): Promise<{ result: ProbeResult; after: Map<string, SavedRuleset> }> {
   const spec = pending.spec;
+  const endThenRead = async (result: ProbeResult) => {
+    await endHalfOpen(result);
+    return { result, after: await readAll() };
+  };
   for (;;) {
     const mid = await readAll();
     const counts = watch.flatMap((h) => decisiveCounts(before.get(h)!, mid.get(h)!).map((c) => ({ ...c, host: h })));
     const early = earlyVerdict(counts, spec.protocol);
     if (early) {
       const ended = await pending.stop();
-      if (!("stopped" in ended)) return { result: ended, after: await readAll() }; // an answer came first
+      if (!("stopped" in ended)) return await endThenRead(ended); // an answer came first
       const result = stoppedEarly(pending, ended, early, counts, "counters");
-      // One watched host: nothing of this probe can count after `mid`. Several (a
-      // firewall on each end, routers): a return-path packet may still be on its way.
-      return { result, after: watch.length > 1 ? await readAll() : mid };
+      // One watched host: nothing of this probe can count after `mid` once a connection it left half-open on its
+      // target is ended (a resend of its answer before that is its own). Several (a firewall on each end, routers):
+      // a return-path packet may still be on its way.
+      const halfOpen = await endHalfOpen(result);
+      return { result, after: watch.length > 1 || halfOpen ? await readAll() : mid };
     }
     const elapsed = pending.elapsed();
-    if (elapsed >= spec.timeoutSeconds * 1000) {
-      // No evidence by the tool's timeout: its own end decides.
-      const result = await pending.wait();
-      return { result, after: await readAll() };
-    }
+    // No evidence by the tool's timeout: its own end decides.
+    if (elapsed >= spec.timeoutSeconds * 1000) return await endThenRead(await pending.wait());
     const ended = await pending.poll(elapsed < EVIDENCE_WINDOW_MS[spec.protocol] ? POLL_MS : LATE_POLL_MS);
-    if (ended) return { result: ended, after: await readAll() };
+    if (ended) return await endThenRead(ended);
   }
 }
 

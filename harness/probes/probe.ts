@@ -162,6 +162,27 @@ export async function labChecked(lab: RunningLab, result: ProbeResult): Promise<
   return await pathNeighbourChecked(lab, await greetingChecked(lab, result));
 }
 
+/**
+ * A TCP probe that got no answer may leave its target holding the connection
+ * half-open (SYN-RECV: its SYN let in, the answer dropped on the way back, or
+ * the handshake's last ACK), and the target's kernel resends that SYN-ACK for
+ * about a minute (after 1 s, 3 s, 7 s, …). Each resend counts on the rule that
+ * drops it, inside a later probe's window, where it would be taken for that
+ * probe's evidence and could end it early: the probe's half-open connection
+ * is ended on the target (ss -K) before the counters are read after it. True
+ * when one was (then a reading taken before this is no longer the last word).
+ */
+export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise<boolean> {
+  if (result.spec.protocol === "udp" || result.verdict !== "dropped") return false;
+  const target = probedHost(lab, result.spec);
+  if (!target) return false;
+  const from = lab.host(result.spec.from);
+  const peer = result.spec.source ?? (target === from ? result.address : lab.addressFor(target, from, result.spec.family));
+  const [tool, ...args] = halfOpenCommand(result.spec.port, peer);
+  const r = await target.exec([tool!, "-K", ...args], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  return r !== undefined && r.exitCode === 0 && r.stdout.trim() !== "";
+}
+
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
   let address: string;
   try {
@@ -169,7 +190,9 @@ export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeR
   } catch (error) {
     return failed(spec, "", [], "", error);
   }
-  return await labChecked(lab, await runProbeFrom(lab.host(spec.from), address, spec));
+  const result = await labChecked(lab, await runProbeFrom(lab.host(spec.from), address, spec));
+  await endHalfOpen(lab, result);
+  return result;
 }
 
 /** The probe tool ends by its own timeout; the harness gives up on it a little later (see limits.ts). */

@@ -82,7 +82,8 @@ class ServerCommandsProvider extends FakeLabProvider {
   override async start(spec: LabSpec): Promise<RunningLab> {
     const lab = await super.start(spec);
     aroundExec(lab, async (host, command, exec) => {
-      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command.slice(0, 2).join(" "));
+      // A dropped probe's half-open connection ended (probes/probe.ts endHalfOpen) is no handoff's `ss -K`.
+      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command.includes("syn-recv") ? "half-open" : command.slice(0, 2).join(" "));
       return exec();
     });
     return lab;
