@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { flushesRuleset, formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf, inCharacters } from "./nft-file.ts";
+import { flushesRuleset, formatNftProblems, includeProblem, nativeRollbackInput, nftIncludes, nftProblems, tableBlocksOf, inCharacters } from "./nft-file.ts";
 
 /** What `nft -c -f /tmp/r.nft` printed for a file with four syntax errors and one semantic error (nft 1.0.6, measured). */
 const STDERR = `/tmp/r.nft:3:116-116: Error: syntax error, unexpected '}', expecting newline or semicolon
@@ -88,5 +88,25 @@ describe("nft's byte columns and marks in characters", () => {
   test("nftProblems gives the column in characters", () => {
     const stderr = '/u.nft:3:26-28: Error: syntax error, unexpected tcp, expecting newline or semicolon\n    comment "ééééé" tcp dport 22 acept\n                         ^^^\n';
     expect(nftProblems(stderr, "/u.nft")).toEqual([{ line: 3, column: 21, message: "syntax error, unexpected tcp, expecting newline or semicolon", excerpt: { source: '    comment "ééééé" tcp dport 22 acept', marks: "                    ^^^" } }]);
+  });
+});
+
+describe("nftIncludes", () => {
+  test.each([
+    ['include "./conf.d/*.nft"', [{ line: 1, target: "./conf.d/*.nft" }]],
+    ['  include "/etc/nftables.d/extra.nft"  # Debian style', [{ line: 1, target: "/etc/nftables.d/extra.nft" }]],
+    ['# include "./off.nft"', []],
+    ['table inet fw { chain input { comment "include \"x\""; } }', []],
+    ["flush ruleset", []],
+  ])("%s", (text, found) => {
+    expect(nftIncludes(text)).toEqual(found);
+  });
+
+  test("the problem names each include with its line, and what to do", () => {
+    const found = nftIncludes('flush ruleset\ninclude "./conf.d/*.nft"\ntable inet fw {}\n');
+    const { message, hint } = includeProblem("k.nft", found);
+    expect(message).toContain('k.nft:2: include "./conf.d/*.nft"');
+    expect(message).toContain("only this file");
+    expect(hint).toContain("`nft:` step of its own");
   });
 });

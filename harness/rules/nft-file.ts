@@ -133,6 +133,39 @@ export function flushesRuleset(content: string): boolean {
   return content.split("\n").some((l) => /^\s*flush\s+ruleset\s*(;|#|$)/.test(l));
 }
 
+/** An `include` statement in nft input: its 1-based line and the file or pattern it names. */
+export interface NftInclude {
+  readonly line: number;
+  readonly target: string;
+}
+
+/**
+ * The `include "…"` statements of nft input (comments aside). fwspec loads
+ * the one file into the lab with nft -f; what it includes is not there (a
+ * pattern matching nothing is no error to nft: those rules would be missing
+ * without a word), so the load refuses them (includeProblem).
+ */
+export function nftIncludes(content: string): NftInclude[] {
+  const found: NftInclude[] = [];
+  content.split("\n").forEach((raw, i) => {
+    const m = /^\s*include\s+"([^"]*)"/.exec(raw);
+    if (m) found.push({ line: i + 1, target: m[1]! });
+  });
+  return found;
+}
+
+/** The load-time problem for nft input with `include` statements: each named (the first 5), and what to apply instead. */
+export function includeProblem(path: string, found: readonly NftInclude[]): { message: string; hint: string } {
+  const shown = found.slice(0, 5).map((x) => `${path}:${x.line}: include ${JSON.stringify(x.target)}`);
+  const more = found.length > shown.length ? `, and ${found.length - shown.length} more` : "";
+  return {
+    message:
+      `${path} includes other files (${shown.join("; ")}${more}): fwspec loads only this file into the lab host with nft -f, ` +
+      "so the included rules would not be there (nft takes a pattern that matches nothing as no error)",
+    hint: "put the included rules into this file, or apply each included file as an `nft:` step of its own, in the order nft would include them",
+  };
+}
+
 /** An xtables compat expression in nft input: a line of an iptables-nft table as `nft list` prints it. */
 export interface XtablesLine {
   /** 1-based line in the file. */

@@ -11,7 +11,7 @@ import { checkCommandPlaceholders, checkFilePlaceholders } from "./placeholder-c
 import { tightPlaceholders } from "./placeholders.ts";
 import type { Path } from "./locate.ts";
 import type { ApplyStep, RuleSource, SourceLocation } from "./model.ts";
-import { xtablesCompatLines, xtablesProblem } from "../rules/nft-file.ts";
+import { includeProblem, nftIncludes, xtablesCompatLines, xtablesProblem } from "../rules/nft-file.ts";
 import { schemas } from "./schema.ts";
 import { type LoadedAs, rulesFileProblem } from "./rules-file-kind.ts";
 import { splitCommand } from "./shellwords.ts";
@@ -77,6 +77,12 @@ export function checkApply(ctx: CheckContext, apply: unknown, p: Path, location:
     const xt = file ? xtablesCompatLines(file.content) : [];
     if (xt.length > 0) {
       const { message, hint } = xtablesProblem(nft, xt);
+      ctx.problem([...p, "nft"], message, hint);
+      ok = false;
+    }
+    const included = file ? nftIncludes(file.content) : [];
+    if (included.length > 0) {
+      const { message, hint } = includeProblem(nft, included);
       ctx.problem([...p, "nft"], message, hint);
       ok = false;
     }
