@@ -1,4 +1,5 @@
 /** Unit tests (table-driven, no Docker) for console.ts. */
+import { htmlLine, renderHtml } from "./html.ts";
 import { describe, expect, test } from "vitest";
 import { renderRun } from "./console.ts";
 import type { RunReport } from "./model.ts";
@@ -122,6 +123,11 @@ describe("a line when failures' repro commands name labs the run did not keep", 
     const out = renderRun(runOf(scenarios, labsLeft), { width: 400 });
     const found = out.split("\n").filter((l) => l.startsWith("repro commands need the lab"));
     expect(found).toEqual(line === undefined ? [] : [line]);
+  });
+
+  test("the HTML report says it too, in its summary (read later, from a CI artefact)", () => {
+    expect(renderHtml(runOf([passed, failed(false)], "removed"))).toContain(`<span class="repro-lab">${htmlLine(REMOVED)}</span>`);
+    expect(renderHtml(runOf([failed(true)], "removed"))).not.toContain("repro-lab");
   });
 
   test("one line for many failures, after them and before the summary", () => {

@@ -32,7 +32,7 @@ import { SCRIPT, STYLE } from "./html-assets.ts";
 import { targetColumn, targetOf } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
-import { stoppedLine } from "./console.ts";
+import { reproLabLine, stoppedLine } from "./console.ts";
 
 export interface HtmlOptions {
   /** Scenario files are named relative to this folder (as given when not set). */
@@ -217,6 +217,8 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     ...(report.coverage?.shortfall ? [`<span class="coverage-short"><strong>${htmlLine(report.coverage.shortfall)}</strong></span>`] : []),
     ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
     ...(report.stopped ? [`<span class="stopped"><strong>${htmlLine(stoppedLine(report, options.baseDir)!)}</strong></span>`] : []),
+    // Read later from a CI artefact: the failures' repro commands name labs that are gone by then, unless kept.
+    ...(reproLabLine(report) ? [`<span class="repro-lab">${htmlLine(reproLabLine(report)!)}</span>`] : []),
   ];
   // A diff fails its gate with a change not allowed, or a flow it could not compare.
   const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
