@@ -156,6 +156,8 @@ describe("comparing two matrix observations", () => {
     const d = diff(before, [], [], ["step 1: apply on server (line 3): failed"]);
     expect(diffStatus(d)).toBe("error");
     expect(d.problems).toEqual(["rules b: step 1: apply on server (line 3): failed", "4 flow(s) observed on one side only (not compared)"]);
+    // Not `0 of 0 flow(s) changed`, which reads as if nothing was wrong.
+    expect(renderDiff(d).split("\n")[3]).toBe("no flow compared: 2 problem(s), below");
   });
 
   test("the console report: grouped by host and family, arrow, both rules; errors apart", () => {

@@ -11,7 +11,7 @@
  */
 import { safeText } from "../text.ts";
 import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
-import { allowNotes, changeWords, sideWords, unseenChangeNote } from "./words.ts";
+import { allowNotes, changeWords, headline, sideWords, unseenChangeNote } from "./words.ts";
 
 function rule(side: FlowSide): string {
   return sideWords(side);
@@ -30,12 +30,11 @@ const VERDICT_LINE: Record<ReturnType<typeof diffStatus>, string> = {
 
 export function renderDiff(d: DiffResult): string {
   const status = diffStatus(d);
-  const allowed = d.changes.filter((c) => c.allowed).length;
   const lines = [
     `fwspec diff: ${d.scenario.name} (${d.scenario.file})`,
     `  a: ${d.a.label}`,
     `  b: ${d.b.label}`,
-    `${d.changes.length} of ${d.compared} flow(s) changed${allowed > 0 ? ` (${allowed} allowed)` : ""}${d.errors.length > 0 ? `, ${d.errors.length} not compared (probe error)` : ""}`,
+    headline(d),
   ];
   for (const g of groupChanges(d.changes)) {
     lines.push("", `${g.from}, ${familyName(g.family)}:`);

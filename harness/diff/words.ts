@@ -48,3 +48,10 @@ export function allowNotes(d: Pick<DiffResult, "unusedAllows" | "unprobedAllows"
     return unprobed ? `allow entry not probed: ${unprobed.why}: ${u}` : `allow entry matched no change: ${u}`;
   });
 }
+
+/** How many flows changed of those compared; a diff that compared none because a side had problems says so (not `0 of 0 changed`). */
+export function headline(d: DiffResult): string {
+  const allowed = d.changes.filter((c) => c.allowed).length;
+  if (d.compared === 0 && d.problems.length > 0) return `no flow compared: ${d.problems.length} problem(s), below`;
+  return `${d.changes.length} of ${d.compared} flow(s) changed${allowed > 0 ? ` (${allowed} allowed)` : ""}${d.errors.length > 0 ? `, ${d.errors.length} not compared (probe error)` : ""}`;
+}

@@ -19,7 +19,7 @@
 import { failedByParity } from "../judge/expectation.ts";
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
-import { allowNotes, changeWords, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
+import { allowNotes, changeWords, headline, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -186,7 +186,7 @@ function diffView(d: DiffResult, index: number): string {
   const problems = d.problems.map((p) => `<li>${htmlText(p)}</li>`);
   return `<section class="scenario diff" id="diff-${index + 1}" data-status="${status}"><header><span class="status ${status === "same" || status === "allowed" ? "passed" : status}">${htmlLine(status)}</span>` +
     `<h2>${htmlLine(d.scenario.name)}: ${htmlLine(d.a.label)} → ${htmlLine(d.b.label)}</h2><span class="file">${htmlLine(d.scenario.file)}</span>` +
-    `<span>${d.changes.length} of ${d.compared} flows changed</span></header>${groups.join("") || "<p>No flow changed.</p>"}` +
+    `<span>${htmlLine(headline(d))}</span></header>${groups.join("") || (d.compared > 0 ? "<p>No flow changed.</p>" : "")}` +
     `${(d.redecided?.length ?? 0) > 0 ? `<h3>Decided by another rule, the same verdict (not a change)</h3><ul>${d.redecided!.map((r) => `<li>${htmlLine(r.key)}: ${htmlLine(r.a.verdict)}<br>${htmlLine(d.a.label)}: <code>${htmlLine(sideRule(r.a) ?? "no rule named")}</code><br>${htmlLine(d.b.label)}: <code>${htmlLine(sideRule(r.b) ?? "no rule named")}</code></li>`).join("")}</ul>` : ""}` +
     `${unseen ? `<p class="note">note: ${htmlLine(unseen)}</p>` : ""}` +
     `${errors.length > 0 ? `<h3>Not compared (a probe gave error)</h3><ul>${errors.join("")}</ul>` : ""}` +
