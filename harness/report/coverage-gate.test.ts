@@ -6,7 +6,7 @@ import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import type { ScenarioReport } from "./model.ts";
-import type { ScenarioCoverage } from "./coverage.ts";
+import { formatPercent, type ScenarioCoverage } from "./coverage.ts";
 
 const coverage: ScenarioCoverage = {
   rulesets: [{
@@ -67,5 +67,22 @@ describe("a run below --coverage-min", () => {
     expect(renderAnnotations(met)).not.toContain("coverage");
     expect(renderSummary(short)).toMatch(/^## fwspec: rule coverage 50% .* is below --coverage-min 95/);
     expect(renderSummary(met)).toMatch(/^## fwspec: every scenario held/);
+  });
+});
+
+describe("the coverage figure as printed", () => {
+  test.each<[number, number | undefined, string]>([
+    [(100 * 10) / 12, undefined, "83.3%"],
+    [(100 * 11) / 14, undefined, "78.5%"],
+    [100, undefined, "100%"],
+    [50, 50, "50%"],
+    // A minimum that was met never reads as missed: as many decimals as it takes.
+    [(100 * 11) / 14, 78.57, "78.57%"],
+    [(100 * 11) / 14, 78.5, "78.5%"],
+    // A minimum not met: cut to one decimal, never more than was met.
+    [(100 * 11) / 14, 78.6, "78.5%"],
+    [(100 * 2) / 3, 66.666, "66.666%"],
+  ])("%d against --coverage-min %s: %s", (p, min, shown) => {
+    expect(formatPercent(p, min)).toBe(shown);
   });
 });

@@ -349,8 +349,15 @@ function tracedRule(e: ExpectationResult, current: ReadonlyMap<string, Epoch>): 
   return epoch && rule ? { epoch, rule } : undefined;
 }
 
-/** `83.3%` (one decimal; whole numbers without). */
-export function formatPercent(p: number): string {
-  const rounded = Math.floor(p * 10) / 10;
-  return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)}%`;
+/**
+ * `83.3%`: one decimal, cut (never more than was met; whole numbers without).
+ * With `atLeast` (`--coverage-min`) met, as many more decimals as keep it from
+ * reading below it (78.57% for 11 of 14 rules against 78.57, not 78.5%).
+ */
+export function formatPercent(p: number, atLeast?: number): string {
+  const cut = (digits: number) => Math.floor(p * 10 ** digits + 1e-9) / 10 ** digits;
+  let digits = 1;
+  while (atLeast !== undefined && p + 1e-9 >= atLeast && cut(digits) < atLeast && digits < 6) digits++;
+  const shown = cut(digits);
+  return `${Number.isInteger(shown) ? shown.toFixed(0) : String(shown)}%`;
 }
