@@ -60,6 +60,8 @@ describe("the rules files of a diff's sides", () => {
       const b = path.join(dir, "b", "rules.sh");
       expect([...replacementsOf(same, ["b/rules.sh"], "--rules-b", dir)]).toEqual([[b, b]]);
       expect(() => replacementsOf(same, ["old/rules.sh"], "--rules-b", dir)).toThrow(/reads 2 rules files .*so say which one/);
+      // The hint's example pastes as printed: a path with a space is quoted.
+      expect(() => replacementsOf(same, ["with space/rules.sh"], "--rules-b", dir)).toThrow(expect.objectContaining({ hint: "write --rules-b NAMED=FILE, e.g. --rules-b 'a/rules.sh=with space/rules.sh'" }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@
  */
 import path from "node:path";
 import { InputError } from "../errors.ts";
+import { shellQuote } from "../shell-quote.ts";
 import { fwspecCommand } from "../invocation.ts";
 import type { RuleSource, Scenario } from "../scenario/model.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
@@ -54,7 +55,7 @@ export function replacementsOf(scenario: Scenario, specs: readonly string[], fla
       const exact = files.filter((f) => f === file);
       const byName = exact.length === 1 ? exact : files.filter((f) => path.basename(f) === path.basename(file));
       if (files.length !== 1 && byName.length !== 1) {
-        throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${flag} ${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}` });
+        throw new InputError(`${flag} ${spec}: the scenario reads ${files.length} rules files (${listed}), so say which one this replaces`, { hint: `write ${flag} NAMED=FILE, e.g. ${shellQuote([flag, `${files[0] ? path.relative(cwd, files[0]) : "firewall/rules.v4"}=${spec}`])}` });
       }
       out.set(files.length === 1 ? files[0]! : byName[0]!, file);
     } else {

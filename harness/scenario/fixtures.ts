@@ -31,7 +31,7 @@ export interface FixtureRoots {
 /** The message and hint for a fixture that cannot be used. */
 function fixtureProblem(written: string, abs: string, f: ReadFailure, roots: FixtureRoots): { message: string; hint: string } {
   const root = describeRoot(roots.projectRoot);
-  const escapeHint = `fixture files must be inside the project root; write the path relative to the scenario file; ${CHANGE_ROOT_HINT}`;
+  const escapeHint = `files a scenario reads (rules files, scripts) must be inside the project root; write the path relative to the scenario file; ${CHANGE_ROOT_HINT}`;
   switch (f.kind) {
     case "outside":
       return { message: `\`${written}\` is outside the project root, ${root}`, hint: escapeHint };

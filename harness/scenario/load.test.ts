@@ -375,7 +375,7 @@ const MALFORMED: readonly Malformed[] = [
     title: "script path escaping the project",
     yaml: `${HEAD}steps:\n  - apply: ‸../../../../etc/shadow\n`,
     message: "`../../../../etc/shadow` is outside the project",
-    hint: "fixture files must be inside the project",
+    hint: "files a scenario reads (rules files, scripts) must be inside the project",
   },
   {
     title: "script path with shell characters",
