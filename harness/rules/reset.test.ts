@@ -56,6 +56,27 @@ describe("effectiveDigest (the digest kept as apply evidence)", () => {
     expect(effectiveDigest(other) === effectiveDigest(base)).toBe(same);
   });
 
+  // The engine picks its DNS rules' ports anew for every container: the same rules in another lab, the same digest.
+  const dns = (tcp: number, udp: number) => `*nat
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER_OUTPUT - [0:0]
+:DOCKER_POSTROUTING - [0:0]
+-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT
+-A POSTROUTING -d 127.0.0.11/32 -j DOCKER_POSTROUTING
+-A DOCKER_OUTPUT -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:${tcp}
+-A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:${udp}
+-A DOCKER_POSTROUTING -s 127.0.0.11/32 -p tcp -m tcp --sport ${tcp} -j SNAT --to-source :53
+-A DOCKER_POSTROUTING -s 127.0.0.11/32 -p udp -m udp --sport ${udp} -j SNAT --to-source :53
+COMMIT
+`;
+  it.each([
+    ["the engine's DNS ports of another container", `${base}${dns(40291, 51234)}`, true],
+    ["a user's DNAT to another port", `${base}${dns(33143, 46079).replace("COMMIT", "-A OUTPUT -p tcp --dport 80 -j DNAT --to-destination 198.18.0.9:8081\nCOMMIT")}`, false],
+  ])("%s: same digest = %s", (_name, other, same) => {
+    expect(effectiveDigest(other) === effectiveDigest(`${base}${dns(33143, 46079)}`)).toBe(same);
+  });
+
   it("is sha256 hex", () => {
     expect(effectiveDigest(base)).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -89,12 +89,22 @@ export function emptyTables(saveText: string): string[] {
   return [...tableBlocks(saveText)].filter(([, block]) => isEmptyTable(block)).map(([t]) => t);
 }
 
-/** What the ruleset does, ignoring counters, comments and empty ACCEPT tables. */
+/**
+ * The ports of Docker's embedded DNS rules (nat DOCKER_OUTPUT and
+ * DOCKER_POSTROUTING, to and from 127.0.0.11), which the engine picks anew
+ * for every container: `127.0.0.11:PORT`, `--sport PORT`. The same rules in
+ * every lab host, the same digest.
+ */
+function withoutEngineDnsPorts(block: string): string {
+  return block.split("\n").map((line) => (/^-A DOCKER_(OUTPUT|POSTROUTING) .*127\.0\.0\.11\b/.test(line) ? line.replace(/\b(127\.0\.0\.11):\d+\b/g, "$1:PORT").replace(/--sport \d+\b/, "--sport PORT") : line)).join("\n");
+}
+
+/** What the ruleset does, ignoring counters, comments, empty ACCEPT tables and the ports of the engine's DNS rules. */
 export function effectiveRuleset(saveText: string): string {
   return [...tableBlocks(saveText).entries()]
     .filter(([, block]) => !isEmptyTable(block))
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([, block]) => block)
+    .map(([table, block]) => (table === "nat" ? withoutEngineDnsPorts(block) : block))
     .join("\n");
 }
 
