@@ -117,6 +117,20 @@ describe("comparing two matrix observations", () => {
     expect(observedFlow({ ...r, evidence: { ...r.evidence, stderr: "fwspec-probe: neighbour 2001:db8::2 unresolved (FAILED) at gw\n" } }).side).toMatchObject({ unresolved: "2001:db8::2", unresolvedAt: "gw" });
   });
 
+  test("a rule removed that only let answers back in: each side names its host, the dropped side that it took the answer, the open side what let it back", () => {
+    const established = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
+    const base = { from: "server", to: "client", port: 443, protocol: "tcp", family: "ipv4", reason: "r", evidence: { stderr: "" } };
+    const unfiltered = { host: "server", family: "ipv4", table: "none", path: ["nat OUTPUT"], rule: "no filter chain", action: "accept", policy: false, unfiltered: true, source: "trace" };
+    const a = { ...base, actual: "open", decidedBy: [`ipv4 filter INPUT #1 ${established} (+4 packets)`], counted: [{ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: 1, text: established, packets: 4 }], decision: unfiltered } as unknown as ExpectationResult;
+    const policy = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, answer: true, source: "counters", origin: { shown: "../fw/rules.sh", file: "/p/fw/rules.sh", line: 1 } };
+    const b = { ...base, actual: "dropped", decidedBy: [], counted: [], decision: policy } as unknown as ExpectationResult;
+    const d = diff([observedFlow(a)], [observedFlow(b)]);
+    expect(renderDiff(d).split("\n").filter((l) => /^\s{6}[ab]: /.test(l))).toEqual([
+      `      a: server: ipv4 no filter chain; its answer came back by server: ipv4 filter INPUT #1 ${established}`,
+      "      b: server: ipv4 filter INPUT policy DROP (../fw/rules.sh:1), which took its answer on the way back",
+    ]);
+  });
+
   test.each<[string, string, ObservedFlow[], string[], string[]]>([
     ["a flow the matrix does not have", "internet -> gw:8080 open->blocked", before, ["--allow: internet -> gw:8080 open->blocked"], ["internet -> gw:8080/tcp is not in the flow matrix"]],
     ["a family the matrix does not probe", "client -> server:8081/tcp6 open->dropped", before, ["--allow: client -> server:8081/tcp6 open->dropped"], ["client -> server:8081/tcp6 is not in the flow matrix (only its IPv4 flow is)"]],

@@ -8,7 +8,7 @@
  * for the connection's later packets (`--ctstate ESTABLISHED,RELATED`)
  * never (the first packet went by another rule, or the chain's policy).
  */
-import type { Decision } from "../model/results.ts";
+import type { Decision, RuleHit } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
 import { blankQuoted } from "../rules/nft-canonical.ts";
 import { iptablesDports, nftDports } from "../rules/dports.ts";
@@ -64,7 +64,7 @@ function laterPacketsOnly(text: string): boolean {
 }
 
 /** `ipv4 filter INPUT #2 -A INPUT -p tcp -j ACCEPT`: the rule as diff and record name it. */
-export function ruleName(r: CountedRule): string {
+export function ruleName(r: Pick<CountedRule, "family" | "table" | "chain" | "position" | "text">): string {
   return `${r.family} ${r.table} ${r.chain} #${r.position} ${r.text}`;
 }
 
@@ -88,6 +88,27 @@ export function decidingRule(verdict: Verdict, decidedBy: readonly string[], por
   const candidates = decidedBy.map(parseCounted).filter((r): r is CountedRule => r !== undefined && r.target !== undefined && targets.includes(r.target) && !laterPacketsOnly(r.text) && !otherPorts(r, port));
   const best = [...candidates].sort((x, y) => (OUTGOING.has(x.chain.toUpperCase()) ? 1 : 0) - (OUTGOING.has(y.chain.toUpperCase()) ? 1 : 0))[0];
   return best === undefined ? undefined : ruleName(best);
+}
+
+/**
+ * For an open probe: the ACCEPT for a connection's later packets
+ * (`--ctstate ESTABLISHED,RELATED`, nft `ct state established,related`)
+ * that counted, with its host: what let its answer (or what followed it)
+ * in. Undefined when none counted.
+ */
+export function answerAcceptedBy(verdict: Verdict, counted: readonly RuleHit[]): string | undefined {
+  if (verdict !== "open") return undefined;
+  const hit = counted.find((h) => (/(?:^| )-[jg] (\S+)/.exec(blankQuoted(h.text))?.[1] ?? nftTarget(h.text)) === "ACCEPT" && laterPacketsOnly(h.text));
+  return hit === undefined ? undefined : `${hit.host}: ${ruleName(hit)}`;
+}
+
+/**
+ * The host of the rule resultDecidingRule named (`rule`): its decision's
+ * when the decision gives the verdict, else the counted rule's of that name.
+ */
+export function decidingHost(e: { readonly actual: Verdict; readonly decision?: Decision; readonly counted?: readonly RuleHit[] }, rule: string): string | undefined {
+  if (e.decision && ACTIONS[e.actual] === e.decision.action) return e.decision.host;
+  return e.counted?.find((h) => ruleName(h) === rule)?.host;
 }
 
 /** How diff and record name a later-packets DROP (laterPacketsRule) that took what followed a probe's first packet. */

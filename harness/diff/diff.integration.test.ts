@@ -67,7 +67,7 @@ describe("fwspec diff", () => {
     const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
     checkChanges(d, { a: "appended.sh", b: "inserted.sh" });
     expect([d.status, d.a.label, d.b.label]).toEqual(["changed", "appended.sh", "inserted.sh"]);
-    expect(r.stdout).toContain("client, IPv4:\n  ✗ client -> server:8080/tcp4: open → dropped\n      a: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (appended.sh:1)\n      b: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (inserted.sh:3)\n");
+    expect(r.stdout).toContain("client, IPv4:\n  ✗ client -> server:8080/tcp4: open → dropped\n      a: server: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (appended.sh:1)\n      b: server: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (inserted.sh:3)\n");
     expect(r.stdout).not.toContain(":8081");
   });
 

@@ -52,6 +52,12 @@ export interface FlowSide {
   readonly unresolvedReplying?: true;
   /** No rule took its first packet; this DROP for a connection's later packets counted (deciding.ts laterPacketsRule). */
   readonly later?: string;
+  /** The host whose rule (or policy, or unfiltered chains) `rule` is. */
+  readonly host?: string;
+  /** `rule` took the probe's answer on its way back, not its first packet (its decision's `answer`). */
+  readonly answerTaken?: true;
+  /** Open: the ACCEPT for a connection's later packets that counted, with its host (`server: ipv4 filter INPUT #1 … ESTABLISHED -j ACCEPT`): what let its answer back in (deciding.ts answerAcceptedBy). */
+  readonly answerPassed?: string;
 }
 
 /** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */

@@ -8,7 +8,7 @@
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
-import { laterPacketsRule, portJudged, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
+import { answerAcceptedBy, decidingHost, laterPacketsRule, portJudged, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
 import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
 
 export interface ObservedFlow {
@@ -49,7 +49,11 @@ export function observedFlow(e: ExpectationResult): ObservedFlow {
   const origin = rule && e.decision?.origin && ruleIsDecision(e) ? e.decision.origin : undefined;
   const where = origin ? `${origin.shown}:${origin.line}` : undefined;
   const rewrite = e.decision?.rewrites?.find((r) => /(?:DNAT|REDIRECT|dnat|redirect)/.test(r));
-  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(where ? { where, whereAt: { file: origin!.file, line: origin!.line } } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}), ...(neighbour?.replying ? { unresolvedReplying: true as const } : {}), ...(later !== undefined ? { later } : {}) } };
+  const host = rule ? decidingHost(e, rule) : undefined;
+  // Which packet the rule took: the answer, when its decision says so (the first packet passed).
+  const answerTaken = rule !== undefined && e.decision?.answer === true && ruleIsDecision(e);
+  const answerPassed = unresolved === undefined ? answerAcceptedBy(e.actual, e.counted ?? []) : undefined;
+  return { flow, key: flowKey(flow), side: { verdict: e.actual, ...(rule ? { rule } : {}), ...(host ? { host } : {}), ...(answerTaken ? { answerTaken: true as const } : {}), ...(answerPassed ? { answerPassed } : {}), ...(where ? { where, whereAt: { file: origin!.file, line: origin!.line } } : {}), ...(answer ? { answer } : {}), reason: e.reason, ...(rewrite ? { rewrittenBy: rewrite } : {}), ...(unresolved !== undefined ? { unresolved } : {}), ...(neighbour?.at !== undefined ? { unresolvedAt: neighbour.at } : {}), ...(neighbour?.replying ? { unresolvedReplying: true as const } : {}), ...(later !== undefined ? { later } : {}) } };
 }
 
 /** The observation of one matrix scenario's report. */

@@ -11,7 +11,7 @@
  */
 import { safeText } from "../text.ts";
 import { type DiffResult, diffStatus, type FlowSide, groupChanges } from "./model.ts";
-import { allowNotes, changeWords, headline, sideWords, unseenChangeNote } from "./words.ts";
+import { allowNotes, changeWords, headline, sideWords, sideWordsAgainst, unseenChangeNote } from "./words.ts";
 
 function rule(side: FlowSide): string {
   return sideWords(side);
@@ -41,7 +41,7 @@ export function renderDiff(d: DiffResult): string {
     for (const c of g.changes) {
       const [a, b] = changeWords(c);
       lines.push(`  ${c.allowed ? "✓" : "✗"} ${c.key}: ${a} → ${b}${c.allowed ? " (allowed)" : ""}`);
-      lines.push(`      a: ${rule(c.a)}`, `      b: ${rule(c.b)}`);
+      lines.push(`      a: ${sideWordsAgainst(c.a, c.b)}`, `      b: ${sideWordsAgainst(c.b, c.a)}`);
     }
   }
   if ((d.redecided?.length ?? 0) > 0) {

@@ -21,14 +21,29 @@ export function changeWords(c: Pick<FlowChange, "a" | "b">): readonly [string, s
   return answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
 }
 
-/** A side's deciding rule with the line that wrote it (`… -j DROP (rules.sh:3)`), or undefined when no rule was named. */
+/**
+ * A side's deciding rule on its host with the line that wrote it (`server:
+ * … -j DROP (rules.sh:3)`), and whether it took the answer rather than the
+ * first packet; undefined when no rule was named.
+ */
 export function sideRule(side: FlowSide): string | undefined {
-  return side.rule ? `${side.rule}${side.where ? ` (${side.where})` : ""}` : undefined;
+  if (!side.rule) return undefined;
+  return `${side.host ? `${side.host}: ` : ""}${side.rule}${side.where ? ` (${side.where})` : ""}${side.answerTaken ? ", which took its answer on the way back" : ""}`;
 }
 
 /** What decided a side, in words: its rule; else the DROP for later packets that took what followed its first packet; else why no rule counted it. */
 export function sideWords(side: FlowSide): string {
   return sideRule(side) ?? (side.later ? laterPacketsWords(side.later) : noRuleReason(side.verdict));
+}
+
+/**
+ * A changed flow's side against the other: when the other side's rule took
+ * the answer on its way back, this side (open) also names what let its answer
+ * in (a rule for a connection's later packets the change removed or moved).
+ */
+export function sideWordsAgainst(side: FlowSide, other: FlowSide): string {
+  const words = sideWords(side);
+  return side.answerPassed && other.answerTaken ? `${words}; its answer came back by ${side.answerPassed}` : words;
 }
 
 /** The note for rules that differ while no flow of the matrix changed, or undefined. */

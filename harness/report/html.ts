@@ -171,14 +171,15 @@ function scenario(s: ScenarioReport, index: number, options: HtmlOptions): strin
 function diffView(d: DiffResult, index: number): string {
   const status = diffStatus(d);
   // Each side's verdict (for an answer change, who answered and the source it saw: changeWords), then its deciding rule.
-  const side = (words: string, v: FlowSide) => {
+  const side = (words: string, v: FlowSide, other: FlowSide) => {
     const rule = sideRule(v);
-    return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}`;
+    const back = v.answerPassed && other.answerTaken ? `<br>its answer came back by <code>${htmlLine(v.answerPassed)}</code>` : "";
+    return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}${back}`;
   };
   const unseen = unseenChangeNote(d);
   const row = (c: DiffResult["changes"][number]) => {
     const [a, b] = changeWords(c);
-    return `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(a, c.a)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(b, c.b)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`;
+    return `<tr class="${c.allowed ? "allowed" : "changed"}"><td>${htmlLine(c.key)}</td><td class="v-${htmlLine(c.a.verdict)}">${side(a, c.a, c.b)}</td><td class="v-${htmlLine(c.b.verdict)}">${side(b, c.b, c.a)}</td><td>${c.allowed ? "allowed" : "✗ not allowed"}</td></tr>`;
   };
   const groups = groupChanges(d.changes).map((g) => `<h4>${htmlLine(g.from)}, ${g.family}</h4><div class="scroll"><table class="changes"><tr><th>flow</th><th>${htmlLine(d.a.label)}</th><th>${htmlLine(d.b.label)}</th><th>gate</th></tr>` +
     g.changes.map(row).join("") + "</table></div>");
