@@ -10,7 +10,7 @@
 import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
 import { oneLine } from "../text.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
 import { FAMILIES, type Family } from "../model/types.ts";
@@ -18,7 +18,7 @@ import type { RuleSource } from "../scenario/model.ts";
 import { type CounterReading, type HostRules, hostRulesFrom, type LoadedRuleset, readFamilySave, readRules, RESTORE, SAVE } from "./read.ts";
 import { loadNftFile, nativeTables, rollbackNative, snapshotNative } from "./nft-apply.ts";
 import { flushesRuleset } from "./nft-file.ts";
-import { markNative } from "./nft-read.ts";
+import { markNative, nativeListing } from "./nft-read.ts";
 import { changedTablesInput, emptyTables, tablesNotIn } from "./reset.ts";
 import { iptablesOnly } from "./reset-scope.ts";
 import { natPlacement, restoreErrorLine, toolMessage } from "./syntax-lines.ts";
@@ -162,9 +162,33 @@ function interfaceNote(loaded: LoadedRuleset, host: LabHost): string[] {
  * what that costs and the way out.
  */
 export function nativeUnderIptablesName(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6">, host: string): string[] {
-  const tables = [...[...loaded.ipv4.matchAll(/^# Table `(\w+)' contains incompatible base-chains/gm)].map((m) => `ip ${m[1]}`), ...[...loaded.ipv6.matchAll(/^# Table `(\w+)' contains incompatible base-chains/gm)].map((m) => `ip6 ${m[1]}`)];
+  const tables = incompatibleTables(loaded);
   if (tables.length === 0) return [];
   return [`native nftables chains in ${tables.map((t) => `\`table ${t}\``).join(", ")} on ${host}: fwspec reads a table of that name as iptables-nft's own, whose view (iptables-save) cannot show these chains, so counter checks cannot name their rules and no drop there is decided early (verdicts and the trace still see them); name the table otherwise (\`table inet filter\`, \`table ip fw\`) for both`];
+}
+
+/**
+ * The tables iptables-save says it cannot show (`# Table `filter' is
+ * incompatible, use 'nft' tool.`: none of it; `… contains incompatible
+ * base-chains …`: those chains): `ip filter`, `ip6 nat`.
+ */
+export function incompatibleTables(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6">): string[] {
+  const named = (text: string, family: string) => [...text.matchAll(/^# Table `(\w+)' (?:contains incompatible base-chains|is incompatible)/gm)].map((m) => `${family} ${m[1]}`);
+  return [...named(loaded.ipv4, "ip"), ...named(loaded.ipv6, "ip6")];
+}
+
+/**
+ * The apply's evidence with the tables iptables-save cannot show (incompatibleTables) as nft prints them
+ * (handles and counter values left out) in its `nft` listing and digest: rulesets that differ only there
+ * are told apart (a hand-written `table ip filter` with an `INPUT` chain was invisible to both).
+ */
+async function withUnshownTables(host: LabHost, loaded: LoadedRuleset): Promise<LoadedRuleset> {
+  const tables = incompatibleTables(loaded);
+  if (tables.length === 0) return loaded;
+  // Table names are words (incompatibleTables): `ip filter` splits into nft's two arguments.
+  const listed = await host.run(["sh", "-c", 'for t; do nft list table $t || exit; done', "fwspec-list", ...tables], `reading ${host.name}'s tables iptables-save cannot show`, { light: true });
+  const listing = nativeListing(listed.stdout, () => true);
+  return { ...loaded, nft: [loaded.nft, listing].filter((t) => t !== undefined && t !== "").join("\n"), digest: createHash("sha256").update(`${loaded.digest}\n--unshown--\n${listing}`).digest("hex") };
 }
 
 export interface ApplyOptions {
@@ -205,8 +229,9 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
   const warnings = [...interfaceNote(after.loaded, host), ...nativeUnderIptablesName(after.loaded, host.name)];
   const notes = [...dnsNote(sources, after.loaded, host), ...warnings];
+  const loaded = await withUnshownTables(host, after.loaded);
   return {
-    applied: { host: host.name, sources: sources.map(describeSource), loaded: after.loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
+    applied: { host: host.name, sources: sources.map(describeSource), loaded, durationMs: Math.round(performance.now() - started), ...(notes.length > 0 ? { notes } : {}), ...(warnings.length > 0 ? { warnings } : {}) },
     counters: after.counters,
   };
 }
