@@ -11,6 +11,7 @@ import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import { expectationFailure } from "../report/failure.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { judgeExpectation } from "./expectation.ts";
+import { softForUdp, verdictCause } from "./explain.ts";
 
 const EST = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 const MULTIPORT = "-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT";
@@ -195,5 +196,27 @@ describe("native nftables: hints in nft's syntax, which pasted into a ruleset pa
       `dropped, not refused: refused needs an answer: a reset or port unreachable (REJECT --reject-with tcp-reset or icmp-port-unreachable). A DROP rule took its SYN: server INPUT: ${DROP}`],
   ])("expected %s, observed %s, %s", (expected, actual, kind, words) => {
     expect(meaning(expected, actual, kind)).toBe(words);
+  });
+});
+
+describe("a UDP datagram a reject rule answered with a soft error (ICMP net or host unreachable)", () => {
+  const nft = (type: string, source: Decision["source"] = "trace") => decision({ table: "inet fw", path: ["input"], rule: `udp dport 163 reject with icmpx ${type}`, action: "reject", source });
+  test.each([
+    ["no-route", true],
+    ["host-unreachable", true],
+    ["admin-prohibited", false],
+    ["port-unreachable", false],
+  ])("icmpx %s: soft for UDP = %s", (type, soft) => {
+    const cause = verdictCause("dropped", { decision: nft(type), watched: true }, "udp");
+    if (soft) expect(cause).toMatch(/answered its datagram with icmpx .*, which the client's UDP socket does not report \(Linux takes ICMP net and host unreachable as soft errors for UDP\)/);
+    // Not a soft error: the words do not claim it; a trace's decision is no counter.
+    else expect(cause).toBe(`dropped, although a reject rule (server input: udp dport 163 reject with icmpx ${type}) took its first packet`);
+  });
+
+  test("iptables' words too; TCP reports them (no such words)", () => {
+    expect(softForUdp("icmp-host-unreachable")).toBe(true);
+    expect(softForUdp("icmp6-addr-unreachable")).toBe(true);
+    expect(softForUdp("icmp-host-prohibited")).toBe(false);
+    expect(verdictCause("dropped", { decision: nft("no-route", "counters"), watched: true }, "tcp")).toMatch(/counted one of its packets$/);
   });
 });

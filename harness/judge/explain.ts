@@ -71,6 +71,17 @@ function firstPacket(protocol: Protocol): string {
 }
 
 /** What a REJECT rule answers (`--reject-with`, the family's default when absent; a native nft rule's `reject with …` in nft's words). */
+/**
+ * A reject answer (rejectAnswer's words) Linux passes to a UDP socket only as
+ * a soft error, which a plain socket never reports: ICMP net and host
+ * unreachable (nft `no-route`, `host-unreachable`; ICMPv6 no route and
+ * address unreachable). Admin prohibited, port and protocol unreachable are
+ * hard errors the client reports.
+ */
+export function softForUdp(answer: string): boolean {
+  return /(?:^|[\s-])(?:net-unreachable|host-unreachable|no-route|addr-unreachable)$/.test(answer);
+}
+
 export function rejectAnswer(d: Decision): string {
   if (!/^\s*-A\s/.test(d.rule)) {
     const nft = nftRejectAnswer(d.rule, d.family);
@@ -125,7 +136,9 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       const reads = rejectVerdict(d.rule) === "unreachable" && actual === "unreachable" ? `, which the client reports as unreachable` : "";
       return `${aRule(d, "REJECT")} answered ${took(d, protocol)} with ${answer}${reads}: ${whereDecided(d)}`;
     }
-    return `${actual}, although ${aRule(d, "REJECT")} (${decidedAt(d)}) counted one of its packets${rewrittenAfter(d)}`;
+    // Linux reports ICMP net and host unreachable to a UDP socket only as soft errors, which it does not pass on: no reply.
+    if (actual === "dropped" && protocol === "udp" && softForUdp(answer)) return `${aRule(d, "REJECT")} answered ${took(d, protocol)} with ${answer}, which the client's UDP socket does not report (Linux takes ICMP net and host unreachable as soft errors for UDP): it saw no reply, as an application would: ${whereDecided(d)}`;
+    return `${actual}, although ${aRule(d, "REJECT")} (${decidedAt(d)}) ${d.source === "trace" ? "took its first packet" : "counted one of its packets"}${rewrittenAfter(d)}`;
   }
   if (d?.action === "accept") {
     const passed = d.unfiltered
