@@ -103,10 +103,18 @@ export class CastLab implements RunningLab {
   async reboot(name: string): Promise<RebootOutcome> {
     return await this.#lab.reboot(this.host(name).base.name);
   }
-  /** The lab kept, its hosts under the scenario's names; a lab host the scenario left idle (a larger lab: plan/absorb.ts) is said to be one, under its lab name. */
+  /**
+   * The lab kept, its hosts under the scenario's names; one the lab knows by another name (a shared lab started
+   * for another scenario: its containers are named after that one's hosts) says which; a lab host the
+   * scenario left idle (a larger lab: plan/absorb.ts) is said to be one, under its lab name.
+   */
   async keep(): Promise<KeptLab> {
     const kept = await this.#lab.keep();
-    return { ...kept, hosts: kept.hosts.map((h) => ({ ...h, name: this.#labName.get(h.name) ?? `${h.name} (idle: no host of this scenario)` })) };
+    const named = (lab: string) => {
+      const mine = this.#labName.get(lab);
+      return mine === undefined ? `${lab} (idle: no host of this scenario)` : mine === lab ? mine : `${mine} (the lab's ${lab}, named for the scenario the lab was started for)`;
+    };
+    return { ...kept, hosts: kept.hosts.map((h) => ({ ...h, name: named(h.name) })) };
   }
   /** The lab itself is disposed by whoever started it. */
   async [Symbol.asyncDispose](): Promise<void> {}

@@ -62,5 +62,6 @@ test("a kept lab of a smaller scenario lists the hosts it left idle as such", as
   const report = await run({ scenarios: [after, one] }, { provider, labs: 1, keep: "all" });
   // `one` runs first (before the larger scenario, the lab's last) and is kept with the lab; `after` gets a fresh one.
   expect(provider.started.map((l) => l.hosts.size)).toEqual([3, 3]);
-  expect(report.scenarios[1]!.kept?.hosts.map((h) => h.name).sort()).toEqual(["b (idle: no host of this scenario)", "remote", "server"]);
+  // Its hosts on the lab's containers, which are named after the larger scenario's hosts: said which (a shell line for `remote` opens `…-client`).
+  expect(report.scenarios[1]!.kept?.hosts.map((h) => h.name).sort()).toEqual(["b (idle: no host of this scenario)", "remote (the lab's client, named for the scenario the lab was started for)", "server (the lab's a, named for the scenario the lab was started for)"]);
 });
