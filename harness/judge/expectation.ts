@@ -32,7 +32,8 @@ function hitOf(d: HostRuleDelta): RuleHit {
  */
 function unsent(o: Observation): Observation {
   const neighbour = unresolvedNeighbour(o.result.evidence.stderr);
-  if (!neighbour) return o;
+  // An error says itself why (a next hop no lab host holds: probes/literal-targets.ts).
+  if (!neighbour || o.result.verdict === "error") return o;
   const { decision: _claimed, ...rest } = o;
   const hop = neighbour.address === o.result.address ? neighbour.address : `its next hop ${neighbour.address}`;
   const at = neighbour.at;

@@ -12,6 +12,7 @@ import { addressValue } from "../model/cidr.ts";
 import { findDeclared } from "../model/host-addresses.ts";
 import { isLoopbackTarget, NO_HOLDER_HINT } from "../model/targets.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
+import { unresolvedNeighbour } from "./neighbour.ts";
 import type { ProbeResult } from "./probe.ts";
 
 /** The target of a probe when it is a literal address other than loopback. */
@@ -65,4 +66,49 @@ export function unheldResult(spec: ProbeSpec): ProbeResult {
   const address = spec.to.kind === "address" ? spec.to.address : "";
   const reason = `no host of the lab holds ${address}, so nothing could answer there: ${NO_HOLDER_HINT}`;
   return { spec, address, verdict: "error", reason, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
+}
+
+/**
+ * A probe whose packet went toward a next hop no lab host holds — the
+ * engine's gateway of the prober's network (or of a router's), where a host
+ * without a route to the target sends it and nothing answers — never met a
+ * firewall: its `dropped` (the next hop unresolved) says nothing about the
+ * rules, so it is an error naming the missing route. A next hop some host
+ * holds (a router, an address a run step added) is left as observed: an
+ * unanswered lookup there is the rules' doing.
+ */
+export async function routeChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  if (result.verdict === "unreachable") return await unroutedChecked(lab, result);
+  const n = unresolvedNeighbour(result.evidence.stderr);
+  if (result.verdict !== "dropped" || !n || n.replying || n.address === result.address) return result;
+  const hop = { to: { kind: "address" as const, address: n.address }, family: result.spec.family };
+  if ((await unheldTargets(lab, [hop])).size === 0) return result;
+  const sender = n.at ?? result.spec.from;
+  return {
+    ...result,
+    verdict: "error",
+    reason: `${sender} sent the probe's packet toward ${n.address}, which no lab host holds (the engine's gateway of its network, which answers nothing): the lab has no route from ${sender} to ${result.address}, so no firewall rule was tested; ` +
+      "add a router on a network of each (`router: true`), or the route in a run step (`ip route add … via …`)",
+  };
+}
+
+/**
+ * `Network is unreachable` from the prober's own kernel, where its routing
+ * table holds no route toward the target at all (`ip route show match`
+ * lists none, not even a default: an IPv6 host on a network no router
+ * joins): no packet left and no firewall rule was tested, so it is an error
+ * naming the missing route, not `unreachable`. A route of type unreachable
+ * or prohibit (a run step's) is a route, and its verdict stands.
+ */
+async function unroutedChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  if (!/Network is unreachable/.test(result.evidence.stderr)) return result;
+  const from = lab.host(result.spec.from);
+  const shown = await from.exec(["ip", "-j", result.spec.family === "ipv4" ? "-4" : "-6", "route", "show", "match", result.address], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  if (shown === undefined || shown.exitCode !== 0 || shown.stdout.trim() !== "[]") return result;
+  return {
+    ...result,
+    verdict: "error",
+    reason: `${from.name} has no route to ${result.address} (its own kernel said Network is unreachable; its routing table holds none, not even a default), so no packet left and no firewall rule was tested; ` +
+      `add a router on a network of each (\`router: true\`), or the route in a run step (\`ip ${result.spec.family === "ipv6" ? "-6 " : ""}route add … via …\`)`,
+  };
 }

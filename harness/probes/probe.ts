@@ -20,7 +20,7 @@ import { refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
 import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
-import { knownHolder } from "./literal-targets.ts";
+import { knownHolder, routeChecked } from "./literal-targets.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
 export interface ProbeEvidence {
@@ -156,10 +156,11 @@ async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<Pr
  * What the lab tells about an ended probe, beyond its tool's output: a
  * connection its target still holds half-open is `dropped` (greeting.ts); a
  * probe whose packet the router on its path could not hand on is noted
- * (pathNeighbourChecked).
+ * (pathNeighbourChecked); one sent toward a next hop no lab host holds is an
+ * error (literal-targets.ts routeChecked).
  */
 export async function labChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
-  return await pathNeighbourChecked(lab, await greetingChecked(lab, result));
+  return await routeChecked(lab, await pathNeighbourChecked(lab, await greetingChecked(lab, result)));
 }
 
 /**

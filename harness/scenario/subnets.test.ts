@@ -56,6 +56,15 @@ describe("declared subnets and addresses", () => {
       /overlaps `lan`'s subnet 198\.18\.6\.0\/23/,
     ],
     ["address outside", `subnets:\n  lan: { ipv4: 198.18.7.0/25 }\n`, "  a: { addresses: { lan: { ipv4: ‸198.18.7.200 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n", /outside `lan`'s subnet/],
+    // Leading zeros: no address to the engine (which refused the lab at its start), octal to inet_aton.
+    ["leading zeros", `subnets:\n  lan: { ipv4: 198.18.72.0/24 }\n`, "  a: { addresses: { lan: { ipv4: ‸198.18.072.010 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n", /`198\.18\.072\.010` is not an IPv4 address/],
+    // Six addresses (five hosts, one extra) on a /29 with five usable: the engine refused the lab at its start.
+    [
+      "more addresses than the subnet has",
+      `subnets:\n  lan: { ipv4: ‸198.18.74.0/29 }\n`,
+      "  a: { addresses: { lan: { ipv4: 198.18.74.2, extra: [198.18.74.6] } } }\n  b: { firewall: true, listen: [tcp/8080] }\n  c: {}\n  d: {}\n  e: {}\n",
+      /`lan`'s IPv4 subnet 198\.18\.74\.0\/29 has 5 usable address\(es\), but its hosts need 6: a \(2\), b, c, d, e/,
+    ],
     ["gateway", `subnets:\n  lan: { ipv4: 198.18.7.0/24 }\n`, "  a: { addresses: { lan: { ipv4: ‸198.18.7.1 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n", /gateway/],
     ["broadcast", `subnets:\n  lan: { ipv4: 198.18.7.0/24 }\n`, "  a: { addresses: { lan: { ipv4: ‸198.18.7.255 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n", /broadcast/],
     ["no declared subnet", "", "  a: { addresses: { lan: { ipv4: ‸198.18.7.10 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n", /needs a declared IPv4 subnet/],

@@ -7,6 +7,7 @@
  * other and of the machine's routes (given by the caller); addresses are
  * inside their subnet, not its network, broadcast or gateway address, and used once.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { addressValue, bounds, type Cidr, DECLARABLE, isAligned, overlaps, parseCidr, PREFIX_RANGE, RESERVED, within } from "../model/cidr.ts";
 import { DEFAULT_NETWORK, FAMILIES, type Family, type FamilyAddresses, type HostNetworkAddresses } from "../model/types.ts";
 import type { CheckBase, Topology } from "./context.ts";
@@ -77,11 +78,35 @@ export function checkAddressPlan(ctx: CheckBase & Topology, rawSubnets: unknown,
     }
     if (Object.keys(mine).length > 0) addresses.set(host, mine);
   }
+  checkCapacity(ctx, cidrs, addresses);
   return { subnets, addresses };
 }
 
+/**
+ * Each declared subnet holds its hosts: one address per host on the network
+ * (fixed or chosen) and each extra address, within the usable ones (all but
+ * the network address, the gateway and the IPv4 broadcast address). Else the
+ * engine refuses the lab at its start (`no available IPv4 addresses on this
+ * network's address pools`); said here, with the count.
+ */
+function checkCapacity(ctx: CheckBase & Topology, cidrs: ReadonlyMap<string, ReadonlyMap<Family, Cidr>>, addresses: ReadonlyMap<string, Record<string, HostNetworkAddresses>>): void {
+  for (const [net, fams] of cidrs) {
+    const hosts = [...ctx.hosts].filter(([, h]) => (h.networks ?? []).includes(net)).map(([name]) => name);
+    for (const [family, cidr] of fams) {
+      const { first, last } = bounds(cidr);
+      const usable = last - first + 1n - (family === "ipv4" ? 3n : 2n);
+      const need = hosts.map((h) => ({ h, n: 1 + (addresses.get(h)?.[net]?.extra ?? []).filter((a) => addressValue(a, family) !== null).length }));
+      const total = need.reduce((sum, x) => sum + x.n, 0);
+      if (BigInt(total) <= usable) continue;
+      const who = need.map((x) => (x.n > 1 ? `${x.h} (${x.n})` : x.h)).join(", ");
+      ctx.problem(["subnets", net, family], `\`${net}\`'s ${LABEL[family]} subnet ${cidr.text} has ${usable} usable address(es), but its hosts need ${total}: ${who}`, `widen the subnet (fwspec keeps its network address, the gateway after it${family === "ipv4" ? " and the broadcast address" : ""}), or put fewer hosts on \`${net}\``);
+    }
+  }
+}
+
 function checkAddress(ctx: CheckBase, p: Path, net: string, family: Family, text: string, subnet: Cidr | undefined, used: Map<string, string>, host: string): boolean {
-  const value = addressValue(text, family);
+  // Leading zeros (`198.18.072.010`) are no address to the engine (and octal to inet_aton): refused here, as extra addresses are.
+  const value = (family === "ipv4" ? isIPv4(text) : isIPv6(text)) ? addressValue(text, family) : null;
   if (value === null) {
     ctx.problem(p, `\`${truncate(text)}\` is not an ${LABEL[family]} address`, `write one address without a prefix length, e.g. \`${family}: ${EXAMPLE[family].address}\``);
     return false;
