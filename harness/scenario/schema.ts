@@ -90,7 +90,7 @@ const hostSchema = z
     interfaces: z
       .record(z.string(), z.string().meta({ pattern: INTERFACE_NAME_PATTERN, description: "An interface name, e.g. wan, lan, ens18, eth1 (at most 15 characters)." }))
       .optional()
-      .meta({ description: "Interface names by network (`{ outside: wan, inside: lan }`); networks not named keep the engine's names (eth0, eth1, …)." }),
+      .meta({ description: "Interface names by network (`{ outside: wan, inside: lan }`); networks not named keep the engine's names (eth0, eth1, …), unless a named one takes the name: then the lowest free ethN." }),
   })
   .nullable()
   .meta({ description: "A lab host; `{}` (or nothing) for a plain host with defaults." });

@@ -116,13 +116,13 @@ function checkAddress(ctx: CheckBase, p: Path, net: string, family: Family, text
     return false;
   }
   if (!within({ family, base: value, prefix: family === "ipv4" ? 32 : 128, text }, subnet)) {
-    ctx.problem(p, `${text} is outside \`${net}\`'s subnet ${subnet.text}`, `pick an address inside ${subnet.text}, or widen the subnet`);
+    ctx.problem(p, `address ${text} is outside \`${net}\`'s subnet ${subnet.text}`, `pick an address inside ${subnet.text}, or widen the subnet`);
     return false;
   }
   const { first, last } = bounds(subnet);
   if (value === first + 1n || value === first || (family === "ipv4" && value === last)) {
     const what = value === first ? "network address" : value === last ? "broadcast address" : "gateway (the lab bridge)";
-    ctx.problem(p, `${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address, the first address after it (the gateway) and the IPv4 broadcast address`);
+    ctx.problem(p, `address ${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address, the first address after it (the gateway) and the IPv4 broadcast address`);
     return false;
   }
   const key = `${net} ${family} ${value}`;
