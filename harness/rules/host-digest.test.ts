@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { LabHost } from "../lab/types.ts";
 import { readHostDigest } from "./host-reset.ts";
 
-const STATE = ["nft", '{"nftables": []}', "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", ""]
+const STATE = ["nft", '{"nftables": []}', "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", "", "neigh", ""]
   .map((part, i) => (i % 2 === 0 ? `@@fwspec-state ${part}` : part)).join("\n");
 const save = (...rules: string[]) => ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ...rules, "COMMIT", ""].join("\n");
 

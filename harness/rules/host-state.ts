@@ -7,6 +7,7 @@
  * reading (or says why it cannot). The effects are in host-reset.ts.
  */
 import { createHash } from "node:crypto";
+import { linkDelta, neighDelta, routeDelta, ruleDelta } from "./state-delta.ts";
 import { type Backend, isIptablesTable } from "../model/types.ts";
 import { changedTablesInput, effectiveRuleset } from "./reset.ts";
 
@@ -34,8 +35,12 @@ const ALTERNATIVES = ["iptables", "iptables-save", "iptables-restore", "ip6table
  * line), one `ip -6 rule`, one readlink of the iptables alternatives. Legacy tables are read only when the legacy
  * modules hold a table in this network namespace (/proc/net/ip*_tables_names
  * not empty); sysctls only when /proc/sys/net is writable (Docker mounts it
- * read-only, so no script can change them and there is nothing to read).
+ * read-only, so no script can write them); the neighbour tables' settings
+ * always (netlink changes them: `ip ntable change`).
  */
+/** The neighbour tables' settings (ARP and IPv6 neighbour discovery, per link and default), under /proc/sys/net. */
+export const NEIGH_GLOBS: readonly string[] = ["ipv4/neigh/*/*", "ipv6/neigh/*/*"];
+
 export const READ_STATE = [
   `echo '${MARK}nft'; nft -j list ruleset`,
   `echo '${MARK}legacy4'; if read -r _ </proc/net/ip_tables_names; then iptables-legacy-save; fi`,
@@ -44,6 +49,8 @@ export const READ_STATE = [
   `echo '${MARK}rule6'; ip -6 -j rule`,
   `echo '${MARK}alternatives'; cd /etc/alternatives && readlink ${ALTERNATIVES.join(" ")}`,
   `echo '${MARK}sysctl'; if [ -w /proc/sys/net/ipv4/ip_forward ]; then cd /proc/sys/net && { grep -s . ${SYSCTL_GLOBS.join(" ")} || :; }; fi`,
+  // Readable however /proc/sys is mounted, and changed over netlink (`ip ntable change`) where it is read-only.
+  `echo '${MARK}neigh'; (cd /proc/sys/net && { grep -s . ${NEIGH_GLOBS.join(" ")} || :; })`,
 ].join("\n");
 
 export interface HostState {
@@ -58,18 +65,30 @@ export interface HostState {
   readonly alternatives: string;
   /** Path under /proc/sys/net → value. */
   readonly sysctl: ReadonlyMap<string, string>;
+  /** The neighbour tables' settings (NEIGH_GLOBS): path under /proc/sys/net → value. */
+  readonly neigh: ReadonlyMap<string, string>;
 }
 
 export type NftObject = Readonly<Record<string, Record<string, unknown>>>;
 
-/** Keys whose values change by themselves (handles, counters, timers, DAD): left out of every comparison. */
-const VOLATILE = new Set(["handle", "packets", "bytes", "used", "expires", "valid_life_time", "preferred_life_time", "tentative"]);
+/** Keys whose values change by themselves (handles, counters, DAD): left out of every comparison. */
+const VOLATILE = new Set(["handle", "packets", "bytes", "used", "tentative"]);
+/**
+ * Timers that count down by themselves: compared by whether they run, not
+ * their value. A route or address that expires, where the boot's did not, is
+ * a change (a route re-added with `expires 20` is gone 20 s later).
+ */
+const TIMERS: Readonly<Record<string, (v: unknown) => unknown>> = {
+  expires: () => "set",
+  valid_life_time: (v) => (v === 4294967295 ? "forever" : "finite"),
+  preferred_life_time: (v) => (v === 4294967295 ? "forever" : v === 0 ? "deprecated" : "finite"),
+};
 
 function normalise(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalise);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (!VOLATILE.has(k)) out[k] = normalise(v);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (!VOLATILE.has(k)) out[k] = TIMERS[k] ? TIMERS[k](v) : normalise(v);
   return out;
 }
 
@@ -125,18 +144,23 @@ export function parseHostState(output: string): HostState {
     } else if (name !== undefined) lines.push(line);
   }
   if (name !== undefined) parts.set(name, lines.join("\n"));
-  const missing = ["nft", "legacy4", "legacy6", "ip", "rule6", "alternatives", "sysctl"].filter((p) => !parts.has(p));
+  const missing = ["nft", "legacy4", "legacy6", "ip", "rule6", "alternatives", "sysctl", "neigh"].filter((p) => !parts.has(p));
   if (missing.length > 0) throw new SyntaxError(`the host state reading lacks its ${missing.join(", ")} part(s)`);
   const nftDoc = json(parts.get("nft")!, "nft") as { nftables?: NftObject[] };
   const nft = canonicalNft((nftDoc.nftables ?? []).filter((o) => kind(o) !== "metainfo").map((o) => normalise(o) as NftObject));
   const ip = parts.get("ip")!.split("\n").filter((l) => l.trim() !== "");
   if (ip.length !== 3) throw new SyntaxError(`the host state's ip part has ${ip.length} line(s), not 3 (addresses, routes, rules)`);
   const [addr, route, rule4] = ip as [string, string, string];
-  const sysctl = new Map<string, string>();
-  for (const line of parts.get("sysctl")!.split("\n")) {
-    const at = line.indexOf(":");
-    if (at > 0) sysctl.set(line.slice(0, at), line.slice(at + 1));
-  }
+  const values = (part: string) => {
+    const out = new Map<string, string>();
+    for (const line of parts.get(part)!.split("\n")) {
+      const at = line.indexOf(":");
+      if (at > 0) out.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return out;
+  };
+  const sysctl = values("sysctl");
+  const neigh = values("neigh");
   return {
     nft,
     legacy: { ipv4: parts.get("legacy4")!.trim(), ipv6: parts.get("legacy6")!.trim() },
@@ -145,6 +169,7 @@ export function parseHostState(output: string): HostState {
     rules: { ipv4: json(rule4, "rule4"), ipv6: json(parts.get("rule6")!, "rule6") },
     alternatives: parts.get("alternatives")!.trim(),
     sysctl,
+    neigh,
   };
 }
 
@@ -242,9 +267,11 @@ function legacyPart(text: string): string {
 export function stateDigest(state: HostState, backend: Backend, owned = true): string {
   const nft = effectiveNft(state.nft, backend).filter((o) => owned || !iptablesOwned(tableOf(o), backend));
   const legacy = backend === "legacy" ? "" : `${legacyPart(state.legacy.ipv4)}\n--\n${legacyPart(state.legacy.ipv6)}`;
-  const doc = { nft, legacy, addr: state.addr, route: state.route, rules: state.rules, alternatives: state.alternatives, sysctl: [...state.sysctl].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  const doc = { nft, legacy, addr: state.addr, route: state.route, rules: state.rules, alternatives: state.alternatives, sysctl: sorted(state.sysctl), neigh: sorted(state.neigh) };
   return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 }
+
+const sorted = (m: ReadonlyMap<string, string>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export interface StatePlan {
   /** nft tables (`family name`) to delete: they did not exist at boot. */
@@ -313,9 +340,11 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(boot.addr, now.addr)) unrestorable.push(`links or addresses changed${linkDelta(boot.addr, now.addr)}`);
-  if (!same(boot.route, now.route)) unrestorable.push(`routes changed${listDelta(boot.route, now.route)}`);
-  if (!same(boot.rules, now.rules)) unrestorable.push("routing rules changed");
+  if (!same(boot.route, now.route)) unrestorable.push(`routes changed${routeDelta(boot.route, now.route)}`);
+  if (!same(boot.rules, now.rules)) unrestorable.push(`routing rules changed${ruleDelta(boot.rules, now.rules)}`);
   if (boot.alternatives !== now.alternatives) unrestorable.push("the iptables alternatives (backend) changed");
+  const neigh = neighDelta(boot.neigh, now.neigh);
+  if (neigh.length > 0) unrestorable.push(`neighbour table settings changed (${neigh.slice(0, 3).join(", ")}${neigh.length > 3 ? ` and ${neigh.length - 3} more` : ""}: \`ip ntable change\`)`);
   const added = [...now.sysctl.keys()].filter((p) => !boot.sysctl.has(p));
   const gone = [...boot.sysctl.keys()].filter((p) => !now.sysctl.has(p));
   if (added.length + gone.length > 0) unrestorable.push(`sysctls appeared or vanished (${[...added, ...gone].slice(0, 3).join(", ")})`);
@@ -325,54 +354,6 @@ export function planStateReset(boot: HostState, now: HostState, backend: Backend
   return { deleteTables, restoreTables, nftInput: nft, legacy, sysctls, unrestorable, needed };
 }
 
-/** ` (added …, removed …)`: the entries of two JSON lists that are not in both, for a message. */
-export function listDelta(before: unknown, after: unknown): string {
-  const items = (v: unknown) => (Array.isArray(v) ? v.map((x) => JSON.stringify(x)) : [JSON.stringify(v)]);
-  const a = items(before);
-  const b = items(after);
-  const added = b.filter((x) => !a.includes(x));
-  const removed = a.filter((x) => !b.includes(x));
-  const show = (label: string, xs: string[]) => (xs.length === 0 ? [] : [`${label} ${xs.slice(0, 2).join(", ")}${xs.length > 2 ? ` and ${xs.length - 2} more` : ""}`]);
-  const parts = [...show("added", added), ...show("removed", removed)];
-  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
-}
-
-/**
- * ` (eth0: qdisc noqueue → tbf; …)`: what changed on each link of two `ip -j
- * addr` readings, field by field (an address as added or removed), links
- * added or removed by name; listDelta for anything else.
- */
-export function linkDelta(before: unknown, after: unknown): string {
-  const byName = (v: unknown) => (Array.isArray(v) && v.every((l) => typeof l === "object" && l !== null && typeof (l as Record<string, unknown>)["ifname"] === "string")
-    ? new Map((v as Record<string, unknown>[]).map((l) => [String(l["ifname"]), l])) : undefined);
-  const a = byName(before);
-  const b = byName(after);
-  if (!a || !b) return listDelta(before, after);
-  const shown = (x: unknown) => (typeof x === "string" || typeof x === "number" || typeof x === "boolean" ? String(x) : x === undefined ? "none" : JSON.stringify(x));
-  const parts: string[] = [];
-  for (const name of [...new Set([...a.keys(), ...b.keys()])]) {
-    const was = a.get(name);
-    const now = b.get(name);
-    if (!was || !now) {
-      parts.push(`link ${name} ${was ? "removed" : "added"}`);
-      continue;
-    }
-    const fields: string[] = [];
-    for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])]) {
-      if (JSON.stringify(was[key]) === JSON.stringify(now[key])) continue;
-      if (key === "addr_info") {
-        const addrs = (v: unknown) => (Array.isArray(v) ? v.map((x) => `${(x as Record<string, unknown>)["local"]}/${(x as Record<string, unknown>)["prefixlen"]}`) : []);
-        const [x, y] = [addrs(was[key]), addrs(now[key])];
-        const added = y.filter((e) => !x.includes(e));
-        const removed = x.filter((e) => !y.includes(e));
-        fields.push([...(added.length > 0 ? [`address ${added.join(", ")} added`] : []), ...(removed.length > 0 ? [`address ${removed.join(", ")} removed`] : [])].join(", ") || "address details");
-      } else fields.push(`${key} ${shown(was[key])} → ${shown(now[key])}`);
-    }
-    if (fields.length > 0) parts.push(`${name}: ${fields.join(", ")}`);
-  }
-  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
-}
-
 /** What differs between two readings, for a message (empty when the digests agree). */
 export function stateDifferences(boot: HostState, now: HostState, backend: Backend): string[] {
   const out = [...differingTables(effectiveNft(boot.nft, backend), effectiveNft(now.nft, backend))].map((t) => `nftables table ${t}`);
@@ -380,9 +361,10 @@ export function stateDifferences(boot: HostState, now: HostState, backend: Backe
   if (backend !== "legacy" && legacyPart(boot.legacy.ipv6) !== legacyPart(now.legacy.ipv6)) out.push("ip6tables-legacy tables");
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(boot.addr, now.addr)) out.push(`links or addresses${linkDelta(boot.addr, now.addr)}`);
-  if (!same(boot.route, now.route)) out.push(`routes${listDelta(boot.route, now.route)}`);
-  if (!same(boot.rules, now.rules)) out.push("routing rules");
+  if (!same(boot.route, now.route)) out.push(`routes${routeDelta(boot.route, now.route)}`);
+  if (!same(boot.rules, now.rules)) out.push(`routing rules${ruleDelta(boot.rules, now.rules)}`);
   if (boot.alternatives !== now.alternatives) out.push("iptables alternatives");
   for (const p of new Set([...boot.sysctl.keys(), ...now.sysctl.keys()])) if (boot.sysctl.get(p) !== now.sysctl.get(p)) out.push(`sysctl ${p}`);
+  for (const d of neighDelta(boot.neigh, now.neigh)) out.push(`neighbour setting ${d}`);
   return out;
 }

@@ -32,7 +32,7 @@ export interface FakeLabOptions {
 }
 
 /** A host-state reading (rules/host-state.ts) of a host with nothing but iptables rules. */
-const HOST_STATE = ["nft", "{}", "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", ""]
+const HOST_STATE = ["nft", "{}", "legacy4", "", "legacy6", "", "ip", "[]\n[]\n[]", "rule6", "[]", "alternatives", "", "sysctl", "", "neigh", ""]
   .map((part, i) => (i % 2 === 0 ? `@@fwspec-state ${part}` : part)).join("\n");
 
 const ok = (command: readonly string[], stdout = "", stderr = "", exitCode = 0): ExecResult => ({ command, exitCode, stdout, stderr, durationMs: 1 });
