@@ -1,6 +1,6 @@
 /** stateless-run.ts: which run steps a shared lab can take (table-driven, no Docker). */
 import { describe, expect, test } from "vitest";
-import { countersZeroedOn, leavesNoState, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoState, leavesNoStateOn, showsCounters } from "./stateless-run.ts";
 
 describe("leavesNoState", () => {
   test.each([
@@ -105,5 +105,22 @@ describe("showsCounters", () => {
     ["ss -tan", false],
   ])("%s → %s", (command, want) => {
     expect(showsCounters(command.split(" "))).toBe(want);
+  });
+});
+
+describe("leavesNoStateOn (the host's backend)", () => {
+  test.each<[string, "nft" | "legacy", boolean]>([
+    ["iptables -t raw -L -n", "nft", true],
+    // The legacy kernel makes the table a listing names; no reset removes it (a tester's iptables-save then printed *raw).
+    ["iptables -t raw -L -n", "legacy", false],
+    ["ip6tables -t mangle -nvL", "legacy", false],
+    ["iptables -t security -S", "legacy", false],
+    ["iptables-legacy -C INPUT -j ACCEPT", "legacy", false],
+    ["iptables-save", "legacy", true],
+    ["iptables -V", "legacy", true],
+    ["iptables-legacy -L", "nft", false],
+    ["ping -c 1 198.18.0.2", "legacy", true],
+  ])("%s on a %s host: %s", (command, backend, ok) => {
+    expect(leavesNoStateOn(command.split(" "), backend)).toBe(ok);
   });
 });

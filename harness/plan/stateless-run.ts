@@ -104,13 +104,25 @@ export function countersZeroedOn(command: readonly string[], backend: Backend): 
 /**
  * Does the command leave a host of `backend` as a shared lab's reset expects
  * it? As leavesNoState, except that a legacy iptables command on an
- * nft-backend host, a listing too, makes the legacy table it names (the
+ * nft-backend host, a listing too (on a legacy-backend host, a listing:
+ * legacyTableListing), makes the legacy table it names (the
  * kernel instantiates one on first use), which no reset removes: every later
  * `iptables -L` or `iptables-save` there prints "# Warning: iptables-legacy
  * tables present", which a fresh lab's does not.
  */
 export function leavesNoStateOn(command: readonly string[], backend: Backend): boolean {
-  return leavesNoState(command) && !(backend === "nft" && /^ip6?tables-legacy/.test(command[0] ?? ""));
+  return leavesNoState(command) && !(backend === "nft" && /^ip6?tables-legacy/.test(command[0] ?? "")) && !(backend === "legacy" && legacyTableListing(command));
+}
+
+/**
+ * A legacy iptables listing or check (`iptables -t raw -L`, `-S`, `-C`; not
+ * `iptables-save`, which reads the tables the kernel holds, nor `-V`): the
+ * kernel makes the table it names on first use, and a legacy table cannot be
+ * removed, so on a legacy-backend host the next scenario's `iptables-save`
+ * would print a table a fresh lab's does not.
+ */
+function legacyTableListing(command: readonly string[]): boolean {
+  return /^ip6?tables(-legacy)?$/.test(command[0] ?? "") && command.slice(1).some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !command.slice(1).some((w) => w === "-V" || w === "--version");
 }
 
 /**
