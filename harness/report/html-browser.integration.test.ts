@@ -121,7 +121,7 @@ describe("fwspec run --coverage --html", () => {
     const row = page.locator("section.diff tr.changed", { hasText: "client -> server:8080/tcp4" });
     expect((await row.locator("td").allInnerTexts()).map((t) => t.replace(/\s+/g, " "))).toEqual([
       // Each side's rule with the line of its file that wrote it.
-      "client -> server:8080/tcp4", "open ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (rules.sh:1)", "dropped ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (inserted.sh:3)", "✗ not allowed",
+      "client -> server:8080/tcp4", "open server: ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT (rules.sh:1)", "dropped server: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (inserted.sh:3)", "✗ not allowed",
     ]);
     expect(await page.locator("section.diff tr.changed").count()).toBe(6);
     expect(problems).toEqual([]);
