@@ -57,6 +57,9 @@ describe("nmapArgv", () => {
     expect(timed).toContain("-sU");
     expect(timed).not.toContain("-6");
     expect(timed.join(" ")).toContain("--initial-rtt-timeout 2s --min-rtt-timeout 2s --max-rtt-timeout 2s");
+    // UDP: nmap's data folder without payloads, so a port with several (NTP 123) gets one datagram, not one per payload.
+    expect(timed.join(" ")).toContain("--datadir /usr/share/fwspec/nmap");
+    expect(quick).not.toContain("--datadir");
     // What a person pastes prints nmap's own table, not XML.
     expect(readableArgv(timed).join(" ")).not.toContain("-oX");
     expect(readableArgv(timed).slice(-3)).toEqual(["-p", "53", "198.18.0.2"]);

@@ -54,6 +54,9 @@ export function scanLimitSeconds(count: number, timing: ScanTiming): number {
   return 15 + Math.ceil(count / MIN_RATE) * 2 + (timing.kind === "timeout" ? timing.seconds : 1);
 }
 
+/** The lab image's nmap data folder for UDP sweeps: an empty nmap-payloads (docker/Dockerfile). */
+export const NMAP_DATA = "/usr/share/fwspec/nmap";
+
 /** A chosen source: one of the prober's own addresses, and the interface it is on. */
 export interface SweepSource {
   readonly address: string;
@@ -76,6 +79,11 @@ export function nmapArgv(protocol: SweepProtocol, family: Family, address: strin
   return [
     "nmap", ...(family === "ipv6" ? ["-6"] : []), protocol === "tcp" ? "-sS" : "-sU", "-Pn", "--disable-arp-ping", "-n", "--reason", "-oX", "-",
     "--max-retries", "0", "--min-rate", String(MIN_RATE), "--max-scan-delay", "0",
+    // UDP: one empty datagram per port, from a data folder whose nmap-payloads is empty (docker/Dockerfile). nmap's
+    // protocol-specific payloads send some ports two or more (NTP 123, TFTP 69, SNMP 161; --data-length 0 empties them but
+    // still sends one per payload), and the counters' sums assume one packet a port (resolve.ts): a REJECT's second
+    // count was taken for another port's, an admitted port read as refused. fwspec's listeners echo an empty datagram too.
+    ...(protocol === "udp" ? ["--datadir", NMAP_DATA] : []),
     // One known source port: the step's trace tells the sweep's packets from single probes' to the same ports.
     "-g", String(sourcePort),
     "--initial-rtt-timeout", wait[0]!, "--min-rtt-timeout", wait[1]!, "--max-rtt-timeout", wait[2]!,

@@ -38,17 +38,21 @@ function rules(family: Family): string[] {
     `${c} -A INPUT -p udp -m multiport --dports 5353,5356,5357 -j ACCEPT`,
     `${c} -A INPUT -p udp --dport 5354 -j DROP`,
     `${c} -A INPUT -p udp --dport 5355 -j REJECT`,
+    // Ports nmap knows several payloads for (TFTP, NTP): each gets one datagram, or the REJECT's second count reads 69 as refused.
+    `${c} -A INPUT -p udp --dport 69 -j ACCEPT`,
+    `${c} -A INPUT -p udp --dport 123 -j REJECT`,
     `${c} -P INPUT DROP`,
   ];
 }
 
 /**
- * What each port is, by construction. UDP 5353 gets nmap's mDNS payload, 5357 an empty datagram (nmap has no
- * payload for it): a listener must answer that too, as a single probe's datagram is (the socat listener before
- * did not, and the sweep said something else than the single probe's `open`).
+ * What each port is, by construction. A UDP sweep sends every port one empty datagram (no nmap payloads): a
+ * listener must answer that, as a single probe's datagram is (the socat listener before did not, and the sweep said
+ * something else than the single probe's `open`). 69 (TFTP) and 123 (NTP), for which nmap has several payloads, got
+ * two datagrams each before: 69, admitted, read as refused.
  */
-const OUTCOMES: Readonly<Record<number, string>> = { 8080: "open", 8081: "admitted", 8082: "refused", 8083: "refused", 8084: "unreachable", 8085: "unreachable", 8087: "open", 5353: "open", 5355: "refused", 5356: "admitted", 5357: "open" };
-const UDP = Array.from({ length: 11 }, (_, i) => 5350 + i);
+const OUTCOMES: Readonly<Record<number, string>> = { 8080: "open", 8081: "admitted", 8082: "refused", 8083: "refused", 8084: "unreachable", 8085: "unreachable", 8087: "open", 5353: "open", 5355: "refused", 5356: "admitted", 5357: "open", 69: "admitted", 123: "refused" };
+const UDP = [69, 123, ...Array.from({ length: 11 }, (_, i) => 5350 + i)];
 
 describe("sweeps", () => {
   it("classify every port of a mixed range as single probes do, on both families", async () => {
