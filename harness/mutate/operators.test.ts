@@ -214,6 +214,9 @@ describe("equivalence known from the rules alone", () => {
     ["same target", ["iptables -A INPUT -p tcp --dport 1 -j DROP", "iptables -A INPUT -p tcp --dport 1 -s 198.18.0.9 -j DROP"], [true]],
     ["different ports", ["iptables -A INPUT -p tcp --dport 1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 2 -j DROP"], [true]],
     ["overlapping, different targets", ["iptables -A INPUT -p tcp --dport 1 -s 127.0.0.1 -j ACCEPT", "iptables -A INPUT -p tcp --dport 1 -j DROP"], [false]],
+    // `! --dport 7001` matches 7002 (a tester's swap was called equivalent and never run; the scenario killed it).
+    ["a negated port", ["iptables -A NEG -p tcp -m tcp ! --dport 7001 -j DROP", "iptables -A NEG -p tcp -m tcp --dport 7002 -j ACCEPT"], [false]],
+    ["a negated port, the older spelling", ["iptables -A NEG -p tcp --dport ! 7001 -j DROP", "iptables -A NEG -p tcp --dport 7002 -j ACCEPT"], [false]],
     ["both RETURN (ufw-not-local)", ["iptables -A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN", "iptables -A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN"], [true]],
     ["RETURN and a jump", ["iptables -A X -m addrtype --dst-type LOCAL -j RETURN", "iptables -A X -m addrtype --dst-type LOCAL -j Y"], [false]],
     ["REJECTs answering differently", ["iptables -A INPUT -p tcp -j REJECT --reject-with tcp-reset", "iptables -A INPUT -p tcp -j REJECT"], [false]],

@@ -185,7 +185,9 @@ function firstInChain(a: RuleLine, b: RuleLine): RuleLine {
 
 function destinationPorts(line: RuleLine): string | undefined {
   const i = valueIndex(line.words, ["--dport", "--destination-port", "--dports", "--destination-ports"]);
-  return i >= 0 ? line.words[i] : undefined;
+  // A negated match (`! --dport 7001`, the older `--dport ! 7001`) matches every other port: none to compare.
+  if (i < 0 || line.words[i - 2] === "!" || line.words[i] === "!") return undefined;
+  return line.words[i];
 }
 
 /** Match modules that keep state or match by rate, count or chance: which packets reach them changes what they match. */
