@@ -70,7 +70,6 @@ function firstPacket(protocol: Protocol): string {
   return protocol === "udp" ? "its datagram" : "its SYN";
 }
 
-/** What a REJECT rule answers (`--reject-with`, the family's default when absent; a native nft rule's `reject with …` in nft's words). */
 /**
  * A reject answer (rejectAnswer's words) Linux passes to a UDP socket only as
  * a soft error, which a plain socket never reports: ICMP net and host
@@ -82,6 +81,7 @@ export function softForUdp(answer: string): boolean {
   return /(?:^|[\s-])(?:net-unreachable|host-unreachable|no-route|addr-unreachable)$/.test(answer);
 }
 
+/** What a REJECT rule answers (`--reject-with`, the family's default when absent; a native nft rule's `reject with …` in nft's words). */
 export function rejectAnswer(d: Decision): string {
   if (!/^\s*-A\s/.test(d.rule)) {
     const nft = nftRejectAnswer(d.rule, d.family);

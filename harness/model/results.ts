@@ -197,7 +197,7 @@ export interface StepResult {
   /** A failed apply step: the rules file lines the tool refused (CI annotates each on its line). */
   readonly rejected?: readonly RejectedRuleLine[];
   /** For apply (and reboot) steps: the loaded rulesets, their digest, and the host they are loaded on. */
-  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string; readonly nft?: string };
+  readonly evidence?: { readonly ipv4: string; readonly ipv6: string; readonly digest: string; readonly host?: string; readonly nft?: string; readonly unshown?: string };
 }
 
 export type CheckResult = ExpectationResult | CounterResult | StepResult;

@@ -115,14 +115,18 @@ export function leavesNoStateOn(command: readonly string[], backend: Backend): b
 }
 
 /**
- * A legacy iptables listing or check (`iptables -t raw -L`, `-S`, `-C`; not
- * `iptables-save`, which reads the tables the kernel holds, nor `-V`): the
+ * A legacy iptables listing or check (`iptables -t raw -L`, `-S`, `-C`,
+ * `iptables-save -t raw`; not a plain `iptables-save`, which reads the tables
+ * the kernel holds, nor `-V`): the
  * kernel makes the table it names on first use, and a legacy table cannot be
  * removed, so on a legacy-backend host the next scenario's `iptables-save`
  * would print a table a fresh lab's does not.
  */
 function legacyTableListing(command: readonly string[]): boolean {
-  return /^ip6?tables(-legacy)?$/.test(command[0] ?? "") && command.slice(1).some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !command.slice(1).some((w) => w === "-V" || w === "--version");
+  const [program = "", ...args] = command;
+  // `iptables-save -t raw` opens the table it names as a listing does; without -t it reads only the tables there are.
+  if (/^ip6?tables(-legacy)?-save$/.test(program)) return args.some((w) => w === "-t" || w.startsWith("--table") || /^-t./.test(w));
+  return /^ip6?tables(-legacy)?$/.test(program) && args.some((w) => IPTABLES_READ.has(w) || bundled(w, "LSC")) && !args.some((w) => w === "-V" || w === "--version");
 }
 
 /**

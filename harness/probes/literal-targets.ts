@@ -82,33 +82,38 @@ export async function routeChecked(lab: RunningLab, result: ProbeResult): Promis
   const n = unresolvedNeighbour(result.evidence.stderr);
   if (result.verdict !== "dropped" || !n || n.replying || n.address === result.address) return result;
   const hop = { to: { kind: "address" as const, address: n.address }, family: result.spec.family };
-  if ((await unheldTargets(lab, [hop])).size === 0) return result;
+  // A host that cannot be asked now (busy, gone) leaves the verdict as observed: this check never fails a probe itself.
+  const unheld = await unheldTargets(lab, [hop]).catch(() => new Set<string>());
+  if (unheld.size === 0) return result;
   const sender = n.at ?? result.spec.from;
   return {
     ...result,
     verdict: "error",
-    reason: `${sender} sent the probe's packet toward ${n.address}, which no lab host holds (the engine's gateway of its network, which answers nothing): the lab has no route from ${sender} to ${result.address}, so no firewall rule was tested; ` +
+    reason: `${sender} sent the probe's packet toward ${n.address}, which no lab host holds (so nothing answers there: on a lab network, the engine's gateway): the lab has no route from ${sender} to ${result.address}, so no firewall rule was tested; ` +
       "add a router on a network of each (`router: true`), or the route in a run step (`ip route add … via …`)",
   };
 }
 
 /**
- * `Network is unreachable` from the prober's own kernel, where its routing
- * table holds no route toward the target at all (`ip route show match`
- * lists none, not even a default: an IPv6 host on a network no router
- * joins): no packet left and no firewall rule was tested, so it is an error
- * naming the missing route, not `unreachable`. A route of type unreachable
- * or prohibit (a run step's) is a route, and its verdict stands.
+ * `Network is unreachable` from the prober's own kernel, where it has no
+ * route toward the target at all (`ip route get` says so too: not even a
+ * default, as for an IPv6 host on a network no router joins): no packet left
+ * and no firewall rule was tested, so it is an error naming the missing
+ * route, not `unreachable`. A route of type unreachable or prohibit (a run
+ * step's) is a route, and its verdict stands.
  */
 async function unroutedChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (!/Network is unreachable/.test(result.evidence.stderr)) return result;
   const from = lab.host(result.spec.from);
-  const shown = await from.exec(["ip", "-j", result.spec.family === "ipv4" ? "-4" : "-6", "route", "show", "match", result.address], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
-  if (shown === undefined || shown.exitCode !== 0 || shown.stdout.trim() !== "[]") return result;
+  // `ip route get` follows the routing rules (a run step's policy routing) as the kernel does; `Network is
+  // unreachable` is its answer for no route at all (an unreachable or prohibit route answers otherwise).
+  const source = result.spec.source ? ["from", result.spec.source] : [];
+  const got = await from.exec(["ip", result.spec.family === "ipv4" ? "-4" : "-6", "route", "get", result.address, ...source], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  if (got === undefined || got.exitCode === 0 || !/Network is unreachable/.test(got.stderr)) return result;
   return {
     ...result,
     verdict: "error",
-    reason: `${from.name} has no route to ${result.address} (its own kernel said Network is unreachable; its routing table holds none, not even a default), so no packet left and no firewall rule was tested; ` +
+    reason: `${from.name} has no route to ${result.address} (its own kernel said Network is unreachable, and so does \`ip route get\`: not even a default), so no packet left and no firewall rule was tested; ` +
       `add a router on a network of each (\`router: true\`), or the route in a run step (\`ip ${result.spec.family === "ipv6" ? "-6 " : ""}route add … via …\`)`,
   };
 }

@@ -137,8 +137,8 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
     }
   }
   result = await labChecked(lab, result);
-  // A silent connection the target holds half-open (greeting.ts) is found only now: ended too.
-  if (result.halfOpen) await ended(result);
+  // A silent connection the target holds half-open (greeting.ts) is found only now: ended too, and read past it.
+  if (result.halfOpen && (await ended(result))) after = await readAll();
   const { decidedBy, policies } = countersMoved(before, after);
   const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)));
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
@@ -182,11 +182,11 @@ async function decide(
   before: ReadonlyMap<string, SavedRuleset>,
   watch: readonly string[],
   readAll: () => Promise<Map<string, SavedRuleset>>,
-  endHalfOpen: (result: ProbeResult) => Promise<boolean>,
+  endLeftHalfOpen: (result: ProbeResult) => Promise<boolean>,
 ): Promise<{ result: ProbeResult; after: Map<string, SavedRuleset> }> {
   const spec = pending.spec;
   const endThenRead = async (result: ProbeResult) => {
-    await endHalfOpen(result);
+    await endLeftHalfOpen(result);
     return { result, after: await readAll() };
   };
   for (;;) {
@@ -200,7 +200,7 @@ async function decide(
       // One watched host: nothing of this probe can count after `mid` once a connection it left half-open on its
       // target is ended (a resend of its answer before that is its own). Several (a firewall on each end, routers):
       // a return-path packet may still be on its way.
-      const halfOpen = await endHalfOpen(result);
+      const halfOpen = await endLeftHalfOpen(result);
       return { result, after: watch.length > 1 || halfOpen ? await readAll() : mid };
     }
     const elapsed = pending.elapsed();

@@ -28,6 +28,9 @@ export const SYSCTL_GLOBS: readonly string[] = [
 /** Which iptables binaries `iptables` & co. are (the host's backend): a script could switch them. */
 const ALTERNATIVES = ["iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"];
 
+/** The neighbour tables' settings (ARP and IPv6 neighbour discovery, per link and default), under /proc/sys/net. */
+export const NEIGH_GLOBS: readonly string[] = ["ipv4/neigh/*/*", "ipv6/neigh/*/*"];
+
 /**
  * The reading: `sh -c READ_STATE` prints each part after a marker line, in as
  * few processes as it can (a reset reads it every time): one nft, one
@@ -38,9 +41,6 @@ const ALTERNATIVES = ["iptables", "iptables-save", "iptables-restore", "ip6table
  * read-only, so no script can write them); the neighbour tables' settings
  * always (netlink changes them: `ip ntable change`).
  */
-/** The neighbour tables' settings (ARP and IPv6 neighbour discovery, per link and default), under /proc/sys/net. */
-export const NEIGH_GLOBS: readonly string[] = ["ipv4/neigh/*/*", "ipv6/neigh/*/*"];
-
 export const READ_STATE = [
   `echo '${MARK}nft'; nft -j list ruleset`,
   `echo '${MARK}legacy4'; if read -r _ </proc/net/ip_tables_names; then iptables-legacy-save; fi`,

@@ -19,6 +19,11 @@ export interface LoadedRuleset {
   readonly ipv6: string;
   /** The native nftables tables as nft prints them (counter values left out); absent on hosts without native rules. */
   readonly nft?: string;
+  /**
+   * Tables iptables-save says it cannot show (a hand-written `table ip filter` with chains iptables-nft cannot
+   * read), as nft prints them: evidence and digest only (apply.ts withUnshownTables); no reading counts them.
+   */
+  readonly unshown?: string;
   /** sha256 of what both rulesets do (no counters, comments or empty ACCEPT tables), and of the native nft tables when present. */
   readonly digest: string;
 }
