@@ -45,6 +45,12 @@ function unsent(o: Observation): Observation {
   return { ...rest, result: { ...o.result, reason } };
 }
 
+/** fwspec-probe's count of ICMP errors that came back, for the probe's family: `icmp destination unreachable received: ipv4 +0, ipv6 +1`. */
+export function icmpSeen(stderr: string, family: Family): boolean {
+  const m = /icmp destination unreachable received: ipv4 \+(\d+), ipv6 \+(\d+)/.exec(stderr);
+  return m !== null && Number(m[family === "ipv4" ? 1 : 2]) > 0;
+}
+
 function parityOf(observed: ProbeResult, other: Observation): ParityObservation {
   const o = other.result;
   return {
@@ -72,6 +78,8 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     ...(observed.decision ? { decision: observed.decision } : {}),
     ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family, target: probe.address } } : {}),
     ...(probe.halfOpen ? { halfOpen: true } : {}),
+    // Over IPv6 only: a connecting TCP socket takes the first ICMPv6 error as soft (explain.ts explainMismatch).
+    ...(family === "ipv6" && icmpSeen(probe.evidence.stderr, family) ? { icmpSeen: true } : {}),
     ...(!observed.decision && observed.decidedBy.some((d) => d.rule.handle !== undefined && (d.rule.target === "DROP" || d.rule.target === "REJECT")) ? { countedNative: true } : {}),
   };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);

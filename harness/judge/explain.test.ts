@@ -10,8 +10,8 @@ import type { Observation } from "../probes/observe.ts";
 import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import { expectationFailure } from "../report/failure.ts";
 import type { Expectation } from "../scenario/model.ts";
-import { judgeExpectation } from "./expectation.ts";
-import { softForUdp, verdictCause } from "./explain.ts";
+import { icmpSeen, judgeExpectation } from "./expectation.ts";
+import { explainMismatch, softForUdp, verdictCause } from "./explain.ts";
 
 const EST = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 const MULTIPORT = "-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT";
@@ -218,5 +218,22 @@ describe("a UDP datagram a reject rule answered with a soft error (ICMP net or h
     expect(softForUdp("icmp6-addr-unreachable")).toBe(true);
     expect(softForUdp("icmp-host-prohibited")).toBe(false);
     expect(verdictCause("dropped", { decision: nft("no-route", "counters"), watched: true }, "tcp")).toMatch(/counted one of its packets$/);
+  });
+});
+
+describe("an IPv6 REJECT the client did not report in time (a 1 s timeout)", () => {
+  test("the meaning line says the ICMP error came back and why the client saw none", () => {
+    const ev = { decision: decision({ family: "ipv6", rule: "-A INPUT -p tcp -m tcp --dport 28 -m limit --limit 20/sec -j REJECT --reject-with icmp6-adm-prohibited", action: "reject" }), watched: true, icmpSeen: true };
+    expect(explainMismatch("unreachable", "dropped", ev, "tcp")).toMatch(/^dropped, not unreachable: an ICMP error did come back .* give this check a timeout of 2 s or more\./);
+    // Without the count, the usual words.
+    expect(explainMismatch("unreachable", "dropped", { ...ev, icmpSeen: false }, "tcp")).toMatch(/^dropped, not unreachable: unreachable needs an ICMP error/);
+  });
+
+  test.each([
+    ["fwspec-probe: icmp destination unreachable received: ipv4 +0, ipv6 +1\n", "ipv6", true],
+    ["fwspec-probe: icmp destination unreachable received: ipv4 +0, ipv6 +1\n", "ipv4", false],
+    ["nc: connect to 2001:db8::2 port 28 (tcp) timed out\n", "ipv6", false],
+  ] as const)("icmpSeen(%j, %s) = %s", (stderr, family, seen) => {
+    expect(icmpSeen(stderr, family)).toBe(seen);
   });
 });

@@ -25,6 +25,8 @@ export interface Evidence {
   readonly countedNative?: boolean;
   /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
   readonly halfOpen?: boolean;
+  /** Over IPv6: the prober noted ICMPv6 errors coming back while the tool reported none (fwspec-probe's count). */
+  readonly icmpSeen?: boolean;
 }
 
 /**
@@ -204,6 +206,10 @@ function sentence(text: string): string {
 /** The meaning line of a failed expectation: what the difference means, then why, naming the deciding rule. */
 export function explainMismatch(expected: ExpectedVerdict, actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   if (actual === "error") return verdictCause(actual, ev, protocol);
+  // A TCP client over IPv6 takes the first ICMPv6 error as soft and reports the one its resent SYN gets, a second later.
+  if (actual === "dropped" && ev.icmpSeen && protocol !== "udp" && (expected === "unreachable" || expected === "refused")) {
+    return `dropped, not ${expected}: an ICMP error did come back (the probe counted it), but the client reported none before its timeout. Linux takes the first ICMPv6 error of a connecting TCP socket as soft and reports the one its resent SYN gets about a second later: with a timeout under 2 s, or a probe waited out (no early verdict), an IPv6 REJECT reads dropped; give this check a timeout of 2 s or more. ${sentence(verdictCause(actual, ev, protocol))}`;
+  }
   return `${contrast(expected, actual, nftWords(ev))}. ${sentence(verdictCause(actual, ev, protocol))}`;
 }
 
