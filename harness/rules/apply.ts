@@ -9,6 +9,7 @@
  */
 import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
 import { oneLine } from "../text.ts";
+import { addressesOutsideLab } from "./addresses-named.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { CommandError, LabError } from "../errors.ts";
@@ -154,6 +155,14 @@ function interfaceNote(loaded: LoadedRuleset, host: LabHost): string[] {
   return [`the rules match interface(s) ${missing.join(", ")}, which ${host.name} does not have (its interfaces: ${own}): those matches never hold; name the interfaces with \`interfaces:\` on the host, or use its names in the rules`];
 }
 
+/** Rules matching addresses no lab host can hold never match lab traffic: said, with the lab's ranges (rules/addresses-named.ts). */
+export function addressNote(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6" | "nft">, host: Pick<LabHost, "name">): string[] {
+  const outside = addressesOutsideLab(loaded);
+  if (outside.length === 0) return [];
+  const shown = outside.slice(0, 5).join(", ") + (outside.length > 5 ? ` and ${outside.length - 5} more` : "");
+  return [`the rules on ${host.name} match address(es) ${shown}, which no lab host can hold (lab addresses lie in 198.18.0.0/15 and 2001:db8::/32): those matches never hold for lab traffic, so what they allow or block is not tested here`];
+}
+
 /**
  * A native nftables table named like one of iptables' own (`table ip filter`
  * with a lower-case `input` base chain): on an nft-backend host fwspec reads
@@ -228,7 +237,7 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   if (native) markNative(host, (await nativeTables(host)).length > 0);
   // The flush and the read are independent (no traffic in between): side by side.
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
-  const warnings = [...interfaceNote(after.loaded, host), ...nativeUnderIptablesName(after.loaded, host.name)];
+  const warnings = [...interfaceNote(after.loaded, host), ...addressNote(after.loaded, host), ...nativeUnderIptablesName(after.loaded, host.name)];
   const notes = [...dnsNote(sources, after.loaded, host), ...warnings];
   const loaded = await withUnshownTables(host, after.loaded);
   return {
