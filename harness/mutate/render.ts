@@ -91,7 +91,8 @@ export function renderMutationConsole(r: MutationReport, options: { killed?: boo
   const cwd = options.cwd ?? process.cwd();
   const out: string[] = [];
   for (const s of r.scenarios) {
-    const shown = s.mutants.filter((m) => m.status !== "killed" || options.killed);
+    // A kill that contradicts a claim made before running (a proof, a declaration) is always shown: the claim was wrong.
+    const shown = s.mutants.filter((m) => m.status !== "killed" || options.killed || m.contradicts);
     // A stopped run lists every finished scenario: what the partial score is made of.
     if (shown.length === 0 && !s.skipped && !r.stopped) continue;
     out.push("", scenarioLine(s, cwd));

@@ -176,3 +176,13 @@ describe("mutateScenarios on a fake lab", () => {
     expect(report.scenarios[0]!.mutants.map((m) => `${m.status}${m.ran === false ? " (not run)" : ""}: ${m.detail}`)).toEqual([expect.stringMatching(/^equivalent: /)]);
   });
 });
+
+test("a kill that contradicts a claim made before running is listed without --killed: the claim was wrong", () => {
+  const base = { id: "swap@neg.v4:15", operator: "swap", changes: [] };
+  const contradicting = checkedAgainst({ ...base, status: "killed", detail: "`remote -> server:7002 dropped` failed" }, "the rules match different destination ports (7001 and 7002)");
+  const plain = { id: "delete@neg.v4:16", operator: "delete", changes: [], status: "killed" as const, detail: "`remote -> server:7002 dropped` failed" };
+  const text = renderMutationConsole(summarize([{ file: "/s.yaml", name: "s", mutants: [contradicting, plain], durationMs: 1 }], 1, false), { cwd: "/" });
+  expect(text).toContain("  killed: swap@neg.v4:15\n");
+  expect(text).toContain("CONTRADICTS the equivalence fwspec proved before running");
+  expect(text).not.toContain("delete@neg.v4:16");
+});
