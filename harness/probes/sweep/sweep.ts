@@ -25,7 +25,7 @@ import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
-import { silentByTrace } from "./trace-silent.ts";
+import { answeredByTrace, silentByTrace } from "./trace-silent.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
@@ -274,6 +274,13 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     if (ports.length === 0) return;
     const d = decideAnswered(ports.map((port) => ({ port, answer: answers.get(port)!, cls: classes.get(port)! })), counts, hidden(), spec.protocol, spec.family, native);
     apply(d.decided);
+    // Ports the counters cannot tell (a reject rule without a counter): the trace may show the packet rejected or let in.
+    const unsure = [...d.decided].filter(([, x]) => x.outcome === "undetermined").map(([p]) => p);
+    if (unsure.length > 0 && options.readTrace) {
+      const target = spec.to.kind === "host" ? spec.to.host : undefined;
+      const shown = answeredByTrace(unsure, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), target);
+      for (const [port, x] of shown) set(port, x.outcome === "refused" ? { ...x, outcome: classes.get(port) === "unreachable" ? "unreachable" : "refused" } : x);
+    }
     for (const u of d.undecided) {
       if (!canSplit(u.ports)) {
         for (const p of u.ports) set(p, lastResort(p, classes.get(p)!, counts, u.ports.length > 1 ? `the batch budget (${MAX_BATCHES}) ran out; ${u.why}` : u.why, native));

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { type TracedProbe } from "../../rules/trace.ts";
 import { parseTrace } from "../../rules/trace-events.ts";
-import { silentByTrace } from "./trace-silent.ts";
+import { answeredByTrace, silentByTrace } from "./trace-silent.ts";
 
 const SPORT = 30924;
 /** One SYN of the sweep (source port SPORT) to 198.19.167.2:`dport`, marked by fwspec's table, then walking `table chain`. */
@@ -39,5 +39,31 @@ describe("silentByTrace", () => {
   test("the evidence names the trace and where the packet was dropped", () => {
     expect(decided.get(8075)).toEqual({ outcome: "dropped", evidence: "no answer; the nftables trace shows its packet dropped: server: ipv4 inet filter input policy drop", rules: ["server: ipv4 inet filter input policy drop"] });
     expect(decided.get(8083)?.rules).toEqual(["server: ipv4 inet filter input tcp dport 8083 drop"]);
+  });
+});
+
+describe("answeredByTrace (a reset or port unreachable the counters cannot tell: no counter on the reject rule)", () => {
+  const lines = [
+    ...walk("b1", 25, "trace id b1 inet filter input rule tcp dport 25 reject with tcp reset (verdict drop)"),
+    ...walk("b2", 100, "trace id b2 inet filter input rule tcp dport 100 accept (verdict accept)"),
+    ...walk("b3", 101, "trace id b3 inet filter input policy drop"),
+  ];
+  const events = new Map([["server", parseTrace(lines.join("\n"))]]);
+
+  test.each<[string, number, string | undefined]>([
+    ["a reject rule took its packet: refused, by that rule", 25, "refused"],
+    ["accepted on the target: the kernel answered, admitted", 100, "admitted"],
+    ["no packet of the port in the trace: left as it was", 102, undefined],
+    ["dropped in the trace, yet answered: left as it was (never a guess)", 101, undefined],
+  ])("%s", (_, port, outcome) => {
+    expect(answeredByTrace([25, 100, 101, 102], events, probe, "server").get(port)?.outcome).toBe(outcome);
+  });
+
+  test("accepted on a host that is not the target (a router on the path): left as it was", () => {
+    expect(answeredByTrace([100], events, probe, "web").get(100)).toBeUndefined();
+  });
+
+  test("the evidence names the rejecting rule", () => {
+    expect(answeredByTrace([25], events, probe, "server").get(25)).toEqual({ outcome: "refused", evidence: "the nftables trace shows its packet rejected: server: ipv4 inet filter input tcp dport 25 reject with tcp reset", rules: ["server: ipv4 inet filter input tcp dport 25 reject with tcp reset"] });
   });
 });

@@ -8,7 +8,7 @@
  * (not printed yet, accepted, rejected without an answer seen) is left to the
  * counters and further batches: the trace is evidence, never a guess.
  */
-import type { TracedProbe } from "../../rules/trace.ts";
+import { type TracedProbe, traceDecision } from "../../rules/trace.ts";
 import type { TraceEvent } from "../../rules/trace-events.ts";
 import { traceEarlyVerdict } from "../trace-early.ts";
 import type { SweepProtocol } from "./nmap.ts";
@@ -21,6 +21,32 @@ export function silentByTrace(ports: readonly number[], events: ReadonlyMap<stri
     if (early?.verdict !== "dropped") continue;
     const rules = early.rules.map((r) => r.replace(/ \(its trace\)$/, ""));
     out.set(port, { outcome: "dropped", evidence: `no answer; the nftables trace shows its packet dropped: ${rules.join(" and ")}`, rules });
+  }
+  return out;
+}
+
+/**
+ * Answered ports (an RST, UDP: port unreachable) whose counters cannot tell a
+ * REJECT from the kernel (a reject rule without a `counter` statement): the
+ * trace shows the port's own packet either rejected by a rule on a watched
+ * host (`refused`, that rule) or accepted on every watched host that traced
+ * it, the target among them (the kernel answered: `admitted`, nothing
+ * listening). Anything else is left as it was.
+ */
+export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<string, readonly TraceEvent[]>, probe: (port: number) => TracedProbe, target: string | undefined): Map<number, Decided> {
+  const out = new Map<number, Decided>();
+  for (const port of ports) {
+    const decisions = [...events].flatMap(([host, list]) => {
+      const d = traceDecision(list, probe(port), { host, handles: new Map(), saved: {} });
+      return d ? [d] : [];
+    });
+    const rejected = decisions.find((d) => d.action === "reject");
+    if (rejected) {
+      const rule = `${rejected.host}: ${rejected.family} ${rejected.table} ${rejected.path.at(-1) ?? ""} ${rejected.rule}`;
+      out.set(port, { outcome: "refused", evidence: `the nftables trace shows its packet rejected: ${rule}`, rules: [rule] });
+    } else if (target !== undefined && decisions.length > 0 && decisions.every((d) => d.action === "accept") && decisions.some((d) => d.host === target)) {
+      out.set(port, { outcome: "admitted", evidence: "the nftables trace shows its packet accepted on its way to the target: the target's kernel answered — the firewall admitted it and nothing listens", rules: [] });
+    }
   }
   return out;
 }
