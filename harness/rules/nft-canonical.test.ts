@@ -31,6 +31,9 @@ test.each([
   ["tcp dport 28 reject with icmp type host-prohibited", "tcp dport 28 reject with icmp host-prohibited", "inet fw"],
   ["tcp dport 29 reject with icmpv6 type admin-prohibited", "tcp dport 29 reject with icmpv6 admin-prohibited", "inet fw"],
   ["counter reject with tcp reset", "meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset", "inet fw"],
+  // A reject with an IPv4 (IPv6) type in an inet table: nft prints the family match it implies (a tester's record named no line).
+  ["tcp dport 9001 counter reject with icmp type host-unreachable", "meta nfproto ipv4 tcp dport 9001 counter packets 0 bytes 0 reject with icmp host-unreachable", "inet filter"],
+  ["tcp dport 9002 counter reject with icmpv6 type addr-unreachable", "meta nfproto ipv6 tcp dport 9002 counter packets 0 bytes 0 reject with icmpv6 addr-unreachable", "inet filter"],
   // A bare reject after a family match, as the tester's lab printed it.
   ["ip protocol tcp tcp dport 8083 counter reject", "ip protocol tcp tcp dport 8083 counter packets 1 bytes 60 reject with icmp port-unreachable", "inet filter"],
   ["ip6 nexthdr tcp tcp dport 8083 counter reject", "ip6 nexthdr tcp tcp dport 8083 counter packets 1 bytes 80 reject with icmpv6 port-unreachable", "inet filter"],

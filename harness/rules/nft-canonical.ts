@@ -85,6 +85,10 @@ export function canonicalNftRule(text: string, table?: string): string {
     const implied = HEADER[p] === next && (key === "meta l4proto" || (key === "ip protocol" && family === "ip") || (key === "ip6 nexthdr" && family === "ip6"));
     return implied ? "" : all;
   });
+  // A reject with an IPv4 (IPv6) ICMP type holds only for that family: in an inet table nft adds the `meta nfproto ipv4`
+  // (`ipv6`) a person may leave out, first in the rule.
+  const rejectFamily = /\breject with icmp (?!port-unreachable\b)\S/.test(code) ? "ipv4" : /\breject with icmpv6 (?!port-unreachable\b)\S/.test(code) ? "ipv6" : undefined;
+  if (rejectFamily && family !== "ip" && family !== "ip6") code = code.replace(new RegExp(`^meta nfproto ${rejectFamily} `), "");
   // `reject with tcp reset` holds only for TCP: nft adds the `meta l4proto tcp` a person may leave out.
   if (/\breject with tcp reset\b/.test(code)) {
     const rest = code.replace(/\breject with tcp reset\b/, "").replace(/\bmeta l4proto tcp\b/, "");
