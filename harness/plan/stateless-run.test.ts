@@ -123,6 +123,9 @@ describe("leavesNoStateOn (the host's backend)", () => {
     ["iptables -V", "legacy", true],
     ["iptables-legacy -L", "nft", false],
     ["ping -c 1 198.18.0.2", "legacy", true],
+    // Neighbour-table settings: shown, shareable; changed, not (the handoff compares them).
+    ["ip ntable show dev eth0", "nft", true],
+    ["ip ntable change name ndisc_cache dev eth0 ucast_probes 0", "nft", false],
   ])("%s on a %s host: %s", (command, backend, ok) => {
     expect(leavesNoStateOn(command.split(" "), backend)).toBe(ok);
   });

@@ -34,7 +34,7 @@ const SAVE_COUNTERS = { letters: "c", longs: ["--counters"] } as const;
 /** nft options a listing may carry (none reads a file or changes anything); `-s` leaves counters out. */
 const NFT_LIST_OPTIONS = new Set(["-a", "--handle", "-j", "--json", "-n", "--numeric", "-N", "--reversedns", "-s", "--stateless", "-t", "--terse", "-y", "--numeric-priority", "-p", "--numeric-protocol", "-T", "--numeric-time"]);
 /** `ip OBJECT ACTION` pairs that show, or flush what a fresh host starts without (neighbour entries). */
-const IP_OBJECTS = new Set(["link", "l", "addr", "address", "a", "route", "r", "rule", "neigh", "neighbour", "neighbor", "n"]);
+const IP_OBJECTS = new Set(["link", "l", "addr", "address", "a", "route", "r", "rule", "neigh", "neighbour", "neighbor", "n", "ntable"]);
 
 function ipLeavesNoState(args: readonly string[]): boolean {
   const words = args.filter((w) => !w.startsWith("-"));

@@ -32,3 +32,38 @@ it("does not take an earlier probe's resent answers for a later probe's evidence
   const evidence = JSON.stringify({ decidedBy: udp.decidedBy, stoppedEarly: udp.evidence.stoppedEarly, reason: udp.reason });
   expect(evidence).not.toMatch(/sport 6002/);
 });
+
+it("ends the half-open connection a DNAT left on the host behind the router, not only on the target probed", async () => {
+  const scenario = defineScenario({
+    name: "a port forward whose answers are dropped",
+    description: "the backend's resent SYN-ACK is not a later probe's evidence",
+    family: "ipv4",
+    networks: ["lan", "dmz"],
+    hosts: {
+      client: { networks: ["lan"] },
+      router: { firewall: true, router: true, backend: "nft", networks: ["lan", "dmz"], listen: ["tcp/80"] },
+      backend: { networks: ["dmz"], listen: ["tcp/8080", "udp/5353"] },
+    },
+    steps: [
+      {
+        apply: {
+          host: "router",
+          commands: [
+            "iptables -t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination {{ backend.ipv4 }}:8080",
+            "iptables -A FORWARD -p tcp --sport 8080 -j DROP",
+            // The UDP answer is dropped by a rule that counts nothing: the probe waits out its 2 s, across the resend.
+            "nft add table inet quiet",
+            "nft 'add chain inet quiet answers { type filter hook forward priority 10; }'",
+            "nft add rule inet quiet answers udp sport 5353 drop",
+          ],
+        },
+      },
+      { expect: ["client -> router:80 dropped", "client -> backend:5353/udp dropped"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const s = report.scenarios[0]!;
+  expect(s.status, JSON.stringify([s.errors, s.steps.map((x) => x.message)])).toBe("passed");
+  const udp = s.expectations.find((e) => e.port === 5353)!;
+  expect(JSON.stringify({ decidedBy: udp.decidedBy, stoppedEarly: udp.evidence.stoppedEarly })).not.toMatch(/sport 8080/);
+});

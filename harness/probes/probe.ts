@@ -180,8 +180,20 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const from = lab.host(result.spec.from);
   const peer = result.spec.source ?? (target === from ? result.address : lab.addressFor(target, from, result.spec.family));
   const [tool, ...args] = halfOpenCommand(result.spec.port, peer);
-  const r = await target.exec([tool!, "-K", ...args], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
-  return r !== undefined && r.exitCode === 0 && r.stdout.trim() !== "";
+  const ended = (host: LabHost, argv: readonly string[]) => host.exec([...argv], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false);
+  // In a routed lab a DNAT may have sent the SYN on to another host, which holds it half-open on the rewritten port:
+  // there, every half-open socket from the prober's address (probes of a family run one at a time; a batch's after
+  // all of it), as the host sees it when no SNAT rewrote it.
+  const routed = [...lab.hosts.values()].some((h) => h.spec.router);
+  const others = routed ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
+  const found = await Promise.all([
+    ended(target, [tool!, "-K", ...args]),
+    ...others.map((h) => {
+      const seen = result.spec.source ?? lab.addressFor(h, from, result.spec.family);
+      return ended(h, ["ss", "-K", "-Htn", "state", "syn-recv", "dst", seen.includes(":") ? `[${seen}]` : seen]);
+    }),
+  ]);
+  return found.some(Boolean);
 }
 
 export async function runProbe(lab: RunningLab, spec: ProbeSpec): Promise<ProbeResult> {
