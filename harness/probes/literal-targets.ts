@@ -79,6 +79,7 @@ export function unheldResult(spec: ProbeSpec): ProbeResult {
  */
 export async function routeChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (result.verdict === "unreachable") return await unroutedChecked(lab, result);
+  if (result.verdict === "error") return await blackholeChecked(lab, result);
   const n = unresolvedNeighbour(result.evidence.stderr);
   if (result.verdict !== "dropped" || !n || n.replying || n.address === result.address) return result;
   const hop = { to: { kind: "address" as const, address: n.address }, family: result.spec.family };
@@ -116,4 +117,19 @@ async function unroutedChecked(lab: RunningLab, result: ProbeResult): Promise<Pr
     reason: `${from.name} has no route to ${result.address} (its own kernel said Network is unreachable, and so does \`ip route get\`: not even a default), so no packet left and no firewall rule was tested; ` +
       `add a router on a network of each (\`router: true\`), or the route in a run step (\`ip ${result.spec.family === "ipv6" ? "-6 " : ""}route add … via …\`)`,
   };
+}
+
+/**
+ * `Invalid argument` from the prober's own connect(): its route to the target
+ * is a blackhole (a run step's `ip route add blackhole …`; `ip route get` says
+ * the same). Still an error (no packet left, no firewall rule was tested),
+ * said in those words instead of "output not understood".
+ */
+async function blackholeChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
+  if (!/Invalid argument/.test(result.evidence.stderr) || result.address === "") return result;
+  const from = lab.host(result.spec.from);
+  const source = result.spec.source ? ["from", result.spec.source] : [];
+  const got = await from.exec(["ip", result.spec.family === "ipv4" ? "-4" : "-6", "route", "get", result.address, ...source], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  if (got === undefined || got.exitCode === 0 || !/Invalid argument/.test(got.stderr)) return result;
+  return { ...result, reason: `${from.name} routes ${result.address} into a blackhole (a route of type blackhole: \`ip route get\` says Invalid argument), so its own kernel refused the connection and no packet left: no firewall rule was tested` };
 }

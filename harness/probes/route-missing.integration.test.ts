@@ -31,3 +31,19 @@ it("a target no route leads to is an error, not dropped", async () => {
   expect(results[0]!.reason).toMatch(/^ha sent the probe's packet toward 198\.18\.80\.1, which no lab host holds .* the lab has no route from ha to 198\.18\.82\.10/);
   expect(results[1]!.reason).toMatch(/^ha has no route to 2001:db8:82::10 .*not even a default/);
 });
+
+it("a blackhole route a run step added is said as such, not as output not understood", async () => {
+  const scenario = defineScenario({
+    name: "a blackhole route",
+    description: "the prober's own kernel refuses the connect",
+    hosts: { client: {}, server: { listen: ["tcp/22"] } },
+    steps: [
+      { run: { host: "client", command: "ip route add blackhole {{ server.ipv4 }}/32" } },
+      { expect: ["client -> server:22/tcp4 blocked"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const e = report.scenarios[0]!.expectations[0]!;
+  expect(e.actual).toBe("error");
+  expect(e.reason).toMatch(/^client routes 198\.\S+ into a blackhole .* no firewall rule was tested$/);
+});
