@@ -5,7 +5,10 @@
  * probing host's own. Any other literal is held when the lab knows it (a
  * host's address on one of its networks, or one it declares), else when a
  * host has it now (`ip -j addr show`: an address a run step added); a target
- * no host holds is an error result, never probed.
+ * no host holds is an error result, never probed. Likewise after a probe
+ * (routeChecked), whatever its target: a packet sent toward a next hop no
+ * host holds, or refused by the prober's own routing (no route, a
+ * blackhole), tested no firewall rule, and is an error saying so.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import { addressValue } from "../model/cidr.ts";
@@ -106,11 +109,8 @@ export async function routeChecked(lab: RunningLab, result: ProbeResult): Promis
 async function unroutedChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (!/Network is unreachable/.test(result.evidence.stderr)) return result;
   const from = lab.host(result.spec.from);
-  // `ip route get` follows the routing rules (a run step's policy routing) as the kernel does; `Network is
-  // unreachable` is its answer for no route at all (an unreachable or prohibit route answers otherwise).
-  const source = result.spec.source ? ["from", result.spec.source] : [];
-  const got = await from.exec(["ip", result.spec.family === "ipv4" ? "-4" : "-6", "route", "get", result.address, ...source], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
-  if (got === undefined || got.exitCode === 0 || !/Network is unreachable/.test(got.stderr)) return result;
+  // `Network is unreachable` is `ip route get`'s answer for no route at all (an unreachable or prohibit route answers otherwise).
+  if (!/Network is unreachable/.test(await routeGetError(from, result))) return result;
   return {
     ...result,
     verdict: "error",
@@ -128,8 +128,18 @@ async function unroutedChecked(lab: RunningLab, result: ProbeResult): Promise<Pr
 async function blackholeChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (!/Invalid argument/.test(result.evidence.stderr) || result.address === "") return result;
   const from = lab.host(result.spec.from);
+  if (!/Invalid argument/.test(await routeGetError(from, result))) return result;
+  return { ...result, reason: `${from.name} routes ${result.address} into a blackhole (a route of type blackhole: \`ip route get\` says Invalid argument), so its own kernel refused the connection and no packet left: no firewall rule was tested` };
+}
+
+/**
+ * What `ip route get` on the prober says for the probe's target (from its
+ * source, if it has one) when it finds no usable route: its error, or "" when
+ * a route was found or the command could not run. It follows the routing
+ * rules (a run step's policy routing) as the kernel does.
+ */
+async function routeGetError(from: LabHost, result: ProbeResult): Promise<string> {
   const source = result.spec.source ? ["from", result.spec.source] : [];
   const got = await from.exec(["ip", result.spec.family === "ipv4" ? "-4" : "-6", "route", "get", result.address, ...source], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
-  if (got === undefined || got.exitCode === 0 || !/Invalid argument/.test(got.stderr)) return result;
-  return { ...result, reason: `${from.name} routes ${result.address} into a blackhole (a route of type blackhole: \`ip route get\` says Invalid argument), so its own kernel refused the connection and no packet left: no firewall rule was tested` };
+  return got === undefined || got.exitCode === 0 ? "" : got.stderr;
 }

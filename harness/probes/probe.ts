@@ -140,15 +140,18 @@ export function probedHost(lab: RunningLab, spec: ProbeSpec): LabHost | undefine
   return isLoopbackTarget(spec.to.address) ? lab.host(spec.from) : knownHolder(lab, spec.to.address, spec.family);
 }
 
+/** The peer `host` sees for a probe: its source, else the prober's address toward it (its own loopback's for a loopback probe of itself). */
+function peerSeenBy(lab: RunningLab, host: LabHost, result: ProbeResult): string {
+  const from = lab.host(result.spec.from);
+  return result.spec.source ?? (host === from ? result.address : lab.addressFor(host, from, result.spec.family));
+}
+
 /** A silent connection (greeting.ts) with the target asked whether it holds this prober's connection half-open. */
 async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
   if (!silentConnection(result)) return result;
   const target = probedHost(lab, result.spec);
   if (!target) return result;
-  // The peer the target sees: the probe's source, else the prober's address toward it (its own loopback's for a loopback probe).
-  const from = lab.host(result.spec.from);
-  const peer = result.spec.source ?? (target === from ? result.address : lab.addressFor(target, from, result.spec.family));
-  const ss = await target.exec(halfOpenCommand(result.spec.port, peer), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  const ss = await target.exec(halfOpenCommand(result.spec.port, peerSeenBy(lab, target, result)), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
   return ungreeted(result, target.name, ss);
 }
 
@@ -178,8 +181,7 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const target = probedHost(lab, result.spec);
   if (!target) return false;
   const from = lab.host(result.spec.from);
-  const peer = result.spec.source ?? (target === from ? result.address : lab.addressFor(target, from, result.spec.family));
-  const [tool, ...args] = halfOpenCommand(result.spec.port, peer);
+  const [tool, ...args] = halfOpenCommand(result.spec.port, peerSeenBy(lab, target, result));
   const ended = (host: LabHost, argv: readonly string[]) => host.exec([...argv], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false);
   // In a routed lab a DNAT may have sent the SYN on to another host, which holds it half-open on the rewritten port:
   // there, every half-open socket from the prober's address (probes of a family run one at a time; a batch's after
@@ -189,7 +191,7 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const found = await Promise.all([
     ended(target, [tool!, "-K", ...args]),
     ...others.map((h) => {
-      const seen = result.spec.source ?? lab.addressFor(h, from, result.spec.family);
+      const seen = peerSeenBy(lab, h, result);
       return ended(h, ["ss", "-K", "-Htn", "state", "syn-recv", "dst", seen.includes(":") ? `[${seen}]` : seen]);
     }),
   ]);

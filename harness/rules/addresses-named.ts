@@ -11,7 +11,7 @@
 import { overlaps, parseCidr, type Cidr } from "../model/cidr.ts";
 import type { Family } from "../model/types.ts";
 import type { LoadedRuleset } from "./read.ts";
-import { tokenizeRule } from "./tokenize.ts";
+import { savedRuleTokens } from "./tokenize.ts";
 
 const IPTABLES_FLAGS = new Set(["-s", "-d", "--source", "--destination", "--src", "--dst"]);
 const RANGE_FLAGS = new Set(["--src-range", "--dst-range"]);
@@ -33,24 +33,12 @@ function cidrOf(text: string): { cidr: Cidr; text: string } | undefined {
 }
 
 function fromSave(save: string): string[] {
-  const out: string[] = [];
-  for (const line of save.split("\n")) {
-    if (!line.startsWith("-A ")) continue;
-    let tokens: string[];
-    try {
-      tokens = tokenizeRule(line);
-    } catch {
-      continue;
-    }
-    tokens.forEach((t, i) => {
-      const v = tokens[i + 1];
-      // A negated match (`! -s 172.16.0.0/12`) holds for every lab address: no note.
-      if (v === undefined || tokens[i - 1] === "!") return;
-      if (IPTABLES_FLAGS.has(t)) out.push(...v.split(","));
-      else if (RANGE_FLAGS.has(t)) out.push(...v.split("-"));
-    });
-  }
-  return out;
+  return savedRuleTokens(save).flatMap((tokens) => tokens.flatMap((t, i) => {
+    const v = tokens[i + 1];
+    // A negated match (`! -s 172.16.0.0/12`) holds for every lab address: no note.
+    if (v === undefined || tokens[i - 1] === "!") return [];
+    return IPTABLES_FLAGS.has(t) ? v.split(",") : RANGE_FLAGS.has(t) ? v.split("-") : [];
+  }));
 }
 
 function fromNft(listing: string): string[] {

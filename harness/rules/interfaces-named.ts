@@ -7,7 +7,7 @@
  * `"eth*"` match a prefix.
  */
 import type { LoadedRuleset } from "./read.ts";
-import { tokenizeRule } from "./tokenize.ts";
+import { savedRuleTokens } from "./tokenize.ts";
 
 const IPTABLES_FLAGS = new Set(["-i", "-o", "--in-interface", "--out-interface"]);
 
@@ -15,20 +15,7 @@ const IPTABLES_FLAGS = new Set(["-i", "-o", "--in-interface", "--out-interface"]
 const NFT_MATCH = /\b(?:iif|oif|iifname|oifname)\s+(?:!=\s*)?(\{[^}]*\}|"[^"]*"|[^\s;{}]+)/g;
 
 function fromSave(save: string): string[] {
-  const out: string[] = [];
-  for (const line of save.split("\n")) {
-    if (!line.startsWith("-A ")) continue;
-    let tokens: string[];
-    try {
-      tokens = tokenizeRule(line);
-    } catch {
-      continue;
-    }
-    tokens.forEach((t, i) => {
-      if (IPTABLES_FLAGS.has(t) && tokens[i + 1] !== undefined) out.push(tokens[i + 1]!);
-    });
-  }
-  return out;
+  return savedRuleTokens(save).flatMap((tokens) => tokens.flatMap((t, i) => (IPTABLES_FLAGS.has(t) && tokens[i + 1] !== undefined ? [tokens[i + 1]!] : [])));
 }
 
 /**

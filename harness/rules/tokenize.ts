@@ -211,3 +211,15 @@ export function restoreWords(line: string): string[] {
   if (inWord) words.push(buf);
   return words;
 }
+
+/** The rules (`-A …` lines) of iptables-save text, each tokenized; a line that does not tokenize is left out. */
+export function savedRuleTokens(save: string): string[][] {
+  return save.split("\n").flatMap((line) => {
+    if (!line.startsWith("-A ")) return [];
+    try {
+      return [tokenizeRule(line)];
+    } catch {
+      return [];
+    }
+  });
+}
