@@ -42,8 +42,13 @@ export function sideWords(side: FlowSide): string {
  * in (a rule for a connection's later packets the change removed or moved).
  */
 export function sideWordsAgainst(side: FlowSide, other: FlowSide): string {
-  const words = sideWords(side);
-  return side.answerPassed && other.answerTaken ? `${words}; its answer came back by ${side.answerPassed}` : words;
+  const back = answerCameBackBy(side, other);
+  return back ? `${sideWords(side)}; its answer came back by ${back}` : sideWords(side);
+}
+
+/** The rule that let this side's answer back in, when the other side's rule took the answer (else undefined). */
+export function answerCameBackBy(side: FlowSide, other: FlowSide): string | undefined {
+  return other.answerTaken ? side.answerPassed : undefined;
 }
 
 /** The note for rules that differ while no flow of the matrix changed, or undefined. */

@@ -19,7 +19,7 @@
 import { failedByParity } from "../judge/expectation.ts";
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
-import { allowNotes, changeWords, headline, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
+import { allowNotes, answerCameBackBy, changeWords, headline, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -173,7 +173,8 @@ function diffView(d: DiffResult, index: number): string {
   // Each side's verdict (for an answer change, who answered and the source it saw: changeWords), then its deciding rule.
   const side = (words: string, v: FlowSide, other: FlowSide) => {
     const rule = sideRule(v);
-    const back = v.answerPassed && other.answerTaken ? `<br>its answer came back by <code>${htmlLine(v.answerPassed)}</code>` : "";
+    const by = answerCameBackBy(v, other);
+    const back = by ? `<br>its answer came back by <code>${htmlLine(by)}</code>` : "";
     return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}${back}`;
   };
   const unseen = unseenChangeNote(d);
@@ -209,6 +210,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   const diffs = options.diffs ?? [];
   const { passed, failed, errors } = report.summary;
   const runs = report.scenarios.length > 0 || diffs.length === 0;
+  const repro = reproLabLine(report);
   const summary = [
     ...(runs ? [
       `<span><strong>${report.scenarios.length}</strong> scenario(s): ${counts.passed} passed, ${counts.failed} failed, ${counts.error} error</span>`,
@@ -219,7 +221,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     ...(diffs.length > 0 ? [`<span>${diffs.length} diff(s)</span>`] : []),
     ...(report.stopped ? [`<span class="stopped"><strong>${htmlLine(stoppedLine(report, options.baseDir)!)}</strong></span>`] : []),
     // Read later from a CI artefact: the failures' repro commands name labs that are gone by then, unless kept.
-    ...(reproLabLine(report) ? [`<span class="repro-lab">${htmlLine(reproLabLine(report)!)}</span>`] : []),
+    ...(repro ? [`<span class="repro-lab">${htmlLine(repro)}</span>`] : []),
   ];
   // A diff fails its gate with a change not allowed, or a flow it could not compare.
   const diffFailed = diffs.some((d) => ["changed", "error"].includes(diffStatus(d)));
