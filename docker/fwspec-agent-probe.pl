@@ -17,7 +17,7 @@ use strict;
 use warnings;
 
 my $PENDING = "fwspec-probe: pending\n";
-my $USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
+my $USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>] | half-open <address> [<port>]\n";
 
 # id => { serial, pid, rc (once reaped), out, err, icmp: [v4, v6] at the start, killed (by a stop), stopping (its stop not answered yet) }
 my %probes;
@@ -28,6 +28,8 @@ my @waiting;
 my $serial = 0;
 
 require Time::HiRes;
+require Socket;
+require POSIX;
 sub now_us { int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1e6) }
 
 # ICMP and ICMPv6 destination unreachables this network namespace received (each file in one read: a procfs line never torn).
@@ -119,28 +121,93 @@ sub enforce_tool_limits {
   return $next;
 }
 
-# Is a connection to address:port of this family still in SYN-SENT (no answer of any kind yet)?
-sub syn_sent {
-  my ($address, $port) = @_;
-  my ($family, $dst) = $address =~ /:/ ? ('-6', "[$address]") : ('-4', $address);
-  # As the script: no listing (ss missing or failing) is no connection in SYN-SENT.
-  open(my $fh, '-|', 'ss', '-Htn', $family, 'state', 'syn-sent', 'dst', $dst, "( dport = :$port )") or return 0;
-  local $/;
-  my $listed = <$fh> // '';
-  close $fh;
-  return $listed ne '';
+# An address as /proc/net/tcp and tcp6 print it: each 32-bit word as the kernel holds it, in hex; undef if none.
+sub proc_address {
+  my ($address) = @_;
+  my $packed = Socket::inet_pton($address =~ /:/ ? Socket::AF_INET6() : Socket::AF_INET(), $address);
+  return defined $packed ? join('', map { sprintf '%08X', $_ } unpack('L*', $packed)) : undef;
 }
 
-# As the script: the note of docker/fwspec-neighbour when the next hop toward $address is unresolved; '' otherwise.
+# Is a TCP socket listed in /proc/net/$file (tcp, tcp6) in state $state (as the kernel prints it: 02 SYN-SENT,
+# 03 SYN-RECV) with remote address $remote (proc_address), and the remote port $rport or local port $lport when
+# given? The kernel's own table, read without a process (an `ss` is about 4 ms of a host's CPU).
+sub tcp_listed {
+  my ($file, $state, $remote, %port) = @_;
+  open(my $fh, '<', "/proc/net/$file") or return 0;
+  local $/;
+  my $table = <$fh> // '';
+  close $fh;
+  for my $line (split /\n/, $table) {
+    my (undef, $local, $rem, $st) = split ' ', $line;
+    next unless defined $st && $st eq $state && $rem =~ /\A([0-9A-F]+):([0-9A-F]+)\z/ && $1 eq $remote;
+    next if defined $port{remote} && hex($2) != $port{remote};
+    next if defined $port{local} && !($local =~ /:([0-9A-F]+)\z/ && hex($1) == $port{local});
+    return 1;
+  }
+  return 0;
+}
+
+# Is a connection to address:port of this family still in SYN-SENT (no answer of any kind yet)? As the script's
+# `ss -Htn -4|-6 state syn-sent dst ADDRESS ( dport = :PORT )`: no listing is no connection in SYN-SENT.
+sub syn_sent {
+  my ($address, $port) = @_;
+  my $remote = proc_address($address) // return 0;
+  return tcp_listed($address =~ /:/ ? 'tcp6' : 'tcp', '02', $remote, remote => $port);
+}
+
+# `fwspec-probe half-open ADDRESS [PORT]`: as the script's `ss -K -Htn state syn-recv dst ADDRESS` (with PORT:
+# `( sport = :PORT and dst ADDRESS )`), run only when the kernel's table lists such a socket (an IPv4 peer also as
+# an IPv6 socket's mapped address, as ss matches it); nothing printed, exit 0, when it lists none.
+sub half_open {
+  my ($req, $address, $port) = @_;
+  my $v4 = $address !~ /:/;
+  my $remote = proc_address($address);
+  my $mapped = $v4 ? proc_address("::ffff:$address") : undef;
+  return answer($req, 2, '', $USAGE) unless defined $remote && (!defined $port || $port =~ /\A[0-9]+\z/);
+  my %local = defined $port ? (local => $port) : ();
+  my $listed = $v4 ? tcp_listed('tcp', '03', $remote, %local) || tcp_listed('tcp6', '03', $mapped, %local) : tcp_listed('tcp6', '03', $remote, %local);
+  return answer($req, 0, '', '') unless $listed;
+  my $dst = $v4 ? $address : "[$address]";
+  my @filter = defined $port ? ("( sport = :$port and dst $dst )") : ('dst', $dst);
+  my ($rc, $out, $err) = output_of('ss', '-K', '-Htn', 'state', 'syn-recv', @filter);
+  return answer($req, $rc, $out, $err);
+}
+
+# A short command's exit status, stdout and stderr, run to its end (it blocks the agent's loop: only for commands
+# that end in milliseconds and print little). 127 when it cannot be started.
+sub output_of {
+  my @argv = @_;
+  pipe(my $err_r, my $err_w) or return (127, '', "fwspec-probe: cannot start $argv[0]: $!\n");
+  my $pid = open(my $out_r, '-|');
+  return (127, '', "fwspec-probe: cannot start $argv[0]: $!\n") unless defined $pid;
+  if (!$pid) {
+    close $err_r;
+    open(STDERR, '>&', $err_w);
+    exec { $argv[0] } @argv or print STDERR "fwspec-probe: cannot start $argv[0]: $!\n";
+    POSIX::_exit(127);
+  }
+  close $err_w;
+  local $/;
+  my $out = <$out_r> // '';
+  my $err = <$err_r> // '';
+  close $err_r;
+  close $out_r;
+  return (($? & 127) ? 128 + ($? & 127) : $? >> 8, $out, $err);
+}
+
+# As the script: the note of docker/fwspec-neighbour when the next hop toward $address is unresolved (its entry
+# INCOMPLETE or FAILED), which is then flushed; '' otherwise. Its two or three `ip` commands without a bash.
 sub neighbour_note {
   my ($address) = @_;
-  # Beside this file (/usr/local/sbin in a lab host; docker/ in fwspec's tests).
-  (my $dir = __FILE__) =~ s{/[^/]*\z}{};
-  open(my $fh, '-|', "$dir/fwspec-neighbour", $address) or return '';
-  local $/;
-  my $note = <$fh> // '';
-  close $fh;
-  return $note;
+  my ($rc, $route) = output_of('ip', '-o', 'route', 'get', $address);
+  return '' unless $rc == 0;
+  my $hop = $route =~ / via (\S+)/ ? $1 : $address;
+  my (undef, $shown) = output_of('ip', 'neigh', 'show', 'to', $hop);
+  my $state;
+  for my $word (split ' ', $shown) { $state = $word if $word eq 'INCOMPLETE' || $word eq 'FAILED'; }
+  return '' unless defined $state;
+  output_of('ip', 'neigh', 'flush', 'to', $hop);
+  return "fwspec-probe: neighbour $hop unresolved ($state)\n";
 }
 
 # A request `fwspec-probe <args>` (id: the agent's request id; limit: its limit in seconds, 0 none).
@@ -149,6 +216,7 @@ sub probe_request {
   my $limit_us = $limit > 0 ? now_us() + $limit * 1e6 : 0;
   my $wait = sub { my ($id, %w) = @_; push @waiting, { req => $req, limit => $limit_us, probe => $id, serial => $probes{$id}{serial}, %w }; };
   my ($cmd, $id) = @args;
+  return @args == 2 || @args == 3 ? half_open($req, @args[1 .. $#args]) : answer($req, 2, '', $USAGE) if defined $cmd && $cmd eq 'half-open';
   return answer($req, 2, '', $USAGE) if @args < 2 || $id !~ /\A[a-zA-Z0-9-]+\z/;
   splice @args, 0, 2;
   if ($cmd eq 'start') {

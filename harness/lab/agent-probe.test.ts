@@ -25,7 +25,13 @@ const DROP_PORT_9 = [
   "nft add chain inet fwspec_test in '{ type filter hook input priority 0; }'",
   "nft add rule inet fwspec_test in tcp dport 9 drop",
 ].join(" && ");
-const USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>]\n";
+const DROP_SYNACK_FROM_9 = [
+  "ip link set lo up",
+  "nft add table inet fwspec_test",
+  "nft add chain inet fwspec_test out '{ type filter hook output priority 0; }'",
+  "nft add rule inet fwspec_test out tcp sport 9 drop",
+].join(" && ");
+const USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>] | half-open <address> [<port>]\n";
 
 /** What a case compares: the reply without the agent's byte counts. */
 function seen(r: AgentReply) {
@@ -86,6 +92,40 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     const run = prober(startAgent([], { netns: DROP_PORT_9 }), probe);
     expect(await run("start", "s1", "50", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
     expect(await run("stop", "s1", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
+  });
+
+  it.skipIf(!canDropInNetns)("half-open ends the SYN-RECV sockets a peer left (their SYN-ACK dropped), of both families and an IPv4 peer's on a dual-stack socket; none: nothing, exit 0", async () => {
+    // In a network namespace of its own: a dual-stack listener on port 9 whose SYN-ACKs an output rule drops.
+    const agent = startAgent([], { netns: DROP_SYNACK_FROM_9 });
+    const run = prober(agent, probe);
+    let id = 1000;
+    const command = async (...argv: string[]) => {
+      agent.send(++id, argv, "", 10);
+      return seen(await agent.reply(id));
+    };
+    expect((await run("start", "l1", "20", "perl", "-MIO::Socket::IP", "-e", 'my $s = IO::Socket::IP->new(LocalHost => "::", LocalPort => 9, Listen => 16, ReuseAddr => 1, V6Only => 0) or die "listen: $@"; sleep 600')).exitCode).toBe(199);
+    expect((await command("sh", "-c", 'until ss -Hltn "( sport = :9 )" | grep -q .; do sleep 0.02; done')).exitCode).toBe(0);
+    for (const [client, address] of [["c4", "127.0.0.1"], ["c6", "::1"]] as const) {
+      expect((await run("start", client, "50", "bash", "-c", `exec 3<>/dev/tcp/${address}/9`)).exitCode).toBe(199);
+      // The client gone (no more SYNs from it), the listener still holds its connection half-open.
+      expect((await run("stop", client)).exitCode).toBe(198);
+    }
+    expect(await run("half-open", "127.0.0.1", "8")).toEqual({ exitCode: 0, stdout: "", stderr: "", timedOut: false });
+    const ended4 = await run("half-open", "127.0.0.1", "9");
+    expect(ended4).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(ended4.stdout).toContain("127.0.0.1");
+    expect(await run("half-open", "127.0.0.1", "9")).toEqual({ exitCode: 0, stdout: "", stderr: "", timedOut: false });
+    const ended6 = await run("half-open", "::1");
+    expect(ended6).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(ended6.stdout).toContain("::1");
+    expect(await run("half-open", "::1")).toEqual({ exitCode: 0, stdout: "", stderr: "", timedOut: false });
+    expect((await run("stop", "l1")).exitCode).toBe(198);
+  });
+
+  it("half-open with a word that is no address or port: usage (2)", async () => {
+    const run = prober(startAgent([], OWN_NETNS), probe);
+    expect(await run("half-open", "127.0.0.1", "nine")).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
+    expect(await run("half-open", "server", "9")).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
   });
 
   it("a tool that cannot be started: 127, said as the script's shell says it", async () => {

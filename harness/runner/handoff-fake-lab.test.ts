@@ -83,7 +83,7 @@ class ServerCommandsProvider extends FakeLabProvider {
     const lab = await super.start(spec);
     aroundExec(lab, async (host, command, exec) => {
       // A dropped probe's half-open connection ended (probes/probe.ts endHalfOpen) is no handoff's `ss -K`.
-      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command.includes("syn-recv") ? "half-open" : command.slice(0, 2).join(" "));
+      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command[1] === "half-open" ? "half-open" : command.slice(0, 2).join(" "));
       return exec();
     });
     return lab;

@@ -236,6 +236,8 @@ class FakeHost implements LabHost {
 
   #probeTool(command: readonly string[], args: readonly string[]): ExecResult {
     const [op, id, ...rest] = args;
+    // No half-open sockets in the fake: ending them finds none.
+    if (op === "half-open") return ok(command);
     if (op === "start") {
       const argv = rest.slice(1);
       if (argv.includes("udp-probe")) return this.#udp(command, argv);
