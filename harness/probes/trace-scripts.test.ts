@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { RELAY } from "./trace-scripts.ts";
+import { LISTS, RELAY } from "./trace-scripts.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fwspec-relay-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,4 +40,22 @@ test("every byte reaches the log, in whole lines (the unfinished last one at the
   expect(chunks.join("")).toBe(`${lines.join("")}delete table inet fwspec_trace # handle 7\nno newline at the end`);
   // Read as the relay wrote it: no chunk but the last ends inside a line (nft alone would give one per fragment).
   expect(chunks.slice(0, -1).every((c) => c.endsWith("\n"))).toBe(true);
+});
+
+test.each([
+  ["a table name", "filter\n", true],
+  ["a name without its line break", "nat", true],
+  ["nothing (no legacy table)", "", false],
+  ["no such file", undefined, false],
+])("LISTS (COLLECT's check for legacy tables, with sh's own read): %s", async (_what, content, lists) => {
+  const file = join(dir, `names-${Math.random().toString(36).slice(2)}`);
+  if (content !== undefined) writeFileSync(file, content);
+  // After a check of a file that lists something: what that one read leaves behind decides nothing here.
+  writeFileSync(join(dir, "listing"), "raw\n");
+  const script = `${LISTS(join(dir, "listing"))}; ${LISTS(file)} && echo yes || echo no`;
+  const child = spawn("sh", ["-c", script]);
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  await new Promise((resolve) => child.on("close", resolve));
+  expect(out).toBe(lists ? "yes\n" : "no\n");
 });

@@ -19,6 +19,8 @@ const NL = "\n";
  * CPU, docs/performance.md).
  */
 const IS_MONITOR = '( read -r st < /proc/$pid/stat && set -- ${st##*) } && [ -n "$start" ] && [ "\${20}" = "$start" ] ) 2>/dev/null';
+/** Does the (proc) file list anything: its first line read with the shell's own `read` (no grep). */
+export const LISTS = (file: string) => `{ t=; read -r t < ${file} || [ -n "$t" ]; } 2>/dev/null`;
 /** The start time of "$pid" (as IS_MONITOR compares it) into "$start". */
 const START_OF = '{ read -r st < /proc/$pid/stat; } 2>/dev/null; set -- ${st##*) }; start=\${20:-}';
 /** A running monitor is reused for this long after its start (it ends by itself at 600 s). */
@@ -112,9 +114,9 @@ echo '${SECTION}'
 echo '${SECTION}'
 [ "$2" = read ] && case $log in "trace id "????????" ip6 "* | *"${NL}trace id "????????" ip6 "*) ip6tables-save 2>/dev/null ;; esac
 echo '${SECTION}'
-grep -q . /proc/net/ip_tables_names 2>/dev/null && iptables-legacy-save 2>/dev/null
+${LISTS("/proc/net/ip_tables_names")} && iptables-legacy-save 2>/dev/null
 echo '${SECTION}'
-grep -q . /proc/net/ip6_tables_names 2>/dev/null && ip6tables-legacy-save 2>/dev/null
+${LISTS("/proc/net/ip6_tables_names")} && ip6tables-legacy-save 2>/dev/null
 exit 0`;
 
 /** Mid-step: the monitor's output so far and (first read of a step only) the ruleset that names its rules. */
