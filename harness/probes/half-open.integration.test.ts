@@ -67,3 +67,25 @@ it("ends the half-open connection a DNAT left on the host behind the router, not
   const udp = s.expectations.find((e) => e.port === 5353)!;
   expect(JSON.stringify({ decidedBy: udp.decidedBy, stoppedEarly: udp.evidence.stoppedEarly })).not.toMatch(/sport 8080/);
 });
+
+it("ends the half-open connection its target holds on another port of its own (a REDIRECT), not only on the port probed", async () => {
+  const scenario = defineScenario({
+    name: "a redirect whose answers are dropped",
+    description: "the target's resent SYN-ACK from the redirected port is not a later probe's evidence",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/7000", "tcp/8081", "udp/5353"] }, client: { firewall: true } },
+    steps: [
+      { apply: { host: "server", commands: ["iptables -t nat -A PREROUTING -p tcp --dport 7000 -j REDIRECT --to-ports 8081"] } },
+      // The prober drops the answers from 7000 (the REDIRECT's reply, rewritten back); the UDP answer is dropped by a rule
+      // that counts nothing, so that probe waits out its 2 s, across the SYN-ACK's first resend (1 s).
+      { apply: { host: "client", commands: ["iptables -A INPUT -p tcp --sport 7000 -j DROP"] } },
+      { apply: { host: "server", commands: ["nft add table inet quiet", "nft 'add chain inet quiet out { type filter hook output priority 10; }'", "nft add rule inet quiet out udp sport 5353 drop"] } },
+      { expect: ["client -> server:7000 dropped", "client -> server:5353/udp dropped"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const s = report.scenarios[0]!;
+  expect(s.status, JSON.stringify([s.errors, s.steps.map((x) => x.message)])).toBe("passed");
+  const udp = s.expectations.find((e) => e.port === 5353)!;
+  expect(JSON.stringify({ decidedBy: udp.decidedBy, stoppedEarly: udp.evidence.stoppedEarly, reason: udp.reason })).not.toMatch(/sport 7000/);
+});

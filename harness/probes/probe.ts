@@ -183,15 +183,13 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const from = lab.host(result.spec.from);
   // fwspec-probe half-open (docker/fwspec-probe): `ss -K` of those sockets, run only when the kernel's table lists one.
   const ended = (host: LabHost, argv: readonly string[]) => host.exec(["fwspec-probe", "half-open", ...argv], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false);
-  // In a routed lab a DNAT may have sent the SYN on to another host, which holds it half-open on the rewritten port:
-  // there, every half-open socket from the prober's address (probes of a family run one at a time; a batch's after
-  // all of it), as the host sees it when no SNAT rewrote it.
+  // Every half-open socket from the prober's address, whatever its port (probes of a family run one at a time; a
+  // batch's after all of it): the target may hold it on another port (a REDIRECT or DNAT to a port of its own), and in a
+  // routed lab a DNAT may have sent the SYN on to another host, which holds it there, as it sees the prober when no
+  // SNAT rewrote it.
   const routed = [...lab.hosts.values()].some((h) => h.spec.router);
   const others = routed ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
-  const found = await Promise.all([
-    ended(target, [peerSeenBy(lab, target, result), String(result.spec.port)]),
-    ...others.map((h) => ended(h, [peerSeenBy(lab, h, result)])),
-  ]);
+  const found = await Promise.all([target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])));
   return found.some(Boolean);
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
 import { forgetScript, leftBy } from "./forget.ts";
+import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
 const scenario = (steps: unknown[]) => defineScenario({ name: "s", description: "d", hosts, steps } as never);
@@ -45,8 +46,11 @@ describe("forgetScript", () => {
     // /etc against the image's, but for what the engine and fwspec write on every host: once, and again after the boot files are copied back.
     const diff = "diff -rq --no-dereference /usr/share/fwspec/boot-files/etc /etc 2>&1 | grep -Ev ' /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alternatives)(/|:| |$)'";
     expect(withFiles.split(diff)).toHaveLength(3);
-    expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
+    expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/s);
     expect(forgetScript(false)).not.toContain("boot-files");
+    // The processes none of fwspec's own: only where the previous scenario ran a command of its own.
+    expect(forgetScript(true)).toContain(STRAY_SCRIPT);
+    expect(forgetScript(false)).not.toContain(STRAY_SCRIPT);
     expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
   });
 });

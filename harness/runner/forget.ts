@@ -2,8 +2,8 @@
  * Between scenarios on a shared lab, per host: what the previous scenario's
  * commands may leave that no ruleset reading shows, undone — its held
  * connections and every other TCP connection, the neighbour caches, IPsec
- * state, and the files a reboot restores from — and a listener it left
- * running found (the lab is then not reusable).
+ * state, and the files a reboot restores from — and a listener or another
+ * process it left running found (the lab is then not reusable).
  */
 import { CommandError, errorMessage } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
@@ -13,6 +13,8 @@ import { iptablesOnly } from "../rules/reset-scope.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { END_HELD_SCRIPT } from "./held.ts";
 import { unexpectedListeners } from "./listeners.ts";
+import { STRAY_SCRIPT, strayProcesses } from "./stray-processes.ts";
+import { oneLine } from "../text.ts";
 
 /** What the previous scenario may have left on one host: held connections (a `hold` step), files (a command it ran there). */
 export interface LeftBehind {
@@ -58,8 +60,10 @@ const ETC_LINE = "fwspec-etc: ";
  * one's reboot loads; the engine's files (/etc/hosts, /etc/hostname,
  * /etc/resolv.conf) as it wrote them for the host; anything else under /etc that differs from the image
  * (a folder /etc/nftables.conf includes, a file nothing here resets) fails
- * the script, naming it (the lab is then not reusable); then the host's
- * listening sockets, for the check against its declared listeners.
+ * the script, naming it (the lab is then not reusable); with `files` also
+ * the processes none of fwspec's own (stray-processes.ts: a loop a script
+ * left running); then the host's listening sockets, for the check against
+ * its declared listeners.
  */
 export function forgetScript(files: boolean): string {
   // The engine's files: as it wrote them for this host (the copy lab/prepare.ts keeps at its first boot), written back
@@ -70,7 +74,7 @@ export function forgetScript(files: boolean): string {
   const restore = `rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}`;
   const etc = `{ d=$(${differing}); [ -z "$d" ] || { { ${restore}; } || exit 1; d=$(${differing} | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; }` : "")
+    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && { ${STRAY_SCRIPT}\n}` : "")
     + " && ss -H -ltun";
 }
 
@@ -105,6 +109,11 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${host.name}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
-  const stray = unexpectedListeners(listen, ss);
+  const { stray: running, rest } = strayProcesses(ss);
+  const stray = unexpectedListeners(listen, rest);
   if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
+  if (running.length > 0) {
+    const named = running.slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
+    throw new LabNotReusableError(`${host.name}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
+  }
 }

@@ -188,6 +188,17 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after.*leg: tcp\/7474 listen\(s\) there, which no host of the previous scenario declares/)]);
   });
 
+  it("a process its script left running that listens on nothing (a loop that changes rules later) gets the next scenario a fresh lab, where it does not run", async () => {
+    const lines: string[] = [];
+    // It acts only after its scenario and the handoff are over: 2 s on, a DROP for 8080 inserted, again every second.
+    const loop = script("background-loop.sh", ["setsid sh -c 'sleep 2; while :; do iptables -I INPUT 1 -p tcp --dport 8080 -j DROP; sleep 1; done' </dev/null >/dev/null 2>&1 &"]);
+    const leaving = scenario("leaves a loop", [{ apply: { host: "server", script: loop } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
+    const after = scenario("after the loop", [{ run: { host: "server", command: "sleep 3" } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
+    const reports = await run([leaving, after], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)]))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after the loop.*server: process\(es\) \d+ \(sh\), \d+ \(sleep\) left running by the previous scenario's commands/)]);
+  });
+
   it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save), a pre-up line, an enabled nftables.service are gone before it", async () => {
     const lines: string[] = [];
     const saving = script("saves.sh", [

@@ -1,0 +1,57 @@
+/**
+ * Processes a scenario's own commands left running on a host (a loop a
+ * script put in the background, a daemon it started): found between
+ * scenarios on a shared lab (forget.ts), where one would run on into the next
+ * scenario and could change its rules under it. The shell text lists every
+ * process of the host's PID namespace that is none of fwspec's own, read
+ * from /proc with the shell's builtins; the parse is pure.
+ *
+ * fwspec's own: the container's init and its process group; the agents
+ * (fwspec-agent) and their groups, and each command an agent runs (it leads a
+ * group of its own, its children in it: this script among them); the
+ * listeners' groups (fwspec-listen records each group's leader in
+ * /run/fwspec-listeners); the trace monitor's group (its leader in
+ * /tmp/fwspec-trace.pid). A process a command left behind was handed to init
+ * when that command ended, in the command's group or a group of its own
+ * (setsid): none of those. Zombies are left out (init reaps them).
+ */
+
+/** Marks the script's lines on stdout (the forget script prints the listening sockets after them). */
+export const STRAY_LINE = "fwspec-stray: ";
+
+/**
+ * For sh: one `fwspec-stray: PID NAME` line per process none of fwspec's own
+ * (its name as the kernel keeps it: at most 15 bytes, any of them).
+ */
+export const STRAY_SCRIPT = [
+  // This script's own group (its subshells in it), whichever process of it this is.
+  '{ read -r l < /proc/$$/stat; } 2>/dev/null; set -- ${l##*\\) }; k=" ${3:-$$} "; agents=" "',
+  // The groups of init and the agents, and the agents themselves.
+  'for s in /proc/[0-9]*/stat; do { read -r l < "$s"; } 2>/dev/null || continue; p=${l%% *}; c=${l#*\\(}; c=${c%\\)*}; set -- ${l##*\\) }'
+    + '; if [ "$p" = 1 ] || [ "$c" = fwspec-agent ]; then k="$k$3 "; fi; [ "$c" != fwspec-agent ] || agents="$agents$p "; done',
+  "if [ -f /run/fwspec-listeners ]; then while read -r x; do k=\"$k$x \"; done < /run/fwspec-listeners; fi",
+  "{ read -r x _ < /tmp/fwspec-trace.pid && k=\"$k$x \"; } 2>/dev/null",
+  // Every other process: not a zombie, not in a known group, not a command an agent runs (leading its group).
+  'for s in /proc/[0-9]*/stat; do { read -r l < "$s"; } 2>/dev/null || continue; p=${l%% *}; c=${l#*\\(}; c=${c%\\)*}; set -- ${l##*\\) }'
+    + '; [ "$1" != Z ] || continue; case "$k" in *" $3 "*) continue ;; esac'
+    + '; case "$agents" in *" $2 "*) [ "$3" != "$p" ] || continue ;; esac'
+    + `; printf '${STRAY_LINE}%s %s\\n' "$p" "$c"; done`,
+].join("\n");
+
+/** A stray process as STRAY_SCRIPT printed it. */
+export interface StrayProcess {
+  readonly pid: number;
+  readonly name: string;
+}
+
+/** The stray processes in a script's output, and the rest of its lines (the listening sockets after them). */
+export function strayProcesses(stdout: string): { readonly stray: readonly StrayProcess[]; readonly rest: string } {
+  const stray: StrayProcess[] = [];
+  const rest: string[] = [];
+  for (const line of stdout.split("\n")) {
+    const m = line.startsWith(STRAY_LINE) ? /^(\d+) (.*)$/.exec(line.slice(STRAY_LINE.length)) : null;
+    if (m) stray.push({ pid: Number(m[1]), name: m[2]! });
+    else rest.push(line);
+  }
+  return { stray, rest: rest.join("\n") };
+}
