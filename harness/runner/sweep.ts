@@ -26,6 +26,7 @@ import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { describeVarying, varyingWhy } from "../rules/stateful.ts";
+import { SWEEP_SOURCE_PORT } from "../rules/trace.ts";
 import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./sweep-varying.ts";
 import { proberTook } from "./sweep-prober.ts";
 import { errorMessage } from "../errors.ts";
@@ -47,6 +48,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
+    await forgetEarlierSweeps(lab, [e.from, ...p.watch], protocol, sourcePort ?? SWEEP_SOURCE_PORT);
     // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
     const readings = new Map(await Promise.all(p.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
     const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
@@ -176,4 +178,16 @@ export function withCountedOrigins(r: ExpectationResult, locate: (d: Decision) =
     return { ...b, rules, ...(only ? { origin: only } : {}), ...(single ? { single } : {}) };
   });
   return { ...r, sweep: { ...r.sweep, broken } };
+}
+
+/**
+ * A sweep leaves from a fixed source port (reserved on every lab host), so an earlier sweep of the scenario from the
+ * same port is the same flow to conntrack: an answered port's entry (ESTABLISHED for UDP, 30 s and more) would carry
+ * this sweep's packet past a rule for new connections added since, where a client's first packet meets that rule.
+ * Conntrack is not flushed between steps while a connection is held, nor after a `run` step's rule change: those
+ * entries are deleted on the prober and the hosts on the path before the sweep (`conntrack -D` exits 1 when there
+ * are none: not an error; a host without the tool has no entries to carry).
+ */
+async function forgetEarlierSweeps(lab: RunningLab, hosts: readonly string[], protocol: "tcp" | "udp", sourcePort: number): Promise<void> {
+  await Promise.all([...new Set(hosts)].map((h) => lab.host(h).exec(["conntrack", "-D", "-p", protocol, "--sport", String(sourcePort)], { light: true, timeoutSeconds: 5 })));
 }

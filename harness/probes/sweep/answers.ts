@@ -42,6 +42,22 @@ export function answerClass(reason: string, protocol: SweepProtocol): AnswerClas
   return "unknown";
 }
 
+/**
+ * ICMP answers Linux passes to a UDP socket only as soft errors, which a
+ * plain socket never reports (judge/explain.ts softForUdp): IPv4 net and host
+ * unreachable, ICMPv6 no route, beyond scope and address unreachable (nmap
+ * reads that one as host-unreach). A UDP single probe sees no reply and reads
+ * `dropped`; so does a swept port that got one (a REJECT's answer all the
+ * same, attributed as any other). Admin prohibited, port and protocol
+ * unreachable are hard errors.
+ */
+const SOFT_FOR_UDP = new Set(["net-unreach", "host-unreach", "no-route", "beyond-scope", "addr-unreach"]);
+
+/** Does a UDP client's socket see this answer as no reply at all? */
+export function unseenByUdpClient(reason: string, protocol: SweepProtocol): boolean {
+  return protocol === "udp" && SOFT_FOR_UDP.has(reason);
+}
+
 /** The verdict a single probe gets from the same answer (silent ports: `dropped`, once evidence decides). */
 export function wireVerdict(c: AnswerClass): Verdict {
   switch (c) {

@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for resolve.ts and answers.ts: deciding swept ports from counters. */
 import { describe, expect, test } from "vitest";
-import { answerClass, wireVerdict } from "./answers.ts";
+import { answerClass, unseenByUdpClient, wireVerdict } from "./answers.ts";
 import { foreignTables, stillHidden } from "./sweep.ts";
 import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import type { Family } from "../../model/types.ts";
@@ -34,6 +34,23 @@ describe("answers read as single probes read them", () => {
   ] as const)("%s over %s", (reason, protocol, cls, verdict) => {
     expect(answerClass(reason, protocol)).toBe(cls);
     expect(wireVerdict(answerClass(reason, protocol))).toBe(verdict);
+  });
+});
+
+describe("answers a UDP client's socket never reports (soft errors): no reply, as a single UDP probe reads them", () => {
+  test.each([
+    ["host-unreach", "udp", true],
+    ["net-unreach", "udp", true],
+    ["no-route", "udp", true],
+    ["addr-unreach", "udp", true],
+    ["beyond-scope", "udp", true],
+    ["host-unreach", "tcp", false],
+    ["admin-prohibited", "udp", false],
+    ["host-prohibited", "udp", false],
+    ["port-unreach", "udp", false],
+    ["proto-unreach", "udp", false],
+  ] as const)("%s over %s: %s", (reason, protocol, unseen) => {
+    expect(unseenByUdpClient(reason, protocol)).toBe(unseen);
   });
 });
 
@@ -97,6 +114,8 @@ describe("rejectAnswer: the answer a REJECT sends, in nmap's words (reason)", ()
     ["-A INPUT -j REJECT --reject-with icmp6-adm-prohibited", "ipv6", "admin-prohibited"],
     ["-A INPUT -j REJECT --reject-with icmp-host-prohibited", "ipv4", "host-prohibited"],
     ["-A INPUT -j REJECT --reject-with icmp6-no-route", "ipv6", "no-route"],
+    ["-A INPUT -j REJECT --reject-with icmp6-addr-unreachable", "ipv6", "host-unreach"],
+    ["-A INPUT -j REJECT --reject-with icmp-proto-unreachable", "ipv4", "proto-unreach"],
     // native nft, as `nft -a list ruleset` prints it (nft's defaults: a bare reject is the family's port unreachable)
     [NFT_RESET, "ipv4", "reset"],
     [NFT_RESET, "ipv6", "reset"],

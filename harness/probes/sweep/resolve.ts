@@ -114,7 +114,12 @@ const REJECT_ANSWERS: Readonly<Record<string, string>> = {
   "icmp-net-prohibited": "net-prohibited",
   "icmp-host-unreachable": "host-unreach",
   "icmp-net-unreachable": "net-unreach",
+  "icmp-proto-unreachable": "proto-unreach",
   "icmp6-no-route": "no-route",
+  // As nft's: nmap reads ICMPv6 address unreachable as host-unreach, failed policy as admin-prohibited.
+  "icmp6-addr-unreachable": "host-unreach",
+  "icmp6-policy-fail": "admin-prohibited",
+  "icmp6-reject-route": "reject-route",
 };
 
 /** nft's `icmp` and `icmpv6` reject codes; nmap reads ICMPv6 address unreachable as host-unreach, failed policy as admin-prohibited. */

@@ -23,7 +23,7 @@ import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
 import { isTraceTable, type TraceEvent } from "../../rules/trace-events.ts";
 import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
-import { type AnswerClass, answerClass, wireVerdict } from "./answers.ts";
+import { type AnswerClass, answerClass, unseenByUdpClient, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
 import { answeredByTrace, silentByTrace } from "./trace-silent.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
@@ -196,6 +196,11 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
   };
   const set = (port: number, d: { outcome: PortFinding["outcome"]; evidence: string; rules: readonly string[] }) => {
     const answer = answers.get(port) ?? "";
+    // An answer the client's UDP socket never reports: the port reads as a single probe reads it, no reply.
+    if (d.outcome === "unreachable" && unseenByUdpClient(answer, spec.protocol)) {
+      findings.set(port, { port, outcome: "dropped", verdict: "dropped", answer, evidence: `${d.evidence}; ${answer} is a soft error for UDP, which a client's socket does not report (Linux): it sees no reply, as a single probe does`, rules: d.rules });
+      return;
+    }
     findings.set(port, { port, outcome: d.outcome, verdict: d.outcome === "undetermined" || d.outcome === "admitted" ? "refused" : d.outcome === "error" ? "error" : wireVerdict(classes.get(port)!), answer, evidence: d.evidence, rules: d.rules });
   };
   const apply = (decided: ReadonlyMap<number, Decided>) => {
