@@ -100,7 +100,7 @@ export function rejectAnswer(d: Decision): string {
 }
 
 function took(d: Decision, protocol: Protocol): string {
-  return d.answer ? "the answer" : packetOf(d, protocol);
+  return d.answer ? "the answer" : d.later ? "a later packet of its connection (the handshake's last ACK)" : packetOf(d, protocol);
 }
 
 /** The packet a decision is about: a held connection's data, or a probe's first packet. */

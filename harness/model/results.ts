@@ -74,6 +74,8 @@ export interface Decision {
   readonly held?: boolean;
   /** True when the probe's first packet passed and this rule took the first answer on its way back. */
   readonly answer?: boolean;
+  /** True when the probe's first packet and its answer passed and this rule, which no first packet meets (`--ctstate ESTABLISHED -j DROP`), took a later packet of its connection going the first packet's way (the handshake's last ACK). */
+  readonly later?: boolean;
   /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */
   readonly source: "trace" | "counters";
   /** The nftables rule handle, when a trace named it. */

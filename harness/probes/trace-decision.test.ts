@@ -21,6 +21,21 @@ test.each([
   expect(withTraceDecision(observation(counted), traces(traced)).decision).toEqual(want);
 });
 
+test.each([
+  // A tester's router: a DNAT sent the SYN on; `-A FORWARD -p tcp --sport 8080 -j DROP` took the backend's SYN-ACK, which
+  // the counters alone read as taking the first packet (ports are not compared: NAT rewrites them).
+  ["a DROP rule the counters named while the trace let the first packet through took its answer", decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -p tcp -m tcp --sport 8080 -j DROP", action: "drop", policy: false, source: "counters" }), { answer: true }],
+  ["a DROP only a later packet meets took one of those", decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP", action: "drop", policy: false, source: "counters" }), { later: true }],
+  ["one the counters already named so stays as it is", { ...ANSWER }, { answer: true }],
+])("the trace let the first packet through, the probe got nothing: %s", (_what, counted, marked) => {
+  expect(withTraceDecision(observation(counted), traces(decision({}))).decision).toEqual({ ...counted, ...marked });
+});
+
+test("a chain policy the counters saw count (neighbour discovery too) does not outweigh the trace", () => {
+  const policy = decision({ path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters" });
+  expect(withTraceDecision(observation(policy), traces(decision({}))).decision).toEqual(decision({}));
+});
+
 test("a probe that got an answer: the trace decides, whatever the counters saw on the way back", () => {
   expect(withTraceDecision(observation(ANSWER, "open"), traces(decision({}))).decision).toEqual(decision({}));
 });

@@ -8,6 +8,7 @@
  * the step's surroundings ever sees it. Per probe this costs nothing; per step
  * and host two commands.
  */
+import { canTakeFirstPacket } from "../rules/first-packet.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
@@ -292,10 +293,16 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
 /** An observation with the trace's decision when its host was traced (the counters' otherwise); `held`: a held connection's check. */
 export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision }>(observation: T, traces: StepTraces, held = false): T {
   const traced = traces.decisionFor(observation.result.spec, observation.result.address, held ? "held" : "probe");
-  // The trace follows the first packet only: let through there, a rule the counters saw take the answer on its way back
-  // decides a probe that got none (counters that moved for other traffic must not outweigh the trace otherwise).
-  const answer = observation.result.verdict === "dropped" && observation.decision?.answer === true && observation.decision.action !== "accept";
-  return traced && !(answer && traced.action === "accept") ? { ...observation, decision: traced } : observation;
+  if (!traced) return observation;
+  // The trace follows the first packet only. Let through there, a DROP or REJECT rule the counters saw count while a
+  // probe got nothing took another of its packets: its answer on the way back, or (a rule no first packet meets, such
+  // as `--ctstate ESTABLISHED -j DROP`) a later one going its way; it decides. Otherwise counters that moved for other
+  // traffic (a chain policy counts neighbour discovery too) must not outweigh the trace.
+  const d = observation.decision;
+  if (observation.result.verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.policy && !d.held) {
+    return { ...observation, decision: d.answer || d.later || d.source === "trace" ? d : canTakeFirstPacket(d.rule) ? { ...d, answer: true } : { ...d, later: true } };
+  }
+  return { ...observation, decision: traced };
 }
 
 /** Sweeps of at most this many ports are traced, port by port; larger ones keep the counters' attribution. */

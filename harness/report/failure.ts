@@ -124,7 +124,7 @@ export function decidedFor(e: Pick<ExpectationResult, "actual">, d: Decision): s
 
 /** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */
 export function decidedLine(d: Decision): string {
-  const what = d.answer ? "took the answer on its way back" : d.held ? "took the held connection's data" : "took its first packet";
+  const what = d.answer ? "took the answer on its way back" : d.later ? "took a later packet of its connection, the handshake's last ACK or what followed" : d.held ? "took the held connection's data" : "took its first packet";
   const how = d.source === "trace" ? "nftables trace" : "counters";
   if (d.unfiltered) return `${d.host} ${d.family} ${d.rule}: it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"}, so nothing filtered it${rewritten(d)} (${what}; ${how})`;
   const where = d.policy ? `${d.path[0]} ${d.rule}` : `${d.path.join(" → ")}: ${d.rule}`;

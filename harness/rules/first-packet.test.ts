@@ -196,6 +196,18 @@ describe("firstPacketDecision", () => {
     if (!via) expect(d?.answer).toBeUndefined();
   });
 
+  test("a dropped probe whose SYN and SYN-ACK passed: the DROP only a later packet meets (the handshake's last ACK) decides, asked for", () => {
+    const est = "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP";
+    const accept = "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT";
+    const reading = (acks: number, syn: number) => parseSave(`*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [${syn}:60]\n[${acks}:364] ${est}\n[${syn}:60] ${accept}\nCOMMIT\n`, "ipv4");
+    const hop = { host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: reading(0, 0), after: reading(7, 1) };
+    expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ host: "server", rule: est, action: "drop", later: true, policy: false });
+    // Not asked (the probe was not dropped: such a count is other traffic's), or UDP: the ACCEPT that took its first packet.
+    expect(firstPacketDecision([hop])).toMatchObject({ rule: accept, action: "accept" });
+    expect(firstPacketDecision([hop])?.later).toBeUndefined();
+    expect(firstPacketDecision([{ ...hop, protocol: "udp" }], { laterPackets: true })?.later).toBeUndefined();
+  });
+
   test("a router whose interfaces are known and whose answers pass: the ACCEPT that took the SYN decides", () => {
     const open = (syn: number) => parseSave(["*filter", ":FORWARD DROP [0:0]", "[0:0] -A FORWARD -i lan0 -o wan0 -m conntrack --ctstate ESTABLISHED -j ACCEPT", `[${syn}:60] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", ""].join("\n"), "ipv4");
     expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["FORWARD"], replyHooks: ["FORWARD"], via: { in: "wan0", out: "lan0" }, before: open(0), after: open(1) }])).toMatchObject({ action: "accept", rule: "-A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT" });

@@ -151,8 +151,16 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
   return out;
 }
 
+/**
+ * Which packets a hook is decided for: the probe's first packet; its answer on the way back (`reply`: only a DROP or
+ * REJECT decides); a later packet of its connection going the first packet's way (`later`: the handshake's last ACK,
+ * or data, taken by a DROP or REJECT that cannot take a first packet, such as `--ctstate ESTABLISHED -j DROP`).
+ */
+type Packet = "first" | "reply" | "later";
+
 /** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
-function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply = false): Decision | undefined {
+function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packet: Packet = "first"): Decision | undefined {
+  const reply = packet === "reply";
   const policies = policyDeltas(hop.before, hop.after);
   // The answer comes in where the first packet left, and leaves where it came in.
   const via = hop.via && (reply ? { in: hop.via.out, out: hop.via.in } : hop.via);
@@ -161,8 +169,9 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply
     const final = table === "filter";
     const found = walk(hop.after, table, chain).find(({ rule }) => {
       const action = rule.target === null ? undefined : ACTIONS[rule.target];
-      if (!action || ((!final || reply) && action === "accept")) return false;
-      return delta(rule) > 0 && crossesInterfaces(rule.text, via) && (reply || canTakeFirstPacket(rule.text, hop.protocol));
+      if (!action || ((!final || packet !== "first") && action === "accept")) return false;
+      if (delta(rule) === 0 || !crossesInterfaces(rule.text, via)) return false;
+      return packet === "reply" || (packet === "first") === canTakeFirstPacket(rule.text, hop.protocol);
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
     if (found) {
@@ -171,7 +180,8 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, reply
       accepted = d;
       continue;
     }
-    const policy = policies.find((p) => p.table === table && p.chain === chain);
+    // A policy counts first packets and later ones alike: it decides a later packet only when no rule did a first.
+    const policy = packet === "later" ? undefined : policies.find((p) => p.table === table && p.chain === chain);
     if (policy && (policy.policy === "DROP" || (final && !reply && policy.policy === "ACCEPT"))) {
       const d: Decision = { ...base, path: [chain], rule: `policy ${policy.policy}`, action: ACTIONS[policy.policy]!, policy: true };
       if (d.action !== "accept") return d;
@@ -200,11 +210,13 @@ function hooksOf(hop: Hop, delta: (r: SavedRule) => number): { hooks: readonly H
  * The rule that decided a probe's first packet along its path (hops in path
  * order: prober, routers, target): the first hop and hook where a DROP or
  * REJECT rule (or a DROP policy) took it; then, on the way back, a DROP or
- * REJECT that took the answer; otherwise the last ACCEPT seen; undefined when
+ * REJECT that took the answer; then, for a dropped TCP probe (`laterPackets`),
+ * a DROP or REJECT that only a later packet of the connection can meet (the
+ * handshake's last ACK); otherwise the last ACCEPT seen; undefined when
  * nothing on the path counted it. A probe to a router's own address that its
  * DNAT sent on is decided in FORWARD (INPUT only when FORWARD shows nothing).
  */
-export function firstPacketDecision(hops: readonly Hop[]): Decision | undefined {
+export function firstPacketDecision(hops: readonly Hop[], options: { readonly laterPackets?: boolean } = {}): Decision | undefined {
   let accepted: Decision | undefined;
   for (const hop of hops) {
     if (hop.before.family !== hop.after.family) continue;
@@ -222,9 +234,23 @@ export function firstPacketDecision(hops: readonly Hop[]): Decision | undefined 
   for (const hop of [...hops].reverse()) {
     if (hop.before.family !== hop.after.family) continue;
     const delta = attributablePackets(hop.before, hop.after);
-    for (const hook of hop.replyHooks ?? []) {
-      const d = decideHook(hop, hook, delta, true);
+    // A probe a DNAT here sent on to another host: its answer comes back through FORWARD, not OUTPUT.
+    const { forwarded } = hooksOf(hop, delta);
+    const replyHooks = forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
+    for (const hook of replyHooks) {
+      const d = decideHook(hop, hook, delta, "reply");
       if (d) return { ...d, answer: true };
+    }
+  }
+  // TCP: the first packet and its answer passed; a DROP or REJECT only later packets meet took one going the first's way.
+  // Asked only for a probe that got through no connection (`laterPackets`: its verdict is dropped): otherwise such a
+  // count is other traffic's, a held connection's retransmissions.
+  for (const hop of options.laterPackets ? hops : []) {
+    if (hop.before.family !== hop.after.family || hop.protocol === "udp") continue;
+    const delta = attributablePackets(hop.before, hop.after);
+    for (const hook of hooksOf(hop, delta).hooks) {
+      const d = decideHook(hop, hook, delta, "later");
+      if (d) return { ...d, later: true };
     }
   }
   return accepted;

@@ -76,6 +76,6 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
 export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map()): Observation {
-  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec)));
+  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec)), { laterPackets: o.result.verdict === "dropped" });
   return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}) };
 }
