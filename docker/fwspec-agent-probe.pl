@@ -1,4 +1,4 @@
-# fwspec-agent-probe.pl: `fwspec-probe start|wait|stop` answered by
+# fwspec-agent-probe.pl: `fwspec-probe start|wait|stop|half-open` answered by
 # fwspec-agent itself (required on the first such request), with the contract
 # of docker/fwspec-probe, byte for byte: the same output, stderr notes and
 # exit statuses (0-255 from the tool, 2 usage, 195 could not stop, 196 no such
@@ -173,21 +173,27 @@ sub half_open {
   return answer($req, $rc, $out, $err);
 }
 
-# A short command's exit status, stdout and stderr, run to its end (it blocks the agent's loop: only for commands
-# that end in milliseconds and print little). 127 when it cannot be started.
+# A short command's exit status, stdout and stderr, run to its end: it blocks the agent's loop, so only for commands
+# that end in milliseconds and print little (ss -K, ip). As a command the agent runs: stdin /dev/null, the signals
+# the agent changed as they were; killed (SIGALRM, which an exec keeps) after 5 s. 127 when it cannot be started.
 sub output_of {
   my @argv = @_;
   pipe(my $err_r, my $err_w) or return (127, '', "fwspec-probe: cannot start $argv[0]: $!\n");
   my $pid = open(my $out_r, '-|');
   return (127, '', "fwspec-probe: cannot start $argv[0]: $!\n") unless defined $pid;
   if (!$pid) {
+    $SIG{PIPE} = 'DEFAULT';
+    $SIG{CHLD} = 'DEFAULT';
     close $err_r;
+    open(STDIN, '<', '/dev/null');
     open(STDERR, '>&', $err_w);
+    alarm 5;
     exec { $argv[0] } @argv or print STDERR "fwspec-probe: cannot start $argv[0]: $!\n";
     POSIX::_exit(127);
   }
   close $err_w;
   local $/;
+  # Its stderr is a line or two (a refusal): read after stdout, whole.
   my $out = <$out_r> // '';
   my $err = <$err_r> // '';
   close $err_r;

@@ -126,6 +126,8 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     const run = prober(startAgent([], OWN_NETNS), probe);
     expect(await run("half-open", "127.0.0.1", "nine")).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
     expect(await run("half-open", "server", "9")).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
+    // Hex letters alone are a name ss would look up, not an address.
+    expect(await run("half-open", "cafe")).toEqual({ exitCode: 2, stdout: "", stderr: USAGE, timedOut: false });
   });
 
   it("a tool that cannot be started: 127, said as the script's shell says it", async () => {

@@ -25,7 +25,10 @@ test.each([
   // A tester's router: a DNAT sent the SYN on; `-A FORWARD -p tcp --sport 8080 -j DROP` took the backend's SYN-ACK, which
   // the counters alone read as taking the first packet (ports are not compared: NAT rewrites them).
   ["a DROP rule the counters named while the trace let the first packet through took its answer", decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -p tcp -m tcp --sport 8080 -j DROP", action: "drop", policy: false, source: "counters" }), { answer: true }],
-  ["a DROP only a later packet meets took one of those", decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP", action: "drop", policy: false, source: "counters" }), { later: true }],
+  // The target's INPUT: not the answer's way; a rate limit that took a resent SYN, say.
+  ["a DROP rule in the target's input chain took a later packet going the first's way", decision({ rule: "-A INPUT -p udp -m udp --dport 5002 -m limit --limit 1/min -j DROP", action: "drop", policy: false, source: "counters" }), { later: true }],
+  ["a DROP rule in the prober's input chain took the answer", decision({ host: "client", rule: "-A INPUT -p udp -m udp --sport 5002 -j DROP", action: "drop", policy: false, source: "counters" }), { answer: true }],
+  ["a policy the counters found taking the answer", decision({ host: "client", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters", answer: true }), {}],
   ["one the counters already named so stays as it is", { ...ANSWER }, { answer: true }],
 ])("the trace let the first packet through, the probe got nothing: %s", (_what, counted, marked) => {
   expect(withTraceDecision(observation(counted), traces(decision({}))).decision).toEqual({ ...counted, ...marked });

@@ -8,7 +8,6 @@
  * the step's surroundings ever sees it. Per probe this costs nothing; per step
  * and host two commands.
  */
-import { canTakeFirstPacket } from "../rules/first-packet.ts";
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { Decision, TracedHost } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
@@ -299,10 +298,25 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // as `--ctstate ESTABLISHED -j DROP`) a later one going its way; it decides. Otherwise counters that moved for other
   // traffic (a chain policy counts neighbour discovery too) must not outweigh the trace.
   const d = observation.decision;
-  if (observation.result.verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.policy && !d.held) {
-    return { ...observation, decision: d.answer || d.later || d.source === "trace" ? d : canTakeFirstPacket(d.rule) ? { ...d, answer: true } : { ...d, later: true } };
+  // A policy the counters found taking the answer (or a later packet) decides; one they read as taking the first packet
+  // may have counted neighbour discovery, which the trace's first packet outweighs.
+  const marked = d !== undefined && (d.answer === true || d.later === true);
+  if (observation.result.verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && (marked || !d.policy)) {
+    return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }
   return { ...observation, decision: traced };
+}
+
+/**
+ * Which of a probe's packets other than its first a rule took, by where it sits: the answer's way (the target's
+ * output, the prober's input, a router's forward chain), or a later packet going the first packet's way (the
+ * target's input, the prober's output). A chain of another name (a native nft table's own) is taken for the answer's.
+ */
+function packetTaken(spec: ProbeSpec, d: Decision): { answer: true } | { later: true } {
+  const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
+  const chain = (d.path[0] ?? "").toUpperCase();
+  const firstWay = target !== spec.from && ((d.host === target && chain === "INPUT") || (d.host === spec.from && chain === "OUTPUT"));
+  return firstWay ? { later: true } : { answer: true };
 }
 
 /** Sweeps of at most this many ports are traced, port by port; larger ones keep the counters' attribution. */

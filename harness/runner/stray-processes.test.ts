@@ -23,11 +23,12 @@ const canUnshare = process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -
 describe.skipIf(!canUnshare)("STRAY_SCRIPT in a PID namespace of its own", () => {
   // PID 1 (a sh standing in for the container's init, which orphans go to) starts a stand-in agent (named
   // fwspec-agent, as the lab's), which runs each command leading a process group of its own, as the lab's does: the
-  // case's set-up, then (in a child of such a command, as a script's subshells are) the script.
+  // case's set-up and, beside it, 0.2 s later, the script (in a child of such a command, as a script's subshells are).
   const dir = mkdtempSync(join(tmpdir(), "fwspec-stray-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "stray.sh"), `${STRAY_SCRIPT}\n`);
-  writeFileSync(join(dir, "fwspec-agent"), `#!/bin/sh\nfor c in "$@"; do perl -e 'setpgrp(0, 0); exec "sh", "-c", $ARGV[0] or die' "$c"; done\n`);
+  // Its commands side by side, as the agent runs them.
+  writeFileSync(join(dir, "fwspec-agent"), `#!/bin/sh\nfor c in "$@"; do perl -e 'setpgrp(0, 0); exec "sh", "-c", $ARGV[0] or die' "$c" & done\nwait\n`);
   chmodSync(join(dir, "fwspec-agent"), 0o755);
   const run = (setup: string) => {
     // /run and /tmp of its own (the script reads fwspec's files there), the stand-ins copied into /run.
@@ -42,6 +43,7 @@ describe.skipIf(!canUnshare)("STRAY_SCRIPT in a PID namespace of its own", () =>
     ["a loop a command left in the background (handed to init, in that command's group)", "(while :; do sleep 1; done) </dev/null >/dev/null 2>&1 &", ["sh", "sleep"]],
     ["a daemon in a session of its own", "setsid sleep 600 </dev/null >/dev/null 2>&1 &", ["sleep"]],
     ["a listener group fwspec-listen recorded is fwspec's own", "setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > /run/fwspec-listeners", []],
+    ["a command still running beside it, with a process it started", "sleep 2 & sleep 2", []],
     ["a zombie is left to init: only the process that left it", "sh -c 'sleep 0.05 & exec sleep 600' </dev/null >/dev/null 2>&1 &", ["sleep"]],
   ])("%s", (_what, setup, names) => {
     expect(run(setup)).toEqual(names);

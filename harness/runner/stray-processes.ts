@@ -7,8 +7,9 @@
  * from /proc with the shell's builtins; the parse is pure.
  *
  * fwspec's own: the container's init and its process group; the agents
- * (fwspec-agent) and their groups, and each command an agent runs (it leads a
- * group of its own, its children in it: this script among them); the
+ * (fwspec-agent) and their groups, and the group of each command an agent
+ * runs (it leads a group of its own, its children in it: this script among
+ * them, and a command running beside it); the
  * listeners' groups (fwspec-listen records each group's leader in
  * /run/fwspec-listeners); the trace monitor's group (its leader in
  * /tmp/fwspec-trace.pid). A process a command left behind was handed to init
@@ -19,6 +20,9 @@
 /** Marks the script's lines on stdout (the forget script prints the listening sockets after them). */
 export const STRAY_LINE = "fwspec-stray: ";
 
+/** A loop over the host's processes: `$p` its id, `$c` its name, then `$1` its state, `$2` its parent, `$3` its group. */
+const EACH_PROCESS = 'for s in /proc/[0-9]*/stat; do { read -r l < "$s"; } 2>/dev/null || continue; p=${l%% *}; c=${l#*\\(}; c=${c%\\)*}; set -- ${l##*\\) }';
+
 /**
  * For sh: one `fwspec-stray: PID NAME` line per process none of fwspec's own
  * (its name as the kernel keeps it: at most 15 bytes, any of them).
@@ -27,15 +31,13 @@ export const STRAY_SCRIPT = [
   // This script's own group (its subshells in it), whichever process of it this is.
   '{ read -r l < /proc/$$/stat; } 2>/dev/null; set -- ${l##*\\) }; k=" ${3:-$$} "; agents=" "',
   // The groups of init and the agents, and the agents themselves.
-  'for s in /proc/[0-9]*/stat; do { read -r l < "$s"; } 2>/dev/null || continue; p=${l%% *}; c=${l#*\\(}; c=${c%\\)*}; set -- ${l##*\\) }'
-    + '; if [ "$p" = 1 ] || [ "$c" = fwspec-agent ]; then k="$k$3 "; fi; [ "$c" != fwspec-agent ] || agents="$agents$p "; done',
+  `${EACH_PROCESS}; if [ "$p" = 1 ] || [ "$c" = fwspec-agent ]; then k="$k$3 "; fi; [ "$c" != fwspec-agent ] || agents="$agents$p "; done`,
+  // The commands the agents run (each leads a group of its own, with what it started in it).
+  `${EACH_PROCESS}; case "$agents" in *" $2 "*) [ "$3" != "$p" ] || k="$k$3 " ;; esac; done`,
   "if [ -f /run/fwspec-listeners ]; then while read -r x; do k=\"$k$x \"; done < /run/fwspec-listeners; fi",
   "{ read -r x _ < /tmp/fwspec-trace.pid && k=\"$k$x \"; } 2>/dev/null",
-  // Every other process: not a zombie, not in a known group, not a command an agent runs (leading its group).
-  'for s in /proc/[0-9]*/stat; do { read -r l < "$s"; } 2>/dev/null || continue; p=${l%% *}; c=${l#*\\(}; c=${c%\\)*}; set -- ${l##*\\) }'
-    + '; [ "$1" != Z ] || continue; case "$k" in *" $3 "*) continue ;; esac'
-    + '; case "$agents" in *" $2 "*) [ "$3" != "$p" ] || continue ;; esac'
-    + `; printf '${STRAY_LINE}%s %s\\n' "$p" "$c"; done`,
+  // Every other process but a zombie.
+  `${EACH_PROCESS}; [ "$1" != Z ] || continue; case "$k" in *" $3 "*) continue ;; esac; printf '${STRAY_LINE}%s %s\\n' "$p" "$c"; done`,
 ].join("\n");
 
 /** A stray process as STRAY_SCRIPT printed it. */

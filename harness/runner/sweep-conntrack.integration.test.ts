@@ -18,15 +18,18 @@ it("a later UDP sweep meets the rule for new connections an earlier sweep's answ
     hosts: { server: { firewall: true, listen: ["udp/5000", "tcp/8080"] }, client: {} },
     steps: [
       { apply: { host: "server", commands: [
-        "iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
-        "iptables -A INPUT -p tcp --dport 8080 -j ACCEPT",
-        "iptables -A INPUT -p udp --dport 5000 -j ACCEPT",
-        "iptables -A INPUT -p udp -j DROP",
+        ...["iptables", "ip6tables"].flatMap((t) => [
+          `${t} -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+          `${t} -A INPUT -p tcp --dport 8080 -j ACCEPT`,
+          `${t} -A INPUT -p udp --dport 5000 -j ACCEPT`,
+          `${t} -A INPUT -p udp -j DROP`,
+        ]),
       ] } },
       { hold: { name: "h4", from: "client", to: "server", port: 8080, family: "ipv4" } },
-      { expect: ["client -> server:4998-5002/udp4 blocked except 5000"] },
-      { apply: { host: "server", commands: ["iptables -I INPUT 2 -p udp --dport 5000 -m conntrack --ctstate NEW -j DROP"] } },
-      { expect: ["client -> server:4998-5002/udp4 blocked", "held h4 open"] },
+      { expect: ["client -> server:4998-5002/udp blocked except 5000"] },
+      { apply: { host: "server", commands: ["iptables -I INPUT 2 -p udp --dport 5000 -m conntrack --ctstate NEW -j DROP", "ip6tables -I INPUT 2 -p udp --dport 5000 -m conntrack --ctstate NEW -j DROP"] } },
+      // Both families side by side, from the same source port: each sweep deletes its own family's entries only.
+      { expect: ["client -> server:4998-5002/udp blocked", "held h4 open"] },
     ],
   });
   const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });

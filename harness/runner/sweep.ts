@@ -48,7 +48,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    await forgetEarlierSweeps(lab, [e.from, ...p.watch], protocol, sourcePort ?? SWEEP_SOURCE_PORT);
+    await forgetEarlierSweeps(lab, [e.from, ...p.watch], family, protocol, sourcePort ?? SWEEP_SOURCE_PORT);
     // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
     const readings = new Map(await Promise.all(p.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
     const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
@@ -185,9 +185,11 @@ export function withCountedOrigins(r: ExpectationResult, locate: (d: Decision) =
  * same port is the same flow to conntrack: an answered port's entry (ESTABLISHED for UDP, 30 s and more) would carry
  * this sweep's packet past a rule for new connections added since, where a client's first packet meets that rule.
  * Conntrack is not flushed between steps while a connection is held, nor after a `run` step's rule change: those
- * entries are deleted on the prober and the hosts on the path before the sweep (`conntrack -D` exits 1 when there
- * are none: not an error; a host without the tool has no entries to carry).
+ * entries are deleted on the prober and the hosts on the path before the sweep, of its own family only (the other
+ * family's sweep from the same port may be running side by side, and conntrack 1.4.7 deletes both without `-f`;
+ * `conntrack -D` exits 1 when there are none: not an error; a host without the tool has no entries to carry).
  */
-async function forgetEarlierSweeps(lab: RunningLab, hosts: readonly string[], protocol: "tcp" | "udp", sourcePort: number): Promise<void> {
-  await Promise.all([...new Set(hosts)].map((h) => lab.host(h).exec(["conntrack", "-D", "-p", protocol, "--sport", String(sourcePort)], { light: true, timeoutSeconds: 5 })));
+async function forgetEarlierSweeps(lab: RunningLab, hosts: readonly string[], family: Family, protocol: "tcp" | "udp", sourcePort: number): Promise<void> {
+  const argv = ["conntrack", "-D", "-f", family, "-p", protocol, "--sport", String(sourcePort)];
+  await Promise.all([...new Set(hosts)].map((h) => lab.host(h).exec(argv, { light: true, timeoutSeconds: 5 })));
 }
