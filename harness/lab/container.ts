@@ -17,6 +17,11 @@ export const HOST_SYSCTLS: Readonly<Record<string, string>> = {
   // Without these, REJECT answers turn into timeouts after a few probes.
   "net.ipv4.icmp_ratelimit": "0",
   "net.ipv6.icmp.ratelimit": "0",
+  // Nor past the namespace's limit on all ICMP and ICMPv6 errors it sends (1000 a second after a burst of 50): a sweep
+  // sends thousands of packets a second, and the kernel's port unreachables for closed UDP ports went missing, read as
+  // dropped where a single probe reads refused (a tester's 1-200/udp sweep).
+  "net.ipv4.icmp_msgs_per_sec": "100000",
+  "net.ipv4.icmp_msgs_burst": "10000",
   // New IPv6 addresses usable at once (no tentative DAD state).
   "net.ipv6.conf.all.accept_dad": "0",
   "net.ipv6.conf.default.accept_dad": "0",
