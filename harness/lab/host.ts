@@ -14,7 +14,8 @@ import { READY_FILE } from "./container.ts";
 import { type ExecOptions, type ExecResult, reproCommand, shellQuote } from "./exec.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOutError } from "./limits.ts";
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
-import type { HostAddresses, LabHost, NetworkAddresses } from "./types.ts";
+import type { HostAddresses, LabHost, NetworkAddresses, StagedOptions } from "./types.ts";
+import { OUTPUT_THROUGH_FILES } from "./output-files.ts";
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
 const TRACE = process.env["FWSPEC_TRACE"] === "1";
@@ -186,9 +187,12 @@ export class StartedHost implements LabHost {
   /**
    * Writes `content` to `target` (as copyFile) and runs `command` right after,
    * in one round trip; a failure to write is told apart from the command's own.
+   * `outputThroughFiles`: the command's output goes through files beside
+   * `target` (output-files.ts), so what it starts in the background outlives it.
    */
-  async runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
-    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }; shift; exec "$@"`;
+  async runStaged(content: string, target: string, command: readonly string[], what: string, options: StagedOptions = {}): Promise<ExecResult> {
+    const run = options.outputThroughFiles ? OUTPUT_THROUGH_FILES : 'shift; exec "$@"';
+    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }\n${run}`;
     const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
     if (timedOut) throw timedOutError(this.name, command, limitSeconds, r, this.#invocation);
     if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {

@@ -32,13 +32,18 @@ export interface LabHost extends CommandTarget {
   /** Runs a command that must succeed; otherwise a CommandError with its output. */
   run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult>;
   /** Writes `content` to `target` in the host and runs `command` right after. */
-  runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult>;
+  runStaged(content: string, target: string, command: readonly string[], what: string, options?: StagedOptions): Promise<ExecResult>;
   /** Writes a file inside the host (mode 0755). */
   copyFile(content: string, target: string): Promise<void>;
   /** The command as a person can paste it to run it in this host. */
   repro(command: readonly string[]): string;
   /** Refuses (throws) when the host shares the machine's network namespace, runs privileged or on the host network. */
   assertIsolated(): Promise<void>;
+}
+
+export interface StagedOptions {
+  /** The command's output through files, not pipes: what it starts in the background outlives it (a rules script's daemons). */
+  readonly outputThroughFiles?: boolean;
 }
 
 /** A lab network as the layers above see it. */

@@ -84,7 +84,9 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
     case "script": {
       const target = stagingPath(host, "sh");
       // Traced (`-x`, PS4 a mark of fwspec's own): a failure names the command that failed and its line (script-trace.ts).
-      await host.runStaged(source.content, target, ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target], `rules script ${shownPath(source.path)}`).catch((error: unknown) => {
+      // Its output through files: a command it starts in the background outlives it (no pipe to die on).
+      const command = ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target];
+      await host.runStaged(source.content, target, command, `rules script ${shownPath(source.path)}`, { outputThroughFiles: true }).catch((error: unknown) => {
         throw scriptFailure(error, source, target);
       });
       return;

@@ -7,7 +7,7 @@
  */
 import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
-import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, RebootOutcome, RunningLab } from "../lab/types.ts";
+import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, RebootOutcome, RunningLab, StagedOptions } from "../lab/types.ts";
 import type { Family, HostSpec } from "../model/types.ts";
 
 /** A CommandError from the lab host, told under the scenario's name. */
@@ -66,8 +66,8 @@ class CastHost implements LabHost {
   run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult> {
     return this.#as(() => this.base.run(command, what, options));
   }
-  runStaged(content: string, target: string, command: readonly string[], what: string): Promise<ExecResult> {
-    return this.#as(() => this.base.runStaged(content, target, command, what));
+  runStaged(content: string, target: string, command: readonly string[], what: string, options?: StagedOptions): Promise<ExecResult> {
+    return this.#as(() => this.base.runStaged(content, target, command, what, options));
   }
   copyFile(content: string, target: string): Promise<void> {
     return this.#as(() => this.base.copyFile(content, target));

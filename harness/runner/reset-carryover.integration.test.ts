@@ -191,10 +191,7 @@ describe("shared-lab reset", () => {
   it("a process its script left running that listens on nothing (a loop that changes rules later) gets the next scenario a fresh lab, where it does not run", async () => {
     const lines: string[] = [];
     // It acts only after its scenario and the handoff are over: 2 s on, a DROP for 8080 inserted, again every second.
-    // The script waits a moment after starting it: fwspec runs scripts traced (`sh -x`), and the background child prints
-    // its own trace line to the script's stderr before its redirections; once the script has ended, the agent has closed
-    // that pipe and the child dies of SIGPIPE (1 run in 20; a CI run saw it).
-    const loop = script("background-loop.sh", ["setsid sh -c 'sleep 2; while :; do iptables -I INPUT 1 -p tcp --dport 8080 -j DROP; sleep 1; done' </dev/null >/dev/null 2>&1 &", "sleep 0.5"]);
+    const loop = script("background-loop.sh", ["setsid sh -c 'sleep 2; while :; do iptables -I INPUT 1 -p tcp --dport 8080 -j DROP; sleep 1; done' </dev/null >/dev/null 2>&1 &"]);
     const leaving = scenario("leaves a loop", [{ apply: { host: "server", script: loop } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
     const after = scenario("after the loop", [{ run: { host: "server", command: "sleep 3" } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
     const reports = await run([leaving, after], lines);

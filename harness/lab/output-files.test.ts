@@ -1,0 +1,56 @@
+/** Output through files, run by this machine's sh (dash, as in the lab image) on rules scripts as apply runs them, in a folder of its own. */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { OUTPUT_THROUGH_FILES } from "./output-files.ts";
+import { SCRIPT_TRACE_MARK } from "../rules/script-trace.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "fwspec-script-command-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function staged(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o755 });
+  return file;
+}
+
+function run(target: string, options: { detached?: boolean } = {}) {
+  const command = ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target];
+  return execa("sh", ["-c", OUTPUT_THROUGH_FILES, "fwspec-stage", target, ...command], { reject: false, stdin: "ignore", ...options });
+}
+
+describe("OUTPUT_THROUGH_FILES", () => {
+  it.each([
+    { name: "ok.sh", lines: ["echo out", "echo err >&2"], exitCode: 0, stdout: "out", stderr: [`${SCRIPT_TRACE_MARK}echo out`, `${SCRIPT_TRACE_MARK}echo err`, "err"] },
+    { name: "fails.sh", lines: ["echo before", "false", "echo never"], exitCode: 1, stdout: "before", stderr: [`${SCRIPT_TRACE_MARK}echo before`, `${SCRIPT_TRACE_MARK}false`] },
+    { name: "exits.sh", lines: ["exit 7"], exitCode: 7, stdout: "", stderr: [`${SCRIPT_TRACE_MARK}exit 7`] },
+    { name: "killed.sh", lines: ["echo before", "kill -9 $$"], exitCode: 137, stdout: "before", stderr: [`${SCRIPT_TRACE_MARK}echo before`, expect.stringMatching(new RegExp(`^${SCRIPT_TRACE_MARK}kill -9 \\d+$`))] },
+  ])("$name: exit code, output and trace as the script gave them, the files removed", async ({ name, lines, exitCode, stdout, stderr }) => {
+    const target = staged(name, lines);
+    const r = await run(target);
+    expect([r.exitCode, r.stdout, r.stderr.split("\n")]).toEqual([exitCode, stdout, stderr]);
+    expect(readdirSync(dir).filter((f) => f.startsWith(name) && f !== name)).toEqual([]);
+  });
+
+  it("leaves the script's background command no pipe to die on: the command returns at once, and the background writes its trace and output later", async () => {
+    const alive = path.join(dir, "alive");
+    const target = staged("background.sh", [`{ sleep 0.5; echo late; echo late >&2; touch ${alive}; } &`, "echo started"]);
+    const r = await run(target);
+    expect([r.exitCode, r.stdout]).toEqual([0, "started"]);
+    expect(existsSync(alive)).toBe(false);
+    for (let i = 0; i < 40 && !existsSync(alive); i++) await sleep(50);
+    expect(existsSync(alive)).toBe(true);
+  });
+
+  it("prints what the script wrote so far when its time limit's TERM ends it", async () => {
+    const target = staged("slow.sh", ["echo before", "sleep 5"]);
+    const child = run(target, { detached: true });
+    await sleep(300);
+    process.kill(-child.pid!, "SIGTERM");
+    const r = await child;
+    expect([r.stdout, r.stderr.split("\n")]).toEqual(["before", [`${SCRIPT_TRACE_MARK}echo before`, `${SCRIPT_TRACE_MARK}sleep 5`]]);
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Shell text that runs a command with its output written to files rather
+ * than to the command channel's pipes (pure; no scenario text in it). For a
+ * rules script: a command it starts in the background goes on after the
+ * script has ended, as on a real machine, and its trace lines and output then
+ * go to a file, not to a pipe the agent has closed (SIGPIPE would end it).
+ * Once the command has ended, the files are printed (stdout, then stderr) and
+ * removed; a TERM (the command's time limit) prints what they hold so far.
+ */
+
+/** "$1": the files' path prefix ("$1.out", "$1.err"); the rest of the arguments: the command, run with stdin from /dev/null. */
+export const OUTPUT_THROUGH_FILES = [
+  'o="$1.out" e="$1.err"; shift',
+  // The channel's pipes kept on 3 and 4 for fwspec alone; the shell's own words (`Terminated`) to nothing.
+  "exec 3>&1 4>&2 2>/dev/null",
+  'show() { cat -- "$o" >&3; cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
+  "trap 'show; exit 143' TERM",
+  // A subshell that execs: dash writes a child's death by a signal to the stderr it waits with, the file otherwise.
+  '(exec "$@" >"$o" 2>"$e" </dev/null 3>&- 4>&-); s=$?',
+  'show; exit "$s"',
+].join("\n");
