@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { canTakeFirstPacket, crossesInterfaces, firstPacketDecision, type Hop } from "./first-packet.ts";
-import { parseSave } from "./saved.ts";
+import { parseSave, type SavedChain, type SavedRule, type SavedRuleset } from "./saved.ts";
 
 describe("canTakeFirstPacket", () => {
   test.each([
@@ -206,6 +206,25 @@ describe("firstPacketDecision", () => {
     expect(firstPacketDecision([hop])).toMatchObject({ rule: accept, action: "accept" });
     expect(firstPacketDecision([hop])?.later).toBeUndefined();
     expect(firstPacketDecision([{ ...hop, protocol: "udp" }], { laterPackets: true })?.later).toBeUndefined();
+  });
+
+  test("native nftables: a counted drop in the target's output chain took the answer; one behind a jump, only a later packet meets, took the last ACK", () => {
+    const base = (chain: string, hook: string): SavedChain => ({ table: "inet fw", chain, policy: "ACCEPT", packets: 0, bytes: 0, hook, type: "filter", priority: 0 });
+    const rule = (chain: string, position: number, text: string, target: string | null, packets: number): SavedRule => ({ family: "ipv4", table: "inet fw", chain, position, packets, bytes: packets * 60, text, target, comment: null, handle: 10 + position, counts: true });
+    const reading = (answers: number, acks: number): SavedRuleset => ({
+      family: "ipv4",
+      chains: [base("in", "input"), base("out", "output"), { table: "ip nat", chain: "pre", policy: "ACCEPT", packets: 0, bytes: 0, hook: "prerouting", type: "nat", priority: -100 }],
+      rules: [
+        rule("in", 1, "tcp dport 8080 jump guard # handle 11", "guard", acks),
+        rule("guard", 1, "ct state established counter drop # handle 11", "DROP", acks),
+        rule("out", 1, "tcp sport 8080 counter drop # handle 11", "DROP", answers),
+      ],
+    });
+    const hop = (after: SavedRuleset) => ({ host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: reading(0, 0), after });
+    expect(firstPacketDecision([hop(reading(1, 0))], { laterPackets: true })).toMatchObject({ host: "server", table: "inet fw", path: ["out"], rule: "tcp sport 8080 counter drop # handle 11", action: "drop", answer: true });
+    expect(firstPacketDecision([hop(reading(0, 3))], { laterPackets: true })).toMatchObject({ host: "server", table: "inet fw", path: ["in", "guard"], rule: "ct state established counter drop # handle 11", action: "drop", later: true });
+    // The ACK's drop is no first packet's: not asked for, nothing decides (a native ACCEPT is never final).
+    expect(firstPacketDecision([hop(reading(0, 3))])).toBeUndefined();
   });
 
   test("a router whose interfaces are known and whose answers pass: the ACCEPT that took the SYN decides", () => {

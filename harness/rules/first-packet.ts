@@ -6,9 +6,12 @@
  * and that can match a first packet at all. Which rules cannot is read from
  * the rule text (table below): a conntrack/state match allowing only
  * ESTABLISHED/RELATED, `! --syn`, `--tcp-flags` that exclude a bare SYN.
- * Pure.
+ * Native nftables base chains are walked after iptables' tables, by hook and
+ * priority, their rules read as nft prints them (nft-first-packet.ts); only
+ * rules with a counter count. Pure.
  */
-import type { Decision } from "../model/results.ts";
+import { type Decision, nativeTable } from "../model/results.ts";
+import { nativeBaseChains, nftCanTakeFirstPacket, nftCrossesInterfaces } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
@@ -139,7 +142,10 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
     list.push(r);
     byChain.set(r.chain, list);
   }
-  const userChains = new Set(ruleset.chains.filter((c) => c.table === table && c.policy === null).map((c) => c.chain));
+  // A native table lists its base chains only (with a policy): its other chains with rules are jumped to.
+  const userChains = nativeTable(table)
+    ? new Set([...byChain.keys()].filter((c) => !ruleset.chains.some((b) => b.table === table && b.chain === c)))
+    : new Set(ruleset.chains.filter((c) => c.table === table && c.policy === null).map((c) => c.chain));
   const out: Walked[] = [];
   const visit = (name: string, path: readonly string[]) => {
     for (const rule of byChain.get(name) ?? []) {
@@ -165,13 +171,15 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
   // The answer comes in where the first packet left, and leaves where it came in.
   const via = hop.via && (reply ? { in: hop.via.out, out: hop.via.in } : hop.via);
   let accepted: Decision | undefined;
-  for (const [table, chain] of ROOTS[hook]) {
+  // Native base chains after iptables' tables: an ACCEPT there is not final (later base chains see the packet too).
+  for (const [table, chain] of [...ROOTS[hook], ...nativeBaseChains(hop.after.chains, hook)]) {
     const final = table === "filter";
     const found = walk(hop.after, table, chain).find(({ rule }) => {
       const action = rule.target === null ? undefined : ACTIONS[rule.target];
       if (!action || ((!final || packet !== "first") && action === "accept")) return false;
-      if (delta(rule) === 0 || !crossesInterfaces(rule.text, via)) return false;
-      return packet === "reply" || (packet === "first") === canTakeFirstPacket(rule.text, hop.protocol);
+      const native = rule.handle !== undefined;
+      if (delta(rule) === 0 || !(native ? nftCrossesInterfaces(rule.text, via) : crossesInterfaces(rule.text, via))) return false;
+      return packet === "reply" || (packet === "first") === (native ? nftCanTakeFirstPacket(rule.text, hop.protocol) : canTakeFirstPacket(rule.text, hop.protocol));
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
     if (found) {

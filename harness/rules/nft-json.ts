@@ -50,6 +50,9 @@ export interface NftChain {
   /** Base chains only: the hook and policy; a policy has no counter in nftables. */
   readonly hook: string | null;
   readonly policy: string | null;
+  /** Base chains only: `filter`, `nat` or `route`, and the priority. */
+  readonly type?: string;
+  readonly priority?: number;
 }
 
 export interface NftReading {
@@ -158,7 +161,14 @@ export function parseNftJson(text: string, keep: (table: NftTableName) => boolea
     if (kind === "metainfo" || !keep(table)) continue;
     if (kind === "table") tables.push(table);
     else if (kind === "chain") {
-      chains.push({ table, chain: String(body["name"]), hook: typeof body["hook"] === "string" ? body["hook"] : null, policy: typeof body["policy"] === "string" ? body["policy"] : null });
+      chains.push({
+        table,
+        chain: String(body["name"]),
+        hook: typeof body["hook"] === "string" ? body["hook"] : null,
+        policy: typeof body["policy"] === "string" ? body["policy"] : null,
+        ...(typeof body["type"] === "string" ? { type: body["type"] } : {}),
+        ...(typeof body["prio"] === "number" ? { priority: body["prio"] } : {}),
+      });
     } else if (kind === "rule") {
       const k = `${table}\u0000${String(body["chain"])}`;
       const position = (positions.get(k) ?? 0) + 1;

@@ -34,8 +34,8 @@ describe("nftSavedPart", () => {
     expect({ chain: r.chain, position: r.position, target: r.target, comment: r.comment, counts: r.counts, text: r.text }).toEqual(want);
   });
 
-  test("a base chain's drop policy is listed without packets (nftables has no policy counter)", () => {
-    expect(nftSavedPart(moved({}), texts, "ipv4").chains).toEqual([{ table: "inet fw", chain: "input", policy: "DROP", packets: 0, bytes: 0 }]);
+  test("a base chain's drop policy is listed without packets (nftables has no policy counter), with its hook, type and priority", () => {
+    expect(nftSavedPart(moved({}), texts, "ipv4").chains).toEqual([{ table: "inet fw", chain: "input", policy: "DROP", packets: 0, bytes: 0, hook: "input", type: "filter", priority: 0 }]);
   });
 });
 

@@ -40,7 +40,16 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
   // A base chain's policy has no counter in nftables: listed (packets 0), never decisive.
   const chains: SavedChain[] = reading.chains
     .filter((c) => sees(c.table) && c.policy !== null)
-    .map((c) => ({ table: c.table, chain: c.chain, policy: c.policy!.toUpperCase(), packets: 0, bytes: 0 }));
+    .map((c) => ({
+      table: c.table,
+      chain: c.chain,
+      policy: c.policy!.toUpperCase(),
+      packets: 0,
+      bytes: 0,
+      ...(c.hook !== null ? { hook: c.hook } : {}),
+      ...(c.type !== undefined ? { type: c.type } : {}),
+      ...(c.priority !== undefined ? { priority: c.priority } : {}),
+    }));
   const counters = reading.counters.filter((c) => sees(c.table)).map((c) => ({ table: c.table, name: c.name, packets: c.packets, bytes: c.bytes }));
   return { rules, chains, counters };
 }

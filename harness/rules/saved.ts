@@ -16,6 +16,10 @@ export interface SavedChain {
   readonly policy: string | null;
   readonly packets: number;
   readonly bytes: number;
+  /** A native nftables base chain's hook (`input`, `output`, `forward`, `prerouting`, …), type (`filter`, `nat`, `route`) and priority. */
+  readonly hook?: string;
+  readonly type?: string;
+  readonly priority?: number;
 }
 
 export interface SavedRule {

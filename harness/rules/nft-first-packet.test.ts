@@ -1,0 +1,75 @@
+/** Native nftables rule text, read for first-packet.ts (pure, table-driven). */
+import { describe, expect, it } from "vitest";
+import { nativeBaseChains, nftCanTakeFirstPacket, nftCrossesInterfaces } from "./nft-first-packet.ts";
+import type { SavedChain } from "./saved.ts";
+
+describe("nftCanTakeFirstPacket", () => {
+  it.each([
+    ["ct state established counter drop # handle 4", "tcp", false],
+    ["ct state established,related accept # handle 4", "tcp", false],
+    ["ct state { established, related } counter drop # handle 4", "tcp", false],
+    ["ct state related drop", undefined, false],
+    ["ct state != new counter drop", "tcp", true], // invalid and untracked packets are first packets too
+    ["ct state != { new, invalid, untracked } drop", "tcp", false],
+    ["ct state new,established accept", "tcp", true],
+    ["ct state invalid drop", "tcp", true],
+    ["tcp dport 8080 ct state established counter drop", "tcp", false],
+    ["tcp dport 8080 counter drop", "tcp", true],
+    ["tcp dport 8080 counter drop", "udp", false],
+    ["udp dport 53 drop", "tcp", false],
+    ["udp dport 53 drop", "udp", true],
+    ["meta l4proto udp drop", "tcp", false],
+    ["meta l4proto { tcp, udp } th dport 8080 drop", "tcp", true],
+    ["meta l4proto != tcp drop", "tcp", false],
+    ["meta l4proto != tcp drop", "udp", true],
+    ["ip protocol icmp drop", "tcp", false],
+    ["ip6 nexthdr ipv6-icmp accept", "udp", false],
+    ["th dport 8080 drop", "udp", true],
+    ["counter drop", "tcp", true],
+    ["something nft prints that fwspec does not know", "tcp", true],
+  ] as const)("%s (%s): %s", (text, protocol, expected) => {
+    expect(nftCanTakeFirstPacket(text, protocol)).toBe(expected);
+  });
+});
+
+describe("nftCrossesInterfaces", () => {
+  const via = { in: "wan0", out: "lan0" };
+  it.each([
+    ['iifname "wan0" counter drop', via, true],
+    ['iifname "lan0" counter drop', via, false],
+    ['oifname "lan0" drop', via, true],
+    ['oifname "wan0" drop', via, false],
+    ['iifname != "lan0" drop', via, true],
+    ['iifname != "wan0" drop', via, false],
+    ['iifname "wan*" drop', via, true],
+    ['iifname { "eth0", "wan0" } drop', via, true],
+    ['iifname { "eth0", "eth1" } drop', via, false],
+    ['iifname "lan0" oifname "wan0" drop', via, false],
+    ['iifname "lan0" drop', { out: "lan0" }, true], // the interface a packet came in by is not known
+    ['iifname "lan0" drop', undefined, true],
+    ["tcp dport 22 drop", via, true],
+  ] as const)("%s %j: %s", (text, at, expected) => {
+    expect(nftCrossesInterfaces(text, at)).toBe(expected);
+  });
+});
+
+describe("nativeBaseChains", () => {
+  const chain = (table: string, name: string, hook: string, priority: number, type = "filter"): SavedChain => ({ table, chain: name, policy: "ACCEPT", packets: 0, bytes: 0, hook, type, priority });
+  const chains = [
+    chain("inet fw", "in", "input", 0),
+    chain("inet early", "in", "input", -10),
+    chain("inet fw", "pre", "prerouting", 0),
+    chain("ip nat", "dnat", "prerouting", -100, "nat"),
+    chain("inet fw", "fwd", "forward", 0),
+    chain("inet fw", "out", "output", 0),
+    chain("inet fw", "route", "output", -150, "route"),
+    { table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 },
+  ];
+  it.each([
+    ["INPUT", [["inet fw", "pre"], ["inet early", "in"], ["inet fw", "in"]]],
+    ["FORWARD", [["inet fw", "pre"], ["inet fw", "fwd"]]],
+    ["OUTPUT", [["inet fw", "route"], ["inet fw", "out"]]],
+  ] as const)("%s: by hook, then priority; no nat chains, no iptables chains", (hook, expected) => {
+    expect(nativeBaseChains(chains, hook)).toEqual(expected);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The rule named as deciding a dropped probe whose first packet passed, on
+ * native nftables rulesets (tester 35c's finding): a counted drop in the
+ * target's output chain that took the answer, and a counted `ct state
+ * established` drop (reached through a jump) that took the handshake's last
+ * ACK. The trace follows the first packet only, which the input chain's
+ * policy accepted; the counters show the drop. Real containers and packets.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "fwspec-answer-nft-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ruleset(name: string, lines: string[]): string {
+  writeFileSync(path.join(dir, name), `${lines.join("\n")}\n`);
+  return name;
+}
+
+const answer = ruleset("answer.nft", [
+  "table inet fw {",
+  "  chain in { type filter hook input priority 0; policy accept; }",
+  "  chain out {",
+  "    type filter hook output priority 0; policy accept;",
+  "    tcp sport 8080 counter drop",
+  "  }",
+  "}",
+]);
+const established = ruleset("established.nft", [
+  "table inet fw {",
+  "  chain guard {",
+  "    ct state established counter drop",
+  "  }",
+  "  chain in {",
+  "    type filter hook input priority 0; policy accept;",
+  "    tcp dport 8080 jump guard",
+  "  }",
+  "}",
+]);
+
+function scenario(name: string, file: string) {
+  return defineScenario({
+    name,
+    description: `native nft: ${name}`,
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, client: {} },
+    steps: [{ apply: { host: "server", nft: file } }, { expect: ["client -> server:8080 dropped"] }],
+  } as never, { baseDir: dir });
+}
+
+it("names the counted drop that took the answer, and the ct state established drop behind a jump that took the last ACK", async () => {
+  const report = await run({ scenarios: [scenario("answer dropped", answer), scenario("last ack dropped", established)] }, { provider: await testLabProvider() });
+  const decided = report.scenarios.map((s) => s.expectations.map((e) => ({ family: e.family, status: e.status, host: e.decision?.host, table: e.decision?.table, path: e.decision?.path, rule: e.decision?.rule, answer: e.decision?.answer, later: e.decision?.later })));
+  expect(decided).toEqual([
+    (["ipv4", "ipv6"] as const).map((family) => ({ family, status: "passed", host: "server", table: "inet fw", path: ["out"], rule: expect.stringMatching(/^tcp sport 8080 counter drop # handle \d+$/), answer: true, later: undefined })),
+    (["ipv4", "ipv6"] as const).map((family) => ({ family, status: "passed", host: "server", table: "inet fw", path: ["in", "guard"], rule: expect.stringMatching(/^ct state established counter drop # handle \d+$/), answer: undefined, later: true })),
+  ]);
+});
