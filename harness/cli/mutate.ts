@@ -5,7 +5,8 @@
  * scenario, prints the survivors, equivalents and errors and the score, writes
  * `--json`, compares the machine's own firewall before and after, and chooses
  * the exit code: 1 when the score is below `--min-score` (or no mutant was scored), an original
- * scenario does not pass, or the machine's firewall changed. `--html` writes
+ * scenario does not pass, a mutant claimed equivalent before running was killed (`--run-equivalent`),
+ * or the machine's firewall changed (gateFailures). `--html` writes
  * the mutation view (report/mutation-html.ts). Ctrl-C (SIGINT, SIGTERM, the
  * launcher gone): the scenarios finished so far and a score labelled PARTIAL
  * are printed (and written to --json/--html), the run's containers and
@@ -105,20 +106,36 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
     process.stderr.write(`\nfwspec: THE MACHINE'S OWN FIREWALL CHANGED during this run (${hostCheck.changed.join(", ")}). The run fails.\n`);
     return EXIT.failed;
   }
-  const skipped = report.scenarios.filter((s) => s.skipped && s.mutants.length === 0 && s.skipped !== NOTHING_TO_MUTATE);
-  if (skipped.length > 0) {
-    process.stderr.write(`fwspec: ${skipped.length} scenario(s) not mutated because the original does not pass\n`);
-    return EXIT.failed;
-  }
-  if (flags.minScore !== undefined && report.score === undefined) {
-    process.stderr.write(`fwspec: no mutant was scored (mutation score n/a), so --min-score ${flags.minScore} is not met\n  hint: a gate needs scenarios that apply rules (apply steps) and check them; see the lines above for what was left out and why\n`);
-    return EXIT.failed;
-  }
-  if (flags.minScore !== undefined && report.score! < flags.minScore) {
-    process.stderr.write(`fwspec: ${summaryLine(report).split(" (")[0]} is below --min-score ${flags.minScore}\n`);
-    return EXIT.failed;
-  }
+  const failures = gateFailures(report, flags.minScore);
+  for (const failure of failures) process.stderr.write(`fwspec: ${failure}\n`);
+  if (failures.length > 0) return EXIT.failed;
   return unwritten.length > 0 ? EXIT.internal : EXIT.ok;
+}
+
+/**
+ * Why a finished mutation run fails (exit 1), each in words (empty: it passes): an original scenario that
+ * does not pass, a claim made before running that a run anyway killed (`--run-equivalent`: a scenario's
+ * declaration, or fwspec's own proof, was wrong), and `--min-score` not met or nothing scored. Pure.
+ */
+export function gateFailures(report: MutationReport, minScore: number | undefined): string[] {
+  const failures: string[] = [];
+  const skipped = report.scenarios.filter((s) => s.skipped && s.mutants.length === 0 && s.skipped !== NOTHING_TO_MUTATE);
+  if (skipped.length > 0) failures.push(`${skipped.length} scenario(s) not mutated because the original does not pass`);
+  const contradicted = report.scenarios.flatMap((s) => s.mutants.filter((m) => m.contradicts).map((m) => ({ file: s.file, m })));
+  const declared = contradicted.filter((c) => c.m.declared);
+  const proven = contradicted.filter((c) => !c.m.declared);
+  if (declared.length > 0) {
+    failures.push(`${declared.length} mutant(s) the scenarios declare equivalent were killed (${declared.map((c) => c.m.id).join(", ")}): each declaration is wrong\n  hint: remove those entries from the scenario's mutate.equivalent (see CONTRADICTS above)`);
+  }
+  if (proven.length > 0) {
+    failures.push(`${proven.length} mutant(s) fwspec claimed before running were killed (${proven.map((c) => c.m.id).join(", ")}): fwspec's proof was wrong\n  hint: this is a bug in fwspec; the lines marked CONTRADICTS above show the check that killed each`);
+  }
+  if (minScore !== undefined && report.score === undefined) {
+    failures.push(`no mutant was scored (mutation score n/a), so --min-score ${minScore} is not met\n  hint: a gate needs scenarios that apply rules (apply steps) and check them; see the lines above for what was left out and why`);
+  } else if (minScore !== undefined && report.score! < minScore) {
+    failures.push(`${summaryLine(report).split(" (")[0]} is below --min-score ${minScore}`);
+  }
+  return failures;
 }
 
 /** --json and --html, each written or its problem returned. */
