@@ -8,6 +8,7 @@ import type { ExpectationResult, ParityObservation, RuleHit } from "../model/res
 import { type Family, targetLabel } from "../model/types.ts";
 import type { HostRuleDelta, Observation } from "../probes/observe.ts";
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
+import { icmpErrorsSeen } from "../probes/refusal.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import type { Expectation } from "../scenario/model.ts";
@@ -45,10 +46,9 @@ function unsent(o: Observation): Observation {
   return { ...rest, result: { ...o.result, reason } };
 }
 
-/** fwspec-probe's count of ICMP errors that came back, for the probe's family: `icmp destination unreachable received: ipv4 +0, ipv6 +1`. */
+/** Did ICMP errors come back in the probe's family (fwspec-probe's note, probes/refusal.ts)? */
 export function icmpSeen(stderr: string, family: Family): boolean {
-  const m = /icmp destination unreachable received: ipv4 \+(\d+), ipv6 \+(\d+)/.exec(stderr);
-  return m !== null && Number(m[family === "ipv4" ? 1 : 2]) > 0;
+  return icmpErrorsSeen(family, stderr) > 0;
 }
 
 function parityOf(observed: ProbeResult, other: Observation): ParityObservation {

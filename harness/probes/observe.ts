@@ -20,7 +20,7 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
 import { endHalfOpen, type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { replyNeighbourChecked } from "./reply-neighbour.ts";
-import { icmpErrorsSeen } from "./refusal.ts";
+import { familyNote, icmpErrorsSeen } from "./refusal.ts";
 
 /**
  * How long a probe waits for an answer before the counters are consulted (ms).
@@ -258,7 +258,7 @@ export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: st
       argv: pending.argv,
       exitCode: null,
       stdout: "",
-      stderr: ended.stderr,
+      stderr: familyNote(ended.stderr, spec.family),
       durationMs: ms,
       stoppedEarly: `stopped after ${ms} ms, before its ${spec.timeoutSeconds} s timeout: ${takenBy(taken)} ${SEEN[how].stopped}, and ${had}`,
     },

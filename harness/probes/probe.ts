@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { type Answer, parseAnswer } from "./answer.ts";
 import { classify } from "./classify.ts";
 import type { Refusal } from "../model/types.ts";
-import { refusalOf, withRefusal } from "./refusal.ts";
+import { familyNote, refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
 import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
@@ -240,7 +240,7 @@ function resultOf(spec: ProbeSpec, address: string, command: ProbeCommand, repro
   const answer = c.verdict === "open" ? parseAnswer(spec.protocol, r) : undefined;
   return {
     spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal), ...(refusal ? { refusal } : {}),
-    evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs },
+    evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: familyNote(r.stderr, spec.family), durationMs },
     ...(answer ? { answer } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** How a refused probe was refused, from fwspec-probe's note of ICMP errors received (table-driven). */
 import { describe, expect, test } from "vitest";
-import { refusalOf, withRefusal } from "./refusal.ts";
+import { familyNote, icmpErrorsSeen, refusalOf, withRefusal } from "./refusal.ts";
+import type { Family } from "../model/types.ts";
 
 const NOTE = (v4: number, v6: number) => `nc: connect to x port 1 (tcp) failed: Connection refused\nfwspec-probe: icmp destination unreachable received: ipv4 +${v4}, ipv6 +${v6}\n`;
 const REFUSED = "nc: connect to x port 1 (tcp) failed: Connection refused\n";
@@ -23,5 +24,20 @@ describe("refusalOf", () => {
     expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "tcp-reset")).toBe("Connection refused (tcp-reset: a TCP RST came back)");
     expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "icmp-port-unreachable")).toBe("Connection refused (icmp port-unreachable: an ICMP port unreachable came back)");
     expect(withRefusal("no answer", undefined)).toBe("no answer");
+  });
+});
+
+describe("familyNote: a probe's output keeps fwspec-probe's ICMP note for its own family only", () => {
+  const both = (v4: number, v6: number) => `fwspec-probe: icmp destination unreachable received: ipv4 +${v4}, ipv6 +${v6}\n`;
+  test.each<[string, Family, string]>([
+    [`nc: timed out\n${both(0, 1)}`, "ipv4", "nc: timed out\n"],
+    [`nc: timed out\n${both(0, 1)}`, "ipv6", "nc: timed out\nfwspec-probe: icmp destination unreachable received: ipv6 +1\n"],
+    [both(2, 1), "ipv4", "fwspec-probe: icmp destination unreachable received: ipv4 +2\n"],
+    ["nc: connection refused\n", "ipv4", "nc: connection refused\n"],
+    ["", "ipv6", ""],
+  ])("%j as %s: %j", (stderr, family, expected) => {
+    expect(familyNote(stderr, family)).toBe(expected);
+    // Read again, the kept note counts as the original did for that family.
+    expect(icmpErrorsSeen(family, familyNote(stderr, family))).toBe(icmpErrorsSeen(family, stderr));
   });
 });

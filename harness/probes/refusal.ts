@@ -8,12 +8,24 @@
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import type { Refusal } from "../model/types.ts";
 
-const NOTE = /fwspec-probe: icmp destination unreachable received: ipv4 \+(\d+), ipv6 \+(\d+)/;
+/** fwspec-probe's note (both families), or the note as a probe's result keeps it (its own family: familyNote). */
+const NOTE = /fwspec-probe: icmp destination unreachable received: (?:ipv4 \+(\d+))?(?:, )?(?:ipv6 \+(\d+))?\n?/;
 
 /** How many ICMP (ipv4) or ICMPv6 (ipv6) destination-unreachable messages fwspec-probe noted in a probe's output (0 without its note). */
 export function icmpErrorsSeen(family: Family, stderr: string): number {
   const m = NOTE.exec(stderr);
   return Number(m?.[family === "ipv4" ? 1 : 2] ?? 0);
+}
+
+/**
+ * A probe's output with fwspec-probe's note for its own family only (`… received: ipv6 +1`), or without the note
+ * when none came in that family: the namespace's other-family count is another probe's (the other family's lane).
+ */
+export function familyNote(stderr: string, family: Family): string {
+  const m = NOTE.exec(stderr);
+  if (!m) return stderr;
+  const seen = icmpErrorsSeen(family, stderr);
+  return stderr.replace(NOTE, seen > 0 ? `fwspec-probe: icmp destination unreachable received: ${family} +${seen}\n` : "");
 }
 
 /** The refusal kind of a probe's output; undefined unless the verdict is `refused`. */
