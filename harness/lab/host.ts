@@ -151,7 +151,8 @@ export class StartedHost implements LabHost {
     return r;
   }
 
-  async #exec(command: readonly string[], options: ExecOptions): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
+  /** `shown`: the command a failure names (runStaged's, not its staging wrapper). */
+  async #exec(command: readonly string[], options: ExecOptions, shown: readonly string[] = command): Promise<ExecResult & Pick<AgentReply, "timedOut"> & { limitSeconds: number }> {
     const started = performance.now();
     const limits = commandLimits(this.commandTimeoutSeconds, options);
     let r: AgentReply;
@@ -162,7 +163,7 @@ export class StartedHost implements LabHost {
     }
     // Outside the try: a cut output is the command's failure (CommandError), not a failure to run it.
     if (TRACE) process.stderr.write(`fwspec trace ${started.toFixed(0).padStart(6)} ms +${(performance.now() - started).toFixed(0).padStart(4)} ms ${this.name}: ${command.join(" ").slice(0, 100)} -> ${r.exitCode}${r.timedOut ? " (timed out)" : ""}\n`);
-    if (r.printed) throw outputCutError(this.name, command, r.printed, r);
+    if (r.printed) throw outputCutError(this.name, shown, r.printed, r);
     return { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: Math.round(performance.now() - started), timedOut: r.timedOut, limitSeconds: limits.limitSeconds };
   }
 
@@ -193,7 +194,7 @@ export class StartedHost implements LabHost {
   async runStaged(content: string, target: string, command: readonly string[], what: string, options: StagedOptions = {}): Promise<ExecResult> {
     const run = options.outputThroughFiles ? OUTPUT_THROUGH_FILES : 'shift; exec "$@"';
     const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }\n${run}`;
-    const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content });
+    const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content }, command);
     if (timedOut) throw timedOutError(this.name, command, limitSeconds, r, this.#invocation);
     if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {
       throw new CommandError(`writing ${target} failed on ${this.name}`, { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });

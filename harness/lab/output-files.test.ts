@@ -5,7 +5,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { OUTPUT_THROUGH_FILES } from "./output-files.ts";
+import { OUTPUT_FILE_LIMIT, OUTPUT_THROUGH_FILES } from "./output-files.ts";
 import { SCRIPT_TRACE_MARK } from "../rules/script-trace.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fwspec-script-command-"));
@@ -52,5 +52,17 @@ describe("OUTPUT_THROUGH_FILES", () => {
     process.kill(-child.pid!, "SIGTERM");
     const r = await child;
     expect([r.stdout, r.stderr.split("\n")]).toEqual(["before", [`${SCRIPT_TRACE_MARK}echo before`, `${SCRIPT_TRACE_MARK}sleep 5`]]);
+  });
+});
+
+describe("OUTPUT_THROUGH_FILES: bounded", () => {
+  it("a script printing without end gets no further than the file limit, and runs on (a write past it fails, it is not killed)", async () => {
+    const target = staged("forever.sh", ["yes || true", "echo after >&2"]);
+    const r = await run(target);
+    expect(r.exitCode).toBe(0);
+    // The last newline is execa's to strip.
+    expect(OUTPUT_FILE_LIMIT - r.stdout.length).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/yes: standard output: File too large\n.*\nafter$/s);
+    expect(readdirSync(dir).filter((f) => f.startsWith("forever.sh."))).toEqual([]);
   });
 });

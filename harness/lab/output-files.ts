@@ -6,7 +6,18 @@
  * go to a file, not to a pipe the agent has closed (SIGPIPE would end it).
  * Once the command has ended, the files are printed (stdout, then stderr) and
  * removed; a TERM (the command's time limit) prints what they hold so far.
+ *
+ * Bounded as output through pipes is (lab/limits.ts): each file the command
+ * and what it starts write grows to at most OUTPUT_FILE_LIMIT (one 512-byte
+ * block past what fwspec reads back, so printing it back is the same "printed
+ * more than" failure); a write past it fails (EFBIG, SIGXFSZ ignored), so a
+ * command printing forever cannot fill the machine's disk, before or after
+ * the script ends.
  */
+import { OUTPUT_KEPT_BYTES } from "./agent.ts";
+
+/** Bytes a file written under OUTPUT_THROUGH_FILES can hold. */
+export const OUTPUT_FILE_LIMIT = OUTPUT_KEPT_BYTES + 512;
 
 /** "$1": the files' path prefix ("$1.out", "$1.err"); the rest of the arguments: the command, run with stdin from /dev/null. */
 export const OUTPUT_THROUGH_FILES = [
@@ -16,6 +27,7 @@ export const OUTPUT_THROUGH_FILES = [
   'show() { cat -- "$o" >&3; cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
   "trap 'show; exit 143' TERM",
   // A subshell that execs: dash writes a child's death by a signal to the stderr it waits with, the file otherwise.
-  '(exec "$@" >"$o" 2>"$e" </dev/null 3>&- 4>&-); s=$?',
+  // Its file size limit (dash counts 512-byte blocks) and SIGXFSZ ignored are inherited by all it starts.
+  `(ulimit -f ${OUTPUT_FILE_LIMIT / 512}; trap '' XFSZ; exec "$@" >"$o" 2>"$e" </dev/null 3>&- 4>&-); s=$?`,
   'show; exit "$s"',
 ].join("\n");

@@ -2,7 +2,9 @@
  * A rules script's background command outlives the script, as it would on a
  * real machine: the script runs traced (`sh -e -x`), and a background child
  * that writes its trace line or its output after the script has ended must
- * not die of SIGPIPE on a pipe fwspec has closed.
+ * not die of SIGPIPE on a pipe fwspec has closed. Output stays bounded as
+ * through pipes: a script printing without end fails as any command does,
+ * naming the script's command, and a background writer stops at the bound.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,5 +41,23 @@ describe("a rules script's background command", () => {
       "remote -> server:8080 dropped ipv4 dropped",
       "remote -> server:8080 dropped ipv6 dropped",
     ]);
+  });
+
+  it("bounds what a script and its background print: the step fails naming the script, a background writer stops at the bound", async () => {
+    writeFileSync(path.join(dir, "floods.sh"), "yes\n");
+    writeFileSync(path.join(dir, "floods-later.sh"), "{ sleep 0.3; yes || echo \"yes ended: $?\" > /tmp/yes-ended; } &\n");
+    const hosts = { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} };
+    const floods = defineScenario({ name: "floods", description: "a script printing without end", hosts, steps: [{ apply: { host: "server", script: "floods.sh" } }, { expect: ["remote -> server:8080 open"] }] } as never, { baseDir: dir });
+    const later = defineScenario({
+      name: "floods later",
+      description: "a script whose background command prints without end",
+      hosts,
+      steps: [{ apply: { host: "server", script: "floods-later.sh" } }, { run: { host: "server", command: "sh -c 'sleep 3; cat /tmp/yes-ended'", contains: "yes ended: 1" } }],
+    } as never, { baseDir: dir });
+    const reports = await runScenarioSet([planScenario(floods), planScenario(later)], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
+    const applied = reports[0]!.steps[0]!;
+    expect(applied.status).toBe("error");
+    expect(applied.message).toMatch(/^`env PS4=@@fwspec-trace {2}sh -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh` printed \d+ bytes on stdout and \d+ on stderr on server, more than the 64 MiB/);
+    expect(reports[1]!.steps.map((s) => s.status), JSON.stringify(reports[1]!.steps)).toEqual(["passed", "passed"]);
   });
 });
