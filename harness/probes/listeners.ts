@@ -98,13 +98,12 @@ export function listeningPorts(ssOutput: string): { readonly tcp: ReadonlySet<nu
   return { tcp, udp };
 }
 
-/** Every listener of a host still has its socket: one command when they do, awaitListening for any that does not. */
-export async function awaitListeners(host: LabHost): Promise<void> {
-  if (host.spec.listen.length === 0) return;
+/** The listeners of a host that have no socket now (one `ss`): ended by a command of the scenario before, or its background. */
+export async function missingListeners(host: LabHost): Promise<ListenerSpec[]> {
+  if (host.spec.listen.length === 0) return [];
   const r = await host.exec(["ss", "-H", "-ltun"]);
   const open = listeningPorts(r.exitCode === 0 ? r.stdout : "");
-  const missing = host.spec.listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
-  await Promise.all(missing.map((l) => awaitListening(host, l)));
+  return host.spec.listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
 }
 
 /**
@@ -155,8 +154,9 @@ export function listenerProblems(listen: readonly ListenerSpec[], output: string
 }
 
 /**
- * After a `run` step: the host's declared listeners still listen, and not
- * stopped, or a LabError (the step's error, never a verdict) naming each.
+ * After a `run` step, or an apply step that ran a script or commands: the
+ * host's declared listeners still listen, and not stopped, or a LabError (the
+ * step's error, never a verdict) naming each.
  */
 export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">): Promise<void> {
   if (host.spec.listen.length === 0) return;
@@ -173,6 +173,6 @@ export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name
     if (problems.length === 0) return;
   }
   throw new LabError(`after this step, listener(s) of ${host.name} no longer answer: ${problems.join("; ")}; a probe to such a port is answered by the kernel (or by nothing), not decided by the firewall`, {
-    hint: `a run step must leave the declared listeners running (stop only processes of your own); see: ${host.repro(argv)}`,
+    hint: `a run step or apply script must leave the declared listeners running (stop only processes of your own); see: ${host.repro(argv)}`,
   });
 }

@@ -4,6 +4,9 @@
  * port nothing serves (a killed TCP server: RST; a stopped UDP server: no
  * reply) — real containers, through the runner as `fwspec run` does.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planScenario } from "../plan/plan.ts";
 import { defineScenario } from "../scenario/load.ts";
@@ -62,3 +65,45 @@ it("a run step that restarts a listener in the background: given a bounded while
   // Nothing blocks either port, and both listen again: `blocked` fails on each.
   expect(report!.expectations.map((e) => `${e.text} ${e.actual}`)).toEqual(["remote -> server:8080 blocked open", "remote -> server:5353/udp blocked open"]);
 }, 60_000);
+
+describe("listeners after an apply script", () => {
+  it("a script that kills a listener: the apply step's error naming it, never `blocked` from the kernel's RST", async () => {
+    const killing = defineScenario({
+      name: "apply kills",
+      description: "an apply script that kills the declared TCP server",
+      family: "ipv4",
+      hosts,
+      steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j ACCEPT", "pkill -KILL -x socat"] } },
+        { expect: ["remote -> server:8080 blocked"] },
+      ],
+    } as never);
+    const [report] = await run(killing);
+    expect(report!.status).toBe("error");
+    expect(`${report!.steps[0]!.status} ${report!.steps[0]!.message}`).toMatch(/^error after this step, listener\(s\) of server no longer answer: tcp\/8080: no socket listens on it any more/);
+    expect(report!.expectations.filter((e) => e.status === "passed")).toEqual([]);
+  });
+
+  it("a listener a scenario's background ended after its checks: the next scenario on the lab gets it set again, not an error", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fwspec-listeners-later-"));
+    writeFileSync(path.join(dir, "kills-later.sh"), "{ sleep 0.3; pkill -KILL -x socat; } &\n");
+    const withScript = defineScenario({
+      name: "kills later",
+      description: "the apply script's background kills the TCP server once the steps that check listeners are over",
+      family: "ipv4",
+      hosts,
+      steps: [
+        { apply: { host: "server", script: "kills-later.sh" } },
+        { run: { host: "remote", command: "sleep 1" } },
+        { expect: ["remote -> server:5353/udp open"] },
+      ],
+    } as never, { baseDir: dir });
+    const next = scenario("harmless after", "true");
+    const lines: string[] = [];
+    const reports = await runScenarioSet([withScript, next].map((s) => planScenario(s)), { provider: await testLabProvider(), labs: 1, progress: { step: (m) => void lines.push(m), info: (m) => void lines.push(m) } });
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => r.steps))).toEqual(["passed", "failed"]);
+    // Both listen again on the lab it shared: `blocked` fails on each (open), as on a fresh lab.
+    expect(reports[1]!.expectations.map((e) => `${e.text} ${e.actual}`)).toEqual(["remote -> server:8080 blocked open", "remote -> server:5353/udp blocked open"]);
+    expect(lines.filter((l) => /fresh lab|lab\(s\)/.test(l)), lines.join("\n")).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
+  });
+});

@@ -46,7 +46,7 @@ import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts"
 import { whyNotWarm } from "../lab/warm.ts";
 import { showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
-import { awaitListeners, type ListenerProof, proveListener, proveListeners } from "../probes/listeners.ts";
+import { type ListenerProof, missingListeners, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { dropEmptyTables, flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
@@ -255,12 +255,13 @@ export class SharedLab implements AsyncDisposable {
                 : flushConntrack(h.base).then(() => undefined)
               : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters)
             : undefined,
-          same && !firstRun ? awaitListeners(h) : undefined,
+          same && !firstRun ? missingListeners(h) : [],
         ]);
         if (reset.status === "rejected") throw reset.reason;
         if (listened.status === "rejected") throw listened.reason;
         if (reset.value) after = reset.value.counters;
-        if (same) {
+        // A listener the previous scenario's commands ended (or its background later): set again, as for another scenario's.
+        if (same && listened.value.length === 0) {
           proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
         } else {
           const proven = await this.#handOver(h, listening.set, wanted);
