@@ -1,7 +1,11 @@
-/** Unit tests (pure) for forget.ts: what a previous scenario may have left on a host, and the script that undoes it. */
+/** Unit tests for forget.ts: what a previous scenario may have left on a host, and the script that undoes it (its /run and /tmp part run by sh on folders of the test's own). */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { forgetScript, leftBy } from "./forget.ts";
+import { forgetScript, leftBy, scratchScript } from "./forget.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
@@ -52,5 +56,41 @@ describe("forgetScript", () => {
     expect(forgetScript(true)).toContain(STRAY_SCRIPT);
     expect(forgetScript(false)).not.toContain(STRAY_SCRIPT);
     expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
+  });
+});
+
+describe("scratchScript, run by this machine's sh on folders of its own", () => {
+  test("removes what the boot did not leave in the folders, keeps what it did, fwspec's own and the iptables lock", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "fwspec-scratch-"));
+    try {
+      const run = path.join(root, "run");
+      const tmp = path.join(root, "tmp");
+      for (const d of [run, tmp, path.join(run, "lock"), path.join(run, "network")]) mkdirSync(d, { recursive: true });
+      writeFileSync(path.join(run, "network", "ifstate.eth0"), "eth0\n");
+      const list = path.join(root, "entries");
+      writeFileSync(list, `${path.join(run, "lock")}\n${path.join(run, "network")}\n`);
+      // What a scenario's commands left: a stamp, a folder of scratch files, a name with a blank; fwspec's own beside them.
+      writeFileSync(path.join(run, "firewall.applied"), "x");
+      mkdirSync(path.join(tmp, "work", "deep"), { recursive: true });
+      writeFileSync(path.join(tmp, "my file"), "x");
+      for (const own of [path.join(run, "fwspec-listeners"), path.join(tmp, "fwspec"), path.join(tmp, "fwspec-agent.8.1"), path.join(run, "xtables.lock")]) writeFileSync(own, "");
+      execFileSync("sh", ["-c", scratchScript([run, tmp], list)]);
+      expect([readdirSync(run).sort(), readdirSync(tmp).sort(), readdirSync(path.join(run, "network"))]).toEqual([
+        ["fwspec-listeners", "lock", "network", "xtables.lock"],
+        ["fwspec", "fwspec-agent.8.1"],
+        ["ifstate.eth0"],
+      ]);
+      // No list (an image before it): nothing removed.
+      writeFileSync(path.join(tmp, "kept"), "");
+      execFileSync("sh", ["-c", scratchScript([run, tmp], path.join(root, "none"))]);
+      expect(readdirSync(tmp)).toContain("kept");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("in forgetScript with files only", () => {
+    expect(forgetScript(true)).toContain(scratchScript());
+    expect(forgetScript(false)).not.toContain(scratchScript());
   });
 });

@@ -2,8 +2,9 @@
  * Between scenarios on a shared lab, per host: what the previous scenario's
  * commands may leave that no ruleset reading shows, undone — its held
  * connections and every other TCP connection, the neighbour caches, IPsec
- * state, and the files a reboot restores from — and a listener or another
- * process it left running found (the lab is then not reusable).
+ * state, the files a reboot restores from, what it left in /run and /tmp —
+ * and a listener or another process it left running found (the lab is then
+ * not reusable).
  */
 import { CommandError, errorMessage } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
@@ -47,6 +48,20 @@ const ENGINE_ETC = " /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alte
 /** Marks forgetScript's lines about /etc on stderr (other commands of the script write there too). */
 const ETC_LINE = "fwspec-etc: ";
 
+/** Where fwspec-boot lists what /run and /tmp held once the boot was done, one path a line (docker/fwspec-boot). */
+const BOOT_ENTRIES = "/run/fwspec-boot-entries";
+
+/**
+ * /run and /tmp as the boot left them, as a reboot makes them (fwspec-boot
+ * empties both): each entry the boot did not leave there removed (a stamp an
+ * "apply once" script wrote, its scratch files), fwspec's own (`fwspec*`) and
+ * the iptables lock aside. Entries the boot made are not compared inside.
+ * `roots`, `list`: another place (tests).
+ */
+export function scratchScript(roots: readonly string[] = ["/run", "/tmp"], list = BOOT_ENTRIES): string {
+  return `{ [ ! -f ${list} ] || find ${roots.join(" ")} -mindepth 1 -maxdepth 1 ! -name 'fwspec*' ! -name xtables.lock | grep -vxF -f ${list} | while IFS= read -r p; do rm -rf -- "$p"; done; }`;
+}
+
 /**
  * The neighbour caches emptied, permanent entries too (warmed again after
  * the reset), IPsec policies and states flushed (the lab boots with none; a
@@ -61,7 +76,7 @@ const ETC_LINE = "fwspec-etc: ";
  * /etc/resolv.conf) as it wrote them for the host; anything else under /etc that differs from the image
  * (a folder /etc/nftables.conf includes, a file nothing here resets) fails
  * the script, naming it (the lab is then not reusable); with `files` also
- * the processes none of fwspec's own (stray-processes.ts: a loop a script
+ * /run and /tmp as the boot left them (scratchScript), and the processes none of fwspec's own (stray-processes.ts: a loop a script
  * left running); then the host's listening sockets, for the check against
  * its declared listeners.
  */
@@ -74,7 +89,7 @@ export function forgetScript(files: boolean): string {
   const restore = `rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}`;
   const etc = `{ d=$(${differing}); [ -z "$d" ] || { { ${restore}; } || exit 1; d=$(${differing} | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }; }`;
   return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
-    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && { ${STRAY_SCRIPT}\n}` : "")
+    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && ${scratchScript()} && { ${STRAY_SCRIPT}\n}` : "")
     + " && ss -H -ltun";
 }
 

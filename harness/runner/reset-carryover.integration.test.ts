@@ -199,6 +199,20 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after the loop.*server: process\(es\) \d+ \(sh\), \d+ \(sleep\) left running by the previous scenario's commands/)]);
   });
 
+  it("does not carry what a scenario's script left in /run and /tmp into the next: an 'apply once per boot' stamp applies again, as after a reboot", async () => {
+    const lines: string[] = [];
+    const once = script("once.sh", [
+      "for stamp in /run/firewall.applied /tmp/firewall.applied; do [ ! -e $stamp ] || { echo already applied; exit 0; }; done",
+      "iptables -A INPUT -p tcp --dport 8080 -j DROP",
+      "date > /run/firewall.applied",
+      "mkdir -p /tmp/firewall.applied",
+    ]);
+    const applies = (name: string) => scenario(name, [{ apply: { host: "server", script: once } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
+    const reports = await run([applies("first"), applies("second")], lines);
+    expect(reports.map((r) => r.expectations.map((e) => `${e.text} ${e.actual}`)), lines.join("\n")).toEqual([["remote -> server:8080/tcp4 dropped dropped"], ["remote -> server:8080/tcp4 dropped dropped"]]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
+  });
+
   it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save), a pre-up line, an enabled nftables.service are gone before it", async () => {
     const lines: string[] = [];
     const saving = script("saves.sh", [
