@@ -227,6 +227,23 @@ describe("firstPacketDecision", () => {
     expect(firstPacketDecision([hop(reading(0, 3))])).toBeUndefined();
   });
 
+  test("native nftables router: a counted dnat sends the probe to the router on; the forward chain's counted drop of its answer decides", () => {
+    const base = (chain: string, hook: string, type = "filter"): SavedChain => ({ table: "inet router", chain, policy: hook === "forward" ? "DROP" : "ACCEPT", packets: 0, bytes: 0, hook, type, priority: type === "nat" ? -100 : 0 });
+    const rule = (chain: string, position: number, text: string, target: string | null, packets: number): SavedRule => ({ family: "ipv4", table: "inet router", chain, position, packets, bytes: packets * 60, text, target, comment: null, handle: 20 + position, counts: true });
+    const reading = (forwarded: number, answers: number): SavedRuleset => ({
+      family: "ipv4",
+      chains: [base("prerouting", "prerouting", "nat"), base("forward", "forward")],
+      rules: [
+        rule("prerouting", 1, 'iifname "wan0" tcp dport 8002 counter dnat ip to 198.18.5.9 # handle 21', null, forwarded),
+        rule("forward", 1, 'iifname "lan0" oifname "wan0" tcp sport 8002 counter drop # handle 21', "DROP", answers),
+        rule("forward", 2, "ct state established,related accept # handle 22", "ACCEPT", 0),
+        rule("forward", 3, "ct status dnat counter accept # handle 23", "ACCEPT", forwarded),
+      ],
+    });
+    const hop = { host: "router", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], via: { in: "wan0" }, before: reading(0, 0), after: reading(1, 1) };
+    expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ host: "router", path: ["forward"], rule: 'iifname "lan0" oifname "wan0" tcp sport 8002 counter drop # handle 21', action: "drop", answer: true });
+  });
+
   test("a router whose interfaces are known and whose answers pass: the ACCEPT that took the SYN decides", () => {
     const open = (syn: number) => parseSave(["*filter", ":FORWARD DROP [0:0]", "[0:0] -A FORWARD -i lan0 -o wan0 -m conntrack --ctstate ESTABLISHED -j ACCEPT", `[${syn}:60] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", ""].join("\n"), "ipv4");
     expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["FORWARD"], replyHooks: ["FORWARD"], via: { in: "wan0", out: "lan0" }, before: open(0), after: open(1) }])).toMatchObject({ action: "accept", rule: "-A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT" });

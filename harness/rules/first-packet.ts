@@ -11,7 +11,7 @@
  * rules with a counter count. Pure.
  */
 import { type Decision, nativeTable } from "../model/results.ts";
-import { nativeBaseChains, nftCanTakeFirstPacket, nftCrossesInterfaces } from "./nft-first-packet.ts";
+import { nativeBaseChains, nativeDnatChains, nftCanTakeFirstPacket, nftCrossesInterfaces, nftSendsOn } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
@@ -204,12 +204,14 @@ const FORWARDING_NAT = new Set(["DNAT", "NETMAP"]);
 
 /**
  * The hooks the probe's first packet passed on this hop: a packet addressed
- * to the host that a nat PREROUTING DNAT counted between the readings sent
- * on (a router's port forward) passes FORWARD, before (instead of) INPUT.
+ * to the host that a nat PREROUTING DNAT (or a counted `dnat` in a native nat
+ * chain at prerouting) counted between the readings sent on (a router's port
+ * forward) passes FORWARD, before (instead of) INPUT.
  */
 function hooksOf(hop: Hop, delta: (r: SavedRule) => number): { hooks: readonly Hook[]; forwarded: boolean } {
   if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD")) return { hooks: hop.hooks, forwarded: false };
-  const rewritten = walk(hop.after, "nat", "PREROUTING").some(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0);
+  const rewritten = walk(hop.after, "nat", "PREROUTING").some(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0)
+    || nativeDnatChains(hop.after.chains).some(([table, chain]) => walk(hop.after, table, chain).some(({ rule }) => nftSendsOn(rule.text) && delta(rule) > 0));
   if (!rewritten) return { hooks: hop.hooks, forwarded: false };
   return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true };
 }

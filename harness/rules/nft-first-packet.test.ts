@@ -1,6 +1,6 @@
 /** Native nftables rule text, read for first-packet.ts (pure, table-driven). */
 import { describe, expect, it } from "vitest";
-import { nativeBaseChains, nftCanTakeFirstPacket, nftCrossesInterfaces } from "./nft-first-packet.ts";
+import { nativeBaseChains, nativeDnatChains, nftCanTakeFirstPacket, nftCrossesInterfaces, nftSendsOn } from "./nft-first-packet.ts";
 import type { SavedChain } from "./saved.ts";
 
 describe("nftCanTakeFirstPacket", () => {
@@ -71,5 +71,23 @@ describe("nativeBaseChains", () => {
     ["OUTPUT", [["inet fw", "route"], ["inet fw", "out"]]],
   ] as const)("%s: by hook, then priority; no nat chains, no iptables chains", (hook, expected) => {
     expect(nativeBaseChains(chains, hook)).toEqual(expected);
+  });
+});
+
+describe("native destination NAT", () => {
+  it.each([
+    ['iifname "wan0" tcp dport 8002 counter dnat ip to 198.18.5.9 # handle 5', true],
+    ["tcp dport 80 dnat to 198.18.5.9:8080", true],
+    ["dnat ip6 to [2001:db8::9]:8080", true],
+    ["tcp dport 80 redirect to :8080", false],
+    ["oifname \"wan0\" masquerade", false],
+    ["snat ip to 198.18.0.1", false],
+  ] as const)("%s: sends on %s", (text, expected) => {
+    expect(nftSendsOn(text)).toBe(expected);
+  });
+
+  it("the nat chains at prerouting only", () => {
+    const chain = (name: string, hook: string, type: string): SavedChain => ({ table: "inet r", chain: name, policy: "ACCEPT", packets: 0, bytes: 0, hook, type, priority: -100 });
+    expect(nativeDnatChains([chain("pre", "prerouting", "nat"), chain("post", "postrouting", "nat"), chain("raw", "prerouting", "filter")])).toEqual([["inet r", "pre"]]);
   });
 });

@@ -78,3 +78,13 @@ export function nativeBaseChains(chains: readonly SavedChain[], hook: "OUTPUT" |
     .sort((a, b) => order.indexOf(a.hook!) - order.indexOf(b.hook!) || (a.priority ?? 0) - (b.priority ?? 0))
     .map((c) => [c.table, c.chain]);
 }
+
+/** The native base chains of type nat at prerouting: where a destination NAT (`dnat`) sends a packet on to another host. */
+export function nativeDnatChains(chains: readonly SavedChain[]): [string, string][] {
+  return chains.filter((c) => c.hook === "prerouting" && c.type === "nat").map((c) => [c.table, c.chain]);
+}
+
+/** Does a native rule's text rewrite the destination to another host (`dnat`; `redirect` keeps the packet local)? */
+export function nftSendsOn(text: string): boolean {
+  return /(?:^|\s)dnat(?:\s|$)/.test(text);
+}

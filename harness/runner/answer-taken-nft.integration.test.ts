@@ -4,7 +4,8 @@
  * target's output chain that took the answer, and a counted `ct state
  * established` drop (reached through a jump) that took the handshake's last
  * ACK. The trace follows the first packet only, which the input chain's
- * policy accepted; the counters show the drop. Real containers and packets.
+ * policy accepted; the counters show the drop. Also behind a native `dnat`
+ * on a router: its forward chain's drop of the answer. Real containers and packets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,4 +60,39 @@ it("names the counted drop that took the answer, and the ct state established dr
     (["ipv4", "ipv6"] as const).map((family) => ({ family, status: "passed", host: "server", table: "inet fw", path: ["out"], rule: expect.stringMatching(/^tcp sport 8080 counter drop # handle \d+$/), answer: true, later: undefined })),
     (["ipv4", "ipv6"] as const).map((family) => ({ family, status: "passed", host: "server", table: "inet fw", path: ["in", "guard"], rule: expect.stringMatching(/^ct state established counter drop # handle \d+$/), answer: undefined, later: true })),
   ]);
+});
+
+const routed = ruleset("routed.nft", [
+  "table inet router {",
+  "  chain prerouting {",
+  "    type nat hook prerouting priority dstnat; policy accept;",
+  '    iifname "wan0" meta nfproto ipv4 tcp dport 80 counter dnat ip to {{ backend.ipv4 }}:8080',
+  "  }",
+  "  chain forward {",
+  "    type filter hook forward priority 0; policy drop;",
+  '    iifname "dmz0" oifname "wan0" tcp sport 8080 counter drop',
+  "    ct state established,related accept",
+  "    ct status dnat counter accept",
+  "  }",
+  "}",
+]);
+
+it("names the forward chain's counted drop that took the answer behind a native dnat on a router (tester 36b)", async () => {
+  const scenario = defineScenario({
+    name: "native routed dnat",
+    description: "native nft: the forwarded SYN-ACK is dropped on the router",
+    family: "ipv4",
+    networks: ["wan", "dmz"],
+    hosts: {
+      client: { networks: ["wan"] },
+      router: { firewall: true, router: true, networks: ["wan", "dmz"], interfaces: { wan: "wan0", dmz: "dmz0" }, listen: ["tcp/80"] },
+      backend: { networks: ["dmz"], listen: ["tcp/8080"] },
+    },
+    steps: [{ apply: { host: "router", nft: routed } }, { expect: ["client -> router:80 dropped"] }],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [e] = report.scenarios[0]!.expectations;
+  expect({ status: e!.status, host: e!.decision?.host, path: e!.decision?.path, rule: e!.decision?.rule, answer: e!.decision?.answer }, JSON.stringify(e)).toEqual({
+    status: "passed", host: "router", path: ["forward"], rule: expect.stringMatching(/^iifname "dmz0" oifname "wan0" tcp sport 8080 counter drop # handle \d+$/), answer: true,
+  });
 });
