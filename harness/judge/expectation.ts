@@ -116,6 +116,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     reason: probe.reason,
     ...(probe.refusal ? { refusal: probe.refusal } : {}),
     ...(explanation ? { explanation } : {}),
+    ...(probe.halfOpen ? { halfOpen: true as const } : {}),
     address: probe.address,
     evidence: {
       command: probe.evidence.command,

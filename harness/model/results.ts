@@ -127,6 +127,8 @@ export interface ExpectationResult {
   readonly refusal?: Refusal;
   /** What a mismatch means, naming the rule that decided when one counted the probe. */
   readonly explanation?: string;
+  /** A dropped TCP probe whose SYN was answered, its target holding the connection half-open: a later packet was lost. */
+  readonly halfOpen?: true;
   /** The address actually probed. */
   readonly address: string;
   readonly evidence: ResultEvidence;

@@ -114,12 +114,15 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
  * and still no answer came, the line says the answer was lost on its way
  * back, which no trace follows (a reply dropped in an output chain or a
  * second forward chain): the rule named let the packet in, it did not drop it.
+ * When the answer did come (the target held the connection half-open), a
+ * later packet was lost instead: the handshake's last ACK, or what followed.
  */
-export function decidedFor(e: Pick<ExpectationResult, "actual">, d: Decision): string {
+export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to">>, d: Decision): string {
   const line = decidedLine(d);
-  return e.actual === "dropped" && d.action === "accept" && !d.answer && !d.held
-    ? `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on ${d.host}, forward on a router)`
-    : line;
+  if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
+  return e.halfOpen
+    ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced, and a chain policy counts nothing in nftables; look at what takes established packets there, a policy drop among them)`
+    : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on ${d.host}, forward on a router)`;
 }
 
 /** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */

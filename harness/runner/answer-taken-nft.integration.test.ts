@@ -14,6 +14,7 @@ import { afterAll, expect, it } from "vitest";
 import { run } from "../api.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { testLabProvider } from "../testing/session.ts";
+import { decidedFor } from "../report/failure.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fwspec-answer-nft-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,10 +45,11 @@ const established = ruleset("established.nft", [
   "}",
 ]);
 
-function scenario(name: string, file: string) {
+function scenario(name: string, file: string, family?: "ipv4") {
   return defineScenario({
     name,
     description: `native nft: ${name}`,
+    ...(family ? { family } : {}),
     hosts: { server: { firewall: true, listen: ["tcp/8080"] }, client: {} },
     steps: [{ apply: { host: "server", nft: file } }, { expect: ["client -> server:8080 dropped"] }],
   } as never, { baseDir: dir });
@@ -95,4 +97,23 @@ it("names the forward chain's counted drop that took the answer behind a native 
   expect({ status: e!.status, host: e!.decision?.host, path: e!.decision?.path, rule: e!.decision?.rule, answer: e!.decision?.answer }, JSON.stringify(e)).toEqual({
     status: "passed", host: "router", path: ["forward"], rule: expect.stringMatching(/^iifname "dmz0" oifname "wan0" tcp sport 8080 counter drop # handle \d+$/), answer: true,
   });
+});
+
+it("a policy drop that took the handshake's last ACK (nothing counts it): the decided line says a later packet was lost, not the answer (tester 36b)", async () => {
+  const file = ruleset("policy.nft", [
+    "table inet fw {",
+    "  chain in {",
+    "    type filter hook input priority 0; policy drop;",
+    "    tcp dport 8080 ct state new counter accept",
+    "  }",
+    "}",
+  ]);
+  // IPv4 only: the policy drops IPv6 neighbour discovery too, so an IPv6 SYN never reaches the server.
+  const report = await run({ scenarios: [scenario("policy takes the last ack", file, "ipv4")] }, { provider: await testLabProvider() });
+  const lines = report.scenarios[0]!.expectations.map((e) => ({ actual: e.actual, halfOpen: e.halfOpen, decided: e.decision ? decidedFor(e, e.decision) : undefined }));
+  expect(lines).toEqual([{
+    actual: "dropped",
+    halfOpen: true,
+    decided: expect.stringMatching(/tcp dport 8080 ct state new counter accept.*; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server/),
+  }]);
 });
