@@ -24,6 +24,14 @@ const TRACE = process.env["FWSPEC_TRACE"] === "1";
 const WRITE_STAGED = 'mkdir -p -- "${1%/*}" && cat > "$1" && chmod 0755 "$1"';
 const STAGE_FAILED = "fwspec-stage: cannot write";
 
+/** `export NAME='value'` lines for fwspec's own environment values (names and values checked: no scenario text gets here). */
+function stagedEnv(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env).map(([name, value]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /['\n\0]/.test(value)) throw new Error(`staged environment ${name} cannot be given to a shell`);
+    return `export ${name}='${value}'\n`;
+  }).join("");
+}
+
 /** What a host needs of its container: a started one (lab.ts), or one attached to again (a warm lab, warm.ts). */
 export type HostContainer = Pick<StartedTestContainer, "getId" | "getName" | "restart">;
 
@@ -193,7 +201,7 @@ export class StartedHost implements LabHost {
    */
   async runStaged(content: string, target: string, command: readonly string[], what: string, options: StagedOptions = {}): Promise<ExecResult> {
     const run = options.outputThroughFiles ? OUTPUT_THROUGH_FILES : 'shift; exec "$@"';
-    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }\n${run}`;
+    const script = `${WRITE_STAGED} || { echo "${STAGE_FAILED} $1" >&2; exit 197; }\n${stagedEnv(options.env ?? {})}${run}`;
     const { timedOut, limitSeconds, ...r } = await this.#exec(["sh", "-c", script, "fwspec-stage", target, ...command], { stdin: content }, command);
     if (timedOut) throw timedOutError(this.name, command, limitSeconds, r, this.#invocation);
     if (r.exitCode === 197 && r.stderr.endsWith(`${STAGE_FAILED} ${target}\n`)) {

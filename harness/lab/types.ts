@@ -44,6 +44,8 @@ export interface LabHost extends CommandTarget {
 export interface StagedOptions {
   /** The command's output through files, not pipes: what it starts in the background outlives it (a rules script's daemons). */
   readonly outputThroughFiles?: boolean;
+  /** Environment the command runs with besides the host's (fwspec's own values: PS4 for a traced script); not part of the command a failure names. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A lab network as the layers above see it. */

@@ -76,7 +76,9 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
     ? ` at ${shownPath(source.path)}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
     : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
   const hint = labLimitHint(afterLastTrace(error.failure.stderr)) ?? error.hint;
-  return new CommandError(`${error.message}${where}`, { ...error.failure, stderr: output }, { cause: error, ...(hint ? { hint } : {}) });
+  // The staged copy is named as the user's file in what the shell printed and in the message (the command keeps it: a repro in a kept lab).
+  const named = (text: string) => text.split(target).join(shownPath(source.path));
+  return new CommandError(`${named(error.message)}${where}`, { ...error.failure, stdout: named(error.failure.stdout), stderr: named(output) }, { cause: error, ...(hint ? { hint } : {}) });
 }
 
 async function applyOne(host: LabHost, source: RuleSource, invocation: string | undefined): Promise<void> {
@@ -85,8 +87,8 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
       const target = stagingPath(host, "sh");
       // Traced (`-x`, PS4 a mark of fwspec's own): a failure names the command that failed and its line (script-trace.ts).
       // Its output through files: a command it starts in the background outlives it (no pipe to die on).
-      const command = ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target];
-      await host.runStaged(source.content, target, command, `rules script ${shownPath(source.path)}`, { outputThroughFiles: true }).catch((error: unknown) => {
+      const command = ["sh", "-e", "-x", target];
+      await host.runStaged(source.content, target, command, `rules script ${shownPath(source.path)}`, { outputThroughFiles: true, env: { PS4: SCRIPT_TRACE_MARK } }).catch((error: unknown) => {
         throw scriptFailure(error, source, target);
       });
       return;

@@ -57,7 +57,17 @@ describe("a rules script's background command", () => {
     const reports = await runScenarioSet([planScenario(floods), planScenario(later)], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
     const applied = reports[0]!.steps[0]!;
     expect(applied.status).toBe("error");
-    expect(applied.message).toMatch(/^`env PS4=@@fwspec-trace {2}sh -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh` printed \d+ bytes on stdout and \d+ on stderr on server, more than the 64 MiB/);
+    expect(applied.message).toMatch(/^`sh -e -x \S*floods\.sh` printed \d+ bytes on stdout and \d+ on stderr on server, more than the 64 MiB/);
     expect(reports[1]!.steps.map((s) => s.status), JSON.stringify(reports[1]!.steps)).toEqual(["passed", "passed"]);
+  });
+
+  it("a script the shell stops names the user's file in what the shell printed, not the staged copy", async () => {
+    writeFileSync(path.join(dir, "unset.sh"), "set -u\niptables -A INPUT -p tcp --dport $WNA -j DROP\n");
+    const unset = defineScenario({ name: "unset", description: "a script using an unset variable", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ apply: { host: "server", script: "unset.sh" } }, { expect: ["remote -> server:8080 open"] }] } as never, { baseDir: dir });
+    const [report] = await runScenarioSet([planScenario(unset)], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
+    const message = report!.steps[0]!.message ?? "";
+    expect(message).toMatch(/^rules script \S*unset\.sh failed on server at \S*unset\.sh:2 `iptables -A INPUT -p tcp --dport \$WNA -j DROP`/);
+    expect(message).toMatch(/\n {4}\S*unset\.sh: 2: WNA: parameter not set$/m);
+    expect(message.split("\n").filter((l) => l.includes("/tmp/fwspec/")).map((l) => l.trim())).toEqual([expect.stringMatching(/^on server: sh -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh$/)]);
   });
 });

@@ -59,7 +59,10 @@ describe("command timeout", () => {
   it("kills a hanging apply script and everything it started; the step is an error naming it", async () => {
     const { records, left } = await runWithLimit(hangingApply);
     expect(records[0]!.status).toBe("error");
-    expect(records[0]!.message).toMatch(/`env PS4=@@fwspec-trace {2}sh -e -x \/tmp\/fwspec\/fw-[0-9a-f]+\.sh` did not finish within 2 s on fw/);
+    expect(records[0]!.message).toMatch(/^`sh -e -x \S*hangs\.sh` did not finish within 2 s on fw/);
+    // The staged copy only where the command is shown to be run again (`on fw:`), PS4 nowhere.
+    expect(records[0]!.message).toMatch(/\n {2}on fw: sh -e -x \/tmp\/fwspec\/fw-[0-9a-f]+\.sh\n/);
+    expect(records[0]!.message).not.toMatch(/PS4/);
     // The shell's trace names the command it was stuck in, and its line.
     expect(records[0]!.message).toMatch(/at \S*hangs\.sh:3 `sleep 3600` \(as the shell ran it, variables expanded\)/);
     expect(records[0]!.message).not.toMatch(/^\s*@@fwspec-trace/m);
