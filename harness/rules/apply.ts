@@ -7,7 +7,7 @@
  * before, and the error names the command, its exit code and stderr.
  * Afterwards the loaded ruleset is recorded as evidence.
  */
-import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { afterLastTrace, BASH_TRACE_ENV, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, scriptShell, shellErrorLine, splitTrace } from "./script-trace.ts";
 import { oneLine } from "../text.ts";
 import { addressesOutsideLab } from "./addresses-named.ts";
 import { interfacesNamed, missingInterfaces } from "./interfaces-named.ts";
@@ -87,8 +87,11 @@ async function applyOne(host: LabHost, source: RuleSource, invocation: string | 
       const target = stagingPath(host, "sh");
       // Traced (`-x`, PS4 a mark of fwspec's own): a failure names the command that failed and its line (script-trace.ts).
       // Its output through files: a command it starts in the background outlives it (no pipe to die on).
-      const command = ["sh", "-e", "-x", target];
-      await host.runStaged(source.content, target, command, `rules script ${shownPath(source.path)}`, { outputThroughFiles: true, env: { PS4: SCRIPT_TRACE_MARK } }).catch((error: unknown) => {
+      // In the shell its first line asks for (`#!/bin/bash`), else sh (dash); bash as root takes PS4 from BASH_ENV only.
+      const shell = scriptShell(source.content);
+      const command = [shell, "-e", "-x", target];
+      const env: Record<string, string> = shell === "bash" ? { BASH_ENV: BASH_TRACE_ENV } : { PS4: SCRIPT_TRACE_MARK };
+      await host.runStaged(source.content, target, command, `rules script ${shownPath(source.path)}`, { outputThroughFiles: true, env }).catch((error: unknown) => {
         throw scriptFailure(error, source, target);
       });
       return;

@@ -70,4 +70,16 @@ describe("a rules script's background command", () => {
     expect(message).toMatch(/\n {4}\S*unset\.sh: 2: WNA: parameter not set$/m);
     expect(message.split("\n").filter((l) => l.includes("/tmp/fwspec/")).map((l) => l.trim())).toEqual([expect.stringMatching(/^on server: sh -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh$/)]);
   });
+
+  it("a script whose first line asks for bash runs in bash (set -o pipefail, [[ ]], arrays), traced: its failing line is named", async () => {
+    writeFileSync(path.join(dir, "bash-ok.sh"), ["#!/bin/bash", "set -euo pipefail", "ports=(8080 8081)", 'for p in "${ports[@]}"; do [[ $p == 8080 ]] && iptables -A INPUT -p tcp --dport "$p" -j DROP; done', "(true)", ""].join("\n"));
+    writeFileSync(path.join(dir, "bash-bad.sh"), ["#!/usr/bin/env bash", "set -euo pipefail", "CHAIN=INPUT", 'iptables -A "$CHAIN" -p tcp --dport 8080 -j DROPP 2>/dev/null', ""].join("\n"));
+    const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} };
+    const scenario = (name: string, file: string) => defineScenario({ name, description: name, family: "ipv4", hosts, steps: [{ apply: { host: "server", script: file } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] }] } as never, { baseDir: dir });
+    const [ok, bad] = await runScenarioSet([planScenario(scenario("bash ok", "bash-ok.sh")), planScenario(scenario("bash bad", "bash-bad.sh"))], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
+    expect(ok!.status, JSON.stringify(ok!.steps)).toBe("passed");
+    expect(bad!.steps[0]!.message).toMatch(/^rules script \S*bash-bad\.sh failed on server at \S*bash-bad\.sh:4 `iptables -A INPUT -p tcp --dport 8080 -j DROPP` \(as the shell ran it, variables expanded\)/);
+    expect(bad!.steps[0]!.message).toMatch(/\n {2}on server: bash -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh\n/);
+    expect(bad!.steps[0]!.message).not.toMatch(/fwspec-trace|PS4/);
+  });
 });

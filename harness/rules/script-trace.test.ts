@@ -1,6 +1,7 @@
 /** Where a rules script failed, from `sh -e -x`'s trace (pure, table-driven). */
 import { describe, expect, test } from "vitest";
-import { afterLastTrace, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { readFileSync } from "node:fs";
+import { afterLastTrace, BASH_TRACE_ENV, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, scriptShell, shellErrorLine, splitTrace } from "./script-trace.ts";
 
 const t = (line: string) => `${SCRIPT_TRACE_MARK}${line}`;
 const GW = "#!/bin/sh\nWAN=eth0\nLAN=eth1\n\niptables -P FORWARD DROP\niptables -A FORWARD -i $LAN -o $WAM -j ACCEPT\niptables -A FORWARD -i ${WAN} -o $LAN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
@@ -49,4 +50,48 @@ describe("labLimitHint", () => {
     ['sysctl: permission denied on key "net.ipv6.conf.all.forwarding"', true],
     ["iptables: No chain/target/match by that name.", false],
   ])("%j", (output, hinted) => expect(labLimitHint(output) !== undefined).toBe(hinted));
+});
+
+describe("bash scripts", () => {
+  test.each([
+    ["#!/bin/bash\nset -euo pipefail\n", "bash"],
+    ["#!/usr/bin/bash\n", "bash"],
+    ["#!/usr/bin/env bash\n", "bash"],
+    ["#! /bin/bash -e\n", "bash"],
+    ["#!/bin/sh\n", "sh"],
+    ["#!/bin/dash\n", "sh"],
+    ["#!/bin/bashful\n", "sh"],
+    ["iptables -F\n#!/bin/bash\n", "sh"],
+    ["", "sh"],
+  ])("%j runs in %s", (content, shell) => expect(scriptShell(content)).toBe(shell));
+
+  test("bash repeats the mark's first character per level of nesting: still trace lines, the mark taken off", () => {
+    const mark = SCRIPT_TRACE_MARK;
+    expect(splitTrace(`${mark}a\n@${mark}b\n@@${mark}c\nout\n${mark.slice(1)}not a trace line`)).toEqual({ trace: ["a", "b", "c"], output: `out\n${mark.slice(1)}not a trace line` });
+    expect(afterLastTrace(`${mark}a\n@${mark}b\nwhat b printed`)).toBe("what b printed");
+  });
+
+  test("bash's own errors name the line as `line N`", () => {
+    expect(shellErrorLine(`${SCRIPT_TRACE_MARK}echo a\n/tmp/fwspec/s.sh: line 5: WNA: unbound variable\n`, "/tmp/fwspec/s.sh")).toBe(5);
+    expect(shellErrorLine("/tmp/fwspec/s.sh: line 3: syntax error near unexpected token `fi'\n", "/tmp/fwspec/s.sh")).toBe(3);
+  });
+});
+
+describe("failingCommand: the redirections a line has and the trace does not show", () => {
+  test.each([
+    ["iptables -D INPUT -j X 2>/dev/null", "iptables -D INPUT -j X", 1],
+    ["iptables -D INPUT -j X >/dev/null 2>&1", "iptables -D INPUT -j X", 1],
+    ["iptables -D INPUT -j X > /dev/null", "iptables -D INPUT -j X", 1],
+    ["iptables-restore < /etc/iptables/rules.v4", "iptables-restore", 1],
+    ["iptables-save >> /var/log/fw.log", "iptables-save", 1],
+    ["iptables -D INPUT -j X &>/dev/null", "iptables -D INPUT -j X", 1],
+  ])("%j is line %i of %j", (line, traced, n) => {
+    expect(failingCommand(`# first\n${line}\n`, [traced])).toEqual({ command: traced, line: n + 1 });
+  });
+});
+
+test("the lab image's BASH_ENV file sets PS4 to the mark fwspec reads, untraced", () => {
+  const text = readFileSync(new URL("../../docker/fwspec-trace.bash", import.meta.url), "utf8");
+  expect(text).toContain(`{ PS4='${SCRIPT_TRACE_MARK}'; } 2>/dev/null\n`);
+  expect(readFileSync(new URL("../../docker/Dockerfile", import.meta.url), "utf8")).toContain(`COPY fwspec-trace.bash ${BASH_TRACE_ENV}\n`);
 });

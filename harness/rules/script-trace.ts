@@ -1,6 +1,7 @@
 /**
- * Where a rules script failed (pure). Scripts run as `sh -e -x` with PS4 set
- * to SCRIPT_TRACE_MARK, so the shell prints each command, variables expanded,
+ * Where a rules script failed (pure). Scripts run as `sh -e -x` (`bash -e -x`
+ * when their first line asks for bash: scriptShell) with PS4 set to
+ * SCRIPT_TRACE_MARK, so the shell prints each command, variables expanded,
  * before it runs it; the last one printed is the one that failed. Its line in
  * the script is found by expanding the script's own assignments (as the trace
  * shows them; an unset variable is empty) in each line and comparing, words
@@ -12,10 +13,20 @@
 /** PS4 for rules scripts: a mark no command prints at the start of a line. */
 export const SCRIPT_TRACE_MARK = "@@fwspec-trace ";
 
+/** In the lab image (docker/fwspec-trace.bash): sets PS4 to SCRIPT_TRACE_MARK for a script bash runs (its BASH_ENV). */
+export const BASH_TRACE_ENV = "/usr/share/fwspec/trace.bash";
+
+/** A trace line: the mark, its first character repeated once per level of nesting (bash: a subshell, a command substitution). */
+const TRACE_LINE = new RegExp(`^${SCRIPT_TRACE_MARK[0]}*${SCRIPT_TRACE_MARK.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+
+function isTrace(line: string): boolean {
+  return TRACE_LINE.test(line);
+}
+
 /** What the script printed after its last traced command: the failing command's own output (or the shell's error). */
 export function afterLastTrace(stderr: string): string {
   const lines = stderr.split("\n");
-  const last = lines.findLastIndex((l) => l.startsWith(SCRIPT_TRACE_MARK));
+  const last = lines.findLastIndex(isTrace);
   return lines.slice(last + 1).join("\n");
 }
 
@@ -24,10 +35,20 @@ export function splitTrace(stderr: string): { trace: string[]; output: string } 
   const trace: string[] = [];
   const output: string[] = [];
   for (const line of stderr.split("\n")) {
-    if (line.startsWith(SCRIPT_TRACE_MARK)) trace.push(line.slice(SCRIPT_TRACE_MARK.length));
+    if (isTrace(line)) trace.push(line.replace(TRACE_LINE, ""));
     else output.push(line);
   }
   return { trace, output: output.join("\n") };
+}
+
+/** The shell a rules script runs in: bash when its first line asks for it (`#!/bin/bash`, `#!/usr/bin/env bash`), else sh (dash). */
+export function scriptShell(content: string): "bash" | "sh" {
+  return /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?bash(?:\s|$)/.test(content) ? "bash" : "sh";
+}
+
+/** A line without its redirections (`2>/dev/null`, `>> log`, `2>&1`): the trace does not show them. */
+function withoutRedirections(line: string): string {
+  return line.replace(/(^|\s)\d*(?:>>|>&|<&|&>|>|<)\s*[^\s;&|]+/g, " ");
 }
 
 /** Words without quotes, one space apart: how a trace line and an expanded script line are compared. */
@@ -48,7 +69,7 @@ export function failingCommand(script: string, trace: readonly string[]): { comm
   }
   const expand = (line: string) => line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a?: string, b?: string) => values.get((a ?? b)!) ?? "");
   const wanted = words(command);
-  const lines = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(expand(l.text)) === wanted);
+  const lines = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(withoutRedirections(expand(l.text))) === wanted);
   return lines.length === 1 ? { command, line: lines[0]!.n } : { command };
 }
 
@@ -61,9 +82,10 @@ export function failingCommand(script: string, trace: readonly string[]): { comm
  */
 export function shellErrorLine(stderr: string, script: string): number | undefined {
   const escaped = script.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const error = new RegExp(`^${escaped}: (\\d+): `);
+  // dash: `FILE: 3: …`; bash: `FILE: line 3: …`.
+  const error = new RegExp(`^${escaped}: (?:line )?(\\d+): `);
   const lines = stderr.split("\n").filter((l) => l !== "");
-  const last = lines.findLastIndex((l) => l.startsWith(SCRIPT_TRACE_MARK) || error.test(l));
+  const last = lines.findLastIndex((l) => isTrace(l) || error.test(l));
   const m = last < 0 ? null : error.exec(lines[last]!);
   return m ? Number(m[1]) : undefined;
 }
