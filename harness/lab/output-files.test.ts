@@ -45,6 +45,23 @@ describe("OUTPUT_THROUGH_FILES", () => {
     expect(existsSync(alive)).toBe(true);
   });
 
+  it("prints what the script wrote so far at its time limit's TERM, also when the script ignores TERM (the KILL a second later would end all)", async () => {
+    const target = staged("deaf.sh", ["trap '' TERM", "echo before", "sleep 5"]);
+    const child = run(target, { detached: true });
+    await sleep(300);
+    process.kill(-child.pid!, "SIGTERM");
+    const killed = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 1000);
+    const r = await child;
+    clearTimeout(killed);
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // the group is gone
+    }
+    expect([r.exitCode, r.stdout]).toEqual([143, "before"]);
+    expect(readdirSync(dir).filter((f) => f.startsWith("deaf.sh."))).toEqual([]);
+  });
+
   it("prints what the script wrote so far when its time limit's TERM ends it", async () => {
     const target = staged("slow.sh", ["echo before", "sleep 5"]);
     const child = run(target, { detached: true });
@@ -64,5 +81,14 @@ describe("OUTPUT_THROUGH_FILES: bounded", () => {
     expect(OUTPUT_FILE_LIMIT - r.stdout.length).toBeLessThanOrEqual(1);
     expect(r.stderr).toMatch(/yes: standard output: File too large\n.*\nafter$/s);
     expect(readdirSync(dir).filter((f) => f.startsWith("forever.sh."))).toEqual([]);
+  });
+});
+
+describe("OUTPUT_THROUGH_FILES: signals", () => {
+  it("the script's signals are as a foreground script's: INT and QUIT by default, XFSZ ignored (the bound)", async () => {
+    const target = staged("signals.sh", ["grep SigIgn /proc/$$/status"]);
+    const r = await run(target);
+    // Bit 25 (SIGXFSZ) alone: 0x1000000.
+    expect(r.stdout).toMatch(/^SigIgn:\s+0*1000000$/);
   });
 });

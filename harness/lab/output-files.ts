@@ -5,14 +5,17 @@
  * script has ended, as on a real machine, and its trace lines and output then
  * go to a file, not to a pipe the agent has closed (SIGPIPE would end it).
  * Once the command has ended, the files are printed (stdout, then stderr) and
- * removed; a TERM (the command's time limit) prints what they hold so far.
+ * removed; a TERM (the command's time limit) prints what they hold so far at
+ * once, whether or not the command ends with it (the agent's KILL a second
+ * later would end this shell before it could).
  *
  * Bounded as output through pipes is (lab/limits.ts): each file the command
  * and what it starts write grows to at most OUTPUT_FILE_LIMIT (one 512-byte
  * block past what fwspec reads back, so printing it back is the same "printed
  * more than" failure); a write past it fails (EFBIG, SIGXFSZ ignored), so a
  * command printing forever cannot fill the machine's disk, before or after
- * the script ends.
+ * the script ends. It is a soft limit: a daemon the script starts that writes
+ * large files of its own can raise it.
  */
 import { OUTPUT_KEPT_BYTES } from "./agent.ts";
 
@@ -26,8 +29,10 @@ export const OUTPUT_THROUGH_FILES = [
   "exec 3>&1 4>&2 2>/dev/null",
   'show() { cat -- "$o" >&3; cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
   "trap 'show; exit 143' TERM",
-  // A subshell that execs: dash writes a child's death by a signal to the stderr it waits with, the file otherwise.
-  // Its file size limit (dash counts 512-byte blocks) and SIGXFSZ ignored are inherited by all it starts.
-  `(ulimit -f ${OUTPUT_FILE_LIMIT / 512}; trap '' XFSZ; exec "$@" >"$o" 2>"$e" </dev/null 3>&- 4>&-); s=$?`,
+  // Waited for in the background: a TERM ends the `wait` at once and the trap prints what the files hold; SIGINT and
+  // SIGQUIT, which sh ignores for what it starts in the background, given back their default (as a script started in
+  // the foreground has them). Its file size limit (dash counts 512-byte blocks) and SIGXFSZ ignored are inherited by all it starts.
+  `(ulimit -S -f ${OUTPUT_FILE_LIMIT / 512}; trap '' XFSZ; exec env --default-signal=INT,QUIT "$@" >"$o" 2>"$e" </dev/null 3>&- 4>&-) &`,
+  'wait "$!"; s=$?',
   'show; exit "$s"',
 ].join("\n");

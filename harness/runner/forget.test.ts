@@ -73,12 +73,16 @@ describe("scratchScript, run by this machine's sh on folders of its own", () => 
       writeFileSync(path.join(run, "firewall.applied"), "x");
       mkdirSync(path.join(tmp, "work", "deep"), { recursive: true });
       writeFileSync(path.join(tmp, "my file"), "x");
+      // A name with a line break: read as two lines, neither removed (the second, relative, would name a folder elsewhere).
+      mkdirSync(path.join(root, "cwd", "etc"), { recursive: true });
+      writeFileSync(path.join(tmp, "x\netc"), "x");
       for (const own of [path.join(run, "fwspec-listeners"), path.join(tmp, "fwspec"), path.join(tmp, "fwspec-agent.8.1"), path.join(run, "xtables.lock")]) writeFileSync(own, "");
-      execFileSync("sh", ["-c", scratchScript([run, tmp], list)]);
-      expect([readdirSync(run).sort(), readdirSync(tmp).sort(), readdirSync(path.join(run, "network"))]).toEqual([
+      execFileSync("sh", ["-c", scratchScript([run, tmp], list)], { cwd: path.join(root, "cwd") });
+      expect([readdirSync(run).sort(), readdirSync(tmp).sort(), readdirSync(path.join(run, "network")), readdirSync(path.join(root, "cwd"))]).toEqual([
         ["fwspec-listeners", "lock", "network", "xtables.lock"],
-        ["fwspec", "fwspec-agent.8.1"],
+        ["fwspec", "fwspec-agent.8.1", "x\netc"],
         ["ifstate.eth0"],
+        ["etc"],
       ]);
       // No list (an image before it): nothing removed.
       writeFileSync(path.join(tmp, "kept"), "");
