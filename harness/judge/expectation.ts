@@ -57,6 +57,7 @@ function parityOf(observed: ProbeResult, other: Observation): ParityObservation 
     family: o.spec.family, verdict: o.verdict, reason: o.reason, command: o.evidence.command, differs: o.verdict !== observed.verdict, decidedBy: other.decidedBy.map(describeDelta),
     ...(other.decidedBy.length > 0 ? { counted: other.decidedBy.map(hitOf) } : {}),
     ...(other.decision ? { decision: other.decision } : {}),
+    ...(o.halfOpen ? { halfOpen: true as const } : {}),
   };
 }
 

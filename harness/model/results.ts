@@ -49,6 +49,8 @@ export interface ParityObservation {
   readonly counted?: readonly RuleHit[];
   /** The rule that took the other family's first packet, with the line that wrote it (as ExpectationResult.decision), when the evidence names one. */
   readonly decision?: Decision;
+  /** As ExpectationResult.halfOpen, for the other family's probe. */
+  readonly halfOpen?: true;
 }
 
 /** The rule (or chain policy) that took a probe's first packet on the host that decided it, and how it was found. */

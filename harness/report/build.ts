@@ -17,6 +17,8 @@ export function parityFindings(results: readonly ExpectationResult[]): ParityFin
           severity: failedByParity(r) ? "failure" : "warning",
           ...(r.decision ? { decision: r.decision } : {}),
           ...(r.parity.decision ? { otherDecision: r.parity.decision } : {}),
+          ...(r.halfOpen ? { halfOpen: true } : {}),
+          ...(r.parity.halfOpen ? { otherHalfOpen: true } : {}),
         } as const]
       : [],
   );

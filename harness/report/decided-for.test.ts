@@ -24,7 +24,7 @@ describe("decidedFor", () => {
 
   test("dropped, its SYN accepted and answered (the target holds it half-open): a later packet was lost, not the answer", () => {
     const line = decidedFor({ actual: "dropped", halfOpen: true, to: "server" }, accept);
-    expect(line).toBe(`${decidedLine(accept)}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server (only first packets are traced, and a chain policy counts nothing in nftables; look at what takes established packets there, a policy drop among them)`);
+    expect(line).toBe(`${decidedLine(accept)}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`);
     expect(decidedFor({ actual: "dropped", halfOpen: true }, { ...drop, later: true })).toBe(decidedLine({ ...drop, later: true }));
   });
 });

@@ -121,7 +121,7 @@ export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<E
   const line = decidedLine(d);
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
   return e.halfOpen
-    ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced, and a chain policy counts nothing in nftables; look at what takes established packets there, a policy drop among them)`
+    ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`
     : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on ${d.host}, forward on a router)`;
 }
 
@@ -179,5 +179,6 @@ export function parityLine(p: ParityFinding): string {
 
 /** A parity finding's deciding rules, its own family's first, each as the `decided:` line words it (with the line that wrote it); none when no rule was named. */
 export function parityDecided(p: ParityFinding): string[] {
-  return [[p.decision, p.verdict], [p.otherDecision, p.otherVerdict]].flatMap(([d, actual]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"] }, d as Decision)] : []));
+  const sides = [[p.decision, p.verdict, p.halfOpen], [p.otherDecision, p.otherVerdict, p.otherHalfOpen]] as const;
+  return sides.flatMap(([d, actual, halfOpen]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"], to: p.to, ...(halfOpen ? { halfOpen } : {}) }, d)] : []));
 }

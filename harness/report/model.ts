@@ -35,6 +35,9 @@ export interface ParityFinding {
   /** The rule that decided the expectation's own probe, and the other family's (each with the line that wrote it, rules/origin.ts), when the evidence names one. */
   readonly decision?: Decision;
   readonly otherDecision?: Decision;
+  /** The expectation's own probe, and the other family's, got their SYN answered but were held half-open (ExpectationResult.halfOpen). */
+  readonly halfOpen?: true;
+  readonly otherHalfOpen?: true;
 }
 
 export interface ScenarioReport extends ScenarioHeader {

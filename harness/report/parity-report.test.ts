@@ -74,5 +74,9 @@ describe("a check that failed by parity alone (parity: fail)", () => {
   test("a family dropped although its first packet was let in: the parity finding's decided line says the answer was lost", () => {
     const lost = parityFindings([{ ...result, parity: { ...result.parity!, decision: { ...DROP6, action: "accept", rule: "-A INPUT -p tcp -j ACCEPT" } } }])[0]!;
     expect(parityDecided(lost)[1]).toContain("the answer was lost on its way back");
+    // Its SYN answered and the connection held half-open: a later packet was lost, not the answer (as the check's own line says).
+    const halfOpen = parityFindings([{ ...result, parity: { ...result.parity!, halfOpen: true, decision: { ...DROP6, action: "accept", rule: "-A INPUT -p tcp -j ACCEPT" } } }])[0]!;
+    expect(parityDecided(halfOpen)[1]).toContain("the answer came back: a later packet, the handshake's last ACK or what followed, was lost");
+    expect(parityDecided(halfOpen)[1]).not.toContain("the answer was lost");
   });
 });

@@ -244,6 +244,42 @@ describe("firstPacketDecision", () => {
     expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ host: "router", path: ["forward"], rule: 'iifname "lan0" oifname "wan0" tcp sport 8002 counter drop # handle 21', action: "drop", answer: true });
   });
 
+  test("a counted rule for another protocol meets none of a TCP probe's packets: not named for its answer, nor a later packet (the reviewer's cases)", () => {
+    const base = (chain: string, hook: string, policy = "ACCEPT"): SavedChain => ({ table: "inet fw", chain, policy, packets: 0, bytes: 0, hook, type: "filter", priority: 0 });
+    const rule = (chain: string, text: string, packets: number): SavedRule => ({ family: "ipv4", table: "inet fw", chain, position: 1, packets, bytes: packets * 60, text, target: "DROP", comment: null, handle: 30, counts: true });
+    const reading = (n: number): SavedRuleset => ({ family: "ipv4", chains: [base("in", "input", "DROP"), base("out", "output")], rules: [rule("in", "udp dport 5353 counter drop # handle 30", n), rule("out", "udp dport 514 counter drop # handle 30", n)] });
+    const hop = { host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: reading(0), after: reading(2) };
+    expect(firstPacketDecision([hop], { laterPackets: true })).toBeUndefined();
+    // iptables alike.
+    const save = (n: number) => parseSave(`*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n[${n}:60] -A INPUT -p udp -m udp --dport 5353 -j DROP\n[${n}:60] -A OUTPUT -p udp -m udp --dport 514 -j DROP\nCOMMIT\n`, "ipv4");
+    expect(firstPacketDecision([{ ...hop, before: save(0), after: save(2) }], { laterPackets: true })).toBeUndefined();
+  });
+
+  test("native base chains take their place among iptables' tables by priority: a native prerouting drop comes before iptables' filter INPUT", () => {
+    const ipt = "[1:60] -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
+    const reading = (n: number): SavedRuleset => {
+      const saved = parseSave(`*filter\n:INPUT ACCEPT [0:0]\n${n ? ipt : ipt.replace("[1:60]", "[0:0]")}\nCOMMIT\n`, "ipv4");
+      return {
+        ...saved,
+        chains: [...saved.chains, { table: "inet early", chain: "pre", policy: "ACCEPT", packets: 0, bytes: 0, hook: "prerouting", type: "filter", priority: -200 }],
+        rules: [...saved.rules, { family: "ipv4", table: "inet early", chain: "pre", position: 1, packets: n, bytes: n * 60, text: "tcp dport 8080 counter drop # handle 2", target: "DROP", comment: null, handle: 2, counts: true }],
+      };
+    };
+    expect(firstPacketDecision([{ host: "server", protocol: "tcp", hooks: ["INPUT"], before: reading(0), after: reading(1) }])).toMatchObject({ table: "inet early", path: ["pre"], rule: "tcp dport 8080 counter drop # handle 2" });
+  });
+
+  test("native chains reached from a verdict map are walked", () => {
+    const reading = (n: number): SavedRuleset => ({
+      family: "ipv4",
+      chains: [{ table: "inet fw", chain: "in", policy: "ACCEPT", packets: 0, bytes: 0, hook: "input", type: "filter", priority: 0 }],
+      rules: [
+        { family: "ipv4", table: "inet fw", chain: "in", position: 1, packets: 0, bytes: 0, text: 'iifname vmap { "eth0" : jump lan } # handle 3', target: null, comment: null, handle: 3, counts: false },
+        { family: "ipv4", table: "inet fw", chain: "lan", position: 1, packets: n, bytes: n * 60, text: "tcp dport 8080 counter drop # handle 5", target: "DROP", comment: null, handle: 5, counts: true },
+      ],
+    });
+    expect(firstPacketDecision([{ host: "server", protocol: "tcp", hooks: ["INPUT"], before: reading(0), after: reading(1) }])).toMatchObject({ path: ["in", "lan"], rule: "tcp dport 8080 counter drop # handle 5", action: "drop" });
+  });
+
   test("a router whose interfaces are known and whose answers pass: the ACCEPT that took the SYN decides", () => {
     const open = (syn: number) => parseSave(["*filter", ":FORWARD DROP [0:0]", "[0:0] -A FORWARD -i lan0 -o wan0 -m conntrack --ctstate ESTABLISHED -j ACCEPT", `[${syn}:60] -A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", ""].join("\n"), "ipv4");
     expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["FORWARD"], replyHooks: ["FORWARD"], via: { in: "wan0", out: "lan0" }, before: open(0), after: open(1) }])).toMatchObject({ action: "accept", rule: "-A FORWARD -i wan0 -o lan0 -p tcp -m tcp --dport 8080 -j ACCEPT" });

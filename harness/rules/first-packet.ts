@@ -11,7 +11,7 @@
  * rules with a counter count. Pure.
  */
 import { type Decision, nativeTable } from "../model/results.ts";
-import { nativeBaseChains, nativeDnatChains, nftCanTakeFirstPacket, nftCrossesInterfaces, nftSendsOn } from "./nft-first-packet.ts";
+import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
@@ -69,6 +69,11 @@ function everyGroup(ruleText: string, test: (g: OptionGroup) => boolean): boolea
  * neighbour discovery. True otherwise, also for text that cannot be read.
  * Ports are not compared: NAT may have rewritten them before the filter sees the packet.
  */
+/** False when the rule's `-p` names another protocol than the probe's: none of its packets can meet it. */
+export function admitsProtocol(ruleText: string, protocol: "tcp" | "udp"): boolean {
+  return everyGroup(ruleText, (g) => (g.name === "-p" || g.name === "--protocol" ? protocolAllows(g, protocol) : true));
+}
+
 export function canTakeFirstPacket(ruleText: string, protocol?: "tcp" | "udp"): boolean {
   return everyGroup(ruleText, (g) => {
     if (protocol && (g.name === "-p" || g.name === "--protocol")) return protocolAllows(g, protocol);
@@ -112,6 +117,15 @@ const ROOTS: Readonly<Record<Hook, readonly (readonly [string, string])[]>> = {
   INPUT: [["raw", "PREROUTING"], ["mangle", "PREROUTING"], ["mangle", "INPUT"], ["filter", "INPUT"]],
 };
 
+/** iptables-nft's (and legacy's) table priorities, to place native base chains among them. */
+const TABLE_PRIORITY: Readonly<Record<string, number>> = { raw: -300, mangle: -150, filter: 0 };
+
+/** The base chains a packet meets at a hook on a host: iptables' tables (ROOTS) and native ones, by stage, then priority. */
+function chainsAt(ruleset: SavedRuleset, hook: Hook): BaseChain[] {
+  const iptables = ROOTS[hook].map(([table, chain]) => ({ table, chain, stage: chain === "PREROUTING" ? 0 : 1, priority: TABLE_PRIORITY[table] ?? 0 }));
+  return [...iptables, ...nativeBaseChains(ruleset.chains, hook)].sort((a, b) => a.stage - b.stage || a.priority - b.priority);
+}
+
 const ACTIONS: Readonly<Record<string, Decision["action"]>> = { ACCEPT: "accept", DROP: "drop", REJECT: "reject" };
 
 /** One firewall host on a probe's path: the hooks its first packet passes there, and two readings of one family. */
@@ -150,7 +164,9 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
   const visit = (name: string, path: readonly string[]) => {
     for (const rule of byChain.get(name) ?? []) {
       out.push({ rule, path });
-      if (rule.target !== null && userChains.has(rule.target) && !path.includes(rule.target)) visit(rule.target, [...path, rule.target]);
+      // A native rule may also jump from a verdict map (`iifname vmap { "lan0" : jump lan }`).
+      const targets = rule.handle !== undefined ? [...new Set([...(rule.target !== null ? [rule.target] : []), ...nftJumps(rule.text)])] : rule.target !== null ? [rule.target] : [];
+      for (const target of targets) if (userChains.has(target) && !path.includes(target)) visit(target, [...path, target]);
     }
   };
   visit(chain, [chain]);
@@ -171,15 +187,18 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
   // The answer comes in where the first packet left, and leaves where it came in.
   const via = hop.via && (reply ? { in: hop.via.out, out: hop.via.in } : hop.via);
   let accepted: Decision | undefined;
-  // Native base chains after iptables' tables: an ACCEPT there is not final (later base chains see the packet too).
-  for (const [table, chain] of [...ROOTS[hook], ...nativeBaseChains(hop.after.chains, hook)]) {
+  // Native base chains among iptables' tables by stage and priority (iptables' first at the same): an ACCEPT there is
+  // not final (later base chains see the packet too).
+  for (const { table, chain } of chainsAt(hop.after, hook)) {
     const final = table === "filter";
     const found = walk(hop.after, table, chain).find(({ rule }) => {
       const action = rule.target === null ? undefined : ACTIONS[rule.target];
       if (!action || ((!final || packet !== "first") && action === "accept")) return false;
       const native = rule.handle !== undefined;
       if (delta(rule) === 0 || !(native ? nftCrossesInterfaces(rule.text, via) : crossesInterfaces(rule.text, via))) return false;
-      return packet === "reply" || (packet === "first") === (native ? nftCanTakeFirstPacket(rule.text, hop.protocol) : canTakeFirstPacket(rule.text, hop.protocol));
+      // A rule for another protocol meets none of the probe's packets, first, answer or later.
+      if (hop.protocol && !(native ? nftAdmitsProtocol(rule.text, hop.protocol) : admitsProtocol(rule.text, hop.protocol))) return false;
+      return packet === "reply" || (packet === "first") === (native ? nftCanTakeFirstPacket(rule.text) : canTakeFirstPacket(rule.text));
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
     if (found) {

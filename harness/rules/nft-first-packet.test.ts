@@ -1,22 +1,34 @@
 /** Native nftables rule text, read for first-packet.ts (pure, table-driven). */
 import { describe, expect, it } from "vitest";
-import { nativeBaseChains, nativeDnatChains, nftCanTakeFirstPacket, nftCrossesInterfaces, nftSendsOn } from "./nft-first-packet.ts";
+import { nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn } from "./nft-first-packet.ts";
 import type { SavedChain } from "./saved.ts";
 
 describe("nftCanTakeFirstPacket", () => {
   it.each([
-    ["ct state established counter drop # handle 4", "tcp", false],
-    ["ct state established,related accept # handle 4", "tcp", false],
-    ["ct state { established, related } counter drop # handle 4", "tcp", false],
-    ["ct state related drop", undefined, false],
-    ["ct state != new counter drop", "tcp", true], // invalid and untracked packets are first packets too
-    ["ct state != { new, invalid, untracked } drop", "tcp", false],
-    ["ct state new,established accept", "tcp", true],
-    ["ct state invalid drop", "tcp", true],
-    ["tcp dport 8080 ct state established counter drop", "tcp", false],
+    ["ct state established counter drop # handle 4", false],
+    ["ct state established,related accept # handle 4", false],
+    ["ct state { established, related } counter drop # handle 4", false],
+    ["ct state related drop", false],
+    ["ct state != new counter drop", true], // invalid and untracked packets are first packets too
+    ["ct state != { new, invalid, untracked } drop", false],
+    ["ct state new,established accept", true],
+    ["ct state invalid drop", true],
+    ["tcp dport 8080 ct state established counter drop", false],
+    ["tcp dport 8080 counter drop", true],
+    ['tcp dport 8080 counter drop comment "not for ct state established"', true],
+    ["counter drop", true],
+    ["something nft prints that fwspec does not know", true],
+  ] as const)("%s: %s", (text, expected) => {
+    expect(nftCanTakeFirstPacket(text)).toBe(expected);
+  });
+});
+
+describe("nftAdmitsProtocol", () => {
+  it.each([
     ["tcp dport 8080 counter drop", "tcp", true],
     ["tcp dport 8080 counter drop", "udp", false],
     ["udp dport 53 drop", "tcp", false],
+    ["udp dport 514 counter drop # handle 9", "tcp", false],
     ["udp dport 53 drop", "udp", true],
     ["meta l4proto udp drop", "tcp", false],
     ["meta l4proto { tcp, udp } th dport 8080 drop", "tcp", true],
@@ -25,10 +37,10 @@ describe("nftCanTakeFirstPacket", () => {
     ["ip protocol icmp drop", "tcp", false],
     ["ip6 nexthdr ipv6-icmp accept", "udp", false],
     ["th dport 8080 drop", "udp", true],
+    ['ct state established drop comment "udp dport 53 stays open"', "tcp", true],
     ["counter drop", "tcp", true],
-    ["something nft prints that fwspec does not know", "tcp", true],
   ] as const)("%s (%s): %s", (text, protocol, expected) => {
-    expect(nftCanTakeFirstPacket(text, protocol)).toBe(expected);
+    expect(nftAdmitsProtocol(text, protocol)).toBe(expected);
   });
 });
 
@@ -48,6 +60,10 @@ describe("nftCrossesInterfaces", () => {
     ['iifname "lan0" drop', { out: "lan0" }, true], // the interface a packet came in by is not known
     ['iifname "lan0" drop', undefined, true],
     ["tcp dport 22 drop", via, true],
+    // A concatenation fwspec does not read: admitted.
+    ['iifname . oifname { "wan0" . "lan0" } counter drop', via, true],
+    ['iifname . oifname { "lan0" . "wan0" } counter drop', via, true],
+    ['tcp dport 22 drop comment "iifname lan0"', via, true],
   ] as const)("%s %j: %s", (text, at, expected) => {
     expect(nftCrossesInterfaces(text, at)).toBe(expected);
   });
@@ -66,11 +82,23 @@ describe("nativeBaseChains", () => {
     { table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 0, bytes: 0 },
   ];
   it.each([
-    ["INPUT", [["inet fw", "pre"], ["inet early", "in"], ["inet fw", "in"]]],
-    ["FORWARD", [["inet fw", "pre"], ["inet fw", "fwd"]]],
-    ["OUTPUT", [["inet fw", "route"], ["inet fw", "out"]]],
-  ] as const)("%s: by hook, then priority; no nat chains, no iptables chains", (hook, expected) => {
-    expect(nativeBaseChains(chains, hook)).toEqual(expected);
+    ["INPUT", [["inet fw", "pre", 0, 0], ["inet early", "in", 1, -10], ["inet fw", "in", 1, 0]]],
+    ["FORWARD", [["inet fw", "pre", 0, 0], ["inet fw", "fwd", 1, 0]]],
+    ["OUTPUT", [["inet fw", "route", 1, -150], ["inet fw", "out", 1, 0]]],
+  ] as const)("%s: by stage, then priority; no nat chains, no iptables chains", (hook, expected) => {
+    expect(nativeBaseChains(chains, hook).map((c) => [c.table, c.chain, c.stage, c.priority])).toEqual(expected);
+  });
+});
+
+describe("nftJumps", () => {
+  it.each([
+    ["tcp dport 22 jump ssh # handle 3", ["ssh"]],
+    ["goto other", ["other"]],
+    ['iifname vmap { "lan0" : jump lan, "wan0" : jump wan } # handle 7', ["lan", "wan"]],
+    ["tcp dport vmap { 22 : accept, 80 : goto web }", ["web"]],
+    ['counter drop comment "jump nowhere"', []],
+  ] as const)("%s: %j", (text, expected) => {
+    expect(nftJumps(text)).toEqual(expected);
   });
 });
 
@@ -82,6 +110,8 @@ describe("native destination NAT", () => {
     ["tcp dport 80 redirect to :8080", false],
     ["oifname \"wan0\" masquerade", false],
     ["snat ip to 198.18.0.1", false],
+    ["ct status dnat counter accept", false],
+    ['tcp dport 80 accept comment "dnat to the backend"', false],
   ] as const)("%s: sends on %s", (text, expected) => {
     expect(nftSendsOn(text)).toBe(expected);
   });
