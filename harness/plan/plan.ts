@@ -5,7 +5,7 @@
  * counters can see each probe, the parity probe of a single-family
  * expectation, and the lane (family) each probe job runs in.
  */
-import { FAMILIES, type Family, type ProbeSpec } from "../model/types.ts";
+import { DEFAULT_NETWORK, FAMILIES, type Family, type ProbeSpec } from "../model/types.ts";
 import { boundedTest } from "../safe-regex.ts";
 import { type ApplyStep, type CounterCheck, type CountersStep, type Expectation, type ExpectStep, type HoldStep, probeFamilies, type RebootStep, type RunStep, type Scenario } from "../scenario/model.ts";
 import { counterTitle, expectationTitle, stepTitle } from "./titles.ts";
@@ -67,11 +67,21 @@ function firewallHosts(scenario: Scenario): string[] {
   return scenario.hosts.filter((h) => h.firewall).map((h) => h.name);
 }
 
-/** Firewall hosts on a probe's path: the prober (OUTPUT), the target (INPUT) and routers (FORWARD); any host for a literal address. */
+/**
+ * Firewall hosts on a probe's path: the prober (OUTPUT), the target (INPUT)
+ * and routers (FORWARD); any host for a literal address. Two hosts on a
+ * network they share talk directly (the probe goes to the target's address
+ * there: lab.addressFor), so no router is on that path unless the probe leaves
+ * from a declared address (which may be on another network); nor on a probe of
+ * the prober's own loopback.
+ */
 export function hostsOnPath(scenario: Scenario, e: Expectation): string[] {
   if (e.to.kind === "address") return firewallHosts(scenario);
   const names = new Set([e.from, ...(e.to.kind === "host" ? [e.to.host] : [])]);
-  return scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || h.router === true)).map((h) => h.name);
+  const networks = (name: string) => scenario.hosts.find((h) => h.name === name)?.networks ?? [DEFAULT_NETWORK];
+  const to = e.to;
+  const direct = to.kind === "localhost" || (to.kind === "host" && e.source === undefined && networks(e.from).some((n) => networks(to.host).includes(n)));
+  return scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || (h.router === true && !direct))).map((h) => h.name);
 }
 
 function otherFamily(family: Family): Family {
