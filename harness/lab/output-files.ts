@@ -27,7 +27,7 @@ export const OUTPUT_THROUGH_FILES = [
   'o="$1.out" e="$1.err"; shift',
   // The channel's pipes kept on 3 and 4 for fwspec alone; the shell's own words (`Terminated`) to nothing.
   "exec 3>&1 4>&2 2>/dev/null",
-  'show() { cat -- "$o" >&3; cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
+  'show() { [ ! -s "$o" ] || cat -- "$o" >&3; [ ! -s "$e" ] || cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
   "trap 'show; exit 143' TERM",
   // Waited for in the background: a TERM ends the `wait` at once and the trap prints what the files hold; SIGINT and
   // SIGQUIT, which sh ignores for what it starts in the background, given back their default (as a script started in

@@ -154,9 +154,19 @@ export function listenerProblems(listen: readonly ListenerSpec[], output: string
 }
 
 /**
- * After a `run` step, or an apply step that ran a script or commands: the
- * host's declared listeners still listen, and not stopped, or a LabError (the
- * step's error, never a verdict) naming each.
+ * After an apply step that ran a script or commands: every declared listener
+ * still has its socket (one `ss`), else checkListenersAfterStep's error. A
+ * server a script stopped (SIGSTOP) keeps its socket: only a `run` step's
+ * check reads process states, which costs a walk of /proc.
+ */
+export async function checkListenersAfterApply(host: LabHost): Promise<void> {
+  if ((await missingListeners(host)).length > 0) await checkListenersAfterStep(host);
+}
+
+/**
+ * After a `run` step (or an apply whose listeners lost a socket): the host's
+ * declared listeners still listen, and not stopped, or a LabError (the step's
+ * error, never a verdict) naming each.
  */
 export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">): Promise<void> {
   if (host.spec.listen.length === 0) return;

@@ -13,7 +13,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { CounterResult, Decision, ExpectationResult, StepResult } from "../model/results.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
-import { awaitListening, checkListenersAfterStep } from "../probes/listeners.ts";
+import { awaitListening, checkListenersAfterApply, checkListenersAfterStep } from "../probes/listeners.ts";
 import { type Observation, observe, packetOf } from "../probes/observe.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
@@ -92,7 +92,7 @@ export class ScenarioSession implements AsyncDisposable {
     const sources = withLabAddresses(step.sources, this.lab);
     const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
     // A script or command may have killed or stopped a listener (as a run step may): the step's error, not a verdict.
-    if (sources.some((s) => s.kind === "script" || s.kind === "commands")) await checkListenersAfterStep(this.lab.host(step.host));
+    if (sources.some((s) => s.kind === "script" || s.kind === "commands")) await checkListenersAfterApply(this.lab.host(step.host));
     this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
     return {
