@@ -95,3 +95,18 @@ test("the lab image's BASH_ENV file sets PS4 to the mark fwspec reads, untraced"
   expect(text).toContain(`{ PS4='${SCRIPT_TRACE_MARK}'; } 2>/dev/null\n`);
   expect(readFileSync(new URL("../../docker/Dockerfile", import.meta.url), "utf8")).toContain(`COPY fwspec-trace.bash ${BASH_TRACE_ENV}\n`);
 });
+
+describe("failingCommand: an action the script set for its end ran after the failing command", () => {
+  const mark = (lines: string[]) => lines;
+  test.each([
+    [["rollback() { iptables -F INPUT; }", "trap rollback EXIT", "iptables -A INPUT -p tcp --dport 22 -j ACCEPT", "iptables -A INPUT -j DROPP"], mark(["trap rollback EXIT", "iptables -A INPUT -p tcp --dport 22 -j ACCEPT", "iptables -A INPUT -j DROPP", "rollback", "iptables -F INPUT"]), "iptables -A INPUT -j DROPP", 4],
+    [["trap 'iptables -F INPUT; echo rolled back' EXIT INT", "iptables -A INPUT -j DROPP"], mark(["trap iptables -F INPUT; echo rolled back EXIT INT", "iptables -A INPUT -j DROPP", "iptables -F INPUT", "echo rolled back"]), "iptables -A INPUT -j DROPP", 2],
+    [["trap cleanup ERR", "cleanup() { echo x; }", "false"], mark(["trap cleanup ERR", "false", "cleanup", "echo x"]), "false", 3],
+    // A trap for other signals does not run at the end: the last command is the one that failed.
+    [["trap cleanup TERM", "iptables -A INPUT -j DROPP"], mark(["trap cleanup TERM", "iptables -A INPUT -j DROPP"]), "iptables -A INPUT -j DROPP", 2],
+    // The action did not run (yet): the last command.
+    [["trap rollback EXIT", "iptables -A INPUT -j DROPP"], mark(["trap rollback EXIT", "iptables -A INPUT -j DROPP"]), "iptables -A INPUT -j DROPP", 2],
+  ])("%j", (lines, trace, command, line) => {
+    expect(failingCommand(lines.join("\n"), trace)).toEqual({ command, line });
+  });
+});

@@ -59,8 +59,31 @@ function words(text: string): string {
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
 /** The command that failed (the trace's last), and its line in the script when exactly one line expands to it. */
+/** The first command of each action a script sets for its end (`trap cleanup EXIT`, `trap 'iptables -F; exit' 0 ERR`), in words. */
+function exitActions(script: string): string[] {
+  const actions: string[] = [];
+  for (const m of script.matchAll(/^\s*trap\s+(?:'([^']*)'|"([^"]*)"|([^\s'"]+))\s+([^#\n]*)$/gm)) {
+    const signals = m[4]!.trim().split(/\s+/).map((x) => x.toUpperCase().replace(/^SIG/, ""));
+    if (!signals.some((x) => x === "EXIT" || x === "0" || x === "ERR")) continue;
+    const first = (m[1] ?? m[2] ?? m[3] ?? "").split(/;|&&|\|\||\n/)[0]!;
+    if (words(first) !== "" && words(first) !== "-") actions.push(words(first));
+  }
+  return actions;
+}
+
+/**
+ * The command that failed: the trace's last, or, when the script set an action
+ * for its end (`trap rollback EXIT`) that ran after it, the one traced just
+ * before that action began.
+ */
+function failedOf(script: string, trace: readonly string[]): string | undefined {
+  const actions = exitActions(script);
+  const start = actions.length === 0 ? -1 : trace.findLastIndex((t) => actions.includes(words(t)));
+  return start > 0 ? trace[start - 1] : trace.at(-1);
+}
+
 export function failingCommand(script: string, trace: readonly string[]): { command: string; line?: number } | undefined {
-  const command = trace.at(-1);
+  const command = failedOf(script, trace);
   if (command === undefined) return undefined;
   const values = new Map<string, string>();
   for (const t of trace) {
