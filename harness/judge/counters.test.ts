@@ -35,6 +35,14 @@ describe("counter checks on iptables rules", () => {
     const r = judgeCounter(check(selector, packets), "ipv4", before, after);
     expect([r.status, r.message]).toEqual([status, message]);
   });
+
+  test("a counter that went down since the previous reading (zeroed in the host): counted from zero, and a failure says why", () => {
+    const zeroed = parseSave(SAVE(1), "ipv4");
+    const rule = { kind: "text", rule: "-A INPUT -p tcp --dport 8080 -j DROP" } as const;
+    const failed = judgeCounter(check(rule, ">= 2"), "ipv4", parseSave(SAVE(4), "ipv4"), zeroed);
+    expect([failed.status, failed.message]).toEqual(["failed", "-A INPUT -p tcp -m tcp --dport 8080 -j DROP: packets 1, expected >= 2; its counter went down since the previous reading, so something in the host zeroed it meanwhile (`iptables -Z`, `iptables -L -Z`, `nft reset counters`) and this counts only from then"]);
+    expect(judgeCounter(check(rule, ">= 1"), "ipv4", parseSave(SAVE(4), "ipv4"), zeroed).message).toBe("-A INPUT -p tcp -m tcp --dport 8080 -j DROP: +1 packets, +60 bytes");
+  });
 });
 
 describe("a comment on rules in several places", () => {

@@ -34,8 +34,11 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   const delta = before ? counterDeltas(before, after).find((d) => d.rule.table === rule.table && d.rule.chain === rule.chain && d.rule.position === rule.position) : undefined;
   const packets = delta?.packets ?? rule.packets;
   const bytes = delta?.bytes ?? rule.bytes;
-  return compared(check, base, rule.text, packets, bytes, rule.table);
+  const old = before?.rules.find((r) => r.table === rule.table && r.chain === rule.chain && r.position === rule.position && r.text === rule.text);
+  return compared(check, base, rule.text, packets, bytes, rule.table, old !== undefined && (rule.packets < old.packets || rule.bytes < old.bytes));
 }
+
+const ZEROED_NOTE = "; its counter went down since the previous reading, so something in the host zeroed it meanwhile (`iptables -Z`, `iptables -L -Z`, `nft reset counters`) and this counts only from then";
 
 /** An inet table's counter holds IPv4 and IPv6 packets together, whichever family's reading it came from: said so. */
 function inetNote(table: string): string {
@@ -78,7 +81,8 @@ export function nearestNote(after: SavedRuleset, selector: RuleSelector): string
   return best === undefined ? "" : `; the nearest loaded ${selector.kind === "comment" ? "comment" : "rule"}: ${selector.kind === "comment" ? JSON.stringify(best) : `\`${best}\``}`;
 }
 
-function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number, table: string): CounterResult {
+/** `zeroed`: the counter went down since the previous reading (something in the host zeroed it): it counts from then, and a failure says so. */
+function compared(check: CounterCheck, base: Base, what: string, packets: number, bytes: number, table: string, zeroed = false): CounterResult {
   // A comment (or text) selector without its table that found an inet rule: one counter of both families, which a check
   // labelled with one family would pass on the other's packets (validate refuses it when the table is named).
   if (check.familyGiven && table.startsWith("inet ")) {
@@ -93,7 +97,7 @@ function compared(check: CounterCheck, base: Base, what: string, packets: number
   return {
     ...base,
     status: failures.length === 0 ? "passed" : "failed",
-    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}`,
+    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}${zeroed && failures.length > 0 ? ZEROED_NOTE : ""}`,
     packets, bytes,
   } as CounterResult;
 }
@@ -113,8 +117,9 @@ function judgeNamedCounter(check: CounterCheck, family: Family, before: SavedRul
   }
   const counter = now[0]!;
   const old = pick(before).find((c) => c.table === counter.table);
-  const fresh = !old || counter.packets < old.packets || counter.bytes < old.bytes;
-  return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes), counter.table);
+  const zeroed = old !== undefined && (counter.packets < old.packets || counter.bytes < old.bytes);
+  const fresh = !old || zeroed;
+  return compared(check, base, `counter ${selector.name} in table ${counter.table}`, counter.packets - (fresh ? 0 : old.packets), counter.bytes - (fresh ? 0 : old.bytes), counter.table, zeroed);
 }
 
 /** `no named counter \`nosuch\` on server for ipv4 (named counters there: a, b)`, or `(it has none)`: what the selector could have meant. */
