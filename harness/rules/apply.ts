@@ -75,7 +75,11 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   const where = shellLine !== undefined
     ? ` at ${shownPath(source.path)}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
     : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
-  const hint = labLimitHint(afterLastTrace(error.failure.stderr)) ?? error.hint;
+  // `exec >>log 2>&1`: what ran after it, its trace and the failing command's words, went to that file.
+  const redirected = failed !== undefined && /^exec(\s|$)/.test(failed.command)
+    ? `the script sent its output and the shell's trace elsewhere at that line (\`${oneLine(source.content.split("\n")[(failed.line ?? 1) - 1]?.trim() ?? "exec")}\`): the command that failed after it, and what it printed, are in that file in the host`
+    : undefined;
+  const hint = labLimitHint(afterLastTrace(error.failure.stderr)) ?? redirected ?? error.hint;
   // The staged copy is named as the user's file in what the shell printed and in the message (the command keeps it: a repro in a kept lab).
   const named = (text: string) => text.split(target).join(shownPath(source.path));
   return new CommandError(`${named(error.message)}${where}`, { ...error.failure, stdout: named(error.failure.stdout), stderr: named(output) }, { cause: error, ...(hint ? { hint } : {}) });

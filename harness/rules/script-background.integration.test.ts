@@ -82,4 +82,13 @@ describe("a rules script's background command", () => {
     expect(bad!.steps[0]!.message).toMatch(/\n {2}on server: bash -e -x \/tmp\/fwspec\/server-[0-9a-f]+\.sh\n/);
     expect(bad!.steps[0]!.message).not.toMatch(/fwspec-trace|PS4/);
   });
+
+  it("a script that sent its output elsewhere (exec >>log 2>&1) and then failed: the hint says where to look", async () => {
+    writeFileSync(path.join(dir, "logs.sh"), "exec >>/var/log/fw.log 2>&1\niptables -A INPUT -j NOPE\n");
+    const logs = defineScenario({ name: "logs", description: "a script logging to a file", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ apply: { host: "server", script: "logs.sh" } }, { expect: ["remote -> server:8080 open"] }] } as never, { baseDir: dir });
+    const [report] = await runScenarioSet([planScenario(logs)], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
+    const message = report!.steps[0]!.message ?? "";
+    expect(message).toMatch(/^rules script \S*logs\.sh failed on server at \S*logs\.sh:1 `exec`/);
+    expect(message).toContain("hint: the script sent its output and the shell's trace elsewhere at that line (`exec >>/var/log/fw.log 2>&1`): the command that failed after it, and what it printed, are in that file in the host");
+  });
 });
