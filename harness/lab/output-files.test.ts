@@ -58,8 +58,27 @@ describe("OUTPUT_THROUGH_FILES", () => {
     } catch {
       // the group is gone
     }
-    expect([r.exitCode, r.stdout]).toEqual([143, "before"]);
+    // What it printed came back before the KILL a second later ended the script and this shell with it.
+    expect([r.signal, r.stdout]).toEqual(["SIGKILL", "before"]);
     expect(readdirSync(dir).filter((f) => f.startsWith("deaf.sh."))).toEqual([]);
+  });
+
+  it("a script that ignores TERM is KILLed with everything it started a second after the TERM, as the agent does to any command", async () => {
+    const alive = path.join(dir, "deaf-alive");
+    const target = staged("deaf2.sh", ["trap '' TERM", `{ trap '' TERM; sleep 3; touch ${alive}; } &`, "sleep 3", `touch ${alive}`]);
+    const child = run(target, { detached: true });
+    await sleep(300);
+    process.kill(-child.pid!, "SIGTERM");
+    const r = await child;
+    expect(r.signal).toBe("SIGKILL");
+    await sleep(3500);
+    let left = true;
+    try {
+      process.kill(-child.pid!, 0);
+    } catch {
+      left = false;
+    }
+    expect([left, existsSync(alive)]).toEqual([false, false]);
   });
 
   it("prints what the script wrote so far when its time limit's TERM ends it", async () => {

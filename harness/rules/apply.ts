@@ -72,8 +72,9 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   // The shell's own error (a redirection, a command not found) names its line; a command that failed is the trace's last.
   const shellLine = shellErrorLine(error.failure.stderr, target);
   const failed = shellLine === undefined ? failingCommand(source.content, trace) : undefined;
+  const lineText = shellLine === undefined ? "" : oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "");
   const where = shellLine !== undefined
-    ? ` at ${shownPath(source.path)}:${shellLine} \`${oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "")}\``
+    ? ` at ${shownPath(source.path)}:${shellLine} ${lineText === "" ? "(the end of the file: something opened above is not closed)" : `\`${lineText}\``}`
     : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
   // `exec >>log 2>&1`: what ran after it, its trace and the failing command's words, went to that file.
   const redirected = failed !== undefined && /^exec(\s|$)/.test(failed.command)

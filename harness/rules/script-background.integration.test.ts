@@ -91,4 +91,11 @@ describe("a rules script's background command", () => {
     expect(message).toMatch(/^rules script \S*logs\.sh failed on server at \S*logs\.sh:1 `exec`/);
     expect(message).toContain("hint: the script sent its output and the shell's trace elsewhere at that line (`exec >>/var/log/fw.log 2>&1`): the command that failed after it, and what it printed, are in that file in the host");
   });
+
+  it("a script the shell cannot read to its end names the end of the file, not an empty line", async () => {
+    writeFileSync(path.join(dir, "unclosed.sh"), "if true; then\n  iptables -A INPUT -p tcp --dport 8080 -j DROP\n");
+    const unclosed = defineScenario({ name: "unclosed", description: "an if without fi", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ apply: { host: "server", script: "unclosed.sh" } }, { expect: ["remote -> server:8080 open"] }] } as never, { baseDir: dir });
+    const [report] = await runScenarioSet([planScenario(unclosed)], { provider: await testLabProvider(), progress: { step: () => {}, info: () => {} }, labs: 1 });
+    expect(report!.steps[0]!.message).toMatch(/^rules script \S*unclosed\.sh failed on server at \S*unclosed\.sh:\d+ \(the end of the file: something opened above is not closed\)/);
+  });
 });

@@ -58,6 +58,7 @@ describe("bash scripts", () => {
     ["#!/usr/bin/bash\n", "bash"],
     ["#!/usr/bin/env bash\n", "bash"],
     ["#! /bin/bash -e\n", "bash"],
+    ["#!/usr/bin/env -S bash -e\n", "bash"],
     ["#!/bin/sh\n", "sh"],
     ["#!/bin/dash\n", "sh"],
     ["#!/bin/bashful\n", "sh"],
@@ -92,7 +93,7 @@ describe("failingCommand: the redirections a line has and the trace does not sho
 
 test("the lab image's BASH_ENV file sets PS4 to the mark fwspec reads, untraced", () => {
   const text = readFileSync(new URL("../../docker/fwspec-trace.bash", import.meta.url), "utf8");
-  expect(text).toContain(`{ PS4='${SCRIPT_TRACE_MARK}'; } 2>/dev/null\n`);
+  expect(text).toContain(`{ PS4='${SCRIPT_TRACE_MARK}'; unset BASH_ENV; } 2>/dev/null\n`);
   expect(readFileSync(new URL("../../docker/Dockerfile", import.meta.url), "utf8")).toContain(`COPY fwspec-trace.bash ${BASH_TRACE_ENV}\n`);
 });
 

@@ -43,7 +43,7 @@ export function splitTrace(stderr: string): { trace: string[]; output: string } 
 
 /** The shell a rules script runs in: bash when its first line asks for it (`#!/bin/bash`, `#!/usr/bin/env bash`), else sh (dash). */
 export function scriptShell(content: string): "bash" | "sh" {
-  return /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?bash(?:\s|$)/.test(content) ? "bash" : "sh";
+  return /^#!\s*(?:\/usr)?\/bin\/(?:env\s+(?:-S\s+)?)?bash(?:\s|$)/.test(content) ? "bash" : "sh";
 }
 
 /** A line without its redirections (`2>/dev/null`, `>> log`, `2>&1`): the trace does not show them. */

@@ -60,7 +60,7 @@ describe("forgetScript", () => {
 });
 
 describe("scratchScript, run by this machine's sh on folders of its own", () => {
-  test("removes what the boot did not leave in the folders, keeps what it did, fwspec's own and the iptables lock", () => {
+  test("removes what the boot did not leave in the folders, at any depth; keeps what it did, fwspec's own and the iptables lock", () => {
     const root = mkdtempSync(path.join(tmpdir(), "fwspec-scratch-"));
     try {
       const run = path.join(root, "run");
@@ -68,7 +68,10 @@ describe("scratchScript, run by this machine's sh on folders of its own", () => 
       for (const d of [run, tmp, path.join(run, "lock"), path.join(run, "network")]) mkdirSync(d, { recursive: true });
       writeFileSync(path.join(run, "network", "ifstate.eth0"), "eth0\n");
       const list = path.join(root, "entries");
-      writeFileSync(list, `${path.join(run, "lock")}\n${path.join(run, "network")}\n`);
+      writeFileSync(list, `${path.join(run, "lock")}\n${path.join(run, "network")}\n${path.join(run, "network", "ifstate.eth0")}\n`);
+      // A stamp inside a folder the boot made, and a new folder in it.
+      writeFileSync(path.join(run, "lock", "fw.applied"), "x");
+      mkdirSync(path.join(run, "network", "new", "deeper"), { recursive: true });
       // What a scenario's commands left: a stamp, a folder of scratch files, a name with a blank; fwspec's own beside them.
       writeFileSync(path.join(run, "firewall.applied"), "x");
       mkdirSync(path.join(tmp, "work", "deep"), { recursive: true });
@@ -78,10 +81,11 @@ describe("scratchScript, run by this machine's sh on folders of its own", () => 
       writeFileSync(path.join(tmp, "x\netc"), "x");
       for (const own of [path.join(run, "fwspec-listeners"), path.join(tmp, "fwspec"), path.join(tmp, "fwspec-agent.8.1"), path.join(run, "xtables.lock")]) writeFileSync(own, "");
       execFileSync("sh", ["-c", scratchScript([run, tmp], list)], { cwd: path.join(root, "cwd") });
-      expect([readdirSync(run).sort(), readdirSync(tmp).sort(), readdirSync(path.join(run, "network")), readdirSync(path.join(root, "cwd"))]).toEqual([
+      expect([readdirSync(run).sort(), readdirSync(tmp).sort(), readdirSync(path.join(run, "network")), readdirSync(path.join(run, "lock")), readdirSync(path.join(root, "cwd"))]).toEqual([
         ["fwspec-listeners", "lock", "network", "xtables.lock"],
         ["fwspec", "fwspec-agent.8.1", "x\netc"],
         ["ifstate.eth0"],
+        [],
         ["etc"],
       ]);
       // No list (an image before it): nothing removed.

@@ -54,15 +54,15 @@ const BOOT_ENTRIES = "/run/fwspec-boot-entries";
 /**
  * /run and /tmp as the boot left them, as a reboot makes them (fwspec-boot
  * empties both): each entry the boot did not leave there removed (a stamp an
- * "apply once" script wrote, its scratch files), fwspec's own (`fwspec*`) and
- * the iptables lock aside. Entries the boot made are not compared inside; a
- * name with a line break in it is left (it reads as two lines).
+ * "apply once" script wrote, also inside a folder the boot made such as
+ * /run/lock), fwspec's own (`fwspec*`) and the iptables lock aside; a name
+ * with a line break in it is left (it reads as two lines).
  * `roots`, `list`: another place (tests).
  */
 export function scratchScript(roots: readonly string[] = ["/run", "/tmp"], list = BOOT_ENTRIES): string {
   // Only whole paths under the roots are removed: a name with a line break in it reads as two lines, neither of them removed.
   const under = roots.map((r) => `${r}/?*`).join("|");
-  return `{ [ ! -f ${list} ] || find ${roots.join(" ")} -mindepth 1 -maxdepth 1 ! -name 'fwspec*' ! -name xtables.lock | grep -vxF -f ${list} | while IFS= read -r p; do case $p in ${under}) [ ! -e "$p" ] || rm -rf -- "$p" ;; esac; done; }`;
+  return `{ [ ! -f ${list} ] || find ${roots.join(" ")} -mindepth 1 \\( -name 'fwspec*' -o -name xtables.lock \\) -prune -o -print | grep -vxF -f ${list} | while IFS= read -r p; do case $p in ${under}) [ ! -e "$p" ] || rm -rf -- "$p" ;; esac; done; }`;
 }
 
 /**

@@ -202,10 +202,12 @@ describe("shared-lab reset", () => {
   it("does not carry what a scenario's script left in /run and /tmp into the next: an 'apply once per boot' stamp applies again, as after a reboot", async () => {
     const lines: string[] = [];
     const once = script("once.sh", [
-      "for stamp in /run/firewall.applied /tmp/firewall.applied; do [ ! -e $stamp ] || { echo already applied; exit 0; }; done",
+      "for stamp in /run/firewall.applied /tmp/firewall.applied /run/lock/firewall.applied; do [ ! -e $stamp ] || { echo already applied; exit 0; }; done",
       "iptables -A INPUT -p tcp --dport 8080 -j DROP",
       "date > /run/firewall.applied",
       "mkdir -p /tmp/firewall.applied",
+      // Inside a folder the boot made (tester 36c).
+      "touch /run/lock/firewall.applied",
     ]);
     const applies = (name: string) => scenario(name, [{ apply: { host: "server", script: once } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
     const reports = await run([applies("first"), applies("second")], lines);
