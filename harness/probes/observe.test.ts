@@ -58,9 +58,10 @@ describe("stoppedEarly: words that match the evidence", () => {
     ["the same over IPv4, its ICMP error seen (trace)", () => byTrace("ipv4", 8082, "rule tcp dport 8082 reject with icmpx admin-prohibited # handle 11 (verdict drop)", ICMP4, 20), "unreachable",
       "an ICMP destination unreachable came back within 20 ms while server: ipv4 inet filter input tcp dport 8082 reject with icmpx admin-prohibited (its trace) took its first packet",
       "stopped after 20 ms, before its 2 s timeout: a reject rule on server took its first packet (its trace), and an ICMP destination unreachable had come back"],
-    ["a native reject with tcp reset, the client not reporting yet (trace)", () => byTrace("ipv4", 8081, "rule tcp dport 8081 reject with tcp reset # handle 10 (verdict drop)", NONE, 30), "refused",
-      "the client reported nothing within 30 ms while server: ipv4 inet filter input tcp dport 8081 reject with tcp reset (its trace) took its first packet (it answers with tcp-reset)",
-      "stopped after 30 ms, before its 2 s timeout: a reject rule on server took its first packet (its trace), and the client had reported nothing yet"],
+    // Its ICMP answer never came back (an output rule of the server dropped it, tester 36d): what the client saw decides.
+    ["a native reject with icmpx admin-prohibited, its answer not come back (trace)", () => byTrace("ipv4", 8081, "rule tcp dport 8081 reject with icmpx admin-prohibited # handle 10 (verdict drop)", NONE, 30), "dropped",
+      "no answer after 30 ms, although server: ipv4 inet filter input tcp dport 8081 reject with icmpx admin-prohibited (its trace) took its first packet: its answer never reached client (dropped on its way back: an output rule of that host, or a router)",
+      "stopped after 30 ms, before its 2 s timeout: a reject rule on server took its first packet (its trace), and its answer had not come back"],
     ["a native chain policy drop (trace)", () => byTrace("ipv4", 8080, "policy drop", NONE, 43), "dropped",
       "no answer after 43 ms while server: ipv4 inet filter input policy drop (its trace) took its first packet",
       "stopped after 43 ms, before its 2 s timeout: the input policy drop on server took its first packet (its trace), and no answer had come"],

@@ -245,6 +245,25 @@ export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: st
   const spec = pending.spec;
   const ms = ended.durationMs;
   const icmp = icmpErrorsSeen(spec.family, ended.stderr) > 0 ? `an ICMP${spec.family === "ipv6" ? "v6" : ""} destination unreachable` : undefined;
+  // A reject's ICMP answer that never reached the prober (its host's own output, or a router, dropped it): the client
+  // saw nothing, and that is the verdict (observed, never the rule's intent).
+  if (early.verdict !== "dropped" && !icmp) {
+    return {
+      spec,
+      address: pending.address,
+      verdict: "dropped",
+      reason: `no answer after ${ms} ms, although ${early.rules.join(" and ")} ${SEEN[how].reason}: its answer never reached ${spec.from} (dropped on its way back: an output rule of that host, or a router)`,
+      evidence: {
+        command: pending.command,
+        argv: pending.argv,
+        exitCode: null,
+        stdout: "",
+        stderr: familyNote(ended.stderr, spec.family),
+        durationMs: ms,
+        stoppedEarly: `stopped after ${ms} ms, before its ${spec.timeoutSeconds} s timeout: ${takenBy(taken)} ${SEEN[how].stopped}, and its answer had not come back`,
+      },
+    };
+  }
   const came = icmp ? `${icmp} came back within ${ms} ms` : early.verdict === "dropped" ? `no answer after ${ms} ms` : `the client reported nothing within ${ms} ms`;
   const had = icmp ? `${icmp} had come back` : early.verdict === "dropped" ? "no answer had come" : "the client had reported nothing yet";
   return {

@@ -21,7 +21,7 @@ describe("traceEarlyVerdict", () => {
     ["the chain policy dropped it", [...marked("a2", 8085), "trace id a2 ip filter INPUT policy drop"], v4(8085), "tcp", "dropped", undefined],
     ["a REJECT (port unreachable) took it", [...marked("a3", 8081), "trace id a3 ip filter INPUT rule tcp dport 8081 counter packets 0 bytes 0 reject # handle 4 (verdict drop)"], v4(8081), "tcp", "refused", "icmp-port-unreachable"],
     ["an IPv6 REJECT likewise", [...marked("a4", 8081, "ip6"), "trace id a4 ip6 filter INPUT rule tcp dport 8081 counter packets 0 bytes 0 reject # handle 4 (verdict drop)"], v6(8081), "tcp", "refused", "icmp-port-unreachable"],
-    ["a REJECT with tcp reset", [...marked("a5", 3000), "trace id a5 ip filter INPUT rule tcp dport 3000 counter packets 0 bytes 0 reject with tcp reset # handle 5 (verdict drop)"], v4(3000), "tcp", "refused", "tcp-reset"],
+    ["a REJECT with tcp reset is left to the client, whom its reset ends", [...marked("a5", 3000), "trace id a5 ip filter INPUT rule tcp dport 3000 counter packets 0 bytes 0 reject with tcp reset # handle 5 (verdict drop)"], v4(3000), "tcp", undefined, undefined],
     ["an admin-prohibited reject", [...marked("a6", 3000), "trace id a6 ip filter INPUT rule tcp dport 3000 counter packets 0 bytes 0 reject with icmp admin-prohibited # handle 5 (verdict drop)"], v4(3000), "tcp", "unreachable", undefined],
     ["an accept decides nothing early", [...marked("a7", 8080), "trace id a7 ip filter INPUT rule tcp dport 8080 counter packets 0 bytes 0 accept # handle 6 (verdict accept)"], v4(8080), "tcp", undefined, undefined],
     ["the packet's walk not printed yet", marked("a8", 8081), v4(8081), "tcp", undefined, undefined],

@@ -129,7 +129,8 @@ describe("earlyVerdict", () => {
   test.each([
     ["a REJECT with icmp6-port-unreachable", [reject], "icmp-port-unreachable"],
     ["a REJECT with the default answer", [{ ...reject, text: "-A INPUT -p tcp -j REJECT" }], "icmp-port-unreachable"],
-    ["a REJECT with tcp-reset", [{ ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with tcp-reset" }], "tcp-reset"],
+    // A TCP reset is never an early verdict: the client ends on it by itself when it arrives (its own end decides).
+    ["a REJECT with tcp-reset", [{ ...reject, text: "-A INPUT -p tcp -j REJECT --reject-with tcp-reset" }], undefined],
     ["REJECTs that refuse two ways", [reject, { ...reject, host: "router", text: "-A INPUT -p tcp -j REJECT --reject-with tcp-reset" }], undefined],
     ["a REJECT that answers unreachable", [rejectHost], undefined],
   ] as const)("the refusal kind of %s", (_name, counts, refusal) => {

@@ -143,15 +143,20 @@ export interface EarlyVerdict {
 /**
  * The verdict a probe without an answer gets from what consumed its packet:
  * `dropped` when only DROP rules or policies counted; for TCP, the REJECT's
- * answer when only REJECT rules counted and they agree. Anything else (nothing
- * counted, DROP and REJECT both, an unknown REJECT answer) is undecided: the
- * probe is then waited out.
+ * answer when only REJECT rules counted and they agree, and it is an ICMP error
+ * (which the client may take as soft and wait on; observe.ts stoppedEarly
+ * reads whether it came back). Anything else (nothing counted, DROP and REJECT
+ * both, an unknown REJECT answer, a TCP reset, which ends the client by itself
+ * when it arrives) is undecided: the probe is then waited out.
  */
 export function earlyVerdict(counts: readonly (DecisiveCount & { readonly host: string })[], protocol: Protocol): EarlyVerdict | undefined {
   if (counts.length === 0) return undefined;
   const rules = counts.map((c) => `${c.host}: ${c.family} ${c.table} ${c.chain} ${c.position === null ? "policy DROP" : `#${c.position} ${c.text}`} (+${c.packets})`);
   if (counts.every((c) => c.kind === "DROP")) return { verdict: "dropped", rules };
   if (protocol === "udp" || !counts.every((c) => c.kind === "REJECT")) return undefined;
+  // A TCP reset ends the client by itself when it arrives; one the client has not reported is one that did not arrive
+  // (an output rule or a router dropped it): the client's own end decides, never the rule that sent it.
+  if (counts.some((c) => /--reject-with\s+tcp-reset|\breject with tcp reset\b/.test(c.text))) return undefined;
   const verdicts = new Set(counts.map((c) => rejectVerdict(c.text)));
   const [verdict] = verdicts;
   if (verdicts.size !== 1 || verdict === undefined) return undefined;

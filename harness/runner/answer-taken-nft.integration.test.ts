@@ -117,3 +117,35 @@ it("a policy drop that took the handshake's last ACK (nothing counts it): the de
     decided: expect.stringMatching(/tcp dport 8080 ct state new counter accept.*; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server/),
   }]);
 });
+
+it("a reject whose answer the host's own output drops reads dropped, as the client sees it, never refused (tester 36d)", async () => {
+  const file = ruleset("reject-lost.nft", [
+    "table inet fw {",
+    "  chain in {",
+    "    type filter hook input priority 0; policy accept;",
+    "    tcp dport 8080 counter reject with tcp reset",
+    "    tcp dport 8081 counter reject",
+    "  }",
+    "  chain out {",
+    "    type filter hook output priority 0; policy accept;",
+    "    tcp sport 8080 tcp flags rst counter drop",
+    "    icmp type destination-unreachable counter drop",
+    "    icmpv6 type destination-unreachable counter drop",
+    "  }",
+    "}",
+  ]);
+  const lost = defineScenario({
+    name: "reject answers lost",
+    description: "the rejecting host drops its own answers",
+    hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, client: {} },
+    steps: [{ apply: { host: "server", nft: file } }, { expect: ["client -> server:8080 dropped", "client -> server:8081 dropped"] }],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [lost] }, { provider: await testLabProvider() });
+  expect(report.scenarios[0]!.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)).toEqual([
+    "client -> server:8080 dropped ipv4 dropped",
+    "client -> server:8080 dropped ipv6 dropped",
+    "client -> server:8081 dropped ipv4 dropped",
+    "client -> server:8081 dropped ipv6 dropped",
+  ]);
+});
+
