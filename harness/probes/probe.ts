@@ -189,7 +189,12 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   // SNAT rewrote it.
   const routed = [...lab.hosts.values()].some((h) => h.spec.router);
   const others = routed ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
-  const found = await Promise.all([target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])));
+  // A connection the prober saw open (its SYN answered, then silence): its socket, the tool gone, resends its FIN into
+  // later probes' windows (counted by the rule that takes the connection's later packets): ended on the prober too.
+  const prober = result.halfOpen
+    ? from.exec(["ss", "-K", "-H", "-t", "dst", result.address.includes(":") ? `[${result.address}]` : result.address, "dport", "=", `:${result.spec.port}`], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false)
+    : Promise.resolve(false);
+  const found = await Promise.all([...[target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])), prober]);
   return found.some(Boolean);
 }
 

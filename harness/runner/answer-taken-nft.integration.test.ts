@@ -149,3 +149,28 @@ it("a reject whose answer the host's own output drops reads dropped, as the clie
   ]);
 });
 
+it("a probe held half-open leaves no socket on the prober resending its FIN into later probes' windows (tester 36d)", async () => {
+  const file = ruleset("est-drop.nft", [
+    "table inet fw {",
+    "  chain in {",
+    "    type filter hook input priority 0; policy accept;",
+    "    tcp dport 8080 ct state established counter drop",
+    "  }",
+    "}",
+  ]);
+  const held = defineScenario({
+    name: "prober fin",
+    description: "the handshake's last ACK and the client's FIN are dropped",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080"] }, client: {} },
+    steps: [
+      { apply: { host: "server", nft: file } },
+      { expect: ["client -> server:8080 dropped"] },
+      { run: { host: "client", command: "ss -Htan state fin-wait-1 state fin-wait-2 state last-ack state closing", excludes: ":8080" } },
+    ],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [held] }, { provider: await testLabProvider() });
+  const s = report.scenarios[0]!;
+  expect([s.expectations.map((e) => `${e.actual} ${e.halfOpen}`), s.steps.map((x) => x.status)], JSON.stringify(s.steps)).toEqual([["dropped true"], ["passed", "passed"]]);
+});
+
