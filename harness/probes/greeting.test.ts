@@ -35,5 +35,7 @@ describe("ungreeted", () => {
     expect([silentConnection(result({})), silentConnection(result({ durationMs: 40 })), silentConnection(result({ verdict: "dropped" }))]).toEqual([true, false, false]);
     expect(halfOpenCommand(8080, "198.18.0.2")).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :8080 and dst 198.18.0.2 )"]);
     expect(halfOpenCommand(22, "2001:db8::2")).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :22 and dst [2001:db8::2] )"]);
+    // Behind a router, whose SNAT may have rewritten the source: any peer.
+    expect(halfOpenCommand(9090, undefined)).toEqual(["ss", "-Htn", "state", "syn-recv", "( sport = :9090 )"]);
   });
 });

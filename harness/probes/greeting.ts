@@ -18,9 +18,12 @@ export function silentConnection(result: ProbeResult): boolean {
   return spec.protocol === "tcp" && result.verdict === "open" && result.answer === undefined && evidence.stdout.trim() === "" && evidence.durationMs >= spec.timeoutSeconds * 900;
 }
 
-/** The target's half-open sockets on the probed port from the prober's address `peer` (`ss -Htn state syn-recv`), as asked. */
-export function halfOpenCommand(port: number, peer: string): string[] {
-  return ["ss", "-Htn", "state", "syn-recv", `( sport = :${port} and dst ${peer.includes(":") ? `[${peer}]` : peer} )`];
+/**
+ * The target's half-open sockets on the probed port (`ss -Htn state syn-recv`): from the prober's address `peer`, or
+ * from any address when the prober's may have been rewritten on the way (a router's SNAT or masquerade: undefined).
+ */
+export function halfOpenCommand(port: number, peer: string | undefined): string[] {
+  return ["ss", "-Htn", "state", "syn-recv", peer === undefined ? `( sport = :${port} )` : `( sport = :${port} and dst ${peer.includes(":") ? `[${peer}]` : peer} )`];
 }
 
 /** The result, `dropped` when it was a silent connection and the target (`target`) listed a half-open socket on its port (`ss`: halfOpenCommand's output). */

@@ -151,7 +151,10 @@ async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<Pr
   if (!silentConnection(result)) return result;
   const target = probedHost(lab, result.spec);
   if (!target) return result;
-  const ss = await target.exec(halfOpenCommand(result.spec.port, peerSeenBy(lab, target, result)), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  // Behind a router the target may see another source (SNAT, masquerade): any half-open socket on the port counts (probes
+  // of a family run one at a time, and this one connected, then heard nothing: fwspec's listeners greet each connection).
+  const routed = [...lab.hosts.values()].some((h) => h.spec.router && h !== target && h.name !== result.spec.from);
+  const ss = await target.exec(halfOpenCommand(result.spec.port, routed ? undefined : peerSeenBy(lab, target, result)), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
   return ungreeted(result, target.name, ss);
 }
 
@@ -194,7 +197,11 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const prober = result.halfOpen
     ? from.exec(["ss", "-K", "-H", "-t", "dst", result.address.includes(":") ? `[${result.address}]` : result.address, "dport", "=", `:${result.spec.port}`], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false)
     : Promise.resolve(false);
-  const found = await Promise.all([...[target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])), prober]);
+  // Held half-open behind a router, whose SNAT may have rewritten the prober's address: the target's on that port, from any.
+  const rewritten = routed && result.halfOpen
+    ? target.exec(["ss", "-K", "-Htn", "state", "syn-recv", `( sport = :${result.spec.port} )`], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false)
+    : Promise.resolve(false);
+  const found = await Promise.all([...[target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])), prober, rewritten]);
   return found.some(Boolean);
 }
 

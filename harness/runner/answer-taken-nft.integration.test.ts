@@ -174,3 +174,34 @@ it("a probe held half-open leaves no socket on the prober resending its FIN into
   expect([s.expectations.map((e) => `${e.actual} ${e.halfOpen}`), s.steps.map((x) => x.status)], JSON.stringify(s.steps)).toEqual([["dropped true"], ["passed", "passed"]]);
 });
 
+it("a connection held half-open behind a masquerading router reads dropped, not a silent open (tester 36d)", async () => {
+  const file = ruleset("masquerade.nft", [
+    "table ip masq {",
+    "  chain post {",
+    "    type nat hook postrouting priority srcnat; policy accept;",
+    '    oifname "lan0" masquerade',
+    "  }",
+    "}",
+    "table inet f {",
+    "  chain forward {",
+    "    type filter hook forward priority 0; policy accept;",
+    '    iifname "wan0" oifname "lan0" tcp dport 9090 ct state established counter drop',
+    "  }",
+    "}",
+  ]);
+  const masq = defineScenario({
+    name: "masquerade half-open",
+    description: "the handshake's last ACK is dropped on a masquerading router",
+    family: "ipv4",
+    networks: ["wan", "lan"],
+    hosts: {
+      client: { networks: ["wan"] },
+      router: { firewall: true, router: true, networks: ["wan", "lan"], interfaces: { wan: "wan0", lan: "lan0" } },
+      backend: { networks: ["lan"], listen: ["tcp/9090"] },
+    },
+    steps: [{ apply: { host: "router", nft: file } }, { expect: ["client -> backend:9090 dropped"] }],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [masq] }, { provider: await testLabProvider() });
+  expect(report.scenarios[0]!.expectations.map((e) => `${e.actual} ${e.halfOpen}`), JSON.stringify([report.scenarios[0]!.errors, report.scenarios[0]!.steps])).toEqual(["dropped true"]);
+});
+
