@@ -238,40 +238,28 @@ export function takenBy(taken: readonly Taken[]): string {
 /**
  * A probe stopped on evidence. The reason says what came back when something
  * did: fwspec-probe notes ICMP errors of the probe's family, so `no answer`
- * only when none came and the verdict is `dropped`; a reject's own answer the
- * client had not reported yet is not called no answer.
+ * only when none came. A reject whose ICMP answer never reached the prober
+ * (its host's own output, or a router, dropped it) is `dropped`: the client
+ * saw nothing, and that is the verdict (observed, never the rule's intent).
  */
 export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: string; readonly durationMs: number }, early: EarlyVerdict, taken: readonly Taken[], how: keyof typeof SEEN): ProbeResult {
   const spec = pending.spec;
   const ms = ended.durationMs;
   const icmp = icmpErrorsSeen(spec.family, ended.stderr) > 0 ? `an ICMP${spec.family === "ipv6" ? "v6" : ""} destination unreachable` : undefined;
-  // A reject's ICMP answer that never reached the prober (its host's own output, or a router, dropped it): the client
-  // saw nothing, and that is the verdict (observed, never the rule's intent).
-  if (early.verdict !== "dropped" && !icmp) {
-    return {
-      spec,
-      address: pending.address,
-      verdict: "dropped",
-      reason: `no answer after ${ms} ms, although ${early.rules.join(" and ")} ${SEEN[how].reason}: its answer never reached ${spec.from} (dropped on its way back: an output rule of that host, or a router)`,
-      evidence: {
-        command: pending.command,
-        argv: pending.argv,
-        exitCode: null,
-        stdout: "",
-        stderr: familyNote(ended.stderr, spec.family),
-        durationMs: ms,
-        stoppedEarly: `stopped after ${ms} ms, before its ${spec.timeoutSeconds} s timeout: ${takenBy(taken)} ${SEEN[how].stopped}, and its answer had not come back`,
-      },
-    };
-  }
-  const came = icmp ? `${icmp} came back within ${ms} ms` : early.verdict === "dropped" ? `no answer after ${ms} ms` : `the client reported nothing within ${ms} ms`;
-  const had = icmp ? `${icmp} had come back` : early.verdict === "dropped" ? "no answer had come" : "the client had reported nothing yet";
+  const lost = early.verdict !== "dropped" && !icmp;
+  const rules = `${early.rules.join(" and ")} ${SEEN[how].reason}`;
+  const reason = icmp
+    ? `${icmp} came back within ${ms} ms while ${rules}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`
+    : lost
+      ? `no answer after ${ms} ms, although ${rules}: its answer never reached ${spec.from} (dropped on its way back: an output rule of that host, or a router)`
+      : `no answer after ${ms} ms while ${rules}`;
+  const had = icmp ? `${icmp} had come back` : lost ? "its answer had not come back" : "no answer had come";
   return {
     spec,
     address: pending.address,
-    verdict: early.verdict,
-    reason: `${came} while ${early.rules.join(" and ")} ${SEEN[how].reason}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`,
-    ...(early.refusal ? { refusal: early.refusal } : {}),
+    verdict: lost ? "dropped" : early.verdict,
+    reason,
+    ...(!lost && early.refusal ? { refusal: early.refusal } : {}),
     evidence: {
       command: pending.command,
       argv: pending.argv,

@@ -184,24 +184,24 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   const target = probedHost(lab, result.spec);
   if (!target) return false;
   const from = lab.host(result.spec.from);
-  // fwspec-probe half-open (docker/fwspec-probe): `ss -K` of those sockets, run only when the kernel's table lists one.
-  const ended = (host: LabHost, argv: readonly string[]) => host.exec(["fwspec-probe", "half-open", ...argv], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false);
+  // True when the command ended (listed) a socket.
+  const killed = (host: LabHost, argv: readonly string[]) => host.exec(argv, { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false);
   // Every half-open socket from the prober's address, whatever its port (probes of a family run one at a time; a
   // batch's after all of it): the target may hold it on another port (a REDIRECT or DNAT to a port of its own), and in a
   // routed lab a DNAT may have sent the SYN on to another host, which holds it there, as it sees the prober when no
-  // SNAT rewrote it.
+  // SNAT rewrote it. fwspec-probe half-open (docker/fwspec-probe): `ss -K` of those, run only when the kernel lists one.
   const routed = [...lab.hosts.values()].some((h) => h.spec.router);
   const others = routed ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
-  // A connection the prober saw open (its SYN answered, then silence): its socket, the tool gone, resends its FIN into
-  // later probes' windows (counted by the rule that takes the connection's later packets): ended on the prober too.
-  const prober = result.halfOpen
-    ? from.exec(["ss", "-K", "-H", "-t", "dst", result.address.includes(":") ? `[${result.address}]` : result.address, "dport", "=", `:${result.spec.port}`], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false)
-    : Promise.resolve(false);
-  // Held half-open behind a router, whose SNAT may have rewritten the prober's address: the target's on that port, from any.
-  const rewritten = routed && result.halfOpen
-    ? target.exec(["ss", "-K", "-Htn", "state", "syn-recv", `( sport = :${result.spec.port} )`], { light: true, timeoutSeconds: 5 }).then((r) => r.exitCode === 0 && r.stdout.trim() !== "", () => false)
-    : Promise.resolve(false);
-  const found = await Promise.all([...[target, ...others].map((h) => ended(h, [peerSeenBy(lab, h, result)])), prober, rewritten]);
+  const ends = [target, ...others].map((h) => killed(h, ["fwspec-probe", "half-open", peerSeenBy(lab, h, result)]));
+  if (result.halfOpen) {
+    // A connection the prober saw open (its SYN answered, then silence): its socket, the tool gone, resends its FIN into
+    // later probes' windows (counted by the rule that takes the connection's later packets): ended on the prober too.
+    const dst = result.address.includes(":") ? `[${result.address}]` : result.address;
+    ends.push(killed(from, ["ss", "-K", "-H", "-t", "dst", dst, "dport", "=", `:${result.spec.port}`]));
+    // Behind a router, whose SNAT may have rewritten the prober's address: the target's on that port, from any (greeting.ts).
+    if (routed) ends.push(killed(target, ["ss", "-K", ...halfOpenCommand(result.spec.port, undefined).slice(1)]));
+  }
+  const found = await Promise.all(ends);
   return found.some(Boolean);
 }
 

@@ -91,7 +91,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#ledger.forget();
     const sources = withLabAddresses(step.sources, this.lab);
     const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
-    // A script or command may have killed or stopped a listener (as a run step may): the step's error, not a verdict.
+    // A script or command may have killed a listener (as a run step may): the step's error, not a verdict.
     if (sources.some((s) => s.kind === "script" || s.kind === "commands")) await checkListenersAfterApply(this.lab.host(step.host));
     this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
