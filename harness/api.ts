@@ -20,7 +20,7 @@ import { LabRegistry, newRunId, removeRun, removeRunUntilQuiet } from "./lab/res
 import { stuckHint, stuckLines } from "./lab/stuck-network.ts";
 import type { LabProvider } from "./lab/types.ts";
 import { FAMILIES, type Family } from "./model/types.ts";
-import { defaultLabs } from "./plan/labs.ts";
+import { defaultLabs, defaultSpread } from "./plan/labs.ts";
 import { MAX_SEED, shuffled } from "./plan/order.ts";
 import { leftOutByFamilies } from "./plan/plan.ts";
 import { shownPath } from "./shown-path.ts";
@@ -94,7 +94,7 @@ export interface RunOptions {
    * scenarios. The same seed gives the same order.
    */
   readonly shuffle?: number;
-  /** Labs running at the same time (default: one per two cores, at least three; a lab shape's scenarios are split across labs only when this is given). */
+  /** Labs running at the same time (default: five, one per two cores beyond ten; a lab shape's scenarios are spread across that many labs only when this is given, across one per two cores and at least three with `reuse`). */
   readonly labs?: number;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean;
@@ -342,13 +342,14 @@ export async function run(input: RunInput, options: RunOptions = {}): Promise<Ru
   // (With a filter too, what it keeps is said by the filter's own lines: only a plain --family run lists them.)
   const leftOut = families && !filter ? scenarios.flatMap((s) => leftOutByFamilies(s, families)) : [];
   if (leftOut.length > 0) progress.info(`--family ${options.family} leaves out ${leftOut.length} expectation(s) whose line fixes the other family (a /tcp4-style suffix, \`family:\`, a literal or source address): ${leftOut.map((e) => `${shownPath(e.location.file)}:${e.location.line} \`${oneLine(e.text)}\``).join(", ")}`);
-  // plan/labs.ts defaultLabs: three at least, one per two cores on larger machines; a group of one lab
-  // shape is split across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two).
+  // plan/labs.ts defaultLabs: five (labs wait on timeouts and scans), one per two cores beyond ten; a group of one lab
+  // shape is spread across labs only when --labs asks (a split costs a lab start: the six seed policies ran slower split in two)
+  // or, across defaultSpread's fewer labs, with --reuse (warm labs: no start to pay).
   const labs = options.labs ?? defaultLabs(availableParallelism());
   // Each scenario's verdicts as soon as they are known (a lab it keeps is kept after): what a stop's report holds.
   const finished = new Map<string, ScenarioReport>();
   const onVerdicts = (report: ScenarioReport) => void finished.set(`${report.file}\0${report.name}`, report);
-  const set = { progress, labs, onVerdicts, onScenario: options.onScenario, splitGroups: options.labs !== undefined || options.reuse === true, reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
+  const set = { progress, labs, onVerdicts, onScenario: options.onScenario, spreadLabs: options.labs ?? (options.reuse === true ? defaultSpread(availableParallelism()) : 0), reuse: options.reuse, decideEarly: options.decideEarly, keep: options.keep, coverage: options.coverage === true || options.coverageMin !== undefined, freshLabs: options.freshLabs, parallelProbes: options.parallelProbes, stopAtFirstFailure: options.stopAtFirstFailure, timing: options.timing, invocation: options.invocation };
   // Labs not kept are removed, or with --reuse reset and left warm: either way a failure's repro no longer finds its lab as it failed.
   // Asked to keep, none is said: a lab that could not be kept says why as it happens, and --keep-on-failure would not help.
   const labsLeft = options.keep !== undefined ? undefined : options.reuse === true ? "warm" : "removed";

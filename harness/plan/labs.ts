@@ -34,14 +34,28 @@ export function topologyKey(scenario: Scenario): string {
 }
 
 /**
- * Labs at a time when `--labs` is not given: one per two cores, at least
- * three. On 2 cores a suite's steps often wait (scans that must hear nothing,
- * reboots, timeouts) while its CPU is busy only in bursts: alternating
- * `fwspec run scenarios` with three and two labs (four runs each, quiet
- * machine) took 29.0-32.4 s against 32.4-38.1 s. One lab took longer than two
- * under load; groups of one shape are still split only when asked (api.ts).
+ * Labs at a time when `--labs` is not given: five on two cores or more (one
+ * per two cores beyond ten), three on one. A suite's steps often wait (scans
+ * that must hear nothing, reboots, timeouts) while its CPU is busy only in
+ * bursts: on 2 cores, `fwspec run scenarios` with three, four, five and six
+ * labs (three rounds, alternating, quiet machine, 2026-12-06) took 21.0-21.3,
+ * 20.0-20.6, 19.2-19.4 and 19.9-20.2 s; one fresh lab per scenario did not
+ * change (60.2 s with three, 60.7 s with five). Three took
+ * 29.0-32.4 s against two's 32.4-38.1 s earlier. Groups of one shape are
+ * split further only when asked (api.ts).
  */
 export function defaultLabs(cores: number): number {
+  return cores < 2 ? 3 : Math.max(5, Math.floor(cores / 2));
+}
+
+/**
+ * Labs a shape's scenarios are spread across with `--reuse` when `--labs` is
+ * not given: one per two cores, at least three. Unlike whole labs that wait
+ * (defaultLabs), short scenarios of one shape on warm labs keep the CPU busy:
+ * the six seed policies with `--reuse` took 1.15 s on five warm labs against
+ * 0.97 s on three (2 cores, `npm run bench -- --seed --runs 3`, 2026-12-06).
+ */
+export function defaultSpread(cores: number): number {
   return Math.max(3, Math.floor(cores / 2));
 }
 
@@ -106,10 +120,10 @@ export function showsRuleCounters(scenario: Scenario): boolean {
  * shareable, as the lab's last; every other scenario (and one that needs a
  * fresh lab: needsFreshLab) gets its own. A group
  * estimated to take longer than its share of the run is split (balanceParts);
- * with `spread` (`--labs`, `--reuse`) large groups are also split so up to
- * `labs` labs can run side by side.
+ * with `spread` (`--labs`, `--reuse`: a number of labs, `labs` when true)
+ * large groups are also split so up to that many labs can run side by side.
  */
-export function planLabs(scenarios: readonly Scenario[], labs: number, options: { readonly spread?: boolean } = {}): Scenario[][] {
+export function planLabs(scenarios: readonly Scenario[], labs: number, options: { readonly spread?: boolean | number } = {}): Scenario[][] {
   const groups = new Map<string, Scenario[]>();
   const alone: Scenario[] = [];
   for (const s of scenarios) {
@@ -123,7 +137,8 @@ export function planLabs(scenarios: readonly Scenario[], labs: number, options: 
   const plans: { readonly key: string; readonly scenarios: Scenario[]; last?: Scenario }[] = [];
   const balanced = balanceParts([...groups.values()], alone, labs);
   const taken = balanced.reduce((sum, n) => sum + n, 0) + alone.length;
-  const parts = options.spread === false ? balanced : splitParts([...groups.values()], Math.max(0, labs - taken), balanced);
+  const spreadTo = options.spread === false ? 0 : options.spread === true || options.spread === undefined ? labs : Math.min(labs, options.spread);
+  const parts = splitParts([...groups.values()], Math.max(0, spreadTo - taken), balanced);
   for (const [i, [key, group]] of [...groups].entries()) {
     for (let k = 0; k < parts[i]!; k++) plans.push({ key, scenarios: group.filter((_, j) => j % parts[i]! === k) });
   }

@@ -1,7 +1,7 @@
 /** The plan (pure): families, filter, parity probes, held connections, lanes, and which scenarios share a lab. */
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { declaresClash, defaultLabs, labNameFor, needsFreshLab, planLabs, shareable } from "./labs.ts";
+import { declaresClash, defaultLabs, defaultSpread, labNameFor, needsFreshLab, planLabs, shareable } from "./labs.ts";
 import { lanes, planScenario } from "./plan.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/8080", "tcp/3000"] }, remote: {} };
@@ -257,6 +257,15 @@ describe("lab planning", () => {
     expect(planLabs(list, 3).map((g) => g.length)).toEqual([5, 5, 10]);
   });
 
+  test.each([
+    { spread: 3, sizes: [4, 3, 3] },
+    { spread: 5, sizes: [2, 2, 2, 2, 2] },
+    { spread: 0, sizes: [10] },
+    { spread: 8, sizes: [2, 2, 2, 2, 2] },
+  ])("spread across $spread labs with five at a time (--reuse: fewer warm labs than run at a time): $sizes", ({ spread, sizes }) => {
+    expect(planLabs(many("x", 10), 5, { spread }).map((g) => g.length)).toEqual(sizes);
+  });
+
   test("declared subnets and addresses are part of the topology; such a group is never split across labs", () => {
     const fixed = (name: string, address: string) =>
       defineScenario(
@@ -285,12 +294,24 @@ describe("lab planning", () => {
 describe("labs at a time by default", () => {
   test.each([
     [1, 3],
+    [2, 5],
+    [4, 5],
+    [10, 5],
+    [12, 6],
+    [16, 8],
+  ])("%i core(s): %i", (cores, labs) => {
+    expect(defaultLabs(cores)).toBe(labs);
+  });
+});
+
+describe("labs a shape is spread across with --reuse by default", () => {
+  test.each([
+    [1, 3],
     [2, 3],
-    [4, 3],
     [6, 3],
     [8, 4],
     [16, 8],
   ])("%i core(s): %i", (cores, labs) => {
-    expect(defaultLabs(cores)).toBe(labs);
+    expect(defaultSpread(cores)).toBe(labs);
   });
 });

@@ -35,8 +35,8 @@ export interface RunSetOptions extends PlanOptions {
   readonly progress?: Progress | undefined;
   /** Labs running at the same time. */
   readonly labs: number;
-  /** Split a group of one lab shape across labs so `labs` run side by side (default true; false: one lab per shape group, each split costs a lab start). */
-  readonly splitGroups?: boolean | undefined;
+  /** Split a group of one lab shape across labs so this many run side by side (default `labs`; 0: one lab per shape group but where a group would run on alone, as each split costs a lab start). */
+  readonly spreadLabs?: number | undefined;
   /** End probes early on DROP/REJECT counter evidence (default true). */
   readonly decideEarly?: boolean | undefined;
   /** Leave labs running: every one, or those of scenarios that failed or errored (keep.ts). */
@@ -261,7 +261,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
 
   const parallel = Math.max(1, options.labs);
   // Labs side by side: the longest first, so no long lab runs on alone at the end (plan/cost.ts).
-  const groups = fresh ? runnable.map((p) => [p.scenario]) : longestFirst(planLabs(runnable.map((p) => p.scenario), parallel, { spread: options.splitGroups !== false }));
+  const groups = fresh ? runnable.map((p) => [p.scenario]) : longestFirst(planLabs(runnable.map((p) => p.scenario), parallel, { spread: options.spreadLabs ?? parallel }));
   queues = labQueues(groups);
   progress.step(`running ${runnable.length} scenario(s) on ${groups.length} lab(s), up to ${parallel} at a time${fresh ? " (a fresh lab per scenario)" : ""}`);
   try {
