@@ -3,7 +3,8 @@
  * (where a command failed) the command, its exit code and stderr.
  */
 import type { RejectedRuleLine } from "./model/results.ts";
-import { messageText, oneLine, safeText } from "./text.ts";
+import { shellQuote } from "./shell-quote.ts";
+import { messageText, safeText } from "./text.ts";
 
 /** Exit codes of the fwspec CLI. */
 export const EXIT = {
@@ -67,14 +68,22 @@ export class CommandError extends FwspecError {
   }
   override report(): string {
     const f = this.failure;
-    const out = (f.stderr.trim() || f.stdout.trim()).split("\n").slice(-8).join("\n    ");
     return safeText([
       this.message,
-      `  on ${f.where}: ${oneLine(f.command.join(" "))}`,
-      `  exit code ${f.exitCode}${out ? `:\n    ${out}` : ""}`,
+      `  on ${f.where}: ${shellQuote(f.command)}`,
+      `  exit code ${f.exitCode}${printed(f.stdout, f.stderr)}`,
       ...(this.hint ? [`  hint: ${this.hint}`] : []),
     ].join("\n"));
   }
+}
+
+/** The last lines a failed command printed: one stream as it is, both (a script's echo and its command's error) each under its name. */
+function printed(stdout: string, stderr: string): string {
+  const tail = (text: string, indent: string) => text.split("\n").slice(-8).join(`\n${indent}`);
+  const out = stdout.trim();
+  const err = stderr.trim();
+  if (out && err) return `:\n    stdout:\n      ${tail(out, "      ")}\n    stderr:\n      ${tail(err, "      ")}`;
+  return out || err ? `:\n    ${tail(err || out, "    ")}` : "";
 }
 
 /** A file the user asked for (`fwspec record`'s scenario) could not be written after the lab ran: exit code 4. */
