@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { forgetScript, leftBy, scratchScript } from "./forget.ts";
+import { forgetScript, hostShown, leftBy, scratchScript } from "./forget.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
@@ -20,7 +20,17 @@ describe("leftBy", () => {
     ["an apply of more than iptables input (a shell construct): files", [{ apply: { host: "server", commands: ["sh -c 'iptables-save > /etc/iptables/rules.v4'"] } }, probe], "server", { held: false, files: true }],
     ["a hold step: held connections", [{ hold: { name: "h", from: "client", to: "server", port: 22 } }, { expect: ["held h open"] }], "server", { held: true, files: false }],
   ])("%s", (_what, steps, host, want) => {
-    expect(leftBy(scenario(steps as unknown[]), host)).toEqual(want);
+    expect(leftBy(scenario(steps as unknown[]), host)).toEqual({ ...want, as: host });
+  });
+});
+
+describe("hostShown", () => {
+  test.each([
+    ["the lab host played a host of its own name", "srva", "srva", "srva"],
+    ["it played another name: the scenario's first, the lab's beside it", "srva", "srvb", "srvb (lab host srva)"],
+    ["no previous scenario (a warm lab taken)", "srva", undefined, "srva"],
+  ])("%s", (_what, lab, played, want) => {
+    expect(hostShown(lab, played)).toBe(want);
   });
 });
 

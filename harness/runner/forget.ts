@@ -21,6 +21,17 @@ import { oneLine } from "../text.ts";
 export interface LeftBehind {
   readonly held: boolean;
   readonly files: boolean;
+  /** The previous scenario's name for this host (a lab host plays hosts of other names: runner/cast-lab.ts). */
+  readonly as?: string | undefined;
+}
+
+/**
+ * A lab host as a message about what the previous scenario left names it: by
+ * the name that scenario's file gives it, with the lab's own name beside it
+ * when they differ (the lab's containers and repro lines use the lab's).
+ */
+export function hostShown(labName: string, played: string | undefined): string {
+  return played === undefined || played === labName ? labName : `${played} (lab host ${labName})`;
 }
 
 /**
@@ -30,6 +41,7 @@ export interface LeftBehind {
  */
 export function leftBy(scenario: Scenario, host: string): LeftBehind {
   return {
+    as: host,
     held: scenario.steps.some((s) => s.kind === "hold"),
     files: scenario.steps.some((s) => (s.kind === "run" && s.host === host) || (s.kind === "apply" && s.host === host && !s.sources.every(iptablesOnly))),
   };
@@ -105,15 +117,16 @@ export function forgetScript(files: boolean): string {
  * previous scenario's script started, makes the lab not reusable.
  */
 export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[]): Promise<void> {
+  const who = hostShown(host.name, left.as);
   let stderr: string;
   try {
     if (left.held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
     ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
   } catch (error) {
-    throw new LabNotReusableError(`${host.name}: ${errorMessage(error)}`, { cause: error });
+    throw new LabNotReusableError(`${who}: ${errorMessage(error)}`, { cause: error });
   }
   // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
-  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${host.name}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
+  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${who}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
   // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
   // (shared-lab.ts): an entry the previous scenario left (changed, failed, learned under its rules, or made
   // permanent) is not carried into the next. After ss -K, not beside it: the resets it sends can resolve
@@ -125,13 +138,13 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     // Its own refusal (files under /etc it does not reset) says what differs; anything else is the command's failure.
     const differing = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
-    throw new LabNotReusableError(`${host.name}: ${refused ?? errorMessage(error)}`, { cause: error });
+    throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
   const { stray: running, rest } = strayProcesses(ss);
   const stray = unexpectedListeners(listen, rest);
-  if (stray.length > 0) throw new LabNotReusableError(`${host.name}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
+  if (stray.length > 0) throw new LabNotReusableError(`${who}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
   if (running.length > 0) {
     const named = running.slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
-    throw new LabNotReusableError(`${host.name}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
+    throw new LabNotReusableError(`${who}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
   }
 }

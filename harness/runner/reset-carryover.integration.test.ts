@@ -192,11 +192,15 @@ describe("shared-lab reset", () => {
     const lines: string[] = [];
     // It acts only after its scenario and the handoff are over: 2 s on, a DROP for 8080 inserted, again every second.
     const loop = script("background-loop.sh", ["setsid sh -c 'sleep 2; while :; do iptables -I INPUT 1 -p tcp --dport 8080 -j DROP; sleep 1; done' </dev/null >/dev/null 2>&1 &"]);
-    const leaving = scenario("leaves a loop", [{ apply: { host: "server", script: loop } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
+    // The lab is started for the first scenario, with its host names; the one that leaves the loop calls that host srvb,
+    // and the message names it so (the lab's name beside it).
+    const first = scenario("names the lab", [{ expect: ["remote -> server:8080/tcp4 open"] }]);
+    const { server: srvb, ...others } = hosts;
+    const leaving = defineScenario({ name: "leaves a loop", description: "reset carry-over: leaves a loop", hosts: { srvb, ...others }, steps: [{ apply: { host: "srvb", script: loop } }, { expect: ["remote -> srvb:8080/tcp4 open"] }] } as never, { baseDir: dir });
     const after = scenario("after the loop", [{ run: { host: "server", command: "sleep 3" } }, { expect: ["remote -> server:8080/tcp4 open"] }]);
-    const reports = await run([leaving, after], lines);
-    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)]))).toEqual(["passed", "passed"]);
-    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after the loop.*server: process\(es\) \d+ \(sh\), \d+ \(sleep\) left running by the previous scenario's commands/)]);
+    const reports = await run([first, leaving, after], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports.map((r) => [r.errors, r.expectations.map((e) => `${e.text} ${e.family} ${e.actual}`)]))).toEqual(["passed", "passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after the loop.*: srvb \(lab host server\): process\(es\) \d+ \(sh\), \d+ \(sleep\) left running by the previous scenario's commands/)]);
   });
 
   it("does not carry what a scenario's script left in /run and /tmp into the next: an 'apply once per boot' stamp applies again, as after a reboot", async () => {

@@ -55,7 +55,7 @@ import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { forgetPreviousScenario, leftBy } from "./forget.ts";
+import { forgetPreviousScenario, hostShown, leftBy } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 
@@ -316,7 +316,7 @@ export class SharedLab implements AsyncDisposable {
       return after;
     } catch (error) {
       if (error instanceof LabNotReusableError) throw error;
-      throw new LabNotReusableError(`${host.name}: the reset failed: ${(error as Error).message}`, { cause: error });
+      throw new LabNotReusableError(`${hostShown(host.name, previousName)}: the reset failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
