@@ -16,6 +16,7 @@ import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOu
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses, StagedOptions } from "./types.ts";
 import { OUTPUT_THROUGH_FILES } from "./output-files.ts";
+import { upperDirOf, writtenPaths } from "./writable-layer.ts";
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
 const TRACE = process.env["FWSPEC_TRACE"] === "1";
@@ -68,14 +69,17 @@ export class StartedHost implements LabHost {
   readonly commandTimeoutSeconds: number;
   readonly #invocation: string | undefined;
   #isolationChecked = false;
+  /** The container's writable layer on this machine (writable-layer.ts), when the engine's storage can be read from here. */
+  readonly #upperDir: string | undefined;
 
   /** The host of a started container, with its addresses as the engine reports them. */
   static async attach(parts: HostParts): Promise<StartedHost> {
     const info = await parts.docker.getContainer(parts.container.getId()).inspect();
-    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name), macsOf(info, parts.labNetworks), info.Image);
+    return new StartedHost(parts, addressesOf(info, parts.labNetworks, parts.spec.name), macsOf(info, parts.labNetworks), info.Image, upperDirOf(info));
   }
 
-  constructor(parts: HostParts, addresses: NetworkAddresses, macs: ReadonlyMap<string, string> = new Map(), imageId = "") {
+  constructor(parts: HostParts, addresses: NetworkAddresses, macs: ReadonlyMap<string, string> = new Map(), imageId = "", upperDir?: string) {
+    this.#upperDir = upperDir;
     this.#macs = macs;
     this.imageId = imageId;
     this.spec = parts.spec;
@@ -211,6 +215,10 @@ export class StartedHost implements LabHost {
       throw new CommandError(`${what} failed on ${this.name}`, { command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, where: this.name });
     }
     return { ...r, command };
+  }
+
+  writtenPaths(): Promise<readonly string[] | undefined> {
+    return writtenPaths(this.#upperDir);
   }
 
   /**

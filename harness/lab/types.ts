@@ -39,6 +39,8 @@ export interface LabHost extends CommandTarget {
   repro(command: readonly string[]): string;
   /** Refuses (throws) when the host shares the machine's network namespace, runs privileged or on the host network. */
   assertIsolated(): Promise<void>;
+  /** Every path the host wrote to its file system since its container was created (writable-layer.ts); undefined when that cannot be read from here. */
+  writtenPaths?(): Promise<readonly string[] | undefined>;
 }
 
 export interface StagedOptions {

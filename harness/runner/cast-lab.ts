@@ -50,6 +50,9 @@ class CastHost implements LabHost {
   repro(command: readonly string[]): string {
     return this.base.repro(command);
   }
+  writtenPaths(): Promise<readonly string[] | undefined> {
+    return this.base.writtenPaths?.() ?? Promise.resolve(undefined);
+  }
   async assertIsolated(): Promise<void> {
     await this.base.assertIsolated();
   }

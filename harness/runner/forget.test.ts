@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { forgetScript, hostShown, leftBy, scratchScript } from "./forget.ts";
+import { forgetScript, hostShown, leftBy, scratchScript, writtenSince } from "./forget.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
@@ -110,5 +110,24 @@ describe("scratchScript, run by this machine's sh on folders of its own", () => 
   test("in forgetScript with files only", () => {
     expect(forgetScript(true)).toContain(scratchScript());
     expect(forgetScript(false)).not.toContain(scratchScript());
+  });
+});
+
+describe("writtenSince", () => {
+  // A lab host's writable layer after boot (writable-layer.ts, as on Debian's engine 20.10).
+  const booted = new Set(["/etc", "/etc/fwspec", "/etc/fwspec/engine-etc", "/etc/fwspec/engine-etc/hosts", "/run", "/run/fwspec-boot-entries", "/tmp", "/usr", "/usr/sbin", "/usr/sbin/docker-init"]);
+  test.each([
+    ["nothing new", [...booted], []],
+    ["under /etc, /run and /tmp: forgetScript's to reset", [...booted, "/etc/iptables", "/etc/iptables/rules.v4", "/run/firewall.applied", "/tmp/fwspec", "/tmp/fwspec/server-1.sh"], []],
+    ["a wrapper in /usr/local/sbin: the file, not the folders made on the way", [...booted, "/usr/local", "/usr/local/sbin", "/usr/local/sbin/iptables"], ["/usr/local/sbin/iptables"]],
+    ["a stamp in /var/lib and one in /root, sorted", [...booted, "/var", "/var/lib", "/var/lib/fw", "/var/lib/fw/applied", "/root", "/root/.fw"], ["/root/.fw", "/var/lib/fw/applied"]],
+    ["an empty folder made", [...booted, "/srv", "/srv/fw"], ["/srv/fw"]],
+    ["an HTTP listener's folder (fwspec-listen's own), and the folders above it", [...booted, "/srv", "/srv/http", "/srv/http/8080", "/srv/http/8080/index.html", "/srv/http/8080/cgi-bin", "/srv/http/8080/cgi-bin/fwspec"], []],
+    ["beside a listener's folder: what is not its", [...booted, "/srv", "/srv-x", "/srv/http", "/srv/http/8080", "/srv/fw"], ["/srv-x", "/srv/fw"]],
+    ["a file beside the engine's in a folder the boot had", [...booted, "/usr/sbin/iptables"], ["/usr/sbin/iptables"]],
+    ["a path that only starts like a reset one", [...booted, "/etcetera", "/tmpfiles"], ["/etcetera", "/tmpfiles"]],
+    ["a name that only starts like a folder's", [...booted, "/usr/local", "/usr/local-x"], ["/usr/local", "/usr/local-x"]],
+  ])("%s", (_what, now, want) => {
+    expect(writtenSince(booted, now)).toEqual(want);
   });
 });

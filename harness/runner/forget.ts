@@ -30,6 +30,27 @@ export interface LeftBehind {
  * the name that scenario's file gives it, with the lab's own name beside it
  * when they differ (the lab's containers and repro lines use the lab's).
  */
+/**
+ * Not told as written: where forgetScript makes a host as its boot left it
+ * (/etc compared and put back, /run and /tmp as the boot left them), and the
+ * HTTP listeners' folders fwspec-listen writes (docker/fwspec-listen).
+ */
+const RESET_ROOTS = ["/etc", "/run", "/tmp", "/srv/http"];
+
+/**
+ * The paths a host's writable layer holds now that it did not when the run
+ * first had the lab (`before`; writable-layer.ts), outside the folders
+ * forgetScript resets and fwspec's own: each as deep as it goes (`/usr/local/sbin/iptables`,
+ * not also `/usr/local` and `/usr/local/sbin`, which it made to get there).
+ * A file deleted since is listed too (its whiteout).
+ */
+export function writtenSince(before: ReadonlySet<string>, now: readonly string[]): string[] {
+  const added = now.filter((p) => !before.has(p));
+  // The folders made on the way to another path (the ignored roots' too: /srv for /srv/http/8080).
+  const folders = new Set(added.flatMap((p) => p.split("/").slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`)));
+  return added.filter((p) => !folders.has(p) && !RESET_ROOTS.some((root) => p === root || p.startsWith(`${root}/`))).sort();
+}
+
 export function hostShown(labName: string, played: string | undefined): string {
   return played === undefined || played === labName ? labName : `${played} (lab host ${labName})`;
 }
@@ -114,9 +135,11 @@ export function forgetScript(files: boolean): string {
  * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
  * far ends of held ones); then forgetScript. A socket listening that the
  * host's listeners (`listen`) do not explain, left by a process the
- * previous scenario's script started, makes the lab not reusable.
+ * previous scenario's script started, makes the lab not reusable, as do
+ * files it wrote outside /etc, /run and /tmp (against `written`: the paths
+ * the host's writable layer held when the run first had the lab).
  */
-export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[]): Promise<void> {
+export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: ReadonlySet<string>): Promise<void> {
   const who = hostShown(host.name, left.as);
   let stderr: string;
   try {
@@ -139,6 +162,12 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const differing = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
+  }
+  const now = left.files && written ? await host.writtenPaths?.() : undefined;
+  const files = now ? writtenSince(written!, now) : [];
+  if (files.length > 0) {
+    const named = files.slice(0, 5).map(oneLine).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
+    throw new LabNotReusableError(`${who}: ${named} written by the previous scenario's commands outside /etc, /run and /tmp, which fwspec does not reset (a stamp, a wrapper in a command's place)`);
   }
   const { stray: running, rest } = strayProcesses(ss);
   const stray = unexpectedListeners(listen, rest);

@@ -219,6 +219,22 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([]);
   });
 
+  it("a file its script wrote outside /etc, /run and /tmp (a stamp in /var/lib, a wrapper in /usr/local/sbin) gets the next scenario a fresh lab, where it is not", async () => {
+    const lines: string[] = [];
+    const once = script("once-var-lib.sh", [
+      "[ ! -e /var/lib/fw/applied ] || { echo already applied; exit 0; }",
+      "iptables -A INPUT -p tcp --dport 8080 -j DROP",
+      "mkdir -p /var/lib/fw && date > /var/lib/fw/applied",
+      "mkdir -p /usr/local/sbin && printf '#!/bin/sh\\nexec /usr/sbin/iptables \"$@\"\\n' > /usr/local/sbin/iptables-wrapped && chmod +x /usr/local/sbin/iptables-wrapped",
+    ]);
+    const applies = (name: string) => scenario(name, [{ apply: { host: "server", script: once } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
+    const reports = await run([applies("first"), applies("second")], lines);
+    expect(reports.map((r) => r.expectations.map((e) => `${e.text} ${e.actual}`)), lines.join("\n")).toEqual([["remote -> server:8080/tcp4 dropped dropped"], ["remote -> server:8080/tcp4 dropped dropped"]]);
+    expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([
+      expect.stringMatching(/second.*server: \/usr\/local\/sbin\/iptables-wrapped, \/var\/lib\/fw\/applied written by the previous scenario's commands outside \/etc, \/run and \/tmp/),
+    ]);
+  });
+
   it("does not carry the files a reboot restores into the next scenario: rules a script saved (netfilter-persistent save), a pre-up line, an enabled nftables.service are gone before it", async () => {
     const lines: string[] = [];
     const saving = script("saves.sh", [

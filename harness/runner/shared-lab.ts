@@ -70,6 +70,8 @@ export class SharedLab implements AsyncDisposable {
   readonly #bootState: ReadonlyMap<string, HostState>;
   /** Each lab host's listeners now, and their proofs (by lab host name). */
   readonly #listening = new Map<string, { set: ListenerSet; proofs: readonly ListenerProof[] }>();
+  /** Each host's written paths when this run first had the lab (writable-layer.ts): what later scenarios' files are told from. */
+  readonly #written = new Map<string, ReadonlySet<string>>();
   /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
   #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
   /** A lab taken warm from an earlier run and verified as left: its first scenario gets a handoff (connections ended, conntrack emptied, listeners, neighbours), as a later one does. */
@@ -178,7 +180,7 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen))).then(() =>
+        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen, this.#written.get(h.name)))).then(() =>
             Promise.all(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
@@ -231,7 +233,15 @@ export class SharedLab implements AsyncDisposable {
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen)));
+    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
+    // What each host's file system holds when this run first has the lab (as booted, or a warm lab as taken): files a
+    // later scenario's commands write elsewhere than /etc, /run and /tmp make the lab not reusable (forget.ts).
+    if (previous === undefined) {
+      await Promise.all([...this.lab.hosts.values()].map(async (h) => {
+        const paths = await h.writtenPaths?.();
+        if (paths) this.#written.set(h.name, new Set(paths));
+      }));
+    }
     await Promise.all([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
