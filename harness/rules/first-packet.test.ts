@@ -196,6 +196,36 @@ describe("firstPacketDecision", () => {
     if (!via) expect(d?.answer).toBeUndefined();
   });
 
+  // Tester 36d's router: the DROP of established packets sits behind a jump only the first packet's direction takes.
+  const guarded = (syn: number, acks: number, native = false) =>
+    native
+      ? {
+          family: "ipv4" as const,
+          chains: [{ table: "inet gw", chain: "forward", policy: "DROP", packets: 0, bytes: 0, hook: "forward", type: "filter", priority: 0 }],
+          rules: [
+            { family: "ipv4" as const, table: "inet gw", chain: "forward", position: 1, packets: syn + acks, bytes: 0, text: 'iifname "lan0" oifname "wan0" jump out # handle 2', target: "out", comment: null, handle: 2, counts: true },
+            { family: "ipv4" as const, table: "inet gw", chain: "forward", position: 2, packets: syn, bytes: 0, text: "ct state established,related accept # handle 3", target: "ACCEPT", comment: null, handle: 3, counts: true },
+            { family: "ipv4" as const, table: "inet gw", chain: "out", position: 1, packets: acks, bytes: 0, text: "ct state established counter drop # handle 4", target: "DROP", comment: null, handle: 4, counts: true },
+            { family: "ipv4" as const, table: "inet gw", chain: "out", position: 2, packets: syn, bytes: 0, text: "tcp dport 8080 counter accept # handle 5", target: "ACCEPT", comment: null, handle: 5, counts: true },
+          ],
+        }
+      : parseSave([
+          "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", ":OUT - [0:0]",
+          `[${syn + acks}:60] -A FORWARD -i lan0 -o wan0 -j OUT`,
+          `[${syn}:60] -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+          `[${acks}:60] -A OUT -m conntrack --ctstate ESTABLISHED -j DROP`,
+          `[${syn}:60] -A OUT -p tcp -m tcp --dport 8080 -j ACCEPT`, "COMMIT", "",
+        ].join("\n"), "ipv4");
+  test.each([
+    ["iptables", false, "-A OUT -m conntrack --ctstate ESTABLISHED -j DROP", ["FORWARD", "OUT"]],
+    ["native nftables", true, "ct state established counter drop # handle 4", ["forward", "out"]],
+  ])("%s router: a DROP behind a jump only the first packet's direction takes took a later packet going that way, not the answer", (_, native, rule, path) => {
+    const hop = { host: "gw", protocol: "tcp" as const, hooks: ["FORWARD" as const], replyHooks: ["FORWARD" as const], via: { in: "lan0", out: "wan0" }, before: guarded(0, 0, native), after: guarded(1, 2, native) };
+    const d = firstPacketDecision([hop], { laterPackets: true });
+    expect(d).toMatchObject({ host: "gw", path, rule, action: "drop", later: true });
+    expect(d?.answer).toBeUndefined();
+  });
+
   test("a dropped probe whose SYN and SYN-ACK passed: the DROP only a later packet meets (the handshake's last ACK) decides, asked for", () => {
     const est = "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP";
     const accept = "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT";

@@ -14,6 +14,7 @@ import { type Decision, nativeTable } from "../model/results.ts";
 import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { blankQuoted } from "./nft-canonical.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
 import { splitGroups, tokenizeRule } from "./tokenize.ts";
 import type { OptionGroup } from "./tokenize.ts";
@@ -145,6 +146,8 @@ export interface Hop {
 interface Walked {
   readonly rule: SavedRule;
   readonly path: readonly string[];
+  /** The rules that sent the packet down `path`, outermost first (none for a built-in chain's own rules). */
+  readonly jumps: readonly SavedRule[];
 }
 
 /** Every rule a packet can meet from a built-in chain, in order, with the chains that led to it (jumps and gotos followed once). */
@@ -161,15 +164,15 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
     ? new Set([...byChain.keys()].filter((c) => !ruleset.chains.some((b) => b.table === table && b.chain === c)))
     : new Set(ruleset.chains.filter((c) => c.table === table && c.policy === null).map((c) => c.chain));
   const out: Walked[] = [];
-  const visit = (name: string, path: readonly string[]) => {
+  const visit = (name: string, path: readonly string[], jumps: readonly SavedRule[]) => {
     for (const rule of byChain.get(name) ?? []) {
-      out.push({ rule, path });
+      out.push({ rule, path, jumps });
       // A native rule may also jump from a verdict map (`iifname vmap { "lan0" : jump lan }`).
       const targets = rule.handle !== undefined ? [...new Set([...(rule.target !== null ? [rule.target] : []), ...nftJumps(rule.text)])] : rule.target !== null ? [rule.target] : [];
-      for (const target of targets) if (userChains.has(target) && !path.includes(target)) visit(target, [...path, target]);
+      for (const target of targets) if (userChains.has(target) && !path.includes(target)) visit(target, [...path, target], [...jumps, rule]);
     }
   };
-  visit(chain, [chain]);
+  visit(chain, [chain], []);
   return out;
 }
 
@@ -179,6 +182,11 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
  * or data, taken by a DROP or REJECT that cannot take a first packet, such as `--ctstate ESTABLISHED -j DROP`).
  */
 type Packet = "first" | "reply" | "later";
+
+const crosses = (r: SavedRule, via: Via | undefined) => (r.handle !== undefined ? nftCrossesInterfaces(r.text, via) : crossesInterfaces(r.text, via));
+const admits = (r: SavedRule, protocol: "tcp" | "udp") => (r.handle !== undefined ? nftAdmitsProtocol(r.text, protocol) : admitsProtocol(r.text, protocol));
+const takesFirst = (r: SavedRule) => (r.handle !== undefined ? nftCanTakeFirstPacket(r.text) : canTakeFirstPacket(r.text));
+const isVerdictMap = (r: SavedRule) => r.handle !== undefined && /(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(r.text));
 
 /** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
 function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packet: Packet = "first"): Decision | undefined {
@@ -191,14 +199,15 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
   // not final (later base chains see the packet too).
   for (const { table, chain } of chainsAt(hop.after, hook)) {
     const final = table === "filter";
-    const found = walk(hop.after, table, chain).find(({ rule }) => {
+    const found = walk(hop.after, table, chain).find(({ rule, jumps }) => {
       const action = rule.target === null ? undefined : ACTIONS[rule.target];
-      if (!action || ((!final || packet !== "first") && action === "accept")) return false;
-      const native = rule.handle !== undefined;
-      if (delta(rule) === 0 || !(native ? nftCrossesInterfaces(rule.text, via) : crossesInterfaces(rule.text, via))) return false;
+      if (!action || ((!final || packet !== "first") && action === "accept") || delta(rule) === 0) return false;
+      // The rule and the jumps that led to it (`-i lan0 -o wan0 -j OUT`: only packets going that way reach OUT's rules;
+      // a verdict map's jump is read by its keys, not here).
+      const onTheWay = [...jumps.filter((j) => !isVerdictMap(j)), rule];
       // A rule for another protocol meets none of the probe's packets, first, answer or later.
-      if (hop.protocol && !(native ? nftAdmitsProtocol(rule.text, hop.protocol) : admitsProtocol(rule.text, hop.protocol))) return false;
-      return packet === "reply" || (packet === "first") === (native ? nftCanTakeFirstPacket(rule.text) : canTakeFirstPacket(rule.text));
+      if (!onTheWay.every((r) => crosses(r, via) && (!hop.protocol || admits(r, hop.protocol)))) return false;
+      return packet === "reply" || (packet === "first") === onTheWay.every(takesFirst);
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
     if (found) {
