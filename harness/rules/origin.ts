@@ -101,11 +101,23 @@ function restoreCandidates(source: Extract<RuleSource, { kind: "restore" }>): Ca
   return out;
 }
 
-/** A command (a script's line, a command list's argv): a rule it adds, or a policy it sets. */
+/** A command (a script's line, a command list's argv): a rule it adds, or a policy it sets; an `nft add rule …` as an nft file's flat line. */
 function commandCandidate(file: string, line: number, text: string): Candidate | undefined {
   const w = words(text);
+  // nft joins its arguments with blanks and reads them as one statement (`nft add rule inet fw input 'tcp dport 22' accept`); with an option (-c: only checked) it is not read.
+  if (w && /(^|\/)nft$/.test(w[0] ?? "") && ["add", "insert"].includes(w[1] ?? "")) return flatNftCandidate(file, line, w.slice(1).join(" "));
   if (!w || !/(^|\/)ip6?tables(-nft|-legacy)?$/.test(w[0] ?? "") || !w.some((x) => ["-A", "--append", "-I", "--insert", "-P", "--policy"].includes(x))) return undefined;
   return { file, line, matches: (d) => setsPolicy(w, d) || namesRule(text, d) };
+}
+
+/** `add rule FAMILY TABLE CHAIN [position N] RULE` (or `insert rule`), as an nft file's flat line or an `nft` command's arguments. */
+const FLAT_NFT_RULE = /^(?:add|insert)\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/;
+
+function flatNftCandidate(file: string, line: number, statement: string): Candidate | undefined {
+  const flat = FLAT_NFT_RULE.exec(statement);
+  if (!flat) return undefined;
+  const [, family, name, chainName, rule] = flat;
+  return { file, line, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, d.table) };
 }
 
 /** A script's commands with the line each starts on: lines ending in `\\` continue on the next (as the guides write long rules). */
@@ -197,7 +209,7 @@ function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[
     const chain = open.length === 2 && open[1]!.kind === "chain" ? open[1]!.name : undefined;
     const t = /^table\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s*\{$/.exec(line);
     const c = /^chain\s+(\S+)\s*\{$/.exec(line);
-    const flat = /^(?:add|insert)\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/.exec(line);
+    const flat = open.length === 0 ? flatNftCandidate(source.path, i + 1, line) : undefined;
     if (t && open.length === 0) {
       open.push({ kind: "table", name: `${t[1]} ${t[2]}` });
     } else if (c && table !== undefined) {
@@ -206,9 +218,8 @@ function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[
       open.pop();
     } else if (/\{$/.test(line) && !/\}/.test(line)) {
       open.push({ kind: "other", name: line });
-    } else if (flat && open.length === 0) {
-      const [, family, name, chainName, rule] = flat;
-      out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, d.table) });
+    } else if (flat) {
+      out.push(flat);
     } else if (chain !== undefined) {
       const inTable = open[0]!.name;
       const policy = /\bpolicy\s+(accept|drop)\s*;?/.exec(line);
