@@ -3,7 +3,7 @@ import type { CheckResult, ExpectationResult, RuleHit, StepResult } from "../mod
 import type { Family } from "../model/types.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { parseSave } from "../rules/saved.ts";
-import { coverageShortfall, runCoverage, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
+import { coverageShortfall, onlyOtherFamily, runCoverage, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
 import { coverageLine, renderCoverage } from "./coverage-text.ts";
 import type { RunReport } from "./model.ts";
 
@@ -120,6 +120,13 @@ describe("scenarioCoverage", () => {
     expect(summary(scenarioCoverage(results, boot()))).toEqual(want);
   });
 
+  it("native nft rules of an inet table that match one family are listed in that family only (tester 36b: never matched in the other)", () => {
+    const nft = 'table inet fw {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tmeta nfproto ipv6 tcp dport 8080 counter drop\n\t\tip saddr 198.18.0.0/15 tcp dport 22 counter accept\n\t\ttcp dport 8081 counter drop\n\t}\n}';
+    const step: StepResult = { ...apply(5, {}), evidence: { ...apply(5, {}).evidence!, nft } };
+    const c = scenarioCoverage([step, probe(9, "client -> server:8081 dropped", [hit("tcp dport 8081 counter drop # handle 5", 3, { table: "inet fw", chain: "input" })])], boot());
+    expect(summary(c)).toEqual(["apply (line 5) ipv4 input #2 unexercised 0", "apply (line 5) ipv4 input #3 exercised 1", "apply (line 5) ipv6 input #1 unexercised 0", "apply (line 5) ipv6 input #3 unexercised 0"]);
+  });
+
   it("names each check that took a rule's packets, with the family and whether it was the parity probe", () => {
     const c = scenarioCoverage([
       apply(5, { filter: [ACCEPT_TCP] }, { filter: [ACCEPT_TCP] }),
@@ -219,5 +226,25 @@ describe("native nft rules without a counter (firewalld's): trace-named rules ar
     const text = coverageLine(runCoverage([{ coverage: c }]));
     expect(text).not.toMatch(/no firewall host had rules loaded/);
     expect(text).toBe(line);
+  });
+});
+
+describe("onlyOtherFamily: an inet rule read in a family none of its packets can be of", () => {
+  it.each([
+    ["meta nfproto ipv6 tcp dport 22 accept", "ipv4", true],
+    ["meta nfproto ipv6 tcp dport 22 accept", "ipv6", false],
+    ["ip6 saddr 2001:db8::/32 accept", "ipv4", true],
+    ["icmpv6 type echo-request accept", "ipv4", true],
+    ["ip daddr 198.18.0.1 drop", "ipv6", true],
+    ["icmp type echo-request accept", "ipv6", true],
+    ["meta l4proto ipv6-icmp accept", "ipv4", false],
+    ["tcp dport 22 accept", "ipv6", false],
+    ['tcp dport 22 comment "ip6 only" accept', "ipv4", false],
+    ["meta nfproto != ipv6 drop", "ipv4", false],
+  ] as const)("%s in %s: %s", (text, family, want) => {
+    expect(onlyOtherFamily({ family, table: "inet fw", text })).toBe(want);
+  });
+  it("a rule of an ip or ip6 table is its own family's", () => {
+    expect(onlyOtherFamily({ family: "ipv4", table: "ip6 fw", text: "ip6 saddr ::1 accept" })).toBe(false);
   });
 });

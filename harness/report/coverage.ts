@@ -40,7 +40,7 @@ import { FAMILIES } from "../model/types.ts";
 import { covers, matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { nftEvidenceRules } from "../rules/nft-evidence.ts";
-import { stableRuleText } from "../rules/nft-canonical.ts";
+import { blankQuoted, stableRuleText } from "../rules/nft-canonical.ts";
 import { parseSave, type SavedRule } from "../rules/saved.ts";
 
 /** A check whose packets a rule took: an expectation's probe, or its parity probe in the other family. */
@@ -294,7 +294,7 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
 
   let unmeasurable = 0;
   const rulesets = epochs.map((epoch): RulesetCoverage => {
-    const own = epoch.rules.filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r));
+    const own = epoch.rules.filter((r) => !lab.has(ruleKey(r)) && !isFwspecOwn(r) && !onlyOtherFamily(r));
     unmeasurable += own.filter((r) => r.counts === false && !epoch.tally.has(r)).length;
     const rules = own
       .filter((r) => r.counts !== false || epoch.tally.has(r))
@@ -311,6 +311,20 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     return { host: epoch.host, loadedBy: epoch.loadedBy, line: epoch.line, rules };
   }).filter((r) => r.rules.length > 0);
   return { rulesets, unattributed, unmeasurable, ...counts(rulesets.flatMap((r) => r.rules)) };
+}
+
+/**
+ * An `inet` table's rule that matches one family only (`meta nfproto ipv6`,
+ * `ip6 saddr …`, `icmpv6 type …`; `ip daddr …`, `icmp type …`) as listed in
+ * the other family's reading, where no packet can meet it: not a rule of
+ * that family, so neither exercised nor never matched there.
+ */
+export function onlyOtherFamily(r: Pick<SavedRule, "family" | "table" | "text">): boolean {
+  if (!r.table.startsWith("inet ")) return false;
+  const text = blankQuoted(r.text);
+  const nfproto = /(?:^|\s)meta nfproto (ipv4|ipv6)(?=\s|$)/.exec(text)?.[1];
+  const only = nfproto ?? (/(?:^|\s)(?:ip6|icmpv6)\s/.test(text) ? "ipv6" : /(?:^|\s)(?:ip|icmp)\s/.test(text) ? "ipv4" : undefined);
+  return only !== undefined && only !== r.family;
 }
 
 /** The run's coverage over every scenario that has one. */
