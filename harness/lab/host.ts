@@ -16,7 +16,7 @@ import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOu
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses, StagedOptions } from "./types.ts";
 import { OUTPUT_THROUGH_FILES } from "./output-files.ts";
-import { upperDirOf, writtenPaths } from "./writable-layer.ts";
+import { layerEntries, type LayerEntries, upperDirOf } from "./writable-layer.ts";
 
 /** `FWSPEC_TRACE=1`: every in-container command on stderr, with its start (ms since the process began) and duration. */
 const TRACE = process.env["FWSPEC_TRACE"] === "1";
@@ -217,8 +217,8 @@ export class StartedHost implements LabHost {
     return { ...r, command };
   }
 
-  writtenPaths(): Promise<readonly string[] | undefined> {
-    return writtenPaths(this.#upperDir);
+  writableLayer(): Promise<LayerEntries | undefined> {
+    return layerEntries(this.#upperDir);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { Family, FamilyAddresses, HostSpec, ListenerSpec } from "../model/t
 import type { Shaped } from "../plan/shape.ts";
 import type { Progress } from "../progress.ts";
 import type { CommandTarget, ExecOptions, ExecResult } from "./exec.ts";
+import type { LayerEntries } from "./writable-layer.ts";
 
 export interface HostAddresses {
   readonly ipv4: string;
@@ -39,8 +40,8 @@ export interface LabHost extends CommandTarget {
   repro(command: readonly string[]): string;
   /** Refuses (throws) when the host shares the machine's network namespace, runs privileged or on the host network. */
   assertIsolated(): Promise<void>;
-  /** Every path the host wrote to its file system since its container was created (writable-layer.ts); undefined when that cannot be read from here. */
-  writtenPaths?(): Promise<readonly string[] | undefined>;
+  /** What the host wrote to its file system since its container was created (writable-layer.ts); undefined when that cannot be read from here. */
+  writableLayer?(): Promise<LayerEntries | undefined>;
 }
 
 export interface StagedOptions {
@@ -105,6 +106,8 @@ export interface WarmState {
   readonly listening: Readonly<Record<string, { readonly name: string; readonly listen: readonly ListenerSpec[] }>>;
   /** Each host's digest (rules and network state; by lab host name): a firewall host's as it booted, any other's as it was left. */
   readonly digests: Readonly<Record<string, string>>;
+  /** Each host's writable layer in one word (runner/forget.ts layerDigest; by lab host name): absent where it cannot be read from here. */
+  readonly layers?: Readonly<Record<string, string>>;
 }
 
 /** A warm lab a run took, with what it was left as. */

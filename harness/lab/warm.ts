@@ -56,8 +56,9 @@ export interface ClaimedLab {
  * 4: a host's state digest counts the legacy tables present on an nft host, empty ones too (rules/host-state.ts).
  * 5: the taker reaches each host's own agent with `docker attach` (containers keep their stdin open for it).
  * 6: lab networks are IPv4 on the engine; hosts' IPv6 addresses are fwspec's, in container labels (ipv6-addresses.ts).
+ * 7: each host's writable layer in one word (runner/forget.ts layerDigest): files changed while warm are told.
  */
-export const WARM_FORMAT = 6;
+export const WARM_FORMAT = 7;
 /** A warm marker this close to its limit is not taken: a sweep could judge it expired while the taker attaches. */
 export const CLAIM_MARGIN_MS = 60_000;
 

@@ -1,9 +1,9 @@
 /** Unit tests for writable-layer.ts: a container's writable layer read from a folder of the test's own. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { upperDirOf, writtenPaths } from "./writable-layer.ts";
+import { layerEntries, upperDirOf } from "./writable-layer.ts";
 
 describe("upperDirOf", () => {
   test.each([
@@ -16,21 +16,37 @@ describe("upperDirOf", () => {
   });
 });
 
-describe("writtenPaths", () => {
+describe("layerEntries", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "fwspec-layer-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "usr/local/sbin/iptables");
 
   test("every path in the folder, absolute as the host sees it, folders too", async () => {
     mkdirSync(path.join(dir, "usr/local/sbin"), { recursive: true });
-    writeFileSync(path.join(dir, "usr/local/sbin/iptables"), "#!/bin/sh\n");
+    writeFileSync(file, "#!/bin/sh\n");
     mkdirSync(path.join(dir, "tmp"));
-    expect([...(await writtenPaths(dir))!].sort()).toEqual(["/tmp", "/usr", "/usr/local", "/usr/local/sbin", "/usr/local/sbin/iptables"]);
+    expect([...(await layerEntries(dir))!.keys()].sort()).toEqual(["/tmp", "/usr", "/usr/local", "/usr/local/sbin", "/usr/local/sbin/iptables"]);
+  });
+
+  test("a file written again or replaced by a symlink reads differently; a folder an entry was made in does not", async () => {
+    const before = (await layerEntries(dir))!;
+    writeFileSync(path.join(dir, "usr/local/sbin/other"), "x");
+    const made = (await layerEntries(dir))!;
+    expect(made.get("/usr/local/sbin")).toBe(before.get("/usr/local/sbin"));
+    expect(made.get("/usr/local/sbin/iptables")).toBe(before.get("/usr/local/sbin/iptables"));
+    writeFileSync(file, "#!/bin/sh\nexit 0\n");
+    expect((await layerEntries(dir))!.get("/usr/local/sbin/iptables")).not.toBe(before.get("/usr/local/sbin/iptables"));
+    rmSync(file);
+    symlinkSync("/bin/true", file);
+    expect((await layerEntries(dir))!.get("/usr/local/sbin/iptables")).not.toBe(made.get("/usr/local/sbin/iptables"));
+    chmodSync(path.join(dir, "usr/local/sbin"), 0o700);
+    expect((await layerEntries(dir))!.get("/usr/local/sbin")).not.toBe(before.get("/usr/local/sbin"));
   });
 
   test.each([
     ["no folder known (another driver)", undefined],
     ["a folder that cannot be read from here (a remote engine)", "/nonexistent/fwspec/upper"],
   ])("%s: undefined, not an empty list", async (_what, upper) => {
-    expect(await writtenPaths(upper)).toBeUndefined();
+    expect(await layerEntries(upper)).toBeUndefined();
   });
 });

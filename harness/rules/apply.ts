@@ -68,13 +68,14 @@ function describeSource(source: RuleSource): string {
 /** A failed rules script: the command that failed and its line, from the shell's trace; the trace itself left out of its output. */
 function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "script" }>, target: string): unknown {
   if (!(error instanceof CommandError)) return error;
-  const { trace, output } = splitTrace(error.failure.stderr);
+  const { trace, lines, output } = splitTrace(error.failure.stderr);
   // The shell's own error (a redirection, a command not found) names its line; a command that failed is the trace's last.
   const shellLine = shellErrorLine(error.failure.stderr, target);
-  const failed = shellLine === undefined ? failingCommand(source.content, trace) : undefined;
+  const failed = shellLine === undefined ? failingCommand(source.content, trace, lines) : undefined;
   const lineText = shellLine === undefined ? "" : oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "");
   const where = shellLine !== undefined
     ? ` at ${shownPath(source.path)}:${shellLine} ${lineText === "" ? "(the end of the file: something opened above is not closed)" : `\`${lineText}\``}`
+    : failed?.written !== undefined ? ` at ${shownPath(source.path)}:${failed.line} \`${oneLine(failed.written)}\` (as written)`
     : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
   // `exec >>log 2>&1`: what ran after it, its trace and the failing command's words, went to that file.
   const redirected = failed !== undefined && /^exec(\s|$)/.test(failed.command)

@@ -1,7 +1,7 @@
 /** Where a rules script failed, from `sh -e -x`'s trace (pure, table-driven). */
 import { describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
-import { afterLastTrace, BASH_TRACE_ENV, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, scriptShell, shellErrorLine, splitTrace } from "./script-trace.ts";
+import { afterLastTrace, BASH_TRACE_ENV, BASH_TRACE_PS4, failingCommand, labLimitHint, SCRIPT_TRACE_MARK, scriptShell, shellErrorLine, splitTrace } from "./script-trace.ts";
 
 const t = (line: string) => `${SCRIPT_TRACE_MARK}${line}`;
 const GW = "#!/bin/sh\nWAN=eth0\nLAN=eth1\n\niptables -P FORWARD DROP\niptables -A FORWARD -i $LAN -o $WAM -j ACCEPT\niptables -A FORWARD -i ${WAN} -o $LAN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
@@ -10,6 +10,7 @@ describe("splitTrace", () => {
   test("the shell's trace lines apart from what the commands printed", () => {
     expect(splitTrace([t("WAN=eth0"), t("iptables -A FORWARD -i eth1 -o -j ACCEPT"), "Bad argument `ACCEPT'", "Try `iptables -h' or 'iptables --help' for more information.", ""].join("\n"))).toEqual({
       trace: ["WAN=eth0", "iptables -A FORWARD -i eth1 -o -j ACCEPT"],
+      lines: [undefined, undefined],
       output: "Bad argument `ACCEPT'\nTry `iptables -h' or 'iptables --help' for more information.\n",
     });
   });
@@ -68,7 +69,7 @@ describe("bash scripts", () => {
 
   test("bash repeats the mark's first character per level of nesting: still trace lines, the mark taken off", () => {
     const mark = SCRIPT_TRACE_MARK;
-    expect(splitTrace(`${mark}a\n@${mark}b\n@@${mark}c\nout\n${mark.slice(1)}not a trace line`)).toEqual({ trace: ["a", "b", "c"], output: `out\n${mark.slice(1)}not a trace line` });
+    expect(splitTrace(`${mark}a\n@${mark}b\n@@${mark}c\nout\n${mark.slice(1)}not a trace line`)).toEqual({ trace: ["a", "b", "c"], lines: [undefined, undefined, undefined], output: `out\n${mark.slice(1)}not a trace line` });
     expect(afterLastTrace(`${mark}a\n@${mark}b\nwhat b printed`)).toBe("what b printed");
   });
 
@@ -93,7 +94,7 @@ describe("failingCommand: the redirections a line has and the trace does not sho
 
 test("the lab image's BASH_ENV file sets PS4 to the mark fwspec reads, untraced", () => {
   const text = readFileSync(new URL("../../docker/fwspec-trace.bash", import.meta.url), "utf8");
-  expect(text).toContain(`{ PS4='${SCRIPT_TRACE_MARK}'; unset BASH_ENV; } 2>/dev/null\n`);
+  expect(text).toContain(`{ PS4='${BASH_TRACE_PS4}'; unset BASH_ENV; } 2>/dev/null\n`);
   expect(readFileSync(new URL("../../docker/Dockerfile", import.meta.url), "utf8")).toContain(`COPY fwspec-trace.bash ${BASH_TRACE_ENV}\n`);
 });
 
@@ -109,5 +110,22 @@ describe("failingCommand: an action the script set for its end ran after the fai
     [["trap rollback EXIT", "iptables -A INPUT -j DROPP"], mark(["trap rollback EXIT", "iptables -A INPUT -j DROPP"]), "iptables -A INPUT -j DROPP", 2],
   ])("%j", (lines, trace, command, line) => {
     expect(failingCommand(lines.join("\n"), trace)).toEqual({ command, line });
+  });
+});
+
+describe("bash says each traced command's line (BASH_TRACE_PS4: the mark, @LINENO)", () => {
+  const b = (line: number, command: string, level = 0) => `${"@".repeat(level)}${SCRIPT_TRACE_MARK}@${line} ${command}`;
+  test("splitTrace takes the line off each command", () => {
+    expect(splitTrace([b(2, "echo a"), "a", b(6, "echo hi", 1), b(6, "x=hi"), t("dash's, no line")].join("\n"))).toEqual({ trace: ["echo a", "echo hi", "x=hi", "dash's, no line"], lines: [2, 6, 6, undefined], output: "a" });
+  });
+  const SCRIPT = ["#!/bin/bash", "set -o pipefail", "f() {", "  iptables -A INPUT -j DROPP", "}", "x=$(iptables -A INPUT -p tcp --dport 80800 -j DROP)", "iptables-save | grep -q fwspec", "iptables -A INPUT \\", "  -p tcp --dport 80800 -j DROP", "f", "iptables -A INPUT -j DROPP", "iptables -A INPUT -j DROPP"].join("\n");
+  test.each<[string, string[], number[], { command: string; line: number; written?: string }]>([
+    ["a function's command: its own line, though the call is elsewhere", ["f", "iptables -A INPUT -j DROPP"], [10, 4], { command: "iptables -A INPUT -j DROPP", line: 4 }],
+    ["a command substitution: the line as written, not `x=`", ["iptables -A INPUT -p tcp --dport 80800 -j DROP", "x="], [6, 6], { command: "x=", line: 6, written: "x=$(iptables -A INPUT -p tcp --dport 80800 -j DROP)" }],
+    ["a pipeline (pipefail): the line as written, not its last command", ["iptables-save", "grep -q fwspec"], [7, 7], { command: "grep -q fwspec", line: 7, written: "iptables-save | grep -q fwspec" }],
+    ["a command continued with `\\`: its first line, the command as the shell ran it", ["iptables -A INPUT -p tcp --dport 80800 -j DROP"], [8], { command: "iptables -A INPUT -p tcp --dport 80800 -j DROP", line: 8 }],
+    ["two lines alike: the one the shell said", ["iptables -A INPUT -j DROPP"], [12], { command: "iptables -A INPUT -j DROPP", line: 12 }],
+  ])("%s", (_, trace, lines, found) => {
+    expect(failingCommand(SCRIPT, trace, lines)).toEqual(found);
   });
 });

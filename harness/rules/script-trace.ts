@@ -13,8 +13,17 @@
 /** PS4 for rules scripts: a mark no command prints at the start of a line. */
 export const SCRIPT_TRACE_MARK = "@@fwspec-trace ";
 
-/** In the lab image (docker/fwspec-trace.bash): sets PS4 to SCRIPT_TRACE_MARK for a script bash runs (its BASH_ENV). */
+/** In the lab image (docker/fwspec-trace.bash): sets PS4 to BASH_TRACE_PS4 for a script bash runs (its BASH_ENV). */
 export const BASH_TRACE_ENV = "/usr/share/fwspec/trace.bash";
+
+/**
+ * Bash's PS4: the mark, then `@` and the line the traced command is on
+ * (`${LINENO}`: a function's command at its own line, a command continued
+ * with `\` at its first). Dash's PS4 is the mark alone: it does not expand
+ * LINENO there.
+ */
+export const BASH_TRACE_PS4 = `${SCRIPT_TRACE_MARK}@\${LINENO} `;
+const TRACED_LINE = /^@(\d+) /;
 
 /** A trace line: the mark, its first character repeated once per level of nesting (bash: a subshell, a command substitution). */
 const TRACE_LINE = new RegExp(`^${SCRIPT_TRACE_MARK[0]}*${SCRIPT_TRACE_MARK.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
@@ -30,15 +39,25 @@ export function afterLastTrace(stderr: string): string {
   return lines.slice(last + 1).join("\n");
 }
 
-/** The shell's trace lines (mark removed), and what the commands printed, in order. */
-export function splitTrace(stderr: string): { trace: string[]; output: string } {
+/**
+ * The shell's trace lines (mark removed), the script line of each where the
+ * shell said it (bash: BASH_TRACE_PS4), and what the commands printed, in order.
+ */
+export function splitTrace(stderr: string): { trace: string[]; lines: (number | undefined)[]; output: string } {
   const trace: string[] = [];
+  const lines: (number | undefined)[] = [];
   const output: string[] = [];
   for (const line of stderr.split("\n")) {
-    if (isTrace(line)) trace.push(line.replace(TRACE_LINE, ""));
-    else output.push(line);
+    if (!isTrace(line)) {
+      output.push(line);
+      continue;
+    }
+    const command = line.replace(TRACE_LINE, "");
+    const at = TRACED_LINE.exec(command);
+    trace.push(at ? command.slice(at[0].length) : command);
+    lines.push(at ? Number(at[1]) : undefined);
   }
-  return { trace, output: output.join("\n") };
+  return { trace, lines, output: output.join("\n") };
 }
 
 /** The shell a rules script runs in: bash when its first line asks for it (`#!/bin/bash`, `#!/usr/bin/env bash`), else sh (dash). */
@@ -76,14 +95,29 @@ function exitActions(script: string): string[] {
  * for its end (`trap rollback EXIT`) that ran after it, the one traced just
  * before that action began.
  */
-function failedOf(script: string, trace: readonly string[]): string | undefined {
+function failedOf(script: string, trace: readonly string[]): number {
   const actions = exitActions(script);
   const start = actions.length === 0 ? -1 : trace.findLastIndex((t) => actions.includes(words(t)));
-  return start > 0 ? trace[start - 1] : trace.at(-1);
+  return start > 0 ? start - 1 : trace.length - 1;
 }
 
-export function failingCommand(script: string, trace: readonly string[]): { command: string; line?: number } | undefined {
-  const command = failedOf(script, trace);
+/** Line `n` of the script (1-based) with the lines a `\` at its end continues it onto, as one line. */
+function statementAt(script: string, n: number): string {
+  const lines = script.split("\n");
+  let text = lines[n - 1] ?? "";
+  for (let i = n; /\\$/.test(text) && i < lines.length; i++) text = `${text.slice(0, -1)} ${lines[i]!.trim()}`;
+  return text.trim();
+}
+
+/**
+ * The command that failed and its line: the line the shell said (bash), else
+ * the one line that expands to it. `written`: the line as written, when bash
+ * said the line and what it ran last there is not the whole of it (a
+ * pipeline's last command, `x=` of `x=$(cmd)`).
+ */
+export function failingCommand(script: string, trace: readonly string[], lines: readonly (number | undefined)[] = []): { command: string; line?: number; written?: string } | undefined {
+  const index = failedOf(script, trace);
+  const command = trace[index];
   if (command === undefined) return undefined;
   const values = new Map<string, string>();
   for (const t of trace) {
@@ -92,8 +126,13 @@ export function failingCommand(script: string, trace: readonly string[]): { comm
   }
   const expand = (line: string) => line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a?: string, b?: string) => values.get((a ?? b)!) ?? "");
   const wanted = words(command);
-  const lines = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(withoutRedirections(expand(l.text))) === wanted);
-  return lines.length === 1 ? { command, line: lines[0]!.n } : { command };
+  const said = lines[index];
+  if (said !== undefined) {
+    const statement = statementAt(script, said);
+    return words(withoutRedirections(expand(statement))) === wanted || statement === "" ? { command, line: said } : { command, line: said, written: statement };
+  }
+  const found = script.split("\n").map((l, i) => ({ n: i + 1, text: l })).filter((l) => !/^\s*(#|$)/.test(l.text) && words(withoutRedirections(expand(l.text))) === wanted);
+  return found.length === 1 ? { command, line: found[0]!.n } : { command };
 }
 
 /**

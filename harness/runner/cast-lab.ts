@@ -9,6 +9,7 @@ import { CommandError, LabError } from "../errors.ts";
 import type { ExecOptions, ExecResult } from "../lab/exec.ts";
 import type { HostAddresses, KeptLab, LabHost, LabNetworkInfo, RebootOutcome, RunningLab, StagedOptions } from "../lab/types.ts";
 import type { Family, HostSpec } from "../model/types.ts";
+import type { LayerEntries } from "../lab/writable-layer.ts";
 
 /** A CommandError from the lab host, told under the scenario's name. */
 function renamed(error: unknown, from: string, to: string): unknown {
@@ -50,8 +51,8 @@ class CastHost implements LabHost {
   repro(command: readonly string[]): string {
     return this.base.repro(command);
   }
-  writtenPaths(): Promise<readonly string[] | undefined> {
-    return this.base.writtenPaths?.() ?? Promise.resolve(undefined);
+  writableLayer(): Promise<LayerEntries | undefined> {
+    return this.base.writableLayer?.() ?? Promise.resolve(undefined);
   }
   async assertIsolated(): Promise<void> {
     await this.base.assertIsolated();

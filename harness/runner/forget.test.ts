@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { forgetScript, hostShown, leftBy, scratchScript, writtenSince } from "./forget.ts";
+import { forgetScript, hostShown, layerDigest, leftBy, scratchScript, writtenSince } from "./forget.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
@@ -114,20 +114,33 @@ describe("scratchScript, run by this machine's sh on folders of its own", () => 
 });
 
 describe("writtenSince", () => {
-  // A lab host's writable layer after boot (writable-layer.ts, as on Debian's engine 20.10).
-  const booted = new Set(["/etc", "/etc/fwspec", "/etc/fwspec/engine-etc", "/etc/fwspec/engine-etc/hosts", "/run", "/run/fwspec-boot-entries", "/tmp", "/usr", "/usr/sbin", "/usr/sbin/docker-init"]);
-  test.each([
-    ["nothing new", [...booted], []],
-    ["under /etc, /run and /tmp: forgetScript's to reset", [...booted, "/etc/iptables", "/etc/iptables/rules.v4", "/run/firewall.applied", "/tmp/fwspec", "/tmp/fwspec/server-1.sh"], []],
-    ["a wrapper in /usr/local/sbin: the file, not the folders made on the way", [...booted, "/usr/local", "/usr/local/sbin", "/usr/local/sbin/iptables"], ["/usr/local/sbin/iptables"]],
-    ["a stamp in /var/lib and one in /root, sorted", [...booted, "/var", "/var/lib", "/var/lib/fw", "/var/lib/fw/applied", "/root", "/root/.fw"], ["/root/.fw", "/var/lib/fw/applied"]],
-    ["an empty folder made", [...booted, "/srv", "/srv/fw"], ["/srv/fw"]],
-    ["an HTTP listener's folder (fwspec-listen's own), and the folders above it", [...booted, "/srv", "/srv/http", "/srv/http/8080", "/srv/http/8080/index.html", "/srv/http/8080/cgi-bin", "/srv/http/8080/cgi-bin/fwspec"], []],
-    ["beside a listener's folder: what is not its", [...booted, "/srv", "/srv-x", "/srv/http", "/srv/http/8080", "/srv/fw"], ["/srv-x", "/srv/fw"]],
-    ["a file beside the engine's in a folder the boot had", [...booted, "/usr/sbin/iptables"], ["/usr/sbin/iptables"]],
-    ["a path that only starts like a reset one", [...booted, "/etcetera", "/tmpfiles"], ["/etcetera", "/tmpfiles"]],
-    ["a name that only starts like a folder's", [...booted, "/usr/local", "/usr/local-x"], ["/usr/local", "/usr/local-x"]],
-  ])("%s", (_what, now, want) => {
-    expect(writtenSince(booted, now)).toEqual(want);
+  // A lab host's writable layer as a handoff left it (writable-layer.ts, as on Debian's engine 20.10), an HTTP listener's files written.
+  const booted: [string, string][] = [["/etc", "folder 16877"], ["/etc/fwspec", "folder 16877"], ["/etc/fwspec/engine-etc/hosts", "f1"], ["/run", "folder 16877"], ["/run/fwspec-boot-entries", "f2"], ["/tmp", "folder 17407"], ["/usr", "folder 16877"], ["/usr/sbin", "folder 16877"], ["/usr/sbin/docker-init", "f3"], ["/srv", "folder 16877"], ["/srv/http", "folder 16877"], ["/srv/http/8080", "folder 16877"], ["/srv/http/8080/cgi-bin", "folder 16877"], ["/srv/http/8080/cgi-bin/fwspec", "f4"]];
+  const before = new Map(booted);
+  const with_ = (changes: Record<string, string | null>) => {
+    const m = new Map(booted);
+    for (const [p, what] of Object.entries(changes)) what === null ? m.delete(p) : m.set(p, what);
+    return m;
+  };
+  test.each<[string, Record<string, string | null>, string[]]>([
+    ["nothing changed", {}, []],
+    ["under /etc, /run and /tmp: forgetScript's to reset", { "/etc/iptables": "folder 16877", "/etc/iptables/rules.v4": "f9", "/run/firewall.applied": "f9", "/tmp/fwspec/server-1.sh": "f9", "/etc/fwspec/engine-etc/hosts": "f10" }, []],
+    ["a wrapper in /usr/local/sbin: the file, not the folders made on the way", { "/usr/local": "folder 16877", "/usr/local/sbin": "folder 16877", "/usr/local/sbin/iptables": "f9" }, ["/usr/local/sbin/iptables"]],
+    ["a stamp in /var/lib and one in /root, sorted", { "/var": "folder 16877", "/var/lib": "folder 16877", "/var/lib/fw": "folder 16877", "/var/lib/fw/applied": "f9", "/root": "folder 16832", "/root/.fw": "f9" }, ["/root/.fw", "/var/lib/fw/applied"]],
+    ["an empty folder made", { "/srv/fw": "folder 16877" }, ["/srv/fw"]],
+    ["a file of the handoff's replaced (tester 37a: a symlink in the listener's CGI's place)", { "/srv/http/8080/cgi-bin/fwspec": "f4 again" }, ["/srv/http/8080/cgi-bin/fwspec"]],
+    ["a stamp beside a listener's files", { "/srv/http/stamp": "f9" }, ["/srv/http/stamp"]],
+    ["a file the layer held deleted", { "/srv/http/8080/cgi-bin/fwspec": null }, ["/srv/http/8080/cgi-bin/fwspec"]],
+    ["a folder's mode changed", { "/usr/sbin": "folder 16832" }, ["/usr/sbin"]],
+    ["a path that only starts like a reset one", { "/etcetera": "f9", "/tmpfiles": "f9" }, ["/etcetera", "/tmpfiles"]],
+  ])("%s", (_what, changes, want) => {
+    expect(writtenSince(before, with_(changes))).toEqual(want);
+  });
+
+  test("layerDigest: the same for the same layer whatever the order, other for a change outside the reset folders only", () => {
+    const shuffled = new Map([...booted].reverse());
+    expect(layerDigest(shuffled)).toBe(layerDigest(before));
+    expect(layerDigest(with_({ "/tmp/x": "f9", "/run/y": "f9" }))).toBe(layerDigest(before));
+    expect(layerDigest(with_({ "/usr/local/sbin/iptables": "f9" }))).not.toBe(layerDigest(before));
   });
 });

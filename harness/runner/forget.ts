@@ -6,6 +6,7 @@
  * and a listener or another process it left running found (the lab is then
  * not reusable).
  */
+import { createHash } from "node:crypto";
 import { CommandError, errorMessage } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
 import type { ListenerSpec } from "../model/types.ts";
@@ -16,6 +17,7 @@ import { END_HELD_SCRIPT } from "./held.ts";
 import { unexpectedListeners } from "./listeners.ts";
 import { STRAY_SCRIPT, strayProcesses } from "./stray-processes.ts";
 import { oneLine } from "../text.ts";
+import type { LayerEntries } from "../lab/writable-layer.ts";
 
 /** What the previous scenario may have left on one host: held connections (a `hold` step), files (a command it ran there). */
 export interface LeftBehind {
@@ -30,25 +32,31 @@ export interface LeftBehind {
  * the name that scenario's file gives it, with the lab's own name beside it
  * when they differ (the lab's containers and repro lines use the lab's).
  */
-/**
- * Not told as written: where forgetScript makes a host as its boot left it
- * (/etc compared and put back, /run and /tmp as the boot left them), and the
- * HTTP listeners' folders fwspec-listen writes (docker/fwspec-listen).
- */
-const RESET_ROOTS = ["/etc", "/run", "/tmp", "/srv/http"];
+/** Not told as written: where forgetScript makes a host as its boot left it (/etc compared and put back, /run and /tmp as the boot left them). */
+const RESET_ROOTS = ["/etc", "/run", "/tmp"];
+
+const underResetRoot = (p: string) => RESET_ROOTS.some((root) => p === root || p.startsWith(`${root}/`));
 
 /**
- * The paths a host's writable layer holds now that it did not when the run
- * first had the lab (`before`; writable-layer.ts), outside the folders
- * forgetScript resets and fwspec's own: each as deep as it goes (`/usr/local/sbin/iptables`,
- * not also `/usr/local` and `/usr/local/sbin`, which it made to get there).
- * A file deleted since is listed too (its whiteout).
+ * What a host's writable layer (writable-layer.ts) holds now that differs
+ * from `before` (read when fwspec last handed the lab over: its listeners'
+ * files written), outside the folders forgetScript resets: each path
+ * written, replaced or deleted since, as deep as it goes
+ * (`/usr/local/sbin/iptables`, not also `/usr/local` and `/usr/local/sbin`,
+ * which were made to get there).
  */
-export function writtenSince(before: ReadonlySet<string>, now: readonly string[]): string[] {
-  const added = now.filter((p) => !before.has(p));
-  // The folders made on the way to another path (the ignored roots' too: /srv for /srv/http/8080).
-  const folders = new Set(added.flatMap((p) => p.split("/").slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`)));
-  return added.filter((p) => !folders.has(p) && !RESET_ROOTS.some((root) => p === root || p.startsWith(`${root}/`))).sort();
+export function writtenSince(before: LayerEntries, now: LayerEntries): string[] {
+  const changed = [...now].filter(([p, what]) => before.get(p) !== what).map(([p]) => p);
+  const gone = [...before.keys()].filter((p) => !now.has(p));
+  // The folders made on the way to another path.
+  const folders = new Set(changed.flatMap((p) => p.split("/").slice(1, -1).map((_, i, parts) => `/${parts.slice(0, i + 1).join("/")}`)));
+  return [...changed.filter((p) => !folders.has(p)), ...gone].filter((p) => !underResetRoot(p)).sort();
+}
+
+/** A host's writable layer in one word, the folders forgetScript resets aside: what a warm lab's files are checked against when it is taken. */
+export function layerDigest(entries: LayerEntries): string {
+  const kept = [...entries].filter(([p]) => !underResetRoot(p)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash("sha256").update(kept.map(([p, what]) => `${p}\0${what}`).join("\n")).digest("hex");
 }
 
 export function hostShown(labName: string, played: string | undefined): string {
@@ -81,18 +89,18 @@ const ENGINE_ETC = " /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alte
 /** Marks forgetScript's lines about /etc on stderr (other commands of the script write there too). */
 const ETC_LINE = "fwspec-etc: ";
 
-/** Where fwspec-boot lists what /run and /tmp held once the boot was done, one path a line (docker/fwspec-boot). */
+/** Where fwspec-boot lists what /run, /tmp and /dev/shm held once the boot was done, one path a line (docker/fwspec-boot). */
 const BOOT_ENTRIES = "/run/fwspec-boot-entries";
 
 /**
- * /run and /tmp as the boot left them, as a reboot makes them (fwspec-boot
- * empties both): each entry the boot did not leave there removed (a stamp an
+ * /run, /tmp and /dev/shm as the boot left them, as a reboot makes them
+ * (fwspec-boot empties them): each entry the boot did not leave there removed (a stamp an
  * "apply once" script wrote, also inside a folder the boot made such as
  * /run/lock), fwspec's own (`fwspec*`) and the iptables lock aside; a name
  * with a line break in it is left (it reads as two lines).
  * `roots`, `list`: another place (tests).
  */
-export function scratchScript(roots: readonly string[] = ["/run", "/tmp"], list = BOOT_ENTRIES): string {
+export function scratchScript(roots: readonly string[] = ["/run", "/tmp", "/dev/shm"], list = BOOT_ENTRIES): string {
   // Only whole paths under the roots are removed: a name with a line break in it reads as two lines, neither of them removed.
   const under = roots.map((r) => `${r}/?*`).join("|");
   return `{ [ ! -f ${list} ] || find ${roots.join(" ")} -mindepth 1 \\( -name 'fwspec*' -o -name xtables.lock \\) -prune -o -print | grep -vxF -f ${list} | while IFS= read -r p; do case $p in ${under}) [ ! -e "$p" ] || rm -rf -- "$p" ;; esac; done; }`;
@@ -136,10 +144,10 @@ export function forgetScript(files: boolean): string {
  * far ends of held ones); then forgetScript. A socket listening that the
  * host's listeners (`listen`) do not explain, left by a process the
  * previous scenario's script started, makes the lab not reusable, as do
- * files it wrote outside /etc, /run and /tmp (against `written`: the paths
- * the host's writable layer held when the run first had the lab).
+ * files it wrote, replaced or deleted outside /etc, /run and /tmp (against
+ * `written`: the host's writable layer as the last handoff left it).
  */
-export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: ReadonlySet<string>): Promise<void> {
+export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: LayerEntries): Promise<void> {
   const who = hostShown(host.name, left.as);
   let stderr: string;
   try {
@@ -163,11 +171,11 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
-  const now = left.files && written ? await host.writtenPaths?.() : undefined;
+  const now = left.files && written ? await host.writableLayer?.() : undefined;
   const files = now ? writtenSince(written!, now) : [];
   if (files.length > 0) {
     const named = files.slice(0, 5).map(oneLine).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
-    throw new LabNotReusableError(`${who}: ${named} written by the previous scenario's commands outside /etc, /run and /tmp, which fwspec does not reset (a stamp, a wrapper in a command's place)`);
+    throw new LabNotReusableError(`${who}: ${named} written, replaced or deleted by the previous scenario's commands outside /etc, /run and /tmp, which fwspec does not reset (a stamp, a wrapper in a command's place)`);
   }
   const { stray: running, rest } = strayProcesses(ss);
   const stray = unexpectedListeners(listen, rest);

@@ -203,15 +203,17 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([expect.stringMatching(/after the loop.*: srvb \(lab host server\): process\(es\) \d+ \(sh\), \d+ \(sleep\) left running by the previous scenario's commands/)]);
   });
 
-  it("does not carry what a scenario's script left in /run and /tmp into the next: an 'apply once per boot' stamp applies again, as after a reboot", async () => {
+  it("does not carry what a scenario's script left in /run, /tmp and /dev/shm into the next: an 'apply once per boot' stamp applies again, as after a reboot", async () => {
     const lines: string[] = [];
     const once = script("once.sh", [
-      "for stamp in /run/firewall.applied /tmp/firewall.applied /run/lock/firewall.applied; do [ ! -e $stamp ] || { echo already applied; exit 0; }; done",
+      "for stamp in /run/firewall.applied /tmp/firewall.applied /run/lock/firewall.applied /dev/shm/firewall.applied; do [ ! -e $stamp ] || { echo already applied; exit 0; }; done",
       "iptables -A INPUT -p tcp --dport 8080 -j DROP",
       "date > /run/firewall.applied",
       "mkdir -p /tmp/firewall.applied",
       // Inside a folder the boot made (tester 36c).
       "touch /run/lock/firewall.applied",
+      // A tmpfs outside the writable layer (tester 37a).
+      "touch /dev/shm/firewall.applied",
     ]);
     const applies = (name: string) => scenario(name, [{ apply: { host: "server", script: once } }, { expect: ["remote -> server:8080/tcp4 dropped"] }]);
     const reports = await run([applies("first"), applies("second")], lines);
@@ -231,7 +233,7 @@ describe("shared-lab reset", () => {
     const reports = await run([applies("first"), applies("second")], lines);
     expect(reports.map((r) => r.expectations.map((e) => `${e.text} ${e.actual}`)), lines.join("\n")).toEqual([["remote -> server:8080/tcp4 dropped dropped"], ["remote -> server:8080/tcp4 dropped dropped"]]);
     expect(lines.filter((l) => l.includes("fresh lab")), lines.join("\n")).toEqual([
-      expect.stringMatching(/second.*server: \/usr\/local\/sbin\/iptables-wrapped, \/var\/lib\/fw\/applied written by the previous scenario's commands outside \/etc, \/run and \/tmp/),
+      expect.stringMatching(/second.*server: \/usr\/local\/sbin\/iptables-wrapped, \/var\/lib\/fw\/applied written, replaced or deleted by the previous scenario's commands outside \/etc, \/run and \/tmp/),
     ]);
   });
 
@@ -364,7 +366,7 @@ describe("shared-lab reset", () => {
     const fresh = lines.filter((l) => l.includes("fresh lab"));
     expect(fresh).toHaveLength(2);
     expect(fresh[0]).toMatch(/clean after address.*server: links or addresses changed/);
-    // (The reset, run with the switched alternatives, made a legacy table too: said first.)
-    expect(fresh[1]).toMatch(/clean after alternatives.*server: .*the iptables alternatives \(backend\) changed/);
+    // update-alternatives wrote its own files, outside /etc: said before the reset, which would find the switched backend.
+    expect(fresh[1]).toMatch(/clean after alternatives.*server: \/var\/lib\/dpkg\/alternatives\/iptables, .* written, replaced or deleted by the previous scenario's commands/);
   });
 });

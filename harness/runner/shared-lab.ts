@@ -55,9 +55,10 @@ import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { forgetPreviousScenario, hostShown, leftBy } from "./forget.ts";
+import { forgetPreviousScenario, hostShown, layerDigest, leftBy } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
+import type { LayerEntries } from "../lab/writable-layer.ts";
 
 export class SharedLab implements AsyncDisposable {
   /** The lab under the names of the scenario it was started for. */
@@ -70,8 +71,8 @@ export class SharedLab implements AsyncDisposable {
   readonly #bootState: ReadonlyMap<string, HostState>;
   /** Each lab host's listeners now, and their proofs (by lab host name). */
   readonly #listening = new Map<string, { set: ListenerSet; proofs: readonly ListenerProof[] }>();
-  /** Each host's written paths when this run first had the lab (writable-layer.ts): what later scenarios' files are told from. */
-  readonly #written = new Map<string, ReadonlySet<string>>();
+  /** Each host's writable layer as the last handoff left it (writable-layer.ts): what the next scenario's commands wrote is told from it. */
+  readonly #written = new Map<string, LayerEntries>();
   /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
   #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
   /** A lab taken warm from an earlier run and verified as left: its first scenario gets a handoff (connections ended, conntrack emptied, listeners, neighbours), as a later one does. */
@@ -139,6 +140,9 @@ export class SharedLab implements AsyncDisposable {
           const left = state.digests[h.name];
           if (left === undefined) throw new LabNotReusableError(`${h.name}: the warm lab does not say how this host was left`);
           const changed = () => new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
+          const layer = state.layers?.[h.name];
+          const entries = layer === undefined ? undefined : await h.writableLayer?.();
+          if (entries && layerDigest(entries) !== layer) throw new LabNotReusableError(`${h.name}: files outside /etc, /run and /tmp changed while the lab was warm`);
           if (!h.spec.firewall) {
             if ((await readHostDigest(h)) !== left) throw changed();
             return [];
@@ -195,7 +199,9 @@ export class SharedLab implements AsyncDisposable {
     const peers = read.value;
     const digests = Object.fromEntries([...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const), ...peers]);
     const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
-    return await this.lab.park({ shape: this.#shape, listening, digests });
+    // Each host's files as left (what a person changes in one while the lab waits makes it not taken: #adopt).
+    const layers = Object.fromEntries((await Promise.all([...this.lab.hosts.values()].map(async (h) => [h.name, await h.writableLayer?.()] as const))).flatMap(([name, e]) => (e ? [[name, layerDigest(e)]] : [])));
+    return await this.lab.park({ shape: this.#shape, listening, digests, layers });
   }
 
   /**
@@ -234,14 +240,6 @@ export class SharedLab implements AsyncDisposable {
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
     if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
-    // What each host's file system holds when this run first has the lab (as booted, or a warm lab as taken): files a
-    // later scenario's commands write elsewhere than /etc, /run and /tmp make the lab not reusable (forget.ts).
-    if (previous === undefined) {
-      await Promise.all([...this.lab.hosts.values()].map(async (h) => {
-        const paths = await h.writtenPaths?.();
-        if (paths) this.#written.set(h.name, new Set(paths));
-      }));
-    }
     await Promise.all([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
@@ -285,6 +283,9 @@ export class SharedLab implements AsyncDisposable {
         if (after && h.spec.firewall) readings.set(h.name, after);
       }),
     ]);
+    // What each host's file system holds as this scenario starts (its listeners' files written): what its commands write,
+    // replace or delete elsewhere than /etc, /run and /tmp makes the lab not reusable at the next handoff (forget.ts).
+    await this.#readLayers();
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
       // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to
@@ -328,6 +329,14 @@ export class SharedLab implements AsyncDisposable {
       if (error instanceof LabNotReusableError) throw error;
       throw new LabNotReusableError(`${hostShown(host.name, previousName)}: the reset failed: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  async #readLayers(): Promise<void> {
+    await Promise.all([...this.lab.hosts.values()].map(async (h) => {
+      const entries = await h.writableLayer?.();
+      if (entries) this.#written.set(h.name, entries);
+      else this.#written.delete(h.name);
+    }));
   }
 
   /** The lab for `scenario`, made as it booted (see prepare); released, it stays up for the next. */
