@@ -6,6 +6,15 @@ describe("leavesNoState", () => {
   test.each([
     ["ping -c 1 -W 3 198.18.43.2", true],
     ["nmap -n -Pn -sX -p 23 --max-retries 1 198.18.43.2", true],
+    // Scripts run any code (tester 37a: an NSE script inserting an OUTPUT DROP on the client), as does nc's program per connection.
+    ["nmap -n -Pn --script /tmp/e.nse -p 8081 198.18.43.2", false],
+    ["nmap -n -Pn --script=banner -p 22 198.18.43.2", false],
+    ["nmap -sC -p 22 198.18.43.2", false],
+    ["nmap -A -p 22 198.18.43.2", false],
+    ["nmap -sV -p 22 198.18.43.2", true],
+    ["nc -e /bin/sh 198.18.43.2 22", false],
+    ["nc -lc 'iptables -F' -p 9", false],
+    ["nc -vz -w 1 198.18.43.2 22", true],
     ["curl -sS -o /dev/null http://localhost:8080/", true],
     ["ip -6 neigh flush all", true],
     ["ip -6 neigh show 2001:db8:43::2", true],

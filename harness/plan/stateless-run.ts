@@ -36,6 +36,17 @@ const NFT_LIST_OPTIONS = new Set(["-a", "--handle", "-j", "--json", "-n", "--num
 /** `ip OBJECT ACTION` pairs that show, or flush what a fresh host starts without (neighbour entries). */
 const IP_OBJECTS = new Set(["link", "l", "addr", "address", "a", "route", "r", "rule", "neigh", "neighbour", "neighbor", "n", "ntable"]);
 
+/**
+ * A traffic program's options that run code of the caller's choosing: nmap's
+ * scripts (`--script`, `-sC`, `-A`: any Lua, which can change rules; tester
+ * 37a), netcat's `-e`/`-c` (a program per connection).
+ */
+function runsCode(program: string, args: readonly string[]): boolean {
+  if (program === "nmap") return args.some((w) => w.startsWith("--script") || w === "-sC" || w === "-A");
+  if (program === "nc") return args.some((w) => /^-[A-Za-z]*[ec]/.test(w));
+  return false;
+}
+
 function ipLeavesNoState(args: readonly string[]): boolean {
   const words = args.filter((w) => !w.startsWith("-"));
   const [object, action] = words;
@@ -144,7 +155,7 @@ export function listsIptablesNft(command: readonly string[], backend: Backend): 
 export function leavesNoState(command: readonly string[]): boolean {
   const [program, ...args] = command;
   if (program === undefined) return false;
-  if (TRAFFIC_ONLY.has(program)) return true;
+  if (TRAFFIC_ONLY.has(program)) return !runsCode(program, args);
   if (program === "ip") return ipLeavesNoState(args);
   if (IPTABLES.has(program)) return iptablesReadOnly(args);
   if (program === "iptables-save" || program === "ip6tables-save") return !args.some((w) => gives(w, SAVE_WRITES));

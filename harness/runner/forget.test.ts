@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { forgetScript, hostShown, layerDigest, leftBy, scratchScript, writtenSince } from "./forget.ts";
+import { everyHost, forgetScript, hostShown, layerDigest, leftBy, scratchScript, shownFor, writtenSince } from "./forget.ts";
+import { LabNotReusableError } from "../rules/host-reset.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
 const hosts = { server: { firewall: true, listen: ["tcp/22"] }, client: {} };
@@ -142,5 +143,30 @@ describe("writtenSince", () => {
     expect(layerDigest(shuffled)).toBe(layerDigest(before));
     expect(layerDigest(with_({ "/tmp/x": "f9", "/run/y": "f9" }))).toBe(layerDigest(before));
     expect(layerDigest(with_({ "/usr/local/sbin/iptables": "f9" }))).not.toBe(layerDigest(before));
+  });
+});
+
+describe("what is not reusable, said for every host under the previous scenario's names (tester 37a)", () => {
+  test.each([
+    ["the lab host's reason, the scenario's name for it", "srvx", "srva", "srva (lab host srvx): links or addresses changed"],
+    ["the same name: as it was", "srvx", "srvx", "srvx: links or addresses changed"],
+    ["a reason about another host: as it was", "client", "srva", "srvx: links or addresses changed"],
+  ])("shownFor: %s", (_what, lab, played, want) => {
+    expect(shownFor(new LabNotReusableError("srvx: links or addresses changed"), lab, played).message).toBe(want);
+  });
+
+  test("everyHost: every host's reason in one, once all settled", async () => {
+    let settled = false;
+    const slow = new Promise<void>((resolve) => setTimeout(() => { settled = true; resolve(); }, 20));
+    await expect(everyHost([Promise.reject(new LabNotReusableError("srva: /var/lib/x written")), slow, Promise.reject(new LabNotReusableError("client: /root/y written"))])).rejects.toThrow("srva: /var/lib/x written; client: /root/y written");
+    expect(settled).toBe(true);
+  });
+
+  test("everyHost: one reason as it was; another failure before any reason; nothing when all went well", async () => {
+    const one = new LabNotReusableError("srva: x");
+    await expect(everyHost([Promise.reject(one), Promise.resolve()])).rejects.toBe(one);
+    const broken = new Error("the agent is gone");
+    await expect(everyHost([Promise.reject(new LabNotReusableError("srva: x")), Promise.reject(broken)])).rejects.toBe(broken);
+    await expect(everyHost([Promise.resolve(), Promise.resolve()])).resolves.toBeUndefined();
   });
 });

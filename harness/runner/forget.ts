@@ -63,6 +63,25 @@ export function hostShown(labName: string, played: string | undefined): string {
   return played === undefined || played === labName ? labName : `${played} (lab host ${labName})`;
 }
 
+/** A reason a lab is not reusable that names the lab host (`srvx: …`, rules/host-reset.ts), with the previous scenario's name for it (hostShown). */
+export function shownFor(error: LabNotReusableError, labName: string, played: string | undefined): LabNotReusableError {
+  const shown = hostShown(labName, played);
+  return shown === labName || !error.message.startsWith(`${labName}: `) ? error : new LabNotReusableError(`${shown}: ${error.message.slice(labName.length + 2)}`, { cause: error.cause });
+}
+
+/**
+ * Each host's handoff side by side, every one settled: the reasons of all the
+ * hosts that are not reusable in one (tester 37a: only the first host's was
+ * said); any other failure as it was.
+ */
+export async function everyHost(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const other = failed.find((e) => !(e instanceof LabNotReusableError));
+  if (other !== undefined) throw other;
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new LabNotReusableError(failed.map((e) => (e as Error).message).join("; "), { cause: failed[0] });
+}
+
 /**
  * What `scenario` may have left on its host `host`: files only when a
  * command of its own ran there (a `run` step, or an apply of more than

@@ -55,7 +55,7 @@ import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { forgetPreviousScenario, hostShown, layerDigest, leftBy } from "./forget.ts";
+import { everyHost, forgetPreviousScenario, hostShown, layerDigest, leftBy, shownFor } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 import type { LayerEntries } from "../lab/writable-layer.ts";
@@ -184,7 +184,7 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen, this.#written.get(h.name)))).then(() =>
+        ? everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen, this.#written.get(h.name)))).then(() =>
             Promise.all(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
@@ -239,7 +239,7 @@ export class SharedLab implements AsyncDisposable {
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
-    if (!firstRun) await Promise.all([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
+    if (!firstRun) await everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
     await Promise.all([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
@@ -326,7 +326,7 @@ export class SharedLab implements AsyncDisposable {
       await flushConntrack(host);
       return after;
     } catch (error) {
-      if (error instanceof LabNotReusableError) throw error;
+      if (error instanceof LabNotReusableError) throw shownFor(error, host.name, previousName);
       throw new LabNotReusableError(`${hostShown(host.name, previousName)}: the reset failed: ${(error as Error).message}`, { cause: error });
     }
   }

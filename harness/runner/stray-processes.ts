@@ -11,11 +11,16 @@
  * runs (it leads a group of its own, its children in it: this script among
  * them, and a command running beside it); the
  * listeners' groups (fwspec-listen records each group's leader in
- * /run/fwspec-listeners); the trace monitor's group (its leader in
+ * /run/fwspec-listeners; a group is taken only when its leader leads it and
+ * is one of the listeners' programs: a script that wrote its own loop's id
+ * there gets no pass); the trace monitor's group (its leader in
  * /tmp/fwspec-trace.pid). A process a command left behind was handed to init
  * when that command ended, in the command's group or a group of its own
  * (setsid): none of those. Zombies are left out (init reaps them).
  */
+
+/** The programs fwspec-listen starts as listener group leaders, by the names the kernel keeps (docker/fwspec-listen). */
+const LISTENER_PROGRAMS = ["socat", "busybox", "fwspec-udp-echo"];
 
 /** Marks the script's lines on stdout (the forget script prints the listening sockets after them). */
 export const STRAY_LINE = "fwspec-stray: ";
@@ -34,7 +39,8 @@ export const STRAY_SCRIPT = [
   `${EACH_PROCESS}; if [ "$p" = 1 ] || [ "$c" = fwspec-agent ]; then k="$k$3 "; fi; [ "$c" != fwspec-agent ] || agents="$agents$p "; done`,
   // The commands the agents run (each leads a group of its own, with what it started in it).
   `${EACH_PROCESS}; case "$agents" in *" $2 "*) [ "$3" != "$p" ] || k="$k$3 " ;; esac; done`,
-  "if [ -f /run/fwspec-listeners ]; then while read -r x; do k=\"$k$x \"; done < /run/fwspec-listeners; fi",
+  // The listeners' groups: each recorded leader that leads its group and runs a listener's program (docker/fwspec-listen).
+  `if [ -f /run/fwspec-listeners ]; then while read -r x; do case "$x" in ''|*[!0-9]*) continue ;; esac; { read -r l < "/proc/$x/stat"; } 2>/dev/null || continue; c=\${l#*\\(}; c=\${c%\\)*}; set -- \${l##*\\) }; [ "$3" = "$x" ] || continue; case "$c" in ${LISTENER_PROGRAMS.join("|")}) k="$k$x " ;; esac; done < /run/fwspec-listeners; fi`,
   "{ read -r x _ < /tmp/fwspec-trace.pid && k=\"$k$x \"; } 2>/dev/null",
   // Every other process but a zombie.
   `${EACH_PROCESS}; [ "$1" != Z ] || continue; case "$k" in *" $3 "*) continue ;; esac; printf '${STRAY_LINE}%s %s\\n' "$p" "$c"; done`,
