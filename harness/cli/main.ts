@@ -93,7 +93,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--family <family>", "probe this family for every expectation: ipv4, ipv6 or both (a held connection keeps its own)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenarios)")
     .option("--shard <index/count>", "run one shard of the scenario files, e.g. 1/3 (for splitting across CI machines)")
-    .option("--labs <n>", "labs running at the same time (default: five, one per two cores beyond ten; given, scenarios of one lab shape are split across that many labs)")
+    .option("--labs <n>", "labs running scenarios at the same time, 1 to 16 (default: five, one per two cores beyond ten; the next lab starts ahead of its turn, so one more may be starting; given, scenarios of one lab shape are split so up to that many labs run side by side)")
     .option("--shuffle <seed>", "run the scenarios in the order this seed gives (a whole number; the same seed, the same order) instead of the written one: on a shared lab each follows other scenarios")
     .option("--command-timeout <seconds>", `limit for each command run in a lab host (apply scripts, rule commands, run steps), in whole seconds (default ${DEFAULT_COMMAND_TIMEOUT_SECONDS})`)
     .option("--no-early", "wait out every probe timeout instead of deciding drops from DROP-rule counters")

@@ -81,6 +81,8 @@ export interface KeptLab {
 /** A started lab: disposing it removes everything it started, unless it was kept. */
 export interface RunningLab extends AsyncDisposable {
   readonly name: string;
+  /** The run its containers are labelled with (`fwspec cleanup --run` removes it, warm or kept); absent for a lab of no engine (tests). */
+  readonly runId?: string;
   readonly hosts: ReadonlyMap<string, LabHost>;
   readonly networks: ReadonlyMap<string, LabNetworkInfo>;
   host(name: string): LabHost;

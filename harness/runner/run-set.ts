@@ -29,6 +29,7 @@ import { ScenarioSession } from "./session.ts";
 import { SharedLab } from "./shared-lab.ts";
 import { runSteps } from "./steps.ts";
 import { since, type TimingSink } from "./profile.ts";
+import { fwspecCommand } from "../invocation.ts";
 
 export interface RunSetOptions extends PlanOptions {
   readonly provider: LabProvider;
@@ -199,7 +200,7 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
         } catch (error) {
           progress.info(`not leaving the lab of ${lab.lab.name} warm: ${errorMessage(error)}`);
         }
-        if (until) progress.info(`left the lab ${lab.lab.name} warm for the next run until ${until}`);
+        if (until) progress.info(`left the lab ${lab.lab.name} warm for the next run until ${until}${lab.lab.runId ? ` (\`${fwspecCommand(`cleanup --run ${lab.lab.runId}`, options.invocation)}\` removes it)` : ""}`);
         await lab[Symbol.asyncDispose]();
       },
     });

@@ -140,6 +140,8 @@ describe("warm labs", () => {
       { host: "client", change: ["sh", "-c", "setsid socat TCP6-LISTEN:7070,ipv6only=0,reuseaddr,fork SYSTEM:true </dev/null >/dev/null 2>&1 &"] },
       // A rule added on the client: its probes to 9090 would be refused.
       { host: "client", change: ["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "9090", "-j", "REJECT", "--reject-with", "tcp-reset"] },
+      // A wrapper that does nothing in iptables' place on the firewall host (tester 37a): the next apply would add no DROP.
+      { host: "server", change: ["sh", "-c", "printf '#!/bin/sh\\nexit 0\\n' > /usr/local/sbin/iptables && chmod +x /usr/local/sbin/iptables"] },
     ];
     for (const [i, { host, change }] of changes.entries()) {
       const left = runs.at(-1)!;
