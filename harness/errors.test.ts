@@ -23,7 +23,7 @@ describe("CommandError.report", () => {
       { stdout: "config missing\nstep 2 of 3\n", stderr: "iptables: bad port\nTry iptables -h\n" },
       "apply failed\n  on server: sh -e -x /tmp/fwspec/server-1.sh\n  exit code 2:\n    stdout:\n      config missing\n      step 2 of 3\n    stderr:\n      iptables: bad port\n      Try iptables -h",
     ],
-    ["the last eight lines of each", { stdout: Array.from({ length: 10 }, (_, i) => `o${i}`).join("\n"), stderr: "e" }, `apply failed\n  on server: sh -e -x /tmp/fwspec/server-1.sh\n  exit code 2:\n    stdout:\n${Array.from({ length: 8 }, (_, i) => `      o${i + 2}`).join("\n")}\n    stderr:\n      e`],
+    ["the last eight lines of each", { stdout: Array.from({ length: 10 }, (_, i) => `o${i}`).join("\n"), stderr: "e" }, `apply failed\n  on server: sh -e -x /tmp/fwspec/server-1.sh\n  exit code 2:\n    stdout:\n      (2 earlier lines not shown)\n${Array.from({ length: 8 }, (_, i) => `      o${i + 2}`).join("\n")}\n    stderr:\n      e`],
     ["arguments quoted as a shell would take them", { stdout: "", stderr: "", command: ["iptables", "-m", "comment", "--comment", "allow web", "-j", "ACCEPT"] }, "apply failed\n  on server: iptables -m comment --comment 'allow web' -j ACCEPT\n  exit code 2"],
     ["a line break in an argument stays on one line", { stdout: "", stderr: "", command: ["sh", "-c", "a\nb"] }, "apply failed\n  on server: sh -c $'a\\nb'\n  exit code 2"],
   ])("%s", (_, { stdout, stderr, command }, want) => {

@@ -79,7 +79,11 @@ export class CommandError extends FwspecError {
 
 /** The last lines a failed command printed: one stream as it is, both (a script's echo and its command's error) each under its name. */
 function printed(stdout: string, stderr: string): string {
-  const tail = (text: string, indent: string) => text.split("\n").slice(-8).join(`\n${indent}`);
+  const tail = (text: string, indent: string) => {
+    const lines = text.split("\n");
+    const cut = lines.length - 8;
+    return [...(cut > 0 ? [`(${cut} earlier line${cut === 1 ? "" : "s"} not shown)`] : []), ...lines.slice(-8)].join(`\n${indent}`);
+  };
   const out = stdout.trim();
   const err = stderr.trim();
   if (out && err) return `:\n    stdout:\n      ${tail(out, "      ")}\n    stderr:\n      ${tail(err, "      ")}`;

@@ -12,5 +12,7 @@ describe("fitLine", () => {
     ["nothing to carry: the marker", "note: averyveryveryverylongword ::error::x", 20, ["note: averyveryveryverylongword", "      | ::error::x"]],
     ["plain words: broken at spaces, hanging under the label", "ended: stopped after 5 ms before its timeout", 24, ["ended: stopped after 5", "       ms before its", "       timeout"]],
     ["repro: never broken", "repro: docker exec x nc -v -N -w 2 ::1 8080", 20, ["repro:", "       docker exec x nc -v -N -w 2 ::1 8080"]],
+    // Tester 37a: a break inside `--comment 'aaaa … jjjj'` put a line break and spaces into the pasted argument.
+    ["a failed command's `on HOST:` line: never broken", "    on srv: iptables -A INPUT -m comment --comment 'aaaa bbbb cccc' -j DROP", 30, ["    on srv:", "      iptables -A INPUT -m comment --comment 'aaaa bbbb cccc' -j DROP"]],
   ])("%s", (_, line, width, want) => expect(fitLine(line, width)).toEqual(want));
 });

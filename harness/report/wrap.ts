@@ -2,8 +2,9 @@
  * Fitting console text to a width (pure): a line too wide is broken at
  * spaces, its continuation lines hanging under the text after a leading
  * `label:` (or two spaces in); a word wider than the width keeps a line of its
- * own; a `repro:` command is never broken (pasted, it must run as printed):
- * when too wide it moves whole to its own line. A continuation line never
+ * own; a `repro:` command, and a failed command's `on HOST:` line, is never
+ * broken (pasted, it must run as printed; a break inside a quoted argument
+ * would change it): when too wide it moves whole to its own line. A continuation line never
  * starts a CI command (`::…`, `##[…`): the word before it is carried along
  * (`-s ::1/128` stays together), or, when that cannot be, it gets the `| `
  * that text.ts gives.
@@ -32,6 +33,9 @@ export function fitLine(line: string, width: number): string[] {
   const hang = label !== "" && textWidth(indent + label) <= width / 2 ? indent + " ".repeat(textWidth(label)) : `${indent}  `;
   const value = rest.slice(label.length);
   if (WHOLE.has(label.trim())) return [`${indent}${label.trim()}`, `${hang}${value}`];
+  // A failed command as errors.ts reports it (`on server: iptables … --comment 'a b'`).
+  const on = /^on [A-Za-z0-9_.-]+:\s+/.exec(rest)?.[0];
+  if (on) return [`${indent}${on.trim()}`, `${indent}  ${rest.slice(on.length)}`];
   const lines: string[] = [];
   let start = indent + label;
   let words: string[] = [];
