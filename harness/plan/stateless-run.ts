@@ -38,11 +38,14 @@ const IP_OBJECTS = new Set(["link", "l", "addr", "address", "a", "route", "r", "
 
 /**
  * A traffic program's options that run code of the caller's choosing: nmap's
- * scripts (`--script`, `-sC`, `-A`: any Lua, which can change rules; tester
- * 37a), netcat's `-e`/`-c` (a program per connection).
+ * scripts (`--script`, `-script` (nmap takes long options with one dash),
+ * `-sC` and `-sCV`, `-A` alone or bundled (`-nA`); `--datadir`, where
+ * `-sV`'s scripts are read from: any Lua, which can change rules; tester
+ * 37a), netcat's `-e`/`-c` (a program per connection). `-sA`, `-PA`: scan
+ * and ping types, not `-A`.
  */
 function runsCode(program: string, args: readonly string[]): boolean {
-  if (program === "nmap") return args.some((w) => w.startsWith("--script") || w === "-sC" || w === "-A");
+  if (program === "nmap") return args.some((w) => /^--?(script|datadir)/.test(w) || /^-s[A-Za-z]*C/.test(w) || /^-(?![sP-])[A-Za-z]*A/.test(w));
   if (program === "nc") return args.some((w) => /^-[A-Za-z]*[ec]/.test(w));
   return false;
 }

@@ -75,7 +75,7 @@ function scriptFailure(error: unknown, source: Extract<RuleSource, { kind: "scri
   const lineText = shellLine === undefined ? "" : oneLine(source.content.split("\n")[shellLine - 1]?.trim() ?? "");
   const where = shellLine !== undefined
     ? ` at ${shownPath(source.path)}:${shellLine} ${lineText === "" ? "(the end of the file: something opened above is not closed)" : `\`${lineText}\``}`
-    : failed?.written !== undefined ? ` at ${shownPath(source.path)}:${failed.line} \`${oneLine(failed.written)}\` (as written)`
+    : failed?.written !== undefined ? ` at ${shownPath(source.path)}:${failed.line} \`${oneLine(failed.written)}\` (as written; the shell ran \`${failed.command}\` last there)`
     : failed ? ` at ${failed.line !== undefined ? `${shownPath(source.path)}:${failed.line}` : "the command"} \`${failed.command}\` (as the shell ran it, variables expanded)` : "";
   // `exec >>log 2>&1`: what ran after it, its trace and the failing command's words, went to that file.
   const redirected = failed !== undefined && /^exec(\s|$)/.test(failed.command)

@@ -98,8 +98,8 @@ add rule inet filter input position 4 tcp dport 8087 drop`;
   test("nft commands (a command list, a script's lines): `add rule` and `insert rule` as nft reads its arguments", () => {
     const list: RuleSource = {
       kind: "commands",
-      commands: [["nft", "add", "table", "inet", "t"], ["nft", "add", "rule", "inet", "t", "in", "tcp", "dport", "8080", "drop"], ["nft", "insert", "rule", "inet", "t", "in", "tcp dport { 22, 80 } accept"], ["nft", "-c", "add", "rule", "inet", "t", "in", "tcp", "dport", "9", "drop"]],
-      locations: [at(20), at(21), at(22), at(23)],
+      commands: [["nft", "add", "table", "inet", "t"], ["nft", "add", "rule", "inet", "t", "in", "tcp", "dport", "8080", "drop"], ["nft", "insert", "rule", "inet", "t", "in", "tcp dport { 22, 80 } accept"], ["nft", "-c", "add", "rule", "inet", "t", "in", "tcp", "dport", "9", "drop"], ["nft", "-a", "-e", "add rule inet t in tcp dport 10 drop"]],
+      locations: [at(20), at(21), at(22), at(23), at(24)],
     };
     const script: RuleSource = { kind: "script", path: "/repo/firewall/nft.sh", content: ["#!/bin/sh", "nft add table inet s", "sudo nft add rule inet s in tcp dport 8081 counter drop", "# nft add rule inet s in tcp dport 8082 drop"].join("\n") };
     const found = ruleCandidates([apply([list, script], "nfthost")]);
@@ -110,6 +110,7 @@ add rule inet filter input position 4 tcp dport 8087 drop`;
     expect(shown("inet t", "tcp dport 8080 drop")).toBe("web.yaml:21");
     expect(shown("inet t", "tcp dport { 22, 80 } accept", "accept")).toBe("web.yaml:22");
     expect(shown("inet t", "tcp dport 9 drop")).toBeUndefined(); // -c: checked, not added
+    expect(shown("inet t", "tcp dport 10 drop")).toBe("web.yaml:24"); // -a -e print more; the statement one quoted word
     expect(shown("inet other", "tcp dport 8080 drop")).toBeUndefined();
     expect(shown("inet s", "tcp dport 8081 counter packets 1 bytes 60 drop")).toBe("../firewall/nft.sh:3");
     expect(shown("inet s", "tcp dport 8082 drop")).toBeUndefined();

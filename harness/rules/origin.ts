@@ -104,11 +104,19 @@ function restoreCandidates(source: Extract<RuleSource, { kind: "restore" }>): Ca
 /** A command (a script's line, a command list's argv): a rule it adds, or a policy it sets; an `nft add rule …` as an nft file's flat line. */
 function commandCandidate(file: string, line: number, text: string): Candidate | undefined {
   const w = words(text);
-  // nft joins its arguments with blanks and reads them as one statement (`nft add rule inet fw input 'tcp dport 22' accept`); with an option (-c: only checked) it is not read.
-  if (w && /(^|\/)nft$/.test(w[0] ?? "") && ["add", "insert"].includes(w[1] ?? "")) return flatNftCandidate(file, line, w.slice(1).join(" "));
+  // nft joins its arguments with blanks and reads them as one statement (`nft add rule inet fw input 'tcp dport 22' accept`,
+  // `nft 'add rule …'`), after options that only change what it prints (-a, -e); with another (-c: only checked) it is not read.
+  if (w && /(^|\/)nft$/.test(w[0] ?? "")) {
+    const first = w.findIndex((x, i) => i > 0 && !NFT_PRINT_OPTIONS.has(x));
+    const statement = first < 0 ? "" : w.slice(first).join(" ");
+    return /^(?:add|insert)\s/.test(statement) ? flatNftCandidate(file, line, statement) : undefined;
+  }
   if (!w || !/(^|\/)ip6?tables(-nft|-legacy)?$/.test(w[0] ?? "") || !w.some((x) => ["-A", "--append", "-I", "--insert", "-P", "--policy"].includes(x))) return undefined;
   return { file, line, matches: (d) => setsPolicy(w, d) || namesRule(text, d) };
 }
+
+/** nft options that change only what it prints: a command with them still adds its rule. */
+const NFT_PRINT_OPTIONS = new Set(["-a", "--handle", "-e", "--echo", "-n", "--numeric"]);
 
 /** `add rule FAMILY TABLE CHAIN [position N] RULE` (or `insert rule`), as an nft file's flat line or an `nft` command's arguments. */
 const FLAT_NFT_RULE = /^(?:add|insert)\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/;

@@ -27,11 +27,6 @@ export interface LeftBehind {
   readonly as?: string | undefined;
 }
 
-/**
- * A lab host as a message about what the previous scenario left names it: by
- * the name that scenario's file gives it, with the lab's own name beside it
- * when they differ (the lab's containers and repro lines use the lab's).
- */
 /** Not told as written: where forgetScript makes a host as its boot left it (/etc compared and put back, /run and /tmp as the boot left them). */
 const RESET_ROOTS = ["/etc", "/run", "/tmp"];
 
@@ -59,6 +54,11 @@ export function layerDigest(entries: LayerEntries): string {
   return createHash("sha256").update(kept.map(([p, what]) => `${p}\0${what}`).join("\n")).digest("hex");
 }
 
+/**
+ * A lab host as a message about what the previous scenario left names it: by
+ * the name that scenario's file gives it, with the lab's own name beside it
+ * when they differ (the lab's containers and repro lines use the lab's).
+ */
 export function hostShown(labName: string, played: string | undefined): string {
   return played === undefined || played === labName ? labName : `${played} (lab host ${labName})`;
 }
@@ -191,6 +191,8 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
   const now = left.files && written ? await host.writableLayer?.() : undefined;
+  // Read at the last handoff and not now: nothing to compare with, so nothing vouches for its files.
+  if (left.files && written && now === undefined) throw new LabNotReusableError(`${who}: its files could not be read to compare them with the last handoff's`);
   const files = now ? writtenSince(written!, now) : [];
   if (files.length > 0) {
     const named = files.slice(0, 5).map(oneLine).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");

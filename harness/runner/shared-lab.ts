@@ -142,7 +142,7 @@ export class SharedLab implements AsyncDisposable {
           const changed = () => new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
           const layer = state.layers?.[h.name];
           const entries = layer === undefined ? undefined : await h.writableLayer?.();
-          if (entries && layerDigest(entries) !== layer) throw new LabNotReusableError(`${h.name}: files outside /etc, /run and /tmp changed while the lab was warm`);
+          if (layer !== undefined && (entries === undefined || layerDigest(entries) !== layer)) throw new LabNotReusableError(`${h.name}: files outside /etc, /run and /tmp changed while the lab was warm`);
           if (!h.spec.firewall) {
             if ((await readHostDigest(h)) !== left) throw changed();
             return [];
@@ -185,7 +185,7 @@ export class SharedLab implements AsyncDisposable {
     const [reset, read] = await Promise.allSettled([
       previous
         ? everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen, this.#written.get(h.name)))).then(() =>
-            Promise.all(
+            everyHost(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
                 .filter(([name]) => [...previous.cast.values()].includes(name))
@@ -240,7 +240,8 @@ export class SharedLab implements AsyncDisposable {
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
     if (!firstRun) await everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
-    await Promise.all([
+    // Every host settled before a failure is said (all of their reasons; the lab is not removed under a running reset).
+    await everyHost([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
       ...[...this.#booted]

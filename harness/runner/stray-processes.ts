@@ -12,8 +12,8 @@
  * them, and a command running beside it); the
  * listeners' groups (fwspec-listen records each group's leader in
  * /run/fwspec-listeners; a group is taken only when its leader leads it and
- * is one of the listeners' programs: a script that wrote its own loop's id
- * there gets no pass); the trace monitor's group (its leader in
+ * bears one of the listeners' program names: a script that wrote its own
+ * loop's id there gets no pass, unless the loop renames itself); the trace monitor's group (its leader in
  * /tmp/fwspec-trace.pid). A process a command left behind was handed to init
  * when that command ended, in the command's group or a group of its own
  * (setsid): none of those. Zombies are left out (init reaps them).
