@@ -217,8 +217,8 @@ export class StartedHost implements LabHost {
     return { ...r, command };
   }
 
-  writableLayer(): Promise<LayerEntries | undefined> {
-    return layerEntries(this.#upperDir);
+  writableLayer(skip?: readonly string[]): Promise<LayerEntries | undefined> {
+    return layerEntries(this.#upperDir, { skip });
   }
 
   /**

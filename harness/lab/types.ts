@@ -40,8 +40,8 @@ export interface LabHost extends CommandTarget {
   repro(command: readonly string[]): string;
   /** Refuses (throws) when the host shares the machine's network namespace, runs privileged or on the host network. */
   assertIsolated(): Promise<void>;
-  /** What the host wrote to its file system since its container was created (writable-layer.ts); undefined when that cannot be read from here. */
-  writableLayer?(): Promise<LayerEntries | undefined>;
+  /** What the host wrote to its file system since its container was created (writable-layer.ts; the folders in `skip` not walked); undefined when that cannot be read from here. */
+  writableLayer?(skip?: readonly string[]): Promise<LayerEntries | undefined>;
 }
 
 export interface StagedOptions {

@@ -58,6 +58,15 @@ describe("layerEntries", () => {
     }
   });
 
+  test("the folders in `skip` are listed, not walked", async () => {
+    mkdirSync(path.join(dir, "tmp/fwspec"), { recursive: true });
+    writeFileSync(path.join(dir, "tmp/fwspec/s.sh"), "x");
+    const names = [...(await layerEntries(dir, { skip: ["/tmp"] }))!.keys()];
+    expect(names).toContain("/tmp");
+    expect(names.filter((n) => n.startsWith("/tmp/"))).toEqual([]);
+    expect(names).toContain("/usr/local/sbin/iptables");
+  });
+
   test.each([
     ["no folder known (another driver)", undefined],
     ["a folder that cannot be read from here (a remote engine)", "/nonexistent/fwspec/upper"],

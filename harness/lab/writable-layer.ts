@@ -27,9 +27,12 @@ export function upperDirOf(info: { readonly GraphDriver?: { readonly Name?: stri
  * character device) in its place. Walked by hand: a symlink in the layer
  * (`ln -s / /root/r`) is an entry, never followed (it points into the
  * container, and would be read on this machine); a folder gone while it is
- * read (a command's scratch folder) is left out, not the whole reading.
+ * read (a command's scratch folder) is left out, not the whole reading;
+ * the folders in `skip` are listed, not walked.
  */
-export async function layerEntries(upperDir: string | undefined): Promise<LayerEntries | undefined> {
+export async function layerEntries(upperDir: string | undefined, options: { readonly skip?: readonly string[] } = {}): Promise<LayerEntries | undefined> {
+  // Folders not walked (`skip`: the caller compares them its own way), listed themselves.
+  const skip = new Set(options.skip ?? []);
   if (upperDir === undefined) return undefined;
   const out = new Map<string, string>();
   const walk = async (dir: string, shown: string, top: boolean): Promise<boolean> => {
@@ -47,7 +50,7 @@ export async function layerEntries(upperDir: string | undefined): Promise<LayerE
           const s = await lstat(at, { bigint: true });
           // A folder changes its times with every entry made in it: those entries tell, the folder by its mode.
           out.set(name, s.isDirectory() ? `folder ${s.mode}` : `${s.mode} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.rdev}`);
-          if (s.isDirectory()) await walk(at, name, false);
+          if (s.isDirectory() && !skip.has(name)) await walk(at, name, false);
         } catch {
           // gone since the listing (a scratch file of a running command)
         }

@@ -51,8 +51,8 @@ class CastHost implements LabHost {
   repro(command: readonly string[]): string {
     return this.base.repro(command);
   }
-  writableLayer(): Promise<LayerEntries | undefined> {
-    return this.base.writableLayer?.() ?? Promise.resolve(undefined);
+  writableLayer(skip?: readonly string[]): Promise<LayerEntries | undefined> {
+    return this.base.writableLayer?.(skip) ?? Promise.resolve(undefined);
   }
   async assertIsolated(): Promise<void> {
     await this.base.assertIsolated();

@@ -28,7 +28,7 @@ export interface LeftBehind {
 }
 
 /** Not told as written: where forgetScript makes a host as its boot left it (/etc compared and put back, /run and /tmp as the boot left them). */
-const RESET_ROOTS = ["/etc", "/run", "/tmp"];
+export const RESET_ROOTS = ["/etc", "/run", "/tmp"];
 
 const underResetRoot = (p: string) => RESET_ROOTS.some((root) => p === root || p.startsWith(`${root}/`));
 
@@ -190,7 +190,7 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
-  const now = left.files && written ? await host.writableLayer?.() : undefined;
+  const now = left.files && written ? await host.writableLayer?.(RESET_ROOTS) : undefined;
   // Read at the last handoff and not now: nothing to compare with, so nothing vouches for its files.
   if (left.files && written && now === undefined) throw new LabNotReusableError(`${who}: its files could not be read to compare them with the last handoff's`);
   const files = now ? writtenSince(written!, now) : [];

@@ -55,7 +55,7 @@ import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
 import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { everyHost, forgetPreviousScenario, hostShown, layerDigest, leftBy, shownFor } from "./forget.ts";
+import { everyHost, forgetPreviousScenario, hostShown, layerDigest, leftBy, RESET_ROOTS, shownFor } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 import type { LayerEntries } from "../lab/writable-layer.ts";
@@ -141,7 +141,7 @@ export class SharedLab implements AsyncDisposable {
           if (left === undefined) throw new LabNotReusableError(`${h.name}: the warm lab does not say how this host was left`);
           const changed = () => new LabNotReusableError(`${h.name}: its rules or network state changed while the lab was warm`);
           const layer = state.layers?.[h.name];
-          const entries = layer === undefined ? undefined : await h.writableLayer?.();
+          const entries = layer === undefined ? undefined : await h.writableLayer?.(RESET_ROOTS);
           if (layer !== undefined && (entries === undefined || layerDigest(entries) !== layer)) throw new LabNotReusableError(`${h.name}: files outside /etc, /run and /tmp changed while the lab was warm`);
           if (!h.spec.firewall) {
             if ((await readHostDigest(h)) !== left) throw changed();
@@ -200,7 +200,7 @@ export class SharedLab implements AsyncDisposable {
     const digests = Object.fromEntries([...[...this.#booted].map(([name, booted]) => [name, warmDigest(this.lab.host(name), booted, this.#bootState.get(name)!)] as const), ...peers]);
     const listening = Object.fromEntries([...this.#listening].map(([name, l]) => [name, l.set]));
     // Each host's files as left (what a person changes in one while the lab waits makes it not taken: #adopt).
-    const layers = Object.fromEntries((await Promise.all([...this.lab.hosts.values()].map(async (h) => [h.name, await h.writableLayer?.()] as const))).flatMap(([name, e]) => (e ? [[name, layerDigest(e)]] : [])));
+    const layers = Object.fromEntries((await Promise.all([...this.lab.hosts.values()].map(async (h) => [h.name, await h.writableLayer?.(RESET_ROOTS)] as const))).flatMap(([name, e]) => (e ? [[name, layerDigest(e)]] : [])));
     return await this.lab.park({ shape: this.#shape, listening, digests, layers });
   }
 
@@ -334,7 +334,7 @@ export class SharedLab implements AsyncDisposable {
 
   async #readLayers(): Promise<void> {
     await Promise.all([...this.lab.hosts.values()].map(async (h) => {
-      const entries = await h.writableLayer?.();
+      const entries = await h.writableLayer?.(RESET_ROOTS);
       if (entries) this.#written.set(h.name, entries);
       else this.#written.delete(h.name);
     }));
