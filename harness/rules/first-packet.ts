@@ -11,10 +11,9 @@
  * rules with a counter count. Pure.
  */
 import { type Decision, nativeTable } from "../model/results.ts";
-import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn } from "./nft-first-packet.ts";
+import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn, usesVerdictMap } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import { blankQuoted } from "./nft-canonical.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
 import { splitGroups, tokenizeRule } from "./tokenize.ts";
 import type { OptionGroup } from "./tokenize.ts";
@@ -186,7 +185,7 @@ type Packet = "first" | "reply" | "later";
 const crosses = (r: SavedRule, via: Via | undefined) => (r.handle !== undefined ? nftCrossesInterfaces(r.text, via) : crossesInterfaces(r.text, via));
 const admits = (r: SavedRule, protocol: "tcp" | "udp") => (r.handle !== undefined ? nftAdmitsProtocol(r.text, protocol) : admitsProtocol(r.text, protocol));
 const takesFirst = (r: SavedRule) => (r.handle !== undefined ? nftCanTakeFirstPacket(r.text) : canTakeFirstPacket(r.text));
-const isVerdictMap = (r: SavedRule) => r.handle !== undefined && /(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(r.text));
+const isVerdictMap = (r: SavedRule) => r.handle !== undefined && usesVerdictMap(r.text);
 
 /** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
 function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packet: Packet = "first"): Decision | undefined {

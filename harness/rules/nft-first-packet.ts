@@ -73,6 +73,11 @@ export function nftCrossesInterfaces(text: string, via: { readonly in?: string |
   return true;
 }
 
+/** Does a native rule decide through a verdict map (`iifname vmap { "lan0" : jump lan }`): its verdict and matches depend on the key? */
+export function usesVerdictMap(text: string): boolean {
+  return /(?:^|\s)vmap(?=\s|$)/.test(readable(text));
+}
+
 /** The chains a native rule sends packets to: its `jump`/`goto`, and those of a verdict map (`vmap { "lan0" : jump lan }`). */
 export function nftJumps(text: string): string[] {
   return [...readable(text).matchAll(/\b(?:jump|goto) ([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!.replace(/[,}]$/, ""));

@@ -13,6 +13,7 @@ import { iptablesDports, nftDports, type PortRanges } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { blankQuoted } from "./nft-canonical.ts";
+import { usesVerdictMap } from "./nft-first-packet.ts";
 
 /** Targets that only record a packet. */
 const RECORDING = new Set(["LOG", "NFLOG", "ULOG", "AUDIT", "TRACE"]);
@@ -47,7 +48,7 @@ export function recordingChains(ruleset: SavedRuleset): Set<string> {
     changed = false;
     for (const [k, rules] of byChain) {
       if (!recording.has(k)) continue;
-      const records = rules.every((r) => !/(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(r.text)) && (r.target === null || r.target === "RETURN" || RECORDING.has(r.target) || recording.has(key(r.table, r.target))));
+      const records = rules.every((r) => !usesVerdictMap(r.text) && (r.target === null || r.target === "RETURN" || RECORDING.has(r.target) || recording.has(key(r.table, r.target))));
       if (!records) {
         recording.delete(k);
         changed = true;
@@ -73,7 +74,7 @@ export function varyingPart(rule: SavedRule): string | undefined {
 /** Does the rule's verdict matter (a set it fills always does): not when it only logs or returns from a chain that only records. */
 function decides(rule: SavedRule, part: string, recording: ReadonlySet<string>): boolean {
   if (/^(?:-j SET|--set|--remove|--update|add @|update @|delete @)/.test(part)) return true;
-  if (/(?:^|\s)vmap(?=\s|$)/.test(blankQuoted(rule.text))) return true;
+  if (usesVerdictMap(rule.text)) return true;
   const t = rule.target;
   if (t === null || RECORDING.has(t) || recording.has(key(rule.table, t))) return false;
   return !(t === "RETURN" && recording.has(key(rule.table, rule.chain)));

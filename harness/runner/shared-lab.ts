@@ -284,9 +284,10 @@ export class SharedLab implements AsyncDisposable {
         if (after && h.spec.firewall) readings.set(h.name, after);
       }),
     ]);
-    // What each host's file system holds as this scenario starts (its listeners' files written): what its commands write,
-    // replace or delete elsewhere than /etc, /run and /tmp makes the lab not reusable at the next handoff (forget.ts).
-    await this.#readLayers();
+    // What each host this scenario runs commands of its own on holds as it starts (its listeners' files written): what
+    // those write, replace or delete elsewhere than /etc, /run and /tmp makes the lab not reusable at the next handoff
+    // (forget.ts compares only such hosts: leftBy's `files`).
+    await this.#readLayers([...cast].filter(([name]) => leftBy(scenario, name).files).map(([, labName]) => labName));
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
       // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to
@@ -332,11 +333,11 @@ export class SharedLab implements AsyncDisposable {
     }
   }
 
-  async #readLayers(): Promise<void> {
-    await Promise.all([...this.lab.hosts.values()].map(async (h) => {
-      const entries = await h.writableLayer?.(RESET_ROOTS);
-      if (entries) this.#written.set(h.name, entries);
-      else this.#written.delete(h.name);
+  async #readLayers(labHosts: readonly string[]): Promise<void> {
+    await Promise.all(labHosts.map(async (name) => {
+      const entries = await this.lab.host(name).writableLayer?.(RESET_ROOTS);
+      if (entries) this.#written.set(name, entries);
+      else this.#written.delete(name);
     }));
   }
 
