@@ -219,6 +219,8 @@ export interface ApplyOptions {
   readonly flushConntrack?: boolean;
   /** How the user types fwspec, for commands in hints (harness/invocation.ts; default `npx fwspec`). */
   readonly invocation?: string | undefined;
+  /** The host's rules as read since their last change (a lab handed over: runner/lease.ts), what a failed apply rolls back to; default: read here. */
+  readonly before?: LoadedRuleset | undefined;
 }
 
 /** The apply's evidence, and the counters read with it (the baseline for counter checks and probes that follow). */
@@ -235,7 +237,7 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
   const started = performance.now();
   // Anything but iptables input may touch native nft tables: those are kept to be put back, and read from now on.
   const native = !sources.every(iptablesOnly);
-  const [before, nftBefore] = await Promise.all([readLoaded(host), native ? snapshotNative(host) : undefined]);
+  const [before, nftBefore] = await Promise.all([options.before ?? readLoaded(host), native ? snapshotNative(host) : undefined]);
   try {
     for (const source of sources) await applyOne(host, source, options.invocation);
   } catch (error) {
@@ -264,8 +266,8 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
  * are restored atomically (one iptables-restore, read back in the same
  * command); tables that do not differ are left alone. Returns the reading after.
  */
-async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, options: { readonly zeroCounters?: boolean } = {}): Promise<HostRules> {
-  const now = await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
+async function restoreRulesets(host: LabHost, wanted: LoadedRuleset, options: { readonly zeroCounters?: boolean; readonly now?: Readonly<Record<Family, string>> | undefined } = {}): Promise<HostRules> {
+  const now = options.now ? FAMILIES.map((f) => options.now![f]) : await Promise.all(FAMILIES.map((f) => readFamilySave(host, f)));
   const after = await Promise.all(
     FAMILIES.map(async (family, i) => {
       // On an nft-backend host a table the wanted ruleset lacks is deleted, not left empty (legacy tables cannot be).
@@ -336,12 +338,14 @@ export async function flushConntrack(host: LabHost): Promise<void> {
  * `zeroCounters` every table is restored, changed or not, so every counter
  * starts at zero (for a scenario that prints counters, as a fresh lab's).
  * Returns the reading after the reset: counters from here on are the next
- * scenario's.
+ * scenario's. `now`: each family's iptables-save -c as read since the last
+ * rule change (runner/forget.ts), instead of reading it here; a table that
+ * changed after it would show in the read-back, and fail the reset.
  */
-export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean; readonly zeroCounters?: boolean } = {}): Promise<HostRules> {
+export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean; readonly zeroCounters?: boolean; readonly now?: Readonly<Record<Family, string>> | undefined } = {}): Promise<HostRules> {
   // Native tables are deleted by the state reset (host-reset.ts); the baseline is iptables' view.
   markNative(host, false);
-  const rules = await restoreRulesets(host, baseline, { zeroCounters: options.zeroCounters === true });
+  const rules = await restoreRulesets(host, baseline, { zeroCounters: options.zeroCounters === true, now: options.now });
   if (rules.loaded.digest !== baseline.digest) {
     throw new LabError(`resetting ${host.name} did not restore its baseline ruleset (digest ${rules.loaded.digest} ≠ ${baseline.digest})`);
   }

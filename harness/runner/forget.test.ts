@@ -1,11 +1,11 @@
 /** Unit tests for forget.ts: what a previous scenario may have left on a host, and the script that undoes it (its /run and /tmp part run by sh on folders of the test's own). */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { defineScenario } from "../scenario/load.ts";
-import { everyHost, forgetScript, hostShown, layerDigest, leftBy, scratchScript, shownFor, writtenSince } from "./forget.ts";
+import { END_CONNECTIONS, everyHost, forgetScript, hostShown, layerDigest, leftBy, parseForget, scratchScript, shownFor, writtenSince } from "./forget.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import { STRAY_SCRIPT } from "./stray-processes.ts";
 
@@ -61,12 +61,50 @@ describe("forgetScript", () => {
     // /etc against the image's, but for what the engine and fwspec write on every host: once, and again after the boot files are copied back.
     const diff = "diff -rq --no-dereference /usr/share/fwspec/boot-files/etc /etc 2>&1 | grep -Ev ' /etc/(hosts|hostname|resolv\\.conf)( |$)| /etc/(fwspec|alternatives)(/|:| |$)'";
     expect(withFiles.split(diff)).toHaveLength(3);
-    expect(withFiles).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/s);
+    expect(withFiles).toMatch(/^\{ e=\$\(ss -K .* && ip neigh flush all nud all && .* && ss -H -ltun$/s);
     expect(forgetScript(false)).not.toContain("boot-files");
     // The processes none of fwspec's own: only where the previous scenario ran a command of its own.
     expect(forgetScript(true)).toContain(STRAY_SCRIPT);
     expect(forgetScript(false)).not.toContain(STRAY_SCRIPT);
-    expect(forgetScript(false)).toMatch(/^ip neigh flush all nud all && .* && ss -H -ltun$/);
+    expect(forgetScript(false)).toMatch(/^\{ e=\$\(ss -K .* && ip neigh flush all nud all && .* && ss -H -ltun$/);
+    // With saves: each family's rules read last, after lines of their own.
+    expect(forgetScript(false, true)).toMatch(/ && ss -H -ltun && \{ printf .*; iptables-save -c && printf .* && ip6tables-save -c && printf .*; true; \}$/);
+    expect(forgetScript(true)).not.toContain("iptables-save");
+  });
+});
+
+describe("END_CONNECTIONS, run by this machine's sh with an ss of the test's own", () => {
+  // The fake ss prints on stdout what it ended, then on stderr what it is given, and exits as told.
+  const ended = (stderr: string, exit: number) => {
+    const bin = mkdtempSync(path.join(tmpdir(), "fwspec-ss-"));
+    try {
+      writeFileSync(path.join(bin, "ss"), `#!/bin/sh\necho "ESTAB 0 0 198.18.0.2:22 198.18.0.3:4000"\nprintf '%s' '${stderr}' >&2\nexit ${exit}\n`, { mode: 0o755 });
+      const r = spawnSync("sh", ["-c", `${END_CONNECTIONS} && echo next`], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  };
+  test.each([
+    ["ended (exit 0, nothing on stderr): goes on, what ss printed not shown", "", 0, { status: 0, stdout: "next\n", stderr: "" }],
+    ["exit 0 with a note that is no refusal: goes on", "ss: note\n", 0, { status: 0, stdout: "next\n", stderr: "" }],
+    ["exit 0 but SOCK_DESTROY refused (no NET_ADMIN): exit 8, its words on stderr", "SOCK_DESTROY answers: Operation not permitted\n", 0, { status: 8, stdout: "", stderr: "SOCK_DESTROY answers: Operation not permitted\n" }],
+    ["ss failed: exit 8, its words on stderr", "ss: bad filter\n", 1, { status: 8, stdout: "", stderr: "ss: bad filter\n" }],
+  ])("%s", (_what, stderr, exit, want) => {
+    expect(ended(stderr, exit)).toEqual(want);
+  });
+});
+
+describe("parseForget", () => {
+  const M = "@@fwspec-forget-saves";
+  test.each([
+    ["no saves asked: all of it is the listening sockets", "tcp LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*\n", { listening: "tcp LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*\n" }],
+    ["sockets and both readings, each as printed", `tcp LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*\n\n${M}\n*filter\nCOMMIT\n\n${M}\n*raw\nCOMMIT\n\n${M}\n`, { listening: "tcp LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*\n", saved: { ipv4: "*filter\nCOMMIT\n", ipv6: "*raw\nCOMMIT\n" } }],
+    ["no socket, an empty reading: each empty", `\n${M}\n\n${M}\n*filter\nCOMMIT\n\n${M}\n`, { listening: "", saved: { ipv4: "", ipv6: "*filter\nCOMMIT\n" } }],
+    ["ip6tables-save failed (no last mark): no reading", `\n${M}\n*filter\nCOMMIT\n\n${M}\n*filter\n`, { listening: "" }],
+    ["a rule's comment ending in the mark is no mark", `\n${M}\n-A INPUT -m comment --comment ${M}\n\n${M}\n\n${M}\n`, { listening: "", saved: { ipv4: `-A INPUT -m comment --comment ${M}\n`, ipv6: "" } }],
+  ])("%s", (_what, stdout, want) => {
+    expect(parseForget(stdout)).toEqual(want);
   });
 });
 

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { CommandError, errorMessage } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
-import type { ListenerSpec } from "../model/types.ts";
+import type { Family, ListenerSpec } from "../model/types.ts";
 import { LabNotReusableError } from "../rules/host-reset.ts";
 import { iptablesOnly } from "../rules/reset-scope.ts";
 import type { Scenario } from "../scenario/model.ts";
@@ -126,7 +126,8 @@ export function scratchScript(roots: readonly string[] = ["/run", "/tmp", "/dev/
 }
 
 /**
- * The neighbour caches emptied, permanent entries too (warmed again after
+ * Every TCP connection that is not a listener ended (END_CONNECTIONS); then
+ * the neighbour caches emptied, permanent entries too (warmed again after
  * the reset), IPsec policies and states flushed (the lab boots with none; a
  * kernel without IPsec, where nothing can be listed, has none to flush);
  * with `files`, the files a reboot restores from (/etc/iptables/rules.v4 and
@@ -141,9 +142,10 @@ export function scratchScript(roots: readonly string[] = ["/run", "/tmp", "/dev/
  * the script, naming it (the lab is then not reusable); with `files` also
  * /run and /tmp as the boot left them (scratchScript), and the processes none of fwspec's own (stray-processes.ts: a loop a script
  * left running); then the host's listening sockets, for the check against
- * its declared listeners.
+ * its declared listeners; with `saves`, each family's rules and counters
+ * (iptables-save -c) after them (parseForget).
  */
-export function forgetScript(files: boolean): string {
+export function forgetScript(files: boolean, saves = false): string {
   // The engine's files: as it wrote them for this host (the copy lab/prepare.ts keeps at its first boot), written back
   // in place (they are the engine's bind mounts, not to be replaced).
   const engine = `{ for f in ${ENGINE_FILES.join(" ")}; do [ ! -e /etc/fwspec/engine-etc/$f ] || cmp -s /etc/fwspec/engine-etc/$f /etc/$f || cat /etc/fwspec/engine-etc/$f > /etc/$f || exit 1; done; }`;
@@ -151,42 +153,66 @@ export function forgetScript(files: boolean): string {
   const differing = `diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}'`;
   const restore = `rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}`;
   const etc = `{ d=$(${differing}); [ -z "$d" ] || { { ${restore}; } || exit 1; d=$(${differing} | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }; }`;
-  return "ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }"
+  return `${END_CONNECTIONS} && ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }`
     + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && ${scratchScript()} && { ${STRAY_SCRIPT}\n}` : "")
-    + " && ss -H -ltun";
+    + " && ss -H -ltun"
+    // Nothing after ss -K changes a rule: the reading the reset starts from, in this command rather than two more (parseForget).
+    + (saves ? ` && { printf '\\n%s\\n' '${SAVES_MARK}'; iptables-save -c && printf '\\n%s\\n' '${SAVES_MARK}' && ip6tables-save -c && printf '\\n%s\\n' '${SAVES_MARK}'; true; }` : "");
+}
+
+/** forgetScript's exit status when `ss -K` failed or ended nothing (the kernel refused SOCK_DESTROY: no NET_ADMIN, or a kernel without it; ss itself exits 0 then). */
+const NOT_ENDED = 8;
+
+/** Every TCP connection of the host that is not a listener ended (`ss -K`), its complaint on stderr and exit NOT_ENDED when it could not. */
+export const END_CONNECTIONS = `{ e=$(ss -K -H -t -a -n exclude listening 2>&1 >/dev/null) && case $e in *SOCK_DESTROY*) false ;; esac || { printf '%s\\n' "$e" >&2; exit ${NOT_ENDED}; }; }`;
+
+/** Between forgetScript's listening sockets and each family's iptables-save -c (a line of its own, never one of theirs). */
+const SAVES_MARK = "@@fwspec-forget-saves";
+
+/**
+ * forgetScript's output (pure): the listening sockets, and with `saves` each
+ * family's iptables-save -c output as printed, or undefined when a reading is
+ * not all there (an iptables-save that failed: the reset reads again, and says why).
+ */
+export function parseForget(stdout: string): { readonly listening: string; readonly saved?: Readonly<Record<Family, string>> } {
+  const parts = `\n${stdout}`.split(`\n${SAVES_MARK}\n`);
+  if (parts.length === 1) return { listening: stdout };
+  // Each mark's line break before it is the script's own (printf '\n%s\n'): the parts are as printed.
+  const listening = parts[0]!.slice(1);
+  return parts.length === 4 && parts[3] === "" ? { listening, saved: { ipv4: parts[1]!, ipv6: parts[2]! } } : { listening };
 }
 
 /**
  * Ends the previous scenario's held connections when it had any
- * (runner/held.ts), then every TCP connection of the host that is not a
- * listener (`ss -K`: SOCK_DESTROY, also half-open ones in SYN-RECV, and the
- * far ends of held ones); then forgetScript. A socket listening that the
+ * (runner/held.ts), then forgetScript: every TCP connection of the host
+ * that is not a listener first (`ss -K`: SOCK_DESTROY, also half-open ones in
+ * SYN-RECV, and the far ends of held ones). With `saves`, returns the rules
+ * as forgetScript read them last (what a reset starts from), when it could
+ * read them. A socket listening that the
  * host's listeners (`listen`) do not explain, left by a process the
  * previous scenario's script started, makes the lab not reusable, as do
  * files it wrote, replaced or deleted outside /etc, /run and /tmp (against
  * `written`: the host's writable layer as the last handoff left it).
  */
-export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: LayerEntries): Promise<void> {
+export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: LayerEntries, options: { readonly saves?: boolean } = {}): Promise<{ readonly saved?: Readonly<Record<Family, string>> }> {
   const who = hostShown(host.name, left.as);
-  let stderr: string;
   try {
     if (left.held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
-    ({ stderr } = await host.run(["ss", "-K", "-H", "-t", "-a", "-n", "exclude", "listening"], "ending the previous scenario's TCP connections"));
   } catch (error) {
     throw new LabNotReusableError(`${who}: ${errorMessage(error)}`, { cause: error });
   }
-  // ss exits 0 when the kernel refuses SOCK_DESTROY (no NET_ADMIN, or a kernel without it): nothing was ended.
-  if (/SOCK_DESTROY/.test(stderr)) throw new LabNotReusableError(`${who}: ending the previous scenario's TCP connections failed: ${stderr.trim()}`);
   // The neighbour caches (ARP, IPv6 ND) go too, and are filled again once the rules are reset, as at lab start
   // (shared-lab.ts): an entry the previous scenario left (changed, failed, learned under its rules, or made
   // permanent) is not carried into the next. After ss -K, not beside it: the resets it sends can resolve
   // a neighbour (IPv6 ND passes the previous scenario's ip6tables rules).
-  let ss: string;
+  let forgotten: ReturnType<typeof parseForget>;
   try {
-    ({ stdout: ss } = await host.run(["sh", "-c", forgetScript(left.files)], "forgetting the previous scenario's neighbours, IPsec policies and saved rules"));
+    forgotten = parseForget((await host.run(["sh", "-c", forgetScript(left.files, options.saves === true)], "forgetting the previous scenario's connections, neighbours, IPsec policies and saved rules")).stdout);
   } catch (error) {
-    // Its own refusal (files under /etc it does not reset) says what differs; anything else is the command's failure.
-    const differing = error instanceof CommandError && error.failure.exitCode === ETC_DIFFERS ? error.failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
+    const failure = error instanceof CommandError ? error.failure : undefined;
+    // Its own refusals say what they are: connections not ended, files under /etc it does not reset; anything else is the command's failure.
+    if (failure?.exitCode === NOT_ENDED) throw new LabNotReusableError(`${who}: ending the previous scenario's TCP connections failed: ${failure.stderr.trim() || `ss -K exited ${NOT_ENDED}`}`, { cause: error });
+    const differing = failure?.exitCode === ETC_DIFFERS ? failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });
   }
@@ -198,11 +224,12 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const named = files.slice(0, 5).map(oneLine).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
     throw new LabNotReusableError(`${who}: ${named} written, replaced or deleted by the previous scenario's commands outside /etc, /run and /tmp, which fwspec does not reset (a stamp, a wrapper in a command's place)`);
   }
-  const { stray: running, rest } = strayProcesses(ss);
+  const { stray: running, rest } = strayProcesses(forgotten.listening);
   const stray = unexpectedListeners(listen, rest);
   if (stray.length > 0) throw new LabNotReusableError(`${who}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
   if (running.length > 0) {
     const named = running.slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
     throw new LabNotReusableError(`${who}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
   }
+  return forgotten.saved ? { saved: forgotten.saved } : {};
 }

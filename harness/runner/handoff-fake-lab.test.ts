@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider, isForgetScript } from "../testing/fake-lab.ts";
 
 /** Records `start <argv0>` / `end <argv0>` per command; the reset's restore takes 20 ms. */
 class TimelineProvider extends FakeLabProvider {
@@ -52,13 +52,13 @@ describe("a shared lab's handoff", () => {
   });
 });
 
-/** `ss -K` on the non-firewall host answers as the kernel does without NET_ADMIN: exit 0, nothing ended. */
+/** The handoff's script on the non-firewall host answers as when the kernel refuses `ss -K` (no NET_ADMIN: ss exits 0, nothing ended): forget.ts END_CONNECTIONS's exit 8. */
 class NoSockDestroyProvider extends FakeLabProvider {
   override async start(spec: LabSpec): Promise<RunningLab> {
     const lab = await super.start(spec);
     aroundExec(lab, async (host, command, exec) =>
-      command[0] === "ss" && command[1] === "-K" && !host.spec.firewall
-        ? { command, exitCode: 0, stdout: "", stderr: "SOCK_DESTROY answers: Operation not permitted\n", durationMs: 1 }
+      isForgetScript(command) && !host.spec.firewall
+        ? { command, exitCode: 8, stdout: "", stderr: "SOCK_DESTROY answers: Operation not permitted\n", durationMs: 1 }
         : exec(),
     );
     return lab;
@@ -83,7 +83,7 @@ class ServerCommandsProvider extends FakeLabProvider {
     const lab = await super.start(spec);
     aroundExec(lab, async (host, command, exec) => {
       // A dropped probe's half-open connection ended (probes/probe.ts endHalfOpen) is no handoff's `ss -K`.
-      if (host.spec.firewall) this.commands.push(command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command[1] === "half-open" ? "half-open" : command.slice(0, 2).join(" "));
+      if (host.spec.firewall) this.commands.push(isForgetScript(command) ? "forget" : command[0] === "sh" ? String(command[3]) : command.includes("fwspec-reset") ? "fwspec-reset" : command[1] === "half-open" ? "half-open" : command.slice(0, 2).join(" "));
       return exec();
     });
     return lab;
@@ -104,13 +104,25 @@ describe("the counters a handoff reads", () => {
     const report = await run({ scenarios: [other("first", ["tcp/8080"]), other("second", ["tcp/8080", "tcp/9090"])] }, { provider, labs: 1 });
     expect(report.summary.failed + report.summary.errors).toBe(0);
     expect(provider.started).toHaveLength(1);
-    const handoff = provider.commands.slice(provider.commands.lastIndexOf("ss -K"));
+    const handoff = provider.commands.slice(provider.commands.lastIndexOf("forget"));
     const listenersSet = handoff.indexOf("fwspec-listen set");
     const warmUp = handoff.indexOf("warm-up");
     expect(listenersSet).toBeGreaterThan(0);
     expect(warmUp).toBeGreaterThan(listenersSet);
     expect(handoff.slice(listenersSet, warmUp).filter((c) => c === "iptables-save -c")).toEqual([]);
     expect(handoff.slice(warmUp).filter((c) => c === "iptables-save -c").length).toBeGreaterThan(0);
+  });
+});
+
+describe("the rules a handoff's reset starts from", () => {
+  test("are those the handoff's script read after ending connections: no iptables-save of their own between it and the restore", async () => {
+    const provider = new ServerCommandsProvider();
+    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    const handoff = provider.commands.slice(provider.commands.indexOf("forget"));
+    expect(handoff.indexOf("fwspec-reset")).toBeGreaterThan(0);
+    expect(handoff.slice(0, handoff.indexOf("fwspec-reset")).filter((c) => c.startsWith("ip"))).toEqual([]);
   });
 });
 

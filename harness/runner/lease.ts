@@ -7,7 +7,7 @@
 import type { LabProvider, RunningLab } from "../lab/types.ts";
 import { type ListenerProof, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
-import { type CounterReading, readCounters } from "../rules/read.ts";
+import { type CounterReading, type LoadedRuleset, readRules } from "../rules/read.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { labNameFor } from "../plan/labs.ts";
 
@@ -16,6 +16,8 @@ export interface LabLease {
   readonly proofs: readonly ListenerProof[];
   /** Each firewall host's counters at the scenario's start. */
   readonly readings: ReadonlyMap<string, CounterReading>;
+  /** Each firewall host's rules as read with them (by scenario host name): what an apply that is the scenario's first step rolls back to, without reading them again. */
+  readonly rules?: ReadonlyMap<string, LoadedRuleset>;
   /** Gives the lab back: disposes a lab of its own, keeps a shared one. */
   release(): Promise<void>;
 }
@@ -26,8 +28,8 @@ export async function ownLab(provider: LabProvider, scenario: Scenario, progress
   try {
     const proofs = await proveListeners(lab, progress);
     const firewalls = scenario.hosts.filter((h) => h.firewall);
-    const readings = new Map(await Promise.all(firewalls.map(async (h) => [h.name, await readCounters(lab.host(h.name))] as const)));
-    return { lab, proofs, readings, release: async () => await lab[Symbol.asyncDispose]() };
+    const read = await Promise.all(firewalls.map(async (h) => [h.name, await readRules(lab.host(h.name))] as const));
+    return { lab, proofs, readings: new Map(read.map(([name, r]) => [name, r.counters])), rules: new Map(read.map(([name, r]) => [name, r.loaded])), release: async () => await lab[Symbol.asyncDispose]() };
   } catch (error) {
     await lab[Symbol.asyncDispose]();
     throw error;

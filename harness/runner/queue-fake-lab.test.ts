@@ -8,7 +8,7 @@ import { expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
+import { aroundExec, FakeLabProvider, isForgetScript } from "../testing/fake-lab.ts";
 
 const scenario = (name: string, command: string) =>
   defineScenario({
@@ -58,9 +58,9 @@ class FailingHandoffProvider extends FakeLabProvider {
         mine.push(command[1]!);
         return { command, exitCode: 0, stdout: "", stderr: "", durationMs: 0 };
       }
-      if (index === 0 && !failed && command[0] === "ss" && command[1] === "-K") {
+      if (index === 0 && !failed && isForgetScript(command)) {
         failed = true;
-        return { command, exitCode: 0, stdout: "", stderr: "SOCK_DESTROY answers: Operation not supported\n", durationMs: 0 };
+        return { command, exitCode: 8, stdout: "", stderr: "SOCK_DESTROY answers: Operation not supported\n", durationMs: 0 };
       }
       return exec();
     });

@@ -26,7 +26,8 @@ import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
 import { sweepSourcePort } from "../rules/trace.ts";
 import { addressBook, addressOwner, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
-import { type CounterReading, readCounters, readRules } from "../rules/read.ts";
+import { type CounterReading, type LoadedRuleset, readCounters, readRules } from "../rules/read.ts";
+import { iptablesOnly } from "../rules/reset-scope.ts";
 import type { ApplyStep, Expectation, HoldStep, RebootStep, RunStep, Scenario } from "../scenario/model.ts";
 import { checkHeld, type HeldConnection, type HeldEvidence, openHeld } from "./held.ts";
 import { traceEarlyVerdict } from "../probes/trace-early.ts";
@@ -68,6 +69,8 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
   readonly #unattributable = new Set<Family>();
+  /** Each firewall host's rules as the lease read them, until the first step: an apply that is the first step rolls back to them (no step has run that could change them). */
+  #startRules: ReadonlyMap<string, LoadedRuleset> | undefined;
 
   constructor(scenario: Scenario, lease: LabLease, options: SessionOptions = {}) {
     this.scenario = scenario;
@@ -75,6 +78,14 @@ export class ScenarioSession implements AsyncDisposable {
     this.#lease = lease;
     this.#options = options;
     for (const [h, reading] of lease.readings) this.#ledger.setBaseline(h, reading);
+    this.#startRules = lease.rules;
+  }
+
+  /** The lease's reading of `host`'s rules while no step has run, then never again. */
+  #rulesAtStart(host?: string): LoadedRuleset | undefined {
+    const rules = host === undefined ? undefined : this.#startRules?.get(host);
+    this.#startRules = undefined;
+    return rules;
   }
 
   get #timeoutSeconds(): number {
@@ -90,9 +101,10 @@ export class ScenarioSession implements AsyncDisposable {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
     const sources = withLabAddresses(step.sources, this.lab);
-    const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation });
-    // A script or command may have killed a listener (as a run step may): the step's error, not a verdict.
-    if (sources.some((s) => s.kind === "script" || s.kind === "commands")) await checkListenersAfterApply(this.lab.host(step.host));
+    const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation, before: this.#rulesAtStart(step.host) });
+    // A script or command may have killed a listener (as a run step may): the step's error, not a verdict. Plain
+    // iptables / ip6tables lines (rules/reset-scope.ts) start nothing else: no listener to check after them.
+    if (sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s))) await checkListenersAfterApply(this.lab.host(step.host));
     this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
     return {
@@ -104,6 +116,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   /** A command on a host, judged against the step's exit status and patterns. */
   async run(step: RunStep, title: string): Promise<StepResult> {
+    this.#rulesAtStart();
     const host = this.lab.host(step.host);
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);
@@ -117,6 +130,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   /** Reboots a host; its listeners must come back, and its counters start from zero. */
   async reboot(step: RebootStep, title: string): Promise<StepResult> {
+    this.#rulesAtStart();
     for (const [name, held] of this.#held) if (held.from.name === step.host) this.#held.delete(name);
     this.#ledger.forget();
     const { bootProblems, bootNotes = [] } = await this.lab.reboot(step.host);
@@ -134,6 +148,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   /** Opens a connection and proves it passes data before anything else happens. */
   async hold(step: HoldStep, title: string): Promise<StepResult> {
+    this.#rulesAtStart();
     const from = this.lab.host(step.from);
     const spec = { from: step.from, to: step.to, port: step.port, protocol: step.protocol, family: step.family, timeoutSeconds: 1 };
     if ((await unheldTargets(this.lab, [spec])).size > 0) throw new LabError(unheldResult(spec).reason);
@@ -150,6 +165,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   /** The planned probes of an expect step, each family in its lane (plan.ts), judged; never retried. */
   async probe(probes: readonly PlannedProbe[]): Promise<ExpectationResult[]> {
+    this.#rulesAtStart();
     const main = new Map<number, Observation>();
     const parity = new Map<number, Observation>();
     const swept = new Map<number, ExpectationResult>();
@@ -301,6 +317,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   /** The planned counter checks of a counters step, against the deltas since the previous counters step (or apply): one reading for the whole step. */
   async counters(checks: readonly PlannedCounter[], all: readonly { readonly host: string }[] = checks.map((c) => c.check)): Promise<CounterResult[]> {
+    this.#rulesAtStart();
     const hosts = [...new Set(all.map((c) => c.host))];
     const now = new Map<string, CounterReading>(await Promise.all(hosts.map(async (h) => [h, await readCounters(this.lab.host(h))] as const)));
     const results = checks.map((c) => judgeCounter(c.check, c.family, this.#ledger.baseline(c.check.host)?.[c.family], now.get(c.check.host)![c.family]));

@@ -52,7 +52,8 @@ import { dropEmptyTables, flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
 import { type HostState, stateDigest } from "../rules/host-state.ts";
 import { touchesMoreThanIptables } from "../rules/reset-scope.ts";
-import { type CounterReading, type HostRules, readCounters, readRules } from "../rules/read.ts";
+import { type CounterReading, type HostRules, type LoadedRuleset, readRules } from "../rules/read.ts";
+import type { Family } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
 import { everyHost, forgetPreviousScenario, hostShown, layerDigest, leftBy, RESET_ROOTS, shownFor } from "./forget.ts";
@@ -184,12 +185,12 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, leftBy(previous.scenario, nameIn(previous.cast, h.name)), this.#listening.get(h.name)!.set.listen, this.#written.get(h.name)))).then(() =>
+        ? this.#forget(previous).then((saved) =>
             everyHost(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
                 .filter(([name]) => [...previous.cast.values()].includes(name))
-                .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name))),
+                .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name), false, saved.get(name))),
             ))
         : undefined,
       Promise.all(others.map(async (h) => [h.name, await readHostDigest(h)] as const)),
@@ -209,10 +210,10 @@ export class SharedLab implements AsyncDisposable {
    * first), with the scenario's listeners. Returns the lab under the
    * scenario's names, its listener proofs and each firewall host's counters as
    * of now (by scenario host name): the scenario's counter checks and first
-   * probes measure from them. Throws LabNotReusableError when a host is not as
+   * probes measure from them; and the rules read with them (a first apply's rollback target). Throws LabNotReusableError when a host is not as
    * it booted after the reset, or its listeners cannot be handed over.
    */
-  async prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading> }> {
+  async prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading>; rules: Map<string, LoadedRuleset> }> {
     try {
       return await this.#prepare(scenario);
     } catch (error) {
@@ -221,12 +222,17 @@ export class SharedLab implements AsyncDisposable {
     }
   }
 
-  async #prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading> }> {
+  async #prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading>; rules: Map<string, LoadedRuleset> }> {
     const cast = castOf(this.#shape, scenario);
     const lab = new CastLab(this.lab, scenario.hosts, cast);
     const previous = this.#previous;
     this.#previous = { scenario, cast };
     const readings = new Map<string, CounterReading>();
+    const rules = new Map<string, LoadedRuleset>();
+    const read = (name: string, r: HostRules) => {
+      readings.set(name, r.counters);
+      rules.set(name, r.loaded);
+    };
     const proofs: ListenerProof[] = [];
     const taken = this.#taken;
     const firstRun = previous === undefined && !taken;
@@ -239,17 +245,17 @@ export class SharedLab implements AsyncDisposable {
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
-    if (!firstRun) await everyHost([...this.lab.hosts.values()].map((h) => forgetPreviousScenario(h, previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true }, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name))));
+    const saved = firstRun ? new Map<string, Readonly<Record<Family, string>>>() : await this.#forget(previous);
     // Every host settled before a failure is said (all of their reasons; the lab is not removed under a running reset).
     await everyHost([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
       ...[...this.#booted]
         .filter(([name]) => dirty.has(name) && !castHosts.has(name))
-        .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous!.scenario, nameIn(previous!.cast, name))),
+        .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous!.scenario, nameIn(previous!.cast, name), false, saved.get(name))),
       ...[...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
-        let after = booted?.counters;
+        let after: HostRules | undefined = booted;
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
         const same = sameListeners(listening.set, wanted);
@@ -262,13 +268,13 @@ export class SharedLab implements AsyncDisposable {
               ? zeroCounters
                 ? resetRules(h.base, booted.loaded, { zeroCounters })
                 : flushConntrack(h.base).then(() => undefined)
-              : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters)
+              : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters, saved.get(h.base.name))
             : undefined,
           same && !firstRun ? missingListeners(h) : [],
         ]);
         if (reset.status === "rejected") throw reset.reason;
         if (listened.status === "rejected") throw listened.reason;
-        if (reset.value) after = reset.value.counters;
+        if (reset.value) after = reset.value;
         // A listener the previous scenario's commands ended (or its background later): set again, as for another scenario's.
         if (same && listened.value.length === 0) {
           proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
@@ -278,10 +284,10 @@ export class SharedLab implements AsyncDisposable {
           proofs.push(...proven);
           // The proofs' loopback packets may have been counted by the boot ruleset: read past them
           // (on a handoff the reading after the warm-up below does).
-          if (booted && firstRun) after = await readCounters(h.base);
+          if (booted && firstRun) after = await readRules(h.base);
         }
         // Readings are the scenario's firewall hosts' (a host that is none may be played by a lab's firewall host: plan/shape.ts).
-        if (after && h.spec.firewall) readings.set(h.name, after);
+        if (after && h.spec.firewall) read(h.name, after);
       }),
     ]);
     // What each host this scenario runs commands of its own on holds as it starts (its listeners' files written): what
@@ -296,11 +302,11 @@ export class SharedLab implements AsyncDisposable {
       await Promise.all(
         [...lab.hosts.values()].map(async (h) => {
           // A host that is no firewall (played by a lab's firewall host) has no counters the scenario reads.
-          if (this.#booted.has(h.base.name) && h.spec.firewall) readings.set(h.name, zeroCounters ? (await dropEmptyTables(h.base)).counters : await readCounters(h.base));
+          if (this.#booted.has(h.base.name) && h.spec.firewall) read(h.name, zeroCounters ? await dropEmptyTables(h.base) : await readRules(h.base));
         }),
       );
     }
-    return { lab, proofs, readings };
+    return { lab, proofs, readings, rules };
   }
 
   /** The host's listeners ended and `wanted` started and proven (on the scenario's host, under its name). */
@@ -319,10 +325,10 @@ export class SharedLab implements AsyncDisposable {
    * ip6tables to this host (named `previousName` there), the rules reset covers all it can have changed.
    * `zeroCounters`: every table restored, so every counter starts at zero.
    */
-  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string, zeroCounters = false): Promise<HostRules> {
+  async #reset(host: LabHost, booted: HostRules, previous: Scenario, previousName: string, zeroCounters = false, saved?: Readonly<Record<Family, string>>): Promise<HostRules> {
     try {
-      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded, { zeroCounters });
-      const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false, zeroCounters }), readHostState(host)]);
+      if (!touchesMoreThanIptables(previous, previousName)) return await resetRules(host, booted.loaded, { zeroCounters, now: saved });
+      const [after, now] = await Promise.all([resetRules(host, booted.loaded, { flushConntrack: false, zeroCounters, now: saved }), readHostState(host)]);
       await restoreHostState(host, this.#bootState.get(host.name)!, now);
       // After every table of the previous scenario is gone: no flow keeps its NAT mapping (or state) alive through the reset.
       await flushConntrack(host);
@@ -331,6 +337,22 @@ export class SharedLab implements AsyncDisposable {
       if (error instanceof LabNotReusableError) throw shownFor(error, host.name, previousName);
       throw new LabNotReusableError(`${hostShown(host.name, previousName)}: the reset failed: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * Every host's handoff of what `previous` (undefined: a lab just taken warm, whose last run is not known: its files
+   * compared too) left (forget.ts), side by side; returns the rules each firewall host the previous scenario used
+   * reads after it, which its reset starts from (by lab host name; a host whose reading was not all there reads again).
+   */
+  async #forget(previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined): Promise<Map<string, Readonly<Record<Family, string>>>> {
+    const used = new Set(previous ? previous.cast.values() : []);
+    const saved = new Map<string, Readonly<Record<Family, string>>>();
+    await everyHost([...this.lab.hosts.values()].map(async (h) => {
+      const left = previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true };
+      const forgotten = await forgetPreviousScenario(h, left, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name), { saves: used.has(h.name) && this.#booted.has(h.name) });
+      if (forgotten.saved) saved.set(h.name, forgotten.saved);
+    }));
+    return saved;
   }
 
   async #readLayers(labHosts: readonly string[]): Promise<void> {
@@ -343,8 +365,8 @@ export class SharedLab implements AsyncDisposable {
 
   /** The lab for `scenario`, made as it booted (see prepare); released, it stays up for the next. */
   async lease(scenario: Scenario): Promise<LabLease> {
-    const { lab, proofs, readings } = await this.prepare(scenario);
-    return { lab, proofs, readings, release: async () => {} };
+    const { lab, proofs, readings, rules } = await this.prepare(scenario);
+    return { lab, proofs, readings, rules, release: async () => {} };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

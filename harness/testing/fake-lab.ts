@@ -113,8 +113,12 @@ class FakeHost implements LabHost {
     if (tool === "conntrack") return ok(command);
     // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
     if (tool === "ss" && args[0] === "-K") return ok(command);
-    // The handoff's flush of neighbours and IPsec policies, then its listening sockets: the listeners'.
-    if (tool === "sh" && command[2]?.startsWith("ip neigh flush all nud all && ")) return ok(command, this.#listeningSockets());
+    // The handoff's end of connections, flush of neighbours and IPsec policies, then its listening sockets: the listeners'
+    // (and, when asked, each family's iptables-save -c after a line of its own).
+    if (isForgetScript(command)) {
+      const saves = command[2]!.includes("iptables-save -c") ? [this.#save("ipv4"), this.#save("ipv6")].map((t) => `\n@@fwspec-forget-saves\n${t}`).join("") + "\n@@fwspec-forget-saves\n" : "";
+      return ok(command, this.#listeningSockets() + saves);
+    }
     const addrAdd = tool === "ip" ? /^(?:-6 )?addr add (\S+?)(?:\/\d+)? dev \S+/.exec(args.join(" ")) : null;
     if (addrAdd) {
       this.added.push(addrAdd[1]!);
@@ -253,6 +257,11 @@ class FakeHost implements LabHost {
     const address = argv.at(-2)!;
     return ok(command, "", `nc: connect to ${address} port ${argv.at(-1)} (tcp) timed out: Operation now in progress`, 1);
   }
+}
+
+/** The handoff's script of a host (runner/forget.ts forgetScript): what a test makes fail as a kernel would. */
+export function isForgetScript(command: readonly string[]): boolean {
+  return command[0] === "sh" && command[1] === "-c" && /^\{ e=\$\(ss -K .* && ip neigh flush all nud all && /s.test(command[2] ?? "");
 }
 
 class FakeLab implements RunningLab {
