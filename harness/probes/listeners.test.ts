@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for listeners.ts. */
 import { describe, expect, test } from "vitest";
-import { listenerProblems, listeningPorts } from "./listeners.ts";
+import { listenerProblems, listenersMissingFrom, listeningPorts } from "./listeners.ts";
 
 describe("listeningPorts", () => {
   test.each([
@@ -13,6 +13,17 @@ describe("listeningPorts", () => {
     const got = listeningPorts(out);
     expect([...got.tcp].sort((a, b) => a - b)).toEqual(tcp);
     expect([...got.udp]).toEqual(udp);
+  });
+});
+
+describe("listenersMissingFrom", () => {
+  const listen = [{ protocol: "tcp", port: 8080 }, { protocol: "udp", port: 53 }] as const;
+  test.each([
+    ["both listen", "tcp LISTEN 0 4096 0.0.0.0:8080 0.0.0.0:*\nudp UNCONN 0 0 0.0.0.0:53 0.0.0.0:*\n", []],
+    ["the TCP one gone (a UDP socket on its port is no TCP listener)", "udp UNCONN 0 0 0.0.0.0:8080 0.0.0.0:*\nudp UNCONN 0 0 [::]:53 [::]:*\n", ["tcp/8080"]],
+    ["nothing read", "", ["tcp/8080", "udp/53"]],
+  ])("%s", (_what, ss, want) => {
+    expect(listenersMissingFrom([...listen], ss).map((l) => `${l.protocol}/${l.port}`)).toEqual(want);
   });
 });
 

@@ -102,8 +102,13 @@ export function listeningPorts(ssOutput: string): { readonly tcp: ReadonlySet<nu
 export async function missingListeners(host: LabHost): Promise<ListenerSpec[]> {
   if (host.spec.listen.length === 0) return [];
   const r = await host.exec(["ss", "-H", "-ltun"]);
-  const open = listeningPorts(r.exitCode === 0 ? r.stdout : "");
-  return host.spec.listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
+  return listenersMissingFrom(host.spec.listen, r.exitCode === 0 ? r.stdout : "");
+}
+
+/** The listeners in `listen` that have no socket in `ss -H -ltun`'s output `ss` (pure). */
+export function listenersMissingFrom(listen: readonly ListenerSpec[], ss: string): ListenerSpec[] {
+  const open = listeningPorts(ss);
+  return listen.filter((l) => !(l.protocol === "udp" ? open.udp : open.tcp).has(l.port));
 }
 
 /**

@@ -27,6 +27,12 @@ export interface LeftBehind {
   readonly as?: string | undefined;
 }
 
+/** What a host's handoff read last: its listening sockets (`ss -H -ltun`) and, when asked, each family's iptables-save -c after them. */
+export interface Forgotten {
+  readonly listening: string;
+  readonly saved?: Readonly<Record<Family, string>>;
+}
+
 /** Not told as written: where forgetScript makes a host as its boot left it (/etc compared and put back, /run and /tmp as the boot left them). */
 export const RESET_ROOTS = ["/etc", "/run", "/tmp"];
 
@@ -186,15 +192,15 @@ export function parseForget(stdout: string): { readonly listening: string; reado
  * Ends the previous scenario's held connections when it had any
  * (runner/held.ts), then forgetScript: every TCP connection of the host
  * that is not a listener first (`ss -K`: SOCK_DESTROY, also half-open ones in
- * SYN-RECV, and the far ends of held ones). With `saves`, returns the rules
- * as forgetScript read them last (what a reset starts from), when it could
- * read them. A socket listening that the
+ * SYN-RECV, and the far ends of held ones). Returns the host's listening
+ * sockets as it read them last (`ss -H -ltun`), and with `saves` the rules
+ * after them (what a reset starts from), when it could read them. A socket listening that the
  * host's listeners (`listen`) do not explain, left by a process the
  * previous scenario's script started, makes the lab not reusable, as do
  * files it wrote, replaced or deleted outside /etc, /run and /tmp (against
  * `written`: the host's writable layer as the last handoff left it).
  */
-export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: LayerEntries, options: { readonly saves?: boolean } = {}): Promise<{ readonly saved?: Readonly<Record<Family, string>> }> {
+export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, listen: readonly ListenerSpec[], written?: LayerEntries, options: { readonly saves?: boolean } = {}): Promise<Forgotten> {
   const who = hostShown(host.name, left.as);
   try {
     if (left.held) await host.run(["bash", "-c", END_HELD_SCRIPT], "ending the previous scenario's held connections");
@@ -231,5 +237,5 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const named = running.slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
     throw new LabNotReusableError(`${who}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
   }
-  return forgotten.saved ? { saved: forgotten.saved } : {};
+  return forgotten.saved ? { listening: rest, saved: forgotten.saved } : { listening: rest };
 }

@@ -46,7 +46,7 @@ import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts"
 import { whyNotWarm } from "../lab/warm.ts";
 import { showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
-import { type ListenerProof, missingListeners, proveListener, proveListeners } from "../probes/listeners.ts";
+import { type ListenerProof, listenersMissingFrom, missingListeners, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { dropEmptyTables, flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
@@ -56,7 +56,7 @@ import { type CounterReading, type HostRules, type LoadedRuleset, readRules } fr
 import type { Family } from "../model/types.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { CastLab } from "./cast-lab.ts";
-import { everyHost, forgetPreviousScenario, hostShown, layerDigest, leftBy, RESET_ROOTS, shownFor } from "./forget.ts";
+import { everyHost, forgetPreviousScenario, type Forgotten, hostShown, layerDigest, leftBy, RESET_ROOTS, shownFor } from "./forget.ts";
 import type { LabLease } from "./lease.ts";
 import { type ListenerSet, sameListeners, setListeners, unexpectedListeners } from "./listeners.ts";
 import type { LayerEntries } from "../lab/writable-layer.ts";
@@ -185,12 +185,12 @@ export class SharedLab implements AsyncDisposable {
     // Both settle before a failure is thrown: the caller removes the lab, which must not happen under a running reset.
     const [reset, read] = await Promise.allSettled([
       previous
-        ? this.#forget(previous).then((saved) =>
+        ? this.#forget(previous).then((forgotten) =>
             everyHost(
               [...this.#booted]
                 // The hosts the last scenario left idle are as they booted (#prepare).
                 .filter(([name]) => [...previous.cast.values()].includes(name))
-                .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name), false, saved.get(name))),
+                .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous.scenario, nameIn(previous.cast, name), false, forgotten.get(name)?.saved)),
             ))
         : undefined,
       Promise.all(others.map(async (h) => [h.name, await readHostDigest(h)] as const)),
@@ -245,38 +245,35 @@ export class SharedLab implements AsyncDisposable {
     const castHosts = new Set(cast.values());
     // Before any rules change: a retransmission between the reset and this would be tracked anew.
     // A lab taken warm (no previous scenario here): what its last run left is not known, so the files are compared too.
-    const saved = firstRun ? new Map<string, Readonly<Record<Family, string>>>() : await this.#forget(previous);
+    const forgotten = firstRun ? new Map<string, Forgotten>() : await this.#forget(previous);
     // Every host settled before a failure is said (all of their reasons; the lab is not removed under a running reset).
     await everyHost([
       // A host the previous scenario used and this one leaves idle: reset now, so every host but this scenario's
       // listeners is as it booted (an idle host's listeners stay; nothing of this scenario names it).
       ...[...this.#booted]
         .filter(([name]) => dirty.has(name) && !castHosts.has(name))
-        .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous!.scenario, nameIn(previous!.cast, name), false, saved.get(name))),
+        .map(([name, booted]) => this.#reset(this.lab.host(name), booted, previous!.scenario, nameIn(previous!.cast, name), false, forgotten.get(name)?.saved)),
       ...[...lab.hosts.values()].map(async (h) => {
         const booted = this.#booted.get(h.base.name);
         let after: HostRules | undefined = booted;
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
         const same = sameListeners(listening.set, wanted);
-        // Unchanged listeners are checked by their sockets, which no rule touches: side by side with the reset (its failure first).
-        const [reset, listened] = await Promise.allSettled([
+        // Unchanged listeners are checked by their sockets as the handoff's script read them last (no rule touches them).
+        const reset = await (booted && !firstRun
           // A host the previous scenario did not use (idle, or a lab just taken warm that read as it was left a moment
           // ago: #adopt) is as it booted: its conntrack is emptied (the warm-up pings of handoffs since), nothing else to reset.
-          booted && !firstRun
-            ? !dirty.has(h.base.name)
-              ? zeroCounters
-                ? resetRules(h.base, booted.loaded, { zeroCounters })
-                : flushConntrack(h.base).then(() => undefined)
-              : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters, saved.get(h.base.name))
-            : undefined,
-          same && !firstRun ? missingListeners(h) : [],
-        ]);
-        if (reset.status === "rejected") throw reset.reason;
-        if (listened.status === "rejected") throw listened.reason;
-        if (reset.value) after = reset.value;
+          ? !dirty.has(h.base.name)
+            ? zeroCounters
+              ? resetRules(h.base, booted.loaded, { zeroCounters })
+              : flushConntrack(h.base).then(() => undefined)
+            : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters, forgotten.get(h.base.name)?.saved)
+          : undefined);
+        const sockets = forgotten.get(h.base.name)?.listening;
+        const missing = same && !firstRun ? (sockets === undefined ? await missingListeners(h) : listenersMissingFrom(h.spec.listen, sockets)) : [];
+        if (reset) after = reset;
         // A listener the previous scenario's commands ended (or its background later): set again, as for another scenario's.
-        if (same && listened.value.length === 0) {
+        if (same && missing.length === 0) {
           proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
         } else {
           const proven = await this.#handOver(h, listening.set, wanted);
@@ -341,18 +338,18 @@ export class SharedLab implements AsyncDisposable {
 
   /**
    * Every host's handoff of what `previous` (undefined: a lab just taken warm, whose last run is not known: its files
-   * compared too) left (forget.ts), side by side; returns the rules each firewall host the previous scenario used
-   * reads after it, which its reset starts from (by lab host name; a host whose reading was not all there reads again).
+   * compared too) left (forget.ts), side by side; returns, by lab host name, what each host listens on after it and
+   * the rules each firewall host the previous scenario used reads then, which its reset starts from (a host whose
+   * reading was not all there reads again).
    */
-  async #forget(previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined): Promise<Map<string, Readonly<Record<Family, string>>>> {
+  async #forget(previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined): Promise<Map<string, Forgotten>> {
     const used = new Set(previous ? previous.cast.values() : []);
-    const saved = new Map<string, Readonly<Record<Family, string>>>();
+    const forgotten = new Map<string, Forgotten>();
     await everyHost([...this.lab.hosts.values()].map(async (h) => {
       const left = previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true };
-      const forgotten = await forgetPreviousScenario(h, left, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name), { saves: used.has(h.name) && this.#booted.has(h.name) });
-      if (forgotten.saved) saved.set(h.name, forgotten.saved);
+      forgotten.set(h.name, await forgetPreviousScenario(h, left, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name), { saves: used.has(h.name) && this.#booted.has(h.name) }));
     }));
-    return saved;
+    return forgotten;
   }
 
   async #readLayers(labHosts: readonly string[]): Promise<void> {
