@@ -50,7 +50,7 @@ describe("forgetScript", () => {
     expect(!new RegExp(pattern).test(line)).toBe(compared);
   });
 
-  test("with files: compares the boot files by contents and copies them back when they differ; always ends by listing listeners", () => {
+  test("with files: compares the boot files by contents and copies them back when they differ, flushes IPsec, ends by listing listeners; without: connections and neighbours only", () => {
     const withFiles = forgetScript(true);
     for (const p of ["iptables", "network", "default/netfilter-persistent", "nftables.conf", "systemd/system"]) {
       expect(withFiles).toContain(`cp -a /usr/share/fwspec/boot-files/etc/${p} /etc/${p}`);
@@ -66,9 +66,12 @@ describe("forgetScript", () => {
     // The processes none of fwspec's own: only where the previous scenario ran a command of its own.
     expect(forgetScript(true)).toContain(STRAY_SCRIPT);
     expect(forgetScript(false)).not.toContain(STRAY_SCRIPT);
-    expect(forgetScript(false)).toMatch(/^\{ e=\$\(ss -K .* && ip neigh flush all nud all && .* && ss -H -ltun$/);
+    expect(withFiles).toContain("ip xfrm policy flush");
+    // No command of the previous scenario's own there: nothing but its rules can have left anything.
+    expect(forgetScript(false)).toMatch(/^\{ e=\$\(ss -K [^\n]* && ip neigh flush all nud all$/);
     // With saves: each family's rules read last, after lines of their own.
-    expect(forgetScript(false, true)).toMatch(/ && ss -H -ltun && \{ printf .*; iptables-save -c && printf .* && ip6tables-save -c && printf .*; true; \}$/);
+    expect(forgetScript(false, true)).toMatch(/ && ip neigh flush all nud all && \{ printf .*; iptables-save -c && printf .* && ip6tables-save -c && printf .*; true; \}$/);
+    expect(forgetScript(true, true)).toMatch(/ && ss -H -ltun && \{ printf .*; iptables-save -c && printf .* && ip6tables-save -c && printf .*; true; \}$/);
     expect(forgetScript(true)).not.toContain("iptables-save");
   });
 });

@@ -27,9 +27,10 @@ export interface LeftBehind {
   readonly as?: string | undefined;
 }
 
-/** What a host's handoff read last: its listening sockets (`ss -H -ltun`) and, when asked, each family's iptables-save -c after them. */
+/** What a host's handoff read last: its listening sockets and, when asked, each family's iptables-save -c after them. */
 export interface Forgotten {
-  readonly listening: string;
+  /** `ss -H -ltun`; undefined: not read, the previous scenario ran no command of its own on the host (what could start or end a process). */
+  readonly listening?: string | undefined;
   readonly saved?: Readonly<Record<Family, string>>;
 }
 
@@ -134,9 +135,12 @@ export function scratchScript(roots: readonly string[] = ["/run", "/tmp", "/dev/
 /**
  * Every TCP connection that is not a listener ended (END_CONNECTIONS); then
  * the neighbour caches emptied, permanent entries too (warmed again after
- * the reset), IPsec policies and states flushed (the lab boots with none; a
- * kernel without IPsec, where nothing can be listed, has none to flush);
- * with `files`, the files a reboot restores from (/etc/iptables/rules.v4 and
+ * the reset: the previous scenario's rules alone can leave an entry failed).
+ * `files`: the previous scenario ran commands of its own on the host (leftBy),
+ * the only way to add IPsec policies, start or end a process, write a file:
+ * IPsec policies and states flushed (the lab boots with none; a
+ * kernel without IPsec, where nothing can be listed, has none to flush),
+ * the files a reboot restores from (/etc/iptables/rules.v4 and
  * rules.v6, /etc/network with its pre-up lines and if-pre-up.d scripts,
  * netfilter-persistent's settings, /etc/nftables.conf, the services enabled
  * in /etc/systemd/system) compared with the image's /etc (docker/Dockerfile)
@@ -145,11 +149,11 @@ export function scratchScript(roots: readonly string[] = ["/run", "/tmp", "/dev/
  * one's reboot loads; the engine's files (/etc/hosts, /etc/hostname,
  * /etc/resolv.conf) as it wrote them for the host; anything else under /etc that differs from the image
  * (a folder /etc/nftables.conf includes, a file nothing here resets) fails
- * the script, naming it (the lab is then not reusable); with `files` also
- * /run and /tmp as the boot left them (scratchScript), and the processes none of fwspec's own (stray-processes.ts: a loop a script
+ * the script, naming it (the lab is then not reusable); /run and /tmp as
+ * the boot left them (scratchScript), and the processes none of fwspec's own (stray-processes.ts: a loop a script
  * left running); then the host's listening sockets, for the check against
- * its declared listeners; with `saves`, each family's rules and counters
- * (iptables-save -c) after them (parseForget).
+ * its declared listeners. With `saves`, each family's rules and counters
+ * (iptables-save -c) last (parseForget).
  */
 export function forgetScript(files: boolean, saves = false): string {
   // The engine's files: as it wrote them for this host (the copy lab/prepare.ts keeps at its first boot), written back
@@ -159,9 +163,8 @@ export function forgetScript(files: boolean, saves = false): string {
   const differing = `diff -rq --no-dereference ${IMAGE_ETC} /etc 2>&1 | grep -Ev '${ENGINE_ETC}'`;
   const restore = `rm -rf ${BOOT_PATHS.map((p) => `/etc/${p}`).join(" ")} && ${BOOT_PATHS.map((p) => `cp -a ${IMAGE_ETC}/${p} /etc/${p}`).join(" && ")}`;
   const etc = `{ d=$(${differing}); [ -z "$d" ] || { { ${restore}; } || exit 1; d=$(${differing} | head -n 3); [ -z "$d" ] || { printf '%s\\n' "$d" | sed 's/^/${ETC_LINE}/' >&2; exit ${ETC_DIFFERS}; }; }; }`;
-  return `${END_CONNECTIONS} && ip neigh flush all nud all && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; }`
-    + (files ? ` && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && ${scratchScript()} && { ${STRAY_SCRIPT}\n}` : "")
-    + " && ss -H -ltun"
+  return `${END_CONNECTIONS} && ip neigh flush all nud all`
+    + (files ? ` && { ip xfrm policy flush && ip xfrm state flush || ! ip xfrm policy list >/dev/null 2>&1; } && { [ ! -d ${IMAGE_ETC} ] || { ${engine} && ${etc}; }; } && ${scratchScript()} && { ${STRAY_SCRIPT}\n} && ss -H -ltun` : "")
     // Nothing after ss -K changes a rule: the reading the reset starts from, in this command rather than two more (parseForget).
     + (saves ? ` && { printf '\\n%s\\n' '${SAVES_MARK}'; iptables-save -c && printf '\\n%s\\n' '${SAVES_MARK}' && ip6tables-save -c && printf '\\n%s\\n' '${SAVES_MARK}'; true; }` : "");
 }
@@ -193,8 +196,9 @@ export function parseForget(stdout: string): { readonly listening: string; reado
  * (runner/held.ts), then forgetScript: every TCP connection of the host
  * that is not a listener first (`ss -K`: SOCK_DESTROY, also half-open ones in
  * SYN-RECV, and the far ends of held ones). Returns the host's listening
- * sockets as it read them last (`ss -H -ltun`), and with `saves` the rules
- * after them (what a reset starts from), when it could read them. A socket listening that the
+ * sockets as it read them last (`ss -H -ltun`; only where the previous
+ * scenario ran commands of its own: `left.files`), and with `saves` the rules
+ * (what a reset starts from), when it could read them. A socket listening that the
  * host's listeners (`listen`) do not explain, left by a process the
  * previous scenario's script started, makes the lab not reusable, as do
  * files it wrote, replaced or deleted outside /etc, /run and /tmp (against
@@ -230,6 +234,7 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
     const named = files.slice(0, 5).map(oneLine).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
     throw new LabNotReusableError(`${who}: ${named} written, replaced or deleted by the previous scenario's commands outside /etc, /run and /tmp, which fwspec does not reset (a stamp, a wrapper in a command's place)`);
   }
+  if (!left.files) return forgotten.saved ? { saved: forgotten.saved } : {};
   const { stray: running, rest } = strayProcesses(forgotten.listening);
   const stray = unexpectedListeners(listen, rest);
   if (stray.length > 0) throw new LabNotReusableError(`${who}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);

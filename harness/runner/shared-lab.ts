@@ -7,8 +7,9 @@
  * listening, on every host: a handshake the previous scenario's rules broke
  * leaves the server in SYN-RECV, resending its SYN-ACK for a minute, and the
  * peer's RSTs would count in the next scenario's rules), its neighbour
- * entries and IPsec policies flushed and its listening sockets checked
- * against its declared listeners (forgetPreviousScenario), then every firewall
+ * entries flushed and, where the previous scenario ran commands of its own,
+ * its IPsec policies too and its listening sockets checked against its
+ * declared listeners (forgetPreviousScenario), then every firewall
  * host the previous scenario used (whether or not the next one uses it) is
  * reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
@@ -20,7 +21,7 @@
  * that prints counters, its tables restored to zero them. Then each host gets
  * the scenario's listeners, answering under the scenario's host name
  * (listeners.ts: the previous ones ended and checked closed, the new ones
- * proven on loopback), or, unchanged, is checked to still listen. The scenario
+ * proven on loopback), or, unchanged, is checked to still listen (where a command could have ended them). The scenario
  * sees the lab under its own host names (cast-lab.ts). A host that cannot be
  * brought back exactly makes the lab not reusable (LabNotReusableError): the
  * runner gives the next scenario a fresh lab. Which scenarios share a lab is
@@ -46,7 +47,7 @@ import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts"
 import { whyNotWarm } from "../lab/warm.ts";
 import { showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
-import { type ListenerProof, listenersMissingFrom, missingListeners, proveListener, proveListeners } from "../probes/listeners.ts";
+import { type ListenerProof, listenersMissingFrom, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
 import { dropEmptyTables, flushConntrack, resetRules } from "../rules/apply.ts";
 import { LabNotReusableError, readHostDigest, readHostState, restoreHostState } from "../rules/host-reset.ts";
@@ -259,7 +260,8 @@ export class SharedLab implements AsyncDisposable {
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
         const same = sameListeners(listening.set, wanted);
-        // Unchanged listeners are checked by their sockets as the handoff's script read them last (no rule touches them).
+        // Unchanged listeners are checked by their sockets as the handoff's script read them last (no rule touches them),
+        // where the previous scenario ran commands of its own (nothing else ends a listener: not read elsewhere).
         const reset = await (booted && !firstRun
           // A host the previous scenario did not use (idle, or a lab just taken warm that read as it was left a moment
           // ago: #adopt) is as it booted: its conntrack is emptied (the warm-up pings of handoffs since), nothing else to reset.
@@ -270,7 +272,7 @@ export class SharedLab implements AsyncDisposable {
             : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters, forgotten.get(h.base.name)?.saved)
           : undefined);
         const sockets = forgotten.get(h.base.name)?.listening;
-        const missing = same && !firstRun ? (sockets === undefined ? await missingListeners(h) : listenersMissingFrom(h.spec.listen, sockets)) : [];
+        const missing = same && sockets !== undefined ? listenersMissingFrom(h.spec.listen, sockets) : [];
         if (reset) after = reset;
         // A listener the previous scenario's commands ended (or its background later): set again, as for another scenario's.
         if (same && missing.length === 0) {
