@@ -120,7 +120,7 @@ export class StartedLab implements RunningLab {
   /** Reboots a host: container restart, then routes, IPv6 settling and warm-up again; what its boot reported failing. */
   async reboot(name: string): Promise<RebootOutcome> {
     const host = this.host(name);
-    this.#progress.info(`rebooting ${name}`);
+    this.#progress.info(`lab ${this.name}: rebooting ${name}`);
     await host.restart();
     await prepareHosts(this, this.#progress, [host]);
     const log = await host.exec(["cat", BOOT_LOG], { light: true });

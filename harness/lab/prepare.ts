@@ -14,7 +14,7 @@ import { addAddresses, nameInterfaces } from "./interfaces.ts";
 import type { LabHost, RunningLab } from "./types.ts";
 
 /** The lab as preparation sees it: its Docker hosts, its networks, its addressing. */
-export interface PreparingLab extends Pick<RunningLab, "networks" | "addressFor"> {
+export interface PreparingLab extends Pick<RunningLab, "name" | "networks" | "addressFor"> {
   readonly hosts: ReadonlyMap<string, StartedHost>;
 }
 
@@ -34,7 +34,7 @@ export async function prepareHosts(lab: PreparingLab, progress: Progress, which:
   // it binds those as the kernel announces them: wait until it has. (A host with one network and its own addresses
   // needs no wait: even its wildcard socket's answers leave from that network's address of the family.)
   await Promise.all(which.filter((h) => addressesAfterBoot(h.spec)).map((h) => limit(() => settleUdpListeners(h))));
-  progress.info("warming up neighbours (one IPv4 ping per on-link peer)");
+  progress.info(`lab ${lab.name}: warming up neighbours (one IPv4 ping per on-link peer)`);
   // Every host warms up, so after a reboot the others learn the rebooted host's neighbour entry too.
   await warmNeighbours(lab);
 }

@@ -56,7 +56,7 @@ export async function proveListeners(lab: RunningLab, progress: Progress = silen
     const limit = pLimit(LISTENERS_AT_ONCE);
     return h.spec.listen.map((l) => limit(() => proveListener(h, l)));
   });
-  if (jobs.length > 0) progress.info(`proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
+  if (jobs.length > 0) progress.info(`lab ${lab.name}: proving ${jobs.length} listener(s) up on loopback (IPv4 and IPv6)`);
   return (await Promise.all(jobs)).flat();
 }
 
