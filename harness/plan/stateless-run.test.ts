@@ -6,6 +6,7 @@ describe("leavesNoState", () => {
   test.each([
     ["ping -c 1 -W 3 198.18.43.2", true],
     ["nmap -n -Pn -sX -p 23 --max-retries 1 198.18.43.2", true],
+    ["nmap -T4 -n -Pn -sX -p 23 --max-retries 1 198.18.43.2", true],
     // Scripts run any code (tester 37a: an NSE script inserting an OUTPUT DROP on the client), as does nc's program per connection.
     ["nmap -n -Pn --script /tmp/e.nse -p 8081 198.18.43.2", false],
     ["nmap -n -Pn --script=banner -p 22 198.18.43.2", false],
