@@ -116,6 +116,18 @@ add rule inet filter input position 4 tcp dport 8087 drop`;
     expect(shown("inet s", "tcp dport 8082 drop")).toBeUndefined();
   });
 
+  test("`add rule` without a family is nft's default, ip (reviewer 37): its table is `ip NAME`", () => {
+    const script: RuleSource = { kind: "script", path: "/repo/firewall/plain.sh", content: ["#!/bin/sh", "nft add table filter", "nft add chain filter input '{ type filter hook input priority 0; }'", "nft add rule filter input tcp dport 8083 drop", "nft insert rule inet filter input tcp dport 8084 drop"].join("\n") };
+    const found = ruleCandidates([apply([script], "nfthost")]);
+    const shown = (table: string, rule: string) => {
+      const o = decisionOrigin(decision({ host: "nfthost", table, path: ["input"], rule, action: "drop", source: "trace" }), found, SCENARIO);
+      return o && `${o.shown}:${o.line}`;
+    };
+    expect(shown("ip filter", "tcp dport 8083 drop")).toBe("../firewall/plain.sh:4");
+    expect(shown("inet filter", "tcp dport 8083 drop")).toBeUndefined();
+    expect(shown("inet filter", "tcp dport 8084 drop")).toBe("../firewall/plain.sh:5");
+  });
+
   test("the same rule in two files gives no origin; one file applied twice gives its line", () => {
     const drop = decision({ rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" });
     const copy: RuleSource = { ...RESTORE4, path: "/repo/firewall/old.v4" };

@@ -118,13 +118,13 @@ function commandCandidate(file: string, line: number, text: string): Candidate |
 /** nft options that change only what it prints: a command with them still adds its rule. */
 const NFT_PRINT_OPTIONS = new Set(["-a", "--handle", "-e", "--echo", "-n", "--numeric"]);
 
-/** `add rule FAMILY TABLE CHAIN [position N] RULE` (or `insert rule`), as an nft file's flat line or an `nft` command's arguments. */
-const FLAT_NFT_RULE = /^(?:add|insert)\s+rule\s+(ip|ip6|inet|arp|bridge|netdev)\s+(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/;
+/** `add rule [FAMILY] TABLE CHAIN [position N] RULE` (or `insert rule`; no family: nft's default, ip), as an nft file's flat line or an `nft` command's arguments. */
+const FLAT_NFT_RULE = /^(?:add|insert)\s+rule\s+(?:(ip|ip6|inet|arp|bridge|netdev)\s+)?(\S+)\s+(\S+)\s+(?:(?:position|index|handle)\s+\d+\s+)?(.+)$/;
 
 function flatNftCandidate(file: string, line: number, statement: string): Candidate | undefined {
   const flat = FLAT_NFT_RULE.exec(statement);
   if (!flat) return undefined;
-  const [, family, name, chainName, rule] = flat;
+  const [, family = "ip", name, chainName, rule] = flat;
   return { file, line, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, d.table) };
 }
 
