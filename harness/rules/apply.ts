@@ -338,9 +338,11 @@ export async function flushConntrack(host: LabHost): Promise<void> {
  * `zeroCounters` every table is restored, changed or not, so every counter
  * starts at zero (for a scenario that prints counters, as a fresh lab's).
  * Returns the reading after the reset: counters from here on are the next
- * scenario's. `now`: each family's iptables-save -c as read since the last
- * rule change (runner/forget.ts), instead of reading it here; a table that
- * changed after it would show in the read-back, and fail the reset.
+ * scenario's. `now`: each family's iptables-save -c as the caller read it
+ * with nothing of the host's own running since that could change a rule
+ * (runner/forget.ts: the handoff's script, after its stray-process check),
+ * instead of reading it here; a family that reads as the baseline there is
+ * not restored, nor read again.
  */
 export async function resetRules(host: LabHost, baseline: LoadedRuleset, options: { readonly flushConntrack?: boolean; readonly zeroCounters?: boolean; readonly now?: Readonly<Record<Family, string>> | undefined } = {}): Promise<HostRules> {
   // Native tables are deleted by the state reset (host-reset.ts); the baseline is iptables' view.

@@ -93,6 +93,7 @@ describe("END_CONNECTIONS, run by this machine's sh with an ss of the test's own
     ["exit 0 with a note that is no refusal: goes on", "ss: note\n", 0, { status: 0, stdout: "next\n", stderr: "" }],
     ["exit 0 but SOCK_DESTROY refused (no NET_ADMIN): exit 8, its words on stderr", "SOCK_DESTROY answers: Operation not permitted\n", 0, { status: 8, stdout: "", stderr: "SOCK_DESTROY answers: Operation not permitted\n" }],
     ["ss failed: exit 8, its words on stderr", "ss: bad filter\n", 1, { status: 8, stdout: "", stderr: "ss: bad filter\n" }],
+    ["ss failed saying nothing: exit 8, its own exit status on stderr", "", 3, { status: 8, stdout: "", stderr: "ss -K exited 3\n" }],
   ])("%s", (_what, stderr, exit, want) => {
     expect(ended(stderr, exit)).toEqual(want);
   });

@@ -173,7 +173,7 @@ export function forgetScript(files: boolean, saves = false): string {
 const NOT_ENDED = 8;
 
 /** Every TCP connection of the host that is not a listener ended (`ss -K`), its complaint on stderr and exit NOT_ENDED when it could not. */
-export const END_CONNECTIONS = `{ e=$(ss -K -H -t -a -n exclude listening 2>&1 >/dev/null) && case $e in *SOCK_DESTROY*) false ;; esac || { printf '%s\\n' "$e" >&2; exit ${NOT_ENDED}; }; }`;
+export const END_CONNECTIONS = `{ e=$(ss -K -H -t -a -n exclude listening 2>&1 >/dev/null); s=$?; [ $s = 0 ] || { printf '%s\\n' "\${e:-ss -K exited $s}" >&2; exit ${NOT_ENDED}; }; case $e in *SOCK_DESTROY*) printf '%s\\n' "$e" >&2; exit ${NOT_ENDED} ;; esac; }`;
 
 /** Between forgetScript's listening sockets and each family's iptables-save -c (a line of its own, never one of theirs). */
 const SAVES_MARK = "@@fwspec-forget-saves";
@@ -221,7 +221,7 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
   } catch (error) {
     const failure = error instanceof CommandError ? error.failure : undefined;
     // Its own refusals say what they are: connections not ended, files under /etc it does not reset; anything else is the command's failure.
-    if (failure?.exitCode === NOT_ENDED) throw new LabNotReusableError(`${who}: ending the previous scenario's TCP connections failed: ${failure.stderr.trim() || `ss -K exited ${NOT_ENDED}`}`, { cause: error });
+    if (failure?.exitCode === NOT_ENDED) throw new LabNotReusableError(`${who}: ending the previous scenario's TCP connections failed: ${failure.stderr.trim()}`, { cause: error });
     const differing = failure?.exitCode === ETC_DIFFERS ? failure.stderr.split("\n").filter((l) => l.startsWith(ETC_LINE)).map((l) => l.slice(ETC_LINE.length).trim()) : [];
     const refused = differing.length > 0 ? `files under /etc differ from the image's, which fwspec does not reset: ${differing.join("; ")}` : undefined;
     throw new LabNotReusableError(`${who}: ${refused ?? errorMessage(error)}`, { cause: error });

@@ -1,7 +1,8 @@
 /**
  * A shared lab's handoff (shared-lab.ts): a host whose listeners stay the same
- * has its sockets checked from its handoff script's reading (no `ss` of their
- * own); counters are read past the warm-up only, not also after new listeners
+ * keeps them unless a handoff's script found one without its socket (read
+ * only where a command of the previous scenario ran: no `ss` of their own);
+ * counters are read past the warm-up only, not also after new listeners
  * are proven. No Docker: the in-memory lab records the commands it runs (when
  * each starts and ends), and the rules restore is held back a little.
  */
@@ -9,6 +10,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
+import { SharedLab } from "./shared-lab.ts";
 import { aroundExec, FakeLabProvider, isForgetScript } from "../testing/fake-lab.ts";
 
 /** Records `start <argv0 argv1>` / `end …` per command ("forget": the handoff's script, "reset": the restore, which takes 20 ms). */
@@ -39,7 +41,7 @@ const scenario = (name: string) =>
   });
 
 describe("a shared lab's handoff", () => {
-  test("checks unchanged listeners from the sockets its script read: no ss of their own", async () => {
+  test("after a scenario of plain iptables lines, reads no sockets: nothing of it could have ended a listener", async () => {
     const provider = new TimelineProvider();
     const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
     expect(report.summary.failed + report.summary.errors).toBe(0);
@@ -64,9 +66,12 @@ class NoSockDestroyProvider extends FakeLabProvider {
 }
 
 describe("ending the previous scenario's connections", () => {
-  test("a host where ss -K ended nothing (exit 0, SOCK_DESTROY refused) does not pass the handoff", async () => {
+  test("a host where ss -K ended nothing (exit 0, SOCK_DESTROY refused) does not pass the handoff, and the kernel's words say why", async () => {
     const provider = new NoSockDestroyProvider();
-    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
+    const lines: string[] = [];
+    const progress = { step: (m: string) => lines.push(m), info: (m: string) => lines.push(m) };
+    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1, progress });
+    expect(lines.join("\n")).toContain("remote: ending the previous scenario's TCP connections failed: SOCK_DESTROY answers: Operation not permitted");
     const second = report.scenarios.find((s) => s.name === "second")!;
     // The lab is not reused as it is: the second scenario gets a fresh lab of its own, and passes there.
     expect(provider.started).toHaveLength(2);
@@ -121,6 +126,58 @@ describe("the rules a handoff's reset starts from", () => {
     const handoff = provider.commands.slice(provider.commands.indexOf("forget"));
     expect(handoff.indexOf("fwspec-reset")).toBeGreaterThan(0);
     expect(handoff.slice(0, handoff.indexOf("fwspec-reset")).filter((c) => c.startsWith("ip"))).toEqual([]);
+  });
+});
+
+/** The handoff script's reading of the firewall host's sockets lacks tcp/8080 (a command of the previous scenario ended its listener) when `lose` says so. */
+class LostListenerProvider extends ServerCommandsProvider {
+  lose = false;
+  override async start(spec: LabSpec): Promise<RunningLab> {
+    const lab = await super.start(spec);
+    aroundExec(lab, async (host, command, exec) => {
+      const r = await exec();
+      return this.lose && host.spec.firewall && isForgetScript(command) ? { ...r, stdout: r.stdout.split("\n").filter((l) => !l.includes(":8080 ")).join("\n") } : r;
+    });
+    return lab;
+  }
+}
+
+describe("a listener a command of the previous scenario ended", () => {
+  // A command of its own on the server (not iptables): the handoff reads the server's sockets.
+  const withCommand = (name: string) =>
+    defineScenario({
+      name,
+      description: "a command, then one probe",
+      family: "ipv4",
+      hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} },
+      steps: [{ apply: { host: "server", commands: ["conntrack -F", "iptables -A INPUT -p tcp --dport 9 -j DROP"] } }, { expect: ["remote -> server:8080 open"] }],
+    });
+  test.each([
+    ["found without its socket: set again before the next scenario", true, 1],
+    ["found listening: left as it is", false, 0],
+  ])("%s", async (_what, lose, sets) => {
+    const provider = new LostListenerProvider();
+    provider.lose = lose;
+    const report = await run({ scenarios: [withCommand("first"), withCommand("second")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    const handoff = provider.commands.slice(provider.commands.lastIndexOf("forget"));
+    expect(handoff.filter((c) => c === "fwspec-listen set")).toHaveLength(sets);
+  });
+
+  test("found while the next scenario leaves the host idle: set again when a later one casts it (reviewer 38)", async () => {
+    const provider = new LostListenerProvider();
+    provider.lose = true;
+    // A scenario of a smaller shape, cast onto the lab's peer: the server idle, its sockets not read at the next handoff.
+    const idle = defineScenario({ name: "idle", description: "the peer alone", family: "ipv4", hosts: { client: {} }, steps: [{ run: { host: "client", command: "true" } }] });
+    const first = withCommand("first");
+    await using shared = await SharedLab.start(provider, first, "lab");
+    await shared.prepare(first);
+    const { lab } = await shared.prepare(idle);
+    expect(lab.host("client").base.name).toBe("remote");
+    const before = provider.commands.length;
+    await shared.prepare(withCommand("third"));
+    expect(provider.commands.slice(before).filter((c) => c === "fwspec-listen set")).toHaveLength(1);
   });
 });
 

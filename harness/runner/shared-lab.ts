@@ -13,8 +13,9 @@
  * host the previous scenario used (whether or not the next one uses it) is
  * reset to the ruleset it booted with (per family, the tables that
  * differ restored atomically; conntrack flushed once the old rules are gone,
- * so no NAT mapping outlives them) and the reset is verified by
- * reading the rules back; so is the rest of its network state (host-reset.ts:
+ * so no NAT mapping outlives them) and the reset is verified (the tables
+ * restored read back in the same command, the others read as booted just
+ * before); so is the rest of its network state (host-reset.ts:
  * nft tables, legacy tables, addresses, routes, sysctls). A firewall host the
  * previous scenario left idle is as it booted (reset when its last user handed
  * over, or never used): only its conntrack is emptied, or, before a scenario
@@ -77,6 +78,8 @@ export class SharedLab implements AsyncDisposable {
   readonly #written = new Map<string, LayerEntries>();
   /** The scenario that ran last and its cast: what it applied decides how much the reset reads. */
   #previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined;
+  /** Lab hosts whose declared listeners a handoff found without a socket (a command of the previous scenario ended one): set again when next cast, whether or not the next scenario leaves them idle. */
+  readonly #lostListener = new Set<string>();
   /** A lab taken warm from an earlier run and verified as left: its first scenario gets a handoff (connections ended, conntrack emptied, listeners, neighbours), as a later one does. */
   #taken = false;
   /** False once a reset or listener handoff failed: the lab is removed, never left warm. */
@@ -260,8 +263,7 @@ export class SharedLab implements AsyncDisposable {
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
         const same = sameListeners(listening.set, wanted);
-        // Unchanged listeners are checked by their sockets as the handoff's script read them last (no rule touches them),
-        // where the previous scenario ran commands of its own (nothing else ends a listener: not read elsewhere).
+
         const reset = await (booted && !firstRun
           // A host the previous scenario did not use (idle, or a lab just taken warm that read as it was left a moment
           // ago: #adopt) is as it booted: its conntrack is emptied (the warm-up pings of handoffs since), nothing else to reset.
@@ -271,15 +273,17 @@ export class SharedLab implements AsyncDisposable {
               : flushConntrack(h.base).then(() => undefined)
             : this.#reset(h.base, booted, previous!.scenario, nameIn(previous!.cast, h.base.name), zeroCounters, forgotten.get(h.base.name)?.saved)
           : undefined);
-        const sockets = forgotten.get(h.base.name)?.listening;
-        const missing = same && sockets !== undefined ? listenersMissingFrom(h.spec.listen, sockets) : [];
+        // Unchanged listeners are as the handoff's script found them, or an earlier one while the host was idle (#forget:
+        // read where a scenario ran commands of its own, the only way to end a listener; no rule touches a socket).
+        const lost = same && this.#lostListener.has(h.base.name);
         if (reset) after = reset;
         // A listener the previous scenario's commands ended (or its background later): set again, as for another scenario's.
-        if (same && missing.length === 0) {
+        if (same && !lost) {
           proofs.push(...listening.proofs.map((p) => ({ ...p, host: h.name })));
         } else {
           const proven = await this.#handOver(h, listening.set, wanted);
           this.#listening.set(h.base.name, { set: wanted, proofs: proven });
+          this.#lostListener.delete(h.base.name);
           proofs.push(...proven);
           // The proofs' loopback packets may have been counted by the boot ruleset: read past them
           // (on a handoff the reading after the warm-up below does).
@@ -340,16 +344,20 @@ export class SharedLab implements AsyncDisposable {
 
   /**
    * Every host's handoff of what `previous` (undefined: a lab just taken warm, whose last run is not known: its files
-   * compared too) left (forget.ts), side by side; returns, by lab host name, what each host listens on after it and
-   * the rules each firewall host the previous scenario used reads then, which its reset starts from (a host whose
-   * reading was not all there reads again).
+   * compared too) left (forget.ts), side by side; a host whose declared listeners lost a socket is marked to get them
+   * again (#lostListener). Returns, by lab host name, the rules each firewall host the previous scenario used reads
+   * then, which its reset starts from (a host whose reading was not all there reads again).
    */
   async #forget(previous: { readonly scenario: Scenario; readonly cast: ReadonlyMap<string, string> } | undefined): Promise<Map<string, Forgotten>> {
     const used = new Set(previous ? previous.cast.values() : []);
     const forgotten = new Map<string, Forgotten>();
     await everyHost([...this.lab.hosts.values()].map(async (h) => {
       const left = previous ? leftBy(previous.scenario, nameIn(previous.cast, h.name)) : { held: false, files: true };
-      forgotten.set(h.name, await forgetPreviousScenario(h, left, this.#listening.get(h.name)!.set.listen, this.#written.get(h.name), { saves: used.has(h.name) && this.#booted.has(h.name) }));
+      const listen = this.#listening.get(h.name)!.set.listen;
+      const read = await forgetPreviousScenario(h, left, listen, this.#written.get(h.name), { saves: used.has(h.name) && this.#booted.has(h.name) });
+      // A listener found without its socket is set again when the host is next cast (it may be left idle now).
+      if (read.listening !== undefined && listenersMissingFrom(listen, read.listening).length > 0) this.#lostListener.add(h.name);
+      forgotten.set(h.name, read);
     }));
     return forgotten;
   }

@@ -111,8 +111,6 @@ class FakeHost implements LabHost {
     if (tool === "iptables" || tool === "ip6tables" || backendTool) return this.#iptables(command, (backendTool?.[1] ?? tool) === "iptables" ? "ipv4" : "ipv6", args);
     if (tool === "iptables-save" || tool === "ip6tables-save") return ok(command, this.#save(tool === "iptables-save" ? "ipv4" : "ipv6"));
     if (tool === "conntrack") return ok(command);
-    // No sockets but the listeners in the fake: ending the others (ss -K) finds none.
-    if (tool === "ss" && args[0] === "-K") return ok(command);
     // The handoff's end of connections, flush of neighbours and IPsec policies, then its listening sockets: the listeners'
     // (and, when asked, each family's iptables-save -c after a line of its own).
     if (isForgetScript(command)) {
