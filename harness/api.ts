@@ -271,6 +271,8 @@ export async function openDockerLabs(options: DockerLabsOptions): Promise<Docker
         await registry.disposeAll();
         const removed = await removeRunUntilQuiet(docker, runId);
         for (const line of stuckLines(removed.stuck ?? [])) process.stderr.write(`fwspec: ${line}; ${stuckHint(options.invocation)}\n`);
+        // The exit follows: said once the removal is done (tester 37b waited for a line that never came).
+        if ((removed.stuck ?? []).length === 0) process.stderr.write(`fwspec: this run's containers and networks are removed (run ${runId})\n`);
         return removed;
       }, { watchParent: options.watchParent !== false, ...(options.signals ? { signals: options.signals } : {}) })
     : () => {};

@@ -67,6 +67,8 @@ describe("interrupted runs", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: removing this run's containers/);
+    // Its end is said, last.
+    expect(String(result.stderr).trimEnd()).toMatch(/\nfwspec: this run's containers and networks are removed \(run [0-9a-f]+\)$/);
     // After the announcement only the cleanup speaks: no progress line of the work being cancelled.
     const stderr = String(result.stderr);
     expect(stderr.slice(stderr.indexOf("SIGINT: removing"))).not.toMatch(/^fwspec +\d+\.\ds /m);
