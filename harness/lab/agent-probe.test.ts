@@ -107,6 +107,8 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     expect((await command("sh", "-c", 'until ss -Hltn "( sport = :9 )" | grep -q .; do sleep 0.02; done')).exitCode).toBe(0);
     for (const [client, address] of [["c4", "127.0.0.1"], ["c6", "::1"]] as const) {
       expect((await run("start", client, "50", "bash", "-c", `exec 3<>/dev/tcp/${address}/9`)).exitCode).toBe(199);
+      // Its SYN arrived (a loaded machine may start bash after the grace): the listener holds the connection half-open.
+      expect((await command("sh", "-c", `until ss -Htn state syn-recv "( sport = :9 )" | grep -qF "${address}"; do sleep 0.02; done`)).exitCode).toBe(0);
       // The client gone (no more SYNs from it), the listener still holds its connection half-open.
       expect((await run("stop", client)).exitCode).toBe(198);
     }
