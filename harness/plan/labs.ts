@@ -13,7 +13,7 @@ import type { RuleSource, Scenario } from "../scenario/model.ts";
 import { absorbLabs, labScenarios, type PlannedLab } from "./absorb.ts";
 import { COST_MS, groupMs, makespanMs } from "./cost.ts";
 import { shapeKey } from "./shape.ts";
-import { countersZeroedOn, leavesNoStateOn, listsIptablesNft, showsCounters } from "./stateless-run.ts";
+import { countersZeroedOn, leavesNoStateOn, listsIptablesNft, savesTables, showsCounters } from "./stateless-run.ts";
 
 /** Scenarios with the same hosts (by name), listeners and networks have the same key (`fwspec diff` compares rules on such labs). */
 export function topologyKey(scenario: Scenario): string {
@@ -112,6 +112,19 @@ export function needsFreshLab(scenario: Scenario): boolean {
  */
 export function showsRuleCounters(scenario: Scenario): boolean {
   return scenario.steps.some((s) => s.kind === "run" && showsCounters(s.command));
+}
+
+/**
+ * Does a `run` step of the scenario print a table that is there but empty? An
+ * iptables-save listing (of any backend; tester 38a: a raw table an earlier
+ * scenario made on a legacy host, empty after the reset, was printed where a
+ * fresh lab's prints none). On a shared lab its handoff then leaves no empty
+ * table, or gives the scenario a fresh lab (a legacy one cannot be removed:
+ * runner/shared-lab.ts, rules/apply.ts dropEmptyTables), as for a scenario
+ * that shows counters.
+ */
+export function printsEmptyTables(scenario: Scenario): boolean {
+  return showsRuleCounters(scenario) || scenario.steps.some((s) => s.kind === "run" && savesTables(s.command));
 }
 
 /**

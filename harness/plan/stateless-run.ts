@@ -53,6 +53,8 @@ function runsCode(program: string, args: readonly string[]): boolean {
 function ipLeavesNoState(args: readonly string[]): boolean {
   const words = args.filter((w) => !w.startsWith("-"));
   const [object, action] = words;
+  // IPsec's policies and states are shown one level down (`ip xfrm policy show`; tester 38a: taken for a change).
+  if (object === "xfrm") return ["policy", "state"].includes(action ?? "") && (words[2] === undefined || ["show", "list", "get", "count"].includes(words[2]!));
   if (object === undefined || !IP_OBJECTS.has(object) || words.includes("exec")) return false;
   if (action === undefined || action === "show" || action === "list" || action === "ls") return true;
   // A flushed neighbour cache is what a fresh host has: nothing to undo.
@@ -97,6 +99,11 @@ export function showsCounters(command: readonly string[]): boolean {
   if (SAVE.test(program)) return args.some((w) => gives(w, SAVE_COUNTERS));
   if (program === "nft") return nftListing(args) && !args.some((w) => w === "-s" || w === "--stateless");
   return false;
+}
+
+/** Does the command print iptables-save's listing (any variant, any table): a table an earlier scenario left empty shows there. */
+export function savesTables(command: readonly string[]): boolean {
+  return SAVE.test(command[0] ?? "");
 }
 
 /**

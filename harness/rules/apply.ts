@@ -245,7 +245,9 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
     if (nftBefore) await rollbackNative(host, nftBefore);
     if (error instanceof CommandError) {
       // A message of several lines (nft's problems, each with its source line) gets the rollback on a line of its own.
-      throw new CommandError(`${error.message}${error.message.includes("\n") ? "\n" : "; "}no rule of this apply step was kept (rolled back)`, error.failure, { cause: error, hint: error.hint, ...(error.rejected ? { rejected: error.rejected } : {}) });
+      // Only rules are rolled back: what a command of another tool did before the failure stays (tester 38a).
+      const rest = sources.every(iptablesOnly) ? "" : " (only rules: what its commands changed besides, such as an address or an IPsec policy, stays)";
+      throw new CommandError(`${error.message}${error.message.includes("\n") ? "\n" : "; "}no rule of this apply step was kept (rolled back)${rest}`, error.failure, { cause: error, hint: error.hint, ...(error.rejected ? { rejected: error.rejected } : {}) });
     }
     throw error;
   }

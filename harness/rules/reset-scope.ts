@@ -12,8 +12,8 @@ import type { RuleSource } from "../scenario/model.ts";
 const TOOLS = new Set(["iptables", "ip6tables"]);
 /** A word the shell passes on as it is: no quoting, expansion, redirection or separator. */
 const PLAIN_WORD = /^[A-Za-z0-9_.,:/!=+@%-]+$/;
-/** iptables' -M / --modprobe runs a program of the caller's choosing. */
-const RUNS_PROGRAM = /^(--modprobe|-[^-]*M)/;
+/** iptables' -M / --modprobe runs a program of the caller's choosing; getopt takes the long one abbreviated (`--modp=…`; tester 38a). */
+const RUNS_PROGRAM = /^(--mo(d(p(r(o(b(e)?)?)?)?)?)?(=|$)|-[^-]*M)/;
 
 function iptablesCommand(words: readonly string[]): boolean {
   return words.length > 0 && TOOLS.has(words[0]!) && words.every((w) => PLAIN_WORD.test(w) && !RUNS_PROGRAM.test(w));

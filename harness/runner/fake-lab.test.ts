@@ -166,7 +166,7 @@ describe("the runner on a fake lab", () => {
     const report = await run({ scenarios: [broken] }, { provider: new FakeLabProvider(), labs: 1 });
     const s = report.scenarios[0]!;
     expect(s.steps.map((st) => `${st.step} ${st.status} ${st.message.split("\n")[0]}`)).toEqual([
-      "apply error rule command failed; no rule of this apply step was kept (rolled back)",
+      "apply error rule command failed; no rule of this apply step was kept (rolled back) (only rules: what its commands changed besides, such as an address or an IPsec policy, stays)",
       "expect error not run: step 1 (apply, line 1) failed",
       "expect error not run: step 1 (apply, line 1) failed",
       "run error not run: step 1 (apply, line 1) failed",

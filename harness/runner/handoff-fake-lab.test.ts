@@ -220,9 +220,18 @@ describe("a scenario whose run step shows rule counters", () => {
 
   test("one that shows none gets only the changed tables restored", async () => {
     const provider = new RestoresProvider();
-    const report = await run({ scenarios: [first, next("shows-none", "iptables-save")] }, { provider, labs: 1 });
+    const report = await run({ scenarios: [first, next("shows-none", "iptables -S")] }, { provider, labs: 1 });
     expect(report.summary.failed + report.summary.errors).toBe(0);
     expect(provider.started).toHaveLength(1);
     expect(provider.restores).toEqual(["ipv4 *filter"]);
+  });
+
+  test("one that prints an iptables-save listing, counters or not, gets no empty table left (tester 38a: a legacy raw table an earlier scenario made)", async () => {
+    const provider = new RestoresProvider();
+    const report = await run({ scenarios: [first, next("lists", "iptables-save")] }, { provider, labs: 1 });
+    expect(report.summary.failed + report.summary.errors).toBe(0);
+    expect(provider.started).toHaveLength(1);
+    // Only the changed tables restored (no counters to zero), then the empty ones deleted.
+    expect(provider.restores).toEqual(["ipv4 *filter", "drop ipv4 filter", "drop ipv6 filter"]);
   });
 });

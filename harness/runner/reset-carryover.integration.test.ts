@@ -329,6 +329,18 @@ describe("shared-lab reset", () => {
     expect(lines.filter((l) => l.includes("fresh lab"))).toEqual([expect.stringMatching(/shows legacy policy counters.*leg: .*legacy/)]);
   });
 
+  it("before a scenario that prints an iptables-save listing (no counters), a legacy host's raw table an earlier one made gets it a fresh lab, whose listing has none (tester 38a)", async () => {
+    const lines: string[] = [];
+    const first = scenario("makes legacy raw", [{ apply: { host: "leg", commands: ["iptables -t raw -A PREROUTING -p tcp --dport 8081 -j NOTRACK"] } }, { expect: ["remote -> leg:8080 open"] }], "ipv4");
+    const lists = scenario("lists legacy tables", [
+      { expect: ["remote -> leg:8080 open"] },
+      { run: { host: "leg", command: "iptables-save", excludes: "*raw" } },
+    ], "ipv4");
+    const reports = await run([first, lists], lines);
+    expect(reports.map((r) => r.status), JSON.stringify(reports[1]!.steps.filter((s) => s.status !== "passed"))).toEqual(["passed", "passed"]);
+    expect(lines.filter((l) => l.includes("fresh lab"))).toEqual([expect.stringMatching(/lists legacy tables.*leg: .*legacy table\(s\) raw/)]);
+  });
+
   it("a legacy listing on an nft host (which makes a legacy table) is the last on its lab: no later scenario's iptables output says legacy tables are present", async () => {
     const lines: string[] = [];
     const lists = scenario("lists legacy", [{ run: { host: "server", command: "iptables-legacy -L INPUT -n" } }, { expect: ["remote -> server:8080 open"] }], "ipv4");

@@ -46,7 +46,7 @@ import { errorMessage } from "../errors.ts";
 import { warmNeighbours } from "../lab/prepare.ts";
 import type { LabHost, LabProvider, RunningLab, WarmLab } from "../lab/types.ts";
 import { whyNotWarm } from "../lab/warm.ts";
-import { showsRuleCounters } from "../plan/labs.ts";
+import { printsEmptyTables, showsRuleCounters } from "../plan/labs.ts";
 import { castOf, type Shaped } from "../plan/shape.ts";
 import { type ListenerProof, listenersMissingFrom, proveListener, proveListeners } from "../probes/listeners.ts";
 import { silentProgress, type Progress } from "../progress.ts";
@@ -299,13 +299,17 @@ export class SharedLab implements AsyncDisposable {
     await this.#readLayers([...cast].filter(([name]) => leftBy(scenario, name).files).map(([, labName]) => labName));
     if (!firstRun) {
       // The neighbour caches emptied above are filled again as at lab start, under the rules the hosts booted with;
-      // the counters are read past those pings. Before a scenario that prints counters, no empty table is left to
-      // count (a legacy host's reset leaves one the boot ruleset lacks empty, where a fresh lab has none): dropEmptyTables.
+      // the counters are read past those pings. Before a scenario that prints counters or an iptables-save listing, no
+      // empty table is left to count or be printed (a legacy host's reset leaves one the boot ruleset lacks empty, where
+      // a fresh lab has none): dropEmptyTables, on every firewall host of the lab it casts.
       await warmNeighbours(this.lab);
+      const noEmptyTables = printsEmptyTables(scenario);
       await Promise.all(
         [...lab.hosts.values()].map(async (h) => {
+          if (!this.#booted.has(h.base.name)) return;
           // A host that is no firewall (played by a lab's firewall host) has no counters the scenario reads.
-          if (this.#booted.has(h.base.name) && h.spec.firewall) read(h.name, zeroCounters ? await dropEmptyTables(h.base) : await readRules(h.base));
+          const now = noEmptyTables ? await dropEmptyTables(h.base) : h.spec.firewall ? await readRules(h.base) : undefined;
+          if (now && h.spec.firewall) read(h.name, now);
         }),
       );
     }
