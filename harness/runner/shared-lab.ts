@@ -22,8 +22,9 @@
  * that prints counters, its tables restored to zero them. Then each host gets
  * the scenario's listeners, answering under the scenario's host name
  * (listeners.ts: the previous ones ended and checked closed, the new ones
- * proven on loopback), or, unchanged, is checked to still listen (where a command could have ended them). The scenario
- * sees the lab under its own host names (cast-lab.ts). A host that cannot be
+ * proven on loopback), or, unchanged, is set again where a handoff found
+ * one without its socket (a command of a scenario before ended it). The
+ * scenario sees the lab under its own host names (cast-lab.ts). A host that cannot be
  * brought back exactly makes the lab not reusable (LabNotReusableError): the
  * runner gives the next scenario a fresh lab. Which scenarios share a lab is
  * planned in plan/labs.ts.
@@ -214,8 +215,9 @@ export class SharedLab implements AsyncDisposable {
    * first), with the scenario's listeners. Returns the lab under the
    * scenario's names, its listener proofs and each firewall host's counters as
    * of now (by scenario host name): the scenario's counter checks and first
-   * probes measure from them; and the rules read with them (a first apply's rollback target). Throws LabNotReusableError when a host is not as
-   * it booted after the reset, or its listeners cannot be handed over.
+   * probes measure from them; and the rules read with them (a first apply's
+   * rollback target). Throws LabNotReusableError when a host is not as it
+   * booted after the reset, or its listeners cannot be handed over.
    */
   async prepare(scenario: Scenario): Promise<{ lab: CastLab; proofs: ListenerProof[]; readings: Map<string, CounterReading>; rules: Map<string, LoadedRuleset> }> {
     try {
@@ -263,7 +265,6 @@ export class SharedLab implements AsyncDisposable {
         const listening = this.#listening.get(h.base.name)!;
         const wanted: ListenerSet = { name: h.name, listen: h.spec.listen };
         const same = sameListeners(listening.set, wanted);
-
         const reset = await (booted && !firstRun
           // A host the previous scenario did not use (idle, or a lab just taken warm that read as it was left a moment
           // ago: #adopt) is as it booted: its conntrack is emptied (the warm-up pings of handoffs since), nothing else to reset.
