@@ -41,11 +41,28 @@ const scenario = (name: string) =>
   });
 
 describe("a shared lab's handoff", () => {
-  test("after a scenario of plain iptables lines, reads no sockets: nothing of it could have ended a listener", async () => {
+  test.each([
+    ["plain iptables lines: no sockets read (nothing of it could have ended a listener), no IPsec flush", ["iptables -A INPUT -p tcp --dport 8080 -j DROP"], false],
+    ["a command of another tool: its sockets read and IPsec flushed", ["conntrack -F", "iptables -A INPUT -p tcp --dport 8080 -j DROP"], true],
+  ])("after a scenario of %s", async (_what, commands, reads) => {
+    const scripts: string[] = [];
     const provider = new TimelineProvider();
-    const report = await run({ scenarios: [scenario("first"), scenario("second")] }, { provider, labs: 1 });
+    const original = provider.start.bind(provider);
+    provider.start = async (spec) => {
+      const lab = await original(spec);
+      aroundExec(lab, async (host, command, exec) => {
+        if (host.spec.firewall && isForgetScript(command)) scripts.push(command[2]!);
+        return exec();
+      });
+      return lab;
+    };
+    const first = defineScenario({ name: "first", description: "d", family: "ipv4", hosts: { server: { firewall: true, listen: ["tcp/8080"] }, remote: {} }, steps: [{ apply: { host: "server", commands } }, { expect: ["remote -> server:8080 dropped"] }] });
+    const report = await run({ scenarios: [first, scenario("second")] }, { provider, labs: 1 });
     expect(report.summary.failed + report.summary.errors).toBe(0);
     expect(provider.started).toHaveLength(1);
+    expect(scripts).toHaveLength(1);
+    expect([scripts[0]!.includes("ss -H -ltun"), scripts[0]!.includes("ip xfrm policy flush")]).toEqual([reads, reads]);
+    // No `ss` of its own beside the script either.
     const handoff = provider.events.slice(provider.events.indexOf("start forget"));
     expect(handoff.indexOf("end reset")).toBeGreaterThan(0);
     expect(handoff.filter((e) => e.startsWith("start ss"))).toEqual([]);
