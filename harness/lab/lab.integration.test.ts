@@ -9,6 +9,7 @@ import { CommandError } from "../errors.ts";
 import { OUTPUT_KEPT_BYTES } from "./agent.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { proveListeners } from "../probes/listeners.ts";
+import { normaliseAddress } from "../probes/answer.ts";
 import { type ProbeResult, runProbe, startProbe } from "../probes/probe.ts";
 import { applyRules, type LoadedRuleset, readLoaded, resetRules } from "../rules/apply.ts";
 import { readCounters } from "../rules/read.ts";
@@ -311,6 +312,43 @@ describe("the UDP listener (docker/fwspec-udp-echo)", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n").at(-1)).toBe("2000 probes, 0 unanswered");
   }, 300_000);
+});
+
+describe("the TCP listener (docker/fwspec-tcp-echo)", () => {
+  // One process for every connection (socat's `fork` started a relay, a shell and `cat` per connection: about
+  // 2.5 ms of CPU each): connections held at once over both families each get their own identity line with the
+  // peer the server saw, and their own echo; `ss -K` ends them there and the listener goes on.
+  it("greets and echoes connections held at once over both families, in one process, and outlives `ss -K`", async () => {
+    const remote = lab.host("remote");
+    const server = lab.host("server");
+    const v4 = lab.addressFor(remote, server, "ipv4");
+    const v6 = lab.addressFor(remote, server, "ipv6");
+    const hold = [
+      'd=$(mktemp -d) v4=$1 v6=$2',
+      // Each sends its name, then holds the connection open until its file `go` appears (bounded).
+      'for i in 1 2 3 4 5 6; do a=$v4; [ $((i % 2)) = 0 ] && a=$v6; { echo "hello $i"; while [ ! -e "$d/go" ]; do sleep 0.05; done; } | timeout 20 nc -N "$a" 8080 > "$d/$i" & done',
+      'echo "$d"',
+    ].join("\n");
+    const dir = (await remote.run(["sh", "-c", `${hold}\n`, "hold", v4, v6], "holding six connections", { timeoutSeconds: 10 })).stdout.trim();
+    const established = async () => Number((await server.run(["sh", "-c", "ss -H -t -n state established '( sport = :8080 )' | wc -l"], "counting connections")).stdout.trim());
+    await pRetry(async () => expect(await established()).toBe(6), { retries: 40, minTimeout: 50, maxTimeout: 50 });
+    // The group of port 8080's listener is one process while six connections are open.
+    const group = await server.run(["sh", "-c", "p=$(ss -H -ltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1); ps -o comm= -g \"$(ps -o pgid= -p \"$p\" | tr -d ' ')\""], "listing the listener's group");
+    expect(group.stdout.trim().split("\n")).toEqual(["fwspec-tcp-echo"]);
+    // Each got the identity line naming its own source, then its echo.
+    await pRetry(async () => {
+      const seen = await remote.run(["sh", "-c", 'cd "$1" && for i in 1 2 3 4 5 6; do printf "%s|" "$(tr "\\n" " " < $i)"; done', "seen", dir], "reading what came back");
+      const lines = seen.stdout.split("|").slice(0, 6);
+      lines.forEach((l, i) => expect(l).toMatch(new RegExp(`^fwspec server 8080 (\\S+) \\d+ hello ${i + 1} $`)));
+      expect(lines.map((l) => normaliseAddress(l.split(" ")[3]!))).toEqual([1, 2, 3, 4, 5, 6].map((i) => (i % 2 === 0 ? normaliseAddress(lab.addressFor(server, remote, "ipv6")) : lab.addressFor(server, remote, "ipv4"))));
+    }, { retries: 40, minTimeout: 50, maxTimeout: 50 });
+    // Ended on the server: its peers' nc end, the listener still answers.
+    await server.run(["ss", "-K", "-t", "state", "established", "( sport = :8080 )"], "ending the connections");
+    await pRetry(async () => expect((await remote.exec(["sh", "-c", "pgrep -c -x nc || true"])).stdout.trim()).toBe("0"), { retries: 40, minTimeout: 50, maxTimeout: 50 });
+    await remote.run(["sh", "-c", 'touch "$1/go"', "go", dir], "releasing the holders");
+    expect(verdictOf(await probe("remote", 8080, "ipv4"))).toBe("open");
+    expect(verdictOf(await probe("remote", 8080, "ipv6"))).toBe("open");
+  }, 60_000);
 });
 
 describe("UDP listeners and addresses added later (fwspec-listen settled)", () => {

@@ -1,6 +1,6 @@
 /**
  * Who answered a probe, and which source the server saw: fwspec's listeners
- * (docker/fwspec-answer, docker/fwspec-udp-echo) send an identity line `fwspec <host> <port> <peer>
+ * (docker/fwspec-tcp-echo, docker/fwspec-udp-echo, docker/fwspec-answer) send an identity line `fwspec <host> <port> <peer>
  * <peer-port>` — first on a TCP connection, after the echoed nonce for UDP,
  * as the `X-Fwspec` header of an HTTP answer. Pure: the line read from a probe
  * tool's output, and the peer address normalised (brackets, IPv4-mapped and

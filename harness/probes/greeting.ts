@@ -2,7 +2,7 @@
  * A TCP connection its prober's kernel completed that brought nothing and
  * never closed within the tool's timeout, while the target still holds it
  * half-open (pure). fwspec's TCP listener greets every connection it accepts
- * at once (docker/fwspec-answer); a silent connection may also be a silent
+ * at once (docker/fwspec-tcp-echo); a silent connection may also be a silent
  * service (behind a REDIRECT or DNAT), so the target is asked (probes/probe.ts
  * labChecked): a socket of its in SYN-RECV on the probed port means the
  * handshake's last ACK, or what followed it, never reached it — an

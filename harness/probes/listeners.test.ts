@@ -35,7 +35,7 @@ describe("listenerProblems", () => {
   const SOCKETS = [
     `udp UNCONN 0      0      127.0.0.1:53   0.0.0.0:* users:(("fwspec-udp-echo",pid=9,fd=5))`,
     `udp UNCONN 0      0              *:53         *:* users:(("fwspec-udp-echo",pid=9,fd=3))`,
-    `tcp LISTEN 0      5              *:8080       *:* users:(("socat",pid=8,fd=5))          `,
+    `tcp LISTEN 0      128            *:8080       *:* users:(("fwspec-tcp-echo",pid=8,fd=3))`,
     `tcp LISTEN 0      5              *:3000       *:* users:(("busybox",pid=12,fd=3),("busybox",pid=13,fd=3))`,
   ].join("\n");
   const ps = (states: Record<number, string>) => Object.entries(states).map(([p, s]) => `${String(p).padStart(7)} ${s}`).join("\n");

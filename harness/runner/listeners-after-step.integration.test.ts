@@ -43,7 +43,7 @@ function stepMessage(report: Awaited<ReturnType<typeof run>>[number]): string {
 describe("listeners after a run step", () => {
   it("a killed TCP server, a stopped UDP server: the step's error naming each, no verdict; a harmless step passes on to its verdicts", async () => {
     const [killed, stopped, harmless] = await run(
-      scenario("killed", "pkill -KILL -x socat"),
+      scenario("killed", "pkill -KILL -x fwspec-tcp-echo"),
       scenario("stopped", "pkill -STOP -f fwspec-udp-echo"),
       scenario("harmless", "true"),
     );
@@ -59,7 +59,7 @@ describe("listeners after a run step", () => {
 });
 
 it("a run step that restarts a listener in the background: given a bounded while, its socket is found again and the step passes", async () => {
-  const restart = "sh -c 'pkill -x socat; sleep 0.3; setsid socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &'";
+  const restart = "sh -c 'pkill -x fwspec-tcp-echo; sleep 0.3; setsid socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &'";
   const [report] = await run(scenario("restarted", restart));
   expect(report!.steps.map((s) => `${s.step} ${s.status}`)).toEqual(["apply passed", "run passed"]);
   // Nothing blocks either port, and both listen again: `blocked` fails on each.
@@ -74,7 +74,7 @@ describe("listeners after an apply script", () => {
       family: "ipv4",
       hosts,
       steps: [
-        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j ACCEPT", "pkill -KILL -x socat"] } },
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j ACCEPT", "pkill -KILL -x fwspec-tcp-echo"] } },
         { expect: ["remote -> server:8080 blocked"] },
       ],
     } as never);
@@ -86,7 +86,7 @@ describe("listeners after an apply script", () => {
 
   it("a listener a scenario's background ended after its checks: the next scenario on the lab gets it set again, not an error", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fwspec-listeners-later-"));
-    writeFileSync(path.join(dir, "kills-later.sh"), "{ sleep 0.3; pkill -KILL -x socat; } &\n");
+    writeFileSync(path.join(dir, "kills-later.sh"), "{ sleep 0.3; pkill -KILL -x fwspec-tcp-echo; } &\n");
     const withScript = defineScenario({
       name: "kills later",
       description: "the apply script's background kills the TCP server once the steps that check listeners are over",

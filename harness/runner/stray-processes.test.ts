@@ -42,7 +42,7 @@ describe.skipIf(!canUnshare)("STRAY_SCRIPT in a PID namespace of its own", () =>
     ["nothing but init and the agent", "true", []],
     ["a loop a command left in the background (handed to init, in that command's group)", "(while :; do sleep 1; done) </dev/null >/dev/null 2>&1 &", ["sh", "sleep"]],
     ["a daemon in a session of its own", "setsid sleep 600 </dev/null >/dev/null 2>&1 &", ["sleep"]],
-    ["a listener group fwspec-listen recorded is fwspec's own", "cp /bin/sleep /run/socat && setsid /run/socat 600 </dev/null >/dev/null 2>&1 & sleep 0.05; echo $! > /run/fwspec-listeners", []],
+    ["a listener group fwspec-listen recorded is fwspec's own", "cp /bin/sleep /run/fwspec-tcp-echo && setsid /run/fwspec-tcp-echo 600 </dev/null >/dev/null 2>&1 & sleep 0.05; echo $! > /run/fwspec-listeners", []],
     ["a loop a script recorded there itself is no listener (tester 37a)", "setsid sh -c 'while :; do sleep 1; done' </dev/null >/dev/null 2>&1 & echo $! >> /run/fwspec-listeners", ["sh", "sleep"]],
     ["a recorded id that is no number is read as none", "printf '1/../1\\n' > /run/fwspec-listeners; setsid sleep 600 </dev/null >/dev/null 2>&1 &", ["sleep"]],
     ["a command still running beside it, with a process it started", "sleep 2 & sleep 2", []],

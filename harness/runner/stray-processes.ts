@@ -20,7 +20,7 @@
  */
 
 /** The programs fwspec-listen starts as listener group leaders, by the names the kernel keeps (docker/fwspec-listen). */
-const LISTENER_PROGRAMS = ["socat", "busybox", "fwspec-udp-echo"];
+const LISTENER_PROGRAMS = ["fwspec-tcp-echo", "busybox", "fwspec-udp-echo"];
 
 /** Marks the script's lines on stdout (the forget script prints the listening sockets after them). */
 export const STRAY_LINE = "fwspec-stray: ";

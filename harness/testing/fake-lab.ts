@@ -95,7 +95,7 @@ class FakeHost implements LabHost {
     // After a run step: the listeners' sockets with their processes (pids from 100), then every process running.
     if (tool === "bash" && command[2] === LISTENER_STATE_SCRIPT) {
       const pids = this.listening.listen.map((_, i) => 100 + i);
-      return ok(command, `${this.#listeningSockets().split("\n").map((l, i) => (l ? `${l} users:(("socat",pid=${pids[i]},fd=5))` : l)).join("\n")}\n\n${["1 Ss", ...pids.map((p) => `${p} Ss`)].join("\n")}\n`);
+      return ok(command, `${this.#listeningSockets().split("\n").map((l, i) => (l ? `${l} users:(("fwspec-tcp-echo",pid=${pids[i]},fd=5))` : l)).join("\n")}\n\n${["1 Ss", ...pids.map((p) => `${p} Ss`)].join("\n")}\n`);
     }
     if (tool === "fwspec-listen" && args[0] === "set") {
       this.listening = { name: args[1]!, listen: args.slice(2).map((w) => ({ protocol: w.split("/")[0]!, port: Number(w.split("/")[1]) })) };
