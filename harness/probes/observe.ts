@@ -119,7 +119,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
   // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
-  const varying = options.early ? probeVaryingRule(before, packetOf(spec, address)) : undefined;
+  const varying = options.early ? probeVaryingRule(before, packetOf(spec, address), pathInterfaces(labPathHosts(lab), spec)) : undefined;
   // Its half-open connection on the target ended before the reading after it: a resent answer is no later probe's.
   const ended = (r: ProbeResult) => endHalfOpen(lab, r);
   if (!options.early || watch.length === 0 || varying) {

@@ -13,6 +13,10 @@ test.each([
   ["its own loopback", flat, { from: "server", to: { kind: "localhost" } }, { server: { in: "lo", out: "lo" }, client: undefined }],
   ["its own address: over lo too", flat, { from: "server", to: { kind: "host", host: "server" } }, { server: { in: "lo", out: "lo" }, client: undefined }],
   ["a literal address: not known", flat, { from: "client", to: { kind: "address", address: "198.18.0.9" } }, { client: undefined, server: undefined }],
+  // lab.addressFor probes the target's address on the first network of the target's that the prober shares: the packet comes in there.
+  ["two shared networks, listed in other orders: in where the probed address is", new Map([host("a", { x: "eth0", y: "eth1" }), host("b", { y: "ens19", x: "ens18" })]), { from: "a", to: { kind: "host", host: "b" } }, { a: { out: "eth1" }, b: { in: "ens19" } }],
+  ["two shared networks and a source address (it picks the network): not known", new Map([host("a", { x: "eth0", y: "eth1" }), host("b", { y: "ens19", x: "ens18" })]), { from: "a", to: { kind: "host", host: "b" }, source: "198.18.0.7" }, { a: undefined, b: undefined }],
+  ["one shared network and a source address: known", flat, { from: "client", to: { kind: "host", host: "server" }, source: "198.18.0.7" }, { client: { out: "eth0" }, server: { in: "eth1" } }],
   ["no router joins the networks: not known", new Map([host("a", { x: "eth0" }), host("b", { y: "eth0" })]), { from: "a", to: { kind: "host", host: "b" } }, { a: undefined, b: undefined }],
 ] as const)("%s", (_, hosts, spec, want) => {
   const via = pathInterfaces(hosts, spec as never);

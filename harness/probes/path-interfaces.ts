@@ -30,7 +30,7 @@ export function pathRouter(hosts: ReadonlyMap<string, PathHost>, spec: Pick<Prob
 }
 
 /** Each path host's interfaces (undefined for a host off the path, or a path not known: a literal target, more than one router). */
-export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<ProbeSpec, "from" | "to">): (host: string) => Via | undefined {
+export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<ProbeSpec, "from" | "to"> & { readonly source?: string | undefined }): (host: string) => Via | undefined {
   const from = hosts.get(spec.from);
   if (!from) return () => undefined;
   if (spec.to.kind === "localhost") return (h) => (h === from.name ? { in: "lo", out: "lo" } : undefined);
@@ -39,7 +39,10 @@ export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<
   // A host probing its own address: the kernel delivers it over lo, as to its loopback.
   if (target === from) return (h) => (h === from.name ? { in: "lo", out: "lo" } : undefined);
   const vias = new Map<string, Via>();
-  const direct = shared(from, target);
+  // The network lab.addressFor probes the target on: the first of the target's that the prober shares. A probe
+  // leaving from a source address may take another of them (probes/probe.ts resolveTarget): not known then.
+  const direct = shared(target, from);
+  if (direct !== undefined && spec.source !== undefined && target.networks.filter((n) => from.networks.includes(n)).length > 1) return () => undefined;
   if (direct !== undefined) {
     vias.set(from.name, { out: from.interfaceOn(direct) });
     vias.set(target.name, { in: target.interfaceOn(direct) });

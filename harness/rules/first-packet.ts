@@ -182,7 +182,9 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
  */
 type Packet = "first" | "reply" | "later";
 
-const crosses = (r: SavedRule, via: Via | undefined) => (r.handle !== undefined ? nftCrossesInterfaces(r.text, via) : crossesInterfaces(r.text, via));
+/** Does the rule (iptables' or native nft's) admit the interfaces the packet crosses here (crossesInterfaces, nftCrossesInterfaces)? */
+export const ruleCrossesInterfaces = (r: SavedRule, via: Via | undefined): boolean => (r.handle !== undefined ? nftCrossesInterfaces(r.text, via) : crossesInterfaces(r.text, via));
+const crosses = ruleCrossesInterfaces;
 const admits = (r: SavedRule, protocol: "tcp" | "udp") => (r.handle !== undefined ? nftAdmitsProtocol(r.text, protocol) : admitsProtocol(r.text, protocol));
 const takesFirst = (r: SavedRule) => (r.handle !== undefined ? nftCanTakeFirstPacket(r.text) : canTakeFirstPacket(r.text));
 const isVerdictMap = (r: SavedRule) => r.handle !== undefined && usesVerdictMap(r.text);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
+import type { Via } from "./first-packet.ts";
 import type { ProbePacket } from "./packet-match.ts";
 import { parseSave, type SavedRule, type SavedRuleset } from "./saved.ts";
 import { meetsPacket, meetsPorts, probeVaryingRule, recordingChains, rewritesPorts, varyingPart, varyingRule, waitedNote } from "./stateful.ts";
@@ -183,5 +184,23 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["another protocol's limit is never met", [ipt("-A INPUT -p udp -m limit --limit 5/sec -j ACCEPT")], 8080, false],
   ])("%s", (_, rules, dport, met) => {
     expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
+  });
+
+  // As a production web server's rules (scenarios/addresses/24-web-server.yaml): the web ports rate-limited in a
+  // chain only packets in on ens18 reach; a probe arriving on ens19 never meets the limit, so a DROP taking its first
+  // packet decides (the interfaces are those the packet crosses, probes/path-interfaces.ts).
+  const web = ipt("-A WEB -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -m limit --limit 50/sec -j ACCEPT", "WEB");
+  const jump = (i: string) => ipt(`-A INPUT -i ${i} -p tcp -m multiport --dports 80,443 -j WEB`);
+  test.each<[string, SavedRule[], Via | undefined, boolean]>([
+    ["reached only from ens18, the packet in on ens19: not met", [jump("ens18"), web], { in: "ens19" }, false],
+    ["reached from ens18, the packet in on ens18: met", [jump("ens18"), web], { in: "ens18" }, true],
+    ["reached from ens+ (a wildcard), in on ens19: met", [jump("ens+"), web], { in: "ens19" }, true],
+    ["reached from anything but ens18 (`! -i`), in on ens19: met", [{ ...jump("ens18"), text: "-A INPUT ! -i ens18 -p tcp -m multiport --dports 80,443 -j WEB" }, web], { in: "ens19" }, true],
+    ["the interface not known: met", [jump("ens18"), web], undefined, true],
+    ["the limit's own -i names another interface: not met", [{ ...ipt("-A INPUT -i ens18 -p tcp -m tcp --dport 80 -m limit --limit 5/sec -j ACCEPT") }], { in: "ens19" }, false],
+    ["an -o on the way in is not judged (the answer's way out is not known here): met", [ipt("-A OUTPUT -o ens18 -p tcp -m limit --limit 5/sec -j ACCEPT", "OUTPUT")], { in: "ens19" }, true],
+  ])("by interface: %s", (_, rules, via, met) => {
+    const viaOf = (h: string) => (h === "server" ? via : undefined);
+    expect(probeVaryingRule(on(ruleset(rules, [["filter", "WEB"]])), { family: "ipv4", protocol: "tcp", dport: 80 }, viaOf) !== undefined).toBe(met);
   });
 });

@@ -12,6 +12,7 @@
 import { iptablesDports, nftDports, type PortRanges } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
+import { ruleCrossesInterfaces, type Via } from "./first-packet.ts";
 import { blankQuoted } from "./nft-canonical.ts";
 import { usesVerdictMap } from "./nft-first-packet.ts";
 
@@ -91,8 +92,8 @@ export interface VaryingRule {
   readonly shape?: true;
 }
 
-/** Whether a probe's (or a sweep's) packets can meet a rule, judged by the rule's own matches (meetsPacket, meetsPorts). */
-export type Meets = (rule: SavedRule) => boolean;
+/** Whether a probe's (or a sweep's) packets can meet a rule on `host`, judged by the rule's own matches (meetsPacket, meetsPorts) and, for a probe, the interfaces its packet crosses there. */
+export type Meets = (rule: SavedRule, host: string) => boolean;
 
 const isBase = (reading: SavedRuleset, table: string, chain: string) => reading.chains.some((c) => c.table === table && c.chain === chain && c.policy !== null);
 
@@ -109,10 +110,13 @@ export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: 
 /**
  * The first such rule a probe's first packet can meet on its watched hosts'
  * readings: its protocol and, unless a rule there rewrites ports (DNAT,
- * REDIRECT), its destination port judged (meetsPacket).
+ * REDIRECT), its destination port judged (meetsPacket), and the interfaces
+ * it crosses on each host (`viaOf`, probes/path-interfaces.ts; a host's
+ * unknown: every interface).
  */
-export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, packet: Omit<ProbePacket, "loopback">): VaryingRule | undefined {
-  return varyingRule(readings, meetsPacket(packet, !rewritesPorts(readings)));
+export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, packet: Omit<ProbePacket, "loopback">, viaOf: (host: string) => Via | undefined = () => undefined): VaryingRule | undefined {
+  const meets = meetsPacket(packet, !rewritesPorts(readings));
+  return varyingRule(readings, (rule, host) => meets(rule) && ruleCrossesInterfaces(rule, viaOf(host)));
 }
 
 /** Every such rule, in the order of the readings and their rules (`partOf`: what makes a rule one; packet-shape.ts's shapePart for rules on a packet's shape). */
@@ -120,10 +124,11 @@ export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets:
   const out: VaryingRule[] = [];
   for (const [host, reading] of readings) {
     const recording = recordingChains(reading);
+    const here = (rule: SavedRule) => meets(rule, host);
     for (const rule of reading.rules) {
       const part = partOf(rule);
-      if (part === undefined || !decides(rule, part, recording) || !meets(rule)) continue;
-      const reach = reachingPorts(reading, rule.table, rule.chain, meets, new Set());
+      if (part === undefined || !decides(rule, part, recording) || !here(rule)) continue;
+      const reach = reachingPorts(reading, rule.table, rule.chain, here, new Set());
       if (reach === false) continue;
       // Its own ports, else those of the jumps into its chain: its packets have both.
       const ports = rulePorts(rule) ?? reach;
@@ -138,7 +143,7 @@ export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets:
  * can be met from a base chain; else the destination ports those jumps limit
  * them to (undefined: any port). A base chain is reached by every packet.
  */
-function reachingPorts(reading: SavedRuleset, table: string, chain: string, meets: Meets, seen: Set<string>): PortRanges | undefined | false {
+function reachingPorts(reading: SavedRuleset, table: string, chain: string, meets: (rule: SavedRule) => boolean, seen: Set<string>): PortRanges | undefined | false {
   if (isBase(reading, table, chain)) return undefined;
   const k = key(table, chain);
   if (seen.has(k)) return false;
@@ -202,7 +207,7 @@ export function rulePorts(rule: SavedRule): PortRanges | undefined {
  * Interfaces are not judged (whether a probe goes over loopback is not
  * always known here).
  */
-export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true): Meets {
+export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true): (rule: SavedRule) => boolean {
   return (rule) => {
     if (!sameProtocol(ruleProtocol(rule), packet.protocol)) return false;
     if (!byPort) return true;
@@ -215,7 +220,7 @@ export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true
 }
 
 /** A sweep's packets (`protocol`, ports first..last) can meet the rule: not one of another protocol, nor (with `byPort`) one naming destination ports none of them in the range. */
-export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" = "tcp", byPort = true): Meets {
+export function meetsPorts(first: number, last: number, protocol: "tcp" | "udp" = "tcp", byPort = true): (rule: SavedRule) => boolean {
   return (rule) => {
     if (!sameProtocol(ruleProtocol(rule), protocol)) return false;
     const ranges = byPort ? rulePorts(rule) : undefined;

@@ -21,7 +21,7 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
 import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
-import { type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
+import { labPathHosts, type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
 
 export interface BatchReadings {
   readonly before: ReadonlyMap<string, SavedRuleset>;
@@ -50,7 +50,8 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   // A rule on the path that answers by what came before (rules/stateful.ts): every probe runs to its own end.
   // Each probe's own: its watched hosts, its port. One that meets such a rule stops the batch's early decisions (they are
   // decided together); the note goes only to the probes that met it.
-  const varying = probes.map(({ spec, watch: mine }) => (early ? probeVaryingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), packetOf(spec)) : undefined));
+  const pathHosts = labPathHosts(lab);
+  const varying = probes.map(({ spec, watch: mine }) => (early ? probeVaryingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), packetOf(spec), pathInterfaces(pathHosts, spec)) : undefined));
   const observations = (await observeBatch(lab, probes, traces, early && varying.every((v) => v === undefined), fallback)).map((o, i) => (varying[i] ? { ...o, result: withWaitedNote(o.result, varying[i]) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);

@@ -38,7 +38,7 @@ import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
-import { labPathHosts } from "../probes/path-interfaces.ts";
+import { labPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
 function expectedOf(e: Expectation): Expectation["expected"] | undefined {
@@ -295,7 +295,7 @@ export class ScenarioSession implements AsyncDisposable {
       const r = this.#ledger.baseline(h)?.[p.family];
       return r ? [[h, r] as const] : [];
     }));
-    if (probeVaryingRule(readings, packetOf({ ...spec, port: held.port }))) return undefined;
+    if (probeVaryingRule(readings, packetOf({ ...spec, port: held.port }), pathInterfaces(labPathHosts(this.lab), spec))) return undefined;
     const match = armed.match(spec, held.address)!;
     return { windowMs: traceWindowMs({ ...spec, timeoutSeconds: this.#timeoutSeconds }), read: async () => traceEarlyVerdict(await armed.read(p.watch), match, spec.protocol) };
   }

@@ -44,6 +44,44 @@ it("a greylisted SYN dropped once and let in on its retransmission is open, on n
   expect(s.status).toBe("passed");
 });
 
+it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided early by the DROP, one in on ens18 waits and is let in", async () => {
+  // The interfaces a probe's packet crosses (probes/path-interfaces.ts) judge whether it can meet the rule: the
+  // probe on the other network never can. Were the inference wrong, the first would wait (or the second be `dropped`).
+  const scenario = defineScenario({
+    name: "greylist by interface",
+    description: "a greylist reached from one interface only",
+    family: "ipv4",
+    networks: ["public", "private"],
+    hosts: {
+      server: { firewall: true, networks: ["public", "private"], interfaces: { public: "ens18", private: "ens19" }, listen: ["tcp/8081"] },
+      outside: { networks: ["public"] },
+      inside: { networks: ["private"] },
+    },
+    steps: [
+      {
+        apply: {
+          host: "server",
+          commands: [
+            "iptables -N GREY",
+            "iptables -A INPUT -i ens18 -p tcp --dport 8081 -j GREY",
+            "iptables -A GREY -m recent --name seen --rcheck -j ACCEPT",
+            "iptables -A GREY -m recent --name seen --set -j DROP",
+            "iptables -A INPUT -p tcp --dport 8081 -j DROP",
+          ],
+        },
+      },
+      { expect: ["inside -> server:8081 dropped", "outside -> server:8081 open"] },
+    ],
+  } as never);
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [inside, outside] = report.scenarios[0]!.expectations;
+  expect(inside!.reason).toMatch(/^no answer after \d+ ms while server: ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8081 -j DROP \(\+1\) counted the packet$/);
+  expect(`${outside!.actual} (${outside!.reason})`).toMatch(/^open \(/);
+  // Answered by the retransmission, about a second after the first SYN.
+  expect(outside!.evidence.durationMs).toBeGreaterThan(800);
+  expect(report.scenarios[0]!.status).toBe("passed");
+});
+
 it("a sweep: ports a rate limit names are probed one by one, not swept; a rate limit on every port makes the sweep an error naming it", async () => {
   const scenario = defineScenario({
     name: "sweep over a rate limit",
