@@ -12,6 +12,7 @@ import { AgentChannel } from "./agent-channel.ts";
 import type { AgentReply } from "./agent.ts";
 import { READY_FILE } from "./container.ts";
 import { type ExecOptions, type ExecResult, reproCommand, shellQuote } from "./exec.ts";
+import { readInterfaceNames } from "./interfaces.ts";
 import { commandLimits, DEFAULT_COMMAND_TIMEOUT_SECONDS, outputCutError, timedOutError } from "./limits.ts";
 import { addressesOf, type LabNetwork, macsOf } from "./network.ts";
 import type { HostAddresses, LabHost, NetworkAddresses, StagedOptions } from "./types.ts";
@@ -118,6 +119,10 @@ export class StartedHost implements LabHost {
   /** Records the interface names found (or given) by interfaces.ts. */
   setInterfaces(names: ReadonlyMap<string, string>): void {
     this.#interfaces = names;
+  }
+
+  async readInterfaces(): Promise<void> {
+    this.#interfaces = await readInterfaceNames(this);
   }
 
   addressOn(network: string, family: Family): string | undefined {

@@ -83,17 +83,32 @@ async function json<T>(host: StartedHost, command: readonly string[]): Promise<T
   return JSON.parse(r.stdout || "[]") as T;
 }
 
+/** Each lab network's interface among `links`, by its MAC; a network whose interface is not there is left out. */
+function byMac(links: readonly IpLink[], macs: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...macs].flatMap(([net, mac]) => {
+    const link = links.find((l) => l.address?.toLowerCase() === mac);
+    return link ? [[net, link.ifname] as const] : [];
+  }));
+}
+
 /** Each lab network's current interface name (by MAC), and the names of the host's other links. */
 async function currentNames(host: StartedHost): Promise<{ current: Map<string, string>; others: string[] }> {
   const links = await json<IpLink[]>(host, ["ip", "-j", "link", "show"]);
-  const current = new Map<string, string>();
+  const current = byMac(links, host.macs);
   for (const [net, mac] of host.macs) {
-    const link = links.find((l) => l.address?.toLowerCase() === mac);
-    if (!link) throw new LabError(`${host.name}: no interface with MAC ${mac} (network ${net})`, { hint: `see \`ip link\` in ${host.containerName}` });
-    current.set(net, link.ifname);
+    if (!current.has(net)) throw new LabError(`${host.name}: no interface with MAC ${mac} (network ${net})`, { hint: `see \`ip link\` in ${host.containerName}` });
   }
   const mine = new Set(current.values());
   return { current, others: links.map((l) => l.ifname).filter((n) => !mine.has(n)) };
+}
+
+/**
+ * The host's interface names as they are now, by MAC (a scenario's command
+ * may have renamed one since the lab named them); a network whose interface
+ * is gone (deleted, moved to another namespace) has none.
+ */
+export async function readInterfaceNames(host: StartedHost): Promise<Map<string, string>> {
+  return byMac(await json<IpLink[]>(host, ["ip", "-j", "link", "show"]), host.macs);
 }
 
 function batch(lines: readonly string[]): string {

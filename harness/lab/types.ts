@@ -29,6 +29,8 @@ export interface LabHost extends CommandTarget {
   addressOn(network: string, family: Family): string | undefined;
   /** The host's interface name on a network (`wan`, `eth0`); undefined before the lab set it up. */
   interfaceOn(network: string): string | undefined;
+  /** Reads the interface names anew (a scenario's command may have renamed one); interfaceOn gives them from then on. */
+  readInterfaces?(): Promise<void>;
   loopback(family: Family): string;
   /** Runs a command that must succeed; otherwise a CommandError with its output. */
   run(command: readonly string[], what: string, options?: ExecOptions): Promise<ExecResult>;

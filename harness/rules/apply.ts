@@ -252,6 +252,8 @@ export async function applyRules(host: LabHost, sources: readonly RuleSource[], 
     throw error;
   }
   if (native) markNative(host, (await nativeTables(host)).length > 0);
+  // A script or another tool's command may have renamed an interface: the names read anew before the notes name them.
+  if (sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s))) await host.readInterfaces?.();
   // The flush and the read are independent (no traffic in between): side by side.
   const [, after] = await Promise.all([(options.flushConntrack ?? true) ? flushConntrack(host) : undefined, readRules(host)]);
   const warnings = [...interfaceNote(after.loaded, host), ...addressNote(after.loaded, host), ...nativeUnderIptablesName(after.loaded, host.name)];

@@ -45,6 +45,9 @@ class CastHost implements LabHost {
   interfaceOn(network: string): string | undefined {
     return this.base.interfaceOn(network);
   }
+  async readInterfaces(): Promise<void> {
+    await this.base.readInterfaces?.();
+  }
   loopback(family: Family): string {
     return this.base.loopback(family);
   }

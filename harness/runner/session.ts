@@ -122,7 +122,9 @@ export class ScenarioSession implements AsyncDisposable {
     const command = commandWithLabAddresses(step.command, this.lab);
     const result = await host.exec(command);
     // A command that killed or stopped a listener would turn its port into the kernel's answer (or none): the step's error.
-    await checkListenersAfterStep(host);
+    // Beside it, the interface names read anew: the command may have renamed one, which rules, probes' paths
+    // (probes/path-interfaces.ts) and sweeps name.
+    await Promise.all([checkListenersAfterStep(host), host.readInterfaces?.()]);
     // The command may have added addresses (`ip addr add`): the host's UDP listeners answer from them before any probe.
     await settleUdpListeners(host);
     return runResult(step, title, host.repro(command), result);

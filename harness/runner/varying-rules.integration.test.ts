@@ -44,7 +44,7 @@ it("a greylisted SYN dropped once and let in on its retransmission is open, on n
   expect(s.status).toBe("passed");
 });
 
-it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided early by the DROP, one in on ens18 waits and is let in", async () => {
+it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided early by the DROP, one in on ens18 waits and is let in; after a rename, by the new name", async () => {
   // The interfaces a probe's packet crosses (probes/path-interfaces.ts) judge whether it can meet the rule: the
   // probe on the other network never can. Were the inference wrong, the first would wait (or the second be `dropped`).
   const scenario = defineScenario({
@@ -71,10 +71,16 @@ it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided ea
         },
       },
       { expect: ["inside -> server:8081 dropped", "outside -> server:8081 open"] },
+      // Renamed by the scenario (down, as a running interface may refuse): the names are read anew, so the greylist
+      // reached from lan1 now holds up the early verdict of a probe in on it (the old name would have let it decide).
+      { run: { host: "server", command: "sh -c 'ip link set dev ens19 down && ip link set dev ens19 name lan1 && ip link set dev lan1 up'" } },
+      { apply: { host: "server", commands: ["iptables -I INPUT 1 -i lan1 -p tcp --dport 8081 -j GREY"] } },
+      { expect: ["inside -> server:8081 open"] },
     ],
   } as never);
   const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
-  const [inside, outside] = report.scenarios[0]!.expectations;
+  const [inside, outside, renamed] = report.scenarios[0]!.expectations;
+  expect(`${renamed!.actual} (${renamed!.reason})`).toMatch(/^open \(/);
   expect(inside!.reason).toMatch(/^no answer after \d+ ms while server: ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8081 -j DROP \(\+1\) counted the packet$/);
   expect(`${outside!.actual} (${outside!.reason})`).toMatch(/^open \(/);
   // Answered by the retransmission, about a second after the first SYN.
