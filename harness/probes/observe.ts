@@ -98,6 +98,12 @@ export interface ObserveOptions {
   readonly early: boolean;
   /** What the expectation says (graceMs): only how long the first wait is. */
   readonly expected?: ExpectedVerdict | undefined;
+  /**
+   * The lab's interfaces and routes are as it set them up (the scenario's own commands changed only rules so far):
+   * the interfaces a probe's packet crosses are known (probes/path-interfaces.ts), so a rule that answers by earlier
+   * packets on another interface does not hold up its early verdict. Absent: every interface may be crossed.
+   */
+  readonly interfacesKnown?: boolean;
 }
 
 export async function observe(lab: RunningLab, spec: ProbeSpec, options: ObserveOptions): Promise<Observation> {
@@ -119,7 +125,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
   // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
-  const varying = options.early ? probeVaryingRule(before, packetOf(spec, address), pathInterfaces(labPathHosts(lab), spec)) : undefined;
+  const varying = options.early ? probeVaryingRule(before, packetOf(spec, address), options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined) : undefined;
   // Its half-open connection on the target ended before the reading after it: a resent answer is no later probe's.
   const ended = (r: ProbeResult) => endHalfOpen(lab, r);
   if (!options.early || watch.length === 0 || varying) {

@@ -40,6 +40,13 @@ describe("interfacesNamed", () => {
   ])("nft: %s: the fib lookup's iif/oif are no interface names", (_what, rule, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
   });
+  test.each([
+    ["a named set", "iifname @lan_ifs tcp dport 8081 accept", []],
+    ["a verdict map keyed by the name", 'iifname vmap { "ens18" : jump grey }', []],
+    ["a map", 'iifname map { "ens18" : 1 } drop', []],
+  ])("nft: %s is no interface name (reviewer 39)", (_what, rule, want) => {
+    expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
+  });
 });
 
 describe("missingInterfaces", () => {

@@ -64,6 +64,11 @@ describe("nftCrossesInterfaces", () => {
     ['iifname . oifname { "wan0" . "lan0" } counter drop', via, true],
     ['iifname . oifname { "lan0" . "wan0" } counter drop', via, true],
     ['tcp dport 22 drop comment "iifname lan0"', via, true],
+    // A named set or a map keyed by the name (reviewer 39): its names are not read here, so unknown (admitted).
+    ["iifname @lan_ifs tcp dport 8081 drop", via, true],
+    ["iifname != @lan_ifs drop", via, true],
+    ['tcp dport 8081 iifname vmap { "lan0" : jump grey }', via, true],
+    ['iifname map { "lan0" : 1 } drop', via, true],
   ] as const)("%s %j: %s", (text, at, expected) => {
     expect(nftCrossesInterfaces(text, at)).toBe(expected);
   });

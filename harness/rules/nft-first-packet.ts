@@ -68,6 +68,8 @@ function nameAllows(negated: boolean, value: string, name: string | undefined): 
 export function nftCrossesInterfaces(text: string, via: { readonly in?: string | undefined; readonly out?: string | undefined } | undefined): boolean {
   if (!via) return true;
   for (const m of readable(text).matchAll(new RegExp(String.raw`\b(iifname|oifname) (!= )?${VALUE}`, "g"))) {
+    // A named set (`iifname @lan_ifs`) or a map keyed by the name (`iifname vmap { … }`): names not read here, unknown.
+    if (/^(?:@|v?map$)/.test(m[3]!)) continue;
     if (!nameAllows(m[2] !== undefined, m[3]!, m[1] === "iifname" ? via.in : via.out)) return false;
   }
   return true;

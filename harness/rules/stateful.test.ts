@@ -186,6 +186,20 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
   });
 
+  // A chain reached only through a verdict map (tester 39a): its greylist is met, as through a plain jump.
+  const grey = [nft("ip saddr @seen4 accept", "grey"), nft("add @seen4 { ip saddr } counter drop", "grey")];
+  test.each<[string, SavedRule, boolean]>([
+    ["a port map", nft("tcp dport vmap { 80 : jump grey, 22 : accept }"), true],
+    ["an interface map on port 80", nft('tcp dport 80 iifname vmap { "ens18" : jump grey, "ens19" : drop }'), true],
+    ["a concatenated map", nft('iifname . tcp dport vmap { "ens18" . 80 : jump grey }'), true],
+    ["a named map (its elements not in the rule)", nft("tcp dport 80 iifname vmap @m"), true],
+    ["a map on another port", nft('tcp dport 22 iifname vmap { "ens18" : jump grey }'), false],
+    ["a map that jumps elsewhere", nft('tcp dport 80 iifname vmap { "ens18" : jump other }'), false],
+  ])("through a verdict map: %s", (_, rule, met) => {
+    const rs = ruleset([rule, ...grey, nft("tcp dport 80 counter drop")], [["inet f", "grey"], ["inet f", "other"]]);
+    expect(probeVaryingRule(on(rs), { family: "ipv4", protocol: "tcp", dport: 80 }, () => ({ in: "ens18" })) !== undefined).toBe(met);
+  });
+
   // As a production web server's rules (scenarios/addresses/24-web-server.yaml): the web ports rate-limited in a
   // chain only packets in on ens18 reach; a probe arriving on ens19 never meets the limit, so a DROP taking its first
   // packet decides (the interfaces are those the packet crosses, probes/path-interfaces.ts).
@@ -199,6 +213,11 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["the interface not known: met", [jump("ens18"), web], undefined, true],
     ["the limit's own -i names another interface: not met", [{ ...ipt("-A INPUT -i ens18 -p tcp -m tcp --dport 80 -m limit --limit 5/sec -j ACCEPT") }], { in: "ens19" }, false],
     ["an -o on the way in is not judged (the answer's way out is not known here): met", [ipt("-A OUTPUT -o ens18 -p tcp -m limit --limit 5/sec -j ACCEPT", "OUTPUT")], { in: "ens19" }, true],
+    // A router (reviewer 39): the probe in on wan0 and out on dmz0; its answer in on dmz0 and out on wan0.
+    ["a router's rule for the answer (in dmz0, out wan0): met", [ipt("-A FORWARD -i dmz0 -o wan0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, true],
+    ["a router's rule for neither way (in lan1): not met", [ipt("-A FORWARD -i lan1 -o wan0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, false],
+    // A DNAT on the path (reviewer 39): the packet may leave by another interface than the probed address's.
+    ["a DNAT on the path: interfaces not judged", [{ ...ipt("-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:80", "PREROUTING"), table: "nat" }, ipt("-A FORWARD -o back0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, true],
   ])("by interface: %s", (_, rules, via, met) => {
     const viaOf = (h: string) => (h === "server" ? via : undefined);
     expect(probeVaryingRule(on(ruleset(rules, [["filter", "WEB"]])), { family: "ipv4", protocol: "tcp", dport: 80 }, viaOf) !== undefined).toBe(met);

@@ -14,7 +14,7 @@ import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { ruleCrossesInterfaces, type Via } from "./first-packet.ts";
 import { blankQuoted } from "./nft-canonical.ts";
-import { usesVerdictMap } from "./nft-first-packet.ts";
+import { nftJumps, usesVerdictMap } from "./nft-first-packet.ts";
 
 /** Targets that only record a packet. */
 const RECORDING = new Set(["LOG", "NFLOG", "ULOG", "AUDIT", "TRACE"]);
@@ -111,12 +111,20 @@ export function varyingRule(readings: ReadonlyMap<string, SavedRuleset>, meets: 
  * The first such rule a probe's first packet can meet on its watched hosts'
  * readings: its protocol and, unless a rule there rewrites ports (DNAT,
  * REDIRECT), its destination port judged (meetsPacket), and the interfaces
- * it crosses on each host (`viaOf`, probes/path-interfaces.ts; a host's
- * unknown: every interface).
+ * it or its answer crosses on each host (`viaOf`, probes/path-interfaces.ts;
+ * a host's unknown, or any host's where a rule rewrites the destination:
+ * every interface).
  */
 export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, packet: Omit<ProbePacket, "loopback">, viaOf: (host: string) => Via | undefined = () => undefined): VaryingRule | undefined {
-  const meets = meetsPacket(packet, !rewritesPorts(readings));
-  return varyingRule(readings, (rule, host) => meets(rule) && ruleCrossesInterfaces(rule, viaOf(host)));
+  const rewrites = rewritesPorts(readings);
+  const meets = meetsPacket(packet, !rewrites);
+  // A rewritten destination (DNAT, REDIRECT) may take another way out than the probed address's: interfaces unknown.
+  const via = rewrites ? () => undefined : viaOf;
+  // The answer crosses each host the other way (in where the probe went out): a rule there that may let a later
+  // answer through is met as well (reviewer 39: a router's `-i dmz0 -o wan0 … --rcheck -j ACCEPT`). At the probe's
+  // ends the answer has no interface on the other side ("": it starts or ends in the host, never forwarded there).
+  const crosses = (rule: SavedRule, v: Via | undefined) => ruleCrossesInterfaces(rule, v) || (v !== undefined && ruleCrossesInterfaces(rule, { in: v.out ?? "", out: v.in ?? "" }));
+  return varyingRule(readings, (rule, host) => meets(rule) && crosses(rule, via(host)));
 }
 
 /** Every such rule, in the order of the readings and their rules (`partOf`: what makes a rule one; packet-shape.ts's shapePart for rules on a packet's shape). */
@@ -139,6 +147,18 @@ export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets:
 }
 
 /**
+ * A native rule whose verdict map may send a packet to `chain`: one that names
+ * `jump chain` / `goto chain` among its elements, or a named map (`vmap @m`),
+ * whose elements are not in the rule's text (tester 39a: a greylist chain
+ * reached only through `tcp dport vmap { 80 : jump grey }` was taken for one
+ * no packet reaches).
+ */
+function mapMayJump(rule: SavedRule, chain: string): boolean {
+  if (rule.handle === undefined || !usesVerdictMap(rule.text)) return false;
+  return /(?:^|\s)vmap\s+@/.test(blankQuoted(rule.text)) || nftJumps(rule.text).includes(chain);
+}
+
+/**
  * Can packets that `meets` allows reach `chain`: false when no jump into it
  * can be met from a base chain; else the destination ports those jumps limit
  * them to (undefined: any port). A base chain is reached by every packet.
@@ -152,7 +172,7 @@ function reachingPorts(reading: SavedRuleset, table: string, chain: string, meet
   const ranges: (readonly [number, number])[] = [];
   let unlimited = false;
   for (const r of reading.rules) {
-    if (r.table !== table || r.target !== chain || !meets(r)) continue;
+    if (r.table !== table || !(r.target === chain || mapMayJump(r, chain)) || !meets(r)) continue;
     const above = reachingPorts(reading, r.table, r.chain, meets, new Set(seen));
     if (above === false) continue;
     any = true;

@@ -31,9 +31,10 @@ export interface BatchReadings {
 /**
  * Runs the batch; each observation comes with the batch's readings (for withBatchCounters once the trace is collected).
  * `countersFallback`: a probe alone whose trace shows nothing decisive is also decided from counters after their grace
- * (observe-batch.ts CounterFallback): only where nothing else counts in its family.
+ * (observe-batch.ts CounterFallback): only where nothing else counts in its family. `interfacesKnown`: as
+ * ObserveOptions.interfacesKnown.
  */
-export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean, countersFallback = false): Promise<{ observation: Observation; readings: BatchReadings }[]> {
+export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean, countersFallback = false, interfacesKnown = false): Promise<{ observation: Observation; readings: BatchReadings }[]> {
   const watch = [...new Set(probes.flatMap((p) => p.watch))];
   const read = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await read();
@@ -50,8 +51,9 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   // A rule on the path that answers by what came before (rules/stateful.ts): every probe runs to its own end.
   // Each probe's own: its watched hosts, its port. One that meets such a rule stops the batch's early decisions (they are
   // decided together); the note goes only to the probes that met it.
+  // The interfaces each probe crosses only while the lab's are as it set them up (ObserveOptions.interfacesKnown).
   const pathHosts = labPathHosts(lab);
-  const varying = probes.map(({ spec, watch: mine }) => (early ? probeVaryingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), packetOf(spec), pathInterfaces(pathHosts, spec)) : undefined));
+  const varying = probes.map(({ spec, watch: mine }) => (early ? probeVaryingRule(new Map(mine.map((h) => [h, before.get(h)!] as const)), packetOf(spec), interfacesKnown ? pathInterfaces(pathHosts, spec) : undefined) : undefined));
   const observations = (await observeBatch(lab, probes, traces, early && varying.every((v) => v === undefined), fallback)).map((o, i) => (varying[i] ? { ...o, result: withWaitedNote(o.result, varying[i]) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);

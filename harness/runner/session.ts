@@ -65,6 +65,12 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #options: SessionOptions;
   readonly #ledger = new CounterLedger();
   readonly #held = new Map<string, HeldConnection>();
+  /**
+   * A run step, or an apply with a script or another tool's command, ran on some host: it may have renamed an
+   * interface (read again, but not its masters: a bridge or bond it made), removed an address or changed routes, so
+   * the interfaces a probe crosses are no longer known (ObserveOptions.interfacesKnown; reviewer 39).
+   */
+  #ownCommands = false;
   /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (rules/origin.ts). */
   readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
@@ -101,6 +107,7 @@ export class ScenarioSession implements AsyncDisposable {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
     const sources = withLabAddresses(step.sources, this.lab);
+    if (sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s))) this.#ownCommands = true;
     const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation, before: this.#rulesAtStart(step.host) });
     // A script or command may have killed a listener (as a run step may): the step's error, not a verdict. Plain
     // iptables / ip6tables lines (rules/reset-scope.ts) start nothing else: no listener to check after them.
@@ -117,6 +124,7 @@ export class ScenarioSession implements AsyncDisposable {
   /** A command on a host, judged against the step's exit status and patterns. */
   async run(step: RunStep, title: string): Promise<StepResult> {
     this.#rulesAtStart();
+    this.#ownCommands = true;
     const host = this.lab.host(step.host);
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);
@@ -187,7 +195,7 @@ export class ScenarioSession implements AsyncDisposable {
         if (batch.length > 1) {
           for (const j of batch) start(probes[j.probe]!);
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: expectedOf(probes[j.probe]!.expectation) })), family, this.#ledger.lane(family), armed, early);
+          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: expectedOf(probes[j.probe]!.expectation) })), family, this.#ledger.lane(family), armed, early, false, !this.#ownCommands);
           done.forEach(({ observation, readings }, k) => {
             (batch[k]!.role === "main" ? main : parity).set(batch[k]!.probe, observation);
             batched.set(`${batch[k]!.role} ${batch[k]!.probe}`, readings);
@@ -207,7 +215,7 @@ export class ScenarioSession implements AsyncDisposable {
           if (this.#byTrace(family, p.watch, p.spec.protocol) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             // A UDP probe alone in a family nothing else counts in: its counters still decide what its trace cannot show (its answer taken).
             const fallback = p.spec.protocol === "udp" && !this.#unattributable.has(family);
-            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback);
+            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
             into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, labPathHosts(this.lab)));
@@ -281,7 +289,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: expectedOf(p.expectation) });
+    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: expectedOf(p.expectation), interfacesKnown: !this.#ownCommands });
   }
 
   /**
@@ -297,7 +305,7 @@ export class ScenarioSession implements AsyncDisposable {
       const r = this.#ledger.baseline(h)?.[p.family];
       return r ? [[h, r] as const] : [];
     }));
-    if (probeVaryingRule(readings, packetOf({ ...spec, port: held.port }), pathInterfaces(labPathHosts(this.lab), spec))) return undefined;
+    if (probeVaryingRule(readings, packetOf({ ...spec, port: held.port }), this.#ownCommands ? undefined : pathInterfaces(labPathHosts(this.lab), spec))) return undefined;
     const match = armed.match(spec, held.address)!;
     return { windowMs: traceWindowMs({ ...spec, timeoutSeconds: this.#timeoutSeconds }), read: async () => traceEarlyVerdict(await armed.read(p.watch), match, spec.protocol) };
   }

@@ -71,8 +71,9 @@ it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided ea
         },
       },
       { expect: ["inside -> server:8081 dropped", "outside -> server:8081 open"] },
-      // Renamed by the scenario (down, as a running interface may refuse): the names are read anew, so the greylist
-      // reached from lan1 now holds up the early verdict of a probe in on it (the old name would have let it decide).
+      // Renamed by the scenario (down, as a running interface may refuse): after the scenario's own commands the
+      // interfaces a probe crosses are not taken as known, so the greylist reached from lan1 holds up the early
+      // verdict of a probe in on it (judged by the old name, it would have let the DROP decide).
       { run: { host: "server", command: "sh -c 'ip link set dev ens19 down && ip link set dev ens19 name lan1 && ip link set dev lan1 up'" } },
       { apply: { host: "server", commands: ["iptables -I INPUT 1 -i lan1 -p tcp --dport 8081 -j GREY"] } },
       { expect: ["inside -> server:8081 open"] },
@@ -85,6 +86,55 @@ it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided ea
   expect(`${outside!.actual} (${outside!.reason})`).toMatch(/^open \(/);
   // Answered by the retransmission, about a second after the first SYN.
   expect(outside!.evidence.durationMs).toBeGreaterThan(800);
+  expect(report.scenarios[0]!.status).toBe("passed");
+});
+
+it("a greylist chain reached only through verdict maps (by port, by interface) waits: open on the retransmission", async () => {
+  const scenario = defineScenario({
+    name: "greylist behind a verdict map",
+    description: "vmap jumps to the greylist chain",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8082"] }, client: {} },
+    steps: [
+      { apply: { host: "server", nft: join(PROJECT_ROOT, "fixtures/trace/greylist-vmap.nft") } },
+      { expect: ["client -> server:8080 open", "client -> server:8082 open"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  for (const e of report.scenarios[0]!.expectations) expect(`${e.port}: ${e.actual} (${e.reason})`).toMatch(/^\d+: open \(/);
+  expect(report.scenarios[0]!.status).toBe("passed");
+});
+
+it("a router's greylist on the answer's way (in dmz0, out wan0) holds up the early verdict: the answer crosses it the other way", async () => {
+  // Reviewer 39: judged by the probe's own interfaces (in wan0, out dmz0) alone, the router's rules for the answer
+  // were taken as never met, and the DROP of the first answer decided `dropped`.
+  const scenario = defineScenario({
+    name: "greylisted answers",
+    description: "a router lets an answer through once it has seen one",
+    family: "ipv4",
+    networks: ["outside", "dmz"],
+    hosts: {
+      gw: { firewall: true, router: true, networks: ["outside", "dmz"], interfaces: { outside: "wan0", dmz: "dmz0" } },
+      client: { networks: ["outside"] },
+      web: { networks: ["dmz"], listen: ["tcp/8081"] },
+    },
+    steps: [
+      {
+        apply: {
+          host: "gw",
+          commands: [
+            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m recent --name r --rcheck -j ACCEPT",
+            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m recent --name r --set",
+            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -j DROP",
+          ],
+        },
+      },
+      { expect: ["client -> web:8081 open"] },
+    ],
+  } as never);
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [e] = report.scenarios[0]!.expectations;
+  expect(`${e!.actual} (${e!.reason})`).toMatch(/^open \(/);
   expect(report.scenarios[0]!.status).toBe("passed");
 });
 
