@@ -44,6 +44,7 @@ describe("interfacesNamed", () => {
     ["a named set", "iifname @lan_ifs tcp dport 8081 accept", []],
     ["a verdict map keyed by the name", 'iifname vmap { "ens18" : jump grey }', []],
     ["a map", 'iifname map { "ens18" : 1 } drop', []],
+    ["a concatenated map", 'iifname . tcp dport vmap { "ens18" . 80 : jump grey }', []],
   ])("nft: %s is no interface name (reviewer 39)", (_what, rule, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
   });

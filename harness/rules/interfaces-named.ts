@@ -29,8 +29,9 @@ const FIB = /\bfib\s+(?:saddr|daddr|mark|iif|oif)(?:\s*\.\s*(?:saddr|daddr|mark|
 function fromNft(listing: string): string[] {
   // A comment is text, not a match: `comment "iif foo"` names nothing; nor does a fib lookup.
   const text = listing.replace(/\bcomment\s+"[^"]*"/g, "").replace(FIB, "fib ");
-  // A named set (`iifname @lan_ifs`) or a map keyed by the name (`iifname vmap { … }`) is no interface name.
-  return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$)/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
+  // A named set (`iifname @lan_ifs`), a map keyed by the name (`iifname vmap { … }`) or a concatenation
+  // (`iifname . tcp dport vmap { … }`) is no interface name.
+  return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$|\.$)/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
 }
 
 /** Every interface name the rules match on, sorted, each once. */

@@ -1,7 +1,7 @@
 /**
  * `answered-by` / `seen-from` through the real runner (api.run → plan →
  * session → probes → judge → report) on the in-memory lab, whose listeners
- * send the identity line as docker/fwspec-answer does. No Docker.
+ * send the identity line as docker/fwspec-tcp-echo and fwspec-answer do. No Docker.
  */
 import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
