@@ -5,10 +5,11 @@
  * substituted text is what is applied and what the step's evidence shows.
  * Also the lab's address book: which host an address belongs to.
  */
+import { isIPv4 } from "node:net";
 import { LabError } from "../errors.ts";
 import type { AddressBook } from "../judge/answer.ts";
 import type { Family } from "../model/types.ts";
-import type { RunningLab } from "../lab/types.ts";
+import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { RejectedRuleLine } from "../model/results.ts";
 import type { RuleSource } from "../scenario/model.ts";
 import { columnAsWritten, type Names, substitute, type Values } from "../scenario/placeholders.ts";
@@ -58,9 +59,10 @@ export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab
   return sources.map((s) => (s.kind === "commands" ? { ...s, commands: s.commands.map((c) => c.map(put)) } : { ...s, content: put(s.content) }));
 }
 
-/** Every host's addresses in one family, on each of its networks: whose source a listener saw (judge/answer.ts). */
+/** Every host's addresses in one family, on each of its networks, its declared extra ones too: whose source a listener saw (judge/answer.ts). */
 export function addressBook(lab: RunningLab, family: Family): AddressBook {
-  return new Map([...lab.hosts].map(([name, h]) => [name, h.networks.flatMap((n) => h.addressOn(n, family) ?? [])]));
+  const extra = (h: LabHost, n: string) => (h.spec.addresses?.[n]?.extra ?? []).filter((a) => isIPv4(a) === (family === "ipv4"));
+  return new Map([...lab.hosts].map(([name, h]) => [name, h.networks.flatMap((n) => [h.addressOn(n, family) ?? [], extra(h, n)].flat())]));
 }
 
 /** The lab host an address in the book belongs to (written as the lab writes it), or undefined. */
