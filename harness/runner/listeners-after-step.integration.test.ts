@@ -107,3 +107,35 @@ describe("listeners after an apply script", () => {
     expect(lines.filter((l) => /fresh lab|lab\(s\)/.test(l)), lines.join("\n")).toEqual([expect.stringMatching(/on 1 lab\(s\)/)]);
   });
 });
+
+describe("what the scenario's commands took after their step's checks (runner/vanished.ts; tester 39a)", () => {
+  it("a listener a background job ended later: `refused` and `blocked` are errors; an address a run step removed: `dropped` is an error", async () => {
+    const later = defineScenario({
+      name: "ended later",
+      description: "a background job ends the TCP server after the run step's check",
+      family: "ipv4",
+      hosts,
+      steps: [
+        { run: { host: "server", command: "sh -c '(sleep 1; pkill -x fwspec-tcp-echo) >/dev/null 2>&1 & echo started'" } },
+        { run: { host: "remote", command: "sleep 2" } },
+        { expect: ["remote -> server:8080 refused", "remote -> server:8080 blocked"] },
+      ],
+    } as never);
+    const removed = defineScenario({
+      name: "address removed",
+      description: "a run step removes the server's IPv6 address",
+      family: "ipv6",
+      hosts,
+      steps: [
+        { run: { host: "server", command: "ip -6 addr del {{ server.ipv6 }}/64 dev eth0" } },
+        { expect: ["remote -> server:8080 dropped"] },
+      ],
+    } as never);
+    const [a, b] = await run(later, removed);
+    expect(a!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([
+      expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens \(a process a command of this scenario left running may have ended it\)/),
+      expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens/),
+    ]);
+    expect(b!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([expect.stringMatching(/^error error: server no longer holds 2001:db8:\S+ \(a command of this scenario removed it\)/)]);
+  }, 60_000);
+});

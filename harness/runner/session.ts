@@ -39,6 +39,7 @@ import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./swee
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 import { labPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
+import { asVanished, vanishedTargets } from "./vanished.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
 function expectedOf(e: Expectation): Expectation["expected"] | undefined {
@@ -249,6 +250,9 @@ export class ScenarioSession implements AsyncDisposable {
       // The lanes' latest readings are of this step's ruleset: they name its iptables-nft rules (no iptables-save in the collect).
       traces = await armed.collect((h, family) => this.#ledger.lane(family).get(h));
     }
+    // A target that lost its listener or address to the scenario's own commands after their step's checks: an error.
+    const vanished = await vanishedTargets(this.lab, [...main.values(), ...parity.values()], this.#ownCommands);
+    for (const m of [main, parity]) for (const [i, o] of m) if (vanished.has(o)) m.set(i, asVanished(o, vanished.get(o)!));
     // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
     const candidates = ruleCandidates(this.#applied);
     const locate = (d: Decision) => locatedDecision(d, candidates, this.scenario.file);
