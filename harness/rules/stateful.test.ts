@@ -182,6 +182,9 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["a limit on port 80 and a probe of 80: met", [limit], 80, true],
     ["a DNAT on the path: 8080 may become 80, so the limit is met", [forward, limit], 8080, true],
     ["another protocol's limit is never met", [ipt("-A INPUT -p udp -m limit --limit 5/sec -j ACCEPT")], 8080, false],
+    // Reviewer 39: a rule naming an interface had its ports unjudged, so a probe of 8081 waited on a greylist of 8082.
+    ["a limit on another port behind an interface match: not met", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], 8081, false],
+    ["a limit on its port behind an interface match: met", [ipt("-A INPUT ! -i lo -p tcp -m tcp --dport 8081 -m recent --name g --rcheck -j ACCEPT")], 8081, true],
   ])("%s", (_, rules, dport, met) => {
     expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
   });

@@ -224,8 +224,8 @@ export function rulePorts(rule: SavedRule): PortRanges | undefined {
  * A probe's first packet can meet the rule: not a rule of another protocol,
  * nor (where no rule on the path rewrites ports: `byPort`) one whose
  * destination ports or other iptables matches cannot hold for it.
- * Interfaces are not judged (whether a probe goes over loopback is not
- * always known here).
+ * Interfaces are not judged here (probeVaryingRule judges them where the
+ * packet's are known).
  */
 export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true): (rule: SavedRule) => boolean {
   return (rule) => {
@@ -235,7 +235,8 @@ export function meetsPacket(packet: Omit<ProbePacket, "loopback">, byPort = true
       const ranges = rulePorts(rule);
       return ranges === undefined || ranges.some(([a, b]) => a <= packet.dport && packet.dport <= b);
     }
-    return /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) || matchesPacket(rule.text, { ...packet, loopback: false }) !== "no";
+    // Its other matches judged; its interfaces are judged apart (probeVaryingRule), where they are known.
+    return matchesPacket(rule.text.replace(/(^|\s)(?:!\s+)?(?:-i|-o|--in-interface|--out-interface)\s+\S+/g, "$1"), { ...packet, loopback: false }) !== "no";
   };
 }
 
