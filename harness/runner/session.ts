@@ -40,6 +40,7 @@ import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from 
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 import { labPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
 import { asVanished, vanishedTargets } from "./vanished.ts";
+import { leavesNoState } from "../plan/stateless-run.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
 function expectedOf(e: Expectation): Expectation["expected"] | undefined {
@@ -67,7 +68,8 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #ledger = new CounterLedger();
   readonly #held = new Map<string, HeldConnection>();
   /**
-   * A run step, or an apply with a script or another tool's command, ran on some host: it may have renamed an
+   * A run step that may change a host (not only traffic or a reading), or an apply with a script or another tool's
+   * command, ran on some host: it may have renamed an
    * interface (read again, but not its masters: a bridge or bond it made), removed an address or changed routes, so
    * the interfaces a probe crosses are no longer known (ObserveOptions.interfacesKnown; reviewer 39).
    */
@@ -125,7 +127,9 @@ export class ScenarioSession implements AsyncDisposable {
   /** A command on a host, judged against the step's exit status and patterns. */
   async run(step: RunStep, title: string): Promise<StepResult> {
     this.#rulesAtStart();
-    this.#ownCommands = true;
+    // One that only sends traffic or reads (plan/stateless-run.ts) changes no interface, address or route.
+    const changes = !leavesNoState(step.command);
+    if (changes) this.#ownCommands = true;
     const host = this.lab.host(step.host);
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);
@@ -133,7 +137,7 @@ export class ScenarioSession implements AsyncDisposable {
     // A command that killed or stopped a listener would turn its port into the kernel's answer (or none): the step's error.
     // Beside it, the interface names read anew: the command may have renamed one, which rules, probes' paths
     // (probes/path-interfaces.ts) and sweeps name.
-    await Promise.all([checkListenersAfterStep(host), host.readInterfaces?.()]);
+    await Promise.all([checkListenersAfterStep(host), changes ? host.readInterfaces?.() : undefined]);
     // The command may have added addresses (`ip addr add`): the host's UDP listeners answer from them before any probe.
     await settleUdpListeners(host);
     return runResult(step, title, host.repro(command), result);

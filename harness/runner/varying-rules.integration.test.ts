@@ -70,6 +70,8 @@ it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided ea
           ],
         },
       },
+      // A run step that only reads (plan/stateless-run.ts) leaves the interfaces known.
+      { run: { host: "server", command: "ss -H -tn" } },
       { expect: ["inside -> server:8081 dropped", "outside -> server:8081 open"] },
       // Renamed by the scenario (down, as a running interface may refuse): after the scenario's own commands the
       // interfaces a probe crosses are not taken as known, so the greylist reached from lan1 holds up the early
