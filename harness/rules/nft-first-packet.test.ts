@@ -39,6 +39,9 @@ describe("nftAdmitsProtocol", () => {
     ["th dport 8080 drop", "udp", true],
     ['ct state established drop comment "udp dport 53 stays open"', "tcp", true],
     ["counter drop", "tcp", true],
+    // A map keyed by the protocol dispatches every protocol it lists (reviewer 39).
+    ["meta l4proto vmap { tcp : jump tcpin, udp : jump udpin }", "tcp", true],
+    ["ip protocol vmap @protos", "udp", true],
   ] as const)("%s (%s): %s", (text, protocol, expected) => {
     expect(nftAdmitsProtocol(text, protocol)).toBe(expected);
   });

@@ -40,6 +40,8 @@ function protocolsOf(text: string): Set<string>[] {
   const selected: Set<string>[] = [];
   for (const m of rule.matchAll(/(?:^|\s)(tcp|udp|udplite|sctp|dccp) (?:dport|sport|flags|option|sequence|checksum)\b/g)) selected.push(new Set([m[1]!]));
   for (const m of rule.matchAll(new RegExp(String.raw`\b(?:meta l4proto|ip protocol|ip6 nexthdr) (!= )?${VALUE}`, "g"))) {
+    // A map keyed by the protocol (`meta l4proto vmap { tcp : jump tcpin }`) or a named set: any protocol.
+    if (/^(?:@|v?map$)/.test(m[2]!)) continue;
     const listed = new Set(values(m[2]!));
     // A negated protocol admits every other: tcp and udp unless named.
     selected.push(m[1] ? new Set(["tcp", "udp"].filter((p) => !listed.has(p))) : listed);

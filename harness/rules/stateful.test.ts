@@ -182,8 +182,9 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["a limit on port 80 and a probe of 80: met", [limit], 80, true],
     ["a DNAT on the path: 8080 may become 80, so the limit is met", [forward, limit], 8080, true],
     ["another protocol's limit is never met", [ipt("-A INPUT -p udp -m limit --limit 5/sec -j ACCEPT")], 8080, false],
-    // Reviewer 39: a rule naming an interface had its ports unjudged, so a probe of 8081 waited on a greylist of 8082.
-    ["a limit on another port behind an interface match: not met", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], 8081, false],
+    // Interfaces not known: a rule naming one may be the answer's, whatever its other matches (but a port under 1024).
+    ["a limit on another port behind an interface match, the way not known: met (the answer's?)", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], 8081, true],
+    ["a limit on port 22 behind an interface match, the way not known: not met (no answer goes to port 22)", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 22 -m recent --name g --rcheck -j ACCEPT")], 8081, false],
     ["a limit on its port behind an interface match: met", [ipt("-A INPUT ! -i lo -p tcp -m tcp --dport 8081 -m recent --name g --rcheck -j ACCEPT")], 8081, true],
   ])("%s", (_, rules, dport, met) => {
     expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
@@ -196,6 +197,7 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["an interface map on port 80", nft('tcp dport 80 iifname vmap { "ens18" : jump grey, "ens19" : drop }'), true],
     ["a concatenated map", nft('iifname . tcp dport vmap { "ens18" . 80 : jump grey }'), true],
     ["a named map (its elements not in the rule)", nft("tcp dport 80 iifname vmap @m"), true],
+    ["a map by protocol, then a jump by port (reviewer 39)", nft("meta l4proto vmap { tcp : jump grey }"), true],
     ["a map on another port", nft('tcp dport 22 iifname vmap { "ens18" : jump grey }'), false],
     ["a map that jumps elsewhere", nft('tcp dport 80 iifname vmap { "ens18" : jump other }'), false],
   ])("through a verdict map: %s", (_, rule, met) => {
@@ -219,6 +221,10 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     // A router (reviewer 39): the probe in on wan0 and out on dmz0; its answer in on dmz0 and out on wan0.
     ["a router's rule for the answer (in dmz0, out wan0): met", [ipt("-A FORWARD -i dmz0 -o wan0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, true],
     ["a router's rule for neither way (in lan1): not met", [ipt("-A FORWARD -i lan1 -o wan0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, false],
+    // Reviewer 39: a rule naming an interface had its ports unjudged, so a probe of 8081 waited on a greylist of 8082.
+    ["a greylist of another port on the interface the probe came in by: not met", [ipt("-A INPUT -i ens19 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], { in: "ens19" }, false],
+    // Reviewer 39: an answer's rule has its own state and addresses (a SYN-ACK is ESTABLISHED, to the prober).
+    ["a router's rule for the answer with ESTABLISHED and the prober's address: met", [ipt("-A FORWARD -d 198.18.0.7/32 -i dmz0 -o wan0 -p tcp -m conntrack --ctstate ESTABLISHED -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, true],
     // A DNAT on the path (reviewer 39): the packet may leave by another interface than the probed address's.
     ["a DNAT on the path: interfaces not judged", [{ ...ipt("-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:80", "PREROUTING"), table: "nat" }, ipt("-A FORWARD -o back0 -p tcp -m recent --name r --rcheck -j ACCEPT", "FORWARD")], { in: "wan0", out: "dmz0" }, true],
   ])("by interface: %s", (_, rules, via, met) => {

@@ -120,11 +120,19 @@ export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, pa
   const meets = meetsPacket(packet, !rewrites);
   // A rewritten destination (DNAT, REDIRECT) may take another way out than the probed address's: interfaces unknown.
   const via = rewrites ? () => undefined : viaOf;
-  // The answer crosses each host the other way (in where the probe went out): a rule there that may let a later
-  // answer through is met as well (reviewer 39: a router's `-i dmz0 -o wan0 … --rcheck -j ACCEPT`). At the probe's
-  // ends the answer has no interface on the other side ("": it starts or ends in the host, never forwarded there).
-  const crosses = (rule: SavedRule, v: Via | undefined) => ruleCrossesInterfaces(rule, v) || (v !== undefined && ruleCrossesInterfaces(rule, { in: v.out ?? "", out: v.in ?? "" }));
-  return varyingRule(readings, (rule, host) => meets(rule) && crosses(rule, via(host)));
+  // A rule naming interfaces may be one for the answer, which crosses each host the other way (in where the probe
+  // went out; at the probe's ends "" on the other side: the answer starts or ends there): met when those interfaces
+  // fit, its other matches not judged (the answer's state, addresses and ports are not the probe's; reviewer 39: a
+  // router's `-i dmz0 -o wan0 -m conntrack --ctstate ESTABLISHED … --rcheck -j ACCEPT`).
+  // Its destination ports still tell: the answer's go to the prober's port, one of the local ports (1024 and up).
+  const toLocalPort = (rule: SavedRule) => rulePorts(rule)?.some(([, b]) => b >= 1024) ?? true;
+  const answerMeets = (rule: SavedRule, v: Via | undefined) => namesInterfaces(rule) && meetsPacket(packet, false)(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
+  return varyingRule(readings, (rule, host) => (meets(rule) && ruleCrossesInterfaces(rule, via(host))) || answerMeets(rule, via(host)));
+}
+
+/** Does the rule match on an input or output interface (iptables `-i`/`-o`, nft `iifname`/`oifname`/`iif`/`oif`)? */
+function namesInterfaces(rule: SavedRule): boolean {
+  return rule.handle === undefined ? /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) : /\b(?:iifname|oifname|iif|oif)\b/.test(blankQuoted(rule.text));
 }
 
 /** Every such rule, in the order of the readings and their rules (`partOf`: what makes a rule one; packet-shape.ts's shapePart for rules on a packet's shape). */
@@ -204,7 +212,8 @@ function ruleProtocol(rule: SavedRule): string | undefined {
     return ({ "6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp" } as Record<string, string>)[p[2]!] ?? p[2]!.toLowerCase();
   }
   const text = blankQuoted(rule.text);
-  const meta = /(?:^|\s)(?:meta\s+l4proto|ip\s+protocol|ip6\s+nexthdr)\s+(?!!=)(\w[\w-]*)/.exec(text);
+  // Not a verdict map keyed by the protocol (`meta l4proto vmap { tcp : jump tcpin }`: reviewer 39), nor a named set.
+  const meta = /(?:^|\s)(?:meta\s+l4proto|ip\s+protocol|ip6\s+nexthdr)\s+(?!!=|v?map\b)(\w[\w-]*)/.exec(text);
   if (meta) return meta[1];
   const match = /(?<!with\s)(?:^|\s)(tcp|udp|icmp|icmpv6|sctp|dccp)\s+(?:dport|sport|flags|type|code)\b/.exec(text);
   return match?.[1];

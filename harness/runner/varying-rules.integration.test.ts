@@ -125,8 +125,9 @@ it("a router's greylist on the answer's way (in dmz0, out wan0) holds up the ear
         apply: {
           host: "gw",
           commands: [
-            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m recent --name r --rcheck -j ACCEPT",
-            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m recent --name r --set",
+            // As an answer's rule is written: ESTABLISHED (a SYN-ACK is), which the probe's own SYN never is.
+            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m conntrack --ctstate ESTABLISHED -m recent --name r --rcheck -j ACCEPT",
+            "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -m conntrack --ctstate ESTABLISHED -m recent --name r --set",
             "iptables -A FORWARD -i dmz0 -o wan0 -p tcp --sport 8081 -j DROP",
           ],
         },
