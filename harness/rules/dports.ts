@@ -37,6 +37,24 @@ export function nftDports(text: string): PortRanges | undefined {
 }
 
 /**
+ * The destination ports a native rule's port-keyed verdict map (`tcp dport
+ * vmap { 80 : jump grey, 22 : accept }`) sends to `chain` by `jump` or
+ * `goto`: [[80, 80]] here; none ([]) when no element does; undefined when
+ * that cannot be read (no such map in the text, a named map `vmap @m`, a key
+ * that is no number or range).
+ */
+export function vmapJumpPorts(text: string, chain: string): PortRanges | undefined {
+  const m = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+vmap\s+\{([^{}]*)\}/.exec(blankQuoted(text));
+  if (!m) return undefined;
+  const keys: string[] = [];
+  for (const element of m[1]!.split(",")) {
+    const e = /^\s*(\S+)\s*:\s*(?:jump|goto)\s+(\S+)\s*$/.exec(element);
+    if (e && e[2] === chain) keys.push(e[1]!);
+  }
+  return keys.length === 0 ? [] : ranges(keys, "-");
+}
+
+/**
  * A rule's destination-port verdict map as it applies to one port: `tcp dport
  * vmap { 22 : accept, 8000-8090 : drop }` for port 8080 reads `tcp dport vmap
  * { 8080 : drop }`, so an edit of the map's other elements leaves what the

@@ -86,6 +86,15 @@ describe("varyingRule: only where the verdict can differ", () => {
     expect(varyingRule(on(guard), meetsPorts(1, 1024))?.ports).toEqual([[22, 22]]);
   });
 
+  test("a greylist chain a port-keyed verdict map jumps to: a sweep's ports are the map's keys (tester 39b), a named map's any", () => {
+    const grey = [nft("ip saddr @seen4 accept", "grey"), nft("add @seen4 { ip saddr } counter drop", "grey")];
+    const keyed = ruleset([nft("tcp dport vmap { 80 : jump grey, 22 : accept, 8000-8010 : goto grey }"), ...grey], [["inet f", "grey"]]);
+    expect(varyingRule(on(keyed), meetsPorts(79, 81))?.ports).toEqual([[80, 80], [8000, 8010]]);
+    const named = ruleset([nft("tcp dport vmap @m"), ...grey], [["inet f", "grey"]]);
+    expect(varyingRule(on(named), meetsPorts(79, 81))?.ports).toBeUndefined();
+    expect(varyingRule(on(named), meetsPorts(79, 81))).toBeDefined();
+  });
+
   test("native nft: a limit jumping to a regular chain that only logs changes nothing (regular chains appear in their rules only)", () => {
     const logdrop = ruleset([nft("tcp dport 8080 limit rate 3/minute jump logdrop"), nft("log prefix \"x \"", "logdrop"), nft("tcp dport 8080 drop")], [["inet f", "logdrop"]]);
     expect(logdrop.chains.map((c) => c.chain)).toEqual(["input"]);

@@ -9,7 +9,7 @@
  * LOG`, a jump to a chain that only logs and returns) changes no verdict and
  * is not counted. Pure.
  */
-import { iptablesDports, nftDports, type PortRanges } from "./dports.ts";
+import { iptablesDports, nftDports, type PortRanges, vmapJumpPorts } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { ruleCrossesInterfaces, type Via } from "./first-packet.ts";
@@ -184,7 +184,9 @@ function reachingPorts(reading: SavedRuleset, table: string, chain: string, meet
     const above = reachingPorts(reading, r.table, r.chain, meets, new Set(seen));
     if (above === false) continue;
     any = true;
-    const mine = rulePorts(r) ?? above;
+    // A port-keyed verdict map sends only its keys' ports there (tester 39b: a sweep took `tcp dport vmap { 80 : jump grey }` for any port).
+    const keyed = r.target === chain ? undefined : vmapJumpPorts(r.text, chain);
+    const mine = (keyed !== undefined && keyed.length > 0 ? keyed : undefined) ?? rulePorts(r) ?? above;
     if (mine === undefined) unlimited = true;
     else ranges.push(...mine);
   }

@@ -108,17 +108,18 @@ describe("listeners after an apply script", () => {
   });
 });
 
-describe("what the scenario's commands took after their step's checks (runner/vanished.ts; tester 39a)", () => {
-  it("a listener a background job ended later: `refused` and `blocked` are errors; an address a run step removed: `dropped` is an error", async () => {
+describe("what the scenario's commands took after their step's checks (runner/vanished.ts; tester 39a, reviewer 39)", () => {
+  it("a listener a background job ended later: `refused` and `blocked` are errors, but a REJECT's `refused` stands; an address removed or its link down: `dropped` (a sweep too) is an error", async () => {
     const later = defineScenario({
       name: "ended later",
       description: "a background job ends the TCP server after the run step's check",
       family: "ipv4",
-      hosts,
+      hosts: { server: { firewall: true, listen: ["tcp/8080", "tcp/8081"] }, remote: {} },
       steps: [
+        { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j REJECT --reject-with tcp-reset"] } },
         { run: { host: "server", command: "sh -c '(sleep 1; pkill -x fwspec-tcp-echo) >/dev/null 2>&1 & echo started'" } },
         { run: { host: "remote", command: "sleep 2" } },
-        { expect: ["remote -> server:8080 refused", "remote -> server:8080 blocked"] },
+        { expect: ["remote -> server:8080 refused", "remote -> server:8080 blocked", "remote -> server:8081 refused"] },
       ],
     } as never);
     const removed = defineScenario({
@@ -128,14 +129,29 @@ describe("what the scenario's commands took after their step's checks (runner/va
       hosts,
       steps: [
         { run: { host: "server", command: "ip -6 addr del {{ server.ipv6 }}/64 dev eth0" } },
+        { expect: ["remote -> server:8080 dropped", "remote -> server:8080-8085 dropped"] },
+      ],
+    } as never);
+    const down = defineScenario({
+      name: "link down",
+      description: "a run step takes the server's link down (its IPv4 address stays)",
+      family: "ipv4",
+      hosts,
+      steps: [
+        { run: { host: "server", command: "ip link set dev eth0 down" } },
         { expect: ["remote -> server:8080 dropped"] },
       ],
     } as never);
-    const [a, b] = await run(later, removed);
+    const [a, b, c] = await run(later, removed, down);
     expect(a!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([
       expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens \(a process a command of this scenario left running may have ended it\)/),
       expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens/),
+      expect.stringMatching(/^passed refused: /),
     ]);
-    expect(b!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([expect.stringMatching(/^error error: server no longer holds 2001:db8:\S+ \(a command of this scenario removed it\)/)]);
-  }, 60_000);
+    expect(b!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([
+      expect.stringMatching(/^error error: server no longer holds 2001:db8:\S+ on a link that is up \(a command of this scenario removed it or took its link down\)/),
+      expect.stringMatching(/^error error: server no longer holds 2001:db8:\S+ on a link that is up/),
+    ]);
+    expect(c!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([expect.stringMatching(/^error error: server no longer holds 198\.\S+ on a link that is up/)]);
+  }, 90_000);
 });

@@ -39,7 +39,7 @@ import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./swee
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 import { labPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
-import { asVanished, vanishedTargets } from "./vanished.ts";
+import { asVanished, deadListeners, goneAddresses } from "./vanished.ts";
 import { leavesNoState } from "../plan/stateless-run.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
@@ -238,6 +238,8 @@ export class ScenarioSession implements AsyncDisposable {
     probes.forEach((p, i) => {
       if (unheld.has(literalTarget(p.spec) ?? "")) main.set(i, { result: unheldResult(p.spec), decidedBy: [] });
     });
+    // A lab host whose probed address the scenario's own commands took (or its link down): an error, never probed (vanished.ts).
+    if (this.#ownCommands) for (const [i, r] of await goneAddresses(this.lab, probes.map((p) => p.spec))) if (!main.has(i)) main.set(i, { result: r, decidedBy: [] });
     const probing = probes.filter((_, i) => !main.has(i));
     const jobs = [...lanes(probes)].map(([family, all]) => [family, all.filter((j) => !main.has(j.probe))] as [Family, LaneJob[]]);
     const armed = await armTraces(this.lab, this.#options.trace === false ? [] : tracedSpecs(probing, (name) => this.#held.get(name)?.address));
@@ -254,9 +256,6 @@ export class ScenarioSession implements AsyncDisposable {
       // The lanes' latest readings are of this step's ruleset: they name its iptables-nft rules (no iptables-save in the collect).
       traces = await armed.collect((h, family) => this.#ledger.lane(family).get(h));
     }
-    // A target that lost its listener or address to the scenario's own commands after their step's checks: an error.
-    const vanished = await vanishedTargets(this.lab, [...main.values(), ...parity.values()], this.#ownCommands);
-    for (const m of [main, parity]) for (const [i, o] of m) if (vanished.has(o)) m.set(i, asVanished(o, vanished.get(o)!));
     // The deciding rule with the line that wrote it (rules/origin.ts), before judging: the explanation names it too.
     const candidates = ruleCandidates(this.#applied);
     const locate = (d: Decision) => locatedDecision(d, candidates, this.scenario.file);
@@ -269,7 +268,11 @@ export class ScenarioSession implements AsyncDisposable {
     // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
     const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, traced(main.get(i), `main ${i}`, p.expectation.held !== undefined)!, traced(parity.get(i), `parity ${i}`), this.scenario.parity, books[p.family]));
+    const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
+    // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
+    const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined)) : new Map<Observation, string>();
+    const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o);
+    const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, judged(seen[i]![0])!, judged(seen[i]![1]), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));
   }

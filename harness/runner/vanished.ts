@@ -1,59 +1,92 @@
 /**
  * What the scenario's own commands took from a probe's target after the
  * checks of the step that ran them (a process left in the background, a
- * `run` step's `ip addr del`): its listener, so the kernel refused the probe,
- * or the probed address, so nobody answered. Either way the firewall decided
- * nothing: the probe is an error naming what is gone, never a verdict that
- * could pass `refused`, `blocked` or `dropped` (tester 39a). Asked only of
- * hosts with such a probe: one `ss` per host with a refused probe of a
- * declared listener's port, one `ip` per host with a silent probe once the
- * scenario's commands may have changed addresses.
+ * `run` step's `ip addr del` or `ip link set … down`): the probed address, so
+ * nobody could answer, or the port's listener, so the kernel refused the
+ * probe. Either way the firewall decided nothing: the probe is an error
+ * naming what is gone, never a verdict that could pass `refused`, `blocked`
+ * or `dropped` (tester 39a). Asked only once the scenario's commands may
+ * have changed a host (session.ts `#ownCommands`), and only of hosts with
+ * such a probe: one `ip` per target host (by name, or a literal address a
+ * lab host has or declares) before the step's probes (sweeps included), one `ss` per host with a refused probe of a declared listener's
+ * port that no REJECT rule refused.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
+import type { ProbeSpec } from "../model/types.ts";
 import { sameAddress } from "../probes/answer.ts";
 import { missingListeners } from "../probes/listeners.ts";
 import type { Observation } from "../probes/observe.ts";
-import { probedHost } from "../probes/probe.ts";
+import { isLoopbackTarget } from "../model/targets.ts";
+import { probedHost, type ProbeResult, resolveTarget } from "../probes/probe.ts";
 
-/** Each observation whose target lost its listener or address, with why (the error's reason). */
-export async function vanishedTargets(lab: RunningLab, observations: readonly Observation[], addressesMayChange: boolean): Promise<Map<Observation, string>> {
-  const out = new Map<Observation, string>();
-  const byHost = (want: (o: Observation) => boolean) => {
-    const m = new Map<LabHost, Observation[]>();
-    for (const o of observations.filter(want)) {
-      const host = probedHost(lab, o.result.spec);
-      if (host) m.set(host, [...(m.get(host) ?? []), o]);
+interface IpAddrLink {
+  readonly flags?: readonly string[];
+  readonly addr_info?: readonly { readonly local?: string }[];
+}
+
+/** The addresses a host holds on links that are up (`ip -j addr show`), or undefined when that cannot be read. */
+async function heldAddresses(host: LabHost): Promise<string[] | undefined> {
+  const r = await host.exec(["ip", "-j", "addr", "show"], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  if (r?.exitCode !== 0) return undefined;
+  const links = JSON.parse(r.stdout || "[]") as IpAddrLink[];
+  return links.filter((l) => l.flags?.includes("UP")).flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
+}
+
+/** Each probe (by index) of a lab host whose address that host no longer holds on a link that is up: its error result, not sent. */
+export async function goneAddresses(lab: RunningLab, specs: readonly ProbeSpec[]): Promise<Map<number, ProbeResult>> {
+  const out = new Map<number, ProbeResult>();
+  const byHost = new Map<LabHost, { readonly i: number; readonly address: string }[]>();
+  specs.forEach((spec, i) => {
+    // A lab host by name, or a literal address a lab host has or declares (tester 39b); not its loopback.
+    if (spec.to.kind === "localhost" || (spec.to.kind === "address" && isLoopbackTarget(spec.to.address))) return;
+    const host = probedHost(lab, spec);
+    if (!host) return;
+    let address: string;
+    try {
+      address = resolveTarget(lab, spec);
+    } catch {
+      return; // the probe says why itself
     }
-    return m;
-  };
-  const listens = (host: LabHost, o: Observation) => host.spec.listen.some((l) => l.port === o.result.spec.port && (l.protocol === "udp") === (o.result.spec.protocol === "udp"));
-  const refused = byHost((o) => o.result.verdict === "refused");
-  const silent = addressesMayChange ? byHost((o) => o.result.verdict === "dropped" && o.result.spec.to.kind === "host") : new Map<LabHost, Observation[]>();
-  await Promise.all([
-    ...[...refused].map(async ([host, probes]) => {
-      const mine = probes.filter((o) => listens(host, o));
-      if (mine.length === 0) return;
-      const missing = await missingListeners(host);
-      for (const o of mine) {
-        const gone = missing.find((l) => l.port === o.result.spec.port && (l.protocol === "udp") === (o.result.spec.protocol === "udp"));
-        if (gone) out.set(o, `${host.name}'s listener ${gone.protocol}/${gone.port} no longer listens (a process a command of this scenario left running may have ended it): the refusal came from its kernel, not from a rule`);
-      }
-    }),
-    ...[...silent].map(async ([host, probes]) => {
-      const r = await host.exec(["ip", "-j", "addr", "show"], { light: true, timeoutSeconds: 5 });
-      if (r.exitCode !== 0) return;
-      const links = JSON.parse(r.stdout || "[]") as { readonly addr_info?: readonly { readonly local?: string }[] }[];
-      const held = links.flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
-      for (const o of probes) {
-        if (!held.some((a) => sameAddress(a, o.result.address))) out.set(o, `${host.name} no longer holds ${o.result.address} (a command of this scenario removed it): nothing could answer there, so its silence says nothing about the rules`);
-      }
-    }),
-  ]);
+    byHost.set(host, [...(byHost.get(host) ?? []), { i, address }]);
+  });
+  await Promise.all([...byHost].map(async ([host, probes]) => {
+    const held = await heldAddresses(host);
+    if (held === undefined) return;
+    for (const { i, address } of probes) {
+      if (!held.some((a) => sameAddress(a, address))) out.set(i, goneResult(specs[i]!, address, `${host.name} no longer holds ${address} on a link that is up (a command of this scenario removed it or took its link down): nothing could answer there, so a probe's silence would say nothing about the rules`));
+    }
+  }));
   return out;
 }
 
-/** The observation as an error with `why` (what the probe saw stays in its evidence). */
+const listens = (host: LabHost, spec: ProbeSpec) => host.spec.listen.some((l) => l.port === spec.port && (l.protocol === "udp") === (spec.protocol === "udp"));
+
+/** Each refused observation of a declared listener's port that no REJECT rule refused, whose listener no longer listens, with why. */
+export async function deadListeners(lab: RunningLab, observations: readonly Observation[]): Promise<Map<Observation, string>> {
+  const out = new Map<Observation, string>();
+  const byHost = new Map<LabHost, Observation[]>();
+  for (const o of observations) {
+    if (o.result.verdict !== "refused" || o.decision?.action === "reject") continue;
+    const host = probedHost(lab, o.result.spec);
+    if (host && listens(host, o.result.spec)) byHost.set(host, [...(byHost.get(host) ?? []), o]);
+  }
+  await Promise.all([...byHost].map(async ([host, probes]) => {
+    const missing = await missingListeners(host).catch(() => []);
+    for (const o of probes) {
+      const gone = missing.find((l) => l.port === o.result.spec.port && (l.protocol === "udp") === (o.result.spec.protocol === "udp"));
+      if (gone) out.set(o, `${host.name}'s listener ${gone.protocol}/${gone.port} no longer listens (a process a command of this scenario left running may have ended it): the refusal came from its kernel, not from a rule`);
+    }
+  }));
+  return out;
+}
+
+/** The observation as an error with `why` (what the probe saw stays in its evidence; no deciding rule). */
 export function asVanished(o: Observation, why: string): Observation {
   const { decision: _decision, policies: _policies, ...rest } = o;
   return { ...rest, result: { ...o.result, verdict: "error", reason: why }, decidedBy: [] };
+}
+
+/** An error result for a probe not sent (its target's address is gone). */
+function goneResult(spec: ProbeSpec, address: string, why: string): ProbeResult {
+  return { spec, address, verdict: "error", reason: why, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
 }

@@ -91,7 +91,7 @@ it("a greylist only packets in on ens18 reach: a probe in on ens19 is decided ea
   expect(report.scenarios[0]!.status).toBe("passed");
 });
 
-it("a greylist chain reached only through verdict maps (by port, by interface) waits: open on the retransmission", async () => {
+it("a greylist chain reached only through verdict maps (by port, by interface) waits: open on the retransmission; a sweep probes the map's port alone", async () => {
   const scenario = defineScenario({
     name: "greylist behind a verdict map",
     description: "vmap jumps to the greylist chain",
@@ -100,10 +100,14 @@ it("a greylist chain reached only through verdict maps (by port, by interface) w
     steps: [
       { apply: { host: "server", nft: join(PROJECT_ROOT, "fixtures/trace/greylist-vmap.nft") } },
       { expect: ["client -> server:8080 open", "client -> server:8082 open"] },
+      { expect: ["client -> server:8079-8081 blocked except 8080"] },
     ],
   });
   const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
-  for (const e of report.scenarios[0]!.expectations) expect(`${e.port}: ${e.actual} (${e.reason})`).toMatch(/^\d+: open \(/);
+  const [p8080, p8082, sweep] = report.scenarios[0]!.expectations;
+  for (const e of [p8080!, p8082!]) expect(`${e.port}: ${e.actual} (${e.reason})`).toMatch(/^\d+: open \(/);
+  expect(sweep!.status, JSON.stringify(sweep!.sweep)).toBe("passed");
+  expect(sweep!.sweep!.notes.join("\n")).toMatch(/1 port\(s\) probed one by one, not swept \(8080\)/);
   expect(report.scenarios[0]!.status).toBe("passed");
 });
 
