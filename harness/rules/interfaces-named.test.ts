@@ -45,6 +45,7 @@ describe("interfacesNamed", () => {
     ["a verdict map keyed by the name", 'iifname vmap { "ens18" : jump grey }', []],
     ["a map", 'iifname map { "ens18" : 1 } drop', []],
     ["a concatenated map", 'iifname . tcp dport vmap { "ens18" . 80 : jump grey }', []],
+    ["a concatenation's later part", 'ip saddr . iifname { 198.18.0.5 . "ens18" } accept', []],
   ])("nft: %s is no interface name (reviewer 39)", (_what, rule, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
   });

@@ -30,8 +30,8 @@ function fromNft(listing: string): string[] {
   // A comment is text, not a match: `comment "iif foo"` names nothing; nor does a fib lookup.
   const text = listing.replace(/\bcomment\s+"[^"]*"/g, "").replace(FIB, "fib ");
   // A named set (`iifname @lan_ifs`), a map keyed by the name (`iifname vmap { … }`) or a concatenation
-  // (`iifname . tcp dport vmap { … }`) is no interface name.
-  return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$|\.$)/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
+  // (`iifname . tcp dport vmap { … }`, `ip saddr . iifname { 198.18.0.5 . "ens18" }`) is no interface name.
+  return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$|\.$)/.test(m[1]!) && !/\.\s*$/.test(text.slice(0, m.index)) && !/"\s*\.|\.\s*"/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
 }
 
 /** Every interface name the rules match on, sorted, each once. */

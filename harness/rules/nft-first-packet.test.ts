@@ -72,6 +72,7 @@ describe("nftCrossesInterfaces", () => {
     ["iifname != @lan_ifs drop", via, true],
     ['tcp dport 8081 iifname vmap { "lan0" : jump grey }', via, true],
     ['iifname map { "lan0" : 1 } drop', via, true],
+    ['ip saddr . iifname != { 198.18.0.9 . "wan0" } jump grey', via, true],
   ] as const)("%s %j: %s", (text, at, expected) => {
     expect(nftCrossesInterfaces(text, at)).toBe(expected);
   });

@@ -69,9 +69,11 @@ function nameAllows(negated: boolean, value: string, name: string | undefined): 
 /** False when the rule names an input or output interface (`iifname`, `oifname`) the packet does not cross here. */
 export function nftCrossesInterfaces(text: string, via: { readonly in?: string | undefined; readonly out?: string | undefined } | undefined): boolean {
   if (!via) return true;
-  for (const m of readable(text).matchAll(new RegExp(String.raw`\b(iifname|oifname) (!= )?${VALUE}`, "g"))) {
-    // A named set (`iifname @lan_ifs`) or a map keyed by the name (`iifname vmap { … }`): names not read here, unknown.
-    if (/^(?:@|v?map$)/.test(m[3]!)) continue;
+  const t = readable(text);
+  for (const m of t.matchAll(new RegExp(String.raw`\b(iifname|oifname) (!= )?${VALUE}`, "g"))) {
+    // A named set (`iifname @lan_ifs`), a map keyed by the name (`iifname vmap { … }`) or a concatenation's later
+    // part (`ip saddr . iifname != { … }`, reviewer 39): names not read here, unknown.
+    if (/^(?:@|v?map$)/.test(m[3]!) || /\.\s*$/.test(t.slice(0, m.index))) continue;
     if (!nameAllows(m[2] !== undefined, m[3]!, m[1] === "iifname" ? via.in : via.out)) return false;
   }
   return true;
