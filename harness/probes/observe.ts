@@ -146,7 +146,8 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   // A silent connection the target holds half-open (greeting.ts) is found only now: ended too, and read past it.
   if (result.halfOpen && (await ended(result))) after = await readAll();
   const { decidedBy, policies } = countersMoved(before, after);
-  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, pathInterfaces(labPathHosts(lab), spec)), { laterPackets: result.verdict === "dropped" });
+  // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
+  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined), { laterPackets: result.verdict === "dropped" });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);

@@ -223,7 +223,7 @@ export class ScenarioSession implements AsyncDisposable {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, labPathHosts(this.lab)));
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab)));
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }
@@ -283,7 +283,7 @@ export class ScenarioSession implements AsyncDisposable {
     // The step traces the sweep's packets (tracedSpecs): silent ports it shows dropped need no counter evidence.
     const traced = this.#options.trace !== false && tracedSpecs([p], () => undefined).length > 0;
     try {
-      return await sweepExpectation(this.lab, p, family, early, sourcePort, traced ? () => armed.read(p.watch) : undefined, this.#options.invocation);
+      return await sweepExpectation(this.lab, p, family, early, sourcePort, traced ? () => armed.read(p.watch) : undefined, this.#options.invocation, !this.#ownCommands);
     } finally {
       this.#ledger.forget(family);
     }

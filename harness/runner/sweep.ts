@@ -38,7 +38,7 @@ import type { TraceEvent } from "../rules/trace-events.ts";
 export const MAX_SINGLE = 8;
 
 /** `invocation`: how the user runs fwspec, for commands in hints (harness/invocation.ts). */
-export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>, invocation?: string): Promise<ExpectationResult> {
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>, invocation?: string, interfacesKnown = false): Promise<ExpectationResult> {
   const e = p.expectation;
   const sweep = e.sweep!;
   const protocol = e.protocol === "udp" ? "udp" : "tcp";
@@ -58,7 +58,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       : { address: targetOrEmpty(lab, { ...p.spec, family }), findings: new Map(), command: "", durationMs: 0, notes: [] };
     if (single.size > 0) {
       const findings = new Map(facts.findings);
-      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), notSwept(v)));
+      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown }), notSwept(v)));
       const first = single.values().next().value!;
       facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} ${varyingWhy(first).replace(/,$/, "")}`] };
     }
@@ -74,7 +74,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       const findings = new Map(facts.findings);
       for (const port of answered) {
         findings.set(port, answered.length <= MAX_VARYING_PORTS
-          ? singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early }), `asked again: ${why}`)
+          ? singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown }), `asked again: ${why}`)
           : { port, outcome: "error", verdict: "error", answer: findings.get(port)!.answer, evidence: `${why}: what ${e.from} gets here is not known, and ${answered.length} answered ports are more than the ${MAX_VARYING_PORTS} probed one by one; sweep from a host whose rules take no answers, or a smaller range`, rules: [] });
       }
       if (answered.length > 0) facts = { ...facts, findings, notes: [...facts.notes, `${answered.length} answered port(s) ${answered.length <= MAX_VARYING_PORTS ? "probed again one by one" : "not read"}: ${why}`] };
@@ -94,7 +94,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       broken.push(b);
       continue;
     }
-    const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, latest: new Map(), early });
+    const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown });
     const single = { verdict: o.result.verdict, reason: o.result.reason, command: o.result.evidence.command, counted: o.decidedBy.map(describeDelta), ...(o.decision ? { decision: o.decision } : {}) };
     const finding = facts.findings.get(b.port)!;
     const agrees = single.verdict === finding.verdict;
