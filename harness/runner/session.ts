@@ -69,9 +69,10 @@ export class ScenarioSession implements AsyncDisposable {
   readonly #held = new Map<string, HeldConnection>();
   /**
    * A run step that may change a host (not only traffic or a reading), or an apply with a script or another tool's
-   * command, ran on some host: it may have renamed an
-   * interface (read again, but not its masters: a bridge or bond it made), removed an address or changed routes, so
-   * the interfaces a probe crosses are no longer known (ObserveOptions.interfacesKnown; reviewer 39).
+   * command, ran on some host: it may have renamed an interface (read again, but not a bridge or bond it made),
+   * removed an address, taken a link down, changed routes or left a process that ends a listener later. From then
+   * on the interfaces a probe crosses are not known (ObserveOptions.interfacesKnown), and each step's targets are
+   * checked for their addresses and, after a refusal, their listeners (vanished.ts).
    */
   #ownCommands = false;
   /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (rules/origin.ts). */
