@@ -1,6 +1,7 @@
 /** Unit tests (table-driven, no Docker) for listeners.ts. */
 import { describe, expect, test } from "vitest";
-import { listenerProblems, listenersMissingFrom, listeningPorts } from "./listeners.ts";
+import type { LabError } from "../errors.ts";
+import { checkListenersAfterStep, listenerProblems, listenersMissingFrom, listeningPorts } from "./listeners.ts";
 
 describe("listeningPorts", () => {
   test.each([
@@ -49,5 +50,19 @@ describe("listenerProblems", () => {
     ["no process list: not called stopped", [tcp(8080)], "", []],
   ])("%s", (_what, listen, processes, want) => {
     expect(listenerProblems(listen, `${SOCKETS}\n\n${processes}\n`)).toEqual(want);
+  });
+});
+
+describe("checkListenersAfterStep", () => {
+  test("a stopped server is the step's error, its hint a command a person types (tester 39b: it printed this check's own script)", async () => {
+    const host = {
+      name: "server",
+      spec: { listen: [{ protocol: "udp" as const, port: 53 }] },
+      run: async (command: readonly string[]) => ({ command, exitCode: 0, stdout: `udp UNCONN 0 0 *:53 *:* users:(("fwspec-udp-echo",pid=9,fd=3))\n\n      9 T\n`, stderr: "", durationMs: 1 }),
+      repro: (argv: readonly string[]) => `docker exec c ${argv.join(" ")}`,
+    };
+    const error = await checkListenersAfterStep(host as never).then(() => undefined, (e: unknown) => e as LabError);
+    expect(error?.message).toMatch(/^after this step, listener\(s\) of server no longer answer: udp\/53: its server is stopped/);
+    expect(error?.hint).toMatch(/see: docker exec c ss -ltnup$/);
   });
 });

@@ -188,6 +188,7 @@ export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name
     if (problems.length === 0) return;
   }
   throw new LabError(`after this step, listener(s) of ${host.name} no longer answer: ${problems.join("; ")}; a probe to such a port is answered by the kernel (or by nothing), not decided by the firewall`, {
-    hint: `a run step or apply script must leave the declared listeners running (stop only processes of your own); see: ${host.repro(argv)}`,
+    // What a person types to look (tester 39b: the hint printed this check's own script).
+    hint: `a run step or apply script must leave the declared listeners running (stop only processes of your own), also what it leaves in the background; see: ${host.repro(["ss", "-ltnup"])}`,
   });
 }
