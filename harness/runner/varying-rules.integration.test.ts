@@ -176,3 +176,24 @@ it("a sweep: ports a rate limit names are probed one by one, not swept; a rate l
   expect(everywhere!.status).toBe("error");
   expect(everywhere!.sweep!.notes.join("\n")).toMatch(/-m limit.* may meet any port of the range/);
 });
+
+it("after a run step puts the target's address on a bridge, the deciding rule is the one that counted, not 'no filter chain' (tester 39b)", async () => {
+  // The probe comes in through the bridge: the trace loses it (another trace id) and showed it in no chain, which read as
+  // "nothing filtered its SYN" although the policy DROP counted it. Now the trace claims nothing and the counters decide.
+  const scenario = defineScenario({
+    name: "address on a bridge",
+    description: "a run step moves the server's address onto a bridge",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/81", "tcp/82"] }, client: {} },
+    steps: [
+      { apply: { host: "server", commands: ["iptables -P INPUT DROP", "iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "iptables -A INPUT -i br0 -p tcp --dport 82 -j ACCEPT"] } },
+      { run: { host: "server", command: "sh -c 'a=$(ip -4 -o addr show dev eth0 | awk \"{print \\$4}\") && ip link add br0 type bridge && ip addr del $a dev eth0 && ip link set eth0 master br0 && ip link set br0 address $(cat /sys/class/net/eth0/address) && ip link set br0 up && ip addr add $a dev br0'" } },
+      { expect: ["client -> server:81 dropped", "client -> server:82 open"] },
+    ],
+  } as never);
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [dropped, open] = report.scenarios[0]!.expectations;
+  expect(`${dropped!.status} ${open!.status}`).toBe("passed passed");
+  expect(dropped!.decision, JSON.stringify(dropped)).toMatchObject({ host: "server", action: "drop", rule: expect.stringMatching(/policy DROP/) });
+  expect(open!.decision?.rule ?? "", JSON.stringify(open)).not.toBe("no filter chain");
+}, 60_000);
