@@ -191,9 +191,12 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     ["a limit on port 80 and a probe of 80: met", [limit], 80, true],
     ["a DNAT on the path: 8080 may become 80, so the limit is met", [forward, limit], 8080, true],
     ["another protocol's limit is never met", [ipt("-A INPUT -p udp -m limit --limit 5/sec -j ACCEPT")], 8080, false],
-    // Interfaces not known: a rule naming one may be the answer's, whatever its other matches (but a port under 1024).
-    ["a limit on another port behind an interface match, the way not known: met (the answer's?)", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], 8081, true],
-    ["a limit on port 22 behind an interface match, the way not known: not met (no answer goes to port 22)", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 22 -m recent --name g --rcheck -j ACCEPT")], 8081, false],
+    // The answer's rules (reviewer 39): its state, addresses and source ports not judged; its destination ports only
+    // where they leave out every local port (32768-60999), where an answer goes.
+    ["a limit on another port behind an interface match: not met (no answer goes to 8082)", [ipt("-A INPUT -i eth0 -p tcp -m tcp --dport 8082 -m recent --name g --rcheck -j ACCEPT")], 8081, false],
+    ["an answer's rule: ESTABLISHED from the server's port, no interface named: met", [ipt("-A FORWARD -p tcp -m tcp --sport 8081 -m conntrack --ctstate ESTABLISHED -m recent --name r --rcheck -j ACCEPT", "FORWARD")], 8081, true],
+    ["an answer's rule on the local ports: met", [ipt("-A OUTPUT -p tcp -m tcp --dport 32768:60999 -m recent --name r --rcheck -j ACCEPT", "OUTPUT")], 8081, true],
+    ["a native answer's rule on the local ports: met", [nft("ip daddr 198.18.0.7 tcp dport 32768-60999 limit rate 1/second accept")], 8081, true],
     ["a limit on its port behind an interface match: met", [ipt("-A INPUT ! -i lo -p tcp -m tcp --dport 8081 -m recent --name g --rcheck -j ACCEPT")], 8081, true],
   ])("%s", (_, rules, dport, met) => {
     expect(probeVaryingRule(on(ruleset(rules)), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);

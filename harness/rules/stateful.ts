@@ -120,20 +120,18 @@ export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, pa
   const meets = meetsPacket(packet, !rewrites);
   // A rewritten destination (DNAT, REDIRECT) may take another way out than the probed address's: interfaces unknown.
   const via = rewrites ? () => undefined : viaOf;
-  // A rule naming interfaces may be one for the answer, which crosses each host the other way (in where the probe
-  // went out; at the probe's ends "" on the other side: the answer starts or ends there): met when those interfaces
-  // fit, its other matches not judged (the answer's state, addresses and ports are not the probe's; reviewer 39: a
-  // router's `-i dmz0 -o wan0 -m conntrack --ctstate ESTABLISHED … --rcheck -j ACCEPT`).
-  // Its destination ports still tell: the answer's go to the prober's port, one of the local ports (1024 and up).
-  const toLocalPort = (rule: SavedRule) => rulePorts(rule)?.some(([, b]) => b >= 1024) ?? true;
-  const answerMeets = (rule: SavedRule, v: Via | undefined) => namesInterfaces(rule) && meetsPacket(packet, false)(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
+  // The answer crosses each host the other way (in where the probe went out; at the probe's ends "" on the other
+  // side: the answer starts or ends there), to the prober's local port: a rule that may let a later answer through
+  // holds the verdict up too, its state, addresses and source ports not judged (they are the answer's, not the
+  // probe's; reviewer 39: a router's `--sport 8081 -m conntrack --ctstate ESTABLISHED … --rcheck -j ACCEPT`), its
+  // destination ports only where they leave out every local port (32768-60999: a lab host's /proc/sys is read-only).
+  const toLocalPort = (rule: SavedRule) => rulePorts(rule)?.some(([a, b]) => a <= LOCAL_PORTS[1] && b >= LOCAL_PORTS[0]) ?? true;
+  const answerMeets = (rule: SavedRule, v: Via | undefined) => meetsPacket(packet, false)(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
   return varyingRule(readings, (rule, host) => (meets(rule) && ruleCrossesInterfaces(rule, via(host))) || answerMeets(rule, via(host)));
 }
 
-/** Does the rule match on an input or output interface (iptables `-i`/`-o`, nft `iifname`/`oifname`/`iif`/`oif`)? */
-function namesInterfaces(rule: SavedRule): boolean {
-  return rule.handle === undefined ? /(?:^|\s)(?:-i|-o|--in-interface|--out-interface)\s/.test(rule.text) : /\b(?:iifname|oifname|iif|oif)\b/.test(blankQuoted(rule.text));
-}
+/** The kernel's local (ephemeral) ports a prober's connection leaves from: Linux's default ip_local_port_range. */
+const LOCAL_PORTS = [32768, 60999] as const;
 
 /** Every such rule, in the order of the readings and their rules (`partOf`: what makes a rule one; packet-shape.ts's shapePart for rules on a packet's shape). */
 export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets: Meets = () => true, partOf: (rule: SavedRule) => string | undefined = varyingPart): VaryingRule[] {

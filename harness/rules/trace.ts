@@ -255,11 +255,20 @@ function matches(p: TracePacket | undefined, probe: TracedProbe): boolean {
   return p !== undefined && p.daddr === probe.daddr && p.dport === probe.port && p.protocol === probe.protocol && first === true;
 }
 
-/** Has the ruleset a base chain a packet for the host passes (filter INPUT, raw or mangle PREROUTING and INPUT; a native filter chain at prerouting or input)? */
-function hasInputChain(saved: SavedRuleset | undefined): boolean {
-  return (saved?.chains ?? []).some((c) => c.policy !== null && (c.hook !== undefined
-    ? c.type === "filter" && (c.hook === "input" || c.hook === "prerouting")
-    : (c.table === "filter" && c.chain === "INPUT") || ((c.table === "raw" || c.table === "mangle") && (c.chain === "PREROUTING" || c.chain === "INPUT"))));
+/**
+ * Has the host a chain a packet for it passes (iptables' filter INPUT, raw or
+ * mangle PREROUTING and INPUT; a native filter chain at prerouting or input),
+ * as nft lists it? iptables-nft-save prints `:INPUT ACCEPT` for a built-in
+ * chain the kernel does not have: the listing says which exist (reviewer 39).
+ */
+function hasInputChain(ctx: TraceContext, family: Family): boolean {
+  const own = family === "ipv4" ? "ip" : "ip6";
+  for (const [table, chains] of ctx.handles) {
+    const [tf, name = ""] = table.split(" ");
+    if (tf !== own || isTraceTable(table)) continue;
+    if ((name === "filter" && chains.has("INPUT")) || ((name === "raw" || name === "mangle") && (chains.has("PREROUTING") || chains.has("INPUT")))) return true;
+  }
+  return (ctx.saved[family]?.chains ?? []).some((c) => c.hook !== undefined && c.type === "filter" && (c.hook === "input" || c.hook === "prerouting") && !isTraceTable(c.table) && ctx.handles.get(c.table)?.has(c.chain) === true);
 }
 
 /**
@@ -376,7 +385,7 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
   // A packet for this host the trace shows in no chain at all, while the host has a chain at its input hooks: the
   // trace lost it on its way (one that came through a bridge the scenario made gets another trace id: tester 39b),
   // so nothing is claimed (the counters decide), not "no filter chain".
-  if (passed.length === 0 && ctx.local?.has(probe.daddr) && hasInputChain(ctx.saved[probe.family])) return undefined;
+  if (passed.length === 0 && ctx.local?.has(probe.daddr) && hasInputChain(ctx, probe.family)) return undefined;
   // Traced, and nothing that filters decided: no filter chain at the hooks it passed (NAT only, or an empty ruleset).
   return {
     host: ctx.host, family: probe.family, table: "none", path: passed, rule: NO_FILTER_CHAIN, action: "accept", policy: false, unfiltered: true, source: "trace", ...(probe.established ? { held: true } : {}),

@@ -12,10 +12,12 @@ const IP = JSON.stringify([
   { ifname: "lo", flags: ["LOOPBACK", "UP", "LOWER_UP"], addr_info: [{ local: "127.0.0.1" }] },
   { ifname: "eth0", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], addr_info: [{ local: "198.18.0.2" }] },
   { ifname: "eth1", flags: ["BROADCAST", "MULTICAST"], addr_info: [{ local: "198.18.1.2" }] },
+  { ifname: "eth2", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], linkinfo: { info_slave_kind: "bridge" }, addr_info: [{ local: "198.18.2.2" }] },
+  { ifname: "eth3", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], linkinfo: { info_slave_kind: "vrf" }, addr_info: [{ local: "198.18.3.2" }] },
 ]);
 
 function stubLab(asked: string[], serverOn = "lan"): RunningLab {
-  const addresses: Record<string, { ipv4: string; ipv6: string }> = { lan: { ipv4: "198.18.0.2", ipv6: "2001:db8::2" }, dmz: { ipv4: "198.18.1.2", ipv6: "2001:db8:1::2" } };
+  const addresses: Record<string, { ipv4: string; ipv6: string }> = { lan: { ipv4: "198.18.0.2", ipv6: "2001:db8::2" }, dmz: { ipv4: "198.18.1.2", ipv6: "2001:db8:1::2" }, br: { ipv4: "198.18.2.2", ipv6: "2001:db8:2::2" }, vrf: { ipv4: "198.18.3.2", ipv6: "2001:db8:3::2" } };
   const server = {
     name: "server",
     networks: [serverOn],
@@ -43,12 +45,14 @@ describe("goneAddresses", () => {
     ["its address held on a link that is up: sent", spec(8080), "lan", undefined],
     ["its IPv6 address removed: an error, not sent", spec(8080, "ipv6"), "lan", "server no longer holds 2001:db8::2 on a link that is up"],
     ["its address on a link set down: an error", spec(8080), "dmz", "server no longer holds 198.18.1.2 on a link that is up"],
+    ["its address left on a bridge's port (reviewer 39): an error", spec(8080), "br", "server no longer holds 198.18.2.2"],
+    ["its address on a VRF's port: sent", spec(8080), "vrf", undefined],
   ])("%s", async (_what, s, net, why) => {
     const asked: string[] = [];
     const gone = await goneAddresses(stubLab(asked, net), [s]);
     if (why === undefined) expect(gone.size).toBe(0);
     else expect(gone.get(0)).toMatchObject({ verdict: "error", reason: expect.stringContaining(why) });
-    expect(asked).toEqual(["ip -j addr show"]);
+    expect(asked).toEqual(["ip -j -d addr show"]);
   });
 
   test("a loopback target, or a literal address no lab host has: nothing asked", async () => {
@@ -61,7 +65,7 @@ describe("goneAddresses", () => {
     const asked: string[] = [];
     const gone = await goneAddresses(stubLab(asked), [{ ...spec(8080, "ipv6"), to: { kind: "address", address: "2001:db8::2" } }]);
     expect(gone.get(0)).toMatchObject({ verdict: "error", reason: expect.stringContaining("server no longer holds 2001:db8::2") });
-    expect(asked).toEqual(["ip -j addr show"]);
+    expect(asked).toEqual(["ip -j -d addr show"]);
   });
 });
 

@@ -21,15 +21,23 @@ import { probedHost, type ProbeResult, resolveTarget } from "../probes/probe.ts"
 
 interface IpAddrLink {
   readonly flags?: readonly string[];
+  readonly linkinfo?: { readonly info_slave_kind?: string };
   readonly addr_info?: readonly { readonly local?: string }[];
 }
 
-/** The addresses a host holds on links that are up (`ip -j addr show`), or undefined when that cannot be read. */
+/** Masters whose ports hold no working address of their own (a VRF's do). */
+const PORT_OF = new Set(["bridge", "bond", "team"]);
+
+/**
+ * The addresses a host holds on links that are up and not a bridge's or
+ * bond's port (an address left on an enslaved link answers nothing: reviewer
+ * 39), or undefined when that cannot be read (`ip -j -d addr show`).
+ */
 async function heldAddresses(host: LabHost): Promise<string[] | undefined> {
-  const r = await host.exec(["ip", "-j", "addr", "show"], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
+  const r = await host.exec(["ip", "-j", "-d", "addr", "show"], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
   if (r?.exitCode !== 0) return undefined;
   const links = JSON.parse(r.stdout || "[]") as IpAddrLink[];
-  return links.filter((l) => l.flags?.includes("UP")).flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
+  return links.filter((l) => l.flags?.includes("UP") && !PORT_OF.has(l.linkinfo?.info_slave_kind ?? "")).flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
 }
 
 /** Each probe (by index) of a lab host whose address that host no longer holds on a link that is up: its error result, not sent. */

@@ -122,7 +122,7 @@ class FakeHost implements LabHost {
       this.added.push(addrAdd[1]!);
       return ok(command);
     }
-    if (tool === "ip" && args.join(" ") === "-j addr show") return ok(command, JSON.stringify([{ ifname: "lo", flags: ["LOOPBACK", "UP", "LOWER_UP"], addr_info: [{ local: "127.0.0.1" }, { local: "::1" }] }, { ifname: "eth0", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], addr_info: [{ local: this.addresses.ipv4 }, { local: this.addresses.ipv6 }, ...this.added.map((local) => ({ local }))] }]));
+    if (tool === "ip" && (args.join(" ") === "-j addr show" || args.join(" ") === "-j -d addr show")) return ok(command, JSON.stringify([{ ifname: "lo", flags: ["LOOPBACK", "UP", "LOWER_UP"], addr_info: [{ local: "127.0.0.1" }, { local: "::1" }] }, { ifname: "eth0", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], addr_info: [{ local: this.addresses.ipv4 }, { local: this.addresses.ipv6 }, ...this.added.map((local) => ({ local }))] }]));
     // No native nftables tables in the fake: listing them gives none, flushing the ruleset succeeds (other nft commands: not found).
     if (tool === "nft" && args.includes("list")) return ok(command, args[0] === "-j" ? '{"nftables": []}' : "");
     if (tool === "nft" && args.join(" ") === "flush ruleset") return ok(command);
