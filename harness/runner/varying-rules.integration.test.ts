@@ -197,3 +197,19 @@ it("after a run step puts the target's address on a bridge, the deciding rule is
   expect(dropped!.decision, JSON.stringify(dropped)).toMatchObject({ host: "server", action: "drop", rule: expect.stringMatching(/policy DROP/) });
   expect(open!.decision?.rule ?? "", JSON.stringify(open)).not.toBe("no filter chain");
 }, 60_000);
+
+it("a router with forward rules only: a probe of the router itself keeps the trace's 'no filter chain' (its INPUT chain does not exist)", async () => {
+  // Reviewer 39: iptables-nft-save prints `:INPUT ACCEPT` for a built-in chain the kernel lacks; the lost-packet guard
+  // took it for an input chain and dropped the trace's correct decision, which no counter could replace.
+  const scenario = defineScenario({
+    name: "forward rules only",
+    description: "the router's INPUT does not exist in the kernel",
+    family: "ipv4",
+    networks: ["outside", "dmz"],
+    hosts: { gw: { firewall: true, router: true, networks: ["outside", "dmz"], listen: ["tcp/8080"] }, client: { networks: ["outside"] } },
+    steps: [{ apply: { host: "gw", commands: ["iptables -A FORWARD -p tcp --dport 9999 -j DROP"] } }, { expect: ["client -> gw:8080 open"] }],
+  } as never);
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const [e] = report.scenarios[0]!.expectations;
+  expect(e!.decision, JSON.stringify(e)).toMatchObject({ host: "gw", rule: "no filter chain", source: "trace" });
+});
