@@ -8,8 +8,9 @@
  * or `dropped` (tester 39a). Asked only once the scenario's commands may
  * have changed a host (session.ts `#ownCommands`), and only of hosts with
  * such a probe: one `ip` per target host (by name, or a literal address a
- * lab host has or declares) before the step's probes (sweeps included), one `ss` per host with a refused probe of a declared listener's
- * port that no REJECT rule refused.
+ * lab host has or declares) before the step's probes (sweeps included), one
+ * `ss` per host with a refused probe of a declared listener's port that no
+ * REJECT rule refused.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { ProbeSpec } from "../model/types.ts";
