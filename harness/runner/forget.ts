@@ -239,7 +239,8 @@ export async function forgetPreviousScenario(host: LabHost, left: LeftBehind, li
   const stray = unexpectedListeners(listen, rest);
   if (stray.length > 0) throw new LabNotReusableError(`${who}: ${stray.join(", ")} listen(s) there, which no host of the previous scenario declares (a process its commands started runs on)`);
   if (running.length > 0) {
-    const named = running.slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
+    // By process id (the script lists them as /proc's glob sorts them: 102 before 99), so a loop's shell comes before its sleep.
+    const named = [...running].sort((a, b) => a.pid - b.pid).slice(0, 5).map((p) => `${p.pid} (${oneLine(p.name)})`).join(", ") + (running.length > 5 ? ` and ${running.length - 5} more` : "");
     throw new LabNotReusableError(`${who}: process(es) ${named} left running by the previous scenario's commands, which could act in the next one (change its rules, send or answer packets)`);
   }
   return forgotten.saved ? { listening: rest, saved: forgotten.saved } : { listening: rest };
