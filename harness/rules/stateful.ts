@@ -126,7 +126,8 @@ export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, pa
   // probe's; reviewer 39: a router's `--sport 8081 -m conntrack --ctstate ESTABLISHED … --rcheck -j ACCEPT`), its
   // destination ports only where they leave out every local port (32768-60999: a lab host's /proc/sys is read-only).
   const toLocalPort = (rule: SavedRule) => rulePorts(rule)?.some(([a, b]) => a <= LOCAL_PORTS[1] && b >= LOCAL_PORTS[0]) ?? true;
-  const answerMeets = (rule: SavedRule, v: Via | undefined) => meetsPacket(packet, false)(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
+  const ofProtocol = meetsPacket(packet, false);
+  const answerMeets = (rule: SavedRule, v: Via | undefined) => ofProtocol(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
   return varyingRule(readings, (rule, host) => (meets(rule) && ruleCrossesInterfaces(rule, via(host))) || answerMeets(rule, via(host)));
 }
 

@@ -68,7 +68,9 @@ export async function goneAddresses(lab: RunningLab, specs: readonly ProbeSpec[]
   return out;
 }
 
-const listens = (host: LabHost, spec: ProbeSpec) => host.spec.listen.some((l) => l.port === spec.port && (l.protocol === "udp") === (spec.protocol === "udp"));
+/** A listener on the probe's port, of its kind (UDP, or TCP for tcp and http). */
+const serves = (spec: ProbeSpec) => (l: { readonly protocol: string; readonly port: number }) => l.port === spec.port && (l.protocol === "udp") === (spec.protocol === "udp");
+const listens = (host: LabHost, spec: ProbeSpec) => host.spec.listen.some(serves(spec));
 
 /** Each refused observation of a declared listener's port that no REJECT rule refused, whose listener no longer listens, with why. */
 export async function deadListeners(lab: RunningLab, observations: readonly Observation[]): Promise<Map<Observation, string>> {
@@ -82,7 +84,7 @@ export async function deadListeners(lab: RunningLab, observations: readonly Obse
   await Promise.all([...byHost].map(async ([host, probes]) => {
     const missing = await missingListeners(host).catch(() => []);
     for (const o of probes) {
-      const gone = missing.find((l) => l.port === o.result.spec.port && (l.protocol === "udp") === (o.result.spec.protocol === "udp"));
+      const gone = missing.find(serves(o.result.spec));
       if (gone) out.set(o, `${host.name}'s listener ${gone.protocol}/${gone.port} no longer listens (a process a command of this scenario left running may have ended it): the refusal came from its kernel, not from a rule`);
     }
   }));
