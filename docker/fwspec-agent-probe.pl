@@ -201,10 +201,44 @@ sub output_of {
   return (($? & 127) ? 128 + ($? & 127) : $? >> 8, $out, $err);
 }
 
+# Linux's netlink numbers (<linux/netlink.h>, <linux/rtnetlink.h>, <linux/neighbour.h>); Perl's Socket has none.
+my ($AF_NETLINK, $SOCK_RAW, $NETLINK_ROUTE, $RTM_NEWNEIGH, $RTM_GETNEIGH) = (16, 3, 0, 28, 30);
+my ($NLM_F_REQUEST_DUMP, $NLMSG_ERROR, $NLMSG_DONE, $NUD_INCOMPLETE, $NUD_FAILED) = (0x301, 2, 3, 0x01, 0x20);
+
+# Does this host's neighbour table (both families, every link) hold an entry INCOMPLETE or FAILED? One netlink
+# dump, as `ip neigh show` reads it, without a process; undef when it cannot be read (the caller asks `ip`).
+# None there: no next hop is unresolved, whatever the route (two `ip` runs saved per stopped probe, about 3 ms
+# of the host's CPU).
+sub any_unresolved {
+  socket(my $nl, $AF_NETLINK, $SOCK_RAW, $NETLINK_ROUTE) or return undef;
+  # struct nlmsghdr (length, type, flags, sequence, port) and struct ndmsg (family AF_UNSPEC: both; the rest 0).
+  my $request = pack('L S S L L C C S l S C C', 28, $RTM_GETNEIGH, $NLM_F_REQUEST_DUMP, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  return undef unless defined send($nl, $request, 0);
+  my $found = 0;
+  for (;;) {
+    # The kernel answers a dump at once; bounded all the same (the agent's loop must never hang here).
+    vec(my $want = '', fileno $nl, 1) = 1;
+    return undef unless select(my $ready = $want, undef, undef, 1) > 0;
+    my $buf = '';
+    return undef unless defined recv($nl, $buf, 1 << 16, 0) && length $buf;
+    for (my $at = 0; $at + 16 <= length $buf;) {
+      my ($len, $type) = unpack('L S', substr($buf, $at, 6));
+      return undef if $len < 16 || $type == $NLMSG_ERROR;
+      return $found if $type == $NLMSG_DONE;
+      # struct ndmsg's state: after family, two pads and the link index.
+      $found = 1 if $type == $RTM_NEWNEIGH && $len >= 28 && unpack('S', substr($buf, $at + 24, 2)) & ($NUD_INCOMPLETE | $NUD_FAILED);
+      $at += ($len + 3) & ~3;
+    }
+  }
+}
+
 # As the script: the note of docker/fwspec-neighbour when the next hop toward $address is unresolved (its entry
-# INCOMPLETE or FAILED), which is then flushed; '' otherwise. Its two or three `ip` commands without a bash.
+# INCOMPLETE or FAILED), which is then flushed; '' otherwise. Its two or three `ip` commands without a bash, only
+# when some entry is unresolved (any_unresolved).
 sub neighbour_note {
   my ($address) = @_;
+  my $any = any_unresolved();
+  return '' if defined $any && !$any;
   my ($rc, $route) = output_of('ip', '-o', 'route', 'get', $address);
   return '' unless $rc == 0;
   my $hop = $route =~ / via (\S+)/ ? $1 : $address;

@@ -6,6 +6,9 @@
  * perl and bash, no Docker; the only packets are UDP datagrams to loopback.
  */
 import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { AgentReply } from "./agent.ts";
@@ -31,6 +34,10 @@ const DROP_SYNACK_FROM_9 = [
   "nft add chain inet fwspec_test out '{ type filter hook output priority 0; }'",
   "nft add rule inet fwspec_test out tcp sport 9 drop",
 ].join(" && ");
+/** This machine's `ip`, by its path: a test's set-up runs it before its own `ip` comes first on the agent's PATH. */
+const IP = spawnSync("sh", ["-c", "command -v ip"], { encoding: "utf8" }).stdout.trim();
+/** A link whose far end answers nothing (a veth pair, no address at the other end): 198.18.99.2's ARP goes unanswered. */
+const UNANSWERED_PEER = [`${IP} link set lo up`, `${IP} link add fwv0 type veth peer name fwv1`, `${IP} addr add 198.18.99.1/24 dev fwv0`, `${IP} link set fwv0 up`, `${IP} link set fwv1 up`];
 const USAGE = "usage: fwspec-probe start <id> <grace-ms>[,4|,6] <argv…> | wait <id> [<max-ms>] | stop <id> [tcp <address> <port>] | half-open <address> [<port>]\n";
 
 /** What a case compares: the reply without the agent's byte counts. */
@@ -92,6 +99,12 @@ describe.each(both)("fwspec-probe $how", ({ probe }) => {
     const run = prober(startAgent([], { netns: DROP_PORT_9 }), probe);
     expect(await run("start", "s1", "50", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9")).toEqual({ exitCode: 199, stdout: "fwspec-probe: pending\n", stderr: "", timedOut: false });
     expect(await run("stop", "s1", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
+  });
+
+  it.skipIf(!canDropInNetns)("stop tcp of a connection waiting for its next hop's address (ARP unanswered) notes the neighbour unresolved", async () => {
+    const run = prober(startAgent([], { netns: UNANSWERED_PEER.join(" && ") }), probe);
+    expect((await run("start", "n1", "50", "bash", "-c", "exec 3<>/dev/tcp/198.18.99.2/9")).exitCode).toBe(199);
+    expect(await run("stop", "n1", "tcp", "198.18.99.2", "9")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "fwspec-probe: neighbour 198.18.99.2 unresolved (INCOMPLETE)\n", timedOut: false });
   });
 
   it.skipIf(!canDropInNetns)("half-open ends the SYN-RECV sockets a peer left (their SYN-ACK dropped), of both families and an IPv4 peer's on a dual-stack socket; none: nothing, exit 0", async () => {
@@ -239,4 +252,26 @@ describe("fwspec-probe answered by the agent", () => {
     expect(await agent.reply(2)).toMatchObject({ exitCode: 0, stdout: "second\n", stderr: "" });
     await noneLeft(mark);
   });
+});
+
+// Two `ip` runs per stopped probe were about 3 ms of a lab host's CPU each time (docs/performance.md, session 40).
+it.skipIf(!canDropInNetns)("the agent looks for an unresolved next hop with `ip` only when the neighbour table holds an unresolved entry", async () => {
+  const bin = mkdtempSync(join(tmpdir(), "fwspec-ip-log-"));
+  try {
+    const log = join(bin, "ip.log");
+    writeFileSync(join(bin, "ip"), `#!/bin/sh\necho "$*" >> ${log}\nexec ${IP} "$@"\n`);
+    chmodSync(join(bin, "ip"), 0o755);
+    const setUp = [...UNANSWERED_PEER, "nft add table inet fwspec_test", "nft add chain inet fwspec_test in '{ type filter hook input priority 0; }'", "nft add rule inet fwspec_test in tcp dport 9 drop"];
+    const run = prober(startAgent([], { netns: setUp.join(" && "), path: `${bin}:${process.env["PATH"] ?? ""}` }), "fwspec-probe");
+    // Loopback's SYN dropped: no neighbour involved, none unresolved.
+    expect((await run("start", "r1", "50", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9")).exitCode).toBe(199);
+    expect(await run("stop", "r1", "tcp", "127.0.0.1", "9")).toEqual({ exitCode: 198, stdout: "fwspec-probe: stopped\n", stderr: "", timedOut: false });
+    expect(existsSync(log)).toBe(false);
+    // 198.18.99.2's ARP unanswered: its entry is INCOMPLETE, so the route and the entry are asked for.
+    expect((await run("start", "r2", "50", "bash", "-c", "exec 3<>/dev/tcp/198.18.99.2/9")).exitCode).toBe(199);
+    expect((await run("stop", "r2", "tcp", "198.18.99.2", "9")).stderr).toBe("fwspec-probe: neighbour 198.18.99.2 unresolved (INCOMPLETE)\n");
+    expect(readFileSync(log, "utf8").split("\n").filter(Boolean)).toEqual(["-o route get 198.18.99.2", "neigh show to 198.18.99.2", "neigh flush to 198.18.99.2"]);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 });

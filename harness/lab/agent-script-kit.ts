@@ -57,12 +57,13 @@ export async function noneLeft(mark: string): Promise<void> {
  * Starts an agent. `netns`: in a network namespace of its own (`unshare -n`,
  * root only), after this fixed set-up script of the test's own (loopback
  * up, rules of its own), so its probes' packets and rules stay there.
+ * `path`: the agent's PATH (a test's own programs first).
  */
-export function startAgent(args: readonly string[] = [], options: { readonly netns?: string } = {}): Running {
+export function startAgent(args: readonly string[] = [], options: { readonly netns?: string; readonly path?: string } = {}): Running {
   const agent = ["perl", "-e", AS_SUBREAPER, "perl", SCRIPT, ...args];
   // docker/fwspec-probe keeps its probes' files in a folder of this agent's own: another test run on the machine uses the same ids.
   const probeDir = mkdtempSync(join(tmpdir(), "fwspec-probe-test-"));
-  const env = { ...process.env, FWSPEC_PROBE_DIR: probeDir };
+  const env = { ...process.env, FWSPEC_PROBE_DIR: probeDir, ...(options.path !== undefined ? { PATH: options.path } : {}) };
   const child = options.netns === undefined
     ? spawn(agent[0]!, agent.slice(1), { stdio: ["pipe", "pipe", "pipe"], env })
     : spawn("unshare", ["-n", "sh", "-c", `${options.netns}\nexec "$@"`, "netns", ...agent], { stdio: ["pipe", "pipe", "pipe"], env });
