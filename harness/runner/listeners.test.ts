@@ -16,6 +16,8 @@ describe("listener sets", () => {
     { a: { name: "server", listen: [l("tcp", 1)] }, b: { name: "web", listen: [l("tcp", 1)] }, same: false },
     { a: { name: "server", listen: [l("tcp", 1)] }, b: { name: "server", listen: [l("http", 1)] }, same: false },
     { a: { name: "server", listen: [] }, b: { name: "server", listen: [l("udp", 1)] }, same: false },
+    // No listeners: no process reports a name.
+    { a: { name: "remote", listen: [] }, b: { name: "client", listen: [] }, same: true },
   ])("$a.name $a.listen.length vs $b.name $b.listen.length: same $same", ({ a, b, same }) => {
     expect(sameListeners(a, b)).toBe(same);
   });

@@ -24,10 +24,13 @@ export function listenCommand(set: ListenerSet): string[] {
   return ["fwspec-listen", "set", set.name, ...set.listen.map(word)];
 }
 
-/** Do two sets start the same processes (same name, same listeners in any order)? */
+/**
+ * Do two sets start the same processes (same name, same listeners in any order)? Two sets without listeners start
+ * none, whatever name they would report (a handoff then sets nothing: fwspec-listen and an `ss` saved).
+ */
 export function sameListeners(a: ListenerSet, b: ListenerSet): boolean {
   const words = (s: ListenerSet) => s.listen.map(word).sort().join(" ");
-  return a.name === b.name && words(a) === words(b);
+  return words(a) === words(b) && (a.name === b.name || a.listen.length === 0);
 }
 
 /** Ports of `before` that `now` does not declare but a socket still listens on (`ss -H -ltun` output). */
