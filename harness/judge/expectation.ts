@@ -7,6 +7,7 @@
 import type { ExpectationResult, ParityObservation, RuleHit } from "../model/results.ts";
 import { type Family, targetLabel } from "../model/types.ts";
 import type { HostRuleDelta, Observation } from "../probes/observe.ts";
+import { silentConnection } from "../probes/greeting.ts";
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import { icmpErrorsSeen } from "../probes/refusal.ts";
 import type { ProbeResult } from "../probes/probe.ts";
@@ -79,6 +80,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     ...(observed.decision ? { decision: observed.decision } : {}),
     ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family, target: probe.address } } : {}),
     ...(probe.halfOpen ? { halfOpen: true } : {}),
+    ...(silentConnection(probe) ? { silent: true } : {}),
     // Over IPv6 only: a connecting TCP socket takes the first ICMPv6 error as soft (explain.ts explainMismatch).
     ...(family === "ipv6" && icmpSeen(probe.evidence.stderr, family) ? { icmpSeen: true } : {}),
     ...(!observed.decision && observed.decidedBy.some((d) => d.rule.handle !== undefined && (d.rule.target === "DROP" || d.rule.target === "REJECT")) ? { countedNative: true } : {}),

@@ -237,3 +237,28 @@ describe("an IPv6 REJECT the client did not report in time (a 1 s timeout)", () 
     expect(icmpSeen(stderr, family)).toBe(seen);
   });
 });
+
+// Tester 39a: a stopped (SIGSTOP) listener's socket still completes handshakes, so the probe is `open`; nothing greeted it.
+describe("an open TCP probe on which nothing came for its whole timeout", () => {
+  const accepted = KINDS["a NEW ACCEPT (+1) behind ESTABLISHED (+3)"]!;
+  const silent = (durationMs: number, stdout = ""): Observation => {
+    const o = observation("open", accepted, false);
+    return { ...o, result: { ...o.result, reason: "connection succeeded", evidence: { ...o.result.evidence, exitCode: 0, stdout, durationMs } } };
+  };
+
+  test("a mismatch never says the listener answered: the handshake completed, no listener spoke", () => {
+    const r = judgeExpectation(expectation("dropped", "tcp"), "ipv4", silent(2000));
+    expect(r.status).toBe("failed");
+    // The cause starts a sentence of the explanation: capitalised there.
+    expect(r.explanation).toMatch(/the handshake completed, but nothing came on the connection for the whole timeout: no listener answered/i);
+    expect(r.explanation).not.toMatch(/the listener answered/i);
+    expect(r.explanation).toContain(MULTIPORT);
+  });
+
+  test.each([
+    { case: "a greeting came", probe: silent(2000, "fwspec server 8080 198.18.0.3 40000\n") },
+    { case: "it ended well before its timeout", probe: silent(150) },
+  ])("$case: the listener answered", ({ probe }) => {
+    expect(judgeExpectation(expectation("dropped", "tcp"), "ipv4", probe).explanation).toMatch(/the listener answered/i);
+  });
+});

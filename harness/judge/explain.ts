@@ -25,6 +25,11 @@ export interface Evidence {
   readonly countedNative?: boolean;
   /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
   readonly halfOpen?: boolean;
+  /**
+   * Connected, and nothing came on the connection for the whole timeout while the target held no half-open socket
+   * (probes/greeting.ts silentConnection): the handshake completed, but no listener spoke (`open`, never "answered").
+   */
+  readonly silent?: boolean;
   /** Over IPv6: the prober noted ICMPv6 errors coming back while the tool reported none (fwspec-probe's count). */
   readonly icmpSeen?: boolean;
 }
@@ -109,6 +114,8 @@ function packetOf(d: Decision, protocol: Protocol): string {
 }
 
 /** A connection fwspec's listener never greeted (probes/greeting.ts). */
+/** An `open` TCP probe that connected and then heard nothing (Evidence.silent). */
+const SILENT = "the handshake completed, but nothing came on the connection for the whole timeout: no listener answered (fwspec's listeners greet each connection at once: a stopped listener whose socket still takes connections, or a silent service behind a redirect)";
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
 /** One sentence: why the probe got the verdict it got, from the evidence. */
@@ -148,7 +155,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       : d.policy ? `no rule took ${packetOf(d, protocol)} and ${decidedAt(d)} let it through${rewrittenAfter(d)}` : `${packetOf(d, protocol)} was let through by ${whereDecided(d)}`;
     switch (actual) {
       case "open":
-        return `the listener answered: ${passed}`;
+        return ev.silent ? `${SILENT}; ${passed}` : `the listener answered: ${passed}`;
       case "refused":
         return `nothing listens on the port (the host answered with a reset or port unreachable): ${passed}`;
       case "unreachable":
@@ -161,7 +168,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
   if (ev.halfOpen && actual === "dropped") return `${HALF_OPEN}; ${nothing}`;
   switch (actual) {
     case "open":
-      return `the listener answered; ${nothing}`;
+      return ev.silent ? `${SILENT}; ${nothing}` : `the listener answered; ${nothing}`;
     case "refused":
       return `nothing listens on the port (the host answered with a reset or port unreachable); ${nothing}`;
     case "unreachable":
