@@ -142,7 +142,22 @@ describe("what the scenario's commands took after their step's checks (runner/va
         { expect: ["remote -> server:8080 dropped"] },
       ],
     } as never);
-    const [a, b, c] = await run(later, removed, down);
+    // Tester 39b: the prober's own source address removed gave the tool's bind error as the reason.
+    const sourceGone = defineScenario({
+      name: "source address removed",
+      description: "a run step removes the prober's extra address it probes from",
+      family: "ipv4",
+      subnets: { lan: { ipv4: "198.18.97.0/24", ipv6: "2001:db8:97::/64" } },
+      hosts: {
+        server: { firewall: true, listen: ["tcp/8080"] },
+        remote: { addresses: { lan: { ipv4: "198.18.97.10", ipv6: "2001:db8:97::10", extra: ["198.18.97.200"] } } },
+      },
+      steps: [
+        { run: { host: "remote", command: "ip addr del 198.18.97.200/24 dev eth0" } },
+        { expect: ["remote@198.18.97.200 -> server:8080 dropped", "remote@198.18.97.10 -> server:8080 open"] },
+      ],
+    } as never);
+    const [a, b, c, d] = await run(later, removed, down, sourceGone);
     expect(a!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([
       expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens \(a process a command of this scenario left running may have ended it\)/),
       expect.stringMatching(/^error error: server's listener tcp\/8080 no longer listens/),
@@ -153,5 +168,9 @@ describe("what the scenario's commands took after their step's checks (runner/va
       expect.stringMatching(/^error error: server no longer holds 2001:db8:\S+ on a link that is up/),
     ]);
     expect(c!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([expect.stringMatching(/^error error: server no longer holds 198\.\S+ on a link that is up/)]);
+    expect(d!.expectations.map((e) => `${e.status} ${e.actual}: ${e.reason}`)).toEqual([
+      "error error: remote no longer holds 198.18.97.200, the source address this probe leaves from, on a link that is up (a command of this scenario removed it or took its link down): the probe cannot be sent from it",
+      expect.stringMatching(/^passed open: /),
+    ]);
   }, 90_000);
 });

@@ -28,7 +28,15 @@ function stubLab(asked: string[], serverOn = "lan"): RunningLab {
       return { command, exitCode: 0, stdout: command[0] === "ss" ? SS : IP, stderr: "", durationMs: 1 };
     },
   };
-  const p1 = { name: "p1", networks: [serverOn], spec: { name: "p1", listen: [] }, addressOn: () => undefined };
+  // The prober: its own address and one extra (198.18.0.98) up; 198.18.0.99 is not there (removed).
+  const P1_IP = JSON.stringify([{ ifname: "eth0", flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], addr_info: [{ local: "198.18.0.3" }, { local: "198.18.0.98" }] }]);
+  const p1 = {
+    name: "p1", networks: [serverOn], spec: { name: "p1", listen: [] }, addressOn: () => undefined,
+    exec: async (command: readonly string[]) => {
+      asked.push(`p1: ${command.join(" ")}`);
+      return { command, exitCode: 0, stdout: P1_IP, stderr: "", durationMs: 1 };
+    },
+  };
   const hosts = new Map<string, unknown>([["server", server], ["p1", p1]]);
   return { hosts, host: (n: string) => hosts.get(n), addressFor: (_f: unknown, to: { addressOn: (n: string, f: string) => string }, f: string) => to.addressOn(serverOn, f) } as unknown as RunningLab;
 }
@@ -53,6 +61,18 @@ describe("goneAddresses", () => {
     if (why === undefined) expect(gone.size).toBe(0);
     else expect(gone.get(0)).toMatchObject({ verdict: "error", reason: expect.stringContaining(why) });
     expect(asked).toEqual(["ip -j -d addr show"]);
+  });
+
+  // Tester 39b: the tool's own bind error ("Cannot assign requested address") was all such a probe said.
+  test.each<[string, string, string | undefined]>([
+    ["a source address the prober holds: sent", "198.18.0.98", undefined],
+    ["a source address the prober no longer holds: an error, not sent", "198.18.0.99", "p1 no longer holds 198.18.0.99, the source address this probe leaves from, on a link that is up"],
+  ])("%s", async (_what, source, why) => {
+    const asked: string[] = [];
+    const gone = await goneAddresses(stubLab(asked), [{ ...spec(8080), source }]);
+    if (why === undefined) expect(gone.size).toBe(0);
+    else expect(gone.get(0)).toMatchObject({ verdict: "error", address: "198.18.0.2", reason: expect.stringContaining(why) });
+    expect(asked.sort()).toEqual(["ip -j -d addr show", "p1: ip -j -d addr show"]);
   });
 
   test("a loopback target, or a literal address no lab host has: nothing asked", async () => {

@@ -3,12 +3,12 @@
  * checks of the step that ran them (a process left in the background, a
  * `run` step's `ip addr del` or `ip link set … down`): the probed address, so
  * nobody could answer, or the port's listener, so the kernel refused the
- * probe. Either way the firewall decided nothing: the probe is an error
+ * probe; or from its prober, the source address it is to leave from. Either way the firewall decided nothing: the probe is an error
  * naming what is gone, never a verdict that could pass `refused`, `blocked`
  * or `dropped` (tester 39a). Asked only once the scenario's commands may
  * have changed a host (session.ts `#ownCommands`), and only of hosts with
  * such a probe: one `ip` per target host (by name, or a literal address a
- * lab host has or declares) before the step's probes (sweeps included), one
+ * lab host has or declares) and prober with a source address before the step's probes (sweeps included), one
  * `ss` per host with a refused probe of a declared listener's port that no
  * REJECT rule refused.
  */
@@ -41,28 +41,46 @@ async function heldAddresses(host: LabHost): Promise<string[] | undefined> {
   return links.filter((l) => l.flags?.includes("UP") && !PORT_OF.has(l.linkinfo?.info_slave_kind ?? "")).flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
 }
 
-/** Each probe (by index) of a lab host whose address that host no longer holds on a link that is up: its error result, not sent. */
+/** An address a probe needs on a host: its target's, or the source it leaves from (`scanner@198.18.7.99 -> …`). */
+interface Needed {
+  readonly i: number;
+  readonly address: string;
+  readonly role: "target" | "source";
+}
+
+/**
+ * Each probe (by index) whose target lab host no longer holds the probed address on a link that is up, or whose
+ * prober no longer holds the source address it is to leave from (tester 39b: the tool's own bind error was all it
+ * said): its error result, not sent.
+ */
 export async function goneAddresses(lab: RunningLab, specs: readonly ProbeSpec[]): Promise<Map<number, ProbeResult>> {
   const out = new Map<number, ProbeResult>();
-  const byHost = new Map<LabHost, { readonly i: number; readonly address: string }[]>();
+  const byHost = new Map<LabHost, Needed[]>();
+  const need = (host: LabHost, n: Needed) => byHost.set(host, [...(byHost.get(host) ?? []), n]);
+  const targets = specs.map((spec) => {
+    try {
+      return resolveTarget(lab, spec);
+    } catch {
+      return undefined; // the probe says why itself
+    }
+  });
   specs.forEach((spec, i) => {
+    if (spec.source !== undefined) need(lab.host(spec.from), { i, address: spec.source, role: "source" });
     // A lab host by name, or a literal address a lab host has or declares (tester 39b); not its loopback.
     if (spec.to.kind === "localhost" || (spec.to.kind === "address" && isLoopbackTarget(spec.to.address))) return;
     const host = probedHost(lab, spec);
-    if (!host) return;
-    let address: string;
-    try {
-      address = resolveTarget(lab, spec);
-    } catch {
-      return; // the probe says why itself
-    }
-    byHost.set(host, [...(byHost.get(host) ?? []), { i, address }]);
+    const address = targets[i];
+    if (host && address !== undefined) need(host, { i, address, role: "target" });
   });
   await Promise.all([...byHost].map(async ([host, probes]) => {
     const held = await heldAddresses(host);
     if (held === undefined) return;
-    for (const { i, address } of probes) {
-      if (!held.some((a) => sameAddress(a, address))) out.set(i, goneResult(specs[i]!, address, `${host.name} no longer holds ${address} on a link that is up (a command of this scenario removed it or took its link down): nothing could answer there, so a probe's silence would say nothing about the rules`));
+    for (const { i, address, role } of probes) {
+      if (out.has(i) || held.some((a) => sameAddress(a, address))) continue;
+      const why = role === "source"
+        ? `${host.name} no longer holds ${address}, the source address this probe leaves from, on a link that is up (a command of this scenario removed it or took its link down): the probe cannot be sent from it`
+        : `${host.name} no longer holds ${address} on a link that is up (a command of this scenario removed it or took its link down): nothing could answer there, so a probe's silence would say nothing about the rules`;
+      out.set(i, goneResult(specs[i]!, targets[i] ?? "", why));
     }
   }));
   return out;
