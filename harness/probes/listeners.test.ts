@@ -65,4 +65,19 @@ describe("checkListenersAfterStep", () => {
     expect(error?.message).toMatch(/^after this step, listener\(s\) of server no longer answer: udp\/53: its server is stopped/);
     expect(error?.hint).toMatch(/see: docker exec c ss -ltnup$/);
   });
+
+  // Tester 39b: a process an earlier step left in the background ended a listener; the next step on that host took the blame.
+  test.each([
+    { earlier: false, says: /^after this step, listener\(s\) of server no longer answer: udp\/53/ },
+    { earlier: true, says: /^after this step, listener\(s\) of server no longer answer \(by this step's command, or by a process an earlier step of this scenario left running\): udp\/53/ },
+  ])("commands of the scenario ran before this step: $earlier", async ({ earlier, says }) => {
+    const host = {
+      name: "server",
+      spec: { listen: [{ protocol: "udp" as const, port: 53 }] },
+      run: async (command: readonly string[]) => ({ command, exitCode: 0, stdout: `udp UNCONN 0 0 *:53 *:* users:(("fwspec-udp-echo",pid=9,fd=3))\n\n      9 T\n`, stderr: "", durationMs: 1 }),
+      repro: (argv: readonly string[]) => `docker exec c ${argv.join(" ")}`,
+    };
+    const error = await checkListenersAfterStep(host as never, { earlier }).then(() => undefined, (e: unknown) => e as LabError);
+    expect(error?.message).toMatch(says);
+  });
 });

@@ -111,11 +111,13 @@ export class ScenarioSession implements AsyncDisposable {
     // Old flows must not bypass new rules, unless the scenario holds a connection on purpose.
     this.#ledger.forget();
     const sources = withLabAddresses(step.sources, this.lab);
-    if (sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s))) this.#ownCommands = true;
+    const ownCommands = sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s));
+    const earlier = this.#ownCommands;
+    if (ownCommands) this.#ownCommands = true;
     const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation, before: this.#rulesAtStart(step.host) });
     // A script or command may have killed a listener (as a run step may): the step's error, not a verdict. Plain
     // iptables / ip6tables lines (rules/reset-scope.ts) start nothing else: no listener to check after them.
-    if (sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s))) await checkListenersAfterApply(this.lab.host(step.host));
+    if (ownCommands) await checkListenersAfterApply(this.lab.host(step.host), { earlier });
     this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
     return {
@@ -130,6 +132,8 @@ export class ScenarioSession implements AsyncDisposable {
     this.#rulesAtStart();
     // One that only sends traffic or reads (plan/stateless-run.ts) changes no interface, address or route.
     const changes = !leavesNoState(step.command);
+    // Commands of the scenario ran before this one: what they left in the background may end a listener too.
+    const earlier = this.#ownCommands;
     if (changes) this.#ownCommands = true;
     const host = this.lab.host(step.host);
     this.#ledger.forget();
@@ -138,7 +142,7 @@ export class ScenarioSession implements AsyncDisposable {
     // A command that killed or stopped a listener would turn its port into the kernel's answer (or none): the step's error.
     // Beside it, the interface names read anew: the command may have renamed one, which rules, probes' paths
     // (probes/path-interfaces.ts) and sweeps name.
-    await Promise.all([checkListenersAfterStep(host), changes ? host.readInterfaces?.() : undefined]);
+    await Promise.all([checkListenersAfterStep(host, { earlier }), changes ? host.readInterfaces?.() : undefined]);
     // The command may have added addresses (`ip addr add`): the host's UDP listeners answer from them before any probe.
     await settleUdpListeners(host);
     return runResult(step, title, host.repro(command), result);
