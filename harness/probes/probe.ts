@@ -153,8 +153,8 @@ async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<Pr
   if (!target) return result;
   // Behind a router the target may see another source (SNAT, masquerade): any half-open socket on the port counts (probes
   // of a family run one at a time, and this one connected, then heard nothing: fwspec's listeners greet each connection).
-  const routed = [...lab.hosts.values()].some((h) => h.spec.router && h !== target && h.name !== result.spec.from);
-  const ss = await target.exec(halfOpenCommand(result.spec.port, routed ? undefined : peerSeenBy(lab, target, result)), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
+  const routerBetween = [...lab.hosts.values()].some((h) => h.spec.router && h !== target && h.name !== result.spec.from);
+  const ss = await target.exec(halfOpenCommand(result.spec.port, routerBetween ? undefined : peerSeenBy(lab, target, result)), { light: true, timeoutSeconds: 5 }).then((r) => (r.exitCode === 0 ? r.stdout : ""), () => "");
   return ungreeted(result, target.name, ss);
 }
 
@@ -190,8 +190,9 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   // batch's after all of it): the target may hold it on another port (a REDIRECT or DNAT to a port of its own), and in a
   // routed lab a DNAT may have sent the SYN on to another host, which holds it there, as it sees the prober when no
   // SNAT rewrote it. fwspec-probe half-open (docker/fwspec-probe): `ss -K` of those, run only when the kernel lists one.
-  const routed = [...lab.hosts.values()].some((h) => h.spec.router);
-  const others = routed ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
+  // Any router, the target too (a DNAT there sends the SYN on), unlike greetingChecked's router between the two.
+  const anyRouter = [...lab.hosts.values()].some((h) => h.spec.router);
+  const others = anyRouter ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
   const ends = [target, ...others].map((h) => killed(h, ["fwspec-probe", "half-open", peerSeenBy(lab, h, result)]));
   if (result.halfOpen) {
     // A connection the prober saw open (its SYN answered, then silence): its socket, the tool gone, resends its FIN into
@@ -199,7 +200,7 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
     const dst = result.address.includes(":") ? `[${result.address}]` : result.address;
     ends.push(killed(from, ["ss", "-K", "-H", "-t", "dst", dst, "dport", "=", `:${result.spec.port}`]));
     // Behind a router, whose SNAT may have rewritten the prober's address: the target's on that port, from any (greeting.ts).
-    if (routed) ends.push(killed(target, ["ss", "-K", ...halfOpenCommand(result.spec.port, undefined).slice(1)]));
+    if (anyRouter) ends.push(killed(target, ["ss", "-K", ...halfOpenCommand(result.spec.port, undefined).slice(1)]));
   }
   const found = await Promise.all(ends);
   return found.some(Boolean);
