@@ -242,7 +242,13 @@ sub any_unresolved {
   for (;;) {
     # The kernel answers a dump at once; bounded all the same (the agent's loop must never hang here).
     vec(my $want = '', fileno $nl, 1) = 1;
-    return undef unless select(my $ready = $want, undef, undef, 1) > 0;
+    my $n;
+    # EINTR (a SIGCHLD of a command): asked again, a few times.
+    for (1 .. 5) {
+      $n = select(my $ready = $want, undef, undef, 1);
+      last unless $n < 0 && $!{EINTR};
+    }
+    return undef unless $n > 0;
     my $buf = '';
     return undef unless defined recv($nl, $buf, 1 << 16, 0) && length $buf;
     for (my $at = 0; $at + 16 <= length $buf;) {

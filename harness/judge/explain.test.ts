@@ -246,11 +246,11 @@ describe("an open TCP probe on which nothing came for its whole timeout", () => 
     return { ...o, result: { ...o.result, reason: "connection succeeded", evidence: { ...o.result.evidence, exitCode: 0, stdout, durationMs } } };
   };
 
-  test("a mismatch never says the listener answered: the handshake completed, no listener spoke", () => {
+  test("a mismatch never says the listener answered: the handshake completed, no greeting arrived", () => {
     const r = judgeExpectation(expectation("dropped", "tcp"), "ipv4", silent(2000));
     expect(r.status).toBe("failed");
     // The cause starts a sentence of the explanation: capitalised there.
-    expect(r.explanation).toMatch(/the handshake completed, but nothing came on the connection for the whole timeout: no listener answered/i);
+    expect(r.explanation).toMatch(/the handshake completed, but nothing came back on the connection for the whole timeout: no greeting arrived .*or the greeting dropped on its way back/i);
     expect(r.explanation).not.toMatch(/the listener answered/i);
     expect(r.explanation).toContain(MULTIPORT);
   });

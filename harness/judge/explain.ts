@@ -26,8 +26,8 @@ export interface Evidence {
   /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
   readonly halfOpen?: boolean;
   /**
-   * Connected, and nothing came on the connection for the whole timeout while the target held no half-open socket
-   * (probes/greeting.ts silentConnection): the handshake completed, but no listener spoke (`open`, never "answered").
+   * Connected, and nothing came back on the connection for the whole timeout while the target held no half-open socket
+   * (probes/greeting.ts silentConnection): the handshake completed, but no greeting arrived (`open`, never "answered").
    */
   readonly silent?: boolean;
   /** Over IPv6: the prober noted ICMPv6 errors coming back while the tool reported none (fwspec-probe's count). */
@@ -115,7 +115,7 @@ function packetOf(d: Decision, protocol: Protocol): string {
 
 /** A connection fwspec's listener never greeted (probes/greeting.ts). */
 /** An `open` TCP probe that connected and then heard nothing (Evidence.silent). */
-const SILENT = "the handshake completed, but nothing came on the connection for the whole timeout: no listener answered (fwspec's listeners greet each connection at once: a stopped listener whose socket still takes connections, or a silent service behind a redirect)";
+const SILENT = "the handshake completed, but nothing came back on the connection for the whole timeout: no greeting arrived (fwspec's listeners greet each connection at once: a stopped listener whose socket still takes connections, a silent service behind a redirect, or the greeting dropped on its way back)";
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
 /** One sentence: why the probe got the verdict it got, from the evidence. */

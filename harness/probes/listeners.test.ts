@@ -69,7 +69,7 @@ describe("checkListenersAfterStep", () => {
   // Tester 39b: a process an earlier step left in the background ended a listener; the next step on that host took the blame.
   test.each([
     { earlier: false, says: /^after this step, listener\(s\) of server no longer answer: udp\/53/ },
-    { earlier: true, says: /^after this step, listener\(s\) of server no longer answer \(by this step's command, or by a process an earlier step of this scenario left running\): udp\/53/ },
+    { earlier: true, says: /^after this step, listener\(s\) of server no longer answer \(ended by this step's command, or by a process an earlier step of this scenario left running on server\): udp\/53/ },
   ])("commands of the scenario ran before this step: $earlier", async ({ earlier, says }) => {
     const host = {
       name: "server",

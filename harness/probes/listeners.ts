@@ -172,7 +172,7 @@ export async function checkListenersAfterApply(host: LabHost, options: { readonl
  * After a `run` step (or an apply whose listeners lost a socket): the host's
  * declared listeners still listen, and not stopped, or a LabError (the step's
  * error, never a verdict) naming each. `earlier`: commands of the scenario ran
- * before this step (on any host), and what one left in the background may
+ * on this host before this step, and what one left in the background may
  * have done it: the error says so rather than blame this step alone (tester 39b).
  */
 export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name" | "run" | "repro">, options: { readonly earlier?: boolean } = {}): Promise<void> {
@@ -189,7 +189,7 @@ export async function checkListenersAfterStep(host: Pick<LabHost, "spec" | "name
     }, { retries: 8, minTimeout: 50, maxTimeout: 500, factor: 2, maxRetryTime: 3_000 }).catch(() => undefined);
     if (problems.length === 0) return;
   }
-  const who = options.earlier ? " (by this step's command, or by a process an earlier step of this scenario left running)" : "";
+  const who = options.earlier ? ` (ended by this step's command, or by a process an earlier step of this scenario left running on ${host.name})` : "";
   throw new LabError(`after this step, listener(s) of ${host.name} no longer answer${who}: ${problems.join("; ")}; a probe to such a port is answered by the kernel (or by nothing), not decided by the firewall`, {
     // What a person types to look (tester 39b: the hint printed this check's own script).
     hint: `a run step or apply script must leave the declared listeners running (stop only processes of your own), also what it leaves in the background; see: ${host.repro(["ss", "-ltnup"])}`,

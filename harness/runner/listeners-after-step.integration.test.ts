@@ -58,6 +58,23 @@ describe("listeners after a run step", () => {
   });
 });
 
+// Tester 39b: a process an earlier step left running on the host ended its listener, and the next step there took the blame alone.
+it("a listener ended after an earlier step ran commands on its host: the step's error says an earlier step's process may have; after commands on another host only, not", async () => {
+  const steps = (first: { host: string; command: string }, then: string) => defineScenario({
+    name: `earlier on ${first.host}`,
+    description: "a run step after earlier commands",
+    family: "ipv4",
+    hosts,
+    steps: [{ run: first }, { run: { host: "server", command: then } }, { expect: ["remote -> server:8080 blocked"] }],
+  } as never);
+  const [background, elsewhere] = await run(
+    steps({ host: "server", command: "sh -c '(sleep 1; pkill -x fwspec-tcp-echo) >/dev/null 2>&1 & echo started'" }, "sleep 2"),
+    steps({ host: "remote", command: "ip link set dev lo mtu 65000" }, "pkill -KILL -x fwspec-tcp-echo"),
+  );
+  expect(`${background!.steps[1]!.status} ${background!.steps[1]!.message}`).toMatch(/^error after this step, listener\(s\) of server no longer answer \(ended by this step's command, or by a process an earlier step of this scenario left running on server\): tcp\/8080: no socket listens/);
+  expect(`${elsewhere!.steps[1]!.status} ${elsewhere!.steps[1]!.message}`).toMatch(/^error after this step, listener\(s\) of server no longer answer: tcp\/8080: no socket listens/);
+}, 60_000);
+
 it("a run step that restarts a listener in the background: given a bounded while, its socket is found again and the step passes", async () => {
   const restart = "sh -c 'pkill -x fwspec-tcp-echo; sleep 0.3; setsid socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 &'";
   const [report] = await run(scenario("restarted", restart));

@@ -75,6 +75,8 @@ export class ScenarioSession implements AsyncDisposable {
    * checked for their addresses and, after a refusal, their listeners (vanished.ts).
    */
   #ownCommands = false;
+  /** The hosts those commands ran on: a process one left in the background can end a listener there only (its PID namespace). */
+  readonly #commandHosts = new Set<string>();
   /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (rules/origin.ts). */
   readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
@@ -112,8 +114,11 @@ export class ScenarioSession implements AsyncDisposable {
     this.#ledger.forget();
     const sources = withLabAddresses(step.sources, this.lab);
     const ownCommands = sources.some((s) => (s.kind === "script" || s.kind === "commands") && !iptablesOnly(s));
-    const earlier = this.#ownCommands;
-    if (ownCommands) this.#ownCommands = true;
+    const earlier = this.#commandHosts.has(step.host);
+    if (ownCommands) {
+      this.#ownCommands = true;
+      this.#commandHosts.add(step.host);
+    }
     const { applied, counters } = await applyRules(this.lab.host(step.host), sources, { flushConntrack: this.#held.size === 0, invocation: this.#options.invocation, before: this.#rulesAtStart(step.host) });
     // A script or command may have killed a listener (as a run step may): the step's error, not a verdict. Plain
     // iptables / ip6tables lines (rules/reset-scope.ts) start nothing else: no listener to check after them.
@@ -132,9 +137,12 @@ export class ScenarioSession implements AsyncDisposable {
     this.#rulesAtStart();
     // One that only sends traffic or reads (plan/stateless-run.ts) changes no interface, address or route.
     const changes = !leavesNoState(step.command);
-    // Commands of the scenario ran before this one: what they left in the background may end a listener too.
-    const earlier = this.#ownCommands;
-    if (changes) this.#ownCommands = true;
+    // Commands of the scenario ran on this host before this one: what they left in the background may end a listener too.
+    const earlier = this.#commandHosts.has(step.host);
+    if (changes) {
+      this.#ownCommands = true;
+      this.#commandHosts.add(step.host);
+    }
     const host = this.lab.host(step.host);
     this.#ledger.forget();
     const command = commandWithLabAddresses(step.command, this.lab);

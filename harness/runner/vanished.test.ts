@@ -75,6 +75,14 @@ describe("goneAddresses", () => {
     expect(asked.sort()).toEqual(["ip -j -d addr show", "p1: ip -j -d addr show"]);
   });
 
+  test("its source and its target both gone: told of its source, whichever host answers first (reviewer 40)", async () => {
+    const asked: string[] = [];
+    const gone = await goneAddresses(stubLab(asked, "dmz"), [{ ...spec(8080), source: "198.18.0.99" }, spec(8080)]);
+    expect(gone.get(0)?.reason).toMatch(/^p1 no longer holds 198\.18\.0\.99, the source address/);
+    expect(gone.get(1)?.reason).toMatch(/^server no longer holds 198\.18\.1\.2 on a link that is up/);
+    expect(asked.sort()).toEqual(["ip -j -d addr show", "p1: ip -j -d addr show"]);
+  });
+
   test("a loopback target, or a literal address no lab host has: nothing asked", async () => {
     const asked: string[] = [];
     expect((await goneAddresses(stubLab(asked), [{ ...spec(8080), to: { kind: "localhost" } }, { ...spec(8080), to: { kind: "address", address: "127.0.0.1" } }, { ...spec(8080), to: { kind: "address", address: "198.18.0.9" } }])).size).toBe(0);

@@ -41,48 +41,46 @@ async function heldAddresses(host: LabHost): Promise<string[] | undefined> {
   return links.filter((l) => l.flags?.includes("UP") && !PORT_OF.has(l.linkinfo?.info_slave_kind ?? "")).flatMap((l) => (l.addr_info ?? []).flatMap((a) => (a.local === undefined ? [] : [a.local])));
 }
 
-/** An address a probe needs on a host: its target's, or the source it leaves from (`scanner@198.18.7.99 -> …`). */
+/** An address a probe needs on a host: the source it leaves from (`scanner@198.18.7.99 -> …`), or its target's. */
 interface Needed {
-  readonly i: number;
+  readonly host: LabHost;
   readonly address: string;
-  readonly role: "target" | "source";
+  readonly role: "source" | "target";
 }
 
 /**
- * Each probe (by index) whose target lab host no longer holds the probed address on a link that is up, or whose
- * prober no longer holds the source address it is to leave from (tester 39b: the tool's own bind error was all it
- * said): its error result, not sent.
+ * Each probe (by index) whose prober no longer holds the source address it is to leave from (tester 39b: the tool's
+ * own bind error was all it said), or whose target lab host no longer holds the probed address, on a link that is
+ * up: its error result, not sent. Every host is read first; a probe missing both is told of its source.
  */
 export async function goneAddresses(lab: RunningLab, specs: readonly ProbeSpec[]): Promise<Map<number, ProbeResult>> {
-  const out = new Map<number, ProbeResult>();
-  const byHost = new Map<LabHost, Needed[]>();
-  const need = (host: LabHost, n: Needed) => byHost.set(host, [...(byHost.get(host) ?? []), n]);
-  const targets = specs.map((spec) => {
+  const needs = specs.map((spec): { readonly address: string; readonly needed: Needed[] } | undefined => {
+    let address: string;
     try {
-      return resolveTarget(lab, spec);
+      address = resolveTarget(lab, spec);
     } catch {
       return undefined; // the probe says why itself
     }
-  });
-  specs.forEach((spec, i) => {
-    if (spec.source !== undefined) need(lab.host(spec.from), { i, address: spec.source, role: "source" });
+    const needed: Needed[] = spec.source === undefined ? [] : [{ host: lab.host(spec.from), address: spec.source, role: "source" }];
     // A lab host by name, or a literal address a lab host has or declares (tester 39b); not its loopback.
-    if (spec.to.kind === "localhost" || (spec.to.kind === "address" && isLoopbackTarget(spec.to.address))) return;
-    const host = probedHost(lab, spec);
-    const address = targets[i];
-    if (host && address !== undefined) need(host, { i, address, role: "target" });
+    const host = spec.to.kind === "localhost" || (spec.to.kind === "address" && isLoopbackTarget(spec.to.address)) ? undefined : probedHost(lab, spec);
+    if (host) needed.push({ host, address, role: "target" });
+    return { address, needed };
   });
-  await Promise.all([...byHost].map(async ([host, probes]) => {
-    const held = await heldAddresses(host);
-    if (held === undefined) return;
-    for (const { i, address, role } of probes) {
-      if (out.has(i) || held.some((a) => sameAddress(a, address))) continue;
-      const why = role === "source"
-        ? `${host.name} no longer holds ${address}, the source address this probe leaves from, on a link that is up (a command of this scenario removed it or took its link down): the probe cannot be sent from it`
-        : `${host.name} no longer holds ${address} on a link that is up (a command of this scenario removed it or took its link down): nothing could answer there, so a probe's silence would say nothing about the rules`;
-      out.set(i, goneResult(specs[i]!, targets[i] ?? "", why));
-    }
-  }));
+  const hosts = [...new Set(needs.flatMap((n) => n?.needed.map((x) => x.host) ?? []))];
+  const held = new Map(await Promise.all(hosts.map(async (h) => [h, await heldAddresses(h)] as const)));
+  const out = new Map<number, ProbeResult>();
+  needs.forEach((n, i) => {
+    const gone = n?.needed.find((x) => {
+      const has = held.get(x.host);
+      return has !== undefined && !has.some((a) => sameAddress(a, x.address));
+    });
+    if (!n || !gone) return;
+    const why = gone.role === "source"
+      ? `${gone.host.name} no longer holds ${gone.address}, the source address this probe leaves from, on a link that is up (a command of this scenario removed it or took its link down): the probe cannot be sent from it`
+      : `${gone.host.name} no longer holds ${gone.address} on a link that is up (a command of this scenario removed it or took its link down): nothing could answer there, so a probe's silence would say nothing about the rules`;
+    out.set(i, goneResult(specs[i]!, n.address, why));
+  });
   return out;
 }
 
