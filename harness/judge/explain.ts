@@ -113,9 +113,9 @@ function packetOf(d: Decision, protocol: Protocol): string {
   return d.held ? "its data (a held connection's)" : firstPacket(protocol);
 }
 
-/** A connection fwspec's listener never greeted (probes/greeting.ts). */
 /** An `open` TCP probe that connected and then heard nothing (Evidence.silent). */
 const SILENT = "the handshake completed, but nothing came back on the connection for the whole timeout: no greeting arrived (fwspec's listeners greet each connection at once: a stopped listener whose socket still takes connections, a silent service behind a redirect, or the greeting dropped on its way back)";
+/** A connection fwspec's listener never greeted (probes/greeting.ts). */
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
 /** One sentence: why the probe got the verdict it got, from the evidence. */

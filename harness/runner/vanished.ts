@@ -3,14 +3,15 @@
  * checks of the step that ran them (a process left in the background, a
  * `run` step's `ip addr del` or `ip link set … down`): the probed address, so
  * nobody could answer, or the port's listener, so the kernel refused the
- * probe; or from its prober, the source address it is to leave from. Either way the firewall decided nothing: the probe is an error
- * naming what is gone, never a verdict that could pass `refused`, `blocked`
- * or `dropped` (tester 39a). Asked only once the scenario's commands may
- * have changed a host (session.ts `#ownCommands`), and only of hosts with
- * such a probe: one `ip` per target host (by name, or a literal address a
- * lab host has or declares) and prober with a source address before the step's probes (sweeps included), one
- * `ss` per host with a refused probe of a declared listener's port that no
- * REJECT rule refused.
+ * probe; or from its prober, the source address it is to leave from. Either
+ * way the firewall decided nothing: the probe is an error naming what is
+ * gone, never a verdict that could pass `refused`, `blocked` or `dropped`
+ * (tester 39a). Asked only once the scenario's commands may have changed a
+ * host (session.ts `#ownCommands`), and only of hosts with such a probe: one
+ * `ip` per target host (by name, or a literal address a lab host has or
+ * declares) and per prober with a source address, before the step's probes
+ * (sweeps included); one `ss` per host with a refused probe of a declared
+ * listener's port that no REJECT rule refused.
  */
 import type { LabHost, RunningLab } from "../lab/types.ts";
 import type { ProbeSpec } from "../model/types.ts";
