@@ -1,5 +1,5 @@
 /** Output through files, run by this machine's sh (dash, as in the lab image) on rules scripts as apply runs them, in a folder of its own. */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +20,21 @@ function staged(name: string, lines: string[]): string {
 function run(target: string, options: { detached?: boolean } = {}) {
   const command = ["env", `PS4=${SCRIPT_TRACE_MARK}`, "sh", "-e", "-x", target];
   return execa("sh", ["-c", OUTPUT_THROUGH_FILES, "fwspec-stage", target, ...command], { reject: false, stdin: "ignore", ...options });
+}
+
+/** The processes of process group `group` that are not zombies, as /proc lists them: `pid command`. */
+function runningIn(group: number): string[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return [];
+    }
+    // pid (comm) state ppid pgrp …: the fields after the command's closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(pgrp) === group && state !== "Z" ? [`${pid} ${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))}`] : [];
+  });
 }
 
 describe("OUTPUT_THROUGH_FILES", () => {
@@ -63,13 +78,16 @@ describe("OUTPUT_THROUGH_FILES", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith("deaf.sh."))).toEqual([]);
   });
 
-  it("a script that ignores TERM is KILLed with everything it started a second after the TERM, as the agent does to any command", async () => {
+  it("a script that ignores TERM is KILLed with everything it started a second after the TERM: this shell is still running then, so the agent's KILL comes", async () => {
     const alive = path.join(dir, "deaf-alive");
     const target = staged("deaf2.sh", ["trap '' TERM", `{ trap '' TERM; sleep 3; touch ${alive}; } &`, "sleep 3", `touch ${alive}`]);
     const child = run(target, { detached: true });
     await sleep(300);
     process.kill(-child.pid!, "SIGTERM");
+    // As the agent (docker/fwspec-agent enforce_limits) and timeout -k 1 do: KILL to the group a second later, only if the command's own process still runs.
+    const agentKill = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, "SIGKILL"), 1000);
     const r = await child;
+    clearTimeout(agentKill);
     expect(r.signal).toBe("SIGKILL");
     await sleep(3500);
     let left = true;
@@ -88,6 +106,17 @@ describe("OUTPUT_THROUGH_FILES", () => {
     process.kill(-child.pid!, "SIGTERM");
     const r = await child;
     expect([r.stdout, r.stderr.split("\n")]).toEqual(["before", [`${SCRIPT_TRACE_MARK}echo before`, `${SCRIPT_TRACE_MARK}sleep 5`]]);
+  });
+
+  it("leaves nothing of its own running once a script its time limit's TERM ended is done", async () => {
+    const target = staged("ends.sh", ["echo before", "sleep 5"]);
+    const child = run(target, { detached: true });
+    await sleep(300);
+    process.kill(-child.pid!, "SIGTERM");
+    await child;
+    // A process left running in the group (a timer's sleep) would read as a stray process at a shared lab's handoff
+    // (the script's own, ended by the TERM, may still wait to be reaped by this machine's init: not running).
+    expect(runningIn(child.pid!)).toEqual([]);
   });
 });
 

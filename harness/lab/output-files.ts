@@ -6,9 +6,9 @@
  * go to a file, not to a pipe the agent has closed (SIGPIPE would end it).
  * Once the command has ended, the files are printed (stdout, then stderr) and
  * removed; a TERM (the command's time limit) prints what they hold so far at
- * once, whether or not the command ends with it, and a command that is still
- * running a second later gets KILL with its whole process group, as the agent
- * does to any command (this shell has ended by then, so the agent would not).
+ * once, whether or not the command ends with it; this shell then waits for
+ * the command, so one still running a second later gets the KILL the agent
+ * (or timeout) sends to any command's process group while its own process runs.
  *
  * Bounded as output through pipes is (lab/limits.ts): each file the command
  * and what it starts write grows to at most OUTPUT_FILE_LIMIT (one 512-byte
@@ -29,9 +29,11 @@ export const OUTPUT_THROUGH_FILES = [
   // The channel's pipes kept on 3 and 4 for fwspec alone; the shell's own words (`Terminated`) to nothing.
   "exec 3>&1 4>&2 2>/dev/null",
   'show() { [ ! -s "$o" ] || cat -- "$o" >&3; [ ! -s "$e" ] || cat -- "$e" >&4; rm -f -- "$o" "$e"; }',
-  // The time limit's TERM: what the files hold printed at once; then, as the agent would a second later had this shell
-  // waited, the whole process group KILLed if the command is still running (this shell ends first, so the agent does not).
-  `trap 'show; { sleep 1; kill -KILL 0; } & k=$!; wait "$p"; kill "$k" 2>/dev/null; exit 143' TERM`,
+  // The time limit's TERM: what the files hold printed at once; then this shell waits for the command, so the KILL a
+  // second later (the agent's, or timeout's) reaches its whole process group if it is still running, and it ends as soon
+  // as the command does, leaving nothing of its own behind (a timer of its own would outlive it, a stray process to a
+  // shared lab's handoff).
+  `trap 'show; wait "$p"; exit 143' TERM`,
   // Waited for in the background: a TERM ends the `wait` at once and the trap runs; SIGINT and SIGQUIT, which sh
   // ignores for what it starts in the background, given back their default (as a script started in the foreground
   // has them). Its file size limit (dash counts 512-byte blocks) and SIGXFSZ ignored are inherited by all it starts.
