@@ -41,9 +41,9 @@ function byTrace(family: "ipv4" | "ipv6", port: number, last: string, stderr: st
 }
 
 /** The counters path (observe.ts decide): DROP and REJECT rules and DROP policies whose counters moved. */
-function byCounters(counts: (DecisiveCount & { host: string })[], stderr: string, ms: number) {
+function byCounters(counts: (DecisiveCount & { host: string })[], stderr: string, ms: number, family: "ipv4" | "ipv6" = "ipv4") {
   const early = earlyVerdict(counts, "tcp")!;
-  return stoppedEarly(pending(spec("ipv4", 8080)), { stderr, durationMs: ms }, early, counts, "counters");
+  return stoppedEarly(pending(spec(family, 8080)), { stderr, durationMs: ms }, early, counts, "counters");
 }
 
 const ICMP6 = "fwspec-probe: icmp destination unreachable received: ipv4 +0, ipv6 +1\n";
@@ -77,6 +77,10 @@ describe("stoppedEarly: words that match the evidence", () => {
     ["an iptables REJECT host-prohibited, its ICMP error seen (counters)", () => byCounters([{ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: 1, kind: "REJECT", text: "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-host-prohibited", packets: 1 }], ICMP4, 15), "unreachable",
       "an ICMP destination unreachable came back within 15 ms while server: ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-host-prohibited (+1) counted the packet",
       "stopped after 15 ms, before its 2 s timeout: a REJECT rule on server counted its packet, and an ICMP destination unreachable had come back"],
+    // IPv6's port unreachable in its own words, as the rule names it (tester 41a).
+    ["an ip6tables REJECT icmp6-port-unreachable, its ICMPv6 error seen (counters)", () => byCounters([{ host: "server", family: "ipv6", table: "filter", chain: "INPUT", position: 1, kind: "REJECT", text: "-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp6-port-unreachable", packets: 1 }], ICMP6, 15, "ipv6"), "refused",
+      "an ICMPv6 destination unreachable came back within 15 ms while server: ipv6 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp6-port-unreachable (+1) counted the packet (it answers with icmp6-port-unreachable)",
+      "stopped after 15 ms, before its 2 s timeout: a REJECT rule on server counted its packet, and an ICMPv6 destination unreachable had come back"],
   ])("%s", (_, run, verdict, reason, stopped) => {
     const r = run();
     expect(r.verdict).toBe(verdict);

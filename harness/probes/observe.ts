@@ -20,7 +20,7 @@ import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
 import { endHalfOpen, type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
 import { replyNeighbourChecked } from "./reply-neighbour.ts";
-import { familyNote, icmpErrorsSeen } from "./refusal.ts";
+import { familyNote, icmpErrorsSeen, refusalShown } from "./refusal.ts";
 
 /**
  * How long a probe waits for an answer before the counters are consulted (ms).
@@ -256,7 +256,7 @@ export function stoppedEarly(pending: PendingProbe, ended: { readonly stderr: st
   const lost = early.verdict !== "dropped" && !icmp;
   const rules = `${early.rules.join(" and ")} ${SEEN[how].reason}`;
   const reason = icmp
-    ? `${icmp} came back within ${ms} ms while ${rules}${early.refusal ? ` (it answers with ${early.refusal})` : ""}`
+    ? `${icmp} came back within ${ms} ms while ${rules}${early.refusal ? ` (it answers with ${refusalShown(early.refusal, spec.family)})` : ""}`
     : lost
       ? `no answer after ${ms} ms, although ${rules}: its answer never reached ${spec.from} (dropped on its way back: an output rule of that host, or a router)`
       : `no answer after ${ms} ms while ${rules}`;

@@ -252,7 +252,7 @@ function resultOf(spec: ProbeSpec, address: string, command: ProbeCommand, repro
   const refusal = refusalOf(c.verdict, spec.protocol, spec.family, r.stderr);
   const answer = c.verdict === "open" ? parseAnswer(spec.protocol, r) : undefined;
   return {
-    spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal), ...(refusal ? { refusal } : {}),
+    spec, address, verdict: c.verdict, reason: withRefusal(c.reason, refusal, spec.family), ...(refusal ? { refusal } : {}),
     evidence: { command: repro, argv: command.argv, exitCode: r.exitCode, stdout: r.stdout, stderr: familyNote(r.stderr, spec.family), durationMs },
     ...(answer ? { answer } : {}),
   };

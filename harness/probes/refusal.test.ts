@@ -1,6 +1,6 @@
 /** How a refused probe was refused, from fwspec-probe's note of ICMP errors received (table-driven). */
 import { describe, expect, test } from "vitest";
-import { familyNote, icmpErrorsSeen, refusalOf, withRefusal } from "./refusal.ts";
+import { familyNote, icmpErrorsSeen, refusalOf, refusalShown, withRefusal } from "./refusal.ts";
 import type { Family } from "../model/types.ts";
 
 const NOTE = (v4: number, v6: number) => `nc: connect to x port 1 (tcp) failed: Connection refused\nfwspec-probe: icmp destination unreachable received: ipv4 +${v4}, ipv6 +${v6}\n`;
@@ -24,6 +24,18 @@ describe("refusalOf", () => {
     expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "tcp-reset")).toBe("Connection refused (tcp-reset: a TCP RST came back)");
     expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "icmp-port-unreachable")).toBe("Connection refused (icmp port-unreachable: an ICMP port unreachable came back)");
     expect(withRefusal("no answer", undefined)).toBe("no answer");
+    // IPv6's refusal is an ICMPv6 one (tester 41a: an icmp6-port-unreachable rule was told as icmp-port-unreachable).
+    expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "icmp-port-unreachable", "ipv6")).toBe("Connection refused (icmp6 port-unreachable: an ICMPv6 port unreachable came back)");
+    expect(withRefusal("Connection refused (TCP RST or ICMP port unreachable)", "tcp-reset", "ipv6")).toBe("Connection refused (tcp-reset: a TCP RST came back)");
+  });
+
+  test.each([
+    ["tcp-reset", "ipv4", "tcp-reset"],
+    ["tcp-reset", "ipv6", "tcp-reset"],
+    ["icmp-port-unreachable", "ipv4", "icmp-port-unreachable"],
+    ["icmp-port-unreachable", "ipv6", "icmp6-port-unreachable"],
+  ] as const)("refusalShown(%s, %s): %s, as a rule's --reject-with names it", (refusal, family, want) => {
+    expect(refusalShown(refusal, family)).toBe(want);
   });
 });
 

@@ -34,8 +34,14 @@ export function refusalOf(verdict: Verdict, protocol: Protocol, family: Family, 
   return icmpErrorsSeen(family, stderr) > 0 || protocol === "udp" ? "icmp-port-unreachable" : "tcp-reset";
 }
 
-/** `Connection refused (tcp-reset)`: the reason with the refusal kind. */
-export function withRefusal(reason: string, refusal: Refusal | undefined): string {
+/** The refusal as a REJECT rule's --reject-with names it in the probe's family: `icmp6-port-unreachable` for IPv6. */
+export function refusalShown(refusal: Refusal, family: Family): string {
+  return refusal === "icmp-port-unreachable" && family === "ipv6" ? "icmp6-port-unreachable" : refusal;
+}
+
+/** `Connection refused (tcp-reset: a TCP RST came back)`: the reason with the refusal kind (an ICMPv6 one for `ipv6`). */
+export function withRefusal(reason: string, refusal: Refusal | undefined, family: Family = "ipv4"): string {
   if (!refusal) return reason;
-  return reason.replace(/ \(TCP RST or ICMP port unreachable\)$/, "") + ` (${refusal === "tcp-reset" ? "tcp-reset: a TCP RST came back" : "icmp port-unreachable: an ICMP port unreachable came back"})`;
+  const icmp = family === "ipv6" ? "icmp6 port-unreachable: an ICMPv6 port unreachable came back" : "icmp port-unreachable: an ICMP port unreachable came back";
+  return reason.replace(/ \(TCP RST or ICMP port unreachable\)$/, "") + ` (${refusal === "tcp-reset" ? "tcp-reset: a TCP RST came back" : icmp})`;
 }
