@@ -86,6 +86,16 @@ describe("scenarioCoverage", () => {
       ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 exercised 1", "apply (line 5) ipv4 INPUT #3 unexercised 0 went to ipv4 filter INPUT #1 -A INPUT -s 198.18.0.0/15 -j ACCEPT on line 9"],
     ],
     [
+      // Tester 41a: the loopback probe came first in the file, and `-i lo -j ACCEPT` was named, which only loopback packets meet.
+      "a probe from another host is named before a loopback one that came first: the rule that takes the traffic the rule is written for",
+      [
+        apply(5, { filter: ["-A INPUT -i lo -j ACCEPT", "-A INPUT -j SERVICES", DROP_8080, "-A SERVICES -p tcp -j ACCEPT"] }),
+        probe(9, "server -> localhost:8080 open", [hit("-A INPUT -i lo -j ACCEPT", 1)]),
+        probe(10, "client -> server:8080 open", [hit("-A INPUT -j SERVICES", 2), hit("-A SERVICES -p tcp -j ACCEPT", 1)]),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 exercised 1", "apply (line 5) ipv4 INPUT #3 unexercised 0 went to ipv4 filter INPUT #2 -A INPUT -j SERVICES on line 10", "apply (line 5) ipv4 SERVICES #1 exercised 1"],
+    ],
+    [
       "a rule with options fwspec does not model is never claimed shadowed",
       [apply(5, { filter: [ACCEPT_TCP, "-A INPUT -p tcp -m recent --update --seconds 60 -j DROP"] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])],
       ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 unexercised 0"],

@@ -220,10 +220,14 @@ function ruleOf(epoch: Epoch, hit: RuleHit): SavedRule {
   return added;
 }
 
-/** The earliest evidence that a never-matched rule's traffic went to earlier rules: covering ones (shadowed) first. */
+/**
+ * The earliest evidence that a never-matched rule's traffic went to earlier rules: covering ones (shadowed) first,
+ * then a probe from another host before a loopback one (whose `-i lo` ACCEPT only loopback packets meet: tester 41a).
+ */
 function earlierOf(epoch: Epoch, rule: SavedRule): { shadowed: boolean; rules: string[]; check: CoverageCheck } | undefined {
   let partly: { shadowed: boolean; rules: string[]; check: CoverageCheck } | undefined;
-  for (const p of epoch.probes) {
+  const probes = [...epoch.probes].sort((a, b) => Number(a.packet?.loopback === true) - Number(b.packet?.loopback === true));
+  for (const p of probes) {
     if (!p.packet || p.packet.family !== rule.family) continue;
     if (!seesFirstPacket(epoch, rule, p.from, p.target) || matchesPacket(rule.text, p.packet) !== "match") continue;
     const earlier = [...p.hits.keys()].filter((e) => e.family === rule.family && e.table === rule.table && e.chain === rule.chain && e.position < rule.position && matchesPacket(e.text, p.packet!) !== "no");
