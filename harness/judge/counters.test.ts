@@ -45,6 +45,21 @@ describe("counter checks on iptables rules", () => {
   });
 });
 
+describe("a check that matches no rule of its family, and exactly one of the other's", () => {
+  const v4 = parseSave("", "ipv4");
+  const v6 = parseSave(SAVE(2).replace("--dport 8080", "--dport 9000"), "ipv6");
+  const rule = { kind: "text", rule: "-A INPUT -p tcp -m tcp --dport 9000 -j DROP" } as const;
+
+  // Tester 41a: an IPv6-only scenario's counter check read the IPv4 rules (the default) and said only that none matched.
+  test("says the other family has it and how to name that family", () => {
+    expect(judgeCounter(check(rule, ">= 1"), "ipv4", undefined, v4, v6).message).toBe('no ipv4 rule on web matches rule "-A INPUT -p tcp -m tcp --dport 9000 -j DROP"; the ipv6 rules on web have it: add `family: ipv6` to the check (a counter check reads the ipv4 rules unless it names its family)');
+  });
+
+  test("the other family's rules matching none, or several: as before", () => {
+    expect(judgeCounter(check({ kind: "text", rule: "-A INPUT -p tcp --dport 9999 -j DROP" }, ">= 1"), "ipv4", undefined, v4, v6).message).toBe('no ipv4 rule on web matches rule "-A INPUT -p tcp --dport 9999 -j DROP"');
+  });
+});
+
 describe("a comment on rules in several places", () => {
   const save = parseSave(`*filter
 :INPUT ACCEPT [0:0]

@@ -13,8 +13,12 @@ import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
 import { nearest } from "../scenario/suggest.ts";
 import { compare } from "./verdict.ts";
 
-/** `before` is the host's reading at the previous counters step (or apply); without one the rule's totals count. */
-export function judgeCounter(check: CounterCheck, family: Family, before: SavedRuleset | undefined, after: SavedRuleset): CounterResult {
+/**
+ * `before` is the host's reading at the previous counters step (or apply); without one the rule's totals count.
+ * `otherFamily`: the host's reading of the other family now, which a check matching no rule is compared with (the
+ * rule may be loaded there only: the check then says to name that family).
+ */
+export function judgeCounter(check: CounterCheck, family: Family, before: SavedRuleset | undefined, after: SavedRuleset, otherFamily?: SavedRuleset): CounterResult {
   const base = { kind: "counter", line: check.location.line, host: check.host, family, selector: describeSelector(check.selector) } as const;
   if (check.selector.kind === "named-counter") return judgeNamedCounter(check, family, before, after, base);
   const matches = findRules(after, check.selector);
@@ -22,7 +26,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     return {
       ...base, status: "error",
       message: matches.length === 0
-        ? `no ${family} rule on ${check.host} matches ${base.selector}${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}${iptablesNameNote(check.selector)}`
+        ? `no ${family} rule on ${check.host} matches ${base.selector}${loadedInOther(check, family, otherFamily) ?? `${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}`}${iptablesNameNote(check.selector)}`
         : `${matches.length} ${family} rules on ${check.host} match ${base.selector}${notUnique(check.selector, matches)}`,
       packets: null, bytes: null,
     };
@@ -138,6 +142,12 @@ function iptablesNameNote(selector: RuleSelector): string {
   const table = "table" in selector ? selector.table : undefined;
   if (table === undefined || !iptablesOwned(table, "nft") || (selector.kind !== "nft-text" && selector.kind !== "handle")) return "";
   return `; fwspec reads \`${table}\` as iptables-nft's own table, whose view cannot show native nftables chains in it: name the table otherwise (\`table inet filter\`, \`table ip fw\`)`;
+}
+
+/** `; the ipv6 rules on api have it: add \`family: ipv6\` …` when exactly one of the other family's rules matches (tester 41a). */
+function loadedInOther(check: CounterCheck, family: Family, other: SavedRuleset | undefined): string | undefined {
+  if (!other || other.family === family || check.selector.kind === "named-counter" || findRules(other, check.selector).length !== 1) return undefined;
+  return `; the ${other.family} rules on ${check.host} have it: add \`family: ${other.family}\` to the check (a counter check reads the ${family} rules unless it names its family)`;
 }
 
 function otherFamilyNote(selector: RuleSelector, family: Family, after: SavedRuleset): string {

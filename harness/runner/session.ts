@@ -354,7 +354,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#rulesAtStart();
     const hosts = [...new Set(all.map((c) => c.host))];
     const now = new Map<string, CounterReading>(await Promise.all(hosts.map(async (h) => [h, await readCounters(this.lab.host(h))] as const)));
-    const results = checks.map((c) => judgeCounter(c.check, c.family, this.#ledger.baseline(c.check.host)?.[c.family], now.get(c.check.host)![c.family]));
+    const results = checks.map((c) => judgeCounter(c.check, c.family, this.#ledger.baseline(c.check.host)?.[c.family], now.get(c.check.host)![c.family], now.get(c.check.host)![c.family === "ipv4" ? "ipv6" : "ipv4"]));
     for (const [h, reading] of now) this.#ledger.setBaseline(h, reading);
     return results;
   }
