@@ -93,3 +93,12 @@ test.each<[string, string, RegExp, string]>([
   expect(error!.hint).toContain(hint);
   expect(readdirSync(dir).sort()).toEqual(["firewall"]);
 });
+
+test("in a folder without a package.json, what was written says the workflow and the $schema need fwspec as a dev dependency; with one, nothing more", () => {
+  const bare = mkdtempSync(join(tmpdir(), "fwspec-init-example-"));
+  const npm = mkdtempSync(join(tmpdir(), "fwspec-init-example-"));
+  dirs.push(bare, npm);
+  writeFileSync(join(npm, "package.json"), "{}\n");
+  expect(initExample({ cwd: bare })).toContain("note: there is no package.json here: .github/workflows/fwspec.yml runs `npm ci` and `npx --no-install fwspec`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency (`npm init -y && npm install --save-dev fwspec`)");
+  expect(initExample({ cwd: npm })).not.toContain("package.json");
+});

@@ -18,7 +18,7 @@ import { shellQuote } from "../lab/exec.ts";
 import { namedPorts, unnamedTcpPort } from "../init/ports.ts";
 import { draftScenario, observedScenario } from "../init/propose.ts";
 import type { Proposal } from "../init/propose.ts";
-import { CONFIG_FILE, planWrites, schemaPath, starterFiles, supportFiles } from "../init/starter.ts";
+import { CONFIG_FILE, planWrites, schemaPath, starterFiles, supportFiles, WORKFLOW_FILE } from "../init/starter.ts";
 import type { FilePlan, PlannedFile } from "../init/starter.ts";
 import type { Family } from "../model/types.ts";
 import { silentProgress } from "../progress.ts";
@@ -91,7 +91,16 @@ function write(p: FilePlan, cwd: string, force: boolean): string {
     // "wx": a file that appeared since the plan is not overwritten either.
     writeFileSync(abs, f.text, { flag: force ? "w" : "wx" });
   }
-  return [...p.write.map((f) => `wrote ${f.path}`), ...p.kept.map((k) => `kept ${k} (it exists)`)].join("\n");
+  return [...p.write.map((f) => `wrote ${f.path}`), ...p.kept.map((k) => `kept ${k} (it exists)`)].join("\n") + packageNote(p, cwd);
+}
+
+/**
+ * Written into a folder without a package.json: the workflow's `npm ci` and `npx --no-install fwspec`, and the
+ * scenarios' `$schema` in node_modules, need fwspec as the project's dev dependency (tester 41a).
+ */
+function packageNote(p: FilePlan, cwd: string): string {
+  if (existsSync(path.join(cwd, "package.json")) || !p.write.some((f) => f.path === WORKFLOW_FILE)) return "";
+  return `\nnote: there is no package.json here: ${WORKFLOW_FILE} runs \`npm ci\` and \`npx --no-install fwspec\`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency (\`npm init -y && npm install --save-dev fwspec\`) and commit package.json and package-lock.json with them`;
 }
 
 /** A rules file, inside `cwd` (the written scenario names it relative to itself), read and parsed. */
@@ -209,7 +218,7 @@ export async function initFrom(opts: InitOptions & { readonly from: string }): P
   const notRecorded = failed.map((f) => `\nnot recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}`).join("");
   // Without --v6 the lab host has no IPv6 rules: every IPv6 flow is recorded open, which the real host may not be.
   const openV6 = v6 ? 0 : observed.flows.filter((f) => f.flow.family === "ipv6" && f.side.verdict === "open" && f.flow.to !== "localhost").length;
-  const noV6 = openV6 > 0 ? `\nnote: no --v6 rules given, so the lab host had no IPv6 rules and ${openV6} IPv6 flow(s) were recorded open (\`/tcp6 open  # no filter chain\`); if the host filters IPv6, pass its ip6tables-save file with --v6; if it does not, that is an open IPv6 path` : "";
+  const noV6 = openV6 > 0 ? `\nnote: no --v6 rules given, so the lab host had no IPv6 rules and ${openV6} IPv6 flow(s) from other hosts were recorded open (\`/tcp6 open  # no filter chain\`); if the host filters IPv6, pass its ip6tables-save file with --v6; if it does not, that is an open IPv6 path` : "";
   const notes = (observed.notes ?? []).map((n) => `\nnote: ${oneLine(n)}; the recorded verdicts are the lab host's, where those matches never held`).join("");
   return `${write(p, cwd, force)}${left}${notRecorded}${noV6}${notes}\nreview each expectation in ${FROM_SCENARIO} (each names the rule that decided it), then: ${fwspecCommand("run", opts.invocation)}`;
 }
