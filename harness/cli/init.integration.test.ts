@@ -66,7 +66,7 @@ describe("fwspec init", () => {
     writeFileSync(join(dir, "firewall", "rules.v4"), V4);
     const init = await fwspec(dir, "init", "--from", "firewall/rules.v4");
     expect(init.exitCode, init.all).toBe(0);
-    expect(init.stdout).toMatch(/note: no --v6 rules given, so the lab host had no IPv6 rules and \d+ IPv6 flow\(s\) were recorded open .*pass its ip6tables-save file with --v6/);
+    expect(init.stdout).toMatch(/note: no --v6 rules given, so the lab host had no IPv6 rules and \d+ IPv6 flow\(s\) from other hosts were recorded open .*pass its ip6tables-save file with --v6/);
     expect(readFileSync(join(dir, "scenarios", "firewall.yaml"), "utf8")).toMatch(/\/tcp6 open {2}# /);
   });
 
