@@ -55,6 +55,11 @@ describe("a check that matches no rule of its family, and exactly one of the oth
     expect(judgeCounter(check(rule, ">= 1"), "ipv4", undefined, v4, v6).message).toBe('no ipv4 rule on web matches rule "-A INPUT -p tcp -m tcp --dport 9000 -j DROP"; the ipv6 rules on web have it: add `family: ipv6` to the check (a counter check reads the ipv4 rules unless it names its family)');
   });
 
+  test("a position selector (any rule there matches) or a check of both families: no such advice", () => {
+    expect(judgeCounter(check({ kind: "position", table: "filter", chain: "INPUT", position: 3 }, ">= 1"), "ipv4", undefined, v4, v6).message).toBe("no ipv4 rule on web matches rule 3 of chain INPUT in table filter");
+    expect(judgeCounter({ ...check(rule, ">= 1"), families: ["ipv4", "ipv6"] }, "ipv4", undefined, v4, v6).message).toBe('no ipv4 rule on web matches rule "-A INPUT -p tcp -m tcp --dport 9000 -j DROP"');
+  });
+
   test("the other family's rules matching none, or several: as before", () => {
     expect(judgeCounter(check({ kind: "text", rule: "-A INPUT -p tcp --dport 9999 -j DROP" }, ">= 1"), "ipv4", undefined, v4, v6).message).toBe('no ipv4 rule on web matches rule "-A INPUT -p tcp --dport 9999 -j DROP"');
   });

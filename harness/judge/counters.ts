@@ -146,7 +146,9 @@ function iptablesNameNote(selector: RuleSelector): string {
 
 /** `; the ipv6 rules on api have it: add \`family: ipv6\` …` when exactly one of the other family's rules matches (tester 41a). */
 function loadedInOther(check: CounterCheck, family: Family, other: SavedRuleset | undefined): string | undefined {
-  if (!other || other.family === family || check.selector.kind === "named-counter" || findRules(other, check.selector).length !== 1) return undefined;
+  // A position matches whatever rule is there; a check that names both families already reads the other one.
+  if (!other || other.family === family || check.selector.kind === "named-counter" || check.selector.kind === "position" || check.families.length > 1) return undefined;
+  if (findRules(other, check.selector).length !== 1) return undefined;
   return `; the ${other.family} rules on ${check.host} have it: add \`family: ${other.family}\` to the check (a counter check reads the ${family} rules unless it names its family)`;
 }
 

@@ -56,7 +56,9 @@ const KINDS: Readonly<Record<string, Kind>> = {
     decision: decision({ host: "router", unfiltered: true, table: "none", rule: "no filter chain", path: ["nat PREROUTING", "nat POSTROUTING"], action: "accept", source: "trace", rewrites: [DNAT, MASQ] }), rules: [], policies: [], watched: true,
   },
   "the FORWARD policy DROP after a DNAT rewrote it (trace)": { decision: decision({ host: "router", path: ["FORWARD"], rule: "policy DROP", policy: true, source: "trace", rewrites: [DNAT] }), rules: [], policies: [], watched: true },
-  "a native forward accept after a DNAT rewrote it (trace)": { decision: decision({ host: "router", table: "inet gw", path: ["forward"], rule: 'ct status dnat tcp dport { 80, 85 } accept comment "forwarded ports"', action: "accept", source: "trace", rewrites: ['inet gw prerouting: iifname "wan" meta nfproto ipv4 tcp dport 8085 dnat ip to 198.18.51.10:85 [handle 15]'] }), rules: [], policies: [], watched: true, native: true },
+  "a native forward accept after a DNAT sent it on (trace)": { decision: decision({ host: "router", table: "inet gw", path: ["forward"], rule: 'ct status dnat tcp dport { 80, 85 } accept comment "forwarded ports"', action: "accept", source: "trace", rewrites: ['inet gw prerouting: iifname "wan" meta nfproto ipv4 tcp dport 8085 dnat ip to 198.18.51.10:85 [handle 15]'], sentOnTo: "198.18.51.10:85" }), rules: [], policies: [], watched: true, native: true },
+  "a FORWARD ACCEPT after a DNAT sent it on (counters)": { decision: decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT", action: "accept", sentOnTo: "198.18.51.10" }), rules: [rule("FORWARD", 1, "-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT", 1)], policies: [], watched: true },
+  "the target's own INPUT ACCEPT after its DNAT to its own address (trace)": { decision: decision({ rule: "policy ACCEPT", action: "accept", policy: true, source: "trace", rewrites: [DNAT] }), rules: [], policies: [policy("INPUT", "ACCEPT", 1)], watched: true },
   "a FORWARD ACCEPT after a DNAT rewrote it (trace)": { decision: decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -d 198.18.1.3/32 -p tcp -m tcp --dport 8080 -j ACCEPT", action: "accept", source: "trace", rewrites: [DNAT] }), rules: [], policies: [], watched: true },
   "no filter chain, no ruleset at all (trace)": { decision: decision({ unfiltered: true, table: "none", rule: "no filter chain", path: [], action: "accept", source: "trace" }), rules: [], policies: [], watched: true },
   "a held session's data, accepted as ESTABLISHED (trace)": { decision: decision({ rule: EST, action: "accept", source: "trace", handle: 4, held: true }), rules: [], policies: [], watched: true },
@@ -108,10 +110,10 @@ function contradictions(text: string, kind: Kind, actual: Verdict): string[] {
   if (/no firewall host is on its path/.test(text) && (kind.watched || counted.length > 0)) out.push("says no firewall host is on the path");
   if (/nothing listens/.test(text) && actual !== "refused") out.push("says nothing listens without a refusal");
   // A DNAT sent the packet on past the host that let it through (tester 41b): what answered is the destination's, not this port's.
-  const sentTo = d?.action === "accept" ? (d.rewrites ?? []).map((r) => /--to-destination (\S+)|\bdnat (?:ip6? )?to (\S+)/.exec(r)).find((m) => m !== null) : undefined;
+  const sentTo = d?.action === "accept" ? d.sentOnTo : undefined;
   if (sentTo && /nothing listens on the port \(/.test(text)) out.push("says nothing listens on the probed port, but a DNAT sent the packet on to another address");
-  if (sentTo && actual !== "open" && actual !== "error" && !text.includes(`sent on to ${sentTo[1] ?? sentTo[2]}`)) out.push("does not say where the DNAT sent the packet");
-  if (sentTo && actual !== "open" && counted.length === 0 && /on its path counted it/.test(text) && !/past the DNAT/.test(text)) out.push("says nothing on its path counted it, but counters past the DNAT were not read");
+  if (sentTo && actual !== "open" && actual !== "error" && !text.includes(`sent on to ${sentTo}`)) out.push("does not say where the DNAT sent the packet");
+  if (!sentTo && /sent on to/.test(text)) out.push("says the packet was sent on, but no DNAT sent it to another host");
   if (/let (its SYN|its datagram|it) through|was let through/.test(text) && d?.action !== "accept") out.push("says a rule let it through");
   if (d?.answer && /took its (SYN|datagram)/.test(text)) out.push("says the first packet was taken, but the answer was");
   if (d?.held && /\b(its SYN|its datagram|first packet)\b/.test(text)) out.push("speaks of a first packet, but a held connection's data decided");

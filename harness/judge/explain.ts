@@ -67,17 +67,9 @@ export function rewritten(d: Decision): string {
   return d.rewrites && d.rewrites.length > 0 ? `; rewritten by ${d.rewrites.join(" and by ")}` : "";
 }
 
-/**
- * Where a DNAT among the decision's rewrites sent the packet (`198.18.51.10:85`, `[2001:db8::10]:85`), when the
- * decision let it through: the answer came from there, past the hosts fwspec watched. Undefined otherwise.
- */
+/** Where a DNAT sent the packet on after the decision let it through (Decision.sentOnTo), else undefined. */
 export function sentOnTo(d: Decision | undefined): string | undefined {
-  if (d?.action !== "accept") return undefined;
-  for (const r of d.rewrites ?? []) {
-    const m = /--to-destination (\S+)|\bdnat (?:ip6? )?to (\S+)/.exec(r);
-    if (m) return m[1] ?? m[2];
-  }
-  return undefined;
+  return d?.action === "accept" ? d.sentOnTo : undefined;
 }
 
 /** ` (rewritten by nat PREROUTING: …)`: the rewrite after a sentence that named where it was decided mid-way. */
@@ -168,10 +160,9 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
       : d.policy ? `no rule took ${packetOf(d, protocol)} and ${decidedAt(d)} let it through${rewrittenAfter(d)}` : `${packetOf(d, protocol)} was let through by ${whereDecided(d)}`;
     // Sent on by a DNAT: what came back (or did not) is the destination's, whose rules fwspec does not follow (tester 41b).
     const sent = sentOnTo(d);
-    const beyond = "fwspec follows it no further than the DNAT";
-    if (sent && actual === "refused") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT and refused there (a rule of the host holding that address, or nothing listening on that port; ${beyond}): ${passed}`;
-    if (sent && actual === "unreachable") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT, and an ICMP unreachable or prohibited error came back (a rule of the host holding that address, or the network beyond it; ${beyond}): ${passed}`;
-    if (sent && actual === "dropped" && !ev.halfOpen) return `no answer came back: ${packetOf(d, protocol)} was sent on to ${sent} by a DNAT (a rule of the host holding that address, or its answer lost on the way back; ${beyond}): ${passed}`;
+    if (sent && actual === "refused") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT and refused there (nothing listening on that port, or a rule there no counter or trace named): ${passed}`;
+    if (sent && actual === "unreachable") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT, and an ICMP unreachable or prohibited error came back (from the host holding that address, or the network beyond it): ${passed}`;
+    if (sent && actual === "dropped" && !ev.halfOpen) return `no answer came back: ${packetOf(d, protocol)} was sent on to ${sent} by a DNAT (a rule there no counter or trace named, or its answer lost on the way back): ${passed}`;
     switch (actual) {
       case "open":
         return ev.silent ? `${SILENT}; ${passed}` : `the listener answered: ${passed}`;

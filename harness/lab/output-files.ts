@@ -33,7 +33,8 @@ export const OUTPUT_THROUGH_FILES = [
   // second later (the agent's, or timeout's) reaches its whole process group if it is still running, and it ends as soon
   // as the command does, leaving nothing of its own behind (a timer of its own would outlive it, a stray process to a
   // shared lab's handoff).
-  `trap 'show; wait "$p"; exit 143' TERM`,
+  // A bare `wait`: the command is this shell's only child, and a TERM before `p=$!` is set finds no "$p" to wait for.
+  `trap 'show; wait; exit 143' TERM`,
   // Waited for in the background: a TERM ends the `wait` at once and the trap runs; SIGINT and SIGQUIT, which sh
   // ignores for what it starts in the background, given back their default (as a script started in the foreground
   // has them). Its file size limit (dash counts 512-byte blocks) and SIGXFSZ ignored are inherited by all it starts.

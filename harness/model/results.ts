@@ -78,6 +78,10 @@ export interface Decision {
   readonly answer?: boolean;
   /** True when the probe's first packet and its answer passed and this rule, which no first packet meets (`--ctstate ESTABLISHED -j DROP`), took a later packet of its connection going the first packet's way (the handshake's last ACK). */
   readonly later?: boolean;
+  /** True when this host is where a DNAT on the probe's path sent its first packet on to (a host off the planned path: its counters decided). */
+  readonly sentOn?: boolean;
+  /** An accept after which a DNAT on this host sent the packet on to another host's address: where (`198.18.51.10:85`, or the address alone as counters show it). */
+  readonly sentOnTo?: string;
   /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */
   readonly source: "trace" | "counters";
   /** The nftables rule handle, when a trace named it. */

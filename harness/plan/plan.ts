@@ -69,7 +69,9 @@ function firewallHosts(scenario: Scenario): string[] {
 
 /**
  * Firewall hosts on a probe's path: the prober (OUTPUT), the target (INPUT)
- * and routers (FORWARD); any host for a literal address. Two hosts on a
+ * and routers (FORWARD); any host for a literal address, and for a router as
+ * the target (its DNAT may send the probe on to any of them: their counters
+ * then say which rule took it there, rules/first-packet.ts). Two hosts on a
  * network they share talk directly (the probe goes to the target's address
  * there: lab.addressFor), so no router is on that path unless the probe leaves
  * from a declared address (which may be on another network); nor on a probe of
@@ -77,9 +79,10 @@ function firewallHosts(scenario: Scenario): string[] {
  */
 export function hostsOnPath(scenario: Scenario, e: Expectation): string[] {
   if (e.to.kind === "address") return firewallHosts(scenario);
+  const to = e.to;
+  if (to.kind === "host" && scenario.hosts.some((h) => h.name === to.host && h.router === true)) return firewallHosts(scenario);
   const names = new Set([e.from, ...(e.to.kind === "host" ? [e.to.host] : [])]);
   const networks = (name: string) => scenario.hosts.find((h) => h.name === name)?.networks ?? [DEFAULT_NETWORK];
-  const to = e.to;
   const direct = to.kind === "localhost" || (to.kind === "host" && e.source === undefined && networks(e.from).some((n) => networks(to.host).includes(n)));
   return scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || (h.router === true && !direct))).map((h) => h.name);
 }

@@ -11,8 +11,8 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
-import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
-import { labPathHosts, pathInterfaces } from "./path-interfaces.ts";
+import { decisionBeyondDnat, firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import { labPathHosts, offPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
@@ -79,6 +79,12 @@ export interface Observation {
   readonly policies?: readonly PolicyDelta[];
   /** The rule that took its first packet (first-packet.ts), when the evidence names one. */
   readonly decision?: Decision;
+  /**
+   * A DROP or REJECT the counters show taking its first packet on a host off its path, were a DNAT to have sent it
+   * there (a native `dnat` without a counter does not show it): the decision only when the step's trace shows such a
+   * DNAT to that host's address (trace-step.ts withTraceDecision).
+   */
+  readonly beyondDnat?: Decision;
   /** Whether any firewall host on its path was watched (false: nothing could count it). */
   readonly watched?: boolean;
   /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
@@ -147,11 +153,13 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   if (result.halfOpen && (await ended(result))) after = await readAll();
   const { decidedBy, policies } = countersMoved(before, after);
   // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
-  const decision = firstPacketDecision(hopsOnPath(spec, watch, before, after, options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined), { laterPackets: result.verdict === "dropped" });
+  const hops = hopsOnPath(spec, watch, before, after, options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPathHosts(lab, spec.family));
+  const decision = firstPacketDecision(hops, { laterPackets: result.verdict === "dropped" });
+  const beyondDnat = decisionBeyondDnat(hops, { laterPackets: result.verdict === "dropped" });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}) };
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat ? { beyondDnat } : {}) };
 }
 
 /** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */

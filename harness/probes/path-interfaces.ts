@@ -6,7 +6,8 @@
  * then never names a rule for interfaces the packet did not cross, such as a
  * router's `-i lan0 -o wan0 -j DROP` that only its answers met.
  */
-import type { ProbeSpec } from "../model/types.ts";
+import { isIPv4 } from "node:net";
+import type { Family, ProbeSpec } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { Via } from "../rules/first-packet.ts";
 
@@ -64,4 +65,15 @@ export function pathInterfaces(hosts: ReadonlyMap<string, PathHost>, spec: Pick<
 /** The lab's hosts as pathInterfaces reads them. */
 export function labPathHosts(lab: Pick<RunningLab, "hosts">): Map<string, PathHost> {
   return new Map([...lab.hosts].map(([name, h]) => [name, { name, networks: h.networks, router: h.spec.router === true, interfaceOn: (n: string) => h.interfaceOn(n) }]));
+}
+
+/**
+ * The lab's hosts that route nothing, with their addresses in `family`: a probe reaches one off its path only where
+ * a DNAT on its target sends it there (rules/first-packet.ts hopsOnPath offPath).
+ */
+export function offPathHosts(lab: Pick<RunningLab, "hosts">, family: Family): Map<string, string[]> {
+  return new Map([...lab.hosts].filter(([, h]) => h.spec.router !== true).map(([name, h]) => [name, h.networks.flatMap((n) => [
+    ...(h.addressOn(n, family) !== undefined ? [h.addressOn(n, family)!] : []),
+    ...(h.spec.addresses?.[n]?.extra ?? []).filter((a) => isIPv4(a) === (family === "ipv4")),
+  ])]));
 }

@@ -1,5 +1,5 @@
 /** Unit tests (pure) for withTraceDecision: the trace names the first packet's rule; an answer the counters saw taken stays the decision. */
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Decision } from "../model/results.ts";
 import type { ProbeSpec } from "../model/types.ts";
 import { type StepTraces, withTraceDecision } from "./trace-step.ts";
@@ -41,4 +41,34 @@ test("a chain policy the counters saw count (neighbour discovery too) does not o
 
 test("a probe that got an answer: the trace decides, whatever the counters saw on the way back", () => {
   expect(withTraceDecision(observation(ANSWER, "open"), traces(decision({}))).decision).toEqual(decision({}));
+});
+
+// Tester 41b: a router's DNAT sent the probe on to a firewall host off its path.
+describe("a DNAT the trace shows sending the probe on to another host", () => {
+  const DNAT = 'inet gw prerouting: meta nfproto ipv4 tcp dport 8085 dnat ip to 198.18.51.10:85 [handle 15]';
+  const let_ = decision({ host: "router", table: "inet gw", path: ["forward"], rule: "ct status dnat accept", rewrites: [DNAT] });
+  const reject = decision({ host: "backend", rule: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", action: "reject", policy: false, source: "counters", sentOn: true });
+  const addresses = (h: string) => ({ router: ["198.18.50.2", "198.18.51.2"], backend: ["198.18.51.10"], other: ["198.18.51.11"] })[h as "router"] ?? [];
+  const beyond = (d: Decision) => ({ ...observation(undefined, "refused"), beyondDnat: d });
+
+  test("the host it sent the probe to took it: its rule decides, with the router's rewrites", () => {
+    expect(withTraceDecision(beyond(reject), traces(let_), false, addresses).decision).toEqual({ ...reject, rewrites: [DNAT] });
+  });
+
+  test("a host the DNAT did not send it to: the trace decides, and says where it was sent on to", () => {
+    expect(withTraceDecision(beyond({ ...reject, host: "other" }), traces(let_), false, addresses).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+  });
+
+  test("its answer taken on the way back through the router's forward chain (a counted drop): that rule decides a dropped probe", () => {
+    const answer = decision({ host: "router", table: "inet gw", path: ["forward"], rule: 'iifname "lan" tcp sport 87 counter drop', action: "drop", policy: false, source: "counters", answer: true });
+    const dropped = { ...observation(undefined, "dropped"), beyondDnat: answer };
+    expect(withTraceDecision(dropped, traces(let_), false, addresses).decision).toEqual(answer);
+    // Not sent on (no DNAT in the trace): the trace decides.
+    expect(withTraceDecision(dropped, traces({ ...let_, rewrites: [] }), false, addresses).decision).toEqual({ ...let_, rewrites: [] });
+  });
+
+  test("a DNAT to the host's own address sends nothing on", () => {
+    const own = { ...let_, rewrites: ["ip nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination 198.18.51.2:85 [handle 4]"] };
+    expect(withTraceDecision(observation(undefined, "refused"), traces(own), false, addresses).decision).toEqual(own);
+  });
 });

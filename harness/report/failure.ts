@@ -7,7 +7,7 @@
 import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from "../model/results.ts";
 import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
-import { rewritten, sentOnTo } from "../judge/explain.ts";
+import { rewritten } from "../judge/explain.ts";
 import { failedByParity } from "../judge/expectation.ts";
 import { REFUSAL_KINDS, REFUSAL_OF_KIND } from "../scenario/refusal.ts";
 import type { ParityFinding } from "./model.ts";
@@ -47,10 +47,7 @@ export function countedText(e: ExpectationResult, none: string): string {
     return [...hits.map((h) => `${h.host ? `${h.host}: ` : ""}${hitText(h)}`), ...e.decidedBy.slice(hits.length)].join("\n");
   }
   if (e.held !== undefined) return "not read for a held check (its data is retransmitted, so counters cannot be attributed to it)";
-  const said = uncountedNative(e.decision) ?? none;
-  // Where a DNAT sent it on, the counters of the host holding that address were not read (the probe's planned path ends before it).
-  const sent = e.actual !== "open" ? sentOnTo(e.decision) : undefined;
-  return sent ? `${said}; past the DNAT to ${sent} no counters were read (the host holding that address is not on the probe's planned path)` : said;
+  return uncountedNative(e.decision) ?? none;
 }
 
 /** Why no counter moved when a native nftables table's policy, or rule without a `counter` statement, decided; undefined otherwise. */

@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for first-packet.ts: the rule that took a probe's first packet, never the busiest. */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { canTakeFirstPacket, crossesInterfaces, firstPacketDecision, type Hop } from "./first-packet.ts";
+import { canTakeFirstPacket, crossesInterfaces, firstPacketDecision, type Hop, hopsOnPath } from "./first-packet.ts";
 import { parseSave, type SavedChain, type SavedRule, type SavedRuleset } from "./saved.ts";
 
 describe("canTakeFirstPacket", () => {
@@ -160,6 +160,34 @@ describe("firstPacketDecision", () => {
     expect(d).toMatchObject({ host: "gw", table: "filter", path: ["FORWARD"], rule, action: "accept", policy: false, source: "counters" });
     // Not rewritten (no DNAT counted): the FORWARD chain is not the probe's, whatever moved there.
     expect(firstPacketDecision([{ host: "gw", protocol: "tcp", hooks: ["INPUT"], before: reading(0, 0, 0), after: reading(0, 7, 1) }])).toBeUndefined();
+  });
+
+  // Tester 41b: a probe a router's DNAT sent on to a firewall host: that host's INPUT DROP or REJECT decides, not the router's FORWARD ACCEPT.
+  describe("a probe a DNAT on its target sent on to a firewall host off its path (hopsOnPath offPath)", () => {
+    const router = (dnat: number, fwd: number) => parseSave([
+      "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+      `[${dnat}:60] -A PREROUTING -i eth0 -p tcp -m tcp --dport 8085 -j DNAT --to-destination 198.18.51.10:85`, "COMMIT",
+      "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+      `[${fwd}:60] -A FORWARD -p tcp -m conntrack --ctstate DNAT -j ACCEPT`, "COMMIT", "",
+    ].join("\n"), "ipv4");
+    const backend = (reject: number, policy = 0) => parseSave(["*filter", `:INPUT ACCEPT [${policy}:60]`, ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", `[${reject}:60] -A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset`, "COMMIT", ""].join("\n"), "ipv4");
+    const hops = (to: string, reject: number) => hopsOnPath(
+      { from: "client", protocol: "tcp", to: { kind: "host", host: "gw" } }, ["backend", "gw"],
+      new Map([["gw", router(0, 0)], ["backend", backend(0)]]), new Map([["gw", router(1, 1)], ["backend", backend(reject, reject === 0 ? 1 : 0)]]),
+      () => undefined, new Map([["backend", [to]]]),
+    );
+
+    test("its REJECT decides when the DNAT that counted the probe names its address", () => {
+      expect(firstPacketDecision(hops("198.18.51.10", 1))).toMatchObject({ host: "backend", path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", action: "reject" });
+    });
+
+    test("its INPUT policy ACCEPT is the last accept when nothing there took it", () => {
+      expect(firstPacketDecision(hops("198.18.51.10", 0))).toMatchObject({ host: "backend", path: ["INPUT"], rule: "policy ACCEPT", action: "accept" });
+    });
+
+    test("a host the DNAT did not send it to is not judged, whatever counted there: the router's FORWARD ACCEPT decides", () => {
+      expect(firstPacketDecision(hops("198.18.51.11", 1))).toMatchObject({ host: "gw", path: ["FORWARD"], action: "accept" });
+    });
   });
 
   test("an ICMPv6 neighbour advertisement ACCEPT that counted during a TCP probe does not decide", () => {

@@ -15,6 +15,7 @@ import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, 
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { tcpFlagsMatch } from "./packet-match.ts";
+import { natTarget } from "./trace-loopback.ts";
 import { splitGroups, tokenizeRule } from "./tokenize.ts";
 import type { OptionGroup } from "./tokenize.ts";
 
@@ -138,6 +139,11 @@ export interface Hop {
   readonly replyHooks?: readonly Hook[];
   /** The interfaces the probe's first packet crosses here (the answer crosses them the other way): a rule naming others cannot take it. */
   readonly via?: Via | undefined;
+  /**
+   * A host off the probe's path that a DNAT on its target may send the probe on to, with its addresses: judged (at
+   * INPUT, its answer at OUTPUT) only when a DNAT rule of an earlier hop that counted the probe names one of them.
+   */
+  readonly sentTo?: { readonly addresses: readonly string[] };
   readonly before: SavedRuleset;
   readonly after: SavedRuleset;
 }
@@ -237,12 +243,18 @@ const FORWARDING_NAT = new Set(["DNAT", "NETMAP"]);
  * chain at prerouting) counted between the readings sent on (a router's port
  * forward) passes FORWARD, before (instead of) INPUT.
  */
-function hooksOf(hop: Hop, delta: (r: SavedRule) => number): { hooks: readonly Hook[]; forwarded: boolean } {
-  if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD")) return { hooks: hop.hooks, forwarded: false };
-  const rewritten = walk(hop.after, "nat", "PREROUTING").some(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0)
-    || nativeDnatChains(hop.after.chains).some(([table, chain]) => walk(hop.after, table, chain).some(({ rule }) => nftSendsOn(rule.text) && delta(rule) > 0));
-  if (!rewritten) return { hooks: hop.hooks, forwarded: false };
-  return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true };
+function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = false): { hooks: readonly Hook[]; forwarded: boolean; to: readonly string[] } {
+  if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD") || hop.sentTo) return { hooks: hop.hooks, forwarded: false, to: [] };
+  // A native `dnat` without a counter shows nothing: the trace says whether one sent the probe on (decisionBeyondDnat).
+  if (assumeForwarded) return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to: [] };
+  const sentOn = [
+    ...walk(hop.after, "nat", "PREROUTING").filter(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0).map(({ rule }) => natTarget(rule.text, rule)),
+    ...nativeDnatChains(hop.after.chains).flatMap(([table, chain]) => walk(hop.after, table, chain).filter(({ rule }) => nftSendsOn(rule.text) && delta(rule) > 0).map(({ rule }) => natTarget(rule.text, undefined))),
+  ];
+  if (sentOn.length === 0) return { hooks: hop.hooks, forwarded: false, to: [] };
+  // Where the DNATs that counted the probe sent it (a map or an address range: not known).
+  const to = sentOn.flatMap((t) => (t?.kind === "dnat" && t.address !== undefined ? [t.address] : []));
+  return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to };
 }
 
 /**
@@ -255,29 +267,35 @@ function hooksOf(hop: Hop, delta: (r: SavedRule) => number): { hooks: readonly H
  * nothing on the path counted it. A probe to a router's own address that its
  * DNAT sent on is decided in FORWARD (INPUT only when FORWARD shows nothing).
  */
-export function firstPacketDecision(hops: readonly Hop[], options: { readonly laterPackets?: boolean } = {}): Decision | undefined {
+export function firstPacketDecision(hops: readonly Hop[], options: { readonly laterPackets?: boolean; readonly sentOn?: readonly string[]; readonly assumeForwarded?: boolean } = {}): Decision | undefined {
   let accepted: Decision | undefined;
+  // The addresses the path's DNATs sent the probe on to (`sentOn`: as the trace showed them, where a native DNAT
+  // without a counter cannot show it): a host off the path holding one is its last hop.
+  const sentOn = new Set<string>(options.sentOn ?? []);
+  const onPath = (hop: Hop) => !hop.sentTo || hop.sentTo.addresses.some((a) => sentOn.has(a));
   for (const hop of hops) {
-    if (hop.before.family !== hop.after.family) continue;
+    if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
     const delta = attributablePackets(hop.before, hop.after);
-    const { hooks, forwarded } = hooksOf(hop, delta);
+    const { hooks, forwarded, to } = hooksOf(hop, delta, options.assumeForwarded);
+    for (const a of to) sentOn.add(a);
     let tookForward = false;
     for (const hook of hooks) {
       if (hook === "INPUT" && tookForward) continue;
-      const d = decideHook(hop, hook, delta);
+      const d = marked(hop, decideHook(hop, hook, delta));
       if (d && d.action !== "accept") return d;
       if (d && forwarded && hook === "FORWARD") tookForward = true;
-      accepted = d ?? accepted;
+      // Let through the FORWARD chain after this host's DNAT: sent on to the address it names.
+      accepted = d && forwarded && hook === "FORWARD" && to.length > 0 ? { ...d, sentOnTo: to[0]! } : d ?? accepted;
     }
   }
   for (const hop of [...hops].reverse()) {
-    if (hop.before.family !== hop.after.family) continue;
+    if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
     const delta = attributablePackets(hop.before, hop.after);
     // A probe a DNAT here sent on to another host: its answer comes back through FORWARD, not OUTPUT.
-    const { forwarded } = hooksOf(hop, delta);
+    const { forwarded } = hooksOf(hop, delta, options.assumeForwarded);
     const replyHooks = forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
     for (const hook of replyHooks) {
-      const d = decideHook(hop, hook, delta, "reply");
+      const d = marked(hop, decideHook(hop, hook, delta, "reply"));
       if (d) return { ...d, answer: true };
     }
   }
@@ -285,14 +303,30 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
   // Asked only for a probe that got through no connection (`laterPackets`: its verdict is dropped): otherwise such a
   // count is other traffic's, a held connection's retransmissions.
   for (const hop of options.laterPackets ? hops : []) {
-    if (hop.before.family !== hop.after.family || hop.protocol === "udp") continue;
+    if (hop.before.family !== hop.after.family || hop.protocol === "udp" || !onPath(hop)) continue;
     const delta = attributablePackets(hop.before, hop.after);
-    for (const hook of hooksOf(hop, delta).hooks) {
-      const d = decideHook(hop, hook, delta, "later");
+    for (const hook of hooksOf(hop, delta, options.assumeForwarded).hooks) {
+      const d = marked(hop, decideHook(hop, hook, delta, "later"));
       if (d) return { ...d, later: true };
     }
   }
   return accepted;
+}
+
+/**
+ * What the counters show deciding the probe were a DNAT on its target to have sent it on (a native `dnat` without a
+ * counter shows nothing; every watched host off the path taken as sent to): a DROP or REJECT that took its first
+ * packet on such a host, or its answer on the way back (a router's FORWARD); else undefined. Only a trace that shows
+ * the DNAT sending it on (to that host's address) makes it the decision (probes/trace-step.ts withTraceDecision).
+ */
+export function decisionBeyondDnat(hops: readonly Hop[], options: { readonly laterPackets?: boolean } = {}): Decision | undefined {
+  const d = firstPacketDecision(hops, { ...options, sentOn: hops.flatMap((h) => h.sentTo?.addresses ?? []), assumeForwarded: true });
+  return d && d.action !== "accept" && ((d.sentOn && !d.later) || d.answer) ? d : undefined;
+}
+
+/** A decision on a host a DNAT sent the probe on to, marked so (Decision.sentOn). */
+function marked(hop: Hop, d: Decision | undefined): Decision | undefined {
+  return d && hop.sentTo ? { ...d, sentOn: true } : d;
 }
 
 /** Where a probe's packets go: who sends, and which host it is addressed to (undefined: a literal address). */
@@ -306,12 +340,21 @@ export interface ProbePath {
  * The watched hosts as hops in path order (prober, routers, target) with the
  * hooks the probe's first packet and its first answer pass on each, and the
  * interfaces it crosses there when `viaOf` knows them (a router's FORWARD
- * then also decides a dropped answer).
+ * then also decides a dropped answer). `offPath`: watched hosts that route
+ * nothing, with their addresses: for a probe of a host, last, as where a DNAT
+ * of the target may send it (firstPacketDecision judges one only then).
  */
-export function hopsOnPath(path: ProbePath, watch: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, viaOf: (host: string) => Via | undefined = () => undefined): Hop[] {
+export function hopsOnPath(path: ProbePath, watch: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, viaOf: (host: string) => Via | undefined = () => undefined, offPath: ReadonlyMap<string, readonly string[]> = new Map()): Hop[] {
   const target = path.to.kind === "localhost" ? path.from : path.to.kind === "host" ? path.to.host : undefined;
-  const rank = (h: string) => (h === path.from ? 0 : h === target ? 2 : 1);
-  return [...watch].filter((h) => before.has(h) && after.has(h)).sort((a, b) => rank(a) - rank(b)).map((host) => {
+  // A watched host that routes nothing, to a probe of a host: reached only where a DNAT sends the probe on (last).
+  const sentTo = (h: string) => (target !== undefined && h !== path.from && h !== target ? offPath.get(h) : undefined);
+  const rank = (h: string) => (h === path.from ? 0 : h === target ? 2 : sentTo(h) ? 3 : 1);
+  return [...watch].filter((h) => before.has(h) && after.has(h)).sort((a, b) => rank(a) - rank(b)).map((host): Hop => {
+    const addresses = sentTo(host);
+    if (addresses) {
+      const protocol = path.protocol === "udp" ? "udp" : "tcp";
+      return { host, protocol, hooks: ["INPUT"], replyHooks: ["OUTPUT"], sentTo: { addresses }, before: before.get(host)!, after: after.get(host)! };
+    }
     const hooks: Hook[] = [];
     const replyHooks: Hook[] = [];
     if (host === path.from) hooks.push("OUTPUT");

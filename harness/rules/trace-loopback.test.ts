@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { parseSave } from "./saved.ts";
 import { parseNftListing } from "./nft-listing.ts";
 import { traceDecision, type TracedProbe } from "./trace.ts";
+import { dnatDestinations } from "./trace-loopback.ts";
 import { chainHandles, namedFromListing, parseTrace } from "./trace-events.ts";
 
 const log = readFileSync(new URL("testdata/trace-local-redirect.txt", import.meta.url), "utf8");
@@ -273,5 +274,23 @@ describe("a packet of a connection a nat OUTPUT rule keeps on the host, past its
   });
   test("nothing of it back in on lo: it left for that host, which no filter chain here took", () => {
     expect(decide(lines.slice(0, 2))).toMatchObject({ rule: "no filter chain", held: true });
+  });
+});
+
+describe("dnatDestinations: where a decision's rewrites sent the packet on (tester 41b's review)", () => {
+  test.each([
+    ["iptables", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.1.3:8080 [handle 4]", [{ address: "198.18.1.3", shown: "198.18.1.3:8080" }]],
+    ["ip6tables", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination [2001:db8::3]:80 [handle 4]", [{ address: "2001:db8::3", shown: "[2001:db8::3]:80" }]],
+    ["nft", 'inet gw prerouting: iifname "wan" tcp dport 8085 dnat ip to 198.18.51.10:85 [handle 15]', [{ address: "198.18.51.10", shown: "198.18.51.10:85" }]],
+    ["nft ip6", "inet gw prerouting: tcp dport 8085 dnat ip6 to [2001:db8:51::10]:85 [handle 16]", [{ address: "2001:db8:51::10", shown: "[2001:db8:51::10]:85" }]],
+    ["a rule the trace does not show", "a rule the trace does not show (its destination now 198.18.32.2 port 8080)", [{ address: "198.18.32.2", shown: "198.18.32.2:8080" }]],
+    ["a map: not known", "inet gw prerouting: dnat ip to tcp dport map { 80 : 198.18.1.3 } [handle 5]", []],
+    ["a named map: not known", "inet gw prerouting: dnat to ip daddr map @fwd [handle 5]", []],
+    ["numgen: not known", "inet gw prerouting: dnat to numgen inc mod 2 map { 0 : 198.18.1.3, 1 : 198.18.1.4 } [handle 5]", []],
+    ["a comment that names one", 'inet gw postrouting: snat to 198.18.0.1 comment "was dnat to 1.2.3.4" [handle 6]', []],
+    ["REDIRECT keeps it on the host", "nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080 [handle 4]", []],
+    ["nft redirect", "inet gw prerouting: tcp dport 80 redirect to :8080 [handle 4]", []],
+  ] as const)("%s", (_what, rewrite, want) => {
+    expect(dnatDestinations([rewrite])).toEqual(want);
   });
 });

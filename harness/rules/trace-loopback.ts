@@ -91,6 +91,28 @@ export function natTarget(text: string, saved: SavedRule | undefined): NatTarget
   return d ? destination(d[1]!) : undefined;
 }
 
+/**
+ * The addresses a decision's rewrites (rules/trace.ts: `nat PREROUTING: -A PREROUTING … -j DNAT --to-destination
+ * 198.18.1.3:8080 [handle 4]`, `inet gw prerouting: … dnat ip to 198.18.51.10:85 [handle 15]`, a rule the trace does
+ * not show: `… its destination now 198.18.32.2 port 8080`) sent the packet on to: DNATs only (a REDIRECT keeps it on
+ * the host); a map, a range or a name in a comment is none.
+ */
+export function dnatAddresses(rewrites: readonly string[] | undefined): string[] {
+  return dnatDestinations(rewrites).map((d) => d.address);
+}
+
+/** dnatAddresses, each with the destination as the rewrite wrote it (`198.18.51.10:85`, `[2001:db8::10]:85`). */
+export function dnatDestinations(rewrites: readonly string[] | undefined): { readonly address: string; readonly shown: string }[] {
+  return (rewrites ?? []).flatMap((r) => {
+    const text = r.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const to = option(text, "--to-destination") ?? /(?:^|\s)dnat (?:ip6? )?to (\S+)(?:\s|$)/.exec(text)?.[1];
+    const target = to !== undefined ? destination(to) : undefined;
+    if (target?.address !== undefined) return [{ address: target.address, shown: to! }];
+    const now = /\bits destination now (\S+) port (\d+)/.exec(text);
+    return now && destination(now[1]!) ? [{ address: now[1]!, shown: `${now[1]!.includes(":") ? `[${now[1]}]` : now[1]}:${now[2]}` }] : [];
+  });
+}
+
 const LOOPBACK: Readonly<Record<Family, string>> = { ipv4: "127.0.0.1", ipv6: "::1" };
 
 /** 127.0.0.0/8 or ::1 (as nft prints them). */

@@ -20,7 +20,7 @@ import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
-import { firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import { decisionBeyondDnat, firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 import { labPathHosts, type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
 
 export interface BatchReadings {
@@ -78,7 +78,11 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * (observe.ts countersMoved), and the rule that took its first packet as the counters show it (first-packet.ts),
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
-export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map()): Observation {
-  const decision = o.decision ?? firstPacketDecision(hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec)), { laterPackets: o.result.verdict === "dropped" });
-  return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}) };
+export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map()): Observation {
+  const hops = hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec), offPath);
+  const laterPackets = o.result.verdict === "dropped";
+  const decision = o.decision ?? firstPacketDecision(hops, { laterPackets });
+  // Were a DNAT to have sent it on to a watched host off its path (the trace, collected at the step's end, says whether).
+  const beyondDnat = decisionBeyondDnat(hops, { laterPackets });
+  return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}), ...(beyondDnat ? { beyondDnat } : {}) };
 }

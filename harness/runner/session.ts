@@ -38,7 +38,7 @@ import { CounterLedger } from "./ledger.ts";
 import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
-import { labPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
+import { labPathHosts, offPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
 import { asVanished, deadListeners, goneAddresses } from "./vanished.ts";
 import { leavesNoState } from "../plan/stateless-run.ts";
 
@@ -236,7 +236,7 @@ export class ScenarioSession implements AsyncDisposable {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab)));
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab), offPathHosts(this.lab, family)));
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }
@@ -273,14 +273,15 @@ export class ScenarioSession implements AsyncDisposable {
     const candidates = ruleCandidates(this.#applied);
     const locate = (d: Decision) => locatedDecision(d, candidates, this.scenario.file);
     const located = <T extends { readonly decision?: Decision }>(o: T): T => (o.decision ? { ...o, decision: locate(o.decision) } : o);
+    const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
+    const addressesOf = (host: string) => [...(books.ipv4.get(host) ?? []), ...(books.ipv6.get(host) ?? [])];
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
       const readings = batched.get(key);
-      return located(readings ? withBatchCounters(withTraceDecision(o, traces, held), readings) : withTraceDecision(o, traces, held));
+      return located(readings ? withBatchCounters(withTraceDecision(o, traces, held, addressesOf), readings) : withTraceDecision(o, traces, held, addressesOf));
     };
     // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
     const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
-    const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
     const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
     const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined)) : new Map<Observation, string>();

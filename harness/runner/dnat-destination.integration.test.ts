@@ -1,0 +1,91 @@
+/**
+ * A probe a router's DNAT sends on to a firewall host (tester 41b): that
+ * host's own rules decide what the client sees, and fwspec names them — a
+ * REJECT there, a DROP there — not the router's FORWARD accept that let the
+ * packet through, nor "nothing listens on the port". Both with an iptables
+ * router (counters decide) and a native nftables one whose accept has no
+ * counter (the trace decides the router's part; the backend's counters its
+ * own). Real containers and packets.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { run } from "../api.ts";
+import { defineScenario } from "../scenario/load.ts";
+import { testLabProvider } from "../testing/session.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "fwspec-dnat-destination-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, lines: string[]): string {
+  writeFileSync(path.join(dir, name), `${lines.join("\n")}\n`);
+  return name;
+}
+
+const backend = file("backend.v4", [
+  "*filter",
+  ":INPUT ACCEPT [0:0]",
+  ":FORWARD ACCEPT [0:0]",
+  ":OUTPUT ACCEPT [0:0]",
+  "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset",
+  "-A INPUT -p tcp -m tcp --dport 86 -j DROP",
+  "COMMIT",
+]);
+
+const iptablesRouter = [
+  "iptables -t nat -A PREROUTING -p tcp --dport 8085 -j DNAT --to-destination {{ backend.ipv4 }}:85",
+  "iptables -t nat -A PREROUTING -p tcp --dport 8086 -j DNAT --to-destination {{ backend.ipv4 }}:86",
+  "iptables -t nat -A PREROUTING -p tcp --dport 8087 -j DNAT --to-destination {{ backend.ipv4 }}:87",
+  "iptables -P FORWARD DROP",
+  "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+  "iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT",
+];
+
+const nftRouter = file("router.nft", [
+  "table inet gw {",
+  "  chain prerouting {",
+  "    type nat hook prerouting priority dstnat; policy accept;",
+  "    meta nfproto ipv4 tcp dport 8085 dnat ip to {{ backend.ipv4 }}:85",
+  "    meta nfproto ipv4 tcp dport 8086 dnat ip to {{ backend.ipv4 }}:86",
+  "    meta nfproto ipv4 tcp dport 8087 dnat ip to {{ backend.ipv4 }}:87",
+  "  }",
+  "  chain forward {",
+  "    type filter hook forward priority 0; policy drop;",
+  "    ct state established,related accept",
+  "    ct status dnat accept",
+  "  }",
+  "}",
+]);
+
+function scenario(name: string, router: unknown) {
+  return defineScenario({
+    name,
+    description: `a DNAT to a firewall host: ${name}`,
+    family: "ipv4",
+    networks: ["wan", "lan"],
+    hosts: {
+      client: { networks: ["wan"] },
+      router: { firewall: true, router: true, networks: ["wan", "lan"], listen: ["tcp/8085", "tcp/8086", "tcp/8087"] },
+      backend: { firewall: true, networks: ["lan"], listen: ["tcp/85", "tcp/86", "tcp/87"] },
+    },
+    steps: [
+      { apply: { host: "backend", restore: { ipv4: backend } } },
+      { apply: { host: "router", ...(router as object) } },
+      // 8087: the backend's listener answers; the others must say the backend's rule.
+      { expect: ["client -> router:8085 refused", "client -> router:8086 dropped", "client -> router:8087 open"] },
+    ],
+  } as never, { baseDir: dir });
+}
+
+it("names the backend's REJECT and DROP behind an iptables router's and a native nft router's DNAT", async () => {
+  const report = await run({ scenarios: [scenario("iptables router", { commands: iptablesRouter }), scenario("nft router", { nft: nftRouter })] }, { provider: await testLabProvider() });
+  const decided = report.scenarios.map((s) => s.expectations.map((e) => ({ port: e.port, status: e.status, host: e.decision?.host, rule: e.decision?.rule?.replace(/ # handle \d+$/, ""), explanation: e.explanation })));
+  for (const s of decided) {
+    expect(s.slice(0, 2), JSON.stringify(s)).toEqual([
+      { port: 8085, status: "passed", host: "backend", rule: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", explanation: undefined },
+      { port: 8086, status: "passed", host: "backend", rule: "-A INPUT -p tcp -m tcp --dport 86 -j DROP", explanation: undefined },
+    ]);
+    expect(s[2]).toMatchObject({ port: 8087, status: "passed" });
+  }
+});
