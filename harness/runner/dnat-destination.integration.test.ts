@@ -7,21 +7,13 @@
  * counter (the trace decides the router's part; the backend's counters its
  * own). Real containers and packets.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { run } from "../api.ts";
 import { defineScenario } from "../scenario/load.ts";
+import { ruleFiles } from "../testing/rule-files.ts";
 import { testLabProvider } from "../testing/session.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "fwspec-dnat-destination-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, lines: string[]): string {
-  writeFileSync(path.join(dir, name), `${lines.join("\n")}\n`);
-  return name;
-}
+const { dir, file } = ruleFiles("dnat-destination");
 
 const backend = file("backend.v4", [
   "*filter",
