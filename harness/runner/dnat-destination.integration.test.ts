@@ -29,6 +29,7 @@ const iptablesRouter = [
   "iptables -t nat -A PREROUTING -p tcp --dport 8085 -j DNAT --to-destination {{ backend.ipv4 }}:85",
   "iptables -t nat -A PREROUTING -p tcp --dport 8086 -j DNAT --to-destination {{ backend.ipv4 }}:86",
   "iptables -t nat -A PREROUTING -p tcp --dport 8087 -j DNAT --to-destination {{ backend.ipv4 }}:87",
+  "iptables -t nat -A PREROUTING -p tcp --dport 8088 -j DNAT --to-destination {{ backend.ipv4 }}:88",
   "iptables -P FORWARD DROP",
   "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
   "iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT",
@@ -41,6 +42,7 @@ const nftRouter = file("router.nft", [
   "    meta nfproto ipv4 tcp dport 8085 dnat ip to {{ backend.ipv4 }}:85",
   "    meta nfproto ipv4 tcp dport 8086 dnat ip to {{ backend.ipv4 }}:86",
   "    meta nfproto ipv4 tcp dport 8087 dnat ip to {{ backend.ipv4 }}:87",
+  "    meta nfproto ipv4 tcp dport 8088 dnat ip to {{ backend.ipv4 }}:88",
   "  }",
   "  chain forward {",
   "    type filter hook forward priority 0; policy drop;",
@@ -58,14 +60,15 @@ function scenario(name: string, router: unknown) {
     networks: ["wan", "lan"],
     hosts: {
       client: { networks: ["wan"] },
-      router: { firewall: true, router: true, networks: ["wan", "lan"], listen: ["tcp/8085", "tcp/8086", "tcp/8087"] },
+      router: { firewall: true, router: true, networks: ["wan", "lan"], listen: ["tcp/8085", "tcp/8086", "tcp/8087", "tcp/8088"] },
       backend: { firewall: true, networks: ["lan"], listen: ["tcp/85", "tcp/86", "tcp/87"] },
     },
     steps: [
       { apply: { host: "backend", restore: { ipv4: backend } } },
       { apply: { host: "router", ...(router as object) } },
-      // 8087: the backend's listener answers; the others must say the backend's rule.
-      { expect: ["client -> router:8085 refused", "client -> router:8086 dropped", "client -> router:8087 open"] },
+      // 8087: the backend's listener answers; 8085 and 8086 must say the backend's rule; 8088 reaches a port nobody
+      // declared a listener on (its kernel refuses it): an error, never a pass of `blocked`.
+      { expect: ["client -> router:8085 refused", "client -> router:8086 dropped", "client -> router:8087 open", "client -> router:8088 blocked"] },
     ],
   } as never, { baseDir: dir });
 }
@@ -80,4 +83,6 @@ it("names the backend's REJECT and DROP behind an iptables router's and a native
     ]);
     expect(s[2]).toMatchObject({ port: 8087, status: "passed" });
   }
+  const undeclared = report.scenarios.map((sc) => sc.expectations.find((e) => e.port === 8088));
+  for (const e of undeclared) expect({ status: e?.status, actual: e?.actual, reason: e?.reason }).toEqual({ status: "error", actual: "error", reason: expect.stringMatching(/^a DNAT sent it on to backend \(198\.\d+\.\d+\.\d+(:88)?\), where no listener is declared on tcp\/88: the refusal came from that host's kernel, not from a rule/) });
 });

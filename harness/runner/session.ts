@@ -39,7 +39,8 @@ import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./swee
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
-import { asVanished, deadListeners, goneAddresses } from "./vanished.ts";
+import { sameAddress } from "../probes/answer.ts";
+import { asVanished, deadListeners, goneAddresses, unlistenedDnat } from "./vanished.ts";
 import { leavesNoState } from "../plan/stateless-run.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
@@ -285,7 +286,13 @@ export class ScenarioSession implements AsyncDisposable {
     const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
     const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined)) : new Map<Observation, string>();
-    const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o);
+    // A refusal a DNAT sent on to a lab host's port with no listener declared: no rule refused it, an error too.
+    const ownerOf = (address: string) => {
+      const name = [...books.ipv4, ...books.ipv6].find(([, held]) => held.some((a) => sameAddress(a, address)))?.[0];
+      return name === undefined ? undefined : this.lab.host(name);
+    };
+    const unlistened = (o: Observation) => unlistenedDnat(o, ownerOf);
+    const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o && unlistened(o) ? asVanished(o, unlistened(o)!) : o);
     const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, judged(seen[i]![0])!, judged(seen[i]![1]), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));

@@ -118,3 +118,23 @@ export function asVanished(o: Observation, why: string): Observation {
 function goneResult(spec: ProbeSpec, address: string, why: string): ProbeResult {
   return { spec, address, verdict: "error", reason: why, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
 }
+
+/**
+ * Where a refused probe's DNAT sent it (Decision.sentOnTo, `198.18.51.10:82`, `[2001:db8::10]:82`, or the address
+ * alone: the probed port) when no rule refused it and the lab host holding that address declares no listener there:
+ * why that is an error (tester 41b: `blocked` passed on the kernel's reset of a port nobody was to listen on, where
+ * every probed port needs a listener so that a refusal can only be the firewall's). Undefined otherwise (a host that
+ * is not the lab's, whose listeners fwspec does not know, included). Pure.
+ */
+export function unlistenedDnat(o: Observation, ownerOf: (address: string) => Pick<LabHost, "name" | "spec"> | undefined): string | undefined {
+  const d = o.decision;
+  if (o.result.verdict !== "refused" || d?.action !== "accept" || d.sentOnTo === undefined) return undefined;
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(d.sentOnTo) ?? /^([^:]+)(?::(\d+))?$/.exec(d.sentOnTo) ?? [d.sentOnTo, d.sentOnTo, undefined];
+  const host = ownerOf(m[1]!);
+  const port = m[2] === undefined ? o.result.spec.port : Number(m[2]);
+  const spec = { ...o.result.spec, port };
+  if (!host || host.spec.listen.some(serves(spec))) return undefined;
+  const listener = `${spec.protocol === "udp" ? "udp" : spec.protocol}/${port}`;
+  return `a DNAT sent it on to ${host.name} (${d.sentOnTo}), where no listener is declared on ${listener}: the refusal came from that host's kernel, not from a rule; declare it there (\`listen: [${listener}]\` on ${host.name}) so that only a rule can refuse it`;
+}
+
