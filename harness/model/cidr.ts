@@ -90,6 +90,16 @@ export function addressText(value: bigint, family: Family): string {
   return [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((value >> s) & 0xffffn).toString(16)).join(":");
 }
 
+/** One spelling for an address of either family (full hextets for IPv6: addressText), or the text as it is when it is none. */
+export function sameSpelling(text: string): string {
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  for (const family of ["ipv4", "ipv6"] as const) {
+    const v = addressValue(bare, family);
+    if (v !== null) return addressText(v, family);
+  }
+  return text;
+}
+
 /** The gateway (lab bridge) of a declared subnet: the first address after the network address. */
 export function gatewayOf(c: Cidr): string {
   return addressText(bounds(c).first + 1n, c.family);

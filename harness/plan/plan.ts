@@ -27,6 +27,8 @@ export interface PlannedProbe {
   readonly spec: ProbeSpec;
   /** Firewall hosts a packet of this probe can cross (their counters are read around it; a held check's are traced only). */
   readonly watch: readonly string[];
+  /** Firewall hosts a DNAT on the probed router may send it on to (beyondRouter): read for what decided it, not for its verdict. */
+  readonly beyond: readonly string[];
   /** The other family, probed too when the expectation checks one family of a host (IPv4/IPv6 parity). */
   readonly parity?: Family;
 }
@@ -69,9 +71,7 @@ function firewallHosts(scenario: Scenario): string[] {
 
 /**
  * Firewall hosts on a probe's path: the prober (OUTPUT), the target (INPUT)
- * and routers (FORWARD); any host for a literal address, and for a router as
- * the target (its DNAT may send the probe on to any of them: their counters
- * then say which rule took it there, rules/first-packet.ts). Two hosts on a
+ * and routers (FORWARD); any host for a literal address. Two hosts on a
  * network they share talk directly (the probe goes to the target's address
  * there: lab.addressFor), so no router is on that path unless the probe leaves
  * from a declared address (which may be on another network); nor on a probe of
@@ -80,11 +80,22 @@ function firewallHosts(scenario: Scenario): string[] {
 export function hostsOnPath(scenario: Scenario, e: Expectation): string[] {
   if (e.to.kind === "address") return firewallHosts(scenario);
   const to = e.to;
-  if (to.kind === "host" && scenario.hosts.some((h) => h.name === to.host && h.router === true)) return firewallHosts(scenario);
   const names = new Set([e.from, ...(e.to.kind === "host" ? [e.to.host] : [])]);
   const networks = (name: string) => scenario.hosts.find((h) => h.name === name)?.networks ?? [DEFAULT_NETWORK];
   const direct = to.kind === "localhost" || (to.kind === "host" && e.source === undefined && networks(e.from).some((n) => networks(to.host).includes(n)));
   return scenario.hosts.filter((h) => h.firewall && (names.has(h.name) || (h.router === true && !direct))).map((h) => h.name);
+}
+
+/**
+ * Firewall hosts that route nothing and are off a probe of a router (not the
+ * prober, not on its path): a DNAT there may send the probe on to one of them.
+ * Their counters are read around the probe for what decided it there
+ * (rules/first-packet.ts), never for its early verdicts or path checks.
+ */
+export function beyondRouter(scenario: Scenario, e: Expectation, watch: readonly string[]): string[] {
+  const to = e.to;
+  if (to.kind !== "host" || !scenario.hosts.some((h) => h.name === to.host && h.router === true)) return [];
+  return scenario.hosts.filter((h) => h.firewall && h.router !== true && h.name !== e.from && !watch.includes(h.name)).map((h) => h.name);
 }
 
 function otherFamily(family: Family): Family {
@@ -101,6 +112,7 @@ export function plannedProbe(scenario: Scenario, expectation: Expectation, famil
     title: expectationTitle(expectation, family),
     spec: { from: expectation.from, ...(expectation.source !== undefined ? { source: expectation.source } : {}), to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
     watch: hostsOnPath(scenario, expectation),
+    beyond: beyondRouter(scenario, expectation, hostsOnPath(scenario, expectation)),
     // A sweep is no parity probe's business: it states one family's range (write it for both families).
     // A literal target or a source address has one family: there is no other-family twin to compare with.
     // `parity: off`: the scenario says the other family does not matter.

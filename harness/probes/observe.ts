@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
-import { decisionBeyondDnat, firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
+import { decisionsBeyondDnat, firstPacketDecision, hopsOnPath, type Via } from "../rules/first-packet.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
@@ -80,11 +80,11 @@ export interface Observation {
   /** The rule that took its first packet (first-packet.ts), when the evidence names one. */
   readonly decision?: Decision;
   /**
-   * A DROP or REJECT the counters show taking its first packet on a host off its path, were a DNAT to have sent it
-   * there (a native `dnat` without a counter does not show it): the decision only when the step's trace shows such a
-   * DNAT to that host's address (trace-step.ts withTraceDecision).
+   * What the counters show deciding it beyond a probed router, were a DNAT there to have sent it on (a native `dnat`
+   * without a counter does not show it): a DROP or REJECT on a host beyond it, or its answer taken in the router's
+   * forward chain. The decision only when the step's trace shows such a DNAT (trace-step.ts withTraceDecision).
    */
-  readonly beyondDnat?: Decision;
+  readonly beyondDnat?: readonly Decision[];
   /** Whether any firewall host on its path was watched (false: nothing could count it). */
   readonly watched?: boolean;
   /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
@@ -110,6 +110,37 @@ export interface ObserveOptions {
    * packets on another interface does not hold up its early verdict. Absent: every interface may be crossed.
    */
   readonly interfacesKnown?: boolean;
+  /** Firewall hosts a DNAT on the probed router may send it on to (plan.ts beyondRouter): read around it for what decided it there, never for its verdict. */
+  readonly beyond?: readonly string[];
+}
+
+/**
+ * Counter readings of hosts beyond a probed router (`beyond`), for attribution
+ * only: before (the lane's latest while current) and after the probe.
+ */
+export function beyondReadings(lab: RunningLab, beyond: readonly string[], family: ProbeSpec["family"], latest: Map<string, SavedRuleset>): { before(): Promise<Map<string, SavedRuleset>>; after(): Promise<Map<string, SavedRuleset>> } {
+  const read = async () => {
+    const m = new Map(await Promise.all(beyond.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
+    for (const [h, r] of m) latest.set(h, r);
+    return m;
+  };
+  return {
+    before: async () => (beyond.every((h) => latest.has(h)) ? new Map(beyond.map((h) => [h, latest.get(h)!] as const)) : await read()),
+    after: async () => (beyond.length === 0 ? new Map() : await read()),
+  };
+}
+
+/**
+ * The rule that took the probe on its path (first-packet.ts), with the hosts beyond a probed router as hops a
+ * counted DNAT sends it on to, and what decided it on each such host were an uncounted DNAT (a native one: the
+ * trace tells) to have sent it there; the counters that moved on its path, and on a host beyond it whose rule decided.
+ */
+export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, options: { readonly via?: ((host: string) => Via | undefined) | undefined; readonly offPath: ReadonlyMap<string, readonly string[]>; readonly laterPackets: boolean }): { decision: Decision | undefined; beyondDnat: Decision[]; decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
+  const hops = hopsOnPath(spec, [...watch, ...beyond], before, after, options.via, new Map([...options.offPath].filter(([h]) => beyond.includes(h))));
+  const decision = firstPacketDecision(hops, { laterPackets: options.laterPackets });
+  const on = (hosts: readonly string[], m: ReadonlyMap<string, SavedRuleset>) => new Map([...m].filter(([h]) => hosts.includes(h)));
+  const shown = [...watch, ...(decision?.sentOn ? [decision.host] : [])];
+  return { decision, beyondDnat: decisionsBeyondDnat(hops, { laterPackets: options.laterPackets }), ...countersMoved(on(shown, before), on(shown, after)) };
 }
 
 export async function observe(lab: RunningLab, spec: ProbeSpec, options: ObserveOptions): Promise<Observation> {
@@ -128,6 +159,8 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   };
   // Within a lane the last probe's after-reading is this probe's before-reading.
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await readAll();
+  const beyond = beyondReadings(lab, options.beyond ?? [], spec.family, latest);
+  const beyondBefore = await beyond.before();
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
   // A rule on the path that answers by what came before (a rate limit, a set it fills): a DROP taking the first packet decides nothing.
@@ -151,15 +184,15 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   result = await labChecked(lab, result);
   // A silent connection the target holds half-open (greeting.ts) is found only now: ended too, and read past it.
   if (result.halfOpen && (await ended(result))) after = await readAll();
-  const { decidedBy, policies } = countersMoved(before, after);
+  const beyondAfter = await beyond.after();
   // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
-  const hops = hopsOnPath(spec, watch, before, after, options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPathHosts(lab, spec.family));
-  const decision = firstPacketDecision(hops, { laterPackets: result.verdict === "dropped" });
-  const beyondDnat = decisionBeyondDnat(hops, { laterPackets: result.verdict === "dropped" });
+  const { decision, beyondDnat, decidedBy, policies } = decidedOnPath(spec, watch, options.beyond ?? [], new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
+    via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), laterPackets: result.verdict === "dropped",
+  });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat ? { beyondDnat } : {}) };
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}) };
 }
 
 /** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */

@@ -7,6 +7,7 @@
  * router's `-i lan0 -o wan0 -j DROP` that only its answers met.
  */
 import { isIPv4 } from "node:net";
+import { sameSpelling } from "../model/cidr.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { Via } from "../rules/first-packet.ts";
@@ -75,5 +76,5 @@ export function offPathHosts(lab: Pick<RunningLab, "hosts">, family: Family): Ma
   return new Map([...lab.hosts].filter(([, h]) => h.spec.router !== true).map(([name, h]) => [name, h.networks.flatMap((n) => [
     ...(h.addressOn(n, family) !== undefined ? [h.addressOn(n, family)!] : []),
     ...(h.spec.addresses?.[n]?.extra ?? []).filter((a) => isIPv4(a) === (family === "ipv4")),
-  ])]));
+  ].map(sameSpelling))]));
 }

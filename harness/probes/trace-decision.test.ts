@@ -48,27 +48,41 @@ describe("a DNAT the trace shows sending the probe on to another host", () => {
   const DNAT = 'inet gw prerouting: meta nfproto ipv4 tcp dport 8085 dnat ip to 198.18.51.10:85 [handle 15]';
   const let_ = decision({ host: "router", table: "inet gw", path: ["forward"], rule: "ct status dnat accept", rewrites: [DNAT] });
   const reject = decision({ host: "backend", rule: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", action: "reject", policy: false, source: "counters", sentOn: true });
-  const addresses = (h: string) => ({ router: ["198.18.50.2", "198.18.51.2"], backend: ["198.18.51.10"], other: ["198.18.51.11"] })[h as "router"] ?? [];
-  const beyond = (d: Decision) => ({ ...observation(undefined, "refused"), beyondDnat: d });
+  const owners: Record<string, string> = { "198.18.50.2": "router", "198.18.51.2": "router", "198.18.51.10": "backend", "198.18.51.11": "other" };
+  const ownerOf = (a: string) => owners[a];
+  const beyond = (ds: Decision[], verdict = "refused") => ({ ...observation(undefined, verdict), beyondDnat: ds });
 
   test("the host it sent the probe to took it: its rule decides, with the router's rewrites", () => {
-    expect(withTraceDecision(beyond(reject), traces(let_), false, addresses).decision).toEqual({ ...reject, rewrites: [DNAT] });
+    expect(withTraceDecision(beyond([reject]), traces(let_), false, ownerOf).decision).toEqual({ ...reject, rewrites: [DNAT] });
+  });
+
+  test("another host's unrelated count first does not hide it (reviewer)", () => {
+    expect(withTraceDecision(beyond([{ ...reject, host: "other", rule: "-A INPUT -p tcp -m tcp --dport 9999 -j REJECT" }, reject]), traces(let_), false, ownerOf).decision).toEqual({ ...reject, rewrites: [DNAT] });
   });
 
   test("a host the DNAT did not send it to: the trace decides, and says where it was sent on to", () => {
-    expect(withTraceDecision(beyond({ ...reject, host: "other" }), traces(let_), false, addresses).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+    expect(withTraceDecision(beyond([{ ...reject, host: "other" }]), traces(let_), false, ownerOf).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+  });
+
+  test("a rule that does not fit what the client saw (a DROP for an open or refused probe) never decides (reviewer)", () => {
+    const drop = { ...reject, rule: "-A INPUT -p tcp -m tcp --dport 22 -j DROP", action: "drop" as const };
+    expect(withTraceDecision(beyond([drop], "open"), traces(let_), false, ownerOf).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+    expect(withTraceDecision(beyond([drop], "refused"), traces(let_), false, ownerOf).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+    expect(withTraceDecision(beyond([drop], "dropped"), traces(let_), false, ownerOf).decision).toEqual({ ...drop, rewrites: [DNAT] });
   });
 
   test("its answer taken on the way back through the router's forward chain (a counted drop): that rule decides a dropped probe", () => {
     const answer = decision({ host: "router", table: "inet gw", path: ["forward"], rule: 'iifname "lan" tcp sport 87 counter drop', action: "drop", policy: false, source: "counters", answer: true });
-    const dropped = { ...observation(undefined, "dropped"), beyondDnat: answer };
-    expect(withTraceDecision(dropped, traces(let_), false, addresses).decision).toEqual(answer);
+    expect(withTraceDecision(beyond([answer], "dropped"), traces(let_), false, ownerOf).decision).toEqual(answer);
     // Not sent on (no DNAT in the trace): the trace decides.
-    expect(withTraceDecision(dropped, traces({ ...let_, rewrites: [] }), false, addresses).decision).toEqual({ ...let_, rewrites: [] });
+    expect(withTraceDecision(beyond([answer], "dropped"), traces({ ...let_, rewrites: [] }), false, ownerOf).decision).toEqual({ ...let_, rewrites: [] });
   });
 
-  test("a DNAT to the host's own address sends nothing on", () => {
-    const own = { ...let_, rewrites: ["ip nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination 198.18.51.2:85 [handle 4]"] };
-    expect(withTraceDecision(observation(undefined, "refused"), traces(own), false, addresses).decision).toEqual(own);
+  test.each([
+    ["one of the router's own", "198.18.51.2"],
+    ["one no lab host holds (a command added it, or loopback)", "127.0.0.1"],
+  ])("a DNAT to an address that is %s sends nothing on (reviewer)", (_what, address) => {
+    const own = { ...let_, rewrites: [`ip nat PREROUTING: -A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination ${address}:85 [handle 4]`] };
+    expect(withTraceDecision(beyond([{ ...reject, host: "backend" }]), traces(own), false, ownerOf).decision).toEqual(own);
   });
 });

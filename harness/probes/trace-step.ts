@@ -18,7 +18,7 @@ import { chainHandles, namedFromListing, parseTrace, type TraceEvent } from "../
 import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 import { ARM, COLLECT, DISARM, READ, SECTION } from "./trace-scripts.ts";
-import { dnatAddresses, dnatDestinations } from "../rules/trace-loopback.ts";
+import { dnatDestinations } from "../rules/trace-loopback.ts";
 
 /** A probe of the step as tracing needs it: where it goes, and which firewall hosts it crosses. */
 export interface TracedSpec {
@@ -292,35 +292,37 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
 
 /**
  * An observation with the trace's decision when its host was traced (the counters' otherwise); `held`: a held
- * connection's check. `addressesOf`: a lab host's addresses, to tell where a DNAT the trace shows sent the probe on.
+ * connection's check. `ownerOf`: the lab host holding an address, to tell where a DNAT the trace shows sent the probe.
  */
-export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision; readonly beyondDnat?: Decision }>(observation: T, traces: StepTraces, held = false, addressesOf: (host: string) => readonly string[] = () => []): T {
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision; readonly beyondDnat?: readonly Decision[] }>(observation: T, traces: StepTraces, held = false, ownerOf: (address: string) => string | undefined = () => undefined): T {
   const traced = traces.decisionFor(observation.result.spec, observation.result.address, held ? "held" : "probe");
   if (!traced) return observation;
-  // Let through into a DNAT (the trace shows it) that sent it on to a watched host off its path, whose trace cannot mark
-  // it (its table looks for the address it was sent to): that host's DROP or REJECT, as its counters show it (tester 41b).
-  // Or its answer taken on the way back through a router's FORWARD, which only a DNAT that sent it on makes its way.
-  const beyond = observation.beyondDnat;
-  const own = addressesOf(traced.host);
-  const sentTo = dnatAddresses(traced.rewrites).filter((a) => !own.includes(a));
-  const there = beyond?.sentOn ? addressesOf(beyond.host).some((a) => sentTo.includes(a)) : beyond?.answer === true && observation.result.verdict === "dropped";
-  if (traced.action === "accept" && beyond && sentTo.length > 0 && there) return { ...observation, decision: beyond.sentOn ? { ...beyond, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } : beyond };
+  const verdict = observation.result.verdict;
+  // Where the trace's DNAT sent the probe on: another lab host's address (one of its own, or none a lab host holds, is no sending on).
+  const sentTo = traced.action === "accept" ? dnatDestinations(traced.rewrites).flatMap((t) => {
+    const host = ownerOf(t.address);
+    return host !== undefined && host !== traced.host ? [{ ...t, host }] : [];
+  }) : [];
+  // A decision of the counters that fits what the client saw: a drop for dropped, a reject for refused or unreachable.
+  const fits = (d: Decision) => (d.action === "drop" ? verdict === "dropped" : verdict === "refused" || verdict === "unreachable" || (verdict === "dropped" && d.answer === true));
+  // Sent on to a host beyond the router, whose trace cannot mark it (its table looks for the address it was sent to):
+  // that host's DROP or REJECT as its counters show it, with the trace's rewrites; or its answer taken in the router's
+  // forward chain on the way back (tester 41b).
+  const d = observation.decision;
+  const there = (x: Decision) => x.sentOn === true && sentTo.some((t) => t.host === x.host) && fits(x);
+  const beyond = sentTo.length === 0 ? undefined : (d && there(d) ? d : undefined) ?? observation.beyondDnat?.find(there) ?? observation.beyondDnat?.find((x) => x.answer === true && verdict === "dropped");
+  if (beyond) return { ...observation, decision: beyond.sentOn ? { ...beyond, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } : beyond };
   // The trace follows the first packet only. Let through there, a DROP or REJECT rule the counters saw count while a
   // probe got nothing took another of its packets: its answer on the way back, or (a rule no first packet meets, such
   // as `--ctstate ESTABLISHED -j DROP`) a later one going its way; it decides. Otherwise counters that moved for other
   // traffic (a chain policy counts neighbour discovery too) must not outweigh the trace.
-  const d = observation.decision;
-  // The counters saw the DNAT too (its rule has a counter): the host it sent the probe on to took it there.
-  if (traced.action === "accept" && d?.sentOn && d.action !== "accept" && !d.answer && !d.later) return { ...observation, decision: { ...d, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } };
   // A policy the counters found taking the answer (or a later packet) decides; one they read as taking the first packet
   // may have counted neighbour discovery, which the trace's first packet outweighs.
   const marked = d !== undefined && (d.answer === true || d.later === true);
-  if (observation.result.verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && (marked || !d.policy)) {
+  if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }
-  // Let through, and sent on by a DNAT to another host's address: where to (a DNAT to the host's own address is no sending on).
-  const on = traced.action === "accept" ? dnatDestinations(traced.rewrites).find((t) => !own.includes(t.address)) : undefined;
-  return { ...observation, decision: on ? { ...traced, sentOnTo: on.shown } : traced };
+  return { ...observation, decision: sentTo.length > 0 ? { ...traced, sentOnTo: sentTo[0]!.shown } : traced };
 }
 
 /**

@@ -181,12 +181,19 @@ describe("firstPacketDecision", () => {
       expect(firstPacketDecision(hops("198.18.51.10", 1))).toMatchObject({ host: "backend", path: ["INPUT"], rule: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", action: "reject" });
     });
 
-    test("its INPUT policy ACCEPT is the last accept when nothing there took it", () => {
-      expect(firstPacketDecision(hops("198.18.51.10", 0))).toMatchObject({ host: "backend", path: ["INPUT"], rule: "policy ACCEPT", action: "accept" });
+    test("nothing there took it: the router's accept stays named, with where its DNAT sent it (reviewer: not the host's policy)", () => {
+      expect(firstPacketDecision(hops("198.18.51.10", 0))).toMatchObject({ host: "gw", path: ["FORWARD"], action: "accept", sentOnTo: "198.18.51.10:85" });
+    });
+
+    test("an IPv6 address in another spelling is the same host (reviewer)", () => {
+      const gw = (n: number) => parseSave(["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", `[${n}:80] -A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination [2001:db8:51::20]:85`, "COMMIT", "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", `[${n}:80] -A FORWARD -p tcp -m conntrack --ctstate DNAT -j ACCEPT`, "COMMIT", ""].join("\n"), "ipv6");
+      const be = (n: number) => parseSave(["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", `[${n}:80] -A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset`, "COMMIT", ""].join("\n"), "ipv6");
+      const six = hopsOnPath({ from: "client", protocol: "tcp", to: { kind: "host", host: "gw" } }, ["backend", "gw"], new Map([["gw", gw(0)], ["backend", be(0)]]), new Map([["gw", gw(1)], ["backend", be(1)]]), () => undefined, new Map([["backend", ["2001:DB8:51:0::20"]]]));
+      expect(firstPacketDecision(six)).toMatchObject({ host: "backend", action: "reject", sentOn: true });
     });
 
     test("a host the DNAT did not send it to is not judged, whatever counted there: the router's FORWARD ACCEPT decides", () => {
-      expect(firstPacketDecision(hops("198.18.51.11", 1))).toMatchObject({ host: "gw", path: ["FORWARD"], action: "accept" });
+      expect(firstPacketDecision(hops("198.18.51.11", 1))).toMatchObject({ host: "gw", path: ["FORWARD"], action: "accept", sentOnTo: "198.18.51.10:85" });
     });
   });
 

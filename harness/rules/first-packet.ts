@@ -10,6 +10,7 @@
  * priority, their rules read as nft prints them (nft-first-packet.ts); only
  * rules with a counter count. Pure.
  */
+import { sameSpelling } from "../model/cidr.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn, usesVerdictMap } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
@@ -243,7 +244,7 @@ const FORWARDING_NAT = new Set(["DNAT", "NETMAP"]);
  * chain at prerouting) counted between the readings sent on (a router's port
  * forward) passes FORWARD, before (instead of) INPUT.
  */
-function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = false): { hooks: readonly Hook[]; forwarded: boolean; to: readonly string[] } {
+function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = false): { hooks: readonly Hook[]; forwarded: boolean; to: readonly { readonly address: string; readonly shown: string }[] } {
   if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD") || hop.sentTo) return { hooks: hop.hooks, forwarded: false, to: [] };
   // A native `dnat` without a counter shows nothing: the trace says whether one sent the probe on (decisionBeyondDnat).
   if (assumeForwarded) return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to: [] };
@@ -252,9 +253,15 @@ function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = fa
     ...nativeDnatChains(hop.after.chains).flatMap(([table, chain]) => walk(hop.after, table, chain).filter(({ rule }) => nftSendsOn(rule.text) && delta(rule) > 0).map(({ rule }) => natTarget(rule.text, undefined))),
   ];
   if (sentOn.length === 0) return { hooks: hop.hooks, forwarded: false, to: [] };
-  // Where the DNATs that counted the probe sent it (a map or an address range: not known).
-  const to = sentOn.flatMap((t) => (t?.kind === "dnat" && t.address !== undefined ? [t.address] : []));
+  // Where the DNATs that counted the probe sent it (a map or an address range: not known), one spelling (a port with it).
+  const to = sentOn.flatMap((t) => (t?.kind === "dnat" && t.address !== undefined ? [{ address: sameSpelling(t.address), shown: shownTarget(t.address, t.ports) }] : []));
   return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to };
+}
+
+/** `198.18.51.10:85`, `[2001:db8::10]:85`, the address alone when the port is kept (or a range). */
+function shownTarget(address: string, ports: readonly [number, number] | undefined): string {
+  const a = address.includes(":") ? `[${address}]` : address;
+  return ports && ports[0] === ports[1] ? `${a}:${ports[0]}` : address;
 }
 
 /**
@@ -271,21 +278,23 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
   let accepted: Decision | undefined;
   // The addresses the path's DNATs sent the probe on to (`sentOn`: as the trace showed them, where a native DNAT
   // without a counter cannot show it): a host off the path holding one is its last hop.
-  const sentOn = new Set<string>(options.sentOn ?? []);
-  const onPath = (hop: Hop) => !hop.sentTo || hop.sentTo.addresses.some((a) => sentOn.has(a));
+  const sentOn = new Set<string>((options.sentOn ?? []).map(sameSpelling));
+  const onPath = (hop: Hop) => !hop.sentTo || hop.sentTo.addresses.some((a) => sentOn.has(sameSpelling(a)));
   for (const hop of hops) {
     if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
     const delta = attributablePackets(hop.before, hop.after);
     const { hooks, forwarded, to } = hooksOf(hop, delta, options.assumeForwarded);
-    for (const a of to) sentOn.add(a);
+    for (const t of to) sentOn.add(t.address);
     let tookForward = false;
     for (const hook of hooks) {
       if (hook === "INPUT" && tookForward) continue;
       const d = marked(hop, decideHook(hop, hook, delta));
       if (d && d.action !== "accept") return d;
       if (d && forwarded && hook === "FORWARD") tookForward = true;
-      // Let through the FORWARD chain after this host's DNAT: sent on to the address it names.
-      accepted = d && forwarded && hook === "FORWARD" && to.length > 0 ? { ...d, sentOnTo: to[0]! } : d ?? accepted;
+      // Let through the FORWARD chain after this host's DNAT: sent on to the address it names. An accept on the host it
+      // was sent to leaves that one named (where it was let through, and sent on).
+      if (d && forwarded && hook === "FORWARD" && to.length > 0) accepted = { ...d, sentOnTo: to[0]!.shown };
+      else if (!(hop.sentTo && accepted?.sentOnTo !== undefined)) accepted = d ?? accepted;
     }
   }
   for (const hop of [...hops].reverse()) {
@@ -319,9 +328,11 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
  * packet on such a host, or its answer on the way back (a router's FORWARD); else undefined. Only a trace that shows
  * the DNAT sending it on (to that host's address) makes it the decision (probes/trace-step.ts withTraceDecision).
  */
-export function decisionBeyondDnat(hops: readonly Hop[], options: { readonly laterPackets?: boolean } = {}): Decision | undefined {
-  const d = firstPacketDecision(hops, { ...options, sentOn: hops.flatMap((h) => h.sentTo?.addresses ?? []), assumeForwarded: true });
-  return d && d.action !== "accept" && ((d.sentOn && !d.later) || d.answer) ? d : undefined;
+export function decisionsBeyondDnat(hops: readonly Hop[], options: { readonly laterPackets?: boolean } = {}): Decision[] {
+  // One host at a time taken as sent to (another's unrelated count must not hide it), then none (an answer taken on the way back).
+  const each = hops.filter((h) => h.sentTo).map((h) => firstPacketDecision(hops, { ...options, sentOn: h.sentTo!.addresses, assumeForwarded: true }));
+  const out = [...each, firstPacketDecision(hops, { ...options, assumeForwarded: true })].filter((d): d is Decision => d !== undefined && d.action !== "accept" && ((d.sentOn === true && !d.later) || d.answer === true));
+  return out.filter((d, i) => out.findIndex((o) => o.host === d.host && o.rule === d.rule && o.answer === d.answer) === i);
 }
 
 /** A decision on a host a DNAT sent the probe on to, marked so (Decision.sentOn). */

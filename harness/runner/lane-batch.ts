@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type BatchProbe, type CounterFallback, observeBatch } from "../probes/observe-batch.ts";
-import { countersMoved, GRACE_MS, type Observation, packetOf, withWaitedNote } from "../probes/observe.ts";
+import { beyondReadings, decidedOnPath, GRACE_MS, type Observation, packetOf, withWaitedNote } from "../probes/observe.ts";
 import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
@@ -20,7 +20,6 @@ import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
-import { decisionBeyondDnat, firstPacketDecision, hopsOnPath } from "../rules/first-packet.ts";
 import { labPathHosts, type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
 
 export interface BatchReadings {
@@ -34,10 +33,13 @@ export interface BatchReadings {
  * (observe-batch.ts CounterFallback): only where nothing else counts in its family. `interfacesKnown`: as
  * ObserveOptions.interfacesKnown.
  */
-export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean, countersFallback = false, interfacesKnown = false): Promise<{ observation: Observation; readings: BatchReadings }[]> {
+export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], family: Family, latest: Map<string, SavedRuleset>, traces: ArmedTraces, early: boolean, countersFallback = false, interfacesKnown = false, beyond: readonly string[] = []): Promise<{ observation: Observation; readings: BatchReadings }[]> {
   const watch = [...new Set(probes.flatMap((p) => p.watch))];
   const read = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await read();
+  // A lone probe of a router: the hosts its DNAT may send it on to, read for what decided it there (withOwnCounters).
+  const outside = beyondReadings(lab, probes.length === 1 ? beyond : [], family, latest);
+  const outsideBefore = await outside.before();
   const lone = probes.length === 1 ? probes[0]!.spec : undefined;
   const fallback: CounterFallback | undefined = countersFallback && lone ? {
     afterMs: GRACE_MS[lone.protocol],
@@ -57,8 +59,9 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   const observations = (await observeBatch(lab, probes, traces, early && varying.every((v) => v === undefined), fallback)).map((o, i) => (varying[i] ? { ...o, result: withWaitedNote(o.result, varying[i]) } : o));
   const after = await read();
   for (const [h, r] of after) latest.set(h, r);
+  const outsideAfter = await outside.after();
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));
-  return observations.map((observation, i) => ({ observation: native(i) ? { ...observation, native: true } : observation, readings: { before, after } }));
+  return observations.map((observation, i) => ({ observation: native(i) ? { ...observation, native: true } : observation, readings: { before: new Map([...before, ...outsideBefore]), after: new Map([...after, ...outsideAfter]) } }));
 }
 
 /** The deciding rule's (or policy's) counter movement over the batch, on the host the trace named. */
@@ -78,11 +81,8 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * (observe.ts countersMoved), and the rule that took its first packet as the counters show it (first-packet.ts),
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
-export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map()): Observation {
-  const hops = hopsOnPath(o.result.spec, watch, readings.before, readings.after, pathInterfaces(hosts, o.result.spec), offPath);
-  const laterPackets = o.result.verdict === "dropped";
-  const decision = o.decision ?? firstPacketDecision(hops, { laterPackets });
-  // Were a DNAT to have sent it on to a watched host off its path (the trace, collected at the step's end, says whether).
-  const beyondDnat = decisionBeyondDnat(hops, { laterPackets });
-  return { ...o, ...countersMoved(readings.before, readings.after), ...(decision ? { decision } : {}), ...(beyondDnat ? { beyondDnat } : {}) };
+export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map(), beyond: readonly string[] = []): Observation {
+  const { decision: counted, beyondDnat, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, laterPackets: o.result.verdict === "dropped" });
+  const decision = o.decision ?? counted;
+  return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}) };
 }

@@ -234,10 +234,10 @@ export class ScenarioSession implements AsyncDisposable {
           if (this.#byTrace(family, p.watch, p.spec.protocol) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
             // A UDP probe alone in a family nothing else counts in: its counters still decide what its trace cannot show (its answer taken).
             const fallback = p.spec.protocol === "udp" && !this.#unattributable.has(family);
-            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands);
+            const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands, p.beyond);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab), offPathHosts(this.lab, family)));
+            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab), offPathHosts(this.lab, family), p.beyond));
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }
@@ -275,11 +275,11 @@ export class ScenarioSession implements AsyncDisposable {
     const locate = (d: Decision) => locatedDecision(d, candidates, this.scenario.file);
     const located = <T extends { readonly decision?: Decision }>(o: T): T => (o.decision ? { ...o, decision: locate(o.decision) } : o);
     const books = { ipv4: addressBook(this.lab, "ipv4"), ipv6: addressBook(this.lab, "ipv6") };
-    const addressesOf = (host: string) => [...(books.ipv4.get(host) ?? []), ...(books.ipv6.get(host) ?? [])];
+    const ownerOf = (address: string) => [...books.ipv4, ...books.ipv6].find(([, held]) => held.some((a) => sameAddress(a, address)))?.[0];
     const traced = (o: Observation | undefined, key: string, held = false) => {
       if (!o) return o;
       const readings = batched.get(key);
-      return located(readings ? withBatchCounters(withTraceDecision(o, traces, held, addressesOf), readings) : withTraceDecision(o, traces, held, addressesOf));
+      return located(readings ? withBatchCounters(withTraceDecision(o, traces, held, ownerOf), readings) : withTraceDecision(o, traces, held, ownerOf));
     };
     // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
     const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
@@ -287,11 +287,10 @@ export class ScenarioSession implements AsyncDisposable {
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
     const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined)) : new Map<Observation, string>();
     // A refusal a DNAT sent on to a lab host's port with no listener declared: no rule refused it, an error too.
-    const ownerOf = (address: string) => {
-      const name = [...books.ipv4, ...books.ipv6].find(([, held]) => held.some((a) => sameAddress(a, address)))?.[0];
+    const unlistened = (o: Observation) => unlistenedDnat(o, (address) => {
+      const name = ownerOf(address);
       return name === undefined ? undefined : this.lab.host(name);
-    };
-    const unlistened = (o: Observation) => unlistenedDnat(o, ownerOf);
+    });
     const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o && unlistened(o) ? asVanished(o, unlistened(o)!) : o);
     const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, judged(seen[i]![0])!, judged(seen[i]![1]), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
@@ -321,7 +320,7 @@ export class ScenarioSession implements AsyncDisposable {
 
   #observe(p: PlannedProbe, family: Family): Promise<Observation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, latest: this.#ledger.lane(family), early, expected: expectedOf(p.expectation), interfacesKnown: !this.#ownCommands });
+    return observe(this.lab, { ...p.spec, family }, { watch: p.watch, beyond: p.beyond, latest: this.#ledger.lane(family), early, expected: expectedOf(p.expectation), interfacesKnown: !this.#ownCommands });
   }
 
   /**
