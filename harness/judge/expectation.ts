@@ -83,6 +83,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     ...(silentConnection(probe) ? { silent: true } : {}),
     // Over IPv6 only: a connecting TCP socket takes the first ICMPv6 error as soft (explain.ts explainMismatch).
     ...(family === "ipv6" && icmpSeen(probe.evidence.stderr, family) ? { icmpSeen: true } : {}),
+    ...(family === "ipv6" ? { ipv6: true } : {}),
     ...(!observed.decision && observed.decidedBy.some((d) => d.rule.handle !== undefined && (d.rule.target === "DROP" || d.rule.target === "REJECT")) ? { countedNative: true } : {}),
   };
   let explanation = status === "passed" ? undefined : explainMismatch(expectation.expected, probe.verdict, evidence, expectation.protocol);

@@ -11,7 +11,7 @@ import type { PolicyDelta, RuleDelta } from "../rules/delta.ts";
 import { expectationFailure } from "../report/failure.ts";
 import type { Expectation } from "../scenario/model.ts";
 import { icmpSeen, judgeExpectation } from "./expectation.ts";
-import { explainMismatch, softForUdp, verdictCause } from "./explain.ts";
+import { explainMismatch, explainRefusal, softForUdp, verdictCause } from "./explain.ts";
 
 const EST = "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT";
 const MULTIPORT = "-A INPUT -p tcp -m multiport --dports 8080,8081 -m conntrack --ctstate NEW -j ACCEPT";
@@ -268,5 +268,18 @@ describe("an open TCP probe on which nothing came for its whole timeout", () => 
     { case: "it ended well before its timeout", probe: silent(150) },
   ])("$case: the listener answered", ({ probe }) => {
     expect(judgeExpectation(expectation("dropped", "tcp"), "ipv4", probe).explanation).toMatch(/the listener answered/i);
+  });
+});
+
+// Reviewer 41: ip6tables refuses IPv4's reject names; an IPv6 probe's hints name its own.
+describe("hints for an IPv6 probe name ip6tables' reject types", () => {
+  test.each([
+    [() => explainMismatch("refused", "dropped", { watched: true, ipv6: true }), "REJECT --reject-with tcp-reset or icmp6-port-unreachable", "icmp-port-unreachable"],
+    [() => explainMismatch("unreachable", "dropped", { watched: true, ipv6: true }), "--reject-with icmp6-adm-prohibited, icmp6-addr-unreachable", "icmp-host-prohibited"],
+    [() => explainRefusal("icmp", "icmp-port-unreachable", "tcp-reset", { watched: true, ipv6: true }), "wants an ICMPv6 port unreachable (REJECT --reject-with icmp6-port-unreachable, REJECT's default)", "icmp-port-unreachable,"],
+    [() => explainRefusal("icmp", "icmp-port-unreachable", "tcp-reset", { watched: true }), "wants an ICMP port unreachable (REJECT --reject-with icmp-port-unreachable, REJECT's default)", "icmp6"],
+  ])("%#", (text, has, hasNot) => {
+    expect(text()).toContain(has);
+    expect(text()).not.toContain(hasNot);
   });
 });

@@ -32,6 +32,8 @@ export interface Evidence {
   readonly silent?: boolean;
   /** Over IPv6: the prober noted ICMPv6 errors coming back while the tool reported none (fwspec-probe's count). */
   readonly icmpSeen?: boolean;
+  /** The probe was IPv6: hints name ip6tables' reject types (`icmp6-port-unreachable`), and ICMPv6. */
+  readonly ipv6?: boolean;
 }
 
 /**
@@ -209,10 +211,10 @@ const NFT_NEEDS: Readonly<Record<string, string>> = {
 };
 
 /** What a difference between two verdicts means, independent of the evidence (the hint in nft's words for native nftables rules). */
-function contrast(expected: ExpectedVerdict, actual: Verdict, nft: boolean): string {
+function contrast(expected: ExpectedVerdict, actual: Verdict, nft: boolean, ipv6 = false): string {
   if (expected === "open") return `blocked (${actual}) although it should be reachable`;
   if (actual === "open") return "reachable, so the block does not hold (check rule order, the family and the chain)";
-  const why = (nft ? NFT_NEEDS : IPTABLES_NEEDS)[`${expected}/${actual}`];
+  const why = nft ? NFT_NEEDS[`${expected}/${actual}`] : ipv6Words(IPTABLES_NEEDS[`${expected}/${actual}`], ipv6);
   return why ? `${actual}, not ${expected}: ${why}` : `${actual}, not ${expected}`;
 }
 
@@ -227,7 +229,13 @@ export function explainMismatch(expected: ExpectedVerdict, actual: Verdict, ev: 
   if (actual === "dropped" && ev.icmpSeen && protocol !== "udp" && (expected === "unreachable" || expected === "refused")) {
     return `dropped, not ${expected}: an ICMP error did come back (the probe counted it), but the client reported none before its timeout. Linux takes the first ICMPv6 error of a connecting TCP socket as soft and reports the one its resent SYN gets about a second later: with a timeout under 2 s, or a probe waited out (no early verdict), an IPv6 REJECT reads dropped; give this check a timeout of 2 s or more. ${sentence(verdictCause(actual, ev, protocol))}`;
   }
-  return `${contrast(expected, actual, nftWords(ev))}. ${sentence(verdictCause(actual, ev, protocol))}`;
+  return `${contrast(expected, actual, nftWords(ev), ev.ipv6)}. ${sentence(verdictCause(actual, ev, protocol))}`;
+}
+
+/** iptables' reject types as ip6tables names them, for an IPv6 probe (reviewer 41: ip6tables refuses the IPv4 names). */
+function ipv6Words<T extends string | undefined>(text: T, ipv6: boolean | undefined): T {
+  if (!ipv6 || text === undefined) return text;
+  return text.replace("icmp-port-unreachable", "icmp6-port-unreachable").replace("icmp-host-prohibited, icmp-admin-prohibited", "icmp6-adm-prohibited, icmp6-addr-unreachable") as T;
 }
 
 /** A refusal as the client saw it, in plain words. */
@@ -245,8 +253,9 @@ const REFUSAL_RULE: Readonly<Record<Refusal, { readonly iptables: string; readon
  * the wanted one (nft's words for native nftables rules), then why, naming the deciding rule.
  */
 export function explainRefusal(kind: string, wanted: Refusal, observed: Refusal | undefined, ev: Evidence, protocol: Protocol = "tcp"): string {
-  const rule = REFUSAL_RULE[wanted][nftWords(ev) ? "nft" : "iptables"];
-  return `refused with ${observed ? REFUSAL_WORDS[observed] : "an answer whose kind was not seen"}, but \`refused:${kind}\` wants ${REFUSAL_WORDS[wanted]} (${rule}). ${sentence(verdictCause("refused", ev, protocol))}`;
+  const rule = nftWords(ev) ? REFUSAL_RULE[wanted].nft : ipv6Words(REFUSAL_RULE[wanted].iptables, ev.ipv6);
+  const words = (r: Refusal) => (ev.ipv6 ? REFUSAL_WORDS[r].replace("ICMP ", "ICMPv6 ") : REFUSAL_WORDS[r]);
+  return `refused with ${observed ? words(observed) : "an answer whose kind was not seen"}, but \`refused:${kind}\` wants ${words(wanted)} (${rule}). ${sentence(verdictCause("refused", ev, protocol))}`;
 }
 
 /** The `ended` line of a probe stopped before its timeout: `stopped after 97 ms: a DROP rule took its SYN`. */
