@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
-import { decisionsBeyondDnat, firstPacketDecision, hopsOnPath, type Via } from "../rules/first-packet.ts";
+import { decisionsBeyondDnat, firstPacketDecision, fitsVerdict, hopsOnPath, reachedBeyond, type Via } from "../rules/first-packet.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
@@ -85,6 +85,8 @@ export interface Observation {
    * forward chain. The decision only when the step's trace shows such a DNAT (trace-step.ts withTraceDecision).
    */
   readonly beyondDnat?: readonly Decision[];
+  /** The counters that moved on each host beyond a probed router (with beyondDnat): added to decidedBy where the trace's DNAT sent it. */
+  readonly beyondMoved?: readonly BeyondMoved[];
   /** Whether any firewall host on its path was watched (false: nothing could count it). */
   readonly watched?: boolean;
   /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
@@ -135,12 +137,24 @@ export function beyondReadings(lab: RunningLab, beyond: readonly string[], famil
  * counted DNAT sends it on to, and what decided it on each such host were an uncounted DNAT (a native one: the
  * trace tells) to have sent it there; the counters that moved on its path, and on a host beyond it whose rule decided.
  */
-export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, options: { readonly via?: ((host: string) => Via | undefined) | undefined; readonly offPath: ReadonlyMap<string, readonly string[]>; readonly laterPackets: boolean }): { decision: Decision | undefined; beyondDnat: Decision[]; decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
+export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, options: { readonly via?: ((host: string) => Via | undefined) | undefined; readonly offPath: ReadonlyMap<string, readonly string[]>; readonly verdict: string }): { decision: Decision | undefined; beyondDnat: Decision[]; beyondMoved: BeyondMoved[]; decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
+  const laterPackets = options.verdict === "dropped";
   const hops = hopsOnPath(spec, [...watch, ...beyond], before, after, options.via, new Map([...options.offPath].filter(([h]) => beyond.includes(h))));
-  const decision = firstPacketDecision(hops, { laterPackets: options.laterPackets });
+  const counted = firstPacketDecision(hops, { laterPackets });
+  // A rule of a host the DNAT sent it to that does not fit what the client saw (an older count there) is not its decision.
+  const decision = counted?.sentOn && !fitsVerdict(counted, options.verdict) ? firstPacketDecision(hops.filter((h) => !h.sentTo), { laterPackets }) : counted;
   const on = (hosts: readonly string[], m: ReadonlyMap<string, SavedRuleset>) => new Map([...m].filter(([h]) => hosts.includes(h)));
-  const shown = [...watch, ...(decision?.sentOn ? [decision.host] : [])];
-  return { decision, beyondDnat: decisionsBeyondDnat(hops, { laterPackets: options.laterPackets }), ...countersMoved(on(shown, before), on(shown, after)) };
+  // The counters that moved on its path, and on the hosts beyond it a counted DNAT sent it to.
+  const shown = [...watch, ...reachedBeyond(hops)];
+  const beyondMoved = beyond.map((host) => ({ host, ...countersMoved(on([host], before), on([host], after)) }));
+  return { decision, beyondDnat: decisionsBeyondDnat(hops, { laterPackets }).filter((d) => fitsVerdict(d, options.verdict)), beyondMoved, ...countersMoved(on(shown, before), on(shown, after)) };
+}
+
+/** The counters that moved on one host beyond a probed router (withTraceDecision adds them where the trace's DNAT sent the probe). */
+export interface BeyondMoved {
+  readonly host: string;
+  readonly decidedBy: HostRuleDelta[];
+  readonly policies: PolicyDelta[];
 }
 
 export async function observe(lab: RunningLab, spec: ProbeSpec, options: ObserveOptions): Promise<Observation> {
@@ -186,13 +200,13 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   if (result.halfOpen && (await ended(result))) after = await readAll();
   const beyondAfter = await beyond.after();
   // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
-  const { decision, beyondDnat, decidedBy, policies } = decidedOnPath(spec, watch, options.beyond ?? [], new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
-    via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), laterPackets: result.verdict === "dropped",
+  const { decision, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(spec, watch, options.beyond ?? [], new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
+    via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), verdict: result.verdict,
   });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}) };
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat, beyondMoved } : {}) };
 }
 
 /** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */

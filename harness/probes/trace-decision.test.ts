@@ -78,6 +78,17 @@ describe("a DNAT the trace shows sending the probe on to another host", () => {
     expect(withTraceDecision(beyond([answer], "dropped"), traces({ ...let_, rewrites: [] }), false, ownerOf).decision).toEqual({ ...let_, rewrites: [] });
   });
 
+  test("an answer candidate on a host the DNAT did not send it to never decides (reviewer)", () => {
+    const otherDrop = decision({ host: "other", path: ["OUTPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters", answer: true, sentOn: true });
+    expect(withTraceDecision(beyond([otherDrop], "dropped"), traces(let_), false, ownerOf).decision).toEqual({ ...let_, sentOnTo: "198.18.51.10:85" });
+  });
+
+  test("the counters that moved where the DNAT sent it become the probe's (reviewer: mutate and coverage read them)", () => {
+    const hit = { host: "backend", rule: { family: "ipv4", table: "filter", chain: "INPUT", position: 1, packets: 1, bytes: 60, text: "-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset", target: "REJECT", comment: null }, packets: 1, bytes: 60 } as const;
+    const o = { ...beyond([reject]), decidedBy: [], policies: [], beyondMoved: [{ host: "backend", decidedBy: [hit], policies: [] }, { host: "other", decidedBy: [{ ...hit, host: "other" }], policies: [] }] };
+    expect(withTraceDecision(o, traces(let_), false, ownerOf).decidedBy).toEqual([hit]);
+  });
+
   test.each([
     ["one of the router's own", "198.18.51.2"],
     ["one no lab host holds (a command added it, or loopback)", "127.0.0.1"],

@@ -19,6 +19,9 @@ import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 import { ARM, COLLECT, DISARM, READ, SECTION } from "./trace-scripts.ts";
 import { dnatDestinations } from "../rules/trace-loopback.ts";
+import { fitsVerdict } from "../rules/first-packet.ts";
+import type { BeyondMoved, HostRuleDelta } from "./observe.ts";
+import type { PolicyDelta } from "../rules/delta.ts";
 
 /** A probe of the step as tracing needs it: where it goes, and which firewall hosts it crosses. */
 export interface TracedSpec {
@@ -294,7 +297,7 @@ function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
  * An observation with the trace's decision when its host was traced (the counters' otherwise); `held`: a held
  * connection's check. `ownerOf`: the lab host holding an address, to tell where a DNAT the trace shows sent the probe.
  */
-export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision; readonly beyondDnat?: readonly Decision[] }>(observation: T, traces: StepTraces, held = false, ownerOf: (address: string) => string | undefined = () => undefined): T {
+export function withTraceDecision<T extends { readonly result: { readonly spec: ProbeSpec; readonly address: string; readonly verdict?: string }; readonly decision?: Decision; readonly beyondDnat?: readonly Decision[]; readonly beyondMoved?: readonly BeyondMoved[]; readonly decidedBy?: readonly HostRuleDelta[]; readonly policies?: readonly PolicyDelta[] }>(observation: T, traces: StepTraces, held = false, ownerOf: (address: string) => string | undefined = () => undefined): T {
   const traced = traces.decisionFor(observation.result.spec, observation.result.address, held ? "held" : "probe");
   if (!traced) return observation;
   const verdict = observation.result.verdict;
@@ -303,15 +306,17 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
     const host = ownerOf(t.address);
     return host !== undefined && host !== traced.host ? [{ ...t, host }] : [];
   }) : [];
-  // A decision of the counters that fits what the client saw: a drop for dropped, a reject for refused or unreachable.
-  const fits = (d: Decision) => (d.action === "drop" ? verdict === "dropped" : verdict === "refused" || verdict === "unreachable" || (verdict === "dropped" && d.answer === true));
+  const fits = (d: Decision) => fitsVerdict(d, verdict);
   // Sent on to a host beyond the router, whose trace cannot mark it (its table looks for the address it was sent to):
   // that host's DROP or REJECT as its counters show it, with the trace's rewrites; or its answer taken in the router's
   // forward chain on the way back (tester 41b).
   const d = observation.decision;
   const there = (x: Decision) => x.sentOn === true && sentTo.some((t) => t.host === x.host) && fits(x);
-  const beyond = sentTo.length === 0 ? undefined : (d && there(d) ? d : undefined) ?? observation.beyondDnat?.find(there) ?? observation.beyondDnat?.find((x) => x.answer === true && verdict === "dropped");
-  if (beyond) return { ...observation, decision: beyond.sentOn ? { ...beyond, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } : beyond };
+  const beyond = sentTo.length === 0 ? undefined : (d && there(d) ? d : undefined) ?? observation.beyondDnat?.find(there) ?? observation.beyondDnat?.find((x) => x.answer === true && !x.sentOn && verdict === "dropped");
+  // The counters that moved where the DNAT sent it are the probe's too (what it counted there).
+  const moved = observation.beyondMoved?.filter((m) => sentTo.some((t) => t.host === m.host) && !observation.decidedBy?.some((x) => x.host === m.host)) ?? [];
+  const counted = moved.length === 0 ? {} : { decidedBy: [...(observation.decidedBy ?? []), ...moved.flatMap((m) => m.decidedBy)], policies: [...(observation.policies ?? []), ...moved.flatMap((m) => m.policies)] };
+  if (beyond) return { ...observation, ...counted, decision: beyond.sentOn ? { ...beyond, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } : beyond };
   // The trace follows the first packet only. Let through there, a DROP or REJECT rule the counters saw count while a
   // probe got nothing took another of its packets: its answer on the way back, or (a rule no first packet meets, such
   // as `--ctstate ESTABLISHED -j DROP`) a later one going its way; it decides. Otherwise counters that moved for other
@@ -322,7 +327,7 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }
-  return { ...observation, decision: sentTo.length > 0 ? { ...traced, sentOnTo: sentTo[0]!.shown } : traced };
+  return { ...observation, ...counted, decision: sentTo.length > 0 ? { ...traced, sentOnTo: sentTo[0]!.shown } : traced };
 }
 
 /**

@@ -258,10 +258,27 @@ function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = fa
   return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to };
 }
 
-/** `198.18.51.10:85`, `[2001:db8::10]:85`, the address alone when the port is kept (or a range). */
+/** `198.18.51.10:85`, `[2001:db8::10]:85-86`, the address alone when the port is kept. */
 function shownTarget(address: string, ports: readonly [number, number] | undefined): string {
   const a = address.includes(":") ? `[${address}]` : address;
-  return ports && ports[0] === ports[1] ? `${a}:${ports[0]}` : address;
+  return ports ? `${a}:${ports[0] === ports[1] ? ports[0] : `${ports[0]}-${ports[1]}`}` : address;
+}
+
+/** Does a decision fit what the client saw: a drop a dropped probe (or an answer taken), a reject a refused or unreachable one? */
+export function fitsVerdict(d: Decision, verdict: string | undefined): boolean {
+  if (d.action === "accept") return true;
+  if (d.action === "drop") return verdict === "dropped";
+  return verdict === "refused" || verdict === "unreachable" || (verdict === "dropped" && d.answer === true);
+}
+
+/** The hosts off the path (sentTo hops) a DNAT counted on an earlier hop sent the probe on to. */
+export function reachedBeyond(hops: readonly Hop[]): string[] {
+  const sentOn = new Set<string>();
+  for (const hop of hops) {
+    if (hop.sentTo || hop.before.family !== hop.after.family) continue;
+    for (const t of hooksOf(hop, attributablePackets(hop.before, hop.after)).to) sentOn.add(t.address);
+  }
+  return hops.filter((h) => h.sentTo?.addresses.some((a) => sentOn.has(sameSpelling(a)))).map((h) => h.host);
 }
 
 /**

@@ -38,6 +38,8 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   const read = async () => new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await read();
   // A lone probe of a router: the hosts its DNAT may send it on to, read for what decided it there (withOwnCounters).
+  // Probes side by side are not attributed there: what they sent on makes those hosts' latest readings stale.
+  if (probes.length > 1) for (const h of beyond) latest.delete(h);
   const outside = beyondReadings(lab, probes.length === 1 ? beyond : [], family, latest);
   const outsideBefore = await outside.before();
   const lone = probes.length === 1 ? probes[0]!.spec : undefined;
@@ -82,7 +84,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
 export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map(), beyond: readonly string[] = []): Observation {
-  const { decision: counted, beyondDnat, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, laterPackets: o.result.verdict === "dropped" });
+  const { decision: counted, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, verdict: o.result.verdict });
   const decision = o.decision ?? counted;
-  return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}) };
+  return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat, beyondMoved } : {}) };
 }

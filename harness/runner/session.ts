@@ -214,7 +214,7 @@ export class ScenarioSession implements AsyncDisposable {
         if (batch.length > 1) {
           for (const j of batch) start(probes[j.probe]!);
           const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
-          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: expectedOf(probes[j.probe]!.expectation) })), family, this.#ledger.lane(family), armed, early, false, !this.#ownCommands);
+          const done = await runBatch(this.lab, batch.map((j) => ({ spec: { ...probes[j.probe]!.spec, family }, watch: probes[j.probe]!.watch, expected: expectedOf(probes[j.probe]!.expectation) })), family, this.#ledger.lane(family), armed, early, false, !this.#ownCommands, [...new Set(batch.flatMap((j) => probes[j.probe]!.beyond))]);
           done.forEach(({ observation, readings }, k) => {
             (batch[k]!.role === "main" ? main : parity).set(batch[k]!.probe, observation);
             batched.set(`${batch[k]!.role} ${batch[k]!.probe}`, readings);
@@ -285,12 +285,13 @@ export class ScenarioSession implements AsyncDisposable {
     const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
     const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
-    const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined)) : new Map<Observation, string>();
-    // A refusal a DNAT sent on to a lab host's port with no listener declared: no rule refused it, an error too.
-    const unlistened = (o: Observation) => unlistenedDnat(o, (address) => {
+    const hostOf = (address: string) => {
       const name = ownerOf(address);
       return name === undefined ? undefined : this.lab.host(name);
-    });
+    };
+    const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined), hostOf) : new Map<Observation, string>();
+    // A refusal a DNAT sent on to a lab host's port with no listener declared: no rule refused it, an error too.
+    const unlistened = (o: Observation) => unlistenedDnat(o, hostOf);
     const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o && unlistened(o) ? asVanished(o, unlistened(o)!) : o);
     const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, judged(seen[i]![0])!, judged(seen[i]![1]), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);

@@ -13,10 +13,11 @@ const owner = (a: string) => (a === "198.18.51.10" || a === "2001:db8:51::10" ? 
 
 describe("unlistenedDnat", () => {
   test.each([
-    ["sent on to a port nobody listens on", observed("refused", { ...accept, sentOnTo: "198.18.51.10:82" }), "a DNAT sent it on to backend (198.18.51.10:82), where no listener is declared on tcp/82: the refusal came from that host's kernel, not from a rule; declare it there (`listen: [tcp/82]` on backend) so that only a rule can refuse it"],
+    ["sent on to a port nobody listens on", observed("refused", { ...accept, sentOnTo: "198.18.51.10:82" }), "a DNAT sent it on to backend (198.18.51.10:82), where no listener is declared on tcp/82: its kernel may have refused it, not a rule; declare it there (`listen: [tcp/82]` on backend) so that only a rule can refuse it"],
     ["IPv6, bracketed", observed("refused", { ...accept, sentOnTo: "[2001:db8:51::10]:82" }), expect.stringContaining("backend ([2001:db8:51::10]:82), where no listener is declared on tcp/82")],
     ["the address alone (counters): the probed port", observed("refused", { ...accept, sentOnTo: "198.18.51.10" }), expect.stringContaining("no listener is declared on tcp/8082")],
     ["a port with a declared listener (it stopped, or a rule no counter named): not this error", observed("refused", { ...accept, sentOnTo: "198.18.51.10:85" }), undefined],
+    ["a port range (reviewer): not known which port", observed("refused", { ...accept, sentOnTo: "198.18.51.10:85-86" }), undefined],
     ["an address no lab host holds", observed("refused", { ...accept, sentOnTo: "198.18.51.99:82" }), undefined],
     ["a REJECT decided", observed("refused", { ...accept, action: "reject", sentOnTo: "198.18.51.10:82" }), undefined],
     ["not refused", observed("dropped", { ...accept, sentOnTo: "198.18.51.10:82" }), undefined],

@@ -90,18 +90,21 @@ const serves = (spec: ProbeSpec) => (l: { readonly protocol: string; readonly po
 const listens = (host: LabHost, spec: ProbeSpec) => host.spec.listen.some(serves(spec));
 
 /** Each refused observation of a declared listener's port that no REJECT rule refused, whose listener no longer listens, with why. */
-export async function deadListeners(lab: RunningLab, observations: readonly Observation[]): Promise<Map<Observation, string>> {
+export async function deadListeners(lab: RunningLab, observations: readonly Observation[], ownerOf: (address: string) => LabHost | undefined = () => undefined): Promise<Map<Observation, string>> {
   const out = new Map<Observation, string>();
-  const byHost = new Map<LabHost, Observation[]>();
+  const byHost = new Map<LabHost, { readonly o: Observation; readonly spec: ProbeSpec }[]>();
   for (const o of observations) {
     if (o.result.verdict !== "refused" || o.decision?.action === "reject") continue;
-    const host = probedHost(lab, o.result.spec);
-    if (host && listens(host, o.result.spec)) byHost.set(host, [...(byHost.get(host) ?? []), o]);
+    // Where a DNAT sent it on, the listener there is the one that answers (or would have).
+    const sent = declaredDnatListener(o, ownerOf);
+    const host = sent?.host ?? probedHost(lab, o.result.spec);
+    const spec = sent?.spec ?? o.result.spec;
+    if (host && listens(host, spec)) byHost.set(host, [...(byHost.get(host) ?? []), { o, spec }]);
   }
   await Promise.all([...byHost].map(async ([host, probes]) => {
     const missing = await missingListeners(host).catch(() => []);
-    for (const o of probes) {
-      const gone = missing.find(serves(o.result.spec));
+    for (const { o, spec } of probes) {
+      const gone = missing.find(serves(spec));
       if (gone) out.set(o, `${host.name}'s listener ${gone.protocol}/${gone.port} no longer listens (a process a command of this scenario left running may have ended it): the refusal came from its kernel, not from a rule`);
     }
   }));
@@ -119,22 +122,33 @@ function goneResult(spec: ProbeSpec, address: string, why: string): ProbeResult 
   return { spec, address, verdict: "error", reason: why, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
 }
 
+/** Where a refused probe's DNAT sent it on to (Decision.sentOnTo), no rule refusing it: the address and the port (the probed one when the DNAT kept it); undefined for a port range. */
+function sentOnTarget(o: Observation): { readonly address: string; readonly spec: ProbeSpec } | undefined {
+  const d = o.decision;
+  if (o.result.verdict !== "refused" || d?.action !== "accept" || d.sentOnTo === undefined) return undefined;
+  const m = /^\[([^\]]+)\](?::([\d-]+))?$/.exec(d.sentOnTo) ?? /^([^:]+)(?::([\d-]+))?$/.exec(d.sentOnTo) ?? [d.sentOnTo, d.sentOnTo, undefined];
+  if (m[2] !== undefined && !/^\d+$/.test(m[2])) return undefined;
+  return { address: m[1]!, spec: { ...o.result.spec, port: m[2] === undefined ? o.result.spec.port : Number(m[2]) } };
+}
+
 /**
  * Where a refused probe's DNAT sent it (Decision.sentOnTo, `198.18.51.10:82`, `[2001:db8::10]:82`, or the address
  * alone: the probed port) when no rule refused it and the lab host holding that address declares no listener there:
  * why that is an error (tester 41b: `blocked` passed on the kernel's reset of a port nobody was to listen on, where
  * every probed port needs a listener so that a refusal can only be the firewall's). Undefined otherwise (a host that
- * is not the lab's, whose listeners fwspec does not know, included). Pure.
+ * is not the lab's, whose listeners fwspec does not know, or a port range, included). Pure.
  */
 export function unlistenedDnat(o: Observation, ownerOf: (address: string) => Pick<LabHost, "name" | "spec"> | undefined): string | undefined {
-  const d = o.decision;
-  if (o.result.verdict !== "refused" || d?.action !== "accept" || d.sentOnTo === undefined) return undefined;
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(d.sentOnTo) ?? /^([^:]+)(?::(\d+))?$/.exec(d.sentOnTo) ?? [d.sentOnTo, d.sentOnTo, undefined];
-  const host = ownerOf(m[1]!);
-  const port = m[2] === undefined ? o.result.spec.port : Number(m[2]);
-  const spec = { ...o.result.spec, port };
-  if (!host || host.spec.listen.some(serves(spec))) return undefined;
-  const listener = `${spec.protocol === "udp" ? "udp" : spec.protocol}/${port}`;
-  return `a DNAT sent it on to ${host.name} (${d.sentOnTo}), where no listener is declared on ${listener}: the refusal came from that host's kernel, not from a rule; declare it there (\`listen: [${listener}]\` on ${host.name}) so that only a rule can refuse it`;
+  const target = sentOnTarget(o);
+  const host = target && ownerOf(target.address);
+  if (!target || !host || host.spec.listen.some(serves(target.spec))) return undefined;
+  const listener = `${target.spec.protocol === "udp" ? "udp" : target.spec.protocol}/${target.spec.port}`;
+  return `a DNAT sent it on to ${host.name} (${o.decision!.sentOnTo}), where no listener is declared on ${listener}: its kernel may have refused it, not a rule; declare it there (\`listen: [${listener}]\` on ${host.name}) so that only a rule can refuse it`;
 }
 
+/** The host a refused probe's DNAT sent it on to, and the port there, when that host declares a listener on it (deadListeners checks it). */
+export function declaredDnatListener(o: Observation, ownerOf: (address: string) => LabHost | undefined): { readonly host: LabHost; readonly spec: ProbeSpec } | undefined {
+  const target = sentOnTarget(o);
+  const host = target && ownerOf(target.address);
+  return target && host && host.spec.listen.some(serves(target.spec)) ? { host, spec: target.spec } : undefined;
+}
