@@ -24,3 +24,14 @@ describe("decidedOnPath", () => {
     expect(decided("open", { reject: 0, accept: 1 }).decidedBy.filter((d) => d.host === "backend").map((d) => d.rule.text)).toEqual(["-A INPUT -p tcp -m tcp --dport 87 -j ACCEPT"]);
   });
 });
+
+describe("withOwnCounters keeps what moved beyond a router for the trace to place (reviewer)", () => {
+  test("an open probe's backend ACCEPT, with no DROP or REJECT there: kept as beyondMoved", async () => {
+    const { withOwnCounters } = await import("../runner/lane-batch.ts");
+    const o = { result: { spec, address: "198.18.50.2", verdict: "open", reason: "", evidence: { command: "", argv: [], exitCode: 0, stdout: "", stderr: "", durationMs: 5 } }, decidedBy: [] } as never;
+    const readings = { before: new Map([["gw", gw(0)], ["backend", backend(0, 0)]]), after: new Map([["gw", gw(0)], ["backend", backend(0, 1)]]) };
+    const r = withOwnCounters(o, readings, ["gw"], new Map(), new Map([["backend", ["198.18.51.10"]]]), ["backend"]);
+    expect(r.beyondMoved?.map((m) => [m.host, m.decidedBy.map((d) => d.rule.text)])).toEqual([["backend", ["-A INPUT -p tcp -m tcp --dport 87 -j ACCEPT"]]]);
+    expect(r.beyondDnat).toBeUndefined();
+  });
+});

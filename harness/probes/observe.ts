@@ -150,6 +150,11 @@ export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond:
   return { decision, beyondDnat: decisionsBeyondDnat(hops, { laterPackets }).filter((d) => fitsVerdict(d, options.verdict)), beyondMoved, ...countersMoved(on(shown, before), on(shown, after)) };
 }
 
+/** Did any counter move on the hosts beyond a probed router (an ACCEPT there that took it is the probe's too)? */
+export function movedAny(moved: readonly BeyondMoved[]): boolean {
+  return moved.some((m) => m.decidedBy.length > 0 || m.policies.length > 0);
+}
+
 /** The counters that moved on one host beyond a probed router (withTraceDecision adds them where the trace's DNAT sent the probe). */
 export interface BeyondMoved {
   readonly host: string;
@@ -206,7 +211,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat, beyondMoved } : {}) };
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}), ...(movedAny(beyondMoved) ? { beyondMoved } : {}) };
 }
 
 /** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */

@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { Decision } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { type BatchProbe, type CounterFallback, observeBatch } from "../probes/observe-batch.ts";
-import { beyondReadings, decidedOnPath, GRACE_MS, type Observation, packetOf, withWaitedNote } from "../probes/observe.ts";
+import { beyondReadings, decidedOnPath, GRACE_MS, movedAny, type Observation, packetOf, withWaitedNote } from "../probes/observe.ts";
 import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
@@ -86,5 +86,5 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
 export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map(), beyond: readonly string[] = []): Observation {
   const { decision: counted, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, verdict: o.result.verdict });
   const decision = o.decision ?? counted;
-  return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat, beyondMoved } : {}) };
+  return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}), ...(movedAny(beyondMoved) ? { beyondMoved } : {}) };
 }
