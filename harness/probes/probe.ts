@@ -193,7 +193,11 @@ export async function endHalfOpen(lab: RunningLab, result: ProbeResult): Promise
   // Any router, the target too (a DNAT there sends the SYN on), unlike greetingChecked's router between the two.
   const anyRouter = [...lab.hosts.values()].some((h) => h.spec.router);
   const others = anyRouter ? [...lab.hosts.values()].filter((h) => h !== target && h !== from) : [];
-  const ends = [target, ...others].map((h) => killed(h, ["fwspec-probe", "half-open", peerSeenBy(lab, h, result)]));
+  // Where a router masqueraded (or SNATed to its own address) the SYN it sent on, the host holding it sees that router's
+  // address on their shared network, not the prober's (tester 41b: its resent SYN-ACKs counted in later probes' windows).
+  const routersSeenBy = (h: LabHost) => [...lab.hosts.values()].filter((r) => r.spec.router && r !== h && r !== from).flatMap((r) => h.networks.flatMap((n) => (r.networks.includes(n) ? [r.addressOn(n, result.spec.family)] : []))).filter((a): a is string => a !== undefined);
+  const peersOf = (h: LabHost) => [...new Set([peerSeenBy(lab, h, result), ...(h === target ? [] : routersSeenBy(h))])];
+  const ends = [target, ...others].flatMap((h) => peersOf(h).map((peer) => killed(h, ["fwspec-probe", "half-open", peer])));
   if (result.halfOpen) {
     // A connection the prober saw open (its SYN answered, then silence): its socket, the tool gone, resends its FIN into
     // later probes' windows (counted by the rule that takes the connection's later packets): ended on the prober too.

@@ -86,3 +86,42 @@ it("names the backend's REJECT and DROP behind an iptables router's and a native
   const undeclared = report.scenarios.map((sc) => sc.expectations.find((e) => e.port === 8088));
   for (const e of undeclared) expect({ status: e?.status, actual: e?.actual, reason: e?.reason }).toEqual({ status: "error", actual: "error", reason: expect.stringMatching(/^a DNAT sent it on to backend \(198\.\d+\.\d+\.\d+(:88)?\), where no listener is declared on tcp\/88: its kernel may have refused it, not a rule/) });
 });
+
+const masquerading = file("masquerade.nft", [
+  "table inet gw {",
+  "  chain prerouting {",
+  "    type nat hook prerouting priority dstnat; policy accept;",
+  "    meta nfproto ipv4 tcp dport 8087 dnat ip to {{ backend.ipv4 }}:87",
+  "  }",
+  "  chain postrouting {",
+  "    type nat hook postrouting priority srcnat; policy accept;",
+  "    meta nfproto ipv4 oifname != lo ip daddr {{ backend.ipv4 }} masquerade",
+  "  }",
+  "  chain forward {",
+  "    type filter hook forward priority 0; policy accept;",
+  "    tcp sport 87 counter drop",
+  "  }",
+  "}",
+]);
+
+it("a dropped probe's half-open connection behind a masquerading router's DNAT is ended where it was sent (tester 41b: its resent SYN-ACKs counted in later probes)", async () => {
+  const s = defineScenario({
+    name: "masqueraded half-open",
+    description: "the backend's answers are dropped on the router: it holds the connection half-open from the router's address",
+    family: "ipv4",
+    networks: ["wan", "lan"],
+    hosts: {
+      client: { networks: ["wan"] },
+      router: { firewall: true, router: true, networks: ["wan", "lan"], listen: ["tcp/8087"] },
+      backend: { networks: ["lan"], listen: ["tcp/87"] },
+    },
+    steps: [
+      { apply: { host: "router", nft: masquerading } },
+      { expect: ["client -> router:8087 dropped"] },
+      { run: { host: "backend", command: "ss -Htn state syn-recv", excludes: ":87" } },
+    ],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [s] }, { provider: await testLabProvider() });
+  const sc = report.scenarios[0]!;
+  expect([sc.expectations.map((e) => e.actual), sc.steps.map((x) => x.status)], JSON.stringify(sc.steps)).toEqual([["dropped"], ["passed", "passed"]]);
+});
