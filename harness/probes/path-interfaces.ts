@@ -10,7 +10,7 @@ import { isIPv4 } from "node:net";
 import { sameSpelling } from "../model/cidr.ts";
 import type { Family, ProbeSpec } from "../model/types.ts";
 import type { RunningLab } from "../lab/types.ts";
-import type { Via } from "../rules/first-packet.ts";
+import type { Via } from "../rules/first-packet-text.ts";
 
 /** A host as this needs it: its networks, the interface on each, whether it routes. */
 export interface PathHost {

@@ -1,7 +1,8 @@
 /** Unit tests (table-driven, no Docker) for first-packet.ts: the rule that took a probe's first packet, never the busiest. */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { canTakeFirstPacket, crossesInterfaces, firstPacketDecision, type Hop, hopsOnPath } from "./first-packet.ts";
+import { firstPacketDecision, type Hop, hopsOnPath } from "./first-packet.ts";
+import { canTakeFirstPacket, crossesInterfaces } from "./first-packet-text.ts";
 import { parseSave, type SavedChain, type SavedRule, type SavedRuleset } from "./saved.ts";
 
 describe("canTakeFirstPacket", () => {

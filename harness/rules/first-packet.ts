@@ -4,7 +4,7 @@
  * available). Never the busiest rule: the rule that decides is the first one,
  * in the order a packet walks the chains (jumps followed), whose counter moved
  * and that can match a first packet at all. Which rules cannot is read from
- * the rule text (table below): a conntrack/state match allowing only
+ * the rule text (first-packet-text.ts): a conntrack/state match allowing only
  * ESTABLISHED/RELATED, `! --syn`, `--tcp-flags` that exclude a bare SYN.
  * Native nftables base chains are walked after iptables' tables, by hook and
  * priority, their rules read as nft prints them (nft-first-packet.ts); only
@@ -12,105 +12,14 @@
  */
 import { sameSpelling } from "../model/cidr.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
-import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftCrossesInterfaces, nftJumps, nftSendsOn, usesVerdictMap } from "./nft-first-packet.ts";
+import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftJumps, nftSendsOn, usesVerdictMap } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import { tcpFlagsMatch } from "./packet-match.ts";
 import { natTarget } from "./trace-loopback.ts";
-import { splitGroups, tokenizeRule } from "./tokenize.ts";
-import type { OptionGroup } from "./tokenize.ts";
+import { admitsProtocol, canTakeFirstPacket, ruleCrossesInterfaces, type Via } from "./first-packet-text.ts";
 
 /** The netfilter hooks a probe's packets are decided at on one host. */
 export type Hook = "OUTPUT" | "FORWARD" | "INPUT";
-
-/** Conntrack states a connection's first packet can be in (NEW; INVALID or UNTRACKED when conntrack says so; SNAT/DNAT once NAT set them up). */
-const FIRST_STATES = new Set(["NEW", "INVALID", "UNTRACKED", "SNAT", "DNAT"]);
-const ALL_STATES = ["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT"];
-
-
-/** Can this option group match a connection's first packet (a TCP SYN, or a UDP datagram)? */
-const FIRST_PACKET_TESTS: Readonly<Record<string, (g: OptionGroup) => boolean>> = {
-  "--ctstate": (g) => statesAllowFirst(g),
-  "--state": (g) => statesAllowFirst(g),
-  // `--syn` matches a SYN; `! --syn` matches everything else.
-  "--syn": (g) => !g.negated,
-  "--tcp-flags": (g) => tcpFlagsMatch(g.args[0] ?? "", g.args[1] ?? "", ["SYN"]) !== g.negated,
-};
-
-function statesAllowFirst(g: OptionGroup): boolean {
-  const listed = new Set((g.args[0] ?? "").toUpperCase().split(","));
-  const matched = g.negated ? ALL_STATES.filter((s) => !listed.has(s)) : [...listed];
-  return matched.some((s) => FIRST_STATES.has(s));
-}
-
-/** Protocol names and numbers as `-p` takes them, for the two protocols a probe's first packet can have. */
-const PROTOCOL_NAMES: Readonly<Record<string, string>> = { tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp" };
-
-function protocolAllows(g: OptionGroup, protocol: "tcp" | "udp"): boolean {
-  const named = (g.args[0] ?? "").toLowerCase();
-  if (named === "all" || named === "0") return !g.negated;
-  const same = (PROTOCOL_NAMES[named] ?? named) === protocol;
-  return g.negated ? !same : same;
-}
-
-/** Does every option group of the rule pass `test`? True for text that cannot be read (nothing is excluded on a guess). */
-function everyGroup(ruleText: string, test: (g: OptionGroup) => boolean): boolean {
-  let groups: OptionGroup[];
-  try {
-    groups = splitGroups(tokenizeRule(ruleText));
-  } catch {
-    return true;
-  }
-  return groups.every(test);
-}
-
-/**
- * False when the rule's own text says it cannot match a connection's first
- * packet: it matches only ESTABLISHED/RELATED packets, only non-SYN TCP
- * segments, or (given the probe's protocol) another protocol, such as ICMPv6
- * neighbour discovery. True otherwise, also for text that cannot be read.
- * Ports are not compared: NAT may have rewritten them before the filter sees the packet.
- */
-/** False when the rule's `-p` names another protocol than the probe's: none of its packets can meet it. */
-export function admitsProtocol(ruleText: string, protocol: "tcp" | "udp"): boolean {
-  return everyGroup(ruleText, (g) => (g.name === "-p" || g.name === "--protocol" ? protocolAllows(g, protocol) : true));
-}
-
-export function canTakeFirstPacket(ruleText: string, protocol?: "tcp" | "udp"): boolean {
-  return everyGroup(ruleText, (g) => {
-    if (protocol && (g.name === "-p" || g.name === "--protocol")) return protocolAllows(g, protocol);
-    return FIRST_PACKET_TESTS[g.name]?.(g) ?? true;
-  });
-}
-
-/** The interfaces a probe's first packet enters a host by and leaves it by (undefined: not known, or not at that host). */
-export interface Via {
-  readonly in?: string | undefined;
-  readonly out?: string | undefined;
-}
-
-/** Does an `-i`/`-o` group (`eth+` a prefix, `!` negated) admit the interface? An unknown interface is admitted. */
-function interfaceAllows(g: OptionGroup, name: string | undefined): boolean {
-  if (name === undefined) return true;
-  const pattern = g.args[0] ?? "";
-  const same = pattern.endsWith("+") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
-  return g.negated ? !same : same;
-}
-
-/**
- * False when the rule names an input or output interface the packet does not
- * cross here (`-A FORWARD -i lan0 -o wan0 -j DROP` meets a router's answers
- * going out, never the probe's packet coming in on wan0). True otherwise, also
- * for text that cannot be read.
- */
-export function crossesInterfaces(ruleText: string, via: Via | undefined): boolean {
-  if (!via || (via.in === undefined && via.out === undefined)) return true;
-  return everyGroup(ruleText, (g) => {
-    if (g.name === "-i" || g.name === "--in-interface") return interfaceAllows(g, via.in);
-    if (g.name === "-o" || g.name === "--out-interface") return interfaceAllows(g, via.out);
-    return true;
-  });
-}
 
 /** The tables and chains a packet walks at each hook, in order (the nat table never drops or accepts for good). */
 const ROOTS: Readonly<Record<Hook, readonly (readonly [string, string])[]>> = {
@@ -189,8 +98,6 @@ export function walk(ruleset: SavedRuleset, table: string, chain: string): Walke
  */
 type Packet = "first" | "reply" | "later";
 
-/** Does the rule (iptables' or native nft's) admit the interfaces the packet crosses here (crossesInterfaces, nftCrossesInterfaces)? */
-export const ruleCrossesInterfaces = (r: SavedRule, via: Via | undefined): boolean => (r.handle !== undefined ? nftCrossesInterfaces(r.text, via) : crossesInterfaces(r.text, via));
 const crosses = ruleCrossesInterfaces;
 const admits = (r: SavedRule, protocol: "tcp" | "udp") => (r.handle !== undefined ? nftAdmitsProtocol(r.text, protocol) : admitsProtocol(r.text, protocol));
 const takesFirst = (r: SavedRule) => (r.handle !== undefined ? nftCanTakeFirstPacket(r.text) : canTakeFirstPacket(r.text));

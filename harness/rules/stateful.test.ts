@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../env/images.ts";
-import type { Via } from "./first-packet.ts";
+import type { Via } from "./first-packet-text.ts";
 import type { ProbePacket } from "./packet-match.ts";
 import { parseSave, type SavedRule, type SavedRuleset } from "./saved.ts";
 import { meetsPacket, meetsPorts, probeVaryingRule, recordingChains, rewritesPorts, varyingPart, varyingRule, waitedNote } from "./stateful.ts";

@@ -12,7 +12,7 @@
 import { iptablesDports, nftDports, type PortRanges, vmapJumpPorts } from "./dports.ts";
 import { matchesPacket, type ProbePacket } from "./packet-match.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import { ruleCrossesInterfaces, type Via } from "./first-packet.ts";
+import { ruleCrossesInterfaces, type Via } from "./first-packet-text.ts";
 import { blankQuoted } from "./nft-canonical.ts";
 import { nftJumps, usesVerdictMap } from "./nft-first-packet.ts";
 
