@@ -105,14 +105,15 @@ function otherFamily(family: Family): Family {
 /** One expectation in one family, as planned (its families as `--family` overrides them). */
 export function plannedProbe(scenario: Scenario, expectation: Expectation, family: Family, options: PlanOptions = {}): PlannedProbe {
   const timeoutSeconds = options.timeoutSeconds ?? scenario.timeoutSeconds;
+  const watch = hostsOnPath(scenario, expectation);
   const single = probeFamilies(expectation, options.families).length === 1;
   return {
     expectation,
     family,
     title: expectationTitle(expectation, family),
     spec: { from: expectation.from, ...(expectation.source !== undefined ? { source: expectation.source } : {}), to: expectation.to, port: expectation.port, protocol: expectation.protocol, family, timeoutSeconds },
-    watch: hostsOnPath(scenario, expectation),
-    beyond: beyondRouter(scenario, expectation, hostsOnPath(scenario, expectation)),
+    watch,
+    beyond: beyondRouter(scenario, expectation, watch),
     // A sweep is no parity probe's business: it states one family's range (write it for both families).
     // A literal target or a source address has one family: there is no other-family twin to compare with.
     // `parity: off`: the scenario says the other family does not matter.

@@ -11,7 +11,7 @@ import type { RunningLab } from "../lab/types.ts";
 import type { ExpectedVerdict, ProbeSpec, Protocol } from "../model/types.ts";
 import { type DecisiveCount, decisiveCounts, earlyVerdict, type EarlyVerdict } from "../rules/decisive.ts";
 import { counterDeltas, type PolicyDelta, policyDeltas, type RuleDelta } from "../rules/delta.ts";
-import { decisionsBeyondDnat, firstPacketDecision, fitsVerdict, hopsOnPath, reachedBeyond } from "../rules/first-packet.ts";
+import { decisionsBeyondDnat, firstPacketDecision, fitsVerdict, holdsDnat, hopsOnPath, reachedBeyond } from "../rules/first-packet.ts";
 import type { Via } from "../rules/first-packet-text.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
@@ -179,7 +179,9 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   };
   // Within a lane the last probe's after-reading is this probe's before-reading.
   const before = watch.every((h) => latest.has(h)) ? new Map(watch.map((h) => [h, latest.get(h)!] as const)) : await readAll();
-  const beyond = beyondReadings(lab, options.beyond ?? [], spec.family, latest);
+  // The hosts beyond a probed router only when a rule on its path may send the probe on (a DNAT).
+  const beyondHosts = [...before.values()].some(holdsDnat) ? options.beyond ?? [] : [];
+  const beyond = beyondReadings(lab, beyondHosts, spec.family, latest);
   const beyondBefore = await beyond.before();
   let result: ProbeResult;
   let after: Map<string, SavedRuleset>;
@@ -206,7 +208,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   if (result.halfOpen && (await ended(result))) after = await readAll();
   const beyondAfter = await beyond.after();
   // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
-  const { decision, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(spec, watch, options.beyond ?? [], new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
+  const { decision, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(spec, watch, beyondHosts, new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
     via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), verdict: result.verdict,
   });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?

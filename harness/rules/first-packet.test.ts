@@ -1,7 +1,7 @@
 /** Unit tests (table-driven, no Docker) for first-packet.ts: the rule that took a probe's first packet, never the busiest. */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { firstPacketDecision, type Hop, hopsOnPath } from "./first-packet.ts";
+import { firstPacketDecision, holdsDnat, type Hop, hopsOnPath } from "./first-packet.ts";
 import { canTakeFirstPacket, crossesInterfaces } from "./first-packet-text.ts";
 import { parseSave, type SavedChain, type SavedRule, type SavedRuleset } from "./saved.ts";
 
@@ -366,4 +366,15 @@ describe("crossesInterfaces", () => {
     ["-A FORWARD -i lan0 -j DROP", undefined, true],
     ["-A INPUT -p tcp -j DROP", { in: "eth0" }, true],
   ] as const)("%s via %j: %s", (rule, via, crosses) => expect(crossesInterfaces(rule, via)).toBe(crosses));
+});
+
+describe("holdsDnat: only then are the hosts beyond a probed router read", () => {
+  const nat = (rule: string) => parseSave(["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", rule, "COMMIT", ""].filter((l) => l !== "").join("\n"), "ipv4");
+  test.each([
+    ["a DNAT", "[0:0] -A PREROUTING -p tcp -m tcp --dport 8085 -j DNAT --to-destination 198.18.51.10:85", true],
+    ["a REDIRECT keeps it on the host", "[0:0] -A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080", false],
+    ["no nat rule", "", false],
+  ] as const)("%s", (_what, rule, want) => {
+    expect(holdsDnat(nat(rule))).toBe(want);
+  });
 });

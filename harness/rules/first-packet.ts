@@ -155,14 +155,24 @@ function hooksOf(hop: Hop, delta: (r: SavedRule) => number, assumeForwarded = fa
   if (!hop.hooks.includes("INPUT") || hop.hooks.includes("FORWARD") || hop.sentTo) return { hooks: hop.hooks, forwarded: false, to: [] };
   // A native `dnat` without a counter shows nothing: the trace says whether one sent the probe on (decisionBeyondDnat).
   if (assumeForwarded) return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to: [] };
-  const sentOn = [
-    ...walk(hop.after, "nat", "PREROUTING").filter(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target) && delta(rule) > 0).map(({ rule }) => natTarget(rule.text, rule)),
-    ...nativeDnatChains(hop.after.chains).flatMap(([table, chain]) => walk(hop.after, table, chain).filter(({ rule }) => nftSendsOn(rule.text) && delta(rule) > 0).map(({ rule }) => natTarget(rule.text, undefined))),
-  ];
+  const sentOn = dnatRules(hop.after).filter((r) => delta(r) > 0).map((r) => natTarget(r.text, r.handle === undefined ? r : undefined));
   if (sentOn.length === 0) return { hooks: hop.hooks, forwarded: false, to: [] };
   // Where the DNATs that counted the probe sent it (a map or an address range: not known), one spelling (a port with it).
   const to = sentOn.flatMap((t) => (t?.kind === "dnat" && t.address !== undefined ? [{ address: sameSpelling(t.address), shown: shownTarget(t.address, t.ports) }] : []));
   return { hooks: hop.hooks.flatMap((h): Hook[] => (h === "INPUT" ? ["FORWARD", "INPUT"] : [h])), forwarded: true, to };
+}
+
+/** The rules that may send a packet on to another host: a nat PREROUTING DNAT (NETMAP), a `dnat` in a native nat chain at prerouting. */
+function dnatRules(ruleset: SavedRuleset): SavedRule[] {
+  return [
+    ...walk(ruleset, "nat", "PREROUTING").filter(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target)).map(({ rule }) => rule),
+    ...nativeDnatChains(ruleset.chains).flatMap(([table, chain]) => walk(ruleset, table, chain).filter(({ rule }) => nftSendsOn(rule.text)).map(({ rule }) => rule)),
+  ];
+}
+
+/** Does the ruleset hold a rule that may send a packet on to another host (dnatRules)? Only then are the hosts beyond a probed router read. */
+export function holdsDnat(ruleset: SavedRuleset): boolean {
+  return dnatRules(ruleset).length > 0;
 }
 
 /** `198.18.51.10:85`, `[2001:db8::10]:85-86`, the address alone when the port is kept. */

@@ -20,6 +20,7 @@ import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
+import { holdsDnat } from "../rules/first-packet.ts";
 import { labPathHosts, type PathHost, pathInterfaces } from "../probes/path-interfaces.ts";
 
 export interface BatchReadings {
@@ -40,7 +41,8 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   // A lone probe of a router: the hosts its DNAT may send it on to, read for what decided it there (withOwnCounters).
   // Probes side by side are not attributed there: what they sent on makes those hosts' latest readings stale.
   if (probes.length > 1) for (const h of beyond) latest.delete(h);
-  const outside = beyondReadings(lab, probes.length === 1 ? beyond : [], family, latest);
+  // Read only when a rule on its path may send it on (a DNAT).
+  const outside = beyondReadings(lab, probes.length === 1 && [...before.values()].some(holdsDnat) ? beyond : [], family, latest);
   const outsideBefore = await outside.before();
   const lone = probes.length === 1 ? probes[0]!.spec : undefined;
   const fallback: CounterFallback | undefined = countersFallback && lone ? {
