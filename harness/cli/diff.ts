@@ -102,6 +102,8 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   const unwrittenHtml = opts.html === undefined ? undefined : writeReportFile("HTML", opts.html, renderDiffHtml([result], { baseDir: process.cwd() }));
   for (const e of [unwritten, unwrittenHtml]) if (e) process.stderr.write(`fwspec: ${e.report()}\n`);
   const status = diffStatus(result);
+  // Rules the tools refused: bad input (exit 2, as `run --check-rules` and `init`), not a change.
+  if (status === "error" && (result.refused?.length ?? 0) > 0) return EXIT.badInput;
   if (status === "changed" || status === "error") return EXIT.failed;
   return unwritten || unwrittenHtml ? EXIT.internal : EXIT.ok;
 }

@@ -16,12 +16,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(path.join(dir, "fwspec.config.json"), "{}\n");
 writeFileSync(path.join(dir, "rules.sh"), "iptables -A INPUT -j ACCEPT\n");
 writeFileSync(path.join(dir, "other.sh"), "iptables -A INPUT -j DROP\n");
+writeFileSync(path.join(dir, "typo.sh"), "iptables -A INPUT -j ACEPT\n");
 writeFileSync(path.join(dir, "exists.yaml"), "x\n");
 const HEAD = "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\nsteps:\n";
 writeFileSync(path.join(dir, "s.yaml"), `${HEAD}  - apply: rules.sh\n`);
 writeFileSync(path.join(dir, "inline.yaml"), `${HEAD}  - apply: { host: server, commands: ["iptables -A INPUT -j DROP"] }\n`);
 writeFileSync(path.join(dir, "norules.yaml"), `${HEAD}  - expect: [remote -> server:8080 open]\n`);
 writeFileSync(path.join(dir, "bad.yaml"), `${HEAD}  - expect: [remote -> nowhere:1 open]\n`);
+writeFileSync(path.join(dir, "typo.yaml"), `${HEAD}  - apply: typo.sh\n`);
 const S = path.join(dir, "s.yaml");
 const print = () => {};
 /** Progress that keeps what it was told: a lab start says so (the image check, "running 1 scenario(s)"). */
@@ -43,6 +45,8 @@ describe("fwspec record: bad input, nothing started", () => {
     ["--out empty", S, { out: "" }, /^--out '' names no file$/],
     ["--out an existing folder, even with --force", S, { out: dir, force: true }, /^--out .* is a folder \(.*\), not a file$/],
     ["--timeout out of range: named as record's", S, { update: true, timeout: 0 }, /^invalid record options: .*--timeout.* must be from 1 to 30, not `0`$/],
+    // Rules that cannot load: bad input at its line, as `validate` says it (tester 41a: it was exit 1 after a lab ran).
+    ["rules with a jump to nothing", path.join(dir, "typo.yaml"), { update: true }, /^1 rule line\(s\) rejected by the lab image's target list \(no lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT \(did you mean ACCEPT\?\)$/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
     await expect(recordCommand(file, opts, progress, print)).rejects.toThrow(InputError);
@@ -67,6 +71,9 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
     ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],
+    // Either side's rules that cannot load: bad input at the file's line, before any lab (tester 41a: it was exit 1 after side a ran).
+    ["--rules-b with a jump to nothing", S, { rulesB: [path.join(dir, "typo.sh")] }, /^1 rule line\(s\) rejected by the lab image's target list \(no lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT/],
+    ["--rules-a with a jump to nothing", S, { rulesA: [path.join(dir, "typo.sh")] }, /typo\.sh:1:\d+: ipv4: -j ACEPT/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
     await expect(diffCommand(file, opts, progress, print)).rejects.toThrow(InputError);

@@ -72,7 +72,11 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });
   if (observed.problems.length > 0) {
-    throw new FwspecError(`the flow matrix could not be observed; nothing was written:\n  ${observed.problems.map((p) => p.replaceAll("\n", "\n    ")).join("\n  ")}`, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
+    // Rules the tools refused are bad input (exit 2, as `run --check-rules` and `init`); any other problem is the run's.
+    const refused = (observed.refused?.length ?? 0) > 0;
+    const message = `the flow matrix could not be observed; nothing was written:\n  ${observed.problems.map((p) => p.replaceAll("\n", "\n    ")).join("\n  ")}`;
+    if (refused) throw new InputError(message, { hint: `fix each rules line named above; \`${fwspecCommand("validate --rules", opts.invocation)}\` checks them again without recording` });
+    throw new FwspecError(message, { hint: `the scenario's set-up steps must pass: try \`${fwspecCommand(`run ${shellQuote([path.relative(process.cwd(), one.file) || one.file])}`, opts.invocation)}\`` });
   }
   // Rule lines named from the folder the scenario is written to (`--out` elsewhere: `../firewall/rules.v4:8` from there).
   const flows = whereFrom(observed.flows, path.dirname(out));

@@ -5,7 +5,7 @@ import { parseAllow, parseAllowFile } from "./allow.ts";
 import { compareObservations } from "./compare.ts";
 import { diffStatus, type FlowAnswer, flowKey } from "./model.ts";
 import type { ExpectationResult } from "../model/results.ts";
-import { type MatrixObservation, type ObservedFlow, observedFlow } from "./observed.ts";
+import { matrixObservation, type MatrixObservation, type ObservedFlow, observedFlow } from "./observed.ts";
 import { renderDiff, renderDiffJson } from "./render.ts";
 import { sideWords } from "./words.ts";
 
@@ -172,6 +172,31 @@ describe("comparing two matrix observations", () => {
     expect(d.problems).toEqual(["rules b: step 1: apply on server (line 3): failed", "4 flow(s) observed on one side only (not compared)"]);
     // Not `0 of 0 flow(s) changed`, which reads as if nothing was wrong.
     expect(renderDiff(d).split("\n")[3]).toBe("no flow compared: 2 problem(s), below");
+  });
+
+  test("rules a tool refused on either side: named once each, kept in the result (exit 2) and said in the last line", () => {
+    const line = { file: "rules.v4", line: 6, family: "ipv4", tool: "iptables-restore --test", message: "unknown option \"--dprot\"" };
+    const other = { ...line, file: "new.v4" };
+    const refused = (r: MatrixObservation["refused"]) => ({ flows: [], problems: ["step 1: apply failed"], refused: r });
+    const d = compareObservations({ scenario, a: { label: "a", observed: refused([line]) }, b: { label: "b", observed: refused([line, other]) }, allow: [] });
+    expect(diffStatus(d)).toBe("error");
+    expect(d.refused).toEqual([line, other]);
+    expect(renderDiff(d).trimEnd().split("\n").at(-1)).toBe("a rules file was refused (its lines are named above): fix them, then diff again; the gate fails");
+    expect(JSON.parse(renderDiffJson(d)).refused).toEqual([line, other]);
+    // A side that failed for another reason: no such claim.
+    const plain = diff(before, [], [], ["step 1: apply on server (line 3): failed"]);
+    expect(plain.refused).toBeUndefined();
+    expect(renderDiff(plain).trimEnd().split("\n").at(-1)).toBe("not every flow could be compared: the gate fails");
+  });
+
+  test("a matrix run's refused lines: the apply step's (the tool) and the scenario's (before its lab), nothing else", () => {
+    const rejected = { file: "rules.v4", line: 6, family: "ipv4", tool: "iptables-restore --test", message: "m" };
+    const early = { ...rejected, line: 8, tool: "the lab image's target list" };
+    const step = (kind: "apply" | "run", r?: (typeof rejected)[]) => ({ kind: "step" as const, step: kind, line: 3, title: "t", status: "failed" as const, message: "failed", ...(r ? { rejected: r } : {}) });
+    const report = (steps: ReturnType<typeof step>[], r?: (typeof rejected)[]) => ({ file: "s.yaml", name: "s", status: "error", expectations: [], counters: [], steps, errors: [], parity: [], ...(r ? { rejected: r } : {}) }) as unknown as Parameters<typeof matrixObservation>[0];
+    expect(matrixObservation(report([step("apply", [rejected])])).refused).toEqual([rejected]);
+    expect(matrixObservation(report([], [early])).refused).toEqual([early]);
+    expect(matrixObservation(report([step("apply"), step("run")])).refused).toBeUndefined();
   });
 
   test("the console report: grouped by host and family, arrow, both rules; errors apart", () => {

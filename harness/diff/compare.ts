@@ -30,6 +30,13 @@ function notProbed(e: AllowEntry, matrix: readonly Flow[]): string | undefined {
   return `${flow} is not in the flow matrix${same.length > 0 ? ` (only its ${same[0]!.family === "ipv4" ? "IPv4" : "IPv6"} flow is)` : ""}`;
 }
 
+/** The rules file lines either side's tools refused, each once (a file both sides load is named once). */
+function refusedOf(a: MatrixObservation, b: MatrixObservation): Pick<DiffResult, "refused"> {
+  const lines = [...(a.refused ?? []), ...(b.refused ?? [])];
+  const refused = lines.filter((r, i) => lines.findIndex((o) => JSON.stringify(o) === JSON.stringify(r)) === i);
+  return refused.length > 0 ? { refused } : {};
+}
+
 export function compareObservations(input: CompareInput): DiffResult {
   const allow = input.allow ?? [];
   const used = new Set<AllowEntry>();
@@ -78,6 +85,7 @@ export function compareObservations(input: CompareInput): DiffResult {
     errors,
     redecided,
     problems,
+    ...refusedOf(input.a.observed, input.b.observed),
     unusedAllows: unused.map((e) => `${e.where}: ${e.text}`),
     unprobedAllows: unprobed,
     ...(input.a.observed.rulesets && input.b.observed.rulesets

@@ -85,6 +85,19 @@ describe("fwspec diff", () => {
     expect(r.stdout).not.toMatch(/apply rules\.sh|script \S*rules\.sh failed/);
   });
 
+  it("a --rules-b file iptables-restore refuses: exit 2 (bad input, as init and run --check-rules), its line named, the refusal in the JSON", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "scenario.yaml"), SCENARIO.replace("- apply: rules.sh", "- apply: { host: server, restore: { ipv4: rules.v4 } }"));
+    writeFileSync(join(dir, "rules.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n");
+    writeFileSync(join(dir, "typo.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dprot 8080 -j DROP\nCOMMIT\n");
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-b", "typo.v4", "--json", "d.json"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stdout).toContain("typo.v4:3: ipv4: iptables-restore");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("a rules file was refused (its lines are named above): fix them, then diff again; the gate fails");
+    const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json & { refused: { file: string; line: number }[] };
+    expect([d.status, d.refused.map((x) => `${x.file}:${x.line}`)]).toEqual(["error", [expect.stringMatching(/typo\.v4:3$/)]]);
+  });
+
   it("a committed rules file (--base) that fails to apply is named as committed (rules.sh@HEAD), not as the working tree's file", async () => {
     const dir = project();
     const git = (...args: string[]) => execa("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args]);

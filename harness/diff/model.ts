@@ -7,6 +7,7 @@
  * diff/compare.ts; rendered by diff/render.ts (console, JSON) and by any
  * other report (HTML) from this type alone.
  */
+import type { RejectedRuleLine } from "../model/results.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { vmapFor } from "../rules/dports.ts";
 
@@ -115,6 +116,8 @@ export interface DiffResult {
   readonly redecided?: readonly FlowRedecided[];
   /** Scenario steps that did not pass on a side (an apply that failed): the matrix of that side means nothing. */
   readonly problems: readonly string[];
+  /** Of those, rules file lines a tool refused on either side: the input is bad, not the comparison (`fwspec diff` exits 2). */
+  readonly refused?: readonly RejectedRuleLine[];
   /** Allow entries that matched no change (stale entries are worth removing). */
   readonly unusedAllows: readonly string[];
   /** Of those, the entries naming a flow the matrix does not have (it could match nothing): `entry` as in unusedAllows, `why` `internet -> gw:8080/tcp is not in the flow matrix`. */

@@ -6,7 +6,7 @@
  * did not start, a set-up step failed and the probes did not run).
  */
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
-import type { ExpectationResult } from "../model/results.ts";
+import type { ExpectationResult, RejectedRuleLine } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
 import { answerAcceptedBy, decidingHost, laterPacketsRule, portJudged, resultDecidingRule, ruleIsDecision } from "./deciding.ts";
 import { type Flow, type FlowAnswer, flowKey, type FlowSide } from "./model.ts";
@@ -25,6 +25,8 @@ export interface MatrixObservation {
   readonly rulesets?: readonly string[];
   /** What the apply steps said a reader must see (rules matching interfaces the host lacks: those matches never held). */
   readonly notes?: readonly string[];
+  /** Rules file lines a tool (or, before the lab, the image's target list) refused: the input is bad, not the comparison (exit 2). */
+  readonly refused?: readonly RejectedRuleLine[];
 }
 
 /** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
@@ -67,5 +69,6 @@ export function matrixObservation(report: ScenarioReport): MatrixObservation {
   ])];
   const rulesets = report.steps.flatMap((s) => (s.step === "apply" && s.evidence ? [s.evidence.digest] : []));
   const notes = [...new Set(report.steps.flatMap((s) => (s.step === "apply" ? (s.notes ?? []) : [])))];
-  return { flows: report.expectations.map(observedFlow), problems, rulesets, ...(notes.length > 0 ? { notes } : {}) };
+  const refused = [...(report.rejected ?? []), ...report.steps.flatMap((s) => (s.step === "apply" ? (s.rejected ?? []) : []))];
+  return { flows: report.expectations.map(observedFlow), problems, rulesets, ...(notes.length > 0 ? { notes } : {}), ...(refused.length > 0 ? { refused } : {}) };
 }

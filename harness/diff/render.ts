@@ -28,6 +28,8 @@ const VERDICT_LINE: Record<ReturnType<typeof diffStatus>, string> = {
   error: "not every flow could be compared: the gate fails",
 };
 
+const REFUSED_LINE = "a rules file was refused (its lines are named above): fix them, then diff again; the gate fails";
+
 export function renderDiff(d: DiffResult): string {
   const status = diffStatus(d);
   const lines = [
@@ -56,7 +58,8 @@ export function renderDiff(d: DiffResult): string {
   for (const note of allowNotes(d)) lines.push(`  note: ${note}`);
   const unseen = unseenChangeNote(d);
   if (unseen) lines.push(`  note: ${unseen}`);
-  lines.push("", VERDICT_LINE[status]);
+  // A rules file the tools refused: the input is bad, not the comparison (`fwspec diff` exits 2).
+  lines.push("", status === "error" && (d.refused?.length ?? 0) > 0 ? REFUSED_LINE : VERDICT_LINE[status]);
   return `${safeText(lines.join("\n"))}\n`;
 }
 
