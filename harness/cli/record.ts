@@ -13,6 +13,7 @@ import { flowMatrix, flowTitle } from "../diff/matrix.ts";
 import { recordMatrix } from "../diff/run.ts";
 import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
+import { unmatchedCounterChecks } from "../record/counter-checks.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { changedExpectations, keptLines, recordedLines, whereFrom } from "../record/lines.ts";
@@ -98,6 +99,9 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   // Recorded verdicts of rules whose matches never held in the lab (interfaces it lacks) are not the real host's: said.
   for (const n of observed.notes ?? []) print(`note: ${oneLine(n)}\n`);
   for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
+  // Counters steps are kept as written and not run here: a check the loaded rules cannot satisfy is said now, not at the next run.
+  const source = path.relative(process.cwd(), one.file) || one.file;
+  for (const c of unmatchedCounterChecks(one.scenario, observed.loaded ?? [])) print(`kept as written, will not pass: the counters check at ${oneLine(source)}:${c.line}: ${oneLine(c.problem)}\n`);
   // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
   for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);
   for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);

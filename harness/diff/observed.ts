@@ -17,6 +17,17 @@ export interface ObservedFlow {
   readonly side: FlowSide;
 }
 
+/** What an apply or reboot step left loaded on a host (its step result's evidence). */
+export interface LoadedRules {
+  readonly host: string;
+  /** The step's line in the scenario. */
+  readonly line: number;
+  readonly ipv4: string;
+  readonly ipv6: string;
+  /** Native nftables tables (or tables iptables cannot show) are loaded too: the iptables view is not all of it. */
+  readonly native: boolean;
+}
+
 export interface MatrixObservation {
   readonly flows: readonly ObservedFlow[];
   /** Why the observation is incomplete: errors of the scenario and steps that errored. */
@@ -27,6 +38,8 @@ export interface MatrixObservation {
   readonly notes?: readonly string[];
   /** Rules file lines a tool (or, before the lab, the image's target list) refused: the input is bad, not the comparison (exit 2). */
   readonly refused?: readonly RejectedRuleLine[];
+  /** What each apply and reboot step left loaded on its host, in step order (record checks the counters steps it keeps against it). */
+  readonly loaded?: readonly LoadedRules[];
 }
 
 /** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
@@ -70,5 +83,8 @@ export function matrixObservation(report: ScenarioReport): MatrixObservation {
   const rulesets = report.steps.flatMap((s) => (s.step === "apply" && s.evidence ? [s.evidence.digest] : []));
   const notes = [...new Set(report.steps.flatMap((s) => (s.step === "apply" ? (s.notes ?? []) : [])))];
   const refused = [...(report.rejected ?? []), ...report.steps.flatMap((s) => (s.step === "apply" ? (s.rejected ?? []) : []))];
-  return { flows: report.expectations.map(observedFlow), problems, rulesets, ...(notes.length > 0 ? { notes } : {}), ...(refused.length > 0 ? { refused } : {}) };
+  const loaded = report.steps.flatMap((s): LoadedRules[] => ((s.step === "apply" || s.step === "reboot") && s.evidence?.host !== undefined
+    ? [{ host: s.evidence.host, line: s.line, ipv4: s.evidence.ipv4, ipv6: s.evidence.ipv6, native: s.evidence.nft !== undefined || s.evidence.unshown !== undefined }]
+    : []));
+  return { flows: report.expectations.map(observedFlow), problems, rulesets, ...(notes.length > 0 ? { notes } : {}), ...(refused.length > 0 ? { refused } : {}), ...(loaded.length > 0 ? { loaded } : {}) };
 }

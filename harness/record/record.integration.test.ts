@@ -28,6 +28,7 @@ describe("fwspec record", () => {
 
     const rec = await fwspec("record", "policy.yaml", "--out", "recorded.yaml");
     expect(rec.exitCode, rec.all).toBe(0);
+    expect(rec.stdout).not.toContain("will not pass");
     const recorded = readFileSync(join(dir, "recorded.yaml"), "utf8");
     // The matrix: remote and the server itself (loopback and own address) to each of the four listeners, with the deciding rules named.
     expect(recorded).toContain("      - remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP (rules.sh:4, rules.sh:6)\n");
@@ -61,5 +62,11 @@ describe("fwspec record", () => {
     expect(updated.match(/# recorded by fwspec record/g)).toHaveLength(1);
     const again = await fwspec("run", "recorded.yaml");
     expect(again.exitCode, again.all).toBe(0);
+
+    // A rule the kept counters step names, taken out of the rules: record says that check will not pass (tester 41a), at its line.
+    writeFileSync(join(dir, "rules.sh"), readFileSync(join(dir, "rules.sh"), "utf8").replace("ip6tables -A INPUT -p tcp --dport 8080 -j DROP\n", ""));
+    const stale = await fwspec("record", "recorded.yaml", "--update");
+    expect(stale.exitCode, stale.all).toBe(0);
+    expect(stale.stdout).toMatch(/^kept as written, will not pass: the counters check at recorded\.yaml:\d+: rule "-A INPUT -p tcp --dport 8080 -j DROP" names no ipv6 rule among those loaded on server \(step at line \d+\)$/m);
   });
 });
