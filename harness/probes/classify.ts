@@ -81,6 +81,9 @@ export function classifyHttp(out: ToolOutput, timeoutSeconds: number): Classific
   const status = out.stdout.trim();
   if (out.exitCode === 0 && /^[1-5]\d\d$/.test(status)) return { verdict: "open", reason: `HTTP ${status}` };
   if (out.exitCode === 28 && !/Connected to/.test(out.stderr)) return { verdict: "dropped", reason: `no answer within ${timeoutSeconds} s` };
+  // Its SYN answered, then no response: a silent server, or the handshake's last ACK or the request dropped on the way —
+  // not known from here (probes/greeting.ts asks the target whether it holds the connection half-open).
+  if (out.exitCode === 28) return { verdict: "error", reason: `connected (its SYN was answered), but no HTTP response within ${timeoutSeconds} s` };
   if (out.exitCode === 7 || out.exitCode === 28) {
     // curl -v names the connect errno: "connect to 198.18.0.2 port 80 failed: Connection refused"
     const errno = errnoVerdict(out.stderr);

@@ -8,7 +8,10 @@
  * handshake's last ACK, or what followed it, never reached it — an
  * `ESTABLISHED -j DROP`, a `--tcp-flags` rule — and no data passes. That is
  * `dropped`, whatever the prober's `connect()` said; the SYN's own deciding
- * rule still stands in the evidence.
+ * rule still stands in the evidence. An HTTP probe that connected and got no
+ * response (curl's timeout) is asked the same way: half-open there, it is
+ * `dropped` too (tester 42a: `--state ESTABLISHED -j DROP`, a NEW-only
+ * ACCEPT); otherwise it stays an error (a server that never answered).
  */
 import type { ProbeResult } from "./probe.ts";
 
@@ -16,6 +19,12 @@ import type { ProbeResult } from "./probe.ts";
 export function silentConnection(result: ProbeResult): boolean {
   const { spec, evidence } = result;
   return spec.protocol === "tcp" && result.verdict === "open" && result.answer === undefined && evidence.stdout.trim() === "" && evidence.durationMs >= spec.timeoutSeconds * 900;
+}
+
+/** An HTTP probe connected, then no response within its timeout (curl's exit 28 after `Connected to`: an `error` until the target is asked). */
+export function silentHttp(result: ProbeResult): boolean {
+  const { spec, evidence } = result;
+  return spec.protocol === "http" && result.verdict === "error" && evidence.exitCode === 28 && /Connected to/.test(evidence.stderr);
 }
 
 /**
@@ -28,12 +37,13 @@ export function halfOpenCommand(port: number, peer: string | undefined): string[
 
 /** The result, `dropped` when it was a silent connection and the target (`target`) listed a half-open socket on its port (`ss`: halfOpenCommand's output). */
 export function ungreeted(result: ProbeResult, target: string, ss: string): ProbeResult {
-  if (!silentConnection(result) || ss.trim() === "") return result;
+  const http = silentHttp(result);
+  if (!(silentConnection(result) || http) || ss.trim() === "") return result;
   const { spec } = result;
   return {
     ...result,
     verdict: "dropped",
     halfOpen: true,
-    reason: `connected (its SYN was answered), but nothing came for the whole ${spec.timeoutSeconds} s and ${target} still holds the connection half-open (SYN-RECV on port ${spec.port}): the handshake's last ACK, or what followed it, was dropped on the way and no data passes`,
+    reason: `connected (its SYN was answered), but ${http ? "no HTTP response" : "nothing"} came for the whole ${spec.timeoutSeconds} s and ${target} still holds the connection half-open (SYN-RECV on port ${spec.port}): the handshake's last ACK, or what followed it, was dropped on the way and no ${http ? "request" : "data"} passes`,
   };
 }

@@ -19,7 +19,7 @@ import type { Refusal } from "../model/types.ts";
 import { familyNote, refusalOf, withRefusal } from "./refusal.ts";
 import { unresolvedNeighbour } from "./neighbour.ts";
 import { labPathHosts, pathRouter } from "./path-interfaces.ts";
-import { halfOpenCommand, silentConnection, ungreeted } from "./greeting.ts";
+import { halfOpenCommand, silentConnection, silentHttp, ungreeted } from "./greeting.ts";
 import { knownHolder, routeChecked } from "./literal-targets.ts";
 import { newNonce, type ProbeCommand, probeCommand } from "./command.ts";
 
@@ -148,7 +148,7 @@ function peerSeenBy(lab: RunningLab, host: LabHost, result: ProbeResult): string
 
 /** A silent connection (greeting.ts) with the target asked whether it holds this prober's connection half-open. */
 async function greetingChecked(lab: RunningLab, result: ProbeResult): Promise<ProbeResult> {
-  if (!silentConnection(result)) return result;
+  if (!silentConnection(result) && !silentHttp(result)) return result;
   const target = probedHost(lab, result.spec);
   if (!target) return result;
   // Behind a router the target may see another source (SNAT, masquerade): any half-open socket on the port counts (probes

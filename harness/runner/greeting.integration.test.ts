@@ -17,28 +17,32 @@ import { run } from "../api.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { testLabProvider } from "../testing/session.ts";
 
-const rules = (established: "DROP" | "ACCEPT") => ["-F INPUT", "-P INPUT DROP", `-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ${established}`, "-A INPUT -p tcp --dport 22 -j ACCEPT"];
+const rules = (established: "DROP" | "ACCEPT") => ["-F INPUT", "-P INPUT DROP", `-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ${established}`, "-A INPUT -p tcp --dport 22 -j ACCEPT", "-A INPUT -p tcp --dport 80 -j ACCEPT"];
 const both = (r: readonly string[]) => [...r.map((c) => `iptables ${c}`), ...r.map((c) => `ip6tables ${c}`), "ip6tables -I INPUT -p ipv6-icmp -j ACCEPT"];
 
-it("a connection whose handshake's last ACK is dropped is dropped, not open; accepting ESTABLISHED opens it", async () => {
+it("a connection whose handshake's last ACK is dropped is dropped, not open, over TCP and HTTP (curl connected, then its timeout: tester 42a); accepting ESTABLISHED opens it", async () => {
   const scenario = defineScenario({
     name: "half-open",
     description: "ESTABLISHED turned DROP: the SYN passes, the rest does not",
-    hosts: { server: { firewall: true, listen: ["tcp/22"] }, client: {} },
+    hosts: { server: { firewall: true, listen: ["tcp/22", "http/80"] }, client: {} },
     steps: [
       { apply: { host: "server", commands: both(rules("DROP")) } },
-      { expect: ["client -> server:22 dropped"] },
+      { expect: ["client -> server:22 dropped", "client -> server:80/http dropped"] },
       { apply: { host: "server", commands: both(rules("ACCEPT")) } },
-      { expect: ["client -> server:22 open"] },
+      { expect: ["client -> server:22 open", "client -> server:80/http open"] },
     ],
   }, { baseDir: import.meta.dirname });
   const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
-  const rows = report.scenarios[0]!.expectations.map((e) => ({ check: `${e.expected} ${e.family}`, actual: e.actual, ...(e.actual === "dropped" ? { why: /the handshake's last ACK, or what followed it, was dropped/.test(e.reason) } : {}) }));
+  const rows = report.scenarios[0]!.expectations.map((e) => ({ check: `${e.protocol} ${e.expected} ${e.family}`, actual: e.actual, ...(e.actual === "dropped" ? { why: /the handshake's last ACK, or what followed it, was dropped/.test(e.reason) } : {}) }));
   expect(rows).toEqual([
-    { check: "dropped ipv4", actual: "dropped", why: true },
-    { check: "dropped ipv6", actual: "dropped", why: true },
-    { check: "open ipv4", actual: "open" },
-    { check: "open ipv6", actual: "open" },
+    { check: "tcp dropped ipv4", actual: "dropped", why: true },
+    { check: "tcp dropped ipv6", actual: "dropped", why: true },
+    { check: "http dropped ipv4", actual: "dropped", why: true },
+    { check: "http dropped ipv6", actual: "dropped", why: true },
+    { check: "tcp open ipv4", actual: "open" },
+    { check: "tcp open ipv6", actual: "open" },
+    { check: "http open ipv4", actual: "open" },
+    { check: "http open ipv6", actual: "open" },
   ]);
 }, 120_000);
 
