@@ -16,7 +16,7 @@ import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { unmatchedCounterChecks } from "../record/counter-checks.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { changedExpectations, keptLines, recordedLines, whereFrom } from "../record/lines.ts";
+import { changedExpectations, keptLines, laterExpectSteps, recordedLines, whereFrom } from "../record/lines.ts";
 import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
 import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
@@ -98,9 +98,10 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${oneLine(one.scenario.name)} in ${oneLine(shown)}\n`);
   // Recorded verdicts of rules whose matches never held in the lab (interfaces it lacks) are not the real host's: said.
   for (const n of observed.notes ?? []) print(`note: ${oneLine(n)}\n`);
-  for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
-  // Counters steps are kept as written and not run here: a check the loaded rules cannot satisfy is said now, not at the next run.
   const source = path.relative(process.cwd(), one.file) || one.file;
+  for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
+  for (const line of laterExpectSteps(one.scenario)) print(`kept as written: the expect step written at ${oneLine(source)}:${line} (record replaces only the first expect step after the last set-up step; a later one, such as a rate limit's sequence, stays)\n`);
+  // Counters steps are kept as written and not run here: a check the loaded rules cannot satisfy is said now, not at the next run.
   for (const c of unmatchedCounterChecks(one.scenario, observed.loaded ?? [])) print(`kept as written, will not pass: the counters check at ${oneLine(source)}:${c.line}: ${oneLine(c.problem)}\n`);
   // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
   for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);

@@ -3,7 +3,8 @@ import { flowKey } from "../diff/model.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
-import { changedExpectations, keptLines, recordedLines, whereFrom } from "./lines.ts";
+import { parseScenarioText } from "../scenario/load.ts";
+import { changedExpectations, keptLines, laterExpectSteps, recordedLines, whereFrom } from "./lines.ts";
 
 const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -76,6 +77,29 @@ describe("expectations whose verdict the recording changes (said, never silently
       "`remote -> server:8080/tcp6 dropped` (line 1) is recorded as open [ipv6]",
       "`remote -> server:22 blocked` (line 1) is recorded as open [ipv6]",
     ]);
+  });
+});
+
+describe("expect steps after the one record replaces (a rate limit's sequence) stay as written (tester 42a)", () => {
+  const scenario = parseScenarioText(`name: limit
+description: the third connection in a minute is refused
+hosts:
+  server: { firewall: true, listen: [tcp/8443] }
+  remote: {}
+steps:
+  - apply: { host: server, commands: ["iptables -A INPUT -p tcp --dport 8443 -j ACCEPT"] }
+  - expect: [remote -> server:8443 open]
+  - expect: [remote -> server:8443 open, remote -> server:8443 unreachable]
+  - counters:
+      - { rule: -A INPUT -p tcp --dport 8443 -j ACCEPT, packets: ">= 1" }
+  - expect: [remote -> server:8443 unreachable]
+`, "/tmp/limit.yaml", { root: "/tmp" });
+  const seen = (family: Family): ObservedFlow => ({ ...o("server", 8443, family, "open"), flow: { from: "remote", to: "server", port: 8443, protocol: "tcp", family }, key: `remote -> server:8443/tcp${family === "ipv4" ? "4" : "6"}` });
+
+  test("their lines are listed; their expectations are neither kept nor called changed (only the replaced step's are)", () => {
+    expect(laterExpectSteps(scenario)).toEqual([9, 12]);
+    expect(changedExpectations(scenario, [seen("ipv4"), seen("ipv6")])).toEqual([]);
+    expect(keptLines(scenario, [seen("ipv4"), seen("ipv6")])).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts";
-import type { Expectation, Scenario } from "../scenario/model.ts";
+import type { ExpectStep, Expectation, Scenario } from "../scenario/model.ts";
 import { SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
@@ -83,10 +83,20 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
   return { lines, failed };
 }
 
-/** The expectations of the expect steps record replaces: those after the scenario's last set-up step (write.ts). */
-function replacedExpectations(scenario: Scenario): Expectation[] {
+/** The expect steps after the scenario's last set-up step: record replaces the first (write.ts), the others stay as written. */
+function trailingExpectSteps(scenario: Scenario): ExpectStep[] {
   const lastSetup = scenario.steps.map((s) => s.kind).findLastIndex((k) => SETUP.has(k));
-  return scenario.steps.slice(lastSetup + 1).flatMap((s) => (s.kind === "expect" ? s.expectations : []));
+  return scenario.steps.slice(lastSetup + 1).filter((s): s is ExpectStep => s.kind === "expect");
+}
+
+/** The expectations of the expect step record replaces. */
+function replacedExpectations(scenario: Scenario): readonly Expectation[] {
+  return trailingExpectSteps(scenario)[0]?.expectations ?? [];
+}
+
+/** The lines of the expect steps after the replaced one, which record leaves as written (and says so). */
+export function laterExpectSteps(scenario: Scenario): number[] {
+  return trailingExpectSteps(scenario).slice(1).map((s) => s.location.line);
 }
 
 /** Why record's lines do not stand for an expectation the author wrote; undefined when they do. */
