@@ -5,6 +5,7 @@ import { parseSave } from "./saved.ts";
 import { parseNftListing } from "./nft-listing.ts";
 import { filteringLegacyTables, traceDecision, traceScript } from "./trace.ts";
 import { chainHandles, isTraceTable, namedFromListing, parseTrace } from "./trace-events.ts";
+import { dnatDestinations } from "./trace-loopback.ts";
 
 const read = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
 const ufwSaved = parseSave(read("../../fixtures/ufw/rules.v4"), "ipv4");
@@ -147,6 +148,24 @@ describe("traceDecision", () => {
     expect(traceDecision(parseTrace(lines), { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 80 }, { host: "router", handles: new Map(), saved: {} })).toMatchObject({
       table: "inet fw", path: ["forward"], rule: "tcp dport 8080 reject with icmp host-prohibited", action: "reject", rewrites: ["nat PREROUTING: tcp dport 80 counter dnat to 198.18.1.3:8080 [handle 4]"],
     });
+  });
+  test("a DNAT through a map (its text names no destination): the rewrite carries the destination the next hook saw, so where it was sent on is known (tester 42b)", () => {
+    const lines = (dnat: string, after = "198.18.1.3 tcp sport 40000 tcp dport 82") => [
+      "trace id 5 inet fwspec_trace pre packet: iif \"wan0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 ip protocol tcp tcp sport 40000 tcp dport 8082 tcp flags == syn",
+      "trace id 5 inet fwspec_trace pre policy accept",
+      "trace id 5 ip nat4 prerouting packet: iif \"wan0\" ip saddr 198.18.0.5 ip daddr 198.18.0.4 tcp sport 40000 tcp dport 8082 tcp flags == syn",
+      `trace id 5 ip nat4 prerouting rule iifname "wan0" ${dnat} # handle 4 (verdict accept)`,
+      `trace id 5 inet filter forward packet: iif "wan0" oif "lan0" ip saddr 198.18.0.5 ip daddr ${after} tcp flags == syn`,
+      "trace id 5 inet filter forward rule ct status dnat accept # handle 9 (verdict accept)",
+    ].join("\n");
+    const probe = { family: "ipv4", daddr: "198.18.0.4", protocol: "tcp", port: 8082 } as const;
+    const ctx = { host: "router", handles: new Map(), saved: {} };
+    const rewrites = (dnat: string, after?: string) => traceDecision(parseTrace(lines(dnat, after)), probe, ctx)?.rewrites;
+    expect(rewrites("dnat ip to tcp dport map @portfw")).toEqual(["ip nat4 prerouting: iifname \"wan0\" dnat ip to tcp dport map @portfw [handle 4] (its destination now 198.18.1.3 port 82)"]);
+    expect(dnatDestinations(rewrites("dnat ip to tcp dport map { 8082 : 198.18.1.3 . 82 }"))).toEqual([{ address: "198.18.1.3", shown: "198.18.1.3:82" }]);
+    // A DNAT whose text says where: as before; a map that left the packet as it was: nothing added.
+    expect(rewrites("dnat to 198.18.1.3:82")).toEqual(["ip nat4 prerouting: iifname \"wan0\" dnat to 198.18.1.3:82 [handle 4]"]);
+    expect(rewrites("dnat ip to tcp dport map @portfw", "198.18.0.4 tcp sport 40000 tcp dport 8082")).toEqual(["ip nat4 prerouting: iifname \"wan0\" dnat ip to tcp dport map @portfw [handle 4]"]);
   });
   test("a NAT rule the trace shows with verdict continue rewrote nothing (an inet table's `dnat ip to` meeting an IPv6 packet): not named as a rewrite", () => {
     const lines = [

@@ -160,6 +160,23 @@ function rewriteName(e: TraceEvent, ctx: TraceContext): string {
   return `${named.table} ${e.chain}: ${named.rule}${e.handle !== undefined ? ` [handle ${e.handle}]` : ""}`;
 }
 
+/**
+ * A DNAT whose destination its text does not say (`dnat to tcp dport map @portfw`, an anonymous map, an address
+ * range): the destination the packet has at its next traced hook, when that differs from the one it had before the
+ * rule (`198.18.51.10 port 82`), for a rewrite's name to carry (`… (its destination now 198.18.51.10 port 82)`,
+ * which dnatDestinations reads: where the probe was sent on, tester 42b); undefined otherwise.
+ */
+function unreadDnatDestination(events: readonly TraceEvent[], at: number, ctx: TraceContext): TracePacket | undefined {
+  const e = events[at]!;
+  const saved = savedRule(e, ctx);
+  const dnat = saved ? saved.target === "DNAT" || saved.target === "NETMAP" : /(?:^|\s)dnat (?:(?:ip|ip6) )?to\s/.test(e.text);
+  if (!dnat || natTargetOf(e, ctx)?.address !== undefined) return undefined;
+  const before = events.slice(0, at).findLast((x) => x.kind === "packet" && x.packet !== undefined)?.packet;
+  const after = events.slice(at + 1).find((x) => x.kind === "packet" && x.packet !== undefined)?.packet;
+  if (!before || !after?.daddr || after.dport === undefined) return undefined;
+  return after.daddr !== before.daddr || after.dport !== before.dport ? after : undefined;
+}
+
 /** The destination NAT a traced rule makes (trace-loopback.ts natTarget), only for a rule that rewrites at all. */
 function natTargetOf(e: TraceEvent, ctx: TraceContext) {
   if (e.kind === "rule" && e.verdict === "continue") return undefined;
@@ -348,7 +365,8 @@ export function traceDecision(events: readonly TraceEvent[], probe: TracedProbe,
         continue;
       }
       if (e.kind === "rule" && isRewrite(e, ctx)) {
-        const named = rewriteName(e, ctx);
+        const now = unreadDnatDestination(own, own.indexOf(e), ctx);
+        const named = `${rewriteName(e, ctx)}${now ? ` (its destination now ${now.daddr} port ${now.dport})` : ""}`;
         if (!rewrites.includes(named)) rewrites.push(named);
         continue;
       }

@@ -52,6 +52,27 @@ const nftRouter = file("router.nft", [
   "}",
 ]);
 
+// The same port forwards through a named map: the rule's text names no destination; the trace's next hook shows it (tester 42b).
+const mapRouter = file("map-router.nft", [
+  "table ip gwm {",
+  "  map portfw {",
+  "    type inet_service : ipv4_addr . inet_service",
+  "    elements = { 8085 : {{ backend.ipv4 }} . 85, 8086 : {{ backend.ipv4 }} . 86, 8087 : {{ backend.ipv4 }} . 87, 8088 : {{ backend.ipv4 }} . 88 }",
+  "  }",
+  "  chain prerouting {",
+  "    type nat hook prerouting priority dstnat; policy accept;",
+  "    dnat to tcp dport map @portfw",
+  "  }",
+  "}",
+  "table inet filt {",
+  "  chain forward {",
+  "    type filter hook forward priority 0; policy drop;",
+  "    ct state established,related accept",
+  "    ct status dnat accept",
+  "  }",
+  "}",
+]);
+
 function scenario(name: string, router: unknown) {
   return defineScenario({
     name,
@@ -73,8 +94,9 @@ function scenario(name: string, router: unknown) {
   } as never, { baseDir: dir });
 }
 
-it("names the backend's REJECT and DROP behind an iptables router's and a native nft router's DNAT", async () => {
-  const report = await run({ scenarios: [scenario("iptables router", { commands: iptablesRouter }), scenario("nft router", { nft: nftRouter })] }, { provider: await testLabProvider() });
+it("names the backend's REJECT and DROP behind an iptables router's and a native nft router's DNAT (by address, or through a map)", async () => {
+  const report = await run({ scenarios: [scenario("iptables router", { commands: iptablesRouter }), scenario("nft router", { nft: nftRouter }), scenario("nft map router", { nft: mapRouter })] }, { provider: await testLabProvider() });
+  expect(report.scenarios).toHaveLength(3);
   const decided = report.scenarios.map((s) => s.expectations.map((e) => ({ port: e.port, status: e.status, host: e.decision?.host, rule: e.decision?.rule?.replace(/ # handle \d+$/, ""), explanation: e.explanation })));
   for (const s of decided) {
     expect(s.slice(0, 2), JSON.stringify(s)).toEqual([
