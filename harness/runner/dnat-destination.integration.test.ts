@@ -35,6 +35,9 @@ const iptablesRouter = [
   "iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT",
 ];
 
+/** A forward chain that lets through only what a DNAT sent on (and its answers). */
+const FORWARD_DNAT_ONLY = ["  chain forward {", "    type filter hook forward priority 0; policy drop;", "    ct state established,related accept", "    ct status dnat accept", "  }"];
+
 const nftRouter = file("router.nft", [
   "table inet gw {",
   "  chain prerouting {",
@@ -44,11 +47,7 @@ const nftRouter = file("router.nft", [
   "    meta nfproto ipv4 tcp dport 8087 dnat ip to {{ backend.ipv4 }}:87",
   "    meta nfproto ipv4 tcp dport 8088 dnat ip to {{ backend.ipv4 }}:88",
   "  }",
-  "  chain forward {",
-  "    type filter hook forward priority 0; policy drop;",
-  "    ct state established,related accept",
-  "    ct status dnat accept",
-  "  }",
+  ...FORWARD_DNAT_ONLY,
   "}",
 ]);
 
@@ -65,11 +64,7 @@ const mapRouter = file("map-router.nft", [
   "  }",
   "}",
   "table inet filt {",
-  "  chain forward {",
-  "    type filter hook forward priority 0; policy drop;",
-  "    ct state established,related accept",
-  "    ct status dnat accept",
-  "  }",
+  ...FORWARD_DNAT_ONLY,
   "}",
 ]);
 
