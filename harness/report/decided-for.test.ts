@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import type { Decision } from "../model/results.ts";
 import type { Verdict } from "../model/types.ts";
-import { decidedFor, decidedLine } from "./failure.ts";
+import { decidedFor, decidedLine, replyChains } from "./failure.ts";
 
 const accept: Decision = { host: "router", family: "ipv4", table: "inet f", path: ["forward_b"], rule: "ip6 daddr backend tcp dport 8080 counter accept", action: "accept", policy: false, source: "trace", handle: 7 };
 const unfiltered: Decision = { host: "router", family: "ipv4", table: "none", path: ["nat prerouting"], rule: "no filter chain", action: "accept", policy: false, unfiltered: true, source: "trace" };
@@ -26,5 +26,13 @@ describe("decidedFor", () => {
     const line = decidedFor({ actual: "dropped", halfOpen: true, to: "server" }, accept);
     expect(line).toBe(`${decidedLine(accept)}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`);
     expect(decidedFor({ actual: "dropped", halfOpen: true }, { ...drop, later: true })).toBe(decidedLine({ ...drop, later: true }));
+  });
+
+  test("the chains the lost answer crosses: out of the target, through a router, into the prober, wherever the accepting rule was (tester 42b)", () => {
+    // The rule let it in on the router: the hint no longer says `output on router`.
+    expect(decidedFor({ actual: "dropped", from: "client", to: "server" }, accept)).toBe(`${decidedLine(accept)}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on server, forward on a router between them, input on client)`);
+    expect(replyChains("server", "localhost")).toBe("output and input on server");
+    expect(replyChains("server", "server")).toBe("output and input on server");
+    expect(replyChains(undefined, undefined)).toBe("output on the target, forward on a router between them, input on the prober");
   });
 });

@@ -117,12 +117,22 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
  * When the answer did come (the target held the connection half-open), a
  * later packet was lost instead: the handshake's last ACK, or what followed.
  */
-export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to">>, d: Decision): string {
+export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to" | "from">>, d: Decision): string {
   const line = decidedLine(d);
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
   return e.halfOpen
     ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`
-    : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on ${d.host}, forward on a router)`;
+    : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: ${replyChains(e.from, e.to)})`;
+}
+
+/**
+ * The chains a probe's answer crosses on its way back, wherever the rule that let the probe in was (tester 42b: the
+ * hint named `output` on that rule's host, a router or the prober too): out of the target, through any router, into
+ * the prober. A probe of the prober's own loopback crosses its output and input only.
+ */
+export function replyChains(from: string | undefined, to: string | undefined): string {
+  if (from !== undefined && (to === "localhost" || to === from)) return `output and input on ${from}`;
+  return `output on ${to ?? "the target"}, forward on a router between them, input on ${from ?? "the prober"}`;
 }
 
 /** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */
@@ -180,5 +190,5 @@ export function parityLine(p: ParityFinding): string {
 /** A parity finding's deciding rules, its own family's first, each as the `decided:` line words it (with the line that wrote it); none when no rule was named. */
 export function parityDecided(p: ParityFinding): string[] {
   const sides = [[p.decision, p.verdict, p.halfOpen], [p.otherDecision, p.otherVerdict, p.otherHalfOpen]] as const;
-  return sides.flatMap(([d, actual, halfOpen]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"], to: p.to, ...(halfOpen ? { halfOpen } : {}) }, d)] : []));
+  return sides.flatMap(([d, actual, halfOpen]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"], from: p.from, to: p.to, ...(halfOpen ? { halfOpen } : {}) }, d)] : []));
 }
