@@ -34,6 +34,15 @@ test.each([
   expect(withTraceDecision(observation(counted), traces(decision({}))).decision).toEqual({ ...counted, ...marked });
 });
 
+test("the trace saw a REJECT take the first packet and nothing came back: the DROP the counters saw take the answer decides; an answer that came, the REJECT (tester 42a)", () => {
+  const rejected = decision({ rule: "-A INPUT -p udp -m udp --dport 5002 -j REJECT", action: "reject", policy: false });
+  const outputPolicy = decision({ path: ["OUTPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters", answer: true });
+  expect(withTraceDecision(observation(outputPolicy), traces(rejected)).decision).toEqual(outputPolicy);
+  expect(withTraceDecision(observation(outputPolicy, "refused"), traces(rejected)).decision).toEqual(rejected);
+  // A drop the counters read as taking the first packet (not the answer): the trace's REJECT stays.
+  expect(withTraceDecision(observation(FIRST_DROP), traces(rejected)).decision).toEqual(rejected);
+});
+
 test("a chain policy the counters saw count (neighbour discovery too) does not outweigh the trace", () => {
   const policy = decision({ path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters" });
   expect(withTraceDecision(observation(policy), traces(decision({}))).decision).toEqual(decision({}));

@@ -324,6 +324,9 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // A policy the counters found taking the answer (or a later packet) decides; one they read as taking the first packet
   // may have counted neighbour discovery, which the trace's first packet outweighs.
   const marked = d !== undefined && (d.answer === true || d.later === true);
+  // A REJECT the trace shows taking the first packet, and nothing came back: a DROP the counters saw count on the
+  // answer's way back (an OUTPUT policy DROP without RELATED: tester 42a) took the REJECT's answer, and decides.
+  if (verdict === "dropped" && traced.action === "reject" && d?.answer === true && d.action === "drop" && !d.held) return { ...observation, decision: d };
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }

@@ -262,6 +262,17 @@ describe("firstPacketDecision", () => {
     expect(d?.answer).toBeUndefined();
   });
 
+  test("a REJECT whose answer never reached the prober (dropped): the DROP that counted on the answer's way back decides, asked for (tester 42a)", () => {
+    const reject = "-A INPUT -p tcp -m tcp --dport 9000 -j REJECT --reject-with tcp-reset";
+    const est = "-A OUTPUT -m state --state ESTABLISHED -j ACCEPT";
+    const reading = (rej: number, out: number) => parseSave(`*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [${out}:40]\n[${rej}:60] ${reject}\n[0:0] ${est}\nCOMMIT\n`, "ipv4");
+    const hop = { host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: reading(0, 0), after: reading(1, 1) };
+    expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ host: "server", path: ["OUTPUT"], rule: "policy DROP", action: "drop", policy: true, answer: true });
+    // Not asked (the client saw the REJECT's answer), or nothing counted on the way back: the REJECT.
+    expect(firstPacketDecision([hop])).toMatchObject({ rule: reject, action: "reject" });
+    expect(firstPacketDecision([{ ...hop, after: reading(1, 0) }], { laterPackets: true })).toMatchObject({ rule: reject, action: "reject" });
+  });
+
   test("a dropped probe whose SYN and SYN-ACK passed: the DROP only a later packet meets (the handshake's last ACK) decides, asked for", () => {
     const est = "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP";
     const accept = "-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT";

@@ -214,6 +214,21 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
   // without a counter cannot show it): a host off the path holding one is its last hop.
   const sentOn = new Set<string>((options.sentOn ?? []).map(sameSpelling));
   const onPath = (hop: Hop) => !hop.sentTo || hop.sentTo.addresses.some((a) => sentOn.has(sameSpelling(a)));
+  /** A DROP (rule or policy) that counted on the answer's way back, last hop first: it took the answer. */
+  const answerTaken = (): Decision | undefined => {
+    for (const hop of [...hops].reverse()) {
+      if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
+      const delta = attributablePackets(hop.before, hop.after);
+      // A probe a DNAT here sent on to another host: its answer comes back through FORWARD, not OUTPUT.
+      const { forwarded } = hooksOf(hop, delta, options.assumeForwarded);
+      const replyHooks = forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
+      for (const hook of replyHooks) {
+        const d = marked(hop, decideHook(hop, hook, delta, "reply"));
+        if (d) return { ...d, answer: true };
+      }
+    }
+    return undefined;
+  };
   for (const hop of hops) {
     if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
     const delta = attributablePackets(hop.before, hop.after);
@@ -223,6 +238,9 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
     for (const hook of hooks) {
       if (hook === "INPUT" && tookForward) continue;
       const d = marked(hop, decideHook(hop, hook, delta));
+      // A REJECT whose answer never reached the prober (it saw nothing: `laterPackets`, a dropped probe): what took that
+      // answer on its way back decides, when a DROP there counted (tester 42a: OUTPUT policy DROP without RELATED).
+      if (d && d.action === "reject" && options.laterPackets) return answerTaken() ?? d;
       if (d && d.action !== "accept") return d;
       if (d && forwarded && hook === "FORWARD") tookForward = true;
       // Let through the FORWARD chain after this host's DNAT: sent on to the address it names. An accept on the host it
@@ -231,17 +249,8 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
       else if (!(hop.sentTo && accepted?.sentOnTo !== undefined)) accepted = d ?? accepted;
     }
   }
-  for (const hop of [...hops].reverse()) {
-    if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
-    const delta = attributablePackets(hop.before, hop.after);
-    // A probe a DNAT here sent on to another host: its answer comes back through FORWARD, not OUTPUT.
-    const { forwarded } = hooksOf(hop, delta, options.assumeForwarded);
-    const replyHooks = forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
-    for (const hook of replyHooks) {
-      const d = marked(hop, decideHook(hop, hook, delta, "reply"));
-      if (d) return { ...d, answer: true };
-    }
-  }
+  const answer = answerTaken();
+  if (answer) return answer;
   // TCP: the first packet and its answer passed; a DROP or REJECT only later packets meet took one going the first's way.
   // Asked only for a probe that got through no connection (`laterPackets`: its verdict is dropped): otherwise such a
   // count is other traffic's, a held connection's retransmissions.

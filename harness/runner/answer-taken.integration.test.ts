@@ -44,3 +44,19 @@ it("names the DROP that took the answer behind a DNAT, and the ESTABLISHED DROP 
     [{ status: "passed", host: "server", rule: "-A INPUT -p tcp -m tcp --dport 8080 -m conntrack --ctstate ESTABLISHED -j DROP", answer: undefined, later: true }],
   ]);
 });
+
+it("names the OUTPUT policy DROP that took a REJECT's answer (RELATED forgotten on OUTPUT), on TCP and UDP, not the REJECT (tester 42a)", async () => {
+  const scenario = defineScenario({
+    name: "reject answer dropped",
+    description: "OUTPUT lets out ESTABLISHED only: the REJECT's reset and port unreachable never leave",
+    family: "ipv4",
+    hosts: { server: { firewall: true, listen: ["tcp/9000", "udp/161"] }, client: {} },
+    steps: [
+      { apply: { host: "server", commands: ["iptables -P OUTPUT DROP", "iptables -A OUTPUT -o lo -j ACCEPT", "iptables -A OUTPUT -m state --state ESTABLISHED -j ACCEPT", "iptables -A INPUT -p tcp --dport 9000 -j REJECT --reject-with tcp-reset", "iptables -A INPUT -p udp --dport 161 -j REJECT"] } },
+      { expect: ["client -> server:9000 dropped", "client -> server:161/udp dropped"] },
+    ],
+  });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const decided = report.scenarios[0]!.expectations.map((e) => ({ status: e.status, host: e.decision?.host, path: e.decision?.path, rule: e.decision?.rule, answer: e.decision?.answer }));
+  expect(decided).toEqual([1, 2].map(() => ({ status: "passed", host: "server", path: ["OUTPUT"], rule: "policy DROP", answer: true })));
+});
