@@ -18,6 +18,7 @@ import { diffScenarios } from "../diff/run.ts";
 import { renderDiffHtml } from "../report/html.ts";
 import { checkRunOptions } from "../api.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
+import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
 import { readTextFileSync } from "../scenario/read-file.ts";
@@ -66,10 +67,26 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
 function side(scenario: Scenario, specs: readonly string[], flag: string, invocation: string | undefined): Side {
   const replacements = replacementsOf(scenario, specs, flag, process.cwd(), invocation);
   const contents = readReplacements(replacements, flag);
+  refuseUnloadable(scenario, contents, replacements, flag);
   const files = ruleFilesOf(scenario);
   const label = files.length === 0 && replacements.size === 0 ? "the scenario's rules" : files.map((f) => (replacements.has(f) ? rel(replacements.get(f)!) : rel(f))).join(", ");
   // Titles and failures name the file applied on this side, not the one it replaces.
   return { scenario: withRuleFiles(scenario, contents, replacements), label };
+}
+
+/**
+ * A replacement file its apply step could not load as it loads the file it replaces (CR LF line endings, another kind
+ * of rules file): InputError before any lab starts, as `validate` says it of a scenario's own file (tester 42a: a CR LF
+ * file was a raw nft error after the labs started).
+ */
+function refuseUnloadable(scenario: Scenario, contents: ReadonlyMap<string, string>, replacements: ReadonlyMap<string, string>, flag: string): void {
+  const kinds = new Map(scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources.flatMap((src) => (src.kind === "commands" ? [] : [[src.path, src.kind] as const])) : [])));
+  for (const [target, content] of contents) {
+    const as = kinds.get(target);
+    const file = replacements.get(target) ?? target;
+    const problem = as === undefined ? undefined : rulesFileProblem(content, rel(file), as, shellQuote([rel(file)]));
+    if (problem) throw new InputError(`${flag}: ${problem.message}`, { hint: problem.hint });
+  }
 }
 
 function allowEntries(opts: DiffCliOptions): AllowEntry[] {

@@ -17,6 +17,8 @@ writeFileSync(path.join(dir, "fwspec.config.json"), "{}\n");
 writeFileSync(path.join(dir, "rules.sh"), "iptables -A INPUT -j ACCEPT\n");
 writeFileSync(path.join(dir, "other.sh"), "iptables -A INPUT -j DROP\n");
 writeFileSync(path.join(dir, "typo.sh"), "iptables -A INPUT -j ACEPT\n");
+writeFileSync(path.join(dir, "crlf.sh"), "iptables -A INPUT -j DROP\r\n");
+writeFileSync(path.join(dir, "ruleset.nft"), "table inet fw {\n  chain input { type filter hook input priority 0; }\n}\n");
 writeFileSync(path.join(dir, "exists.yaml"), "x\n");
 const HEAD = "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\nsteps:\n";
 writeFileSync(path.join(dir, "s.yaml"), `${HEAD}  - apply: rules.sh\n`);
@@ -74,6 +76,9 @@ describe("fwspec diff: bad input, nothing started", () => {
     // Either side's rules that cannot load: bad input at the file's line, before any lab (tester 41a: it was exit 1 after side a ran).
     ["--rules-b with a jump to nothing", S, { rulesB: [path.join(dir, "typo.sh")] }, /^1 rule line\(s\) rejected by the lab image's target list \(no lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT/],
     ["--rules-a with a jump to nothing", S, { rulesA: [path.join(dir, "typo.sh")] }, /typo\.sh:1:\d+: ipv4: -j ACEPT/],
+    // A file its apply step cannot load as it loads the one it replaces: said as validate says it of the scenario's own (tester 42a).
+    ["--rules-b with Windows line endings", S, { rulesB: [path.join(dir, "crlf.sh")] }, /^--rules-b: `.*crlf\.sh` has Windows line endings \(CR LF, first on line 1\)/],
+    ["--rules-b an nftables ruleset for a script", S, { rulesB: [path.join(dir, "ruleset.nft")] }, /^--rules-b: `.*ruleset\.nft` looks like an nftables ruleset/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
     await expect(diffCommand(file, opts, progress, print)).rejects.toThrow(InputError);

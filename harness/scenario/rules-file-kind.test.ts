@@ -24,6 +24,11 @@ describe("what a rules file looks like against how the step loads it", () => {
     ["an nft ruleset as a script", NFT_PLAIN, "script", /looks like an nftables ruleset .*line 1: `table inet fw \{`/],
     ["CR LF line endings", SCRIPT.replace(/\n/g, "\r\n"), "script", /^`f` has Windows line endings \(CR LF, first on line 1\).*\nconvert it to LF line endings, e\.g\. `sed -i 's\/\\r\$\/\/' f`/],
     ["CR LF from line 3 on", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\r\nCOMMIT\r\n", "restore", /CR LF, first on line 3/],
+    // iptables-restore refuses it with "COMMIT expected at line 4" for a 3-line file, naming no line of it (tester 42a).
+    ["a table without COMMIT at the end", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\n", "restore", /^`f` has no COMMIT for its \*filter table \(line 1\) before its end: iptables-restore refuses the whole file\nend each table block with a line `COMMIT`/],
+    ["a table without COMMIT before the next", `*nat\n:PREROUTING ACCEPT [0:0]\n${SAVE}`, "restore", /no COMMIT for its \*nat table \(line 1\) before the next table/],
+    ["the second table without COMMIT; comments around", `${SAVE}*nat\n:PREROUTING ACCEPT [0:0]\n# Completed\n`, "init", /no COMMIT for its \*nat table \(line 6\)/],
+    ["every table committed", `${SAVE}*nat\nCOMMIT\n`, "restore", undefined],
   ])("%s", (_what, content, as, want) => {
     const p = rulesFileProblem(content, "f", as);
     if (want === undefined) expect(p).toBeUndefined();

@@ -52,11 +52,34 @@ export function rulesFileProblem(content: string, written: string, as: LoadedAs,
     };
   }
   const looks = rulesLookalike(content);
-  if (looks === undefined || looks.kind === EXPECTS[as]) return undefined;
+  if (looks === undefined || looks.kind === EXPECTS[as]) return EXPECTS[as] === "iptables-save" ? uncommitted(content, written) : undefined;
   return {
     message: `\`${written}\` looks like ${LOOKS[looks.kind]} (line ${looks.line}: \`${looks.text.length > 60 ? `${looks.text.slice(0, 60)}…` : looks.text}\`), but ${AS[as]}`,
     hint: as === "init"
       ? `write the scenario without --from (\`init\` alone writes a working example) and load this file with ${form(looks.kind, written)}; or give --from the output of \`iptables-save\` (and --v6 that of \`ip6tables-save\`)`
       : `load it with ${form(looks.kind, written)}`,
+  };
+}
+
+/**
+ * A table block of iptables-restore input with no COMMIT before the next
+ * table or the end (pure): iptables-restore refuses the whole file ("COMMIT
+ * expected at line N", a line after the last), which names no line of it
+ * (tester 42a). Said at the table's line.
+ */
+function uncommitted(content: string, written: string): FileProblem | undefined {
+  let open: { table: string; line: number } | undefined;
+  const lines = content.split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    const table = /^\*(\S+)/.exec(line);
+    if (table && open) break;
+    if (table) open = { table: table[1]!, line: i + 1 };
+    else if (line === "COMMIT") open = undefined;
+  }
+  if (!open) return undefined;
+  return {
+    message: `\`${written}\` has no COMMIT for its *${open.table} table (line ${open.line}) before ${lines.slice(open.line).some((l) => /^\s*\*/.test(l)) ? "the next table" : "its end"}: iptables-restore refuses the whole file`,
+    hint: "end each table block with a line `COMMIT`, as iptables-save writes it",
   };
 }
