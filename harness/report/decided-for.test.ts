@@ -24,8 +24,11 @@ describe("decidedFor", () => {
 
   test("dropped, its SYN accepted and answered (the target holds it half-open): a later packet was lost, not the answer", () => {
     const line = decidedFor({ actual: "dropped", halfOpen: true, to: "server" }, accept);
-    expect(line).toBe(`${decidedLine(accept)}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`);
+    expect(line).toBe(`${decidedLine(accept)}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way to server (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count native nftables chains do not keep)`);
     expect(decidedFor({ actual: "dropped", halfOpen: true }, { ...drop, later: true })).toBe(decidedLine({ ...drop, later: true }));
+    // An iptables table's policy keeps its count (and counted: shows it): no word about nftables there (tester 42a).
+    const iptables = { ...accept, table: "filter", rule: "-A INPUT -p tcp -m state --state NEW -j ACCEPT" };
+    expect(decidedFor({ actual: "dropped", halfOpen: true, to: "server" }, iptables)).toMatch(/look at what takes established packets there\)$/);
   });
 
   test("the chains the lost answer crosses: out of the target, through a router, into the prober, wherever the accepting rule was (tester 42b)", () => {

@@ -121,7 +121,7 @@ export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<E
   const line = decidedLine(d);
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
   return e.halfOpen
-    ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there, a policy drop among them, whose count nftables does not keep)`
+    ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there${nativeTable(d.table) ? ", a policy drop among them, whose count native nftables chains do not keep" : ""})`
     : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: ${replyChains(e.from, e.to)})`;
 }
 

@@ -91,3 +91,20 @@ describe("a counter rule's words are checked before any lab, at the rule", () =>
     expect(() => parseScenarioText(scenario('{ host: router, rule: "-A INPUT -p tcp --dport 8080 -j DROP", packets: ">= 1" }'), FILE)).not.toThrow();
   });
 });
+
+describe("the family a check without `family:` reads", () => {
+  const families = (check: string, scenarioFamily?: string) => {
+    const text = scenario(check).replace("description: D\n", `description: D\n${scenarioFamily ? `family: ${scenarioFamily}\n` : ""}`);
+    return (parseScenarioText(text, FILE).steps[0] as CountersStep).checks[0]!.families;
+  };
+  test.each<[string, string, string | undefined, string[]]>([
+    ["an iptables rule: IPv4", '{ host: router, rule: "-A INPUT -j DROP", packets: ">= 1" }', undefined, ["ipv4"]],
+    // Tester 42a: a `family: ipv6` scenario's check read the IPv4 rules and errored.
+    ["an iptables rule in a `family: ipv6` scenario: IPv6", '{ host: router, rule: "-A INPUT -j DROP", packets: ">= 1" }', "ipv6", ["ipv6"]],
+    ["`family:` written wins", '{ host: router, rule: "-A INPUT -j DROP", family: ipv4, packets: ">= 1" }', "ipv6", ["ipv4"]],
+    ["an ip table's rule: its own family, whatever the scenario's", '{ host: router, table: ip fw, chain: input, position: 1, packets: ">= 1" }', "ipv6", ["ipv4"]],
+    ["an inet table's rule: read once (both together)", '{ host: router, table: inet fw, chain: input, position: 1, packets: ">= 1" }', "ipv6", ["ipv4"]],
+  ])("%s", (_, check, scenarioFamily, want) => {
+    expect(families(check, scenarioFamily)).toEqual(want);
+  });
+});

@@ -121,7 +121,11 @@ export function checkCounter(ctx: CheckContext, item: unknown, p: Path): Counter
   const bytes = c.bytes === undefined ? undefined : comparison(ctx, c.bytes, [...p, "bytes"]);
   if ((c.packets !== undefined && !packets) || (c.bytes !== undefined && !bytes)) ok = false;
   const named = namedCounterFamilyProblem(c);
-  const family = named ?? nftCheckFamily(c.table, c.family);
+  // An iptables rule's check without `family` reads the scenario's one family when it has one (`family: ipv6`: its
+  // ip6tables rules, not IPv4's: tester 42a), else IPv4; an nft table's family is the table's.
+  const nftTable = c.table !== undefined && /^(ip|ip6|inet|arp|bridge|netdev) /.test(c.table);
+  const inherited = c.family === undefined && !nftTable && ctx.defaultFamilies.length === 1 ? ctx.defaultFamilies[0] : undefined;
+  const family = named ?? nftCheckFamily(c.table, c.family ?? inherited);
   if ("problem" in family) {
     ctx.problem([...p, c.family === undefined ? "table" : "family"], family.problem, family.hint, { atKey: true });
     ok = false;
