@@ -167,7 +167,8 @@ export function portJudged(e: { readonly decidedBy: readonly string[]; readonly 
 }
 
 /** What it means that no terminal rule counted a probe with this verdict. */
-export function noRuleReason(verdict: Verdict): string {
+export function noRuleReason(verdict: Verdict, unwatched = false): string {
+  if (unwatched) return "no firewall host on its path";
   switch (verdict) {
     case "open":
       return "no rule counted it: the chain policy let it through";

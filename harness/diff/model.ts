@@ -53,6 +53,8 @@ export interface FlowSide {
   readonly unresolvedReplying?: true;
   /** No rule took its first packet; this DROP for a connection's later packets counted (deciding.ts laterPacketsRule). */
   readonly later?: string;
+  /** No firewall host's rules were on its path: nothing could count it (no chain policy either). */
+  readonly unwatched?: true;
   /** The host whose rule (or policy, or unfiltered chains) `rule` is. */
   readonly host?: string;
   /** `rule` took the probe's answer on its way back, not its first packet (its decision's `answer`). */

@@ -33,7 +33,7 @@ export function sideRule(side: FlowSide): string | undefined {
 
 /** What decided a side, in words: its rule; else the DROP for later packets that took what followed its first packet; else why no rule counted it. */
 export function sideWords(side: FlowSide): string {
-  return sideRule(side) ?? (side.later ? laterPacketsWords(side.later) : noRuleReason(side.verdict));
+  return sideRule(side) ?? (side.later ? laterPacketsWords(side.later) : noRuleReason(side.verdict, side.unwatched === true));
 }
 
 /**

@@ -114,3 +114,9 @@ describe("a connection fwspec's listener never greeted (probes/greeting.ts)", ()
     expect(r.explanation).not.toMatch(/no answer came back/i);
   });
 });
+
+test("a result says when no firewall host was on its path (record and diff say so rather than a chain policy: tester 42a)", () => {
+  const watched = (o: Observation): Observation => ({ ...o, watched: true });
+  expect(judgeExpectation(expectation, "ipv4", observation("ipv4", "open")).unwatched).toBe(true);
+  expect(judgeExpectation(expectation, "ipv4", watched(observation("ipv4", "open"))).unwatched).toBeUndefined();
+});

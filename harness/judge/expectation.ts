@@ -121,6 +121,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
     ...(probe.refusal ? { refusal: probe.refusal } : {}),
     ...(explanation ? { explanation } : {}),
     ...(probe.halfOpen ? { halfOpen: true as const } : {}),
+    ...(!evidence.watched ? { unwatched: true as const } : {}),
     address: probe.address,
     evidence: {
       command: probe.evidence.command,

@@ -135,6 +135,8 @@ export interface ExpectationResult {
   readonly explanation?: string;
   /** A dropped TCP probe whose SYN was answered, its target holding the connection half-open: a later packet was lost. */
   readonly halfOpen?: true;
+  /** No firewall host's rules were on its path (two hosts without rules on one network): no rule could count it. */
+  readonly unwatched?: true;
   /** The address actually probed. */
   readonly address: string;
   readonly evidence: ResultEvidence;

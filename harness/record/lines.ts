@@ -46,7 +46,7 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
     if (later !== undefined) return laterPacketsWords(withoutFamily(later));
     // Refused behind a port forward: the forward's target refused it, not the host probed.
     const forward = sides[0]!.side.verdict === "refused" ? sides.find((s) => s.side.rewrittenBy)?.side.rewrittenBy : undefined;
-    return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict);
+    return forward ? `no rule counted it: forwarded by ${forward}, and nothing listens at its target (or that host refused it)` : noRuleReason(sides[0]!.side.verdict, sides.every((s) => s.side.unwatched === true));
   }
   const bare = rules.map((r) => (r === undefined ? "no rule" : withoutFamily(r)));
   // Where each was written (rules.v4:12), once per line: the same rule in rules.v4 and rules.v6 reads `(rules.v4:12, rules.v6:9)`.
