@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { flushesRuleset, formatNftProblems, includeProblem, nativeRollbackInput, nftIncludes, nftProblems, tableBlocksOf, inCharacters } from "./nft-file.ts";
+import { flushesRuleset, formatNftProblems, includeProblem, nativeRollbackInput, nftIncludes, nftProblems, tableBlocksOf, inCharacters, withEnoentMeaning } from "./nft-file.ts";
 
 /** What `nft -c -f /tmp/r.nft` printed for a file with four syntax errors and one semantic error (nft 1.0.6, measured). */
 const STDERR = `/tmp/r.nft:3:116-116: Error: syntax error, unexpected '}', expecting newline or semicolon
@@ -25,7 +25,7 @@ describe("nftProblems", () => {
     ["/dev/stdin:4:15-15: Error: syntax error, unexpected newline\n\t\tiif lo acept\n\t\t            ^\n", "/dev/stdin", [{ line: 4, column: 15, message: "syntax error, unexpected newline", excerpt: { source: "\t\tiif lo acept", marks: "\t\t            ^" } }]],
     // an included file's error keeps its own file and line
     ["/etc/nftables.d/x.nft:2:1-5: Error: syntax error, unexpected table\n", "/tmp/r.nft", [{ line: undefined, message: "/etc/nftables.d/x.nft:2: syntax error, unexpected table" }]],
-    ["Error: Could not process rule: No such file or directory\nadd rule inet fw input drop\n^^^^^^^^^^^^^^^^^^^^^^^^^^^\n", "/tmp/r.nft", [{ line: undefined, message: "Could not process rule: No such file or directory" }]],
+    ["Error: Could not process rule: No such file or directory\nadd rule inet fw input drop\n^^^^^^^^^^^^^^^^^^^^^^^^^^^\n", "/tmp/r.nft", [{ line: undefined, message: "Could not process rule: No such file or directory (a table, chain, set or map it names does not exist, or the kernel lacks something it uses (a flowtable, a match))" }]],
     ["internal:0:0-0: Error: Could not open file\n", "/tmp/r.nft", [{ line: undefined, message: "internal:0: Could not open file" }]],
     ["something else entirely\n", "/tmp/r.nft", [{ line: undefined, message: "something else entirely" }]],
     ["", "/tmp/r.nft", []],
@@ -71,6 +71,22 @@ test.each([
   ["table inet fw {}\nflush table inet fw\n", false],
   ["# flush ruleset\n", false],
 ])("flushesRuleset(%j) = %s", (content, flushes) => expect(flushesRuleset(content)).toBe(flushes));
+
+describe("nft's ENOENT names nothing: what the line names that may not exist (tester 42b)", () => {
+  test.each([
+    ["a jump", "    tcp dport 22 jump ssh_chain", "Could not process rule: No such file or directory (the chain `ssh_chain` it jumps to does not exist in that table)"],
+    ["a goto", "    goto blocked", "Could not process rule: No such file or directory (the chain `blocked` it jumps to does not exist in that table)"],
+    ["a set", "    ip saddr @admin accept", "Could not process rule: No such file or directory (the set or map `@admin` it names does not exist in that table)"],
+    ["nothing named", "    flowtable f { hook ingress priority 0; devices = { eth0 } }", "Could not process rule: No such file or directory (a table, chain, set or map it names does not exist, or the kernel lacks something it uses (a flowtable, a match))"],
+  ])("%s", (_, source, want) => {
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", source)).toBe(want);
+  });
+  test("another message is left as it is; a located ENOENT carries the meaning", () => {
+    expect(withEnoentMeaning("syntax error, unexpected tcp", "tcp dport 22 jump x")).toBe("syntax error, unexpected tcp");
+    const stderr = "/tmp/j.nft:4:21-34: Error: Could not process rule: No such file or directory\n    tcp dport 22 jump ssh_chain\n                 ^^^^^^^^^^^^^^\n";
+    expect(nftProblems(stderr, "/tmp/j.nft")[0]?.message).toBe("Could not process rule: No such file or directory (the chain `ssh_chain` it jumps to does not exist in that table)");
+  });
+});
 
 describe("nft's byte columns and marks in characters", () => {
   test.each<[string, string, string, number, number, string]>([

@@ -51,7 +51,23 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
     } else if (/^Error: /.test(line.trim())) problems.push({ line: undefined, message: line.trim().slice("Error: ".length) });
   }
   if (problems.length === 0 && stderr.trim() !== "") problems.push({ line: undefined, message: stderr.trim().split("\n")[0]! });
-  return problems;
+  return problems.map((p) => ({ ...p, message: withEnoentMeaning(p.message, p.excerpt?.source) }));
+}
+
+/**
+ * nft's ENOENT (`Could not process rule: No such file or directory`) says
+ * nothing of what is missing (tester 42b): what the line names that may not
+ * exist — the chain a `jump`/`goto` names, a `@set` or map — else a table,
+ * chain or kernel feature (pure).
+ */
+export function withEnoentMeaning(message: string, source: string | undefined): string {
+  if (!/No such file or directory\s*$/.test(message)) return message;
+  const jump = source === undefined ? null : /\b(?:jump|goto)\s+([A-Za-z_][\w.-]*)/.exec(source);
+  const set = source === undefined ? null : /@([A-Za-z_][\w.-]*)/.exec(source);
+  const what = jump ? `the chain \`${jump[1]}\` it jumps to does not exist in that table`
+    : set ? `the set or map \`@${set[1]}\` it names does not exist in that table`
+      : "a table, chain, set or map it names does not exist, or the kernel lacks something it uses (a flowtable, a match)";
+  return `${message} (${what})`;
 }
 
 /**
