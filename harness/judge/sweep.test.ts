@@ -2,7 +2,8 @@
 import { describe, expect, test } from "vitest";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { ExpectedVerdict } from "../model/types.ts";
-import { judgeSweep, portStatus, sweepSummary } from "./sweep.ts";
+import type { Decision } from "../model/results.ts";
+import { judgeSweep, portStatus, sweepDecided, sweepSummary } from "./sweep.ts";
 
 const sweep = { first: 1, last: 1024, except: [22, 443] };
 const listens = (port: number) => port === 22;
@@ -50,5 +51,19 @@ describe("judgeSweep: what coverage and reports read off the result", () => {
     expect(r.status).toBe("passed");
     expect(r.counted).toEqual(counted);
     expect(r.source).toBe("198.18.33.200");
+  });
+});
+
+describe("sweepDecided: ports grouped by what decided them", () => {
+  const d = (rule: string, action: Decision["action"]): Decision => ({ host: "server", family: "ipv4", table: "inet fw", path: ["input"], rule, action, policy: false, source: "trace", handle: 4 });
+  test("one verdict map: its ports grouped by the verdict their elements give, each port with its element (tester 42b: 22, 80 open and 81 dropped were one group)", () => {
+    const map = "tcp dport vmap { 22 : accept, 80 : accept, 81 : drop }";
+    const { groups, byPort } = sweepDecided(new Map([[22, d(map, "accept")], [80, d(map, "accept")], [81, d(map, "drop")]]));
+    expect(groups.map((g) => [g.ports, /its elements for these ports: (.+?)\)/.exec(g.decided)?.[1]])).toEqual([["22,80", "accept"], ["81", "drop"]]);
+    expect(byPort.get(81)?.decided).toContain("(its element for port 81: 81 : drop)");
+  });
+  test("a plain rule: its ports stay one group", () => {
+    const { groups } = sweepDecided(new Map([[22, d("tcp dport { 22, 80 } accept", "accept")], [80, d("tcp dport { 22, 80 } accept", "accept")]]));
+    expect(groups.map((g) => [g.ports, g.count])).toEqual([["22,80", 2]]);
   });
 });

@@ -17,6 +17,7 @@ import type { Decision, ExpectationResult } from "../model/results.ts";
 import { OUTCOME_LABEL, type PortFinding, type PortOutcome, type SweepBreak, type SweepDecided } from "../model/sweep.ts";
 import { portList } from "../probes/sweep/nmap.ts";
 import { decidedLine } from "../report/failure.ts";
+import { vmapVerdict } from "../rules/dports.ts";
 import { type Family, targetLabel, type Verdict } from "../model/types.ts";
 import type { SweepObservation } from "../probes/sweep/sweep.ts";
 import type { Expectation, PortSweep } from "../scenario/model.ts";
@@ -116,8 +117,11 @@ export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups
   const byPort = new Map<number, PortDecided>();
   const ports = new Map<string, { origin: Decision["origin"]; list: number[] }>();
   for (const [port, d] of [...decisions].sort((a, b) => a[0] - b[0])) {
-    const line = decidedLine(d);
-    byPort.set(port, { decided: line, ...(d.origin ? { origin: d.origin } : {}) });
+    // Each port with the element of a verdict map that took it; the group by the element's verdict (tester 42b: open
+    // and dropped ports of one map were one group).
+    byPort.set(port, { decided: decidedLine(d, port), ...(d.origin ? { origin: d.origin } : {}) });
+    const verdict = (d.rewrites?.length ?? 0) > 0 ? undefined : vmapVerdict(d.rule, port);
+    const line = decidedLine(d, verdict === undefined ? undefined : { verdict });
     // The line names the origin: one origin per group.
     ports.set(line, { origin: d.origin, list: [...(ports.get(line)?.list ?? []), port] });
   }

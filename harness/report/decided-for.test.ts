@@ -38,4 +38,14 @@ describe("decidedFor", () => {
     expect(replyChains("server", "server")).toBe("output and input on server");
     expect(replyChains(undefined, undefined)).toBe("output on the target, forward on a router between them, input on the prober");
   });
+
+  test("a port verdict map: the element that took this port is named, not the map alone (tester 42b)", () => {
+    const vmap: Decision = { ...accept, table: "inet fw", path: ["input"], rule: "tcp dport vmap { 80 : jump web, 8080 : drop, 8000-8010 : accept }", action: "drop" };
+    expect(decidedFor({ actual: "dropped", port: 8080 }, vmap)).toContain("tcp dport vmap { 80 : jump web, 8080 : drop, 8000-8010 : accept } [handle 7] (its element for port 8080: 8080 : drop) (took its first packet");
+    expect(decidedFor({ actual: "open", port: 8005 }, { ...vmap, action: "accept" })).toContain("(its element for port 8005: 8000-8010 : accept)");
+    // No port, a port no element holds, or after a rewrite (the map may have seen another port): the rule alone.
+    expect(decidedFor({ actual: "dropped" }, vmap)).toBe(decidedLine(vmap));
+    expect(decidedFor({ actual: "dropped", port: 9 }, vmap)).toBe(decidedLine(vmap));
+    expect(decidedFor({ actual: "dropped", port: 8080 }, { ...vmap, rewrites: ["ip nat prerouting: redirect to :8080"] })).not.toContain("its element");
+  });
 });

@@ -5,6 +5,7 @@
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
 import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from "../model/results.ts";
+import { vmapElement } from "../rules/dports.ts";
 import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
 import { rewritten } from "../judge/explain.ts";
@@ -117,8 +118,8 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
  * When the answer did come (the target held the connection half-open), a
  * later packet was lost instead: the handshake's last ACK, or what followed.
  */
-export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to" | "from">>, d: Decision): string {
-  const line = decidedLine(d);
+export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to" | "from" | "port">>, d: Decision): string {
+  const line = decidedLine(d, e.port);
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
   return e.halfOpen
     ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there${nativeTable(d.table) ? ", a policy drop among them, whose count native nftables chains do not keep" : ""})`
@@ -136,12 +137,25 @@ export function replyChains(from: string | undefined, to: string | undefined): s
 }
 
 /** `server ipv4 filter INPUT → ufw-before-input: -A ufw-before-input … (took its first packet; from the counters)`. */
-export function decidedLine(d: Decision): string {
+export function decidedLine(d: Decision, port?: number | { readonly verdict: string }): string {
   const what = d.answer ? "took the answer on its way back" : d.later ? "took a later packet of its connection, the handshake's last ACK or what followed" : d.held ? "took the held connection's data" : "took its first packet";
   const how = d.source === "trace" ? "nftables trace" : "counters";
   if (d.unfiltered) return `${d.host} ${d.family} ${d.rule}: it passed ${d.path.length > 0 ? `only ${d.path.join(", ")}` : "no chain of the ruleset"}, so nothing filtered it${rewritten(d)} (${what}; ${how})`;
   const where = d.policy ? `${d.path[0]} ${d.rule}` : `${d.path.join(" → ")}: ${d.rule}`;
-  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${d.origin ? `, written at ${d.origin.shown}:${d.origin.line}` : ""}${rewritten(d)} (${what}; ${how})`;
+  return `${d.host} ${d.family} ${d.table} ${where}${d.handle !== undefined ? ` [handle ${d.handle}]` : ""}${elementFor(d, port)}${d.origin ? `, written at ${d.origin.shown}:${d.origin.line}` : ""}${rewritten(d)} (${what}; ${how})`;
+}
+
+/**
+ * ` (its element for port 8080: 8080 : drop)`: which element of the rule's port verdict map took the probe
+ * (tester 42b: the whole map was named alike for a dropped port and an open one). Not after a rewrite (a DNAT or
+ * REDIRECT may have changed the port the map saw).
+ */
+function elementFor(d: Decision, port: number | { readonly verdict: string } | undefined): string {
+  if (port === undefined || d.policy || (d.rewrites?.length ?? 0) > 0) return "";
+  // Ports of a sweep grouped by the verdict their elements give.
+  if (typeof port !== "number") return ` (its elements for these ports: ${port.verdict})`;
+  const element = vmapElement(d.rule, port);
+  return element === undefined ? "" : ` (its element for port ${port}: ${element})`;
 }
 
 /** The short form: `expected dropped, observed open`; `expected refused:icmp, observed refused:rst` when the refusal kind made the difference. */
@@ -190,5 +204,5 @@ export function parityLine(p: ParityFinding): string {
 /** A parity finding's deciding rules, its own family's first, each as the `decided:` line words it (with the line that wrote it); none when no rule was named. */
 export function parityDecided(p: ParityFinding): string[] {
   const sides = [[p.decision, p.verdict, p.halfOpen], [p.otherDecision, p.otherVerdict, p.otherHalfOpen]] as const;
-  return sides.flatMap(([d, actual, halfOpen]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"], from: p.from, to: p.to, ...(halfOpen ? { halfOpen } : {}) }, d)] : []));
+  return sides.flatMap(([d, actual, halfOpen]) => (d ? [decidedFor({ actual: actual as ExpectationResult["actual"], from: p.from, to: p.to, port: p.port, ...(halfOpen ? { halfOpen } : {}) }, d)] : []));
 }

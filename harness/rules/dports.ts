@@ -62,13 +62,28 @@ export function vmapJumpPorts(text: string, chain: string): PortRanges | undefin
  * such map in its text (a named one, `vmap @ports`) or no element holds the port.
  */
 export function vmapFor(text: string, port: number): string {
+  const found = vmapElementAt(text, port);
+  return found ? `${text.slice(0, found.start)}{ ${port} : ${found.verdict} }${text.slice(found.end)}` : text;
+}
+
+/** The verdict of the element of a rule's anonymous port verdict map that holds `port` (`drop`, `jump web`); undefined when none does. */
+export function vmapVerdict(text: string, port: number): string | undefined {
+  return vmapElementAt(text, port)?.verdict;
+}
+
+/** The element of a rule's anonymous port verdict map that holds `port`, as written (`8000-8090 : drop`); undefined when none does. */
+export function vmapElement(text: string, port: number): string | undefined {
+  return vmapElementAt(text, port)?.element;
+}
+
+function vmapElementAt(text: string, port: number): { start: number; end: number; element: string; verdict: string } | undefined {
   const m = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+vmap\s+(\{[^{}]*\})/.exec(blankQuoted(text));
-  if (!m) return text;
+  if (!m) return undefined;
   const start = m.index + m[0].length - m[1]!.length;
   const map = text.slice(start, start + m[1]!.length);
   for (const element of map.slice(1, -1).split(",")) {
     const e = /^\s*(\d+)(?:-(\d+))?\s*:\s*(.+?)\s*$/.exec(element);
-    if (e && Number(e[1]) <= port && port <= Number(e[2] ?? e[1])) return `${text.slice(0, start)}{ ${port} : ${e[3]} }${text.slice(start + map.length)}`;
+    if (e && Number(e[1]) <= port && port <= Number(e[2] ?? e[1])) return { start, end: start + map.length, element: element.trim(), verdict: e[3]! };
   }
-  return text;
+  return undefined;
 }
