@@ -108,3 +108,12 @@ COMMIT
     );
   });
 });
+
+test("an inet rule's check that fails says the other family's probes, parity probes included, count on it too (tester 42b); one that passes does not", () => {
+  const inet = (dropped: number) => { const s = parseSave(SAVE(dropped), "ipv4"); return { ...s, rules: s.rules.map((r) => ({ ...r, table: `inet ${r.table}`, handle: r.position + 1 })) }; };
+  const selector: RuleSelector = { kind: "comment", comment: "ssh from admins" };
+  const bump = (n: number) => { const s = inet(0); return { ...s, rules: s.rules.map((r) => (r.comment === "ssh from admins" ? { ...r, packets: n, bytes: n * 60 } : r)) }; };
+  const failed = judgeCounter(check(selector, "== 1"), "ipv4", inet(0), bump(2));
+  expect([failed.status, failed.message]).toEqual(["failed", expect.stringMatching(/packets 2, expected == 1 \(inet: IPv4 and IPv6 together\); the other family's probes count on it too, the parity probes of one-family expectations included \(`parity: off` leaves those out\)$/)]);
+  expect(judgeCounter(check(selector, "== 2"), "ipv4", inet(0), bump(2)).message).not.toContain("parity");
+});

@@ -42,6 +42,9 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   return compared(check, base, rule.text, packets, bytes, rule.table, old !== undefined && (rule.packets < old.packets || rule.bytes < old.bytes));
 }
 
+/** A failed check of an inet rule: the other family's probes count on it too, a one-family expectation's parity probe among them (tester 42b). */
+const INET_PARITY_NOTE = "; the other family's probes count on it too, the parity probes of one-family expectations included (`parity: off` leaves those out)";
+
 const ZEROED_NOTE = "; its counter went down since the previous reading, so something in the host zeroed it meanwhile (`iptables -Z`, `iptables -L -Z`, `nft reset counters`) and this counts only from then";
 
 /** An inet table's counter holds IPv4 and IPv6 packets together, whichever family's reading it came from: said so. */
@@ -101,7 +104,7 @@ function compared(check: CounterCheck, base: Base, what: string, packets: number
   return {
     ...base,
     status: failures.length === 0 ? "passed" : "failed",
-    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}${zeroed && failures.length > 0 ? ZEROED_NOTE : ""}`,
+    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}${failures.length > 0 && table.startsWith("inet ") ? INET_PARITY_NOTE : ""}${zeroed && failures.length > 0 ? ZEROED_NOTE : ""}`,
     packets, bytes,
   } as CounterResult;
 }
