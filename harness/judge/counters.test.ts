@@ -95,7 +95,7 @@ COMMIT
     ["narrowed to a table", { kind: "comment", comment: "web", table: "nat" }, "== 1", "passed", "-A PREROUTING -p tcp -m tcp --dport 80 -m comment --comment web -j REDIRECT --to-ports 8080: +1 packets, +60 bytes"],
     ["narrowed to a table and chain", { kind: "comment", comment: "web", table: "filter", chain: "FORWARD" }, "== 5", "passed", "-A FORWARD -p tcp -m tcp --dport 80 -m comment --comment web -j ACCEPT: +5 packets, +300 bytes"],
     // The nearest comment is looked for where the selector looks: not the same comment in another table.
-    ["narrowed to a table without it", { kind: "comment", comment: "web", table: "mangle" }, ">= 0", "error", 'no ipv4 rule on web matches rule with comment "web" in table mangle'],
+    ["narrowed to a table without it", { kind: "comment", comment: "web", table: "mangle" }, ">= 0", "error", 'no ipv4 rule on web matches rule with comment "web" in table mangle; web has no table mangle in its ipv4 rules (its tables: filter, nat)'],
   ])("%s", (_what, selector, packets, status, message) => {
     const r = judgeCounter(check(selector, packets), "ipv4", undefined, save);
     expect([r.status, r.message]).toEqual([status, message]);
@@ -116,4 +116,15 @@ test("an inet rule's check that fails says the other family's probes, parity pro
   const failed = judgeCounter(check(selector, "== 1"), "ipv4", inet(0), bump(2));
   expect([failed.status, failed.message]).toEqual(["failed", expect.stringMatching(/packets 2, expected == 1 \(inet: IPv4 and IPv6 together\); the other family's probes count on it too, the parity probes of one-family expectations included \(`parity: off` leaves those out\)$/)]);
   expect(judgeCounter(check(selector, "== 2"), "ipv4", inet(0), bump(2)).message).not.toContain("parity");
+});
+
+test("a check naming a table the host does not have says so, with the nearest name (tester 42b: `inet filtr`)", () => {
+  const s = parseSave(SAVE(0), "ipv4");
+  const inet = { ...s, rules: s.rules.map((r) => ({ ...r, table: "inet filter", handle: r.position + 1 })), chains: s.chains.map((c) => ({ ...c, table: "inet filter" })) };
+  expect(judgeCounter(check({ kind: "comment", comment: "ssh from admins", table: "inet filtr" }, ">= 0"), "ipv4", undefined, inet).message).toBe(
+    'no ipv4 rule on web matches rule with comment "ssh from admins" in table inet filtr; web has no table inet filtr in its ipv4 rules (its tables: inet filter; did you mean inet filter?)',
+  );
+  // A table the host has (an iptables nat table with policies only): no such note.
+  const nat = parseSave(`${SAVE(0)}*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n`, "ipv4");
+  expect(judgeCounter(check({ kind: "position", table: "nat", chain: "PREROUTING", position: 1 }, ">= 0"), "ipv4", undefined, nat).message).toBe("no ipv4 rule on web matches rule 1 of chain PREROUTING in table nat");
 });

@@ -26,7 +26,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
     return {
       ...base, status: "error",
       message: matches.length === 0
-        ? `no ${family} rule on ${check.host} matches ${base.selector}${loadedInOther(check, family, otherFamily) ?? `${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}`}${iptablesNameNote(check.selector)}`
+        ? `no ${family} rule on ${check.host} matches ${base.selector}${missingTableNote(check, after) ?? loadedInOther(check, family, otherFamily) ?? `${nearestNote(after, check.selector)}${otherFamilyNote(check.selector, family, after)}`}${iptablesNameNote(check.selector)}`
         : `${matches.length} ${family} rules on ${check.host} match ${base.selector}${notUnique(check.selector, matches)}`,
       packets: null, bytes: null,
     };
@@ -145,6 +145,19 @@ function iptablesNameNote(selector: RuleSelector): string {
   const table = "table" in selector ? selector.table : undefined;
   if (table === undefined || !iptablesOwned(table, "nft") || (selector.kind !== "nft-text" && selector.kind !== "handle")) return "";
   return `; fwspec reads \`${table}\` as iptables-nft's own table, whose view cannot show native nftables chains in it: name the table otherwise (\`table inet filter\`, \`table ip fw\`)`;
+}
+
+/** `; web has no table inet filtr (its tables: inet filter; did you mean inet filter?)` when the selector's table is none of the host's (tester 42b). */
+function missingTableNote(check: CounterCheck, after: SavedRuleset): string | undefined {
+  const table = "table" in check.selector ? check.selector.table : undefined;
+  // `ip filter` and the like are read as iptables-nft's own tables (iptablesNameNote says so).
+  if (table === undefined || iptablesOwned(table, "nft")) return undefined;
+  const tables = [...new Set([...after.rules.map((r) => r.table), ...(after.chains ?? []).map((c) => c.table)])];
+  // No rules at all in this family (nothing loaded): no table is there to name.
+  if (tables.includes(table) || tables.length === 0) return undefined;
+  const near = nearest(table, tables);
+  const suggestion = near !== undefined && near.distance <= Math.max(2, Math.floor(table.length / 4)) ? `; did you mean ${near.value}?` : "";
+  return `; ${check.host} has no table ${table} in its ${after.family} rules (its tables: ${tables.join(", ")}${suggestion})`;
 }
 
 /** `; the ipv6 rules on api have it: add \`family: ipv6\` …` when exactly one of the other family's rules matches (tester 41a). */
