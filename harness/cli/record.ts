@@ -87,7 +87,8 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   const kept = keptLines(one.scenario, flows);
   const lines = [...recorded.lines, ...kept];
   const text = recordedScenario(one.text, one.file, out, lines, RECORDED_MARK, opts.invocation);
-  parseScenarioText(text, out, { root: opts.root }); // what is written must validate
+  // What is written must validate; its steps' lines are the ones said below (after --update they moved: reviewer).
+  const recordedFile = parseScenarioText(text, out, { root: opts.root });
   const shown = path.relative(process.cwd(), out) || out;
   const unwritten = writeOutputFile(out, text, shown, `make ${shown} writable (check its and its folder's permissions, and \`lsattr\` for the immutable flag) or write elsewhere with --out FILE; then record again`);
   if (unwritten) {
@@ -98,11 +99,10 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   print(`recorded ${written} expectation(s) for ${observed.flows.length} probe(s) of ${oneLine(one.scenario.name)} in ${oneLine(shown)}\n`);
   // Recorded verdicts of rules whose matches never held in the lab (interfaces it lacks) are not the real host's: said.
   for (const n of observed.notes ?? []) print(`note: ${oneLine(n)}\n`);
-  const source = path.relative(process.cwd(), one.file) || one.file;
   for (const k of kept) print(`kept as written: ${k.expectation} (${k.comment.replace(/^kept as written: /, "")})\n`);
-  for (const line of laterExpectSteps(one.scenario)) print(`kept as written: the expect step written at ${oneLine(source)}:${line} (record replaces only the first expect step after the last set-up step; a later one, such as a rate limit's sequence, stays)\n`);
+  for (const line of laterExpectSteps(recordedFile)) print(`kept as written: the expect step at ${oneLine(shown)}:${line} (record replaces only the first expect step after the last set-up step; a later one, such as a rate limit's sequence, stays)\n`);
   // Counters steps are kept as written and not run here: a check the loaded rules cannot satisfy is said now, not at the next run.
-  for (const c of unmatchedCounterChecks(one.scenario, observed.loaded ?? [])) print(`kept as written, will not pass: the counters check at ${oneLine(source)}:${c.line}: ${oneLine(c.problem)}\n`);
+  for (const c of unmatchedCounterChecks(recordedFile, observed.loaded ?? [])) print(`kept as written, will not pass: the counters check at ${oneLine(shown)}:${c.line}: ${oneLine(c.problem)}\n`);
   // What the author expected and the rules do not do: recorded as observed, and said (it may be the intent, and the rules the bug).
   for (const c of changedExpectations(one.scenario, observed.flows)) print(`changed: ${c}\n`);
   for (const f of failed) print(`not recorded: ${f.key}: the probe failed: ${f.side.reason.replace(/\s+/g, " ")}\n`);

@@ -116,6 +116,8 @@ test("an inet rule's check that fails says the other family's probes, parity pro
   const failed = judgeCounter(check(selector, "== 1"), "ipv4", inet(0), bump(2));
   expect([failed.status, failed.message]).toEqual(["failed", expect.stringMatching(/packets 2, expected == 1 \(inet: IPv4 and IPv6 together\); the other family's probes count on it too, the parity probes of one-family expectations included \(`parity: off` leaves those out\)$/)]);
   expect(judgeCounter(check(selector, "== 2"), "ipv4", inet(0), bump(2)).message).not.toContain("parity");
+  // Too few counted: the other family's packets cannot explain it (reviewer).
+  expect(judgeCounter(check(selector, ">= 3"), "ipv4", inet(0), bump(2)).message).not.toContain("parity");
 });
 
 test("a check naming a table the host does not have says so, with the nearest name (tester 42b: `inet filtr`)", () => {
@@ -124,6 +126,10 @@ test("a check naming a table the host does not have says so, with the nearest na
   expect(judgeCounter(check({ kind: "comment", comment: "ssh from admins", table: "inet filtr" }, ">= 0"), "ipv4", undefined, inet).message).toBe(
     'no ipv4 rule on web matches rule with comment "ssh from admins" in table inet filtr; web has no table inet filtr in its ipv4 rules (its tables: inet filter; did you mean inet filter?)',
   );
+  // Another short name is no suggestion (nat for raw), and the other family having the rule is said first (reviewer).
+  expect(judgeCounter(check({ kind: "comment", comment: "x", table: "raw" }, ">= 0"), "ipv4", undefined, parseSave(`${SAVE(0)}*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n`, "ipv4")).message).toBe('no ipv4 rule on web matches rule with comment "x" in table raw; web has no table raw in its ipv4 rules (its tables: filter, nat)');
+  const v6 = parseSave("*raw\n:PREROUTING ACCEPT [0:0]\n[0:0] -A PREROUTING -m comment --comment x -j NOTRACK\nCOMMIT\n", "ipv6");
+  expect(judgeCounter(check({ kind: "comment", comment: "x", table: "raw" }, ">= 0"), "ipv4", undefined, parseSave(SAVE(0), "ipv4"), v6).message).toMatch(/the ipv6 rules on web have it: add `family: ipv6`/);
   // A table the host has (an iptables nat table with policies only): no such note.
   const nat = parseSave(`${SAVE(0)}*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n`, "ipv4");
   expect(judgeCounter(check({ kind: "position", table: "nat", chain: "PREROUTING", position: 1 }, ">= 0"), "ipv4", undefined, nat).message).toBe("no ipv4 rule on web matches rule 1 of chain PREROUTING in table nat");

@@ -120,7 +120,7 @@ export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups
     // Each port with the element of a verdict map that took it; the group by the element's verdict (tester 42b: open
     // and dropped ports of one map were one group).
     byPort.set(port, { decided: decidedLine(d, port), ...(d.origin ? { origin: d.origin } : {}) });
-    const verdict = (d.rewrites?.length ?? 0) > 0 ? undefined : vmapVerdict(d.rule, port);
+    const verdict = (d.rewrites?.length ?? 0) > 0 || d.answer === true ? undefined : vmapVerdict(d.rule, port);
     const line = decidedLine(d, verdict === undefined ? undefined : { verdict });
     // The line names the origin: one origin per group.
     ports.set(line, { origin: d.origin, list: [...(ports.get(line)?.list ?? []), port] });

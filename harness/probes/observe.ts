@@ -138,12 +138,15 @@ export function beyondReadings(lab: RunningLab, beyond: readonly string[], famil
  * counted DNAT sends it on to, and what decided it on each such host were an uncounted DNAT (a native one: the
  * trace tells) to have sent it there; the counters that moved on its path, and on a host beyond it whose rule decided.
  */
-export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, options: { readonly via?: ((host: string) => Via | undefined) | undefined; readonly offPath: ReadonlyMap<string, readonly string[]>; readonly verdict: string }): { decision: Decision | undefined; beyondDnat: Decision[]; beyondMoved: BeyondMoved[]; decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
+export function decidedOnPath(spec: ProbeSpec, watch: readonly string[], beyond: readonly string[], before: ReadonlyMap<string, SavedRuleset>, after: ReadonlyMap<string, SavedRuleset>, options: { readonly via?: ((host: string) => Via | undefined) | undefined; readonly offPath: ReadonlyMap<string, readonly string[]>; readonly verdict: string; readonly icmpSeen?: boolean }): { decision: Decision | undefined; beyondDnat: Decision[]; beyondMoved: BeyondMoved[]; decidedBy: HostRuleDelta[]; policies: PolicyDelta[] } {
   const laterPackets = options.verdict === "dropped";
+  // A REJECT's answer lost on its way back: dropped, and no ICMP error reached the prober (one it saw, even one its
+  // socket does not report — a soft error, an early ICMPv6 one — is an answer that came).
+  const rejectAnswerLost = laterPackets && options.icmpSeen !== true;
   const hops = hopsOnPath(spec, [...watch, ...beyond], before, after, options.via, new Map([...options.offPath].filter(([h]) => beyond.includes(h))));
-  const counted = firstPacketDecision(hops, { laterPackets });
+  const counted = firstPacketDecision(hops, { laterPackets, rejectAnswerLost });
   // A rule of a host the DNAT sent it to that does not fit what the client saw (an older count there) is not its decision.
-  const decision = counted?.sentOn && !fitsVerdict(counted, options.verdict) ? firstPacketDecision(hops.filter((h) => !h.sentTo), { laterPackets }) : counted;
+  const decision = counted?.sentOn && !fitsVerdict(counted, options.verdict) ? firstPacketDecision(hops.filter((h) => !h.sentTo), { laterPackets, rejectAnswerLost }) : counted;
   const on = (hosts: readonly string[], m: ReadonlyMap<string, SavedRuleset>) => new Map([...m].filter(([h]) => hosts.includes(h)));
   // The counters that moved on its path, and on the hosts beyond it a counted DNAT sent it to.
   const shown = [...watch, ...reachedBeyond(hops)];
@@ -209,7 +212,7 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   const beyondAfter = await beyond.after();
   // The interfaces it crossed name no rule out once the scenario's commands may have changed them (a bridge: tester 39b).
   const { decision, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(spec, watch, beyondHosts, new Map([...before, ...beyondBefore]), new Map([...after, ...beyondAfter]), {
-    via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), verdict: result.verdict,
+    via: options.interfacesKnown ? pathInterfaces(labPathHosts(lab), spec) : undefined, offPath: offPathHosts(lab, spec.family), verdict: result.verdict, icmpSeen: icmpErrorsSeen(spec.family, result.evidence.stderr) > 0,
   });
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));

@@ -41,6 +41,10 @@ test("the trace saw a REJECT take the first packet and nothing came back: the DR
   expect(withTraceDecision(observation(outputPolicy, "refused"), traces(rejected)).decision).toEqual(rejected);
   // A drop the counters read as taking the first packet (not the answer): the trace's REJECT stays.
   expect(withTraceDecision(observation(FIRST_DROP), traces(rejected)).decision).toEqual(rejected);
+  // A REJECT on a router: a drop on the target, which its answer never crossed, is not what took it (reviewer).
+  const onRouter = { ...rejected, host: "gw", path: ["FORWARD"] };
+  expect(withTraceDecision(observation(outputPolicy), traces(onRouter)).decision).toEqual(onRouter);
+  expect(withTraceDecision(observation({ ...outputPolicy, host: "client", path: ["INPUT"] }), traces(onRouter)).decision).toMatchObject({ host: "client", answer: true });
 });
 
 test("a chain policy the counters saw count (neighbour discovery too) does not outweigh the trace", () => {

@@ -285,11 +285,15 @@ function safeParse(text: string, family: Family) {
   }
 }
 
+/** A host's place on a probe's path: its prober 0, a router between 1, its target 2. */
+function pathRank(host: string, spec: ProbeSpec): number {
+  const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
+  return host === spec.from ? 0 : host === target ? 2 : 1;
+}
+
 /** Of the hosts' decisions, the path's: the first drop or reject in path order (prober, routers, target), else the target's accept. */
 function orderAlongPath(found: readonly Decision[], spec: ProbeSpec): Decision {
-  const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
-  const rank = (d: Decision) => (d.host === spec.from ? 0 : d.host === target ? 2 : 1);
-  const ordered = [...found].sort((a, b) => rank(a) - rank(b));
+  const ordered = [...found].sort((a, b) => pathRank(a.host, spec) - pathRank(b.host, spec));
   return ordered.find((d) => d.action !== "accept") ?? ordered[ordered.length - 1]!;
 }
 
@@ -326,7 +330,8 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   const marked = d !== undefined && (d.answer === true || d.later === true);
   // A REJECT the trace shows taking the first packet, and nothing came back: a DROP the counters saw count on the
   // answer's way back (an OUTPUT policy DROP without RELATED: tester 42a) took the REJECT's answer, and decides.
-  if (verdict === "dropped" && traced.action === "reject" && d?.answer === true && d.action === "drop" && !d.held) return { ...observation, decision: d };
+  // Only a host the answer crossed: the REJECT's own, or one between it and the prober (reviewer).
+  if (verdict === "dropped" && traced.action === "reject" && d?.answer === true && d.action === "drop" && !d.held && pathRank(d.host, observation.result.spec) <= pathRank(traced.host, observation.result.spec)) return { ...observation, decision: d };
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }

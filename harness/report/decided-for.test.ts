@@ -34,6 +34,8 @@ describe("decidedFor", () => {
   test("the chains the lost answer crosses: out of the target, through a router, into the prober, wherever the accepting rule was (tester 42b)", () => {
     // The rule let it in on the router: the hint no longer says `output on router`.
     expect(decidedFor({ actual: "dropped", from: "client", to: "server" }, accept)).toBe(`${decidedLine(accept)}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: output on server, forward on a router between them, input on client)`);
+    // Sent on by a DNAT: the answer leaves the host it was sent to (reviewer).
+    expect(decidedFor({ actual: "dropped", from: "internet", to: "gw" }, { ...accept, sentOnTo: "198.18.51.10:80" })).toContain("look at the chains its reply crosses: output on the host at 198.18.51.10:80 (where the DNAT sent it), forward on a router between them, input on internet)");
     expect(replyChains("server", "localhost")).toBe("output and input on server");
     expect(replyChains("server", "server")).toBe("output and input on server");
     expect(replyChains(undefined, undefined)).toBe("output on the target, forward on a router between them, input on the prober");
@@ -47,5 +49,7 @@ describe("decidedFor", () => {
     expect(decidedFor({ actual: "dropped" }, vmap)).toBe(decidedLine(vmap));
     expect(decidedFor({ actual: "dropped", port: 9 }, vmap)).toBe(decidedLine(vmap));
     expect(decidedFor({ actual: "dropped", port: 8080 }, { ...vmap, rewrites: ["ip nat prerouting: redirect to :8080"] })).not.toContain("its element");
+    // A map that took the answer saw the reply's ports, not the probed one (reviewer).
+    expect(decidedFor({ actual: "dropped", port: 8080 }, { ...vmap, answer: true })).not.toContain("its element");
   });
 });

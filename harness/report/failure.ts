@@ -123,7 +123,7 @@ export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<E
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
   return e.halfOpen
     ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there${nativeTable(d.table) ? ", a policy drop among them, whose count native nftables chains do not keep" : ""})`
-    : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: ${replyChains(e.from, e.to)})`;
+    : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: ${replyChains(e.from, d.action === "accept" && d.sentOnTo !== undefined ? `the host at ${d.sentOnTo} (where the DNAT sent it)` : e.to)})`;
 }
 
 /**
@@ -151,7 +151,8 @@ export function decidedLine(d: Decision, port?: number | { readonly verdict: str
  * REDIRECT may have changed the port the map saw).
  */
 function elementFor(d: Decision, port: number | { readonly verdict: string } | undefined): string {
-  if (port === undefined || d.policy || (d.rewrites?.length ?? 0) > 0) return "";
+  // Not for an answer (the map saw the reply's ports), nor after a rewrite (it may have seen another port).
+  if (port === undefined || d.policy || d.answer === true || (d.rewrites?.length ?? 0) > 0) return "";
   // Ports of a sweep grouped by the verdict their elements give.
   if (typeof port !== "number") return ` (its elements for these ports: ${port.verdict})`;
   const element = vmapElement(d.rule, port);

@@ -267,10 +267,29 @@ describe("firstPacketDecision", () => {
     const est = "-A OUTPUT -m state --state ESTABLISHED -j ACCEPT";
     const reading = (rej: number, out: number) => parseSave(`*filter\n:INPUT DROP [0:0]\n:OUTPUT DROP [${out}:40]\n[${rej}:60] ${reject}\n[0:0] ${est}\nCOMMIT\n`, "ipv4");
     const hop = { host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: reading(0, 0), after: reading(1, 1) };
-    expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ host: "server", path: ["OUTPUT"], rule: "policy DROP", action: "drop", policy: true, answer: true });
-    // Not asked (the client saw the REJECT's answer), or nothing counted on the way back: the REJECT.
+    const lost = { laterPackets: true, rejectAnswerLost: true };
+    expect(firstPacketDecision([hop], lost)).toMatchObject({ host: "server", path: ["OUTPUT"], rule: "policy DROP", action: "drop", policy: true, answer: true });
+    // Not asked (the client saw the REJECT's answer, or an ICMP error came back), or nothing counted on the way back: the REJECT.
     expect(firstPacketDecision([hop])).toMatchObject({ rule: reject, action: "reject" });
-    expect(firstPacketDecision([{ ...hop, after: reading(1, 0) }], { laterPackets: true })).toMatchObject({ rule: reject, action: "reject" });
+    expect(firstPacketDecision([hop], { laterPackets: true })).toMatchObject({ rule: reject, action: "reject" });
+    expect(firstPacketDecision([{ ...hop, after: reading(1, 0) }], lost)).toMatchObject({ rule: reject, action: "reject" });
+  });
+
+  test("a router's REJECT whose answer was lost: only hops the answer crossed (the router's own OUTPUT, the prober), never the target beyond it (reviewer)", () => {
+    const reject = "-A FORWARD -p tcp -m tcp --dport 81 -j REJECT --reject-with tcp-reset";
+    const router = (rej: number, out: number) => parseSave(`*filter\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [${out}:40]\n[${rej}:60] ${reject}\nCOMMIT\n`, "ipv4");
+    const server = (out: number) => parseSave(`*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [${out}:40]\nCOMMIT\n`, "ipv4");
+    const client = (inp: number) => parseSave(`*filter\n:INPUT DROP [${inp}:40]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n`, "ipv4");
+    const hops = (routerOut: number, clientIn: number) => [
+      { host: "client", protocol: "tcp" as const, hooks: ["OUTPUT" as const], replyHooks: ["INPUT" as const], before: client(0), after: client(clientIn) },
+      { host: "gw", protocol: "tcp" as const, hooks: ["FORWARD" as const], replyHooks: ["FORWARD" as const], before: router(0, 0), after: router(1, routerOut) },
+      // Other traffic counted on the target's OUTPUT policy (neighbour discovery): the answer never came near it.
+      { host: "server", protocol: "tcp" as const, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: server(0), after: server(1) },
+    ];
+    const lost = { laterPackets: true, rejectAnswerLost: true };
+    expect(firstPacketDecision(hops(0, 1), lost)).toMatchObject({ host: "client", path: ["INPUT"], rule: "policy DROP", answer: true });
+    expect(firstPacketDecision(hops(1, 0), lost)).toMatchObject({ host: "gw", path: ["OUTPUT"], rule: "policy DROP", answer: true });
+    expect(firstPacketDecision(hops(0, 0), lost)).toMatchObject({ host: "gw", rule: reject, action: "reject" });
   });
 
   test("a dropped probe whose SYN and SYN-ACK passed: the DROP only a later packet meets (the handshake's last ACK) decides, asked for", () => {

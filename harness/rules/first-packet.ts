@@ -208,20 +208,27 @@ export function reachedBeyond(hops: readonly Hop[]): string[] {
  * nothing on the path counted it. A probe to a router's own address that its
  * DNAT sent on is decided in FORWARD (INPUT only when FORWARD shows nothing).
  */
-export function firstPacketDecision(hops: readonly Hop[], options: { readonly laterPackets?: boolean; readonly sentOn?: readonly string[]; readonly assumeForwarded?: boolean } = {}): Decision | undefined {
+export function firstPacketDecision(hops: readonly Hop[], options: { readonly laterPackets?: boolean; readonly rejectAnswerLost?: boolean; readonly sentOn?: readonly string[]; readonly assumeForwarded?: boolean } = {}): Decision | undefined {
   let accepted: Decision | undefined;
   // The addresses the path's DNATs sent the probe on to (`sentOn`: as the trace showed them, where a native DNAT
   // without a counter cannot show it): a host off the path holding one is its last hop.
   const sentOn = new Set<string>((options.sentOn ?? []).map(sameSpelling));
   const onPath = (hop: Hop) => !hop.sentTo || hop.sentTo.addresses.some((a) => sentOn.has(sameSpelling(a)));
-  /** A DROP (rule or policy) that counted on the answer's way back, last hop first: it took the answer. */
-  const answerTaken = (): Decision | undefined => {
-    for (const hop of [...hops].reverse()) {
+  /**
+   * A DROP (rule or policy) that counted on the answer's way back, last hop first: it took the answer. `upTo`: only the
+   * hops the answer crosses from a REJECT on that hop back to the prober, with that hop's OUTPUT when the REJECT was in
+   * its FORWARD chain (a router's own answer leaves through its OUTPUT).
+   */
+  const answerTaken = (upTo?: { readonly hop: Hop; readonly hook: Hook }): Decision | undefined => {
+    const crossed = upTo ? hops.slice(0, hops.indexOf(upTo.hop) + 1) : hops;
+    for (const hop of [...crossed].reverse()) {
       if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
       const delta = attributablePackets(hop.before, hop.after);
       // A probe a DNAT here sent on to another host: its answer comes back through FORWARD, not OUTPUT.
       const { forwarded } = hooksOf(hop, delta, options.assumeForwarded);
-      const replyHooks = forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
+      // A router's REJECT in FORWARD: its own answer leaves by its OUTPUT, never through FORWARD (where the REJECT itself counted).
+      const replyHooks: readonly Hook[] = upTo?.hop === hop && upTo.hook === "FORWARD" ? ["OUTPUT"]
+        : forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
       for (const hook of replyHooks) {
         const d = marked(hop, decideHook(hop, hook, delta, "reply"));
         if (d) return { ...d, answer: true };
@@ -238,9 +245,10 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
     for (const hook of hooks) {
       if (hook === "INPUT" && tookForward) continue;
       const d = marked(hop, decideHook(hop, hook, delta));
-      // A REJECT whose answer never reached the prober (it saw nothing: `laterPackets`, a dropped probe): what took that
-      // answer on its way back decides, when a DROP there counted (tester 42a: OUTPUT policy DROP without RELATED).
-      if (d && d.action === "reject" && options.laterPackets) return answerTaken() ?? d;
+      // A REJECT whose answer never reached the prober (`rejectAnswerLost`: dropped, and no ICMP error came back — a soft
+      // one is not lost): what took that answer between that hop and the prober decides, when a DROP there counted
+      // (tester 42a: an OUTPUT policy DROP without RELATED; reviewer: not a hop the answer never crossed).
+      if (d && d.action === "reject" && options.rejectAnswerLost) return answerTaken({ hop, hook }) ?? d;
       if (d && d.action !== "accept") return d;
       if (d && forwarded && hook === "FORWARD") tookForward = true;
       // Let through the FORWARD chain after this host's DNAT: sent on to the address it names. An accept on the host it

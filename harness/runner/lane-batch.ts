@@ -16,6 +16,7 @@ import { decisiveCounts, earlyVerdict } from "../rules/decisive.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
+import { icmpErrorsSeen } from "../probes/refusal.ts";
 import { holdsNative } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
@@ -86,7 +87,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
  * as observe.ts gives it: the step's trace decision, when it names one, takes its place (withTraceDecision).
  */
 export function withOwnCounters(o: Observation, readings: BatchReadings, watch: readonly string[], hosts: ReadonlyMap<string, PathHost> = new Map(), offPath: ReadonlyMap<string, readonly string[]> = new Map(), beyond: readonly string[] = []): Observation {
-  const { decision: counted, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, verdict: o.result.verdict });
+  const { decision: counted, beyondDnat, beyondMoved, decidedBy, policies } = decidedOnPath(o.result.spec, watch, beyond, readings.before, readings.after, { via: pathInterfaces(hosts, o.result.spec), offPath, verdict: o.result.verdict, icmpSeen: icmpErrorsSeen(o.result.spec.family, o.result.evidence.stderr) > 0 });
   const decision = o.decision ?? counted;
   return { ...o, decidedBy, policies, ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}), ...(movedAny(beyondMoved) ? { beyondMoved } : {}) };
 }
