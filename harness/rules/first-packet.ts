@@ -201,7 +201,9 @@ export function reachedBeyond(hops: readonly Hop[]): string[] {
 /**
  * The rule that decided a probe's first packet along its path (hops in path
  * order: prober, routers, target): the first hop and hook where a DROP or
- * REJECT rule (or a DROP policy) took it; then, on the way back, a DROP or
+ * REJECT rule (or a DROP policy) took it (for a REJECT whose answer was lost,
+ * `rejectAnswerLost`, a DROP that counted where that answer went, when one
+ * did); then, on the way back, a DROP or
  * REJECT that took the answer; then, for a dropped TCP probe (`laterPackets`),
  * a DROP or REJECT that only a later packet of the connection can meet (the
  * handshake's last ACK); otherwise the last ACCEPT seen; undefined when
