@@ -118,6 +118,24 @@ describe("scenarioCoverage", () => {
       [probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 1)])],
       ["as the lab started ipv4 INPUT #1 exercised 1"],
     ],
+    [
+      // Tester 42a: the source its listener saw is the one the target's rules met; without it, `-s` matches nothing known.
+      "a source-restricted DROP behind a broader ACCEPT: shadowed when the probe's source, as its listener saw it, is in the range",
+      [
+        apply(5, { filter: ["-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", "-A INPUT -s 198.18.99.128/25 -p tcp -m tcp --dport 80 -j DROP"] }),
+        probe(9, "remote -> server:80 open", [hit("-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", 1)], { answer: "server:80 saw 198.18.99.200:40312 (remote)" }),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #2 shadowed 0 by ipv4 filter INPUT #1 -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT on line 9"],
+    ],
+    [
+      "the same with a source outside the range, or no listener line: never matched",
+      [
+        apply(5, { filter: ["-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", "-A INPUT -s 198.18.99.128/25 -p tcp -m tcp --dport 80 -j DROP"] }),
+        probe(9, "remote -> server:80 open", [hit("-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", 1)], { answer: "server:80 saw 198.18.99.5:40312 (remote)" }),
+        probe(10, "remote -> server:80 open", [hit("-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT", 1)]),
+      ],
+      ["apply (line 5) ipv4 INPUT #1 exercised 2", "apply (line 5) ipv4 INPUT #2 unexercised 0"],
+    ],
   ];
   it("native nft rules: listed per family their table sees, matched to hits whatever their handle; rules without a counter are not counted", () => {
     const nft = 'table inet fw {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tiif "lo" accept\n\t\ttcp dport 8080 counter drop\n\t}\n}';

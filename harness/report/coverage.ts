@@ -142,7 +142,7 @@ interface Epoch {
   readonly rules: SavedRule[];
   readonly tally: Map<SavedRule, Tally>;
   /** Each probe while loaded: its packet and the rules it counted here. */
-  readonly probes: { readonly check: CoverageCheck; readonly packet: ProbePacket | undefined; readonly from: string; readonly target: string | undefined; readonly hits: Map<SavedRule, number> }[];
+  readonly probes: { readonly check: CoverageCheck; readonly packet: ProbePacket | undefined; readonly from: string; readonly target: string | undefined; readonly seen?: string | undefined; readonly hits: Map<SavedRule, number> }[];
 }
 
 const BUILTIN = new Set(["INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"]);
@@ -169,6 +169,16 @@ function parsedRules(evidence: { ipv4: string; ipv6: string; nft?: string }): Sa
   return [...iptables, ...(evidence.nft ? nftEvidenceRules(evidence.nft) : [])];
 }
 
+
+/**
+ * The source address the target's listener saw (its identity line: `web:80 saw 198.18.50.100:40312 (remote)`,
+ * `… saw [2001:db8::9]:51000 (…)`): what the target's own rules met as the probe's source, after any SNAT on the
+ * way (tester 42a: a source-restricted DROP behind a broader ACCEPT read as never matched, never as shadowed).
+ */
+function sourceSeen(answer: string | undefined): string | undefined {
+  const m = answer === undefined ? null : / saw (?:\[([^\]]+)\]|([^\s:]+)):\d+ /.exec(answer);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
 
 function looksLikeAddress(label: string): boolean {
   return /^[0-9.]+$/.test(label) || label.includes(":");
@@ -229,8 +239,10 @@ function earlierOf(epoch: Epoch, rule: SavedRule): { shadowed: boolean; rules: s
   const probes = [...epoch.probes].sort((a, b) => Number(a.packet?.loopback === true) - Number(b.packet?.loopback === true));
   for (const p of probes) {
     if (!p.packet || p.packet.family !== rule.family) continue;
-    if (!seesFirstPacket(epoch, rule, p.from, p.target) || matchesPacket(rule.text, p.packet) !== "match") continue;
-    const earlier = [...p.hits.keys()].filter((e) => e.family === rule.family && e.table === rule.table && e.chain === rule.chain && e.position < rule.position && matchesPacket(e.text, p.packet!) !== "no");
+    // On its target, the source its listener saw (the prober's, or a router's after a SNAT); elsewhere not known.
+    const packet = p.seen !== undefined && epoch.host === p.target && !p.packet.loopback ? { ...p.packet, source: p.seen } : p.packet;
+    if (!seesFirstPacket(epoch, rule, p.from, p.target) || matchesPacket(rule.text, packet) !== "match") continue;
+    const earlier = [...p.hits.keys()].filter((e) => e.family === rule.family && e.table === rule.table && e.chain === rule.chain && e.position < rule.position && matchesPacket(e.text, packet) !== "no");
     const covering = earlier.filter((e) => covers(e.text, rule.text));
     if (covering.length > 0) return { shadowed: true, rules: covering.map(describeRule), check: p.check };
     if (earlier.length > 0) partly ??= { shadowed: false, rules: earlier.map(describeRule), check: p.check };
@@ -274,7 +286,7 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     if (traced && !byEpoch.get(traced.epoch)?.has(traced.rule)) byEpoch.set(traced.epoch, new Map([...(byEpoch.get(traced.epoch) ?? []), [traced.rule, 1]]));
     for (const epoch of new Set(current.values())) {
       const hitsHere = byEpoch.get(epoch) ?? new Map<SavedRule, number>();
-      epoch.probes.push({ check, packet, from: e.from, target, hits: hitsHere });
+      epoch.probes.push({ check, packet, from: e.from, target, seen: parity ? undefined : sourceSeen(e.answer), hits: hitsHere });
       for (const [rule, packets] of hitsHere) {
         const t = epoch.tally.get(rule) ?? { packets: 0, checks: [] };
         epoch.tally.set(rule, t);
