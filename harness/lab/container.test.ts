@@ -1,7 +1,7 @@
 /** Each lab host's kernel settings (pure): forwarding is on only for a host the scenario declares a router. */
 import { describe, expect, test } from "vitest";
 import { HOST_SYSCTLS, hostSysctls } from "./container.ts";
-import { SWEEP_SOURCE_PORT, SWEEP_SOURCE_PORTS } from "../rules/trace.ts";
+import { SWEEP_SOURCE_PORT, SWEEP_SOURCE_PORTS } from "../rules/trace-marking.ts";
 
 describe("a lab host's kernel settings", () => {
   test.each([

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseSave } from "./saved.ts";
 import { parseNftListing } from "./nft-listing.ts";
-import { filteringLegacyTables, traceDecision, traceScript } from "./trace.ts";
+import { filteringLegacyTables, traceDecision } from "./trace.ts";
+import { traceScript } from "./trace-marking.ts";
 import { chainHandles, isTraceTable, namedFromListing, parseTrace } from "./trace-events.ts";
 import { dnatDestinations } from "./trace-loopback.ts";
 

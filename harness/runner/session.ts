@@ -24,7 +24,7 @@ import { applyRules } from "../rules/apply.ts";
 import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
 import { countsBothFamilies } from "../rules/nft-saved.ts";
 import { hasNative } from "../rules/nft-read.ts";
-import { sweepSourcePort } from "../rules/trace.ts";
+import { sweepSourcePort } from "../rules/trace-marking.ts";
 import { addressBook, addressOwner, commandWithLabAddresses, withLabAddresses } from "./addresses.ts";
 import { type CounterReading, type LoadedRuleset, readCounters, readRules } from "../rules/read.ts";
 import { iptablesOnly } from "../rules/reset-scope.ts";

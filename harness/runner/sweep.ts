@@ -26,7 +26,7 @@ import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { describeVarying, varyingWhy } from "../rules/stateful.ts";
-import { SWEEP_SOURCE_PORT } from "../rules/trace.ts";
+import { SWEEP_SOURCE_PORT } from "../rules/trace-marking.ts";
 import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./sweep-varying.ts";
 import { proberTook } from "./sweep-prober.ts";
 import { errorMessage } from "../errors.ts";

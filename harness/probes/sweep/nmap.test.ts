@@ -1,6 +1,6 @@
 /** Unit tests (table-driven, no Docker) for nmap.ts: port lists, the command line, and reading nmap's XML. */
 import { describe, expect, test } from "vitest";
-import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
+import { SWEEP_SOURCE_PORT } from "../../rules/trace-marking.ts";
 import { expandPorts, NmapOutputError, nmapArgv, parseNmapXml, portList, readableArgv } from "./nmap.ts";
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>

@@ -9,7 +9,7 @@
 import { FwspecError } from "../../errors.ts";
 import { fwspecCommand } from "../../invocation.ts";
 import type { Family } from "../../model/types.ts";
-import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
+import { SWEEP_SOURCE_PORT } from "../../rules/trace-marking.ts";
 
 export type SweepProtocol = "tcp" | "udp";
 

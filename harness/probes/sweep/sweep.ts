@@ -19,7 +19,7 @@ import { decisiveCounts } from "../../rules/decisive.ts";
 import { hasNative } from "../../rules/nft-read.ts";
 import { blankQuoted } from "../../rules/nft-canonical.ts";
 import { readFamilyCounters } from "../../rules/read.ts";
-import { SWEEP_SOURCE_PORT } from "../../rules/trace.ts";
+import { SWEEP_SOURCE_PORT } from "../../rules/trace-marking.ts";
 import { isTraceTable, type TraceEvent } from "../../rules/trace-events.ts";
 import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import { resolveTarget } from "../probe.ts";
