@@ -48,7 +48,7 @@ describe("fwspec record: bad input, nothing started", () => {
     ["--out an existing folder, even with --force", S, { out: dir, force: true }, /^--out .* is a folder \(.*\), not a file$/],
     ["--timeout out of range: named as record's", S, { update: true, timeout: 0 }, /^invalid record options: .*--timeout.* must be from 1 to 30, not `0`$/],
     // Rules that cannot load: bad input at its line, as `validate` says it (tester 41a: it was exit 1 after a lab ran).
-    ["rules with a jump to nothing", path.join(dir, "typo.yaml"), { update: true }, /^1 rule line\(s\) rejected by the lab image's target list \(no lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT \(did you mean ACCEPT\?\)$/],
+    ["rules with a jump to nothing", path.join(dir, "typo.yaml"), { update: true }, /^1 rule line\(s\) rejected by the lab image's target list \(no scenario lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT \(did you mean ACCEPT\?\)$/],
   ])("%s", async (_, file, opts, message) => {
     const { said, progress } = recorder();
     await expect(recordCommand(file, opts, progress, print)).rejects.toThrow(InputError);
@@ -74,7 +74,7 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
     ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],
     // Either side's rules that cannot load: bad input at the file's line, before any lab (tester 41a: it was exit 1 after side a ran).
-    ["--rules-b with a jump to nothing", S, { rulesB: [path.join(dir, "typo.sh")] }, /^1 rule line\(s\) rejected by the lab image's target list \(no lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT/],
+    ["--rules-b with a jump to nothing", S, { rulesB: [path.join(dir, "typo.sh")] }, /^1 rule line\(s\) rejected by the lab image's target list \(no scenario lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT/],
     ["--rules-a with a jump to nothing", S, { rulesA: [path.join(dir, "typo.sh")] }, /typo\.sh:1:\d+: ipv4: -j ACEPT/],
     // A file its apply step cannot load as it loads the one it replaces: said as validate says it of the scenario's own (tester 42a).
     ["--rules-b with Windows line endings", S, { rulesB: [path.join(dir, "crlf.sh")] }, /^--rules-b: `.*crlf\.sh` has Windows line endings \(CR LF, first on line 1\)/],

@@ -15,7 +15,7 @@ import { compareObservations } from "./compare.ts";
 import { flowMatrix, matrixScenario } from "./matrix.ts";
 import type { DiffResult } from "./model.ts";
 import { matrixObservation, type MatrixObservation } from "./observed.ts";
-import { RuleSyntaxError, staticJumpProblems } from "../runner/rule-syntax.ts";
+import { checkJumpTargets } from "../runner/rule-syntax.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "filter" | "shard" | "keep"> {
   /** Probes (flows × families) a matrix may have (default matrix.ts's MAX_MATRIX_PROBES). */
@@ -38,22 +38,11 @@ async function probeMatrices(matrices: readonly Scenario[], options: Omit<Matrix
   return report.scenarios.map(matrixObservation);
 }
 
-/**
- * A jump to nothing in the rules (found without a lab, as plain `validate`
- * finds it): RuleSyntaxError (exit 2) before any lab starts — a matrix of
- * rules that cannot load would observe nothing. Each line once (a file both
- * sides of a diff load).
- */
-function refuseJumpsToNothing(scenarios: readonly Scenario[], invocation: string | undefined): void {
-  const all = staticJumpProblems(scenarios);
-  const problems = all.filter((p, i) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(p)) === i);
-  if (problems.length > 0) throw new RuleSyntaxError(problems, invocation, true, "no lab was started");
-}
-
 /** Probes the flow matrix of each scenario (after its set-up steps); one observation per scenario, in order. */
 export async function observeMatrices(scenarios: readonly Scenario[], options: MatrixOptions = {}): Promise<MatrixObservation[]> {
   const { maxProbes, ...runOptions } = options;
-  refuseJumpsToNothing(scenarios, options.invocation);
+  // A jump to nothing (as plain `validate` finds it, each line once): exit 2 before any lab; such rules observe nothing.
+  checkJumpTargets(scenarios, options.invocation);
   // Every matrix is built (and bounded) before any lab starts.
   const matrices = scenarios.map((s) => flowMatrix(s, maxProbes));
   // Said before the labs start: a matrix of hundreds of probes runs for a while with no line of its own.
@@ -85,7 +74,7 @@ export async function diffScenarios(a: Scenario, b: Scenario, options: DiffOptio
     throw new InputError(`the two sides of the diff have different topologies (${a.name}, ${b.name})`, { hint: "a diff compares rules on equal labs: the same hosts, listeners and networks on both sides" });
   }
   const { labels, allow, maxProbes, ...runOptions } = options;
-  refuseJumpsToNothing([a, b], options.invocation);
+  checkJumpTargets([a, b], options.invocation);
   const flows = flowMatrix(b, maxProbes, [a, b]);
   // Distinct objects with their own names, so the runner keeps them apart; one topology, so they share a lab (reset in between) or get equal ones.
   const [oa, ob] = await probeMatrices([matrixScenario(a, flows, `${a.name} [a]`), matrixScenario(b, flows, `${b.name} [b]`)], runOptions, true);
