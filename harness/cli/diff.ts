@@ -59,7 +59,9 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
     if (files.length === 0) throw noRulesFile(scenario, `--base ${opts.base}`, opts.invocation);
     // Failures name the committed file (`rules.v4@main:4`), whose lines may differ from the working tree's.
     const names = new Map(files.map((f) => [f, atRevision(f, opts.base!)]));
-    return { scenario: withRuleFiles(scenario, await filesAtRevision(opts.base, files), names), label: `${files.map(rel).join(", ")} at ${opts.base}` };
+    const contents = await filesAtRevision(opts.base, files);
+    refuseUnloadableAt(opts.base, scenario, contents);
+    return { scenario: withRuleFiles(scenario, contents, names), label: `${files.map(rel).join(", ")} at ${opts.base}` };
   }
   return side(scenario, opts.rulesA ?? [], "--rules-a", opts.invocation);
 }
@@ -77,15 +79,36 @@ function side(scenario: Scenario, specs: readonly string[], flag: string, invoca
 /**
  * A replacement file its apply step could not load as it loads the file it replaces (CR LF line endings, another kind
  * of rules file): InputError before any lab starts, as `validate` says it of a scenario's own file (tester 42a: a CR LF
- * file was a raw nft error after the labs started).
+ * file was a raw nft error after the labs started). A table without COMMIT too.
  */
 function refuseUnloadable(scenario: Scenario, contents: ReadonlyMap<string, string>, replacements: ReadonlyMap<string, string>, flag: string): void {
-  const kinds = new Map(scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources.flatMap((src) => (src.kind === "commands" ? [] : [[src.path, src.kind] as const])) : [])));
   for (const [target, content] of contents) {
-    const as = kinds.get(target);
+    const as = loadedAs(scenario).get(target);
     const file = replacements.get(target) ?? target;
     const problem = as === undefined ? undefined : rulesFileProblem(content, rel(file), as, shellQuote([rel(file)]));
     if (problem) throw new InputError(`${flag}: ${problem.message}`, { hint: problem.hint });
+  }
+}
+
+/** How the scenario's apply steps load each rules file (by path). */
+function loadedAs(scenario: Scenario) {
+  return new Map(scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources.flatMap((src) => (src.kind === "commands" ? [] : [[src.path, src.kind] as const])) : [])));
+}
+
+/**
+ * The same of the files as committed at `rev` (`--base`): one that cannot be loaded cannot be fixed in place either,
+ * so the hint writes it out as a file to fix and give as `--rules-a`.
+ */
+function refuseUnloadableAt(rev: string, scenario: Scenario, contents: ReadonlyMap<string, string>): void {
+  for (const [target, content] of contents) {
+    const as = loadedAs(scenario).get(target);
+    const copy = `old-${path.basename(target)}`;
+    const problem = as === undefined ? undefined : rulesFileProblem(content, rel(atRevision(target, rev)), as, shellQuote([copy]));
+    if (problem) {
+      throw new InputError(`--base ${rev}: ${problem.message}`, {
+        hint: `as committed it cannot be loaded; write it out (\`git show ${shellQuote([`${rev}:./${path.basename(target)}`])} > ${shellQuote([copy])}\` in its folder), fix that copy (${problem.hint}), then give it as --rules-a ${shellQuote([copy])} instead of --base`,
+      });
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * `fwspec record` and `fwspec diff` refuse bad input with an InputError
  * (exit 2) before any lab starts: no Docker is touched by these cases.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -108,5 +109,33 @@ describe("hints name the user's own files and command", () => {
     ["diff --rules-a on a scenario that applies no rules file", () => diffCommand(path.join(dir, "inline.yaml"), { rulesA: ["other.sh"] }, silentProgress, print), "put the rules in a file (`- apply: rules.sh`)"],
   ])("%s", async (_, command, hint) => {
     expect(await hintOf(command())).toContain(hint);
+  });
+});
+
+describe("fwspec diff --base: the committed files are checked as the working tree's are", () => {
+  // A git repository of its own: the committed rules file cannot load, the working tree's is fixed.
+  const repo = mkdtempSync(path.join(tmpdir(), "fwspec-diff-base-"));
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { stdio: "pipe" });
+  writeFileSync(path.join(repo, "fwspec.config.json"), "{}\n");
+  writeFileSync(path.join(repo, "crlf.yaml"), `${HEAD}  - apply: rules.sh\n`);
+  writeFileSync(path.join(repo, "restore.yaml"), `${HEAD}  - apply: { host: server, restore: { ipv4: rules.v4 } }\n`);
+  writeFileSync(path.join(repo, "rules.sh"), "iptables -A INPUT -j DROP\r\n");
+  writeFileSync(path.join(repo, "rules.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\n");
+  git("init", "-q");
+  git("add", ".");
+  git("commit", "-q", "-m", "rules that cannot load");
+  writeFileSync(path.join(repo, "rules.sh"), "iptables -A INPUT -j DROP\n");
+  writeFileSync(path.join(repo, "rules.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n");
+
+  test.each<[string, string, RegExp, string]>([
+    ["Windows line endings", "crlf.yaml", /^--base HEAD: `.*rules\.sh@HEAD` has Windows line endings \(CR LF, first on line 1\)/, "`git show HEAD:./rules.sh > old-rules.sh` in its folder), fix that copy (convert it to LF line endings, e.g. `sed -i 's/\\r$//' old-rules.sh`"],
+    ["a table without COMMIT", "restore.yaml", /^--base HEAD: .*rules\.v4@HEAD.*COMMIT/, "then give it as --rules-a old-rules.v4 instead of --base"],
+  ])("%s: exit 2 before any lab, with a copy to fix as the way out", async (_, file, message, hint) => {
+    const { said, progress } = recorder();
+    const command = diffCommand(path.join(repo, file), { base: "HEAD" }, progress, print);
+    await expect(command).rejects.toThrow(message);
+    expect(await hintOf(diffCommand(path.join(repo, file), { base: "HEAD" }, silentProgress, print))).toContain(hint);
+    expect(said).toEqual([]);
   });
 });
