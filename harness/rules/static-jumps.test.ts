@@ -118,3 +118,20 @@ describe("IMAGE_TARGETS (the lab image's list, image-targets.ts)", () => {
       .toEqual(["-j MASQUERAD: no chain or target named MASQUERAD (did you mean MASQUERADE?)"]);
   });
 });
+
+describe("staticMissingJumps: nftables files (only one that starts over: rules/nft-static-jumps.ts)", () => {
+  const nft = (content: string, path = "/p/fw.nft"): RuleSource => ({ kind: "nft", path, content });
+  it.each([
+    ["a jump to a misspelt chain, at the jump's column as written", [apply(nft("flush ruleset\ntable inet f {\n  chain input { type filter hook input priority 0; ip saddr {{ client.ipv4 }} jump trsuted; }\n  chain trusted { accept }\n}\n"))], ["fw.nft:3: nft: jump trsuted: no chain trsuted in table inet f (did you mean trusted? chains there: input, trusted); nft refuses the whole file at load time (`Could not process rule: No such file or directory`)"]],
+    ["a file that does not start over is not judged", [apply(nft("table inet f {\n  chain input { type filter hook input priority 0; jump elsewhere; }\n}\n"))], []],
+  ])("%s", (_, steps, problems) => {
+    expect(found(scenario(...steps))).toEqual(problems);
+  });
+
+  it("the column is the jump's in the line as written (a placeholder before it)", () => {
+    const content = "flush ruleset\ntable inet f {\n  chain input { type filter hook input priority 0; ip saddr {{ client.ipv4 }} jump trsuted; }\n  chain trusted { accept }\n}\n";
+    const [p] = staticMissingJumps([scenario(apply(nft(content)))], TARGETS);
+    expect(p?.column).toBe(content.split("\n")[2]!.indexOf("jump") + 1);
+  });
+});
+

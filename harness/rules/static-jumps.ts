@@ -18,12 +18,15 @@
  *   script or run step (reboots included: saved rules come back) the
  *   commands are not judged at all (it may make chains under names it
  *   computes); Docker's DNS chains (`DOCKER_OUTPUT` …) are in every lab
- *   host's nat table.
+ *   host's nat table;
+ * - nftables files that start over (`flush ruleset`): a `jump`/`goto` to a
+ *   chain the file declares nowhere in that table (rules/nft-static-jumps.ts).
  */
 import type { Family } from "../model/types.ts";
 import type { RuleSource, Scenario, Step } from "../scenario/model.ts";
 import { IMAGE_TARGETS } from "./image-targets.ts";
 import { BUILT_IN_CHAINS, missingJumps, missingMessage, noSuchTarget, restoreChains, VERDICTS } from "./missing-jumps.ts";
+import { type NftMissingJump, nftMissingJumpMessage, nftMissingJumps } from "./nft-static-jumps.ts";
 import { commandFamily, scriptCommands, withStandIns } from "./syntax-lines.ts";
 
 /** A jump to nothing at a line of a file: a rules file's own line, or the scenario's for a listed command. */
@@ -32,7 +35,7 @@ export interface StaticJumpProblem {
   readonly line: number;
   /** 1-based: the jump's option in a rules file's line, the command's start in a scenario's list. */
   readonly column?: number | undefined;
-  readonly family: Family;
+  readonly family: Family | "nft";
   readonly message: string;
 }
 
@@ -42,6 +45,12 @@ export function jumpColumn(line: string | undefined, option: "-j" | "-g", name: 
   const spelled = option === "-j" ? "-j|--jump" : "-g|--goto";
   const m = new RegExp(`(^|\\s)(?:${spelled})(?:\\s+|=)${escaped}(?=\\s|$)`).exec(line ?? "");
   return m ? m.index + m[1]!.length + 1 : undefined;
+}
+
+/** Where `jump NAME` stands in the line as written (placeholders change the columns of the line read). */
+function nftJumpColumn(line: string | undefined, j: NftMissingJump): number | undefined {
+  const m = new RegExp(`\\b${j.verb}\\s+${j.chain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`).exec(line ?? "");
+  return m ? m.index + 1 : undefined;
 }
 
 export type TargetLists = Readonly<Record<Family, ReadonlySet<string>>>;
@@ -93,6 +102,8 @@ class Reading {
   readonly jumps: CommandJump[] = [];
   /** Restore files with placeholders read as the lab check reads them; `written`: the file as written (columns). */
   readonly restores: (Extract<RuleSource, { kind: "restore" }> & { readonly order: number; readonly written: string })[] = [];
+  /** nftables files, read alike (rules/nft-static-jumps.ts). */
+  readonly nft: (Extract<RuleSource, { kind: "nft" }> & { readonly order: number; readonly written: string })[] = [];
   /** Sources read so far. */
   private order = 0;
   /** A source that may make chains under names it computes was seen: later commands are not judged. */
@@ -131,6 +142,7 @@ class Reading {
       }
       case "nft":
         this.unread(source.content, false);
+        this.nft.push({ ...source, content: withStandIns(source.content), order: this.order, written: source.content });
         return;
       case "script": {
         const commands = scriptCommands(withStandIns(source.content));
@@ -167,12 +179,16 @@ function problemsOf(scenario: Scenario, targets: TargetLists): StaticJumpProblem
     const lines = r.written.split("\n");
     return missingJumps(r.content, targets[r.family]).map((j) => ({ order: r.order, file: r.path, line: j.line, column: jumpColumn(lines[j.line - 1], j.option, j.name), family: r.family, message: missingMessage(j, r.content, targets[r.family]) }));
   });
+  const nft = reading.nft.flatMap((r) => {
+    const lines = r.written.split("\n");
+    return nftMissingJumps(r.content).map((j) => ({ order: r.order, file: r.path, line: j.line, column: nftJumpColumn(lines[j.line - 1], j) ?? j.column, family: "nft" as const, message: nftMissingJumpMessage(j, r.content) }));
+  });
   const known = (name: string, family: Family): boolean =>
     VERDICTS.includes(name) || BUILT_IN_CHAINS.includes(name) || targets[family].has(name) || reading.chains.has(name) || DOCKER.test(name) || reading.opaque.some((t) => t.includes(name));
   const commands = reading.jumps.filter((j) => !known(j.name, j.family))
     .map((j) => ({ order: j.order, file: j.file, line: j.line, column: j.column, family: j.family, message: noSuchTarget(j, targets[j.family], reading.chains) }));
   // In step order (a stable sort keeps each source's lines in order).
-  return [...restores, ...commands].sort((a, b) => a.order - b.order).map(({ order: _order, ...p }) => p);
+  return [...restores, ...nft, ...commands].sort((a, b) => a.order - b.order).map(({ order: _order, ...p }) => p);
 }
 
 /** Every jump to nothing of the scenarios' iptables sources, each line once (a file several scenarios apply, too). */

@@ -198,7 +198,7 @@ describe("the runner on a fake lab", () => {
     expect(b!.errors).toEqual([
       "1 rule line(s) rejected by the lab image's target list (its lab was not started):\n" +
       "  <inline>:1:1: ipv4: -j NOSUCH: no chain or target named NOSUCH\n" +
-      "  hint: fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)",
+      "  hint: fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables and nft in a throw-away lab host (needs Docker)",
     ]);
     expect(good!.status).toBe("passed");
     expect(provider.started.map((lab) => [...lab.hosts.keys()])).toEqual([["server", "remote"]]);

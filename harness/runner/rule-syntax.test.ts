@@ -107,6 +107,12 @@ describe("jumps to nothing found without a lab", () => {
     expect(shown(withStaticJumps(lab, found))).toEqual(merged);
   });
 
+  it("an nft file: fwspec's words in place of nft's ENOENT, nft's column and excerpt kept", () => {
+    const lab: SyntaxProblem = { file: "/p/fw.nft", line: 6, column: 23, family: "nft", tool: "nft -c", message: "Could not process rule: No such file or directory (the chain `ssh_inn` it jumps to does not exist in that table)", excerpt: { source: "    tcp dport 22 jump ssh_inn", marks: "                      ^^^^^^^" } };
+    const found: SyntaxProblem = { file: "/p/fw.nft", line: 6, column: 18, family: "nft", tool: "the nft file's own chains", message: "jump ssh_inn: no chain ssh_inn in table inet filter (did you mean ssh_in? chains there: input, ssh_in)", missingJump: true };
+    expect(shown(withStaticJumps([lab], [found]))).toEqual(["fw.nft:6:23: nft: jump ssh_inn: no chain ssh_inn in table inet filter (did you mean ssh_in? chains there: input, ssh_in)\n          tcp dport 22 jump ssh_inn\n                            ^^^^^^^"]);
+  });
+
   it("checkJumpTargets (plain validate) throws exit 2 naming each line, and passes rules without one", () => {
     const typo = scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCPET\nCOMMIT\n" }])]);
     const error = (() => {
@@ -119,7 +125,7 @@ describe("jumps to nothing found without a lab", () => {
     })();
     expect(error).toBeInstanceOf(RuleSyntaxError);
     expect(error?.exitCode).toBe(2);
-    expect(error?.hint).toBe("fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables in a throw-away lab host (needs Docker)");
+    expect(error?.hint).toBe("fix each line named above; `npx fwspec validate` checks them again, `npx fwspec validate --rules` also tests every rule with iptables and nft in a throw-away lab host (needs Docker)");
     expect(shown([...error!.problems])).toEqual(["rules.v4:3:10: ipv4: -j ACCPET: no chain or target named ACCPET (did you mean ACCEPT?)"]);
     expect(() => checkJumpTargets([scenario([apply([{ kind: "restore", family: "ipv4", path: "/p/ok.v4", content: "*filter\n-A INPUT -j LOG\nCOMMIT\n" }])])])).not.toThrow();
   });

@@ -191,7 +191,7 @@ export class RuleSyntaxError extends InputError {
   constructor(problems: readonly SyntaxProblem[], invocation?: string, withoutLab = false, unstarted = "no scenario lab was started") {
     super(`${problems.length} rule line(s) rejected by ${toolList(problems)} (${unstarted}):\n${problems.map((p) => `  ${formatSyntaxProblem(p)}`).join("\n")}`, {
       hint: withoutLab
-        ? `fix each line named above; \`${fwspecCommand("validate", invocation)}\` checks them again, \`${fwspecCommand("validate --rules", invocation)}\` also tests every rule with iptables in a throw-away lab host (needs Docker)`
+        ? `fix each line named above; \`${fwspecCommand("validate", invocation)}\` checks them again, \`${fwspecCommand("validate --rules", invocation)}\` also tests every rule with iptables and nft in a throw-away lab host (needs Docker)`
         : `fix each line named above; \`${fwspecCommand("validate --rules", invocation)}\` checks them again without running any scenario`,
     });
     this.problems = problems;
@@ -211,10 +211,12 @@ export function formatUnchecked(u: UncheckedJob, cwd = process.cwd()): string {
 
 /** What names a jump to nothing found without a lab (the heading's "rejected by …"). */
 const STATIC_TOOL = "the lab image's target list";
+/** … and in an nftables file: its own chains, read without nft (rules/nft-static-jumps.ts). */
+const STATIC_NFT_TOOL = "the nft file's own chains";
 
 /** The scenarios' jumps to nothing found without a lab (rules/static-jumps.ts), as rule syntax problems. */
 export function staticJumpProblems(scenarios: readonly Scenario[]): SyntaxProblem[] {
-  return staticMissingJumps(scenarios).map((p) => ({ ...p, tool: STATIC_TOOL, missingJump: true }));
+  return staticMissingJumps(scenarios).map((p) => ({ ...p, tool: p.family === "nft" ? STATIC_NFT_TOOL : STATIC_TOOL, missingJump: true }));
 }
 
 /**
@@ -236,7 +238,10 @@ export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly S
     // The column of the jump itself where the tool named none.
     const column = p.column ?? same[0]!.column;
     const placed = column === undefined ? p : { ...p, column };
-    return p.missingJump ? placed : { ...placed, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
+    if (p.missingJump) return placed;
+    // nft's own words (ENOENT, with the chain its line names: rules/nft-file.ts) say no more than fwspec's reading; its excerpt stays.
+    if (p.family === "nft") return { ...p, message: same.map((s) => s.message).join("; "), missingJump: true as const };
+    return { ...placed, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
   });
   return [...merged, ...found.filter((p) => !told.has(at(p)))];
 }
