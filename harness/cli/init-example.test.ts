@@ -99,6 +99,9 @@ test("in a folder without a package.json, what was written says the workflow and
   const npm = mkdtempSync(join(tmpdir(), "fwspec-init-example-"));
   dirs.push(bare, npm);
   writeFileSync(join(npm, "package.json"), "{}\n");
-  expect(initExample({ cwd: bare })).toContain("note: there is no package.json here: .github/workflows/fwspec.yml runs `npm ci` and `npx --no-install fwspec`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency (`npm init -y && npm install --save-dev fwspec`)");
+  const said = initExample({ cwd: bare });
+  expect(said).toContain("note: there is no package.json here: .github/workflows/fwspec.yml runs `npm ci` and `npx --no-install fwspec`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency from a tarball kept in the repository (`npm init -y && npm install -D ./vendor/fwspec-0.1.0.tgz`");
+  // Never the bare name, which a package registry would resolve to someone else's package (tester 43b).
+  expect(said).not.toMatch(/npm install (-D|--save-dev) fwspec`/);
   expect(initExample({ cwd: npm })).not.toContain("package.json");
 });

@@ -12,6 +12,7 @@ import { notAFolder } from "./report-files.ts";
 import path from "node:path";
 import { recordMatrix } from "../diff/run.ts";
 import { FwspecError, InputError } from "../errors.ts";
+import { packageVersion } from "../env/package-root.ts";
 import { fwspecCommand } from "../invocation.ts";
 import { oneLine } from "../text.ts";
 import { shellQuote } from "../lab/exec.ts";
@@ -100,7 +101,7 @@ function write(p: FilePlan, cwd: string, force: boolean): string {
  */
 function packageNote(p: FilePlan, cwd: string): string {
   if (existsSync(path.join(cwd, "package.json")) || !p.write.some((f) => f.path === WORKFLOW_FILE)) return "";
-  return `\nnote: there is no package.json here: ${WORKFLOW_FILE} runs \`npm ci\` and \`npx --no-install fwspec\`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency (\`npm init -y && npm install --save-dev fwspec\`) and commit package.json and package-lock.json with them`;
+  return `\nnote: there is no package.json here: ${WORKFLOW_FILE} runs \`npm ci\` and \`npx --no-install fwspec\`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency from a tarball kept in the repository (\`npm init -y && npm install -D ./vendor/fwspec-${packageVersion()}.tgz\`, the tarball from \`npm pack\` of fwspec's checkout) or a git URL, never by its bare name (fwspec is on no package registry: the bare name would install whatever someone else published under it), and commit package.json, package-lock.json and the tarball with them`;
 }
 
 /** A rules file, inside `cwd` (the written scenario names it relative to itself), read and parsed. */

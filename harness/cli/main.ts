@@ -9,7 +9,7 @@ import { oneLine, safeText } from "../text.ts";
 import { shellQuote } from "../shell-quote.ts";
 import { runSetup } from "../env/setup.ts";
 import { connectEngine } from "../env/engine.ts";
-import { PACKAGE_ROOT } from "../env/package-root.ts";
+import { PACKAGE_ROOT, packageVersion } from "../env/package-root.ts";
 import { FAMILIES } from "../model/types.ts";
 import { DEFAULT_COMMAND_TIMEOUT_SECONDS, parseCommandTimeout } from "../lab/limits.ts";
 import { runCleanup } from "./cleanup.ts";
@@ -47,11 +47,6 @@ function fail(error: unknown): never {
 function keepMode(opts: { keep?: boolean; keepOnFailure?: boolean }): "all" | "failed" | undefined {
   if (opts.keep && opts.keepOnFailure) throw new InputError("use one of --keep and --keep-on-failure", { hint: "--keep keeps every lab, --keep-on-failure those of failed scenarios" });
   return opts.keep ? "all" : opts.keepOnFailure ? "failed" : undefined;
-}
-
-/** The version in fwspec's own package.json (the checkout's or the installed package's). */
-function packageVersion(): string {
-  return String((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: unknown }).version ?? "unknown");
 }
 
 /** How this user types fwspec (`npx fwspec` in a project that installed it), from this process's facts: read here, once, and passed down. */

@@ -5,7 +5,7 @@
  * dist/harness/ (the built package under node_modules): dist/ has no
  * package.json of its own.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { EnvironmentError } from "../errors.ts";
 
@@ -22,3 +22,8 @@ const hasPackageJson = (dir: string): boolean => statSync(path.join(dir, "packag
 
 /** The root of the fwspec package this module belongs to. */
 export const PACKAGE_ROOT = packageRootFrom(import.meta.dirname, hasPackageJson);
+
+/** The version in fwspec's own package.json (the checkout's or the installed package's). */
+export function packageVersion(): string {
+  return String((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: unknown }).version ?? "unknown");
+}
