@@ -86,6 +86,18 @@ describe("nft's ENOENT names nothing: what the line names that may not exist (te
     const stderr = "/tmp/j.nft:4:21-34: Error: Could not process rule: No such file or directory\n    tcp dport 22 jump ssh_chain\n                 ^^^^^^^^^^^^^^\n";
     expect(nftProblems(stderr, "/tmp/j.nft")[0]?.message).toBe("Could not process rule: No such file or directory (the chain `ssh_chain` it jumps to does not exist in that table)");
   });
+  test("a line naming several chains or sets: the one nft's marks point at (tester 43a: a vmap's second chain)", () => {
+    const vmap = "    tcp dport vmap { 22 : jump ssh_in, 8080 : jump web_inn }";
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", vmap, vmap.indexOf("web_inn") + 1)).toContain("the chain `web_inn` it jumps to");
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", vmap, vmap.indexOf("jump web_inn") + 1)).toContain("the chain `web_inn` it jumps to");
+    const sets = "    ip saddr @admins ip daddr @serverz accept";
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", sets, sets.indexOf("@serverz") + 2)).toContain("`@serverz`");
+    const both = "    ip saddr @blockd jump logdrop";
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", both, both.indexOf("@blockd") + 1)).toContain("`@blockd`");
+    expect(withEnoentMeaning("Could not process rule: No such file or directory", both, both.indexOf("logdrop") + 1)).toContain("the chain `logdrop`");
+    const stderr = `/tmp/v.nft:5:${vmap.indexOf("web_inn") + 1}-${vmap.indexOf("web_inn") + 7}: Error: Could not process rule: No such file or directory\n${vmap}\n${" ".repeat(vmap.indexOf("web_inn"))}^^^^^^^\n`;
+    expect(nftProblems(stderr, "/tmp/v.nft")[0]?.message).toContain("the chain `web_inn` it jumps to");
+  });
 });
 
 describe("nft's byte columns and marks in characters", () => {

@@ -51,7 +51,7 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
     } else if (/^Error: /.test(line.trim())) problems.push({ line: undefined, message: line.trim().slice("Error: ".length) });
   }
   if (problems.length === 0 && stderr.trim() !== "") problems.push({ line: undefined, message: stderr.trim().split("\n")[0]! });
-  return problems.map((p) => ({ ...p, message: withEnoentMeaning(p.message, p.excerpt?.source) }));
+  return problems.map((p) => ({ ...p, message: withEnoentMeaning(p.message, p.excerpt?.source, p.column) }));
 }
 
 /**
@@ -60,14 +60,27 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
  * exist — the chain a `jump`/`goto` names, a `@set` or map — else a table,
  * chain or kernel feature (pure).
  */
-export function withEnoentMeaning(message: string, source: string | undefined): string {
+export function withEnoentMeaning(message: string, source: string | undefined, column?: number): string {
   if (!/No such file or directory\s*$/.test(message)) return message;
-  const jump = source === undefined ? null : /\b(?:jump|goto)\s+([A-Za-z_][\w.-]*)/.exec(source);
-  const set = source === undefined ? null : /@([A-Za-z_][\w.-]*)/.exec(source);
-  const what = jump ? `the chain \`${jump[1]}\` it jumps to does not exist in that table`
+  const jump = source === undefined ? undefined : atColumn(source, /\b(?:jump|goto)\s+([A-Za-z_][\w.-]*)/g, column);
+  const set = source === undefined ? undefined : atColumn(source, /@([A-Za-z_][\w.-]*)/g, column);
+  // Both on the line: the one the marks are on.
+  const holds = (m: RegExpExecArray | undefined) => m !== undefined && column !== undefined && m.index <= column - 1 && column - 1 < m.index + m[0].length;
+  const what = jump && !(holds(set) && !holds(jump)) ? `the chain \`${jump[1]}\` it jumps to does not exist in that table`
     : set ? `the set or map \`@${set[1]}\` it names does not exist in that table`
       : "a table, chain, set or map it names does not exist, or the kernel lacks something it uses (a flowtable, a match)";
   return `${message} (${what})`;
+}
+
+/**
+ * The match of `pattern` (global) in `line` that nft's marks point at: the one whose text holds the 1-based
+ * `column`, else the last before it, else the first (a vmap line names several chains: tester 43a).
+ */
+function atColumn(line: string, pattern: RegExp, column: number | undefined): RegExpExecArray | undefined {
+  const all = [...line.matchAll(pattern)];
+  if (column === undefined) return all[0];
+  const at = column - 1;
+  return all.find((m) => m.index <= at && at < m.index + m[0].length) ?? all.filter((m) => m.index <= at).at(-1) ?? all[0];
 }
 
 /**
