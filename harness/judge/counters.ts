@@ -33,7 +33,10 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   }
   const rule = matches[0]!;
   if (rule.counts === false) {
-    return { ...base, status: "error", message: `${rule.text} has no counter statement: nftables counts only rules with \`counter\` (add it to the rule)`, packets: null, bytes: null };
+    const message = rule.sharedCounter !== undefined
+      ? `${rule.text} updates the named counter ${rule.sharedCounter}, which other rules of ${rule.table} update too: what it counts is theirs together, not this rule's (check the named counter, \`counter: ${rule.sharedCounter}\`, or give the rule a \`counter\` of its own)`
+      : `${rule.text} has no counter statement: nftables counts only rules with \`counter\` (add it to the rule)`;
+    return { ...base, status: "error", message, packets: null, bytes: null };
   }
   const delta = before ? counterDeltas(before, after).find((d) => d.rule.table === rule.table && d.rule.chain === rule.chain && d.rule.position === rule.position) : undefined;
   const packets = delta?.packets ?? rule.packets;

@@ -52,6 +52,12 @@ describe("counter checks on native nft rules", () => {
     expect([r.status, r.message]).toEqual(["error", `tcp dport 8080 counter drop comment "block 8080" # handle 8 is in table inet fw, which counts IPv4 and IPv6 together: \`family: ${said}\` cannot be checked apart; leave \`family\` out, or check a rule that matches only one family`]);
   });
 
+  test("a rule whose named counter another rule updates too: an error naming the counter, not its shared count (tester 43a)", () => {
+    const shared = (r: ReturnType<typeof reading>) => ({ ...r, rules: r.rules.map((x) => (x.handle === 7 ? { ...x, counts: false, sharedCounter: "ssh_hits", packets: 0, bytes: 0 } : x)) });
+    const r = judgeCounter(check({ kind: "handle", table: "inet fw", handle: 7 }, "== 0"), "ipv4", shared(before), shared(after));
+    expect([r.status, r.message]).toEqual(["error", 'tcp dport @allowed_tcp counter name "ssh_hits" accept # handle 7 updates the named counter ssh_hits, which other rules of inet fw update too: what it counts is theirs together, not this rule\'s (check the named counter, `counter: ssh_hits`, or give the rule a `counter` of its own)']);
+  });
+
   test("a host without named counters says it has none", () => {
     const plain = { ...after, counters: [] };
     expect(judgeCounter(check({ kind: "named-counter", name: "nope" }, "== 0"), "ipv4", undefined, plain).message).toBe("no named counter `nope` on server for ipv4 (it has none); an ip6 table's rules are read only for ipv6: name its `table: ip6 NAME`");

@@ -43,6 +43,17 @@ describe("parseNftJson", () => {
     expect(r(8).key).toBe(rule("inet fw", 8).key); // counting does not change what the rule is
   });
 
+  test("a named counter two rules update counts for neither (tester 43a: an IPv4 probe credited to the IPv6 rule beside it)", () => {
+    const moved = parseNftJson(counted({}, 2));
+    const seven = moved.rules.find((x) => x.table === "inet fw" && x.handle === 7)!;
+    const twin = { ...seven, handle: 99, position: seven.position + 1 };
+    expect(ruleCount(seven, moved.counters, moved.rules)).toEqual({ packets: 2, bytes: 120 });
+    expect(ruleCount(seven, moved.counters, [...moved.rules, twin])).toBeNull();
+    expect(ruleCount(twin, moved.counters, [...moved.rules, twin])).toBeNull();
+    // The same name in another table is another counter.
+    expect(ruleCount(seven, moved.counters, [...moved.rules, { ...twin, table: "ip6 only6" }])).toEqual({ packets: 2, bytes: 120 });
+  });
+
   test("tables iptables-nft manages can be left out (nft backend), not on a legacy host", () => {
     expect(parseNftJson(json, (t) => !iptablesOwned(t, "nft")).tables).toEqual(["inet fw", "ip6 only6"]);
     expect(parseNftJson(json, (t) => !iptablesOwned(t, "legacy")).tables).toEqual(["ip nat", "inet fw", "ip6 only6"]);

@@ -194,10 +194,19 @@ export function targetOf(rule: NftRule): string | null {
   }
 }
 
-/** A rule's packets and bytes: its own counter, else the named counter it updates; null when it counts nothing. */
-export function ruleCount(rule: NftRule, counters: readonly NftNamedCounter[]): NftCounterValue | null {
+/**
+ * A rule's packets and bytes: its own counter, else the named counter it updates when no other rule of `rules`
+ * updates it too (a shared one counts their packets together: tester 43a, an IPv4 probe credited to the IPv6 rule
+ * beside it); null when it counts nothing of its own.
+ */
+export function ruleCount(rule: NftRule, counters: readonly NftNamedCounter[], rules: readonly NftRule[] = [rule]): NftCounterValue | null {
   if (rule.counter) return rule.counter;
-  if (rule.namedCounter === null) return null;
+  if (rule.namedCounter === null || sharesCounter(rule, rules)) return null;
   const named = counters.find((c) => c.table === rule.table && c.name === rule.namedCounter);
   return named ? { packets: named.packets, bytes: named.bytes } : null;
+}
+
+/** Does another rule of `rules` (of the rule's table) update the named counter `rule` updates? */
+export function sharesCounter(rule: NftRule, rules: readonly NftRule[]): boolean {
+  return rule.namedCounter !== null && rules.some((r) => r !== rule && r.table === rule.table && r.namedCounter === rule.namedCounter && !(r.chain === rule.chain && r.handle === rule.handle));
 }

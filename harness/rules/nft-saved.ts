@@ -5,11 +5,12 @@
  * `family name` (`inet fw`), text is the rule as `nft -a list ruleset` prints
  * it (counter values left out, `# handle N` kept), target is its verdict in
  * iptables' words (DROP, REJECT, ACCEPT, a jumped-to chain), and counters are
- * its counter statement's (or its named counter's). Pure.
+ * its counter statement's (or its named counter's, when no other rule updates
+ * that one too). Pure.
  */
 import { nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { type NftReading, ruleCount, tableFamilies, targetOf } from "./nft-json.ts";
+import { type NftReading, ruleCount, sharesCounter, tableFamilies, targetOf } from "./nft-json.ts";
 import { type NftTexts, textKey } from "./nft-listing.ts";
 import type { SavedChain, SavedNamedCounter, SavedRule, SavedRuleset } from "./saved.ts";
 
@@ -22,7 +23,7 @@ function printed(texts: NftTexts, table: string, handle: number, fallback: strin
 export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[] } {
   const sees = (table: string) => tableFamilies(table).includes(family);
   const rules: SavedRule[] = reading.rules.filter((r) => sees(r.table)).map((r) => {
-    const count = ruleCount(r, reading.counters);
+    const count = ruleCount(r, reading.counters, reading.rules);
     return {
       family,
       table: r.table,
@@ -35,6 +36,7 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
       comment: r.comment,
       handle: r.handle,
       counts: count !== null,
+      ...(r.namedCounter !== null && sharesCounter(r, reading.rules) ? { sharedCounter: r.namedCounter } : {}),
     };
   });
   // A base chain's policy has no counter in nftables: listed (packets 0), never decisive.

@@ -40,6 +40,8 @@ export interface SavedRule {
   readonly handle?: number;
   /** Native nftables rules only: false when the rule has no counter statement (its counts are always 0). */
   readonly counts?: boolean;
+  /** Native nftables rules only: the named counter it updates, when other rules update it too (then `counts` is false: the counts are not this rule's). */
+  readonly sharedCounter?: string;
 }
 
 /** A named nftables counter (`counter name x`), read with the rules. */
