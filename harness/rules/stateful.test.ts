@@ -217,6 +217,17 @@ describe("probeVaryingRule: the probe's packet, its port judged unless the path 
     expect(probeVaryingRule(on(rs), { family: "ipv4", protocol: "tcp", dport: 80 }, () => ({ in: "ens18" })) !== undefined).toBe(met);
   });
 
+  // Tester 43a: a rate limit in a chain only a verdict map's 8080 element jumps to held up every drop on the host.
+  // A verdict map has no verdict of its own (nft-json.ts targetOf): target null, as read from nft.
+  const web43 = [{ ...nft("tcp dport vmap { 22 : accept, 25 : drop, 8080 : jump web_in }"), target: null }, nft("limit rate 50/second accept", "web_in")];
+  test.each<[string, number, boolean]>([
+    ["the port its element sends there: met", 8080, true],
+    ["a port the map drops: not met", 25, false],
+    ["a port the map does not name: not met", 3000, false],
+  ])("a chain only a verdict map's element reaches: %s", (_, dport, met) => {
+    expect(probeVaryingRule(on(ruleset(web43, [["inet f", "web_in"]])), { family: "ipv4", protocol: "tcp", dport }) !== undefined).toBe(met);
+  });
+
   // As a production web server's rules (scenarios/addresses/24-web-server.yaml): the web ports rate-limited in a
   // chain only packets in on ens18 reach; a probe arriving on ens19 never meets the limit, so a DROP taking its first
   // packet decides (the interfaces are those the packet crosses, probes/path-interfaces.ts).

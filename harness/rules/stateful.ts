@@ -128,7 +128,11 @@ export function probeVaryingRule(readings: ReadonlyMap<string, SavedRuleset>, pa
   const toLocalPort = (rule: SavedRule) => rulePorts(rule)?.some(([a, b]) => a <= LOCAL_PORTS[1] && b >= LOCAL_PORTS[0]) ?? true;
   const ofProtocol = meetsPacket(packet, false);
   const answerMeets = (rule: SavedRule, v: Via | undefined) => ofProtocol(rule) && toLocalPort(rule) && ruleCrossesInterfaces(rule, v === undefined ? undefined : { in: v.out ?? "", out: v.in ?? "" });
-  return varyingRule(readings, (rule, host) => (meets(rule) && ruleCrossesInterfaces(rule, via(host))) || answerMeets(rule, via(host)));
+  // The ports the jumps into its chain limit its packets to (a verdict map's keys: `tcp dport vmap { 8080 : jump web }`
+  // sends only 8080 there; tester 43a: a rate limit in such a chain held up every drop on the host): the probe's port,
+  // or for its answer a local port, among them.
+  const reachable = (v: VaryingRule) => rewrites || v.ports === undefined || v.ports.some(([a, b]) => (a <= packet.dport && packet.dport <= b) || (a <= LOCAL_PORTS[1] && b >= LOCAL_PORTS[0]));
+  return varyingRules(readings, (rule, host) => (meets(rule) && ruleCrossesInterfaces(rule, via(host))) || answerMeets(rule, via(host))).find(reachable);
 }
 
 /** The kernel's local (ephemeral) ports a prober's connection leaves from: Linux's default ip_local_port_range. */
