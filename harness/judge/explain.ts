@@ -21,6 +21,8 @@ export interface Evidence {
   readonly watched: boolean;
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
+  /** Ingress chains on watched hosts, not read by fwspec (`netdev filter ingress on server`). */
+  readonly ingress?: readonly string[];
   /** No rule was named, yet a native nftables drop or reject rule counted packets while the probe ran. */
   readonly countedNative?: boolean;
   /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
@@ -125,6 +127,12 @@ const SILENT = "the handshake completed, but nothing came back on the connection
 /** A connection fwspec's listener never greeted (probes/greeting.ts). */
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
+/** `; an ingress chain, which fwspec does not read, may have taken it first: netdev filter ingress on server` (tester 43a). */
+function ingressNote(ev: Evidence): string {
+  const chains = ev.ingress ?? [];
+  return chains.length === 0 ? "" : `; ${chains.length === 1 ? "an ingress chain" : "ingress chains"}, which fwspec does not read, may have taken it before any chain it reads: ${chains.join(", ")}`;
+}
+
 /** One sentence: why the probe got the verdict it got, from the evidence. */
 export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   const d = ev.decision;
@@ -133,7 +141,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     : ev.countedNative
       // Counted, but not placed: the words say so rather than that nothing counted.
       ? "no rule fwspec could attribute took its first packet: a native nftables drop or reject rule counted packets meanwhile (under counted:), and fwspec names native rules from the nftables trace, which showed none for this probe"
-      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}`;
+      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}${ingressNote(ev)}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
   if (n?.replying) return `its first packet reached ${n.at}, whose answer never left: ${n.at} could not learn the link-layer address of ${n.address} on its way back to ${n.from} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;

@@ -16,6 +16,18 @@ const moved = (changes: Record<string, number>, named = 0) => parseNftJson(nftJs
 const empty = (family: "ipv4" | "ipv6") => parseSave("", family);
 
 describe("nftSavedPart", () => {
+  test("ingress chains (netdev, which no family's reading holds) are listed apart; none, none", () => {
+    const netdev = { nftables: [
+      { table: { family: "netdev", name: "edge", handle: 1 } },
+      { chain: { family: "netdev", table: "edge", name: "ingress", handle: 1, type: "filter", hook: "ingress", prio: -500, policy: "accept", dev: "ens18" } },
+      { rule: { family: "netdev", table: "edge", chain: "ingress", handle: 2, expr: [{ match: { op: "==", left: { payload: { protocol: "tcp", field: "dport" } }, right: 9000 } }, { counter: { packets: 2, bytes: 120 } }, { drop: null }] } },
+    ] };
+    const part = nftSavedPart(parseNftJson(JSON.stringify(netdev), keep), new Map(), "ipv4");
+    expect([part.rules, part.ingress]).toEqual([[], ["netdev edge ingress"]]);
+    expect(withNft(empty("ipv4"), parseNftJson(JSON.stringify(netdev), keep), new Map()).ingress).toEqual(["netdev edge ingress"]);
+    expect(withNft(empty("ipv4"), moved({}), texts).ingress).toBeUndefined();
+  });
+
   test("inet rules in both families, ip6 only in IPv6; iptables-nft's tables left to iptables-save", () => {
     const v4 = nftSavedPart(moved({}), texts, "ipv4");
     const v6 = nftSavedPart(moved({}), texts, "ipv6");

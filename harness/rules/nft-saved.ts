@@ -20,7 +20,7 @@ function printed(texts: NftTexts, table: string, handle: number, fallback: strin
 }
 
 /** The family's part of a native nft reading, as saved rules, chains (policies) and named counters. */
-export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[] } {
+export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[]; ingress: string[] } {
   const sees = (table: string) => tableFamilies(table).includes(family);
   const rules: SavedRule[] = reading.rules.filter((r) => sees(r.table)).map((r) => {
     const count = ruleCount(r, reading.counters, reading.rules);
@@ -53,13 +53,20 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
       ...(c.priority !== undefined ? { priority: c.priority } : {}),
     }));
   const counters = reading.counters.filter((c) => sees(c.table)).map((c) => ({ table: c.table, name: c.name, packets: c.packets, bytes: c.bytes }));
-  return { rules, chains, counters };
+  // Ingress chains of any family (netdev's see no family's reading): the packet meets them first.
+  const ingress = reading.chains.filter((c) => c.hook === "ingress").map((c) => `${c.table} ${c.chain}`);
+  return { rules, chains, counters, ingress };
 }
 
 /** An iptables reading with the family's native nft part added. */
 export function withNft(saved: SavedRuleset, reading: NftReading, texts: NftTexts): SavedRuleset {
   const part = nftSavedPart(reading, texts, saved.family);
-  return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters };
+  return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters, ...(part.ingress.length > 0 ? { ingress: part.ingress } : {}) };
+}
+
+/** `netdev filter ingress on server`: the ingress chains of the hosts' readings (SavedRuleset.ingress), which fwspec does not read. */
+export function ingressChains(readings: ReadonlyMap<string, SavedRuleset>, hosts: readonly string[]): string[] {
+  return hosts.flatMap((h) => (readings.get(h)?.ingress ?? []).map((c) => `${c} on ${h}`));
 }
 
 /** Does a reading hold native nftables tables (their chain policies, and rules without a `counter` statement, count nothing)? */

@@ -59,6 +59,11 @@ export interface SavedRuleset {
   readonly rules: SavedRule[];
   /** Named nftables counters of native tables that see this family's packets (absent: the host has no native nft rules). */
   readonly counters?: SavedNamedCounter[];
+  /**
+   * Native base chains on the ingress hook (`netdev filter ingress`, an inet table's ingress chain): they see a
+   * packet before every chain fwspec reads and count nothing fwspec attributes (absent: none).
+   */
+  readonly ingress?: readonly string[];
 }
 
 /** iptables-save output that cannot be read; names the 1-based line. */

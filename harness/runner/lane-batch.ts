@@ -17,7 +17,7 @@ import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { icmpErrorsSeen } from "../probes/refusal.ts";
-import { holdsNative } from "../rules/nft-saved.ts";
+import { holdsNative, ingressChains } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
@@ -66,7 +66,11 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   for (const [h, r] of after) latest.set(h, r);
   const outsideAfter = await outside.after();
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));
-  return observations.map((observation, i) => ({ observation: native(i) ? { ...observation, native: true } : observation, readings: { before: new Map([...before, ...outsideBefore]), after: new Map([...after, ...outsideAfter]) } }));
+  const marked = (observation: Observation, i: number): Observation => {
+    const ingress = ingressChains(before, probes[i]!.watch);
+    return { ...observation, ...(native(i) ? { native: true } : {}), ...(ingress.length > 0 ? { ingress } : {}) };
+  };
+  return observations.map((observation, i) => ({ observation: marked(observation, i), readings: { before: new Map([...before, ...outsideBefore]), after: new Map([...after, ...outsideAfter]) } }));
 }
 
 /** The deciding rule's (or policy's) counter movement over the batch, on the host the trace named. */
