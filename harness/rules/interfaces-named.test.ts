@@ -49,6 +49,14 @@ describe("interfacesNamed", () => {
   ])("nft: %s is no interface name (reviewer 39)", (_what, rule, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft: `table inet t {\n\tchain pre {\n\t\t${rule}\n\t}\n}` })).toEqual(want);
   });
+  test.each([
+    ["a netdev chain's device (tester 43a: one the host lacks loads and filters nothing)", 'table netdev edge {\n\tchain ingress {\n\t\ttype filter hook ingress device "ens19" priority -500; policy accept;\n\t}\n}', ["ens19"]],
+    ["devices of a chain, unquoted", "table netdev edge {\n\tchain ingress {\n\t\ttype filter hook ingress devices = { ens18, wan0 } priority -500; policy accept;\n\t}\n}", ["ens18", "wan0"]],
+    ["a flowtable's devices", 'table inet f {\n\tflowtable ft {\n\t\thook ingress priority filter\n\t\tdevices = { "lan0", "wan0" }\n\t}\n}', ["lan0", "wan0"]],
+    ["a comment saying device", 'table inet t {\n\tchain c {\n\t\tcounter comment "device eth9" accept\n\t}\n}', []],
+  ])("nft: %s", (_what, nft, want) => {
+    expect(interfacesNamed({ ipv4: "", ipv6: "", nft })).toEqual(want);
+  });
 });
 
 describe("missingInterfaces", () => {

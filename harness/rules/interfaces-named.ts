@@ -4,7 +4,8 @@
  * `lan0` never matches, silently; the apply step says so (rules/apply.ts).
  * Read from what was loaded (iptables-save, nft's listing), so a script's
  * variables are resolved. Wildcards as written: iptables' `eth+` and nft's
- * `"eth*"` match a prefix.
+ * `"eth*"` match a prefix. A netdev chain's `device` too: the kernel may
+ * attach it to no interface without a word (tester 43a).
  */
 import type { LoadedRuleset } from "./read.ts";
 import { savedRuleTokens } from "./tokenize.ts";
@@ -34,9 +35,17 @@ function fromNft(listing: string): string[] {
   return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$|\.$)/.test(m[1]!) && !/\.\s*$/.test(text.slice(0, m.index)) && !/"\s*\.|\.\s*"/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
 }
 
+/** A netdev (or ingress) base chain's device(s), as nft lists them: `hook ingress device "ens18"`, `devices = { "a", "b" }` (a flowtable's too). */
+const NFT_DEVICES = /\bdevices?\s*(?:=\s*)?(\{[^}]*\}|"[^"]*"|[A-Za-z0-9_.:@-]+)/g;
+
+function devicesOf(listing: string): string[] {
+  const text = listing.replace(/\bcomment\s+"[^"]*"/g, "");
+  return [...text.matchAll(NFT_DEVICES)].flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== "" && !n.startsWith("$")));
+}
+
 /** Every interface name the rules match on, sorted, each once. */
 export function interfacesNamed(loaded: Pick<LoadedRuleset, "ipv4" | "ipv6" | "nft">): string[] {
-  return [...new Set([...fromSave(loaded.ipv4), ...fromSave(loaded.ipv6), ...fromNft(loaded.nft ?? "")])].sort();
+  return [...new Set([...fromSave(loaded.ipv4), ...fromSave(loaded.ipv6), ...fromNft(loaded.nft ?? ""), ...devicesOf(loaded.nft ?? "")])].sort();
 }
 
 /** The names (as written) no interface of the host has; `eth+` / `eth*` match a prefix. */
