@@ -48,7 +48,8 @@ describe("the recorded scenario text", () => {
     [
       "the expect step after the last apply is replaced; comments, other steps and formatting stay",
       ["  - apply: ../../fixtures/localhost-only.sh   # the rules", "  - expect:", "      - remote -> server:8080 dropped", "      - remote -> server:8081 open     # hand-written", "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
-      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", STEP, "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
+      // The hand-written step's own comment (tester 43b: not lost) stays, on a line above its flow's new line.
+      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", STEP.replace("      - remote -> server:8081/tcp4", "      # hand-written\n      - remote -> server:8081/tcp4"), "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
     ],
     [
       "expect steps before a later apply stay (they check an earlier state); of the trailing ones only the first is replaced, a later one (a sequence) stays (tester 42a)",
@@ -71,6 +72,38 @@ describe("the recorded scenario text", () => {
     const parsed = parseScenarioText(out, FILE).steps;
     const lastSetup = parsed.findLastIndex((s) => s.kind !== "expect" && s.kind !== "counters");
     expect(parsed.slice(lastSetup + 1).find((s) => s.kind === "expect")).toMatchObject({ expectations: [{ text: "remote -> server:8080 dropped", families: ["ipv4", "ipv6"] }, { text: "remote -> server:8081/tcp4 open", families: ["ipv4"] }] });
+  });
+
+  test("record --update keeps the user's comment lines of the step it replaces, by flow; fwspec's own comments are written anew (tester 43b)", () => {
+    const before = [
+      "  - apply: ../../fixtures/localhost-only.sh",
+      "  # why these checks: the audit of 2026-11",
+      `  # ${RECORDED_MARK}`,
+      "  - expect:",
+      "      # intent: 8080 is internal only",
+      "      - remote -> server:8080/tcp4 open  # filter INPUT #1 -A INPUT -j ACCEPT",
+      "      # 9090 was the old admin port",
+      "      - remote -> server:9090 dropped  # filter INPUT policy DROP",
+      "      # end of the list",
+      "",
+    ];
+    const out = recordedScenario(`${HEAD}\n${before.join("\n")}`, FILE, FILE, LINES);
+    expect(out).toBe(`${HEAD}\n${[
+      "  - apply: ../../fixtures/localhost-only.sh",
+      "  # why these checks: the audit of 2026-11",
+      `  # ${RECORDED_MARK}`,
+      "  - expect:",
+      "      # intent: 8080 is internal only",
+      "      - remote -> server:8080 dropped  # filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP",
+      "      # not recorded: remote -> server:8081/tcp6: the probe failed (gone)",
+      "      - remote -> server:8081/tcp4 open  # no rule counted it (a chain policy, or nothing listening)",
+      // A flow no longer recorded keeps its note, at the step's end, as does the step's last comment.
+      "      # 9090 was the old admin port",
+      "      # end of the list",
+      "",
+    ].join("\n")}`);
+    // Recording again changes nothing more: the notes stay where they are, once.
+    expect(recordedScenario(out, FILE, FILE, LINES)).toBe(out);
   });
 
   test("a new file in another folder: apply paths and the $schema line point at the same files from there", () => {

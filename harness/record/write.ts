@@ -2,7 +2,8 @@
  * The scenario text `fwspec record` writes (pure): the scenario as it was
  * written — comments, formatting and every other step kept byte for byte —
  * with the expect steps after its last set-up step (apply, run, reboot, hold)
- * replaced by one recorded expect step. The yaml library's Document API finds
+ * replaced by one recorded expect step (the comment lines of the user's in
+ * it kept: keptComments). The yaml library's Document API finds
  * the steps and their source ranges; only those ranges are rewritten. For a
  * new file in another folder, the paths the scenario names (apply scripts,
  * restore files, nftables rulesets, the `$schema` line) are rewritten relative to it.
@@ -70,9 +71,77 @@ export function recordedItem(l: RecordedLine): string {
   return l.expectation === undefined ? `# ${comment}` : `- ${l.expectation}  # ${comment}`;
 }
 
-function stepText(lines: readonly RecordedLine[], indent: string, mark: string): string {
-  const items = lines.map((l) => `${indent}    ${recordedItem(l)}`);
-  return [`${indent}# ${mark}`, `${indent}- expect:`, ...items].join("\n") + "\n";
+/** The marks fwspec writes above a step it recorded (record's, init's with its date): not the user's comments. */
+const FWSPEC_MARK = new RegExp(`^#\\s*(?:${RECORDED_MARK.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}|observed \\S+ by fwspec init, .*)$`);
+
+/** `remote -> server:8080/tcp6 dropped` → `remote\0server\08080\0tcp`: a flow, whatever its family and verdict. */
+export function flowKeyOf(expectation: string): string | undefined {
+  const m = /^\s*(\S+)\s*->\s*([^\s:]+):(\d+(?:-\d+)?)(?:\/([a-z]+?)[46]?)?(?=\s)/.exec(expectation);
+  return m ? [m[1], m[2], m[3], m[4] ?? "tcp"].join("\0") : undefined;
+}
+
+/** The user's own comment lines in a replaced expect step (its text, from the comment lines above it on). */
+export interface KeptComments {
+  /** Above the step (fwspec's marks left out). */
+  readonly above: readonly string[];
+  /** Right above an expectation, by its flow (flowKeyOf). */
+  readonly byFlow: ReadonlyMap<string, readonly string[]>;
+  /** After the last expectation, or above one whose flow is no longer recorded. */
+  readonly rest: readonly string[];
+}
+
+/**
+ * The comment lines (`# …` alone on a line) of a replaced expect step that are
+ * the user's: above the step (not fwspec's mark), above an expectation, or at
+ * its end (pure). The comment on an expectation's own line is fwspec's (the
+ * rule that decided it), written anew; a line of its own above is the place
+ * for a note that outlives `record --update` (tester 43b lost one).
+ */
+export function keptComments(step: string): KeptComments {
+  const above: string[] = [];
+  const byFlow = new Map<string, string[]>();
+  let pending: string[] = [];
+  let inStep = false;
+  // A step fwspec wrote (its mark above): the comments on its expectations' lines are fwspec's; in one the user wrote, theirs.
+  let marked = false;
+  for (const raw of step.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("#")) {
+      if (!inStep && FWSPEC_MARK.test(line)) {
+        marked = true;
+        continue;
+      }
+      // fwspec's own line for a flow whose probe failed (lines.ts), written anew.
+      if (inStep && marked && /^#\s*not recorded: /.test(line)) continue;
+      pending.push(line);
+    } else if (/^-\s*expect\s*:/.test(line)) {
+      above.push(...pending);
+      pending = [];
+      inStep = true;
+    } else if (line.startsWith("-")) {
+      const item = line.replace(/^-\s*/, "");
+      const inline = marked ? undefined : /\s#\s?(.*)$/.exec(item.replace(/"[^"]*"|'[^']*'/g, (q) => " ".repeat(q.length)))?.index;
+      const key = flowKeyOf(item.replace(/^["']/, ""));
+      const notes = [...pending, ...(inline !== undefined ? [item.slice(inline).trim()] : [])];
+      if (key !== undefined && notes.length > 0) byFlow.set(key, [...(byFlow.get(key) ?? []), ...notes]);
+      else if (notes.length > 0) above.push(...notes);
+      pending = [];
+    }
+  }
+  return { above, byFlow, rest: pending };
+}
+
+function stepText(lines: readonly RecordedLine[], indent: string, mark: string, kept: KeptComments = { above: [], byFlow: new Map(), rest: [] }): string {
+  const placed = new Set<string>();
+  const items = lines.flatMap((l) => {
+    const key = l.expectation === undefined ? undefined : flowKeyOf(l.expectation);
+    const notes = key !== undefined && !placed.has(key) ? (kept.byFlow.get(key) ?? []) : [];
+    if (key !== undefined) placed.add(key);
+    return [...notes.map((n) => `${indent}    ${n}`), `${indent}    ${recordedItem(l)}`];
+  });
+  // Notes of flows no longer recorded stay, at the step's end: nothing the user wrote is lost.
+  const orphans = [...kept.byFlow].filter(([key]) => !placed.has(key)).flatMap(([, notes]) => notes);
+  return [...kept.above.map((n) => `${indent}${n}`), `${indent}# ${mark}`, `${indent}- expect:`, ...items, ...[...orphans, ...kept.rest].map((n) => `${indent}    ${n}`)].join("\n") + "\n";
 }
 
 /** Where an apply step (a map) names a file: every one is rewritten alike (write.test.ts checks the list against the scenario schema). */
@@ -118,16 +187,19 @@ export function recordedScenario(text: string, file: string, out: string, lines:
   // written (lines.ts laterExpectSteps; tester 42a: they were merged away).
   const replaced = items.map((item, i) => ({ item, i })).filter(({ item, i }) => i > lastSetup && kindOf(item) === "expect").slice(0, 1);
   const edits: Edit[] = [];
+  let kept: KeptComments | undefined;
   for (const { item, i } of replaced) {
     const next = items[i + 1];
-    edits.push({ start: itemStart(text, item), end: next ? itemStart(text, next) : steps.range![1], text: "" });
+    const end = next ? itemStart(text, next) : steps.range![1];
+    kept = keptComments(text.slice(itemStart(text, item), end));
+    edits.push({ start: itemStart(text, item), end, text: "" });
   }
   // The recorded step goes where the first replaced one was, or right after the last set-up step.
   const anchor = replaced[0] ? itemStart(text, replaced[0].item) : items[lastSetup + 1] ? itemStart(text, items[lastSetup + 1]!) : steps.range![1];
   const first = items[0]!;
   const indent = text.slice(lineStart(text, first.range![0]), first.range![0]).replace(/-\s*$/, "");
   const atEnd = anchor === steps.range![1] && anchor > 0 && text[anchor - 1] !== "\n" ? "\n" : "";
-  edits.push({ start: anchor, end: anchor, text: `${atEnd}${stepText(lines, indent, mark)}` });
+  edits.push({ start: anchor, end: anchor, text: `${atEnd}${stepText(lines, indent, mark, kept)}` });
   const fromDir = path.dirname(path.resolve(file));
   const toDir = path.dirname(path.resolve(out));
   if (fromDir !== toDir) edits.push(...pathEdits(text, items, fromDir, toDir));
