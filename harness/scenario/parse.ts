@@ -29,6 +29,24 @@ const YAML_MESSAGES: Record<string, string> = {
   MULTIPLE_DOCS: "the file holds more than one YAML document (a second `---`)",
 };
 
+/**
+ * A flow map or sequence the parser found unclosed where the next line
+ * starts (`server: { firewall: true` without its `}`): the parser names that
+ * next line, so the hint names the line the bracket opened on (tester 43b).
+ */
+export function unclosedFlowHint(text: string, message: string, line: number): string | undefined {
+  const m = /^Flow (map|sequence) in block collection must be sufficiently indented and end with a ([}\]])/.exec(message);
+  if (!m) return undefined;
+  const [open, close] = m[2] === "}" ? ["{", "}"] : ["[", "]"];
+  const lines = text.split("\n");
+  for (let i = Math.min(line, lines.length) - 2; i >= 0; i--) {
+    const bare = lines[i]!.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, "").replace(/\s#.*$/, "");
+    const depth = [...bare].reduce((d, c) => d + (c === open ? 1 : c === close ? -1 : 0), 0);
+    if (depth > 0) return `the \`${open}\` opened on line ${i + 1} is not closed: end it with \`${close}\` on that line (or indent its continuation deeper than its key)`;
+  }
+  return undefined;
+}
+
 export interface ParsedYaml {
   readonly raw: Record<string, unknown>;
   readonly locator: YamlLocator;
@@ -65,7 +83,7 @@ export function parseYaml(text: string, display: string): ParsedYaml {
     }
     fatal = true;
     if (syntax.some((d) => d.line === pos.line && d.column === pos.column)) continue; // one error per place
-    syntax.push({ file: display, ...pos, message: YAML_MESSAGES[e.code] ?? `YAML syntax error: ${e.message}`, hint: YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
+    syntax.push({ file: display, ...pos, message: YAML_MESSAGES[e.code] ?? `YAML syntax error: ${e.message}`, hint: unclosedFlowHint(text, e.message, pos.line) ?? YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
   }
   if (fatal) throw new ScenarioError(syntax);
   const contents = doc.contents;
