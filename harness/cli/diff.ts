@@ -21,7 +21,7 @@ import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { readTextFileSync } from "../scenario/read-file.ts";
+import { failureWords, readTextFileSync } from "../scenario/read-file.ts";
 import type { Scenario } from "../scenario/model.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { askedReports, refuseReportPaths, writeReportFile } from "./report-files.ts";
@@ -116,7 +116,7 @@ function allowEntries(opts: DiffCliOptions): AllowEntry[] {
   const entries = (opts.allow ?? []).map((a) => parseAllow(a));
   if (opts.allowFile === undefined) return entries;
   const read = readTextFileSync(path.resolve(opts.allowFile));
-  if (!read.ok) throw new InputError(`--allow-file ${opts.allowFile}: cannot read it (${read.failure.kind.replace("-", " ")})`, { hint: "one allow entry a line, e.g. `client -> server:8080/tcp4 open->dropped`" });
+  if (!read.ok) throw new InputError(`--allow-file ${opts.allowFile}: cannot read it (${failureWords(read.failure)})`, { hint: "one allow entry a line, e.g. `client -> server:8080/tcp4 open->dropped`" });
   return [...entries, ...parseAllowFile(read.text, opts.allowFile)];
 }
 

@@ -27,7 +27,7 @@ import type { Progress } from "../progress.ts";
 import { parseSave, SaveFormatError } from "../rules/saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { parseScenarioText } from "../scenario/load.ts";
-import { readTextFileSync } from "../scenario/read-file.ts";
+import { failureWords, readTextFileSync } from "../scenario/read-file.ts";
 import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { chooseProjectRoot, CONFIG_NAMES, describeRoot } from "../scenario/root.ts";
 import { formatSyntaxProblem, RuleSyntaxError } from "../runner/rule-syntax.ts";
@@ -60,7 +60,7 @@ function existsIn(cwd: string): (rel: string) => boolean {
 /** The hint for files init will not overwrite: your own rules files call for `init --from`, never --force (it would replace them). */
 function conflictHint(conflicts: readonly string[], invocation: string | undefined): string {
   const rules = conflicts.filter((c) => /^firewall\/rules\.v[46]$/.test(c));
-  if (rules.length === 0) return "move them away, or pass --force to overwrite them";
+  if (rules.length === 0) return conflicts.length === 1 ? "move it away, or pass --force to overwrite it" : "move them away, or pass --force to overwrite them";
   const v4 = rules.find((r) => r.endsWith("v4"));
   const v6 = rules.find((r) => r.endsWith("v6"));
   const from = v4 ? `--from ${v4}${v6 ? ` --v6 ${v6}` : ""}` : `--from <your IPv4 rules> --v6 ${v6}`;
@@ -114,7 +114,7 @@ function readRules(file: string, family: Family, flag: string, cwd: string, invo
   const read = readTextFileSync(abs, { root: cwd, maxBytes: MAX_FIXTURE_BYTES });
   if (!read.ok) {
     const f = read.failure;
-    const why = f.kind === "missing" ? "not found" : f.kind === "leads-outside" ? `leads outside ${cwd} (to ${f.real})` : f.kind.replace("-", " ");
+    const why = failureWords(f);
     throw new InputError(`${flag} ${file}: ${why}`, { hint: "name an iptables-save / iptables-restore file, e.g. /etc/iptables/rules.v4 copied into the repository" });
   }
   // CR LF, or a file of another kind (nft, a script): said of the file as typed, before the scenario that would name it exists.

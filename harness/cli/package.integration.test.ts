@@ -138,6 +138,9 @@ export default defineConfig({
 });
 `;
 
+/** The same, for the wrong scenario alone (a failing check's place as vitest shows it). */
+const VITEST_WRONG_CONFIG = VITEST_CONFIG.replace('include: ["tests/firewall/**/*.test.ts", "tests/firewall/**/*.yaml"]', 'include: ["tests/wrong/**/*.yaml"]');
+
 function writeRepo(): void {
   const files: Record<string, string> = {
     "package.json": `${JSON.stringify({ name: "infra", private: true, type: "module" }, null, 2)}\n`,
@@ -147,6 +150,7 @@ function writeRepo(): void {
     "tests/firewall/web.test.ts": WEB_TEST,
     "tests/wrong/web.yaml": WEB_YAML.replace("client -> web:8080 open", "client -> web:8080 dropped"),
     "vitest.config.ts": VITEST_CONFIG,
+    "vitest.wrong.config.ts": VITEST_WRONG_CONFIG,
   };
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, file)), { recursive: true });
@@ -237,6 +241,16 @@ describe("a wrong expectation, on Node 22", () => {
     expect(r.stdout).toMatch(/line 10: client -> web:8080 dropped \[ipv4\]: expected dropped, observed\s+open/);
     expect(r.exitCode, r.all).toBe(1);
   }, 4 * MINUTES);
+});
+
+describe("a wrong expectation through fwspec/vitest, on Node 24", () => {
+  it("vitest fails the check at the scenario's file and line, not in fwspec's dist/ (tester 43b)", async () => {
+    const r = await sh(NODE24, repo, "npx", ["vitest", "run", "--config", "vitest.wrong.config.ts"]);
+    expect(r.all).toMatch(/ScenarioFailure: line 10: expected dropped, observed open/);
+    expect(r.all).toMatch(/❯ tests\/wrong\/web\.yaml:10:1/);
+    expect(r.all).not.toMatch(/❯ node_modules\/fwspec\/dist/);
+    expect(r.exitCode, r.all).toBe(1);
+  }, 6 * MINUTES);
 });
 
 describe("fwspec init --from, on Node 24", () => {

@@ -72,8 +72,8 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["--html an existing folder", S, { rulesB: [path.join(dir, "other.sh")], html: dir }, /^--html .* is a folder \(.*\), not a file$/],
     ["--json under a file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "rules.sh", "d.json") }, /^--json .*: .*rules\.sh is not a folder$/],
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
-    ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(missing\)/],
-    ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(missing\)/],
+    ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(not found\)/],
+    ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(not found\)/],
     // Either side's rules that cannot load: bad input at the file's line, before any lab (tester 41a: it was exit 1 after side a ran).
     ["--rules-b with a jump to nothing", S, { rulesB: [path.join(dir, "typo.sh")] }, /^1 rule line\(s\) rejected by the lab image's target list \(no scenario lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT/],
     ["--rules-a with a jump to nothing", S, { rulesA: [path.join(dir, "typo.sh")] }, /typo\.sh:1:\d+: ipv4: -j ACEPT/],

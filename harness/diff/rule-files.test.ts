@@ -76,7 +76,7 @@ describe("the rules files of a diff's sides", () => {
   });
 
   test("a replacement that cannot be read is bad input", () => {
-    expect(() => readReplacements(new Map([[A, "/nonexistent/rules.sh"]]), "--rules-a")).toThrow(/--rules-a: cannot use \/nonexistent\/rules\.sh \(missing\)/);
+    expect(() => readReplacements(new Map([[A, "/nonexistent/rules.sh"]]), "--rules-a")).toThrow(/--rules-a: cannot use \/nonexistent\/rules\.sh \(not found\)/);
   });
 });
 

@@ -12,7 +12,7 @@ import { InputError } from "../errors.ts";
 import { shellQuote } from "../shell-quote.ts";
 import { fwspecCommand } from "../invocation.ts";
 import type { RuleSource, Scenario } from "../scenario/model.ts";
-import { readTextFileSync } from "../scenario/read-file.ts";
+import { failureWords, readTextFileSync } from "../scenario/read-file.ts";
 import { MAX_FIXTURE_BYTES } from "../scenario/schema.ts";
 
 /** The absolute paths of the files the scenario's apply steps read, each once, in step order. */
@@ -74,7 +74,7 @@ export function readReplacements(replacements: ReadonlyMap<string, string>, flag
   const out = new Map<string, string>();
   for (const [target, file] of replacements) {
     const read = readTextFileSync(file, { maxBytes: MAX_FIXTURE_BYTES });
-    if (!read.ok) throw new InputError(`${flag}: cannot use ${file} (${read.failure.kind.replace("-", " ")})`, { hint: "name a readable rules file: a shell script or iptables-restore input, as the scenario's apply step expects" });
+    if (!read.ok) throw new InputError(`${flag}: cannot use ${file} (${failureWords(read.failure)})`, { hint: "name a readable rules file: a shell script or iptables-restore input, as the scenario's apply step expects" });
     if (SCENARIO_KEYS.every((k) => k.test(read.text))) {
       throw new InputError(`${flag}: ${file} is a fwspec scenario (it has hosts: and steps:), not a rules file`, { hint: `${flag} takes a rules file an apply step reads (a shell script, iptables-restore or nft input); the scenario is diff's first argument: fwspec diff SCENARIO ${flag} RULES` });
     }

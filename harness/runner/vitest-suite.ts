@@ -39,8 +39,10 @@ export interface SuiteOptions {
 /** Its message (probe output, scenario text) reaches the terminal and CI log: neutralised. */
 class ScenarioFailure extends Error {
   override name = "ScenarioFailure";
-  constructor(message: string) {
+  /** `at`: the scenario line the check was written on, given as the error's one stack frame, so vitest points there (tester 43b: it pointed into fwspec's dist/). */
+  constructor(message: string, at?: { readonly file: string; readonly line: number }) {
     super(safeText(message));
+    if (at) this.stack = `${this.name}: ${this.message}\n    at ${at.file}:${at.line}:1`;
   }
 }
 
@@ -110,7 +112,7 @@ export function defineScenarioSuite(file: string, options: SuiteOptions = {}): v
         const finding = parityFindings([r])[0];
         if (finding) console.warn(`fwspec ${safeText(`${parityLine(finding)}; repro: ${finding.command}`)}`);
       }
-      if (r.status !== "passed") throw new ScenarioFailure(failureText(r));
+      if (r.status !== "passed") throw new ScenarioFailure(`line ${r.line}: ${failureText(r)}`, { file: scenario.file, line: r.line });
     });
 
   describe(oneLine(scenario.name), () => {

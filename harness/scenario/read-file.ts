@@ -54,6 +54,31 @@ export function kindOf(st: Stats): string {
   return "not a regular file";
 }
 
+/** A failure in a few words, for `cannot use FILE (…)`: `not found`, `a directory, not a file`, `empty`, `too large`. */
+export function failureWords(f: ReadFailure): string {
+  switch (f.kind) {
+    case "missing":
+      return "not found";
+    case "not-file":
+      return f.what === "not a regular file" ? "not a regular file" : `${f.what}, not a file`;
+    case "too-large":
+      return `too large: ${f.size} bytes`;
+    case "binary":
+      return `binary: a NUL byte at line ${f.line}`;
+    case "not-utf8":
+      return "not UTF-8 text";
+    case "leads-outside":
+      return `leads outside ${f.root} (to ${f.real})`;
+    case "outside":
+      return `outside ${f.root}`;
+    case "unreadable":
+    case "unresolvable":
+      return `unreadable: ${f.error.message}`;
+    default:
+      return f.kind;
+  }
+}
+
 function binaryAt(before: string): ReadFailure {
   return { kind: "binary", ...positionInText(before, before.length) };
 }
