@@ -14,7 +14,7 @@ function scenario(top: string, hosts: string): string {
 
 const routes: MachineRoute[] = [{ cidr: parseCidr("198.18.200.0/24", "ipv4")!, description: "198.18.200.0/24 dev eth9" }];
 
-function problem(text: string): { line: number; column: number; message: string } {
+function problem(text: string): { line: number; column: number; message: string; hint: string } {
   const i = text.indexOf(MARK);
   const before = text.slice(0, i);
   const want = { line: before.split("\n").length, column: i - (before.lastIndexOf("\n") + 1) + 1 };
@@ -25,7 +25,7 @@ function problem(text: string): { line: number; column: number; message: string 
     const d = (error as ScenarioError).diagnostics;
     expect(d.map((x) => x.message)).toHaveLength(1);
     expect({ line: d[0]!.line, column: d[0]!.column }).toEqual(want);
-    return { ...want, message: d[0]!.message };
+    return { ...want, message: d[0]!.message, hint: d[0]!.hint ?? "" };
   }
   throw new Error("accepted");
 }
@@ -84,6 +84,13 @@ describe("declared subnets and addresses", () => {
   ])("%s", (_name, top, hosts, message) => {
     expect(problem(scenario(top, hosts)).message).toMatch(message);
   });
+});
+
+test("the hint for a kept address says what fwspec keeps in that family (tester 43a: IPv6 has no broadcast address)", () => {
+  const v6 = problem(scenario(`subnets:\n  lan: { ipv6: "2001:db8:7::/64" }\n`, '  a: { addresses: { lan: { ipv6: ‸"2001:db8:7::1" } } }\n  b: { firewall: true, listen: [tcp/8080] }\n'));
+  expect([v6.message, v6.hint]).toEqual(["address 2001:db8:7::1 is the gateway (the lab bridge) of 2001:db8:7::/64", "pick another address inside 2001:db8:7::/64; fwspec keeps the network address and the first address after it (the gateway)"]);
+  const v4 = problem(scenario(`subnets:\n  lan: { ipv4: 198.18.7.0/24 }\n`, "  a: { addresses: { lan: { ipv4: ‸198.18.7.1 } } }\n  b: { firewall: true, listen: [tcp/8080] }\n"));
+  expect(v4.hint).toBe("pick another address inside 198.18.7.0/24; fwspec keeps the network address, the first address after it (the gateway) and the broadcast address");
 });
 
 describe("lab-address placeholders are checked when the scenario is validated", () => {

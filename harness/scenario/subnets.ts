@@ -122,7 +122,7 @@ function checkAddress(ctx: CheckBase, p: Path, net: string, family: Family, text
   const { first, last } = bounds(subnet);
   if (value === first + 1n || value === first || (family === "ipv4" && value === last)) {
     const what = value === first ? "network address" : value === last ? "broadcast address" : "gateway (the lab bridge)";
-    ctx.problem(p, `address ${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address, the first address after it (the gateway) and the IPv4 broadcast address`);
+    ctx.problem(p, `address ${text} is the ${what} of ${subnet.text}`, `pick another address inside ${subnet.text}; fwspec keeps the network address${family === "ipv4" ? ", the first address after it (the gateway) and the broadcast address" : " and the first address after it (the gateway)"}`);
     return false;
   }
   const key = `${net} ${family} ${value}`;
