@@ -11,7 +11,7 @@
 import path from "node:path";
 import { type AllowEntry, checkAllowHosts, parseAllow, parseAllowFile } from "../diff/allow.ts";
 import { atRevision, filesAtRevision } from "../diff/git-rev.ts";
-import { diffStatus } from "../diff/model.ts";
+import { diffStatus, withBaseRevision } from "../diff/model.ts";
 import { renderDiff, renderDiffJson } from "../diff/render.ts";
 import { noRulesFile, readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
 import { diffScenarios } from "../diff/run.ts";
@@ -131,12 +131,13 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   checkAllowHosts(allow, scenario);
   const a = await sideA(scenario, opts);
   const b = side(scenario, opts.rulesB ?? [], "--rules-b", opts.invocation);
-  const result = await diffScenarios(a.scenario, b.scenario, {
+  const diffed = await diffScenarios(a.scenario, b.scenario, {
     progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
     ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),
     ...(opts.maxProbes !== undefined ? { maxProbes: opts.maxProbes } : {}),
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
   });
+  const result = opts.base === undefined ? diffed : withBaseRevision(diffed, opts.base);
   print(renderDiff(result));
   const unwritten = opts.json === undefined ? undefined : writeReportFile("JSON", opts.json, renderDiffJson(result));
   const unwrittenHtml = opts.html === undefined ? undefined : writeReportFile("HTML", opts.html, renderDiffHtml([result], { baseDir: process.cwd() }));

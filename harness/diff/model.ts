@@ -39,8 +39,8 @@ export interface FlowSide {
   readonly rule?: string;
   /** Where that rule (or policy) was written, `../firewall/rules.v4:12` (rules/origin.ts), when one line did. */
   readonly where?: string;
-  /** That line's file (absolute) and line: `record --out` names it from the folder it writes to. */
-  readonly whereAt?: { readonly file: string; readonly line: number };
+  /** That line's file (absolute) and line: `record --out` names it from the folder it writes to; `revision` when the file was read at a git revision (`diff --base`), not from the working tree. */
+  readonly whereAt?: { readonly file: string; readonly line: number; readonly revision?: string };
   /** The probe's own reason (what the tool said). */
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
@@ -170,4 +170,18 @@ export function groupChanges(changes: readonly FlowChange[]): ChangeGroup[] {
   }
   const hosts = [...new Set(changes.map((c) => c.flow.from))];
   return [...groups.values()].sort((x, y) => hosts.indexOf(x.from) - hosts.indexOf(y.from) || x.family.localeCompare(y.family));
+}
+
+/**
+ * The result with side a's rule places read at git revision `rev` (`diff --base`) given as the working tree's file and
+ * the revision apart (tester 43b: `whereAt.file` was `…/rules.v6@HEAD~1`, no file a tool could open). Pure.
+ */
+export function withBaseRevision(d: DiffResult, rev: string): DiffResult {
+  const suffix = `@${rev}`;
+  const side = (s: FlowSide): FlowSide => (s.whereAt?.file.endsWith(suffix) ? { ...s, whereAt: { ...s.whereAt, file: s.whereAt.file.slice(0, -suffix.length), revision: rev } } : s);
+  return {
+    ...d,
+    changes: d.changes.map((c) => ({ ...c, a: side(c.a) })),
+    ...(d.redecided ? { redecided: d.redecided.map((r) => ({ ...r, a: side(r.a) })) } : {}),
+  };
 }
