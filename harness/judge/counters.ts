@@ -54,6 +54,9 @@ function tooMany(check: CounterCheck, packets: number, bytes: number): boolean {
 /** A failed check of an inet rule: the other family's probes count on it too, a one-family expectation's parity probe among them (tester 42b). */
 const INET_PARITY_NOTE = "; the other family's probes count on it too, the parity probes of one-family expectations included (`parity: off` leaves those out)";
 
+/** A failed check that counted more than allowed: a TCP probe left to its timeout resends its SYN, each copy counted (tester 43a: 2 per probe, blamed on parity alone). */
+const RESENT_NOTE = "; a TCP probe not decided early (run to its timeout) resends its SYN after about 1 s, and each copy counts";
+
 const ZEROED_NOTE = "; its counter went down since the previous reading, so something in the host zeroed it meanwhile (`iptables -Z`, `iptables -L -Z`, `nft reset counters`) and this counts only from then";
 
 /** An inet table's counter holds IPv4 and IPv6 packets together, whichever family's reading it came from: said so. */
@@ -113,7 +116,7 @@ function compared(check: CounterCheck, base: Base, what: string, packets: number
   return {
     ...base,
     status: failures.length === 0 ? "passed" : "failed",
-    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}${table.startsWith("inet ") && tooMany(check, packets, bytes) ? INET_PARITY_NOTE : ""}${zeroed && failures.length > 0 ? ZEROED_NOTE : ""}`,
+    message: `${what}: ${failures.length === 0 ? `+${packets} packets, +${bytes} bytes` : failures.join("; ")}${inetNote(table)}${table.startsWith("inet ") && tooMany(check, packets, bytes) ? INET_PARITY_NOTE : ""}${tooMany(check, packets, bytes) ? RESENT_NOTE : ""}${zeroed && failures.length > 0 ? ZEROED_NOTE : ""}`,
     packets, bytes,
   } as CounterResult;
 }
