@@ -21,7 +21,7 @@ export interface Evidence {
   readonly watched: boolean;
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
-  /** Ingress chains on watched hosts, not read by fwspec (`netdev filter ingress on server`). */
+  /** netdev chains on watched hosts, not read by fwspec (`netdev filter ingress on server`). */
   readonly ingress?: readonly string[];
   /** No rule was named, yet a native nftables drop or reject rule counted packets while the probe ran. */
   readonly countedNative?: boolean;
@@ -127,10 +127,10 @@ const SILENT = "the handshake completed, but nothing came back on the connection
 /** A connection fwspec's listener never greeted (probes/greeting.ts). */
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
-/** `; an ingress chain, which fwspec does not read, may have taken it first: netdev filter ingress on server` (tester 43a). */
+/** `; a netdev chain, which fwspec does not read, may have taken it: netdev edge ingress on server` (tester 43a). */
 function ingressNote(ev: Evidence): string {
   const chains = ev.ingress ?? [];
-  return chains.length === 0 ? "" : `; ${chains.length === 1 ? "an ingress chain" : "ingress chains"}, which fwspec does not read, may have taken it before any chain it reads: ${chains.join(", ")}`;
+  return chains.length === 0 ? "" : `; ${chains.length === 1 ? "a netdev chain" : "netdev chains"}, which fwspec does not read, may have taken it: ${chains.join(", ")}`;
 }
 
 /** One sentence: why the probe got the verdict it got, from the evidence. */

@@ -92,7 +92,7 @@ export interface Observation {
   readonly watched?: boolean;
   /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
-  /** Ingress chains on watched hosts, which fwspec does not read (`netdev filter ingress on server`: nft-saved.ts ingressChains). */
+  /** netdev chains on watched hosts, which fwspec does not read (`netdev filter ingress on server`: nft-saved.ts ingressChains). */
   readonly ingress?: readonly string[];
 }
 

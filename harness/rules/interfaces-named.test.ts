@@ -54,6 +54,8 @@ describe("interfacesNamed", () => {
     ["devices of a chain, unquoted", "table netdev edge {\n\tchain ingress {\n\t\ttype filter hook ingress devices = { ens18, wan0 } priority -500; policy accept;\n\t}\n}", ["ens18", "wan0"]],
     ["a flowtable's devices", 'table inet f {\n\tflowtable ft {\n\t\thook ingress priority filter\n\t\tdevices = { "lan0", "wan0" }\n\t}\n}', ["lan0", "wan0"]],
     ["a comment saying device", 'table inet t {\n\tchain c {\n\t\tcounter comment "device eth9" accept\n\t}\n}', []],
+    ["a set named devices (reviewer 43)", 'table inet t {\n\tset devices {\n\t\ttype ifname\n\t\telements = { "eth0" }\n\t}\n\tchain c {\n\t\tiifname @devices accept\n\t}\n}', []],
+    ["a chain named device (reviewer 43)", "table inet t {\n\tchain device {\n\t\tcounter accept\n\t}\n\tchain c {\n\t\tjump device\n\t}\n}", []],
   ])("nft: %s", (_what, nft, want) => {
     expect(interfacesNamed({ ipv4: "", ipv6: "", nft })).toEqual(want);
   });

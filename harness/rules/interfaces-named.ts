@@ -35,12 +35,12 @@ function fromNft(listing: string): string[] {
   return [...text.matchAll(NFT_MATCH)].filter((m) => !/^(?:@|v?map$|\.$)/.test(m[1]!) && !/\.\s*$/.test(text.slice(0, m.index)) && !/"\s*\.|\.\s*"/.test(m[1]!)).flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== ""));
 }
 
-/** A netdev (or ingress) base chain's device(s), as nft lists them: `hook ingress device "ens18"`, `devices = { "a", "b" }` (a flowtable's too). */
-const NFT_DEVICES = /\bdevices?\s*(?:=\s*)?(\{[^}]*\}|"[^"]*"|[A-Za-z0-9_.:@-]+)/g;
+/** A netdev (or ingress) base chain's device(s), as nft lists them: `hook ingress device "ens18"`, `devices = { "a", "b" }` (a flowtable's too); not a set or chain named `device(s)` (reviewer 43). */
+const NFT_DEVICES = /\bhook\s+\w+\s+device\s+("[^"]*"|[A-Za-z0-9_.:-]+)|\bdevices\s*=\s*(\{[^}]*\})/g;
 
 function devicesOf(listing: string): string[] {
   const text = listing.replace(/\bcomment\s+"[^"]*"/g, "");
-  return [...text.matchAll(NFT_DEVICES)].flatMap((m) => m[1]!.replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== "" && !n.startsWith("$")));
+  return [...text.matchAll(NFT_DEVICES)].flatMap((m) => (m[1] ?? m[2]!).replace(/^\{|\}$/g, "").split(",").map((n) => n.trim().replace(/^"|"$/g, "")).filter((n) => n !== "" && !n.startsWith("$")));
 }
 
 /** Every interface name the rules match on, sorted, each once. */

@@ -16,7 +16,7 @@ const moved = (changes: Record<string, number>, named = 0) => parseNftJson(nftJs
 const empty = (family: "ipv4" | "ipv6") => parseSave("", family);
 
 describe("nftSavedPart", () => {
-  test("ingress chains (netdev, which no family's reading holds) are listed apart; none, none", () => {
+  test("netdev chains (which no family's reading holds) are listed apart; an inet ingress chain is read, not listed; none, none", () => {
     const netdev = { nftables: [
       { table: { family: "netdev", name: "edge", handle: 1 } },
       { chain: { family: "netdev", table: "edge", name: "ingress", handle: 1, type: "filter", hook: "ingress", prio: -500, policy: "accept", dev: "ens18" } },
@@ -26,6 +26,11 @@ describe("nftSavedPart", () => {
     expect([part.rules, part.ingress]).toEqual([[], ["netdev edge ingress"]]);
     expect(withNft(empty("ipv4"), parseNftJson(JSON.stringify(netdev), keep), new Map()).ingress).toEqual(["netdev edge ingress"]);
     expect(withNft(empty("ipv4"), moved({}), texts).ingress).toBeUndefined();
+    const inet = { nftables: [
+      { table: { family: "inet", name: "fw", handle: 1 } },
+      { chain: { family: "inet", table: "fw", name: "early", handle: 1, type: "filter", hook: "ingress", prio: -500, policy: "accept", dev: "ens18" } },
+    ] };
+    expect(nftSavedPart(parseNftJson(JSON.stringify(inet), keep), new Map(), "ipv4").ingress).toEqual([]);
   });
 
   test("inet rules in both families, ip6 only in IPv6; iptables-nft's tables left to iptables-save", () => {

@@ -53,8 +53,8 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
       ...(c.priority !== undefined ? { priority: c.priority } : {}),
     }));
   const counters = reading.counters.filter((c) => sees(c.table)).map((c) => ({ table: c.table, name: c.name, packets: c.packets, bytes: c.bytes }));
-  // Ingress chains of any family (netdev's see no family's reading): the packet meets them first.
-  const ingress = reading.chains.filter((c) => c.hook === "ingress").map((c) => `${c.table} ${c.chain}`);
+  // netdev tables' chains (ingress, egress), which no family's reading holds: the packet meets them before (or after) every chain read.
+  const ingress = reading.chains.filter((c) => c.table.startsWith("netdev ") && c.hook !== null).map((c) => `${c.table} ${c.chain}`);
   return { rules, chains, counters, ingress };
 }
 
@@ -64,7 +64,7 @@ export function withNft(saved: SavedRuleset, reading: NftReading, texts: NftText
   return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters, ...(part.ingress.length > 0 ? { ingress: part.ingress } : {}) };
 }
 
-/** `netdev filter ingress on server`: the ingress chains of the hosts' readings (SavedRuleset.ingress), which fwspec does not read. */
+/** `netdev filter ingress on server`: the netdev chains of the hosts' readings (SavedRuleset.ingress), which fwspec does not read. */
 export function ingressChains(readings: ReadonlyMap<string, SavedRuleset>, hosts: readonly string[]): string[] {
   return hosts.flatMap((h) => (readings.get(h)?.ingress ?? []).map((c) => `${c} on ${h}`));
 }

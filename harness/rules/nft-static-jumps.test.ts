@@ -15,6 +15,15 @@ describe("nftMissingJumps: jumps to no chain of a file that starts over", () => 
     ["a table without its family is ip's", `${FLUSH}table filter {\n  chain input { type filter hook input priority 0; jump extra; }\n}\nadd chain ip filter extra\n`, []],
     ["words in comments and quoted strings are no jumps", `${FLUSH}table inet f {\n  # jump nowhere\n  chain input { type filter hook input priority 0; counter comment "jump nowhere" accept }\n}\n`, []],
     ["a variable is not judged", `${FLUSH}define target = ssh\ntable inet f {\n  chain input { type filter hook input priority 0; jump $target; }\n}\n`, []],
+    // Reviewer 43: forms nft loads that an earlier reading took for jumps to nothing.
+    ["a chain on the table's own line", `${FLUSH}table inet f { chain ssh { accept; }\n  chain input { type filter hook input priority 0; jump ssh; }\n}\n`, []],
+    ["one line, chains parted by semicolons", `${FLUSH}table inet f { chain ssh { accept; }; chain input { type filter hook input priority 0; jump ssh; }; }\n`, []],
+    ["add table with its chain inline, then flat rules", `${FLUSH}add table inet f { chain ssh { accept; }; }\nadd chain inet f input { type filter hook input priority 0; }\nadd rule inet f input jump ssh\n`, []],
+    ["a chain declared over a line continuation", `${FLUSH}add table inet f\nadd chain inet f \\\n  ssh\nadd chain inet f input { type filter hook input priority 0; }\nadd rule inet f input jump ssh\n`, []],
+    ["a chain header continued on the next line", `${FLUSH}table inet f {\n  chain ssh \\\n  { accept; }\n  chain input { type filter hook input priority 0; jump ssh; }\n}\n`, []],
+    ["a chain renamed: not judged", `${FLUSH}table inet f {\n  chain old { accept; }\n  chain input { type filter hook input priority 0; }\n}\nrename chain inet f old ssh\nadd rule inet f input jump ssh\n`, []],
+    ["a flush after a rule: only what follows the last flush is read", "add rule inet f input jump ssh\nflush ruleset\ntable inet g {\n  chain input { type filter hook input priority 0; jump nowhere; }\n}\n", ["4:52 jump nowhere @inet g"]],
+    ["a misspelt chain in a named map's elements", `${FLUSH}table inet f {\n  map ports { type inet_service : verdict; elements = { 22 : jump shh } }\n  chain ssh { }\n}\n`, ["3:62 jump shh @inet f"]],
     // Not sure, so nothing: the chain may come from elsewhere, or the reading is off.
     ["no flush ruleset: the table may have chains from elsewhere", "table inet filter {\n  chain input { type filter hook input priority 0; jump ssh; }\n}\n", []],
     ["an include", `${FLUSH}include "/etc/nft.d/*.nft"\ntable inet f {\n  chain input { type filter hook input priority 0; jump ssh; }\n}\n`, []],

@@ -5,13 +5,15 @@
  * only at load time, with `Could not process rule: No such file or
  * directory`; plain `fwspec validate` says it at the jump.
  *
- * Only what is certainly wrong: the file must start over (`flush ruleset`),
- * so no chain can come from elsewhere (another apply step, the boot
- * ruleset), and include nothing; a chain declared anywhere in the file counts
+ * Only what is certainly wrong: the file must start over (`flush ruleset`;
+ * only what follows its last one is read), so no chain can come from
+ * elsewhere (another apply step, the boot ruleset), and include nothing;
+ * a chain declared anywhere after the flush counts
  * (in a table block, `add chain`, `create chain`, bare `chain FAMILY TABLE
  * NAME`), whatever its place; a name from a variable (`jump $chain`) or in
  * quotes is not judged, nor is anything once the reading is unsure (braces
- * that do not balance, a `table` it cannot read).
+ * that do not balance, a `table` or `chain` it cannot read, a `rename chain`).
+ * Lines ending in `\\` continue on the next, as nft reads them.
  */
 import { closest } from "../scenario/suggest.ts";
 import { flushesRuleset, nftIncludes } from "./nft-file.ts";
@@ -67,14 +69,27 @@ interface Token {
   readonly column: number;
 }
 
-/** Words, `{`, `}` and `;` (a newline ends a statement as `;` does), with where each starts; commas part words (set elements). */
+/**
+ * Words, `{`, `}` and `;` (a newline ends a statement as `;` does, unless the
+ * line ends in `\`, which nft's scanner joins to the next), with where each
+ * starts; commas part words (set elements).
+ */
 function tokens(text: string): Token[] {
   const out: Token[] = [];
   text.split("\n").forEach((raw, i) => {
-    for (const m of raw.matchAll(/[{};]|[^\s{};,]+/g)) out.push({ text: m[0], line: i + 1, column: m.index + 1 });
-    out.push({ text: ";", line: i + 1, column: raw.length + 1 });
+    const continued = /\\\s*$/.test(raw);
+    const line = continued ? raw.replace(/\\\s*$/, "") : raw;
+    for (const m of line.matchAll(/[{};]|[^\s{};,]+/g)) out.push({ text: m[0], line: i + 1, column: m.index + 1 });
+    if (!continued) out.push({ text: ";", line: i + 1, column: raw.length + 1 });
   });
   return out;
+}
+
+/** The text from its last `flush ruleset` on (earlier lines blanked, so lines keep their numbers): what came before is gone at load. */
+function fromLastFlush(text: string): string {
+  const lines = text.split("\n");
+  const last = lines.findLastIndex((l) => /^\s*flush\s+ruleset\s*(;|$)/.test(l));
+  return lines.map((l, i) => (i < last ? "" : l)).join("\n");
 }
 
 /** The chains the file declares (by table, in order) and every jump naming a chain, or undefined when unsure. */
@@ -94,7 +109,10 @@ function readNft(content: string): { chains: Map<string, string[]>; jumps: NftMi
     const name = table && words[at + 1 + table.used];
     if (table && name !== undefined && NAME.test(name)) declare(table.key, name);
   };
-  for (const t of tokens(blanked(content))) {
+  const text = blanked(fromLastFlush(content));
+  // A chain may change its name (`rename chain`): not read, so nothing is judged.
+  if (/(?:^|[\s;{])rename\s+chain\b/.test(text)) return undefined;
+  for (const t of tokens(text)) {
     if (t.text === "{") {
       const words = statement.map((s) => s.text);
       const at = words[0] === "add" || words[0] === "create" ? 1 : 0;
@@ -102,12 +120,20 @@ function readNft(content: string): { chains: Map<string, string[]>; jumps: NftMi
         const table = tableOf(words.slice(at + 1));
         if (!table) return undefined;
         stack.push({ kind: "table", key: table.key });
-      } else {
-        if (stack.length === 1 && stack[0]!.kind === "table" && words[0] === "chain" && words[1] !== undefined && NAME.test(words[1])) declare(stack[0]!.key, words[1]);
-        if (stack.length === 0) flatChain(words);
-        stack.push({ kind: "other" });
+        // The table's block starts a statement of its own (`table inet f { chain ssh {` on one line).
+        statement = [];
+        continue;
       }
-      // The words before the brace stay the statement: `vmap {` keeps its rule's words for the jumps inside.
+      if (stack.length === 1 && stack[0]!.kind === "table" && words[0] === "chain") {
+        if (words[1] === undefined || !NAME.test(words[1])) return undefined;
+        declare(stack[0]!.key, words[1]);
+        stack.push({ kind: "other" });
+        statement = [];
+        continue;
+      }
+      if (stack.length === 0) flatChain(words);
+      stack.push({ kind: "other" });
+      // Other blocks keep the words before the brace as the statement: `vmap {` keeps its rule's words for the jumps inside.
       continue;
     }
     if (t.text === "}") {

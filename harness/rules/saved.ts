@@ -60,8 +60,8 @@ export interface SavedRuleset {
   /** Named nftables counters of native tables that see this family's packets (absent: the host has no native nft rules). */
   readonly counters?: SavedNamedCounter[];
   /**
-   * Native base chains on the ingress hook (`netdev filter ingress`, an inet table's ingress chain): they see a
-   * packet before every chain fwspec reads and count nothing fwspec attributes (absent: none).
+   * Base chains of netdev tables (`netdev filter ingress`, an egress chain): no family's reading holds them, yet they
+   * see a packet before (or after) every chain fwspec reads (absent: none).
    */
   readonly ingress?: readonly string[];
 }

@@ -111,6 +111,12 @@ describe("jumps to nothing found without a lab", () => {
     const lab: SyntaxProblem = { file: "/p/fw.nft", line: 6, column: 23, family: "nft", tool: "nft -c", message: "Could not process rule: No such file or directory (the chain `ssh_inn` it jumps to does not exist in that table)", excerpt: { source: "    tcp dport 22 jump ssh_inn", marks: "                      ^^^^^^^" } };
     const found: SyntaxProblem = { file: "/p/fw.nft", line: 6, column: 18, family: "nft", tool: "the nft file's own chains", message: "jump ssh_inn: no chain ssh_inn in table inet filter (did you mean ssh_in? chains there: input, ssh_in)", missingJump: true };
     expect(shown(withStaticJumps([lab], [found]))).toEqual(["fw.nft:6:23: nft: jump ssh_inn: no chain ssh_inn in table inet filter (did you mean ssh_in? chains there: input, ssh_in)\n          tcp dport 22 jump ssh_inn\n                            ^^^^^^^"]);
+    // Another word of nft's on that line (a syntax error it stopped at) is said too (reviewer 43).
+    const syntax: SyntaxProblem = { ...lab, column: 10, message: "syntax error, unexpected string", excerpt: undefined };
+    expect(shown(withStaticJumps([syntax], [found]))).toEqual(["fw.nft:6:10: nft: jump ssh_inn: no chain ssh_inn in table inet filter (did you mean ssh_in? chains there: input, ssh_in); syntax error, unexpected string"]);
+    // A file nft -c accepted whole: fwspec's reading gives way (it must never stop a ruleset nft loads).
+    expect(withStaticJumps([], [found])).toEqual([]);
+    expect(withStaticJumps([{ ...lab, file: "/p/other.nft" }], [found]).map((p) => p.file)).toEqual(["/p/other.nft"]);
   });
 
   it("checkJumpTargets (plain validate) throws exit 2 naming each line, and passes rules without one", () => {

@@ -239,11 +239,14 @@ export function withStaticJumps(lab: readonly SyntaxProblem[], found: readonly S
     const column = p.column ?? same[0]!.column;
     const placed = column === undefined ? p : { ...p, column };
     if (p.missingJump) return placed;
-    // nft's own words (ENOENT, with the chain its line names: rules/nft-file.ts) say no more than fwspec's reading; its excerpt stays.
-    if (p.family === "nft") return { ...p, message: same.map((s) => s.message).join("; "), missingJump: true as const };
+    // nft's ENOENT (with the chain its line names: rules/nft-file.ts) says no more than fwspec's reading; its excerpt stays.
+    // Any other word of nft's (a syntax error it stopped at) is the line's first problem: both are said (reviewer 43).
+    if (p.family === "nft" && /No such file or directory/.test(p.message)) return { ...p, message: same.map((s) => s.message).join("; "), missingJump: true as const };
     return { ...placed, message: [...same.map((s) => s.message), p.message].join("; "), missingJump: true as const };
   });
-  return [...merged, ...found.filter((p) => !told.has(at(p)))];
+  // An nft file nft -c accepted whole has no jump to nothing, whatever fwspec's reading of it says: the lab's word stands.
+  const refusedNft = new Set(lab.filter((p) => p.family === "nft").map((p) => p.file));
+  return [...merged, ...found.filter((p) => !told.has(at(p)) && (p.family !== "nft" || refusedNft.has(p.file)))];
 }
 
 /** Problems as the report keeps them (model/results.ts RejectedRuleLine): where, which tool, its words. */
