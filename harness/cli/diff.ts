@@ -102,11 +102,14 @@ function loadedAs(scenario: Scenario) {
 function refuseUnloadableAt(rev: string, scenario: Scenario, contents: ReadonlyMap<string, string>): void {
   for (const [target, content] of contents) {
     const as = loadedAs(scenario).get(target);
-    const copy = `old-${path.basename(target)}`;
+    // Paths from the folder fwspec runs in, as git show (`REV:./PATH`) and --rules-a read them (reviewer 43).
+    const here = rel(target);
+    const copy = path.join(path.dirname(here), `old-${path.basename(here)}`);
     const problem = as === undefined ? undefined : rulesFileProblem(content, rel(atRevision(target, rev)), as, shellQuote([copy]));
     if (problem) {
+      const others = contents.size > 1 ? ` (write out the scenario's other rules files at ${rev} alike, and give each as another --rules-a NAMED=FILE: side a is then those copies)` : "";
       throw new InputError(`--base ${rev}: ${problem.message}`, {
-        hint: `as committed it cannot be loaded; write it out (\`git show ${shellQuote([`${rev}:./${path.basename(target)}`])} > ${shellQuote([copy])}\` in its folder), fix that copy (${problem.hint}), then give it as --rules-a ${shellQuote([copy])} instead of --base`,
+        hint: `as committed it cannot be loaded; write it out (\`git show ${shellQuote([`${rev}:./${here}`])} > ${shellQuote([copy])}\`), fix that copy (${problem.hint}), then give it as ${shellQuote(["--rules-a", `${here}=${copy}`])} instead of --base${others}`,
       });
     }
   }

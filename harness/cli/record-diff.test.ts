@@ -116,7 +116,9 @@ describe("fwspec diff --base: the committed files are checked as the working tre
   // A git repository of its own: the committed rules file cannot load, the working tree's is fixed.
   const repo = mkdtempSync(path.join(tmpdir(), "fwspec-diff-base-"));
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { stdio: "pipe" });
+  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", ...args], { stdio: "pipe" });
+  // As the hint names them: from the folder the test runs in.
+  const rel = (name: string) => path.relative(process.cwd(), path.join(repo, name));
   writeFileSync(path.join(repo, "fwspec.config.json"), "{}\n");
   writeFileSync(path.join(repo, "crlf.yaml"), `${HEAD}  - apply: rules.sh\n`);
   writeFileSync(path.join(repo, "restore.yaml"), `${HEAD}  - apply: { host: server, restore: { ipv4: rules.v4 } }\n`);
@@ -129,8 +131,8 @@ describe("fwspec diff --base: the committed files are checked as the working tre
   writeFileSync(path.join(repo, "rules.v4"), "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 8080 -j DROP\nCOMMIT\n");
 
   test.each<[string, string, RegExp, string]>([
-    ["Windows line endings", "crlf.yaml", /^--base HEAD: `.*rules\.sh@HEAD` has Windows line endings \(CR LF, first on line 1\)/, "`git show HEAD:./rules.sh > old-rules.sh` in its folder), fix that copy (convert it to LF line endings, e.g. `sed -i 's/\\r$//' old-rules.sh`"],
-    ["a table without COMMIT", "restore.yaml", /^--base HEAD: .*rules\.v4@HEAD.*COMMIT/, "then give it as --rules-a old-rules.v4 instead of --base"],
+    ["Windows line endings", "crlf.yaml", /^--base HEAD: `.*rules\.sh@HEAD` has Windows line endings \(CR LF, first on line 1\)/, `\`git show HEAD:./${rel("rules.sh")} > ${rel("old-rules.sh")}\`), fix that copy (convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${rel("old-rules.sh")}\``],
+    ["a table without COMMIT", "restore.yaml", /^--base HEAD: .*rules\.v4@HEAD.*COMMIT/, `then give it as --rules-a ${rel("rules.v4")}=${rel("old-rules.v4")} instead of --base`],
   ])("%s: exit 2 before any lab, with a copy to fix as the way out", async (_, file, message, hint) => {
     const { said, progress } = recorder();
     const command = diffCommand(path.join(repo, file), { base: "HEAD" }, progress, print);

@@ -114,18 +114,23 @@ test("an inet rule's check that fails says the other family's probes, parity pro
   const selector: RuleSelector = { kind: "comment", comment: "ssh from admins" };
   const bump = (n: number) => { const s = inet(0); return { ...s, rules: s.rules.map((r) => (r.comment === "ssh from admins" ? { ...r, packets: n, bytes: n * 60 } : r)) }; };
   const failed = judgeCounter(check(selector, "== 1"), "ipv4", inet(0), bump(2));
-  expect([failed.status, failed.message]).toEqual(["failed", expect.stringMatching(/packets 2, expected == 1 \(inet: IPv4 and IPv6 together\); the other family's probes count on it too, the parity probes of one-family expectations included \(`parity: off` leaves those out\); a TCP probe not decided early \(run to its timeout\) resends its SYN after about 1 s, and each copy counts$/)]);
+  expect([failed.status, failed.message]).toEqual(["failed", expect.stringMatching(/packets 2, expected == 1 \(inet: IPv4 and IPv6 together\); the other family's probes count on it too, the parity probes of one-family expectations included \(`parity: off` leaves those out\)$/)]);
   expect(judgeCounter(check(selector, "== 2"), "ipv4", inet(0), bump(2)).message).not.toContain("parity");
   // Too few counted: the other family's packets cannot explain it (reviewer), nor a resent SYN.
   expect(judgeCounter(check(selector, ">= 3"), "ipv4", inet(0), bump(2)).message).not.toMatch(/parity|resends/);
 });
 
-test("a check that counted more than allowed says a probe left to its timeout resends its SYN, each copy counted, in any table (tester 43a)", () => {
-  const selector: RuleSelector = { kind: "comment", comment: "ssh from admins" };
-  const bump = (n: number) => { const s = parseSave(SAVE(0), "ipv4"); return { ...s, rules: s.rules.map((r) => (r.comment === "ssh from admins" ? { ...r, packets: n, bytes: n * 60 } : r)) }; };
-  const failed = judgeCounter(check(selector, "== 1"), "ipv4", parseSave(SAVE(0), "ipv4"), bump(2));
+test("a DROP rule's check that counted two or more where fewer were allowed says a probe left to its timeout resends its SYN (tester 43a); an ACCEPT's, or one packet, does not", () => {
+  const drop: RuleSelector = { kind: "text", rule: "-A INPUT -p tcp -m tcp --dport 8080 -j DROP" };
+  const failed = judgeCounter(check(drop, "== 1"), "ipv4", parseSave(SAVE(0), "ipv4"), parseSave(SAVE(2), "ipv4"));
   expect(failed.message).toMatch(/packets 2, expected == 1; a TCP probe not decided early \(run to its timeout\) resends its SYN after about 1 s, and each copy counts$/);
   expect(failed.message).not.toContain("parity");
+  // One packet: no copy to blame.
+  expect(judgeCounter(check(drop, "== 0"), "ipv4", parseSave(SAVE(0), "ipv4"), parseSave(SAVE(1), "ipv4")).message).not.toContain("resends");
+  // An ACCEPT answers (the probe is never left to its timeout by it).
+  const accept: RuleSelector = { kind: "comment", comment: "ssh from admins" };
+  const bump = (n: number) => { const s = parseSave(SAVE(0), "ipv4"); return { ...s, rules: s.rules.map((r) => (r.comment === "ssh from admins" ? { ...r, packets: n, bytes: n * 60 } : r)) }; };
+  expect(judgeCounter(check(accept, "== 1"), "ipv4", parseSave(SAVE(0), "ipv4"), bump(3)).message).not.toContain("resends");
 });
 
 test("a check naming a table the host does not have says so, with the nearest name (tester 42b: `inet filtr`)", () => {
