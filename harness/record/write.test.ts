@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from "../env/images.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import { scenarioSchema } from "../scenario/schema.ts";
 import type { RecordedLine } from "./lines.ts";
-import { APPLY_FILE_PATHS, defaultFamilies, RECORDED_MARK, recordedItem, recordedScenario } from "./write.ts";
+import { APPLY_FILE_PATHS, defaultFamilies, flowKeyOf, RECORDED_MARK, recordedItem, recordedScenario } from "./write.ts";
 
 const FILE = path.join(PROJECT_ROOT, "scenarios/restrict-localhost/x.yaml");
 const LINES: RecordedLine[] = [
@@ -49,7 +49,7 @@ describe("the recorded scenario text", () => {
       "the expect step after the last apply is replaced; comments, other steps and formatting stay",
       ["  - apply: ../../fixtures/localhost-only.sh   # the rules", "  - expect:", "      - remote -> server:8080 dropped", "      - remote -> server:8081 open     # hand-written", "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
       // The hand-written step's own comment (tester 43b: not lost) stays, on a line above its flow's new line.
-      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", STEP.replace("      - remote -> server:8081/tcp4", "      # hand-written\n      - remote -> server:8081/tcp4"), "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
+      ["  - apply: ../../fixtures/localhost-only.sh   # the rules", STEP.replace("      # not recorded: remote -> server:8081/tcp6", "      # hand-written\n      # not recorded: remote -> server:8081/tcp6"), "  # about counters", "  - counters:", "      - rule: -A INPUT -p tcp --dport 8080 -j DROP", "        packets: \">= 1\"", ""],
     ],
     [
       "expect steps before a later apply stay (they check an earlier state); of the trailing ones only the first is replaced, a later one (a sequence) stays (tester 42a)",
@@ -104,6 +104,25 @@ describe("the recorded scenario text", () => {
     ].join("\n")}`);
     // Recording again changes nothing more: the notes stay where they are, once.
     expect(recordedScenario(out, FILE, FILE, LINES)).toBe(out);
+  });
+
+  test("a note stays with its flow while that flow's probe failed (a `not recorded:` line), and comes back above it once recorded; a note on `- expect:` stays (reviewer 43)", () => {
+    const before = ["  - apply: ../../fixtures/localhost-only.sh", `  # ${RECORDED_MARK}`, "  - expect:   # the web ports", "      # 8081 is the admin port", "      - remote -> server:8081/tcp6 open  # no rule", ""];
+    const failing: RecordedLine[] = [{ comment: "not recorded: remote -> server:8081/tcp6: the probe failed (gone)" }];
+    const out = recordedScenario(`${HEAD}\n${before.join("\n")}`, FILE, FILE, failing);
+    expect(out).toBe(`${HEAD}\n${["  - apply: ../../fixtures/localhost-only.sh", "  # the web ports", `  # ${RECORDED_MARK}`, "  - expect:", "      # 8081 is the admin port", "      # not recorded: remote -> server:8081/tcp6: the probe failed (gone)", ""].join("\n")}`);
+    const again = recordedScenario(out, FILE, FILE, [{ expectation: "remote -> server:8081/tcp6 open", comment: "no rule" }]);
+    expect(again).toContain("      # 8081 is the admin port\n      - remote -> server:8081/tcp6 open  # no rule");
+  });
+
+  test.each<[string, string | undefined]>([
+    ["remote -> server:8080 dropped", "remote server 8080 tcp"],
+    ["remote -> server:53/udp6 open", "remote server 53 udp"],
+    ["remote -> [2001:db8::1]:80 open", "remote [2001:db8::1] 80 tcp"],
+    ["remote -> server:8081/tcp6: the probe failed (gone)", "remote server 8081 tcp"],
+    ["held web dropped", undefined],
+  ])("flowKeyOf(%j)", (text, key) => {
+    expect(flowKeyOf(text)?.replaceAll("\x00", " ")).toBe(key);
   });
 
   test("a new file in another folder: apply paths and the $schema line point at the same files from there", () => {

@@ -76,7 +76,7 @@ const FWSPEC_MARK = new RegExp(`^#\\s*(?:${RECORDED_MARK.replace(/[.*+?^${}()|[\
 
 /** `remote -> server:8080/tcp6 dropped` → `remote\0server\08080\0tcp`: a flow, whatever its family and verdict. */
 export function flowKeyOf(expectation: string): string | undefined {
-  const m = /^\s*(\S+)\s*->\s*([^\s:]+):(\d+(?:-\d+)?)(?:\/([a-z]+?)[46]?)?(?=\s)/.exec(expectation);
+  const m = /^\s*(\S+)\s*->\s*(\[[^\]\s]+\]|[^\s:]+):(\d+(?:-\d+)?)(?:\/([a-z]+?)[46]?)?(?=[\s:]|$)/.exec(expectation);
   return m ? [m[1], m[2], m[3], m[4] ?? "tcp"].join("\0") : undefined;
 }
 
@@ -111,11 +111,21 @@ export function keptComments(step: string): KeptComments {
         marked = true;
         continue;
       }
-      // fwspec's own line for a flow whose probe failed (lines.ts), written anew.
-      if (inStep && marked && /^#\s*not recorded: /.test(line)) continue;
+      // fwspec's own line for a flow whose probe failed (lines.ts), written anew: the notes above it stay with that flow.
+      const failed = inStep && marked ? /^#\s*not recorded: (.*)$/.exec(line) : null;
+      if (failed) {
+        const key = flowKeyOf(failed[1]!);
+        if (key !== undefined && pending.length > 0) byFlow.set(key, [...(byFlow.get(key) ?? []), ...pending]);
+        else above.push(...pending);
+        pending = [];
+        continue;
+      }
       pending.push(line);
     } else if (/^-\s*expect\s*:/.test(line)) {
       above.push(...pending);
+      // A comment on the `- expect:` line itself is the user's too.
+      const own = /\s#\s?(.*)$/.exec(line);
+      if (own) above.push(`# ${own[1]!.trim()}`);
       pending = [];
       inStep = true;
     } else if (line.startsWith("-")) {
@@ -134,7 +144,8 @@ export function keptComments(step: string): KeptComments {
 function stepText(lines: readonly RecordedLine[], indent: string, mark: string, kept: KeptComments = { above: [], byFlow: new Map(), rest: [] }): string {
   const placed = new Set<string>();
   const items = lines.flatMap((l) => {
-    const key = l.expectation === undefined ? undefined : flowKeyOf(l.expectation);
+    // A flow whose probe failed this time is a `not recorded: FLOW: …` line: its notes stay above it.
+    const key = l.expectation !== undefined ? flowKeyOf(l.expectation) : /^not recorded: (.*)$/.test(l.comment) ? flowKeyOf(l.comment.replace(/^not recorded: /, "")) : undefined;
     const notes = key !== undefined && !placed.has(key) ? (kept.byFlow.get(key) ?? []) : [];
     if (key !== undefined) placed.add(key);
     return [...notes.map((n) => `${indent}    ${n}`), `${indent}    ${recordedItem(l)}`];
