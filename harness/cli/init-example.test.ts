@@ -1,5 +1,6 @@
 /** `fwspec init` (the example) in a folder that already has rules (no Docker: it only writes files). */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { packageVersion } from "../env/package-root.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -100,7 +101,7 @@ test("in a folder without a package.json, what was written says the workflow and
   dirs.push(bare, npm);
   writeFileSync(join(npm, "package.json"), "{}\n");
   const said = initExample({ cwd: bare });
-  expect(said).toContain("note: there is no package.json here: .github/workflows/fwspec.yml runs `npm ci` and `npx --no-install fwspec`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency from a tarball kept in the repository (`npm init -y && npm install -D ./vendor/fwspec-0.1.0.tgz`");
+  expect(said).toContain(`note: there is no package.json here: .github/workflows/fwspec.yml runs \`npm ci\` and \`npx --no-install fwspec\`, and the scenarios' $schema points into node_modules/fwspec; add fwspec as a dev dependency from a tarball kept in the repository (\`npm init -y && npm install -D ./vendor/fwspec-${packageVersion()}.tgz\``);
   // Never the bare name, which a package registry would resolve to someone else's package (tester 43b).
   expect(said).not.toMatch(/npm install (-D|--save-dev) fwspec`/);
   expect(initExample({ cwd: npm })).not.toContain("package.json");

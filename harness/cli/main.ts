@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 /** The `fwspec` command. Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 environment, 4 fwspec's own failure. */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, FwspecError, InputError } from "../errors.ts";
 import { consoleProgress } from "../progress.ts";

@@ -34,7 +34,7 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   const rule = matches[0]!;
   if (rule.counts === false) {
     const message = rule.sharedCounter !== undefined
-      ? `${rule.text} updates the named counter ${rule.sharedCounter}, which other rules of ${rule.table} update too: what it counts is theirs together, not this rule's (check the named counter, \`counter: ${rule.sharedCounter}\`, or give the rule a \`counter\` of its own)`
+      ? `${rule.text} updates the named counter ${rule.sharedCounter}, which another rule of ${rule.table} updates too (or several): what it counts is theirs together, not this rule's (check the named counter, \`counter: ${rule.sharedCounter}\`, or give the rule a \`counter\` of its own)`
       : `${rule.text} has no counter statement: nftables counts only rules with \`counter\` (add it to the rule)`;
     return { ...base, status: "error", message, packets: null, bytes: null };
   }

@@ -55,7 +55,7 @@ describe("counter checks on native nft rules", () => {
   test("a rule whose named counter another rule updates too: an error naming the counter, not its shared count (tester 43a)", () => {
     const shared = (r: ReturnType<typeof reading>) => ({ ...r, rules: r.rules.map((x) => (x.handle === 7 ? { ...x, counts: false, sharedCounter: "ssh_hits", packets: 0, bytes: 0 } : x)) });
     const r = judgeCounter(check({ kind: "handle", table: "inet fw", handle: 7 }, "== 0"), "ipv4", shared(before), shared(after));
-    expect([r.status, r.message]).toEqual(["error", 'tcp dport @allowed_tcp counter name "ssh_hits" accept # handle 7 updates the named counter ssh_hits, which other rules of inet fw update too: what it counts is theirs together, not this rule\'s (check the named counter, `counter: ssh_hits`, or give the rule a `counter` of its own)']);
+    expect([r.status, r.message]).toEqual(["error", 'tcp dport @allowed_tcp counter name "ssh_hits" accept # handle 7 updates the named counter ssh_hits, which another rule of inet fw updates too (or several): what it counts is theirs together, not this rule\'s (check the named counter, `counter: ssh_hits`, or give the rule a `counter` of its own)']);
   });
 
   test("a host without named counters says it has none", () => {

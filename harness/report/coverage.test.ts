@@ -241,12 +241,12 @@ describe("native nft rules without a counter (firewalld's): trace-named rules ar
   const decision = (rule: string): ExpectationResult["decision"] => ({ host: "server", family: "ipv4", table: "inet firewalld", path: ["filter_INPUT", "filter_IN_public", "filter_IN_public_allow"], rule, action: "reject", policy: false, source: "trace", handle: 7 });
   const cases: [string, CheckResult[], string[], string][] = [
     ["no trace named a rule: nothing counted, and the line says why (not 'no rules loaded')", [step, probe(9, "client -> server:8080 refused", [])], [],
-      "rule coverage: no rule counted (4 native nft rules have no counter and no trace named them deciding: not measurable)"],
+      "rule coverage: no rule counted (4 native nft rules have no counter of its own and no trace named them deciding: not measurable)"],
     ["a trace named the deciding rule: it is exercised; its twins in the other family are not measurable", [step, probe(9, "client -> server:8080 refused", [], { decision: decision("tcp dport 8080 reject with icmpx admin-prohibited") })],
       ["apply (line 5) ipv4 filter_IN_public_allow #2 exercised 1"],
-      "rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched; 3 native nft rules not measurable: no counter and no trace named them deciding)"],
+      "rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched; 3 native nft rules not measurable: no counter of its own and no trace named them deciding)"],
     ["a counters-sourced or policy decision proves nothing about a counter-less rule", [step, probe(9, "client -> server:8080 refused", [], { decision: { ...decision("policy DROP")!, policy: true } })], [],
-      "rule coverage: no rule counted (4 native nft rules have no counter and no trace named them deciding: not measurable)"],
+      "rule coverage: no rule counted (4 native nft rules have no counter of its own and no trace named them deciding: not measurable)"],
   ];
   it.each(cases)("%s", (_t, results, want, line) => {
     const c = scenarioCoverage(results, boot());

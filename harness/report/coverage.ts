@@ -362,7 +362,7 @@ export function coverageShortfall(c: RunCoverage, min: number): string | undefin
 /** Why no rule was counted: no rules loaded, or only native nft rules without a counter that no trace named. */
 export function noRuleReason(c: RunCoverage): string {
   const n = c.unmeasurable ?? 0;
-  return n === 0 ? "no firewall host had rules loaded by the scenarios" : `${n} native nft ${n === 1 ? "rule has" : "rules have"} no counter and no trace named ${n === 1 ? "it" : "them"} deciding: not measurable`;
+  return n === 0 ? "no firewall host had rules loaded by the scenarios" : `${n} native nft ${n === 1 ? "rule has" : "rules have"} no counter of its own and no trace named ${n === 1 ? "it" : "them"} deciding: not measurable`;
 }
 
 /**

@@ -49,7 +49,7 @@ export function jumpColumn(line: string | undefined, option: "-j" | "-g", name: 
 
 /** Where `jump NAME` stands in the line as written (placeholders change the columns of the line read). */
 function nftJumpColumn(line: string | undefined, j: NftMissingJump): number | undefined {
-  const m = new RegExp(`\\b${j.verb}\\s+${j.chain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`).exec(line ?? "");
+  const m = new RegExp(`\\b${j.verb}\\s+${j.chain.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w./-])`).exec(line ?? "");
   return m ? m.index + 1 : undefined;
 }
 
