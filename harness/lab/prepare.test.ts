@@ -5,8 +5,8 @@
  * network would be pinged through the engine's unanswered gateway address and
  * cost the ping's whole second at every lab start, handoff and reboot.
  */
-import { describe, expect, it } from "vitest";
-import { onLinkPeers, warmNeighbours } from "./prepare.ts";
+import { describe, expect, it, test } from "vitest";
+import { tentativeCommand, onLinkPeers, warmNeighbours } from "./prepare.ts";
 import type { LabHost, RunningLab } from "./types.ts";
 
 /** Hosts by name → networks; each host's address on a network is `<host>.<network>`. */
@@ -54,5 +54,15 @@ describe("onLinkPeers", () => {
   ] as const)("%s", (_name, own, others, count) => {
     const me = { networks: own };
     expect(onLinkPeers(me, [me, ...others.map((networks) => ({ networks }))])).toHaveLength(count);
+  });
+});
+
+describe("tentativeCommand: which IPv6 addresses a host's readiness waits for", () => {
+  test.each<[string, { router?: boolean; networks?: readonly string[] }, string]>([
+    ["a host on one network: its global addresses", { networks: ["lan"] }, "ip -6 -o addr show scope global tentative"],
+    ["a router: its link-local ones too (it solicits neighbours from them for what it forwards)", { router: true, networks: ["lan", "wan"] }, "ip -6 -o addr show tentative"],
+    ["a host of several networks: its link-local ones too", { networks: ["lan", "wan"] }, "ip -6 -o addr show tentative"],
+  ])("%s", (_, spec, command) => {
+    expect(tentativeCommand(spec).join(" ")).toBe(command);
   });
 });

@@ -145,7 +145,8 @@ function linkLocalMatters(spec: Pick<StartedHost["spec"], "router" | "networks">
 const SETTLE_LINK_LOCAL = `ip -6 -o addr show scope link tentative | while read -r _ dev _ addr _; do ip -6 addr del "$addr" dev "$dev" && ip -6 addr add "$addr" dev "$dev" nodad || exit 1; done`;
 
 async function settleLinkLocal(host: StartedHost): Promise<void> {
-  await host.run(["sh", "-c", SETTLE_LINK_LOCAL], `settling the link-local IPv6 addresses of ${host.name}`, { light: true });
+  // Best effort: should it fail (the detection ended between the listing and the delete), awaitIPv6 waits it out.
+  await host.exec(["sh", "-c", SETTLE_LINK_LOCAL], { light: true, timeoutSeconds: 5 }).catch(() => undefined);
 }
 
 async function awaitIPv6(host: StartedHost): Promise<void> {
