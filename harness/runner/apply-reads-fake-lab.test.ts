@@ -79,3 +79,21 @@ describe("the listener check after an apply step", () => {
     expect(apply.slice(0, apply.indexOf("fwspec-probe start")).filter((c) => c === "ss -H").length).toBe(checks);
   });
 });
+
+describe("an apply step's notes", () => {
+  test("a note the host's previous apply said is not said again; a new one is (tester 43c: the same table's note at every apply)", async () => {
+    const outside = "iptables -A INPUT -s 10.20.0.0/16 -j DROP";
+    const steps = [
+      { apply: { host: "server", commands: [outside] } },
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 8081 -j ACCEPT"] } },
+      { apply: { host: "server", commands: ["iptables -A INPUT -s 203.0.113.5 -j DROP"] } },
+      { expect: ["remote -> server:8081 open"] },
+    ];
+    const report = await run({ scenarios: [scenario("notes", steps)] }, { provider: new FakeLabProvider(), labs: 1 });
+    const applies = report.scenarios[0]!.steps.filter((s) => s.step === "apply");
+    expect(applies.map((s) => (s.notes ?? []).length)).toEqual([1, 0, 1]);
+    expect(applies[0]!.message).toContain("note: the rules on server match address(es) 10.20.0.0/16");
+    expect(applies[1]!.message).not.toContain("note:");
+    expect(applies[2]!.message).toContain("203.0.113.5");
+  });
+});

@@ -78,6 +78,8 @@ export class ScenarioSession implements AsyncDisposable {
   #ownCommands = false;
   /** The hosts those commands ran on: a process one left in the background can end a listener there only (its PID namespace). */
   readonly #commandHosts = new Set<string>();
+  /** The notes each host's last apply said: the next apply leaving the same says each once (tester 43c: twice for one table). */
+  readonly #saidNotes = new Map<string, ReadonlySet<string>>();
   /** The apply steps carried out so far, as applied (lab addresses put in): where a deciding rule was written (rules/origin.ts). */
   readonly #applied: ApplyStep[] = [];
   /** Families with a held connection retransmitting unanswered data: probes there run to their own timeout. */
@@ -126,10 +128,14 @@ export class ScenarioSession implements AsyncDisposable {
     if (ownCommands) await checkListenersAfterApply(this.lab.host(step.host), { earlier });
     this.#applied.push({ ...step, sources });
     this.#ledger.setBaseline(step.host, counters);
+    const said = this.#saidNotes.get(step.host) ?? new Set<string>();
+    this.#saidNotes.set(step.host, new Set(applied.notes ?? []));
+    const notes = (applied.notes ?? []).filter((n) => !said.has(n));
+    const warnings = (applied.warnings ?? []).filter((n) => !said.has(n));
     return {
       kind: "step", step: "apply", line: step.location.line, title, status: "passed",
-      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})${(applied.notes ?? []).map((n) => `; note: ${n}`).join("")}`, evidence: { ...applied.loaded, host: step.host },
-      ...(applied.warnings ? { notes: applied.warnings } : {}),
+      message: `applied ${applied.sources.join(", ")} on ${applied.host} (ruleset ${applied.loaded.digest.slice(0, 12)})${notes.map((n) => `; note: ${n}`).join("")}`, evidence: { ...applied.loaded, host: step.host },
+      ...(warnings.length > 0 ? { notes: warnings } : {}),
     };
   }
 
