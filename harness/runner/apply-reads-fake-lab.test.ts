@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest";
 import { run } from "../api.ts";
 import type { LabSpec, RunningLab } from "../lab/types.ts";
 import { defineScenario } from "../scenario/load.ts";
+import { LabError } from "../errors.ts";
 import { aroundExec, FakeLabProvider } from "../testing/fake-lab.ts";
 
 /** The firewall host's commands as `argv0 argv1` ("warm-up" for the handoff's pings), across every lab. */
@@ -95,5 +96,21 @@ describe("an apply step's notes", () => {
     expect(applies[0]!.message).toContain("note: the rules on server match address(es) 10.20.0.0/16");
     expect(applies[1]!.message).not.toContain("note:");
     expect(applies[2]!.message).toContain("203.0.113.5");
+  });
+});
+
+describe("the progress line of a scenario whose lab never started", () => {
+  test("counts its planned checks as not held, not its one error (tester 43a: `0/1 checks held` for 31 checks)", async () => {
+    class Refusing extends FakeLabProvider {
+      override async start(): Promise<RunningLab> {
+        throw new LabError("the engine refused the lab");
+      }
+    }
+    const said: string[] = [];
+    const progress = { step: (m: string) => void said.push(m), info: (m: string) => void said.push(m) };
+    const steps = [{ apply: { host: "server", commands: [drop] } }, { expect: ["remote -> server:8080 dropped", "remote -> server:8081 open"] }, { counters: [{ host: "server", rule: drop.replace("iptables ", ""), packets: ">= 1" }] }];
+    const report = await run({ scenarios: [scenario("never started", steps)] }, { provider: new Refusing(), labs: 1, progress });
+    expect(report.summary.errors).toBeGreaterThan(0);
+    expect(said.filter((l) => /checks held/.test(l))).toEqual(["! never started: 0/3 checks held (1/1 scenarios)"]);
   });
 });

@@ -102,7 +102,9 @@ export async function runScenarioSet(plans: readonly ScenarioPlan[], options: Ru
     // Coverage needs the results in the order they ran and the rules each firewall host started with.
     const report = options.coverage ? { ...plain, coverage: scenarioCoverage(results, atStart ?? new Map()) } : plain;
     reports.set(s, report);
-    const { held, of } = checksHeld(report);
+    const counted = checksHeld(report);
+    // A scenario whose lab never started has no check results: its planned checks are what did not hold (tester 43a: "0/1").
+    const { held, of } = { held: counted.held, of: Math.max(counted.of, planOf.get(s)?.selected ?? 0) };
     const mark = report.status === "passed" ? "✓" : report.status === "failed" ? "✗" : "!";
     // Once stopping (Ctrl-C), what ends is the cleanup's doing: no progress line for it.
     if (!interrupted()) progress.info(`${mark} ${s.name}: ${held}/${of} checks held (${reports.size}/${plans.length} scenarios)`);
