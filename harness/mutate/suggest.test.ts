@@ -126,6 +126,9 @@ describe("another destination port: a check that holds with the rules as written
     ["port@rules.sh:2 --dport 8080→8081", weak("remote -> server:8080/tcp4 dropped"), "add a check on port 8081: `remote -> server:8081/tcp4 open`"],
     // The loopback ACCEPT's port is checked from the host already: the mutant opens 8081 to loopback.
     ["port@rules.sh:1 --dport 8080→8081", weak("server -> localhost:8080/tcp4 open"), "add a check on port 8081 with the verdict the rules give it now (`server -> localhost:8081/tcp4 …`, not open): the mutant opens it"],
+    // Tester 43d: the scenario checks 8080 open from the peer (an earlier ACCEPT decides it): the DROP is shadowed
+    // there, and a check of 8080 as dropped would fail with the rules as written.
+    ["port@rules.sh:2 --dport 8080→8081", weak("remote -> server:8080/tcp4 open"), "the scenario's line 5 checks port 8080 as open, so an earlier rule decides it before this one (`--coverage` names a shadowed rule); add a check on port 8081 with the verdict the rules give it now (`remote -> server:8081/tcp4 …`, not dropped): the mutant makes it dropped"],
   ])("%s with %#", (id, scenario, want) => {
     const all = mutantsOf(scenario, selectOperators(["port"]));
     const m = all.find((x) => x.id === id);

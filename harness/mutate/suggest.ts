@@ -259,7 +259,17 @@ function portSuggestion(line: RuleLine, scenario: Scenario, was: number, moved: 
   const tail = suffix(proto, line.family);
   const listensOn = (port: string) => scenario.hosts.find((h) => h.name === host)?.listen.some((l) => String(l.port) === port) === true;
   const listenNote = (port: string) => (listensOn(port) ? undefined : `with \`listen: [${proto ?? "tcp"}/${port}]\` on ${host}`);
-  const checked = expectationsOf(scenario).some(({ expectation: e }) => probes(e, host, was) && sourceMatches(e, line, scenario) && e.families.includes(line.family) && e.expected === verdict && (loopback ? e.to.kind === "localhost" : e.from !== host));
+  const onWas = expectationsOf(scenario).filter(({ expectation: e }) => probes(e, host, was) && sourceMatches(e, line, scenario) && e.families.includes(line.family) && (loopback ? e.to.kind === "localhost" : e.from !== host));
+  const checked = onWas.some(({ expectation: e }) => e.expected === verdict);
+  // The scenario checks that port with another verdict, and held: an earlier rule decides it, not this one (tester 43d:
+  // a shadowed DROP's port suggested as dropped, open by the ACCEPT above). The moved port is where the mutant differs.
+  // Only a check while this rule is loaded (after its apply, before a reboot or a later apply of that host) tells.
+  const loadedUntil = scenario.steps.findIndex((st, i) => i > line.step && (st.kind === "reboot" || st.kind === "apply") && st.host === host);
+  const whileLoaded = ({ step }: { readonly step: number }) => step > line.step && (loadedUntil < 0 || step < loadedUntil);
+  const other = checked ? undefined : onWas.find((p) => whileLoaded(p) && !(p.expectation.expected === "blocked" && verdict !== "open"))?.expectation;
+  if (other) {
+    return withNotes(`the scenario's line ${other.location.line} checks port ${was} as ${other.expected}, so an earlier rule decides it before this one (\`--coverage\` names a shadowed rule); add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not ${verdict}): the mutant makes it ${verdict}`, [source.note]);
+  }
   if (!checked) return withNotes(`add a check on port ${was}, which the rule decides: \`${from}:${was}${tail} ${verdict}\``, [verdict === "open" ? listenNote(String(was)) : undefined, source.note]);
   if (verdict !== "open") return withNotes(`add a check on port ${moved}: \`${from}:${moved}${tail} open\``, [listenNote(moved), source.note]);
   return withNotes(`add a check on port ${moved} with the verdict the rules give it now (\`${from}:${moved}${tail} …\`, not open): the mutant opens it`, [source.note]);
