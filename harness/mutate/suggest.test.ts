@@ -374,3 +374,18 @@ test("a FORWARD rule matching a source address gets the forward wording, not a p
   const m = mutantsOf(scenario, selectOperators(["accept-drop"])).find((x) => x.id === "accept-drop@f.v4:2")!;
   expect(suggestCheck(m, scenario)).toBe("add a probe router forwards (from a host on one of its networks to a host on another): `-A FORWARD -s 192.0.2.9/32 -p tcp --dport 80 -j ACCEPT` in the FORWARD chain decides it, not a probe to router itself");
 });
+
+describe("a rule naming a set whose elements fwspec did not read (tester 43d: a set written on one line)", () => {
+  const rules = "table inet filter {\n\tset admins4 { type ipv4_addr; flags interval; elements = { 198.18.77.0/24 } }\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tmeta l4proto ipv6-icmp counter accept\n\t\ttcp dport 22 ip saddr @admins4 counter accept\n\t}\n}\n";
+  const scenario: Scenario = {
+    ...fw,
+    hosts: [{ name: "server", firewall: true, backend: "nft", listen: [{ protocol: "tcp", port: 22 }] } as never, { name: "client", firewall: false, listen: [] } as never],
+    steps: [{ kind: "apply", host: "server", sources: [{ kind: "nft", path: "/p/web.nft", content: rules }] as never, location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  };
+  test.each([["port", "port@web.nft:6"], ["move-end", "move-end@web.nft:5"]])("%s: its suggestion is said to be unweighed, not given as a check that holds", (operator, id) => {
+    const all = mutantsOf(scenario, selectOperators([operator as never]));
+    const m = all.find((x) => x.id.startsWith(id));
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toMatch(new RegExp(`${UNWEIGHED.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
+  });
+});
