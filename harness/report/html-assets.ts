@@ -29,7 +29,7 @@ pre { background: var(--box); border: 1px solid var(--line); border-radius: 6px;
 .failure > summary { cursor: pointer; font-weight: 600; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .3rem 0; }
-th, td { border: 1px solid var(--line); padding: .3rem .45rem; vertical-align: top; text-align: left; }
+th, td { border: 1px solid var(--line); padding: .3rem .45rem; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 th { background: var(--box); font-weight: 600; }
 td.cell { min-width: 8.5rem; padding: 0; }
 .entry { display: block; padding: .25rem .4rem; border-bottom: 1px solid var(--line); }

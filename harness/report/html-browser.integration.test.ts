@@ -102,6 +102,9 @@ describe("fwspec run --coverage --html", () => {
     // A narrow screen: nothing wider than the viewport but the tables, which scroll in their own box.
     const narrow = await open(join(dir, "report.html"), 360);
     expect(await narrow.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
+    // Host names in the matrices stay whole there (tester 43d: `cli/en/t`): one line box per word.
+    const broken = await narrow.page.evaluate(`[...document.querySelectorAll("table.matrix th")].filter((th) => !/\\s/.test(th.textContent.trim()) && (() => { const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length > 1; })()).map((th) => th.textContent)`);
+    expect(broken).toEqual([]);
     expect(narrow.problems).toEqual([]);
   });
 

@@ -110,6 +110,12 @@ describe("renderHtml", () => {
     expect(out).toContain('<tr class="rule-shadowed" data-state="shadowed"><td class="state">✗ shadowed</td><td>ipv4 filter INPUT #2</td><td><code>-A INPUT -p tcp -m tcp --dport 8080 -j DROP</code></td><td>behind ipv4 filter INPUT #1 -A INPUT -p tcp -j ACCEPT<br>seen on line 21: client -&gt; server:8080 open [ipv4]</td></tr>');
     expect(out).toContain("line 21: client -&gt; server:8080 open [ipv4] +4");
     expect(out).toContain("rule coverage: 50% (1 of 2 rules exercised; 1 shadowed, 0 never matched)");
+    expect(out).toContain("<h3>Rule coverage: 1 of 2 rules exercised, 1 shadowed</h3>");
+    // Never matched ones are said in the scenario's heading too, as the console says them (tester 43d).
+    const never = scenario("never", [probe("client", "server", 8080, "ipv4", "open", "open")], { coverage: { rules: 3, exercised: 1, shadowed: 1, unexercised: 2, rulesets: [] } });
+    expect(renderHtml(report([never]))).not.toContain("never matched</h3>");
+    const withRules = scenario("never", [probe("client", "server", 8080, "ipv4", "open", "open")], { coverage: { rules: 3, exercised: 1, shadowed: 1, unexercised: 2, rulesets: [{ host: "server", loadedBy: "apply (line 15)", line: 15, rules: [] }] } });
+    expect(renderHtml(report([withRules]))).toContain("<h3>Rule coverage: 1 of 3 rules exercised, 1 shadowed, 1 never matched</h3>");
   });
 
   it("shows diffs: changed flows grouped by source host and family, the rule on each side, and whether allowed", () => {

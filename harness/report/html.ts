@@ -157,7 +157,9 @@ function coverage(c: ScenarioCoverage | undefined): string {
   if (!c) return "";
   if (c.rulesets.length === 0) return "<h3>Rule coverage</h3><p>No rule was loaded by this scenario.</p>";
   const sets = c.rulesets.map((rs) => `<h4>${htmlLine(rs.host)}: rules loaded by ${htmlLine(rs.loadedBy)}</h4><div class="scroll"><table class="coverage"><tr><th>state</th><th>where</th><th>rule</th><th>checks that took its packets</th></tr>${rs.rules.map(ruleRow).join("")}</table></div>`);
-  return `<h3>Rule coverage: ${c.exercised} of ${c.rules} rules exercised${c.shadowed > 0 ? `, ${c.shadowed} shadowed` : ""}</h3>${sets.join("")}`;
+  // As the console says it: shadowed and never matched apart (tester 43d: the never matched were left out here).
+  const never = c.unexercised - c.shadowed;
+  return `<h3>Rule coverage: ${c.exercised} of ${c.rules} rules exercised${c.shadowed > 0 ? `, ${c.shadowed} shadowed` : ""}${never > 0 ? `, ${never} never matched` : ""}</h3>${sets.join("")}`;
 }
 
 function scenario(s: ScenarioReport, index: number, options: HtmlOptions): string {
