@@ -11,7 +11,7 @@ import { ScenarioError } from "../scenario/diagnostics.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { FakeLabProvider } from "../testing/fake-lab.ts";
 import type { MutantOutcome } from "./classify.ts";
-import { auditedDeclaration, nearestIds } from "./declared.ts";
+import { auditedDeclaration, nearestIds, unknownIdHint } from "./declared.ts";
 import { equivalentNote, summaryLine } from "./render.ts";
 import { mutateScenarios, plannedMutants } from "./run.ts";
 import { OPERATORS } from "./operators.ts";
@@ -148,5 +148,14 @@ describe("declared equivalent mutants", () => {
     expect(r.exitCode).toBe(2);
     for (const text of says) expect(r.all).toContain(text);
     expect(r.all).not.toContain(not);
+  });
+});
+
+describe("unknownIdHint", () => {
+  test.each<[string, string, readonly string[], string]>([
+    ["an id without its change tag: the whole ids it begins (tester 43d)", "port@web.nft:14", ["port@web.nft:14 dport 22→23", "port@web.nft:15 dport 80→81"], "an id ends with its change; give it whole, quoted: `port@web.nft:14 dport 22→23`"],
+    ["a typo: the nearest", "delete@web.nft:41", ["delete@web.nft:14", "delete@web.nft:15"], "did you mean `delete@web.nft:14`? nearest ids: `delete@web.nft:14`, `delete@web.nft:15` (`fwspec mutate` prints every id)"],
+  ])("%s", (_, id, ids, hint) => {
+    expect(unknownIdHint(id, ids)).toBe(hint);
   });
 });

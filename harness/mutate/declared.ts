@@ -22,6 +22,9 @@ export function nearestIds(id: string, ids: readonly string[], n = 3): string[] 
 
 /** `did you mean …? nearest ids: …`, for an id that names no mutant. */
 export function unknownIdHint(id: string, ids: readonly string[]): string {
+  // An id without its change tag (`port@web.nft:14` for `port@web.nft:14 dport 22→23`): the whole ids it begins (tester 43d).
+  const begun = ids.filter((x) => x.startsWith(`${id} `));
+  if (begun.length > 0) return `an id ends with its change; give it whole, quoted: ${begun.slice(0, 5).map((x) => `\`${x}\``).join(", ")}${begun.length > 5 ? ` and ${begun.length - 5} more` : ""}`;
   const near = nearestIds(id, ids);
   if (near.length === 0) return "this scenario has no mutant at all";
   const mean = didYouMean(id, ids);
