@@ -5,6 +5,7 @@
  * scenario (matrix.ts); and the reasons the run cannot be trusted (the lab
  * did not start, a set-up step failed and the probes did not run).
  */
+import { readAnswerLine } from "../judge/answer.ts";
 import { unresolvedNeighbour } from "../probes/neighbour.ts";
 import type { ExpectationResult, RejectedRuleLine } from "../model/results.ts";
 import type { ScenarioReport } from "../report/model.ts";
@@ -42,14 +43,10 @@ export interface MatrixObservation {
   readonly loaded?: readonly LoadedRules[];
 }
 
-/** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: judge/answer.ts's evidence line. */
-const ANSWER = /^(\S+):(\d+) saw (?:\[([^\]]+)\]|([^\s:]+)):\d+ \((.+)\)$/;
-
-/** Who answered, from the result's evidence line; undefined when the listener sent none. */
+/** Who answered, from the result's evidence line (judge/answer.ts); undefined when the listener sent none. */
 export function flowAnswer(text: string | undefined): FlowAnswer | undefined {
-  const m = text === undefined ? null : ANSWER.exec(text);
-  if (!m) return undefined;
-  return { host: m[1]!, port: Number(m[2]), saw: m[5] === "no lab host" ? (m[3] ?? m[4])! : m[5]! };
+  const a = readAnswerLine(text);
+  return a && { host: a.host, port: a.port, saw: a.owner ?? a.peer };
 }
 
 export function observedFlow(e: ExpectationResult): ObservedFlow {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Answer } from "../probes/answer.ts";
 import type { ProbeResult } from "../probes/probe.ts";
-import { type AddressBook, judgeAnswer, ownerOf } from "./answer.ts";
+import { type AddressBook, judgeAnswer, ownerOf, readAnswerLine } from "./answer.ts";
 
 const BOOK: AddressBook = new Map([
   ["client", ["198.18.1.2"]],
@@ -58,5 +58,19 @@ describe("ownerOf", () => {
     ["198.18.7.7", undefined],
   ])("%s → %s", (address, owner) => {
     expect(ownerOf(address, BOOK, "web")).toBe(owner);
+  });
+});
+
+describe("readAnswerLine: what judgeAnswer writes, read back", () => {
+  it.each<[string, Answer, { host: string; port: number; peer: string; owner: string | undefined }]>([
+    ["a lab host's address", fromBackend("198.18.2.3"), { host: "backend", port: 8080, peer: "198.18.2.3", owner: "router" }],
+    ["an address no lab host holds", fromBackend("203.0.113.9"), { host: "backend", port: 8080, peer: "203.0.113.9", owner: undefined }],
+    ["IPv6, bracketed", fromBackend("2001:db8::9"), { host: "backend", port: 8080, peer: "2001:db8::9", owner: undefined }],
+  ])("%s", (_, answer, read) => {
+    expect(readAnswerLine(judgeAnswer({}, "ipv4", probe("open", answer), BOOK).answer)).toEqual(read);
+  });
+  it("no line, or another text: nothing", () => {
+    expect(readAnswerLine(undefined)).toBeUndefined();
+    expect(readAnswerLine("connection refused")).toBeUndefined();
   });
 });

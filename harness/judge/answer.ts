@@ -47,3 +47,16 @@ export function judgeAnswer(expectation: Pick<Expectation, "answeredBy" | "seenF
   }
   return { answer: answer!, ...(problems.length > 0 ? { problem: problems.join("; ") } : {}) };
 }
+
+/** `web:80 saw 198.18.50.100:40312 (internet)`, `… saw [2001:db8::9]:51000 (no lab host)`: the evidence line judgeAnswer writes. */
+const ANSWER_LINE = /^(\S+):(\d+) saw (?:\[([^\]]+)\]|([^\s:]+)):\d+ \((.+)\)$/;
+
+/**
+ * The evidence line read back (pure): who answered on which port, the source address it saw, and the lab host that
+ * address belongs to (undefined: none). The one reader of what judgeAnswer writes (diff's flows, coverage's sources).
+ */
+export function readAnswerLine(text: string | undefined): { readonly host: string; readonly port: number; readonly peer: string; readonly owner: string | undefined } | undefined {
+  const m = text === undefined ? null : ANSWER_LINE.exec(text);
+  if (!m) return undefined;
+  return { host: m[1]!, port: Number(m[2]), peer: (m[3] ?? m[4])!, owner: m[5] === "no lab host" ? undefined : m[5]! };
+}

@@ -34,6 +34,7 @@
  *   took the probe does not cover it, the rule is never matched and that
  *   rule is named (`takenEarlier`: partly shadowed).
  */
+import { readAnswerLine } from "../judge/answer.ts";
 import type { CheckResult, ExpectationResult, RuleHit } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { FAMILIES } from "../model/types.ts";
@@ -176,8 +177,7 @@ function parsedRules(evidence: { ipv4: string; ipv6: string; nft?: string }): Sa
  * way (tester 42a: a source-restricted DROP behind a broader ACCEPT read as never matched, never as shadowed).
  */
 function sourceSeen(answer: string | undefined): string | undefined {
-  const m = answer === undefined ? null : / saw (?:\[([^\]]+)\]|([^\s:]+)):\d+ /.exec(answer);
-  return m ? (m[1] ?? m[2]) : undefined;
+  return readAnswerLine(answer)?.peer;
 }
 
 function looksLikeAddress(label: string): boolean {
