@@ -131,6 +131,9 @@ test("a DROP rule's check that counted two or more where fewer were allowed says
   const accept: RuleSelector = { kind: "comment", comment: "ssh from admins" };
   const bump = (n: number) => { const s = parseSave(SAVE(0), "ipv4"); return { ...s, rules: s.rules.map((r) => (r.comment === "ssh from admins" ? { ...r, packets: n, bytes: n * 60 } : r)) }; };
   expect(judgeCounter(check(accept, "== 1"), "ipv4", parseSave(SAVE(0), "ipv4"), bump(3)).message).not.toContain("resends");
+  // A UDP DROP: no SYN to resend.
+  const udp = (n: number) => parseSave(`*filter\n:INPUT ACCEPT [0:0]\n[${n}:${n * 60}] -A INPUT -p udp -m udp --dport 53 -j DROP\nCOMMIT\n`, "ipv4");
+  expect(judgeCounter(check({ kind: "text", rule: "-A INPUT -p udp -m udp --dport 53 -j DROP" }, "== 1"), "ipv4", udp(0), udp(2)).message).toMatch(/packets 2, expected == 1$/);
 });
 
 test("a check naming a table the host does not have says so, with the nearest name (tester 42b: `inet filtr`)", () => {

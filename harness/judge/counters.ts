@@ -11,6 +11,7 @@ import { describeSelector, findRules, inPlace } from "../rules/match.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import type { CounterCheck, RuleSelector } from "../scenario/model.ts";
 import { nearest } from "../scenario/suggest.ts";
+import { ruleProtocol } from "../rules/stateful.ts";
 import { compare } from "./verdict.ts";
 
 /**
@@ -45,11 +46,10 @@ export function judgeCounter(check: CounterCheck, family: Family, before: SavedR
   return compared(check, base, rule.text, packets, bytes, rule.table, old !== undefined && (rule.packets < old.packets || rule.bytes < old.bytes), takesSilently(rule));
 }
 
-/** A rule that drops what it takes, and can take TCP: a probe it takes gets no answer and, unless stopped early, resends its SYN into it. */
+/** A rule that drops what it takes (nft's `drop` is DROP too: nft-json.ts targetOf), and can take TCP: a probe it takes gets no answer and, unless stopped early, resends its SYN into it. */
 function takesSilently(rule: SavedRule): boolean {
-  const drops = rule.target === "DROP" || (rule.handle !== undefined && /(?:^|\s)drop(?:\s|$)/.test(rule.text));
-  const notTcp = /(?:^|\s)(?:-p|--protocol)\s+(?:udp|icmp|ipv6-icmp|icmpv6)\b|(?:^|\s)(?:udp|icmp|icmpv6)\s+(?:dport|sport|type)\b|(?:l4proto|nexthdr|protocol)\s+(?:udp|icmp|ipv6-icmp)\b/.test(rule.text);
-  return drops && !notTcp;
+  const protocol = ruleProtocol(rule);
+  return rule.target === "DROP" && (protocol === undefined || protocol === "tcp" || protocol === "all");
 }
 
 /** Did the check fail because more was counted than it allows (what the other family's packets can explain)? */

@@ -210,7 +210,7 @@ export function rewritesPorts(readings: ReadonlyMap<string, SavedRuleset>): bool
  * `icmp type …`, `meta l4proto udp`, `ip protocol icmp` (a `reject with icmp
  * type …` statement is no match). Undefined when it names none or negates it.
  */
-function ruleProtocol(rule: SavedRule): string | undefined {
+export function ruleProtocol(rule: SavedRule): string | undefined {
   if (rule.handle === undefined) {
     const p = /(?:^|\s)(!\s+)?(?:-p|--protocol)\s+(\S+)/.exec(rule.text);
     if (!p || p[1] !== undefined) return undefined;
