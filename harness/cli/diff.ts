@@ -69,7 +69,10 @@ async function sideA(scenario: Scenario, opts: DiffCliOptions): Promise<Side> {
 function side(scenario: Scenario, specs: readonly string[], flag: string, invocation: string | undefined): Side {
   const replacements = replacementsOf(scenario, specs, flag, process.cwd(), invocation);
   const contents = readReplacements(replacements, flag);
-  refuseUnloadable(scenario, contents, replacements, flag);
+  refuseUnloadable(scenario, contents, flag, (target) => {
+    const file = rel(replacements.get(target) ?? target);
+    return { shown: file, pasted: shellQuote([file]) };
+  });
   const files = ruleFilesOf(scenario);
   const label = files.length === 0 && replacements.size === 0 ? "the scenario's rules" : files.map((f) => (replacements.has(f) ? rel(replacements.get(f)!) : rel(f))).join(", ");
   // Titles and failures name the file applied on this side, not the one it replaces.
@@ -78,41 +81,36 @@ function side(scenario: Scenario, specs: readonly string[], flag: string, invoca
 
 /**
  * A replacement file its apply step could not load as it loads the file it replaces (CR LF line endings, another kind
- * of rules file): InputError before any lab starts, as `validate` says it of a scenario's own file (tester 42a: a CR LF
- * file was a raw nft error after the labs started). A table without COMMIT too.
+ * of rules file, a table without COMMIT): InputError before any lab starts, as `validate` says it of a scenario's own
+ * file (tester 42a: a CR LF file was a raw nft error after the labs started). `named` says how each file is shown, how
+ * a command names it, and (for a file read at a git revision, which cannot be fixed in place) what to do instead.
  */
-function refuseUnloadable(scenario: Scenario, contents: ReadonlyMap<string, string>, replacements: ReadonlyMap<string, string>, flag: string): void {
+function refuseUnloadable(scenario: Scenario, contents: ReadonlyMap<string, string>, flag: string, named: (target: string) => { shown: string; pasted: string; hint?: (fix: string) => string }): void {
+  // How the scenario's apply steps load each rules file (by path).
+  const kinds = new Map(scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources.flatMap((src) => (src.kind === "commands" ? [] : [[src.path, src.kind] as const])) : [])));
   for (const [target, content] of contents) {
-    const as = loadedAs(scenario).get(target);
-    const file = replacements.get(target) ?? target;
-    const problem = as === undefined ? undefined : rulesFileProblem(content, rel(file), as, shellQuote([rel(file)]));
-    if (problem) throw new InputError(`${flag}: ${problem.message}`, { hint: problem.hint });
+    const as = kinds.get(target);
+    const name = named(target);
+    const problem = as === undefined ? undefined : rulesFileProblem(content, name.shown, as, name.pasted);
+    if (problem) throw new InputError(`${flag}: ${problem.message}`, { hint: name.hint ? name.hint(problem.hint) : problem.hint });
   }
-}
-
-/** How the scenario's apply steps load each rules file (by path). */
-function loadedAs(scenario: Scenario) {
-  return new Map(scenario.steps.flatMap((s) => (s.kind === "apply" ? s.sources.flatMap((src) => (src.kind === "commands" ? [] : [[src.path, src.kind] as const])) : [])));
 }
 
 /**
- * The same of the files as committed at `rev` (`--base`): one that cannot be loaded cannot be fixed in place either,
- * so the hint writes it out as a file to fix and give as `--rules-a`.
+ * The same of the files as committed at `rev` (`--base`): the hint writes one out as a file to fix and give as
+ * `--rules-a`, with paths from the folder fwspec runs in, as git show (`REV:./PATH`) and --rules-a read them.
  */
 function refuseUnloadableAt(rev: string, scenario: Scenario, contents: ReadonlyMap<string, string>): void {
-  for (const [target, content] of contents) {
-    const as = loadedAs(scenario).get(target);
-    // Paths from the folder fwspec runs in, as git show (`REV:./PATH`) and --rules-a read them (reviewer 43).
+  const others = contents.size > 1 ? ` (write out the scenario's other rules files at ${rev} alike, and give each as another --rules-a NAMED=FILE: side a is then those copies)` : "";
+  refuseUnloadable(scenario, contents, `--base ${rev}`, (target) => {
     const here = rel(target);
     const copy = path.join(path.dirname(here), `old-${path.basename(here)}`);
-    const problem = as === undefined ? undefined : rulesFileProblem(content, rel(atRevision(target, rev)), as, shellQuote([copy]));
-    if (problem) {
-      const others = contents.size > 1 ? ` (write out the scenario's other rules files at ${rev} alike, and give each as another --rules-a NAMED=FILE: side a is then those copies)` : "";
-      throw new InputError(`--base ${rev}: ${problem.message}`, {
-        hint: `as committed it cannot be loaded; write it out (\`git show ${shellQuote([`${rev}:./${here}`])} > ${shellQuote([copy])}\`), fix that copy (${problem.hint}), then give it as ${shellQuote(["--rules-a", `${here}=${copy}`])} instead of --base${others}`,
-      });
-    }
-  }
+    return {
+      shown: rel(atRevision(target, rev)),
+      pasted: shellQuote([copy]),
+      hint: (fix) => `as committed it cannot be loaded; write it out (\`git show ${shellQuote([`${rev}:./${here}`])} > ${shellQuote([copy])}\`), fix that copy (${fix}), then give it as ${shellQuote(["--rules-a", `${here}=${copy}`])} instead of --base${others}`,
+    };
+  });
 }
 
 function allowEntries(opts: DiffCliOptions): AllowEntry[] {
