@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { iptablesOwned } from "./host-state.ts";
 import { NFT_JSON, nftJsonWith } from "../testing/nft-fixture.ts";
-import { NftJsonError, parseNftJson, ruleCount, tableFamilies, targetOf } from "./nft-json.ts";
+import { NftJsonError, parseNftJson, ruleCount, sharedCounters, tableFamilies, targetOf } from "./nft-json.ts";
 
 const json = NFT_JSON;
 /** The fixture with rules of table fw counted (by handle), and the named counter moved on. */
@@ -47,11 +47,11 @@ describe("parseNftJson", () => {
     const moved = parseNftJson(counted({}, 2));
     const seven = moved.rules.find((x) => x.table === "inet fw" && x.handle === 7)!;
     const twin = { ...seven, handle: 99, position: seven.position + 1 };
-    expect(ruleCount(seven, moved.counters, moved.rules)).toEqual({ packets: 2, bytes: 120 });
-    expect(ruleCount(seven, moved.counters, [...moved.rules, twin])).toBeNull();
-    expect(ruleCount(twin, moved.counters, [...moved.rules, twin])).toBeNull();
+    expect(ruleCount(seven, moved.counters, sharedCounters(moved.rules))).toEqual({ packets: 2, bytes: 120 });
+    expect(ruleCount(seven, moved.counters, sharedCounters([...moved.rules, twin]))).toBeNull();
+    expect(ruleCount(twin, moved.counters, sharedCounters([...moved.rules, twin]))).toBeNull();
     // The same name in another table is another counter.
-    expect(ruleCount(seven, moved.counters, [...moved.rules, { ...twin, table: "ip6 only6" }])).toEqual({ packets: 2, bytes: 120 });
+    expect(ruleCount(seven, moved.counters, sharedCounters([...moved.rules, { ...twin, table: "ip6 only6" }]))).toEqual({ packets: 2, bytes: 120 });
   });
 
   test("tables iptables-nft manages can be left out (nft backend), not on a legacy host", () => {

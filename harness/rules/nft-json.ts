@@ -195,18 +195,25 @@ export function targetOf(rule: NftRule): string | null {
 }
 
 /**
- * A rule's packets and bytes: its own counter, else the named counter it updates when no other rule of `rules`
- * updates it too (a shared one counts their packets together: tester 43a, an IPv4 probe credited to the IPv6 rule
- * beside it); null when it counts nothing of its own.
+ * A rule's packets and bytes: its own counter, else the named counter it updates unless that one is `shared` with
+ * another rule (it then counts their packets together: tester 43a, an IPv4 probe credited to the IPv6 rule beside
+ * it; sharedCounters); null when it counts nothing of its own.
  */
-export function ruleCount(rule: NftRule, counters: readonly NftNamedCounter[], rules: readonly NftRule[] = [rule]): NftCounterValue | null {
+export function ruleCount(rule: NftRule, counters: readonly NftNamedCounter[], shared: ReadonlySet<string> = new Set()): NftCounterValue | null {
   if (rule.counter) return rule.counter;
-  if (rule.namedCounter === null || sharesCounter(rule, rules)) return null;
+  if (rule.namedCounter === null || shared.has(counterKey(rule.table, rule.namedCounter))) return null;
   const named = counters.find((c) => c.table === rule.table && c.name === rule.namedCounter);
   return named ? { packets: named.packets, bytes: named.bytes } : null;
 }
 
-/** Does another rule of `rules` (of the rule's table) update the named counter `rule` updates? */
-export function sharesCounter(rule: NftRule, rules: readonly NftRule[]): boolean {
-  return rule.namedCounter !== null && rules.some((r) => r !== rule && r.table === rule.table && r.namedCounter === rule.namedCounter && !(r.chain === rule.chain && r.handle === rule.handle));
+/** `inet fw\0ssh_hits`: a named counter, by its table. */
+export function counterKey(table: string, name: string): string {
+  return `${table}\0${name}`;
+}
+
+/** The named counters (counterKey) that more than one rule of `rules` updates, read in one pass. */
+export function sharedCounters(rules: readonly NftRule[]): Set<string> {
+  const users = new Map<string, number>();
+  for (const r of rules) if (r.namedCounter !== null) users.set(counterKey(r.table, r.namedCounter), (users.get(counterKey(r.table, r.namedCounter)) ?? 0) + 1);
+  return new Set([...users].filter(([, n]) => n > 1).map(([k]) => k));
 }

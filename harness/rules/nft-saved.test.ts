@@ -16,6 +16,14 @@ const moved = (changes: Record<string, number>, named = 0) => parseNftJson(nftJs
 const empty = (family: "ipv4" | "ipv6") => parseSave("", family);
 
 describe("nftSavedPart", () => {
+  test("a named counter two rules update counts for neither, and each names it as shared (tester 43a)", () => {
+    const reading = moved({}, 2);
+    const seven = reading.rules.find((r) => r.table === "inet fw" && r.handle === 7)!;
+    const part = nftSavedPart({ ...reading, rules: [...reading.rules, { ...seven, handle: 99, position: seven.position + 1 }] }, texts, "ipv4");
+    expect(part.rules.filter((r) => r.handle === 7 || r.handle === 99).map((r) => [r.handle, r.counts, r.packets, r.sharedCounter])).toEqual([[7, false, 0, "ssh_hits"], [99, false, 0, "ssh_hits"]]);
+    expect(nftSavedPart(reading, texts, "ipv4").rules.find((r) => r.handle === 7)).toMatchObject({ counts: true, packets: 2 });
+  });
+
   test("netdev chains (which no family's reading holds) are listed apart; an inet ingress chain is read, not listed; none, none", () => {
     const netdev = { nftables: [
       { table: { family: "netdev", name: "edge", handle: 1 } },

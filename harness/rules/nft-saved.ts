@@ -10,7 +10,7 @@
  */
 import { nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
-import { type NftReading, ruleCount, sharesCounter, tableFamilies, targetOf } from "./nft-json.ts";
+import { counterKey, type NftReading, ruleCount, sharedCounters, tableFamilies, targetOf } from "./nft-json.ts";
 import { type NftTexts, textKey } from "./nft-listing.ts";
 import type { SavedChain, SavedNamedCounter, SavedRule, SavedRuleset } from "./saved.ts";
 
@@ -22,8 +22,9 @@ function printed(texts: NftTexts, table: string, handle: number, fallback: strin
 /** The family's part of a native nft reading, as saved rules, chains (policies) and named counters. */
 export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[]; ingress: string[] } {
   const sees = (table: string) => tableFamilies(table).includes(family);
+  const shared = sharedCounters(reading.rules);
   const rules: SavedRule[] = reading.rules.filter((r) => sees(r.table)).map((r) => {
-    const count = ruleCount(r, reading.counters, reading.rules);
+    const count = ruleCount(r, reading.counters, shared);
     return {
       family,
       table: r.table,
@@ -36,7 +37,7 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
       comment: r.comment,
       handle: r.handle,
       counts: count !== null,
-      ...(r.namedCounter !== null && sharesCounter(r, reading.rules) ? { sharedCounter: r.namedCounter } : {}),
+      ...(r.namedCounter !== null && shared.has(counterKey(r.table, r.namedCounter)) ? { sharedCounter: r.namedCounter } : {}),
     };
   });
   // A base chain's policy has no counter in nftables: listed (packets 0), never decisive.
