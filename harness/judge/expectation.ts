@@ -77,7 +77,7 @@ export function judgeExpectation(expectation: Expectation, family: Family, seen:
   const evidence: Evidence = {
     watched: observed.watched ?? observed.decidedBy.length > 0,
     ...(observed.native ? { native: true } : {}),
-    ...(observed.ingress ? { ingress: observed.ingress } : {}),
+    ...(observed.netdev ? { netdev: observed.netdev } : {}),
     ...(observed.decision ? { decision: observed.decision } : {}),
     ...(neighbour ? { neighbour: { ...neighbour, from: expectation.from, family, target: probe.address } } : {}),
     ...(probe.halfOpen ? { halfOpen: true } : {}),

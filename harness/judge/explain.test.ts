@@ -208,12 +208,12 @@ describe("native nftables: hints in nft's syntax, which pasted into a ruleset pa
 });
 
 test("a netdev chain fwspec does not read is named where nothing it reads took the packet (tester 43a: a netdev drop)", () => {
-  const seen = { ...observation("dropped", KINDS["a native nft host, nothing decided"]!, false), ingress: ["netdev edge ingress on server"] };
+  const seen = { ...observation("dropped", KINDS["a native nft host, nothing decided"]!, false), netdev: ["netdev edge ingress on server"] };
   expect(judgeExpectation(expectation("open", "tcp"), "ipv4", seen).explanation).toContain(
     "no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing); a netdev chain, which fwspec does not read, may have taken it: netdev edge ingress on server",
   );
   // A rule it reads took it: no such note.
-  const decided = { ...observation("dropped", KINDS["a native nft drop rule with a comment (trace)"]!, false), ingress: ["netdev edge ingress on server"] };
+  const decided = { ...observation("dropped", KINDS["a native nft drop rule with a comment (trace)"]!, false), netdev: ["netdev edge ingress on server"] };
   expect(judgeExpectation(expectation("open", "tcp"), "ipv4", decided).explanation).not.toContain("ingress");
 });
 

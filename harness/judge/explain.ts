@@ -22,7 +22,7 @@ export interface Evidence {
   /** A watched host on the path has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
   /** netdev chains on watched hosts, not read by fwspec (`netdev filter ingress on server`). */
-  readonly ingress?: readonly string[];
+  readonly netdev?: readonly string[];
   /** No rule was named, yet a native nftables drop or reject rule counted packets while the probe ran. */
   readonly countedNative?: boolean;
   /** Connected, but fwspec's listener never greeted it (probes/greeting.ts): the packets after the SYN were dropped. */
@@ -128,8 +128,8 @@ const SILENT = "the handshake completed, but nothing came back on the connection
 const HALF_OPEN = "its SYN was answered, but the server never accepted the connection: the handshake's last ACK, or what followed it, was dropped on the way (a rule taking the connection's later packets, such as a DROP of ESTABLISHED or by --tcp-flags; see counted:)";
 
 /** `; a netdev chain, which fwspec does not read, may have taken it: netdev edge ingress on server` (tester 43a). */
-function ingressNote(ev: Evidence): string {
-  const chains = ev.ingress ?? [];
+function netdevNote(ev: Evidence): string {
+  const chains = ev.netdev ?? [];
   return chains.length === 0 ? "" : `; ${chains.length === 1 ? "a netdev chain" : "netdev chains"}, which fwspec does not read, may have taken it: ${chains.join(", ")}`;
 }
 
@@ -141,7 +141,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     : ev.countedNative
       // Counted, but not placed: the words say so rather than that nothing counted.
       ? "no rule fwspec could attribute took its first packet: a native nftables drop or reject rule counted packets meanwhile (under counted:), and fwspec names native rules from the nftables trace, which showed none for this probe"
-      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}${ingressNote(ev)}`;
+      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}${netdevNote(ev)}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
   if (n?.replying) return `its first packet reached ${n.at}, whose answer never left: ${n.at} could not learn the link-layer address of ${n.address} on its way back to ${n.from} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;

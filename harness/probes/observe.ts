@@ -16,7 +16,7 @@ import type { Via } from "../rules/first-packet-text.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "./path-interfaces.ts";
 import { type Decision, nativeTable } from "../model/results.ts";
 import { readFamilyCounters } from "../rules/read.ts";
-import { holdsNative, ingressChains } from "../rules/nft-saved.ts";
+import { holdsNative, netdevChains } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule, type VaryingRule, waitedNote } from "../rules/stateful.ts";
 import { endHalfOpen, type PendingProbe, labChecked, type ProbeResult, resolveTarget, runProbe, runProbeFrom, startProbe } from "./probe.ts";
@@ -92,8 +92,8 @@ export interface Observation {
   readonly watched?: boolean;
   /** A watched host has native nftables tables: their chain policies, and rules without a `counter` statement, count nothing. */
   readonly native?: boolean;
-  /** netdev chains on watched hosts, which fwspec does not read (`netdev filter ingress on server`: nft-saved.ts ingressChains). */
-  readonly ingress?: readonly string[];
+  /** netdev chains on watched hosts, which fwspec does not read (`netdev filter ingress on server`: nft-saved.ts netdevChains). */
+  readonly netdev?: readonly string[];
 }
 
 export interface ObserveOptions {
@@ -219,8 +219,8 @@ export async function observe(lab: RunningLab, spec: ProbeSpec, options: Observe
   // No rule took its first packet or its answer (a chain policy counts neighbour discovery too): did the target fail to find its way back?
   result = await replyNeighbourChecked(lab, result, ruleDecided(decision));
   const native = [...before.values()].some(holdsNative);
-  const ingress = ingressChains(before, watch);
-  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(ingress.length > 0 ? { ingress } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}), ...(movedAny(beyondMoved) ? { beyondMoved } : {}) };
+  const netdev = netdevChains(before, watch);
+  return { result, decidedBy, policies, watched: watch.length > 0, ...(native ? { native } : {}), ...(netdev.length > 0 ? { netdev } : {}), ...(decision ? { decision } : {}), ...(beyondDnat.length > 0 ? { beyondDnat } : {}), ...(movedAny(beyondMoved) ? { beyondMoved } : {}) };
 }
 
 /** A rule (not a chain policy, which counts neighbour discovery as well) dropped or rejected the probe's first packet or its answer. */

@@ -31,14 +31,14 @@ describe("nftSavedPart", () => {
       { rule: { family: "netdev", table: "edge", chain: "ingress", handle: 2, expr: [{ match: { op: "==", left: { payload: { protocol: "tcp", field: "dport" } }, right: 9000 } }, { counter: { packets: 2, bytes: 120 } }, { drop: null }] } },
     ] };
     const part = nftSavedPart(parseNftJson(JSON.stringify(netdev), keep), new Map(), "ipv4");
-    expect([part.rules, part.ingress]).toEqual([[], ["netdev edge ingress"]]);
-    expect(withNft(empty("ipv4"), parseNftJson(JSON.stringify(netdev), keep), new Map()).ingress).toEqual(["netdev edge ingress"]);
-    expect(withNft(empty("ipv4"), moved({}), texts).ingress).toBeUndefined();
+    expect([part.rules, part.netdev]).toEqual([[], ["netdev edge ingress"]]);
+    expect(withNft(empty("ipv4"), parseNftJson(JSON.stringify(netdev), keep), new Map()).netdev).toEqual(["netdev edge ingress"]);
+    expect(withNft(empty("ipv4"), moved({}), texts).netdev).toBeUndefined();
     const inet = { nftables: [
       { table: { family: "inet", name: "fw", handle: 1 } },
       { chain: { family: "inet", table: "fw", name: "early", handle: 1, type: "filter", hook: "ingress", prio: -500, policy: "accept", dev: "ens18" } },
     ] };
-    expect(nftSavedPart(parseNftJson(JSON.stringify(inet), keep), new Map(), "ipv4").ingress).toEqual([]);
+    expect(nftSavedPart(parseNftJson(JSON.stringify(inet), keep), new Map(), "ipv4").netdev).toEqual([]);
   });
 
   test("inet rules in both families, ip6 only in IPv6; iptables-nft's tables left to iptables-save", () => {

@@ -20,7 +20,7 @@ function printed(texts: NftTexts, table: string, handle: number, fallback: strin
 }
 
 /** The family's part of a native nft reading, as saved rules, chains (policies) and named counters. */
-export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[]; ingress: string[] } {
+export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Family): Pick<SavedRuleset, "rules" | "chains"> & { counters: SavedNamedCounter[]; netdev: string[] } {
   const sees = (table: string) => tableFamilies(table).includes(family);
   const shared = sharedCounters(reading.rules);
   const rules: SavedRule[] = reading.rules.filter((r) => sees(r.table)).map((r) => {
@@ -55,19 +55,19 @@ export function nftSavedPart(reading: NftReading, texts: NftTexts, family: Famil
     }));
   const counters = reading.counters.filter((c) => sees(c.table)).map((c) => ({ table: c.table, name: c.name, packets: c.packets, bytes: c.bytes }));
   // netdev tables' chains (ingress, egress), which no family's reading holds: the packet meets them before (or after) every chain read.
-  const ingress = reading.chains.filter((c) => c.table.startsWith("netdev ") && c.hook !== null).map((c) => `${c.table} ${c.chain}`);
-  return { rules, chains, counters, ingress };
+  const netdev = reading.chains.filter((c) => c.table.startsWith("netdev ") && c.hook !== null).map((c) => `${c.table} ${c.chain}`);
+  return { rules, chains, counters, netdev };
 }
 
 /** An iptables reading with the family's native nft part added. */
 export function withNft(saved: SavedRuleset, reading: NftReading, texts: NftTexts): SavedRuleset {
   const part = nftSavedPart(reading, texts, saved.family);
-  return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters, ...(part.ingress.length > 0 ? { ingress: part.ingress } : {}) };
+  return { family: saved.family, chains: [...saved.chains, ...part.chains], rules: [...saved.rules, ...part.rules], counters: part.counters, ...(part.netdev.length > 0 ? { netdev: part.netdev } : {}) };
 }
 
-/** `netdev filter ingress on server`: the netdev chains of the hosts' readings (SavedRuleset.ingress), which fwspec does not read. */
-export function ingressChains(readings: ReadonlyMap<string, SavedRuleset>, hosts: readonly string[]): string[] {
-  return hosts.flatMap((h) => (readings.get(h)?.ingress ?? []).map((c) => `${c} on ${h}`));
+/** `netdev filter ingress on server`: the netdev chains of the hosts' readings (SavedRuleset.netdev), which fwspec does not read. */
+export function netdevChains(readings: ReadonlyMap<string, SavedRuleset>, hosts: readonly string[]): string[] {
+  return hosts.flatMap((h) => (readings.get(h)?.netdev ?? []).map((c) => `${c} on ${h}`));
 }
 
 /** Does a reading hold native nftables tables (their chain policies, and rules without a `counter` statement, count nothing)? */

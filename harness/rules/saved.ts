@@ -63,7 +63,7 @@ export interface SavedRuleset {
    * Base chains of netdev tables (`netdev filter ingress`, an egress chain): no family's reading holds them, yet they
    * see a packet before (or after) every chain fwspec reads (absent: none).
    */
-  readonly ingress?: readonly string[];
+  readonly netdev?: readonly string[];
 }
 
 /** iptables-save output that cannot be read; names the 1-based line. */

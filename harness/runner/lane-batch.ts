@@ -17,7 +17,7 @@ import type { ArmedTraces } from "../probes/trace-step.ts";
 import { counterDeltas, policyDeltas } from "../rules/delta.ts";
 import { readFamilyCounters } from "../rules/read.ts";
 import { icmpErrorsSeen } from "../probes/refusal.ts";
-import { holdsNative, ingressChains } from "../rules/nft-saved.ts";
+import { holdsNative, netdevChains } from "../rules/nft-saved.ts";
 import type { SavedRuleset } from "../rules/saved.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { decisionNamesRule } from "../rules/trace.ts";
@@ -67,8 +67,8 @@ export async function runBatch(lab: RunningLab, probes: readonly BatchProbe[], f
   const outsideAfter = await outside.after();
   const native = (i: number) => probes[i]!.watch.some((h) => holdsNative(before.get(h)!));
   const marked = (observation: Observation, i: number): Observation => {
-    const ingress = ingressChains(before, probes[i]!.watch);
-    return { ...observation, ...(native(i) ? { native: true } : {}), ...(ingress.length > 0 ? { ingress } : {}) };
+    const netdev = netdevChains(before, probes[i]!.watch);
+    return { ...observation, ...(native(i) ? { native: true } : {}), ...(netdev.length > 0 ? { netdev } : {}) };
   };
   return observations.map((observation, i) => ({ observation: marked(observation, i), readings: { before: new Map([...before, ...outsideBefore]), after: new Map([...after, ...outsideAfter]) } }));
 }
