@@ -62,12 +62,10 @@ export function nftProblems(stderr: string, file: string): NftProblem[] {
  */
 export function withEnoentMeaning(message: string, source: string | undefined, column?: number): string {
   if (!/No such file or directory\s*$/.test(message)) return message;
-  const jump = source === undefined ? undefined : atColumn(source, /\b(?:jump|goto)\s+([A-Za-z_][\w.-]*)/g, column);
-  const set = source === undefined ? undefined : atColumn(source, /@([A-Za-z_][\w.-]*)/g, column);
-  // Both on the line: the one the marks are on.
-  const holds = (m: RegExpExecArray | undefined) => m !== undefined && column !== undefined && m.index <= column - 1 && column - 1 < m.index + m[0].length;
-  const what = jump && !(holds(set) && !holds(jump)) ? `the chain \`${jump[1]}\` it jumps to does not exist in that table`
-    : set ? `the set or map \`@${set[1]}\` it names does not exist in that table`
+  // The chain a jump names or the `@set` the line names, whichever nft's marks point at.
+  const named = source === undefined ? undefined : atColumn(source, /\b(?:jump|goto)\s+([A-Za-z_][\w.-]*)|@([A-Za-z_][\w.-]*)/g, column);
+  const what = named?.[1] !== undefined ? `the chain \`${named[1]}\` it jumps to does not exist in that table`
+    : named?.[2] !== undefined ? `the set or map \`@${named[2]}\` it names does not exist in that table`
       : "a table, chain, set or map it names does not exist, or the kernel lacks something it uses (a flowtable, a match)";
   return `${message} (${what})`;
 }
