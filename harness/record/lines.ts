@@ -14,6 +14,9 @@ import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
 import { laterPacketsWords, noRuleReason } from "../diff/deciding.ts";
 
+/** How the line of a flow whose probe failed begins (record/write.ts reads it back to keep the user's notes with it). */
+export const NOT_RECORDED = "not recorded: ";
+
 /** One item of the recorded expect step: an expectation with its comment, or a comment alone. */
 export interface RecordedLine {
   readonly expectation?: string;
@@ -73,7 +76,7 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
     const good = sides.filter((s) => s.side.verdict !== "error");
     for (const bad of sides.filter((s) => s.side.verdict === "error")) {
       failed.push(bad);
-      lines.push({ comment: `not recorded: ${bad.key}: the probe failed (${bad.side.reason.replace(/\s+/g, " ").slice(0, 160)})` });
+      lines.push({ comment: `${NOT_RECORDED}${bad.key}: the probe failed (${bad.side.reason.replace(/\s+/g, " ").slice(0, 160)})` });
     }
     const families = good.map((s) => s.flow.family);
     const agree = good.length > 1 && good.every((s) => s.side.verdict === good[0]!.side.verdict);

@@ -14,7 +14,7 @@ import { InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
 import type { Family } from "../model/types.ts";
 import { oneLine } from "../text.ts";
-import type { RecordedLine } from "./lines.ts";
+import { NOT_RECORDED, type RecordedLine } from "./lines.ts";
 
 /** Steps that set the lab up: the recorded expect step replaces the expect steps after the last of them. */
 export const SETUP: ReadonlySet<string> = new Set(["apply", "run", "reboot", "hold"]);
@@ -112,9 +112,9 @@ export function keptComments(step: string): KeptComments {
         continue;
       }
       // fwspec's own line for a flow whose probe failed (lines.ts), written anew: the notes above it stay with that flow.
-      const failed = inStep && marked ? /^#\s*not recorded: (.*)$/.exec(line) : null;
-      if (failed) {
-        const key = flowKeyOf(failed[1]!);
+      const failed = inStep && marked ? line.replace(/^#\s*/, "") : "";
+      if (failed.startsWith(NOT_RECORDED)) {
+        const key = flowKeyOf(failed.slice(NOT_RECORDED.length));
         if (key !== undefined && pending.length > 0) byFlow.set(key, [...(byFlow.get(key) ?? []), ...pending]);
         else above.push(...pending);
         pending = [];
@@ -145,7 +145,7 @@ function stepText(lines: readonly RecordedLine[], indent: string, mark: string, 
   const placed = new Set<string>();
   const items = lines.flatMap((l) => {
     // A flow whose probe failed this time is a `not recorded: FLOW: …` line: its notes stay above it.
-    const key = l.expectation !== undefined ? flowKeyOf(l.expectation) : /^not recorded: (.*)$/.test(l.comment) ? flowKeyOf(l.comment.replace(/^not recorded: /, "")) : undefined;
+    const key = l.expectation !== undefined ? flowKeyOf(l.expectation) : l.comment.startsWith(NOT_RECORDED) ? flowKeyOf(l.comment.slice(NOT_RECORDED.length)) : undefined;
     const notes = key !== undefined && !placed.has(key) ? (kept.byFlow.get(key) ?? []) : [];
     if (key !== undefined) placed.add(key);
     return [...notes.map((n) => `${indent}    ${n}`), `${indent}    ${recordedItem(l)}`];
