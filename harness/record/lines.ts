@@ -9,13 +9,10 @@
 import path from "node:path";
 import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts";
 import type { ExpectStep, Expectation, Scenario } from "../scenario/model.ts";
-import { SETUP } from "./write.ts";
+import { NOT_RECORDED, SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
 import { laterPacketsWords, noRuleReason } from "../diff/deciding.ts";
-
-/** How the line of a flow whose probe failed begins (record/write.ts reads it back to keep the user's notes with it). */
-export const NOT_RECORDED = "not recorded: ";
 
 /** One item of the recorded expect step: an expectation with its comment, or a comment alone. */
 export interface RecordedLine {

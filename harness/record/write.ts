@@ -14,10 +14,13 @@ import { InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
 import type { Family } from "../model/types.ts";
 import { oneLine } from "../text.ts";
-import { NOT_RECORDED, type RecordedLine } from "./lines.ts";
+import type { RecordedLine } from "./lines.ts";
 
 /** Steps that set the lab up: the recorded expect step replaces the expect steps after the last of them. */
 export const SETUP: ReadonlySet<string> = new Set(["apply", "run", "reboot", "hold"]);
+
+/** How the line of a flow whose probe failed begins (lines.ts writes it; keptComments reads it back to keep the user's notes with it). */
+export const NOT_RECORDED = "not recorded: ";
 
 /** The header comment of the recorded step. */
 export const RECORDED_MARK = "recorded by fwspec record: the verdicts observed with these rules, each with the rule that decided it; review before committing";
