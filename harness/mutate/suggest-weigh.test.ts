@@ -59,3 +59,31 @@ describe("native nft: a suggestion weighed with the rules' source addresses", ()
     expect(suggestCheck(m!, scenario)).toBe(want);
   });
 });
+
+describe("iptables: a suggestion weighed with the rules (ipt-probe.ts)", () => {
+  const v4 = (...rules: string[]): Scenario => ({
+    file: "/p/s.yaml", name: "s", description: "", timeoutSeconds: 2,
+    hosts: [{ name: "server", firewall: true, listen: [{ protocol: "tcp", port: 8080 }] } as never, { name: "remote", firewall: false, listen: [] } as never],
+    steps: [{ kind: "apply", host: "server", sources: [{ kind: "restore", family: "ipv4", path: "/p/rules.v4", content: `*filter\n:INPUT DROP [0:0]\n${rules.join("\n")}\nCOMMIT\n` }], location: { file: "/p/s.yaml", line: 3, column: 1 } }],
+  });
+  // A DROP behind a broader ACCEPT (tester 43d's shape, no check on its port): 8080 is open as written.
+  const SHADOWED = v4("-A INPUT -p tcp --dport 8000:9000 -j ACCEPT", "-A INPUT -p tcp --dport 8080 -j DROP");
+  const TWICE = v4("-A INPUT -p tcp --dport 8080 -j ACCEPT", "-A INPUT -p tcp --dport 8080 -j ACCEPT");
+  test.each([
+    // Was: `add a check on port 8080, which the rule decides: \`remote -> server:8080/tcp4 dropped\``, which fails as
+    // written; 8081 lies in the range too: the moved DROP is as shadowed there.
+    ["port", "port@rules.v4:4 --dport 8080→8081", SHADOWED, NOTHING_TELLS],
+    // Was: `add \`remote -> server:8080/tcp4 dropped\``: no probe tells the shadowed DROP's deletion apart.
+    ["delete", "delete@rules.v4:4", SHADOWED, NOTHING_TELLS],
+    // The range's ACCEPT made a DROP: its first port shows it (kept: it holds as written and fails with the change).
+    ["accept-drop", "accept-drop@rules.v4:3", SHADOWED, "add `remote -> server:8000/tcp4 open` (with `listen: [tcp/8000]` on server)"],
+    // Two ACCEPTs of one port: the first's port moved opens 8081 (was: `… with the verdict the rules give it now
+    // (\`remote -> server:8081/tcp4 …\`, not open)`: the verdict is now named).
+    ["port", "port@rules.v4:3 --dport 8080→8081", TWICE, "add `remote -> server:8081/tcp4 dropped` (with `listen: [tcp/8081]` on server; with this change it is open)"],
+  ])("%s: %s (%#)", (op, id, scenario, want) => {
+    const all = mutantsOf(scenario, selectOperators([op]));
+    const m = all.find((x) => x.id === id);
+    expect(m, all.map((x) => x.id).join(", ")).toBeDefined();
+    expect(suggestCheck(m!, scenario)).toBe(want);
+  });
+});

@@ -23,8 +23,8 @@
  * | nft: a set element removed (a port set)                          | a check on that port, the set's rule's verdict|
  * | anything else                                                    | a check on the rule's port with its verdict   |
  *
- * On a host with native nft rules fwspec can read (nft-probe.ts), the
- * suggested check must hold with the rules as written and fail with the
+ * On a host whose rules fwspec can read (native nft: nft-probe.ts; iptables:
+ * ipt-probe.ts), the suggested check must hold with the rules as written and fail with the
  * mutant: else the first probe that does, from a peer or the host itself, on
  * the rule's ports, the ports the rules name, the ports it listens on or one
  * no rule names; or, when every such probe gets the same verdict either way,
@@ -42,7 +42,7 @@
  * scenario's own (suggest-source.ts).
  *
  * Apart: what a rule line says (suggest-rule.ts), the peer, ports and
- * listeners a probe uses (suggest-probe.ts), and the weighing against an nft
+ * listeners a probe uses (suggest-probe.ts), and the weighing against the
  * host's rules (suggest-weigh.ts), source matches too (suggest-senders.ts).
  */
 import { addressValue } from "../model/cidr.ts";

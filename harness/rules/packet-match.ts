@@ -75,7 +75,7 @@ function inAddress(value: string, address: string | undefined, family: Family): 
 }
 
 /** One option's answer for the packet: true/false, or undefined when not known. */
-function holds(g: OptionGroup, p: ProbePacket): boolean | undefined {
+export function optionHolds(g: OptionGroup, p: ProbePacket): boolean | undefined {
   const arg = g.args[0] ?? "";
   switch (g.name) {
     case "-p":
@@ -148,7 +148,7 @@ export function matchesPacket(ruleText: string, packet: ProbePacket): PacketMatc
     if (g.name === "-A" || g.name === "--append") continue;
     // The target and its options decide what happens, not whether the rule matches.
     if (g.name === "-j" || g.name === "--jump" || g.name === "-g" || g.name === "--goto") break;
-    const h = holds(g, packet);
+    const h = optionHolds(g, packet);
     if (h === undefined) unknown = true;
     else if (h === g.negated) return "no";
   }

@@ -6,7 +6,8 @@
 import { canonicalSave } from "./saved.ts";
 import { createHash } from "node:crypto";
 
-const BUILTIN_CHAINS: Readonly<Record<string, readonly string[]>> = {
+/** Each iptables table's builtin chains. */
+export const BUILTIN_CHAINS: Readonly<Record<string, readonly string[]>> = {
   filter: ["INPUT", "FORWARD", "OUTPUT"],
   nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
   mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
