@@ -120,3 +120,8 @@ test("a result says when no firewall host was on its path (record and diff say s
   expect(judgeExpectation(expectation, "ipv4", observation("ipv4", "open")).unwatched).toBe(true);
   expect(judgeExpectation(expectation, "ipv4", watched(observation("ipv4", "open"))).unwatched).toBeUndefined();
 });
+
+test("a chain policy that counted the probe is named with its host, as counted rules are (tester 44b: a router's and a backend's policies read alike)", () => {
+  const o: Observation = { ...observation("ipv4", "open"), policies: [{ family: "ipv4", table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 5, host: "nas" }, { family: "ipv4", table: "nat", chain: "POSTROUTING", policy: "ACCEPT", packets: 1 }] };
+  expect(judgeExpectation(expectation, "ipv4", o).decidedBy).toEqual(["nas: ipv4 filter INPUT policy ACCEPT (+5 packets)", "ipv4 nat POSTROUTING policy ACCEPT (+1 packets)"]);
+});

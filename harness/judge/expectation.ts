@@ -63,7 +63,7 @@ function parityOf(observed: ProbeResult, other: Observation): ParityObservation 
 }
 
 function describePolicy(p: PolicyDelta): string {
-  return `${p.family} ${p.table} ${p.chain} policy ${p.policy} (+${p.packets} packets)`;
+  return `${p.host ? `${p.host}: ` : ""}${p.family} ${p.table} ${p.chain} policy ${p.policy} (+${p.packets} packets)`;
 }
 
 /** The result of one expectation in one family; `other` is the parity probe's observation, if one ran. */

@@ -243,7 +243,7 @@ export function countersMoved(before: ReadonlyMap<string, SavedRuleset>, after: 
   const moved = [...after].flatMap(([h, reading]) => (before.has(h) ? [{ h, from: before.get(h)!, reading }] : []));
   return {
     decidedBy: moved.flatMap(({ h, from, reading }) => counterDeltas(from, reading).filter((d) => d.packets > 0).map((d) => ({ ...d, host: h }))),
-    policies: moved.flatMap(({ from, reading }) => policyDeltas(from, reading)),
+    policies: moved.flatMap(({ h, from, reading }) => policyDeltas(from, reading).map((p) => ({ ...p, host: h }))),
   };
 }
 

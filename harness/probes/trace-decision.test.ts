@@ -102,6 +102,12 @@ describe("a DNAT the trace shows sending the probe on to another host", () => {
     expect(withTraceDecision(o, traces(let_), false, ownerOf).decidedBy).toEqual([hit]);
   });
 
+  test("a host whose counters the observation has already (a watched backend: only its policies moved) is not added twice (tester 44b)", () => {
+    const policy = { family: "ipv4", table: "filter", chain: "INPUT", policy: "ACCEPT", packets: 5, host: "backend" } as const;
+    const o = { ...beyond([], "open"), decidedBy: [], policies: [policy], beyondMoved: [{ host: "backend", decidedBy: [], policies: [policy] }] };
+    expect(withTraceDecision(o, traces(let_), false, ownerOf).policies).toEqual([policy]);
+  });
+
   test.each([
     ["one of the router's own", "198.18.51.2"],
     ["one no lab host holds (a command added it, or loopback)", "127.0.0.1"],

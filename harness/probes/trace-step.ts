@@ -319,7 +319,8 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   const there = (x: Decision) => x.sentOn === true && sentTo.some((t) => t.host === x.host) && fits(x);
   const beyond = sentTo.length === 0 ? undefined : (d && there(d) ? d : undefined) ?? observation.beyondDnat?.find(there) ?? observation.beyondDnat?.find((x) => x.answer === true && !x.sentOn && verdict === "dropped");
   // The counters that moved where the DNAT sent it are the probe's too (what it counted there).
-  const moved = observation.beyondMoved?.filter((m) => sentTo.some((t) => t.host === m.host) && !observation.decidedBy?.some((x) => x.host === m.host)) ?? [];
+  // Not a host whose counters are the observation's already (one it watched: tester 44b saw its policies twice).
+  const moved = observation.beyondMoved?.filter((m) => sentTo.some((t) => t.host === m.host) && !observation.decidedBy?.some((x) => x.host === m.host) && !observation.policies?.some((p) => p.host === m.host)) ?? [];
   const counted = moved.length === 0 ? {} : { decidedBy: [...(observation.decidedBy ?? []), ...moved.flatMap((m) => m.decidedBy)], policies: [...(observation.policies ?? []), ...moved.flatMap((m) => m.policies)] };
   if (beyond) return { ...observation, ...counted, decision: beyond.sentOn ? { ...beyond, ...(traced.rewrites ? { rewrites: traced.rewrites } : {}) } : beyond };
   // The trace follows the first packet only. Let through there, a DROP or REJECT rule the counters saw count while a

@@ -47,6 +47,8 @@ export interface PolicyDelta {
   readonly chain: string;
   readonly policy: string;
   readonly packets: number;
+  /** The firewall host whose policy it is, when the reading named it (probes/observe.ts countersMoved). */
+  readonly host?: string;
 }
 
 /** Policies whose packet counter went up, paired by table and chain (a changed policy or zeroed counter is left out). */

@@ -81,7 +81,7 @@ export function withBatchCounters(o: Observation, readings: BatchReadings): Obse
   const after = readings.after.get(d.host);
   if (!before || !after || after.family !== d.family) return o;
   const decidedBy = d.policy ? [] : counterDeltas(before, after).filter((x) => x.packets > 0 && decisionNamesRule(d, x.rule)).map((x) => ({ ...x, host: d.host }));
-  const policies = d.policy ? policyDeltas(before, after).filter((p) => p.table === d.table && p.chain === d.path[0]) : [];
+  const policies = d.policy ? policyDeltas(before, after).filter((p) => p.table === d.table && p.chain === d.path[0]).map((p) => ({ ...p, host: d.host })) : [];
   return { ...o, decidedBy, policies };
 }
 

@@ -114,11 +114,11 @@ describe("deadListeners", () => {
     expect(commands).toEqual(asked);
   });
 
-  test("an error keeps what the probe saw and names no deciding rule", () => {
+  test("an error keeps what the probe saw and the counters that moved, and names no deciding rule", () => {
     const o = { ...observed(8081, "refused", { action: "accept" }), decidedBy: [{ table: "filter", chain: "INPUT", rule: "-A INPUT -j ACCEPT", packets: 1, bytes: 60, host: "server" }] } as unknown as Observation;
     const e = asVanished(o, "gone");
     expect(e.result).toMatchObject({ verdict: "error", reason: "gone", address: "198.18.0.2" });
-    expect(e.decidedBy).toEqual([]);
+    expect(e.decidedBy).toEqual(o.decidedBy);
     expect(e.decision).toBeUndefined();
   });
 });

@@ -111,10 +111,13 @@ export async function deadListeners(lab: RunningLab, observations: readonly Obse
   return out;
 }
 
-/** The observation as an error with `why` (what the probe saw stays in its evidence; no deciding rule). */
+/**
+ * The observation as an error with `why`: what the probe saw stays in its evidence, and so do the counters that
+ * moved (a DNAT that sent it on counted it: tester 44b); no deciding rule.
+ */
 export function asVanished(o: Observation, why: string): Observation {
-  const { decision: _decision, policies: _policies, ...rest } = o;
-  return { ...rest, result: { ...o.result, verdict: "error", reason: why }, decidedBy: [] };
+  const { decision: _decision, ...rest } = o;
+  return { ...rest, result: { ...o.result, verdict: "error", reason: why } };
 }
 
 /** An error result for a probe not sent (its target's address is gone). */
