@@ -24,3 +24,23 @@ describe("kept labs after the report", () => {
     expect(renderKept(report(scenario("a", undefined)))).toBe("");
   });
 });
+
+describe("a repro on a kept lab the scenario changed after its check (tester 44b: broken, then fixed)", () => {
+  const failing = (line: number) => ({ text: "laptop -> gw:8080 open", line, status: "failed", family: "ipv4", actual: "dropped", evidence: { command: "docker exec fwspec-x-laptop nc -z 198.18.60.2 8080" } });
+  const step = (step: string, line: number) => ({ kind: "step", step, line, title: step, status: "passed", message: "" });
+  const lab = (...steps: object[]) => ({ ...scenario("a", "web-1"), expectations: [failing(20), failing(41)], steps }) as unknown as ScenarioReport;
+
+  test("says which later steps changed it; a check after the last change reads as before", () => {
+    const out = renderKept(report(lab(step("apply", 10), step("expect", 19), step("apply", 30), step("run", 35), step("counters", 38), step("expect", 40))));
+    expect(out).toContain("    # line 20: laptop -> gw:8080 open (ipv4: observed dropped; the lab changed after this check (apply at line 30, run at line 35): pasted now, it probes the lab as the scenario left it)\n    docker exec fwspec-x-laptop nc -z 198.18.60.2 8080");
+    expect(out).toContain("    # line 41: laptop -> gw:8080 open (ipv4: observed dropped)\n");
+  });
+
+  test.each([["apply"], ["run"], ["reboot"]])("%s after the check changes the lab", (kind) => {
+    expect(renderKept(report(lab(step(kind, 50))))).toContain(`(${kind} at line 50)`);
+  });
+
+  test.each([["expect"], ["counters"], ["hold"]])("%s after the check does not", (kind) => {
+    expect(renderKept(report(lab(step(kind, 50))))).not.toContain("the lab changed after this check");
+  });
+});

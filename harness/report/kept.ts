@@ -2,13 +2,25 @@
  * What `fwspec run --keep` / `--keep-on-failure` prints after the report
  * (renders only): per kept lab, a shell line for each host and the repro
  * command of each failed or errored expectation (the other family's probe for
- * a parity failure), which give the reported verdict again while the lab runs;
- * and how to remove the labs (this run's, by its id).
+ * a parity failure), which give the reported verdict again while the lab runs
+ * unless a later step changed the lab (said with the command); and how to
+ * remove the labs (this run's, by its id).
  */
 import { failedByParity } from "../judge/expectation.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { oneLine, safeText } from "../text.ts";
 import { fwspecCommand } from "../invocation.ts";
+
+/** Steps that change a lab after they ran: a repro pasted later probes the lab as they left it. */
+const CHANGING = new Set(["apply", "run", "reboot"]);
+
+/**
+ * The steps after a check at `line` that changed the lab: `apply at line 34, run at line 40`;
+ * empty when none did. Pure.
+ */
+export function changedAfter(s: Pick<ScenarioReport, "steps">, line: number): string {
+  return s.steps.filter((st) => CHANGING.has(st.step) && st.line > line).map((st) => `${st.step} at line ${st.line}`).join(", ");
+}
 
 function repros(s: ScenarioReport): string[] {
   return s.expectations
@@ -16,7 +28,10 @@ function repros(s: ScenarioReport): string[] {
     .map((e) => {
       const other = e.parity !== undefined && failedByParity(e);
       const what = other ? `${e.parity!.family}: observed ${e.parity!.verdict}` : `${e.family}: observed ${e.actual}`;
-      return `    # ${oneLine(e.text)} (${what})\n    ${safeText(other ? e.parity!.command : e.evidence.command)}`;
+      // A kept lab holds the scenario's state at its end: a later step that changed it may change this probe's verdict (tester 44b).
+      const later = changedAfter(s, e.line);
+      const changed = later === "" ? "" : `; the lab changed after this check (${later}): pasted now, it probes the lab as the scenario left it`;
+      return `    # line ${e.line}: ${oneLine(e.text)} (${what}${changed})\n    ${safeText(other ? e.parity!.command : e.evidence.command)}`;
     });
 }
 
@@ -30,7 +45,7 @@ export function renderKept(report: RunReport, invocation?: string): string {
     return [
       `kept lab ${k.lab} of ${oneLine(s.name)} (${s.status}), until ${k.until}:`,
       ...k.hosts.map((h) => `  ${h.name}: ${h.shell}`),
-      ...(found.length > 0 ? ["  repro (run on the kept lab, it gives the reported verdict again):", ...found] : []),
+      ...(found.length > 0 ? ["  repro (run on the kept lab, it gives the reported verdict again unless the lab changed after its check):", ...found] : []),
     ].join("\n");
   });
   const runs = [...new Set(kept.map((s) => s.kept!.run))];
