@@ -91,14 +91,17 @@ it("a target whose rules accept solicitations but drop the prober's advertisemen
   const scenario = defineScenario({
     name: "advertisements dropped",
     description: "the target's INPUT takes the prober's neighbour advertisements",
-    hosts: { legacybox: { firewall: true, backend: "legacy", listen: ["tcp/22", "tcp/8080"] }, nftbox: { firewall: true, backend: "nft", listen: ["tcp/22", "tcp/8080"] }, client: {} },
+    hosts: { legacybox: { firewall: true, backend: "legacy", listen: ["tcp/22", "tcp/8080"] }, nftbox: { firewall: true, backend: "nft", listen: ["tcp/22", "tcp/8080"] }, nativebox: { firewall: true, listen: ["tcp/22"] }, client: {} },
     steps: [
       { apply: { host: "legacybox", commands: commands(NS_ONLY) } },
       { apply: { host: "nftbox", commands: commands(NS_ONLY) } },
-      { expect: ["client -> legacybox:22/tcp6 open", "client -> nftbox:22/tcp6 open"] },
+      // The same in a native nft table, decided by its trace (tester 44a: blamed on a chain on the way back).
+      { apply: { host: "nativebox", nft: "../../fixtures/nftables/nd-solicit-only.nft" } },
+      { expect: ["client -> legacybox:22/tcp6 open", "client -> nftbox:22/tcp6 open", "client -> nativebox:22/tcp6 open"] },
       { run: { host: "legacybox", command: "ip -6 neigh flush all" } },
       { run: { host: "nftbox", command: "ip -6 neigh flush all" } },
-      { expect: ["client -> legacybox:22/tcp6 dropped", "client -> nftbox:22/tcp6 dropped"] },
+      { run: { host: "nativebox", command: "ip -6 neigh flush all" } },
+      { expect: ["client -> legacybox:22/tcp6 dropped", "client -> nftbox:22/tcp6 dropped", "client -> nativebox:22/tcp6 dropped"] },
       // The :22 probes' SYN-ACKs, resent for a minute (after 1 s, 3 s, …), would make the entry INCOMPLETE again and be
       // taken for the next probe's answer: they are ended with the check.
       { run: { host: "client", command: "sleep 2" } },
@@ -109,13 +112,15 @@ it("a target whose rules accept solicitations but drop the prober's advertisemen
   const rows = report.scenarios[0]!.expectations.map((e) => ({
     check: `${e.to} ${e.family} ${e.actual}`,
     decision: e.decision?.rule,
-    back: /reached (legacybox|nftbox), whose answer never left: \1 could not learn the link-layer address of 2001:db8:[0-9a-f:]+ on its way back to client \(its neighbour entry (INCOMPLETE|FAILED)\)/.test(`${e.explanation ?? ""} ${e.reason}`) || /\(its target\) had no link-layer address for 2001:db8:[0-9a-f:]+ on its way back to client/.test(e.reason),
+    back: /reached (legacybox|nftbox|nativebox), whose answer never left: \1 could not learn the link-layer address of 2001:db8:[0-9a-f:]+ on its way back to client \(its neighbour entry (INCOMPLETE|FAILED)\)/.test(`${e.explanation ?? ""} ${e.reason}`) || /\(its target\) had no link-layer address for 2001:db8:[0-9a-f:]+ on its way back to client/.test(e.reason),
   }));
   expect(rows).toEqual([
     { check: "legacybox ipv6 open", decision: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", back: false },
     { check: "nftbox ipv6 open", decision: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", back: false },
+    { check: "nativebox ipv6 open", decision: "tcp dport { 22, 8080 } accept", back: false },
     { check: "legacybox ipv6 dropped", decision: undefined, back: true },
     { check: "nftbox ipv6 dropped", decision: undefined, back: true },
+    { check: "nativebox ipv6 dropped", decision: undefined, back: true },
     { check: "legacybox ipv6 dropped", decision: "policy DROP", back: false },
     { check: "nftbox ipv6 dropped", decision: "policy DROP", back: false },
   ]);

@@ -14,7 +14,8 @@ import type { CounterResult, Decision, ExpectationResult, StepResult } from "../
 import type { Family, ProbeSpec } from "../model/types.ts";
 import { type LaneJob, lanes, type PlannedCounter, type PlannedProbe } from "../plan/plan.ts";
 import { awaitListening, checkListenersAfterApply, checkListenersAfterStep } from "../probes/listeners.ts";
-import { type Observation, observe, packetOf } from "../probes/observe.ts";
+import { type Observation, observe, packetOf, ruleDecided } from "../probes/observe.ts";
+import { replyNeighbourChecked } from "../probes/reply-neighbour.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
 import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
@@ -243,7 +244,9 @@ export class ScenarioSession implements AsyncDisposable {
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands, p.beyond);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
-            into.set(job.probe, this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab), offPathHosts(this.lab, family), p.beyond));
+            const own = this.#unattributable.has(family) ? done!.observation : withOwnCounters(done!.observation, done!.readings, p.watch, this.#ownCommands ? undefined : labPathHosts(this.lab), offPathHosts(this.lab, family), p.beyond);
+            // Alone, and no rule seen taking it (one the trace saw stopped it early): did its target fail to find its way back? (as observe.ts asks: tester 44a)
+            into.set(job.probe, own.result.evidence.stoppedEarly !== undefined ? own : { ...own, result: await replyNeighbourChecked(this.lab, own.result, ruleDecided(own.decision)) });
           } else into.set(job.probe, await this.#observe(p, family));
         }
       }
