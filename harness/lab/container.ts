@@ -81,6 +81,10 @@ export async function startHostContainer(image: string, spec: HostSpec, containe
       // (the scenario says so); isolation.integration.test.ts proves the machine unreachable from such a host.
       this.withAddedCapabilities("NET_ADMIN");
       this.hostConfig.Sysctls = hostSysctls(spec);
+      // The engine's DNS forwards names it does not know (none of the lab's) to these servers: the host's own loopback,
+      // where nothing answers, never the machine's resolver (a rule naming a host by DNS name, `-s attacker.example`, is
+      // looked up when loaded: tester 44d; Docker 20.10 forwards from internal networks too, CVE-2024-29018).
+      this.hostConfig.Dns = ["127.0.0.1"];
       this.hostConfig.Init = true;
       this.hostConfig.Privileged = false;
       // fwspec-boot leaves fwspec-agent --attached on the container's stdin and stdout (a warm lab's taker attaches

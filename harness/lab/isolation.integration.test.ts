@@ -73,6 +73,14 @@ async function connected(addresses: readonly string[]): Promise<string[]> {
 }
 
 describe("lab hosts cannot reach the machine", () => {
+  it("a name outside the lab is asked of the host's own loopback, never of the machine's resolver (tester 44d)", async () => {
+    // A listener on the host's loopback port 53 receives what the engine's DNS forwards for a name it does not know.
+    // The lookup gets no answer from it: bounded; the listener ends after the one datagram it takes.
+    const script = "nc -u -l -W 1 127.0.0.1 53 > /tmp/dns-asked & sleep 0.3; timeout 3 getent hosts fwspec-lookup.invalid; cat /tmp/dns-asked";
+    const r = await lab.host("attacker").exec(["timeout", "20", "sh", "-c", script]);
+    expect(r.stdout).toContain("fwspec-lookup");
+  });
+
   it("no machine address answers, on either family, even with a static neighbour and route to the bridge", async () => {
     const docker = await connectEngine();
     const net = await docker.getNetwork(lab.network.id).inspect();
