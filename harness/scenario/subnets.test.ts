@@ -111,3 +111,22 @@ describe("lab-address placeholders are checked when the scenario is validated", 
     expect(s.steps[0]).toMatchObject({ sources: [{ kind: "commands", commands: [["iptables", "-A", "INPUT", "-s", "{{a.ipv4}}", "-d", "{{lan.ipv4}}", "-j", "DROP"]] }] });
   });
 });
+
+test.each([
+  // 256 hosts on the default network (tester 44d): refused at the 254th, before any container.
+  ["the default network", "", 256, "lan"],
+  ["a declared network", "networks: [dmz]\n", 254, "dmz"],
+])("more hosts than an automatic IPv4 /24 holds, on %s: refused at the first past them", (_what, top, count, net) => {
+  const names = Array.from({ length: count }, (_, i) => (i === 0 ? "b" : i === 1 ? "a" : `h${i}`));
+  const on = top === "" ? "" : ` networks: [${net}]`;
+  const hosts = names.map((n, i) => `  ${i === 253 ? "‸" : ""}${n}: {${i === 0 ? " firewall: true, listen: [tcp/8080]," : ""}${on} }\n`).join("");
+  const p = problem(scenario(top, hosts));
+  expect(p.message).toBe(`${count} hosts are on \`${net}\`, whose automatic IPv4 subnet (a /24) has 253 usable addresses: this host is the first one past them`);
+  expect(p.hint).toContain(`subnets: { ${net}: { ipv4: 198.18.0.0/22 } }`);
+});
+
+test("253 hosts fit the automatic /24; a declared wider subnet holds more", () => {
+  const hosts = (n: number) => Array.from({ length: n }, (_, i) => `  ${i === 0 ? "b" : i === 1 ? "a" : `h${i}`}: {${i === 0 ? " firewall: true, listen: [tcp/8080]" : ""} }\n`).join("");
+  expect(() => parseScenarioText(scenario("", hosts(253)), FILE, { machineRoutes: routes })).not.toThrow();
+  expect(() => parseScenarioText(scenario("subnets:\n  lan: { ipv4: 198.18.0.0/22 }\n", hosts(300)), FILE, { machineRoutes: routes })).not.toThrow();
+});

@@ -34,6 +34,8 @@ const EXAMPLE: Record<Family, { subnet: string; address: string }> = {
   ipv6: { subnet: "2001:db8:7::/64", address: "2001:db8:7::10" },
 };
 const LABEL: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+/** Usable addresses of a network's automatic IPv4 /24: all but its network address, the gateway and the broadcast address. */
+const AUTOMATIC_IPV4_HOSTS = 253;
 
 
 /** The network names a scenario has: the declared ones, or the default one. */
@@ -90,6 +92,14 @@ export function checkAddressPlan(ctx: CheckBase & Topology, rawSubnets: unknown,
  * network's address pools`); said here, with the count.
  */
 function checkCapacity(ctx: CheckBase & Topology, cidrs: ReadonlyMap<string, ReadonlyMap<Family, Cidr>>, addresses: ReadonlyMap<string, Record<string, HostNetworkAddresses>>): void {
+  // A network without a declared IPv4 subnet gets an automatic /24 (lab/addresses.ts): 253 hosts at most (tester 44d:
+  // 256 hosts passed validate, and the engine's refusal at the lab's start left a network it would not remove).
+  for (const net of networkNames(ctx)) {
+    if (cidrs.get(net)?.has("ipv4")) continue;
+    const hosts = [...ctx.hosts].filter(([, h]) => (h.networks ?? []).includes(net)).map(([name]) => name);
+    if (hosts.length <= AUTOMATIC_IPV4_HOSTS) continue;
+    ctx.problem(["hosts", hosts[AUTOMATIC_IPV4_HOSTS]!], `${hosts.length} hosts are on \`${net}\`, whose automatic IPv4 subnet (a /24) has ${AUTOMATIC_IPV4_HOSTS} usable addresses: this host is the first one past them`, `declare a wider subnet for it (e.g. \`subnets: { ${net}: { ipv4: 198.18.0.0/22 } }\`), or put fewer hosts on \`${net}\``, { atKey: true });
+  }
   for (const [net, fams] of cidrs) {
     const hosts = [...ctx.hosts].filter(([, h]) => (h.networks ?? []).includes(net)).map(([name]) => name);
     for (const [family, cidr] of fams) {
