@@ -19,20 +19,30 @@ export class NftRulesetError extends CommandError {}
 
 /** `invocation`: how the user types fwspec, for the command a refusal's hint names (harness/invocation.ts). */
 export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string }, target: string, invocation?: string): Promise<void> {
+  /** nft's problems named at the user's file and line, not the staged copy's (tester 44a: a load the kernel refused). */
+  const refused = (error: unknown, tool: "nft -c" | "nft -f", heading: string, hint: string): unknown => {
+    if (!(error instanceof CommandError)) return error;
+    const problems = nftProblems(error.failure.stderr, target);
+    if (problems.length === 0) return error;
+    // One problem a line, indented under the heading (each names the file and line, for editors and CI logs).
+    const listed = formatNftProblems(problems, shownPath(source.path)).split("\n").map((l) => `  ${l}`).join("\n");
+    return new NftRulesetError(`${heading}:\n${listed}`, error.failure, {
+      cause: error,
+      rejected: problems.map((p) => ({ file: source.path, line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), family: "nft", tool, message: p.message })),
+      hint,
+    });
+  };
   try {
     await host.runStaged(source.content, target, ["nft", "-c", "-f", target], `checking ${source.path} with nft -c -f`);
   } catch (error) {
-    if (!(error instanceof CommandError)) throw error;
-    const problems = nftProblems(error.failure.stderr, target);
-    // One problem a line, indented under the heading (each names the file and line, for editors and CI logs).
-    const listed = formatNftProblems(problems, shownPath(source.path)).split("\n").map((l) => `  ${l}`).join("\n");
-    throw new NftRulesetError(`nft -c rejected ${shownPath(source.path)}:\n${listed}`, error.failure, {
-      cause: error,
-      rejected: problems.map((p) => ({ file: source.path, line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), family: "nft", tool: "nft -c", message: p.message })),
-      hint: `fix the line(s) named above; \`${fwspecCommand("validate --rules", invocation)}\` checks nft files without running a scenario`,
-    });
+    throw refused(error, "nft -c", `nft -c rejected ${shownPath(source.path)}`, `fix the line(s) named above; \`${fwspecCommand("validate --rules", invocation)}\` checks nft files without running a scenario`);
   }
-  await host.run(["nft", "-f", target], `loading ${source.path} with nft -f`);
+  try {
+    await host.run(["nft", "-f", target], `loading ${source.path} with nft -f`);
+  } catch (error) {
+    // What `nft -c` cannot see: the kernel refusing a rule (a jump loop, a statement its hook does not allow).
+    throw refused(error, "nft -f", `the kernel refused ${shownPath(source.path)} (nft -c had accepted it)`, "fix the line(s) named above: nft -c checks the syntax and the names, only the kernel checks jump loops and which statements each hook allows");
+  }
 }
 
 const keepNative = (host: LabHost) => (table: string) => !iptablesOwned(table, host.spec.backend);

@@ -45,6 +45,8 @@ const ruleset = file("fw.nft", [
   "}",
 ]);
 const bad = file("bad.nft", ["table inet fw2 {", "  chain input {", "    tcp dport 22 acept", "  }", "}"]);
+/** nft -c accepts it, the kernel refuses its jump loop (tester 44a). */
+const loop = file("loop.nft", ["table inet fw3 {", "  chain input {", "    type filter hook input priority 0; policy accept;", "    jump a", "  }", "  chain a {", "    tcp dport 22 jump b", "  }", "  chain b {", "    tcp dport 22 jump a", "  }", "}"]);
 
 const hosts = {
   server: { firewall: true, listen: ["tcp/8080", "tcp/8081", "tcp/8082", "tcp/8083"] },
@@ -130,6 +132,7 @@ describe("native nftables", () => {
         { apply: { host: "server", commands: ["nft add table inet keep", ["nft", "add", "chain", "inet", "keep", "c", "{ type filter hook input priority 0 ; }"]] } },
         { apply: { host: "server", commands: ["nft add table inet junk", "nft delete table inet keep", ["nft", "add", "chain", "inet", "junk", "c", "{ type nonsense hook input priority 0 ; }"]] } },
         { apply: { host: "server", nft: bad } },
+        { apply: { host: "server", nft: loop } },
       ],
     } as never, { baseDir: dir });
     await using session = await openSession(s);
@@ -147,6 +150,12 @@ describe("native nftables", () => {
     expect(rejected).toBeInstanceOf(CommandError);
     // Each problem on its own indented line under the heading, naming file and line.
     expect((rejected as Error).message).toContain(`nft -c rejected ${path.join(dir, "bad.nft")}:\n  ${path.join(dir, "bad.nft")}:3:23: syntax error, unexpected newline\n        tcp dport 22 acept\n                          ^\nno rule of this apply step was kept (rolled back)`);
+    expect(await tables()).toEqual(["table inet keep"]);
+    // What only the kernel refuses: named at the user's file and line, not fwspec's staged copy in the host's /tmp.
+    const loaded = await session.apply(s.steps[3] as ApplyStep, "apply").then(() => undefined, (e: unknown) => e);
+    expect(loaded).toBeInstanceOf(CommandError);
+    expect((loaded as Error).message).toMatch(new RegExp(`^the kernel refused ${path.join(dir, "loop.nft")} \\(nft -c had accepted it\\):\n  ${path.join(dir, "loop.nft")}:(7|10):\\d+: Could not process rule: Too many links`));
+    expect((loaded as Error).message).not.toContain("/tmp/fwspec/");
     expect(await tables()).toEqual(["table inet keep"]);
   });
 });

@@ -126,6 +126,13 @@ describe("fwspec run --check-rules checks rule syntax before any lab starts", ()
     expect(rules.stderr).toMatch(/1 rule line\(s\) rejected by nft -c \(no scenario lab was started\)/);
   });
 
+  it("loads an nft file nft -c accepts and names the line the kernel refuses (a jump loop: tester 44a)", async () => {
+    const rules = await fwspec(["validate", "--rules", `${DATA}/nft-kernel-refused.yaml`]);
+    expect(rules.exitCode, rules.all).toBe(2);
+    expect(rules.stderr).toMatch(new RegExp(`${DATA}/kernel-refused\\.nft:(8|11):\\d+: nft: Could not process rule: Too many links`));
+    expect(rules.stderr).toMatch(/rejected by nft -f \(no scenario lab was started\)/);
+  });
+
   it("runs inline nft commands in order and names the one nft refuses; a missing rule is the ruleset's state, left to the run", async () => {
     const rules = await fwspec(["validate", "--rules", `${DATA}/nft-commands.yaml`]);
     expect(rules.exitCode, rules.all).toBe(2);

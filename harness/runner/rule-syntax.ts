@@ -132,16 +132,18 @@ async function testCommands(host: LabHost, job: CommandsJob): Promise<SyntaxProb
   return problems;
 }
 
-/** `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to its tables). */
+/**
+ * `nft -c -f` on the file (every error nft names, with its line), then loads it when it passes (later files may add to
+ * its tables): what only the kernel refuses (a jump loop, a statement its hook does not allow: tester 44a) is the load's.
+ */
 async function testNft(host: LabHost, job: NftJob): Promise<SyntaxProblem[]> {
+  // nft counted columns in the stand-ins' lines: placeholders.ts columnAsWritten.
+  const written = job.written.split("\n");
+  const named = (stderr: string, tool: string) => nftProblems(stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, tool, ...columnAsWritten(p, written) }));
   const r = await host.exec(["nft", "-c", "-f", "/dev/stdin"], { stdin: job.content });
-  if (r.exitCode !== 0) {
-    // nft counted columns in the stand-ins' lines: placeholders.ts columnAsWritten.
-    const written = job.written.split("\n");
-    return nftProblems(r.stderr, "/dev/stdin").map((p) => ({ file: job.file, family: "nft" as const, tool: "nft -c", ...columnAsWritten(p, written) }));
-  }
-  await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
-  return [];
+  if (r.exitCode !== 0) return named(r.stderr, "nft -c");
+  const loaded = await host.exec(["nft", "-f", "/dev/stdin"], { stdin: job.content });
+  return loaded.exitCode === 0 ? [] : named(loaded.stderr, "nft -f");
 }
 
 /** One command empties every backend's tables of both families (fwspec's own constant input, no scenario text). */
