@@ -150,8 +150,12 @@ add rule inet filter input position 4 tcp dport 8087 drop`;
 describe("the line that wrote a NAT rewrite of the decided packet", () => {
   const nat4: RuleSource = { kind: "restore", family: "ipv4", path: "/repo/firewall/router.v4", content: ["*nat", "-A PREROUTING -i eth0 -p tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80", "-A POSTROUTING -o eth1 -j MASQUERADE", "COMMIT"].join("\n") };
   const natNft: RuleSource = { kind: "nft", path: "/repo/firewall/router.nft", content: ["table inet router_nat {", "\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;", "\t\ttcp dport 80 dnat ip to 198.18.51.10:8080", "\t}", "}"].join("\n") };
-  const candidates = ruleCandidates([apply([nat4], "router"), apply([natNft], "nftrouter")]);
+  // The nftables wiki's naming: a native table called as iptables-nft's own, which the trace names as iptables does.
+  const ipNat: RuleSource = { kind: "nft", path: "/repo/firewall/gw.nft", content: ["table ip nat {", "\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;", "\t\tip daddr 198.18.60.2 tcp dport 8080 dnat to 198.18.61.10:80", "\t}", "}", "add rule ip nat prerouting ip daddr 198.18.60.2 tcp dport 8081 dnat to 198.18.61.10:81"].join("\n") };
+  const candidates = ruleCandidates([apply([nat4], "router"), apply([natNft], "nftrouter"), apply([ipNat], "gw")]);
   test.each([
+    ["a native dnat in `table ip nat` (tester 44b)", "gw", "nat prerouting: ip daddr 198.18.60.2 tcp dport 8080 dnat to 198.18.61.10:80 [handle 18]", "nat prerouting: ip daddr 198.18.60.2 tcp dport 8080 dnat to 198.18.61.10:80 [handle 18] (../firewall/gw.nft:4)"],
+    ["… and one its flat `add rule` wrote", "gw", "nat prerouting: ip daddr 198.18.60.2 tcp dport 8081 dnat to 198.18.61.10:81 [handle 19]", "nat prerouting: ip daddr 198.18.60.2 tcp dport 8081 dnat to 198.18.61.10:81 [handle 19] (../firewall/gw.nft:7)"],
     ["an iptables DNAT, named as iptables-save prints it", "router", "nat PREROUTING: -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80 [handle 4]", "nat PREROUTING: -A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80 [handle 4] (../firewall/router.v4:2)"],
     ["a MASQUERADE", "router", "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5]", "nat POSTROUTING: -A POSTROUTING -o eth1 -j MASQUERADE [handle 5] (../firewall/router.v4:3)"],
     ["a native dnat", "nftrouter", "inet router_nat prerouting: tcp dport 80 dnat ip to 198.18.51.10:8080", "inet router_nat prerouting: tcp dport 80 dnat ip to 198.18.51.10:8080 (../firewall/router.nft:4)"],

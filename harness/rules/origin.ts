@@ -30,6 +30,16 @@ interface Candidate {
   readonly matches: (d: Decision) => boolean;
 }
 
+/**
+ * Is the decision's table this nft table? A native table named as iptables-nft's own (`table ip nat`) is named as
+ * iptables names it (`nat`: trace.ts tableName), for the family it holds (tester 44b: its DNAT rewrites had no line).
+ */
+function inNftTable(d: Pick<Decision, "table" | "family">, table: string): boolean {
+  if (d.table === table) return true;
+  const m = /^(ip|ip6) (\S+)$/.exec(table);
+  return m !== null && d.table === m[2] && d.family === (m[1] === "ip" ? "ipv4" : "ipv6");
+}
+
 /** The chain a decision names: the last chain of its path (the policy's chain for a policy). */
 function chainOf(d: Decision): string | undefined {
   return d.policy ? d.path[0] : d.path[d.path.length - 1];
@@ -125,7 +135,8 @@ function flatNftCandidate(file: string, line: number, statement: string): Candid
   const flat = FLAT_NFT_RULE.exec(statement);
   if (!flat) return undefined;
   const [, family = "ip", name, chainName, rule] = flat;
-  return { file, line, matches: (d) => !d.policy && d.table === `${family} ${name}` && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, d.table) };
+  const table = `${family} ${name}`;
+  return { file, line, matches: (d) => !d.policy && inNftTable(d, table) && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, table) };
 }
 
 /** A script's commands with the line each starts on: lines ending in `\\` continue on the next (as the guides write long rules). */
@@ -232,9 +243,9 @@ function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[
       const inTable = open[0]!.name;
       const policy = /\bpolicy\s+(accept|drop)\s*;?/.exec(line);
       if (policy) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && d.table === inTable && chainOf(d) === chain && policyWord(d) === policy[1]!.toUpperCase() });
+        out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && inNftTable(d, inTable) && chainOf(d) === chain && policyWord(d) === policy[1]!.toUpperCase() });
       } else if (!/^type\s/.test(line)) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && d.table === inTable && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule, d.table) });
+        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && inNftTable(d, inTable) && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule, inTable) });
       }
     }
   });
