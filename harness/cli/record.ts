@@ -16,7 +16,7 @@ import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { unmatchedCounterChecks } from "../record/counter-checks.ts";
 import { shellQuote } from "../lab/exec.ts";
 import type { Progress } from "../progress.ts";
-import { changedExpectations, keptLines, laterExpectSteps, recordedLines, whereFrom } from "../record/lines.ts";
+import { changedExpectations, keptLines, laterExpectSteps, preciseRefusals, recordedLines, whereFrom } from "../record/lines.ts";
 import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
 import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
@@ -81,7 +81,7 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
   }
   // Rule lines named from the folder the scenario is written to (`--out` elsewhere: `../firewall/rules.v4:8` from there).
   const flows = whereFrom(observed.flows, path.dirname(out));
-  const recorded = recordedLines(flows, defaultFamilies(one.text));
+  const recorded = recordedLines(flows, defaultFamilies(one.text), preciseRefusals(one.scenario));
   const { failed } = recorded;
   // What the author wrote that record cannot stand for (a DNAT'd port, answered-by / seen-from …) stays, as written.
   const kept = keptLines(one.scenario, flows);

@@ -8,7 +8,7 @@
  * other report (HTML) from this type alone.
  */
 import type { RejectedRuleLine } from "../model/results.ts";
-import type { Family, Protocol, Verdict } from "../model/types.ts";
+import type { Family, Protocol, Refusal, Verdict } from "../model/types.ts";
 import { vmapFor } from "../rules/dports.ts";
 
 /** One flow of the matrix in one family: `outside -> db:5432/tcp6`. */
@@ -45,6 +45,8 @@ export interface FlowSide {
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
   readonly rewrittenBy?: string;
+  /** A refused probe: how it was refused on the wire. */
+  readonly refusal?: Refusal;
   /** The next hop its prober (or the router on its path) could not resolve (probes/neighbour.ts): no rule took its packet. */
   readonly unresolved?: string;
   /** The router that could not resolve it, when not the prober: the packet got that far. */

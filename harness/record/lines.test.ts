@@ -4,7 +4,7 @@ import type { ObservedFlow } from "../diff/observed.ts";
 import type { Family, Protocol, Verdict } from "../model/types.ts";
 import { defineScenario } from "../scenario/load.ts";
 import { parseScenarioText } from "../scenario/load.ts";
-import { changedExpectations, keptLines, laterExpectSteps, recordedLines, whereFrom } from "./lines.ts";
+import { changedExpectations, keptLines, laterExpectSteps, preciseRefusals, recordedLines, whereFrom } from "./lines.ts";
 
 const DROP4 = "ipv4 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
 const DROP6 = "ipv6 filter INPUT #2 -A INPUT -p tcp -m tcp --dport 8080 -j DROP";
@@ -79,6 +79,32 @@ describe("expectations whose verdict the recording changes (said, never silently
       "`remote -> server:8080/tcp6 dropped` (line 1) is recorded as open [ipv6]",
       "`remote -> server:22 blocked` (line 1) is recorded as open [ipv6]",
     ]);
+  });
+});
+
+describe("a refusal's kind the author wrote (`refused:rst`) is kept, as observed (tester 44c: weakened to plain refused, a changed REJECT passed)", () => {
+  const scenario = defineScenario({
+    name: "web", description: "intent",
+    hosts: { server: { firewall: true, listen: ["tcp/3000", "tcp/3001"] }, remote: {} },
+    steps: [
+      { apply: { host: "server", commands: [["iptables", "-F"]] } },
+      { expect: ["remote -> server:3000 refused:rst", "remote -> server:3001 refused"] },
+    ],
+  });
+  const seen = (port: number, family: Family, refusal: "tcp-reset" | "icmp-port-unreachable"): ObservedFlow => {
+    const f = o("server", port, family, "refused");
+    return { ...f, side: { ...f.side, refusal } };
+  };
+  const lines = (observed: ObservedFlow[]) => recordedLines(observed, ["ipv4", "ipv6"], preciseRefusals(scenario)).lines.map((l) => l.expectation);
+
+  test.each([
+    ["the kind written and observed: kept", [seen(3000, "ipv4", "tcp-reset"), seen(3000, "ipv6", "tcp-reset")], ["remote -> server:3000 refused:rst"], []],
+    ["another kind observed: recorded as observed, and said", [seen(3000, "ipv4", "icmp-port-unreachable"), seen(3000, "ipv6", "icmp-port-unreachable")], ["remote -> server:3000 refused:icmp"], ["`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv4]", "`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv6]"]],
+    ["the families refused differently: one line each", [seen(3000, "ipv4", "tcp-reset"), seen(3000, "ipv6", "icmp-port-unreachable")], ["remote -> server:3000/tcp4 refused:rst", "remote -> server:3000/tcp6 refused:icmp"], ["`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv6]"]],
+    ["plain `refused` written: plain refused recorded", [seen(3001, "ipv4", "tcp-reset"), seen(3001, "ipv6", "tcp-reset")], ["remote -> server:3001 refused"], []],
+  ])("%s", (_what, observed, want, changed) => {
+    expect(lines(observed)).toEqual(want);
+    expect(changedExpectations(scenario, observed)).toEqual(changed);
   });
 });
 

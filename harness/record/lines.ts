@@ -12,6 +12,7 @@ import type { ExpectStep, Expectation, Scenario } from "../scenario/model.ts";
 import { NOT_RECORDED, SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
+import { REFUSAL_KINDS, REFUSAL_OF_KIND, type RefusalKind } from "../scenario/refusal.ts";
 import { laterPacketsWords, noRuleReason } from "../diff/deciding.ts";
 
 /** One item of the recorded expect step: an expectation with its comment, or a comment alone. */
@@ -55,8 +56,29 @@ function ruleComment(sides: readonly ObservedFlow[]): string {
   return sides.map((s, i) => `${s.flow.family}: ${bare[i]}${s.side.where ? ` (${s.side.where})` : ""}`).join("; ");
 }
 
-/** The lines for the observed flows, in the order of first appearance; `defaults` are the scenario's default families. */
-export function recordedLines(observed: readonly ObservedFlow[], defaults: readonly Family[]): RecordedLines {
+/** The refusal kind a flow was observed with (`rst`, `icmp`), when refused. */
+function observedKind(o: ObservedFlow): RefusalKind | undefined {
+  return REFUSAL_KINDS.find((k) => o.side.verdict === "refused" && REFUSAL_OF_KIND[k] === o.side.refusal);
+}
+
+/**
+ * The flows (by key, `a -> b:22/tcp4`) whose expectation in the expect step record replaces names the refusal's kind
+ * (`refused:rst`): recorded with the kind observed, so that a precise check is not weakened to plain `refused`
+ * (tester 44c: a REJECT's answer changed, and the recorded file passed).
+ */
+export function preciseRefusals(scenario: Scenario): ReadonlySet<string> {
+  return new Set(replacedExpectations(scenario).flatMap((e) => {
+    if (e.refusal === undefined || (e.to.kind !== "host" && e.to.kind !== "localhost") || e.source !== undefined || e.sweep !== undefined) return [];
+    const to = e.to.kind === "host" ? e.to.host : "localhost";
+    return e.families.map((f) => `${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`);
+  }));
+}
+
+/**
+ * The lines for the observed flows, in the order of first appearance; `defaults` are the scenario's default families;
+ * `precise`: flows written with the refusal's kind (preciseRefusals).
+ */
+export function recordedLines(observed: readonly ObservedFlow[], defaults: readonly Family[], precise: ReadonlySet<string> = new Set()): RecordedLines {
   const groups = new Map<string, ObservedFlow[]>();
   for (const o of observed) {
     const k = `${o.flow.from}\0${o.flow.to}\0${o.flow.port}\0${o.flow.protocol}`;
@@ -66,7 +88,8 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
   const failed: ObservedFlow[] = [];
   const line = (sides: readonly ObservedFlow[], family: Family | undefined): RecordedLine => {
     const f = sides[0]!.flow;
-    const expectation = renderExpectation({ from: f.from, to: target(f.to), port: f.port, protocol: f.protocol, family, verdict: sides[0]!.side.verdict as Exclude<typeof sides[0]["side"]["verdict"], "error"> });
+    const kind = sides.every((s) => precise.has(s.key)) ? observedKind(sides[0]!) : undefined;
+    const expectation = renderExpectation({ from: f.from, to: target(f.to), port: f.port, protocol: f.protocol, family, verdict: sides[0]!.side.verdict as Exclude<typeof sides[0]["side"]["verdict"], "error">, ...(kind ? { refusal: kind } : {}) });
     return { expectation, comment: ruleComment(sides) };
   };
   for (const sides of groups.values()) {
@@ -76,7 +99,7 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
       lines.push({ comment: `${NOT_RECORDED}${bad.key}: the probe failed (${bad.side.reason.replace(/\s+/g, " ").slice(0, 160)})` });
     }
     const families = good.map((s) => s.flow.family);
-    const agree = good.length > 1 && good.every((s) => s.side.verdict === good[0]!.side.verdict);
+    const agree = good.length > 1 && good.every((s) => s.side.verdict === good[0]!.side.verdict && (!precise.has(s.key) || observedKind(s) === observedKind(good[0]!)));
     if (agree && defaults.length === families.length && defaults.every((d) => families.includes(d))) lines.push(line(good, undefined));
     else for (const s of good) lines.push(line([s], s.flow.family));
   }
@@ -148,8 +171,11 @@ export function changedExpectations(scenario: Scenario, observed: readonly Obser
     const to = e.to.kind === "host" ? e.to.host : "localhost";
     return e.families.flatMap((f) => {
       const seen = byKey.get(`${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`);
-      if (!seen || seen.side.verdict === "error" || verdictMatches(e.expected, seen.side.verdict)) return [];
-      return [`\`${e.text}\` (line ${e.location.line}) is recorded as ${seen.side.verdict} [${f}]`];
+      if (!seen || seen.side.verdict === "error") return [];
+      // A refusal of another kind than the one written (`refused:rst`, a port unreachable came): recorded as observed, said.
+      const kind = e.refusal !== undefined && seen.side.verdict === "refused" ? observedKind(seen) : undefined;
+      if (verdictMatches(e.expected, seen.side.verdict) && (kind === undefined || kind === e.refusal)) return [];
+      return [`\`${e.text}\` (line ${e.location.line}) is recorded as ${kind ? `refused:${kind}` : seen.side.verdict} [${f}]`];
     });
   });
 }
