@@ -140,6 +140,18 @@ export default defineConfig({
 
 /** The same, for the wrong scenario alone (a failing check's place as vitest shows it). */
 const VITEST_WRONG_CONFIG = VITEST_CONFIG.replace('include: ["tests/firewall/**/*.test.ts", "tests/firewall/**/*.yaml"]', 'include: ["tests/wrong/**/*.yaml"]');
+/** … and for a scenario that takes a while (a `run` step sleeping), to interrupt. */
+const VITEST_SLOW_CONFIG = VITEST_CONFIG.replace('include: ["tests/firewall/**/*.test.ts", "tests/firewall/**/*.yaml"]', 'include: ["tests/slow/**/*.yaml"]');
+const SLOW_YAML = `name: slow to interrupt
+description: a run step sleeping, so that the run is stopped while its lab runs
+hosts:
+  web: { firewall: true, listen: [tcp/8080] }
+  client: {}
+steps:
+  - expect:
+      - client -> web:8080 open
+  - run: { host: client, command: "sleep 30" }
+`;
 
 function writeRepo(): void {
   const files: Record<string, string> = {
@@ -151,6 +163,8 @@ function writeRepo(): void {
     "tests/wrong/web.yaml": WEB_YAML.replace("client -> web:8080 open", "client -> web:8080 dropped"),
     "vitest.config.ts": VITEST_CONFIG,
     "vitest.wrong.config.ts": VITEST_WRONG_CONFIG,
+    "vitest.slow.config.ts": VITEST_SLOW_CONFIG,
+    "tests/slow/slow.yaml": SLOW_YAML,
   };
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, file)), { recursive: true });
@@ -187,7 +201,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("the packed fwspec", () => {
   it("npm pack --dry-run lists the build, the launcher, docker/, schema/, the CI recipes and the licence, and no tests, bench, CI scripts or sources", () => {
     expect(packed.filter((p) => /\.test\.|testdata|^bench\/|^\.ci\/|^fixtures\/|^scenarios\/|^examples\/|^harness\/|\.ts$/.test(p) && !p.endsWith(".d.ts"))).toEqual([]);
-    for (const file of ["bin/fwspec", "dist/harness/index.js", "dist/harness/index.d.ts", "dist/harness/cli/bin.js", "dist/harness/runner/vitest-plugin.js", "dist/harness/testing/global-setup.js", "docker/Dockerfile", "schema/scenario.schema.json", "docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml", "LICENSE"]) {
+    for (const file of ["bin/fwspec", "dist/harness/index.js", "dist/harness/index.d.ts", "dist/harness/cli/bin.js", "dist/harness/runner/vitest-plugin.js", "dist/harness/testing/global-setup.js", "dist/harness/testing/run-reaper.js", "docker/Dockerfile", "schema/scenario.schema.json", "docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml", "LICENSE"]) {
       expect(packed).toContain(file);
     }
     const manifest = JSON.parse(readFileSync(join(repo, "node_modules/fwspec/package.json"), "utf8")) as Record<string, unknown>;
@@ -250,6 +264,24 @@ describe("a wrong expectation through fwspec/vitest, on Node 24", () => {
     expect(r.all).toMatch(/❯ tests\/wrong\/web\.yaml:10:1/);
     expect(r.all).not.toMatch(/❯ node_modules\/fwspec\/dist/);
     expect(r.exitCode, r.all).toBe(1);
+  }, 6 * MINUTES);
+});
+
+describe("an interrupted vitest run, on Node 24", () => {
+  it("leaves no lab: vitest ends its workers at once on SIGINT, the test run's reaper removes what they started (tester 44c)", async () => {
+    const labs = async () => (await execa("docker", ["ps", "-a", "--format", "{{.Names}}"])).stdout.split("\n").filter((n) => /-slow-/.test(n));
+    const networks = async () => (await execa("docker", ["network", "ls", "--format", "{{.Name}}"])).stdout.split("\n").filter((n) => /-slow-/.test(n));
+    // Its own process group (as a terminal's Ctrl-C reaches vitest alone), its main process signalled.
+    const vitest = execa(join(repo, "node_modules", ".bin", "vitest"), ["run", "--config", "vitest.slow.config.ts"], { cwd: repo, env: envWith(NODE24), extendEnv: false, reject: false, all: true, detached: true, stdin: "ignore" });
+    const until = async (what: () => Promise<boolean>, ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) if (await what()) return true;
+      return false;
+    };
+    expect(await until(async () => (await labs()).length === 2, 3 * MINUTES)).toBe(true);
+    process.kill(vitest.pid!, "SIGINT");
+    const r = await vitest;
+    expect(r.exitCode === 130 || r.signal === "SIGINT", r.all).toBe(true);
+    expect(await until(async () => (await labs()).length === 0 && (await networks()).length === 0, 30_000), `left: ${[...(await labs()), ...(await networks())].join(", ")}`).toBe(true);
   }, 6 * MINUTES);
 });
 

@@ -3,6 +3,9 @@
  * `fwspec setup` first; here we only check, and give every worker one run id
  * so teardown removes everything this test run created.
  */
+import { spawn } from "node:child_process";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { connectEngine } from "../env/engine.ts";
 import { imageExists, labImageTag } from "../env/images.ts";
@@ -31,10 +34,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("fwspecImage", image);
   project.provide("fwspecRunId", runId);
   project.provide("fwspecOwnerPid", process.pid);
+  const reaper = startReaper(runId);
   return async () => {
     const removed = await removeRun(docker, runId);
+    reaper.kill("SIGTERM");
     if (removed.containers.length + removed.networks.length > 0) {
       process.stderr.write(`fwspec: removed leftovers of test run ${runId}: ${[...removed.containers, ...removed.networks].join(", ")}\n`);
     }
   };
+}
+
+/**
+ * The test run's reaper (run-reaper.ts), detached in its own process group: it removes the run's labs once this
+ * process is gone, however it ends (vitest ends its workers at once on Ctrl-C, before they remove their labs).
+ * Beside this file: `.ts` in fwspec's checkout, `.js` in the package.
+ */
+function startReaper(runId: string): { kill(signal: NodeJS.Signals): void } {
+  const here = fileURLToPath(import.meta.url);
+  const script = here.slice(0, -extname(here).length).replace(/global-setup$/, "run-reaper") + extname(here);
+  const child = spawn(process.execPath, [script, String(process.pid), runId], { detached: true, stdio: "ignore" });
+  child.unref();
+  return { kill: (signal) => void (child.exitCode === null && child.kill(signal)) };
 }
