@@ -77,3 +77,10 @@ describe("checkConfigText: a config only marks the project root", () => {
     if (c.hint) expect(found[0]?.hint).toMatch(c.hint);
   });
 });
+
+test("an alias bomb in a YAML config is the file's problem at its first line, not an internal error (tester 44d)", () => {
+  const bomb = Array.from({ length: 10 }, (_, i) => (i === 0 ? "a0: &a0 [1,1,1,1,1,1,1,1,1,1]" : `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`)).join("\n");
+  const found = checkConfigText("/repo/fwspec.config.yml", `${bomb}\n`);
+  expect(found.map((d) => `${d.line}:${d.column}: ${d.message}`)).toEqual([expect.stringMatching(/^1:1: fwspec\.config\.yml: cannot read the YAML: .*alias/i)]);
+  expect(found[0]?.hint).toMatch(/avoid aliases/);
+});

@@ -23,6 +23,9 @@ describe("what a rules file looks like against how the step loads it", () => {
     ["a script as nft", SCRIPT, "nft", /looks like a shell script of firewall commands .*\nload it with `apply: \{ host: HOST, script: f \}`/],
     ["an nft ruleset as a script", NFT_PLAIN, "script", /looks like an nftables ruleset .*line 1: `table inet fw \{`/],
     ["CR LF line endings", SCRIPT.replace(/\n/g, "\r\n"), "script", /^`f` has Windows line endings \(CR LF, first on line 1\).*\nconvert it to LF line endings, e\.g\. `sed -i 's\/\\r\$\/\/' f`/],
+    // Tester 44d: sh read a CR-only script as one comment line (nothing applied); iptables-restore found no COMMIT.
+    ["CR-only line endings, a script", SCRIPT.replace(/\n/g, "\r"), "script", /^`f` has carriage returns \(CR\) that end no line \(old Mac line endings\).*\nconvert it to LF line endings, e\.g\. `sed -i 's\/\\r\/\\n\/g' f`/],
+    ["CR-only line endings, restore input", SAVE.replace(/\n/g, "\r"), "restore", /carriage returns \(CR\) that end no line/],
     ["CR LF from line 3 on", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\r\nCOMMIT\r\n", "restore", /CR LF, first on line 3/],
     // iptables-restore refuses it with "COMMIT expected at line 4" for a 3-line file, naming no line of it (tester 42a).
     ["a table without COMMIT at the end", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\n", "restore", /^`f` has no COMMIT for its \*filter table \(line 1\) before its end: iptables-restore refuses the whole file\nend each table block with a line `COMMIT`/],

@@ -51,6 +51,14 @@ export function rulesFileProblem(content: string, written: string, as: LoadedAs,
       hint: `convert it to LF line endings, e.g. \`sed -i 's/\\r$//' ${pasted}\` or \`dos2unix ${pasted}\` (and \`* text eol=lf\` in .gitattributes keeps it so)`,
     };
   }
+  // Old Mac line endings: a shell reads the whole file as one line (a script that starts with a comment does nothing),
+  // iptables-restore finds no COMMIT (tester 44d).
+  if (content.includes("\r")) {
+    return {
+      message: `\`${written}\` has carriage returns (CR) that end no line (old Mac line endings): the lab's tools would read it as one line`,
+      hint: `convert it to LF line endings, e.g. \`sed -i 's/\\r/\\n/g' ${pasted}\` or \`mac2unix ${pasted}\``,
+    };
+  }
   const looks = rulesLookalike(content);
   if (looks === undefined || looks.kind === EXPECTS[as]) return EXPECTS[as] === "iptables-save" ? uncommitted(content, written) : undefined;
   return {
