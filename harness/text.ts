@@ -41,10 +41,13 @@ export function messageText(text: string): string {
   return safeText(text.replace(INVISIBLE, escapeChar));
 }
 
-/** Characters XML 1.0 forbids (and C1 controls), as the same visible escapes: JUnit stays valid for any input. */
+/**
+ * Characters XML 1.0 forbids (and C1 controls), as the same visible escapes: JUnit stays valid for any input; and bidi
+ * embeddings, overrides and isolates, which a CI's test view would render (tester 44d: a U+202E reordered rule text).
+ */
 export function xmlSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, escapeChar);
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, escapeChar);
 }
 
 /** Does `text` hold a raw control character or bidi override (what safeText escapes)? */

@@ -87,6 +87,8 @@ describe("reportPathProblems: report paths that cannot be a file, found before a
     ["the current folder", "--junit", ".", `--junit . is a folder (${dir}), not a file`],
     ["the root folder", "--html", "/", "--html / is a folder (/), not a file"],
     ["an existing folder", "--json", "reports", `--json reports is a folder (${join(dir, "reports")}), not a file`],
+    // Tester 44d: a file called `newdir` was written.
+    ["a folder not made yet, by its trailing slash", "--json", "newdir/", "--json newdir/ names a folder, not a file"],
     ["an existing folder, with a slash", "--json", "reports/", `--json reports/ is a folder (${join(dir, "reports")}), not a file`],
     ["a file where its folder should be", "--json", "rules.sh/r.json", `--json rules.sh/r.json: ${join(dir, "rules.sh")} is not a folder`],
     ["a file deeper up", "--html", "rules.sh/a/r.html", `--html rules.sh/a/r.html: ${join(dir, "rules.sh")} is not a folder`],

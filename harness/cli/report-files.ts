@@ -57,6 +57,8 @@ export function reportPathProblems(outputs: readonly ReportPath[], cwd: string =
     if (file === "") return [`${flag} '' names no file`];
     const abs = resolve(cwd, file);
     if (isFolder(abs)) return [`${flag} ${file} is a folder (${abs}), not a file`];
+    // `reports/` names a folder, even one not made yet: writing a file called `reports` would surprise (tester 44d).
+    if (/[/\\]$/.test(file) || /(^|\/)\.{1,2}$/.test(file)) return [`${flag} ${file} names a folder, not a file`];
     const blocker = notAFolder(dirname(abs));
     return blocker === undefined ? [] : [`${flag} ${file}: ${blocker} is not a folder`];
   });
