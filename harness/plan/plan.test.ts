@@ -50,6 +50,15 @@ describe("planScenario", () => {
       ["remote -> server:3000/tcp4 open [ipv4]", "ipv6"],
       ["server -> localhost:3000/tcp6 open [ipv6]", "ipv4"],
     ]);
+    // `--family ipv6` leaves the /tcp4 line out, but its difference stays written down (tester 44b); an expectation of
+    // both families narrowed to one keeps its parity probe (nothing else states the other family).
+    const both = defineScenario({ name: "both", description: "d", hosts, steps: [{ expect: ["remote -> server:8080/tcp4 open", "remote -> server:8080/tcp6 dropped", "remote -> server:3000 open"] }] });
+    const six = planScenario(both, { families: ["ipv6"] }).steps[0]!;
+    if (six.kind !== "expect") throw new Error("not an expect step");
+    expect(six.probes.map((p) => [p.title, p.parity ?? "-"])).toEqual([
+      ["remote -> server:8080/tcp6 dropped [ipv6]", "-"],
+      ["remote -> server:3000 open [ipv6]", "ipv4"],
+    ]);
   });
 
   test("`parity: off` plans no parity probe (an IPv4-only network that says so)", () => {
