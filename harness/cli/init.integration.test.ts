@@ -77,14 +77,14 @@ describe("fwspec init", () => {
     writeFileSync(join(dir, "firewall", "rules.v4"), V4.replace("-m tcp --dport 22 -j ACCEPT", "-m tcp --dprot 22 -j ACCEPT"));
     const init = await fwspec(dir, "init", "--from", "firewall/rules.v4");
     expect(init.exitCode, init.all).toBe(2);
-    expect(init.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by iptables-restore --test; no lab was started and nothing was written:\n {2}firewall\/rules\.v4:8: ipv4: .*--dprot/);
+    expect(init.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by iptables-restore --test; no scenario lab was started and nothing was written:\n {2}firewall\/rules\.v4:8: ipv4: .*--dprot/);
     // The command starts as this user runs fwspec (cli/invocation.ts): from a folder outside the checkout, the launcher's path unless through npx.
     expect(init.stderr).toMatch(/hint: fix the line\(s\) named above in firewall\/rules\.v4 \(the file must load with iptables-restore, as iptables-save writes it\), then run `(npx fwspec|\/\S+\/bin\/fwspec) init --from firewall\/rules\.v4` again/);
     writeFileSync(join(dir, "firewall", "rules.v4"), V4.replace("--dport 22 -j ACCEPT", "--dport 22 -j ACCPET"));
     const load = await fwspec(dir, "init", "--from", "firewall/rules.v4");
     expect(load.exitCode, load.all).toBe(2);
     // A jump to nothing is found before any lab (as plain validate finds it), at the jump's own line (not the COMMIT iptables-nft names).
-    expect(load.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by the lab image's target list; no lab was started and nothing was written:\n {2}firewall\/rules\.v4:8:35: ipv4: -j ACCPET: no chain or target named ACCPET \(did you mean ACCEPT\?\)/);
+    expect(load.stderr).toMatch(/1 rule line\(s\) of firewall\/rules\.v4 refused by the lab image's target list; no scenario lab was started and nothing was written:\n {2}firewall\/rules\.v4:8:35: ipv4: -j ACCPET: no chain or target named ACCPET \(did you mean ACCEPT\?\)/);
     expect(load.stderr).toMatch(/hint: fix the line\(s\) named above in firewall\/rules\.v4 .*then run `(npx fwspec|\/\S+\/bin\/fwspec) init --from firewall\/rules\.v4` again/);
     for (const r of [init, load]) {
       expect(r.stderr).toContain("nothing was written");

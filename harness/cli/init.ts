@@ -135,7 +135,7 @@ export function rulesRefused(problems: readonly SyntaxProblem[], again: string, 
   // Each family's file in its own tool's words (tester 41a: an IPv4 file given as --v6 was told of iptables-restore).
   const restores = [...new Set(problems.map((p) => (p.family === "ipv6" ? "ip6tables-restore" : "iptables-restore")))];
   const must = restores.length === 1 ? `the file must load with ${restores[0]}, as ${restores[0]!.replace("-restore", "-save")} writes it` : "each file must load with its family's tool: iptables-restore for IPv4, ip6tables-restore for IPv6";
-  return new InputError(`${problems.length} rule line(s) of ${files.join(" and ")} refused by ${tools}; no lab was started and nothing was written:\n${problems.map((p) => `  ${formatSyntaxProblem(p, cwd)}`).join("\n")}`, {
+  return new InputError(`${problems.length} rule line(s) of ${files.join(" and ")} refused by ${tools}; no scenario lab was started and nothing was written:\n${problems.map((p) => `  ${formatSyntaxProblem(p, cwd)}`).join("\n")}`, {
     hint: `fix the line(s) named above in ${files.join(" and ")} (${must}), then run \`${again}\` again`,
   });
 }

@@ -39,6 +39,12 @@ describe("diagnoseEngine: facts → what is wrong and what to do", () => {
       /^no Docker engine answers at unix:\/\/\/var\/run\/docker\.sock \(no socket at \/var\/run\/docker\.sock\)$/,
       /fwspec setup/,
     ],
+    [
+      "DOCKER_HOST names an engine that does not answer: start it or unset it, not `set DOCKER_HOST` (tester 44c)",
+      { endpoint: { url: "unix:///tmp/dead.sock", options: { socketPath: "/tmp/dead.sock" } }, reachable: false, problem: "connect ENOENT /tmp/dead.sock" },
+      /^no Docker engine answers at unix:\/\/\/tmp\/dead\.sock, which DOCKER_HOST names \(connect ENOENT/,
+      /^start the engine DOCKER_HOST names, point DOCKER_HOST at one that runs, or unset it to use this machine's \(`npx fwspec setup` starts one\)$/,
+    ],
   ])("%s", (_title, status, problem, hint) => {
     const d = diagnoseEngine(status, "alice");
     expect(d.problem).toMatch(problem);

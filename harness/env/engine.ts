@@ -78,6 +78,13 @@ export function deniedDiagnosis(socket: string, user: string, detail?: string): 
 /** Pure: why the engine of an unreachable `status` cannot be used by `user`, and what to do; `invocation` starts the setup command (harness/invocation.ts). */
 export function diagnoseEngine(status: EngineStatus, user: string, invocation?: string): EngineDiagnosis {
   if (status.denied) return deniedDiagnosis(status.endpoint.options.socketPath ?? status.endpoint.url, user, status.problem);
+  // DOCKER_HOST names another engine already: start that one, or leave it unset (tester 44c: told to set it).
+  if (status.endpoint.url !== `unix://${DEFAULT_SOCKET}`) {
+    return {
+      problem: `no Docker engine answers at ${status.endpoint.url}, which DOCKER_HOST names (${status.problem ?? "no answer"})`,
+      hint: `start the engine DOCKER_HOST names, point DOCKER_HOST at one that runs, or unset it to use this machine's (\`${fwspecCommand("setup", invocation)}\` starts one)`,
+    };
+  }
   return {
     problem: `no Docker engine answers at ${status.endpoint.url} (${status.problem ?? "no answer"})`,
     hint: `run \`${fwspecCommand("setup", invocation)}\` (as root on Debian/Ubuntu it installs docker.io and starts dockerd), or set DOCKER_HOST`,

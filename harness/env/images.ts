@@ -153,9 +153,19 @@ export async function ensureLabImage(docker: Dockerode, progress: Progress): Pro
     ),
   ).catch((error: unknown) => errors.push((error as Error).message));
   if (errors.length > 0 || !(await imageExists(docker, tag))) {
-    throw new EnvironmentError(`building ${tag} failed: ${errors.join("; ") || "image missing after build"}`, {
-      hint: "check that containers can reach the machine's apt mirror (docker build uses the host network)",
-    });
+    throw new EnvironmentError(`building ${tag} failed: ${errors.join("; ") || "image missing after build"}`, { hint: buildFailureHint(errors) });
   }
   return tag;
+}
+
+/**
+ * What to do about a failed lab image build, from the engine's words (pure): a package download that failed is the
+ * network's; anything else is the build's own step (tester 44c: every failure was told to check the apt mirror).
+ */
+export function buildFailureHint(errors: readonly string[]): string {
+  const text = errors.join("\n");
+  if (/Temporary failure resolving|Could not resolve|Failed to fetch|Unable to fetch|Could not connect|Connection (timed out|refused)|Network is unreachable|E: Unable to locate package/i.test(text)) {
+    return "check that containers can reach the machine's apt mirror (docker build uses the host network)";
+  }
+  return `the message above names the build step that failed; the lab image is built from fwspec's own ${DOCKER_DIR}/Dockerfile: if it was changed, reinstall fwspec`;
 }
