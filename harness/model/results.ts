@@ -196,6 +196,9 @@ export interface RejectedRuleLine {
   readonly message: string;
 }
 
+/** How a step result of a step a broken scenario did not run begins (`not run: step 1 (apply, line 8) failed`). */
+export const NOT_RUN = "not run: ";
+
 export interface StepResult {
   readonly kind: "step";
   /** The scenario step this is (`expect` and `counters` appear only as "not run" records of a step whose lab broke). */

@@ -118,6 +118,9 @@ describe("a line when failures' repro commands name labs the run did not keep", 
     ["a failure whose lab was kept: its repro runs there", [failed(true)], "removed", undefined],
     ["no failure", [passed], "removed", undefined],
     ["a failure without a repro command (no probe was sent)", [failed(false, "")], "removed", undefined],
+    // Tester 44c: rules a tool refused at an apply step, and the checks it left unrun, have nothing to repeat in the lab.
+    ["a failed apply step and the checks it left unrun", [{ ...passed, status: "error", steps: [{ kind: "step", step: "apply", line: 7, title: "apply", status: "error", message: "rules.v4:3: … (rolled back)" }, { kind: "step", step: "expect", line: 9, title: "a", status: "error", message: "not run: step 1 (apply, line 7) failed" }] }], "removed", undefined],
+    ["a failed run step: its command repeats in the lab", [{ ...passed, status: "failed", steps: [{ kind: "step", step: "run", line: 7, title: "run", status: "failed", message: "exit 1" }] }], "removed", REMOVED],
     ["a report that does not say what became of its labs", [failed(false)], undefined, undefined],
   ])("%s", (_, scenarios, labsLeft, line) => {
     const out = renderRun(runOf(scenarios, labsLeft), { width: 400 });

@@ -7,6 +7,7 @@
 import { expectationFailure, parityDecided, parityLine } from "./failure.ts";
 import { renderMatrix } from "./matrix.ts";
 import type { RunReport, ScenarioReport } from "./model.ts";
+import { NOT_RUN } from "../model/results.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
 import { DEFAULT_WIDTH, fitText } from "./wrap.ts";
@@ -49,7 +50,8 @@ export function renderScenario(s: ScenarioReport, options: ConsoleOptions = {}):
 
 /** Does the scenario's report show a repro command of a failure (a failed or errored probe or step, a parity failure)? */
 function showsFailedRepro(s: ScenarioReport): boolean {
-  return s.expectations.some((e) => e.status !== "passed" && e.evidence.command !== "") || s.steps.some((st) => st.status !== "passed") || s.parity.some((p) => p.severity === "failure");
+  // A failed apply (rules a tool refused) and a step not run have no command to repeat in the lab (tester 44c).
+  return s.expectations.some((e) => e.status !== "passed" && e.evidence.command !== "") || s.steps.some((st) => st.status !== "passed" && st.step !== "apply" && !st.message.startsWith(NOT_RUN)) || s.parity.some((p) => p.severity === "failure");
 }
 
 /** One line when failures' repro commands name labs the run did not keep: pasted now, they find no lab, or a reset one. */

@@ -117,6 +117,17 @@ describe("annotations", () => {
     ]);
     expect(annotations[1]!.props["title"]).toBe("fwspec: rule line rejected by iptables-restore");
     expect(annotations[1]!.message).toBe("x (scenarios/x.yaml:7): ipv4: -j DROPP: no chain or target named DROPP");
+    // The checks it left unrun: one annotation for them all (tester 44c: 15 of 17 said only that).
+    const notRun = (line: number, title: string) => ({ kind: "step" as const, step: "expect" as const, line, title, status: "error" as const, message: "not run: step 1 (apply, line 7) failed" });
+    const unrun: RunReport = { ...one, scenarios: [{ ...one.scenarios[0]!, steps: [failedApply, notRun(9, "a [ipv4]"), notRun(9, "a [ipv6]"), notRun(10, "b [ipv4]")] }] };
+    const all = renderAnnotations(unrun, { baseDir: "/ws/repo" }).trimEnd().split("\n").map(parse);
+    expect(all.map((a) => [a.props["file"], a.props["line"], a.props["title"]])).toEqual([
+      ["scenarios/x.yaml", "7", "fwspec: apply rules.v4 to server"],
+      ["scenarios/rules.v4", "3", "fwspec: rule line rejected by iptables-restore"],
+      ["scenarios/fw.nft", "2", "fwspec: rule line rejected by nft -c"],
+      ["scenarios/x.yaml", "9", "fwspec: 3 check(s) not run"],
+    ]);
+    expect(all[3]!.message).toBe("x: not run: step 1 (apply, line 7) failed (lines 9, 10)");
   });
 
   test("a scenario whose rules were found bad before its lab started: an error on each rules file line beside the scenario error", () => {

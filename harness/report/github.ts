@@ -15,7 +15,7 @@ import { expectationFailure, expectationMismatch, expectedWord, observedWord, pa
 import type { RunReport, ScenarioReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";
-import type { CheckResult, ExpectationResult, RejectedRuleLine, RuleOrigin } from "../model/results.ts";
+import { type CheckResult, type ExpectationResult, NOT_RUN, type RejectedRuleLine, type RuleOrigin } from "../model/results.ts";
 
 export interface GithubOptions {
   /** Annotation and summary paths are relative to this folder: the workspace (the repository's checkout). */
@@ -95,7 +95,11 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
   const lines: string[] = [];
   for (const s of report.scenarios) {
     const file = displayPath(s.file, options.baseDir);
-    for (const r of rowsOf(s).filter((x) => x.status !== "passed")) {
+    const rows = rowsOf(s).filter((x) => x.status !== "passed");
+    // Checks not run because an earlier step failed: one annotation for them all (tester 44c: 15 of 17 said only that,
+    // and GitHub shows about ten a step), at the first of them, naming their lines.
+    const notRun = rows.filter((r) => r.message.startsWith(NOT_RUN));
+    for (const r of rows.filter((x) => !x.message.startsWith(NOT_RUN))) {
       const title = `fwspec: ${r.check}${r.expected ? `: ${r.status === "error" ? "error" : `expected ${r.expected}, observed ${r.observed}`}` : ""}`;
       lines.push(annotation("error", { file, ...(r.line !== undefined ? { line: r.line } : {}), title }, `${oneLine(s.name)}: ${r.message}`));
       // A rules file line a tool refused, on that line: where the fix goes.
@@ -104,6 +108,10 @@ export function renderAnnotations(report: RunReport, options: GithubOptions = {}
       for (const { origin, what } of r.decidedAt ?? []) {
         lines.push(annotation("notice", { file: displayPath(origin.file, options.baseDir), line: origin.line, title: `fwspec: this rule decided ${what}` }, `${oneLine(s.name)} (${file}:${r.line}): expected ${r.expected}, observed ${r.observed}`));
       }
+    }
+    for (const [reason, rs] of Map.groupBy(notRun, (r) => r.message)) {
+      const at = rs.map((r) => r.line).filter((l): l is number => l !== undefined);
+      lines.push(annotation("error", { file, ...(at[0] !== undefined ? { line: at[0] } : {}), title: `fwspec: ${rs.length} check(s) not run` }, `${oneLine(s.name)}: ${oneLine(reason)} (lines ${[...new Set(at)].join(", ")})`));
     }
     // Rules file lines found bad before the scenario's lab started, each on its own line: after the scenario's own
     // annotations (GitHub shows ten errors a step; these must not push out the scenario's).

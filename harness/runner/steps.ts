@@ -6,7 +6,7 @@
  * naming that step, never a verdict.
  */
 import { CommandError, errorMessage } from "../errors.ts";
-import type { CheckResult, StepKind, StepResult } from "../model/results.ts";
+import { type CheckResult, NOT_RUN, type StepKind, type StepResult } from "../model/results.ts";
 import type { PlannedStep, ScenarioPlan } from "../plan/plan.ts";
 import type { ScenarioSession } from "./session.ts";
 import { rejectedAsWritten } from "./addresses.ts";
@@ -18,7 +18,7 @@ export interface StepOutcome {
 }
 
 function notRun(step: StepKind, line: number, title: string, reason: string): StepResult {
-  return { kind: "step", step, line, title, status: "error", message: `not run: ${reason}` };
+  return { kind: "step", step, line, title, status: "error", message: `${NOT_RUN}${reason}` };
 }
 
 /** What a broken scenario records for a step it did not run. */
