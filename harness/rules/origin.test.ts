@@ -147,6 +147,20 @@ add rule inet filter input position 4 tcp dport 8087 drop`;
   });
 });
 
+describe("nft rules whose `meta nfproto` the listing leaves out (nft 1.0.6; tester 44a)", () => {
+  const inet: RuleSource = { kind: "nft", path: "/repo/firewall/mixed.nft", content: ["table inet filter {", "\tchain input {", "\t\ttype filter hook input priority 0; policy drop;", "\t\tmeta nfproto ipv6 tcp dport 8086 reject with tcp reset comment \"v6 only\"", "\t\tmeta nfproto ipv4 tcp dport 23 add @banned { ip saddr } counter drop", "\t\tmeta nfproto ipv4 tcp dport 24 drop", "\t}", "}"].join("\n") };
+  const c = ruleCandidates([apply([inet])]);
+  const nft = (family: "ipv4" | "ipv6", rule: string) => decision({ family, table: "inet filter", path: ["input"], rule, source: "trace" });
+  test.each([
+    ["printed without it: the line, in its family", nft("ipv6", 'tcp dport 8086 reject with tcp reset comment "v6 only"'), 4],
+    ["… never in the other family", nft("ipv4", 'tcp dport 8086 reject with tcp reset comment "v6 only"'), undefined],
+    ["a set's add statement", nft("ipv4", "tcp dport 23 add @banned { ip saddr } counter drop"), 5],
+    ["printed with it", nft("ipv4", "meta nfproto ipv4 tcp dport 24 drop"), 6],
+  ] as const)("%s", (_what, d, line) => {
+    expect(decisionOrigin(d, c, SCENARIO)?.line).toBe(line);
+  });
+});
+
 describe("the line that wrote a NAT rewrite of the decided packet", () => {
   const nat4: RuleSource = { kind: "restore", family: "ipv4", path: "/repo/firewall/router.v4", content: ["*nat", "-A PREROUTING -i eth0 -p tcp --dport 8080 -j DNAT --to-destination 198.18.51.10:80", "-A POSTROUTING -o eth1 -j MASQUERADE", "COMMIT"].join("\n") };
   const natNft: RuleSource = { kind: "nft", path: "/repo/firewall/router.nft", content: ["table inet router_nat {", "\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;", "\t\ttcp dport 80 dnat ip to 198.18.51.10:8080", "\t}", "}"].join("\n") };

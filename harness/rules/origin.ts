@@ -34,6 +34,12 @@ interface Candidate {
  * Is the decision's table this nft table? A native table named as iptables-nft's own (`table ip nat`) is named as
  * iptables names it (`nat`: trace.ts tableName), for the family it holds (tester 44b: its DNAT rewrites had no line).
  */
+/** A person's nft rule that says its family (`meta nfproto ipv6 …`, which nft's listing may leave out): the decision's must be it. */
+function nfprotoFits(rule: string, d: Pick<Decision, "family">): boolean {
+  const m = /(?:^|\s)meta nfproto (ipv4|ipv6)(?=\s)/.exec(rule);
+  return m === null || m[1] === d.family;
+}
+
 function inNftTable(d: Pick<Decision, "table" | "family">, table: string): boolean {
   if (d.table === table) return true;
   const m = /^(ip|ip6) (\S+)$/.exec(table);
@@ -136,7 +142,7 @@ function flatNftCandidate(file: string, line: number, statement: string): Candid
   if (!flat) return undefined;
   const [, family = "ip", name, chainName, rule] = flat;
   const table = `${family} ${name}`;
-  return { file, line, matches: (d) => !d.policy && inNftTable(d, table) && chainOf(d) === chainName && nftTextMatches(rule!, d.rule, table) };
+  return { file, line, matches: (d) => !d.policy && inNftTable(d, table) && chainOf(d) === chainName && nfprotoFits(rule!, d) && nftTextMatches(rule!, d.rule, table) };
 }
 
 /** A script's commands with the line each starts on: lines ending in `\\` continue on the next (as the guides write long rules). */
@@ -245,7 +251,7 @@ function nftCandidates(source: Extract<RuleSource, { kind: "nft" }>): Candidate[
       if (policy) {
         out.push({ file: source.path, line: i + 1, matches: (d) => d.policy && inNftTable(d, inTable) && chainOf(d) === chain && policyWord(d) === policy[1]!.toUpperCase() });
       } else if (!/^type\s/.test(line)) {
-        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && inNftTable(d, inTable) && chainOf(d) === chain && nftTextMatches(line.replace(/;$/, ""), d.rule, inTable) });
+        out.push({ file: source.path, line: i + 1, matches: (d) => !d.policy && inNftTable(d, inTable) && chainOf(d) === chain && nfprotoFits(line, d) && nftTextMatches(line.replace(/;$/, ""), d.rule, inTable) });
       }
     }
   });
