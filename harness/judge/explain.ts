@@ -172,6 +172,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     const sent = sentOnTo(d);
     if (sent && actual === "refused") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT and refused there (nothing listening on that port, or a rule there no counter or trace named): ${passed}`;
     if (sent && actual === "unreachable") return `${packetOf(d, protocol)} was sent on to ${sent} by a DNAT, and an ICMP unreachable or prohibited error came back (from the host holding that address, or the network beyond it): ${passed}`;
+    if (sent && actual === "dropped" && d.hairpin) return `no answer came back that its connection expects: ${packetOf(d, protocol)} was sent on to ${sent} by a DNAT, and ${d.hairpin}, on the prober's own network, answered it directly (no SNAT on ${d.host}: hairpin NAT): ${passed}`;
     if (sent && actual === "dropped" && !ev.halfOpen) return `no answer came back: ${packetOf(d, protocol)} was sent on to ${sent} by a DNAT (a rule there no counter or trace named, or its answer lost on the way back): ${passed}`;
     switch (actual) {
       case "open":

@@ -82,6 +82,12 @@ export interface Decision {
   readonly sentOn?: boolean;
   /** An accept after which a DNAT on this host sent the packet on to another host's address: where (`198.18.51.10:85`, or the address alone as counters show it). */
   readonly sentOnTo?: string;
+  /**
+   * A dropped probe the DNAT sent on to this lab host, on the prober's own network, with no SNAT on its way (runner/
+   * hairpin.ts): that host answered the prober directly, from its own address, which the prober's connection does not
+   * expect (its kernel resets it): no chain dropped the answer (tester 44b).
+   */
+  readonly hairpin?: string;
   /** `trace`: the packet's nftables trace; `counters`: the first rule on the path able to take a first packet whose counter moved. */
   readonly source: "trace" | "counters";
   /** The nftables rule handle, when a trace named it. */

@@ -42,6 +42,7 @@ import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from
 import { labPathHosts, offPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
 import { sameAddress } from "../probes/answer.ts";
 import { asVanished, deadListeners, goneAddresses, unlistenedDnat } from "./vanished.ts";
+import { withHairpin } from "./hairpin.ts";
 import { leavesNoState } from "../plan/stateless-run.ts";
 
 /** What a probe's first wait goes by: nothing for a matrix placeholder (probes/observe.ts graceMs). */
@@ -301,7 +302,9 @@ export class ScenarioSession implements AsyncDisposable {
     const dead = this.#ownCommands ? await deadListeners(this.lab, seen.flat().filter((o): o is Observation => o !== undefined), hostOf) : new Map<Observation, string>();
     // A refusal a DNAT sent on to a lab host's port with no listener declared: no rule refused it, an error too.
     const unlistened = (o: Observation) => unlistenedDnat(o, hostOf);
-    const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o && unlistened(o) ? asVanished(o, unlistened(o)!) : o);
+    // A port forward used from its own network without SNAT: the answer came from elsewhere, no chain dropped it (hairpin.ts).
+    const hairpin = (o: Observation) => withHairpin(o, hostOf, this.lab.host(o.result.spec.from));
+    const judged = (o: Observation | undefined) => (o && dead.has(o) ? asVanished(o, dead.get(o)!) : o && unlistened(o) ? asVanished(o, unlistened(o)!) : o && hairpin(o));
     const results = probes.map((p, i) => (swept.has(i) ? sweep(swept.get(i)!, p, i) : undefined) ?? judgeExpectation(p.expectation, p.family, judged(seen[i]![0])!, judged(seen[i]![1]), this.scenario.parity, books[p.family]));
     const hosts = tracedHosts(this.lab, probes, traces.named, this.#options.trace === false ? () => false : (p) => tracedSpecs([p], (name) => this.#held.get(name)?.address).length > 0);
     return hosts.length === 0 ? results : results.map((r) => ({ ...r, traced: hosts }));

@@ -125,13 +125,19 @@ function goneResult(spec: ProbeSpec, address: string, why: string): ProbeResult 
   return { spec, address, verdict: "error", reason: why, evidence: { command: "", argv: [], exitCode: null, stdout: "", stderr: "", durationMs: 0 } };
 }
 
+/** A Decision.sentOnTo (`198.18.51.10:85`, `[2001:db8::10]:85`, or the address alone) as its address and port text, if any. */
+export function sentOnAddress(sentOnTo: string): { readonly address: string; readonly port?: string } {
+  const m = /^\[([^\]]+)\](?::([\d-]+))?$/.exec(sentOnTo) ?? /^([^:]+)(?::([\d-]+))?$/.exec(sentOnTo) ?? [sentOnTo, sentOnTo, undefined];
+  return m[2] === undefined ? { address: m[1]! } : { address: m[1]!, port: m[2] };
+}
+
 /** Where a refused probe's DNAT sent it on to (Decision.sentOnTo), no rule refusing it: the address and the port (the probed one when the DNAT kept it); undefined for a port range. */
 function sentOnTarget(o: Observation): { readonly address: string; readonly spec: ProbeSpec } | undefined {
   const d = o.decision;
   if (o.result.verdict !== "refused" || d?.action !== "accept" || d.sentOnTo === undefined) return undefined;
-  const m = /^\[([^\]]+)\](?::([\d-]+))?$/.exec(d.sentOnTo) ?? /^([^:]+)(?::([\d-]+))?$/.exec(d.sentOnTo) ?? [d.sentOnTo, d.sentOnTo, undefined];
-  if (m[2] !== undefined && !/^\d+$/.test(m[2])) return undefined;
-  return { address: m[1]!, spec: { ...o.result.spec, port: m[2] === undefined ? o.result.spec.port : Number(m[2]) } };
+  const { address, port } = sentOnAddress(d.sentOnTo);
+  if (port !== undefined && !/^\d+$/.test(port)) return undefined;
+  return { address, spec: { ...o.result.spec, port: port === undefined ? o.result.spec.port : Number(port) } };
 }
 
 /**
