@@ -170,3 +170,26 @@ describe("Docker's embedded DNS and the nat table", () => {
     expect(await resolves(), "resolves after the reset").toBe(true);
   });
 });
+
+describe("a port forward used from its own network (hairpin NAT)", () => {
+  it("without a SNAT the target answers the prober directly: dropped, said as such, no chain named for the answer; with a masquerade open (tester 44b)", async () => {
+    const { run } = await import("../api.ts");
+    const forward = "iptables -t nat -A PREROUTING -i lan0 -p tcp --dport 8080 -j DNAT --to-destination {{ nas.ipv4 }}:80";
+    const hairpin = defineScenario({
+      name: "hairpin", description: "the laptop uses the router's port forward to a server on its own network", family: "ipv4", networks: ["lan", "wan"],
+      hosts: { gw: { firewall: true, router: true, networks: ["lan", "wan"], interfaces: { lan: "lan0", wan: "wan0" }, listen: ["tcp/8080"] }, laptop: { networks: ["lan"] }, nas: { networks: ["lan"], listen: ["tcp/80"] } },
+      steps: [
+        { apply: { host: "gw", commands: [forward] } },
+        { expect: ["laptop -> gw:8080 open answered-by nas:80"] },
+        { apply: { host: "gw", commands: ["iptables -t nat -A POSTROUTING -o lan0 -s {{ laptop.lan.ipv4 }} -d {{ nas.ipv4 }} -j MASQUERADE"] } },
+        { expect: ["laptop -> gw:8080 open answered-by nas:80 seen-from gw"] },
+      ],
+    } as never);
+    const report = await run({ scenarios: [hairpin] }, { provider: await testLabProvider() });
+    const [without, withSnat] = report.scenarios[0]!.expectations;
+    // As a person writes it first (the forward should work from inside too): it fails, and says why.
+    expect({ actual: without?.actual, hairpin: without?.decision?.hairpin }, JSON.stringify(without)).toEqual({ actual: "dropped", hairpin: "nas" });
+    expect(without?.explanation).toMatch(/nas, on the prober's own network, answered it directly \(no SNAT on gw: hairpin NAT\)/);
+    expect({ status: withSnat?.status, hairpin: withSnat?.decision?.hairpin }).toEqual({ status: "passed", hairpin: undefined });
+  }, 120_000);
+});
