@@ -177,15 +177,19 @@ export function checkRunOptions(options: RunOptions, command: string = "run"): R
   return options;
 }
 
-/** The run's report files against what it reads (every scenario file given, the files its steps load) and each other. */
-function refuseOverwrites(outputs: readonly PlannedOutput[], scenarios: readonly Scenario[], invocation: string | undefined): void {
+/**
+ * The files a command writes against what it reads (every scenario file given, the files its steps load) and each
+ * other: InputError (exit 2) before any lab. `command` names the command whose --help the hint points at (run, diff,
+ * mutate, record: tester 44e found diff and mutate overwriting the scenario's rules file).
+ */
+export function refuseOverwrites(outputs: readonly PlannedOutput[], scenarios: readonly Scenario[], invocation: string | undefined, command = "run"): void {
   if (outputs.length === 0) return;
   const inputs: RunInputFile[] = scenarios.flatMap((s) => [
     { file: s.file, what: "scenario file" },
     ...s.steps.flatMap((step) => (step.kind === "apply" ? step.sources.flatMap((r) => ("path" in r ? [{ file: r.path, what: "rules file" }] : [])) : [])),
   ]);
   const problems = outputConflicts(outputs, inputs, process.cwd());
-  if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give each report a file of its own, outside what the run reads (\`${fwspecCommand("run --help", invocation)}\` lists the report flags); nothing was written` });
+  if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give each file a path of its own, outside what the ${command} reads (\`${fwspecCommand(`${command} --help`, invocation)}\` lists its flags); nothing was written` });
 }
 
 /** Keeps shard `index` of `count` (1-based), by position in the sorted file list. */

@@ -16,7 +16,7 @@ import { renderDiff, renderDiffJson } from "../diff/render.ts";
 import { noRulesFile, readReplacements, replacementsOf, ruleFilesOf, withRuleFiles } from "../diff/rule-files.ts";
 import { diffScenarios } from "../diff/run.ts";
 import { renderDiffHtml } from "../report/html.ts";
-import { checkRunOptions } from "../api.ts";
+import { checkRunOptions, refuseOverwrites } from "../api.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { rulesFileProblem } from "../scenario/rules-file-kind.ts";
 import { shellQuote } from "../lab/exec.ts";
@@ -132,6 +132,8 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   checkAllowHosts(allow, scenario);
   const a = await sideA(scenario, opts);
   const b = side(scenario, opts.rulesB ?? [], "--rules-b", opts.invocation);
+  // Never the scenario, its rules or the files given for either side (tester 44e: --json firewall/rules.v6 replaced it).
+  refuseOverwrites(askedReports({ "--json": opts.json, "--html": opts.html }), [scenario, a.scenario, b.scenario], opts.invocation, "diff");
   const diffed = await diffScenarios(a.scenario, b.scenario, {
     progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
     ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),

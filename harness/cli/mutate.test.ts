@@ -24,6 +24,14 @@ describe("fwspec mutate: report paths refused up front", () => {
   });
 });
 
+test("a report path naming the scenario's rules file is refused before any lab (tester 44e: mutate --html rules.sh replaced it)", async () => {
+  writeFileSync(path.join(dir, "fwspec.config.json"), "{}\n");
+  writeFileSync(path.join(dir, "rules.sh"), "iptables -A INPUT -p tcp --dport 22 -j ACCEPT\n");
+  writeFileSync(path.join(dir, "s.yaml"), "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/22] }\n  remote: {}\nsteps:\n  - apply: rules.sh\n  - expect: [remote -> server:22 open]\n");
+  const run = runMutate([path.join(dir, "s.yaml")], { html: path.join(dir, "rules.sh") });
+  await expect(run).rejects.toThrow(/^--html .*rules\.sh would overwrite the rules file .*rules\.sh$/);
+});
+
 describe("gateFailures: why a finished mutation run exits 1", () => {
   const mutant = (id: string, status: MutantOutcome["status"], more: Partial<MutantOutcome> = {}): MutantOutcome => ({ id, operator: "delete", status, changes: [], detail: "", ...more });
   const report = (mutants: MutantOutcome[], more: Partial<ScenarioMutation> = {}): MutationReport => {

@@ -13,7 +13,7 @@
  * networks are removed, and fwspec exits 128+signal (interrupt.ts); nothing
  * after the stop is printed or scored.
  */
-import { openDockerLabs } from "../api.ts";
+import { openDockerLabs, refuseOverwrites } from "../api.ts";
 import { compareSnapshots, snapshotHostFirewall, uncheckedWarning } from "../env/host-firewall.ts";
 import { EXIT, type ExitCode, InputError } from "../errors.ts";
 import { interrupted, onInterrupt } from "../interrupt.ts";
@@ -61,6 +61,7 @@ export async function runMutate(paths: readonly string[], opts: MutateCliOptions
   const flags = parseMutateFlags(opts);
   refuseReportPaths(askedReports({ "--json": opts.json, "--html": opts.html }));
   const scenarios = mutationScenarios({ paths }, opts.root, opts.invocation);
+  refuseOverwrites(askedReports({ "--json": opts.json, "--html": opts.html }), scenarios, opts.invocation, "mutate");
   const only = opts.mutant || opts.only ? [...(opts.mutant ?? []), ...(opts.only ?? [])] : undefined;
   // Declared equivalents and --mutant ids checked before any container (exit 2).
   const planned = plannedMutants(scenarios, selectOperators(flags.operators), only).length;

@@ -47,6 +47,8 @@ describe("fwspec record: bad input, nothing started", () => {
     ["--out in a folder that is a file", S, { out: path.join(dir, "rules.sh", "x.yaml") }, /^--out .*rules\.sh\/x\.yaml: .*rules\.sh is not a folder$/],
     ["--out empty", S, { out: "" }, /^--out '' names no file$/],
     ["--out an existing folder, even with --force", S, { out: dir, force: true }, /^--out .* is a folder \(.*\), not a file$/],
+    // Tester 44e: the hint offered --force, which replaced the rules script with YAML.
+    ["--out the scenario's rules file, even with --force", S, { out: path.join(dir, "rules.sh"), force: true }, /^--out .*rules\.sh would overwrite the rules file .*rules\.sh$/],
     ["--timeout out of range: named as record's", S, { update: true, timeout: 0 }, /^invalid record options: .*--timeout.* must be from 1 to 30, not `0`$/],
     // Rules that cannot load: bad input at its line, as `validate` says it (tester 41a: it was exit 1 after a lab ran).
     ["rules with a jump to nothing", path.join(dir, "typo.yaml"), { update: true }, /^1 rule line\(s\) rejected by the lab image's target list \(no scenario lab was started\):\n  .*typo\.sh:1:\d+: ipv4: -j ACEPT: no chain or target named ACEPT \(did you mean ACCEPT\?\)$/],
@@ -71,6 +73,11 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["--json empty", S, { rulesB: [path.join(dir, "other.sh")], json: "" }, /^--json '' names no file$/],
     ["--html an existing folder", S, { rulesB: [path.join(dir, "other.sh")], html: dir }, /^--html .* is a folder \(.*\), not a file$/],
     ["--json under a file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "rules.sh", "d.json") }, /^--json .*: .*rules\.sh is not a folder$/],
+    // Tester 44e: each replaced the file named, exit 0.
+    ["--json the scenario's rules file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "rules.sh") }, /^--json .*rules\.sh would overwrite the rules file .*rules\.sh$/],
+    ["--html the scenario itself", S, { rulesB: [path.join(dir, "other.sh")], html: S }, /^--html .*s\.yaml would overwrite the scenario file .*s\.yaml$/],
+    ["--json the file --rules-b gives", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "other.sh") }, /would overwrite the rules file .*other\.sh$/],
+    ["--json and --html one file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "r.out"), html: path.join(dir, "r.out") }, /^--json and --html both name .*r\.out: one report would replace the other$/],
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(not found\)/],
     ["a missing rules file", S, { rulesB: [path.join(dir, "none.sh")] }, /--rules-b: cannot use .*none\.sh \(not found\)/],

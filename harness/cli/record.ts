@@ -11,7 +11,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { flowMatrix, flowTitle } from "../diff/matrix.ts";
 import { recordMatrix } from "../diff/run.ts";
-import { checkRunOptions } from "../api.ts";
+import { checkRunOptions, refuseOverwrites } from "../api.ts";
+import type { Scenario } from "../scenario/model.ts";
 import { EXIT, type ExitCode, FwspecError, InputError } from "../errors.ts";
 import { unmatchedCounterChecks } from "../record/counter-checks.ts";
 import { shellQuote } from "../lab/exec.ts";
@@ -41,7 +42,7 @@ function recordedName(file: string): string {
 }
 
 /** Where to write (absolute); `given` is the scenario as the user named it, for hints. */
-function target(file: string, given: string, opts: RecordCliOptions): string {
+function target(file: string, given: string, opts: RecordCliOptions, scenario: Scenario): string {
   if ((opts.out === undefined) === (opts.update !== true)) {
     throw new InputError("say where to record: --out FILE (a new scenario) or --update (this scenario's expectations), one of them", { hint: `${fwspecCommand(`record ${shellQuote([given, "--out", recordedName(given)])}`, opts.invocation)}   or: ${fwspecCommand(`record ${shellQuote([given])} --update`, opts.invocation)}` });
   }
@@ -51,6 +52,8 @@ function target(file: string, given: string, opts: RecordCliOptions): string {
   if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give --out a scenario file, e.g. \`--out ${recordedName(given)}\`; folders that do not exist yet are created` });
   const out = path.resolve(opts.out!);
   if (out === file) throw new InputError(`--out ${opts.out} is the scenario itself`, { hint: "use --update to replace its expectations" });
+  // A rules file the scenario loads, --force or not (tester 44e: its hint offered --force, which replaced rules.v4 with YAML).
+  refuseOverwrites([{ flag: "--out", file: opts.out! }], [scenario], opts.invocation, "record");
   if (existsSync(out) && !opts.force) throw new InputError(`--out ${opts.out} exists; nothing was written`, { hint: "choose another file, or pass --force to overwrite it" });
   return out;
 }
@@ -64,7 +67,7 @@ function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: Rec
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
   checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}), ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }, "record");
   const one = oneScenario(file, "record", opts.root, opts.invocation);
-  const out = target(one.file, file, opts);
+  const out = target(one.file, file, opts, one.scenario);
   checkTarget(one, out, opts);
   const observed = await recordMatrix(one.scenario, {
     progress, handleInterrupts: true,

@@ -35,6 +35,17 @@ it("decides dropped and IPv6 unreachable from the trace when no rule counts", as
   expect(at(8081, "ipv6").evidence.stoppedEarly).toMatch(/admin-prohibited/);
 });
 
+it("decides a counted drop in a chain before the trace's own (priority -500) early from its counters (tester 44a)", async () => {
+  const before = defineScenario({
+    name: "a drop before the trace", description: "raw prerouting at -500", family: "both",
+    hosts: { server: { firewall: true, backend: "nft", listen: ["tcp/8083"] }, client: {} },
+    steps: [{ apply: { host: "server", nft: join(PROJECT_ROOT, "fixtures/trace/before-trace.nft") } }, { expect: ["client -> server:8083 dropped"] }],
+  });
+  const s = (await run({ scenarios: [before] }, { provider: await testLabProvider() })).scenarios[0]!;
+  expect(s.status).toBe("passed");
+  for (const e of s.expectations) expect(e.evidence.stoppedEarly, e.family).toMatch(/^stopped after \d+ ms: a drop rule took its SYN/);
+});
+
 it("decides a sweep's silent ports from the trace in one batch when neither the policy nor the rules count", async () => {
   const sweep = defineScenario({
     name: "native policy drop without counters",

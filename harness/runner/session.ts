@@ -240,8 +240,9 @@ export class ScenarioSession implements AsyncDisposable {
           // rules count only with a `counter` statement): the trace can (identical probes only when all were alike).
           const identical = { attributes: (spec: ProbeSpec, watch: readonly string[]) => armed.attributes(spec, watch, undefined, true) };
           if (this.#byTrace(family, p.watch, p.spec.protocol) && mayDecideByTrace(batchCandidate(p, job.role, family, identical, owner))) {
-            // A UDP probe alone in a family nothing else counts in: its counters still decide what its trace cannot show (its answer taken).
-            const fallback = p.spec.protocol === "udp" && !this.#unattributable.has(family);
+            // A probe alone in a family nothing else counts in: its counters still decide what its trace cannot show (a UDP
+            // answer taken; a drop in a chain before the trace's own, tester 44a).
+            const fallback = !this.#unattributable.has(family);
             const [done] = await runBatch(this.lab, [{ spec: { ...p.spec, family }, watch: p.watch, expected: expectedOf(p.expectation), alike }], family, this.#ledger.lane(family), armed, true, fallback, !this.#ownCommands, p.beyond);
             // Another connection's packets in the counters: the probe claims only the movement of the rule the trace names.
             if (this.#unattributable.has(family)) batched.set(`${job.role} ${job.probe}`, done!.readings);
