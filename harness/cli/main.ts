@@ -166,7 +166,7 @@ export function buildProgram(invocation: string = invocationHere()): Command {
     .option("--max-probes <n>", "refuse a matrix of more probes (flows x families) than this (default 400)")
     .option("--timeout <seconds>", "probe timeout in whole seconds (overrides the scenario)")
     .option("--root <dir>", ROOT_HELP)
-    .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 the JSON report could not be written.")
+    .addHelpText("after", "\nExit codes: 0 no flow changed, or every change is allowed; 1 a change not allowed, or a flow that could not be\ncompared (its probe failed on a side); 2 bad input; 3 environment problem; 4 a report (--json, --html) could not be written.")
     .action(async (file: string, opts: { base?: string; rulesA?: string[]; rulesB?: string[]; allow?: string[]; allowFile?: string; json?: string; html?: string; maxProbes?: string; timeout?: string; root?: string }) => {
       process.exitCode = await withMachineFirewallCheck("diff", () => diffCommand(file, {
         ...opts, invocation,
