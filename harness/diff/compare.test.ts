@@ -174,6 +174,16 @@ describe("comparing two matrix observations", () => {
     expect(renderDiff(d).split("\n")[3]).toBe("no flow compared: 2 problem(s), below");
   });
 
+  test("a set-up step that failed on both sides, the flows still compared: the headline says the problems, not a clean diff (tester 44e)", () => {
+    const failed = (host: string) => [`step 2: run on server (line 5): failed\nrepro: docker exec ${host} iptables -S INPUT`];
+    const d = compareObservations({ scenario, a: { label: "rules a", observed: obs(before, failed("x")) }, b: { label: "rules b", observed: obs(before, failed("y")) }, allow: [] });
+    expect(diffStatus(d)).toBe("error");
+    const out = renderDiff(d).split("\n");
+    expect(out[3]).toBe("0 of 4 flow(s) changed; 2 problem(s) below: a set-up step failed, so the flows may not show the rules");
+    expect(out).toContain("  ! rules a: step 2: run on server (line 5): failed");
+    expect(out).toContain("    repro: docker exec x iptables -S INPUT");
+  });
+
   test("rules a tool refused on either side: named once each, kept in the result (exit 2) and said in the last line", () => {
     const line = { file: "rules.v4", line: 6, family: "ipv4", tool: "iptables-restore --test", message: "unknown option \"--dprot\"" };
     const other = { ...line, file: "new.v4" };

@@ -54,7 +54,7 @@ export function renderDiff(d: DiffResult): string {
     lines.push("", "not compared (the probe failed on a side, so a change cannot be told from a flaky probe):");
     for (const e of d.errors) lines.push(`  ! ${e.key}: a ${e.a.verdict}, b ${e.b.verdict}: ${(e.a.verdict === "error" ? e.a : e.b).reason.replace(/\s+/g, " ")}`);
   }
-  for (const p of d.problems) lines.push(`  ! ${p}`);
+  for (const p of d.problems) lines.push(`  ! ${p.replaceAll("\n", "\n    ")}`);
   for (const note of allowNotes(d)) lines.push(`  note: ${note}`);
   const unseen = unseenChangeNote(d);
   if (unseen) lines.push(`  note: ${unseen}`);

@@ -73,5 +73,7 @@ export function allowNotes(d: Pick<DiffResult, "unusedAllows" | "unprobedAllows"
 export function headline(d: DiffResult): string {
   const allowed = d.changes.filter((c) => c.allowed).length;
   if (d.compared === 0 && d.problems.length > 0) return `no flow compared: ${d.problems.length} problem(s), below`;
-  return `${d.changes.length} of ${d.compared} flow(s) changed${allowed > 0 ? ` (${allowed} allowed)` : ""}${d.errors.length > 0 ? `, ${d.errors.length} not compared (probe error)` : ""}`;
+  // A set-up step that failed (on a side, or both) leaves flows compared on a lab that is not the rules' (tester 44e: read as clean).
+  const problems = d.problems.length > 0 ? `; ${d.problems.length} problem(s) below: a set-up step failed, so the flows may not show the rules` : "";
+  return `${d.changes.length} of ${d.compared} flow(s) changed${allowed > 0 ? ` (${allowed} allowed)` : ""}${d.errors.length > 0 ? `, ${d.errors.length} not compared (probe error)` : ""}${problems}`;
 }
