@@ -50,9 +50,9 @@ function fixtureProblem(written: string, abs: string, f: ReadFailure, roots: Fix
     case "too-large":
       return { message: `\`${written}\` is larger than ${MAX_FIXTURE_BYTES >> 20} MiB (${f.size} bytes)`, hint: `scripts and rules files may be up to ${MAX_FIXTURE_BYTES >> 20} MiB (about 600 000 iptables rules); is this the right file?` };
     case "binary":
-      return { message: `\`${written}\` is a binary file (it contains NUL bytes)`, hint: "name a text file: a shell script or iptables-restore rules" };
+      return { message: `\`${written}\` is a binary file (it contains NUL bytes, the first on line ${f.line}, character ${f.column})`, hint: "name a text file: a shell script or iptables-restore rules" };
     case "not-utf8":
-      return { message: `\`${written}\` is not UTF-8 text`, hint: "save the file as UTF-8" };
+      return { message: `\`${written}\` is not UTF-8 text (line ${f.line}, character ${f.column})`, hint: "save the file as UTF-8" };
   }
 }
 

@@ -368,7 +368,7 @@ const MALFORMED: readonly Malformed[] = [
   {
     title: "script is binary",
     yaml: `${HEAD}steps:\n  - apply: ‸fixtures/binary.sh\n`,
-    message: "`fixtures/binary.sh` is a binary file (it contains NUL bytes)",
+    message: "`fixtures/binary.sh` is a binary file (it contains NUL bytes, the first on line 1, character 9)",
     hint: "name a text file",
   },
   {

@@ -94,7 +94,7 @@ function unreadable(file: string, abs: string, f: ReadFailure): ScenarioError {
     case "binary":
       return fileDiagnostic(file, "the scenario file is binary (it contains NUL bytes)", "a scenario is a YAML text file", f.line, f.column);
     case "not-utf8":
-      return fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8");
+      return fileDiagnostic(file, "the scenario file is not UTF-8 text", "save it as UTF-8", f.line, f.column);
     default:
       // Path-safety failures (outside a root): a scenario file is read without one, so never here.
       return fileDiagnostic(file, `cannot read the scenario file (${f.kind})`, "check the path");

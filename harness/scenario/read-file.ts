@@ -23,7 +23,7 @@ export type ReadFailure =
   | { readonly kind: "empty" }
   | { readonly kind: "too-large"; readonly size: number }
   | { readonly kind: "binary"; readonly line: number; readonly column: number }
-  | { readonly kind: "not-utf8" };
+  | { readonly kind: "not-utf8"; readonly line: number; readonly column: number };
 
 export type ReadResult = { readonly ok: true; readonly path: string; readonly text: string } | { readonly ok: false; readonly failure: ReadFailure };
 
@@ -129,7 +129,25 @@ function check(abs: string, st: Stats | Error, read: () => Buffer | Error, opts:
   try {
     return { ok: true, path: abs, text: new TextDecoder("utf-8", { fatal: true }).decode(buffer) };
   } catch {
-    return fail({ kind: "not-utf8" });
+    return fail(notUtf8At(buffer));
+  }
+}
+
+/** Where the first byte that is no UTF-8 is: its line and character (tester 44d: said at 1:1 for a byte on line 11). */
+export function notUtf8At(buffer: Buffer): ReadFailure {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = buffer.indexOf(0x0a, start);
+    const bytes = buffer.subarray(start, end < 0 ? buffer.length : end);
+    try {
+      strict.decode(bytes);
+    } catch {
+      const shown = new TextDecoder("utf-8").decode(bytes);
+      return { kind: "not-utf8", line, column: [...shown.slice(0, Math.max(0, shown.indexOf("\ufffd")))].length + 1 };
+    }
+    if (end < 0) return { kind: "not-utf8", line: 1, column: 1 };
+    start = end + 1;
   }
 }
 
