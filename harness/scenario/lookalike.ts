@@ -33,7 +33,8 @@ export function firstNonAscii(text: string): NonAscii | undefined {
   const char = m[0];
   const folded = char.normalize("NFKC");
   const like = LOOKS_LIKE[char] ?? (/^[\x21-\x7e]$/.test(folded) ? folded : undefined);
-  const visible = /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char) ? `\`${char}\` ` : "";
+  // One that shows nothing (a bidi override, a zero-width space) is called so: no empty slot (tester 44d).
+  const visible = /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char) ? `\`${char}\` ` : "an invisible character ";
   return { index: m.index, char, described: `${visible}(${codePoint(char)}${like ? `, looks like \`${like}\`` : ""})` };
 }
 
