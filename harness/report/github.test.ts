@@ -175,6 +175,12 @@ describe("rule lines --check-rules rejected", () => {
   });
 });
 
+test("the job summary's headline counts an errored scenario as errored, as the console does (tester 44d)", () => {
+  const r = report("x");
+  const errored: RunReport = { ...r, scenarios: [{ ...r.scenarios[0]!, status: "error" }] };
+  expect(renderSummary(errored).split("\n")[0]).toMatch(/^## fwspec: 1 of 1 scenario\(s\) did not pass \(0 failed, 1 errored\) \(checks: /);
+});
+
 describe("job summary", () => {
   test.each(HOSTILE)("%j: one table row per check, failures first, repro commands in code blocks", (text) => {
     const md = renderSummary(report(text), { baseDir: "/ws/repo" });

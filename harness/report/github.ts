@@ -187,7 +187,10 @@ export function renderSummary(report: RunReport, options: GithubOptions = {}): s
   // Stopped after every scenario had finished: nothing is missing, and none is said to be.
   const stopWords = !stop ? "" : stop.notRun.length === 0 ? `stopped (${stop.reason}) after every scenario had finished` : `stopped (${stop.reason}) before ${stop.notRun.length} scenario(s) finished (${stop.notRun.map((s) => oneLine(s.name)).join(", ")})`;
   const held = stop ? `${stopWords}; every finished one held` : "every scenario held";
-  const verdict = failed > 0 ? `${failed} of ${report.scenarios.length} scenario(s) failed${stop ? `, then ${stopWords}` : ""}` : shortfall ?? held;
+  // As the console counts them: failed and errored apart (tester 44d: `1 of 1 scenario(s) failed` for an error).
+  const errored = report.scenarios.filter((s) => s.status === "error").length;
+  const words = errored === 0 ? "failed" : `did not pass (${failed - errored} failed, ${errored} errored)`;
+  const verdict = failed > 0 ? `${failed} of ${report.scenarios.length} scenario(s) ${words}${stop ? `, then ${stopWords}` : ""}` : shortfall ?? held;
   const head = `## fwspec: ${verdict} (checks: ${passed} passed, ${f} failed, ${errors} errors)${failed > 0 && shortfall ? `\n\n${shortfall}` : ""}`;
   // Failed scenarios first.
   const ordered = [...report.scenarios].sort((a, b) => Number(a.status === "passed") - Number(b.status === "passed"));

@@ -50,3 +50,9 @@ describe("matrixBlocks", () => {
     expect(renderMatrix(es, 300)).toContain("✓ dropped");
   });
 });
+
+test("an IPv6 literal target's column is bracketed, as scenarios write it (tester 44d: `2001:db8:::8081/tcp v6`)", () => {
+  const e = { ...wideReport(1, 1).scenarios[0]!.expectations[0]!, to: "2001:db8::8", port: 8081, protocol: "tcp" as const, family: "ipv6" as const };
+  expect(targetColumn(e)).toBe("[2001:db8::8]:8081/tcp v6");
+  expect(targetColumn({ ...e, to: "198.18.0.8", family: "ipv4" })).toBe("198.18.0.8:8081/tcp v4");
+});

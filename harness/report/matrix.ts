@@ -26,7 +26,8 @@ export interface MatrixBlock {
 /** `server:8080/tcp`, a sweep's `server:1-1024/tcp` (its range, without the exceptions). */
 export function targetOf(e: ExpectationResult): string {
   const ports = e.sweep ? e.sweep.ports.split(" ")[0] : e.port;
-  return `${e.to}:${ports}/${e.protocol}`;
+  // An IPv6 literal target in brackets, as the scenario writes it (tester 44d: `2001:db8:::8081`).
+  return `${e.to.includes(":") ? `[${e.to}]` : e.to}:${ports}/${e.protocol}`;
 }
 
 export function targetColumn(e: ExpectationResult): string {
