@@ -3,6 +3,7 @@ import { existsSync, globSync, lstatSync, readdirSync, readlinkSync, statSync } 
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import { fwspecCommand } from "../invocation.ts";
+import { oneLine } from "../text.ts";
 import { describeRoot, type ProjectRoot } from "./root.ts";
 
 const SCENARIO = /\.ya?ml$/;
@@ -55,22 +56,22 @@ export function expandScenarioPaths(args: readonly string[], cwd: string = proce
       else {
         const found = walk(abs);
         // An empty folder is bad input whether or not other paths hold scenarios.
-        if (found.length === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${arg}`, { hint: "scenario files end in .yaml or .yml; name a folder that holds some, or leave this one out" });
+        if (found.length === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${oneLine(arg)}`, { hint: "scenario files end in .yaml or .yml; name a folder that holds some, or leave this one out" });
         found.forEach((f) => files.add(f));
       }
       continue;
     }
     if (/[*?[{]/.test(arg)) {
       const matches = globSync(arg, { cwd }).map((m) => resolve(cwd, m)).filter((m) => SCENARIO.test(m));
-      if (matches.length === 0) throw new InputError(`no scenario file matches ${arg}`, { hint: "scenario files end in .yaml or .yml" });
+      if (matches.length === 0) throw new InputError(`no scenario file matches ${oneLine(arg)}`, { hint: "scenario files end in .yaml or .yml" });
       matches.forEach((m) => files.add(m));
       continue;
     }
     // A name that is there but leads nowhere (a dangling or looping symbolic link) is said as such.
     const link = lstatSync(abs, { throwIfNoEntry: false });
-    if (link?.isSymbolicLink()) throw new InputError(`${arg}: a symbolic link that ${linkTrouble(abs)}`, { hint: "point the link at a scenario file or folder, or pass the file itself" });
-    throw new InputError(`${arg}: no such file or directory`, { hint: `pass scenario files, directories or globs (default: scenarios/ in the project root); to start one, \`${fwspecCommand("init", invocation)}\` writes a working example` });
+    if (link?.isSymbolicLink()) throw new InputError(`${oneLine(arg)}: a symbolic link that ${linkTrouble(abs)}`, { hint: "point the link at a scenario file or folder, or pass the file itself" });
+    throw new InputError(`${oneLine(arg)}: no such file or directory`, { hint: `pass scenario files, directories or globs (default: scenarios/ in the project root); to start one, \`${fwspecCommand("init", invocation)}\` writes a working example` });
   }
-  if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.join(" ")}`);
+  if (files.size === 0) throw new InputError(`no scenario files (.yaml, .yml) in ${args.map(oneLine).join(" ")}`);
   return [...files].sort();
 }

@@ -9,6 +9,8 @@ test.each<[string, (dir: string) => void, string, string]>([
   ["a loop", (dir) => { symlinkSync("b.yaml", join(dir, "a.yaml")); symlinkSync("a.yaml", join(dir, "b.yaml")); }, "a.yaml", "a.yaml: a symbolic link that loops (too many levels of symbolic links)"],
   ["a dangling link", (dir) => symlinkSync("gone.yaml", join(dir, "a.yaml")), "a.yaml", "a.yaml: a symbolic link that leads to nothing (gone.yaml is not there)"],
   ["nothing at all", () => {}, "a.yaml", "a.yaml: no such file or directory"],
+  // Tester 44d: a newline in the argument reached the terminal raw; shown escaped, on one line.
+  ["nothing, a newline in the name", () => {}, "nl\nx.yaml", "nl\\nx.yaml: no such file or directory"],
 ])("%s", (_what, arrange, arg, message) => {
   const dir = mkdtempSync(join(tmpdir(), "fwspec-paths-"));
   arrange(dir);
