@@ -61,6 +61,22 @@ describe("expectations record keeps as written (nothing the author wrote is lost
       "internet -> gw:22 open seen-from internet  # kept as written: record does not write answered-by / seen-from",
     ]);
   });
+
+  test("a sweep the recorded flows contradict is kept and said to fail; one they agree with is kept plainly (tester 44e)", () => {
+    const web = defineScenario({
+      name: "web", description: "d", family: "ipv4",
+      hosts: { server: { firewall: true, listen: ["tcp/22", "tcp/443", "tcp/8080"] }, client: {} },
+      steps: [{ apply: { host: "server", commands: [["iptables", "-F"]] } }, { expect: ["client -> server:1-1024 blocked except 22,443", "client -> server:8000-9000 blocked except 8080"] }],
+    });
+    const seen = (port: number, verdict: Verdict): ObservedFlow => {
+      const f = o("server", port, "ipv4", verdict);
+      return { ...f, flow: { ...f.flow, from: "client" }, key: `client -> server:${port}/tcp4` };
+    };
+    expect(keptLines(web, [seen(22, "open"), seen(443, "dropped"), seen(8080, "open")]).map((l) => `${l.expectation}  # ${l.comment}`)).toEqual([
+      "client -> server:1-1024 blocked except 22,443  # kept as written, will not pass: port 443/tcp4 was observed dropped (an except port must be admitted)",
+      "client -> server:8000-9000 blocked except 8080  # kept as written: record does not write sweeps",
+    ]);
+  });
 });
 
 describe("expectations whose verdict the recording changes (said, never silently overwritten)", () => {

@@ -152,8 +152,24 @@ export function keptLines(scenario: Scenario, observed: readonly ObservedFlow[])
   const keys = new Set(observed.map((o) => o.key));
   return replacedExpectations(scenario).flatMap((e) => {
     const why = notRecorded(e, scenario, keys);
-    return why === undefined ? [] : [{ expectation: e.text, comment: `kept as written: ${why}` }];
+    if (why === undefined) return [];
+    const against = e.sweep ? sweepContradicted(e, observed) : undefined;
+    return [{ expectation: e.text, comment: against ? `kept as written, will not pass: ${against}` : `kept as written: ${why}` }];
   });
+}
+
+/**
+ * A kept sweep the recorded flows contradict (tester 44e: kept silently, and the next run failed): a port of its
+ * range probed by record whose verdict the sweep would not accept — an `except` port not open (it must be admitted),
+ * another port open or of another verdict; undefined when none is.
+ */
+function sweepContradicted(e: Expectation, observed: readonly ObservedFlow[]): string | undefined {
+  const { first, last, except } = e.sweep!;
+  const to = e.to.kind === "host" ? e.to.host : "localhost";
+  const against = observed.filter((o) => o.flow.from === e.from && o.flow.to === to && o.flow.protocol === e.protocol && e.families.includes(o.flow.family) && o.flow.port >= first && o.flow.port <= last)
+    .filter((o) => o.side.verdict !== "error" && (except.includes(o.flow.port) ? o.side.verdict !== "open" : o.side.verdict === "open" || !verdictMatches(e.expected, o.side.verdict)));
+  if (against.length === 0) return undefined;
+  return `${against.slice(0, 3).map((o) => `port ${o.flow.port}/${o.flow.protocol}${o.flow.family === "ipv4" ? "4" : "6"} was observed ${o.side.verdict}${except.includes(o.flow.port) ? " (an except port must be admitted)" : ""}`).join(", ")}${against.length > 3 ? `, and ${against.length - 3} more` : ""}`;
 }
 
 /**
