@@ -110,3 +110,29 @@ describe("a probe's first packet through an iptables host's rules", () => {
     expect(iptProbeFate(rules, probe("ipv4", "tcp", 443))).toBe("dropped");
   });
 });
+
+describe("reviewer 44: what the model must not read as known", () => {
+  test.each([
+    // A DROP of advertisements written as type/code: IPv6 probes undecided (they get no answer), not admitted.
+    ["`--icmpv6-type 136/0` dropped before an ICMPv6 accept", [restore("ipv6", ":INPUT DROP [0:0]", "-A INPUT -p ipv6-icmp --icmpv6-type 136/0 -j DROP", "-A INPUT -p ipv6-icmp -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT")], probe("ipv6", "tcp", 22), undefined],
+    ["a name's prefix, as ip6tables reads it", [restore("ipv6", ":INPUT DROP [0:0]", "-A INPUT -p ipv6-icmp --icmpv6-type neighbour-a -j DROP", "-A INPUT -p ipv6-icmp -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT")], probe("ipv6", "tcp", 22), undefined],
+    ["another ICMPv6 type does not match neighbour discovery", [restore("ipv6", ":INPUT DROP [0:0]", "-A INPUT -p ipv6-icmp --icmpv6-type echo-request -j DROP", "-A INPUT -p ipv6-icmp -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT")], probe("ipv6", "tcp", 22), "accepted"],
+    // Matches written after the target still match.
+    ["`-j DROP -p tcp --dport 23`: port 22 passes it", [restore("ipv4", "-A INPUT -j DROP -p tcp --dport 23")], probe("ipv4", "tcp", 22), "accepted"],
+    ["… and port 23 meets it", [restore("ipv4", "-A INPUT -j DROP -p tcp --dport 23")], probe("ipv4", "tcp", 23), "dropped"],
+    ["`-j REJECT --reject-with tcp-reset -p tcp`", [restore("ipv4", "-A INPUT -j REJECT --reject-with tcp-reset -p tcp --dport 23")], probe("ipv4", "tcp", 23), "refused:rst"],
+    // RETURN in a builtin chain: its policy.
+    ["RETURN in INPUT", [restore("ipv4", ":INPUT DROP [0:0]", "-A INPUT -p tcp --dport 22 -j RETURN", "-A INPUT -p tcp -j ACCEPT")], probe("ipv4", "tcp", 22), "dropped"],
+  ] as const)("%s", (_what, sources, p, want) => {
+    const rules = iptHostRules(lab(sources as readonly RuleSource[]), "server");
+    expect(rules).toBeDefined();
+    expect(iptProbeFate(rules!, p)).toBe(want);
+  });
+
+  test("a legacy host with two restore files of one family is not read", () => {
+    const s = lab([restore("ipv4", ":INPUT DROP [0:0]"), restore("ipv4", "-A INPUT -j ACCEPT")]);
+    const legacy = { ...s, hosts: s.hosts.map((h) => (h.name === "server" ? { ...h, backend: "legacy" } : h)) } as Scenario;
+    expect(iptHostRules(legacy, "server")).toBeUndefined();
+    expect(iptHostRules(s, "server")).toBeDefined();
+  });
+});

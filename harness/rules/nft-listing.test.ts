@@ -45,4 +45,8 @@ test.each([
   ["tcp dport 8081 drop", "tcp dport 8080 counter drop", false],
   ["tcp dport 8080 accept", "tcp dport 8080 counter drop", false],
   ["counter reject with tcp reset", "meta l4proto tcp counter reject with tcp reset", true], // nft adds the protocol a reset implies (nft-canonical.test.ts)
+  // nft 1.0.6 leaves `meta nfproto` out before a reset (tester 44a); named on both sides, it must agree (reviewer 44).
+  ["meta nfproto ipv6 tcp dport 8086 reject with tcp reset", "tcp dport 8086 reject with tcp reset", true],
+  ["meta nfproto ipv4 tcp dport 22 counter drop", "meta nfproto ipv6 tcp dport 22 counter packets 0 bytes 0 drop", false],
+  ["meta nfproto ipv4 tcp dport 22 counter drop", "meta nfproto ipv4 tcp dport 22 counter packets 0 bytes 0 drop", true],
 ])("nftTextMatches(%j, %j) = %s", (person, printed, same) => expect(nftTextMatches(person, printed)).toBe(same));

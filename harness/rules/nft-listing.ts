@@ -48,7 +48,15 @@ export function parseNftListing(text: string): Map<string, string> {
  * matches). `table` (`inet fw`) is the rule's table.
  */
 export function nftTextMatches(person: string, printed: string, table?: string): boolean {
+  // The canonical forms leave `meta nfproto` out (the listing may not print it): where both texts name one, it must agree.
+  const [a, b] = [nfprotoOf(person), nfprotoOf(printed)];
+  if (a !== undefined && b !== undefined && a !== b) return false;
   return canonicalNftRule(person, table) === canonicalNftRule(printed, table);
+}
+
+/** The family a rule's `meta nfproto ipv4|ipv6` names, if it names one. */
+export function nfprotoOf(rule: string): "ipv4" | "ipv6" | undefined {
+  return /(?:^|\s)meta nfproto (ipv4|ipv6)(?=\s)/.exec(rule)?.[1] as "ipv4" | "ipv6" | undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import { nativeTable } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import type { ApplyStep, RuleSource } from "../scenario/model.ts";
 import { ruleMatchesText } from "./match.ts";
-import { nftTextMatches } from "./nft-listing.ts";
+import { nfprotoOf, nftTextMatches } from "./nft-listing.ts";
 import type { SavedRule } from "./saved.ts";
 import { restoreWords, tokenizeRule } from "./tokenize.ts";
 
@@ -30,16 +30,16 @@ interface Candidate {
   readonly matches: (d: Decision) => boolean;
 }
 
+/** A person's nft rule that says its family (`meta nfproto ipv6 …`, which nft's listing may leave out): the decision's must be it. */
+function nfprotoFits(rule: string, d: Pick<Decision, "family">): boolean {
+  const named = nfprotoOf(rule);
+  return named === undefined || named === d.family;
+}
+
 /**
  * Is the decision's table this nft table? A native table named as iptables-nft's own (`table ip nat`) is named as
  * iptables names it (`nat`: trace.ts tableName), for the family it holds (tester 44b: its DNAT rewrites had no line).
  */
-/** A person's nft rule that says its family (`meta nfproto ipv6 …`, which nft's listing may leave out): the decision's must be it. */
-function nfprotoFits(rule: string, d: Pick<Decision, "family">): boolean {
-  const m = /(?:^|\s)meta nfproto (ipv4|ipv6)(?=\s)/.exec(rule);
-  return m === null || m[1] === d.family;
-}
-
 function inNftTable(d: Pick<Decision, "table" | "family">, table: string): boolean {
   if (d.table === table) return true;
   const m = /^(ip|ip6) (\S+)$/.exec(table);
