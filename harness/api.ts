@@ -182,12 +182,12 @@ export function checkRunOptions(options: RunOptions, command: string = "run"): R
  * other: InputError (exit 2) before any lab. `command` names the command whose --help the hint points at (run, diff,
  * mutate, record: tester 44e found diff and mutate overwriting the scenario's rules file).
  */
-export function refuseOverwrites(outputs: readonly PlannedOutput[], scenarios: readonly Scenario[], invocation: string | undefined, command = "run"): void {
+export function refuseOverwrites(outputs: readonly PlannedOutput[], scenarios: readonly Scenario[], invocation: string | undefined, command = "run", others: readonly RunInputFile[] = []): void {
   if (outputs.length === 0) return;
-  const inputs: RunInputFile[] = scenarios.flatMap((s) => [
+  const inputs: RunInputFile[] = [...others, ...scenarios.flatMap((s) => [
     { file: s.file, what: "scenario file" },
     ...s.steps.flatMap((step) => (step.kind === "apply" ? step.sources.flatMap((r) => ("path" in r ? [{ file: r.path, what: "rules file" }] : [])) : [])),
-  ]);
+  ])];
   const problems = outputConflicts(outputs, inputs, process.cwd());
   if (problems.length > 0) throw new InputError(problems.join("; "), { hint: `give each file a path of its own, outside what the ${command} reads (\`${fwspecCommand(`${command} --help`, invocation)}\` lists its flags); nothing was written` });
 }

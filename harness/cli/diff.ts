@@ -133,7 +133,7 @@ export async function diffCommand(file: string, opts: DiffCliOptions, progress: 
   const a = await sideA(scenario, opts);
   const b = side(scenario, opts.rulesB ?? [], "--rules-b", opts.invocation);
   // Never the scenario, its rules or the files given for either side (tester 44e: --json firewall/rules.v6 replaced it).
-  refuseOverwrites(askedReports({ "--json": opts.json, "--html": opts.html }), [scenario, a.scenario, b.scenario], opts.invocation, "diff");
+  refuseOverwrites(askedReports({ "--json": opts.json, "--html": opts.html }), [scenario, a.scenario, b.scenario], opts.invocation, "diff", opts.allowFile !== undefined ? [{ file: opts.allowFile, what: "allow file" }] : []);
   const diffed = await diffScenarios(a.scenario, b.scenario, {
     progress, handleInterrupts: true, allow, labels: { a: a.label, b: b.label },
     ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),

@@ -21,6 +21,7 @@ writeFileSync(path.join(dir, "typo.sh"), "iptables -A INPUT -j ACEPT\n");
 writeFileSync(path.join(dir, "crlf.sh"), "iptables -A INPUT -j DROP\r\n");
 writeFileSync(path.join(dir, "ruleset.nft"), "table inet fw {\n  chain input { type filter hook input priority 0; }\n}\n");
 writeFileSync(path.join(dir, "exists.yaml"), "x\n");
+writeFileSync(path.join(dir, "allow.txt"), "# nothing allowed\n");
 const HEAD = "name: n\ndescription: d\nhosts:\n  server: { firewall: true, listen: [tcp/8080] }\n  remote: {}\nsteps:\n";
 writeFileSync(path.join(dir, "s.yaml"), `${HEAD}  - apply: rules.sh\n`);
 writeFileSync(path.join(dir, "inline.yaml"), `${HEAD}  - apply: { host: server, commands: ["iptables -A INPUT -j DROP"] }\n`);
@@ -77,6 +78,7 @@ describe("fwspec diff: bad input, nothing started", () => {
     ["--json the scenario's rules file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "rules.sh") }, /^--json .*rules\.sh would overwrite the rules file .*rules\.sh$/],
     ["--html the scenario itself", S, { rulesB: [path.join(dir, "other.sh")], html: S }, /^--html .*s\.yaml would overwrite the scenario file .*s\.yaml$/],
     ["--json the file --rules-b gives", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "other.sh") }, /would overwrite the rules file .*other\.sh$/],
+    ["--json the allow file (reviewer 44)", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "allow.txt"), json: path.join(dir, "allow.txt") }, /would overwrite the allow file .*allow\.txt$/],
     ["--json and --html one file", S, { rulesB: [path.join(dir, "other.sh")], json: path.join(dir, "r.out"), html: path.join(dir, "r.out") }, /^--json and --html both name .*r\.out: one report would replace the other$/],
     ["a bad --allow entry", S, { rulesB: [path.join(dir, "other.sh")], allow: ["remote -> server:8080 open"] }, /is not an allow entry/],
     ["a missing allow file", S, { rulesB: [path.join(dir, "other.sh")], allowFile: path.join(dir, "none.txt") }, /--allow-file .*none\.txt: cannot read it \(not found\)/],

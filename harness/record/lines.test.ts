@@ -101,10 +101,10 @@ describe("expectations whose verdict the recording changes (said, never silently
 describe("a refusal's kind the author wrote (`refused:rst`) is kept, as observed (tester 44c: weakened to plain refused, a changed REJECT passed)", () => {
   const scenario = defineScenario({
     name: "web", description: "intent",
-    hosts: { server: { firewall: true, listen: ["tcp/3000", "tcp/3001"] }, remote: {} },
+    hosts: { server: { firewall: true, listen: ["tcp/3000", "tcp/3001", "tcp/3002"] }, remote: {} },
     steps: [
       { apply: { host: "server", commands: [["iptables", "-F"]] } },
-      { expect: ["remote -> server:3000 refused:rst", "remote -> server:3001 refused"] },
+      { expect: ["remote -> server:3000 refused:rst", "remote -> server:3001 refused", "remote -> server:3002/tcp4 refused:rst", "remote -> server:3002/tcp6 refused"] },
     ],
   });
   const seen = (port: number, family: Family, refusal: "tcp-reset" | "icmp-port-unreachable"): ObservedFlow => {
@@ -118,6 +118,8 @@ describe("a refusal's kind the author wrote (`refused:rst`) is kept, as observed
     ["another kind observed: recorded as observed, and said", [seen(3000, "ipv4", "icmp-port-unreachable"), seen(3000, "ipv6", "icmp-port-unreachable")], ["remote -> server:3000 refused:icmp"], ["`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv4]", "`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv6]"]],
     ["the families refused differently: one line each", [seen(3000, "ipv4", "tcp-reset"), seen(3000, "ipv6", "icmp-port-unreachable")], ["remote -> server:3000/tcp4 refused:rst", "remote -> server:3000/tcp6 refused:icmp"], ["`remote -> server:3000 refused:rst` (line 1) is recorded as refused:icmp [ipv6]"]],
     ["plain `refused` written: plain refused recorded", [seen(3001, "ipv4", "tcp-reset"), seen(3001, "ipv6", "tcp-reset")], ["remote -> server:3001 refused"], []],
+    // Reviewer 44: `/tcp4 refused:rst` beside `/tcp6 refused`, both reset: the kind kept on the line for both.
+    ["the kind written for one family, both alike", [seen(3002, "ipv4", "tcp-reset"), seen(3002, "ipv6", "tcp-reset")], ["remote -> server:3002 refused:rst"], []],
   ])("%s", (_what, observed, want, changed) => {
     expect(lines(observed)).toEqual(want);
     expect(changedExpectations(scenario, observed)).toEqual(changed);

@@ -88,7 +88,8 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
   const failed: ObservedFlow[] = [];
   const line = (sides: readonly ObservedFlow[], family: Family | undefined): RecordedLine => {
     const f = sides[0]!.flow;
-    const kind = sides.every((s) => precise.has(s.key)) ? observedKind(sides[0]!) : undefined;
+    // Any side's kind written (`/tcp4 refused:rst` beside a plain `/tcp6 refused`: reviewer 44), the sides alike: kept.
+    const kind = sides.some((s) => precise.has(s.key)) && sides.every((s) => observedKind(s) === observedKind(sides[0]!)) ? observedKind(sides[0]!) : undefined;
     const expectation = renderExpectation({ from: f.from, to: target(f.to), port: f.port, protocol: f.protocol, family, verdict: sides[0]!.side.verdict as Exclude<typeof sides[0]["side"]["verdict"], "error">, ...(kind ? { refusal: kind } : {}) });
     return { expectation, comment: ruleComment(sides) };
   };
@@ -99,7 +100,8 @@ export function recordedLines(observed: readonly ObservedFlow[], defaults: reado
       lines.push({ comment: `${NOT_RECORDED}${bad.key}: the probe failed (${bad.side.reason.replace(/\s+/g, " ").slice(0, 160)})` });
     }
     const families = good.map((s) => s.flow.family);
-    const agree = good.length > 1 && good.every((s) => s.side.verdict === good[0]!.side.verdict && (!precise.has(s.key) || observedKind(s) === observedKind(good[0]!)));
+    const anyPrecise = good.some((s) => precise.has(s.key));
+    const agree = good.length > 1 && good.every((s) => s.side.verdict === good[0]!.side.verdict && (!anyPrecise || observedKind(s) === observedKind(good[0]!)));
     if (agree && defaults.length === families.length && defaults.every((d) => families.includes(d))) lines.push(line(good, undefined));
     else for (const s of good) lines.push(line([s], s.flow.family));
   }

@@ -118,19 +118,20 @@ function endedLine(e: ExpectationResult, label: (name: string, text: string) => 
  * When the answer did come (the target held the connection half-open), a
  * later packet was lost instead: the handshake's last ACK, or what followed.
  */
-export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to" | "from" | "port">>, d: Decision): string {
+export function decidedFor(e: Pick<ExpectationResult, "actual"> & Partial<Pick<ExpectationResult, "halfOpen" | "to" | "from" | "port" | "protocol">>, d: Decision): string {
   const line = decidedLine(d, e.port);
   if (e.actual !== "dropped" || d.action !== "accept" || d.answer || d.later || d.held) return line;
-  if (d.hairpin) return `${line}; it let the first packet through: ${hairpinWords(d.hairpin, e.from, d.host)}`;
+  if (d.hairpin) return `${line}; it let the first packet through: ${hairpinWords(d.hairpin, e.from, d.host, e.protocol)}`;
   return e.halfOpen
     ? `${line}; it let the first packet through and the answer came back: a later packet, the handshake's last ACK or what followed, was lost on its way${e.to ? ` to ${e.to}` : ""} (only first packets are traced; look at what takes established packets there${nativeTable(d.table) ? ", a policy drop among them, whose count native nftables chains do not keep" : ""})`
     : `${line}; it let the first packet through: the answer was lost on its way back (answers are not traced; look at the chains its reply crosses: ${replyChains(e.from, d.action === "accept" && d.sentOnTo !== undefined ? `the host at ${d.sentOnTo} (where the DNAT sent it)` : e.to)})`;
 }
 
 /** Why no answer came back to a probe a DNAT sent on to a host on the prober's own network (Decision.hairpin). */
-export function hairpinWords(target: string, from: string | undefined, router: string): string {
+export function hairpinWords(target: string, from: string | undefined, router: string, protocol?: string): string {
   const prober = from ?? "the prober";
-  return `the DNAT sent it to ${target}, on ${prober}'s own network, with no SNAT: ${target} answered ${prober} directly, from its own address, which ${prober}'s connection does not expect (its kernel resets it), so no chain dropped the answer; a port forward used from inside needs that traffic SNATed (masqueraded) on ${router} too (hairpin NAT)`;
+  const stray = protocol === "udp" ? "its socket does not take it" : "its kernel resets it";
+  return `the DNAT sent it to ${target}, on ${prober}'s own network, with no SNAT: ${target} answered ${prober} directly, from its own address, which ${prober}'s connection does not expect (${stray}), so no chain dropped the answer; a port forward used from inside needs that traffic SNATed (masqueraded) on ${router} too (hairpin NAT)`;
 }
 
 /**

@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const reaper = startReaper(runId);
   return async () => {
     const removed = await removeRun(docker, runId);
-    reaper.kill("SIGTERM");
+    reaper.stop();
     if (removed.containers.length + removed.networks.length > 0) {
       process.stderr.write(`fwspec: removed leftovers of test run ${runId}: ${[...removed.containers, ...removed.networks].join(", ")}\n`);
     }
@@ -49,10 +49,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
  * process is gone, however it ends (vitest ends its workers at once on Ctrl-C, before they remove their labs).
  * Beside this file: `.ts` in fwspec's checkout, `.js` in the package.
  */
-function startReaper(runId: string): { kill(signal: NodeJS.Signals): void } {
+function startReaper(runId: string): { stop(): void } {
   const here = fileURLToPath(import.meta.url);
-  const script = here.slice(0, -extname(here).length).replace(/global-setup$/, "run-reaper") + extname(here);
-  const child = spawn(process.execPath, [script, String(process.pid), runId], { detached: true, stdio: "ignore" });
+  const ext = extname(here);
+  const script = here.slice(0, -ext.length).replace(/global-setup$/, "run-reaper") + ext;
+  // The checkout's `.ts` on a Node that strips types only when asked (22.6 to 23.5); the package's `.js` as it is.
+  const flags = ext === ".ts" && !process.features.typescript ? ["--experimental-strip-types"] : [];
+  const child = spawn(process.execPath, [...flags, script, String(process.pid), runId], { detached: true, stdio: "ignore" });
   child.unref();
-  return { kill: (signal) => void (child.exitCode === null && child.kill(signal)) };
+  let stopping = false;
+  // A reaper that ends before the run does cannot remove what an interrupt leaves: said, not silent (reviewer 44).
+  child.once("exit", (code, signal) => {
+    if (!stopping) process.stderr.write(`fwspec: the test run's reaper ended at once (${signal ?? `exit ${code}`}): an interrupted run may leave labs; \`fwspec cleanup\` removes them\n`);
+  });
+  return {
+    stop: () => {
+      stopping = true;
+      if (child.exitCode === null) child.kill("SIGTERM");
+    },
+  };
 }
