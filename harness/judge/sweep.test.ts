@@ -35,6 +35,17 @@ describe("portStatus", () => {
   test.each(cases)("%s, port %i %s: %s", (expected, port, outcome, status) => {
     expect(portStatus(sweep, expected, finding(port, outcome), listens)).toBe(status);
   });
+
+  // Tester 44f: `refused:icmp` over ports REJECTed with a reset passed.
+  test.each<["rst" | "icmp", string, string]>([
+    ["icmp", "reset", "failed"],
+    ["rst", "reset", "passed"],
+    ["icmp", "port-unreach", "passed"],
+    ["rst", "port-unreach", "failed"],
+    ["rst", "", "error"], // the answer's kind not known: neither
+  ])("refused:%s, a refused port whose answer was %j: %s", (kind, answer, status) => {
+    expect(portStatus(sweep, "refused", { ...finding(23, "refused"), answer }, listens, kind)).toBe(status);
+  });
 });
 
 test("sweepSummary: few ports named, many counted", () => {

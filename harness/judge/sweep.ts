@@ -21,6 +21,7 @@ import { vmapVerdict } from "../rules/dports.ts";
 import { type Family, targetLabel, type Verdict } from "../model/types.ts";
 import type { SweepObservation } from "../probes/sweep/sweep.ts";
 import type { Expectation, PortSweep } from "../scenario/model.ts";
+import type { RefusalKind } from "../scenario/refusal.ts";
 import { renderSweepPorts } from "../scenario/port-range.ts";
 
 /** Breaks kept in a result (the count of the rest is said). */
@@ -29,20 +30,30 @@ export const MAX_BREAKS = 50;
 export type PortStatus = "passed" | "failed" | "error";
 
 /** What a port of the sweep should be, as reports name it. */
-export function expectedAt(sweep: PortSweep, expected: Expectation["expected"], port: number, listens: (port: number) => boolean): string {
-  if (!sweep.except.includes(port)) return expected;
+export function expectedAt(sweep: PortSweep, expected: Expectation["expected"], port: number, listens: (port: number) => boolean, refusal?: RefusalKind): string {
+  if (!sweep.except.includes(port)) return expected === "refused" && refusal !== undefined ? `refused:${refusal}` : expected;
   return listens(port) ? "open" : "admitted (open or nothing listening)";
 }
 
 const BLOCKING: ReadonlySet<PortOutcome> = new Set(["refused", "unreachable", "dropped"]);
 
-export function portStatus(sweep: PortSweep, expected: Expectation["expected"], f: PortFinding, listens: (port: number) => boolean): PortStatus {
+/** The refusal kind of a port's answer as nmap names it (`reset`, `port-unreach`), or undefined when not known. */
+export function answerKind(answer: string): RefusalKind | undefined {
+  return answer === "reset" ? "rst" : answer === "port-unreach" ? "icmp" : undefined;
+}
+
+/** `refusal`: the sweep's `refused:rst` / `refused:icmp` (tester 44f: ignored, a sweep of resets passed as `refused:icmp`). */
+export function portStatus(sweep: PortSweep, expected: Expectation["expected"], f: PortFinding, listens: (port: number) => boolean, refusal?: RefusalKind): PortStatus {
   if (f.outcome === "error") return "error";
   if (sweep.except.includes(f.port)) {
     if (f.outcome === "open" || (f.outcome === "admitted" && !listens(f.port))) return "passed";
     return f.outcome === "undetermined" ? "error" : "failed";
   }
   const ok = expected === "blocked" ? BLOCKING.has(f.outcome) : f.outcome === expected;
+  if (ok && expected === "refused" && refusal !== undefined) {
+    const kind = answerKind(f.answer);
+    return kind === undefined ? "error" : kind === refusal ? "passed" : "failed";
+  }
   if (ok) return "passed";
   // Cannot tell REJECT from the kernel: it decides `blocked` and `refused`, so neither pass nor fail.
   return f.outcome === "undetermined" && (expected === "blocked" || expected === "refused") ? "error" : "failed";
@@ -64,11 +75,12 @@ export function sweepSummary(head: string, findings: readonly PortFinding[]): st
 export function judgeSweep(e: Expectation, family: Family, facts: SweepObservation, listens: (port: number) => boolean, repro: (port: number) => string): ExpectationResult {
   const sweep = e.sweep!;
   const findings = [...facts.findings.values()].sort((a, b) => a.port - b.port);
-  const statuses = findings.map((f) => portStatus(sweep, e.expected, f, listens));
+  const statuses = findings.map((f) => portStatus(sweep, e.expected, f, listens, e.refusal));
   const breaks: SweepBreak[] = findings.flatMap((f, i) => {
     const status = statuses[i]!;
     if (status === "passed") return [];
-    return [{ port: f.port, status, expected: expectedAt(sweep, e.expected, f.port, listens), observed: OUTCOME_LABEL[f.outcome], answer: f.answer, evidence: f.evidence, rules: f.rules, repro: f.command ?? repro(f.port) }];
+    const kind = f.outcome === "refused" ? answerKind(f.answer) : undefined;
+    return [{ port: f.port, status, expected: expectedAt(sweep, e.expected, f.port, listens, e.refusal), observed: kind ? `refused:${kind}` : OUTCOME_LABEL[f.outcome], answer: f.answer, evidence: f.evidence, rules: f.rules, repro: f.command ?? repro(f.port) }];
   });
   const status = breaks.some((b) => b.status === "failed") ? "failed" : breaks.length > 0 ? "error" : "passed";
   const counts: Partial<Record<PortOutcome, number>> = {};

@@ -78,13 +78,13 @@ export function sweepCell(e: ExpectationResult, s: SweepResult): string {
   const failed = s.broken.filter((b) => b.status === "failed").length;
   const undecided = s.broken.length - failed;
   const breaks = [...(failed > 0 ? [`${failed} port(s) broke it`] : []), ...(undecided > 0 ? [`${undecided} port(s) could not be decided`] : [])];
-  return `${e.expected} on ${s.ports}: ${breaks.length > 0 ? `${breaks.join(", ")} (${sweepCounts(s)})` : sweepCounts(s)}`;
+  return `${expectedWord(e)} on ${s.ports}: ${breaks.length > 0 ? `${breaks.join(", ")} (${sweepCounts(s)})` : sweepCounts(s)}`;
 }
 
 /** A sweep: its summary, what the breaks mean, then each broken port with its evidence and a repro command. */
 function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string, text: string) => string): string {
   const lines = [
-    `expected ${e.expected} on ${s.ports}, observed ${s.summary}`,
+    `expected ${expectedWord(e)} on ${s.ports}, observed ${s.summary}`,
     ...(e.explanation ? [label("meaning", e.explanation)] : []),
     label("sweep", `${e.from} -> ${e.to} (${e.address}) ports ${s.ports}/${e.protocol} ${e.family}, ${e.evidence.durationMs} ms; ${s.notes.join("; ")}`),
     // Every port probed alone (none by the batch): each port's repro below is the command.
@@ -169,7 +169,7 @@ function elementFor(d: Decision, port: number | { readonly verdict: string } | u
 
 /** The short form: `expected dropped, observed open`; `expected refused:icmp, observed refused:rst` when the refusal kind made the difference. */
 export function expectationMismatch(e: ExpectationResult): string {
-  if (e.sweep) return `expected ${e.expected} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
+  if (e.sweep) return `expected ${expectedWord(e)} on ${e.sweep.ports}, ${e.sweep.broken.length} port(s) broke it: ${e.sweep.summary}`;
   // An open probe answered by the wrong listener, or seen from the wrong source: say which part failed.
   if (e.answerMismatch) return `expected ${e.expected}${expectedClauses(e.text)}, observed ${e.actual}: ${e.answerMismatch}`;
   // The verdict held; the other family's did not match it (parity: fail).

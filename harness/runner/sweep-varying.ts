@@ -55,7 +55,8 @@ export function singleFinding(port: number, o: Observation, why: string): PortFi
     port,
     outcome,
     verdict: r.verdict,
-    answer: "",
+    // The refusal's kind on the wire, as nmap names it (judge/sweep.ts answerKind: `refused:rst` sweeps).
+    answer: r.refusal === "tcp-reset" ? "reset" : r.refusal === "icmp-port-unreachable" ? "port-unreach" : "",
     evidence: `a single probe (${why}): ${r.reason}`,
     rules: o.decidedBy.map(describeDelta),
     command: r.evidence.command,
