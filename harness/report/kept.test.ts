@@ -44,3 +44,10 @@ describe("a repro on a kept lab the scenario changed after its check (tester 44b
     expect(renderKept(report(lab(step(kind, 50))))).not.toContain("the lab changed after this check");
   });
 });
+
+test("a sweep's broken ports probed one by one get their own repro commands (tester 44f: the sweep's nmap left the port out)", () => {
+  const sweep = { text: "remote -> server:5000-5099 blocked", line: 9, status: "failed", family: "ipv4", actual: "refused", evidence: { command: "docker exec x nmap -p 5000-5054,5056-5099 198.18.0.2" }, sweep: { broken: [{ port: 5055, status: "error", observed: "refused (REJECT or nothing listening: cannot tell)", repro: "docker exec x nc -z 198.18.0.2 5055" }, { port: 5001, status: "failed", observed: "admitted", repro: "docker exec x nmap -p 5000-5054,5056-5099 198.18.0.2" }] } };
+  const out = renderKept(report({ ...scenario("a", "web-1"), expectations: [sweep] } as unknown as ScenarioReport));
+  expect(out).toContain("    docker exec x nmap -p 5000-5054,5056-5099 198.18.0.2\n    # port 5055 (observed refused (REJECT or nothing listening: cannot tell))\n    docker exec x nc -z 198.18.0.2 5055\n");
+  expect(out).not.toContain("# port 5001");
+});

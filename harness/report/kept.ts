@@ -31,7 +31,9 @@ function repros(s: ScenarioReport): string[] {
       // A kept lab holds the scenario's state at its end: a later step that changed it may change this probe's verdict (tester 44b).
       const later = changedAfter(s, e.line);
       const changed = later === "" ? "" : `; the lab changed after this check (${later}): pasted now, it probes the lab as the scenario left it`;
-      return `    # line ${e.line}: ${oneLine(e.text)} (${what}${changed})\n    ${safeText(other ? e.parity!.command : e.evidence.command)}`;
+      // A sweep's ports probed one by one are not in its own command (tester 44f): each broken one's probe too.
+      const ports = (e.sweep?.broken ?? []).filter((b) => b.repro !== "" && b.repro !== e.evidence.command).slice(0, 3).map((b) => `\n    # port ${b.port} (observed ${b.observed})\n    ${safeText(b.repro)}`).join("");
+      return `    # line ${e.line}: ${oneLine(e.text)} (${what}${changed})\n    ${safeText(other ? e.parity!.command : e.evidence.command)}${ports}`;
     });
 }
 
