@@ -7,6 +7,7 @@
 import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from "../model/results.ts";
 import { vmapElement } from "../rules/dports.ts";
 import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
+import { portList } from "../probes/sweep/nmap.ts";
 import { sourceLabel } from "../model/types.ts";
 import { rewritten } from "../judge/explain.ts";
 import { failedByParity } from "../judge/expectation.ts";
@@ -91,15 +92,24 @@ function sweepFailure(e: ExpectationResult, s: SweepResult, label: (name: string
     ...(s.command !== "" ? [label("repro", s.command)] : []),
     ...(s.decided && s.decided.length > 0 ? [label("decided", s.decided.map((d) => `${d.count === 1 ? "port" : "ports"} ${d.ports}: ${d.decided}`).join("\n"))] : []),
   ];
+  // Ports whose words are the same but for the port (a sweep that could not run: tester 44f saw 41 alike) are one entry.
+  const words = (b: SweepResult["broken"][number]) => [
+    `${b.status === "error" ? "cannot decide" : "broke"}: expected ${b.expected}, observed ${b.observed} (answer ${b.answer || "none"})`,
+    `evidence: ${b.evidence}`,
+    ...(b.decided ? [`decided: ${b.decided}`] : []),
+    ...(b.rules.length > 0 ? [`rules: ${b.rules.join("; ")}`] : []),
+    ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, ...(b.single.decision ? [`single probe decided: ${decidedLine(b.single.decision)}`] : []), `repro: ${b.single.command}`] : []),
+  ].join("\n");
+  const groups: { ports: number[]; text: string; repro: string }[] = [];
   for (const b of s.broken) {
-    lines.push(label(`port ${b.port}`, [
-      `${b.status === "error" ? "cannot decide" : "broke"}: expected ${b.expected}, observed ${b.observed} (answer ${b.answer || "none"})`,
-      `evidence: ${b.evidence}`,
-      ...(b.decided ? [`decided: ${b.decided}`] : []),
-      ...(b.rules.length > 0 ? [`rules: ${b.rules.join("; ")}`] : []),
-      ...(b.single ? [`single probe: ${b.single.verdict} (${b.single.reason}); counted: ${b.single.counted.join("; ") || "no rule"}`, ...(b.single.decision ? [`single probe decided: ${decidedLine(b.single.decision)}`] : []), `repro: ${b.single.command}`] : []),
-      `repro: ${b.repro}`,
-    ].join("\n")));
+    const text = words(b);
+    const last = groups.at(-1);
+    if (last && last.text === text && !b.single) last.ports.push(b.port);
+    else groups.push({ ports: [b.port], text, repro: b.repro });
+  }
+  for (const g of groups) {
+    const many = g.ports.length > 1;
+    lines.push(label(many ? `ports ${portList(g.ports)}` : `port ${g.ports[0]}`, `${g.text}\nrepro: ${g.repro}${many ? ` (port ${g.ports[0]}; the others alike)` : ""}`));
   }
   return lines.join("\n");
 }

@@ -37,6 +37,15 @@ describe("sweep reports", () => {
     expect(expectationMismatch(failed)).toBe(`expected dropped on 1-1024 except 22, 2 port(s) broke it: ${summary}`);
   });
 
+  test("ports whose words are the same but for the port are one entry (tester 44f: a sweep that could not run, 41 times)", () => {
+    const alike = (port: number) => ({ port, status: "error" as const, expected: "blocked", observed: "error", answer: "", evidence: "a rate limit over more than 16 ports: not swept", rules: [], repro: `docker exec c nmap -sS -p ${port} 198.18.0.2` });
+    const r: ExpectationResult = { ...failed, status: "error", sweep: { ...failed.sweep!, broken: [alike(4990), alike(4991), alike(4992), { ...alike(5000), evidence: "other" }] } };
+    const text = expectationFailure(r, "");
+    expect(text).toContain("ports 4990-4992: cannot decide: expected blocked, observed error (answer none)\n         evidence: a rate limit over more than 16 ports: not swept\n         repro: docker exec c nmap -sS -p 4990 198.18.0.2 (port 4990; the others alike)");
+    expect(text).toMatch(/port 5000: +cannot decide/);
+    expect(text.match(/cannot decide/g)).toHaveLength(2);
+  });
+
   test("a sweep whose every port was probed alone (no batch) prints no empty repro line", () => {
     const alone = { ...failed, sweep: { ...failed.sweep!, command: "" } };
     expect(expectationFailure(alone, "")).not.toMatch(/^\s*repro:\s*$/m);
