@@ -299,6 +299,19 @@ const MALFORMED: readonly Malformed[] = [
     hint: "remove one of them",
   },
   {
+    // Tester 44d: read as an empty mapping, the host was a plain host without a word.
+    title: "a !!set host",
+    yaml: `name: n\ndescription: D\nhosts:\n  server: !!set ‸{ firewall }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`hosts.server` is a YAML `!!set`, which a scenario has no use for",
+    hint: "remove the tag",
+  },
+  {
+    title: "an !!omap step",
+    yaml: `name: n\ndescription: D\nhosts:\n  server: { firewall: true }\nsteps:\n  - !!omap ‸[ { apply: fixtures/rules.sh } ]\n`,
+    message: "`steps.0` is a YAML `!!omap` (or `!!pairs`), which a scenario has no use for",
+    hint: "remove the tag",
+  },
+  {
     title: "a !!binary name",
     yaml: `name: !!binary ‸aGVsbG8=\ndescription: D\nhosts:\n  server: { firewall: true }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
     message: "`name` must be text, got binary data (a `!!binary` YAML tag)",

@@ -109,5 +109,29 @@ export function parseYaml(text: string, display: string): ParsedYaml {
       { file: display, ...locator.locate([]), message: `the top level is ${describeValue(raw)}; a scenario is a mapping`, hint: "write `name:`, `description:`, `hosts:` and `steps:` at the top level" },
     ]);
   }
+  // `!!set` and `!!omap` read as a Set or Map, which every check below would take for an empty mapping (tester 44d: a
+  // host written `!!set` was a plain host without a word).
+  const tagged = collectionTagAt(raw);
+  if (tagged) {
+    throw new ScenarioError([...syntax, { file: display, ...locator.locate(tagged.path), message: `${tagged.path.length === 0 ? "the top level" : `\`${tagged.path.join(".")}\``} is a YAML ${tagged.tag}, which a scenario has no use for`, hint: "remove the tag: write a plain mapping (`key: value`) or list (`- item`)" }]);
+  }
   return { raw, locator, syntax };
+}
+
+/** The first value a `!!set` or `!!omap`/`!!pairs` tag made (a Set, a Map), with its path; undefined when none. */
+function collectionTagAt(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; tag: string } | undefined {
+  if (value instanceof Set) return { path, tag: "`!!set`" };
+  if (value instanceof Map) return { path, tag: "`!!omap` (or `!!pairs`)" };
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = collectionTagAt(v, [...path, i]);
+      if (found) return found;
+    }
+  } else if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = collectionTagAt(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
