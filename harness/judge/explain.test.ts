@@ -196,7 +196,7 @@ describe("native nftables: hints in nft's syntax, which pasted into a ruleset pa
     ["unreachable", "refused", "a native nft reject with tcp reset (trace)",
       `refused, not unreachable: unreachable needs reject with icmpx admin-prohibited, or reject with icmp type host-prohibited for IPv4 only. A reject rule answered its SYN with tcp reset: server input: ${NFT_RESET}`],
     ["refused", "dropped", "a native nft host, nothing decided",
-      "dropped, not refused: refused needs an answer: a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable). No answer came back; no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing)"],
+      "dropped, not refused: refused needs an answer: a reset or port unreachable (reject with tcp reset, or reject with icmpx port-unreachable). No answer came back; no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing; a chain of priority below -400 takes packets before fwspec's trace sees them)"],
     ["dropped", "refused", "a native nft reject with tcp reset (trace)",
       `refused, not dropped: a drop stays silent; a reject or a closed port answers. A reject rule answered its SYN with tcp reset: server input: ${NFT_RESET}`],
     // iptables keeps iptables' words.
@@ -210,7 +210,7 @@ describe("native nftables: hints in nft's syntax, which pasted into a ruleset pa
 test("a netdev chain fwspec does not read is named where nothing it reads took the packet (tester 43a: a netdev drop)", () => {
   const seen = { ...observation("dropped", KINDS["a native nft host, nothing decided"]!, false), netdev: ["netdev edge ingress on server"] };
   expect(judgeExpectation(expectation("open", "tcp"), "ipv4", seen).explanation).toContain(
-    "no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing); a netdev chain, which fwspec does not read, may have taken it: netdev edge ingress on server",
+    "no rule able to take its first packet counted it (native nftables chain policies, and rules without a `counter` statement, count nothing; a chain of priority below -400 takes packets before fwspec's trace sees them); a netdev chain, which fwspec does not read, may have taken it: netdev edge ingress on server",
   );
   // A rule it reads took it: no such note.
   const decided = { ...observation("dropped", KINDS["a native nft drop rule with a comment (trace)"]!, false), netdev: ["netdev edge ingress on server"] };

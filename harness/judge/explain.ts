@@ -133,6 +133,12 @@ function netdevNote(ev: Evidence): string {
   return chains.length === 0 ? "" : `; ${chains.length === 1 ? "a netdev chain" : "netdev chains"}, which fwspec does not read, may have taken it: ${chains.join(", ")}`;
 }
 
+/**
+ * Why nothing counted on a native nftables host: what counts nothing there, and what the trace cannot see (a chain of
+ * priority below fwspec's trace table's -400 takes packets before it: tester 44a's raw chain at -500).
+ */
+const NATIVE_UNCOUNTED = "native nftables chain policies, and rules without a `counter` statement, count nothing; a chain of priority below -400 takes packets before fwspec's trace sees them";
+
 /** One sentence: why the probe got the verdict it got, from the evidence. */
 export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol = "tcp"): string {
   const d = ev.decision;
@@ -141,7 +147,7 @@ export function verdictCause(actual: Verdict, ev: Evidence, protocol: Protocol =
     : ev.countedNative
       // Counted, but not placed: the words say so rather than that nothing counted.
       ? "no rule fwspec could attribute took its first packet: a native nftables drop or reject rule counted packets meanwhile (under counted:), and fwspec names native rules from the nftables trace, which showed none for this probe"
-      : `no rule able to take its first packet counted it${ev.native ? " (native nftables chain policies, and rules without a `counter` statement, count nothing)" : ""}${netdevNote(ev)}`;
+      : `no rule able to take its first packet counted it${ev.native ? ` (${NATIVE_UNCOUNTED})` : ""}${netdevNote(ev)}`;
   if (actual === "error") return "the probe itself failed, so nothing was observed";
   const n = ev.neighbour;
   if (n?.replying) return `its first packet reached ${n.at}, whose answer never left: ${n.at} could not learn the link-layer address of ${n.address} on its way back to ${n.from} (its neighbour entry ${n.state}); ${neighbourHint(n.family)}`;
