@@ -299,6 +299,19 @@ const MALFORMED: readonly Malformed[] = [
     hint: "remove one of them",
   },
   {
+    // Tester 44d: accepted as a host `hi` (a Node warning on stderr); a list key was named at 1:1.
+    title: "a !!binary key",
+    yaml: `name: n\ndescription: D\nhosts:\n  server: { firewall: true }\n  ? !!binary ‸aGk=\n  : {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "a key here is binary data (a `!!binary` tag); scenario keys are plain words",
+    hint: "write the key as plain text",
+  },
+  {
+    title: "a list as a key",
+    yaml: `name: n\ndescription: D\nhosts:\n  server: { firewall: true }\n  ? ‸[ a ]\n  : {}\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "a key here is a list or mapping; scenario keys are plain words",
+    hint: "write the key as plain text",
+  },
+  {
     // Tester 44d: read as an empty mapping, the host was a plain host without a word.
     title: "a !!set host",
     yaml: `name: n\ndescription: D\nhosts:\n  server: !!set ‸{ firewall }\nsteps: [{ apply: fixtures/rules.sh }]\n`,

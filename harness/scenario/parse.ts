@@ -4,7 +4,7 @@
  * level that must be a mapping; with the locator that turns paths in the value
  * back into lines and columns.
  */
-import { LineCounter } from "yaml";
+import { isScalar, LineCounter, visit } from "yaml";
 import { fileDiagnostic, ScenarioError } from "./diagnostics.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { isStackOverflow, MAX_DEPTH, readYaml, TOO_DEEP_HINT } from "./limits.ts";
@@ -86,6 +86,21 @@ export function parseYaml(text: string, display: string): ParsedYaml {
     syntax.push({ file: display, ...pos, message: YAML_MESSAGES[e.code] ?? `YAML syntax error: ${e.message}`, hint: unclosedFlowHint(text, e.message, pos.line) ?? YAML_HINTS[e.code] ?? "the YAML parser stopped here; check indentation and quoting" });
   }
   if (fatal) throw new ScenarioError(syntax);
+  // A key that is no plain text or number (`? [a]`, `? !!binary aGk=`): said at its place, before the YAML library turns it
+  // into text with a warning on stderr (tester 44d: accepted as a host `hi`; a list key named at 1:1).
+  let oddKey: { offset: number; what: string } | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const k = pair.key;
+      if (k === null || (isScalar(k) && k.tag !== "tag:yaml.org,2002:binary")) return undefined;
+      oddKey = { offset: (k as { range?: [number, number, number] }).range?.[0] ?? 0, what: isScalar(k) ? "binary data (a `!!binary` tag)" : "a list or mapping" };
+      return visit.BREAK;
+    },
+  });
+  if (oddKey) {
+    const pos = locator.position(oddKey.offset);
+    throw new ScenarioError([...syntax, { file: display, ...pos, message: `a key here is ${oddKey.what}; scenario keys are plain words`, hint: "write the key as plain text (a host name, `name:`, `steps:` …), without `? ` or a tag" }]);
+  }
   const contents = doc.contents;
   if (contents === null) {
     throw fileDiagnostic(display, "the scenario file has no content (only comments)", "start with `name:`, `description:`, `hosts:` and `steps:`");
