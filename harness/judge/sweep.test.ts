@@ -50,7 +50,9 @@ describe("portStatus", () => {
 
 test("sweepSummary: few ports named, many counted", () => {
   const findings = [...Array.from({ length: 5 }, (_, i) => finding(100 + i, "dropped")), finding(22, "open"), finding(80, "open"), finding(443, "admitted")];
-  expect(sweepSummary("1-1024/tcp ipv4", findings)).toBe("1-1024/tcp ipv4: 5 dropped, 22 open, 80 open, 443 admitted (nothing listening)");
+  expect(sweepSummary("1-1024/tcp ipv4", findings)).toBe("1-1024/tcp ipv4: 5 dropped, port 22 open, port 80 open, port 443 admitted (nothing listening)");
+  // Tester 44f: `2-3/tcp ipv4: 2 refused, 3 dropped` read as counts.
+  expect(sweepSummary("2-3/tcp ipv4", [finding(2, "refused"), finding(3, "dropped")])).toBe("2-3/tcp ipv4: port 2 refused, port 3 dropped");
 });
 
 describe("judgeSweep: what coverage and reports read off the result", () => {

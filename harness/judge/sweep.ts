@@ -59,7 +59,11 @@ export function portStatus(sweep: PortSweep, expected: Expectation["expected"], 
   return f.outcome === "undetermined" && (expected === "blocked" || expected === "refused") ? "error" : "failed";
 }
 
-/** `1-1024/tcp ipv4: 1021 dropped, 22 open, 80 open, 443 admitted (nothing listening)`. */
+/**
+ * `1-1024/tcp ipv4: 1021 dropped, port 22 open, port 80 open, port 443 admitted (nothing listening)`: a verdict of few
+ * ports names them (`port N`), one of many counts them — never a bare number either way (tester 44f: `2-3/tcp ipv4: 2
+ * refused, 3 dropped` read as counts).
+ */
 export function sweepSummary(head: string, findings: readonly PortFinding[]): string {
   const by = new Map<PortOutcome, number[]>();
   for (const f of findings) {
@@ -68,7 +72,7 @@ export function sweepSummary(head: string, findings: readonly PortFinding[]): st
     else by.set(f.outcome, [f.port]);
   }
   const parts = [...by].sort((a, b) => b[1].length - a[1].length || a[1][0]! - b[1][0]!).flatMap(([outcome, ports]) =>
-    ports.length <= 3 ? ports.map((p) => `${p} ${OUTCOME_LABEL[outcome]}`) : [`${ports.length} ${OUTCOME_LABEL[outcome]}`]);
+    ports.length <= 3 ? ports.map((p) => `port ${p} ${OUTCOME_LABEL[outcome]}`) : [`${ports.length} ${OUTCOME_LABEL[outcome]}`]);
   return `${head}: ${parts.join(", ")}`;
 }
 

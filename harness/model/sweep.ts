@@ -60,7 +60,7 @@ export interface SweepBreak {
 export interface SweepResult {
   /** `1-1024 except 22,80,443`. */
   readonly ports: string;
-  /** `1-1024/tcp ipv4: 1021 dropped, 22 open, 80 open, 443 admitted (nothing listening)`. */
+  /** `1-1024/tcp ipv4: 1021 dropped, port 22 open, port 80 open, port 443 admitted (nothing listening)`. */
   readonly summary: string;
   /** Ports per outcome. */
   readonly counts: Readonly<Partial<Record<PortOutcome, number>>>;

@@ -91,9 +91,9 @@ describe("a sweep from a chosen source address", () => {
     const show = (r: ExpectationResult | undefined) => `${r && label(r)} ${r?.status}: ${r?.reason}; ${r?.sweep?.summary}; ${r?.sweep?.broken.map((b) => `${b.port} ${b.observed}: ${b.evidence}`).join(" | ")}`;
     for (const r of results) expect(r?.status, show(r)).toBe("passed");
     const summary = (title: RegExp) => results.find((r) => title.test(label(r)))?.sweep?.summary ?? "";
-    expect(summary(/^client@198\.18\.33\.200 -> server:20-30 /)).toBe("20-30/tcp ipv4: 8 dropped, 23 refused, 24 refused, 22 open");
-    expect(summary(/^client -> server:20-30 .*\[ipv4\]/)).toMatch(/^20-30\/tcp ipv4: 10 dropped, 24 refused$/);
-    expect(summary(/^client@\[2001:db8:33::200\] -> server:20-30 /)).toBe("20-30/tcp ipv6: 8 dropped, 23 refused, 24 refused, 22 open");
+    expect(summary(/^client@198\.18\.33\.200 -> server:20-30 /)).toBe("20-30/tcp ipv4: 8 dropped, port 23 refused, port 24 refused, port 22 open");
+    expect(summary(/^client -> server:20-30 .*\[ipv4\]/)).toMatch(/^20-30\/tcp ipv4: 10 dropped, port 24 refused$/);
+    expect(summary(/^client@\[2001:db8:33::200\] -> server:20-30 /)).toBe("20-30/tcp ipv6: 8 dropped, port 23 refused, port 24 refused, port 22 open");
     expect(summary(/^client@198\.18\.33\.200 -> server:50-55\/udp /)).toMatch(/53 open/);
     expect(summary(/^client -> server:50-55\/udp4 /)).toMatch(/^50-55\/udp ipv4: 6 dropped$/);
     expect((await readRules(server)).loaded.digest).toBe(digest);

@@ -107,7 +107,7 @@ describe("sweeps", () => {
       expect(r?.sweep?.broken.every((b) => b.single !== undefined && b.repro.includes("nmap"))).toBe(true);
     }
     expect(pass4?.sweep?.summary).toMatch(/^8070-8100\/tcp ipv4: 24 dropped, /);
-    expect(pass4?.sweep?.summary).toContain("8081 admitted (nothing listening)");
+    expect(pass4?.sweep?.summary).toContain("port 8081 admitted (nothing listening)");
     expect((await readRules(server)).loaded.digest).toBe(digest);
 
     // A REJECT in a native nft table without counters: iptables-save cannot see it, so an RST there cannot be attributed.
@@ -125,7 +125,7 @@ describe("sweeps", () => {
     const refused = await session.probe((scenario.steps[3] as ExpectStep).expectations.flatMap((e) => (["ipv4", "ipv6"] as const).map((f) => plannedProbe(scenario, e, f))));
     for (const r of refused) {
       expect(r?.status, show(r)).toBe("passed");
-      expect(r?.sweep?.summary).toMatch(/: 8081 refused, 8082 refused, 8083 refused$/);
+      expect(r?.sweep?.summary).toMatch(/: port 8081 refused, port 8082 refused, port 8083 refused$/);
     }
     const counted = await runSweep(session.lab, { from: "client", to: { kind: "host", host: "server" }, ports: [8081, 8082, 8083], protocol: "tcp", family: "ipv4", timeoutSeconds: 2 }, { watch: ["server"], early: true });
     expect(counted.findings.get(8081)).toMatchObject({ outcome: "refused", rules: [expect.stringMatching(/inet counted input #1 tcp dport 8081 counter reject with tcp reset/)] });
