@@ -21,7 +21,7 @@ import { vmapVerdict } from "../rules/dports.ts";
 import { type Family, targetLabel, type Verdict } from "../model/types.ts";
 import type { SweepObservation } from "../probes/sweep/sweep.ts";
 import type { Expectation, PortSweep } from "../scenario/model.ts";
-import type { RefusalKind } from "../scenario/refusal.ts";
+import { type Refusal, REFUSAL_KINDS, REFUSAL_OF_KIND, type RefusalKind } from "../scenario/refusal.ts";
 import { renderSweepPorts } from "../scenario/port-range.ts";
 
 /** Breaks kept in a result (the count of the rest is said). */
@@ -37,9 +37,12 @@ export function expectedAt(sweep: PortSweep, expected: Expectation["expected"], 
 
 const BLOCKING: ReadonlySet<PortOutcome> = new Set(["refused", "unreachable", "dropped"]);
 
+/** A refusal as nmap names the answer that carries it: the one table both ways (a single probe's refusal as a sweep's answer). */
+export const REFUSAL_ANSWER: Readonly<Record<Refusal, string>> = { "tcp-reset": "reset", "icmp-port-unreachable": "port-unreach" };
+
 /** The refusal kind of a port's answer as nmap names it (`reset`, `port-unreach`), or undefined when not known. */
 export function answerKind(answer: string): RefusalKind | undefined {
-  return answer === "reset" ? "rst" : answer === "port-unreach" ? "icmp" : undefined;
+  return REFUSAL_KINDS.find((k) => REFUSAL_ANSWER[REFUSAL_OF_KIND[k]] === answer);
 }
 
 /** `refusal`: the sweep's `refused:rst` / `refused:icmp` (tester 44f: ignored, a sweep of resets passed as `refused:icmp`). */

@@ -11,6 +11,7 @@ import { type Family, type ProbeTarget, verdictMatches } from "../model/types.ts
 import type { ExpectStep, Expectation, Scenario } from "../scenario/model.ts";
 import { NOT_RECORDED, SETUP } from "./write.ts";
 import type { ObservedFlow } from "../diff/observed.ts";
+import { flowKey } from "../diff/model.ts";
 import { renderExpectation } from "../scenario/expectation.ts";
 import { REFUSAL_KINDS, REFUSAL_OF_KIND, type RefusalKind } from "../scenario/refusal.ts";
 import { laterPacketsWords, noRuleReason } from "../diff/deciding.ts";
@@ -25,6 +26,11 @@ export interface RecordedLines {
   readonly lines: readonly RecordedLine[];
   /** Flows whose probe failed: not recorded. */
   readonly failed: readonly ObservedFlow[];
+}
+
+/** An expectation's flow in one family as record's matrix keys it (diff/model.ts flowKey). */
+function expectationKey(e: Expectation, to: string, family: Family): string {
+  return flowKey({ from: e.from, to, port: e.port, protocol: e.protocol, family });
 }
 
 function target(to: string): ProbeTarget {
@@ -70,7 +76,7 @@ export function preciseRefusals(scenario: Scenario): ReadonlySet<string> {
   return new Set(replacedExpectations(scenario).flatMap((e) => {
     if (e.refusal === undefined || (e.to.kind !== "host" && e.to.kind !== "localhost") || e.source !== undefined || e.sweep !== undefined) return [];
     const to = e.to.kind === "host" ? e.to.host : "localhost";
-    return e.families.map((f) => `${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`);
+    return e.families.map((f) => expectationKey(e, to, f));
   }));
 }
 
@@ -131,7 +137,7 @@ function notRecorded(e: Expectation, scenario: Scenario, observed: ReadonlySet<s
   if (e.sweep !== undefined) return "record does not write sweeps";
   if (e.held !== undefined) return "record does not write held connections' checks";
   const to = e.to.kind === "host" ? e.to.host : "localhost";
-  const missing = e.families.some((f) => !observed.has(`${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`));
+  const missing = e.families.some((f) => !observed.has(expectationKey(e, to, f)));
   if (missing) {
     const host = e.to.kind === "host" ? e.to.host : e.from;
     const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => l.port === e.port && l.protocol === e.protocol);
@@ -188,7 +194,7 @@ export function changedExpectations(scenario: Scenario, observed: readonly Obser
     if (notRecorded(e, scenario, keys) !== undefined) return [];
     const to = e.to.kind === "host" ? e.to.host : "localhost";
     return e.families.flatMap((f) => {
-      const seen = byKey.get(`${e.from} -> ${to}:${e.port}/${e.protocol}${f === "ipv4" ? "4" : "6"}`);
+      const seen = byKey.get(expectationKey(e, to, f));
       if (!seen || seen.side.verdict === "error") return [];
       // A refusal of another kind than the one written (`refused:rst`, a port unreachable came): recorded as observed, said.
       const kind = e.refusal !== undefined && seen.side.verdict === "refused" ? observedKind(seen) : undefined;

@@ -10,6 +10,7 @@
  * naming it. Pure.
  */
 import { describeDelta } from "../judge/expectation.ts";
+import { REFUSAL_ANSWER } from "../judge/sweep.ts";
 import { FwspecError } from "../errors.ts";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { Observation } from "../probes/observe.ts";
@@ -56,7 +57,7 @@ export function singleFinding(port: number, o: Observation, why: string): PortFi
     outcome,
     verdict: r.verdict,
     // The refusal's kind on the wire, as nmap names it (judge/sweep.ts answerKind: `refused:rst` sweeps).
-    answer: r.refusal === "tcp-reset" ? "reset" : r.refusal === "icmp-port-unreachable" ? "port-unreach" : "",
+    answer: r.refusal ? REFUSAL_ANSWER[r.refusal] : "",
     evidence: `a single probe (${why}): ${r.reason}`,
     rules: o.decidedBy.map(describeDelta),
     command: r.evidence.command,
