@@ -6,7 +6,8 @@ import { type StepTraces, withTraceDecision } from "./trace-step.ts";
 
 const spec: ProbeSpec = { from: "client", to: { kind: "host", host: "server" }, port: 5002, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
 const decision = (over: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy ACCEPT", action: "accept", policy: true, source: "trace", ...over });
-const traces = (d: Decision | undefined): StepTraces => ({ decisionFor: () => d, named: new Map() });
+/** The step's trace: its decision, and the hosts it read (every host of these tests unless said: nft-based, armed). */
+const traces = (d: Decision | undefined, read = ["client", "router", "gw", "server", "backend", "other"]): StepTraces => ({ decisionFor: () => d, named: new Map(read.map((h) => [h, { keys: new Set<string>(), complete: true }])) });
 const observation = (d?: Decision, verdict = "dropped") => ({ result: { spec, address: "198.18.0.2", verdict }, ...(d ? { decision: d } : {}) });
 
 const ANSWER = decision({ path: ["OUTPUT"], rule: "-A OUTPUT -p udp -m udp --sport 5002 -j DROP", action: "drop", policy: false, source: "counters", answer: true });
@@ -45,6 +46,31 @@ test("the trace saw a REJECT take the first packet and nothing came back: the DR
   const onRouter = { ...rejected, host: "gw", path: ["FORWARD"] };
   expect(withTraceDecision(observation(outputPolicy), traces(onRouter)).decision).toEqual(onRouter);
   expect(withTraceDecision(observation({ ...outputPolicy, host: "client", path: ["INPUT"] }), traces(onRouter)).decision).toMatchObject({ host: "client", answer: true });
+});
+
+// Tester 44f: an nft router (traced) let the probe through to an iptables-legacy server (no trace there).
+describe("a firewall host no trace sees, beyond the trace's accept", () => {
+  const forward = decision({ host: "gw", table: "inet fw", path: ["forward"], rule: "tcp dport 7000-7019 accept", policy: false });
+  const untraced = ["client", "gw"];
+  const serverRule = (rule: string, action: Decision["action"], over: Partial<Decision> = {}) => decision({ rule, action, policy: false, source: "counters", ...over });
+
+  test.each([
+    ["its REJECT took a refused probe's first packet", serverRule("-A INPUT -p tcp -m tcp --dport 7012 -j REJECT", "reject"), "refused", {}],
+    ["its DROP took a dropped probe's first packet (not 'a later packet')", serverRule("-A INPUT -p tcp -m tcp --dport 7016 -j DROP", "drop"), "dropped", {}],
+    ["its INPUT policy DROP took it", serverRule("policy DROP", "drop", { policy: true }), "dropped", {}],
+    ["its output chain took the answer", serverRule("-A OUTPUT -p tcp -m tcp --sport 7016 -j DROP", "drop", { path: ["OUTPUT"] }), "dropped", { answer: true }],
+    ["the prober's input chain (legacy too) took the answer", serverRule("-A INPUT -p tcp -m tcp --sport 7016 -j DROP", "drop", { host: "client" }), "dropped", { answer: true }],
+  ])("%s: that rule decides", (_what, counted, verdict, marked) => {
+    expect(withTraceDecision(observation(counted, verdict), traces(forward, untraced)).decision).toEqual({ ...counted, ...marked });
+  });
+
+  test("a rule that does not fit what the prober got, or a host the trace read: the trace's decision stays", () => {
+    const drop = serverRule("-A INPUT -p tcp -m tcp --dport 7012 -j DROP", "drop");
+    expect(withTraceDecision(observation(drop, "refused"), traces(forward, untraced)).decision).toEqual(forward);
+    expect(withTraceDecision(observation(drop, "open"), traces(forward, untraced)).decision).toEqual(forward);
+    const reject = serverRule("-A INPUT -p tcp -m tcp --dport 7012 -j REJECT", "reject");
+    expect(withTraceDecision(observation(reject, "refused"), traces(forward)).decision).toEqual(forward);
+  });
 });
 
 test("a chain policy the counters saw count (neighbour discovery too) does not outweigh the trace", () => {

@@ -334,6 +334,13 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // answer's way back (an OUTPUT policy DROP without RELATED: tester 42a) took the REJECT's answer, and decides.
   // Only a host the answer crossed: the REJECT's own, or one between it and the prober (reviewer).
   if (verdict === "dropped" && traced.action === "reject" && d?.answer === true && d.action === "drop" && !d.held && pathRank(d.host, observation.result.spec) <= pathRank(traced.host, observation.result.spec)) return { ...observation, decision: d };
+  // A firewall host no trace sees (iptables-legacy) on the path of a probe the trace let through: a DROP or REJECT its
+  // counters saw take the probe decides when it fits what the prober got (tester 44f: a router's nft accept was named for
+  // its server's REJECT). Its first packet and its answer are not told apart by a trace there: by where the rule sits
+  // (the prober's input or the target's output: the answer's way), or as the counters read it.
+  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && fits(d)) {
+    return { ...observation, decision: marked || !answerWay(observation.result.spec, d) ? d : { ...d, answer: true } };
+  }
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };
   }
@@ -350,6 +357,13 @@ function packetTaken(spec: ProbeSpec, d: Decision): { answer: true } | { later: 
   const chain = (d.path[0] ?? "").toUpperCase();
   const firstWay = target !== spec.from && ((d.host === target && chain === "INPUT") || (d.host === spec.from && chain === "OUTPUT"));
   return firstWay ? { later: true } : { answer: true };
+}
+
+/** Is the rule on the answer's way: the prober's input chain, or the target's output chain (another probe's target: not the prober)? */
+function answerWay(spec: ProbeSpec, d: Decision): boolean {
+  const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
+  const chain = (d.path[0] ?? "").toUpperCase();
+  return target !== spec.from && ((d.host === spec.from && chain === "INPUT") || (d.host === target && chain === "OUTPUT"));
 }
 
 /** Sweeps of at most this many ports are traced, port by port; larger ones keep the counters' attribution. */

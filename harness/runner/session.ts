@@ -36,7 +36,7 @@ import { traceWindowMs } from "../probes/observe-batch.ts";
 import type { ArmedTraces } from "../probes/trace-step.ts";
 import type { LabLease } from "./lease.ts";
 import { CounterLedger } from "./ledger.ts";
-import { sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
+import { type SweptExpectation, sweepExpectation, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 import { batchCandidate, laneBatches, mayDecideByTrace, mayRunSideBySide } from "./batches.ts";
 import { type BatchReadings, runBatch, withBatchCounters, withOwnCounters } from "./lane-batch.ts";
 import { labPathHosts, offPathHosts, pathInterfaces } from "../probes/path-interfaces.ts";
@@ -205,7 +205,7 @@ export class ScenarioSession implements AsyncDisposable {
     this.#rulesAtStart();
     const main = new Map<number, Observation>();
     const parity = new Map<number, Observation>();
-    const swept = new Map<number, ExpectationResult>();
+    const swept = new Map<number, SweptExpectation>();
     const batched = new Map<string, BatchReadings>();
     const lane = async ([family, jobs]: [Family, LaneJob[]]) => {
       // Identical probes (same trace match) started so far in this lane: all of one key are of this family, so of this lane.
@@ -293,7 +293,7 @@ export class ScenarioSession implements AsyncDisposable {
       return located(readings ? withBatchCounters(withTraceDecision(o, traces, held, ownerOf), readings) : withTraceDecision(o, traces, held, ownerOf));
     };
     // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
-    const sweep = (r: ExpectationResult, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(r, p, traces, this.lab, sweepSourcePort(i), locate), locate);
+    const sweep = (x: SweptExpectation, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(x.result, p, traces, this.lab, sweepSourcePort(i), locate, (port) => x.verdicts.get(port)), locate);
     const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
     const hostOf = (address: string) => {
@@ -312,7 +312,7 @@ export class ScenarioSession implements AsyncDisposable {
   }
 
   /** A sweep (runner/sweep.ts): it reads counters around its own batches, so the lane's next probe reads afresh. */
-  async #sweep(p: PlannedProbe, family: Family, sourcePort: number, armed: ArmedTraces): Promise<ExpectationResult> {
+  async #sweep(p: PlannedProbe, family: Family, sourcePort: number, armed: ArmedTraces): Promise<SweptExpectation> {
     const early = this.#options.decideEarly !== false && !this.#unattributable.has(family);
     // The step traces the sweep's packets (tracedSpecs): silent ports it shows dropped need no counter evidence.
     const traced = this.#options.trace !== false && tracedSpecs([p], () => undefined).length > 0;

@@ -75,6 +75,38 @@ describe("withSweepDecisions", () => {
     expect(r.sweep?.attribution).toBe("counters");
     expect(r.sweep?.notes.at(-1)).toBe("65535 ports are more than the 4096 a sweep traces: each port's rules are the counters' around its batch");
   });
+  // Tester 44f: an nft router (traced) in front of an iptables-legacy server (no trace there).
+  test("a legacy firewall host beyond the traced one: ports the trace let through are its counters', not the trace's accept; the others the trace's", () => {
+    const hosts: Record<string, { spec: { firewall: boolean; backend: string } }> = { gw: { spec: { firewall: true, backend: "nft" } }, server: { spec: { firewall: true, backend: "legacy" } }, outside: { spec: { firewall: false, backend: "nft" } } };
+    const routed = { host: (h: string) => hosts[h] } as unknown as RunningLab;
+    const p = { ...planned(20, 30), watch: ["outside", "gw", "server"] } as PlannedProbe;
+    const forward = (rule: string, action: Decision["action"]): Decision => ({ ...DROP, host: "gw", table: "inet fw", path: ["forward"], rule, action, policy: false });
+    const r = withSweepDecisions(result(20, 30, [22, 25]), p, traces((port) => (port < 25 ? forward("tcp dport 20-24 accept", "accept") : forward("policy drop", "drop"))), routed, 30911);
+    expect(r.sweep?.decided).toEqual([{ ports: "25-30", count: 6, decided: "gw ipv4 inet fw forward: policy drop (took its first packet; nftables trace)" }]);
+    expect(r.sweep?.broken.find((b) => b.port === 22)?.decided).toBeUndefined();
+    expect(r.sweep?.broken.find((b) => b.port === 25)?.decided).toContain("policy drop");
+    expect(r.sweep?.attribution).toBe("counters");
+    expect(r.sweep?.notes.slice(-2)).toEqual([
+      "5 of 11 port(s) (20-24): let through where the trace saw, on to server, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch",
+      "the other 6 port(s)' deciding rule from an nftables trace of the sweep's packets",
+    ]);
+    // Every port let through.
+    const all = withSweepDecisions(result(20, 30), p, traces(() => forward("tcp dport 20-30 accept", "accept")), routed, 30911);
+    expect(all.sweep?.decided).toEqual([]);
+    expect(all.sweep?.notes.at(-1)).toBe("every port: let through where the trace saw, on to server, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch");
+  });
+  // Tester 44f: `-A OUTPUT -p tcp --sport 9030:9039 --tcp-flags RST RST -j DROP` took the answers of ports INPUT accepted or REJECTed.
+  test("a port that got no answer though the trace let its first packet in or rejected it: not the first packet's rule", () => {
+    const reject: Decision = { ...SSH, rule: "-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset", action: "reject", handle: 8 };
+    const verdicts = new Map<number, string>([[22, "dropped"], [25, "dropped"], [26, "refused"]]);
+    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p === 22 ? SSH : p === 25 || p === 26 ? reject : DROP)), lab("nft"), 30911, undefined, (port) => (verdicts.get(port) ?? "dropped") as never);
+    expect(r.sweep?.decided?.map((g) => g.ports)).toEqual(["20-21,23-24,27-30", "26"]);
+    expect(r.sweep?.attribution).toBe("counters");
+    expect(r.sweep?.notes.slice(-2)).toEqual([
+      "2 of 11 port(s) (22,25): no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch",
+      "the other 9 port(s)' deciding rule from an nftables trace of the sweep's packets",
+    ]);
+  });
   test("a legacy host: counters", () => {
     expect(withSweepDecisions(result(20, 30), planned(20, 30), traces(() => DROP), lab("legacy"), 30909).sweep?.attribution).toBe("counters");
   });

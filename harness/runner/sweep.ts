@@ -17,11 +17,11 @@ import { judgeSweep, sweepDecided } from "../judge/sweep.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepBreak } from "../model/sweep.ts";
-import type { Family } from "../model/types.ts";
+import type { Family, Verdict } from "../model/types.ts";
 import type { PlannedProbe } from "../plan/plan.ts";
 import { observe } from "../probes/observe.ts";
 import { resolveTarget } from "../probes/probe.ts";
-import { nmapArgv, readableArgv } from "../probes/sweep/nmap.ts";
+import { nmapArgv, portList, readableArgv } from "../probes/sweep/nmap.ts";
 import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
@@ -37,8 +37,14 @@ import type { TraceEvent } from "../rules/trace-events.ts";
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
 
+/** A sweep's result, and each port's verdict (what withSweepDecisions weighs the trace's first-packet rule against). */
+export interface SweptExpectation {
+  readonly result: ExpectationResult;
+  readonly verdicts: ReadonlyMap<number, Verdict>;
+}
+
 /** `invocation`: how the user runs fwspec, for commands in hints (harness/invocation.ts). */
-export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>, invocation?: string, interfacesKnown = false): Promise<ExpectationResult> {
+export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family: Family, early: boolean, sourcePort?: number, readTrace?: () => Promise<ReadonlyMap<string, readonly TraceEvent[]>>, invocation?: string, interfacesKnown = false): Promise<SweptExpectation> {
   const e = p.expectation;
   const sweep = e.sweep!;
   const protocol = e.protocol === "udp" ? "udp" : "tcp";
@@ -87,7 +93,8 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const address = facts.address !== "" ? facts.address : targetOrEmpty(lab, { ...p.spec, family });
   const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source, sourcePort)));
   const judged = judgeSweep(e, family, facts, listens, repro);
-  if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return judged;
+  const verdicts = new Map([...facts.findings].map(([port, f]) => [port, f.verdict]));
+  if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return { result: judged, verdicts };
   const broken: SweepBreak[] = [];
   for (const [i, b] of judged.sweep.broken.entries()) {
     if (i >= MAX_SINGLE || b.answer === "") {
@@ -102,7 +109,12 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   }
   const status = broken.some((b) => b.status === "failed") ? "failed" : "error";
   const notes = judged.sweep.broken.length > MAX_SINGLE ? [...judged.sweep.notes, `the first ${MAX_SINGLE} broken ports were probed again one by one`] : judged.sweep.notes;
-  return { ...judged, status, sweep: { ...judged.sweep, broken, notes } };
+  return { result: { ...judged, status, sweep: { ...judged.sweep, broken, notes } }, verdicts };
+}
+
+/** `every port` or `5 of 11 port(s) (20-24)`. */
+function some(ports: readonly number[], count: number): string {
+  return ports.length === count ? "every port" : `${ports.length} of ${count} port(s) (${portList(ports)})`;
 }
 
 function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
@@ -121,7 +133,7 @@ function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
  * decision the line that wrote its rule, as the session does an
  * observation's (rules/origin.ts locatedDecision).
  */
-export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, locate: (d: Decision) => Decision = (d) => d): ExpectationResult {
+export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, locate: (d: Decision) => Decision = (d) => d, verdictOf: (port: number) => Verdict | undefined = () => undefined): ExpectationResult {
   const s = r.sweep;
   const range = p.expectation.sweep;
   if (!s || !range || r.address === "") return r;
@@ -130,6 +142,11 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   if (count > MAX_TRACED_SWEEP) {
     return { ...r, sweep: { ...s, attribution: "counters", notes: [...s.notes, `${count} ports are more than the ${MAX_TRACED_SWEEP} a sweep traces: each port's rules are the counters' around its batch`] } };
   }
+  // A firewall host on the path no trace sees (iptables-legacy): what it did with the ports the trace saw let through is
+  // its counters' to say, not the trace's accept (tester 44f: a router's accept was named for ports its server REJECTed).
+  const unseen = p.watch.filter((h) => lab.host(h).spec.firewall && !traceable(lab.host(h)));
+  const passed: number[] = [];
+  const lost: number[] = [];
   const decisions = new Map<number, Decision>();
   // Located once per rule, not per port (thousands of ports, a long ruleset): ports one rule took differ only in their trace
   // steps, which a sweep does not report.
@@ -137,12 +154,22 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   for (let port = range.first; port <= range.last; port++) {
     const d = traces.decisionFor({ ...p.spec, family: r.family, port }, r.address, "sweep", sourcePort);
     if (!d) continue;
+    if (d.action === "accept" && unseen.length > 0) {
+      passed.push(port);
+      continue;
+    }
+    // No answer came, though the trace shows the first packet let in or rejected: a rule took its answer or a later packet,
+    // which a trace of first packets does not name (tester 44f: an OUTPUT DROP of resets named as the INPUT ACCEPT).
+    if (d.action !== "drop" && verdictOf(port) === "dropped") {
+      lost.push(port);
+      continue;
+    }
     const { steps: _steps, ...rule } = d;
     const key = JSON.stringify(rule);
     if (!located.has(key)) located.set(key, locate(d));
     decisions.set(port, located.get(key)!);
   }
-  const missing = count - decisions.size;
+  const missing = count - decisions.size - passed.length - lost.length;
   const decided = sweepDecided(decisions);
   const broken = s.broken.map((b) => {
     const d = decided.byPort.get(b.port);
@@ -151,8 +178,15 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   return {
     ...r,
     sweep: {
-      ...s, broken, decided: decided.groups, attribution: missing === 0 ? "trace" : "counters",
-      notes: missing === 0 ? [...s.notes, `each port's deciding rule from an nftables trace of the sweep's packets`] : [...s.notes, `${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`],
+      ...s, broken, decided: decided.groups, attribution: decisions.size === count ? "trace" : "counters",
+      notes: [
+        ...s.notes,
+        ...(decisions.size === count ? [`each port's deciding rule from an nftables trace of the sweep's packets`] : []),
+        ...(missing > 0 ? [`${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`] : []),
+        ...(passed.length > 0 ? [`${some(passed, count)}: let through where the trace saw, on to ${unseen.join(", ")}, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch`] : []),
+        ...(lost.length > 0 ? [`${some(lost, count)}: no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch`] : []),
+        ...(decisions.size > 0 && decisions.size < count ? [`the other ${decisions.size} port(s)' deciding rule from an nftables trace of the sweep's packets`] : []),
+      ],
     },
   };
 }

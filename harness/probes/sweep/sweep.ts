@@ -283,7 +283,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const unsure = [...d.decided].filter(([, x]) => x.outcome === "undetermined").map(([p]) => p);
     if (unsure.length > 0 && options.readTrace) {
       const target = spec.to.kind === "host" ? spec.to.host : undefined;
-      const shown = answeredByTrace(unsure, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), target);
+      const shown = answeredByTrace(unsure, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), target, hidden());
       for (const [port, x] of shown) set(port, x.outcome === "refused" ? { ...x, outcome: classes.get(port) === "unreachable" ? "unreachable" : "refused" } : x);
     }
     for (const u of d.undecided) {

@@ -63,6 +63,22 @@ describe("answeredByTrace (a reset or port unreachable the counters cannot tell:
     expect(answeredByTrace([100], events, probe, "web").get(100)).toBeUndefined();
   });
 
+  // Tester 44f: an nft router whose rules count nothing, in front of an iptables-legacy server (no trace there).
+  describe("accepted on the hosts whose rules the counters cannot show, the target not one of them", () => {
+    const router = new Map([["gw", parseTrace(walk("c1", 100, "trace id c1 inet filter input rule tcp dport 100 accept (verdict accept)").join("\n"))]]);
+    test.each<[string, readonly string[], string | undefined]>([
+      ["the router accepted it, the server's counters count all: admitted", ["gw: nft table inet fw"], "admitted"],
+      ["the target's rules hidden too: left as it was", ["gw: nft table inet fw", "server: nft table inet x"], undefined],
+      ["another hidden host the trace did not see: left as it was", ["gw: nft table inet fw", "fw2: nft table inet y"], undefined],
+      ["nothing hidden said: left as it was", [], undefined],
+    ])("%s", (_, hidden, outcome) => {
+      expect(answeredByTrace([100], router, probe, "server", hidden).get(100)?.outcome).toBe(outcome);
+    });
+    test("the evidence says why", () => {
+      expect(answeredByTrace([100], router, probe, "server", ["gw: nft table inet fw"]).get(100)?.evidence).toBe("the nftables trace shows its packet accepted on gw, whose rules the counters cannot show, and no other rule counted it: server's kernel answered — the firewall admitted it and nothing listens");
+    });
+  });
+
   test("the evidence names the rejecting rule", () => {
     expect(answeredByTrace([25], events, probe, "server").get(25)).toEqual({ outcome: "refused", evidence: "the nftables trace shows its packet rejected: server: ipv4 inet filter input tcp dport 25 reject with tcp reset", rules: ["server: ipv4 inet filter input tcp dport 25 reject with tcp reset"] });
   });

@@ -31,9 +31,15 @@ export function silentByTrace(ports: readonly number[], events: ReadonlyMap<stri
  * trace shows the port's own packet either rejected by a rule on a watched
  * host (`refused`, that rule) or accepted on every watched host that traced
  * it, the target among them (the kernel answered: `admitted`, nothing
- * listening). Anything else is left as it was.
+ * listening). So is one the trace shows accepted on every host whose rules
+ * the counters cannot show (`hidden`: `host: what`), when the target is not
+ * one of them: no rule the counters can show counted it (that is why it was
+ * undetermined), so no REJECT answered (tester 44f: an nft router without
+ * counters in front of an iptables-legacy server). Anything else is left as
+ * it was.
  */
-export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<string, readonly TraceEvent[]>, probe: (port: number) => TracedProbe, target: string | undefined): Map<number, Decided> {
+export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<string, readonly TraceEvent[]>, probe: (port: number) => TracedProbe, target: string | undefined, hidden: readonly string[] = []): Map<number, Decided> {
+  const hiddenHosts = [...new Set(hidden.map((entry) => entry.slice(0, entry.indexOf(":"))))];
   const out = new Map<number, Decided>();
   for (const port of ports) {
     const decisions = [...events].flatMap(([host, list]) => {
@@ -46,6 +52,8 @@ export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<st
       out.set(port, { outcome: "refused", evidence: `the nftables trace shows its packet rejected: ${rule}`, rules: [rule] });
     } else if (target !== undefined && decisions.length > 0 && decisions.every((d) => d.action === "accept") && decisions.some((d) => d.host === target)) {
       out.set(port, { outcome: "admitted", evidence: "the nftables trace shows its packet accepted on its way to the target: the target's kernel answered — the firewall admitted it and nothing listens", rules: [] });
+    } else if (target !== undefined && hiddenHosts.length > 0 && !hiddenHosts.includes(target) && decisions.every((d) => d.action === "accept") && hiddenHosts.every((h) => decisions.some((d) => d.host === h))) {
+      out.set(port, { outcome: "admitted", evidence: `the nftables trace shows its packet accepted on ${hiddenHosts.join(" and ")}, whose rules the counters cannot show, and no other rule counted it: ${target}'s kernel answered — the firewall admitted it and nothing listens`, rules: [] });
     }
   }
   return out;
