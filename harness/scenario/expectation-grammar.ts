@@ -12,7 +12,7 @@ import { listWords } from "./suggest.ts";
 export const EXPECTATION_GRAMMAR = `FROM -> TARGET:PORT[/PROTOCOL[4|6]] VERDICT ${ANSWER_GRAMMAR}`;
 
 /** A sweep: every port of a range, the `except` ports admitted. */
-export const SWEEP_GRAMMAR = "FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT [except PORT,PORT,...]";
+export const SWEEP_GRAMMAR = "FROM -> TARGET:FIRST-LAST[/PROTOCOL[4|6]] VERDICT [except PORT,PORT,FIRST-LAST,...]";
 
 /** The grammar with its words, for hints. */
 export const EXPECTATION_GRAMMAR_HELP =
@@ -31,4 +31,4 @@ export const HELD_GRAMMAR_HELP =
 
 /** A regular expression of the grammar's shape, for the JSON Schema (editors); the parser gives the real errors. */
 export const EXPECTATION_PATTERN =
-  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*(@([0-9.]+|\\[[0-9A-Fa-f:.]+\\]))?\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(,[0-9]{1,5})*)?(\\s+(answered-by\\s+[A-Za-z0-9][A-Za-z0-9_.-]*(:[0-9]{1,5})?|seen-from\\s+[A-Za-z0-9][A-Za-z0-9_.-]*)){0,2}\\s*$`;
+  `^\\s*(held\\s+${NAME_BODY}|[A-Za-z0-9][A-Za-z0-9_.-]*(@([0-9.]+|\\[[0-9A-Fa-f:.]+\\]))?\\s*->\\s*([A-Za-z0-9][A-Za-z0-9_.-]*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp|http)[46]?)?)\\s+(open|refused|unreachable|dropped|blocked|refused:rst|refused:icmp)(\\s+except\\s+[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*)?(\\s+(answered-by\\s+[A-Za-z0-9][A-Za-z0-9_.-]*(:[0-9]{1,5})?|seen-from\\s+[A-Za-z0-9][A-Za-z0-9_.-]*)){0,2}\\s*$`;

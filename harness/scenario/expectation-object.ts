@@ -62,7 +62,7 @@ export function objectHint(message: string, hint: string): string {
   if (message.startsWith("a sweep cannot expect `open`")) return "a sweep says what the firewall blocks: write `verdict: blocked` (or dropped, refused, unreachable) and list the ports it admits in `except`; prove open ports with their own expectations";
   if (/ is not a verdict$/.test(message)) return `write the verdict in \`verdict:\` (${EXPECTED_VERDICTS.join(", ")}), the family in \`family:\`, the protocol in \`protocol:\``;
   if (/^unexpected `.*` after the verdict/.test(message)) return "a sweep has no `answeredBy` or `seenFrom`: remove it, or check that port with its own expectation";
-  if (/except/.test(message) || /`except`/.test(hint)) return hint.replace(/`except` and the ports|the ports/, "the ports").replace(/comma-separated without spaces, /, "").replace(/e\.g\. `except 22,80,443`/, "e.g. `except: [22, 80, 443]`");
+  if (/except/.test(message) || /`except`/.test(hint)) return hint.replace(/`except` and the ports|the ports/, "the ports").replace(/comma-separated without spaces, /, "").replace(/e\.g\. `except 22,80,443`/, "e.g. `except: [22, 80, 443]`").replace(/, a run of them as FIRST-LAST: `[^`]*`/, "");
   return hint.replace("e.g. `server:1-1024 blocked`", "e.g. `port: 1-1024`");
 }
 

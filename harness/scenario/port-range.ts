@@ -2,7 +2,8 @@
  * Port ranges and `except` lists of sweep expectations (pure, positioned
  * errors): `1-1024` and `except 22,80,443`. The range is FIRST-LAST with
  * 1 <= FIRST < LAST <= 65535; the except list names distinct ports inside the
- * range, at most MAX_EXCEPT of them, comma-separated without spaces.
+ * range, at most MAX_EXCEPT of them, comma-separated without spaces, a run
+ * of them as FIRST-LAST (`except 22,8000-8010`).
  */
 
 /** How many `except` ports one sweep may list. */
@@ -16,7 +17,7 @@ export interface PortRangeError {
 }
 
 const RANGE_HINT = "write FIRST-LAST with ports from 1 to 65535 and FIRST below LAST, e.g. `server:1-1024 blocked`";
-const EXCEPT_HINT = "write `except` and the ports the firewall admits, comma-separated without spaces, each inside the range, e.g. `except 22,80,443`";
+const EXCEPT_HINT = "write `except` and the ports the firewall admits, comma-separated without spaces, each inside the range, e.g. `except 22,80,443`, a run of them as FIRST-LAST: `except 22,8000-8010`";
 
 function portNumber(text: string): number {
   return /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
@@ -44,25 +45,52 @@ export function parseRange(text: string): { readonly first: number; readonly las
   return { first, last };
 }
 
-/** `22,80,443` after `except`, each inside first..last, no duplicates; errors point into `text`. */
+/** `22,80,443` or `22,8000-8010` after `except`, each inside first..last, no port twice; errors point into `text`. */
 export function parseExcept(text: string, first: number, last: number): readonly number[] | PortRangeError {
   const out: number[] = [];
+  const seen = new Set<number>();
   let offset = 0;
   for (const part of text.split(",")) {
     if (part === "") return { message: "an empty entry in the except list", offset, hint: EXCEPT_HINT };
-    const port = portNumber(part);
-    if (!(port >= 1 && port <= 65535)) return { message: `\`${part}\` is not a port from 1 to 65535`, offset, hint: EXCEPT_HINT };
-    if (port < first || port > last) return { message: `except port ${port} is outside the range ${first}-${last}`, offset, hint: EXCEPT_HINT };
-    if (out.includes(port)) return { message: `except port ${port} is listed twice`, offset, hint: "list each port once" };
-    if (out.length === MAX_EXCEPT) return { message: `more than ${MAX_EXCEPT} except ports`, offset, hint: `split the range into several sweeps, or name at most ${MAX_EXCEPT} exceptions` };
-    out.push(port);
+    const dash = part.indexOf("-");
+    const ends = dash < 0 ? [part] : [part.slice(0, dash), part.slice(dash + 1)];
+    const ports: number[] = [];
+    for (const [i, end] of ends.entries()) {
+      const at = offset + (i === 0 ? 0 : dash + 1);
+      const port = portNumber(end);
+      if (!(port >= 1 && port <= 65535)) return { message: `\`${end}\` is not a port from 1 to 65535`, offset: at, hint: EXCEPT_HINT };
+      if (port < first || port > last) return { message: `except port ${port} is outside the range ${first}-${last}`, offset: at, hint: EXCEPT_HINT };
+      ports.push(port);
+    }
+    const [from, to = from] = ports as [number, number?];
+    if (to <= from && dash >= 0) return { message: `the except range \`${part}\` does not go upwards`, offset: offset + dash + 1, hint: to === from ? `one port is not a range: write \`${from}\`` : `write \`${to}-${from}\`` };
+    for (let port = from; port <= to; port++) {
+      if (seen.has(port)) return { message: `except port ${port} is listed twice`, offset, hint: "list each port once" };
+      if (out.length === MAX_EXCEPT) return { message: `more than ${MAX_EXCEPT} except ports`, offset, hint: `split the range into several sweeps, or name at most ${MAX_EXCEPT} exceptions` };
+      seen.add(port);
+      out.push(port);
+    }
     offset += part.length + 1;
   }
   if (out.length === last - first + 1) return { message: `every port of ${first}-${last} is an exception`, offset: 0, hint: "a sweep needs at least one port that is not an exception" };
   return out.sort((x, y) => x - y);
 }
 
-/** `1-1024` or `1-1024 except 22,80,443`, for titles and reports. */
+/** `1-1024` or `1-1024 except 22,80,443,8000-8010`, for titles and reports. */
 export function renderSweepPorts(first: number, last: number, except: readonly number[]): string {
-  return `${first}-${last}${except.length > 0 ? ` except ${except.join(",")}` : ""}`;
+  return `${first}-${last}${except.length > 0 ? ` except ${portRanges(except)}` : ""}`;
+}
+
+/** Ports in order, each run of three or more as FIRST-LAST: `22,80,81,8000-8010` (nmap's `-p` takes it too). */
+export function portRanges(ports: readonly number[]): string {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    if (j - i >= 2) parts.push(`${sorted[i]}-${sorted[j]}`);
+    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    i = j + 1;
+  }
+  return parts.join(",");
 }

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { EXPECTATION_PATTERN, parseExpectation } from "./expectation.ts";
 import { formatDiagnostic, parseScenarioText, ScenarioError } from "./load.ts";
 import type { ExpectStep } from "./model.ts";
-import { MAX_EXCEPT } from "./port-range.ts";
+import { MAX_EXCEPT, renderSweepPorts } from "./port-range.ts";
 
 describe("sweep lines: valid", () => {
   const cases: Array<[string, { first: number; last: number; except: number[] }, Record<string, unknown>]> = [
@@ -13,6 +13,8 @@ describe("sweep lines: valid", () => {
     ["outside -> server:5000-5010/udp4 refused except 5005", { first: 5000, last: 5010, except: [5005] }, { protocol: "udp", family: "ipv4", verdict: "refused" }],
     ["outside -> [2001:db8::9]:1-2 unreachable", { first: 1, last: 2, except: [] }, { family: "ipv6", verdict: "unreachable" }],
     ["outside -> server:1-3 blocked except 1,3", { first: 1, last: 3, except: [1, 3] }, {}],
+    ["outside -> server:7000-7039 blocked except 7000-7004,7020", { first: 7000, last: 7039, except: [7000, 7001, 7002, 7003, 7004, 7020] }, {}],
+    ["outside -> server:1-1024 blocked except 80,20-22", { first: 1, last: 1024, except: [20, 21, 22, 80] }, {}],
   ];
   test.each(cases)("%s", (text, sweep, rest) => {
     const r = parseExpectation(text);
@@ -21,6 +23,11 @@ describe("sweep lines: valid", () => {
     expect(r.value.sweep).toMatchObject(sweep);
     expect(r.value).toMatchObject(rest);
     expect(new RegExp(EXPECTATION_PATTERN).test(text)).toBe(true);
+  });
+
+  test("reports write a run of three or more except ports as a range", () => {
+    expect(renderSweepPorts(1, 9000, [22, 80, 81, ...Array.from({ length: 11 }, (_, i) => 8000 + i)])).toBe("1-9000 except 22,80,81,8000-8010");
+    expect(renderSweepPorts(1, 1024, [])).toBe("1-1024");
   });
 
   test("a single port is not a sweep", () => {
@@ -46,6 +53,12 @@ describe("sweep lines: invalid, each pointing at the wrong part", () => {
     ["o -> s:1-1024 blocked except 22, 80", 32, "an empty entry", "without spaces"],
     ["o -> s:1-1024 blocked except", 28, "missing the ports after `except`", "except 22,80,443"],
     ["o -> s:1-1024 blocked except ssh", 29, "`ssh` is not a port", "except 22,80,443"],
+    ["o -> s:1-1024 blocked except 22,30-25", 35, "the except range `30-25` does not go upwards", "`25-30`"],
+    ["o -> s:1-1024 blocked except 22,30-30", 35, "the except range `30-30` does not go upwards", "write `30`"],
+    ["o -> s:1-1024 blocked except 20-25,22", 35, "except port 22 is listed twice", "once"],
+    ["o -> s:1-1024 blocked except 1000-2000", 34, "except port 2000 is outside the range 1-1024", "inside the range"],
+    ["o -> s:1-1024 blocked except 10-", 32, "`` is not a port", "FIRST-LAST"],
+    ["o -> s:1-1024 blocked except 1-1024", 29, "more than 256 except ports", "split the range"],
     ["o -> s:1-2 blocked except 1,2", 26, "every port of 1-2 is an exception", "at least one port"],
     [`o -> s:1-65535 blocked except ${tooMany}`, -1, `more than ${MAX_EXCEPT} except ports`, "split the range"],
     ["o -> s:22 blocked except 22", 18, "`except` needs a port range", "FIRST-LAST"],
