@@ -81,14 +81,14 @@ export function renderSweepPorts(first: number, last: number, except: readonly n
   return `${first}-${last}${except.length > 0 ? ` except ${portRanges(except)}` : ""}`;
 }
 
-/** Ports in order, each run of three or more as FIRST-LAST: `22,80,81,8000-8010` (nmap's `-p` takes it too). */
-export function portRanges(ports: readonly number[]): string {
+/** Ports in order, each run of `minRun` (three) or more as FIRST-LAST: `22,80,81,8000-8010` (nmap's `-p` takes it too). */
+export function portRanges(ports: readonly number[], minRun = 3): string {
   const sorted = [...new Set(ports)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    if (j - i >= 2) parts.push(`${sorted[i]}-${sorted[j]}`);
+    if (j - i + 1 >= minRun) parts.push(`${sorted[i]}-${sorted[j]}`);
     else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
     i = j + 1;
   }

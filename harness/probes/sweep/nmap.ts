@@ -10,6 +10,7 @@ import { FwspecError } from "../../errors.ts";
 import { fwspecCommand } from "../../invocation.ts";
 import type { Family } from "../../model/types.ts";
 import { SWEEP_SOURCE_PORT } from "../../rules/trace-marking.ts";
+import { portRanges } from "../../scenario/port-range.ts";
 
 export type SweepProtocol = "tcp" | "udp";
 
@@ -23,17 +24,9 @@ export type ScanTiming =
 /** At least this many packets per second (nmap adapts upwards on its own). */
 export const MIN_RATE = 5000;
 
-/** Ports as nmap's `-p` takes them: `1-21,23-79,81-1024`. */
+/** Ports as nmap's `-p` takes them: `1-21,23-79,81-1024` (every run of two or more as a range). */
 export function portList(ports: readonly number[]): string {
-  const sorted = [...new Set(ports)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
+  return portRanges(ports, 2);
 }
 
 /** The inverse of portList (nmap's own `ports="1-21,23"` attributes). */
