@@ -78,3 +78,6 @@ export function wireVerdict(c: AnswerClass): Verdict {
 
 /** Size in bytes of one probe packet nmap sends (IP header + TCP header with its MSS option), to tell it from other dropped packets. */
 export const SYN_BYTES = { ipv4: 44, ipv6: 64 } as const;
+
+/** The bytes of the RST a kernel (or a REJECT's tcp-reset) answers a SYN with, as iptables counts it: IP header and a bare TCP header. */
+export const RST_BYTES = { ipv4: 40, ipv6: 60 } as const;

@@ -71,6 +71,37 @@ describe("decideSilent", () => {
     const d = decideSilent([1, 2, 23], [policy(2), rule(5, DROP23, "DROP", 1)], "tcp", "ipv4");
     expect(d.kind === "decided" && d.attributed).toBe(false);
   });
+
+  // An anti-scan guide's `-A OUTPUT -p tcp --tcp-flags RST RST -j DROP` (tester 44f): the resets never reach the prober.
+  describe("resets a DROP took on their way back", () => {
+    const STEALTH = "-A OUTPUT -p tcp -m tcp --tcp-flags RST RST -j DROP";
+    const out = (packets: number, bytes: number, over: Partial<HostCount> = {}): HostCount => ({ ...rule(1, STEALTH, "DROP", packets, bytes), chain: "OUTPUT", ...over });
+    const ends = { from: "remote", target: "server" };
+    test.each<[string, readonly HostCount[], "ipv4" | "ipv6", string]>([
+      ["the target's OUTPUT counted one reset per silent port: dropped, by that rule", [out(3, 120)], "ipv4", "decided"],
+      ["IPv6 resets are 60 bytes", [out(3, 180, { family: "ipv6" })], "ipv6", "decided"],
+      ["resets and probe-sized drops adding up to the silent ports", [out(2, 80), policy(1)], "ipv4", "decided"],
+      ["the prober's INPUT took them", [out(3, 120, { host: "remote", chain: "INPUT" })], "ipv4", "decided"],
+      ["reset-sized in the target's INPUT (the prober's own resets to open ports go that way): split", [out(3, 120, { chain: "INPUT" })], "ipv4", "split"],
+      ["in a user chain (which way is not known): split", [out(3, 120, { chain: "stealth" })], "ipv4", "split"],
+      ["a native nft table: split", [out(3, 120, { table: "inet fw", chain: "output" })], "ipv4", "split"],
+      ["one reset too few: split", [out(2, 80)], "ipv4", "split"],
+      ["sizes that are not resets: split", [out(3, 130)], "ipv4", "split"],
+    ])("%s", (_what, counts, family, kind) => {
+      expect(decideSilent([1, 2, 3], counts, "tcp", family, ends).kind).toBe(kind);
+    });
+    test("not without the sweep's ends, nor for a sweep of the prober itself", () => {
+      expect(decideSilent([1, 2, 3], [out(3, 120)], "tcp", "ipv4").kind).toBe("split");
+      expect(decideSilent([1, 2, 3], [out(3, 120)], "tcp", "ipv4", { from: "server", target: "server" }).kind).toBe("split");
+      expect(decideSilent([1, 2, 3], [out(3, 120, { host: "remote", chain: "INPUT" })], "tcp", "ipv4", { from: "remote" }).kind).toBe("split");
+    });
+    test("the evidence says the resets were taken on their way back", () => {
+      const d = decideSilent([1, 2, 3], [out(3, 120)], "tcp", "ipv4", ends);
+      expect(d.kind === "decided" && d.ports.get(1)).toEqual({ outcome: "dropped", evidence: `no answer; DROP rules counted 3 reset(s) on their way back (40 bytes each) for the 3 silent port(s) of its batch: server: ipv4 filter OUTPUT #1 ${STEALTH} (+3)`, rules: [`server: ipv4 filter OUTPUT #1 ${STEALTH}`] });
+      const mixed = decideSilent([1, 2, 3], [out(2, 80), policy(1)], "tcp", "ipv4", ends);
+      expect(mixed.kind === "decided" && mixed.ports.get(1)?.evidence).toMatch(/^no answer; DROP rules and policies on the path counted 1 probe-sized packet\(s\) and 2 reset\(s\) on their way back \(40 bytes each\)/);
+    });
+  });
 });
 
 describe("decideAnswered", () => {

@@ -18,7 +18,7 @@ import type { PortOutcome } from "../../model/sweep.ts";
 import type { DecisiveCount } from "../../rules/decisive.ts";
 import { nftRejectAnswer } from "../../rules/nft-listing.ts";
 import { tokenizeRule } from "../../rules/tokenize.ts";
-import { type AnswerClass, SYN_BYTES } from "./answers.ts";
+import { type AnswerClass, RST_BYTES, SYN_BYTES } from "./answers.ts";
 import type { SweepProtocol } from "./nmap.ts";
 
 export type HostCount = DecisiveCount & { readonly host: string };
@@ -67,17 +67,46 @@ export type SilentDecision =
   | { readonly kind: "decided"; readonly ports: ReadonlyMap<number, Decided>; readonly attributed: boolean }
   | { readonly kind: "split"; readonly why: string };
 
-/** Silent ports of one batch against the DROP counts of that batch. */
-export function decideSilent(ports: readonly number[], counts: readonly HostCount[], protocol: SweepProtocol, family: Family): SilentDecision {
+/** The sweep's two ends, to tell the answer's way: the prober (`from`) and the target host (undefined: an address no lab host holds). */
+export interface SweepEnds {
+  readonly from: string;
+  readonly target?: string | undefined;
+}
+
+/**
+ * Is this count all TCP RSTs taken on their way back: RST-sized only, in the
+ * target's OUTPUT chain or the prober's INPUT chain (built-in chains only: a
+ * user chain or a router's FORWARD may see the first packet's way too, and
+ * the prober's own RSTs to open ports go the other way)?
+ */
+function answerTaken(c: HostCount, ends: SweepEnds | undefined, family: Family): boolean {
+  if (!ends || ends.target === undefined || ends.target === ends.from || c.table !== "filter") return false;
+  const way = (c.host === ends.target && c.chain === "OUTPUT") || (c.host === ends.from && c.chain === "INPUT");
+  return way && c.packets > 0 && c.bytes === c.packets * RST_BYTES[family];
+}
+
+/**
+ * Silent ports of one batch against the DROP counts of that batch: one
+ * probe-sized packet per silent port (TCP: SYN-sized) in the DROP rules on the
+ * path; for TCP, RSTs a DROP took on their way back (answerTaken) count as
+ * their port's packet too (an anti-scan `-A OUTPUT -p tcp --tcp-flags RST RST
+ * -j DROP`: the kernel's or a REJECT's reset never reached the prober).
+ */
+export function decideSilent(ports: readonly number[], counts: readonly HostCount[], protocol: SweepProtocol, family: Family, ends?: SweepEnds): SilentDecision {
   const drops = counts.filter((c) => c.kind === "DROP");
   const packets = sum(drops, "packets");
   const bytes = sum(drops, "bytes");
-  const sized = protocol === "udp" || bytes === packets * SYN_BYTES[family];
+  const answers = protocol === "tcp" ? drops.filter((c) => answerTaken(c, ends, family)) : [];
+  const firsts = drops.filter((c) => !answers.includes(c));
+  const sized = protocol === "udp" || sum(firsts, "bytes") === sum(firsts, "packets") * SYN_BYTES[family];
   if (packets !== ports.length || !sized) {
     return { kind: "split", why: `DROP rules counted ${packets} packet(s) of ${bytes} bytes for ${ports.length} silent port(s)` };
   }
   const rules = distinct(drops);
-  const evidence = `no answer; DROP rules and policies on the path counted ${packets} probe-sized packet(s) (${bytes} bytes) for the ${ports.length} silent port(s) of its batch: ${listed(drops)}`;
+  const taken = sum(answers, "packets");
+  const evidence = taken === 0
+    ? `no answer; DROP rules and policies on the path counted ${packets} probe-sized packet(s) (${bytes} bytes) for the ${ports.length} silent port(s) of its batch: ${listed(drops)}`
+    : `no answer; DROP rules ${taken === packets ? "" : "and policies on the path "}counted ${taken === packets ? "" : `${packets - taken} probe-sized packet(s) and `}${taken} reset(s) on their way back (${RST_BYTES[family]} bytes each) for the ${ports.length} silent port(s) of its batch: ${listed(drops)}`;
   return { kind: "decided", ports: new Map(ports.map((p) => [p, { outcome: "dropped", evidence, rules }])), attributed: rules.length <= 1 };
 }
 

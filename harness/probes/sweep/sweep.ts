@@ -226,7 +226,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
 
   const settleSilent = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
     if (ports.length === 0) return;
-    const d = decideSilent(ports, counts, spec.protocol, spec.family);
+    const d = decideSilent(ports, counts, spec.protocol, spec.family, { from: spec.from, target: spec.to.kind === "host" ? spec.to.host : undefined });
     if (d.kind === "decided" && (d.attributed || !canSplit(ports))) return apply(d.ports);
     // Counters that cannot attribute (native nft policies and counter-less rules count nothing): the trace may show each port's packet dropped.
     if (options.readTrace) {
