@@ -75,6 +75,12 @@ describe("sweepDecided: ports grouped by what decided them", () => {
     expect(groups.map((g) => [g.ports, /its elements for these ports: (.+?)\)/.exec(g.decided)?.[1]])).toEqual([["22,80", "accept"], ["81", "drop"]]);
     expect(byPort.get(81)?.decided).toContain("(its element for port 81: 81 : drop)");
   });
+  test("a named verdict map (its elements not in the rule's text): grouped by the verdict the trace saw it give (tester 44a)", () => {
+    const map = "tcp dport vmap @svc";
+    const { groups, byPort } = sweepDecided(new Map([[22, d(map, "accept")], [80, d(map, "accept")], [81, d(map, "drop")]]));
+    expect(groups.map((g) => [g.ports, /its elements for these ports: (.+?)\)/.exec(g.decided)?.[1]])).toEqual([["22,80", "accept"], ["81", "drop"]]);
+    expect(byPort.get(81)?.decided).toContain("(@svc's element for port 81: drop)");
+  });
   test("a plain rule: its ports stay one group", () => {
     const { groups } = sweepDecided(new Map([[22, d("tcp dport { 22, 80 } accept", "accept")], [80, d("tcp dport { 22, 80 } accept", "accept")]]));
     expect(groups.map((g) => [g.ports, g.count])).toEqual([["22,80", 2]]);

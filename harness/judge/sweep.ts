@@ -17,7 +17,7 @@ import type { Decision, ExpectationResult } from "../model/results.ts";
 import { OUTCOME_LABEL, type PortFinding, type PortOutcome, type SweepBreak, type SweepDecided } from "../model/sweep.ts";
 import { portList } from "../probes/sweep/nmap.ts";
 import { decidedLine } from "../report/failure.ts";
-import { vmapVerdict } from "../rules/dports.ts";
+import { namedVmap, vmapVerdict } from "../rules/dports.ts";
 import { type Family, targetLabel, type Verdict } from "../model/types.ts";
 import type { SweepObservation } from "../probes/sweep/sweep.ts";
 import type { Expectation, PortSweep } from "../scenario/model.ts";
@@ -139,7 +139,8 @@ export function sweepDecided(decisions: ReadonlyMap<number, Decision>): { groups
     // Each port with the element of a verdict map that took it; the group by the element's verdict (tester 42b: open
     // and dropped ports of one map were one group).
     byPort.set(port, { decided: decidedLine(d, port), ...(d.origin ? { origin: d.origin } : {}) });
-    const verdict = (d.rewrites?.length ?? 0) > 0 || d.answer === true ? undefined : vmapVerdict(d.rule, port);
+    // A named map's elements are not in the rule's text: the trace's verdict for the port says what its element gave.
+    const verdict = (d.rewrites?.length ?? 0) > 0 || d.answer === true ? undefined : vmapVerdict(d.rule, port) ?? (namedVmap(d.rule) !== undefined ? d.action : undefined);
     const line = decidedLine(d, verdict === undefined ? undefined : { verdict });
     // The line names the origin: one origin per group.
     ports.set(line, { origin: d.origin, list: [...(ports.get(line)?.list ?? []), port] });

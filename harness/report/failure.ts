@@ -5,7 +5,7 @@
  * console report, JUnit and vitest lay these lines out; none builds its own.
  */
 import { type Decision, type ExpectationResult, nativeTable, type RuleHit } from "../model/results.ts";
-import { vmapElement } from "../rules/dports.ts";
+import { namedVmap, vmapElement } from "../rules/dports.ts";
 import { OUTCOME_LABEL, type PortOutcome, type SweepResult } from "../model/sweep.ts";
 import { portList } from "../probes/sweep/nmap.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -174,7 +174,10 @@ function elementFor(d: Decision, port: number | { readonly verdict: string } | u
   // Ports of a sweep grouped by the verdict their elements give.
   if (typeof port !== "number") return ` (its elements for these ports: ${port.verdict})`;
   const element = vmapElement(d.rule, port);
-  return element === undefined ? "" : ` (its element for port ${port}: ${element})`;
+  if (element !== undefined) return ` (its element for port ${port}: ${element})`;
+  // A named map: its elements are not in the rule's text; what its element gave the port is the decision's verdict.
+  const named = namedVmap(d.rule);
+  return named === undefined ? "" : ` (${named}'s element for port ${port}: ${d.action})`;
 }
 
 /** The short form: `expected dropped, observed open`; `expected refused:icmp, observed refused:rst` when the refusal kind made the difference. */

@@ -71,6 +71,11 @@ export function vmapVerdict(text: string, port: number): string | undefined {
   return vmapElementAt(text, port)?.verdict;
 }
 
+/** The name of a rule's named port verdict map (`@svc` in `tcp dport vmap @svc`); undefined for an anonymous map or none. */
+export function namedVmap(text: string): string | undefined {
+  return /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+vmap\s+(@[A-Za-z0-9_.-]+)/.exec(blankQuoted(text))?.[1];
+}
+
 /** The element of a rule's anonymous port verdict map that holds `port`, as written (`8000-8090 : drop`); undefined when none does. */
 export function vmapElement(text: string, port: number): string | undefined {
   return vmapElementAt(text, port)?.element;
