@@ -700,6 +700,12 @@ const MALFORMED: readonly Malformed[] = [
     message: "`name` contains a line break",
     hint: "say more in `description`",
   },
+  {
+    title: "scenario name longer than a title (tester 44d: a 900 KB name was accepted)",
+    yaml: `name: ‸${"x".repeat(201)}\ndescription: D\nhosts: { server: { firewall: true } }\nsteps: [{ apply: fixtures/rules.sh }]\n`,
+    message: "`name` is 201 characters long, more than the 200 it may have",
+    hint: "shorten it to at most 200 characters",
+  },
   // --- networks (scenario level)
   {
     title: "network name with capitals",

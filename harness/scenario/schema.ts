@@ -26,6 +26,9 @@ export const HOLD_PROTOCOLS = ["tcp", "udp"] as const;
 export const HOLD_FAMILIES = ["ipv4", "ipv6"] as const;
 /** The step kinds; a step holds exactly one. */
 export const STEP_KINDS = ["apply", "expect", "counters", "run", "reboot", "hold"] as const;
+/** A scenario's name is a title on one line of a report (a JUnit test suite's name, a report heading). */
+export const MAX_NAME_LENGTH = 200;
+
 /** Scenario files and the fixture files they name may be at most this large. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 /**
@@ -258,7 +261,7 @@ const mutateSchema = z
 
 export const scenarioSchema = z
   .strictObject({
-    name: z.string().min(1).meta({ description: "A one-line title." }),
+    name: z.string().min(1).max(MAX_NAME_LENGTH).meta({ description: `A one-line title (at most ${MAX_NAME_LENGTH} characters).` }),
     description: z.string().min(1).meta({ description: "Why: what this scenario proves." }),
     family: familyChoice.default("both").meta({ description: "Default family of expectations." }),
     timeout: z.number().int().min(1).max(30).default(2).meta({ description: "Probe timeout in whole seconds." }),

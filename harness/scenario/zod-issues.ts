@@ -237,6 +237,10 @@ export function issueProblems(issue: Issue, base: Path, raw: unknown, out: Probl
         out.push({ path: p, message: `${named(p)} is far out of range (${value})`, hint: hintFor(p) ?? "write a small whole number" });
         return;
       }
+      if (typeof value === "string") {
+        out.push({ path: p, message: `${named(p)} is ${value.length} characters long, more than the ${Number(issue.maximum)} it may have`, hint: `shorten it to at most ${Number(issue.maximum)} characters${hintFor(p) ? `: ${hintFor(p)}` : ""}` });
+        return;
+      }
       out.push({
         path: p,
         message: `${named(p)} must be at most ${Number(issue.maximum)}, got ${describeValue(value)}`,
