@@ -64,6 +64,11 @@ describe("a firewall host no trace sees, beyond the trace's accept", () => {
     expect(withTraceDecision(observation(counted, verdict), traces(forward, untraced)).decision).toEqual({ ...counted, ...marked });
   });
 
+  test("a legacy prober's OUTPUT before the traced router: its count is not the first packet's (the trace saw it arrive)", () => {
+    const out = serverRule("policy DROP", "drop", { host: "client", path: ["OUTPUT"], policy: true });
+    expect(withTraceDecision(observation(out, "dropped"), traces(forward, ["gw"])).decision).not.toMatchObject({ host: "client" });
+  });
+
   test("a rule that does not fit what the prober got, or a host the trace read: the trace's decision stays", () => {
     const drop = serverRule("-A INPUT -p tcp -m tcp --dport 7012 -j DROP", "drop");
     expect(withTraceDecision(observation(drop, "refused"), traces(forward, untraced)).decision).toEqual(forward);

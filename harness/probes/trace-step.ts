@@ -338,8 +338,10 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // counters saw take the probe decides when it fits what the prober got (tester 44f: a router's nft accept was named for
   // its server's REJECT). Its first packet and its answer are not told apart by a trace there: by where the rule sits
   // (the prober's input or the target's output: the answer's way), or as the counters read it.
-  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && fits(d)) {
-    return { ...observation, decision: marked || !answerWay(observation.result.spec, d) ? d : { ...d, answer: true } };
+  // Only a host beyond the traced one, or on the answer's way: one before it let the first packet through (tester 45).
+  const spec = observation.result.spec;
+  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && fits(d) && (pathRank(d.host, spec) > pathRank(traced.host, spec) || answerWay(spec, d))) {
+    return { ...observation, decision: marked || !answerWay(spec, d) ? d : { ...d, answer: true } };
   }
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };

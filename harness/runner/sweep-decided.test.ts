@@ -53,7 +53,7 @@ describe("withSweepDecisions", () => {
     const asked: Decision[] = [];
     const locate = (d: Decision) => (asked.push(d), locatedDecision(d, candidates, "/repo/scenarios/s.yaml"));
     // Each port's trace steps are its own; the ports one rule took are located once.
-    const r = withSweepDecisions(result(20, 30, [22]), planned(20, 30), traces((p) => ({ ...(p === 22 ? SSH : DROP), steps: [`port ${p}`] })), lab("nft"), 30911, locate);
+    const r = withSweepDecisions(result(20, 30, [22]), planned(20, 30), traces((p) => ({ ...(p === 22 ? SSH : DROP), steps: [`port ${p}`] })), lab("nft"), 30911, { locate });
     expect(asked.map((d) => d.rule)).toEqual(["policy DROP", SSH.rule]);
     const origin = (line: number) => ({ file: "/repo/firewall/rules.v4", line, shown: "../firewall/rules.v4" });
     expect(r.sweep?.decided).toEqual([
@@ -87,25 +87,43 @@ describe("withSweepDecisions", () => {
     expect(r.sweep?.broken.find((b) => b.port === 25)?.decided).toContain("policy drop");
     expect(r.sweep?.attribution).toBe("counters");
     expect(r.sweep?.notes.slice(-2)).toEqual([
-      "5 of 11 port(s) (20-24): let through where the trace saw, on to server, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch",
+      "5 of 11 port(s) (20-24): let through where the trace saw, on to server, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch",
       "the other 6 port(s)' deciding rule from an nftables trace of the sweep's packets",
     ]);
     // Every port let through.
     const all = withSweepDecisions(result(20, 30), p, traces(() => forward("tcp dport 20-30 accept", "accept")), routed, 30911);
     expect(all.sweep?.decided).toEqual([]);
-    expect(all.sweep?.notes.at(-1)).toBe("every port: let through where the trace saw, on to server, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch");
+    expect(all.sweep?.notes.at(-1)).toBe("every port: let through where the trace saw, on to server, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch");
+    // A legacy prober before a traced target: the target's accept decides (the prober let the packet out already).
+    const prober: Record<string, { spec: { firewall: boolean; backend: string } }> = { outside: { spec: { firewall: true, backend: "legacy" } }, server: { spec: { firewall: true, backend: "nft" } } };
+    const target = withSweepDecisions(result(20, 30), { ...planned(20, 30), watch: ["outside", "server"] } as PlannedProbe, traces(() => SSH), { host: (h: string) => prober[h] } as unknown as RunningLab, 30911);
+    expect(target.sweep?.attribution).toBe("trace");
+    expect(target.sweep?.decided?.map((g) => g.ports)).toEqual(["20-30"]);
   });
   // Tester 44f: `-A OUTPUT -p tcp --sport 9030:9039 --tcp-flags RST RST -j DROP` took the answers of ports INPUT accepted or REJECTed.
   test("a port that got no answer though the trace let its first packet in or rejected it: not the first packet's rule", () => {
     const reject: Decision = { ...SSH, rule: "-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset", action: "reject", handle: 8 };
     const verdicts = new Map<number, string>([[22, "dropped"], [25, "dropped"], [26, "refused"]]);
-    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p === 22 ? SSH : p === 25 || p === 26 ? reject : DROP)), lab("nft"), 30911, undefined, (port) => (verdicts.get(port) ?? "dropped") as never);
+    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p === 22 ? SSH : p === 25 || p === 26 ? reject : DROP)), lab("nft"), 30911, { verdictOf: (port) => (verdicts.get(port) ?? "dropped") as never });
     expect(r.sweep?.decided?.map((g) => g.ports)).toEqual(["20-21,23-24,27-30", "26"]);
     expect(r.sweep?.attribution).toBe("counters");
     expect(r.sweep?.notes.slice(-2)).toEqual([
       "2 of 11 port(s) (22,25): no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch",
       "the other 9 port(s)' deciding rule from an nftables trace of the sweep's packets",
     ]);
+  });
+  // Tester 45a: a router's DNAT sent the swept ports on to a server; the trace there looks for the address it was sent to.
+  test("ports a DNAT the trace shows sent on to another lab host: not decided by the router's accept", () => {
+    const hosts: Record<string, { spec: { firewall: boolean; backend: string } }> = { gw: { spec: { firewall: true, backend: "nft" } }, outside: { spec: { firewall: false, backend: "nft" } } };
+    const routed = { host: (h: string) => hosts[h] } as unknown as RunningLab;
+    const p = { ...planned(20, 30), watch: ["outside", "gw"], spec: { ...planned(20, 30).spec, to: { kind: "host", host: "gw" } } } as PlannedProbe;
+    const dnat: Decision = { ...SSH, host: "gw", table: "inet fw", path: ["forward"], rule: "tcp dport 20-30 accept", rewrites: ["inet fw prerouting: tcp dport 20-30 dnat ip to 198.18.9.10 [handle 4]"] };
+    const owners: Record<string, string> = { "198.18.9.10": "server" };
+    const r = withSweepDecisions(result(20, 30), p, traces(() => dnat), routed, 30911, { ownerOf: (a) => owners[a] });
+    expect(r.sweep?.decided).toEqual([]);
+    expect(r.sweep?.notes.at(-1)).toBe("every port: let through where the trace saw, on to server, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch");
+    // A DNAT to the router's own address (or one no lab host holds) sends nothing on: the trace decides.
+    expect(withSweepDecisions(result(20, 30), p, traces(() => dnat), routed, 30911, { ownerOf: () => "gw" }).sweep?.attribution).toBe("trace");
   });
   test("a legacy host: counters", () => {
     expect(withSweepDecisions(result(20, 30), planned(20, 30), traces(() => DROP), lab("legacy"), 30909).sweep?.attribution).toBe("counters");

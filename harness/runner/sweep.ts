@@ -33,6 +33,7 @@ import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
 import type { Decision } from "../model/results.ts";
 import type { TraceEvent } from "../rules/trace-events.ts";
+import { dnatDestinations } from "../rules/trace-loopback.ts";
 
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
@@ -54,17 +55,20 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    await forgetEarlierSweeps(lab, [e.from, ...p.watch], family, protocol, sourcePort ?? SWEEP_SOURCE_PORT);
+    // The hosts a DNAT on a probed router may send the ports on to are read too: a REJECT there answered the port, not the
+    // kernel (tester 45a: a server's tcp-reset behind a DNAT read as admitted, nothing listening).
+    const watch = [...new Set([...p.watch, ...p.beyond])];
+    await forgetEarlierSweeps(lab, [e.from, ...watch], family, protocol, sourcePort ?? SWEEP_SOURCE_PORT);
     // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
-    const readings = new Map(await Promise.all(p.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
+    const readings = new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
     const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
     const swept = ports.filter((port) => !single.has(port));
     facts = swept.length > 0
-      ? await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports: swept, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch: p.watch, early, ...(early && readTrace ? { readTrace } : {}), invocation })
+      ? await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports: swept, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch, early, ...(early && readTrace ? { readTrace } : {}), invocation })
       : { address: targetOrEmpty(lab, { ...p.spec, family }), findings: new Map(), command: "", durationMs: 0, notes: [] };
     if (single.size > 0) {
       const findings = new Map(facts.findings);
-      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown }), notSwept(v)));
+      for (const [port, v] of single) findings.set(port, singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, beyond: p.beyond, latest: new Map(), early, interfacesKnown }), notSwept(v)));
       const first = single.values().next().value!;
       facts = { ...facts, findings: new Map([...findings].sort((a, b) => a[0] - b[0])), notes: [...facts.notes, `${single.size} port(s) probed one by one, not swept (${[...single.keys()].join(", ")}): ${describeVarying(first)} ${varyingWhy(first).replace(/,$/, "")}`] };
     }
@@ -80,7 +84,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       const findings = new Map(facts.findings);
       for (const port of answered) {
         findings.set(port, answered.length <= MAX_VARYING_PORTS
-          ? singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown }), `asked again: ${why}`)
+          ? singleFinding(port, await observe(lab, { ...p.spec, port, family }, { watch: p.watch, beyond: p.beyond, latest: new Map(), early, interfacesKnown }), `asked again: ${why}`)
           : { port, outcome: "error", verdict: "error", answer: findings.get(port)!.answer, evidence: `${why}: what ${e.from} gets here is not known, and ${answered.length} answered ports are more than the ${MAX_VARYING_PORTS} probed one by one; sweep from a host whose rules take no answers, or a smaller range`, rules: [] });
       }
       if (answered.length > 0) facts = { ...facts, findings, notes: [...facts.notes, `${answered.length} answered port(s) ${answered.length <= MAX_VARYING_PORTS ? "probed again one by one" : "not read"}: ${why}`] };
@@ -101,7 +105,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
       broken.push(b);
       continue;
     }
-    const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, latest: new Map(), early, interfacesKnown });
+    const o = await observe(lab, { ...p.spec, port: b.port, family }, { watch: p.watch, beyond: p.beyond, latest: new Map(), early, interfacesKnown });
     const single = { verdict: o.result.verdict, reason: o.result.reason, command: o.result.evidence.command, counted: o.decidedBy.map(describeDelta), ...(o.decision ? { decision: o.decision } : {}) };
     const finding = facts.findings.get(b.port)!;
     const agrees = single.verdict === finding.verdict;
@@ -133,7 +137,17 @@ function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
  * decision the line that wrote its rule, as the session does an
  * observation's (rules/origin.ts locatedDecision).
  */
-export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, locate: (d: Decision) => Decision = (d) => d, verdictOf: (port: number) => Verdict | undefined = () => undefined): ExpectationResult {
+export interface SweepDecisionOptions {
+  /** The line that wrote a decision's rule (rules/origin.ts locatedDecision, as the session locates an observation's). */
+  readonly locate?: (d: Decision) => Decision;
+  /** Each port's verdict (SweptExpectation.verdicts). */
+  readonly verdictOf?: (port: number) => Verdict | undefined;
+  /** The lab host holding an address: where a DNAT the trace shows sent the ports on to. */
+  readonly ownerOf?: (address: string) => string | undefined;
+}
+
+export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, options: SweepDecisionOptions = {}): ExpectationResult {
+  const { locate = (d: Decision) => d, verdictOf = () => undefined, ownerOf = () => undefined } = options;
   const s = r.sweep;
   const range = p.expectation.sweep;
   if (!s || !range || r.address === "") return r;
@@ -144,8 +158,19 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   }
   // A firewall host on the path no trace sees (iptables-legacy): what it did with the ports the trace saw let through is
   // its counters' to say, not the trace's accept (tester 44f: a router's accept was named for ports its server REJECTed).
+  // Only hosts after the one whose accept the trace shows (the prober first, routers, the target last): a host before it
+  // let the packet through already, and one taking the answer on its way back leaves the port silent (`lost` below).
+  const target = p.spec.to.kind === "host" ? p.spec.to.host : undefined;
+  const rank = (h: string) => (h === p.spec.from ? 0 : h === target ? 2 : 1);
   const unseen = p.watch.filter((h) => lab.host(h).spec.firewall && !traceable(lab.host(h)));
+  // A DNAT the trace shows sending the ports on to another lab host: the trace there looks for the address it was sent to.
+  const sentOn = (d: Decision) => dnatDestinations(d.rewrites).flatMap((t) => {
+    const host = ownerOf(t.address);
+    return host !== undefined && host !== d.host ? [host] : [];
+  });
+  const beyond = (d: Decision) => [...unseen.filter((h) => rank(h) > rank(d.host)), ...sentOn(d)];
   const passed: number[] = [];
+  const after = new Set<string>();
   const lost: number[] = [];
   const decisions = new Map<number, Decision>();
   // Located once per rule, not per port (thousands of ports, a long ruleset): ports one rule took differ only in their trace
@@ -154,8 +179,9 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   for (let port = range.first; port <= range.last; port++) {
     const d = traces.decisionFor({ ...p.spec, family: r.family, port }, r.address, "sweep", sourcePort);
     if (!d) continue;
-    if (d.action === "accept" && unseen.length > 0) {
+    if (d.action === "accept" && beyond(d).length > 0) {
       passed.push(port);
+      for (const h of beyond(d)) after.add(h);
       continue;
     }
     // No answer came, though the trace shows the first packet let in or rejected: a rule took its answer or a later packet,
@@ -183,7 +209,7 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
         ...s.notes,
         ...(decisions.size === count ? [`each port's deciding rule from an nftables trace of the sweep's packets`] : []),
         ...(missing > 0 ? [`${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`] : []),
-        ...(passed.length > 0 ? [`${some(passed, count)}: let through where the trace saw, on to ${unseen.join(", ")}, whose rules no trace sees (iptables-legacy): their rules are the counters' around their batch`] : []),
+        ...(passed.length > 0 ? [`${some(passed, count)}: let through where the trace saw, on to ${[...after].join(", ")}, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch`] : []),
         ...(lost.length > 0 ? [`${some(lost, count)}: no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch`] : []),
         ...(decisions.size > 0 && decisions.size < count ? [`the other ${decisions.size} port(s)' deciding rule from an nftables trace of the sweep's packets`] : []),
       ],

@@ -5,7 +5,9 @@
  * them, never by the router's accept; and a reset the counters alone cannot
  * tell (the router's rules count nothing) is `admitted` when the trace shows
  * the router accepted its packet (tester 44f). Single probes and a sweep,
- * both families; real containers and packets.
+ * both families; real containers and packets. And a sweep of the router
+ * whose DNAT sends the ports on to the server: the server's tcp-reset REJECT
+ * is refused, not "admitted (nothing listening)" (tester 45a: a wrong verdict).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +27,22 @@ writeFileSync(path.join(dir, "gw.nft"), [
   "    meta l4proto { icmp, ipv6-icmp } accept",
   "    tcp dport 7000-7019 accept",
   "    tcp dport 7020-7024 reject with tcp reset",
+  "  }",
+  "}",
+  "",
+].join("\n"));
+writeFileSync(path.join(dir, "dnat.nft"), [
+  "table inet fw {",
+  "  chain prerouting {",
+  "    type nat hook prerouting priority dstnat; policy accept;",
+  "    meta nfproto ipv4 ip daddr {{ gw.wan.ipv4 }} tcp dport 7000-7039 dnat ip to {{ server.ipv4 }}",
+  "    meta nfproto ipv6 ip6 daddr {{ gw.wan.ipv6 }} tcp dport 7000-7039 dnat ip6 to {{ server.ipv6 }}",
+  "  }",
+  "  chain forward {",
+  "    type filter hook forward priority 0; policy drop;",
+  "    ct state established,related accept",
+  "    meta l4proto { icmp, ipv6-icmp } accept",
+  "    tcp dport 7030-7039 accept",
   "  }",
   "}",
   "",
@@ -64,5 +82,31 @@ it("names the legacy server's REJECT and DROP behind the nft router's accept, an
       decided: [`7020-7024: gw ${family} inet fw forward: tcp dport 7020-7024 reject with tcp reset`, `7025-7029: gw ${family} inet fw forward policy drop`],
       counts: { open: 1, admitted: 9, refused: 10, dropped: 10 },
     })),
+  ]);
+}, 180_000);
+
+it("reads a server's tcp-reset REJECT behind the router's DNAT as refused in a sweep, not admitted", async () => {
+  const reject = (tool: string) => `${tool} -A INPUT -p tcp --dport 7030:7034 -j REJECT --reject-with tcp-reset`;
+  const scenario = defineScenario({
+    name: "dnat sweep", description: "nft router DNAT (no counters) to an iptables-legacy server that REJECTs with tcp-reset",
+    networks: ["wan", "lan"],
+    hosts: {
+      client: { networks: ["wan"] },
+      gw: { firewall: true, router: true, networks: ["wan", "lan"] },
+      server: { firewall: true, backend: "legacy", networks: ["lan"], listen: ["tcp/7031"] },
+    },
+    steps: [
+      { apply: { host: "gw", nft: "dnat.nft" } },
+      { apply: { host: "server", commands: [reject("iptables"), reject("ip6tables")] } },
+      { expect: ["client -> gw:7030-7034 refused:rst", "client -> gw:7029-7039 blocked except 7035,7036,7037,7038,7039"] },
+    ],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({ text: e.text, family: e.family, status: e.status, counts: e.sweep?.counts, decided: e.sweep?.decided?.map((g) => g.ports) }));
+  const families = ["ipv4", "ipv6"] as const;
+  expect(rows, JSON.stringify(report.scenarios[0]!.expectations.map((e) => [e.sweep?.notes, e.sweep?.broken]))).toEqual([
+    ...families.map((family) => ({ text: "client -> gw:7030-7034 refused:rst", family, status: "passed", counts: { refused: 5 }, decided: [] })),
+    // 7029: the router's forward policy drop (the trace); the others went on to the server.
+    ...families.map((family) => ({ text: "client -> gw:7029-7039 blocked except 7035,7036,7037,7038,7039", family, status: "passed", counts: { dropped: 1, refused: 5, admitted: 5 }, decided: ["7029"] })),
   ]);
 }, 180_000);
