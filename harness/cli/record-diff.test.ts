@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { EXIT, InputError } from "../errors.ts";
 import { silentProgress } from "../progress.ts";
-import { type DiffCliOptions, diffCommand } from "./diff.ts";
+import { allowEntries, type DiffCliOptions, diffCommand } from "./diff.ts";
 import { type RecordCliOptions, recordCommand } from "./record.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fwspec-record-diff-"));
@@ -94,6 +94,12 @@ describe("fwspec diff: bad input, nothing started", () => {
     await expect(diffCommand(file, opts, progress, print)).rejects.toThrow(InputError);
     await expect(diffCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
     expect(said).toEqual([]);
+  });
+
+  test("an empty allow file allows nothing, and is no bad input (tester 45b: a CI gate's first state)", () => {
+    writeFileSync(path.join(dir, "empty-allow.txt"), "");
+    expect(allowEntries({ allowFile: path.join(dir, "empty-allow.txt") })).toEqual([]);
+    expect(allowEntries({ allowFile: path.join(dir, "empty-allow.txt"), allow: ["client -> server:8080/tcp4 open->dropped"] })).toHaveLength(1);
   });
 
   test("InputError is exit 2", () => {
