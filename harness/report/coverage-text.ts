@@ -41,7 +41,7 @@ export function coverageLine(c: NonNullable<RunReport["coverage"]>): string {
   const n = c.unattributed ?? 0;
   const u = c.unmeasurable ?? 0;
   const unattributed = (n === 0 ? "" : `; ${n} ${n === 1 ? "check or step whose packets are" : "checks or steps whose packets are"} not attributed, listed per scenario`)
-    + (u === 0 ? "" : `; ${u} native nft ${u === 1 ? "rule" : "rules"} not measurable: no counter of its own and no trace named ${u === 1 ? "it" : "them"} deciding`);
+    + (u === 0 ? "" : `; ${u} native nft ${u === 1 ? "rule" : "rules"} not measurable: no counter of ${u === 1 ? "its" : "their"} own and no trace named ${u === 1 ? "it" : "them"} deciding`);
   return `rule coverage: ${formatPercent(c.percent, c.min)} (${c.exercised} of ${c.rules} rules exercised; ${c.shadowed} shadowed, ${c.unexercised - c.shadowed} never matched${unattributed})`;
 }
 

@@ -110,7 +110,7 @@ describe("scenarioCoverage", () => {
     ],
     [
       "a rule a run step moved is still the same rule; one a run step added is listed too",
-      [apply(5, { filter: [ACCEPT_TCP] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 2), hit("-A INPUT -p udp -j ACCEPT", 1)])],
+      [apply(5, { filter: [ACCEPT_TCP] }), probe(9, "client -> server:8080 open", [hit(ACCEPT_TCP, 2), hit("-A INPUT -s 198.18.0.9/32 -j ACCEPT", 1)])],
       ["apply (line 5) ipv4 INPUT #1 exercised 1", "apply (line 5) ipv4 INPUT #1 exercised 1"],
     ],
     [
@@ -153,6 +153,18 @@ describe("scenarioCoverage", () => {
     const step: StepResult = { ...apply(5, {}), evidence: { ...apply(5, {}).evidence!, nft } };
     const c = scenarioCoverage([step, probe(9, "client -> server:8081 dropped", [hit("tcp dport 8081 counter drop # handle 5", 3, { table: "inet fw", chain: "input" })])], boot());
     expect(summary(c)).toEqual(["apply (line 5) ipv4 input #2 unexercised 0", "apply (line 5) ipv4 input #3 exercised 1", "apply (line 5) ipv6 input #1 unexercised 0", "apply (line 5) ipv6 input #3 unexercised 0"]);
+  });
+
+  // Tester 45b: an inet rule's one counter, moved by IPv6 neighbour discovery during an IPv4 TCP probe, read as exercised by it.
+  it("a rule none of whose protocols the probe's packets have is not credited with them (an ICMP rule during a TCP probe)", () => {
+    const nft = 'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tmeta l4proto { icmp, ipv6-icmp } counter accept\n\t\ttcp dport 8080 counter reject with tcp reset\n\t}\n}';
+    const step: StepResult = { ...apply(5, {}), evidence: { ...apply(5, {}).evidence!, nft } };
+    const icmp = hit("meta l4proto { icmp, ipv6-icmp } counter accept # handle 3", 1, { table: "inet filter", chain: "input" });
+    const open = scenarioCoverage([step, probe(9, "client -> server:22 open", [icmp])], boot());
+    expect(summary(open)).toEqual(["apply (line 5) ipv4 input #1 unexercised 0", "apply (line 5) ipv4 input #2 unexercised 0", "apply (line 5) ipv6 input #1 unexercised 0", "apply (line 5) ipv6 input #2 unexercised 0"]);
+    // Refused with an ICMP answer: the rule may have taken it.
+    const refused = scenarioCoverage([step, probe(9, "client -> server:23 refused", [icmp], { actual: "refused" })], boot());
+    expect(summary(refused)[0]).toBe("apply (line 5) ipv4 input #1 exercised 1");
   });
 
   it("names each check that took a rule's packets, with the family and whether it was the parity probe", () => {
@@ -241,12 +253,12 @@ describe("native nft rules without a counter (firewalld's): trace-named rules ar
   const decision = (rule: string): ExpectationResult["decision"] => ({ host: "server", family: "ipv4", table: "inet firewalld", path: ["filter_INPUT", "filter_IN_public", "filter_IN_public_allow"], rule, action: "reject", policy: false, source: "trace", handle: 7 });
   const cases: [string, CheckResult[], string[], string][] = [
     ["no trace named a rule: nothing counted, and the line says why (not 'no rules loaded')", [step, probe(9, "client -> server:8080 refused", [])], [],
-      "rule coverage: no rule counted (4 native nft rules have no counter of its own and no trace named them deciding: not measurable)"],
+      "rule coverage: no rule counted (4 native nft rules have no counter of their own and no trace named them deciding: not measurable)"],
     ["a trace named the deciding rule: it is exercised; its twins in the other family are not measurable", [step, probe(9, "client -> server:8080 refused", [], { decision: decision("tcp dport 8080 reject with icmpx admin-prohibited") })],
       ["apply (line 5) ipv4 filter_IN_public_allow #2 exercised 1"],
-      "rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched; 3 native nft rules not measurable: no counter of its own and no trace named them deciding)"],
+      "rule coverage: 100% (1 of 1 rules exercised; 0 shadowed, 0 never matched; 3 native nft rules not measurable: no counter of their own and no trace named them deciding)"],
     ["a counters-sourced or policy decision proves nothing about a counter-less rule", [step, probe(9, "client -> server:8080 refused", [], { decision: { ...decision("policy DROP")!, policy: true } })], [],
-      "rule coverage: no rule counted (4 native nft rules have no counter of its own and no trace named them deciding: not measurable)"],
+      "rule coverage: no rule counted (4 native nft rules have no counter of their own and no trace named them deciding: not measurable)"],
   ];
   it.each(cases)("%s", (_t, results, want, line) => {
     const c = scenarioCoverage(results, boot());

@@ -19,7 +19,9 @@
  *   not rules and not counted.
  * - Exercised: the rule's packet counter moved during a probe (an
  *   expectation's, or its parity probe in the other family) or a sweep (the
- *   DROP and REJECT rules it counted) while that ruleset was loaded. `run`
+ *   DROP and REJECT rules it counted) while that ruleset was loaded, and the
+ *   rule can match one of the probe's packets by protocol (rules/l4proto.ts:
+ *   an ICMP rule's counter moved by neighbour discovery is not the probe's). `run`
  *   steps, held connections and the rules that admitted a sweep's ports send
  *   packets that are not attributed to a check: each such check or step is
  *   listed in `unattributed`, so a rule only they reach reads "never
@@ -38,6 +40,7 @@ import { readAnswerLine } from "../judge/answer.ts";
 import type { CheckResult, ExpectationResult, RuleHit } from "../model/results.ts";
 import type { Family } from "../model/types.ts";
 import { FAMILIES } from "../model/types.ts";
+import { matchesProbeProtocol } from "../rules/l4proto.ts";
 import { covers, matchesPacket, type ProbePacket } from "../rules/packet-match.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { nftEvidenceRules } from "../rules/nft-evidence.ts";
@@ -274,7 +277,10 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     const check: CoverageCheck = { line: e.line, text: e.text, family, parity, packets: 0 };
     const { packet, target } = probeOf(e, family, parity);
     const byEpoch = new Map<Epoch, Map<SavedRule, number>>();
-    for (const hit of hits) {
+    // A rule none of whose protocols the probe's packets have did not take them: its counter moved for other traffic
+    // (neighbour discovery; an inet rule's one counter counts both families: tester 45b).
+    const verdict = parity ? e.parity?.verdict ?? "" : e.actual;
+    for (const hit of hits.filter((h) => matchesProbeProtocol(h.text, family, e.protocol === "udp" ? "udp" : "tcp", verdict))) {
       const epoch = current.get(hit.host);
       if (!epoch) continue;
       const rule = ruleOf(epoch, hit);
@@ -362,7 +368,7 @@ export function coverageShortfall(c: RunCoverage, min: number): string | undefin
 /** Why no rule was counted: no rules loaded, or only native nft rules without a counter that no trace named. */
 export function noRuleReason(c: RunCoverage): string {
   const n = c.unmeasurable ?? 0;
-  return n === 0 ? "no firewall host had rules loaded by the scenarios" : `${n} native nft ${n === 1 ? "rule has" : "rules have"} no counter of its own and no trace named ${n === 1 ? "it" : "them"} deciding: not measurable`;
+  return n === 0 ? "no firewall host had rules loaded by the scenarios" : `${n} native nft ${n === 1 ? "rule has no counter of its own" : "rules have no counter of their own"} and no trace named ${n === 1 ? "it" : "them"} deciding: not measurable`;
 }
 
 /**

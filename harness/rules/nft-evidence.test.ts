@@ -30,6 +30,11 @@ describe("nftEvidenceRules", () => {
     ]);
   });
 
+  it("rules that share a named counter count nothing of their own; a named counter one rule updates is its own (tester 45b)", () => {
+    const listing = 'table inet fw {\n\tcounter c {\n\t}\n\tcounter solo {\n\t}\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tmeta nfproto ipv4 tcp dport 80 counter name "c" accept\n\t\tmeta nfproto ipv6 tcp dport 80 counter name "c" accept\n\t\ttcp dport 81 counter name "c" counter accept\n\t\ttcp dport 22 counter name "solo" accept\n\t}\n}';
+    expect(nftEvidenceRules(listing).filter((r) => r.family === "ipv4").map((r) => `#${r.position} ${r.counts ? "counts" : "-"}`)).toEqual(["#1 -", "#2 -", "#3 counts", "#4 counts"]);
+  });
+
   it("an empty listing has no rules", () => {
     expect(nftEvidenceRules("")).toEqual([]);
   });

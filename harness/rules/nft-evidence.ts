@@ -15,6 +15,17 @@ const TABLE = /^table\s+(\S+)\s+(\S+)\s*\{/;
 const CHAIN = /^chain\s+(\S+)\s*\{/;
 const VERDICT = /\b(accept|drop|reject|return|queue|continue)\b|\b(jump|goto)\s+(\S+)/g;
 
+/** The named counter a rule updates (`counter name "c"`, `counter name c`); undefined for none (or a counter map). */
+function namedCounterOf(text: string): string | undefined {
+  const m = /(?:^|\s)counter\s+name\s+("([^"]+)"|([A-Za-z_][\w.-]*))(?=\s|$)/.exec(text);
+  return m === null ? undefined : m[2] ?? m[3];
+}
+
+/** Does the rule have an anonymous counter of its own (`counter` not followed by `name`)? */
+function ownCounter(text: string): boolean {
+  return /(?:^|\s)counter(?!\s+name\b)(?=\s|$)/.test(text);
+}
+
 function targetOf(text: string): string | null {
   let target: string | null = null;
   for (const m of text.matchAll(VERDICT)) target = m[3] ?? m[1]!.toUpperCase();
@@ -61,5 +72,16 @@ export function nftEvidenceRules(listing: string): SavedRule[] {
       rules.push({ family, table, chain, position, text, packets: 0, bytes: 0, target: targetOf(text), comment: null, counts: /\bcounter\b/.test(text) });
     }
   }
-  return rules;
+  // A named counter more than one rule updates counts their packets together: it shows none of them taking a packet
+  // (nft-json.ts ruleCount; tester 45b: such rules read "never matched" while their counter grew).
+  const users = new Map<string, Set<string>>();
+  for (const r of rules) {
+    const name = namedCounterOf(r.text);
+    if (name !== undefined) users.set(`${r.table}\0${name}`, new Set([...(users.get(`${r.table}\0${name}`) ?? []), `${r.chain}\0${r.position}`]));
+  }
+  return rules.map((r) => {
+    const name = namedCounterOf(r.text);
+    const shared = name !== undefined && (users.get(`${r.table}\0${name}`)?.size ?? 0) > 1;
+    return shared && !ownCounter(r.text) ? { ...r, counts: false } : r;
+  });
 }
