@@ -7,6 +7,7 @@
  *     client -> server:8080 open->blocked       blocked: refused, unreachable or dropped
  *     client -> server:8080/tcp4 *->dropped     any old verdict
  *     internet -> gw:8080/tcp4 open->open       open on both sides, but another listener answered or it saw another source
+ *     client -> server:8080 refused->refused     refused on both sides, by a reset on one and ICMP on the other
  *
  * The flow part is read with the expectation grammar (scenario/expectation.ts).
  */

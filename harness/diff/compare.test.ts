@@ -93,6 +93,22 @@ describe("comparing two matrix observations", () => {
     expect(JSON.parse(renderDiffJson(d)).changes[0].b.answer).toEqual({ host: "gw", port: 8080, saw: "internet" });
   });
 
+  // Tester 45b: `--reject-with tcp-reset` changed to the default ICMP reject was listed as "decided by another rule, the same verdict".
+  test("refused on both sides by another answer (a reset, then ICMP port unreachable): a change, shown with both kinds, accepted by refused->refused", () => {
+    const refused = (port: number, refusal: "tcp-reset" | "icmp-port-unreachable", rule: string) => {
+      const f = flow("client", "server", port, "ipv4", "refused", rule);
+      return { ...f, side: { ...f.side, refusal } };
+    };
+    const a = [refused(8080, "tcp-reset", "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with tcp-reset"), refused(8081, "tcp-reset", DROP)];
+    const b = [refused(8080, "icmp-port-unreachable", "ipv4 filter INPUT #1 -A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable"), refused(8081, "tcp-reset", ACCEPT)];
+    const d = diff(a, b);
+    expect(d.changes.map((c) => c.key)).toEqual(["client -> server:8080/tcp4"]);
+    expect(renderDiff(d)).toContain("  ✗ client -> server:8080/tcp4: refused:rst → refused:icmp\n");
+    expect(diff(a, b, ["client -> server:8080 refused->refused"]).changes.map((c) => c.allowed)).toEqual([true]);
+    // The same kind, another rule: redecided, not a change.
+    expect(d.redecided?.map((r) => r.key)).toEqual(["client -> server:8081/tcp4"]);
+  });
+
   test.each<[string, string | undefined, FlowAnswer | undefined]>([
     ["a lab host's address", "web:80 saw 198.18.50.100:40312 (internet)", { host: "web", port: 80, saw: "internet" }],
     ["an IPv6 peer", "internet:443 saw [2001:db8:f5:51::2]:51000 (gw)", { host: "internet", port: 443, saw: "gw" }],

@@ -1,14 +1,15 @@
 /**
  * Two matrix observations compared (pure): the flows whose verdict differs,
  * or that are open on both sides but answered by another listener or seen
- * from another source (model.ts answerChanged), each with the deciding rule
+ * from another source (model.ts answerChanged), or refused on both by
+ * another answer (a reset against ICMP port unreachable: refusalChanged), each with the deciding rule
  * on each side and whether an allow entry accepts it; a flow whose probe gave
  * `error` on either side is listed as an error, never as a change (a flaky
  * flow must not look like a rule change). An allow entry that matched no
  * change and names no flow of the matrix is said to be not probed.
  */
 import { type AllowEntry, allows } from "./allow.ts";
-import { answerChanged, type DiffResult, type DiffSide, type Flow, type FlowChange, type FlowError, type FlowRedecided, ruleIdentity } from "./model.ts";
+import { answerChanged, refusalChanged, type DiffResult, type DiffSide, type Flow, type FlowChange, type FlowError, type FlowRedecided, ruleIdentity } from "./model.ts";
 import type { MatrixObservation, ObservedFlow } from "./observed.ts";
 
 export interface CompareInput {
@@ -54,7 +55,7 @@ export function compareObservations(input: CompareInput): DiffResult {
       errors.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
       continue;
     }
-    if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side)) {
+    if (fa.side.verdict === fb.side.verdict && !answerChanged(fa.side, fb.side) && !refusalChanged(fa.side, fb.side)) {
       if (ruleIdentity(fa.side.rule, fa.flow.port) !== ruleIdentity(fb.side.rule, fb.flow.port)) redecided.push({ flow: fa.flow, key: fa.key, a: fa.side, b: fb.side });
       continue;
     }

@@ -71,6 +71,18 @@ describe("fwspec diff", () => {
     expect(r.stdout).not.toContain(":8081");
   });
 
+  // Tester 45b: a REJECT kind change was "decided by another rule, the same verdict (not a change)".
+  it("a REJECT's tcp-reset changed to ICMP port unreachable: a change on exactly the flows it answers, refused:rst → refused:icmp", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "rules.sh"), both("-A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset"));
+    writeFileSync(join(dir, "icmp.sh"), `iptables -A INPUT -p tcp --dport 8080 -j REJECT\nip6tables -A INPUT -p tcp --dport 8080 -j REJECT\n`);
+    const r = await execa(process.execPath, [CLI, "diff", "scenario.yaml", "--rules-b", "icmp.sh", "--json", "d.json"], { cwd: dir, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1);
+    const d = JSON.parse(readFileSync(join(dir, "d.json"), "utf8")) as Json;
+    expect(d.changes.map((c) => c.key).sort()).toEqual(CHANGED);
+    expect(r.stdout).toContain("  ✗ client -> server:8080/tcp4: refused:rst → refused:icmp\n");
+  });
+
   it("a --rules-a file that fails to apply is named as itself, not as the scenario's rules file", async () => {
     const dir = project();
     writeFileSync(join(dir, "rules.sh"), APPENDED);

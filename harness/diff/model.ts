@@ -65,7 +65,7 @@ export interface FlowSide {
   readonly answerPassed?: string;
 }
 
-/** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`). */
+/** A flow whose verdict differs between the sides (`dropped → open`), or open on both with another answer (`answerChanged`), or refused on both another way (`refusalChanged`). */
 export interface FlowChange {
   readonly flow: Flow;
   /** `outside -> db:5432/tcp6`. */
@@ -140,6 +140,15 @@ export interface DiffResult {
 export function answerChanged(a: FlowSide, b: FlowSide): boolean {
   if (a.verdict !== "open" || b.verdict !== "open" || !a.answer || !b.answer) return false;
   return a.answer.host !== b.answer.host || a.answer.port !== b.answer.port || a.answer.saw !== b.answer.saw;
+}
+
+/**
+ * Refused on both sides, but one by a TCP reset and the other by ICMP port
+ * unreachable (`--reject-with` changed, or an nft `reject` that answers TCP
+ * with ICMP): a change (tester 45b: listed as the same verdict).
+ */
+export function refusalChanged(a: FlowSide, b: FlowSide): boolean {
+  return a.verdict === "refused" && b.verdict === "refused" && a.refusal !== undefined && b.refusal !== undefined && a.refusal !== b.refusal;
 }
 
 /** `outside -> db:5432/tcp6`: the flow in the expectation syntax, family pinned. */

@@ -9,7 +9,7 @@
  * the same; each neutralises or escapes the text itself.
  */
 import { laterPacketsWords, noRuleReason } from "./deciding.ts";
-import { answerChanged, type DiffResult, type FlowChange, type FlowSide } from "./model.ts";
+import { answerChanged, type DiffResult, type FlowChange, type FlowSide, refusalChanged } from "./model.ts";
 
 /** `open (answered by web:80, saw internet)`: a side of an answer change. */
 function answered(side: FlowSide): string {
@@ -18,7 +18,13 @@ function answered(side: FlowSide): string {
 
 /** What side a and side b observed: both verdicts, or for an answer change who answered and the source it saw. */
 export function changeWords(c: Pick<FlowChange, "a" | "b">): readonly [string, string] {
+  if (refusalChanged(c.a, c.b)) return [refusedHow(c.a), refusedHow(c.b)];
   return answerChanged(c.a, c.b) ? [answered(c.a), answered(c.b)] : [c.a.verdict, c.b.verdict];
+}
+
+/** `refused:rst` or `refused:icmp`, as an expectation writes it: a side of a refusal change. */
+function refusedHow(side: FlowSide): string {
+  return side.refusal === "tcp-reset" ? "refused:rst" : side.refusal === "icmp-port-unreachable" ? "refused:icmp" : side.verdict;
 }
 
 /**
