@@ -29,6 +29,8 @@ test.each([
   // The target's INPUT: not the answer's way; a rate limit that took a resent SYN, say.
   ["a DROP rule in the target's input chain took a later packet going the first's way", decision({ rule: "-A INPUT -p udp -m udp --dport 5002 -m limit --limit 1/min -j DROP", action: "drop", policy: false, source: "counters" }), { later: true }],
   ["a DROP rule in the prober's input chain took the answer", decision({ host: "client", rule: "-A INPUT -p udp -m udp --sport 5002 -j DROP", action: "drop", policy: false, source: "counters" }), { answer: true }],
+  // Tester 45a: a router's rule for the probe's destination port sees only packets going the first packet's way.
+  ["a router's DROP naming the probe's port as destination took a later packet (its last ACK), not the answer", decision({ host: "router", path: ["FORWARD"], rule: "-A FORWARD -p udp -m udp --dport 5002 -j DROP", action: "drop", policy: false, source: "counters" }), { later: true }],
   ["a policy the counters found taking the answer", decision({ host: "client", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "counters", answer: true }), {}],
   ["one the counters already named so stays as it is", { ...ANSWER }, { answer: true }],
 ])("the trace let the first packet through, the probe got nothing: %s", (_what, counted, marked) => {

@@ -18,22 +18,33 @@ function ranges(parts: readonly string[], separator: string): PortRanges | undef
   return out.length > 0 && out.every(([a, b]) => Number.isInteger(a) && Number.isInteger(b)) ? out : undefined;
 }
 
-export function iptablesDports(text: string): PortRanges | undefined {
+const IPTABLES_OPTIONS = {
+  dport: ["--dport", "--destination-port", "--dports", "--destination-ports"],
+  sport: ["--sport", "--source-port", "--sports", "--source-ports"],
+} as const;
+
+export function iptablesDports(text: string, which: "dport" | "sport" = "dport"): PortRanges | undefined {
   let tokens: string[];
   try {
     tokens = tokenizeRule(text);
   } catch {
     return undefined;
   }
-  const i = tokens.findIndex((t) => t === "--dport" || t === "--destination-port" || t === "--dports" || t === "--destination-ports");
+  const options: readonly string[] = IPTABLES_OPTIONS[which];
+  const i = tokens.findIndex((t) => options.includes(t));
   if (i < 0 || tokens[i - 1] === "!" || tokens[i + 1] === "!") return undefined;
   return ranges((tokens[i + 1] ?? "").split(","), ":");
 }
 
-export function nftDports(text: string): PortRanges | undefined {
-  const named = /(?:^|\s)(?:tcp|udp|th|sctp|dccp)\s+dport\s+(!=\s+)?(\{[^}]*\}|\S+)/.exec(blankQuoted(text));
+export function nftDports(text: string, which: "dport" | "sport" = "dport"): PortRanges | undefined {
+  const named = new RegExp(`(?:^|\\s)(?:tcp|udp|th|sctp|dccp)\\s+${which}\\s+(!=\\s+)?(\\{[^}]*\\}|\\S+)`).exec(blankQuoted(text));
   if (!named || named[1] !== undefined) return undefined;
   return ranges(named[2]!.replace(/^\{|\}$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== ""), "-");
+}
+
+/** The ports a rule (iptables-save or nft text) names as its packets' destination or source ports; undefined: not read. */
+export function rulePorts(text: string, which: "dport" | "sport"): PortRanges | undefined {
+  return /^-A\s/.test(text) ? iptablesDports(text, which) : nftDports(text, which);
 }
 
 /**

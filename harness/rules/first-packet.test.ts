@@ -382,6 +382,20 @@ describe("firstPacketDecision", () => {
   });
 });
 
+describe("a rule naming the probe's port one way only (tester 45a)", () => {
+  // A router without interface matches: FORWARD sees the SYN, the answer and the last ACK alike.
+  const forward = (rule: string, n: number) => parseSave(["*filter", `:FORWARD ACCEPT [${n}:60]`, `[${n}:40] ${rule}`, "COMMIT", ""].join("\n"), "ipv4");
+  const hop = (rule: string) => ({ host: "gw", protocol: "tcp" as const, port: 7009, hooks: ["FORWARD" as const], replyHooks: ["FORWARD" as const], via: { in: "wan0", out: "lan0" }, before: forward(rule, 0), after: forward(rule, 1) });
+  test.each([
+    ["its destination port: a later packet going its way (the handshake's last ACK), not the answer", "-A FORWARD -p tcp -m tcp --dport 7009 --tcp-flags ACK ACK -j DROP", { later: true }],
+    ["its source port: the answer", "-A FORWARD -p tcp -m tcp --sport 7009 -j DROP", { answer: true }],
+  ])("%s", (_what, rule, marked) => {
+    const d = firstPacketDecision([hop(rule)], { laterPackets: true });
+    expect(d).toMatchObject({ rule, action: "drop", ...marked });
+    expect(d?.answer === true).toBe("answer" in marked);
+  });
+});
+
 describe("crossesInterfaces", () => {
   test.each([
     ["-A FORWARD -i lan0 -o wan0 -j DROP", { in: "wan0", out: "lan0" }, false],

@@ -17,6 +17,7 @@ import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { natTarget } from "./trace-loopback.ts";
 import { admitsProtocol, canTakeFirstPacket, ruleCrossesInterfaces, type Via } from "./first-packet-text.ts";
+import { type PortRanges, rulePorts } from "./dports.ts";
 
 /** The netfilter hooks a probe's packets are decided at on one host. */
 export type Hook = "OUTPUT" | "FORWARD" | "INPUT";
@@ -44,6 +45,8 @@ export interface Hop {
   readonly host: string;
   /** The probe's transport protocol: rules for another protocol cannot take its first packet. */
   readonly protocol?: "tcp" | "udp";
+  /** The probe's destination port: a rule naming it as destination port only meets packets going the first packet's way, as source port only its answers. */
+  readonly port?: number;
   readonly hooks: readonly Hook[];
   /** The hooks the answer passes on this host (prober INPUT, target OUTPUT, a router's FORWARD): only a DROP or REJECT there decides. */
   readonly replyHooks?: readonly Hook[];
@@ -122,6 +125,10 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
       const onTheWay = [...jumps.filter((j) => !isVerdictMap(j)), rule];
       // A rule for another protocol meets none of the probe's packets, first, answer or later.
       if (!onTheWay.every((r) => crosses(r, via) && (!hop.protocol || admits(r, hop.protocol)))) return false;
+      // A rule for the probe's port as destination only never meets its answer; as source only, never a packet going its way
+      // (tester 45a: a router's `--dport 7009 --tcp-flags ACK ACK -j DROP` read as taking the answer).
+      const way = hop.port === undefined ? undefined : portWay(rule.text, hop.port);
+      if (way !== undefined && (way === "answer") !== reply) return false;
       return packet === "reply" || (packet === "first") === onTheWay.every(takesFirst);
     });
     const base = { host: hop.host, family: hop.after.family, table, source: "counters" } as const;
@@ -140,6 +147,14 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
     }
   }
   return accepted;
+}
+
+/** Which way a rule naming `port` meets: `first` (as destination port only), `answer` (as source port only); undefined: either. */
+function portWay(text: string, port: number): "first" | "answer" | undefined {
+  const has = (ranges: PortRanges | undefined) => ranges?.some(([a, b]) => a <= port && port <= b) ?? false;
+  const to = has(rulePorts(text, "dport"));
+  const from = has(rulePorts(text, "sport"));
+  return to === from ? undefined : to ? "first" : "answer";
 }
 
 /** Destination NAT that sends a packet on to another host (REDIRECT keeps it local). */
@@ -297,6 +312,8 @@ function marked(hop: Hop, d: Decision | undefined): Decision | undefined {
 export interface ProbePath {
   readonly from: string;
   readonly protocol: "tcp" | "udp" | "http";
+  /** Its destination port (a DNAT may change it on the way: a rule naming the new one is judged as before). */
+  readonly port?: number;
   readonly to: { readonly kind: "localhost" } | { readonly kind: "host"; readonly host: string } | { readonly kind: "address" };
 }
 
@@ -317,7 +334,7 @@ export function hopsOnPath(path: ProbePath, watch: readonly string[], before: Re
     const addresses = sentTo(host);
     if (addresses) {
       const protocol = path.protocol === "udp" ? "udp" : "tcp";
-      return { host, protocol, hooks: ["INPUT"], replyHooks: ["OUTPUT"], sentTo: { addresses }, before: before.get(host)!, after: after.get(host)! };
+      return { host, protocol, ...(path.port !== undefined ? { port: path.port } : {}), hooks: ["INPUT"], replyHooks: ["OUTPUT"], sentTo: { addresses }, before: before.get(host)!, after: after.get(host)! };
     }
     const hooks: Hook[] = [];
     const replyHooks: Hook[] = [];
@@ -332,6 +349,6 @@ export function hopsOnPath(path: ProbePath, watch: readonly string[], before: Re
     // A router whose interfaces are known: a DROP that takes the answer on its way back through it is told apart.
     if (host !== path.from && host !== target && target !== undefined && via?.in !== undefined && via.out !== undefined) replyHooks.push("FORWARD");
     const protocol = path.protocol === "udp" ? "udp" : "tcp";
-    return { host, protocol, hooks, replyHooks, ...(via ? { via } : {}), before: before.get(host)!, after: after.get(host)! };
+    return { host, protocol, ...(path.port !== undefined ? { port: path.port } : {}), hooks, replyHooks, ...(via ? { via } : {}), before: before.get(host)!, after: after.get(host)! };
   });
 }
