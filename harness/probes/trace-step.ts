@@ -20,10 +20,9 @@ import { namedRules, type NamedRules } from "../rules/trace-named.ts";
 import { resolveTarget } from "./probe.ts";
 import { ARM, COLLECT, DISARM, READ, SECTION } from "./trace-scripts.ts";
 import { dnatDestinations } from "../rules/trace-loopback.ts";
-import { fitsVerdict } from "../rules/first-packet.ts";
+import { fitsVerdict, portWay } from "../rules/first-packet.ts";
 import type { BeyondMoved, HostRuleDelta } from "./observe.ts";
 import type { PolicyDelta } from "../rules/delta.ts";
-import { type PortRanges, rulePorts } from "../rules/dports.ts";
 
 /** A probe of the step as tracing needs it: where it goes, and which firewall hosts it crosses. */
 export interface TracedSpec {
@@ -358,10 +357,8 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
 function packetTaken(spec: ProbeSpec, d: Decision): { answer: true } | { later: true } {
   // A rule that names the probe's port as destination only matches packets going its way; as source only, its answers
   // (tester 45a: a router's `--dport 7009 --tcp-flags ACK ACK -j DROP` was said to take the answer).
-  const has = (ranges: PortRanges | undefined) => ranges?.some(([a, b]) => a <= spec.port && spec.port <= b) ?? false;
-  const toPort = has(rulePorts(d.rule, "dport"));
-  const fromPort = has(rulePorts(d.rule, "sport"));
-  if (toPort !== fromPort) return toPort ? { later: true } : { answer: true };
+  const way = portWay(d.rule, spec.port);
+  if (way !== undefined) return way === "first" ? { later: true } : { answer: true };
   const target = spec.to.kind === "localhost" ? spec.from : spec.to.kind === "host" ? spec.to.host : undefined;
   const chain = (d.path[0] ?? "").toUpperCase();
   const firstWay = target !== spec.from && ((d.host === target && chain === "INPUT") || (d.host === spec.from && chain === "OUTPUT"));

@@ -150,7 +150,7 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
 }
 
 /** Which way a rule naming `port` meets: `first` (as destination port only), `answer` (as source port only); undefined: either. */
-function portWay(text: string, port: number): "first" | "answer" | undefined {
+export function portWay(text: string, port: number): "first" | "answer" | undefined {
   const has = (ranges: PortRanges | undefined) => ranges?.some(([a, b]) => a <= port && port <= b) ?? false;
   const to = has(rulePorts(text, "dport"));
   const from = has(rulePorts(text, "sport"));
