@@ -66,6 +66,11 @@ describe("a firewall host no trace sees, beyond the trace's accept", () => {
     expect(withTraceDecision(observation(counted, verdict), traces(forward, untraced)).decision).toEqual({ ...counted, ...marked });
   });
 
+  test("its REJECT took the first packet and the answer never came (a router without counters dropped it): the REJECT, not 'a later packet' (tester 45a)", () => {
+    const reject = serverRule("-A INPUT -p tcp -m tcp --dport 7010:7014 -j REJECT --reject-with icmp-port-unreachable", "reject");
+    expect(withTraceDecision(observation(reject, "dropped"), traces(forward, untraced)).decision).toEqual(reject);
+  });
+
   test("a legacy prober's OUTPUT before the traced router: its count is not the first packet's (the trace saw it arrive)", () => {
     const out = serverRule("policy DROP", "drop", { host: "client", path: ["OUTPUT"], policy: true });
     expect(withTraceDecision(observation(out, "dropped"), traces(forward, ["gw"])).decision).not.toMatchObject({ host: "client" });

@@ -340,8 +340,10 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // (the prober's input or the target's output: the answer's way), or as the counters read it.
   // Only a host beyond the traced one, or on the answer's way: one before it let the first packet through (tester 45).
   const spec = observation.result.spec;
-  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && fits(d) && (pathRank(d.host, spec) > pathRank(traced.host, spec) || answerWay(spec, d))) {
-    return { ...observation, decision: marked || !answerWay(spec, d) ? d : { ...d, answer: true } };
+  // A REJECT there whose answer never came (dropped) took the first packet all the same (tester 45a: "a later packet").
+  const lostReject = d?.action === "reject" && verdict === "dropped";
+  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && (fits(d) || lostReject) && (pathRank(d.host, spec) > pathRank(traced.host, spec) || answerWay(spec, d))) {
+    return { ...observation, decision: marked || lostReject || !answerWay(spec, d) ? d : { ...d, answer: true } };
   }
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {
     return { ...observation, decision: marked || d.source === "trace" ? d : { ...d, ...packetTaken(observation.result.spec, d) } };

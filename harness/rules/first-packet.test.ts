@@ -396,6 +396,18 @@ describe("a rule naming the probe's port one way only (tester 45a)", () => {
   });
 });
 
+test("a REJECT whose answer never came: an ICMP DROP on a router on the way back took it (tester 45a), not another protocol's rule", () => {
+  const router = (icmp: number) => parseSave(["*filter", ":FORWARD ACCEPT [2:120]", `[${icmp}:56] -A FORWARD -p icmp -m icmp --icmp-type 3/3 -j DROP`, "COMMIT", ""].join("\n"), "ipv4");
+  const server = (n: number) => parseSave(["*filter", ":INPUT ACCEPT [0:0]", `[${n}:60] -A INPUT -p tcp -m tcp --dport 7012 -j REJECT --reject-with icmp-port-unreachable`, "COMMIT", ""].join("\n"), "ipv4");
+  const hops = [
+    { host: "gw", protocol: "tcp" as const, port: 7012, hooks: ["FORWARD" as const], replyHooks: ["FORWARD" as const], via: { in: "wan0", out: "lan0" }, before: router(0), after: router(1) },
+    { host: "server", protocol: "tcp" as const, port: 7012, hooks: ["INPUT" as const], replyHooks: ["OUTPUT" as const], before: server(0), after: server(1) },
+  ];
+  expect(firstPacketDecision(hops, { laterPackets: true, rejectAnswerLost: true })).toMatchObject({ host: "gw", rule: "-A FORWARD -p icmp -m icmp --icmp-type 3/3 -j DROP", answer: true });
+  // Not a lost REJECT answer: an ICMP rule takes none of a TCP probe's packets.
+  expect(firstPacketDecision(hops, { laterPackets: true })).toMatchObject({ host: "server", action: "reject" });
+});
+
 describe("crossesInterfaces", () => {
   test.each([
     ["-A FORWARD -i lan0 -o wan0 -j DROP", { in: "wan0", out: "lan0" }, false],

@@ -18,6 +18,7 @@ import type { SavedRule, SavedRuleset } from "./saved.ts";
 import { natTarget } from "./trace-loopback.ts";
 import { admitsProtocol, canTakeFirstPacket, ruleCrossesInterfaces, type Via } from "./first-packet-text.ts";
 import { type PortRanges, rulePorts } from "./dports.ts";
+import { ruleProtocols } from "./l4proto.ts";
 
 /** The netfilter hooks a probe's packets are decided at on one host. */
 export type Hook = "OUTPUT" | "FORWARD" | "INPUT";
@@ -107,8 +108,10 @@ const takesFirst = (r: SavedRule) => (r.handle !== undefined ? nftCanTakeFirstPa
 const isVerdictMap = (r: SavedRule) => r.handle !== undefined && usesVerdictMap(r.text);
 
 /** What decided at one hook of one host: the first able rule whose counter moved, else the chain policy if it counted. */
-function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packet: Packet = "first"): Decision | undefined {
+function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packet: Packet = "first", icmpAnswer = false): Decision | undefined {
   const reply = packet === "reply";
+  // A REJECT's lost answer may be ICMP (port unreachable, prohibited): a rule for ICMP can have taken it (tester 45a).
+  const icmp = hop.after.family === "ipv4" ? "icmp" : "ipv6-icmp";
   const policies = policyDeltas(hop.before, hop.after);
   // The answer comes in where the first packet left, and leaves where it came in.
   const via = hop.via && (reply ? { in: hop.via.out, out: hop.via.in } : hop.via);
@@ -124,10 +127,11 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
       // a verdict map's jump is read by its keys, not here).
       const onTheWay = [...jumps.filter((j) => !isVerdictMap(j)), rule];
       // A rule for another protocol meets none of the probe's packets, first, answer or later.
-      if (!onTheWay.every((r) => crosses(r, via) && (!hop.protocol || admits(r, hop.protocol)))) return false;
+      const answerIcmp = (r: SavedRule) => reply && icmpAnswer && (ruleProtocols(r.text)?.has(icmp) ?? false);
+      if (!onTheWay.every((r) => crosses(r, via) && (!hop.protocol || admits(r, hop.protocol) || answerIcmp(r)))) return false;
       // A rule for the probe's port as destination only never meets its answer; as source only, never a packet going its way
       // (tester 45a: a router's `--dport 7009 --tcp-flags ACK ACK -j DROP` read as taking the answer).
-      const way = hop.port === undefined ? undefined : portWay(rule.text, hop.port);
+      const way = hop.port === undefined || answerIcmp(rule) ? undefined : portWay(rule.text, hop.port);
       if (way !== undefined && (way === "answer") !== reply) return false;
       return packet === "reply" || (packet === "first") === onTheWay.every(takesFirst);
     });
@@ -247,7 +251,7 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
       const replyHooks: readonly Hook[] = upTo?.hop === hop && upTo.hook === "FORWARD" ? ["OUTPUT"]
         : forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
       for (const hook of replyHooks) {
-        const d = marked(hop, decideHook(hop, hook, delta, "reply"));
+        const d = marked(hop, decideHook(hop, hook, delta, "reply", upTo !== undefined));
         if (d) return { ...d, answer: true };
       }
     }

@@ -110,3 +110,26 @@ it("reads a server's tcp-reset REJECT behind the router's DNAT as refused in a s
     ...families.map((family) => ({ text: "client -> gw:7029-7039 blocked except 7035,7036,7037,7038,7039", family, status: "passed", counts: { dropped: 1, refused: 5, admitted: 5 }, decided: ["7029"] })),
   ]);
 }, 180_000);
+
+it("names the legacy router's ICMP DROP that took a REJECT's answer on its way back (tester 45a)", async () => {
+  const scenario = defineScenario({
+    name: "lost reject answer", description: "the server REJECTs 7012 with ICMP port unreachable; the legacy router drops ICMP port unreachable in FORWARD",
+    networks: ["wan", "lan"],
+    hosts: {
+      client: { networks: ["wan"] },
+      gw: { firewall: true, router: true, backend: "legacy", networks: ["wan", "lan"] },
+      server: { firewall: true, networks: ["lan"], listen: ["tcp/7012"] },
+    },
+    steps: [
+      { apply: { host: "gw", commands: ["iptables -A FORWARD -p icmp --icmp-type port-unreachable -j DROP", "ip6tables -A FORWARD -p ipv6-icmp --icmpv6-type port-unreachable -j DROP"] } },
+      { apply: { host: "server", commands: ["iptables -A INPUT -p tcp --dport 7012 -j REJECT", "ip6tables -A INPUT -p tcp --dport 7012 -j REJECT"] } },
+      { expect: ["client -> server:7012 dropped"] },
+    ],
+  } as never, { baseDir: dir });
+  const report = await run({ scenarios: [scenario] }, { provider: await testLabProvider() });
+  const rows = report.scenarios[0]!.expectations.map((e) => ({ family: e.family, status: e.status, host: e.decision?.host, rule: e.decision?.rule, answer: e.decision?.answer }));
+  expect(rows).toEqual([
+    { family: "ipv4", status: "passed", host: "gw", rule: "-A FORWARD -p icmp -m icmp --icmp-type 3/3 -j DROP", answer: true },
+    { family: "ipv6", status: "passed", host: "gw", rule: "-A FORWARD -p ipv6-icmp -m icmp6 --icmpv6-type 1/4 -j DROP", answer: true },
+  ]);
+}, 180_000);
