@@ -62,6 +62,15 @@ describe("expectations record keeps as written (nothing the author wrote is lost
     ]);
   });
 
+  test("a tcp line to an http listener: record probes it as http, and says so (tester 45b: 'web has none on tcp/80')", () => {
+    const web = defineScenario({
+      name: "web", description: "d", family: "ipv4",
+      hosts: { web: { firewall: true, listen: ["http/80"] }, outside: {} },
+      steps: [{ apply: { host: "web", commands: [["iptables", "-F"]] } }, { expect: ["outside -> web:80/tcp4 open"] }],
+    });
+    expect(keptLines(web, []).map((l) => l.comment)).toEqual(["kept as written: not in record's flow matrix (it probes web:80 as http, as its listener is declared; this line probes it as plain tcp)"]);
+  });
+
   test("a sweep the recorded flows contradict is kept and said to fail; one they agree with is kept plainly (tester 44e)", () => {
     const web = defineScenario({
       name: "web", description: "d", family: "ipv4",

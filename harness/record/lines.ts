@@ -140,7 +140,12 @@ function notRecorded(e: Expectation, scenario: Scenario, observed: ReadonlySet<s
   const missing = e.families.some((f) => !observed.has(expectationKey(e, to, f)));
   if (missing) {
     const host = e.to.kind === "host" ? e.to.host : e.from;
-    const listens = scenario.hosts.find((h) => h.name === host)?.listen.some((l) => l.port === e.port && l.protocol === e.protocol);
+    const listeners = scenario.hosts.find((h) => h.name === host)?.listen ?? [];
+    const listens = listeners.some((l) => l.port === e.port && l.protocol === e.protocol);
+    // An http listener is TCP: record probes it as http (tester 45b: "web has none on tcp/80" for a declared http/80).
+    if (!listens && e.protocol === "tcp" && listeners.some((l) => l.port === e.port && l.protocol === "http")) {
+      return `not in record's flow matrix (it probes ${host}:${e.port} as http, as its listener is declared; this line probes it as plain tcp)`;
+    }
     return `not in record's flow matrix (${listens ? "it probes the flows between hosts that reach each other" : `it probes listeners only; ${host} has none on ${e.protocol}/${e.port}`})`;
   }
   if (e.answeredBy !== undefined || e.seenFrom !== undefined) return "record does not write answered-by / seen-from";
