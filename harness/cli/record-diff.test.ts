@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { EXIT, InputError } from "../errors.ts";
 import { silentProgress } from "../progress.ts";
 import { allowEntries, type DiffCliOptions, diffCommand } from "./diff.ts";
-import { type RecordCliOptions, recordCommand } from "./record.ts";
+import { nextStep, type RecordCliOptions, recordCommand } from "./record.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fwspec-record-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe("fwspec record: bad input, nothing started", () => {
     ["--out exists without --force", S, { out: path.join(dir, "exists.yaml") }, /exists; nothing was written/],
     ["an invalid scenario", path.join(dir, "bad.yaml"), { update: true }, /nowhere/],
     ["a matrix over the limit", S, { update: true, maxProbes: 2 }, /more than the limit of 2/],
-    ["--out outside the project root (its rules path would lead out)", S, { out: path.join(tmpdir(), "fwspec-elsewhere", "x.yaml") }, /outside the project root/],
+    ["--out outside the project root (its rules path would lead out)", S, { out: path.join(tmpdir(), "fwspec-elsewhere", "x.yaml") }, /^--out .*x\.yaml: the recorded scenario would be outside its rules files. project root: its own root would be .*, so it could not load them; nothing was recorded$/],
     ["--out in a folder that is a file", S, { out: path.join(dir, "rules.sh", "x.yaml") }, /^--out .*rules\.sh\/x\.yaml: .*rules\.sh is not a folder$/],
     ["--out empty", S, { out: "" }, /^--out '' names no file$/],
     ["--out an existing folder, even with --force", S, { out: dir, force: true }, /^--out .* is a folder \(.*\), not a file$/],
@@ -59,6 +59,11 @@ describe("fwspec record: bad input, nothing started", () => {
     await expect(recordCommand(file, opts, silentProgress, print)).rejects.toThrow(message);
     expect(said).toEqual([]);
   });
+});
+
+test("record's next step runs the recorded file with the --root the recording was given (tester 45b)", () => {
+  expect(nextStep("../out/rec.yaml", { root: "/tmp/p" })).toBe("review each expectation (the comment names the rule that decided it), then: npx fwspec run ../out/rec.yaml --root /tmp/p");
+  expect(nextStep("rec.yaml", {})).toBe("review each expectation (the comment names the rule that decided it), then: npx fwspec run rec.yaml");
 });
 
 describe("fwspec diff: bad input, nothing started", () => {

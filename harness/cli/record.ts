@@ -21,6 +21,7 @@ import { changedExpectations, keptLines, laterExpectSteps, preciseRefusals, reco
 import { defaultFamilies, RECORDED_MARK, recordedScenario } from "../record/write.ts";
 import { oneLine } from "../text.ts";
 import { parseScenarioText } from "../scenario/load.ts";
+import { ScenarioError } from "../scenario/diagnostics.ts";
 import { oneScenario } from "./one-scenario.ts";
 import { reportPathProblems, writeOutputFile } from "./report-files.ts";
 import { fwspecCommand } from "../invocation.ts";
@@ -58,17 +59,32 @@ function target(file: string, given: string, opts: RecordCliOptions, scenario: S
   return out;
 }
 
+/** What to do after recording: review, then run the recorded file (with the same --root the recording needed, or the run refuses its paths: tester 45b). */
+export function nextStep(shown: string, opts: Pick<RecordCliOptions, "root" | "invocation">): string {
+  return `review each expectation (the comment names the rule that decided it), then: ${fwspecCommand(`run ${shellQuote([shown, ...(opts.root !== undefined ? ["--root", opts.root] : [])])}`, opts.invocation)}`;
+}
+
 /** The file as it would be written, checked before any lab starts (e.g. an --out whose paths would lead out of the project root): a ScenarioError, exit 2. */
-function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: RecordCliOptions): void {
+function checkTarget(one: ReturnType<typeof oneScenario>, out: string, opts: RecordCliOptions, given: string): void {
   const first = flowMatrix(one.scenario, opts.maxProbes)[0]!;
-  parseScenarioText(recordedScenario(one.text, one.file, out, [{ expectation: `${flowTitle(first)} open`, comment: "" }], RECORDED_MARK, opts.invocation), out, { root: opts.root, invocation: opts.invocation });
+  try {
+    parseScenarioText(recordedScenario(one.text, one.file, out, [{ expectation: `${flowTitle(first)} open`, comment: "" }], RECORDED_MARK, opts.invocation), out, { root: opts.root, invocation: opts.invocation });
+  } catch (error) {
+    // The file is not written yet: say it is where --out puts it, not at a line of it (tester 45b).
+    const outside = error instanceof ScenarioError ? error.diagnostics.find((d) => d.message.includes("is outside the project root")) : undefined;
+    if (!outside) throw error;
+    const root = outside.message.slice(outside.message.indexOf("is outside the project root, ") + "is outside the project root, ".length);
+    throw new InputError(`--out ${oneLine(opts.out!)}: the recorded scenario would be outside its rules files' project root: its own root would be ${root}, so it could not load them; nothing was recorded`, {
+      hint: `write it inside the project, e.g. \`--out ${oneLine(recordedName(given))}\`, or give --root DIR covering both (and the same --root when you run it)`,
+    });
+  }
 }
 
 export async function recordCommand(file: string, opts: RecordCliOptions, progress: Progress, print: (text: string) => void): Promise<ExitCode> {
   checkRunOptions({ ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}), ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}) }, "record");
   const one = oneScenario(file, "record", opts.root, opts.invocation);
   const out = target(one.file, file, opts, one.scenario);
-  checkTarget(one, out, opts);
+  checkTarget(one, out, opts, file);
   const observed = await recordMatrix(one.scenario, {
     progress, handleInterrupts: true,
     ...(opts.invocation !== undefined ? { invocation: opts.invocation } : {}),
@@ -113,6 +129,6 @@ export async function recordCommand(file: string, opts: RecordCliOptions, progre
     print(`${failed.length} flow(s) not recorded (probe error): record again, or write their expectations by hand\n`);
     return EXIT.failed;
   }
-  print(`review each expectation (the comment names the rule that decided it), then: ${fwspecCommand(`run ${shellQuote([shown])}`, opts.invocation)}\n`);
+  print(`${nextStep(shown, opts)}\n`);
   return EXIT.ok;
 }
