@@ -11,18 +11,30 @@ import { CommandError } from "../errors.ts";
 import type { LabHost } from "../lab/types.ts";
 import { iptablesOwned } from "./host-state.ts";
 import { parseNftJson } from "./nft-json.ts";
-import { formatNftProblems, nativeRollbackInput, nftProblems, tableBlocksOf } from "./nft-file.ts";
+import { formatNftProblems, nativeRollbackInput, type NftProblem, nftProblems, tableBlocksOf } from "./nft-file.ts";
+import { columnInWritten } from "../scenario/placeholders.ts";
 import { fwspecCommand } from "../invocation.ts";
+
+/** A problem's column on the line as written (none when the lines cannot be aligned). */
+function writtenColumn(p: NftProblem, written: string, content: string): NftProblem {
+  if (p.line === undefined || p.column === undefined) return p;
+  const column = columnInWritten(p.column, written.split("\n")[p.line - 1] ?? "", content.split("\n")[p.line - 1] ?? "");
+  const { column: _column, ...rest } = p;
+  return column === undefined ? rest : { ...rest, column };
+}
 
 /** An nft ruleset file nft rejected: every problem with the file's line. */
 export class NftRulesetError extends CommandError {}
 
 /** `invocation`: how the user types fwspec, for the command a refusal's hint names (harness/invocation.ts). */
-export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string }, target: string, invocation?: string): Promise<void> {
-  /** nft's problems named at the user's file and line, not the staged copy's (tester 44a: a load the kernel refused). */
+export async function loadNftFile(host: LabHost, source: { readonly path: string; readonly content: string; readonly written?: string | undefined }, target: string, invocation?: string): Promise<void> {
+  /**
+   * nft's problems named at the user's file and line, not the staged copy's (tester 44a: a load the kernel refused), and
+   * at the column of the line as written where lab addresses replaced placeholders (tester 45b).
+   */
   const refused = (error: unknown, tool: "nft -c" | "nft -f", heading: string, hint: string): unknown => {
     if (!(error instanceof CommandError)) return error;
-    const problems = nftProblems(error.failure.stderr, target);
+    const problems = nftProblems(error.failure.stderr, target).map((p) => (source.written === undefined ? p : writtenColumn(p, source.written, source.content)));
     if (problems.length === 0) return error;
     // One problem a line, indented under the heading (each names the file and line, for editors and CI logs).
     const listed = formatNftProblems(problems, shownPath(source.path)).split("\n").map((l) => `  ${l}`).join("\n");

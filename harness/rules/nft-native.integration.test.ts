@@ -46,6 +46,7 @@ const ruleset = file("fw.nft", [
 ]);
 const bad = file("bad.nft", ["table inet fw2 {", "  chain input {", "    tcp dport 22 acept", "  }", "}"]);
 /** nft -c accepts it, the kernel refuses its jump loop (tester 44a). */
+const placed = file("placed.nft", ["table inet fw4 {", "  chain input {", "    ip saddr {{ remote.ipv4 }} tcp dport 22 acept", "  }", "}"]);
 const loop = file("loop.nft", ["table inet fw3 {", "  chain input {", "    type filter hook input priority 0; policy accept;", "    jump a", "  }", "  chain a {", "    tcp dport 22 jump b", "  }", "  chain b {", "    tcp dport 22 jump a", "  }", "}"]);
 
 const hosts = {
@@ -123,6 +124,19 @@ describe("native nftables", () => {
     expect(fresh.filter((l) => l.includes("clean after legacy flush")), lines.join("\n")).toEqual([
       expect.stringMatching(/leg: nftables table ip nat changed \(iptables-nft rules, which nft cannot load back\)/),
     ]);
+  });
+
+  // Tester 45b: nft counted the column in the line with the lab address put in; the file has the placeholder.
+  it("names a bad line holding a lab-address placeholder at the column of the line as written", async () => {
+    const s = defineScenario({
+      name: "placed", description: "a placeholder before the typo", hosts: { server: { firewall: true, listen: ["tcp/22"] }, remote: {} },
+      steps: [{ apply: { host: "server", nft: placed } }],
+    } as never, { baseDir: dir });
+    await using session = await openSession(s);
+    const rejected = await session.apply(s.steps[0] as ApplyStep, "apply").then(() => undefined, (e: unknown) => e);
+    expect(rejected).toBeInstanceOf(CommandError);
+    const column = "    ip saddr {{ remote.ipv4 }} tcp dport 22 acept".length + 1;
+    expect((rejected as Error).message).toContain(`${path.join(dir, "placed.nft")}:3:${column}: syntax error, unexpected newline`);
   });
 
   it("rolls back a failing apply, native tables included, and names a bad file's line", async () => {

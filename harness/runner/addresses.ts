@@ -42,10 +42,10 @@ function putter(lab: RunningLab): (text: string) => string {
   };
 }
 
-/** Rejected lines as the user wrote them (placeholders.ts columnAsWritten, per file). */
+/** Rejected lines as the user wrote them (placeholders.ts columnAsWritten, per file); nft's columns are mapped already (rules/nft-apply.ts). */
 export function rejectedAsWritten(rejected: readonly RejectedRuleLine[], sources: readonly RuleSource[]): RejectedRuleLine[] {
   const written = new Map(sources.flatMap((s) => (s.kind === "commands" ? [] : [[s.path, s.content.split("\n")] as const])));
-  return rejected.map((r) => columnAsWritten(r, written.get(r.file) ?? []));
+  return rejected.map((r) => (r.family === "nft" ? r : columnAsWritten(r, written.get(r.file) ?? [])));
 }
 
 /** A `run` step's command with every lab-address placeholder replaced. */
@@ -56,7 +56,11 @@ export function commandWithLabAddresses(command: readonly string[], lab: Running
 /** The sources with every lab-address placeholder replaced. */
 export function withLabAddresses(sources: readonly RuleSource[], lab: RunningLab): RuleSource[] {
   const put = putter(lab);
-  return sources.map((s) => (s.kind === "commands" ? { ...s, commands: s.commands.map((c) => c.map(put)) } : { ...s, content: put(s.content) }));
+  return sources.map((s) => {
+    if (s.kind === "commands") return { ...s, commands: s.commands.map((c) => c.map(put)) };
+    const content = put(s.content);
+    return s.kind === "nft" && content !== s.content ? { ...s, content, written: s.content } : { ...s, content };
+  });
 }
 
 /** Every host's addresses in one family, on each of its networks, its declared extra ones too: whose source a listener saw (judge/answer.ts). */

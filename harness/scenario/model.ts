@@ -87,7 +87,13 @@ export type RuleSource =
   /** iptables-restore / ip6tables-restore input, checked with `--test`, then applied atomically. */
   | { readonly kind: "restore"; readonly family: Family; readonly path: string; readonly content: string }
   /** An nftables ruleset file (`nft -f` input), checked with `nft -c -f`, then applied as one transaction. */
-  | { readonly kind: "nft"; readonly path: string; readonly content: string }
+  | {
+    readonly kind: "nft";
+    readonly path: string;
+    readonly content: string;
+    /** The file as written, when lab addresses replaced its placeholders in `content` (runner/addresses.ts): nft's columns are mapped back to it. */
+    readonly written?: string;
+  }
   /** Commands as argument arrays (never through a shell). */
   | {
     readonly kind: "commands";

@@ -1,6 +1,6 @@
 /** Unit tests for placeholders.ts: finding, checking and substituting lab addresses. */
 import { describe, expect, test } from "vitest";
-import { placeholderProblems, substitute, tightPlaceholders, type Names, type Values } from "./placeholders.ts";
+import { columnInWritten, placeholderProblems, substitute, tightPlaceholders, type Names, type Values } from "./placeholders.ts";
 
 const names: Names = { hosts: new Map([["db", ["lan", "dmz"]], ["web", ["dmz"]]]), networks: ["lan", "dmz"] };
 const values: Values = {
@@ -51,5 +51,30 @@ describe("placeholders", () => {
     expect(p).toHaveLength(1);
     expect(p[0]).toMatchObject({ line, offset, message: "unclosed `{{`" });
     expect(p[0]!.hint).toMatch(/close it with `}}`/);
+  });
+});
+
+describe("columnInWritten: a tool's column on a substituted line, on the line as written (tester 45b)", () => {
+  const written = "\tmeta nfproto ipv4 tcp dport 8080 counter dnat ip to {{ backend.ipv4 }}:8080 comment \"a\" comment \"b\"";
+  const substituted = written.replace("{{ backend.ipv4 }}", "198.18.9.10");
+  test.each<[string, number, number | undefined]>([
+    ["before the placeholder: the same column", substituted.indexOf("dnat") + 1, written.indexOf("dnat") + 1],
+    ["inside the value: the placeholder's first column", substituted.indexOf("198.18") + 4, written.indexOf("{{") + 1],
+    ["after it: shifted by the length difference", substituted.indexOf("comment \"b\"") + 1, written.indexOf("comment \"b\"") + 1],
+  ])("%s", (_what, column, want) => {
+    expect(columnInWritten(column, written, substituted)).toBe(want);
+  });
+  test("two placeholders, the second at the end of the line", () => {
+    const w = "ip saddr {{ a.ipv4 }} ip daddr {{ b.ipv4 }}";
+    const s = "ip saddr 198.18.0.2 ip daddr 198.18.0.3";
+    expect(columnInWritten(s.indexOf("ip daddr") + 1, w, s)).toBe(w.indexOf("ip daddr") + 1);
+    expect(columnInWritten(s.length, w, s)).toBe(w.indexOf("{{ b") + 1);
+  });
+  test("lines that do not align (another line, adjacent placeholders): undefined", () => {
+    expect(columnInWritten(3, "tcp dport {{ a.ipv4 }}", "udp dport 198.18.0.2")).toBeUndefined();
+    expect(columnInWritten(3, "{{ a.ipv4 }}{{ b.ipv4 }} x", "198.18.0.2198.18.0.3 x")).toBeUndefined();
+  });
+  test("no placeholder: the same column", () => {
+    expect(columnInWritten(7, "tcp dport 22 accept", "tcp dport 22 accept")).toBe(7);
   });
 });

@@ -45,6 +45,38 @@ export function columnAsWritten<T extends { readonly line?: number | undefined; 
   return lineOnly as T;
 }
 
+/**
+ * A column counted in a line whose placeholders were replaced, as a column of
+ * the line as written (tester 45b: nft's column on a line with `{{ backend.ipv4 }}`
+ * named a place six characters off): the text between placeholders is the
+ * same in both, so each replaced value is found between them; a column
+ * inside a value is the placeholder's own first column. Undefined when the
+ * two lines cannot be aligned that way.
+ */
+export function columnInWritten(column: number, written: string, substituted: string): number | undefined {
+  const places = placeholdersIn(written);
+  let at = 0; // in `substituted`
+  let from = 0; // in `written`
+  const inSubstituted = column - 1;
+  for (const [i, ph] of places.entries()) {
+    const literal = written.slice(from, ph.offset);
+    if (substituted.slice(at, at + literal.length) !== literal) return undefined;
+    if (inSubstituted < at + literal.length) return from + (inSubstituted - at) + 1;
+    at += literal.length;
+    const next = places[i + 1];
+    const after = written.slice(ph.offset + ph.text.length, next === undefined ? undefined : next.offset);
+    // The value ends where the text after it starts (the end of the line for a last placeholder with nothing after).
+    const end = next === undefined ? substituted.length - after.length : after === "" ? -1 : substituted.indexOf(after, at);
+    if (end < at) return undefined;
+    if (inSubstituted < end) return ph.offset + 1;
+    at = end;
+    from = ph.offset + ph.text.length;
+  }
+  const rest = written.slice(from);
+  if (substituted.slice(at) !== rest) return undefined;
+  return from + (inSubstituted - at) + 1;
+}
+
 export function placeholdersIn(text: string): Placeholder[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => ({ text: m[0], offset: m.index, reference: m[1]! }));
 }
