@@ -9,7 +9,8 @@ const at = (line: number | undefined, column?: number) => ({ file: "/p/fw.nft", 
 
 describe("rejectedAsWritten", () => {
   test.each([
-    { case: "a line with a placeholder loses its column (nft counted in the line with the address put in)", given: at(3, 40), want: at(3) },
+    { case: "nft's column on a line with a placeholder: kept (rules/nft-apply.ts mapped it to the line as written)", given: at(3, 40), want: at(3, 40) },
+    { case: "another tool's column on a line with a placeholder: dropped (counted in the line with the address put in)", given: { ...at(3, 40), family: "ipv4", tool: "iptables-restore --test" }, want: { ...at(3), family: "ipv4", tool: "iptables-restore --test" } },
     { case: "a line without one keeps it", given: at(4, 18), want: at(4, 18) },
     { case: "no column: as it was", given: at(3), want: at(3) },
     { case: "no line: as it was", given: at(undefined, 5), want: at(undefined, 5) },
