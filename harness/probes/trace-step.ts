@@ -338,11 +338,12 @@ export function withTraceDecision<T extends { readonly result: { readonly spec: 
   // counters saw take the probe decides when it fits what the prober got (tester 44f: a router's nft accept was named for
   // its server's REJECT). Its first packet and its answer are not told apart by a trace there: by where the rule sits
   // (the prober's input or the target's output: the answer's way), or as the counters read it.
-  // Only a host beyond the traced one, or on the answer's way: one before it let the first packet through (tester 45).
+  // Only a host beyond the traced one (another router ranks alike: it may be after), or on the answer's way: one before
+  // it let the first packet through.
   const spec = observation.result.spec;
   // A REJECT there whose answer never came (dropped) took the first packet all the same (tester 45a: "a later packet").
   const lostReject = d?.action === "reject" && verdict === "dropped";
-  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && (fits(d) || lostReject) && (pathRank(d.host, spec) > pathRank(traced.host, spec) || answerWay(spec, d))) {
+  if (traced.action === "accept" && d && d.action !== "accept" && d.host !== traced.host && !traces.named.has(d.host) && !d.held && !d.sentOn && (fits(d) || lostReject) && (pathRank(d.host, spec) >= Math.max(pathRank(traced.host, spec), 1) || answerWay(spec, d))) {
     return { ...observation, decision: marked || lostReject || !answerWay(spec, d) ? d : { ...d, answer: true } };
   }
   if (verdict === "dropped" && traced.action === "accept" && d && d.action !== "accept" && !d.held && !d.sentOn && (marked || !d.policy)) {

@@ -165,6 +165,10 @@ describe("scenarioCoverage", () => {
     // Refused with an ICMP answer: the rule may have taken it.
     const refused = scenarioCoverage([step, probe(9, "client -> server:23 refused", [icmp], { actual: "refused" })], boot());
     expect(summary(refused)[0]).toBe("apply (line 5) ipv4 input #1 exercised 1");
+    // Named as deciding (an ICMP DROP that took a REJECT's lost answer on a dropped probe): its hit stays (reviewer).
+    const decision = { host: "server", family: "ipv4", table: "inet filter", path: ["input"], rule: "meta l4proto { icmp, ipv6-icmp } counter accept # handle 3", action: "accept", policy: false, source: "counters" } as const;
+    const decided = scenarioCoverage([step, probe(9, "client -> server:23 dropped", [icmp], { actual: "dropped", decision })], boot());
+    expect(summary(decided)[0]).toBe("apply (line 5) ipv4 input #1 exercised 1");
   });
 
   it("names each check that took a rule's packets, with the family and whether it was the parity probe", () => {

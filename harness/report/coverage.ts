@@ -280,7 +280,9 @@ export function scenarioCoverage(results: readonly CheckResult[], atStart: Reado
     // A rule none of whose protocols the probe's packets have did not take them: its counter moved for other traffic
     // (neighbour discovery; an inet rule's one counter counts both families: tester 45b).
     const verdict = parity ? e.parity?.verdict ?? "" : e.actual;
-    for (const hit of hits.filter((h) => matchesProbeProtocol(h.text, family, e.protocol === "udp" ? "udp" : "tcp", verdict))) {
+    // The rule named as deciding took its packet whatever its protocol (an ICMP DROP that took a REJECT's answer: reviewer).
+    const decided = (h: RuleHit) => !parity && e.decision !== undefined && h.host === e.decision.host && withoutHandle(h.text) === withoutHandle(e.decision.rule);
+    for (const hit of hits.filter((h) => decided(h) || matchesProbeProtocol(h.text, family, e.protocol === "udp" ? "udp" : "tcp", verdict))) {
       const epoch = current.get(hit.host);
       if (!epoch) continue;
       const rule = ruleOf(epoch, hit);

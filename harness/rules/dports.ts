@@ -43,7 +43,7 @@ export function nftDports(text: string, which: "dport" | "sport" = "dport"): Por
 }
 
 /** The ports a rule (iptables-save or nft text) names as its packets' destination or source ports; undefined: not read. */
-export function rulePorts(text: string, which: "dport" | "sport"): PortRanges | undefined {
+export function textPorts(text: string, which: "dport" | "sport"): PortRanges | undefined {
   return /^-A\s/.test(text) ? iptablesDports(text, which) : nftDports(text, which);
 }
 

@@ -406,6 +406,10 @@ test("a REJECT whose answer never came: an ICMP DROP on a router on the way back
   expect(firstPacketDecision(hops, { laterPackets: true, rejectAnswerLost: true })).toMatchObject({ host: "gw", rule: "-A FORWARD -p icmp -m icmp --icmp-type 3/3 -j DROP", answer: true });
   // Not a lost REJECT answer: an ICMP rule takes none of a TCP probe's packets.
   expect(firstPacketDecision(hops, { laterPackets: true })).toMatchObject({ host: "server", action: "reject" });
+  // A REJECT that resets: its answer is TCP, no ICMP rule took it (reviewer).
+  const resets = (n: number) => parseSave(["*filter", ":INPUT ACCEPT [0:0]", `[${n}:60] -A INPUT -p tcp -m tcp --dport 7012 -j REJECT --reject-with tcp-reset`, "COMMIT", ""].join("\n"), "ipv4");
+  const resetting = [hops[0]!, { ...hops[1]!, before: resets(0), after: resets(1) }];
+  expect(firstPacketDecision(resetting, { laterPackets: true, rejectAnswerLost: true })).toMatchObject({ host: "server", action: "reject" });
 });
 
 describe("crossesInterfaces", () => {

@@ -15,9 +15,9 @@ import { type Decision, nativeTable } from "../model/results.ts";
 import { type BaseChain, nativeBaseChains, nativeDnatChains, nftAdmitsProtocol, nftCanTakeFirstPacket, nftJumps, nftSendsOn, usesVerdictMap } from "./nft-first-packet.ts";
 import { attributablePackets, policyDeltas } from "./delta.ts";
 import type { SavedRule, SavedRuleset } from "./saved.ts";
-import { natTarget } from "./trace-loopback.ts";
+import { dnatDestinations, natTarget } from "./trace-loopback.ts";
 import { admitsProtocol, canTakeFirstPacket, ruleCrossesInterfaces, type Via } from "./first-packet-text.ts";
-import { type PortRanges, rulePorts } from "./dports.ts";
+import { type PortRanges, textPorts } from "./dports.ts";
 import { ruleProtocols } from "./l4proto.ts";
 
 /** The netfilter hooks a probe's packets are decided at on one host. */
@@ -156,8 +156,8 @@ function decideHook(hop: Hop, hook: Hook, delta: (r: SavedRule) => number, packe
 /** Which way a rule naming `port` meets: `first` (as destination port only), `answer` (as source port only); undefined: either. */
 export function portWay(text: string, port: number): "first" | "answer" | undefined {
   const has = (ranges: PortRanges | undefined) => ranges?.some(([a, b]) => a <= port && port <= b) ?? false;
-  const to = has(rulePorts(text, "dport"));
-  const from = has(rulePorts(text, "sport"));
+  const to = has(textPorts(text, "dport"));
+  const from = has(textPorts(text, "sport"));
   return to === from ? undefined : to ? "first" : "answer";
 }
 
@@ -187,6 +187,16 @@ function dnatRules(ruleset: SavedRuleset): SavedRule[] {
     ...walk(ruleset, "nat", "PREROUTING").filter(({ rule }) => rule.target !== null && FORWARDING_NAT.has(rule.target)).map(({ rule }) => rule),
     ...nativeDnatChains(ruleset.chains).flatMap(([table, chain]) => walk(ruleset, table, chain).filter(({ rule }) => nftSendsOn(rule.text)).map(({ rule }) => rule)),
   ];
+}
+
+/**
+ * The addresses the ruleset's DNAT rules send packets on to (`--to-destination`, nft `dnat ip to`); `unknown` when one
+ * names none this reads (NETMAP's subnet, a map): then any host may be one.
+ */
+export function dnatTargets(ruleset: SavedRuleset): { readonly addresses: readonly string[]; readonly unknown: boolean } {
+  const rules = dnatRules(ruleset);
+  const found = rules.map((r) => dnatDestinations([r.text]));
+  return { addresses: found.flat().map((t) => t.address), unknown: found.some((t) => t.length === 0) };
 }
 
 /** Does the ruleset hold a rule that may send a packet on to another host (dnatRules)? Only then are the hosts beyond a probed router read. */
@@ -240,7 +250,7 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
    * hops the answer crosses from a REJECT on that hop back to the prober, with that hop's OUTPUT when the REJECT was in
    * its FORWARD chain (a router's own answer leaves through its OUTPUT).
    */
-  const answerTaken = (upTo?: { readonly hop: Hop; readonly hook: Hook }): Decision | undefined => {
+  const answerTaken = (upTo?: { readonly hop: Hop; readonly hook: Hook; readonly icmp: boolean }): Decision | undefined => {
     const crossed = upTo ? hops.slice(0, hops.indexOf(upTo.hop) + 1) : hops;
     for (const hop of [...crossed].reverse()) {
       if (hop.before.family !== hop.after.family || !onPath(hop)) continue;
@@ -251,7 +261,7 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
       const replyHooks: readonly Hook[] = upTo?.hop === hop && upTo.hook === "FORWARD" ? ["OUTPUT"]
         : forwarded ? [...new Set<Hook>(["FORWARD", ...(hop.replyHooks ?? [])])] : hop.replyHooks ?? [];
       for (const hook of replyHooks) {
-        const d = marked(hop, decideHook(hop, hook, delta, "reply", upTo !== undefined));
+        const d = marked(hop, decideHook(hop, hook, delta, "reply", upTo?.icmp === true));
         if (d) return { ...d, answer: true };
       }
     }
@@ -269,7 +279,8 @@ export function firstPacketDecision(hops: readonly Hop[], options: { readonly la
       // A REJECT whose answer never reached the prober (`rejectAnswerLost`: dropped, and no ICMP error came back — a soft
       // one is not lost): what took that answer between that hop and the prober decides, when a DROP there counted
       // (tester 42a: an OUTPUT policy DROP without RELATED; reviewer: not a hop the answer never crossed).
-      if (d && d.action === "reject" && options.rejectAnswerLost) return answerTaken({ hop, hook }) ?? d;
+      // Its answer is ICMP unless it resets (then no ICMP rule can have taken it: reviewer).
+      if (d && d.action === "reject" && options.rejectAnswerLost) return answerTaken({ hop, hook, icmp: !/(?:--reject-with tcp-reset|reject with tcp reset)/.test(d.rule) }) ?? d;
       if (d && d.action !== "accept") return d;
       if (d && forwarded && hook === "FORWARD") tookForward = true;
       // Let through the FORWARD chain after this host's DNAT: sent on to the address it names. An accept on the host it

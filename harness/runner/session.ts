@@ -293,7 +293,7 @@ export class ScenarioSession implements AsyncDisposable {
       return located(readings ? withBatchCounters(withTraceDecision(o, traces, held, ownerOf), readings) : withTraceDecision(o, traces, held, ownerOf));
     };
     // A sweep's ports: each one's decision from the trace, or the rules its counters named, with their lines.
-    const sweep = (x: SweptExpectation, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(x.result, p, traces, this.lab, sweepSourcePort(i), { locate, verdictOf: (port) => x.verdicts.get(port), ownerOf }), locate);
+    const sweep = (x: SweptExpectation, p: PlannedProbe, i: number) => withCountedOrigins(withSweepDecisions(x.result, p, traces, this.lab, sweepSourcePort(i), { locate, silentOf: (port) => x.silent.has(port), ownerOf }), locate);
     const seen = probes.map((p, i) => [traced(main.get(i), `main ${i}`, p.expectation.held !== undefined), traced(parity.get(i), `parity ${i}`)] as const);
     // A refused probe whose listener the scenario's own commands ended after their step's check, no REJECT rule deciding: an error (vanished.ts).
     const hostOf = (address: string) => {

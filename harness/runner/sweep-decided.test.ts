@@ -6,7 +6,8 @@ import type { PlannedProbe } from "../plan/plan.ts";
 import type { StepTraces } from "../probes/trace-step.ts";
 import { expectationFailure } from "../report/failure.ts";
 import { locatedDecision, ruleCandidates } from "../rules/origin.ts";
-import { withCountedOrigins, withSweepDecisions } from "./sweep.ts";
+import { parseSave } from "../rules/saved.ts";
+import { sentOnHosts, withCountedOrigins, withSweepDecisions } from "./sweep.ts";
 
 const DROP: Decision = { host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy DROP", action: "drop", policy: true, source: "trace" };
 const SSH: Decision = { ...DROP, rule: "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", action: "accept", policy: false, handle: 7 };
@@ -103,9 +104,10 @@ describe("withSweepDecisions", () => {
   // Tester 44f: `-A OUTPUT -p tcp --sport 9030:9039 --tcp-flags RST RST -j DROP` took the answers of ports INPUT accepted or REJECTed.
   test("a port that got no answer though the trace let its first packet in or rejected it: not the first packet's rule", () => {
     const reject: Decision = { ...SSH, rule: "-A INPUT -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset", action: "reject", handle: 8 };
-    const verdicts = new Map<number, string>([[22, "dropped"], [25, "dropped"], [26, "refused"]]);
-    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p === 22 ? SSH : p === 25 || p === 26 ? reject : DROP)), lab("nft"), 30911, { verdictOf: (port) => (verdicts.get(port) ?? "dropped") as never });
-    expect(r.sweep?.decided?.map((g) => g.ports)).toEqual(["20-21,23-24,27-30", "26"]);
+    // 26 refused; 27 a UDP soft error's "dropped" (answered, reviewer): not silent.
+    const answered = new Set([26, 27]);
+    const r = withSweepDecisions(result(20, 30), planned(20, 30), traces((p) => (p === 22 ? SSH : p >= 25 && p <= 27 ? reject : DROP)), lab("nft"), 30911, { silentOf: (port) => !answered.has(port) });
+    expect(r.sweep?.decided?.map((g) => g.ports)).toEqual(["20-21,23-24,28-30", "26-27"]);
     expect(r.sweep?.attribution).toBe("counters");
     expect(r.sweep?.notes.slice(-2)).toEqual([
       "2 of 11 port(s) (22,25): no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch",
@@ -167,5 +169,19 @@ describe("withCountedOrigins", () => {
     const b = r.sweep!.broken[0]!;
     expect(b.single?.decision?.origin).toEqual(origin(4));
     expect(expectationFailure(r, "")).toContain("single probe decided: server ipv4 filter INPUT: -A INPUT -p tcp -m tcp --dport 23 -j DROP, written at ../firewall/rules.v4:4");
+  });
+});
+
+// Reviewer: a sweep of a router read every firewall host off the path, DNAT or not (their hidden tables made the kernel's resets "cannot tell").
+describe("sentOnHosts: the hosts off the path a sweep reads", () => {
+  const nat = (...rules: string[]) => parseSave(["*nat", ":PREROUTING ACCEPT [0:0]", ...rules.map((r) => `[0:0] ${r}`), "COMMIT", "*filter", ":INPUT ACCEPT [0:0]", "COMMIT", ""].join("\n"), "ipv4");
+  const owners: Record<string, string> = { "198.18.9.10": "server", "198.18.9.11": "db" };
+  const ownerOf = (a: string) => owners[a];
+  test.each<[string, ReturnType<typeof nat>, string[]]>([
+    ["no DNAT on the path: none", nat(), []],
+    ["a DNAT to one of them: that one", nat("-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.18.9.10:8080"), ["server"]],
+    ["a DNAT whose target is not read (NETMAP): every one", nat("-A PREROUTING -d 198.18.8.0/24 -j NETMAP --to 198.18.9.0/24"), ["server", "db"]],
+  ])("%s", (_what, ruleset, want) => {
+    expect(sentOnHosts([ruleset], ["server", "db"], ownerOf)).toEqual(want);
   });
 });

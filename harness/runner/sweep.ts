@@ -17,7 +17,7 @@ import { judgeSweep, sweepDecided } from "../judge/sweep.ts";
 import type { RunningLab } from "../lab/types.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepBreak } from "../model/sweep.ts";
-import type { Family, Verdict } from "../model/types.ts";
+import type { Family } from "../model/types.ts";
 import type { PlannedProbe } from "../plan/plan.ts";
 import { observe } from "../probes/observe.ts";
 import { resolveTarget } from "../probes/probe.ts";
@@ -25,6 +25,9 @@ import { nmapArgv, portList, readableArgv } from "../probes/sweep/nmap.ts";
 import { countedDecision } from "../probes/sweep/resolve.ts";
 import { runSweep } from "../probes/sweep/sweep.ts";
 import { readFamilyCounters } from "../rules/read.ts";
+import { dnatTargets } from "../rules/first-packet.ts";
+import type { SavedRuleset } from "../rules/saved.ts";
+import { addressBook, addressOwner } from "./addresses.ts";
 import { describeVarying, varyingWhy } from "../rules/stateful.ts";
 import { SWEEP_SOURCE_PORT } from "../rules/trace-marking.ts";
 import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./sweep-varying.ts";
@@ -38,10 +41,10 @@ import { dnatDestinations } from "../rules/trace-loopback.ts";
 /** Broken ports probed again one by one. */
 export const MAX_SINGLE = 8;
 
-/** A sweep's result, and each port's verdict (what withSweepDecisions weighs the trace's first-packet rule against). */
+/** A sweep's result, and the ports that got no answer at all (nmap's no-response: what withSweepDecisions weighs the trace's first-packet rule against). */
 export interface SweptExpectation {
   readonly result: ExpectationResult;
-  readonly verdicts: ReadonlyMap<number, Verdict>;
+  readonly silent: ReadonlySet<number>;
 }
 
 /** `invocation`: how the user runs fwspec, for commands in hints (harness/invocation.ts). */
@@ -55,12 +58,15 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const from = lab.host(e.from);
   let facts;
   try {
-    // The hosts a DNAT on a probed router may send the ports on to are read too: a REJECT there answered the port, not the
-    // kernel (tester 45a: a server's tcp-reset behind a DNAT read as admitted, nothing listening).
-    const watch = [...new Set([...p.watch, ...p.beyond])];
+    const onPath = new Map(await Promise.all(p.watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
+    // The hosts a DNAT on the path sends the ports on to are read too: a REJECT there answered the port, not the kernel
+    // (tester 45a: a server's tcp-reset behind a DNAT read as admitted, nothing listening). Only those (reviewer: a host
+    // off the path without a DNAT to it made the kernel's resets "cannot tell").
+    const sentTo = sentOnHosts([...onPath.values()], p.beyond, addressOwner(addressBook(lab, family)));
+    const watch = [...p.watch, ...sentTo];
     await forgetEarlierSweeps(lab, [e.from, ...watch], family, protocol, sourcePort ?? SWEEP_SOURCE_PORT);
     // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
-    const readings = new Map(await Promise.all(watch.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const)));
+    const readings = new Map([...onPath, ...await Promise.all(sentTo.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const))]);
     const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
     const swept = ports.filter((port) => !single.has(port));
     facts = swept.length > 0
@@ -97,8 +103,9 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   const address = facts.address !== "" ? facts.address : targetOrEmpty(lab, { ...p.spec, family });
   const repro = (port: number) => from.repro(readableArgv(nmapArgv(protocol, family, address, [port], { kind: "timeout", seconds: p.spec.timeoutSeconds }, facts.source, sourcePort)));
   const judged = judgeSweep(e, family, facts, listens, repro);
-  const verdicts = new Map([...facts.findings].map(([port, f]) => [port, f.verdict]));
-  if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return { result: judged, verdicts };
+  // Not a UDP port whose ICMP error a single probe's client never sees (dropped, but answered: reviewer), nor one probed alone.
+  const silent = new Set([...facts.findings].filter(([, f]) => f.verdict === "dropped" && f.answer === "no-response").map(([port]) => port));
+  if (!judged.sweep || judged.sweep.broken.length === 0 || facts.address === "") return { result: judged, silent };
   const broken: SweepBreak[] = [];
   for (const [i, b] of judged.sweep.broken.entries()) {
     if (i >= MAX_SINGLE || b.answer === "") {
@@ -113,12 +120,20 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
   }
   const status = broken.some((b) => b.status === "failed") ? "failed" : "error";
   const notes = judged.sweep.broken.length > MAX_SINGLE ? [...judged.sweep.notes, `the first ${MAX_SINGLE} broken ports were probed again one by one`] : judged.sweep.notes;
-  return { result: { ...judged, status, sweep: { ...judged.sweep, broken, notes } }, verdicts };
+  return { result: { ...judged, status, sweep: { ...judged.sweep, broken, notes } }, silent };
 }
 
 /** `every port` or `5 of 11 port(s) (20-24)`. */
-function some(ports: readonly number[], count: number): string {
+function portsPhrase(ports: readonly number[], count: number): string {
   return ports.length === count ? "every port" : `${ports.length} of ${count} port(s) (${portList(ports)})`;
+}
+
+/** Of the hosts off the path (`beyond`), those a DNAT of the path's rulesets sends packets on to: every one when a DNAT's target is not read, none without a DNAT. */
+export function sentOnHosts(rulesets: readonly SavedRuleset[], beyond: readonly string[], ownerOf: (address: string) => string | undefined): string[] {
+  const targets = rulesets.map(dnatTargets);
+  if (targets.some((t) => t.unknown)) return [...beyond];
+  const owners = new Set(targets.flatMap((t) => t.addresses).map(ownerOf));
+  return beyond.filter((h) => owners.has(h));
 }
 
 function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
@@ -140,14 +155,14 @@ function targetOrEmpty(lab: RunningLab, spec: PlannedProbe["spec"]): string {
 export interface SweepDecisionOptions {
   /** The line that wrote a decision's rule (rules/origin.ts locatedDecision, as the session locates an observation's). */
   readonly locate?: (d: Decision) => Decision;
-  /** Each port's verdict (SweptExpectation.verdicts). */
-  readonly verdictOf?: (port: number) => Verdict | undefined;
+  /** Did the port get no answer at all (SweptExpectation.silent)? */
+  readonly silentOf?: (port: number) => boolean;
   /** The lab host holding an address: where a DNAT the trace shows sent the ports on to. */
   readonly ownerOf?: (address: string) => string | undefined;
 }
 
 export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces: StepTraces, lab: RunningLab, sourcePort: number, options: SweepDecisionOptions = {}): ExpectationResult {
-  const { locate = (d: Decision) => d, verdictOf = () => undefined, ownerOf = () => undefined } = options;
+  const { locate = (d: Decision) => d, silentOf = () => false, ownerOf = () => undefined } = options;
   const s = r.sweep;
   const range = p.expectation.sweep;
   if (!s || !range || r.address === "") return r;
@@ -168,7 +183,8 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
     const host = ownerOf(t.address);
     return host !== undefined && host !== d.host ? [host] : [];
   });
-  const beyond = (d: Decision) => [...unseen.filter((h) => rank(h) > rank(d.host)), ...sentOn(d)];
+  // Another router ranks alike: which of two comes first is not known, so an untraced one may be after (reviewer).
+  const beyond = (d: Decision) => [...unseen.filter((h) => h !== d.host && rank(h) >= Math.max(rank(d.host), 1)), ...sentOn(d)];
   const passed: number[] = [];
   const after = new Set<string>();
   const lost: number[] = [];
@@ -179,14 +195,15 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   for (let port = range.first; port <= range.last; port++) {
     const d = traces.decisionFor({ ...p.spec, family: r.family, port }, r.address, "sweep", sourcePort);
     if (!d) continue;
-    if (d.action === "accept" && beyond(d).length > 0) {
+    const onward = d.action === "accept" ? beyond(d) : [];
+    if (onward.length > 0) {
       passed.push(port);
-      for (const h of beyond(d)) after.add(h);
+      for (const h of onward) after.add(h);
       continue;
     }
     // No answer came, though the trace shows the first packet let in or rejected: a rule took its answer or a later packet,
     // which a trace of first packets does not name (tester 44f: an OUTPUT DROP of resets named as the INPUT ACCEPT).
-    if (d.action !== "drop" && verdictOf(port) === "dropped") {
+    if (d.action !== "drop" && silentOf(port)) {
       lost.push(port);
       continue;
     }
@@ -209,8 +226,8 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
         ...s.notes,
         ...(decisions.size === count ? [`each port's deciding rule from an nftables trace of the sweep's packets`] : []),
         ...(missing > 0 ? [`${missing} of ${count} port(s) left no trace: their rules are the counters' around their batch`] : []),
-        ...(passed.length > 0 ? [`${some(passed, count)}: let through where the trace saw, on to ${[...after].join(", ")}, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch`] : []),
-        ...(lost.length > 0 ? [`${some(lost, count)}: no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch`] : []),
+        ...(passed.length > 0 ? [`${portsPhrase(passed, count)}: let through where the trace saw, on to ${[...after].join(", ")}, where no trace follows them (iptables-legacy, or sent there by a DNAT): their rules are the counters' around their batch`] : []),
+        ...(lost.length > 0 ? [`${portsPhrase(lost, count)}: no answer came, though the trace shows the first packet let in or rejected: what took the answer (or a later packet) is not in a trace of first packets; their rules are the counters' around their batch`] : []),
         ...(decisions.size > 0 && decisions.size < count ? [`the other ${decisions.size} port(s)' deciding rule from an nftables trace of the sweep's packets`] : []),
       ],
     },

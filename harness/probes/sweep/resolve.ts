@@ -75,20 +75,21 @@ export interface SweepEnds {
 
 /**
  * Is this count all TCP RSTs taken on their way back: RST-sized only, in the
- * target's OUTPUT chain or the prober's INPUT chain (built-in chains only: a
- * user chain or a router's FORWARD may see the first packet's way too, and
- * the prober's own RSTs to open ports go the other way)?
+ * target's OUTPUT chain (a built-in chain only: a user chain or a router's
+ * FORWARD may see the first packet's way too, and the prober's own RSTs to
+ * open ports go the other way). Not the prober's INPUT: nmap reads answers
+ * before its rules (runner/sweep-prober.ts), so a reset dropped there was a
+ * port nmap saw answered, never a silent one (reviewer).
  */
 function answerTaken(c: HostCount, ends: SweepEnds | undefined, family: Family): boolean {
   if (!ends || ends.target === undefined || ends.target === ends.from || c.table !== "filter") return false;
-  const way = (c.host === ends.target && c.chain === "OUTPUT") || (c.host === ends.from && c.chain === "INPUT");
-  return way && c.packets > 0 && c.bytes === c.packets * RST_BYTES[family];
+  return c.host === ends.target && c.chain === "OUTPUT" && c.packets > 0 && c.bytes === c.packets * RST_BYTES[family];
 }
 
 /**
  * Silent ports of one batch against the DROP counts of that batch: one
  * probe-sized packet per silent port (TCP: SYN-sized) in the DROP rules on the
- * path; for TCP, RSTs a DROP took on their way back (answerTaken) count as
+ * path; for TCP, RSTs a DROP took on the target's way out (answerTaken) count as
  * their port's packet too (an anti-scan `-A OUTPUT -p tcp --tcp-flags RST RST
  * -j DROP`: the kernel's or a REJECT's reset never reached the prober).
  */

@@ -71,6 +71,7 @@ describe("answeredByTrace (a reset or port unreachable the counters cannot tell:
       ["the target's rules hidden too: left as it was", ["gw: nft table inet fw", "server: nft table inet x"], undefined],
       ["another hidden host the trace did not see: left as it was", ["gw: nft table inet fw", "fw2: nft table inet y"], undefined],
       ["nothing hidden said: left as it was", [], undefined],
+      ["legacy iptables tables hidden on the router too (no trace sees them): left as it was", ["gw: nft table inet fw", "gw: legacy iptables tables filter"], undefined],
     ])("%s", (_, hidden, outcome) => {
       expect(answeredByTrace([100], router, probe, "server", hidden).get(100)?.outcome).toBe(outcome);
     });

@@ -40,6 +40,9 @@ export function silentByTrace(ports: readonly number[], events: ReadonlyMap<stri
  */
 export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<string, readonly TraceEvent[]>, probe: (port: number) => TracedProbe, target: string | undefined, hidden: readonly string[] = []): Map<number, Decided> {
   const hiddenHosts = [...new Set(hidden.map((entry) => entry.slice(0, entry.indexOf(":"))))];
+  // The trace walks nft's ip, ip6 and inet tables: it vouches for nothing else hidden (legacy iptables tables on an nft
+  // host, netdev or bridge tables: reviewer).
+  const traceSees = hidden.every((entry) => /^[^:]+: nft table (?:ip|ip6|inet) /.test(entry));
   const out = new Map<number, Decided>();
   for (const port of ports) {
     const decisions = [...events].flatMap(([host, list]) => {
@@ -52,7 +55,7 @@ export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<st
       out.set(port, { outcome: "refused", evidence: `the nftables trace shows its packet rejected: ${rule}`, rules: [rule] });
     } else if (target !== undefined && decisions.length > 0 && decisions.every((d) => d.action === "accept") && decisions.some((d) => d.host === target)) {
       out.set(port, { outcome: "admitted", evidence: "the nftables trace shows its packet accepted on its way to the target: the target's kernel answered — the firewall admitted it and nothing listens", rules: [] });
-    } else if (target !== undefined && hiddenHosts.length > 0 && !hiddenHosts.includes(target) && decisions.every((d) => d.action === "accept") && hiddenHosts.every((h) => decisions.some((d) => d.host === h))) {
+    } else if (target !== undefined && hiddenHosts.length > 0 && traceSees && !hiddenHosts.includes(target) && decisions.every((d) => d.action === "accept") && hiddenHosts.every((h) => decisions.some((d) => d.host === h))) {
       out.set(port, { outcome: "admitted", evidence: `the nftables trace shows its packet accepted on ${hiddenHosts.join(" and ")}, whose rules the counters cannot show, and no other rule counted it: ${target}'s kernel answered — the firewall admitted it and nothing listens`, rules: [] });
     }
   }
