@@ -90,7 +90,9 @@ export function hostsOnPath(scenario: Scenario, e: Expectation): string[] {
  * Firewall hosts that route nothing and are off a probe of a router (not the
  * prober, not on its path): a DNAT there may send the probe on to one of them.
  * Their counters are read around the probe for what decided it there
- * (rules/first-packet.ts), never for its early verdicts or path checks.
+ * (rules/first-packet.ts), never for its early verdicts or path checks; a
+ * sweep reads those a DNAT on its path sends to (runner/sweep.ts
+ * sentOnHosts) as hosts on its path: their DROPs and REJECTs decide ports.
  */
 export function beyondRouter(scenario: Scenario, e: Expectation, watch: readonly string[]): string[] {
   const to = e.to;
