@@ -4,7 +4,7 @@ import { answerClass, unseenByUdpClient, wireVerdict } from "./answers.ts";
 import { foreignTables, stillHidden } from "./sweep.ts";
 import type { SavedRule, SavedRuleset } from "../../rules/saved.ts";
 import type { Family } from "../../model/types.ts";
-import { confirms, countedDecision, decideAnswered, decideSilent, type HostCount, lastResort, portHypothesis, rejectAnswer, ruleName, rulePorts } from "./resolve.ts";
+import { confirms, countedDecision, decideAnswered, decideSilent, type HostCount, lastResort, mayCountPort, portHypothesis, rejectAnswer, ruleName, rulePorts } from "./resolve.ts";
 
 const policy = (packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position: null, kind: "DROP", text: "policy DROP", packets, bytes });
 const rule = (position: number, text: string, kind: "DROP" | "REJECT", packets: number, bytes = packets * 44): HostCount => ({ host: "server", family: "ipv4", table: "filter", chain: "INPUT", position, kind, text, packets, bytes });
@@ -67,6 +67,23 @@ describe("decideSilent", () => {
   ])("%s: split", (_what, counts) => {
     expect(decideSilent([1, 2, 3], counts, "tcp", "ipv4").kind).toBe("split");
   });
+  // Tester 45a: the SYN-ACK port 7007's target resent a second later, counted by `-A OUTPUT -p tcp --sport 7007 -j DROP`.
+  test.each<[string, string, "decided" | "split"]>([
+    ["a rule for another port (as source): its count is not these ports'", "-A OUTPUT -p tcp -m tcp --sport 7007 -j DROP", "split"],
+    ["a rule for another port (as destination)", "-A INPUT -p tcp -m tcp --dport 9000:9010 -j DROP", "split"],
+    ["a rule for two of them that counted three: one is another port's", "-A INPUT -p tcp -m tcp --dport 1:2 -j DROP", "split"],
+    ["a rule for all three", "-A INPUT -p tcp -m tcp --dport 1:3 -j DROP", "decided"],
+    ["a rule for the sweep's source port (its answers' destination)", "-A INPUT -p tcp -m tcp --dport 60000 -j DROP", "decided"],
+    ["a rule naming no port", "-A INPUT -p tcp -j DROP", "decided"],
+  ])("%s", (_what, text, kind) => {
+    expect(decideSilent([1, 2, 3], [rule(1, text, "DROP", 3)], "tcp", "ipv4", { from: "remote", target: "server", sourcePort: 60000 }).kind).toBe(kind);
+  });
+
+  test("mayCountPort: a rule for another port never holds this port's packet", () => {
+    const c = rule(1, "-A OUTPUT -p tcp -m tcp --sport 7007 -j DROP", "DROP", 2);
+    expect([mayCountPort(c, 7006, 60000), mayCountPort(c, 7007, 60000), mayCountPort(rule(1, "-A INPUT -j DROP", "DROP", 2), 7006, 60000)]).toEqual([false, true, true]);
+  });
+
   test("several DROP rules: dropped but not attributed", () => {
     const d = decideSilent([1, 2, 23], [policy(2), rule(5, DROP23, "DROP", 1)], "tcp", "ipv4");
     expect(d.kind === "decided" && d.attributed).toBe(false);

@@ -11,7 +11,7 @@
  *    path; with rules it cannot show and no REJECT counted, `undetermined`.
  * Anything else is "split": the caller probes halves of the batch again.
  */
-import { iptablesDports } from "../../rules/dports.ts";
+import { iptablesDports, type PortRanges, textPorts } from "../../rules/dports.ts";
 import type { Decision } from "../../model/results.ts";
 import type { Family } from "../../model/types.ts";
 import type { PortOutcome } from "../../model/sweep.ts";
@@ -71,6 +71,29 @@ export type SilentDecision =
 export interface SweepEnds {
   readonly from: string;
   readonly target?: string | undefined;
+  /** The sweep's source port (its packets' source, its answers' destination). */
+  readonly sourcePort?: number | undefined;
+}
+
+/**
+ * Did a rule that names ports count more packets than the silent ports it
+ * names (one probe each): its count holds another port's packets (tester 45a:
+ * the SYN-ACK a target resent a second later, counted by an OUTPUT `--sport
+ * 7007` DROP, read as another silent port's probe)? A rule naming the sweep's
+ * source port (its packets' source, its answers' destination) may count any.
+ */
+/** Can this count hold `port`'s packets: its rule names no port, or names `port` (or the sweep's source port)? */
+export function mayCountPort(c: HostCount, port: number, sourcePort: number | undefined): boolean {
+  return !countsOtherPorts({ ...c, packets: 1 }, [port], sourcePort);
+}
+
+function countsOtherPorts(c: HostCount, ports: readonly number[], sourcePort: number | undefined): boolean {
+  const inRanges = (ranges: PortRanges, p: number) => ranges.some(([a, b]) => a <= p && p <= b);
+  for (const ranges of [textPorts(c.text, "dport"), textPorts(c.text, "sport")]) {
+    if (ranges === undefined || (sourcePort !== undefined && inRanges(ranges, sourcePort))) continue;
+    if (c.packets > ports.filter((p) => inRanges(ranges, p)).length) return true;
+  }
+  return false;
 }
 
 /**
@@ -97,6 +120,8 @@ export function decideSilent(ports: readonly number[], counts: readonly HostCoun
   const drops = counts.filter((c) => c.kind === "DROP");
   const packets = sum(drops, "packets");
   const bytes = sum(drops, "bytes");
+  const foreign = drops.filter((c) => c.position !== null && countsOtherPorts(c, ports, ends?.sourcePort));
+  if (foreign.length > 0) return { kind: "split", why: `DROP rules for other ports counted packets: ${listed(foreign)}` };
   const answers = protocol === "tcp" ? drops.filter((c) => answerTaken(c, ends, family)) : [];
   const firsts = drops.filter((c) => !answers.includes(c));
   const sized = protocol === "udp" || sum(firsts, "bytes") === sum(firsts, "packets") * SYN_BYTES[family];

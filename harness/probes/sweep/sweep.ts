@@ -26,7 +26,7 @@ import { resolveTarget } from "../probe.ts";
 import { type AnswerClass, answerClass, unseenByUdpClient, wireVerdict } from "./answers.ts";
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
 import { answeredByTrace, silentByTrace } from "./trace-silent.ts";
-import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, portHypothesis, ruleName } from "./resolve.ts";
+import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, mayCountPort, portHypothesis, ruleName } from "./resolve.ts";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
 export const MAX_BATCHES = 24;
@@ -226,7 +226,7 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
 
   const settleSilent = async (ports: readonly number[], counts: readonly HostCount[]): Promise<void> => {
     if (ports.length === 0) return;
-    const d = decideSilent(ports, counts, spec.protocol, spec.family, { from: spec.from, target: spec.to.kind === "host" ? spec.to.host : undefined });
+    const d = decideSilent(ports, counts, spec.protocol, spec.family, { from: spec.from, target: spec.to.kind === "host" ? spec.to.host : undefined, sourcePort: spec.sourcePort ?? SWEEP_SOURCE_PORT });
     if (d.kind === "decided" && (d.attributed || !canSplit(ports))) return apply(d.ports);
     // Counters that cannot attribute (native nft policies and counter-less rules count nothing): the trace may show each port's packet dropped.
     if (options.readTrace) {
@@ -322,8 +322,9 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     }
     if (timedOut !== undefined) {
       const drops = batch.counts.filter((c) => c.kind === "DROP");
-      const counted = [...new Set(drops.map(ruleName))];
-      for (const p of silent) set(p, { outcome: "dropped", evidence: `no answer within ${timedOut} s${counted.length > 0 ? "; DROP rules counted packets meanwhile" : ""}`, rules: counted });
+      // Each port with the rules that can have counted it: not one for another port (tester 45a).
+      const counted = (p: number) => [...new Set(drops.filter((c) => mayCountPort(c, p, spec.sourcePort ?? SWEEP_SOURCE_PORT)).map(ruleName))];
+      for (const p of silent) set(p, { outcome: "dropped", evidence: `no answer within ${timedOut} s${counted(p).length > 0 ? "; DROP rules counted packets meanwhile" : ""}`, rules: counted(p) });
     } else await settleSilent(silent, batch.counts);
     await settleAnswered(answered, batch.counts);
   };
