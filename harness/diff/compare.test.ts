@@ -93,6 +93,19 @@ describe("comparing two matrix observations", () => {
     expect(JSON.parse(renderDiffJson(d)).changes[0].b.answer).toEqual({ host: "gw", port: 8080, saw: "internet" });
   });
 
+  // Tester 45b: a removed MASQUERADE was named nowhere but in the JSON.
+  test("the NAT rules behind a change are named on each side when they differ", () => {
+    const masq = "nat POSTROUTING: -A POSTROUTING -o wan -j MASQUERADE [handle 9]";
+    const a = answered("desk", "internet", 443, "internet:443", "gw");
+    const b = answered("desk", "internet", 443, "internet:443", "desk");
+    const d = diff([{ ...a, side: { ...a.side, rewrites: [masq] } }], [b]);
+    const text = renderDiff(d);
+    expect(text).toContain(`; rewritten by ${masq}\n`);
+    expect(text).toContain("; no NAT rule rewrote it\n");
+    // The same NAT on both sides (another handle): not said.
+    expect(renderDiff(diff([{ ...a, side: { ...a.side, rewrites: [masq] } }], [{ ...b, side: { ...b.side, rewrites: [masq.replace("9", "12")] } }]))).not.toContain("rewrote");
+  });
+
   // Tester 45b: `--reject-with tcp-reset` changed to the default ICMP reject was listed as "decided by another rule, the same verdict".
   test("refused on both sides by another answer (a reset, then ICMP port unreachable): a change, shown with both kinds, accepted by refused->refused", () => {
     const refused = (port: number, refusal: "tcp-reset" | "icmp-port-unreachable", rule: string) => {

@@ -45,6 +45,8 @@ export interface FlowSide {
   readonly reason: string;
   /** A rule that rewrote the probe's destination on the way (a port forward), as the trace named it, when one did. */
   readonly rewrittenBy?: string;
+  /** Every NAT rule the trace shows rewriting its first packet (DNAT, REDIRECT, SNAT, MASQUERADE), in the order met. */
+  readonly rewrites?: readonly string[];
   /** A refused probe: how it was refused on the wire. */
   readonly refusal?: Refusal;
   /** The next hop its prober (or the router on its path) could not resolve (probes/neighbour.ts): no rule took its packet. */

@@ -49,7 +49,19 @@ export function sideWords(side: FlowSide): string {
  */
 export function sideWordsAgainst(side: FlowSide, other: FlowSide): string {
   const back = answerCameBackBy(side, other);
-  return back ? `${sideWords(side)}; its answer came back by ${back}` : sideWords(side);
+  const nat = natAgainst(side, other);
+  return `${sideWords(side)}${back ? `; its answer came back by ${back}` : ""}${nat ? `; ${nat}` : ""}`;
+}
+
+/**
+ * The NAT rules that rewrote this side's first packet, when they are not the other side's (tester 45b: a removed
+ * MASQUERADE or an added DNAT behind a change was named nowhere but in the JSON); undefined when both sides agree.
+ */
+export function natAgainst(side: FlowSide, other: FlowSide): string | undefined {
+  const mine = side.rewrites ?? [];
+  const theirs = other.rewrites ?? [];
+  if (mine.length === theirs.length && mine.every((r, i) => r.replace(/ \[handle \d+\]$/, "") === theirs[i]!.replace(/ \[handle \d+\]$/, ""))) return undefined;
+  return mine.length > 0 ? `rewritten by ${mine.join("; ")}` : "no NAT rule rewrote it";
 }
 
 /** The rule that let this side's answer back in, when the other side's rule took the answer (else undefined). */

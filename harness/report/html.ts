@@ -19,7 +19,7 @@
 import { failedByParity } from "../judge/expectation.ts";
 import { createHash } from "node:crypto";
 import { diffStatus, type DiffResult, type FlowSide, groupChanges } from "../diff/model.ts";
-import { allowNotes, answerCameBackBy, changeWords, headline, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
+import { allowNotes, answerCameBackBy, changeWords, headline, natAgainst, sideRule, sideWords, unseenChangeNote } from "../diff/words.ts";
 import type { ExpectationResult } from "../model/results.ts";
 import type { SweepResult } from "../model/sweep.ts";
 import { sourceLabel } from "../model/types.ts";
@@ -177,7 +177,8 @@ function diffView(d: DiffResult, index: number): string {
     const rule = sideRule(v);
     const by = answerCameBackBy(v, other);
     const back = by ? `<br>its answer came back by <code>${htmlLine(by)}</code>` : "";
-    return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}${back}`;
+    const nat = natAgainst(v, other);
+    return `${htmlLine(words)}<br>${rule ? `<code>${htmlLine(rule)}</code>` : htmlLine(sideWords(v))}${back}${nat ? `<br>${htmlLine(nat)}` : ""}`;
   };
   const unseen = unseenChangeNote(d);
   const row = (c: DiffResult["changes"][number]) => {
