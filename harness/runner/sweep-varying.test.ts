@@ -33,6 +33,26 @@ describe("varyingPorts", () => {
   });
 });
 
+// Tester 45c: REJECT's port unreachable rate-limited in OUTPUT: 1016 REJECTed ports read dropped.
+describe("ICMP rules the sweep's answers leave by", () => {
+  const out = (text: string, chain = "OUTPUT"): SavedRule => ({ ...ipt(text.replace("-A INPUT", `-A ${chain}`)), chain });
+  const at = (rule: SavedRule) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [{ table: "filter", chain: rule.chain, policy: "ACCEPT", packets: 0, bytes: 0 }], rules: [rule] }]]);
+  const ends = { from: "client", target: "server" };
+  test.each<[string, SavedRule, boolean]>([
+    ["a limit on ICMP in the target's OUTPUT: an error naming it", out("-A INPUT -p icmp -m limit --limit 2/sec -j ACCEPT"), true],
+    ["one for port unreachable", out("-A INPUT -p icmp -m icmp --icmp-type 3/3 -m limit --limit 2/sec -j ACCEPT"), true],
+    ["one for echo replies only: not an answer of the sweep's", out("-A INPUT -p icmp -m icmp --icmp-type echo-reply -m limit --limit 2/sec -j ACCEPT"), false],
+    ["in the target's INPUT (pings coming in): not the answers' way", out("-A INPUT -p icmp -m limit --limit 2/sec -j ACCEPT", "INPUT"), false],
+  ])("%s", (_what, rule, throws) => {
+    const run = () => varyingPorts(at(rule), 1, 1024, "tcp", ends);
+    if (throws) expect(run).toThrow(/server's rule `-A OUTPUT -p icmp .*-m limit/);
+    else expect(run()).toEqual(new Map());
+  });
+  test("without the sweep's ends (as before): not judged", () => {
+    expect(varyingPorts(at(out("-A INPUT -p icmp -m limit --limit 2/sec -j ACCEPT")), 1, 1024, "tcp")).toEqual(new Map());
+  });
+});
+
 describe("singleFinding", () => {
   const v = { host: "server", rule: LIMIT22, part: "-m limit" };
   const observed = (verdict: "open" | "refused" | "dropped", extra: Partial<Observation> = {}): Observation => ({

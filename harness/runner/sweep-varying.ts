@@ -14,19 +14,44 @@ import { REFUSAL_ANSWER } from "../judge/sweep.ts";
 import { FwspecError } from "../errors.ts";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { Observation } from "../probes/observe.ts";
-import type { SavedRuleset } from "../rules/saved.ts";
+import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
+import { blankQuoted } from "../rules/nft-canonical.ts";
 import { shapePart } from "../rules/packet-shape.ts";
-import { describeVarying, meetsPorts, rewritesPorts, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
+import { describeVarying, meetsPorts, rewritesPorts, ruleProtocol, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
 
 /** Ports a sweep probes one by one at most; more, and the sweep is an error. */
 export const MAX_VARYING_PORTS = 16;
 
+/**
+ * An ICMP rule the sweep's answers leave by: in the target's output chain or a
+ * router's forward chain (a REJECT's port unreachable, UDP's from the kernel;
+ * tester 45c: `-A OUTPUT -p icmp -m limit … -j ACCEPT` then `-j DROP` read
+ * 1016 REJECTed ports as dropped), not one for echo requests or replies only.
+ * Not the prober's input chain: nmap reads answers before its rules.
+ */
+function takesIcmpAnswers(reading: SavedRuleset, rule: SavedRule, host: string, ends: SweepEnds): boolean {
+  const protocol = ruleProtocol(rule);
+  if (protocol !== "icmp" && protocol !== "ipv6-icmp" && protocol !== "icmpv6") return false;
+  const text = blankQuoted(rule.text);
+  if (/echo/.test(text) && !/unreach/.test(text)) return false;
+  const hook = reading.chains.find((c) => c.table === rule.table && c.chain === rule.chain)?.hook;
+  const chain = rule.handle === undefined ? rule.chain : hook === undefined ? "" : hook.toUpperCase();
+  return (host === ends.target && chain === "OUTPUT") || (host !== ends.target && host !== ends.from && chain === "FORWARD");
+}
+
+/** The sweep's prober and target host (undefined: an address): where its answers leave. */
+export interface SweepEnds {
+  readonly from: string;
+  readonly target: string | undefined;
+}
+
 /** Each port of first..last that a varying rule on the path can meet, with that rule; throws when such a rule names no port or too many. */
-export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, protocol: "tcp" | "udp"): Map<number, VaryingRule> {
+export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, protocol: "tcp" | "udp", ends?: SweepEnds): Map<number, VaryingRule> {
   const ports = new Map<number, VaryingRule>();
   // A rule that rewrites ports (DNAT, REDIRECT) makes the ports rules name say nothing about the sweep's: each may meet any.
   const byPort = !rewritesPorts(readings);
-  const meets = meetsPorts(first, last, protocol, byPort);
+  const ofPorts = meetsPorts(first, last, protocol, byPort);
+  const meets = (rule: SavedRule, host: string) => ofPorts(rule) || (ends !== undefined && takesIcmpAnswers(readings.get(host)!, rule, host, ends));
   for (const v of [...varyingRules(readings, meets), ...varyingRules(readings, meets, shapePart).map((r) => ({ ...r, shape: true as const }))]) {
     // A shape rule on every port of a small range: each probed with a client's packet (its answer does not depend on the others).
     const ranges = byPort && v.ports !== undefined ? v.ports : v.shape && last - first + 1 <= MAX_VARYING_PORTS ? [[first, last] as const] : undefined;

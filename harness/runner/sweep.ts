@@ -67,7 +67,7 @@ export async function sweepExpectation(lab: RunningLab, p: PlannedProbe, family:
     await forgetEarlierSweeps(lab, [e.from, ...watch], family, protocol, sourcePort ?? SWEEP_SOURCE_PORT);
     // Ports a rule answering by earlier packets, or by the packet's shape, can meet: probed one by one, not swept (sweep-varying.ts).
     const readings = new Map([...onPath, ...await Promise.all(sentTo.map(async (h) => [h, await readFamilyCounters(lab.host(h), family)] as const))]);
-    const single = varyingPorts(readings, sweep.first, sweep.last, protocol);
+    const single = varyingPorts(readings, sweep.first, sweep.last, protocol, { from: e.from, target: e.to.kind === "host" ? e.to.host : e.to.kind === "localhost" ? e.from : undefined });
     const swept = ports.filter((port) => !single.has(port));
     facts = swept.length > 0
       ? await runSweep(lab, { from: e.from, source: e.source, to: e.to, ports: swept, protocol, family, timeoutSeconds: p.spec.timeoutSeconds, ...(sourcePort !== undefined ? { sourcePort } : {}) }, { watch, early, ...(early && readTrace ? { readTrace } : {}), invocation })
