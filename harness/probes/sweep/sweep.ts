@@ -27,6 +27,7 @@ import { type AnswerClass, answerClass, unseenByUdpClient, wireVerdict } from ".
 import { nmapArgv, parseNmapXml, readableArgv, type ScanTiming, scanLimitSeconds, type SweepProtocol, type SweepSource } from "./nmap.ts";
 import { answeredByTrace, silentByTrace } from "./trace-silent.ts";
 import { confirms, decideAnswered, decideSilent, type Decided, type HostCount, lastResort, mayCountPort, portHypothesis, ruleName } from "./resolve.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Batches a sweep may add to its first one, to settle counters that do not add up or to attribute ports to rules. */
 export const MAX_BATCHES = 24;
@@ -157,6 +158,10 @@ export function sweepSource(from: LabHost, spec: Pick<SweepSpec, "source" | "fam
   return { address: spec.source, interface: iface };
 }
 
+/** Reads of the step's trace for a batch's answered ports the counters cannot tell, and the pause between them. */
+const TRACE_READS = 4;
+const TRACE_READ_PAUSE_MS = 250;
+
 export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepOptions): Promise<SweepObservation> {
   const started = performance.now();
   const from = lab.host(spec.from);
@@ -283,8 +288,16 @@ export async function runSweep(lab: RunningLab, spec: SweepSpec, options: SweepO
     const unsure = [...d.decided].filter(([, x]) => x.outcome === "undetermined").map(([p]) => p);
     if (unsure.length > 0 && options.readTrace) {
       const target = spec.to.kind === "host" ? spec.to.host : undefined;
-      const shown = answeredByTrace(unsure, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), target, hidden());
-      for (const [port, x] of shown) set(port, x.outcome === "refused" ? { ...x, outcome: classes.get(port) === "unreachable" ? "unreachable" : "refused" } : x);
+      // The trace's lines for the batch's packets may still be on their way (the monitor writes them as the kernel
+      // reports them): read it again a few times, a bounded wait for evidence already sent (tester 45c: under load most
+      // ports of a batch read "cannot tell" though the trace named their REJECT).
+      let left = unsure;
+      for (let read = 0; read < TRACE_READS && left.length > 0; read++) {
+        if (read > 0) await sleep(TRACE_READ_PAUSE_MS);
+        const shown = answeredByTrace(left, await options.readTrace(), (port) => ({ family: spec.family, daddr: address, protocol: spec.protocol, port, sport: spec.sourcePort ?? SWEEP_SOURCE_PORT }), target, hidden());
+        for (const [port, x] of shown) set(port, x.outcome === "refused" ? { ...x, outcome: classes.get(port) === "unreachable" ? "unreachable" : "refused" } : x);
+        left = left.filter((p) => !shown.has(p));
+      }
     }
     for (const u of d.undecided) {
       if (!canSplit(u.ports)) {

@@ -59,6 +59,16 @@ describe("answeredByTrace (a reset or port unreachable the counters cannot tell:
     expect(answeredByTrace([25, 100, 101, 102], events, probe, "server").get(port)?.outcome).toBe(outcome);
   });
 
+  // Tester 45c: under load the port's filter-chain lines had not come yet; the walk read "no filter chain" → admitted.
+  test("only the marking table's lines so far (its filter chains' not printed yet): left as it was, never admitted", () => {
+    const marked = [
+      `trace id m1 inet fwspec_trace pre packet: iif "eth0" ip saddr 198.19.167.3 ip daddr 198.19.167.2 tcp sport ${SPORT} tcp dport 998 tcp flags == syn tcp window 1024`,
+      `trace id m1 inet fwspec_trace pre rule meta nfproto ipv4 ip daddr 198.19.167.2 meta l4proto tcp th sport ${SPORT} th dport 1-1024 meta nftrace set 1 # handle 3 (verdict continue)`,
+      "trace id m1 inet fwspec_trace pre policy accept",
+    ];
+    expect(answeredByTrace([998], new Map([["server", parseTrace(marked.join("\n"))]]), probe, "server").get(998)).toBeUndefined();
+  });
+
   test("accepted on a host that is not the target (a router on the path): left as it was", () => {
     expect(answeredByTrace([100], events, probe, "web").get(100)).toBeUndefined();
   });

@@ -45,9 +45,11 @@ export function answeredByTrace(ports: readonly number[], events: ReadonlyMap<st
   const traceSees = hidden.every((entry) => /^[^:]+: nft table (?:ip|ip6|inet) /.test(entry));
   const out = new Map<number, Decided>();
   for (const port of ports) {
+    // "No filter chain" from a mid-step read is no evidence: the port's lines in its filter chains may not have come
+    // yet (tester 45c: REJECTed ports read admitted under load); only a rule or policy the trace names counts.
     const decisions = [...events].flatMap(([host, list]) => {
       const d = traceDecision(list, probe(port), { host, handles: new Map(), saved: {} });
-      return d ? [d] : [];
+      return d && d.unfiltered !== true ? [d] : [];
     });
     const rejected = decisions.find((d) => d.action === "reject");
     if (rejected) {
