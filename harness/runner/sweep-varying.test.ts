@@ -53,6 +53,28 @@ describe("ICMP rules the sweep's answers leave by", () => {
   });
 });
 
+// Tester 45c: the sweep probed 1001, 1002, then 22 one by one — the knock itself — and read 22 open.
+describe("a list a rule for some ports fills and a rule for other ports reads", () => {
+  const nft = (text: string, position: number): SavedRule => ({ family: "ipv4", table: "inet filter", chain: "input", position, packets: 0, bytes: 0, text: `${text} # handle ${position + 3}`, target: null, comment: null, handle: position + 3 });
+  const at = (...rules: SavedRule[]) => new Map<string, SavedRuleset>([["server", { family: "ipv4", chains: [{ table: rules[0]!.table, chain: rules[0]!.chain, policy: "DROP", packets: 0, bytes: 0, hook: "input" }], rules }]]);
+  test.each<[string, SavedRule[], boolean]>([
+    ["a port knock (1001 fills K1, 1002 reads it and fills K2, 22 reads K2): an error", [
+      ipt("-A INPUT -p tcp -m tcp --dport 1001 -m recent --set --name K1 --mask 255.255.255.255 --rsource -j DROP"),
+      ipt("-A INPUT -p tcp -m tcp --dport 1002 -m recent --rcheck --seconds 15 --name K1 --mask 255.255.255.255 --rsource -m recent --set --name K2 --mask 255.255.255.255 --rsource -j DROP"),
+      ipt("-A INPUT -p tcp -m tcp --dport 22 -m recent --rcheck --seconds 15 --name K2 --mask 255.255.255.255 --rsource -j ACCEPT"),
+    ], true],
+    ["an nft ban set a trap port fills, read for every port: an error", [nft("ip saddr @banned4 drop", 1), nft("tcp dport 139 add @banned4 { ip saddr timeout 1h } drop", 2)], true],
+    ["an SSH guard that fills and reads its list for port 22 alone: probed one by one, no error", [
+      ipt("-A INPUT -p tcp -m tcp --dport 22 -m recent --set --name SSH --mask 255.255.255.255 --rsource"),
+      ipt("-A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name SSH --mask 255.255.255.255 --rsource -j DROP"),
+    ], false],
+  ])("%s", (_what, rules, throws) => {
+    const run = () => varyingPorts(at(...rules), 1, 1024, "tcp");
+    if (throws) expect(run).toThrow(/fills what .* reads, for other ports of the range: a sweep's own packets would change what its later ports get/);
+    else expect([...run().keys()]).toEqual([22]);
+  });
+});
+
 describe("singleFinding", () => {
   const v = { host: "server", rule: LIMIT22, part: "-m limit" };
   const observed = (verdict: "open" | "refused" | "dropped", extra: Partial<Observation> = {}): Observation => ({

@@ -17,7 +17,7 @@ import type { Observation } from "../probes/observe.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import { blankQuoted } from "../rules/nft-canonical.ts";
 import { shapePart } from "../rules/packet-shape.ts";
-import { describeVarying, meetsPorts, rewritesPorts, ruleProtocol, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
+import { describeVarying, meetsPorts, rewritesPorts, ruleProtocol, rulePorts, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
 
 /** Ports a sweep probes one by one at most; more, and the sweep is an error. */
 export const MAX_VARYING_PORTS = 16;
@@ -45,6 +45,62 @@ export interface SweepEnds {
   readonly target: string | undefined;
 }
 
+/** The lists and sets a rule fills (`-m recent --set`, `-j SET --add-set`, nft `add @s`) and those it reads (`--rcheck`, `-m set --match-set`, `ip saddr @s`). */
+export function listUse(rule: SavedRule): { readonly writes: readonly string[]; readonly reads: readonly string[] } {
+  const text = blankQuoted(rule.text);
+  if (rule.handle !== undefined) {
+    const writes = [...text.matchAll(/(?:^|\s)(?:add|update)\s+@(\S+)/g)].map((m) => m[1]!);
+    const reads = [...text.matchAll(/(?:^|\s)(?!add\s|update\s|delete\s)\S+\s+@(\S+)/g)].map((m) => m[1]!).filter((n) => !writes.includes(n) || /(?:saddr|daddr)\s+@/.test(text));
+    return { writes, reads: [...new Set(reads)] };
+  }
+  // `-m recent` matches in turn: each with its own `--name` (default DEFAULT) and what it does with it.
+  const writes: string[] = [];
+  const reads: string[] = [];
+  for (const m of text.split(/(?=\s-m\s)/)) {
+    if (/^\s*-m\s+recent\b/.test(m)) {
+      const name = /--name\s+(\S+)/.exec(m)?.[1] ?? "DEFAULT";
+      if (/--(?:set|update)\b/.test(m)) writes.push(`recent ${name}`);
+      if (/--(?:rcheck|update)\b/.test(m)) reads.push(`recent ${name}`);
+    } else if (/^\s*-m\s+set\b/.test(m)) {
+      const name = /--match-set\s+(\S+)/.exec(m)?.[1];
+      if (name) reads.push(`set ${name}`);
+    }
+  }
+  const added = /(?:^|\s)--add-set\s+(\S+)/.exec(text)?.[1];
+  if (added && /-j\s+SET\b/.test(text)) writes.push(`set ${added}`);
+  return { writes, reads };
+}
+
+/**
+ * A list or set that a rule the sweep's packets to one port fill, which a rule
+ * for other ports of the range reads (a port knock: 1001 then 1002 then 22; a
+ * trap port that bans the prober): the sweep's own packets would change what
+ * later ports get (tester 45c: port 22 read open after the sweep knocked for
+ * itself), so it is an error naming both rules.
+ */
+function feedsOtherPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, meets: (rule: SavedRule, host: string) => boolean): string | undefined {
+  const inRange = (rule: SavedRule): number[] => {
+    const ranges = rulePorts(rule) ?? [[first, last] as const];
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i).filter((p) => ranges.some(([a, b]) => a <= p && p <= b));
+  };
+  for (const [host, reading] of readings) {
+    const rules = reading.rules.filter((r) => meets(r, host));
+    for (const writer of rules) {
+      const written = listUse(writer).writes;
+      if (written.length === 0) continue;
+      const fed = inRange(writer);
+      for (const reader of rules) {
+        if (!listUse(reader).reads.some((n) => written.includes(n))) continue;
+        const read = inRange(reader);
+        if (fed.length === 0 || !read.some((p) => !fed.includes(p) || fed.length > 1)) continue;
+        const shown = (r: SavedRule) => `\`${r.text.replace(/\s+# handle \d+$/, "")}\``;
+        return `${host}'s rule ${shown(writer)} fills what ${reader === writer ? "it" : `its rule ${shown(reader)}`} reads, for other ports of the range: a sweep's own packets would change what its later ports get (a port knock, a trap port): not swept; expect single ports instead`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Each port of first..last that a varying rule on the path can meet, with that rule; throws when such a rule names no port or too many. */
 export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, protocol: "tcp" | "udp", ends?: SweepEnds): Map<number, VaryingRule> {
   const ports = new Map<number, VaryingRule>();
@@ -52,6 +108,8 @@ export function varyingPorts(readings: ReadonlyMap<string, SavedRuleset>, first:
   const byPort = !rewritesPorts(readings);
   const ofPorts = meetsPorts(first, last, protocol, byPort);
   const meets = (rule: SavedRule, host: string) => ofPorts(rule) || (ends !== undefined && takesIcmpAnswers(readings.get(host)!, rule, host, ends));
+  const fed = feedsOtherPorts(readings, first, last, (rule) => ofPorts(rule));
+  if (fed !== undefined) throw new FwspecError(fed);
   for (const v of [...varyingRules(readings, meets), ...varyingRules(readings, meets, shapePart).map((r) => ({ ...r, shape: true as const }))]) {
     // A shape rule on every port of a small range: each probed with a client's packet (its answer does not depend on the others).
     const ranges = byPort && v.ports !== undefined ? v.ports : v.shape && last - first + 1 <= MAX_VARYING_PORTS ? [[first, last] as const] : undefined;
