@@ -158,6 +158,16 @@ export function varyingRules(readings: ReadonlyMap<string, SavedRuleset>, meets:
 }
 
 /**
+ * The destination ports of the packets that can meet `rule` (`meets`): its own, else those the jumps into its chain
+ * (verdict maps by their keys) limit them to; undefined: any; false: no packet it allows reaches the rule's chain.
+ */
+export function portsReaching(reading: SavedRuleset, rule: SavedRule, meets: (rule: SavedRule) => boolean): PortRanges | undefined | false {
+  const reach = reachingPorts(reading, rule.table, rule.chain, meets, new Set());
+  if (reach === false) return false;
+  return rulePorts(rule) ?? reach;
+}
+
+/**
  * A native rule whose verdict map may send a packet to `chain`: one that names
  * `jump chain` / `goto chain` among its elements, or a named map (`vmap @m`),
  * whose elements are not in the rule's text (tester 39a: a greylist chain

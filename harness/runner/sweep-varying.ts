@@ -17,7 +17,7 @@ import type { Observation } from "../probes/observe.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import { blankQuoted } from "../rules/nft-canonical.ts";
 import { shapePart } from "../rules/packet-shape.ts";
-import { describeVarying, meetsPorts, rewritesPorts, ruleProtocol, rulePorts, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
+import { describeVarying, meetsPorts, portsReaching, rewritesPorts, ruleProtocol, type VaryingRule, varyingRules, varyingWhy } from "../rules/stateful.ts";
 
 /** Ports a sweep probes one by one at most; more, and the sweep is an error. */
 export const MAX_VARYING_PORTS = 16;
@@ -79,11 +79,14 @@ export function listUse(rule: SavedRule): { readonly writes: readonly string[]; 
  * itself), so it is an error naming both rules.
  */
 function feedsOtherPorts(readings: ReadonlyMap<string, SavedRuleset>, first: number, last: number, meets: (rule: SavedRule, host: string) => boolean): string | undefined {
-  const inRange = (rule: SavedRule): number[] => {
-    const ranges = rulePorts(rule) ?? [[first, last] as const];
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i).filter((p) => ranges.some(([a, b]) => a <= p && p <= b));
-  };
   for (const [host, reading] of readings) {
+    // The ports of the range whose packets can reach the rule (its own ports, or the jumps into its chain: a verdict map's keys).
+    const inRange = (rule: SavedRule): number[] => {
+      const reached = portsReaching(reading, rule, (r) => meets(r, host));
+      if (reached === false) return [];
+      const ranges = reached ?? [[first, last] as const];
+      return Array.from({ length: last - first + 1 }, (_, i) => first + i).filter((p) => ranges.some(([a, b]) => a <= p && p <= b));
+    };
     const rules = reading.rules.filter((r) => meets(r, host));
     for (const writer of rules) {
       const written = listUse(writer).writes;
