@@ -27,5 +27,5 @@ export type { AllowEntry } from "./diff/allow.ts";
 export { withRuleFiles } from "./diff/rule-files.ts";
 export { renderHtml } from "./report/html.ts";
 export type { HtmlOptions } from "./report/html.ts";
-export { coverageShortfall } from "./report/coverage.ts";
+export { coverageShortfall } from "./report/coverage-run.ts";
 export type { CoveredRule, RulesetCoverage, RunCoverage, ScenarioCoverage } from "./report/coverage.ts";

@@ -2,7 +2,8 @@
 import { describe, expect, test } from "vitest";
 import type { Decision } from "../model/results.ts";
 import type { ProbeSpec } from "../model/types.ts";
-import { type StepTraces, withTraceDecision } from "./trace-step.ts";
+import { withTraceDecision } from "./trace-decision.ts";
+import type { StepTraces } from "./trace-step.ts";
 
 const spec: ProbeSpec = { from: "client", to: { kind: "host", host: "server" }, port: 5002, protocol: "udp", family: "ipv4", timeoutSeconds: 2 };
 const decision = (over: Partial<Decision>): Decision => ({ host: "server", family: "ipv4", table: "filter", path: ["INPUT"], rule: "policy ACCEPT", action: "accept", policy: true, source: "trace", ...over });

@@ -5,7 +5,7 @@
  */
 import { type CellStatus, type CheckResult, type CounterResult, type ExpectationResult, isCheck, type StepResult } from "../model/results.ts";
 import { failedByParity } from "../judge/expectation.ts";
-import { coverageShortfall, runCoverage } from "./coverage.ts";
+import { coverageShortfall, runCoverage } from "./coverage-run.ts";
 import type { LabsLeft, ParityFinding, RunReport, ScenarioHeader, ScenarioReport, ScenarioStatus } from "./model.ts";
 
 export function parityFindings(results: readonly ExpectationResult[]): ParityFinding[] {

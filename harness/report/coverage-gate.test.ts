@@ -6,7 +6,8 @@ import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import type { ScenarioReport } from "./model.ts";
-import { formatPercent, type ScenarioCoverage } from "./coverage.ts";
+import type { ScenarioCoverage } from "./coverage.ts";
+import { formatPercent } from "./coverage-run.ts";
 
 const coverage: ScenarioCoverage = {
   rulesets: [{

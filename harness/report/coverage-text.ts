@@ -7,7 +7,8 @@
  * percentage. Scenario text is neutralised (text.ts) and lines are
  * fitted to the width.
  */
-import { type CoverageCheck, type CoveredRule, formatPercent, noRuleReason } from "./coverage.ts";
+import type { CoverageCheck, CoveredRule } from "./coverage.ts";
+import { formatPercent, noRuleReason } from "./coverage-run.ts";
 import type { RunReport } from "./model.ts";
 import { displayPath } from "./paths.ts";
 import { oneLine, safeText } from "../text.ts";

@@ -3,7 +3,8 @@ import type { CheckResult, ExpectationResult, RuleHit, StepResult } from "../mod
 import type { Family } from "../model/types.ts";
 import type { CounterReading } from "../rules/read.ts";
 import { parseSave } from "../rules/saved.ts";
-import { coverageShortfall, onlyOtherFamily, runCoverage, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
+import { onlyOtherFamily, scenarioCoverage, type ScenarioCoverage } from "./coverage.ts";
+import { coverageShortfall, runCoverage } from "./coverage-run.ts";
 import { coverageLine, renderCoverage } from "./coverage-text.ts";
 import type { RunReport } from "./model.ts";
 

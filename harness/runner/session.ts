@@ -17,7 +17,8 @@ import { awaitListening, checkListenersAfterApply, checkListenersAfterStep } fro
 import { type Observation, observe, packetOf, ruleDecided } from "../probes/observe.ts";
 import { replyNeighbourChecked } from "../probes/reply-neighbour.ts";
 import { probeVaryingRule } from "../rules/stateful.ts";
-import { armTraces, type StepTraces, tracedHosts, tracedSpecs, withTraceDecision } from "../probes/trace-step.ts";
+import { withTraceDecision } from "../probes/trace-decision.ts";
+import { armTraces, type StepTraces, tracedHosts, tracedSpecs } from "../probes/trace-step.ts";
 import type { ProbeResult } from "../probes/probe.ts";
 import { resolveTarget } from "../probes/probe.ts";
 import { literalTarget, unheldResult, unheldTargets } from "../probes/literal-targets.ts";

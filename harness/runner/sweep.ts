@@ -34,6 +34,7 @@ import { MAX_VARYING_PORTS, notSwept, singleFinding, varyingPorts } from "./swee
 import { proberTook } from "./sweep-prober.ts";
 import { errorMessage } from "../errors.ts";
 import { MAX_TRACED_SWEEP, type StepTraces, traceable } from "../probes/trace-step.ts";
+import { pathRank } from "../probes/trace-decision.ts";
 import type { Decision } from "../model/results.ts";
 import type { TraceEvent } from "../rules/trace-events.ts";
 import { dnatDestinations } from "../rules/trace-loopback.ts";
@@ -175,8 +176,7 @@ export function withSweepDecisions(r: ExpectationResult, p: PlannedProbe, traces
   // its counters' to say, not the trace's accept (tester 44f: a router's accept was named for ports its server REJECTed).
   // Only hosts after the one whose accept the trace shows (the prober first, routers, the target last): a host before it
   // let the packet through already, and one taking the answer on its way back leaves the port silent (`lost` below).
-  const target = p.spec.to.kind === "host" ? p.spec.to.host : undefined;
-  const rank = (h: string) => (h === p.spec.from ? 0 : h === target ? 2 : 1);
+  const rank = (h: string) => pathRank(h, p.spec);
   const unseen = p.watch.filter((h) => lab.host(h).spec.firewall && !traceable(lab.host(h)));
   // A DNAT the trace shows sending the ports on to another lab host: the trace there looks for the address it was sent to.
   const sentOn = (d: Decision) => dnatDestinations(d.rewrites).flatMap((t) => {
