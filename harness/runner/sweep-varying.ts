@@ -14,6 +14,7 @@ import { REFUSAL_ANSWER } from "../judge/sweep.ts";
 import { FwspecError } from "../errors.ts";
 import type { PortFinding, PortOutcome } from "../model/sweep.ts";
 import type { Observation } from "../probes/observe.ts";
+import type { SweepEnds } from "../probes/sweep/resolve.ts";
 import type { SavedRule, SavedRuleset } from "../rules/saved.ts";
 import { blankQuoted } from "../rules/nft-canonical.ts";
 import { shapePart } from "../rules/packet-shape.ts";
@@ -37,12 +38,6 @@ function takesIcmpAnswers(reading: SavedRuleset, rule: SavedRule, host: string, 
   const hook = reading.chains.find((c) => c.table === rule.table && c.chain === rule.chain)?.hook;
   const chain = rule.handle === undefined ? rule.chain : hook === undefined ? "" : hook.toUpperCase();
   return (host === ends.target && chain === "OUTPUT") || (host !== ends.target && host !== ends.from && chain === "FORWARD");
-}
-
-/** The sweep's prober and target host (undefined: an address): where its answers leave. */
-export interface SweepEnds {
-  readonly from: string;
-  readonly target: string | undefined;
 }
 
 /** The lists and sets a rule fills (`-m recent --set`, `-j SET --add-set`, nft `add @s`) and those it reads (`--rcheck`, `-m set --match-set`, `ip saddr @s`). */

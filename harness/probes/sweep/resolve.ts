@@ -75,6 +75,11 @@ export interface SweepEnds {
   readonly sourcePort?: number | undefined;
 }
 
+/** Can this count hold `port`'s packets: its rule names no port, or names `port` (or the sweep's source port)? */
+export function mayCountPort(c: HostCount, port: number, sourcePort: number | undefined): boolean {
+  return !countsOtherPorts({ ...c, packets: 1 }, [port], sourcePort);
+}
+
 /**
  * Did a rule that names ports count more packets than the silent ports it
  * names (one probe each): its count holds another port's packets (tester 45a:
@@ -82,11 +87,6 @@ export interface SweepEnds {
  * 7007` DROP, read as another silent port's probe)? A rule naming the sweep's
  * source port (its packets' source, its answers' destination) may count any.
  */
-/** Can this count hold `port`'s packets: its rule names no port, or names `port` (or the sweep's source port)? */
-export function mayCountPort(c: HostCount, port: number, sourcePort: number | undefined): boolean {
-  return !countsOtherPorts({ ...c, packets: 1 }, [port], sourcePort);
-}
-
 function countsOtherPorts(c: HostCount, ports: readonly number[], sourcePort: number | undefined): boolean {
   const inRanges = (ranges: PortRanges, p: number) => ranges.some(([a, b]) => a <= p && p <= b);
   for (const ranges of [textPorts(c.text, "dport"), textPorts(c.text, "sport")]) {
